@@ -1,0 +1,309 @@
+package collector
+
+import (
+	"cmp"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// Stats counts what the collector received and decoded.
+type Stats struct {
+	Receiver    pdu.ReceiverStats
+	Records     uint64 // records decoded from fresh PDUs
+	BadRecords  uint64 // PDUs whose records failed to decode
+	UnknownFlow uint64 // observations for a flow whose definition had not arrived yet
+}
+
+type probeState struct {
+	name    string
+	ifaces  []string
+	metrics map[uint32]string
+}
+
+type flowKey struct {
+	probe uint16
+	id    uint64
+}
+
+// Collector is the collector engine (design 4): it checks, acknowledges
+// and de-duplicates PDUs, decodes their records and accumulates the rows of
+// every table. It is not safe for concurrent use.
+type Collector struct {
+	log    *slog.Logger
+	rx     *pdu.Receiver
+	probes map[uint16]*probeState
+	flows  map[flowKey]*observe.Flow
+	batch  observe.Batch
+	stats  Stats
+
+	counters pdu.Counters
+}
+
+// New returns an empty collector.
+func New(log *slog.Logger) *Collector {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}}
+}
+
+// Stats returns the collector's counters.
+func (c *Collector) Stats() Stats {
+	s := c.stats
+	s.Receiver = c.rx.Stats()
+	return s
+}
+
+// Handle processes one frame from a probe and returns the acknowledgement
+// to send back (nil for bad frames and heartbeats). ack is valid until the
+// next call.
+func (c *Collector) Handle(frame []byte) (ack []byte) {
+	ack, h, payload, fresh, err := c.rx.Handle(frame)
+	if err != nil || !fresh {
+		return ack
+	}
+	if err := c.decode(h, payload); err != nil {
+		c.stats.BadRecords++
+		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
+	}
+	return ack
+}
+
+func (c *Collector) probe(id uint16) *probeState {
+	p := c.probes[id]
+	if p == nil {
+		p = &probeState{name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}}
+		c.probes[id] = p
+	}
+	return p
+}
+
+func (c *Collector) event(t int64, sev, kind, msg string) {
+	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg})
+}
+
+func (c *Collector) decode(h pdu.Header, payload []byte) error {
+	d := pdu.Dec{B: payload}
+	p := c.probe(h.ProbeID)
+	for !d.Done() {
+		switch h.Type {
+		case pdu.TypeHello:
+			var r pdu.Hello
+			r.Decode(&d)
+			if d.Err() == nil {
+				p.name, p.ifaces = r.Probe, r.Interfaces
+			}
+		case pdu.TypeMetricDef:
+			var r pdu.MetricDef
+			r.Decode(&d)
+			if d.Err() == nil {
+				p.metrics[r.ID] = r.Name
+			}
+		case pdu.TypeFlowDef:
+			var r pdu.FlowDef
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.defineFlow(h.ProbeID, p, &r)
+			}
+		case pdu.TypeCounters:
+			r := &c.counters
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.addCounters(h.ProbeID, p, r)
+			}
+		case pdu.TypeFlowUpdate:
+			var r pdu.FlowUpdate
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.updateFlow(h.ProbeID, &r)
+			}
+		case pdu.TypeEvents:
+			var r pdu.Event
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.name, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
+			}
+		case pdu.TypeHeartbeat:
+			return nil
+		default:
+			return fmt.Errorf("unexpected PDU type %s", h.Type)
+		}
+		if d.Err() != nil {
+			return d.Err()
+		}
+		c.stats.Records++
+	}
+	return nil
+}
+
+func severity(s uint8) string {
+	switch s {
+	case 0:
+		return observe.SevInfo
+	case 1:
+		return observe.SevWarning
+	}
+	return observe.SevError
+}
+
+func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
+	k := flowKey{pid, r.FlowID}
+	f := c.flows[k]
+	if f == nil {
+		f = &observe.Flow{}
+		c.flows[k] = f
+	}
+	iface := strconv.Itoa(int(r.Iface))
+	if int(r.Iface) < len(p.ifaces) {
+		iface = p.ifaces[r.Iface]
+	}
+	*f = observe.Flow{
+		FlowID: r.FlowID, Probe: p.name, Interface: iface, Class: r.Class, Name: FlowName(r),
+		IPVersion: r.IPVersion, Protocol: r.Protocol, SrcAddr: addr(r.SrcAddr), DstAddr: addr(r.DstAddr),
+		SrcPort: r.SrcPort, DstPort: r.DstPort, FirstSeen: r.FirstSeenNs, LastSeen: max(f.LastSeen, r.FirstSeenNs),
+		Packets: f.Packets, Bytes: f.Bytes,
+	}
+}
+
+func addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// FlowName returns the readable name of a flow (design 7), e.g.
+// "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
+// fields the class does not split by are written "*".
+func FlowName(r *pdu.FlowDef) string {
+	var b strings.Builder
+	end := func(a netip.Addr, port uint16, hasAddr, hasPort, folded bool) {
+		switch {
+		case !hasAddr:
+			b.WriteString("*")
+		case a.Is6() && hasPort:
+			b.WriteString("[" + a.String() + "]")
+		default:
+			b.WriteString(a.String())
+		}
+		if hasPort {
+			b.WriteByte(':')
+			if folded {
+				b.WriteString("high")
+			} else {
+				b.WriteString(strconv.Itoa(int(port)))
+			}
+		}
+	}
+	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
+	end(r.SrcAddr, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
+	b.WriteByte('>')
+	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
+	if r.Fields&pdu.FieldProtocol != 0 {
+		b.WriteByte('/')
+		b.WriteString(ProtocolName(r.Protocol))
+	}
+	if r.Fields&pdu.FieldDSCP != 0 {
+		b.WriteString(" dscp " + strconv.Itoa(int(r.DSCP)))
+	}
+	if r.Fields&pdu.FieldVLAN != 0 {
+		b.WriteString(" vlan " + strconv.Itoa(int(r.VLAN)))
+	}
+	return b.String()
+}
+
+// ProtocolName returns the IANA keyword of an IP protocol number in lower
+// case (tcp, udp, icmp, ipv6-icmp as "icmp6"), or its number.
+func ProtocolName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 2:
+		return "igmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 47:
+		return "gre"
+	case 50:
+		return "esp"
+	case 51:
+		return "ah"
+	case 58:
+		return "icmp6"
+	case 89:
+		return "ospf"
+	case 103:
+		return "pim"
+	case 112:
+		return "vrrp"
+	case 132:
+		return "sctp"
+	}
+	return strconv.Itoa(int(p))
+}
+
+func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
+	if _, ok := c.flows[flowKey{pid, r.FlowID}]; !ok {
+		c.stats.UnknownFlow++
+	}
+	for _, m := range r.Metrics {
+		name, ok := p.metrics[m.ID]
+		if !ok {
+			name = "metric_" + strconv.Itoa(int(m.ID))
+		}
+		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
+			Probe: p.name, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			Metric: name, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
+		})
+	}
+}
+
+func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
+	f := c.flows[flowKey{pid, r.FlowID}]
+	if f == nil {
+		c.stats.UnknownFlow++
+		f = &observe.Flow{FlowID: r.FlowID, Probe: c.probe(pid).name}
+		c.flows[flowKey{pid, r.FlowID}] = f
+	}
+	// Totals are cumulative: keep the largest (PDUs may arrive reordered).
+	if r.Packets >= f.Packets {
+		f.Packets, f.Bytes = r.Packets, r.Bytes
+	}
+	if r.LastSeenNs > f.LastSeen {
+		f.LastSeen = r.LastSeenNs
+	}
+}
+
+// Finish returns every row accumulated, sorted for stable output: flows by
+// probe and flow id, counters by probe, flow, interval and metric, events by
+// time. The collector must not be used afterwards.
+func (c *Collector) Finish() *observe.Batch {
+	b := &c.batch
+	b.Flows = b.Flows[:0]
+	for _, f := range c.flows {
+		b.Flows = append(b.Flows, *f)
+	}
+	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
+	})
+	slices.SortStableFunc(b.FlowCounters, func(x, y observe.FlowCounter) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
+	})
+	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
+		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))
+	})
+	return b
+}
+
+// Event records a collector-side event (e.g. a truncated capture reported
+// by the replay driver) at capture time t.
+func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind, msg) }

@@ -1,0 +1,703 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Errors returned by Dissect. Both mean "no IP-level observation": the
+// packet is counted in Stats and skipped.
+var (
+	// ErrNotIP means the frame carries no IPv4/IPv6 datagram (ARP, STP, ...).
+	ErrNotIP = errors.New("dissect: not an IP packet")
+	// ErrMalformed means a link or IP header is truncated or inconsistent;
+	// Stats says which kind.
+	ErrMalformed = errors.New("dissect: malformed packet")
+)
+
+// Kind names one class of malformed or truncated header, as counted in
+// Stats and reported in events (e.g. "ipv4_bad_ihl").
+type Kind uint8
+
+// Kinds of malformed or truncated headers. Link and IP kinds make the whole
+// packet unusable (Dissect returns ErrMalformed); the IPv6 extension header
+// and transport kinds only lose the transport layer (the packet still
+// counts at IP level).
+const (
+	KindLinkTruncated Kind = iota // link header shorter than its fixed size
+	KindUnsupportedLink
+	KindIPv4Truncated // fewer than 20 bytes, or fewer than IHL*4, captured
+	KindIPv4BadIHL    // IHL < 5
+	KindIPv4BadLength // total length < header length
+	KindIPv6Truncated // fewer than 40 bytes captured
+	KindIPBadVersion  // version nibble disagrees with the EtherType
+	KindIPv6BadExtHdr // extension header chain truncated or too long
+	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
+	// (kept, marked Truncated: TSO/GSO captures or a lying capture file).
+	KindIPLongerThanFrame
+	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
+	// frame's length is used, as Wireshark does).
+	KindIPv4ZeroLength
+	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured
+	KindTCPBadOffset  // data offset < 5 or beyond the segment
+	KindUDPTruncated  // UDP header not captured
+	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
+	KindICMPTruncated // ICMP header not captured
+	KindTCPBadOption  // option length runs past the header (kept, options ignored)
+	numKinds
+)
+
+var kindNames = [numKinds]string{
+	KindLinkTruncated:     "link_truncated",
+	KindUnsupportedLink:   "unsupported_link",
+	KindIPv4Truncated:     "ipv4_truncated",
+	KindIPv4BadIHL:        "ipv4_bad_ihl",
+	KindIPv4BadLength:     "ipv4_bad_length",
+	KindIPv6Truncated:     "ipv6_truncated",
+	KindIPLongerThanFrame: "ip_longer_than_frame",
+	KindIPv4ZeroLength:    "ipv4_zero_length",
+	KindIPBadVersion:      "ip_bad_version",
+	KindIPv6BadExtHdr:     "ipv6_bad_ext_header",
+	KindTCPTruncated:      "tcp_truncated",
+	KindTCPBadOffset:      "tcp_bad_offset",
+	KindUDPTruncated:      "udp_truncated",
+	KindUDPBadLength:      "udp_bad_length",
+	KindICMPTruncated:     "icmp_truncated",
+	KindTCPBadOption:      "tcp_bad_option",
+}
+
+// String returns the stable snake_case name of the kind.
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Stats counts what Dissect saw. Counters only grow; the probe reports
+// them as events and in the end-of-run summary.
+type Stats struct {
+	Packets   uint64           // calls to Dissect
+	IP        uint64           // packets with a usable IP header
+	NotIP     uint64           // frames without IP (ARP, STP, LLC, ...)
+	Malformed uint64           // packets rejected with ErrMalformed
+	Kinds     [numKinds]uint64 // per Kind (index with a Kind)
+}
+
+// EachKind calls fn for every kind with a non-zero count, in Kind order.
+func (s *Stats) EachKind(fn func(k Kind, n uint64)) {
+	for k := Kind(0); k < numKinds; k++ {
+		if s.Kinds[k] > 0 {
+			fn(k, s.Kinds[k])
+		}
+	}
+}
+
+// Dissector decodes link, IP and transport headers without allocating.
+// It is not safe for concurrent use; give each worker its own.
+type Dissector struct {
+	Stats Stats
+}
+
+// New returns a Dissector.
+func New() *Dissector { return &Dissector{} }
+
+// EtherTypes.
+const (
+	etherIPv4  = 0x0800
+	etherIPv6  = 0x86DD
+	etherVLAN  = 0x8100
+	etherQinQ  = 0x88A8
+	etherQinQ2 = 0x9100
+	etherMPLS  = 0x8847
+	etherMPLSm = 0x8848
+)
+
+// Dissect fills out from one captured packet. data is the captured bytes
+// (m.CapLen of them), m its metadata. out borrows data and is valid until
+// data changes. It returns nil when an IP header was decoded (the transport
+// layer may still be missing: see out.Flags), ErrNotIP for non-IP frames
+// and ErrMalformed for broken link/IP headers; both are counted in d.Stats.
+func (d *Dissector) Dissect(data []byte, m pkt.Meta, out *Dissection) error {
+	*out = Dissection{Meta: m, WScale: -1}
+	d.Stats.Packets++
+	off, etype, ok := d.link(data, m.LinkType, out)
+	if !ok {
+		d.Stats.Malformed++
+		return ErrMalformed
+	}
+	if etype == 0 {
+		d.Stats.NotIP++
+		return ErrNotIP
+	}
+	out.EtherType = etype
+	var k Kind
+	switch etype {
+	case etherIPv4:
+		k = d.ipv4(data, off, out)
+	case etherIPv6:
+		k = d.ipv6(data, off, out)
+	default:
+		d.Stats.NotIP++
+		return ErrNotIP
+	}
+	if k != kindOK {
+		d.Stats.Kinds[k]++
+		d.Stats.Malformed++
+		return ErrMalformed
+	}
+	d.Stats.IP++
+	return nil
+}
+
+// kindOK is the "no problem" result of the header decoders.
+const kindOK = numKinds
+
+// link finds the network header. It returns the offset of the network
+// header and its EtherType (0 for non-IP frames).
+func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint16, bool) {
+	switch lt {
+	case pkt.LinkEthernet:
+		if len(b) < 14 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		off := 12
+		etype := binary.BigEndian.Uint16(b[off:])
+		for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
+			if len(b) < off+6 {
+				d.Stats.Kinds[KindLinkTruncated]++
+				return 0, 0, false
+			}
+			if out.NVLAN < 2 {
+				out.VLANs[out.NVLAN] = binary.BigEndian.Uint16(b[off+2:]) & 0x0fff
+			}
+			if out.NVLAN < 255 {
+				out.NVLAN++
+			}
+			off += 4
+			etype = binary.BigEndian.Uint16(b[off:])
+		}
+		if etype <= 1500 { // 802.3 length field: LLC/SNAP, not IP for us
+			return off + 2, 0, true
+		}
+		if etype == etherMPLS || etype == etherMPLSm {
+			return mpls(b, off+2)
+		}
+		return off + 2, ipEther(etype), true
+	case pkt.LinkLinuxSLL:
+		if len(b) < 16 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		return 16, ipEther(binary.BigEndian.Uint16(b[14:])), true
+	case pkt.LinkLinuxSLL2:
+		if len(b) < 20 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		return 20, ipEther(binary.BigEndian.Uint16(b[0:])), true
+	case pkt.LinkRaw:
+		if len(b) < 1 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		switch b[0] >> 4 {
+		case 4:
+			return 0, etherIPv4, true
+		case 6:
+			return 0, etherIPv6, true
+		}
+		return 0, 0, true
+	case pkt.LinkIPv4:
+		return 0, etherIPv4, true
+	case pkt.LinkIPv6:
+		return 0, etherIPv6, true
+	case pkt.LinkNull, pkt.LinkLoop:
+		if len(b) < 4 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		fam := binary.LittleEndian.Uint32(b)
+		if lt == pkt.LinkLoop || fam > 0xffff {
+			fam = binary.BigEndian.Uint32(b)
+		}
+		switch fam {
+		case 2:
+			return 4, etherIPv4, true
+		case 10, 24, 28, 30: // AF_INET6 on Linux, BSDs, FreeBSD, Darwin
+			return 4, etherIPv6, true
+		}
+		return 4, 0, true
+	case pkt.LinkPPP:
+		off := 0
+		if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+			off = 2
+		}
+		if len(b) < off+1 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		proto := uint16(b[off])
+		if proto&1 == 0 { // two-byte protocol field (RFC 1661 §2)
+			if len(b) < off+2 {
+				d.Stats.Kinds[KindLinkTruncated]++
+				return 0, 0, false
+			}
+			proto = binary.BigEndian.Uint16(b[off:])
+			off += 2
+		} else {
+			off++
+		}
+		switch proto {
+		case 0x0021:
+			return off, etherIPv4, true
+		case 0x0057:
+			return off, etherIPv6, true
+		case 0x0281, 0x0283:
+			return mpls(b, off)
+		}
+		return off, 0, true
+	}
+	d.Stats.Kinds[KindUnsupportedLink]++
+	return 0, 0, false
+}
+
+// mpls skips an MPLS label stack (RFC 3032 §2.1) up to the entry with the
+// bottom-of-stack bit and guesses IPv4 or IPv6 from the next nibble, as
+// tcpdump and Wireshark do.
+func mpls(b []byte, off int) (int, uint16, bool) {
+	for {
+		if len(b) < off+4 {
+			return off, 0, true
+		}
+		bos := b[off+2]&1 != 0
+		off += 4
+		if bos {
+			break
+		}
+	}
+	if len(b) <= off {
+		return off, 0, true
+	}
+	switch b[off] >> 4 {
+	case 4:
+		return off, etherIPv4, true
+	case 6:
+		return off, etherIPv6, true
+	}
+	return off, 0, true
+}
+
+func ipEther(e uint16) uint16 {
+	if e == etherIPv4 || e == etherIPv6 {
+		return e
+	}
+	return 0
+}
+
+// ipv4 decodes an IPv4 header at off (RFC 791 §3.1).
+func (d *Dissector) ipv4(b []byte, off int, out *Dissection) Kind {
+	if len(b) < off+20 {
+		return KindIPv4Truncated
+	}
+	h := b[off:]
+	if h[0]>>4 != 4 {
+		return KindIPBadVersion
+	}
+	ihl := int(h[0]&0x0f) * 4
+	if ihl < 20 {
+		return KindIPv4BadIHL
+	}
+	if len(h) < ihl {
+		return KindIPv4Truncated
+	}
+	total := int(binary.BigEndian.Uint16(h[2:]))
+	wire := int(out.Meta.WireLen) - off
+	if wire < len(h) {
+		wire = len(h)
+	}
+	if total == 0 { // TSO: the NIC fills the length in (Wireshark does the same)
+		d.Stats.Kinds[KindIPv4ZeroLength]++
+		total = wire
+	}
+	if total < ihl {
+		return KindIPv4BadLength
+	}
+	if total > wire {
+		d.Stats.Kinds[KindIPLongerThanFrame]++
+		out.Truncated = true
+	}
+	out.Flags |= HasIP
+	out.IPVersion = 4
+	out.NetOff = uint32(off)
+	out.IPHdrLen = uint32(ihl)
+	out.IPLen = uint32(total)
+	out.TOS = h[1]
+	out.IPID = uint32(binary.BigEndian.Uint16(h[4:]))
+	ff := binary.BigEndian.Uint16(h[6:])
+	out.DontFrag = ff&0x4000 != 0
+	out.MoreFrags = ff&0x2000 != 0
+	out.FragOff = uint32(ff&0x1fff) * 8
+	if out.MoreFrags || out.FragOff > 0 {
+		out.Flags |= IsFrag
+	}
+	out.TTL = h[8]
+	out.Protocol = h[9]
+	out.SrcAddr = netip.AddrFrom4([4]byte(h[12:16]))
+	out.DstAddr = netip.AddrFrom4([4]byte(h[16:20]))
+	if ihl > 20 {
+		out.IPOptions = h[20:ihl]
+		ipv4Options(out, off)
+	}
+	end := off + total
+	if end > len(b) {
+		end = len(b)
+		out.Truncated = true
+	}
+	if out.FragOff > 0 {
+		out.Payload = b[off+ihl : end]
+		out.PayloadLen = uint32(total - ihl)
+		return kindOK
+	}
+	d.transport(b, off+ihl, end, off+total, out)
+	return kindOK
+}
+
+// ipv4Options looks for the Timestamp option (RFC 791 §3.1, type 68).
+func ipv4Options(out *Dissection, netOff int) {
+	o := out.IPOptions
+	for i := 0; i < len(o); {
+		switch o[i] {
+		case 0: // end of option list
+			return
+		case 1: // no operation
+			i++
+			continue
+		}
+		if i+1 >= len(o) || o[i+1] < 2 || i+int(o[i+1]) > len(o) {
+			return
+		}
+		if o[i] == 68 {
+			out.Flags |= HasIPTS
+			out.IPTSOff = uint32(netOff + 20 + i)
+		}
+		i += int(o[i+1])
+	}
+}
+
+// ipv6 decodes an IPv6 header and its extension headers (RFC 8200 §3, §4).
+func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
+	if len(b) < off+40 {
+		return KindIPv6Truncated
+	}
+	h := b[off:]
+	if h[0]>>4 != 6 {
+		return KindIPBadVersion
+	}
+	plen := int(binary.BigEndian.Uint16(h[4:]))
+	wire := int(out.Meta.WireLen) - off
+	if 40+plen > wire && 40+plen > len(h) {
+		d.Stats.Kinds[KindIPLongerThanFrame]++
+		out.Truncated = true
+	}
+	out.Flags |= HasIP
+	out.IPVersion = 6
+	out.NetOff = uint32(off)
+	out.IPLen = uint32(40 + plen)
+	out.TOS = uint8(binary.BigEndian.Uint16(h[0:]) >> 4)
+	out.TTL = h[7]
+	out.SrcAddr = netip.AddrFrom16([16]byte(h[8:24]))
+	out.DstAddr = netip.AddrFrom16([16]byte(h[24:40]))
+	end := off + 40 + plen
+	if end > len(b) {
+		end = len(b)
+		out.Truncated = true
+	}
+	next := h[6]
+	p := off + 40
+	for hops := 0; ; hops++ {
+		switch next {
+		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
+			if p+8 > end || hops > 16 {
+				out.Protocol = next
+				out.IPHdrLen = uint32(p - off)
+				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				return kindOK
+			}
+			next, p = b[p], p+8+int(b[p+1])*8
+			continue
+		case 51: // AH: length in 4-octet units minus 2 (RFC 4302 §2.2)
+			if p+8 > end || hops > 16 {
+				out.Protocol = next
+				out.IPHdrLen = uint32(p - off)
+				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				return kindOK
+			}
+			next, p = b[p], p+(int(b[p+1])+2)*4
+			continue
+		case 44: // fragment header (RFC 8200 §4.5)
+			if p+8 > end {
+				out.Protocol = next
+				out.IPHdrLen = uint32(p - off)
+				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				return kindOK
+			}
+			fo := binary.BigEndian.Uint16(b[p+2:])
+			out.FragOff = uint32(fo &^ 7)
+			out.MoreFrags = fo&1 != 0
+			out.IPID = binary.BigEndian.Uint32(b[p+4:])
+			out.Flags |= IsFrag
+			next, p = b[p], p+8
+			continue
+		}
+		break
+	}
+	if p > end {
+		out.Protocol = next
+		out.IPHdrLen = uint32(end - off)
+		d.Stats.Kinds[KindIPv6BadExtHdr]++
+		return kindOK
+	}
+	out.Protocol = next
+	out.IPHdrLen = uint32(p - off)
+	if out.Flags&IsFrag != 0 && out.FragOff > 0 {
+		out.Payload = b[p:end]
+		out.PayloadLen = uint32(off + 40 + plen - p)
+		return kindOK
+	}
+	d.transport(b, p, end, off+40+plen, out)
+	return kindOK
+}
+
+// transport decodes the TCP, UDP or ICMP header at p. end is the end of the
+// captured IP datagram, ipEnd the end announced by the IP header.
+func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
+	out.L4Off = uint32(p)
+	avail := b[p:end]
+	announced := ipEnd - p // transport bytes this IP packet announces
+	switch out.Protocol {
+	case ProtoTCP:
+		if len(avail) < 20 {
+			d.Stats.Kinds[KindTCPTruncated]++
+			return
+		}
+		doff := int(avail[12]>>4) * 4
+		if doff < 20 || doff > announced {
+			d.Stats.Kinds[KindTCPBadOffset]++
+			return
+		}
+		out.Flags |= HasL4 | HasTCP
+		out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+		out.DstPort = binary.BigEndian.Uint16(avail[2:])
+		out.Seq = binary.BigEndian.Uint32(avail[4:])
+		out.Ack = binary.BigEndian.Uint32(avail[8:])
+		out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
+		out.Window = binary.BigEndian.Uint16(avail[14:])
+		optEnd := doff
+		if optEnd > len(avail) {
+			optEnd = len(avail)
+			out.Truncated = true
+		}
+		if doff > 20 {
+			d.tcpOptions(avail[20:optEnd], out)
+		}
+		if doff <= len(avail) {
+			out.Payload = avail[doff:]
+		}
+		out.PayloadLen = uint32(announced - doff)
+	case ProtoUDP:
+		if len(avail) < 8 {
+			d.Stats.Kinds[KindUDPTruncated]++
+			return
+		}
+		out.Flags |= HasL4 | HasUDP
+		out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+		out.DstPort = binary.BigEndian.Uint16(avail[2:])
+		ulen := int(binary.BigEndian.Uint16(avail[4:]))
+		plen := announced - 8
+		switch {
+		case out.Flags&IsFrag != 0 && ulen >= 8:
+			plen = ulen - 8 // first fragment: the whole datagram's payload
+		case ulen < 8 || ulen > announced:
+			d.Stats.Kinds[KindUDPBadLength]++
+		default:
+			plen = ulen - 8
+		}
+		out.Payload = avail[8:]
+		if len(out.Payload) > plen && plen >= 0 {
+			out.Payload = out.Payload[:plen]
+		}
+		if plen < 0 {
+			plen = 0
+		}
+		out.PayloadLen = uint32(plen)
+	case ProtoICMP, ProtoICMPv6:
+		if len(avail) < 4 {
+			d.Stats.Kinds[KindICMPTruncated]++
+			return
+		}
+		out.Flags |= HasL4 | HasICMP
+		out.ICMPType, out.ICMPCode = avail[0], avail[1]
+		if len(avail) >= 8 {
+			out.Payload = avail[8:]
+			out.PayloadLen = uint32(announced - 8)
+			if out.isEcho() {
+				out.ICMPID = binary.BigEndian.Uint16(avail[4:])
+				out.ICMPSeq = binary.BigEndian.Uint16(avail[6:])
+			} else if out.IsICMPError() {
+				quoted(avail[8:], out)
+			}
+		} else {
+			out.Truncated = true
+		}
+	default:
+		out.Payload = avail
+		out.PayloadLen = uint32(announced)
+	}
+}
+
+func (out *Dissection) isEcho() bool {
+	if out.Protocol == ProtoICMP {
+		return out.ICMPType == 0 || out.ICMPType == 8
+	}
+	return out.ICMPType == 128 || out.ICMPType == 129
+}
+
+// IsICMPError reports whether the packet is an ICMP or ICMPv6 error message,
+// which quotes the packet that caused it (RFC 792, RFC 4443 §2.1):
+// ICMPv4 types 3, 4, 5, 11, 12 and ICMPv6 types 1 to 4.
+func (out *Dissection) IsICMPError() bool {
+	if out.Flags&HasICMP == 0 {
+		return false
+	}
+	if out.Protocol == ProtoICMP {
+		switch out.ICMPType {
+		case 3, 4, 5, 11, 12:
+			return true
+		}
+		return false
+	}
+	return out.ICMPType >= 1 && out.ICMPType <= 4
+}
+
+// IsEcho reports whether the packet is an ICMP/ICMPv6 echo request or reply.
+func (out *Dissection) IsEcho() bool { return out.Flags&HasICMP != 0 && out.isEcho() }
+
+// quoted dissects the IP header (and the first 8 bytes of transport header)
+// quoted by an ICMP error (RFC 792: IP header + 64 bits of data).
+func quoted(q []byte, out *Dissection) {
+	if len(q) < 1 {
+		return
+	}
+	var p int
+	switch q[0] >> 4 {
+	case 4:
+		if len(q) < 20 {
+			return
+		}
+		ihl := int(q[0]&0x0f) * 4
+		if ihl < 20 || len(q) < ihl {
+			return
+		}
+		out.InnerSrcAddr = netip.AddrFrom4([4]byte(q[12:16]))
+		out.InnerDstAddr = netip.AddrFrom4([4]byte(q[16:20]))
+		out.InnerProtocol = q[9]
+		if binary.BigEndian.Uint16(q[6:])&0x1fff != 0 {
+			out.Flags |= HasInner
+			return // a non-first fragment quotes no transport header
+		}
+		p = ihl
+	case 6:
+		if len(q) < 40 {
+			return
+		}
+		out.InnerSrcAddr = netip.AddrFrom16([16]byte(q[8:24]))
+		out.InnerDstAddr = netip.AddrFrom16([16]byte(q[24:40]))
+		next := q[6]
+		p = 40
+		for hops := 0; hops < 8; hops++ {
+			if next != 0 && next != 43 && next != 60 && next != 44 {
+				break
+			}
+			if p+8 > len(q) {
+				break
+			}
+			if next == 44 && binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
+				out.InnerProtocol = q[p]
+				out.Flags |= HasInner
+				return
+			}
+			n := 8
+			if next != 44 {
+				n = 8 + int(q[p+1])*8
+			}
+			next, p = q[p], p+n
+		}
+		out.InnerProtocol = next
+	default:
+		return
+	}
+	out.Flags |= HasInner
+	switch out.InnerProtocol {
+	case ProtoTCP, ProtoUDP, 132: // SCTP has ports at the same place
+		if p+4 <= len(q) {
+			out.InnerSrcPort = binary.BigEndian.Uint16(q[p:])
+			out.InnerDstPort = binary.BigEndian.Uint16(q[p+2:])
+		}
+	}
+}
+
+// tcpOptions reads MSS, window scale, SACK-permitted, SACK and timestamps
+// (RFC 793 §3.1, RFC 7323 §2.2, §3.2, RFC 2018).
+func (d *Dissector) tcpOptions(o []byte, out *Dissection) {
+	for i := 0; i < len(o); {
+		kind := o[i]
+		if kind == 0 {
+			return
+		}
+		if kind == 1 {
+			i++
+			continue
+		}
+		if i+1 >= len(o) {
+			return // cut by the snap length
+		}
+		l := int(o[i+1])
+		if l < 2 {
+			d.Stats.Kinds[KindTCPBadOption]++
+			return
+		}
+		if i+l > len(o) {
+			if !out.Truncated {
+				d.Stats.Kinds[KindTCPBadOption]++
+			}
+			return
+		}
+		v := o[i+2 : i+l]
+		switch kind {
+		case 2:
+			if l == 4 {
+				out.MSS = binary.BigEndian.Uint16(v)
+			}
+		case 3:
+			if l == 3 {
+				out.WScale = int16(v[0])
+			}
+		case 4:
+			out.SACKPerm = true
+		case 5:
+			out.SACKBlocks = uint8((l - 2) / 8)
+		case 8:
+			if l == 10 {
+				out.Flags |= HasTCPTS
+				out.TSVal = binary.BigEndian.Uint32(v)
+				out.TSEcr = binary.BigEndian.Uint32(v[4:])
+			}
+		}
+		i += l
+	}
+}

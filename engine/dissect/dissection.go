@@ -1,0 +1,119 @@
+package dissect
+
+import (
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Layer flags: which headers a Dissection holds.
+const (
+	HasIP    uint16 = 1 << iota // an IPv4 or IPv6 header was decoded
+	HasL4                       // the transport header (TCP, UDP, ICMP) was decoded
+	HasTCP                      // L4 is TCP
+	HasUDP                      // L4 is UDP
+	HasICMP                     // L4 is ICMPv4 or ICMPv6
+	HasInner                    // an ICMP error's quoted IP header was decoded (Inner*)
+	HasTCPTS                    // the TCP timestamps option (RFC 7323) is present
+	IsFrag                      // the IP datagram is a fragment (MF set or offset > 0)
+	HasIPTS                     // the IPv4 Timestamp option (RFC 791 §3.1) is present
+)
+
+// TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).
+const (
+	TCPFin uint16 = 1 << iota
+	TCPSyn
+	TCPRst
+	TCPPsh
+	TCPAck
+	TCPUrg
+	TCPEce
+	TCPCwr
+	TCPNs
+)
+
+// IP protocol numbers (IANA).
+const (
+	ProtoICMP   uint8 = 1
+	ProtoTCP    uint8 = 6
+	ProtoUDP    uint8 = 17
+	ProtoICMPv6 uint8 = 58
+)
+
+// Dissection is the result of dissecting one packet: every header field the
+// sieve, the flow table and the analysers need, filled without allocating.
+// Slices (Payload, IPOptions) borrow the packet data and are valid only
+// until the next Dissect call.
+type Dissection struct {
+	Meta  pkt.Meta
+	Flags uint16 // Has* and IsFrag bits
+
+	// Link layer.
+	VLANs     [2]uint16 // VLAN IDs, outermost first (802.1ad S-tag, then 802.1Q C-tag)
+	NVLAN     uint8     // number of VLAN tags seen (may exceed 2; only 2 IDs kept)
+	EtherType uint16    // EtherType of the network layer (0x0800, 0x86DD, ...)
+
+	// IP layer (design 3.3; RFC 791, RFC 8200).
+	IPVersion uint8      // 4 or 6; 0 when the packet is not IP
+	NetOff    uint32     // offset of the IP header in the packet data
+	IPHdrLen  uint32     // IPv4 header length incl. options; IPv6 40 + extension headers
+	SrcAddr   netip.Addr // source address
+	DstAddr   netip.Addr // destination address
+	IPLen     uint32     // IP total length in bytes (IPv6: 40 + payload length)
+	TOS       uint8      // IPv4 TOS / IPv6 traffic class; DSCP is TOS>>2
+	TTL       uint8      // IPv4 TTL / IPv6 hop limit
+	Protocol  uint8      // upper-layer protocol (after IPv6 extension headers)
+	IPID      uint32     // IPv4 identification / IPv6 fragment header identification
+	FragOff   uint32     // fragment offset in bytes
+	MoreFrags bool       // MF flag / IPv6 M flag
+	DontFrag  bool       // IPv4 DF flag
+	IPOptions []byte     // IPv4 options bytes (borrowed), nil if none
+	IPTSOff   uint32     // offset in data of the IPv4 Timestamp option, when HasIPTS
+
+	// Transport layer (present when HasL4; for non-first fragments never).
+	L4Off   uint32 // offset of the transport header in the packet data
+	SrcPort uint16 // TCP/UDP source port
+	DstPort uint16 // TCP/UDP destination port
+
+	// TCP (RFC 793, RFC 7323, RFC 2018).
+	TCPFlags   uint16 // TCPFin|TCPSyn|... bits
+	Seq        uint32
+	Ack        uint32
+	Window     uint16 // raw window field, unscaled
+	MSS        uint16 // MSS option value; 0 if absent
+	WScale     int16  // window scale shift as sent; -1 if absent (RFC 7323 §2.3: receivers use 14 for larger values)
+	SACKPerm   bool   // SACK-permitted option present
+	SACKBlocks uint8  // number of SACK blocks in a SACK option
+	TSVal      uint32 // timestamps option TSval (when HasTCPTS)
+	TSEcr      uint32 // timestamps option TSecr (when HasTCPTS)
+
+	// ICMPv4 / ICMPv6.
+	ICMPType uint8
+	ICMPCode uint8
+	ICMPID   uint16 // echo identifier (echo request/reply only)
+	ICMPSeq  uint16 // echo sequence number (echo request/reply only)
+
+	// Quoted packet of an ICMP error (HasInner): the flow the error belongs
+	// to (design 3.3), in the direction of the original packet.
+	InnerSrcAddr  netip.Addr
+	InnerDstAddr  netip.Addr
+	InnerProtocol uint8
+	InnerSrcPort  uint16
+	InnerDstPort  uint16
+
+	// Payload after the transport header (borrowed, may be cut by the
+	// snap length); PayloadLen is the length the headers announce, which
+	// may exceed len(Payload) when the capture was truncated.
+	Payload    []byte
+	PayloadLen uint32
+	Truncated  bool // the capture holds less than the headers announce
+}
+
+// Has reports whether all bits of f are set in d.Flags.
+func (d *Dissection) Has(f uint16) bool { return d.Flags&f == f }
+
+// DSCP returns the Differentiated Services code point (RFC 2474): TOS>>2.
+func (d *Dissection) DSCP() uint8 { return d.TOS >> 2 }
+
+// Fragment reports whether the datagram is an IP fragment.
+func (d *Dissection) Fragment() bool { return d.Flags&IsFrag != 0 }

@@ -1,0 +1,159 @@
+package pdu
+
+import (
+	"encoding/binary"
+	"math"
+	"net/netip"
+)
+
+// Enc appends record fields to a byte slice. The zero value is ready.
+type Enc struct{ B []byte }
+
+// Uvarint appends an unsigned varint.
+func (e *Enc) Uvarint(v uint64) { e.B = binary.AppendUvarint(e.B, v) }
+
+// Varint appends a zig-zag signed varint.
+func (e *Enc) Varint(v int64) { e.B = binary.AppendVarint(e.B, v) }
+
+// Byte appends one byte.
+func (e *Enc) Byte(v byte) { e.B = append(e.B, v) }
+
+// String appends a length-prefixed string.
+func (e *Enc) String(s string) {
+	e.Uvarint(uint64(len(s)))
+	e.B = append(e.B, s...)
+}
+
+// Float appends a float64 as 8 bytes, big endian.
+func (e *Enc) Float(f float64) { e.B = binary.BigEndian.AppendUint64(e.B, math.Float64bits(f)) }
+
+// Addr appends an address as a version byte (0, 4 or 6) and its bytes.
+func (e *Enc) Addr(a netip.Addr) {
+	switch {
+	case a.Is4():
+		b := a.As4()
+		e.B = append(e.B, 4)
+		e.B = append(e.B, b[:]...)
+	case a.Is6():
+		b := a.As16()
+		e.B = append(e.B, 6)
+		e.B = append(e.B, b[:]...)
+	default:
+		e.B = append(e.B, 0)
+	}
+}
+
+// Dec reads record fields from a payload. Errors are sticky: after the
+// first failure every read returns zero and Err reports ErrShort or
+// ErrCorrupt. It never panics.
+type Dec struct {
+	B   []byte
+	err error
+}
+
+// Err returns the first decoding error.
+func (d *Dec) Err() error { return d.err }
+
+// Done reports whether all bytes were read (or an error occurred).
+func (d *Dec) Done() bool { return d.err != nil || len(d.B) == 0 }
+
+func (d *Dec) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.B = nil
+}
+
+// Uvarint reads an unsigned varint.
+func (d *Dec) Uvarint() uint64 {
+	v, n := binary.Uvarint(d.B)
+	if n <= 0 {
+		d.fail(ErrShort)
+		if n < 0 {
+			d.err = ErrCorrupt
+		}
+		return 0
+	}
+	d.B = d.B[n:]
+	return v
+}
+
+// Varint reads a zig-zag signed varint.
+func (d *Dec) Varint() int64 {
+	v, n := binary.Varint(d.B)
+	if n <= 0 {
+		d.fail(ErrShort)
+		if n < 0 {
+			d.err = ErrCorrupt
+		}
+		return 0
+	}
+	d.B = d.B[n:]
+	return v
+}
+
+// Byte reads one byte.
+func (d *Dec) Byte() byte {
+	if len(d.B) < 1 {
+		d.fail(ErrShort)
+		return 0
+	}
+	v := d.B[0]
+	d.B = d.B[1:]
+	return v
+}
+
+// Bytes reads a length-prefixed byte string (borrowed from the payload).
+func (d *Dec) Bytes() []byte {
+	n := d.Uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.B)) {
+		d.fail(ErrShort)
+		return nil
+	}
+	v := d.B[:n]
+	d.B = d.B[n:]
+	return v
+}
+
+// String reads a length-prefixed string (allocates).
+func (d *Dec) String() string { return string(d.Bytes()) }
+
+// Float reads a float64.
+func (d *Dec) Float() float64 {
+	if len(d.B) < 8 {
+		d.fail(ErrShort)
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64(d.B))
+	d.B = d.B[8:]
+	return v
+}
+
+// Addr reads an address written by Enc.Addr.
+func (d *Dec) Addr() netip.Addr {
+	switch d.Byte() {
+	case 0:
+		return netip.Addr{}
+	case 4:
+		if len(d.B) < 4 {
+			d.fail(ErrShort)
+			return netip.Addr{}
+		}
+		a := netip.AddrFrom4([4]byte(d.B[:4]))
+		d.B = d.B[4:]
+		return a
+	case 6:
+		if len(d.B) < 16 {
+			d.fail(ErrShort)
+			return netip.Addr{}
+		}
+		a := netip.AddrFrom16([16]byte(d.B[:16]))
+		d.B = d.B[16:]
+		return a
+	}
+	d.fail(ErrCorrupt)
+	return netip.Addr{}
+}

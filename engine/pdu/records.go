@@ -1,0 +1,279 @@
+package pdu
+
+import (
+	"math"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/stat"
+)
+
+// Hello introduces a probe: its name and its capture interfaces, so that
+// records can carry small numbers instead (TypeHello).
+type Hello struct {
+	Probe      string
+	Interfaces []string // index = pkt.Meta.Iface
+}
+
+// Append encodes h.
+func (h *Hello) Append(e *Enc) {
+	e.String(h.Probe)
+	e.Uvarint(uint64(len(h.Interfaces)))
+	for _, s := range h.Interfaces {
+		e.String(s)
+	}
+}
+
+// Decode decodes h.
+func (h *Hello) Decode(d *Dec) {
+	h.Probe = d.String()
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) { // each string costs at least one byte
+		d.fail(ErrCorrupt)
+		return
+	}
+	h.Interfaces = make([]string, 0, n)
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		h.Interfaces = append(h.Interfaces, d.String())
+	}
+}
+
+// Field bits of FlowDef.Fields: which granularity fields the flow key holds.
+const (
+	FieldIPVersion uint8 = 1 << iota
+	FieldProtocol
+	FieldSrcAddr
+	FieldDstAddr
+	FieldSrcPort
+	FieldDstPort
+	FieldDSCP
+	FieldVLAN
+)
+
+// FlowDef describes one granular flow once, before any observation that
+// refers to it (design 3.2, 3.14). FlowID is assigned by the probe and kept
+// by the collector (design 4: collector-assigned ids were a mistake).
+type FlowDef struct {
+	FlowID      uint64
+	Iface       uint16
+	Class       string
+	Fields      uint8 // Field* bits set for the fields the class splits by
+	IPVersion   uint8
+	Protocol    uint8
+	SrcAddr     netip.Addr
+	DstAddr     netip.Addr
+	SrcPort     uint16
+	DstPort     uint16
+	DSCP        uint8
+	VLAN        uint16
+	FoldedPorts uint8 // bit 0: source port folded to "high", bit 1: destination
+	FirstSeenNs int64
+}
+
+// Append encodes f.
+func (f *FlowDef) Append(e *Enc) {
+	e.Uvarint(f.FlowID)
+	e.Uvarint(uint64(f.Iface))
+	e.String(f.Class)
+	e.Byte(f.Fields)
+	e.Byte(f.IPVersion)
+	e.Byte(f.Protocol)
+	e.Addr(f.SrcAddr)
+	e.Addr(f.DstAddr)
+	e.Uvarint(uint64(f.SrcPort))
+	e.Uvarint(uint64(f.DstPort))
+	e.Byte(f.DSCP)
+	e.Uvarint(uint64(f.VLAN))
+	e.Byte(f.FoldedPorts)
+	e.Varint(f.FirstSeenNs)
+}
+
+// Decode decodes f.
+func (f *FlowDef) Decode(d *Dec) {
+	f.FlowID = d.Uvarint()
+	f.Iface = uint16(d.Uvarint())
+	f.Class = d.String()
+	f.Fields = d.Byte()
+	f.IPVersion = d.Byte()
+	f.Protocol = d.Byte()
+	f.SrcAddr = d.Addr()
+	f.DstAddr = d.Addr()
+	f.SrcPort = uint16(d.Uvarint())
+	f.DstPort = uint16(d.Uvarint())
+	f.DSCP = d.Byte()
+	f.VLAN = uint16(d.Uvarint())
+	f.FoldedPorts = d.Byte()
+	f.FirstSeenNs = d.Varint()
+}
+
+// MetricDef names a metric id used in Counters records (TypeMetricDef).
+type MetricDef struct {
+	ID   uint32
+	Name string
+}
+
+// Append encodes m.
+func (m *MetricDef) Append(e *Enc) {
+	e.Uvarint(uint64(m.ID))
+	e.String(m.Name)
+}
+
+// Decode decodes m.
+func (m *MetricDef) Decode(d *Dec) {
+	m.ID = uint32(d.Uvarint())
+	m.Name = d.String()
+}
+
+// Counters carries the metrics of one flow over one interval (TypeCounters).
+type Counters struct {
+	IntervalStartNs int64
+	IntervalNs      int64
+	FlowID          uint64
+	Metrics         []Metric
+}
+
+// Metric is one metric's aggregate within a Counters record.
+type Metric struct {
+	ID   uint32
+	Stat stat.Stat
+}
+
+// stat encodings
+const (
+	statCount    = 0 // N events: Sum = SumSq = N, Min = Max = 1
+	statIntegral = 1 // non-negative integral Sum, SumSq, Min, Max as uvarints
+	statFloat    = 2 // four float64
+)
+
+// Append encodes c.
+func (c *Counters) Append(e *Enc) {
+	e.Varint(c.IntervalStartNs)
+	e.Varint(c.IntervalNs)
+	e.Uvarint(c.FlowID)
+	e.Uvarint(uint64(len(c.Metrics)))
+	for i := range c.Metrics {
+		m := &c.Metrics[i]
+		e.Uvarint(uint64(m.ID))
+		appendStat(e, m.Stat)
+	}
+}
+
+func appendStat(e *Enc, s stat.Stat) {
+	e.Uvarint(s.N)
+	n := float64(s.N)
+	switch {
+	case s.Sum == n && s.SumSq == n && s.Min == 1 && s.Max == 1:
+		e.Byte(statCount)
+	case integral(s.Sum) && integral(s.SumSq) && integral(s.Min) && integral(s.Max):
+		e.Byte(statIntegral)
+		e.Uvarint(uint64(s.Sum))
+		e.Uvarint(uint64(s.SumSq))
+		e.Uvarint(uint64(s.Min))
+		e.Uvarint(uint64(s.Max))
+	default:
+		e.Byte(statFloat)
+		e.Float(s.Sum)
+		e.Float(s.SumSq)
+		e.Float(s.Min)
+		e.Float(s.Max)
+	}
+}
+
+// integral reports whether f is a non-negative integer exactly held by a
+// uint64 and a float64 (below 2^53).
+func integral(f float64) bool { return f >= 0 && f < 1<<53 && f == math.Trunc(f) }
+
+func decodeStat(d *Dec) stat.Stat {
+	var s stat.Stat
+	s.N = d.Uvarint()
+	switch d.Byte() {
+	case statCount:
+		s.Sum, s.SumSq, s.Min, s.Max = float64(s.N), float64(s.N), 1, 1
+	case statIntegral:
+		s.Sum = float64(d.Uvarint())
+		s.SumSq = float64(d.Uvarint())
+		s.Min = float64(d.Uvarint())
+		s.Max = float64(d.Uvarint())
+	case statFloat:
+		s.Sum, s.SumSq, s.Min, s.Max = d.Float(), d.Float(), d.Float(), d.Float()
+	default:
+		d.fail(ErrCorrupt)
+	}
+	return s
+}
+
+// Decode decodes c, reusing c.Metrics' storage.
+func (c *Counters) Decode(d *Dec) {
+	c.IntervalStartNs = d.Varint()
+	c.IntervalNs = d.Varint()
+	c.FlowID = d.Uvarint()
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) { // each metric costs at least 3 bytes
+		d.fail(ErrCorrupt)
+		return
+	}
+	c.Metrics = c.Metrics[:0]
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		id := uint32(d.Uvarint())
+		c.Metrics = append(c.Metrics, Metric{ID: id, Stat: decodeStat(d)})
+	}
+}
+
+// FlowUpdate carries a flow's running totals since it was first seen
+// (TypeFlowUpdate). Totals are cumulative, so a lost or repeated update
+// never double counts.
+type FlowUpdate struct {
+	FlowID     uint64
+	LastSeenNs int64
+	Packets    uint64
+	Bytes      uint64
+	Ended      uint8 // 0 still active, EndIdle, EndEvicted, EndFinal
+}
+
+// Reasons a flow ends, in FlowUpdate.Ended.
+const (
+	EndIdle    uint8 = 1 // idle timeout of its class
+	EndEvicted uint8 = 2 // evicted from a full flow table
+	EndFinal   uint8 = 3 // end of the capture
+)
+
+// Append encodes u.
+func (u *FlowUpdate) Append(e *Enc) {
+	e.Uvarint(u.FlowID)
+	e.Varint(u.LastSeenNs)
+	e.Uvarint(u.Packets)
+	e.Uvarint(u.Bytes)
+	e.Byte(u.Ended)
+}
+
+// Decode decodes u.
+func (u *FlowUpdate) Decode(d *Dec) {
+	u.FlowID = d.Uvarint()
+	u.LastSeenNs = d.Varint()
+	u.Packets = d.Uvarint()
+	u.Bytes = d.Uvarint()
+	u.Ended = d.Byte()
+}
+
+// Event is a probe event (design 1.7, 3.13; TypeEvents).
+type Event struct {
+	TimeNs   int64
+	Severity uint8 // 0 info, 1 warning, 2 error
+	Kind     string
+	Message  string
+}
+
+// Append encodes ev.
+func (ev *Event) Append(e *Enc) {
+	e.Varint(ev.TimeNs)
+	e.Byte(ev.Severity)
+	e.String(ev.Kind)
+	e.String(ev.Message)
+}
+
+// Decode decodes ev.
+func (ev *Event) Decode(d *Dec) {
+	ev.TimeNs = d.Varint()
+	ev.Severity = d.Byte()
+	ev.Kind = d.String()
+	ev.Message = d.String()
+}

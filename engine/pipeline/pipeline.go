@@ -1,0 +1,212 @@
+// Package pipeline runs probe engines and a collector engine in one
+// process (design 2, tmonbench's replay mode): packets from one
+// capture-time ordered source are routed to their probe, every probe sends
+// its PDUs over a loopback link to the collector, and the collector's rows
+// come out as an observe.Batch. It does no file or terminal I/O.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/tmonbench/tmonbench/engine/collector"
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+)
+
+// Merged yields the packets of several inputs in capture-time order and
+// tells which input the last packet came from (replay.Merge).
+type Merged interface {
+	pkt.Source
+	// Last returns the index of the input of the packet Next returned last.
+	Last() int
+}
+
+// Input is one packet source and where its packets go: a probe (index into
+// Options.Probes) and an interface of it (Meta.Iface is overwritten).
+type Input struct {
+	Source pkt.Source
+	Probe  int
+	Iface  uint16
+}
+
+// Options configure a Run.
+type Options struct {
+	Config *config.Config
+	// Probes names the probes and their interfaces; Identity.ID is set
+	// from the index (1-based) when zero.
+	Probes []probe.Identity
+	// Merge interleaves the inputs in capture-time order (replay.Merge).
+	// Inputs that fail are reported through InputError and end; the
+	// others go on.
+	Merge func(srcs ...pkt.Source) Merged
+	// Sender regulates each probe's PDU channel.
+	Sender pdu.SenderConfig
+	// Pace, when set, is called before each packet with its capture time
+	// (replay at real time or a factor of it); an error stops the run.
+	Pace func(ctx context.Context, timeNs int64) error
+	// Progress, when set, is called every ProgressEvery packets and at the
+	// end with the packets and captured bytes processed so far.
+	Progress      func(packets, bytes uint64)
+	ProgressEvery uint64
+	// InputError, when set, is told of an input that ended with an error
+	// (truncated or malformed capture) after its last good packet; the
+	// run goes on with the other inputs.
+	InputError func(input int, err error)
+	Log        *slog.Logger
+}
+
+// Result is what a Run produced.
+type Result struct {
+	Batch     *observe.Batch
+	Probes    []probe.Stats
+	Collector collector.Stats
+	Senders   []pdu.SenderStats
+	Packets   uint64
+	Bytes     uint64
+	FirstNs   int64 // capture time of the first packet
+	LastNs    int64 // capture time of the last packet
+}
+
+// ErrNoProbes means Options.Probes is empty.
+var ErrNoProbes = errors.New("pipeline: no probes")
+
+// Run replays the inputs through the probes and the collector until they
+// end or ctx is cancelled (then it returns what was observed so far, and
+// ctx.Err()). Input errors (damaged captures) are events, not failures.
+func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
+	if len(opt.Probes) == 0 {
+		return nil, ErrNoProbes
+	}
+	for i, in := range inputs {
+		if in.Probe < 0 || in.Probe >= len(opt.Probes) {
+			return nil, fmt.Errorf("pipeline: input %d routed to probe %d of %d", i, in.Probe, len(opt.Probes))
+		}
+	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	coll := collector.New(log)
+	probes := make([]*probe.Probe, len(opt.Probes))
+	for i, id := range opt.Probes {
+		if id.ID == 0 {
+			id.ID = uint16(i + 1)
+		}
+		link := &pdu.Loopback{Deliver: coll.Handle}
+		p, err := probe.New(id, opt.Config, link, opt.Sender, log)
+		if err != nil {
+			return nil, err
+		}
+		link.Ack = p.Sender().HandleAck
+		probes[i] = p
+	}
+	every := opt.ProgressEvery
+	if every == 0 {
+		every = 1 << 14
+	}
+	var failed []inputErr
+	srcs := make([]pkt.Source, len(inputs))
+	for i, in := range inputs {
+		srcs[i] = &guarded{src: in.Source, index: i, failed: &failed}
+	}
+	src := opt.Merge(srcs...)
+	res := &Result{}
+	var runErr error
+	for {
+		if res.Packets%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				runErr = err
+				break
+			}
+		}
+		data, m, err := src.Next()
+		for _, f := range failed {
+			p := probes[inputs[f.index].Probe]
+			p.Event(p.Now(), probe.SevWarning, "capture_damaged", f.err.Error())
+			if opt.InputError != nil {
+				opt.InputError(f.index, f.err)
+			}
+		}
+		failed = failed[:0]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+		in := src.Last()
+		if in < 0 || in >= len(inputs) {
+			return nil, fmt.Errorf("pipeline: packet from unknown input %d", in)
+		}
+		if opt.Pace != nil {
+			if err := opt.Pace(ctx, m.TimeNs); err != nil {
+				runErr = err
+				break
+			}
+		}
+		r := inputs[in]
+		m.Iface = r.Iface
+		if res.Packets == 0 {
+			res.FirstNs = m.TimeNs
+		}
+		res.LastNs = max(res.LastNs, m.TimeNs)
+		res.Packets++
+		res.Bytes += uint64(len(data))
+		probes[r.Probe].Packet(data, m)
+		if opt.Progress != nil && res.Packets%every == 0 {
+			opt.Progress(res.Packets, res.Bytes)
+		}
+	}
+	for _, p := range probes {
+		p.Close()
+	}
+	if opt.Progress != nil {
+		opt.Progress(res.Packets, res.Bytes)
+	}
+	for _, p := range probes {
+		res.Probes = append(res.Probes, p.Stats())
+		res.Senders = append(res.Senders, p.Sender().Stats())
+	}
+	res.Collector = coll.Stats()
+	res.Batch = coll.Finish()
+	return res, runErr
+}
+
+type inputErr struct {
+	index int
+	err   error
+}
+
+// guarded ends an input at its first error, recording the error, so the
+// merge goes on with the other inputs.
+type guarded struct {
+	src    pkt.Source
+	index  int
+	failed *[]inputErr
+	done   bool
+}
+
+func (g *guarded) Next() ([]byte, pkt.Meta, error) {
+	if g.done {
+		return nil, pkt.Meta{}, io.EOF
+	}
+	data, m, err := g.src.Next()
+	if err != nil {
+		g.done = true
+		if err != io.EOF {
+			*g.failed = append(*g.failed, inputErr{g.index, err})
+		}
+		return nil, pkt.Meta{}, io.EOF
+	}
+	return data, m, nil
+}
+
+func (g *guarded) Close() error { return g.src.Close() }

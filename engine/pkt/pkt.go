@@ -1,0 +1,126 @@
+// Package pkt holds the leaf value types every other package shares: a
+// captured packet's metadata (capture time in Unix nanoseconds, lengths, link
+// type, interface) and the Source interface that replay/ and live/ implement.
+//
+// It imports nothing of tmonbench, so replay/ and live/ can depend on it
+// without reaching into the engines (house style: imports run one way).
+package pkt
+
+import "errors"
+
+// LinkType is a LINKTYPE_* value from the tcpdump.org link-layer header
+// registry (https://www.tcpdump.org/linktypes.html), as stored in pcap and
+// pcapng headers. Only the full 16-bit value is meaningful: 276 (SLL2) must
+// never be truncated to a byte.
+type LinkType uint16
+
+// Link types the dissector understands.
+const (
+	LinkNull      LinkType = 0   // BSD loopback: 4-byte host-order address family
+	LinkEthernet  LinkType = 1   // IEEE 802.3 Ethernet, with 802.1Q/802.1ad tags
+	LinkPPP       LinkType = 9   // PPP (RFC 1661), HDLC-like framing optional
+	LinkRaw       LinkType = 101 // raw IPv4 or IPv6, version from the first nibble
+	LinkLoop      LinkType = 108 // OpenBSD loopback: 4-byte network-order family
+	LinkLinuxSLL  LinkType = 113 // Linux cooked capture v1, 16-byte header
+	LinkIPv4      LinkType = 228 // raw IPv4
+	LinkIPv6      LinkType = 229 // raw IPv6
+	LinkLinuxSLL2 LinkType = 276 // Linux cooked capture v2, 20-byte header
+)
+
+// String names the link type as libpcap does (EN10MB, LINUX_SLL2, ...).
+func (l LinkType) String() string {
+	switch l {
+	case LinkNull:
+		return "NULL"
+	case LinkEthernet:
+		return "EN10MB"
+	case LinkPPP:
+		return "PPP"
+	case LinkRaw:
+		return "RAW"
+	case LinkLoop:
+		return "LOOP"
+	case LinkLinuxSLL:
+		return "LINUX_SLL"
+	case LinkIPv4:
+		return "IPV4"
+	case LinkIPv6:
+		return "IPV6"
+	case LinkLinuxSLL2:
+		return "LINUX_SLL2"
+	}
+	return "LINKTYPE_" + itoa(int(l))
+}
+
+// Supported reports whether the dissector can find the IP header behind l.
+func (l LinkType) Supported() bool {
+	switch l {
+	case LinkNull, LinkEthernet, LinkPPP, LinkRaw, LinkLoop, LinkLinuxSLL, LinkIPv4, LinkIPv6, LinkLinuxSLL2:
+		return true
+	}
+	return false
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// Meta describes one captured packet. It is a small value type, copied freely.
+type Meta struct {
+	// TimeNs is the capture time in nanoseconds since the Unix epoch (UTC),
+	// as stamped by the capturing kernel or stored in the capture file.
+	TimeNs int64
+	// CapLen is the number of bytes captured (len of the data slice).
+	CapLen uint32
+	// WireLen is the original length of the frame on the wire, in bytes,
+	// including the link header (pcap's orig_len; pcap-filter's `len`).
+	WireLen uint32
+	// LinkType says how to find the network header.
+	LinkType LinkType
+	// Iface is the index of the capture interface within its probe (0 for
+	// the first), as configured: it keeps flows apart per interface
+	// (design 3.2).
+	Iface uint16
+	// Frame is the 1-based record number within the capture source, for
+	// error messages and cross-checks with tshark's frame.number.
+	Frame uint64
+}
+
+// Source yields captured packets in capture order. Implementations:
+// replay.File (pcap/pcapng files) and, later, live capture.
+type Source interface {
+	// Next returns the next packet. data is borrowed: it is valid only
+	// until the next call to Next. At the end it returns io.EOF; a
+	// damaged capture returns an error wrapping ErrTruncated or
+	// ErrMalformed after the last good packet.
+	Next() (data []byte, m Meta, err error)
+	// Close releases the source.
+	Close() error
+}
+
+// Errors a Source returns after the last good packet of damaged input.
+var (
+	// ErrTruncated means the capture ends in the middle of a record.
+	ErrTruncated = errors.New("pkt: capture truncated")
+	// ErrMalformed means a record header is inconsistent and the rest of
+	// the capture cannot be read.
+	ErrMalformed = errors.New("pkt: capture malformed")
+)

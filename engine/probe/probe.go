@@ -1,0 +1,429 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Identity names a probe and its capture interfaces.
+type Identity struct {
+	// Name is the probe's name in every table (flows.probe).
+	Name string
+	// ID is the probe's number on the wire (pdu frame header); unique per
+	// collector.
+	ID uint16
+	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it.
+	Interfaces []string
+}
+
+// Stats counts what the probe did; it feeds the end-of-run summary.
+type Stats struct {
+	Packets   uint64 // packets handed to Packet
+	Bytes     uint64 // captured bytes handed to Packet
+	IP        uint64 // packets with a usable IP header
+	NotIP     uint64 // non-IP frames
+	Malformed uint64 // packets with a broken link or IP header
+	Matched   uint64 // (packet, class) memberships
+	Flows     uint64 // flows created
+	Expired   uint64 // flows expired idle
+	Evicted   uint64 // flows evicted from a full table
+	Intervals uint64 // intervals closed
+}
+
+// Severity levels of probe events, as carried in pdu.Event.
+const (
+	SevInfo    uint8 = 0
+	SevWarning uint8 = 1
+	SevError   uint8 = 2
+)
+
+type class struct {
+	cfg    *config.Class
+	fields uint8 // pdu.Field* bits
+	fold   uint16
+	idleNs int64
+	sizes  bool
+}
+
+// Probe is one probe engine: it dissects packets, sorts them into flow
+// classes with the single-pass sieve, keeps granular flows and their
+// counters per interval of capture time, and sends everything to the
+// collector as PDUs through its Sender. It is not safe for concurrent use.
+type Probe struct {
+	id      Identity
+	cfg     *config.Config
+	log     *slog.Logger
+	dis     *dissect.Dissector
+	sieve   *filter.Sieve
+	classes []class
+	flows   *flow.Table
+	out     *pdu.Sender
+
+	intervalNs    int64
+	intervalStart int64 // start of the current interval, Unix ns; 0 before the first packet
+	nowNs         int64 // probe clock: the latest capture time seen
+	active        []*flow.Flow
+	started       bool
+	closed        bool
+
+	d        dissect.Dissection
+	set      filter.Set
+	counters pdu.Counters
+	stats    Stats
+	lastDis  dissect.Stats // dissector stats at the previous interval close
+	evictedI uint64        // evictions in the current interval
+}
+
+// New returns a probe that sends its observations through a Sender over
+// link. The caller feeds packets with Packet and ends with Close.
+func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, log *slog.Logger) (*Probe, error) {
+	if id.Name == "" {
+		return nil, errors.New("probe: empty name")
+	}
+	if len(id.Interfaces) == 0 {
+		id.Interfaces = []string{"0"}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	filters := make([]string, len(cfg.Classes))
+	classes := make([]class, len(cfg.Classes))
+	sizeBins := 0
+	for i := range cfg.Classes {
+		c := &cfg.Classes[i]
+		filters[i] = c.Filter
+		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
+		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
+			sizeBins = len(c.SizeEdges) + 1
+		}
+	}
+	sieve, err := filter.Compile(filters)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: %w", id.Name, err)
+	}
+	p := &Probe{
+		id:         id,
+		cfg:        cfg,
+		log:        log,
+		dis:        dissect.New(),
+		sieve:      sieve,
+		classes:    classes,
+		flows:      flow.New(len(classes), cfg.FlowTable.MaxFlows, sizeBins),
+		intervalNs: int64(cfg.IntervalS * 1e9),
+	}
+	p.out = pdu.NewSender(scfg, id.ID, link)
+	return p, nil
+}
+
+// Sender returns the probe's PDU sender (to hand it acknowledgements).
+func (p *Probe) Sender() *pdu.Sender { return p.out }
+
+// Stats returns the probe's counters.
+func (p *Probe) Stats() Stats {
+	s := p.stats
+	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
+	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
+	return s
+}
+
+// DissectStats returns the dissector's counters (malformed kinds).
+func (p *Probe) DissectStats() dissect.Stats { return p.dis.Stats }
+
+func fieldBits(c *config.Class) uint8 {
+	var b uint8
+	for _, f := range c.Granularity {
+		switch f {
+		case config.FieldIPVersion:
+			b |= pdu.FieldIPVersion
+		case config.FieldProtocol:
+			b |= pdu.FieldProtocol
+		case config.FieldSrcAddr:
+			b |= pdu.FieldSrcAddr
+		case config.FieldDstAddr:
+			b |= pdu.FieldDstAddr
+		case config.FieldSrcPort:
+			b |= pdu.FieldSrcPort
+		case config.FieldDstPort:
+			b |= pdu.FieldDstPort
+		case config.FieldDSCP:
+			b |= pdu.FieldDSCP
+		case config.FieldVLAN:
+			b |= pdu.FieldVLAN
+		}
+	}
+	return b
+}
+
+func (p *Probe) start(nowNs int64) {
+	p.started = true
+	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
+	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
+	p.out.End(pdu.TypeHello, nowNs)
+	for id, name := range flow.MetricNames {
+		m := pdu.MetricDef{ID: uint32(id), Name: name}
+		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
+		p.out.End(pdu.TypeMetricDef, nowNs)
+	}
+	p.Event(nowNs, SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+}
+
+// Event reports a probe event (design 1.7, 3.13) at capture time timeNs.
+func (p *Probe) Event(timeNs int64, sev uint8, kind, msg string) {
+	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg}
+	e.Append(p.out.Begin(pdu.TypeEvents, timeNs))
+	p.out.End(pdu.TypeEvents, timeNs)
+}
+
+// Packet processes one captured packet. data is borrowed for the call.
+// Capture time drives every timer: intervals close and flows expire as
+// m.TimeNs advances (a packet older than the probe clock is counted in the
+// current interval).
+func (p *Probe) Packet(data []byte, m pkt.Meta) {
+	if !p.started {
+		p.intervalStart = floorDiv(m.TimeNs, p.intervalNs)
+		p.nowNs = m.TimeNs
+		p.start(m.TimeNs)
+	}
+	if m.TimeNs > p.nowNs {
+		p.advance(m.TimeNs)
+	}
+	p.stats.Packets++
+	p.stats.Bytes += uint64(len(data))
+	d := &p.d
+	if err := p.dis.Dissect(data, m, d); err != nil {
+		return
+	}
+	p.sieve.Match(d, &p.set)
+	for ci := range p.classes {
+		if p.set.Has(ci) {
+			p.stats.Matched++
+			p.account(ci, d)
+		}
+	}
+}
+
+// advance moves the probe clock to nowNs, closing intervals on the way.
+func (p *Probe) advance(nowNs int64) {
+	p.nowNs = nowNs
+	if nowNs >= p.intervalStart+p.intervalNs {
+		p.closeInterval(floorDiv(nowNs, p.intervalNs))
+	}
+	p.out.Tick(nowNs)
+}
+
+// Tick advances the probe clock without a packet (live capture idles).
+func (p *Probe) Tick(nowNs int64) {
+	if p.started && nowNs > p.nowNs {
+		p.advance(nowNs)
+	}
+}
+
+func floorDiv(t, iv int64) int64 {
+	q := t / iv * iv
+	if q > t {
+		q -= iv
+	}
+	return q
+}
+
+func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
+	c := &p.classes[ci]
+	k := flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
+	f := c.fields
+	if f&pdu.FieldIPVersion != 0 {
+		k.IPVersion = d.IPVersion
+	}
+	if f&pdu.FieldProtocol != 0 {
+		k.Protocol = d.Protocol
+	}
+	if f&pdu.FieldSrcAddr != 0 {
+		k.SrcAddr = d.SrcAddr
+	}
+	if f&pdu.FieldDstAddr != 0 {
+		k.DstAddr = d.DstAddr
+	}
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+		if f&pdu.FieldSrcPort != 0 {
+			k.SrcPort = d.SrcPort
+			if c.fold > 0 && k.SrcPort > c.fold {
+				k.SrcPort, k.Folded = 0, k.Folded|1
+			}
+		}
+		if f&pdu.FieldDstPort != 0 {
+			k.DstPort = d.DstPort
+			if c.fold > 0 && k.DstPort > c.fold {
+				k.DstPort, k.Folded = 0, k.Folded|2
+			}
+		}
+	}
+	if f&pdu.FieldDSCP != 0 {
+		k.DSCP = d.DSCP()
+	}
+	if f&pdu.FieldVLAN != 0 && d.NVLAN > 0 {
+		k.VLAN = d.VLANs[0]
+	}
+	return k
+}
+
+func (p *Probe) account(ci int, d *dissect.Dissection) {
+	now := d.Meta.TimeNs
+	f, created := p.flows.Lookup(p.key(ci, d), now, p.evict)
+	if created {
+		p.define(f, ci)
+	}
+	if now > f.LastSeenNs {
+		f.LastSeenNs = now
+	}
+	if !f.Active {
+		f.Active = true
+		p.active = append(p.active, f)
+	}
+	ipLen := float64(d.IPLen)
+	f.Packets++
+	f.Bytes += uint64(d.IPLen)
+	f.Fixed[flow.MPackets].Count()
+	f.Fixed[flow.MIPBytes].Add(ipLen)
+	f.Fixed[flow.MTTL].Add(float64(d.TTL))
+	f.Fixed[flow.MDSCP].Add(float64(d.DSCP()))
+	if d.Flags&dissect.IsFrag != 0 {
+		f.Fixed[flow.MFragments].Count()
+	}
+	if d.Flags&dissect.HasTCP != 0 {
+		fl := d.TCPFlags
+		if fl&dissect.TCPSyn != 0 {
+			f.Fixed[flow.MTCPSyn].Count()
+		}
+		if fl&dissect.TCPFin != 0 {
+			f.Fixed[flow.MTCPFin].Count()
+		}
+		if fl&dissect.TCPRst != 0 {
+			f.Fixed[flow.MTCPRst].Count()
+		} else if d.Window == 0 {
+			f.Fixed[flow.MTCPZeroWindow].Count()
+		}
+	}
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+		f.Fixed[flow.ML4PayloadBytes].Add(float64(d.PayloadLen))
+	}
+	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
+		edges := c.cfg.SizeEdges
+		i := 0
+		for i < len(edges) && ipLen > edges[i] {
+			i++
+		}
+		f.Sizes[i]++
+	}
+}
+
+func (p *Probe) define(f *flow.Flow, ci int) {
+	k := &f.Key
+	def := pdu.FlowDef{
+		FlowID: f.ID, Iface: k.Iface, Class: p.classes[ci].cfg.Name, Fields: p.classes[ci].fields,
+		IPVersion: k.IPVersion, Protocol: k.Protocol, SrcAddr: k.SrcAddr, DstAddr: k.DstAddr,
+		SrcPort: k.SrcPort, DstPort: k.DstPort, DSCP: k.DSCP, VLAN: k.VLAN, FoldedPorts: k.Folded,
+		FirstSeenNs: f.FirstSeenNs,
+	}
+	def.Append(p.out.Begin(pdu.TypeFlowDef, p.nowNs))
+	p.out.End(pdu.TypeFlowDef, p.nowNs)
+}
+
+// report sends a flow's interval counters (if active) and its totals.
+func (p *Probe) report(f *flow.Flow, ended uint8) {
+	if f.Active {
+		c := &p.counters
+		c.IntervalStartNs, c.IntervalNs, c.FlowID = p.intervalStart, p.intervalNs, f.ID
+		c.Metrics = c.Metrics[:0]
+		for id := range f.Fixed {
+			if f.Fixed[id].N > 0 {
+				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: f.Fixed[id]})
+			}
+		}
+		for _, x := range f.Extras {
+			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
+		}
+		c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
+		p.out.End(pdu.TypeCounters, p.nowNs)
+		f.ResetInterval()
+	}
+	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: ended}
+	u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
+	p.out.End(pdu.TypeFlowUpdate, p.nowNs)
+}
+
+func (p *Probe) evict(f *flow.Flow) {
+	p.evictedI++
+	p.report(f, pdu.EndEvicted)
+}
+
+// closeInterval reports every flow active in the current interval, expires
+// idle flows and starts the interval beginning at nextStart.
+func (p *Probe) closeInterval(nextStart int64) {
+	for _, f := range p.active {
+		if f.Active {
+			p.report(f, 0)
+		}
+	}
+	p.active = p.active[:0]
+	end := p.intervalStart + p.intervalNs
+	for ci := range p.classes {
+		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
+	}
+	p.intervalEvents(end)
+	p.stats.Intervals++
+	p.intervalStart = nextStart
+}
+
+// intervalEvents turns the interval's malformed packets and evictions into
+// events (aggregated, never one per packet).
+func (p *Probe) intervalEvents(atNs int64) {
+	cur := p.dis.Stats
+	for k := range cur.Kinds {
+		if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
+			p.Event(atNs, SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval", n, dissect.Kind(k)))
+		}
+	}
+	p.lastDis = cur
+	if p.evictedI > 0 {
+		p.Event(atNs, SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", p.evictedI, p.cfg.FlowTable.MaxFlows))
+		p.evictedI = 0
+	}
+}
+
+// Close ends the run: it closes the last interval, reports every flow's
+// final totals and sends every PDU under construction. The probe clock
+// stops at the last packet's time.
+func (p *Probe) Close() {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	if !p.started {
+		return
+	}
+	for _, f := range p.active {
+		if f.Active {
+			p.report(f, 0)
+		}
+	}
+	p.active = p.active[:0]
+	p.intervalEvents(p.nowNs)
+	p.flows.Each(func(f *flow.Flow) {
+		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}
+		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
+		p.out.End(pdu.TypeFlowUpdate, p.nowNs)
+	})
+	st := p.Stats()
+	p.Event(p.nowNs, SevInfo, "probe_stop", fmt.Sprintf("probe %s: %d packets, %d IP, %d not IP, %d malformed, %d flows", p.id.Name, st.Packets, st.IP, st.NotIP, st.Malformed, st.Flows))
+	p.out.Flush(p.nowNs)
+}
+
+// Now returns the probe clock (Unix ns of capture time).
+func (p *Probe) Now() int64 { return p.nowNs }
