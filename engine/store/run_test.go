@@ -1,0 +1,326 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+var testEvents = []observe.Event{
+	{Time: 1700000000500000000, Source: "probe:p1", Kind: "capture_truncated", Severity: observe.SevWarning, Message: "frame 12: 60 of 1514 bytes"},
+}
+
+func testManifest() Manifest {
+	return Manifest{
+		Version:    "v0.0.0-test",
+		Command:    []string{"tmonbench", "replay", "a.pcap"},
+		Inputs:     []Input{{Path: "a.pcap", SizeBytes: 1234}},
+		ConfigHash: "xxh3:0123456789abcdef",
+		Started:    time.Unix(1700000000, 0).UTC(),
+	}
+}
+
+// doRun writes one committed run of the given flows (plus events and any
+// extra tables) into out.
+func doRun(t *testing.T, out string, flows []observe.Flow, extra ...string) {
+	t.Helper()
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	if _, err := Append(r, observe.TableFlows, flows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, observe.TableEvents, testEvents); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range extra {
+		if _, err := Append[observe.Event](r, table, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.SetFinished(time.Unix(1700000060, 0).UTC())
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFlows(t *testing.T, out string) []observe.Flow {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(out, observe.TableFlows, "*.parquet"))
+	var all []observe.Flow
+	for _, f := range files {
+		rows, err := parquet.ReadFile[observe.Flow](f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, rows...)
+	}
+	return all
+}
+
+func TestRunCommitFresh(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "nested", "tmon-out") // parent created by BeginRun
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(r.Dir()) != filepath.Dir(out) {
+		t.Errorf("staging %s is not a sibling of %s", r.Dir(), out)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append[observe.Event](r, observe.TableEvents, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("out visible before Commit: %v", err)
+	}
+	st := r.Stats()
+	if got := st.Tables[observe.TableFlows]; got.Files != 2 || got.Rows != 2 || got.Bytes <= 0 {
+		t.Errorf("flows stats = %+v", got)
+	}
+	if got := st.Tables[observe.TableEvents]; got.Files != 1 || got.Rows != 0 {
+		t.Errorf("events stats = %+v", got)
+	}
+	if tot := st.Total(); tot.Files != 3 || tot.Rows != 2 {
+		t.Errorf("total = %+v", tot)
+	}
+	if got := st.Names(); !reflect.DeepEqual(got, []string{"events", "flows"}) {
+		t.Errorf("names = %v", got)
+	}
+	r.SetFinished(time.Unix(1700000060, 5).UTC())
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, filepath.Dir(out), "tmon-out")
+	assertOnly(t, out, "events", "flows", ManifestName)
+	assertOnly(t, filepath.Join(out, "flows"), "part-00000.parquet", "part-00001.parquet")
+	if got := readFlows(t, out); !reflect.DeepEqual(got, testFlows) {
+		t.Errorf("flows = %+v", got)
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := testManifest()
+	want.Tool = Application
+	want.Finished = time.Unix(1700000060, 5).UTC()
+	want.Tables = st.Tables
+	if !reflect.DeepEqual(m, want) {
+		t.Errorf("manifest\n%+v\nwant\n%+v", m, want)
+	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o755 {
+		t.Errorf("out mode = %v, want 0755", fi.Mode().Perm())
+	}
+
+	// Done: further use is refused, Abort is a no-op.
+	if _, err := Append(r, observe.TableFlows, testFlows); !errors.Is(err, ErrRunDone) {
+		t.Errorf("Append after Commit: %v", err)
+	}
+	if err := r.Commit(); !errors.Is(err, ErrRunDone) {
+		t.Errorf("second Commit: %v", err)
+	}
+	if err := r.Abort(); err != nil {
+		t.Errorf("Abort after Commit: %v", err)
+	}
+	assertOnly(t, out, "events", "flows", ManifestName)
+}
+
+func testReplace(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "tmon-out")
+	doRun(t, out, testFlows, "only_in_first")
+	doRun(t, out, testFlows[1:])
+	assertOnly(t, parent, "tmon-out")
+	assertOnly(t, out, "events", "flows", ManifestName) // no only_in_first: runs never mix
+	if got := readFlows(t, out); !reflect.DeepEqual(got, testFlows[1:]) {
+		t.Errorf("flows after replace = %+v", got)
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Tables["flows"].Rows != 1 {
+		t.Errorf("manifest flows rows = %d, want 1", m.Tables["flows"].Rows)
+	}
+}
+
+func TestRunReplace(t *testing.T) { testReplace(t) }
+
+// TestRunReplaceFallback runs the replace without renameat2 exchange (other
+// systems, filesystems without RENAME_EXCHANGE).
+func TestRunReplaceFallback(t *testing.T) {
+	exchangeFunc = func(a, b string) error { return errors.New("no exchange") }
+	defer func() { exchangeFunc = exchange }()
+	testReplace(t)
+}
+
+func TestRunAbortKeepsPrevious(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "tmon-out")
+	doRun(t, out, testFlows)
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, parent, "tmon-out")
+	if got := readFlows(t, out); !reflect.DeepEqual(got, testFlows) {
+		t.Errorf("flows after abort = %+v", got)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows); !errors.Is(err, ErrRunDone) {
+		t.Errorf("Append after Abort: %v", err)
+	}
+}
+
+func TestRunIntoEmptyDir(t *testing.T) {
+	out := t.TempDir()
+	doRun(t, out, testFlows)
+	assertOnly(t, out, "events", "flows", ManifestName)
+}
+
+func TestRunRefusesForeignDir(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "photos")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "cat.jpg"), []byte("meow"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := BeginRun(out, testManifest())
+	if !errors.Is(err, ErrNotRunDir) {
+		t.Fatalf("err = %v, want ErrNotRunDir", err)
+	}
+	t.Log(err)
+	assertOnly(t, parent, "photos") // no staging folder left
+	assertOnly(t, out, "cat.jpg")
+}
+
+// TestRunRefusesForeignAtCommit: a user's folder appears at out while the
+// run is being written; Commit refuses and leaves it alone.
+func TestRunRefusesForeignAtCommit(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "tmon-out")
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(out, 0o755)
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	if err := r.Commit(); !errors.Is(err, ErrNotRunDir) {
+		t.Fatalf("Commit err = %v, want ErrNotRunDir", err)
+	}
+	if err := r.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, parent, "tmon-out")
+	assertOnly(t, out, "notes.txt")
+}
+
+func TestRunUnwritable(t *testing.T) {
+	parent := t.TempDir()
+	file := filepath.Join(parent, "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{
+		"out is a file":    file,
+		"parent is a file": filepath.Join(file, "out"),
+		"root":             "/",
+		"empty":            "",
+	} {
+		_, err := BeginRun(out, testManifest())
+		if !errors.Is(err, ErrOutUnwritable) {
+			t.Errorf("%s: err = %v, want ErrOutUnwritable", name, err)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	assertOnly(t, parent, "afile")
+}
+
+func TestRunParentNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores folder permissions")
+	}
+	parent := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(parent, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(parent, 0o755)
+	_, err := BeginRun(filepath.Join(parent, "tmon-out"), testManifest())
+	if !errors.Is(err, ErrOutUnwritable) {
+		t.Fatalf("err = %v, want ErrOutUnwritable", err)
+	}
+}
+
+// TestRunThroughSymlink: out is a symlink to a run folder; the run replaces
+// the folder it points to and the link keeps working.
+func TestRunThroughSymlink(t *testing.T) {
+	parent := t.TempDir()
+	real := filepath.Join(parent, "real-out")
+	doRun(t, real, testFlows)
+	link := filepath.Join(parent, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip(err)
+	}
+	doRun(t, link, testFlows[:1])
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("link replaced: %v %v", fi, err)
+	}
+	if got := readFlows(t, link); !reflect.DeepEqual(got, testFlows[:1]) {
+		t.Errorf("flows via link = %+v", got)
+	}
+	assertOnly(t, parent, "link", "real-out")
+}
+
+func TestAppendConcurrent(t *testing.T) {
+	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	const n = 8
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := Append(r, observe.TableFlows, testFlows); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("part-%05d.parquet", i))
+	}
+	assertOnly(t, filepath.Join(r.Dir(), "flows"), want...)
+	if got := r.Stats().Tables["flows"]; got.Files != n || got.Rows != 2*n {
+		t.Errorf("stats = %+v", got)
+	}
+}

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// Errors returned by Write and Append (wrapped with the offending value).
+var (
+	// ErrTableName: a table name is empty, starts with a dot or holds a path
+	// separator; it must be a plain folder name such as "flows".
+	ErrTableName = errors.New("store: bad table name")
+	// ErrPart: a part number is negative or above MaxPart.
+	ErrPart = errors.New("store: bad part number")
+	// ErrRowType: the row type is not a struct (or pointer to struct) with at
+	// least one exported field, so it has no Parquet schema.
+	ErrRowType = errors.New("store: row type has no Parquet schema")
+)
+
+// MaxPart is the largest part number Write accepts: file names keep a fixed
+// width of five digits (part-00000 .. part-99999) so they sort as numbers.
+const MaxPart = 99999
+
+// Application is the created_by name written into every Parquet footer.
+const Application = "tmonbench"
+
+// PartName returns the file name of part number part: "part-%05d.parquet".
+func PartName(part int) string { return fmt.Sprintf("part-%05d.parquet", part) }
+
+// Write writes rows as one zstd-compressed Parquet file
+// <dir>/<table>/part-<part, 5 digits>.parquet and returns its path. The
+// schema comes from T's parquet struct tags (see engine/observe), so an empty
+// rows slice still writes a valid file holding the schema and no rows: the
+// DuckDB view over the table then exists and is empty.
+//
+// The file appears atomically: it is written as .<name>.tmp in the same
+// folder, fsynced, renamed over <name> (replacing an existing part with that
+// number), and the folder is fsynced. On any error the temporary file is
+// removed and no part-*.parquet file appears or changes. The table folder is
+// created if missing.
+//
+// Errors: ErrTableName, ErrPart, ErrRowType (wrapped), or the wrapped I/O or
+// encoding error.
+func Write[T any](dir, table string, part int, rows []T) (path string, err error) {
+	path, _, err = write(dir, table, part, rows)
+	return path, err
+}
+
+// write is Write, also returning the file's size in bytes.
+func write[T any](dir, table string, part int, rows []T) (path string, size int64, err error) {
+	if err := checkTable(table); err != nil {
+		return "", 0, err
+	}
+	if part < 0 || part > MaxPart {
+		return "", 0, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
+	}
+	if err := checkRowType[T](); err != nil {
+		return "", 0, err
+	}
+	tdir := filepath.Join(dir, table)
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		return "", 0, fmt.Errorf("store: create table folder: %w", err)
+	}
+	path = filepath.Join(tdir, PartName(part))
+	size, err = writeAtomic(path, func(w io.Writer) (err error) {
+		defer func() {
+			// parquet-go panics on struct fields it cannot map (chan, func,
+			// ...); report it as an error so the temporary file is removed.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("%w: %v", ErrRowType, p)
+			}
+		}()
+		pw := parquet.NewGenericWriter[T](w,
+			parquet.Compression(&parquet.Zstd),
+			parquet.CreatedBy(Application, "", ""),
+		)
+		if _, err := pw.Write(rows); err != nil {
+			return fmt.Errorf("encode %s rows: %w", table, err)
+		}
+		if err := pw.Close(); err != nil {
+			return fmt.Errorf("close %s writer: %w", table, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", 0, fmt.Errorf("store: write %s: %w", path, err)
+	}
+	return path, size, nil
+}
+
+// checkTable accepts plain folder names only.
+func checkTable(table string) error {
+	if table == "" || strings.HasPrefix(table, ".") || strings.ContainsAny(table, `/\`) || table != filepath.Base(table) {
+		return fmt.Errorf("%w: %q", ErrTableName, table)
+	}
+	return nil
+}
+
+// checkRowType rejects row types parquet-go cannot derive a schema from,
+// which would otherwise make it panic.
+func checkRowType[T any]() error {
+	t := reflect.TypeFor[T]()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return fmt.Errorf("%w: %s is not a struct", ErrRowType, t)
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && f.Tag.Get("parquet") != "-" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s has no exported field", ErrRowType, t)
+}
+
+// tmpName is the hidden name a file is written under before its rename:
+// ".<name>.tmp", which matches neither *.parquet nor run.json.
+func tmpName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+}
+
+// writeAtomic creates path with the bytes fill writes: into tmpName(path),
+// then fsync, close, rename, fsync of the folder. If fill or any step fails
+// the temporary file is removed and path is untouched. It returns the size
+// written in bytes.
+func writeAtomic(path string, fill func(io.Writer) error) (size int64, err error) {
+	tmp := tmpName(path)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close() // second Close after a successful one is harmless
+			os.Remove(tmp)
+		}
+	}()
+	cw := &countWriter{w: f}
+	bw := bufio.NewWriterSize(cw, 256<<10)
+	if err := fill(bw); err != nil {
+		return 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("fsync: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return 0, err
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return cw.n, fmt.Errorf("fsync folder: %w", err)
+	}
+	return cw.n, nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// syncDir fsyncs a folder so that renames and creations in it are durable.
+// Filesystems that cannot fsync a folder (EINVAL) are tolerated.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}

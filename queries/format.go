@@ -1,0 +1,322 @@
+package queries
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// TimeLayout prints timestamps in every format: RFC 3339 in UTC with all
+// nine fraction digits, e.g. 2023-11-14T22:13:20.123456789Z.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// Formats lists the names Format accepts (--format).
+var Formats = []string{"table", "csv", "json"}
+
+// ErrFormat: Format was given a name not in Formats.
+var ErrFormat = errors.New("queries: unknown format")
+
+// Format writes res to w in the named format: "table" (FormatTable), "csv"
+// (FormatCSV) or "json" (FormatJSON). Errors: ErrFormat, or w's error.
+func Format(w io.Writer, res *Result, format string) error {
+	switch format {
+	case "table":
+		return FormatTable(w, res)
+	case "csv":
+		return FormatCSV(w, res)
+	case "json":
+		return FormatJSON(w, res)
+	}
+	return fmt.Errorf("%w %q (want %s)", ErrFormat, format, strings.Join(Formats, ", "))
+}
+
+// FormatCSV writes res as RFC 4180 CSV (encoding/csv): a header line of
+// column names, then one line per row. NULL is an empty field; times use
+// TimeLayout; floats are printed in the shortest form that reads back
+// exactly. Errors are w's.
+func FormatCSV(w io.Writer, res *Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(res.Columns); err != nil {
+		return err
+	}
+	rec := make([]string, len(res.Columns))
+	for _, row := range res.Rows {
+		for i, v := range row {
+			rec[i] = text(v, res.Types[i])
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// FormatJSON writes res as one JSON array holding one object per row, keys
+// in column order, one row per line:
+//
+//	[
+//	  {"protocol":"tcp","flows":2,"first_seen":"2023-11-14T22:13:20.123456789Z"},
+//	  ...
+//	]
+//
+// Numbers stay numbers (HUGEINT and DECIMAL too, digits exact), NULL, NaN
+// and infinities are null, times are TimeLayout strings, nested values
+// (LIST, STRUCT, MAP) are arrays and objects. Errors are w's or a value
+// json cannot encode.
+func FormatJSON(w io.Writer, res *Result) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	put := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		return nil
+	}
+	buf.WriteString("[")
+	for r, row := range res.Rows {
+		if r > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n  {")
+		for i, v := range row {
+			if i > 0 {
+				buf.WriteString(",")
+			}
+			if err := put(res.Columns[i]); err != nil {
+				return err
+			}
+			buf.WriteString(":")
+			if err := put(jsonValue(v, res.Types[i])); err != nil {
+				return fmt.Errorf("queries: column %s: %w", res.Columns[i], err)
+			}
+		}
+		buf.WriteString("}")
+	}
+	if len(res.Rows) > 0 {
+		buf.WriteString("\n")
+	}
+	buf.WriteString("]\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// text is the printed form of one value of DuckDB type typ; NULL is "".
+func text(v any, typ string) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case time.Time:
+		return formatTime(v, typ)
+	case float64:
+		return formatFloat(v, 64)
+	case float32:
+		return formatFloat(float64(v), 32)
+	case []byte:
+		return formatBytes(v, typ)
+	case *big.Int:
+		return v.String()
+	case duckdb.Decimal:
+		return v.String()
+	case duckdb.Interval:
+		return formatInterval(v)
+	case bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
+		return fmt.Sprint(v)
+	case []any, map[string]any, duckdb.Map, duckdb.Union:
+		b, err := json.Marshal(jsonValue(v, ""))
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// jsonValue converts one value for encoding/json.
+func jsonValue(v any, typ string) any {
+	switch v := v.(type) {
+	case time.Time:
+		return formatTime(v, typ)
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return v
+	case float32:
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil
+		}
+		return v
+	case []byte:
+		return formatBytes(v, typ)
+	case *big.Int:
+		return json.Number(v.String())
+	case duckdb.Decimal:
+		return json.Number(v.String())
+	case duckdb.Interval:
+		return formatInterval(v)
+	case duckdb.Union:
+		return map[string]any{v.Tag: jsonValue(v.Value, "")}
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonValue(e, "")
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = jsonValue(e, "")
+		}
+		return out
+	case duckdb.Map:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[text(k, "")] = jsonValue(e, "")
+		}
+		return out
+	}
+	return v
+}
+
+// formatTime prints DATE and TIME columns as such and every timestamp type
+// with TimeLayout in UTC.
+func formatTime(t time.Time, typ string) string {
+	switch typ {
+	case "DATE":
+		return t.Format(time.DateOnly)
+	case "TIME", "TIME_NS":
+		return t.Format("15:04:05.999999999")
+	case "TIMETZ", "TIME WITH TIME ZONE":
+		return t.Format("15:04:05.999999999Z07:00")
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// formatFloat prints f in the shortest form that reads back exactly, in
+// plain decimal notation unless it is very large or very small.
+func formatFloat(f float64, bits int) string {
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.FormatFloat(f, 'f', -1, bits)
+	}
+	return strconv.FormatFloat(f, 'g', -1, bits)
+}
+
+// formatBytes prints a UUID in its usual form, UTF-8 text as is, and other
+// bytes as \x-prefixed hex (DuckDB's BLOB notation).
+func formatBytes(b []byte, typ string) string {
+	if typ == "UUID" && len(b) == 16 {
+		return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for _, c := range b {
+		fmt.Fprintf(&sb, `\x%02X`, c)
+	}
+	return sb.String()
+}
+
+// formatInterval prints an INTERVAL as months, days and a Go duration,
+// omitting zero parts: "1 month 2 days 3h0m0.5s".
+func formatInterval(iv duckdb.Interval) string {
+	var parts []string
+	plural := func(n int32, unit string) string {
+		if n == 1 || n == -1 {
+			return fmt.Sprintf("%d %s", n, unit)
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	if iv.Months != 0 {
+		parts = append(parts, plural(iv.Months, "month"))
+	}
+	if iv.Days != 0 {
+		parts = append(parts, plural(iv.Days, "day"))
+	}
+	if iv.Micros != 0 || len(parts) == 0 {
+		parts = append(parts, (time.Duration(iv.Micros) * time.Microsecond).String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// FormatTable writes res as an aligned text table (olekukonko/tablewriter,
+// box-drawing borders) followed by a "(N rows)" line. Column names are
+// printed as they are; number columns are right-aligned; NULL prints as NULL;
+// cells are never wrapped or truncated. Errors are w's or tablewriter's.
+func FormatTable(w io.Writer, res *Result) error {
+	align := make([]tw.Align, len(res.Columns))
+	for i := range align {
+		align[i] = tw.AlignLeft
+		if i < len(res.Types) && isNumeric(res.Types[i]) {
+			align[i] = tw.AlignRight
+		}
+	}
+	cell := func(a []tw.Align) tw.CellConfig {
+		return tw.CellConfig{
+			Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
+			Padding:    tw.CellPadding{Global: tw.PaddingDefault},
+			Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: a},
+		}
+	}
+	table := tablewriter.NewTable(w,
+		tablewriter.WithHeaderConfig(cell(align)),
+		tablewriter.WithRowConfig(cell(align)),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	header := make([]any, len(res.Columns))
+	for i, c := range res.Columns {
+		header[i] = c
+	}
+	table.Header(header...)
+	for _, row := range res.Rows {
+		rec := make([]string, len(row)) // the table keeps it until Render
+		for i, v := range row {
+			if v == nil {
+				rec[i] = "NULL"
+			} else {
+				rec[i] = text(v, res.Types[i])
+			}
+		}
+		if err := table.Append(rec); err != nil {
+			return fmt.Errorf("queries: table: %w", err)
+		}
+	}
+	if err := table.Render(); err != nil {
+		return fmt.Errorf("queries: table: %w", err)
+	}
+	noun := "rows"
+	if len(res.Rows) == 1 {
+		noun = "row"
+	}
+	_, err := fmt.Fprintf(w, "(%d %s)\n", len(res.Rows), noun)
+	return err
+}
+
+// isNumeric reports whether DuckDB type typ prints as a number.
+func isNumeric(typ string) bool {
+	switch typ {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+		"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+		"FLOAT", "DOUBLE":
+		return true
+	}
+	return strings.HasPrefix(typ, "DECIMAL")
+}

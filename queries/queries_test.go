@@ -1,0 +1,417 @@
+package queries
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/store"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// Hand-made rows; every expected value below is computed from them.
+var (
+	testFlows = []observe.Flow{
+		{FlowID: 1, Probe: "p1", Interface: "eth0", Class: "all", Name: "10.0.0.1:high>10.0.0.2:161/udp",
+			IPVersion: 4, Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 161,
+			FirstSeen: 1700000000123456789, LastSeen: 1700000001987654321, Packets: 3, Bytes: 240},
+		{FlowID: 2, Probe: "p1", Interface: "eth0", Class: "all", Name: "[2001:db8::1]:high>[2001:db8::2]:443/tcp",
+			IPVersion: 6, Protocol: 6, SrcAddr: "2001:db8::1", DstAddr: "2001:db8::2", SrcPort: 51515, DstPort: 443,
+			FirstSeen: 1700000000000000001, LastSeen: 1700000009999999999, Packets: 10, Bytes: 7300},
+		{FlowID: 3, Probe: "p1", Interface: "eth0", Class: "all", Name: "10.0.0.2:443>10.0.0.1:high/tcp",
+			IPVersion: 4, Protocol: 6, SrcAddr: "10.0.0.2", DstAddr: "10.0.0.1", SrcPort: 443, DstPort: 51000,
+			FirstSeen: 1700000000500000000, LastSeen: 1700000002500000000, Packets: 8, Bytes: 9000},
+		{FlowID: 4, Probe: "p1", Interface: "eth0", Class: "all", Name: "10.0.0.1>10.0.0.3/icmp",
+			IPVersion: 4, Protocol: 1, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.3",
+			FirstSeen: 1700000003000000000, LastSeen: 1700000003000000000, Packets: 1, Bytes: 84},
+	}
+	testFlows2 = []observe.Flow{ // a second part file
+		{FlowID: 5, Probe: "p1", Interface: "eth0", Class: "all", Name: "[fe80::1]>[ff02::1]/icmp6",
+			IPVersion: 6, Protocol: 58, SrcAddr: "fe80::1", DstAddr: "ff02::1",
+			FirstSeen: 1700000004000000007, LastSeen: 1700000005000000007, Packets: 2, Bytes: 208},
+		{FlowID: 6, Probe: "p1", Interface: "eth0", Class: "web", Name: "10.0.0.2:443>10.0.0.1:high/tcp",
+			IPVersion: 4, Protocol: 6, SrcAddr: "10.0.0.2", DstAddr: "10.0.0.1", SrcPort: 443, DstPort: 51000,
+			FirstSeen: 1700000000500000000, LastSeen: 1700000002500000000, Packets: 8, Bytes: 99999},
+		{FlowID: 7, Probe: "p1", Interface: "eth0", Class: "all", Name: "10.0.0.1>10.0.0.4/gre",
+			IPVersion: 4, Protocol: 47, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.4",
+			FirstSeen: 1700000006000000000, LastSeen: 1700000006000000000, Packets: 1, Bytes: 100},
+	}
+	testEvents = []observe.Event{
+		{Time: 1700000002000000002, Source: "collector", Kind: "flow_evicted", Severity: observe.SevInfo, Message: "flow table full, evicted 1 flow"},
+		{Time: 1700000001000000001, Source: "probe:p1", Kind: "capture_truncated", Severity: observe.SevWarning, Message: `frame 12: 60 of 1514 bytes, "snaplen"`},
+	}
+	testEvents2 = []observe.Event{
+		{Time: 1700000000000000000, Source: "probe:p1", Kind: "probe_started", Severity: observe.SevInfo, Message: "interface eth0"},
+	}
+)
+
+// makeOut writes a committed run of the test rows under parent/name with
+// engine/store and returns its path.
+func makeOut(t *testing.T, parent, name string) string {
+	t.Helper()
+	out := filepath.Join(parent, name)
+	r, err := store.BeginRun(out, store.Manifest{Version: "test", Command: []string{"test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	for _, err := range []error{
+		appendErr(store.Append(r, observe.TableFlows, testFlows)),
+		appendErr(store.Append(r, observe.TableFlows, testFlows2)),
+		appendErr(store.Append[observe.FlowCounter](r, observe.TableFlowCounters, nil)),
+		appendErr(store.Append(r, observe.TableEvents, testEvents)),
+		appendErr(store.Append(r, observe.TableEvents, testEvents2)),
+		r.Commit(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func appendErr(_ string, err error) error { return err }
+
+func openTest(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := Open(makeOut(t, t.TempDir(), "tmon-out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func run(t *testing.T, db *sql.DB, q string) *Result {
+	t.Helper()
+	res, err := Run(db, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return res
+}
+
+func TestViews(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name")
+	var views []string
+	for _, r := range res.Rows {
+		views = append(views, r[0].(string))
+	}
+	if want := []string{"events", "flow_counters", "flows"}; !reflect.DeepEqual(views, want) {
+		t.Errorf("views = %v, want %v", views, want)
+	}
+	for _, table := range observe.Tables {
+		if !strings.Contains(strings.Join(views, " "), table) {
+			t.Errorf("no view for observe table %s", table)
+		}
+	}
+	res = run(t, db, "SELECT (SELECT count(*) FROM flows), (SELECT count(*) FROM flow_counters), (SELECT count(*) FROM events)")
+	if got := res.Rows[0]; !reflect.DeepEqual(got, []any{int64(7), int64(0), int64(3)}) {
+		t.Errorf("row counts = %v, want [7 0 3]", got)
+	}
+}
+
+// TestTimestampNanoseconds is the check style.md asks for: first_seen is a
+// TIMESTAMP_NS and an exact nanosecond value survives Parquet and DuckDB.
+func TestTimestampNanoseconds(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, "SELECT typeof(first_seen), epoch_ns(first_seen), first_seen, flow_id, src_addr, dst_port, protocol FROM flows WHERE flow_id = 1")
+	if len(res.Rows) != 1 {
+		t.Fatalf("rows = %v", res.Rows)
+	}
+	r := res.Rows[0]
+	if r[0] != "TIMESTAMP_NS" {
+		t.Errorf("typeof(first_seen) = %v, want TIMESTAMP_NS", r[0])
+	}
+	if r[1] != int64(1700000000123456789) {
+		t.Errorf("epoch_ns(first_seen) = %v, want 1700000000123456789", r[1])
+	}
+	ts, ok := r[2].(time.Time)
+	if !ok || ts.UnixNano() != 1700000000123456789 || ts.Location() != time.UTC {
+		t.Errorf("first_seen = %#v, want 1700000000123456789 ns UTC", r[2])
+	}
+	if got := text(r[2], res.Types[2]); got != "2023-11-14T22:13:20.123456789Z" {
+		t.Errorf("printed first_seen = %s", got)
+	}
+	if res.Types[2] != "TIMESTAMP_NS" {
+		t.Errorf("column type = %s", res.Types[2])
+	}
+	if !reflect.DeepEqual(r[3:], []any{uint64(1), "10.0.0.1", uint16(161), uint8(17)}) {
+		t.Errorf("flow_id, src_addr, dst_port, protocol = %#v", r[3:])
+	}
+	// Every timestamp column of every table is TIMESTAMP_NS.
+	res = run(t, db, "SELECT typeof(last_seen) FROM flows LIMIT 1")
+	res2 := run(t, db, "SELECT typeof(time) FROM events LIMIT 1")
+	res3 := run(t, db, "SELECT column_type FROM (DESCRIBE flow_counters) WHERE column_name = 'interval_start'")
+	for _, got := range []any{res.Rows[0][0], res2.Rows[0][0], res3.Rows[0][0]} {
+		if got != "TIMESTAMP_NS" {
+			t.Errorf("timestamp column type = %v, want TIMESTAMP_NS", got)
+		}
+	}
+}
+
+// TestSummaryValues asserts the summary query against sums done by hand
+// over testFlows and testFlows2 (class 'web' flow 6 excluded).
+func TestSummaryValues(t *testing.T) {
+	db := openTest(t)
+	q, err := Get("summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, db, q.SQL)
+	if want := []string{"protocol", "flows", "packets", "bytes", "first_seen", "last_seen", "duration_s"}; !reflect.DeepEqual(res.Columns, want) {
+		t.Fatalf("columns = %v", res.Columns)
+	}
+	ns := func(v int64) time.Time { return time.Unix(0, v).UTC() }
+	want := [][]any{
+		{"tcp", int64(2), uint64(18), uint64(16300), ns(1700000000000000001), ns(1700000009999999999), 9.999999998},
+		{"udp", int64(1), uint64(3), uint64(240), ns(1700000000123456789), ns(1700000001987654321), 1.864197532},
+		{"icmp6", int64(1), uint64(2), uint64(208), ns(1700000004000000007), ns(1700000005000000007), 1.0},
+		{"ip-proto-47", int64(1), uint64(1), uint64(100), ns(1700000006000000000), ns(1700000006000000000), 0.0},
+		{"icmp", int64(1), uint64(1), uint64(84), ns(1700000003000000000), ns(1700000003000000000), 0.0},
+		{"total", int64(6), uint64(25), uint64(16932), ns(1700000000000000001), ns(1700000009999999999), 9.999999998},
+	}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Errorf("summary\n%v\nwant\n%v", res.Rows, want)
+	}
+}
+
+func TestTopFlowsAndEventsOrder(t *testing.T) {
+	db := openTest(t)
+	q, _ := Get("top-flows")
+	res := run(t, db, q.SQL)
+	var ids []any
+	for _, r := range res.Rows {
+		ids = append(ids, r[1])
+	}
+	if want := []any{uint64(3), uint64(2), uint64(1), uint64(5), uint64(7), uint64(4)}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("top-flows ids = %v, want %v (by bytes, class all only)", ids, want)
+	}
+	q, _ = Get("events")
+	res = run(t, db, q.SQL)
+	var kinds []any
+	for _, r := range res.Rows {
+		kinds = append(kinds, r[2])
+	}
+	if want := []any{"probe_started", "capture_truncated", "flow_evicted"}; !reflect.DeepEqual(kinds, want) {
+		t.Errorf("events kinds = %v, want %v", kinds, want)
+	}
+}
+
+func TestNamedGolden(t *testing.T) {
+	db := openTest(t)
+	if len(List()) < 3 {
+		t.Fatalf("List() = %v", List())
+	}
+	for _, q := range List() {
+		t.Run(q.Name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := FormatCSV(&buf, run(t, db, q.SQL)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, q.Name+".golden", buf.Bytes())
+		})
+	}
+}
+
+func TestFormatsGolden(t *testing.T) {
+	db := openTest(t)
+	q, _ := Get("summary")
+	res := run(t, db, q.SQL)
+	for _, f := range []string{"table", "json"} { // csv: TestNamedGolden
+		var buf bytes.Buffer
+		if err := Format(&buf, res, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "summary."+f+".golden", buf.Bytes())
+	}
+	if err := Format(&bytes.Buffer{}, res, "xml"); !errors.Is(err, ErrFormat) {
+		t.Errorf("Format xml: %v, want ErrFormat", err)
+	}
+}
+
+// TestFormatValues covers the value kinds the named queries do not produce.
+func TestFormatValues(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, `SELECT NULL::INTEGER AS n, 1.5::DOUBLE AS d, 'nan'::DOUBLE AS nan,
+		170141183460469231731687303715884105727::HUGEINT AS h, 12.340::DECIMAL(10,3) AS dec,
+		DATE '2024-02-29' AS day, INTERVAL 1 DAY + INTERVAL 90 MINUTE AS iv, [1, 2] AS l,
+		{'a': 1, 'b': 'x'} AS s, '\x00\xff'::BLOB AS blob, 'a,"b"' AS quoted,
+		TIMESTAMP '2024-01-02 03:04:05.123456' AS ts_us, true AS ok`)
+	want := map[string][2]string{ // column: {CSV text, JSON}
+		"n":      {"", "null"},
+		"d":      {"1.5", "1.5"},
+		"nan":    {"NaN", "null"},
+		"h":      {"170141183460469231731687303715884105727", "170141183460469231731687303715884105727"},
+		"dec":    {"12.34", "12.34"},
+		"day":    {"2024-02-29", `"2024-02-29"`},
+		"iv":     {"1 day 1h30m0s", `"1 day 1h30m0s"`},
+		"l":      {"[1,2]", "[1,2]"},
+		"s":      {`{"a":1,"b":"x"}`, `{"a":1,"b":"x"}`},
+		"blob":   {`\x00\xFF`, `"\\x00\\xFF"`},
+		"quoted": {`a,"b"`, `"a,\"b\""`},
+		"ts_us":  {"2024-01-02T03:04:05.123456000Z", `"2024-01-02T03:04:05.123456000Z"`},
+		"ok":     {"true", "true"},
+	}
+	var js bytes.Buffer
+	if err := FormatJSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range res.Columns {
+		w, ok := want[c]
+		if !ok {
+			t.Errorf("unexpected column %s", c)
+			continue
+		}
+		if got := text(res.Rows[0][i], res.Types[i]); got != w[0] {
+			t.Errorf("%s (%s): text %q, want %q", c, res.Types[i], got, w[0])
+		}
+		if !strings.Contains(js.String(), `"`+c+`":`+w[1]) {
+			t.Errorf("%s: JSON lacks %s in %s", c, `"`+c+`":`+w[1], js.String())
+		}
+	}
+	var csvOut bytes.Buffer
+	if err := FormatCSV(&csvOut, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csvOut.String(), `"a,""b"""`) {
+		t.Errorf("CSV quoting: %s", csvOut.String())
+	}
+
+	empty := &Result{Columns: []string{"a"}, Types: []string{"INTEGER"}}
+	js.Reset()
+	FormatJSON(&js, empty)
+	if js.String() != "[]\n" {
+		t.Errorf("empty JSON = %q", js.String())
+	}
+	var tb bytes.Buffer
+	if err := FormatTable(&tb, empty); err != nil || !strings.HasSuffix(tb.String(), "(0 rows)\n") {
+		t.Errorf("empty table = %q, %v", tb.String(), err)
+	}
+}
+
+func TestOpenNoOutput(t *testing.T) {
+	parent := t.TempDir()
+	foreign := filepath.Join(parent, "foreign")
+	os.MkdirAll(filepath.Join(foreign, "sub"), 0o755)
+	os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("x"), 0o644)
+	file := filepath.Join(parent, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	for _, dir := range []string{filepath.Join(parent, "missing"), t.TempDir(), foreign, file} {
+		_, err := Open(dir)
+		if !errors.Is(err, ErrNoOutput) {
+			t.Errorf("Open(%s) = %v, want ErrNoOutput", dir, err)
+			continue
+		}
+		if want := "no tmonbench output in " + dir + " (run `tmonbench replay` first)"; !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	// run.json alone (a run that wrote no table) opens, with no views.
+	runOnly := t.TempDir()
+	os.WriteFile(filepath.Join(runOnly, ManifestName), []byte("{}"), 0o644)
+	db, err := Open(runOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+}
+
+// TestOpenOddPath: quotes and glob characters in the output path.
+func TestOpenOddPath(t *testing.T) {
+	for _, name := range []string{"it's out", "out [1] *?{a}"} {
+		out := makeOut(t, t.TempDir(), name)
+		// A crash leftover of engine/store must not be read.
+		os.WriteFile(filepath.Join(out, "flows", ".part-00009.parquet.tmp"), []byte("half"), 0o644)
+		db, err := Open(out)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		res := run(t, db, "SELECT count(*), sum(bytes)::UBIGINT FROM flows")
+		if !reflect.DeepEqual(res.Rows[0], []any{int64(7), uint64(116931)}) {
+			t.Errorf("%q: count, sum(bytes) = %v, want [7 116931]", name, res.Rows[0])
+		}
+		db.Close()
+	}
+}
+
+func TestRunError(t *testing.T) {
+	db := openTest(t)
+	if _, err := Run(db, "SELECT * FROM no_such_table"); err == nil || !strings.HasPrefix(err.Error(), "queries: ") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNamedFiles(t *testing.T) {
+	for _, want := range []string{"summary", "top-flows", "events"} {
+		if _, err := Get(want); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Get("nope"); !errors.Is(err, ErrUnknownQuery) || !strings.Contains(err.Error(), "summary") {
+		t.Errorf("Get(nope) = %v", err)
+	}
+	for _, q := range List() {
+		if _, err := parseHeader(q.Name, q.SQL); err != nil {
+			t.Error(err)
+		}
+		if q.Description == "" || strings.Contains(q.Description, "\n") {
+			t.Errorf("%s: description %q", q.Name, q.Description)
+		}
+		low := strings.ToLower(q.SQL)
+		for _, bad := range []string{"read_parquet", "parquet_scan", ".parquet", "tmon-out"} {
+			if strings.Contains(low, bad) {
+				t.Errorf("%s.sql names a path or file (%s): name views only", q.Name, bad)
+			}
+		}
+	}
+	if _, err := parseHeader("x", "-- y: z\nSELECT 1"); err == nil {
+		t.Error("mismatched header name accepted")
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./queries -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test ./queries -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// TestViewSeesNewParts: the glob is read again by each query, so a part
+// file written after Open (a live collector) is visible.
+func TestViewSeesNewParts(t *testing.T) {
+	out := makeOut(t, t.TempDir(), "tmon-out")
+	db, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := store.Write(out, observe.TableEvents, 2, testEvents2); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, db, "SELECT count(*) FROM events").Rows[0][0]; got != int64(4) {
+		t.Errorf("events after a new part = %v, want 4", got)
+	}
+}

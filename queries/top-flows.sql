@@ -1,0 +1,13 @@
+-- top-flows: the 20 flows of class 'all' with the most bytes, with packets and duration
+SELECT
+    probe,
+    flow_id,
+    name,
+    packets,
+    bytes,
+    first_seen,
+    (epoch_ns(last_seen) - epoch_ns(first_seen)) / 1e9 AS duration_s
+FROM flows
+WHERE class = 'all'
+ORDER BY bytes DESC, packets DESC, probe, flow_id
+LIMIT 20
