@@ -12,13 +12,22 @@ package observe
 
 // Table names: the folder under --out and the DuckDB view name.
 const (
-	TableFlows        = "flows"
-	TableFlowCounters = "flow_counters"
-	TableEvents       = "events"
+	TableFlows          = "flows"
+	TableFlowCounters   = "flow_counters"
+	TableEvents         = "events"
+	TableSizeHistograms = "size_histograms"
+	TableTCPConnections = "tcp_connections"
+	TableRTTSamples     = "rtt_samples"
+	TableRTTHistograms  = "rtt_histograms"
+	TableFTPSessions    = "ftp_sessions"
+	TableFTPTransfers   = "ftp_transfers"
 )
 
 // Tables lists every table in the order the collector writes them.
-var Tables = []string{TableFlows, TableFlowCounters, TableEvents}
+var Tables = []string{
+	TableFlows, TableFlowCounters, TableEvents, TableSizeHistograms,
+	TableTCPConnections, TableRTTSamples, TableRTTHistograms, TableFTPSessions, TableFTPTransfers,
+}
 
 // Flow is one row of the flows table: one direction of one granular flow of
 // one flow class, as seen at one probe interface (design 3.2, 3.10).
@@ -76,19 +85,172 @@ const (
 	SevError   = "error"
 )
 
+// SizeHistogram is one row of size_histograms: how many packets of one flow
+// fell in one IP size slice during one interval (analysis "sizes", design
+// 5.1 "IPv4 sizes distribution"). The slice is (slice_lo_bytes,
+// slice_hi_bytes]; the last slice has slice_hi_bytes 0 (no upper bound).
+type SizeHistogram struct {
+	Probe         string  `parquet:"probe,dict"`
+	FlowID        uint64  `parquet:"flow_id"`
+	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"`
+	IntervalS     float64 `parquet:"interval_s"`
+	SliceLoBytes  uint32  `parquet:"slice_lo_bytes"`
+	SliceHiBytes  uint32  `parquet:"slice_hi_bytes"`
+	Packets       uint64  `parquet:"packets"`
+}
+
+// TCPConnection is one row of tcp_connections: one TCP connection followed
+// by the probe (analysis "tcp", design 3.6, 3.11; RFC 793, RFC 7323). The
+// client is the side that sent the first SYN (or, without a SYN, the side
+// with the higher port). conn_state and history use Zeek's codes (conn.log)
+// so engineers recognise them. Optional values are NULL when not observed.
+type TCPConnection struct {
+	Probe                 string   `parquet:"probe,dict"`
+	Interface             string   `parquet:"interface,dict"`
+	Class                 string   `parquet:"class,dict"`
+	ConnID                uint64   `parquet:"conn_id"` // probe-unique
+	ClientAddr            string   `parquet:"client_addr,dict"`
+	ClientPort            uint16   `parquet:"client_port"`
+	ServerAddr            string   `parquet:"server_addr,dict"`
+	ServerPort            uint16   `parquet:"server_port"`
+	StartTime             int64    `parquet:"start_time,timestamp(nanosecond:local)"`
+	EndTime               int64    `parquet:"end_time,timestamp(nanosecond:local)"`
+	DurationS             float64  `parquet:"duration_s"`
+	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"` // first SYN to first SYN-ACK seen at the probe
+	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"` // first SYN-ACK to the client's first ACK
+	ClientPayloadBytes    uint64   `parquet:"client_payload_bytes"`             // from sequence numbers (highest reached), 64-bit
+	ServerPayloadBytes    uint64   `parquet:"server_payload_bytes"`
+	ClientMissingBytes    uint64   `parquet:"client_missing_bytes"` // sequence space never seen (capture holes)
+	ServerMissingBytes    uint64   `parquet:"server_missing_bytes"`
+	ClientPackets         uint64   `parquet:"client_packets"`
+	ServerPackets         uint64   `parquet:"server_packets"`
+	ClientRetransmissions uint64   `parquet:"client_retransmissions"`
+	ServerRetransmissions uint64   `parquet:"server_retransmissions"`
+	ClientOutOfOrder      uint64   `parquet:"client_out_of_order"`
+	ServerOutOfOrder      uint64   `parquet:"server_out_of_order"`
+	ClientZeroWindows     uint64   `parquet:"client_zero_windows"`
+	ServerZeroWindows     uint64   `parquet:"server_zero_windows"`
+	ClientWScale          int16    `parquet:"client_wscale"` // window scale shift sent in the SYN; -1 absent
+	ServerWScale          int16    `parquet:"server_wscale"`
+	ClientMSS             uint16   `parquet:"client_mss"` // 0 absent
+	ServerMSS             uint16   `parquet:"server_mss"`
+	SACKPermitted         bool     `parquet:"sack_permitted"`  // both SYNs carried SACK-permitted
+	ConnState             string   `parquet:"conn_state,dict"` // Zeek: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH
+	History               string   `parquet:"history"`         // Zeek history letters (ShADadFfRr...)
+	SawStart              bool     `parquet:"saw_start"`       // the probe saw the client's SYN
+	SawEnd                bool     `parquet:"saw_end"`         // the probe saw FIN from both sides or a RST
+	BoundaryOnly          bool     `parquet:"boundary_only"`   // only SYN/FIN/RST were analysed (design 3.6)
+}
+
+// RTTSample is one row of rtt_samples: one request matched with its
+// response (analysis "rtt", design 3.11). Kind is icmp_echo, dns, snmp,
+// ntp, tcp_handshake or tcp_ts. RTTMs is response time minus request time
+// at the probe, in milliseconds.
+type RTTSample struct {
+	Probe       string  `parquet:"probe,dict"`
+	FlowID      uint64  `parquet:"flow_id"` // flow of the request in the analysing class
+	Kind        string  `parquet:"kind,dict"`
+	RequestTime int64   `parquet:"request_time,timestamp(nanosecond:local)"`
+	RTTMs       float64 `parquet:"rtt_ms"`
+	ClientAddr  string  `parquet:"client_addr,dict"`
+	ClientPort  uint16  `parquet:"client_port"`
+	ServerAddr  string  `parquet:"server_addr,dict"`
+	ServerPort  uint16  `parquet:"server_port"`
+	Detail      string  `parquet:"detail"` // e.g. "A www.example.com NOERROR", "get-request", "echo id 8 seq 1"
+}
+
+// RTTHistogram is one row of rtt_histograms: the round trips of one kind in
+// one flow and interval that fell in one slice (design 3.14: e.g. <2, 2-10,
+// 10-50, >50 ms), with n/sum/sumsq/min/max of rtt_ms. The slice is
+// [slice_lo_ms, slice_hi_ms); the last slice has slice_hi_ms 0 (no bound).
+type RTTHistogram struct {
+	Probe         string  `parquet:"probe,dict"`
+	FlowID        uint64  `parquet:"flow_id"`
+	Kind          string  `parquet:"kind,dict"`
+	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"`
+	IntervalS     float64 `parquet:"interval_s"`
+	SliceLoMs     float64 `parquet:"slice_lo_ms"`
+	SliceHiMs     float64 `parquet:"slice_hi_ms"`
+	N             uint64  `parquet:"n"`
+	Sum           float64 `parquet:"sum"`
+	SumSq         float64 `parquet:"sumsq"`
+	Min           float64 `parquet:"min"`
+	Max           float64 `parquet:"max"`
+}
+
+// FTPSession is one row of ftp_sessions: one FTP control connection
+// (analysis "ftp", RFC 959, RFC 2428).
+type FTPSession struct {
+	Probe      string  `parquet:"probe,dict"`
+	SessionID  uint64  `parquet:"session_id"` // probe-unique
+	ClientAddr string  `parquet:"client_addr,dict"`
+	ClientPort uint16  `parquet:"client_port"`
+	ServerAddr string  `parquet:"server_addr,dict"`
+	ServerPort uint16  `parquet:"server_port"`
+	StartTime  int64   `parquet:"start_time,timestamp(nanosecond:local)"`
+	EndTime    int64   `parquet:"end_time,timestamp(nanosecond:local)"`
+	DurationS  float64 `parquet:"duration_s"`
+	User       string  `parquet:"user"`
+	LoggedIn   bool    `parquet:"logged_in"` // a 230 reply was seen
+	Commands   uint64  `parquet:"commands"`
+	Transfers  uint64  `parquet:"transfers"`
+	BytesDown  uint64  `parquet:"bytes_down"` // server to client, over all transfers
+	BytesUp    uint64  `parquet:"bytes_up"`   // client to server
+	LastReply  uint16  `parquet:"last_reply_code"`
+	SawStart   bool    `parquet:"saw_start"` // the 220 greeting was seen
+}
+
+// FTPTransfer is one row of ftp_transfers: one data transfer of an FTP
+// session (RETR, STOR, APPE, STOU, LIST, NLST, MLSD). The data connection is
+// written with its TCP initiator first (the client in passive mode, the
+// server's port 20 in active mode). Status: complete (2xx final reply),
+// aborted (426), failed (other 4xx/5xx) or incomplete (no final reply).
+type FTPTransfer struct {
+	Probe          string  `parquet:"probe,dict"`
+	SessionID      uint64  `parquet:"session_id"`
+	Command        string  `parquet:"command,dict"`
+	FileName       string  `parquet:"file_name"`         // the command's argument as sent
+	Direction      string  `parquet:"direction,dict"`    // server_to_client or client_to_server
+	DataMode       string  `parquet:"data_mode,dict"`    // passive or active
+	ModeCommand    string  `parquet:"mode_command,dict"` // PASV, EPSV, PORT or EPRT
+	DataSrcAddr    string  `parquet:"data_src_addr,dict"`
+	DataSrcPort    uint16  `parquet:"data_src_port"`
+	DataDstAddr    string  `parquet:"data_dst_addr,dict"`
+	DataDstPort    uint16  `parquet:"data_dst_port"`
+	StartTime      int64   `parquet:"start_time,timestamp(nanosecond:local)"`
+	EndTime        int64   `parquet:"end_time,timestamp(nanosecond:local)"`
+	DurationS      float64 `parquet:"duration_s"`
+	Bytes          uint64  `parquet:"bytes"` // data connection payload in the transfer direction
+	ThroughputMbps float64 `parquet:"throughput_mbps"`
+	ReplyCode      uint16  `parquet:"reply_code"` // final reply (226, 426, 550, ...); 0 none
+	Status         string  `parquet:"status,dict"`
+}
+
 // Batch collects the rows the collector produces; the store writes one
 // Parquet file per table from it.
 type Batch struct {
-	Flows        []Flow
-	FlowCounters []FlowCounter
-	Events       []Event
+	Flows          []Flow
+	FlowCounters   []FlowCounter
+	Events         []Event
+	SizeHistograms []SizeHistogram
+	TCPConnections []TCPConnection
+	RTTSamples     []RTTSample
+	RTTHistograms  []RTTHistogram
+	FTPSessions    []FTPSession
+	FTPTransfers   []FTPTransfer
 }
 
 // Len returns the number of rows per table name.
 func (b *Batch) Len() map[string]int {
 	return map[string]int{
-		TableFlows:        len(b.Flows),
-		TableFlowCounters: len(b.FlowCounters),
-		TableEvents:       len(b.Events),
+		TableFlows:          len(b.Flows),
+		TableFlowCounters:   len(b.FlowCounters),
+		TableEvents:         len(b.Events),
+		TableSizeHistograms: len(b.SizeHistograms),
+		TableTCPConnections: len(b.TCPConnections),
+		TableRTTSamples:     len(b.RTTSamples),
+		TableRTTHistograms:  len(b.RTTHistograms),
+		TableFTPSessions:    len(b.FTPSessions),
+		TableFTPTransfers:   len(b.FTPTransfers),
 	}
 }
