@@ -1,0 +1,107 @@
+package replay
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// loadSample reads a sample file into memory.
+func loadSample(tb testing.TB, rel string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(samplesDir(tb), rel))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// Next allocates nothing per packet, for every format: pcap, pcapng (EPB
+// with options, several sections), gzip, and through Merge and WithIface.
+func TestNextAllocs(t *testing.T) {
+	ftp := loadSample(t, "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap")
+	sll := loadSample(t, "pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng")
+	for _, c := range []struct {
+		name string
+		open func() pkt.Source
+	}{
+		{"pcap", func() pkt.Source { return mustReader(t, ftp) }},
+		{"pcapng", func() pkt.Source { return mustReader(t, sll) }},
+		{"gzip", func() pkt.Source { return mustReader(t, gz(t, ftp)) }},
+		{"merge", func() pkt.Source {
+			return Merge(WithIface(mustReader(t, ftp), 0), WithIface(mustReader(t, sll), 1))
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.open()
+			for range 10 { // let buffers reach their size
+				if _, _, err := src.Next(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			allocs := testing.AllocsPerRun(150, func() {
+				if _, _, err := src.Next(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per packet, want 0", allocs)
+			}
+		})
+	}
+}
+
+func mustReader(tb testing.TB, b []byte) *File {
+	f, err := NewReader(bytes.NewReader(b), "mem", int64(len(b)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// BenchmarkRead reads captures held in memory; one op is one packet (the
+// file is reopened at its end, an allocation amortised over its packets).
+//
+//	go test ./replay -run '^$' -bench Read -benchmem
+func BenchmarkRead(b *testing.B) {
+	for _, c := range []struct {
+		name, rel string
+		gzip      bool
+	}{
+		{"pcap", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", false},           // 19730 packets, 1.5 MiB
+		{"pcapng", "pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng", false}, // 209 packets
+		{"pcap-gzip", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			data := loadSample(b, c.rel)
+			if c.gzip {
+				data = gz(b, data)
+			}
+			f := mustReader(b, data)
+			var bytesRead int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				p, _, err := f.Next()
+				if err == io.EOF {
+					f = mustReader(b, data)
+					p, _, err = f.Next()
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				bytesRead += int64(len(p))
+			}
+			el := time.Since(start)
+			b.ReportMetric(float64(el.Nanoseconds())/float64(b.N), "ns/pkt")
+			b.ReportMetric(float64(b.N)/el.Seconds(), "pkts/s")
+			b.SetBytes(bytesRead / int64(b.N))
+		})
+	}
+}

@@ -1,0 +1,456 @@
+package replay
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+const (
+	// maxCapLen is the largest captured length (and pcapng block length)
+	// accepted; a larger record header is malformed. libpcap's own limit
+	// is 262144 bytes; 256 MiB leaves room for odd writers.
+	maxCapLen = 256 << 20
+	// bufSize is the read buffer of a File: records up to this size are
+	// returned straight from it without a copy.
+	bufSize = 512 << 10
+	// largeChunk is the growth step when a record larger than bufSize is
+	// read from a stream of unknown length, so that a lying header in a
+	// tiny input cannot make the reader allocate 256 MiB up front.
+	largeChunk = 1 << 20
+)
+
+// Format is the container format of a capture file.
+type Format uint8
+
+// Container formats.
+const (
+	FormatPcap   Format = iota + 1 // classic libpcap, µs or ns timestamps
+	FormatPcapNG                   // pcapng (draft-ietf-opsawg-pcapng)
+)
+
+// String returns "pcap" or "pcapng".
+func (f Format) String() string {
+	switch f {
+	case FormatPcap:
+		return "pcap"
+	case FormatPcapNG:
+		return "pcapng"
+	}
+	return "unknown"
+}
+
+// Stats counts what a File has read. Every field is a running total since
+// Open.
+type Stats struct {
+	// Records is the number of packet records read (classic pcap records,
+	// pcapng EPB/SPB/OPB), including skipped ones.
+	Records uint64
+	// Packets is the number of packets Next returned.
+	Packets uint64
+	// Bytes is the sum of the captured lengths of the returned packets.
+	Bytes uint64
+	// SkippedUnsupported counts pcapng packets of interfaces whose link
+	// type pkt.LinkType.Supported rejects; they are not returned.
+	SkippedUnsupported uint64
+	// InvalidTimestamps counts records whose timestamp could not be used
+	// as stored: a classic pcap fraction ≥ 1 s (clamped to the last
+	// instant of its second, e.g. µs 1,000,000 -> 999,999) or a pcapng
+	// timestamp outside the int64 ns range (given the previous packet's
+	// time).
+	InvalidTimestamps uint64
+	// NoTimestamp counts pcapng Simple Packet Blocks, which carry no time:
+	// they get the previous packet's time (0 if none).
+	NoTimestamp uint64
+	// OverSnaplen counts records whose captured length exceeds the
+	// declared snaplen (pcap header, pcapng interface); they are kept whole,
+	// as libpcap and Wireshark do.
+	OverSnaplen uint64
+	// SkippedBlocks counts pcapng blocks read and ignored (name
+	// resolution, interface statistics, decryption secrets, custom and
+	// unknown blocks).
+	SkippedBlocks uint64
+	// Sections is the number of pcapng sections seen (1 for classic pcap).
+	Sections int
+}
+
+// Interface describes one capture interface of a file: the single implicit
+// interface of a classic pcap, or one pcapng Interface Description Block.
+// pcapng interfaces are numbered file-wide in order of appearance: the
+// second section's interface 0 follows the first section's last one.
+type Interface struct {
+	// Section is the 0-based pcapng section holding the interface.
+	Section int
+	// ID is the interface id within its section (0 for classic pcap).
+	ID int
+	// Name is the pcapng if_name option ("" if absent or classic pcap).
+	Name string
+	// LinkType is the link-layer header type of the interface's packets.
+	LinkType pkt.LinkType
+	// SnapLen is the declared snapshot length in bytes; 0 means not
+	// declared (no limit).
+	SnapLen uint32
+	// TicksPerSecond is the timestamp resolution: 1e6 for µs pcap and the
+	// pcapng default, 1e9 for ns, 2^20 for if_tsresol 0x94, ...
+	TicksPerSecond uint64
+	// TimeOffsetS is the pcapng if_tsoffset in seconds, added to every
+	// timestamp of the interface.
+	TimeOffsetS int64
+	// Packets is the number of packet records read so far on the
+	// interface, including skipped ones.
+	Packets uint64
+	// Supported reports LinkType.Supported(): packets of an unsupported
+	// interface are skipped and counted in Stats.SkippedUnsupported.
+	Supported bool
+}
+
+// File reads packets from a classic pcap or pcapng file, possibly
+// gzip-compressed. It implements pkt.Source. A File is not safe for
+// concurrent use, except Progress, which any goroutine may call while
+// another reads.
+//
+// Next returns data borrowed from the File's buffer, valid until the next
+// call to Next; it allocates nothing per packet.
+type File struct {
+	name   string
+	closer io.Closer
+	br     *bufio.Reader   // the uncompressed capture stream
+	cr     *countingReader // the raw (possibly compressed) stream
+	size   int64           // raw size in bytes, ≤ 0 unknown
+	gz     bool
+	format Format
+	big    bool // current byte order is big-endian
+
+	// classic pcap
+	nano     bool
+	swapLens bool // pcap 2.0-2.2: caplen and len may be swapped
+	snaplen  uint32
+
+	// pcapng
+	conv     []tsConv // parallel to ifaces
+	secFirst int      // index in ifaces of the current section's interface 0
+	pend     block    // block read by Open's pre-scan, not yet handled
+	havePend bool
+	pendErr  error
+	lastNs   int64
+
+	ifaces   []Interface
+	off      int64  // offset of the next record in the uncompressed stream
+	frame    uint64 // number of packet records read
+	stats    Stats
+	err      error // terminal error, returned once, then io.EOF
+	buf      []byte
+	progress atomic.Int64
+}
+
+// Open opens a capture file for reading: classic pcap (µs magic 0xa1b2c3d4
+// or ns magic 0xa1b23c4d, either byte order) or pcapng, each optionally
+// gzip-compressed (detected by content, not by name). It reads the file
+// header (pcapng: up to the first packet) and fails with an *Error naming
+// path whose Err is an OS error, ErrNotCapture, ErrUnsupportedVersion,
+// ErrUnsupportedLinkType, pkt.ErrTruncated or pkt.ErrMalformed.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, osError(path, err)
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, osError(path, err)
+	}
+	if st.IsDir() {
+		fh.Close()
+		return nil, &Error{Path: path, Offset: -1, Detail: "is a directory", Err: ErrNotCapture}
+	}
+	f, err := NewReader(fh, path, st.Size())
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f.closer = fh
+	return f, nil
+}
+
+func osError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Error{Path: path, Offset: -1, Err: err}
+}
+
+// NewReader reads a capture from r, as Open does for a file. name is used in
+// errors only; size is the length of r in bytes (≤ 0 if unknown), used by
+// Progress and to reject records longer than what is left. Close does not
+// close r.
+func NewReader(r io.Reader, name string, size int64) (*File, error) {
+	f := &File{name: name, size: size, cr: &countingReader{r: r}}
+	rawSize := bufSize
+	if size > 0 && size < bufSize {
+		rawSize = max(int(size), 4096) // a small file needs no big buffer
+	}
+	raw := bufio.NewReaderSize(f.cr, rawSize)
+	magic, err := raw.Peek(4)
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			c, d := cause(err)
+			return nil, &Error{Path: name, Offset: 0, Detail: join("gzip header", d), Err: c}
+		}
+		f.gz = true
+		f.br = bufio.NewReaderSize(zr, bufSize)
+		magic, err = f.br.Peek(4)
+		if len(magic) < 4 {
+			return nil, f.headerErr(err, len(magic))
+		}
+	} else {
+		f.br = raw
+		if len(magic) < 4 {
+			return nil, f.headerErr(err, len(magic))
+		}
+	}
+	switch binary.LittleEndian.Uint32(magic) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		f.format = FormatPcap
+		err = f.openPcap()
+	case blockSHB:
+		f.format = FormatPcapNG
+		err = f.openNG()
+	default:
+		return nil, &Error{Path: name, Offset: -1,
+			Detail: fmt.Sprintf("magic 0x%08x", binary.BigEndian.Uint32(magic)), Err: ErrNotCapture}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// headerErr reports an input too short to hold a capture magic.
+func (f *File) headerErr(err error, n int) error {
+	if n == 0 && (err == nil || err == io.EOF) {
+		return &Error{Path: f.name, Offset: -1, Detail: "empty input", Err: ErrNotCapture}
+	}
+	c, d := cause(err)
+	if c == pkt.ErrTruncated {
+		return &Error{Path: f.name, Offset: -1, Detail: fmt.Sprintf("%d bytes", n), Err: ErrNotCapture}
+	}
+	return &Error{Path: f.name, Offset: 0, Detail: d, Err: c}
+}
+
+func join(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + ": " + b
+}
+
+// Next returns the next packet: its bytes (borrowed until the next call),
+// and its metadata (Meta.TimeNs in Unix ns, Meta.Frame 1-based over the
+// file's packet records, Meta.Iface the file-wide interface index, 0 for
+// classic pcap). At the end of the capture it returns io.EOF. A damaged
+// capture yields every good packet, then one *Error wrapping
+// pkt.ErrTruncated (cut inside a record) or pkt.ErrMalformed (inconsistent
+// header) carrying the frame number and byte offset, then io.EOF.
+func (f *File) Next() ([]byte, pkt.Meta, error) {
+	if f.err != nil {
+		f.err = io.EOF
+		return nil, pkt.Meta{}, io.EOF
+	}
+	var (
+		data []byte
+		m    pkt.Meta
+		err  error
+	)
+	if f.format == FormatPcap {
+		data, m, err = f.nextPcap()
+	} else {
+		data, m, err = f.nextNG()
+	}
+	if err != nil {
+		f.err = err
+		return nil, pkt.Meta{}, err
+	}
+	f.stats.Packets++
+	f.stats.Bytes += uint64(len(data))
+	return data, m, nil
+}
+
+// Close releases the file opened by Open (NewReader's reader is left
+// open). Next returns io.EOF afterwards.
+func (f *File) Close() error {
+	f.err = io.EOF
+	if f.closer != nil {
+		c := f.closer
+		f.closer = nil
+		return c.Close()
+	}
+	return nil
+}
+
+// Name returns the path given to Open or the name given to NewReader.
+func (f *File) Name() string { return f.name }
+
+// Format returns the container format.
+func (f *File) Format() Format { return f.format }
+
+// Compressed reports whether the file is gzip-compressed.
+func (f *File) Compressed() bool { return f.gz }
+
+// Snaplen returns the classic pcap header's snapshot length in bytes, 0
+// meaning "not declared" (no limit); for pcapng it returns 0 (see
+// Interfaces for per-interface values).
+func (f *File) Snaplen() uint32 { return f.snaplen }
+
+// Stats returns the counters so far.
+func (f *File) Stats() Stats { return f.stats }
+
+// Interfaces returns the capture interfaces described so far (all of them
+// once Next has returned io.EOF), in file-wide order; Meta.Iface indexes
+// this slice. The slice is a copy.
+func (f *File) Interfaces() []Interface {
+	out := make([]Interface, len(f.ifaces))
+	copy(out, f.ifaces)
+	return out
+}
+
+// Progress returns how far reading has got, for a progress bar: bytes of
+// the file consumed and the file's total size in bytes (≤ 0 if unknown).
+// For a gzip file both count compressed bytes. Safe to call from any
+// goroutine while another calls Next.
+func (f *File) Progress() (readBytes, totalBytes int64) {
+	if f.gz {
+		return f.cr.n.Load(), f.size
+	}
+	return f.progress.Load(), f.size
+}
+
+// advance moves past n bytes of the uncompressed stream.
+func (f *File) advance(n int) {
+	f.off += int64(n)
+	if !f.gz {
+		f.progress.Store(f.off)
+	}
+}
+
+// read returns the next n bytes of the stream and consumes them. The bytes
+// are borrowed until the next read. If fewer are left, it returns what
+// there is and the error (io.EOF at the end of input).
+func (f *File) read(n int) ([]byte, error) {
+	if n <= f.br.Size() {
+		p, err := f.br.Peek(n)
+		if len(p) < n {
+			if err == nil {
+				err = io.EOF
+			}
+			return p, err
+		}
+		f.br.Discard(n)
+		return p, nil
+	}
+	if !f.gz && f.size > 0 && f.off+int64(n) > f.size {
+		// Cannot be there: say how much is, without reading it.
+		have := max(f.size-f.off, 0)
+		return nil, &shortError{have: int(have)}
+	}
+	if cap(f.buf) >= n {
+		k, err := io.ReadFull(f.br, f.buf[:n])
+		if err != nil {
+			return f.buf[:k], err
+		}
+		return f.buf[:n], nil
+	}
+	// Grow with the bytes that actually arrive.
+	buf := f.buf[:0]
+	for len(buf) < n {
+		step := min(n-len(buf), max(len(buf), largeChunk))
+		if cap(buf)-len(buf) < step {
+			nb := make([]byte, len(buf), len(buf)+step)
+			copy(nb, buf)
+			buf = nb
+		}
+		k, err := io.ReadFull(f.br, buf[len(buf):len(buf)+step])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			f.buf = buf
+			return buf, err
+		}
+	}
+	f.buf = buf
+	return buf, nil
+}
+
+// shortError reports a record that cannot fit in what is left of a file of
+// known size.
+type shortError struct{ have int }
+
+func (e *shortError) Error() string { return "unexpected EOF" }
+func (e *shortError) Unwrap() error { return io.ErrUnexpectedEOF }
+
+// avail returns how many bytes of a short read were there.
+func avail(p []byte, err error) int {
+	var se *shortError
+	if errors.As(err, &se) {
+		return se.have
+	}
+	return len(p)
+}
+
+// damage builds the error for a record or block that could not be read.
+// what names the part ("record data"), have/want count bytes.
+func (f *File) damage(err error, off int64, what string, have, want int) error {
+	c, d := cause(err)
+	detail := fmt.Sprintf("%s cut short (%d of %d bytes)", what, have, want)
+	if c != pkt.ErrTruncated {
+		detail = join(what, d)
+	}
+	return &Error{Path: f.name, Frame: f.frame + 1, Offset: off, Detail: detail, Err: c}
+}
+
+// malformed builds the error for an inconsistent record or block header.
+func (f *File) malformed(off int64, format string, args ...any) error {
+	return &Error{Path: f.name, Frame: f.frame + 1, Offset: off, Detail: fmt.Sprintf(format, args...), Err: pkt.ErrMalformed}
+}
+
+func (f *File) u16(b []byte) uint16 {
+	if f.big {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (f *File) u32(b []byte) uint32 {
+	if f.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (f *File) u64(b []byte) uint64 {
+	if f.big {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+// countingReader counts the bytes read from the raw input, for Progress.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,134 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Merged interleaves several sources in capture-time order. It implements
+// pkt.Source. Not safe for concurrent use.
+type Merged struct {
+	srcs    []pkt.Source
+	heads   []head
+	started bool
+	last    int
+	errs    []error
+	ended   bool // the joined error (or io.EOF) has been returned
+}
+
+// head is the next packet of one source, borrowed from it: the source is
+// not advanced again until that packet has been returned and the caller
+// calls Next once more.
+type head struct {
+	data []byte
+	m    pkt.Meta
+	ok   bool
+}
+
+// Merge returns a source yielding the packets of srcs ordered by
+// Meta.TimeNs (a k-way merge: each source must itself be in capture order).
+// Ties keep the order of srcs: at equal times, srcs[0]'s packet comes
+// first. Meta is passed through untouched, so the caller sets each
+// source's interface beforehand (see WithIface); Last tells which source a
+// packet came from.
+//
+// A source that fails (for instance a truncated capture) is dropped and its
+// error recorded; the others go on to their ends, so nothing they hold is
+// lost. When every source has ended, Next returns errors.Join of the
+// recorded errors (each "replay: merge source I: ..." wrapping the
+// source's error, so errors.Is(err, pkt.ErrTruncated) works) if there were
+// any, and io.EOF from then on (or straight away if there were none).
+func Merge(srcs ...pkt.Source) *Merged {
+	return &Merged{srcs: srcs, heads: make([]head, len(srcs)), last: -1}
+}
+
+// Next returns the earliest pending packet of all sources. data is
+// borrowed until the next call.
+func (g *Merged) Next() ([]byte, pkt.Meta, error) {
+	if !g.started {
+		g.started = true
+		for i := range g.srcs {
+			g.fill(i)
+		}
+	} else if g.last >= 0 {
+		g.fill(g.last)
+	}
+	best := -1
+	for i := range g.heads {
+		if g.heads[i].ok && (best < 0 || g.heads[i].m.TimeNs < g.heads[best].m.TimeNs) {
+			best = i
+		}
+	}
+	g.last = best
+	if best < 0 {
+		if !g.ended && len(g.errs) > 0 {
+			g.ended = true
+			return nil, pkt.Meta{}, errors.Join(g.errs...)
+		}
+		g.ended = true
+		return nil, pkt.Meta{}, io.EOF
+	}
+	h := &g.heads[best]
+	h.ok = false
+	return h.data, h.m, nil
+}
+
+// fill advances source i, recording any error other than io.EOF.
+func (g *Merged) fill(i int) {
+	data, m, err := g.srcs[i].Next()
+	if err != nil {
+		g.heads[i] = head{}
+		if err != io.EOF {
+			g.errs = append(g.errs, fmt.Errorf("replay: merge source %d: %w", i, err))
+		}
+		return
+	}
+	g.heads[i] = head{data: data, m: m, ok: true}
+}
+
+// Last returns the index in Merge's srcs of the source of the packet the
+// last call to Next returned, or -1 before the first packet and after the
+// end.
+func (g *Merged) Last() int { return g.last }
+
+// Errs returns the errors of the sources that failed so far, in the order
+// met, each wrapping the source's error. The slice is a copy.
+func (g *Merged) Errs() []error {
+	return append([]error(nil), g.errs...)
+}
+
+// Close closes every source and returns their errors joined.
+func (g *Merged) Close() error {
+	var errs []error
+	for _, s := range g.srcs {
+		if err := s.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WithIface returns src with iface added to every packet's Meta.Iface. A
+// single-interface source (classic pcap, a live interface) then carries
+// exactly iface; interface k of a multi-interface pcapng carries iface+k.
+// Use it to give each of several sources its own interface numbers before
+// Merge.
+func WithIface(src pkt.Source, iface uint16) pkt.Source {
+	return &ifaceSource{src: src, base: iface}
+}
+
+type ifaceSource struct {
+	src  pkt.Source
+	base uint16
+}
+
+func (s *ifaceSource) Next() ([]byte, pkt.Meta, error) {
+	data, m, err := s.src.Next()
+	m.Iface += s.base
+	return data, m, err
+}
+
+func (s *ifaceSource) Close() error { return s.src.Close() }
