@@ -181,18 +181,25 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// writeBatch writes every table of b into the run.
+// writeBatch writes every table of b into the run, empty ones too, so that
+// every view exists for queries.
 func writeBatch(run *store.Run, b *observe.Batch) error {
-	if _, err := store.Append(run, observe.TableFlows, b.Flows); err != nil {
-		return err
-	}
-	if _, err := store.Append(run, observe.TableFlowCounters, b.FlowCounters); err != nil {
-		return err
-	}
-	if _, err := store.Append(run, observe.TableEvents, b.Events); err != nil {
-		return err
-	}
-	return nil
+	return errors.Join(
+		appendRows(run, observe.TableFlows, b.Flows),
+		appendRows(run, observe.TableFlowCounters, b.FlowCounters),
+		appendRows(run, observe.TableEvents, b.Events),
+		appendRows(run, observe.TableSizeHistograms, b.SizeHistograms),
+		appendRows(run, observe.TableTCPConnections, b.TCPConnections),
+		appendRows(run, observe.TableRTTSamples, b.RTTSamples),
+		appendRows(run, observe.TableRTTHistograms, b.RTTHistograms),
+		appendRows(run, observe.TableFTPSessions, b.FTPSessions),
+		appendRows(run, observe.TableFTPTransfers, b.FTPTransfers),
+	)
+}
+
+func appendRows[T any](run *store.Run, table string, rows []T) error {
+	_, err := store.Append(run, table, rows)
+	return err
 }
 
 // captures turns positional files and --probe specs into inputs.

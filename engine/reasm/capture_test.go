@@ -1,0 +1,103 @@
+package reasm
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// testPkt is one captured packet and its dissection.
+type testPkt struct {
+	data []byte
+	d    dissect.Dissection
+	frag bool // the dissector set IsFrag (IPv4 MF/offset, any IPv6 Fragment header)
+}
+
+// samplesDir returns ../shared/samples relative to the module root (the
+// folder holding go.mod), skipping the test when it is absent.
+func samplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared", "samples")
+	if _, err := os.Stat(s); err != nil {
+		t.Skipf("shared samples absent: %v", err)
+	}
+	return s
+}
+
+// readCapture reads a capture with replay.Open and dissects every packet
+// with the probe's dissector (dissect.New), as the probe will.
+func readCapture(t testing.TB, path string) []testPkt {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("capture absent: %v", err)
+	}
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dis := dissect.New()
+	var out []testPkt
+	for {
+		data, m, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		p := testPkt{data: append([]byte(nil), data...)}
+		if err := dis.Dissect(p.data, m, &p.d); err == nil && p.d.Fragment() {
+			p.frag = true
+		}
+		p.d.Meta = m
+		out = append(out, p)
+	}
+	return out
+}
+
+// feed runs every fragment of pkts through r in capture order, calling
+// Expire with each packet's time, and returns the complete datagrams
+// (copied) and the Incompletes, Flush included.
+func feed(t testing.TB, r *Reassembler, pkts []testPkt) ([]Result, []Incomplete) {
+	t.Helper()
+	var done []Result
+	var inc []Incomplete
+	collect := func(i Incomplete) { inc = append(inc, i) }
+	for i := range pkts {
+		p := &pkts[i]
+		r.Expire(p.d.Meta.TimeNs, collect)
+		if !p.frag {
+			continue
+		}
+		res, err := r.Add(&p.d, p.data)
+		if err != nil {
+			t.Fatalf("frame %d: Add: %v", p.d.Meta.Frame, err)
+		}
+		if res.Complete {
+			res.Datagram = append([]byte(nil), res.Datagram...)
+			done = append(done, res)
+		}
+	}
+	r.Flush(collect)
+	return done, inc
+}

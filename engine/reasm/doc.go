@@ -1,0 +1,72 @@
+// Package reasm reassembles IPv4 and IPv6 fragments into datagrams in the
+// probe (design 3.8; RFC 791 §3.2, RFC 8200 §4.5, RFC 5722).
+//
+// Where it sits: the probe dissects every packet (engine/dissect), counts it
+// at IP level in its flows, and hands those with the IsFrag flag to
+// Reassembler.Add together with the raw packet. Add returns a Result; when
+// Complete, Result.Datagram is a raw IP packet (link header excluded) that
+// the probe dissects again (LinkRaw) and passes to the analysers, with
+// Result.FirstNs and Result.LastNs, the capture times of the earliest and
+// latest fragment (design 3.8: "two timestamps are produced"). Datagrams
+// given up arrive through Expire (capture-time timeout, evictions) and
+// Flush (end of input) as Incomplete values, which the probe turns into
+// incomplete-datagram events (design 3.2); their fragments were already
+// counted at IP level. Imports: engine/dissect (and through it engine/pkt).
+//
+//	dissect ──IsFrag──▶ Add ──Complete──▶ dissect(LinkRaw) ──▶ analysers
+//	                     │
+//	              Expire/Flush ──Incomplete──▶ probe event
+//
+// Key: (capture interface, IP version, source, destination, protocol for
+// IPv4, identification): design 3.2 keys on interface, address pair and IP
+// identifier; RFC 791 §3.2 adds the protocol; RFC 8200 §4.5 keys IPv6 on
+// addresses and the 32-bit Fragment Identification only.
+//
+// Policies (a passive monitor cannot know what the receiver did, so each
+// choice is fixed, documented and counted in Stats):
+//
+//   - Order: fragments may arrive in any order; a context is created by
+//     whichever fragment comes first.
+//   - Timeout: a context lives Config.TimeoutNs (default 30 s, Linux
+//     ipfrag_time) of capture time from its first arriving fragment, not
+//     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
+//     timer at each fragment's TTL, RFC 8200 §4.5 uses 60 s from the
+//     first). Time is capture time only: Expire(nowNs) is driven by packet
+//     timestamps and nothing reads the wall clock.
+//   - Duplicates: a fragment with the same offset, length and MF flag as
+//     one already held is counted (Stats.Duplicates) and ignored: it moves
+//     neither the timestamps nor the fragment count.
+//   - IPv4 overlaps: the data received first wins for every byte (the
+//     "first" policy of Shankar & Paxson's Active Mapping and Snort frag3;
+//     their "bsd" and "linux" policies favour by offset instead, and Linux
+//     since 4.19 drops the whole datagram), and the first MF=0 fragment
+//     fixes the length: data beyond it is dropped. Counted in
+//     Stats.Overlaps. This is what lets the overlapping offset-0 fragment
+//     of zeek's fragmented-1 trace fill the hole, as Wireshark does.
+//   - IPv4 non-last fragments whose length is not a multiple of 8 are
+//     trimmed to a multiple of 8, as Linux does (Stats.Unaligned).
+//   - IPv6 overlaps: the datagram is discarded (RFC 5722 §4), and so are
+//     its later fragments: the context stays, abandoned, absorbing them
+//     until it times out, and is reported with ReasonOverlap. A non-last
+//     IPv6 fragment whose length is not a multiple of 8 is dropped with
+//     ErrMalformed (RFC 8200 §4.5). An atomic fragment (offset 0, M=0,
+//     RFC 6946) completes at once.
+//   - Truncation: a fragment captured shorter than its IP length (snap
+//     length) makes its datagram unrecoverable: the context is abandoned
+//     with ReasonTruncated, absorbs the rest of its fragments and is
+//     reported Incomplete at its timeout.
+//   - Bounds: Config.MaxDatagrams contexts (the oldest is evicted),
+//     Config.MaxFragments per datagram, Config.MaxDatagramBytes per
+//     datagram (and 65535 for the IPv4 total length and IPv6 payload
+//     length: longer fragments are dropped with ErrTooLong, as the
+//     "ping of death" requires).
+//
+// Memory: context slots are reused with their buffers, so once warmed up
+// Add, Expire and Flush do not allocate. A slot's buffer keeps the size of
+// the largest datagram it held; the memory retained is at most
+// MaxDatagrams × MaxDatagramBytes.
+//
+// gopacket's ip4defrag and ip6defrag were not used: they keep no first/last
+// fragment timestamps, report no incomplete datagrams, and allocate per
+// fragment.
+package reasm

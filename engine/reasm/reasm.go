@@ -1,0 +1,768 @@
+package reasm
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+)
+
+// Errors Add returns for a packet it cannot take as a fragment. Add returns
+// them unwrapped (no allocation), so compare with == or errors.Is.
+var (
+	// ErrNotFragment means the packet is not an IP fragment: an IPv4
+	// header with MF=0 and offset 0, an IPv6 header chain without a
+	// Fragment header, or not IP at all. Nothing is counted or stored.
+	ErrNotFragment = errors.New("reasm: not an IP fragment")
+	// ErrMalformed means the IP or Fragment header is inconsistent (bad
+	// IHL, total length shorter than the header, a zero-length fragment,
+	// an IPv6 non-last fragment whose length is not a multiple of 8,
+	// RFC 8200 §4.5) or the capture is too short to hold it. The fragment
+	// is dropped and counted in Stats.Malformed.
+	ErrMalformed = errors.New("reasm: malformed IP fragment")
+	// ErrTooLong means the fragment's offset plus length would make the
+	// reassembled datagram exceed 65535 bytes (IPv4 total length, RFC 791
+	// §3.2; IPv6 payload length, RFC 8200 §4.5) or Config.MaxDatagramBytes.
+	// The fragment is dropped and counted in Stats.TooLong.
+	ErrTooLong = errors.New("reasm: fragment beyond the maximum datagram length")
+	// ErrConfig is wrapped by Config.Validate for a field out of range.
+	ErrConfig = errors.New("reasm: invalid config")
+)
+
+// Limits of the wire formats.
+const (
+	// MaxIPv4Bytes is the largest IPv4 datagram (16-bit total length,
+	// RFC 791 §3.1).
+	MaxIPv4Bytes = 65535
+	// MaxIPv6Bytes is the largest non-jumbo IPv6 packet: the 40-byte fixed
+	// header plus a 16-bit payload length (RFC 8200 §3). Jumbograms
+	// (RFC 2675) cannot be fragmented.
+	MaxIPv6Bytes = 65535 + 40
+	// MinDatagramBytes is the smallest Config.MaxDatagramBytes accepted:
+	// every IPv4 host must reassemble 576-byte datagrams (RFC 791 §3.2).
+	MinDatagramBytes = 576
+)
+
+// headroom is the space kept in front of the payload in a context buffer,
+// so that a header of up to headroom bytes (every IPv4 header, and IPv6
+// headers with up to 24 bytes of unfragmentable extension headers) is
+// written in place in front of the reassembled payload, without a copy.
+const headroom = 64
+
+// Config bounds a Reassembler. Times are capture times in nanoseconds.
+type Config struct {
+	// TimeoutNs is the life of a reassembly context, counted from the
+	// capture time of the first fragment to arrive (not refreshed by later
+	// fragments, as in Linux). A datagram not complete by then is reported
+	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time and
+	// ip6frag_time; RFC 8200 §4.5 says 60 s, RFC 791 suggests 15 s as a
+	// lower bound of its timer.
+	TimeoutNs int64
+	// MaxDatagrams bounds the contexts in progress. When a new datagram
+	// would exceed it, the oldest context is evicted (Stats.Evictions,
+	// ReasonEvicted). Default 1024.
+	MaxDatagrams int
+	// MaxDatagramBytes caps the reassembled datagram, header included, in
+	// bytes: a fragment reaching beyond it is dropped with ErrTooLong.
+	// Default and maximum MaxIPv6Bytes (65575); IPv4 is further capped at
+	// MaxIPv4Bytes by its header. Minimum MinDatagramBytes.
+	MaxDatagramBytes int
+	// MaxFragments bounds the fragments accepted per datagram (FreeBSD's
+	// net.inet.ip.maxfragsperpacket); beyond it the datagram is abandoned
+	// (ReasonTooManyFragments). Default 256, range 1..8192 (65535/8).
+	MaxFragments int
+}
+
+// DefaultConfig returns the defaults documented on each Config field.
+func DefaultConfig() Config {
+	return Config{
+		TimeoutNs:        30_000_000_000,
+		MaxDatagrams:     1024,
+		MaxDatagramBytes: MaxIPv6Bytes,
+		MaxFragments:     256,
+	}
+}
+
+// Validate reports the first field out of range, wrapping ErrConfig.
+func (c Config) Validate() error {
+	switch {
+	case c.TimeoutNs <= 0:
+		return fmt.Errorf("%w: TimeoutNs %d must be > 0", ErrConfig, c.TimeoutNs)
+	case c.MaxDatagrams < 1:
+		return fmt.Errorf("%w: MaxDatagrams %d must be >= 1", ErrConfig, c.MaxDatagrams)
+	case c.MaxDatagramBytes < MinDatagramBytes || c.MaxDatagramBytes > MaxIPv6Bytes:
+		return fmt.Errorf("%w: MaxDatagramBytes %d must be in [%d, %d]", ErrConfig,
+			c.MaxDatagramBytes, MinDatagramBytes, MaxIPv6Bytes)
+	case c.MaxFragments < 1 || c.MaxFragments > 8192:
+		return fmt.Errorf("%w: MaxFragments %d must be in [1, 8192]", ErrConfig, c.MaxFragments)
+	}
+	return nil
+}
+
+// Reason says why a datagram was reported Incomplete.
+type Reason uint8
+
+// Reasons for an Incomplete. The first three say why the context was
+// removed; the others say why it had already been abandoned (an abandoned
+// context stays until its timeout, eviction or Flush, absorbing its late
+// fragments, and is then reported with the abandon reason).
+const (
+	ReasonNone             Reason = iota // not abandoned (internal zero value)
+	ReasonTimeout                        // TimeoutNs elapsed since the first fragment
+	ReasonEvicted                        // removed to respect MaxDatagrams
+	ReasonFlush                          // still in progress at Flush (end of input)
+	ReasonTruncated                      // a fragment was captured shorter than its IP length announces
+	ReasonOverlap                        // IPv6 fragments overlapped: datagram discarded (RFC 5722)
+	ReasonTooManyFragments               // more than MaxFragments fragments
+	ReasonTooLong                        // the first fragment's header made the datagram exceed the maximum
+)
+
+// String returns the reason as written in event rows: "timeout",
+// "evicted", "flush", "truncated", "overlap", "too_many_fragments",
+// "too_long".
+func (r Reason) String() string {
+	switch r {
+	case ReasonTimeout:
+		return "timeout"
+	case ReasonEvicted:
+		return "evicted"
+	case ReasonFlush:
+		return "flush"
+	case ReasonTruncated:
+		return "truncated"
+	case ReasonOverlap:
+		return "overlap"
+	case ReasonTooManyFragments:
+		return "too_many_fragments"
+	case ReasonTooLong:
+		return "too_long"
+	}
+	return "none"
+}
+
+// Result is what Add returns for an accepted fragment. Unless Complete,
+// only the zero value is returned: the fragment was stored (or absorbed by
+// an abandoned context, or ignored as a duplicate).
+type Result struct {
+	// Complete is true when this fragment completed its datagram.
+	Complete bool
+	// Datagram is the reassembled raw IP packet (link header excluded):
+	// IPv4: the offset-0 fragment's header (options included) with total
+	// length set, MF and offset cleared (DF and the reserved bit kept) and
+	// the header checksum recomputed, then the payload. IPv6: the offset-0
+	// fragment's unfragmentable part with payload length set and the Next
+	// Header field that named the Fragment header (44) set to the Fragment
+	// header's Next Header, then the reassembled fragmentable part; the
+	// Fragment header is removed (RFC 8200 §4.5). Borrowed: valid until
+	// the next Add.
+	Datagram []byte
+	// IPVersion is 4 or 6.
+	IPVersion uint8
+	// Iface is the capture interface of the fragments (pkt.Meta.Iface).
+	Iface uint16
+	// ID is the IPv4 identification (16 bits) or IPv6 fragment
+	// identification (32 bits).
+	ID uint32
+	// FirstNs and LastNs are the capture times, in Unix ns, of the
+	// earliest and latest fragment of the datagram (design 3.8: "oldest
+	// and youngest timestamps of the collection of fragments").
+	// Duplicates are ignored and do not move them.
+	FirstNs, LastNs int64
+	// Fragments is the number of fragments that made the datagram,
+	// duplicates excluded, overlapping fragments included.
+	Fragments int
+}
+
+// Incomplete describes a datagram given up without being reassembled: the
+// probe turns it into an incomplete-datagram event (design 3.2). Its
+// fragments were already counted at IP level by the probe as they passed.
+type Incomplete struct {
+	Iface     uint16     // capture interface (pkt.Meta.Iface)
+	IPVersion uint8      // 4 or 6
+	SrcAddr   netip.Addr // source address
+	DstAddr   netip.Addr // destination address
+	// Protocol is the IPv4 protocol, or for IPv6 the Next Header of the
+	// Fragment header (the first header of the fragmentable part).
+	Protocol uint8
+	ID       uint32 // IPv4 identification or IPv6 fragment identification
+	FirstNs  int64  // capture time of the earliest fragment, Unix ns
+	LastNs   int64  // capture time of the latest fragment, Unix ns
+	// Fragments is the number of fragments received, duplicates excluded.
+	Fragments int
+	// BytesHave is the number of distinct payload (fragmentable part)
+	// bytes held when the datagram was given up or abandoned.
+	BytesHave uint32
+	// TotalBytes is the payload length announced by the last fragment
+	// (offset + length of the MF=0 fragment); 0 when HaveLast is false.
+	TotalBytes uint32
+	// HaveFirst is true when the offset-0 fragment was received, so the
+	// transport header (ports) is known to the probe.
+	HaveFirst bool
+	// HaveLast is true when the last (MF=0) fragment was received.
+	HaveLast bool
+	// Reason says why the datagram is incomplete.
+	Reason Reason
+}
+
+// Stats counts what a Reassembler saw; every counter only grows.
+type Stats struct {
+	Fragments  uint64 // fragments accepted by Add (errors excluded, duplicates included)
+	Datagrams  uint64 // datagrams reassembled (Result.Complete)
+	Overlaps   uint64 // fragments overlapping data already held or beyond the known end (duplicates excluded)
+	Duplicates uint64 // fragments with the offset, length and MF of one already held: ignored
+	Unaligned  uint64 // IPv4 non-last fragments whose length is not a multiple of 8: trimmed (as Linux)
+	Timeouts   uint64 // contexts removed by TimeoutNs (Incomplete emitted)
+	Evictions  uint64 // contexts removed for MaxDatagrams (Incomplete emitted)
+	Flushed    uint64 // contexts removed by Flush (Incomplete emitted)
+	Truncated  uint64 // datagrams abandoned because a fragment was captured short
+	Discarded  uint64 // IPv6 datagrams abandoned for overlapping fragments (RFC 5722)
+	TooMany    uint64 // datagrams abandoned for more than MaxFragments fragments
+	TooLong    uint64 // fragments dropped with ErrTooLong, plus datagrams abandoned with ReasonTooLong
+	Malformed  uint64 // fragments dropped with ErrMalformed
+}
+
+// key identifies a datagram in reassembly (design 3.2: interface, address
+// pair and IP identifier; RFC 791 §3.2 adds the protocol for IPv4; RFC 8200
+// §4.5 keys IPv6 on addresses and identification only, so proto is 0).
+type key struct {
+	src, dst netip.Addr
+	id       uint32
+	iface    uint16
+	version  uint8
+	proto    uint8
+}
+
+// span is a byte range [off, end) of the fragmentable part.
+type span struct{ off, end uint32 }
+
+// fragRec is one accepted fragment, kept to recognise duplicates.
+type fragRec struct {
+	off, end uint32
+	last     bool
+}
+
+// ctx is one datagram in reassembly. Slots live in Reassembler.ctxs and are
+// reused with their buffers, so the steady state does not allocate.
+type ctx struct {
+	key       key
+	createdNs int64 // capture time of the first fragment to arrive: the timeout origin
+	firstNs   int64
+	lastNs    int64
+	prev      int32 // creation-order list
+	next      int32
+	nfrag     int
+	buf       []byte    // headroom, then the fragmentable part at buf[headroom+off]
+	cover     []span    // merged byte ranges held, sorted, within [0, end) once haveLast
+	frags     []fragRec // accepted fragments (duplicate detection)
+	hdr       []byte    // header of the offset-0 fragment (IPv6: unfragmentable part)
+	have      uint32    // bytes held (sum of cover)
+	end       uint32    // payload length, known when haveLast
+	nhOff     int       // IPv6: offset in hdr of the Next Header byte that named the Fragment header
+	proto     uint8     // IPv4 protocol / IPv6 Fragment header Next Header
+	haveFirst bool      // offset-0 fragment received
+	haveHdr   bool      // hdr holds the offset-0 fragment's header
+	haveLast  bool      // MF=0 fragment received
+	dead      Reason    // abandoned: absorb fragments until removal
+}
+
+// frag is the parse of one fragment.
+type frag struct {
+	key     key
+	off     uint32 // payload offset in bytes
+	end     uint32 // off + payload length (after IPv4 trimming)
+	last    bool   // MF=0
+	trunc   bool   // captured shorter than announced
+	payload []byte // captured payload bytes, at most end-off
+	hdr     []byte // IPv4 header / IPv6 unfragmentable part
+	nhOff   int    // IPv6: offset of the Next Header byte naming the Fragment header
+	proto   uint8  // IPv4 protocol / IPv6 Fragment header Next Header
+	limit   int    // largest datagram, header included, this version allows
+}
+
+// Reassembler reassembles IPv4 and IPv6 fragments into datagrams (design
+// 3.8). It is not safe for concurrent use; give each worker its own.
+type Reassembler struct {
+	cfg     Config
+	index   map[key]int32
+	ctxs    []ctx
+	free    []int32
+	head    int32 // oldest context, -1 when none
+	tail    int32 // newest context
+	live    int
+	pending []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
+	out     []byte       // datagram assembly when the header exceeds headroom
+	stats   Stats
+}
+
+// New returns an empty Reassembler. Fields of cfg that Validate would
+// reject take their DefaultConfig value, so New never fails; call
+// cfg.Validate first to report a bad configuration.
+func New(cfg Config) *Reassembler {
+	def := DefaultConfig()
+	if cfg.TimeoutNs <= 0 {
+		cfg.TimeoutNs = def.TimeoutNs
+	}
+	if cfg.MaxDatagrams < 1 {
+		cfg.MaxDatagrams = def.MaxDatagrams
+	}
+	if cfg.MaxDatagramBytes < MinDatagramBytes || cfg.MaxDatagramBytes > MaxIPv6Bytes {
+		cfg.MaxDatagramBytes = def.MaxDatagramBytes
+	}
+	if cfg.MaxFragments < 1 || cfg.MaxFragments > 8192 {
+		cfg.MaxFragments = def.MaxFragments
+	}
+	return &Reassembler{
+		cfg:   cfg,
+		index: make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
+		head:  -1,
+		tail:  -1,
+	}
+}
+
+// Config returns the configuration in use (defaults applied).
+func (r *Reassembler) Config() Config { return r.cfg }
+
+// Stats returns a copy of the counters.
+func (r *Reassembler) Stats() Stats { return r.stats }
+
+// Len returns the number of datagrams in reassembly (abandoned ones
+// included, until they are removed).
+func (r *Reassembler) Len() int { return r.live }
+
+// Add takes one fragment. data is the whole captured packet and d its
+// dissection: Add uses d.NetOff (offset of the IP header in data),
+// d.Meta.TimeNs and d.Meta.Iface, and reads the IP and Fragment headers
+// from data itself, so it does not depend on how far the dissector walked
+// IPv6 extension headers. data is not retained.
+//
+// The datagram key is (interface, IP version, source, destination,
+// protocol for IPv4, identification). The fragment is stored; when it
+// completes its datagram, Result.Complete is true and Result.Datagram
+// holds the reassembled packet. A context whose TimeoutNs has elapsed at
+// d.Meta.TimeNs is given up before the fragment is added (it starts a new
+// context), and reaching MaxDatagrams evicts the oldest context: those
+// Incompletes are delivered by the next Expire or Flush.
+//
+// Overlap policy: IPv4 keeps the first data received for every byte
+// ("first wins"), and the first MF=0 fragment fixes the length (data
+// beyond it is dropped); IPv6 abandons the datagram (RFC 5722). Both count
+// Stats.Overlaps. A fragment with the same offset, length and MF as one
+// already held is a duplicate: counted and ignored. A fragment captured
+// shorter than its IP length announces abandons its datagram
+// (ReasonTruncated).
+//
+// Errors (the fragment is then ignored): ErrNotFragment, ErrMalformed,
+// ErrTooLong. No error is returned for overlaps, duplicates or truncation.
+// Steady state: no allocation.
+func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
+	if d == nil || int64(d.NetOff) >= int64(len(data)) {
+		r.stats.Malformed++
+		return Result{}, ErrMalformed
+	}
+	var f frag
+	var err error
+	p := data[d.NetOff:]
+	switch p[0] >> 4 {
+	case 4:
+		err = r.parse4(p, &f)
+	case 6:
+		err = r.parse6(p, &f)
+	default:
+		return Result{}, ErrNotFragment
+	}
+	switch err {
+	case nil:
+	case ErrMalformed:
+		r.stats.Malformed++
+		return Result{}, err
+	case ErrTooLong:
+		r.stats.TooLong++
+		return Result{}, err
+	default:
+		return Result{}, err
+	}
+	f.key.iface = d.Meta.Iface
+	now := d.Meta.TimeNs
+	r.stats.Fragments++
+
+	idx, ok := r.index[f.key]
+	if ok && now-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
+		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
+		ok = false
+	}
+	if !ok {
+		if r.live >= r.cfg.MaxDatagrams {
+			r.retire(r.head, ReasonEvicted, &r.stats.Evictions, nil)
+		}
+		idx = r.alloc(&f.key, now)
+		r.ctxs[idx].proto = f.proto
+	}
+	c := &r.ctxs[idx]
+
+	for _, fr := range c.frags {
+		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
+			r.stats.Duplicates++
+			return Result{}, nil
+		}
+	}
+	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
+		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last})
+	}
+	c.nfrag++
+	if now < c.firstNs {
+		c.firstNs = now
+	}
+	if now > c.lastNs {
+		c.lastNs = now
+	}
+	if f.off == 0 && !c.haveFirst {
+		c.haveFirst = true
+		c.proto = f.proto // IPv6: the offset-0 fragment's Next Header is the one used
+	}
+	newLast := f.last && !c.haveLast
+	if newLast {
+		c.haveLast = true
+		c.end = f.end
+	}
+	if c.dead != ReasonNone {
+		return Result{}, nil
+	}
+	if c.nfrag > r.cfg.MaxFragments {
+		r.abandon(c, ReasonTooManyFragments, &r.stats.TooMany)
+		return Result{}, nil
+	}
+	if f.trunc {
+		r.abandon(c, ReasonTruncated, &r.stats.Truncated)
+		return Result{}, nil
+	}
+
+	s, e := f.off, f.end
+	over := false
+	switch {
+	case newLast:
+		over = r.trimTo(c, e) // data held beyond the end: dropped, first MF=0 wins
+	case f.last && e != c.end:
+		over = true // a second, different, last fragment: its end is ignored
+	}
+	if e > c.end && c.haveLast {
+		over = true
+		e = c.end
+	}
+	if !over && overlaps(c.cover, s, e) {
+		over = true
+	}
+	if over && r.overlap(c) {
+		return Result{}, nil
+	}
+	if s < e {
+		r.store(c, s, e, f.payload)
+	}
+	if f.off == 0 && !c.haveHdr {
+		c.haveHdr = true
+		c.hdr = append(c.hdr[:0], f.hdr...)
+		c.nhOff = f.nhOff
+	}
+	if !c.haveHdr || !c.haveLast || c.have != c.end {
+		return Result{}, nil
+	}
+	if len(c.hdr)+int(c.end) > f.limit {
+		r.abandon(c, ReasonTooLong, &r.stats.TooLong)
+		return Result{}, nil
+	}
+	return r.complete(idx), nil
+}
+
+// overlap counts an overlap on c and, for IPv6, abandons the datagram
+// (RFC 5722); it reports whether c was abandoned.
+func (r *Reassembler) overlap(c *ctx) bool {
+	r.stats.Overlaps++
+	if c.key.version == 6 {
+		r.abandon(c, ReasonOverlap, &r.stats.Discarded)
+		return true
+	}
+	return false
+}
+
+// abandon marks c dead: it keeps absorbing fragments until removed, and
+// its buffers are no longer written.
+func (r *Reassembler) abandon(c *ctx, why Reason, n *uint64) {
+	c.dead = why
+	*n++
+}
+
+// trimTo drops held data beyond end (first MF=0 fragment wins) and reports
+// whether there was any.
+func (r *Reassembler) trimTo(c *ctx, end uint32) bool {
+	n := len(c.cover)
+	for n > 0 && c.cover[n-1].off >= end {
+		n--
+	}
+	cut := n < len(c.cover)
+	c.cover = c.cover[:n]
+	if n > 0 && c.cover[n-1].end > end {
+		c.cover[n-1].end = end
+		cut = true
+	}
+	if cut {
+		c.have = 0
+		for _, sp := range c.cover {
+			c.have += sp.end - sp.off
+		}
+	}
+	return cut
+}
+
+// overlaps reports whether [s, e) intersects a span of cv.
+func overlaps(cv []span, s, e uint32) bool {
+	for _, sp := range cv {
+		if sp.off >= e {
+			return false
+		}
+		if sp.end > s {
+			return true
+		}
+	}
+	return false
+}
+
+// store copies the bytes of [s, e) not yet held (first wins) from payload,
+// which starts at s, and merges [s, e) into the cover.
+func (r *Reassembler) store(c *ctx, s, e uint32, payload []byte) {
+	if need := headroom + int(e); need > len(c.buf) {
+		if need > cap(c.buf) {
+			nc := max(need, 2*cap(c.buf), 2048)
+			nb := make([]byte, need, nc)
+			copy(nb, c.buf)
+			c.buf = nb
+		} else {
+			c.buf = c.buf[:need]
+		}
+	}
+	pos := s
+	for _, sp := range c.cover {
+		if sp.end <= pos {
+			continue
+		}
+		if sp.off >= e {
+			break
+		}
+		if sp.off > pos {
+			copy(c.buf[headroom+pos:headroom+sp.off], payload[pos-s:sp.off-s])
+			c.have += sp.off - pos
+		}
+		pos = max(pos, sp.end)
+		if pos >= e {
+			break
+		}
+	}
+	if pos < e {
+		copy(c.buf[headroom+pos:headroom+e], payload[pos-s:e-s])
+		c.have += e - pos
+	}
+	c.cover = insertSpan(c.cover, s, e)
+}
+
+// insertSpan merges [s, e) into the sorted, disjoint, non-adjacent spans.
+func insertSpan(cv []span, s, e uint32) []span {
+	i := 0
+	for i < len(cv) && cv[i].end < s {
+		i++
+	}
+	j := i
+	for j < len(cv) && cv[j].off <= e {
+		s = min(s, cv[j].off)
+		e = max(e, cv[j].end)
+		j++
+	}
+	if i == j {
+		cv = append(cv, span{})
+		copy(cv[i+1:], cv[i:])
+		cv[i] = span{off: s, end: e}
+		return cv
+	}
+	cv[i] = span{off: s, end: e}
+	return append(cv[:i+1], cv[j:]...)
+}
+
+// complete assembles the datagram of context idx, frees the context and
+// returns the Result; the Datagram stays valid until the next Add (the
+// slot's buffer is only rewritten when the slot is reused by a later Add).
+func (r *Reassembler) complete(idx int32) Result {
+	c := &r.ctxs[idx]
+	hl := len(c.hdr)
+	total := hl + int(c.end)
+	var out []byte
+	if hl <= headroom {
+		out = c.buf[headroom-hl : headroom+int(c.end)]
+		copy(out, c.hdr)
+	} else {
+		r.out = append(append(r.out[:0], c.hdr...), c.buf[headroom:headroom+int(c.end)]...)
+		out = r.out
+	}
+	if c.key.version == 4 {
+		binary.BigEndian.PutUint16(out[2:], uint16(total))
+		out[6] &= 0xc0 // keep the reserved bit and DF; clear MF and the offset
+		out[7] = 0
+		out[10], out[11] = 0, 0
+		binary.BigEndian.PutUint16(out[10:], checksum(out[:hl]))
+	} else {
+		binary.BigEndian.PutUint16(out[4:], uint16(total-40))
+		out[c.nhOff] = c.proto
+	}
+	res := Result{
+		Complete:  true,
+		Datagram:  out,
+		IPVersion: c.key.version,
+		Iface:     c.key.iface,
+		ID:        c.key.id,
+		FirstNs:   c.firstNs,
+		LastNs:    c.lastNs,
+		Fragments: c.nfrag,
+	}
+	r.stats.Datagrams++
+	r.release(idx)
+	return res
+}
+
+// checksum is the Internet checksum (RFC 1071) of an IPv4 header whose
+// checksum field is zero.
+func checksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	if len(h)%2 == 1 {
+		sum += uint32(h[len(h)-1]) << 8
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// alloc takes a free slot for k, created at now, and links it newest.
+func (r *Reassembler) alloc(k *key, now int64) int32 {
+	var idx int32
+	if n := len(r.free); n > 0 {
+		idx = r.free[n-1]
+		r.free = r.free[:n-1]
+	} else {
+		r.ctxs = append(r.ctxs, ctx{})
+		idx = int32(len(r.ctxs) - 1)
+	}
+	c := &r.ctxs[idx]
+	if len(c.buf) < headroom {
+		if cap(c.buf) < headroom {
+			c.buf = make([]byte, headroom, 2048)
+		} else {
+			c.buf = c.buf[:headroom]
+		}
+	}
+	c.key = *k
+	c.createdNs, c.firstNs, c.lastNs = now, now, now
+	c.prev, c.next = r.tail, -1
+	if r.tail >= 0 {
+		r.ctxs[r.tail].next = idx
+	} else {
+		r.head = idx
+	}
+	r.tail = idx
+	r.index[*k] = idx
+	r.live++
+	return idx
+}
+
+// release unlinks context idx, removes its key and returns the slot, with
+// its buffers, to the free list.
+func (r *Reassembler) release(idx int32) {
+	c := &r.ctxs[idx]
+	if c.prev >= 0 {
+		r.ctxs[c.prev].next = c.next
+	} else {
+		r.head = c.next
+	}
+	if c.next >= 0 {
+		r.ctxs[c.next].prev = c.prev
+	} else {
+		r.tail = c.prev
+	}
+	delete(r.index, c.key)
+	*c = ctx{
+		buf:   c.buf[:headroom],
+		cover: c.cover[:0],
+		frags: c.frags[:0],
+		hdr:   c.hdr[:0],
+	}
+	r.free = append(r.free, idx)
+	r.live--
+}
+
+// retire removes context idx as Incomplete: with fn nil it is queued for
+// the next Expire or Flush, otherwise passed to fn. n counts the exit cause.
+func (r *Reassembler) retire(idx int32, why Reason, n *uint64, fn func(Incomplete)) {
+	c := &r.ctxs[idx]
+	if c.dead != ReasonNone {
+		why = c.dead
+	}
+	inc := Incomplete{
+		Iface:     c.key.iface,
+		IPVersion: c.key.version,
+		SrcAddr:   c.key.src,
+		DstAddr:   c.key.dst,
+		Protocol:  c.proto,
+		ID:        c.key.id,
+		FirstNs:   c.firstNs,
+		LastNs:    c.lastNs,
+		Fragments: c.nfrag,
+		BytesHave: c.have,
+		HaveFirst: c.haveFirst,
+		HaveLast:  c.haveLast,
+		Reason:    why,
+	}
+	if c.haveLast {
+		inc.TotalBytes = c.end
+	}
+	*n++
+	r.release(idx)
+	if fn == nil {
+		r.pending = append(r.pending, inc)
+		return
+	}
+	fn(inc)
+}
+
+// drain delivers the queued Incompletes.
+func (r *Reassembler) drain(fn func(Incomplete)) {
+	for i := range r.pending {
+		fn(r.pending[i])
+	}
+	clear(r.pending)
+	r.pending = r.pending[:0]
+}
+
+// Expire gives up every datagram whose first fragment arrived TimeoutNs or
+// more before nowNs (capture time, Unix ns), oldest first, calling fn with
+// its Incomplete (ReasonTimeout, or the reason it was abandoned). It first
+// delivers the Incompletes queued by Add (evictions, and contexts found
+// stale by a later fragment). Contexts are kept in arrival order, so with
+// capture times that go backwards expiry can be late, never early. fn must
+// not call Add. Call it as capture time advances, e.g. once per packet or
+// per second of capture.
+func (r *Reassembler) Expire(nowNs int64, fn func(Incomplete)) {
+	r.drain(fn)
+	for r.head >= 0 && nowNs-r.ctxs[r.head].createdNs >= r.cfg.TimeoutNs {
+		r.retire(r.head, ReasonTimeout, &r.stats.Timeouts, fn)
+	}
+}
+
+// Flush gives up every datagram still in reassembly, oldest first, at the
+// end of input: fn receives the queued Incompletes, then one per context
+// (ReasonFlush, or the reason it was abandoned). fn must not call Add.
+func (r *Reassembler) Flush(fn func(Incomplete)) {
+	r.drain(fn)
+	for r.head >= 0 {
+		r.retire(r.head, ReasonFlush, &r.stats.Flushed, fn)
+	}
+}
