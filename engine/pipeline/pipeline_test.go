@@ -1,0 +1,222 @@
+package pipeline_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+func samplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			s := filepath.Join(dir, "..", "shared", "samples")
+			if _, err := os.Stat(s); err != nil {
+				t.Skip("../shared/samples not found beside the repository")
+			}
+			return s
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+}
+
+func merge(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }
+
+// replayFiles runs the in-process pipeline over captures, one probe each.
+func replayFiles(t testing.TB, cfg *config.Config, pace func(context.Context, int64) error, paths ...string) *pipeline.Result {
+	t.Helper()
+	var inputs []pipeline.Input
+	var ids []probe.Identity
+	for i, p := range paths {
+		f, err := replay.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
+		ids = append(ids, probe.Identity{Name: filepath.Base(p), Interfaces: []string{"if0"}})
+	}
+	res, err := pipeline.Run(context.Background(), inputs, pipeline.Options{
+		Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge, Pace: pace,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// The expected IP packets, IP bytes and one-way 5-tuple flows come from
+// tshark 4.0 with reassembly off (every fragment is a packet):
+//
+//	tshark -o ip.defragment:FALSE -o ipv6.defragment:FALSE -r F -T fields
+//	  -e ip.len -e ipv6.plen -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst
+//	  -e ip.proto -e ipv6.nxt -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport
+//
+// packets = rows with an outer ip.len or ipv6.plen; bytes = sum of ip.len,
+// or ipv6.plen + 40; flows = distinct (version, src, dst, protocol, ports)
+// of the outer headers (first value of each field: ICMP errors quote a
+// second header, so an ICMP packet takes no ports; frame.protocols tells).
+var sampleTotals = []struct {
+	file           string
+	packets, bytes uint64
+	flows          int
+}{
+	{"mixed/zeek_wikipedia.pcap", 126, 22896, 57},
+	{"dns/chrissanders_dns_lab.pcapng", 22, 1957, 22},
+	{"tcp-options/zeek_ssh_ssh.pcap", 1797, 1266271, 48},
+	{"ftp-active/zeek_ftp_ipv6.pcap", 136, 14575, 12},
+	{"ipv6/zeek_communityid_icmp6.pcap", 49, 3862, 13},
+	{"vlan/zeek_icmp_dot1q.pcap", 9, 900, 2},
+	{"linux-sll/tcpdump_resp_1_benchmark.pcap", 150, 22034, 30},
+	{"ipv4-fragments/chrissanders_ppa1e_ipfragments.pcap", 24, 25120, 2},
+	{"nanosecond/tcpdump_tcp-handshake-nano.pcap", 3, 172, 2},
+	{"icmp-errors/chrissanders_icmp_traceroute.pcapng", 54, 4440, 10},
+	{"ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", 19730, 961770, 1425},
+}
+
+func TestSampleTotals(t *testing.T) {
+	root := filepath.Join(samplesDir(t), "pcap")
+	for _, c := range sampleTotals {
+		t.Run(c.file, func(t *testing.T) {
+			res := replayFiles(t, config.Default(), nil, filepath.Join(root, c.file))
+			var packets, bytes uint64
+			flows := 0
+			for _, f := range res.Batch.Flows {
+				if f.Class == "all" {
+					packets += f.Packets
+					bytes += f.Bytes
+					flows++
+				}
+			}
+			if packets != c.packets || bytes != c.bytes || flows != c.flows {
+				t.Errorf("class all: %d packets, %d bytes, %d flows; tshark: %d, %d, %d", packets, bytes, flows, c.packets, c.bytes, c.flows)
+			}
+			// The per-interval counters add up to the flow totals.
+			var n uint64
+			var sum float64
+			for _, fc := range res.Batch.FlowCounters {
+				if fc.Metric == "ip_bytes" {
+					n += fc.N
+					sum += fc.Sum
+				}
+			}
+			if n != c.packets || uint64(sum) != c.bytes {
+				t.Errorf("flow_counters ip_bytes: n %d sum %.0f, want %d %d", n, sum, c.packets, c.bytes)
+			}
+			if res.Collector.UnknownFlow != 0 || res.Collector.BadRecords != 0 {
+				t.Errorf("collector: %+v", res.Collector)
+			}
+		})
+	}
+}
+
+// TestSpeedDoesNotChangeRows: every timer runs on capture time, so a replay
+// at full speed and one paced in real time (or 8x) give identical rows.
+func TestSpeedDoesNotChangeRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("paced replay takes seconds")
+	}
+	root := filepath.Join(samplesDir(t), "pcap")
+	cfg := config.Default()
+	cfg.IntervalS = 1 // many intervals, many PDU flushes
+	for _, c := range []struct {
+		file  string
+		speed string
+	}{
+		{"dns/tcpdump_dns_tcp.pcap", "realtime"},           // 0.38 s of capture
+		{"tcp-retrans-rst/zeek_tcp_reassembly.pcap", "8x"}, // 14.4 s of capture, 15 intervals
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			path := filepath.Join(root, c.file)
+			full := replayFiles(t, cfg, nil, path)
+			speed, err := replay.ParseSpeed(c.speed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			paced := replayFiles(t, cfg, replay.NewPacer(speed).Wait, path)
+			span := time.Duration(float64(paced.LastNs-paced.FirstNs) / speed.Factor())
+			if el := time.Since(start); el < span*9/10 {
+				t.Errorf("paced replay took %v, capture span at %s is %v", el, c.speed, span)
+			}
+			if !reflect.DeepEqual(full.Batch, paced.Batch) {
+				t.Errorf("rows differ between full speed and %s", c.speed)
+			}
+			if len(full.Batch.FlowCounters) == 0 || len(full.Batch.Flows) == 0 {
+				t.Error("no rows")
+			}
+		})
+	}
+}
+
+// TestTwoProbesKeepTheirFlows: two captures replayed together as two
+// probes give each probe the flows it would have alone.
+func TestTwoProbesKeepTheirFlows(t *testing.T) {
+	root := filepath.Join(samplesDir(t), "pcap")
+	a := filepath.Join(root, "mixed/zeek_wikipedia.pcap")
+	b := filepath.Join(root, "dns/chrissanders_dns_lab.pcapng")
+	res := replayFiles(t, config.Default(), nil, a, b)
+	per := map[string]uint64{}
+	for _, f := range res.Batch.Flows {
+		per[f.Probe] += f.Packets
+	}
+	want := map[string]uint64{"zeek_wikipedia.pcap": 126, "chrissanders_dns_lab.pcapng": 22}
+	if !reflect.DeepEqual(per, want) {
+		t.Errorf("packets per probe %v, want %v", per, want)
+	}
+}
+
+// TestTruncatedCaptureKeepsRows: a capture cut inside a record yields the
+// rows of every packet before the damage and a capture_damaged event.
+func TestTruncatedCaptureKeepsRows(t *testing.T) {
+	path := filepath.Join(samplesDir(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var failed []error
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+		Config: config.Default(), Probes: []probe.Identity{{Name: "p"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+		InputError: func(_ int, err error) { failed = append(failed, err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var packets uint64
+	for _, fl := range res.Batch.Flows {
+		packets += fl.Packets
+	}
+	// capinfos: 25 complete records, then a partial one; all 25 are IP.
+	if packets != 25 || len(failed) != 1 {
+		t.Errorf("%d packets, %d input errors; want 25 and 1", packets, len(failed))
+	}
+	found := false
+	for _, e := range res.Batch.Events {
+		if e.Kind == "capture_damaged" && e.Severity == observe.SevWarning {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no capture_damaged event in %+v", res.Batch.Events)
+	}
+}
