@@ -25,6 +25,7 @@ type probeState struct {
 	name    string
 	ifaces  []string
 	metrics map[uint32]string
+	hists   map[uint32]pdu.HistDef
 }
 
 type flowKey struct {
@@ -44,6 +45,7 @@ type Collector struct {
 	stats  Stats
 
 	counters pdu.Counters
+	hist     pdu.Histogram
 }
 
 // New returns an empty collector.
@@ -79,7 +81,7 @@ func (c *Collector) Handle(frame []byte) (ack []byte) {
 func (c *Collector) probe(id uint16) *probeState {
 	p := c.probes[id]
 	if p == nil {
-		p = &probeState{name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}}
+		p = &probeState{name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}, hists: map[uint32]pdu.HistDef{}}
 		c.probes[id] = p
 	}
 	return p
@@ -105,6 +107,18 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				p.metrics[r.ID] = r.Name
+			}
+		case pdu.TypeHistDef:
+			var r pdu.HistDef
+			r.Decode(&d)
+			if d.Err() == nil {
+				p.hists[r.ID] = r
+			}
+		case pdu.TypeHistograms:
+			r := &c.hist
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.addHistogram(p, r)
 			}
 		case pdu.TypeFlowDef:
 			var r pdu.FlowDef
@@ -267,6 +281,32 @@ func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 	}
 }
 
+// addHistogram turns IP size slice counts into size_histograms rows, one
+// per non-empty slice.
+func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
+	def, ok := p.hists[r.DefID]
+	if !ok {
+		c.stats.UnknownFlow++
+		return
+	}
+	for i, n := range r.Counts {
+		if n == 0 {
+			continue
+		}
+		var lo, hi float64
+		if i > 0 && i-1 < len(def.Edges) {
+			lo = def.Edges[i-1]
+		}
+		if i < len(def.Edges) {
+			hi = def.Edges[i]
+		}
+		c.batch.SizeHistograms = append(c.batch.SizeHistograms, observe.SizeHistogram{
+			Probe: p.name, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			SliceLoBytes: uint32(lo), SliceHiBytes: uint32(hi), Packets: n,
+		})
+	}
+}
+
 func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	f := c.flows[flowKey{pid, r.FlowID}]
 	if f == nil {
@@ -297,6 +337,9 @@ func (c *Collector) Finish() *observe.Batch {
 	})
 	slices.SortStableFunc(b.FlowCounters, func(x, y observe.FlowCounter) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
+	})
+	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
 	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))

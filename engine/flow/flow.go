@@ -221,3 +221,7 @@ func (l *lru) unlink(f *Flow) {
 	}
 	f.prev, f.next = nil, nil
 }
+
+// Get returns the flow of k, or nil, without creating it or changing its
+// recency.
+func (t *Table) Get(k Key) *Flow { return t.m[k] }

@@ -23,27 +23,31 @@ const MaxPayload = 0xffff
 // (design 3.14).
 type Type uint8
 
-// PDU types (design 3.14).
+// PDU types (design 3.14). Each PDU carries records of one type only.
 const (
-	TypeHello      Type = 1  // probe name, interface names: sent first
-	TypeFlowDef    Type = 2  // flow instance descriptions
-	TypeMetricDef  Type = 3  // metric names and histogram slice definitions
-	TypeCounters   Type = 4  // per-flow protocol counters of one interval
-	TypeFlowUpdate Type = 5  // per-flow running totals (packets, bytes, last seen)
-	TypeEvents     Type = 6  // probe events
-	TypeHeartbeat  Type = 7  // empty: the probe is alive
-	TypeAck        Type = 8  // collector acknowledgement
-	TypeTCPConn    Type = 9  // TCP connection records
-	TypeFTP        Type = 10 // FTP session and transfer records
-	TypeRTT        Type = 11 // round-trip samples and histograms
-	TypePacketObs  Type = 12 // one-way per-packet observations (signatures)
-	TypeHistograms Type = 13 // histogram slice counts
-	typeLimit      Type = 14
-	flagHMAC            = 1
-	magic0, magic1      = 'T', 'M'
+	TypeHello       Type = 1  // probe name, interface names: sent first
+	TypeFlowDef     Type = 2  // flow instance descriptions
+	TypeMetricDef   Type = 3  // metric names
+	TypeCounters    Type = 4  // per-flow protocol counters of one interval
+	TypeFlowUpdate  Type = 5  // per-flow running totals (packets, bytes, last seen)
+	TypeEvents      Type = 6  // probe events
+	TypeHeartbeat   Type = 7  // empty: the probe is alive
+	TypeAck         Type = 8  // collector acknowledgement
+	TypeTCPConn     Type = 9  // TCP connection records
+	TypeFTPTransfer Type = 10 // FTP file transfer records
+	TypeRTTSample   Type = 11 // round-trip samples
+	TypePacketObs   Type = 12 // one-way per-packet observations (signatures)
+	TypeHistograms  Type = 13 // histogram slice counts (IP sizes)
+	TypeHistDef     Type = 14 // histogram slice definitions
+	TypeFTPSession  Type = 15 // FTP session records
+	TypeRTTHist     Type = 16 // round-trip histograms per interval
+	typeLimit       Type = 17
+	flagHMAC             = 1
+	magic0, magic1       = 'T', 'M'
 )
 
-var typeNames = [typeLimit]string{"", "hello", "flow_def", "metric_def", "counters", "flow_update", "events", "heartbeat", "ack", "tcp_conn", "ftp", "rtt", "packet_obs", "histograms"}
+var typeNames = [typeLimit]string{"", "hello", "flow_def", "metric_def", "counters", "flow_update", "events", "heartbeat", "ack",
+	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist"}
 
 // String names the type as in pdu_stats and events.
 func (t Type) String() string {

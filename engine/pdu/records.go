@@ -277,3 +277,76 @@ func (ev *Event) Decode(d *Dec) {
 	ev.Kind = d.String()
 	ev.Message = d.String()
 }
+
+// HistDef defines the slices of a histogram (design 3.14 "Metrics
+// Histogram Slices description"): upper bounds, ascending, in Unit; a last
+// slice takes everything above the last edge (TypeHistDef).
+type HistDef struct {
+	ID    uint32
+	Unit  string
+	Edges []float64
+}
+
+// Append encodes h.
+func (h *HistDef) Append(e *Enc) {
+	e.Uvarint(uint64(h.ID))
+	e.String(h.Unit)
+	e.Uvarint(uint64(len(h.Edges)))
+	for _, x := range h.Edges {
+		e.Float(x)
+	}
+}
+
+// Decode decodes h.
+func (h *HistDef) Decode(d *Dec) {
+	h.ID = uint32(d.Uvarint())
+	h.Unit = d.String()
+	n := d.Uvarint()
+	if n > uint64(len(d.B))/8 {
+		d.fail(ErrCorrupt)
+		return
+	}
+	h.Edges = make([]float64, n)
+	for i := range h.Edges {
+		h.Edges[i] = d.Float()
+	}
+}
+
+// Histogram carries the slice counts of one flow's histogram over one
+// interval (TypeHistograms, design 3.14 "Metrics Histogram Slices data").
+type Histogram struct {
+	IntervalStartNs int64
+	IntervalNs      int64
+	FlowID          uint64
+	DefID           uint32 // HistDef.ID
+	Counts          []uint64
+}
+
+// Append encodes h.
+func (h *Histogram) Append(e *Enc) {
+	e.Varint(h.IntervalStartNs)
+	e.Varint(h.IntervalNs)
+	e.Uvarint(h.FlowID)
+	e.Uvarint(uint64(h.DefID))
+	e.Uvarint(uint64(len(h.Counts)))
+	for _, c := range h.Counts {
+		e.Uvarint(c)
+	}
+}
+
+// Decode decodes h, reusing h.Counts' storage.
+func (h *Histogram) Decode(d *Dec) {
+	h.IntervalStartNs = d.Varint()
+	h.IntervalNs = d.Varint()
+	h.FlowID = d.Uvarint()
+	h.DefID = uint32(d.Uvarint())
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) {
+		d.fail(ErrCorrupt)
+		return
+	}
+	h.Counts = h.Counts[:0]
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		h.Counts = append(h.Counts, d.Uvarint())
+	}
+}

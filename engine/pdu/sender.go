@@ -121,10 +121,10 @@ func (s *Sender) End(t Type, nowNs int64) {
 
 // definitions are flushed before any observation PDU so the collector
 // learns flows and metrics before their observations (design 3.14).
-var definitions = [...]Type{TypeHello, TypeMetricDef, TypeFlowDef}
+var definitions = [...]Type{TypeHello, TypeMetricDef, TypeHistDef, TypeFlowDef}
 
 func (s *Sender) flush(t Type, nowNs int64) {
-	if t != TypeHello && t != TypeMetricDef && t != TypeFlowDef {
+	if t != TypeHello && t != TypeMetricDef && t != TypeHistDef && t != TypeFlowDef {
 		for _, d := range definitions {
 			if len(s.build[d].enc.B) > 0 {
 				s.flush(d, nowNs)

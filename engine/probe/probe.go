@@ -11,6 +11,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/reasm"
 )
 
 // Identity names a probe and its capture interfaces.
@@ -36,6 +37,10 @@ type Stats struct {
 	Expired   uint64 // flows expired idle
 	Evicted   uint64 // flows evicted from a full table
 	Intervals uint64 // intervals closed
+	// Reassembled counts IP datagrams rebuilt from fragments.
+	Reassembled uint64
+	// Reasm holds the reassembler's counters (overlaps, timeouts, ...).
+	Reasm reasm.Stats
 }
 
 // Severity levels of probe events, as carried in pdu.Event.
@@ -77,9 +82,22 @@ type Probe struct {
 	d        dissect.Dissection
 	set      filter.Set
 	counters pdu.Counters
+	hist     pdu.Histogram
 	stats    Stats
 	lastDis  dissect.Stats // dissector stats at the previous interval close
 	evictedI uint64        // evictions in the current interval
+
+	reasm          *reasm.Reassembler
+	reasmTimeoutNs int64
+	frags          map[fragKey]fragInfo
+	reassembled    uint64
+	incompleteI    uint64 // incomplete datagrams in the current interval
+	lastFragScanNs int64
+
+	metrics    map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
+	icmpMetric map[uint32]uint32 // (version, error?, type, code) -> metric id
+	quoted     dissect.Dissection
+	quotedSet  filter.Set
 }
 
 // New returns a probe that sends its observations through a Sender over
@@ -120,6 +138,12 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 		intervalNs: int64(cfg.IntervalS * 1e9),
 	}
 	p.out = pdu.NewSender(scfg, id.ID, link)
+	rc := reasm.DefaultConfig()
+	p.reasm = reasm.New(rc)
+	p.reasmTimeoutNs = rc.TimeoutNs
+	p.frags = map[fragKey]fragInfo{}
+	p.metrics = map[string]uint32{}
+	p.icmpMetric = map[uint32]uint32{}
 	return p, nil
 }
 
@@ -131,6 +155,7 @@ func (p *Probe) Stats() Stats {
 	s := p.stats
 	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
 	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
+	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
 	return s
 }
 
@@ -172,6 +197,13 @@ func (p *Probe) start(nowNs int64) {
 		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
 		p.out.End(pdu.TypeMetricDef, nowNs)
 	}
+	for ci := range p.classes {
+		if c := &p.classes[ci]; c.sizes {
+			h := pdu.HistDef{ID: uint32(ci), Unit: "bytes", Edges: c.cfg.SizeEdges}
+			h.Append(p.out.Begin(pdu.TypeHistDef, nowNs))
+			p.out.End(pdu.TypeHistDef, nowNs)
+		}
+	}
 	p.Event(nowNs, SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 }
 
@@ -201,12 +233,21 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if err := p.dis.Dissect(data, m, d); err != nil {
 		return
 	}
-	p.sieve.Match(d, &p.set)
-	for ci := range p.classes {
-		if p.set.Has(ci) {
-			p.stats.Matched++
-			p.account(ci, d)
-		}
+	frag := d.Flags&dissect.IsFrag != 0
+	if frag {
+		p.fragment(d)
+	} else {
+		p.sieve.Match(d, &p.set)
+	}
+	for ci := p.set.Next(0); ci >= 0; ci = p.set.Next(ci + 1) {
+		p.stats.Matched++
+		p.account(ci, d)
+	}
+	if d.Flags&dissect.HasInner != 0 {
+		p.icmpError(d)
+	}
+	if frag {
+		p.reassemble(d, data)
 	}
 }
 
@@ -215,6 +256,10 @@ func (p *Probe) advance(nowNs int64) {
 	p.nowNs = nowNs
 	if nowNs >= p.intervalStart+p.intervalNs {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
+	}
+	if nowNs-p.lastFragScanNs >= 1e9 {
+		p.lastFragScanNs = nowNs
+		p.expireFragments(nowNs)
 	}
 	p.out.Tick(nowNs)
 }
@@ -282,10 +327,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	if now > f.LastSeenNs {
 		f.LastSeenNs = now
 	}
-	if !f.Active {
-		f.Active = true
-		p.active = append(p.active, f)
-	}
+	p.touch(f)
 	ipLen := float64(d.IPLen)
 	f.Packets++
 	f.Bytes += uint64(d.IPLen)
@@ -313,6 +355,9 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
 		f.Fixed[flow.ML4PayloadBytes].Add(float64(d.PayloadLen))
 	}
+	if d.Flags&dissect.HasICMP != 0 {
+		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
+	}
 	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
 		edges := c.cfg.SizeEdges
 		i := 0
@@ -320,6 +365,14 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 			i++
 		}
 		f.Sizes[i]++
+	}
+}
+
+// touch marks f active in the current interval.
+func (p *Probe) touch(f *flow.Flow) {
+	if !f.Active {
+		f.Active = true
+		p.active = append(p.active, f)
 	}
 }
 
@@ -351,6 +404,13 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		}
 		c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
 		p.out.End(pdu.TypeCounters, p.nowNs)
+		if f.Sizes != nil && p.classes[f.Key.Class].sizes {
+			h := &p.hist
+			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(f.Key.Class)
+			h.Counts = append(h.Counts[:0], f.Sizes[:len(p.classes[f.Key.Class].cfg.SizeEdges)+1]...)
+			h.Append(p.out.Begin(pdu.TypeHistograms, p.nowNs))
+			p.out.End(pdu.TypeHistograms, p.nowNs)
+		}
 		f.ResetInterval()
 	}
 	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: ended}
@@ -376,6 +436,7 @@ func (p *Probe) closeInterval(nextStart int64) {
 	for ci := range p.classes {
 		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
 	}
+	p.expireFragments(end)
 	p.intervalEvents(end)
 	p.stats.Intervals++
 	p.intervalStart = nextStart
@@ -391,6 +452,10 @@ func (p *Probe) intervalEvents(atNs int64) {
 		}
 	}
 	p.lastDis = cur
+	if p.incompleteI > maxFragEvents {
+		p.Event(atNs, SevWarning, "ip_reassembly_incomplete", fmt.Sprintf("%d more incomplete datagrams in the interval", p.incompleteI-maxFragEvents))
+	}
+	p.incompleteI = 0
 	if p.evictedI > 0 {
 		p.Event(atNs, SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", p.evictedI, p.cfg.FlowTable.MaxFlows))
 		p.evictedI = 0
@@ -412,6 +477,11 @@ func (p *Probe) Close() {
 		if f.Active {
 			p.report(f, 0)
 		}
+	}
+	p.active = p.active[:0]
+	p.reasm.Flush(p.incomplete)
+	for _, f := range p.active { // reassembly failures counted just now
+		p.report(f, 0)
 	}
 	p.active = p.active[:0]
 	p.intervalEvents(p.nowNs)
