@@ -1,0 +1,82 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	if c.IntervalS != 60 || len(c.Classes) == 0 || c.Classes[0].Name != "all" {
+		t.Fatalf("default: %+v", c)
+	}
+	all := c.Classes[0]
+	if all.Filter != "" || !all.Has(AnalysisCounters) || len(all.Granularity) != 6 || all.IdleTimeoutS != 300 {
+		t.Errorf("class all: %+v", all)
+	}
+}
+
+func TestAllIsAlwaysKept(t *testing.T) {
+	c, err := Parse([]byte("classes:\n  - name: dns\n    filter: udp port 53\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Classes) != 2 || c.Classes[0].Name != "all" || c.Classes[1].Name != "dns" {
+		t.Errorf("classes %+v", c.Classes)
+	}
+	if c.Classes[1].Line() != 2 {
+		t.Errorf("dns line %d, want 2", c.Classes[1].Line())
+	}
+}
+
+// TestErrorsNameLineAndField: validation errors point at the YAML line and
+// the field, so a user finds the mistake.
+func TestErrorsNameLineAndField(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"interval_s: 0.5\n", "x.yaml: interval_s: must be between 1 and 86400 seconds, got 0.5"},
+		{"classes:\n  - name: a\n  - name: b\n    granularity: [src_addr, colour]\n", "x.yaml:3: classes[2].granularity: unknown field \"colour\""},
+		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:2: classes[1].analyses: unknown analysis \"magic\""},
+		{"classes:\n  - name: a\n  - name: a\n", "x.yaml:3: classes[2].name: \"a\" already names classes[1]"},
+		{"classes:\n  - filter: tcp\n", "x.yaml:2: classes[1].name: missing"},
+		{"classes:\n  - name: a\n    size_edges: [100, 50]\n", "x.yaml:2: classes[1].size_edges: must be ascending"},
+		{"intervall_s: 10\n", "line 1: field intervall_s not found"},
+		{"classes: 3\n", "cannot unmarshal"},
+	} {
+		_, err := Parse([]byte(c.yaml), "x.yaml")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want it to contain %q", c.yaml, err, c.want)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v does not wrap ErrInvalid", c.yaml, err)
+		}
+	}
+}
+
+// TestExampleConfig: the commented example in samples/ loads.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load(filepath.Join("..", "..", "samples", "example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Classes) < 3 {
+		t.Errorf("%d classes", len(c.Classes))
+	}
+	if _, err := Load("no-such-file.yaml"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// FuzzParse: no YAML input panics the loader.
+func FuzzParse(f *testing.F) {
+	f.Add(DefaultYAML())
+	f.Add([]byte("classes:\n  - name: a\n    granularity: [src_addr]\n    size_edges: [1, 2]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b, "fuzz.yaml")
+		if err == nil && c.Validate() != nil {
+			t.Fatal("Parse accepted what Validate rejects")
+		}
+	})
+}
