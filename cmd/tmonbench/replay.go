@@ -146,7 +146,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			bar.Set64(read)
 		},
 		InputError: func(i int, err error) {
-			msg := fmt.Sprintf("warning: %s: %v (packets before the damage are kept)", caps[i].path, err)
+			msg := fmt.Sprintf("warning: %v (the packets before the damage are kept)", err)
 			damaged = append(damaged, msg)
 			fmt.Fprintln(stderr, "tmonbench:", msg)
 		},

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func samples(t *testing.T) string {
+	t.Helper()
+	s := filepath.Join("..", "..", "..", "shared", "samples")
+	if _, err := os.Stat(s); err != nil {
+		t.Skip("../shared/samples not found")
+	}
+	return s
+}
+
+func tmon(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// TestBadInput: each bad input gives one clear line on stderr and a
+// non-zero exit status, and no panic (issue 2, item 8).
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notCapture, []byte("this is not a capture file at all\n"), 0o644)
+	// A pcap with link type 147 (LINKTYPE_USER0): well formed, not decodable.
+	var hdr bytes.Buffer
+	for _, v := range []uint32{0xa1b2c3d4} {
+		binary.Write(&hdr, binary.LittleEndian, v)
+	}
+	binary.Write(&hdr, binary.LittleEndian, []uint16{2, 4})
+	binary.Write(&hdr, binary.LittleEndian, []uint32{0, 0, 65535, 147})
+	user0 := filepath.Join(dir, "user0.pcap")
+	os.WriteFile(user0, hdr.Bytes(), 0o644)
+	foreign := filepath.Join(dir, "mine")
+	os.MkdirAll(foreign, 0o755)
+	os.WriteFile(filepath.Join(foreign, "thesis.tex"), []byte("x"), 0o644)
+	afile := filepath.Join(dir, "afile")
+	os.WriteFile(afile, nil, 0o644)
+	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing file", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: no such file or directory"},
+		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
+		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
+		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
+		{"out is not ours", []string{"replay", "--out", foreign, good}, 1, "not a tmonbench output"},
+		{"no capture", []string{"replay"}, 2, "no capture given"},
+		{"bad speed", []string{"replay", "--speed", "fast", good}, 2, "want full, realtime or <factor>x"},
+		{"bad probe spec", []string{"replay", "--probe", "nameonly", good}, 2, "want NAME=PCAP"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"query without output", []string{"query", "--out", filepath.Join(dir, "none"), "summary"}, 1, "no tmonbench output"},
+		{"unknown query", []string{"query", "--out", dir, "nosuch"}, 2, "unknown query"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := tmon(t, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, c.code, c.want)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines > 0 && c.code == 1 {
+				t.Errorf("%d lines on stderr, want one: %q", lines+1, stderr)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(foreign, "thesis.tex")); err != nil {
+		t.Errorf("a foreign --out lost its files: %v", err)
+	}
+}
+
+// TestReplayThenQuery: the README's main job, end to end through Parquet
+// and DuckDB, and a second run replaces the first without mixing.
+func TestReplayThenQuery(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, stdout, stderr := tmon(t, "replay", "--out", out, wiki); code != 0 || !strings.Contains(stdout, "decoded (IP)             126") {
+		t.Fatalf("replay: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select sum(packets) p, sum(bytes) b, count(*) n from flows where class = 'all'")
+	// tshark: 126 IP packets, 22896 IP bytes, 57 one-way 5-tuple flows (engine/pipeline tests).
+	if code != 0 || stdout != "p,b,n\n126,22896,57\n" {
+		t.Fatalf("query: exit %d %q %s", code, stdout, stderr)
+	}
+	ntp := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, ntp); code != 0 {
+		t.Fatalf("second replay: %s", stderr)
+	}
+	_, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select distinct probe from flows")
+	if stdout != "probe\nzeek_ntp\n" {
+		t.Errorf("after the second run: %q, want only zeek_ntp", stdout)
+	}
+}
+
+// TestTruncatedCaptureWarns: a cut capture is replayed up to the damage,
+// with a warning, exit status 0, and the rows before the damage kept.
+func TestTruncatedCaptureWarns(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
+	code, _, stderr := tmon(t, "replay", "-q", "--out", out, f)
+	if code != 0 || !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "frame 26") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	_, stdout, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select sum(packets) from flows where class='all'")
+	if stdout != "sum(packets)\n25\n" {
+		t.Errorf("%q, want 25 packets", stdout)
+	}
+	_, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from events where kind = 'capture_damaged' and severity = 'warning'")
+	if stdout != "count_star()\n1\n" {
+		t.Errorf("events: %q", stdout)
+	}
+}
+
+// TestEveryPublicSample: replay exits 0 on every capture of
+// ../shared/samples/pcap, or 1 with one clear line for the unreadable ones.
+func TestEveryPublicSample(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(samples(t), "pcap", "*", "*"))
+	if len(files) < 80 {
+		t.Fatalf("%d sample files", len(files))
+	}
+	unreadable := map[string]bool{
+		"libpcap_pcap-invalid-version-1.pcap": true, "libpcap_pcap-truncated-hdr-23.pcap": true,
+		"libpcap_shb-option-too-long.pcapng": true,
+	}
+	for _, f := range files {
+		code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(t.TempDir(), "o"), f)
+		want := 0
+		if unreadable[filepath.Base(f)] {
+			want = 1
+		}
+		if code != want {
+			t.Errorf("%s: exit %d, want %d: %s", filepath.Base(f), code, want, stderr)
+		}
+	}
+}
