@@ -21,12 +21,17 @@ const (
 	TableRTTHistograms  = "rtt_histograms"
 	TableFTPSessions    = "ftp_sessions"
 	TableFTPTransfers   = "ftp_transfers"
+	TableOnewayDelays   = "oneway_delays"
+	TableOnewayLatency  = "oneway_latency"
+	TableOnewayLoss     = "oneway_loss"
+	TablePDUStats       = "pdu_stats"
 )
 
 // Tables lists every table in the order the collector writes them.
 var Tables = []string{
 	TableFlows, TableFlowCounters, TableEvents, TableSizeHistograms,
 	TableTCPConnections, TableRTTSamples, TableRTTHistograms, TableFTPSessions, TableFTPTransfers,
+	TableOnewayDelays, TableOnewayLatency, TableOnewayLoss, TablePDUStats,
 }
 
 // Flow is one row of the flows table: one direction of one granular flow of
@@ -226,6 +231,90 @@ type FTPTransfer struct {
 	Status         string  `parquet:"status,dict"`
 }
 
+// OnewayDelay is one row of oneway_delays (a class's oneway.records on):
+// one packet between two hops of a one-way path (design 1.2, 4.3; RFC 7679
+// one-way delay, RFC 7680 loss). A one-way flow is identified without probe
+// or interface (design 7): by class and the granularity fields, named in
+// flow. Status: delivered (seen at both hops: delay_us set), lost (seen at
+// from_hop, never at to_hop: lost on this segment), missed (seen at to_hop,
+// not at from_hop), dropped (the observation expired at the probe before
+// reaching the collector), duplicate (a second copy at to_hop).
+type OnewayDelay struct {
+	Class     string   `parquet:"class,dict"`
+	FlowID    uint64   `parquet:"flow_id"` // collector-wide id of the one-way flow
+	Flow      string   `parquet:"flow,dict"`
+	FromHop   string   `parquet:"from_hop,dict"`
+	ToHop     string   `parquet:"to_hop,dict"`
+	SendTime  *int64   `parquet:"send_time,optional,timestamp(nanosecond:local)"` // capture time at from_hop (last fragment for a fragmented datagram)
+	RecvTime  *int64   `parquet:"recv_time,optional,timestamp(nanosecond:local)"` // capture time at to_hop
+	DelayUs   *float64 `parquet:"delay_us,optional"`                              // recv_time - send_time, microseconds (clock offsets corrected)
+	SizeBytes uint32   `parquet:"size_bytes"`                                     // IP datagram length
+	Status    string   `parquet:"status,dict"`
+	Signature uint64   `parquet:"signature"` // the packet's signature (signature_bits wide)
+}
+
+// OnewayLatency is one row of oneway_latency: the delays of one hop pair of
+// one one-way flow over one interval, as n/sum/sumsq/min/max of delay_us,
+// percentiles from a histogram, and counts per slice (slices_ms, the last
+// slice unbounded). Intervals are closed only once every packet in them is
+// past the reconciliation timeout (design 4.3: slots kept open for late
+// observations).
+type OnewayLatency struct {
+	Class         string    `parquet:"class,dict"`
+	FlowID        uint64    `parquet:"flow_id"`
+	Flow          string    `parquet:"flow,dict"`
+	FromHop       string    `parquet:"from_hop,dict"`
+	ToHop         string    `parquet:"to_hop,dict"`
+	IntervalStart int64     `parquet:"interval_start,timestamp(nanosecond:local)"`
+	IntervalS     float64   `parquet:"interval_s"`
+	N             uint64    `parquet:"n"`
+	Sum           float64   `parquet:"sum"`
+	SumSq         float64   `parquet:"sumsq"`
+	Min           float64   `parquet:"min"`
+	Max           float64   `parquet:"max"`
+	P50Us         float64   `parquet:"p50_us"`
+	P90Us         float64   `parquet:"p90_us"`
+	P99Us         float64   `parquet:"p99_us"`
+	SlicesMs      []float64 `parquet:"slices_ms,list"`    // upper bounds of the slices, ms
+	SliceCounts   []uint64  `parquet:"slice_counts,list"` // len(slices_ms)+1 counts
+}
+
+// OnewayLoss is one row of oneway_loss: what happened to the packets of one
+// one-way flow that entered a hop pair (from_hop -> to_hop) in one interval
+// (RFC 7680 loss; design 4.3 classification).
+type OnewayLoss struct {
+	Class         string  `parquet:"class,dict"`
+	FlowID        uint64  `parquet:"flow_id"`
+	Flow          string  `parquet:"flow,dict"`
+	FromHop       string  `parquet:"from_hop,dict"`
+	ToHop         string  `parquet:"to_hop,dict"`
+	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"`
+	IntervalS     float64 `parquet:"interval_s"`
+	Sent          uint64  `parquet:"sent"`       // seen at from_hop
+	Delivered     uint64  `parquet:"delivered"`  // seen at both
+	Lost          uint64  `parquet:"lost"`       // seen at from_hop, not at to_hop
+	Missed        uint64  `parquet:"missed"`     // seen at to_hop, not at from_hop
+	Dropped       uint64  `parquet:"dropped"`    // observation expired at a probe
+	Duplicates    uint64  `parquet:"duplicates"` // extra copies at to_hop
+	Collisions    uint64  `parquet:"collisions"` // signature collisions resolved by time
+}
+
+// PDUStat is one row of pdu_stats: what one probe's PDUs of one type cost
+// on the probe-to-collector channel over the run, against the traffic the
+// probe observed (design 1.3: one-way observations must stay near 1 % of
+// the observed traffic).
+type PDUStat struct {
+	Probe           string  `parquet:"probe,dict"`
+	Collector       string  `parquet:"collector,dict"`
+	PDUType         string  `parquet:"pdu_type,dict"`
+	PDUs            uint64  `parquet:"pdus"`
+	Records         uint64  `parquet:"records"`
+	Bytes           uint64  `parquet:"bytes"`           // frame bytes of first transmissions
+	Retransmissions uint64  `parquet:"retransmissions"` // all types together, on the row of type "all"
+	ObservedBytes   uint64  `parquet:"observed_bytes"`  // IP bytes of the packets the records describe
+	OverheadRatio   float64 `parquet:"overhead_ratio"`  // bytes / observed_bytes (0 when unknown)
+}
+
 // Batch collects the rows the collector produces; the store writes one
 // Parquet file per table from it.
 type Batch struct {
@@ -238,6 +327,10 @@ type Batch struct {
 	RTTHistograms  []RTTHistogram
 	FTPSessions    []FTPSession
 	FTPTransfers   []FTPTransfer
+	OnewayDelays   []OnewayDelay
+	OnewayLatency  []OnewayLatency
+	OnewayLoss     []OnewayLoss
+	PDUStats       []PDUStat
 }
 
 // Len returns the number of rows per table name.
@@ -252,5 +345,9 @@ func (b *Batch) Len() map[string]int {
 		TableRTTHistograms:  len(b.RTTHistograms),
 		TableFTPSessions:    len(b.FTPSessions),
 		TableFTPTransfers:   len(b.FTPTransfers),
+		TableOnewayDelays:   len(b.OnewayDelays),
+		TableOnewayLatency:  len(b.OnewayLatency),
+		TableOnewayLoss:     len(b.OnewayLoss),
+		TablePDUStats:       len(b.PDUStats),
 	}
 }
