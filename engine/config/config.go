@@ -50,6 +50,9 @@ type Config struct {
 	// Classes are the flow classes, in order; a packet may belong to
 	// several. The class named "all" is always present (added if missing).
 	Classes []Class `yaml:"classes"`
+	// Probes describes probes by name (optional in replay, where each
+	// capture is a probe): clock corrections for one-way delays.
+	Probes []Probe `yaml:"probes"`
 
 	file string
 }
@@ -81,10 +84,77 @@ var Fields = []string{FieldIPVersion, FieldProtocol, FieldSrcAddr, FieldDstAddr,
 const (
 	AnalysisCounters = "counters" // per-flow protocol counters (design 3.12)
 	AnalysisSizes    = "sizes"    // IP size histogram per flow and interval
+	AnalysisTCP      = "tcp"      // TCP connection follow-on (tcp_connections)
+	AnalysisRTT      = "rtt"      // request/response round trips (rtt_samples, rtt_histograms)
+	AnalysisFTP      = "ftp"      // FTP sessions, data connections, transfers
+	AnalysisOneway   = "oneway"   // one-way delay and loss across probes (design 1.2, 4.3)
 )
 
 // Analyses lists every known analysis name.
-var Analyses = []string{AnalysisCounters, AnalysisSizes}
+var Analyses = []string{AnalysisCounters, AnalysisSizes, AnalysisTCP, AnalysisRTT, AnalysisFTP, AnalysisOneway}
+
+// Probe holds per-probe settings.
+type Probe struct {
+	// Name is the probe's name (in replay: --probe NAME or the file name).
+	Name string `yaml:"name"`
+	// ClockOffsetUs is subtracted from the probe's capture times in
+	// one-way delays: a known offset of its clock, in microseconds
+	// (design 1.2 assumes synchronised clocks).
+	ClockOffsetUs float64 `yaml:"clock_offset_us"`
+}
+
+// TCPOptions tune the tcp analysis of a class.
+type TCPOptions struct {
+	// BoundaryOnly analyses only SYN, FIN and RST segments (design 3.6):
+	// sizes and durations then come from the boundary sequence numbers.
+	BoundaryOnly bool `yaml:"boundary_only"`
+}
+
+// RTTOptions tune the rtt analysis of a class.
+type RTTOptions struct {
+	// SlicesMs are the upper bounds of the rtt_histograms slices, in ms,
+	// ascending (design 3.14). Default 2, 10, 50.
+	SlicesMs []float64 `yaml:"slices_ms"`
+	// TimeoutS: a request unanswered after this many seconds is counted
+	// as unanswered. Default 10.
+	TimeoutS float64 `yaml:"timeout_s"`
+	// Kinds restricts the matching to these kinds (icmp_echo, dns, snmp,
+	// ntp, tcp_handshake, tcp_ts); empty means all.
+	Kinds []string `yaml:"kinds"`
+}
+
+// OnewayOptions describe a one-way class (design 1.2, 3.7, 4.3).
+type OnewayOptions struct {
+	// Hops are the capture points in path order: probe names, or
+	// probe/interface.
+	Hops []string `yaml:"hops"`
+	// Latency asks for latency histograms between two hops (default: the
+	// first and the last).
+	Latency OnewayLatency `yaml:"latency"`
+	// SignatureBits is the width of the packet signature, 16 to 64.
+	// Default 32.
+	SignatureBits int `yaml:"signature_bits"`
+	// Mask lists the fields hops rewrite, left out of the signature (TTL
+	// and the IPv4 header checksum always are): ttl, ip_checksum, tos,
+	// ip_id, ip_options, flow_label, src_addr, dst_addr, src_port,
+	// dst_port, l4_checksum.
+	Mask []string `yaml:"mask"`
+	// TimeoutS: a packet still missing at a hop this long after it was
+	// first seen is classified (lost, missed, dropped). Default 5.
+	TimeoutS float64 `yaml:"timeout_s"`
+	// Records writes one oneway_delays row per packet and hop pair.
+	Records bool `yaml:"records"`
+}
+
+// OnewayLatency selects the hop pair of the latency histograms.
+type OnewayLatency struct {
+	From     string    `yaml:"from"`
+	To       string    `yaml:"to"`
+	SlicesMs []float64 `yaml:"slices_ms"` // upper bounds, ms, ascending
+}
+
+// MaskFields lists the field names a oneway mask may hold.
+var MaskFields = []string{"ttl", "ip_checksum", "tos", "ip_id", "ip_options", "flow_label", "src_addr", "dst_addr", "src_port", "dst_port", "l4_checksum"}
 
 // Class is one flow class: what to watch and how to split and analyse it.
 type Class struct {
@@ -106,6 +176,10 @@ type Class struct {
 	// SizeEdges are the upper bounds (bytes, ascending) of the IP size
 	// histogram slices for the sizes analysis; a last slice takes the rest.
 	SizeEdges []float64 `yaml:"size_edges"`
+	// TCP, RTT and Oneway tune those analyses.
+	TCP    TCPOptions    `yaml:"tcp"`
+	RTT    RTTOptions    `yaml:"rtt"`
+	Oneway OnewayOptions `yaml:"oneway"`
 
 	line int
 }
@@ -208,6 +282,30 @@ func (c *Config) applyDefaults() {
 		if cl.Has(AnalysisSizes) && cl.SizeEdges == nil {
 			cl.SizeEdges = []float64{64, 128, 256, 512, 1024, 1500}
 		}
+		if cl.RTT.SlicesMs == nil {
+			cl.RTT.SlicesMs = []float64{2, 10, 50}
+		}
+		if cl.RTT.TimeoutS == 0 {
+			cl.RTT.TimeoutS = 10
+		}
+		if cl.Has(AnalysisOneway) {
+			o := &cl.Oneway
+			if o.SignatureBits == 0 {
+				o.SignatureBits = 32
+			}
+			if o.TimeoutS == 0 {
+				o.TimeoutS = 5
+			}
+			if o.Latency.From == "" && len(o.Hops) > 0 {
+				o.Latency.From = o.Hops[0]
+			}
+			if o.Latency.To == "" && len(o.Hops) > 0 {
+				o.Latency.To = o.Hops[len(o.Hops)-1]
+			}
+			if o.Latency.SlicesMs == nil {
+				o.Latency.SlicesMs = []float64{1, 2, 5, 10, 20, 50, 100}
+			}
+		}
 	}
 	if !hasAll {
 		c.Classes = append([]Class{{
@@ -262,8 +360,83 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".size_edges", "must be ascending")
 			}
 		}
+		if !ascending(cl.RTT.SlicesMs) {
+			return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
+		}
+		if cl.RTT.TimeoutS < 0 {
+			return bad(cl.line, f+".rtt.timeout_s", "must be positive, got %g", cl.RTT.TimeoutS)
+		}
+		for _, k := range cl.RTT.Kinds {
+			if !contains(RTTKinds, k) {
+				return bad(cl.line, f+".rtt.kinds", "unknown kind %q (known: %s)", k, strings.Join(RTTKinds, ", "))
+			}
+		}
+		if cl.Has(AnalysisOneway) {
+			if err := cl.validateOneway(bad, f); err != nil {
+				return err
+			}
+		}
+	}
+	names = map[string]int{}
+	for i, p := range c.Probes {
+		if p.Name == "" {
+			return bad(0, fmt.Sprintf("probes[%d].name", i), "missing")
+		}
+		if _, dup := names[p.Name]; dup {
+			return bad(0, fmt.Sprintf("probes[%d].name", i), "%q named twice", p.Name)
+		}
+		names[p.Name] = i
 	}
 	return nil
+}
+
+// RTTKinds lists the round-trip kinds (rtt_samples.kind).
+var RTTKinds = []string{"icmp_echo", "dns", "snmp", "ntp", "tcp_handshake", "tcp_ts"}
+
+func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f string) error {
+	o := &cl.Oneway
+	if len(o.Hops) < 2 {
+		return bad(cl.line, f+".oneway.hops", "a one-way path needs at least two hops, got %d", len(o.Hops))
+	}
+	seen := map[string]bool{}
+	for _, h := range o.Hops {
+		if h == "" || seen[h] {
+			return bad(cl.line, f+".oneway.hops", "hop %q is empty or named twice", h)
+		}
+		seen[h] = true
+	}
+	if o.SignatureBits < 16 || o.SignatureBits > 64 {
+		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64, got %d", o.SignatureBits)
+	}
+	for _, m := range o.Mask {
+		if !contains(MaskFields, m) {
+			return bad(cl.line, f+".oneway.mask", "unknown field %q (known: %s)", m, strings.Join(MaskFields, ", "))
+		}
+	}
+	for _, g := range cl.Granularity {
+		if contains(o.Mask, g) {
+			return bad(cl.line, f+".granularity", "%q is also in oneway.mask: a field a hop rewrites cannot identify a one-way flow (every hop must put a packet in the same flow)", g)
+		}
+	}
+	if !seen[o.Latency.From] || !seen[o.Latency.To] || o.Latency.From == o.Latency.To {
+		return bad(cl.line, f+".oneway.latency", "from %q and to %q must be two different hops", o.Latency.From, o.Latency.To)
+	}
+	if !ascending(o.Latency.SlicesMs) {
+		return bad(cl.line, f+".oneway.latency.slices_ms", "must be positive and ascending")
+	}
+	if o.TimeoutS <= 0 {
+		return bad(cl.line, f+".oneway.timeout_s", "must be positive, got %g", o.TimeoutS)
+	}
+	return nil
+}
+
+func ascending(v []float64) bool {
+	for i, x := range v {
+		if x <= 0 || (i > 0 && x <= v[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

@@ -44,6 +44,13 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: a\n    size_edges: [100, 50]\n", "x.yaml:2: classes[1].size_edges: must be ascending"},
 		{"intervall_s: 10\n", "line 1: field intervall_s not found"},
 		{"classes: 3\n", "cannot unmarshal"},
+		{"classes:\n  - name: t\n    filter: udp\n    granularity: [src_addr, dst_port]\n    analyses: [oneway]\n    oneway:\n      hops: [a, b]\n      mask: [src_addr, src_port]\n",
+			"x.yaml:2: classes[1].granularity: \"src_addr\" is also in oneway.mask"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:2: classes[1].oneway.hops: a one-way path needs at least two hops"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      signature_bits: 8\n", "signature_bits: must be between 16 and 64"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      mask: [checksum]\n", "oneway.mask: unknown field \"checksum\""},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: a, to: c}\n", "oneway.latency: from \"a\" and to \"c\" must be two different hops"},
+		{"classes:\n  - name: t\n    rtt: {kinds: [http]}\n", "rtt.kinds: unknown kind \"http\""},
 	} {
 		_, err := Parse([]byte(c.yaml), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -52,6 +59,32 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: %v does not wrap ErrInvalid", c.yaml, err)
 		}
+	}
+}
+
+// TestOnewayDefaults: the issue's example class loads with its defaults.
+func TestOnewayDefaults(t *testing.T) {
+	const y = `
+classes:
+  - name: telemetry
+    filter: "udp and dst port 5000"
+    granularity: [dst_addr, dst_port]
+    analyses: [oneway]
+    oneway:
+      hops: [site-a, site-b]
+      latency: {from: site-a, to: site-b, slices_ms: [1, 2, 5, 10, 20, 50, 100]}
+      signature_bits: 32
+      mask: [ttl, ip_checksum, src_addr, src_port, l4_checksum]
+      timeout_s: 5
+      records: true
+`
+	c, err := Parse([]byte(y), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Classes[1].Oneway
+	if o.SignatureBits != 32 || o.TimeoutS != 5 || !o.Records || o.Latency.From != "site-a" || len(o.Latency.SlicesMs) != 7 {
+		t.Errorf("oneway %+v", o)
 	}
 }
 
