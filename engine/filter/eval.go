@@ -1,0 +1,121 @@
+package filter
+
+import (
+	"github.com/tmonbench/tmonbench/engine/dissect"
+)
+
+// Match reports whether d passes the expression. It walks the parse tree
+// primitive by primitive: a slow but plain reference for the semantics the
+// Sieve implements (tests compare the two), fine for a one-off check. The
+// empty expression matches every packet. It does not allocate.
+func (e Expr) Match(d *dissect.Dissection) bool {
+	if e.root == nil {
+		return true
+	}
+	return e.root.eval(d)
+}
+
+func (n *node) eval(d *dissect.Dissection) bool {
+	switch n.kind {
+	case nAnd:
+		return n.l.eval(d) && n.r.eval(d)
+	case nOr:
+		return n.l.eval(d) || n.r.eval(d)
+	case nNot:
+		return !n.l.eval(d)
+	}
+	return n.p.eval(d)
+}
+
+// ipProto reports whether d's IP protocol is proto as libpcap sees it,
+// for IPv4 (v4) and/or IPv6 (v6).
+func ipProto(d *dissect.Dissection, proto uint8, v4, v6 bool) bool {
+	switch d.IPVersion {
+	case 4:
+		return v4 && d.Protocol == proto
+	case 6:
+		return v6 && v6ProtoVisible(d) && d.Protocol == proto
+	}
+	return false
+}
+
+// eval is the libpcap meaning of one primitive on the dissected fields.
+func (p *prim) eval(d *dissect.Dissection) bool {
+	switch p.kind {
+	case pAbbrev:
+		switch p.pq {
+		case qIP:
+			return d.IPVersion == 4
+		case qIP6:
+			return d.IPVersion == 6
+		case qTCP:
+			return ipProto(d, dissect.ProtoTCP, true, true)
+		case qUDP:
+			return ipProto(d, dissect.ProtoUDP, true, true)
+		case qSCTP:
+			return ipProto(d, 132, true, true)
+		case qICMP:
+			return ipProto(d, dissect.ProtoICMP, true, false)
+		case qICMP6:
+			return ipProto(d, dissect.ProtoICMPv6, false, true)
+		case qIGMP:
+			return ipProto(d, 2, true, false)
+		}
+	case pProto:
+		return ipProto(d, uint8(p.lo), p.pq != qIP6, p.pq != qIP)
+	case pHost, pNet:
+		if d.IPVersion != 4 && d.IPVersion != 6 {
+			return false
+		}
+		if p.pfx.Addr().Is4() != (d.IPVersion == 4) {
+			return false
+		}
+		return p.dir(p.pfx.Contains(d.SrcAddr), p.pfx.Contains(d.DstAddr))
+	case pPort, pPortRange:
+		k := portsVisible(d)
+		if k == l4None || p.pq == qTCP && k != l4TCP || p.pq == qUDP && k != l4UDP {
+			return false
+		}
+		in := func(v uint16) bool { return uint32(v) >= p.lo && uint32(v) <= p.hi }
+		return p.dir(in(d.SrcPort), in(d.DstPort))
+	case pLen:
+		l := d.Meta.WireLen
+		switch p.rel {
+		case rLT:
+			return l < p.lo
+		case rLE:
+			return l <= p.lo
+		case rGT:
+			return l > p.lo
+		case rGE:
+			return l >= p.lo
+		case rEQ:
+			return l == p.lo
+		case rNE:
+			return l != p.lo
+		}
+	case pVLAN:
+		if int(d.NVLAN) <= int(p.depth) {
+			return false
+		}
+		return !p.hasID || p.depth < 2 && uint32(d.VLANs[p.depth]&0xfff) == p.lo
+	case pFlag:
+		return portsVisible(d) == l4TCP && d.TCPFlags&(1<<p.lo) != 0
+	case pDSCP:
+		return (d.IPVersion == 4 || d.IPVersion == 6) && uint32(d.TOS>>2) == p.lo
+	}
+	return false
+}
+
+// dir combines the source and destination tests by the direction qualifier.
+func (p *prim) dir(src, dst bool) bool {
+	switch p.dq {
+	case dSrc:
+		return src
+	case dDst:
+		return dst
+	case dAnd:
+		return src && dst
+	}
+	return src || dst
+}

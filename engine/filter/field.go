@@ -1,0 +1,192 @@
+package filter
+
+import (
+	"encoding/binary"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+)
+
+// This file holds the header fields the sieve tests and libpcap's view of
+// them: which packets have a visible protocol number, ports or TCP flags.
+// Both the reference evaluator (Expr.Match) and the sieve use these rules.
+
+// v6ProtoVisible reports whether libpcap sees the IPv6 upper-layer protocol
+// of d: libpcap's `ip6 proto N` reads the fixed header's next header and, if
+// that is a fragment header (44), the fragment header's next header; it does
+// not walk any other extension header (gencode.c gen_proto, Q_IPV6).
+func v6ProtoVisible(d *dissect.Dissection) bool {
+	return d.IPHdrLen == 40 || d.Flags&dissect.IsFrag != 0 && d.IPHdrLen == 48
+}
+
+// Transport kinds with visible ports.
+const (
+	l4None = iota
+	l4TCP
+	l4UDP
+)
+
+// portsVisible returns which transport header libpcap would read ports (and
+// TCP flags) from: IPv4 with fragment offset 0, IPv6 whose fixed header's
+// next header is TCP or UDP (libpcap gen_port/gen_port6 do not skip
+// extension headers), and only when the dissector decoded that header.
+func portsVisible(d *dissect.Dissection) int {
+	switch d.IPVersion {
+	case 4:
+		if d.FragOff != 0 {
+			return l4None
+		}
+	case 6:
+		if d.IPHdrLen != 40 {
+			return l4None
+		}
+	default:
+		return l4None
+	}
+	switch {
+	case d.Protocol == dissect.ProtoTCP && d.Flags&dissect.HasTCP != 0:
+		return l4TCP
+	case d.Protocol == dissect.ProtoUDP && d.Flags&dissect.HasUDP != 0:
+		return l4UDP
+	}
+	return l4None
+}
+
+// field is one header field the sieve tests. Pair fields (ports,
+// addresses) have a source and a destination value looked up in the same
+// table, so that `host a` or `port 80` is one predicate, not two. Fields
+// are listed in the order the sieve visits them: cheap, table-driven
+// fields first, then ports and addresses (binary search), length last.
+type field uint8
+
+const (
+	fProto field = iota // 0x400|proto for IPv4, 0x600|proto for IPv6 (0x700: not visible)
+	fFlags              // TCP flags (9 bits), when the TCP header is visible
+	fDSCP               // TOS>>2 (IPv4 TOS, IPv6 traffic class), IP only
+	fVLAN0              // outermost VLAN ID, when tagged
+	fVLAN1              // second VLAN ID, when tagged twice
+	fNVLAN              // number of VLAN tags
+	fPort               // pair: v6<<17 | udp<<16 | port, when ports are visible
+	fAddr4              // pair: IPv4 addresses
+	fAddr6              // pair: IPv6 addresses (128-bit keys)
+	fLen                // wire length (pkt.Meta.WireLen)
+	numFields
+)
+
+// u128 is a 128-bit key (IPv6 addresses); other fields use lo only.
+type u128 struct{ hi, lo uint64 }
+
+func (a u128) less(b u128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
+
+func (a u128) lessEq(b u128) bool { return !b.less(a) }
+
+func (a u128) inc() u128 {
+	if a.lo == ^uint64(0) {
+		return u128{a.hi + 1, 0}
+	}
+	return u128{a.hi, a.lo + 1}
+}
+
+// fieldInfo describes a field's key domain [0, max]; table fields (small
+// domains) are looked up by direct indexing, the others by binary search.
+var fieldInfo = [numFields]struct {
+	name  string
+	max   u128
+	table bool
+	pair  bool
+}{
+	fProto: {"proto", u128{0, 0x700}, true, false},
+	fFlags: {"tcpflags", u128{0, 0x1ff}, true, false},
+	fDSCP:  {"dscp", u128{0, 63}, true, false},
+	fVLAN0: {"vlan0", u128{0, 4095}, true, false},
+	fVLAN1: {"vlan1", u128{0, 4095}, true, false},
+	fNVLAN: {"nvlan", u128{0, 255}, true, false},
+	fPort:  {"port", u128{0, 1<<18 - 1}, false, true},
+	fAddr4: {"addr4", u128{0, 1<<32 - 1}, false, true},
+	fAddr6: {"addr6", u128{^uint64(0), ^uint64(0)}, false, true},
+	fLen:   {"len", u128{0, 1<<32 - 1}, false, false},
+}
+
+// Key bases of fProto.
+const (
+	protoV4        = 0x400
+	protoV6        = 0x600
+	protoV6Unknown = 0x700
+)
+
+// Key bits of fPort above the 16-bit port.
+const (
+	portUDP = 1 << 16
+	portV6  = 1 << 17
+)
+
+// key returns the value of single field f in d, and false when d has no
+// such field (not IP, no visible TCP header, untagged, ...).
+func key(f field, d *dissect.Dissection) (uint64, bool) {
+	switch f {
+	case fProto:
+		switch d.IPVersion {
+		case 4:
+			return protoV4 | uint64(d.Protocol), true
+		case 6:
+			if v6ProtoVisible(d) {
+				return protoV6 | uint64(d.Protocol), true
+			}
+			return protoV6Unknown, true
+		}
+	case fFlags:
+		if portsVisible(d) == l4TCP {
+			return uint64(d.TCPFlags & 0x1ff), true
+		}
+	case fDSCP:
+		if d.IPVersion == 4 || d.IPVersion == 6 {
+			return uint64(d.TOS >> 2), true
+		}
+	case fVLAN0:
+		if d.NVLAN > 0 {
+			return uint64(d.VLANs[0] & 0xfff), true
+		}
+	case fVLAN1:
+		if d.NVLAN > 1 {
+			return uint64(d.VLANs[1] & 0xfff), true
+		}
+	case fNVLAN:
+		return uint64(d.NVLAN), true
+	case fLen:
+		return uint64(d.Meta.WireLen), true
+	}
+	return 0, false
+}
+
+// pairKeys returns the source and destination values of pair field f in
+// d (64-bit fields use lo only), and false when d has no such field.
+func pairKeys(f field, d *dissect.Dissection) (src, dst u128, ok bool) {
+	switch f {
+	case fPort:
+		k := portsVisible(d)
+		if k == l4None {
+			return
+		}
+		var base uint64
+		if k == l4UDP {
+			base |= portUDP
+		}
+		if d.IPVersion == 6 {
+			base |= portV6
+		}
+		return u128{0, base | uint64(d.SrcPort)}, u128{0, base | uint64(d.DstPort)}, true
+	case fAddr4:
+		if d.IPVersion != 4 || !d.SrcAddr.Is4() || !d.DstAddr.Is4() {
+			return
+		}
+		s, t := d.SrcAddr.As4(), d.DstAddr.As4()
+		return u128{0, uint64(binary.BigEndian.Uint32(s[:]))}, u128{0, uint64(binary.BigEndian.Uint32(t[:]))}, true
+	case fAddr6:
+		if d.IPVersion != 6 || !d.SrcAddr.Is6() || !d.DstAddr.Is6() {
+			return
+		}
+		s, t := d.SrcAddr.As16(), d.DstAddr.As16()
+		return u128{binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])},
+			u128{binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:])}, true
+	}
+	return
+}

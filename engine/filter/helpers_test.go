@@ -1,0 +1,72 @@
+package filter
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// samplesDir returns ../shared/samples next to the repository root (the
+// folder holding go.mod), or skips the test when it is absent.
+func samplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared", "samples")
+	if _, err := os.Stat(s); err != nil {
+		t.Skipf("samples not found: %v", err)
+	}
+	return s
+}
+
+// frame is one dissected packet of a capture.
+type frame struct {
+	num  uint64 // 1-based frame number (Meta.Frame)
+	data []byte // captured bytes (a copy)
+	d    dissect.Dissection
+	err  error // Dissect's result: nil, dissect.ErrNotIP or dissect.ErrMalformed
+}
+
+// loadFrames reads and dissects every packet of a capture with the
+// replay reader and the engine's dissector. Packet bytes are copied, so the
+// borrowed slices in each Dissection stay valid.
+func loadFrames(t testing.TB, path string) []frame {
+	t.Helper()
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	ds := dissect.New()
+	var out []frame
+	for {
+		data, m, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", path, err)
+		}
+		fr := frame{num: m.Frame, data: append([]byte(nil), data...)}
+		fr.err = ds.Dissect(fr.data, m, &fr.d)
+		out = append(out, fr)
+	}
+	return out
+}
