@@ -1,0 +1,190 @@
+package rtt
+
+import (
+	"math"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// Wire form of the rows (inside probe -> collector PDUs, design 3.14).
+// Probe is not encoded: the collector knows the sending probe.
+//
+//	sample:    flow_id uvarint, kind, request_time varint (Unix ns),
+//	           rtt, client addr, client_port uvarint, server addr,
+//	           server_port uvarint, detail string
+//	histogram: flow_id uvarint, kind, interval_start varint (Unix ns),
+//	           interval_s num, slice_lo_ms num, slice_hi_ms num,
+//	           n uvarint, sum, sumsq, min, max float64
+//
+// kind is a byte: 1+Kind for the known kinds, 0 followed by the string
+// otherwise. rtt is a byte 0 followed by a varint of nanoseconds when
+// rtt_ms is exactly ns/1e6 (always, for the Tracker's samples), else 1 and
+// a float64. An address is pdu.Enc.Addr's form (version byte 4 or 6 and
+// its bytes) when the string is an address in canonical form, else a 0
+// byte and the string. num is a byte 0 and a uvarint for non-negative
+// integers below 2^53, else 1 and a float64.
+
+// AppendSample appends the wire form of r to e.
+func AppendSample(e *pdu.Enc, r *observe.RTTSample) {
+	e.Uvarint(r.FlowID)
+	appendKind(e, r.Kind)
+	e.Varint(r.RequestTime)
+	if ns, ok := exactNs(r.RTTMs); ok {
+		e.Byte(0)
+		e.Varint(ns)
+	} else {
+		e.Byte(1)
+		e.Float(r.RTTMs)
+	}
+	appendAddr(e, r.ClientAddr)
+	e.Uvarint(uint64(r.ClientPort))
+	appendAddr(e, r.ServerAddr)
+	e.Uvarint(uint64(r.ServerPort))
+	e.String(r.Detail)
+}
+
+// DecodeSample decodes a sample written by AppendSample into r (Probe is
+// left as is). Errors are d's: pdu.ErrShort or pdu.ErrCorrupt in d.Err();
+// r is then partly filled. It never panics.
+func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
+	r.FlowID = d.Uvarint()
+	r.Kind = decodeKind(d)
+	r.RequestTime = d.Varint()
+	switch d.Byte() {
+	case 0:
+		r.RTTMs = float64(d.Varint()) / 1e6
+	case 1:
+		r.RTTMs = d.Float()
+	default:
+		corrupt(d)
+	}
+	r.ClientAddr = decodeAddr(d)
+	r.ClientPort = uint16(d.Uvarint())
+	r.ServerAddr = decodeAddr(d)
+	r.ServerPort = uint16(d.Uvarint())
+	r.Detail = d.String()
+}
+
+// AppendHistogram appends the wire form of r to e.
+func AppendHistogram(e *pdu.Enc, r *observe.RTTHistogram) {
+	e.Uvarint(r.FlowID)
+	appendKind(e, r.Kind)
+	e.Varint(r.IntervalStart)
+	appendNum(e, r.IntervalS)
+	appendNum(e, r.SliceLoMs)
+	appendNum(e, r.SliceHiMs)
+	e.Uvarint(r.N)
+	e.Float(r.Sum)
+	e.Float(r.SumSq)
+	e.Float(r.Min)
+	e.Float(r.Max)
+}
+
+// DecodeHistogram decodes a row written by AppendHistogram into r (Probe
+// is left as is). Errors are d's, as for DecodeSample.
+func DecodeHistogram(d *pdu.Dec, r *observe.RTTHistogram) {
+	r.FlowID = d.Uvarint()
+	r.Kind = decodeKind(d)
+	r.IntervalStart = d.Varint()
+	r.IntervalS = decodeNum(d)
+	r.SliceLoMs = decodeNum(d)
+	r.SliceHiMs = decodeNum(d)
+	r.N = d.Uvarint()
+	r.Sum = d.Float()
+	r.SumSq = d.Float()
+	r.Min = d.Float()
+	r.Max = d.Float()
+}
+
+func appendKind(e *pdu.Enc, s string) {
+	if k, ok := ParseKind(s); ok {
+		e.Byte(byte(k) + 1)
+		return
+	}
+	e.Byte(0)
+	e.String(s)
+}
+
+func decodeKind(d *pdu.Dec) string {
+	c := d.Byte()
+	switch {
+	case d.Err() != nil:
+		return ""
+	case c == 0:
+		return d.String()
+	case int(c) <= int(NumKinds):
+		return kindNames[c-1]
+	}
+	corrupt(d)
+	return ""
+}
+
+// exactNs returns the nanoseconds ms stands for when ms is exactly
+// float64(ns)/1e6, as the Tracker computes it.
+func exactNs(ms float64) (int64, bool) {
+	if math.IsNaN(ms) || math.IsInf(ms, 0) || math.Abs(ms) > 1e12 || (ms == 0 && math.Signbit(ms)) {
+		return 0, false
+	}
+	ns := int64(math.Round(ms * 1e6))
+	return ns, float64(ns)/1e6 == ms
+}
+
+func appendAddr(e *pdu.Enc, s string) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		var buf [64]byte
+		if string(a.AppendTo(buf[:0])) == s {
+			e.Addr(a)
+			return
+		}
+	}
+	e.Byte(0)
+	e.String(s)
+}
+
+func decodeAddr(d *pdu.Dec) string {
+	a := d.Addr()
+	if d.Err() != nil {
+		return ""
+	}
+	if a.IsValid() {
+		return a.String()
+	}
+	return d.String()
+}
+
+func appendNum(e *pdu.Enc, f float64) {
+	if f >= 0 && f < 1<<53 && f == math.Trunc(f) && !math.Signbit(f) {
+		e.Byte(0)
+		e.Uvarint(uint64(f))
+		return
+	}
+	e.Byte(1)
+	e.Float(f)
+}
+
+func decodeNum(d *pdu.Dec) float64 {
+	switch d.Byte() {
+	case 0:
+		return float64(d.Uvarint())
+	case 1:
+		return d.Float()
+	}
+	corrupt(d)
+	return 0
+}
+
+// overflow is a uvarint longer than 64 bits: reading it makes a pdu.Dec
+// fail with pdu.ErrCorrupt, the only way to flag a bad value from outside
+// package pdu.
+var overflow = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// corrupt makes d fail with pdu.ErrCorrupt (no-op if it already failed).
+func corrupt(d *pdu.Dec) {
+	if d.Err() != nil {
+		return
+	}
+	d.B = overflow
+	d.Uvarint()
+}

@@ -1,0 +1,102 @@
+// Package rtt is the round-trip delay analysis "rtt" (design 3.11, 3.12,
+// 3.14): it matches requests with their responses in the packets of the
+// flow classes that ask for it, and reports each pair as an rtt_samples
+// row and, per interval, as rtt_histograms slices.
+//
+// Where it sits: rank 3, an analyser. Input is *dissect.Dissection (the
+// probe calls Tracker.Packet with the packet's flow id in the analysing
+// class); output is observe.RTTSample and observe.RTTHistogram rows given
+// to callbacks, and their wire codec (AppendSample, DecodeSample,
+// AppendHistogram, DecodeHistogram) on pdu.Enc/pdu.Dec. Time is capture
+// time only (Meta.TimeNs and the nowNs arguments).
+//
+//	dissect.Dissection -> Tracker.Packet -> emit(*RTTSample)      rtt_samples
+//	                                     -> Observe -> CloseInterval  rtt_histograms
+//	capture time       -> Tracker.Expire -> unanswered(kind, flow)
+//
+// # Matching rules
+//
+// The protocol is recognised from the packet: no configuration of ports.
+//
+//   - icmp_echo: ICMP echo request (type 8) -> echo reply (0), ICMPv6 128 ->
+//     129 (RFC 792, RFC 4443 §4.1-4.2), keyed by addresses, identifier and
+//     sequence number. Detail "echo id N seq M".
+//   - dns: UDP or TCP with port 53, decoded with gopacket layers.DNS (RFC
+//     1035 §4.1). Query (QR 0) -> response (QR 1) keyed by 4-tuple, IP
+//     protocol, DNS id and the first question (name without ASCII case,
+//     type, class). Over TCP (RFC 1035 §4.2.2, RFC 7766 §6.2.1, §8) each
+//     direction is reassembled in sequence order and split on the 2-byte
+//     length prefix: several messages in one segment and one message over
+//     several segments are both handled, and a message is timed by the
+//     segment that completes it (as tshark's dns.time). Only the header
+//     and questions are decoded; RCODE is the header's 4 bits (tshark's
+//     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
+//     response is truncated, e.g. "A www.example.com NOERROR".
+//   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
+//     §4.2), decoded with gosnmp's SnmpDecodePacket. GetRequest,
+//     GetNextRequest, SetRequest, GetBulkRequest and InformRequest ->
+//     Response keyed by 4-tuple and request-id. SNMPv3 and traps are
+//     ignored. Detail "get-request v2c", plus the error-status name when
+//     not noError ("get-request v1 noSuchName").
+//   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905
+//     §7.3): client mode 3 -> server mode 4 whose origin timestamp equals
+//     the request's transmit timestamp (RFC 5905 §8), 4-tuple included.
+//     Symmetric and broadcast modes are not matched. Detail "v4 stratum 8".
+//   - tcp_handshake: the first SYN -> the first SYN-ACK acknowledging its
+//     ISN (RFC 9293 §3.5). A retransmitted SYN keeps the first SYN's time,
+//     so a lost SYN adds its retransmission timeout, as the lab's ground
+//     truth (handshake_syn_to_synack_us) measures. Detail "syn", or
+//     "syn xN" after N SYN copies.
+//   - tcp_ts: RTTM of RFC 7323 §4 seen from the probe: the first time each
+//     advancing TSval of a direction is seen, and the first segment of the
+//     other direction (ACK set) echoing it in TSecr, give one sample; later
+//     echoes of the same value and values the echoes skipped give none.
+//     The sample's client is the side that sent the TSval, its server the
+//     side that echoed it, so the RTT is from the probe to that host and
+//     back, its ACK delay included. At most Config.MaxTSvals (default 32)
+//     TSvals per direction await their echo; while that many wait, new
+//     ones are not timed. A retransmission that reuses a TSval is timed
+//     from the TSval's first appearance. Detail "tsval N". This is not
+//     tshark's tcp.analysis.ack_rtt (sequence/ACK based, no timestamps).
+//
+// Retransmitted requests (the same key while pending) are paired by their
+// latest copy: the response is timed from the last request copy seen
+// before it, as tshark does for ICMP and SNMP and as the lab's independent
+// matcher does (shared/lab/README.md §4). Only the first response to a
+// request is paired; a further one counts in Stats.Duplicates. A request
+// whose key was already answered starts a new transaction.
+//
+// Known difference with tshark: tshark's two-pass SNMP analysis keys
+// transactions by request-id alone and lets a retransmitted request
+// replace an already answered one, so when a response was lost after the
+// probe, the first (request, response) pair disappears from snmp.time
+// (summary.json responses_not_paired_by_tshark). The Tracker works in one
+// pass and keeps that pair, a true round trip at the probe; the lab tests
+// check that exactly those pairs are extra. tshark's DNS analysis times a
+// retransmitted query (within 5 s, unanswered) from its first copy; the
+// Tracker from the latest (no such query in the reference captures).
+//
+// # Unanswered requests and bounds
+//
+// Expire(nowNs) reports requests older than Config.TimeoutNs that got no
+// response, by kind and request flow id, and forgets answered ones kept
+// to recognise duplicate responses; it scans its tables at most every
+// TimeoutNs/10 of capture time, so it can be called for every packet.
+// Flush reports all at the end of the capture. Every table is bounded (MaxPending, MaxConns, MaxStreamBytes,
+// MaxHistograms); what does not fit is counted in Stats.
+//
+// # Histograms
+//
+// Each sample is added to the histogram of its (request flow, kind) in
+// the current interval, one stat.Stat (n, sum, sumsq, min, max of rtt_ms;
+// design 1.11) per slice of Config.SlicesMs (design 3.14: default <2,
+// 2-10, 10-50, >50 ms). CloseInterval emits one row per non-empty slice.
+//
+// # Cost
+//
+// Once its tables have grown, the Tracker does not allocate for ICMP echo,
+// TCP, DNS and NTP packets, nor in Expire, Flush and CloseInterval; SNMP
+// decoding allocates (gosnmp), which its low volume allows. Emitted
+// samples and histogram rows borrow the Tracker's memory until emit
+// returns (CloneSample copies a sample).
+package rtt

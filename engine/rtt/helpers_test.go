@@ -1,0 +1,143 @@
+package rtt
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// samplesDir returns ../shared/samples relative to the module root (the
+// folder holding go.mod), skipping the test when it is absent.
+func samplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared", "samples")
+	if _, err := os.Stat(s); err != nil {
+		t.Skipf("shared samples absent: %v", err)
+	}
+	return s
+}
+
+// testPkt is one captured packet (data owned) and its dissection.
+type testPkt struct {
+	data []byte
+	d    dissect.Dissection
+	ok   bool // Dissect returned nil
+}
+
+// readCapture reads a capture with replay.Open and dissects every packet
+// with dissect.New, as the probe does.
+func readCapture(t testing.TB, path string) []testPkt {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("capture absent: %v", err)
+	}
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dis := dissect.New()
+	var out []testPkt
+	for {
+		data, m, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, testPkt{data: append([]byte(nil), data...)})
+		p := &out[len(out)-1]
+		p.ok = dis.Dissect(p.data, m, &p.d) == nil
+	}
+	return out
+}
+
+// flowIDs gives every direction of every 5-tuple its own id, standing for
+// the probe's flow ids in a class split by the 5-tuple.
+type flowIDs map[string]uint64
+
+func (f flowIDs) of(d *dissect.Dissection) uint64 {
+	k := fmt.Sprintf("%d %s:%d>%s:%d", d.Protocol, d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort)
+	id, ok := f[k]
+	if !ok {
+		id = uint64(len(f) + 1)
+		f[k] = id
+	}
+	return id
+}
+
+// result is what a run over a capture produced.
+type result struct {
+	samples    []observe.RTTSample
+	unanswered map[string]int
+	unansFlows map[string][]uint64
+	flows      flowIDs
+	tr         *Tracker
+}
+
+// run feeds every packet to a Tracker built from cfg, calling Expire with
+// each packet's time, then Flush.
+func run(t testing.TB, cfg Config, pkts []testPkt) *result {
+	t.Helper()
+	r := &result{unanswered: map[string]int{}, unansFlows: map[string][]uint64{}, flows: flowIDs{}, tr: New(cfg)}
+	emit := func(s *observe.RTTSample) { r.samples = append(r.samples, CloneSample(s)) }
+	un := func(kind string, flow uint64) {
+		r.unanswered[kind]++
+		r.unansFlows[kind] = append(r.unansFlows[kind], flow)
+	}
+	for i := range pkts {
+		p := &pkts[i]
+		if !p.ok {
+			continue
+		}
+		r.tr.Expire(p.d.Meta.TimeNs, un)
+		r.tr.Packet(&p.d, r.flows.of(&p.d), emit)
+	}
+	r.tr.Flush(un)
+	return r
+}
+
+// byKind returns the samples of one kind.
+func (r *result) byKind(kind string) []observe.RTTSample {
+	var out []observe.RTTSample
+	for _, s := range r.samples {
+		if s.Kind == kind {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// respNs is the response time of a sample: request time plus RTT.
+func respNs(s *observe.RTTSample) int64 {
+	return s.RequestTime + int64(s.RTTMs*1e6+0.5)
+}
+
+func absDiff(a, b int64) int64 {
+	if a < b {
+		return b - a
+	}
+	return a - b
+}

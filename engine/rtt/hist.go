@@ -1,0 +1,129 @@
+package rtt
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/stat"
+)
+
+// histKey is one histogram: a flow and a kind.
+type histKey struct {
+	flowID uint64
+	kind   Kind
+}
+
+// histTable holds the histograms of the current interval: for histogram i,
+// stats[i*n : (i+1)*n] are its n slices.
+type histTable struct {
+	bounds []float64 // slice upper bounds, ms
+	n      int       // slices per histogram: len(bounds)+1
+	max    int
+	idx    map[histKey]int32
+	keys   []histKey
+	stats  []stat.Stat
+	zero   []stat.Stat // n empty stats, appended for a new histogram
+	order  []histRef
+	row    observe.RTTHistogram // the emitted row (borrowed by emit)
+}
+
+// histRef is a histogram's key and index, sorted for emission.
+type histRef struct {
+	key histKey
+	i   int32
+}
+
+func compareHistRef(a, b histRef) int {
+	return cmp.Or(cmp.Compare(a.key.flowID, b.key.flowID), cmp.Compare(a.key.kind, b.key.kind))
+}
+
+func (h *histTable) init(bounds []float64, max int) {
+	h.bounds = bounds
+	h.n = len(bounds) + 1
+	h.max = max
+	h.idx = make(map[histKey]int32)
+	h.zero = make([]stat.Stat, h.n)
+}
+
+// slice returns the index of the slice holding ms (negative values, from
+// capture timestamps that went backwards, fall in the first).
+func (h *histTable) slice(ms float64) int {
+	for i, b := range h.bounds {
+		if ms < b {
+			return i
+		}
+	}
+	return len(h.bounds)
+}
+
+// Observe adds one round trip of rttMs milliseconds of kind k in flow
+// flowID to the current interval's histograms. Packet calls it for every
+// sample; it is exported for samples measured elsewhere. An unknown k is
+// ignored.
+func (t *Tracker) Observe(flowID uint64, k Kind, rttMs float64) {
+	if k >= NumKinds {
+		return
+	}
+	h := &t.hist
+	key := histKey{flowID: flowID, kind: k}
+	i, ok := h.idx[key]
+	if !ok {
+		if len(h.keys) >= h.max {
+			t.stats.HistFull++
+			return
+		}
+		i = int32(len(h.keys))
+		h.idx[key] = i
+		h.keys = append(h.keys, key)
+		h.stats = append(h.stats, h.zero...)
+	}
+	h.stats[int(i)*h.n+h.slice(rttMs)].Add(rttMs)
+}
+
+// CloseInterval emits one rtt_histograms row per non-empty slice of every
+// histogram of the interval starting at startNs (Unix ns) and lasting
+// intervalNs, ordered by flow id, kind and slice, then empties the
+// histograms. Rows are borrowed until emit returns; their strings are
+// constants.
+func (t *Tracker) CloseInterval(startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
+	h := &t.hist
+	h.order = h.order[:0]
+	for i, k := range h.keys {
+		h.order = append(h.order, histRef{key: k, i: int32(i)})
+	}
+	slices.SortFunc(h.order, compareHistRef)
+	row := &h.row
+	for _, ref := range h.order {
+		k, i := ref.key, ref.i
+		for s := 0; s < h.n; s++ {
+			st := &h.stats[int(i)*h.n+s]
+			if st.N == 0 {
+				continue
+			}
+			*row = observe.RTTHistogram{
+				FlowID:        k.flowID,
+				Kind:          kindNames[k.kind],
+				IntervalStart: startNs,
+				IntervalS:     float64(intervalNs) / 1e9,
+				N:             st.N,
+				Sum:           st.Sum,
+				SumSq:         st.SumSq,
+				Min:           st.Min,
+				Max:           st.Max,
+			}
+			if s > 0 {
+				row.SliceLoMs = h.bounds[s-1]
+			}
+			if s < len(h.bounds) {
+				row.SliceHiMs = h.bounds[s]
+			}
+			if emit != nil {
+				emit(row)
+			}
+		}
+	}
+	clear(h.idx)
+	h.keys = h.keys[:0]
+	h.stats = h.stats[:0]
+}

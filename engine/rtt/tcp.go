@@ -1,0 +1,292 @@
+package rtt
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// maxFree bounds the released connections kept for reuse.
+const maxFree = 1024
+
+// connKey is a TCP connection with its endpoints in canonical order
+// (a < b by address, then port).
+type connKey struct {
+	a, b   netip.Addr
+	ap, bp uint16
+}
+
+// conn is the state of one followed TCP connection; index 0 of its arrays
+// is the direction sent by endpoint a.
+type conn struct {
+	lastNs int64
+	ts     [2]tsDir
+	dns    [2]stream
+}
+
+// tsDir remembers the TSvals one side sent (RFC 7323 §4): the first time
+// each advancing value was seen, oldest first.
+type tsDir struct {
+	flowID uint64 // flow of the side's latest segment
+	last   uint32 // latest TSval seen
+	seen   bool
+	head   int
+	n      int
+	vals   []uint32 // ring of Config.MaxTSvals values
+	times  []int64  // first-seen time of vals[i], Unix ns
+}
+
+// stream reassembles one direction of DNS over TCP (RFC 1035 §4.2.2,
+// RFC 7766 §8): messages prefixed by a 2-byte length, several per segment
+// or one over several segments.
+type stream struct {
+	next   uint32 // next expected sequence number
+	synced bool
+	buf    []byte // bytes of an incomplete message, length prefix included
+}
+
+// seqLT reports a < b in 32-bit serial arithmetic (RFC 1982), as TCP
+// sequence numbers and timestamps compare.
+func seqLT(a, b uint32) bool { return int32(a-b) < 0 }
+
+// tcp runs the handshake, timestamp and DNS-over-TCP matchers.
+func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	syn := d.TCPFlags&dissect.TCPSyn != 0
+	ack := d.TCPFlags&dissect.TCPAck != 0
+	if syn && t.on(KindTCPHandshake) {
+		t.handshake(d, ack, flowID, emit)
+	}
+	ts := t.on(KindTCPTS) && d.Flags&dissect.HasTCPTS != 0
+	dns := t.on(KindDNS) && (d.SrcPort == 53 || d.DstPort == 53)
+	if !ts && !dns {
+		return
+	}
+	rst := d.TCPFlags&dissect.TCPRst != 0
+	k, dir := canonical(d)
+	c := t.conns[k]
+	if c == nil {
+		if rst {
+			return
+		}
+		if len(t.conns) >= t.cfg.MaxConns {
+			t.stats.ConnsFull++
+			return
+		}
+		c = t.newConn()
+		t.conns[k] = c
+		t.minConnNs = min(t.minConnNs, d.Meta.TimeNs)
+	}
+	c.lastNs = d.Meta.TimeNs
+	if ts {
+		t.timestamps(c, dir, d, flowID, emit)
+	}
+	if dns {
+		t.dnsSegment(&c.dns[dir], d, syn, flowID, emit)
+	}
+	if rst {
+		t.release(k, c)
+	}
+}
+
+// handshake times the first SYN to the first SYN-ACK of a connection. The
+// request is keyed by the client's ISN, which the SYN-ACK acknowledges
+// (ack = ISN+1): a retransmitted SYN keeps the first one's time, a new
+// connection on the same 4-tuple starts a new handshake.
+func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit func(*observe.RTTSample)) {
+	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP}
+	if !ack {
+		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(d.Seq)
+		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		return
+	}
+	k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(d.Ack-1)
+	p, ok := t.response(&k)
+	if !ok {
+		return
+	}
+	b := append(t.scratch[:0], "syn"...)
+	if p.copies > 1 {
+		b = append(b, " x"...)
+		b = appendUint(b, uint64(p.copies))
+	}
+	t.scratch = b
+	t.finish(&k, &p, d.Meta.TimeNs, emit)
+}
+
+// timestamps implements RTTM (RFC 7323 §4): a TSval that advanced is
+// remembered with the time it was first seen; the first segment of the
+// other direction that echoes it in TSecr (ACK set) gives a sample. The
+// sample's client is the side that sent the TSval, its server the side
+// that echoed it: the RTT is from the probe to the echoing host and back,
+// that host's ACK delay included.
+func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	now := d.Meta.TimeNs
+	s := &c.ts[dir]
+	s.flowID = flowID
+	if v := d.TSVal; !s.seen || seqLT(s.last, v) {
+		s.seen, s.last = true, v
+		if s.n < len(s.vals) {
+			i := (s.head + s.n) % len(s.vals)
+			s.vals[i], s.times[i] = v, now
+			s.n++
+			t.stats.Requests[KindTCPTS]++
+		} else {
+			t.stats.TSRingFull++
+		}
+	}
+	if d.TCPFlags&dissect.TCPAck == 0 {
+		return
+	}
+	o := &c.ts[1-dir]
+	e := d.TSEcr
+	for o.n > 0 {
+		v := o.vals[o.head]
+		if seqLT(e, v) {
+			return // echo of a value older than any remembered
+		}
+		reqNs := o.times[o.head]
+		o.head = (o.head + 1) % len(o.vals)
+		o.n--
+		if v != e {
+			continue // never echoed: the echo moved past it
+		}
+		t.stats.Responses[KindTCPTS]++
+		b := append(t.scratch[:0], "tsval "...)
+		t.scratch = appendUint(b, uint64(v))
+		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, now, emit)
+		return
+	}
+}
+
+// dnsSegment adds one segment to a DNS-over-TCP stream and matches every
+// message it completes, timed by this segment. Only in-order bytes are
+// used: a retransmission is trimmed, a gap drops the incomplete message
+// and resynchronises on the segment (Stats.StreamGaps).
+func (t *Tracker) dnsSegment(s *stream, d *dissect.Dissection, syn bool, flowID uint64, emit func(*observe.RTTSample)) {
+	seq := d.Seq
+	if syn {
+		t.setBuf(s, s.buf[:0])
+		s.next, s.synced = seq+1, true
+		seq++
+	}
+	pl := d.Payload
+	if len(pl) == 0 {
+		return
+	}
+	if !s.synced {
+		s.next, s.synced = seq, true
+	}
+	switch {
+	case seq == s.next:
+	case seqLT(seq, s.next):
+		skip := s.next - seq
+		if uint64(skip) >= uint64(len(pl)) {
+			return // retransmission of bytes already taken
+		}
+		pl = pl[skip:]
+	default:
+		t.stats.StreamGaps++
+		t.setBuf(s, s.buf[:0])
+	}
+	s.next = seq + d.PayloadLen
+	if len(s.buf) == 0 {
+		rest := t.dnsMessages(pl, d, flowID, emit)
+		if len(rest) > 0 {
+			t.keep(s, rest)
+		}
+	} else {
+		t.keep(s, pl)
+		if len(s.buf) > 0 {
+			rest := t.dnsMessages(s.buf, d, flowID, emit)
+			n := copy(s.buf, rest)
+			t.setBuf(s, s.buf[:n])
+		}
+	}
+	if uint32(len(d.Payload)) < d.PayloadLen {
+		// Bytes missing from the capture: the message they belong to
+		// cannot complete.
+		t.stats.StreamGaps++
+		t.setBuf(s, s.buf[:0])
+	}
+}
+
+// dnsMessages matches each complete length-prefixed message of b and
+// returns the incomplete rest.
+func (t *Tracker) dnsMessages(b []byte, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) []byte {
+	for len(b) >= 2 {
+		n := int(binary.BigEndian.Uint16(b))
+		if len(b) < 2+n {
+			break
+		}
+		t.dnsMessage(b[2:2+n], d, flowID, emit)
+		b = b[2+n:]
+	}
+	return b
+}
+
+// keep appends p to the stream buffer within MaxStreamBytes.
+func (t *Tracker) keep(s *stream, p []byte) {
+	if t.streamB+len(p) > t.cfg.MaxStreamBytes {
+		t.stats.StreamFull++
+		t.setBuf(s, s.buf[:0])
+		return
+	}
+	t.setBuf(s, append(s.buf, p...))
+}
+
+// setBuf replaces the stream buffer, keeping the byte budget.
+func (t *Tracker) setBuf(s *stream, b []byte) {
+	t.streamB += len(b) - len(s.buf)
+	s.buf = b
+}
+
+// canonical returns the connection key of d and the direction of d in it.
+func canonical(d *dissect.Dissection) (connKey, int) {
+	c := d.SrcAddr.Compare(d.DstAddr)
+	if c < 0 || (c == 0 && d.SrcPort <= d.DstPort) {
+		return connKey{a: d.SrcAddr, b: d.DstAddr, ap: d.SrcPort, bp: d.DstPort}, 0
+	}
+	return connKey{a: d.DstAddr, b: d.SrcAddr, ap: d.DstPort, bp: d.SrcPort}, 1
+}
+
+func (t *Tracker) newConn() *conn {
+	if n := len(t.free); n > 0 {
+		c := t.free[n-1]
+		t.free = t.free[:n-1]
+		return c
+	}
+	m := t.cfg.MaxTSvals
+	vals := make([]uint32, 2*m)
+	times := make([]int64, 2*m)
+	c := &conn{}
+	c.ts[0].vals, c.ts[0].times = vals[:m:m], times[:m:m]
+	c.ts[1].vals, c.ts[1].times = vals[m:], times[m:]
+	return c
+}
+
+// release forgets a connection and keeps its memory for reuse.
+func (t *Tracker) release(k connKey, c *conn) {
+	delete(t.conns, k)
+	for i := range c.dns {
+		t.setBuf(&c.dns[i], c.dns[i].buf[:0])
+	}
+	if len(t.free) >= maxFree {
+		return
+	}
+	for i := range c.ts {
+		s := &c.ts[i]
+		*s = tsDir{vals: s.vals, times: s.times}
+	}
+	c.lastNs = 0
+	for i := range c.dns {
+		s := &c.dns[i]
+		b := s.buf
+		if cap(b) > 4096 {
+			b = nil
+		}
+		*s = stream{buf: b}
+	}
+	t.free = append(t.free, c)
+}

@@ -1,0 +1,415 @@
+package rtt
+
+import (
+	"cmp"
+	"hash/maphash"
+	"math"
+	"net/netip"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// Stats counts what a Tracker did. Counters only grow (Pending and Conns
+// are gauges); the probe reports their deltas as events. Arrays are
+// indexed by Kind.
+type Stats struct {
+	Requests    [NumKinds]uint64 // request copies seen (retransmissions included)
+	Retransmits [NumKinds]uint64 // request copies that found their request still pending
+	Responses   [NumKinds]uint64 // responses (echoes, for tcp_ts) seen
+	Samples     [NumKinds]uint64 // matched pairs: rtt_samples rows
+	Unanswered  [NumKinds]uint64 // requests reported unanswered by Expire or Flush
+	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired)
+	Orphans     [NumKinds]uint64 // responses with no request in the table
+	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
+	Ignored     uint64           // SNMPv3 messages and UDP payloads of unreassembled fragments
+	PendingFull uint64           // requests dropped: MaxPending reached
+	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
+	ConnsIdle   uint64           // TCP connections forgotten after ConnIdleNs
+	StreamGaps  uint64           // DNS-over-TCP sequence gaps (stream resynchronised)
+	StreamFull  uint64           // DNS-over-TCP buffers dropped: MaxStreamBytes reached
+	TSRingFull  uint64           // TSvals not timed: MaxTSvals already awaiting their echo
+	HistFull    uint64           // samples not histogrammed: MaxHistograms reached
+	Pending     int              // gauge: requests in the table
+	Conns       int              // gauge: TCP connections followed
+}
+
+// pendKey identifies one request: its 4-tuple (client sent the request),
+// kind, IP protocol, and the protocol's transaction id.
+type pendKey struct {
+	client, server netip.Addr
+	cport, sport   uint16
+	kind           Kind
+	proto          uint8
+	id             uint64 // ICMP id<<16|seq, DNS id, SNMP request-id, NTP transmit timestamp, TCP ISN
+	q              uint64 // DNS question hash (0 for other kinds)
+}
+
+// pending is the state of one request.
+type pending struct {
+	reqNs    int64  // capture time of the request copy the response pairs with
+	flowID   uint64 // flow of that request copy
+	copies   uint32 // copies seen (retransmissions + 1)
+	info     uint16 // SNMP: PDU tag | version<<8
+	answered bool   // a response was paired; kept to ignore duplicate responses
+}
+
+// Tracker matches requests with responses and keeps the RTT histograms of
+// the current interval. It is not safe for concurrent use; give each flow
+// class that asks for the rtt analysis its own Tracker.
+type Tracker struct {
+	cfg     Config
+	kinds   uint8
+	pending map[pendKey]pending
+	conns   map[connKey]*conn
+	free    []*conn // released connections, reused
+	streamB int     // bytes held by DNS-over-TCP buffers
+	// Lower bounds of the request times and connection activity in the
+	// tables, and the capture time of the next scan: Expire scans at most
+	// every TimeoutNs/10, and only when something may expire.
+	minReqNs, minConnNs int64
+	nextScanNs          int64
+	hist                histTable
+	expired             []expiredReq
+
+	dns    layers.DNS
+	dnsBuf []byte // the message being decoded, record counts zeroed
+	ntp    layers.NTP
+	snmp   gosnmp.GoSNMP
+	seed   maphash.Seed
+
+	scratch []byte            // strings of the emitted sample
+	sample  observe.RTTSample // the emitted sample (borrowed by emit)
+	stats   Stats
+}
+
+// New returns a Tracker. Zero or invalid fields of cfg take their
+// DefaultConfig values (call cfg.Validate first to reject them instead).
+func New(cfg Config) *Tracker {
+	cfg = cfg.withDefaults()
+	t := &Tracker{
+		cfg:        cfg,
+		kinds:      cfg.kindMask(),
+		pending:    make(map[pendKey]pending),
+		conns:      make(map[connKey]*conn),
+		seed:       maphash.MakeSeed(),
+		scratch:    make([]byte, 0, 512),
+		minReqNs:   math.MaxInt64,
+		minConnNs:  math.MaxInt64,
+		nextScanNs: math.MinInt64,
+	}
+	t.hist.init(cfg.SlicesMs, cfg.MaxHistograms)
+	return t
+}
+
+// Config returns the configuration in force (defaults applied).
+func (t *Tracker) Config() Config { return t.cfg }
+
+// Stats returns the counters so far.
+func (t *Tracker) Stats() Stats {
+	s := t.stats
+	s.Pending = len(t.pending)
+	s.Conns = len(t.conns)
+	return s
+}
+
+func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
+
+// Packet applies one dissected packet. flowID is the id of the packet's
+// flow in the analysing class; a sample carries the flow id of its
+// request. The protocol is recognised from the packet itself: ICMP/ICMPv6
+// echo, UDP or TCP port 53 (DNS), UDP 161/162 (SNMP), UDP 123 (NTP), and
+// every TCP segment for tcp_handshake and tcp_ts. Each matched pair is
+// added to the interval's histograms and, when emit is not nil, passed to
+// emit.
+//
+// The *RTTSample given to emit, and its strings, are borrowed: they are
+// valid only until emit returns. Encode it (AppendSample) or copy it
+// (CloneSample) there. Once the tables have grown, Packet does not
+// allocate except for SNMP (gosnmp). UDP payloads of IP fragments not
+// reassembled are ignored (Stats.Ignored).
+func (t *Tracker) Packet(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	if d.Flags&dissect.HasL4 == 0 {
+		return
+	}
+	switch {
+	case d.Flags&dissect.HasICMP != 0:
+		if t.on(KindICMPEcho) && d.IsEcho() {
+			t.icmp(d, flowID, emit)
+		}
+	case d.Flags&dissect.HasTCP != 0:
+		t.tcp(d, flowID, emit)
+	case d.Flags&dissect.HasUDP != 0:
+		sp, dp := d.SrcPort, d.DstPort
+		if !(sp == 53 || dp == 53 || sp == 161 || dp == 161 || sp == 162 || dp == 162 || sp == 123 || dp == 123) {
+			return
+		}
+		if d.Fragment() && uint32(len(d.Payload)) < d.PayloadLen {
+			t.stats.Ignored++ // first fragment of a datagram not reassembled
+			return
+		}
+		switch {
+		case sp == 53 || dp == 53:
+			if t.on(KindDNS) {
+				t.dnsMessage(d.Payload, d, flowID, emit)
+			}
+		case sp == 161 || dp == 161 || sp == 162 || dp == 162:
+			if t.on(KindSNMP) {
+				t.snmpMessage(d, flowID, emit)
+			}
+		default:
+			if t.on(KindNTP) {
+				t.ntpMessage(d, flowID, emit)
+			}
+		}
+	}
+}
+
+// icmp matches echo requests (type 8, ICMPv6 128) with replies (0, 129)
+// on addresses, identifier and sequence number (RFC 792, RFC 4443 §4).
+func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	req := d.ICMPType == 8 || d.ICMPType == 128
+	k := pendKey{kind: KindICMPEcho, proto: d.Protocol, id: uint64(d.ICMPID)<<16 | uint64(d.ICMPSeq)}
+	if req {
+		k.client, k.server = d.SrcAddr, d.DstAddr
+		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		return
+	}
+	k.client, k.server = d.DstAddr, d.SrcAddr
+	p, ok := t.response(&k)
+	if !ok {
+		return
+	}
+	b := append(t.scratch[:0], "echo id "...)
+	b = appendUint(b, uint64(d.ICMPID))
+	b = append(b, " seq "...)
+	t.scratch = appendUint(b, uint64(d.ICMPSeq))
+	t.finish(&k, &p, d.Meta.TimeNs, emit)
+}
+
+// request records one request copy. A copy of a request still pending
+// replaces it (the response pairs with the latest copy), except for TCP
+// SYNs (the handshake is timed from the first SYN); a copy of an answered
+// request starts a new transaction, except for a SYN of the same ISN.
+func (t *Tracker) request(k *pendKey, nowNs int64, flowID uint64, info uint16) {
+	t.stats.Requests[k.kind]++
+	p, ok := t.pending[*k]
+	if ok && (!p.answered || k.kind == KindTCPHandshake) {
+		t.stats.Retransmits[k.kind]++
+		p.copies++
+		if k.kind != KindTCPHandshake {
+			p.reqNs, p.flowID, p.info = nowNs, flowID, info
+		}
+		t.pending[*k] = p
+		return
+	}
+	if !ok && len(t.pending) >= t.cfg.MaxPending {
+		t.stats.PendingFull++
+		return
+	}
+	t.pending[*k] = pending{reqNs: nowNs, flowID: flowID, copies: 1, info: info}
+	t.minReqNs = min(t.minReqNs, nowNs)
+}
+
+// response looks up the request k answers. It returns false for a
+// response with no request (orphan) or whose request was already answered
+// (duplicate: only the first response pairs).
+func (t *Tracker) response(k *pendKey) (pending, bool) {
+	t.stats.Responses[k.kind]++
+	p, ok := t.pending[*k]
+	if !ok {
+		t.stats.Orphans[k.kind]++
+		return p, false
+	}
+	if p.answered {
+		t.stats.Duplicates[k.kind]++
+		return p, false
+	}
+	p.answered = true
+	t.pending[*k] = p
+	return p, true
+}
+
+// finish histograms the pair and emits its sample. t.scratch holds the
+// detail text on entry.
+func (t *Tracker) finish(k *pendKey, p *pending, respNs int64, emit func(*observe.RTTSample)) {
+	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, respNs, emit)
+}
+
+func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
+	flowID uint64, reqNs, respNs int64, emit func(*observe.RTTSample)) {
+	ms := float64(respNs-reqNs) / 1e6
+	t.stats.Samples[kind]++
+	t.Observe(flowID, kind, ms)
+	if emit == nil {
+		return
+	}
+	b := t.scratch
+	dEnd := len(b)
+	b = client.AppendTo(b)
+	cEnd := len(b)
+	b = server.AppendTo(b)
+	t.scratch = b
+	s := &t.sample
+	*s = observe.RTTSample{
+		FlowID:      flowID,
+		Kind:        kindNames[kind],
+		RequestTime: reqNs,
+		RTTMs:       ms,
+		ClientAddr:  borrow(b[dEnd:cEnd]),
+		ClientPort:  cport,
+		ServerAddr:  borrow(b[cEnd:]),
+		ServerPort:  sport,
+		Detail:      borrow(b[:dEnd]),
+	}
+	emit(s)
+}
+
+// borrow returns b as a string without copying; b must not change while
+// the string is in use.
+func borrow(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// CloneSample returns a copy of s that owns its strings, for a caller of
+// Packet that keeps the sample beyond emit.
+func CloneSample(s *observe.RTTSample) observe.RTTSample {
+	c := *s
+	c.Probe = strings.Clone(s.Probe)
+	c.Kind = strings.Clone(s.Kind)
+	c.ClientAddr = strings.Clone(s.ClientAddr)
+	c.ServerAddr = strings.Clone(s.ServerAddr)
+	c.Detail = strings.Clone(s.Detail)
+	return c
+}
+
+// expiredReq is a request leaving the table, sorted for a deterministic
+// order of unanswered reports.
+type expiredReq struct {
+	k pendKey
+	p pending
+}
+
+// Expire forgets requests older than TimeoutNs at capture time nowNs,
+// calling unanswered (if not nil) with the kind name and request flow id
+// of each one that got no response, in request-time order; it also
+// forgets TCP connections idle for ConnIdleNs. It scans the tables (a cost
+// linear in their sizes) at most once per TimeoutNs/10 of capture time and
+// only when something may have expired, returning at once otherwise, so
+// it may be called for every packet; a request is thus reported between
+// TimeoutNs and 1.1 TimeoutNs after it was seen.
+func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64)) {
+	t.expire(nowNs, false, unanswered)
+}
+
+// Flush ends the capture: every request still unanswered is reported (as
+// Expire does) and all state is dropped. The current interval's
+// histograms are kept for CloseInterval.
+func (t *Tracker) Flush(unanswered func(kind string, flowID uint64)) {
+	t.expire(0, true, unanswered)
+	for k, c := range t.conns {
+		t.release(k, c)
+	}
+	t.minReqNs, t.minConnNs, t.nextScanNs = math.MaxInt64, math.MaxInt64, math.MinInt64
+}
+
+// nextScan sets the time of the next scan after one at nowNs: not before
+// TimeoutNs/10, nor before an entry can expire (entries added later, at
+// nowNs or after, expire after nowNs + min(TimeoutNs, ConnIdleNs)).
+func (t *Tracker) nextScan(nowNs int64) {
+	due := min(satAdd(t.minReqNs, t.cfg.TimeoutNs), satAdd(t.minConnNs, t.cfg.ConnIdleNs),
+		satAdd(nowNs, min(t.cfg.TimeoutNs, t.cfg.ConnIdleNs)))
+	t.nextScanNs = max(satAdd(nowNs, t.cfg.TimeoutNs/10), satAdd(due, 1))
+}
+
+// satAdd returns a+b (b >= 0), saturated at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flowID uint64)) {
+	if !all && nowNs < t.nextScanNs {
+		return
+	}
+	if !all && nowNs-t.minReqNs <= t.cfg.TimeoutNs && nowNs-t.minConnNs <= t.cfg.ConnIdleNs {
+		t.nextScan(nowNs)
+		return
+	}
+	t.expired = t.expired[:0]
+	t.minReqNs = math.MaxInt64
+	for k, p := range t.pending {
+		if !all && nowNs-p.reqNs <= t.cfg.TimeoutNs {
+			t.minReqNs = min(t.minReqNs, p.reqNs)
+			continue
+		}
+		delete(t.pending, k)
+		if !p.answered {
+			t.expired = append(t.expired, expiredReq{k: k, p: p})
+		}
+	}
+	slices.SortFunc(t.expired, func(a, b expiredReq) int {
+		if c := cmp.Compare(a.p.reqNs, b.p.reqNs); c != 0 {
+			return c
+		}
+		return comparePendKey(&a.k, &b.k)
+	})
+	for i := range t.expired {
+		e := &t.expired[i]
+		t.stats.Unanswered[e.k.kind]++
+		if unanswered != nil {
+			unanswered(kindNames[e.k.kind], e.p.flowID)
+		}
+	}
+	if !all {
+		t.minConnNs = math.MaxInt64
+		for k, c := range t.conns {
+			if nowNs-c.lastNs > t.cfg.ConnIdleNs {
+				t.stats.ConnsIdle++
+				t.release(k, c)
+				continue
+			}
+			t.minConnNs = min(t.minConnNs, c.lastNs)
+		}
+		t.nextScan(nowNs)
+	}
+}
+
+func comparePendKey(a, b *pendKey) int {
+	return cmp.Or(
+		cmp.Compare(a.kind, b.kind),
+		a.client.Compare(b.client),
+		a.server.Compare(b.server),
+		cmp.Compare(a.cport, b.cport),
+		cmp.Compare(a.sport, b.sport),
+		cmp.Compare(a.proto, b.proto),
+		cmp.Compare(a.id, b.id),
+		cmp.Compare(a.q, b.q),
+	)
+}
+
+// appendUint appends the decimal form of v.
+func appendUint(b []byte, v uint64) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
+}

@@ -1,0 +1,257 @@
+package rtt
+
+import (
+	"fmt"
+	"hash/maphash"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// dnsMessage matches one DNS message (a UDP payload or one message of a
+// TCP stream), decoded with gopacket's layers.DNS. Queries (QR 0) and
+// responses (QR 1) are keyed by 4-tuple, IP protocol, DNS id and the
+// first question (name compared without case, type, class; RFC 1035
+// §4.1.1-4.1.2): the response must repeat the question. The RCODE is the
+// header's 4 bits (as tshark's dns.flags.rcode), without the EDNS
+// extension (RFC 6891 §6.1.3).
+func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	if len(msg) < 12 {
+		t.stats.Malformed[KindDNS]++
+		return
+	}
+	// Only the header and the questions matter: give gopacket a copy with
+	// the record counts zeroed, so that it neither decodes (allocating)
+	// the records nor fails on records cut by the snap length.
+	t.dnsBuf = append(t.dnsBuf[:0], msg...)
+	clear(t.dnsBuf[6:12])
+	dns := &t.dns
+	if err := dns.DecodeFromBytes(t.dnsBuf, gopacket.NilDecodeFeedback); err != nil {
+		t.stats.Malformed[KindDNS]++
+		return
+	}
+	k := pendKey{kind: KindDNS, proto: d.Protocol, id: uint64(dns.ID)}
+	if len(dns.Questions) > 0 {
+		q := &dns.Questions[0]
+		k.q = t.questionHash(q)
+	}
+	if !dns.QR {
+		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
+		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		return
+	}
+	k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
+	p, ok := t.response(&k)
+	if !ok {
+		return
+	}
+	b := t.scratch[:0]
+	if len(dns.Questions) > 0 {
+		q := &dns.Questions[0]
+		b = appendDNSType(b, q.Type)
+		b = append(b, ' ')
+		if len(q.Name) == 0 {
+			b = append(b, '.')
+		} else {
+			b = append(b, q.Name...)
+		}
+		b = append(b, ' ')
+	}
+	b = appendRcode(b, uint8(dns.ResponseCode))
+	if dns.TC {
+		b = append(b, " TC"...)
+	}
+	t.scratch = b
+	t.finish(&k, &p, d.Meta.TimeNs, emit)
+}
+
+// questionHash hashes a question: name without ASCII case, type, class.
+func (t *Tracker) questionHash(q *layers.DNSQuestion) uint64 {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	for _, c := range q.Name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h.WriteByte(c)
+	}
+	h.WriteByte(0)
+	h.WriteByte(byte(q.Type >> 8))
+	h.WriteByte(byte(q.Type))
+	h.WriteByte(byte(q.Class >> 8))
+	h.WriteByte(byte(q.Class))
+	return h.Sum64() | 1 // never 0: 0 means "no question"
+}
+
+// dnsTypes names the types gopacket's DNSType.String does not.
+var dnsTypes = map[layers.DNSType]string{
+	43: "DS", 47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA",
+	99: "SPF", 250: "TSIG", 251: "IXFR", 252: "AXFR", 255: "ANY", 257: "CAA",
+}
+
+// appendDNSType appends the type mnemonic (RFC 1035 §3.2.2, IANA), or
+// TYPEn (RFC 3597 §5) for types without one.
+func appendDNSType(b []byte, ty layers.DNSType) []byte {
+	if s := ty.String(); s != "Unknown" {
+		return append(b, s...)
+	}
+	if s, ok := dnsTypes[ty]; ok {
+		return append(b, s...)
+	}
+	return appendUint(append(b, "TYPE"...), uint64(ty))
+}
+
+// rcodes are the RCODE mnemonics of RFC 6895 §2.3 (as dig prints them).
+var rcodes = [...]string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI", "RCODE12", "RCODE13",
+	"RCODE14", "RCODE15", "BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG",
+	"BADTRUNC", "BADCOOKIE"}
+
+func appendRcode(b []byte, rc uint8) []byte {
+	if int(rc) < len(rcodes) {
+		return append(b, rcodes[rc]...)
+	}
+	return appendUint(append(b, "RCODE"...), uint64(rc))
+}
+
+// snmpMessage matches SNMP v1/v2c requests (GetRequest, GetNextRequest,
+// SetRequest, GetBulkRequest, InformRequest) with the Response PDU of the
+// same request-id and 4-tuple (RFC 1157 §4.1, RFC 3416 §4.2), decoded by
+// gosnmp. SNMPv3 (request-id inside an encrypted scoped PDU) and traps
+// (no response) are ignored.
+func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	ver, ok := snmpVersion(d.Payload)
+	if !ok {
+		t.stats.Malformed[KindSNMP]++
+		return
+	}
+	if ver > 1 {
+		t.stats.Ignored++
+		return
+	}
+	pk, err := t.decodeSNMP(d.Payload)
+	if err != nil {
+		t.stats.Malformed[KindSNMP]++
+		return
+	}
+	k := pendKey{kind: KindSNMP, proto: d.Protocol, id: uint64(pk.RequestID)}
+	switch pk.PDUType {
+	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest:
+		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
+		t.request(&k, d.Meta.TimeNs, flowID, uint16(pk.PDUType)|uint16(ver)<<8)
+	case gosnmp.GetResponse:
+		k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
+		p, ok := t.response(&k)
+		if !ok {
+			return
+		}
+		b := appendPDU(t.scratch[:0], gosnmp.PDUType(p.info&0xff))
+		if p.info>>8 == 0 {
+			b = append(b, " v1"...)
+		} else {
+			b = append(b, " v2c"...)
+		}
+		if pk.Error != gosnmp.NoError {
+			b = append(b, ' ')
+			b = appendSNMPError(b, uint8(pk.Error))
+		}
+		t.scratch = b
+		t.finish(&k, &p, d.Meta.TimeNs, emit)
+	}
+}
+
+// decodeSNMP runs gosnmp's decoder, turning a panic on hostile input into
+// an error (the engine never panics on bad input).
+func (t *Tracker) decodeSNMP(b []byte) (pk *gosnmp.SnmpPacket, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pk, err = nil, fmt.Errorf("snmp decoder panic: %v", r)
+		}
+	}()
+	return t.snmp.SnmpDecodePacket(b)
+}
+
+// snmpVersion reads the version INTEGER at the start of an SNMP message
+// (RFC 3417 BER: SEQUENCE { version INTEGER, ... }): 0 v1, 1 v2c, 3 v3.
+func snmpVersion(b []byte) (int, bool) {
+	if len(b) < 2 || b[0] != 0x30 {
+		return 0, false
+	}
+	i := 2
+	if l := b[1]; l&0x80 != 0 {
+		n := int(l & 0x7f)
+		if n == 0 || n > 4 {
+			return 0, false
+		}
+		i += n
+	}
+	if len(b) < i+3 || b[i] != 0x02 || b[i+1] != 1 {
+		return 0, false
+	}
+	return int(b[i+2]), true
+}
+
+// appendPDU appends the request PDU name as Wireshark prints it, hyphenated.
+func appendPDU(b []byte, p gosnmp.PDUType) []byte {
+	switch p {
+	case gosnmp.GetRequest:
+		return append(b, "get-request"...)
+	case gosnmp.GetNextRequest:
+		return append(b, "get-next-request"...)
+	case gosnmp.SetRequest:
+		return append(b, "set-request"...)
+	case gosnmp.GetBulkRequest:
+		return append(b, "get-bulk-request"...)
+	case gosnmp.InformRequest:
+		return append(b, "inform-request"...)
+	}
+	return appendUint(append(b, "pdu-"...), uint64(p))
+}
+
+// snmpErrors are the error-status names of RFC 3416 §3.
+var snmpErrors = [...]string{"noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr",
+	"noAccess", "wrongType", "wrongLength", "wrongEncoding", "wrongValue", "noCreation",
+	"inconsistentValue", "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError",
+	"notWritable", "inconsistentName"}
+
+func appendSNMPError(b []byte, e uint8) []byte {
+	if int(e) < len(snmpErrors) {
+		return append(b, snmpErrors[e]...)
+	}
+	return appendUint(append(b, "error-"...), uint64(e))
+}
+
+// ntpMessage matches an NTP client request (mode 3) with the server reply
+// (mode 4) whose origin timestamp equals the request's transmit timestamp
+// (RFC 5905 §8, §9.2), decoded with gopacket's layers.NTP.
+func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	if len(d.Payload) < 48 {
+		t.stats.Malformed[KindNTP]++
+		return
+	}
+	if err := t.ntp.DecodeFromBytes(d.Payload, gopacket.NilDecodeFeedback); err != nil {
+		t.stats.Malformed[KindNTP]++
+		return
+	}
+	n := &t.ntp
+	k := pendKey{kind: KindNTP, proto: d.Protocol}
+	switch n.Mode {
+	case 3:
+		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(n.TransmitTimestamp)
+		t.request(&k, d.Meta.TimeNs, flowID, 0)
+	case 4:
+		k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
+		p, ok := t.response(&k)
+		if !ok {
+			return
+		}
+		b := appendUint(append(t.scratch[:0], 'v'), uint64(n.Version))
+		b = appendUint(append(b, " stratum "...), uint64(n.Stratum))
+		t.scratch = b
+		t.finish(&k, &p, d.Meta.TimeNs, emit)
+	}
+}
