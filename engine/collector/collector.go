@@ -11,6 +11,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/rtt"
 )
 
 // Stats counts what the collector received and decoded.
@@ -143,6 +144,20 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.name, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
+			}
+		case pdu.TypeRTTSample:
+			var r observe.RTTSample
+			rtt.DecodeSample(&d, &r)
+			if d.Err() == nil {
+				r.Probe = p.name
+				c.batch.RTTSamples = append(c.batch.RTTSamples, r)
+			}
+		case pdu.TypeRTTHist:
+			var r observe.RTTHistogram
+			rtt.DecodeHistogram(&d, &r)
+			if d.Err() == nil {
+				r.Probe = p.name
+				c.batch.RTTHistograms = append(c.batch.RTTHistograms, r)
 			}
 		case pdu.TypeHeartbeat:
 			return nil
@@ -340,6 +355,12 @@ func (c *Collector) Finish() *observe.Batch {
 	})
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
+	})
+	slices.SortStableFunc(b.RTTSamples, func(x, y observe.RTTSample) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))
+	})
+	slices.SortStableFunc(b.RTTHistograms, func(x, y observe.RTTHistogram) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
 	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))

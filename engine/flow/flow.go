@@ -112,6 +112,7 @@ type lru struct{ head, tail *Flow }
 // Table holds the flows of one probe. It is not safe for concurrent use.
 type Table struct {
 	m        map[Key]*Flow
+	byID     map[uint64]*Flow
 	lists    []lru // per class
 	max      int
 	nextID   uint64
@@ -126,7 +127,7 @@ type Table struct {
 // New returns a table for nClasses classes holding at most maxFlows flows.
 // sizeBins is the number of size histogram slices kept per flow (0: none).
 func New(nClasses, maxFlows, sizeBins int) *Table {
-	return &Table{m: make(map[Key]*Flow), lists: make([]lru, nClasses), max: maxFlows, sizeBins: sizeBins}
+	return &Table{m: make(map[Key]*Flow), byID: make(map[uint64]*Flow), lists: make([]lru, nClasses), max: maxFlows, sizeBins: sizeBins}
 }
 
 // Len returns the number of flows held.
@@ -157,6 +158,7 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 		f.Sizes = make([]uint64, t.sizeBins)
 	}
 	t.m[k] = f
+	t.byID[f.ID] = f
 	t.lists[k.Class].pushFront(f)
 	t.Created++
 	return f, true
@@ -194,6 +196,7 @@ func (t *Table) oldest() *Flow {
 
 func (t *Table) remove(f *Flow) {
 	delete(t.m, f.Key)
+	delete(t.byID, f.ID)
 	t.lists[f.Key.Class].unlink(f)
 }
 
@@ -225,3 +228,6 @@ func (l *lru) unlink(f *Flow) {
 // Get returns the flow of k, or nil, without creating it or changing its
 // recency.
 func (t *Table) Get(k Key) *Flow { return t.m[k] }
+
+// ByID returns the flow with probe flow id id, or nil once it is gone.
+func (t *Table) ByID(id uint64) *Flow { return t.byID[id] }

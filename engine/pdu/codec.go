@@ -157,3 +157,7 @@ func (d *Dec) Addr() netip.Addr {
 	d.fail(ErrCorrupt)
 	return netip.Addr{}
 }
+
+// Fail records a record-level decoding error (for instance an enum value
+// out of range) found by a record decoder: reads stop and Err returns err.
+func (d *Dec) Fail(err error) { d.fail(err) }

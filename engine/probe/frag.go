@@ -7,6 +7,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
 )
 
@@ -62,7 +63,27 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 		return
 	}
 	p.reassembled++
-	// Datagram analysers (round trips, one-way signatures) come here.
+	fi, ok := p.frags[keyOf(d)]
+	if !ok {
+		return
+	}
+	m := d.Meta
+	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs
+	rd := &p.rd
+	if p.rdis.Dissect(res.Datagram, m, rd) != nil {
+		return
+	}
+	// Analysers that need whole datagrams see the reassembled one, in the
+	// classes of its first fragment.
+	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
+		c := &p.classes[ci]
+		if c.rtt == nil {
+			continue
+		}
+		if f := p.flows.Get(p.key(ci, rd)); f != nil {
+			c.rtt.Packet(rd, f.ID, p.emitRTT)
+		}
+	}
 }
 
 // expireFragments turns datagrams that never completed into events and

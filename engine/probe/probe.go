@@ -9,9 +9,11 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
+	"github.com/tmonbench/tmonbench/engine/rtt"
 )
 
 // Identity names a probe and its capture interfaces.
@@ -56,6 +58,7 @@ type class struct {
 	fold   uint16
 	idleNs int64
 	sizes  bool
+	rtt    *rtt.Tracker // nil unless the class runs the rtt analysis
 }
 
 // Probe is one probe engine: it dissects packets, sorts them into flow
@@ -94,6 +97,13 @@ type Probe struct {
 	incompleteI    uint64 // incomplete datagrams in the current interval
 	lastFragScanNs int64
 
+	emitRTT     func(*observe.RTTSample)
+	emitRTTHist func(*observe.RTTHistogram)
+	unanswered  func(kind string, flowID uint64)
+	lastRTTScan int64
+	rd          dissect.Dissection // a reassembled datagram
+	rdis        *dissect.Dissector // dissects reassembled datagrams (kept out of the packet stats)
+
 	metrics    map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
 	icmpMetric map[uint32]uint32 // (version, error?, type, code) -> metric id
 	quoted     dissect.Dissection
@@ -119,6 +129,14 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
 		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
+		if c.Has(config.AnalysisRTT) {
+			rc := rtt.DefaultConfig()
+			rc.SlicesMs, rc.TimeoutNs, rc.Kinds = c.RTT.SlicesMs, int64(c.RTT.TimeoutS*1e9), c.RTT.Kinds
+			if err := rc.Validate(); err != nil {
+				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
+			}
+			classes[i].rtt = rtt.New(rc)
+		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
 			sizeBins = len(c.SizeEdges) + 1
 		}
@@ -144,6 +162,8 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 	p.frags = map[fragKey]fragInfo{}
 	p.metrics = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
+	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
+	p.rdis = dissect.New()
 	return p, nil
 }
 
@@ -257,6 +277,14 @@ func (p *Probe) advance(nowNs int64) {
 	if nowNs >= p.intervalStart+p.intervalNs {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
 	}
+	if nowNs-p.lastRTTScan >= 1e8 {
+		p.lastRTTScan = nowNs
+		for ci := range p.classes {
+			if c := &p.classes[ci]; c.rtt != nil {
+				c.rtt.Expire(nowNs, p.unanswered)
+			}
+		}
+	}
 	if nowNs-p.lastFragScanNs >= 1e9 {
 		p.lastFragScanNs = nowNs
 		p.expireFragments(nowNs)
@@ -358,6 +386,9 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	if d.Flags&dissect.HasICMP != 0 {
 		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
+	if c := &p.classes[ci]; c.rtt != nil && !d.Fragment() {
+		c.rtt.Packet(d, f.ID, p.emitRTT)
+	}
 	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
 		edges := c.cfg.SizeEdges
 		i := 0
@@ -433,6 +464,7 @@ func (p *Probe) closeInterval(nextStart int64) {
 	}
 	p.active = p.active[:0]
 	end := p.intervalStart + p.intervalNs
+	p.closeRTT()
 	for ci := range p.classes {
 		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
 	}
@@ -473,17 +505,21 @@ func (p *Probe) Close() {
 	if !p.started {
 		return
 	}
+	// What is still pending is given up first (incomplete datagrams,
+	// unanswered requests), so it counts in the last interval.
+	p.reasm.Flush(p.incomplete)
+	for ci := range p.classes {
+		if c := &p.classes[ci]; c.rtt != nil {
+			c.rtt.Flush(p.unanswered)
+		}
+	}
 	for _, f := range p.active {
 		if f.Active {
 			p.report(f, 0)
 		}
 	}
 	p.active = p.active[:0]
-	p.reasm.Flush(p.incomplete)
-	for _, f := range p.active { // reassembly failures counted just now
-		p.report(f, 0)
-	}
-	p.active = p.active[:0]
+	p.closeRTT()
 	p.intervalEvents(p.nowNs)
 	p.flows.Each(func(f *flow.Flow) {
 		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}

@@ -1,0 +1,173 @@
+package tcpconn
+
+// maxHoles bounds the sequence holes remembered per direction. When a new
+// hole does not fit, the two holes closest to each other are merged: the
+// seen bytes between them are then counted as missing (an overestimate,
+// counted in Stats.HoleMerges).
+const maxHoles = 256
+
+// span is a half-open range [lo, hi) of relative sequence positions.
+type span struct{ lo, hi int64 }
+
+// side is the sequence-space and Wireshark-style analysis state of one
+// direction of a connection. Positions are 64-bit and relative to base:
+// position 0 is the SYN (or, without a SYN, the byte before the first one
+// seen), so that the first payload byte is position 1 as in tshark's
+// relative sequence numbers.
+type side struct {
+	based    bool   // base is known (this side sent a segment)
+	sawSYN   bool   // base is this side's ISN
+	base     uint32 // raw sequence number of position 0
+	start    int64  // position of the first payload byte (1, or lower for midstream)
+	high     int64  // highest sequence-space end seen (exclusive; Wireshark's nextseq)
+	highNs   int64  // capture time high last advanced (Wireshark's nextseqtime)
+	ackHigh  int64  // highest position acknowledged by the peer (0: none)
+	fin      bool   // a FIN was seen
+	finPos   int64  // position of the FIN flag (after the FIN segment's data)
+	rst      bool   // a RST was seen from this side
+	holes    []span // sequence ranges not seen, sorted, disjoint
+	merges   uint64 // holes merged because maxHoles were open
+	boundary bool   // boundary-only positions (32-bit, from base)
+	bEnd     uint32 // boundary-only: FIN end or RST seq, relative to base
+	bHasEnd  bool
+	bAck     uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
+	bHasAck  bool
+
+	// Wireshark tcp.analysis state (packet-tcp.c tcp_analyze_sequence_number).
+	lastAck    uint32 // last ACK number this side sent
+	lastAckNs  int64
+	hasLastAck bool
+	dupAcks    uint32 // consecutive duplicate ACKs this side sent
+	window     uint16 // last raw window this side advertised
+	hasWindow  bool
+
+	// Counters for the row.
+	packets, retrans, ooo, zeroWin uint64
+	wscale                         int16
+	mss                            uint16
+	sackPerm                       bool
+	synOpts                        bool // options taken from this side's SYN
+}
+
+// pos unwraps a 32-bit sequence number to a position, against the highest
+// position seen or acknowledged: any 32-bit step of less than 2^31 forward
+// or backward is taken literally, so holes of up to 2 GiB between two seen
+// segments (or ACKs) and transfers of any size are followed.
+func (s *side) pos(seq uint32) int64 {
+	ref := s.high
+	if s.ackHigh > ref {
+		ref = s.ackHigh
+	}
+	return ref + int64(int32(seq-(s.base+uint32(ref))))
+}
+
+// addHole records [lo, hi) as not seen.
+func (s *side) addHole(lo, hi int64) {
+	if hi <= lo {
+		return
+	}
+	i := len(s.holes)
+	for i > 0 && s.holes[i-1].lo > lo {
+		i--
+	}
+	if len(s.holes) == maxHoles {
+		s.mergeClosest()
+		if i > len(s.holes) {
+			i = len(s.holes)
+		}
+		for i > 0 && s.holes[i-1].lo > lo {
+			i--
+		}
+	}
+	if s.holes == nil {
+		s.holes = make([]span, 0, 8)
+	}
+	s.holes = append(s.holes, span{})
+	copy(s.holes[i+1:], s.holes[i:])
+	s.holes[i] = span{lo, hi}
+}
+
+// mergeClosest merges the two neighbouring holes with the smallest gap.
+func (s *side) mergeClosest() {
+	best := 0
+	for i := 1; i < len(s.holes)-1; i++ {
+		if s.holes[i+1].lo-s.holes[i].hi < s.holes[best+1].lo-s.holes[best].hi {
+			best = i
+		}
+	}
+	s.holes[best].hi = s.holes[best+1].hi
+	s.holes = append(s.holes[:best+1], s.holes[best+2:]...)
+	s.merges++
+}
+
+// fill removes [lo, hi) from the holes and reports how many bytes of it
+// were in a hole (seen for the first time).
+func (s *side) fill(lo, hi int64) int64 {
+	var filled int64
+	for i := 0; i < len(s.holes) && s.holes[i].lo < hi; {
+		h := s.holes[i]
+		a, b := max(lo, h.lo), min(hi, h.hi)
+		if a >= b {
+			i++
+			continue
+		}
+		filled += b - a
+		switch {
+		case a == h.lo && b == h.hi: // whole hole filled
+			s.holes = append(s.holes[:i], s.holes[i+1:]...)
+			continue
+		case a == h.lo:
+			s.holes[i].lo = b
+		case b == h.hi:
+			s.holes[i].hi = a
+		default: // split
+			s.holes[i].hi = a
+			s.addHole(b, h.hi)
+		}
+		i++
+	}
+	return filled
+}
+
+// missing returns the sequence space never seen: holes, frozen holes, and
+// acknowledged bytes beyond the highest segment seen.
+func (s *side) missing() uint64 {
+	if s.boundary {
+		return 0
+	}
+	var m uint64
+	for _, h := range s.holes {
+		m += uint64(h.hi - h.lo)
+	}
+	if s.ackHigh > s.high && s.high > 0 {
+		m += uint64(s.ackHigh - s.high)
+	}
+	return m
+}
+
+// payload returns the payload bytes sent, from sequence numbers: the
+// highest position reached (seen or acknowledged) minus the first payload
+// position, without the FIN's sequence number. In boundary-only mode it is
+// the FIN end (or RST sequence number) minus the ISN minus 1, modulo 2^32.
+func (s *side) payload() uint64 {
+	if s.boundary {
+		switch {
+		case !s.sawSYN:
+			return 0
+		case s.bHasEnd:
+			return uint64(max(s.bEnd, 1) - 1)
+		case s.bHasAck:
+			return uint64(max(s.bAck, 1) - 1)
+		}
+		return 0
+	}
+	if !s.based {
+		return 0
+	}
+	end := max(s.high, s.ackHigh)
+	p := end - s.start
+	if s.fin && s.finPos < end {
+		p--
+	}
+	return uint64(max(p, 0))
+}

@@ -1,0 +1,341 @@
+package tcpconn
+
+import (
+	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// Emit receives one finished row of tcp_connections and the index of the
+// capture interface (pkt.Meta.Iface) the connection was seen on, which the
+// collector turns into the interface name. The row is owned by the Tracker
+// and valid only during the call: copy it to keep it.
+type Emit func(iface uint16, r *observe.TCPConnection)
+
+// Stats counts what a Tracker did since it was created. The probe turns
+// deltas into events (design 3.13).
+type Stats struct {
+	Packets         uint64 // TCP segments analysed
+	NotTCP          uint64 // packets ignored: no TCP header decoded
+	BoundarySkipped uint64 // boundary-only segments without SYN/FIN/RST, ignored
+	Created         uint64 // connections created
+	Emitted         uint64 // rows emitted (all reasons)
+	Closed          uint64 // ... after FIN/RST and the close delay
+	Expired         uint64 // ... after the idle or handshake timeout
+	Evicted         uint64 // ... early, to make room in a full table
+	Flushed         uint64 // ... by Flush, still open
+	PortReuses      uint64 // new SYN on a known 4-tuple: previous connection ended
+	Dropped         uint64 // rows lost because MaxPending rows were waiting
+	HistoryCut      uint64 // rows whose history had more than 48 letters (cut)
+}
+
+// Expiry lists: each is ordered by last activity and has one timeout.
+const (
+	listClosing = iota
+	listHandshake
+	listActive
+	nLists
+)
+
+// pending is a row finished inside Packet, waiting for Expire or Flush.
+type pending struct {
+	iface uint16
+	row   observe.TCPConnection
+}
+
+// Tracker follows TCP connections (analysis "tcp"). It is not safe for
+// concurrent use. Memory is bounded by Config.MaxConns connections and
+// Config.MaxPending waiting rows; packets of known connections do not
+// allocate.
+type Tracker struct {
+	cfg     Config
+	index   map[key]int32
+	conns   []conn
+	free    []int32
+	head    [nLists]int32
+	tail    [nLists]int32
+	live    int
+	nextID  uint64
+	pending []pending
+	row     observe.TCPConnection
+	stats   Stats
+}
+
+// New returns a Tracker. cfg should have passed Validate; out-of-range
+// values are replaced by the defaults.
+func New(cfg Config) *Tracker {
+	def := DefaultConfig()
+	if cfg.MaxConns < 1 {
+		cfg.MaxConns = def.MaxConns
+	}
+	if cfg.IdleTimeoutNs <= 0 {
+		cfg.IdleTimeoutNs = def.IdleTimeoutNs
+	}
+	if cfg.HandshakeTimeoutNs <= 0 {
+		cfg.HandshakeTimeoutNs = def.HandshakeTimeoutNs
+	}
+	if cfg.CloseDelayNs <= 0 {
+		cfg.CloseDelayNs = def.CloseDelayNs
+	}
+	if cfg.MaxPending < 1 {
+		cfg.MaxPending = def.MaxPending
+	}
+	t := &Tracker{cfg: cfg, index: make(map[key]int32, min(cfg.MaxConns, 1024))}
+	for i := range t.head {
+		t.head[i], t.tail[i] = -1, -1
+	}
+	return t
+}
+
+// Stats returns the counters so far.
+func (t *Tracker) Stats() Stats { return t.stats }
+
+// Len returns the number of connections being followed.
+func (t *Tracker) Len() int { return t.live }
+
+// Packet analyses one TCP segment (d.Has(dissect.HasTCP); other packets
+// are counted in Stats.NotTCP and ignored). class names the flow class the
+// connection is reported under; it is taken from the connection's first
+// packet. With boundaryOnly (design 3.6) only SYN, FIN and RST segments are
+// analysed (others are counted in Stats.BoundarySkipped), and a connection
+// created so stays boundary-only. Call Packet once per packet, in capture
+// order; fragments must be reassembled first.
+func (t *Tracker) Packet(d *dissect.Dissection, class string, boundaryOnly bool) {
+	t.packet(d, class, boundaryOnly)
+}
+
+// packet is Packet, returning the segment's tcp.analysis class.
+func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool) segKind {
+	if d.Flags&dissect.HasTCP == 0 {
+		t.stats.NotTCP++
+		return segNone
+	}
+	fl := d.TCPFlags
+	if boundaryOnly && fl&(flagSYN|flagFIN|flagRST) == 0 {
+		t.stats.BoundarySkipped++
+		return segNone
+	}
+	t.stats.Packets++
+	k := makeKey(d)
+	i, ok := t.index[k]
+	if ok && fl&flagSYN != 0 && t.conns[i].reuse(d) {
+		t.stats.PortReuses++
+		t.finishPending(i)
+		ok = false
+	}
+	if !ok {
+		i = t.create(k, d, class, boundaryOnly)
+	}
+	kind := t.conns[i].packet(d)
+	t.relink(i)
+	return kind
+}
+
+// reuse reports whether a SYN starts a new connection on c's 4-tuple, as
+// Zeek's TCPSessionAdapter::IsReuse decides: a SYN whose sequence number
+// differs from the initial one of its side, unless that side never sent
+// anything yet; a SYN-ACK only when the client never sent anything.
+func (c *conn) reuse(d *dissect.Dissection) bool {
+	fromClient := c.fromClient(d)
+	if d.TCPFlags&flagACK == 0 { // SYN
+		if !fromClient {
+			return !(c.z[1].state == stInactive && c.z[0].state == stSynAckSent)
+		}
+		if c.z[0].state == stInactive {
+			return false
+		}
+		return !(c.s[0].sawSYN && d.Seq == c.s[0].base)
+	}
+	// SYN-ACK
+	if fromClient || c.z[0].state != stInactive {
+		return false
+	}
+	return c.s[1].sawSYN && d.Seq != c.s[1].base
+}
+
+// create makes room if needed and starts a connection for d.
+func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnly bool) int32 {
+	if t.live >= t.cfg.MaxConns {
+		for l := range t.head {
+			if t.head[l] >= 0 {
+				t.stats.Evicted++
+				t.finishPending(t.head[l])
+				break
+			}
+		}
+	}
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		t.conns = append(t.conns, conn{})
+		i = int32(len(t.conns) - 1)
+	}
+	t.nextID++
+	t.conns[i].init(k, t.nextID, d, class, boundaryOnly)
+	t.conns[i].list = nLists // not linked yet
+	t.index[k] = i
+	t.live++
+	t.stats.Created++
+	return i
+}
+
+// listOf returns the expiry list a connection belongs to now.
+func (c *conn) listOf() uint8 {
+	switch {
+	case c.finished():
+		return listClosing
+	case c.halfOpen():
+		return listHandshake
+	}
+	return listActive
+}
+
+func (t *Tracker) timeout(l uint8) int64 {
+	switch l {
+	case listClosing:
+		return t.cfg.CloseDelayNs
+	case listHandshake:
+		return t.cfg.HandshakeTimeoutNs
+	}
+	return t.cfg.IdleTimeoutNs
+}
+
+func (t *Tracker) unlink(i int32) {
+	c := &t.conns[i]
+	if c.list >= nLists {
+		return
+	}
+	if c.prev >= 0 {
+		t.conns[c.prev].next = c.next
+	} else {
+		t.head[c.list] = c.next
+	}
+	if c.next >= 0 {
+		t.conns[c.next].prev = c.prev
+	} else {
+		t.tail[c.list] = c.prev
+	}
+	c.prev, c.next, c.list = -1, -1, nLists
+}
+
+// relink moves connection i to the tail of the list of its current state.
+func (t *Tracker) relink(i int32) {
+	t.unlink(i)
+	c := &t.conns[i]
+	l := c.listOf()
+	c.list, c.prev, c.next = l, t.tail[l], -1
+	if c.prev >= 0 {
+		t.conns[c.prev].next = i
+	} else {
+		t.head[l] = i
+	}
+	t.tail[l] = i
+}
+
+// release forgets connection i and frees its slot.
+func (t *Tracker) release(i int32) {
+	t.unlink(i)
+	c := &t.conns[i]
+	if j, ok := t.index[c.k]; ok && j == i {
+		delete(t.index, c.k)
+	}
+	c.live = false
+	c.class = ""
+	t.free = append(t.free, i)
+	t.live--
+}
+
+// finishPending ends connection i now and queues its row for the next
+// Expire or Flush call.
+func (t *Tracker) finishPending(i int32) {
+	c := &t.conns[i]
+	if len(t.pending) >= t.cfg.MaxPending {
+		t.stats.Dropped++
+	} else {
+		t.pending = append(t.pending, pending{iface: c.k.iface})
+		p := &t.pending[len(t.pending)-1]
+		t.fillRow(c, &p.row)
+		t.stats.Emitted++
+	}
+	t.release(i)
+}
+
+func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
+	c.fill(r)
+	if c.hist.lost {
+		t.stats.HistoryCut++
+	}
+}
+
+// emit reports connection i through fn and forgets it.
+func (t *Tracker) emit(i int32, fn Emit) {
+	c := &t.conns[i]
+	t.fillRow(c, &t.row)
+	t.stats.Emitted++
+	iface := c.k.iface
+	t.release(i)
+	fn(iface, &t.row)
+}
+
+func (t *Tracker) drainPending(fn Emit) {
+	for j := range t.pending {
+		fn(t.pending[j].iface, &t.pending[j].row)
+		t.pending[j] = pending{}
+	}
+	t.pending = t.pending[:0]
+}
+
+// Expire reports the rows finished inside Packet (port reuse, eviction),
+// then every connection whose timeout passed at capture time nowNs
+// (Unix ns): closing connections CloseDelayNs after their last packet,
+// half-open ones after HandshakeTimeoutNs, others after IdleTimeoutNs.
+func (t *Tracker) Expire(nowNs int64, fn Emit) {
+	t.drainPending(fn)
+	for l := uint8(0); l < nLists; l++ {
+		to := t.timeout(l)
+		for t.head[l] >= 0 {
+			i := t.head[l]
+			if nowNs-t.conns[i].lastNs < to {
+				break
+			}
+			if l == listClosing {
+				t.stats.Closed++
+			} else {
+				t.stats.Expired++
+			}
+			t.emit(i, fn)
+		}
+	}
+}
+
+// Flush reports every waiting row and every connection still followed, in
+// ConnID order, at the end of input (capture time nowNs, Unix ns). Open
+// connections are reported with their current state (S0, S1, OTH, ...);
+// each row's end_time stays its last packet's time.
+func (t *Tracker) Flush(nowNs int64, fn Emit) {
+	_ = nowNs // rows end at their last packet, not at the end of input
+	t.drainPending(fn)
+	ids := make([]int32, 0, t.live)
+	for i := range t.conns {
+		if t.conns[i].live {
+			ids = append(ids, int32(i))
+		}
+	}
+	slices.SortFunc(ids, func(a, b int32) int {
+		if t.conns[a].id < t.conns[b].id {
+			return -1
+		}
+		return 1
+	})
+	for _, i := range ids {
+		if t.conns[i].finished() {
+			t.stats.Closed++
+		} else {
+			t.stats.Flushed++
+		}
+		t.emit(i, fn)
+	}
+}
