@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
 // Stats counts what the collector received and decoded.
@@ -145,6 +146,13 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			if d.Err() == nil {
 				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.name, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
 			}
+		case pdu.TypeTCPConn:
+			var r observe.TCPConnection
+			iface := tcpconn.DecodeConn(&d, &r)
+			if d.Err() == nil {
+				r.Probe, r.Interface = p.name, p.iface(iface)
+				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
+			}
 		case pdu.TypeRTTSample:
 			var r observe.RTTSample
 			rtt.DecodeSample(&d, &r)
@@ -189,16 +197,20 @@ func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 		f = &observe.Flow{}
 		c.flows[k] = f
 	}
-	iface := strconv.Itoa(int(r.Iface))
-	if int(r.Iface) < len(p.ifaces) {
-		iface = p.ifaces[r.Iface]
-	}
 	*f = observe.Flow{
-		FlowID: r.FlowID, Probe: p.name, Interface: iface, Class: r.Class, Name: FlowName(r),
+		FlowID: r.FlowID, Probe: p.name, Interface: p.iface(r.Iface), Class: r.Class, Name: FlowName(r),
 		IPVersion: r.IPVersion, Protocol: r.Protocol, SrcAddr: addr(r.SrcAddr), DstAddr: addr(r.DstAddr),
 		SrcPort: r.SrcPort, DstPort: r.DstPort, FirstSeen: r.FirstSeenNs, LastSeen: max(f.LastSeen, r.FirstSeenNs),
 		Packets: f.Packets, Bytes: f.Bytes,
 	}
+}
+
+// iface names interface index i of the probe.
+func (p *probeState) iface(i uint16) string {
+	if int(i) < len(p.ifaces) {
+		return p.ifaces[i]
+	}
+	return strconv.Itoa(int(i))
 }
 
 func addr(a netip.Addr) string {
@@ -355,6 +367,9 @@ func (c *Collector) Finish() *observe.Batch {
 	})
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
+	})
+	slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
 	})
 	slices.SortStableFunc(b.RTTSamples, func(x, y observe.RTTSample) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))

@@ -10,11 +10,19 @@ import (
 // Version is the wire format version this package writes and accepts.
 const Version = 1
 
-// HeaderLen and TrailerLen are the fixed frame overheads in bytes.
+// HeaderLen and TrailerLen are the fixed frame overheads in bytes; an
+// authenticated frame (flag FlagHMAC) adds TagLen bytes of HMAC tag between
+// payload and CRC.
 const (
 	HeaderLen  = 22
 	TrailerLen = 4
+	TagLen     = 16
 )
+
+// FlagHMAC is bit 0 of the header flags: a TagLen-byte truncated
+// HMAC-SHA256 tag follows the payload (see Key). Other flag bits are
+// reserved and must be 0.
+const FlagHMAC uint8 = 1
 
 // MaxPayload is the largest payload a frame can carry (16-bit length).
 const MaxPayload = 0xffff
@@ -42,7 +50,6 @@ const (
 	TypeFTPSession  Type = 15 // FTP session records
 	TypeRTTHist     Type = 16 // round-trip histograms per interval
 	typeLimit       Type = 17
-	flagHMAC             = 1
 	magic0, magic1       = 'T', 'M'
 )
 
@@ -63,6 +70,12 @@ var (
 	ErrCorrupt = errors.New("pdu: corrupt frame or record")
 	ErrCRC     = errors.New("pdu: CRC-32C mismatch")
 	ErrVersion = errors.New("pdu: unsupported version")
+	// ErrAuth: an authenticated channel got a frame without a tag or with a
+	// tag that does not match the probe's key.
+	ErrAuth = errors.New("pdu: missing or bad HMAC tag")
+	// ErrUnknownProbe: a collector with keys got a frame from a probe it
+	// has no key for.
+	ErrUnknownProbe = errors.New("pdu: unknown probe")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -76,21 +89,37 @@ type Header struct {
 	BuildTimeNs int64  // probe clock when built, Unix ns
 }
 
-// AppendFrame appends a complete frame (header, payload, CRC) to dst.
-// The payload must not exceed MaxPayload bytes.
+// AppendFrame appends a complete unauthenticated frame (header, payload,
+// CRC) to dst; the FlagHMAC bit of h.Flags is cleared (Key.AppendFrame
+// writes tagged frames). The payload must not exceed MaxPayload bytes.
 func AppendFrame(dst []byte, h Header, payload []byte) []byte {
+	h.Flags &^= FlagHMAC
+	return appendFrame(dst, h, payload, nil)
+}
+
+// appendFrame writes the frame; with k non-nil it sets FlagHMAC and
+// inserts the tag of header and payload before the CRC.
+func appendFrame(dst []byte, h Header, payload []byte, k *Key) []byte {
 	start := len(dst)
+	if k != nil {
+		h.Flags |= FlagHMAC
+	}
 	dst = append(dst, magic0, magic1, Version, byte(h.Type), h.Flags, 0)
 	dst = binary.BigEndian.AppendUint16(dst, h.ProbeID)
 	dst = binary.BigEndian.AppendUint32(dst, h.ID)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(h.BuildTimeNs))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(payload)))
 	dst = append(dst, payload...)
+	if k != nil {
+		dst = k.appendTag(dst, dst[start:])
+	}
 	return binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
-// ParseFrame checks a frame's magic, version, length and CRC and returns its
-// header and payload (borrowed from b).
+// ParseFrame checks a frame's magic, version, flags, length and CRC and
+// returns its header and payload (borrowed from b). It does not check an
+// HMAC tag (it has no key): Key.Verify does, and Receiver does when it has
+// keys. Errors: ErrShort, ErrCorrupt, ErrVersion, ErrCRC.
 func ParseFrame(b []byte) (Header, []byte, error) {
 	var h Header
 	if len(b) < HeaderLen+TrailerLen {
@@ -102,12 +131,19 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 	if b[2] != Version {
 		return h, nil, ErrVersion
 	}
-	n := int(binary.BigEndian.Uint16(b[20:]))
-	if len(b) != HeaderLen+n+TrailerLen {
+	if b[4]&^FlagHMAC != 0 || b[5] != 0 {
 		return h, nil, ErrCorrupt
 	}
-	want := binary.BigEndian.Uint32(b[HeaderLen+n:])
-	if crc32.Checksum(b[:HeaderLen+n], castagnoli) != want {
+	n := int(binary.BigEndian.Uint16(b[20:]))
+	tag := 0
+	if b[4]&FlagHMAC != 0 {
+		tag = TagLen
+	}
+	if len(b) != HeaderLen+n+tag+TrailerLen {
+		return h, nil, ErrCorrupt
+	}
+	want := binary.BigEndian.Uint32(b[HeaderLen+n+tag:])
+	if crc32.Checksum(b[:HeaderLen+n+tag], castagnoli) != want {
 		return h, nil, ErrCRC
 	}
 	h.Type = Type(b[3])
@@ -121,16 +157,24 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 	return h, b[HeaderLen : HeaderLen+n], nil
 }
 
-// AppendAck appends the acknowledgement of PDU id from probe to dst.
+// AppendAck appends the unauthenticated acknowledgement of PDU id from
+// probe to dst: a TypeAck frame whose 8-byte payload is id twice, big
+// endian (design 3.14). Key.AppendAck writes the tagged form.
 func AppendAck(dst []byte, probe uint16, id uint32) []byte {
+	return appendAck(dst, probe, id, nil)
+}
+
+func appendAck(dst []byte, probe uint16, id uint32, k *Key) []byte {
 	var p [8]byte
 	binary.BigEndian.PutUint32(p[:], id)
 	binary.BigEndian.PutUint32(p[4:], id)
-	return AppendFrame(dst, Header{Type: TypeAck, ProbeID: probe, ID: id}, p[:])
+	return appendFrame(dst, Header{Type: TypeAck, ProbeID: probe, ID: id}, p[:], k)
 }
 
 // ParseAck returns the probe and PDU id an acknowledgement frame carries;
-// it fails unless the frame is valid and both copies of the id agree.
+// it fails (ErrShort, ErrCorrupt, ErrVersion, ErrCRC) unless the frame is
+// valid and both copies of the id agree with the header's. It does not
+// check a tag: Key.Verify does.
 func ParseAck(b []byte) (probe uint16, id uint32, err error) {
 	h, p, err := ParseFrame(b)
 	if err != nil {

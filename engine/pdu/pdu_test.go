@@ -221,17 +221,32 @@ func TestReceiverRejectsBadFrames(t *testing.T) {
 	}
 }
 
-// FuzzParseFrame: no input panics; what parses re-encodes to the same bytes.
+// FuzzParseFrame: no input panics; what parses re-encodes to the same bytes
+// (a tagged frame: the same header and payload, flag set, tag kept).
 func FuzzParseFrame(f *testing.F) {
 	f.Add(AppendFrame(nil, Header{Type: TypeCounters, ProbeID: 1, ID: 2, BuildTimeNs: 3}, []byte{1, 2, 3}))
 	f.Add(AppendAck(nil, 1, 2))
+	k, _ := NewKey([]byte("fuzz"))
+	f.Add(k.AppendFrame(nil, Header{Type: TypeEvents, ProbeID: 1, ID: 2, BuildTimeNs: 3}, []byte{4, 5}))
+	f.Add(k.AppendAck(nil, 1, 2))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, p, err := ParseFrame(b)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(AppendFrame(nil, h, p), b) {
-			t.Fatal("re-encoding differs")
+		if h.Flags&^FlagHMAC != 0 {
+			t.Fatalf("reserved flags %#x accepted", h.Flags)
+		}
+		re := AppendFrame(nil, h, p)
+		if h.Flags&FlagHMAC == 0 {
+			if !bytes.Equal(re, b) {
+				t.Fatal("re-encoding differs")
+			}
+		} else {
+			n := HeaderLen + len(p)
+			if len(b) != n+TagLen+TrailerLen || !bytes.Equal(re[:4], b[:4]) || !bytes.Equal(re[5:n], b[5:n]) {
+				t.Fatal("tagged frame: re-encoding differs")
+			}
 		}
 		ParseAck(b)
 	})

@@ -4,7 +4,14 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
+
+// tcpConnection sends one TCP connection record (borrowed).
+func (p *Probe) tcpConnection(iface uint16, r *observe.TCPConnection) {
+	tcpconn.AppendConn(p.out.Begin(pdu.TypeTCPConn, p.nowNs), iface, r)
+	p.out.End(pdu.TypeTCPConn, p.nowNs)
+}
 
 // rttSample sends one round-trip sample (borrowed: encoded at once).
 func (p *Probe) rttSample(s *observe.RTTSample) {

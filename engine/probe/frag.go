@@ -77,6 +77,9 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	// classes of its first fragment.
 	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
 		c := &p.classes[ci]
+		if c.tcp != nil && rd.Flags&dissect.HasTCP != 0 && (!c.bound || rd.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
+			c.tcp.Packet(rd, c.cfg.Name, c.bound)
+		}
 		if c.rtt == nil {
 			continue
 		}

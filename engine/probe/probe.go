@@ -14,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
 	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
 // Identity names a probe and its capture interfaces.
@@ -58,7 +59,9 @@ type class struct {
 	fold   uint16
 	idleNs int64
 	sizes  bool
-	rtt    *rtt.Tracker // nil unless the class runs the rtt analysis
+	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
+	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
+	bound  bool             // tcp.boundary_only: only SYN/FIN/RST segments are analysed
 }
 
 // Probe is one probe engine: it dissects packets, sorts them into flow
@@ -97,6 +100,8 @@ type Probe struct {
 	incompleteI    uint64 // incomplete datagrams in the current interval
 	lastFragScanNs int64
 
+	emitConn    tcpconn.Emit
+	lastTCPScan int64
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
@@ -137,6 +142,10 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 			}
 			classes[i].rtt = rtt.New(rc)
 		}
+		if c.Has(config.AnalysisTCP) {
+			classes[i].tcp = tcpconn.New(tcpconn.DefaultConfig())
+			classes[i].bound = c.TCP.BoundaryOnly
+		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
 			sizeBins = len(c.SizeEdges) + 1
 		}
@@ -163,6 +172,7 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 	p.metrics = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
 	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
+	p.emitConn = p.tcpConnection
 	p.rdis = dissect.New()
 	return p, nil
 }
@@ -285,6 +295,14 @@ func (p *Probe) advance(nowNs int64) {
 			}
 		}
 	}
+	if nowNs-p.lastTCPScan >= 1e9 {
+		p.lastTCPScan = nowNs
+		for ci := range p.classes {
+			if c := &p.classes[ci]; c.tcp != nil {
+				c.tcp.Expire(nowNs, p.emitConn)
+			}
+		}
+	}
 	if nowNs-p.lastFragScanNs >= 1e9 {
 		p.lastFragScanNs = nowNs
 		p.expireFragments(nowNs)
@@ -386,8 +404,13 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	if d.Flags&dissect.HasICMP != 0 {
 		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
-	if c := &p.classes[ci]; c.rtt != nil && !d.Fragment() {
-		c.rtt.Packet(d, f.ID, p.emitRTT)
+	if c := &p.classes[ci]; !d.Fragment() {
+		if c.rtt != nil {
+			c.rtt.Packet(d, f.ID, p.emitRTT)
+		}
+		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
+			c.tcp.Packet(d, c.cfg.Name, c.bound)
+		}
 	}
 	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
 		edges := c.cfg.SizeEdges
@@ -509,8 +532,12 @@ func (p *Probe) Close() {
 	// unanswered requests), so it counts in the last interval.
 	p.reasm.Flush(p.incomplete)
 	for ci := range p.classes {
-		if c := &p.classes[ci]; c.rtt != nil {
+		c := &p.classes[ci]
+		if c.rtt != nil {
 			c.rtt.Flush(p.unanswered)
+		}
+		if c.tcp != nil {
+			c.tcp.Flush(p.nowNs, p.emitConn)
 		}
 	}
 	for _, f := range p.active {

@@ -1,0 +1,170 @@
+package ftp
+
+import (
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// Enum tables of the codec: a value in its table is written as one byte
+// (index+1); any other value as a 0 byte and the string.
+var (
+	commandCodes   = []string{"", "RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD"}
+	directionCodes = []string{"", DirServerToClient, DirClientToServer}
+	modeCodes      = []string{"", ModePassive, ModeActive}
+	modeCmdCodes   = []string{"", "PASV", "EPSV", "PORT", "EPRT"}
+	statusCodes    = []string{"", StatusComplete, StatusAborted, StatusFailed, StatusIncomplete}
+)
+
+func appendEnum(e *pdu.Enc, s string, table []string) {
+	for i, v := range table {
+		if v == s {
+			e.Byte(byte(i + 1))
+			return
+		}
+	}
+	e.Byte(0)
+	e.String(s)
+}
+
+func decodeEnum(d *pdu.Dec, table []string) string {
+	b := d.Byte()
+	if b == 0 {
+		return d.String()
+	}
+	if int(b) <= len(table) {
+		return table[b-1]
+	}
+	return "" // garbage: Dec keeps no error for it, the values are meaningless anyway
+}
+
+// addrTagString marks an address column written as a string because it
+// does not parse back to itself (pdu.Enc.Addr uses 0, 4 and 6).
+const addrTagString = 1
+
+// appendAddr writes an address column: as pdu.Enc.Addr when it is a
+// canonical IP address literal or empty, else as a tagged string.
+func appendAddr(e *pdu.Enc, s string) {
+	if s == "" {
+		e.Addr(netip.Addr{})
+		return
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && a.String() == s {
+		e.Addr(a)
+		return
+	}
+	e.Byte(addrTagString)
+	e.String(s)
+}
+
+func decodeAddr(d *pdu.Dec) string {
+	if len(d.B) > 0 && d.B[0] == addrTagString {
+		d.Byte()
+		return d.String()
+	}
+	return addrString(d.Addr())
+}
+
+// AppendTransfer encodes one ftp_transfers row for the probe-to-collector
+// PDU: session ID, enums as one byte, the data connection's addresses as
+// 5 or 17 bytes, start time as a zig-zag varint and end time as a delta
+// from it, duration and throughput as float64. Probe is not encoded: the
+// collector fills it.
+func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
+	e.Uvarint(r.SessionID)
+	appendEnum(e, r.Command, commandCodes)
+	e.String(r.FileName)
+	appendEnum(e, r.Direction, directionCodes)
+	appendEnum(e, r.DataMode, modeCodes)
+	appendEnum(e, r.ModeCommand, modeCmdCodes)
+	appendAddr(e, r.DataSrcAddr)
+	e.Uvarint(uint64(r.DataSrcPort))
+	appendAddr(e, r.DataDstAddr)
+	e.Uvarint(uint64(r.DataDstPort))
+	e.Varint(r.StartTime)
+	e.Varint(r.EndTime - r.StartTime)
+	e.Float(r.DurationS)
+	e.Uvarint(r.Bytes)
+	e.Float(r.ThroughputMbps)
+	e.Uvarint(uint64(r.ReplyCode))
+	appendEnum(e, r.Status, statusCodes)
+}
+
+// DecodeTransfer decodes a row written by AppendTransfer into r (Probe is
+// left as is). Errors (short or corrupt input) are sticky in d: check
+// d.Err(). It never panics; garbage input gives garbage values.
+func DecodeTransfer(d *pdu.Dec, r *observe.FTPTransfer) {
+	r.SessionID = d.Uvarint()
+	r.Command = decodeEnum(d, commandCodes)
+	r.FileName = d.String()
+	r.Direction = decodeEnum(d, directionCodes)
+	r.DataMode = decodeEnum(d, modeCodes)
+	r.ModeCommand = decodeEnum(d, modeCmdCodes)
+	r.DataSrcAddr = decodeAddr(d)
+	r.DataSrcPort = uint16(d.Uvarint())
+	r.DataDstAddr = decodeAddr(d)
+	r.DataDstPort = uint16(d.Uvarint())
+	r.StartTime = d.Varint()
+	r.EndTime = r.StartTime + d.Varint()
+	r.DurationS = d.Float()
+	r.Bytes = d.Uvarint()
+	r.ThroughputMbps = d.Float()
+	r.ReplyCode = uint16(d.Uvarint())
+	r.Status = decodeEnum(d, statusCodes)
+}
+
+// Session flag bits in the encoded row.
+const (
+	flagLoggedIn = 1 << iota
+	flagSawStart
+)
+
+// AppendSession encodes one ftp_sessions row (Probe is not encoded): the
+// end time as a delta from the start time, addresses as 5 or 17 bytes.
+func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
+	e.Uvarint(r.SessionID)
+	appendAddr(e, r.ClientAddr)
+	e.Uvarint(uint64(r.ClientPort))
+	appendAddr(e, r.ServerAddr)
+	e.Uvarint(uint64(r.ServerPort))
+	e.Varint(r.StartTime)
+	e.Varint(r.EndTime - r.StartTime)
+	e.Float(r.DurationS)
+	e.String(r.User)
+	var f byte
+	if r.LoggedIn {
+		f |= flagLoggedIn
+	}
+	if r.SawStart {
+		f |= flagSawStart
+	}
+	e.Byte(f)
+	e.Uvarint(r.Commands)
+	e.Uvarint(r.Transfers)
+	e.Uvarint(r.BytesDown)
+	e.Uvarint(r.BytesUp)
+	e.Uvarint(uint64(r.LastReply))
+}
+
+// DecodeSession decodes a row written by AppendSession into r (Probe is
+// left as is). Errors are sticky in d; it never panics.
+func DecodeSession(d *pdu.Dec, r *observe.FTPSession) {
+	r.SessionID = d.Uvarint()
+	r.ClientAddr = decodeAddr(d)
+	r.ClientPort = uint16(d.Uvarint())
+	r.ServerAddr = decodeAddr(d)
+	r.ServerPort = uint16(d.Uvarint())
+	r.StartTime = d.Varint()
+	r.EndTime = r.StartTime + d.Varint()
+	r.DurationS = d.Float()
+	r.User = d.String()
+	f := d.Byte()
+	r.LoggedIn = f&flagLoggedIn != 0
+	r.SawStart = f&flagSawStart != 0
+	r.Commands = d.Uvarint()
+	r.Transfers = d.Uvarint()
+	r.BytesDown = d.Uvarint()
+	r.BytesUp = d.Uvarint()
+	r.LastReply = uint16(d.Uvarint())
+}

@@ -1,0 +1,112 @@
+package ftp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrConfig is wrapped by Config.Validate for a field out of range.
+var ErrConfig = errors.New("ftp: invalid config")
+
+// Config bounds a Tracker. Times are capture times in nanoseconds.
+type Config struct {
+	// MaxSessions bounds the FTP control connections followed at once.
+	// A new session beyond it evicts the least recently active one, whose
+	// rows are emitted at the next Expire or Flush (Stats.SessionsEvicted).
+	// Default 4096.
+	MaxSessions int
+	// MaxExpected bounds the announced data channels (PASV, EPSV, PORT,
+	// EPRT) held at once over all sessions, whether still waiting for
+	// their data connection or carrying it. An announcement beyond it is
+	// not learnt (Stats.ExpectRefused). Default 16384.
+	MaxExpected int
+	// ExpectTimeoutNs is how long an announced data channel waits for both
+	// its data connection and its transfer command before it is forgotten
+	// (Stats.ExpectExpired): vsftpd's accept_timeout and connect_timeout
+	// are 60 s. Default 60 s.
+	ExpectTimeoutNs int64
+	// IdleTimeoutNs ends a session with no packet on its control or data
+	// connections for this long, and a transfer still without a final
+	// reply after this long without activity (reported incomplete).
+	// Default 600 s (vsftpd's idle_session_timeout is 300 s).
+	IdleTimeoutNs int64
+	// LingerNs is how long a closed control connection, or a replied
+	// transfer, stays after its last packet, so that the last ACKs of the
+	// data connection still count as FTP. Default 2 s.
+	LingerNs int64
+}
+
+// DefaultConfig returns the defaults documented on each Config field.
+func DefaultConfig() Config {
+	return Config{
+		MaxSessions:     4096,
+		MaxExpected:     16384,
+		ExpectTimeoutNs: 60_000_000_000,
+		IdleTimeoutNs:   600_000_000_000,
+		LingerNs:        2_000_000_000,
+	}
+}
+
+// Validate reports the first field out of range, wrapping ErrConfig.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxSessions < 1:
+		return fmt.Errorf("%w: MaxSessions %d must be >= 1", ErrConfig, c.MaxSessions)
+	case c.MaxExpected < 1:
+		return fmt.Errorf("%w: MaxExpected %d must be >= 1", ErrConfig, c.MaxExpected)
+	case c.ExpectTimeoutNs <= 0:
+		return fmt.Errorf("%w: ExpectTimeoutNs %d must be > 0", ErrConfig, c.ExpectTimeoutNs)
+	case c.IdleTimeoutNs <= 0:
+		return fmt.Errorf("%w: IdleTimeoutNs %d must be > 0", ErrConfig, c.IdleTimeoutNs)
+	case c.LingerNs < 0:
+		return fmt.Errorf("%w: LingerNs %d must be >= 0", ErrConfig, c.LingerNs)
+	}
+	return nil
+}
+
+// withDefaults replaces zero fields by their defaults.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = d.MaxSessions
+	}
+	if c.MaxExpected <= 0 {
+		c.MaxExpected = d.MaxExpected
+	}
+	if c.ExpectTimeoutNs <= 0 {
+		c.ExpectTimeoutNs = d.ExpectTimeoutNs
+	}
+	if c.IdleTimeoutNs <= 0 {
+		c.IdleTimeoutNs = d.IdleTimeoutNs
+	}
+	if c.LingerNs < 0 {
+		c.LingerNs = d.LingerNs
+	}
+	return c
+}
+
+// Stats counts what a Tracker saw and decided. Counters only grow; the
+// probe turns their deltas into events (design 3.13).
+type Stats struct {
+	Sessions        uint64 // control connections followed
+	SessionsEvicted uint64 // removed early to respect MaxSessions
+	Commands        uint64 // command lines parsed (client to server)
+	Replies         uint64 // complete replies (a multi-line reply counts once)
+	UnpairedReplies uint64 // final replies with no command waiting for them
+	BadLines        uint64 // lines that are neither a command nor a reply
+	LongLines       uint64 // lines cut at the maximum line length (2048 bytes)
+	Retransmitted   uint64 // control segments repeating bytes already seen (wholly or partly)
+	OutOfOrder      uint64 // control segments held until the bytes before them arrived
+	Holes           uint64 // control stream gaps skipped (bytes never captured)
+	Encrypted       uint64 // sessions that switched to TLS (AUTH + 234, RFC 4217)
+	Announcements   uint64 // data channels learnt from 227, 229, PORT or EPRT
+	BadAnnouncement uint64 // 227/229 replies or PORT/EPRT commands that did not parse
+	AddrMismatch    uint64 // announced address differs from the control peer's (NAT)
+	ExpectRefused   uint64 // announcements not learnt: MaxExpected reached
+	ExpectExpired   uint64 // announcements forgotten without data connection or transfer
+	DataConns       uint64 // data connections matched to an announcement
+	DataPackets     uint64 // packets of data connections (Data returned ok)
+	UnboundData     uint64 // data connections no transfer command claimed
+	Transfers       uint64 // ftp_transfers rows emitted
+	TransfersLost   uint64 // transfers dropped: more than 256 unemitted in one session
+}

@@ -1,0 +1,447 @@
+package ftp
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+)
+
+// filterBits sizes the first stage of the peer cache (design 3.6): a
+// bitmap of 2^filterBits bits (8 KiB, kept in the L1 cache) indexed by a
+// hash of the unordered address pair, with a count per slot beside it so
+// that pairs can be removed. A packet whose slot bit is clear is rejected
+// without a map lookup; with 1000 pairs held, 1.5 % of other pairs pass.
+const (
+	filterBits = 16
+	filterSize = 1 << filterBits
+)
+
+// pairKey is an unordered address pair (lower address first).
+type pairKey struct{ a, b netip.Addr }
+
+func makePair(x, y netip.Addr) pairKey {
+	if y.Less(x) {
+		return pairKey{a: y, b: x}
+	}
+	return pairKey{a: x, b: y}
+}
+
+// addrBits folds an address into 64 bits (As4 is several times cheaper
+// than As16 for IPv4).
+func addrBits(a netip.Addr) uint64 {
+	if a.Is4() {
+		b := a.As4()
+		return uint64(binary.BigEndian.Uint32(b[:]))
+	}
+	b := a.As16()
+	return binary.BigEndian.Uint64(b[:8]) ^ binary.BigEndian.Uint64(b[8:])
+}
+
+// pairSlot is the filter slot of an unordered address pair: the sum makes
+// it symmetric, the multiplication (Fibonacci hashing) spreads it.
+func pairSlot(x, y netip.Addr) uint32 {
+	return uint32(((addrBits(x) + addrBits(y)) * 0x9E3779B97F4A7C15) >> (64 - filterBits))
+}
+
+// mayBePeer is the filter test: false means the pair is surely no peer.
+func (t *Tracker) mayBePeer(x, y netip.Addr) bool {
+	i := pairSlot(x, y)
+	return t.filter[i>>6]&(1<<(i&63)) != 0
+}
+
+// peer is one entry of the cache of FTP session peers (design 3.6): an
+// address pair that carries an FTP control connection or may carry one of
+// its data connections, with the channels expected and the connections
+// established between them.
+type peer struct {
+	key   pairKey
+	refs  int
+	exps  []*channel  // announced channels still waiting for their connection
+	conns []*dataConn // data connections established
+}
+
+func (t *Tracker) ref(k pairKey) *peer {
+	p := t.peers[k]
+	if p == nil {
+		p = &peer{key: k}
+		t.peers[k] = p
+		i := pairSlot(k.a, k.b)
+		if t.slotCount == nil {
+			t.slotCount = make([]uint32, filterSize)
+		}
+		t.slotCount[i]++
+		t.filter[i>>6] |= 1 << (i & 63)
+	}
+	p.refs++
+	return p
+}
+
+func (t *Tracker) unref(p *peer) {
+	p.refs--
+	if p.refs <= 0 {
+		delete(t.peers, p.key)
+		i := pairSlot(p.key.a, p.key.b)
+		if t.slotCount[i]--; t.slotCount[i] == 0 {
+			t.filter[i>>6] &^= 1 << (i & 63)
+		}
+	}
+}
+
+// IsPeer reports whether src and dst (either order) are the addresses of an
+// FTP session's control connection or of one of its announced or
+// established data connections: design 3.6's quick check, a few
+// nanoseconds and no allocation for addresses that are not.
+func (t *Tracker) IsPeer(src, dst netip.Addr) bool {
+	if len(t.peers) == 0 || !t.mayBePeer(src, dst) {
+		return false
+	}
+	return t.peers[makePair(src, dst)] != nil
+}
+
+// channel is one announced data channel: a PASV/EPSV reply (the client
+// will connect to the announced port) or a PORT/EPRT command (the server
+// will connect to it), RFC 959 §3.2, RFC 2428.
+type channel struct {
+	sess    *session
+	active  bool   // PORT/EPRT: the server initiates
+	modeCmd string // PASV, EPSV, PORT or EPRT
+	init    netip.Addr
+	resp    netip.Addr // announced address
+	alt     netip.Addr // control peer's address when the announced one differs (NAT), else invalid
+	port    uint16     // announced port
+	created int64
+	xfer    *transfer
+	conn    *dataConn
+	peers   [2]*peer // pairs (init, resp) and (init, alt)
+	gone    bool
+}
+
+// announce learns a data channel. For passive mode the client connects
+// from any port to addr:port; for active mode the server connects from any
+// port (usually 20) to addr:port. The control peer's address is accepted
+// in place of a different announced one: a NAT in front of the server
+// (227 with a private address) or an ALG rewriting PORT (edge 02).
+func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr, port uint16, now int64) *channel {
+	t.stats.Announcements++
+	ch := &channel{sess: s, active: active, modeCmd: cmd, port: port, created: now}
+	ctl := s.server
+	ch.init = s.client
+	if active {
+		ctl, ch.init = s.client, s.server
+	}
+	addr = addr.Unmap()
+	switch {
+	case !addr.IsValid() || addr.IsUnspecified():
+		ch.resp = ctl
+	case addr != ctl.Unmap():
+		ch.resp, ch.alt = addr, ctl
+		t.stats.AddrMismatch++
+	default:
+		ch.resp = ctl
+	}
+	if len(s.chans) >= maxChans {
+		for _, old := range s.chans {
+			if old.xfer == nil && old.conn == nil {
+				t.stats.ExpectExpired++
+				t.releaseChannel(old)
+				break
+			}
+		}
+		if len(s.chans) >= maxChans {
+			t.stats.ExpectRefused++
+			return nil
+		}
+	}
+	if t.channels >= t.cfg.MaxExpected {
+		t.stats.ExpectRefused++
+		return nil
+	}
+	t.channels++
+	ch.peers[0] = t.ref(makePair(ch.init, ch.resp))
+	ch.peers[0].exps = append(ch.peers[0].exps, ch)
+	if ch.alt.IsValid() {
+		ch.peers[1] = t.ref(makePair(ch.init, ch.alt))
+		ch.peers[1].exps = append(ch.peers[1].exps, ch)
+	}
+	s.chans = append(s.chans, ch)
+	if !active {
+		// A client that sent the transfer command before the 227/229
+		// arrived (pipelining) gets this channel.
+		for i := 0; i < s.pendN; i++ {
+			if x := s.pend[(s.pendHead+i)%maxPending].x; x != nil && x.ch == nil {
+				x.ch, ch.xfer = ch, x
+				break
+			}
+		}
+	}
+	return ch
+}
+
+// releaseChannel removes ch from the peer cache and its session. Its
+// fields stay readable for the transfer row. Calling it twice is harmless.
+func (t *Tracker) releaseChannel(ch *channel) {
+	if ch.gone {
+		return
+	}
+	ch.gone = true
+	if ch.conn != nil && ch.conn == t.lastConn {
+		t.lastConn = nil
+	}
+	for i, p := range ch.peers {
+		if p == nil {
+			continue
+		}
+		p.exps = removeChan(p.exps, ch)
+		if ch.conn != nil {
+			p.conns = removeConn(p.conns, ch.conn)
+		}
+		t.unref(p)
+		ch.peers[i] = nil
+	}
+	t.channels--
+	s := ch.sess
+	for i, c := range s.chans {
+		if c == ch {
+			copy(s.chans[i:], s.chans[i+1:])
+			s.chans[len(s.chans)-1] = nil
+			s.chans = s.chans[:len(s.chans)-1]
+			break
+		}
+	}
+}
+
+func removeChan(l []*channel, ch *channel) []*channel {
+	for i, c := range l {
+		if c == ch {
+			copy(l[i:], l[i+1:])
+			l[len(l)-1] = nil
+			return l[:len(l)-1]
+		}
+	}
+	return l
+}
+
+func removeConn(l []*dataConn, dc *dataConn) []*dataConn {
+	for i, c := range l {
+		if c == dc {
+			copy(l[i:], l[i+1:])
+			l[len(l)-1] = nil
+			return l[:len(l)-1]
+		}
+	}
+	return l
+}
+
+// match reports whether the packet opens (or, picked up late, belongs to)
+// the data connection ch announced, and whether its source is the
+// initiator.
+func (ch *channel) match(d *dissect.Dissection) (srcInit, ok bool) {
+	if d.DstPort == ch.port && d.SrcAddr == ch.init && (d.DstAddr == ch.resp || d.DstAddr == ch.alt) {
+		return true, true
+	}
+	if d.SrcPort == ch.port && d.DstAddr == ch.init && (d.SrcAddr == ch.resp || d.SrcAddr == ch.alt) {
+		return false, true
+	}
+	return false, false
+}
+
+// dataConn is one FTP data connection, written initiator first.
+type dataConn struct {
+	ch           *channel
+	iAddr, rAddr netip.Addr
+	iPort, rPort uint16
+	first, last  int64
+	span         [2]span // 0: initiator to responder, 1: responder to initiator
+	packets      uint64
+}
+
+// span measures the bytes one side sent from its sequence numbers
+// (design 3.6: the difference of sequence numbers at the connection's
+// boundaries), unwrapped to 64 bits so transfers past 4 GiB count right as
+// long as consecutive packets seen are less than 2 GiB apart. Holes and
+// snap-length cuts do not matter; retransmissions count once.
+type span struct {
+	ok    bool
+	synOK bool
+	base  uint64 // unwrapped sequence number of the first data byte
+	hi    uint64 // unwrapped sequence number after the highest byte seen
+}
+
+// unwrap returns the 64-bit sequence number closest to ref.
+func unwrap(ref uint64, seq uint32) uint64 {
+	return ref + uint64(int64(int32(seq-uint32(ref))))
+}
+
+// syn records the initial sequence number: data starts at isn+1.
+func (sp *span) syn(isn uint32) {
+	if sp.synOK {
+		return
+	}
+	if !sp.ok {
+		sp.ok = true
+		sp.base = 1<<32 + uint64(isn) + 1
+		sp.hi = sp.base
+	} else {
+		sp.base = unwrap(sp.hi, isn+1)
+		if sp.hi < sp.base {
+			sp.hi = sp.base
+		}
+	}
+	sp.synOK = true
+}
+
+// add records a segment of n payload bytes starting at seq.
+func (sp *span) add(seq uint32, n uint32) {
+	if !sp.ok {
+		sp.ok = true
+		sp.base = 1<<32 + uint64(seq)
+		sp.hi = sp.base
+	}
+	if n == 0 {
+		return // a pure ACK (or the ACK after a FIN, one beyond the data) moves nothing
+	}
+	u := unwrap(sp.hi, seq)
+	if u < sp.base {
+		if sp.synOK {
+			return // before the first data byte: not this connection's data
+		}
+		sp.base = u // picked up late: an earlier byte came again
+	}
+	if e := u + uint64(n); e > sp.hi {
+		sp.hi = e
+	}
+}
+
+// fin records a FIN segment of n payload bytes at seq. Its end cannot lie
+// before the bytes already seen, so it is unwrapped forward: with only the
+// SYN and the FIN of a connection (design 3.6's boundary packets), sizes
+// below 4 GiB come out exact.
+func (sp *span) fin(seq uint32, n uint32) {
+	if !sp.ok {
+		sp.add(seq, n)
+		return
+	}
+	end := seq + n
+	if u := sp.hi + uint64(end-uint32(sp.hi)); u > sp.hi {
+		sp.hi = u
+	}
+}
+
+// bytes returns the bytes sent.
+func (sp *span) bytes() uint64 {
+	if !sp.ok || sp.hi < sp.base {
+		return 0
+	}
+	return sp.hi - sp.base
+}
+
+// Data takes a TCP segment that is not in an FTP control class. When it
+// belongs to a data connection announced by a followed session (or already
+// established), it is accounted (bytes from sequence numbers, times) and
+// Data returns the session ID and true, so the probe counts the packet as
+// FTP. Otherwise it returns false; for addresses that are not FTP peers
+// that costs one filter probe (design 3.6), no map lookup, no allocation.
+func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
+	if len(t.peers) == 0 || d.Flags&dissect.HasTCP == 0 {
+		return 0, false
+	}
+	if c := t.lastConn; c != nil { // bulk transfers: the same connection again
+		if dir, ok := c.dirOf(d); ok {
+			return t.account(c, d, dir), true
+		}
+	}
+	if !t.mayBePeer(d.SrcAddr, d.DstAddr) {
+		return 0, false
+	}
+	p := t.peers[makePair(d.SrcAddr, d.DstAddr)]
+	if p == nil {
+		return 0, false
+	}
+	for _, c := range p.conns {
+		if dir, ok := c.dirOf(d); ok {
+			t.lastConn = c
+			return t.account(c, d, dir), true
+		}
+	}
+	for _, ch := range p.exps {
+		if srcInit, ok := ch.match(d); ok {
+			c := t.open(ch, d, srcInit)
+			t.lastConn = c
+			dir := 0
+			if !srcInit {
+				dir = 1
+			}
+			return t.account(c, d, dir), true
+		}
+	}
+	return 0, false
+}
+
+func (c *dataConn) dirOf(d *dissect.Dissection) (int, bool) {
+	if d.SrcPort == c.iPort && d.DstPort == c.rPort && d.SrcAddr == c.iAddr && d.DstAddr == c.rAddr {
+		return 0, true
+	}
+	if d.SrcPort == c.rPort && d.DstPort == c.iPort && d.SrcAddr == c.rAddr && d.DstAddr == c.iAddr {
+		return 1, true
+	}
+	return 0, false
+}
+
+// open establishes the data connection of ch: it stops expecting and the
+// connection is registered under the address pair it uses.
+func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataConn {
+	c := &dataConn{ch: ch, first: d.Meta.TimeNs}
+	if srcInit {
+		c.iAddr, c.iPort, c.rAddr, c.rPort = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
+	} else {
+		c.iAddr, c.iPort, c.rAddr, c.rPort = d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort
+	}
+	ch.conn = c
+	k := makePair(d.SrcAddr, d.DstAddr)
+	for _, p := range ch.peers {
+		if p == nil {
+			continue
+		}
+		p.exps = removeChan(p.exps, ch)
+		if p.key == k {
+			p.conns = append(p.conns, c)
+		}
+	}
+	t.stats.DataConns++
+	return c
+}
+
+// account applies one data packet to its connection and returns the
+// session ID.
+func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
+	now := d.Meta.TimeNs
+	if now > c.last {
+		c.last = now
+	}
+	if now < c.first {
+		c.first = now
+	}
+	c.packets++
+	t.stats.DataPackets++
+	s := c.ch.sess
+	if s.next != nil { // still in the table
+		t.touch(s, now)
+	}
+	f := d.TCPFlags
+	if f&dissect.TCPRst != 0 {
+		return s.id // a reset's sequence number says nothing of the data
+	}
+	sp := &c.span[dir]
+	seq := d.Seq
+	if f&dissect.TCPSyn != 0 {
+		sp.syn(seq)
+		seq++
+	}
+	if f&dissect.TCPFin != 0 {
+		sp.fin(seq, d.PayloadLen)
+	} else {
+		sp.add(seq, d.PayloadLen)
+	}
+	return s.id
+}

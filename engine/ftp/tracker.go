@@ -1,0 +1,526 @@
+package ftp
+
+import (
+	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// Limits inside one session (not configurable: they bound memory against
+// hostile or broken streams, and real sessions stay far below them).
+const (
+	maxLine    = 2048 // bytes kept of one command or reply line
+	maxPending = 32   // commands waiting for their final reply
+	maxChans   = 8    // announced data channels alive in one session
+	maxXfers   = 256  // transfers not yet emitted in one session
+	maxUser    = 256  // bytes kept of the USER argument
+	oooSegs    = 16   // out-of-order control segments held per direction
+	oooBytes   = 8192 // bytes of out-of-order control segments held per direction
+)
+
+// Values of the enum columns of ftp_transfers.
+const (
+	DirServerToClient = "server_to_client"
+	DirClientToServer = "client_to_server"
+	ModePassive       = "passive"
+	ModeActive        = "active"
+	StatusComplete    = "complete"
+	StatusAborted     = "aborted"
+	StatusFailed      = "failed"
+	StatusIncomplete  = "incomplete"
+)
+
+// Tracker follows FTP control connections and their data connections
+// (design 1.4, 3.6, 3.11; RFC 959, RFC 2428). It is not safe for concurrent
+// use: the probe owns one per packet stream. All times are capture times.
+type Tracker struct {
+	cfg       Config
+	sessions  map[connKey]*session
+	lru       session // sentinel: lru.next is the most recently active session, lru.prev the least
+	peers     map[pairKey]*peer
+	filter    [filterSize / 64]uint64 // design 3.6 cache, first stage: slot bits of the peer pairs
+	slotCount []uint32                // peer pairs per filter slot
+	channels  int                     // announced channels alive (bounded by MaxExpected)
+	lastConn  *dataConn               // the data connection of the last Data hit
+	nextID    uint64
+	done      []*session // sessions removed from the table, awaiting emission
+	stats     Stats
+	trow      observe.FTPTransfer
+	srow      observe.FTPSession
+	trace     func(ev traceEvent) // tests only
+}
+
+// traceEvent reports one parsed command or reply (tests only).
+type traceEvent struct {
+	Session uint64
+	Reply   bool
+	Code    int    // reply code
+	Lines   int    // lines of the reply
+	Verb    string // command verb, upper case
+	Arg     string // command argument ("" for PASS)
+	TimeNs  int64
+}
+
+// New returns a Tracker. Zero or negative fields of cfg take their
+// defaults (DefaultConfig); call cfg.Validate first to reject them instead.
+func New(cfg Config) *Tracker {
+	t := &Tracker{
+		cfg:      cfg.withDefaults(),
+		sessions: make(map[connKey]*session),
+		peers:    make(map[pairKey]*peer),
+	}
+	t.lru.next, t.lru.prev = &t.lru, &t.lru
+	return t
+}
+
+// Stats returns the counters so far.
+func (t *Tracker) Stats() Stats { return t.stats }
+
+// Len returns the number of sessions followed.
+func (t *Tracker) Len() int { return len(t.sessions) }
+
+// connKey is a TCP connection's 4-tuple in canonical order (lower address
+// and port first), the same for both directions.
+type connKey struct {
+	a, b   netip.Addr
+	pa, pb uint16
+}
+
+func makeConnKey(sa netip.Addr, sp uint16, da netip.Addr, dp uint16) connKey {
+	if c := sa.Compare(da); c < 0 || (c == 0 && sp <= dp) {
+		return connKey{a: sa, b: da, pa: sp, pb: dp}
+	}
+	return connKey{a: da, b: sa, pa: dp, pb: sp}
+}
+
+// session is one FTP control connection.
+type session struct {
+	id             uint64
+	key            connKey
+	client, server netip.Addr
+	cport, sport   uint16
+	first          int64 // first control packet
+	lastCtl        int64 // last control packet
+	lastAny        int64 // last control or data packet
+
+	dir [2]stream // 0: client to server (commands), 1: server to client (replies)
+	syn [2]bool
+	isn [2]uint32
+	fin [2]bool
+	rst bool
+
+	user      string
+	loggedIn  bool
+	sawStart  bool
+	encrypted bool
+	commands  uint64
+	transfers uint64
+	bytesDown uint64
+	bytesUp   uint64
+	lastReply uint16
+
+	// reply being assembled (RFC 959 §4.2)
+	multi   bool
+	code    int
+	lines   int
+	annOK   bool
+	annAddr netip.Addr
+	annPort uint16
+
+	pend     [maxPending]pending
+	pendHead int
+	pendN    int
+
+	chans []*channel  // announced data channels alive
+	xfers []*transfer // transfers not yet emitted, in command order
+	ctl   *peer       // the control connection's address pair
+	next  *session    // LRU links
+	prev  *session
+}
+
+func (s *session) closed() bool { return s.rst || (s.fin[0] && s.fin[1]) }
+
+// dirOf returns 0 when the packet goes from client to server, 1 otherwise.
+func (s *session) dirOf(src netip.Addr, sport uint16) int {
+	if sport == s.cport && src == s.client {
+		return 0
+	}
+	return 1
+}
+
+// pending is a command waiting for its final reply.
+type pending struct {
+	v  verb
+	x  *transfer // transfer commands
+	ch *channel  // PORT / EPRT: the channel it announced
+}
+
+// transfer is one transfer command and its outcome.
+type transfer struct {
+	v       verb
+	dir     uint8
+	arg     string
+	cmdNs   int64
+	ch      *channel
+	prelim  int
+	replied bool
+	reply   int
+	replyNs int64
+}
+
+// lastActivity is the capture time of the transfer's latest event.
+func (x *transfer) lastActivity() int64 {
+	last := x.cmdNs
+	if x.replied && x.replyNs > last {
+		last = x.replyNs
+	}
+	if x.ch != nil && x.ch.conn != nil && x.ch.conn.last > last {
+		last = x.ch.conn.last
+	}
+	return last
+}
+
+// Control takes one TCP segment of an FTP control connection (a packet of
+// a flow class with analysis "ftp", typically port 21), in capture order.
+// It reassembles each direction by sequence number, parses commands and
+// replies and learns data channels. Non-TCP packets are ignored. d is only
+// read during the call.
+func (t *Tracker) Control(d *dissect.Dissection) {
+	if d.Flags&dissect.HasTCP == 0 {
+		return
+	}
+	now := d.Meta.TimeNs
+	k := makeConnKey(d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort)
+	s := t.sessions[k]
+	f := d.TCPFlags
+	if s != nil && f&(dissect.TCPSyn|dissect.TCPAck) == dissect.TCPSyn {
+		cd := s.dirOf(d.SrcAddr, d.SrcPort)
+		if (s.syn[cd] && s.isn[cd] != d.Seq) || (!s.syn[cd] && s.closed()) {
+			// a new connection on the same 4-tuple: the old one is over
+			t.retire(s)
+			s = nil
+		}
+	}
+	if s == nil {
+		s = t.newSession(d, k)
+	}
+	t.touch(s, now)
+	if now > s.lastCtl {
+		s.lastCtl = now
+	}
+	t.segment(s, d, s.dirOf(d.SrcAddr, d.SrcPort))
+}
+
+// newSession creates the session of a control connection. The client is
+// the sender of a SYN, the receiver of a SYN-ACK, else the side with the
+// higher port (the server listens on 21 or another low port).
+func (t *Tracker) newSession(d *dissect.Dissection, k connKey) *session {
+	if len(t.sessions) >= t.cfg.MaxSessions {
+		victim := t.lru.prev
+		t.stats.SessionsEvicted++
+		t.retire(victim)
+	}
+	clientIsSrc := d.SrcPort > d.DstPort
+	switch d.TCPFlags & (dissect.TCPSyn | dissect.TCPAck) {
+	case dissect.TCPSyn:
+		clientIsSrc = true
+	case dissect.TCPSyn | dissect.TCPAck:
+		clientIsSrc = false
+	}
+	t.nextID++
+	s := &session{id: t.nextID, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.TimeNs}
+	if clientIsSrc {
+		s.client, s.cport, s.server, s.sport = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
+	} else {
+		s.client, s.cport, s.server, s.sport = d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort
+	}
+	s.ctl = t.ref(makePair(s.client, s.server))
+	t.sessions[k] = s
+	s.next, s.prev = t.lru.next, &t.lru
+	t.lru.next.prev = s
+	t.lru.next = s
+	t.stats.Sessions++
+	return s
+}
+
+// touch records activity and moves s to the front of the LRU list.
+func (t *Tracker) touch(s *session, now int64) {
+	if now > s.lastAny {
+		s.lastAny = now
+	}
+	if t.lru.next == s {
+		return
+	}
+	s.prev.next, s.next.prev = s.next, s.prev
+	s.next, s.prev = t.lru.next, &t.lru
+	t.lru.next.prev = s
+	t.lru.next = s
+}
+
+// unlink removes s from the table and the LRU list.
+func (t *Tracker) unlink(s *session) {
+	delete(t.sessions, s.key)
+	s.prev.next, s.next.prev = s.next, s.prev
+	s.next, s.prev = nil, nil
+}
+
+// retire removes s from the table now (its channels stop matching) and
+// queues its rows for the next Expire or Flush.
+func (t *Tracker) retire(s *session) {
+	t.unlink(s)
+	t.release(s)
+	if len(t.done) >= t.cfg.MaxSessions {
+		t.stats.TransfersLost += uint64(len(s.xfers))
+		return
+	}
+	t.done = append(t.done, s)
+}
+
+// release frees what s holds in the shared tables (channels, peers).
+func (t *Tracker) release(s *session) {
+	for len(s.chans) > 0 {
+		ch := s.chans[0]
+		if ch.xfer == nil && ch.conn != nil {
+			t.stats.UnboundData++
+		}
+		t.releaseChannel(ch)
+	}
+	if s.ctl != nil {
+		t.unref(s.ctl)
+		s.ctl = nil
+	}
+}
+
+// segment applies one control segment to its direction's stream.
+func (t *Tracker) segment(s *session, d *dissect.Dissection, dir int) {
+	f := d.TCPFlags
+	now := d.Meta.TimeNs
+	st := &s.dir[dir]
+	if f&dissect.TCPAck != 0 {
+		o := &s.dir[1-dir]
+		if !o.ackOK || seqLT(o.acked, d.Ack) {
+			o.acked, o.ackOK = d.Ack, true
+		}
+		if len(o.ooo) > 0 {
+			t.checkHole(s, 1-dir)
+		}
+	}
+	if f&dissect.TCPRst != 0 {
+		s.rst = true
+		return
+	}
+	seq := d.Seq
+	if f&dissect.TCPSyn != 0 {
+		if !s.syn[dir] {
+			s.syn[dir], s.isn[dir] = true, seq
+		}
+		seq++
+		if !st.init {
+			st.init, st.next = true, seq
+		}
+	}
+	if f&dissect.TCPFin != 0 {
+		s.fin[dir] = true
+	}
+	if !st.init {
+		st.init, st.next = true, seq
+	}
+	if d.PayloadLen == 0 || s.encrypted {
+		return
+	}
+	t.stream(s, dir, seq, d.Payload, d.PayloadLen, now)
+}
+
+// Expire emits what is finished at capture time nowNs: transfers whose
+// final reply came LingerNs ago (or idle for IdleTimeoutNs without one),
+// in command order, then sessions closed LingerNs ago or idle for
+// IdleTimeoutNs, each after its transfers; it forgets announcements older
+// than ExpectTimeoutNs that no data connection or command used. Rows are
+// passed by pointer, valid only during the call (copy to keep). Either
+// callback may be nil.
+func (t *Tracker) Expire(nowNs int64, emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
+	t.emitDone(emitTransfer, emitSession)
+	for s := t.lru.prev; s != &t.lru; {
+		prev := s.prev
+		t.expireChannels(s, nowNs)
+		for len(s.xfers) > 0 && t.ready(s.xfers[0], nowNs) {
+			x := s.xfers[0]
+			copy(s.xfers, s.xfers[1:])
+			s.xfers[len(s.xfers)-1] = nil
+			s.xfers = s.xfers[:len(s.xfers)-1]
+			t.emitTransfer(s, x, emitTransfer)
+		}
+		if nowNs-s.lastAny >= t.cfg.IdleTimeoutNs || (s.closed() && nowNs-s.lastAny >= t.cfg.LingerNs) {
+			t.unlink(s)
+			t.emitAll(s, emitTransfer, emitSession)
+		}
+		s = prev
+	}
+}
+
+// Flush emits every transfer and session still held, as at the end of the
+// input (nowNs is the capture time of the end), and leaves the Tracker
+// empty. Transfers without a final reply are reported incomplete.
+func (t *Tracker) Flush(nowNs int64, emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
+	_ = nowNs
+	t.emitDone(emitTransfer, emitSession)
+	for s := t.lru.prev; s != &t.lru; {
+		prev := s.prev
+		t.unlink(s)
+		t.emitAll(s, emitTransfer, emitSession)
+		s = prev
+	}
+}
+
+func (t *Tracker) emitDone(emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
+	for i, s := range t.done {
+		t.emitAll(s, emitTransfer, emitSession)
+		t.done[i] = nil
+	}
+	t.done = t.done[:0]
+}
+
+// ready reports whether the transfer x can be emitted.
+func (t *Tracker) ready(x *transfer, now int64) bool {
+	idle := now - x.lastActivity()
+	if x.replied {
+		return idle >= t.cfg.LingerNs
+	}
+	return idle >= t.cfg.IdleTimeoutNs
+}
+
+// expireChannels forgets the channels of s that no transfer claimed.
+func (t *Tracker) expireChannels(s *session, now int64) {
+	for i := 0; i < len(s.chans); {
+		ch := s.chans[i]
+		if ch.xfer == nil {
+			if ch.conn == nil && now-ch.created >= t.cfg.ExpectTimeoutNs {
+				t.stats.ExpectExpired++
+				t.releaseChannel(ch)
+				continue
+			}
+			if ch.conn != nil && now-ch.conn.last >= t.cfg.ExpectTimeoutNs {
+				t.stats.UnboundData++
+				t.releaseChannel(ch)
+				continue
+			}
+		}
+		i++
+	}
+}
+
+// emitAll emits the remaining transfers of s, then s, which has already
+// been removed from the table.
+func (t *Tracker) emitAll(s *session, emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
+	t.flushStreams(s)
+	for i, x := range s.xfers {
+		t.emitTransfer(s, x, emitTransfer)
+		s.xfers[i] = nil
+	}
+	s.xfers = s.xfers[:0]
+	t.release(s)
+	r := &t.srow
+	*r = observe.FTPSession{
+		SessionID:  s.id,
+		ClientAddr: addrString(s.client),
+		ClientPort: s.cport,
+		ServerAddr: addrString(s.server),
+		ServerPort: s.sport,
+		StartTime:  s.first,
+		EndTime:    s.lastCtl,
+		DurationS:  float64(s.lastCtl-s.first) / 1e9,
+		User:       s.user,
+		LoggedIn:   s.loggedIn,
+		Commands:   s.commands,
+		Transfers:  s.transfers,
+		BytesDown:  s.bytesDown,
+		BytesUp:    s.bytesUp,
+		LastReply:  s.lastReply,
+		SawStart:   s.sawStart,
+	}
+	if emitSession != nil {
+		emitSession(r)
+	}
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// emitTransfer builds the row of x (RFC 959 §4.2 reply codes decide the
+// status) and frees its channel.
+func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTransfer)) {
+	r := &t.trow
+	*r = observe.FTPTransfer{
+		SessionID: s.id,
+		Command:   x.v.String(),
+		FileName:  x.arg,
+		Direction: DirServerToClient,
+		StartTime: x.cmdNs,
+		EndTime:   x.cmdNs,
+	}
+	if x.dir == dirUp {
+		r.Direction = DirClientToServer
+	}
+	var c *dataConn
+	if ch := x.ch; ch != nil {
+		r.DataMode = ModePassive
+		if ch.active {
+			r.DataMode = ModeActive
+		}
+		r.ModeCommand = ch.modeCmd
+		c = ch.conn
+		if c != nil {
+			r.DataSrcAddr, r.DataSrcPort = addrString(c.iAddr), c.iPort
+			r.DataDstAddr, r.DataDstPort = addrString(c.rAddr), c.rPort
+			r.StartTime, r.EndTime = c.first, c.last
+			// The data flow from the server is the initiator's in active
+			// mode, the responder's in passive mode.
+			senderIsInitiator := (x.dir == dirDown) == ch.active
+			if senderIsInitiator {
+				r.Bytes = c.span[0].bytes()
+			} else {
+				r.Bytes = c.span[1].bytes()
+			}
+		} else {
+			r.DataSrcAddr = addrString(ch.init)
+			r.DataDstAddr, r.DataDstPort = addrString(ch.resp), ch.port
+		}
+		t.releaseChannel(ch)
+	}
+	if x.replied && x.replyNs > r.EndTime {
+		r.EndTime = x.replyNs
+	}
+	if r.EndTime < r.StartTime {
+		r.EndTime = r.StartTime
+	}
+	r.DurationS = float64(r.EndTime-r.StartTime) / 1e9
+	if r.DurationS > 0 {
+		r.ThroughputMbps = float64(r.Bytes) * 8 / r.DurationS / 1e6
+	}
+	r.Status = StatusIncomplete
+	if x.replied {
+		r.ReplyCode = uint16(x.reply)
+		switch {
+		case x.reply == 426:
+			r.Status = StatusAborted
+		case x.reply >= 400:
+			r.Status = StatusFailed
+		case x.reply >= 200 && x.reply < 300 && c != nil:
+			r.Status = StatusComplete
+		}
+	}
+	if x.dir == dirUp {
+		s.bytesUp += r.Bytes
+	} else {
+		s.bytesDown += r.Bytes
+	}
+	t.stats.Transfers++
+	if emit != nil {
+		emit(r)
+	}
+}

@@ -1,0 +1,174 @@
+package oneway
+
+import (
+	"math"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/stat"
+)
+
+// histogram holds the delays of one hop pair and interval, in whole
+// microseconds, with 2 significant digits (percentiles within 1 %).
+type histogram struct{ h *hdr.Histogram }
+
+// agg is what one interval knows of one hop pair of one flow.
+type agg struct {
+	delay                                                    stat.Stat // delay_us
+	hist                                                     *histogram
+	slices                                                   []uint64
+	sent, delivered, lost, missed, dropped, dups, collisions uint64
+}
+
+// slot is one open interval of one flow (design 4.3: "successive slots of
+// aggregation are maintained in the collector").
+type slot struct {
+	start int64
+	pairs []agg
+}
+
+// add accounts for one delay in microseconds.
+func (a *agg) add(us float64, slicesMs []float64, r *Reconciler) {
+	a.delay.Add(us)
+	if a.hist == nil {
+		a.hist = r.newHist()
+	}
+	v := int64(math.Round(us))
+	v = max(v, 0) // negative delays are counted in Stats.NegativeDelays
+	v = min(v, a.hist.h.HighestTrackableValue())
+	_ = a.hist.h.RecordValue(v) // in range by construction
+	i := 0
+	for i < len(slicesMs) && us > slicesMs[i]*1e3 {
+		i++
+	}
+	a.slices[i]++
+}
+
+func (r *Reconciler) newHist() *histogram {
+	if n := len(r.histPool); n > 0 {
+		h := r.histPool[n-1]
+		r.histPool = r.histPool[:n-1]
+		return h
+	}
+	hiUs := max(2*r.timeout/1e3, 1e6)
+	return &histogram{h: hdr.New(1, hiUs, 2)}
+}
+
+// aggregate returns the accumulator of pair pi of flow f for the interval
+// holding time at (creating the slot), or nil when that interval was
+// already emitted (the packet is late: Stats.Late counted it).
+func (r *Reconciler) aggregate(f *flowState, pi int, at int64) *agg {
+	start := floorDiv(at, r.interval) * r.interval
+	if satAdd(start, r.interval) <= r.closed {
+		return nil
+	}
+	i := len(f.slots)
+	for i > 0 && f.slots[i-1].start > start {
+		i--
+	}
+	if i > 0 && f.slots[i-1].start == start {
+		return &f.slots[i-1].pairs[pi]
+	}
+	s := r.newSlot(start)
+	f.slots = append(f.slots, nil)
+	copy(f.slots[i+1:], f.slots[i:])
+	f.slots[i] = s
+	if end := satAdd(start, r.interval); end < r.next {
+		r.next = end
+	}
+	return &s.pairs[pi]
+}
+
+func (r *Reconciler) newSlot(start int64) *slot {
+	var s *slot
+	if n := len(r.slotPool); n > 0 {
+		s = r.slotPool[n-1]
+		r.slotPool = r.slotPool[:n-1]
+	} else {
+		s = &slot{pairs: make([]agg, len(r.pairs))}
+		for i := range s.pairs {
+			s.pairs[i].slices = make([]uint64, len(r.cfg.Latency.SlicesMs)+1)
+		}
+	}
+	s.start = start
+	return s
+}
+
+// closeSlots emits and recycles every slot ending at or before l, flow by
+// flow in flow id order, oldest first.
+func (r *Reconciler) closeSlots(l int64) {
+	next := int64(math.MaxInt64)
+	for _, f := range r.order {
+		k := 0
+		for k < len(f.slots) && satAdd(f.slots[k].start, r.interval) <= l {
+			r.emitSlot(f, f.slots[k])
+			k++
+		}
+		if k > 0 {
+			f.slots = f.slots[:copy(f.slots, f.slots[k:])]
+		}
+		if len(f.slots) > 0 {
+			next = min(next, satAdd(f.slots[0].start, r.interval))
+		}
+	}
+	r.next = next
+	if l > r.closed {
+		r.closed = l
+	}
+}
+
+// emitSlot writes the latency and loss rows of slot s and recycles it.
+func (r *Reconciler) emitSlot(f *flowState, s *slot) {
+	r.stats.Intervals++
+	for pi, pr := range r.pairs {
+		a := &s.pairs[pi]
+		if a.delay.N > 0 && r.out.Latency != nil {
+			row := observe.OnewayLatency{
+				Class: r.class, FlowID: f.id, Flow: f.name,
+				FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+				IntervalStart: s.start, IntervalS: r.lim.IntervalS,
+				N: a.delay.N, Sum: a.delay.Sum, SumSq: a.delay.SumSq, Min: a.delay.Min, Max: a.delay.Max,
+				SlicesMs:    r.cfg.Latency.SlicesMs,
+				SliceCounts: append([]uint64(nil), a.slices...),
+			}
+			row.P50Us = a.quantile(50)
+			row.P90Us = a.quantile(90)
+			row.P99Us = a.quantile(99)
+			r.out.Latency(&row)
+		}
+		if (a.sent > 0 || a.missed > 0 || a.dropped > 0 || a.dups > 0) && r.out.Loss != nil {
+			r.out.Loss(&observe.OnewayLoss{
+				Class: r.class, FlowID: f.id, Flow: f.name,
+				FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+				IntervalStart: s.start, IntervalS: r.lim.IntervalS,
+				Sent: a.sent, Delivered: a.delivered, Lost: a.lost, Missed: a.missed,
+				Dropped: a.dropped, Duplicates: a.dups, Collisions: a.collisions,
+			})
+		}
+		if a.hist != nil {
+			a.hist.h.Reset()
+			r.histPool = append(r.histPool, a.hist)
+		}
+		sl := a.slices
+		clear(sl)
+		*a = agg{slices: sl}
+	}
+	r.slotPool = append(r.slotPool, s)
+}
+
+// quantile returns the q-th percentile of the delays (nearest rank on the
+// histogram, 2 significant digits), kept within the exact min and max.
+func (a *agg) quantile(q float64) float64 {
+	v := float64(a.hist.h.ValueAtQuantile(q))
+	return min(max(v, a.delay.Min), a.delay.Max)
+}
+
+// floorDiv is a/b rounded towards minus infinity (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,770 @@
+package oneway
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/google/btree"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// Status is the classification of a packet (end to end) or of a packet on
+// a hop pair; its String is the value of oneway_delays.status.
+type Status uint8
+
+// Statuses (design 4.3; RFC 7679 one-way delay, RFC 7680 loss).
+const (
+	StatusDelivered Status = iota // seen at both ends (delay known)
+	StatusLost                    // seen upstream, never at the downstream end nor after it
+	StatusMissed                  // seen downstream but not upstream (or passed a hop unobserved)
+	StatusDropped                 // an observation was given up by its probe (Reconciler.Drop)
+	StatusDuplicate               // an extra copy of the packet at a hop
+)
+
+var statusNames = [...]string{"delivered", "lost", "missed", "dropped", "duplicate"}
+
+// String returns "delivered", "lost", "missed", "dropped" or "duplicate".
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "unknown"
+}
+
+// Limits bound a Reconciler's state and set its reporting interval. Zero
+// fields take the DefaultLimits values.
+type Limits struct {
+	// IntervalS is the length of the oneway_latency and oneway_loss
+	// intervals in seconds, aligned on multiples of it since the epoch.
+	// Default 60.
+	IntervalS float64
+	// MaxRecords bounds the packets awaiting classification; beyond it the
+	// oldest is classified early (Stats.Evicted). Default 1<<20.
+	MaxRecords int
+	// MaxFlows bounds the one-way flows; observations of further flows
+	// are counted (Stats.FlowsFull) and ignored. Default 65536.
+	MaxFlows int
+	// DupWindowS: a second copy of a packet at a hop within this many
+	// seconds of the first is a duplicate; farther, it is taken for a
+	// different packet with the same signature. Default 0.02.
+	DupWindowS float64
+	// MaxDropRanges bounds the Drop notices held (Stats.DropRangesFull).
+	// Default 4096.
+	MaxDropRanges int
+}
+
+// DefaultLimits returns 60 s intervals, 1<<20 records, 65536 flows, a 20
+// ms duplicate window and 4096 drop notices.
+func DefaultLimits() Limits {
+	return Limits{IntervalS: 60, MaxRecords: 1 << 20, MaxFlows: 65536, DupWindowS: 0.02, MaxDropRanges: 4096}
+}
+
+// Output receives a Reconciler's results. Rows are reused: copy what you
+// keep (pointer fields included) before returning. Any callback may be nil.
+type Output struct {
+	// Delay gets the oneway_delays rows (Config.Records only): per
+	// classified packet, one row per hop pair it reached, plus a duplicate
+	// row when a pair's to_hop saw extra copies.
+	Delay func(*observe.OnewayDelay)
+	// Latency gets one oneway_latency row per flow, hop pair and interval
+	// with delays, once the interval is closed.
+	Latency func(*observe.OnewayLatency)
+	// Loss gets one oneway_loss row per flow, hop pair and interval with
+	// packets, once the interval is closed.
+	Loss func(*observe.OnewayLoss)
+	// Packet gets every classified packet with its times at every hop
+	// (design 4.3: "the record, with a list of timestamps, is produced
+	// as-is"), before its Delay rows.
+	Packet func(*Packet)
+}
+
+// Packet is one classified packet (or datagram) of a one-way flow. Its
+// slices are reused: valid only during the Output.Packet call.
+type Packet struct {
+	FlowID    uint64 // collector-wide one-way flow id (as given to Observe)
+	Signature uint64
+	SizeBytes uint32 // IP length, 0 when no hop reported it
+	Status    Status // end to end: delivered, lost, missed or dropped
+	Seen      uint32 // bit i set: seen at hop i
+	// LostAfter is, for StatusLost, the last hop that saw the packet: it
+	// disappeared between hop LostAfter and LostAfter+1. -1 otherwise.
+	LostAfter int
+	// Collided is true when another packet of the flow had the same
+	// signature within the matching window (resolved by size and time).
+	Collided bool
+	// FirstNs and LastNs are, per hop, the capture times (Unix ns, clock
+	// offset subtracted) of the first and last fragment, equal for an
+	// unfragmented packet; meaningful where Seen.
+	FirstNs, LastNs []int64
+	// Duplicates counts, per hop, the extra copies seen.
+	Duplicates []uint32
+}
+
+// Stats counts what a Reconciler did; every counter only grows.
+type Stats struct {
+	Observations   uint64 // observations given to Observe (bad hops excluded)
+	Matched        uint64 // observations joined to a record of another hop
+	Records        uint64 // packet records created
+	Collisions     uint64 // observations whose signature was shared by another open record of the flow within the window
+	Duplicates     uint64 // extra copies of a packet at a hop
+	Delivered      uint64 // packets seen at every hop
+	Lost           uint64 // packets missing at the end of the path
+	Missed         uint64 // packets seen at the end but missing upstream
+	Dropped        uint64 // packets with an observation given up by a probe
+	NegativeDelays uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
+	Late           uint64 // observations arriving after their timeout had passed at every hop
+	Evicted        uint64 // records classified early for MaxRecords
+	FlowsFull      uint64 // observations of flows beyond MaxFlows, ignored
+	BadHop         uint64 // observations or clocks for a hop index out of range
+	DropRangesFull uint64 // Drop notices ignored for MaxDropRanges
+	Intervals      uint64 // (flow, interval) slots closed
+}
+
+// mItem orders records for matching: flow, signature, reference time.
+type mItem struct {
+	flow uint64
+	sig  uint64
+	key  int64
+	idx  int32
+}
+
+func mLess(a, b mItem) bool {
+	if a.flow != b.flow {
+		return a.flow < b.flow
+	}
+	if a.sig != b.sig {
+		return a.sig < b.sig
+	}
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return a.idx < b.idx
+}
+
+// tItem orders records for classification: reference time.
+type tItem struct {
+	key int64
+	idx int32
+}
+
+func tLess(a, b tItem) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return a.idx < b.idx
+}
+
+// record is one packet being reconciled; its per-hop times live in the
+// Reconciler's arenas at [idx*hops, (idx+1)*hops).
+type record struct {
+	flow     *flowState
+	sig      uint64
+	key      int64 // earliest hop time: the reference time (design 4.3)
+	size     uint32
+	seen     uint32
+	collided bool
+}
+
+type dropRange struct {
+	hop         int
+	first, last int64
+}
+
+type flowState struct {
+	id    uint64
+	name  string
+	slots []*slot // open intervals, ascending start
+	drops []dropRange
+}
+
+// Reconciler gathers the partial observations of one one-way class from
+// the probes of its path, matches them packet by packet and classifies
+// them (design 4.3). Time is capture time: each hop's clock advances with
+// Advance (the probes' PDU build times), and a packet is classified once
+// every hop's clock has passed its reference time plus the timeout. Not
+// safe for concurrent use.
+type Reconciler struct {
+	class    string
+	cfg      Config
+	lim      Limits
+	out      Output
+	nh       int
+	pairs    []pair
+	latPair  int
+	offNs    []int64
+	nowNs    []int64 // per hop, corrected
+	timeout  int64
+	interval int64
+	dupWin   int64
+	settled  int64 // every record with key <= settled is classified
+	closed   int64 // every slot ending at or before closed is emitted
+	next     int64 // earliest end of an open slot
+	flows    map[uint64]*flowState
+	order    []*flowState // by id, for deterministic output
+	match    *btree.BTreeG[mItem]
+	times    *btree.BTreeG[tItem]
+	recs     []record
+	first    []int64
+	last     []int64
+	dupNs    []int64
+	dups     []uint32
+	free     []int32
+	live     int
+	ndrops   int
+	slotPool []*slot
+	histPool []*histogram
+	pkt      Packet
+	row      observe.OnewayDelay
+	sendT    int64
+	recvT    int64
+	delay    float64
+	visitFn  func(mItem) bool
+	q        query
+	stats    Stats
+}
+
+// query is the state of one matching scan.
+type query struct {
+	hop                    int
+	t                      int64
+	size                   uint32
+	others                 int
+	best, dup              int32
+	bestCost, dupDist      int64
+	candidates, compatible int
+}
+
+// New returns a Reconciler for the class named class. cfg is validated
+// (granularity unknown here: Validate(nil)) and its zero fields take the
+// defaults; so do lim's. Errors wrap ErrConfig.
+func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) {
+	if err := cfg.Validate(nil); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	d := DefaultLimits()
+	if lim.IntervalS == 0 {
+		lim.IntervalS = d.IntervalS
+	}
+	if lim.MaxRecords == 0 {
+		lim.MaxRecords = d.MaxRecords
+	}
+	if lim.MaxFlows == 0 {
+		lim.MaxFlows = d.MaxFlows
+	}
+	if lim.DupWindowS == 0 {
+		lim.DupWindowS = d.DupWindowS
+	}
+	if lim.MaxDropRanges == 0 {
+		lim.MaxDropRanges = d.MaxDropRanges
+	}
+	if !(lim.IntervalS >= 1e-3) || lim.MaxRecords < 1 || lim.MaxFlows < 1 || lim.DupWindowS < 0 || lim.MaxDropRanges < 0 {
+		return nil, fmt.Errorf("%w: limits out of range: %+v", ErrConfig, lim)
+	}
+	nh := len(cfg.Hops)
+	r := &Reconciler{
+		class:    class,
+		cfg:      cfg,
+		lim:      lim,
+		out:      out,
+		nh:       nh,
+		offNs:    make([]int64, nh),
+		nowNs:    make([]int64, nh),
+		timeout:  int64(cfg.TimeoutS * 1e9),
+		interval: int64(lim.IntervalS * 1e9),
+		dupWin:   int64(lim.DupWindowS * 1e9),
+		settled:  math.MinInt64,
+		closed:   math.MinInt64,
+		next:     math.MaxInt64,
+		flows:    map[uint64]*flowState{},
+		match:    btree.NewWithFreeListG(16, mLess, btree.NewFreeListG[mItem](1024)),
+		times:    btree.NewWithFreeListG(16, tLess, btree.NewFreeListG[tItem](1024)),
+	}
+	from, to := slices.Index(cfg.Hops, cfg.Latency.From), slices.Index(cfg.Hops, cfg.Latency.To)
+	r.pairs = pairsOf(nh, from, to)
+	r.latPair = slices.Index(r.pairs, pair{from, to})
+	for i, h := range cfg.Hops {
+		r.offNs[i] = int64(math.Round(cfg.ClockOffsetUs[h] * 1e3))
+		r.nowNs[i] = math.MinInt64
+	}
+	r.pkt.FirstNs = make([]int64, nh)
+	r.pkt.LastNs = make([]int64, nh)
+	r.pkt.Duplicates = make([]uint32, nh)
+	r.visitFn = r.visit
+	return r, nil
+}
+
+// Config returns the configuration in use (defaults filled in).
+func (r *Reconciler) Config() Config { return r.cfg }
+
+// Stats returns a copy of the counters.
+func (r *Reconciler) Stats() Stats { return r.stats }
+
+// Pending returns the number of packets awaiting classification.
+func (r *Reconciler) Pending() int { return r.live }
+
+// Hop returns the index of the capture point (probe, iface) on the path,
+// or -1 (see HopIndex).
+func (r *Reconciler) Hop(probe, iface string) int { return HopIndex(r.cfg.Hops, probe, iface) }
+
+// DefineFlow names the one-way flow id for the output rows (the flow
+// column), e.g. "10.10.1.100:high>198.51.100.10:9000/udp".
+func (r *Reconciler) DefineFlow(flowID uint64, name string) {
+	if f := r.flow(flowID); f != nil {
+		f.name = name
+	}
+}
+
+func (r *Reconciler) flow(id uint64) *flowState {
+	if f := r.flows[id]; f != nil {
+		return f
+	}
+	if len(r.flows) >= r.lim.MaxFlows {
+		r.stats.FlowsFull++
+		return nil
+	}
+	f := &flowState{id: id}
+	r.flows[id] = f
+	i, _ := slices.BinarySearchFunc(r.order, id, func(f *flowState, id uint64) int {
+		switch {
+		case f.id < id:
+			return -1
+		case f.id > id:
+			return 1
+		}
+		return 0
+	})
+	r.order = slices.Insert(r.order, i, f)
+	return f
+}
+
+// Observe adds the observation o of one-way flow flowID (collector-wide)
+// at hop (index in Config.Hops). The hop's clock offset is subtracted from
+// o's times. The observation joins the open record of the flow with the
+// same signature (and size, when both are known) that lacks this hop and
+// whose nearest hop time is closest, a causal candidate (delay >= 0)
+// winning over one that is not; a copy close (DupWindowS) to the time the
+// record already has at this hop is a duplicate; otherwise it starts a
+// record.
+func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
+	if hop < 0 || hop >= r.nh {
+		r.stats.BadHop++
+		return
+	}
+	r.stats.Observations++
+	f := r.flow(flowID)
+	if f == nil {
+		return
+	}
+	off := r.offNs[hop]
+	t := o.TimeNs - off
+	first := t
+	if o.FirstNs != 0 && o.FirstNs <= o.TimeNs {
+		first = o.FirstNs - off
+	}
+	if t <= r.settled {
+		r.stats.Late++
+	}
+	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, dup: -1, bestCost: math.MaxInt64, dupDist: math.MaxInt64}
+	lo := mItem{flow: flowID, sig: o.Signature, key: satSub(t, r.timeout), idx: math.MinInt32}
+	hi := mItem{flow: flowID, sig: o.Signature, key: satAdd(t, r.timeout), idx: math.MaxInt32}
+	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
+	q := &r.q
+	if q.dup >= 0 && q.dupDist <= r.dupWin && (q.best < 0 || q.dupDist < q.bestCost) {
+		i := int(q.dup)*r.nh + hop
+		if r.dups[i] == 0 {
+			r.dupNs[i] = t
+		}
+		r.dups[i]++
+		r.stats.Duplicates++
+		if q.candidates > 1 {
+			r.stats.Collisions++
+		}
+		return
+	}
+	if q.best >= 0 {
+		rec := &r.recs[q.best]
+		if q.candidates > 1 {
+			r.stats.Collisions++
+			rec.collided = true
+		}
+		r.stats.Matched++
+		i := int(q.best)*r.nh + hop
+		r.first[i], r.last[i] = first, t
+		rec.seen |= 1 << hop
+		if rec.size == 0 {
+			rec.size = o.SizeBytes
+		}
+		if t < rec.key {
+			r.match.Delete(mItem{flow: flowID, sig: rec.sig, key: rec.key, idx: q.best})
+			r.times.Delete(tItem{key: rec.key, idx: q.best})
+			rec.key = t
+			r.match.ReplaceOrInsert(mItem{flow: flowID, sig: rec.sig, key: t, idx: q.best})
+			r.times.ReplaceOrInsert(tItem{key: t, idx: q.best})
+		}
+		return
+	}
+	idx := r.alloc()
+	rec := &r.recs[idx]
+	*rec = record{flow: f, sig: o.Signature, key: t, size: o.SizeBytes, seen: 1 << hop, collided: q.candidates > 0}
+	if q.candidates > 0 {
+		r.stats.Collisions++
+	}
+	base := int(idx) * r.nh
+	clear(r.dups[base : base+r.nh])
+	r.first[base+hop], r.last[base+hop] = first, t
+	r.match.ReplaceOrInsert(mItem{flow: flowID, sig: o.Signature, key: t, idx: idx})
+	r.times.ReplaceOrInsert(tItem{key: t, idx: idx})
+	r.stats.Records++
+}
+
+// visit examines one record of the scan's signature.
+func (r *Reconciler) visit(it mItem) bool {
+	q := &r.q
+	rec := &r.recs[it.idx]
+	if q.size != 0 && rec.size != 0 && q.size != rec.size {
+		q.candidates++ // same signature, another packet: a collision settled by size
+		return true
+	}
+	q.candidates++
+	base := int(it.idx) * r.nh
+	if rec.seen&(1<<q.hop) != 0 {
+		d := abs64(q.t - r.last[base+q.hop])
+		if d < q.dupDist {
+			q.dup, q.dupDist = it.idx, d
+		}
+		return true
+	}
+	// nearest hop that saw the packet, upstream first on a tie
+	var cost int64 = math.MaxInt64
+	for dist := 1; dist < r.nh; dist++ {
+		if u := q.hop - dist; u >= 0 && rec.seen&(1<<u) != 0 {
+			cost = causal(q.t-r.last[base+u], r.timeout)
+			break
+		}
+		if dn := q.hop + dist; dn < r.nh && rec.seen&(1<<dn) != 0 {
+			cost = causal(r.last[base+dn]-q.t, r.timeout)
+			break
+		}
+	}
+	q.compatible++
+	if cost < q.bestCost {
+		q.best, q.bestCost = it.idx, cost
+	}
+	return true
+}
+
+// causal is the matching cost of a delay d: |d|, plus the timeout when d
+// is negative, so that any causal candidate beats a non-causal one.
+func causal(d, timeout int64) int64 {
+	if d >= 0 {
+		return d
+	}
+	return satAdd(-d, timeout)
+}
+
+func (r *Reconciler) alloc() int32 {
+	if r.live >= r.lim.MaxRecords {
+		if it, ok := r.times.Min(); ok {
+			r.stats.Evicted++
+			r.finalize(it.idx)
+		}
+	}
+	r.live++
+	if n := len(r.free); n > 0 {
+		idx := r.free[n-1]
+		r.free = r.free[:n-1]
+		return idx
+	}
+	r.recs = append(r.recs, record{})
+	for range r.nh {
+		r.first = append(r.first, 0)
+		r.last = append(r.last, 0)
+		r.dupNs = append(r.dupNs, 0)
+		r.dups = append(r.dups, 0)
+	}
+	return int32(len(r.recs) - 1)
+}
+
+// Drop records that the observations described by x at hop, of one-way
+// flow flowID, were given up by their probe (see Dropped): packets that
+// would have been seen there within [x.FirstNs, x.LastNs] (hop clock) are
+// classified dropped instead of lost or missed.
+func (r *Reconciler) Drop(hop int, flowID uint64, x *Dropped) {
+	if hop < 0 || hop >= r.nh {
+		r.stats.BadHop++
+		return
+	}
+	if r.ndrops >= r.lim.MaxDropRanges {
+		r.stats.DropRangesFull++
+		return
+	}
+	f := r.flow(flowID)
+	if f == nil {
+		return
+	}
+	f.drops = append(f.drops, dropRange{hop: hop, first: x.FirstNs - r.offNs[hop], last: x.LastNs - r.offNs[hop]})
+	r.ndrops++
+}
+
+// Advance tells the Reconciler that the capture point hop has reported
+// everything up to nowNs of its clock (the build time of its latest PDU).
+// Packets whose reference time plus the timeout is behind every hop's
+// clock are classified, and intervals whose end plus the timeout is
+// behind it are emitted. A hop that never advances (a silent probe) holds
+// every packet open (design 4.3), up to MaxRecords.
+func (r *Reconciler) Advance(hop int, nowNs int64) {
+	if hop < 0 || hop >= r.nh {
+		r.stats.BadHop++
+		return
+	}
+	if t := nowNs - r.offNs[hop]; t > r.nowNs[hop] {
+		r.nowNs[hop] = t
+	}
+	w := slices.Min(r.nowNs)
+	if l := satSub(w, r.timeout); l > r.settled {
+		r.settle(l)
+	}
+}
+
+// AdvanceProbe advances every hop of the probe: hops named probe or
+// "probe/<interface>".
+func (r *Reconciler) AdvanceProbe(probe string, nowNs int64) {
+	for i, h := range r.cfg.Hops {
+		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
+			r.Advance(i, nowNs)
+		}
+	}
+}
+
+// Flush classifies every open packet and emits every open interval (end
+// of input).
+func (r *Reconciler) Flush() { r.settle(math.MaxInt64) }
+
+// settle classifies the records with key <= l and closes the slots ending
+// at or before l.
+func (r *Reconciler) settle(l int64) {
+	r.settled = l
+	for {
+		it, ok := r.times.Min()
+		if !ok || it.key > l {
+			break
+		}
+		r.finalize(it.idx)
+	}
+	if l >= r.next {
+		r.closeSlots(l)
+	}
+	if r.ndrops > 0 {
+		r.pruneDrops(satSub(l, 2*r.timeout))
+	}
+}
+
+func (r *Reconciler) pruneDrops(before int64) {
+	for _, f := range r.order {
+		n := len(f.drops)
+		f.drops = slices.DeleteFunc(f.drops, func(d dropRange) bool { return d.last < before })
+		r.ndrops -= n - len(f.drops)
+	}
+}
+
+// droppedAt reports whether a Drop notice covers the time the packet of
+// record base would have been seen at missing hop h.
+func (r *Reconciler) droppedAt(f *flowState, seen uint32, base, h int) bool {
+	if len(f.drops) == 0 {
+		return false
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	for u := h - 1; u >= 0; u-- {
+		if seen&(1<<u) != 0 {
+			lo = r.last[base+u]
+			break
+		}
+	}
+	for d := h + 1; d < r.nh; d++ {
+		if seen&(1<<d) != 0 {
+			hi = r.last[base+d]
+			break
+		}
+	}
+	if lo == math.MinInt64 {
+		lo = satSub(hi, r.timeout)
+	}
+	if hi == math.MaxInt64 {
+		hi = satAdd(lo, r.timeout)
+	}
+	for _, d := range f.drops {
+		if d.hop == h && d.first <= hi && d.last >= lo {
+			return true
+		}
+	}
+	return false
+}
+
+// finalize classifies record idx, emits its rows, aggregates it into its
+// intervals and frees it.
+func (r *Reconciler) finalize(idx int32) {
+	rec := &r.recs[idx]
+	f := rec.flow
+	r.match.Delete(mItem{flow: f.id, sig: rec.sig, key: rec.key, idx: idx})
+	r.times.Delete(tItem{key: rec.key, idx: idx})
+	nh, base := r.nh, int(idx)*r.nh
+	all := uint32(1)<<nh - 1
+	var dropped uint32
+	for h := range nh {
+		if rec.seen&(1<<h) == 0 && r.droppedAt(f, rec.seen, base, h) {
+			dropped |= 1 << h
+		}
+	}
+	p := &r.pkt
+	p.FlowID, p.Signature, p.SizeBytes, p.Seen, p.Collided, p.LostAfter = f.id, rec.sig, rec.size, rec.seen, rec.collided, -1
+	switch {
+	case rec.seen == all:
+		p.Status = StatusDelivered
+		r.stats.Delivered++
+	case dropped != 0:
+		p.Status = StatusDropped
+		r.stats.Dropped++
+	case rec.seen&(1<<(nh-1)) == 0:
+		p.Status = StatusLost
+		r.stats.Lost++
+		for h := nh - 1; h >= 0; h-- {
+			if rec.seen&(1<<h) != 0 {
+				p.LostAfter = h
+				break
+			}
+		}
+	default:
+		p.Status = StatusMissed
+		r.stats.Missed++
+	}
+	for h := range nh {
+		if rec.seen&(1<<h) != 0 {
+			p.FirstNs[h], p.LastNs[h] = r.first[base+h], r.last[base+h]
+		} else {
+			p.FirstNs[h], p.LastNs[h] = 0, 0
+		}
+		p.Duplicates[h] = r.dups[base+h]
+	}
+	if r.out.Packet != nil {
+		r.out.Packet(p)
+	}
+	for pi, pr := range r.pairs {
+		r.pairOutcome(pi, pr, rec, base, dropped)
+	}
+	r.free = append(r.free, idx)
+	r.live--
+}
+
+// pairOutcome classifies record rec on hop pair pr and accounts for it.
+func (r *Reconciler) pairOutcome(pi int, pr pair, rec *record, base int, dropped uint32) {
+	si := rec.seen&(1<<pr.from) != 0
+	sj := rec.seen&(1<<pr.to) != 0
+	later := rec.seen>>(pr.to+1) != 0
+	var st Status
+	switch {
+	case si && sj:
+		st = StatusDelivered
+	case si && dropped&(1<<pr.to) != 0, sj && dropped&(1<<pr.from) != 0:
+		st = StatusDropped
+	case si && later, sj:
+		st = StatusMissed
+	case si:
+		st = StatusLost
+	default:
+		return // the packet never reached this pair, or passed it unobserved at both ends
+	}
+	ti, tj := r.last[base+pr.from], r.last[base+pr.to]
+	at := tj
+	if si {
+		at = ti
+	}
+	var delayUs float64
+	if st == StatusDelivered {
+		delayUs = float64(tj-ti) / 1e3
+		if tj < ti {
+			r.stats.NegativeDelays++
+		}
+	}
+	dups := r.dups[base+pr.to]
+	if a := r.aggregate(rec.flow, pi, at); a != nil {
+		if si {
+			a.sent++
+		}
+		switch st {
+		case StatusDelivered:
+			a.delivered++
+			a.add(delayUs, r.cfg.Latency.SlicesMs, r)
+		case StatusLost:
+			a.lost++
+		case StatusMissed:
+			a.missed++
+		case StatusDropped:
+			a.dropped++
+		}
+		a.dups += uint64(dups)
+		if rec.collided {
+			a.collisions++
+		}
+	}
+	if !r.cfg.Records || r.out.Delay == nil {
+		return
+	}
+	row := &r.row
+	*row = observe.OnewayDelay{
+		Class: r.class, FlowID: rec.flow.id, Flow: rec.flow.name,
+		FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+		SizeBytes: rec.size, Status: st.String(), Signature: rec.sig,
+	}
+	if si {
+		r.sendT = ti
+		row.SendTime = &r.sendT
+	}
+	if sj {
+		r.recvT = tj
+		row.RecvTime = &r.recvT
+	}
+	if st == StatusDelivered {
+		r.delay = delayUs
+		row.DelayUs = &r.delay
+	}
+	r.out.Delay(row)
+	if dups > 0 {
+		row.Status = StatusDuplicate.String()
+		r.recvT = r.dupNs[base+pr.to]
+		row.RecvTime = &r.recvT
+		row.DelayUs = nil
+		if si {
+			r.delay = float64(r.recvT-ti) / 1e3
+			row.DelayUs = &r.delay
+		}
+		r.out.Delay(row)
+	}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// satAdd and satSub add and subtract without wrapping past the int64 range.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	if b < 0 && a < math.MinInt64-b {
+		return math.MinInt64
+	}
+	return a + b
+}
+
+func satSub(a, b int64) int64 {
+	if b == math.MinInt64 {
+		return satAdd(satAdd(a, math.MaxInt64), 1)
+	}
+	return satAdd(a, -b)
+}

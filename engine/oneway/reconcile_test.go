@@ -1,0 +1,310 @@
+package oneway
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// sim drives a Reconciler with hand-made observations (times in µs from
+// t0) and keeps its output.
+type sim struct {
+	t       *testing.T
+	r       *Reconciler
+	packets []Packet
+	delays  []observe.OnewayDelay
+	latency []observe.OnewayLatency
+	loss    []observe.OnewayLoss
+}
+
+const t0 = int64(1_800_000_000_000_000_000)
+
+func us(v float64) int64 { return t0 + int64(v*1e3) }
+
+func newSim(t *testing.T, cfg Config, lim Limits) *sim {
+	s := &sim{t: t}
+	out := Output{
+		Packet: func(p *Packet) {
+			q := *p
+			q.LastNs = append([]int64(nil), p.LastNs...)
+			s.packets = append(s.packets, q)
+		},
+		Delay: func(d *observe.OnewayDelay) {
+			x := *d
+			if d.DelayUs != nil {
+				v := *d.DelayUs
+				x.DelayUs = &v
+			}
+			s.delays = append(s.delays, x)
+		},
+		Latency: func(l *observe.OnewayLatency) { s.latency = append(s.latency, *l) },
+		Loss:    func(l *observe.OnewayLoss) { s.loss = append(s.loss, *l) },
+	}
+	r, err := New("c", cfg, lim, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.r = r
+	return s
+}
+
+func (s *sim) obs(hop int, sig uint64, atUs float64, size uint32) {
+	s.r.Observe(hop, 1, &Obs{Signature: sig, TimeNs: us(atUs), SizeBytes: size})
+}
+
+func (s *sim) advanceAll(atUs float64) {
+	for h := range s.r.nh {
+		s.r.Advance(h, us(atUs))
+	}
+}
+
+func twoHops() Config { return Config{Hops: []string{"a", "b"}, TimeoutS: 1, Records: true} }
+
+func TestDuplicateAndMissed(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100)
+	s.obs(1, 1, 150, 100) // a second copy at b, 50 µs later
+	s.obs(1, 2, 500, 100) // seen at b only
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Delivered != 1 || st.Missed != 1 || st.Duplicates != 1 || st.Lost != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if len(s.loss) != 1 {
+		t.Fatalf("loss rows %+v", s.loss)
+	}
+	l := s.loss[0]
+	if l.Sent != 1 || l.Delivered != 1 || l.Missed != 1 || l.Duplicates != 1 {
+		t.Errorf("loss row %+v", l)
+	}
+	var statuses []string
+	for _, d := range s.delays {
+		statuses = append(statuses, d.Status)
+	}
+	if got := strings.Join(statuses, ","); got != "delivered,duplicate,missed" {
+		t.Errorf("delay rows %s", got)
+	}
+	if *s.delays[0].DelayUs != 100 || *s.delays[1].DelayUs != 150 {
+		t.Errorf("delays %v %v", *s.delays[0].DelayUs, *s.delays[1].DelayUs)
+	}
+}
+
+func TestDropped(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{})
+	s.obs(0, 1, 0, 100)
+	s.obs(0, 2, 10_000, 100)
+	// b's probe gave up the PDU holding its observations between 50 and 80 µs
+	s.r.Drop(1, 1, &Dropped{FlowID: 5, Count: 1, FirstNs: us(50), LastNs: us(80)})
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Dropped != 1 || st.Lost != 1 {
+		t.Fatalf("stats %+v, want 1 dropped (covered by the notice), 1 lost", st)
+	}
+	if s.packets[0].Status != StatusDropped || s.packets[1].Status != StatusLost {
+		t.Errorf("statuses %v %v", s.packets[0].Status, s.packets[1].Status)
+	}
+	if s.loss[0].Dropped != 1 || s.loss[0].Lost != 1 || s.loss[0].Sent != 2 {
+		t.Errorf("loss row %+v", s.loss[0])
+	}
+}
+
+// TestSilentProbeHoldsRecords: design 4.3, a packet is classified only once
+// every hop's clock passed its time plus the timeout.
+func TestSilentProbeHoldsRecords(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 0.5})
+	s.obs(0, 1, 0, 100)
+	s.r.Advance(0, us(10e6))
+	if s.r.Pending() != 1 || len(s.packets) != 0 {
+		t.Fatal("classified while b is silent")
+	}
+	s.r.Advance(1, us(0.9e6)) // b's clock: 0.9 s < 0 + 1 s timeout
+	if len(s.packets) != 0 {
+		t.Fatal("classified before the timeout at b")
+	}
+	s.r.Advance(1, us(1e6))
+	if len(s.packets) != 1 || s.packets[0].Status != StatusLost {
+		t.Fatalf("packets %+v", s.packets)
+	}
+	// the interval [0, 0.5 s) closes once 0.5 s + 1 s has passed everywhere
+	if len(s.loss) != 0 {
+		t.Fatal("interval closed early")
+	}
+	s.r.Advance(1, us(1.5e6))
+	if len(s.loss) != 1 || s.loss[0].Lost != 1 {
+		t.Fatalf("loss rows %+v", s.loss)
+	}
+	// a straggler for a closed interval is counted late
+	s.obs(1, 1, 10, 100)
+	if s.r.Stats().Late != 1 {
+		t.Errorf("stats %+v", s.r.Stats())
+	}
+}
+
+func TestIntervalsKeptOpenForLateObservations(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 1})
+	s.obs(0, 1, 100, 100) // interval [0, 1 s) of t0 (t0 is a whole second)
+	s.advanceAll(1.5e6)   // the packet is 1.4 s old, past the 1 s timeout: lost
+	s.obs(0, 2, 1.2e6, 100)
+	s.advanceAll(1.99e6)
+	if len(s.loss) != 0 {
+		t.Fatal("interval [0,1s) closed before 1 s + timeout")
+	}
+	s.advanceAll(2e6)
+	if len(s.loss) != 1 || s.loss[0].IntervalStart != t0 || s.loss[0].Lost != 1 {
+		t.Fatalf("loss rows %+v", s.loss)
+	}
+	s.r.Flush()
+	if len(s.loss) != 2 || s.loss[1].IntervalStart != t0+1e9 {
+		t.Fatalf("loss rows %+v", s.loss)
+	}
+}
+
+func TestClockOffsetNegativeDelay(t *testing.T) {
+	cfg := twoHops()
+	cfg.ClockOffsetUs = map[string]float64{"b": 300}
+	s := newSim(t, cfg, Limits{})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100) // b's clock is 300 µs ahead: true delay -200 µs
+	s.r.Flush()
+	if st := s.r.Stats(); st.NegativeDelays != 1 || st.Delivered != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if *s.delays[0].DelayUs != -200 || s.latency[0].Min != -200 {
+		t.Errorf("delay %v, latency min %v, want -200", *s.delays[0].DelayUs, s.latency[0].Min)
+	}
+}
+
+// TestCollisionResolvedByTime: two packets share a signature; b's
+// observations arrive first and in an order that a nearest-time match
+// without causality would get wrong.
+func TestCollisionResolvedByTime(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{})
+	s.obs(1, 7, 990, 0)  // p1 at b
+	s.obs(1, 7, 1050, 0) // p2 at b
+	s.obs(0, 7, 1000, 0) // p2 at a: b@990 is 10 µs away but before it
+	s.obs(0, 7, 980, 0)  // p1 at a
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Delivered != 2 || st.Collisions == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	for _, p := range s.packets {
+		if d := p.LastNs[1] - p.LastNs[0]; d != 10e3 && d != 50e3 {
+			t.Errorf("matched a@%d with b@%d", (p.LastNs[0]-t0)/1e3, (p.LastNs[1]-t0)/1e3)
+		}
+	}
+	// sizes settle a collision before time does
+	s = newSim(t, twoHops(), Limits{})
+	s.obs(0, 7, 0, 100)
+	s.obs(0, 7, 20, 200)
+	s.obs(1, 7, 25, 100) // nearer to the 200-byte packet, but 100 bytes
+	s.r.Flush()
+	if s.packets[0].Status != StatusDelivered || s.packets[0].SizeBytes != 100 || s.packets[0].LastNs[1] != us(25) {
+		t.Errorf("packets %+v", s.packets)
+	}
+}
+
+func TestThreeHopsMissedInTheMiddle(t *testing.T) {
+	s := newSim(t, Config{Hops: []string{"a", "m", "b"}, TimeoutS: 1, Records: true}, Limits{})
+	s.obs(0, 1, 0, 100)
+	s.obs(2, 1, 300, 100) // not seen at m
+	s.obs(0, 2, 1000, 100)
+	s.obs(1, 2, 1100, 100) // lost between m and b
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Missed != 1 || st.Lost != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if s.packets[1].LostAfter != 1 {
+		t.Errorf("lost after %d, want 1", s.packets[1].LostAfter)
+	}
+	got := map[string]string{}
+	for _, d := range s.delays {
+		got[d.FromHop+d.ToHop+string(rune('0'+d.Signature))] = d.Status
+	}
+	want := map[string]string{"am1": "missed", "mb1": "missed", "ab1": "delivered", "am2": "delivered", "mb2": "lost", "ab2": "lost"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestEvictionAndFlows(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{MaxRecords: 2, MaxFlows: 1})
+	s.obs(0, 1, 0, 100)
+	s.obs(0, 2, 10, 100)
+	s.obs(0, 3, 20, 100)
+	if st := s.r.Stats(); st.Evicted != 1 || s.r.Pending() != 2 || st.Lost != 1 {
+		t.Fatalf("stats %+v pending %d", st, s.r.Pending())
+	}
+	s.r.Observe(0, 99, &Obs{Signature: 1, TimeNs: us(30)})
+	s.r.Observe(5, 1, &Obs{Signature: 1, TimeNs: us(30)})
+	if st := s.r.Stats(); st.FlowsFull != 1 || st.BadHop != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestHopsByProbe(t *testing.T) {
+	s := newSim(t, Config{Hops: []string{"p1/eth0", "p1/eth1", "p2"}, TimeoutS: 1}, Limits{})
+	if s.r.Hop("p1", "eth1") != 1 || s.r.Hop("p2", "any") != 2 || s.r.Hop("p3", "") != -1 {
+		t.Error("Hop")
+	}
+	s.obs(0, 1, 0, 0)
+	s.r.AdvanceProbe("p1", us(5e6))
+	s.r.AdvanceProbe("p2", us(5e6))
+	if s.r.Pending() != 0 {
+		t.Error("AdvanceProbe did not advance p1's interfaces")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := Config{Hops: []string{"a", "b"}, Mask: []string{"src_addr", "src_port", "l4_checksum"}}
+	if err := ok.Validate([]string{"ip_version", "protocol", "dst_addr", "dst_port"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cfg   Config
+		gran  []string
+		field string
+	}{
+		{Config{Hops: []string{"a"}}, nil, "oneway.hops"},
+		{Config{Hops: []string{"a", "a"}}, nil, "oneway.hops"},
+		{Config{Hops: []string{"a", "b"}, SignatureBits: 8}, nil, "oneway.signature_bits"},
+		{Config{Hops: []string{"a", "b"}, Mask: []string{"ttl", "vlan"}}, nil, `unknown field "vlan"`},
+		{Config{Hops: []string{"a", "b"}, Mask: []string{"src_port"}}, []string{"src_port"}, `"src_port" is masked but the class granularity splits flows by "src_port"`},
+		{Config{Hops: []string{"a", "b"}, Mask: []string{"tos"}}, []string{"dscp"}, `by "dscp"`},
+		{Config{Hops: []string{"a", "b"}, Latency: Latency{From: "b", To: "a"}}, nil, "oneway.latency"},
+		{Config{Hops: []string{"a", "b"}, Latency: Latency{To: "c"}}, nil, "oneway.latency.to"},
+		{Config{Hops: []string{"a", "b"}, Latency: Latency{SlicesMs: []float64{5, 2}}}, nil, "oneway.latency.slices_ms"},
+		{Config{Hops: []string{"a", "b"}, TimeoutS: -1}, nil, "oneway.timeout_s"},
+		{Config{Hops: []string{"a", "b"}, ClockOffsetUs: map[string]float64{"c": 1}}, nil, "oneway.clock_offset_us"},
+	} {
+		err := c.cfg.Validate(c.gran)
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%+v: %v, want an error naming %s", c.cfg, err, c.field)
+		}
+	}
+	if _, err := New("c", Config{Hops: []string{"a"}}, Limits{}, Output{}); !errors.Is(err, ErrConfig) {
+		t.Error("New accepted a bad config")
+	}
+}
+
+// TestMaskNamesMatchConfig: the mask names are engine/config's.
+func TestMaskNamesMatchConfig(t *testing.T) {
+	if !slices.Equal(maskNames, config.MaskFields) {
+		t.Fatalf("mask names %v, config.MaskFields %v", maskNames, config.MaskFields)
+	}
+	m, err := ParseMask(maskNames)
+	if err != nil || m.String() != strings.Join(maskNames, ",") {
+		t.Fatalf("%v %s", err, m)
+	}
+	if _, err := ParseMask([]string{"bogus"}); !errors.Is(err, ErrConfig) {
+		t.Error("bogus mask accepted")
+	}
+}

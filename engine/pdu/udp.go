@@ -1,0 +1,200 @@
+package pdu
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// maxDatagram is the read buffer of the UDP endpoints: the largest frame.
+const maxDatagram = HeaderLen + MaxPayload + TagLen + TrailerLen
+
+// UDPStats counts a UDP endpoint's traffic.
+type UDPStats struct {
+	Sent, SendErrors   uint64 // datagrams written, write failures
+	Received           uint64 // datagrams read
+	AcksDropped        uint64 // acks read while the Acks channel was full (the PDU is retried)
+	AckSends, AckFails uint64 // acks written back by a listener, failures
+}
+
+// UDPLink is the probe side of a UDP channel to one collector: Send writes
+// one datagram per frame; a goroutine reads the acknowledgements into a
+// buffered channel, which the probe drains from its own goroutine
+// (Poll), so the Sender stays single-threaded. Write errors are counted,
+// not returned: the Sender retries.
+type UDPLink struct {
+	conn  *net.UDPConn
+	acks  chan []byte
+	done  chan struct{}
+	stats struct{ sent, sendErrors, received, dropped atomic.Uint64 }
+	once  sync.Once
+}
+
+// DialUDP connects to the collector at addr ("host:port").
+func DialUDP(addr string) (*UDPLink, error) {
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.DialUDP("udp", nil, ua)
+	if err != nil {
+		return nil, err
+	}
+	u := &UDPLink{conn: conn, acks: make(chan []byte, 1024), done: make(chan struct{})}
+	go u.read()
+	return u, nil
+}
+
+func (u *UDPLink) read() {
+	defer close(u.done)
+	buf := make([]byte, maxDatagram)
+	for {
+		n, err := u.conn.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // e.g. ICMP port unreachable surfacing as ECONNREFUSED
+		}
+		u.stats.received.Add(1)
+		select {
+		case u.acks <- append([]byte(nil), buf[:n]...):
+		default:
+			u.stats.dropped.Add(1)
+		}
+	}
+}
+
+// Send implements Link.
+func (u *UDPLink) Send(frame []byte) {
+	if _, err := u.conn.Write(frame); err != nil {
+		u.stats.sendErrors.Add(1)
+		return
+	}
+	u.stats.sent.Add(1)
+}
+
+// Acks returns the channel of received acknowledgement datagrams (each a
+// fresh slice), for callers that select on it.
+func (u *UDPLink) Acks() <-chan []byte { return u.acks }
+
+// Poll hands every acknowledgement received so far to s at probe time
+// nowNs, without blocking, and returns how many. Call it from the goroutine
+// that owns s, before s.Tick.
+func (u *UDPLink) Poll(s *Sender, nowNs int64) int {
+	n := 0
+	for {
+		select {
+		case a := <-u.acks:
+			s.HandleAckAt(nowNs, a)
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// LocalAddr returns the probe side address.
+func (u *UDPLink) LocalAddr() netip.AddrPort {
+	return u.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// Stats returns the counters.
+func (u *UDPLink) Stats() UDPStats {
+	return UDPStats{Sent: u.stats.sent.Load(), SendErrors: u.stats.sendErrors.Load(), Received: u.stats.received.Load(), AcksDropped: u.stats.dropped.Load()}
+}
+
+// Close closes the socket and waits for the reading goroutine to end.
+func (u *UDPLink) Close() error {
+	var err error
+	u.once.Do(func() {
+		err = u.conn.Close()
+		<-u.done
+	})
+	return err
+}
+
+// UDPListener is the collector side of UDP channels: it reads frames from
+// any probe and writes acknowledgements back to the sender's address.
+type UDPListener struct {
+	conn  *net.UDPConn
+	stats struct{ received, ackSends, ackFails atomic.Uint64 }
+}
+
+// ListenUDP listens on addr ("host:port"; port 0 picks one, see Addr).
+func ListenUDP(addr string) (*UDPListener, error) {
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, err
+	}
+	return &UDPListener{conn: conn}, nil
+}
+
+// Addr returns the listening address.
+func (l *UDPListener) Addr() netip.AddrPort {
+	return l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// ReadFrame blocks for the next datagram, read into buf (which should hold
+// HeaderLen+MaxPayload+TagLen+TrailerLen bytes), and returns it and its
+// source. Errors: those of the socket; net.ErrClosed after Close.
+func (l *UDPListener) ReadFrame(buf []byte) ([]byte, netip.AddrPort, error) {
+	n, from, err := l.conn.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		return nil, from, err
+	}
+	l.stats.received.Add(1)
+	return buf[:n], from, nil
+}
+
+// SendAck writes an acknowledgement to a probe.
+func (l *UDPListener) SendAck(ack []byte, to netip.AddrPort) error {
+	_, err := l.conn.WriteToUDPAddrPort(ack, to)
+	if err != nil {
+		l.stats.ackFails.Add(1)
+	} else {
+		l.stats.ackSends.Add(1)
+	}
+	return err
+}
+
+// Serve reads frames until ctx is done, hands each to handle (in Serve's
+// goroutine only: Collector.Handle or a Receiver's, which are not safe for
+// concurrent use) and sends back the acknowledgement handle returns, if
+// any. It closes the listener and returns ctx.Err() when ctx ends, or the
+// first socket error.
+func (l *UDPListener) Serve(ctx context.Context, handle func(frame []byte) (ack []byte)) error {
+	stop := context.AfterFunc(ctx, func() { l.conn.Close() })
+	defer stop()
+	buf := make([]byte, maxDatagram)
+	for {
+		frame, from, err := l.ReadFrame(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			continue
+		}
+		if ack := handle(frame); ack != nil {
+			l.SendAck(ack, from)
+		}
+	}
+}
+
+// Stats returns the counters.
+func (l *UDPListener) Stats() UDPStats {
+	return UDPStats{Received: l.stats.received.Load(), AckSends: l.stats.ackSends.Load(), AckFails: l.stats.ackFails.Load()}
+}
+
+// Close closes the socket (ending Serve).
+func (l *UDPListener) Close() error { return l.conn.Close() }
