@@ -338,7 +338,9 @@ func (t *Tracker) segment(s *session, d *dissect.Dissection, dir int) {
 // IdleTimeoutNs, each after its transfers; it forgets announcements older
 // than ExpectTimeoutNs that no data connection or command used. Rows are
 // passed by pointer, valid only during the call (copy to keep). Either
-// callback may be nil.
+// callback may be nil. Call it regularly (every second of capture time):
+// a session keeps at most 256 transfers waiting for emission and drops
+// the oldest beyond (Stats.TransfersLost).
 func (t *Tracker) Expire(nowNs int64, emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
 	t.emitDone(emitTransfer, emitSession)
 	for s := t.lru.prev; s != &t.lru; {

@@ -227,92 +227,6 @@ type pending struct {
 	idx        int
 }
 
-// queue is a binary heap of pending PDUs ordered by id (oldest first) or,
-// for timers, by deadline then id; each PDU knows its index.
-type queue struct {
-	items      []*pending
-	byDeadline bool
-	where      uint8
-}
-
-func (q *queue) less(i, j int) bool {
-	a, b := q.items[i], q.items[j]
-	if q.byDeadline && a.deadline != b.deadline {
-		return a.deadline < b.deadline
-	}
-	return a.id < b.id
-}
-
-func (q *queue) swap(i, j int) {
-	q.items[i], q.items[j] = q.items[j], q.items[i]
-	q.items[i].idx, q.items[j].idx = i, j
-}
-
-func (q *queue) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
-			return
-		}
-		q.swap(i, p)
-		i = p
-	}
-}
-
-func (q *queue) down(i int) {
-	n := len(q.items)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		m := l
-		if r := l + 1; r < n && q.less(r, l) {
-			m = r
-		}
-		if !q.less(m, i) {
-			return
-		}
-		q.swap(i, m)
-		i = m
-	}
-}
-
-func (q *queue) push(p *pending) {
-	p.where, p.idx = q.where, len(q.items)
-	q.items = append(q.items, p)
-	q.up(p.idx)
-}
-
-func (q *queue) top() *pending {
-	if len(q.items) == 0 {
-		return nil
-	}
-	return q.items[0]
-}
-
-func (q *queue) remove(i int) *pending {
-	p := q.items[i]
-	last := len(q.items) - 1
-	if i != last {
-		q.swap(i, last)
-	}
-	q.items[last] = nil
-	q.items = q.items[:last]
-	if i != last {
-		q.down(i)
-		q.up(i)
-	}
-	p.where, p.idx = inNone, -1
-	return p
-}
-
-func (q *queue) init() {
-	for i := len(q.items)/2 - 1; i >= 0; i-- {
-		q.down(i)
-	}
-}
-
 type senderEvent struct {
 	timeNs    int64
 	sev       uint8
@@ -353,7 +267,6 @@ type Sender struct {
 
 	long          bool
 	longSinceNs   int64
-	probePDU      uint32
 	lostPDUs      uint64 // destroyed in the current long retry episode
 	lostRecords   uint64
 	lostPerType   [typeLimit]uint64
@@ -619,6 +532,21 @@ func (s *Sender) Flush(nowNs int64) {
 	}
 }
 
+// Settle is for the end of a replay over a lossy link: it advances the
+// channel event by event until no PDU is pending or the next event is past
+// limitNs, and returns the channel's time then. PDUs still pending at
+// limitNs stay pending (Pending tells).
+func (s *Sender) Settle(limitNs int64) int64 {
+	for s.Pending() > 0 {
+		t := s.NextEventNs()
+		if t > limitNs {
+			break
+		}
+		s.Tick(t)
+	}
+	return s.clock
+}
+
 func (s *Sender) building() bool {
 	for t := range s.build {
 		if len(s.build[t].enc.B) > 0 {
@@ -664,13 +592,16 @@ func (s *Sender) ack(frame []byte) {
 	p := s.unacked[id]
 	if p == nil {
 		s.stats.LateAcks++
+		if s.long { // still a sign the collector is reachable again
+			s.leaveLong(id, 0)
+		}
 		return
 	}
 	s.unqueue(p)
 	delete(s.unacked, id)
 	s.stats.Acked++
 	if s.long {
-		s.leaveLong(p)
+		s.leaveLong(id, p.typ)
 	}
 	s.release(p)
 }
@@ -879,7 +810,7 @@ func (s *Sender) expire(p *pending) {
 // enterLong starts long retry mode because p exhausted its retries.
 func (s *Sender) enterLong(p *pending) {
 	now := s.clock
-	s.long, s.longSinceNs, s.probePDU = true, now, p.id
+	s.long, s.longSinceNs = true, now
 	s.lostPDUs, s.lostRecords, s.lostPerType = 0, 0, [typeLimit]uint64{}
 	s.stats.LongRetryEntries++
 	p.probe = true
@@ -918,9 +849,10 @@ func (s *Sender) firstWaitSpan(p *pending) int64 {
 	return span
 }
 
-// leaveLong ends long retry mode on the acknowledgement of p: nominal
-// behaviour again, every pending PDU due now with a fresh retry budget.
-func (s *Sender) leaveLong(p *pending) {
+// leaveLong ends long retry mode on the acknowledgement of PDU id (of type
+// typ, 0 if no longer pending): nominal behaviour again, every pending PDU
+// due now with a fresh retry budget.
+func (s *Sender) leaveLong(id uint32, typ Type) {
 	now := s.clock
 	s.long = false
 	s.stats.LongRetryNs += now - s.longSinceNs
@@ -936,7 +868,11 @@ func (s *Sender) leaveLong(p *pending) {
 			fmt.Fprintf(&lost, " %s:%d", Type(t), n)
 		}
 	}
-	msg := fmt.Sprintf("%sack of PDU %d (%s) after %v in long retry mode: nominal mode, %d PDUs pending", s.prefix(), p.id, p.typ, time.Duration(now-s.longSinceNs), len(s.unacked)-1)
+	what := "no longer pending"
+	if typ != 0 {
+		what = typ.String()
+	}
+	msg := fmt.Sprintf("%sack of PDU %d (%s) after %v in long retry mode: nominal mode, %d PDUs pending", s.prefix(), id, what, time.Duration(now-s.longSinceNs), len(s.unacked))
 	if s.lostPDUs > 0 {
 		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout (PDUs per type:%s)", s.lostPDUs, s.lostRecords, lost.String())
 	}
