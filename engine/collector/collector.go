@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
@@ -152,6 +153,20 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			if d.Err() == nil {
 				r.Probe, r.Interface = p.name, p.iface(iface)
 				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
+			}
+		case pdu.TypeFTPTransfer:
+			var r observe.FTPTransfer
+			ftp.DecodeTransfer(&d, &r)
+			if d.Err() == nil {
+				r.Probe = p.name
+				c.batch.FTPTransfers = append(c.batch.FTPTransfers, r)
+			}
+		case pdu.TypeFTPSession:
+			var r observe.FTPSession
+			ftp.DecodeSession(&d, &r)
+			if d.Err() == nil {
+				r.Probe = p.name
+				c.batch.FTPSessions = append(c.batch.FTPSessions, r)
 			}
 		case pdu.TypeRTTSample:
 			var r observe.RTTSample
@@ -370,6 +385,12 @@ func (c *Collector) Finish() *observe.Batch {
 	})
 	slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
+	})
+	slices.SortStableFunc(b.FTPSessions, func(x, y observe.FTPSession) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
+	})
+	slices.SortStableFunc(b.FTPTransfers, func(x, y observe.FTPTransfer) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID), cmp.Compare(x.StartTime, y.StartTime))
 	})
 	slices.SortStableFunc(b.RTTSamples, func(x, y observe.RTTSample) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))

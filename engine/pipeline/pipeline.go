@@ -168,6 +168,12 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	for _, p := range probes {
 		p.Close()
 	}
+	// Over a lossy link the last PDUs may still wait for acknowledgements:
+	// let each channel run on (in probe time) until all are delivered or
+	// an hour has passed.
+	for _, p := range probes {
+		p.Sender().Settle(p.Now() + 3600e9)
+	}
 	if opt.Progress != nil {
 		opt.Progress(res.Packets, res.Bytes)
 	}

@@ -1,6 +1,9 @@
 package probe
 
 import (
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
@@ -43,4 +46,34 @@ func (p *Probe) closeRTT() {
 			c.rtt.CloseInterval(p.intervalStart, p.intervalNs, p.emitRTTHist)
 		}
 	}
+}
+
+// ftpJoin adds to the packet's classes every FTP class whose tracker knows
+// the segment as one of its data connections (design 1.4, 3.6: passive data
+// connections use ports no filter would match), so data connections count
+// as FTP in the flow counters. Control segments (the sieve matched the
+// class) are left to Control.
+func (p *Probe) ftpJoin(d *dissect.Dissection) {
+	p.ftpData = filter.Set{}
+	for _, ci := range p.ftpClasses {
+		if p.set.Has(ci) {
+			continue
+		}
+		if _, ok := p.classes[ci].ftp.Data(d); ok {
+			p.set.Add(ci)
+			p.ftpData.Add(ci)
+		}
+	}
+}
+
+// ftpTransfer sends one FTP transfer record (borrowed).
+func (p *Probe) ftpTransfer(r *observe.FTPTransfer) {
+	ftp.AppendTransfer(p.out.Begin(pdu.TypeFTPTransfer, p.nowNs), r)
+	p.out.End(pdu.TypeFTPTransfer, p.nowNs)
+}
+
+// ftpSession sends one FTP session record (borrowed).
+func (p *Probe) ftpSession(r *observe.FTPSession) {
+	ftp.AppendSession(p.out.Begin(pdu.TypeFTPSession, p.nowNs), r)
+	p.out.End(pdu.TypeFTPSession, p.nowNs)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -62,6 +63,7 @@ type class struct {
 	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
 	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	bound  bool             // tcp.boundary_only: only SYN/FIN/RST segments are analysed
+	ftp    *ftp.Tracker     // nil unless the class runs the ftp analysis
 }
 
 // Probe is one probe engine: it dissects packets, sorts them into flow
@@ -101,6 +103,10 @@ type Probe struct {
 	lastFragScanNs int64
 
 	emitConn    tcpconn.Emit
+	emitXfer    func(*observe.FTPTransfer)
+	emitSess    func(*observe.FTPSession)
+	ftpClasses  []int      // classes running the ftp analysis
+	ftpData     filter.Set // classes the current packet joined as an FTP data connection
 	lastTCPScan int64
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
@@ -142,6 +148,9 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 			}
 			classes[i].rtt = rtt.New(rc)
 		}
+		if c.Has(config.AnalysisFTP) {
+			classes[i].ftp = ftp.New(ftp.DefaultConfig())
+		}
 		if c.Has(config.AnalysisTCP) {
 			classes[i].tcp = tcpconn.New(tcpconn.DefaultConfig())
 			classes[i].bound = c.TCP.BoundaryOnly
@@ -173,6 +182,13 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 	p.icmpMetric = map[uint32]uint32{}
 	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
 	p.emitConn = p.tcpConnection
+	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
+	for ci := range p.classes {
+		if p.classes[ci].ftp != nil {
+			p.ftpClasses = append(p.ftpClasses, ci)
+		}
+	}
+	p.out.SetOnEvent(p.Event)
 	p.rdis = dissect.New()
 	return p, nil
 }
@@ -269,6 +285,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	} else {
 		p.sieve.Match(d, &p.set)
 	}
+	if len(p.ftpClasses) > 0 && d.Flags&dissect.HasTCP != 0 {
+		p.ftpJoin(d)
+	}
 	for ci := p.set.Next(0); ci >= 0; ci = p.set.Next(ci + 1) {
 		p.stats.Matched++
 		p.account(ci, d)
@@ -298,8 +317,12 @@ func (p *Probe) advance(nowNs int64) {
 	if nowNs-p.lastTCPScan >= 1e9 {
 		p.lastTCPScan = nowNs
 		for ci := range p.classes {
-			if c := &p.classes[ci]; c.tcp != nil {
+			c := &p.classes[ci]
+			if c.tcp != nil {
 				c.tcp.Expire(nowNs, p.emitConn)
+			}
+			if c.ftp != nil {
+				c.ftp.Expire(nowNs, p.emitXfer, p.emitSess)
 			}
 		}
 	}
@@ -410,6 +433,9 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.Packet(d, c.cfg.Name, c.bound)
+		}
+		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
+			c.ftp.Control(d)
 		}
 	}
 	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
@@ -538,6 +564,9 @@ func (p *Probe) Close() {
 		}
 		if c.tcp != nil {
 			c.tcp.Flush(p.nowNs, p.emitConn)
+		}
+		if c.ftp != nil {
+			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
 		}
 	}
 	for _, f := range p.active {
