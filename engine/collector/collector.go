@@ -25,6 +25,8 @@ type Stats struct {
 }
 
 type probeState struct {
+	id      uint16
+	ref     string // placeholder for the name in rows until Finish (definitions may arrive late)
 	name    string
 	ifaces  []string
 	metrics map[uint32]string
@@ -48,7 +50,12 @@ type Collector struct {
 	stats  Stats
 
 	counters pdu.Counters
-	hist     pdu.Histogram
+	hists    []pendingHist // size histograms, expanded at Finish once their slices are known
+}
+
+type pendingHist struct {
+	probe uint16
+	h     pdu.Histogram
 }
 
 // New returns an empty collector.
@@ -58,6 +65,10 @@ func New(log *slog.Logger) *Collector {
 	}
 	return &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}}
 }
+
+// SetKeys sets the probes' shared HMAC keys by probe id: from then on only
+// frames from those probes with valid tags are accepted (issue 6).
+func (c *Collector) SetKeys(keys map[uint16][]byte) error { return c.rx.SetKeys(keys) }
 
 // Stats returns the collector's counters.
 func (c *Collector) Stats() Stats {
@@ -84,7 +95,7 @@ func (c *Collector) Handle(frame []byte) (ack []byte) {
 func (c *Collector) probe(id uint16) *probeState {
 	p := c.probes[id]
 	if p == nil {
-		p = &probeState{name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}, hists: map[uint32]pdu.HistDef{}}
+		p = &probeState{id: id, ref: refPrefix + "p" + strconv.Itoa(int(id)), name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}, hists: map[uint32]pdu.HistDef{}}
 		c.probes[id] = p
 	}
 	return p
@@ -118,10 +129,10 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 				p.hists[r.ID] = r
 			}
 		case pdu.TypeHistograms:
-			r := &c.hist
+			var r pdu.Histogram
 			r.Decode(&d)
 			if d.Err() == nil {
-				c.addHistogram(p, r)
+				c.hists = append(c.hists, pendingHist{probe: h.ProbeID, h: r})
 			}
 		case pdu.TypeFlowDef:
 			var r pdu.FlowDef
@@ -145,41 +156,41 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			var r pdu.Event
 			r.Decode(&d)
 			if d.Err() == nil {
-				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.name, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
+				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.ref, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
 			}
 		case pdu.TypeTCPConn:
 			var r observe.TCPConnection
 			iface := tcpconn.DecodeConn(&d, &r)
 			if d.Err() == nil {
-				r.Probe, r.Interface = p.name, p.iface(iface)
+				r.Probe, r.Interface = p.ref, p.ifaceRef(iface)
 				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
 			}
 		case pdu.TypeFTPTransfer:
 			var r observe.FTPTransfer
 			ftp.DecodeTransfer(&d, &r)
 			if d.Err() == nil {
-				r.Probe = p.name
+				r.Probe = p.ref
 				c.batch.FTPTransfers = append(c.batch.FTPTransfers, r)
 			}
 		case pdu.TypeFTPSession:
 			var r observe.FTPSession
 			ftp.DecodeSession(&d, &r)
 			if d.Err() == nil {
-				r.Probe = p.name
+				r.Probe = p.ref
 				c.batch.FTPSessions = append(c.batch.FTPSessions, r)
 			}
 		case pdu.TypeRTTSample:
 			var r observe.RTTSample
 			rtt.DecodeSample(&d, &r)
 			if d.Err() == nil {
-				r.Probe = p.name
+				r.Probe = p.ref
 				c.batch.RTTSamples = append(c.batch.RTTSamples, r)
 			}
 		case pdu.TypeRTTHist:
 			var r observe.RTTHistogram
 			rtt.DecodeHistogram(&d, &r)
 			if d.Err() == nil {
-				r.Probe = p.name
+				r.Probe = p.ref
 				c.batch.RTTHistograms = append(c.batch.RTTHistograms, r)
 			}
 		case pdu.TypeHeartbeat:
@@ -213,19 +224,91 @@ func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 		c.flows[k] = f
 	}
 	*f = observe.Flow{
-		FlowID: r.FlowID, Probe: p.name, Interface: p.iface(r.Iface), Class: r.Class, Name: FlowName(r),
+		FlowID: r.FlowID, Probe: p.ref, Interface: p.ifaceRef(r.Iface), Class: r.Class, Name: FlowName(r),
 		IPVersion: r.IPVersion, Protocol: r.Protocol, SrcAddr: addr(r.SrcAddr), DstAddr: addr(r.DstAddr),
 		SrcPort: r.SrcPort, DstPort: r.DstPort, FirstSeen: r.FirstSeenNs, LastSeen: max(f.LastSeen, r.FirstSeenNs),
 		Packets: f.Packets, Bytes: f.Bytes,
 	}
 }
 
-// iface names interface index i of the probe.
-func (p *probeState) iface(i uint16) string {
-	if int(i) < len(p.ifaces) {
-		return p.ifaces[i]
+// refPrefix starts the placeholders rows carry for probe, interface and
+// metric names until Finish: PDUs may arrive out of order over a lossy link
+// (a probe's Hello or a MetricDef after the observations that use them),
+// so names are resolved once everything has arrived.
+const refPrefix = "\x00"
+
+// ifaceRef is the placeholder of interface index i of the probe.
+func (p *probeState) ifaceRef(i uint16) string {
+	return refPrefix + "i" + strconv.Itoa(int(p.id)) + "/" + strconv.Itoa(int(i))
+}
+
+// metricRef is the placeholder of metric id m of the probe.
+func (p *probeState) metricRef(m uint32) string {
+	return refPrefix + "m" + strconv.Itoa(int(p.id)) + "/" + strconv.FormatUint(uint64(m), 10)
+}
+
+// name resolves a placeholder (or returns s unchanged).
+func (c *Collector) name(s string) string {
+	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
+		return s
 	}
-	return strconv.Itoa(int(i))
+	kind, rest := s[1], s[2:]
+	idStr, sub, _ := strings.Cut(rest, "/")
+	id, err := strconv.Atoi(idStr)
+	if err != nil {
+		return s
+	}
+	p := c.probe(uint16(id))
+	switch kind {
+	case 'p':
+		return p.name
+	case 'i':
+		i, _ := strconv.Atoi(sub)
+		if i < len(p.ifaces) {
+			return p.ifaces[i]
+		}
+		return sub
+	case 'm':
+		m, _ := strconv.ParseUint(sub, 10, 32)
+		if n, ok := p.metrics[uint32(m)]; ok {
+			return n
+		}
+		return "metric_" + sub
+	}
+	return s
+}
+
+// resolve replaces the placeholders of every row by names.
+func (c *Collector) resolve(b *observe.Batch) {
+	for i := range b.Flows {
+		b.Flows[i].Probe, b.Flows[i].Interface = c.name(b.Flows[i].Probe), c.name(b.Flows[i].Interface)
+	}
+	for i := range b.FlowCounters {
+		b.FlowCounters[i].Probe, b.FlowCounters[i].Metric = c.name(b.FlowCounters[i].Probe), c.name(b.FlowCounters[i].Metric)
+	}
+	for i := range b.Events {
+		if rest, ok := strings.CutPrefix(b.Events[i].Source, "probe:"); ok {
+			b.Events[i].Source = "probe:" + c.name(rest)
+		}
+	}
+	for i := range b.SizeHistograms {
+		b.SizeHistograms[i].Probe = c.name(b.SizeHistograms[i].Probe)
+	}
+	for i := range b.TCPConnections {
+		b.TCPConnections[i].Probe, b.TCPConnections[i].Interface = c.name(b.TCPConnections[i].Probe), c.name(b.TCPConnections[i].Interface)
+	}
+	for i := range b.RTTSamples {
+		b.RTTSamples[i].Probe = c.name(b.RTTSamples[i].Probe)
+	}
+	for i := range b.RTTHistograms {
+		b.RTTHistograms[i].Probe = c.name(b.RTTHistograms[i].Probe)
+	}
+	for i := range b.FTPSessions {
+		b.FTPSessions[i].Probe = c.name(b.FTPSessions[i].Probe)
+	}
+	for i := range b.FTPTransfers {
+		b.FTPTransfers[i].Probe = c.name(b.FTPTransfers[i].Probe)
+	}
 }
 
 func addr(a netip.Addr) string {
@@ -312,12 +395,9 @@ func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 		c.stats.UnknownFlow++
 	}
 	for _, m := range r.Metrics {
-		name, ok := p.metrics[m.ID]
-		if !ok {
-			name = "metric_" + strconv.Itoa(int(m.ID))
-		}
+		name := p.metricRef(m.ID)
 		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
-			Probe: p.name, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			Probe: p.ref, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
 			Metric: name, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
 		})
 	}
@@ -343,7 +423,7 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 			hi = def.Edges[i]
 		}
 		c.batch.SizeHistograms = append(c.batch.SizeHistograms, observe.SizeHistogram{
-			Probe: p.name, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			Probe: p.ref, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
 			SliceLoBytes: uint32(lo), SliceHiBytes: uint32(hi), Packets: n,
 		})
 	}
@@ -353,7 +433,7 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	f := c.flows[flowKey{pid, r.FlowID}]
 	if f == nil {
 		c.stats.UnknownFlow++
-		f = &observe.Flow{FlowID: r.FlowID, Probe: c.probe(pid).name}
+		f = &observe.Flow{FlowID: r.FlowID, Probe: c.probe(pid).ref}
 		c.flows[flowKey{pid, r.FlowID}] = f
 	}
 	// Totals are cumulative: keep the largest (PDUs may arrive reordered).
@@ -370,10 +450,15 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 // time. The collector must not be used afterwards.
 func (c *Collector) Finish() *observe.Batch {
 	b := &c.batch
+	for _, ph := range c.hists {
+		c.addHistogram(c.probe(ph.probe), &ph.h)
+	}
+	c.hists = nil
 	b.Flows = b.Flows[:0]
 	for _, f := range c.flows {
 		b.Flows = append(b.Flows, *f)
 	}
+	c.resolve(b)
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})

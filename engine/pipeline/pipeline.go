@@ -46,8 +46,16 @@ type Options struct {
 	// Inputs that fail are reported through InputError and end; the
 	// others go on.
 	Merge func(srcs ...pkt.Source) Merged
-	// Sender regulates each probe's PDU channel.
+	// Sender regulates each probe's PDU channel when Collectors is empty.
 	Sender pdu.SenderConfig
+	// Collectors lists the collectors every probe sends to, each with its
+	// own regulation and link faults (design 1.2: duplicated central sites
+	// build the same tables). Empty: one collector with Sender and no
+	// faults. Result.Batch is the first collector's rows.
+	Collectors []Collector
+	// Keys are the probes' shared HMAC keys by probe name (issue 6:
+	// authentication); a probe without a key sends untagged frames.
+	Keys map[string][]byte
 	// Pace, when set, is called before each packet with its capture time
 	// (replay at real time or a factor of it); an error stops the run.
 	Pace func(ctx context.Context, timeNs int64) error
@@ -62,16 +70,31 @@ type Options struct {
 	Log        *slog.Logger
 }
 
+// Collector is one in-process collector and the link every probe reaches
+// it by.
+type Collector struct {
+	Name   string
+	Sender pdu.SenderConfig
+	// Faults are injected on every probe's link to this collector, on
+	// probe time from the first packet (tests and demos).
+	Faults pdu.Faults
+}
+
 // Result is what a Run produced.
 type Result struct {
-	Batch     *observe.Batch
+	// Batch holds the first collector's rows; Batches every collector's.
+	Batch   *observe.Batch
+	Batches []*observe.Batch
+	// Links are the loopback links' counters, per probe then collector.
+	Links     [][]pdu.LinkStats
 	Probes    []probe.Stats
 	Collector collector.Stats
-	Senders   []pdu.SenderStats
-	Packets   uint64
-	Bytes     uint64
-	FirstNs   int64 // capture time of the first packet
-	LastNs    int64 // capture time of the last packet
+	// Senders holds every channel's counters, per probe then collector.
+	Senders []pdu.SenderStats
+	Packets uint64
+	Bytes   uint64
+	FirstNs int64 // capture time of the first packet
+	LastNs  int64 // capture time of the last packet
 }
 
 // ErrNoProbes means Options.Probes is empty.
@@ -93,18 +116,50 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	coll := collector.New(log)
+	colls := opt.Collectors
+	if len(colls) == 0 {
+		colls = []Collector{{Name: "collector", Sender: opt.Sender}}
+	}
+	keys := map[uint16][]byte{}
+	for i, id := range opt.Probes {
+		if k := opt.Keys[id.Name]; len(k) > 0 {
+			if id.ID == 0 {
+				id.ID = uint16(i + 1)
+			}
+			keys[id.ID] = k
+		}
+	}
+	collectors := make([]*collector.Collector, len(colls))
+	for c := range colls {
+		collectors[c] = collector.New(log)
+		if len(keys) > 0 {
+			if err := collectors[c].SetKeys(keys); err != nil {
+				return nil, err
+			}
+		}
+	}
 	probes := make([]*probe.Probe, len(opt.Probes))
+	links := make([][]*pdu.Loopback, len(opt.Probes))
 	for i, id := range opt.Probes {
 		if id.ID == 0 {
 			id.ID = uint16(i + 1)
 		}
-		link := &pdu.Loopback{Deliver: coll.Handle}
-		p, err := probe.New(id, opt.Config, link, opt.Sender, log)
+		var chans []probe.Channel
+		for c, cc := range colls {
+			l := &pdu.Loopback{Deliver: collectors[c].Handle, Faults: cc.Faults}
+			links[i] = append(links[i], l)
+			sc := cc.Sender
+			sc.Collector = cc.Name
+			sc.Key = opt.Keys[id.Name]
+			chans = append(chans, probe.Channel{Link: l, Config: sc})
+		}
+		p, err := probe.New(id, opt.Config, chans, log)
 		if err != nil {
 			return nil, err
 		}
-		link.Ack = p.Sender().HandleAck
+		for c, s := range p.Senders() {
+			links[i][c].Ack = s.HandleAck
+		}
 		probes[i] = p
 	}
 	every := opt.ProgressEvery
@@ -156,6 +211,13 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 		m.Iface = r.Iface
 		if res.Packets == 0 {
 			res.FirstNs = m.TimeNs
+			for _, ls := range links {
+				for _, l := range ls {
+					if l.Faults.OriginNs == 0 {
+						l.Faults.OriginNs = m.TimeNs
+					}
+				}
+			}
 		}
 		res.LastNs = max(res.LastNs, m.TimeNs)
 		res.Packets++
@@ -172,17 +234,31 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	// let each channel run on (in probe time) until all are delivered or
 	// an hour has passed.
 	for _, p := range probes {
-		p.Sender().Settle(p.Now() + 3600e9)
+		for _, s := range p.Senders() {
+			s.Settle(p.Now() + 3600e9)
+		}
 	}
 	if opt.Progress != nil {
 		opt.Progress(res.Packets, res.Bytes)
 	}
 	for _, p := range probes {
 		res.Probes = append(res.Probes, p.Stats())
-		res.Senders = append(res.Senders, p.Sender().Stats())
+		for _, s := range p.Senders() {
+			res.Senders = append(res.Senders, s.Stats())
+		}
 	}
-	res.Collector = coll.Stats()
-	res.Batch = coll.Finish()
+	for _, ls := range links {
+		var row []pdu.LinkStats
+		for _, l := range ls {
+			row = append(row, l.Stats())
+		}
+		res.Links = append(res.Links, row)
+	}
+	res.Collector = collectors[0].Stats()
+	for _, c := range collectors {
+		res.Batches = append(res.Batches, c.Finish())
+	}
+	res.Batch = res.Batches[0]
 	return res, runErr
 }
 

@@ -78,11 +78,11 @@ func BenchmarkProbe(b *testing.B) {
 				b.Fatal(err)
 			}
 			link := &ackLink{}
-			p, err := probe.New(probe.Identity{Name: "bench"}, cfg, link, pdu.DefaultSenderConfig(), nil)
+			p, err := probe.New(probe.Identity{Name: "bench"}, cfg, []probe.Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			link.s = p.Sender()
+			link.s = p.Senders()[0]
 			for j := range frames { // warm up: flows exist
 				p.Packet(frames[j], metas[j])
 			}

@@ -78,7 +78,8 @@ type Probe struct {
 	sieve   *filter.Sieve
 	classes []class
 	flows   *flow.Table
-	out     *pdu.Sender
+	out     pdu.Publisher // the Sender, or a Multi over one Sender per collector
+	senders []*pdu.Sender
 
 	intervalNs    int64
 	intervalStart int64 // start of the current interval, Unix ns; 0 before the first packet
@@ -121,9 +122,21 @@ type Probe struct {
 	quotedSet  filter.Set
 }
 
-// New returns a probe that sends its observations through a Sender over
-// link. The caller feeds packets with Packet and ends with Close.
-func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, log *slog.Logger) (*Probe, error) {
+// Channel is one collector a probe sends to: the link that carries the
+// frames and the regulation of that channel (design 1.2: every collector
+// receives the same observations, each with its own parameters).
+type Channel struct {
+	Link   pdu.Link
+	Config pdu.SenderConfig
+}
+
+// New returns a probe that sends its observations to every channel (at
+// least one). The caller feeds packets with Packet and ends with Close;
+// acknowledgements go to Senders()[i].HandleAck.
+func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
+	if len(channels) == 0 {
+		return nil, errors.New("probe: no collector channel")
+	}
 	if id.Name == "" {
 		return nil, errors.New("probe: empty name")
 	}
@@ -173,7 +186,14 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 		flows:      flow.New(len(classes), cfg.FlowTable.MaxFlows, sizeBins),
 		intervalNs: int64(cfg.IntervalS * 1e9),
 	}
-	p.out = pdu.NewSender(scfg, id.ID, link)
+	for _, ch := range channels {
+		p.senders = append(p.senders, pdu.NewSender(ch.Config, id.ID, ch.Link))
+	}
+	if len(p.senders) == 1 {
+		p.out = p.senders[0]
+	} else {
+		p.out = pdu.NewMulti(p.senders...)
+	}
 	rc := reasm.DefaultConfig()
 	p.reasm = reasm.New(rc)
 	p.reasmTimeoutNs = rc.TimeoutNs
@@ -188,13 +208,16 @@ func New(id Identity, cfg *config.Config, link pdu.Link, scfg pdu.SenderConfig, 
 			p.ftpClasses = append(p.ftpClasses, ci)
 		}
 	}
-	p.out.SetOnEvent(p.Event)
+	for _, s := range p.senders {
+		s.SetOnEvent(p.Event)
+	}
 	p.rdis = dissect.New()
 	return p, nil
 }
 
-// Sender returns the probe's PDU sender (to hand it acknowledgements).
-func (p *Probe) Sender() *pdu.Sender { return p.out }
+// Senders returns the probe's PDU senders, one per channel, in the order
+// given to New (to hand them acknowledgements and read their counters).
+func (p *Probe) Senders() []*pdu.Sender { return p.senders }
 
 // Stats returns the probe's counters.
 func (p *Probe) Stats() Stats {
