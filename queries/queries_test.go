@@ -110,11 +110,8 @@ func TestViews(t *testing.T) {
 	if want := []string{"events", "flow_counters", "flows"}; !reflect.DeepEqual(views, want) {
 		t.Errorf("views = %v, want %v", views, want)
 	}
-	for _, table := range observe.Tables {
-		if !strings.Contains(strings.Join(views, " "), table) {
-			t.Errorf("no view for observe table %s", table)
-		}
-	}
+	// (That replay writes a folder, hence a view, for every table of
+	// observe.Tables is checked in cmd/tmonbench.)
 	res = run(t, db, "SELECT (SELECT count(*) FROM flows), (SELECT count(*) FROM flow_counters), (SELECT count(*) FROM events)")
 	if got := res.Rows[0]; !reflect.DeepEqual(got, []any{int64(7), int64(0), int64(3)}) {
 		t.Errorf("row counts = %v, want [7 0 3]", got)

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 func samples(t *testing.T) string {
@@ -92,6 +95,11 @@ func TestReplayThenQuery(t *testing.T) {
 	// tshark: 126 IP packets, 22896 IP bytes, 57 one-way 5-tuple flows (engine/pipeline tests).
 	if code != 0 || stdout != "p,b,n\n126,22896,57\n" {
 		t.Fatalf("query: exit %d %q %s", code, stdout, stderr)
+	}
+	// Every table has its folder, hence its view, even when empty.
+	_, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from duckdb_views() where not internal")
+	if want := fmt.Sprintf("count_star()\n%d\n", len(observe.Tables)); stdout != want {
+		t.Errorf("views: %q, want %q", stdout, want)
 	}
 	ntp := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
 	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, ntp); code != 0 {

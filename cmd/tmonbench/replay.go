@@ -194,6 +194,10 @@ func writeBatch(run *store.Run, b *observe.Batch) error {
 		appendRows(run, observe.TableRTTHistograms, b.RTTHistograms),
 		appendRows(run, observe.TableFTPSessions, b.FTPSessions),
 		appendRows(run, observe.TableFTPTransfers, b.FTPTransfers),
+		appendRows(run, observe.TableOnewayDelays, b.OnewayDelays),
+		appendRows(run, observe.TableOnewayLatency, b.OnewayLatency),
+		appendRows(run, observe.TableOnewayLoss, b.OnewayLoss),
+		appendRows(run, observe.TablePDUStats, b.PDUStats),
 	)
 }
 
