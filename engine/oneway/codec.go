@@ -420,7 +420,7 @@ func uvarintLen(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
 // calling fn for each observation (o is reused: copy what you keep), and
 // returns the bytes after it. Times are whole microseconds in ns. It
 // returns pdu.ErrShort or pdu.ErrCorrupt for a damaged record; it never
-// panics and allocates nothing.
+// panics, and allocates only the Obs it hands to fn (once per record).
 func DecodeRecord(b []byte, fn func(o *Obs)) (rest []byte, err error) {
 	uv := func() (uint64, bool) {
 		v, n := binary.Uvarint(b)

@@ -1,6 +1,7 @@
 package oneway
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/csv"
 	"errors"
@@ -162,6 +163,11 @@ type probeRun struct {
 // (pdu.DefaultSenderConfig's MaxBuildNs). tag gives each packet's truth
 // key for the false-match checks.
 func runProbe(t testing.TB, hop int, pkts []capPkt, bits int, mask Mask, tag func(*capPkt) int64) probeRun {
+	return runProbeSized(t, hop, pkts, bits, mask, tag, true)
+}
+
+// runProbeSized is runProbe; sizes false leaves SizeBytes out (0).
+func runProbeSized(t testing.TB, hop int, pkts []capPkt, bits int, mask Mask, tag func(*capPkt) int64, sizes bool) probeRun {
 	t.Helper()
 	s, err := NewSigner(bits, mask)
 	if err != nil {
@@ -192,6 +198,9 @@ func runProbe(t testing.TB, hop int, pkts []capPkt, bits int, mask Mask, tag fun
 			t.Fatalf("packet %d not signed", i)
 		}
 		o := Obs{FlowID: 7, Signature: sig, TimeNs: now, FirstNs: c.firstNs, SizeBytes: c.d.IPLen}
+		if !sizes {
+			o.SizeBytes = 0
+		}
 		k := obsKey{floorUs(now), sig}
 		if _, dup := run.tags[k]; dup {
 			t.Fatalf("hop %d: two packets with time %d µs and signature %x", hop, k.us, sig)
@@ -258,7 +267,7 @@ func runCollector(t testing.TB, cfg Config, lim Limits, runs ...probeRun) *colle
 	for _, run := range runs {
 		all = append(all, run.pdus...)
 	}
-	slices.SortStableFunc(all, func(a, b pduOut) int { return int(a.buildNs - b.buildNs) })
+	sortPDUs(all)
 	for _, p := range all {
 		if err := Decode(p.payload, func(o *Obs) { r.Observe(p.hop, 1, o) }); err != nil {
 			t.Fatal(err)
@@ -314,4 +323,9 @@ func mustMask(t testing.TB, names ...string) Mask {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// sortPDUs orders PDUs by build time (stable: hop order on ties).
+func sortPDUs(all []pduOut) {
+	slices.SortStableFunc(all, func(a, b pduOut) int { return cmp.Compare(a.buildNs, b.buildNs) })
 }

@@ -188,24 +188,27 @@ func TestLabUDPCollisions(t *testing.T) {
 	pts, gt := loadUDP(t)
 	seq := func(c *capPkt) int64 { return seqOf(c) }
 	mask := mustMask(t, natMaskUDP...)
-	a := runProbe(t, 0, pts["A"], 16, mask, seq)
-	b := runProbe(t, 1, pts["B"], 16, mask, seq)
-	cfg := Config{Hops: []string{"A", "B"}, SignatureBits: 16, Mask: natMaskUDP, TimeoutS: 5}
-	c := runCollector(t, cfg, Limits{IntervalS: 3600}, a, b)
-	good, bad := checkMatches(t, c, cfg.Hops, []probeRun{a, b}, gt)
-	t.Logf("16-bit signatures: %d matched correctly, %d wrongly, %d collisions, stats %+v", good, bad, c.stats.Collisions, c.stats)
-	if float64(good) < 0.99*5000 {
-		t.Errorf("only %d of 5000 packets matched correctly", good)
-	}
-	if c.stats.Collisions == 0 {
-		t.Error("no collision counted with 16-bit signatures")
-	}
-	var col uint64
-	for _, l := range c.loss {
-		col += l.Collisions
-	}
-	if col == 0 {
-		t.Error("oneway_loss.collisions is 0")
+	for _, sizeAtB := range []bool{true, false} {
+		a := runProbe(t, 0, pts["A"], 16, mask, seq)
+		// without sizes at B, only time tells colliding packets apart
+		b := runProbeSized(t, 1, pts["B"], 16, mask, seq, sizeAtB)
+		cfg := Config{Hops: []string{"A", "B"}, SignatureBits: 16, Mask: natMaskUDP, TimeoutS: 5}
+		c := runCollector(t, cfg, Limits{IntervalS: 3600}, a, b)
+		good, bad := checkMatches(t, c, cfg.Hops, []probeRun{a, b}, gt)
+		t.Logf("16-bit signatures, sizes at B %v: %d matched correctly, %d wrongly, %d collisions; stats %+v", sizeAtB, good, bad, c.stats.Collisions, c.stats)
+		if float64(good) < 0.99*5000 {
+			t.Errorf("sizes at B %v: only %d of 5000 packets matched correctly", sizeAtB, good)
+		}
+		if c.stats.Collisions == 0 {
+			t.Errorf("sizes at B %v: no collision counted with 16-bit signatures", sizeAtB)
+		}
+		var col uint64
+		for _, l := range c.loss {
+			col += l.Collisions
+		}
+		if col != c.stats.Collisions {
+			t.Errorf("oneway_loss.collisions %d, stats %d", col, c.stats.Collisions)
+		}
 	}
 }
 

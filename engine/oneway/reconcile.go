@@ -46,9 +46,10 @@ type Limits struct {
 	// MaxFlows bounds the one-way flows; observations of further flows
 	// are counted (Stats.FlowsFull) and ignored. Default 65536.
 	MaxFlows int
-	// DupWindowS: a second copy of a packet at a hop within this many
-	// seconds of the first is a duplicate; farther, it is taken for a
-	// different packet with the same signature. Default 0.02.
+	// DupWindowS: a record seen at a strict subset of another's hops, with
+	// the same signature and size and within this many seconds of it at
+	// each of those hops, holds extra copies of that packet (duplicates);
+	// otherwise it is another packet with the same signature. Default 0.02.
 	DupWindowS float64
 	// MaxDropRanges bounds the Drop notices held (Stats.DropRangesFull).
 	// Default 4096.
@@ -107,8 +108,8 @@ type Stats struct {
 	Observations   uint64 // observations given to Observe (bad hops excluded)
 	Matched        uint64 // observations joined to a record of another hop
 	Records        uint64 // packet records created
-	Collisions     uint64 // observations whose signature was shared by another open record of the flow within the window
-	Duplicates     uint64 // extra copies of a packet at a hop
+	Collisions     uint64 // packets classified while another packet of the flow with the same signature was open (within the timeout): resolved by size and time
+	Duplicates     uint64 // extra copies of a packet at a hop (folded into the packet: see Observe)
 	Delivered      uint64 // packets seen at every hop
 	Lost           uint64 // packets missing at the end of the path
 	Missed         uint64 // packets seen at the end but missing upstream
@@ -221,19 +222,20 @@ type Reconciler struct {
 	recvT    int64
 	delay    float64
 	visitFn  func(mItem) bool
+	twinFn   func(mItem) bool
+	fold     []int32
 	q        query
 	stats    Stats
 }
 
 // query is the state of one matching scan.
 type query struct {
-	hop                    int
-	t                      int64
-	size                   uint32
-	others                 int
-	best, dup              int32
-	bestCost, dupDist      int64
-	candidates, compatible int
+	hop      int
+	t        int64
+	size     uint32
+	best     int32 // matching: the best candidate; classifying: the record
+	bestCost int64
+	into     int32 // classifying: the record this one duplicates, or -1
 }
 
 // New returns a Reconciler for the class named class. cfg is validated
@@ -293,6 +295,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 	r.pkt.LastNs = make([]int64, nh)
 	r.pkt.Duplicates = make([]uint32, nh)
 	r.visitFn = r.visit
+	r.twinFn = r.twin
 	return r, nil
 }
 
@@ -345,9 +348,9 @@ func (r *Reconciler) flow(id uint64) *flowState {
 // o's times. The observation joins the open record of the flow with the
 // same signature (and size, when both are known) that lacks this hop and
 // whose nearest hop time is closest, a causal candidate (delay >= 0)
-// winning over one that is not; a copy close (DupWindowS) to the time the
-// record already has at this hop is a duplicate; otherwise it starts a
-// record.
+// winning over one that is not (design 4.3: "the packet whose reference
+// time is the closest"); otherwise it starts a record. Duplicates are
+// decided when records are classified (see finalize).
 func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if hop < 0 || hop >= r.nh {
 		r.stats.BadHop++
@@ -367,29 +370,12 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if t <= r.settled {
 		r.stats.Late++
 	}
-	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, dup: -1, bestCost: math.MaxInt64, dupDist: math.MaxInt64}
+	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64}
 	lo := mItem{flow: flowID, sig: o.Signature, key: satSub(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: satAdd(t, r.timeout), idx: math.MaxInt32}
 	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
-	q := &r.q
-	if q.dup >= 0 && q.dupDist <= r.dupWin && (q.best < 0 || q.dupDist < q.bestCost) {
-		i := int(q.dup)*r.nh + hop
-		if r.dups[i] == 0 {
-			r.dupNs[i] = t
-		}
-		r.dups[i]++
-		r.stats.Duplicates++
-		if q.candidates > 1 {
-			r.stats.Collisions++
-		}
-		return
-	}
-	if q.best >= 0 {
+	if q := &r.q; q.best >= 0 {
 		rec := &r.recs[q.best]
-		if q.candidates > 1 {
-			r.stats.Collisions++
-			rec.collided = true
-		}
 		r.stats.Matched++
 		i := int(q.best)*r.nh + hop
 		r.first[i], r.last[i] = first, t
@@ -398,20 +384,13 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 			rec.size = o.SizeBytes
 		}
 		if t < rec.key {
-			r.match.Delete(mItem{flow: flowID, sig: rec.sig, key: rec.key, idx: q.best})
-			r.times.Delete(tItem{key: rec.key, idx: q.best})
-			rec.key = t
-			r.match.ReplaceOrInsert(mItem{flow: flowID, sig: rec.sig, key: t, idx: q.best})
-			r.times.ReplaceOrInsert(tItem{key: t, idx: q.best})
+			r.rekey(q.best, t)
 		}
 		return
 	}
 	idx := r.alloc()
 	rec := &r.recs[idx]
-	*rec = record{flow: f, sig: o.Signature, key: t, size: o.SizeBytes, seen: 1 << hop, collided: q.candidates > 0}
-	if q.candidates > 0 {
-		r.stats.Collisions++
-	}
+	*rec = record{flow: f, sig: o.Signature, key: t, size: o.SizeBytes, seen: 1 << hop}
 	base := int(idx) * r.nh
 	clear(r.dups[base : base+r.nh])
 	r.first[base+hop], r.last[base+hop] = first, t
@@ -420,23 +399,27 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	r.stats.Records++
 }
 
-// visit examines one record of the scan's signature.
+// rekey moves record idx to reference time key in both indexes.
+func (r *Reconciler) rekey(idx int32, key int64) {
+	rec := &r.recs[idx]
+	r.match.Delete(mItem{flow: rec.flow.id, sig: rec.sig, key: rec.key, idx: idx})
+	r.times.Delete(tItem{key: rec.key, idx: idx})
+	rec.key = key
+	r.match.ReplaceOrInsert(mItem{flow: rec.flow.id, sig: rec.sig, key: key, idx: idx})
+	r.times.ReplaceOrInsert(tItem{key: key, idx: idx})
+}
+
+// sizesDiffer reports two known, different sizes: different packets.
+func sizesDiffer(a, b uint32) bool { return a != 0 && b != 0 && a != b }
+
+// visit examines one record of the scan's signature as a candidate.
 func (r *Reconciler) visit(it mItem) bool {
 	q := &r.q
 	rec := &r.recs[it.idx]
-	if q.size != 0 && rec.size != 0 && q.size != rec.size {
-		q.candidates++ // same signature, another packet: a collision settled by size
-		return true
+	if sizesDiffer(q.size, rec.size) || rec.seen&(1<<q.hop) != 0 {
+		return true // another packet, or this hop already seen
 	}
-	q.candidates++
 	base := int(it.idx) * r.nh
-	if rec.seen&(1<<q.hop) != 0 {
-		d := abs64(q.t - r.last[base+q.hop])
-		if d < q.dupDist {
-			q.dup, q.dupDist = it.idx, d
-		}
-		return true
-	}
 	// nearest hop that saw the packet, upstream first on a tie
 	var cost int64 = math.MaxInt64
 	for dist := 1; dist < r.nh; dist++ {
@@ -449,11 +432,69 @@ func (r *Reconciler) visit(it mItem) bool {
 			break
 		}
 	}
-	q.compatible++
 	if cost < q.bestCost {
 		q.best, q.bestCost = it.idx, cost
 	}
 	return true
+}
+
+// twin examines, for the record being classified (r.q.best), another open
+// record of the same signature: a duplicate to fold, or a collision.
+func (r *Reconciler) twin(it mItem) bool {
+	q := &r.q
+	if it.idx == q.best {
+		return true
+	}
+	y, z := &r.recs[q.best], &r.recs[it.idx]
+	if !sizesDiffer(y.size, z.size) {
+		switch {
+		case z.seen&^y.seen == 0 && z.seen != y.seen && r.close(q.best, it.idx, z.seen):
+			r.fold = append(r.fold, it.idx) // z: extra copies of y at some of its hops
+			return true
+		case y.seen&^z.seen == 0 && y.seen != z.seen && r.close(q.best, it.idx, y.seen):
+			q.into = it.idx // y: extra copies of z
+			return false
+		}
+	}
+	y.collided, z.collided = true, true
+	return true
+}
+
+// close reports whether records a and b were seen within the duplicate
+// window of each other at every hop of hops.
+func (r *Reconciler) close(a, b int32, hops uint32) bool {
+	ba, bb := int(a)*r.nh, int(b)*r.nh
+	for h := range r.nh {
+		if hops&(1<<h) != 0 && abs64(r.last[ba+h]-r.last[bb+h]) > r.dupWin {
+			return false
+		}
+	}
+	return true
+}
+
+// absorb folds record src, extra copies of dst, into dst's duplicate
+// counts and frees src without output.
+func (r *Reconciler) absorb(dst, src int32) {
+	s := &r.recs[src]
+	bd, bs := int(dst)*r.nh, int(src)*r.nh
+	for h := range r.nh {
+		n := r.dups[bs+h]
+		if s.seen&(1<<h) != 0 {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		if r.dups[bd+h] == 0 {
+			r.dupNs[bd+h] = r.last[bs+h]
+		}
+		r.dups[bd+h] += n
+		r.stats.Duplicates += uint64(n)
+	}
+	r.match.Delete(mItem{flow: s.flow.id, sig: s.sig, key: s.key, idx: src})
+	r.times.Delete(tItem{key: s.key, idx: src})
+	r.free = append(r.free, src)
+	r.live--
 }
 
 // causal is the matching cost of a delay d: |d|, plus the timeout when d
@@ -608,6 +649,24 @@ func (r *Reconciler) droppedAt(f *flowState, seen uint32, base, h int) bool {
 func (r *Reconciler) finalize(idx int32) {
 	rec := &r.recs[idx]
 	f := rec.flow
+	// the other open records with this signature: extra copies to fold
+	// (a strict subset of the hops, within the duplicate window at each),
+	// or other packets (a collision)
+	r.q = query{best: idx, into: -1}
+	r.fold = r.fold[:0]
+	w := satAdd(r.timeout, r.dupWin)
+	r.match.AscendRange(mItem{flow: f.id, sig: rec.sig, key: satSub(rec.key, w), idx: math.MinInt32},
+		mItem{flow: f.id, sig: rec.sig, key: satAdd(rec.key, w), idx: math.MaxInt32}, r.twinFn)
+	if r.q.into >= 0 {
+		r.absorb(r.q.into, idx)
+		return
+	}
+	for _, z := range r.fold {
+		r.absorb(idx, z)
+	}
+	if rec.collided {
+		r.stats.Collisions++
+	}
 	r.match.Delete(mItem{flow: f.id, sig: rec.sig, key: rec.key, idx: idx})
 	r.times.Delete(tItem{key: rec.key, idx: idx})
 	nh, base := r.nh, int(idx)*r.nh

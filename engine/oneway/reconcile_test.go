@@ -31,6 +31,7 @@ func newSim(t *testing.T, cfg Config, lim Limits) *sim {
 		Packet: func(p *Packet) {
 			q := *p
 			q.LastNs = append([]int64(nil), p.LastNs...)
+			q.Duplicates = append([]uint32(nil), p.Duplicates...)
 			s.packets = append(s.packets, q)
 		},
 		Delay: func(d *observe.OnewayDelay) {
@@ -91,6 +92,23 @@ func TestDuplicateAndMissed(t *testing.T) {
 	}
 	if *s.delays[0].DelayUs != 100 || *s.delays[1].DelayUs != 150 {
 		t.Errorf("delays %v %v", *s.delays[0].DelayUs, *s.delays[1].DelayUs)
+	}
+}
+
+// TestDuplicateBeforeUpstream: both copies at b reach the collector
+// before a's observation; the extra copy is still folded as a duplicate.
+func TestDuplicateBeforeUpstream(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{})
+	s.obs(1, 1, 100, 100)
+	s.obs(1, 1, 130, 100)
+	s.obs(0, 1, 0, 100)
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Delivered != 1 || st.Duplicates != 1 || st.Missed != 0 || st.Collisions != 0 || len(s.packets) != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if p := s.packets[0]; p.LastNs[1] != us(100) || p.Duplicates[1] != 1 {
+		t.Errorf("packet %+v", p)
 	}
 }
 
