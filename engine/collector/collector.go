@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -237,6 +239,9 @@ func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 // so names are resolved once everything has arrived.
 const refPrefix = "\x00"
 
+// refRe finds placeholders inside event messages.
+var refRe = regexp.MustCompile("\x00[pim][0-9]+(/[0-9]+)?")
+
 // ifaceRef is the placeholder of interface index i of the probe.
 func (p *probeState) ifaceRef(i uint16) string {
 	return refPrefix + "i" + strconv.Itoa(int(p.id)) + "/" + strconv.Itoa(int(i))
@@ -287,8 +292,12 @@ func (c *Collector) resolve(b *observe.Batch) {
 		b.FlowCounters[i].Probe, b.FlowCounters[i].Metric = c.name(b.FlowCounters[i].Probe), c.name(b.FlowCounters[i].Metric)
 	}
 	for i := range b.Events {
-		if rest, ok := strings.CutPrefix(b.Events[i].Source, "probe:"); ok {
-			b.Events[i].Source = "probe:" + c.name(rest)
+		e := &b.Events[i]
+		if rest, ok := strings.CutPrefix(e.Source, "probe:"); ok {
+			e.Source = "probe:" + c.name(rest)
+		}
+		if strings.Contains(e.Message, refPrefix) {
+			e.Message = refRe.ReplaceAllStringFunc(e.Message, c.name)
 		}
 	}
 	for i := range b.SizeHistograms {
@@ -445,18 +454,66 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	}
 }
 
-// Finish returns every row accumulated, sorted for stable output: flows by
-// probe and flow id, counters by probe, flow, interval and metric, events by
-// time. The collector must not be used afterwards.
+// Finish returns every row accumulated since the last Drain, and every
+// flow with its totals, sorted for stable output: flows by probe and flow
+// id, counters by probe, flow, interval and metric, events by time. The
+// collector must not be used afterwards.
 func (c *Collector) Finish() *observe.Batch {
+	return c.take(true)
+}
+
+// Drain returns the rows accumulated since the previous Drain (sorted as
+// Finish does) and forgets them, for a long-running collector that writes
+// as it goes. Flows stay until Finish: their totals still grow. Names
+// (probes, interfaces, metrics) are resolved with the definitions received
+// so far.
+func (c *Collector) Drain() *observe.Batch {
+	return c.take(false)
+}
+
+// SetEpoch makes acknowledgements carry epoch (the collector's start time):
+// probes re-send their definitions when it changes (a restart).
+func (c *Collector) SetEpoch(epoch int64) { c.rx.SetEpoch(epoch) }
+
+// HandleAt is Handle at collector time nowNs (Unix ns): liveness counts
+// from it (see Liveness).
+func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
+	ack, h, payload, fresh, err := c.rx.HandleAt(nowNs, frame)
+	if err != nil || !fresh {
+		return ack
+	}
+	if err := c.decode(h, payload); err != nil {
+		c.stats.BadRecords++
+		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
+	}
+	return ack
+}
+
+// Liveness turns probes that fell silent for afterNs (no PDU, no
+// heartbeat) at collector time nowNs, and probes that spoke again, into
+// events (design 4.1: "the probe alive time is refreshed").
+func (c *Collector) Liveness(nowNs, afterNs int64) {
+	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
+		p := c.probe(id)
+		if silent {
+			c.event(nowNs, observe.SevWarning, "probe_silent", fmt.Sprintf("probe %s silent since %s", p.ref, time.Unix(0, lastNs).UTC().Format(time.RFC3339Nano)))
+		} else {
+			c.event(nowNs, observe.SevInfo, "probe_alive", fmt.Sprintf("probe %s sends again", p.ref))
+		}
+	})
+}
+
+func (c *Collector) take(final bool) *observe.Batch {
 	b := &c.batch
 	for _, ph := range c.hists {
 		c.addHistogram(c.probe(ph.probe), &ph.h)
 	}
 	c.hists = nil
 	b.Flows = b.Flows[:0]
-	for _, f := range c.flows {
-		b.Flows = append(b.Flows, *f)
+	if final {
+		for _, f := range c.flows {
+			b.Flows = append(b.Flows, *f)
+		}
 	}
 	c.resolve(b)
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
@@ -486,7 +543,9 @@ func (c *Collector) Finish() *observe.Batch {
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))
 	})
-	return b
+	out := *b
+	c.batch = observe.Batch{}
+	return &out
 }
 
 // Event records a collector-side event (e.g. a truncated capture reported

@@ -54,7 +54,7 @@ func (k *Key) AppendFrame(dst []byte, h Header, payload []byte) []byte {
 
 // AppendAck appends the tagged acknowledgement of PDU id from probe.
 func (k *Key) AppendAck(dst []byte, probe uint16, id uint32) []byte {
-	return appendAck(dst, probe, id, k)
+	return appendAck(dst, probe, id, 0, k)
 }
 
 // Verify checks frame's structure and CRC (as ParseFrame, returning its

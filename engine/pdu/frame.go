@@ -161,14 +161,28 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 // probe to dst: a TypeAck frame whose 8-byte payload is id twice, big
 // endian (design 3.14). Key.AppendAck writes the tagged form.
 func AppendAck(dst []byte, probe uint16, id uint32) []byte {
-	return appendAck(dst, probe, id, nil)
+	return appendAck(dst, probe, id, 0, nil)
 }
 
-func appendAck(dst []byte, probe uint16, id uint32, k *Key) []byte {
+// appendAck writes an ack whose header build-time field carries the
+// collector's epoch (0: none; see Receiver.SetEpoch).
+func appendAck(dst []byte, probe uint16, id uint32, epoch int64, k *Key) []byte {
 	var p [8]byte
 	binary.BigEndian.PutUint32(p[:], id)
 	binary.BigEndian.PutUint32(p[4:], id)
-	return appendFrame(dst, Header{Type: TypeAck, ProbeID: probe, ID: id}, p[:], k)
+	return appendFrame(dst, Header{Type: TypeAck, ProbeID: probe, ID: id, BuildTimeNs: epoch}, p[:], k)
+}
+
+// AckEpoch returns the collector epoch an acknowledgement carries in its
+// header's build-time field (0 when the collector sets none). A probe that
+// sees the epoch change knows the collector restarted and lost its state,
+// and re-sends its definitions (design 3.2, 4). It does not validate the
+// frame: call it on acks ParseAck accepted.
+func AckEpoch(ack []byte) int64 {
+	if len(ack) < HeaderLen {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(ack[12:20]))
 }
 
 // ParseAck returns the probe and PDU id an acknowledgement frame carries;

@@ -42,7 +42,13 @@ type Receiver struct {
 	keys   map[uint16]*Key // nil: no authentication
 	stats  ReceiverStats
 	ack    []byte
+	epoch  int64
 }
+
+// SetEpoch makes every acknowledgement carry epoch (e.g. the collector's
+// start time in Unix ns): probes that see it change re-send their
+// definitions, so a restarted collector loses no flow definitions.
+func (r *Receiver) SetEpoch(epoch int64) { r.epoch = epoch }
 
 // NewReceiver returns an empty Receiver accepting unauthenticated frames
 // from any probe (until SetKeys).
@@ -131,9 +137,9 @@ func (r *Receiver) handle(frame []byte, nowNs int64, timed bool) (ack []byte, h 
 		return nil, h, payload, false, nil
 	}
 	if k != nil {
-		r.ack = k.AppendAck(r.ack[:0], h.ProbeID, h.ID)
+		r.ack = appendAck(r.ack[:0], h.ProbeID, h.ID, r.epoch, k)
 	} else {
-		r.ack = AppendAck(r.ack[:0], h.ProbeID, h.ID)
+		r.ack = appendAck(r.ack[:0], h.ProbeID, h.ID, r.epoch, nil)
 	}
 	ack = r.ack
 	if _, dup := w.seen[h.ID]; dup || h.ID <= w.low {

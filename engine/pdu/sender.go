@@ -193,6 +193,8 @@ type SenderStats struct {
 	LongRetryEntries uint64 // times the channel entered long retry mode
 	LongRetry        bool   // in long retry mode now
 	LongRetryNs      int64  // probe time spent in long retry mode
+	// CollectorRestarts counts the epoch changes seen in acknowledgements.
+	CollectorRestarts uint64
 }
 
 type building struct {
@@ -241,18 +243,20 @@ type senderEvent struct {
 // slots, heartbeats), so a replay gives the same send log whatever the
 // spacing of the calls. A Sender is not safe for concurrent use.
 type Sender struct {
-	cfg      SenderConfig
-	probeID  uint16
-	link     Link
-	tlink    TimedLink
-	key      *Key
-	nextID   uint32
-	build    [typeLimit]building
-	unacked  map[uint32]*pending
-	fresh    queue // built, never sent
-	retry    queue // due for retransmission
-	timers   queue // sent, waiting for ack or timeout
-	maxBytes int
+	epoch     int64  // collector epoch of the latest ack
+	onRestart func() // called when the epoch changes
+	cfg       SenderConfig
+	probeID   uint16
+	link      Link
+	tlink     TimedLink
+	key       *Key
+	nextID    uint32
+	build     [typeLimit]building
+	unacked   map[uint32]*pending
+	fresh     queue // built, never sent
+	retry     queue // due for retransmission
+	timers    queue // sent, waiting for ack or timeout
+	maxBytes  int
 
 	initialNs    int64
 	maxTimeoutNs int64
@@ -339,6 +343,11 @@ func (s *Sender) MaxTimeoutNs() int64 { return s.maxTimeoutNs }
 
 // SetOnEvent replaces the event callback (see SenderConfig.OnEvent).
 func (s *Sender) SetOnEvent(fn func(timeNs int64, severity uint8, kind, msg string)) { s.onEvent = fn }
+
+// SetOnRestart sets the function called when acknowledgements show that
+// the collector restarted (its epoch changed): the probe re-sends its
+// definitions then.
+func (s *Sender) SetOnRestart(fn func()) { s.onRestart = fn }
 
 // Stats returns a copy of the channel's counters.
 func (s *Sender) Stats() SenderStats {
@@ -588,6 +597,13 @@ func (s *Sender) ack(frame []byte) {
 	if err != nil || probe != s.probeID {
 		s.stats.BadAcks++
 		return
+	}
+	if e := AckEpoch(frame); e != 0 {
+		if s.epoch != 0 && e != s.epoch && s.onRestart != nil {
+			s.stats.CollectorRestarts++
+			s.onRestart()
+		}
+		s.epoch = e
 	}
 	p := s.unacked[id]
 	if p == nil {

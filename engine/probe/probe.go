@@ -87,6 +87,7 @@ type Probe struct {
 	active        []*flow.Flow
 	started       bool
 	closed        bool
+	resyncWanted  bool // a collector restarted: send definitions again
 
 	d        dissect.Dissection
 	set      filter.Set
@@ -210,6 +211,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	for _, s := range p.senders {
 		s.SetOnEvent(p.Event)
+		s.SetOnRestart(func() { p.resyncWanted = true })
 	}
 	p.rdis = dissect.New()
 	return p, nil
@@ -258,6 +260,15 @@ func fieldBits(c *config.Class) uint8 {
 
 func (p *Probe) start(nowNs int64) {
 	p.started = true
+	p.sendDefinitions(nowNs)
+	p.Event(nowNs, SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+}
+
+// sendDefinitions sends what the collector needs to read observations: the
+// probe's Hello, metric names, histogram slices, and (after the first time)
+// the definition of every live flow. Definitions are key PDUs: retried
+// until delivered (design 1.5).
+func (p *Probe) sendDefinitions(nowNs int64) {
 	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
 	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
 	p.out.End(pdu.TypeHello, nowNs)
@@ -273,7 +284,21 @@ func (p *Probe) start(nowNs int64) {
 			p.out.End(pdu.TypeHistDef, nowNs)
 		}
 	}
-	p.Event(nowNs, SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+	for name, id := range p.metrics {
+		m := pdu.MetricDef{ID: id, Name: name}
+		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
+		p.out.End(pdu.TypeMetricDef, nowNs)
+	}
+	p.flows.Each(func(f *flow.Flow) { p.define(f, int(f.Key.Class)) })
+}
+
+// resync re-sends every definition after a collector restart (design 3.2
+// and 4: the probe keeps its flow ids, so a restarted collector needs only
+// the definitions again).
+func (p *Probe) resync() {
+	p.resyncWanted = false
+	p.sendDefinitions(p.nowNs)
+	p.Event(p.nowNs, SevWarning, "collector_restart", "a collector restarted: definitions of every live flow sent again")
 }
 
 // Event reports a probe event (design 1.7, 3.13) at capture time timeNs.
@@ -295,6 +320,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	}
 	if m.TimeNs > p.nowNs {
 		p.advance(m.TimeNs)
+	}
+	if p.resyncWanted {
+		p.resync()
 	}
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(data))
@@ -361,6 +389,19 @@ func (p *Probe) Tick(nowNs int64) {
 	if p.started && nowNs > p.nowNs {
 		p.advance(nowNs)
 	}
+	if p.resyncWanted {
+		p.resync()
+	}
+}
+
+// Pending returns the PDUs waiting for an acknowledgement, all channels
+// together.
+func (p *Probe) Pending() int {
+	n := 0
+	for _, s := range p.senders {
+		n += s.Pending()
+	}
+	return n
 }
 
 func floorDiv(t, iv int64) int64 {
