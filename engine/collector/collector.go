@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -24,9 +25,15 @@ type Stats struct {
 	Records     uint64 // records decoded from fresh PDUs
 	BadRecords  uint64 // PDUs whose records failed to decode
 	UnknownFlow uint64 // observations for a flow whose definition had not arrived yet
+	// OnewayNotOnPath counts observations from a probe interface that is
+	// not one of its class's hops; OnewayUndefined those dropped because
+	// too many waited for their flow definition.
+	OnewayNotOnPath uint64
+	OnewayUndefined uint64
 }
 
 type probeState struct {
+	hello   bool // its Hello arrived (name and interfaces known)
 	id      uint16
 	ref     string // placeholder for the name in rows until Finish (definitions may arrive late)
 	name    string
@@ -52,6 +59,7 @@ type Collector struct {
 	stats  Stats
 
 	counters pdu.Counters
+	ow       *owState
 	hists    []pendingHist // size histograms, expanded at Finish once their slices are known
 }
 
@@ -60,12 +68,20 @@ type pendingHist struct {
 	h     pdu.Histogram
 }
 
-// New returns an empty collector.
-func New(log *slog.Logger) *Collector {
+// New returns an empty collector for cfg (its one-way classes are
+// reconciled here, design 4.3). Errors: a one-way class the reconciler
+// cannot run.
+func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}}
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}, ow: newOwState()}
+	if cfg != nil {
+		if err := c.setupOneway(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // SetKeys sets the probes' shared HMAC keys by probe id: from then on only
@@ -91,6 +107,7 @@ func (c *Collector) Handle(frame []byte) (ack []byte) {
 		c.stats.BadRecords++
 		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
 	}
+	c.advanceOneway(h)
 	return ack
 }
 
@@ -116,7 +133,8 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			var r pdu.Hello
 			r.Decode(&d)
 			if d.Err() == nil {
-				p.name, p.ifaces = r.Probe, r.Interfaces
+				p.name, p.ifaces, p.hello = r.Probe, r.Interfaces, true
+				defer c.replayPending(h.ProbeID)
 			}
 		case pdu.TypeMetricDef:
 			var r pdu.MetricDef
@@ -141,6 +159,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				c.defineFlow(h.ProbeID, p, &r)
+				c.defineOneway(h.ProbeID, &r)
 			}
 		case pdu.TypeCounters:
 			r := &c.counters
@@ -195,6 +214,12 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 				r.Probe = p.ref
 				c.batch.RTTHistograms = append(c.batch.RTTHistograms, r)
 			}
+		case pdu.TypePacketObs:
+			if err := c.packetObs(h.ProbeID, payload); err != nil {
+				return err
+			}
+			c.stats.Records++
+			return nil
 		case pdu.TypeHeartbeat:
 			return nil
 		default:
@@ -486,6 +511,7 @@ func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
 		c.stats.BadRecords++
 		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
 	}
+	c.advanceOneway(h)
 	return ack
 }
 
@@ -504,6 +530,9 @@ func (c *Collector) Liveness(nowNs, afterNs int64) {
 }
 
 func (c *Collector) take(final bool) *observe.Batch {
+	if final {
+		c.flushOneway()
+	}
 	b := &c.batch
 	for _, ph := range c.hists {
 		c.addHistogram(c.probe(ph.probe), &ph.h)
@@ -540,6 +569,15 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortStableFunc(b.RTTHistograms, func(x, y observe.RTTHistogram) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
 	})
+	slices.SortStableFunc(b.OnewayDelays, func(x, y observe.OnewayDelay) int {
+		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
+	})
+	slices.SortStableFunc(b.OnewayLatency, func(x, y observe.OnewayLatency) int {
+		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+	})
+	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int {
+		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))
 	})
@@ -551,3 +589,10 @@ func (c *Collector) take(final bool) *observe.Batch {
 // Event records a collector-side event (e.g. a truncated capture reported
 // by the replay driver) at capture time t.
 func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind, msg) }
+
+func ptr(p *int64) int64 {
+	if p == nil {
+		return -1 << 63
+	}
+	return *p
+}

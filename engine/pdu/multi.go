@@ -8,6 +8,7 @@ type Publisher interface {
 	End(t Type, nowNs int64)
 	Tick(nowNs int64)
 	Flush(nowNs int64)
+	FlushType(t Type, nowNs int64)
 }
 
 var (
@@ -73,4 +74,11 @@ func (m *Multi) Pending() int {
 		n += s.Pending()
 	}
 	return n
+}
+
+// FlushType builds and queues every collector's PDU of type t now.
+func (m *Multi) FlushType(t Type, nowNs int64) {
+	for _, s := range m.senders {
+		s.FlushType(t, nowNs)
+	}
 }

@@ -208,3 +208,13 @@ func (r *Receiver) LastSeen(probe uint16) (int64, bool) {
 	}
 	return 0, false
 }
+
+// Low returns, for a probe, the PDU id below which every PDU was received
+// or given up (0 when none yet): the collector's watermark of what can no
+// longer arrive late.
+func (r *Receiver) Low(probe uint16) uint32 {
+	if w := r.probes[probe]; w != nil {
+		return w.low
+	}
+	return 0
+}

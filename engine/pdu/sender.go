@@ -418,6 +418,20 @@ func (s *Sender) End(t Type, nowNs int64) {
 	s.deliver()
 }
 
+// FlushType builds the PDU of type t under construction now (if it holds
+// records) and queues it for sending, without waiting for it to fill or age:
+// for records whose timeliness matters (one-way observations).
+func (s *Sender) FlushType(t Type, nowNs int64) {
+	now := max(nowNs, s.clock)
+	s.flush(t, now)
+	s.advance(nowNs)
+	s.deliver()
+}
+
+// PayloadBytes returns the most payload bytes one PDU of this channel
+// carries (MaxPDUBytes less the header, tag and CRC).
+func (s *Sender) PayloadBytes() int { return s.maxBytes }
+
 // AppendRecord appends one already encoded record of type t: Begin, copy,
 // End.
 func (s *Sender) AppendRecord(t Type, nowNs int64, rec []byte) {

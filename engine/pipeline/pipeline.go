@@ -131,7 +131,11 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	}
 	collectors := make([]*collector.Collector, len(colls))
 	for c := range colls {
-		collectors[c] = collector.New(log)
+		coll, err := collector.New(opt.Config, log)
+		if err != nil {
+			return nil, err
+		}
+		collectors[c] = coll
 		if len(keys) > 0 {
 			if err := collectors[c].SetKeys(keys); err != nil {
 				return nil, err
@@ -255,8 +259,12 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 		res.Links = append(res.Links, row)
 	}
 	res.Collector = collectors[0].Stats()
-	for _, c := range collectors {
-		res.Batches = append(res.Batches, c.Finish())
+	for ci, c := range collectors {
+		b := c.Finish()
+		for pi, p := range probes {
+			b.PDUStats = append(b.PDUStats, pduStats(opt.Probes[pi].Name, colls[ci].Name, p, p.Senders()[ci].Stats())...)
+		}
+		res.Batches = append(res.Batches, b)
 	}
 	res.Batch = res.Batches[0]
 	return res, runErr
@@ -292,3 +300,37 @@ func (g *guarded) Next() ([]byte, pkt.Meta, error) {
 }
 
 func (g *guarded) Close() error { return g.src.Close() }
+
+// pduStats turns one channel's counters into pdu_stats rows: one per PDU
+// type used, then a row of type "all" with the retransmissions. The
+// packet_obs row sets observed_bytes to the IP bytes its observations
+// describe, so overhead_ratio is design 1.3's "~1 % of the observed
+// traffic"; the other rows use every IP byte the probe decoded.
+func pduStats(probeName, collName string, p *probe.Probe, s pdu.SenderStats) []observe.PDUStat {
+	ow, all := p.ObservedBytes()
+	var rows []observe.PDUStat
+	var total observe.PDUStat
+	for t := range s.PDUs {
+		if s.PDUs[t] == 0 {
+			continue
+		}
+		typ := pdu.Type(t)
+		r := observe.PDUStat{Probe: probeName, Collector: collName, PDUType: typ.String(), PDUs: s.PDUs[t], Records: s.Records[t], Bytes: s.Bytes[t], ObservedBytes: all}
+		if typ == pdu.TypePacketObs {
+			r.ObservedBytes = ow
+		}
+		if r.ObservedBytes > 0 {
+			r.OverheadRatio = float64(r.Bytes) / float64(r.ObservedBytes)
+		}
+		rows = append(rows, r)
+		total.PDUs += r.PDUs
+		total.Records += r.Records
+		total.Bytes += r.Bytes
+	}
+	total.Probe, total.Collector, total.PDUType, total.ObservedBytes = probeName, collName, "all", all
+	total.Retransmissions = s.Retransmits
+	if all > 0 {
+		total.OverheadRatio = float64(total.Bytes) / float64(all)
+	}
+	return append(rows, total)
+}

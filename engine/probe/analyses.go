@@ -5,6 +5,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
 	"github.com/tmonbench/tmonbench/engine/tcpconn"
@@ -76,4 +77,49 @@ func (p *Probe) ftpTransfer(r *observe.FTPTransfer) {
 func (p *Probe) ftpSession(r *observe.FTPSession) {
 	ftp.AppendSession(p.out.Begin(pdu.TypeFTPSession, p.nowNs), r)
 	p.out.End(pdu.TypeFTPSession, p.nowNs)
+}
+
+// observe signs one packet of a one-way class and buffers its observation
+// (design 3.7). Fragments are not signed one by one: their reassembled
+// datagram is (observeDatagram).
+func (p *Probe) observe(c *class, flowID uint64, d *dissect.Dissection, data []byte, timeNs int64) {
+	if d.Fragment() {
+		return
+	}
+	p.observeDatagram(c, flowID, d, data, timeNs, timeNs)
+}
+
+func (p *Probe) observeDatagram(c *class, flowID uint64, d *dissect.Dissection, data []byte, firstNs, lastNs int64) {
+	sig, ok := c.ow.signer.Sign(d, data)
+	if !ok {
+		return
+	}
+	p.obs = oneway.Obs{FlowID: flowID, Signature: sig, TimeNs: lastNs, FirstNs: firstNs, SizeBytes: d.IPLen}
+	if c.ow.enc.Add(&p.obs) {
+		p.flushObservations(c)
+	}
+}
+
+// flushObservations packs the buffered observations of a class into one
+// PacketObs PDU (one record per flow, as many observations as fit) and
+// sends it at once. It returns how many observations it sent.
+func (p *Probe) flushObservations(c *class) int {
+	p.out.FlushType(pdu.TypePacketObs, p.nowNs) // start from an empty PDU
+	e := p.out.Begin(pdu.TypePacketObs, p.nowNs)
+	n := c.ow.enc.Flush(e, p.obsPayload)
+	p.out.End(pdu.TypePacketObs, p.nowNs)
+	p.out.FlushType(pdu.TypePacketObs, p.nowNs)
+	return n
+}
+
+// flushStaleObservations sends observations buffered for longer than a
+// PDU's build time (design 1.5: a PDU under construction is flushed when
+// too old), so the collector can reconcile them in time.
+func (p *Probe) flushStaleObservations(nowNs int64) {
+	for ci := range p.classes {
+		c := &p.classes[ci]
+		if c.ow != nil && c.ow.enc.Len() > 0 && nowNs-c.ow.enc.OldestNs() >= p.obsMaxAgeNs {
+			p.flushObservations(c)
+		}
+	}
 }

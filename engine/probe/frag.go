@@ -77,6 +77,14 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	// classes of its first fragment.
 	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
 		c := &p.classes[ci]
+		if c.ow != nil {
+			// One-way: the reassembled datagram is signed, so every hop
+			// gets the same signature whatever the fragmentation, with the
+			// times of its first and last fragments (design 3.8).
+			if f := p.flows.Get(p.key(ci, rd)); f != nil {
+				p.observeDatagram(c, f.ID, rd, res.Datagram, res.FirstNs, res.LastNs)
+			}
+		}
 		if c.tcp != nil && rd.Flags&dissect.HasTCP != 0 && (!c.bound || rd.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.Packet(rd, c.cfg.Name, c.bound)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
@@ -64,6 +65,14 @@ type class struct {
 	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	bound  bool             // tcp.boundary_only: only SYN/FIN/RST segments are analysed
 	ftp    *ftp.Tracker     // nil unless the class runs the ftp analysis
+	ow     *owClass         // nil unless the class runs the oneway analysis
+}
+
+// owClass signs the packets of a one-way class and packs their
+// observations (design 3.7, 1.3).
+type owClass struct {
+	signer *oneway.Signer
+	enc    *oneway.Encoder
 }
 
 // Probe is one probe engine: it dissects packets, sorts them into flow
@@ -117,10 +126,14 @@ type Probe struct {
 	rd          dissect.Dissection // a reassembled datagram
 	rdis        *dissect.Dissector // dissects reassembled datagrams (kept out of the packet stats)
 
-	metrics    map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
-	icmpMetric map[uint32]uint32 // (version, error?, type, code) -> metric id
-	quoted     dissect.Dissection
-	quotedSet  filter.Set
+	metrics     map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
+	icmpMetric  map[uint32]uint32 // (version, error?, type, code) -> metric id
+	obs         oneway.Obs
+	ipBytes     uint64 // IP bytes of every decoded packet
+	obsMaxAgeNs int64  // observations wait at most this long in an encoder
+	obsPayload  int    // payload bytes of the smallest channel's PDU
+	quoted      dissect.Dissection
+	quotedSet   filter.Set
 }
 
 // Channel is one collector a probe sends to: the link that carries the
@@ -161,6 +174,25 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
 			}
 			classes[i].rtt = rtt.New(rc)
+		}
+		if c.Has(config.AnalysisOneway) {
+			mask, err := oneway.ParseMask(c.Oneway.Mask)
+			if err != nil {
+				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
+			}
+			signer, err := oneway.NewSigner(c.Oneway.SignatureBits, mask)
+			if err != nil {
+				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
+			}
+			maxPayload := 0 // the encoder's default, sized for 1400-byte PDUs
+			if mb := channels[0].Config.MaxPDUBytes; mb > 0 {
+				maxPayload = max(64, mb-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen)
+			}
+			enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload})
+			if err != nil {
+				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
+			}
+			classes[i].ow = &owClass{signer: signer, enc: enc}
 		}
 		if c.Has(config.AnalysisFTP) {
 			classes[i].ftp = ftp.New(ftp.DefaultConfig())
@@ -214,6 +246,14 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		s.SetOnRestart(func() { p.resyncWanted = true })
 	}
 	p.rdis = dissect.New()
+	p.obsPayload = p.senders[0].PayloadBytes()
+	for _, s := range p.senders {
+		p.obsPayload = min(p.obsPayload, s.PayloadBytes())
+	}
+	p.obsMaxAgeNs = channels[0].Config.MaxBuildNs
+	if p.obsMaxAgeNs <= 0 {
+		p.obsMaxAgeNs = 1e9
+	}
 	return p, nil
 }
 
@@ -330,6 +370,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if err := p.dis.Dissect(data, m, d); err != nil {
 		return
 	}
+	p.ipBytes += uint64(d.IPLen)
 	frag := d.Flags&dissect.IsFrag != 0
 	if frag {
 		p.fragment(d)
@@ -341,7 +382,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	}
 	for ci := p.set.Next(0); ci >= 0; ci = p.set.Next(ci + 1) {
 		p.stats.Matched++
-		p.account(ci, d)
+		p.account(ci, d, data)
 	}
 	if d.Flags&dissect.HasInner != 0 {
 		p.icmpError(d)
@@ -365,6 +406,7 @@ func (p *Probe) advance(nowNs int64) {
 			}
 		}
 	}
+	p.flushStaleObservations(nowNs)
 	if nowNs-p.lastTCPScan >= 1e9 {
 		p.lastTCPScan = nowNs
 		for ci := range p.classes {
@@ -392,6 +434,18 @@ func (p *Probe) Tick(nowNs int64) {
 	if p.resyncWanted {
 		p.resync()
 	}
+}
+
+// ObservedBytes returns the IP bytes of the packets whose one-way
+// observations were sent (the traffic the packet_obs PDUs describe, design
+// 1.3) and the IP bytes of every packet the probe decoded.
+func (p *Probe) ObservedBytes() (oneway, all uint64) {
+	for ci := range p.classes {
+		if c := &p.classes[ci]; c.ow != nil {
+			oneway += c.ow.enc.Stats.ObservedBytes
+		}
+	}
+	return oneway, p.ipBytes
 }
 
 // Pending returns the PDUs waiting for an acknowledgement, all channels
@@ -451,7 +505,7 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 	return k
 }
 
-func (p *Probe) account(ci int, d *dissect.Dissection) {
+func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
 	f, created := p.flows.Lookup(p.key(ci, d), now, p.evict)
 	if created {
@@ -500,6 +554,9 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
 			c.ftp.Control(d)
+		}
+		if c.ow != nil {
+			p.observe(c, f.ID, d, data, d.Meta.TimeNs)
 		}
 	}
 	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
@@ -640,6 +697,12 @@ func (p *Probe) Close() {
 	}
 	p.active = p.active[:0]
 	p.closeRTT()
+	for ci := range p.classes {
+		if c := &p.classes[ci]; c.ow != nil {
+			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
+			}
+		}
+	}
 	p.intervalEvents(p.nowNs)
 	p.flows.Each(func(f *flow.Flow) {
 		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}

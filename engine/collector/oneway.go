@@ -1,0 +1,237 @@
+package collector
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// owKey identifies a one-way flow across probes (design 7): the class and
+// the granularity fields, without probe or interface.
+type owKey struct {
+	class                     string
+	ipVersion, protocol, dscp uint8
+	srcPort, dstPort, vlan    uint16
+	folded                    uint8
+	srcAddr, dstAddr          netip.Addr
+}
+
+// owRoute is where a probe's flow sends its observations: a reconciler, the
+// collector-wide one-way flow id and the hop of the probe's interface.
+type owRoute struct {
+	rec  *oneway.Reconciler
+	flow uint64
+	hop  int
+}
+
+type owPending struct {
+	probe uint16
+	obs   oneway.Obs
+}
+
+// maxPendingObs bounds the observations held until their flow definition
+// (or their probe's Hello) arrives.
+const maxPendingObs = 1 << 20
+
+// oneway holds the collector's one-way reconciliation (design 4.3).
+type owState struct {
+	recs    map[string]*oneway.Reconciler // by class name
+	ids     map[owKey]uint64              // one-way flow ids, collector-wide
+	defs    map[flowKey]owKey             // probe flow -> one-way flow
+	routes  map[flowKey]owRoute           // resolved once the probe's name is known
+	pending map[flowKey][]oneway.Obs      // observations waiting for a definition
+	npend   int
+	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark
+	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
+}
+
+func newOwState() *owState {
+	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
+		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, marks: map[uint16]int64{}}
+}
+
+// setupOneway creates a reconciler per one-way class of cfg.
+func (c *Collector) setupOneway(cfg *config.Config) error {
+	offsets := map[string]float64{}
+	for _, p := range cfg.Probes {
+		offsets[p.Name] = p.ClockOffsetUs
+	}
+	for i := range cfg.Classes {
+		cl := &cfg.Classes[i]
+		if !cl.Has(config.AnalysisOneway) {
+			continue
+		}
+		o := cl.Oneway
+		oc := oneway.Config{Hops: o.Hops, Latency: oneway.Latency{From: o.Latency.From, To: o.Latency.To, SlicesMs: o.Latency.SlicesMs},
+			SignatureBits: o.SignatureBits, Mask: o.Mask, TimeoutS: o.TimeoutS, Records: o.Records, ClockOffsetUs: map[string]float64{}}
+		for _, h := range o.Hops {
+			probe, _, _ := strings.Cut(h, "/")
+			if off, ok := offsets[probe]; ok {
+				oc.ClockOffsetUs[h] = off
+			}
+		}
+		out := oneway.Output{
+			Delay:   func(r *observe.OnewayDelay) { c.batch.OnewayDelays = append(c.batch.OnewayDelays, *r) },
+			Latency: c.latencyRow,
+			Loss:    func(r *observe.OnewayLoss) { c.batch.OnewayLoss = append(c.batch.OnewayLoss, *r) },
+		}
+		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS}, out)
+		if err != nil {
+			return fmt.Errorf("collector: class %s: %w", cl.Name, err)
+		}
+		c.ow.recs[cl.Name] = rec
+	}
+	return nil
+}
+
+func (c *Collector) latencyRow(r *observe.OnewayLatency) {
+	row := *r
+	row.SlicesMs = slices.Clone(r.SlicesMs)
+	row.SliceCounts = slices.Clone(r.SliceCounts)
+	c.batch.OnewayLatency = append(c.batch.OnewayLatency, row)
+}
+
+// defineOneway records the one-way flow of a probe flow definition of a
+// one-way class.
+func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
+	if _, ok := c.ow.recs[r.Class]; !ok {
+		return
+	}
+	k := owKey{class: r.Class, ipVersion: r.IPVersion, protocol: r.Protocol, dscp: r.DSCP, srcPort: r.SrcPort, dstPort: r.DstPort,
+		vlan: r.VLAN, folded: r.FoldedPorts, srcAddr: r.SrcAddr, dstAddr: r.DstAddr}
+	if _, ok := c.ow.ids[k]; !ok {
+		id := uint64(len(c.ow.ids) + 1)
+		c.ow.ids[k] = id
+		def := *r
+		c.ow.recs[r.Class].DefineFlow(id, FlowName(&def))
+	}
+	c.ow.defs[flowKey{pid, r.FlowID}] = k
+	c.replayPending(pid)
+}
+
+// route resolves where a probe flow's observations go, once both its
+// definition and its probe's Hello have arrived.
+func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
+	fk := flowKey{pid, flowID}
+	if rt, ok := c.ow.routes[fk]; ok {
+		return rt, true
+	}
+	k, ok := c.ow.defs[fk]
+	p := c.probes[pid]
+	if !ok || p == nil || !p.hello {
+		return owRoute{}, false
+	}
+	rec := c.ow.recs[k.class]
+	f := c.flows[fk]
+	iface := ""
+	if f != nil {
+		iface = c.name(f.Interface)
+	}
+	rt := owRoute{rec: rec, flow: c.ow.ids[k], hop: rec.Hop(p.name, iface)}
+	c.ow.routes[fk] = rt
+	return rt, true
+}
+
+// packetObs feeds the observations of a PacketObs PDU to the reconcilers,
+// holding those whose flow is not defined yet.
+func (c *Collector) packetObs(pid uint16, payload []byte) error {
+	return oneway.Decode(payload, func(o *oneway.Obs) {
+		if rt, ok := c.route(pid, o.FlowID); ok {
+			if rt.hop >= 0 {
+				rt.rec.Observe(rt.hop, rt.flow, o)
+			} else {
+				c.stats.OnewayNotOnPath++
+			}
+			return
+		}
+		if c.ow.npend >= maxPendingObs {
+			c.stats.OnewayUndefined++
+			return
+		}
+		fk := flowKey{pid, o.FlowID}
+		c.ow.pending[fk] = append(c.ow.pending[fk], *o)
+		c.ow.npend++
+	})
+}
+
+// replayPending feeds the held observations of a probe whose flows became
+// routable.
+func (c *Collector) replayPending(pid uint16) {
+	for fk, obs := range c.ow.pending {
+		if fk.probe != pid {
+			continue
+		}
+		rt, ok := c.route(pid, fk.id)
+		if !ok {
+			continue
+		}
+		for i := range obs {
+			if rt.hop >= 0 {
+				rt.rec.Observe(rt.hop, rt.flow, &obs[i])
+			}
+		}
+		c.ow.npend -= len(obs)
+		delete(c.ow.pending, fk)
+	}
+}
+
+// advanceOneway moves a probe's watermark: observations built before the
+// build time of every PDU below the receiver's contiguous watermark have
+// all arrived, so the reconcilers may classify records up to it (design
+// 4.3: a silent or lagging probe holds records open).
+func (c *Collector) advanceOneway(h pdu.Header) {
+	if len(c.ow.recs) == 0 {
+		return
+	}
+	t := c.ow.times[h.ProbeID]
+	if t == nil {
+		t = map[uint32]int64{}
+		c.ow.times[h.ProbeID] = t
+	}
+	t[h.ID] = h.BuildTimeNs
+	low := c.rx.Low(h.ProbeID)
+	mark := c.ow.marks[h.ProbeID]
+	for id, bt := range t {
+		if id <= low {
+			mark = max(mark, bt)
+			delete(t, id)
+		}
+	}
+	if mark == c.ow.marks[h.ProbeID] {
+		return
+	}
+	c.ow.marks[h.ProbeID] = mark
+	p := c.probes[h.ProbeID]
+	if p == nil || !p.hello {
+		return
+	}
+	for _, rec := range c.ow.recs {
+		rec.AdvanceProbe(p.name, mark)
+	}
+}
+
+// flushOneway classifies every record still open (end of the run).
+func (c *Collector) flushOneway() {
+	names := make([]string, 0, len(c.ow.recs))
+	for n := range c.ow.recs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		rec := c.ow.recs[n]
+		rec.Flush()
+		st := rec.Stats()
+		if st.NegativeDelays > 0 {
+			c.event(0, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
+		}
+		if st.Collisions > 0 {
+			c.event(0, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
+		}
+	}
+}
