@@ -20,6 +20,7 @@ import (
 // nature; every observation must not.
 func withoutTransportEvents(b *observe.Batch) *observe.Batch {
 	c := *b
+	c.PDUStats = nil // the channels' own counters
 	c.Events = nil
 	for _, e := range b.Events {
 		if !strings.HasPrefix(e.Kind, "pdu_") && !strings.HasPrefix(e.Kind, "long_retry") && !strings.HasPrefix(e.Kind, "probe_") {
