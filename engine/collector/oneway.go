@@ -77,7 +77,7 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 			}
 		}
 		out := oneway.Output{
-			Delay:   func(r *observe.OnewayDelay) { c.batch.OnewayDelays = append(c.batch.OnewayDelays, *r) },
+			Delay:   c.delayRow,
 			Latency: c.latencyRow,
 			Loss:    func(r *observe.OnewayLoss) { c.batch.OnewayLoss = append(c.batch.OnewayLoss, *r) },
 		}
@@ -88,6 +88,22 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 		c.ow.recs[cl.Name] = rec
 	}
 	return nil
+}
+
+// delayRow keeps a copy of a borrowed oneway_delays row (its optional
+// fields point into the reconciler).
+func (c *Collector) delayRow(r *observe.OnewayDelay) {
+	row := *r
+	row.SendTime, row.RecvTime, row.DelayUs = clonePtr(r.SendTime), clonePtr(r.RecvTime), clonePtr(r.DelayUs)
+	c.batch.OnewayDelays = append(c.batch.OnewayDelays, row)
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 func (c *Collector) latencyRow(r *observe.OnewayLatency) {
