@@ -54,6 +54,33 @@ var (
 	}
 )
 
+var (
+	hs       = 0.25
+	testLoss = []observe.OnewayLoss{
+		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 100, Delivered: 98, Lost: 2},
+		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000010000000000, IntervalS: 10, Sent: 50, Lost: 50},
+	}
+	testLatency = []observe.OnewayLatency{
+		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10,
+			N: 98, Sum: 9800, SumSq: 1e6, Min: 5.25, Max: 900, P50Us: 60, P90Us: 400, P99Us: 880, SlicesMs: []float64{1, 10}, SliceCounts: []uint64{98, 0, 0}},
+	}
+	testConns = []observe.TCPConnection{
+		{Probe: "p1", Interface: "eth0", Class: "all", ConnID: 1, ClientAddr: "10.0.0.1", ClientPort: 51000, ServerAddr: "10.0.0.2", ServerPort: 443,
+			StartTime: 1700000000500000000, EndTime: 1700000002500000000, DurationS: 2, HandshakeSynSynackMs: &hs,
+			ClientPayloadBytes: 500, ServerPayloadBytes: 9000, ServerRetransmissions: 2, ClientWScale: 7, ServerWScale: -1, ConnState: "SF", History: "ShADadFf", SawStart: true},
+	}
+	testRTT = []observe.RTTSample{
+		{Probe: "p1", FlowID: 1, Kind: "dns", RequestTime: 1700000000000000000, RTTMs: 1.5, ClientAddr: "10.0.0.1", ClientPort: 40000, ServerAddr: "10.0.0.53", ServerPort: 53, Detail: "A www.example.com NOERROR"},
+		{Probe: "p1", FlowID: 1, Kind: "dns", RequestTime: 1700000001000000000, RTTMs: 2.5, ClientAddr: "10.0.0.1", ClientPort: 40001, ServerAddr: "10.0.0.53", ServerPort: 53, Detail: "A www.example.com NXDOMAIN"},
+		{Probe: "p1", FlowID: 4, Kind: "icmp_echo", RequestTime: 1700000003000000000, RTTMs: 0.25, ClientAddr: "10.0.0.1", ServerAddr: "10.0.0.3", Detail: "echo id 1 seq 1"},
+	}
+	testFTP = []observe.FTPTransfer{
+		{Probe: "p1", SessionID: 1, Command: "RETR", FileName: "file-1M.bin", Direction: "server_to_client", DataMode: "passive", ModeCommand: "PASV",
+			DataSrcAddr: "10.0.0.1", DataSrcPort: 40002, DataDstAddr: "10.0.0.2", DataDstPort: 30000,
+			StartTime: 1700000004000000000, EndTime: 1700000005000000000, DurationS: 1, Bytes: 1048576, ThroughputMbps: 8.388608, ReplyCode: 226, Status: "complete"},
+	}
+)
+
 // makeOut writes a committed run of the test rows under parent/name with
 // engine/store and returns its path.
 func makeOut(t *testing.T, parent, name string) string {
@@ -70,6 +97,11 @@ func makeOut(t *testing.T, parent, name string) string {
 		appendErr(store.Append[observe.FlowCounter](r, observe.TableFlowCounters, nil)),
 		appendErr(store.Append(r, observe.TableEvents, testEvents)),
 		appendErr(store.Append(r, observe.TableEvents, testEvents2)),
+		appendErr(store.Append(r, observe.TableOnewayLoss, testLoss)),
+		appendErr(store.Append(r, observe.TableOnewayLatency, testLatency)),
+		appendErr(store.Append(r, observe.TableTCPConnections, testConns)),
+		appendErr(store.Append(r, observe.TableRTTSamples, testRTT)),
+		appendErr(store.Append(r, observe.TableFTPTransfers, testFTP)),
 		r.Commit(),
 	} {
 		if err != nil {
@@ -107,7 +139,7 @@ func TestViews(t *testing.T) {
 	for _, r := range res.Rows {
 		views = append(views, r[0].(string))
 	}
-	if want := []string{"events", "flow_counters", "flows"}; !reflect.DeepEqual(views, want) {
+	if want := []string{"events", "flow_counters", "flows", "ftp_transfers", "oneway_latency", "oneway_loss", "rtt_samples", "tcp_connections"}; !reflect.DeepEqual(views, want) {
 		t.Errorf("views = %v, want %v", views, want)
 	}
 	// (That replay writes a folder, hence a view, for every table of

@@ -1,0 +1,16 @@
+-- tcp: TCP connections per probe: state (Zeek conn_state), payload bytes each way, retransmissions, handshake RTT
+SELECT
+    probe,
+    class,
+    client_addr || ':' || client_port AS client,
+    server_addr || ':' || server_port AS server,
+    start_time,
+    round(duration_s, 3) AS duration_s,
+    conn_state,
+    history,
+    client_payload_bytes,
+    server_payload_bytes,
+    client_retransmissions + server_retransmissions AS retransmissions,
+    round(handshake_syn_synack_ms, 3) AS handshake_ms
+FROM tcp_connections
+ORDER BY probe, start_time, client
