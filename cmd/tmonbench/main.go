@@ -6,6 +6,8 @@
 //
 //	tmonbench replay [--config FILE] [--out DIR] [--speed full|realtime|Nx] PCAP...
 //	tmonbench query [--out DIR] [--format table|csv|json] NAME | --sql "SELECT ..."
+//	tmonbench probe --config C --name NAME --pcap F    a probe process (PDUs over UDP)
+//	tmonbench collector --config C --listen ADDR --out DIR
 //	tmonbench config            print the embedded default configuration
 //	tmonbench version
 package main
@@ -37,6 +39,8 @@ Usage:
   tmonbench replay [flags] PCAP...     replay captures through probes and a collector, write Parquet
   tmonbench query [flags] NAME         run a named query over the output (--list lists them)
   tmonbench query --sql "SELECT ..."   run SQL over the output (views: flows, flow_counters, events, ...)
+  tmonbench probe --config C --name N --pcap F      run a probe process sending PDUs over UDP
+  tmonbench collector --config C --listen ADDR --out DIR   run a collector process
   tmonbench config                     print the embedded default configuration (YAML)
   tmonbench version                    print the version
 
@@ -58,6 +62,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdReplay(args[1:], stdout, stderr)
 	case "query":
 		err = cmdQuery(args[1:], stdout, stderr)
+	case "probe":
+		err = cmdProbe(args[1:], stdout, stderr)
+	case "collector":
+		err = cmdCollector(args[1:], stdout, stderr)
 	case "config":
 		err = cmdConfig(stdout)
 	case "version", "--version":

@@ -46,6 +46,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time")
 	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	quiet := fs.BoolP("quiet", "q", false, "print no summary")
+	var faults pdu.Faults
+	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this share of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
+	fs.Float64Var(&faults.DupRate, "link-dup", 0, "fault injection: duplicate this share of frames")
+	fs.Float64Var(&faults.ReorderRate, "link-reorder", 0, "fault injection: reorder this share of frames")
+	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
+	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
+	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench replay [flags] PCAP...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out.\n\nFlags:\n%s", fs.FlagUsages())
 	}
@@ -58,6 +65,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	caps, err := captures(fs.Args(), *probeSpecs)
 	if err != nil {
 		return err
+	}
+	for _, o := range *outages {
+		w, err := pdu.ParseOutage(o)
+		if err != nil {
+			return usageErr("replay: --link-outage: %v", err)
+		}
+		faults.Outages = append(faults.Outages, w)
 	}
 	speed, err := replay.ParseSpeed(*speedStr)
 	if err != nil {
@@ -127,11 +141,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	var damaged []string
 	res, runErr := pipeline.Run(ctx, inputs, pipeline.Options{
-		Config: cfg,
-		Probes: probes,
-		Sender: pdu.DefaultSenderConfig(),
-		Merge:  func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
-		Pace:   pacer.Wait,
+		Config:     cfg,
+		Probes:     probes,
+		Collectors: withFaults(pipeline.Collectors(cfg), faults),
+		Keys:       pipeline.Keys(cfg),
+		Merge:      func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
+		Pace:       pacer.Wait,
 		Progress: func(packets, bytes uint64) {
 			if bar == nil {
 				return
@@ -179,6 +194,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files)
 	}
 	return nil
+}
+
+func withFaults(cs []pipeline.Collector, f pdu.Faults) []pipeline.Collector {
+	for i := range cs {
+		cs[i].Faults = f
+	}
+	return cs
 }
 
 // writeBatch writes every table of b into the run, empty ones too, so that
@@ -263,7 +285,7 @@ func assign(caps []capture) ([]probe.Identity, []pipeline.Input) {
 		if !ok {
 			pi = len(ids)
 			index[c.probe] = pi
-			ids = append(ids, probe.Identity{Name: c.probe, ID: uint16(pi + 1)})
+			ids = append(ids, probe.Identity{Name: c.probe})
 		}
 		iface := c.iface
 		if iface == "" {
@@ -304,12 +326,13 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 		ps.Malformed += p.Malformed
 		ps.Flows += p.Flows
 	}
-	var pduBytes, pdus uint64
+	var pduBytes, pdus, retrans uint64
 	for _, s := range res.Senders {
 		for t := range s.Bytes {
 			pduBytes += s.Bytes[t]
 			pdus += s.PDUs[t]
 		}
+		retrans += s.Retransmits
 	}
 	secs := wall.Seconds()
 	fmt.Fprintf(w, "tmonbench replay: %d file(s), %d probe(s)\n", len(files), len(res.Probes))
@@ -321,7 +344,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	if res.Packets > 0 {
 		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
 	}
-	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1))
+	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
 	fmt.Fprintf(w, "  rows written    ")
 	for i, name := range st.Names() {
 		if i > 0 {

@@ -51,8 +51,12 @@ type Config struct {
 	// several. The class named "all" is always present (added if missing).
 	Classes []Class `yaml:"classes"`
 	// Probes describes probes by name (optional in replay, where each
-	// capture is a probe): clock corrections for one-way delays.
+	// capture is a probe): wire ids, shared keys, clock corrections.
 	Probes []Probe `yaml:"probes"`
+	// Collectors lists the collectors every probe sends to (design 1.2),
+	// each with its own regulation (design 1.5). Replay runs one
+	// in-process collector per entry (default: one with the defaults).
+	Collectors []Collector `yaml:"collectors"`
 
 	file string
 }
@@ -101,6 +105,44 @@ type Probe struct {
 	// one-way delays: a known offset of its clock, in microseconds
 	// (design 1.2 assumes synchronised clocks).
 	ClockOffsetUs float64 `yaml:"clock_offset_us"`
+	// Key is the probe's shared secret: its PDUs and their
+	// acknowledgements carry an HMAC-SHA256 tag under it, and collectors
+	// accept observations only from configured probes with valid tags.
+	// When any probe has a key, every probe needs one.
+	Key string `yaml:"key"`
+}
+
+// ProbeID returns the probe's number on the wire: its position in Probes,
+// from 1; 0 when name is not listed.
+func (c *Config) ProbeID(name string) uint16 {
+	for i, p := range c.Probes {
+		if p.Name == name {
+			return uint16(i + 1)
+		}
+	}
+	return 0
+}
+
+// Collector is one collector and the regulation of the channel every probe
+// keeps with it (design 1.5). Zero fields take the transport's defaults
+// (1400-byte PDUs, 1 s build time, 10 ms gap, 2 s initial timeout growing
+// by x1.5 + 1 s over 5 retries, 10 min final timeout, 30 s break border,
+// 10 s heartbeat).
+type Collector struct {
+	Name string `yaml:"name"`
+	// Address is the collector's UDP "host:port" (tmonbench probe and
+	// tmonbench collector; unused by replay).
+	Address           string  `yaml:"address"`
+	MaxPDUBytes       int     `yaml:"max_pdu_bytes"`
+	MaxBuildS         float64 `yaml:"max_build_s"`
+	MinGapMs          float64 `yaml:"min_gap_ms"`
+	InitialTimeoutS   float64 `yaml:"initial_timeout_s"`
+	TimeoutIncrementS float64 `yaml:"timeout_increment_s"`
+	TimeoutMultiplier float64 `yaml:"timeout_multiplier"`
+	MaxRetries        int     `yaml:"max_retries"`
+	FinalTimeoutS     float64 `yaml:"final_timeout_s"`
+	BreakBorderS      float64 `yaml:"break_border_s"`
+	HeartbeatS        float64 `yaml:"heartbeat_s"`
 }
 
 // TCPOptions tune the tcp analysis of a class.
@@ -378,7 +420,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	names = map[string]int{}
+	keys := 0
 	for i, p := range c.Probes {
+		if p.Key != "" {
+			keys++
+		}
 		if p.Name == "" {
 			return bad(0, fmt.Sprintf("probes[%d].name", i), "missing")
 		}
@@ -386,6 +432,38 @@ func (c *Config) Validate() error {
 			return bad(0, fmt.Sprintf("probes[%d].name", i), "%q named twice", p.Name)
 		}
 		names[p.Name] = i
+	}
+	if keys > 0 && keys < len(c.Probes) {
+		return bad(0, "probes", "%d of %d probes have a key: with authentication every probe needs one", keys, len(c.Probes))
+	}
+	if len(c.Probes) > 65535 {
+		return bad(0, "probes", "at most 65535 probes")
+	}
+	names = map[string]int{}
+	for i, cl := range c.Collectors {
+		f := fmt.Sprintf("collectors[%d]", i)
+		if cl.Name == "" {
+			return bad(0, f+".name", "missing")
+		}
+		if _, dup := names[cl.Name]; dup {
+			return bad(0, f+".name", "%q named twice", cl.Name)
+		}
+		names[cl.Name] = i
+		if cl.MaxPDUBytes != 0 && (cl.MaxPDUBytes < 128 || cl.MaxPDUBytes > 65535) {
+			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65535, got %d", cl.MaxPDUBytes)
+		}
+		for _, v := range []struct {
+			name string
+			v    float64
+		}{{"max_build_s", cl.MaxBuildS}, {"min_gap_ms", cl.MinGapMs}, {"initial_timeout_s", cl.InitialTimeoutS}, {"timeout_increment_s", cl.TimeoutIncrementS},
+			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}} {
+			if v.v < 0 {
+				return bad(0, f+"."+v.name, "must not be negative, got %g", v.v)
+			}
+		}
+		if cl.MaxRetries < 0 {
+			return bad(0, f+".max_retries", "must not be negative, got %d", cl.MaxRetries)
+		}
 	}
 	return nil
 }

@@ -334,3 +334,60 @@ func pduStats(probeName, collName string, p *probe.Probe, s pdu.SenderStats) []o
 	}
 	return append(rows, total)
 }
+
+// SenderConfig turns a configured collector into the regulation of a
+// probe's channel to it: its non-zero fields over pdu.DefaultSenderConfig.
+func SenderConfig(c config.Collector) pdu.SenderConfig {
+	s := pdu.DefaultSenderConfig()
+	s.Collector = c.Name
+	set := func(dst *int64, seconds float64) {
+		if seconds > 0 {
+			*dst = int64(seconds * 1e9)
+		}
+	}
+	if c.MaxPDUBytes > 0 {
+		s.MaxPDUBytes = c.MaxPDUBytes
+	}
+	set(&s.MaxBuildNs, c.MaxBuildS)
+	set(&s.MinGapNs, c.MinGapMs/1e3)
+	set(&s.InitialTimeoutNs, c.InitialTimeoutS)
+	s.RetryTimeoutNs = s.InitialTimeoutNs
+	set(&s.TimeoutIncrementNs, c.TimeoutIncrementS)
+	if c.TimeoutMultiplier > 0 {
+		s.TimeoutMultiplier = c.TimeoutMultiplier
+	}
+	if c.MaxRetries > 0 {
+		s.MaxRetries = c.MaxRetries
+	}
+	set(&s.FinalTimeoutNs, c.FinalTimeoutS)
+	set(&s.BreakBorderNs, c.BreakBorderS)
+	set(&s.HeartbeatNs, c.HeartbeatS)
+	return s
+}
+
+// Collectors returns the in-process collectors of cfg (one per configured
+// collector, with its regulation), or one default collector.
+func Collectors(cfg *config.Config) []Collector {
+	if len(cfg.Collectors) == 0 {
+		return []Collector{{Name: "collector", Sender: pdu.DefaultSenderConfig()}}
+	}
+	var out []Collector
+	for _, c := range cfg.Collectors {
+		out = append(out, Collector{Name: c.Name, Sender: SenderConfig(c)})
+	}
+	return out
+}
+
+// Keys returns the configured probes' shared keys by name (nil when none).
+func Keys(cfg *config.Config) map[string][]byte {
+	var keys map[string][]byte
+	for _, p := range cfg.Probes {
+		if p.Key != "" {
+			if keys == nil {
+				keys = map[string][]byte{}
+			}
+			keys[p.Name] = []byte(p.Key)
+		}
+	}
+	return keys
+}
