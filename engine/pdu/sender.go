@@ -449,12 +449,14 @@ func isDefinition(t Type) bool {
 }
 
 // Permanent reports whether PDUs of type t are never destroyed: the key
-// definitions (hello, metric, histogram slice and flow definitions) and the
+// definitions (hello, metric, histogram slice and flow definitions), the
 // FTP transfer and session records (design 1.5 "key definitions and
-// important (low volume) observations"). They are retried until
-// acknowledged, at the maximum timeout in long retry mode.
+// important (low volume) observations") and the events, which explain
+// the measurements around a break (design 1.7; low volume: aggregated per
+// interval). They are retried until acknowledged, at the maximum timeout
+// in long retry mode.
 func Permanent(t Type) bool {
-	return isDefinition(t) || t == TypeFTPTransfer || t == TypeFTPSession
+	return isDefinition(t) || t == TypeFTPTransfer || t == TypeFTPSession || t == TypeEvents
 }
 
 // flush turns the PDU under construction of type t into a frame queued for

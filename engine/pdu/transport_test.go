@@ -186,7 +186,7 @@ func TestRetryTiming(t *testing.T) {
 	}
 	g := newGen(s)
 	g.rec(TypeCounters, 0)  // PDU 1, built at 1 s
-	g.rec(TypeEvents, 10e9) // PDU 2, built at 11 s
+	g.rec(TypeRTTSample, 10e9) // PDU 2, built at 11 s
 	s.Tick(700e9)
 	times := func(id uint32) []int64 {
 		var ts []int64
@@ -218,7 +218,7 @@ func TestRetryTiming(t *testing.T) {
 		t.Errorf("PDU 2 sent at %v, want %v", got, want2)
 	}
 	st := s.Stats()
-	if !st.LongRetry || st.LongRetryEntries != 1 || st.Destroyed[TypeEvents] != 1 || st.DestroyedRecords[TypeEvents] != 1 || s.Pending() != 1 {
+	if !st.LongRetry || st.LongRetryEntries != 1 || st.Destroyed[TypeRTTSample] != 1 || st.DestroyedRecords[TypeRTTSample] != 1 || s.Pending() != 1 {
 		t.Fatalf("stats %+v, pending %d", st, s.Pending())
 	}
 	// The collector answers at 700.5 s: the next retry of PDU 1 is acked.
@@ -233,8 +233,8 @@ func TestRetryTiming(t *testing.T) {
 		msg    string
 	}{
 		{72.125e9, EventLongRetryEnter, "collector c: PDU 1 (counters) unacknowledged after 6 transmissions over 1m11.125s"},
-		{611e9, EventDestroyed, "first PDU 2 (events, 1 records, built 10m0s ago)"},
-		{700.5e9, EventLongRetryLeave, "1 PDUs (1 records) destroyed by the final timeout (PDUs per type: events:1)"},
+		{611e9, EventDestroyed, "first PDU 2 (rtt_sample, 1 records, built 10m0s ago)"},
+		{700.5e9, EventLongRetryLeave, "1 PDUs (1 records) destroyed by the final timeout (PDUs per type: rtt_sample:1)"},
 	}
 	if len(events) != len(wantEv) {
 		t.Fatalf("events %+v", events)
@@ -279,7 +279,7 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 			g.rec(TypeFTPSession, now)
 		}
 		if (now-t0)%20e9 == 0 {
-			g.rec(TypeEvents, now)
+			g.rec(TypeRTTSample, now)
 		}
 		s.Tick(now)
 	}
@@ -349,7 +349,7 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 		t.Errorf("destroyed %v records %v border %d; want %v %v %d", st.Destroyed, st.DestroyedRecords, st.BreakBorder, wantDestroyed, wantLostRecs, wantBorder)
 	}
 	// 300 s..341.125 s and 371.125 s..600 s of counters, 1 PDU per second.
-	if wantDestroyed[TypeCounters] < 260 || wantDestroyed[TypeEvents] == 0 || wantBorder < 30 {
+	if wantDestroyed[TypeCounters] < 260 || wantDestroyed[TypeRTTSample] == 0 || wantBorder < 30 {
 		t.Errorf("scenario too weak: destroyed %v, border %d", wantDestroyed, wantBorder)
 	}
 	for typ, n := range g.n {
@@ -368,8 +368,8 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 	if !strings.Contains(events[2].msg, fmt.Sprintf("%d PDUs (%d records) destroyed", total, totalRecs)) {
 		t.Errorf("leave event %q", events[2].msg)
 	}
-	t.Logf("long retry %v..%v after t0; %d PDUs destroyed (%d records: counters %d, events %d), %d break-border PDUs kept; events: %q",
-		time.Duration(enter-t0), time.Duration(leave-t0), total, totalRecs, wantLostRecs[TypeCounters], wantLostRecs[TypeEvents], wantBorder, evKinds)
+	t.Logf("long retry %v..%v after t0; %d PDUs destroyed (%d records: counters %d, rtt samples %d), %d break-border PDUs kept; events: %q",
+		time.Duration(enter-t0), time.Duration(leave-t0), total, totalRecs, wantLostRecs[TypeCounters], wantLostRecs[TypeRTTSample], wantBorder, evKinds)
 	// The idle heartbeats at the end tell the collector which ids are gone.
 	if rs := coll.rx.Stats(); rs.Skipped != total || rs.Heartbeats == 0 || rs.Accepted != uint64(len(ids))-total {
 		t.Errorf("receiver %+v; destroyed %d of %d", rs, total, len(ids))

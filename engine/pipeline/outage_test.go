@@ -1,0 +1,109 @@
+package pipeline_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// TestOutageLongerThanFinalTimeout: a 10 s outage of the link to one of
+// two collectors, with a 3 s final timeout (design 1.5): the channel enters
+// long retry mode and leaves it on the first ack after the outage;
+// definitions (flows, metrics) are never dropped, so both collectors know
+// every flow; the observations lost are exactly the records of the PDUs the
+// sender destroyed, and it counted them.
+func TestOutageLongerThanFinalTimeout(t *testing.T) {
+	path := filepath.Join(samplesDir(t), "lab", "dns-snmp-ntp", "A.pcap") // 20.3 s of capture
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg := config.Default()
+	cfg.IntervalS = 1
+	tight := pdu.DefaultSenderConfig()
+	tight.MinGapNs, tight.InitialTimeoutNs, tight.RetryTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 5e8, 0, 1
+	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 3e9, 1e9
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
+		Collectors: []pipeline.Collector{
+			{Name: "perfect", Sender: tight},
+			{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 3e9, EndNs: 13e9}}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perfect, cut := res.Batches[0], res.Batches[1]
+	st := res.Senders[1]
+	kinds := map[string]int{}
+	for _, e := range cut.Events {
+		kinds[e.Kind]++
+	}
+	if kinds[pdu.EventLongRetryEnter] != 1 || kinds[pdu.EventLongRetryLeave] != 1 || st.LongRetryEntries != 1 {
+		t.Errorf("long retry events %v, entries %d", kinds, st.LongRetryEntries)
+	}
+	// Definitions are key PDUs: every flow is known at both collectors, with
+	// the same totals (flow updates are cumulative, the last one arrives).
+	if len(cut.Flows) != len(perfect.Flows) || len(cut.Flows) == 0 {
+		t.Fatalf("%d flows behind the outage, %d without", len(cut.Flows), len(perfect.Flows))
+	}
+	for i := range perfect.Flows {
+		if perfect.Flows[i] != cut.Flows[i] {
+			t.Errorf("flow %d: %+v vs %+v", i, perfect.Flows[i], cut.Flows[i])
+		}
+	}
+	// Counters: the (flow, interval) records missing behind the outage are
+	// exactly the counters records destroyed.
+	records := func(b *observe.Batch) map[[2]int64]bool {
+		m := map[[2]int64]bool{}
+		for _, c := range b.FlowCounters {
+			m[[2]int64{int64(c.FlowID), c.IntervalStart}] = true
+		}
+		return m
+	}
+	pr, cr := records(perfect), records(cut)
+	missing := 0
+	for k := range pr {
+		if !cr[k] {
+			missing++
+		}
+	}
+	if uint64(missing) != st.DestroyedRecords[pdu.TypeCounters] || missing == 0 {
+		t.Errorf("%d counters records missing, %d destroyed by the sender", missing, st.DestroyedRecords[pdu.TypeCounters])
+	}
+	if lost := len(perfect.RTTSamples) - len(cut.RTTSamples); uint64(lost) != st.DestroyedRecords[pdu.TypeRTTSample] {
+		t.Errorf("%d rtt samples missing, %d destroyed", lost, st.DestroyedRecords[pdu.TypeRTTSample])
+	}
+	probeEvents := func(b *observe.Batch) int {
+		n := 0
+		for _, e := range b.Events {
+			if !strings.HasPrefix(e.Kind, "pdu_") {
+				n++
+			}
+		}
+		return n
+	}
+	if lost := probeEvents(perfect) - probeEvents(cut); uint64(lost) != st.DestroyedRecords[pdu.TypeEvents] {
+		t.Errorf("%d events missing, %d destroyed", lost, st.DestroyedRecords[pdu.TypeEvents])
+	}
+	var destroyed uint64
+	for _, n := range st.Destroyed {
+		destroyed += n
+	}
+	for _, k := range []pdu.Type{pdu.TypeHello, pdu.TypeFlowDef, pdu.TypeMetricDef, pdu.TypeHistDef, pdu.TypeFTPTransfer, pdu.TypeFTPSession} {
+		if st.Destroyed[k] != 0 {
+			t.Errorf("%s PDUs destroyed: definitions and FTP records are kept until delivered", k)
+		}
+	}
+	t.Logf("outage: %d PDUs destroyed (%d counters, %d rtt records), %d kept by the break-border window, %d retransmissions",
+		destroyed, st.DestroyedRecords[pdu.TypeCounters], st.DestroyedRecords[pdu.TypeRTTSample], st.BreakBorder, st.Retransmits)
+}
