@@ -185,7 +185,7 @@ func TestRetryTiming(t *testing.T) {
 		t.Fatalf("max timeout %d", s.MaxTimeoutNs())
 	}
 	g := newGen(s)
-	g.rec(TypeCounters, 0)  // PDU 1, built at 1 s
+	g.rec(TypeCounters, 0)     // PDU 1, built at 1 s
 	g.rec(TypeRTTSample, 10e9) // PDU 2, built at 11 s
 	s.Tick(700e9)
 	times := func(id uint32) []int64 {
