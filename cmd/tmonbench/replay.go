@@ -340,7 +340,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  decoded (IP)    %12d\n", ps.IP)
 	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
 	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
-	fmt.Fprintf(w, "  flows           %12d\n", ps.Flows)
+	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class)\n", ps.Flows)
 	if res.Packets > 0 {
 		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
 	}
