@@ -146,6 +146,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		Collectors: withFaults(pipeline.Collectors(cfg), faults),
 		Keys:       pipeline.Keys(cfg),
 		Merge:      func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
+		// Rows go to Parquet parts as the run goes, so memory stays bounded.
+		Sink: func(ci int, b *observe.Batch) error {
+			if ci != 0 {
+				return nil // several collectors build the same tables: the first is written
+			}
+			return writeBatch(run, b)
+		},
 		Pace:       pacer.Wait,
 		Progress: func(packets, bytes uint64) {
 			if bar == nil {

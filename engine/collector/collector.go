@@ -308,6 +308,70 @@ func (c *Collector) name(s string) string {
 	return s
 }
 
+// known reports whether a placeholder can be resolved now (its probe's
+// Hello, interface or metric definition arrived); plain strings are known.
+func (c *Collector) known(s string) bool {
+	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
+		return true
+	}
+	idStr, sub, _ := strings.Cut(s[2:], "/")
+	id, err := strconv.Atoi(idStr)
+	if err != nil {
+		return true
+	}
+	p := c.probes[uint16(id)]
+	if p == nil || !p.hello {
+		return false
+	}
+	if s[1] == 'm' {
+		m, _ := strconv.ParseUint(sub, 10, 32)
+		_, ok := p.metrics[uint32(m)]
+		return ok
+	}
+	return true
+}
+
+// split keeps in ready the rows whose names resolve now and returns the
+// others, held for a later Drain.
+func split[T any](rows []T, ready func(*T) bool) (r, held []T) {
+	r = rows[:0:0]
+	for i := range rows {
+		if ready(&rows[i]) {
+			r = append(r, rows[i])
+		} else {
+			held = append(held, rows[i])
+		}
+	}
+	return r, held
+}
+
+// holdUnresolved moves out of b the rows whose names cannot be resolved
+// yet (over a lossy link a definition may arrive after its observations)
+// and returns them.
+func (c *Collector) holdUnresolved(b *observe.Batch) observe.Batch {
+	var h observe.Batch
+	b.FlowCounters, h.FlowCounters = split(b.FlowCounters, func(r *observe.FlowCounter) bool { return c.known(r.Probe) && c.known(r.Metric) })
+	b.Events, h.Events = split(b.Events, func(r *observe.Event) bool {
+		rest, _ := strings.CutPrefix(r.Source, "probe:")
+		return c.known(rest)
+	})
+	b.SizeHistograms, h.SizeHistograms = split(b.SizeHistograms, func(r *observe.SizeHistogram) bool { return c.known(r.Probe) })
+	b.TCPConnections, h.TCPConnections = split(b.TCPConnections, func(r *observe.TCPConnection) bool { return c.known(r.Probe) })
+	b.RTTSamples, h.RTTSamples = split(b.RTTSamples, func(r *observe.RTTSample) bool { return c.known(r.Probe) })
+	b.RTTHistograms, h.RTTHistograms = split(b.RTTHistograms, func(r *observe.RTTHistogram) bool { return c.known(r.Probe) })
+	b.FTPSessions, h.FTPSessions = split(b.FTPSessions, func(r *observe.FTPSession) bool { return c.known(r.Probe) })
+	b.FTPTransfers, h.FTPTransfers = split(b.FTPTransfers, func(r *observe.FTPTransfer) bool { return c.known(r.Probe) })
+	return h
+}
+
+// Rows returns the number of rows accumulated since the last Drain (flows
+// excluded): a caller streaming the output drains when it grows.
+func (c *Collector) Rows() int {
+	b := &c.batch
+	return len(b.FlowCounters) + len(b.Events) + len(b.TCPConnections) + len(b.RTTSamples) + len(b.RTTHistograms) +
+		len(b.FTPSessions) + len(b.FTPTransfers) + len(b.OnewayDelays) + len(b.OnewayLatency) + len(b.OnewayLoss) + len(c.hists)
+}
+
 // resolve replaces the placeholders of every row by names.
 func (c *Collector) resolve(b *observe.Batch) {
 	for i := range b.Flows {
@@ -534,10 +598,20 @@ func (c *Collector) take(final bool) *observe.Batch {
 		c.flushOneway()
 	}
 	b := &c.batch
+	var heldHists []pendingHist
 	for _, ph := range c.hists {
-		c.addHistogram(c.probe(ph.probe), &ph.h)
+		p := c.probe(ph.probe)
+		if _, ok := p.hists[ph.h.DefID]; !ok && !final {
+			heldHists = append(heldHists, ph)
+			continue
+		}
+		c.addHistogram(p, &ph.h)
 	}
-	c.hists = nil
+	c.hists = heldHists
+	var held observe.Batch
+	if !final {
+		held = c.holdUnresolved(b)
+	}
 	b.Flows = b.Flows[:0]
 	if final {
 		for _, f := range c.flows {
@@ -582,7 +656,7 @@ func (c *Collector) take(final bool) *observe.Batch {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))
 	})
 	out := *b
-	c.batch = observe.Batch{}
+	c.batch = held
 	return &out
 }
 

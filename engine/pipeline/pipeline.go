@@ -67,7 +67,14 @@ type Options struct {
 	// (truncated or malformed capture) after its last good packet; the
 	// run goes on with the other inputs.
 	InputError func(input int, err error)
-	Log        *slog.Logger
+	// Sink, when set, receives rows while the run goes on, each time a
+	// collector holds more than SinkRows of them (default 1<<18), so the
+	// memory held stays bounded on large captures; the Result's batches
+	// then hold only the rest (flows and the last rows). collector is the
+	// index in Collectors. An error stops the run.
+	Sink     func(collector int, b *observe.Batch) error
+	SinkRows int
+	Log      *slog.Logger
 }
 
 // Collector is one in-process collector and the link every probe reaches
@@ -170,6 +177,10 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	if every == 0 {
 		every = 1 << 14
 	}
+	sinkRows := opt.SinkRows
+	if sinkRows <= 0 {
+		sinkRows = 1 << 18
+	}
 	var failed []inputErr
 	srcs := make([]pkt.Source, len(inputs))
 	for i, in := range inputs {
@@ -227,6 +238,19 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 		res.Packets++
 		res.Bytes += uint64(len(data))
 		probes[r.Probe].Packet(data, m)
+		if opt.Sink != nil && res.Packets%1024 == 0 {
+			for ci, c := range collectors {
+				if c.Rows() >= sinkRows {
+					if err := opt.Sink(ci, c.Drain()); err != nil {
+						runErr = err
+						break
+					}
+				}
+			}
+			if runErr != nil {
+				break
+			}
+		}
 		if opt.Progress != nil && res.Packets%every == 0 {
 			opt.Progress(res.Packets, res.Bytes)
 		}
