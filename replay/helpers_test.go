@@ -4,39 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
-// samplesDir returns ../shared/samples beside the repository root (the
-// folder holding go.mod), skipping the test if it is absent.
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("shared samples absent: %v", err)
-	}
-	return s
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // parseEpoch turns tshark's "seconds.nanoseconds" into Unix ns.
 func parseEpoch(t testing.TB, s string) int64 {

@@ -9,17 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
-func samples(t *testing.T) string {
-	t.Helper()
-	s := filepath.Join("..", "..", "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		t.Skip("../shared/samples not found")
-	}
-	return s
-}
+// samples returns ../shared/samples (the test is skipped without it).
+func samples(t *testing.T) string { return testsamples.Dir(t) }
 
 func tmon(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -153,7 +153,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			}
 			return writeBatch(run, b)
 		},
-		Pace:       pacer.Wait,
+		Pace: pacer.Wait,
 		Progress: func(packets, bytes uint64) {
 			if bar == nil {
 				return

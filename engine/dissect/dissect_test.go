@@ -3,37 +3,18 @@ package dissect_test
 import (
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir finds ../shared/samples beside the repository root.
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			s := filepath.Join(dir, "..", "shared", "samples")
-			if _, err := os.Stat(s); err != nil {
-				t.Skip("../shared/samples not found beside the repository")
-			}
-			return s
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // counts is what the dissector makes of one capture.
 type counts struct {

@@ -3,38 +3,16 @@ package filter
 import (
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir returns ../shared/samples next to the repository root (the
-// folder holding go.mod), or skips the test when it is absent.
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("samples not found: %v", err)
-	}
-	return s
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // frame is one dissected packet of a capture.
 type frame struct {

@@ -3,39 +3,17 @@ package ftp
 import (
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir finds ../shared/samples beside the repository root (the
-// folder holding go.mod), or skips the test.
-func samplesDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		tb.Skipf("samples not found: %v", err)
-	}
-	return s
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(tb testing.TB) string { return testsamples.Dir(tb) }
 
 // result is what a capture gave: rows in emission order, the trace of
 // parsed lines, and the Data verdict per frame.

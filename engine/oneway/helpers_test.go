@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -20,30 +22,8 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir returns ../shared/samples relative to the module root (the
-// folder holding go.mod), skipping the test when it is absent.
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("shared samples absent: %v", err)
-	}
-	return s
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 func labPath(t testing.TB, scenario, file string) string {
 	p := filepath.Join(samplesDir(t), "lab", scenario, file)

@@ -2,10 +2,11 @@ package probe_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -16,27 +17,8 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			s := filepath.Join(dir, "..", "shared", "samples")
-			if _, err := os.Stat(s); err != nil {
-				t.Skip("../shared/samples not found beside the repository")
-			}
-			return s
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 func run(t testing.TB, yaml string, rel string) *observe.Batch {
 	t.Helper()

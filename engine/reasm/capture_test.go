@@ -4,8 +4,9 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/replay"
@@ -18,30 +19,8 @@ type testPkt struct {
 	frag bool // the dissector set IsFrag (IPv4 MF/offset, any IPv6 Fragment header)
 }
 
-// samplesDir returns ../shared/samples relative to the module root (the
-// folder holding go.mod), skipping the test when it is absent.
-func samplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("shared samples absent: %v", err)
-	}
-	return s
-}
+// samplesDir returns ../shared/samples (the test is skipped without it).
+func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // readCapture reads a capture with replay.Open and dissects every packet
 // with the probe's dissector (dissect.New), as the probe will.
