@@ -99,7 +99,11 @@ func (c *Collector) Stats() Stats {
 // to send back (nil for bad frames and heartbeats). ack is valid until the
 // next call.
 func (c *Collector) Handle(frame []byte) (ack []byte) {
-	ack, h, payload, fresh, err := c.rx.Handle(frame)
+	return c.accept(c.rx.Handle(frame))
+}
+
+// accept decodes a PDU the receiver found fresh and returns its ack.
+func (c *Collector) accept(ack []byte, h pdu.Header, payload []byte, fresh bool, err error) []byte {
 	if err != nil || !fresh {
 		return ack
 	}
@@ -567,16 +571,7 @@ func (c *Collector) SetEpoch(epoch int64) { c.rx.SetEpoch(epoch) }
 // HandleAt is Handle at collector time nowNs (Unix ns): liveness counts
 // from it (see Liveness).
 func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
-	ack, h, payload, fresh, err := c.rx.HandleAt(nowNs, frame)
-	if err != nil || !fresh {
-		return ack
-	}
-	if err := c.decode(h, payload); err != nil {
-		c.stats.BadRecords++
-		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
-	}
-	c.advanceOneway(h)
-	return ack
+	return c.accept(c.rx.HandleAt(nowNs, frame))
 }
 
 // Liveness turns probes that fell silent for afterNs (no PDU, no
