@@ -82,8 +82,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, pflag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "tmonbench:", err)
 	var ee *exitError
+	if errors.As(err, &ee) && ee.code == 130 {
+		return 130 // interrupted: already said on stderr
+	}
+	fmt.Fprintln(stderr, "tmonbench:", err)
 	if errors.As(err, &ee) {
 		return ee.code
 	}

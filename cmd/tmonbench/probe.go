@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -131,18 +132,18 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		p.Tick(now)
 	}
 	st := p.Stats()
-	fmt.Fprintf(stdout, "tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s; ", *name, st.Packets, st.IP, st.Flows, time.Since(started).Seconds())
+	parts := []string{fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s", *name, st.Packets, st.IP, st.Flows, time.Since(started).Seconds())}
 	for i, s := range p.Senders() {
 		ss := s.Stats()
 		var pdus uint64
 		for _, n := range ss.PDUs {
 			pdus += n
 		}
-		fmt.Fprintf(stdout, "collector %s: %d PDUs, %d retransmissions, %d unacknowledged; ", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending())
+		parts = append(parts, fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending()))
 	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, strings.Join(parts, "; "))
 	if p.Pending() > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s", p.Pending(), *linger)
+		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", p.Pending(), *linger)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -47,6 +48,9 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		q = n.SQL
 	default:
 		return usageErr("query: want one query NAME or --sql \"SELECT ...\" (tmonbench query --list)")
+	}
+	if !slices.Contains(queries.Formats, *format) {
+		return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
 	}
 	db, err := queries.Open(*out)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -66,16 +67,29 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"--link-loss", faults.LossRate}, {"--link-dup", faults.DupRate}, {"--link-reorder", faults.ReorderRate}, {"--link-corrupt", faults.CorruptRate}} {
+		if !(r.v >= 0 && r.v <= 1) {
+			return usageErr("%s %g: want a share between 0 and 1", r.flag, r.v)
+		}
+	}
+	switch *progress {
+	case "auto", "always", "never":
+	default:
+		return usageErr("--progress %q: want auto, always or never", *progress)
+	}
 	for _, o := range *outages {
 		w, err := pdu.ParseOutage(o)
 		if err != nil {
-			return usageErr("replay: --link-outage: %v", err)
+			return usageErr("--link-outage: %v", err)
 		}
 		faults.Outages = append(faults.Outages, w)
 	}
 	speed, err := replay.ParseSpeed(*speedStr)
 	if err != nil {
-		return usageErr("replay: %v", err)
+		return usageErr("%v", err)
 	}
 	cfg := config.Default()
 	if *cfgPath != "" {
@@ -86,7 +100,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if *interval != 0 {
 		cfg.IntervalS = *interval
 		if err := cfg.Validate(); err != nil {
-			return usageErr("replay: --interval: %v", err)
+			return usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
 		}
 	}
 
@@ -123,7 +137,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	defer run.Abort()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pacer := replay.NewPacer(speed)
 	pacer.SetMaxWait(10 * time.Second)
@@ -175,15 +189,29 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if bar != nil {
+		bar.Set64(total)
 		bar.Finish()
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
-	if errors.Is(runErr, context.Canceled) {
-		fmt.Fprintln(stderr, "tmonbench: interrupted: writing what was observed so far")
-	}
+	interrupted := errors.Is(runErr, context.Canceled)
 	b := res.Batch
+	if interrupted {
+		fmt.Fprintln(stderr, "tmonbench: interrupted: writing what was observed so far (run.json says interrupted)")
+		run.SetInterrupted()
+		b.Events = append(b.Events, observe.Event{Time: res.LastNs, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
+			Message: fmt.Sprintf("replay interrupted after %d packets: the tables hold what was observed until then", res.Packets)})
+	}
+	var unacked int
+	for _, s := range res.Senders {
+		unacked += s.Unacked
+	}
+	if unacked > 0 {
+		msg := fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", unacked)
+		fmt.Fprintln(stderr, "tmonbench: warning:", msg)
+		b.Events = append(b.Events, observe.Event{Time: res.LastNs, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError, Message: msg})
+	}
 	for i, f := range files {
 		if st := f.Stats(); st.InvalidTimestamps > 0 {
 			b.Events = append(b.Events, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "invalid_timestamps", Severity: observe.SevWarning,
@@ -199,6 +227,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files)
+	}
+	if interrupted {
+		return &exitError{code: 130, err: errors.New("replay interrupted")}
 	}
 	return nil
 }
@@ -241,11 +272,11 @@ func captures(files, specs []string) ([]capture, error) {
 	for _, s := range specs {
 		name, path, ok := strings.Cut(s, "=")
 		if !ok || name == "" || path == "" {
-			return nil, usageErr("replay: --probe %q: want NAME=PCAP or NAME/IFACE=PCAP", s)
+			return nil, usageErr("--probe %q: want NAME=PCAP or NAME/IFACE=PCAP", s)
 		}
-		probeName, iface, _ := strings.Cut(name, "/")
-		if probeName == "" {
-			return nil, usageErr("replay: --probe %q: empty probe name", s)
+		probeName, iface, hasIface := strings.Cut(name, "/")
+		if probeName == "" || (hasIface && (iface == "" || strings.Contains(iface, "/"))) {
+			return nil, usageErr("--probe %q: want NAME=PCAP or NAME/IFACE=PCAP with non-empty names", s)
 		}
 		caps = append(caps, capture{path: path, probe: probeName, iface: iface})
 	}

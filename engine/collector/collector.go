@@ -59,6 +59,8 @@ type Collector struct {
 	stats  Stats
 
 	counters pdu.Counters
+	lastNs   int64  // the latest probe clock seen (PDU build times): the collector's capture-time clock
+	authBad  uint64 // unauthenticated frames already reported in an event
 	ow       *owState
 	hists    []pendingHist // size histograms, expanded at Finish once their slices are known
 }
@@ -104,6 +106,9 @@ func (c *Collector) Handle(frame []byte) (ack []byte) {
 
 // accept decodes a PDU the receiver found fresh and returns its ack.
 func (c *Collector) accept(ack []byte, h pdu.Header, payload []byte, fresh bool, err error) []byte {
+	if err == nil && h.BuildTimeNs > c.lastNs {
+		c.lastNs = h.BuildTimeNs
+	}
 	if err != nil || !fresh {
 		return ack
 	}
@@ -578,6 +583,10 @@ func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
 // heartbeat) at collector time nowNs, and probes that spoke again, into
 // events (design 4.1: "the probe alive time is refreshed").
 func (c *Collector) Liveness(nowNs, afterNs int64) {
+	if st := c.rx.Stats(); st.BadAuth+st.Unknown > c.authBad {
+		c.event(nowNs, observe.SevWarning, "pdu_unauthenticated", fmt.Sprintf("%d frames refused: unknown probe or bad HMAC tag (%d in all)", st.BadAuth+st.Unknown-c.authBad, st.BadAuth+st.Unknown))
+		c.authBad = st.BadAuth + st.Unknown
+	}
 	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
 		p := c.probe(id)
 		if silent {

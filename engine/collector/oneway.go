@@ -244,10 +244,10 @@ func (c *Collector) flushOneway() {
 		rec.Flush()
 		st := rec.Stats()
 		if st.NegativeDelays > 0 {
-			c.event(0, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
+			c.event(c.lastNs, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
 		}
 		if st.Collisions > 0 {
-			c.event(0, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
+			c.event(c.lastNs, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
 		}
 	}
 }

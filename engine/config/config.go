@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -223,8 +225,12 @@ type Class struct {
 	RTT    RTTOptions    `yaml:"rtt"`
 	Oneway OnewayOptions `yaml:"oneway"`
 
-	line int
+	line  int
+	index int // position in the file's classes list; -1 for the added class all
 }
+
+// File names the config's source: its path, or "<default>".
+func (c *Config) File() string { return c.file }
 
 // Line returns the YAML line where the class starts (0 for defaults).
 func (c *Class) Line() int { return c.line }
@@ -261,6 +267,68 @@ func (c *Class) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// unknownField is the first key of a YAML mapping that names no field of
+// the Go struct it decodes into (a typo must not silently do nothing).
+type unknownField struct {
+	line  int
+	path  string
+	key   string
+	known []string
+}
+
+// checkKnown walks n against type t and reports the first unknown key.
+// (yaml.v3's KnownFields does not reach into types with an UnmarshalYAML
+// method, such as Class.)
+func checkKnown(n *yaml.Node, t reflect.Type, path string) *unknownField {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return checkKnown(n.Content[0], t, path)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+			names = append(names, name)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			sub := k.Value
+			if path != "" {
+				sub = path + "." + k.Value
+			}
+			if !ok {
+				return &unknownField{line: k.Line, path: path, key: k.Value, known: names}
+			}
+			if u := checkKnown(v, ft, sub); u != nil {
+				return u
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, item := range n.Content {
+			if u := checkKnown(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); u != nil {
+				return u
+			}
+		}
+	}
+	return nil
+}
+
 // Default returns the embedded default configuration.
 func Default() *Config {
 	c, err := Parse(defaultYAML, "<default>")
@@ -283,6 +351,17 @@ func Load(path string) (*Config, error) {
 // Unknown fields are errors (a typo must not silently do nothing).
 func Parse(b []byte, file string) (*Config, error) {
 	c := &Config{file: file}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if u := checkKnown(&root, reflect.TypeOf(c), ""); u != nil {
+		where := u.path
+		if where == "" {
+			where = "top level"
+		}
+		return nil, &Error{File: file, Line: u.line, Field: strings.TrimPrefix(u.path+"."+u.key, "."), Msg: fmt.Sprintf("unknown field %q in %s (known: %s)", u.key, where, strings.Join(u.known, ", "))}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -291,6 +370,9 @@ func Parse(b []byte, file string) (*Config, error) {
 			return nil, &Error{File: file, Field: "yaml", Msg: strings.Join(te.Errors, "; ")}
 		}
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, err)
+	}
+	for i := range c.Classes {
+		c.Classes[i].index = i
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
@@ -351,6 +433,7 @@ func (c *Config) applyDefaults() {
 	}
 	if !hasAll {
 		c.Classes = append([]Class{{
+			index:        -1,
 			Name:         "all",
 			Granularity:  []string{FieldIPVersion, FieldProtocol, FieldSrcAddr, FieldDstAddr, FieldSrcPort, FieldDstPort},
 			IdleTimeoutS: 300,
@@ -364,7 +447,7 @@ func (c *Config) Validate() error {
 	bad := func(line int, field, format string, a ...any) error {
 		return &Error{File: c.file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
-	if c.IntervalS < 1 || c.IntervalS > 86400 {
+	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
 		return bad(0, "interval_s", "must be between 1 and 86400 seconds, got %g", c.IntervalS)
 	}
 	if c.FlowTable.MaxFlows < 1 {
@@ -376,14 +459,17 @@ func (c *Config) Validate() error {
 	names := map[string]int{}
 	for i := range c.Classes {
 		cl := &c.Classes[i]
-		f := fmt.Sprintf("classes[%d]", i)
+		f := fmt.Sprintf("classes[%d]", cl.index)
 		if cl.Name == "" {
 			return bad(cl.line, f+".name", "missing")
 		}
 		if j, dup := names[cl.Name]; dup {
-			return bad(cl.line, f+".name", "%q already names classes[%d]", cl.Name, j)
+			return bad(cl.line, f+".name", "%q already names classes[%d]", cl.Name, c.Classes[j].index)
 		}
 		names[cl.Name] = i
+		if cl.Name == "all" && cl.Filter != "" {
+			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
+		}
 		for _, g := range cl.Granularity {
 			if !contains(Fields, g) {
 				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
@@ -394,7 +480,7 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
 		}
-		if cl.IdleTimeoutS < 0 {
+		if !(cl.IdleTimeoutS > 0) || math.IsInf(cl.IdleTimeoutS, 0) {
 			return bad(cl.line, f+".idle_timeout_s", "must be positive, got %g", cl.IdleTimeoutS)
 		}
 		for k := 1; k < len(cl.SizeEdges); k++ {

@@ -69,6 +69,11 @@ var kindNames = [numKinds]string{
 	KindTCPBadOption:      "tcp_bad_option",
 }
 
+// Kept reports whether packets of this kind still count at IP level (the
+// transport layer or a length is doubtful) rather than being rejected
+// with ErrMalformed.
+func (k Kind) Kept() bool { return k >= KindIPv6BadExtHdr }
+
 // String returns the stable snake_case name of the kind.
 func (k Kind) String() string {
 	if k < numKinds {

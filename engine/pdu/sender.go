@@ -193,6 +193,8 @@ type SenderStats struct {
 	LongRetryEntries uint64 // times the channel entered long retry mode
 	LongRetry        bool   // in long retry mode now
 	LongRetryNs      int64  // probe time spent in long retry mode
+	// RetransmitsByType splits Retransmits per PDU type.
+	RetransmitsByType [typeLimit]uint64
 	// CollectorRestarts counts the epoch changes seen in acknowledgements.
 	CollectorRestarts uint64
 }
@@ -786,6 +788,7 @@ func (s *Sender) transmit(p *pending) {
 		s.stats.Bytes[p.typ] += n
 	} else {
 		s.stats.Retransmits++
+		s.stats.RetransmitsByType[p.typ]++
 		s.stats.RetransBytes += n
 	}
 	s.stats.TotalBytesOut += n

@@ -326,7 +326,7 @@ func (g *guarded) Next() ([]byte, pkt.Meta, error) {
 func (g *guarded) Close() error { return g.src.Close() }
 
 // pduStats turns one channel's counters into pdu_stats rows: one per PDU
-// type used, then a row of type "all" with the retransmissions. The
+// type used, then a row of type "all" with the totals. The
 // packet_obs row sets observed_bytes to the IP bytes its observations
 // describe, so overhead_ratio is design 1.3's "~1 % of the observed
 // traffic"; the other rows use every IP byte the probe decoded.
@@ -339,7 +339,8 @@ func pduStats(probeName, collName string, p *probe.Probe, s pdu.SenderStats) []o
 			continue
 		}
 		typ := pdu.Type(t)
-		r := observe.PDUStat{Probe: probeName, Collector: collName, PDUType: typ.String(), PDUs: s.PDUs[t], Records: s.Records[t], Bytes: s.Bytes[t], ObservedBytes: all}
+		r := observe.PDUStat{Probe: probeName, Collector: collName, PDUType: typ.String(), PDUs: s.PDUs[t], Records: s.Records[t], Bytes: s.Bytes[t],
+			Retransmissions: s.RetransmitsByType[t], ObservedBytes: all}
 		if typ == pdu.TypePacketObs {
 			r.ObservedBytes = ow
 		}

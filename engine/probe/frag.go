@@ -53,6 +53,9 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		return
 	}
 	p.sieve.Match(d, &p.set)
+	// The first fragment has not come (yet): remember where these went, so
+	// a datagram that never completes counts its failure in their flow.
+	p.frags[k] = fragInfo{classes: p.set, expiresNs: d.Meta.TimeNs + p.reasmTimeoutNs}
 }
 
 // reassemble feeds a fragment to the reassembler; a completed datagram is

@@ -207,6 +207,11 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	sieve, err := filter.Compile(filters)
 	if err != nil {
+		var ce *filter.CompileError
+		if errors.As(err, &ce) && ce.Class >= 0 && ce.Class < len(cfg.Classes) {
+			cl := &cfg.Classes[ce.Class]
+			return nil, fmt.Errorf("%s:%d: class %q: filter %q: %w", cfg.File(), cl.Line(), cl.Name, cl.Filter, ce.Err)
+		}
 		return nil, fmt.Errorf("probe %s: %w", id.Name, err)
 	}
 	p := &Probe{
@@ -650,7 +655,11 @@ func (p *Probe) intervalEvents(atNs int64) {
 	cur := p.dis.Stats
 	for k := range cur.Kinds {
 		if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
-			p.Event(atNs, SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval", n, dissect.Kind(k)))
+			if dissect.Kind(k).Kept() {
+				p.Event(atNs, SevInfo, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)))
+			} else {
+				p.Event(atNs, SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, dissect.Kind(k)))
+			}
 		}
 	}
 	p.lastDis = cur

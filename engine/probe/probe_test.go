@@ -202,3 +202,29 @@ classes:
 		t.Errorf("%d packets, want 126", packets)
 	}
 }
+
+// TestLabFragReassemblyFailures: every datagram that never completes at B
+// (lab frag summary.json: incomplete_at_B 11, two of them without their
+// first fragment) is an event and a failure counted in its flow.
+func TestLabFragReassemblyFailures(t *testing.T) {
+	b := run(t, "", "lab/frag/B.pcap")
+	var failures uint64
+	inAll := map[uint64]bool{}
+	for _, f := range flowsOf(b, "all") {
+		inAll[f.FlowID] = true
+	}
+	for _, c := range b.FlowCounters {
+		if c.Metric == "ip_reassembly_failures" && inAll[c.FlowID] {
+			failures += c.N
+		}
+	}
+	events := 0
+	for _, e := range b.Events {
+		if e.Kind == "ip_reassembly_incomplete" {
+			events++
+		}
+	}
+	if failures != 11 || events != 11 {
+		t.Errorf("%d failures counted, %d events; summary.json: 11 incomplete at B", failures, events)
+	}
+}

@@ -37,10 +37,15 @@ func OpenAppend(out string, m Manifest) (*Appender, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
-	if state != outRun {
-		if m.Tool == "" {
-			m.Tool = "tmonbench"
+	if state == outRun {
+		if old, err := ReadManifest(abs); err == nil && old.Mode != ModeCollector {
+			return nil, fmt.Errorf("%w: %s holds a tmonbench replay; a collector appends only to its own output: choose another --out", ErrNotRunDir, out)
 		}
+	} else {
+		if m.Tool == "" {
+			m.Tool = Application
+		}
+		m.Mode = ModeCollector
 		b, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -73,15 +74,27 @@ func (s Stats) Names() []string {
 // Stats. Times are set by the caller (engine code does not read the clock):
 // Started before BeginRun, Finished with Run.SetFinished.
 type Manifest struct {
-	Tool       string                `json:"tool"`        // "tmonbench" when left empty
-	Version    string                `json:"version"`     // tool version
-	Command    []string              `json:"command"`     // command line, os.Args
-	Inputs     []Input               `json:"inputs"`      // captures read, with sizes
-	ConfigHash string                `json:"config_hash"` // hash of the effective config
-	Started    time.Time             `json:"started,omitzero"`
-	Finished   time.Time             `json:"finished,omitzero"`
-	Tables     map[string]TableStats `json:"tables"` // per table: files, rows, bytes
+	Tool string `json:"tool"` // "tmonbench" when left empty
+	Mode string `json:"mode"` // ModeReplay or ModeCollector
+	// Interrupted is true when the run was stopped (Ctrl-C, SIGTERM)
+	// before the end of its input: its tables hold what was observed
+	// until then.
+	Interrupted bool                  `json:"interrupted,omitempty"`
+	Version     string                `json:"version"`     // tool version
+	Command     []string              `json:"command"`     // command line, os.Args
+	Inputs      []Input               `json:"inputs"`      // captures read, with sizes
+	ConfigHash  string                `json:"config_hash"` // hash of the effective config
+	Started     time.Time             `json:"started,omitzero"`
+	Finished    time.Time             `json:"finished,omitzero"`
+	Tables      map[string]TableStats `json:"tables"` // per table: files, rows, bytes
 }
+
+// Modes of a run: a replay replaces the folder as a whole; a collector
+// appends to it as it goes. Neither writes into the other's folder.
+const (
+	ModeReplay    = "replay"
+	ModeCollector = "collector"
+)
 
 // ReadManifest reads <out>/run.json. The error wraps fs.ErrNotExist when
 // out has none.
@@ -125,8 +138,17 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkOut(abs); err != nil {
+	state, err := checkOut(abs)
+	if err != nil {
 		return nil, err
+	}
+	if state == outRun {
+		if old, err := ReadManifest(abs); err == nil && old.Mode == ModeCollector {
+			return nil, fmt.Errorf("%w: %s is the output of a collector (tmonbench collector); a replay will not replace it: choose another --out", ErrNotRunDir, out)
+		}
+	}
+	if m.Mode == "" {
+		m.Mode = ModeReplay
 	}
 	parent := filepath.Dir(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -196,6 +218,9 @@ func checkOut(out string) (outState, error) {
 		return 0, fmt.Errorf("%w %s: it is a file, not a folder", ErrOutUnwritable, out)
 	}
 	if fi, err := os.Stat(filepath.Join(out, ManifestName)); err == nil && fi.Mode().IsRegular() {
+		if err := checkRunDir(out); err != nil {
+			return 0, err
+		}
 		return outRun, nil
 	}
 	d, err := os.Open(out)
@@ -211,12 +236,63 @@ func checkOut(out string) (outState, error) {
 	return 0, fmt.Errorf("%w: %s holds files but no %s; choose another --out or empty it", ErrNotRunDir, out, ManifestName)
 }
 
+// checkRunDir refuses a folder with a run.json that tmonbench did not
+// write, or that holds anything besides run.json and table folders of
+// Parquet parts: replacing it must never delete a user's files.
+func checkRunDir(out string) error {
+	m, err := ReadManifest(out)
+	if err != nil || m.Tool != Application {
+		return fmt.Errorf("%w: %s has a %s that tmonbench did not write; choose another --out", ErrNotRunDir, out, ManifestName)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	}
+	var foreign []string
+	for _, e := range ents {
+		name := e.Name()
+		if name == ManifestName {
+			continue
+		}
+		if !e.IsDir() || checkTable(name) != nil {
+			foreign = append(foreign, name)
+			continue
+		}
+		parts, err := os.ReadDir(filepath.Join(out, name))
+		if err != nil {
+			return fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		}
+		for _, p := range parts {
+			pn := p.Name()
+			ours := !p.IsDir() && ((strings.HasPrefix(pn, "part-") && strings.HasSuffix(pn, ".parquet")) || (strings.HasPrefix(pn, ".") && strings.HasSuffix(pn, ".tmp")))
+			if !ours {
+				foreign = append(foreign, filepath.Join(name, pn))
+			}
+		}
+	}
+	if len(foreign) > 0 {
+		if len(foreign) > 5 {
+			foreign = append(foreign[:5], "...")
+		}
+		return fmt.Errorf("%w: %s holds files tmonbench did not write (%s); choose another --out", ErrNotRunDir, out, strings.Join(foreign, ", "))
+	}
+	return nil
+}
+
 // Dir returns the staging folder where tables are written until Commit
 // (pass it to Write, or use Append). It is not the final path.
 func (r *Run) Dir() string { return r.staging }
 
 // Out returns the absolute output folder Commit will replace.
 func (r *Run) Out() string { return r.out }
+
+// SetInterrupted marks the run as stopped before the end of its input
+// (run.json "interrupted": true).
+func (r *Run) SetInterrupted() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.manifest.Interrupted = true
+}
 
 // SetFinished records the run's end time in the manifest (capture or wall
 // time, chosen by the caller).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func TestRunCommitFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := testManifest()
-	want.Tool = Application
+	want.Tool, want.Mode = Application, ModeReplay
 	want.Finished = time.Unix(1700000060, 5).UTC()
 	want.Tables = st.Tables
 	if !reflect.DeepEqual(m, want) {
@@ -322,5 +323,51 @@ func TestAppendConcurrent(t *testing.T) {
 	assertOnly(t, filepath.Join(r.Dir(), "flows"), want...)
 	if got := r.Stats().Tables["flows"]; got.Files != n || got.Rows != 2*n {
 		t.Errorf("stats = %+v", got)
+	}
+}
+
+// TestRunRefusesForeignFilesBesideManifest: a folder with a run.json that
+// tmonbench did not write, or with files beside its tables, is never
+// replaced (a user's project folder must not be wiped).
+func TestRunRefusesForeignFilesBesideManifest(t *testing.T) {
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "proj")
+	os.MkdirAll(filepath.Join(proj, "src"), 0o755)
+	os.WriteFile(filepath.Join(proj, ManifestName), []byte(`{"name":"x"}`), 0o644)
+	os.WriteFile(filepath.Join(proj, "main.js"), []byte("code"), 0o644)
+	if _, err := BeginRun(proj, testManifest()); !errors.Is(err, ErrNotRunDir) {
+		t.Fatalf("foreign run.json: %v", err)
+	}
+	// A real run with a user's file added beside it.
+	out := filepath.Join(dir, "out")
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, "flows", testFlows); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(out, "mine.txt"), []byte("notes"), 0o644)
+	if _, err := BeginRun(out, testManifest()); !errors.Is(err, ErrNotRunDir) || !strings.Contains(err.Error(), "mine.txt") {
+		t.Fatalf("user file beside a run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "mine.txt")); err != nil {
+		t.Fatal(err)
+	}
+	// A replay's output is not appended to by a collector, and a
+	// collector's output is not replaced by a replay.
+	os.Remove(filepath.Join(out, "mine.txt"))
+	if _, err := OpenAppend(out, testManifest()); !errors.Is(err, ErrNotRunDir) {
+		t.Fatalf("collector into a replay output: %v", err)
+	}
+	coll := filepath.Join(dir, "coll")
+	if _, err := OpenAppend(coll, testManifest()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := BeginRun(coll, testManifest()); !errors.Is(err, ErrNotRunDir) {
+		t.Fatalf("replay into a collector output: %v", err)
 	}
 }
