@@ -1,0 +1,61 @@
+package collector
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+func TestFlowName(t *testing.T) {
+	all := pdu.FieldIPVersion | pdu.FieldProtocol | pdu.FieldSrcAddr | pdu.FieldDstAddr | pdu.FieldSrcPort | pdu.FieldDstPort
+	for _, c := range []struct {
+		def  pdu.FlowDef
+		want string
+	}{
+		{pdu.FlowDef{Fields: all, Protocol: 17, SrcAddr: netip.MustParseAddr("10.0.0.1"), DstAddr: netip.MustParseAddr("10.0.0.2"), DstPort: 161, FoldedPorts: 1}, "10.0.0.1:high>10.0.0.2:161/udp"},
+		{pdu.FlowDef{Fields: all, Protocol: 17, SrcAddr: netip.MustParseAddr("2001:db8::1"), DstAddr: netip.MustParseAddr("2001:db8::2"), SrcPort: 53, DstPort: 33000}, "[2001:db8::1]:53>[2001:db8::2]:33000/udp"},
+		{pdu.FlowDef{Fields: all, Protocol: 1, SrcAddr: netip.MustParseAddr("10.0.0.1"), DstAddr: netip.MustParseAddr("10.0.0.3")}, "10.0.0.1>10.0.0.3/icmp"},
+		{pdu.FlowDef{Fields: pdu.FieldDstAddr | pdu.FieldDstPort, DstAddr: netip.MustParseAddr("198.51.100.10"), DstPort: 9000}, "*>198.51.100.10:9000"},
+		{pdu.FlowDef{Fields: pdu.FieldProtocol | pdu.FieldDSCP, Protocol: 6, DSCP: 46}, "*>*/tcp dscp 46"},
+	} {
+		if got := FlowName(&c.def); got != c.want {
+			t.Errorf("FlowName = %q, want %q", got, c.want)
+		}
+	}
+}
+
+// TestLateDefinitions: over a lossy link a flow's totals and counters may
+// arrive before its definition and its probe's Hello; the rows still get
+// the right names in the end.
+func TestLateDefinitions(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
+		var e pdu.Enc
+		rec(&e)
+		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
+	}
+	c.Handle(frame(pdu.TypeFlowUpdate, 3, func(e *pdu.Enc) { (&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900}).Append(e) }))
+	c.Handle(frame(pdu.TypeCounters, 4, func(e *pdu.Enc) {
+		(&pdu.Counters{IntervalStartNs: 0, IntervalNs: 60e9, FlowID: 7, Metrics: []pdu.Metric{{ID: 0}}}).Append(e)
+	}))
+	c.Handle(frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
+	}))
+	c.Handle(frame(pdu.TypeMetricDef, 5, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "packets"}).Append(e) }))
+	c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	b := c.Finish()
+	if len(b.Flows) != 1 || len(b.FlowCounters) != 1 {
+		t.Fatalf("%d flows, %d counters", len(b.Flows), len(b.FlowCounters))
+	}
+	f, fc := b.Flows[0], b.FlowCounters[0]
+	if f.Probe != "site-a" || f.Interface != "eth0" || f.Packets != 9 || f.Bytes != 900 || f.FirstSeen != 1e8 || f.LastSeen != 5e8 || f.Class != "all" {
+		t.Errorf("flow %+v", f)
+	}
+	if fc.Probe != "site-a" || fc.Metric != "packets" {
+		t.Errorf("counter %+v", fc)
+	}
+}
