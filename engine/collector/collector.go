@@ -39,6 +39,7 @@ type probeState struct {
 	name    string
 	ifaces  []string
 	metrics map[uint32]string
+	mrefs   map[uint32]string // metricRef cache
 	hists   map[uint32]pdu.HistDef
 }
 
@@ -59,8 +60,9 @@ type Collector struct {
 	stats  Stats
 
 	counters pdu.Counters
-	lastNs   int64  // the latest probe clock seen (PDU build times): the collector's capture-time clock
-	authBad  uint64 // unauthenticated frames already reported in an event
+	names    map[string]string // placeholder -> name, during resolve
+	lastNs   int64             // the latest probe clock seen (PDU build times): the collector's capture-time clock
+	authBad  uint64            // unauthenticated frames already reported in an event
 	ow       *owState
 	hists    []pendingHist // size histograms, expanded at Finish once their slices are known
 }
@@ -281,9 +283,18 @@ func (p *probeState) ifaceRef(i uint16) string {
 	return refPrefix + "i" + strconv.Itoa(int(p.id)) + "/" + strconv.Itoa(int(i))
 }
 
-// metricRef is the placeholder of metric id m of the probe.
+// metricRef is the placeholder of metric id m of the probe (cached: one
+// per metric, not one per row).
 func (p *probeState) metricRef(m uint32) string {
-	return refPrefix + "m" + strconv.Itoa(int(p.id)) + "/" + strconv.FormatUint(uint64(m), 10)
+	if r, ok := p.mrefs[m]; ok {
+		return r
+	}
+	r := refPrefix + "m" + strconv.Itoa(int(p.id)) + "/" + strconv.FormatUint(uint64(m), 10)
+	if p.mrefs == nil {
+		p.mrefs = map[uint32]string{}
+	}
+	p.mrefs[m] = r
+	return r
 }
 
 // name resolves a placeholder (or returns s unchanged).
@@ -291,6 +302,17 @@ func (c *Collector) name(s string) string {
 	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
 		return s
 	}
+	if n, ok := c.names[s]; ok {
+		return n
+	}
+	n := c.lookupName(s)
+	if c.names != nil {
+		c.names[s] = n
+	}
+	return n
+}
+
+func (c *Collector) lookupName(s string) string {
 	kind, rest := s[1], s[2:]
 	idStr, sub, _ := strings.Cut(rest, "/")
 	id, err := strconv.Atoi(idStr)
@@ -383,6 +405,8 @@ func (c *Collector) Rows() int {
 
 // resolve replaces the placeholders of every row by names.
 func (c *Collector) resolve(b *observe.Batch) {
+	c.names = map[string]string{} // names are fixed for the duration of one resolve
+	defer func() { c.names = nil }()
 	for i := range b.Flows {
 		b.Flows[i].Probe, b.Flows[i].Interface = c.name(b.Flows[i].Probe), c.name(b.Flows[i].Interface)
 	}
