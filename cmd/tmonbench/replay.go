@@ -160,6 +160,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		Collectors: withFaults(pipeline.Collectors(cfg), faults),
 		Keys:       pipeline.Keys(cfg),
 		Merge:      func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
+		Parallel:   true, // collectors on their own core when their link is perfect
 		// Rows go to Parquet parts as the run goes, so memory stays bounded.
 		Sink: func(ci int, b *observe.Batch) error {
 			if ci != 0 {

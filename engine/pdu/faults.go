@@ -197,3 +197,6 @@ func (l *Loopback) deliver(frame []byte) {
 		l.Ack(l.ackBuf)
 	}
 }
+
+// Active reports whether any fault is configured.
+func (f *Faults) Active() bool { return f.active() }

@@ -23,6 +23,16 @@ import (
 // metrics are per packet. Set TMONBENCH_BENCH_PCAP to a larger capture
 // (e.g. the corpus of ../shared/bench) to measure on it.
 func BenchmarkPipeline(b *testing.B) {
+	for _, parallel := range []bool{false, true} {
+		name := "sequential"
+		if parallel {
+			name = "parallel"
+		}
+		b.Run(name, func(b *testing.B) { benchPipeline(b, parallel) })
+	}
+}
+
+func benchPipeline(b *testing.B, parallel bool) {
 	path := os.Getenv("TMONBENCH_BENCH_PCAP")
 	if path == "" {
 		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
@@ -42,6 +52,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 			Config: cfg, Probes: []probe.Identity{{Name: "bench"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+			Parallel: parallel,
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -214,31 +214,71 @@ func TestSinkStreamsEveryRow(t *testing.T) {
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	whole := replayFiles(t, cfg, nil, path).Batch.Len()
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	for _, parallel := range []bool{false, true} {
+		f, err := replay.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed := map[string]int{}
+		drains := 0
+		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+			Config: cfg, Probes: []probe.Identity{{Name: "if0.pcap"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+			SinkRows: 100, Parallel: parallel,
+			Sink: func(_ int, b *observe.Batch) error {
+				drains++
+				for k, v := range b.Len() {
+					streamed[k] += v
+				}
+				return nil
+			},
+		})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range res.Batch.Len() {
+			streamed[k] += v
+		}
+		if drains < 2 || !reflect.DeepEqual(streamed, whole) {
+			t.Errorf("parallel %v: %d drains; rows streamed %v, in one batch %v", parallel, drains, streamed, whole)
+		}
 	}
-	defer f.Close()
-	streamed := map[string]int{}
-	drains := 0
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: cfg, Probes: []probe.Identity{{Name: "if0.pcap"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
-		SinkRows: 100,
-		Sink: func(_ int, b *observe.Batch) error {
-			drains++
-			for k, v := range b.Len() {
-				streamed[k] += v
+}
+
+// TestParallelSameRows: with the collectors in their own goroutines the
+// rows are the same as in one goroutine.
+func TestParallelSameRows(t *testing.T) {
+	for _, rel := range []string{"lab/tcp-mix/A.pcap", "lab/dns-snmp-ntp/B.pcap", "lab/ftp/B.pcap"} {
+		path := filepath.Join(samplesDir(t), rel)
+		cfg := config.Default()
+		cfg.IntervalS = 1
+		want := replayFiles(t, cfg, nil, path).Batch
+		f, err := replay.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+			Config: cfg, Probes: []probe.Identity{{Name: filepath.Base(path), Interfaces: []string{"if0"}}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+			Parallel: true,
+		})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.Batch, want) {
+			pv, wv := reflect.ValueOf(*res.Batch), reflect.ValueOf(*want)
+			for i := 0; i < pv.NumField(); i++ {
+				if !reflect.DeepEqual(pv.Field(i).Interface(), wv.Field(i).Interface()) {
+					a, b := pv.Field(i), wv.Field(i)
+					t.Errorf("%s: %s differs with Parallel (%d vs %d rows)", rel, pv.Type().Field(i).Name, a.Len(), b.Len())
+					for j := 0; j < a.Len() && j < b.Len(); j++ {
+						if !reflect.DeepEqual(a.Index(j).Interface(), b.Index(j).Interface()) {
+							t.Errorf("row %d:\n%+v\n%+v", j, a.Index(j).Interface(), b.Index(j).Interface())
+							break
+						}
+					}
+				}
 			}
-			return nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range res.Batch.Len() {
-		streamed[k] += v
-	}
-	if drains < 2 || !reflect.DeepEqual(streamed, whole) {
-		t.Errorf("%d drains; rows streamed %v, in one batch %v", drains, streamed, whole)
+		}
 	}
 }
