@@ -14,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/rtt"
 	"github.com/tmonbench/tmonbench/engine/tcpconn"
@@ -224,6 +225,12 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			if d.Err() == nil {
 				r.Probe = p.ref
 				c.batch.RTTHistograms = append(c.batch.RTTHistograms, r)
+			}
+		case pdu.TypeDropped:
+			var x oneway.Dropped
+			oneway.DecodeDropped(&d, &x)
+			if d.Err() == nil {
+				c.droppedObs(h.ProbeID, &x)
 			}
 		case pdu.TypePacketObs:
 			if err := c.packetObs(h.ProbeID, payload); err != nil {

@@ -251,3 +251,15 @@ func (c *Collector) flushOneway() {
 		}
 	}
 }
+
+// droppedObs records observations a probe destroyed before delivering them:
+// packets missing at that hop in that time range are "dropped", not lost or
+// missed (design 4.3).
+func (c *Collector) droppedObs(pid uint16, x *oneway.Dropped) {
+	rt, ok := c.route(pid, x.FlowID)
+	if !ok || rt.hop < 0 {
+		c.stats.OnewayUndefined++
+		return
+	}
+	rt.rec.Drop(rt.hop, rt.flow, x)
+}

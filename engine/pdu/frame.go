@@ -49,12 +49,13 @@ const (
 	TypeHistDef     Type = 14 // histogram slice definitions
 	TypeFTPSession  Type = 15 // FTP session records
 	TypeRTTHist     Type = 16 // round-trip histograms per interval
-	typeLimit       Type = 17
+	TypeDropped     Type = 17 // one-way observations a probe gave up (design 4.3 "dropped")
+	typeLimit       Type = 18
 	magic0, magic1       = 'T', 'M'
 )
 
 var typeNames = [typeLimit]string{"", "hello", "flow_def", "metric_def", "counters", "flow_update", "events", "heartbeat", "ack",
-	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist"}
+	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist", "dropped"}
 
 // String names the type as in pdu_stats and events.
 func (t Type) String() string {

@@ -247,6 +247,7 @@ type senderEvent struct {
 type Sender struct {
 	epoch     int64  // collector epoch of the latest ack
 	onRestart func() // called when the epoch changes
+	onDestroy func(t Type, payload []byte)
 	cfg       SenderConfig
 	probeID   uint16
 	link      Link
@@ -345,6 +346,12 @@ func (s *Sender) MaxTimeoutNs() int64 { return s.maxTimeoutNs }
 
 // SetOnEvent replaces the event callback (see SenderConfig.OnEvent).
 func (s *Sender) SetOnEvent(fn func(timeNs int64, severity uint8, kind, msg string)) { s.onEvent = fn }
+
+// SetOnDestroy sets the function told of every PDU the channel destroys
+// (its type and payload, valid during the call): the probe turns destroyed
+// one-way observations into "dropped" notices (design 4.3). It must not
+// send on the Sender from inside the call.
+func (s *Sender) SetOnDestroy(fn func(t Type, payload []byte)) { s.onDestroy = fn }
 
 // SetOnRestart sets the function called when acknowledgements show that
 // the collector restarted (its epoch changed): the probe re-sends its
@@ -458,7 +465,7 @@ func isDefinition(t Type) bool {
 // interval). They are retried until acknowledged, at the maximum timeout
 // in long retry mode.
 func Permanent(t Type) bool {
-	return isDefinition(t) || t == TypeFTPTransfer || t == TypeFTPSession || t == TypeEvents
+	return isDefinition(t) || t == TypeFTPTransfer || t == TypeFTPSession || t == TypeEvents || t == TypeDropped
 }
 
 // flush turns the PDU under construction of type t into a frame queued for
@@ -922,6 +929,11 @@ func (s *Sender) destroy(p *pending) {
 	s.lostPDUs++
 	s.lostRecords += p.records
 	s.lostPerType[p.typ]++
+	if s.onDestroy != nil {
+		if _, payload, err := ParseFrame(p.frame); err == nil {
+			s.onDestroy(p.typ, payload)
+		}
+	}
 	if s.lostPDUs == 1 {
 		s.event(SevError, EventDestroyed, fmt.Sprintf("%sdestroying PDUs older than the final timeout %v in long retry mode, first PDU %d (%s, %d records, built %v ago); totals come when the collector answers again",
 			s.prefix(), time.Duration(s.cfg.FinalTimeoutNs), p.id, p.typ, p.records, time.Duration(s.clock-p.buildNs)))

@@ -287,6 +287,12 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 		for _, s := range p.Senders() {
 			s.Settle(p.Now() + 3600e9)
 		}
+		// Observations destroyed meanwhile are reported as dropped, and
+		// those notices delivered in turn.
+		p.Tick(p.Now())
+		for _, s := range p.Senders() {
+			s.Settle(p.Now() + 3600e9)
+		}
 	}
 	if opt.Progress != nil {
 		opt.Progress(res.Packets, res.Bytes)

@@ -96,7 +96,8 @@ type Probe struct {
 	active        []*flow.Flow
 	started       bool
 	closed        bool
-	resyncWanted  bool // a collector restarted: send definitions again
+	resyncWanted  bool               // a collector restarted: send definitions again
+	drops         [][]oneway.Dropped // per channel: one-way observations its sender destroyed, to report
 
 	d        dissect.Dissection
 	set      filter.Set
@@ -246,9 +247,15 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 			p.ftpClasses = append(p.ftpClasses, ci)
 		}
 	}
-	for _, s := range p.senders {
+	p.drops = make([][]oneway.Dropped, len(p.senders))
+	for i, s := range p.senders {
 		s.SetOnEvent(p.Event)
 		s.SetOnRestart(func() { p.resyncWanted = true })
+		s.SetOnDestroy(func(t pdu.Type, payload []byte) {
+			if t == pdu.TypePacketObs {
+				oneway.Summarize(payload, func(x *oneway.Dropped) { p.drops[i] = append(p.drops[i], *x) })
+			}
+		})
 	}
 	p.rdis = dissect.New()
 	p.obsPayload = p.senders[0].PayloadBytes()
@@ -369,6 +376,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if p.resyncWanted {
 		p.resync()
 	}
+	p.reportDrops()
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(data))
 	d := &p.d
@@ -438,6 +446,24 @@ func (p *Probe) Tick(nowNs int64) {
 	}
 	if p.resyncWanted {
 		p.resync()
+	}
+	p.reportDrops()
+}
+
+// reportDrops tells each collector which one-way observations its channel
+// destroyed, so it classifies those packets as dropped rather than lost or
+// missed (design 4.3). Dropped notices are key PDUs: never destroyed.
+func (p *Probe) reportDrops() {
+	for i := range p.drops {
+		if len(p.drops[i]) == 0 {
+			continue
+		}
+		s := p.senders[i]
+		for k := range p.drops[i] {
+			oneway.AppendDropped(s.Begin(pdu.TypeDropped, p.nowNs), &p.drops[i][k])
+			s.End(pdu.TypeDropped, p.nowNs)
+		}
+		p.drops[i] = p.drops[i][:0]
 	}
 }
 
