@@ -734,6 +734,13 @@ func (s *Sender) run(untilNs int64, drain bool) {
 			s.sendNext(drain)
 		case evHeartbeat:
 			s.sendHeartbeat()
+			// Across a very long silence (a replayed capture with days
+			// between two packets: one sample spans three years) a
+			// heartbeat every HeartbeatNs would be millions of frames: past
+			// maxHeartbeatRun of them, one more at the end says as much.
+			if !drain && untilNs-s.clock > maxHeartbeatRun*s.cfg.HeartbeatNs {
+				s.lastSendNs = untilNs - s.cfg.HeartbeatNs
+			}
 		}
 	}
 	if !drain {
@@ -812,6 +819,10 @@ func (s *Sender) sendFrame(frame []byte) {
 		s.link.Send(frame)
 	}
 }
+
+// maxHeartbeatRun bounds the heartbeats sent across one silence of probe
+// time (see run).
+const maxHeartbeatRun = 360
 
 // sendHeartbeat sends an empty-of-records heartbeat (not acknowledged, not
 // retried, PDU id 0). Its 4-byte payload is the low watermark: the oldest

@@ -282,3 +282,13 @@ func TestParallelSameRows(t *testing.T) {
 		}
 	}
 }
+
+// TestLongSilenceFewHeartbeats: zeek_ssh_ssh.pcap spans three years of
+// capture time (capinfos: 96,970,194 s) with long silences; the channel
+// must not send a heartbeat for every 10 s of them (that was 9.7 million).
+func TestLongSilenceFewHeartbeats(t *testing.T) {
+	res := replayFiles(t, config.Default(), nil, filepath.Join(samplesDir(t), "pcap", "tcp-options", "zeek_ssh_ssh.pcap"))
+	if hb := res.Senders[0].Heartbeats; hb > 1000 {
+		t.Errorf("%d heartbeats", hb)
+	}
+}
