@@ -35,7 +35,7 @@ func classesYAML(n int) string {
 	b.WriteString("interval_s: 1\nclasses:\n")
 	kinds := []string{
 		"tcp port %d", "udp port %d or tcp port %d", "host 192.168.1.%d", "net 10.%d.0.0/16 and not icmp",
-		"tcp dst port %d and tcp-syn", "portrange %d-%d", "ip6 and udp src port %d", "len <= %d and tcp and dst port 8080",
+		"tcp dst port %d and tcp-syn", "portrange %d-%d", "ip6 and udp src port %d", "len <= %d and tcp and dst port 9999",
 	}
 	for i := 1; i < n; i++ { // class "all" is the n-th
 		k := kinds[i%len(kinds)]
