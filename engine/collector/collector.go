@@ -199,33 +199,13 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
 			}
 		case pdu.TypeFTPTransfer:
-			var r observe.FTPTransfer
-			ftp.DecodeTransfer(&d, &r)
-			if d.Err() == nil {
-				r.Probe = p.ref
-				c.batch.FTPTransfers = append(c.batch.FTPTransfers, r)
-			}
+			decodeRow(&d, ftp.DecodeTransfer, func(r *observe.FTPTransfer) { r.Probe = p.ref }, &c.batch.FTPTransfers)
 		case pdu.TypeFTPSession:
-			var r observe.FTPSession
-			ftp.DecodeSession(&d, &r)
-			if d.Err() == nil {
-				r.Probe = p.ref
-				c.batch.FTPSessions = append(c.batch.FTPSessions, r)
-			}
+			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe = p.ref }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
-			var r observe.RTTSample
-			rtt.DecodeSample(&d, &r)
-			if d.Err() == nil {
-				r.Probe = p.ref
-				c.batch.RTTSamples = append(c.batch.RTTSamples, r)
-			}
+			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe = p.ref }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
-			var r observe.RTTHistogram
-			rtt.DecodeHistogram(&d, &r)
-			if d.Err() == nil {
-				r.Probe = p.ref
-				c.batch.RTTHistograms = append(c.batch.RTTHistograms, r)
-			}
+			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe = p.ref }, &c.batch.RTTHistograms)
 		case pdu.TypeDropped:
 			var x oneway.Dropped
 			oneway.DecodeDropped(&d, &x)
@@ -249,6 +229,17 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 		c.stats.Records++
 	}
 	return nil
+}
+
+// decodeRow decodes one row record with decode, lets own fill the
+// collector's fields (the probe placeholder) and appends the row to rows.
+func decodeRow[T any](d *pdu.Dec, decode func(*pdu.Dec, *T), own func(*T), rows *[]T) {
+	var r T
+	decode(d, &r)
+	if d.Err() == nil {
+		own(&r)
+		*rows = append(*rows, r)
+	}
 }
 
 func severity(s uint8) string {
