@@ -148,3 +148,24 @@ func TestEveryPublicSample(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFaults: faults configured on a collector's link (as the
+// --link-* flags) cost retransmissions but no rows.
+func TestConfigFaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("collectors:\n  - name: lossy\n    faults: {loss: 0.3, dup: 0.1, outages: [\"2s@1s\"], seed: 3}\n"), 0o644)
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", filepath.Join(dir, "o"), wiki); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stdout, _ := tmon(t, "query", "--out", filepath.Join(dir, "o"), "--format", "csv", "--sql",
+		"select (select sum(packets) from flows where class = 'all') p, (select retransmissions > 0 from pdu_stats where pdu_type = 'all') r")
+	if stdout != "p,r\n126,true\n" {
+		t.Errorf("%q: want all 126 packets and some retransmissions", stdout)
+	}
+	os.WriteFile(cfg, []byte("collectors:\n  - name: lossy\n    faults: {loss: 2}\n"), 0o644)
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", filepath.Join(dir, "o2"), wiki); code != 1 || !strings.Contains(stderr, "faults.loss: must be a share between 0 and 1") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

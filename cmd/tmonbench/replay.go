@@ -154,10 +154,17 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		)
 	}
 	var damaged []string
+	colls, err := pipeline.Collectors(cfg)
+	if err != nil {
+		return err
+	}
+	if faultFlags(fs) {
+		colls = withFaults(colls, faults)
+	}
 	res, runErr := pipeline.Run(ctx, inputs, pipeline.Options{
 		Config:     cfg,
 		Probes:     probes,
-		Collectors: withFaults(pipeline.Collectors(cfg), faults),
+		Collectors: colls,
 		Keys:       pipeline.Keys(cfg),
 		Merge:      func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
 		Parallel:   true, // collectors on their own core when their link is perfect
@@ -233,6 +240,17 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 130, err: errors.New("replay interrupted")}
 	}
 	return nil
+}
+
+// faultFlags reports whether any --link-* flag was given (they then
+// replace the faults of the config's collectors).
+func faultFlags(fs *pflag.FlagSet) bool {
+	for _, n := range []string{"link-loss", "link-dup", "link-reorder", "link-corrupt", "link-outage", "link-seed"} {
+		if fs.Changed(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func withFaults(cs []pipeline.Collector, f pdu.Faults) []pipeline.Collector {

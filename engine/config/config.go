@@ -145,6 +145,23 @@ type Collector struct {
 	FinalTimeoutS     float64 `yaml:"final_timeout_s"`
 	BreakBorderS      float64 `yaml:"break_border_s"`
 	HeartbeatS        float64 `yaml:"heartbeat_s"`
+	// Faults are impairments injected on the in-process link to this
+	// collector by tmonbench replay (tests and demos; the --link-* flags
+	// override them).
+	Faults LinkFaults `yaml:"faults"`
+}
+
+// LinkFaults describe injected link impairments: shares of frames (PDUs and
+// acknowledgements, both ways) lost, duplicated, reordered or corrupted,
+// outage windows "DURATION@START" counted from the first packet in capture
+// time (e.g. "30s@120s"), and the seed that makes them reproducible.
+type LinkFaults struct {
+	Loss    float64  `yaml:"loss"`
+	Dup     float64  `yaml:"dup"`
+	Reorder float64  `yaml:"reorder"`
+	Corrupt float64  `yaml:"corrupt"`
+	Outages []string `yaml:"outages"`
+	Seed    uint64   `yaml:"seed"`
 }
 
 // TCPOptions tune the tcp analysis of a class.
@@ -549,6 +566,14 @@ func (c *Config) Validate() error {
 		}
 		if cl.MaxRetries < 0 {
 			return bad(0, f+".max_retries", "must not be negative, got %d", cl.MaxRetries)
+		}
+		for _, v := range []struct {
+			name string
+			v    float64
+		}{{"loss", cl.Faults.Loss}, {"dup", cl.Faults.Dup}, {"reorder", cl.Faults.Reorder}, {"corrupt", cl.Faults.Corrupt}} {
+			if !(v.v >= 0 && v.v <= 1) {
+				return bad(0, f+".faults."+v.name, "must be a share between 0 and 1, got %g", v.v)
+			}
 		}
 	}
 	return nil
