@@ -31,6 +31,7 @@ type Error struct {
 	Msg   string
 }
 
+// Error formats the error as FILE:LINE: FIELD: MESSAGE.
 func (e *Error) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)

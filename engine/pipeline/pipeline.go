@@ -343,6 +343,7 @@ type guarded struct {
 	done   bool
 }
 
+// Next implements pkt.Source, ending the input at its first error.
 func (g *guarded) Next() ([]byte, pkt.Meta, error) {
 	if g.done {
 		return nil, pkt.Meta{}, io.EOF
@@ -358,6 +359,7 @@ func (g *guarded) Next() ([]byte, pkt.Meta, error) {
 	return data, m, nil
 }
 
+// Close closes the input.
 func (g *guarded) Close() error { return g.src.Close() }
 
 // pduStats turns one channel's counters into pdu_stats rows: one per PDU
