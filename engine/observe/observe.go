@@ -251,6 +251,11 @@ type OnewayDelay struct {
 	SizeBytes uint32   `parquet:"size_bytes"`                                     // IP datagram length
 	Status    string   `parquet:"status,dict"`
 	Signature uint64   `parquet:"signature"` // the packet's signature (signature_bits wide)
+	// SendFirstTime and RecvFirstTime are the capture times of the first
+	// fragment of a reassembled datagram at each hop (design 3.8); for an
+	// unfragmented packet they equal send_time and recv_time.
+	SendFirstTime *int64 `parquet:"send_first_time,optional,timestamp(nanosecond:local)"`
+	RecvFirstTime *int64 `parquet:"recv_first_time,optional,timestamp(nanosecond:local)"`
 }
 
 // OnewayLatency is one row of oneway_latency: the delays of one hop pair of

@@ -187,45 +187,46 @@ type flowState struct {
 // every hop's clock has passed its reference time plus the timeout. Not
 // safe for concurrent use.
 type Reconciler struct {
-	class    string
-	cfg      Config
-	lim      Limits
-	out      Output
-	nh       int
-	pairs    []pair
-	latPair  int
-	offNs    []int64
-	nowNs    []int64 // per hop, corrected
-	timeout  int64
-	interval int64
-	dupWin   int64
-	settled  int64 // every record with key <= settled is classified
-	closed   int64 // every slot ending at or before closed is emitted
-	next     int64 // earliest end of an open slot
-	flows    map[uint64]*flowState
-	order    []*flowState // by id, for deterministic output
-	match    *btree.BTreeG[mItem]
-	times    *btree.BTreeG[tItem]
-	recs     []record
-	first    []int64
-	last     []int64
-	dupNs    []int64
-	dups     []uint32
-	free     []int32
-	live     int
-	ndrops   int
-	slotPool []*slot
-	histPool []*histogram
-	pkt      Packet
-	row      observe.OnewayDelay
-	sendT    int64
-	recvT    int64
-	delay    float64
-	visitFn  func(mItem) bool
-	twinFn   func(mItem) bool
-	fold     []int32
-	q        query
-	stats    Stats
+	class                  string
+	cfg                    Config
+	lim                    Limits
+	out                    Output
+	nh                     int
+	pairs                  []pair
+	latPair                int
+	offNs                  []int64
+	nowNs                  []int64 // per hop, corrected
+	timeout                int64
+	interval               int64
+	dupWin                 int64
+	settled                int64 // every record with key <= settled is classified
+	closed                 int64 // every slot ending at or before closed is emitted
+	next                   int64 // earliest end of an open slot
+	flows                  map[uint64]*flowState
+	order                  []*flowState // by id, for deterministic output
+	match                  *btree.BTreeG[mItem]
+	times                  *btree.BTreeG[tItem]
+	recs                   []record
+	first                  []int64
+	last                   []int64
+	dupNs                  []int64
+	dups                   []uint32
+	free                   []int32
+	live                   int
+	ndrops                 int
+	slotPool               []*slot
+	histPool               []*histogram
+	pkt                    Packet
+	row                    observe.OnewayDelay
+	sendT                  int64
+	recvT                  int64
+	sendFirstT, recvFirstT int64 // first-fragment times of the row (design 3.8)
+	delay                  float64
+	visitFn                func(mItem) bool
+	twinFn                 func(mItem) bool
+	fold                   []int32
+	q                      query
+	stats                  Stats
 }
 
 // query is the state of one matching scan.
@@ -778,12 +779,12 @@ func (r *Reconciler) pairOutcome(pi int, pr pair, rec *record, base int, dropped
 		SizeBytes: rec.size, Status: st.String(), Signature: rec.sig,
 	}
 	if si {
-		r.sendT = ti
-		row.SendTime = &r.sendT
+		r.sendT, r.sendFirstT = ti, r.first[base+pr.from]
+		row.SendTime, row.SendFirstTime = &r.sendT, &r.sendFirstT
 	}
 	if sj {
-		r.recvT = tj
-		row.RecvTime = &r.recvT
+		r.recvT, r.recvFirstT = tj, r.first[base+pr.to]
+		row.RecvTime, row.RecvFirstTime = &r.recvT, &r.recvFirstT
 	}
 	if st == StatusDelivered {
 		r.delay = delayUs
@@ -793,7 +794,7 @@ func (r *Reconciler) pairOutcome(pi int, pr pair, rec *record, base int, dropped
 	if dups > 0 {
 		row.Status = StatusDuplicate.String()
 		r.recvT = r.dupNs[base+pr.to]
-		row.RecvTime = &r.recvT
+		row.RecvTime, row.RecvFirstTime = &r.recvT, &r.recvT
 		row.DelayUs = nil
 		if si {
 			r.delay = float64(r.recvT-ti) / 1e3
