@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -366,5 +367,45 @@ classes:
 	}
 	if status["delivered"] != 180 || status["lost"] != 20 {
 		t.Errorf("statuses %v, want 180 delivered and 20 lost", status)
+	}
+}
+
+// TestOnewayClockOffset: a probe's clock_offset_us is taken off its capture
+// times before delays are computed (design 1.2 assumes synchronised
+// clocks); delays that fall below zero are counted in an event, not hidden.
+func TestOnewayClockOffset(t *testing.T) {
+	dir := filepath.Join(samplesDir(t), "lab", "oneway-udp")
+	paths := map[string]string{"A": filepath.Join(dir, "A.pcap"), "B": filepath.Join(dir, "B.pcap")}
+	base := replayProbes(t, udpConfig("A, B", "32"), paths)
+	// B's clock said to run 1 ms fast: every delay shrinks by 1000 µs, and
+	// the many below 1 ms (lab p50: 59 µs) turn negative.
+	shifted := replayProbes(t, "probes:\n  - {name: A}\n  - {name: B, clock_offset_us: 1000}\n"+udpConfig("A, B", "32"), paths)
+	delays := func(b *observe.Batch) map[int64]float64 {
+		m := map[int64]float64{}
+		for _, r := range b.OnewayDelays {
+			if r.Status == "delivered" {
+				m[*r.SendTime] = *r.DelayUs
+			}
+		}
+		return m
+	}
+	d0, d1 := delays(base.Batch), delays(shifted.Batch)
+	negative := 0
+	for k, v := range d0 {
+		if w, ok := d1[k]; !ok || math.Abs(v-1000-w) > 1e-6 {
+			t.Fatalf("send %d: delay %g, with the offset %g (want %g)", k, v, w, v-1000)
+		}
+		if v-1000 < 0 {
+			negative++
+		}
+	}
+	found := false
+	for _, e := range shifted.Batch.Events {
+		if e.Kind == "oneway_negative_delays" && strings.Contains(e.Message, strconv.Itoa(negative)+" one-way delays below zero") {
+			found = true
+		}
+	}
+	if len(d0) != 4941 || negative == 0 || !found {
+		t.Errorf("%d delays, %d negative, event found %v", len(d0), negative, found)
 	}
 }
