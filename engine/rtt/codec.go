@@ -175,16 +175,5 @@ func decodeNum(d *pdu.Dec) float64 {
 	return 0
 }
 
-// overflow is a uvarint longer than 64 bits: reading it makes a pdu.Dec
-// fail with pdu.ErrCorrupt, the only way to flag a bad value from outside
-// package pdu.
-var overflow = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-
 // corrupt makes d fail with pdu.ErrCorrupt (no-op if it already failed).
-func corrupt(d *pdu.Dec) {
-	if d.Err() != nil {
-		return
-	}
-	d.B = overflow
-	d.Uvarint()
-}
+func corrupt(d *pdu.Dec) { d.Fail(pdu.ErrCorrupt) }

@@ -147,18 +147,8 @@ func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	return iface
 }
 
-// badVersion is an address version byte pdu.Dec.Addr rejects.
-var badVersion = [1]byte{0xff}
-
-// corrupt makes d fail with pdu.ErrCorrupt (pdu.Dec has no exported way to
-// report a record-level error): it reads an address whose version byte is
-// invalid, which also empties d.B.
-func corrupt(d *pdu.Dec) {
-	if d.Err() == nil {
-		d.B = badVersion[:]
-		_ = d.Addr()
-	}
-}
+// corrupt makes d fail with pdu.ErrCorrupt (a value out of range).
+func corrupt(d *pdu.Dec) { d.Fail(pdu.ErrCorrupt) }
 
 // maxHandshakeNs bounds an encoded handshake time (about 19.5 h): within
 // it, ns -> ms -> ns is exact, so records re-encode identically.
