@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/replay"
@@ -55,20 +57,7 @@ func FuzzDissect(f *testing.F) {
 // BenchmarkDissect measures the per-packet cost over a real capture held in
 // memory (the SSH trace: 1797 packets of TCP with options).
 func BenchmarkDissect(b *testing.B) {
-	src, err := replay.Open(filepath.Join(samplesDir(b), "pcap", "tcp-options", "zeek_ssh_ssh.pcap"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var frames [][]byte
-	var metas []pkt.Meta
-	for {
-		data, m, err := src.Next()
-		if err != nil {
-			break
-		}
-		frames = append(frames, append([]byte(nil), data...))
-		metas = append(metas, m)
-	}
+	frames, metas := testsamples.Frames(b, "pcap/tcp-options/zeek_ssh_ssh.pcap")
 	d := dissect.New()
 	var out dissect.Dissection
 	b.ReportAllocs()

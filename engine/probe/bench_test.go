@@ -2,15 +2,14 @@ package probe_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // ackLink acknowledges every PDU at once and keeps nothing: the benchmark
@@ -58,20 +57,7 @@ func classesYAML(n int) string {
 // (A capture with long silences would measure the heartbeats the channel
 // sends during them instead.)
 func BenchmarkProbe(b *testing.B) {
-	src, err := replay.Open(filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var frames [][]byte
-	var metas []pkt.Meta
-	for {
-		data, m, err := src.Next()
-		if err != nil {
-			break
-		}
-		frames = append(frames, append([]byte(nil), data...))
-		metas = append(metas, m)
-	}
+	frames, metas := testsamples.Frames(b, "lab/tcp-mix/A.pcap")
 	span := metas[len(metas)-1].TimeNs - metas[0].TimeNs + 1e9
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("classes=%d", n), func(b *testing.B) {
