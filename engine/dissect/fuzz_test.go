@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/internal/testframes"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -57,7 +57,7 @@ func FuzzDissect(f *testing.F) {
 // BenchmarkDissect measures the per-packet cost over a real capture held in
 // memory (the SSH trace: 1797 packets of TCP with options).
 func BenchmarkDissect(b *testing.B) {
-	frames, metas := testsamples.Frames(b, "pcap/tcp-options/zeek_ssh_ssh.pcap")
+	frames, metas := testframes.Frames(b, "pcap/tcp-options/zeek_ssh_ssh.pcap")
 	d := dissect.New()
 	var out dissect.Dissection
 	b.ReportAllocs()

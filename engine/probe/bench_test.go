@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/internal/testframes"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -57,7 +57,7 @@ func classesYAML(n int) string {
 // (A capture with long silences would measure the heartbeats the channel
 // sends during them instead.)
 func BenchmarkProbe(b *testing.B) {
-	frames, metas := testsamples.Frames(b, "lab/tcp-mix/A.pcap")
+	frames, metas := testframes.Frames(b, "lab/tcp-mix/A.pcap")
 	span := metas[len(metas)-1].TimeNs - metas[0].TimeNs + 1e9
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("classes=%d", n), func(b *testing.B) {

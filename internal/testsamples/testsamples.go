@@ -7,9 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // Dir returns the absolute path of ../shared/samples relative to the
@@ -36,29 +33,4 @@ func Dir(tb testing.TB) string {
 		tb.Skipf("../shared/samples absent: %v", err)
 	}
 	return s
-}
-
-// Frames reads every packet of the capture at path (relative to Dir, or
-// absolute) into memory, data copied, for benchmarks and fuzz seeds. A
-// damaged capture ends at the damage.
-func Frames(tb testing.TB, path string) ([][]byte, []pkt.Meta) {
-	tb.Helper()
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(Dir(tb), path)
-	}
-	src, err := replay.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer src.Close()
-	var frames [][]byte
-	var metas []pkt.Meta
-	for {
-		data, m, err := src.Next()
-		if err != nil {
-			return frames, metas
-		}
-		frames = append(frames, append([]byte(nil), data...))
-		metas = append(metas, m)
-	}
 }
