@@ -65,7 +65,9 @@ type Collector struct {
 	lastNs   int64             // the latest probe clock seen (PDU build times): the collector's capture-time clock
 	authBad  uint64            // unauthenticated frames already reported in an event
 	ow       *owState
-	hists    []pendingHist // size histograms, expanded at Finish once their slices are known
+	ended    map[flowKey]struct{} // flows the probe ended (idle, evicted): written at the next Drain
+	retired  map[flowKey]struct{} // flows written out by a Drain: later updates are ignored
+	hists    []pendingHist        // size histograms, expanded at Finish once their slices are known
 }
 
 type pendingHist struct {
@@ -80,7 +82,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}, ow: newOwState()}
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}, ow: newOwState(),
+		ended: map[flowKey]struct{}{}, retired: map[flowKey]struct{}{}}
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err
@@ -254,6 +257,9 @@ func severity(s uint8) string {
 
 func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 	k := flowKey{pid, r.FlowID}
+	if _, gone := c.retired[k]; gone {
+		return
+	}
 	f := c.flows[k]
 	if f == nil {
 		f = &observe.Flow{}
@@ -559,7 +565,14 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 }
 
 func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
-	f := c.flows[flowKey{pid, r.FlowID}]
+	k := flowKey{pid, r.FlowID}
+	if _, gone := c.retired[k]; gone {
+		return // already written out as ended
+	}
+	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted {
+		c.ended[k] = struct{}{}
+	}
+	f := c.flows[k]
 	if f == nil {
 		c.stats.UnknownFlow++
 		f = &observe.Flow{FlowID: r.FlowID, Probe: c.probe(pid).ref}
@@ -642,6 +655,21 @@ func (c *Collector) take(final bool) *observe.Batch {
 	if final {
 		for _, f := range c.flows {
 			b.Flows = append(b.Flows, *f)
+		}
+	} else {
+		// Flows the probe ended are final: write them now, so a long run
+		// does not keep every flow it ever saw.
+		for k := range c.ended {
+			f := c.flows[k]
+			if f != nil && (!c.known(f.Probe) || !c.known(f.Interface) || f.Class == "") {
+				continue // its definition or Hello has not arrived yet
+			}
+			if f != nil {
+				b.Flows = append(b.Flows, *f)
+				delete(c.flows, k)
+			}
+			delete(c.ended, k)
+			c.retired[k] = struct{}{}
 		}
 	}
 	c.resolve(b)

@@ -292,3 +292,47 @@ func TestLongSilenceFewHeartbeats(t *testing.T) {
 		t.Errorf("%d heartbeats", hb)
 	}
 }
+
+// TestDrainWritesEndedFlows: flows that ended (idle) leave the collector
+// at the next drain, once, with their final totals; the others at the end.
+func TestDrainWritesEndedFlows(t *testing.T) {
+	path := filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap") // 6.4 s, 126 IP packets
+	cfg, err := config.Parse([]byte("interval_s: 1\nclasses:\n  - name: all\n    idle_timeout_s: 1\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seen := map[uint64]int{}
+	var packets uint64
+	early := 0
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+		Config: cfg, Probes: []probe.Identity{{Name: "w"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge, SinkRows: 1, Parallel: true, // the collector goroutine drains after every PDU
+		Sink: func(_ int, b *observe.Batch) error {
+			for _, fl := range b.Flows {
+				seen[fl.FlowID]++
+				packets += fl.Packets
+				early++
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fl := range res.Batch.Flows {
+		seen[fl.FlowID]++
+		packets += fl.Packets
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("flow %d written %d times", id, n)
+		}
+	}
+	if packets != 126 || early == 0 {
+		t.Errorf("%d packets in flows (tshark: 126), %d flows written before the end", packets, early)
+	}
+}
