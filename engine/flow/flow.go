@@ -27,21 +27,28 @@ type Key struct {
 	DstAddr   netip.Addr
 }
 
-// Metric ids of the fixed per-flow counters (design 3.12). Metric names
-// are in MetricNames; ids above NumFixed are registered at run time.
+// Metric ids of the fixed per-flow counters (design 3.12). Values come
+// first (kept as n/sum/sumsq/min/max), then event counts (kept as a plain
+// count: their sum is n and min = max = 1). Metric names are in
+// MetricNames; ids from NumFixed on are registered at run time.
 const (
-	MPackets        = iota // count of IP packets (fragments count one each)
-	MIPBytes               // value: IP total length in bytes
+	MIPBytes        = iota // value: IP total length in bytes
 	MTTL                   // value: IPv4 TTL / IPv6 hop limit
 	MDSCP                  // value: DSCP code point
-	MFragments             // count of IP fragments
-	MTCPSyn                // count of TCP segments with SYN
-	MTCPFin                // count of TCP segments with FIN
-	MTCPRst                // count of TCP segments with RST
-	MTCPZeroWindow         // count of TCP segments advertising a zero window (not RST)
 	ML4PayloadBytes        // value: TCP/UDP payload bytes announced per packet
-	MReasmFailures         // count of datagrams that never reassembled (timeout)
-	NumFixed
+	NumValues              // number of value metrics
+)
+
+// Count metric ids.
+const (
+	MPackets       = NumValues + iota // count of IP packets (fragments count one each)
+	MFragments                        // count of IP fragments
+	MTCPSyn                           // count of TCP segments with SYN
+	MTCPFin                           // count of TCP segments with FIN
+	MTCPRst                           // count of TCP segments with RST
+	MTCPZeroWindow                    // count of TCP segments advertising a zero window (not RST)
+	MReasmFailures                    // count of datagrams that never reassembled (timeout)
+	NumFixed                          // number of fixed metrics
 )
 
 // MetricNames names the fixed metrics as they appear in flow_counters.metric.
@@ -73,8 +80,11 @@ type Flow struct {
 	LastSeenNs  int64
 	Packets     uint64 // since first seen
 	Bytes       uint64 // IP bytes since first seen
-	// Fixed holds this interval's fixed metrics, indexed by M* ids.
-	Fixed [NumFixed]stat.Stat
+	// Values and Counts hold this interval's fixed metrics: values by
+	// M* id, counts by M* id - NumValues (8 bytes a count instead of a
+	// 40-byte aggregate: the table holds every flow).
+	Values [NumValues]stat.Stat
+	Counts [NumFixed - NumValues]uint64
 	// Extras holds this interval's run-time metrics (small, linear).
 	Extras []Extra
 	// Sizes holds this interval's size histogram slice counts, when the
@@ -97,9 +107,29 @@ func (f *Flow) Extra(id uint32) *stat.Stat {
 	return &f.Extras[len(f.Extras)-1].Stat
 }
 
+// Count adds one event to count metric id (MPackets ... MReasmFailures).
+func (f *Flow) Count(id int) { f.Counts[id-NumValues]++ }
+
+// Value returns the aggregate of value metric id (MIPBytes ... ML4PayloadBytes).
+func (f *Flow) Value(id int) *stat.Stat { return &f.Values[id] }
+
+// Metric returns this interval's aggregate of fixed metric id; a count
+// reads as n events of value 1.
+func (f *Flow) Metric(id int) stat.Stat {
+	if id < NumValues {
+		return f.Values[id]
+	}
+	n := f.Counts[id-NumValues]
+	if n == 0 {
+		return stat.Stat{}
+	}
+	return stat.Stat{N: n, Sum: float64(n), SumSq: float64(n), Min: 1, Max: 1}
+}
+
 // ResetInterval clears the interval counters after they were reported.
 func (f *Flow) ResetInterval() {
-	f.Fixed = [NumFixed]stat.Stat{}
+	f.Values = [NumValues]stat.Stat{}
+	f.Counts = [NumFixed - NumValues]uint64{}
 	f.Extras = f.Extras[:0]
 	for i := range f.Sizes {
 		f.Sizes[i] = 0

@@ -72,10 +72,15 @@ func TestExtrasAndReset(t *testing.T) {
 	if len(f.Extras) != 2 || f.Extra(42).N != 2 {
 		t.Fatalf("%+v", f.Extras)
 	}
-	f.Fixed[MPackets].Count()
+	f.Count(MPackets)
+	f.Count(MPackets)
+	f.Value(MIPBytes).Add(40)
+	if m := f.Metric(MPackets); m.N != 2 || m.Sum != 2 || m.Min != 1 || m.Max != 1 || f.Metric(MIPBytes).Sum != 40 || f.Metric(MTCPSyn).N != 0 {
+		t.Fatalf("metrics %+v %+v", m, f.Metric(MIPBytes))
+	}
 	f.Active = true
 	f.ResetInterval()
-	if f.Fixed[MPackets].N != 0 || len(f.Extras) != 0 || f.Active {
+	if f.Metric(MPackets).N != 0 || f.Metric(MIPBytes).N != 0 || len(f.Extras) != 0 || f.Active {
 		t.Errorf("not reset: %+v", f)
 	}
 }

@@ -135,7 +135,7 @@ func (p *Probe) incomplete(in reasm.Incomplete) {
 	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
 		if f := p.flows.Get(p.key(ci, &d)); f != nil {
 			p.touch(f)
-			f.Fixed[flow.MReasmFailures].Count()
+			f.Count(flow.MReasmFailures)
 		}
 	}
 }

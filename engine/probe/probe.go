@@ -549,29 +549,29 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	ipLen := float64(d.IPLen)
 	f.Packets++
 	f.Bytes += uint64(d.IPLen)
-	f.Fixed[flow.MPackets].Count()
-	f.Fixed[flow.MIPBytes].Add(ipLen)
-	f.Fixed[flow.MTTL].Add(float64(d.TTL))
-	f.Fixed[flow.MDSCP].Add(float64(d.DSCP()))
+	f.Count(flow.MPackets)
+	f.Value(flow.MIPBytes).Add(ipLen)
+	f.Value(flow.MTTL).Add(float64(d.TTL))
+	f.Value(flow.MDSCP).Add(float64(d.DSCP()))
 	if d.Flags&dissect.IsFrag != 0 {
-		f.Fixed[flow.MFragments].Count()
+		f.Count(flow.MFragments)
 	}
 	if d.Flags&dissect.HasTCP != 0 {
 		fl := d.TCPFlags
 		if fl&dissect.TCPSyn != 0 {
-			f.Fixed[flow.MTCPSyn].Count()
+			f.Count(flow.MTCPSyn)
 		}
 		if fl&dissect.TCPFin != 0 {
-			f.Fixed[flow.MTCPFin].Count()
+			f.Count(flow.MTCPFin)
 		}
 		if fl&dissect.TCPRst != 0 {
-			f.Fixed[flow.MTCPRst].Count()
+			f.Count(flow.MTCPRst)
 		} else if d.Window == 0 {
-			f.Fixed[flow.MTCPZeroWindow].Count()
+			f.Count(flow.MTCPZeroWindow)
 		}
 	}
 	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
-		f.Fixed[flow.ML4PayloadBytes].Add(float64(d.PayloadLen))
+		f.Value(flow.ML4PayloadBytes).Add(float64(d.PayloadLen))
 	}
 	if d.Flags&dissect.HasICMP != 0 {
 		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
@@ -626,9 +626,9 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		c := &p.counters
 		c.IntervalStartNs, c.IntervalNs, c.FlowID = p.intervalStart, p.intervalNs, f.ID
 		c.Metrics = c.Metrics[:0]
-		for id := range f.Fixed {
-			if f.Fixed[id].N > 0 {
-				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: f.Fixed[id]})
+		for id := 0; id < flow.NumFixed; id++ {
+			if st := f.Metric(id); st.N > 0 {
+				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: st})
 			}
 		}
 		for _, x := range f.Extras {
