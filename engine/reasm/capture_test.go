@@ -1,15 +1,14 @@
 package reasm
 
 import (
-	"errors"
-	"io"
 	"os"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testframes"
 
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // testPkt is one captured packet and its dissection.
@@ -29,27 +28,16 @@ func readCapture(t testing.TB, path string) []testPkt {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("capture absent: %v", err)
 	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	frames, metas := testframes.Frames(t, path)
 	dis := dissect.New()
-	var out []testPkt
-	for {
-		data, m, err := f.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		p := testPkt{data: append([]byte(nil), data...)}
-		if err := dis.Dissect(p.data, m, &p.d); err == nil && p.d.Fragment() {
+	out := make([]testPkt, len(frames))
+	for i, data := range frames {
+		p := &out[i]
+		p.data = data
+		if err := dis.Dissect(p.data, metas[i], &p.d); err == nil && p.d.Fragment() {
 			p.frag = true
 		}
-		p.d.Meta = m
-		out = append(out, p)
+		p.d.Meta = metas[i]
 	}
 	return out
 }

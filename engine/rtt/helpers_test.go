@@ -1,17 +1,16 @@
 package rtt
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testframes"
 
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // samplesDir returns ../shared/samples (the test is skipped without it).
@@ -31,24 +30,13 @@ func readCapture(t testing.TB, path string) []testPkt {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("capture absent: %v", err)
 	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	frames, metas := testframes.Frames(t, path)
 	dis := dissect.New()
-	var out []testPkt
-	for {
-		data, m, err := f.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, testPkt{data: append([]byte(nil), data...)})
-		p := &out[len(out)-1]
-		p.ok = dis.Dissect(p.data, m, &p.d) == nil
+	out := make([]testPkt, len(frames))
+	for i, data := range frames {
+		p := &out[i]
+		p.data = data
+		p.ok = dis.Dissect(p.data, metas[i], &p.d) == nil
 	}
 	return out
 }
