@@ -35,6 +35,12 @@ func (c *compiler) class(i int, e Expr) {
 		return
 	}
 	f := c.lw.lower(e.root, false)
+	if c.tab.hasRel(f) {
+		// Relations on packet bytes are no field of the sieve: the class
+		// is evaluated by formula walk.
+		c.slow = append(c.slow, slowClass{class: i, f: f})
+		return
+	}
 	pos, okPos := normalize(f)
 	neg, okNeg := normalize(negate(f))
 	var fm form

@@ -24,7 +24,13 @@
 //	          | len (< | <= | > | >= | = | == | !=) N | N relop len | less N | greater N
 //	          | vlan [ID] | dscp N
 //	          | tcp-fin | tcp-syn | tcp-rst | tcp-push | tcp-ack | tcp-urg | tcp-ece | tcp-cwr
+//	          | arith relop arith
 //	value     = address | net | port | range | protocol | "not" value | "(" value {and|or value} ")"
+//	relop     = < | <= | > | >= | = | == | !=
+//	arith     = N | name | len | load | "(" arith ")" | "-" arith | arith binop arith
+//	load      = lproto "[" arith [":" 1|2|4] "]"
+//	lproto    = ether | link | ip | ip6 | tcp | udp | icmp | icmp6 | igmp | sctp
+//	binop     = + | - | * | / | % | & | | | ^ | << | >>
 //
 // As in libpcap, "and" and "or" have the same precedence and associate to
 // the left (`a or b and c` is `(a or b) and c`), "not" binds tightest. A
@@ -38,6 +44,19 @@
 // 0x hexadecimal or 0-prefixed octal. `portrange a-b` (reversed bounds are
 // swapped), `proto N` (N <= 255) or a protocol name (`proto \tcp`; the
 // backslash is optional here). The empty string matches every packet.
+//
+// Relations on packet bytes are pcap-filter(7)'s: `tcp[13] & 2 != 0`,
+// `tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn`, `ip[6:2] & 0x3fff != 0`,
+// `icmp[icmptype] == icmp-echo`, `udp[8:2] == 0x1234`. Arithmetic is
+// unsigned 32-bit as in classic BPF; loads read 1 (default), 2 or 4 bytes
+// big-endian. Names are libpcap's constants (tcpflags = 13, tcp-fin ...
+// tcp-cwr, icmptype, icmpcode, icmp-echoreply ... icmp-maskreply,
+// icmp6type, icmp6code, icmp6-echo ...); `tcp-syn` alone is still the flag
+// primitive below. Precedence as libpcap's grammar: | < & < << >> < + - <
+// * / < unary minus; % and ^ have none there (yacc shifts), so they take
+// the rest of the expression as right operand (`a % 3 + 1` is a % 4).
+// Constant division or modulus by zero and shifts above 31 are errors, as
+// in libpcap.
 //
 // Errors are *SyntaxError values with the byte offset of the offending
 // token: "filter: expected port number at offset 9"; Caret() draws it.
@@ -58,6 +77,20 @@
 //     header's next header is TCP or UDP (libpcap does not skip extension
 //     headers, fragment header included, for ports).
 //   - len: the wire length (pkt.Meta.WireLen), link header included.
+//   - proto[off:size] (libpcap 1.10 gen_load): ether[] and link[] count
+//     from the first byte of the frame; ip[] and ip6[] from the network
+//     header of IPv4 / IPv6 packets; tcp[], udp[], icmp[], igmp[], sctp[]
+//     from the transport header of IPv4 packets of that protocol at
+//     fragment offset 0, past the IPv4 options (IPv4 only, as libpcap:
+//     for IPv6 write ip6[40+off] behind a fixed header, or icmp6[]);
+//     icmp6[] from the byte after an IPv6 fixed header whose next header
+//     is 58. A relation holds only where its loads' protocol conditions
+//     do (`not tcp[13] & 2 != 0` matches UDP). A load past the captured
+//     bytes, or a division by zero, makes the relation false under either
+//     polarity (tcpdump's program rejects the packet there; the verdicts
+//     differ only when another branch of an `or` would match). Shifts by
+//     32 or more give 0. Filters holding relations are evaluated by
+//     formula walk, not by the sieve's tables (see Sieve).
 //   - vlan [ID]: the k-th vlan primitive, in the order written, tests the
 //     k-th tag (libpcap moves its offsets at each vlan keyword: `vlan 100
 //     and vlan 200` is 200 inside 100). Only two tag IDs are dissected, so
@@ -87,8 +120,11 @@
 //   - Rejected where libpcap accepts: host and service names, partial host
 //     addresses (`host 10.1`, a network in libpcap), `proto N` above 255,
 //     `vlan ID` beyond the second tag. Link-layer and other primitives
-//     (ether, arp, gateway, broadcast, mpls, byte offsets like tcp[13],
-//     arithmetic) are rejected with an "unsupported" error.
+//     (ether host, arp, gateway, broadcast, mpls, loads of other
+//     protocols like arp[0]) are rejected with an "unsupported" error.
+//   - Byte offsets see the network layer through VLAN tags and MPLS labels
+//     like the rest (tcpdump needs `vlan` first); ether[] reads the frame
+//     as captured.
 //
 // # Sieve (design 3.4)
 //
@@ -109,6 +145,32 @@
 // a class compiled as NOT (...), when one does not). The cost per packet
 // depends on the number of fields the classes test, hardly on the number of
 // classes (BenchmarkSieve). Filters whose normal form would be too large,
-// and classes past a total size budget, are evaluated by walking their
-// formula with each predicate evaluated at most once per packet.
+// classes past a total size budget and filters with relations on packet
+// bytes are evaluated by walking their formula with each predicate
+// evaluated at most once per packet.
+//
+// # Classic BPF (kernel prefilter)
+//
+// Expr.BPF and UnionBPF translate the same parse tree to classic BPF
+// (golang.org/x/net/bpf instructions) for a link type, to attach to a
+// capture socket so that packets nobody wants stay in the kernel (design
+// 1.14.2, 3.1). The program decodes the link layer (Ethernet with VLAN
+// tags and MPLS labels, Linux cooked v1/v2, raw IP, BSD loopback, PPP)
+// and the IP header into scratch memory the way engine/dissect does, then
+// tests the primitives with the semantics above. With BPFTarget.KernelVLAN
+// it reads the outermost tag the Linux kernel moved into the socket
+// buffer's metadata (ancillary loads), since a socket filter sees the
+// frame without it. It is exact on every frame the dissector decodes
+// (TestBPFAgainstSieve runs every filter of the tcpdump tables over every
+// sample frame, and TestTcpdumpEquivalence checks the programs against
+// tcpdump); frames it cannot judge as the dissector would (malformed
+// headers, zero IPv4 length, more than four tags or labels) are accepted,
+// and primitives without a translation give ErrBPFUnsupported: user space
+// filters again, so a program never drops a packet the sieve would keep.
+// Relations on packet bytes are translated (bpfrel.go) with a bounds check
+// before each load, so a load past the packet gives the sieve's verdict
+// rather than aborting the program. Without translation, hence filtered in
+// user space: ether[] beyond the MAC addresses with BPFTarget.KernelVLAN
+// (the kernel took the tag out of the frame), and arithmetic needing more
+// than three scratch words.
 package filter

@@ -12,19 +12,31 @@ func (e Expr) Match(d *dissect.Dissection) bool {
 	if e.root == nil {
 		return true
 	}
-	return e.root.eval(d)
+	return e.root.eval(d, false)
 }
 
-func (n *node) eval(d *dissect.Dissection) bool {
+// eval is the truth of n on d, or of `not n` when neg: negations are
+// pushed down to the primitives, where a relation on packet bytes has its
+// own negation (prim.relEval).
+func (n *node) eval(d *dissect.Dissection, neg bool) bool {
 	switch n.kind {
 	case nAnd:
-		return n.l.eval(d) && n.r.eval(d)
+		if neg {
+			return n.l.eval(d, true) || n.r.eval(d, true)
+		}
+		return n.l.eval(d, false) && n.r.eval(d, false)
 	case nOr:
-		return n.l.eval(d) || n.r.eval(d)
+		if neg {
+			return n.l.eval(d, true) && n.r.eval(d, true)
+		}
+		return n.l.eval(d, false) || n.r.eval(d, false)
 	case nNot:
-		return !n.l.eval(d)
+		return n.l.eval(d, !neg)
 	}
-	return n.p.eval(d)
+	if n.p.kind == pRel {
+		return n.p.relEval(d, neg)
+	}
+	return n.p.eval(d) != neg
 }
 
 // ipProto reports whether d's IP protocol is proto as libpcap sees it,

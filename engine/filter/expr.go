@@ -109,6 +109,7 @@ const (
 	pVLAN                      // vlan [lo] at depth
 	pFlag                      // TCP flag bit lo set
 	pDSCP                      // DSCP == lo
+	pRel                       // a rel b: arithmetic on packet bytes (arith.go)
 )
 
 // relop is a comparison operator of a `len` relation.
@@ -137,7 +138,8 @@ type prim struct {
 	pfx   netip.Prefix // pHost, pNet
 	lo    uint32       // port, range start, proto, len operand, vlan ID, flag bit, DSCP
 	hi    uint32       // range end
-	rel   relop        // pLen
+	rel   relop        // pLen, pRel
+	a, b  *arith       // pRel: the two sides
 	hasID bool         // pVLAN: an ID was given
 	depth uint8        // pVLAN: number of vlan primitives lexically before this one
 	off   int          // byte offset in the source
@@ -213,5 +215,11 @@ func (p *prim) write(b *strings.Builder) {
 	case pDSCP:
 		b.WriteString("dscp ")
 		u(p.lo)
+	case pRel:
+		p.a.write(b)
+		b.WriteByte(' ')
+		b.WriteString(relopNames[p.rel])
+		b.WriteByte(' ')
+		p.b.write(b)
 	}
 }

@@ -26,6 +26,8 @@ func FuzzParse(f *testing.F) {
 		"net 10 mask 255.0.0.0", "ip6 net 2001:db8::/32 and udp portrange 1-1023", "60 < len",
 		`ip proto \tcp`, "dscp 46 or len != 60", "((tcp))", "!(!tcp)", "src and dst host 10.0.0.1 and host 10.0.0.2",
 		complexFilter(3), "tcp port x", "(", ")", "host", "net 10.1.2.3/8",
+		"tcp[13] & 2 != 0", "ip[6:2] & 0x3fff != 0 or ip[2:2] % 3 + 1 > ip[8]", "-len < 5 and ether[0] = 1",
+		"not icmp6[0] / (ip6[7] - 64) > 1", "(((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)",
 	} {
 		f.Add(s)
 	}

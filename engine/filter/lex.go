@@ -14,6 +14,10 @@ const (
 	tSlash // "/"
 	tWord  // keyword or value (number, address, range, name)
 	tBad   // a character no filter uses
+	tArith // arithmetic operator: + - * % & | ^ << >> ("/" is tSlash)
+	tLBrack
+	tRBrack
+	tColon // ':' inside brackets (`ip[6:2]`); elsewhere part of an IPv6 word
 )
 
 // token is one lexeme with its byte offset in the expression.
@@ -35,12 +39,33 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // lex splits s into tokens, ending with tEOF at offset len(s).
 func lex(s string) []token {
 	var toks []token
+	brack := 0 // '[' nesting: inside, ':' separates offset and size
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
 		case isSpace(c):
 			i++
 			continue
+		case c == '[':
+			brack++
+			toks = append(toks, token{tLBrack, "[", i})
+			i++
+		case c == ']':
+			brack = max(brack-1, 0)
+			toks = append(toks, token{tRBrack, "]", i})
+			i++
+		case c == ':' && brack > 0:
+			toks = append(toks, token{tColon, ":", i})
+			i++
+		case (c == '<' || c == '>') && i+1 < len(s) && s[i+1] == c:
+			toks = append(toks, token{tArith, s[i : i+2], i})
+			i += 2
+		case c == '+' || c == '-' || c == '*' || c == '%' || c == '^' ||
+			(c == '&' || c == '|') && (i+1 >= len(s) || s[i+1] != c):
+			// A word never starts with '-': here it is subtraction or
+			// negation (`len - 14`, `-1`).
+			toks = append(toks, token{tArith, s[i : i+1], i})
+			i++
 		case c == '(':
 			toks = append(toks, token{tLParen, "(", i})
 			i++
@@ -82,7 +107,7 @@ func lex(s string) []token {
 			i = j
 		case isWordByte(c):
 			j := i
-			for j < len(s) && isWordByte(s[j]) {
+			for j < len(s) && isWordByte(s[j]) && !(s[j] == ':' && brack > 0) {
 				j++
 			}
 			w := s[i:j]

@@ -33,6 +33,8 @@ type atomDef struct {
 	f    field
 	side side
 	ivs  []ival
+	rel  *prim // a relation on packet bytes instead (pRel): true when rel (or, with neg, not rel) holds
+	neg  bool
 }
 
 // contains reports whether v is in the atom's intervals.
@@ -51,6 +53,9 @@ func (a *atomDef) contains(v u128) bool {
 
 // eval is the atom's truth on d.
 func (a *atomDef) eval(d *dissect.Dissection) bool {
+	if a.rel != nil {
+		return a.rel.relEval(d, a.neg)
+	}
 	if !fieldInfo[a.f].pair {
 		k, ok := key(a.f, d)
 		return ok && a.contains(u128{0, k})
@@ -176,6 +181,43 @@ func (lw *lowerer) atom(f field, sd side, ivs ...ival) *fnode {
 	return &fnode{op: fLit, lit: mkLit(lw.atoms.intern(f, sd, ivs), false)}
 }
 
+// relAtom returns the literal "relation p holds" (with neg: "not p
+// holds"), an atom of its own: both are false when p's loads reach past
+// the captured bytes (prim.relEval), so `not p` is not the negation of p.
+func (lw *lowerer) relAtom(p *prim, neg bool) *fnode {
+	var b strings.Builder
+	b.WriteString("\x00rel ")
+	if neg {
+		b.WriteString("not ")
+	}
+	p.write(&b)
+	k := b.String()
+	t := &lw.atoms
+	i, ok := t.index[k]
+	if !ok {
+		if t.index == nil {
+			t.index = map[string]int{}
+		}
+		t.list = append(t.list, atomDef{rel: p, neg: neg})
+		i = len(t.list) - 1
+		t.index[k] = i
+	}
+	return &fnode{op: fLit, lit: mkLit(i, false)}
+}
+
+// hasRel reports whether f tests a relation on packet bytes.
+func (t *atoms) hasRel(f *fnode) bool {
+	if f.op == fLit {
+		return t.list[f.lit.atom()].rel != nil
+	}
+	for _, k := range f.kids {
+		if t.hasRel(k) {
+			return true
+		}
+	}
+	return false
+}
+
 // one is the interval of a single 64-bit key; span the interval [lo, hi].
 func one(v uint64) ival       { return ival{u128{0, v}, u128{0, v}} }
 func span(lo, hi uint64) ival { return ival{u128{0, lo}, u128{0, hi}} }
@@ -241,6 +283,9 @@ func (lw *lowerer) lower(n *node, neg bool) *fnode {
 			return mkAnd(l, r)
 		}
 		return mkOr(l, r)
+	}
+	if n.p.kind == pRel {
+		return lw.relAtom(&n.p, neg)
 	}
 	f := lw.prim(&n.p)
 	if neg {

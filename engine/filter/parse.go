@@ -26,7 +26,7 @@ func Parse(expr string) (Expr, error) {
 		switch t.kind {
 		case tRParen:
 			return Expr{}, p.errAt(t, "unbalanced ')'")
-		case tBad:
+		case tBad, tArith, tLBrack, tRBrack, tColon:
 			return Expr{}, p.errAt(t, fmt.Sprintf("unexpected character %q", t.text))
 		}
 		return Expr{}, p.errAt(t, fmt.Sprintf("expected 'and' or 'or' before %q", t.text))
@@ -133,8 +133,9 @@ func (p *parser) idAhead() bool {
 			if isKeyword(t.text) {
 				return false
 			}
-			// `60 < len` is a relation, not a value.
-			return p.peek(k+1).kind != tRel
+			// `60 < len`, `2 & tcp[13] != 0` are relations, not values.
+			nx := p.peek(k + 1).kind
+			return nx != tRel && nx != tArith && nx != tLBrack
 		}
 		return false
 	}
@@ -147,6 +148,9 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 		return nil, qerr, err
 	}
 	defer func() { p.depth-- }()
+	if p.arithAhead() {
+		return p.relExpr()
+	}
 	switch t.kind {
 	case tNot:
 		p.next()
@@ -198,10 +202,13 @@ var unsupported = map[string]bool{
 	"sca": true, "clnp": true, "esis": true, "isis": true, "protochain": true, "inbound": true, "outbound": true,
 	"ifname": true, "on": true, "rnr": true, "rulenum": true, "reason": true, "rset": true, "srnr": true, "subrulenum": true,
 	"action": true, "type": true, "subtype": true, "dir": true, "ra": true, "ta": true, "addr1": true, "addr2": true,
-	"addr3": true, "addr4": true, "llc": true, "atm": true, "radio": true, "icmptype": true, "icmpcode": true, "tcpflags": true,
+	"addr3": true, "addr4": true, "llc": true, "atm": true, "radio": true,
 }
 
-func isKeyword(w string) bool { return keywords[w] || unsupported[w] }
+func isKeyword(w string) bool {
+	_, c := arithConsts[w]
+	return keywords[w] || unsupported[w] || c
+}
 
 var pqualWords = map[string]pqual{
 	"ip": qIP, "ip6": qIP6, "tcp": qTCP, "udp": qUDP, "icmp": qICMP, "icmp6": qICMP6, "igmp": qIGMP, "sctp": qSCTP,
@@ -227,8 +234,6 @@ func (p *parser) primitive() (*node, qual, error) {
 		return p.head()
 	}
 	switch w {
-	case "len":
-		return p.relation()
 	case "less", "greater":
 		p.next()
 		v, err := p.number(p.tok(), "expected a length")
@@ -275,9 +280,6 @@ func (p *parser) primitive() (*node, qual, error) {
 			p.next()
 			return prim{kind: pFlag, lo: uint32(i), off: t.off}.node(), qerr, nil
 		}
-	}
-	if p.peek(1).kind == tRel {
-		return p.relation()
 	}
 	if w == "mask" {
 		return nil, qerr, p.errAt(t, "'mask' without a network")
@@ -676,41 +678,6 @@ func (p *parser) v6(q qual, t token, pr prim) (prim, error) {
 		pr.kind = pNet
 	}
 	return pr, nil
-}
-
-// relation parses `len OP N` or `N OP len`.
-func (p *parser) relation() (*node, qual, error) {
-	a := p.next()
-	op := p.tok()
-	if op.kind != tRel {
-		if a.text == "len" {
-			return nil, qerr, p.errAt(op, "expected comparison operator after 'len'")
-		}
-		return nil, qerr, p.errAt(op, "expected comparison operator")
-	}
-	p.next()
-	r := map[string]relop{"<": rLT, "<=": rLE, ">": rGT, ">=": rGE, "=": rEQ, "==": rEQ, "!=": rNE}[op.text]
-	pr := prim{kind: pLen, off: a.off}
-	b := p.tok()
-	switch {
-	case a.text == "len" && b.text != "len":
-		v, err := p.number(b, "expected a number after "+strconv.Quote(op.text))
-		if err != nil {
-			return nil, qerr, err
-		}
-		pr.rel, pr.lo = r, v
-	case a.text != "len" && b.kind == tWord && b.text == "len":
-		v, err := parseNum(a.text)
-		if err != nil {
-			return nil, qerr, p.errAt(a, "only 'len' comparisons with a number are supported")
-		}
-		p.next()
-		// N OP len  ==  len OP' N
-		pr.rel, pr.lo = [...]relop{rGT, rGE, rLT, rLE, rEQ, rNE}[r], v
-	default:
-		return nil, qerr, p.errAt(a, "only 'len' comparisons with a number are supported")
-	}
-	return pr.node(), qerr, nil
 }
 
 // number parses t as a number (decimal, 0x hex or 0 octal, as libpcap).

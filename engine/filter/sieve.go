@@ -28,9 +28,10 @@ import (
 // for a class compiled as NOT (...), when one loses them all).
 //
 // Filters whose normal form would exceed an internal size bound (hostile or
-// machine-made expressions; never the filters people write) are evaluated
-// by walking their formula instead, each predicate still evaluated at most
-// once per packet.
+// machine-made expressions; never the filters people write), and filters
+// with relations on packet bytes (`tcp[13] & 2 != 0`, no field of the
+// sieve), are evaluated by walking their formula instead, each predicate
+// still evaluated at most once per packet.
 //
 // A Sieve is not safe for concurrent use (Match keeps scratch state); give
 // each worker its own with Clone.

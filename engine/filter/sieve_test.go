@@ -25,6 +25,7 @@ var randPrims = []string{
 	"tcp-syn", "tcp-ack", "tcp-fin", "tcp-rst", "tcp-push",
 	"dscp 0", "dscp 2", "dscp 4", "dscp 48",
 	"vlan", "vlan 10", "vlan 20", "vlan 13", "vlan 123",
+	"tcp[13] & 2 != 0", "ip[8] < 64", "udp[1000] = 0", "icmp6[0] = 135", "ip6[6] = 17",
 }
 
 // randExpr returns a random filter of the given depth.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -137,6 +138,39 @@ var plainFilters = []eqCase{
 	{ours: "ip and udp and not (port 53 or port 137)"},
 	{ours: "vlan"},
 	{ours: "not vlan"},
+	// Byte offsets and arithmetic (arith.go), as pcap-filter(7) writes them.
+	{ours: "tcp[13] & 2 != 0"},
+	{ours: "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn"},
+	{ours: "tcp[tcpflags] & (tcp-fin|tcp-rst) != 0 and not tcp[13] & tcp-ack = 0"},
+	{ours: "not tcp[13] & 2 != 0"},
+	{ours: "tcp[12] >> 4 > 5"},                                                            // TCP options present
+	{ours: "tcp[0:2] > tcp[2:2]"},                                                         // source port above destination port
+	{ours: "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420"},                               // pcap-filter(7): "GET "
+	{ours: "tcp port 80 and (((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)"}, // pcap-filter(7): HTTP with data
+	{ours: "ip[6:2] & 0x3fff != 0"},                                                       // IPv4 fragments
+	{ours: "ip[6] & 0x20 = 0 and ip[6:2] & 0x1fff != 0"},
+	{ours: "ip[2:2] > 576"},
+	{ours: "ip[8] < 64 or ip[0] & 0xf != 5"},
+	{ours: "ip and -ip[8] < 0xffffffc0"}, // TTL above 64, unsigned wrap-around
+	{ours: "ip[8] > ip[9]"},
+	{ours: "ip[2:2] / 4 % 3 == 1 or ip[2:2] % 3 + 1 == 1 or ip[2:2] & 3 ^ 1 == 2"}, // % and ^ have no precedence in libpcap
+	{ours: "(ip[4:2] ^ ip[6:2]) & 1 == 1 and ip[8] * 3 ^ 1 > 100"},
+	{ours: "ip[12:4] & 0xffffff00 = 0x8d8edc00"}, // src net 141.142.220.0/24
+	{ours: "icmp[icmptype] == icmp-echo"},
+	{ours: "icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply"},
+	{ours: "icmp[0] = icmp-unreach or icmp[0] = icmp-timxceed"},
+	{ours: "udp[8:2] == 0x1234 or udp[10:2] & 0x8000 != 0"}, // DNS responses (QR bit)
+	{ours: "udp[2:2] = 53 and udp[4:2] > 30"},
+	{ours: "icmp6[icmp6type] == icmp6-echo or icmp6[0] = icmp6-neighborsolicit"},
+	{ours: "icmp6[0] >= 128 and icmp6[0] < 136"},
+	{ours: "ip6[6] = 17 and ip6[7] < 255"},
+	{ours: "ip6[0:4] & 0x0ff00000 = 0"}, // traffic class 0
+	{ours: "ether[0] & 1 != 0"},         // group destination (broadcast, multicast)
+	{ours: "ether[6:4] != 0 and len - 14 > 100"},
+	{ours: "len - 14 > 1000 or 1 + 1 = len / 30"},
+	{ours: "not tcp[1000] = 0"},          // past the end: tcpdump rejects the TCP packets
+	{ours: "tcp[1000] = 0 or udp"},       // ... and skips to the next branch for others
+	{ours: "ip[2:2] / (ip[8] - 64) > 0"}, // division by zero at TTL 64: rejected
 }
 
 // vlanCaptures pair tagged captures with filters that name as many `vlan`
@@ -152,6 +186,8 @@ var vlanCaptures = []struct {
 		{ours: "vlan and not vlan"}, {ours: "vlan 20 and tcp"}, {ours: "vlan 10 and vlan 20 and tcp-syn", tcpdump: "vlan 10 and vlan 20 and tcp[tcpflags] & tcp-syn != 0"},
 		{ours: "vlan 20 and host 192.168.1.100 and tcp port 80"},
 		{ours: "vlan 10 and vlan 20 and src port 12345"}, {ours: "len = 58"},
+		{ours: "vlan 10 and vlan 20 and tcp[13] & 2 != 0"}, {ours: "vlan 20 and ip[8] > 63"},
+		{ours: "ether[0] & 1 = 0 and not vlan"},
 	}},
 	{"pcap/vlan/zeek_q-in-q.pcap", []eqCase{ // tags 13+10, BACnet over UDP
 		{ours: "vlan 13"}, {ours: "vlan 10"}, {ours: "vlan 13 and vlan 10"}, {ours: "vlan and vlan 10 and udp"},
@@ -246,11 +282,10 @@ func tcpdumpFrames(t *testing.T, path, expr string, frames []frame) []uint64 {
 // left out of the comparison: ARP/RARP (tcpdump's `host`/`net` also test
 // ARP addresses; the sieve sees IP only), IP under MPLS labels (seen by the
 // dissector, by tcpdump only after `mpls`) and frames the dissector rejects
-// as malformed (they never reach the sieve).
+// as malformed (they never reach the sieve). Each filter compiled to
+// classic BPF must select the same frames in the x/net/bpf VM (checkBPF).
 func TestTcpdumpEquivalence(t *testing.T) {
-	if _, err := exec.LookPath("tcpdump"); err != nil {
-		t.Skip("tcpdump not installed")
-	}
+	testenv.Tool(t, "tcpdump") // fails under CI=true when missing
 	root := samplesDir(t)
 	type job struct {
 		file    string
@@ -332,6 +367,7 @@ func TestTcpdumpEquivalence(t *testing.T) {
 				if !slices.Equal(got[i], want) {
 					t.Errorf("filter %q (tcpdump %q):\n sieve   %v\n tcpdump %v", c.ours, td, got[i], want)
 				}
+				checkBPF(t, c, frames, skip, want)
 				e, _ := Parse(c.ours)
 				var ref []uint64
 				for k := range frames {

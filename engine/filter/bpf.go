@@ -1,0 +1,694 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// ErrBPFUnsupported is wrapped by BPF and UnionBPF errors when a filter
+// (or the link type) has no classic BPF translation here: the caller keeps
+// filtering in user space (the sieve) and attaches no program, or a wider
+// one. A program is never approximated in a way that drops packets the
+// filter accepts.
+var ErrBPFUnsupported = errors.New("filter: no classic BPF translation")
+
+// BPFTarget says where a compiled program runs.
+type BPFTarget struct {
+	// LinkType is the link type of the frames the program sees.
+	LinkType pkt.LinkType
+	// KernelVLAN says the outermost VLAN tag may have been moved out of
+	// the frame into the socket buffer's metadata, as Linux does for
+	// AF_PACKET sockets (received frames always; sent frames when the
+	// device offloads tagging). The program then reads it with the
+	// ancillary loads SKF_AD_VLAN_TAG_PRESENT and SKF_AD_VLAN_TAG, counts
+	// it as the first tag and adds its 4 bytes to the wire length, so it
+	// sees what the sieve sees after live/ puts the tag back. Ethernet only.
+	KernelVLAN bool
+	// SnapLen is what the program returns for an accepted packet (the
+	// kernel keeps at most that many bytes); 0 means 262144.
+	SnapLen uint32
+}
+
+// Keep lists packets a union program (UnionBPF) passes whatever the class
+// filters say, because the probe needs them even when no class does.
+type Keep struct {
+	// Fragments: every IPv4 and IPv6 fragment (reassembly needs the
+	// fragments that carry no ports).
+	Fragments bool
+	// ICMP: every ICMP and ICMPv6 packet (errors belong to the flow of the
+	// packet they quote).
+	ICMP bool
+	// TCP: every TCP segment (FTP data connections use ports that no
+	// filter names).
+	TCP bool
+}
+
+// BPF compiles e to a classic BPF program (golang.org/x/net/bpf
+// instructions) for target t: the program accepts (returns t.SnapLen) a
+// well-formed packet exactly when e.Match accepts its dissection, with the
+// semantics of the package documentation (VLAN tags and MPLS labels seen
+// through, ports of first fragments, IPv6 upper-layer protocol as libpcap
+// sees it). Packets the program cannot judge the way the dissector would —
+// a malformed IP header, a zero IPv4 length (TSO), more than 4 VLAN tags or
+// MPLS labels in the frame, an IPv6 extension header chain cut short —
+// are accepted, so user space, which filters again with the sieve, keeps
+// the last word: the program is a prefilter that never rejects a packet the
+// sieve would keep. The empty expression gives a program that accepts
+// every packet. Errors wrap ErrBPFUnsupported (a primitive or link type
+// without translation) or report a program beyond classic BPF's limits.
+func (e Expr) BPF(t BPFTarget) ([]bpf.Instruction, error) {
+	return compileBPF([]*node{e.root}, Keep{}, t)
+}
+
+// UnionBPF compiles the union of the class filters es, plus the packets
+// keep names, to one classic BPF program (see Expr.BPF): attached to a
+// socket, packets no class wants never reach user space. A class that
+// matches every packet makes a program that accepts every packet.
+func UnionBPF(es []Expr, keep Keep, t BPFTarget) ([]bpf.Instruction, error) {
+	roots := make([]*node, 0, len(es))
+	for _, e := range es {
+		roots = append(roots, e.root)
+	}
+	return compileBPF(roots, keep, t)
+}
+
+// Scratch memory slots of the programs. Every slot is written before the
+// first read on every path (the kernel's classic BPF checker insists).
+const (
+	mIPVer = iota // 0 (not IP), 4 or 6
+	mNet          // offset of the IP header
+	mProto        // fProto key: 0x400|proto, 0x600|proto, 0x700 (IPv6, not visible); 0 when not IP
+	mPorts        // l4None, l4TCP or l4UDP: whose ports (and TCP flags) are visible
+	mL4           // offset of the transport header when mPorts != 0
+	mNVLAN        // number of VLAN tags
+	mVLAN0        // outermost VLAN ID
+	mVLAN1        // second VLAN ID
+	mWire         // wire length, link header and every VLAN tag included
+	mFrag         // 1 for an IP fragment
+	mEnd          // end of the captured IP datagram (min of the IP length and the frame)
+	mHdr          // IP header length (IPv4 IHL*4; IPv6 40)
+	mTmp          // scratch
+	numSlots
+)
+
+// Maximum VLAN tags and MPLS labels walked in the frame; more make the
+// program accept the packet (user space decides).
+const (
+	maxTags   = 4
+	maxLabels = 4
+)
+
+// bpfc is one compilation.
+type bpfc struct {
+	asm
+	t              BPFTarget
+	accept, reject label
+	unsupported    error
+	neg            bool // gen is under an odd number of `not`
+}
+
+func compileBPF(roots []*node, keep Keep, t BPFTarget) ([]bpf.Instruction, error) {
+	if t.SnapLen == 0 {
+		t.SnapLen = 262144
+	}
+	for _, r := range roots {
+		if r == nil {
+			// A class (or the global filter) that matches every packet.
+			return []bpf.Instruction{bpf.RetConstant{Val: t.SnapLen}}, nil
+		}
+	}
+	if len(roots) == 0 {
+		return []bpf.Instruction{bpf.RetConstant{Val: 0}}, nil
+	}
+	if t.KernelVLAN && t.LinkType != pkt.LinkEthernet {
+		return nil, fmt.Errorf("%w: kernel VLAN metadata on link type %s", ErrBPFUnsupported, t.LinkType)
+	}
+	c := &bpfc{t: t}
+	c.accept, c.reject = c.newLabel(), c.newLabel()
+	body := c.newLabel()
+	if err := c.prologue(body); err != nil {
+		return nil, err
+	}
+	c.place(body)
+	if keep.Fragments {
+		next := c.newLabel()
+		c.emit(ldM(mFrag))
+		c.jif(bpf.JumpEqual, 0, next, c.accept)
+		c.place(next)
+	}
+	var keepKeys []uint32
+	if keep.ICMP {
+		keepKeys = append(keepKeys, protoV4|uint32(1), protoV6|58)
+	}
+	if keep.TCP {
+		keepKeys = append(keepKeys, protoV4|6, protoV6|6)
+	}
+	if len(keepKeys) > 0 {
+		c.emit(ldM(mProto))
+		for _, k := range keepKeys {
+			next := c.newLabel()
+			c.jif(bpf.JumpEqual, k, c.accept, next)
+			c.place(next)
+		}
+	}
+	for i, r := range roots {
+		next := c.reject
+		if i < len(roots)-1 {
+			next = c.newLabel()
+		}
+		c.gen(r, c.accept, next)
+		if c.unsupported != nil {
+			return nil, c.unsupported
+		}
+		if i < len(roots)-1 {
+			c.place(next)
+		}
+	}
+	c.place(c.accept)
+	c.emit(bpf.RetConstant{Val: t.SnapLen})
+	c.place(c.reject)
+	c.emit(bpf.RetConstant{Val: 0})
+	return c.resolve()
+}
+
+// needLen goes on when the frame holds at least n bytes, else to short.
+func (c *bpfc) needLen(n uint32, short label) {
+	ok := c.newLabel()
+	c.emit(bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jif(bpf.JumpGreaterOrEqual, n, ok, short)
+	c.place(ok)
+}
+
+// needEnd goes on when M[base]+n <= M[limit] (no overflow: offsets are
+// below 2^17), else to short. It clobbers A and X.
+func (c *bpfc) needEnd(base int, n uint32, limit int, short label) {
+	ok := c.newLabel()
+	c.emit(ldM(base), aluK(bpf.ALUOpAdd, n), bpf.TAX{}, ldM(limit))
+	c.jifX(bpf.JumpGreaterOrEqual, ok, short)
+	c.place(ok)
+}
+
+// prologue decodes the link layer and the IP header into scratch memory
+// and goes to body; packets it cannot judge go to accept.
+func (c *bpfc) prologue(body label) error {
+	c.emit(ldK(0))
+	for m := 0; m < numSlots; m++ {
+		c.emit(stM(m))
+	}
+	c.emit(bpf.LoadExtension{Num: bpf.ExtLen})
+	if c.t.KernelVLAN {
+		c.emit(stM(mWire), bpf.LoadExtension{Num: bpf.ExtVLANTagPresent})
+		none, tag := c.newLabel(), c.newLabel()
+		c.jif(bpf.JumpEqual, 0, none, tag)
+		c.place(tag)
+		c.emit(bpf.LoadExtension{Num: bpf.ExtVLANTag}, aluK(bpf.ALUOpAnd, 0xfff), stM(mVLAN0),
+			ldK(1), stM(mNVLAN), ldM(mWire), aluK(bpf.ALUOpAdd, 4), stM(mWire))
+		c.place(none)
+	} else {
+		c.emit(stM(mWire))
+	}
+	v4, v6, notIP := c.newLabel(), c.newLabel(), c.newLabel()
+	switch c.t.LinkType {
+	case pkt.LinkEthernet:
+		c.ethernet(v4, v6, notIP)
+	case pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
+		hdr, et := uint32(16), uint32(14)
+		if c.t.LinkType == pkt.LinkLinuxSLL2 {
+			hdr, et = 20, 0
+		}
+		c.needLen(hdr, c.accept)
+		c.emit(ldK(hdr), stM(mNet), bpf.LoadAbsolute{Off: et, Size: 2})
+		c.etherIP(v4, v6, notIP)
+	case pkt.LinkRaw:
+		c.needLen(1, c.accept)
+		c.emit(bpf.LoadAbsolute{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
+		c.versionIP(v4, v6, notIP)
+	case pkt.LinkIPv4:
+		c.jump(v4)
+	case pkt.LinkIPv6:
+		c.jump(v6)
+	case pkt.LinkNull, pkt.LinkLoop:
+		c.loopback(v4, v6, notIP)
+	case pkt.LinkPPP:
+		c.ppp(v4, v6, notIP)
+	default:
+		return fmt.Errorf("%w: link type %s", ErrBPFUnsupported, c.t.LinkType)
+	}
+	c.place(notIP)
+	c.jump(body)
+	c.place(v4)
+	c.ipv4(body)
+	c.place(v6)
+	c.ipv6(body)
+	return nil
+}
+
+// etherIP dispatches on the EtherType in A (IPv4 and IPv6 only).
+func (c *bpfc) etherIP(v4, v6, notIP label) {
+	n := c.newLabel()
+	c.jif(bpf.JumpEqual, 0x0800, v4, n)
+	c.place(n)
+	c.jif(bpf.JumpEqual, 0x86dd, v6, notIP)
+}
+
+// versionIP dispatches on the IP version nibble in A.
+func (c *bpfc) versionIP(v4, v6, notIP label) {
+	n := c.newLabel()
+	c.jif(bpf.JumpEqual, 4, v4, n)
+	c.place(n)
+	c.jif(bpf.JumpEqual, 6, v6, notIP)
+}
+
+// ethernet walks VLAN tags (at fixed offsets: one copy of the walk per
+// number of tags the kernel took out) and MPLS labels, as the dissector.
+func (c *bpfc) ethernet(v4, v6, notIP label) {
+	c.needLen(14, c.accept)
+	etype := c.newLabel() // A: EtherType, M[mNet]: offset after it
+	walk := func(base int) {
+		for i := 0; ; i++ {
+			off := uint32(12 + 4*i)
+			c.emit(ldK(uint32(base+i)), stM(mNVLAN), ldK(off+2), stM(mNet))
+			if i == maxTags {
+				c.emit(bpf.LoadAbsolute{Off: off, Size: 2})
+				c.tagTest(c.accept, etype)
+				return
+			}
+			c.emit(bpf.LoadAbsolute{Off: off, Size: 2})
+			tag := c.newLabel()
+			c.tagTest(tag, etype)
+			c.place(tag)
+			c.needLen(off+6, c.accept)
+			if base+i < 2 {
+				c.emit(bpf.LoadAbsolute{Off: off + 2, Size: 2}, aluK(bpf.ALUOpAnd, 0xfff), stM(mVLAN0+base+i))
+			}
+		}
+	}
+	if c.t.KernelVLAN {
+		one, zero := c.newLabel(), c.newLabel()
+		c.emit(ldM(mNVLAN))
+		c.jif(bpf.JumpEqual, 0, zero, one)
+		c.place(one)
+		walk(1)
+		c.place(zero)
+	}
+	walk(0)
+	c.place(etype)
+	ip, mpls := c.newLabel(), c.newLabel()
+	n1, n2 := c.newLabel(), c.newLabel()
+	c.jif(bpf.JumpGreaterThan, 1500, n1, notIP) // 802.3 length: LLC, not IP
+	c.place(n1)
+	c.jif(bpf.JumpEqual, 0x8847, mpls, n2)
+	c.place(n2)
+	c.jif(bpf.JumpEqual, 0x8848, mpls, ip)
+	c.place(ip)
+	c.etherIP(v4, v6, notIP)
+	c.place(mpls)
+	c.mpls(v4, v6, notIP)
+}
+
+// tagTest jumps to tag when the EtherType in A is a VLAN TPID, else to
+// other (with A unchanged).
+func (c *bpfc) tagTest(tag, other label) {
+	n1, n2 := c.newLabel(), c.newLabel()
+	c.jif(bpf.JumpEqual, 0x8100, tag, n1)
+	c.place(n1)
+	c.jif(bpf.JumpEqual, 0x88a8, tag, n2)
+	c.place(n2)
+	c.jif(bpf.JumpEqual, 0x9100, tag, other)
+}
+
+// mpls skips an MPLS label stack at M[mNet] up to the bottom-of-stack
+// entry and guesses the IP version from the next nibble (dissect.mpls).
+func (c *bpfc) mpls(v4, v6, notIP label) {
+	for i := 0; i < maxLabels; i++ {
+		ok, ok2, bos, more := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
+		c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 4), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+		c.jifX(bpf.JumpGreaterOrEqual, ok, notIP)
+		c.place(ok)
+		c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 2, Size: 1}, aluK(bpf.ALUOpAnd, 1), stM(mTmp),
+			ldM(mNet), aluK(bpf.ALUOpAdd, 4), stM(mNet), ldM(mTmp))
+		c.jif(bpf.JumpEqual, 0, more, bos)
+		c.place(bos)
+		c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 1), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+		c.jifX(bpf.JumpGreaterOrEqual, ok2, notIP)
+		c.place(ok2)
+		c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
+		c.versionIP(v4, v6, notIP)
+		c.place(more)
+	}
+	c.jump(c.accept)
+}
+
+// ppp reads the PPP protocol field (RFC 1661 §2; dissect's link), after an
+// optional ff 03 HDLC address and control.
+func (c *bpfc) ppp(v4, v6, notIP label) {
+	mpls := c.newLabel()
+	hdlc, plain := c.newLabel(), c.newLabel()
+	check := c.newLabel()
+	c.emit(bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jif(bpf.JumpGreaterOrEqual, 2, check, plain)
+	c.place(check)
+	c.emit(bpf.LoadAbsolute{Off: 0, Size: 2})
+	c.jif(bpf.JumpEqual, 0xff03, hdlc, plain)
+	for _, off := range []uint32{0, 2} {
+		if off == 0 {
+			c.place(plain)
+		} else {
+			c.place(hdlc)
+		}
+		c.needLen(off+1, c.accept)
+		one, two := c.newLabel(), c.newLabel()
+		c.emit(bpf.LoadAbsolute{Off: off, Size: 1})
+		c.jif(bpf.JumpBitsSet, 1, one, two)
+		c.place(two)
+		c.needLen(off+2, c.accept)
+		c.emit(ldK(off+2), stM(mNet), bpf.LoadAbsolute{Off: off, Size: 2})
+		dispatch := c.newLabel()
+		c.jump(dispatch)
+		c.place(one)
+		c.emit(ldK(off+1), stM(mNet), bpf.LoadAbsolute{Off: off, Size: 1})
+		c.place(dispatch)
+		n1, n2, n3 := c.newLabel(), c.newLabel(), c.newLabel()
+		c.jif(bpf.JumpEqual, 0x21, v4, n1)
+		c.place(n1)
+		c.jif(bpf.JumpEqual, 0x57, v6, n2)
+		c.place(n2)
+		c.jif(bpf.JumpEqual, 0x281, mpls, n3)
+		c.place(n3)
+		c.jif(bpf.JumpEqual, 0x283, mpls, notIP)
+	}
+	c.place(mpls)
+	c.mpls(v4, v6, notIP)
+}
+
+// loopback reads the 4-byte address family of BSD loopback headers.
+func (c *bpfc) loopback(v4, v6, notIP label) {
+	c.needLen(4, c.accept)
+	c.emit(ldK(4), stM(mNet))
+	fam := c.newLabel() // A: the family
+	if c.t.LinkType == pkt.LinkNull {
+		be, le := c.newLabel(), c.newLabel()
+		// Host order: little-endian unless the value would exceed 0xffff.
+		c.emit(bpf.LoadAbsolute{Off: 2, Size: 2})
+		c.jif(bpf.JumpEqual, 0, le, be)
+		c.place(le)
+		c.emit(bpf.LoadAbsolute{Off: 0, Size: 1}, stM(mTmp), bpf.LoadAbsolute{Off: 1, Size: 1},
+			aluK(bpf.ALUOpShiftLeft, 8), bpf.TAX{}, ldM(mTmp), bpf.ALUOpX{Op: bpf.ALUOpOr})
+		c.jump(fam)
+		c.place(be)
+	}
+	c.emit(bpf.LoadAbsolute{Off: 0, Size: 4})
+	c.place(fam)
+	n := c.newLabel()
+	c.jif(bpf.JumpEqual, 2, v4, n)
+	c.place(n)
+	for _, f := range []uint32{10, 24, 28} {
+		n := c.newLabel()
+		c.jif(bpf.JumpEqual, f, v6, n)
+		c.place(n)
+	}
+	c.jif(bpf.JumpEqual, 30, v6, notIP)
+}
+
+// ipv4 decodes an IPv4 header at M[mNet] (dissect.ipv4, RFC 791 §3.1).
+func (c *bpfc) ipv4(body label) {
+	// 20 bytes, version 4, IHL >= 5, the whole header captured.
+	ok := c.newLabel()
+	c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 20), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, ok, c.accept)
+	c.place(ok)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
+	ver := c.newLabel()
+	c.jif(bpf.JumpEqual, 4, ver, c.accept)
+	c.place(ver)
+	c.emit(bpf.LoadIndirect{Off: 0, Size: 1}, aluK(bpf.ALUOpAnd, 0xf))
+	ihl := c.newLabel()
+	c.jif(bpf.JumpGreaterOrEqual, 5, ihl, c.accept)
+	c.place(ihl)
+	c.emit(aluK(bpf.ALUOpShiftLeft, 2), stM(mHdr), bpf.ALUOpX{Op: bpf.ALUOpAdd}, stM(mL4), bpf.TAX{},
+		bpf.LoadExtension{Num: bpf.ExtLen})
+	hdr := c.newLabel()
+	c.jifX(bpf.JumpGreaterOrEqual, hdr, c.accept)
+	c.place(hdr)
+	// Total length: 0 (TSO) is for user space; below the header, malformed.
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 2, Size: 2}, stM(mTmp), ldxM(mHdr))
+	tot, tot2 := c.newLabel(), c.newLabel()
+	c.jif(bpf.JumpEqual, 0, c.accept, tot)
+	c.place(tot)
+	c.jifX(bpf.JumpGreaterOrEqual, tot2, c.accept)
+	c.place(tot2)
+	// mEnd = min(net+total, frame length).
+	c.end(mTmp)
+	c.emit(ldK(4), stM(mIPVer), ldxM(mNet), bpf.LoadIndirect{Off: 9, Size: 1}, aluK(bpf.ALUOpOr, protoV4), stM(mProto))
+	c.emit(bpf.LoadIndirect{Off: 6, Size: 2}, aluK(bpf.ALUOpAnd, 0x3fff))
+	frag, first, notFrag := c.newLabel(), c.newLabel(), c.newLabel()
+	c.jif(bpf.JumpEqual, 0, notFrag, frag)
+	c.place(frag)
+	c.emit(ldK(1), stM(mFrag), bpf.LoadIndirect{Off: 6, Size: 2}, aluK(bpf.ALUOpAnd, 0x1fff))
+	c.jif(bpf.JumpEqual, 0, first, body) // later fragments: no ports
+	c.place(first)
+	c.place(notFrag)
+	// Announced transport bytes: total - IHL*4, in mTmp.
+	c.emit(ldxM(mHdr), ldM(mTmp), bpf.ALUOpX{Op: bpf.ALUOpSub}, stM(mTmp))
+	c.transport(protoV4, body)
+}
+
+// end sets mEnd to min(M[mNet]+M[lenSlot], frame length).
+func (c *bpfc) end(lenSlot int) {
+	short, done := c.newLabel(), c.newLabel()
+	c.emit(ldM(mNet), ldxM(lenSlot), bpf.ALUOpX{Op: bpf.ALUOpAdd}, stM(mEnd), bpf.TAX{},
+		bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, done, short)
+	c.place(short)
+	c.emit(stM(mEnd))
+	c.place(done)
+}
+
+// transport decides whether the TCP or UDP header at M[mL4] is one the
+// dissector decodes (20 captured bytes, 5 <= data offset, data offset
+// within the announced bytes in mTmp; 8 bytes for UDP) and sets mPorts.
+func (c *bpfc) transport(base uint32, body label) {
+	tcp, udp, n := c.newLabel(), c.newLabel(), c.newLabel()
+	c.emit(ldM(mProto))
+	c.jif(bpf.JumpEqual, base|6, tcp, n)
+	c.place(n)
+	c.jif(bpf.JumpEqual, base|17, udp, body)
+	c.place(tcp)
+	c.needEnd(mL4, 20, mEnd, body)
+	c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 12, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
+	doff, within := c.newLabel(), c.newLabel()
+	c.jif(bpf.JumpGreaterOrEqual, 5, doff, body)
+	c.place(doff)
+	c.emit(aluK(bpf.ALUOpShiftLeft, 2), bpf.TAX{}, ldM(mTmp))
+	c.jifX(bpf.JumpGreaterOrEqual, within, body)
+	c.place(within)
+	c.emit(ldK(l4TCP), stM(mPorts))
+	c.jump(body)
+	c.place(udp)
+	c.needEnd(mL4, 8, mEnd, body)
+	c.emit(ldK(l4UDP), stM(mPorts))
+	c.jump(body)
+}
+
+// ipv6 decodes an IPv6 header at M[mNet] and as much of its extension
+// header chain as libpcap's view of the protocol needs (dissect.ipv6,
+// filter.v6ProtoVisible, RFC 8200 §4).
+func (c *bpfc) ipv6(body label) {
+	ok, ver := c.newLabel(), c.newLabel()
+	c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 40), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, ok, c.accept)
+	c.place(ok)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
+	c.jif(bpf.JumpEqual, 6, ver, c.accept)
+	c.place(ver)
+	c.emit(ldK(6), stM(mIPVer), ldK(40), stM(mHdr), ldM(mNet), aluK(bpf.ALUOpAdd, 40), stM(mL4))
+	c.emit(bpf.LoadIndirect{Off: 4, Size: 2}, stM(mTmp), aluK(bpf.ALUOpAdd, 40), stM(mEnd))
+	c.end(mEnd) // mEnd = min(net+40+plen, frame)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 1})
+	frag, ext, upper := c.newLabel(), c.newLabel(), c.newLabel()
+	c.extTest(ext, upper, frag)
+	c.place(ext) // an extension header other than a fragment header first
+	c.needEnd(mNet, 48, mEnd, c.accept)
+	c.emit(ldK(protoV6Unknown), stM(mProto))
+	c.jump(body)
+	c.place(frag)
+	c.needEnd(mNet, 48, mEnd, c.accept)
+	c.emit(ldK(1), stM(mFrag), ldxM(mNet), bpf.LoadIndirect{Off: 40, Size: 1})
+	ext2, upper2, frag2 := c.newLabel(), c.newLabel(), c.newLabel()
+	c.extTest(ext2, upper2, frag2)
+	c.place(ext2)
+	c.place(frag2)
+	c.needEnd(mNet, 56, mEnd, c.accept)
+	c.emit(ldK(protoV6Unknown), stM(mProto))
+	c.jump(body)
+	c.place(upper2) // fragment header then the upper layer: visible, no ports
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 40, Size: 1}, aluK(bpf.ALUOpOr, protoV6), stM(mProto))
+	c.jump(body)
+	c.place(upper)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 1}, aluK(bpf.ALUOpOr, protoV6), stM(mProto))
+	c.transport(protoV6, body)
+}
+
+// extTest sorts the next-header value in A: an extension header the
+// dissector walks (hop-by-hop, routing, destination options, mobility,
+// HIP, shim6, AH) goes to ext, a fragment header to frag, else to upper.
+func (c *bpfc) extTest(ext, upper, frag label) {
+	for _, v := range []uint32{0, 43, 60, 135, 139, 140, 51} {
+		n := c.newLabel()
+		c.jif(bpf.JumpEqual, v, ext, n)
+		c.place(n)
+	}
+	c.jif(bpf.JumpEqual, 44, frag, upper)
+}
+
+// gen emits the test of n: to t when it holds, else to f.
+func (c *bpfc) gen(n *node, t, f label) {
+	switch n.kind {
+	case nAnd:
+		mid := c.newLabel()
+		c.gen(n.l, mid, f)
+		c.place(mid)
+		c.gen(n.r, t, f)
+	case nOr:
+		mid := c.newLabel()
+		c.gen(n.l, t, mid)
+		c.place(mid)
+		c.gen(n.r, t, f)
+	case nNot:
+		c.neg = !c.neg
+		c.gen(n.l, f, t)
+		c.neg = !c.neg
+	default:
+		c.prim(&n.p, t, f)
+	}
+}
+
+// keys jumps to t when A is one of ks, else to f.
+func (c *bpfc) keys(ks []uint32, t, f label) {
+	for i, k := range ks {
+		if i == len(ks)-1 {
+			c.jif(bpf.JumpEqual, k, t, f)
+			return
+		}
+		n := c.newLabel()
+		c.jif(bpf.JumpEqual, k, t, n)
+		c.place(n)
+	}
+}
+
+// prim emits the test of one primitive (filter.prim.eval).
+func (c *bpfc) prim(p *prim, t, f label) {
+	switch p.kind {
+	case pAbbrev:
+		switch p.pq {
+		case qIP, qIP6:
+			v := uint32(4)
+			if p.pq == qIP6 {
+				v = 6
+			}
+			c.emit(ldM(mIPVer))
+			c.jif(bpf.JumpEqual, v, t, f)
+			return
+		}
+		var ks []uint32
+		switch p.pq {
+		case qTCP:
+			ks = []uint32{protoV4 | 6, protoV6 | 6}
+		case qUDP:
+			ks = []uint32{protoV4 | 17, protoV6 | 17}
+		case qSCTP:
+			ks = []uint32{protoV4 | 132, protoV6 | 132}
+		case qICMP:
+			ks = []uint32{protoV4 | 1}
+		case qICMP6:
+			ks = []uint32{protoV6 | 58}
+		case qIGMP:
+			ks = []uint32{protoV4 | 2}
+		}
+		c.emit(ldM(mProto))
+		c.keys(ks, t, f)
+	case pProto:
+		var ks []uint32
+		if p.pq != qIP6 {
+			ks = append(ks, protoV4|p.lo)
+		}
+		if p.pq != qIP {
+			ks = append(ks, protoV6|p.lo)
+		}
+		c.emit(ldM(mProto))
+		c.keys(ks, t, f)
+	case pHost, pNet:
+		c.addr(p, t, f)
+	case pPort, pPortRange:
+		c.port(p, t, f)
+	case pLen:
+		c.emit(ldM(mWire))
+		c.relation(p.rel, p.lo, t, f)
+	case pVLAN:
+		if p.hasID && p.depth >= 2 {
+			c.jump(f)
+			return
+		}
+		c.emit(ldM(mNVLAN))
+		if !p.hasID {
+			c.jif(bpf.JumpGreaterThan, uint32(p.depth), t, f)
+			return
+		}
+		n := c.newLabel()
+		c.jif(bpf.JumpGreaterThan, uint32(p.depth), n, f)
+		c.place(n)
+		c.emit(ldM(mVLAN0 + int(p.depth)))
+		c.jif(bpf.JumpEqual, p.lo, t, f)
+	case pFlag:
+		n := c.newLabel()
+		c.emit(ldM(mPorts))
+		c.jif(bpf.JumpEqual, l4TCP, n, f)
+		c.place(n)
+		c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 13, Size: 1})
+		c.jif(bpf.JumpBitsSet, 1<<p.lo, t, f)
+	case pRel:
+		c.rel(p, t, f)
+	case pDSCP:
+		v4, n, v6 := c.newLabel(), c.newLabel(), c.newLabel()
+		c.emit(ldM(mIPVer))
+		c.jif(bpf.JumpEqual, 4, v4, n)
+		c.place(n)
+		c.jif(bpf.JumpEqual, 6, v6, f)
+		c.place(v4)
+		c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 1, Size: 1}, aluK(bpf.ALUOpShiftRight, 2))
+		c.jif(bpf.JumpEqual, p.lo, t, f)
+		c.place(v6)
+		c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 0, Size: 2}, aluK(bpf.ALUOpShiftRight, 6), aluK(bpf.ALUOpAnd, 0x3f))
+		c.jif(bpf.JumpEqual, p.lo, t, f)
+	default:
+		if c.unsupported == nil {
+			var b strings.Builder
+			p.write(&b)
+			c.unsupported = fmt.Errorf("%w: %q", ErrBPFUnsupported, b.String())
+		}
+		c.jump(t)
+	}
+}
+
+// relation jumps to t when A rel v holds.
+func (c *bpfc) relation(rel relop, v uint32, t, f label) {
+	switch rel {
+	case rLT:
+		c.jif(bpf.JumpLessThan, v, t, f)
+	case rLE:
+		c.jif(bpf.JumpLessOrEqual, v, t, f)
+	case rGT:
+		c.jif(bpf.JumpGreaterThan, v, t, f)
+	case rGE:
+		c.jif(bpf.JumpGreaterOrEqual, v, t, f)
+	case rEQ:
+		c.jif(bpf.JumpEqual, v, t, f)
+	case rNE:
+		c.jif(bpf.JumpNotEqual, v, t, f)
+	}
+}

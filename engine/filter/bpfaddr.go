@@ -1,0 +1,122 @@
+package filter
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/net/bpf"
+)
+
+// pair combines the tests of the source and destination side of a field by
+// the direction qualifier: side(src, t, f) emits one side's test.
+func (c *bpfc) pair(dq dqual, side func(src bool, t, f label), t, f label) {
+	switch dq {
+	case dSrc:
+		side(true, t, f)
+	case dDst:
+		side(false, t, f)
+	case dAnd:
+		m := c.newLabel()
+		side(true, m, f)
+		c.place(m)
+		side(false, t, f)
+	default:
+		m := c.newLabel()
+		side(true, t, m)
+		c.place(m)
+		side(false, t, f)
+	}
+}
+
+// addr tests `host` and `net` on the outer IPv4 or IPv6 addresses.
+func (c *bpfc) addr(p *prim, t, f label) {
+	is4 := p.pfx.Addr().Is4()
+	n := c.newLabel()
+	c.emit(ldM(mIPVer))
+	if is4 {
+		c.jif(bpf.JumpEqual, 4, n, f)
+	} else {
+		c.jif(bpf.JumpEqual, 6, n, f)
+	}
+	c.place(n)
+	c.emit(ldxM(mNet))
+	bitsLeft := p.pfx.Bits()
+	if is4 {
+		a := p.pfx.Addr().As4()
+		v := binary.BigEndian.Uint32(a[:])
+		mask := ^uint32(0) << (32 - bitsLeft)
+		if bitsLeft == 0 {
+			mask = 0
+		}
+		c.pair(p.dq, func(src bool, t, f label) {
+			off := uint32(16)
+			if src {
+				off = 12
+			}
+			c.emit(bpf.LoadIndirect{Off: off, Size: 4})
+			if mask != ^uint32(0) {
+				c.emit(aluK(bpf.ALUOpAnd, mask))
+			}
+			c.jif(bpf.JumpEqual, v&mask, t, f)
+		}, t, f)
+		return
+	}
+	a := p.pfx.Addr().As16()
+	c.pair(p.dq, func(src bool, t, f label) {
+		off := uint32(24)
+		if src {
+			off = 8
+		}
+		left := bitsLeft
+		for w := 0; w < 4 && left > 0; w++ {
+			bits := min(left, 32)
+			left -= bits
+			mask := ^uint32(0) << (32 - bits)
+			v := binary.BigEndian.Uint32(a[4*w:]) & mask
+			c.emit(bpf.LoadIndirect{Off: off + uint32(4*w), Size: 4})
+			if mask != ^uint32(0) {
+				c.emit(aluK(bpf.ALUOpAnd, mask))
+			}
+			if w == 3 || left == 0 {
+				c.jif(bpf.JumpEqual, v, t, f)
+			} else {
+				n := c.newLabel()
+				c.jif(bpf.JumpEqual, v, n, f)
+				c.place(n)
+			}
+		}
+		if bitsLeft == 0 {
+			c.jump(t)
+		}
+	}, t, f)
+}
+
+// port tests `port` and `portrange` on visible TCP or UDP ports.
+func (c *bpfc) port(p *prim, t, f label) {
+	n := c.newLabel()
+	c.emit(ldM(mPorts))
+	switch p.pq {
+	case qTCP:
+		c.jif(bpf.JumpEqual, l4TCP, n, f)
+	case qUDP:
+		c.jif(bpf.JumpEqual, l4UDP, n, f)
+	default:
+		c.jif(bpf.JumpEqual, l4None, f, n)
+	}
+	c.place(n)
+	c.emit(ldxM(mL4))
+	c.pair(p.dq, func(src bool, t, f label) {
+		off := uint32(2)
+		if src {
+			off = 0
+		}
+		c.emit(bpf.LoadIndirect{Off: off, Size: 2})
+		if p.lo == p.hi {
+			c.jif(bpf.JumpEqual, p.lo, t, f)
+			return
+		}
+		in := c.newLabel()
+		c.jif(bpf.JumpGreaterOrEqual, p.lo, in, f)
+		c.place(in)
+		c.jif(bpf.JumpLessOrEqual, p.hi, t, f)
+	}, t, f)
+}
