@@ -4,12 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/ftp"
@@ -42,6 +41,11 @@ type probeState struct {
 	metrics map[uint32]string
 	mrefs   map[uint32]string // metricRef cache
 	hists   map[uint32]pdu.HistDef
+	// finalID is the id of the probe's final report (0 before it came);
+	// finished is set once every PDU up to it has arrived.
+	finalID    uint32
+	finalEpoch int64
+	finished   bool
 }
 
 type flowKey struct {
@@ -56,17 +60,22 @@ type Collector struct {
 	log    *slog.Logger
 	rx     *pdu.Receiver
 	probes map[uint16]*probeState
-	flows  map[flowKey]*observe.Flow
-	batch  observe.Batch
-	stats  Stats
+	flows  map[flowKey]cflow
+	// classNames interns the flows' class names; addrs the address strings.
+	classNames []string
+	addrs      map[netip.Addr]string
+	batch      observe.Batch
+	stats      Stats
 
 	counters pdu.Counters
-	names    map[string]string // placeholder -> name, during resolve
-	lastNs   int64             // the latest probe clock seen (PDU build times): the collector's capture-time clock
-	authBad  uint64            // unauthenticated frames already reported in an event
+	names    map[string]string   // placeholder -> name, during resolve
+	lastNs   int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
+	base     uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
+	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
+	restarts map[uint16]*badPDUs // probe restarts since the last drain
 	ow       *owState
 	ended    map[flowKey]struct{} // flows the probe ended (idle, evicted): written at the next Drain
-	retired  map[flowKey]struct{} // flows written out by a Drain: later updates are ignored
+	retired  retiredSet           // flows written out by a Drain: later updates are ignored
 	hists    []pendingHist        // size histograms, expanded at Finish once their slices are known
 }
 
@@ -77,13 +86,14 @@ type pendingHist struct {
 
 // New returns an empty collector for cfg (its one-way classes are
 // reconciled here, design 4.3). Errors: a one-way class the reconciler
-// cannot run.
+// cannot run. log (nil: none) receives the lifecycle messages: a probe
+// connected (its Hello), silent or sending again, finished.
 func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]*observe.Flow{}, ow: newOwState(),
-		ended: map[flowKey]struct{}{}, retired: map[flowKey]struct{}{}}
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, addrs: map[netip.Addr]string{}, ow: newOwState(),
+		ended: map[flowKey]struct{}{}}
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err
@@ -103,27 +113,91 @@ func (c *Collector) Stats() Stats {
 	return s
 }
 
-// Handle processes one frame from a probe and returns the acknowledgement
-// to send back (nil for bad frames and heartbeats). ack is valid until the
-// next call.
+// Handle processes one frame from a probe, taking its build time as the
+// collector's time (in-process replay), and returns the acknowledgement to
+// send back (nil for refused frames and heartbeats). ack is valid until
+// the next call.
 func (c *Collector) Handle(frame []byte) (ack []byte) {
-	return c.accept(c.rx.Handle(frame))
+	h, payload, err := c.rx.Check(frame)
+	if err != nil {
+		return nil
+	}
+	return c.Apply(h.BuildTimeNs, h, payload, len(frame))
 }
 
-// accept decodes a PDU the receiver found fresh and returns its ack.
-func (c *Collector) accept(ack []byte, h pdu.Header, payload []byte, fresh bool, err error) []byte {
-	if err == nil && h.BuildTimeNs > c.lastNs {
+// HandleAt is Handle at collector time nowNs (Unix ns): liveness counts
+// from it (see Liveness).
+func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
+	h, payload, err := c.Check(frame)
+	if err != nil {
+		return nil
+	}
+	return c.Apply(nowNs, h, payload, len(frame))
+}
+
+// Check is the stateless half of Handle (pdu.Receiver.Check): structure,
+// CRC, version, accepted probe, tag. Refused frames change nothing but the
+// receiver's counters (reported through ReportRefused).
+func (c *Collector) Check(frame []byte) (pdu.Header, []byte, error) { return c.rx.Check(frame) }
+
+// Seen reports whether the PDU of h was already received (a duplicate,
+// which Apply acknowledges again and otherwise ignores): a journal need
+// not keep its payload.
+func (c *Collector) Seen(h pdu.Header) bool { return h.Type != pdu.TypeHeartbeat && c.rx.Seen(h) }
+
+// Refuses reports whether Apply would refuse a frame of h (a closed probe
+// epoch, too many probes) without changing anything but a counter.
+func (c *Collector) Refuses(h pdu.Header) bool { return c.rx.Refuses(h) }
+
+// Apply is the stateful half of Handle for a frame Check passed, received
+// at collector time nowNs (frameLen bytes): de-duplication per (probe,
+// epoch), decoding, rows. Its effect depends only on its arguments and the
+// collector's state, so a journal of the Apply, Liveness, ReportRefused,
+// Event and Drain calls replayed through a new collector gives the same
+// rows. It returns the acknowledgement (nil for refused frames and
+// heartbeats), valid until the next call. payload is not read for a
+// duplicate (Seen).
+func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen int) (ack []byte) {
+	v, err := c.rx.Accept(nowNs, h, payload, frameLen)
+	if err != nil {
+		return nil
+	}
+	if h.BuildTimeNs > c.lastNs {
 		c.lastNs = h.BuildTimeNs
 	}
-	if err != nil || !fresh {
-		return ack
+	if v.Restart {
+		c.restarted(h, v.Base)
 	}
-	if err := c.decode(h, payload); err != nil {
-		c.stats.BadRecords++
-		c.event(h.BuildTimeNs, observe.SevError, "pdu_bad_records", fmt.Sprintf("probe %d PDU %d (%s): %v", h.ProbeID, h.ID, h.Type, err))
+	if v.Fresh {
+		c.base = v.Base
+		if err := c.decode(h, payload); err != nil {
+			c.stats.BadRecords++
+			c.badRecords(h, err)
+		}
+		c.advanceOneway(h)
 	}
-	c.advanceOneway(h)
-	return ack
+	c.checkFinished(h.ProbeID)
+	return v.Ack
+}
+
+// checkFinished notes that a probe finished its run once every PDU up to
+// its final report has arrived (a heartbeat's watermark may close the
+// gaps): its one-way observations are then all in, so the reconcilers no
+// longer wait for it, and the rows of a finished probe are written at the
+// next drain, not at the collector's end.
+func (c *Collector) checkFinished(pid uint16) {
+	p := c.probes[pid]
+	if p == nil || p.finished || p.finalID == 0 || c.rx.Low(pid, p.finalEpoch) < p.finalID || !p.hello {
+		return
+	}
+	p.finished = true
+	c.log.Info("probe finished", "probe", p.name, "id", pid)
+	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
+		return // a later run of the probe already speaks: its hops are not done
+	}
+	for _, rec := range c.ow.recs {
+		rec.AdvanceProbe(p.name, math.MaxInt64/2)
+	}
 }
 
 func (c *Collector) probe(id uint16) *probeState {
@@ -135,10 +209,6 @@ func (c *Collector) probe(id uint16) *probeState {
 	return p
 }
 
-func (c *Collector) event(t int64, sev, kind, msg string) {
-	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg})
-}
-
 func (c *Collector) decode(h pdu.Header, payload []byte) error {
 	d := pdu.Dec{B: payload}
 	p := c.probe(h.ProbeID)
@@ -148,6 +218,9 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			var r pdu.Hello
 			r.Decode(&d)
 			if d.Err() == nil {
+				if !p.hello {
+					c.log.Info("probe connected", "probe", r.Probe, "id", h.ProbeID, "interfaces", r.Interfaces)
+				}
 				p.name, p.ifaces, p.hello = r.Probe, r.Interfaces, true
 				defer c.replayPending(h.ProbeID)
 			}
@@ -167,12 +240,14 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			var r pdu.Histogram
 			r.Decode(&d)
 			if d.Err() == nil {
+				r.FlowID += c.base
 				c.hists = append(c.hists, pendingHist{probe: h.ProbeID, h: r})
 			}
 		case pdu.TypeFlowDef:
 			var r pdu.FlowDef
 			r.Decode(&d)
 			if d.Err() == nil {
+				r.FlowID += c.base
 				c.defineFlow(h.ProbeID, p, &r)
 				c.defineOneway(h.ProbeID, &r)
 			}
@@ -180,39 +255,42 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r := &c.counters
 			r.Decode(&d)
 			if d.Err() == nil {
+				r.FlowID += c.base
 				c.addCounters(h.ProbeID, p, r)
 			}
 		case pdu.TypeFlowUpdate:
 			var r pdu.FlowUpdate
 			r.Decode(&d)
 			if d.Err() == nil {
+				r.FlowID += c.base
 				c.updateFlow(h.ProbeID, &r)
 			}
 		case pdu.TypeEvents:
 			var r pdu.Event
 			r.Decode(&d)
 			if d.Err() == nil {
-				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.ref, Kind: r.Kind, Severity: severity(r.Severity), Message: r.Message})
+				c.batch.Events = append(c.batch.Events, observe.Event{Time: r.TimeNs, Source: "probe:" + p.label(), Kind: r.Kind, Severity: pdu.SeverityName(r.Severity), Message: r.Message, Count: r.Count})
 			}
 		case pdu.TypeTCPConn:
 			var r observe.TCPConnection
 			iface := tcpconn.DecodeConn(&d, &r)
 			if d.Err() == nil {
-				r.Probe, r.Interface = p.ref, p.ifaceRef(iface)
+				r.Probe, r.Interface, r.ConnID = p.label(), p.ifaceLabel(iface), r.ConnID+c.base
 				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
 			}
 		case pdu.TypeFTPTransfer:
-			decodeRow(&d, ftp.DecodeTransfer, func(r *observe.FTPTransfer) { r.Probe = p.ref }, &c.batch.FTPTransfers)
+			decodeRow(&d, ftp.DecodeTransfer, func(r *observe.FTPTransfer) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPTransfers)
 		case pdu.TypeFTPSession:
-			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe = p.ref }, &c.batch.FTPSessions)
+			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
-			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe = p.ref }, &c.batch.RTTSamples)
+			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
-			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe = p.ref }, &c.batch.RTTHistograms)
+			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTHistograms)
 		case pdu.TypeDropped:
 			var x oneway.Dropped
 			oneway.DecodeDropped(&d, &x)
 			if d.Err() == nil {
+				x.FlowID += c.base
 				c.droppedObs(h.ProbeID, &x)
 			}
 		case pdu.TypePacketObs:
@@ -221,6 +299,12 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			}
 			c.stats.Records++
 			return nil
+		case pdu.TypeReport:
+			var r pdu.Report
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.report(h, p, &r)
+			}
 		case pdu.TypeHeartbeat:
 			return nil
 		default:
@@ -245,212 +329,32 @@ func decodeRow[T any](d *pdu.Dec, decode func(*pdu.Dec, *T), own func(*T), rows 
 	}
 }
 
-func severity(s uint8) string {
-	switch s {
-	case 0:
-		return observe.SevInfo
-	case 1:
-		return observe.SevWarning
-	}
-	return observe.SevError
-}
-
 func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 	k := flowKey{pid, r.FlowID}
-	if _, gone := c.retired[k]; gone {
+	if c.retired.has(k) {
 		return
 	}
 	f := c.flows[k]
-	if f == nil {
-		f = &observe.Flow{}
-		c.flows[k] = f
-	}
-	*f = observe.Flow{
-		FlowID: r.FlowID, Probe: p.ref, Interface: p.ifaceRef(r.Iface), Class: r.Class, Name: FlowName(r),
-		IPVersion: r.IPVersion, Protocol: r.Protocol, SrcAddr: addr(r.SrcAddr), DstAddr: addr(r.DstAddr),
-		SrcPort: r.SrcPort, DstPort: r.DstPort, FirstSeen: r.FirstSeenNs, LastSeen: max(f.LastSeen, r.FirstSeenNs),
-		Packets: f.Packets, Bytes: f.Bytes,
-	}
+	f.define(c, r)
+	c.flows[k] = f
 }
 
-// refPrefix starts the placeholders rows carry for probe, interface and
-// metric names until Finish: PDUs may arrive out of order over a lossy link
-// (a probe's Hello or a MetricDef after the observations that use them),
-// so names are resolved once everything has arrived.
-const refPrefix = "\x00"
-
-// refRe finds placeholders inside event messages.
-var refRe = regexp.MustCompile("\x00[pim][0-9]+(/[0-9]+)?")
-
-// ifaceRef is the placeholder of interface index i of the probe.
-func (p *probeState) ifaceRef(i uint16) string {
-	return refPrefix + "i" + strconv.Itoa(int(p.id)) + "/" + strconv.Itoa(int(i))
-}
-
-// metricRef is the placeholder of metric id m of the probe (cached: one
-// per metric, not one per row).
-func (p *probeState) metricRef(m uint32) string {
-	if r, ok := p.mrefs[m]; ok {
-		return r
+// Recycle gives back a batch returned by Drain once its rows are written:
+// its slices take the next rows at once (no regrowth from nothing after
+// every drain). b must not be used afterwards.
+func (c *Collector) Recycle(b *observe.Batch) {
+	if b == nil {
+		return
 	}
-	r := refPrefix + "m" + strconv.Itoa(int(p.id)) + "/" + strconv.FormatUint(uint64(m), 10)
-	if p.mrefs == nil {
-		p.mrefs = map[uint32]string{}
-	}
-	p.mrefs[m] = r
-	return r
-}
-
-// name resolves a placeholder (or returns s unchanged).
-func (c *Collector) name(s string) string {
-	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
-		return s
-	}
-	if n, ok := c.names[s]; ok {
-		return n
-	}
-	n := c.lookupName(s)
-	if c.names != nil {
-		c.names[s] = n
-	}
-	return n
-}
-
-func (c *Collector) lookupName(s string) string {
-	kind, rest := s[1], s[2:]
-	idStr, sub, _ := strings.Cut(rest, "/")
-	id, err := strconv.Atoi(idStr)
-	if err != nil {
-		return s
-	}
-	p := c.probe(uint16(id))
-	switch kind {
-	case 'p':
-		return p.name
-	case 'i':
-		i, _ := strconv.Atoi(sub)
-		if i < len(p.ifaces) {
-			return p.ifaces[i]
-		}
-		return sub
-	case 'm':
-		m, _ := strconv.ParseUint(sub, 10, 32)
-		if n, ok := p.metrics[uint32(m)]; ok {
-			return n
-		}
-		return "metric_" + sub
-	}
-	return s
-}
-
-// known reports whether a placeholder can be resolved now (its probe's
-// Hello, interface or metric definition arrived); plain strings are known.
-func (c *Collector) known(s string) bool {
-	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
-		return true
-	}
-	idStr, sub, _ := strings.Cut(s[2:], "/")
-	id, err := strconv.Atoi(idStr)
-	if err != nil {
-		return true
-	}
-	p := c.probes[uint16(id)]
-	if p == nil || !p.hello {
-		return false
-	}
-	if s[1] == 'm' {
-		m, _ := strconv.ParseUint(sub, 10, 32)
-		_, ok := p.metrics[uint32(m)]
-		return ok
-	}
-	return true
-}
-
-// split keeps in ready the rows whose names resolve now and returns the
-// others, held for a later Drain.
-func split[T any](rows []T, ready func(*T) bool) (r, held []T) {
-	r = rows[:0:0]
-	for i := range rows {
-		if ready(&rows[i]) {
-			r = append(r, rows[i])
-		} else {
-			held = append(held, rows[i])
-		}
-	}
-	return r, held
-}
-
-// holdUnresolved moves out of b the rows whose names cannot be resolved
-// yet (over a lossy link a definition may arrive after its observations)
-// and returns them.
-func (c *Collector) holdUnresolved(b *observe.Batch) observe.Batch {
-	var h observe.Batch
-	b.FlowCounters, h.FlowCounters = split(b.FlowCounters, func(r *observe.FlowCounter) bool { return c.known(r.Probe) && c.known(r.Metric) })
-	b.Events, h.Events = split(b.Events, func(r *observe.Event) bool {
-		rest, _ := strings.CutPrefix(r.Source, "probe:")
-		return c.known(rest)
-	})
-	b.SizeHistograms, h.SizeHistograms = split(b.SizeHistograms, func(r *observe.SizeHistogram) bool { return c.known(r.Probe) })
-	b.TCPConnections, h.TCPConnections = split(b.TCPConnections, func(r *observe.TCPConnection) bool { return c.known(r.Probe) })
-	b.RTTSamples, h.RTTSamples = split(b.RTTSamples, func(r *observe.RTTSample) bool { return c.known(r.Probe) })
-	b.RTTHistograms, h.RTTHistograms = split(b.RTTHistograms, func(r *observe.RTTHistogram) bool { return c.known(r.Probe) })
-	b.FTPSessions, h.FTPSessions = split(b.FTPSessions, func(r *observe.FTPSession) bool { return c.known(r.Probe) })
-	b.FTPTransfers, h.FTPTransfers = split(b.FTPTransfers, func(r *observe.FTPTransfer) bool { return c.known(r.Probe) })
-	return h
+	b.Reset()
+	b.Append(&c.batch) // rows held or decoded since the Drain
+	c.batch = *b
 }
 
 // Rows returns the number of rows accumulated since the last Drain (flows
 // excluded): a caller streaming the output drains when it grows.
 func (c *Collector) Rows() int {
-	b := &c.batch
-	return len(b.FlowCounters) + len(b.Events) + len(b.TCPConnections) + len(b.RTTSamples) + len(b.RTTHistograms) +
-		len(b.FTPSessions) + len(b.FTPTransfers) + len(b.OnewayDelays) + len(b.OnewayLatency) + len(b.OnewayLoss) + len(c.hists)
-}
-
-// resolve replaces the placeholders of every row by names.
-func (c *Collector) resolve(b *observe.Batch) {
-	c.names = map[string]string{} // names are fixed for the duration of one resolve
-	defer func() { c.names = nil }()
-	for i := range b.Flows {
-		b.Flows[i].Probe, b.Flows[i].Interface = c.name(b.Flows[i].Probe), c.name(b.Flows[i].Interface)
-	}
-	for i := range b.FlowCounters {
-		b.FlowCounters[i].Probe, b.FlowCounters[i].Metric = c.name(b.FlowCounters[i].Probe), c.name(b.FlowCounters[i].Metric)
-	}
-	for i := range b.Events {
-		e := &b.Events[i]
-		if rest, ok := strings.CutPrefix(e.Source, "probe:"); ok {
-			e.Source = "probe:" + c.name(rest)
-		}
-		if strings.Contains(e.Message, refPrefix) {
-			e.Message = refRe.ReplaceAllStringFunc(e.Message, c.name)
-		}
-	}
-	for i := range b.SizeHistograms {
-		b.SizeHistograms[i].Probe = c.name(b.SizeHistograms[i].Probe)
-	}
-	for i := range b.TCPConnections {
-		b.TCPConnections[i].Probe, b.TCPConnections[i].Interface = c.name(b.TCPConnections[i].Probe), c.name(b.TCPConnections[i].Interface)
-	}
-	for i := range b.RTTSamples {
-		b.RTTSamples[i].Probe = c.name(b.RTTSamples[i].Probe)
-	}
-	for i := range b.RTTHistograms {
-		b.RTTHistograms[i].Probe = c.name(b.RTTHistograms[i].Probe)
-	}
-	for i := range b.FTPSessions {
-		b.FTPSessions[i].Probe = c.name(b.FTPSessions[i].Probe)
-	}
-	for i := range b.FTPTransfers {
-		b.FTPTransfers[i].Probe = c.name(b.FTPTransfers[i].Probe)
-	}
-}
-
-func addr(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
+	return c.batch.Rows() - len(c.batch.Flows) + len(c.hists)
 }
 
 // FlowName returns the readable name of a flow (design 7), e.g.
@@ -530,10 +434,10 @@ func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 		c.stats.UnknownFlow++
 	}
 	for _, m := range r.Metrics {
-		name := p.metricRef(m.ID)
+		name := p.metricLabel(m.ID)
 		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
-			Probe: p.ref, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
-			Metric: name, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
+			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			Metric: name, Unit: observe.MetricUnit(name), N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
 		})
 	}
 }
@@ -558,7 +462,7 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 			hi = def.Edges[i]
 		}
 		c.batch.SizeHistograms = append(c.batch.SizeHistograms, observe.SizeHistogram{
-			Probe: p.ref, FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
+			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
 			SliceLoBytes: uint32(lo), SliceHiBytes: uint32(hi), Packets: n,
 		})
 	}
@@ -566,76 +470,69 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 
 func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	k := flowKey{pid, r.FlowID}
-	if _, gone := c.retired[k]; gone {
+	if c.retired.has(k) {
 		return // already written out as ended
 	}
-	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted {
+	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted || r.Ended == pdu.EndFinal {
 		c.ended[k] = struct{}{}
 	}
-	f := c.flows[k]
-	if f == nil {
+	f, ok := c.flows[k]
+	if !ok {
 		c.stats.UnknownFlow++
-		f = &observe.Flow{FlowID: r.FlowID, Probe: c.probe(pid).ref}
-		c.flows[flowKey{pid, r.FlowID}] = f
 	}
 	// Totals are cumulative: keep the largest (PDUs may arrive reordered).
-	if r.Packets >= f.Packets {
-		f.Packets, f.Bytes = r.Packets, r.Bytes
+	if r.Packets >= f.packets {
+		f.packets, f.bytes = r.Packets, r.Bytes
 	}
-	if r.LastSeenNs > f.LastSeen {
-		f.LastSeen = r.LastSeenNs
+	if r.LastSeenNs > f.lastNs {
+		f.lastNs = r.LastSeenNs
 	}
+	c.flows[k] = f
 }
 
 // Finish returns every row accumulated since the last Drain, and every
 // flow with its totals, sorted for stable output: flows by probe and flow
-// id, counters by probe, flow, interval and metric, events by time. The
-// collector must not be used afterwards.
+// id, counters by probe, flow, interval and metric, events by time. Every
+// one-way record is classified and every flow retired: a collector may go
+// on after Finish (later updates of those flows are ignored).
 func (c *Collector) Finish() *observe.Batch {
 	return c.take(true)
 }
 
 // Drain returns the rows accumulated since the previous Drain (sorted as
 // Finish does) and forgets them, for a long-running collector that writes
-// as it goes. Flows stay until Finish: their totals still grow. Names
+// as it goes. A flow is written once its probe ended it (idle, evicted,
+// end of the probe's run), or at Finish: until then its totals grow. Names
 // (probes, interfaces, metrics) are resolved with the definitions received
 // so far.
 func (c *Collector) Drain() *observe.Batch {
 	return c.take(false)
 }
 
-// SetEpoch makes acknowledgements carry epoch (the collector's start time):
-// probes re-send their definitions when it changes (a restart).
+// ClockNs returns the collector's capture-time clock: the latest build time
+// of the PDUs received (0 before the first).
+func (c *Collector) ClockNs() int64 { return c.lastNs }
+
+// SetEpoch makes acknowledgements carry epoch, the collector's state
+// epoch: probes re-send their definitions when it changes (a collector
+// that lost its state). A collector that keeps its state across restarts
+// (a journal) keeps its epoch too.
 func (c *Collector) SetEpoch(epoch int64) { c.rx.SetEpoch(epoch) }
 
-// HandleAt is Handle at collector time nowNs (Unix ns): liveness counts
-// from it (see Liveness).
-func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
-	return c.accept(c.rx.HandleAt(nowNs, frame))
-}
+// SetProbes restricts the collector to the probes with these wire ids
+// (config.ProbeID of the config's probes): frames of others are refused,
+// counted and reported (ReportRefused), never acknowledged. nil opens it
+// to any probe (up to pdu.DefaultMaxProbes).
+func (c *Collector) SetProbes(ids []uint16) { c.rx.SetProbes(ids) }
 
-// Liveness turns probes that fell silent for afterNs (no PDU, no
-// heartbeat) at collector time nowNs, and probes that spoke again, into
-// events (design 4.1: "the probe alive time is refreshed").
-func (c *Collector) Liveness(nowNs, afterNs int64) {
-	if st := c.rx.Stats(); st.BadAuth+st.Unknown > c.authBad {
-		c.event(nowNs, observe.SevWarning, "pdu_unauthenticated", fmt.Sprintf("%d frames refused: unknown probe or bad HMAC tag (%d in all)", st.BadAuth+st.Unknown-c.authBad, st.BadAuth+st.Unknown))
-		c.authBad = st.BadAuth + st.Unknown
-	}
-	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
-		p := c.probe(id)
-		if silent {
-			c.event(nowNs, observe.SevWarning, "probe_silent", fmt.Sprintf("probe %s silent since %s", p.ref, time.Unix(0, lastNs).UTC().Format(time.RFC3339Nano)))
-		} else {
-			c.event(nowNs, observe.SevInfo, "probe_alive", fmt.Sprintf("probe %s sends again", p.ref))
-		}
-	})
-}
+// Open reports whether the collector accepts frames from any probe.
+func (c *Collector) Open() bool { return c.rx.Open() }
 
 func (c *Collector) take(final bool) *observe.Batch {
 	if final {
 		c.flushOneway()
 	}
+	c.reportBad()
 	b := &c.batch
 	var heldHists []pendingHist
 	for _, ph := range c.hists {
@@ -653,23 +550,29 @@ func (c *Collector) take(final bool) *observe.Batch {
 	}
 	b.Flows = b.Flows[:0]
 	if final {
-		for _, f := range c.flows {
-			b.Flows = append(b.Flows, *f)
+		// Every flow is written with its totals and retired: a collector
+		// that goes on after Finish (a durable one) ignores later updates
+		// of them rather than writing them twice.
+		for k, f := range c.flows {
+			b.Flows = append(b.Flows, c.flowRow(k, &f))
+			c.retire(k)
 		}
+		clear(c.flows)
+		clear(c.ended)
 	} else {
 		// Flows the probe ended are final: write them now, so a long run
 		// does not keep every flow it ever saw.
 		for k := range c.ended {
-			f := c.flows[k]
-			if f != nil && (!c.known(f.Probe) || !c.known(f.Interface) || f.Class == "") {
+			f, ok := c.flows[k]
+			if ok && (f.class == 0 || !c.probe(k.probe).hello) {
 				continue // its definition or Hello has not arrived yet
 			}
-			if f != nil {
-				b.Flows = append(b.Flows, *f)
+			if ok {
+				b.Flows = append(b.Flows, c.flowRow(k, &f))
 				delete(c.flows, k)
 			}
 			delete(c.ended, k)
-			c.retired[k] = struct{}{}
+			c.retire(k)
 		}
 	}
 	c.resolve(b)
@@ -706,17 +609,68 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int {
 		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 	})
+	slices.SortStableFunc(b.PDUStats, func(x, y observe.PDUStat) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Collector, y.Collector))
+	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
-		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source))
+		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
 	})
 	out := *b
 	c.batch = held
 	return &out
 }
 
-// Event records a collector-side event (e.g. a truncated capture reported
-// by the replay driver) at capture time t.
-func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind, msg) }
+// maxRetired bounds the flows remembered as written (their late updates
+// ignored): a reordered or retransmitted PDU comes within seconds, while
+// remembering every flow ever written would grow with the traffic (it
+// keeps between maxRetired and twice that). An update of a flow forgotten
+// meanwhile counts as UnknownFlow.
+const maxRetired = 1 << 18
+
+// retiredSet remembers the latest flows written out in two generations
+// of at most maxRetired each: when the newer is full the older is dropped
+// whole (its memory freed, which deleting map entries one by one would
+// not do) and the newer takes its place. No queue of keys is kept.
+type retiredSet struct {
+	older, newer map[flowKey]struct{}
+}
+
+// has reports whether k is remembered.
+func (r *retiredSet) has(k flowKey) bool {
+	if _, ok := r.newer[k]; ok {
+		return true
+	}
+	_, ok := r.older[k]
+	return ok
+}
+
+// add remembers k.
+func (r *retiredSet) add(k flowKey) {
+	if r.has(k) {
+		return
+	}
+	if r.newer == nil || len(r.newer) >= maxRetired {
+		r.older, r.newer = r.newer, make(map[flowKey]struct{}, min(maxRetired, 1024))
+	}
+	r.newer[k] = struct{}{}
+}
+
+// keys returns the remembered flows, the older generation first, each
+// generation in key order: adding them in that order rebuilds the set.
+func (r *retiredSet) keys() []flowKey {
+	var out []flowKey
+	for _, g := range []map[flowKey]struct{}{r.older, r.newer} {
+		n := len(out)
+		for k := range g {
+			out = append(out, k)
+		}
+		slices.SortFunc(out[n:], func(a, b flowKey) int { return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.id, b.id)) })
+	}
+	return out
+}
+
+// retire remembers that flow k was written out.
+func (c *Collector) retire(k flowKey) { c.retired.add(k) }
 
 func ptr(p *int64) int64 {
 	if p == nil {

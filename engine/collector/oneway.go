@@ -1,8 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -30,11 +33,6 @@ type owRoute struct {
 	hop  int
 }
 
-type owPending struct {
-	probe uint16
-	obs   oneway.Obs
-}
-
 // maxPendingObs bounds the observations held until their flow definition
 // (or their probe's Hello) arrives.
 const maxPendingObs = 1 << 20
@@ -47,13 +45,14 @@ type owState struct {
 	routes  map[flowKey]owRoute           // resolved once the probe's name is known
 	pending map[flowKey][]oneway.Obs      // observations waiting for a definition
 	npend   int
-	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark
+	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
+	runs    map[uint16]int64            // epoch of the run times follows, per probe
 	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
 }
 
 func newOwState() *owState {
 	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
-		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, marks: map[uint16]int64{}}
+		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}}
 }
 
 // setupOneway creates a reconciler per one-way class of cfg.
@@ -145,10 +144,14 @@ func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
 		return owRoute{}, false
 	}
 	rec := c.ow.recs[k.class]
-	f := c.flows[fk]
+	if rec == nil { // a class the running version does not reconcile (Switch)
+		rt := owRoute{hop: -1}
+		c.ow.routes[fk] = rt
+		return rt, true
+	}
 	iface := ""
-	if f != nil {
-		iface = c.name(f.Interface)
+	if f, ok := c.flows[fk]; ok && f.class != 0 {
+		iface = ifaceName(p, f.iface)
 	}
 	rt := owRoute{rec: rec, flow: c.ow.ids[k], hop: rec.Hop(p.name, iface)}
 	c.ow.routes[fk] = rt
@@ -158,10 +161,15 @@ func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
 // packetObs feeds the observations of a PacketObs PDU to the reconcilers,
 // holding those whose flow is not defined yet.
 func (c *Collector) packetObs(pid uint16, payload []byte) error {
-	return oneway.Decode(payload, func(o *oneway.Obs) {
+	return oneway.Decode(payload, func(d *oneway.Obs) {
+		o := *d // Decode reuses d, its FlowID set once per record: offset a copy
+		o.FlowID += c.base
 		if rt, ok := c.route(pid, o.FlowID); ok {
+			if rt.rec == nil {
+				return
+			}
 			if rt.hop >= 0 {
-				rt.rec.Observe(rt.hop, rt.flow, o)
+				rt.rec.Observe(rt.hop, rt.flow, &o)
 			} else {
 				c.stats.OnewayNotOnPath++
 			}
@@ -172,7 +180,7 @@ func (c *Collector) packetObs(pid uint16, payload []byte) error {
 			return
 		}
 		fk := flowKey{pid, o.FlowID}
-		c.ow.pending[fk] = append(c.ow.pending[fk], *o)
+		c.ow.pending[fk] = append(c.ow.pending[fk], o)
 		c.ow.npend++
 	})
 }
@@ -180,10 +188,15 @@ func (c *Collector) packetObs(pid uint16, payload []byte) error {
 // replayPending feeds the held observations of a probe whose flows became
 // routable.
 func (c *Collector) replayPending(pid uint16) {
-	for fk, obs := range c.ow.pending {
-		if fk.probe != pid {
-			continue
+	var keys []flowKey // in flow order: the reconcilers see the same sequence in every run (journal replay)
+	for fk := range c.ow.pending {
+		if fk.probe == pid {
+			keys = append(keys, fk)
 		}
+	}
+	slices.SortFunc(keys, func(a, b flowKey) int { return cmp.Compare(a.id, b.id) })
+	for _, fk := range keys {
+		obs := c.ow.pending[fk]
 		rt, ok := c.route(pid, fk.id)
 		if !ok {
 			continue
@@ -207,12 +220,21 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 		return
 	}
 	t := c.ow.times[h.ProbeID]
+	if run, ok := c.ow.runs[h.ProbeID]; !ok || h.Epoch > run {
+		t = nil // a new run of the probe: its PDU ids start again
+		c.ow.runs[h.ProbeID] = h.Epoch
+		if ok || c.probe(h.ProbeID).finished {
+			c.resumeOneway(h)
+		}
+	} else if h.Epoch < run {
+		return // a late PDU of a previous run: the current run's watermark rules
+	}
 	if t == nil {
 		t = map[uint32]int64{}
 		c.ow.times[h.ProbeID] = t
 	}
 	t[h.ID] = h.BuildTimeNs
-	low := c.rx.Low(h.ProbeID)
+	low := c.rx.Low(h.ProbeID, h.Epoch)
 	mark := c.ow.marks[h.ProbeID]
 	for id, bt := range t {
 		if id <= low {
@@ -233,6 +255,19 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 	}
 }
 
+// resumeOneway starts a new run of h's probe in the reconcilers (a
+// restart, or a switch-over): its watermark starts again, and its hops,
+// which its previous run's end may have moved to the end of time
+// (checkFinished), are waited for again (oneway.Reconciler.Resume).
+func (c *Collector) resumeOneway(h pdu.Header) {
+	delete(c.ow.marks, h.ProbeID)
+	if p := c.probe(h.ProbeID); p.hello {
+		for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
+			c.ow.recs[n].Resume(p.name)
+		}
+	}
+}
+
 // flushOneway classifies every record still open (end of the run).
 func (c *Collector) flushOneway() {
 	names := make([]string, 0, len(c.ow.recs))
@@ -250,7 +285,32 @@ func (c *Collector) flushOneway() {
 		if st.Collisions > 0 {
 			c.event(c.lastNs, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
 		}
+		c.event(c.lastNs, observe.SevInfo, "oneway_totals", "class "+n+":"+onewayTotals(&st))
 	}
+}
+
+// onewayTotals writes every counter of a Reconciler as " name=value", so
+// that each reaches the output (issue 15.13; the probe's counters are in
+// its *_totals events the same way).
+func onewayTotals(st *oneway.Stats) string {
+	var b strings.Builder
+	v := reflect.ValueOf(st).Elem()
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		var snake []byte
+		for j := range len(name) {
+			ch := name[j]
+			if ch >= 'A' && ch <= 'Z' {
+				if j > 0 && (name[j-1] < 'A' || name[j-1] > 'Z') {
+					snake = append(snake, '_')
+				}
+				ch += 'a' - 'A'
+			}
+			snake = append(snake, ch)
+		}
+		fmt.Fprintf(&b, " %s=%d", snake, v.Field(i).Uint())
+	}
+	return b.String()
 }
 
 // droppedObs records observations a probe destroyed before delivering them:

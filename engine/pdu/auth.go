@@ -20,8 +20,10 @@ var ErrKey = errors.New("pdu: empty HMAC key")
 // (HMAC-SHA-256-128) for IPsec. The tag sits between payload and CRC; the
 // CRC-32C covers the tag too, so line errors are still told apart from
 // forgeries (ErrCRC versus ErrAuth). Acknowledgements are tagged with the
-// same key. Tags do not protect against replay of old frames: the
-// receiver's de-duplication by PDU id makes a replayed PDU a duplicate.
+// same key. The tag covers the probe epoch and PDU id, so a replayed
+// frame cannot be re-labelled: the receiver's de-duplication per (probe,
+// epoch) makes it a duplicate, and a frame of a closed epoch is refused
+// (Receiver).
 //
 // A Key is not safe for concurrent use; give each goroutine its own.
 type Key struct {
@@ -52,9 +54,10 @@ func (k *Key) AppendFrame(dst []byte, h Header, payload []byte) []byte {
 	return appendFrame(dst, h, payload, k)
 }
 
-// AppendAck appends the tagged acknowledgement of PDU id from probe.
-func (k *Key) AppendAck(dst []byte, probe uint16, id uint32) []byte {
-	return appendAck(dst, probe, id, 0, k)
+// AppendAck appends the tagged acknowledgement of PDU id of the probe's
+// run epoch.
+func (k *Key) AppendAck(dst []byte, probe uint16, epoch int64, id uint32) []byte {
+	return appendAck(dst, probe, epoch, id, 0, k)
 }
 
 // Verify checks frame's structure and CRC (as ParseFrame, returning its

@@ -43,6 +43,28 @@ func (e *Enc) Addr(a netip.Addr) {
 	}
 }
 
+// addrTagString marks an address column written as a string by
+// AddrString (Addr uses 0, 4 and 6).
+const addrTagString = 1
+
+// AddrString appends an address column given as text (the rows' src_addr,
+// client_addr...): "" as Addr's 0, a canonical IP address literal (what
+// netip.Addr.String gives) as Addr, anything else as a tag byte and the
+// string, so every string reads back unchanged. It does not allocate.
+func (e *Enc) AddrString(s string) {
+	if s == "" {
+		e.Addr(netip.Addr{})
+		return
+	}
+	var buf [64]byte
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && string(a.AppendTo(buf[:0])) == s {
+		e.Addr(a)
+		return
+	}
+	e.B = append(e.B, addrTagString)
+	e.String(s)
+}
+
 // Dec reads record fields from a payload. Errors are sticky: after the
 // first failure every read returns zero and Err reports ErrShort or
 // ErrCorrupt. It never panics.
@@ -156,6 +178,18 @@ func (d *Dec) Addr() netip.Addr {
 	}
 	d.fail(ErrCorrupt)
 	return netip.Addr{}
+}
+
+// AddrString reads an address column written by Enc.AddrString.
+func (d *Dec) AddrString() string {
+	if d.err == nil && len(d.B) > 0 && d.B[0] == addrTagString {
+		d.B = d.B[1:]
+		return d.String()
+	}
+	if a := d.Addr(); a.IsValid() {
+		return a.String()
+	}
+	return ""
 }
 
 // Fail records a record-level decoding error (for instance an enum value

@@ -10,25 +10,49 @@
 //
 //	offset size field
 //	0      2    magic "TM"
-//	2      1    version (1)
+//	2      1    version (2)
 //	3      1    PDU type (Type)
 //	4      1    flags: bit 0 (FlagHMAC) an HMAC tag follows the payload; others 0
 //	5      1    reserved, 0
 //	6      2    probe id (big endian)
-//	8      4    PDU id: per probe and collector sequence number, from 1; 0 in heartbeats
-//	12     8    build time: probe clock in Unix ns when the PDU was built
-//	20     2    payload length n in bytes
-//	22     n    payload: records of the PDU's type, back to back
-//	22+n   16   only with FlagHMAC: HMAC-SHA256 of bytes 0..22+n, leftmost 16 bytes
+//	8      8    probe epoch: the probe run's start time, Unix ns (grows from run to run)
+//	16     4    PDU id: per probe run and collector sequence number, from 1; 0 in heartbeats
+//	20     8    build time: probe clock in Unix ns when the PDU was built
+//	28     2    payload length n in bytes
+//	30     n    payload: records of the PDU's type, back to back
+//	30+n   16   only with FlagHMAC: HMAC-SHA256 of bytes 0..30+n, leftmost 16 bytes
 //	end-4  4    CRC-32C (Castagnoli) of every byte before it
+//
+// Version 1 frames (no epoch, 22-byte header) are refused and counted
+// (ReceiverStats.OldVersion): probe and collector must run the same
+// version.
 //
 // An acknowledgement is a frame of type TypeAck whose payload is the
 // acknowledged PDU id written twice (design 3.14: "two times the PDU ID, to
-// detect transmission errors"), tagged like the PDUs when the channel is
-// authenticated. A heartbeat (TypeHeartbeat, id 0) is never acknowledged;
-// its 4-byte payload is the sender's low watermark, the oldest PDU id it
-// still holds, so the collector can close its de-duplication window over
-// ids the probe destroyed (counted in ReceiverStats.Skipped).
+// detect transmission errors"), with the acknowledged PDU's probe epoch in
+// the header and the collector's state epoch in the build-time field,
+// tagged like the PDUs when the channel is authenticated; a Sender refuses
+// acks of another epoch (a previous run's). A heartbeat (TypeHeartbeat,
+// id 0) is never acknowledged; its 4-byte payload is the sender's low
+// watermark, the oldest PDU id it still holds, so the collector can close
+// its de-duplication window over ids the probe destroyed (counted in
+// ReceiverStats.Skipped).
+//
+// # Probe runs (epochs) and replay protection
+//
+// PDU ids start at 1 in every run of a probe, so the collector keeps one
+// de-duplication window per (probe, epoch): a restarted probe is a new
+// run (Verdict.Restart, the collector's probe_restart event), not a stream
+// of duplicates. Each run's ids in the tables are offset by its ordinal
+// (Verdict.Base = run << 48) so two runs never share a flow id. A window
+// is a bitmap of MaxWindow ids above its low edge (8 KiB, allocated on the
+// first out-of-order id); at most MaxEpochs runs per probe stay open, and
+// a superseded run closes once silent EpochGraceNs (15 min, longer than
+// the final timeout plus the longest retry). Frames of a closed run, or of
+// a run older than the newest one seen and never opened, are refused
+// (ErrClosedEpoch): a captured frame replayed later is either a duplicate
+// of its open run or refused. The tag covers epoch and id, and
+// ReceiverState carries the windows across collector restarts.
 //
 // Records use unsigned varints (encoding/binary) for counts, ids and ports,
 // zig-zag varints for times, and length-prefixed strings, so that a flow
@@ -96,11 +120,14 @@
 //
 // # Collector side (Receiver)
 //
-// Receiver checks CRC and sanity (bad frames are counted and dropped, never
-// acknowledged), authenticates when it has keys (unknown probes and missing
-// or wrong tags counted, never acknowledged), acknowledges, de-duplicates
-// by (probe, PDU id) and follows each probe's liveness from its latest
-// frame, heartbeats included (Liveness reports silences and returns).
+// Receiver checks CRC and sanity (bad frames are counted by cause and
+// dropped, never acknowledged), accepts only the probes it is told of
+// (SetProbes; SetKeys too) unless open, authenticates when it has keys
+// (unknown probes and missing or wrong tags counted, never acknowledged),
+// acknowledges, de-duplicates by (probe, epoch, PDU id) and follows each
+// probe's liveness from its latest frame, heartbeats included (Liveness
+// reports silences and returns). Check is its stateless half and Accept
+// its stateful one, so a collector can journal what Accept saw.
 //
 // # Links
 //

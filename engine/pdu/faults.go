@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // ErrOutage: an outage flag is not DURATION@START.
@@ -145,7 +147,7 @@ func (l *Loopback) SendAt(nowNs int64, frame []byte) {
 func (l *Loopback) draw(rate float64) bool { return rate > 0 && l.rng.Float64() < rate }
 
 func (l *Loopback) inOutage(nowNs int64) bool {
-	off := nowNs - l.Faults.OriginNs
+	off := pkt.SubNs(nowNs, l.Faults.OriginNs)
 	for _, w := range l.Faults.Outages {
 		if off >= w.StartNs && off < w.EndNs {
 			return true

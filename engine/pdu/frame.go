@@ -8,13 +8,15 @@ import (
 )
 
 // Version is the wire format version this package writes and accepts.
-const Version = 1
+// Version 2 added the probe epoch to the header (issue 13); frames of other
+// versions are refused and counted (ReceiverStats.OldVersion).
+const Version = 2
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an
 // authenticated frame (flag FlagHMAC) adds TagLen bytes of HMAC tag between
 // payload and CRC.
 const (
-	HeaderLen  = 22
+	HeaderLen  = 30
 	TrailerLen = 4
 	TagLen     = 16
 )
@@ -50,12 +52,13 @@ const (
 	TypeFTPSession  Type = 15 // FTP session records
 	TypeRTTHist     Type = 16 // round-trip histograms per interval
 	TypeDropped     Type = 17 // one-way observations a probe gave up (design 4.3 "dropped")
-	typeLimit       Type = 18
+	TypeReport      Type = 18 // a probe's account of its channel, last PDU of its run (pdu_stats)
+	typeLimit       Type = 19
 	magic0, magic1       = 'T', 'M'
 )
 
 var typeNames = [typeLimit]string{"", "hello", "flow_def", "metric_def", "counters", "flow_update", "events", "heartbeat", "ack",
-	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist", "dropped"}
+	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist", "dropped", "report"}
 
 // String names the type as in pdu_stats and events.
 func (t Type) String() string {
@@ -74,18 +77,30 @@ var (
 	// ErrAuth: an authenticated channel got a frame without a tag or with a
 	// tag that does not match the probe's key.
 	ErrAuth = errors.New("pdu: missing or bad HMAC tag")
-	// ErrUnknownProbe: a collector with keys got a frame from a probe it
-	// has no key for.
+	// ErrUnknownProbe: a collector got a frame from a probe it does not
+	// accept (no key for it, or not among the probes of its config).
 	ErrUnknownProbe = errors.New("pdu: unknown probe")
+	// ErrClosedEpoch: the frame belongs to a run of its probe (an epoch)
+	// that the collector has closed, or that is older than a run it
+	// already saw: a replayed or very late frame.
+	ErrClosedEpoch = errors.New("pdu: frame of a closed probe epoch")
+	// ErrProbesFull: a collector open to any probe already follows
+	// MaxProbes probes.
+	ErrProbesFull = errors.New("pdu: too many probes")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Header is the decoded fixed part of a frame.
 type Header struct {
-	Type        Type
-	Flags       uint8
-	ProbeID     uint16
+	Type    Type
+	Flags   uint8
+	ProbeID uint16
+	// Epoch identifies the probe's run: the probe's start time in Unix ns
+	// (wall clock), greater than every earlier run's. PDU ids restart at 1
+	// in each run, so the collector de-duplicates per (probe, epoch). In an
+	// acknowledgement it is the epoch of the acknowledged PDU.
+	Epoch       int64
 	ID          uint32 // PDU id, from 1
 	BuildTimeNs int64  // probe clock when built, Unix ns
 }
@@ -107,6 +122,7 @@ func appendFrame(dst []byte, h Header, payload []byte, k *Key) []byte {
 	}
 	dst = append(dst, magic0, magic1, Version, byte(h.Type), h.Flags, 0)
 	dst = binary.BigEndian.AppendUint16(dst, h.ProbeID)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(h.Epoch))
 	dst = binary.BigEndian.AppendUint32(dst, h.ID)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(h.BuildTimeNs))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(payload)))
@@ -123,19 +139,19 @@ func appendFrame(dst []byte, h Header, payload []byte, k *Key) []byte {
 // keys. Errors: ErrShort, ErrCorrupt, ErrVersion, ErrCRC.
 func ParseFrame(b []byte) (Header, []byte, error) {
 	var h Header
+	if len(b) >= 3 && b[0] == magic0 && b[1] == magic1 && b[2] != Version {
+		return h, nil, ErrVersion // whatever its length: an old probe
+	}
 	if len(b) < HeaderLen+TrailerLen {
 		return h, nil, ErrShort
 	}
 	if b[0] != magic0 || b[1] != magic1 {
 		return h, nil, ErrCorrupt
 	}
-	if b[2] != Version {
-		return h, nil, ErrVersion
-	}
 	if b[4]&^FlagHMAC != 0 || b[5] != 0 {
 		return h, nil, ErrCorrupt
 	}
-	n := int(binary.BigEndian.Uint16(b[20:]))
+	n := int(binary.BigEndian.Uint16(b[28:]))
 	tag := 0
 	if b[4]&FlagHMAC != 0 {
 		tag = TagLen
@@ -153,25 +169,26 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 	}
 	h.Flags = b[4]
 	h.ProbeID = binary.BigEndian.Uint16(b[6:])
-	h.ID = binary.BigEndian.Uint32(b[8:])
-	h.BuildTimeNs = int64(binary.BigEndian.Uint64(b[12:]))
+	h.Epoch = int64(binary.BigEndian.Uint64(b[8:]))
+	h.ID = binary.BigEndian.Uint32(b[16:])
+	h.BuildTimeNs = int64(binary.BigEndian.Uint64(b[20:]))
 	return h, b[HeaderLen : HeaderLen+n], nil
 }
 
-// AppendAck appends the unauthenticated acknowledgement of PDU id from
-// probe to dst: a TypeAck frame whose 8-byte payload is id twice, big
-// endian (design 3.14). Key.AppendAck writes the tagged form.
-func AppendAck(dst []byte, probe uint16, id uint32) []byte {
-	return appendAck(dst, probe, id, 0, nil)
+// AppendAck appends the unauthenticated acknowledgement of PDU id of the
+// probe's run epoch to dst: a TypeAck frame whose 8-byte payload is id
+// twice, big endian (design 3.14). Key.AppendAck writes the tagged form.
+func AppendAck(dst []byte, probe uint16, epoch int64, id uint32) []byte {
+	return appendAck(dst, probe, epoch, id, 0, nil)
 }
 
 // appendAck writes an ack whose header build-time field carries the
 // collector's epoch (0: none; see Receiver.SetEpoch).
-func appendAck(dst []byte, probe uint16, id uint32, epoch int64, k *Key) []byte {
+func appendAck(dst []byte, probe uint16, epoch int64, id uint32, collEpoch int64, k *Key) []byte {
 	var p [8]byte
 	binary.BigEndian.PutUint32(p[:], id)
 	binary.BigEndian.PutUint32(p[4:], id)
-	return appendFrame(dst, Header{Type: TypeAck, ProbeID: probe, ID: id, BuildTimeNs: epoch}, p[:], k)
+	return appendFrame(dst, Header{Type: TypeAck, ProbeID: probe, Epoch: epoch, ID: id, BuildTimeNs: collEpoch}, p[:], k)
 }
 
 // AckEpoch returns the collector epoch an acknowledgement carries in its
@@ -183,24 +200,24 @@ func AckEpoch(ack []byte) int64 {
 	if len(ack) < HeaderLen {
 		return 0
 	}
-	return int64(binary.BigEndian.Uint64(ack[12:20]))
+	return int64(binary.BigEndian.Uint64(ack[20:28]))
 }
 
-// ParseAck returns the probe and PDU id an acknowledgement frame carries;
-// it fails (ErrShort, ErrCorrupt, ErrVersion, ErrCRC) unless the frame is
-// valid and both copies of the id agree with the header's. It does not
-// check a tag: Key.Verify does.
-func ParseAck(b []byte) (probe uint16, id uint32, err error) {
+// ParseAck returns the probe, probe epoch and PDU id an acknowledgement
+// frame carries; it fails (ErrShort, ErrCorrupt, ErrVersion, ErrCRC)
+// unless the frame is valid and both copies of the id agree with the
+// header's. It does not check a tag: Key.Verify does.
+func ParseAck(b []byte) (probe uint16, epoch int64, id uint32, err error) {
 	h, p, err := ParseFrame(b)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if h.Type != TypeAck || len(p) != 8 {
-		return 0, 0, ErrCorrupt
+		return 0, 0, 0, ErrCorrupt
 	}
 	a, c := binary.BigEndian.Uint32(p), binary.BigEndian.Uint32(p[4:])
 	if a != c || a != h.ID {
-		return 0, 0, ErrCorrupt
+		return 0, 0, 0, ErrCorrupt
 	}
-	return h.ProbeID, a, nil
+	return h.ProbeID, h.Epoch, a, nil
 }

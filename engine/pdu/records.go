@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
@@ -260,6 +261,10 @@ type Event struct {
 	Severity uint8 // 0 info, 1 warning, 2 error
 	Kind     string
 	Message  string
+	// Count is how many things the event reports (packets, rows, frames
+	// refused or dropped), 0 when it reports none: events.count, so that
+	// sum(count) tells how much is missing.
+	Count uint64
 }
 
 // Append encodes ev.
@@ -268,6 +273,7 @@ func (ev *Event) Append(e *Enc) {
 	e.Byte(ev.Severity)
 	e.String(ev.Kind)
 	e.String(ev.Message)
+	e.Uvarint(ev.Count)
 }
 
 // Decode decodes ev.
@@ -276,6 +282,7 @@ func (ev *Event) Decode(d *Dec) {
 	ev.Severity = d.Byte()
 	ev.Kind = d.String()
 	ev.Message = d.String()
+	ev.Count = d.Uvarint()
 }
 
 // HistDef defines the slices of a histogram (design 3.14 "Metrics
@@ -349,4 +356,16 @@ func (h *Histogram) Decode(d *Dec) {
 	for i := uint64(0); i < n && d.Err() == nil; i++ {
 		h.Counts = append(h.Counts, d.Uvarint())
 	}
+}
+
+// SeverityName returns the events.severity value of an Event's Severity
+// (SevInfo, SevWarning, SevError; anything else reads as an error).
+func SeverityName(sev uint8) string {
+	switch sev {
+	case SevInfo:
+		return observe.SevInfo
+	case SevWarning:
+		return observe.SevWarning
+	}
+	return observe.SevError
 }

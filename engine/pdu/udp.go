@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // maxDatagram is the read buffer of the UDP endpoints: the largest frame.
@@ -18,6 +19,10 @@ type UDPStats struct {
 	Received           uint64 // datagrams read
 	AcksDropped        uint64 // acks read while the Acks channel was full (the PDU is retried)
 	AckSends, AckFails uint64 // acks written back by a listener, failures
+	// Refused counts the ICMP port unreachable reports the connected
+	// socket surfaced (ECONNREFUSED on a read or a write): nothing
+	// listened at the collector's address when a datagram arrived.
+	Refused uint64
 }
 
 // UDPLink is the probe side of a UDP channel to one collector: Send writes
@@ -29,7 +34,7 @@ type UDPLink struct {
 	conn  *net.UDPConn
 	acks  chan []byte
 	done  chan struct{}
-	stats struct{ sent, sendErrors, received, dropped atomic.Uint64 }
+	stats struct{ sent, sendErrors, received, dropped, refused atomic.Uint64 }
 	once  sync.Once
 }
 
@@ -57,7 +62,10 @@ func (u *UDPLink) read() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			continue // e.g. ICMP port unreachable surfacing as ECONNREFUSED
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				u.stats.refused.Add(1) // ICMP port unreachable
+			}
+			continue
 		}
 		u.stats.received.Add(1)
 		select {
@@ -72,6 +80,9 @@ func (u *UDPLink) read() {
 func (u *UDPLink) Send(frame []byte) {
 	if _, err := u.conn.Write(frame); err != nil {
 		u.stats.sendErrors.Add(1)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			u.stats.refused.Add(1)
+		}
 		return
 	}
 	u.stats.sent.Add(1)
@@ -104,7 +115,8 @@ func (u *UDPLink) LocalAddr() netip.AddrPort {
 
 // Stats returns the counters.
 func (u *UDPLink) Stats() UDPStats {
-	return UDPStats{Sent: u.stats.sent.Load(), SendErrors: u.stats.sendErrors.Load(), Received: u.stats.received.Load(), AcksDropped: u.stats.dropped.Load()}
+	return UDPStats{Sent: u.stats.sent.Load(), SendErrors: u.stats.sendErrors.Load(), Received: u.stats.received.Load(),
+		AcksDropped: u.stats.dropped.Load(), Refused: u.stats.refused.Load()}
 }
 
 // Close closes the socket and waits for the reading goroutine to end.
@@ -165,12 +177,13 @@ func (l *UDPListener) SendAck(ack []byte, to netip.AddrPort) error {
 	return err
 }
 
-// Serve reads frames until ctx is done, hands each to handle (in Serve's
-// goroutine only: Collector.Handle or a Receiver's, which are not safe for
-// concurrent use) and sends back the acknowledgement handle returns, if
-// any. It closes the listener and returns ctx.Err() when ctx ends, or the
-// first socket error.
-func (l *UDPListener) Serve(ctx context.Context, handle func(frame []byte) (ack []byte)) error {
+// Serve reads frames until ctx is done, hands each with its source address
+// to handle (in Serve's goroutine only: Collector.Handle or a Receiver's,
+// which are not safe for concurrent use) and sends back the
+// acknowledgement handle returns, if any (a collector holding an ack back
+// sends it later with SendAck). It closes the listener and returns
+// ctx.Err() when ctx ends, or the first socket error.
+func (l *UDPListener) Serve(ctx context.Context, handle func(frame []byte, from netip.AddrPort) (ack []byte)) error {
 	stop := context.AfterFunc(ctx, func() { l.conn.Close() })
 	defer stop()
 	buf := make([]byte, maxDatagram)
@@ -185,7 +198,7 @@ func (l *UDPListener) Serve(ctx context.Context, handle func(frame []byte) (ack 
 			}
 			continue
 		}
-		if ack := handle(frame); ack != nil {
+		if ack := handle(frame, from); ack != nil {
 			l.SendAck(ack, from)
 		}
 	}

@@ -1,14 +1,15 @@
 package store
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // Appender writes a long-running collector's rows into an output folder as
@@ -17,15 +18,34 @@ import (
 // its rows add to those already there instead of replacing them (unlike a
 // replay Run). Safe for concurrent use.
 type Appender struct {
-	out  string
-	mu   sync.Mutex
-	next map[string]int // next part number per table
+	out      string
+	mu       sync.Mutex
+	next     map[string]int // next part number per table or partition folder ("table/date=.../probe=...")
+	lock     *outLock       // held until Close
+	manifest Manifest
+	closed   bool
 }
 
-// OpenAppend prepares out (created if missing) for appending and writes
-// run.json there if it has none yet. Errors as BeginRun: ErrNotRunDir for a
-// folder holding files but no run.json, ErrOutUnwritable.
+// OpenAppend prepares out (created if missing) for appending: it writes
+// run.json there (the first collector's manifest is kept), marked
+// "state": "running" with this process's PID until Close, and a
+// schema-only part for every table that has none yet. Errors as
+// BeginRun: ErrNotRunDir for a folder holding files but no run.json,
+// ErrOtherMode for a replay's output, ErrOutUnwritable.
 func OpenAppend(out string, m Manifest) (*Appender, error) {
+	return openAppend(out, m, false)
+}
+
+// OpenReplace is OpenAppend for a run that starts a new output (tmonbench
+// live): a previous tmonbench output in out (replay or collector) is
+// removed first, only once the folder's lock is held, so a second run
+// refused with ErrBusy never deletes the output of the run writing there.
+// A folder tmonbench did not write is refused as by OpenAppend.
+func OpenReplace(out string, m Manifest) (*Appender, error) {
+	return openAppend(out, m, true)
+}
+
+func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 	abs, err := resolveOut(out)
 	if err != nil {
 		return nil, err
@@ -37,51 +57,110 @@ func OpenAppend(out string, m Manifest) (*Appender, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
+	lock, err := lockOut(abs)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.release()
+		}
+	}()
+	if replace {
+		// Checked again under the lock: the folder is no run's any more.
+		if state, err = checkOut(abs); err != nil {
+			return nil, err
+		}
+	}
+	if state == outRun && replace {
+		if err := removeContents(abs); err != nil {
+			return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		}
+		state = outEmpty
+	}
 	if state == outRun {
-		if old, err := ReadManifest(abs); err == nil && old.Mode != ModeCollector {
-			return nil, fmt.Errorf("%w: %s holds a tmonbench replay; a collector appends only to its own output: choose another --out", ErrNotRunDir, out)
+		old, err := ReadManifest(abs)
+		if err == nil && old.Mode != ModeCollector {
+			return nil, fmt.Errorf("%w: %s is the output of tmonbench replay; a collector appends only to its own output: choose another --out", ErrOtherMode, out)
+		}
+		if err == nil {
+			m = old
 		}
 	} else {
 		if m.Tool == "" {
 			m.Tool = Application
 		}
 		m.Mode = ModeCollector
-		b, err := json.MarshalIndent(m, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := writeAtomic(filepath.Join(abs, ManifestName), func(w io.Writer) error {
-			_, err := w.Write(append(b, '\n'))
-			return err
-		}); err != nil {
-			return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
-		}
 	}
-	return &Appender{out: abs, next: map[string]int{}}, nil
+	a := &Appender{out: abs, next: map[string]int{}, lock: lock, manifest: m}
+	if err := a.mark(StateRunning); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	}
+	if err := a.Write(&observe.Batch{}); err != nil { // every table exists from the start
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// mark writes run.json with state (and this PID while running).
+func (a *Appender) mark(state string) error {
+	m := a.manifest
+	m.State, m.PID = state, 0
+	if state == StateRunning {
+		m.PID = os.Getpid()
+	}
+	return writeManifest(a.out, m)
+}
+
+// Close marks the output as no longer being written (run.json state
+// cleared) and releases the output folder (another run may write it
+// then). The parts written stay; Close is safe to call twice.
+func (a *Appender) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	err := a.mark("")
+	a.lock.release()
+	return err
 }
 
 // Out returns the absolute output folder.
 func (a *Appender) Out() string { return a.out }
 
-// part returns the next free part number of table.
+// part returns the next free part number of table (or partition folder
+// "table/key=value/...") and reserves it.
 func (a *Appender) part(table string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n, ok := a.next[table]
-	if !ok {
-		ents, _ := os.ReadDir(filepath.Join(a.out, table))
-		for _, e := range ents {
-			name := e.Name()
-			if !strings.HasPrefix(name, "part-") || !strings.HasSuffix(name, ".parquet") {
-				continue
-			}
-			if v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "part-"), ".parquet")); err == nil && v >= n {
-				n = v + 1
-			}
-		}
-	}
+	a.part0(table)
+	n := a.next[table]
 	a.next[table] = n + 1
 	return n
+}
+
+// part0 sets the next free part number of a table or partition folder
+// from the folder the first time it is used (a.mu held).
+func (a *Appender) part0(table string) {
+	if _, ok := a.next[table]; ok {
+		return
+	}
+	n := 0
+	ents, _ := os.ReadDir(filepath.Join(a.out, filepath.FromSlash(table)))
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, "part-") || !strings.HasSuffix(name, ".parquet") {
+			continue
+		}
+		if v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "part-"), ".parquet")); err == nil && v >= n {
+			n = v + 1
+		}
+	}
+	a.next[table] = n
 }
 
 // AppendTo writes rows as a new part of table (an empty slice writes
@@ -94,4 +173,96 @@ func AppendTo[T any](a *Appender, table string, rows []T) error {
 	}
 	_, err := Write(a.out, table, a.part(table), rows)
 	return err
+}
+
+// Write implements observe.Sink: it appends every table of b that holds
+// rows as a new part, and an empty part (the schema only) for a table that
+// has no folder yet, so that every table's view exists. b is not kept.
+func (a *Appender) Write(b *observe.Batch) error {
+	var errs []error
+	for _, t := range observe.Tables {
+		if t.Len(b) == 0 {
+			if _, err := os.Stat(filepath.Join(a.out, t.Name)); err == nil {
+				continue
+			}
+		}
+		if _, _, err := WriteTable(a.out, t, func(sub string) int { return a.part(t.Name + "/" + sub) }, b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Commit implements observe.Sink: every part is durable once written
+// (fsynced before its rename), so there is nothing more to do.
+func (a *Appender) Commit() error { return nil }
+
+// Plan chooses the part file of every partition Write would write for b
+// (the tables holding rows, and those without a folder yet: a schema-only
+// part) and reserves the numbers: "table/partition folder" -> part
+// number. A durable collector journals the plan before WritePlan, so that
+// a write a crash interrupted is redone into the same files and never adds
+// a second copy of the rows.
+func (a *Appender) Plan(b *observe.Batch) map[string]int {
+	plan := map[string]int{}
+	for _, t := range observe.Tables {
+		if t.Len(b) == 0 {
+			if _, err := os.Stat(filepath.Join(a.out, t.Name)); err == nil {
+				continue
+			}
+		}
+		for _, p := range t.Split(b) {
+			k := t.Name + "/" + p.Dir
+			plan[k] = a.part(k)
+		}
+	}
+	return plan
+}
+
+// WritePlan writes the tables of b into the parts plan chose (Plan),
+// replacing a part already there (an interrupted write redone: the same
+// rows). A partition the plan misses gets a new part. Later parts are
+// numbered after the planned ones.
+func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
+	planned := map[string]bool{}
+	for k, part := range plan {
+		a.mu.Lock()
+		a.part0(k)
+		if a.next[k] <= part {
+			a.next[k] = part + 1
+		}
+		a.mu.Unlock()
+		planned[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	var errs []error
+	for _, t := range observe.Tables {
+		if !planned[t.Name] {
+			continue
+		}
+		next := func(sub string) int {
+			if part, ok := plan[t.Name+"/"+sub]; ok {
+				return part
+			}
+			return a.part(t.Name + "/" + sub)
+		}
+		if _, _, err := WriteTable(a.out, t, next, b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeContents empties folder dir (checked by checkOut: what a tmonbench
+// run wrote), keeping the folder itself.
+func removeContents(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -13,13 +13,18 @@
 // reader (DuckDB globbing *.parquet) never sees a half-written file; a crash
 // leaves at most a hidden .tmp file.
 //
-// Atomic runs: BeginRun stages a whole run in a sibling folder
-// <out>.tmp-XXXX on the same filesystem; Run.Commit writes run.json and swaps
-// the staged folder in place of <out> (an atomic exchange on Linux, otherwise
-// rename old aside, rename new in), then removes the previous run. Two runs
-// are never mixed: <out> holds exactly one run, old or new. A folder that is
-// not empty and has no run.json is not ours and is never replaced
-// (ErrNotRunDir).
+// Runs: BeginRun stages a replay's run in a hidden folder inside the
+// output folder, <out>/.tmon-run-<pid>-XXXX, whose run.json says "state":
+// "running" with the writer's PID; the run writes there as it goes (every
+// table exists from the start as a schema-only part, Commit updates the
+// staged run.json), so queries read a running run's rows (queries.State).
+// Run.Finish moves the previous run aside, the staged tables in and
+// run.json last, then removes the previous run: <out> holds one run, old or
+// new (a reader in the few renames between may see neither). A folder that
+// is not empty and has no run.json is not ours and is never replaced
+// (ErrNotRunDir); staging folders of killed runs (their PID gone) are
+// removed by the next run. A collector's Appender writes into <out>
+// directly, its run.json "running" until Close.
 //
 // Where it sits: above engine/observe (leaf types), below engine/collector
 // and cmd. It imports neither DuckDB nor anything that needs cgo; queries/

@@ -8,21 +8,32 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // ManifestName is the file that marks a folder as a tmonbench output and
 // describes the run that produced it.
 const ManifestName = "run.json"
 
-// Errors returned by BeginRun, Append, Commit and ReadManifest.
+// DatasetManifestName is the dataset manifest queries/dataset writes last
+// into an output folder (files, row counts, time ranges, schema version).
+const DatasetManifestName = "_manifest.json"
+
+// Errors returned by BeginRun, Append, Finish and ReadManifest.
 var (
 	// ErrNotRunDir: --out exists, is not empty and holds no run.json, so it
 	// is not a tmonbench output; it is never replaced or deleted.
 	ErrNotRunDir = errors.New("store: refusing to replace a folder that is not a tmonbench output")
+	// ErrOtherMode: --out is a tmonbench output of the other kind (a
+	// collector's, for a replay; a replay's, for a collector); it is left
+	// alone.
+	ErrOtherMode = errors.New("store: refusing to write into the output of another tmonbench command")
 	// ErrOutUnwritable: --out cannot be created or replaced (it is a file,
 	// or its parent folder cannot be written).
 	ErrOutUnwritable = errors.New("store: cannot write output folder")
@@ -70,7 +81,7 @@ func (s Stats) Names() []string {
 }
 
 // Manifest is the content of <out>/run.json: what produced the run. The
-// caller fills everything but Tables, which Commit sets from the run's
+// caller fills everything but Tables, which Finish sets from the run's
 // Stats. Times are set by the caller (engine code does not read the clock):
 // Started before BeginRun, Finished with Run.SetFinished.
 type Manifest struct {
@@ -79,15 +90,27 @@ type Manifest struct {
 	// Interrupted is true when the run was stopped (Ctrl-C, SIGTERM)
 	// before the end of its input: its tables hold what was observed
 	// until then.
-	Interrupted bool                  `json:"interrupted,omitempty"`
-	Version     string                `json:"version"`     // tool version
-	Command     []string              `json:"command"`     // command line, os.Args
-	Inputs      []Input               `json:"inputs"`      // captures read, with sizes
-	ConfigHash  string                `json:"config_hash"` // hash of the effective config
-	Started     time.Time             `json:"started,omitzero"`
-	Finished    time.Time             `json:"finished,omitzero"`
-	Tables      map[string]TableStats `json:"tables"` // per table: files, rows, bytes
+	Interrupted bool `json:"interrupted,omitempty"`
+	// State is StateRunning while the run is being written (queries
+	// then say so and read what was written so far), empty once done.
+	// PID is the writing process then (a dead PID means a killed run).
+	State      string                `json:"state,omitempty"`
+	PID        int                   `json:"pid,omitempty"`
+	Version    string                `json:"version"`     // tool version
+	Command    []string              `json:"command"`     // command line, os.Args
+	Inputs     []Input               `json:"inputs"`      // captures read, with sizes
+	ConfigHash string                `json:"config_hash"` // hash of the effective config
+	Started    time.Time             `json:"started,omitzero"`
+	Finished   time.Time             `json:"finished,omitzero"`
+	Tables     map[string]TableStats `json:"tables"` // per table: files, rows, bytes
+
+	// Config is the effective configuration's text (config.EffectiveYAML:
+	// every default applied), so a run says what it ran.
+	Config string `json:"config,omitempty"`
 }
+
+// StateRunning is Manifest.State while a run is being written.
+const StateRunning = "running"
 
 // Modes of a run: a replay replaces the folder as a whole; a collector
 // appends to it as it goes. Neither writes into the other's folder.
@@ -110,29 +133,45 @@ func ReadManifest(out string) (Manifest, error) {
 	return m, nil
 }
 
-// Run is one run being written: tables go into a staging folder (Dir) that
-// Commit swaps in place of the output folder, so <out> always holds one
-// whole run. Methods and Append are safe for concurrent use.
+// Run is one run being written: tables go into a hidden staging folder
+// inside the output folder (Dir), whose run.json says the run is going, so
+// queries can read what was written so far; Finish moves them in place of
+// the previous run. Methods and Append are safe for concurrent use.
 type Run struct {
-	out     string // absolute output folder
-	staging string // absolute staging folder, sibling of out
+	out        string // absolute output folder
+	staging    string // absolute staging folder, <out>/.tmon-run-<pid>-XXXX
+	createdOut bool   // out did not exist before BeginRun
 
 	mu       sync.Mutex
 	manifest Manifest
 	stats    Stats
-	parts    map[string]int // next part number per table
+	parts    map[string]int       // parts written per table (Append: next part number)
+	subParts map[string]int       // next part number per table/partition folder
+	open     map[string]*openPart // parts Write is streaming into, per table/partition folder
+	streamed bool                 // Write was called: Finish gives every table a part
 	done     bool
+	// published is when Commit last made rows visible (zero until the
+	// first rows: the schema-only parts of the start do not count).
+	published time.Time
+	lock      *outLock // held from BeginRun to Finish or Abort
+	// Stale lists the staging folders of killed runs BeginRun removed.
+	Stale []string
+	// PublishEvery is the least wall time between two Commits that make
+	// the rows visible (DefaultPublishEvery when zero). Set it before the
+	// first Write.
+	PublishEvery time.Duration
 }
 
 // BeginRun checks that out can receive a run and stages a new, empty run in
-// a sibling folder <out>.tmp-XXXX (same filesystem, so Commit can rename).
-// The parent of out is created if missing. Nothing in out changes until
-// Commit.
+// a hidden folder inside it, <out>/.tmon-run-<pid>-XXXX, with a run.json
+// saying "state": "running" (queries.Open reads a running run from there).
+// out is created if missing; staging folders of killed runs are removed.
+// Nothing else in out changes until Finish.
 //
 // Errors, before any work is done: ErrNotRunDir when out exists, is not
-// empty and has no run.json (a user's folder: never touched);
-// ErrOutUnwritable (wrapped with the cause) when out is a file, is the root,
-// or its parent cannot be created or written.
+// empty and has no run.json (a user's folder: never touched), or is a
+// collector's output; ErrOutUnwritable (wrapped with the cause) when out is
+// a file, is the root, or cannot be created or written.
 func BeginRun(out string, m Manifest) (*Run, error) {
 	abs, err := resolveOut(out)
 	if err != nil {
@@ -144,38 +183,72 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	}
 	if state == outRun {
 		if old, err := ReadManifest(abs); err == nil && old.Mode == ModeCollector {
-			return nil, fmt.Errorf("%w: %s is the output of a collector (tmonbench collector); a replay will not replace it: choose another --out", ErrNotRunDir, out)
+			return nil, fmt.Errorf("%w: %s is the output of tmonbench collector; a replay will not replace it: choose another --out", ErrOtherMode, out)
 		}
 	}
 	if m.Mode == "" {
 		m.Mode = ModeReplay
 	}
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
-	}
-	staging, err := os.MkdirTemp(parent, filepath.Base(abs)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("%w %s: cannot create a staging folder beside it: %w", ErrOutUnwritable, out, err)
-	}
-	if err := os.Chmod(staging, 0o755); err != nil { // MkdirTemp makes 0700
-		os.Remove(staging)
-		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
-	}
 	if m.Tool == "" {
 		m.Tool = Application
 	}
-	return &Run{
-		out:      abs,
-		staging:  staging,
-		manifest: m,
-		stats:    Stats{Tables: map[string]TableStats{}},
-		parts:    map[string]int{},
-	}, nil
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	}
+	lock, err := lockOut(abs)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		lock.release()
+		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	}
+	stale := append(removeStale(abs), removeStaleInside(abs)...)
+	staging, err := os.MkdirTemp(abs, fmt.Sprintf("%s%d-*", stagingPrefix, os.Getpid()))
+	if err == nil {
+		err = os.Chmod(staging, 0o755) // MkdirTemp makes 0700
+	}
+	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
+		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, lock: lock, Stale: stale}
+	if err == nil {
+		err = r.writeManifest(StateRunning)
+	}
+	if err != nil {
+		r.Abort()
+		return nil, fmt.Errorf("%w %s: cannot create a staging folder in it: %w", ErrOutUnwritable, out, err)
+	}
+	return r, nil
+}
+
+// writeManifest writes the staged run.json with the tables so far.
+func (r *Run) writeManifest(state string) error {
+	m := r.manifest
+	m.Tables = r.stats.clone().Tables
+	m.State, m.PID = state, 0
+	if state == StateRunning {
+		m.PID = os.Getpid()
+	}
+	return writeManifest(r.staging, m)
+}
+
+// writeManifest writes dir/run.json atomically.
+func writeManifest(dir string, m Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("store: encode manifest: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := writeAtomic(filepath.Join(dir, ManifestName), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: write manifest: %w", err)
+	}
+	return nil
 }
 
 // resolveOut makes out absolute and follows a symlink at out itself, so that
-// Commit replaces the folder it points to rather than the link.
+// Finish replaces the folder it points to rather than the link.
 func resolveOut(out string) (string, error) {
 	if out == "" {
 		return "", fmt.Errorf("%w: empty path", ErrOutUnwritable)
@@ -223,15 +296,12 @@ func checkOut(out string) (outState, error) {
 		}
 		return outRun, nil
 	}
-	d, err := os.Open(out)
+	ents, err := os.ReadDir(out)
 	if err != nil {
 		return 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
-	defer d.Close()
-	if _, err := d.Readdirnames(1); errors.Is(err, io.EOF) {
-		return outEmpty, nil
-	} else if err != nil {
-		return 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !e.IsDir() || !ours(e.Name()) }) {
+		return outEmpty, nil // empty, or only the staging folder of a first run
 	}
 	return 0, fmt.Errorf("%w: %s holds files but no %s; choose another --out or empty it", ErrNotRunDir, out, ManifestName)
 }
@@ -251,23 +321,18 @@ func checkRunDir(out string) error {
 	var foreign []string
 	for _, e := range ents {
 		name := e.Name()
-		if name == ManifestName {
+		if name == ManifestName || (e.IsDir() && (name == JournalDir || ours(name))) {
 			continue
+		}
+		if name == DatasetManifestName || (strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".old"))) {
+			continue // the dataset manifest; a rewrite's leftovers (written beside the folder it replaces)
 		}
 		if !e.IsDir() || checkTable(name) != nil {
 			foreign = append(foreign, name)
 			continue
 		}
-		parts, err := os.ReadDir(filepath.Join(out, name))
-		if err != nil {
+		if err := foreignParts(out, name, &foreign); err != nil {
 			return fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
-		}
-		for _, p := range parts {
-			pn := p.Name()
-			ours := !p.IsDir() && ((strings.HasPrefix(pn, "part-") && strings.HasSuffix(pn, ".parquet")) || (strings.HasPrefix(pn, ".") && strings.HasSuffix(pn, ".tmp")))
-			if !ours {
-				foreign = append(foreign, filepath.Join(name, pn))
-			}
 		}
 	}
 	if len(foreign) > 0 {
@@ -279,11 +344,34 @@ func checkRunDir(out string) error {
 	return nil
 }
 
-// Dir returns the staging folder where tables are written until Commit
+// foreignParts adds to foreign what the table folder rel (relative to out)
+// holds that tmonbench did not write: anything but part-*.parquet files,
+// hidden .tmp files and Hive partition folders (key=value) holding the same.
+func foreignParts(out, rel string, foreign *[]string) error {
+	parts, err := os.ReadDir(filepath.Join(out, rel))
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		pn := p.Name()
+		switch {
+		case p.IsDir() && strings.Contains(pn, "=") && !strings.HasPrefix(pn, "."):
+			if err := foreignParts(out, filepath.Join(rel, pn), foreign); err != nil {
+				return err
+			}
+		case !p.IsDir() && ((strings.HasPrefix(pn, "part-") && strings.HasSuffix(pn, ".parquet")) || (strings.HasPrefix(pn, ".") && strings.HasSuffix(pn, ".tmp"))):
+		default:
+			*foreign = append(*foreign, filepath.Join(rel, pn))
+		}
+	}
+	return nil
+}
+
+// Dir returns the staging folder where tables are written until Finish
 // (pass it to Write, or use Append). It is not the final path.
 func (r *Run) Dir() string { return r.staging }
 
-// Out returns the absolute output folder Commit will replace.
+// Out returns the absolute output folder Finish will replace.
 func (r *Run) Out() string { return r.out }
 
 // SetInterrupted marks the run as stopped before the end of its input
@@ -335,100 +423,201 @@ func Append[T any](r *Run, table string, rows []T) (path string, err error) {
 	if err != nil {
 		return "", err
 	}
-	r.mu.Lock()
-	ts := r.stats.Tables[table]
-	ts.Files++
-	ts.Rows += int64(len(rows))
-	ts.Bytes += size
-	r.stats.Tables[table] = ts
-	r.mu.Unlock()
+	r.count(table, len(rows), size)
 	return path, nil
 }
 
-// Commit writes run.json into the staged run and puts the run in place of
-// the output folder, then removes the previous run, if any. On Linux the
-// swap is one atomic renameat2(RENAME_EXCHANGE); elsewhere, or on
-// filesystems without it, the old folder is renamed aside and the new one
-// renamed in (a crash between the two leaves no <out>, never a mix).
-// Output folder contents are re-checked first: ErrNotRunDir if a foreign
-// folder appeared there since BeginRun. After an error the staged run is
-// kept until Abort.
+// Write implements observe.Sink: it appends the rows of every table of b
+// to that table's open part file, which is closed (and the next one
+// started) once it holds PartRows rows or at the next publishing Commit. A
+// table without rows and without a file yet gets a schema-only part at once,
+// so every table's view exists from the first Write (Finish removes it if
+// the table got rows later). b is not kept.
+func (r *Run) Write(b *observe.Batch) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return ErrRunDone
+	}
+	r.streamed = true
+	var errs []error
+	for _, t := range observe.Tables {
+		if t.Len(b) == 0 {
+			errs = append(errs, r.schemaOnlyLocked(t))
+			continue
+		}
+		r.parts[t.Name]++
+		for _, p := range t.Split(b) {
+			key := t.Name + "/" + p.Dir
+			op := r.open[key]
+			if op == nil {
+				var err error
+				if op, err = openTablePart(r.staging, t, p.Dir, r.nextPartLocked(t.Name, p.Dir)); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				r.open[key] = op
+			}
+			if err := op.write(p.Batch); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if op.rows >= partRows {
+				delete(r.open, key)
+				size, err := op.close()
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				r.countLocked(t.Name, op.rows, size)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// nextPartLocked returns the next part number of one partition folder of
+// table (numbers are per partition); r.mu is held.
+func (r *Run) nextPartLocked(table, sub string) int {
+	if r.subParts == nil {
+		r.subParts = map[string]int{}
+	}
+	k := table + "/" + sub
+	n := r.subParts[k]
+	r.subParts[k] = n + 1
+	return n
+}
+
+// Commit implements observe.Sink: it makes the rows written so far visible
+// to queries on the running run (the open parts are closed, the next Write
+// starts new ones, and the staged run.json is updated), at most once per
+// PublishEvery of wall time, so that a fast replay's parts stay sized by
+// rows. Parts are not fsynced: Finish syncs the run once.
 func (r *Run) Commit() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
 		return ErrRunDone
 	}
-	m := r.manifest
-	m.Tables = r.stats.clone().Tables
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("store: encode manifest: %w", err)
+	now := time.Now()
+	if len(r.open) == 0 && !r.published.IsZero() {
+		return nil // nothing new to show
 	}
-	b = append(b, '\n')
-	if _, err := writeAtomic(filepath.Join(r.staging, ManifestName), func(w io.Writer) error {
-		_, err := w.Write(b)
+	if !r.published.IsZero() && now.Sub(r.published) < r.publishEvery() {
+		return nil
+	}
+	if len(r.open) > 0 {
+		// The throttle starts with the first rows: the schema-only
+		// start of the run does not delay them.
+		r.published = now
+	}
+	if err := r.closeOpen(); err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("store: write manifest: %w", err)
+	}
+	return r.writeManifest(StateRunning)
+}
+
+// publishEvery is PublishEvery, DefaultPublishEvery when zero.
+func (r *Run) publishEvery() time.Duration {
+	if r.PublishEvery > 0 {
+		return r.PublishEvery
+	}
+	return DefaultPublishEvery
+}
+
+// DefaultPublishEvery is Run.PublishEvery when zero.
+const DefaultPublishEvery = 5 * time.Second
+
+// count adds one part of n rows and size bytes to the table's stats.
+func (r *Run) count(table string, n int, size int64) {
+	r.mu.Lock()
+	r.countLocked(table, n, size)
+	r.mu.Unlock()
+}
+
+func (r *Run) countLocked(table string, n int, size int64) {
+	ts := r.stats.Tables[table]
+	ts.Files++
+	ts.Rows += int64(n)
+	ts.Bytes += size
+	r.stats.Tables[table] = ts
+}
+
+// Finish writes the final run.json into the staged run and moves the run
+// in place of the previous one in the output folder: the previous tables
+// and run.json go aside into a hidden folder, the staged tables move in,
+// run.json last, and the previous run is removed. The output folder's
+// content is re-checked first: ErrNotRunDir if a file tmonbench did not
+// write appeared there since BeginRun (it is never deleted). After an
+// error the staged run is kept until Abort.
+func (r *Run) Finish() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return ErrRunDone
+	}
+	if err := r.closeParts(); err != nil {
+		return err
+	}
+	r.pruneSchemaOnly()
+	// One sync of the whole staging folder (the parts Write streamed are
+	// not fsynced one by one) before the manifest marks the run whole.
+	if err := syncTree(r.staging); err != nil {
+		return fmt.Errorf("store: sync %s: %w", r.staging, err)
+	}
+	if err := r.writeManifest(""); err != nil {
+		return err
 	}
 	if err := syncDir(r.staging); err != nil {
 		return fmt.Errorf("store: fsync %s: %w", r.staging, err)
 	}
-
-	state, err := checkOut(r.out)
-	if err != nil {
+	if _, err := checkOut(r.out); err != nil {
 		return err
 	}
-	parent := filepath.Dir(r.out)
-	if state == outAbsent {
-		if err := os.Rename(r.staging, r.out); err != nil {
-			return fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
-		}
-		r.done = true
-		return syncDirErr(parent)
-	}
-
-	old, err := r.swap()
+	old, err := os.MkdirTemp(r.out, fmt.Sprintf("%s%d-*", oldPrefix, os.Getpid()))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
+	}
+	if err := moveEntries(r.out, old, false); err != nil {
+		moveEntries(old, r.out, false) // put the previous run back
+		os.Remove(old)
+		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
+	}
+	if err := moveEntries(r.staging, r.out, true); err != nil {
+		return fmt.Errorf("%w %s: %w (previous run kept in %s)", ErrOutUnwritable, r.out, err, old)
+	}
+	if err := os.Rename(filepath.Join(r.staging, ManifestName), filepath.Join(r.out, ManifestName)); err != nil {
+		return fmt.Errorf("%w %s: %w (previous run kept in %s)", ErrOutUnwritable, r.out, err, old)
 	}
 	r.done = true
-	serr := syncDirErr(parent)
-	// old holds the previous output: remove it only if it still is ours.
-	if st, err := checkOut(old); err != nil || st == outAbsent {
-		return fmt.Errorf("store: run committed to %s; previous content left in %s: %v", r.out, old, err)
-	}
+	defer r.lock.release()
+	serr := syncDirErr(r.out)
+	os.Remove(r.staging)
 	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("store: run committed to %s; cannot remove previous run %s: %w", r.out, old, err)
 	}
 	return serr
 }
 
-// swap puts the staging folder at r.out and returns where the previous
-// content of r.out now is.
-func (r *Run) swap() (old string, err error) {
-	if exchangeFunc(r.staging, r.out) == nil {
-		return r.staging, nil
+// moveEntries renames the entries of from into to: the table folders and
+// (unless tablesOnly) run.json; hidden run folders are left alone.
+func moveEntries(from, to string, tablesOnly bool) error {
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		return err
 	}
-	old = r.staging + ".old"
-	if err := os.Rename(r.out, old); err != nil {
-		return "", fmt.Errorf("%w %s: move previous run aside: %w", ErrOutUnwritable, r.out, err)
-	}
-	if err := os.Rename(r.staging, r.out); err != nil {
-		if rerr := os.Rename(old, r.out); rerr != nil {
-			return "", fmt.Errorf("%w %s: %w (and the previous run could not be put back from %s: %v)",
-				ErrOutUnwritable, r.out, err, old, rerr)
+	for _, e := range ents {
+		n := e.Name()
+		if ours(n) || (tablesOnly && n == ManifestName) {
+			continue
 		}
-		return "", fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
+		if err := os.Rename(filepath.Join(from, n), filepath.Join(to, n)); err != nil {
+			return err
+		}
 	}
-	return old, nil
+	return nil
 }
 
-// exchangeFunc is exchange; tests replace it to exercise the fallback.
-var exchangeFunc = exchange
-
-// syncDirErr wraps a folder fsync error.
 func syncDirErr(dir string) error {
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("store: fsync %s: %w", dir, err)
@@ -436,8 +625,10 @@ func syncDirErr(dir string) error {
 	return nil
 }
 
-// Abort removes the staged run; the output folder is untouched. It is a
-// no-op after Commit or a previous Abort, so `defer run.Abort()` is safe.
+// Abort removes the staging folder (and the output folder if BeginRun
+// created it and it is empty again), leaving any previous run in place. It
+// is a no-op after Finish or a previous Abort, so `defer run.Abort()` is
+// safe.
 func (r *Run) Abort() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -445,8 +636,18 @@ func (r *Run) Abort() error {
 		return nil
 	}
 	r.done = true
-	if err := os.RemoveAll(r.staging); err != nil {
-		return fmt.Errorf("store: remove staging folder: %w", err)
+	defer r.lock.release()
+	for _, op := range r.open {
+		op.f.Close()
 	}
-	return nil
+	var err error
+	if r.staging != "" {
+		if err = os.RemoveAll(r.staging); err != nil {
+			err = fmt.Errorf("store: remove staging folder: %w", err)
+		}
+	}
+	if r.createdOut {
+		os.Remove(r.out) // only if empty
+	}
+	return err
 }

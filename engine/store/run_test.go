@@ -3,9 +3,12 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
 var testEvents = []observe.Event{
@@ -51,14 +55,20 @@ func doRun(t *testing.T, out string, flows []observe.Flow, extra ...string) {
 		}
 	}
 	r.SetFinished(time.Unix(1700000060, 0).UTC())
-	if err := r.Commit(); err != nil {
+	if err := r.Finish(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func readFlows(t *testing.T, out string) []observe.Flow {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(out, observe.TableFlows, "*.parquet"))
+	var files []string // flat parts and Hive partitions (sorted by WalkDir)
+	filepath.WalkDir(filepath.Join(out, observe.TableFlows), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+			files = append(files, p)
+		}
+		return nil
+	})
 	var all []observe.Flow
 	for _, f := range files {
 		rows, err := parquet.ReadFile[observe.Flow](f)
@@ -77,8 +87,11 @@ func TestRunCommitFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(r.Dir()) != filepath.Dir(out) {
-		t.Errorf("staging %s is not a sibling of %s", r.Dir(), out)
+	if filepath.Dir(r.Dir()) != out || !strings.HasPrefix(filepath.Base(r.Dir()), StagingPrefix) {
+		t.Errorf("staging %s is not a hidden folder inside %s", r.Dir(), out)
+	}
+	if m, err := ReadManifest(r.Dir()); err != nil || m.State != StateRunning || m.PID != os.Getpid() {
+		t.Errorf("staged run.json %+v (%v): want state running and our pid", m, err)
 	}
 	if _, err := Append(r, observe.TableFlows, testFlows[:1]); err != nil {
 		t.Fatal(err)
@@ -89,8 +102,8 @@ func TestRunCommitFresh(t *testing.T) {
 	if _, err := Append[observe.Event](r, observe.TableEvents, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("out visible before Commit: %v", err)
+	if _, err := os.Stat(filepath.Join(out, ManifestName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("run.json in out before Finish: %v", err)
 	}
 	st := r.Stats()
 	if got := st.Tables[observe.TableFlows]; got.Files != 2 || got.Rows != 2 || got.Bytes <= 0 {
@@ -106,7 +119,7 @@ func TestRunCommitFresh(t *testing.T) {
 		t.Errorf("names = %v", got)
 	}
 	r.SetFinished(time.Unix(1700000060, 5).UTC())
-	if err := r.Commit(); err != nil {
+	if err := r.Finish(); err != nil {
 		t.Fatal(err)
 	}
 	assertOnly(t, filepath.Dir(out), "tmon-out")
@@ -134,8 +147,8 @@ func TestRunCommitFresh(t *testing.T) {
 	if _, err := Append(r, observe.TableFlows, testFlows); !errors.Is(err, ErrRunDone) {
 		t.Errorf("Append after Commit: %v", err)
 	}
-	if err := r.Commit(); !errors.Is(err, ErrRunDone) {
-		t.Errorf("second Commit: %v", err)
+	if err := r.Finish(); !errors.Is(err, ErrRunDone) {
+		t.Errorf("second Finish: %v", err)
 	}
 	if err := r.Abort(); err != nil {
 		t.Errorf("Abort after Commit: %v", err)
@@ -163,14 +176,6 @@ func testReplace(t *testing.T) {
 }
 
 func TestRunReplace(t *testing.T) { testReplace(t) }
-
-// TestRunReplaceFallback runs the replace without renameat2 exchange (other
-// systems, filesystems without RENAME_EXCHANGE).
-func TestRunReplaceFallback(t *testing.T) {
-	exchangeFunc = func(a, b string) error { return errors.New("no exchange") }
-	defer func() { exchangeFunc = exchange }()
-	testReplace(t)
-}
 
 func TestRunAbortKeepsPrevious(t *testing.T) {
 	parent := t.TempDir()
@@ -219,8 +224,8 @@ func TestRunRefusesForeignDir(t *testing.T) {
 	assertOnly(t, out, "cat.jpg")
 }
 
-// TestRunRefusesForeignAtCommit: a user's folder appears at out while the
-// run is being written; Commit refuses and leaves it alone.
+// TestRunRefusesForeignAtCommit: a user's file appears in out while the
+// run is being written; Finish refuses and leaves it alone.
 func TestRunRefusesForeignAtCommit(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "tmon-out")
@@ -231,9 +236,8 @@ func TestRunRefusesForeignAtCommit(t *testing.T) {
 	if _, err := Append(r, observe.TableFlows, testFlows); err != nil {
 		t.Fatal(err)
 	}
-	os.Mkdir(out, 0o755)
 	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
-	if err := r.Commit(); !errors.Is(err, ErrNotRunDir) {
+	if err := r.Finish(); !errors.Is(err, ErrNotRunDir) {
 		t.Fatalf("Commit err = %v, want ErrNotRunDir", err)
 	}
 	if err := r.Abort(); err != nil {
@@ -266,8 +270,8 @@ func TestRunUnwritable(t *testing.T) {
 }
 
 func TestRunParentNotWritable(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root ignores folder permissions")
+	if testenv.Unprivileged(t) {
+		return // root ignores folder permissions: ran as nobody in a child process
 	}
 	parent := filepath.Join(t.TempDir(), "ro")
 	if err := os.Mkdir(parent, 0o555); err != nil {
@@ -288,7 +292,7 @@ func TestRunThroughSymlink(t *testing.T) {
 	doRun(t, real, testFlows)
 	link := filepath.Join(parent, "link")
 	if err := os.Symlink(real, link); err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err)
 	}
 	doRun(t, link, testFlows[:1])
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -347,7 +351,7 @@ func TestRunRefusesForeignFilesBesideManifest(t *testing.T) {
 	if _, err := Append(r, "flows", testFlows); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Commit(); err != nil {
+	if err := r.Finish(); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(out, "mine.txt"), []byte("notes"), 0o644)
@@ -360,14 +364,80 @@ func TestRunRefusesForeignFilesBesideManifest(t *testing.T) {
 	// A replay's output is not appended to by a collector, and a
 	// collector's output is not replaced by a replay.
 	os.Remove(filepath.Join(out, "mine.txt"))
-	if _, err := OpenAppend(out, testManifest()); !errors.Is(err, ErrNotRunDir) {
+	if _, err := OpenAppend(out, testManifest()); !errors.Is(err, ErrOtherMode) {
 		t.Fatalf("collector into a replay output: %v", err)
 	}
 	coll := filepath.Join(dir, "coll")
 	if _, err := OpenAppend(coll, testManifest()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BeginRun(coll, testManifest()); !errors.Is(err, ErrNotRunDir) {
+	if _, err := BeginRun(coll, testManifest()); !errors.Is(err, ErrOtherMode) {
 		t.Fatalf("replay into a collector output: %v", err)
+	}
+}
+
+// TestRunStagingLifecycle: a running run's staged run.json says running
+// and counts what was committed; a killed run's staging folder (its
+// process gone) is removed by the next run; Finish leaves no hidden
+// folder behind.
+func TestRunStagingLifecycle(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	doRun(t, out, testFlows)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	stale := filepath.Join(out, fmt.Sprintf("%s%d-123", StagingPrefix, dead.Process.Pid))
+	os.MkdirAll(filepath.Join(stale, "flows"), 0o755)
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale staging folder kept: %v", err)
+	}
+	// The schema-only start (as pipeline and collector.Server do) does
+	// not delay the first rows by PublishEvery: they are visible at the
+	// next Commit; later rows wait for PublishEvery.
+	if err := r.Write(&observe.Batch{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{Flows: testFlows[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(r.Dir())
+	if err != nil || m.State != StateRunning || m.Tables["flows"].Rows != 1 {
+		t.Errorf("staged manifest %+v, %v", m, err)
+	}
+	if err := r.Write(&observe.Batch{Flows: testFlows[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadManifest(r.Dir()); err != nil || m.Tables["flows"].Rows != 1 {
+		t.Errorf("published again within PublishEvery: %+v, %v", m, err)
+	}
+	if got := readFlows(t, out); !reflect.DeepEqual(got, testFlows) {
+		t.Errorf("the previous run changed while the new one runs: %+v", got)
+	}
+	r.SetFinished(time.Unix(1700000100, 0).UTC())
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{ManifestName}
+	for _, tab := range observe.Tables {
+		names = append(names, tab.Name)
+	}
+	slices.Sort(names)
+	assertOnly(t, out, names...)
+	if m, err := ReadManifest(out); err != nil || m.State != "" || m.PID != 0 || m.Tables["flows"].Rows != 2 {
+		t.Errorf("final manifest %+v, %v", m, err)
 	}
 }

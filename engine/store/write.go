@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // Errors returned by Write and Append (wrapped with the offending value).
@@ -57,16 +59,81 @@ func Write[T any](dir, table string, part int, rows []T) (path string, err error
 
 // write is Write, also returning the file's size in bytes.
 func write[T any](dir, table string, part int, rows []T) (path string, size int64, err error) {
+	if err := checkRowType[T](); err != nil {
+		return "", 0, err
+	}
+	return writeFile(dir, table, part, func(w io.Writer) error {
+		pw := parquet.NewGenericWriter[T](w, writerOptions...)
+		if _, err := pw.Write(rows); err != nil {
+			return fmt.Errorf("encode %s rows: %w", table, err)
+		}
+		if err := pw.Close(); err != nil {
+			return fmt.Errorf("close %s writer: %w", table, err)
+		}
+		return nil
+	})
+}
+
+// writerOptions are the Parquet settings of every part file.
+var writerOptions = []parquet.WriterOption{
+	parquet.Compression(partCodec),
+	parquet.CreatedBy(Application, "", ""),
+	parquet.KeyValueMetadata(TimeZoneKey, TimeZoneValue),
+}
+
+// TimeZoneKey and TimeZoneValue are the key-value metadata every part
+// file carries about its timestamps: they are instants in UTC. The
+// columns are TIMESTAMP(NANOS) with isAdjustedToUTC false only so that
+// readers keep the nanoseconds (DuckDB reads an adjusted nanosecond
+// timestamp as a microsecond TIMESTAMPTZ).
+const (
+	TimeZoneKey   = "tmonbench.time_zone"
+	TimeZoneValue = "UTC: every timestamp column holds nanoseconds since 1970-01-01T00:00:00Z (stored with isAdjustedToUTC=false to keep nanosecond precision in DuckDB)"
+)
+
+// WriteTable writes the rows of table t in b, one part file per Hive
+// partition of the table (observe.Table.Split: date and probe, class or
+// source): <dir>/<table>/<key=value>/.../part-N.parquet, N from next(the
+// partition's relative folder). A table with no rows gets one schema-only
+// part in the default partition. It returns the bytes written and the
+// number of files.
+func WriteTable(dir string, t *observe.Table, next func(sub string) int, b *observe.Batch) (size int64, files int, err error) {
+	for _, p := range t.Split(b) {
+		_, n, err := writeFileIn(dir, t.Name, p.Dir, next(p.Dir), func(w io.Writer) error {
+			tw := t.NewWriter(w, writerOptions...)
+			if _, err := tw.Write(p.Batch); err != nil {
+				return fmt.Errorf("encode %s rows: %w", t.Name, err)
+			}
+			if err := tw.Close(); err != nil {
+				return fmt.Errorf("close %s writer: %w", t.Name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return size, files, err
+		}
+		size += n
+		files++
+	}
+	return size, files, nil
+}
+
+// writeFile writes part number part of table under dir atomically with
+// fill (see Write).
+func writeFile(dir, table string, part int, fill func(io.Writer) error) (path string, size int64, err error) {
+	return writeFileIn(dir, table, "", part, fill)
+}
+
+// writeFileIn is writeFile into the sub-folder sub (a partition, "" for
+// none) of the table's folder.
+func writeFileIn(dir, table, sub string, part int, fill func(io.Writer) error) (path string, size int64, err error) {
 	if err := checkTable(table); err != nil {
 		return "", 0, err
 	}
 	if part < 0 || part > MaxPart {
 		return "", 0, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
 	}
-	if err := checkRowType[T](); err != nil {
-		return "", 0, err
-	}
-	tdir := filepath.Join(dir, table)
+	tdir := filepath.Join(dir, table, filepath.FromSlash(sub))
 	if err := os.MkdirAll(tdir, 0o755); err != nil {
 		return "", 0, fmt.Errorf("store: create table folder: %w", err)
 	}
@@ -79,17 +146,7 @@ func write[T any](dir, table string, part int, rows []T) (path string, size int6
 				err = fmt.Errorf("%w: %v", ErrRowType, p)
 			}
 		}()
-		pw := parquet.NewGenericWriter[T](w,
-			parquet.Compression(&parquet.Zstd),
-			parquet.CreatedBy(Application, "", ""),
-		)
-		if _, err := pw.Write(rows); err != nil {
-			return fmt.Errorf("encode %s rows: %w", table, err)
-		}
-		if err := pw.Close(); err != nil {
-			return fmt.Errorf("close %s writer: %w", table, err)
-		}
-		return nil
+		return fill(w)
 	})
 	if err != nil {
 		return "", 0, fmt.Errorf("store: write %s: %w", path, err)

@@ -3,9 +3,11 @@ package store
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,7 +95,7 @@ func TestWriteEmptyHasSchema(t *testing.T) {
 	for _, se := range md.Schema[1:] { // [0] is the root
 		names = append(names, se.Name)
 	}
-	if want := []string{"time", "source", "kind", "severity", "message"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"time", "source", "kind", "severity", "message", "count"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("columns = %v, want %v", names, want)
 	}
 }
@@ -210,4 +212,113 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	if len(got) != len(names) || (len(names) > 0 && !reflect.DeepEqual(got, names)) {
 		t.Errorf("%s holds %v, want %v", dir, got, names)
 	}
+}
+
+// TestRunWriteBatch: Run.Write streams each table's rows into one open
+// part until it holds partRows rows (then the next part starts); Finish
+// closes the parts and gives every table without rows a schema-only part,
+// so every view exists.
+func TestRunWriteBatch(t *testing.T) {
+	defer func(n int) { partRows = n }(partRows)
+	partRows = 2
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	r, err := BeginRun(out, Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	if err := r.Write(&observe.Batch{Flows: testFlows[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{Events: []observe.Event{{Kind: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{Flows: testFlows[1:]}); err != nil { // the part is full: closed
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{Flows: testFlows[:1]}); err != nil { // a second part
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Stats().Tables[observe.TableFlows]; got.Files != 1 || got.Rows != 2 {
+		t.Errorf("flows before Finish: %d files, %d rows; want 1 closed part of 2 rows", got.Files, got.Rows)
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	st := r.Stats()
+	for _, tab := range observe.Tables {
+		want := TableStats{Files: 1}
+		switch tab.Name {
+		case observe.TableFlows:
+			want = TableStats{Files: 2, Rows: 3}
+		case observe.TableEvents:
+			want = TableStats{Files: 1, Rows: 1}
+		}
+		got := st.Tables[tab.Name]
+		if got.Files != want.Files || got.Rows != want.Rows {
+			t.Errorf("%s: %d files, %d rows; want %d, %d", tab.Name, got.Files, got.Rows, want.Files, want.Rows)
+		}
+	}
+	if got, want := readFlows(t, out), append(slices.Clone(testFlows), testFlows[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("flows = %+v, want %+v", got, want)
+	}
+}
+
+// TestRunWriteHive: a batch spanning two days and two probes lands in one
+// part per partition, <table>/date=YYYY-MM-DD/probe=NAME/part-00000.parquet
+// (names escaped as Hive does), a table without rows in the default
+// partition, and the folder is still a tmonbench run (a replay replaces it).
+func TestRunWriteHive(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	r, err := BeginRun(out, Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := int64(86400e9)
+	flows := []observe.Flow{
+		{FlowID: 1, Probe: "A", FirstSeen: 20000 * day},
+		{FlowID: 2, Probe: "site/b", FirstSeen: 20000*day + 5},
+		{FlowID: 3, Probe: "A", FirstSeen: 20001*day + 7},
+		{FlowID: 4, Probe: "A", FirstSeen: 20000*day + 9},
+	}
+	if err := r.Write(&observe.Batch{Flows: flows}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(&observe.Batch{Flows: flows[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasPrefix(p, filepath.Join(out, "flows")) || strings.HasPrefix(p, filepath.Join(out, "pdu_stats"))) {
+			rel, _ := filepath.Rel(out, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	want := []string{ // the second Write goes on in the open part: parts are sized by rows
+		"flows/date=2024-10-04/probe=A/part-00000.parquet",
+		"flows/date=2024-10-04/probe=site%2Fb/part-00000.parquet",
+		"flows/date=2024-10-05/probe=A/part-00000.parquet",
+		"pdu_stats/probe=__HIVE_DEFAULT_PARTITION__/part-00000.parquet",
+	}
+	if !reflect.DeepEqual(files, want) {
+		t.Errorf("files\n%q\nwant\n%q", files, want)
+	}
+	if got := readFlows(t, out); len(got) != 5 {
+		t.Errorf("%d flows read back", len(got))
+	}
+	if st := r.Stats().Tables[observe.TableFlows]; st.Files != 3 || st.Rows != 5 {
+		t.Errorf("flows stats %+v", st)
+	}
+	r2, err := BeginRun(out, Manifest{})
+	if err != nil {
+		t.Fatalf("a Hive output is not recognised as a run: %v", err)
+	}
+	r2.Abort()
 }

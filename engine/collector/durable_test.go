@@ -1,0 +1,586 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/journal"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testframes"
+)
+
+// labConfig: the default classes plus the one-way class of the lab's UDP
+// telemetry between probes A and B (as TestTwoProcesses), with tcp, rtt and
+// sizes on their default classes: every kind of state a collector keeps.
+const labConfig = `
+interval_s: 1
+probes: [{name: A}, {name: B}, {name: C}]
+classes:
+  - name: telemetry
+    filter: "udp and dst port 9000"
+    granularity: [dst_addr, dst_port]
+    analyses: [oneway]
+    oneway: {hops: [A, B], signature_bits: 16, mask: [src_addr, src_port, l4_checksum], records: true}
+  - name: tcp
+    filter: "tcp"
+    granularity: [src_addr, dst_addr, src_port, dst_port]
+    analyses: [counters, sizes, tcp, rtt]
+`
+
+// recorder is a probe's link that keeps every frame and acknowledges it.
+type recorder struct{ frames *[][]byte }
+
+func (r recorder) deliver(f []byte) []byte {
+	*r.frames = append(*r.frames, slices.Clone(f))
+	h, _, err := pdu.ParseFrame(f)
+	if err != nil || h.Type == pdu.TypeHeartbeat {
+		return nil
+	}
+	return pdu.AppendAck(nil, h.ProbeID, h.Epoch, h.ID)
+}
+
+var (
+	labOnce   sync.Once
+	labCfg    *config.Config
+	labFrames [][]byte
+)
+
+// labPDUs returns the PDU frames three probes send for the lab captures
+// (A and B: the one-way UDP scenario, C: the TCP mix), interleaved.
+func labPDUs(t *testing.T) (*config.Config, [][]byte) {
+	t.Helper()
+	labOnce.Do(func() {
+		cfg, err := config.Parse([]byte(labConfig), "lab.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var per [][][]byte
+		for _, c := range []struct{ name, path string }{{"A", "lab/oneway-udp/A.pcap"}, {"B", "lab/oneway-udp/B.pcap"}, {"C", "lab/tcp-mix/A.pcap"}} {
+			per = append(per, probeFrames(t, cfg, c.name, c.path, 7))
+		}
+		for i := 0; ; i++ { // round robin
+			any := false
+			for _, fs := range per {
+				if i < len(fs) {
+					labFrames = append(labFrames, fs[i])
+					any = true
+				}
+			}
+			if !any {
+				break
+			}
+		}
+		labCfg = cfg
+	})
+	if labCfg == nil {
+		t.Fatal("lab frames failed")
+	}
+	return labCfg, labFrames
+}
+
+// probeFrames returns the PDU frames probe name (interface if0, run epoch)
+// sends for the capture at path (under testdata), every one acknowledged.
+func probeFrames(t *testing.T, cfg *config.Config, name, path string, epoch int64) [][]byte {
+	t.Helper()
+	var frames [][]byte
+	lb := &pdu.Loopback{Deliver: recorder{&frames}.deliver}
+	sc := pdu.DefaultSenderConfig()
+	sc.MaxPDUBytes = 400 // many PDUs: many crash points
+	p, err := probe.New(probe.Identity{Name: name, ID: cfg.ProbeID(name), Interfaces: []string{"if0"}, Epoch: epoch}, cfg, []probe.Channel{{Link: lb, Config: sc}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb.Ack = p.Senders()[0].HandleAck
+	data, metas := testframes.Frames(t, path)
+	for i := range data {
+		p.Packet(data[i], metas[i])
+	}
+	p.Close()
+	p.Senders()[0].Settle(p.Now() + 3600e9)
+	return frames
+}
+
+func labCollector(t *testing.T, cfg *config.Config) *Collector {
+	t.Helper()
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetProbes([]uint16{cfg.ProbeID("A"), cfg.ProbeID("B"), cfg.ProbeID("C")})
+	return c
+}
+
+// rowSet formats every row of b, pointers followed, one sorted list per
+// table: rows compare as a multiset.
+func rowSet(b *observe.Batch) map[string][]string {
+	out := map[string][]string{}
+	for _, t := range observe.Tables {
+		rows := reflect.ValueOf(t.Rows(b))
+		for i := range rows.Len() {
+			out[t.Name] = append(out[t.Name], formatRow(rows.Index(i)))
+		}
+		slices.Sort(out[t.Name])
+	}
+	return out
+}
+
+func formatRow(v reflect.Value) string {
+	var sb strings.Builder
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				sb.WriteString("NULL|")
+				continue
+			}
+			f = f.Elem()
+		}
+		fmt.Fprintf(&sb, "%v|", f.Interface())
+	}
+	return sb.String()
+}
+
+func diffRows(t *testing.T, got, want map[string][]string) {
+	t.Helper()
+	for _, tab := range observe.Tables {
+		g, w := got[tab.Name], want[tab.Name]
+		if !slices.Equal(g, w) {
+			i := 0
+			for i < len(g) && i < len(w) && g[i] == w[i] {
+				i++
+			}
+			var gi, wi string
+			if i < len(g) {
+				gi = g[i]
+			}
+			if i < len(w) {
+				wi = w[i]
+			}
+			t.Errorf("%s: %d rows, want %d; first difference:\n got  %s\n want %s", tab.Name, len(g), len(w), gi, wi)
+		}
+	}
+}
+
+// TestCollectorStateRoundTrip: a collector saved at any frame (rows not
+// drained yet, open flows, one-way records, held definitions) and restored
+// into a new one ends with exactly the rows of one that never stopped.
+func TestCollectorStateRoundTrip(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	run := func(c *Collector, frames [][]byte, all *observe.Batch, drainEvery int) {
+		for i, f := range frames {
+			c.Handle(f)
+			if drainEvery > 0 && i%drainEvery == drainEvery-1 {
+				all.Append(c.Drain())
+			}
+		}
+	}
+	var whole observe.Batch
+	c := labCollector(t, cfg)
+	run(c, frames, &whole, 17)
+	whole.Append(c.Finish())
+	want := rowSet(&whole)
+	if len(want["oneway_delays"]) < 4000 || len(want["tcp_connections"]) == 0 || len(want["size_histograms"]) == 0 || len(want["rtt_samples"]) == 0 {
+		t.Fatalf("the lab frames do not exercise the collector: %v", whole.Len())
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5 {
+		cut := rng.IntN(len(frames))
+		var got observe.Batch
+		a := labCollector(t, cfg)
+		run(a, frames[:cut], &got, 17)
+		state, err := a.SaveState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := labCollector(t, cfg)
+		if err := b.RestoreState(state); err != nil {
+			t.Fatal(err)
+		}
+		run(b, frames[cut:], &got, 17)
+		got.Append(b.Finish())
+		diffRows(t, rowSet(&got), want)
+	}
+}
+
+// memSink is a PlannedSink in memory: parts by table and number, replaced
+// when written again, kept across a simulated crash (like files).
+type memSink struct {
+	mu    sync.Mutex
+	parts map[string]map[int]*observe.Batch
+	next  map[string]int
+	// failAfter, when > 0, makes the write of the failAfter-th table of a
+	// plan fail (a crash or a full disk in the middle of a drain).
+	failAfter int
+}
+
+func newMemSink() *memSink {
+	return &memSink{parts: map[string]map[int]*observe.Batch{}, next: map[string]int{}}
+}
+
+func (m *memSink) Write(b *observe.Batch) error { return m.WritePlan(b, m.Plan(b)) }
+func (m *memSink) Commit() error                { return nil }
+
+func (m *memSink) Plan(b *observe.Batch) map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	plan := map[string]int{}
+	for _, t := range observe.Tables {
+		if t.Len(b) > 0 {
+			plan[t.Name] = m.next[t.Name]
+			m.next[t.Name]++
+		}
+	}
+	return plan
+}
+
+var errCrash = errors.New("crash in the middle of a write")
+
+func (m *memSink) WritePlan(b *observe.Batch, plan map[string]int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, t := range observe.Tables {
+		part, ok := plan[t.Name]
+		if !ok {
+			continue
+		}
+		if n++; m.failAfter > 0 && n >= m.failAfter {
+			return errCrash
+		}
+		sub := &observe.Batch{} // a copy: only its table t counts (rows)
+		sub.Append(b)
+		if m.parts[t.Name] == nil {
+			m.parts[t.Name] = map[int]*observe.Batch{}
+		}
+		m.parts[t.Name][part] = sub
+		m.next[t.Name] = max(m.next[t.Name], part+1)
+	}
+	return nil
+}
+
+func (m *memSink) rows() map[string][]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string][]string{}
+	for _, t := range observe.Tables {
+		for _, b := range m.parts[t.Name] {
+			out[t.Name] = append(out[t.Name], rowSet(b)[t.Name]...)
+		}
+		slices.Sort(out[t.Name])
+	}
+	return out
+}
+
+// ackRecorder is a Transport that only records the acknowledgements sent.
+type ackRecorder struct {
+	mu   sync.Mutex
+	acks int
+}
+
+func (a *ackRecorder) Serve(ctx context.Context, _ func([]byte, netip.AddrPort) []byte) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (a *ackRecorder) SendAck([]byte, netip.AddrPort) error {
+	a.mu.Lock()
+	a.acks++
+	a.mu.Unlock()
+	return nil
+}
+
+// TestDurableCrashRecovery: a durable server is crashed at random frames
+// (what was appended but not synced is lost, as with kill -9), sometimes
+// in the middle of writing a drain's parts, and restarted from its
+// journal with small checkpoints; the probe re-sends every frame whose
+// acknowledgement it did not get. The parts end with exactly the rows of
+// a server that never crashed (issue 13.2), and no acknowledgement was
+// sent for a frame that was not durable.
+func TestDurableCrashRecovery(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	clock := time.Unix(1_800_000_000, 0)
+	now := func() time.Time { return clock }
+	opts := func(l *journal.Log) ServerOptions {
+		return ServerOptions{Journal: l, CheckpointBytes: 64 << 10, Silence: time.Hour, Now: now}
+	}
+	// the reference: no crash
+	dir := t.TempDir()
+	l, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newMemSink()
+	srv := NewServer(labCollector(t, cfg), &ackRecorder{}, ref, opts(l))
+	if _, err := srv.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range frames {
+		srv.handle(f, netip.AddrPort{})
+		if i%40 == 39 {
+			srv.tick(clock, true)
+		}
+	}
+	srv.stopDurable(true)
+	want := ref.rows()
+
+	for seed := range uint64(4) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		dir := t.TempDir()
+		sink := newMemSink()
+		next := 0 // the probe's oldest unacknowledged frame, in this simplified model
+		crashes, failures := 0, 0
+		for ; ; crashes++ {
+			l, err := journal.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := &ackRecorder{}
+			srv := NewServer(labCollector(t, cfg), tr, sink, opts(l))
+			sink.failAfter = 0
+			if _, err := srv.Recover(); err != nil {
+				t.Fatalf("seed %d crash %d: %v", seed, crashes, err)
+			}
+			crashAt := len(frames)
+			if crashes < 5 {
+				crashAt = min(len(frames), next+rng.IntN(len(frames)/3))
+			}
+			midWrite := crashes < 5 && rng.IntN(2) == 0
+			i, synced := next, next // frames below synced have durable records
+			for ; i < crashAt; i++ {
+				srv.handle(frames[i], netip.AddrPort{})
+				if i%40 == 39 {
+					if midWrite && i+40 >= crashAt {
+						sink.failAfter = 1 + rng.IntN(3)
+					}
+					srv.tick(clock, true) // syncs the journal before writing
+					synced = i + 1
+					if srv.isFailed() {
+						i++
+						break
+					}
+				}
+				if i%7 == 0 {
+					d, _ := srv.dur.log.Sync()
+					srv.dur.release(d, tr.SendAck)
+					synced = i + 1
+				}
+			}
+			if i == len(frames) && !srv.isFailed() {
+				srv.stopDurable(true)
+				break
+			}
+			if srv.isFailed() {
+				failures++
+			}
+			// crash: records not synced are gone; the probe sends again
+			// every frame not acknowledged (and a few that were: their
+			// acks were lost), oldest first
+			next = max(0, synced-rng.IntN(30))
+		}
+		got, n := withoutEvents(sink.rows(), "collector_recovered", "collector_write_failed")
+		t.Logf("seed %d: %d restarts, %d write failures", seed, crashes, failures)
+		if n["collector_recovered"] != crashes || n["collector_write_failed"] != failures {
+			t.Errorf("seed %d: %d collector_recovered events for %d restarts, %d collector_write_failed for %d write failures", seed, n["collector_recovered"], crashes, n["collector_write_failed"], failures)
+		}
+		diffRows(t, got, want)
+	}
+}
+
+// withoutEvents removes the events of the kinds given from rows (rowSet)
+// and counts them per kind: the events of restarts and failures, which an
+// uninterrupted run does not have.
+func withoutEvents(rows map[string][]string, kinds ...string) (map[string][]string, map[string]int) {
+	n := map[string]int{}
+	rows["events"] = slices.DeleteFunc(rows["events"], func(r string) bool {
+		for _, k := range kinds {
+			if strings.Contains(r, "|"+k+"|") {
+				n[k]++
+				return true
+			}
+		}
+		return false
+	})
+	return rows, n
+}
+
+// TestAckOnlyWhenDurable: a durable server sends no acknowledgement before
+// the frame's journal record is synced.
+func TestAckOnlyWhenDurable(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	l, err := journal.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &ackRecorder{}
+	srv := NewServer(labCollector(t, cfg), tr, newMemSink(), ServerOptions{Journal: l})
+	if _, err := srv.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames[:10] {
+		if ack := srv.handle(f, netip.AddrPort{}); ack != nil {
+			t.Fatal("ack returned before the journal sync")
+		}
+	}
+	srv.dur.release(l.Durable(), tr.SendAck)
+	if tr.acks != 0 {
+		t.Fatalf("%d acks before the sync", tr.acks)
+	}
+	d, err := l.Sync()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.dur.release(d, tr.SendAck)
+	if tr.acks != 10 {
+		t.Fatalf("%d acks after the sync, want 10", tr.acks)
+	}
+}
+
+// failingFS is a journal.FS whose writes fail once armed (a full disk).
+type failingFS struct {
+	journal.OSFS
+	armed *bool
+}
+
+type failingFile struct {
+	journal.File
+	armed *bool
+}
+
+func (f failingFS) OpenFile(name string, flag int, perm os.FileMode) (journal.File, error) {
+	file, err := f.OSFS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return failingFile{file, f.armed}, nil
+}
+
+func (f failingFile) Write(b []byte) (int, error) {
+	if *f.armed {
+		return 0, errors.New("write: no space left on device")
+	}
+	return f.File.Write(b)
+}
+
+// feedTransport hands frames to the server, arming a failure half way,
+// then waits for the end.
+type feedTransport struct {
+	ackRecorder
+	frames [][]byte
+	armAt  int
+	armed  *bool
+	acked  int // acks sent before the failure was armed
+}
+
+func (f *feedTransport) Serve(ctx context.Context, handle func([]byte, netip.AddrPort) []byte) error {
+	for i, fr := range f.frames {
+		if i == f.armAt {
+			time.Sleep(50 * time.Millisecond) // let the group commit ack what came before
+			f.mu.Lock()
+			f.acked = f.acks
+			*f.armed = true
+			f.mu.Unlock()
+		}
+		handle(fr, netip.AddrPort{})
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// TestDurableWriteFailure: when the journal cannot write (full disk) the
+// server stops acknowledging, drops the acknowledgements it held and
+// Serve fails (the process exits non-zero); the probes keep retrying.
+func TestDurableWriteFailure(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	armed := false
+	l, err := journal.OpenFS(t.TempDir(), failingFS{armed: &armed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &feedTransport{frames: frames[:200], armAt: 100, armed: &armed}
+	sink := newMemSink()
+	srv := NewServer(labCollector(t, cfg), tr, sink, ServerOptions{Journal: l, WriteEvery: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background()) }()
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Serve did not stop after the write failure")
+	}
+	if !errors.Is(err, journal.ErrFailed) || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("Serve returned %v", err)
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.acked == 0 || tr.acks != tr.acked {
+		t.Fatalf("%d acks in all, %d before the failure: acks went on after it", tr.acks, tr.acked)
+	}
+	// The journal failed, the sink did not: the event went straight to it.
+	if _, n := withoutEvents(sink.rows(), "collector_write_failed"); n["collector_write_failed"] != 1 {
+		t.Errorf("%d collector_write_failed events written, want 1", n["collector_write_failed"])
+	}
+}
+
+// TestReplayedFramesAfterRestart: frames captured on the wire and sent
+// again to a collector restarted from its output folder add no row: the
+// de-duplication windows came back with its state (issue 13.3); a frame
+// of an older run of the probe is refused, not acknowledged.
+func TestReplayedFramesAfterRestart(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	dir, sink := t.TempDir(), newMemSink()
+	start := func() (*Server, *ackRecorder) {
+		l, err := journal.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &ackRecorder{}
+		srv := NewServer(labCollector(t, cfg), tr, sink, ServerOptions{Journal: l, Silence: time.Hour})
+		if _, err := srv.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		return srv, tr
+	}
+	srv, _ := start()
+	for _, f := range frames {
+		srv.handle(f, netip.AddrPort{})
+	}
+	srv.stopDurable(false) // SIGTERM: state kept
+	first := srv.Stats().Receiver
+
+	srv, tr := start()
+	for _, f := range frames { // the capture replayed
+		srv.handle(f, netip.AddrPort{})
+	}
+	old := pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: cfg.ProbeID("A"), Epoch: 6, ID: 1}, nil)
+	srv.handle(old, netip.AddrPort{})
+	d, _ := srv.dur.log.Sync()
+	srv.dur.release(d, tr.SendAck)
+	st := srv.Stats().Receiver
+	if st.Accepted != first.Accepted || st.Duplicates != first.Duplicates+uint64(len(frames)-int(first.Heartbeats)) || st.ClosedEpoch != 1 {
+		t.Errorf("after the replay: %+v; first run %+v", st, first)
+	}
+	if tr.acks != len(frames)-int(first.Heartbeats) {
+		t.Errorf("%d acks, want one per replayed PDU (duplicates are acknowledged), none for the older run", tr.acks)
+	}
+	srv.stopDurable(true)
+
+	ref := labCollector(t, cfg)
+	var want observe.Batch
+	for _, f := range frames {
+		ref.Handle(f)
+	}
+	want.Append(ref.Finish())
+	diffRows(t, sink.rows(), rowSet(&want))
+}

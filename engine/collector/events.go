@@ -1,0 +1,141 @@
+package collector
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// badPDUs counts a probe's PDUs whose records did not decode, reported
+// as one event per drain (never one per PDU: a flood of forged frames must
+// not become a flood of rows).
+type badPDUs struct {
+	n       uint64
+	firstNs int64
+	first   string
+}
+
+// badRecords counts an undecodable PDU of h's probe.
+func (c *Collector) badRecords(h pdu.Header, err error) {
+	if c.bad == nil {
+		c.bad = map[uint16]*badPDUs{}
+	}
+	b := c.bad[h.ProbeID]
+	if b == nil {
+		b = &badPDUs{firstNs: h.BuildTimeNs, first: fmt.Sprintf("PDU %d (%s): %v", h.ID, h.Type, err)}
+		c.bad[h.ProbeID] = b
+	}
+	b.n++
+}
+
+// maxProbeEvents bounds the per-probe pdu_bad_records and probe_restart
+// events of one drain; beyond it one event sums up the others (a flood
+// of forged frames from phantom probes must not become a flood of rows).
+const maxProbeEvents = 16
+
+// restarted counts a new run (epoch) of h's probe, reported at the drain.
+func (c *Collector) restarted(h pdu.Header, base uint64) {
+	if c.restarts == nil {
+		c.restarts = map[uint16]*badPDUs{}
+	}
+	r := c.restarts[h.ProbeID]
+	if r == nil {
+		r = &badPDUs{firstNs: h.BuildTimeNs}
+		c.restarts[h.ProbeID] = r
+	}
+	r.n++
+	r.first = fmt.Sprintf("run epoch %d, ids offset by %d", h.Epoch, base)
+}
+
+// reportBad turns the undecodable PDUs and the probe restarts counted
+// since the last drain into events: one per probe, or one in all past
+// maxProbeEvents probes.
+func (c *Collector) reportBad() {
+	for _, k := range []struct {
+		m                       map[uint16]*badPDUs
+		Kind, Severity, Message string // Message: one probe's event (refgen reads these keys)
+		all                     string
+	}{
+		{m: c.bad, Kind: "pdu_bad_records", Severity: observe.SevError, Message: "probe %s: %d PDUs with records that do not decode (their rows are missing); first %s",
+			all: "%d PDUs of %d probes with records that do not decode (their rows are missing); first from probe %s: %s"},
+		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted %d times: its PDUs are de-duplicated per run; latest %s",
+			all: "%d restarts of %d probes; first probe %s: %s"},
+	} {
+		ids := slices.Sorted(maps.Keys(k.m))
+		if len(ids) <= maxProbeEvents {
+			for _, id := range ids {
+				b := k.m[id]
+				c.batch.Events = append(c.batch.Events, observe.Event{Time: b.firstNs, Source: "collector", Kind: k.Kind, Severity: k.Severity,
+					Message: fmt.Sprintf(k.Message, c.probe(id).ref, b.n, b.first), Count: b.n})
+			}
+		} else {
+			var n uint64
+			first := k.m[ids[0]]
+			for _, id := range ids {
+				n += k.m[id].n
+			}
+			c.batch.Events = append(c.batch.Events, observe.Event{Time: first.firstNs, Source: "collector", Kind: k.Kind, Severity: k.Severity,
+				Message: fmt.Sprintf(k.all, n, len(ids), c.probe(ids[0]).ref, first.first), Count: n})
+		}
+		clear(k.m)
+	}
+}
+
+func (c *Collector) event(t int64, sev, kind, msg string) {
+	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg})
+}
+
+// ReportRefused turns the frames refused since the previous report (d:
+// the difference of two pdu.ReceiverStats) into one pdu_refused event at
+// collector time nowNs, with every reason's count: an event per
+// interval, never one per frame (issue 13).
+func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
+	n := d.Refused()
+	if n == 0 {
+		return
+	}
+	var parts []string
+	for _, r := range []struct {
+		n    uint64
+		what string
+	}{{d.BadCRC, "bad CRC"}, {d.Garbage, "not a frame"}, {d.OldVersion, "other wire format version (upgrade the probe)"},
+		{d.Unknown, "probe not in the config"}, {d.BadAuth, "bad or missing HMAC tag"}, {d.ClosedEpoch, "closed probe epoch (replayed or stale)"},
+		{d.ProbesFull, "too many probes"}} {
+		if r.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
+		}
+	}
+	c.batch.Events = append(c.batch.Events, observe.Event{Time: nowNs, Source: "collector", Kind: "pdu_refused", Severity: observe.SevWarning,
+		Message: fmt.Sprintf("%d frames refused: %s", n, strings.Join(parts, ", ")), Count: n})
+}
+
+// Liveness turns probes that fell silent for afterNs (no PDU, no
+// heartbeat) at collector time nowNs, and probes that spoke again, into
+// events (design 4.1: "the probe alive time is refreshed").
+func (c *Collector) Liveness(nowNs, afterNs int64) {
+	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
+		p := c.probe(id)
+		if silent {
+			c.event(nowNs, observe.SevWarning, "probe_silent", fmt.Sprintf("probe %s silent since %s", p.ref, time.Unix(0, lastNs).UTC().Format(time.RFC3339Nano)))
+			c.log.Warn("probe silent: disconnected?", "probe", p.name, "id", id, "since", time.Unix(0, lastNs).UTC())
+		} else {
+			c.event(nowNs, observe.SevInfo, "probe_alive", fmt.Sprintf("probe %s sends again", p.ref))
+			c.log.Info("probe sends again", "probe", p.name, "id", id)
+		}
+	})
+}
+
+// Event records a collector-side event (e.g. a truncated capture reported
+// by the replay driver) at capture time t.
+func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind, msg) }
+
+// EventCount is Event with the count of things the event reports
+// (events.count).
+func (c *Collector) EventCount(t int64, sev, kind, msg string, n uint64) {
+	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg, Count: n})
+}

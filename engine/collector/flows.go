@@ -1,0 +1,177 @@
+package collector
+
+import (
+	"cmp"
+	"maps"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// cflow is what the collector keeps of one probe flow until it writes its
+// row: the definition and the totals, without pointers (the garbage
+// collector does not scan the flow map) and without strings (names and
+// addresses are formatted when the row is built): about 100 bytes a flow
+// instead of a row and its strings.
+type cflow struct {
+	firstNs, lastNs    int64
+	packets, bytes     uint64
+	src, dst           [16]byte
+	iface, class       uint16 // class: index+1 into Collector.classNames; 0: no definition yet
+	sport, dport, vlan uint16
+	fields, ver, proto uint8
+	dscp, folded, fam  uint8 // fam: bit 0 src IPv4, 1 dst IPv4, 2 src valid, 3 dst valid
+}
+
+// define records the flow's definition.
+func (f *cflow) define(c *Collector, r *pdu.FlowDef) {
+	f.firstNs, f.lastNs = r.FirstSeenNs, max(f.lastNs, r.FirstSeenNs)
+	f.iface, f.class = r.Iface, c.classIndex(r.Class)
+	f.sport, f.dport, f.vlan = r.SrcPort, r.DstPort, r.VLAN
+	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts
+	f.fam = 0
+	if r.SrcAddr.IsValid() {
+		f.src, f.fam = r.SrcAddr.As16(), f.fam|4
+		if r.SrcAddr.Is4() {
+			f.fam |= 1
+		}
+	}
+	if r.DstAddr.IsValid() {
+		f.dst, f.fam = r.DstAddr.As16(), f.fam|8
+		if r.DstAddr.Is4() {
+			f.fam |= 2
+		}
+	}
+}
+
+func famAddr(b [16]byte, valid, v4 bool) netip.Addr {
+	if !valid {
+		return netip.Addr{}
+	}
+	a := netip.AddrFrom16(b)
+	if v4 {
+		return a.Unmap()
+	}
+	return a
+}
+
+// def rebuilds the flow's definition.
+func (f *cflow) def(c *Collector, id uint64) pdu.FlowDef {
+	return pdu.FlowDef{FlowID: id, Iface: f.iface, Class: c.className(f.class), Fields: f.fields, IPVersion: f.ver, Protocol: f.proto,
+		SrcAddr: famAddr(f.src, f.fam&4 != 0, f.fam&1 != 0), DstAddr: famAddr(f.dst, f.fam&8 != 0, f.fam&2 != 0),
+		SrcPort: f.sport, DstPort: f.dport, DSCP: f.dscp, VLAN: f.vlan, FoldedPorts: f.folded, FirstSeenNs: f.firstNs}
+}
+
+// classIndex interns a class name.
+func (c *Collector) classIndex(name string) uint16 {
+	for i, n := range c.classNames {
+		if n == name {
+			return uint16(i + 1)
+		}
+	}
+	c.classNames = append(c.classNames, name)
+	return uint16(len(c.classNames))
+}
+
+func (c *Collector) className(i uint16) string {
+	if i == 0 || int(i) > len(c.classNames) {
+		return ""
+	}
+	return c.classNames[i-1]
+}
+
+// maxAddrStrings bounds the address strings kept for reuse.
+const maxAddrStrings = 1 << 16
+
+// addrString formats an address once and reuses the string (hosts recur
+// over many flows).
+func (c *Collector) addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	if s, ok := c.addrs[a]; ok {
+		return s
+	}
+	if len(c.addrs) >= maxAddrStrings {
+		clear(c.addrs)
+	}
+	s := a.String()
+	c.addrs[a] = s
+	return s
+}
+
+// flowRow builds the flows row of flow k.
+func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
+	p := c.probe(k.probe)
+	if f.class == 0 { // totals without a definition
+		return observe.Flow{FlowID: k.id, Probe: p.label(), LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes}
+	}
+	d := f.def(c, k.id)
+	return observe.Flow{
+		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: FlowName(&d),
+		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.addrString(d.SrcAddr), DstAddr: c.addrString(d.DstAddr),
+		SrcPort: d.SrcPort, DstPort: d.DstPort, FirstSeen: f.firstNs, LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes,
+	}
+}
+
+// ifaceName is interface i of probe p as rows name it.
+func ifaceName(p *probeState, i uint16) string {
+	if int(i) < len(p.ifaces) {
+		return p.ifaces[i]
+	}
+	return strconv.Itoa(int(i))
+}
+
+// FlushFlows writes the row of every flow still held, sorted by probe and
+// flow id, through write in batches of at most chunk rows (the batch is
+// reused: write must not keep it), and forgets them: the final flows table
+// is streamed, never held whole. Later updates of those flows would make
+// new rows: call it once the probes are done. Call it once the probes are done, before
+// Finish (whose batch then has no flows but those of late definitions).
+func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) error {
+	keys := make([]flowKey, 0, len(c.flows))
+	for k := range c.flows {
+		keys = append(keys, k)
+	}
+	c.names = map[string]string{}
+	defer func() { c.names = nil }()
+	// Probes by name, as ranks: the sort compares integers, not strings
+	// looked up per comparison.
+	names := map[uint16]string{}
+	for _, k := range keys {
+		if _, ok := names[k.probe]; !ok {
+			names[k.probe] = c.name(c.probe(k.probe).label())
+		}
+	}
+	byName := slices.SortedFunc(maps.Keys(names), func(a, b uint16) int { return cmp.Or(cmp.Compare(names[a], names[b]), cmp.Compare(a, b)) })
+	rank := make(map[uint16]uint16, len(byName))
+	for i, p := range byName {
+		rank[p] = uint16(i)
+	}
+	for i := range keys { // sort (rank, id), then put the probes back
+		keys[i].probe = rank[keys[i].probe]
+	}
+	slices.SortFunc(keys, func(x, y flowKey) int { return cmp.Or(cmp.Compare(x.probe, y.probe), cmp.Compare(x.id, y.id)) })
+	for i := range keys {
+		keys[i].probe = byName[keys[i].probe]
+	}
+	b := &observe.Batch{Flows: make([]observe.Flow, 0, min(chunk, len(keys)))}
+	for i, k := range keys {
+		f := c.flows[k]
+		r := c.flowRow(k, &f)
+		r.Probe, r.Interface = c.name(r.Probe), c.name(r.Interface)
+		b.Flows = append(b.Flows, r)
+		delete(c.flows, k)
+		if len(b.Flows) == chunk || i == len(keys)-1 {
+			if err := write(b); err != nil {
+				return err
+			}
+			clear(b.Flows)
+			b.Flows = b.Flows[:0]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,356 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/journal"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// Transport carries the probes' frames to a collector and its
+// acknowledgements back: pdu.UDPListener.
+type Transport interface {
+	// Serve reads frames until ctx ends, calling handle for each (from one
+	// goroutine) and sending the acknowledgement it returns, if any, back
+	// to the frame's source.
+	Serve(ctx context.Context, handle func(frame []byte, from netip.AddrPort) (ack []byte)) error
+	// SendAck sends an acknowledgement held back by an AckGate.
+	SendAck(ack []byte, to netip.AddrPort) error
+}
+
+// AckGate decides when acknowledgements go out. The default sends each at
+// once, when its PDU is decoded. A durable collector (an ack means the
+// rows are on disk, issue 13) holds them back until the Commit of the
+// sink that covers their rows.
+type AckGate interface {
+	// Hold receives every acknowledgement (valid during the call) for a
+	// frame from from, and returns what to send now: ack, or nil when the
+	// gate keeps a copy for later.
+	Hold(ack []byte, from netip.AddrPort) []byte
+	// Committed is called after each successful Commit of the sink, with
+	// the function that sends an acknowledgement.
+	Committed(send func(ack []byte, to netip.AddrPort) error)
+}
+
+// ServerOptions tune a Server. Zero fields take the defaults.
+type ServerOptions struct {
+	// WriteEvery is the flush period: rows received so far are handed to
+	// the sink and committed this often (default 5 s).
+	WriteEvery time.Duration
+	// Silence: a probe silent this long (no PDU, no heartbeat) becomes a
+	// probe_silent event (default 30 s).
+	Silence time.Duration
+	// IdleExit stops Serve after this long without any frame, once one
+	// came (0: run until ctx ends).
+	IdleExit time.Duration
+	// Now is the wall clock (default time.Now): the collector's own time
+	// for liveness and flushing; rows keep the probes' capture times.
+	Now func() time.Time
+	// Acks holds acknowledgements back (default: none held). Unused with
+	// a Journal, which holds them until their frames are on disk.
+	Acks AckGate
+	// Log receives lifecycle messages (start, stop, write errors).
+	Log *slog.Logger
+	// Name names the collector in snapshots (default "collector").
+	Name string
+	// Journal, when set, makes the server durable (issue 13, see
+	// doc.go): every call that changes the rows is journalled, a PDU is
+	// acknowledged only once its record is on disk (group commit every
+	// GroupCommit), every drain's parts are planned in the journal before
+	// they are written, and Recover replays the journal after a crash.
+	// The sink must be a PlannedSink. Stopping (ctx) then keeps the state
+	// for the next run instead of finishing it; IdleExit still finishes.
+	Journal *journal.Log
+	// GroupCommit is the journal's sync period (default 2 ms): the most an
+	// acknowledgement waits, plus the fsync.
+	GroupCommit time.Duration
+	// OnFail, if set, is called once at the first write failure of a
+	// durable server, before its collector_write_failed event is written:
+	// the collector process frees the disk space it reserved for that
+	// event (a full disk would refuse it otherwise).
+	OnFail func()
+	// CheckpointBytes: once the journal holds this many bytes since its
+	// last checkpoint, the next drain checkpoints the state and the
+	// journal's older segments are removed (default 64 MiB).
+	CheckpointBytes int64
+}
+
+// Server runs a Collector behind a Transport: frames in, acknowledgements
+// out, rows handed to a Sink every WriteEvery (design 4). It is the
+// collector process's serve loop; Serve runs it. Stats and Snapshot may
+// be called from any goroutine.
+type Server struct {
+	opt  ServerOptions
+	tr   Transport
+	sink observe.Sink
+	log  *slog.Logger
+
+	mu      sync.Mutex // guards coll and the fields below: the engine is single-threaded
+	coll    *Collector
+	last    time.Time // wall time of the latest frame
+	frames  uint64
+	resumed bool   // state recovered from before a restart: frames came already
+	written uint64 // rows handed to the sink
+	werr    error  // first sink error
+	// reported holds the receiver counters at the last pdu_refused event.
+	reported pdu.ReceiverStats
+	dur      *durable      // nil: acks as soon as decoded
+	acks     ackLimiter    // acknowledgements to unknown addresses
+	limited  uint64        // acks.limited at the last acks_limited event
+	failed   chan struct{} // closed at the first write or journal failure
+	failOnce sync.Once
+	stopped  bool // Serve returned (Snapshot's Done)
+}
+
+// rxDelta returns the refusal counters of a minus those of b.
+func rxDelta(a, b pdu.ReceiverStats) pdu.ReceiverStats {
+	return pdu.ReceiverStats{Bad: a.Bad - b.Bad, BadCRC: a.BadCRC - b.BadCRC, OldVersion: a.OldVersion - b.OldVersion, Garbage: a.Garbage - b.Garbage,
+		Unknown: a.Unknown - b.Unknown, BadAuth: a.BadAuth - b.BadAuth, ClosedEpoch: a.ClosedEpoch - b.ClosedEpoch, ProbesFull: a.ProbesFull - b.ProbesFull}
+}
+
+// SetTransport sets the transport (NewServer's t) when it is opened after
+// Recover, before Serve.
+func (s *Server) SetTransport(t Transport) { s.tr = t }
+
+// NewServer returns a server of c over t writing to sink.
+func NewServer(c *Collector, t Transport, sink observe.Sink, opt ServerOptions) *Server {
+	if opt.WriteEvery <= 0 {
+		opt.WriteEvery = 5 * time.Second
+	}
+	if opt.Silence <= 0 {
+		opt.Silence = 30 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Acks == nil {
+		opt.Acks = immediate{}
+	}
+	if opt.Name == "" {
+		opt.Name = "collector"
+	}
+	if opt.GroupCommit <= 0 {
+		opt.GroupCommit = 2 * time.Millisecond
+	}
+	if opt.CheckpointBytes <= 0 {
+		opt.CheckpointBytes = 64 << 20
+	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opt: opt, tr: t, sink: sink, log: log, coll: c, failed: make(chan struct{})}
+	if opt.Journal != nil {
+		s.dur = &durable{log: opt.Journal}
+		s.dur.sink, _ = sink.(PlannedSink)
+	}
+	return s
+}
+
+type immediate struct{}
+
+func (immediate) Hold(ack []byte, _ netip.AddrPort) []byte            { return ack }
+func (immediate) Committed(func(ack []byte, to netip.AddrPort) error) {}
+
+// handle is the Transport's frame handler. With a journal the frame's
+// record is appended before the collector applies it, and its
+// acknowledgement waits until the record is on disk.
+func (s *Server) handle(frame []byte, from netip.AddrPort) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = s.opt.Now()
+	s.frames++
+	h, payload, err := s.coll.Check(frame)
+	if err != nil {
+		return nil
+	}
+	now := s.last.UnixNano()
+	if s.dur == nil {
+		ack := s.coll.Apply(now, h, payload, len(frame))
+		if ack == nil || !s.acks.allow(from, now) {
+			return nil
+		}
+		return s.opt.Acks.Hold(ack, from)
+	}
+	if s.isFailed() || s.coll.Refuses(h) {
+		s.coll.Apply(now, h, payload, len(frame)) // counted only: no state changes, nothing to journal
+		return nil
+	}
+	seq, err := s.dur.appendFrame(now, h, payload, len(frame), s.coll.Seen(h))
+	if err != nil {
+		s.fail(err)
+		return nil
+	}
+	if ack := s.coll.Apply(now, h, payload, len(frame)); ack != nil && s.acks.allow(from, now) {
+		s.dur.hold(seq, ack, from)
+	}
+	return nil
+}
+
+// Serve receives frames until ctx ends, the transport fails or IdleExit
+// passes without a frame; then it hands every remaining row (Finish) to
+// the sink and commits (the sink has every table from the start:
+// store.OpenAppend). It returns the transport's error (not ctx's) or the sink's
+// first error.
+func (s *Server) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if s.dur != nil {
+		if !s.dur.recovered {
+			if _, err := s.Recover(); err != nil {
+				return err
+			}
+		}
+		go s.syncLoop(ctx)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.tr.Serve(ctx, s.handle) }()
+	s.log.Info("collector started", "write_every", s.opt.WriteEvery)
+	tick := time.NewTicker(min(s.opt.WriteEvery, time.Second))
+	defer tick.Stop()
+	lastWrite := s.opt.Now()
+	var serveErr error
+	serveDone, idle := false, false
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-s.failed:
+			break loop
+		case err := <-served:
+			serveDone = true
+			if err != nil && ctx.Err() == nil {
+				serveErr = fmt.Errorf("collector: %w", err)
+			}
+			break loop
+		case <-tick.C:
+			now := s.opt.Now()
+			flush := now.Sub(lastWrite) >= s.opt.WriteEvery
+			if flush {
+				lastWrite = now
+			}
+			if s.tick(now, flush) {
+				s.log.Info("collector idle: stopping", "idle_exit", s.opt.IdleExit)
+				idle = true
+				break loop
+			}
+		}
+	}
+	cancel()
+	if !serveDone {
+		<-served
+	}
+	if s.dur != nil {
+		s.stopDurable(idle)
+	} else {
+		s.mu.Lock()
+		b := s.coll.Finish()
+		s.mu.Unlock()
+		s.write(b, 0)
+	}
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	st := s.Stats()
+	s.log.Info("collector stopped", "frames", st.Receiver.Frames, "pdus", st.Receiver.Accepted, "rows", s.Written())
+	if serveErr != nil {
+		return serveErr
+	}
+	return s.err()
+}
+
+// tick runs the collector's periodic work at wall time now: liveness
+// events and, when flush is set, a drain to the sink. It reports whether
+// IdleExit has passed.
+func (s *Server) tick(now time.Time, flush bool) (idle bool) {
+	s.mu.Lock()
+	nowNs, silence := now.UnixNano(), s.opt.Silence.Nanoseconds()
+	s.record(recLiveness, u64s(uint64(nowNs), uint64(silence)))
+	s.coll.Liveness(nowNs, silence)
+	if rx := s.coll.Stats().Receiver; rx.Refused() > s.reported.Refused() {
+		d := rxDelta(rx, s.reported)
+		s.record(recRefused, u64s(append([]uint64{uint64(nowNs)}, refusedCounts(d)...)...))
+		s.coll.ReportRefused(nowNs, d)
+		s.reported = rx
+	}
+	if n := s.acks.limited - s.limited; n > 0 {
+		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
+		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
+		s.limited = s.acks.limited
+	}
+	idle = s.opt.IdleExit > 0 && (s.frames > 0 || s.resumed) && now.Sub(s.last) >= s.opt.IdleExit
+	var b *observe.Batch
+	var n uint64
+	if flush {
+		n = s.recordDrain(recDrain)
+		b = s.coll.Drain()
+	}
+	s.mu.Unlock()
+	if b != nil {
+		s.write(b, n)
+	}
+	return idle
+}
+
+// write hands b, the rows of drain n, to the sink and commits (with a
+// journal: writeDurable); the first error is kept (and logged), later
+// batches are still tried.
+func (s *Server) write(b *observe.Batch, n uint64) {
+	if s.dur != nil {
+		s.writeDurable(b, n)
+		return
+	}
+	err := s.sink.Write(b)
+	if err == nil {
+		err = s.sink.Commit()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		if s.werr == nil {
+			s.werr = err
+			s.log.Error("collector: writing rows failed", "err", err)
+		}
+		return
+	}
+	s.written += uint64(b.Rows())
+	s.opt.Acks.Committed(s.tr.SendAck)
+}
+
+func (s *Server) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.werr
+}
+
+// Stats returns the collector's counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.coll.Stats()
+}
+
+// Snapshot implements observe.Snapshotter: the collector's counters now
+// (frames, PDUs, one-way records pending, rows written), copied under the
+// server's mutex once per call. Safe from any goroutine.
+func (s *Server) Snapshot() *observe.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.coll.Counters(s.opt.Name)
+	c.RowsWritten = s.written
+	return &observe.Snapshot{WallNs: s.opt.Now().UnixNano(), CaptureNs: s.coll.ClockNs(), State: "serving", Done: s.stopped, Collectors: []observe.CollectorCounters{c}}
+}
+
+// Written returns the rows handed to the sink so far.
+func (s *Server) Written() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written
+}

@@ -1,0 +1,369 @@
+package collector
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/gob"
+	"fmt"
+	"maps"
+	"net/netip"
+	"reflect"
+	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// stateVersion numbers the layout of a saved state; a checkpoint of
+// another version is refused.
+const stateVersion = 1
+
+// savedState is everything a Collector holds that its configuration does
+// not give (the rows not drained yet included), as plain values for
+// encoding/gob. Any field added to Collector or owState that outlives a
+// call must be added here (TestStateRoundTrip catches the omissions it
+// exercises).
+type savedState struct {
+	Version  int
+	Receiver pdu.ReceiverState
+	Probes   []savedProbe
+	Flows    []savedFlow
+	Batch    observe.Batch
+	Present  []byte // which pointer fields of Batch rows are set (gob drops pointers to zero values)
+	Stats    Stats
+	LastNs   int64
+	Ended    []flowKeyS
+	Retired  []flowKeyS
+	Hists    []savedHist
+	OwIDs    []savedOwID
+	OwDefs   []savedOwDef
+	OwRoutes []savedRoute
+	OwPend   []savedPending
+	OwNPend  int
+	OwTimes  []savedTimes
+	OwRuns   map[uint16]int64
+	OwMarks  map[uint16]int64
+	Recs     map[string]oneway.State
+	Bad      map[uint16]savedBad
+	Restarts map[uint16]savedBad
+}
+
+type savedBad struct {
+	N       uint64
+	FirstNs int64
+	First   string
+}
+
+type flowKeyS struct {
+	Probe uint16
+	ID    uint64
+}
+
+type savedProbe struct {
+	ID      uint16
+	Hello   bool
+	Ref     string
+	Name    string
+	Ifaces  []string
+	Metrics map[uint32]string
+	Hists   map[uint32]pdu.HistDef
+	// FinalID and FinalEpoch locate the probe's final report; Finished is
+	// set once everything before it arrived (report.go).
+	FinalID    uint32
+	FinalEpoch int64
+	Finished   bool
+}
+
+// savedFlow is a cflow in exported fields: its definition (Defined
+// false: totals only) and totals.
+type savedFlow struct {
+	Key     flowKeyS
+	Defined bool
+	Def     pdu.FlowDef
+	LastNs  int64
+	Packets uint64
+	Bytes   uint64
+}
+
+type savedHist struct {
+	Probe uint16
+	H     pdu.Histogram
+}
+
+type owKeyS struct {
+	Class                     string
+	IPVersion, Protocol, DSCP uint8
+	SrcPort, DstPort, VLAN    uint16
+	Folded                    uint8
+	SrcAddr, DstAddr          netip.Addr
+}
+
+type savedOwID struct {
+	Key owKeyS
+	ID  uint64
+}
+
+type savedOwDef struct {
+	Flow flowKeyS
+	Key  owKeyS
+}
+
+type savedRoute struct {
+	Flow  flowKeyS
+	Class string
+	ID    uint64
+	Hop   int
+}
+
+type savedPending struct {
+	Flow flowKeyS
+	Obs  []oneway.Obs
+}
+
+type savedTimes struct {
+	Probe uint16
+	Times map[uint32]int64
+}
+
+func keyS(k flowKey) flowKeyS   { return flowKeyS{k.probe, k.id} }
+func (k flowKeyS) key() flowKey { return flowKey{k.Probe, k.ID} }
+
+func owKeyOf(k owKey) owKeyS {
+	return owKeyS{k.class, k.ipVersion, k.protocol, k.dscp, k.srcPort, k.dstPort, k.vlan, k.folded, k.srcAddr, k.dstAddr}
+}
+
+func (k owKeyS) key() owKey {
+	return owKey{k.Class, k.IPVersion, k.Protocol, k.DSCP, k.SrcPort, k.DstPort, k.VLAN, k.Folded, k.SrcAddr, k.DstAddr}
+}
+
+func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cmp.Compare(a.ID, b.ID)) }
+
+// SaveState encodes the collector's state (gob): with RestoreState into a
+// collector built from the same configuration it goes on exactly as this
+// one would, rows not drained yet included. The journal of a durable
+// collector checkpoints it (issue 13).
+func (c *Collector) SaveState() ([]byte, error) {
+	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs,
+		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, Recs: map[string]oneway.State{}}
+	s.Stats.Receiver = pdu.ReceiverStats{}
+	s.Present = presence(&s.Batch)
+	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
+		p := c.probes[id]
+		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
+			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished})
+	}
+	for k, f := range c.flows {
+		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
+		if sf.Defined {
+			sf.Def = f.def(c, k.id)
+		}
+		s.Flows = append(s.Flows, sf)
+	}
+	slices.SortFunc(s.Flows, func(a, b savedFlow) int { return cmpKey(a.Key, b.Key) })
+	for k := range c.ended {
+		s.Ended = append(s.Ended, keyS(k))
+	}
+	for _, k := range c.retired.keys() {
+		s.Retired = append(s.Retired, keyS(k))
+	}
+	for _, h := range c.hists {
+		s.Hists = append(s.Hists, savedHist{Probe: h.probe, H: h.h})
+	}
+	for k, id := range c.ow.ids {
+		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id})
+	}
+	for k, ok := range c.ow.defs {
+		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(ok)})
+	}
+	for k, rt := range c.ow.routes {
+		class := ""
+		for name, rec := range c.ow.recs {
+			if rec == rt.rec {
+				class = name
+			}
+		}
+		s.OwRoutes = append(s.OwRoutes, savedRoute{Flow: keyS(k), Class: class, ID: rt.flow, Hop: rt.hop})
+	}
+	for k, obs := range c.ow.pending {
+		s.OwPend = append(s.OwPend, savedPending{Flow: keyS(k), Obs: obs})
+	}
+	for p, t := range c.ow.times {
+		s.OwTimes = append(s.OwTimes, savedTimes{Probe: p, Times: t})
+	}
+	for name, rec := range c.ow.recs {
+		s.Recs[name] = rec.SaveState()
+	}
+	s.Bad, s.Restarts = saveBad(c.bad), saveBad(c.restarts)
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+		return nil, fmt.Errorf("collector: save state: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// RestoreState replaces the state of c, freshly built with New from the
+// configuration of the collector that saved b, by that state. Errors: b
+// does not decode, or does not fit the configuration (one-way classes).
+func (c *Collector) RestoreState(b []byte) error {
+	var s savedState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("collector: restore state: %w", err)
+	}
+	if s.Version != stateVersion {
+		return fmt.Errorf("collector: restore state: version %d, want %d", s.Version, stateVersion)
+	}
+	if err := restorePresence(&s.Batch, s.Present); err != nil {
+		return err
+	}
+	if len(s.Recs) != len(c.ow.recs) {
+		return fmt.Errorf("collector: restore state: %d one-way classes saved, the config has %d", len(s.Recs), len(c.ow.recs))
+	}
+	for name, st := range s.Recs {
+		rec := c.ow.recs[name]
+		if rec == nil {
+			return fmt.Errorf("collector: restore state: one-way class %s is not in the config", name)
+		}
+		if err := rec.RestoreState(st); err != nil {
+			return fmt.Errorf("collector: restore state: %w", err)
+		}
+	}
+	c.rx.SetState(s.Receiver)
+	c.probes = map[uint16]*probeState{}
+	for _, p := range s.Probes {
+		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
+			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished}
+		if ps.metrics == nil {
+			ps.metrics = map[uint32]string{}
+		}
+		if ps.hists == nil {
+			ps.hists = map[uint32]pdu.HistDef{}
+		}
+		c.probes[p.ID] = ps
+	}
+	c.flows = map[flowKey]cflow{}
+	for _, sf := range s.Flows {
+		var f cflow
+		if sf.Defined {
+			f.define(c, &sf.Def)
+		}
+		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
+		c.flows[sf.Key.key()] = f
+	}
+	c.batch, c.stats, c.lastNs = s.Batch, s.Stats, s.LastNs
+	c.ended, c.retired = map[flowKey]struct{}{}, retiredSet{}
+	for _, k := range s.Ended {
+		c.ended[k.key()] = struct{}{}
+	}
+	for _, k := range s.Retired {
+		c.retire(k.key())
+	}
+	c.hists = nil
+	for _, h := range s.Hists {
+		c.hists = append(c.hists, pendingHist{probe: h.Probe, h: h.H})
+	}
+	c.bad, c.restarts = restoreBad(s.Bad), restoreBad(s.Restarts)
+	ow := c.ow
+	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owKey{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
+	for _, x := range s.OwIDs {
+		ow.ids[x.Key.key()] = x.ID
+	}
+	for _, x := range s.OwDefs {
+		ow.defs[x.Flow.key()] = x.Key.key()
+	}
+	for _, x := range s.OwRoutes {
+		ow.routes[x.Flow.key()] = owRoute{rec: ow.recs[x.Class], flow: x.ID, hop: x.Hop}
+	}
+	for _, x := range s.OwPend {
+		ow.pending[x.Flow.key()] = x.Obs
+	}
+	ow.npend = s.OwNPend
+	ow.times = map[uint16]map[uint32]int64{}
+	for _, x := range s.OwTimes {
+		if x.Times == nil {
+			x.Times = map[uint32]int64{}
+		}
+		ow.times[x.Probe] = x.Times
+	}
+	ow.runs, ow.marks = s.OwRuns, s.OwMarks
+	if ow.runs == nil {
+		ow.runs = map[uint16]int64{}
+	}
+	if ow.marks == nil {
+		ow.marks = map[uint16]int64{}
+	}
+	return nil
+}
+
+// presence returns one bit per pointer field of every row of b (tables in
+// field order, rows in order, fields in order): set when the pointer is
+// not nil. gob transmits a pointer to a zero value as nothing, so a saved
+// 0 ms handshake would come back NULL without it.
+func presence(b *observe.Batch) []byte {
+	var bits []byte
+	n := 0
+	walkPointers(b, func(p reflect.Value) {
+		if n%8 == 0 {
+			bits = append(bits, 0)
+		}
+		if !p.IsNil() {
+			bits[n/8] |= 1 << (n % 8)
+		}
+		n++
+	})
+	return bits
+}
+
+// restorePresence sets to a zero value every pointer field presence saw
+// set and gob brought back nil.
+func restorePresence(b *observe.Batch, bits []byte) error {
+	n := 0
+	bad := false
+	walkPointers(b, func(p reflect.Value) {
+		if n/8 >= len(bits) {
+			bad = true
+		} else if bits[n/8]&(1<<(n%8)) != 0 && p.IsNil() {
+			p.Set(reflect.New(p.Type().Elem()))
+		}
+		n++
+	})
+	if bad || (n+7)/8 != len(bits) {
+		return fmt.Errorf("collector: restore state: saved rows do not match their pointer map")
+	}
+	return nil
+}
+
+// walkPointers calls fn with every pointer field of every row of b.
+func walkPointers(b *observe.Batch, fn func(reflect.Value)) {
+	bv := reflect.ValueOf(b).Elem()
+	for i := range bv.NumField() {
+		rows := bv.Field(i)
+		if rows.Kind() != reflect.Slice || rows.Type().Elem().Kind() != reflect.Struct {
+			continue
+		}
+		for j := range rows.Len() {
+			row := rows.Index(j)
+			for k := range row.NumField() {
+				if f := row.Field(k); f.Kind() == reflect.Pointer && f.CanSet() {
+					fn(f)
+				}
+			}
+		}
+	}
+}
+
+func saveBad(m map[uint16]*badPDUs) map[uint16]savedBad {
+	out := map[uint16]savedBad{}
+	for id, b := range m {
+		out[id] = savedBad{N: b.n, FirstNs: b.firstNs, First: b.first}
+	}
+	return out
+}
+
+func restoreBad(m map[uint16]savedBad) map[uint16]*badPDUs {
+	out := map[uint16]*badPDUs{}
+	for id, b := range m {
+		out[id] = &badPDUs{n: b.N, firstNs: b.FirstNs, first: b.First}
+	}
+	return out
+}

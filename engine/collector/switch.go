@@ -1,0 +1,108 @@
+package collector
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/journal"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+)
+
+// Switch puts a new configuration version in effect (design 1.6: a
+// switch-over of the probes and the collector together, a short glitch).
+// What the collector takes from a configuration is its one-way classes
+// (design 4.3): the reconcilers of the running version are flushed (every
+// open record classified and written, with their oneway_totals events, as
+// at Finish) and those of cfg replace them, each given the one-way flows
+// of its class already defined (same collector-wide ids). Observations go
+// to the new reconcilers from then on; those of a class cfg does not
+// reconcile are dropped. Everything else (probe runs, flows, their rows)
+// goes on. Errors: a one-way class of cfg the reconciler cannot run; the
+// collector is then unchanged.
+func (c *Collector) Switch(cfg *config.Config) error {
+	old := c.ow.recs
+	c.ow.recs = map[string]*oneway.Reconciler{}
+	err := c.setupOneway(cfg)
+	fresh := c.ow.recs
+	c.ow.recs = old
+	if err != nil {
+		return err
+	}
+	c.flushOneway()
+	ow := c.ow
+	ow.recs = fresh
+	clear(ow.routes)
+	// The flows already defined, in probe-flow order (a journal replay
+	// defines them in the same order).
+	keys := slices.SortedFunc(maps.Keys(ow.defs), func(a, b flowKey) int {
+		return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.id, b.id))
+	})
+	defined := map[uint64]bool{}
+	for _, fk := range keys {
+		k := ow.defs[fk]
+		rec, id := fresh[k.class], ow.ids[k]
+		if rec == nil || defined[id] {
+			continue
+		}
+		defined[id] = true
+		name := ""
+		if f, ok := c.flows[fk]; ok && f.class != 0 {
+			def := f.def(c, fk.id)
+			name = FlowName(&def)
+		}
+		rec.DefineFlow(id, name)
+	}
+	return nil
+}
+
+// Switch puts cfg in effect in the running collector at wall time nowNs
+// (Unix ns; design 1.6), between two frames: the probes' keys (nil: no
+// authentication), Collector.Switch, then the probes it accepts (probes:
+// config.ProbeID of its probes; nil: any); from is the hash of the
+// version that stops. A durable server journals the switch (the
+// effective YAML of cfg, so that a replay switches at the same point) and
+// checkpoints at once, so that a restart with the new version restores a
+// state of that version. It adds the config_switch_stop and
+// config_switch_start events after it. Errors: those of SetKeys (nothing
+// changed) and Collector.Switch (only the keys changed: validate cfg with
+// New first), or of the journal (the server then stops
+// as at any journal failure).
+func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []uint16, keys map[uint16][]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.coll.SetKeys(keys); err != nil {
+		return err
+	}
+	if err := s.coll.Switch(cfg); err != nil {
+		return err
+	}
+	s.record(recSwitch, cfg.EffectiveYAML())
+	s.coll.SetProbes(probes)
+	for _, e := range []struct{ sev, kind, msg string }{
+		{observe.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (one-way reconcilers flushed and restarted: a short glitch)", from, cfg.Hash())},
+		{observe.SevInfo, "config_switch_start", fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", cfg.Hash(), cfg.ValidFrom, from)},
+	} {
+		s.recordEvent(nowNs, e.sev, e.kind, e.msg, 0)
+		s.coll.Event(nowNs, e.sev, e.kind, e.msg)
+	}
+	if s.dur != nil && !s.isFailed() {
+		if err := s.checkpointLocked(); err != nil {
+			s.fail(err)
+			return err
+		}
+	}
+	return nil
+}
+
+// replaySwitch is the journal replay of a Switch record.
+func (c *Collector) replaySwitch(body []byte) error {
+	cfg, err := config.Parse(body, "journal")
+	if err != nil {
+		return fmt.Errorf("%w: switch record: %v", journal.ErrCorrupt, err)
+	}
+	return c.Switch(cfg)
+}

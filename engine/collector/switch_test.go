@@ -1,0 +1,177 @@
+package collector
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/journal"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// TestSwitchDurable: a durable collector receiving the lab's PDUs (probes
+// A and B: one-way UDP telemetry; C: a TCP mix) switches halfway through
+// probe A's frames to a version whose telemetry class keeps no per-packet
+// records (records: false). The one-way records open at the switch are flushed, so
+// oneway_delays has rows, fewer than without the switch; the switch is
+// marked by one config_switch_stop and one config_switch_start event; and
+// a collector killed after the switch and restarted with the new version
+// (a new collector from that version, the journal replayed) ends with
+// exactly the rows of the one that was not killed.
+func TestSwitchDurable(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	cfg2, err := config.Parse([]byte(strings.Replace(labConfig, "records: true", "records: false", 1)), "lab-v2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(1_800_000_000, 0)
+	opts := func(l *journal.Log) ServerOptions {
+		return ServerOptions{Journal: l, Silence: time.Hour, Now: func() time.Time { return clock }}
+	}
+	ids := []uint16{cfg.ProbeID("A"), cfg.ProbeID("B"), cfg.ProbeID("C")}
+	// the switch comes halfway through probe A's frames
+	var ofA []int
+	for i, f := range frames {
+		if h, _, err := pdu.ParseFrame(f); err == nil && h.ProbeID == ids[0] {
+			ofA = append(ofA, i)
+		}
+	}
+	half := ofA[len(ofA)/2]
+	// run handles frames[from:to] on srv, draining every 40 frames, and
+	// switches to cfg2 after frame half-1.
+	run := func(srv *Server, from, to int) {
+		for i := from; i < to; i++ {
+			srv.handle(frames[i], netip.AddrPort{})
+			if i%40 == 39 {
+				srv.tick(clock, true)
+			}
+			if i == half-1 {
+				if err := srv.Switch(clock.UnixNano(), cfg2, cfg.Hash(), ids, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	start := func(c *config.Config, dir string, sink *memSink) *Server {
+		l, err := journal.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := NewServer(labCollector(t, c), &ackRecorder{}, sink, opts(l))
+		if _, err := srv.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	// without a switch, for comparison
+	plain := newMemSink()
+	srv := start(cfg, t.TempDir(), plain)
+	for i, f := range frames {
+		srv.handle(f, netip.AddrPort{})
+		if i%40 == 39 {
+			srv.tick(clock, true)
+		}
+	}
+	srv.stopDurable(true)
+	// the reference: a switch, no crash
+	ref := newMemSink()
+	srv = start(cfg, t.TempDir(), ref)
+	run(srv, 0, len(frames))
+	srv.stopDurable(true)
+	want := ref.rows()
+	n, all := len(want["oneway_delays"]), len(plain.rows()["oneway_delays"])
+	t.Logf("oneway_delays: %d rows with the switch at frame %d of %d, %d without", n, half, len(frames), all)
+	if n == 0 || n >= all {
+		t.Errorf("%d oneway_delays rows with the switch, %d without: want some, fewer", n, all)
+	}
+	for _, kind := range []string{"config_switch_stop", "config_switch_start"} {
+		n := 0
+		for _, e := range ref.events() {
+			if e.Kind == kind && e.Source == "collector" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d %s events, want 1", n, kind)
+		}
+	}
+	// killed 50 frames after the switch (journal synced), restarted with
+	// the new version
+	dir, sink := t.TempDir(), newMemSink()
+	srv = start(cfg, dir, sink)
+	run(srv, 0, half+50)
+	if _, err := srv.dur.log.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	srv = start(cfg2, dir, sink)
+	run(srv, half+50, len(frames))
+	srv.stopDurable(true)
+	got, kinds := withoutEvents(sink.rows(), "collector_recovered")
+	if kinds["collector_recovered"] != 1 {
+		t.Errorf("%d collector_recovered events after one kill, want 1", kinds["collector_recovered"])
+	}
+	diffRows(t, got, want)
+}
+
+// events returns the events the sink holds.
+func (m *memSink) events() []observe.Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var evs []observe.Event
+	for _, b := range m.parts["events"] {
+		evs = append(evs, b.Events...)
+	}
+	return slices.Clip(evs)
+}
+
+// TestOnewaySecondRun: the one-way observations of a probe's second run
+// (a restart, or a switch-over: a new epoch, its flow ids offset by the
+// collector) reach the reconciler as those of a first run do. Probes A and
+// B first run over the lab's TCP mix (no one-way packets) to their end,
+// then again over the one-way UDP captures, their PDUs interleaved: the
+// collector writes the same
+// oneway_delays and oneway_loss rows as one that saw only the second runs.
+// (Before the fixes, every observation after a record's first was offset
+// again, held for a definition that never came, and lost; and the hops of
+// the finished first runs stayed at the end of time, every packet of the
+// second runs late.)
+func TestOnewaySecondRun(t *testing.T) {
+	cfg, _ := labPDUs(t)
+	run := func(epochs ...int64) map[string][]string {
+		c := labCollector(t, cfg)
+		all := &observe.Batch{}
+		for _, epoch := range epochs {
+			var per [][][]byte
+			for _, name := range []string{"A", "B"} {
+				path := "lab/tcp-mix/A.pcap"
+				if epoch != 7 {
+					path = "lab/oneway-udp/" + name + ".pcap"
+				}
+				per = append(per, probeFrames(t, cfg, name, path, epoch))
+			}
+			for i := 0; i < max(len(per[0]), len(per[1])); i++ { // round robin
+				for _, fs := range per {
+					if i < len(fs) {
+						c.Handle(fs[i])
+					}
+				}
+			}
+			all.Append(c.Drain())
+		}
+		all.Append(c.Finish())
+		return rowSet(all)
+	}
+	second, only := run(7, 8), run(8)
+	if len(only["oneway_delays"]) == 0 {
+		t.Fatal("no oneway_delays rows from the one-way captures")
+	}
+	for _, tab := range []string{"oneway_delays", "oneway_loss"} {
+		if !slices.Equal(second[tab], only[tab]) {
+			t.Errorf("%s: %d rows after a first run, %d without", tab, len(second[tab]), len(only[tab]))
+		}
+	}
+}

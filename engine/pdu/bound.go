@@ -1,0 +1,94 @@
+package pdu
+
+import (
+	"fmt"
+	"slices"
+)
+
+// The backlog bound (issue 13.5): a probe must not hold more observations
+// than its memory budget allows, whatever the traffic and however long
+// the collector is out of reach. When the PDUs waiting to be sent or
+// acknowledged that may be destroyed (not Permanent, not break-border, not
+// the exhausted PDU of long retry mode) hold more than MaxQueueBytes, the
+// oldest of them are destroyed, as design 1.5's final timeout destroys
+// them in long retry mode, until they hold three quarters of it: counted
+// per type in SenderStats.Destroyed and DestroyedRecords, in Overflowed
+// and OverflowedRecords, handed to the destroy hook (one-way observations
+// become "dropped" notices), and reported by a pdu_overflow event with
+// the records destroyed as its count. Permanent PDUs (definitions, FTP
+// records, events, drop notices) are kept until delivered, as the design
+// wants: their volume is that of the flows and events themselves.
+
+// DefaultMaxQueueBytes is the default bound of the destroyable PDUs a
+// channel holds.
+const DefaultMaxQueueBytes = 16 << 20
+
+// EventOverflow is the event kind of PDUs destroyed by the backlog bound.
+const EventOverflow = "pdu_overflow" // SevError: oldest destroyable PDUs destroyed past MaxQueueBytes, records counted
+
+// held accounts for p entering (+1) or leaving (-1) the pending PDUs.
+func (s *Sender) held(p *pending, sign int) {
+	if !Permanent(p.typ) {
+		s.queuedBytes += sign * len(p.frame)
+	}
+}
+
+// bound destroys the oldest destroyable PDUs while they hold more than
+// MaxQueueBytes.
+func (s *Sender) bound() {
+	if s.cfg.MaxQueueBytes <= 0 || s.queuedBytes <= s.cfg.MaxQueueBytes {
+		return
+	}
+	var old []*pending
+	for _, p := range s.unacked {
+		if !Permanent(p.typ) && !p.border && !p.probe {
+			old = append(old, p)
+		}
+	}
+	slices.SortFunc(old, func(a, b *pending) int { return cmpID(a.id, b.id) })
+	target := s.cfg.MaxQueueBytes / 4 * 3
+	var pdus, records uint64
+	first := uint32(0)
+	for _, p := range old {
+		if s.queuedBytes <= target {
+			break
+		}
+		if first == 0 {
+			first = p.id
+		}
+		pdus++
+		records += p.records
+		s.unqueue(p)
+		s.overflow(p)
+	}
+	if pdus > 0 && s.onEvent != nil {
+		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: SevError, kind: EventOverflow, count: records, msg: fmt.Sprintf(
+			"%s%d PDUs (%d records, oldest PDU %d) destroyed: more than %d kB of observations waited to be sent or acknowledged (the link is slower than the observations, or down)",
+			s.prefix(), pdus, records, first, s.cfg.MaxQueueBytes>>10)})
+	}
+}
+
+// overflow destroys p for the backlog bound.
+func (s *Sender) overflow(p *pending) {
+	delete(s.unacked, p.id)
+	s.stats.Destroyed[p.typ]++
+	s.stats.DestroyedRecords[p.typ] += p.records
+	s.stats.Overflowed++
+	s.stats.OverflowedRecords += p.records
+	if s.onDestroy != nil {
+		if _, payload, err := ParseFrame(p.frame); err == nil {
+			s.onDestroy(p.typ, payload)
+		}
+	}
+	s.release(p)
+}
+
+func cmpID(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

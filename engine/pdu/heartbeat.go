@@ -1,0 +1,41 @@
+package pdu
+
+// Heartbeats (design 3.14): an empty PDU after HeartbeatNs of silence,
+// carrying the sender's low watermark.
+
+// maxHeartbeatRun bounds the heartbeats sent across one silence of probe
+// time (see run).
+const maxHeartbeatRun = 360
+
+// maxRetryRun bounds the retransmissions of one PDU across one silence of
+// probe time, and maxRunRetries those of all PDUs in one call (see
+// transmit): a capture stamped years ahead, or at the end of int64 time,
+// costs a bounded amount of work per call.
+const (
+	maxRetryRun   = 360
+	maxRunRetries = 1 << 16
+)
+
+// sendHeartbeat sends an empty-of-records heartbeat (not acknowledged, not
+// retried, PDU id 0). Its 4-byte payload is the low watermark: the oldest
+// PDU id still pending (or the next id), every lower id being acknowledged
+// or destroyed, so the collector can close its de-duplication window.
+func (s *Sender) sendHeartbeat() {
+	wm := s.nextID + 1
+	for id := range s.unacked {
+		wm = min(wm, id)
+	}
+	b := &s.heartbeatBody
+	b[0], b[1], b[2], b[3] = byte(wm>>24), byte(wm>>16), byte(wm>>8), byte(wm)
+	s.heartbeat = appendFrame(s.heartbeat[:0], Header{Type: TypeHeartbeat, ProbeID: s.probeID, Epoch: s.cfg.Epoch, BuildTimeNs: s.clock}, b[:], s.key)
+	s.lastSendNs, s.hasSent = s.clock, true
+	n := uint64(len(s.heartbeat))
+	s.stats.Heartbeats++
+	s.stats.PDUs[TypeHeartbeat]++
+	s.stats.Bytes[TypeHeartbeat] += n
+	s.stats.TotalBytesOut += n
+	if s.cfg.OnSend != nil {
+		s.cfg.OnSend(SendRecord{TimeNs: s.clock, Type: TypeHeartbeat, BuildNs: s.clock, Try: 1, Long: s.long, Bytes: len(s.heartbeat)})
+	}
+	s.sendFrame(s.heartbeat)
+}

@@ -1,0 +1,103 @@
+package pdu
+
+// Report is a probe's account of one channel (TypeReport), sent as the last
+// PDU of its run: what its PDUs cost, per type, against the traffic they
+// describe (design 1.3). The collector writes it as pdu_stats rows and,
+// once every PDU before it has arrived, knows the probe has finished.
+type Report struct {
+	// Final marks the report of a closing probe (the only kind so far).
+	Final bool
+	// Collector is the probe's name for the channel's collector
+	// (collectors[].name).
+	Collector string
+	// ObservedBytes is the IP bytes of the packets the one-way
+	// observations describe; IPBytes of every packet the probe decoded.
+	ObservedBytes, IPBytes uint64
+	// Retransmits counts every retransmission on the channel.
+	Retransmits uint64
+	// Types holds the counters of every PDU type used, in type order.
+	Types []TypeCount
+}
+
+// TypeCount is one PDU type's traffic on a channel: PDUs built, records,
+// frame bytes of first transmissions, retransmissions, and the PDUs (and
+// their records) destroyed unacknowledged: by the final timeout of long
+// retry mode or by the backlog bound (design 1.5, SenderStats.Destroyed).
+type TypeCount struct {
+	Type                                  Type
+	PDUs, Records, Bytes, Retransmissions uint64
+	Destroyed, DestroyedRecords           uint64
+}
+
+// Report flags.
+const (
+	reportFinal     byte = 1 // the report of a closing probe
+	reportDestroyed byte = 2 // each type carries its destroyed PDUs and records
+)
+
+// ReportOf fills r with the counters of st (the types with PDUs).
+func ReportOf(r *Report, st *SenderStats) {
+	r.Retransmits = st.Retransmits
+	r.Types = r.Types[:0]
+	for t := range st.PDUs {
+		if st.PDUs[t] > 0 {
+			r.Types = append(r.Types, TypeCount{Type: Type(t), PDUs: st.PDUs[t], Records: st.Records[t], Bytes: st.Bytes[t], Retransmissions: st.RetransmitsByType[t],
+				Destroyed: st.Destroyed[t], DestroyedRecords: st.DestroyedRecords[t]})
+		}
+	}
+}
+
+// Append encodes r.
+func (r *Report) Append(e *Enc) {
+	flags := reportDestroyed
+	if r.Final {
+		flags |= reportFinal
+	}
+	e.Byte(flags)
+	e.String(r.Collector)
+	e.Uvarint(r.ObservedBytes)
+	e.Uvarint(r.IPBytes)
+	e.Uvarint(r.Retransmits)
+	e.Uvarint(uint64(len(r.Types)))
+	for _, t := range r.Types {
+		e.Byte(byte(t.Type))
+		e.Uvarint(t.PDUs)
+		e.Uvarint(t.Records)
+		e.Uvarint(t.Bytes)
+		e.Uvarint(t.Retransmissions)
+		e.Uvarint(t.Destroyed)
+		e.Uvarint(t.DestroyedRecords)
+	}
+}
+
+// Decode reads a report written by Append, or by a probe that did not
+// send destroyed counts yet (they read 0). ErrCorrupt on an unknown flag
+// or a type count larger than the record.
+func (r *Report) Decode(d *Dec) {
+	flags := d.Byte()
+	if flags&^(reportFinal|reportDestroyed) != 0 {
+		d.fail(ErrCorrupt)
+		return
+	}
+	r.Final = flags&reportFinal != 0
+	r.Collector = d.String()
+	r.ObservedBytes = d.Uvarint()
+	r.IPBytes = d.Uvarint()
+	r.Retransmits = d.Uvarint()
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) || n >= uint64(typeLimit) {
+		d.fail(ErrCorrupt)
+		return
+	}
+	r.Types = r.Types[:0]
+	for range n {
+		t := TypeCount{Type: Type(d.Byte()), PDUs: d.Uvarint(), Records: d.Uvarint(), Bytes: d.Uvarint(), Retransmissions: d.Uvarint()}
+		if flags&reportDestroyed != 0 {
+			t.Destroyed, t.DestroyedRecords = d.Uvarint(), d.Uvarint()
+		}
+		if d.Err() != nil {
+			return
+		}
+		r.Types = append(r.Types, t)
+	}
+}

@@ -1,8 +1,0 @@
-//go:build !linux
-
-package store
-
-import "errors"
-
-// exchange is not available here: the caller falls back to two renames.
-func exchange(a, b string) error { return errors.New("store: atomic exchange not supported") }

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// PartRows is the number of rows after which Run.Write closes a table's
+// part file and starts the next: parts are sized by rows, not by how often
+// the caller drains its rows.
+const PartRows = 1 << 20
+
+// partRows is PartRows; tests lower it.
+var partRows = PartRows
+
+// rowGroupRows bounds the rows an open part buffers before writing them as
+// a row group, so the memory an open part holds stays small.
+const rowGroupRows = 1 << 16
+
+// partOptions are the Parquet settings of the parts Run.Write streams.
+var partOptions = append([]parquet.WriterOption{parquet.MaxRowsPerRowGroup(rowGroupRows)}, writerOptions...)
+
+// openPart is a table's part file being written by Run.Write: a hidden
+// temporary file, renamed to its part name when closed.
+type openPart struct {
+	table *observe.Table
+	part  int
+	path  string
+	f     *os.File
+	bw    *bufio.Writer
+	cw    *countWriter
+	tw    observe.TableWriter
+	rows  int
+}
+
+// openTablePart starts part number part of table t in its partition
+// folder sub ("" for none) under dir.
+func openTablePart(dir string, t *observe.Table, sub string, part int) (*openPart, error) {
+	if part > MaxPart {
+		return nil, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
+	}
+	tdir := filepath.Join(dir, t.Name, filepath.FromSlash(sub))
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		return nil, fmt.Errorf("store: create table folder: %w", err)
+	}
+	path := filepath.Join(tdir, PartName(part))
+	f, err := os.OpenFile(tmpName(path), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("store: write %s: %w", path, err)
+	}
+	op := &openPart{table: t, part: part, path: path, f: f, cw: &countWriter{w: f}}
+	op.bw = bufio.NewWriterSize(op.cw, 256<<10)
+	op.tw = t.NewWriter(op.bw, partOptions...)
+	return op, nil
+}
+
+// write appends the table's rows of b.
+func (op *openPart) write(b *observe.Batch) (err error) {
+	defer func() {
+		if p := recover(); p != nil { // parquet-go panics on rows it cannot map
+			err = fmt.Errorf("%w: %v", ErrRowType, p)
+		}
+	}()
+	n, err := op.tw.Write(b)
+	op.rows += n
+	if err != nil {
+		return fmt.Errorf("store: encode %s rows: %w", op.table.Name, err)
+	}
+	return nil
+}
+
+// close writes the footer and renames the file to its part name. The file
+// is not fsynced: Run.Finish syncs every part at once.
+func (op *openPart) close() (size int64, err error) {
+	err = errors.Join(op.tw.Close(), op.bw.Flush())
+	if cerr := op.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmpName(op.path), op.path)
+	}
+	if err != nil {
+		os.Remove(tmpName(op.path))
+		return 0, fmt.Errorf("store: write %s: %w", op.path, err)
+	}
+	return op.cw.n, nil
+}
+
+// closeOpen closes every open part (their rows become visible).
+func (r *Run) closeOpen() error {
+	var errs []error
+	for key, op := range r.open {
+		delete(r.open, key)
+		size, err := op.close()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r.countLocked(op.table.Name, op.rows, size)
+	}
+	return errors.Join(errs...)
+}
+
+// closeParts closes every open part, and writes a schema-only part (in
+// the default partition) for each table that has none, so every table's
+// view exists.
+func (r *Run) closeParts() error {
+	errs := []error{r.closeOpen()}
+	if !r.streamed {
+		return errors.Join(errs...) // a run written with Append only keeps its tables
+	}
+	for _, t := range observe.Tables {
+		errs = append(errs, r.schemaOnlyLocked(t))
+	}
+	return errors.Join(errs...)
+}
+
+// schemaOnlyLocked writes a schema-only part (in the default partition)
+// for table t if it has no part yet.
+func (r *Run) schemaOnlyLocked(t *observe.Table) error {
+	if r.parts[t.Name] > 0 {
+		return nil
+	}
+	r.parts[t.Name] = 1
+	sub := t.Split(&observe.Batch{})[0].Dir
+	op, err := openTablePart(r.staging, t, sub, r.nextPartLocked(t.Name, sub))
+	if err != nil {
+		return err
+	}
+	size, err := op.close()
+	if err != nil {
+		return err
+	}
+	r.countLocked(t.Name, 0, size)
+	return nil
+}
