@@ -1,8 +1,6 @@
 package ftp
 
 import (
-	"net/netip"
-
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
@@ -39,33 +37,6 @@ func decodeEnum(d *pdu.Dec, table []string) string {
 	return "" // garbage: Dec keeps no error for it, the values are meaningless anyway
 }
 
-// addrTagString marks an address column written as a string because it
-// does not parse back to itself (pdu.Enc.Addr uses 0, 4 and 6).
-const addrTagString = 1
-
-// appendAddr writes an address column: as pdu.Enc.Addr when it is a
-// canonical IP address literal or empty, else as a tagged string.
-func appendAddr(e *pdu.Enc, s string) {
-	if s == "" {
-		e.Addr(netip.Addr{})
-		return
-	}
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && a.String() == s {
-		e.Addr(a)
-		return
-	}
-	e.Byte(addrTagString)
-	e.String(s)
-}
-
-func decodeAddr(d *pdu.Dec) string {
-	if len(d.B) > 0 && d.B[0] == addrTagString {
-		d.Byte()
-		return d.String()
-	}
-	return addrString(d.Addr())
-}
-
 // AppendTransfer encodes one ftp_transfers row for the probe-to-collector
 // PDU: session ID, enums as one byte, the data connection's addresses as
 // 5 or 17 bytes, start time as a zig-zag varint and end time as a delta
@@ -78,9 +49,9 @@ func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
 	appendEnum(e, r.Direction, directionCodes)
 	appendEnum(e, r.DataMode, modeCodes)
 	appendEnum(e, r.ModeCommand, modeCmdCodes)
-	appendAddr(e, r.DataSrcAddr)
+	e.AddrString(r.DataSrcAddr)
 	e.Uvarint(uint64(r.DataSrcPort))
-	appendAddr(e, r.DataDstAddr)
+	e.AddrString(r.DataDstAddr)
 	e.Uvarint(uint64(r.DataDstPort))
 	e.Varint(r.StartTime)
 	e.Varint(r.EndTime - r.StartTime)
@@ -101,9 +72,9 @@ func DecodeTransfer(d *pdu.Dec, r *observe.FTPTransfer) {
 	r.Direction = decodeEnum(d, directionCodes)
 	r.DataMode = decodeEnum(d, modeCodes)
 	r.ModeCommand = decodeEnum(d, modeCmdCodes)
-	r.DataSrcAddr = decodeAddr(d)
+	r.DataSrcAddr = d.AddrString()
 	r.DataSrcPort = uint16(d.Uvarint())
-	r.DataDstAddr = decodeAddr(d)
+	r.DataDstAddr = d.AddrString()
 	r.DataDstPort = uint16(d.Uvarint())
 	r.StartTime = d.Varint()
 	r.EndTime = r.StartTime + d.Varint()
@@ -124,9 +95,9 @@ const (
 // end time as a delta from the start time, addresses as 5 or 17 bytes.
 func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
 	e.Uvarint(r.SessionID)
-	appendAddr(e, r.ClientAddr)
+	e.AddrString(r.ClientAddr)
 	e.Uvarint(uint64(r.ClientPort))
-	appendAddr(e, r.ServerAddr)
+	e.AddrString(r.ServerAddr)
 	e.Uvarint(uint64(r.ServerPort))
 	e.Varint(r.StartTime)
 	e.Varint(r.EndTime - r.StartTime)
@@ -151,9 +122,9 @@ func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
 // left as is). Errors are sticky in d; it never panics.
 func DecodeSession(d *pdu.Dec, r *observe.FTPSession) {
 	r.SessionID = d.Uvarint()
-	r.ClientAddr = decodeAddr(d)
+	r.ClientAddr = d.AddrString()
 	r.ClientPort = uint16(d.Uvarint())
-	r.ServerAddr = decodeAddr(d)
+	r.ServerAddr = d.AddrString()
 	r.ServerPort = uint16(d.Uvarint())
 	r.StartTime = d.Varint()
 	r.EndTime = r.StartTime + d.Varint()

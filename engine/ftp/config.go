@@ -28,22 +28,35 @@ type Config struct {
 	// IdleTimeoutNs ends a session with no packet on its control or data
 	// connections for this long, and a transfer still without a final
 	// reply after this long without activity (reported incomplete).
-	// Default 600 s (vsftpd's idle_session_timeout is 300 s).
+	// Default 1 h: tcp_connections' idle timeout (tcpconn.Config), so that
+	// both count the same control connections.
 	IdleTimeoutNs int64
-	// LingerNs is how long a closed control connection, or a replied
-	// transfer, stays after its last packet, so that the last ACKs of the
-	// data connection still count as FTP. Default 2 s.
+	// CloseDelayNs is how long a session whose control connection closed
+	// (both FINs, a RST, or a FIN unanswered) stays after its last packet:
+	// the last ACKs of the data connections still count as FTP, and a SYN
+	// repeating the connection's (a duplicated capture section) joins it
+	// rather than starting a session. Default 5 s: tcp_connections' close
+	// delay (Zeek's tcp_close_delay).
+	CloseDelayNs int64
+	// HandshakeTimeoutNs ends a session one side of which never sent
+	// anything after this long. Default 2 min: tcp_connections'.
+	HandshakeTimeoutNs int64
+	// LingerNs is how long a replied transfer stays after its last packet
+	// before its row is emitted, so that the last ACKs of its data
+	// connection still count. Default 2 s.
 	LingerNs int64
 }
 
 // DefaultConfig returns the defaults documented on each Config field.
 func DefaultConfig() Config {
 	return Config{
-		MaxSessions:     4096,
-		MaxExpected:     16384,
-		ExpectTimeoutNs: 60_000_000_000,
-		IdleTimeoutNs:   600_000_000_000,
-		LingerNs:        2_000_000_000,
+		MaxSessions:        4096,
+		MaxExpected:        16384,
+		ExpectTimeoutNs:    60_000_000_000,
+		IdleTimeoutNs:      3_600_000_000_000,
+		CloseDelayNs:       5_000_000_000,
+		HandshakeTimeoutNs: 120_000_000_000,
+		LingerNs:           2_000_000_000,
 	}
 }
 
@@ -60,6 +73,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: IdleTimeoutNs %d must be > 0", ErrConfig, c.IdleTimeoutNs)
 	case c.LingerNs < 0:
 		return fmt.Errorf("%w: LingerNs %d must be >= 0", ErrConfig, c.LingerNs)
+	case c.CloseDelayNs < 0:
+		return fmt.Errorf("%w: CloseDelayNs %d must be >= 0", ErrConfig, c.CloseDelayNs)
+	case c.HandshakeTimeoutNs < 0:
+		return fmt.Errorf("%w: HandshakeTimeoutNs %d must be >= 0", ErrConfig, c.HandshakeTimeoutNs)
 	}
 	return nil
 }
@@ -81,6 +98,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LingerNs < 0 {
 		c.LingerNs = d.LingerNs
+	}
+	if c.CloseDelayNs <= 0 {
+		c.CloseDelayNs = d.CloseDelayNs
+	}
+	if c.HandshakeTimeoutNs <= 0 {
+		c.HandshakeTimeoutNs = d.HandshakeTimeoutNs
 	}
 	return c
 }

@@ -110,7 +110,7 @@ type channel struct {
 	resp    netip.Addr // announced address
 	alt     netip.Addr // control peer's address when the announced one differs (NAT), else invalid
 	port    uint16     // announced port
-	created int64
+	created int64      // timer clock of the announcement
 	xfer    *transfer
 	conn    *dataConn
 	peers   [2]*peer // pairs (init, resp) and (init, alt)
@@ -124,7 +124,7 @@ type channel struct {
 // (227 with a private address) or an ALG rewriting PORT (edge 02).
 func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr, port uint16, now int64) *channel {
 	t.stats.Announcements++
-	ch := &channel{sess: s, active: active, modeCmd: cmd, port: port, created: now}
+	ch := &channel{sess: s, active: active, modeCmd: cmd, port: port, created: t.clk}
 	ctl := s.server
 	ch.init = s.client
 	if active {
@@ -251,7 +251,8 @@ type dataConn struct {
 	ch           *channel
 	iAddr, rAddr netip.Addr
 	iPort, rPort uint16
-	first, last  int64
+	first, last  int64   // capture times of the first and last packets
+	lastClk      int64   // timer clock of the last packet
 	span         [2]span // 0: initiator to responder, 1: responder to initiator
 	packets      uint64
 }
@@ -391,7 +392,7 @@ func (c *dataConn) dirOf(d *dissect.Dissection) (int, bool) {
 // open establishes the data connection of ch: it stops expecting and the
 // connection is registered under the address pair it uses.
 func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataConn {
-	c := &dataConn{ch: ch, first: d.Meta.TimeNs}
+	c := &dataConn{ch: ch, first: d.Meta.TimeNs, lastClk: d.Meta.Clock()}
 	if srcInit {
 		c.iAddr, c.iPort, c.rAddr, c.rPort = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
 	} else {
@@ -415,18 +416,18 @@ func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataCo
 // account applies one data packet to its connection and returns the
 // session ID.
 func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
-	now := d.Meta.TimeNs
-	if now > c.last {
+	if now := d.Meta.TimeNs; now > c.last {
 		c.last = now
-	}
-	if now < c.first {
+	} else if now < c.first {
 		c.first = now
 	}
+	t.clk = d.Meta.Clock()
+	c.lastClk = max(c.lastClk, t.clk)
 	c.packets++
 	t.stats.DataPackets++
 	s := c.ch.sess
 	if s.next != nil { // still in the table
-		t.touch(s, now)
+		t.touch(s)
 	}
 	f := d.TCPFlags
 	if f&dissect.TCPRst != 0 {

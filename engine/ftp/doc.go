@@ -110,10 +110,19 @@
 // the side with the higher port); user is the last USER argument (the
 // PASS argument is never kept); logged_in is set by a 230 reply;
 // saw_start by the 220 greeting; end_time is the last control packet.
-// A session ends LingerNs after both FINs or a reset (and after its data
-// connections fall silent), after IdleTimeoutNs without any packet, when
-// a new SYN reuses its 4-tuple, or when MaxSessions evicts the least
-// recently active one; its transfers are emitted first.
+// A session ends by the rules of tcp_connections (engine/tcpconn), so that
+// ftp_sessions and the tcp_connections rows of the control connections
+// agree, also on captures whose time steps back (a repeated section):
+// CloseDelayNs (5 s) after both FINs, a reset, or a FIN unanswered (and
+// after its data connections fall silent), HandshakeTimeoutNs (2 min)
+// after the last packet when one side never sent anything, IdleTimeoutNs
+// (1 h) without any packet, when a SYN starts a new connection on its
+// 4-tuple (Zeek's IsReuse, as tcpconn: another ISN from the client, a SYN
+// from the server; never the connection's own original SYN captured
+// late), or when MaxSessions evicts the least recently active one; its
+// transfers are emitted first. Timeouts run on the timer clock
+// (pkt.Meta.Clock: capture time with clock steps taken out); reported
+// times are the packets' capture times.
 //
 // Not handled: LPRT/LPSV (RFC 1639), the default data port used when no
 // PORT was sent (RFC 959 §3.2), the file name chosen by the server for

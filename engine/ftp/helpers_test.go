@@ -12,7 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir returns ../shared/samples (the test is skipped without it).
+// samplesDir returns testdata/ at the module root (testsamples.Dir).
 func samplesDir(tb testing.TB) string { return testsamples.Dir(tb) }
 
 // result is what a capture gave: rows in emission order, the trace of

@@ -297,7 +297,7 @@ func (t *Tracker) command(s *session, line []byte, now int64) {
 // per transfer after the last PASV/PORT. Older unused channels without a
 // connection are dropped (a second PASV replaces the first).
 func (t *Tracker) newTransfer(s *session, v verb, dir uint8, arg []byte, now int64) *transfer {
-	x := &transfer{v: v, dir: dir, arg: string(arg), cmdNs: now}
+	x := &transfer{v: v, dir: dir, arg: string(arg), cmdNs: now, cmdClk: t.clk}
 	s.transfers++
 	for i := len(s.chans) - 1; i >= 0; i-- {
 		if ch := s.chans[i]; ch.xfer == nil {
@@ -499,7 +499,7 @@ func (t *Tracker) reply(s *session, now int64) {
 		}
 	}
 	if p.x != nil {
-		p.x.replied, p.x.reply, p.x.replyNs = true, code, now
+		p.x.replied, p.x.reply, p.x.replyNs, p.x.replyClk = true, code, now, t.clk
 	}
 	if p.ch != nil && code >= 400 && p.ch.xfer == nil && p.ch.conn == nil {
 		t.releaseChannel(p.ch) // PORT / EPRT refused

@@ -46,10 +46,16 @@ type Tracker struct {
 	nextID    uint64
 	done      []*session // sessions removed from the table, awaiting emission
 	stats     Stats
+	clk       int64 // timer clock (pkt.Meta.Clock) of the packet being processed
 	trow      observe.FTPTransfer
 	srow      observe.FTPSession
 	trace     func(ev traceEvent) // tests only
 }
+
+// SetNextID makes the next session created get session_id id+1 (the
+// probe's workers number sessions by the capture ordinal of their first
+// packet, so the id does not depend on the worker; ids must grow).
+func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 
 // traceEvent reports one parsed command or reply (tests only).
 type traceEvent struct {
@@ -100,15 +106,18 @@ type session struct {
 	key            connKey
 	client, server netip.Addr
 	cport, sport   uint16
-	first          int64 // first control packet
-	lastCtl        int64 // last control packet
-	lastAny        int64 // last control or data packet
+	first          int64 // capture time of the first control packet
+	lastCtl        int64 // capture time of the last control packet
+	lastAny        int64 // timer clock (pkt.Meta.Clock) of the last control or data packet: expiry
 
-	dir [2]stream // 0: client to server (commands), 1: server to client (replies)
-	syn [2]bool
-	isn [2]uint32
-	fin [2]bool
-	rst bool
+	dir       [2]stream // 0: client to server (commands), 1: server to client (replies)
+	syn       [2]bool
+	isn       [2]uint32
+	fin       [2]bool
+	rst       bool
+	sent      [2]bool // each side sent a packet
+	synAckAck uint32  // ACK number of the server's first SYN-ACK
+	synAck    bool
 
 	user      string
 	loggedIn  bool
@@ -139,7 +148,39 @@ type session struct {
 	prev  *session
 }
 
-func (s *session) closed() bool { return s.rst || (s.fin[0] && s.fin[1]) }
+// closed reports whether the control connection is over as
+// tcp_connections decides (tcpconn): both FINs, a RST, or a FIN from a
+// side whose peer never sent anything.
+func (s *session) closed() bool {
+	return s.rst || (s.fin[0] && s.fin[1]) || (s.fin[0] && !s.sent[1]) || (s.fin[1] && !s.sent[0])
+}
+
+// halfOpen reports whether one side never sent anything.
+func (s *session) halfOpen() bool { return !s.sent[0] || !s.sent[1] }
+
+// reuse reports whether a SYN starts a new connection on the session's
+// 4-tuple, with the rule of tcp_connections (engine/tcpconn: Zeek's
+// TCPSessionAdapter::IsReuse), so that ftp_sessions and tcp_connections
+// count the same control connections: a client SYN whose ISN differs from
+// the client's, unless the client never sent anything or the SYN is the
+// connection's own original SYN captured late (its ISN acknowledged by the
+// SYN-ACK); any SYN from the server; a SYN-ACK with another ISN only while
+// the client never sent anything.
+func (s *session) reuse(d *dissect.Dissection, dir int) bool {
+	if d.TCPFlags&dissect.TCPAck == 0 {
+		if dir == 1 {
+			return true
+		}
+		if !s.sent[0] || (!s.syn[0] && s.synAck && s.synAckAck-(d.Seq+1) < 1<<16) {
+			return false
+		}
+		return !(s.syn[0] && d.Seq == s.isn[0])
+	}
+	if dir == 0 || s.sent[0] {
+		return false
+	}
+	return s.syn[1] && d.Seq != s.isn[1]
+}
 
 // dirOf returns 0 when the packet goes from client to server, 1 otherwise.
 func (s *session) dirOf(src netip.Addr, sport uint16) int {
@@ -158,25 +199,27 @@ type pending struct {
 
 // transfer is one transfer command and its outcome.
 type transfer struct {
-	v       verb
-	dir     uint8
-	arg     string
-	cmdNs   int64
-	ch      *channel
-	prelim  int
-	replied bool
-	reply   int
-	replyNs int64
+	v        verb
+	dir      uint8
+	arg      string
+	cmdNs    int64 // capture time of the command
+	cmdClk   int64 // its timer clock
+	ch       *channel
+	prelim   int
+	replied  bool
+	reply    int
+	replyNs  int64
+	replyClk int64
 }
 
-// lastActivity is the capture time of the transfer's latest event.
+// lastActivity is the timer clock of the transfer's latest event.
 func (x *transfer) lastActivity() int64 {
-	last := x.cmdNs
-	if x.replied && x.replyNs > last {
-		last = x.replyNs
+	last := x.cmdClk
+	if x.replied && x.replyClk > last {
+		last = x.replyClk
 	}
-	if x.ch != nil && x.ch.conn != nil && x.ch.conn.last > last {
-		last = x.ch.conn.last
+	if x.ch != nil && x.ch.conn != nil && x.ch.conn.lastClk > last {
+		last = x.ch.conn.lastClk
 	}
 	return last
 }
@@ -191,25 +234,29 @@ func (t *Tracker) Control(d *dissect.Dissection) {
 		return
 	}
 	now := d.Meta.TimeNs
+	t.clk = d.Meta.Clock()
 	k := makeConnKey(d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort)
 	s := t.sessions[k]
-	f := d.TCPFlags
-	if s != nil && f&(dissect.TCPSyn|dissect.TCPAck) == dissect.TCPSyn {
-		cd := s.dirOf(d.SrcAddr, d.SrcPort)
-		if (s.syn[cd] && s.isn[cd] != d.Seq) || (!s.syn[cd] && s.closed()) {
-			// a new connection on the same 4-tuple: the old one is over
-			t.retire(s)
-			s = nil
-		}
+	if s != nil && d.TCPFlags&dissect.TCPSyn != 0 && s.reuse(d, s.dirOf(d.SrcAddr, d.SrcPort)) {
+		// a new connection on the same 4-tuple: the old one is over
+		t.retire(s)
+		s = nil
 	}
 	if s == nil {
 		s = t.newSession(d, k)
 	}
-	t.touch(s, now)
+	t.touch(s)
 	if now > s.lastCtl {
 		s.lastCtl = now
+	} else if now < s.first {
+		s.first = now
 	}
-	t.segment(s, d, s.dirOf(d.SrcAddr, d.SrcPort))
+	dir := s.dirOf(d.SrcAddr, d.SrcPort)
+	s.sent[dir] = true
+	if d.TCPFlags&(dissect.TCPSyn|dissect.TCPAck) == dissect.TCPSyn|dissect.TCPAck && dir == 1 && !s.synAck {
+		s.synAck, s.synAckAck = true, d.Ack
+	}
+	t.segment(s, d, dir)
 }
 
 // newSession creates the session of a control connection. The client is
@@ -229,7 +276,7 @@ func (t *Tracker) newSession(d *dissect.Dissection, k connKey) *session {
 		clientIsSrc = false
 	}
 	t.nextID++
-	s := &session{id: t.nextID, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.TimeNs}
+	s := &session{id: t.nextID, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.Clock()}
 	if clientIsSrc {
 		s.client, s.cport, s.server, s.sport = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
 	} else {
@@ -244,10 +291,11 @@ func (t *Tracker) newSession(d *dissect.Dissection, k connKey) *session {
 	return s
 }
 
-// touch records activity and moves s to the front of the LRU list.
-func (t *Tracker) touch(s *session, now int64) {
-	if now > s.lastAny {
-		s.lastAny = now
+// touch records activity (the current packet's timer clock, t.clk) and
+// moves s to the front of the LRU list.
+func (t *Tracker) touch(s *session) {
+	if t.clk > s.lastAny {
+		s.lastAny = t.clk
 	}
 	if t.lru.next == s {
 		return
@@ -332,10 +380,11 @@ func (t *Tracker) segment(s *session, d *dissect.Dissection, dir int) {
 	t.stream(s, dir, seq, d.Payload, d.PayloadLen, now)
 }
 
-// Expire emits what is finished at capture time nowNs: transfers whose
-// final reply came LingerNs ago (or idle for IdleTimeoutNs without one),
-// in command order, then sessions closed LingerNs ago or idle for
-// IdleTimeoutNs, each after its transfers; it forgets announcements older
+// Expire emits what is finished at timer clock nowNs (the packets'
+// pkt.Meta.Clock): transfers whose final reply came LingerNs ago (or idle
+// for IdleTimeoutNs without one), in command order, then sessions closed
+// CloseDelayNs ago, half-open for HandshakeTimeoutNs or idle for
+// IdleTimeoutNs (the rules of tcp_connections), each after its transfers; it forgets announcements older
 // than ExpectTimeoutNs that no data connection or command used. Rows are
 // passed by pointer, valid only during the call (copy to keep). Either
 // callback may be nil. Call it regularly (every second of capture time):
@@ -353,7 +402,8 @@ func (t *Tracker) Expire(nowNs int64, emitTransfer func(*observe.FTPTransfer), e
 			s.xfers = s.xfers[:len(s.xfers)-1]
 			t.emitTransfer(s, x, emitTransfer)
 		}
-		if nowNs-s.lastAny >= t.cfg.IdleTimeoutNs || (s.closed() && nowNs-s.lastAny >= t.cfg.LingerNs) {
+		if idle := nowNs - s.lastAny; idle >= t.cfg.IdleTimeoutNs || (s.closed() && idle >= t.cfg.CloseDelayNs) ||
+			(s.halfOpen() && idle >= t.cfg.HandshakeTimeoutNs) {
 			t.unlink(s)
 			t.emitAll(s, emitTransfer, emitSession)
 		}

@@ -12,17 +12,16 @@ import (
 // conv writes a synthetic control connection (and data connections)
 // segment by segment into a Tracker.
 type conv struct {
-	t          *Tracker
-	c, s       netip.Addr
-	cp, sp     uint16
-	seq        [2]uint32 // next sequence number: 0 client, 1 server
-	now        int64
-	transfers  []observe.FTPTransfer
-	sessions   []observe.FTPSession
-	trace      []traceEvent
-	emitT      func(*observe.FTPTransfer)
-	emitS      func(*observe.FTPSession)
-	dataResult []bool
+	t         *Tracker
+	c, s      netip.Addr
+	cp, sp    uint16
+	seq       [2]uint32 // next sequence number: 0 client, 1 server
+	now       int64
+	transfers []observe.FTPTransfer
+	sessions  []observe.FTPSession
+	trace     []traceEvent
+	emitT     func(*observe.FTPTransfer)
+	emitS     func(*observe.FTPSession)
 }
 
 func newConv(cfg Config) *conv {
@@ -271,8 +270,8 @@ func TestAuthTLS(t *testing.T) {
 }
 
 // TestExpireOrder: Expire emits a replied transfer LingerNs after its last
-// packet, the closed session after it; an unused announcement is
-// forgotten after ExpectTimeoutNs and stops matching.
+// packet, the closed session CloseDelayNs after its last packet; an unused
+// announcement is forgotten after ExpectTimeoutNs and stops matching.
 func TestExpireOrder(t *testing.T) {
 	cfg := DefaultConfig()
 	v := newConv(cfg)
@@ -307,7 +306,11 @@ func TestExpireOrder(t *testing.T) {
 		t.Error("expired announcement still matches")
 	}
 	v.close()
-	v.t.Expire(v.now+cfg.LingerNs, v.emitT, v.emitS)
+	v.t.Expire(v.now+cfg.CloseDelayNs-1, v.emitT, v.emitS)
+	if len(v.sessions) != 0 {
+		t.Error("session emitted before the close delay")
+	}
+	v.t.Expire(v.now+cfg.CloseDelayNs, v.emitT, v.emitS)
 	if len(v.sessions) != 1 || v.t.Len() != 0 || len(v.t.peers) != 0 {
 		t.Errorf("session not emitted: %d, len %d, peers %d", len(v.sessions), v.t.Len(), len(v.t.peers))
 	}

@@ -6,6 +6,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
@@ -60,7 +61,7 @@ func (r *Reconciler) newHist() *histogram {
 // already emitted (the packet is late: Stats.Late counted it).
 func (r *Reconciler) aggregate(f *flowState, pi int, at int64) *agg {
 	start := floorDiv(at, r.interval) * r.interval
-	if satAdd(start, r.interval) <= r.closed {
+	if pkt.AddNs(start, r.interval) <= r.closed {
 		return nil
 	}
 	i := len(f.slots)
@@ -74,7 +75,7 @@ func (r *Reconciler) aggregate(f *flowState, pi int, at int64) *agg {
 	f.slots = append(f.slots, nil)
 	copy(f.slots[i+1:], f.slots[i:])
 	f.slots[i] = s
-	if end := satAdd(start, r.interval); end < r.next {
+	if end := pkt.AddNs(start, r.interval); end < r.next {
 		r.next = end
 	}
 	return &s.pairs[pi]
@@ -101,7 +102,7 @@ func (r *Reconciler) closeSlots(l int64) {
 	next := int64(math.MaxInt64)
 	for _, f := range r.order {
 		k := 0
-		for k < len(f.slots) && satAdd(f.slots[k].start, r.interval) <= l {
+		for k < len(f.slots) && pkt.AddNs(f.slots[k].start, r.interval) <= l {
 			r.emitSlot(f, f.slots[k])
 			k++
 		}
@@ -109,7 +110,7 @@ func (r *Reconciler) closeSlots(l int64) {
 			f.slots = f.slots[:copy(f.slots, f.slots[k:])]
 		}
 		if len(f.slots) > 0 {
-			next = min(next, satAdd(f.slots[0].start, r.interval))
+			next = min(next, pkt.AddNs(f.slots[0].start, r.interval))
 		}
 	}
 	r.next = next

@@ -43,17 +43,23 @@
 // reordered). The Encoder buffers a PDU's observations, then chooses each
 // block's parameters so that the block is smallest, and fills the PDU to
 // its size (observations that do not fit wait for the next PDU). Times
-// are whole microseconds (floor of the ns capture time at each hop, so a
-// delay is within 1 µs of the truth). Header, byte-aligned:
+// are in the record's unit: the coarsest of 1 µs, 100 ns, 10 ns and 1 ns
+// in which all its times are whole, down to EncoderConfig.TimeUnitNs
+// (oneway.time_unit_ns; default 1 ns): a capture stamped in µs is sent in
+// µs at no extra cost, one with nanosecond digits in ns, so a 2.321 µs
+// delay between two interfaces reads 2.321 µs (with a unit of 1000, times
+// are floored to the µs and a delay is within 1 µs of the truth). Header,
+// byte-aligned:
 //
 //	uvarint  flow id (the probe's, pdu.FlowDef)
 //	uvarint  n, observations in the block (>= 1)
 //	byte     bits 0-5: signature_bits-1; bits 6-7: size mode
 //	         (0 none, 1 constant, 2 coded, 3 repeat-or-coded)
 //	byte     bits 0-4: kt, exp-Golomb order of the time residuals;
-//	         bit 5: fragment spans present; bits 6-7: 0
-//	uvarint  t0: time of the first observation, µs since the epoch
-//	varint   p: predicted gap, µs (the block's median gap)        if n > 1
+//	         bit 5: fragment spans present; bits 6-7: the unit u
+//	         (0: 1 µs, 1: 100 ns, 2: 10 ns, 3: 1 ns)
+//	uvarint  t0: time of the first observation, in u since the epoch
+//	varint   p: predicted gap, in u (the block's median gap)      if n > 1
 //	byte     ks, exp-Golomb order of the spans                      if spans
 //	uvarint  size (mode 1) or minimum size m (modes 2, 3)           if mode > 0
 //	byte     kz, exp-Golomb order of the sizes                      if mode 2, 3
@@ -61,9 +67,9 @@
 // then a bit stream, most significant bit first, zero-padded to a byte:
 //
 //	per observation i:
-//	  EG_kt(zigzag(gap_i - p))  gap_i = t_i - t_(i-1) in µs          if i > 0
+//	  EG_kt(zigzag(gap_i - p))  gap_i = t_i - t_(i-1) in u           if i > 0
 //	  signature                 exactly signature_bits bits
-//	  EG_ks(t_i - first_i)      last minus first fragment time, µs   if spans
+//	  EG_ks(t_i - first_i)      last minus first fragment time, u    if spans
 //	  EG_kz(size_i - m)                                              if mode 2
 //	  0 | 1 EG_kz(size_i - m)   0: same size as the previous one     if mode 3
 //
@@ -82,20 +88,28 @@
 // lab flow 16 signature bits plus the size separate packets as ~25 bits
 // would, and a packet seen only downstream still gets its size.
 //
-// Measured on ../shared/samples/lab/oneway-udp (5000 datagrams, mean IP
+// Measured on testdata/lab/oneway-udp (5000 datagrams, mean IP
 // length 522.8 bytes, 500 packets/s; 1400-byte PDUs, the 26-byte frame
 // overhead included; TestLabOverhead, `go test ./engine/oneway -run
-// Overhead -v`), PDU bytes per packet and share of the observed IP bytes:
+// Overhead -v`), PDU bytes per packet and share of the observed IP bytes,
+// times in whole µs (time_unit_ns 1000) and in the captures' own ns (their
+// nanosecond digits are noise to a coder: about 10 bits more per packet):
 //
 //	signature_bits   at A (5000 pkts)      at B (4941 pkts)
-//	32               6.19 B   1.18 %       6.78 B   1.30 %
-//	24               5.15 B   0.99 %       5.76 B   1.10 %
-//	16               4.12 B   0.79 %       4.74 B   0.91 %
+//	µs times
+//	32               6.23 B   1.19 %       6.82 B   1.31 %
+//	24               5.19 B   0.99 %       5.79 B   1.11 %
+//	16               4.16 B   0.80 %       4.78 B   0.92 %
+//	ns times
+//	32               7.52 B   1.44 %       8.10 B   1.55 %
+//	24               6.48 B   1.24 %       7.08 B   1.36 %
+//	16               5.44 B   1.04 %       6.05 B   1.16 %
 //
 // 32 bits cannot reach 1 % on this flow: at B the signature (4 B) and the
 // time (10 bits) alone exceed the 5.23 B that 1 % of 522.8 B allows, even
-// without sizes. 16 bits do, at both points, and are the recommended
-// setting for flows of packets this small; with the sizes in the match,
+// without sizes. 16 bits with µs times do, at both points, and are the
+// recommended setting for flows of packets this small when µs delays are
+// enough (samples/oneway-lab.yaml); with the sizes in the match,
 // they matched all 5000 packets right (TestLabUDPCollisions; without sizes
 // at B, 4999 of 5000). For constant-size flows of larger packets, 24 or 32
 // bits fit. Encoding costs ~300 ns per observation, 0 allocations

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -22,15 +21,11 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir returns ../shared/samples (the test is skipped without it).
-func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
-
+// labPath returns a file of a lab scenario (a gzipped capture when that
+// is how it is stored); the test fails when it is absent.
 func labPath(t testing.TB, scenario, file string) string {
-	p := filepath.Join(samplesDir(t), "lab", scenario, file)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("lab capture absent: %v", err)
-	}
-	return p
+	t.Helper()
+	return testsamples.Path(t, "lab", scenario, file)
 }
 
 // capPkt is one packet (or reassembled datagram) of the observed flow at
@@ -114,10 +109,19 @@ func seqOf(c *capPkt) int64 {
 	return int64(binary.BigEndian.Uint64(c.d.Payload))
 }
 
+// timeUnitNs is the EncoderConfig.TimeUnitNs of the simulated probes (0:
+// the default, the capture's own ns).
+var timeUnitNs int
+
+// delayTolNs is the delay error the lab tests accept with timeUnitNs:
+// none with the captures' own ns, under one unit otherwise.
+func delayTolNs() int64 { return int64(max(timeUnitNs, 1)) }
+
 // obsKey identifies an observation at one hop after the encoding round
-// trip: time in µs and signature.
+// trip: time (ns, exact: records carry the capture's resolution) and
+// signature.
 type obsKey struct {
-	us  int64
+	ns  int64
 	sig uint64
 }
 
@@ -153,7 +157,7 @@ func runProbeSized(t testing.TB, hop int, pkts []capPkt, bits int, mask Mask, ta
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := NewEncoder(EncoderConfig{SignatureBits: bits})
+	enc, err := NewEncoder(EncoderConfig{SignatureBits: bits, TimeUnitNs: timeUnitNs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +185,9 @@ func runProbeSized(t testing.TB, hop int, pkts []capPkt, bits int, mask Mask, ta
 		if !sizes {
 			o.SizeBytes = 0
 		}
-		k := obsKey{floorUs(now), sig}
+		k := obsKey{now, sig}
 		if _, dup := run.tags[k]; dup {
-			t.Fatalf("hop %d: two packets with time %d µs and signature %x", hop, k.us, sig)
+			t.Fatalf("hop %d: two packets with time %d ns and signature %x", hop, k.ns, sig)
 		}
 		run.tags[k] = tag(c)
 		run.obs++

@@ -52,8 +52,10 @@ func (u udpTruth) at(p string) int64 {
 
 // checkMatches verifies every classified packet against the truth: the
 // observations joined in one record carry one sequence number (no false
-// match), and every hop pair's delay is the truth's within 1 µs. It
-// returns the packets matched correctly and wrongly.
+// match), and every hop pair's delay is the truth's: exactly with the
+// default time unit (the captures' nanoseconds travel, issue 15.12),
+// within 1 µs with whole µs. It returns the packets matched correctly and
+// wrongly.
 func checkMatches(t *testing.T, c *collected, hops []string, runs []probeRun, gt map[int64]udpTruth) (good, bad int) {
 	t.Helper()
 	maxErr := int64(0)
@@ -64,7 +66,7 @@ func checkMatches(t *testing.T, c *collected, hops []string, runs []probeRun, gt
 			if p.Seen&(1<<h) == 0 {
 				continue
 			}
-			s, found := runs[h].tags[obsKey{p.LastNs[h] / 1000, p.Signature}]
+			s, found := runs[h].tags[obsKey{p.LastNs[h], p.Signature}]
 			if !found {
 				t.Fatalf("hop %s: no observation at %d µs sig %x", hops[h], p.LastNs[h]/1000, p.Signature)
 			}
@@ -92,8 +94,8 @@ func checkMatches(t *testing.T, c *collected, hops []string, runs []probeRun, gt
 			}
 		}
 	}
-	if maxErr >= 1000 {
-		t.Errorf("largest delay error %d ns, want < 1 µs", maxErr)
+	if maxErr >= delayTolNs() {
+		t.Errorf("largest delay error %d ns, want < %d ns", maxErr, delayTolNs())
 	}
 	t.Logf("largest delay error vs ground truth: %d ns", maxErr)
 	return good, bad
@@ -121,7 +123,7 @@ func TestLabUDP(t *testing.T) {
 	// every lost packet is one the truth lost (empty ts_b_ns)
 	for _, p := range c.packets {
 		if p.Status == StatusLost {
-			s := a.tags[obsKey{p.LastNs[0] / 1000, p.Signature}]
+			s := a.tags[obsKey{p.LastNs[0], p.Signature}]
 			if gt[s].b != 0 {
 				t.Errorf("seq %d classified lost but seen at B", s)
 			}
@@ -173,7 +175,7 @@ func TestLabUDP(t *testing.T) {
 	// them from the truth
 	var under1ms uint64
 	for _, g := range gt {
-		if g.b != 0 && floorUs(g.b)-floorUs(g.a) <= 1000 {
+		if g.b != 0 && g.b-g.a <= 1e6 {
 			under1ms++
 		}
 	}
@@ -278,7 +280,6 @@ func TestLabUDPFourHops(t *testing.T) {
 // one-way flows (two classes), through the NAT.
 func TestLabICMP(t *testing.T) {
 	labPath(t, "oneway-icmp", "A.pcap")
-	type key struct{ seq, size int }
 	type truth struct{ reqA, reqB, repB, repA int64 }
 	gt := map[int64]truth{}
 	tagOf := func(seq, size int) int64 { return int64(seq)<<16 | int64(size) }
@@ -317,14 +318,14 @@ func TestLabICMP(t *testing.T) {
 			}
 			maxErr := int64(0)
 			for _, p := range c.packets {
-				t0 := runs[0].tags[obsKey{p.LastNs[0] / 1000, p.Signature}]
+				t0 := runs[0].tags[obsKey{p.LastNs[0], p.Signature}]
 				if p.Status != StatusDelivered {
 					if g := gt[t0]; dir.delay(g) > 0 && (g.reqB != 0 && dir.typ == 8 || g.repA != 0 && dir.typ == 0) {
 						t.Errorf("echo %x classified %v but delivered in the truth", t0, p.Status)
 					}
 					continue
 				}
-				t1 := runs[1].tags[obsKey{p.LastNs[1] / 1000, p.Signature}]
+				t1 := runs[1].tags[obsKey{p.LastNs[1], p.Signature}]
 				if t0 != t1 {
 					t.Fatalf("false match: %x at %s, %x at %s", t0, dir.hops[0], t1, dir.hops[1])
 				}
@@ -332,8 +333,8 @@ func TestLabICMP(t *testing.T) {
 					maxErr = e
 				}
 			}
-			if maxErr >= 1000 {
-				t.Errorf("largest delay error %d ns", maxErr)
+			if maxErr >= delayTolNs() {
+				t.Errorf("largest delay error %d ns, want < %d ns", maxErr, delayTolNs())
 			}
 		})
 	}
@@ -389,7 +390,7 @@ func TestLabFrag(t *testing.T) {
 	}
 	var maxFirst, maxLast int64
 	for _, p := range c.packets {
-		seq := runs[0].tags[obsKey{p.LastNs[0] / 1000, p.Signature}]
+		seq := runs[0].tags[obsKey{p.LastNs[0], p.Signature}]
 		g := gt[seq]
 		if p.Status != StatusDelivered {
 			if g.stateB == "complete" {
@@ -397,7 +398,7 @@ func TestLabFrag(t *testing.T) {
 			}
 			continue
 		}
-		if s1 := runs[1].tags[obsKey{p.LastNs[1] / 1000, p.Signature}]; s1 != seq {
+		if s1 := runs[1].tags[obsKey{p.LastNs[1], p.Signature}]; s1 != seq {
 			t.Fatalf("false match %d / %d", seq, s1)
 		}
 		maxFirst = max(maxFirst, abs64(p.FirstNs[1]-p.FirstNs[0]-(g.bFirst-g.aFirst)))
@@ -425,18 +426,28 @@ func measureOverhead(t testing.TB, bits int, point string, pk []capPkt) overhead
 }
 
 // TestLabOverhead measures the PDU bytes per packet on oneway-udp at A and
-// B for 32, 24 and 16-bit signatures (frame overhead included), and
-// asserts the recommended 16 bits stay within 1 % of the observed IP bytes
-// (design 1.3).
+// B for 32, 24 and 16-bit signatures (frame overhead included), with times
+// in whole µs (time_unit_ns 1000) and with the captures' own nanoseconds
+// (the default), and asserts the recommended setting, 16 bits and µs
+// times, stays within 1 % of the observed IP bytes (design 1.3). The
+// lab captures carry real ns digits: sending them costs about 10 bits
+// more per packet (issue 15.12), shown here.
 func TestLabOverhead(t *testing.T) {
 	pts, _ := loadUDP(t)
-	for _, bits := range []int{32, 24, 16} {
-		for _, p := range []string{"A", "B"} {
-			o := measureOverhead(t, bits, p, pts[p])
-			t.Logf("signature_bits %d at %s: %d packets, %d IP bytes, %d PDU bytes: %.3f B/packet, %.3f %%",
-				bits, p, o.pkts, o.observed, o.frame, o.bytesPerPkt, 100*o.ratio)
-			if bits == 16 && o.ratio > 0.01 {
-				t.Errorf("16-bit signatures at %s cost %.3f %% of the traffic, want <= 1 %%", p, 100*o.ratio)
+	defer func() { timeUnitNs = 0 }()
+	for _, unit := range []int{1000, 1} {
+		timeUnitNs = unit
+		for _, bits := range []int{32, 24, 16} {
+			for _, p := range []string{"A", "B"} {
+				o := measureOverhead(t, bits, p, pts[p])
+				t.Logf("time_unit_ns %d, signature_bits %d at %s: %d packets, %d IP bytes, %d PDU bytes: %.3f B/packet, %.3f %%",
+					unit, bits, p, o.pkts, o.observed, o.frame, o.bytesPerPkt, 100*o.ratio)
+				if unit == 1000 && bits == 16 && o.ratio > 0.01 {
+					t.Errorf("16-bit signatures and µs times at %s cost %.3f %% of the traffic, want <= 1 %%", p, 100*o.ratio)
+				}
+				if unit == 1 && bits == 16 && o.ratio > 0.012 {
+					t.Errorf("16-bit signatures and ns times at %s cost %.3f %% of the traffic, want <= 1.2 %%", p, 100*o.ratio)
+				}
 			}
 		}
 	}

@@ -25,7 +25,6 @@ type pktSpec struct {
 	echoID       uint16
 	payload      string
 	pad          int // link padding bytes after the datagram
-	checksums    bool
 }
 
 func build(t *testing.T, s pktSpec) ([]byte, dissect.Dissection) {

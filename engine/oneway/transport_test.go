@@ -24,7 +24,7 @@ func TestThroughSender(t *testing.T) {
 	link := &frameLink{}
 	snd := pdu.NewSender(cfg, 1, link)
 	sg, _ := NewSigner(16, mustMask(t, natMaskUDP...))
-	enc, _ := NewEncoder(EncoderConfig{SignatureBits: 16, MaxPayload: cfg.MaxPDUBytes - pdu.HeaderLen - pdu.TrailerLen})
+	enc, _ := NewEncoder(EncoderConfig{SignatureBits: 16, TimeUnitNs: 1000, MaxPayload: cfg.MaxPDUBytes - pdu.HeaderLen - pdu.TrailerLen})
 	var batch pdu.Enc
 	send := func(now int64) {
 		batch.B = batch.B[:0]

@@ -31,8 +31,10 @@
 //     ipfrag_time) of capture time from its first arriving fragment, not
 //     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
 //     timer at each fragment's TTL, RFC 8200 §4.5 uses 60 s from the
-//     first). Time is capture time only: Expire(nowNs) is driven by packet
-//     timestamps and nothing reads the wall clock.
+//     first). Time is capture time only: timeouts run on the packets' timer
+//     clock (pkt.Meta.Clock: capture time with clock steps taken out, set
+//     by the probe), Expire(nowNs) takes that clock, and nothing reads the
+//     wall clock; FirstNs and LastNs are the fragments' capture times.
 //   - Duplicates: a fragment with the same offset, length and MF flag as
 //     one already held is counted (Stats.Duplicates) and ignored: it moves
 //     neither the timestamps nor the fragment count.
@@ -58,8 +60,14 @@
 //   - Bounds: Config.MaxDatagrams contexts (the oldest is evicted),
 //     Config.MaxFragments per datagram, Config.MaxDatagramBytes per
 //     datagram (and 65535 for the IPv4 total length and IPv6 payload
-//     length: longer fragments are dropped with ErrTooLong, as the
-//     "ping of death" requires).
+//     length). A fragment that would take its datagram beyond them (the
+//     "ping of death", zeek#5911) is dropped with ErrTooLong and abandons
+//     its datagram (Stats.Oversize): the datagram is reported Incomplete
+//     with ReasonTooLong, never as a datagram whose last fragment was not
+//     seen, and the probe reports it as ip_reassembly_oversize.
+//   - Duplicates and overlaps are reported per fragment in Result
+//     (Duplicate, Overlap) so the probe counts them in the datagram's
+//     flows (ip_fragment_duplicates, ip_fragment_overlaps) and events.
 //
 // Memory: context slots are reused with their buffers, so once warmed up
 // Add, Expire and Flush do not allocate. A slot's buffer keeps the size of

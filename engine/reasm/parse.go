@@ -53,16 +53,6 @@ func (r *Reassembler) parse4(p []byte, f *frag) error {
 	if plen == 0 {
 		return ErrMalformed
 	}
-	f.limit = min(r.cfg.MaxDatagramBytes, MaxIPv4Bytes)
-	if off+plen+ihl > f.limit {
-		return ErrTooLong
-	}
-	f.off = uint32(off)
-	f.end = uint32(off + plen)
-	f.last = !mf
-	f.payload = p[ihl : ihl+min(avail, plen)]
-	f.hdr = p[:ihl]
-	f.proto = p[9]
 	f.key = key{
 		src:     netip.AddrFrom4([4]byte(p[12:16])),
 		dst:     netip.AddrFrom4([4]byte(p[16:20])),
@@ -70,6 +60,16 @@ func (r *Reassembler) parse4(p []byte, f *frag) error {
 		version: 4,
 		proto:   p[9],
 	}
+	f.proto = p[9]
+	f.limit = min(r.cfg.MaxDatagramBytes, MaxIPv4Bytes)
+	if off+plen+ihl > f.limit {
+		return ErrTooLong // f.key is set: Add abandons the datagram
+	}
+	f.off = uint32(off)
+	f.end = uint32(off + plen)
+	f.last = !mf
+	f.payload = p[ihl : ihl+min(avail, plen)]
+	f.hdr = p[:ihl]
 	return nil
 }
 
@@ -128,11 +128,18 @@ func (r *Reassembler) parse6(p []byte, f *frag) error {
 	if plen == 0 && (more || off != 0) {
 		return ErrMalformed // only an atomic fragment may be empty
 	}
+	f.key = key{
+		src:     netip.AddrFrom16([16]byte(p[8:24])),
+		dst:     netip.AddrFrom16([16]byte(p[24:40])),
+		id:      binary.BigEndian.Uint32(fh[4:]),
+		version: 6,
+	}
+	f.proto = fh[0]
 	f.limit = r.cfg.MaxDatagramBytes
 	// RFC 8200 §4.5: discard a fragment making the payload length exceed
 	// 65535; pos-40 is this fragment's unfragmentable extension headers.
 	if pos-ipv6HdrLen+off+plen > MaxIPv6Bytes-ipv6HdrLen || pos+off+plen > f.limit {
-		return ErrTooLong
+		return ErrTooLong // f.key is set: Add abandons the datagram
 	}
 	avail := lim - body
 	f.trunc = avail < plen
@@ -142,12 +149,5 @@ func (r *Reassembler) parse6(p []byte, f *frag) error {
 	f.payload = p[body : body+min(avail, plen)]
 	f.hdr = p[:pos]
 	f.nhOff = nhOff
-	f.proto = fh[0]
-	f.key = key{
-		src:     netip.AddrFrom16([16]byte(p[8:24])),
-		dst:     netip.AddrFrom16([16]byte(p[24:40])),
-		id:      binary.BigEndian.Uint32(fh[4:]),
-		version: 6,
-	}
 	return nil
 }

@@ -116,7 +116,7 @@ const (
 	ReasonTruncated                      // a fragment was captured shorter than its IP length announces
 	ReasonOverlap                        // IPv6 fragments overlapped: datagram discarded (RFC 5722)
 	ReasonTooManyFragments               // more than MaxFragments fragments
-	ReasonTooLong                        // the first fragment's header made the datagram exceed the maximum
+	ReasonTooLong                        // a fragment would take the datagram beyond the maximum length (ErrTooLong)
 )
 
 // String returns the reason as written in event rows: "timeout",
@@ -143,8 +143,8 @@ func (r Reason) String() string {
 }
 
 // Result is what Add returns for an accepted fragment. Unless Complete,
-// only the zero value is returned: the fragment was stored (or absorbed by
-// an abandoned context, or ignored as a duplicate).
+// only Duplicate and Overlap may be set: the fragment was stored (or
+// absorbed by an abandoned context, or ignored as a duplicate).
 type Result struct {
 	// Complete is true when this fragment completed its datagram.
 	Complete bool
@@ -173,6 +173,13 @@ type Result struct {
 	// Fragments is the number of fragments that made the datagram,
 	// duplicates excluded, overlapping fragments included.
 	Fragments int
+	// Duplicate is true when this fragment repeated one already held
+	// (same offset, length and MF): ignored, counted in Stats.Duplicates.
+	Duplicate bool
+	// Overlap is true when this fragment overlapped data held or went
+	// beyond the known end (counted in Stats.Overlaps): IPv4 keeps the
+	// first data received for every byte, IPv6 discards the datagram.
+	Overlap bool
 }
 
 // Incomplete describes a datagram given up without being reassembled: the
@@ -219,7 +226,8 @@ type Stats struct {
 	Truncated  uint64 // datagrams abandoned because a fragment was captured short
 	Discarded  uint64 // IPv6 datagrams abandoned for overlapping fragments (RFC 5722)
 	TooMany    uint64 // datagrams abandoned for more than MaxFragments fragments
-	TooLong    uint64 // fragments dropped with ErrTooLong, plus datagrams abandoned with ReasonTooLong
+	TooLong    uint64 // fragments dropped with ErrTooLong
+	Oversize   uint64 // datagrams abandoned with ReasonTooLong (beyond 65535 bytes: ping of death)
 	Malformed  uint64 // fragments dropped with ErrMalformed
 }
 
@@ -247,7 +255,7 @@ type fragRec struct {
 // reused with their buffers, so the steady state does not allocate.
 type ctx struct {
 	key       key
-	createdNs int64 // capture time of the first fragment to arrive: the timeout origin
+	createdNs int64 // timer clock (pkt.Meta.Clock) of the first fragment to arrive: the timeout origin
 	firstNs   int64
 	lastNs    int64
 	prev      int32 // creation-order list
@@ -379,6 +387,13 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		return Result{}, err
 	case ErrTooLong:
 		r.stats.TooLong++
+		f.key.iface = d.Meta.Iface
+		c := &r.ctxs[r.context(&f, d.Meta.Clock(), d.Meta.TimeNs)]
+		c.nfrag++
+		c.lastNs = max(c.lastNs, d.Meta.TimeNs)
+		if c.dead == ReasonNone {
+			r.abandon(c, ReasonTooLong, &r.stats.Oversize)
+		}
 		return Result{}, err
 	default:
 		return Result{}, err
@@ -386,25 +401,13 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	f.key.iface = d.Meta.Iface
 	now := d.Meta.TimeNs
 	r.stats.Fragments++
-
-	idx, ok := r.index[f.key]
-	if ok && now-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
-		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
-		ok = false
-	}
-	if !ok {
-		if r.live >= r.cfg.MaxDatagrams {
-			r.retire(r.head, ReasonEvicted, &r.stats.Evictions, nil)
-		}
-		idx = r.alloc(&f.key, now)
-		r.ctxs[idx].proto = f.proto
-	}
+	idx := r.context(&f, d.Meta.Clock(), now)
 	c := &r.ctxs[idx]
 
 	for _, fr := range c.frags {
 		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
 			r.stats.Duplicates++
-			return Result{}, nil
+			return Result{Duplicate: true}, nil
 		}
 	}
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
@@ -454,7 +457,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		over = true
 	}
 	if over && r.overlap(c) {
-		return Result{}, nil
+		return Result{Overlap: true}, nil
 	}
 	if s < e {
 		r.store(c, s, e, f.payload)
@@ -465,13 +468,35 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		c.nhOff = f.nhOff
 	}
 	if !c.haveHdr || !c.haveLast || c.have != c.end {
-		return Result{}, nil
+		return Result{Overlap: over}, nil
 	}
 	if len(c.hdr)+int(c.end) > f.limit {
-		r.abandon(c, ReasonTooLong, &r.stats.TooLong)
-		return Result{}, nil
+		r.stats.TooLong++
+		r.abandon(c, ReasonTooLong, &r.stats.Oversize)
+		return Result{Overlap: over}, ErrTooLong
 	}
-	return r.complete(idx), nil
+	res := r.complete(idx)
+	res.Overlap = over
+	return res, nil
+}
+
+// context returns the index of the context of f's datagram at timer clock
+// clk (capture time now), giving up a stale one first (it starts again)
+// and evicting the oldest context when MaxDatagrams are in progress.
+func (r *Reassembler) context(f *frag, clk, now int64) int32 {
+	idx, ok := r.index[f.key]
+	if ok && clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
+		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
+		ok = false
+	}
+	if !ok {
+		if r.live >= r.cfg.MaxDatagrams {
+			r.retire(r.head, ReasonEvicted, &r.stats.Evictions, nil)
+		}
+		idx = r.alloc(&f.key, clk, now)
+		r.ctxs[idx].proto = f.proto
+	}
+	return idx
 }
 
 // overlap counts an overlap on c and, for IPv6, abandons the datagram
@@ -643,7 +668,7 @@ func checksum(h []byte) uint16 {
 }
 
 // alloc takes a free slot for k, created at now, and links it newest.
-func (r *Reassembler) alloc(k *key, now int64) int32 {
+func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 	var idx int32
 	if n := len(r.free); n > 0 {
 		idx = r.free[n-1]
@@ -661,7 +686,7 @@ func (r *Reassembler) alloc(k *key, now int64) int32 {
 		}
 	}
 	c.key = *k
-	c.createdNs, c.firstNs, c.lastNs = now, now, now
+	c.createdNs, c.firstNs, c.lastNs = clk, now, now
 	c.prev, c.next = r.tail, -1
 	if r.tail >= 0 {
 		r.ctxs[r.tail].next = idx

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // benchCapture runs the packets of a capture, decoded up front, through
@@ -24,7 +25,7 @@ func benchCapture(b *testing.B, path string, cfg Config) {
 		}
 	}
 	if len(pkts) == 0 {
-		b.Skip("no packets")
+		b.Fatal("no packets")
 	}
 	tr := New(cfg)
 	var e pdu.Enc
@@ -63,7 +64,7 @@ func benchCapture(b *testing.B, path string, cfg Config) {
 
 // BenchmarkICMPEcho: 1500 pings each way (lab oneway-icmp, probe A).
 func BenchmarkICMPEcho(b *testing.B) {
-	benchCapture(b, filepath.Join(samplesDir(b), "lab", "oneway-icmp", "A.pcap"), Config{Kinds: []string{"icmp_echo"}})
+	benchCapture(b, testsamples.Path(b, "lab", "oneway-icmp", "A.pcap"), Config{Kinds: []string{"icmp_echo"}})
 }
 
 // BenchmarkTCP: handshakes and RTTM over HTTP downloads (lab tcp-mix, A).
@@ -98,7 +99,7 @@ func TestZeroAllocs(t *testing.T) {
 		{"lab/dns-snmp-ntp/A.pcap", []string{"dns"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"ntp"}},
 	} {
-		pkts := readCapture(t, filepath.Join(samplesDir(t), c.path))
+		pkts := readCapture(t, testsamples.Path(t, c.path))
 		tr := New(Config{Kinds: c.kinds})
 		var e pdu.Enc
 		e.B = make([]byte, 0, 1<<20)

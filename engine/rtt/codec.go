@@ -2,7 +2,6 @@ package rtt
 
 import (
 	"math"
-	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -38,9 +37,9 @@ func AppendSample(e *pdu.Enc, r *observe.RTTSample) {
 		e.Byte(1)
 		e.Float(r.RTTMs)
 	}
-	appendAddr(e, r.ClientAddr)
+	e.AddrString(r.ClientAddr)
 	e.Uvarint(uint64(r.ClientPort))
-	appendAddr(e, r.ServerAddr)
+	e.AddrString(r.ServerAddr)
 	e.Uvarint(uint64(r.ServerPort))
 	e.String(r.Detail)
 }
@@ -60,9 +59,9 @@ func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 	default:
 		corrupt(d)
 	}
-	r.ClientAddr = decodeAddr(d)
+	r.ClientAddr = d.AddrString()
 	r.ClientPort = uint16(d.Uvarint())
-	r.ServerAddr = decodeAddr(d)
+	r.ServerAddr = d.AddrString()
 	r.ServerPort = uint16(d.Uvarint())
 	r.Detail = d.String()
 }
@@ -129,29 +128,6 @@ func exactNs(ms float64) (int64, bool) {
 	}
 	ns := int64(math.Round(ms * 1e6))
 	return ns, float64(ns)/1e6 == ms
-}
-
-func appendAddr(e *pdu.Enc, s string) {
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		var buf [64]byte
-		if string(a.AppendTo(buf[:0])) == s {
-			e.Addr(a)
-			return
-		}
-	}
-	e.Byte(0)
-	e.String(s)
-}
-
-func decodeAddr(d *pdu.Dec) string {
-	a := d.Addr()
-	if d.Err() != nil {
-		return ""
-	}
-	if a.IsValid() {
-		return a.String()
-	}
-	return d.String()
 }
 
 func appendNum(e *pdu.Enc, f float64) {

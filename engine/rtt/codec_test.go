@@ -1,6 +1,7 @@
 package rtt
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"reflect"
@@ -144,7 +145,10 @@ func FuzzDecodeSample(f *testing.F) {
 	})
 }
 
-// FuzzDecodeHistogram: any input decodes without panic.
+// FuzzDecodeHistogram: any input decodes without panic; what decodes
+// survives a round trip (encode, decode: the same row, bit for bit, and
+// the same bytes again: the encoding is canonical) and holds no more
+// memory than the bytes it came from (the kind string).
 func FuzzDecodeHistogram(f *testing.F) {
 	for i := range codecHistograms {
 		var e pdu.Enc
@@ -152,11 +156,39 @@ func FuzzDecodeHistogram(f *testing.F) {
 		f.Add(e.B)
 	}
 	f.Add([]byte{0, 0})
+	f.Add([]byte{1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}) // a kind string claiming 2^32 bytes
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := pdu.Dec{B: b}
 		for !d.Done() {
+			before := len(d.B)
 			var h observe.RTTHistogram
 			DecodeHistogram(&d, &h)
+			if d.Err() != nil {
+				break
+			}
+			if used := before - len(d.B); len(h.Kind) > used {
+				t.Fatalf("kind of %d bytes decoded from %d", len(h.Kind), used)
+			}
+			var e1 pdu.Enc
+			AppendHistogram(&e1, &h)
+			d2 := pdu.Dec{B: e1.B}
+			var h2 observe.RTTHistogram
+			DecodeHistogram(&d2, &h2)
+			if d2.Err() != nil || len(d2.B) != 0 || !sameHistogram(h, h2) {
+				t.Fatalf("round trip: %+v -> %+v (%v, %d bytes left)", h, h2, d2.Err(), len(d2.B))
+			}
+			var e2 pdu.Enc
+			AppendHistogram(&e2, &h2)
+			if !bytes.Equal(e1.B, e2.B) {
+				t.Fatalf("encoding not canonical: %x then %x", e1.B, e2.B)
+			}
 		}
 	})
+}
+
+// sameHistogram compares two rows, floats bit for bit.
+func sameHistogram(a, b observe.RTTHistogram) bool {
+	return a.Probe == b.Probe && a.FlowID == b.FlowID && a.Kind == b.Kind && a.IntervalStart == b.IntervalStart && a.N == b.N &&
+		sameFloat(a.IntervalS, b.IntervalS) && sameFloat(a.SliceLoMs, b.SliceLoMs) && sameFloat(a.SliceHiMs, b.SliceHiMs) &&
+		sameFloat(a.Sum, b.Sum) && sameFloat(a.SumSq, b.SumSq) && sameFloat(a.Min, b.Min) && sameFloat(a.Max, b.Max)
 }

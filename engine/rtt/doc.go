@@ -8,7 +8,12 @@
 // class); output is observe.RTTSample and observe.RTTHistogram rows given
 // to callbacks, and their wire codec (AppendSample, DecodeSample,
 // AppendHistogram, DecodeHistogram) on pdu.Enc/pdu.Dec. Time is capture
-// time only (Meta.TimeNs and the nowNs arguments).
+// time only: request_time is the request's Meta.TimeNs; round trips and
+// timeouts run on the timer clock (Meta.Clock: capture time with the
+// capture's clock steps taken out by the probe), which the nowNs
+// arguments are. A response stamped before its request (a reordered
+// capture), or with a clock step between them, gives no sample, counted in
+// Stats.Unmeasured: an RTT is never negative and never spans a step.
 //
 //	dissect.Dissection -> Tracker.Packet -> emit(*RTTSample)      rtt_samples
 //	                                     -> Observe -> CloseInterval  rtt_histograms
@@ -45,8 +50,12 @@
 //   - tcp_handshake: the first SYN -> the first SYN-ACK acknowledging its
 //     ISN (RFC 9293 §3.5). A retransmitted SYN keeps the first SYN's time,
 //     so a lost SYN adds its retransmission timeout, as the lab's ground
-//     truth (handshake_syn_to_synack_us) measures. Detail "syn", or
-//     "syn xN" after N SYN copies.
+//     truth (handshake_syn_to_synack_us) measures, and the sample equals
+//     tcp_connections.handshake_syn_synack_ms (whose handshake_rtt_ms is
+//     the Karn-safe time from the last SYN). A SYN carrying data (TCP Fast
+//     Open, RFC 7413 §4.2; zeek#664) is answered by a SYN-ACK acknowledging
+//     ISN+1+len (data accepted) or ISN+1 (cookie only): both pair. Detail
+//     "syn", or "syn xN" after N SYN copies.
 //   - tcp_ts: RTTM of RFC 7323 §4 seen from the probe: the first time each
 //     advancing TSval of a direction is seen, and the first segment of the
 //     other direction (ACK set) echoing it in TSecr, give one sample; later

@@ -13,7 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
-// samplesDir returns ../shared/samples (the test is skipped without it).
+// samplesDir returns testdata/ at the module root (testsamples.Dir).
 func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // testPkt is one captured packet (data owned) and its dissection.
@@ -28,7 +28,7 @@ type testPkt struct {
 func readCapture(t testing.TB, path string) []testPkt {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("capture absent: %v", err)
+		t.Fatalf("capture: %v", err)
 	}
 	frames, metas := testframes.Frames(t, path)
 	dis := dissect.New()

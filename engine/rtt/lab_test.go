@@ -29,7 +29,7 @@ func readLabPairs(t *testing.T, dir, point string) []labPair {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "rtt_pairs.csv"))
 	if err != nil {
-		t.Skipf("lab truth absent: %v", err)
+		t.Fatalf("lab truth: %v", err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
@@ -86,7 +86,7 @@ func readLabSummary(t *testing.T, dir, point string) labPoint {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
-		t.Skipf("lab summary absent: %v", err)
+		t.Fatalf("lab summary: %v", err)
 	}
 	var s struct {
 		PerPoint map[string]labPoint `json:"per_point"`

@@ -35,7 +35,8 @@ type tsDir struct {
 	head   int
 	n      int
 	vals   []uint32 // ring of Config.MaxTSvals values
-	times  []int64  // first-seen time of vals[i], Unix ns
+	times  []int64  // first-seen timer clock of vals[i] (pkt.Meta.Clock)
+	raws   []int64  // first-seen capture time of vals[i], Unix ns (request_time)
 }
 
 // stream reassembles one direction of DNS over TCP (RFC 1035 §4.2.2,
@@ -76,9 +77,9 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.R
 		}
 		c = t.newConn()
 		t.conns[k] = c
-		t.minConnNs = min(t.minConnNs, d.Meta.TimeNs)
+		t.minConnNs = min(t.minConnNs, d.Meta.Clock())
 	}
-	c.lastNs = d.Meta.TimeNs
+	c.lastNs = d.Meta.Clock()
 	if ts {
 		t.timestamps(c, dir, d, flowID, emit)
 	}
@@ -93,15 +94,33 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.R
 // handshake times the first SYN to the first SYN-ACK of a connection. The
 // request is keyed by the client's ISN, which the SYN-ACK acknowledges
 // (ack = ISN+1): a retransmitted SYN keeps the first one's time, a new
-// connection on the same 4-tuple starts a new handshake.
+// connection on the same 4-tuple starts a new handshake. A SYN carrying
+// data (TCP Fast Open, RFC 7413 §4.2) is acknowledged at ISN+1+len when
+// the server accepts the data, at ISN+1 when it does not: it also gets an
+// alias key by the first ACK number, pointing at its ISN.
 func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit func(*observe.RTTSample)) {
 	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP}
 	if !ack {
 		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(d.Seq)
-		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		t.request(&k, &d.Meta, flowID, 0)
+		if d.PayloadLen > 0 {
+			a := k
+			a.id = tfoAlias | uint64(d.Seq+1+d.PayloadLen)
+			if _, ok := t.pending[a]; !ok && len(t.pending) < t.cfg.MaxPending {
+				t.pending[a] = pending{reqNs: d.Meta.TimeNs, reqClk: d.Meta.Clock(), alias: true, isn: d.Seq}
+				t.minReqNs = min(t.minReqNs, d.Meta.Clock())
+			}
+		}
 		return
 	}
 	k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(d.Ack-1)
+	if _, ok := t.pending[k]; !ok {
+		a := k
+		a.id = tfoAlias | uint64(d.Ack)
+		if p, ok := t.pending[a]; ok && p.alias {
+			k.id = uint64(p.isn) // the SYN's data was accepted
+		}
+	}
 	p, ok := t.response(&k)
 	if !ok {
 		return
@@ -112,8 +131,11 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 		b = appendUint(b, uint64(p.copies))
 	}
 	t.scratch = b
-	t.finish(&k, &p, d.Meta.TimeNs, emit)
+	t.finish(&k, &p, &d.Meta, emit)
 }
+
+// tfoAlias marks the id of an alias key (above the 32-bit ISNs).
+const tfoAlias = 1 << 40
 
 // timestamps implements RTTM (RFC 7323 §4): a TSval that advanced is
 // remembered with the time it was first seen; the first segment of the
@@ -122,14 +144,14 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 // that echoed it: the RTT is from the probe to the echoing host and back,
 // that host's ACK delay included.
 func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
-	now := d.Meta.TimeNs
+	now := d.Meta.Clock()
 	s := &c.ts[dir]
 	s.flowID = flowID
 	if v := d.TSVal; !s.seen || seqLT(s.last, v) {
 		s.seen, s.last = true, v
 		if s.n < len(s.vals) {
 			i := (s.head + s.n) % len(s.vals)
-			s.vals[i], s.times[i] = v, now
+			s.vals[i], s.times[i], s.raws[i] = v, now, d.Meta.TimeNs
 			s.n++
 			t.stats.Requests[KindTCPTS]++
 		} else {
@@ -146,7 +168,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		if seqLT(e, v) {
 			return // echo of a value older than any remembered
 		}
-		reqNs := o.times[o.head]
+		reqClk, reqNs := o.times[o.head], o.raws[o.head]
 		o.head = (o.head + 1) % len(o.vals)
 		o.n--
 		if v != e {
@@ -155,7 +177,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		t.stats.Responses[KindTCPTS]++
 		b := append(t.scratch[:0], "tsval "...)
 		t.scratch = appendUint(b, uint64(v))
-		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, now, emit)
+		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, &d.Meta, emit)
 		return
 	}
 }
@@ -259,10 +281,10 @@ func (t *Tracker) newConn() *conn {
 	}
 	m := t.cfg.MaxTSvals
 	vals := make([]uint32, 2*m)
-	times := make([]int64, 2*m)
+	times := make([]int64, 4*m)
 	c := &conn{}
-	c.ts[0].vals, c.ts[0].times = vals[:m:m], times[:m:m]
-	c.ts[1].vals, c.ts[1].times = vals[m:], times[m:]
+	c.ts[0].vals, c.ts[0].times, c.ts[0].raws = vals[:m:m], times[:m:m], times[m:2*m:2*m]
+	c.ts[1].vals, c.ts[1].times, c.ts[1].raws = vals[m:], times[2*m:3*m:3*m], times[3*m:]
 	return c
 }
 
@@ -277,7 +299,7 @@ func (t *Tracker) release(k connKey, c *conn) {
 	}
 	for i := range c.ts {
 		s := &c.ts[i]
-		*s = tsDir{vals: s.vals, times: s.times}
+		*s = tsDir{vals: s.vals, times: s.times, raws: s.raws}
 	}
 	c.lastNs = 0
 	for i := range c.dns {

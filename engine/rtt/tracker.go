@@ -14,6 +14,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // Stats counts what a Tracker did. Counters only grow (Pending and Conns
@@ -28,6 +29,7 @@ type Stats struct {
 	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired)
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
+	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), or a clock step between them
 	Ignored     uint64           // SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
@@ -53,11 +55,16 @@ type pendKey struct {
 
 // pending is the state of one request.
 type pending struct {
-	reqNs    int64  // capture time of the request copy the response pairs with
+	reqNs    int64  // capture time of the request copy the response pairs with (request_time)
+	reqClk   int64  // its timer clock (pkt.Meta.Clock): RTT and timeout
 	flowID   uint64 // flow of that request copy
 	copies   uint32 // copies seen (retransmissions + 1)
 	info     uint16 // SNMP: PDU tag | version<<8
 	answered bool   // a response was paired; kept to ignore duplicate responses
+	// alias marks a second key of a TCP Fast Open SYN (see handshake):
+	// not a request, never reported unanswered; isn is the SYN's.
+	alias bool
+	isn   uint32
 }
 
 // Tracker matches requests with responses and keeps the RTT histograms of
@@ -178,7 +185,7 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 	k := pendKey{kind: KindICMPEcho, proto: d.Protocol, id: uint64(d.ICMPID)<<16 | uint64(d.ICMPSeq)}
 	if req {
 		k.client, k.server = d.SrcAddr, d.DstAddr
-		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		t.request(&k, &d.Meta, flowID, 0)
 		return
 	}
 	k.client, k.server = d.DstAddr, d.SrcAddr
@@ -190,21 +197,21 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 	b = appendUint(b, uint64(d.ICMPID))
 	b = append(b, " seq "...)
 	t.scratch = appendUint(b, uint64(d.ICMPSeq))
-	t.finish(&k, &p, d.Meta.TimeNs, emit)
+	t.finish(&k, &p, &d.Meta, emit)
 }
 
 // request records one request copy. A copy of a request still pending
 // replaces it (the response pairs with the latest copy), except for TCP
 // SYNs (the handshake is timed from the first SYN); a copy of an answered
 // request starts a new transaction, except for a SYN of the same ISN.
-func (t *Tracker) request(k *pendKey, nowNs int64, flowID uint64, info uint16) {
+func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 	t.stats.Requests[k.kind]++
 	p, ok := t.pending[*k]
 	if ok && (!p.answered || k.kind == KindTCPHandshake) {
 		t.stats.Retransmits[k.kind]++
 		p.copies++
 		if k.kind != KindTCPHandshake {
-			p.reqNs, p.flowID, p.info = nowNs, flowID, info
+			p.reqNs, p.reqClk, p.flowID, p.info = m.TimeNs, m.Clock(), flowID, info
 		}
 		t.pending[*k] = p
 		return
@@ -213,8 +220,8 @@ func (t *Tracker) request(k *pendKey, nowNs int64, flowID uint64, info uint16) {
 		t.stats.PendingFull++
 		return
 	}
-	t.pending[*k] = pending{reqNs: nowNs, flowID: flowID, copies: 1, info: info}
-	t.minReqNs = min(t.minReqNs, nowNs)
+	t.pending[*k] = pending{reqNs: m.TimeNs, reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
+	t.minReqNs = min(t.minReqNs, m.Clock())
 }
 
 // response looks up the request k answers. It returns false for a
@@ -237,14 +244,24 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 }
 
 // finish histograms the pair and emits its sample. t.scratch holds the
-// detail text on entry.
-func (t *Tracker) finish(k *pendKey, p *pending, respNs int64, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, respNs, emit)
+// detail text on entry; m is the response's metadata.
+func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
+	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m, emit)
 }
 
+// emitSample reports one round trip: from the request (capture time reqNs,
+// timer clock reqClk) to the response m. A response stamped before its
+// request (a reordered capture), or with a clock step between them (timer
+// clock and capture time disagree on the interval), gives no sample
+// (Stats.Unmeasured): an RTT is never negative and never spans a step.
 func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
-	flowID uint64, reqNs, respNs int64, emit func(*observe.RTTSample)) {
-	ms := float64(respNs-reqNs) / 1e6
+	flowID uint64, reqNs, reqClk int64, m *pkt.Meta, emit func(*observe.RTTSample)) {
+	d := m.TimeNs - reqNs
+	if d < 0 || d != m.Clock()-reqClk {
+		t.stats.Unmeasured[kind]++
+		return
+	}
+	ms := float64(d) / 1e6
 	t.stats.Samples[kind]++
 	t.Observe(flowID, kind, ms)
 	if emit == nil {
@@ -299,7 +316,7 @@ type expiredReq struct {
 	p pending
 }
 
-// Expire forgets requests older than TimeoutNs at capture time nowNs,
+// Expire forgets requests older than TimeoutNs at timer clock nowNs,
 // calling unanswered (if not nil) with the kind name and request flow id
 // of each one that got no response, in request-time order; it also
 // forgets TCP connections idle for ConnIdleNs. It scans the tables (a cost
@@ -326,17 +343,9 @@ func (t *Tracker) Flush(unanswered func(kind string, flowID uint64)) {
 // TimeoutNs/10, nor before an entry can expire (entries added later, at
 // nowNs or after, expire after nowNs + min(TimeoutNs, ConnIdleNs)).
 func (t *Tracker) nextScan(nowNs int64) {
-	due := min(satAdd(t.minReqNs, t.cfg.TimeoutNs), satAdd(t.minConnNs, t.cfg.ConnIdleNs),
-		satAdd(nowNs, min(t.cfg.TimeoutNs, t.cfg.ConnIdleNs)))
-	t.nextScanNs = max(satAdd(nowNs, t.cfg.TimeoutNs/10), satAdd(due, 1))
-}
-
-// satAdd returns a+b (b >= 0), saturated at math.MaxInt64.
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	due := min(pkt.AddNs(t.minReqNs, t.cfg.TimeoutNs), pkt.AddNs(t.minConnNs, t.cfg.ConnIdleNs),
+		pkt.AddNs(nowNs, min(t.cfg.TimeoutNs, t.cfg.ConnIdleNs)))
+	t.nextScanNs = max(pkt.AddNs(nowNs, t.cfg.TimeoutNs/10), pkt.AddNs(due, 1))
 }
 
 func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flowID uint64)) {
@@ -350,12 +359,12 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 	t.expired = t.expired[:0]
 	t.minReqNs = math.MaxInt64
 	for k, p := range t.pending {
-		if !all && nowNs-p.reqNs <= t.cfg.TimeoutNs {
-			t.minReqNs = min(t.minReqNs, p.reqNs)
+		if !all && nowNs-p.reqClk <= t.cfg.TimeoutNs {
+			t.minReqNs = min(t.minReqNs, p.reqClk)
 			continue
 		}
 		delete(t.pending, k)
-		if !p.answered {
+		if !p.answered && !p.alias {
 			t.expired = append(t.expired, expiredReq{k: k, p: p})
 		}
 	}

@@ -41,7 +41,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 	}
 	if !dns.QR {
 		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
-		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		t.request(&k, &d.Meta, flowID, 0)
 		return
 	}
 	k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
@@ -66,7 +66,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		b = append(b, " TC"...)
 	}
 	t.scratch = b
-	t.finish(&k, &p, d.Meta.TimeNs, emit)
+	t.finish(&k, &p, &d.Meta, emit)
 }
 
 // questionHash hashes a question: name without ASCII case, type, class.
@@ -142,7 +142,7 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 	switch pk.PDUType {
 	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest:
 		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
-		t.request(&k, d.Meta.TimeNs, flowID, uint16(pk.PDUType)|uint16(ver)<<8)
+		t.request(&k, &d.Meta, flowID, uint16(pk.PDUType)|uint16(ver)<<8)
 	case gosnmp.GetResponse:
 		k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
 		p, ok := t.response(&k)
@@ -160,7 +160,7 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 			b = appendSNMPError(b, uint8(pk.Error))
 		}
 		t.scratch = b
-		t.finish(&k, &p, d.Meta.TimeNs, emit)
+		t.finish(&k, &p, &d.Meta, emit)
 	}
 }
 
@@ -242,7 +242,7 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 	switch n.Mode {
 	case 3:
 		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(n.TransmitTimestamp)
-		t.request(&k, d.Meta.TimeNs, flowID, 0)
+		t.request(&k, &d.Meta, flowID, 0)
 	case 4:
 		k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
 		p, ok := t.response(&k)
@@ -252,6 +252,6 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 		b := appendUint(append(t.scratch[:0], 'v'), uint64(n.Version))
 		b = appendUint(append(b, " stratum "...), uint64(n.Stratum))
 		t.scratch = b
-		t.finish(&k, &p, d.Meta.TimeNs, emit)
+		t.finish(&k, &p, &d.Meta, emit)
 	}
 }

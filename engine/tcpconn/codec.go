@@ -2,7 +2,6 @@ package tcpconn
 
 import (
 	"math"
-	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -10,13 +9,18 @@ import (
 
 // Flag bits of a connection record.
 const (
-	recSynSynack  = 1 << iota // HandshakeSynSynackMs present
-	recSynackAck              // HandshakeSynackAckMs present
-	recSACK                   // SACKPermitted
-	recSawStart               // SawStart
-	recSawEnd                 // SawEnd
-	recBoundary               // BoundaryOnly
-	recStateOther = 0xff      // conn_state byte: a string follows
+	recSynSynack    = 1 << iota // HandshakeSynSynackMs present
+	recSynackAck                // HandshakeSynackAckMs present
+	recSACK                     // SACKPermitted
+	recSawStart                 // SawStart
+	recSawEnd                   // SawEnd
+	recBoundary                 // BoundaryOnly
+	recRTT                      // HandshakeRTTMs present
+	recClientWScale             // ClientWScale present
+	recServerWScale             // ServerWScale present
+	recClientMSS                // ClientMSS present
+	recServerMSS                // ServerMSS present
+	recStateOther   = 0xff      // conn_state byte: a string follows
 )
 
 // AppendConn encodes one tcp_connections row and the index of its capture
@@ -35,7 +39,18 @@ func AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection) {
 	e.Uvarint(uint64(iface))
 	e.String(r.Class)
 	e.Uvarint(r.ConnID)
-	var fl byte
+	var fl uint64
+	for _, b := range [...]struct {
+		set bool
+		bit uint64
+	}{
+		{r.HandshakeRTTMs != nil, recRTT}, {r.ClientWScale != nil, recClientWScale}, {r.ServerWScale != nil, recServerWScale},
+		{r.ClientMSS != nil, recClientMSS}, {r.ServerMSS != nil, recServerMSS},
+	} {
+		if b.set {
+			fl |= b.bit
+		}
+	}
 	if r.HandshakeSynSynackMs != nil {
 		fl |= recSynSynack
 	}
@@ -54,10 +69,10 @@ func AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection) {
 	if r.BoundaryOnly {
 		fl |= recBoundary
 	}
-	e.Byte(fl)
-	appendAddr(e, r.ClientAddr)
+	e.Uvarint(fl)
+	e.AddrString(r.ClientAddr)
 	e.Uvarint(uint64(r.ClientPort))
-	appendAddr(e, r.ServerAddr)
+	e.AddrString(r.ServerAddr)
 	e.Uvarint(uint64(r.ServerPort))
 	e.Varint(r.StartTime)
 	e.Varint(r.EndTime - r.StartTime)
@@ -67,20 +82,23 @@ func AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection) {
 	if r.HandshakeSynackAckMs != nil {
 		e.Varint(msToNs(*r.HandshakeSynackAckMs))
 	}
+	if r.HandshakeRTTMs != nil {
+		e.Varint(msToNs(*r.HandshakeRTTMs))
+	}
 	for _, v := range [...]uint64{
 		r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientPackets, r.ClientRetransmissions, r.ClientOutOfOrder, r.ClientZeroWindows,
+		r.ClientKeepalives, r.ClientZeroWindowProbes, r.ClientZeekRetransmissions, r.ClientStraySYNs,
 	} {
 		e.Uvarint(v)
 	}
-	e.Varint(int64(r.ClientWScale))
-	e.Uvarint(uint64(r.ClientMSS))
+	appendOpts(e, r.ClientWScale, r.ClientMSS)
 	for _, v := range [...]uint64{
 		r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerPackets, r.ServerRetransmissions, r.ServerOutOfOrder, r.ServerZeroWindows,
+		r.ServerKeepalives, r.ServerZeroWindowProbes, r.ServerZeekRetransmissions, r.ServerStraySYNs,
 	} {
 		e.Uvarint(v)
 	}
-	e.Varint(int64(r.ServerWScale))
-	e.Uvarint(uint64(r.ServerMSS))
+	appendOpts(e, r.ServerWScale, r.ServerMSS)
 	st := byte(recStateOther)
 	for i, s := range connStates {
 		if s == r.ConnState {
@@ -104,14 +122,14 @@ func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	iface = uint16(d.Uvarint())
 	r.Class = d.String()
 	r.ConnID = d.Uvarint()
-	fl := d.Byte()
+	fl := d.Uvarint()
 	r.SACKPermitted = fl&recSACK != 0
 	r.SawStart = fl&recSawStart != 0
 	r.SawEnd = fl&recSawEnd != 0
 	r.BoundaryOnly = fl&recBoundary != 0
-	r.ClientAddr = decodeAddr(d)
+	r.ClientAddr = d.AddrString()
 	r.ClientPort = uint16(d.Uvarint())
-	r.ServerAddr = decodeAddr(d)
+	r.ServerAddr = d.AddrString()
 	r.ServerPort = uint16(d.Uvarint())
 	r.StartTime = d.Varint()
 	r.EndTime = r.StartTime + d.Varint()
@@ -122,20 +140,23 @@ func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	if fl&recSynackAck != 0 {
 		r.HandshakeSynackAckMs = decodeMs(d)
 	}
+	if fl&recRTT != 0 {
+		r.HandshakeRTTMs = decodeMs(d)
+	}
 	for _, p := range [...]*uint64{
 		&r.ClientPayloadBytes, &r.ClientMissingBytes, &r.ClientPackets, &r.ClientRetransmissions, &r.ClientOutOfOrder, &r.ClientZeroWindows,
+		&r.ClientKeepalives, &r.ClientZeroWindowProbes, &r.ClientZeekRetransmissions, &r.ClientStraySYNs,
 	} {
 		*p = d.Uvarint()
 	}
-	r.ClientWScale = int16(d.Varint())
-	r.ClientMSS = uint16(d.Uvarint())
+	r.ClientWScale, r.ClientMSS = decodeOpts(d, fl&recClientWScale != 0, fl&recClientMSS != 0)
 	for _, p := range [...]*uint64{
 		&r.ServerPayloadBytes, &r.ServerMissingBytes, &r.ServerPackets, &r.ServerRetransmissions, &r.ServerOutOfOrder, &r.ServerZeroWindows,
+		&r.ServerKeepalives, &r.ServerZeroWindowProbes, &r.ServerZeekRetransmissions, &r.ServerStraySYNs,
 	} {
 		*p = d.Uvarint()
 	}
-	r.ServerWScale = int16(d.Varint())
-	r.ServerMSS = uint16(d.Uvarint())
+	r.ServerWScale, r.ServerMSS = decodeOpts(d, fl&recServerWScale != 0, fl&recServerMSS != 0)
 	if st := d.Byte(); int(st) < len(connStates) {
 		r.ConnState = connStates[st]
 	} else if st == recStateOther {
@@ -145,6 +166,37 @@ func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	}
 	r.History = d.String()
 	return iface
+}
+
+// appendOpts writes a side's window scale (zig-zag) and MSS when present.
+func appendOpts(e *pdu.Enc, wscale *int16, mss *uint16) {
+	if wscale != nil {
+		e.Varint(int64(*wscale))
+	}
+	if mss != nil {
+		e.Uvarint(uint64(*mss))
+	}
+}
+
+// decodeOpts reads what appendOpts wrote (present per the flags).
+func decodeOpts(d *pdu.Dec, hasWScale, hasMSS bool) (wscale *int16, mss *uint16) {
+	if hasWScale {
+		v := d.Varint()
+		if v < math.MinInt16 || v > math.MaxInt16 {
+			corrupt(d)
+		}
+		ws := int16(v)
+		wscale = &ws
+	}
+	if hasMSS {
+		v := d.Uvarint()
+		if v > math.MaxUint16 {
+			corrupt(d)
+		}
+		m := uint16(v)
+		mss = &m
+	}
+	return wscale, mss
 }
 
 // corrupt makes d fail with pdu.ErrCorrupt (a value out of range).
@@ -177,26 +229,4 @@ func decodeMs(d *pdu.Dec) *float64 {
 	}
 	v := float64(ns) / 1e6
 	return &v
-}
-
-// appendAddr writes an address string compactly when it parses.
-func appendAddr(e *pdu.Enc, s string) {
-	var buf [64]byte
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && string(a.AppendTo(buf[:0])) == s {
-		e.Addr(a)
-		return
-	}
-	e.Addr(netip.Addr{})
-	e.String(s)
-}
-
-func decodeAddr(d *pdu.Dec) string {
-	a := d.Addr()
-	if d.Err() != nil {
-		return ""
-	}
-	if !a.IsValid() {
-		return d.String()
-	}
-	return a.String()
 }

@@ -11,6 +11,8 @@ import (
 )
 
 func f64(v float64) *float64 { return &v }
+func i16(v int16) *int16     { return &v }
+func u16(v uint16) *uint16   { return &v }
 
 // codecRows returns rows made by the tracker from real captures plus
 // hand-made rows at the edges of every field.
@@ -24,9 +26,10 @@ func codecRows(t testing.TB) []observe.TCPConnection {
 			Class: "ftp-data", ConnID: math.MaxUint64, ClientAddr: "2001:db8::1", ClientPort: 65535,
 			ServerAddr: "::ffff:192.0.2.1", ServerPort: 1, StartTime: math.MinInt64 / 2, EndTime: math.MaxInt64 / 2,
 			HandshakeSynSynackMs: f64(-0.26), HandshakeSynackAckMs: f64(123456.789012),
-			ClientPayloadBytes: math.MaxUint64, ServerMissingBytes: 1 << 40, ClientWScale: -1, ServerWScale: 255,
-			ClientMSS: 65535, SACKPermitted: true, ConnState: "XYZ", History: "^hSADadFfRrTtWwIiQq",
-			SawStart: true, SawEnd: true, BoundaryOnly: true,
+			ClientPayloadBytes: math.MaxUint64, ServerMissingBytes: 1 << 40, ClientWScale: i16(-1), ServerWScale: i16(255),
+			ClientMSS: u16(65535), SACKPermitted: true, ConnState: "XYZ", History: "^hSADadFfRrTtWwIiQq",
+			SawStart: true, SawEnd: true, BoundaryOnly: true, HandshakeRTTMs: f64(0.001),
+			ClientKeepalives: 3, ServerZeroWindowProbes: 1 << 33, ClientZeekRetransmissions: 7, ServerStraySYNs: 2,
 		},
 		observe.TCPConnection{ClientAddr: "not-an-address", ServerAddr: "fe80::1%eth0", ConnState: StateOTH},
 	)

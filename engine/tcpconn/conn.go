@@ -56,11 +56,15 @@ type conn struct {
 	class        string
 	addr         [2]netip.Addr
 	port         [2]uint16
-	firstNs      int64
-	lastNs       int64
-	synNs        int64 // client's first SYN (0: none)
-	synAckNs     int64 // server's first SYN-ACK
-	ackNs        int64 // client's first ACK after the SYN-ACK
+	firstNs      int64   // capture time of the first packet (start_time)
+	lastNs       int64   // capture time of the last packet (end_time)
+	activeNs     int64   // timer clock of the latest packet: expiry
+	syn          instant // client's first SYN
+	lastSyn      instant // client's last SYN before the first SYN-ACK (Wireshark's ts_mru_syn)
+	hasLastSyn   bool
+	synAck       instant // server's first SYN-ACK
+	synAckAck    uint32  // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
+	ack          instant // client's first ACK after the SYN-ACK
 	hasSyn       bool
 	hasSynAck    bool
 	hasAck       bool
@@ -72,6 +76,23 @@ type conn struct {
 	list       uint8 // which expiry list holds it
 	prev, next int32 // expiry list links (-1: none)
 	live       bool
+}
+
+// instant is a packet's capture time and timer clock (pkt.Meta.Clock).
+type instant struct{ raw, clk int64 }
+
+// between returns the time from a to b in milliseconds, or nil when it is
+// unknown: b stamped before a (SYN-ACK captured before its SYN, a
+// reordered capture), or a clock step between them (the timer clock and
+// capture time disagree on the interval). A handshake time is never
+// negative and never spans a clock step.
+func between(a, b instant) *float64 {
+	d := b.raw - a.raw
+	if d < 0 || d != b.clk-a.clk {
+		return nil
+	}
+	v := float64(d) / 1e6
+	return &v
 }
 
 // fromClient reports whether d was sent by the connection's client.
@@ -86,7 +107,7 @@ func (c *conn) fromClient(d *dissect.Dissection) bool {
 func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, boundaryOnly bool) {
 	h0, h1 := c.s[0].holes[:0], c.s[1].holes[:0]
 	*c = conn{k: k, id: id, class: class, boundaryOnly: boundaryOnly, prev: -1, next: -1, live: true,
-		firstNs: d.Meta.TimeNs, lastNs: d.Meta.TimeNs}
+		firstNs: d.Meta.TimeNs, lastNs: d.Meta.TimeNs, activeNs: d.Meta.Clock()}
 	fl := d.TCPFlags
 	senderIsClient := true
 	switch {
@@ -121,17 +142,22 @@ const (
 	segFastRetrans         // tcp.analysis.fast_retransmission (also a retransmission)
 	segSpurious            // tcp.analysis.spurious_retransmission
 	segOutOfOrder          // tcp.analysis.out_of_order
+	segStray               // a SYN with another ISN, ignored (internal: reported as segNone)
 )
 
 // packet analyses one segment of the connection and returns its class.
+// Its capture time (TimeNs) moves the connection's start and end; every
+// duration and timeout runs on its timer clock (pkt.Meta.Clock: capture
+// time with clock steps taken out).
 func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
-	now := d.Meta.TimeNs
-	if now > c.lastNs {
-		c.lastNs = now
+	if t := d.Meta.TimeNs; t > c.lastNs {
+		c.lastNs = t
+	} else if t < c.firstNs {
+		c.firstNs = t
 	}
-	if now < c.firstNs {
-		c.firstNs = now
-	}
+	now := d.Meta.Clock()
+	c.activeNs = max(c.activeNs, now)
+	at := instant{raw: d.Meta.TimeNs, clk: now}
 	orig := c.fromClient(d)
 	si := 1
 	if orig {
@@ -143,14 +169,20 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	plen := d.PayloadLen
 	s.packets++
 
-	// Handshake times: first SYN, first SYN-ACK, client's first ACK after it.
+	// Handshake times: first SYN, last SYN before the SYN-ACK, first
+	// SYN-ACK, client's first ACK after it.
 	switch {
-	case syn && !ack && orig && !c.hasSyn:
-		c.synNs, c.hasSyn = now, true
+	case syn && !ack && orig:
+		if !c.hasSyn {
+			c.syn, c.hasSyn = at, true
+		}
+		if !c.hasSynAck {
+			c.lastSyn, c.hasLastSyn = at, true
+		}
 	case syn && ack && !orig && !c.hasSynAck:
-		c.synAckNs, c.hasSynAck = now, true
+		c.synAck, c.hasSynAck, c.synAckAck = at, true, d.Ack
 	case ack && !syn && orig && c.hasSynAck && !c.hasAck && !c.boundaryOnly:
-		c.ackNs, c.hasAck = now, true
+		c.ack, c.hasAck = at, true
 	}
 
 	// Options of the first SYN of each side (RFC 7323 §2.3: the shift is
@@ -176,7 +208,10 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	if fin {
 		s.fin = true
 	}
-	c.zeekPacket(orig, d.Seq, plen, fl, d.Window)
+	c.zeekPacket(orig, d.Seq, plen, fl, d.Window, kind == segStray)
+	if kind == segStray {
+		kind = segNone
+	}
 	return kind
 }
 
@@ -219,7 +254,7 @@ func (c *conn) boundary(s, peer *side, d *dissect.Dissection) {
 // retransmission.
 func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind segKind) {
 	fl := d.TCPFlags
-	syn, fin, rst, ack := fl&flagSYN != 0, fl&flagFIN != 0, fl&flagRST != 0, fl&flagACK != 0
+	syn, fin, rst := fl&flagSYN != 0, fl&flagFIN != 0, fl&flagRST != 0
 	plen := int64(d.PayloadLen)
 
 	if !s.based {
@@ -229,11 +264,27 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 		} else {
 			s.base, s.high = d.Seq-1, 1
 		}
-		s.highNs = now
+		s.next, s.nextNs = s.high, now
 	}
-	if syn && !s.sawSYN && s.high <= 1 && len(s.holes) == 0 {
-		// a SYN arriving after a data-less first packet (SYN-ACK reordering)
-		s.sawSYN, s.base, s.high = true, d.Seq, 0
+	if syn {
+		switch {
+		case !s.sawSYN && s.high <= 1 && len(s.holes) == 0:
+			// a SYN arriving after a data-less first packet (SYN-ACK reordering)
+			s.sawSYN, s.base, s.high, s.next = true, d.Seq, 0, 0
+		case !s.sawSYN && (d.Seq == s.base || (s == &c.s[0] && c.synAckAcks(d.Seq))):
+			// the original SYN captured after the segments that follow it
+			// (arkime#4019, zeek#2191): positions move to its ISN when
+			// they were inferred otherwise (earlier bytes never seen)
+			s.rebase(d.Seq)
+			c.lateSyn(s, peer, d, now)
+			return segNone
+		case d.Seq != s.base:
+			// a SYN or SYN-ACK with another ISN that did not start a new
+			// connection (zeek#3313): it neither rebases nor moves this
+			// side's sequence space, and its ACK is not trusted
+			s.straySYNs++
+			return segStray
+		}
 	}
 
 	p := s.pos(d.Seq)
@@ -252,19 +303,27 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 	// Duplicate ACK (this side repeating its ACK); the count restarts
 	// when the ACK number changes.
 	if plen == 0 && !syn && !fin && !rst && d.Window != 0 && s.hasWindow &&
-		d.Window == s.window && p == s.high && s.hasLastAck && d.Ack == s.lastAck {
+		d.Window == s.window && p == s.next && s.hasLastAck && d.Ack == s.lastAck {
 		s.dupAcks++
 	}
 	if !s.hasLastAck || d.Ack != s.lastAck {
 		s.dupAcks = 0
 	}
 
-	zwp := false
-	if !rst && (plen > 0 || syn || fin) {
-		notAdvanced := p < s.high
-		keepAlive := plen <= 1 && !syn && !fin && p == s.high-1
-		zwp = plen == 1 && p == s.high && peer.hasWindow && peer.window == 0
-		if plen > 1 && p == s.high-1 {
+	// Zero-window probe: 1 byte at nextseq while the peer's window is 0;
+	// keep-alive: 0 or 1 byte at nextseq-1, without SYN/FIN/RST (the
+	// Wireshark definitions). Neither is classified further.
+	zwp := !rst && plen == 1 && p == s.next && peer.hasWindow && peer.window == 0
+	keepAlive := !zwp && plen <= 1 && !syn && !fin && !rst && p == s.next-1
+	switch {
+	case zwp:
+		s.zwProbes++
+	case keepAlive:
+		s.keepAlives++
+	}
+	if !rst && !zwp && !keepAlive && (plen > 0 || syn || fin) {
+		notAdvanced := p < s.next
+		if plen > 1 && p == s.next-1 {
 			notAdvanced = false // new data after a possible zero-window probe
 		}
 		flagLen := int64(0)
@@ -272,14 +331,13 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 			flagLen = 1
 		}
 		switch {
-		case keepAlive || zwp:
 		case plen > 0 && peer.hasLastAck && int32(d.Seq+uint32(plen)-peer.lastAck) <= 0:
 			s.retrans++
 			kind = segSpurious
 		case notAdvanced && peer.dupAcks >= 2 && peer.lastAck == d.Seq && now-peer.lastAckNs < fastRetransNs:
 			s.retrans++
 			kind = segFastRetrans
-		case notAdvanced && now-s.highNs < c.oooThresholdNs() && s.high != p+plen+flagLen:
+		case notAdvanced && now-s.nextNs < c.oooThresholdNs() && s.next != p+plen+flagLen:
 			s.ooo++
 			kind = segOutOfOrder
 		case notAdvanced:
@@ -288,8 +346,10 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 		}
 	}
 
-	// Sequence space: holes and the highest position.
-	if !rst && !zwp {
+	// Sequence space: holes and the highest position. A zero-window probe
+	// is data (the receiver may accept it: ntopng#1711), so it fills the
+	// sequence space; it only leaves Wireshark's nextseq where it was.
+	if !rst {
 		lo := p
 		if syn {
 			lo++ // data starts after the SYN
@@ -307,34 +367,78 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 			s.fill(max(p, s.start), min(end, s.high))
 		}
 		if end > s.high {
-			s.high, s.highNs = end, now
+			s.high = end
+		}
+		if end > s.next && !zwp {
+			s.next, s.nextNs = end, now
 		}
 		if fin && (!s.fin || p+plen > s.finPos) {
 			s.finPos = p + plen
 		}
 	}
 
-	// ACKs: this side's last ACK (Wireshark), and the highest position of
-	// the peer acknowledged (64-bit, unwrapped like the peer's sequence).
-	s.lastAck, s.lastAckNs, s.hasLastAck = d.Ack, now, ack || d.Ack != 0
-	if ack {
-		if !rst && peer.based && !(d.Ack == 0 && peer.ackHigh > 0) {
-			if a := peer.pos(d.Ack); a > peer.ackHigh && a <= peer.high+1<<31 {
-				peer.ackHigh = a
-			}
-		}
-	}
-	s.window, s.hasWindow = d.Window, true
+	c.acks(s, peer, d, now)
 	return kind
 }
 
-// oooThresholdNs is Wireshark's out-of-order window: the initial RTT (first
-// SYN to the ACK completing the handshake) or 3 ms when unknown.
+// acks records this side's ACK (Wireshark's last ACK, its time, and the
+// highest position of the peer acknowledged: 64-bit, unwrapped like the
+// peer's sequence) and its window.
+func (c *conn) acks(s, peer *side, d *dissect.Dissection, now int64) {
+	fl := d.TCPFlags
+	ack, rst := fl&flagACK != 0, fl&flagRST != 0
+	s.lastAck, s.lastAckNs, s.hasLastAck = d.Ack, now, ack || d.Ack != 0
+	if ack && !rst && peer.based && !(d.Ack == 0 && peer.ackHigh > 0) {
+		if a := peer.pos(d.Ack); a > peer.ackHigh && a <= peer.high+1<<31 {
+			peer.ackHigh = a
+		}
+	}
+	s.window, s.hasWindow = d.Window, true
+}
+
+// synAckAcks reports whether the server's first SYN-ACK acknowledged a
+// client SYN of sequence number seq: its ACK number is seq+1, or beyond it
+// by the SYN's data (TCP Fast Open, RFC 7413 §4.2; at most 64 KiB).
+func (c *conn) synAckAcks(seq uint32) bool {
+	return c.hasSynAck && c.synAckAck-(seq+1) < 1<<16
+}
+
+// lateSyn takes the original SYN of a connection first seen from its
+// SYN-ACK or later segments: its data (TCP Fast Open) fills the sequence
+// space, its ACK and window are recorded; it is not a retransmission.
+func (c *conn) lateSyn(s, peer *side, d *dissect.Dissection, now int64) {
+	if end := 1 + int64(d.PayloadLen); end > 1 {
+		s.fill(1, min(end, s.high))
+		s.high = max(s.high, end)
+		if end > s.next {
+			s.next, s.nextNs = end, now
+		}
+	}
+	c.acks(s, peer, d, now)
+}
+
+// oooThresholdNs is Wireshark's out-of-order window: the initial RTT
+// (tcp.analysis.initial_rtt: the last SYN to the ACK completing the
+// handshake) or 3 ms when unknown.
 func (c *conn) oooThresholdNs() int64 {
-	if c.hasSyn && c.hasAck && c.ackNs > c.synNs {
-		return c.ackNs - c.synNs
+	if c.hasLastSyn && c.hasAck && c.ack.clk > c.lastSyn.clk {
+		return c.ack.clk - c.lastSyn.clk
 	}
 	return oooDefaultNs
+}
+
+// options returns the side's window scale (-1: its SYN had none) and MSS,
+// nil when its SYN was not seen (the MSS also when the SYN had none).
+func (s *side) options() (wscale *int16, mss *uint16) {
+	if !s.synOpts {
+		return nil, nil
+	}
+	ws := s.wscale
+	if s.mss == 0 {
+		return &ws, nil
+	}
+	m := s.mss
+	return &ws, &m
 }
 
 // finished reports whether both sides sent a FIN, or a RST was seen, or
@@ -359,44 +463,51 @@ func (c *conn) halfOpen() bool { return c.s[0].packets == 0 || c.s[1].packets ==
 func (c *conn) fill(r *observe.TCPConnection) {
 	cl, sv := &c.s[0], &c.s[1]
 	*r = observe.TCPConnection{
-		Class:                 c.class,
-		ConnID:                c.id,
-		ClientAddr:            c.addr[0].String(),
-		ClientPort:            c.port[0],
-		ServerAddr:            c.addr[1].String(),
-		ServerPort:            c.port[1],
-		StartTime:             c.firstNs,
-		EndTime:               c.lastNs,
-		DurationS:             float64(c.lastNs-c.firstNs) / 1e9,
-		ClientPayloadBytes:    cl.payload(),
-		ServerPayloadBytes:    sv.payload(),
-		ClientMissingBytes:    cl.missing(),
-		ServerMissingBytes:    sv.missing(),
-		ClientPackets:         cl.packets,
-		ServerPackets:         sv.packets,
-		ClientRetransmissions: cl.retrans,
-		ServerRetransmissions: sv.retrans,
-		ClientOutOfOrder:      cl.ooo,
-		ServerOutOfOrder:      sv.ooo,
-		ClientZeroWindows:     cl.zeroWin,
-		ServerZeroWindows:     sv.zeroWin,
-		ClientWScale:          cl.wscale,
-		ServerWScale:          sv.wscale,
-		ClientMSS:             cl.mss,
-		ServerMSS:             sv.mss,
-		SACKPermitted:         cl.synOpts && sv.synOpts && cl.sackPerm && sv.sackPerm,
-		SawStart:              c.hasSyn,
-		SawEnd:                (cl.fin && sv.fin) || cl.rst || sv.rst,
-		BoundaryOnly:          c.boundaryOnly,
+		Class:                     c.class,
+		ConnID:                    c.id,
+		ClientAddr:                c.addr[0].String(),
+		ClientPort:                c.port[0],
+		ServerAddr:                c.addr[1].String(),
+		ServerPort:                c.port[1],
+		StartTime:                 c.firstNs,
+		EndTime:                   c.lastNs,
+		DurationS:                 float64(c.lastNs-c.firstNs) / 1e9,
+		ClientPayloadBytes:        cl.payload(),
+		ServerPayloadBytes:        sv.payload(),
+		ClientMissingBytes:        cl.missing(),
+		ServerMissingBytes:        sv.missing(),
+		ClientPackets:             cl.packets,
+		ServerPackets:             sv.packets,
+		ClientRetransmissions:     cl.retrans,
+		ServerRetransmissions:     sv.retrans,
+		ClientOutOfOrder:          cl.ooo,
+		ServerOutOfOrder:          sv.ooo,
+		ClientZeroWindows:         cl.zeroWin,
+		ServerZeroWindows:         sv.zeroWin,
+		ClientKeepalives:          cl.keepAlives,
+		ServerKeepalives:          sv.keepAlives,
+		ClientZeroWindowProbes:    cl.zwProbes,
+		ServerZeroWindowProbes:    sv.zwProbes,
+		ClientZeekRetransmissions: c.z[0].rexmits,
+		ServerZeekRetransmissions: c.z[1].rexmits,
+		ClientStraySYNs:           cl.straySYNs,
+		ServerStraySYNs:           sv.straySYNs,
+		SACKPermitted:             cl.synOpts && sv.synOpts && cl.sackPerm && sv.sackPerm,
+		SawStart:                  c.hasSyn,
+		SawEnd:                    (cl.fin && sv.fin) || cl.rst || sv.rst,
+		BoundaryOnly:              c.boundaryOnly,
 	}
-	if c.hasSyn && c.hasSynAck && c.synAckNs >= c.synNs {
-		v := float64(c.synAckNs-c.synNs) / 1e6
-		r.HandshakeSynSynackMs = &v
+	if c.hasSyn && c.hasSynAck {
+		r.HandshakeSynSynackMs = between(c.syn, c.synAck)
 	}
 	if c.hasSynAck && c.hasAck {
-		v := float64(c.ackNs-c.synAckNs) / 1e6
-		r.HandshakeSynackAckMs = &v
+		r.HandshakeSynackAckMs = between(c.synAck, c.ack)
 	}
+	if c.hasLastSyn && c.hasSynAck {
+		r.HandshakeRTTMs = between(c.lastSyn, c.synAck)
+	}
+	r.ClientWScale, r.ClientMSS = cl.options()
+	r.ServerWScale, r.ServerMSS = sv.options()
 	h := c.hist.b[:c.hist.n]
 	r.ConnState = connState(c.z[0].state, c.z[1].state, r.ClientPayloadBytes, r.ServerPayloadBytes, h)
 	r.History = string(h)

@@ -9,7 +9,12 @@
 // Tracker.Expire (called regularly with the capture time) and Tracker.Flush
 // (end of input), each with the capture interface index; AppendConn and
 // DecodeConn carry them to the collector inside PDUs (design 3.14). Time is
-// capture time only: nothing here reads a clock.
+// capture time only: nothing here reads a clock. start_time and end_time
+// are the packets' capture times (pkt.Meta.TimeNs); timeouts and the
+// handshake times run on their timer clock (pkt.Meta.Clock: capture time
+// with the capture's clock steps taken out by the probe), so a capture
+// whose time steps back or jumps neither splits a connection nor gives a
+// negative time, and Expire takes that clock.
 //
 // # Connections
 //
@@ -24,7 +29,23 @@
 // a SYN after mid-stream traffic), unless that side never sent anything; a
 // SYN-ACK only when the client never sent anything and the server's ISN
 // changed. Retransmitted SYNs (same ISN) stay in the connection. The
-// previous connection's row then waits for the next Expire.
+// previous connection's row then waits for the next Expire. Two rules
+// keep one connection one row whatever the capture order:
+//
+//   - A client SYN whose ISN the connection's SYN-ACK acknowledged (its
+//     ACK number is ISN+1, or ISN+1+data with TCP Fast Open) is the
+//     connection's own original SYN captured late (arkime#4019, zeek#2191):
+//     never port reuse. The client's positions move to its ISN when they
+//     had been inferred otherwise (the bytes never seen between are
+//     missing), saw_start becomes true, and it is not a retransmission
+//     (tshark, which cannot know, flags it as one).
+//   - A SYN or SYN-ACK whose ISN differs from its sender's known one and
+//     that does not start a new connection (a stray SYN-ACK after the
+//     handshake, zeek#3313) is counted in *_stray_syns and otherwise
+//     ignored: it neither rebases nor moves the sender's sequence space,
+//     its ACK is not trusted, and Zeek's sequence numbers are not rebased
+//     either (Zeek and tshark do, and then see gigabytes of data and
+//     out-of-order segments).
 //
 // Reporting (timeouts on capture time, Config): CloseDelayNs (5 s, Zeek's
 // tcp_close_delay / tcp_reset_delay) after the last packet of a connection
@@ -64,35 +85,49 @@
 //
 // Segments are classified as Wireshark's packet-tcp.c
 // (tcp_analyze_sequence_number) does, per direction, with its state
-// (nextseq = highest position, nextseqtime, the peer's last ACK, its time
-// and its duplicate-ACK count): a segment carrying data, SYN or FIN whose
-// sequence number is below nextseq is, in this order, not classified if it
-// is a keep-alive (0 or 1 byte at nextseq-1) or a zero-window probe (1 byte
-// at nextseq while the peer's window is 0; it does not advance nextseq), or
-// if it has more than 1 byte starting at nextseq-1; a spurious
-// retransmission if the peer already acknowledged all of it; a fast
-// retransmission if the peer sent at least 2 duplicate ACKs for this
-// sequence number, the last less than 20 ms ago; out-of-order if it comes
-// less than the initial RTT (first SYN to the ACK completing the
-// handshake; 3 ms when unknown) after nextseq last advanced and does not
-// end exactly at nextseq; a retransmission otherwise. Duplicate ACKs: no
-// data, no SYN/FIN/RST, non-zero window equal to the previous one, sequence
-// number at nextseq, same ACK number (the count restarts when the ACK
-// number changes). Retransmissions count plain, fast and spurious ones
-// (tcp.analysis.retransmission); tests check frame by frame against tshark
-// on lab and sample captures. Zero windows: window field 0 on a segment
-// without SYN, FIN or RST (tcp.analysis.zero_window). Fragments must be
-// reassembled before Packet.
+// (nextseq = highest position but zero-window probes, nextseqtime, the
+// peer's last ACK, its time and its duplicate-ACK count). Keep-alives
+// (tcp.analysis.keep_alive: 0 or 1 byte at nextseq-1, no SYN/FIN/RST) and
+// zero-window probes (tcp.analysis.zero_window_probe: 1 byte at nextseq
+// while the peer's window is 0; it does not advance nextseq) are counted
+// per sender in *_keepalives and *_zero_window_probes, and are neither
+// retransmissions nor holes. A probe byte is data for the sequence space:
+// when the receiver accepts it (ACK beyond it) it is payload, not a 1-byte
+// hole (ntopng#1711; tshark 4.0 flags the data after it "previous segment
+// not captured"). A segment carrying data, SYN or FIN whose sequence
+// number is below nextseq is then, in this order, not classified if it
+// has more than 1 byte starting at nextseq-1; a spurious retransmission if
+// the peer already acknowledged all of it; a fast retransmission if the
+// peer sent at least 2 duplicate ACKs for this sequence number, the last
+// less than 20 ms ago; out-of-order if it comes less than the initial RTT
+// (tcp.analysis.initial_rtt: the last SYN, ts_mru_syn, to the ACK
+// completing the handshake; 3 ms when unknown) after nextseq last advanced
+// and does not end exactly at nextseq; a retransmission otherwise.
+// Duplicate ACKs: no data, no SYN/FIN/RST, non-zero window equal to the
+// previous one, sequence number at nextseq, same ACK number (the count
+// restarts when the ACK number changes). Retransmissions count plain, fast
+// and spurious ones (tcp.analysis.retransmission); tests check frame by
+// frame against tshark on lab and sample captures. Zero windows: window
+// field 0 on a segment without SYN, FIN or RST (tcp.analysis.zero_window).
+// Fragments must be reassembled before Packet.
 //
 // # Handshake, options
 //
 // handshake_syn_synack_ms runs from the client's first SYN to the server's
-// first SYN-ACK seen at the probe (NULL when the SYN-ACK was captured first,
-// or either is missing); handshake_synack_ack_ms from that SYN-ACK to the
-// client's first ACK after it (the lab ground truth's definition). Window
-// scale, MSS and SACK-permitted come from each side's first SYN; the shift
-// is reported as sent even above 14 (RFC 7323 §2.3 tells receivers to use
-// 14); sack_permitted needs both SYNs.
+// first SYN-ACK seen at the probe (NULL when the SYN-ACK was captured
+// first, or either is missing): a lost SYN adds its retransmission timeout,
+// as in the lab ground truth. handshake_rtt_ms is Karn-safe: from the
+// client's last SYN before that SYN-ACK to it (a retransmitted SYN's
+// answer is timed from the latest copy, like tshark's initial_rtt, which
+// however ends at the third segment). handshake_synack_ack_ms runs from
+// that SYN-ACK to the client's first ACK after it (the lab ground truth's
+// definition). A time that would be negative (capture time going
+// backwards) is NULL. Window scale, MSS and SACK-permitted come from each
+// side's first SYN; the shift is reported as sent even above 14 (RFC 7323
+// §2.3 tells receivers to use 14); sack_permitted needs both SYNs. A side
+// whose SYN was not seen has NULL window scale and MSS (unknown, so
+// averages are not pulled down); a SYN without the option gives wscale -1
+// and MSS NULL.
 //
 // # conn_state and history (Zeek)
 //
@@ -106,7 +141,10 @@
 // package). Zeek's own rules are used for the letters, so 'T' follows
 // Zeek's retransmission test (payload that does not advance the last
 // sequence number) rather than Wireshark's, and marks a TCP Fast Open SYN's
-// data as Zeek does. Not reported: C/c (checksums are not verified: offload
+// data as Zeek does. The count behind the letters is in
+// *_zeek_retransmissions, beside Wireshark's *_retransmissions: a row may
+// have history 't' and server_retransmissions 0 (an out-of-order segment
+// for Wireshark), never without saying why. Not reported: C/c (checksums are not verified: offload
 // makes them meaningless at the probe), G/g (Zeek's reassembler gaps), X.
 // History is cut at 48 letters (Stats.HistoryCut).
 //

@@ -53,7 +53,7 @@ func loadLabTruth(t *testing.T, dir string) []map[string]labConn {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "ground_truth.json"))
 	if err != nil {
-		t.Skipf("lab ground truth: %v", err)
+		t.Fatalf("lab ground truth: %v", err)
 	}
 	var gt struct {
 		Connections []struct {
@@ -196,7 +196,7 @@ func checkLabConn(t *testing.T, n int, r *observe.TCPConnection, w *labConn) {
 		r.ClientOutOfOrder, r.ServerOutOfOrder, w.TsharkAnalysis.Client.OutOfOrder, w.TsharkAnalysis.Server.OutOfOrder)
 }
 
-func checkOpts(t *testing.T, n int, side string, wscale int16, mss uint16, w labOpts) {
+func checkOpts(t *testing.T, n int, side string, wsp *int16, mssp *uint16, w labOpts) {
 	t.Helper()
 	want := int16(-1)
 	if w.WScale != nil {
@@ -206,6 +206,7 @@ func checkOpts(t *testing.T, n int, side string, wscale int16, mss uint16, w lab
 	if w.MSS != nil {
 		wantMSS = uint16(*w.MSS)
 	}
+	wscale, mss := wsOf(wsp), mssOf(mssp)
 	if wscale != want || mss != wantMSS {
 		t.Errorf("conn %d: %s wscale/mss %d/%d, want %d/%d", n, side, wscale, mss, want, wantMSS)
 	}

@@ -28,8 +28,8 @@ type wantConn struct {
 	sawEnd         bool
 	pay, miss      [2]uint64 // client, server
 	pkts, rtx, ooo [2]uint64
-	ws             [2]int16
-	mss            [2]uint16
+	ws             [2]int16  // -2: NULL (the side's SYN not seen)
+	mss            [2]uint16 // 0: NULL
 	sack           bool
 	synSynackUs    float64 // -1: NULL
 	synackAckUs    float64 // -1: NULL
@@ -56,14 +56,30 @@ func checkConn(t *testing.T, r *observe.TCPConnection, w wantConn) {
 	eq("packets", [2]uint64{r.ClientPackets, r.ServerPackets}, w.pkts)
 	eq("retransmissions", [2]uint64{r.ClientRetransmissions, r.ServerRetransmissions}, w.rtx)
 	eq("out_of_order", [2]uint64{r.ClientOutOfOrder, r.ServerOutOfOrder}, w.ooo)
-	eq("wscale", [2]int16{r.ClientWScale, r.ServerWScale}, w.ws)
-	eq("mss", [2]uint16{r.ClientMSS, r.ServerMSS}, w.mss)
+	eq("wscale", [2]int16{wsOf(r.ClientWScale), wsOf(r.ServerWScale)}, w.ws)
+	eq("mss", [2]uint16{mssOf(r.ClientMSS), mssOf(r.ServerMSS)}, w.mss)
 	eq("sack_permitted", r.SACKPermitted, w.sack)
 	checkUs(t, got+" SYN to SYN-ACK", r.HandshakeSynSynackMs, w.synSynackUs)
 	checkUs(t, got+" SYN-ACK to ACK", r.HandshakeSynackAckMs, w.synackAckUs)
 	if r.BoundaryOnly || r.EndTime < r.StartTime || r.DurationS != float64(r.EndTime-r.StartTime)/1e9 {
 		t.Errorf("%s: boundary %v times %d..%d duration %v", got, r.BoundaryOnly, r.StartTime, r.EndTime, r.DurationS)
 	}
+}
+
+// wsOf returns a window scale column, -2 for NULL.
+func wsOf(p *int16) int16 {
+	if p == nil {
+		return -2
+	}
+	return *p
+}
+
+// mssOf returns an MSS column, 0 for NULL (never a real MSS).
+func mssOf(p *uint16) uint16 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 func checkUs(t *testing.T, what string, got *float64, wantUs float64) {
@@ -89,27 +105,27 @@ func TestSampleCaptures(t *testing.T) {
 		{"tcp-retrans-rst/chrissanders_tcp_refuseconnection.pcapng", []wantConn{{
 			client: "192.168.100.138:3372", server: "192.168.100.1:80", state: "REJ", history: "Sr",
 			sawStart: true, sawEnd: true, pkts: [2]uint64{1, 1},
-			ws: [2]int16{-1, -1}, mss: [2]uint16{1460, 0}, synSynackUs: -1, synackAckUs: -1}}},
+			ws: [2]int16{-1, -2}, mss: [2]uint16{1460, 0}, synSynackUs: -1, synackAckUs: -1}}},
 		// Mid-stream (no SYN): one 648-byte segment sent 6 times
 		// (tcp.analysis.retransmission 5); only one direction captured.
 		// The client is the side with the higher port.
 		{"tcp-retrans-rst/chrissanders_tcp_retransmissions.pcapng", []wantConn{{
 			client: "10.3.30.1:1048", server: "10.3.71.7:1043", state: "OTH", history: "DT",
 			pay: [2]uint64{648, 0}, pkts: [2]uint64{6, 0}, rtx: [2]uint64{5, 0},
-			ws: [2]int16{-1, -1}, synSynackUs: -1, synackAckUs: -1}}},
+			ws: [2]int16{-2, -2}, synSynackUs: -1, synackAckUs: -1}}},
 		// Same, both directions: the first packet comes from the lower
 		// port, hence Zeek's '^' (direction flipped).
 		{"tcp-retrans-rst/chrissanders_ppa1e_tcp-con-lost.pcap", []wantConn{{
 			client: "10.3.30.1:1048", server: "10.3.71.7:1043", state: "OTH", history: "^aDT",
 			pay: [2]uint64{648, 0}, pkts: [2]uint64{6, 3}, rtx: [2]uint64{5, 0},
-			ws: [2]int16{-1, -1}, synSynackUs: -1, synackAckUs: -1}}},
+			ws: [2]int16{-2, -2}, synSynackUs: -1, synackAckUs: -1}}},
 		// Mid-stream download: 4 server segments of 1368 B (5472 B seen),
 		// the last one a fast retransmission 10944 B below the first one
 		// seen; sequence space 15048 B of which 9576 never captured.
 		{"tcp-retrans-rst/chrissanders_tcp_dupack.pcapng", []wantConn{{
 			client: "172.31.136.85:38760", server: "195.81.202.68:80", state: "OTH", history: "Adt",
 			pay: [2]uint64{0, 15048}, miss: [2]uint64{0, 9576}, pkts: [2]uint64{5, 4}, rtx: [2]uint64{0, 1},
-			ws: [2]int16{-1, -1}, synSynackUs: -1, synackAckUs: -1}}},
+			ws: [2]int16{-2, -2}, synSynackUs: -1, synackAckUs: -1}}},
 		// HTTP upload with loss: 17 + 3 retransmissions; 4332 B of the
 		// client's 33208 never captured (union of tcp.seq + IP-announced
 		// segment lengths; tshark's own tcp.len gives 4376 because 5

@@ -19,8 +19,9 @@ type side struct {
 	sawSYN   bool   // base is this side's ISN
 	base     uint32 // raw sequence number of position 0
 	start    int64  // position of the first payload byte (1, or lower for midstream)
-	high     int64  // highest sequence-space end seen (exclusive; Wireshark's nextseq)
-	highNs   int64  // capture time high last advanced (Wireshark's nextseqtime)
+	high     int64  // highest sequence-space end seen (exclusive), zero-window probes included
+	next     int64  // Wireshark's nextseq: high without the zero-window probes
+	nextNs   int64  // capture time next last advanced (Wireshark's nextseqtime)
 	ackHigh  int64  // highest position acknowledged by the peer (0: none)
 	fin      bool   // a FIN was seen
 	finPos   int64  // position of the FIN flag (after the FIN segment's data)
@@ -43,6 +44,8 @@ type side struct {
 
 	// Counters for the row.
 	packets, retrans, ooo, zeroWin uint64
+	keepAlives, zwProbes           uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
+	straySYNs                      uint64 // SYNs with another ISN that did not start a new connection (ignored)
 	wscale                         int16
 	mss                            uint16
 	sackPerm                       bool
@@ -59,6 +62,34 @@ func (s *side) pos(seq uint32) int64 {
 		ref = s.ackHigh
 	}
 	return ref + int64(int32(seq-(s.base+uint32(ref))))
+}
+
+// rebase moves position 0 to the raw sequence number isn (this side's
+// SYN, seen late) and takes the SYN as seen: every position shifts by the
+// difference, and the sequence space between the SYN and the first byte
+// seen is a hole.
+func (s *side) rebase(isn uint32) {
+	s.sawSYN = true
+	d := int64(int32(s.base - isn))
+	if d == 0 {
+		return
+	}
+	s.base = isn
+	s.start += d
+	s.high += d
+	s.next += d
+	if s.ackHigh > 0 {
+		s.ackHigh += d
+	}
+	s.finPos += d
+	for i := range s.holes {
+		s.holes[i].lo += d
+		s.holes[i].hi += d
+	}
+	if s.start > 1 {
+		s.addHole(1, s.start)
+		s.start = 1
+	}
 }
 
 // addHole records [lo, hi) as not seen.

@@ -62,6 +62,11 @@ type Tracker struct {
 	stats   Stats
 }
 
+// SetNextID makes the next connection created get conn_id id+1 (the
+// probe's workers number connections by the capture ordinal of their
+// first packet, so the id does not depend on the worker; ids must grow).
+func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
+
 // New returns a Tracker. cfg should have passed Validate; out-of-range
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
@@ -135,14 +140,16 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool)
 // reuse reports whether a SYN starts a new connection on c's 4-tuple, as
 // Zeek's TCPSessionAdapter::IsReuse decides: a SYN whose sequence number
 // differs from the initial one of its side, unless that side never sent
-// anything yet; a SYN-ACK only when the client never sent anything.
+// anything yet; a SYN-ACK only when the client never sent anything. A
+// client SYN whose ISN the connection's SYN-ACK acknowledged is the
+// connection's own original SYN captured late (arkime#4019), never reuse.
 func (c *conn) reuse(d *dissect.Dissection) bool {
 	fromClient := c.fromClient(d)
 	if d.TCPFlags&flagACK == 0 { // SYN
 		if !fromClient {
 			return !(c.z[1].state == stInactive && c.z[0].state == stSynAckSent)
 		}
-		if c.z[0].state == stInactive {
+		if c.z[0].state == stInactive || (!c.s[0].sawSYN && c.synAckAcks(d.Seq)) {
 			return false
 		}
 		return !(c.s[0].sawSYN && d.Seq == c.s[0].base)
@@ -170,6 +177,12 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 		i = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
+		if len(t.conns) == cap(t.conns) {
+			// Grow by doubling but never past MaxConns: a full table
+			// holds exactly MaxConns connections (the memory budget).
+			n := min(max(2*cap(t.conns), 64), t.cfg.MaxConns)
+			t.conns = slices.Grow(t.conns, max(n-len(t.conns), 1))
+		}
 		t.conns = append(t.conns, conn{})
 		i = int32(len(t.conns) - 1)
 	}
@@ -280,6 +293,15 @@ func (t *Tracker) emit(i int32, fn Emit) {
 	fn(iface, &t.row)
 }
 
+// Pending returns the rows finished inside Packet (port reuse, eviction)
+// waiting for Expire, Flush or DrainPending.
+func (t *Tracker) Pending() int { return len(t.pending) }
+
+// DrainPending reports the rows finished inside Packet now: a caller
+// that sees them pile up (a flood evicting connections) drains them
+// before MaxPending is reached, so none is dropped.
+func (t *Tracker) DrainPending(fn Emit) { t.drainPending(fn) }
+
 func (t *Tracker) drainPending(fn Emit) {
 	for j := range t.pending {
 		fn(t.pending[j].iface, &t.pending[j].row)
@@ -289,16 +311,17 @@ func (t *Tracker) drainPending(fn Emit) {
 }
 
 // Expire reports the rows finished inside Packet (port reuse, eviction),
-// then every connection whose timeout passed at capture time nowNs
-// (Unix ns): closing connections CloseDelayNs after their last packet,
-// half-open ones after HandshakeTimeoutNs, others after IdleTimeoutNs.
+// then every connection whose timeout passed at timer clock nowNs (the
+// packets' pkt.Meta.Clock, Unix ns): closing connections CloseDelayNs
+// after their last packet, half-open ones after HandshakeTimeoutNs,
+// others after IdleTimeoutNs.
 func (t *Tracker) Expire(nowNs int64, fn Emit) {
 	t.drainPending(fn)
 	for l := uint8(0); l < nLists; l++ {
 		to := t.timeout(l)
 		for t.head[l] >= 0 {
 			i := t.head[l]
-			if nowNs-t.conns[i].lastNs < to {
+			if nowNs-t.conns[i].activeNs < to {
 				break
 			}
 			if l == listClosing {

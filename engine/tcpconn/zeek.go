@@ -41,6 +41,7 @@ type zeekSide struct {
 	lastFIN       uint32
 	lastRST       uint32
 	rxmt, rxmtThr uint32 // 'T' letters at 1, 10, 100, ... retransmissions
+	rexmits       uint64 // every retransmission of Zeek's rule (the count behind 'T')
 	win0, win0Thr uint32 // 'W' letters at 1, 10, 100, ... zero windows
 }
 
@@ -105,8 +106,10 @@ func (h *history) scaled(code byte, counter, threshold *uint32) {
 
 // zeekPacket runs one segment through Zeek's per-endpoint logic in Zeek's
 // order: endpoint init, history letters, zero window, last-seq update (the
-// 'T' letters), state machine.
-func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window uint16) {
+// 'T' letters), state machine. A stray SYN (another ISN on a connection
+// that was not reused, see sequence) does not rebase Zeek's sequence
+// numbers either: Zeek does, which is zeek#3313.
+func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window uint16, stray bool) {
 	ep, peer := &c.z[1], &c.z[0]
 	if orig {
 		ep, peer = &c.z[0], &c.z[1]
@@ -125,8 +128,9 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	end := seq + segLen
 
 	// init_endpoint
-	switch ep.state {
-	case stInactive:
+	switch {
+	case stray:
+	case ep.state == stInactive:
 		if syn {
 			ep.start = seq
 		} else {
@@ -134,15 +138,15 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 			end = seq
 		}
 		ep.last = end
-	case stSynSent, stSynAckSent:
+	case ep.state == stSynSent, ep.state == stSynAckSent:
 		if syn && seq != ep.start {
 			ep.start, ep.last = seq, end
 		}
-	case stEstablished, stPartial:
+	case ep.state == stEstablished, ep.state == stPartial:
 		if syn {
 			ep.start, ep.last = seq, end
 		}
-	case stReset:
+	case ep.state == stReset:
 		if syn && ep.prev == stInactive {
 			ep.start, ep.last = seq, end
 		}
@@ -207,6 +211,7 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	// update_last_seq
 	delta := int32(seq + segLen - ep.last)
 	switch {
+	case stray:
 	case (syn || rst) && (delta > tooLargeSeqDelta || delta < -tooLargeSeqDelta):
 	case fin && ep.last == ep.start+1:
 		ep.last = seq + segLen
@@ -214,6 +219,7 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	case delta > 0:
 		ep.last = seq + segLen
 	case payload > 0:
+		ep.rexmits++
 		h.scaled(letter('T', orig), &ep.rxmt, &ep.rxmtThr)
 	}
 

@@ -1,0 +1,374 @@
+package oneway
+
+import (
+	"math"
+	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// This file classifies the records Observe matched (design 4.3): hop
+// clocks advance, records past every hop's clock plus the timeout are
+// classified (delivered, lost, missed, dropped, duplicate copies folded)
+// and accounted into their intervals.
+
+// twin examines, for the record being classified (r.q.best), another open
+// record of the same signature: a duplicate to fold, or a collision.
+func (r *Reconciler) twin(it mItem) bool {
+	q := &r.q
+	if it.idx == q.best {
+		return true
+	}
+	y, z := &r.recs[q.best], &r.recs[it.idx]
+	if !sizesDiffer(y.size, z.size) {
+		switch {
+		case z.seen&^y.seen == 0 && z.seen != y.seen && r.close(q.best, it.idx, z.seen):
+			r.fold = append(r.fold, it.idx) // z: extra copies of y at some of its hops
+			return true
+		case y.seen&^z.seen == 0 && y.seen != z.seen && r.close(q.best, it.idx, y.seen):
+			q.into = it.idx // y: extra copies of z
+			return false
+		}
+	}
+	y.collided, z.collided = true, true
+	return true
+}
+
+// close reports whether records a and b were seen within the duplicate
+// window of each other at every hop of hops.
+func (r *Reconciler) close(a, b int32, hops uint32) bool {
+	ba, bb := int(a)*r.nh, int(b)*r.nh
+	for h := range r.nh {
+		if hops&(1<<h) != 0 && abs64(r.last[ba+h]-r.last[bb+h]) > r.dupWin {
+			return false
+		}
+	}
+	return true
+}
+
+// absorb folds record src, extra copies of dst, into dst's duplicate
+// counts and frees src without output.
+func (r *Reconciler) absorb(dst, src int32) {
+	s := &r.recs[src]
+	bd, bs := int(dst)*r.nh, int(src)*r.nh
+	for h := range r.nh {
+		n := r.dups[bs+h]
+		if s.seen&(1<<h) != 0 {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		if r.dups[bd+h] == 0 {
+			r.dupNs[bd+h] = r.last[bs+h]
+		}
+		r.dups[bd+h] += n
+		r.stats.Duplicates += uint64(n)
+	}
+	r.match.Delete(mItem{flow: s.flow.id, sig: s.sig, key: s.key, idx: src})
+	r.times.Delete(tItem{key: s.key, idx: src})
+	r.free = append(r.free, src)
+	r.live--
+}
+
+// Drop records that the observations described by x at hop, of one-way
+// flow flowID, were given up by their probe (see Dropped): packets that
+// would have been seen there within [x.FirstNs, x.LastNs] (hop clock) are
+// classified dropped instead of lost or missed.
+func (r *Reconciler) Drop(hop int, flowID uint64, x *Dropped) {
+	if hop < 0 || hop >= r.nh {
+		r.stats.BadHop++
+		return
+	}
+	if r.ndrops >= r.lim.MaxDropRanges {
+		r.stats.DropRangesFull++
+		return
+	}
+	f := r.flow(flowID)
+	if f == nil {
+		return
+	}
+	f.drops = append(f.drops, dropRange{hop: hop, first: x.FirstNs - r.offNs[hop], last: x.LastNs - r.offNs[hop]})
+	r.ndrops++
+}
+
+// Advance tells the Reconciler that the capture point hop has reported
+// everything up to nowNs of its clock (the build time of its latest PDU).
+// Packets whose reference time plus the timeout is behind every hop's
+// clock are classified, and intervals whose end plus the timeout is
+// behind it are emitted. A hop that never advances (a silent probe) holds
+// every packet open (design 4.3), up to MaxRecords.
+func (r *Reconciler) Advance(hop int, nowNs int64) {
+	if hop < 0 || hop >= r.nh {
+		r.stats.BadHop++
+		return
+	}
+	if t := nowNs - r.offNs[hop]; t > r.nowNs[hop] {
+		r.nowNs[hop] = t
+	}
+	w := slices.Min(r.nowNs)
+	if l := pkt.SubNs(w, r.timeout); l > r.settled {
+		r.settle(l)
+	}
+}
+
+// AdvanceProbe advances every hop of the probe: hops named probe or
+// "probe/<interface>".
+func (r *Reconciler) AdvanceProbe(probe string, nowNs int64) {
+	for i, h := range r.cfg.Hops {
+		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
+			r.Advance(i, nowNs)
+		}
+	}
+}
+
+// Resume returns the hops of probe (named probe or "probe/<interface>") to
+// the state of hops not heard from yet: a new run of a probe whose
+// previous run finished (AdvanceProbe to the end of time, or a collector
+// switch-over) is waited for again, instead of every packet of the new run
+// being late. Records already classified and intervals already emitted
+// stay; an interval the finished run had emitted early (its end not
+// reached) may get a second row from the new run's packets (sum them).
+func (r *Reconciler) Resume(probe string) {
+	resumed := false
+	for i, h := range r.cfg.Hops {
+		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
+			r.nowNs[i] = math.MinInt64
+			resumed = true
+		}
+	}
+	if resumed {
+		r.settled, r.closed = math.MinInt64, math.MinInt64
+	}
+}
+
+// Flush classifies every open packet and emits every open interval (end
+// of input).
+func (r *Reconciler) Flush() { r.settle(math.MaxInt64) }
+
+// settle classifies the records with key <= l and closes the slots ending
+// at or before l.
+func (r *Reconciler) settle(l int64) {
+	r.settled = l
+	for {
+		it, ok := r.times.Min()
+		if !ok || it.key > l {
+			break
+		}
+		r.finalize(it.idx)
+	}
+	if l >= r.next {
+		r.closeSlots(l)
+	}
+	if r.ndrops > 0 {
+		r.pruneDrops(pkt.SubNs(l, 2*r.timeout))
+	}
+}
+
+func (r *Reconciler) pruneDrops(before int64) {
+	for _, f := range r.order {
+		n := len(f.drops)
+		f.drops = slices.DeleteFunc(f.drops, func(d dropRange) bool { return d.last < before })
+		r.ndrops -= n - len(f.drops)
+	}
+}
+
+// droppedAt reports whether a Drop notice covers the time the packet of
+// record base would have been seen at missing hop h.
+func (r *Reconciler) droppedAt(f *flowState, seen uint32, base, h int) bool {
+	if len(f.drops) == 0 {
+		return false
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	for u := h - 1; u >= 0; u-- {
+		if seen&(1<<u) != 0 {
+			lo = r.last[base+u]
+			break
+		}
+	}
+	for d := h + 1; d < r.nh; d++ {
+		if seen&(1<<d) != 0 {
+			hi = r.last[base+d]
+			break
+		}
+	}
+	if lo == math.MinInt64 {
+		lo = pkt.SubNs(hi, r.timeout)
+	}
+	if hi == math.MaxInt64 {
+		hi = pkt.AddNs(lo, r.timeout)
+	}
+	for _, d := range f.drops {
+		if d.hop == h && d.first <= hi && d.last >= lo {
+			return true
+		}
+	}
+	return false
+}
+
+// finalize classifies record idx, emits its rows, aggregates it into its
+// intervals and frees it.
+func (r *Reconciler) finalize(idx int32) {
+	rec := &r.recs[idx]
+	f := rec.flow
+	// the other open records with this signature: extra copies to fold
+	// (a strict subset of the hops, within the duplicate window at each),
+	// or other packets (a collision)
+	r.q = query{best: idx, into: -1}
+	r.fold = r.fold[:0]
+	w := pkt.AddNs(r.timeout, r.dupWin)
+	r.match.AscendRange(mItem{flow: f.id, sig: rec.sig, key: pkt.SubNs(rec.key, w), idx: math.MinInt32},
+		mItem{flow: f.id, sig: rec.sig, key: pkt.AddNs(rec.key, w), idx: math.MaxInt32}, r.twinFn)
+	if r.q.into >= 0 {
+		r.absorb(r.q.into, idx)
+		return
+	}
+	for _, z := range r.fold {
+		r.absorb(idx, z)
+	}
+	if rec.collided {
+		r.stats.Collisions++
+	}
+	r.match.Delete(mItem{flow: f.id, sig: rec.sig, key: rec.key, idx: idx})
+	r.times.Delete(tItem{key: rec.key, idx: idx})
+	nh, base := r.nh, int(idx)*r.nh
+	all := uint32(1)<<nh - 1
+	var dropped uint32
+	for h := range nh {
+		if rec.seen&(1<<h) == 0 && r.droppedAt(f, rec.seen, base, h) {
+			dropped |= 1 << h
+		}
+	}
+	p := &r.pkt
+	p.FlowID, p.Signature, p.SizeBytes, p.Seen, p.Collided, p.LostAfter = f.id, rec.sig, rec.size, rec.seen, rec.collided, -1
+	switch {
+	case rec.seen == all:
+		p.Status = StatusDelivered
+		r.stats.Delivered++
+	case dropped != 0:
+		p.Status = StatusDropped
+		r.stats.Dropped++
+	case rec.seen&(1<<(nh-1)) == 0:
+		p.Status = StatusLost
+		r.stats.Lost++
+		for h := nh - 1; h >= 0; h-- {
+			if rec.seen&(1<<h) != 0 {
+				p.LostAfter = h
+				break
+			}
+		}
+	default:
+		p.Status = StatusMissed
+		r.stats.Missed++
+	}
+	for h := range nh {
+		if rec.seen&(1<<h) != 0 {
+			p.FirstNs[h], p.LastNs[h] = r.first[base+h], r.last[base+h]
+		} else {
+			p.FirstNs[h], p.LastNs[h] = 0, 0
+		}
+		p.Duplicates[h] = r.dups[base+h]
+	}
+	if r.out.Packet != nil {
+		r.out.Packet(p)
+	}
+	for pi, pr := range r.pairs {
+		r.pairOutcome(pi, pr, rec, base, dropped)
+	}
+	r.free = append(r.free, idx)
+	r.live--
+}
+
+// pairOutcome classifies record rec on hop pair pr and accounts for it.
+func (r *Reconciler) pairOutcome(pi int, pr pair, rec *record, base int, dropped uint32) {
+	si := rec.seen&(1<<pr.from) != 0
+	sj := rec.seen&(1<<pr.to) != 0
+	later := rec.seen>>(pr.to+1) != 0
+	var st Status
+	switch {
+	case si && sj:
+		st = StatusDelivered
+	case si && dropped&(1<<pr.to) != 0, sj && dropped&(1<<pr.from) != 0:
+		st = StatusDropped
+	case si && later, sj:
+		st = StatusMissed
+	case si:
+		st = StatusLost
+	default:
+		return // the packet never reached this pair, or passed it unobserved at both ends
+	}
+	ti, tj := r.last[base+pr.from], r.last[base+pr.to]
+	at := tj
+	if si {
+		at = ti
+	}
+	var delayUs float64
+	if st == StatusDelivered {
+		delayUs = float64(tj-ti) / 1e3
+		if tj < ti {
+			r.stats.NegativeDelays++
+		}
+	}
+	dups := r.dups[base+pr.to]
+	if a := r.aggregate(rec.flow, pi, at); a != nil {
+		if si {
+			a.sent++
+		}
+		switch st {
+		case StatusDelivered:
+			a.delivered++
+			a.add(delayUs, r.cfg.Latency.SlicesMs, r)
+		case StatusLost:
+			a.lost++
+		case StatusMissed:
+			a.missed++
+		case StatusDropped:
+			a.dropped++
+		}
+		a.dups += uint64(dups)
+		if rec.collided {
+			a.collisions++
+		}
+	}
+	if !r.cfg.Records || r.out.Delay == nil {
+		return
+	}
+	row := &r.row
+	*row = observe.OnewayDelay{
+		Class: r.class, FlowID: rec.flow.id, Flow: rec.flow.name,
+		FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+		SizeBytes: rec.size, Status: st.String(), Signature: rec.sig,
+	}
+	if si {
+		r.sendT, r.sendFirstT = ti, r.first[base+pr.from]
+		row.SendTime, row.SendFirstTime = &r.sendT, &r.sendFirstT
+	}
+	if sj {
+		r.recvT, r.recvFirstT = tj, r.first[base+pr.to]
+		row.RecvTime, row.RecvFirstTime = &r.recvT, &r.recvFirstT
+	}
+	if st == StatusDelivered {
+		r.delay = delayUs
+		row.DelayUs = &r.delay
+	}
+	r.out.Delay(row)
+	if dups > 0 {
+		row.Status = StatusDuplicate.String()
+		r.recvT = r.dupNs[base+pr.to]
+		row.RecvTime, row.RecvFirstTime = &r.recvT, &r.recvT
+		row.DelayUs = nil
+		if si {
+			r.delay = float64(r.recvT-ti) / 1e3
+			row.DelayUs = &r.delay
+		}
+		r.out.Delay(row)
+	}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
