@@ -127,7 +127,7 @@ const (
 // layer may still be missing: see out.Flags), ErrNotIP for non-IP frames
 // and ErrMalformed for broken link/IP headers; both are counted in d.Stats.
 func (d *Dissector) Dissect(data []byte, m pkt.Meta, out *Dissection) error {
-	*out = Dissection{Meta: m, WScale: -1}
+	*out = Dissection{Meta: m, WScale: -1, Data: data}
 	d.Stats.Packets++
 	off, etype, ok := d.link(data, m.LinkType, out)
 	if !ok {

@@ -48,6 +48,11 @@ type Dissection struct {
 	Meta  pkt.Meta
 	Flags uint16 // Has* and IsFrag bits
 
+	// Data is the captured packet (borrowed, m.CapLen bytes, link header
+	// first), for the byte-offset comparisons of filters (`tcp[13] & 2 != 0`).
+	// Dissections built by hand (quoted packets of ICMP errors) have none.
+	Data []byte
+
 	// Link layer.
 	VLANs     [2]uint16 // VLAN IDs, outermost first (802.1ad S-tag, then 802.1Q C-tag)
 	NVLAN     uint8     // number of VLAN tags seen (may exceed 2; only 2 IDs kept)

@@ -6,13 +6,16 @@
 package flow
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
 // Key identifies a granular flow. Fields the class does not split by are
-// zero. Keys are comparable and used as map keys.
+// zero. The table keeps it in a compact form (addresses as 16 bytes,
+// hashed once per lookup as one plain value); Flow.Key rebuilds it.
 type Key struct {
 	Class     uint16 // index of the class in the config
 	Iface     uint16 // probe interface index (design 3.2: flows are kept apart per interface)
@@ -35,7 +38,7 @@ const (
 	MIPBytes        = iota // value: IP total length in bytes
 	MTTL                   // value: IPv4 TTL / IPv6 hop limit
 	MDSCP                  // value: DSCP code point
-	ML4PayloadBytes        // value: TCP/UDP payload bytes announced per packet
+	ML4PayloadBytes        // value: TCP/UDP payload bytes the packet carries (a fragment: its share of the datagram)
 	NumValues              // number of value metrics
 )
 
@@ -72,81 +75,255 @@ type Extra struct {
 	Stat stat.Stat
 }
 
-// Flow is one granular flow. The probe updates its counters directly.
+// ckey is Key as the table stores and hashes it: plain bytes, no pointer
+// (netip.Addr holds one), 48 bytes instead of 64.
+type ckey struct {
+	src, dst     [16]byte
+	class, iface uint16
+	sport, dport uint16
+	vlan         uint16
+	ver, proto   uint8
+	dscp, folded uint8
+	fam          uint8 // bit 0: src is an IPv4 address, bit 1: dst; bit 2: src valid, bit 3: dst valid
+}
+
+func compact(k Key) ckey {
+	c := ckey{class: k.Class, iface: k.Iface, sport: k.SrcPort, dport: k.DstPort, vlan: k.VLAN, ver: k.IPVersion, proto: k.Protocol, dscp: k.DSCP, folded: k.Folded}
+	if k.SrcAddr.IsValid() {
+		c.src, c.fam = k.SrcAddr.As16(), c.fam|4
+		if k.SrcAddr.Is4() {
+			c.fam |= 1
+		}
+	}
+	if k.DstAddr.IsValid() {
+		c.dst, c.fam = k.DstAddr.As16(), c.fam|8
+		if k.DstAddr.Is4() {
+			c.fam |= 2
+		}
+	}
+	return c
+}
+
+func addrOf(b [16]byte, valid, v4 bool) netip.Addr {
+	if !valid {
+		return netip.Addr{}
+	}
+	a := netip.AddrFrom16(b)
+	if v4 {
+		return a.Unmap()
+	}
+	return a
+}
+
+// Flow is one granular flow. The probe updates its counters through
+// AddPacket, AddL4Payload, Count and Extra; Metric reads them. The
+// interval's fixed metrics are kept as integers (exact: IP lengths, TTLs,
+// DSCPs and payload lengths are integers) and one packet count, not as one
+// float aggregate each: a flow takes about half the memory.
 type Flow struct {
 	ID          uint64
-	Key         Key
+	key         ckey
 	FirstSeenNs int64
 	LastSeenNs  int64
 	Packets     uint64 // since first seen
 	Bytes       uint64 // IP bytes since first seen
-	// Values and Counts hold this interval's fixed metrics: values by
-	// M* id, counts by M* id - NumValues (8 bytes a count instead of a
-	// 40-byte aggregate: the table holds every flow).
-	Values [NumValues]stat.Stat
-	Counts [NumFixed - NumValues]uint64
-	// Extras holds this interval's run-time metrics (small, linear).
-	Extras []Extra
-	// Sizes holds this interval's size histogram slice counts, when the
-	// class asks for it.
-	Sizes []uint64
+
+	// This interval's fixed metrics.
+	n, nL4          uint32 // packets; TCP/UDP packets
+	ipSum, ipSumSq  uint64
+	l4Sum, l4SumSq  uint64
+	ipMin, ipMax    uint32
+	l4Min, l4Max    uint32
+	ttlSum, ttlSq   uint32 // exact for 65535 packets an interval; AddPacket widens to x.wide beyond
+	dscpSum, dscpSq uint32
+	ttlMin, ttlMax  uint8
+	dscpMin         uint8
+	dscpMax         uint8
+	counts          [NumFixed - MFragments]uint32
 	// Active is true when the flow saw a packet in the current interval.
 	Active bool
+	gone   bool // removed from the table (kept in its id list until compaction)
 
-	prev, next *Flow // per-class LRU list, most recent at head
+	x *extra // run-time metrics and size slices, when the flow has any
+}
+
+// extra holds what few flows need.
+type extra struct {
+	extras []Extra   // this interval's run-time metrics (small, linear)
+	sizes  []uint64  // this interval's size histogram slice counts
+	wide   wideStats // TTL and DSCP sums once they outgrow 32 bits
+}
+
+type wideStats struct {
+	ttlSum, ttlSq, dscpSum, dscpSq uint64
+	on                             bool
+}
+
+// Key returns the flow's key.
+func (f *Flow) Key() Key {
+	c := &f.key
+	return Key{Class: c.class, Iface: c.iface, IPVersion: c.ver, Protocol: c.proto, DSCP: c.dscp, Folded: c.folded,
+		SrcPort: c.sport, DstPort: c.dport, VLAN: c.vlan,
+		SrcAddr: addrOf(c.src, c.fam&4 != 0, c.fam&1 != 0), DstAddr: addrOf(c.dst, c.fam&8 != 0, c.fam&2 != 0)}
+}
+
+// Class returns the index of the flow's class.
+func (f *Flow) Class() int { return int(f.key.class) }
+
+// AddPacket counts one packet of the interval with its IP total length,
+// TTL (hop limit) and DSCP: the metrics packets, ip_bytes, ttl and dscp.
+func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
+	if f.n == 0 {
+		f.ipMin, f.ipMax, f.ttlMin, f.ttlMax, f.dscpMin, f.dscpMax = ipLen, ipLen, ttl, ttl, dscp, dscp
+	} else {
+		f.ipMin, f.ipMax = min(f.ipMin, ipLen), max(f.ipMax, ipLen)
+		f.ttlMin, f.ttlMax = min(f.ttlMin, ttl), max(f.ttlMax, ttl)
+		f.dscpMin, f.dscpMax = min(f.dscpMin, dscp), max(f.dscpMax, dscp)
+	}
+	f.n++
+	l := uint64(ipLen)
+	f.ipSum += l
+	f.ipSumSq += l * l
+	t, d := uint32(ttl), uint32(dscp)
+	if f.n >= 1<<16 { // 2^16 * 255^2 would overflow 32 bits: widen
+		f.addWide(t, d)
+		return
+	}
+	f.ttlSum += t
+	f.ttlSq += t * t
+	f.dscpSum += d
+	f.dscpSq += d * d
+}
+
+func (f *Flow) addWide(t, d uint32) {
+	x := f.ext()
+	if !x.wide.on {
+		x.wide = wideStats{ttlSum: uint64(f.ttlSum), ttlSq: uint64(f.ttlSq), dscpSum: uint64(f.dscpSum), dscpSq: uint64(f.dscpSq), on: true}
+	}
+	x.wide.ttlSum += uint64(t)
+	x.wide.ttlSq += uint64(t * t)
+	x.wide.dscpSum += uint64(d)
+	x.wide.dscpSq += uint64(d * d)
+}
+
+// AddL4Payload adds one TCP/UDP packet's announced payload length
+// (l4_payload_bytes).
+func (f *Flow) AddL4Payload(n uint32) {
+	if f.nL4 == 0 {
+		f.l4Min, f.l4Max = n, n
+	} else {
+		f.l4Min, f.l4Max = min(f.l4Min, n), max(f.l4Max, n)
+	}
+	f.nL4++
+	v := uint64(n)
+	f.l4Sum += v
+	f.l4SumSq += v * v
+}
+
+func (f *Flow) ext() *extra {
+	if f.x == nil {
+		f.x = &extra{}
+	}
+	return f.x
 }
 
 // Extra returns the run-time metric id's aggregate, adding it if absent.
 func (f *Flow) Extra(id uint32) *stat.Stat {
-	for i := range f.Extras {
-		if f.Extras[i].ID == id {
-			return &f.Extras[i].Stat
+	x := f.ext()
+	for i := range x.extras {
+		if x.extras[i].ID == id {
+			return &x.extras[i].Stat
 		}
 	}
-	f.Extras = append(f.Extras, Extra{ID: id})
-	return &f.Extras[len(f.Extras)-1].Stat
+	x.extras = append(x.extras, Extra{ID: id})
+	return &x.extras[len(x.extras)-1].Stat
 }
 
-// Count adds one event to count metric id (MPackets ... MReasmFailures).
-func (f *Flow) Count(id int) { f.Counts[id-NumValues]++ }
+// Extras returns this interval's run-time metrics (borrowed).
+func (f *Flow) Extras() []Extra {
+	if f.x == nil {
+		return nil
+	}
+	return f.x.extras
+}
 
-// Value returns the aggregate of value metric id (MIPBytes ... ML4PayloadBytes).
-func (f *Flow) Value(id int) *stat.Stat { return &f.Values[id] }
+// Sizes returns this interval's size histogram slice counts (nil when the
+// table keeps none); the caller increments them.
+func (f *Flow) Sizes() []uint64 {
+	if f.x == nil {
+		return nil
+	}
+	return f.x.sizes
+}
+
+// Count adds one event to count metric id (MFragments ... MReasmFailures;
+// MPackets counts through AddPacket).
+func (f *Flow) Count(id int) {
+	if id == MPackets {
+		panic("flow: packets are counted by AddPacket")
+	}
+	f.counts[id-MFragments]++
+}
 
 // Metric returns this interval's aggregate of fixed metric id; a count
 // reads as n events of value 1.
 func (f *Flow) Metric(id int) stat.Stat {
-	if id < NumValues {
-		return f.Values[id]
+	u := func(n uint32, sum, sq uint64, lo, hi uint32) stat.Stat {
+		if n == 0 {
+			return stat.Stat{}
+		}
+		return stat.Stat{N: uint64(n), Sum: float64(sum), SumSq: float64(sq), Min: float64(lo), Max: float64(hi)}
 	}
-	n := f.Counts[id-NumValues]
-	if n == 0 {
-		return stat.Stat{}
+	switch id {
+	case MIPBytes:
+		return u(f.n, f.ipSum, f.ipSumSq, f.ipMin, f.ipMax)
+	case MTTL, MDSCP:
+		sum, sq, lo, hi := uint64(f.ttlSum), uint64(f.ttlSq), f.ttlMin, f.ttlMax
+		if id == MDSCP {
+			sum, sq, lo, hi = uint64(f.dscpSum), uint64(f.dscpSq), f.dscpMin, f.dscpMax
+		}
+		if f.x != nil && f.x.wide.on {
+			sum, sq = f.x.wide.ttlSum, f.x.wide.ttlSq
+			if id == MDSCP {
+				sum, sq = f.x.wide.dscpSum, f.x.wide.dscpSq
+			}
+		}
+		return u(f.n, sum, sq, uint32(lo), uint32(hi))
+	case ML4PayloadBytes:
+		return u(f.nL4, f.l4Sum, f.l4SumSq, f.l4Min, f.l4Max)
+	case MPackets:
+		return u(f.n, uint64(f.n), uint64(f.n), 1, 1)
 	}
-	return stat.Stat{N: n, Sum: float64(n), SumSq: float64(n), Min: 1, Max: 1}
+	n := f.counts[id-MFragments]
+	return u(n, uint64(n), uint64(n), 1, 1)
 }
 
 // ResetInterval clears the interval counters after they were reported.
 func (f *Flow) ResetInterval() {
-	f.Values = [NumValues]stat.Stat{}
-	f.Counts = [NumFixed - NumValues]uint64{}
-	f.Extras = f.Extras[:0]
-	for i := range f.Sizes {
-		f.Sizes[i] = 0
+	f.n, f.nL4 = 0, 0
+	f.ipSum, f.ipSumSq, f.l4Sum, f.l4SumSq = 0, 0, 0, 0
+	f.ttlSum, f.ttlSq, f.dscpSum, f.dscpSq = 0, 0, 0, 0
+	f.counts = [NumFixed - MFragments]uint32{}
+	if x := f.x; x != nil {
+		x.extras = x.extras[:0]
+		clear(x.sizes)
+		x.wide = wideStats{}
 	}
 	f.Active = false
 }
 
-type lru struct{ head, tail *Flow }
-
 // Table holds the flows of one probe. It is not safe for concurrent use.
+// Flows are found by key in one map of compact keys, and listed in id
+// order for Each, ByID (binary search), idle expiry and eviction (scans of
+// the list: expiry runs once per interval, eviction frees a batch at once).
 type Table struct {
-	m        map[Key]*Flow
-	byID     map[uint64]*Flow
-	lists    []lru // per class
+	m        map[ckey]*Flow
+	all      []*Flow // by id; removed flows stay until compaction
+	gone     int     // removed flows still in all
 	max      int
 	nextID   uint64
 	sizeBins int
+	scratch  []*Flow
 
 	// Stats
 	Created uint64
@@ -157,39 +334,39 @@ type Table struct {
 // New returns a table for nClasses classes holding at most maxFlows flows.
 // sizeBins is the number of size histogram slices kept per flow (0: none).
 func New(nClasses, maxFlows, sizeBins int) *Table {
-	return &Table{m: make(map[Key]*Flow), byID: make(map[uint64]*Flow), lists: make([]lru, nClasses), max: maxFlows, sizeBins: sizeBins}
+	_ = nClasses
+	return &Table{m: make(map[ckey]*Flow), max: max(maxFlows, 1), sizeBins: sizeBins}
 }
 
 // Len returns the number of flows held.
 func (t *Table) Len() int { return len(t.m) }
 
+// SetNextID makes the next flow created get id+1, the one after id+2 and
+// so on. Ids must keep growing (ByID searches the flows in id order): the
+// probe's workers (probe.Workers, issue 14) number flows by the capture
+// ordinal of the packet that created them, so a flow has the same id
+// whatever worker owns it.
+func (t *Table) SetNextID(id uint64) { t.nextID = id }
+
 // Lookup returns the flow of k, creating it at time nowNs if absent
-// (created = true). When the table is full, the least recently seen flow of
-// all classes is evicted first and handed to evict (which must report it).
+// (created = true). When the table is full, the least recently seen
+// flows of all classes (1/64 of the table, at least one) are evicted
+// first, oldest first, each handed to evict (which must report it).
 func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
-	if f = t.m[k]; f != nil {
-		l := &t.lists[k.Class]
-		if l.head != f {
-			l.unlink(f)
-			l.pushFront(f)
-		}
+	ck := compact(k)
+	if f = t.m[ck]; f != nil {
 		return f, false
 	}
 	if len(t.m) >= t.max {
-		if old := t.oldest(); old != nil {
-			t.remove(old)
-			t.Evicted++
-			evict(old)
-		}
+		t.evictOldest(evict)
 	}
 	t.nextID++
-	f = &Flow{ID: t.nextID, Key: k, FirstSeenNs: nowNs, LastSeenNs: nowNs}
+	f = &Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
 	if t.sizeBins > 0 {
-		f.Sizes = make([]uint64, t.sizeBins)
+		f.x = &extra{sizes: make([]uint64, t.sizeBins)}
 	}
-	t.m[k] = f
-	t.byID[f.ID] = f
-	t.lists[k.Class].pushFront(f)
+	t.m[ck] = f
+	t.all = append(t.all, f)
 	t.Created++
 	return f, true
 }
@@ -197,67 +374,122 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 // Expire removes the flows of class c idle since before cutoffNs and hands
 // each to fn (which must report it), oldest first.
 func (t *Table) Expire(c int, cutoffNs int64, fn func(*Flow)) {
-	l := &t.lists[c]
-	for f := l.tail; f != nil && f.LastSeenNs < cutoffNs; f = l.tail {
+	cand := t.scratch[:0]
+	for _, f := range t.all {
+		if !f.gone && int(f.key.class) == c && f.LastSeenNs < cutoffNs {
+			cand = append(cand, f)
+		}
+	}
+	slices.SortFunc(cand, older)
+	for _, f := range cand {
 		t.remove(f)
 		t.Expired++
 		fn(f)
 	}
+	clear(cand)
+	t.scratch = cand[:0]
+	t.compact()
 }
 
-// Each calls fn for every flow, class by class, most recent first.
+// older orders flows by last sight, then id.
+func older(a, b *Flow) int {
+	return cmp.Or(cmp.Compare(a.LastSeenNs, b.LastSeenNs), cmp.Compare(a.ID, b.ID))
+}
+
+// evictOldest frees 1/64 of the table (at least one flow): the least
+// recently seen, oldest first.
+func (t *Table) evictOldest(evict func(*Flow)) {
+	cand := t.scratch[:0]
+	for _, f := range t.all {
+		if !f.gone {
+			cand = append(cand, f)
+		}
+	}
+	k := min(max(1, t.max/64), len(cand))
+	selectOldest(cand, k)
+	slices.SortFunc(cand[:k], older)
+	for _, f := range cand[:k] {
+		t.remove(f)
+		t.Evicted++
+		evict(f)
+	}
+	clear(cand)
+	t.scratch = cand[:0]
+	t.compact()
+}
+
+// selectOldest reorders fs so that its first k flows are the k oldest
+// (quickselect).
+func selectOldest(fs []*Flow, k int) {
+	lo, hi := 0, len(fs)-1
+	for lo < hi {
+		p := fs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for older(fs[i], p) < 0 {
+				i++
+			}
+			for older(fs[j], p) > 0 {
+				j--
+			}
+			if i <= j {
+				fs[i], fs[j] = fs[j], fs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
+// Each calls fn for every flow, in id order.
 func (t *Table) Each(fn func(*Flow)) {
-	for c := range t.lists {
-		for f := t.lists[c].head; f != nil; f = f.next {
+	for _, f := range t.all {
+		if !f.gone {
 			fn(f)
 		}
 	}
 }
 
-func (t *Table) oldest() *Flow {
-	var o *Flow
-	for c := range t.lists {
-		if f := t.lists[c].tail; f != nil && (o == nil || f.LastSeenNs < o.LastSeenNs) {
-			o = f
+func (t *Table) remove(f *Flow) {
+	delete(t.m, f.key)
+	f.gone = true
+	t.gone++
+}
+
+// compact drops removed flows from the id list once they are a quarter of
+// it, so memory follows the flows held.
+func (t *Table) compact() {
+	if t.gone*4 < len(t.all) {
+		return
+	}
+	w := 0
+	for _, f := range t.all {
+		if !f.gone {
+			t.all[w] = f
+			w++
 		}
 	}
-	return o
+	clear(t.all[w:])
+	t.all = t.all[:w]
+	t.gone = 0
 }
 
-func (t *Table) remove(f *Flow) {
-	delete(t.m, f.Key)
-	delete(t.byID, f.ID)
-	t.lists[f.Key.Class].unlink(f)
-}
-
-func (l *lru) pushFront(f *Flow) {
-	f.prev, f.next = nil, l.head
-	if l.head != nil {
-		l.head.prev = f
-	}
-	l.head = f
-	if l.tail == nil {
-		l.tail = f
-	}
-}
-
-func (l *lru) unlink(f *Flow) {
-	if f.prev != nil {
-		f.prev.next = f.next
-	} else {
-		l.head = f.next
-	}
-	if f.next != nil {
-		f.next.prev = f.prev
-	} else {
-		l.tail = f.prev
-	}
-	f.prev, f.next = nil, nil
-}
-
-// Get returns the flow of k, or nil, without creating it or changing its
-// recency.
-func (t *Table) Get(k Key) *Flow { return t.m[k] }
+// Get returns the flow of k, or nil, without creating it.
+func (t *Table) Get(k Key) *Flow { return t.m[compact(k)] }
 
 // ByID returns the flow with probe flow id id, or nil once it is gone.
-func (t *Table) ByID(id uint64) *Flow { return t.byID[id] }
+func (t *Table) ByID(id uint64) *Flow {
+	i, ok := slices.BinarySearchFunc(t.all, id, func(f *Flow, id uint64) int { return cmp.Compare(f.ID, id) })
+	if !ok || t.all[i].gone {
+		return nil
+	}
+	return t.all[i]
+}

@@ -3,6 +3,8 @@ package flow
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
 func key(class uint16, port uint16) Key {
@@ -48,7 +50,7 @@ func TestExpireIdle(t *testing.T) {
 	for i, ts := range []int64{10, 20, 30} {
 		f, _ := tb.Lookup(key(0, uint16(i)), ts, none)
 		f.LastSeenNs = ts
-		if len(f.Sizes) != 3 {
+		if len(f.Sizes()) != 3 {
 			t.Fatal("size slices not allocated")
 		}
 	}
@@ -69,18 +71,73 @@ func TestExtrasAndReset(t *testing.T) {
 	f.Extra(42).Count()
 	f.Extra(42).Count()
 	f.Extra(7).Add(3)
-	if len(f.Extras) != 2 || f.Extra(42).N != 2 {
-		t.Fatalf("%+v", f.Extras)
+	if len(f.Extras()) != 2 || f.Extra(42).N != 2 {
+		t.Fatalf("%+v", f.Extras())
 	}
-	f.Count(MPackets)
-	f.Count(MPackets)
-	f.Value(MIPBytes).Add(40)
-	if m := f.Metric(MPackets); m.N != 2 || m.Sum != 2 || m.Min != 1 || m.Max != 1 || f.Metric(MIPBytes).Sum != 40 || f.Metric(MTCPSyn).N != 0 {
-		t.Fatalf("metrics %+v %+v", m, f.Metric(MIPBytes))
+	f.AddPacket(40, 64, 0)
+	f.AddPacket(1500, 60, 46)
+	f.AddL4Payload(1460)
+	f.Count(MTCPSyn)
+	want := map[int]stat.Stat{
+		MPackets:        {N: 2, Sum: 2, SumSq: 2, Min: 1, Max: 1},
+		MIPBytes:        {N: 2, Sum: 1540, SumSq: 40*40 + 1500*1500, Min: 40, Max: 1500},
+		MTTL:            {N: 2, Sum: 124, SumSq: 64*64 + 60*60, Min: 60, Max: 64},
+		MDSCP:           {N: 2, Sum: 46, SumSq: 46 * 46, Min: 0, Max: 46},
+		ML4PayloadBytes: {N: 1, Sum: 1460, SumSq: 1460 * 1460, Min: 1460, Max: 1460},
+		MTCPSyn:         {N: 1, Sum: 1, SumSq: 1, Min: 1, Max: 1},
+		MTCPFin:         {},
+	}
+	for id, w := range want {
+		if got := f.Metric(id); got != w {
+			t.Errorf("%s = %+v, want %+v", MetricNames[id], got, w)
+		}
 	}
 	f.Active = true
 	f.ResetInterval()
-	if f.Metric(MPackets).N != 0 || f.Metric(MIPBytes).N != 0 || len(f.Extras) != 0 || f.Active {
+	if f.Metric(MPackets).N != 0 || f.Metric(MIPBytes).N != 0 || len(f.Extras()) != 0 || f.Active {
 		t.Errorf("not reset: %+v", f)
+	}
+}
+
+// TestMetricsMatchFloatAggregates: the integer counters give exactly the
+// float aggregates stat.Stat accumulates, also past 65535 packets an
+// interval (where the TTL and DSCP sums widen to 64 bits).
+func TestMetricsMatchFloatAggregates(t *testing.T) {
+	var f Flow
+	var ip, ttl, dscp, l4 stat.Stat
+	for i := range 70000 {
+		l, tt, d := uint32(40+i%1461), uint8(255-i%7), uint8(i%64)
+		f.AddPacket(l, tt, d)
+		ip.Add(float64(l))
+		ttl.Add(float64(tt))
+		dscp.Add(float64(d))
+		if i%3 == 0 {
+			f.AddL4Payload(l - 40)
+			l4.Add(float64(l - 40))
+		}
+	}
+	for id, w := range map[int]stat.Stat{MIPBytes: ip, MTTL: ttl, MDSCP: dscp, ML4PayloadBytes: l4} {
+		if got := f.Metric(id); got != w {
+			t.Errorf("%s = %+v, want %+v", MetricNames[id], got, w)
+		}
+	}
+}
+
+// TestEvictionBatch: a full table of 128 flows frees the 2 least recently
+// seen (1/64) when a new flow comes, oldest first.
+func TestEvictionBatch(t *testing.T) {
+	tb := New(1, 128, 0)
+	none := func(*Flow) { t.Fatal("nothing to evict yet") }
+	for i := range 128 {
+		f, _ := tb.Lookup(key(0, uint16(i)), int64(1000-i), none)
+		f.LastSeenNs = int64(1000 - i) // the last created is the oldest
+	}
+	var ev []uint64
+	tb.Lookup(key(0, 999), 2000, func(f *Flow) { ev = append(ev, f.ID) })
+	if len(ev) != 2 || ev[0] != 128 || ev[1] != 127 || tb.Len() != 127 || tb.ByID(128) != nil || tb.ByID(1) == nil {
+		t.Errorf("evicted %v, %d left", ev, tb.Len())
+	}
+	if k := tb.ByID(129).Key(); k != key(0, 999) {
+		t.Errorf("key %+v", k)
 	}
 }

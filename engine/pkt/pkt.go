@@ -102,10 +102,18 @@ type Meta struct {
 	// Frame is the 1-based record number within the capture source, for
 	// error messages and cross-checks with tshark's frame.number.
 	Frame uint64
+	// ClockNs is the probe's timer clock at this packet: capture time with
+	// the capture's clock steps taken out (a step back of more than a
+	// second, a jump forward of more than ten minutes count as no time),
+	// set by the probe before the analysers run. Analysers run their
+	// timeouts and measure durations on it (Clock), and report TimeNs. 0
+	// (sources, hand-made metadata) means TimeNs.
+	ClockNs int64
 }
 
 // Source yields captured packets in capture order. Implementations:
-// replay.File (pcap/pcapng files) and, later, live capture.
+// replay.File (pcap/pcapng files) and live capture (live/). The engines'
+// read loop (probe.Loop) drives any Source.
 type Source interface {
 	// Next returns the next packet. data is borrowed: it is valid only
 	// until the next call to Next. At the end it returns io.EOF; a
@@ -123,4 +131,9 @@ var (
 	// ErrMalformed means a record header is inconsistent and the rest of
 	// the capture cannot be read.
 	ErrMalformed = errors.New("pkt: capture malformed")
+	// ErrIdle (possibly wrapped) is what a live Source's Next returns when
+	// no packet came within its wait (a ring block timeout): not an end.
+	// The read loop advances the probe clock with the wall clock (timers,
+	// intervals, PDU regulation go on without traffic) and calls Next again.
+	ErrIdle = errors.New("pkt: no packet within the wait")
 )

@@ -13,6 +13,10 @@ import (
 
 // tcpConnection sends one TCP connection record (borrowed).
 func (p *Probe) tcpConnection(iface uint16, r *observe.TCPConnection) {
+	if r.ConnState == "S0" && p.tcpUnderFlood(r.Class) {
+		p.aggregateS0(r)
+		return
+	}
 	tcpconn.AppendConn(p.out.Begin(pdu.TypeTCPConn, p.nowNs), iface, r)
 	p.out.End(pdu.TypeTCPConn, p.nowNs)
 }

@@ -24,7 +24,7 @@ func (l *ackLink) Send(frame []byte) {
 	if err != nil {
 		panic(err)
 	}
-	l.ack = pdu.AppendAck(l.ack[:0], h.ProbeID, h.ID)
+	l.ack = pdu.AppendAck(l.ack[:0], h.ProbeID, h.Epoch, h.ID)
 	l.s.HandleAck(l.ack)
 }
 

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -9,7 +10,40 @@ import (
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
+
+	"github.com/tmonbench/tmonbench/engine/pdu"
 )
+
+// IP fragments in the probe (design 3.2, 3.8).
+//
+// Every fragment counts one packet, with its own IP bytes, in the flows of
+// its datagram: the classes and ports of the datagram's first fragment
+// (offset 0), which later fragments cannot be sieved for (they carry no
+// transport header). A non-first fragment captured before the first one
+// (gopacket#266: reordering, or Linux sending the last fragment first) is
+// held, not counted, until the first fragment arrives, and is then counted
+// in the first fragment's flows; if the first never comes (the datagram
+// expires), the held fragments are counted in the flows their IP header
+// alone gives (no ports), as tcpdump would sieve them. At most
+// maxHeldFrags fragments are held at once; beyond that they are counted
+// at once, port-less (Stats.FragsNotHeld).
+//
+// l4_payload_bytes counts each byte of a datagram's transport payload
+// once: a fragment counts the payload bytes it carries (the first one its
+// IP payload minus the transport header, whatever the UDP length announces
+// for the whole datagram: tcpdump#602).
+//
+// Per datagram, in its flows: ip_reassembled (rebuilt from its fragments),
+// ip_reassembly_failures (never completed: timeout, eviction, truncated
+// fragment, IPv6 overlap, too many fragments), ip_reassembly_oversize (a
+// fragment would take it beyond 65535 bytes: zeek#5911's ping of death,
+// also an ip_reassembly_oversize event, never an incomplete one), and per
+// fragment ip_fragment_duplicates and ip_fragment_overlaps (overlap policy,
+// engine/reasm: IPv4 keeps the first data received for every byte and the
+// first last fragment's length; IPv6 discards the datagram, RFC 5722).
+
+// maxHeldFrags bounds the early non-first fragments held at once.
+const maxHeldFrags = 4096
 
 // fragKey identifies the datagram a fragment belongs to (design 3.2: "the
 // capture interface, the pair of IP addresses and the IP identifier").
@@ -20,56 +54,238 @@ type fragKey struct {
 	src, dst netip.Addr
 }
 
-// fragInfo is what the first fragment taught about its datagram: the
-// transport ports and the classes it belongs to, so later fragments count
-// in the same flows (design 3.2) although they carry no transport header.
+// fragInfo is what the probe knows of a datagram in fragments: the
+// transport ports and the classes of its first fragment (haveFirst), or
+// else the classes of its IP header alone, and the fragments held and the
+// counts waiting for the first fragment.
 type fragInfo struct {
 	srcPort, dstPort uint16
 	l4               uint16 // dissect.HasTCP or HasUDP bits of the first fragment
+	haveFirst        bool
 	classes          filter.Set
 	expiresNs        int64
+	held, heldTail   int32  // early non-first fragments (p.held), -1 when none
+	dups, overlaps   uint16 // duplicate / overlapping fragments not yet counted in flows
+	oversize         bool   // an oversize fragment not yet counted in flows
 }
+
+// heldFrag is an early non-first fragment waiting for its first fragment.
+type heldFrag struct {
+	next         int32
+	timeNs       int64
+	ipLen        uint32
+	payload      uint32
+	fragOff      uint32
+	ttl, tos     uint8
+	vlans        [2]uint16
+	nvlan        uint8
+	frame        uint64
+	ord          uint64 // the probe's capture ordinal of the fragment (flow ids of workers)
+	linkType     pkt.LinkType
+	capLen, wire uint32
+	ipVersion    uint8
+}
+
+// fragMetric names the run-time per-datagram metrics, registered on first
+// use (their ids are cached in Probe.fragIDs).
+var fragMetric = [...]string{"ip_reassembled", "ip_reassembly_oversize", "ip_fragment_duplicates", "ip_fragment_overlaps"}
+
+const (
+	mReassembled = iota
+	mOversize
+	mFragDups
+	mFragOverlaps
+)
 
 func keyOf(d *dissect.Dissection) fragKey {
 	return fragKey{iface: d.Meta.Iface, proto: d.Protocol, id: d.IPID, src: d.SrcAddr, dst: d.DstAddr}
 }
 
-// fragment handles the membership of an IP fragment. The first fragment
-// (offset 0) is sieved as any packet and its classes and ports remembered;
-// a later fragment takes them over when the first was seen, else it is
-// sieved on its IP header alone (as tcpdump would).
+// fragMetricID returns the id of fragMetric[m], registering it once.
+func (p *Probe) fragMetricID(m int) uint32 {
+	if p.fragIDs[m] == 0 {
+		p.fragIDs[m] = p.metricID(fragMetric[m])
+	}
+	return p.fragIDs[m]
+}
+
+// fragment decides the classes of an IP fragment (p.set) before it is
+// counted. The first fragment is sieved as any packet and its classes and
+// ports remembered; a later fragment takes them over when the first was
+// seen, and is held (p.set empty: not counted now) when it was not.
 func (p *Probe) fragment(d *dissect.Dissection) {
 	k := keyOf(d)
+	fi, ok := p.frags[k]
+	if !ok {
+		fi = fragInfo{held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+	}
 	if d.FragOff == 0 {
-		p.sieve.Match(d, &p.set)
-		p.frags[k] = fragInfo{srcPort: d.SrcPort, dstPort: d.DstPort, l4: d.Flags & (dissect.HasTCP | dissect.HasUDP),
-			classes: p.set, expiresNs: d.Meta.TimeNs + p.reasmTimeoutNs}
+		p.match(d, &p.set)
+		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
+		p.frags[k] = fi
 		return
 	}
-	if fi, ok := p.frags[k]; ok {
+	if fi.haveFirst {
 		p.set = fi.classes
 		d.SrcPort, d.DstPort = fi.srcPort, fi.dstPort
 		d.Flags |= fi.l4 // for the flow key only: the sieve already ran
 		return
 	}
-	p.sieve.Match(d, &p.set)
-	// The first fragment has not come (yet): remember where these went, so
-	// a datagram that never completes counts its failure in their flow.
-	p.frags[k] = fragInfo{classes: p.set, expiresNs: d.Meta.TimeNs + p.reasmTimeoutNs}
+	if !ok {
+		// the first fragment has not come (yet): the IP header alone
+		// gives the classes the datagram's fragments fall back to
+		p.sieve.Match(d, &p.set)
+		fi.classes = p.set
+	}
+	if p.hold(&fi, d) {
+		p.set = filter.Set{}
+	} else {
+		p.stats.FragsNotHeld++
+		p.set = fi.classes
+	}
+	p.frags[k] = fi
+}
+
+// hold keeps an early non-first fragment for counting when its first
+// fragment arrives; false when maxHeldFrags are held.
+func (p *Probe) hold(fi *fragInfo, d *dissect.Dissection) bool {
+	var i int32
+	switch {
+	case len(p.heldFree) > 0:
+		i = p.heldFree[len(p.heldFree)-1]
+		p.heldFree = p.heldFree[:len(p.heldFree)-1]
+	case len(p.held) < maxHeldFrags:
+		p.held = append(p.held, heldFrag{})
+		i = int32(len(p.held) - 1)
+	default:
+		return false
+	}
+	p.held[i] = heldFrag{next: -1, timeNs: d.Meta.TimeNs, ipLen: d.IPLen, payload: d.PayloadLen, fragOff: d.FragOff,
+		ttl: d.TTL, tos: d.TOS, vlans: d.VLANs, nvlan: d.NVLAN, frame: d.Meta.Frame, ord: p.ord, linkType: d.Meta.LinkType,
+		capLen: d.Meta.CapLen, wire: d.Meta.WireLen, ipVersion: d.IPVersion}
+	if fi.heldTail >= 0 {
+		p.held[fi.heldTail].next = i
+	} else {
+		fi.held = i
+	}
+	fi.heldTail = i
+	return true
+}
+
+// releaseHeld counts the fragments held for datagram k, and the counts
+// waiting for flows, in the classes the datagram now has: the first
+// fragment's (first is its dissection, p.set its classes) or, when the
+// datagram expired without it (first nil), its IP header's.
+func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
+	fi, ok := p.frags[k]
+	if !ok {
+		return
+	}
+	set := fi.classes
+	hd := &p.hd
+	if first != nil {
+		*hd = *first
+		set = p.set
+	} else {
+		*hd = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Flags: dissect.HasIP, Protocol: k.proto, SrcAddr: k.src, DstAddr: k.dst, IPID: k.id, WScale: -1}
+	}
+	hd.Flags = hd.Flags&(dissect.HasIP|dissect.HasTCP|dissect.HasUDP) | dissect.IsFrag
+	for i := fi.held; i >= 0; {
+		h := &p.held[i]
+		hd.Meta = pkt.Meta{TimeNs: h.timeNs, CapLen: h.capLen, WireLen: h.wire, LinkType: h.linkType, Iface: k.iface, Frame: h.frame}
+		hd.IPVersion, hd.IPLen, hd.PayloadLen, hd.FragOff, hd.TTL, hd.TOS, hd.VLANs, hd.NVLAN =
+			h.ipVersion, h.ipLen, h.payload, h.fragOff, h.ttl, h.tos, h.vlans, h.nvlan
+		hd.TCPFlags, hd.Payload = 0, nil
+		if first == nil && p.sh != nil {
+			p.sh.setIDs(p, h.ord) // flows created in the fragment's own slot
+		}
+		for ci := set.Next(0); ci >= 0; ci = set.Next(ci + 1) {
+			p.stats.Matched++
+			p.account(ci, hd, nil)
+		}
+		p.heldFree = append(p.heldFree, i)
+		i = h.next
+	}
+	fi.held, fi.heldTail = -1, -1
+	if first != nil {
+		fi.classes = set
+	}
+	p.frags[k] = fi
+	p.countPending(k)
+}
+
+// countPending adds the duplicate, overlap and oversize counts a datagram
+// gathered to its flows, once its flows are known (first fragment seen, or
+// datagram given up).
+func (p *Probe) countPending(k fragKey) {
+	fi := p.frags[k]
+	if fi.dups == 0 && fi.overlaps == 0 && !fi.oversize {
+		return
+	}
+	p.datagramFlows(k, &fi, func(f *flow.Flow) {
+		for range fi.dups {
+			f.Extra(p.fragMetricID(mFragDups)).Count()
+		}
+		for range fi.overlaps {
+			f.Extra(p.fragMetricID(mFragOverlaps)).Count()
+		}
+		if fi.oversize {
+			f.Extra(p.fragMetricID(mOversize)).Count()
+		}
+	})
+	fi.dups, fi.overlaps, fi.oversize = 0, 0, false
+	p.frags[k] = fi
+}
+
+// datagramFlows calls fn with every existing flow of datagram k (the
+// classes and ports of its first fragment, or of its IP header).
+func (p *Probe) datagramFlows(k fragKey, fi *fragInfo, fn func(*flow.Flow)) {
+	d := &p.kd
+	*d = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Protocol: k.proto, SrcAddr: k.src, DstAddr: k.dst,
+		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1}
+	d.IPVersion = 6
+	if k.src.Is4() {
+		d.IPVersion = 4
+	}
+	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
+		if f := p.flows.Get(p.key(ci, d)); f != nil {
+			p.touch(f)
+			fn(f)
+		}
+	}
 }
 
 // reassemble feeds a fragment to the reassembler; a completed datagram is
 // dissected again as raw IP and handed to the datagram analysers.
 func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	res, err := p.reasm.Add(d, data)
+	k := keyOf(d)
+	if errors.Is(err, reasm.ErrTooLong) {
+		p.oversize(k, d)
+		return
+	}
+	if res.Duplicate || res.Overlap {
+		if fi, ok := p.frags[k]; ok {
+			if res.Duplicate {
+				fi.dups++
+			} else {
+				fi.overlaps++
+			}
+			p.frags[k] = fi
+			if fi.haveFirst {
+				p.countPending(k)
+			}
+		}
+	}
 	if err != nil || !res.Complete {
 		return
 	}
 	p.reassembled++
-	fi, ok := p.frags[keyOf(d)]
+	fi, ok := p.frags[k]
 	if !ok {
 		return
 	}
+	p.datagramFlows(k, &fi, func(f *flow.Flow) { f.Extra(p.fragMetricID(mReassembled)).Count() })
 	m := d.Meta
 	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs
 	rd := &p.rd
@@ -100,42 +316,68 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	}
 }
 
+// oversize reports a fragment that would take its datagram beyond 65535
+// bytes (the reassembler abandoned the datagram): an event at once and
+// ip_reassembly_oversize in the datagram's flows.
+func (p *Probe) oversize(k fragKey, d *dissect.Dissection) {
+	end := d.FragOff + d.IPLen - d.IPHdrLen
+	p.limitedEvent(evOversize, d.Meta.TimeNs, pdu.SevWarning, fmt.Sprintf(
+		"frame %d: IPv%d fragment %s > %s proto %d id %d at offset %d takes the datagram to %d bytes of payload, beyond 65535: datagram dropped (ping of death)",
+		d.Meta.Frame, d.IPVersion, d.SrcAddr, d.DstAddr, d.Protocol, d.IPID, d.FragOff, end))
+	if fi, ok := p.frags[k]; ok {
+		fi.oversize = true
+		p.frags[k] = fi
+		if fi.haveFirst {
+			p.countPending(k)
+		}
+	}
+}
+
 // expireFragments turns datagrams that never completed into events and
-// counts them as reassembly failures in the first fragment's flows.
+// counts them as reassembly failures in the first fragment's flows; the
+// fragments held for a first fragment that never came are counted.
 func (p *Probe) expireFragments(nowNs int64) {
 	if p.reasm.Len() > 0 {
 		p.reasm.Expire(nowNs, p.incomplete)
 	}
 	for k, fi := range p.frags {
 		if fi.expiresNs < nowNs {
-			delete(p.frags, k)
+			p.forgetDatagram(k)
 		}
 	}
 }
 
-// maxFragEvents bounds the incomplete-datagram events per interval; the
-// rest are counted in one summary event.
-const maxFragEvents = 20
+// forgetDatagram counts what datagram k still holds and forgets it.
+func (p *Probe) forgetDatagram(k fragKey) {
+	if fi := p.frags[k]; !fi.haveFirst {
+		p.releaseHeld(k, nil)
+	}
+	p.countPending(k)
+	delete(p.frags, k)
+}
+
+// flushFragments ends the input: every datagram is given up.
+func (p *Probe) flushFragments() {
+	p.reasm.Flush(p.incomplete)
+	for k := range p.frags {
+		p.forgetDatagram(k)
+	}
+}
 
 func (p *Probe) incomplete(in reasm.Incomplete) {
-	p.incompleteI++
-	if p.incompleteI <= maxFragEvents {
-		p.Event(in.LastNs, SevWarning, "ip_reassembly_incomplete", fmt.Sprintf(
-			"IPv%d datagram %s > %s proto %d id %d: %s after %d fragments, %d bytes (first fragment seen %v, last %v)",
-			in.IPVersion, in.SrcAddr, in.DstAddr, in.Protocol, in.ID, in.Reason, in.Fragments, in.BytesHave, in.HaveFirst, in.HaveLast))
-	}
 	k := fragKey{iface: in.Iface, proto: in.Protocol, id: in.ID, src: in.SrcAddr, dst: in.DstAddr}
+	if fi, ok := p.frags[k]; ok && !fi.haveFirst {
+		p.releaseHeld(k, nil)
+	}
+	if in.Reason == reasm.ReasonTooLong {
+		return // reported as ip_reassembly_oversize when it happened
+	}
+	p.limitedEvent(evIncomplete, in.LastNs, pdu.SevWarning, fmt.Sprintf(
+		"IPv%d datagram %s > %s proto %d id %d: %s after %d fragments, %d bytes (first fragment seen %v, last %v)",
+		in.IPVersion, in.SrcAddr, in.DstAddr, in.Protocol, in.ID, in.Reason, in.Fragments, in.BytesHave, in.HaveFirst, in.HaveLast))
 	fi, ok := p.frags[k]
 	if !ok {
 		return
 	}
-	var d dissect.Dissection
-	d.Meta.Iface, d.IPVersion, d.Protocol, d.SrcAddr, d.DstAddr = in.Iface, in.IPVersion, in.Protocol, in.SrcAddr, in.DstAddr
-	d.SrcPort, d.DstPort, d.Flags = fi.srcPort, fi.dstPort, dissect.HasIP|fi.l4
-	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
-		if f := p.flows.Get(p.key(ci, &d)); f != nil {
-			p.touch(f)
-			f.Count(flow.MReasmFailures)
-		}
-	}
+	p.datagramFlows(k, &fi, func(f *flow.Flow) { f.Count(flow.MReasmFailures) })
 }

@@ -15,6 +15,9 @@ func (p *Probe) metricID(name string) uint32 {
 		return id
 	}
 	id := uint32(flow.NumFixed + len(p.metrics))
+	if p.sh != nil {
+		id = sharedMetricID(name) // the same id in every worker
+	}
 	p.metrics[name] = id
 	m := pdu.MetricDef{ID: id, Name: name}
 	m.Append(p.out.Begin(pdu.TypeMetricDef, p.nowNs))

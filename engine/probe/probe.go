@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,13 @@ type Identity struct {
 	ID uint16
 	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it.
 	Interfaces []string
+	// Epoch identifies this run of the probe in every PDU (pdu.Header.Epoch):
+	// its start time in Unix ns, greater than any earlier run's, so that a
+	// collector still running de-duplicates the new run apart (PDU ids
+	// start again at 1) and refuses frames of runs it closed. The caller
+	// sets it (engines do not read the clock); 0 is for in-process runs,
+	// which never restart.
+	Epoch int64
 }
 
 // Stats counts what the probe did; it feeds the end-of-run summary.
@@ -44,16 +52,15 @@ type Stats struct {
 	Intervals uint64 // intervals closed
 	// Reassembled counts IP datagrams rebuilt from fragments.
 	Reassembled uint64
+	// FragsNotHeld counts early non-first fragments counted at once,
+	// without their datagram's ports, because maxHeldFrags were held.
+	FragsNotHeld uint64
+	// Capture time (clock.go): steps back beyond a second, smaller steps
+	// back (reordering), jumps forward beyond ten minutes, impossible times.
+	ClockStepsBack, Reordered, ClockJumps, TimeInvalid uint64
 	// Reasm holds the reassembler's counters (overlaps, timeouts, ...).
 	Reasm reasm.Stats
 }
-
-// Severity levels of probe events, as carried in pdu.Event.
-const (
-	SevInfo    uint8 = 0
-	SevWarning uint8 = 1
-	SevError   uint8 = 2
-)
 
 type class struct {
 	cfg    *config.Class
@@ -63,9 +70,13 @@ type class struct {
 	sizes  bool
 	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
 	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
-	bound  bool             // tcp.boundary_only: only SYN/FIN/RST segments are analysed
-	ftp    *ftp.Tracker     // nil unless the class runs the ftp analysis
-	ow     *owClass         // nil unless the class runs the oneway analysis
+	// tcpEvictBase is the tracker's Evicted count at the interval's start;
+	// tcpEvictPrev: it evicted in the previous interval (flood.go).
+	tcpEvictBase uint64
+	tcpEvictPrev bool
+	bound        bool         // tcp.boundary_only: only SYN/FIN/RST segments are analysed
+	ftp          *ftp.Tracker // nil unless the class runs the ftp analysis
+	ow           *owClass     // nil unless the class runs the oneway analysis
 }
 
 // owClass signs the packets of a one-way class and packs their
@@ -99,31 +110,38 @@ type Probe struct {
 	resyncWanted  bool               // a collector restarted: send definitions again
 	drops         [][]oneway.Dropped // per channel: one-way observations its sender destroyed, to report
 
-	d        dissect.Dissection
-	set      filter.Set
-	counters pdu.Counters
-	hist     pdu.Histogram
-	stats    Stats
-	lastDis  dissect.Stats // dissector stats at the previous interval close
-	evictedI uint64        // evictions in the current interval
+	d          dissect.Dissection
+	set        filter.Set
+	upperLayer filter.Set         // classes with upper_layer (match.go)
+	uv         dissect.Dissection // the packet without its IPv6 extension headers
+	uset       filter.Set
+	counters   pdu.Counters
+	hist       pdu.Histogram
+	stats      Stats
+	lastDis    dissect.Stats // dissector stats at the previous interval close
+	evictedI   uint64        // evictions in the current interval
 
+	clk            clockState
+	sources        []*statSource // counters.go
+	slots          []watchSlot
 	reasm          *reasm.Reassembler
 	reasmTimeoutNs int64
 	frags          map[fragKey]fragInfo
+	held           []heldFrag // early non-first fragments (fragInfo.held lists)
+	heldFree       []int32
+	hd, kd         dissect.Dissection // a held fragment being counted; a datagram's flow key
+	fragIDs        [len(fragMetric)]uint32
+	limitedI       [numLimited]uint64 // limited events in the current interval
 	reassembled    uint64
-	incompleteI    uint64 // incomplete datagrams in the current interval
-	lastFragScanNs int64
 
 	emitConn    tcpconn.Emit
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
 	ftpClasses  []int      // classes running the ftp analysis
 	ftpData     filter.Set // classes the current packet joined as an FTP data connection
-	lastTCPScan int64
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
-	lastRTTScan int64
 	rd          dissect.Dissection // a reassembled datagram
 	rdis        *dissect.Dissector // dissects reassembled datagrams (kept out of the packet stats)
 
@@ -135,6 +153,10 @@ type Probe struct {
 	obsPayload  int    // payload bytes of the smallest channel's PDU
 	quoted      dissect.Dissection
 	quotedSet   filter.Set
+	s0          map[s0Key]uint64 // S0 attempts aggregated in the interval (flood.go)
+	ord         uint64           // capture ordinal of the packet being processed (1 for the first)
+	sh          *shard           // this probe's share of a Workers run (workers.go); nil alone
+	top         topFlows         // the busiest flows of the latest closed interval (snapshot.go)
 }
 
 // Channel is one collector a probe sends to: the link that carries the
@@ -147,7 +169,9 @@ type Channel struct {
 
 // New returns a probe that sends its observations to every channel (at
 // least one). The caller feeds packets with Packet and ends with Close;
-// acknowledgements go to Senders()[i].HandleAck.
+// acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
+// the lifecycle messages (logLifecycle: start, stop, configuration switch,
+// collector restarted, unreachable or back, damaged capture).
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
 	if len(channels) == 0 {
 		return nil, errors.New("probe: no collector channel")
@@ -189,7 +213,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 			if mb := channels[0].Config.MaxPDUBytes; mb > 0 {
 				maxPayload = max(64, mb-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen)
 			}
-			enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload})
+			enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload, TimeUnitNs: c.Oneway.TimeUnitNs})
 			if err != nil {
 				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
 			}
@@ -226,7 +250,9 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		intervalNs: int64(cfg.IntervalS * 1e9),
 	}
 	for _, ch := range channels {
-		p.senders = append(p.senders, pdu.NewSender(ch.Config, id.ID, ch.Link))
+		sc := ch.Config
+		sc.Epoch = id.Epoch
+		p.senders = append(p.senders, pdu.NewSender(sc, id.ID, ch.Link))
 	}
 	if len(p.senders) == 1 {
 		p.out = p.senders[0]
@@ -246,10 +272,13 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
 		}
+		if p.classes[ci].cfg.UpperLayer {
+			p.upperLayer.Add(ci)
+		}
 	}
 	p.drops = make([][]oneway.Dropped, len(p.senders))
 	for i, s := range p.senders {
-		s.SetOnEvent(p.Event)
+		s.SetOnEventCount(p.EventCount)
 		s.SetOnRestart(func() { p.resyncWanted = true })
 		s.SetOnDestroy(func(t pdu.Type, payload []byte) {
 			if t == pdu.TypePacketObs {
@@ -262,6 +291,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for _, s := range p.senders {
 		p.obsPayload = min(p.obsPayload, s.PayloadBytes())
 	}
+	p.initCounters()
 	p.obsMaxAgeNs = channels[0].Config.MaxBuildNs
 	if p.obsMaxAgeNs <= 0 {
 		p.obsMaxAgeNs = 1e9
@@ -279,6 +309,12 @@ func (p *Probe) Stats() Stats {
 	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
 	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
 	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
+	if !p.primary() {
+		// Every worker sees every packet: worker 0 counts the packet-wide
+		// figures, so the workers' Stats add up to one probe's.
+		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Intervals = 0, 0, 0, 0, 0, 0
+		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
+	}
 	return s
 }
 
@@ -312,8 +348,11 @@ func fieldBits(c *config.Class) uint8 {
 
 func (p *Probe) start(nowNs int64) {
 	p.started = true
+	if !p.primary() {
+		return // worker 0 sends the definitions and the start event
+	}
 	p.sendDefinitions(nowNs)
-	p.Event(nowNs, SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+	p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 }
 
 // sendDefinitions sends what the collector needs to read observations: the
@@ -341,7 +380,7 @@ func (p *Probe) sendDefinitions(nowNs int64) {
 		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
 		p.out.End(pdu.TypeMetricDef, nowNs)
 	}
-	p.flows.Each(func(f *flow.Flow) { p.define(f, int(f.Key.Class)) })
+	p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
 }
 
 // resync re-sends every definition after a collector restart (design 3.2
@@ -349,15 +388,43 @@ func (p *Probe) sendDefinitions(nowNs int64) {
 // the definitions again).
 func (p *Probe) resync() {
 	p.resyncWanted = false
+	if !p.primary() {
+		p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
+		return
+	}
 	p.sendDefinitions(p.nowNs)
-	p.Event(p.nowNs, SevWarning, "collector_restart", "a collector restarted: definitions of every live flow sent again")
+	p.Event(p.nowNs, pdu.SevWarning, "collector_restart", "a collector restarted: definitions of every live flow sent again")
 }
 
 // Event reports a probe event (design 1.7, 3.13) at capture time timeNs.
 func (p *Probe) Event(timeNs int64, sev uint8, kind, msg string) {
-	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg}
+	p.EventCount(timeNs, sev, kind, msg, 0)
+}
+
+// EventCount is Event for an event that reports n things (packets, rows,
+// connections): the count reaches events.count, so a query can sum what
+// is missing.
+func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
+	p.logLifecycle(sev, kind, msg)
+	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg, Count: n}
 	e.Append(p.out.Begin(pdu.TypeEvents, timeNs))
 	p.out.End(pdu.TypeEvents, timeNs)
+}
+
+// logLifecycle writes the probe's lifecycle events to its Logger: start,
+// stop, configuration switch, a collector restarted, unreachable (long
+// retry) or reachable again, a damaged capture. Never per packet: the
+// other events (aggregated per interval) only go to the collector.
+func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
+	switch kind {
+	case "probe_start", "probe_stop", "config_switch_start", "config_switch_stop", "collector_restart",
+		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, "capture_damaged":
+		level := slog.LevelInfo
+		if sev != pdu.SevInfo {
+			level = slog.LevelWarn
+		}
+		p.log.Log(context.Background(), level, msg, "probe", p.id.Name, "kind", kind)
+	}
 }
 
 // Packet processes one captured packet. data is borrowed for the call.
@@ -365,6 +432,15 @@ func (p *Probe) Event(timeNs int64, sev uint8, kind, msg string) {
 // m.TimeNs advances (a packet older than the probe clock is counted in the
 // current interval).
 func (p *Probe) Packet(data []byte, m pkt.Meta) {
+	p.ord++
+	if p.sh != nil {
+		p.sh.rec.ord = p.ord
+	}
+	if !p.stamp(&m) {
+		p.stats.Packets++
+		p.stats.Bytes += uint64(len(data))
+		return
+	}
 	if !p.started {
 		p.intervalStart = floorDiv(m.TimeNs, p.intervalNs)
 		p.nowNs = m.TimeNs
@@ -383,12 +459,15 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if err := p.dis.Dissect(data, m, d); err != nil {
 		return
 	}
+	if p.sh != nil && !p.sh.owns(p, d) {
+		return
+	}
 	p.ipBytes += uint64(d.IPLen)
 	frag := d.Flags&dissect.IsFrag != 0
 	if frag {
 		p.fragment(d)
 	} else {
-		p.sieve.Match(d, &p.set)
+		p.match(d, &p.set)
 	}
 	if len(p.ftpClasses) > 0 && d.Flags&dissect.HasTCP != 0 {
 		p.ftpJoin(d)
@@ -397,10 +476,13 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 		p.stats.Matched++
 		p.account(ci, d, data)
 	}
-	if d.Flags&dissect.HasInner != 0 {
+	if d.Flags&dissect.HasInner != 0 && (p.sh == nil || p.sh.ownsQuoted(d)) {
 		p.icmpError(d)
 	}
 	if frag {
+		if d.FragOff == 0 {
+			p.releaseHeld(keyOf(d), d)
+		}
 		p.reassemble(d, data)
 	}
 }
@@ -408,39 +490,16 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 // advance moves the probe clock to nowNs, closing intervals on the way.
 func (p *Probe) advance(nowNs int64) {
 	p.nowNs = nowNs
-	if nowNs >= p.intervalStart+p.intervalNs {
+	if nowNs >= pkt.AddNs(p.intervalStart, p.intervalNs) {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
 	}
-	if nowNs-p.lastRTTScan >= 1e8 {
-		p.lastRTTScan = nowNs
-		for ci := range p.classes {
-			if c := &p.classes[ci]; c.rtt != nil {
-				c.rtt.Expire(nowNs, p.unanswered)
-			}
-		}
-	}
 	p.flushStaleObservations(nowNs)
-	if nowNs-p.lastTCPScan >= 1e9 {
-		p.lastTCPScan = nowNs
-		for ci := range p.classes {
-			c := &p.classes[ci]
-			if c.tcp != nil {
-				c.tcp.Expire(nowNs, p.emitConn)
-			}
-			if c.ftp != nil {
-				c.ftp.Expire(nowNs, p.emitXfer, p.emitSess)
-			}
-		}
-	}
-	if nowNs-p.lastFragScanNs >= 1e9 {
-		p.lastFragScanNs = nowNs
-		p.expireFragments(nowNs)
-	}
 	p.out.Tick(nowNs)
 }
 
 // Tick advances the probe clock without a packet (live capture idles).
 func (p *Probe) Tick(nowNs int64) {
+	p.tickClock(nowNs)
 	if p.started && nowNs > p.nowNs {
 		p.advance(nowNs)
 	}
@@ -549,14 +608,11 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	ipLen := float64(d.IPLen)
 	f.Packets++
 	f.Bytes += uint64(d.IPLen)
-	f.Count(flow.MPackets)
-	f.Value(flow.MIPBytes).Add(ipLen)
-	f.Value(flow.MTTL).Add(float64(d.TTL))
-	f.Value(flow.MDSCP).Add(float64(d.DSCP()))
+	f.AddPacket(d.IPLen, d.TTL, d.DSCP())
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
 	}
-	if d.Flags&dissect.HasTCP != 0 {
+	if d.Flags&dissect.HasTCP != 0 && d.FragOff == 0 { // later fragments carry no TCP header
 		fl := d.TCPFlags
 		if fl&dissect.TCPSyn != 0 {
 			f.Count(flow.MTCPSyn)
@@ -571,7 +627,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		}
 	}
 	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
-		f.Value(flow.ML4PayloadBytes).Add(float64(d.PayloadLen))
+		f.AddL4Payload(l4Bytes(d))
 	}
 	if d.Flags&dissect.HasICMP != 0 {
 		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
@@ -582,6 +638,9 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.Packet(d, c.cfg.Name, c.bound)
+			if c.tcp.Pending() >= tcpDrainAt {
+				c.tcp.DrainPending(p.emitConn) // a flood evicting connections: no row lost
+			}
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
 			c.ftp.Control(d)
@@ -590,14 +649,30 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 			p.observe(c, f.ID, d, data, d.Meta.TimeNs)
 		}
 	}
-	if c := &p.classes[ci]; c.sizes && f.Sizes != nil {
+	if c := &p.classes[ci]; c.sizes && f.Sizes() != nil {
 		edges := c.cfg.SizeEdges
 		i := 0
 		for i < len(edges) && ipLen > edges[i] {
 			i++
 		}
-		f.Sizes[i]++
+		f.Sizes()[i]++
 	}
+}
+
+// l4Bytes returns the transport payload bytes the packet carries. The
+// first fragment of a UDP datagram carries its IP payload minus the UDP
+// header, not the whole datagram's payload its UDP length announces
+// (tcpdump#602): each byte of a datagram counts once, in the fragment
+// that carries it.
+func l4Bytes(d *dissect.Dissection) uint32 {
+	if d.Flags&dissect.IsFrag != 0 && d.FragOff == 0 && d.Flags&dissect.HasUDP != 0 {
+		hdr := d.L4Off - d.NetOff + 8
+		if d.IPLen <= hdr {
+			return 0
+		}
+		return min(d.PayloadLen, d.IPLen-hdr)
+	}
+	return d.PayloadLen
 }
 
 // touch marks f active in the current interval.
@@ -609,7 +684,7 @@ func (p *Probe) touch(f *flow.Flow) {
 }
 
 func (p *Probe) define(f *flow.Flow, ci int) {
-	k := &f.Key
+	k := f.Key()
 	def := pdu.FlowDef{
 		FlowID: f.ID, Iface: k.Iface, Class: p.classes[ci].cfg.Name, Fields: p.classes[ci].fields,
 		IPVersion: k.IPVersion, Protocol: k.Protocol, SrcAddr: k.SrcAddr, DstAddr: k.DstAddr,
@@ -631,15 +706,15 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: st})
 			}
 		}
-		for _, x := range f.Extras {
+		for _, x := range f.Extras() {
 			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
 		}
 		c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
 		p.out.End(pdu.TypeCounters, p.nowNs)
-		if f.Sizes != nil && p.classes[f.Key.Class].sizes {
+		if ci := f.Class(); f.Sizes() != nil && p.classes[ci].sizes {
 			h := &p.hist
-			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(f.Key.Class)
-			h.Counts = append(h.Counts[:0], f.Sizes[:len(p.classes[f.Key.Class].cfg.SizeEdges)+1]...)
+			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(ci)
+			h.Counts = append(h.Counts[:0], f.Sizes()[:len(p.classes[ci].cfg.SizeEdges)+1]...)
 			h.Append(p.out.Begin(pdu.TypeHistograms, p.nowNs))
 			p.out.End(pdu.TypeHistograms, p.nowNs)
 		}
@@ -653,6 +728,26 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 func (p *Probe) evict(f *flow.Flow) {
 	p.evictedI++
 	p.report(f, pdu.EndEvicted)
+	p.compactActive()
+}
+
+// compactActive drops the flows that left the table (evicted, reported,
+// so no longer Active) from the interval's active list once they are the
+// larger part of it: under a flood of new flows the list would otherwise
+// keep every evicted flow reachable until the interval closes, and the
+// probe's memory would follow the flood instead of max_flows.
+func (p *Probe) compactActive() {
+	if len(p.active) <= 2*p.flows.Len()+4096 {
+		return
+	}
+	kept := p.active[:0]
+	for _, f := range p.active {
+		if f.Active {
+			kept = append(kept, f)
+		}
+	}
+	clear(p.active[len(kept):])
+	p.active = kept
 }
 
 // closeInterval reports every flow active in the current interval, expires
@@ -660,93 +755,21 @@ func (p *Probe) evict(f *flow.Flow) {
 func (p *Probe) closeInterval(nextStart int64) {
 	for _, f := range p.active {
 		if f.Active {
+			p.top.note(f)
 			p.report(f, 0)
 		}
 	}
 	p.active = p.active[:0]
-	end := p.intervalStart + p.intervalNs
+	p.top.closed(p.intervalStart, p.intervalNs)
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
 	p.closeRTT()
 	for ci := range p.classes {
 		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
 	}
-	p.expireFragments(end)
+	p.expireFragments(p.clk.now)
 	p.intervalEvents(end)
 	p.stats.Intervals++
 	p.intervalStart = nextStart
-}
-
-// intervalEvents turns the interval's malformed packets and evictions into
-// events (aggregated, never one per packet).
-func (p *Probe) intervalEvents(atNs int64) {
-	cur := p.dis.Stats
-	for k := range cur.Kinds {
-		if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
-			if dissect.Kind(k).Kept() {
-				p.Event(atNs, SevInfo, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)))
-			} else {
-				p.Event(atNs, SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, dissect.Kind(k)))
-			}
-		}
-	}
-	p.lastDis = cur
-	if p.incompleteI > maxFragEvents {
-		p.Event(atNs, SevWarning, "ip_reassembly_incomplete", fmt.Sprintf("%d more incomplete datagrams in the interval", p.incompleteI-maxFragEvents))
-	}
-	p.incompleteI = 0
-	if p.evictedI > 0 {
-		p.Event(atNs, SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", p.evictedI, p.cfg.FlowTable.MaxFlows))
-		p.evictedI = 0
-	}
-}
-
-// Close ends the run: it closes the last interval, reports every flow's
-// final totals and sends every PDU under construction. The probe clock
-// stops at the last packet's time.
-func (p *Probe) Close() {
-	if p.closed {
-		return
-	}
-	p.closed = true
-	if !p.started {
-		return
-	}
-	// What is still pending is given up first (incomplete datagrams,
-	// unanswered requests), so it counts in the last interval.
-	p.reasm.Flush(p.incomplete)
-	for ci := range p.classes {
-		c := &p.classes[ci]
-		if c.rtt != nil {
-			c.rtt.Flush(p.unanswered)
-		}
-		if c.tcp != nil {
-			c.tcp.Flush(p.nowNs, p.emitConn)
-		}
-		if c.ftp != nil {
-			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
-		}
-	}
-	for _, f := range p.active {
-		if f.Active {
-			p.report(f, 0)
-		}
-	}
-	p.active = p.active[:0]
-	p.closeRTT()
-	for ci := range p.classes {
-		if c := &p.classes[ci]; c.ow != nil {
-			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
-			}
-		}
-	}
-	p.intervalEvents(p.nowNs)
-	p.flows.Each(func(f *flow.Flow) {
-		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}
-		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
-		p.out.End(pdu.TypeFlowUpdate, p.nowNs)
-	})
-	st := p.Stats()
-	p.Event(p.nowNs, SevInfo, "probe_stop", fmt.Sprintf("probe %s: %d packets, %d IP, %d not IP, %d malformed, %d flows", p.id.Name, st.Packets, st.IP, st.NotIP, st.Malformed, st.Flows))
-	p.out.Flush(p.nowNs)
 }
 
 // Now returns the probe clock (Unix ns of capture time).

@@ -17,7 +17,7 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// samplesDir returns ../shared/samples (the test is skipped without it).
+// samplesDir returns testdata/ at the module root (testsamples.Dir).
 func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 func run(t testing.TB, yaml string, rel string) *observe.Batch {

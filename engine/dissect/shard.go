@@ -1,0 +1,63 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+)
+
+// ShardMul is the multiplier of the shard hash (Fibonacci hashing: 2^32
+// divided by the golden ratio).
+const ShardMul = 0x9E3779B1
+
+// ShardOfAddrs returns the worker, among n, that owns the unordered address
+// pair {a, b} (issue 14: every packet between two hosts, both directions,
+// fragments, FTP data connections and request/response pairs, goes to one
+// worker). The rule, the same for the in-process workers and a kernel
+// PACKET_FANOUT_CBPF program:
+//
+//	x = XOR of the big-endian 32-bit words of both addresses
+//	    (IPv4: a^b; IPv6: the eight words of a and b)
+//	h = uint32(x * 0x9E3779B1)
+//	shard = (h >> 16) % n
+//
+// XOR makes it symmetric; cBPF computes it with ld, xor x, mul, rsh, mod.
+// Invalid addresses count as zero words; n <= 1 gives 0.
+func ShardOfAddrs(a, b netip.Addr, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	x := words(a) ^ words(b)
+	h := x * ShardMul
+	return int((h >> 16) % uint32(n))
+}
+
+func words(a netip.Addr) uint32 {
+	switch {
+	case a.Is4():
+		b := a.As4()
+		return binary.BigEndian.Uint32(b[:])
+	case a.Is6():
+		b := a.As16()
+		return binary.BigEndian.Uint32(b[0:]) ^ binary.BigEndian.Uint32(b[4:]) ^ binary.BigEndian.Uint32(b[8:]) ^ binary.BigEndian.Uint32(b[12:])
+	}
+	return 0
+}
+
+// Shard returns the worker, among n, of a dissected packet: the shard of
+// its first IP header's address pair (ShardOfAddrs); frames without IP go
+// to worker 0. An ICMP error also concerns the flow it quotes: QuotedShard.
+func (d *Dissection) Shard(n int) int {
+	if d.Flags&HasIP == 0 {
+		return 0
+	}
+	return ShardOfAddrs(d.SrcAddr, d.DstAddr, n)
+}
+
+// QuotedShard returns the worker of the packet an ICMP error quotes, and
+// false when d quotes none (HasInner unset).
+func (d *Dissection) QuotedShard(n int) (int, bool) {
+	if d.Flags&HasInner == 0 {
+		return 0, false
+	}
+	return ShardOfAddrs(d.InnerSrcAddr, d.InnerDstAddr, n), true
+}

@@ -1,0 +1,51 @@
+package pkt
+
+import "math"
+
+// Capture time arithmetic. Capture times are int64 Unix nanoseconds
+// (Meta.TimeNs); a timeout or interval added to one must not wrap past
+// the int64 range (a capture stamped near the year 2262 once made a timer
+// loop forever), so engines add and subtract durations with AddNs and
+// SubNs, which saturate.
+
+// MaxTimeNs is the latest capture time the engines accept: 2^62 ns after
+// the epoch (year 2116), leaving 146 years of headroom for timeouts and
+// intervals added to it. The probe takes a packet stamped after it, or
+// before the epoch, as having an impossible time (event
+// capture_time_invalid).
+const MaxTimeNs int64 = 1 << 62
+
+// ValidTime reports whether t is a plausible capture time: in
+// [0, MaxTimeNs].
+func ValidTime(t int64) bool { return t >= 0 && t <= MaxTimeNs }
+
+// AddNs returns a+b saturated to the int64 range.
+func AddNs(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	if b < 0 && a < math.MinInt64-b {
+		return math.MinInt64
+	}
+	return a + b
+}
+
+// SubNs returns a-b saturated to the int64 range.
+func SubNs(a, b int64) int64 {
+	if b == math.MinInt64 {
+		if a >= 0 {
+			return math.MaxInt64
+		}
+		return a - b // a - MinInt64 fits when a < 0
+	}
+	return AddNs(a, -b)
+}
+
+// Clock returns the packet's timer clock: ClockNs when the probe set it,
+// else TimeNs.
+func (m *Meta) Clock() int64 {
+	if m.ClockNs != 0 {
+		return m.ClockNs
+	}
+	return m.TimeNs
+}

@@ -1,0 +1,169 @@
+package probe
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// Capture time that goes backwards or jumps (tcpreplay#549, #87; a
+// repeated section of a capture).
+//
+// The probe reports every packet's own capture time (pkt.Meta.TimeNs) and
+// keeps, beside it, a timer clock (pkt.Meta.ClockNs) on which the
+// analysers run their timeouts and measure their durations: capture time
+// with the capture's clock steps taken out. A step back of more than
+// clockStepBackNs (a repeated section, a clock set back) and a step
+// forward of more than clockJumpNs (a clock set forward) count as no time
+// on it, so a connection is not expired, split and reported twice across
+// the step, a repeated section's connections live their normal timeouts,
+// and no round trip or handshake is measured across the step. Smaller
+// steps back are reordering (merged interfaces): the clock follows the
+// packets, and a duration that comes out negative is not reported.
+//
+// Events: capture_time_backwards (warning) for each step back beyond
+// clockStepBackNs and capture_time_jump (warning) for each jump, with the
+// frame number and the size of the step (at most maxFragEvents of each
+// kind per interval, the rest summarised); capture_time_backwards (info)
+// once per interval summing the smaller steps back (count, first frame,
+// largest step); capture_time_invalid for a packet stamped before the
+// epoch or after pkt.MaxTimeNs (year 2116): it is taken at the previous
+// packet's time, or dropped when no packet came before it. Counted in
+// Stats.ClockStepsBack, ClockJumps, Reordered, TimeInvalid.
+
+const (
+	clockStepBackNs = int64(time.Second)
+	clockJumpNs     = int64(10 * time.Minute)
+)
+
+// clockState is the probe's view of capture time.
+type clockState struct {
+	started bool
+	lastRaw int64 // previous packet's capture time
+	off     int64 // timer clock = capture time + off
+	now     int64 // latest timer clock
+	// timer scans, on the timer clock
+	lastRTT, lastTCP, lastFrag int64
+	// reorderings in the current interval
+	reorderI     uint64
+	reorderFrame uint64
+	reorderMax   int64
+}
+
+// stamp checks the capture time of a packet and sets its timer clock
+// (m.ClockNs), running the timers when the clock advances. It returns
+// false when the packet must be dropped (an impossible time and no
+// earlier packet to take the time of).
+func (p *Probe) stamp(m *pkt.Meta) bool {
+	c := &p.clk
+	if !pkt.ValidTime(m.TimeNs) {
+		p.stats.TimeInvalid++
+		if !c.started {
+			p.limitedEvent(evTimeInvalid, 0, pdu.SevError, fmt.Sprintf(
+				"frame %d: capture time %d ns is before 1970 or after 2116, and no packet before it gives a time: packet dropped", m.Frame, m.TimeNs))
+			return false
+		}
+		p.limitedEvent(evTimeInvalid, c.lastRaw, pdu.SevError, fmt.Sprintf(
+			"frame %d: capture time %d ns is before 1970 or after 2116: packet taken at the previous packet's time", m.Frame, m.TimeNs))
+		m.TimeNs = c.lastRaw
+	}
+	raw := m.TimeNs
+	if !c.started {
+		c.started, c.lastRaw, c.now = true, raw, raw
+		c.lastRTT, c.lastTCP, c.lastFrag = raw, raw, raw
+		m.ClockNs = raw
+		return true
+	}
+	step := raw - c.lastRaw // both in [0, MaxTimeNs]: no overflow
+	switch {
+	case step < -clockStepBackNs:
+		p.stats.ClockStepsBack++
+		c.off = pkt.SubNs(c.off, step)
+		p.limitedEvent(evTimeBack, raw, pdu.SevWarning, fmt.Sprintf(
+			"frame %d: capture time steps back by %v (to %s): a clock step, not counted as time by the timers",
+			m.Frame, time.Duration(-step), time.Unix(0, raw).UTC().Format(time.RFC3339Nano)))
+	case step < 0:
+		p.stats.Reordered++
+		if c.reorderI == 0 {
+			c.reorderFrame = m.Frame
+		}
+		c.reorderI++
+		c.reorderMax = max(c.reorderMax, -step)
+	case step > clockJumpNs:
+		p.stats.ClockJumps++
+		c.off = pkt.SubNs(c.off, step)
+		p.limitedEvent(evTimeJump, raw, pdu.SevWarning, fmt.Sprintf(
+			"frame %d: capture time jumps forward by %v (to %s): a clock step, not counted as time by the timers",
+			m.Frame, time.Duration(step), time.Unix(0, raw).UTC().Format(time.RFC3339Nano)))
+	}
+	c.lastRaw = raw
+	m.ClockNs = pkt.AddNs(raw, c.off)
+	if m.ClockNs > c.now {
+		c.now = m.ClockNs
+		p.timers()
+	}
+	return true
+}
+
+// tickClock advances the timer clock without a packet (live capture
+// idles): a tick at capture time nowNs, ahead of the last packet by less
+// than a jump, moves the clock as a packet would.
+func (p *Probe) tickClock(nowNs int64) {
+	c := &p.clk
+	if !c.started || !pkt.ValidTime(nowNs) || nowNs <= c.lastRaw || nowNs-c.lastRaw > clockJumpNs {
+		return
+	}
+	c.lastRaw = nowNs
+	if t := pkt.AddNs(nowNs, c.off); t > c.now {
+		c.now = t
+		p.timers()
+	}
+}
+
+// timers runs the analysers' timeouts on the timer clock: unanswered
+// requests every 100 ms, TCP connections, FTP sessions and fragments every
+// second.
+func (p *Probe) timers() {
+	c := &p.clk
+	now := c.now
+	if now-c.lastRTT >= 1e8 {
+		c.lastRTT = now
+		for ci := range p.classes {
+			if cl := &p.classes[ci]; cl.rtt != nil {
+				cl.rtt.Expire(now, p.unanswered)
+			}
+		}
+	}
+	if now-c.lastTCP >= 1e9 {
+		c.lastTCP = now
+		for ci := range p.classes {
+			cl := &p.classes[ci]
+			if cl.tcp != nil {
+				cl.tcp.Expire(now, p.emitConn)
+			}
+			if cl.ftp != nil {
+				cl.ftp.Expire(now, p.emitXfer, p.emitSess)
+			}
+		}
+	}
+	if now-c.lastFrag >= 1e9 {
+		c.lastFrag = now
+		p.expireFragments(now)
+		p.watchCounters()
+	}
+}
+
+// clockSummary reports the interval's reorderings in one event.
+func (p *Probe) clockSummary(atNs int64) {
+	c := &p.clk
+	if c.reorderI == 0 {
+		return
+	}
+	p.Event(atNs, pdu.SevInfo, "capture_time_backwards", fmt.Sprintf(
+		"%d packets stamped earlier than the packet before them (reordering within %v), first at frame %d, largest step %v",
+		c.reorderI, time.Duration(clockStepBackNs), c.reorderFrame, time.Duration(c.reorderMax)))
+	c.reorderI, c.reorderMax = 0, 0
+}

@@ -1,0 +1,137 @@
+package probe
+
+import (
+	"fmt"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// intervalEvents turns the interval's malformed packets and evictions into
+// events (aggregated, never one per packet). A worker (workers.go) reports
+// the packet-wide events only as worker 0 (every worker sees every packet)
+// and hands its share of the others to the merge (closePart).
+func (p *Probe) intervalEvents(atNs int64) {
+	cur := p.dis.Stats
+	if p.primary() {
+		for k := range cur.Kinds {
+			if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
+				if dissect.Kind(k).Kept() {
+					p.EventCount(atNs, pdu.SevInfo, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)), n)
+				} else {
+					p.EventCount(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, dissect.Kind(k)), n)
+				}
+			}
+		}
+		p.clockSummary(atNs)
+	}
+	p.lastDis = cur
+	p.limitedSummary(atNs)
+	if p.sh != nil {
+		p.sh.closeInterval(p, atNs)
+		return
+	}
+	for _, c := range p.counterChanges() {
+		p.slotEvent(p.out, c.slot, c.firstNs, c.n)
+	}
+	p.s0Events(atNs)
+	p.evictedEvent(p.out, atNs, p.evictedI)
+	p.evictedI = 0
+}
+
+// evictedEvent reports n flows evicted in an interval (none: no event).
+func (p *Probe) evictedEvent(out pdu.Publisher, atNs int64, n uint64) {
+	if n > 0 {
+		appendEvent(out, atNs, pdu.SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", n, p.cfg.FlowTable.MaxFlows), n)
+	}
+}
+
+// appendEvent publishes one event record.
+func appendEvent(out pdu.Publisher, timeNs int64, sev uint8, kind, msg string, n uint64) {
+	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg, Count: n}
+	e.Append(out.Begin(pdu.TypeEvents, timeNs))
+	out.End(pdu.TypeEvents, timeNs)
+}
+
+// Close ends the run: it closes the last interval, reports every flow's
+// final totals and sends every PDU under construction. The probe clock
+// stops at the last packet's time.
+func (p *Probe) Close() {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	if !p.started {
+		return
+	}
+	// What is still pending is given up first (incomplete datagrams,
+	// unanswered requests), so it counts in the last interval.
+	p.flushFragments()
+	for ci := range p.classes {
+		c := &p.classes[ci]
+		if c.rtt != nil {
+			c.rtt.Flush(p.unanswered)
+		}
+		if c.tcp != nil {
+			c.tcp.Flush(p.nowNs, p.emitConn)
+		}
+		if c.ftp != nil {
+			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
+		}
+	}
+	for _, f := range p.active {
+		if f.Active {
+			p.top.note(f)
+			p.report(f, 0)
+		}
+	}
+	p.active = p.active[:0]
+	p.top.closed(p.intervalStart, p.intervalNs)
+	p.closeRTT()
+	for ci := range p.classes {
+		if c := &p.classes[ci]; c.ow != nil {
+			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
+			}
+		}
+	}
+	p.intervalEvents(p.nowNs)
+	p.flows.Each(func(f *flow.Flow) {
+		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}
+		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
+		p.out.End(pdu.TypeFlowUpdate, p.nowNs)
+	})
+	if p.sh != nil {
+		p.sh.final(p) // the merge writes the totals, probe_stop and the reports
+		return
+	}
+	p.readSources()
+	for i, s := range p.sources {
+		p.Event(p.nowNs, pdu.SevInfo, s.kind, totalsText(p.sources[i], s.value))
+	}
+	p.stopEvent(p.out, p.nowNs, p.Stats())
+	p.out.Flush(p.nowNs)
+	ow, all := p.ObservedBytes()
+	sendReports(p.senders, ow, all, p.nowNs)
+	p.out.Flush(p.nowNs)
+}
+
+// stopEvent reports the end of the run with the probe's counters st.
+func (p *Probe) stopEvent(out pdu.Publisher, nowNs int64, st Stats) {
+	appendEvent(out, nowNs, pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s: %d packets, %d IP, %d not IP, %d malformed, %d flows", p.id.Name, st.Packets, st.IP, st.NotIP, st.Malformed, st.Flows), 0)
+	p.logLifecycle(pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s stopped: %d packets, %d flows", p.id.Name, st.Packets, st.Flows))
+}
+
+// sendReports sends each channel its final report (pdu_stats): what its
+// PDUs cost so far, once every PDU before it was sent. It is the last PDU
+// of the run, so a collector that has everything up to it knows the probe
+// finished. ow and all are the probe's ObservedBytes.
+func sendReports(senders []*pdu.Sender, ow, all uint64, nowNs int64) {
+	for _, s := range senders {
+		st := s.Stats()
+		r := pdu.Report{Final: true, Collector: s.Collector(), ObservedBytes: ow, IPBytes: all}
+		pdu.ReportOf(&r, &st)
+		r.Append(s.Begin(pdu.TypeReport, nowNs))
+		s.End(pdu.TypeReport, nowNs)
+	}
+}

@@ -1,0 +1,323 @@
+package probe
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/ftp"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/reasm"
+	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
+)
+
+// Every counter a package keeps reaches the output (design 1.7, 3.13).
+//
+// Each field of the Stats structs of the probe's packages (tcpconn, rtt,
+// ftp, reasm, the one-way signer and encoder, dissect, the probe's own) is
+// listed in counterSpecs with how it is reported; a test fails when a
+// field is missing (TestEveryCounterReported). Anomalies (perInterval) are
+// checked every second of the timer clock and, for each interval in which
+// one moved, become one event with the time it was first seen moving and
+// its count in the interval. Every field, anomalies included, is written
+// at the end of the run in one totals event per package and class
+// (tcp_totals, rtt_totals, ftp_totals, reasm_totals, oneway_totals,
+// probe_totals): "name=value ..." with the field's snake_case name.
+
+// how says how a counter reaches the output.
+type how uint8
+
+const (
+	atEnd       how = iota // in the totals event at the end of the run
+	perInterval            // also an event per interval in which it moved (first occurrence, count)
+	elsewhere              // reported by another event or column (note says which), and in the totals
+)
+
+// counterSpec says how one Stats field is reported.
+type counterSpec struct {
+	field string
+	how   how
+	kind  string // event kind (perInterval)
+	sev   uint8
+	what  string // perInterval: the message after the count; elsewhere: where
+}
+
+// counterSpecs lists every field of every Stats struct the probe watches.
+var counterSpecs = map[reflect.Type][]counterSpec{
+	reflect.TypeFor[tcpconn.Stats](): {
+		{field: "Packets"}, {field: "NotTCP"}, {field: "BoundarySkipped"}, {field: "Created"}, {field: "Emitted"},
+		{field: "Closed"}, {field: "Expired"}, {field: "Flushed"},
+		{field: "Evicted", how: perInterval, kind: "tcp_connections_evicted", sev: pdu.SevWarning, what: "TCP connections reported early: connection table full"},
+		{field: "PortReuses", how: perInterval, kind: "tcp_port_reuse", sev: pdu.SevInfo, what: "SYNs started a new connection on a 4-tuple still followed (port reuse)"},
+		{field: "Dropped", how: perInterval, kind: "tcp_rows_dropped", sev: pdu.SevError, what: "tcp_connections rows lost: too many rows waiting"},
+		{field: "HistoryCut", how: perInterval, kind: "tcp_history_cut", sev: pdu.SevInfo, what: "tcp_connections histories cut at 48 letters"},
+	},
+	reflect.TypeFor[rtt.Stats](): {
+		{field: "Requests"}, {field: "Responses"}, {field: "Samples"}, {field: "Ignored"}, {field: "ConnsIdle"},
+		{field: "Unanswered", how: elsewhere, what: "flow_counters rtt_unanswered_<kind>"},
+		{field: "Retransmits", how: perInterval, kind: "rtt_retransmitted_requests", sev: pdu.SevInfo, what: "requests sent again while pending (the response is timed from the latest copy)"},
+		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "responses to an already answered request (not paired)"},
+		{field: "Orphans", how: perInterval, kind: "rtt_orphan_responses", sev: pdu.SevInfo, what: "responses without a request seen"},
+		{field: "Malformed", how: perInterval, kind: "rtt_malformed", sev: pdu.SevWarning, what: "payloads that failed to decode"},
+		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, or a clock step between them"},
+		{field: "PendingFull", how: perInterval, kind: "rtt_pending_full", sev: pdu.SevWarning, what: "requests not followed: pending table full"},
+		{field: "ConnsFull", how: perInterval, kind: "rtt_conns_full", sev: pdu.SevWarning, what: "TCP connections not followed for round trips: table full"},
+		{field: "StreamGaps", how: perInterval, kind: "rtt_dns_tcp_gaps", sev: pdu.SevInfo, what: "DNS-over-TCP stream gaps (stream resynchronised)"},
+		{field: "StreamFull", how: perInterval, kind: "rtt_dns_tcp_full", sev: pdu.SevWarning, what: "DNS-over-TCP buffers dropped: byte budget reached"},
+		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSvals not timed: too many awaiting their echo"},
+		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "samples not histogrammed: histogram table full"},
+		{field: "Pending", how: elsewhere, what: "gauge: requests waiting"}, {field: "Conns", how: elsewhere, what: "gauge: connections followed"},
+	},
+	reflect.TypeFor[ftp.Stats](): {
+		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},
+		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"},
+		{field: "SessionsEvicted", how: perInterval, kind: "ftp_sessions_evicted", sev: pdu.SevWarning, what: "FTP sessions reported early: session table full"},
+		{field: "UnpairedReplies", how: perInterval, kind: "ftp_unpaired_replies", sev: pdu.SevInfo, what: "FTP final replies with no command waiting"},
+		{field: "BadLines", how: perInterval, kind: "ftp_bad_lines", sev: pdu.SevInfo, what: "FTP control lines neither a command nor a reply"},
+		{field: "LongLines", how: perInterval, kind: "ftp_long_lines", sev: pdu.SevInfo, what: "FTP control lines cut at 2048 bytes"},
+		{field: "Holes", how: perInterval, kind: "ftp_control_gaps", sev: pdu.SevWarning, what: "FTP control stream gaps skipped (bytes never captured)"},
+		{field: "Encrypted", how: perInterval, kind: "ftp_encrypted", sev: pdu.SevInfo, what: "FTP sessions switched to TLS (AUTH, RFC 4217): no longer parsed"},
+		{field: "BadAnnouncement", how: perInterval, kind: "ftp_bad_announcements", sev: pdu.SevWarning, what: "FTP data-channel announcements (227, 229, PORT, EPRT) that did not parse"},
+		{field: "AddrMismatch", how: perInterval, kind: "ftp_announced_address_mismatch", sev: pdu.SevInfo, what: "FTP data channels announced with an address other than the control peer's (a NAT in the path: pure-ftpd#175)"},
+		{field: "ExpectRefused", how: perInterval, kind: "ftp_announcements_refused", sev: pdu.SevWarning, what: "FTP announcements not learnt: too many channels expected"},
+		{field: "ExpectExpired", how: perInterval, kind: "ftp_announcements_unused", sev: pdu.SevInfo, what: "FTP announcements forgotten without data connection or transfer"},
+		{field: "UnboundData", how: perInterval, kind: "ftp_unbound_data", sev: pdu.SevInfo, what: "FTP data connections no transfer command claimed"},
+		{field: "TransfersLost", how: perInterval, kind: "ftp_transfers_lost", sev: pdu.SevError, what: "ftp_transfers rows lost: too many waiting in one session"},
+	},
+	reflect.TypeFor[reasm.Stats](): {
+		{field: "Fragments"}, {field: "Datagrams", how: elsewhere, what: "flow_counters ip_reassembled"},
+		{field: "Timeouts", how: elsewhere, what: "ip_reassembly_incomplete events"}, {field: "Flushed", how: elsewhere, what: "ip_reassembly_incomplete events"},
+		{field: "Discarded", how: elsewhere, what: "ip_reassembly_incomplete events (overlap)"},
+		{field: "TooLong", how: elsewhere, what: "ip_reassembly_oversize events"}, {field: "Oversize", how: elsewhere, what: "ip_reassembly_oversize events"},
+		{field: "Overlaps", how: perInterval, kind: "ip_fragment_overlaps", sev: pdu.SevInfo, what: "IP fragments overlapping data held (IPv4: the first data received wins; IPv6: datagram discarded, RFC 5722)"},
+		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragments repeating one already held (ignored)"},
+		{field: "Unaligned", how: perInterval, kind: "ip_fragments_unaligned", sev: pdu.SevInfo, what: "IPv4 non-last fragments not a multiple of 8 bytes (trimmed, as Linux)"},
+		{field: "Evictions", how: perInterval, kind: "ip_reassembly_evictions", sev: pdu.SevWarning, what: "datagrams in reassembly given up: too many at once"},
+		{field: "Truncated", how: perInterval, kind: "ip_fragments_truncated", sev: pdu.SevWarning, what: "datagrams given up: a fragment captured short (snap length)"},
+		{field: "TooMany", how: perInterval, kind: "ip_reassembly_too_many_fragments", sev: pdu.SevWarning, what: "datagrams given up: too many fragments"},
+		{field: "Malformed", how: perInterval, kind: "ip_fragments_malformed", sev: pdu.SevWarning, what: "IP fragments with inconsistent headers (dropped)"},
+	},
+	reflect.TypeFor[oneway.SignerStats](): {
+		{field: "Signed"}, {field: "NotIP"}, {field: "Fragments"},
+		{field: "Truncated", how: perInterval, kind: "oneway_truncated", sev: pdu.SevWarning, what: "one-way packets captured short: signed over the captured bytes only"},
+	},
+	reflect.TypeFor[oneway.EncoderStats](): {
+		{field: "Observations"}, {field: "Records"}, {field: "Bytes", how: elsewhere, what: "pdu_stats bytes"},
+		{field: "ObservedBytes", how: elsewhere, what: "pdu_stats observed_bytes"},
+	},
+	reflect.TypeFor[dissect.Stats](): {
+		{field: "Packets"}, {field: "IP"}, {field: "NotIP"}, {field: "Malformed"},
+		{field: "Kinds", how: elsewhere, what: "packet_anomalies and malformed_packets events per interval"},
+	},
+	reflect.TypeFor[Stats](): {
+		{field: "Packets"}, {field: "Bytes"}, {field: "IP"}, {field: "NotIP"}, {field: "Malformed"}, {field: "Matched"},
+		{field: "Flows"}, {field: "Expired"}, {field: "Intervals"},
+		{field: "Evicted", how: elsewhere, what: "flows_evicted events"},
+		{field: "Reassembled", how: elsewhere, what: "flow_counters ip_reassembled"},
+		{field: "Reasm", how: elsewhere, what: "reasm_totals and the reasm events"},
+		{field: "FragsNotHeld", how: perInterval, kind: "ip_fragments_not_held", sev: pdu.SevWarning, what: "early fragments counted without their datagram's ports: too many held"},
+		{field: "ClockStepsBack", how: elsewhere, what: "capture_time_backwards events"}, {field: "Reordered", how: elsewhere, what: "capture_time_backwards events"},
+		{field: "ClockJumps", how: elsewhere, what: "capture_time_jump events"}, {field: "TimeInvalid", how: elsewhere, what: "capture_time_invalid events"},
+	},
+}
+
+// watchSlot is one perInterval counter of one source (and array element).
+type watchSlot struct {
+	spec      *counterSpec
+	src       *statSource
+	index     []int // field index in the Stats struct
+	elem      int   // array element (rtt kinds), -1 for a plain counter
+	elemName  string
+	base, now uint64 // value at the interval start, latest value
+	firstNs   int64  // capture time it was first seen moving in the interval (0: not)
+}
+
+// statSource is one Stats struct of the probe: its totals event kind, the
+// class it belongs to ("" probe-wide) and how to read it.
+type statSource struct {
+	kind  string // totals event kind
+	class string
+	read  func() any // returns the Stats value
+	typ   reflect.Type
+	value reflect.Value // latest read
+}
+
+// initCounters lists the probe's Stats sources and their watched slots.
+func (p *Probe) initCounters() {
+	add := func(kind, class string, read func() any) {
+		s := &statSource{kind: kind, class: class, read: read, typ: reflect.TypeOf(read())}
+		p.sources = append(p.sources, s)
+		for i := range counterSpecs[s.typ] {
+			sp := &counterSpecs[s.typ][i]
+			if sp.how != perInterval {
+				continue
+			}
+			f, _ := s.typ.FieldByName(sp.field)
+			if f.Type.Kind() == reflect.Array {
+				for e := range f.Type.Len() {
+					p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: e, elemName: elemName(s.typ, e)})
+				}
+				continue
+			}
+			p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: -1})
+		}
+	}
+	add("probe_totals", "", func() any { return p.Stats() })
+	add("dissect_totals", "", func() any {
+		if !p.primary() {
+			return dissect.Stats{} // every worker dissects every packet: worker 0 counts them
+		}
+		return p.dis.Stats
+	})
+	add("reasm_totals", "", func() any { return p.reasm.Stats() })
+	for ci := range p.classes {
+		c := &p.classes[ci]
+		name := c.cfg.Name
+		if c.tcp != nil {
+			add("tcp_totals", name, func() any { return c.tcp.Stats() })
+		}
+		if c.rtt != nil {
+			add("rtt_totals", name, func() any { return c.rtt.Stats() })
+		}
+		if c.ftp != nil {
+			add("ftp_totals", name, func() any { return c.ftp.Stats() })
+		}
+		if c.ow != nil {
+			add("oneway_totals", name, func() any { return c.ow.signer.Stats })
+			add("oneway_totals", name, func() any { return c.ow.enc.Stats })
+		}
+	}
+}
+
+// readSources reads every source once.
+func (p *Probe) readSources() {
+	for _, s := range p.sources {
+		s.value = reflect.ValueOf(s.read())
+	}
+}
+
+func (w *watchSlot) value() uint64 {
+	v := w.src.value.FieldByIndex(w.index)
+	if w.elem >= 0 {
+		v = v.Index(w.elem)
+	}
+	return v.Uint()
+}
+
+// watchCounters notes the anomalies that moved since the last check (every
+// second of the timer clock): the first time one moves in an interval is
+// its first occurrence, to within that second of capture time.
+func (p *Probe) watchCounters() {
+	if len(p.slots) == 0 {
+		return
+	}
+	p.readSources()
+	for i := range p.slots {
+		w := &p.slots[i]
+		if v := w.value(); v != w.now {
+			w.now = v
+			if w.firstNs == 0 {
+				w.firstNs = p.nowNs
+			}
+		}
+	}
+}
+
+// slotChange is one anomaly counter that moved in an interval: its slot
+// (index into Probe.slots), the capture time it was first seen moving and
+// by how much it moved.
+type slotChange struct {
+	slot    int
+	firstNs int64
+	n       uint64
+}
+
+// counterChanges returns, at the end of an interval, each anomaly that
+// moved in it, and starts the next interval.
+func (p *Probe) counterChanges() []slotChange {
+	p.watchCounters()
+	var out []slotChange
+	for i := range p.slots {
+		w := &p.slots[i]
+		if w.now == w.base {
+			w.firstNs = 0
+			continue
+		}
+		out = append(out, slotChange{slot: i, firstNs: w.firstNs, n: w.now - w.base})
+		w.base, w.firstNs = w.now, 0
+	}
+	return out
+}
+
+// slotEvent reports anomaly slot i's move in an interval: one event at its
+// first occurrence with its count.
+func (p *Probe) slotEvent(out pdu.Publisher, i int, firstNs int64, n uint64) {
+	w := &p.slots[i]
+	var b strings.Builder
+	if w.src.class != "" {
+		fmt.Fprintf(&b, "class %s: ", w.src.class)
+	}
+	fmt.Fprintf(&b, "%d %s", n, w.spec.what)
+	if w.elem >= 0 {
+		fmt.Fprintf(&b, " (%s)", w.elemName)
+	}
+	fmt.Fprintf(&b, " in the interval, first by %s", time.Unix(0, firstNs).UTC().Format(time.RFC3339Nano))
+	appendEvent(out, firstNs, w.spec.sev, w.spec.kind, b.String(), n)
+}
+
+// totalsText is the message of source s's totals event for its value v.
+func totalsText(s *statSource, v reflect.Value) string {
+	var b strings.Builder
+	if s.class != "" {
+		fmt.Fprintf(&b, "class %s:", s.class)
+	}
+	for _, sp := range counterSpecs[s.typ] {
+		f := v.FieldByName(sp.field)
+		switch f.Kind() {
+		case reflect.Array:
+			for e := range f.Len() {
+				if n := f.Index(e).Uint(); n > 0 {
+					fmt.Fprintf(&b, " %s_%s=%d", snake(sp.field), elemName(s.typ, e), n)
+				}
+			}
+		case reflect.Struct:
+			// nested Stats (probe's Reasm): its own source reports it
+		case reflect.Int:
+			fmt.Fprintf(&b, " %s=%d", snake(sp.field), f.Int())
+		default:
+			fmt.Fprintf(&b, " %s=%d", snake(sp.field), f.Uint())
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// elemName names element e of an array counter: an rtt kind or a
+// dissect kind.
+func elemName(t reflect.Type, e int) string {
+	if t == reflect.TypeFor[dissect.Stats]() {
+		return dissect.Kind(e).String()
+	}
+	return rtt.Kind(e).String()
+}
+
+// snake turns a Go field name into snake_case (TooLong -> too_long,
+// TSRingFull -> ts_ring_full, IP -> ip).
+func snake(s string) string {
+	var b strings.Builder
+	r := []rune(s)
+	for i, c := range r {
+		up := c >= 'A' && c <= 'Z'
+		if up && i > 0 && (r[i-1] < 'A' || r[i-1] > 'Z' || (i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z')) {
+			b.WriteByte('_')
+		}
+		if up {
+			c += 'a' - 'A'
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

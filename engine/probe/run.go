@@ -1,0 +1,231 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Loop is the read loop of the engines: it takes packets from any
+// pkt.Source (a capture file, a merge of several, a live socket) and hands
+// each to a handler, pacing them, counting them and doing periodic work.
+// Probe.Run and the in-process pipeline both use it; live capture reuses
+// them. It holds no packet: the data slice is the source's.
+type Loop struct {
+	// Pace, when set, is called before each packet with its capture time
+	// (replay at real time or a factor of it); an error ends the loop with
+	// that error.
+	Pace func(ctx context.Context, timeNs int64) error
+	// Wall returns the wall clock in Unix ns. A live source reports that no
+	// packet came (pkt.ErrIdle): Idle is then called with Wall's time, so
+	// timers go on without traffic. Nil: idle sources are polled again at
+	// once, without a clock tick.
+	Wall func() int64
+	// Idle, when set, is called with the wall clock when the source is idle.
+	Idle func(nowNs int64)
+	// Damaged, when set, is told of a damaged source (an error other than
+	// io.EOF and pkt.ErrIdle, after the last good packet); the loop then
+	// ends as at io.EOF.
+	Damaged func(err error)
+	// Every is the period, in packets, of Periodic (default 1024); Periodic
+	// is also called on each idle wake-up. An error from it ends the loop.
+	Every    uint64
+	Periodic func() error
+
+	// Counts of what went through, readable once Run returned.
+	Packets uint64
+	Bytes   uint64 // captured bytes
+	FirstNs int64  // capture time of the first packet
+	LastNs  int64  // the latest capture time seen
+}
+
+// Run reads src until it ends (nil), ctx is done (ctx.Err()) or Pace or
+// Periodic fail (their error), calling packet for every packet. The
+// context is checked every 256 packets and on every idle wake-up.
+func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte, m pkt.Meta)) error {
+	every := l.Every
+	if every == 0 {
+		every = 1024
+	}
+	for {
+		if l.Packets%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		data, m, err := src.Next()
+		if err != nil {
+			switch {
+			case err == io.EOF:
+				return nil
+			case errors.Is(err, pkt.ErrIdle):
+				if err := l.idle(ctx); err != nil {
+					return err
+				}
+				continue
+			default:
+				if l.Damaged != nil {
+					l.Damaged(err)
+				}
+				return nil
+			}
+		}
+		if l.Pace != nil {
+			if err := l.Pace(ctx, m.TimeNs); err != nil {
+				return err
+			}
+		}
+		if l.Packets == 0 {
+			l.FirstNs = m.TimeNs
+		}
+		l.LastNs = max(l.LastNs, m.TimeNs)
+		l.Packets++
+		l.Bytes += uint64(len(data))
+		packet(data, m)
+		if l.Periodic != nil && l.Packets%every == 0 {
+			if err := l.Periodic(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// idle handles a wait without packets: the clock moves on, periodic work
+// is done and the context is checked.
+func (l *Loop) idle(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if l.Wall != nil && l.Idle != nil {
+		l.Idle(l.Wall())
+	}
+	if l.Periodic != nil {
+		return l.Periodic()
+	}
+	return nil
+}
+
+// AckSource hands the acknowledgements a link received to its channel's
+// Sender, from the goroutine that owns the probe: pdu.UDPLink.
+type AckSource interface {
+	Poll(s *pdu.Sender, nowNs int64) int
+}
+
+// RunOptions tune Probe.Run.
+type RunOptions struct {
+	// Acks are polled for acknowledgements every PollEvery packets, on
+	// idle wake-ups and while lingering: one per channel, in the order
+	// given to New. Nil (or a nil entry): the link acknowledges
+	// synchronously (pdu.Loopback).
+	Acks      []AckSource
+	PollEvery uint64 // default 64
+	// Pace paces the packets (replay.Pacer.Wait); nil: as fast as read.
+	Pace func(ctx context.Context, timeNs int64) error
+	// Wall returns the wall clock in Unix ns. It moves the probe clock
+	// when a live source is idle (pkt.ErrIdle) and while lingering after
+	// the end; without it there is no lingering.
+	Wall func() int64
+	// Linger is how long, in wall time, the probe waits after the source
+	// ended (or ctx was cancelled) for the acknowledgements of its last
+	// PDUs. The probe clock then goes on from the last packet's time with
+	// the wall clock.
+	Linger time.Duration
+	// Damaged, when set, is told of a damaged capture after its last good
+	// packet (the probe also reports a capture_damaged event).
+	Damaged func(err error)
+	// Snapshot, when set, receives an observe.Snapshot of the probe (one
+	// input per probe interface, the probe, its channels, its latest
+	// interval's busiest flows) at most once a second of wall time (Wall;
+	// without it, of capture time) and at the end (Done set).
+	Snapshot *observe.Latest
+	// Kernel, when set, fills the inputs' kernel capture counters of each
+	// snapshot (live capture: PACKET_STATISTICS), in interface order.
+	Kernel func(in []observe.InputCounters)
+}
+
+// RunResult is what Probe.Run did.
+type RunResult struct {
+	Packets, Bytes  uint64
+	FirstNs, LastNs int64 // capture times of the first and latest packets
+	// Unacked counts the PDUs still unacknowledged at the end (all
+	// channels): their observations may be missing at the collector.
+	Unacked int
+}
+
+// Run is a probe process's life: it feeds every packet of src to the
+// probe (paced by opt.Pace), polls the channels' acknowledgements, keeps
+// the probe clock moving with the wall clock when a live source is idle,
+// and, when src ends or ctx is done, closes the probe (every interval,
+// flow and PDU under construction is flushed) and lingers until every PDU
+// is acknowledged or opt.Linger has passed. It returns ctx.Err() if ctx
+// ended the capture, or the error of Pace. The probe must not be used
+// from another goroutine meanwhile (opt.Snapshot is read from any).
+func (p *Probe) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
+	poll := func(nowNs int64) {
+		for i, a := range opt.Acks {
+			if a != nil && i < len(p.senders) {
+				a.Poll(p.senders[i], nowNs)
+			}
+		}
+	}
+	every := opt.PollEvery
+	if every == 0 {
+		every = 64
+	}
+	l := Loop{
+		Pace:  opt.Pace,
+		Wall:  opt.Wall,
+		Every: every,
+		Idle: func(nowNs int64) {
+			poll(max(nowNs, p.Now()))
+			p.Tick(nowNs)
+		},
+		Damaged: func(err error) {
+			p.Event(p.Now(), pdu.SevWarning, "capture_damaged", err.Error())
+			if opt.Damaged != nil {
+				opt.Damaged(err)
+			}
+		},
+	}
+	sn := Snapshots{To: opt.Snapshot, Kernel: opt.Kernel, Wall: opt.Wall, State: "probing", Inputs: InputsOf(p.id.Name, p.id.Interfaces...)}
+	l.Periodic = func() error {
+		poll(p.Now())
+		if sn.Due(p.Now()) {
+			sn.Publish(false, p.AppendSnapshot)
+		}
+		return nil
+	}
+	err := l.Run(ctx, src, func(data []byte, m pkt.Meta) {
+		sn.Count(int(m.Iface), len(data))
+		p.Packet(data, m)
+	})
+	p.Close()
+	p.linger(opt, poll)
+	sn.Publish(true, p.AppendSnapshot)
+	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: p.Pending()}, err
+}
+
+// linger waits, in wall time, for the acknowledgements of the PDUs still
+// pending, the probe clock going on from its last time with the wall
+// clock.
+func (p *Probe) linger(opt RunOptions, poll func(int64)) {
+	if opt.Wall == nil || opt.Linger <= 0 {
+		return
+	}
+	end, t0 := p.Now(), opt.Wall()
+	for p.Pending() > 0 {
+		elapsed := opt.Wall() - t0
+		if elapsed >= int64(opt.Linger) {
+			return
+		}
+		now := end + elapsed
+		poll(now)
+		p.Tick(now)
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,428 @@
+package probe
+
+import (
+	"log/slog"
+	"reflect"
+	"sync"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Engine is what runs one probe identity: a lone Probe, or Workers.
+type Engine interface {
+	// Packet processes one captured packet (data is borrowed for the call).
+	Packet(data []byte, m pkt.Meta)
+	// Tick moves the clock to capture time nowNs without a packet.
+	Tick(nowNs int64)
+	// Close ends the run and sends every PDU under construction.
+	Close()
+	// Senders are the PDU channels, one per collector.
+	Senders() []*pdu.Sender
+	// Stats are the probe's counters.
+	Stats() Stats
+	// Event reports an event at capture time timeNs.
+	Event(timeNs int64, sev uint8, kind, msg string)
+	// Now is the probe clock (Unix ns of capture time).
+	Now() int64
+	// Pending counts the PDUs awaiting acknowledgement.
+	Pending() int
+	// AppendSnapshot adds the engine's counters to an observe.Snapshot
+	// (snapshot.go).
+	AppendSnapshot(s *observe.Snapshot)
+}
+
+var (
+	_ Engine = (*Probe)(nil)
+	_ Engine = (*Workers)(nil)
+)
+
+// Batch bounds of Workers: packets and captured bytes per hand-over, and
+// hand-overs in flight (the workers go on with the next batch while the
+// caller merges the previous one).
+const (
+	workerBatchPackets = 1024
+	workerBatchBytes   = 1 << 20
+	workerInflight     = 2
+)
+
+// Workers runs one probe identity on n goroutines (issue 14, design
+// 1.14.2): the caller's goroutine reads and copies packets into batches
+// of workerBatchPackets packets (or workerBatchBytes bytes); every worker
+// goes through every batch and owns the flows of its share of address
+// pairs (shard.go); the caller's goroutine merges what the workers
+// published for each batch, in capture order of the packets that caused
+// it, into the probe's real senders, while the workers go on with the
+// next batch. The tables are the same for any n (TestWorkersSameRows);
+// flow, connection and session ids are numbered by capture ordinal
+// (shard.setIDs), so they differ from a lone Probe's. Not safe for
+// concurrent use: one goroutine calls its methods.
+//
+// Limits: max_flows and the analysers' tables hold per worker (n times
+// the config's bound in all); under a flow-table or connection-table flood
+// the evictions, and so the rows, depend on n; the limited events
+// (ip_reassembly_incomplete, ip_reassembly_oversize) keep their first 20
+// per interval per worker; pdu_stats describes the PDUs, whose packing
+// depends on n. An interval close holds the interval's reports of a
+// batch in memory until the merge (the end of the run does not: each
+// worker's last reports go straight to the senders).
+type Workers struct {
+	ws       []*Probe
+	out      pdu.Publisher
+	senders  []*pdu.Sender
+	jobs     []chan *workBatch
+	cur      *workBatch
+	inflight []*workBatch // oldest first
+	free     []*workBatch
+	stats    Stats
+	now      int64
+	closed   bool
+	resync   bool
+	drops    [][]oneway.Dropped
+	idx      []int
+	slotN    []uint64
+	slotAt   []int64
+}
+
+// workBatch is one hand-over of packets to the workers, and what each
+// worker published while going through it.
+type workBatch struct {
+	data  []byte
+	items []workItem
+	wg    sync.WaitGroup
+	out   []workOut // per worker
+}
+
+type workItem struct {
+	m        pkt.Meta
+	off, end int
+	tick     bool
+}
+
+// workOut is what one worker published during one batch.
+type workOut struct {
+	rec   recorder
+	parts []closePart
+	stats Stats // the worker's Stats at the batch's end
+}
+
+// NewWorkers returns a probe engine of n workers (n >= 1) sending to
+// channels as New would; the caller feeds it from one goroutine and ends
+// with Close, which stops the workers. Errors are New's.
+func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger, n int) (*Workers, error) {
+	n = max(n, 1)
+	w := &Workers{}
+	quiet := make([]Channel, len(channels))
+	for i, ch := range channels {
+		quiet[i] = Channel{Link: nopLink{}, Config: ch.Config}
+	}
+	for i := range n {
+		p, err := New(id, cfg, quiet, log)
+		if err != nil {
+			return nil, err
+		}
+		p.sh = &shard{w: i, n: n, rec: &recorder{}}
+		p.out, p.senders, p.drops = p.sh.rec, nil, nil
+		w.ws = append(w.ws, p)
+	}
+	w.drops = make([][]oneway.Dropped, len(channels))
+	for i, ch := range channels {
+		sc := ch.Config
+		sc.Epoch = id.Epoch
+		s := pdu.NewSender(sc, id.ID, ch.Link)
+		s.SetOnEventCount(w.eventCount)
+		s.SetOnRestart(func() { w.resync = true })
+		s.SetOnDestroy(func(t pdu.Type, payload []byte) {
+			if t == pdu.TypePacketObs {
+				oneway.Summarize(payload, func(x *oneway.Dropped) { w.drops[i] = append(w.drops[i], *x) })
+			}
+		})
+		w.senders = append(w.senders, s)
+	}
+	w.out = w.senders[0]
+	if len(w.senders) > 1 {
+		w.out = pdu.NewMulti(w.senders...)
+	}
+	w.cur = w.batch()
+	for i, p := range w.ws {
+		ch := make(chan *workBatch, workerInflight)
+		w.jobs = append(w.jobs, ch)
+		go work(i, p, ch)
+	}
+	return w, nil
+}
+
+// work is worker i's goroutine.
+func work(i int, p *Probe, jobs <-chan *workBatch) {
+	for b := range jobs {
+		o := &b.out[i]
+		p.sh.rec, p.out, p.sh.parts = &o.rec, &o.rec, o.parts[:0]
+		for j := range b.items {
+			it := &b.items[j]
+			if it.tick {
+				p.Tick(it.m.TimeNs)
+			} else {
+				p.Packet(b.data[it.off:it.end], it.m)
+			}
+		}
+		o.parts, o.stats = p.sh.parts, p.Stats()
+		b.wg.Done()
+	}
+}
+
+// batch returns an empty batch.
+func (w *Workers) batch() *workBatch {
+	if n := len(w.free); n > 0 {
+		b := w.free[n-1]
+		w.free = w.free[:n-1]
+		return b
+	}
+	return &workBatch{out: make([]workOut, len(w.ws))}
+}
+
+// Packet queues one packet (copied) for the workers.
+func (w *Workers) Packet(data []byte, m pkt.Meta) {
+	if w.closed {
+		return
+	}
+	b := w.cur
+	off := len(b.data)
+	b.data = append(b.data, data...)
+	b.items = append(b.items, workItem{m: m, off: off, end: len(b.data)})
+	w.now = max(w.now, m.TimeNs)
+	if len(b.items) >= workerBatchPackets || len(b.data) >= workerBatchBytes {
+		w.dispatch()
+	}
+}
+
+// Tick moves every worker's clock to nowNs (a live capture idles) and
+// waits for them.
+func (w *Workers) Tick(nowNs int64) {
+	if w.closed {
+		w.reportDrops()
+		return
+	}
+	w.cur.items = append(w.cur.items, workItem{m: pkt.Meta{TimeNs: nowNs}, tick: true})
+	w.now = max(w.now, nowNs)
+	w.dispatch()
+	w.drain()
+}
+
+// dispatch hands the current batch to the workers, first merging the
+// oldest batch in flight when workerInflight are.
+func (w *Workers) dispatch() {
+	if len(w.cur.items) == 0 {
+		return
+	}
+	if w.resync { // a collector restarted: every worker defines its flows again
+		w.resync = false
+		w.drain()
+		for _, p := range w.ws {
+			p.out = w.out
+			p.resync()
+		}
+	}
+	for len(w.inflight) >= workerInflight {
+		w.retire()
+	}
+	b := w.cur
+	b.wg.Add(len(w.ws))
+	for _, ch := range w.jobs {
+		ch <- b
+	}
+	w.inflight = append(w.inflight, b)
+	w.cur = w.batch()
+}
+
+// retire waits for the oldest batch in flight and merges it.
+func (w *Workers) retire() {
+	b := w.inflight[0]
+	w.inflight = w.inflight[1:]
+	b.wg.Wait()
+	w.merge(b.out)
+	b.data, b.items = b.data[:0], b.items[:0]
+	for i := range b.out {
+		b.out[i].rec.reset()
+		b.out[i].parts = b.out[i].parts[:0]
+	}
+	w.free = append(w.free, b)
+}
+
+// drain merges every batch in flight: the workers are then idle.
+func (w *Workers) drain() {
+	for len(w.inflight) > 0 {
+		w.retire()
+	}
+}
+
+// Close ends the run: the last batch, then every worker's end of run (its
+// last reports straight to the senders, one worker after the other), then
+// the summed totals, probe_stop and the channels' final reports.
+func (w *Workers) Close() {
+	if w.closed {
+		return
+	}
+	w.dispatch()
+	w.drain()
+	w.closed = true
+	for _, ch := range w.jobs {
+		close(ch)
+	}
+	outs := make([]workOut, len(w.ws))
+	for i, p := range w.ws {
+		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, w.out, nil
+		p.Close()
+		outs[i].parts, outs[i].stats = p.sh.parts, p.Stats()
+	}
+	w.merge(outs)
+}
+
+// merge replays the workers' records of one batch into the senders, in
+// capture order of the packets that caused them (so flow definitions
+// reach the collector in order of creation), then sums their interval
+// closes and their counters.
+func (w *Workers) merge(outs []workOut) {
+	w.idx = append(w.idx[:0], make([]int, len(outs))...)
+	for {
+		best := -1
+		var bestOrd uint64
+		for i := range outs {
+			if r := &outs[i].rec; w.idx[i] < r.len() && (best < 0 || r.op(w.idx[i]).ord < bestOrd) {
+				best, bestOrd = i, r.op(w.idx[i]).ord
+			}
+		}
+		if best < 0 {
+			break
+		}
+		r := &outs[best].rec
+		r.replay(r.op(w.idx[best]), w.out)
+		w.idx[best]++
+	}
+	for i := range outs[0].parts {
+		w.mergeClose(outs, i)
+	}
+	w.stats = Stats{}
+	for i := range outs {
+		addValue(reflect.ValueOf(&w.stats).Elem(), reflect.ValueOf(outs[i].stats))
+	}
+	w.reportDrops()
+}
+
+// mergeClose writes the events of the i-th interval close of a batch:
+// each anomaly's count summed, first seen at the earliest worker's time;
+// the S0 aggregates and evictions summed; at the end of the run the
+// totals and probe_stop summed and the final reports.
+func (w *Workers) mergeClose(outs []workOut, i int) {
+	p0 := w.ws[0]
+	part := &outs[0].parts[i]
+	if part.final {
+		w.final(outs, i)
+		return
+	}
+	w.slotN = append(w.slotN[:0], make([]uint64, len(p0.slots))...)
+	w.slotAt = append(w.slotAt[:0], make([]int64, len(p0.slots))...)
+	s0 := map[s0Key]uint64{}
+	var evicted uint64
+	for j := range outs {
+		pp := &outs[j].parts[i]
+		for _, c := range pp.changes {
+			if w.slotN[c.slot] == 0 || c.firstNs < w.slotAt[c.slot] {
+				w.slotAt[c.slot] = c.firstNs
+			}
+			w.slotN[c.slot] += c.n
+		}
+		for _, c := range pp.s0 {
+			s0[c.key] += c.n
+		}
+		evicted += pp.evicted
+	}
+	for s, n := range w.slotN {
+		if n > 0 {
+			p0.slotEvent(w.out, s, w.slotAt[s], n)
+		}
+	}
+	var counts []s0Count
+	for k, n := range s0 {
+		counts = append(counts, s0Count{k, n})
+	}
+	sortS0(counts)
+	for _, c := range counts {
+		s0Event(w.out, part.atNs, c)
+	}
+	p0.evictedEvent(w.out, part.atNs, evicted)
+}
+
+// final writes the run's summed totals, probe_stop and the reports.
+func (w *Workers) final(outs []workOut, i int) {
+	p0 := w.ws[0]
+	now := outs[0].parts[i].atNs
+	for j, src := range p0.sources {
+		sum := reflect.New(src.typ).Elem()
+		for k := range outs {
+			addValue(sum, outs[k].parts[i].totals[j])
+		}
+		appendEvent(w.out, now, pdu.SevInfo, src.kind, totalsText(src, sum), 0)
+	}
+	var st Stats
+	var ow, all uint64
+	for k, p := range w.ws {
+		addValue(reflect.ValueOf(&st).Elem(), reflect.ValueOf(outs[k].parts[i].stats))
+		o, a := p.ObservedBytes()
+		ow, all = ow+o, all+a
+	}
+	p0.stopEvent(w.out, now, st)
+	w.out.Flush(now)
+	sendReports(w.senders, ow, all, now)
+	w.out.Flush(now)
+}
+
+// eventCount reports a channel's event (backlog, overflow).
+func (w *Workers) eventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
+	w.ws[0].logLifecycle(sev, kind, msg)
+	appendEvent(w.out, timeNs, sev, kind, msg, n)
+}
+
+// reportDrops tells each collector which one-way observations its channel
+// destroyed (Probe.reportDrops).
+func (w *Workers) reportDrops() {
+	for i := range w.drops {
+		s := w.senders[i]
+		for k := range w.drops[i] {
+			oneway.AppendDropped(s.Begin(pdu.TypeDropped, w.now), &w.drops[i][k])
+			s.End(pdu.TypeDropped, w.now)
+		}
+		w.drops[i] = w.drops[i][:0]
+	}
+}
+
+// Senders returns the PDU senders, one per channel.
+func (w *Workers) Senders() []*pdu.Sender { return w.senders }
+
+// Stats returns the workers' counters summed, as of the last merge.
+func (w *Workers) Stats() Stats { return w.stats }
+
+// Event reports an event at capture time timeNs.
+func (w *Workers) Event(timeNs int64, sev uint8, kind, msg string) {
+	appendEvent(w.out, timeNs, sev, kind, msg, 0)
+}
+
+// Now returns the latest capture time handed to the workers.
+func (w *Workers) Now() int64 { return w.now }
+
+// Pending returns the PDUs waiting for an acknowledgement.
+func (w *Workers) Pending() int {
+	n := 0
+	for _, s := range w.senders {
+		n += s.Pending()
+	}
+	return n
+}
+
+// nopLink is the link of the worker probes' own senders, never used (the
+// workers publish into recorders).
+type nopLink struct{}
+
+func (nopLink) Send(frame []byte) {}
