@@ -2,14 +2,18 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -45,6 +49,11 @@ func (e *Error) Unwrap() error { return ErrInvalid }
 // Config is the single configuration shared by probes and collector
 // (design 1.6). The zero value is not usable: use Default, Load or Parse.
 type Config struct {
+	// ValidFrom is when this version of the file takes effect (design 1.6:
+	// probes and collector switch together), RFC 3339 with a time zone;
+	// empty means at once. A running `tmonbench live` watching the file
+	// switches at that time.
+	ValidFrom string `yaml:"valid_from,omitempty"`
 	// IntervalS is the aggregation interval of counters and histograms,
 	// in seconds of capture time (design 1.4: 10 s to 1 h). Default 60.
 	IntervalS float64 `yaml:"interval_s"`
@@ -55,13 +64,19 @@ type Config struct {
 	Classes []Class `yaml:"classes"`
 	// Probes describes probes by name (optional in replay, where each
 	// capture is a probe): wire ids, shared keys, clock corrections.
-	Probes []Probe `yaml:"probes"`
+	Probes []Probe `yaml:"probes,omitempty"`
 	// Collectors lists the collectors every probe sends to (design 1.2),
 	// each with its own regulation (design 1.5). Replay runs one
 	// in-process collector per entry (default: one with the defaults).
-	Collectors []Collector `yaml:"collectors"`
+	Collectors []Collector `yaml:"collectors,omitempty"`
+	// Enrich qualifies addresses by Activity, Location, country, AS and
+	// DNS name for the addresses table and reports (enrich.go).
+	Enrich Enrich `yaml:"enrich,omitempty"`
+	// TUI holds the terminal UI's key remapping (tui.go); engines ignore it.
+	TUI TUI `yaml:"tui,omitempty"`
 
-	file string
+	file           string
+	classesDefault bool // the classes are the embedded default's (effective.go)
 }
 
 // FlowTable bounds the granular flow table of each probe (design 3.2).
@@ -115,22 +130,65 @@ type Probe struct {
 	Key string `yaml:"key"`
 }
 
-// ProbeID returns the probe's number on the wire: its position in Probes,
-// from 1; 0 when name is not listed.
+// ProbeID returns the probe's number on the wire (the PDU frame header),
+// the one rule every engine uses: its position in Probes, from 1, for a
+// listed probe; otherwise a hash of its name in [1024, 65535), so probes
+// the config does not list need no coordination (ids up to 1023 are the
+// listed ones: at most 65535 may be listed, but a listed probe beyond
+// 1023 may share its id with an unlisted one).
 func (c *Config) ProbeID(name string) uint16 {
 	for i, p := range c.Probes {
 		if p.Name == name {
 			return uint16(i + 1)
 		}
 	}
-	return 0
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return uint16(1024 + h.Sum32()%(65535-1024))
+}
+
+// ProbeKey returns the probe's shared key, nil when it has none.
+func (c *Config) ProbeKey(name string) []byte {
+	for _, p := range c.Probes {
+		if p.Name == name && p.Key != "" {
+			return []byte(p.Key)
+		}
+	}
+	return nil
+}
+
+// ProbeKeys returns every listed probe's key by wire id (ProbeID), nil
+// when no probe has one: what a collector verifies tags with.
+func (c *Config) ProbeKeys() map[uint16][]byte {
+	var keys map[uint16][]byte
+	for _, p := range c.Probes {
+		if p.Key != "" {
+			if keys == nil {
+				keys = map[uint16][]byte{}
+			}
+			keys[c.ProbeID(p.Name)] = []byte(p.Key)
+		}
+	}
+	return keys
 }
 
 // Collector is one collector and the regulation of the channel every probe
 // keeps with it (design 1.5). Zero fields take the transport's defaults
-// (1400-byte PDUs, 1 s build time, 10 ms gap, 2 s initial timeout growing
+// (1400-byte PDUs, 1 s build time, 1 ms gap, 2 s initial timeout growing
 // by x1.5 + 1 s over 5 retries, 10 min final timeout, 30 s break border,
-// 10 s heartbeat).
+// 10 s heartbeat, backlog reported past 10 s of queued sends).
+//
+// Sizing the regulation: a channel sends at most one PDU of max_pdu_bytes
+// per min_gap_ms, so its capacity is max_pdu_bytes / min_gap_ms: 1400 B
+// per 1 ms = 1.4 MB/s (11.2 Mbit/s) by default, about 1 % of a saturated
+// 1 Gbit/s link, twice what the default config produces on the 5 M-packet
+// benchmark corpus (690 kB/s of PDUs for 197 k flows). Counters cost about
+// 60 bytes per active flow and interval, so a probe reporting F active
+// flows every interval_s needs F x 60 / interval_s B/s: 200 k flows every
+// 10 s is 1.2 MB/s. A channel that cannot keep up says so (event
+// pdu_backlog, after backlog_s of queued sends). The in-process link of
+// tmonbench replay is not regulated (min_gap_ms is ignored there unless
+// faults are injected).
 type Collector struct {
 	Name string `yaml:"name"`
 	// Address is the collector's UDP "host:port" (tmonbench probe and
@@ -146,6 +204,7 @@ type Collector struct {
 	FinalTimeoutS     float64 `yaml:"final_timeout_s"`
 	BreakBorderS      float64 `yaml:"break_border_s"`
 	HeartbeatS        float64 `yaml:"heartbeat_s"`
+	BacklogS          float64 `yaml:"backlog_s"`
 	// Faults are impairments injected on the in-process link to this
 	// collector by tmonbench replay (tests and demos; the --link-* flags
 	// override them).
@@ -206,6 +265,12 @@ type OnewayOptions struct {
 	TimeoutS float64 `yaml:"timeout_s"`
 	// Records writes one oneway_delays row per packet and hop pair.
 	Records bool `yaml:"records"`
+	// TimeUnitNs is the finest time unit the observations carry: 1 (the
+	// default: the capture's own resolution, ns when the file has it, so
+	// a delay of 2.321 µs reads 2.321), 10, 100 or 1000 (whole µs, about
+	// 10 bits less per observation on a capture with real nanosecond
+	// digits).
+	TimeUnitNs int `yaml:"time_unit_ns"`
 }
 
 // OnewayLatency selects the hop pair of the latency histograms.
@@ -223,13 +288,13 @@ type Class struct {
 	// Name identifies the class in every table (flows.class).
 	Name string `yaml:"name"`
 	// Filter is a pcap-filter expression (engine/filter); empty = all IP.
-	Filter string `yaml:"filter"`
+	Filter string `yaml:"filter,omitempty"`
 	// Granularity lists the fields that split the class into flows, from
 	// Fields. Default: the 5-tuple with IP version (one flow per direction).
 	Granularity []string `yaml:"granularity"`
 	// FoldPortsAbove folds ports above this value to 0 ("high") in flow
 	// keys and names (design 7: srcIP:high>dstIP:161); 0 = no folding.
-	FoldPortsAbove uint16 `yaml:"fold_ports_above"`
+	FoldPortsAbove uint16 `yaml:"fold_ports_above,omitempty"`
 	// IdleTimeoutS expires a flow after this many seconds of capture time
 	// without a packet. Default 300.
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
@@ -237,14 +302,31 @@ type Class struct {
 	Analyses []string `yaml:"analyses"`
 	// SizeEdges are the upper bounds (bytes, ascending) of the IP size
 	// histogram slices for the sizes analysis; a last slice takes the rest.
-	SizeEdges []float64 `yaml:"size_edges"`
+	SizeEdges []float64 `yaml:"size_edges,omitempty"`
+	// UpperLayer matches the filter also on the packet's upper-layer
+	// header after IPv6 extension headers (hop-by-hop, routing,
+	// destination options, the fragment header of a first fragment), as if
+	// they were absent: a deliberate difference from tcpdump, whose port
+	// and protocol tests stop at the first extension header. Non-first
+	// fragments always follow their first fragment's classes.
+	UpperLayer bool `yaml:"upper_layer,omitempty"`
 	// TCP, RTT and Oneway tune those analyses.
-	TCP    TCPOptions    `yaml:"tcp"`
-	RTT    RTTOptions    `yaml:"rtt"`
-	Oneway OnewayOptions `yaml:"oneway"`
+	TCP    TCPOptions    `yaml:"tcp,omitempty"`
+	RTT    RTTOptions    `yaml:"rtt,omitempty"`
+	Oneway OnewayOptions `yaml:"oneway,omitempty"`
 
 	line  int
 	index int // position in the file's classes list; -1 for the added class all
+}
+
+// Hash returns a short hash of the effective configuration (hex of the
+// first 8 bytes of the SHA-256 of its YAML form): run.json's config_hash.
+func (c *Config) Hash() string {
+	cc := *c
+	cc.TUI = TUI{} // display preferences change no measurement
+	b, _ := yaml.Marshal(&cc)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
 }
 
 // File names the config's source: its path, or "<default>".
@@ -353,6 +435,7 @@ func Default() *Config {
 	if err != nil {
 		panic("config: embedded default is invalid: " + err.Error()) // programmer error
 	}
+	c.classesDefault = true
 	return c
 }
 
@@ -366,7 +449,9 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes and validates YAML text; file names the source in errors.
-// Unknown fields are errors (a typo must not silently do nothing).
+// Unknown fields are errors (a typo must not silently do nothing). Every
+// field the text leaves out keeps its default; without a classes: field
+// the classes are the embedded default's (effective.go).
 func Parse(b []byte, file string) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
@@ -385,9 +470,12 @@ func Parse(b []byte, file string) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, &Error{File: file, Field: "yaml", Msg: strings.Join(te.Errors, "; ")}
+			return nil, typeError(file, &root, te.Errors)
 		}
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, err)
+	}
+	if !hasKey(&root, "classes") {
+		c.Classes, c.classesDefault = defaultClasses(), true
 	}
 	for i := range c.Classes {
 		c.Classes[i].index = i
@@ -400,6 +488,7 @@ func Parse(b []byte, file string) (*Config, error) {
 }
 
 func (c *Config) applyDefaults() {
+	c.Enrich.applyDefaults()
 	if c.IntervalS == 0 {
 		c.IntervalS = 60
 	}
@@ -408,10 +497,13 @@ func (c *Config) applyDefaults() {
 	}
 	hasAll := false
 	for i := range c.Classes {
+		hasAll = hasAll || c.Classes[i].Name == "all"
+	}
+	if !hasAll { // the class all counts every IP packet: always present
+		c.Classes = append([]Class{{index: -1, Name: "all", Analyses: []string{AnalysisCounters}}}, c.Classes...)
+	}
+	for i := range c.Classes {
 		cl := &c.Classes[i]
-		if cl.Name == "all" {
-			hasAll = true
-		}
 		if cl.Granularity == nil {
 			cl.Granularity = []string{FieldIPVersion, FieldProtocol, FieldSrcAddr, FieldDstAddr, FieldSrcPort, FieldDstPort}
 		}
@@ -449,15 +541,6 @@ func (c *Config) applyDefaults() {
 			}
 		}
 	}
-	if !hasAll {
-		c.Classes = append([]Class{{
-			index:        -1,
-			Name:         "all",
-			Granularity:  []string{FieldIPVersion, FieldProtocol, FieldSrcAddr, FieldDstAddr, FieldSrcPort, FieldDstPort},
-			IdleTimeoutS: 300,
-			Analyses:     []string{AnalysisCounters},
-		}}, c.Classes...)
-	}
 }
 
 // Validate checks every field; the error names the line and field.
@@ -465,11 +548,22 @@ func (c *Config) Validate() error {
 	bad := func(line int, field, format string, a ...any) error {
 		return &Error{File: c.file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
+	if c.ValidFrom != "" {
+		if _, err := time.Parse(time.RFC3339Nano, c.ValidFrom); err != nil {
+			return bad(0, "valid_from", "want an RFC 3339 time such as 2026-12-03T18:00:00Z, got %q", c.ValidFrom)
+		}
+	}
 	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
 		return bad(0, "interval_s", "must be between 1 and 86400 seconds, got %g", c.IntervalS)
 	}
 	if c.FlowTable.MaxFlows < 1 {
 		return bad(0, "flow_table.max_flows", "must be at least 1, got %d", c.FlowTable.MaxFlows)
+	}
+	if err := c.Enrich.validate(c.file); err != nil {
+		return err
+	}
+	if err := c.TUI.validate(c.file); err != nil {
+		return err
 	}
 	if len(c.Classes) > 256 {
 		return bad(0, "classes", "at most 256 classes, got %d", len(c.Classes))
@@ -560,7 +654,7 @@ func (c *Config) Validate() error {
 			name string
 			v    float64
 		}{{"max_build_s", cl.MaxBuildS}, {"min_gap_ms", cl.MinGapMs}, {"initial_timeout_s", cl.InitialTimeoutS}, {"timeout_increment_s", cl.TimeoutIncrementS},
-			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}} {
+			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}, {"backlog_s", cl.BacklogS}} {
 			if v.v < 0 {
 				return bad(0, f+"."+v.name, "must not be negative, got %g", v.v)
 			}
@@ -614,6 +708,9 @@ func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f s
 	if !ascending(o.Latency.SlicesMs) {
 		return bad(cl.line, f+".oneway.latency.slices_ms", "must be positive and ascending")
 	}
+	if u := o.TimeUnitNs; u != 0 && u != 1 && u != 10 && u != 100 && u != 1000 {
+		return bad(cl.line, f+".oneway.time_unit_ns", "must be 1, 10, 100 or 1000, got %d", u)
+	}
 	if o.TimeoutS <= 0 {
 		return bad(cl.line, f+".oneway.timeout_s", "must be positive, got %g", o.TimeoutS)
 	}
@@ -636,4 +733,14 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ValidFromNs returns ValidFrom in Unix nanoseconds, and false when the
+// version takes effect at once.
+func (c *Config) ValidFromNs() (int64, bool) {
+	t, err := time.Parse(time.RFC3339Nano, c.ValidFrom)
+	if c.ValidFrom == "" || err != nil {
+		return 0, false
+	}
+	return t.UnixNano(), true
 }

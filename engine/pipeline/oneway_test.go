@@ -15,6 +15,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -85,6 +86,7 @@ classes:
       hops: [%HOPS%]
       signature_bits: %BITS%
       mask: [ttl, ip_checksum, src_addr, src_port, l4_checksum]
+      time_unit_ns: 1000
       timeout_s: 5
       records: true
 `
@@ -225,7 +227,6 @@ func TestOnewayFourHops(t *testing.T) {
 // rewrites addresses and the echo identifier): two one-way classes, loss
 // as summary.json says (19 requests, 22 replies lost).
 func TestOnewayICMP(t *testing.T) {
-	dir := filepath.Join(samplesDir(t), "lab", "oneway-icmp")
 	const yaml = `
 interval_s: 10
 classes:
@@ -240,7 +241,7 @@ classes:
     analyses: [oneway]
     oneway: {hops: [B, A], mask: [dst_addr, dst_port, l4_checksum], records: true}
 `
-	res := replayProbes(t, yaml, map[string]string{"A": filepath.Join(dir, "A.pcap"), "B": filepath.Join(dir, "B.pcap")})
+	res := replayProbes(t, yaml, map[string]string{"A": testsamples.Path(t, "lab", "oneway-icmp", "A.pcap"), "B": testsamples.Path(t, "lab", "oneway-icmp", "B.pcap")})
 	count := map[string]map[string]int{}
 	for _, r := range res.Batch.OnewayDelays {
 		if count[r.Class] == nil {

@@ -104,6 +104,41 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 			t.Errorf("%s PDUs destroyed: definitions and FTP records are kept until delivered", k)
 		}
 	}
+	// What was destroyed is in pdu_stats (issue 13.5): per type and in
+	// all, equal to the sender's counts, so for counters, rtt samples and
+	// events to the rows missing (flow updates are cumulative: the last
+	// one arrived).
+	var rowRecs, allRecs, allPDUs uint64
+	for _, r := range cut.PDUStats {
+		if r.PDUType == "all" {
+			allRecs, allPDUs = r.DestroyedRecords, r.DestroyedPDUs
+			continue
+		}
+		rowRecs += r.DestroyedRecords
+		if typ := pduType(t, r.PDUType); r.DestroyedRecords != st.DestroyedRecords[typ] || r.DestroyedPDUs != st.Destroyed[typ] {
+			t.Errorf("pdu_stats %s: destroyed %d PDUs, %d records; the sender destroyed %d, %d", r.PDUType, r.DestroyedPDUs, r.DestroyedRecords, st.Destroyed[typ], st.DestroyedRecords[typ])
+		}
+	}
+	if allPDUs != destroyed || allRecs != rowRecs || allRecs == 0 {
+		t.Errorf("pdu_stats all: destroyed %d PDUs, %d records (types sum %d); the sender destroyed %d PDUs", allPDUs, allRecs, rowRecs, destroyed)
+	}
+	for _, r := range perfect.PDUStats {
+		if r.DestroyedPDUs != 0 || r.DestroyedRecords != 0 {
+			t.Errorf("without outage, pdu_stats %s destroyed %d PDUs", r.PDUType, r.DestroyedPDUs)
+		}
+	}
 	t.Logf("outage: %d PDUs destroyed (%d counters, %d rtt records), %d kept by the break-border window, %d retransmissions",
 		destroyed, st.DestroyedRecords[pdu.TypeCounters], st.DestroyedRecords[pdu.TypeRTTSample], st.BreakBorder, st.Retransmits)
+}
+
+// pduType returns the PDU type named as in pdu_stats.pdu_type.
+func pduType(t *testing.T, name string) pdu.Type {
+	t.Helper()
+	for typ := pdu.Type(1); typ < 64; typ++ {
+		if typ.String() == name {
+			return typ
+		}
+	}
+	t.Fatalf("pdu_stats names an unknown PDU type %q", name)
+	return 0
 }

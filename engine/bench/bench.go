@@ -1,0 +1,483 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/store"
+)
+
+// Options configure a benchmark.
+type Options struct {
+	Config *config.Config
+	// Paths are the captures; each is a probe of its own (as in replay).
+	Paths []string
+	// Workers is the number of analysis workers per probe
+	// (pipeline.Options.Workers): 0 runs each probe in the reader's
+	// goroutine.
+	Workers int
+	// Preload reads the captures into memory first, so neither run reads
+	// the disk (or the page cache through read system calls).
+	Preload bool
+	// NoReadAhead reads the captures in the probes' goroutine instead of
+	// ahead of them in goroutines of their own (pipeline.Options.ReadAhead,
+	// which replay uses with 3 cores or more).
+	NoReadAhead bool
+	// Repeat is the number of floor/full pairs (A B A B ...); default 1.
+	Repeat int
+	// Warmup runs one more pair first and leaves it out of the figures.
+	Warmup bool
+	// Stages profiles the full runs and charges their CPU time to stages.
+	Stages bool
+	// ProfilePath, when set, receives the CPU profile of the last full run
+	// (go tool pprof); Stages must be on.
+	ProfilePath string
+	// HeapProfilePath, when set, receives a heap profile taken when the
+	// live heap of the last full run was largest (checked every 50 ms).
+	HeapProfilePath string
+	// MemoryLimit, when positive, is set as the Go runtime's soft memory
+	// limit for the runs (debug.SetMemoryLimit, as GOMEMLIMIT): the
+	// collector works harder as the heap nears it, which the GC stage
+	// shows. 0 leaves the runtime's setting.
+	MemoryLimit int64
+	// TempDir is where the full runs write their Parquet (a temporary
+	// folder inside it, removed afterwards); "" is os.TempDir().
+	TempDir string
+	// Progress, when set, is told which run starts ("floor 1/3", ...).
+	Progress func(what string)
+	// Open opens a capture for the full runs: from its path, or from its
+	// preloaded bytes when data is not nil. Engines do not import replay/:
+	// the command passes replay's reader (replay.Open, replay.NewReader).
+	Open func(path string, data []byte) (pkt.Source, error)
+	// Merge reads several captures of one interface in capture-time order
+	// (replay.Merge).
+	Merge func(...pkt.Source) pipeline.Merged
+}
+
+// Measure is one run's cost: wall and CPU time (whole process, every
+// goroutine), allocations, garbage-collector CPU and peak resident memory.
+type Measure struct {
+	WallNs       int64  `json:"wall_ns"`
+	UserNs       int64  `json:"user_ns"`
+	SysNs        int64  `json:"sys_ns"`
+	Allocs       uint64 `json:"allocs"`
+	AllocBytes   uint64 `json:"alloc_bytes"`
+	GCCPUNs      int64  `json:"gc_cpu_ns"`
+	GCCycles     uint64 `json:"gc_cycles"`
+	PeakRSSBytes int64  `json:"peak_rss_bytes"`
+	// SteadyAllocsPerPacket is the allocation rate between 20 % and 80 %
+	// of the packets (full runs only): the per-packet path's share.
+	SteadyAllocsPerPacket float64 `json:"steady_allocs_per_packet"`
+}
+
+// CPUNs returns user + system CPU time.
+func (m Measure) CPUNs() int64 { return m.UserNs + m.SysNs }
+
+// Report is what a benchmark measured.
+type Report struct {
+	Paths        []string `json:"paths"`
+	Workers      int      `json:"workers"`
+	Preload      bool     `json:"preload"`
+	ReadAhead    bool     `json:"read_ahead"`
+	PreloadBytes int64    `json:"preload_bytes"`
+	GOGC         string   `json:"gogc"`
+	GOMEMLIMIT   string   `json:"gomemlimit"`
+	GOMAXPROCS   int      `json:"gomaxprocs"`
+	NumCPU       int      `json:"num_cpu"`
+
+	Packets       uint64 `json:"packets"`
+	CapturedBytes uint64 `json:"captured_bytes"`
+	WireBytes     uint64 `json:"wire_bytes"`
+
+	Floor []Measure `json:"floor"`
+	Full  []Measure `json:"full"`
+	// Ratios are the per-pair wall ratios full/floor.
+	Ratios []float64 `json:"ratios"`
+
+	// Stages is the CPU time per stage summed over the profiled full runs
+	// (StageRuns of them); ProfiledNs their total.
+	Stages     StageTimes `json:"stage_cpu_ns"`
+	StageRuns  int        `json:"stage_runs"`
+	ProfiledNs int64      `json:"profiled_cpu_ns"`
+
+	PDUs     uint64 `json:"pdus"`
+	PDUBytes uint64 `json:"pdu_bytes"`
+	// PDUsDuringRun are the frames the collector received while packets
+	// were still read (pipeline.Result.DeliveredDuringRun): the rest
+	// waited in the sender until the last packet (no overlap of probe and
+	// collector for those).
+	PDUsDuringRun uint64 `json:"pdus_during_run"`
+	// Tables is what the last full run wrote, per table.
+	Tables map[string]store.TableStats `json:"tables"`
+	Flows  uint64                      `json:"flows"`
+}
+
+// Run runs the benchmark.
+func Run(ctx context.Context, opt Options) (*Report, error) {
+	if len(opt.Paths) == 0 {
+		return nil, errors.New("bench: no capture")
+	}
+	if opt.Open == nil || opt.Merge == nil {
+		return nil, errors.New("bench: Options.Open and Options.Merge are required")
+	}
+	if opt.Config == nil {
+		opt.Config = config.Default()
+	}
+	opt.Repeat = max(opt.Repeat, 1)
+	opt.Workers = max(opt.Workers, 0)
+	r := &Report{Paths: opt.Paths, Workers: opt.Workers, Preload: opt.Preload, ReadAhead: !opt.NoReadAhead, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
+		GOGC: envOr("GOGC", "100"), GOMEMLIMIT: envOr("GOMEMLIMIT", "off"), Stages: StageTimes{}}
+	if opt.MemoryLimit > 0 {
+		old := debug.SetMemoryLimit(opt.MemoryLimit)
+		defer debug.SetMemoryLimit(old)
+		r.GOMEMLIMIT = fmt.Sprintf("%dMiB", opt.MemoryLimit>>20)
+	}
+	var data [][]byte
+	if opt.Preload {
+		for _, p := range opt.Paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("bench: preload: %w", err)
+			}
+			data = append(data, b)
+			r.PreloadBytes += int64(len(b))
+		}
+	}
+	pairs := opt.Repeat
+	if opt.Warmup {
+		pairs++
+	}
+	for i := range pairs {
+		keep := !opt.Warmup || i > 0
+		label := fmt.Sprintf("%d/%d", i+1, pairs)
+		if !keep {
+			label = "warm-up"
+		}
+		if opt.Progress != nil {
+			opt.Progress("floor " + label)
+		}
+		fm, fc, err := runFloor(opt.Paths, data)
+		if err != nil {
+			return nil, err
+		}
+		if opt.Progress != nil {
+			opt.Progress("full " + label)
+		}
+		m, err := runFull(ctx, opt, data, r, keep)
+		if err != nil {
+			return nil, err
+		}
+		if !keep {
+			continue
+		}
+		if r.Packets != 0 && r.Packets != fc.Packets {
+			return nil, fmt.Errorf("bench: the floor read %d packets, the pipeline %d", fc.Packets, r.Packets)
+		}
+		r.WireBytes = fc.Bytes
+		r.Floor = append(r.Floor, fm)
+		r.Full = append(r.Full, m)
+		r.Ratios = append(r.Ratios, float64(m.WallNs)/float64(max(fm.WallNs, 1)))
+	}
+	return r, nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// runFloor decodes every capture with the floor and measures it.
+func runFloor(paths []string, data [][]byte) (Measure, FloorCounts, error) {
+	var total FloorCounts
+	s := startMeasure()
+	for i, p := range paths {
+		var rd io.Reader
+		if data != nil {
+			rd = bytes.NewReader(data[i])
+		} else {
+			f, err := os.Open(p)
+			if err != nil {
+				return Measure{}, total, fmt.Errorf("bench: floor: %w", err)
+			}
+			defer f.Close()
+			rd = f
+		}
+		c, err := Floor(rd)
+		if err != nil {
+			return Measure{}, total, fmt.Errorf("bench: floor: %s: %w", p, err)
+		}
+		total.Packets += c.Packets
+		total.Bytes += c.Bytes
+		total.CapturedBytes += c.CapturedBytes
+	}
+	return s.stop(), total, nil
+}
+
+// runFull runs the whole pipeline into a temporary output folder.
+func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bool) (Measure, error) {
+	tmp, err := os.MkdirTemp(opt.TempDir, "tmonbench-bench-")
+	if err != nil {
+		return Measure{}, fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	caps, err := pipeline.Captures(opt.Paths, nil)
+	if err != nil {
+		return Measure{}, err
+	}
+	colls, err := pipeline.Collectors(opt.Config)
+	if err != nil {
+		return Measure{}, err
+	}
+	var prof bytes.Buffer
+	profiling := opt.Stages && keep
+	if profiling {
+		if err := pprof.StartCPUProfile(&prof); err != nil {
+			return Measure{}, fmt.Errorf("bench: profile: %w", err)
+		}
+	}
+	s := startMeasure()
+	probes, routes := pipeline.Assign(caps)
+	var inputs []pipeline.Input
+	for i, c := range caps {
+		var d []byte
+		if data != nil {
+			d = data[i]
+		}
+		f, err := opt.Open(c.Path, d)
+		if err != nil {
+			return Measure{}, err
+		}
+		defer f.Close()
+		inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface})
+	}
+	run, err := store.BeginRun(filepath.Join(tmp, "out"), store.Manifest{Version: "bench", Command: []string{"tmonbench", "bench"}, ConfigHash: opt.Config.Hash()})
+	if err != nil {
+		return Measure{}, err
+	}
+	defer run.Abort()
+	var total uint64
+	for _, d := range data {
+		total += uint64(len(d))
+	}
+	st := newSteady()
+	if opt.HeapProfilePath != "" && keep {
+		stop := watchHeap(opt.HeapProfilePath)
+		defer stop()
+	}
+	res, err := pipeline.Run(ctx, inputs, pipeline.Options{
+		Config: opt.Config, Probes: probes, Collectors: colls,
+		Merge:    opt.Merge,
+		Parallel: true, Sink: run, ReadAhead: !opt.NoReadAhead, Workers: opt.Workers,
+		Progress: st.progress, ProgressEvery: 1 << 15,
+	})
+	if err != nil {
+		return Measure{}, err
+	}
+	if err := run.Finish(); err != nil {
+		return Measure{}, err
+	}
+	m := s.stop()
+	if profiling {
+		pprof.StopCPUProfile()
+		if opt.ProfilePath != "" {
+			if err := os.WriteFile(opt.ProfilePath, prof.Bytes(), 0o644); err != nil {
+				return Measure{}, fmt.Errorf("bench: %w", err)
+			}
+		}
+		times, err := attribute(prof.Bytes())
+		if err != nil {
+			return Measure{}, fmt.Errorf("bench: read profile: %w", err)
+		}
+		r.Stages.Add(times)
+		r.StageRuns++
+		for _, v := range times {
+			r.ProfiledNs += v
+		}
+	}
+	m.SteadyAllocsPerPacket = st.rate(res.Packets)
+	r.Packets, r.CapturedBytes = res.Packets, res.Bytes
+	r.PDUs, r.PDUBytes, _ = res.PDUTotals()
+	r.PDUsDuringRun = res.DeliveredDuringRun
+	r.Tables = run.Stats().Tables
+	r.Flows = res.ProbeTotals().Flows
+	return m, nil
+}
+
+// watchHeap writes a heap profile to path each time the live heap (after
+// a collection) reaches a new high, until stop is called.
+func watchHeap(path string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var high uint64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > high+high/20 {
+				high = v
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// steady records the allocation counter as the packets go, to measure the
+// allocation rate away from the start and the end of the run.
+type steady struct {
+	packets []uint64
+	allocs  []uint64
+	sample  []metrics.Sample
+}
+
+func newSteady() *steady {
+	return &steady{sample: []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}}
+}
+
+func (s *steady) progress(packets, _ uint64) {
+	metrics.Read(s.sample)
+	s.packets = append(s.packets, packets)
+	s.allocs = append(s.allocs, s.sample[0].Value.Uint64())
+}
+
+// rate returns the allocations per packet between 20 % and 80 % of total.
+func (s *steady) rate(total uint64) float64 {
+	lo, hi := -1, -1
+	for i, p := range s.packets {
+		if lo < 0 && p >= total/5 {
+			lo = i
+		}
+		if p <= total*4/5 {
+			hi = i
+		}
+	}
+	if lo < 0 || hi <= lo || s.packets[hi] == s.packets[lo] {
+		return -1
+	}
+	return float64(s.allocs[hi]-s.allocs[lo]) / float64(s.packets[hi]-s.packets[lo])
+}
+
+// span is a measurement in progress.
+type span struct {
+	wall         time.Time
+	ru           syscall.Rusage
+	ms           runtime.MemStats
+	gcCPU        float64
+	samples      []metrics.Sample
+	rssResetDone bool
+}
+
+// gcMetrics are the runtime's estimates of GC CPU (dedicated and assist
+// marking, pauses): wall time of busy Ps, so on a loaded machine they
+// exceed the CPU the profile charges to GC.
+var gcMetrics = []string{"/cpu/classes/gc/mark/dedicated:cpu-seconds", "/cpu/classes/gc/mark/assist:cpu-seconds", "/cpu/classes/gc/pause:cpu-seconds"}
+
+func startMeasure() *span {
+	debug.FreeOSMemory() // the previous run's heap is returned: each peak is the run's own
+	s := &span{}
+	for _, n := range gcMetrics {
+		s.samples = append(s.samples, metrics.Sample{Name: n})
+	}
+	// Writing 5 to clear_refs resets the peak RSS (VmHWM) to the current
+	// RSS (Linux >= 4.0), so each run's peak is its own.
+	s.rssResetDone = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	runtime.ReadMemStats(&s.ms)
+	s.gcCPU = gcSeconds(s.samples)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &s.ru)
+	s.wall = time.Now()
+	return s
+}
+
+func (s *span) stop() Measure {
+	wall := time.Since(s.wall)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gc := gcSeconds(s.samples)
+	return Measure{
+		WallNs:       wall.Nanoseconds(),
+		UserNs:       ru.Utime.Nano() - s.ru.Utime.Nano(),
+		SysNs:        ru.Stime.Nano() - s.ru.Stime.Nano(),
+		Allocs:       ms.Mallocs - s.ms.Mallocs,
+		AllocBytes:   ms.TotalAlloc - s.ms.TotalAlloc,
+		GCCPUNs:      int64((gc - s.gcCPU) * 1e9),
+		GCCycles:     uint64(ms.NumGC - s.ms.NumGC),
+		PeakRSSBytes: peakRSS(),
+	}
+}
+
+func gcSeconds(samples []metrics.Sample) float64 {
+	metrics.Read(samples)
+	var t float64
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindFloat64 {
+			t += s.Value.Float64()
+		}
+	}
+	return t
+}
+
+// peakRSS reads VmHWM from /proc/self/status (bytes), or the process'
+// maximum RSS from getrusage where /proc is missing.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if v, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
+				var kb int64
+				if _, err := fmt.Sscan(string(v), &kb); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss << 10
+}
+
+// median returns the median of v (the mean of the middle two for an even
+// count), or 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

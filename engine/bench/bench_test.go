@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// TestRun runs the benchmark on a small lab capture (tcp-mix at A: 6436
+// packets, `tcpdump -r testdata/lab/tcp-mix/A.pcap | wc -l`) with stages
+// and two pairs, and checks what it reports, never how fast.
+func TestRun(t *testing.T) {
+	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
+	for _, preload := range []bool{false, true} {
+		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, Repeat: 2, Stages: true, Preload: preload, TempDir: t.TempDir()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Packets != 6436 || len(r.Full) != 2 || len(r.Floor) != 2 || len(r.Ratios) != 2 {
+			t.Fatalf("packets %d, runs %d/%d, ratios %d", r.Packets, len(r.Floor), len(r.Full), len(r.Ratios))
+		}
+		if r.Tables["flows"].Rows == 0 || r.Tables["tcp_connections"].Rows == 0 || r.PDUs == 0 {
+			t.Errorf("tables %v, PDUs %d", r.Tables, r.PDUs)
+		}
+		if r.Full[0].WallNs <= 0 || r.Full[0].PeakRSSBytes <= 0 {
+			t.Errorf("measure %+v", r.Full[0])
+		}
+		var text bytes.Buffer
+		r.WriteText(&text)
+		for _, want := range []string{"floor (decode only)", "full pipeline", "ratio full/floor", "rows per table", "flow_counters"} {
+			if !strings.Contains(text.String(), want) {
+				t.Errorf("text report lacks %q:\n%s", want, text.String())
+			}
+		}
+		var js bytes.Buffer
+		if err := r.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		var back map[string]any
+		if err := json.Unmarshal(js.Bytes(), &back); err != nil || back["packets"] != float64(6436) {
+			t.Errorf("json: %v %v", err, back["packets"])
+		}
+	}
+}
+
+// TestFloorCounts: the floor decodes what tshark counts in the capture
+// (`tshark -r testdata/lab/tcp-mix/A.pcap -Y tcp | wc -l` = 6436: every
+// packet is TCP over IPv4).
+func TestFloorCounts(t *testing.T) {
+	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
+	r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.WireBytes == 0 || r.CapturedBytes == 0 {
+		t.Errorf("bytes: wire %d captured %d", r.WireBytes, r.CapturedBytes)
+	}
+}
+
+// TestAttributeRules: stacks are charged to the deepest stage that may
+// refine the one above it.
+func TestAttributeRules(t *testing.T) {
+	cases := []struct {
+		stack []string // root first
+		want  string
+	}{
+		{[]string{mod2("engine/probe.(*Probe).Packet"), mod2("engine/probe.(*Probe).account"), mod2("engine/flow.(*Table).Lookup"), "runtime.mapaccess1"}, StageFlowTable},
+		{[]string{mod2("engine/pipeline.startWorker.func1"), mod2("engine/collector.(*Collector).Handle"), mod2("engine/rtt.DecodeSample")}, StageDecode},
+		{[]string{mod2("engine/pipeline.(*run).drainTo"), mod2("engine/collector.(*Collector).Drain"), mod2("engine/collector.(*Collector).take")}, StageRows},
+		{[]string{mod2("engine/pipeline.(*run).drainTo"), mod2("engine/store.(*Run).Write"), "github.com/parquet-go/parquet-go.(*Writer).Write"}, StageParquet},
+		{[]string{mod2("engine/probe.(*Probe).report"), mod2("engine/pdu.(*Sender).End"), "runtime.mallocgc", "runtime.gcAssistAlloc"}, StageGC},
+		{[]string{mod2("engine/probe.(*Loop).Run"), mod2("replay.(*Merged).Next"), "syscall.read"}, StageRead},
+		{[]string{mod2("engine/probe.(*Probe).account"), mod2("engine/tcpconn.(*Tracker).Packet")}, StageTCP},
+		{[]string{mod2("engine/probe.(*Probe).tcpConnection"), mod2("engine/tcpconn.AppendConn")}, StagePDUEncode},
+	}
+	for _, c := range cases {
+		if got := stageOf(c.stack); got != c.want {
+			t.Errorf("%v: %s, want %s", c.stack, got, c.want)
+		}
+	}
+}
+
+func mod2(s string) string { return "github.com/tmonbench/tmonbench/" + s }
+
+// withReplay sets the capture reader the command passes (replay's).
+func withReplay(o Options) Options {
+	o.Open = func(path string, data []byte) (pkt.Source, error) {
+		if data != nil {
+			return replay.NewReader(bytes.NewReader(data), path, int64(len(data)))
+		}
+		return replay.Open(path)
+	}
+	o.Merge = func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }
+	return o
+}

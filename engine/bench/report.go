@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// WriteJSON writes the report as one indented JSON object.
+func (r *Report) WriteJSON(w io.Writer) error {
+	type stage struct {
+		Stage    string  `json:"stage"`
+		CPUNs    int64   `json:"cpu_ns"`
+		NsPerPkt float64 `json:"ns_per_packet"`
+		Share    float64 `json:"share"`
+	}
+	out := struct {
+		*Report
+		RatioMedian float64 `json:"ratio_median"`
+		StageList   []stage `json:"stages"`
+	}{Report: r, RatioMedian: median(r.Ratios)}
+	for _, s := range r.stageRows() {
+		out.StageList = append(out.StageList, stage{Stage: s.name, CPUNs: s.ns, NsPerPkt: s.perPkt, Share: s.share})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+type stageRow struct {
+	name   string
+	ns     int64
+	perPkt float64
+	share  float64
+}
+
+// stageRows returns the stages with time, in report order, per packet of
+// one run.
+func (r *Report) stageRows() []stageRow {
+	if r.StageRuns == 0 || r.Packets == 0 {
+		return nil
+	}
+	var rows []stageRow
+	for _, name := range Stages {
+		ns, ok := r.Stages[name]
+		if !ok {
+			continue
+		}
+		per := float64(ns) / float64(r.StageRuns) / float64(r.Packets)
+		rows = append(rows, stageRow{name: name, ns: ns, perPkt: per, share: float64(ns) / float64(max(r.ProfiledNs, 1))})
+	}
+	return rows
+}
+
+// summary is min, median and max of one figure over the runs.
+type summary struct{ min, med, max float64 }
+
+func summarize(ms []Measure, f func(Measure) float64) summary {
+	v := make([]float64, len(ms))
+	for i, m := range ms {
+		v[i] = f(m)
+	}
+	return summary{min: slices.Min(v), med: median(v), max: slices.Max(v)}
+}
+
+func (s summary) fmt(format string, n int) string {
+	if n == 1 {
+		return fmt.Sprintf(format, s.med)
+	}
+	return fmt.Sprintf(format+" ("+format+"-"+format+")", s.med, s.min, s.max)
+}
+
+// WriteText writes the report as the table tmonbench bench prints.
+func (r *Report) WriteText(w io.Writer) {
+	names := make([]string, len(r.Paths))
+	for i, p := range r.Paths {
+		names[i] = filepath.Base(p)
+	}
+	src := "disk (read system calls)"
+	if r.Preload {
+		src = fmt.Sprintf("preloaded (%.0f MiB in memory)", float64(r.PreloadBytes)/(1<<20))
+	}
+	if r.ReadAhead {
+		src += ", read ahead"
+	}
+	n := len(r.Full)
+	workers := "probe in the reader's goroutine"
+	if r.Workers > 0 {
+		workers = fmt.Sprintf("%d worker(s) per probe", r.Workers)
+	}
+	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %.1f MB captured; %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
+		strings.Join(names, " "), r.Packets, float64(r.CapturedBytes)/1e6, workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
+	if n == 0 {
+		return
+	}
+	if n > 1 {
+		fmt.Fprintln(w, "figures: median (min-max) over the pairs")
+	}
+	fmt.Fprintf(w, "\n%-22s %20s %20s %22s %18s %18s\n", "run", "wall s", "CPU s", "packets/s", "Gbit/s", "peak RSS MiB")
+	for _, row := range []struct {
+		name string
+		ms   []Measure
+	}{{"floor (decode only)", r.Floor}, {"full pipeline", r.Full}} {
+		wall := summarize(row.ms, func(m Measure) float64 { return float64(m.WallNs) / 1e9 })
+		cpu := summarize(row.ms, func(m Measure) float64 { return float64(m.CPUNs()) / 1e9 })
+		pps := summarize(row.ms, func(m Measure) float64 { return float64(r.Packets) / (float64(m.WallNs) / 1e9) })
+		gbps := summarize(row.ms, func(m Measure) float64 { return float64(r.WireBytes) * 8 / float64(m.WallNs) })
+		rss := summarize(row.ms, func(m Measure) float64 { return float64(m.PeakRSSBytes-r.PreloadBytes) / (1 << 20) })
+		fmt.Fprintf(w, "%-22s %20s %20s %22s %18s %18s\n", row.name, wall.fmt("%.2f", n), cpu.fmt("%.2f", n), pps.fmt("%.0f", n), gbps.fmt("%.2f", n), rss.fmt("%.0f", n))
+	}
+	ratio := summary{min: slices.Min(r.Ratios), med: median(r.Ratios), max: slices.Max(r.Ratios)}
+	cpuRatios := make([]float64, n)
+	for i := range r.Full {
+		cpuRatios[i] = float64(r.Full[i].CPUNs()) / float64(max(r.Floor[i].CPUNs(), 1))
+	}
+	cr := summary{min: slices.Min(cpuRatios), med: median(cpuRatios), max: slices.Max(cpuRatios)}
+	fmt.Fprintf(w, "\nratio full/floor, wall: %s   CPU: %s\n", ratio.fmt("%.2f", n), cr.fmt("%.2f", n))
+	if r.Preload {
+		fmt.Fprintf(w, "(peak RSS excludes the %.0f MiB of preloaded captures)\n", float64(r.PreloadBytes)/(1<<20))
+	}
+	allocs := summarize(r.Full, func(m Measure) float64 { return float64(m.Allocs) / float64(r.Packets) })
+	steady := summarize(r.Full, func(m Measure) float64 { return m.SteadyAllocsPerPacket })
+	gc := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCPUNs) / float64(r.Packets) })
+	cycles := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCycles) })
+	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s in steady state (20-80 %% of the packets)\n", allocs.fmt("%.3f", n), steady.fmt("%.3f", n))
+	fmt.Fprintf(w, "GC: %s cycles, %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n", cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
+	fmt.Fprintf(w, "PDUs: %d, %d bytes: %.4f PDU bytes per captured byte, %d frames reached the collector while packets were read; flows %d\n",
+		r.PDUs, r.PDUBytes, float64(r.PDUBytes)/float64(max(r.CapturedBytes, 1)), r.PDUsDuringRun, r.Flows)
+	if rows := r.stageRows(); rows != nil {
+		fmt.Fprintf(w, "\nCPU per stage (full runs, from a CPU profile, %d run(s)):\n%-18s %10s %8s\n", r.StageRuns, "stage", "ns/pkt", "share")
+		for _, s := range rows {
+			fmt.Fprintf(w, "%-18s %10.1f %7.1f%%\n", s.name, s.perPkt, 100*s.share)
+		}
+	}
+	var tnames []string
+	var rows, files, bytes int64
+	for t, s := range r.Tables {
+		tnames = append(tnames, t)
+		rows += s.Rows
+		files += int64(s.Files)
+		bytes += s.Bytes
+	}
+	slices.Sort(tnames)
+	fmt.Fprintf(w, "\nrows per table (%d rows in %d Parquet files, %.1f MiB", rows, files, float64(bytes)/(1<<20))
+	if pq := r.Stages[StageParquet]; pq > 0 && r.StageRuns > 0 {
+		fmt.Fprintf(w, "; Parquet %.2f M rows per CPU second", float64(rows)/(float64(pq)/float64(r.StageRuns)/1e9)/1e6)
+	}
+	fmt.Fprintln(w, "):")
+	for _, t := range tnames {
+		s := r.Tables[t]
+		fmt.Fprintf(w, "  %-16s %10d rows %4d files\n", t, s.Rows, s.Files)
+	}
+}

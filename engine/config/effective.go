@@ -1,0 +1,236 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// How a file combines with the embedded default (documented in
+// default.yaml and the README): every field a file leaves out keeps its
+// default. Scalars and the fields of a class take their defaults one by
+// one. The classes list is one field: a file without `classes:` runs the
+// default classes; a file with `classes:` runs its own classes instead of
+// the default ones (replaced as a whole, not merged by name), plus the
+// class "all" when it has none (counters only). Warnings tells what that
+// turns off.
+
+// hasKey reports whether the top-level mapping of a YAML document has key.
+func hasKey(root *yaml.Node, key string) bool {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultClasses decodes the classes of the embedded default (before
+// defaults are applied to them; applyDefaults does that for every class).
+func defaultClasses() []Class {
+	var d struct {
+		Classes []Class `yaml:"classes"`
+	}
+	if err := yaml.Unmarshal(defaultYAML, &d); err != nil {
+		panic("config: embedded default is invalid: " + err.Error()) // programmer error
+	}
+	for i := range d.Classes {
+		d.Classes[i].line = 0 // lines of the default file mean nothing in the user's
+	}
+	return d.Classes
+}
+
+// ClassesFromDefault reports whether the classes are the embedded
+// default's (the file has no classes: field, or there is no file).
+func (c *Config) ClassesFromDefault() bool { return c.classesDefault }
+
+// analysisSet returns the analyses and round-trip kinds the classes run.
+func analysisSet(classes []Class) (analyses, kinds []string) {
+	for _, cl := range classes {
+		for _, a := range cl.Analyses {
+			if !slices.Contains(analyses, a) {
+				analyses = append(analyses, a)
+			}
+		}
+		if !cl.Has(AnalysisRTT) {
+			continue
+		}
+		ks := cl.RTT.Kinds
+		if len(ks) == 0 {
+			ks = RTTKinds
+		}
+		for _, k := range ks {
+			if !slices.Contains(kinds, k) {
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	return analyses, kinds
+}
+
+// analysisTables names the tables an analysis fills, for warnings.
+var analysisTables = map[string]string{
+	AnalysisCounters: "flow_counters",
+	AnalysisSizes:    "size_histograms",
+	AnalysisTCP:      "tcp_connections",
+	AnalysisRTT:      "rtt_samples, rtt_histograms",
+	AnalysisFTP:      "ftp_sessions, ftp_transfers",
+	AnalysisOneway:   "oneway_delays, oneway_loss, oneway_latency",
+}
+
+// Warnings lists, one line each, what this configuration turns off that
+// the embedded default runs: an analysis no class runs any more, or
+// round-trip kinds no rtt class matches. The commands print them on
+// stderr (a file's classes replace the default ones as a whole, so
+// writing a class can silently drop TCP, RTT or FTP).
+func (c *Config) Warnings() []string {
+	if c.classesDefault {
+		return nil
+	}
+	defA, defK := analysisSet(Default().Classes)
+	hasA, hasK := analysisSet(c.Classes)
+	var w []string
+	for _, a := range defA {
+		if !slices.Contains(hasA, a) {
+			w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default classes; add %q to a class's analyses, or leave classes: out to keep the default ones",
+				c.file, a, analysisTables[a], a))
+		}
+	}
+	var lostK []string
+	for _, k := range defK {
+		if slices.Contains(hasA, AnalysisRTT) && !slices.Contains(hasK, k) {
+			lostK = append(lostK, k)
+		}
+	}
+	if len(lostK) > 0 {
+		w = append(w, fmt.Sprintf("%s: no rtt class matches the round trips %s the default configuration times: add them to a class's rtt.kinds (an empty kinds list matches every kind)",
+			c.file, strings.Join(lostK, ", ")))
+	}
+	return w
+}
+
+// EffectiveYAML returns the configuration as it will run, every default
+// applied, as YAML that Parse reads back to the same configuration: what
+// `tmonbench config --effective` prints and run.json keeps.
+func (c *Config) EffectiveYAML() []byte {
+	var n yaml.Node
+	if err := n.Encode(c); err != nil {
+		panic("config: marshal: " + err.Error()) // plain data: cannot fail
+	}
+	flowLists(&n)
+	var h bytes.Buffer
+	fmt.Fprintf(&h, "# effective configuration of %s (every default applied", c.file)
+	if c.classesDefault {
+		h.WriteString("; classes: the default ones")
+	}
+	h.WriteString(")\n")
+	enc := yaml.NewEncoder(&h)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		panic("config: marshal: " + err.Error())
+	}
+	enc.Close()
+	return h.Bytes()
+}
+
+// flowLists writes lists of scalars on one line ([a, b, c]), as a person
+// writes them.
+func flowLists(n *yaml.Node) {
+	if n.Kind == yaml.SequenceNode {
+		flat := true
+		for _, c := range n.Content {
+			flat = flat && c.Kind == yaml.ScalarNode
+		}
+		if flat {
+			n.Style = yaml.FlowStyle
+		}
+	}
+	for _, c := range n.Content {
+		flowLists(c)
+	}
+}
+
+// lineRE finds the line number yaml.v3 puts in its error messages.
+var lineRE = regexp.MustCompile(`^line (\d+): `)
+
+// typeError turns yaml.v3's type errors ("line 3: cannot unmarshal !!str
+// `ten` into float64") into an *Error naming the line and the field's
+// dotted path, found in the document.
+func typeError(file string, root *yaml.Node, msgs []string) *Error {
+	e := &Error{File: file, Field: "yaml"}
+	var rest []string
+	for i, m := range msgs {
+		if sub := lineRE.FindStringSubmatch(m); sub != nil {
+			m = strings.TrimPrefix(m, sub[0])
+			if i == 0 {
+				e.Line, _ = strconv.Atoi(sub[1])
+			}
+		}
+		rest = append(rest, m)
+	}
+	e.Msg = strings.Join(rest, "; ")
+	value := "" // the offending scalar, quoted `so` in the message
+	if sub := valueRE.FindStringSubmatch(e.Msg); sub != nil {
+		value = sub[1]
+	}
+	if e.Line > 0 {
+		if p := pathAtLine(root, e.Line, value, ""); p != "" {
+			e.Field = p
+		}
+	}
+	return e
+}
+
+// valueRE finds the offending value in a yaml.v3 type error.
+var valueRE = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)`")
+
+// pathAtLine returns the dotted path (classes[1].rtt.kinds) of the deepest
+// mapping key, or sequence item holding value, that starts on line; ""
+// if none.
+func pathAtLine(n *yaml.Node, line int, value, path string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := pathAtLine(c, line, value, path); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			sub := k.Value
+			if path != "" {
+				sub = path + "." + k.Value
+			}
+			if p := pathAtLine(v, line, value, sub); p != "" {
+				return p
+			}
+			if k.Line == line || v.Line == line {
+				return sub
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			sub := fmt.Sprintf("%s[%d]", path, i)
+			if p := pathAtLine(c, line, value, sub); p != "" {
+				return p
+			}
+			if c.Line == line && c.Kind == yaml.ScalarNode && c.Value == value {
+				return sub
+			}
+		}
+	}
+	return ""
+}

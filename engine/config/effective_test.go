@@ -1,0 +1,145 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// summary is what a config runs: per class, its name, analyses and
+// round-trip kinds.
+func summary(c *Config) []string {
+	var s []string
+	for _, cl := range c.Classes {
+		s = append(s, cl.Name+" "+strings.Join(cl.Analyses, ",")+" "+strings.Join(cl.RTT.Kinds, ","))
+	}
+	return s
+}
+
+// TestFileKeepsDefaults: "every field is optional" holds for a file with
+// only interval_s: the default classes and analyses run, nothing is
+// turned off, the interval is the file's.
+func TestFileKeepsDefaults(t *testing.T) {
+	for _, text := range []string{"interval_s: 10\n", "", "# nothing but a comment\n", "flow_table: {max_flows: 1000}\n"} {
+		c, err := Parse([]byte(text), "f.yaml")
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got, want := summary(c), summary(Default()); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: classes %q, want the default %q", text, got, want)
+		}
+		if !c.ClassesFromDefault() || len(c.Warnings()) != 0 {
+			t.Errorf("%q: from default %v, warnings %q", text, c.ClassesFromDefault(), c.Warnings())
+		}
+	}
+	c, _ := Parse([]byte("interval_s: 10\n"), "f.yaml")
+	if c.IntervalS != 10 || c.FlowTable.MaxFlows != 1<<20 {
+		t.Errorf("interval %v, max_flows %d", c.IntervalS, c.FlowTable.MaxFlows)
+	}
+}
+
+// TestClassesReplaceDefaults: a file's classes replace the default ones as
+// a whole (plus "all", counters only, when the file has none), and every
+// analysis the default ran that no class runs any more is warned about.
+func TestClassesReplaceDefaults(t *testing.T) {
+	c, err := Parse([]byte("classes:\n  - name: web\n    filter: tcp port 80\n"), "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(c), []string{"all counters ", "web counters "}; !reflect.DeepEqual(got, want) {
+		t.Errorf("classes %q, want %q", got, want)
+	}
+	w := strings.Join(c.Warnings(), "\n")
+	for _, a := range []string{"the tcp analysis", "the rtt analysis", "the ftp analysis", "no ftp_sessions, ftp_transfers rows", "leave classes: out to keep the default ones"} {
+		if !strings.Contains(w, a) {
+			t.Errorf("warnings lack %q:\n%s", a, w)
+		}
+	}
+	if len(c.Warnings()) != 3 || strings.Contains(w, "counters analysis") {
+		t.Errorf("want 3 warnings (tcp, rtt, ftp), got:\n%s", w)
+	}
+	// rtt kept, but only for dns: the other kinds are warned about.
+	c, err = Parse([]byte("classes:\n  - name: all\n    analyses: [counters, tcp, rtt]\n    rtt: {kinds: [dns]}\n  - name: ftp\n    filter: tcp port 21\n    analyses: [ftp]\n"), "g.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "g.yaml: no rtt class matches the round trips icmp_echo, tcp_handshake, snmp, ntp") {
+		t.Errorf("warnings %q", w)
+	}
+	// An empty kinds list matches every kind: nothing is lost.
+	c, _ = Parse([]byte("classes:\n  - name: all\n    analyses: [counters, tcp, rtt, ftp]\n"), "h.yaml")
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings %q", w)
+	}
+	if w := Default().Warnings(); len(w) != 0 {
+		t.Errorf("default warns %q", w)
+	}
+}
+
+// TestEffectiveYAMLRoundTrip: the effective YAML parses back to the same
+// configuration (same effective YAML, same hash), for the default and
+// for the example configs.
+func TestEffectiveYAMLRoundTrip(t *testing.T) {
+	cfgs := []*Config{Default()}
+	for _, f := range []string{"example.yaml", "oneway-lab.yaml"} {
+		c, err := Load(filepath.Join("..", "..", "samples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfgs = append(cfgs, c)
+	}
+	c, _ := Parse([]byte("interval_s: 10\n"), "interval.yaml")
+	cfgs = append(cfgs, c)
+	for _, c := range cfgs {
+		y := c.EffectiveYAML()
+		back, err := Parse(y, c.File())
+		if err != nil {
+			t.Fatalf("%s: effective YAML does not parse: %v\n%s", c.File(), err, y)
+		}
+		_, body, _ := strings.Cut(string(y), "\n")
+		_, body2, _ := strings.Cut(string(back.EffectiveYAML()), "\n")
+		if body != body2 || back.Hash() != c.Hash() {
+			t.Errorf("%s: round trip differs:\n%s\n---\n%s", c.File(), body, body2)
+		}
+		if !strings.HasPrefix(string(y), "# effective configuration of "+c.File()) || !strings.Contains(string(y), "interval_s: ") || !strings.Contains(string(y), "name: all") {
+			t.Errorf("%s: effective YAML:\n%s", c.File(), y)
+		}
+	}
+	if !strings.Contains(string(Default().EffectiveYAML()), "classes: the default ones") {
+		t.Error("the default's effective YAML does not say its classes are the default ones")
+	}
+}
+
+// TestYAMLErrorLine: a value of the wrong type is reported at its line,
+// with the field's path.
+func TestYAMLErrorLine(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"interval_s: ten\n", "f.yaml:1: interval_s: cannot unmarshal !!str `ten` into float64"},
+		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", "f.yaml:4: classes[0].idle_timeout_s: cannot unmarshal !!str `soon` into float64"},
+		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", "f.yaml:4: classes[0].rtt.slices_ms[1]: cannot unmarshal !!str `x` into float64"},
+		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: cannot unmarshal !!seq into int"},
+	} {
+		_, err := Parse([]byte(c.text), "f.yaml")
+		var e *Error
+		if !errors.As(err, &e) || err.Error() != c.want || !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v, want %s", c.text, err, c.want)
+		}
+	}
+}
+
+// TestDefaultYAMLDocumentsMerge: the embedded default (printed by
+// `tmonbench config`) says how a file combines with it.
+func TestDefaultYAMLDocumentsMerge(t *testing.T) {
+	s := string(DefaultYAML())
+	for _, want := range []string{"Every field is optional", "replace", "config --effective"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("default.yaml does not say %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "samples", "example.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}

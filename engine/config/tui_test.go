@@ -1,0 +1,42 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTUISection: a config file with a tui: section loads (so the same
+// file serves replay, live, collector and tui), its keys are kept, a
+// malformed key list is an error naming the field, and the keys do not
+// change Hash (they change no measurement).
+func TestTUISection(t *testing.T) {
+	plain := "interval_s: 10\n"
+	c, err := Parse([]byte(plain+"tui:\n  keys:\n    quit: [x, ctrl+c]\n    flows: [F]\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.TUI.Keys["quit"], ","); got != "x,ctrl+c" || c.TUI.Keys["flows"][0] != "F" {
+		t.Errorf("keys %v", c.TUI.Keys)
+	}
+	p, err := Parse([]byte(plain), "y.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hash() != p.Hash() {
+		t.Errorf("tui keys changed the config hash: %s vs %s", c.Hash(), p.Hash())
+	}
+	if len(c.TUI.Keys) != 2 || len(p.TUI.Keys) != 0 {
+		t.Errorf("Hash modified the config: %v / %v", c.TUI.Keys, p.TUI.Keys)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"tui:\n  keys:\n    quit: []\n", "x.yaml: tui.keys.quit: no keys"},
+		{"tui:\n  keys:\n    quit: [\"\"]\n", "x.yaml: tui.keys.quit: empty key"},
+		{"tui:\n  keyz: {quit: [x]}\n", "x.yaml:2: tui.keyz: unknown field \"keyz\" in tui (known: keys)"},
+		{"tui:\n  keys: [x]\n", "cannot unmarshal"},
+	} {
+		_, err := Parse([]byte(bad.yaml), "x.yaml")
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: error %v, want %q", bad.yaml, err, bad.want)
+		}
+	}
+}

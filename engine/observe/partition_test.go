@@ -1,0 +1,92 @@
+package observe
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// refDir is the partition folder of one row computed the plain way: the
+// date formatted from the timestamp itself, the value escaped.
+func refDir(date int64, dateNull bool, name, nameKey string) string {
+	d := ""
+	if !dateNull {
+		d = time.Unix(0, date).UTC().Format("2006-01-02")
+	}
+	return "date=" + EscapePartition(d) + "/" + nameKey + "=" + EscapePartition(name)
+}
+
+// TestSplitFolders: Split (which formats a folder only when a row's raw
+// key differs from the previous row's) puts every row in the folder of its
+// own date and name: rows around midnight, before 1970, at the int64
+// extremes, names needing escapes, NULL dates with and without fallback,
+// runs of equal rows broken by one different row.
+func TestSplitFolders(t *testing.T) {
+	day := int64(24 * time.Hour)
+	mid := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC).UnixNano()
+	times := []int64{mid - 1, mid - 1, mid, mid + day - 1, mid - 1, -1, -day, -day - 1, 0, 1<<63 - 1, -1 << 63, mid, mid}
+	names := []string{"A", "A", "A", "A", "b/c", "A", "A", "é", "", "A", "A", "A", "B"}
+	var b Batch
+	for i := range times {
+		b.FlowCounters = append(b.FlowCounters, FlowCounter{Probe: names[i], FlowID: uint64(i), IntervalStart: times[i]})
+	}
+	check := func(parts []Part, want func(i int) string, n int, id func(p Part, j int) int) {
+		t.Helper()
+		got := map[int]string{}
+		for _, p := range parts {
+			for j := range p.Batch.Rows() {
+				got[id(p, j)] = p.Dir
+			}
+		}
+		for i := range n {
+			if got[i] != want(i) {
+				t.Errorf("row %d: folder %q, want %q", i, got[i], want(i))
+			}
+		}
+	}
+	parts := TableNamed(TableFlowCounters).Split(&b)
+	check(parts, func(i int) string { return refDir(times[i], false, names[i], "probe") }, len(times),
+		func(p Part, j int) int { return int(p.Batch.FlowCounters[j].FlowID) })
+
+	// One-way delays: send_time, else recv_time, else NULL.
+	var o Batch
+	sends := []*int64{&times[0], nil, nil, &times[2], &times[5]}
+	recvs := []*int64{nil, &times[3], nil, &times[7], nil}
+	for i := range sends {
+		o.OnewayDelays = append(o.OnewayDelays, OnewayDelay{Class: fmt.Sprint("c", i%2), FlowID: uint64(i), SendTime: sends[i], RecvTime: recvs[i]})
+	}
+	parts = TableNamed(TableOnewayDelays).Split(&o)
+	check(parts, func(i int) string {
+		switch {
+		case sends[i] != nil:
+			return refDir(*sends[i], false, fmt.Sprint("c", i%2), "class")
+		case recvs[i] != nil:
+			return refDir(*recvs[i], false, fmt.Sprint("c", i%2), "class")
+		}
+		return refDir(0, true, fmt.Sprint("c", i%2), "class")
+	}, len(sends), func(p Part, j int) int { return int(p.Batch.OnewayDelays[j].FlowID) })
+
+	// Every row in one partition: one part sharing the slice.
+	var u Batch
+	for i := range 5 {
+		u.FlowCounters = append(u.FlowCounters, FlowCounter{Probe: "A", FlowID: uint64(i), IntervalStart: mid + int64(i)})
+	}
+	if parts := TableNamed(TableFlowCounters).Split(&u); len(parts) != 1 || &parts[0].Batch.FlowCounters[0] != &u.FlowCounters[0] {
+		t.Errorf("one partition: %d parts or rows copied", len(parts))
+	}
+}
+
+// BenchmarkSplit: the cost per row of partitioning a hand-over of
+// flow_counters rows (one probe, one day: the common case).
+func BenchmarkSplit(b *testing.B) {
+	var batch Batch
+	for i := range 65536 {
+		batch.FlowCounters = append(batch.FlowCounters, FlowCounter{Probe: "probe-1", FlowID: uint64(i), IntervalStart: 1764374400e9 + int64(i)*1e6})
+	}
+	tb := TableNamed(TableFlowCounters)
+	b.ReportAllocs()
+	for b.Loop() {
+		tb.Split(&batch)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch.FlowCounters)), "ns/row")
+}

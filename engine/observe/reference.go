@@ -1,0 +1,215 @@
+package observe
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Column describes one column of an output table, as the reference
+// (docs/tables.md, `tmonbench query --schema`) prints it.
+type Column struct {
+	Name     string // parquet column, DuckDB column
+	Type     string // DuckDB type of the column in the views
+	Nullable bool   // NULL when not observed
+	Unit     string // unit of the value ("" for names and identifiers)
+	Doc      string // meaning, from the field's comment in observe.go
+}
+
+// EventKind is one kind of row in the events table, found in the code
+// that emits it (reference_gen.go, written by go run ./internal/refgen).
+type EventKind struct {
+	Kind     string // events.kind
+	Severity string // info, warning or error ("" when it depends)
+	Source   string // package that emits it
+	Message  string // message template (%d, %s: values filled in)
+}
+
+// PDUType is one PDU type of the probe-to-collector protocol (pdu_stats
+// pdu_type), from engine/pdu's constants (reference_gen.go).
+type PDUType struct {
+	Value uint8
+	Name  string
+	Doc   string
+}
+
+// Columns returns the table's columns in Parquet order, with their DuckDB
+// type, unit and meaning.
+func (t *Table) Columns() []Column {
+	var cols []Column
+	for i := 0; i < t.Row.NumField(); i++ {
+		f := t.Row.Field(i)
+		tag := f.Tag.Get("parquet")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		opts := strings.Split(tag, ",")
+		c := Column{Name: opts[0]}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			c.Nullable = true
+			ft = ft.Elem()
+		}
+		c.Type = duckType(ft, opts[1:])
+		c.Unit = unitOf(c.Name, c.Type)
+		c.Doc = columnDocs[t.Row.Name()+"."+c.Name]
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// duckType is the DuckDB type a Go field with these parquet options reads as.
+func duckType(t reflect.Type, opts []string) string {
+	for _, o := range opts {
+		if strings.HasPrefix(o, "timestamp(") {
+			return "TIMESTAMP_NS"
+		}
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return duckType(t.Elem(), nil) + "[]"
+	case reflect.String:
+		return "VARCHAR"
+	case reflect.Bool:
+		return "BOOLEAN"
+	case reflect.Float64:
+		return "DOUBLE"
+	case reflect.Float32:
+		return "FLOAT"
+	}
+	return map[reflect.Kind]string{
+		reflect.Int8: "TINYINT", reflect.Int16: "SMALLINT", reflect.Int32: "INTEGER", reflect.Int64: "BIGINT",
+		reflect.Uint8: "UTINYINT", reflect.Uint16: "USMALLINT", reflect.Uint32: "UINTEGER", reflect.Uint64: "UBIGINT",
+	}[t.Kind()]
+}
+
+// unitSuffixes map a column-name suffix to its unit (house style: every
+// number with a unit carries it in its name).
+var unitSuffixes = []struct{ suffix, unit string }{
+	{"_us2", "µs²"}, {"_ms2", "ms²"}, {"_us", "µs"}, {"_ms", "ms"}, {"_s", "s"}, {"_ns", "ns"},
+	{"_bytes", "bytes"}, {"_mbps", "Mbit/s"}, {"_pct", "%"}, {"_ratio", "ratio (0..1)"},
+}
+
+// unitOf derives a column's unit from its name and type: a suffix of
+// unitSuffixes, a timestamp, or a count for the other integers.
+func unitOf(name, typ string) string {
+	if typ == "TIMESTAMP_NS" {
+		return "ns since 1970-01-01 UTC"
+	}
+	for _, u := range unitSuffixes {
+		if strings.HasSuffix(name, u.suffix) {
+			return u.unit
+		}
+	}
+	switch name {
+	case "bytes", "bytes_down", "bytes_up", "observed_bytes":
+		return "bytes"
+	}
+	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") ||
+		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "ip_version" || name == "protocol" {
+		return ""
+	}
+	if strings.HasPrefix(typ, "U") || typ == "BIGINT" {
+		return "count"
+	}
+	return ""
+}
+
+// MetricUnits gives the unit of each flow_counters metric; metrics made at
+// run time (icmp_type_T_code_C, ...) count messages.
+var MetricUnits = map[string]string{
+	"packets": "packets", "ip_bytes": "bytes", "ttl": "hops", "dscp": "code point",
+	"ip_fragments": "fragments", "tcp_syn": "segments", "tcp_fin": "segments", "tcp_rst": "segments",
+	"tcp_zero_window": "segments", "l4_payload_bytes": "bytes", "ip_reassembly_failures": "datagrams",
+	"ip_reassembled": "datagrams", "ip_reassembly_oversize": "datagrams",
+	"ip_fragment_duplicates": "fragments", "ip_fragment_overlaps": "fragments",
+}
+
+// MetricUnit returns the unit of a flow_counters metric (flow_counters.unit).
+func MetricUnit(metric string) string {
+	if u, ok := MetricUnits[metric]; ok {
+		return u
+	}
+	if strings.HasSuffix(metric, "_bytes") {
+		return "bytes"
+	}
+	return "messages"
+}
+
+// Reference returns the reference of every table, column, event kind and
+// PDU type, in Markdown: docs/tables.md and `tmonbench query --schema`
+// print it, and a test keeps the file equal to it.
+func Reference() string {
+	var b strings.Builder
+	b.WriteString(`# Output tables, columns, event kinds and PDU types
+
+Generated from the code (engine/observe: the table registry, the row types and their field
+comments; event kinds and PDU types found in the engines by ` + "`go run ./internal/refgen`" + `).
+` + "`tmonbench query --schema`" + ` prints this reference; a test keeps docs/tables.md equal to it.
+
+Every table is a folder of Parquet files under the output folder, Hive-partitioned
+(` + "`<table>/date=YYYY-MM-DD/probe=NAME/part-N.parquet`" + `; the partition keys are columns too),
+and a DuckDB view of the same name in ` + "`tmonbench query`" + `. Times are instants in UTC:
+TIMESTAMP_NS, nanoseconds since 1970-01-01T00:00:00Z (DuckDB runs with TimeZone=UTC). The unit
+of every number is in its name (` + "`_s`, `_ms`, `_us`, `_bytes`, `_mbps`, `_pct`" + `) or
+given below; "count" is a number of things (packets, segments, rows...).
+
+`)
+	for _, t := range Tables {
+		fmt.Fprintf(&b, "## %s\n\n%s.", t.Name, capitalize(t.Doc))
+		if keys := partitionKeys[t.Name]; len(keys) > 0 {
+			var names []string
+			for _, k := range keys {
+				names = append(names, k.Name)
+			}
+			fmt.Fprintf(&b, " Partitioned by %s.", strings.Join(names, ", "))
+		}
+		b.WriteString("\n\n| column | type | unit | meaning |\n|---|---|---|---|\n")
+		for _, c := range t.Columns() {
+			typ := c.Type
+			if c.Nullable {
+				typ += " (NULL)"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, typ, c.Unit, cell(c.Doc))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("## flow_counters metrics\n\nThe `metric` column of flow_counters, with its `unit`; metrics made at run time\n(`icmp_type_T_code_C`, `icmp6_...`, `icmp_error_...`) count messages.\n\n| metric | unit |\n|---|---|\n")
+	for _, m := range sortedKeys(MetricUnits) {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", m, MetricUnits[m])
+	}
+	b.WriteString("\n## Event kinds\n\nThe `kind` column of events, as the code emits it (severity, emitting package, message).\n\n| kind | severity | from | message |\n|---|---|---|---|\n")
+	for _, e := range EventKinds {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", e.Kind, e.Severity, e.Source, cell(e.Message))
+	}
+	b.WriteString("\n## PDU types\n\nThe `pdu_type` column of pdu_stats: the records a probe sends its collectors.\n\n| value | pdu_type | carries |\n|---|---|---|\n")
+	for _, p := range PDUTypes {
+		fmt.Fprintf(&b, "| %d | `%s` | %s |\n", p.Value, p.Name, cell(p.Doc))
+	}
+	return b.String()
+}
+
+// cell makes s fit one Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}

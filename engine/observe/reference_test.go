@@ -1,0 +1,90 @@
+package observe
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/tables.md from Reference()")
+
+// TestDocsTablesMD: docs/tables.md is the reference the code generates
+// (Reference, which `tmonbench query --schema` prints); -update rewrites it.
+func TestDocsTablesMD(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "tables.md")
+	ref := Reference()
+	if *update {
+		if err := os.WriteFile(path, []byte(ref), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != ref {
+		t.Fatalf("docs/tables.md differs from the reference the code generates (%v): go test ./engine/observe -run TestDocsTablesMD -update", err)
+	}
+}
+
+// TestEveryColumnDocumented (issue 9.5): every column of every table has
+// a type, a meaning, and a unit when it is a number that has one; the
+// reference names every table, event kind and PDU type.
+func TestEveryColumnDocumented(t *testing.T) {
+	ref := Reference()
+	for _, tb := range Tables {
+		if !strings.Contains(ref, "## "+tb.Name+"\n") {
+			t.Errorf("reference lacks table %s", tb.Name)
+		}
+		for _, c := range tb.Columns() {
+			if c.Type == "" || c.Doc == "" {
+				t.Errorf("%s.%s: type %q, doc %q: add a // comment to the field in observe.go and run go run ./internal/refgen", tb.Name, c.Name, c.Type, c.Doc)
+			}
+			if c.Type == "DOUBLE" && c.Unit == "" && !unitless[c.Name] {
+				t.Errorf("%s.%s is a DOUBLE without a unit in its name", tb.Name, c.Name)
+			}
+		}
+	}
+	if len(EventKinds) < 20 || len(PDUTypes) < 15 {
+		t.Errorf("%d event kinds, %d PDU types", len(EventKinds), len(PDUTypes))
+	}
+}
+
+// unitless are the floating columns whose unit is elsewhere: the
+// statistics of flow_counters, in the row's unit column.
+var unitless = map[string]bool{"sum": true, "sumsq": true, "min": true, "max": true}
+
+// TestUnitsInNames (issue 9.5): the statistics of oneway_latency and
+// rtt_histograms carry their unit, flow_counters has a unit column, and
+// every fixed metric has a unit.
+func TestUnitsInNames(t *testing.T) {
+	want := map[string][]string{
+		TableOnewayLatency: {"sum_us", "sumsq_us2", "min_us", "max_us", "p50_us"},
+		TableRTTHistograms: {"sum_ms", "sumsq_ms2", "min_ms", "max_ms", "slice_lo_ms"},
+		TableFlowCounters:  {"unit", "interval_s"},
+	}
+	for table, cols := range want {
+		have := map[string]Column{}
+		for _, c := range TableNamed(table).Columns() {
+			have[c.Name] = c
+		}
+		for _, c := range cols {
+			if _, ok := have[c]; !ok {
+				t.Errorf("%s has no column %s", table, c)
+			}
+		}
+		for _, bare := range []string{"sum", "min", "max"} {
+			if _, ok := have[bare]; ok && table != TableFlowCounters {
+				t.Errorf("%s.%s has no unit in its name", table, bare)
+			}
+		}
+	}
+	for _, m := range []string{"packets", "ip_bytes", "ttl", "dscp", "tcp_syn", "l4_payload_bytes", "icmp_type_8_code_0"} {
+		if MetricUnit(m) == "" {
+			t.Errorf("metric %s has no unit", m)
+		}
+	}
+	if MetricUnit("ip_bytes") != "bytes" || MetricUnit("icmp_type_8_code_0") != "messages" {
+		t.Errorf("units: %s %s", MetricUnit("ip_bytes"), MetricUnit("icmp_type_8_code_0"))
+	}
+}

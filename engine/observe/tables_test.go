@@ -1,0 +1,84 @@
+package observe
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// TestTablesCoverBatch: every Batch slice is one table of the registry,
+// with the same row type, in the same order, and every table's methods
+// reach its own slice.
+func TestTablesCoverBatch(t *testing.T) {
+	bt := reflect.TypeFor[Batch]()
+	if bt.NumField() != len(Tables) {
+		t.Fatalf("Batch has %d fields, Tables %d entries", bt.NumField(), len(Tables))
+	}
+	var b Batch
+	bv := reflect.ValueOf(&b).Elem()
+	for i, tab := range Tables {
+		f := bt.Field(i)
+		if f.Type.Elem() != tab.Row {
+			t.Errorf("table %s: row type %s, Batch field %d (%s) holds %s", tab.Name, tab.Row, i, f.Name, f.Type.Elem())
+		}
+		bv.Field(i).Set(reflect.Append(bv.Field(i), reflect.Zero(tab.Row)))
+		if tab.Doc == "" || tab.Name == "" {
+			t.Errorf("table %d has no name or doc", i)
+		}
+		if TableNamed(tab.Name) != tab {
+			t.Errorf("TableNamed(%q) is not the table", tab.Name)
+		}
+	}
+	for i, tab := range Tables {
+		if n := tab.Len(&b); n != 1 {
+			t.Errorf("%s: Len %d, want 1", tab.Name, n)
+		}
+		if reflect.TypeOf(tab.Rows(&b)) != bt.Field(i).Type {
+			t.Errorf("%s: Rows is %T", tab.Name, tab.Rows(&b))
+		}
+	}
+	if b.Rows() != len(Tables) {
+		t.Errorf("Rows %d, want %d", b.Rows(), len(Tables))
+	}
+	var c Batch
+	c.Append(&b)
+	c.Append(&b)
+	for name, n := range c.Len() {
+		if n != 2 {
+			t.Errorf("after two Appends %s has %d rows", name, n)
+		}
+	}
+	c.Reset()
+	if c.Rows() != 0 || cap(c.Flows) < 2 {
+		t.Errorf("Reset: %d rows, flows capacity %d", c.Rows(), cap(c.Flows))
+	}
+}
+
+// TestTableWriterSchema: a table's writer gives a Parquet file with the
+// row type's columns, with or without rows.
+func TestTableWriterSchema(t *testing.T) {
+	b := Batch{Events: []Event{{Time: 1, Source: "collector", Kind: "k", Severity: SevInfo, Message: "m"}}}
+	for _, tab := range []*Table{TableNamed(TableEvents), TableNamed(TableFlows)} {
+		var buf bytes.Buffer
+		w := tab.NewWriter(&buf)
+		n, err := w.Write(&b)
+		if err != nil || n != tab.Len(&b) {
+			t.Fatalf("%s: wrote %d rows, %v", tab.Name, n, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(f.Schema().Fields()), tab.Row.NumField(); got != want {
+			t.Errorf("%s: %d columns, row type has %d fields", tab.Name, got, want)
+		}
+		if f.NumRows() != int64(tab.Len(&b)) {
+			t.Errorf("%s: %d rows in the file", tab.Name, f.NumRows())
+		}
+	}
+}

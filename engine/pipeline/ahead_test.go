@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// script is a pkt.Source returning packets of the given sizes (filled with
+// their index), with an error after packet i when errs[i] is set, reusing
+// one buffer as a capture file does.
+type script struct {
+	sizes []int
+	errs  map[int]error
+	i     int
+	buf   []byte
+	fail  bool
+}
+
+func (s *script) Next() ([]byte, pkt.Meta, error) {
+	if err := s.errs[s.i]; err != nil && !s.fail {
+		s.fail = true
+		if !errors.Is(err, pkt.ErrIdle) {
+			s.i = len(s.sizes) // the end after a damaged input
+		}
+		return nil, pkt.Meta{}, err
+	}
+	s.fail = false
+	if s.i >= len(s.sizes) {
+		return nil, pkt.Meta{}, io.EOF
+	}
+	n := s.sizes[s.i]
+	s.buf = slices.Grow(s.buf[:0], n)[:n]
+	for j := range s.buf {
+		s.buf[j] = byte(s.i)
+	}
+	s.i++
+	return s.buf, pkt.Meta{Frame: uint64(s.i), TimeNs: int64(s.i) * 1000, CapLen: uint32(n)}, nil
+}
+
+func (s *script) Close() error { return nil }
+
+// drainAll reads src to io.EOF (at most limit calls), recording what came.
+func drainAll(t *testing.T, src pkt.Source, limit int) (got []string) {
+	t.Helper()
+	for range limit {
+		data, m, err := src.Next()
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			got = append(got, "err "+err.Error())
+			continue
+		}
+		got = append(got, string(data)+"|"+string(rune(m.Frame))+"|"+string(rune(m.TimeNs/1000)))
+	}
+	t.Fatal("no io.EOF")
+	return nil
+}
+
+// TestAheadSameSequence: read ahead, a source gives the same packets
+// (bytes and metadata), in the same order, with its errors at the same
+// positions (pkt.ErrIdle passed on and reading going on after it, a
+// damaged input's error then io.EOF), across batch boundaries by count and
+// by bytes, with packets larger than a batch.
+func TestAheadSameSequence(t *testing.T) {
+	sizes := make([]int, 5000)
+	for i := range sizes {
+		sizes[i] = 1 + (i*7919)%1600
+	}
+	sizes[1500], sizes[1501], sizes[3000] = 300<<10, 2<<20, 0
+	for name, errs := range map[string]map[int]error{
+		"clean":   nil,
+		"idle":    {10: pkt.ErrIdle, 1024: pkt.ErrIdle, 1025: pkt.ErrIdle, 4999: pkt.ErrIdle},
+		"damaged": {2048: pkt.ErrTruncated},
+		"empty":   {0: pkt.ErrMalformed},
+	} {
+		want := drainAll(t, &script{sizes: sizes, errs: errs}, 1e5)
+		a := newAhead(&script{sizes: sizes, errs: errs})
+		got := drainAll(t, a, 1e5)
+		a.stop()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d items read ahead, %d directly", name, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: item %d differs (%.40q vs %.40q)", name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestAheadStopEarly: a consumer that stops before the end (an error, a
+// cancelled run) ends the reading goroutine, which was blocked on full
+// batches.
+func TestAheadStopEarly(t *testing.T) {
+	sizes := make([]int, 100000)
+	for i := range sizes {
+		sizes[i] = 100
+	}
+	src := &script{sizes: sizes}
+	a := newAhead(src)
+	for range 10 {
+		if _, _, err := a.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.stop()
+	a.stop() // twice is fine
+	if src.i >= len(sizes) {
+		t.Errorf("read everything (%d) before stopping", src.i)
+	}
+}
+
+// TestAheadZeroAllocs: reading ahead allocates nothing per packet once its
+// batches exist.
+func TestAheadZeroAllocs(t *testing.T) {
+	sizes := make([]int, 200000)
+	for i := range sizes {
+		sizes[i] = 60 + i%1400
+	}
+	a := newAhead(&script{sizes: sizes, buf: make([]byte, 0, 2048)})
+	defer a.stop()
+	for range 5000 { // warm up
+		a.Next()
+	}
+	if n := testing.AllocsPerRun(50000, func() { a.Next() }); n != 0 {
+		t.Errorf("%.3f allocations per packet", n)
+	}
+}

@@ -1,0 +1,254 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/probe"
+)
+
+// Capture is one capture file of a replay and where its packets go: the
+// probe named Probe, on its interface Iface, or, when Iface is "", on one
+// interface of the probe per interface of the file.
+type Capture struct {
+	Path  string
+	Probe string
+	Iface string
+	// Ifaces names the file's capture interfaces in file-wide order
+	// (pkt.Meta.Iface indexes it): a pcapng's if_name of each interface of
+	// each section, "" when it has none (replay.ScanInterfaces). nil or
+	// one name: the file is one interface.
+	Ifaces []string
+}
+
+// ErrCaptureSpec: a NAME=PCAP or NAME/IFACE=PCAP spec does not parse, or
+// no capture was given.
+var ErrCaptureSpec = errors.New("pipeline: bad capture spec")
+
+// Captures turns the specs NAME=PCAP or NAME/IFACE=PCAP (replay --probe)
+// and the plain arguments into captures, specs first. A plain argument is
+// a capture file (each a probe named after its file), "-" (standard
+// input, probe "stdin"), a directory (every capture file in it, one probe
+// named after the directory: the rotated files of one capture point,
+// tcpdump -C/-G) or a glob such as 'rot/eth0-*.pcap' (quoted: one probe
+// named after the pattern). Names are made unique and readable with the
+// parent folders ("ftp/A" and "tcp-mix/A" for two A.pcap files).
+// Errors wrap ErrCaptureSpec.
+func Captures(files, specs []string) ([]Capture, error) {
+	var caps []Capture
+	for _, s := range specs {
+		name, path, ok := strings.Cut(s, "=")
+		if !ok || name == "" || path == "" {
+			return nil, fmt.Errorf("%w: --probe %q: want NAME=PCAP or NAME/IFACE=PCAP", ErrCaptureSpec, s)
+		}
+		probeName, iface, hasIface := strings.Cut(name, "/")
+		if probeName == "" || (hasIface && (iface == "" || strings.Contains(iface, "/"))) {
+			return nil, fmt.Errorf("%w: --probe %q: want NAME=PCAP or NAME/IFACE=PCAP with non-empty names", ErrCaptureSpec, s)
+		}
+		caps = append(caps, Capture{Path: path, Probe: probeName, Iface: iface})
+	}
+	used := map[string]bool{}
+	for _, c := range caps {
+		used[c.Probe] = true
+	}
+	stdin := false
+	var groups []group
+	for _, f := range files {
+		if f == "-" {
+			if stdin {
+				return nil, fmt.Errorf("%w: standard input (-) given twice", ErrCaptureSpec)
+			}
+			stdin = true
+		}
+		g, err := expand(f)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	for i, name := range uniqueNames(groups, used) {
+		for _, p := range groups[i].paths {
+			c := Capture{Path: p, Probe: name}
+			if groups[i].one {
+				c.Iface = "if0" // rotated files of one interface
+			}
+			caps = append(caps, c)
+		}
+	}
+	if len(caps) == 0 {
+		return nil, fmt.Errorf("%w: replay: no capture given (tmonbench replay [flags] PCAP...)", ErrCaptureSpec)
+	}
+	return caps, nil
+}
+
+// group is what one plain argument of Captures names: its files, the path
+// its probe is named after, and whether it is one capture point (a folder
+// or a glob: its files are one interface).
+type group struct {
+	paths []string
+	name  string
+	one   bool
+}
+
+// expand reads a plain argument of Captures.
+func expand(arg string) (group, error) {
+	if arg == "-" {
+		return group{paths: []string{"-"}, name: "stdin"}, nil
+	}
+	st, err := os.Stat(arg)
+	switch {
+	case err == nil && st.IsDir():
+		ents, err := os.ReadDir(arg)
+		if err != nil {
+			return group{}, fmt.Errorf("%w: %v", ErrCaptureSpec, err)
+		}
+		g := group{name: filepath.Clean(arg), one: true}
+		for _, e := range ents { // ReadDir sorts by name
+			if !strings.HasPrefix(e.Name(), ".") && e.Type().IsRegular() {
+				g.paths = append(g.paths, filepath.Join(arg, e.Name()))
+			}
+		}
+		if len(g.paths) == 0 {
+			return group{}, fmt.Errorf("%w: folder %s holds no capture file", ErrCaptureSpec, arg)
+		}
+		return g, nil
+	case err != nil && strings.ContainsAny(arg, "*?["):
+		paths, gerr := filepath.Glob(arg)
+		if gerr != nil || len(paths) == 0 {
+			return group{}, fmt.Errorf("%w: %s matches no file", ErrCaptureSpec, arg)
+		}
+		dir, pat := filepath.Split(arg)
+		base := strings.TrimRight(pat[:strings.IndexAny(pat, "*?[")], "-_.")
+		if base == "" {
+			base = filepath.Base(filepath.Clean(dir))
+		}
+		return group{paths: paths, name: filepath.Join(dir, base), one: true}, nil
+	}
+	return group{paths: []string{arg}, name: arg}, nil
+}
+
+// uniqueNames names each group's probe after its path: the base name
+// (ProbeName), with as many parent folders as it takes to tell it from
+// the others ("ftp/A", "tcp-mix/A"), else a -N suffix. Names in used are
+// taken already.
+func uniqueNames(groups []group, used map[string]bool) []string {
+	parts := make([][]string, len(groups))
+	depth := make([]int, len(groups))
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = strings.Split(filepath.ToSlash(filepath.Clean(g.name)), "/")
+		depth[i] = 1
+	}
+	name := func(i int) string {
+		p := parts[i]
+		d := min(depth[i], len(p))
+		n := append(append([]string{}, p[len(p)-d:len(p)-1]...), ProbeName(p[len(p)-1]))
+		return strings.Join(n, "/")
+	}
+	for round := 0; ; round++ {
+		same := map[string][]int{} // name -> groups holding it
+		for i := range groups {
+			names[i] = name(i)
+			same[names[i]] = append(same[names[i]], i)
+		}
+		grown := false
+		for n, idx := range same {
+			apart := used[n] // a spec's name: move away from it
+			for _, i := range idx[1:] {
+				apart = apart || strings.Join(parts[i], "/") != strings.Join(parts[idx[0]], "/")
+			}
+			if !apart { // one name, or the same path given twice: -N below
+				continue
+			}
+			for _, i := range idx {
+				if d := depth[i]; d < len(parts[i]) && !stop(parts[i][len(parts[i])-d-1]) {
+					depth[i]++
+					grown = true
+				}
+			}
+		}
+		if !grown || round > 64 {
+			break
+		}
+	}
+	taken := map[string]bool{}
+	for k := range used {
+		taken[k] = true
+	}
+	for i, base := range names {
+		n := base
+		for k := 2; taken[n]; k++ {
+			n = fmt.Sprintf("%s-%d", base, k)
+		}
+		taken[n] = true
+		names[i] = n
+	}
+	return names
+}
+
+// stop: a path element probe names do not grow into.
+func stop(elem string) bool { return elem == "" || elem == ".." || elem == "." }
+
+// ProbeName names a probe after its capture file: base name without
+// .gz, .pcapng, .pcap, .cap.
+func ProbeName(path string) string {
+	b := filepath.Base(path)
+	for _, ext := range []string{".gz", ".pcapng", ".pcap", ".cap"} {
+		b = strings.TrimSuffix(b, ext)
+	}
+	if b == "" || b == "." || b == "/" {
+		b = "probe"
+	}
+	return b
+}
+
+// Assign groups captures into probes (in order of first appearance) and
+// interfaces within them: the probes' identities, and for each capture
+// its route (Input without Source). A capture with Iface set is that one
+// interface of its probe. Otherwise each interface of the file (Ifaces)
+// is an interface of the probe named after its if_name, or if0, if1, ...
+// in order of appearance within the probe when it has none; interfaces
+// of the same name (in several sections or files of one probe) are one
+// interface. So NAME=FILE gives a probe all the interfaces of FILE, and
+// two interfaces of one file can be the two hops of a one-way class.
+func Assign(caps []Capture) ([]probe.Identity, []Input) {
+	var ids []probe.Identity
+	index := map[string]int{}
+	routes := make([]Input, len(caps))
+	for i, c := range caps {
+		pi, ok := index[c.Probe]
+		if !ok {
+			pi = len(ids)
+			index[c.Probe] = pi
+			ids = append(ids, probe.Identity{Name: c.Probe})
+		}
+		id := &ids[pi]
+		names := c.Ifaces
+		if c.Iface != "" || len(names) == 0 {
+			names = []string{c.Iface}
+		}
+		r := Input{Probe: pi}
+		for k, name := range names {
+			if name == "" {
+				name = fmt.Sprintf("if%d", len(id.Interfaces))
+			}
+			ii := slices.Index(id.Interfaces, name)
+			if ii < 0 {
+				ii = len(id.Interfaces)
+				id.Interfaces = append(id.Interfaces, name)
+			}
+			if k == 0 {
+				r.Iface = uint16(ii)
+			}
+			if len(names) > 1 {
+				r.Ifaces = append(r.Ifaces, uint16(ii))
+			}
+		}
+		routes[i] = r
+	}
+	return ids, routes
+}

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestCapturesNames: probe names from paths are unique and readable (the
+// parent folder, not a -N suffix), folders and globs are one probe (one
+// interface) over their files in name order, "-" is standard input.
+func TestCapturesNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"ftp/A.pcap", "tcp-mix/A.pcap", "rot/eth0-01.pcap", "rot/eth0-00.pcap", "rot/.hidden", "x/ftp/A.pcap"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
+	}
+	in := func(p string) string { return filepath.Join(dir, p) }
+	caps, err := Captures([]string{in("ftp/A.pcap"), in("tcp-mix/A.pcap"), in("x/ftp/A.pcap"), in("rot"), in("rot/eth0-*.pcap"), "-", in("tcp-mix/A.pcap")}, []string{"B=" + in("ftp/A.pcap")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Capture{
+		{Path: in("ftp/A.pcap"), Probe: "B"},
+		{Path: in("ftp/A.pcap"), Probe: filepath.Base(dir) + "/ftp/A"},
+		{Path: in("tcp-mix/A.pcap"), Probe: "tcp-mix/A"},
+		{Path: in("x/ftp/A.pcap"), Probe: "x/ftp/A"},
+		{Path: in("rot/eth0-00.pcap"), Probe: "rot", Iface: "if0"},
+		{Path: in("rot/eth0-01.pcap"), Probe: "rot", Iface: "if0"},
+		{Path: in("rot/eth0-00.pcap"), Probe: "eth0", Iface: "if0"},
+		{Path: in("rot/eth0-01.pcap"), Probe: "eth0", Iface: "if0"},
+		{Path: "-", Probe: "stdin"},
+		{Path: in("tcp-mix/A.pcap"), Probe: "tcp-mix/A-2"},
+	}
+	if !reflect.DeepEqual(caps, want) {
+		t.Errorf("got\n%+v\nwant\n%+v", caps, want)
+	}
+	ids, routes := Assign(caps)
+	if r := routes[4]; ids[r.Probe].Name != "rot" || len(ids[r.Probe].Interfaces) != 1 || !reflect.DeepEqual(routes[5], r) {
+		t.Errorf("a folder is one probe, one interface: %+v %+v", ids[r.Probe], routes[4:6])
+	}
+	for _, bad := range [][]string{{"-", "-"}, {in("nothing-*.pcap")}} {
+		if _, err := Captures(bad, nil); !errors.Is(err, ErrCaptureSpec) {
+			t.Errorf("Captures(%q) = %v, want ErrCaptureSpec", bad, err)
+		}
+	}
+	empty := in("empty")
+	os.Mkdir(empty, 0o755)
+	if _, err := Captures([]string{empty}, nil); !errors.Is(err, ErrCaptureSpec) {
+		t.Errorf("empty folder: %v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/internal/capgen"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+var _ = flag.Bool("update", false, "rewrite the generated captures under testdata/")
+
+// twoHopCapture builds a pcapng of two sections, each describing eth0 and
+// eth1 (the second also an interface without if_name): every one of 10
+// UDP packets to port 9000 is captured on eth0, then on eth1 2.321 µs
+// later (the two sides of one box), 5 in each section; one more packet is
+// captured on the unnamed interface. Nanosecond timestamps.
+func twoHopCapture() []byte {
+	var fr []capgen.Frame
+	for i := range 10 {
+		t := capgen.Base + int64(i)*1e6
+		d := capgen.UDP{Src: capgen.AP("192.0.2.1:4000"), Dst: capgen.AP("198.51.100.9:9000"), IPID: uint16(i), Payload: bytes.Repeat([]byte{byte(i)}, 100)}.Frame()
+		base := 0 // file-wide index of the section's eth0
+		if i >= 5 {
+			base = 2
+		}
+		fr = append(fr, capgen.Frame{TimeNs: t, Iface: base, Data: d}, capgen.Frame{TimeNs: t + 2321, Iface: base + 1, Data: d})
+	}
+	fr = append(fr, capgen.Frame{TimeNs: capgen.Base + 20e6, Iface: 4,
+		Data: capgen.UDP{Src: capgen.AP("192.0.2.2:4000"), Dst: capgen.AP("198.51.100.9:53"), Payload: []byte("x")}.Frame()})
+	return capgen.PCAPNG([][]string{{"eth0", "eth1"}, {"eth0", "eth1", ""}}, fr)
+}
+
+// TestPcapngInterfaces (issue 15.11): each interface of a pcapng (per
+// section) is an interface of its probe, named from if_name (or ifN):
+// replaying the file as --probe P=FILE gives P the interfaces eth0, eth1
+// and if2 (the interfaces of the second section named eth0 and eth1 are
+// the same ones), and the two interfaces of the one file are the two hops
+// of a one-way class: 10 packets delivered from P/eth0 to P/eth1.
+// Before, every packet came out as if0.
+func TestPcapngInterfaces(t *testing.T) {
+	path, err := filepath.Abs(capgen.Golden(t, "testdata/two-hops.pcapng", twoHopCapture()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps, err := pipeline.Captures(nil, []string{"P=" + path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ifs, err := replay.ScanInterfaces(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range ifs {
+		caps[0].Ifaces = append(caps[0].Ifaces, it.Name)
+	}
+	ids, routes := pipeline.Assign(caps)
+	if got := ids[0].Interfaces; len(got) != 3 || got[0] != "eth0" || got[1] != "eth1" || got[2] != "if2" {
+		t.Fatalf("probe interfaces %q, want [eth0 eth1 if2]", got)
+	}
+	cfg, err := config.Parse([]byte(`
+classes:
+  - name: path
+    filter: "udp and dst port 9000"
+    granularity: [dst_addr, dst_port]
+    analyses: [counters, oneway]
+    oneway:
+      hops: [P/eth0, P/eth1]
+      records: true
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f, Probe: 0, Iface: routes[0].Iface, Ifaces: routes[0].Ifaces}},
+		pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perIface := map[string]uint64{}
+	for _, fl := range res.Batch.Flows {
+		if fl.Class == "all" {
+			perIface[fl.Interface] += fl.Packets
+		}
+	}
+	if perIface["eth0"] != 10 || perIface["eth1"] != 10 || perIface["if2"] != 1 {
+		t.Errorf("packets per interface %v, want eth0 10, eth1 10, if2 1", perIface)
+	}
+	delivered := 0
+	for _, d := range res.Batch.OnewayDelays {
+		if d.Status == "delivered" && d.FromHop == "P/eth0" && d.ToHop == "P/eth1" {
+			delivered++
+			if d.DelayUs == nil || math.Abs(*d.DelayUs-2.321) > 1e-9 {
+				t.Errorf("delay %v µs, want 2.321", fmtUs(d.DelayUs))
+			}
+		}
+	}
+	if delivered != 10 {
+		t.Errorf("%d packets delivered P/eth0 -> P/eth1, want 10 (%d rows)", delivered, len(res.Batch.OnewayDelays))
+	}
+}
+
+func fmtUs(v *float64) any {
+	if v == nil {
+		return "NULL"
+	}
+	return *v
+}

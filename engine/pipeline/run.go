@@ -1,0 +1,329 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/tmonbench/tmonbench/engine/collector"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+)
+
+// run is one Run's engines and links.
+type run struct {
+	opt        Options
+	inputs     []Input
+	colls      []Collector
+	collectors []*collector.Collector
+	workers    []*worker // per collector; nil when it runs in the caller's goroutine
+	probes     []probe.Engine
+	links      [][]*pdu.Loopback // per probe, then collector
+	res        *Result
+	sinkRows   int
+	flushNs    int64 // capture time between two drains to the sink
+	lastFlush  int64 // collector clock at the last drain
+	badInput   error
+	snap       probe.Snapshots // Options.Snapshot
+	nowNs      int64           // capture time of the latest packet
+	written    atomic.Uint64   // rows handed to the sink (from a worker's goroutine too)
+}
+
+// newRun checks the options and builds the collectors, their workers,
+// the probes and the loopback links between them.
+func newRun(inputs []Input, opt Options) (*run, error) {
+	if len(opt.Probes) == 0 {
+		return nil, ErrNoProbes
+	}
+	for i, in := range inputs {
+		if in.Probe < 0 || in.Probe >= len(opt.Probes) {
+			return nil, fmt.Errorf("pipeline: input %d routed to probe %d of %d", i, in.Probe, len(opt.Probes))
+		}
+	}
+	r := &run{opt: opt, inputs: inputs, colls: opt.Collectors, res: &Result{}, sinkRows: opt.SinkRows}
+	if len(r.colls) == 0 {
+		r.colls = []Collector{{Name: "collector", Sender: opt.Sender}}
+	}
+	if r.sinkRows <= 0 {
+		r.sinkRows = DefaultSinkRows
+	}
+	if r.flushNs = opt.FlushEveryNs; r.flushNs <= 0 {
+		r.flushNs = 5e9
+	}
+	r.startSnapshots()
+	if err := r.startCollectors(); err != nil {
+		return nil, err
+	}
+	if err := r.startProbes(); err != nil {
+		r.stopWorkers()
+		return nil, err
+	}
+	return r, nil
+}
+
+// startCollectors builds one collector per configured one, each in its
+// own goroutine when Parallel allows it.
+func (r *run) startCollectors() error {
+	keys := r.opt.Config.ProbeKeys()
+	ids := make([]uint16, len(r.opt.Probes)) // the collectors accept the run's probes only
+	for i, id := range r.opt.Probes {
+		if ids[i] = id.ID; ids[i] == 0 {
+			ids[i] = r.opt.Config.ProbeID(id.Name)
+		}
+	}
+	r.collectors = make([]*collector.Collector, len(r.colls))
+	r.workers = make([]*worker, len(r.colls))
+	for c, cc := range r.colls {
+		coll, err := collector.New(r.opt.Config, r.opt.Log)
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			if err := coll.SetKeys(keys); err != nil {
+				return err
+			}
+		}
+		coll.SetProbes(ids)
+		r.collectors[c] = coll
+		if r.opt.Parallel && !cc.Faults.Active() && len(keys) == 0 {
+			var drain func(*collector.Collector, bool) error
+			if c == 0 && r.opt.Sink != nil {
+				drain = r.drainIfDue
+			}
+			r.workers[c] = startWorker(coll, cc.Name, drain, r.opt.SinkTick)
+		}
+	}
+	return nil
+}
+
+// startProbes builds the probes, each with one loopback link per
+// collector.
+func (r *run) startProbes() error {
+	ids := map[uint16]string{}
+	r.probes = make([]probe.Engine, len(r.opt.Probes))
+	r.links = make([][]*pdu.Loopback, len(r.opt.Probes))
+	for i, id := range r.opt.Probes {
+		if id.ID == 0 {
+			id.ID = r.opt.Config.ProbeID(id.Name)
+		}
+		if other, dup := ids[id.ID]; dup {
+			return fmt.Errorf("pipeline: probes %q and %q share the wire id %d: list them under probes: in the config", other, id.Name, id.ID)
+		}
+		ids[id.ID] = id.Name
+		var chans []probe.Channel
+		for c, cc := range r.colls {
+			l := &pdu.Loopback{Deliver: r.collectors[c].Handle, Faults: cc.Faults}
+			if w := r.workers[c]; w != nil {
+				l.Deliver = w.deliver
+			}
+			r.links[i] = append(r.links[i], l)
+			sc := cc.Sender
+			if !cc.Faults.Active() {
+				sc.MinGapNs = 0 // a perfect in-process link: nothing to protect from the observations
+			}
+			sc.Collector = cc.Name
+			sc.Key = r.opt.Config.ProbeKey(id.Name)
+			chans = append(chans, probe.Channel{Link: l, Config: sc})
+		}
+		var p probe.Engine
+		var err error
+		if r.opt.Workers > 0 {
+			p, err = probe.NewWorkers(id, r.opt.Config, chans, r.opt.Log, r.opt.Workers)
+		} else {
+			p, err = probe.New(id, r.opt.Config, chans, r.opt.Log)
+		}
+		if err != nil {
+			return err
+		}
+		for c, s := range p.Senders() {
+			r.links[i][c].Ack = s.HandleAck
+		}
+		r.probes[i] = p
+	}
+	return nil
+}
+
+func (r *run) stopWorkers() {
+	for _, w := range r.workers {
+		if w != nil {
+			w.stop()
+		}
+	}
+}
+
+// feed reads the merged inputs and hands every packet to its probe.
+func (r *run) feed(ctx context.Context) error {
+	opt := r.opt
+	srcs := make([]pkt.Source, len(r.inputs))
+	for i, in := range r.inputs {
+		src := in.Source
+		if opt.ReadAhead {
+			a := newAhead(src)
+			defer a.stop() // the inputs are the caller's again when Run returns
+			src = a
+		}
+		srcs[i] = &guarded{src: src, failed: func(err error) { r.inputFailed(i, err) }}
+	}
+	src := opt.Merge(srcs...)
+	every := max(opt.ProgressEvery, 1) // progress every this many packets, checked every 1024
+	if opt.ProgressEvery == 0 {
+		every = 1 << 14
+	}
+	var lastProgress uint64
+	l := probe.Loop{
+		Pace: opt.Pace,
+		Wall: opt.Wall,
+		Idle: func(nowNs int64) {
+			for _, p := range r.probes {
+				p.Tick(nowNs)
+			}
+		},
+		Periodic: func() error {
+			if r.badInput != nil {
+				return r.badInput
+			}
+			if opt.Progress != nil && r.res.Packets-lastProgress >= every {
+				lastProgress = r.res.Packets
+				opt.Progress(r.res.Packets, r.res.Bytes)
+			}
+			if opt.Health != nil {
+				opt.Health(r.event)
+			}
+			if r.snap.Due(r.nowNs) {
+				r.snap.Publish(false, r.fillSnapshot)
+			}
+			return r.drain()
+		},
+	}
+	first := true
+	err := l.Run(ctx, src, func(data []byte, m pkt.Meta) {
+		in := src.Last()
+		if in < 0 || in >= len(r.inputs) {
+			r.badInput = fmt.Errorf("pipeline: packet from unknown input %d", in)
+			return
+		}
+		if first {
+			first = false
+			r.setOrigin(m.TimeNs)
+		}
+		r.res.Packets++
+		r.res.Bytes += uint64(len(data))
+		r.nowNs = m.TimeNs
+		r.snap.Count(in, len(data))
+		m.Iface = r.inputs[in].iface(m.Iface)
+		r.probes[r.inputs[in].Probe].Packet(data, m)
+	})
+	r.res.FirstNs, r.res.LastNs = l.FirstNs, l.LastNs
+	for _, ls := range r.links {
+		r.res.DeliveredDuringRun += ls[0].Stats().Delivered
+	}
+	if err == nil {
+		err = r.badInput
+	}
+	return err
+}
+
+// event reports an event as probe i at its current time.
+func (r *run) event(i int, sev uint8, kind, msg string) {
+	if i >= 0 && i < len(r.probes) {
+		p := r.probes[i]
+		p.Event(p.Now(), sev, kind, msg)
+	}
+}
+
+// inputFailed reports a damaged input as an event of its probe.
+func (r *run) inputFailed(i int, err error) {
+	p := r.probes[r.inputs[i].Probe]
+	p.Event(p.Now(), pdu.SevWarning, "capture_damaged", err.Error())
+	if r.opt.InputError != nil {
+		r.opt.InputError(i, err)
+	}
+}
+
+// setOrigin starts the links' outage windows at the first packet.
+func (r *run) setOrigin(timeNs int64) {
+	for _, ls := range r.links {
+		for _, l := range ls {
+			if l.Faults.OriginNs == 0 {
+				l.Faults.OriginNs = timeNs
+			}
+		}
+	}
+}
+
+// drain hands the rows of the first collector to the sink when due
+// (collectors in their own goroutine drain there, after each frame).
+func (r *run) drain() error {
+	if r.opt.Sink == nil || r.workers[0] != nil {
+		return nil
+	}
+	ticked := false
+	select {
+	case <-r.opt.SinkTick: // nil channel: never
+		ticked = true
+	default:
+	}
+	return r.drainIfDue(r.collectors[0], ticked)
+}
+
+// drainIfDue writes what c holds to the sink once it holds SinkRows rows,
+// its capture-time clock passed the next flush time, or (ticked) the
+// caller's wall-clock tick came and it holds rows (from c's goroutine).
+func (r *run) drainIfDue(c *collector.Collector, ticked bool) error {
+	now := c.ClockNs()
+	if r.lastFlush == 0 {
+		r.lastFlush = now
+	}
+	if c.Rows() < r.sinkRows && pkt.SubNs(now, r.lastFlush) < r.flushNs && !(ticked && c.Rows() > 0) {
+		return nil
+	}
+	r.lastFlush = now
+	return r.sink(c, c.Drain())
+}
+
+// sink writes b, drained from c (nil: a batch of the caller's), to the sink
+// and commits.
+func (r *run) sink(c *collector.Collector, b *observe.Batch) error {
+	if err := r.opt.Sink.Write(b); err != nil {
+		return err
+	}
+	r.written.Add(uint64(b.Rows()))
+	if c != nil {
+		c.Recycle(b) // the sink does not keep b: its slices hold the next rows
+	}
+	return r.opt.Sink.Commit()
+}
+
+// guarded ends an input at its first error, reporting the error, so the
+// merge goes on with the other inputs.
+type guarded struct {
+	src    pkt.Source
+	failed func(err error)
+	done   bool
+}
+
+// Next implements pkt.Source, ending the input at its first error.
+func (g *guarded) Next() ([]byte, pkt.Meta, error) {
+	if g.done {
+		return nil, pkt.Meta{}, io.EOF
+	}
+	data, m, err := g.src.Next()
+	if err != nil {
+		if errors.Is(err, pkt.ErrIdle) {
+			return nil, pkt.Meta{}, err // a live input without packets for now
+		}
+		g.done = true
+		if err != io.EOF {
+			g.failed(err)
+		}
+		return nil, pkt.Meta{}, io.EOF
+	}
+	return data, m, nil
+}
+
+// Close closes the input.
+func (g *guarded) Close() error { return g.src.Close() }

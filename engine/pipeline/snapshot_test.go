@@ -1,0 +1,167 @@
+package pipeline_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// onewayInputs opens the oneway-udp lab's captures at probes A and B
+// (../shared/samples/lab/oneway-udp: 5000 datagrams to 198.51.100.10:9000
+// sent past A, 4941 received at B, summary.json "sent" and "received",
+// equal to tcpdump's packet counts of A.pcap and B.pcap).
+func onewayInputs(t *testing.T) ([]pipeline.Input, []probe.Identity) {
+	t.Helper()
+	dir := filepath.Join(samplesDir(t), "lab", "oneway-udp")
+	var inputs []pipeline.Input
+	var ids []probe.Identity
+	for i, n := range []string{"A", "B"} {
+		f, err := replay.Open(filepath.Join(dir, n+".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
+		ids = append(ids, probe.Identity{Name: n, Interfaces: []string{"eth0"}})
+	}
+	return inputs, ids
+}
+
+// TestSnapshotOnewayPending: Options.Snapshot (live --metrics and --tui)
+// reports the collector's one-way records pending while the run goes on,
+// whether the collector runs in its own goroutine (Parallel) or in the
+// caller's. The oneway-udp lab (5 s timeout) has packets seen at A and not
+// yet at B at every moment of the capture, so some snapshot must see
+// pending packets, never more than the 5000 sent. With the collector in
+// its own goroutine, each wake-up waits 20 ms of wall time for it.
+func TestSnapshotOnewayPending(t *testing.T) {
+	cfg, err := config.Parse([]byte(udpConfig("A, B", "32")), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, parallel := range []bool{false, true} {
+		inputs, ids := onewayInputs(t)
+		var latest observe.Latest
+		var wall int64
+		var snaps, maxPending int
+		var prev *observe.Snapshot
+		_, err = pipeline.Run(context.Background(), inputs, pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(),
+			Merge: merge, Parallel: parallel, Snapshot: &latest,
+			Wall: func() int64 { // every periodic wake-up is a second later; it reads the latest snapshot
+				wall += 1e9
+				if parallel {
+					// The collector goroutine handles the frames queued for
+					// it while the probe waits, as it would in a second of
+					// live capture; without the wait a loaded machine may
+					// run it only after the last packet (CI read 0 pending).
+					time.Sleep(20 * time.Millisecond)
+				}
+				if s := latest.Snapshot(); s != nil && s != prev {
+					prev = s
+					snaps++
+					if len(s.Collectors) != 1 {
+						t.Fatalf("one collector, snapshot has %d", len(s.Collectors))
+					}
+					maxPending = max(maxPending, s.Collectors[0].OnewayPendingPackets)
+				}
+				return wall
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("parallel %v: %d snapshots, at most %d packets pending", parallel, snaps, maxPending)
+		if snaps == 0 || maxPending == 0 || maxPending > 5000 {
+			t.Errorf("parallel %v: %d snapshots, at most %d one-way packets pending: want some, at most 5000", parallel, snaps, maxPending)
+		}
+		if s := latest.Snapshot(); s == nil || !s.Done {
+			t.Errorf("parallel %v: the last snapshot is not the final one (Done)", parallel)
+		}
+	}
+}
+
+// TestSnapshotFinal: the final snapshot of a run holds the same numbers as
+// its Result and its rows: per input, the lab's packet counts (5000 at A,
+// 4941 at B); per probe, the probe counters; per channel, every PDU sent
+// acknowledged; the collector's accepted PDUs; and the flows of each
+// probe's last interval with the packets and IP bytes that the
+// flow_counters rows of that interval hold (metric ip_bytes). Alone, with
+// the collector in its own goroutine, and with each probe on 2 workers
+// (probe.Workers).
+func TestSnapshotFinal(t *testing.T) {
+	cfg, err := config.Parse([]byte(udpConfig("A, B", "32")), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		parallel bool
+		workers  int
+	}{{false, 0}, {true, 0}, {true, 2}} {
+		parallel := c.parallel
+		inputs, ids := onewayInputs(t)
+		var latest observe.Latest
+		res, err := pipeline.Run(context.Background(), inputs, pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(),
+			Merge: merge, Parallel: parallel, Workers: c.workers, Snapshot: &latest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := latest.Snapshot()
+		if s == nil || !s.Done || s.State != "replaying" {
+			t.Fatalf("parallel %v: final snapshot %+v", parallel, s)
+		}
+		want := []uint64{5000, 4941}
+		if len(s.Inputs) != 2 {
+			t.Fatalf("parallel %v: %d inputs, want 2", parallel, len(s.Inputs))
+		}
+		for i, in := range s.Inputs {
+			if in.Probe != ids[i].Name || in.Interface != "eth0" || in.Packets != want[i] || in.Packets != res.Probes[i].Packets ||
+				in.Bytes != res.Probes[i].Bytes || in.KernelDrops != -1 {
+				t.Errorf("parallel %v: input %d = %+v, want probe %s eth0, %d packets, %d bytes, no kernel counters", parallel, i, in, ids[i].Name, want[i], res.Probes[i].Bytes)
+			}
+		}
+		for i, p := range s.Probes {
+			r := res.Probes[i]
+			if p.Probe != ids[i].Name || p.Packets != r.Packets || p.IP != r.IP || p.Malformed != r.Malformed || p.Flows != r.Flows || p.Intervals != r.Intervals {
+				t.Errorf("parallel %v: probe %d = %+v, result %+v", parallel, i, p, r)
+			}
+		}
+		if len(s.Channels) != len(res.Senders) {
+			t.Fatalf("parallel %v: %d channels, %d senders", parallel, len(s.Channels), len(res.Senders))
+		}
+		for i, c := range s.Channels {
+			if c.Sent == 0 || c.Acked != res.Senders[i].Acked || c.Unacked != 0 || c.LongRetry || c.Collector != "collector" {
+				t.Errorf("parallel %v: channel %d = %+v, want every PDU acknowledged (%d)", parallel, i, c, res.Senders[i].Acked)
+			}
+		}
+		if len(s.Collectors) != 1 || s.Collectors[0].Accepted != res.Collector.Receiver.Accepted || s.Collectors[0].Accepted == 0 {
+			t.Errorf("parallel %v: collectors %+v, want %d PDUs accepted", parallel, s.Collectors, res.Collector.Receiver.Accepted)
+		}
+		type key struct {
+			probe string
+			flow  uint64
+			start int64
+		}
+		rows := map[key]observe.FlowCounter{}
+		for _, fc := range res.Batch.FlowCounters {
+			if fc.Metric == "ip_bytes" {
+				rows[key{fc.Probe, fc.FlowID, fc.IntervalStart}] = fc
+			}
+		}
+		if len(s.Flows) != 4 { // one flow to 198.51.100.10:9000 of classes all and telemetry at each probe
+			t.Fatalf("parallel %v: %d flows in the last intervals, want 4: %+v", parallel, len(s.Flows), s.Flows)
+		}
+		for _, f := range s.Flows {
+			fc, ok := rows[key{f.Probe, f.FlowID, f.IntervalStart}]
+			if !ok || f.Packets != fc.N || float64(f.Bytes) != fc.Sum || f.DstAddr != "198.51.100.10" || f.DstPort != 9000 || f.Interface != "eth0" || f.IntervalS != 10 {
+				t.Errorf("parallel %v: snapshot flow %+v, flow_counters row %+v (found %v)", parallel, f, fc, ok)
+			}
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package pipeline
+
+import (
+	"sync"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/collector"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// worker runs one collector in its own goroutine (Options.Parallel).
+type worker struct {
+	ch      chan []byte
+	free    chan []byte
+	done    chan struct{}
+	ack     []byte
+	err     error
+	stopped bool
+	// mu guards cnt: the collector's counters after its last frame, for
+	// Options.Snapshot.
+	mu  sync.Mutex
+	cnt observe.CollectorCounters
+}
+
+// startWorker starts the goroutine of c; drain, when set, is called from
+// it after each frame (it writes c's rows to the sink when due) and, with
+// ticked set, at each tick of tick.
+func startWorker(c *collector.Collector, name string, drain func(c *collector.Collector, ticked bool) error, tick <-chan time.Time) *worker {
+	w := &worker{ch: make(chan []byte, 256), free: make(chan []byte, 256), done: make(chan struct{}), cnt: observe.CollectorCounters{Collector: name}}
+	if drain == nil {
+		tick = nil
+	}
+	go func() {
+		defer close(w.done)
+		for {
+			select {
+			case frame, ok := <-w.ch:
+				if !ok {
+					return
+				}
+				c.Handle(frame)
+				cnt := c.Counters(name)
+				w.mu.Lock()
+				w.cnt = cnt
+				w.mu.Unlock()
+				select {
+				case w.free <- frame[:0]:
+				default:
+				}
+				if drain != nil && w.err == nil {
+					w.err = drain(c, false)
+				}
+			case <-tick:
+				if w.err == nil {
+					w.err = drain(c, true)
+				}
+			}
+		}
+	}()
+	return w
+}
+
+// deliver hands a copy of frame to the collector goroutine and returns
+// the acknowledgement the collector gives every valid PDU (the link is
+// reliable and in-process: every frame is valid).
+func (w *worker) deliver(frame []byte) []byte {
+	h, _, err := pdu.ParseFrame(frame)
+	if err != nil {
+		return nil
+	}
+	var buf []byte
+	select {
+	case buf = <-w.free:
+	default:
+	}
+	w.ch <- append(buf, frame...)
+	if h.Type == pdu.TypeHeartbeat {
+		return nil // heartbeats are not acknowledged (design 4.1)
+	}
+	w.ack = pdu.AppendAck(w.ack[:0], h.ProbeID, h.Epoch, h.ID)
+	return w.ack
+}
+
+// stop waits for the collector goroutine to handle every frame sent; it
+// returns the sink's first error.
+func (w *worker) stop() error {
+	if !w.stopped {
+		w.stopped = true
+		close(w.ch)
+		<-w.done
+	}
+	return w.err
+}
+
+// counters returns the collector's counters after its last frame, with
+// the frames waiting for it.
+func (w *worker) counters() observe.CollectorCounters {
+	w.mu.Lock()
+	c := w.cnt
+	w.mu.Unlock()
+	c.QueueFrames = len(w.ch)
+	return c
+}
