@@ -92,14 +92,15 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // cause classifies a read error met inside a header, record or block:
 // the end of input (plain or gzip) is truncation, an operating-system error
-// is kept as is, anything else (a corrupt gzip stream) is malformed input.
-func cause(err error) (error, string) {
+// is kept as is, anything else (a corrupt gzip stream) is malformed input,
+// with err's text as the detail.
+func cause(err error) (detail string, kind error) {
 	if err == nil || err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return pkt.ErrTruncated, ""
+		return "", pkt.ErrTruncated
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return err, ""
+		return "", err
 	}
-	return pkt.ErrMalformed, err.Error()
+	return err.Error(), pkt.ErrMalformed
 }

@@ -204,7 +204,7 @@ func NewReader(r io.Reader, name string, size int64) (*File, error) {
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(raw)
 		if err != nil {
-			c, d := cause(err)
+			d, c := cause(err)
 			return nil, &Error{Path: name, Offset: 0, Detail: join("gzip header", d), Err: c}
 		}
 		f.gz = true
@@ -241,7 +241,7 @@ func (f *File) headerErr(err error, n int) error {
 	if n == 0 && (err == nil || err == io.EOF) {
 		return &Error{Path: f.name, Offset: -1, Detail: "empty input", Err: ErrNotCapture}
 	}
-	c, d := cause(err)
+	d, c := cause(err)
 	if c == pkt.ErrTruncated {
 		return &Error{Path: f.name, Offset: -1, Detail: fmt.Sprintf("%d bytes", n), Err: ErrNotCapture}
 	}
@@ -409,7 +409,7 @@ func avail(p []byte, err error) int {
 // damage builds the error for a record or block that could not be read.
 // what names the part ("record data"), have/want count bytes.
 func (f *File) damage(err error, off int64, what string, have, want int) error {
-	c, d := cause(err)
+	d, c := cause(err)
 	detail := fmt.Sprintf("%s cut short (%d of %d bytes)", what, have, want)
 	if c != pkt.ErrTruncated {
 		detail = join(what, d)

@@ -13,7 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
-// samplesDir returns ../shared/samples (the test is skipped without it).
+// samplesDir returns testdata/ at the module root (testsamples.Dir).
 func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
 // parseEpoch turns tshark's "seconds.nanoseconds" into Unix ns.

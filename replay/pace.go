@@ -77,6 +77,7 @@ type Pacer struct {
 	started  bool
 	capBase  int64     // capture time of the first packet, Unix ns
 	wallBase time.Time // wall time it was released
+	lateNs   int64     // how late the last packet was released (Late)
 }
 
 // NewPacer returns a pacer for speed. With SpeedFull, Wait returns at once.
@@ -86,10 +87,10 @@ func NewPacer(speed Speed) *Pacer {
 	return p
 }
 
-// SetMaxWait caps a single wait at d (0, the default, means no cap): a
-// longer capture gap (hours between two packets of a long capture) is
-// shortened to d and the schedule shifted, so later gaps keep their
-// proportion.
+// SetMaxWait caps a single wait at d (0, the default, means no cap: every
+// gap is kept): a longer capture gap (hours between two packets of a long
+// capture) is shortened to d and the schedule shifted, so later gaps keep
+// their proportion. It is replay's --max-gap, like tcpreplay's --maxsleep.
 func (p *Pacer) SetMaxWait(d time.Duration) { p.maxWait = d }
 
 // Wait blocks until the packet captured at captureTimeNs (Unix ns) is due.
@@ -116,6 +117,7 @@ func (p *Pacer) Wait(ctx context.Context, captureTimeNs int64) error {
 	}
 	due := p.wallBase.Add(time.Duration(offset))
 	d := due.Sub(p.now())
+	p.lateNs = max(0, -int64(d))
 	if d <= 0 {
 		return nil
 	}
@@ -125,6 +127,13 @@ func (p *Pacer) Wait(ctx context.Context, captureTimeNs int64) error {
 	}
 	return p.sleep(ctx, d)
 }
+
+// Late returns how far behind its schedule the packet of the last Wait was
+// released, in wall-clock ns (0: on time, it waited for its turn). A
+// replay that cannot keep the requested speed sees it grow; the schedule
+// is kept (late packets go out at once), so it shrinks again when the
+// replay catches up.
+func (p *Pacer) Late() time.Duration { return time.Duration(p.lateNs) }
 
 // sleepTimer sleeps d on a reused timer, or until ctx is done.
 func (p *Pacer) sleepTimer(ctx context.Context, d time.Duration) error {

@@ -91,9 +91,19 @@ func TestPacerAbsoluteSchedule(t *testing.T) {
 	p.Wait(ctx, 0)
 	clk.now = clk.now.Add(300 * time.Millisecond) // slow consumer
 	p.Wait(ctx, int64(time.Second))               // due at +1 s: waits 0.7 s
-	clk.now = clk.now.Add(2 * time.Second)        // far behind now
-	p.Wait(ctx, int64(2*time.Second))             // overdue: no wait
-	want := []time.Duration{700 * time.Millisecond}
+	if p.Late() != 0 {
+		t.Errorf("on time: Late %v", p.Late())
+	}
+	clk.now = clk.now.Add(2 * time.Second) // far behind now
+	p.Wait(ctx, int64(2*time.Second))      // overdue: no wait
+	if p.Late() != time.Second {           // due at +2 s, released at +3 s
+		t.Errorf("behind: Late %v, want 1s", p.Late())
+	}
+	p.Wait(ctx, int64(4*time.Second)) // the schedule is kept: it catches up
+	if p.Late() != 0 {
+		t.Errorf("caught up: Late %v", p.Late())
+	}
+	want := []time.Duration{700 * time.Millisecond, time.Second}
 	if !equalDurations(clk.sleeps, want) {
 		t.Errorf("sleeps %v, want %v", clk.sleeps, want)
 	}
@@ -111,6 +121,16 @@ func TestPacerMaxWait(t *testing.T) {
 	want := []time.Duration{time.Second, 500 * time.Millisecond}
 	if !equalDurations(clk.sleeps, want) {
 		t.Errorf("sleeps %v, want %v", clk.sleeps, want)
+	}
+	// Without a cap (the default, --max-gap 0) every gap is kept.
+	p = NewPacer(SpeedRealtime)
+	clk = &fakeClock{now: time.Unix(0, 0)}
+	clk.install(p)
+	for _, ts := range []int64{0, int64(time.Hour)} {
+		p.Wait(ctx, ts)
+	}
+	if want := []time.Duration{time.Hour}; !equalDurations(clk.sleeps, want) {
+		t.Errorf("no cap: sleeps %v, want %v", clk.sleeps, want)
 	}
 }
 

@@ -34,7 +34,7 @@ const (
 func (f *File) openPcap() error {
 	h, err := f.read(pcapHeaderLen)
 	if len(h) < pcapHeaderLen {
-		c, d := cause(err)
+		d, c := cause(err)
 		if c == pkt.ErrTruncated {
 			return &Error{Path: f.name, Offset: 0, Detail: fmt.Sprintf("pcap file header cut short (%d of %d bytes)", len(h), pcapHeaderLen), Err: c}
 		}

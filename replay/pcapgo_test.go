@@ -90,7 +90,7 @@ func readPcapgo(t *testing.T, path string) (out []rec, ok bool) {
 	}
 	fh.Seek(0, io.SeekStart)
 	var next func() ([]byte, gopacket.CaptureInfo, error)
-	linkOf := func(ci gopacket.CaptureInfo) layers.LinkType { return 0 }
+	var linkOf func(ci gopacket.CaptureInfo) layers.LinkType
 	if bytes.Equal(magic[:], []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
 		r, err := pcapgo.NewNgReader(fh, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {

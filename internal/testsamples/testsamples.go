@@ -1,6 +1,9 @@
-// Package testsamples finds the shared test captures for the tests of every
-// package: ../shared/samples beside the repository (the public captures,
-// the lab captures with their ground truth, the edge cases).
+// Package testsamples finds the test captures every package's tests read:
+// testdata/ at the module root (pcap/: public captures, lab/: lab captures
+// with their ground truth, edge/: edge cases from peer tools' bug reports;
+// testdata/SOURCES.md says where each comes from). They are part of the
+// repository, so a missing file is a broken checkout: the test fails, it
+// never skips.
 package testsamples
 
 import (
@@ -9,9 +12,9 @@ import (
 	"testing"
 )
 
-// Dir returns the absolute path of ../shared/samples relative to the
-// module root (the folder holding go.mod, found from the test's working
-// directory upwards). The test is skipped when the folder is absent.
+// Dir returns the absolute path of testdata/ at the module root (the
+// folder holding go.mod, found from the test's working directory upwards).
+// The test fails when it is absent.
 func Dir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
@@ -24,13 +27,30 @@ func Dir(tb testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("go.mod not found above the test directory")
+			tb.Fatal("testsamples: go.mod not found above the test directory")
 		}
 		dir = parent
 	}
-	s := filepath.Join(dir, "..", "shared", "samples")
-	if _, err := os.Stat(s); err != nil {
-		tb.Skipf("../shared/samples absent: %v", err)
+	s := filepath.Join(dir, "testdata")
+	if _, err := os.Stat(filepath.Join(s, "SOURCES.md")); err != nil {
+		tb.Fatalf("testsamples: the test data of the repository is missing: %v", err)
 	}
 	return s
+}
+
+// Path returns the file rel (slash-separated elements, relative to Dir).
+// Captures that compress well are stored gzipped (replay reads them as
+// they are): when rel is absent and rel+".gz" exists, Path returns that.
+// The test fails when neither exists.
+func Path(tb testing.TB, rel ...string) string {
+	tb.Helper()
+	p := filepath.Join(append([]string{Dir(tb)}, rel...)...)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if _, err := os.Stat(p + ".gz"); err == nil {
+		return p + ".gz"
+	}
+	tb.Fatalf("testsamples: %s (or %s.gz) is not in testdata/", p, p)
+	return ""
 }

@@ -1,0 +1,102 @@
+// Package testout makes real tmonbench outputs for the tests of the
+// packages that read them (queries/...): it builds the tmonbench command
+// once per test binary and runs `tmonbench replay` (or any subcommand) on
+// the shared captures, so those tests read exactly what users get.
+package testout
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	binPath   string
+	buildErr  error
+	buildOut  []byte
+)
+
+// ModuleRoot returns the folder holding go.mod, found from the test's
+// working directory upwards.
+func ModuleRoot(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// Main runs the tests of m and removes the binary Binary built: call it
+// from TestMain as os.Exit(testout.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	return code
+}
+
+// Binary builds cmd/tmonbench once per test binary and returns its path.
+func Binary(tb testing.TB) string {
+	tb.Helper()
+	root := ModuleRoot(tb)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tmonbench-testout-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildDir = dir
+		binPath = filepath.Join(dir, "tmonbench")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/tmonbench")
+		cmd.Dir = root
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		tb.Fatalf("go build ./cmd/tmonbench: %v\n%s", buildErr, buildOut)
+	}
+	// go test caches a passing result by the files the test looked at; the
+	// binary is new at every run, so a test that ran it is never cached
+	// against engine sources the cache does not see.
+	os.Stat(binPath)
+	return binPath
+}
+
+// Run runs tmonbench with args and returns its standard output; a non-zero
+// exit fails the test with its standard error.
+func Run(tb testing.TB, args ...string) string {
+	tb.Helper()
+	cmd := exec.Command(Binary(tb), args...)
+	var stderr []byte
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); ok {
+		stderr = ee.Stderr
+	}
+	if err != nil {
+		tb.Fatalf("tmonbench %v: %v\n%s", args, err, stderr)
+	}
+	return string(out)
+}
+
+// Replay runs `tmonbench replay -q --out OUT args...` and returns OUT, a
+// fresh folder under the test's temporary directory.
+func Replay(tb testing.TB, args ...string) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "tmon-out")
+	Run(tb, append([]string{"replay", "-q", "--progress", "never", "--out", out}, args...)...)
+	return out
+}

@@ -1,0 +1,342 @@
+//go:build linux
+
+package live
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Config configures a live capture (Open).
+type Config struct {
+	// Interfaces to capture on; pkt.Meta.Iface is the index in this list.
+	Interfaces []string
+	// Pair takes the two interfaces as the two directions of one link (a
+	// passive tap, design 1.14.1): packets are merged in capture-time order
+	// within ReorderWindow.
+	Pair bool
+	// SnapLen is the number of bytes kept per packet (default 262144).
+	SnapLen int
+	// RingBytes is the size of each socket's ring (default 64 MiB); it is
+	// rounded down to a whole number of blocks.
+	RingBytes int
+	// BlockBytes is the size of a ring block (default 1 MiB; a multiple of
+	// the page size, larger than SnapLen plus 128 bytes of headers).
+	BlockBytes int
+	// BlockTimeout is how long the kernel fills a block before handing it
+	// over partly filled (default 10 ms): the latency of a quiet link.
+	BlockTimeout time.Duration
+	// ReorderWindow bounds how long a packet waits for an older one on the
+	// other interfaces (default 2×BlockTimeout + 10 ms). Without Pair,
+	// packets of several interfaces go in the order the kernel hands
+	// them over, the oldest ready first.
+	ReorderWindow time.Duration
+	// IdleWait is how long Next waits for a packet before it returns
+	// pkt.ErrIdle (default 100 ms).
+	IdleWait time.Duration
+	// Filter, when set, gives the classic BPF program to attach to each
+	// socket for its link type (see engine/filter Expr.BPF with
+	// KernelVLAN); nil for none. Its accepting returns are set to SnapLen.
+	Filter func(link pkt.LinkType) []bpf.Instruction
+	// Workers is the number of sources sharing each interface through
+	// PACKET_FANOUT, sharded by pkt.PairShard (default 1).
+	Workers int
+	// Promiscuous puts the interfaces in promiscuous mode (default in
+	// DefaultConfig).
+	Promiscuous bool
+}
+
+// DefaultConfig returns the defaults for the given interfaces.
+func DefaultConfig(ifaces ...string) Config {
+	return Config{Interfaces: ifaces, SnapLen: 262144, RingBytes: 64 << 20, BlockBytes: 1 << 20,
+		BlockTimeout: 10 * time.Millisecond, IdleWait: 100 * time.Millisecond, Workers: 1, Promiscuous: true}
+}
+
+// Validate checks the sizes and fills the derived defaults.
+func (c *Config) Validate() error {
+	if len(c.Interfaces) == 0 {
+		return errors.New("live: no interface")
+	}
+	if c.Pair && len(c.Interfaces) != 2 {
+		return fmt.Errorf("live: a pair takes two interfaces, not %d", len(c.Interfaces))
+	}
+	d := DefaultConfig()
+	if c.SnapLen <= 0 {
+		c.SnapLen = d.SnapLen
+	}
+	if c.BlockBytes <= 0 {
+		c.BlockBytes = d.BlockBytes
+	}
+	if c.RingBytes <= 0 {
+		c.RingBytes = d.RingBytes
+	}
+	if c.BlockTimeout <= 0 {
+		c.BlockTimeout = d.BlockTimeout
+	}
+	if c.IdleWait <= 0 {
+		c.IdleWait = d.IdleWait
+	}
+	if c.Workers <= 0 {
+		c.Workers = 1
+	}
+	if c.ReorderWindow <= 0 {
+		c.ReorderWindow = 2*c.BlockTimeout + 10*time.Millisecond
+	}
+	if c.SnapLen+128 > c.BlockBytes {
+		c.SnapLen = c.BlockBytes - 128 // a block holds at least one packet
+	}
+	page := os.Getpagesize()
+	switch {
+	case c.BlockBytes%page != 0:
+		return fmt.Errorf("live: block size %d is not a multiple of the page size %d", c.BlockBytes, page)
+	case c.RingBytes < c.BlockBytes:
+		return fmt.Errorf("live: ring of %d bytes is smaller than one block of %d", c.RingBytes, c.BlockBytes)
+	case c.BlockTimeout < time.Millisecond:
+		return fmt.Errorf("live: block timeout %v is below 1 ms", c.BlockTimeout)
+	case c.Workers > 64:
+		return fmt.Errorf("live: %d workers (at most 64)", c.Workers)
+	}
+	return nil
+}
+
+// Stats are one interface's capture counters in one Source.
+type Stats struct {
+	Interface string
+	// KernelPackets counts the packets the socket filter passed to the
+	// ring, dropped ones included (PACKET_STATISTICS tp_packets).
+	KernelPackets uint64
+	// Drops counts packets lost because the ring was full (tp_drops).
+	Drops uint64
+	// Freezes counts the times the ring filled up (tp_freeze_q_cnt).
+	Freezes uint64
+	// Delivered counts the packets handed to the engine.
+	Delivered uint64
+	// VLANRestored counts frames whose stripped VLAN tag was put back.
+	VLANRestored uint64
+	// LoopbackCopies counts the sent copies skipped on a loopback
+	// interface (each packet crosses lo twice). Once the source is closed,
+	// KernelPackets = Delivered + Drops + LoopbackCopies.
+	LoopbackCopies uint64
+}
+
+// Source is a live capture on one or more interfaces (one worker's share
+// when Workers > 1). It implements pkt.Source: Next returns packets with
+// kernel timestamps in nanoseconds, pkt.ErrIdle after IdleWait without a
+// packet, and io.EOF after Stop once every packet captured before the stop
+// was delivered. Next and Close belong to one goroutine; Stop and Stats
+// may be called from any.
+type Source struct {
+	cfg      Config
+	names    []string
+	socks    []*socket
+	evmu     sync.Mutex // guards evfd between Stop (any goroutine) and Close
+	evfd     int
+	pfds     []unix.PollFd
+	frame    uint64
+	stopping atomic.Bool
+	stopAt   atomic.Int64 // wall clock of Stop, Unix ns
+	closed   bool
+}
+
+// Open checks every interface (Inspect), opens the sockets and returns one
+// Source per worker. Errors wrap ErrNoInterface, ErrDown, ErrLinkType or
+// ErrPermission with a line that says what to do.
+func Open(cfg Config) ([]*Source, []Info, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	infos := make([]Info, len(cfg.Interfaces))
+	for i, name := range cfg.Interfaces {
+		info, err := Inspect(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		infos[i] = info
+	}
+	var srcs []*Source
+	fail := func(err error) ([]*Source, []Info, error) {
+		for _, s := range srcs {
+			s.Close()
+		}
+		return nil, nil, err
+	}
+	for w := 0; w < cfg.Workers; w++ {
+		s := &Source{cfg: cfg, names: cfg.Interfaces, evfd: -1}
+		srcs = append(srcs, s)
+		for i, info := range infos {
+			prog, err := snapProgram(cfg, info.LinkType)
+			if err != nil {
+				return fail(fmt.Errorf("live: %s: filter: %w", info.Name, err))
+			}
+			var fanout []bpf.RawInstruction
+			group := uint16(0)
+			if cfg.Workers > 1 {
+				if fanout, err = bpf.Assemble(FanoutProgram()); err != nil {
+					return fail(err)
+				}
+				group = uint16(os.Getpid()*31 + info.Index)
+			}
+			sock, err := openSocket(&cfg, info, uint16(i), prog, group, fanout)
+			if err != nil {
+				if errors.Is(err, errPermission) {
+					err = lineErrorf(errPermission, "live: capturing on %s needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v tmonbench)", info.Name)
+				}
+				return fail(err)
+			}
+			s.socks = append(s.socks, sock)
+		}
+		fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+		if err != nil {
+			return fail(fmt.Errorf("live: eventfd: %w", err))
+		}
+		s.evfd = fd
+		for _, k := range s.socks {
+			s.pfds = append(s.pfds, unix.PollFd{Fd: int32(k.fd), Events: unix.POLLIN})
+		}
+		s.pfds = append(s.pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+	}
+	return srcs, infos, nil
+}
+
+// snapProgram assembles the socket filter for a link type: the configured
+// filter with its accepting returns set to the snap length, or a program
+// that only cuts packets to the snap length.
+func snapProgram(cfg Config, lt pkt.LinkType) ([]bpf.RawInstruction, error) {
+	var prog []bpf.Instruction
+	if cfg.Filter != nil {
+		prog = cfg.Filter(lt)
+	}
+	if prog == nil {
+		prog = []bpf.Instruction{bpf.RetConstant{Val: uint32(cfg.SnapLen)}}
+	}
+	out := make([]bpf.Instruction, len(prog))
+	for i, in := range prog {
+		out[i] = in
+		if r, ok := in.(bpf.RetConstant); ok && r.Val != 0 {
+			out[i] = bpf.RetConstant{Val: uint32(cfg.SnapLen)}
+		}
+	}
+	return bpf.Assemble(out)
+}
+
+// Interfaces names the source's interfaces (pkt.Meta.Iface indexes it).
+func (s *Source) Interfaces() []string { return s.names }
+
+// Next returns the next packet (see Source). The data is borrowed from the
+// ring until the next call.
+func (s *Source) Next() ([]byte, pkt.Meta, error) {
+	if s.closed {
+		return nil, pkt.Meta{}, io.EOF
+	}
+	window := s.cfg.ReorderWindow.Nanoseconds()
+	var idleSince int64
+	for {
+		best, all := -1, true
+		for i, k := range s.socks {
+			if !k.peek() {
+				all = false
+				continue
+			}
+			if best < 0 || k.meta.TimeNs < s.socks[best].meta.TimeNs {
+				best = i
+			}
+		}
+		now := time.Now().UnixNano()
+		stopping := s.stopping.Load()
+		drained := stopping && now >= s.stopAt.Load()+2*s.cfg.BlockTimeout.Nanoseconds()+20e6
+		wait := s.cfg.IdleWait.Nanoseconds()
+		if best >= 0 {
+			age := now - s.socks[best].meta.TimeNs
+			if !s.cfg.Pair || all || age >= window || drained {
+				data, m := s.socks[best].take()
+				s.frame++
+				m.Frame = s.frame
+				return data, m, nil
+			}
+			wait = window - age
+		} else {
+			if drained {
+				return nil, pkt.Meta{}, io.EOF
+			}
+			if idleSince == 0 {
+				idleSince = now
+			} else if now-idleSince >= wait && !stopping {
+				return nil, pkt.Meta{}, pkt.ErrIdle
+			}
+			wait -= now - idleSince
+		}
+		if stopping {
+			wait = min(wait, 5e6)
+		}
+		ms := int(max(wait/1e6, 1))
+		if _, err := unix.Poll(s.pfds, ms); err != nil && !errors.Is(err, unix.EINTR) {
+			return nil, pkt.Meta{}, fmt.Errorf("live: poll: %w", err)
+		}
+		if s.pfds[len(s.pfds)-1].Revents != 0 {
+			var b [8]byte
+			unix.Read(s.evfd, b[:])
+		}
+	}
+}
+
+// Stop ends the capture: Next goes on delivering every packet the kernel
+// captured before the call (it waits for the kernel to hand over its
+// partly filled blocks), then returns io.EOF. Safe from any goroutine, for
+// example a signal handler.
+func (s *Source) Stop() {
+	if s.stopping.Swap(true) {
+		return
+	}
+	s.stopAt.Store(time.Now().UnixNano())
+	s.evmu.Lock()
+	defer s.evmu.Unlock()
+	if s.evfd >= 0 { // not closed yet (never write to a reused descriptor)
+		var b [8]byte
+		b[0] = 1
+		unix.Write(s.evfd, b[:])
+	}
+}
+
+// Stats reads the kernel counters of every interface (PACKET_STATISTICS)
+// and returns the totals since Open, one per interface. Safe from any
+// goroutine.
+func (s *Source) Stats() []Stats {
+	out := make([]Stats, len(s.socks))
+	for i, k := range s.socks {
+		st, _ := k.readStats()
+		st.Interface = s.names[i]
+		out[i] = st
+	}
+	return out
+}
+
+// Close releases the sockets and rings. Call it from the goroutine that
+// calls Next, after the last Next.
+func (s *Source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, k := range s.socks {
+		k.close()
+	}
+	s.evmu.Lock()
+	if s.evfd >= 0 {
+		unix.Close(s.evfd)
+		s.evfd = -1
+	}
+	s.evmu.Unlock()
+	return nil
+}
+
+var _ pkt.Source = (*Source)(nil)
