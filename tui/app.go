@@ -1,0 +1,449 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
+
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// Options configure a TUI.
+type Options struct {
+	// Out is the output folder of a replay or collector (--out).
+	Out string
+	// Keys remaps actions to keys (the config's tui.keys), e.g.
+	// {"quit": ["x"]}; see KeyMap.Actions.
+	Keys map[string][]string
+	// Renderer draws the styles; nil: one for os.Stdout, which detects the
+	// terminal's colours and honours NO_COLOR.
+	Renderer *lipgloss.Renderer
+	// Live, when set, is polled every second for the status line and the
+	// overview (tmonbench live --tui, replay --speed realtime --tui).
+	Live Live
+}
+
+// env is what every screen shares: the database, keys, styles, the time
+// brush and the queries in flight. It belongs to one Model.
+type env struct {
+	db       *sql.DB
+	out      string
+	openErr  error
+	keys     KeyMap
+	st       *styles
+	brush    brush
+	brushGen int // incremented when the brush changes: screens reload
+	nextID   int
+	inflight map[int]context.CancelFunc
+	status   string
+	errMsg   string
+	live     Live
+	snap     *LiveStatus // the latest snapshot of a live run (nil offline)
+	liveHist liveHistory
+	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
+	tables   int           // table folders in out when the database was opened
+	reopenNs int64         // snapshot time of the last check for new tables
+}
+
+// brush is the time range selected on the overview's throughput strip, in
+// Unix ns; zero: the whole capture.
+type brush struct{ lo, hi int64 }
+
+func (b brush) active() bool { return b.hi > b.lo }
+
+// screen is one screen's model. Screens are pointers owned by the root
+// Model; they read and write the env the root passes in.
+type screen interface {
+	base() *screenBase
+	load(e *env) tea.Cmd
+	update(e *env, msg tea.Msg) tea.Cmd
+	view(e *env, w, h int) string
+	typing() bool // a text input has the keys
+}
+
+type screenBase struct {
+	sid    int
+	title  string
+	loaded bool
+	gen    int // brushGen the screen last loaded with
+}
+
+func (b *screenBase) base() *screenBase { return b }
+
+// dataMsg carries the result of a query Cmd to the screen that asked.
+type dataMsg struct {
+	req    int
+	screen int
+	tag    string
+	v      any
+	err    error
+}
+
+// pushMsg drills into a new screen; switchMsg shows a top-level screen.
+type (
+	pushMsg   struct{ s screen }
+	switchMsg struct{ tab int }
+	statusMsg struct {
+		text string
+		err  bool
+	}
+	reopenMsg struct{}
+)
+
+func (e *env) newID() int { e.nextID++; return e.nextID }
+
+// query runs fn as a Cmd with a cancellable context; its result reaches
+// screen sid as a dataMsg tagged tag. A panic in fn becomes an error.
+func (e *env) query(sid int, tag string, fn func(ctx context.Context, db *sql.DB) (any, error)) tea.Cmd {
+	if e.db == nil {
+		err := e.openErr
+		if err == nil {
+			err = errors.New("no output opened")
+		}
+		return func() tea.Msg { return dataMsg{screen: sid, tag: tag, err: err} }
+	}
+	id := e.newID()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.inflight[id] = cancel
+	db := e.db
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = dataMsg{req: id, screen: sid, tag: tag, err: fmt.Errorf("internal error: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		v, err := fn(ctx, db)
+		return dataMsg{req: id, screen: sid, tag: tag, v: v, err: err}
+	}
+}
+
+func (e *env) setErr(err error) {
+	if err == nil {
+		e.errMsg = ""
+		return
+	}
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	e.errMsg = s
+}
+
+// Model is the root model: the tab bar of top-level screens, a stack of
+// drilled-in screens, the status line and the footer.
+type Model struct {
+	e        *env
+	tabs     []screen
+	cur      int
+	stack    []screen
+	help     help.Model
+	showHelp bool
+	w, h     int
+}
+
+// New returns the root Model over opts.Out. A folder without output is not
+// an error here: the status line says so and the TUI retries every two
+// seconds (a run may still be starting). The error is for bad key remaps.
+func New(opts Options) (*Model, error) {
+	km := DefaultKeyMap()
+	if err := km.Remap(opts.Keys); err != nil {
+		return nil, err
+	}
+	r := opts.Renderer
+	colour := os.Getenv("NO_COLOR") == "" // https://no-color.org
+	if r == nil {
+		r = lipgloss.NewRenderer(os.Stdout)
+		if !colour && (term.IsTerminal(int(os.Stdout.Fd())) || os.Getenv("CLICOLOR_FORCE") != "") {
+			// NO_COLOR takes colours away, not bold and reverse video
+			// (termenv's profile for NO_COLOR drops both): the styles
+			// have no colours then.
+			r.SetColorProfile(termenv.ANSI)
+		}
+	}
+	e := &env{out: opts.Out, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
+	e.db, e.openErr = queries.Open(opts.Out)
+	e.tables = tableCount(opts.Out)
+	m := &Model{e: e, help: help.New(), w: 80, h: 24}
+	m.help.Styles.ShortKey = r.NewStyle().Bold(true)
+	m.help.Styles.ShortDesc = e.st.dim
+	m.help.Styles.FullKey = r.NewStyle().Bold(true)
+	m.help.Styles.FullDesc = e.st.dim
+	m.help.Styles.ShortSeparator = e.st.dim
+	m.tabs = []screen{
+		newOverview(e),
+		newTableScreen(e, flowsSpec()),
+		newTableScreen(e, tcpSpec()),
+		newTableScreen(e, ftpSpec()),
+		newTableScreen(e, rttSpec()),
+		newTableScreen(e, onewaySpec()),
+		newTableScreen(e, eventsSpec()),
+		newSQLScreen(e),
+	}
+	return m, nil
+}
+
+// Close releases the database.
+func (m *Model) Close() error {
+	for _, c := range m.e.inflight {
+		c()
+	}
+	if m.e.db != nil {
+		return m.e.db.Close()
+	}
+	return nil
+}
+
+func (m *Model) active() screen {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1]
+	}
+	return m.tabs[m.cur]
+}
+
+// Init loads the overview.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.show()}
+	if m.e.db == nil {
+		cmds = append(cmds, reopenLater())
+	}
+	if m.e.live != nil {
+		cmds = append(cmds, m.pollLive())
+	}
+	return tea.Batch(cmds...)
+}
+
+func reopenLater() tea.Cmd {
+	return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return reopenMsg{} })
+}
+
+// show loads the active screen if it has not been loaded with the
+// current brush.
+func (m *Model) show() tea.Cmd {
+	s := m.active()
+	b := s.base()
+	if b.loaded && b.gen == m.e.brushGen {
+		return nil
+	}
+	b.loaded, b.gen = true, m.e.brushGen
+	return s.load(m.e)
+}
+
+// Update handles keys, mouse, resizes and query results.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, m.active().update(m.e, msg)
+	case dataMsg:
+		if c, ok := m.e.inflight[msg.req]; ok {
+			c()
+			delete(m.e.inflight, msg.req)
+		}
+		if errors.Is(msg.err, context.Canceled) {
+			m.e.status = "query cancelled"
+		}
+		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
+			if s.base().sid == msg.screen {
+				return m, s.update(m.e, msg)
+			}
+		}
+		return m, nil
+	case pushMsg:
+		m.stack = append(m.stack, msg.s)
+		m.e.errMsg = ""
+		return m, msg.s.load(m.e)
+	case switchMsg:
+		m.stack = nil
+		m.cur = msg.tab
+		return m, m.show()
+	case statusMsg:
+		if msg.err {
+			m.e.errMsg = msg.text
+		} else {
+			m.e.status = msg.text
+		}
+		return m, nil
+	case reopenMsg:
+		return m, m.reopen()
+	case inspectMsg:
+		msg(m)
+		return m, nil
+	case liveMsg:
+		m.e.snap = msg.st
+		m.e.liveHist.add(msg.st)
+		if c := m.liveReopen(msg.st); c != nil {
+			return m, tea.Batch(m.pollLive(), c)
+		}
+		return m, tea.Batch(m.pollLive(), m.active().update(m.e, msg))
+	case tea.MouseMsg:
+		switch msg.Button {
+		case tea.MouseButtonWheelUp:
+			return m, m.active().update(m.e, tea.KeyMsg{Type: tea.KeyUp})
+		case tea.MouseButtonWheelDown:
+			return m, m.active().update(m.e, tea.KeyMsg{Type: tea.KeyDown})
+		}
+		return m, m.active().update(m.e, msg)
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	return m, m.active().update(m.e, msg)
+}
+
+func (m *Model) reopen() tea.Cmd {
+	if m.e.db != nil {
+		return nil
+	}
+	m.e.db, m.e.openErr = queries.Open(m.e.out)
+	if m.e.db == nil {
+		return reopenLater()
+	}
+	m.e.tables = tableCount(m.e.out)
+	m.e.errMsg = ""
+	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
+		s.base().loaded = false
+	}
+	return m.show()
+}
+
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	k := m.e.keys
+	if msg.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Quit) {
+			return tea.Quit
+		}
+		m.showHelp = false
+		return nil
+	}
+	s := m.active()
+	if s.typing() {
+		return s.update(m.e, msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.Back):
+		if len(m.e.inflight) > 0 {
+			for id, c := range m.e.inflight {
+				c()
+				delete(m.e.inflight, id)
+			}
+			m.e.status = "query cancelled"
+			return s.update(m.e, cancelledMsg{})
+		}
+		if len(m.stack) > 0 {
+			m.stack = m.stack[:len(m.stack)-1]
+			m.e.errMsg = ""
+			return m.show()
+		}
+		return s.update(m.e, msg)
+	case key.Matches(msg, k.NextScreen):
+		return m.switchTo((m.cur + 1) % len(m.tabs))
+	case key.Matches(msg, k.PrevScreen):
+		return m.switchTo((m.cur + len(m.tabs) - 1) % len(m.tabs))
+	}
+	for i, b := range []key.Binding{k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway, k.Events, k.SQL} {
+		if key.Matches(msg, b) {
+			return m.switchTo(i)
+		}
+	}
+	return s.update(m.e, msg)
+}
+
+// inspectMsg runs a function on the model in the program's goroutine
+// (tests read the queries in flight with it).
+type inspectMsg func(*Model)
+
+// cancelledMsg tells the active screen that its queries were cancelled.
+type cancelledMsg struct{}
+
+func (m *Model) switchTo(i int) tea.Cmd {
+	m.stack = nil
+	m.cur = i
+	m.e.errMsg = ""
+	return m.show()
+}
+
+// View draws the tab bar, the active screen, the status line and the
+// footer, exactly the terminal's size.
+func (m *Model) View() string {
+	w, h := m.w, m.h
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	st := m.e.st
+	var tabs []string
+	for i, s := range m.tabs {
+		t := fmt.Sprintf("%d %s", i+1, s.base().title)
+		if i == m.cur && len(m.stack) == 0 {
+			tabs = append(tabs, st.title.Render(t))
+		} else {
+			tabs = append(tabs, st.tab.Render(t))
+		}
+	}
+	for _, s := range m.stack {
+		tabs = append(tabs, st.dim.Render("›"), st.title.Render(s.base().title))
+	}
+	bar := strings.Join(tabs, "")
+	bodyH := max(h-3, 1)
+	var body string
+	if m.showHelp {
+		m.help.ShowAll = true
+		body = st.section.Render("Keys") + "  (any key closes; remap them in the config's tui.keys)\n\n" + m.help.View(m.e.keys) +
+			"\n\n" + filterHelp
+		m.help.ShowAll = false
+	} else {
+		body = m.active().view(m.e, w, bodyH)
+	}
+	status := m.statusLine(w)
+	foot := m.help.ShortHelpView(m.e.keys.ShortHelp())
+	return fit(bar, w, 1) + "\n" + fit(body, w, bodyH) + "\n" + fit(status, w, 1) + "\n" + fit(foot, w, 1)
+}
+
+const filterHelp = `Filters (/): a pcap-filter expression (tcp port 21 and host 10.0.0.5, net 10.0.0.0/8,
+src or dst portrange 1000-2000, not icmp) over the table's address, port and protocol
+columns; "where <SQL>" for any SQL condition; anything else searches the text columns.
+Brush: on the overview, move along the time strip with ←/→ and press b at each end;
+every screen then shows only that time range. B clears it.`
+
+func (m *Model) statusLine(w int) string {
+	st := m.e.st
+	var parts []string
+	if m.e.snap != nil { // first: at 80 columns the rest may be cut
+		parts = append(parts, st.status.Render(liveLine(m.e.snap, &m.e.liveHist)))
+	}
+	if m.e.db == nil && m.e.snap != nil && !m.e.snap.Done { // a live run that has not written yet: no error
+		parts = append(parts, st.status.Render("no tables written yet"))
+	} else if m.e.errMsg != "" {
+		parts = append(parts, st.err.Render("error: "+m.e.errMsg))
+	} else if m.e.db == nil && m.e.openErr != nil {
+		parts = append(parts, st.err.Render(m.e.openErr.Error()))
+	}
+	if n := len(m.e.inflight); n > 0 {
+		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))
+	} else if m.e.status != "" && m.e.errMsg == "" {
+		parts = append(parts, st.status.Render(m.e.status))
+	}
+	if m.e.brush.active() {
+		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+fmtTime(m.e.brush.hi)))
+	}
+	return strings.Join(parts, "  ")
+}

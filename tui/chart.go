@@ -1,0 +1,76 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/NimbleMarkets/ntcharts/canvas"
+	"github.com/NimbleMarkets/ntcharts/canvas/graph"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// columnChart draws vals as columns on an ntcharts canvas w×h cells, the
+// tallest column h cells high; styleOf picks each column's style (the
+// brush colours part of the time strip).
+func columnChart(vals []float64, w, h int, styleOf func(i int) lipgloss.Style) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	c := canvas.New(w, h)
+	hi := 0.0
+	for _, v := range vals {
+		hi = max(hi, v)
+	}
+	for i := 0; i < len(vals) && i < w; i++ {
+		f := 0.0
+		if hi > 0 {
+			f = vals[i] / hi * float64(h)
+		}
+		if vals[i] > 0 && f < 0.125 {
+			f = 0.125 // a nonzero value stays visible
+		}
+		graph.DrawColumnBottomToTop(&c, canvas.Point{X: i, Y: h - 1}, f, styleOf(i))
+	}
+	return c.View()
+}
+
+// barRows draws one horizontal bar per label: label, bar scaled to the
+// largest value, value text.
+func barRows(st *styles, labels []string, vals []float64, texts []string, w int) string {
+	if len(vals) == 0 {
+		return st.dim.Render("  (none)")
+	}
+	lw := 0
+	tw := 0
+	hi := 0.0
+	for i := range vals {
+		lw = max(lw, len([]rune(labels[i])))
+		tw = max(tw, len(texts[i]))
+		hi = max(hi, vals[i])
+	}
+	bw := max(w-lw-tw-4, 4)
+	var b strings.Builder
+	for i, v := range vals {
+		c := canvas.New(bw, 1)
+		f := 0.0
+		if hi > 0 {
+			f = v / hi * float64(bw)
+		}
+		if v > 0 && f < 0.125 {
+			f = 0.125
+		}
+		graph.DrawRowLeftToRight(&c, canvas.Point{X: 0, Y: 0}, f, st.chart)
+		fmt.Fprintf(&b, "  %-*s %s %*s\n", lw, labels[i], c.View(), tw, texts[i])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// timeAxis labels the two ends of a time strip w cells wide.
+func timeAxis(st *styles, lo, hi int64, w int) string {
+	l, r := fmtTime(lo), fmtClock(hi)
+	gap := w - len(l) - len(r)
+	if gap < 1 {
+		return st.dim.Render(cut(l, w))
+	}
+	return st.dim.Render(l + strings.Repeat(" ", gap) + r)
+}

@@ -1,0 +1,444 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// detail is the flow detail screen: the flow's counters over time, size and
+// RTT histograms, RTT samples, TCP connections, FTP transfers, one-way
+// latency and loss, and the events in its span, in one scrollable page.
+type detail struct {
+	screenBase
+	ref     flowRef
+	find    func(ctx context.Context, db *sql.DB) (flowRef, error) // resolves ref first when set
+	d       *detailData
+	vp      viewport.Model
+	w       int
+	content string
+}
+
+type detailData struct {
+	ref      flowRef
+	flow     row
+	counters []counterPoint
+	metrics  *queries.Result
+	sizes    *queries.Result
+	rttHist  *queries.Result
+	rtt      *queries.Result
+	tcp      *queries.Result
+	ftp      *queries.Result
+	latency  *queries.Result
+	loss     *queries.Result
+	events   *queries.Result
+}
+
+type counterPoint struct {
+	t              int64
+	packets, bytes float64
+}
+
+func newDetail(e *env, ref flowRef) *detail {
+	return &detail{screenBase: screenBase{sid: e.newID(), title: fmt.Sprintf("Flow %s/%d", ref.probe, ref.flowID)}, ref: ref, vp: viewport.New(80, 20)}
+}
+
+// newDetailOf opens the flow carrying a connection (TCP, FTP data).
+func newDetailOf(e *env, ep endpoints) *detail {
+	d := newDetail(e, flowRef{probe: ep.probe})
+	d.title = fmt.Sprintf("Flow of %s:%d-%s:%d", ep.a, ep.ap, ep.b, ep.bp)
+	d.find = func(ctx context.Context, db *sql.DB) (flowRef, error) { return findFlow(ctx, db, ep) }
+	return d
+}
+
+// newDetailOfOneway opens the flow of a one-way record at its sending hop.
+func newDetailOfOneway(e *env, name, hop string, t int64) *detail {
+	d := newDetail(e, flowRef{probe: hop})
+	d.title = "Flow " + name + " at " + hop
+	d.find = func(ctx context.Context, db *sql.DB) (flowRef, error) {
+		ref := flowRef{probe: hop}
+		err := db.QueryRowContext(ctx, `SELECT flow_id FROM flows WHERE probe = ? AND name = ?
+ORDER BY abs(epoch_ns(first_seen) - ?) LIMIT 1`, hop, name, t).Scan(&ref.flowID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ref, fmt.Errorf("no flow %s at probe %s", name, hop)
+		}
+		return ref, err
+	}
+	return d
+}
+
+func (d *detail) typing() bool { return false }
+
+func (d *detail) load(e *env) tea.Cmd {
+	ref, find := d.ref, d.find
+	return e.query(d.sid, "detail", func(ctx context.Context, db *sql.DB) (any, error) {
+		if find != nil {
+			r, err := find(ctx, db)
+			if err != nil {
+				return nil, err
+			}
+			ref = r
+		}
+		return loadDetail(ctx, db, ref)
+	})
+}
+
+// flowMatch is the condition, over a table's client/server columns, that a
+// row belongs to the flow's connection in either direction.
+func flowMatch(a, ap, b, bp string) string {
+	return fmt.Sprintf(`((%[1]s = $src AND %[2]s = $sport AND %[3]s = $dst AND %[4]s = $dport)
+  OR (%[1]s = $dst AND %[2]s = $dport AND %[3]s = $src AND %[4]s = $sport))`, a, ap, b, bp)
+}
+
+func loadDetail(ctx context.Context, db *sql.DB, ref flowRef) (*detailData, error) {
+	res, err := queries.RunContext(ctx, db, fmt.Sprintf(`SELECT * FROM flows WHERE probe = '%s' AND flow_id = %d LIMIT 1`,
+		strings.ReplaceAll(ref.probe, "'", "''"), ref.flowID))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) == 0 {
+		return nil, fmt.Errorf("flow %d of probe %s not found", ref.flowID, ref.probe)
+	}
+	d := &detailData{ref: ref, flow: row{}}
+	for i, c := range res.Columns {
+		d.flow[c] = res.Rows[0][i]
+	}
+	f := d.flow
+	lo, hi := toInt64(f["first_seen"]), toInt64(f["last_seen"])
+	slack := int64(time.Second)
+	// named parameters shared by every section's query
+	params := []any{
+		sql.Named("probe", ref.probe), sql.Named("id", ref.flowID), sql.Named("iface", toString(f["interface"])),
+		sql.Named("class", toString(f["class"])), sql.Named("name", toString(f["name"])),
+		sql.Named("src", toString(f["src_addr"])), sql.Named("dst", toString(f["dst_addr"])),
+		sql.Named("sport", toInt64(f["src_port"])), sql.Named("dport", toInt64(f["dst_port"])),
+		sql.Named("lo", lo-slack), sql.Named("hi", hi+slack),
+	}
+	run := func(q string) (*queries.Result, error) { return runNamed(ctx, db, q, params) }
+	// the flow and its reverse direction in the same class: RTT rows are
+	// kept on the request's flow
+	peers := `(SELECT flow_id FROM flows WHERE probe = $probe AND (flow_id = $id OR (class = $class AND interface = $iface
+  AND src_addr = $dst AND dst_addr = $src AND src_port = $dport AND dst_port = $sport)))`
+	type section struct {
+		dst **queries.Result
+		q   string
+	}
+	sections := []section{
+		{&d.metrics, `SELECT metric, sum(n) AS n, sum(sum) AS sum, min(min) AS min, max(max) AS max
+FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`},
+		{&d.sizes, `SELECT slice_lo_bytes, slice_hi_bytes, sum(packets) AS packets FROM size_histograms
+WHERE probe = $probe AND flow_id = $id GROUP BY 1, 2 ORDER BY 1`},
+		{&d.rttHist, `SELECT kind, slice_lo_ms, slice_hi_ms, sum(n) AS n FROM rtt_histograms
+WHERE probe = $probe AND flow_id IN ` + peers + ` GROUP BY 1, 2, 3 ORDER BY 1, 2`},
+		{&d.rtt, `SELECT kind, request_time, rtt_ms, client_addr, client_port, server_addr, server_port, detail FROM rtt_samples
+WHERE probe = $probe AND (flow_id IN ` + peers + ` OR (` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `
+  AND epoch_ns(request_time) BETWEEN $lo AND $hi)) ORDER BY request_time LIMIT 50`},
+		{&d.tcp, `SELECT class, client_addr || ':' || client_port || ' > ' || server_addr || ':' || server_port AS connection,
+  handshake_syn_synack_ms, handshake_synack_ack_ms, duration_s, client_payload_bytes, server_payload_bytes,
+  client_retransmissions, server_retransmissions, client_out_of_order, server_out_of_order,
+  client_zero_windows, server_zero_windows, client_mss, server_mss, client_wscale, server_wscale, sack_permitted, conn_state, history
+FROM tcp_connections WHERE probe = $probe AND interface = $iface AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `
+  AND epoch_ns(start_time) <= $hi AND epoch_ns(end_time) >= $lo ORDER BY start_time, class`},
+		{&d.ftp, `SELECT t.command, t.file_name, t.bytes, t.duration_s, t.throughput_mbps, t.data_mode, t.mode_command, t.status, t.reply_code,
+  t.start_time, t.session_id
+FROM ftp_transfers t WHERE t.probe = $probe AND (` + flowMatch("t.data_src_addr", "t.data_src_port", "t.data_dst_addr", "t.data_dst_port") + `
+  OR t.session_id IN (SELECT session_id FROM ftp_sessions WHERE probe = $probe AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `))
+ORDER BY t.start_time LIMIT 50`},
+		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min AS min_us, p50_us, p90_us, p99_us, max AS max_us FROM oneway_latency
+WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
+		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_loss
+WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
+		{&d.events, `SELECT time, source, severity, kind, message FROM events
+WHERE epoch_ns(time) BETWEEN $lo AND $hi AND (source = 'probe:' || $probe OR source = 'collector') ORDER BY time LIMIT 50`},
+	}
+	for _, s := range sections {
+		r, err := run(s.q)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// a table missing from an output (older run): the section says so
+			r = &queries.Result{Columns: []string{"error"}, Types: []string{"VARCHAR"}, Rows: [][]any{{firstLine(err.Error())}}}
+		}
+		*s.dst = r
+	}
+	cres, err := runNamed(ctx, db, `SELECT epoch_ns(interval_start), sum(sum) FILTER (metric = 'packets'), sum(sum) FILTER (metric = 'ip_bytes')
+FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`, params)
+	if err == nil {
+		for _, r := range cres.Rows {
+			d.counters = append(d.counters, counterPoint{t: toInt64(r[0]), packets: toFloat(r[1]), bytes: toFloat(r[2])})
+		}
+	}
+	return d, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// runNamed runs a query with named parameters, keeping only those the
+// query names ($x).
+func runNamed(ctx context.Context, db *sql.DB, q string, params []any) (*queries.Result, error) {
+	var used []any
+	for _, p := range params {
+		if strings.Contains(q, "$"+p.(sql.NamedArg).Name) {
+			used = append(used, p)
+		}
+	}
+	rows, err := db.QueryContext(ctx, q, used...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	cts, _ := rows.ColumnTypes()
+	res := &queries.Result{Columns: cols, Types: make([]string, len(cts))}
+	for i, ct := range cts {
+		res.Types[i] = ct.DatabaseTypeName()
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}
+
+func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		if msg.err != nil {
+			e.setErr(msg.err)
+			return nil
+		}
+		if v, ok := msg.v.(*detailData); ok {
+			d.d = v
+			d.ref = v.ref
+			d.title = fmt.Sprintf("Flow %s/%d", v.ref.probe, v.ref.flowID)
+			d.content = ""
+		}
+	case tea.KeyMsg:
+		k := e.keys
+		switch {
+		case key.Matches(msg, k.Down):
+			d.vp.ScrollDown(1)
+		case key.Matches(msg, k.Up):
+			d.vp.ScrollUp(1)
+		case key.Matches(msg, k.PageDown):
+			d.vp.PageDown()
+		case key.Matches(msg, k.PageUp):
+			d.vp.PageUp()
+		case key.Matches(msg, k.Top):
+			d.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			d.vp.GotoBottom()
+		case key.Matches(msg, k.Packets), key.Matches(msg, k.Enter):
+			if d.d != nil {
+				return pushCmd(newPackets(e, packetsOf(d.d.flow)))
+			}
+		}
+	}
+	return nil
+}
+
+func (d *detail) view(e *env, w, h int) string {
+	if d.d == nil {
+		return e.st.dim.Render("loading flow …")
+	}
+	if d.content == "" || d.w != w {
+		d.w = w
+		d.content = d.render(e.st, w)
+		d.vp.SetContent(d.content)
+	}
+	d.vp.Width, d.vp.Height = w, h
+	return d.vp.View()
+}
+
+func (d *detail) render(st *styles, w int) string {
+	f := d.d.flow
+	var b strings.Builder
+	lo, hi := toInt64(f["first_seen"]), toInt64(f["last_seen"])
+	dur := float64(hi-lo) / 1e9
+	fmt.Fprintf(&b, "%s  %s\n", st.section.Render(toString(f["name"])), st.dim.Render(fmt.Sprintf("probe %s · interface %s · class %s · flow_id %d",
+		f["probe"], f["interface"], f["class"], toInt64(f["flow_id"]))))
+	rate := 0.0
+	if dur > 0 {
+		rate = toFloat(f["bytes"]) * 8 / dur / 1e6
+	}
+	fmt.Fprintf(&b, "%s → %s  (%.6f s)   packets %s   bytes %s (%s)   %.3f Mbit/s   %s  (p: packets)\n",
+		fmtTime(lo), fmtClock(hi), dur, human(toInt64(f["packets"])), human(toInt64(f["bytes"])), bytesIEC(toFloat(f["bytes"])), rate,
+		st.dim.Render(fmt.Sprintf("%s:%d > %s:%d proto %d", f["src_addr"], toInt64(f["src_port"]), f["dst_addr"], toInt64(f["dst_port"]), toInt64(f["protocol"]))))
+
+	// counters over time
+	b.WriteString("\n" + st.section.Render("Counters over time") + "\n")
+	if len(d.d.counters) > 0 {
+		pk := make([]float64, len(d.d.counters))
+		by := make([]float64, len(d.d.counters))
+		for i, c := range d.d.counters {
+			pk[i], by[i] = c.packets, c.bytes
+		}
+		cw := min(max(len(pk)*2, 1), w/2-12)
+		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,
+			st.r.NewStyle().Width(w/2).Render("packets per interval\n"+columnChart(stretch(pk, cw), cw, 4, func(int) lipgloss.Style { return st.chart })),
+			"ip bytes per interval\n"+columnChart(stretch(by, cw), cw, 4, func(int) lipgloss.Style { return st.chart })))
+		b.WriteString("\n" + st.dim.Render(fmt.Sprintf("%d interval(s) from %s", len(d.d.counters), fmtTime(d.d.counters[0].t))) + "\n")
+	}
+	b.WriteString(resultTable(st, d.d.metrics, w, 20) + "\n")
+
+	// size histogram
+	b.WriteString("\n" + st.section.Render("IP size histogram") + "\n")
+	if r := d.d.sizes; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
+		var labels, texts []string
+		var vals []float64
+		for _, x := range r.Rows {
+			hiB := toInt64(x[1])
+			l := fmt.Sprintf("%d–%d B", toInt64(x[0])+1, hiB)
+			if hiB == 0 {
+				l = fmt.Sprintf(">%d B", toInt64(x[0]))
+			}
+			labels, vals, texts = append(labels, l), append(vals, toFloat(x[2])), append(texts, human(toInt64(x[2]))+" pk")
+		}
+		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
+	} else {
+		b.WriteString(st.dim.Render("  (no size histogram: the class has no `sizes` analysis)") + "\n")
+	}
+
+	// RTT
+	b.WriteString("\n" + st.section.Render("Round trips") + "\n")
+	if r := d.d.rttHist; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
+		var labels, texts []string
+		var vals []float64
+		for _, x := range r.Rows {
+			hiMs := toFloat(x[2])
+			l := fmt.Sprintf("%s %g–%g ms", x[0], toFloat(x[1]), hiMs)
+			if hiMs == 0 {
+				l = fmt.Sprintf("%s ≥%g ms", x[0], toFloat(x[1]))
+			}
+			labels, vals, texts = append(labels, l), append(vals, toFloat(x[3])), append(texts, human(toInt64(x[3])))
+		}
+		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
+	}
+	b.WriteString(resultTable(st, d.d.rtt, w, 12) + "\n")
+
+	b.WriteString("\n" + st.section.Render("TCP connections") + "\n" + resultTable(st, transpose(d.d.tcp), w, 40) + "\n")
+	b.WriteString("\n" + st.section.Render("FTP transfers") + "\n" + resultTable(st, d.d.ftp, w, 20) + "\n")
+
+	b.WriteString("\n" + st.section.Render("One-way latency") + "\n")
+	if r := d.d.latency; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
+		p50 := make([]float64, len(r.Rows))
+		p99 := make([]float64, len(r.Rows))
+		for i, x := range r.Rows {
+			p50[i], p99[i] = toFloat(x[5]), toFloat(x[7])
+		}
+		cw := min(max(len(p50)*2, 1), w/2-12)
+		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,
+			st.r.NewStyle().Width(w/2).Render("p50 µs per interval\n"+columnChart(stretch(p50, cw), cw, 3, func(int) lipgloss.Style { return st.chart })),
+			"p99 µs per interval\n"+columnChart(stretch(p99, cw), cw, 3, func(int) lipgloss.Style { return st.brush })) + "\n")
+	}
+	b.WriteString(resultTable(st, d.d.latency, w, 12) + "\n")
+	b.WriteString("\n" + st.section.Render("One-way loss") + "\n" + resultTable(st, d.d.loss, w, 12) + "\n")
+	b.WriteString("\n" + st.section.Render("Events in the flow's span") + "\n" + resultTable(st, d.d.events, w, 20) + "\n")
+	return b.String()
+}
+
+// stretch repeats each value so that n values fill about w columns.
+func stretch(vals []float64, w int) []float64 {
+	if len(vals) == 0 || len(vals) >= w {
+		return vals
+	}
+	k := w / len(vals)
+	out := make([]float64, 0, len(vals)*k)
+	for _, v := range vals {
+		for range k {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// transpose shows a one- or two-row result as name/value lines (wide TCP
+// connection rows read better that way).
+func transpose(r *queries.Result) *queries.Result {
+	if r == nil || len(r.Rows) == 0 || len(r.Rows) > 3 || r.Columns[0] == "error" {
+		return r
+	}
+	out := &queries.Result{Columns: []string{"field"}, Types: []string{"VARCHAR"}}
+	for i := range r.Rows {
+		out.Columns = append(out.Columns, fmt.Sprintf("connection %d", i+1))
+		out.Types = append(out.Types, "VARCHAR")
+	}
+	for c, name := range r.Columns {
+		line := []any{name}
+		for _, x := range r.Rows {
+			line = append(line, cell(x[c], r.Types[c]))
+		}
+		out.Rows = append(out.Rows, line)
+	}
+	return out
+}
+
+// resultTable draws a small in-memory result (a detail section, the SQL
+// screen's page) as aligned columns.
+func resultTable(st *styles, r *queries.Result, w, maxRows int) string {
+	if r == nil {
+		return st.dim.Render("  (not loaded)")
+	}
+	if len(r.Rows) == 0 {
+		return st.dim.Render("  (none)")
+	}
+	widths := make([]int, len(r.Columns))
+	for i, c := range r.Columns {
+		widths[i] = len([]rune(c))
+	}
+	n := min(len(r.Rows), maxRows)
+	cells := make([][]string, n)
+	for j := range n {
+		cells[j] = make([]string, len(r.Columns))
+		for i := range r.Columns {
+			s := cell(r.Rows[j][i], r.Types[i])
+			cells[j][i] = s
+			widths[i] = min(max(widths[i], len([]rune(s))), 60)
+		}
+	}
+	var b strings.Builder
+	var hdr []string
+	for i, c := range r.Columns {
+		hdr = append(hdr, st.header.Render(fmt.Sprintf("%-*s", widths[i], cut(c, widths[i]))))
+	}
+	b.WriteString("  " + strings.Join(hdr, " ") + "\n")
+	for j := range n {
+		var line []string
+		for i := range r.Columns {
+			s := cut(cells[j][i], widths[i])
+			if isNumeric(r.Types[i]) {
+				line = append(line, fmt.Sprintf("%*s", widths[i], s))
+			} else {
+				line = append(line, fmt.Sprintf("%-*s", widths[i], s))
+			}
+		}
+		b.WriteString("  " + strings.Join(line, " ") + "\n")
+	}
+	if len(r.Rows) > n {
+		b.WriteString(st.dim.Render(fmt.Sprintf("  … %d more", len(r.Rows)-n)) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

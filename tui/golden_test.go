@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// The golden screens: teatest runs the real program at 120×40 with 256
+// colours forced (testRenderer), keys are typed into it, and the final
+// screen is compared with testdata/<test name>.golden (escapes shown in
+// diffs; go test ./tui -update rewrites them). The capture is the lab's
+// FTP capture (testdata/lab/ftp/A.pcap: 5 sessions, 16 transfers,
+// truth in ftp_transfers.csv).
+
+const ftpLab = "lab/ftp/A.pcap"
+
+// goldenRun starts the program on out, types keys (each key waits for the
+// texts listed after it), and returns the final screen.
+func goldenRun(t *testing.T, out string, steps ...step) string {
+	t.Helper()
+	m := newTestModel(t, out)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	for _, s := range steps {
+		for _, k := range s.keys {
+			tm.Send(keyMsg(k))
+		}
+		if s.typed != "" {
+			tm.Type(s.typed)
+		}
+		waitText(t, tm, s.wait...)
+	}
+	waitIdle(t, tm)
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if n := len(fm.e.inflight); n != 0 {
+		t.Fatalf("%d queries still in flight at the end", n)
+	}
+	return fm.View()
+}
+
+// waitIdle waits until no query is in flight (the status line then shows
+// no "running" note).
+func waitIdle(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ch := make(chan int, 1)
+		tm.Send(inspectMsg(func(m *Model) { ch <- len(m.e.inflight) }))
+		if <-ch == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("queries still in flight after 20 s")
+}
+
+type step struct {
+	keys  []string
+	typed string
+	wait  []string
+}
+
+func keys(k ...string) []string { return k }
+
+func TestGoldenOverview(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRun(t, out, step{wait: []string{"Throughput", "Protocols", "7,799"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenFlowsByBytes(t *testing.T) {
+	out := replayed(t, ftpLab)
+	// 84 flows (tmonbench query --sql "select count(*) from flows"), sorted by bytes
+	v := goldenRun(t, out, step{keys: keys("2"), wait: []string{"row 1 of 84", "sorted by bytes ↓", "5431336"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenFilter(t *testing.T) {
+	out := replayed(t, ftpLab)
+	// the FTP control connections: 5 sessions, both directions, classes all
+	// and ftp = 20 flows (select count(*) from flows where 21 in (src_port, dst_port))
+	v := goldenRun(t, out,
+		step{keys: keys("2"), wait: []string{"row 1 of 84"}},
+		step{keys: keys("/"), typed: "tcp port 21 and host 10.10.1.100", wait: []string{"/tcp port 21 and host 10.10.1.100"}},
+		step{keys: keys("enter"), wait: []string{"of 20", "filter: tcp port 21 and host 10.10.1.100"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenFlowDetail(t *testing.T) {
+	out := replayed(t, ftpLab)
+	// FTP sorted by bytes: file-5M.bin first; its data connection's flow
+	v := goldenRun(t, out,
+		step{keys: keys("4"), wait: []string{"file-5M.bin", "row 1 of 16"}},
+		step{keys: keys("enter"), wait: []string{"TCP connections", "handshake_syn_synack_ms", "0.021571"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenPackets(t *testing.T) {
+	out := replayed(t, ftpLab)
+	// 3624 packets server to client (flows.packets of flow 39)
+	v := goldenRun(t, out,
+		step{keys: keys("4"), wait: []string{"file-5M.bin", "row 1 of 16"}},
+		step{keys: keys("enter"), wait: []string{"TCP connections"}},
+		step{keys: keys("p"), wait: []string{"3624 packets", "Flags [S.]"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenSQL(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRun(t, out,
+		step{keys: keys("8"), wait: []string{"Named queries"}},
+		step{keys: keys("/"), typed: "select command, file_name, bytes, status from ftp_transfers order by bytes desc, file_name", wait: []string{"ctrl+r runs"}},
+		step{keys: keys("ctrl+r"), wait: []string{"16 rows", "file-5M.bin"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenError(t *testing.T) {
+	// a folder without output: the status line says so, the screens stay up
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // a relative --out: the same message everywhere
+	v := goldenRun(t, "no-such-run", step{keys: keys("2"), wait: []string{"no tmonbench output in no-such-run"}})
+	if err := os.Chdir(wd); err != nil {
+		t.Fatal(err)
+	}
+	golden.RequireEqual(t, []byte(v))
+}
+
+func TestGoldenQueryError(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRun(t, out,
+		step{keys: keys("8"), wait: []string{"Named queries"}},
+		step{keys: keys("/"), typed: "select nope from flows", wait: []string{"ctrl+r runs"}},
+		step{keys: keys("ctrl+r"), wait: []string{"error:", "nope"}})
+	golden.RequireEqual(t, []byte(v))
+}

@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap holds every key binding of the TUI. The footer and the ? help are
+// built from it (bubbles/help), so what is shown is what works. Keys are
+// remapped by action name (Remap; the config's tui.keys).
+type KeyMap struct {
+	Up, Down, Left, Right  key.Binding
+	Top, Bottom            key.Binding
+	PageUp, PageDown       key.Binding
+	Filter, Sort, Columns  key.Binding
+	Enter, Back, Packets   key.Binding
+	NextScreen, PrevScreen key.Binding
+	Overview, Flows, TCP   key.Binding
+	FTP, RTT, Oneway       key.Binding
+	Events, SQL            key.Binding
+	BrushMark, BrushClear  key.Binding
+	Write, BothDirections  key.Binding
+	Help, Quit             key.Binding
+}
+
+// DefaultKeyMap is the key map people already know from less, vim, k9s and
+// lazygit.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:             b("↑/k", "up", "up", "k"),
+		Down:           b("↓/j", "down", "down", "j"),
+		Left:           b("←/h", "left", "left", "h"),
+		Right:          b("→/l", "right", "right", "l"),
+		Top:            b("g", "top", "g", "home"),
+		Bottom:         b("G", "bottom", "G", "end"),
+		PageUp:         b("PgUp", "page up", "pgup", "ctrl+b"),
+		PageDown:       b("PgDn", "page down", "pgdown", "ctrl+f", " "),
+		Filter:         b("/", "filter", "/"),
+		Sort:           b("s", "sort by column", "s"),
+		Columns:        b("c", "columns", "c"),
+		Enter:          b("enter", "drill in", "enter"),
+		Back:           b("esc", "back/cancel", "esc"),
+		Packets:        b("p", "packets", "p"),
+		NextScreen:     b("tab", "next screen", "tab"),
+		PrevScreen:     b("S-tab", "previous screen", "shift+tab"),
+		Overview:       b("1", "overview", "1"),
+		Flows:          b("2", "flows", "2"),
+		TCP:            b("3", "tcp", "3"),
+		FTP:            b("4", "ftp", "4"),
+		RTT:            b("5", "rtt", "5"),
+		Oneway:         b("6", "one-way", "6"),
+		Events:         b("7", "events", "7"),
+		SQL:            b("8", "sql", "8"),
+		BrushMark:      b("b", "brush start/end", "b"),
+		BrushClear:     b("B", "clear brush", "B"),
+		Write:          b("w", "write pcap", "w"),
+		BothDirections: b("r", "both directions", "r"),
+		Help:           b("?", "help", "?"),
+		Quit:           b("q", "quit", "q", "ctrl+c"),
+	}
+}
+
+// bindings maps action names (the config's tui.keys) to the bindings.
+func (k *KeyMap) bindings() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "left": &k.Left, "right": &k.Right,
+		"top": &k.Top, "bottom": &k.Bottom, "page_up": &k.PageUp, "page_down": &k.PageDown,
+		"filter": &k.Filter, "sort": &k.Sort, "columns": &k.Columns,
+		"enter": &k.Enter, "back": &k.Back, "packets": &k.Packets,
+		"next_screen": &k.NextScreen, "prev_screen": &k.PrevScreen,
+		"overview": &k.Overview, "flows": &k.Flows, "tcp": &k.TCP, "ftp": &k.FTP,
+		"rtt": &k.RTT, "oneway": &k.Oneway, "events": &k.Events, "sql": &k.SQL,
+		"brush_mark": &k.BrushMark, "brush_clear": &k.BrushClear,
+		"write": &k.Write, "both_directions": &k.BothDirections,
+		"help": &k.Help, "quit": &k.Quit,
+	}
+}
+
+// Actions lists the action names Remap accepts, sorted.
+func (k KeyMap) Actions() []string {
+	m := k.bindings()
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Remap replaces the keys of the named actions (bubbletea key names:
+// "ctrl+n", "pgdown", "x"); the help text shows the first key. An unknown
+// action is an error naming the known ones.
+func (k *KeyMap) Remap(keys map[string][]string) error {
+	m := k.bindings()
+	names := make([]string, 0, len(keys))
+	for n := range keys {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, ok := m[n]
+		if !ok {
+			return fmt.Errorf("tui: unknown key action %q (known: %s)", n, strings.Join(k.Actions(), ", "))
+		}
+		if len(keys[n]) == 0 {
+			return fmt.Errorf("tui: key action %q has no keys", n)
+		}
+		b.SetKeys(keys[n]...)
+		b.SetHelp(keys[n][0], b.Help().Desc)
+	}
+	return nil
+}
+
+// ShortHelp is the footer (help.KeyMap).
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.NextScreen, k.Enter, k.Back, k.Filter, k.Sort, k.Help, k.Quit}
+}
+
+// FullHelp is the ? screen (help.KeyMap), one column per group.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Filter, k.Sort, k.Columns, k.Enter, k.Back, k.Packets, k.Write, k.BothDirections},
+		{k.NextScreen, k.PrevScreen, k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway},
+		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.Help, k.Quit},
+	}
+}

@@ -1,0 +1,285 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Live is what a running engine exposes to the TUI (tmonbench live --tui,
+// replay --speed realtime --tui): a snapshot of its counters, safe to call
+// from the TUI's goroutine. The engines hold no terminal code.
+type Live interface {
+	Status() LiveStatus
+}
+
+// LiveStatus is one snapshot of the running engines.
+type LiveStatus struct {
+	// TimeNs is the wall clock of the snapshot (Unix ns): rates are the
+	// differences between two snapshots over the difference of their times.
+	TimeNs int64
+	// State says what the run is doing ("capturing", "replaying"); Done
+	// is set once the run has ended (the numbers are then final).
+	State string
+	Done  bool
+	// Ifaces are the capture interfaces (or replayed inputs), per probe.
+	Ifaces []LiveIface
+	// Probes are the probe engines' counters.
+	Probes []LiveProbe
+	// Channels are the probe-to-collector PDU channels.
+	Channels []LiveChannel
+	// CollectorQueue counts the frames waiting for the collectors.
+	CollectorQueue int
+}
+
+// LiveIface is one interface's (or replayed file's) counters.
+type LiveIface struct {
+	Probe, Iface string
+	Packets      uint64 // packets handed to the probe
+	Bytes        uint64 // captured bytes handed to the probe
+	// KernelDrops counts the packets the kernel dropped (ring full); -1
+	// when the source has no such counter (a replayed file).
+	KernelDrops int64
+}
+
+// LiveProbe is one probe engine's counters.
+type LiveProbe struct {
+	Name                      string
+	Packets, Bytes            uint64
+	Flows, Malformed, Evicted uint64
+}
+
+// LiveChannel is one probe-to-collector channel's transport state.
+type LiveChannel struct {
+	Probe, Collector string
+	Sent, Acked      uint64
+	Unacked          int  // PDUs sent and not yet acknowledged
+	LongRetry        bool // the collector is unreachable: long-retry mode
+}
+
+// Packets is the total over every interface.
+func (s *LiveStatus) Packets() (n uint64) {
+	for _, i := range s.Ifaces {
+		n += i.Packets
+	}
+	return n
+}
+
+// KernelDrops is the total over every interface that counts them, -1
+// when none does.
+func (s *LiveStatus) KernelDrops() int64 {
+	n := int64(-1)
+	for _, i := range s.Ifaces {
+		if i.KernelDrops >= 0 {
+			n = max(n, 0) + i.KernelDrops
+		}
+	}
+	return n
+}
+
+// Unacked is the total over every channel, and whether any is in long
+// retry.
+func (s *LiveStatus) Unacked() (n int, longRetry bool) {
+	for _, c := range s.Channels {
+		n += c.Unacked
+		longRetry = longRetry || c.LongRetry
+	}
+	return n, longRetry
+}
+
+// liveHistory keeps the last snapshots' totals for rates and the live
+// strip.
+type liveHistory struct {
+	times   []int64
+	packets []uint64
+	bytes   []uint64
+	// per interface, the previous snapshot's counts (rates per row)
+	prev    map[string][2]uint64
+	prevNs  int64
+	ratePps map[string]float64
+}
+
+const liveHistoryLen = 600 // ten minutes of one-second snapshots
+
+func (h *liveHistory) add(s *LiveStatus) {
+	var pk, by uint64
+	rates := map[string]float64{}
+	cur := map[string][2]uint64{}
+	for _, i := range s.Ifaces {
+		pk += i.Packets
+		by += i.Bytes
+		k := i.Probe + "\x00" + i.Iface
+		cur[k] = [2]uint64{i.Packets, i.Bytes}
+		if p, ok := h.prev[k]; ok && s.TimeNs > h.prevNs && i.Packets >= p[0] {
+			rates[k] = float64(i.Packets-p[0]) / (float64(s.TimeNs-h.prevNs) / 1e9)
+		}
+	}
+	if n := len(h.times); n > 0 && s.TimeNs <= h.times[n-1] {
+		return // same snapshot again (or a clock step back): no rate from it
+	}
+	h.prev, h.prevNs, h.ratePps = cur, s.TimeNs, rates
+	h.times = append(h.times, s.TimeNs)
+	h.packets = append(h.packets, pk)
+	h.bytes = append(h.bytes, by)
+	if len(h.times) > liveHistoryLen {
+		h.times, h.packets, h.bytes = h.times[1:], h.packets[1:], h.bytes[1:]
+	}
+}
+
+// rates returns the packets per second between successive snapshots,
+// the last n of them.
+func (h *liveHistory) rates(n int) []float64 {
+	var out []float64
+	for i := 1; i < len(h.times); i++ {
+		dt := float64(h.times[i]-h.times[i-1]) / 1e9
+		v := 0.0
+		if dt > 0 && h.packets[i] >= h.packets[i-1] {
+			v = float64(h.packets[i]-h.packets[i-1]) / dt
+		}
+		out = append(out, v)
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
+
+// rate is the latest packets per second over every interface.
+func (h *liveHistory) rate() float64 {
+	r := h.rates(1)
+	if len(r) == 0 {
+		return 0
+	}
+	return r[0]
+}
+
+// liveLine is the status-line text of the latest snapshot: capture rate,
+// kernel drops and the PDU transport state.
+func liveLine(s *LiveStatus, h *liveHistory) string {
+	state := s.State
+	if state == "" {
+		state = "live"
+	}
+	if s.Done {
+		state += " (ended)"
+	}
+	t := fmt.Sprintf("%s %s pkts · %s pkt/s", state, human(int64(s.Packets())), human(int64(h.rate())))
+	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
+		t += " · drops " + human(d)
+	}
+	un, lr := s.Unacked()
+	t += fmt.Sprintf(" · unacked %d", un)
+	if lr {
+		t += " · LONG RETRY"
+	}
+	return t
+}
+
+// liveMsg carries one snapshot to the root model.
+type liveMsg struct{ st *LiveStatus }
+
+func (m *Model) pollLive() tea.Cmd {
+	l := m.e.live
+	return tea.Tick(m.e.livePoll, func(time.Time) tea.Msg {
+		s := l.Status()
+		return liveMsg{st: &s}
+	})
+}
+
+// livePanel draws the live section of the overview: per interface what
+// the engines counted so far, the PDU channels and the capture rate over
+// the last minutes.
+func livePanel(e *env, w int) string {
+	s, h, st := e.snap, &e.liveHist, e.st
+	var b strings.Builder
+	title := "Live"
+	if s.State != "" {
+		title += " · " + s.State
+	}
+	if s.Done {
+		title += " · ended"
+	}
+	b.WriteString(st.section.Render(title) + st.dim.Render("  engines' counters, every second") + "\n")
+	fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", "probe", "iface", "packets", "pkt/s", "bytes", "flows", "malformed", "drops")
+	shown := map[string]bool{}
+	for _, i := range s.Ifaces {
+		flows, mal := "·", "·"
+		if !shown[i.Probe] { // probe counters on the probe's first interface
+			shown[i.Probe] = true
+			for _, p := range s.Probes {
+				if p.Name == i.Probe {
+					flows, mal = human(int64(p.Flows)), human(int64(p.Malformed))
+				}
+			}
+		}
+		drops := "·"
+		if i.KernelDrops >= 0 {
+			drops = human(i.KernelDrops)
+		}
+		rate := h.ratePps[i.Probe+"\x00"+i.Iface]
+		fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", cut(i.Probe, 10), cut(i.Iface, 8), human(int64(i.Packets)),
+			human(int64(rate)), human(int64(i.Bytes)), flows, mal, drops)
+	}
+	var ch []string
+	for _, c := range s.Channels {
+		state := "ok"
+		if c.LongRetry {
+			state = st.sevError.Render("LONG RETRY")
+		}
+		ch = append(ch, fmt.Sprintf("%s→%s sent %s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), human(int64(c.Acked)), c.Unacked, state))
+	}
+	if s.CollectorQueue > 0 {
+		ch = append(ch, fmt.Sprintf("collector queue %d", s.CollectorQueue))
+	}
+	if len(ch) > 0 {
+		b.WriteString(cut("PDUs: "+strings.Join(ch, " · "), w) + "\n")
+	}
+	if r := h.rates(max(w-2, 10)); len(r) > 0 {
+		for _, l := range strings.Split(columnChart(r, len(r), 2, func(int) lipgloss.Style { return st.chart }), "\n") {
+			b.WriteString(" " + l + "\n")
+		}
+		peak := 0.0
+		for _, v := range r {
+			peak = max(peak, v)
+		}
+		b.WriteString(st.dim.Render(cut(fmt.Sprintf(" pkt/s over the last %d s (peak %s)", len(r), human(int64(peak))), w)) + "\n")
+	}
+	return b.String()
+}
+
+// liveReopen reopens the database when the running run has written a
+// table that did not exist when it was opened (a view is made per table
+// folder at open; the views then follow the new parts by themselves).
+// It checks every liveReloadNs of snapshot time and at the run's end.
+func (m *Model) liveReopen(st *LiveStatus) tea.Cmd {
+	e := m.e
+	if e.db == nil || len(e.inflight) > 0 || (!st.Done && st.TimeNs-e.reopenNs < liveReloadNs) {
+		return nil
+	}
+	e.reopenNs = st.TimeNs
+	if tableCount(e.out) <= e.tables {
+		return nil
+	}
+	e.db.Close()
+	e.db = nil
+	return m.reopen()
+}
+
+// tableCount counts the table folders of an output.
+func tableCount(out string) int {
+	des, err := os.ReadDir(out)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, d := range des {
+		if d.IsDir() && !strings.HasPrefix(d.Name(), ".") && !strings.HasPrefix(d.Name(), "_") {
+			n++
+		}
+	}
+	return n
+}

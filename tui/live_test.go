@@ -1,0 +1,209 @@
+package tui
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// fakeLive plays a list of snapshots, one per poll, then repeats the last.
+type fakeLive struct {
+	mu    sync.Mutex
+	snaps []LiveStatus
+	i     int
+}
+
+func (f *fakeLive) Status() LiveStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.snaps[min(f.i, len(f.snaps)-1)]
+	f.i++
+	return s
+}
+
+// liveSnaps: probe A, interface if0 (the names of the lab FTP replay, so
+// the overview's drops column takes the live numbers), one second apart:
+// 1000, 3000 (+2000 pkt/s), 3500 packets (+500 pkt/s, 3 kernel drops, 7
+// PDUs unacknowledged, long retry), then the run ends.
+func liveSnaps() []LiveStatus {
+	const base = int64(1_800_000_000_000_000_000)
+	mk := func(k int, pk uint64, drops int64, unacked int, longRetry, done bool) LiveStatus {
+		return LiveStatus{TimeNs: base + int64(k)*1e9, State: "capturing", Done: done,
+			Ifaces:   []LiveIface{{Probe: "A", Iface: "if0", Packets: pk, Bytes: 200 * pk, KernelDrops: drops}},
+			Probes:   []LiveProbe{{Name: "A", Packets: pk, Bytes: 200 * pk, Flows: pk / 100, Malformed: 2}},
+			Channels: []LiveChannel{{Probe: "A", Collector: "local", Sent: pk / 50, Acked: pk/50 - uint64(unacked), Unacked: unacked, LongRetry: longRetry}},
+		}
+	}
+	return []LiveStatus{mk(0, 1000, 0, 0, false, false), mk(1, 3000, 0, 2, false, false), mk(2, 3500, 3, 7, true, false), mk(3, 3500, 3, 0, false, true)}
+}
+
+// lineWith returns the first line of s holding every want.
+func lineWith(s string, want ...string) string {
+	for _, l := range strings.Split(s, "\n") {
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(l, w)
+		}
+		if ok {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestLiveOverview drives snapshots into the model: the status line
+// carries the capture rate (differences of successive snapshots), kernel
+// drops and the PDU transport state; the overview's live panel and its
+// drops column follow each snapshot; the end of the run is said.
+func TestLiveOverview(t *testing.T) {
+	out := replayed(t, ftpLab)
+	snaps := liveSnaps()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	for i, want := range []struct{ status, panel string }{
+		{"capturing 1,000 pkts · 0 pkt/s · drops 0 · unacked 0", "A if0 1,000 0 200,000 10 2 0"},
+		{"capturing 3,000 pkts · 2,000 pkt/s · drops 0 · unacked 2", "A if0 3,000 2,000 600,000 30 2 0"},
+		{"capturing 3,500 pkts · 500 pkt/s · drops 3 · unacked 7 · LONG RETRY", "A if0 3,500 500 700,000 35 2 3"},
+		{"capturing (ended) 3,500 pkts · 0 pkt/s · drops 3 · unacked 0", "A if0 3,500 0 700,000 35 2 3"},
+	} {
+		s := snaps[i]
+		drive(t, m, liveMsg{st: &s})
+		v := plain(m)
+		lines := strings.Split(v, "\n")
+		if st := lines[len(lines)-2]; !strings.HasPrefix(st, want.status) {
+			t.Errorf("snapshot %d: status line\n%q\nwant prefix\n%q", i, st, want.status)
+		}
+		panel := lineWith(v, "A ", "if0")
+		if got := strings.Join(strings.Fields(panel), " "); got != want.panel {
+			t.Errorf("snapshot %d: live panel row %q, want %q", i, got, want.panel)
+		}
+		// the Parquet part of the overview: A/if0's drops column is live
+		row := lineWith(v, "A ", "if0", "all", "7,799")
+		if f := strings.Fields(row); len(f) == 0 || f[len(f)-1] != want.panel[len(want.panel)-1:] {
+			t.Errorf("snapshot %d: overview row %q: drops want %s", i, row, want.panel[len(want.panel)-1:])
+		}
+	}
+	v := plain(m)
+	for _, w := range []string{"Live · capturing · ended", "A→local sent 70 acked 70 unacked 0 ok", "pkt/s over the last 3 s (peak 2,000)"} {
+		if !strings.Contains(v, w) {
+			t.Errorf("final screen lacks %q:\n%s", w, v)
+		}
+	}
+	if m.e.liveHist.prevNs != snaps[3].TimeNs {
+		t.Errorf("history did not take the last snapshot")
+	}
+}
+
+// TestGoldenLive: the overview of a live run at 120×40 (256 colours),
+// polled by the program itself until the run has ended.
+func TestGoldenLive(t *testing.T) {
+	out := replayed(t, ftpLab)
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: liveSnaps()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.e.livePoll = 20 * time.Millisecond
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitText(t, tm, "Live · capturing · ended", "Throughput", "(peak 2,000)")
+	// the overview's reload at the end of the run done, nothing in flight
+	// (polls go on every 20 ms: a reload skipped while a query ran is
+	// retried at the next one)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ch := make(chan bool, 1)
+		tm.Send(inspectMsg(func(m *Model) { ch <- m.tabs[0].(*overview).sawDone && len(m.e.inflight) == 0 }))
+		if <-ch {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the overview did not reload at the end of the run")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	golden.RequireEqual(t, []byte(fm.View()))
+}
+
+// sgrColour finds SGR sequences that set a colour (30-38, 40-48, 90-97,
+// 100-107), not bold, underline or reverse.
+var sgr = regexp.MustCompile(`\x1b\[([0-9;]*)m`)
+
+func hasColour(s string) bool {
+	for _, m := range sgr.FindAllStringSubmatch(s, -1) {
+		for _, p := range strings.Split(m[1], ";") {
+			if len(p) == 2 && (p[0] == '3' || p[0] == '4' || p[0] == '9') && p != "39" && p != "49" || len(p) == 3 && p[0] == '1' && p[1] == '0' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestNoColour: with the default renderer (the one `tmonbench tui` uses),
+// CLICOLOR_FORCE gives colours even off a terminal (the check can fail),
+// and NO_COLOR takes every colour away on every screen — the cursor row
+// and active tab stay visible by reverse video, a brush on the overview's
+// strip by the ┣━━┫ line under it.
+func TestNoColour(t *testing.T) {
+	out := replayed(t, ftpLab)
+	screens := func() map[string]string {
+		m, err := New(Options{Out: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		v := map[string]string{}
+		drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+		v["overview"] = m.View()
+		drive(t, m, keyMsg("b"), keyMsg("right"), keyMsg("right"), keyMsg("right"), keyMsg("b"))
+		v["brushed overview"] = m.View()
+		drive(t, m, keyMsg("2"))
+		v["flows"] = m.View()
+		drive(t, m, keyMsg("enter"))
+		v["detail"] = m.View()
+		drive(t, m, keyMsg("8"))
+		v["sql"] = m.View()
+		return v
+	}
+	t.Setenv("CLICOLOR_FORCE", "1")
+	for name, v := range screens() {
+		if !hasColour(v) {
+			t.Errorf("CLICOLOR_FORCE=1: %s screen without colour (the check cannot see colours)", name)
+		}
+	}
+	t.Setenv("NO_COLOR", "1")
+	for name, v := range screens() {
+		if hasColour(v) {
+			t.Errorf("NO_COLOR=1: %s screen has colours:\n%q", name, v)
+		}
+		if !strings.Contains(v, "\x1b[7m") && !strings.Contains(v, ";7m") {
+			t.Errorf("NO_COLOR=1: %s screen has no reverse video (active tab, cursor)", name)
+		}
+		if name == "brushed overview" && !regexp.MustCompile(`\n ┣━━┫ *\n`).MatchString(ansi.Strip(v)) {
+			t.Errorf("NO_COLOR=1: the brush is not marked without colours:\n%s", ansi.Strip(v))
+		}
+		if lines := strings.Split(ansi.Strip(v), "\n"); len(lines) != 24 {
+			t.Errorf("%s: %d lines at 80×24", name, len(lines))
+		}
+		for i, l := range strings.Split(ansi.Strip(v), "\n") {
+			if w := ansi.StringWidth(l); w > 80 {
+				t.Errorf("%s line %d is %d cells wide at 80×24", name, i, w)
+			}
+		}
+	}
+}

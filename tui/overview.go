@@ -1,0 +1,390 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// overview is the first screen: per probe and interface what was seen,
+// the protocol and class mix, events by severity and the throughput strip,
+// which is the time brush of every screen.
+type overview struct {
+	screenBase
+	d      *overviewData
+	strip  *stripData
+	cur    int // cursor bucket on the strip
+	anchor int // first end of a brush being marked; -1 none
+	stripY int // screen row of the strip's first line (mouse)
+	stripH int
+	width  int
+	// live mode: the Parquet parts are re-read every liveReloadNs of
+	// snapshot time, and once more when the run ends
+	reloadedNs int64
+	sawDone    bool
+	refresh    bool // the next load also recomputes the strip
+	stripW     int  // buckets of the strip held or asked for; 0: none
+	pending    bool // the overview's data is being read
+}
+
+// liveReloadNs is how often, in live mode, the overview re-reads what the
+// run has written so far (the live panel itself follows every snapshot).
+const liveReloadNs = 5e9
+
+type probeRow struct {
+	probe, iface, class   string
+	packets, bytes, flows int64
+	first, last           int64
+	malformed             string
+	drops                 string // kernel drops from the capture_stop event (live captures)
+}
+
+type mixRow struct {
+	label          string
+	flows, packets int64
+	bytes          int64
+}
+
+type overviewData struct {
+	probes   []probeRow
+	protos   []mixRow
+	classes  []mixRow
+	severity []mixRow
+	inputs   []string
+	groups   []flowGroup // the flow groups of the whole capture (nil when brushed)
+}
+
+// stripData is the throughput over the whole capture in equal buckets.
+type stripData struct {
+	lo, hi int64 // span, Unix ns
+	vals   []float64
+	exact  bool // from flow_counters intervals, not flows spread over their lifetime
+	n      int
+}
+
+func newOverview(e *env) *overview {
+	return &overview{screenBase: screenBase{sid: e.newID(), title: "Overview"}, anchor: -1}
+}
+
+func (o *overview) typing() bool { return false }
+
+func (o *overview) load(e *env) tea.Cmd {
+	b := e.brush
+	out := e.out
+	o.pending = true
+	return e.query(o.sid, "overview", func(ctx context.Context, db *sql.DB) (any, error) {
+		return loadOverview(ctx, db, out, b)
+	})
+}
+
+// stripCmd asks for the throughput strip when the terminal's width is
+// known and the strip is missing, of another width or to be refreshed.
+// It runs after the overview's data is in (the first screen is drawn
+// without it), from the flow groups gs of the whole capture when the
+// overview has them (nil: the strip reads them).
+func (o *overview) stripCmd(e *env, gs []flowGroup) tea.Cmd {
+	w := max(o.width-2, 20)
+	if o.width == 0 || (o.stripW == w && !o.refresh) {
+		return nil
+	}
+	o.stripW, o.refresh = w, false
+	return e.query(o.sid, "strip", func(ctx context.Context, db *sql.DB) (any, error) {
+		return loadStrip(ctx, db, w, gs)
+	})
+}
+
+// runInputs reads the capture files named in run.json (for the title).
+func runInputs(out string) []string {
+	m, err := readRun(out)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, in := range m.Inputs {
+		names = append(names, filepath.Base(in.Path))
+	}
+	return names
+}
+
+func (o *overview) update(e *env, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case liveMsg:
+		// re-read what the run wrote every few seconds, and at its end
+		done := msg.st.Done && !o.sawDone
+		if e.db == nil || len(e.inflight) > 0 || (!done && msg.st.TimeNs-o.reloadedNs < liveReloadNs) {
+			return nil
+		}
+		o.reloadedNs, o.sawDone, o.refresh = msg.st.TimeNs, msg.st.Done, true
+		return o.load(e)
+	case tea.WindowSizeMsg:
+		if o.width != msg.Width {
+			o.width = msg.Width
+			o.strip, o.stripW = nil, 0
+			if o.d == nil {
+				if !o.pending {
+					return o.load(e) // the strip follows the overview's data
+				}
+				return nil
+			}
+			return o.stripCmd(e, o.d.groups)
+		}
+	case dataMsg:
+		if msg.err != nil {
+			if msg.tag == "strip" {
+				o.stripW = 0 // asked again at the next load or resize
+			} else {
+				o.pending = false
+			}
+			e.setErr(msg.err)
+			return nil
+		}
+		switch v := msg.v.(type) {
+		case *overviewData:
+			o.d, o.pending = v, false
+			return o.stripCmd(e, v.groups)
+		case *stripData:
+			if v.n != max(o.width-2, 20) {
+				return nil // computed for a width the terminal no longer has
+			}
+			o.strip = v
+			o.cur = min(o.cur, max(len(v.vals)-1, 0))
+		}
+	case tea.KeyMsg:
+		k := e.keys
+		switch {
+		case key.Matches(msg, k.Left):
+			o.cur = max(o.cur-1, 0)
+		case key.Matches(msg, k.Right):
+			if o.strip != nil {
+				o.cur = min(o.cur+1, len(o.strip.vals)-1)
+			}
+		case key.Matches(msg, k.Top):
+			o.cur = 0
+		case key.Matches(msg, k.Bottom):
+			if o.strip != nil {
+				o.cur = len(o.strip.vals) - 1
+			}
+		case key.Matches(msg, k.BrushMark):
+			if o.anchor < 0 {
+				o.anchor = o.cur
+				e.status = "brush: move to the other end and press b again"
+				return nil
+			}
+			return o.setBrush(e, o.anchor, o.cur)
+		case key.Matches(msg, k.BrushClear), key.Matches(msg, k.Back):
+			o.anchor = -1
+			if e.brush.active() {
+				e.brush = brush{}
+				e.brushGen++
+				o.gen = e.brushGen
+				e.status = "brush cleared"
+				return o.load(e)
+			}
+		case key.Matches(msg, k.Enter):
+			return func() tea.Msg { return switchMsg{tab: 1} }
+		}
+	case tea.MouseMsg:
+		if o.strip == nil || msg.Y < o.stripY || msg.Y >= o.stripY+o.stripH {
+			return nil
+		}
+		x := min(max(msg.X-1, 0), len(o.strip.vals)-1)
+		switch msg.Action {
+		case tea.MouseActionPress:
+			o.cur, o.anchor = x, x
+		case tea.MouseActionMotion:
+			o.cur = x
+		case tea.MouseActionRelease:
+			o.cur = x
+			if o.anchor >= 0 && o.anchor != x {
+				return o.setBrush(e, o.anchor, x)
+			}
+			o.anchor = -1
+		}
+	}
+	return nil
+}
+
+func (o *overview) setBrush(e *env, a, b int) tea.Cmd {
+	o.anchor = -1
+	if o.strip == nil || o.strip.hi <= o.strip.lo {
+		return nil
+	}
+	if a > b {
+		a, b = b, a
+	}
+	span := o.strip.hi - o.strip.lo
+	n := int64(len(o.strip.vals))
+	bw := span/n + 1
+	e.brush = brush{lo: o.strip.lo + int64(a)*bw, hi: o.strip.lo + int64(b+1)*bw - 1}
+	e.brushGen++
+	o.gen = e.brushGen
+	e.status = "every screen now shows the brushed range (B clears)"
+	return o.load(e)
+}
+
+// brushLine draws the brushed buckets of an n-bucket strip as a bar under
+// it, ┣━━┫: the brush is seen without colours too (NO_COLOR), where the
+// bars' colour would be all that marks it.
+func brushLine(n int, in func(i int) bool) string {
+	line := []rune(" " + strings.Repeat(" ", n))
+	for i := range n {
+		if !in(i) {
+			continue
+		}
+		switch {
+		case (i == 0 || !in(i-1)) && (i == n-1 || !in(i+1)):
+			line[i+1] = '┃'
+		case i == 0 || !in(i-1):
+			line[i+1] = '┣'
+		case i == n-1 || !in(i+1):
+			line[i+1] = '┫'
+		default:
+			line[i+1] = '━'
+		}
+	}
+	return strings.TrimRight(string(line), " ")
+}
+
+func (o *overview) view(e *env, w, h int) string {
+	st := e.st
+	var b strings.Builder
+	if e.snap != nil {
+		b.WriteString(livePanel(e, w) + "\n")
+	}
+	if o.d == nil {
+		return b.String() + st.dim.Render("loading "+e.out+" …")
+	}
+	title := "Output " + filepath.Base(e.out)
+	if len(o.d.inputs) > 0 {
+		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
+	}
+	b.WriteString(st.section.Render(cut(title, w)) + "\n")
+	fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9s %11s %14s %9s %9s %5s\n", "probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
+	for _, p := range o.d.probes {
+		mal := p.malformed
+		if mal == "" {
+			mal = "·"
+		}
+		// capture drops: a replayed file has none (·); a live capture's
+		// come from its capture_stop event, or while it runs from the engines
+		drops := p.drops
+		if e.snap != nil {
+			for _, i := range e.snap.Ifaces {
+				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
+					drops = human(i.KernelDrops)
+				}
+			}
+		}
+		if drops == "" {
+			drops = "·"
+		}
+		fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9.3f %11s %14s %9s %9s %5s\n", cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first),
+			float64(p.last-p.first)/1e9, human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+	}
+	if len(o.d.probes) == 0 {
+		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+	}
+	// throughput strip
+	stripH := max(min(h/4, 10), 2)
+	if o.strip == nil && o.stripW != 0 {
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
+	}
+	if o.strip != nil && len(o.strip.vals) > 0 {
+		how := "≈ flows spread over their lifetimes"
+		if o.strip.exact {
+			how = "from flow_counters"
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  IP bytes per %.3g s, %s · ←/→ cursor, b marks the brush ends, B clears", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)), how)) + "\n")
+		lo, hi := o.anchor, o.cur
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		inBrush := func(i int) bool {
+			if o.anchor >= 0 {
+				return i >= lo && i <= hi
+			}
+			if !e.brush.active() {
+				return false
+			}
+			span := o.strip.hi - o.strip.lo
+			bw := span/int64(len(o.strip.vals)) + 1
+			t0 := o.strip.lo + int64(i)*bw
+			return t0+bw > e.brush.lo && t0 <= e.brush.hi
+		}
+		chart := columnChart(o.strip.vals, len(o.strip.vals), stripH, func(i int) lipgloss.Style {
+			if inBrush(i) {
+				return st.brush
+			}
+			return st.chart
+		})
+		o.stripY = 1 + strings.Count(b.String(), "\n")
+		o.stripH = stripH
+		for _, l := range strings.Split(chart, "\n") {
+			b.WriteString(" " + l + "\n")
+		}
+		if o.anchor >= 0 || e.brush.active() {
+			b.WriteString(st.brush.Render(brushLine(len(o.strip.vals), inBrush)) + "\n")
+		}
+		// cursor line
+		cursor := strings.Repeat(" ", o.cur+1) + "▲ " + fmtClock(o.strip.lo+int64(o.cur)*((o.strip.hi-o.strip.lo)/int64(len(o.strip.vals))+1))
+		b.WriteString(st.brush.Render(cut(cursor, w)) + "\n")
+		b.WriteString(" " + timeAxis(st, o.strip.lo, o.strip.hi, len(o.strip.vals)) + "\n")
+	}
+	// mixes side by side
+	colW := max((w-4)/3, 20)
+	mixCol := func(title string, rows []mixRow, val func(mixRow) int64, unit string, share bool) string {
+		labels := make([]string, 0, len(rows))
+		vals := make([]float64, 0, len(rows))
+		texts := make([]string, 0, len(rows))
+		var total int64
+		for _, r := range rows {
+			total += val(r)
+		}
+		for i, r := range rows {
+			if i >= 6 {
+				break
+			}
+			labels = append(labels, cut(r.label, 10))
+			vals = append(vals, float64(val(r)))
+			pct := 0.0
+			if total > 0 {
+				pct = 100 * float64(val(r)) / float64(total)
+			}
+			if share {
+				texts = append(texts, fmt.Sprintf("%s %s %4.1f%%", human(val(r)), unit, pct))
+			} else { // classes overlap: a packet counts in every class it matches
+				texts = append(texts, fmt.Sprintf("%s %s", human(val(r)), unit))
+			}
+		}
+		return st.section.Render(title) + "\n" + barRows(st, labels, vals, texts, colW)
+	}
+	protos := mixCol("Protocols", o.d.protos, func(r mixRow) int64 { return r.bytes }, "B", true)
+	classes := mixCol("Classes", o.d.classes, func(r mixRow) int64 { return r.packets }, "pk", false)
+	var ev strings.Builder
+	ev.WriteString(st.section.Render("Events") + "\n")
+	if len(o.d.severity) == 0 {
+		ev.WriteString(st.dim.Render("  (none)"))
+	}
+	for _, s := range o.d.severity {
+		style := st.dim
+		switch s.label {
+		case "warning":
+			style = st.sevWarn
+		case "error":
+			style = st.sevError
+		}
+		ev.WriteString("  " + style.Render(fmt.Sprintf("%-8s %s", s.label, human(s.flows))) + "\n")
+	}
+	b.WriteString("\n" + lipgloss.JoinHorizontal(lipgloss.Top,
+		st.r.NewStyle().Width(colW+1).Render(protos),
+		st.r.NewStyle().Width(colW+1).Render(classes),
+		ev.String()))
+	b.WriteString("\n\n" + st.dim.Render("enter: flows · tab/1-8: screens · ? help"))
+	return b.String()
+}

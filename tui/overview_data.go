@@ -1,0 +1,304 @@
+package tui
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The overview's data. A million-flow output must show its first screen in
+// under a second (issue 12), so the flows table is read once, grouped by
+// probe, interface, class and protocol (a few hundred rows at most), and
+// everything the screen shows of flows is added up from those groups in
+// Go; the throughput strip then reads only the ip_bytes counters of the
+// flows of each interface's main class (a semi-join), summed per interval.
+
+// flowGroup is one row of the overview's scan of flows: the flows of one
+// probe, interface, class and IP protocol.
+type flowGroup struct {
+	probe, iface, class string
+	proto               int64
+	flows, packets      int64
+	bytes               int64 // IP bytes
+	first, last         int64 // Unix ns
+}
+
+// groupsSQL reads the flow groups; %s is the brush's WHERE (or "").
+const groupsSQL = `SELECT probe, interface, class, protocol, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT,
+  epoch_ns(min(first_seen)), epoch_ns(max(last_seen)) FROM flows %s GROUP BY ALL`
+
+func loadGroups(ctx context.Context, db *sql.DB, where string, args ...any) ([]flowGroup, error) {
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(groupsSQL, where), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var gs []flowGroup
+	for rows.Next() {
+		var g flowGroup
+		if err := rows.Scan(&g.probe, &g.iface, &g.class, &g.proto, &g.flows, &g.packets, &g.bytes, &g.first, &g.last); err != nil {
+			return nil, err
+		}
+		gs = append(gs, g)
+	}
+	return gs, rows.Err()
+}
+
+// classKey names the flows of one class at one probe interface.
+type classKey struct{ probe, iface, class string }
+
+// mainClasses picks, per probe and interface, the class that saw the most
+// packets (the default config's "all": its flows count each packet once;
+// ties go to the first name), with that class's totals. Sorted by probe
+// and interface.
+func mainClasses(gs []flowGroup) []probeRow {
+	per := map[classKey]*probeRow{}
+	for _, g := range gs {
+		k := classKey{g.probe, g.iface, g.class}
+		r := per[k]
+		if r == nil {
+			r = &probeRow{probe: g.probe, iface: g.iface, class: g.class, first: g.first, last: g.last}
+			per[k] = r
+		}
+		r.packets += g.packets
+		r.bytes += g.bytes
+		r.flows += g.flows
+		r.first, r.last = min(r.first, g.first), max(r.last, g.last)
+	}
+	best := map[[2]string]*probeRow{}
+	for _, r := range per {
+		k := [2]string{r.probe, r.iface}
+		if b := best[k]; b == nil || r.packets > b.packets || (r.packets == b.packets && r.class < b.class) {
+			best[k] = r
+		}
+	}
+	out := make([]probeRow, 0, len(best))
+	for _, r := range best {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b probeRow) int { return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.iface, b.iface)) })
+	return out
+}
+
+// protoName is the name of an IP protocol number on the overview.
+func protoName(p int64) string {
+	switch p {
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 1:
+		return "icmp"
+	case 58:
+		return "icmp6"
+	case 132:
+		return "sctp"
+	case 47:
+		return "gre"
+	case 50:
+		return "esp"
+	}
+	return fmt.Sprintf("proto %d", p)
+}
+
+// mixes adds the groups up into the protocol mix (main classes only, by
+// bytes) and the class mix (every class: a packet counts in each class it
+// matches; by packets).
+func mixes(gs []flowGroup, mains []probeRow) (protos, classes []mixRow) {
+	isMain := map[classKey]bool{}
+	for _, m := range mains {
+		isMain[classKey{m.probe, m.iface, m.class}] = true
+	}
+	add := func(rows []mixRow, label string, g flowGroup) []mixRow {
+		i := slices.IndexFunc(rows, func(r mixRow) bool { return r.label == label })
+		if i < 0 {
+			rows, i = append(rows, mixRow{label: label}), len(rows)
+		}
+		rows[i].flows += g.flows
+		rows[i].packets += g.packets
+		rows[i].bytes += g.bytes
+		return rows
+	}
+	for _, g := range gs {
+		if isMain[classKey{g.probe, g.iface, g.class}] {
+			protos = add(protos, protoName(g.proto), g)
+		}
+		classes = add(classes, g.class, g)
+	}
+	slices.SortStableFunc(protos, func(a, b mixRow) int { return cmp.Compare(b.bytes, a.bytes) })
+	slices.SortFunc(classes, func(a, b mixRow) int { return cmp.Or(cmp.Compare(b.packets, a.packets), cmp.Compare(a.label, b.label)) })
+	return protos, classes
+}
+
+func brushWhere(b brush, lo, hi string) (string, []any) {
+	if !b.active() {
+		return "", nil
+	}
+	return fmt.Sprintf("WHERE epoch_ns(%s) <= ? AND epoch_ns(%s) >= ?", lo, hi), []any{b.hi, b.lo}
+}
+
+// loadOverview reads what the overview shows within brush b: one scan of
+// flows (loadGroups) and two small queries over events. groups holds the
+// flow groups when the brush is not active (the strip's input).
+func loadOverview(ctx context.Context, db *sql.DB, out string, b brush) (*overviewData, error) {
+	d := &overviewData{}
+	fw, fargs := brushWhere(b, "first_seen", "last_seen")
+	gs, err := loadGroups(ctx, db, fw, fargs...)
+	if err != nil {
+		return nil, err
+	}
+	if !b.active() {
+		d.groups = gs
+	}
+	d.probes = mainClasses(gs)
+	d.protos, d.classes = mixes(gs, d.probes)
+	// malformed packets per probe, from the probe's closing event
+	mal := map[string]string{}
+	if rows, err := db.QueryContext(ctx, `SELECT replace(source, 'probe:', ''), max(regexp_extract(message, '(\d+) malformed', 1))
+FROM events WHERE kind = 'probe_stop' GROUP BY 1`); err == nil {
+		for rows.Next() {
+			var p, n string
+			if rows.Scan(&p, &n) == nil {
+				mal[p] = n
+			}
+		}
+		rows.Close()
+	}
+	// kernel drops per probe and interface, from a live capture's closing
+	// events ("IFACE (MTU ...): ... N dropped by the kernel")
+	drops := map[[2]string]string{}
+	if rows, err := db.QueryContext(ctx, `SELECT replace(source, 'probe:', ''), regexp_extract(message, '^(\S+) \(MTU', 1),
+  sum(TRY_CAST(regexp_extract(message, '(\d+) dropped by the kernel', 1) AS BIGINT))
+FROM events WHERE kind = 'capture_stop' GROUP BY 1, 2`); err == nil {
+		for rows.Next() {
+			var p, i string
+			var n sql.NullInt64
+			if rows.Scan(&p, &i, &n) == nil && n.Valid {
+				drops[[2]string{p, i}] = human(n.Int64)
+			}
+		}
+		rows.Close()
+	}
+	for i := range d.probes {
+		d.probes[i].malformed = mal[d.probes[i].probe]
+		d.probes[i].drops = drops[[2]string{d.probes[i].probe, d.probes[i].iface}]
+	}
+	ew, eargs := brushWhere(b, "time", "time")
+	// an output without events (a table missing) shows none
+	if rows, err := db.QueryContext(ctx, `SELECT severity, count(*) FROM events `+ew+` GROUP BY 1
+ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`, eargs...); err == nil {
+		for rows.Next() {
+			var r mixRow
+			if rows.Scan(&r.label, &r.flows) == nil {
+				d.severity = append(d.severity, r)
+			}
+		}
+		rows.Close()
+	}
+	d.inputs = runInputs(out)
+	return d, nil
+}
+
+// mainFlowsSQL selects the flows of the main classes (a WHERE body) with
+// its arguments; "false" when there are none.
+func mainFlowsSQL(mains []probeRow, alias string) (string, []any) {
+	if len(mains) == 0 {
+		return "false", nil
+	}
+	var parts []string
+	var args []any
+	for _, m := range mains {
+		parts = append(parts, fmt.Sprintf("(%[1]sprobe = ? AND %[1]sinterface = ? AND %[1]sclass = ?)", alias))
+		args = append(args, m.probe, m.iface, m.class)
+	}
+	return strings.Join(parts, " OR "), args
+}
+
+// loadStrip computes the throughput strip of w buckets over the whole
+// capture: IP bytes of the main classes' flows per bucket, from the
+// ip_bytes counters when their intervals are at least as fine as four
+// buckets (each interval's bytes spread over the buckets it covers), else
+// from flows spread evenly over the buckets their lifetime covers (an
+// approximation, said so on screen). gs are the flow groups of the whole
+// capture; nil: read them.
+func loadStrip(ctx context.Context, db *sql.DB, w int, gs []flowGroup) (*stripData, error) {
+	s := &stripData{n: w, vals: make([]float64, w)}
+	if gs == nil {
+		var err error
+		if gs, err = loadGroups(ctx, db, ""); err != nil {
+			return nil, err
+		}
+	}
+	if len(gs) == 0 {
+		return s, nil
+	}
+	s.lo, s.hi = gs[0].first, gs[0].last
+	for _, g := range gs {
+		s.lo, s.hi = min(s.lo, g.first), max(s.hi, g.last)
+	}
+	span := max(s.hi-s.lo, 1)
+	bw := span/int64(w) + 1
+	mw, margs := mainFlowsSQL(mainClasses(gs), "")
+	// the counters' interval (the config's interval_s: one for the run)
+	var ivS sql.NullFloat64
+	_ = db.QueryRowContext(ctx, `SELECT interval_s FROM flow_counters WHERE metric = 'ip_bytes' LIMIT 1`).Scan(&ivS)
+	if iv := int64(ivS.Float64 * 1e9); ivS.Valid && iv > 0 && span/iv+1 >= int64(w)/4 {
+		s.exact = true
+		rows, err := db.QueryContext(ctx, `SELECT epoch_ns(c.interval_start), (c.interval_s * 1e9)::BIGINT, sum(c.sum)
+FROM flow_counters c SEMI JOIN (SELECT probe, flow_id FROM flows WHERE `+mw+`) f ON c.probe = f.probe AND c.flow_id = f.flow_id
+WHERE c.metric = 'ip_bytes' GROUP BY 1, 2`, margs...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var start, length int64
+			var v float64
+			if err := rows.Scan(&start, &length, &v); err != nil {
+				return nil, err
+			}
+			s.spread(start, start+max(length, 1), v, bw)
+		}
+		return s, rows.Err()
+	}
+	rows, err := db.QueryContext(ctx, `SELECT i, sum(bytes / (sb - sa + 1)) FROM (
+  SELECT bytes, sa, sb, unnest(generate_series(sa, sb)) AS i FROM (
+    SELECT bytes, (epoch_ns(first_seen) - ?) // ? AS sa, (epoch_ns(last_seen) - ?) // ? AS sb FROM flows WHERE `+mw+`))
+GROUP BY 1`, append([]any{s.lo, bw, s.lo, bw}, margs...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		var v float64
+		if err := rows.Scan(&i, &v); err != nil {
+			return nil, err
+		}
+		if i >= 0 && i < int64(w) {
+			s.vals[i] += v
+		}
+	}
+	return s, rows.Err()
+}
+
+// spread adds v, counted over [a, b) ns, to the buckets (bw ns wide from
+// s.lo) that the part of [a, b) within the capture covers, in proportion
+// to the overlap: an interval that starts before the first packet or ends
+// after the last one keeps all its bytes.
+func (s *stripData) spread(a, b int64, v float64, bw int64) {
+	a, b = max(a, s.lo), min(b, s.hi+1)
+	if b <= a {
+		return
+	}
+	for i := (a - s.lo) / bw; i < int64(len(s.vals)); i++ {
+		lo, hi := max(a, s.lo+i*bw), min(b, s.lo+(i+1)*bw)
+		if hi <= lo {
+			break
+		}
+		s.vals[i] += v * float64(hi-lo) / float64(b-a)
+	}
+}

@@ -1,0 +1,464 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// maxPackets bounds what one Packets screen reads back.
+const maxPackets = 20000
+
+// packetSel says which packets to read back: those of a probe between two
+// capture times matching the flow's fields that are set.
+type packetSel struct {
+	probe, iface string
+	lo, hi       int64
+	src, dst     string
+	sport, dport int64
+	proto        int64
+	both         bool  // also the reverse direction
+	size         int64 // IP total length to match (a one-way record), 0 any
+	title        string
+}
+
+// packetsOf selects the packets of a flow row.
+func packetsOf(r row) packetSel {
+	return packetSel{probe: toString(r["probe"]), iface: toString(r["interface"]),
+		lo: toInt64(r["first_seen"]), hi: toInt64(r["last_seen"]),
+		src: toString(r["src_addr"]), dst: toString(r["dst_addr"]),
+		sport: toInt64(r["src_port"]), dport: toInt64(r["dst_port"]), proto: toInt64(r["protocol"]),
+		title: "Packets of " + toString(r["name"])}
+}
+
+type capPacket struct {
+	ci   gopacket.CaptureInfo
+	data []byte
+	pkt  gopacket.Packet
+	line string
+}
+
+type packetsData struct {
+	path     string
+	link     layers.LinkType
+	pkts     []capPacket
+	read     int    // packets read from the file
+	how      string // "index: seek to offset N" or "scan from the start"
+	complete bool
+}
+
+// packetsScreen lists the packets of a flow read back from its capture
+// file, like tcpdump, with the selected packet's headers and bytes.
+type packetsScreen struct {
+	screenBase
+	sel  packetSel
+	d    *packetsData
+	cur  int
+	top  int
+	rows int
+}
+
+func newPackets(e *env, sel packetSel) *packetsScreen {
+	return &packetsScreen{screenBase: screenBase{sid: e.newID(), title: "Packets"}, sel: sel}
+}
+
+func (p *packetsScreen) typing() bool { return false }
+
+func (p *packetsScreen) load(e *env) tea.Cmd {
+	sel, out := p.sel, e.out
+	return e.query(p.sid, "packets", func(ctx context.Context, db *sql.DB) (any, error) {
+		return readPackets(ctx, db, out, sel)
+	})
+}
+
+// locate finds the capture file of a probe interface and where to start
+// reading: the packet index's last entry at or before lo, else the run's
+// inputs (a file named after the probe, or the only one) from the start.
+func locate(ctx context.Context, db *sql.DB, out string, sel packetSel) (path string, off int64, frame uint64, ifaces uint32, how string, err error) {
+	q := `SELECT path, offset_bytes, frame, ifaces FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?)
+AND epoch_ns(time) <= ? ORDER BY time DESC LIMIT 1`
+	start := sel.lo
+	if sel.both {
+		start -= int64(time.Second)
+	}
+	err = db.QueryRowContext(ctx, q, sel.probe, sel.iface, sel.iface, start).Scan(&path, &off, &frame, &ifaces)
+	if err == nil {
+		return path, off, frame, ifaces, fmt.Sprintf("packet index: seek to byte %d (frame %d)", off, frame), nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		// before the first entry: the first entry's file from its start
+		q := `SELECT path FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?) ORDER BY time LIMIT 1`
+		if db.QueryRowContext(ctx, q, sel.probe, sel.iface, sel.iface).Scan(&path) == nil {
+			return path, 0, 1, 0, "packet index: from the start", nil
+		}
+	}
+	m, rerr := readRun(out)
+	if rerr != nil {
+		return "", 0, 0, 0, "", fmt.Errorf("no packet index and no run.json in %s: %w", out, rerr)
+	}
+	var cands []string
+	for _, in := range m.Inputs {
+		base := filepath.Base(in.Path)
+		name := strings.TrimSuffix(base, filepath.Ext(base))
+		name = strings.TrimSuffix(name, filepath.Ext(name)) // x.pcap.gz
+		if name == sel.probe {
+			cands = append(cands, in.Path)
+		}
+	}
+	if len(cands) == 0 && len(m.Inputs) == 1 {
+		cands = append(cands, m.Inputs[0].Path)
+	}
+	if len(cands) != 1 {
+		return "", 0, 0, 0, "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
+	}
+	return cands[0], 0, 1, 0, "no packet index: scan from the start", nil
+}
+
+func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*packetsData, error) {
+	path, off, frame, ifaces, how, err := locate(ctx, db, out, sel)
+	if err != nil {
+		return nil, err
+	}
+	f, err := replay.OpenAt(path, off, frame, ifaces)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	defer f.Close()
+	d := &packetsData{path: path, how: how, complete: true}
+	slack := int64(time.Second)
+	lo, hi := sel.lo, sel.hi
+	if sel.both { // the reverse flow starts and ends around this one
+		lo, hi = lo-slack, hi+slack
+	}
+	for {
+		if d.read%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		data, m, err := f.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			d.how += " · " + err.Error()
+			break
+		}
+		d.read++
+		if m.TimeNs > hi+slack {
+			break
+		}
+		if m.TimeNs < lo || m.TimeNs > hi {
+			continue
+		}
+		lt := layers.LinkType(m.LinkType)
+		pk := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
+		if !sel.matches(pk) {
+			continue
+		}
+		if len(d.pkts) >= maxPackets {
+			d.complete = false
+			break
+		}
+		buf := append([]byte(nil), data...)
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, m.TimeNs).UTC(), CaptureLength: int(m.CapLen), Length: int(m.WireLen)}
+		pk = gopacket.NewPacket(buf, lt, gopacket.Default)
+		d.link = lt
+		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk)})
+	}
+	return d, nil
+}
+
+// matches tells whether a packet belongs to the selection: its IP
+// addresses, ports and protocol, where the selection sets them.
+func (s packetSel) matches(pk gopacket.Packet) bool {
+	var src, dst string
+	var proto, iplen int64
+	switch ip := pk.NetworkLayer().(type) {
+	case *layers.IPv4:
+		src, dst, proto, iplen = ip.SrcIP.String(), ip.DstIP.String(), int64(ip.Protocol), int64(ip.Length)
+	case *layers.IPv6:
+		src, dst, proto, iplen = ip.SrcIP.String(), ip.DstIP.String(), int64(ip.NextHeader), int64(ip.Length)+40
+	default:
+		return false
+	}
+	var sp, dp int64
+	switch t := pk.TransportLayer().(type) {
+	case *layers.TCP:
+		sp, dp = int64(t.SrcPort), int64(t.DstPort)
+	case *layers.UDP:
+		sp, dp = int64(t.SrcPort), int64(t.DstPort)
+	}
+	if s.size != 0 && iplen != s.size {
+		return false
+	}
+	if s.proto != 0 && proto != s.proto {
+		return false
+	}
+	dir := func(a, b string, ap, bp int64) bool {
+		return (s.src == "" || s.src == a) && (s.dst == "" || s.dst == b) &&
+			(s.sport == 0 || s.sport == ap) && (s.dport == 0 || s.dport == bp)
+	}
+	return dir(src, dst, sp, dp) || (s.both && dir(dst, src, dp, sp))
+}
+
+// tcpdumpLine prints a packet the way tcpdump -n does.
+func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet) string {
+	ts := ci.Timestamp.Format("15:04:05.000000")
+	var src, dst, fam string
+	switch ip := pk.NetworkLayer().(type) {
+	case *layers.IPv4:
+		src, dst, fam = ip.SrcIP.String(), ip.DstIP.String(), "IP"
+		if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
+			return fmt.Sprintf("%s IP %s > %s: ip-proto-%d fragment (offset %d, more %v), length %d", ts, src, dst, ip.Protocol, int(ip.FragOffset)*8, ip.Flags&layers.IPv4MoreFragments != 0, ip.Length)
+		}
+	case *layers.IPv6:
+		src, dst, fam = ip.SrcIP.String(), ip.DstIP.String(), "IP6"
+	default:
+		return fmt.Sprintf("%s %s, length %d", ts, pk.Layers()[0].LayerType(), ci.Length)
+	}
+	switch t := pk.TransportLayer().(type) {
+	case *layers.TCP:
+		flags := ""
+		for _, f := range []struct {
+			on bool
+			c  string
+		}{{t.SYN, "S"}, {t.FIN, "F"}, {t.RST, "R"}, {t.PSH, "P"}, {t.URG, "U"}, {t.ECE, "E"}, {t.CWR, "W"}, {t.ACK, "."}} {
+			if f.on {
+				flags += f.c
+			}
+		}
+		s := fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq)
+		if len(t.Payload) > 0 {
+			s = fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d:%d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq, t.Seq+uint32(len(t.Payload)))
+		}
+		if t.ACK {
+			s += fmt.Sprintf(", ack %d", t.Ack)
+		}
+		return s + fmt.Sprintf(", win %d, length %d", t.Window, len(t.Payload))
+	case *layers.UDP:
+		return fmt.Sprintf("%s %s %s.%d > %s.%d: UDP, length %d", ts, fam, src, t.SrcPort, dst, t.DstPort, len(t.Payload))
+	}
+	if ic, ok := pk.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok {
+		return fmt.Sprintf("%s IP %s > %s: ICMP %s, id %d, seq %d, length %d", ts, src, dst, ic.TypeCode, ic.Id, ic.Seq, len(ic.Payload)+8)
+	}
+	if ic, ok := pk.Layer(layers.LayerTypeICMPv6).(*layers.ICMPv6); ok {
+		return fmt.Sprintf("%s IP6 %s > %s: ICMP6, %s, length %d", ts, src, dst, ic.TypeCode, len(ic.Payload)+4)
+	}
+	return fmt.Sprintf("%s %s %s > %s: %s, length %d", ts, fam, src, dst, pk.NetworkLayer().LayerPayload(), ci.Length)
+}
+
+// headerLines is the decoded header pane: one line per layer.
+func headerLines(pk gopacket.Packet) []string {
+	var out []string
+	for _, l := range pk.Layers() {
+		switch x := l.(type) {
+		case *layers.Ethernet:
+			out = append(out, fmt.Sprintf("Ethernet  %s > %s  type %s", x.SrcMAC, x.DstMAC, x.EthernetType))
+		case *layers.Dot1Q:
+			out = append(out, fmt.Sprintf("802.1Q    vlan %d  prio %d  type %s", x.VLANIdentifier, x.Priority, x.Type))
+		case *layers.IPv4:
+			out = append(out, fmt.Sprintf("IPv4      %s > %s  len %d  id %d  ttl %d  tos 0x%02x  flags %s  frag %d  proto %s  csum 0x%04x",
+				x.SrcIP, x.DstIP, x.Length, x.Id, x.TTL, x.TOS, x.Flags, int(x.FragOffset)*8, x.Protocol, x.Checksum))
+		case *layers.IPv6:
+			out = append(out, fmt.Sprintf("IPv6      %s > %s  payload %d  hop %d  class 0x%02x  flow 0x%05x  next %s",
+				x.SrcIP, x.DstIP, x.Length, x.HopLimit, x.TrafficClass, x.FlowLabel, x.NextHeader))
+		case *layers.TCP:
+			var opts []string
+			for _, o := range x.Options {
+				if o.OptionType != layers.TCPOptionKindNop && o.OptionType != layers.TCPOptionKindEndList {
+					opts = append(opts, o.String())
+				}
+			}
+			out = append(out, fmt.Sprintf("TCP       %d > %d  seq %d  ack %d  win %d  hdr %d  csum 0x%04x  payload %d",
+				x.SrcPort, x.DstPort, x.Seq, x.Ack, x.Window, int(x.DataOffset)*4, x.Checksum, len(x.Payload)))
+			if len(opts) > 0 {
+				out = append(out, "          options "+strings.Join(opts, " "))
+			}
+		case *layers.UDP:
+			out = append(out, fmt.Sprintf("UDP       %d > %d  len %d  csum 0x%04x", x.SrcPort, x.DstPort, x.Length, x.Checksum))
+		case *layers.ICMPv4:
+			out = append(out, fmt.Sprintf("ICMP      %s  id %d  seq %d", x.TypeCode, x.Id, x.Seq))
+		case *layers.ICMPv6:
+			out = append(out, fmt.Sprintf("ICMPv6    %s", x.TypeCode))
+		case *layers.DNS:
+			q := ""
+			if len(x.Questions) > 0 {
+				q = string(x.Questions[0].Name) + " " + x.Questions[0].Type.String()
+			}
+			out = append(out, fmt.Sprintf("DNS       id %d  qr %v  %s  rcode %s  answers %d", x.ID, x.QR, q, x.ResponseCode, len(x.Answers)))
+		case gopacket.Payload:
+			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(x), cut(printable(x), 64)))
+		case *gopacket.Payload:
+			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(*x), cut(printable(*x), 64)))
+		default:
+			out = append(out, l.LayerType().String())
+		}
+	}
+	if el := pk.ErrorLayer(); el != nil {
+		out = append(out, "decode error: "+el.Error().Error())
+	}
+	return out
+}
+
+func printable(b []byte) string {
+	r := make([]byte, len(b))
+	for i, c := range b {
+		if c < 32 || c > 126 {
+			c = '.'
+		}
+		r[i] = c
+	}
+	return string(r)
+}
+
+func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		if msg.err != nil {
+			e.setErr(msg.err)
+			return nil
+		}
+		switch v := msg.v.(type) {
+		case *packetsData:
+			p.d, p.cur, p.top = v, 0, 0
+			e.status = fmt.Sprintf("%d packets from %s (%s; %d read)", len(v.pkts), filepath.Base(v.path), v.how, v.read)
+			if !v.complete {
+				e.status += fmt.Sprintf(" · first %d only", maxPackets)
+			}
+		case string:
+			e.status = v
+		}
+	case tea.KeyMsg:
+		if p.d == nil {
+			return nil
+		}
+		k := e.keys
+		n := len(p.d.pkts)
+		switch {
+		case key.Matches(msg, k.Down):
+			p.cur = min(p.cur+1, n-1)
+		case key.Matches(msg, k.Up):
+			p.cur = max(p.cur-1, 0)
+		case key.Matches(msg, k.PageDown):
+			p.cur = min(p.cur+p.rows, n-1)
+		case key.Matches(msg, k.PageUp):
+			p.cur = max(p.cur-p.rows, 0)
+		case key.Matches(msg, k.Top):
+			p.cur = 0
+		case key.Matches(msg, k.Bottom):
+			p.cur = n - 1
+		case key.Matches(msg, k.BothDirections):
+			p.sel.both = !p.sel.both
+			return p.load(e)
+		case key.Matches(msg, k.Write):
+			return p.write(e)
+		}
+		p.cur = max(p.cur, 0)
+	}
+	return nil
+}
+
+// write saves the packets as a classic pcap (ns timestamps) in the current
+// folder, for Wireshark; not in --out, which holds only tmonbench's tables.
+func (p *packetsScreen) write(e *env) tea.Cmd {
+	d, sel := p.d, p.sel
+	return e.query(p.sid, "write", func(ctx context.Context, _ *sql.DB) (any, error) {
+		name := fmt.Sprintf("tmonbench-%s-%s.pcap", sanitize(sel.probe), time.Unix(0, sel.lo).UTC().Format("20060102T150405.000000000"))
+		path, err := filepath.Abs(name)
+		if err != nil {
+			return nil, err
+		}
+		fh, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		w := pcapgo.NewWriterNanos(fh)
+		if err := w.WriteFileHeader(262144, d.link); err != nil {
+			fh.Close()
+			return nil, err
+		}
+		for _, pk := range d.pkts {
+			if err := w.WritePacket(pk.ci, pk.data); err != nil {
+				fh.Close()
+				return nil, err
+			}
+		}
+		if err := fh.Close(); err != nil {
+			return nil, err
+		}
+		return fmt.Sprintf("wrote %d packets to %s", len(d.pkts), path), nil
+	})
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func (p *packetsScreen) view(e *env, w, h int) string {
+	st := e.st
+	if p.d == nil {
+		return st.dim.Render("reading packets …")
+	}
+	var b strings.Builder
+	dir := "one direction (r: both)"
+	if p.sel.both {
+		dir = "both directions (r: one)"
+	}
+	b.WriteString(st.section.Render(cut(p.sel.title, w/2)) + st.dim.Render(fmt.Sprintf("  %d packets · %s · w writes a pcap", len(p.d.pkts), dir)) + "\n")
+	if len(p.d.pkts) == 0 {
+		b.WriteString(st.dim.Render("  (no packet of this flow in the capture file between its first and last seen times)"))
+		return b.String()
+	}
+	pk := p.d.pkts[p.cur]
+	hdr := headerLines(pk.pkt)
+	hexLines := strings.Split(strings.TrimRight(hex.Dump(pk.data), "\n"), "\n")
+	paneH := min(len(hdr)+1+min(len(hexLines), 8), h/2)
+	p.rows = max(h-1-paneH-1, 3)
+	if p.cur < p.top {
+		p.top = p.cur
+	}
+	if p.cur >= p.top+p.rows {
+		p.top = p.cur - p.rows + 1
+	}
+	for i := p.top; i < len(p.d.pkts) && i < p.top+p.rows; i++ {
+		line := fmt.Sprintf("%5d %s", i+1, p.d.pkts[i].line)
+		if i == p.cur {
+			line = st.selected.Render(pad(line, w))
+		}
+		b.WriteString(cut(line, w) + "\n")
+	}
+	for i := len(p.d.pkts); i < p.top+p.rows; i++ {
+		b.WriteString("\n")
+	}
+	b.WriteString(st.section.Render(fmt.Sprintf("── packet %d: %d bytes captured, %d on the wire ", p.cur+1, pk.ci.CaptureLength, pk.ci.Length)) + "\n")
+	for _, l := range hdr {
+		b.WriteString(cut(l, w) + "\n")
+	}
+	for i, l := range hexLines {
+		if i >= paneH-len(hdr)-1 {
+			b.WriteString(st.dim.Render(fmt.Sprintf("… %d more bytes", len(pk.data)-i*16)))
+			break
+		}
+		b.WriteString(st.dim.Render(l) + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// The table screens. Each links back to its flow with enter.
+
+func flowsSpec() *tableSpec {
+	return &tableSpec{
+		title: "Flows", table: observe.TableFlows,
+		cols: []string{"probe", "interface", "class", "name", "packets", "bytes", "first_seen", "last_seen", "flow_id"},
+		sort: "bytes", desc: true, timeLo: "first_seen", timeHi: "last_seen",
+		ep: queries.Endpoints{SrcAddr: "src_addr", DstAddr: "dst_addr", SrcPort: "src_port", DstPort: "dst_port",
+			Proto: "protocol", IPVersion: "ip_version"},
+		drill: func(e *env, r row) tea.Cmd {
+			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: toInt64(r["flow_id"])}))
+		},
+		packets: func(e *env, r row) tea.Cmd {
+			return pushCmd(newPackets(e, packetsOf(r)))
+		},
+	}
+}
+
+func tcpSpec() *tableSpec {
+	return &tableSpec{
+		title: "TCP", table: observe.TableTCPConnections,
+		cols: []string{"probe", "class", "client_addr", "client_port", "server_addr", "server_port", "start_time", "duration_s",
+			"handshake_syn_synack_ms", "client_payload_bytes", "server_payload_bytes", "client_retransmissions",
+			"server_retransmissions", "conn_state", "history"},
+		sort: "start_time", timeLo: "start_time", timeHi: "end_time",
+		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
+		drill: func(e *env, r row) tea.Cmd {
+			return resolveFlow(e, endpoints{probe: toString(r["probe"]), iface: toString(r["interface"]), class: toString(r["class"]),
+				a: toString(r["client_addr"]), ap: toInt64(r["client_port"]), b: toString(r["server_addr"]), bp: toInt64(r["server_port"]),
+				proto: 6, lo: toInt64(r["start_time"]), hi: toInt64(r["end_time"])})
+		},
+	}
+}
+
+func ftpSpec() *tableSpec {
+	return &tableSpec{
+		title: "FTP", table: observe.TableFTPTransfers,
+		cols: []string{"probe", "session_id", "command", "file_name", "bytes", "duration_s", "throughput_mbps", "data_mode",
+			"mode_command", "status", "reply_code", "start_time", "data_src_addr", "data_src_port", "data_dst_addr", "data_dst_port"},
+		sort: "bytes", desc: true, timeLo: "start_time", timeHi: "end_time",
+		ep: queries.Endpoints{SrcAddr: "data_src_addr", DstAddr: "data_dst_addr", SrcPort: "data_src_port", DstPort: "data_dst_port", Proto: "6"},
+		drill: func(e *env, r row) tea.Cmd {
+			return resolveFlow(e, endpoints{probe: toString(r["probe"]),
+				a: toString(r["data_src_addr"]), ap: toInt64(r["data_src_port"]), b: toString(r["data_dst_addr"]), bp: toInt64(r["data_dst_port"]),
+				proto: 6, lo: toInt64(r["start_time"]), hi: toInt64(r["end_time"])})
+		},
+	}
+}
+
+func rttSpec() *tableSpec {
+	return &tableSpec{
+		title: "RTT", table: observe.TableRTTSamples,
+		cols: []string{"probe", "kind", "request_time", "rtt_ms", "client_addr", "client_port", "server_addr", "server_port", "detail", "flow_id"},
+		sort: "rtt_ms", desc: true, timeLo: "request_time", timeHi: "request_time",
+		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port"},
+		drill: func(e *env, r row) tea.Cmd {
+			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: toInt64(r["flow_id"])}))
+		},
+	}
+}
+
+func onewaySpec() *tableSpec {
+	return &tableSpec{
+		title: "One-way", table: observe.TableOnewayDelays,
+		cols: []string{"class", "flow", "from_hop", "to_hop", "send_time", "delay_us", "size_bytes", "status", "signature"},
+		sort: "send_time", timeLo: "send_time", timeHi: "send_time",
+		drill: func(e *env, r row) tea.Cmd {
+			return resolveOnewayFlow(e, toString(r["flow"]), toString(r["from_hop"]), toInt64(r["send_time"]))
+		},
+		packets: func(e *env, r row) tea.Cmd {
+			// the packet behind one delay value, at the sending hop
+			t := toInt64(r["send_time"])
+			if t == 0 {
+				t = toInt64(r["recv_time"])
+			}
+			// one-way times travel as whole µs: the packet is within the µs
+			return pushCmd(newPackets(e, packetSel{probe: toString(r["from_hop"]), lo: t, hi: t + 999, size: toInt64(r["size_bytes"]),
+				title: "packet of " + toString(r["flow"]) + " at " + toString(r["from_hop"])}))
+		},
+	}
+}
+
+func eventsSpec() *tableSpec {
+	return &tableSpec{
+		title: "Events", table: observe.TableEvents,
+		cols: []string{"time", "source", "severity", "kind", "message"},
+		sort: "time", timeLo: "time", timeHi: "time",
+		drill: func(e *env, r row) tea.Cmd {
+			// an event links to the flows active around it: brush ±5 s
+			t := toInt64(r["time"])
+			e.brush = brush{lo: t - 5e9, hi: t + 5e9}
+			e.brushGen++
+			return func() tea.Msg { return switchMsg{tab: 1} }
+		},
+	}
+}
+
+func pushCmd(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s: s} } }
+
+// flowRef names one flow: a probe's flow id.
+type flowRef struct {
+	probe  string
+	flowID int64
+}
+
+// endpoints describe a connection to find the flow of.
+type endpoints struct {
+	probe, iface, class string
+	a, b                string
+	ap, bp              int64
+	proto               int64
+	lo, hi              int64 // time span
+}
+
+// resolveFlow finds the flow carrying a connection (either direction; the
+// one with more bytes, in the given class if it has one) and opens it.
+func resolveFlow(e *env, ep endpoints) tea.Cmd {
+	sid := e.newID()
+	_ = sid
+	return func() tea.Msg {
+		return pushMsg{s: newDetailOf(e, ep)}
+	}
+}
+
+// findFlow is the query behind resolveFlow.
+func findFlow(ctx context.Context, db *sql.DB, ep endpoints) (flowRef, error) {
+	q := `SELECT probe, flow_id FROM flows
+WHERE probe = ? AND protocol = ?
+  AND ((src_addr = ? AND src_port = ? AND dst_addr = ? AND dst_port = ?)
+    OR (src_addr = ? AND src_port = ? AND dst_addr = ? AND dst_port = ?))
+  AND (? = '' OR interface = ?)
+  AND epoch_ns(first_seen) <= ? AND epoch_ns(last_seen) >= ?
+ORDER BY (class = ?) DESC, bytes DESC, flow_id LIMIT 1`
+	var ref flowRef
+	slack := int64(2 * time.Second)
+	err := db.QueryRowContext(ctx, q, ep.probe, ep.proto, ep.a, ep.ap, ep.b, ep.bp, ep.b, ep.bp, ep.a, ep.ap,
+		ep.iface, ep.iface, ep.hi+slack, ep.lo-slack, ep.class).Scan(&ref.probe, &ref.flowID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, errors.New("no flow carries this connection (its class may not keep ports)")
+	}
+	return ref, err
+}
+
+// resolveOnewayFlow opens the flow of a one-way record at its sending hop:
+// the flow of that probe whose name is the one-way flow's, around the
+// send time.
+func resolveOnewayFlow(e *env, name, hop string, t int64) tea.Cmd {
+	return func() tea.Msg {
+		return pushMsg{s: newDetailOfOneway(e, name, hop, t)}
+	}
+}

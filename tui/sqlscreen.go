@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// sqlScreen runs any SQL over the output's views and pages the result;
+// the named queries of queries/ are offered in a list.
+type sqlScreen struct {
+	screenBase
+	named   []queries.Named
+	pick    int
+	editor  textarea.Model
+	editing bool
+	res     *queries.Result
+	top     int
+	sqlText string
+	pageN   int
+	cols    int // first visible column
+}
+
+// sqlPageRows bounds what one SQL result holds in memory: the query is
+// wrapped in a LIMIT.
+const sqlPageRows = 5000
+
+func newSQLScreen(e *env) *sqlScreen {
+	ta := textarea.New()
+	ta.Placeholder = "SELECT * FROM flows ORDER BY bytes DESC"
+	ta.ShowLineNumbers = false
+	ta.SetHeight(4)
+	ta.Cursor.SetMode(cursor.CursorStatic)
+	s := &sqlScreen{screenBase: screenBase{sid: e.newID(), title: "SQL"}, named: queries.List(), editor: ta}
+	for i, q := range s.named {
+		if q.Name == "summary" {
+			s.pick = i // the README's first query
+		}
+	}
+	return s
+}
+
+func (s *sqlScreen) typing() bool { return s.editing }
+
+func (s *sqlScreen) load(*env) tea.Cmd { return nil }
+
+func (s *sqlScreen) run(e *env, q string) tea.Cmd {
+	s.sqlText = q
+	s.res, s.top = nil, 0
+	e.errMsg = ""
+	return e.query(s.sid, "sql", func(ctx context.Context, db *sql.DB) (any, error) {
+		body := strings.TrimRight(strings.TrimSpace(stripComments(q)), ";")
+		res, err := queries.RunContext(ctx, db, "SELECT * FROM ("+body+") LIMIT "+fmt.Sprint(sqlPageRows))
+		if err != nil {
+			// not a SELECT (PRAGMA, DESCRIBE, SHOW): run it as it is
+			if res2, err2 := queries.RunContext(ctx, db, q); err2 == nil {
+				return res2, nil
+			}
+		}
+		return res, err
+	})
+}
+
+// stripComments drops -- comment lines (the named queries' headers).
+func stripComments(q string) string {
+	var keep []string
+	for _, l := range strings.Split(q, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		if msg.err != nil {
+			if !errors.Is(msg.err, context.Canceled) {
+				e.setErr(msg.err)
+			}
+			return nil
+		}
+		if r, ok := msg.v.(*queries.Result); ok {
+			s.res = r
+			e.status = fmt.Sprintf("%d rows", len(r.Rows))
+			if len(r.Rows) == sqlPageRows {
+				e.status = fmt.Sprintf("first %d rows (add a LIMIT or a WHERE)", sqlPageRows)
+			}
+		}
+	case tea.KeyMsg:
+		if s.editing {
+			switch msg.String() {
+			case "esc":
+				s.editing = false
+				s.editor.Blur()
+				return nil
+			case "ctrl+r", "ctrl+j", "alt+enter":
+				s.editing = false
+				s.editor.Blur()
+				return s.run(e, s.editor.Value())
+			}
+			var cmd tea.Cmd
+			s.editor, cmd = s.editor.Update(msg)
+			return cmd
+		}
+		k := e.keys
+		switch {
+		case key.Matches(msg, k.Filter), msg.String() == "e", msg.String() == "i":
+			s.editing = true
+			return s.editor.Focus()
+		case key.Matches(msg, k.Up):
+			if s.res != nil {
+				s.top = max(s.top-1, 0)
+			} else {
+				s.pick = max(s.pick-1, 0)
+			}
+		case key.Matches(msg, k.Down):
+			if s.res != nil {
+				s.top = min(s.top+1, max(len(s.res.Rows)-1, 0))
+			} else {
+				s.pick = min(s.pick+1, len(s.named)-1)
+			}
+		case key.Matches(msg, k.PageDown):
+			if s.res != nil {
+				s.top = min(s.top+s.pageN, max(len(s.res.Rows)-1, 0))
+			}
+		case key.Matches(msg, k.PageUp):
+			s.top = max(s.top-s.pageN, 0)
+		case key.Matches(msg, k.Left):
+			s.cols = max(s.cols-1, 0)
+		case key.Matches(msg, k.Right):
+			if s.res != nil {
+				s.cols = min(s.cols+1, len(s.res.Columns)-1)
+			}
+		case key.Matches(msg, k.Enter):
+			if s.res == nil && s.pick < len(s.named) {
+				q := s.named[s.pick].SQL
+				s.editor.SetValue(strings.TrimSpace(q))
+				return s.run(e, q)
+			}
+		case key.Matches(msg, k.Back):
+			if s.res != nil {
+				s.res = nil
+				e.status = ""
+			}
+		}
+	}
+	return nil
+}
+
+func (s *sqlScreen) view(e *env, w, h int) string {
+	st := e.st
+	var b strings.Builder
+	s.editor.SetWidth(w - 2)
+	if s.editing {
+		b.WriteString(st.section.Render("SQL") + st.dim.Render("  ctrl+r runs · esc leaves the editor · views: flows, flow_counters, tcp_connections, ftp_transfers, rtt_samples, events, …") + "\n")
+		b.WriteString(s.editor.View() + "\n")
+		return b.String()
+	}
+	if s.res == nil {
+		b.WriteString(st.section.Render("Named queries") + st.dim.Render("  enter runs · / or e writes your own SQL") + "\n")
+		for i, q := range s.named {
+			line := fmt.Sprintf("  %-14s %s", q.Name, q.Description)
+			if q.NeedsRollup {
+				line = st.dim.Render(line)
+			}
+			if i == s.pick {
+				line = st.selected.Render(pad(line, w))
+			}
+			b.WriteString(line + "\n")
+		}
+		if s.sqlText != "" {
+			b.WriteString("\n" + st.dim.Render("last: "+cut(strings.Join(strings.Fields(stripComments(s.sqlText)), " "), w-8)))
+		}
+		return b.String()
+	}
+	b.WriteString(st.dim.Render(cut("SQL: "+strings.Join(strings.Fields(stripComments(s.sqlText)), " "), w)) + "\n")
+	s.pageN = max(h-3, 1)
+	page := &queries.Result{Columns: s.res.Columns[s.cols:], Types: s.res.Types[s.cols:]}
+	for i := s.top; i < len(s.res.Rows) && i < s.top+s.pageN; i++ {
+		page.Rows = append(page.Rows, s.res.Rows[i][s.cols:])
+	}
+	b.WriteString(resultTable(st, page, w, s.pageN) + "\n")
+	b.WriteString(st.dim.Render(fmt.Sprintf("rows %d–%d of %d · ←/→ columns · esc: back to the list · / edit", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))))
+	return b.String()
+}

@@ -1,0 +1,622 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// row is one table row by column name, what drills read.
+type row map[string]any
+
+// tableSpec describes one table screen: which table, what it shows first,
+// how the brush and pcap filters map to its columns, where enter goes.
+type tableSpec struct {
+	title          string
+	table          string
+	cols           []string // visible at first (all others via the column chooser)
+	sort           string
+	desc           bool
+	timeLo, timeHi string                      // columns a brushed time range overlaps
+	ep             queries.Endpoints           // columns for pcap-filter expressions
+	drill          func(e *env, r row) tea.Cmd // enter
+	packets        func(e *env, r row) tea.Cmd // p
+	where          []string                    // fixed predicates (a table of one flow)
+	args           []any
+}
+
+// pagedTable is a table screen read one page at a time (queries.Pager):
+// it holds a window of at most a few pages around the cursor, fetching the
+// next page as the cursor nears an end and dropping the far one.
+type pagedTable struct {
+	screenBase
+	spec  *tableSpec
+	src   string
+	cols  []queries.Column
+	typ   map[string]string
+	show  []string // visible columns
+	sort  string
+	desc  bool
+	where []string // filter predicates
+	args  []any
+
+	filter  string
+	input   textinput.Model
+	editing bool
+	chooser bool
+	chCur   int
+
+	pager   *queries.Pager
+	rows    []queries.Row
+	cur     int   // cursor index in rows
+	top     int   // first visible index in rows
+	offset  int64 // absolute position of rows[0]
+	total   int64 // -1 unknown
+	atStart bool
+	atEnd   bool
+	busy    bool // a page fetch is in flight
+	colCur  int
+	xoff    int
+	pageH   int
+	seq     int // load sequence: results of older loads are dropped
+}
+
+func newTableScreen(e *env, spec *tableSpec) *pagedTable {
+	in := textinput.New()
+	in.Cursor.SetMode(cursor.CursorStatic) // no blink: a still screen between keys
+	in.Prompt = "/"
+	in.Placeholder = "tcp port 21 and host 10.0.0.5 | where bytes > 1e6 | text"
+	t := &pagedTable{screenBase: screenBase{sid: e.newID(), title: spec.title}, spec: spec,
+		show: spec.cols, sort: spec.sort, desc: spec.desc, input: in, total: -1, pageH: 20}
+	return t
+}
+
+func (t *pagedTable) typing() bool { return t.editing || t.chooser }
+
+type tableInit struct {
+	src  string
+	cols []queries.Column
+}
+
+type pageResult struct {
+	seq  int
+	kind string // first, last, after, before
+	rows []queries.Row
+}
+
+type countResult struct {
+	seq int
+	n   int64
+}
+
+// load describes the table, then reads the first page and the count.
+func (t *pagedTable) load(e *env) tea.Cmd {
+	t.seq++
+	t.rows, t.cur, t.top, t.offset, t.total, t.busy = nil, 0, 0, 0, -1, false
+	if t.cols != nil {
+		return t.reload(e)
+	}
+	out, table := e.out, t.spec.table
+	return e.query(t.sid, "init", func(ctx context.Context, db *sql.DB) (any, error) {
+		src, err := queries.TableSource(out, table)
+		if err != nil {
+			return nil, err
+		}
+		cols, err := queries.Describe(ctx, db, src)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", table, err)
+		}
+		return tableInit{src: src, cols: cols}, nil
+	})
+}
+
+// predicates are the fixed, brush and filter conditions.
+func (t *pagedTable) predicates(e *env) ([]string, []any) {
+	where := append([]string(nil), t.spec.where...)
+	args := append([]any(nil), t.spec.args...)
+	if e.brush.active() && t.spec.timeLo != "" {
+		where = append(where, fmt.Sprintf("epoch_ns(%s) <= ? AND epoch_ns(%s) >= ?", t.spec.timeLo, t.spec.timeHi))
+		args = append(args, e.brush.hi, e.brush.lo)
+	}
+	where = append(where, t.where...)
+	args = append(args, t.args...)
+	return where, args
+}
+
+// reload rebuilds the pager (sort, filter, brush) and reads from the top.
+func (t *pagedTable) reload(e *env) tea.Cmd {
+	t.seq++
+	seq := t.seq
+	t.rows, t.cur, t.top, t.offset, t.total, t.atStart, t.atEnd = nil, 0, 0, 0, -1, true, false
+	where, args := t.predicates(e)
+	show := make([]string, len(t.cols))
+	types := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		show[i], types[i] = c.Name, c.Type
+	}
+	t.pager = &queries.Pager{From: t.src, Show: show, Types: types, Where: where, Args: args,
+		Sort: t.sort, SortTyp: t.typ[t.sort], Desc: t.desc, Keys: queries.RowKeys, TwoPhase: true}
+	p := *t.pager
+	n := t.fetchN()
+	t.busy = true
+	first := e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
+		rows, err := p.First(ctx, db, n)
+		return pageResult{seq: seq, kind: "first", rows: rows}, err
+	})
+	count := e.query(t.sid, "count", func(ctx context.Context, db *sql.DB) (any, error) {
+		n, err := p.Count(ctx, db)
+		return countResult{seq: seq, n: n}, err
+	})
+	return tea.Batch(first, count)
+}
+
+func (t *pagedTable) fetchN() int { return max(t.pageH, 10) * 2 }
+
+// fetch reads the page after the window's end (forward) or before its
+// start.
+func (t *pagedTable) fetch(e *env, forward bool) tea.Cmd {
+	if t.busy || len(t.rows) == 0 || t.pager == nil {
+		return nil
+	}
+	if (forward && t.atEnd) || (!forward && t.atStart) {
+		return nil
+	}
+	t.busy = true
+	p, seq, n := *t.pager, t.seq, t.fetchN()
+	if forward {
+		k := t.rows[len(t.rows)-1].Key
+		return e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
+			rows, err := p.After(ctx, db, k, n)
+			return pageResult{seq: seq, kind: "after", rows: rows}, err
+		})
+	}
+	k := t.rows[0].Key
+	return e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
+		rows, err := p.Before(ctx, db, k, n)
+		return pageResult{seq: seq, kind: "before", rows: rows}, err
+	})
+}
+
+func (t *pagedTable) jump(e *env, last bool) tea.Cmd {
+	if t.pager == nil {
+		return nil
+	}
+	if !last {
+		return t.reload(e)
+	}
+	t.seq++
+	seq := t.seq
+	p, n := *t.pager, t.fetchN()
+	t.busy = true
+	return e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
+		rows, err := p.Last(ctx, db, n)
+		return pageResult{seq: seq, kind: "last", rows: rows}, err
+	})
+}
+
+func (t *pagedTable) update(e *env, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		return t.result(e, msg)
+	case cancelledMsg:
+		t.busy = false
+		return nil
+	case tea.KeyMsg:
+		if t.editing {
+			return t.editKey(e, msg)
+		}
+		if t.chooser {
+			return t.chooserKey(msg)
+		}
+		return t.navKey(e, msg)
+	}
+	return nil
+}
+
+func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
+	if msg.err != nil {
+		if msg.tag == "page" {
+			t.busy = false
+		}
+		if !errors.Is(msg.err, context.Canceled) {
+			e.setErr(msg.err)
+		}
+		return nil
+	}
+	switch v := msg.v.(type) {
+	case tableInit:
+		t.src, t.cols = v.src, v.cols
+		t.typ = map[string]string{}
+		for _, c := range v.cols {
+			t.typ[c.Name] = c.Type
+		}
+		var show []string
+		for _, c := range t.spec.cols {
+			if _, ok := t.typ[c]; ok {
+				show = append(show, c)
+			}
+		}
+		t.show = show
+		return t.reload(e)
+	case countResult:
+		if v.seq == t.seq || t.total < 0 {
+			t.total = v.n
+		}
+	case pageResult:
+		if v.seq != t.seq {
+			return nil
+		}
+		t.busy = false
+		t.addPage(v)
+		return t.prefetch(e)
+	}
+	return nil
+}
+
+// addPage merges a fetched page into the window and trims the far end.
+func (t *pagedTable) addPage(v pageResult) {
+	n := t.fetchN()
+	limit := 3 * n
+	switch v.kind {
+	case "first":
+		t.rows, t.cur, t.top, t.offset = v.rows, 0, 0, 0
+		t.atStart, t.atEnd = true, len(v.rows) < n
+	case "last":
+		t.rows = v.rows
+		t.cur = len(v.rows) - 1
+		t.top = max(len(v.rows)-t.pageH, 0)
+		t.atStart, t.atEnd = len(v.rows) < n, true
+		t.offset = max(t.total-int64(len(v.rows)), 0)
+	case "after":
+		t.rows = append(t.rows, v.rows...)
+		t.atEnd = len(v.rows) < n
+		if drop := len(t.rows) - limit; drop > 0 && t.top-drop >= 0 {
+			t.rows = t.rows[drop:]
+			t.cur -= drop
+			t.top -= drop
+			t.offset += int64(drop)
+			t.atStart = false
+		}
+	case "before":
+		t.rows = append(append([]queries.Row(nil), v.rows...), t.rows...)
+		t.cur += len(v.rows)
+		t.top += len(v.rows)
+		t.offset -= int64(len(v.rows))
+		t.atStart = len(v.rows) < n
+		if t.atStart {
+			t.offset = 0
+		}
+		if len(t.rows) > limit && t.top+t.pageH < limit {
+			t.rows = t.rows[:limit]
+			t.atEnd = false
+		}
+	}
+}
+
+// prefetch asks for the next page when the cursor is within a page of
+// either end of the window.
+func (t *pagedTable) prefetch(e *env) tea.Cmd {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	if len(t.rows)-1-t.cur < t.pageH && !t.atEnd {
+		return t.fetch(e, true)
+	}
+	if t.cur < t.pageH && !t.atStart {
+		return t.fetch(e, false)
+	}
+	return nil
+}
+
+func (t *pagedTable) move(e *env, d int) tea.Cmd {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	t.cur = min(max(t.cur+d, 0), len(t.rows)-1)
+	if t.cur < t.top {
+		t.top = t.cur
+	}
+	if t.cur >= t.top+t.pageH {
+		t.top = t.cur - t.pageH + 1
+	}
+	return t.prefetch(e)
+}
+
+func (t *pagedTable) current() row {
+	if t.cur < 0 || t.cur >= len(t.rows) {
+		return nil
+	}
+	r := row{}
+	for i, c := range t.cols {
+		r[c.Name] = t.rows[t.cur].Values[i]
+	}
+	return r
+}
+
+func (t *pagedTable) navKey(e *env, msg tea.KeyMsg) tea.Cmd {
+	k := e.keys
+	switch {
+	case key.Matches(msg, k.Down):
+		return t.move(e, 1)
+	case key.Matches(msg, k.Up):
+		return t.move(e, -1)
+	case key.Matches(msg, k.PageDown):
+		return t.move(e, t.pageH)
+	case key.Matches(msg, k.PageUp):
+		return t.move(e, -t.pageH)
+	case key.Matches(msg, k.Top):
+		return t.jump(e, false)
+	case key.Matches(msg, k.Bottom):
+		return t.jump(e, true)
+	case key.Matches(msg, k.Left):
+		t.colCur = max(t.colCur-1, 0)
+	case key.Matches(msg, k.Right):
+		t.colCur = min(t.colCur+1, max(len(t.show)-1, 0))
+	case key.Matches(msg, k.Sort):
+		if t.colCur >= len(t.show) {
+			return nil
+		}
+		c := t.show[t.colCur]
+		if !(queries.Column{Name: c, Type: t.typ[c]}).Sortable() {
+			e.setErr(fmt.Errorf("cannot sort by %s (%s)", c, t.typ[c]))
+			return nil
+		}
+		if c == t.sort {
+			t.desc = !t.desc
+		} else {
+			t.sort, t.desc = c, t.typ[c] != "VARCHAR"
+		}
+		return t.reload(e)
+	case key.Matches(msg, k.Filter):
+		t.editing = true
+		t.input.SetValue(t.filter)
+		t.input.CursorEnd()
+		return t.input.Focus()
+	case key.Matches(msg, k.Columns):
+		t.chooser, t.chCur = true, 0
+	case key.Matches(msg, k.Back):
+		if t.filter != "" {
+			t.filter, t.where, t.args = "", nil, nil
+			return t.reload(e)
+		}
+	case key.Matches(msg, k.Enter):
+		if r := t.current(); r != nil && t.spec.drill != nil {
+			return t.spec.drill(e, r)
+		}
+	case key.Matches(msg, k.Packets):
+		if r := t.current(); r != nil && t.spec.packets != nil {
+			return t.spec.packets(e, r)
+		}
+	}
+	return nil
+}
+
+func (t *pagedTable) editKey(e *env, msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEnter:
+		t.editing = false
+		t.input.Blur()
+		return t.applyFilter(e, t.input.Value())
+	case tea.KeyEsc:
+		t.editing = false
+		t.input.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(msg)
+	return cmd
+}
+
+// applyFilter turns the typed text into predicates: "where SQL", a
+// pcap-filter expression, or a text search over the visible text columns.
+func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
+	text = strings.TrimSpace(text)
+	t.filter, t.where, t.args = text, nil, nil
+	e.errMsg = ""
+	if text == "" {
+		return t.reload(e)
+	}
+	switch {
+	case strings.HasPrefix(strings.ToLower(text), "where "):
+		t.where = []string{text[len("where "):]}
+	default:
+		w, err := queries.PcapSQL(text, t.spec.ep)
+		switch {
+		case err == nil:
+			t.where = []string{w}
+		case errors.Is(err, queries.ErrNotPcapFilter):
+			var cols []string
+			for _, c := range t.cols {
+				if c.Type == "VARCHAR" {
+					cols = append(cols, c.Name)
+				}
+			}
+			t.where = []string{queries.TextSQL(text, cols)}
+		default:
+			e.setErr(err)
+			t.filter = ""
+			return nil
+		}
+	}
+	return t.reload(e)
+}
+
+func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {
+	switch msg.String() {
+	case "up", "k":
+		t.chCur = max(t.chCur-1, 0)
+	case "down", "j":
+		t.chCur = min(t.chCur+1, len(t.cols)-1)
+	case " ", "x":
+		name := t.cols[t.chCur].Name
+		var show []string
+		found := false
+		for _, c := range t.cols { // keep the table's column order
+			on := contains(t.show, c.Name)
+			if c.Name == name {
+				on, found = !on, true
+			}
+			if on {
+				show = append(show, c.Name)
+			}
+		}
+		if found && len(show) > 0 {
+			t.show = show
+			t.colCur = min(t.colCur, len(show)-1)
+		}
+	case "enter", "esc", "c", "q":
+		t.chooser = false
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// view draws the header, the visible rows and a position line.
+func (t *pagedTable) view(e *env, w, h int) string {
+	st := e.st
+	t.pageH = max(h-3, 1)
+	if t.chooser {
+		return t.chooserView(e, h)
+	}
+	var b strings.Builder
+	// info line: filter, sort, position
+	pos := "…"
+	if len(t.rows) > 0 {
+		pos = fmt.Sprintf("row %s", human(t.offset+int64(t.cur)+1))
+	} else if t.pager != nil && !t.busy {
+		pos = "no rows"
+	}
+	if t.total >= 0 {
+		pos += " of " + human(t.total)
+	}
+	sortTxt := "sorted by " + t.sort
+	if t.sort == "" {
+		sortTxt = "file order"
+	} else if t.desc {
+		sortTxt += " ↓"
+	} else {
+		sortTxt += " ↑"
+	}
+	info := st.dim.Render(fmt.Sprintf("%s · %s", pos, sortTxt))
+	if t.editing {
+		info = t.input.View()
+	} else if t.filter != "" {
+		info += "  " + st.brush.Render("filter: "+t.filter)
+	}
+	b.WriteString(info + "\n")
+
+	// column widths from header and the window's values
+	widths := make([]int, len(t.show))
+	idx := make([]int, len(t.show))
+	for i, c := range t.show {
+		widths[i] = len(c)
+		for j, col := range t.cols {
+			if col.Name == c {
+				idx[i] = j
+			}
+		}
+	}
+	end := min(t.top+t.pageH, len(t.rows))
+	for r := t.top; r < end; r++ {
+		for i := range t.show {
+			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type))))
+		}
+	}
+	for i := range widths {
+		widths[i] = min(widths[i], 44)
+	}
+	// horizontal scroll keeps the column cursor visible
+	if t.colCur < t.xoff {
+		t.xoff = t.colCur
+	}
+	for t.xoff < t.colCur {
+		used := 0
+		for i := t.xoff; i <= t.colCur; i++ {
+			used += widths[i] + 1
+		}
+		if used <= w {
+			break
+		}
+		t.xoff++
+	}
+	var hdr []string
+	for i := t.xoff; i < len(t.show); i++ {
+		s := fmt.Sprintf("%-*s", widths[i], cut(t.show[i], widths[i]))
+		switch {
+		case i == t.colCur:
+			hdr = append(hdr, st.sortCol.Render(s))
+		default:
+			hdr = append(hdr, st.header.Render(s))
+		}
+		if t.show[i] == t.sort {
+			hdr[len(hdr)-1] = st.sortCol.Render(s)
+		}
+	}
+	b.WriteString(strings.Join(hdr, " ") + "\n")
+	for r := t.top; r < end; r++ {
+		var cells []string
+		for i := t.xoff; i < len(t.show); i++ {
+			v := t.rows[r].Values[idx[i]]
+			s := cut(cell(v, t.cols[idx[i]].Type), widths[i])
+			if isNumeric(t.cols[idx[i]].Type) {
+				s = fmt.Sprintf("%*s", widths[i], s)
+			} else {
+				s = fmt.Sprintf("%-*s", widths[i], s)
+			}
+			cells = append(cells, s)
+		}
+		line := strings.Join(cells, " ")
+		if r == t.cur {
+			line = st.selected.Render(pad(line, w))
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(t.rows) == 0 && t.pager != nil && !t.busy {
+		b.WriteString(st.dim.Render("  (no rows" + map[bool]string{true: " in the brushed time range", false: ""}[e.brush.active()] + ")"))
+	}
+	return b.String()
+}
+
+func isNumeric(typ string) bool {
+	switch typ {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE":
+		return true
+	}
+	return strings.HasPrefix(typ, "DECIMAL")
+}
+
+func (t *pagedTable) chooserView(e *env, h int) string {
+	var b strings.Builder
+	b.WriteString(e.st.section.Render("Columns of "+t.spec.table) + e.st.dim.Render("  (space toggles, enter closes)") + "\n")
+	top := max(0, t.chCur-(h-3))
+	for i := top; i < len(t.cols) && i < top+h-1; i++ {
+		c := t.cols[i]
+		mark := "[ ]"
+		if contains(t.show, c.Name) {
+			mark = "[x]"
+		}
+		line := fmt.Sprintf("%s %-28s %s", mark, c.Name, c.Type)
+		if i == t.chCur {
+			line = e.st.selected.Render(line)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}

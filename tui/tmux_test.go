@@ -1,0 +1,161 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/testenv"
+	"github.com/tmonbench/tmonbench/internal/testout"
+)
+
+// tmuxSession runs the real binary in a real terminal: a detached tmux
+// session 120×40 on a private server socket.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+func newTmux(t *testing.T, shell string) *tmuxSession {
+	t.Helper()
+	testenv.Tool(t, "tmux") // .ci/run installs it; missing fails under CI=true
+	s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock"), name: "tui"}
+	s.run("new-session", "-d", "-x", "120", "-y", "40", "-s", s.name, "-e", "TERM=xterm-256color", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) pane() string { return s.run("capture-pane", "-p", "-t", s.name) }
+
+func (s *tmuxSession) waitFor(want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p := s.pane()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(p, w)
+		}
+		if ok {
+			return p
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen lacks %q after 30 s:\n%s", want, p)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *tmuxSession) keys(k ...string) { s.run(append([]string{"send-keys", "-t", s.name}, k...)...) }
+
+func (s *tmuxSession) format(f string) string {
+	return strings.TrimSpace(s.run("display-message", "-p", "-t", s.name, f))
+}
+
+// shellAround runs the TUI between two `stty -g` and says whether the
+// terminal settings came back the same.
+func shellAround(bin, out string, flags ...string) string {
+	return fmt.Sprintf(`a=$(stty -g); %s tui --out %s %s; echo "TUI-EXIT=$?"; b=$(stty -g); if [ "$a" = "$b" ]; then echo STTY-SAME; else echo STTY-DIFF; fi; sleep 60`, bin, out, strings.Join(flags, " "))
+}
+
+// TestTmux opens the TUI on a replayed capture in a real terminal, drills
+// from the overview to the largest FTP transfer's packets (read through
+// the packet index), quits, and finds the terminal restored: main screen,
+// no mouse reporting, cursor shown, tty settings as before.
+func TestTmux(t *testing.T) {
+	out := replayed(t, ftpLab)
+	s := newTmux(t, shellAround(testout.Binary(t), out))
+	s.waitFor("1 Overview", "Throughput", "7,799")
+	if s.format("#{alternate_on}") != "1" {
+		t.Fatal("the TUI does not use the alternate screen")
+	}
+	s.keys("4")
+	s.waitFor("file-5M.bin", "row 1 of 16")
+	s.keys("Enter")
+	s.waitFor("TCP connections", "handshake_syn_synack_ms 0.021571")
+	s.keys("p")
+	s.waitFor("3624 packets", "packet index: seek to byte", "Flags [S.]")
+	s.keys("q")
+	s.waitFor("TUI-EXIT=0")
+	s.waitFor("STTY-")
+	p := s.pane()
+	if !strings.Contains(p, "STTY-SAME") {
+		t.Fatalf("tty settings changed:\n%s", p)
+	}
+	if strings.Contains(p, "1 Overview") {
+		t.Fatalf("the TUI is still on the screen:\n%s", p)
+	}
+	for f, want := range map[string]string{"#{alternate_on}": "0", "#{mouse_any_flag}": "0", "#{mouse_button_flag}": "0", "#{cursor_flag}": "1"} {
+		if got := s.format(f); got != want {
+			t.Errorf("%s = %s after quitting, want %s", f, got, want)
+		}
+	}
+}
+
+// TestTmuxSIGTERM: SIGTERM to the TUI restores the terminal too.
+func TestTmuxSIGTERM(t *testing.T) {
+	out := replayed(t, ftpLab)
+	s := newTmux(t, shellAround(testout.Binary(t), out))
+	s.waitFor("1 Overview", "Throughput")
+	shPid, err := strconv.Atoi(s.format("#{pane_pid}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the shell's child is the TUI
+	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", shPid, shPid))
+	if err != nil || len(strings.Fields(string(kids))) == 0 {
+		t.Fatalf("children of the pane's shell %d: %v %q", shPid, err, kids)
+	}
+	pid, err := strconv.Atoi(strings.Fields(string(kids))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("TUI-EXIT=", "STTY-")
+	p := s.pane()
+	if !strings.Contains(p, "STTY-SAME") || strings.Contains(p, "1 Overview") {
+		t.Fatalf("terminal not restored after SIGTERM:\n%s", p)
+	}
+	if got := s.format("#{alternate_on}"); got != "0" {
+		t.Fatalf("alternate screen still on after SIGTERM")
+	}
+}
+
+// TestTmuxConfigKeys: one config file serves replay and tui: replay
+// accepts its tui: section, and the TUI takes its key remapping (quit on
+// x instead of q).
+func TestTmuxConfigKeys(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "tmon.yaml")
+	if err := os.WriteFile(cfg, []byte("interval_s: 10\ntui:\n  keys:\n    quit: [x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	testout.Run(t, "replay", "-q", "--progress", "never", "--config", cfg, "--out", out, capture(t, ftpLab))
+	s := newTmux(t, shellAround(testout.Binary(t), out, "--config", cfg))
+	s.waitFor("1 Overview", "x quit")
+	s.keys("q")
+	time.Sleep(500 * time.Millisecond)
+	if p := s.pane(); strings.Contains(p, "TUI-EXIT") {
+		t.Fatalf("q still quits after remapping quit to x:\n%s", p)
+	}
+	s.keys("x")
+	s.waitFor("TUI-EXIT=0", "STTY-SAME")
+}
