@@ -15,8 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // TimeLayout prints timestamps in every format: RFC 3339 in UTC with all
@@ -29,25 +27,52 @@ var Formats = []string{"table", "csv", "json"}
 // ErrFormat: Format was given a name not in Formats.
 var ErrFormat = errors.New("queries: unknown format")
 
-// Format writes res to w in the named format: "table" (FormatTable), "csv"
-// (FormatCSV) or "json" (FormatJSON). Errors: ErrFormat, or w's error.
+// Options tune how FormatOptions prints a Result. The zero Options print
+// every row, as wide as it is, times in UTC.
+type Options struct {
+	// Location is the time zone times print in (RFC 3339 with its offset,
+	// `--local-time`); nil prints UTC with a Z.
+	Location *time.Location
+	// Width is the terminal width in columns for the table format: long
+	// cells are cut (…) so the table fits, and a table that still does
+	// not fit prints each row vertically, one "column | value" line per
+	// column (like psql's \x). 0: no limit.
+	Width int
+	// MaxRows is the most rows the table format prints; a last line says
+	// how many more there are. 0: every row. CSV and JSON print every row.
+	MaxRows int
+}
+
+// Format writes res to w in the named format with the zero Options.
 func Format(w io.Writer, res *Result, format string) error {
+	return FormatOptions(w, res, format, Options{})
+}
+
+// FormatOptions writes res to w in the named format: "table"
+// (FormatTable), "csv" (FormatCSV) or "json" (FormatJSON), tuned by o.
+// Errors: ErrFormat, or w's error.
+func FormatOptions(w io.Writer, res *Result, format string, o Options) error {
 	switch format {
 	case "table":
-		return FormatTable(w, res)
+		return formatTable(w, res, o)
 	case "csv":
-		return FormatCSV(w, res)
+		return formatCSV(w, res, printer{o.Location})
 	case "json":
-		return FormatJSON(w, res)
+		return formatJSON(w, res, printer{o.Location})
 	}
 	return fmt.Errorf("%w %q (want %s)", ErrFormat, format, strings.Join(Formats, ", "))
 }
+
+// printer prints values with times in loc (nil: UTC).
+type printer struct{ loc *time.Location }
 
 // FormatCSV writes res as RFC 4180 CSV (encoding/csv): a header line of
 // column names, then one line per row. NULL is an empty field; times use
 // TimeLayout; floats are printed in the shortest form that reads back
 // exactly. Errors are w's.
-func FormatCSV(w io.Writer, res *Result) error {
+func FormatCSV(w io.Writer, res *Result) error { return formatCSV(w, res, printer{}) }
+
+func formatCSV(w io.Writer, res *Result, p printer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(res.Columns); err != nil {
 		return err
@@ -55,7 +80,7 @@ func FormatCSV(w io.Writer, res *Result) error {
 	rec := make([]string, len(res.Columns))
 	for _, row := range res.Rows {
 		for i, v := range row {
-			rec[i] = text(v, res.Types[i])
+			rec[i] = p.text(v, res.Types[i])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -77,7 +102,9 @@ func FormatCSV(w io.Writer, res *Result) error {
 // and infinities are null, times are TimeLayout strings, nested values
 // (LIST, STRUCT, MAP) are arrays and objects. Errors are w's or a value
 // json cannot encode.
-func FormatJSON(w io.Writer, res *Result) error {
+func FormatJSON(w io.Writer, res *Result) error { return formatJSON(w, res, printer{}) }
+
+func formatJSON(w io.Writer, res *Result, p printer) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -102,7 +129,7 @@ func FormatJSON(w io.Writer, res *Result) error {
 				return err
 			}
 			buf.WriteString(":")
-			if err := put(jsonValue(v, res.Types[i])); err != nil {
+			if err := put(p.jsonValue(v, res.Types[i])); err != nil {
 				return fmt.Errorf("queries: column %s: %w", res.Columns[i], err)
 			}
 		}
@@ -116,15 +143,19 @@ func FormatJSON(w io.Writer, res *Result) error {
 	return err
 }
 
+// text is the printed form of one value of DuckDB type typ, times in UTC;
+// NULL is "".
+func text(v any, typ string) string { return printer{}.text(v, typ) }
+
 // text is the printed form of one value of DuckDB type typ; NULL is "".
-func text(v any, typ string) string {
+func (p printer) text(v any, typ string) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return v
 	case time.Time:
-		return formatTime(v, typ)
+		return p.formatTime(v, typ)
 	case float64:
 		return formatFloat(v, 64)
 	case float32:
@@ -140,7 +171,7 @@ func text(v any, typ string) string {
 	case bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
 		return fmt.Sprint(v)
 	case []any, map[string]any, duckdb.Map, duckdb.Union:
-		b, err := json.Marshal(jsonValue(v, ""))
+		b, err := json.Marshal(p.jsonValue(v, ""))
 		if err != nil {
 			return fmt.Sprint(v)
 		}
@@ -150,10 +181,10 @@ func text(v any, typ string) string {
 }
 
 // jsonValue converts one value for encoding/json.
-func jsonValue(v any, typ string) any {
+func (p printer) jsonValue(v any, typ string) any {
 	switch v := v.(type) {
 	case time.Time:
-		return formatTime(v, typ)
+		return p.formatTime(v, typ)
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil
@@ -173,23 +204,23 @@ func jsonValue(v any, typ string) any {
 	case duckdb.Interval:
 		return formatInterval(v)
 	case duckdb.Union:
-		return map[string]any{v.Tag: jsonValue(v.Value, "")}
+		return map[string]any{v.Tag: p.jsonValue(v.Value, "")}
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = jsonValue(e, "")
+			out[i] = p.jsonValue(e, "")
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[k] = jsonValue(e, "")
+			out[k] = p.jsonValue(e, "")
 		}
 		return out
 	case duckdb.Map:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[text(k, "")] = jsonValue(e, "")
+			out[p.text(k, "")] = p.jsonValue(e, "")
 		}
 		return out
 	}
@@ -197,8 +228,8 @@ func jsonValue(v any, typ string) any {
 }
 
 // formatTime prints DATE and TIME columns as such and every timestamp type
-// with TimeLayout in UTC.
-func formatTime(t time.Time, typ string) string {
+// with TimeLayout, in UTC or in p's location.
+func (p printer) formatTime(t time.Time, typ string) string {
 	switch typ {
 	case "DATE":
 		return t.Format(time.DateOnly)
@@ -206,6 +237,9 @@ func formatTime(t time.Time, typ string) string {
 		return t.Format("15:04:05.999999999")
 	case "TIMETZ", "TIME WITH TIME ZONE":
 		return t.Format("15:04:05.999999999Z07:00")
+	}
+	if p.loc != nil {
+		return t.In(p.loc).Format(TimeLayout)
 	}
 	return t.UTC().Format(TimeLayout)
 }
@@ -255,59 +289,6 @@ func formatInterval(iv duckdb.Interval) string {
 		parts = append(parts, (time.Duration(iv.Micros) * time.Microsecond).String())
 	}
 	return strings.Join(parts, " ")
-}
-
-// FormatTable writes res as an aligned text table (olekukonko/tablewriter,
-// box-drawing borders) followed by a "(N rows)" line. Column names are
-// printed as they are; number columns are right-aligned; NULL prints as NULL;
-// cells are never wrapped or truncated. Errors are w's or tablewriter's.
-func FormatTable(w io.Writer, res *Result) error {
-	align := make([]tw.Align, len(res.Columns))
-	for i := range align {
-		align[i] = tw.AlignLeft
-		if i < len(res.Types) && isNumeric(res.Types[i]) {
-			align[i] = tw.AlignRight
-		}
-	}
-	cell := func(a []tw.Align) tw.CellConfig {
-		return tw.CellConfig{
-			Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
-			Padding:    tw.CellPadding{Global: tw.PaddingDefault},
-			Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: a},
-		}
-	}
-	table := tablewriter.NewTable(w,
-		tablewriter.WithHeaderConfig(cell(align)),
-		tablewriter.WithRowConfig(cell(align)),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	header := make([]any, len(res.Columns))
-	for i, c := range res.Columns {
-		header[i] = c
-	}
-	table.Header(header...)
-	for _, row := range res.Rows {
-		rec := make([]string, len(row)) // the table keeps it until Render
-		for i, v := range row {
-			if v == nil {
-				rec[i] = "NULL"
-			} else {
-				rec[i] = text(v, res.Types[i])
-			}
-		}
-		if err := table.Append(rec); err != nil {
-			return fmt.Errorf("queries: table: %w", err)
-		}
-	}
-	if err := table.Render(); err != nil {
-		return fmt.Errorf("queries: table: %w", err)
-	}
-	noun := "rows"
-	if len(res.Rows) == 1 {
-		noun = "row"
-	}
-	_, err := fmt.Fprintf(w, "(%d %s)\n", len(res.Rows), noun)
-	return err
 }
 
 // isNumeric reports whether DuckDB type typ prints as a number.

@@ -20,6 +20,9 @@ type Named struct {
 	Name        string // file name without .sql, e.g. "top-flows"
 	Description string // the one-line description from the first line
 	SQL         string // the whole file, header comment included
+	// NeedsRollup: the query reads the rollups or the addresses table
+	// (its description ends with "(needs tmonbench rollup)").
+	NeedsRollup bool
 }
 
 // named holds the embedded queries sorted by name, parsed once.
@@ -41,6 +44,7 @@ func loadNamed() []Named {
 		}
 		q := Named{Name: strings.TrimSuffix(path.Base(e.Name()), ".sql"), SQL: string(b)}
 		q.Description, _ = parseHeader(q.Name, q.SQL)
+		q.NeedsRollup = strings.HasSuffix(q.Description, "(needs tmonbench rollup)")
 		out = append(out, q)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

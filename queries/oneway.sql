@@ -12,12 +12,12 @@ SELECT
     s.dropped,
     s.duplicates,
     round(100.0 * s.lost / nullif(s.sent, 0), 3) AS loss_pct,
-    round(l.min, 1) AS min_us,
+    round(l.min_us, 1) AS min_us,
     round(l.p50_us, 1) AS p50_us,
     round(l.p90_us, 1) AS p90_us,
     round(l.p99_us, 1) AS p99_us,
-    round(l.max, 1) AS max_us,
-    round(l.sum / nullif(l.n, 0), 1) AS mean_us
+    round(l.max_us, 1) AS max_us,
+    round(l.sum_us / nullif(l.n, 0), 1) AS mean_us
 FROM oneway_loss s
 LEFT JOIN oneway_latency l USING (class, flow_id, from_hop, to_hop, interval_start)
 ORDER BY s.class, s.flow, s.from_hop, s.to_hop, s.interval_start

@@ -1,7 +1,9 @@
 package queries
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -9,8 +11,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // ManifestName is the file engine/store writes at the top of every run
@@ -33,7 +36,15 @@ var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 //
 // Paths are absolute and quoted (a ' doubles). If the path holds a glob
 // character (* ? [ {), the view lists the part files present at Open time
-// instead of a glob. The caller closes the DB.
+// instead of a glob. While a replay is still writing outDir, the views read
+// what it has written so far, from its staging folder (see State). The
+// caller closes the DB.
+//
+// Every connection runs with DuckDB's TimeZone set to UTC, whatever the
+// TZ of the process: the stored instants are UTC (TIMESTAMP_NS columns
+// holding nanoseconds since the epoch in UTC), so `ts::TIMESTAMPTZ`,
+// `AT TIME ZONE` and date_trunc on a TIMESTAMPTZ give the same answer on
+// every machine (see TimeZone).
 //
 // Errors: ErrNoOutput wrapped as "no tmonbench output in DIR (run
 // `tmonbench replay` first)" when outDir is missing, not a folder, or holds
@@ -43,6 +54,21 @@ func Open(outDir string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
+	st := State(abs)
+	db, err := openDir(outDir, st.Dir)
+	for try := 0; err != nil && st.Running && try < 5; try++ {
+		// A running replay moving its tables in place as it ends: the
+		// files read a moment ago moved; read where they are now.
+		time.Sleep(20 * time.Millisecond)
+		st = State(abs)
+		db, err = openDir(outDir, st.Dir)
+	}
+	return db, err
+}
+
+// openDir is Open over the tables of abs (the output folder, or a running
+// replay's staging folder inside it).
+func openDir(outDir, abs string) (*sql.DB, error) {
 	noOutput := fmt.Errorf("%w in %s (run `tmonbench replay` first)", ErrNoOutput, outDir)
 	fi, err := os.Stat(abs)
 	if err != nil || !fi.IsDir() {
@@ -58,23 +84,34 @@ func Open(outDir string) (*sql.DB, error) {
 		}
 	}
 
-	db, err := sql.Open("duckdb", "")
+	conn, err := duckdb.NewConnector("", initConn)
 	if err != nil {
 		return nil, fmt.Errorf("queries: open duckdb: %w", err)
 	}
+	db := sql.OpenDB(conn)
 	for _, t := range tables {
 		src, err := parquetSource(abs, t)
 		if err != nil {
 			db.Close()
 			return nil, err
 		}
-		stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)", quoteIdent(t), src)
+		stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true%s)", quoteIdent(t), src, hiveOptions(abs, t))
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
 		}
 	}
 	return db, nil
+}
+
+// TimeZone is the DuckDB TimeZone every connection of Open runs with: the
+// stored instants are UTC.
+const TimeZone = "UTC"
+
+// initConn sets up each new DuckDB connection.
+func initConn(c driver.ExecerContext) error {
+	_, err := c.ExecContext(context.Background(), "SET TimeZone = '"+TimeZone+"'", nil)
+	return err
 }
 
 // tableDirs lists the sub-folders of dir that look like tables and hold at
@@ -101,8 +138,10 @@ func tableDirs(dir string) ([]string, error) {
 	return tables, nil
 }
 
-// parquetFiles lists the visible *.parquet files of one table folder
-// (engine/store's hidden .part-*.parquet.tmp files are not among them).
+// parquetFiles lists the visible *.parquet files of one table folder: in
+// the folder itself (flat layout, before schema version 2) or in its Hive
+// partition folders key=value/... (engine/store's hidden .tmp files are
+// not among them).
 func parquetFiles(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -110,7 +149,17 @@ func parquetFiles(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range ents {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasSuffix(n, ".parquet") && !strings.HasPrefix(n, ".") {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") {
+			continue
+		}
+		if e.IsDir() && strings.Contains(n, "=") {
+			sub, err := parquetFiles(filepath.Join(dir, n))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, sub...)
+		} else if e.Type().IsRegular() && strings.HasSuffix(n, ".parquet") {
 			files = append(files, filepath.Join(dir, n))
 		}
 	}
@@ -118,12 +167,60 @@ func parquetFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
+// partitionKeys returns the Hive partition keys of a table folder, outermost
+// first (following the first key=value folder at each level), or nil for a
+// flat folder.
+func partitionKeys(dir string) []string {
+	var keys []string
+	for {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return keys
+		}
+		next := ""
+		for _, e := range ents {
+			if k, _, ok := strings.Cut(e.Name(), "="); ok && e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				keys = append(keys, k)
+				next = filepath.Join(dir, e.Name())
+				break
+			}
+		}
+		if next == "" {
+			return keys
+		}
+		dir = next
+	}
+}
+
+// hiveOptions are the read_parquet options of a Hive-partitioned table:
+// hive_partitioning with the keys typed (date a DATE, every other key
+// text, so that a probe named 42 stays a name); "" for a flat table.
+func hiveOptions(outDir, table string) string {
+	keys := partitionKeys(filepath.Join(outDir, table))
+	if len(keys) == 0 {
+		return ""
+	}
+	types := make([]string, len(keys))
+	for i, k := range keys {
+		typ := "VARCHAR"
+		if k == "date" {
+			typ = "DATE"
+		}
+		types[i] = fmt.Sprintf("%s: %s", quoteString(k), typ)
+	}
+	return ", hive_partitioning = true, hive_types = {" + strings.Join(types, ", ") + "}"
+}
+
 // parquetSource is the first argument of read_parquet for one table: a
 // quoted glob, or a list of quoted files when the path has glob characters.
 func parquetSource(outDir, table string) (string, error) {
 	dir := filepath.Join(outDir, table)
 	if !strings.ContainsAny(dir, "*?[]{}") {
-		return quoteString(filepath.ToSlash(filepath.Join(dir, "*.parquet"))), nil
+		glob := "*.parquet"
+		for range partitionKeys(dir) {
+			glob = "*/" + glob
+		}
+		return quoteString(filepath.ToSlash(filepath.Join(dir, glob))), nil
 	}
 	files, err := parquetFiles(dir)
 	if err != nil {
@@ -134,6 +231,31 @@ func parquetSource(outDir, table string) (string, error) {
 		quoted[i] = quoteString(filepath.ToSlash(f))
 	}
 	return "[" + strings.Join(quoted, ", ") + "]", nil
+}
+
+// TableSource returns the read_parquet(...) expression of one table folder
+// of outDir as Open's views read it (flat or Hive-partitioned), for queries
+// over several outputs (tmonbench merge).
+func TableSource(outDir, table string) (string, error) {
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return "", fmt.Errorf("queries: %w", err)
+	}
+	src, err := parquetSource(abs, table)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("read_parquet(%s, union_by_name = true%s)", src, hiveOptions(abs, table)), nil
+}
+
+// Tables returns the table folders of outDir that hold Parquet files,
+// sorted.
+func Tables(outDir string) ([]string, error) {
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	return tableDirs(abs)
 }
 
 // quoteString makes s an SQL string literal.

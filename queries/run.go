@@ -3,8 +3,16 @@ package queries
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
+
+// ErrSeveralStatements: the query text holds more than one SQL statement
+// (only the last one's rows would come back): give one at a time.
+var ErrSeveralStatements = errors.New("queries: several SQL statements in one query")
 
 // Result is the whole answer of one query, in memory.
 type Result struct {
@@ -17,13 +25,17 @@ type Result struct {
 // duckdb-go returns: int8..int64, uint8..uint64, float32/64, string, bool,
 // []byte, time.Time (UTC), *big.Int (HUGEINT), duckdb.Decimal,
 // duckdb.Interval, []any, map[string]any, duckdb.Map, or nil.
-// The error is DuckDB's (syntax, missing view, ...), prefixed "queries: ".
+// The error is DuckDB's (syntax, missing view, ...), prefixed "queries: ",
+// or ErrSeveralStatements (nothing was run).
 func Run(db *sql.DB, query string) (*Result, error) {
 	return RunContext(context.Background(), db, query)
 }
 
 // RunContext is Run with a context that can cancel the query.
 func RunContext(ctx context.Context, db *sql.DB, query string) (*Result, error) {
+	if err := single(ctx, db, query); err != nil {
+		return nil, err
+	}
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
@@ -56,4 +68,30 @@ func RunContext(ctx context.Context, db *sql.DB, query string) (*Result, error) 
 		return nil, fmt.Errorf("queries: %w", err)
 	}
 	return res, nil
+}
+
+// single returns ErrSeveralStatements when query holds more than one
+// statement: DuckDB would run them all and return the last one's rows.
+// It asks DuckDB's own parser (a prepared statement holds exactly one
+// statement) and runs nothing.
+func single(ctx context.Context, db *sql.DB, query string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return nil
+		}
+		st, err := c.Prepare(query)
+		if err == nil {
+			return st.Close()
+		}
+		if strings.Contains(err.Error(), "multi-statement") {
+			return fmt.Errorf("%w: give one per --sql (it may be repeated)", ErrSeveralStatements)
+		}
+		return nil // a syntax or binding error: the query itself reports it
+	})
 }

@@ -6,7 +6,7 @@ SELECT
     packets,
     bytes,
     first_seen,
-    (epoch_ns(last_seen) - epoch_ns(first_seen)) / 1e9 AS duration_s
+    round((epoch_ns(last_seen) - epoch_ns(first_seen)) / 1e9, 3) AS duration_s
 FROM flows
 WHERE class = 'all'
 ORDER BY bytes DESC, packets DESC, probe, flow_id

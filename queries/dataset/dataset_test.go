@@ -1,0 +1,169 @@
+package dataset
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+
+func sample(t *testing.T, name string) string {
+	return filepath.Join(testout.ModuleRoot(t), "samples", name)
+}
+
+func query(t *testing.T, out, q string) string {
+	t.Helper()
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := queries.Run(db, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var b strings.Builder
+	for _, r := range res.Rows {
+		fmt.Fprintln(&b, r...)
+	}
+	return b.String()
+}
+
+// TestHiveLayoutPruning: a replay of two captures of different days writes
+// every table as TABLE/date=.../probe=.../part-N.parquet; DuckDB reads the
+// keys back typed (date a DATE) and prunes partitions: with the other
+// day's file made unreadable, a query on one day still runs.
+func TestHiveLayoutPruning(t *testing.T) {
+	out := testout.Replay(t, "--probe", "wiki="+sample(t, "zeek_wikipedia.pcap"), "--probe", "ntp="+sample(t, "zeek_ntp.pcap"))
+	for _, p := range []string{
+		"flows/date=2011-03-18/probe=wiki/part-00000.parquet",
+		"flows/date=2016-10-15/probe=ntp/part-00000.parquet",
+		"flow_counters/date=2016-10-15/probe=ntp/part-00000.parquet",
+		"events/date=2011-03-18/source=probe%3Awiki/part-00000.parquet",
+		"oneway_loss/date=__HIVE_DEFAULT_PARTITION__/class=__HIVE_DEFAULT_PARTITION__/part-00000.parquet",
+		"pdu_stats/probe=wiki/part-00000.parquet",
+		ManifestName,
+	} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Error(err)
+		}
+	}
+	if got := query(t, out, `SELECT date, typeof(date), probe, count(*) FROM flows GROUP BY ALL ORDER BY 1`); got != "2011-03-18 00:00:00 +0000 UTC DATE wiki 59\n2016-10-15 00:00:00 +0000 UTC DATE ntp 24\n" {
+		t.Errorf("partitions: %q", got)
+	}
+	if got := query(t, out, `SELECT count(*), sum(packets) FROM flows WHERE date = DATE '2011-03-18'`); got != "59 154\n" {
+		t.Errorf("one day: %q", got)
+	}
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := queries.Run(db, `EXPLAIN SELECT sum(packets) FROM flows WHERE date = DATE '2011-03-18'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := fmt.Sprint(res.Rows[0][1]); !strings.Contains(plan, "Scanning Files: 1/2") {
+		t.Errorf("the query on one day read more than its partition's file:\n%s", plan)
+	}
+}
+
+// TestManifest: _manifest.json lists every part with its rows and time
+// range, and per table the totals SQL finds.
+func TestManifest(t *testing.T) {
+	out := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"), sample(t, "zeek_ntp.pcap"))
+	b, err := os.ReadFile(filepath.Join(out, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.SchemaVersion != observe.SchemaVersion || m.Mode != "replay" || len(m.ConfigHash) != 16 || m.Version == "" || len(m.Tables) != len(observe.Tables)+1 {
+		t.Errorf("manifest %+v", m)
+	}
+	// A replay also writes packet_index (replay.TablePacketIndex, the TUI's
+	// time -> file offset map), which is not a collector table.
+	for _, name := range append(observe.TableNames(), "packet_index") {
+		if _, ok := m.Tables[name]; !ok {
+			t.Errorf("manifest lacks table %s", name)
+		}
+	}
+	for name, tb := range m.Tables {
+		want := query(t, out, fmt.Sprintf(`SELECT count(*) FROM %s`, name))
+		var files, rows int64
+		for _, f := range tb.Files {
+			files++
+			rows += f.Rows
+			if _, err := os.Stat(filepath.Join(out, f.Path)); err != nil {
+				t.Error(err)
+			}
+		}
+		if fmt.Sprintf("%d\n", tb.Rows) != want || rows != tb.Rows || files == 0 {
+			t.Errorf("%s: manifest %d rows (%d in files), SQL %q", name, tb.Rows, rows, want)
+		}
+	}
+	f := m.Tables["flows"]
+	if f.MinTime != "2011-03-18T19:06:07.096535000Z" || f.TimeColumn != "first_seen" || strings.Join(f.PartitionKeys, ",") != "date,probe" {
+		t.Errorf("flows %+v", f)
+	}
+	if want := query(t, out, `SELECT strftime(max(first_seen), '%Y-%m-%dT%H:%M:%S.%f') FROM flows`); !strings.HasPrefix(f.MaxTime, strings.TrimSpace(want)) {
+		t.Errorf("flows max_time %s, SQL %s", f.MaxTime, want)
+	}
+}
+
+// TestMerge: two outputs of the same observations (duplicated central
+// sites) and a third, merged: every raw table equals the union of one copy
+// and the third, row for row; an old flat output merges too.
+func TestMerge(t *testing.T) {
+	a := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"))
+	b := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"))
+	c := testout.Replay(t, sample(t, "zeek_ntp.pcap"))
+	union := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"), sample(t, "zeek_ntp.pcap"))
+	dst := filepath.Join(t.TempDir(), "merged")
+	os.MkdirAll(dst, 0o755)
+	res, err := Merge(context.Background(), dst, []string{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables) != len(observe.Tables) {
+		t.Errorf("%d tables merged", len(res.Tables))
+	}
+	db, err := queries.Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tb := range observe.Tables {
+		src, err := queries.TableSource(union, tb.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// pdu_stats and events differ between one run of two captures and
+		// two runs (per-run rows); compare them with the per-run union.
+		if tb.Name == observe.TablePDUStats || tb.Name == observe.TableEvents {
+			sa, _ := queries.TableSource(a, tb.Name)
+			sc, _ := queries.TableSource(c, tb.Name)
+			src = fmt.Sprintf("(SELECT * FROM %s UNION ALL BY NAME SELECT * FROM %s)", sa, sc)
+		}
+		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s), (SELECT count(*) FROM (SELECT COLUMNS(c -> c <> 'date') FROM %[1]s EXCEPT ALL SELECT COLUMNS(c -> c <> 'date') FROM %[2]s)),
+			(SELECT count(*) FROM (SELECT COLUMNS(c -> c <> 'date') FROM %[2]s EXCEPT ALL SELECT COLUMNS(c -> c <> 'date') FROM %[1]s))`, tb.Name, src)
+		res, err := queries.Run(db, q)
+		if err != nil {
+			t.Fatalf("%s: %v", tb.Name, err)
+		}
+		if r := res.Rows[0]; r[1] != int64(0) || r[2] != int64(0) {
+			t.Errorf("%s: %v rows merged; %v not in the union, %v of the union missing", tb.Name, r[0], r[1], r[2])
+		}
+	}
+}

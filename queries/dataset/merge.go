@@ -1,0 +1,148 @@
+package dataset
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// MergeResult says what Merge wrote per table.
+type MergeResult struct {
+	Tables []Merged
+	// Skipped lists derived tables not merged (rollups, addresses): run
+	// `tmonbench rollup` on the merged output to rebuild them.
+	Skipped []string
+}
+
+// Merged is one merged table.
+type Merged struct {
+	Name    string
+	Input   int64 // rows over every source
+	Written int64 // distinct rows written
+}
+
+// Merge writes into dst (an existing, empty folder or a run being staged)
+// the union of the raw tables of every source output, each distinct row
+// once: two collectors of duplicated central sites (design 1.2) that
+// received the same observations wrote the same rows, and two runs over
+// the same capture too. Sources may be flat (schema version 1) or
+// Hive-partitioned; dst is Hive-partitioned. Rollups and the addresses
+// table are derived, not merged (Skipped).
+func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error) {
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("dataset: merge: no source")
+	}
+	have := map[string][]string{} // table -> source expressions
+	res := &MergeResult{}
+	skipped := map[string]bool{}
+	for _, s := range srcs {
+		tables, err := queries.Tables(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(tables) == 0 {
+			return nil, fmt.Errorf("%w in %s", queries.ErrNoOutput, s)
+		}
+		for _, t := range tables {
+			if observe.TableNamed(t) == nil {
+				skipped[t] = true
+				continue
+			}
+			expr, err := queries.TableSource(s, t)
+			if err != nil {
+				return nil, err
+			}
+			have[t] = append(have[t], expr)
+		}
+	}
+	for t := range skipped {
+		res.Skipped = append(res.Skipped, t)
+	}
+	sort.Strings(res.Skipped)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer conn.Close()
+	for _, t := range observe.Tables {
+		exprs := have[t.Name]
+		if len(exprs) == 0 {
+			continue
+		}
+		m, err := mergeTable(ctx, conn, dst, t, exprs)
+		if err != nil {
+			return nil, err
+		}
+		res.Tables = append(res.Tables, m)
+	}
+	return res, nil
+}
+
+// mergeTable writes the distinct rows of one table's sources.
+func mergeTable(ctx context.Context, conn *sql.Conn, dst string, t *observe.Table, exprs []string) (Merged, error) {
+	m := Merged{Name: t.Name}
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = "SELECT * FROM " + e
+	}
+	union := "(" + strings.Join(parts, " UNION ALL BY NAME ") + ")"
+	// The columns of the rows, without the Hive partition columns the
+	// sources add (their values come back from the rows themselves).
+	keys := t.Partition()
+	rs, err := conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+union+")")
+	if err != nil {
+		return m, fmt.Errorf("dataset: merge %s: %w", t.Name, err)
+	}
+	var cols []string
+	for rs.Next() {
+		var c string
+		if err := rs.Scan(&c); err != nil {
+			rs.Close()
+			return m, fmt.Errorf("dataset: merge %s: %w", t.Name, err)
+		}
+		if c != "date" { // a partition column only, never a row column
+			cols = append(cols, ident(c))
+		}
+	}
+	rs.Close()
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+union).Scan(&m.Input); err != nil {
+		return m, fmt.Errorf("dataset: merge %s: %w", t.Name, err)
+	}
+	var sel []string
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.Name)
+		if !k.Date {
+			continue
+		}
+		col := ident(k.Column)
+		if k.Fallback != "" {
+			col = fmt.Sprintf("coalesce(%s, %s)", col, ident(k.Fallback))
+		}
+		sel = append(sel, fmt.Sprintf("%s::DATE AS %s", col, ident(k.Name)))
+	}
+	q := fmt.Sprintf("SELECT *%s FROM (SELECT DISTINCT %s FROM %s)", prefixComma(sel), strings.Join(cols, ", "), union)
+	n, err := WriteTable(ctx, conn, dst, t.Name, names, q)
+	if err != nil {
+		return m, err
+	}
+	m.Written = n
+	return m, nil
+}
+
+func prefixComma(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(s, ", ")
+}

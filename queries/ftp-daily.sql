@@ -1,0 +1,20 @@
+-- ftp-daily: FTP transfers per day and direction: transfers by status, files, bytes and throughput in Mbit/s (needs tmonbench rollup)
+SELECT
+    start_time::DATE AS day,
+    direction,
+    count(*) AS transfers,
+    count(*) FILTER (WHERE status = 'complete') AS complete,
+    count(*) FILTER (WHERE status <> 'complete') AS not_complete,
+    count(*) FILTER (WHERE command IN ('RETR', 'STOR', 'APPE', 'STOU')) AS files,
+    sum(bytes)::UBIGINT AS bytes,
+    round(sum(bytes) * 8 / nullif(sum(duration_s), 0) / 1e6, 3) AS mean_mbps,
+    round(max(throughput_mbps), 3) AS max_mbps
+FROM ftp_transfers
+LEFT JOIN addresses s ON s.address = data_src_addr
+LEFT JOIN addresses d ON d.address = data_dst_addr
+WHERE (getvariable('from') IS NULL OR start_time >= getvariable('from')::TIMESTAMP)
+  AND (getvariable('to') IS NULL OR start_time < getvariable('to')::TIMESTAMP)
+  AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
+  AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))
+GROUP BY ALL
+ORDER BY day, direction

@@ -1,0 +1,74 @@
+package queries
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+var flowEndpoints = Endpoints{SrcAddr: "src_addr", DstAddr: "dst_addr", SrcPort: "src_port", DstPort: "dst_port", Proto: "protocol", IPVersion: "ip_version"}
+
+// TestPcapSQL evaluates translated expressions over testFlows with DuckDB;
+// the expected flow ids are read off the rows at the top of
+// queries_test.go, as tcpdump would match the flows' packets.
+func TestPcapSQL(t *testing.T) {
+	db := openTest(t)
+	for _, tc := range []struct {
+		expr string
+		want []uint64
+	}{
+		{"tcp", []uint64{2, 3, 6}},
+		{"tcp port 443", []uint64{2, 3, 6}},
+		{"udp port 443", nil},
+		{"port 161", []uint64{1}},
+		{"host 10.0.0.1", []uint64{1, 3, 4, 6, 7}},
+		{"src host 10.0.0.1", []uint64{1, 4, 7}},
+		{"dst 10.0.0.1", []uint64{3, 6}},
+		{"host 10.0.0.1 and not icmp", []uint64{1, 3, 6, 7}},
+		{"host 10.0.0.3 or 10.0.0.4", []uint64{4, 7}},
+		{"net 10.0.0.0/30", []uint64{1, 3, 4, 6, 7}},
+		{"dst net 10.0.0.4 mask 255.255.255.252", []uint64{7}},
+		{"ip6", []uint64{2, 5}},
+		{"ip and proto 47", []uint64{7}},
+		{"icmp or icmp6", []uint64{4, 5}},
+		{"portrange 100-200 || dst port 443", []uint64{1, 2}},
+		{"host 2001:db8::2", []uint64{2}},
+		{"!(tcp || udp) && ip", []uint64{4, 7}},
+		{"src or dst port 51000", []uint64{3, 6}},
+		{"tcp and (port 443 or port 80) and host 10.0.0.2", []uint64{3, 6}},
+	} {
+		w, err := PcapSQL(tc.expr, flowEndpoints)
+		if err != nil {
+			t.Errorf("%q: %v", tc.expr, err)
+			continue
+		}
+		res, err := Run(db, "SELECT flow_id FROM flows WHERE "+w+" ORDER BY flow_id")
+		if err != nil {
+			t.Errorf("%q -> %s: %v", tc.expr, w, err)
+			continue
+		}
+		var got []uint64
+		for _, r := range res.Rows {
+			got = append(got, r[0].(uint64))
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q -> %s:\n got %v\nwant %v", tc.expr, w, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "error", "host", "port x", "tcp and", "(tcp", "video games"} {
+		if _, err := PcapSQL(bad, flowEndpoints); !errors.Is(err, ErrNotPcapFilter) {
+			t.Errorf("%q: want ErrNotPcapFilter, got %v", bad, err)
+		}
+	}
+	if _, err := PcapSQL("port 21", Endpoints{}); err == nil || errors.Is(err, ErrNotPcapFilter) {
+		t.Errorf("a table without ports: %v", err)
+	}
+}
+
+func TestTextSQL(t *testing.T) {
+	db := openTest(t)
+	res, err := Run(db, "SELECT flow_id FROM flows WHERE "+TextSQL("ICMP6", []string{"name", "protocol"})+" ORDER BY 1")
+	if err != nil || len(res.Rows) != 1 || res.Rows[0][0].(uint64) != 5 {
+		t.Fatalf("%v %v", res, err)
+	}
+}

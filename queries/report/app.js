@@ -1,0 +1,124 @@
+// tmonbench report: draws the charts and tables from #report-data.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var main = document.getElementById("main");
+  var nav = document.getElementById("nav");
+  var charts = [];
+  window.reportCharts = charts;
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function section(id, title) {
+    var h = el("h2", { id: id }, title);
+    main.appendChild(h);
+    var a = el("a", { href: "#" + id }, title);
+    nav.appendChild(a);
+  }
+  function chart(grid, id, option) {
+    var card = el("div", { "class": "card" });
+    var div = el("div", { "class": "chart", id: id });
+    card.appendChild(div);
+    grid.appendChild(card);
+    var c = echarts.init(div, null, { renderer: "canvas" });
+    option.animation = false;
+    c.setOption(option);
+    charts.push({ id: id, chart: c });
+  }
+  function fmtNum(v) {
+    if (typeof v !== "number") return v === null ? "" : String(v);
+    if (Number.isInteger(v)) return v.toLocaleString("en-US");
+    return String(Math.round(v * 1000) / 1000);
+  }
+
+  document.getElementById("title").textContent = data.title;
+  var meta = "Output: " + data.source;
+  if (data.generated) meta += " · generated " + data.generated;
+  var f = data.filters || {};
+  var fs = Object.keys(f).sort().map(function (k) { return k + " = " + f[k]; });
+  meta += " · filters: " + (fs.length ? fs.join(", ") : "none");
+  document.getElementById("meta").textContent = meta;
+
+  if ((data.series || []).length) {
+    section("timeseries", "Time series (drag the slider or scroll to zoom)");
+    var g = el("div", { "class": "grid" });
+    main.appendChild(g);
+    data.series.forEach(function (s) {
+      chart(g, s.id, {
+        title: { text: s.title, textStyle: { fontSize: 13 } },
+        tooltip: { trigger: "axis" },
+        legend: { top: 22, type: "scroll" },
+        grid: { top: 60, left: 70, right: 20, bottom: 70 },
+        xAxis: { type: "time" },
+        yAxis: { type: "value", name: s.unit },
+        dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 10 }],
+        series: s.lines.map(function (l) {
+          return { name: l.name, type: "line", showSymbol: s.t.length < 60, connectNulls: false,
+            data: s.t.map(function (t, i) { return [t, l.values[i]]; }) };
+        })
+      });
+    });
+  }
+  if ((data.histograms || []).length) {
+    section("histograms", "Histograms");
+    var gh = el("div", { "class": "grid" });
+    main.appendChild(gh);
+    data.histograms.forEach(function (h) {
+      chart(gh, h.id, {
+        title: { text: h.title, textStyle: { fontSize: 13 } },
+        tooltip: { trigger: "axis" },
+        grid: { top: 40, left: 60, right: 20, bottom: 60 },
+        xAxis: { type: "category", data: h.bins, axisLabel: { rotate: 30, fontSize: 10 } },
+        yAxis: { type: "value", name: "count" },
+        series: [{ type: "bar", name: "count", data: h.counts }]
+      });
+    });
+  }
+  if ((data.top || []).length) {
+    section("top", "Top talkers");
+    var gt = el("div", { "class": "grid" });
+    main.appendChild(gt);
+    data.top.forEach(function (t) {
+      chart(gt, t.id, {
+        title: { text: t.title, textStyle: { fontSize: 13 } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        grid: { top: 40, left: 230, right: 30, bottom: 30 },
+        xAxis: { type: "value", name: t.unit },
+        yAxis: { type: "category", inverse: true, data: t.labels, axisLabel: { fontSize: 10 } },
+        series: [{ type: "bar", name: t.unit, data: t.values }]
+      });
+    });
+  }
+  (data.tables || []).forEach(function (t) {
+    section("view-" + t.name, t.title + " (" + t.name + ")");
+    if (t.error) {
+      main.appendChild(el("p", { "class": "note error" }, t.error));
+      return;
+    }
+    var shown = (t.rows || []).length;
+    main.appendChild(el("p", { "class": "note" }, t.total + " rows" + (shown < t.total ? ", first " + shown + " shown" : "") +
+      " · tmonbench query " + t.name));
+    var wrap = el("div", { "class": "tablewrap" });
+    var tb = el("table");
+    var tr = el("tr");
+    t.columns.forEach(function (c) { tr.appendChild(el("th", {}, c)); });
+    var thead = el("thead");
+    thead.appendChild(tr);
+    tb.appendChild(thead);
+    var body = el("tbody");
+    (t.rows || []).forEach(function (r) {
+      var row = el("tr");
+      r.forEach(function (v) { row.appendChild(el("td", typeof v === "number" ? { "class": "num" } : {}, fmtNum(v))); });
+      body.appendChild(row);
+    });
+    tb.appendChild(body);
+    wrap.appendChild(tb);
+    main.appendChild(wrap);
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.chart.resize(); }); });
+  window.reportReady = true;
+})();

@@ -1,0 +1,225 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// flowFilter is the WHERE condition on a rollup row c joined with flows f
+// (probe, flow_id) and addresses s (source) and d (destination) that
+// applies the report's filters.
+const flowFilter = `(getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP)
+	AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
+	AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
+	AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))`
+
+// flowJoin joins a rollup c to its flow and both addresses.
+const flowJoin = `JOIN (SELECT DISTINCT probe, flow_id, class, protocol, src_addr, dst_addr FROM flows) f USING (probe, flow_id)
+	LEFT JOIN addresses s ON s.address = f.src_addr
+	LEFT JOIN addresses d ON d.address = f.dst_addr`
+
+// TrafficSQL is the query behind the traffic charts: a metric (%[2]s) per
+// interval of table %[1]s and protocol over the flows of class all.
+const TrafficSQL = `SELECT epoch_ms(c.interval_start) AS t, ` + "CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp6' ELSE 'ip-proto-' || f.protocol END" + ` AS name, sum(c.sum) AS v
+FROM %[1]s c ` + flowJoin + `
+WHERE f.class = 'all' AND c.metric = '%[2]s' AND ` + flowFilter + `
+GROUP BY ALL ORDER BY t, name`
+
+// resolution picks the table a time series reads: the raw table (its own
+// interval) when its rows span at most 6 hours, the 1-minute rollup up to
+// 7 days, else the 1-hour rollup. It returns the table and "per ..." text.
+func resolution(ctx context.Context, conn *sql.Conn, raw string) (string, string, error) {
+	var span, step sql.NullFloat64
+	err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT (epoch_ms(max(interval_start)) - epoch_ms(min(interval_start))) / 1000.0, min(interval_s) FROM %s`, raw)).Scan(&span, &step)
+	if err != nil {
+		return "", "", fmt.Errorf("report: %w", err)
+	}
+	switch {
+	case span.Float64 <= 6*3600:
+		return raw, fmt.Sprintf("per %g s", step.Float64), nil
+	case span.Float64 <= 7*86400:
+		return raw + "_1m", "per minute", nil
+	}
+	return raw + "_1h", "per hour", nil
+}
+
+// traffic adds the IP bytes and packets charts.
+func traffic(ctx context.Context, conn *sql.Conn, d *Data) error {
+	table, per, err := resolution(ctx, conn, "flow_counters")
+	if err != nil {
+		return err
+	}
+	for _, m := range []struct{ metric, id, title, unit string }{
+		{"ip_bytes", "traffic-bytes", "IP bytes " + per + " and protocol", "bytes"},
+		{"packets", "traffic-packets", "IP packets " + per + " and protocol", "packets"},
+	} {
+		res, err := runConn(ctx, conn, fmt.Sprintf(TrafficSQL, table, m.metric))
+		if err != nil {
+			return err
+		}
+		if len(res.Rows) == 0 {
+			continue
+		}
+		ts, lines := pivot(res.Rows)
+		d.Series = append(d.Series, Series{ID: m.id, Title: m.title, Unit: m.unit, T: ts, Lines: lines})
+	}
+	return nil
+}
+
+// onewaySeries adds one chart per one-way flow and hop pair (up to 10
+// series in all): mean, min and max delay in ms, and the loss in %.
+func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
+	table, per, err := resolution(ctx, conn, "oneway_loss")
+	if err != nil {
+		return err
+	}
+	lat := strings.Replace(table, "oneway_loss", "oneway_latency", 1)
+	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, epoch_ms(s.interval_start),
+		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, 100.0 * s.lost / nullif(s.sent, 0)
+		FROM `+table+` s LEFT JOIN `+lat+` l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
+		WHERE (getvariable('from') IS NULL OR s.interval_start >= getvariable('from')::TIMESTAMP)
+		  AND (getvariable('to') IS NULL OR s.interval_start < getvariable('to')::TIMESTAMP)
+		ORDER BY class, flow, from_hop, to_hop, s.interval_start`)
+	if err != nil {
+		return err
+	}
+	names := []string{"mean delay ms", "min delay ms", "max delay ms", "loss %"}
+	var cur *Series
+	for _, r := range res.Rows {
+		title := fmt.Sprintf("One-way %s %s, %s → %s, %s", r[0], r[1], r[2], r[3], per)
+		if cur == nil || cur.Title != title {
+			if len(d.Series) >= 10 {
+				break
+			}
+			d.Series = append(d.Series, Series{ID: fmt.Sprintf("oneway-%d", len(d.Series)), Title: title, Unit: "ms / %"})
+			cur = &d.Series[len(d.Series)-1]
+			for _, n := range names {
+				cur.Lines = append(cur.Lines, Line{Name: n})
+			}
+		}
+		cur.T = append(cur.T, toInt(r[4]))
+		for i := range names {
+			var p *float64
+			if r[5+i] != nil {
+				v := toFloat(r[5+i])
+				p = &v
+			}
+			cur.Lines[i].Values = append(cur.Lines[i].Values, p)
+		}
+	}
+	return nil
+}
+
+// rttHistograms adds one histogram per probe and RTT kind: round trips
+// per slice over the report's range (rtt_histograms_1d merged).
+func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
+	res, err := runConn(ctx, conn, `SELECT c.probe, c.kind, c.slice_lo_ms, c.slice_hi_ms, sum(c.n)::UBIGINT
+		FROM rtt_histograms_1d c `+flowJoin+` WHERE `+flowFilter+`
+		GROUP BY ALL ORDER BY c.probe, c.kind, c.slice_lo_ms`)
+	if err != nil {
+		return err
+	}
+	var cur *Histogram
+	for _, r := range res.Rows {
+		title := fmt.Sprintf("Round trips %s at %s", r[1], r[0])
+		if cur == nil || cur.Title != title {
+			d.Histograms = append(d.Histograms, Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title})
+			cur = &d.Histograms[len(d.Histograms)-1]
+		}
+		lo, hi := toFloat(r[2]), toFloat(r[3])
+		label := fmt.Sprintf("[%g, %g) ms", lo, hi)
+		if hi == 0 {
+			label = fmt.Sprintf("≥ %g ms", lo)
+		}
+		cur.Bins = append(cur.Bins, label)
+		cur.Counts = append(cur.Counts, r[4].(uint64))
+	}
+	return nil
+}
+
+// onewayHistograms adds one latency histogram per one-way flow and hop
+// pair: oneway_latency_1d slice counts summed over the days.
+func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
+	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, slices_ms,
+		list_transform(range(1, max(len(slice_counts)) + 1), i -> list_sum(list_transform(list(slice_counts), c -> coalesce(c[i], 0)))::UBIGINT)
+		FROM oneway_latency_1d c
+		WHERE (getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP::DATE)
+		  AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
+		GROUP BY ALL ORDER BY ALL`)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Rows {
+		h := Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: fmt.Sprintf("One-way delay %s %s, %s → %s", r[0], r[1], r[2], r[3])}
+		slices := r[4].([]any)
+		prev := ""
+		for _, s := range slices {
+			if prev == "" {
+				h.Bins = append(h.Bins, fmt.Sprintf("≤ %g ms", toFloat(s)))
+			} else {
+				h.Bins = append(h.Bins, fmt.Sprintf("(%s, %g] ms", prev, toFloat(s)))
+			}
+			prev = fmt.Sprint(toFloat(s))
+		}
+		h.Bins = append(h.Bins, fmt.Sprintf("> %s ms", prev))
+		for _, c := range r[5].([]any) {
+			h.Counts = append(h.Counts, c.(uint64))
+		}
+		d.Histograms = append(d.Histograms, h)
+	}
+	return nil
+}
+
+// sizeHistograms adds one IP size histogram per class with the sizes
+// analysis.
+func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
+	res, err := runConn(ctx, conn, `SELECT f.class, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
+		FROM size_histograms_1d c `+flowJoin+` WHERE `+flowFilter+`
+		GROUP BY ALL ORDER BY f.class, c.slice_lo_bytes`)
+	if err != nil {
+		return err
+	}
+	var cur *Histogram
+	for _, r := range res.Rows {
+		title := fmt.Sprintf("IP packet sizes, class %s", r[0])
+		if cur == nil || cur.Title != title {
+			d.Histograms = append(d.Histograms, Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title})
+			cur = &d.Histograms[len(d.Histograms)-1]
+		}
+		label := fmt.Sprintf("(%d, %d] bytes", r[1], r[2])
+		if toInt(r[2]) == 0 {
+			label = fmt.Sprintf("> %d bytes", r[1])
+		}
+		cur.Bins = append(cur.Bins, label)
+		cur.Counts = append(cur.Counts, r[3].(uint64))
+	}
+	return nil
+}
+
+// topConversations adds the top-10 conversations by bytes, from the
+// conversations view already in d.
+func topConversations(_ context.Context, _ *sql.Conn, d *Data) error {
+	for _, t := range d.Tables {
+		if t.Name != "conversations" || t.Error != "" {
+			continue
+		}
+		col := map[string]int{}
+		for i, c := range t.Columns {
+			col[c] = i
+		}
+		top := TopN{ID: "top-conversations", Title: "Top 10 conversations (bytes, both directions)", Unit: "bytes"}
+		for i, r := range t.Rows {
+			if i == 10 {
+				break
+			}
+			top.Labels = append(top.Labels, fmt.Sprintf("%v ↔ %v", r[col["a"]], r[col["b"]]))
+			top.Values = append(top.Values, toFloat(r[col["bytes"]]))
+		}
+		if len(top.Labels) > 0 {
+			d.Top = append(d.Top, top)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+
+var (
+	labOnce sync.Once
+	labDir  string
+)
+
+// labOut replays five lab captures with testdata/lab.yaml and --rollup
+// (rollups and the addresses table) once per test binary.
+func labOut(t *testing.T) string {
+	t.Helper()
+	labOnce.Do(func() {
+		lab := func(p ...string) string { return testsamples.Path(t, append([]string{"lab"}, p...)...) }
+		out := filepath.Join(os.TempDir(), fmt.Sprintf("tmonbench-report-test-%d", os.Getpid()))
+		os.RemoveAll(out)
+		testout.Run(t, "replay", "-q", "--rollup", "--progress", "never", "--config", filepath.Join("testdata", "lab.yaml"), "--out", out,
+			"--probe", "A="+lab("oneway-udp", "A.pcap"), "--probe", "B="+lab("oneway-udp", "B.pcap"),
+			"--probe", "tcp="+lab("tcp-mix", "A.pcap"), "--probe", "svc="+lab("dns-snmp-ntp", "A.pcap"), "--probe", "ftp="+lab("ftp", "A.pcap"))
+		labDir = out
+	})
+	if labDir == "" {
+		t.Fatal("lab output not built")
+	}
+	return labDir
+}
+
+func openLab(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := queries.Open(labOut(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// one runs q and returns its rows as "v1|v2|...\n" text.
+func one(t *testing.T, db *sql.DB, q string) string {
+	t.Helper()
+	res, err := queries.Run(db, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	var b strings.Builder
+	for _, r := range res.Rows {
+		for i, v := range r {
+			if i > 0 {
+				b.WriteString("|")
+			}
+			fmt.Fprint(&b, jsonValue(v, res.Types[i]))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestViewsGolden: each report view on the lab output, as CSV, against
+// testdata/NAME.golden (go test ./queries/report -update rewrites them);
+// TestViewsEqualRaw checks their figures independently.
+func TestViewsGolden(t *testing.T) {
+	inViews := map[string]bool{}
+	for _, v := range Views {
+		inViews[v.Name] = true
+	}
+	for _, q := range queries.List() {
+		if q.NeedsRollup && !inViews[q.Name] {
+			t.Errorf("named query %s needs the rollups but is not a report view: it has no golden test", q.Name)
+		}
+	}
+	db := openLab(t)
+	for _, v := range Views {
+		q, err := queries.Get(v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := queries.Run(db, q.SQL)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		if len(res.Rows) == 0 {
+			t.Errorf("%s: no rows", v.Name)
+		}
+		var b bytes.Buffer
+		if err := queries.FormatCSV(&b, res); err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", v.Name+".golden")
+		if *update {
+			os.WriteFile(golden, b.Bytes(), 0o644)
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./queries/report -update)", err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("%s differs from %s:\n%s", v.Name, golden, b.String())
+		}
+	}
+}
+
+// TestViewsEqualRaw: the totals of every report view equal the same
+// figures computed from the raw tables (flows, rtt_samples, ftp_transfers,
+// oneway_delays), without the rollups.
+func TestViewsEqualRaw(t *testing.T) {
+	db := openLab(t)
+	checks := []struct{ name, view, raw string }{
+		{"manager: bytes and packets per local activity and direction",
+			`SELECT activity, direction, sum(packets), sum(bytes) FROM (` + sqlOf(t, "manager") + `) GROUP BY ALL ORDER BY ALL`,
+			`SELECT coalesce(nullif(CASE WHEN s.network = '' AND d.network <> '' THEN d.activity ELSE s.activity END, ''), '-'),
+				CASE WHEN s.network <> '' AND d.network <> '' THEN 'internal' WHEN s.network <> '' THEN 'outbound' WHEN d.network <> '' THEN 'inbound' ELSE 'transit' END,
+				sum(f.packets), sum(f.bytes)
+			 FROM flows f JOIN addresses s ON s.address = f.src_addr JOIN addresses d ON d.address = f.dst_addr WHERE f.class = 'all' GROUP BY ALL ORDER BY ALL`},
+		{"operator: flows, packets, bytes, SYN per protocol",
+			`SELECT protocol, sum(packets), sum(bytes), sum(tcp_syn) FROM (` + sqlOf(t, "operator") + `) GROUP BY ALL ORDER BY ALL`,
+			`SELECT CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' ELSE 'x' END, sum(packets), sum(bytes),
+				(SELECT coalesce(sum(c.n), 0) FROM flow_counters c JOIN flows g USING (probe, flow_id) WHERE g.class = 'all' AND g.protocol = f.protocol AND c.metric = 'tcp_syn')
+			 FROM flows f WHERE class = 'all' GROUP BY protocol ORDER BY ALL`},
+		{"operator: packet size mean and standard deviation per protocol (one hour)",
+			`SELECT protocol, mean_packet_bytes, stddev_packet_bytes FROM (` + sqlOf(t, "operator") + `) ORDER BY ALL`,
+			`SELECT CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' ELSE 'x' END,
+				round(sum(f.bytes) / sum(f.packets), 3),
+				round(sqrt((SELECT sum(c.sumsq) FROM flow_counters c JOIN flows g USING (probe, flow_id) WHERE g.class = 'all' AND g.protocol = f.protocol AND c.metric = 'ip_bytes') / sum(f.packets) - (sum(f.bytes) / sum(f.packets)) ** 2), 3)
+			 FROM flows f WHERE class = 'all' GROUP BY f.protocol ORDER BY ALL`},
+		{"operator-rtt: samples, mean, min, max per probe and kind (one hour)",
+			`SELECT probe, kind, samples, mean_ms, min_ms, max_ms FROM (` + sqlOf(t, "operator-rtt") + `) ORDER BY ALL`,
+			`SELECT probe, kind, count(*), round(avg(rtt_ms), 3), round(min(rtt_ms), 3), round(max(rtt_ms), 3) FROM rtt_samples GROUP BY ALL ORDER BY ALL`},
+		{"operator-rtt: the nearest-rank p50 and p99 lie in their bounds",
+			`SELECT probe, kind, 'ok' FROM (` + sqlOf(t, "operator-rtt") + `) v JOIN (
+				SELECT probe, kind, list_sort(list(rtt_ms)) AS l, count(*) AS n FROM rtt_samples GROUP BY ALL) r USING (probe, kind)
+			 WHERE round(l[ceil(0.5 * n)::BIGINT], 3) BETWEEN p50_lo_ms AND p50_hi_ms AND round(l[ceil(0.99 * n)::BIGINT], 3) BETWEEN p99_lo_ms AND p99_hi_ms ORDER BY ALL`,
+			`SELECT DISTINCT probe, kind, 'ok' FROM rtt_samples ORDER BY ALL`},
+		{"conversations: bytes each way of the top pair",
+			`SELECT a, b, bytes_a_to_b, bytes_b_to_a, flows FROM (` + sqlOf(t, "conversations") + `) LIMIT 1`,
+			`SELECT least(src_addr, dst_addr) a, greatest(src_addr, dst_addr) b, sum(bytes) FILTER (WHERE src_addr < dst_addr), sum(bytes) FILTER (WHERE src_addr > dst_addr), count(*)
+			 FROM flows WHERE class = 'all' GROUP BY ALL ORDER BY sum(bytes) DESC LIMIT 1`},
+		{"ftp-daily: transfers, complete and bytes per direction",
+			`SELECT direction, transfers, complete, bytes FROM (` + sqlOf(t, "ftp-daily") + `) ORDER BY ALL`,
+			`SELECT direction, count(*), count(*) FILTER (WHERE status = 'complete'), sum(bytes) FROM ftp_transfers GROUP BY ALL ORDER BY ALL`},
+		{"oneway-hourly: sent, delivered, lost and delay statistics per hour",
+			`SELECT from_hop, to_hop, sent, delivered, lost, mean_us, stddev_us, min_us, max_us FROM (` + sqlOf(t, "oneway-hourly") + `) ORDER BY ALL`,
+			`SELECT from_hop, to_hop, count(*), count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'lost'),
+				round(avg(delay_us), 1), round(stddev_pop(delay_us), 1), min(delay_us), max(delay_us)
+			 FROM oneway_delays WHERE send_time IS NOT NULL GROUP BY ALL ORDER BY ALL`},
+	}
+	for _, c := range checks {
+		got, want := one(t, db, c.view), one(t, db, c.raw)
+		if got != want || got == "" {
+			t.Errorf("%s:\nview %q\nraw  %q", c.name, got, want)
+		}
+	}
+}
+
+// sortLines sorts the lines of s.
+func sortLines(s string) string {
+	l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
+}
+
+// sqlOf returns the named query's text.
+func sqlOf(t *testing.T, name string) string {
+	t.Helper()
+	q, err := queries.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.SQL
+}
+
+// TestReportEqualsRaw: every chart of the report carries the raw tables'
+// figures: traffic totals per protocol, RTT histograms per slice, one-way
+// delay slices and loss, top conversations; and the filters filter.
+func TestReportEqualsRaw(t *testing.T) {
+	db := openLab(t)
+	d, err := Build(context.Background(), db, Options{Source: "lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var charts []string
+	for _, s := range d.Series {
+		charts = append(charts, s.ID)
+	}
+	for _, h := range d.Histograms {
+		charts = append(charts, h.ID)
+	}
+	if len(d.Series) != 3 || len(d.Histograms) < 6 || len(d.Top) != 1 || len(d.Tables) != len(Views) {
+		t.Fatalf("%d series, %d histograms, %d top, %d tables: %v", len(d.Series), len(d.Histograms), len(d.Top), len(d.Tables), charts)
+	}
+	// Traffic: per protocol, the points add up to the flows' totals.
+	for i, metric := range []string{"bytes", "packets"} {
+		var got strings.Builder
+		for _, l := range d.Series[i].Lines {
+			sum := 0.0
+			for _, v := range l.Values {
+				sum += *v
+			}
+			fmt.Fprintf(&got, "%s|%.0f\n", l.Name, sum)
+		}
+		want := one(t, db, fmt.Sprintf(`SELECT CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' ELSE 'x' END, sum(%s) FROM flows WHERE class = 'all' GROUP BY ALL ORDER BY 2 DESC`, metric))
+		if sortLines(got.String()) != sortLines(want) {
+			t.Errorf("traffic %s: chart %q, flows %q", metric, got.String(), want)
+		}
+	}
+	// One-way: the series' loss and the latency histogram's counts.
+	ow := d.Series[2]
+	lossRaw := one(t, db, `SELECT loss FROM (SELECT epoch_ns(send_time) // 10000000000 AS b, round(100.0 * count(*) FILTER (WHERE status = 'lost') / count(*), 6) AS loss
+		FROM oneway_delays WHERE send_time IS NOT NULL GROUP BY b) ORDER BY b`)
+	var lossChart []string
+	for _, v := range ow.Lines[3].Values {
+		lossChart = append(lossChart, fmt.Sprintf("%.6f", *v))
+	}
+	if !strings.Contains(ow.Title, "per 10 s") || len(ow.T) != 2 || strings.Join(lossChart, "\n")+"\n" != lossRaw {
+		t.Errorf("one-way series %q: %d points, loss %q; raw %q", ow.Title, len(ow.T), lossChart, lossRaw)
+	}
+	hist := map[string]string{}
+	for _, h := range d.Histograms {
+		var b strings.Builder
+		for i := range h.Bins {
+			fmt.Fprintf(&b, "%s|%d\n", h.Bins[i], h.Counts[i])
+		}
+		hist[h.Title] = b.String()
+	}
+	owRaw := one(t, db, `SELECT CASE WHEN delay_us <= 1000 THEN '≤ 1 ms' WHEN delay_us <= 2000 THEN '(1, 2] ms' WHEN delay_us <= 5000 THEN '(2, 5] ms'
+			WHEN delay_us <= 10000 THEN '(5, 10] ms' WHEN delay_us <= 20000 THEN '(10, 20] ms' WHEN delay_us <= 50000 THEN '(20, 50] ms'
+			WHEN delay_us <= 100000 THEN '(50, 100] ms' ELSE '> 100 ms' END, count(*)
+		FROM oneway_delays WHERE status = 'delivered' GROUP BY ALL ORDER BY min(delay_us)`)
+	if got := hist["One-way delay telemetry *>198.51.100.10:9000, A → B"]; got != owRaw {
+		t.Errorf("one-way histogram %q, delays %q", got, owRaw)
+	}
+	// RTT: every probe and kind, counts per slice from the samples.
+	rtt := one(t, db, `SELECT 'Round trips ' || s.kind || ' at ' || s.probe, h.slice_lo_ms, h.slice_hi_ms, count(*) FROM rtt_samples s
+		JOIN (SELECT DISTINCT probe, kind, slice_lo_ms, slice_hi_ms FROM rtt_histograms) h ON h.probe = s.probe AND h.kind = s.kind
+		  AND s.rtt_ms >= h.slice_lo_ms AND (h.slice_hi_ms = 0 OR s.rtt_ms < h.slice_hi_ms)
+		GROUP BY ALL ORDER BY ALL`)
+	var rttChart strings.Builder
+	for _, h := range d.Histograms {
+		if !strings.HasPrefix(h.Title, "Round trips") {
+			continue
+		}
+		for i, b := range h.Bins {
+			var lo, hi float64
+			if _, err := fmt.Sscanf(b, "[%g, %g) ms", &lo, &hi); err != nil {
+				fmt.Sscanf(b, "≥ %g ms", &lo)
+			}
+			fmt.Fprintf(&rttChart, "%s|%g|%g|%d\n", h.Title, lo, hi, h.Counts[i])
+		}
+	}
+	if sortLines(rttChart.String()) != sortLines(rtt) || rtt == "" {
+		t.Errorf("RTT histograms\n%s\nsamples\n%s", rttChart.String(), rtt)
+	}
+	// Top conversations: the bars are the pairs' byte totals.
+	top := one(t, db, `SELECT least(src_addr, dst_addr) || ' ↔ ' || greatest(src_addr, dst_addr), sum(bytes) FROM flows WHERE class = 'all'
+		GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 10`)
+	var bars strings.Builder
+	for i := range d.Top[0].Labels {
+		fmt.Fprintf(&bars, "%s|%.0f\n", d.Top[0].Labels[i], d.Top[0].Values[i])
+	}
+	if bars.String() != top {
+		t.Errorf("top bars %q, flows %q", bars.String(), top)
+	}
+
+	// Filters: activity PROD keeps the traffic of 198.51.100.0/24 only;
+	// a range after the captures keeps nothing.
+	d, err = Build(context.Background(), db, Options{Activity: "PROD", Location: "Site 2 DMZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range d.Tables[0].Rows {
+		if r[1] != "PROD" {
+			t.Errorf("manager with activity PROD: %v", r)
+		}
+	}
+	d, err = Build(context.Background(), db, Options{From: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range d.Tables {
+		if tb.Total != 0 && tb.Name != "conversations" {
+			t.Errorf("%s after 2030: %d rows", tb.Name, tb.Total)
+		}
+	}
+	if len(d.Series) != 0 || len(d.Histograms) != 0 {
+		t.Errorf("after 2030: %d series %d histograms", len(d.Series), len(d.Histograms))
+	}
+}
+
+// TestNotPrepared: an output without rollups says to run tmonbench rollup.
+func TestNotPrepared(t *testing.T) {
+	out := testout.Replay(t, filepath.Join(testout.ModuleRoot(t), "samples", "zeek_ntp.pcap"))
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Build(context.Background(), db, Options{}); err != ErrNotPrepared {
+		t.Errorf("%v, want ErrNotPrepared", err)
+	}
+}

@@ -1,0 +1,82 @@
+package queries
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// stagingPrefix starts the hidden folder inside an output folder where a
+// running replay writes its tables (engine/store's StagingPrefix, repeated
+// here because queries/ imports no engine package but observe).
+const stagingPrefix = ".tmon-run-"
+
+// RunState says whether an output folder is still being written.
+type RunState struct {
+	// Running is set while a replay or a collector writes the output:
+	// queries then see the rows written so far.
+	Running bool
+	Mode    string    // "replay" or "collector" (run.json mode)
+	PID     int       // the writing process
+	Started time.Time // run.json started
+	// Dir is the folder holding the tables being read: the output folder,
+	// or a running replay's staging folder inside it.
+	Dir string
+}
+
+// manifest is the part of run.json State reads.
+type manifest struct {
+	Mode    string    `json:"mode"`
+	State   string    `json:"state"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+}
+
+// State tells whether outDir is being written: a running replay stages
+// its tables in <outDir>/.tmon-run-<pid>-*/ with a run.json saying
+// "state": "running"; a running collector's run.json at the top says so.
+// A run whose process is gone (killed) is not running. Without a running
+// run, Dir is outDir.
+func State(outDir string) RunState {
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		abs = outDir
+	}
+	st := RunState{Dir: abs}
+	ents, _ := os.ReadDir(abs)
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), stagingPrefix) {
+			dir := filepath.Join(abs, e.Name())
+			if m, ok := running(dir); ok {
+				return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: dir}
+			}
+		}
+	}
+	if m, ok := running(abs); ok {
+		return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: abs}
+	}
+	return st
+}
+
+// running reads dir/run.json and reports a run still going.
+func running(dir string) (manifest, bool) {
+	var m manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return m, false
+	}
+	return m, m.State == "running" && alive(m.PID)
+}
+
+// alive reports whether process pid exists.
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

@@ -1,0 +1,197 @@
+package queries
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mattn/go-runewidth"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// FormatTable writes res as an aligned text table (olekukonko/tablewriter,
+// box-drawing borders) followed by a "(N rows)" line. Column names are
+// printed as they are; number columns are right-aligned; NULL prints as
+// NULL. FormatTable prints every row, uncut; FormatOptions with Width and
+// MaxRows fits a terminal.
+func FormatTable(w io.Writer, res *Result) error { return formatTable(w, res, Options{}) }
+
+// minCut is the narrowest a text column is cut to (its name may be wider:
+// a column is never narrower than its name).
+const minCut = 10
+
+// formatTable prints the table format with o: at most o.MaxRows rows, text
+// cells cut to fit o.Width, or one row per block when even that is too wide.
+func formatTable(w io.Writer, res *Result, o Options) error {
+	p := printer{o.Location}
+	rows := res.Rows
+	if o.MaxRows > 0 && len(rows) > o.MaxRows {
+		rows = rows[:o.MaxRows]
+	}
+	cells := make([][]string, len(rows))
+	for r, row := range rows {
+		cells[r] = make([]string, len(row))
+		for i, v := range row {
+			if v == nil {
+				cells[r][i] = "NULL"
+			} else {
+				cells[r][i] = p.text(v, res.Types[i])
+			}
+		}
+	}
+	widths, fits := fitWidths(res, cells, o.Width)
+	var err error
+	if fits {
+		err = renderBoxes(w, res, cells, widths)
+	} else {
+		err = renderVertical(w, res, cells, o.Width)
+	}
+	if err != nil {
+		return err
+	}
+	if more := len(res.Rows) - len(rows); more > 0 {
+		if _, err := fmt.Fprintf(w, "... %d more %s (--limit N prints N, --limit 0 all)\n", more, plural(more)); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(w, "(%d %s)\n", len(res.Rows), plural(len(res.Rows)))
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "row"
+	}
+	return "rows"
+}
+
+// fitWidths returns the width of each column and whether the boxed table
+// fits in width (0: no limit): the widest text columns are cut, one
+// column at a time, down to minCut or their name's width; numbers and
+// times are never cut.
+func fitWidths(res *Result, cells [][]string, width int) ([]int, bool) {
+	n := len(res.Columns)
+	widths := make([]int, n)
+	floor := make([]int, n)
+	for i, c := range res.Columns {
+		widths[i] = runewidth.StringWidth(c)
+		floor[i] = widths[i]
+	}
+	for _, row := range cells {
+		for i, c := range row {
+			widths[i] = max(widths[i], runewidth.StringWidth(c))
+		}
+	}
+	for i := range floor {
+		if cuttable(res.Types[i]) {
+			floor[i] = min(widths[i], max(floor[i], minCut))
+		} else {
+			floor[i] = widths[i]
+		}
+	}
+	total := func() int {
+		t := 3*n + 1 // "│ " before each cell, " " after, the last "│"
+		for _, x := range widths {
+			t += x
+		}
+		return t
+	}
+	if width <= 0 {
+		return widths, true
+	}
+	for total() > width {
+		widest := -1
+		for i := range widths {
+			if widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			return widths, false
+		}
+		widths[widest]--
+	}
+	return widths, true
+}
+
+// cuttable reports whether cells of DuckDB type typ may be cut to fit:
+// text and nested values, not numbers, times or booleans.
+func cuttable(typ string) bool {
+	return !isNumeric(typ) && !strings.HasPrefix(typ, "TIMESTAMP") && typ != "BOOLEAN" && typ != "DATE"
+}
+
+// cut shortens s to width display columns, ending it with … when cut.
+func cut(s string, width int) string {
+	if runewidth.StringWidth(s) <= width {
+		return s
+	}
+	return runewidth.Truncate(s, width, "…")
+}
+
+// renderBoxes draws the boxed table with cells cut to widths.
+func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int) error {
+	align := make([]tw.Align, len(res.Columns))
+	for i := range align {
+		align[i] = tw.AlignLeft
+		if i < len(res.Types) && isNumeric(res.Types[i]) {
+			align[i] = tw.AlignRight
+		}
+	}
+	cell := func(a []tw.Align) tw.CellConfig {
+		return tw.CellConfig{
+			Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
+			Padding:    tw.CellPadding{Global: tw.PaddingDefault},
+			Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: a},
+		}
+	}
+	table := tablewriter.NewTable(w,
+		tablewriter.WithHeaderConfig(cell(align)),
+		tablewriter.WithRowConfig(cell(align)),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	header := make([]any, len(res.Columns))
+	for i, c := range res.Columns {
+		header[i] = c
+	}
+	table.Header(header...)
+	for _, row := range cells {
+		rec := make([]string, len(row)) // the table keeps it until Render
+		for i, c := range row {
+			rec[i] = cut(c, widths[i])
+		}
+		if err := table.Append(rec); err != nil {
+			return fmt.Errorf("queries: table: %w", err)
+		}
+	}
+	if err := table.Render(); err != nil {
+		return fmt.Errorf("queries: table: %w", err)
+	}
+	return nil
+}
+
+// renderVertical prints each row as a block of "column │ value" lines
+// under a "─[ row N ]─" rule (psql's expanded display), values cut to the
+// width left.
+func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error {
+	name := 0
+	for _, c := range res.Columns {
+		name = max(name, runewidth.StringWidth(c))
+	}
+	room := max(width-name-3, minCut)
+	var b strings.Builder
+	for r, row := range cells {
+		title := fmt.Sprintf("─[ row %d ]", r+1)
+		b.WriteString(title)
+		b.WriteString(strings.Repeat("─", max(min(width, name+3+room)-runewidth.StringWidth(title), 3)))
+		b.WriteByte('\n')
+		for i, c := range row {
+			b.WriteString(runewidth.FillRight(res.Columns[i], name))
+			b.WriteString(" │ ")
+			b.WriteString(cut(c, room))
+			b.WriteByte('\n')
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,121 @@
+package queries
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattn/go-runewidth"
+)
+
+// maxLineWidth is the widest line of s in display columns.
+func maxLineWidth(s string) int {
+	m := 0
+	for _, l := range strings.Split(s, "\n") {
+		m = max(m, runewidth.StringWidth(l))
+	}
+	return m
+}
+
+func formatted(t *testing.T, res *Result, format string, o Options) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := FormatOptions(&b, res, format, o); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestTableFitsWidth (issue 9.6): text cells are cut (…) so the table fits
+// the terminal; numbers and times are never cut; a table too wide even
+// then prints each row vertically; every line fits.
+func TestTableFitsWidth(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, "SELECT flow_id, name, packets FROM flows ORDER BY flow_id")
+	wide := formatted(t, res, "table", Options{})
+	if maxLineWidth(wide) <= 60 || !strings.Contains(wide, "[2001:db8::1]:high>[2001:db8::2]:443/tcp") {
+		t.Fatalf("uncut table is %d wide:\n%s", maxLineWidth(wide), wide)
+	}
+	fit := formatted(t, res, "table", Options{Width: 40})
+	if w := maxLineWidth(fit); w > 40 || !strings.Contains(fit, "…") || !strings.Contains(fit, "│       7 │") || !strings.HasSuffix(fit, "(7 rows)\n") {
+		t.Errorf("table cut to 40 is %d wide:\n%s", w, fit)
+	}
+	res = run(t, db, "SELECT * FROM flows ORDER BY flow_id LIMIT 2")
+	vert := formatted(t, res, "table", Options{Width: 60})
+	if w := maxLineWidth(vert); w > 60 || !strings.Contains(vert, "─[ row 2 ]─") || !strings.Contains(vert, "\nfirst_seen ") ||
+		!strings.Contains(vert, "2023-11-14T22:13:20.000000001Z") || !strings.HasSuffix(vert, "(2 rows)\n") {
+		t.Errorf("vertical layout %d wide:\n%s", w, vert)
+	}
+}
+
+// TestTableMaxRows: at most MaxRows rows, then how many more there are.
+func TestTableMaxRows(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, "SELECT range AS n FROM range(45)")
+	out := formatted(t, res, "table", Options{MaxRows: 40})
+	if !strings.Contains(out, "│ 39 │") || strings.Contains(out, "│ 40 │") || !strings.HasSuffix(out, "... 5 more rows (--limit N prints N, --limit 0 all)\n(45 rows)\n") {
+		t.Errorf("limited table:\n%s", out)
+	}
+	if out := formatted(t, res, "table", Options{}); !strings.Contains(out, "│ 44 │") || strings.Contains(out, "more rows") {
+		t.Errorf("unlimited table:\n%s", out)
+	}
+	if out := formatted(t, res, "csv", Options{MaxRows: 40}); strings.Count(out, "\n") != 46 {
+		t.Errorf("csv prints every row: %d lines", strings.Count(out, "\n"))
+	}
+}
+
+// TestLocalTime (issue 9.4, --local-time): times print in the location
+// asked for, with its offset, to the nanosecond, in every format.
+func TestLocalTime(t *testing.T) {
+	bru, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openTest(t)
+	res := run(t, db, "SELECT first_seen FROM flows WHERE flow_id = 1")
+	for _, f := range Formats {
+		if out := formatted(t, res, f, Options{Location: bru}); !strings.Contains(out, "2023-11-14T23:13:20.123456789+01:00") {
+			t.Errorf("%s: %s", f, out)
+		}
+		if out := formatted(t, res, f, Options{}); !strings.Contains(out, "2023-11-14T22:13:20.123456789Z") {
+			t.Errorf("%s UTC: %s", f, out)
+		}
+	}
+}
+
+// TestSeveralStatements (issue 9.6): a query text with several statements
+// is refused before anything runs (DuckDB would run all and return the
+// last one's rows); one statement, COPY included, runs.
+func TestSeveralStatements(t *testing.T) {
+	db := openTest(t)
+	dst := filepath.Join(t.TempDir(), "x.csv")
+	for _, q := range []string{
+		"SELECT 1; SELECT 2",
+		fmt.Sprintf("COPY (SELECT 1 AS a) TO '%s'; SELECT 2", dst),
+		"CREATE TABLE t AS SELECT 1 AS a; SELECT * FROM t",
+	} {
+		if _, err := Run(db, q); !errors.Is(err, ErrSeveralStatements) {
+			t.Errorf("%q: %v, want ErrSeveralStatements", q, err)
+		}
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("the COPY of a refused text ran")
+	}
+	if _, err := Run(db, "SELECT * FROM t"); err == nil {
+		t.Error("the CREATE of a refused text ran")
+	}
+	// COPY ... TO is the export path: one statement.
+	res := run(t, db, fmt.Sprintf("COPY (SELECT flow_id, packets FROM flows ORDER BY flow_id LIMIT 2) TO '%s' (HEADER)", dst))
+	b, err := os.ReadFile(dst)
+	if err != nil || string(b) != "flow_id,packets\n1,3\n2,10\n" {
+		t.Errorf("COPY wrote %q (%v), result %v", b, err, res.Rows)
+	}
+	if _, err := Run(db, "SELECT 1;"); err != nil {
+		t.Errorf("one statement with a trailing semicolon: %v", err)
+	}
+}

@@ -1,0 +1,370 @@
+package queries
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// The named-query goldens (testdata/*.golden) are made from hand-made rows
+// and rewritten by -update: they catch a change, not a wrong number. The
+// tests below run each named query (tcp, rtt, ftp, oneway) over a real
+// replay of a lab capture and compare its values with the lab's ground
+// truth (testdata/lab, made by tshark and the lab's own oracles at capture
+// time, see testdata/SOURCES.md), so a regenerated golden cannot hide a
+// wrong value.
+
+func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+
+// namedRows replays args, runs the named query and returns its rows keyed
+// by column name.
+func namedRows(t *testing.T, name string, args ...string) []map[string]any {
+	t.Helper()
+	out := testout.Replay(t, args...)
+	db, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, err := Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, db, q.SQL)
+	rows := make([]map[string]any, len(res.Rows))
+	for i, r := range res.Rows {
+		rows[i] = map[string]any{}
+		for j, c := range res.Columns {
+			rows[i][c] = r[j]
+		}
+	}
+	return rows
+}
+
+// num converts a numeric query value to float64.
+func num(t *testing.T, v any) float64 {
+	t.Helper()
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case uint32:
+		return float64(x)
+	case uint16:
+		return float64(x)
+	case nil:
+		return math.NaN()
+	}
+	t.Fatalf("%T %v is not a number", v, v)
+	return 0
+}
+
+// r3 rounds as the named queries do (round(x, 3)).
+func r3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// quantileCont is DuckDB's quantile_cont: linear interpolation between
+// the closest ranks of the sorted values.
+func quantileCont(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	lo := math.Floor(pos)
+	hi := math.Ceil(pos)
+	return sorted[int(lo)] + (pos-lo)*(sorted[int(hi)]-sorted[int(lo)])
+}
+
+func readCSVFile(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	head, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for i, h := range head {
+			m[h] = rec[i]
+		}
+		rows = append(rows, m)
+	}
+}
+
+// TestFTPQueryTruth: the ftp query over lab/ftp at probe A lists the 16
+// transfers of ftp_transfers.csv (the lab's record of what lftp and curl
+// did, checked against vsftpd's xferlog), in order, with the same command,
+// file, direction, data mode, mode command, bytes, final reply and status.
+func TestFTPQueryTruth(t *testing.T) {
+	rows := namedRows(t, "ftp", testsamples.Path(t, "lab", "ftp", "A.pcap"))
+	truth := readCSVFile(t, testsamples.Path(t, "lab", "ftp", "ftp_transfers.csv"))
+	if len(rows) != len(truth) || len(truth) != 16 {
+		t.Fatalf("%d transfers, ftp_transfers.csv has %d (16)", len(rows), len(truth))
+	}
+	for i, w := range truth {
+		r := rows[i]
+		got := fmt.Sprint(r["command"], " ", r["file_name"], " ", r["direction"], " ", r["data_mode"], " ", r["mode_command"], " ", r["bytes"], " ", r["reply_code"], " ", r["status"])
+		want := fmt.Sprint(w["command"], " ", w["file_name"], " ", w["direction"], " ", w["data_mode"], " ", w["mode_command"], " ", w["bytes"], " ", w["final_reply"], " ", w["status"])
+		if got != want {
+			t.Errorf("transfer %d: %s\n              want %s", i+1, got, want)
+		}
+	}
+}
+
+// TestRTTQueryTruth: the rtt query over lab/dns-snmp-ntp at probe A gives,
+// per kind, the sample count, min, p50, max and mean of the pairs tshark
+// made (rtt_pairs.csv: dns.time, snmp.time, ntp.delta_time; summary.json
+// says no response at A was left unpaired by tshark), and for
+// tcp_handshake the count, min, max and mean of summary.json's
+// tcp_handshake_syn_to_synack_us (its p50 of 8 values is a nearest rank,
+// the query's interpolates: not comparable).
+func TestRTTQueryTruth(t *testing.T) {
+	rows := namedRows(t, "rtt", testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"))
+	byKind := map[string]map[string]any{}
+	for _, r := range rows {
+		byKind[r["kind"].(string)] = r
+	}
+	ms := map[string][]float64{}
+	for _, p := range readCSVFile(t, testsamples.Path(t, "lab", "dns-snmp-ntp", "rtt_pairs.csv")) {
+		if p["point"] != "A" {
+			continue
+		}
+		ns, err := strconv.ParseInt(p["rtt_ns"], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms[p["protocol"]] = append(ms[p["protocol"]], float64(ns)/1e6)
+	}
+	for _, kind := range []string{"dns", "snmp", "ntp"} {
+		v := ms[kind]
+		slices.Sort(v)
+		r := byKind[kind]
+		if r == nil {
+			t.Errorf("%s: no row", kind)
+			continue
+		}
+		var sum float64
+		for _, x := range v {
+			sum += x
+		}
+		want := []float64{float64(len(v)), r3(v[0]), r3(quantileCont(v, 0.5)), r3(v[len(v)-1]), r3(sum / float64(len(v)))}
+		got := []float64{num(t, r["samples"]), num(t, r["min_ms"]), num(t, r["p50_ms"]), num(t, r["max_ms"]), num(t, r["mean_ms"])}
+		for i, name := range []string{"samples", "min_ms", "p50_ms", "max_ms", "mean_ms"} {
+			if math.Abs(got[i]-want[i]) > 0.0011 { // RTTs within 1 µs of tshark's, then rounded to µs
+				t.Errorf("%s %s = %v, rtt_pairs.csv gives %v", kind, name, got[i], want[i])
+			}
+		}
+	}
+	var sum struct {
+		PerPoint map[string]struct {
+			Handshake struct{ N, Min, P50, Max, Mean float64 } `json:"tcp_handshake_syn_to_synack_us"`
+		} `json:"per_point"`
+	}
+	b, err := os.ReadFile(testsamples.Path(t, "lab", "dns-snmp-ntp", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	h := sum.PerPoint["A"].Handshake
+	r := byKind["tcp_handshake"]
+	if r == nil {
+		t.Fatal("tcp_handshake: no row")
+	}
+	got := []float64{num(t, r["samples"]), num(t, r["min_ms"]), num(t, r["max_ms"]), num(t, r["mean_ms"])}
+	want := []float64{h.N, h.Min / 1e3, h.Max / 1e3, h.Mean / 1e3}
+	for i, name := range []string{"samples", "min_ms", "max_ms", "mean_ms"} {
+		if math.Abs(got[i]-want[i]) > 0.0011 {
+			t.Errorf("tcp_handshake %s = %v, summary.json gives %v", name, got[i], want[i])
+		}
+	}
+}
+
+// labTCPConn is one connection of lab/tcp-mix/ground_truth.json at a
+// probe (tshark-derived: tcp.stream, relative sequence numbers,
+// tcp.analysis.retransmission).
+type labTCPConn struct {
+	Client        string   `json:"client"`
+	Server        string   `json:"server"`
+	SynTsNs       int64    `json:"syn_ts_ns"`
+	LastTsNs      int64    `json:"last_ts_ns"`
+	SynToSynackUs *float64 `json:"handshake_syn_to_synack_us"`
+	ClientPayload uint64   `json:"client_payload_bytes"`
+	ServerPayload uint64   `json:"server_payload_bytes"`
+	Analysis      struct {
+		Client, Server struct {
+			Retransmission int `json:"retransmission"`
+		}
+	} `json:"tshark_analysis"`
+}
+
+// TestTCPQueryTruth: the tcp query over lab/tcp-mix at probe A has one row
+// per conversation of tshark's `-z conv,tcp` (meta/conv_tcp_A.txt) and,
+// for every connection of ground_truth.json, the same client and server,
+// start time (the SYN's, to the ns), duration (SYN to last packet),
+// payload bytes each way, handshake SYN to SYN/ACK time, and in total
+// retransmissions within 5 % of tshark's.
+func TestTCPQueryTruth(t *testing.T) {
+	rows := namedRows(t, "tcp", testsamples.Path(t, "lab", "tcp-mix", "A.pcap"))
+	conv, err := os.ReadFile(testsamples.Path(t, "lab", "tcp-mix", "meta", "conv_tcp_A.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(conv), "<->"); len(rows) != n {
+		t.Errorf("%d rows, tshark conv,tcp lists %d conversations", len(rows), n)
+	}
+	var gt struct {
+		Connections []struct {
+			At map[string]labTCPConn `json:"at"`
+		} `json:"connections"`
+	}
+	b, err := os.ReadFile(testsamples.Path(t, "lab", "tcp-mix", "ground_truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &gt); err != nil {
+		t.Fatal(err)
+	}
+	byClient := map[string]map[string]any{}
+	for _, r := range rows {
+		byClient[r["client"].(string)] = r
+	}
+	var retrans, wantRetrans float64
+	checked := 0
+	for i, c := range gt.Connections {
+		w, ok := c.At["A"]
+		if !ok {
+			continue
+		}
+		r := byClient[w.Client]
+		if r == nil {
+			t.Errorf("connection %d: client %s not in the tcp query", i+1, w.Client)
+			continue
+		}
+		checked++
+		start, _ := r["start_time"].(time.Time)
+		if r["server"] != w.Server || start.UnixNano() != w.SynTsNs ||
+			num(t, r["client_payload_bytes"]) != float64(w.ClientPayload) || num(t, r["server_payload_bytes"]) != float64(w.ServerPayload) ||
+			math.Abs(num(t, r["duration_s"])-r3(float64(w.LastTsNs-w.SynTsNs)/1e9)) > 0.0011 {
+			t.Errorf("connection %d: %v\n  truth %+v", i+1, r, w)
+		}
+		if w.SynToSynackUs != nil && math.Abs(num(t, r["handshake_ms"])-*w.SynToSynackUs/1e3) > 0.0011 {
+			t.Errorf("connection %d: handshake_ms %v, truth %v µs", i+1, r["handshake_ms"], *w.SynToSynackUs)
+		}
+		retrans += num(t, r["retransmissions"])
+		wantRetrans += float64(w.Analysis.Client.Retransmission + w.Analysis.Server.Retransmission)
+	}
+	if checked == 0 {
+		t.Fatal("no connection of ground_truth.json at A")
+	}
+	if math.Abs(retrans-wantRetrans) > 0.05*wantRetrans {
+		t.Errorf("retransmissions %v, tshark %v: more than 5 %% apart", retrans, wantRetrans)
+	}
+}
+
+// TestOnewayQueryTruth: the oneway query over lab/oneway-udp at A and B
+// (samples/oneway-lab.yaml, 10 s intervals) gives, per interval of the
+// send time at A, the datagrams sent, delivered and lost of
+// ground_truth.csv (sequence numbers in the payload, seen or not at B), and
+// the minimum, maximum and mean one-way delay of the delivered ones (B's
+// time minus A's) within 1 µs, and p50/p90/p99 within the histogram's
+// resolution (HdrHistogram, 2 significant digits: the nearest-rank value
+// of the truth, at most 1 % + 1 µs above it).
+func TestOnewayQueryTruth(t *testing.T) {
+	cfg := filepath.Join(testout.ModuleRoot(t), "samples", "oneway-lab.yaml")
+	rows := namedRows(t, "oneway", "--config", cfg,
+		"--probe", "A="+testsamples.Path(t, "lab", "oneway-udp", "A.pcap"), "--probe", "B="+testsamples.Path(t, "lab", "oneway-udp", "B.pcap"))
+	type agg struct {
+		sent, delivered int
+		min, max, sum   float64
+		delays          []float64
+	}
+	const intervalNs = 10e9
+	truth := map[int64]*agg{}
+	for _, r := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
+		a, err := strconv.ParseInt(r["ts_a_ns"], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := a / intervalNs * intervalNs
+		g := truth[k]
+		if g == nil {
+			g = &agg{min: math.Inf(1), max: math.Inf(-1)}
+			truth[k] = g
+		}
+		g.sent++
+		if r["ts_b_ns"] == "" {
+			continue
+		}
+		b, err := strconv.ParseInt(r["ts_b_ns"], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		us := float64(b-a) / 1e3
+		g.delivered++
+		g.min, g.max, g.sum = math.Min(g.min, us), math.Max(g.max, us), g.sum+us
+		g.delays = append(g.delays, us)
+	}
+	if len(rows) != len(truth) {
+		t.Fatalf("%d rows, the truth has %d intervals", len(rows), len(truth))
+	}
+	for _, r := range rows {
+		start, _ := r["interval_start"].(time.Time)
+		g := truth[start.UnixNano()]
+		if g == nil {
+			t.Errorf("interval %v not in the truth", start)
+			continue
+		}
+		if r["from_hop"] != "A" || r["to_hop"] != "B" || num(t, r["sent"]) != float64(g.sent) || num(t, r["delivered"]) != float64(g.delivered) || num(t, r["lost"]) != float64(g.sent-g.delivered) {
+			t.Errorf("interval %v: %v>%v sent %v delivered %v lost %v; truth sent %d delivered %d", start, r["from_hop"], r["to_hop"], r["sent"], r["delivered"], r["lost"], g.sent, g.delivered)
+		}
+		mean := g.sum / float64(g.delivered)
+		for _, c := range []struct {
+			col  string
+			want float64
+		}{{"min_us", g.min}, {"max_us", g.max}, {"mean_us", mean}} {
+			if got := num(t, r[c.col]); math.Abs(got-c.want) > 1 {
+				t.Errorf("interval %v: %s %v, truth %.3f", start, c.col, got, c.want)
+			}
+		}
+		slices.Sort(g.delays)
+		for _, c := range []struct {
+			col string
+			q   float64
+		}{{"p50_us", 50}, {"p90_us", 90}, {"p99_us", 99}} {
+			rank := max(int(c.q/100*float64(len(g.delays))+0.5), 1) // HdrHistogram's ValueAtQuantile
+			want := g.delays[rank-1]
+			if got := num(t, r[c.col]); got < math.Floor(want)-1 || got > want*1.01+1 {
+				t.Errorf("interval %v: %s %v, truth %.3f (nearest rank %d of %d)", start, c.col, got, want, rank, len(g.delays))
+			}
+		}
+	}
+}
