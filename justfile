@@ -13,26 +13,21 @@ test:
 
 # Tests with the race detector.
 race:
-    go test -race ./engine/... ./replay/...
+    go test -race $(bash .ci/race-packages)
 
 # Benchmarks: packets/s and allocations per packet.
 bench:
     go test -run '^$' -bench . -benchmem ./engine/... ./replay/...
 
-# Fuzz every decoder for a short while each (crashers land in testdata/fuzz).
-fuzz seconds="30s":
-    go test -run '^$' -fuzz FuzzDissect -fuzztime {{seconds}} ./engine/dissect
-    go test -run '^$' -fuzz FuzzParseFrame -fuzztime {{seconds}} ./engine/pdu
-    go test -run '^$' -fuzz FuzzRecords -fuzztime {{seconds}} ./engine/pdu
-    go test -run '^$' -fuzz FuzzOpen -fuzztime {{seconds}} ./replay
-    go test -run '^$' -fuzz FuzzParse -fuzztime {{seconds}} ./engine/filter
-    go test -run '^$' -fuzz FuzzReassemble -fuzztime {{seconds}} ./engine/reasm
+# Fuzz every fuzz target of the module for a short while each (crashers land in testdata/fuzz).
+fuzz seconds="10s":
+    bash .ci/fuzz {{seconds}}
 
 # Format and static checks.
 lint:
-    gofmt -l .
+    test -z "$(gofmt -l $(git ls-files '*.go'))" || (gofmt -l $(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1)
     go vet ./...
-    go run honnef.co/go/tools/cmd/staticcheck@latest ./...
+    go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # What CI runs.
 ci:

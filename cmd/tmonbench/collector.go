@@ -8,31 +8,32 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
-	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 )
 
 // cmdCollector runs a collector process: it receives probes' PDUs over UDP,
 // acknowledges them, and appends the tables under --out as it goes (design
-// 4). It stops on SIGINT/SIGTERM, or after --idle-exit without a frame.
+// 4). It watches --config (design 1.6, collector_switch.go). It stops on
+// SIGINT/SIGTERM, or after --idle-exit without a frame.
 func cmdCollector(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("collector", pflag.ContinueOnError)
+	fs := newFlagSet("collector")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
-	every := fs.Duration("write-every", 10*time.Second, "write the rows received so far this often")
+	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far this often (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent this long (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this long without any frame, once one came (0: run until SIGINT/SIGTERM)")
+	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.\n\nFlags:\n%s", fs.FlagUsages())
 	}
@@ -42,136 +43,119 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErr("collector: %v", err)
 	}
-	cfg := config.Default()
-	var err error
-	if *cfgPath != "" {
-		if cfg, err = config.Load(*cfgPath); err != nil {
-			return err
-		}
+	cfg, err := loadConfig(*cfgPath, stderr)
+	if err != nil {
+		return err
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil)) // lifecycle: start, probes finished, stop
 	addr := *listen
-	if addr == "" && len(cfg.Collectors) > 0 {
-		addr = cfg.Collectors[0].Address
+	if addr == "" {
+		addr = collectorAddr(cfg)
 	}
 	if addr == "" {
 		return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
 	}
-	coll, err := collector.New(cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	coll.SetEpoch(time.Now().UnixNano())
-	keys := map[uint16][]byte{}
-	for i, p := range cfg.Probes {
-		if p.Key != "" {
-			keys[uint16(i+1)] = []byte(p.Key)
-		}
-	}
-	if len(keys) > 0 {
-		if err := coll.SetKeys(keys); err != nil {
-			return err
-		}
-	}
-	app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: configHash(cfg), Started: time.Now().UTC()})
-	if err != nil {
-		return err
-	}
+	// Listen first: a bad --listen creates no output folder (issue 9.9).
+	// Datagrams arriving before Serve wait in the socket (probes retry).
 	l, err := pdu.ListenUDP(addr)
 	if err != nil {
 		return fmt.Errorf("collector: listen %s: %w", addr, err)
 	}
 	defer l.Close()
+	coll, err := collector.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ids, err := acceptedProbes(cfg, *anyProbe)
+	if err != nil {
+		return err
+	}
+	if *anyProbe {
+		fmt.Fprintln(stderr, "tmonbench: warning: --any-probe: accepting PDUs from any probe that can reach the port (its rows go into the tables)")
+	} else {
+		coll.SetProbes(ids)
+	}
+	if keys := cfg.ProbeKeys(); keys != nil {
+		if err := coll.SetKeys(keys); err != nil {
+			return err
+		}
+	}
+	app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	// The journal makes an acknowledgement mean "durable": a collector
+	// killed at any moment and restarted ends with the rows of a run that
+	// never stopped (engine/collector doc.go).
+	jr, err := journal.Open(filepath.Join(app.Out(), store.JournalDir))
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	defer jr.Close()
+	reserve := filepath.Join(jr.Dir(), "reserve")
+	if err := reserveSpace(reserve, reserveBytes); err != nil {
+		fmt.Fprintf(stderr, "tmonbench: warning: collector: no disk space reserved for the event of a write failure: %v\n", err)
+	}
+	srv := collector.NewServer(coll, nil, app, collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
+		OnFail: func() { os.Remove(reserve) }})
+	rec, err := srv.Recover()
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
+	if rec.Records > 0 || rec.Checkpoint {
+		fmt.Fprintf(stdout, "tmonbench collector: state recovered from %s: checkpoint %v, %d journal records (%d PDUs) replayed, %d interrupted writes redone\n",
+			jr.Dir(), rec.Checkpoint, rec.Records, rec.Frames, rec.Redone)
+	}
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var mu sync.Mutex // the collector engine is single-threaded
-	var last time.Time
-	var frames uint64
-	served := make(chan error, 1)
-	go func() {
-		served <- l.Serve(ctx, func(frame []byte) []byte {
-			mu.Lock()
-			defer mu.Unlock()
-			last = time.Now()
-			frames++
-			return coll.HandleAt(last.UnixNano(), frame)
-		})
-	}()
-	var werr error
-	write := func(b *observe.Batch) {
-		if err := writeAppend(app, b); err != nil && werr == nil {
-			werr = err
-			fmt.Fprintln(stderr, "tmonbench: collector:", err)
+	srv.SetTransport(l)
+	var watch *collectorWatch
+	if *cfgPath != "" {
+		if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, log); err != nil {
+			return err
 		}
 	}
-	tick := time.NewTicker(min(*every, time.Second))
-	defer tick.Stop()
-	lastWrite := time.Now()
-	serveDone := false
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case err := <-served:
-			serveDone = true
-			if err != nil && ctx.Err() == nil {
-				return fmt.Errorf("collector: %w", err)
-			}
-			break loop
-		case now := <-tick.C:
-			mu.Lock()
-			coll.Liveness(now.UnixNano(), silence.Nanoseconds())
-			idle := *idleExit > 0 && frames > 0 && now.Sub(last) >= *idleExit
-			var b *observe.Batch
-			if now.Sub(lastWrite) >= *every {
-				b = coll.Drain()
-				lastWrite = now
-			}
-			mu.Unlock()
-			if b != nil {
-				write(b)
-			}
-			if idle {
-				break loop
-			}
-		}
+	err = srv.Serve(ctx)
+	if watch != nil {
+		watch.close()
 	}
-	cancel()
-	if !serveDone {
-		<-served
+	if merr := writeManifest(app.Out()); merr != nil {
+		err = errors.Join(err, merr)
 	}
-	mu.Lock()
-	b := coll.Finish()
-	st := coll.Stats()
-	mu.Unlock()
-	write(b)
-	fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d bad, %d unauthenticated; output %s\n",
-		st.Receiver.Frames, st.Receiver.Accepted, st.Receiver.Duplicates, st.Receiver.Bad, st.Receiver.BadAuth+st.Receiver.Unknown, app.Out())
-	return werr
+	st := srv.Stats()
+	rx := st.Receiver
+	fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch); output %s\n",
+		rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, app.Out())
+	return err
 }
 
-// writeAppend appends every table of b to the output as new parts.
-func writeAppend(a *store.Appender, b *observe.Batch) error {
-	return errors.Join(
-		store.AppendTo(a, observe.TableFlows, b.Flows),
-		store.AppendTo(a, observe.TableFlowCounters, b.FlowCounters),
-		store.AppendTo(a, observe.TableEvents, b.Events),
-		store.AppendTo(a, observe.TableSizeHistograms, b.SizeHistograms),
-		store.AppendTo(a, observe.TableTCPConnections, b.TCPConnections),
-		store.AppendTo(a, observe.TableRTTSamples, b.RTTSamples),
-		store.AppendTo(a, observe.TableRTTHistograms, b.RTTHistograms),
-		store.AppendTo(a, observe.TableFTPSessions, b.FTPSessions),
-		store.AppendTo(a, observe.TableFTPTransfers, b.FTPTransfers),
-		store.AppendTo(a, observe.TableOnewayDelays, b.OnewayDelays),
-		store.AppendTo(a, observe.TableOnewayLatency, b.OnewayLatency),
-		store.AppendTo(a, observe.TableOnewayLoss, b.OnewayLoss),
-		store.AppendTo(a, observe.TablePDUStats, b.PDUStats),
-	)
+// reserveBytes is the disk space a collector keeps for the
+// collector_write_failed event of a full disk (a part of a few kB, the
+// manifest).
+const reserveBytes = 1 << 20
+
+// reserveSpace writes n bytes of zeros to path, fsynced (real blocks, not
+// a sparse file): space the collector frees when a write fails, so the
+// event saying so can still be written.
+func reserveSpace(path string, n int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(make([]byte, n))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }

@@ -5,10 +5,18 @@
 // Usage:
 //
 //	tmonbench replay [--config FILE] [--out DIR] [--speed full|realtime|Nx] PCAP...
+//	tmonbench live -i IFACE [-i IFACE...] [--config C] [--out DIR] [--duration D] [--filter EXPR] [--stats]
+//	tmonbench bench [--config C] [--workers N] [--preload] [--repeat K] [--json] PCAP...
 //	tmonbench query [--out DIR] [--format table|csv|json] NAME | --sql "SELECT ..."
+//	tmonbench rollup [--out DIR]   1-minute, 1-hour and 1-day rollups, addresses table
+//	tmonbench enrich [--out DIR]   addresses table
+//	tmonbench report [--out DIR] [--from T --to T] [--activity A] [--location L] -o report.html
+//	tmonbench merge --out DIR SRC...   union outputs, de-duplicated
+//	tmonbench tui [--out DIR]   browse the output in a terminal UI
 //	tmonbench probe --config C --name NAME --pcap F    a probe process (PDUs over UDP)
 //	tmonbench collector --config C --listen ADDR --out DIR
-//	tmonbench config            print the embedded default configuration
+//	tmonbench config [--effective [--config F]]   the default configuration, or what F runs
+//	tmonbench completion bash|zsh|fish
 //	tmonbench version
 package main
 
@@ -40,12 +48,20 @@ const usage = `tmonbench: passive network measurement workbench (trafMon re-impl
 
 Usage:
   tmonbench replay [flags] PCAP...     replay captures through probes and a collector, write Parquet
+  tmonbench live -i IFACE [flags]      capture live (AF_PACKET) through probe and collector, write Parquet
+  tmonbench bench [flags] PCAP...      measure the full pipeline against the decode-only floor
   tmonbench query [flags] NAME         run a named query over the output (--list lists them)
   tmonbench query --sql "SELECT ..."   run SQL over the output (views: flows, flow_counters, events, ...)
+  tmonbench rollup [--out DIR]         write 1-minute, 1-hour and 1-day rollups and the addresses table
+  tmonbench enrich [--out DIR]         write the addresses table (activity, location, country, AS, DNS name)
+  tmonbench report [--out DIR] -o F    write a self-contained HTML report (tables, interactive charts)
+  tmonbench merge --out DIR SRC...     union several outputs (de-duplicated) into one
+  tmonbench tui [--out DIR]            browse the output in the terminal: overview, flows, detail, packets
   tmonbench probe --config C --name N --pcap F      run a probe process sending PDUs over UDP
   tmonbench collector --config C --listen ADDR --out DIR   run a collector process
-  tmonbench config                     print the embedded default configuration (YAML)
-  tmonbench version                    print the version
+  tmonbench config [--effective [--config F]]   print the default configuration, or what F will run
+  tmonbench completion bash|zsh|fish   print a shell completion script
+  tmonbench version                    print the version, commit, Go and DuckDB versions
 
 Run 'tmonbench COMMAND --help' for a command's flags.
 `
@@ -59,26 +75,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	var err error
 	switch args[0] {
-	case "replay":
-		err = cmdReplay(args[1:], stdout, stderr)
-	case "query":
-		err = cmdQuery(args[1:], stdout, stderr)
-	case "probe":
-		err = cmdProbe(args[1:], stdout, stderr)
-	case "collector":
-		err = cmdCollector(args[1:], stdout, stderr)
-	case "config":
-		err = cmdConfig(stdout)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "tmonbench", version)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-	default:
+		return 0
+	case "--version":
+		args[0] = "version"
+	}
+	c, ok := findCommand(args[0])
+	if !ok {
 		fmt.Fprintf(stderr, "tmonbench: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	err := c.run(args[1:], stdout, stderr)
 	if err == nil {
 		return 0
 	}

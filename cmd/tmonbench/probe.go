@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"os"
@@ -16,8 +15,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -26,16 +27,19 @@ import (
 // captured live and sends its observations over UDP to every collector of
 // the config (design 2, 7).
 func cmdProbe(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("probe", pflag.ContinueOnError)
+	fs := newFlagSet("probe")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` naming the collectors (collectors[].address)")
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
-	iface := fs.String("iface", "if0", "interface `NAME` the capture was taken on (one-way hops may name probe/iface)")
+	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
 	pcap := fs.String("pcap", "", "capture `FILE` to replay as this probe's traffic")
 	speedStr := fs.String("speed", "realtime", "replay speed: realtime (as live), a factor such as 4x, or full")
 	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this long for the collectors' acknowledgements")
+	var cf captureFlags
+	cf.register(fs)
+	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long (default: until SIGINT or SIGTERM)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench probe --config FILE --name NAME --pcap FILE [flags]\n\nRuns a probe process that sends its observations as PDUs over UDP to the\ncollectors of the config.\n\nFlags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.\n\nFlags:\n%s", fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -43,96 +47,128 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErr("probe: %v", err)
 	}
-	if *cfgPath == "" || *name == "" || *pcap == "" {
-		return usageErr("probe: --config, --name and --pcap are required (live capture with -i is not available yet)")
+	stderr = &lockedWriter{w: stderr} // the collector watch writes too
+	isLive := len(cf.ifaces) > 0 || cf.pair != ""
+	if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
+		return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
 		return err
 	}
-	if len(cfg.Collectors) == 0 {
-		return usageErr("probe: %s names no collectors (collectors: [{name, address}])", *cfgPath)
+	if err := checkProbeConfig(cfg, *name, *cfgPath); err != nil {
+		return err
 	}
 	speed, err := replay.ParseSpeed(*speedStr)
 	if err != nil {
 		return usageErr("probe: %v", err)
 	}
-	id := probe.Identity{Name: *name, ID: probeID(cfg, *name), Interfaces: []string{*iface}}
-	keys := pipeline.Keys(cfg)
-	if len(keys) > 0 && keys[*name] == nil {
-		return usageErr("probe: %q has no key in %s (probes[].key): the collectors would refuse it", *name, *cfgPath)
+	r := &probeRunner{name: *name, ifaces: []string{*iface}, linger: *linger, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if isLive {
+		return r.live(cf, *cfgPath, cfg, *duration)
 	}
-	var links []*pdu.UDPLink
-	var chans []probe.Channel
-	defer func() {
-		for _, l := range links {
-			l.Close()
+	f, err := openFile(*pcap)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var ifaceOf []uint16      // file interface -> probe interface (several in a pcapng)
+	if !fs.Changed("iface") { // every interface of the file, named by its if_name
+		c := pipeline.Capture{Path: *pcap, Probe: *name}
+		if err := scanIfaces(&c); err != nil {
+			return err
 		}
-	}()
+		ids, routes := pipeline.Assign([]pipeline.Capture{c})
+		r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
+	}
+	r.pace = replay.NewPacer(speed).Wait
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := r.run(ctx, cfg, &ifaceMap{Source: f, of: ifaceOf})
+	if err != nil {
+		return err
+	}
+	return r.unacked(res)
+}
+
+// checkProbeConfig refuses a config the probe name cannot run with: no
+// collector, a collector without address, no key for it while others
+// have one (at start, and for each new version of a watched config).
+func checkProbeConfig(cfg *config.Config, name, path string) error {
+	if len(cfg.Collectors) == 0 {
+		return usageErr("probe: %s names no collectors (collectors: [{name, address}])", path)
+	}
 	for _, c := range cfg.Collectors {
 		if c.Address == "" {
 			return usageErr("probe: collector %q has no address", c.Name)
 		}
+	}
+	if len(cfg.ProbeKeys()) > 0 && cfg.ProbeKey(name) == nil {
+		return usageErr("probe: %q has no key in %s (probes[].key): the collectors would refuse it", name, path)
+	}
+	return nil
+}
+
+// probeRunner runs a probe process's probe: once over a capture file, or,
+// live, once per configuration version (probe_live.go).
+type probeRunner struct {
+	name           string
+	ifaces         []string
+	linger         time.Duration
+	pace           func(context.Context, int64) error
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	// started, when set, is called with the probe before it runs.
+	started func(p *probe.Probe)
+	// snap receives the probe's snapshots (once a second); kernel fills
+	// their kernel capture counters (live capture), when set.
+	snap   *observe.Latest
+	kernel func(in []observe.InputCounters)
+}
+
+// run dials cfg's collectors and runs a probe over src until src ends or
+// ctx is done, lingering for the acknowledgements, and prints its summary.
+func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Source) (probe.RunResult, error) {
+	var links []pdu.Link
+	var acks []probe.AckSource
+	var udp []*pdu.UDPLink
+	var watched []watchedLink
+	defer func() {
+		for _, l := range udp {
+			l.Close()
+		}
+	}()
+	for _, c := range cfg.Collectors {
 		l, err := pdu.DialUDP(c.Address)
 		if err != nil {
-			return fmt.Errorf("probe: collector %s at %s: %w", c.Name, c.Address, err)
+			return probe.RunResult{}, fmt.Errorf("probe: collector %s at %s: %w", c.Name, c.Address, err)
 		}
-		links = append(links, l)
-		sc := pipeline.SenderConfig(c)
-		sc.Key = keys[*name]
-		chans = append(chans, probe.Channel{Link: l, Config: sc})
+		links, acks, udp = append(links, l), append(acks, l), append(udp, l)
+		watched = append(watched, watchedLink{name: c.Name, addr: c.Address, link: l})
 	}
-	src, err := replay.Open(*pcap)
+	defer watchCollectors(watched, r.stderr)()
+	p, err := probe.New(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: time.Now().UnixNano()}, cfg, probe.Channels(cfg, r.name, links), r.log)
 	if err != nil {
-		return err
+		return probe.RunResult{}, err
 	}
-	defer src.Close()
-	p, err := probe.New(id, cfg, chans, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
+	if r.started != nil {
+		r.started(p)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	pacer := replay.NewPacer(speed)
-	poll := func(now int64) {
-		for i, l := range links {
-			l.Poll(p.Senders()[i], now)
-		}
-	}
-	started := time.Now()
-	var packets uint64
-	for {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "tmonbench: warning: %v (the packets before the damage are kept)\n", err)
-			p.Event(p.Now(), probe.SevWarning, "capture_damaged", err.Error())
-			break
-		}
-		if err := pacer.Wait(ctx, m.TimeNs); err != nil {
-			break
-		}
-		m.Iface = 0
-		p.Packet(data, m)
-		packets++
-		if packets%64 == 0 {
-			poll(p.Now())
-		}
-	}
-	p.Close()
-	// The capture is over: the probe clock goes on with the wall clock
-	// while the last PDUs wait for their acknowledgements.
-	end, t0 := p.Now(), time.Now()
-	for p.Pending() > 0 && time.Since(t0) < *linger && ctx.Err() == nil {
-		time.Sleep(5 * time.Millisecond)
-		now := end + int64(time.Since(t0))
-		poll(now)
-		p.Tick(now)
-	}
+	began := time.Now()
+	res, _ := p.Run(ctx, src, probe.RunOptions{
+		Acks:     acks,
+		Pace:     r.pace,
+		Wall:     wallNs,
+		Linger:   r.linger,
+		Snapshot: r.snap,
+		Kernel:   r.kernel,
+		Damaged: func(err error) {
+			fmt.Fprintf(r.stderr, "tmonbench: warning: %v (the packets before the damage are kept)\n", err)
+		},
+	})
 	st := p.Stats()
-	parts := []string{fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s", *name, st.Packets, st.IP, st.Flows, time.Since(started).Seconds())}
+	parts := []string{fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s", r.name, st.Packets, st.IP, st.Flows, time.Since(began).Seconds())}
 	for i, s := range p.Senders() {
 		ss := s.Stats()
 		var pdus uint64
@@ -141,20 +177,32 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		}
 		parts = append(parts, fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending()))
 	}
-	fmt.Fprintln(stdout, strings.Join(parts, "; "))
-	if p.Pending() > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", p.Pending(), *linger)
+	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
+	return res, nil
+}
+
+// unacked is the error of a run that ended with PDUs unacknowledged.
+func (r *probeRunner) unacked(res probe.RunResult) error {
+	if res.Unacked > 0 {
+		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger)
 	}
 	return nil
 }
 
-// probeID is the probe's number on the wire: its place in the config's
-// probes list, or a hash of its name above that range.
-func probeID(cfg *config.Config, name string) uint16 {
-	if id := cfg.ProbeID(name); id != 0 {
-		return id
+// ifaceMap numbers the packets of a capture file by probe interface: of
+// maps the file's interface index (Meta.Iface) to the probe's; nil or out
+// of range: interface 0.
+type ifaceMap struct {
+	pkt.Source
+	of []uint16
+}
+
+func (s *ifaceMap) Next() ([]byte, pkt.Meta, error) {
+	data, m, err := s.Source.Next()
+	if int(m.Iface) < len(s.of) {
+		m.Iface = s.of[m.Iface]
+	} else {
+		m.Iface = 0
 	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return uint16(1024 + h.Sum32()%(65535-1024))
+	return data, m, err
 }

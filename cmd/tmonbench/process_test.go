@@ -11,20 +11,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
-// buildBinary compiles tmonbench once per test run.
+// buildBinary compiles tmonbench once per test binary (testout.Binary).
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs processes")
 	}
-	bin := filepath.Join(t.TempDir(), "tmonbench")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testout.Binary(t)
 }
 
 // freeUDPPort returns a port on 127.0.0.1 nobody listens on now.
@@ -133,17 +130,17 @@ classes:
 	}
 }
 
-// TestCollectorRestart: the collector is stopped and restarted in the
-// middle of a probe's run; the probe re-sends its definitions when the
-// acknowledgements show a new collector epoch, so no flow's definition is
-// lost: every flow with counters has its flows row (issue 6, design 3.2).
+// TestCollectorRestart: the collector is stopped (SIGTERM) and restarted
+// in the middle of a probe's run. It keeps its state in its journal
+// (issue 13), so it comes back under the same epoch: the probe sees no
+// restart, and every flow is written exactly once, with its definition.
 func TestCollectorRestart(t *testing.T) {
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s of capture
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	cfg := filepath.Join(tmp, "c.yaml")
 	addr := freeUDPPort(t)
-	os.WriteFile(cfg, []byte(fmt.Sprintf("interval_s: 1\ncollectors:\n  - {name: central, address: %q, min_gap_ms: 1, initial_timeout_s: 0.5}\n", addr)), 0o644)
+	os.WriteFile(cfg, []byte(fmt.Sprintf("interval_s: 1\nprobes: [{name: A}]\ncollectors:\n  - {name: central, address: %q, min_gap_ms: 1, initial_timeout_s: 0.5, timeout_increment_s: 0.1, timeout_multiplier: 1}\n", addr)), 0o644)
 	out := filepath.Join(tmp, "out")
 	first := startCollector(t, bin, cfg, out, "--write-every", "200ms")
 	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", capture, "--speed", "4x")
@@ -155,16 +152,138 @@ func TestCollectorRestart(t *testing.T) {
 	first.Process.Signal(syscall.SIGTERM)
 	waitTimeout(t, first, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)
-	second := startCollector(t, bin, cfg, out, "--idle-exit", "2s", "--write-every", "200ms")
+	// Retries stay 0.6 s apart and the idle exit waits longer than that
+	// on a loaded machine: a probe backing off past --idle-exit would
+	// find no collector (the test failed so under go test ./...).
+	second := startCollector(t, bin, cfg, out, "--idle-exit", "5s", "--write-every", "200ms")
 	waitTimeout(t, p, 60*time.Second)
 	waitTimeout(t, second, 30*time.Second)
 	missing := csvQuery(t, out, "select count(distinct flow_id) n from flow_counters where flow_id not in (select flow_id from flows)")
 	if missing != "n\n0\n" {
 		t.Errorf("flows with counters but no definition: %q", missing)
 	}
-	flows := csvQuery(t, out, "select count(distinct flow_id) n from flows")
+	flows := csvQuery(t, out, "select count(*) n, count(distinct flow_id) d from flows")
 	restarts := csvQuery(t, out, "select count(*) n from events where kind = 'collector_restart'")
-	if flows != "n\n16\n" || restarts == "n\n0\n" {
-		t.Errorf("distinct flows %q (tshark: 16 one-way 5-tuples), collector_restart events %q", flows, restarts)
+	if flows != "n,d\n16,16\n" || restarts != "n\n0\n" {
+		t.Errorf("flows rows and distinct ids %q (tshark: 16 one-way 5-tuples, each once), collector_restart events %q (the state was kept: none)", flows, restarts)
+	}
+}
+
+// readmeOneway is what the README shows for `tmonbench query --format csv
+// oneway` after the separate-process recipe (and the in-process replay
+// with samples/oneway-lab.yaml): the lab truth is 4941 delivered, 59 lost.
+const readmeOneway = `class,flow,from_hop,to_hop,interval_start,sent,delivered,lost,missed,dropped,duplicates,loss_pct,min_us,p50_us,p90_us,p99_us,max_us,mean_us
+telemetry,*>198.51.100.10:9000,A,B,2026-11-29T14:57:00.000000000Z,3769,3723,46,0,0,0,1.22,5,59,92159,159743,176644,25288.5
+telemetry,*>198.51.100.10:9000,A,B,2026-11-29T14:57:10.000000000Z,1231,1218,13,0,0,0,1.056,5,59,75263,107519,109706,17702.7
+`
+
+// TestREADMERecipeQueryWhileRunning runs the README's separate-process
+// recipe with samples/dist.yaml (its address moved to a free port, the
+// probes at 4x): a collector process and probes A and B over UDP on
+// 127.0.0.1. Every table exists as soon as the collector starts; once
+// the probes have finished, their one-way results, flows and pdu_stats
+// appear within the flush period while the collector still runs (no
+// SIGTERM needed), with the README's numbers, and the query says the run
+// is still going.
+func TestREADMERecipeQueryWhileRunning(t *testing.T) {
+	bin := buildBinary(t)
+	dir := filepath.Join(samples(t), "lab", "oneway-udp")
+	tmp := t.TempDir()
+	text, err := os.ReadFile(filepath.Join("..", "..", "samples", "dist.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(tmp, "dist.yaml")
+	os.WriteFile(cfg, []byte(strings.Replace(string(text), "127.0.0.1:4739", freeUDPPort(t), 1)), 0o644)
+	out := filepath.Join(tmp, "tmon-out")
+	coll := startCollector(t, bin, cfg, out, "--write-every", "1s")
+	query := func(args ...string) (stdout, stderr string) {
+		var o, e strings.Builder
+		q := exec.Command(bin, append([]string{"query", "--out", out, "--format", "csv"}, args...)...)
+		q.Stdout, q.Stderr = &o, &e
+		if err := q.Run(); err != nil {
+			t.Fatalf("query %v: %v\n%s", args, err, e.String())
+		}
+		return o.String(), e.String()
+	}
+	if got, _ := query("--sql", "select count(*) n from (select 1 from oneway_loss union all select 1 from pdu_stats union all select 1 from tcp_connections)"); got != "n\n0\n" {
+		t.Errorf("tables before any probe: %q, want them all empty", got)
+	}
+	var probes []*exec.Cmd
+	for _, n := range []string{"A", "B"} {
+		p := exec.Command(bin, "probe", "--config", cfg, "--name", n, "--pcap", filepath.Join(dir, n+".pcap"), "--speed", "4x")
+		p.Stdout, p.Stderr = os.Stdout, os.Stderr
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		probes = append(probes, p)
+	}
+	for _, p := range probes {
+		waitTimeout(t, p, 60*time.Second)
+	}
+	var got, note string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if got, note = query("oneway"); got == readmeOneway {
+			break
+		}
+	}
+	if got != readmeOneway {
+		t.Fatalf("query oneway while the collector runs:\n%s\nwant (README):\n%s", got, readmeOneway)
+	}
+	if !strings.Contains(note, "still running") {
+		t.Errorf("the query did not say the collector is still running: %q", note)
+	}
+	if got, _ := query("--sql", "select probe, sum(packets) p from flows where class = 'all' group by 1 order by 1"); got != "probe,p\nA,5000\nB,4941\n" {
+		t.Errorf("flows of the finished probes: %q (capinfos: 5000 and 4941 packets)", got)
+	}
+	if got, _ := query("--sql", "select probe, pdus > 0 and overhead_ratio < 0.01 ok from pdu_stats where pdu_type = 'packet_obs' order by 1"); got != "probe,ok\nA,true\nB,true\n" {
+		t.Errorf("pdu_stats of the finished probes: %q (design 1.3: under 1 %% of the traffic)", got)
+	}
+	if coll.ProcessState != nil {
+		t.Fatal("the collector stopped on its own")
+	}
+	coll.Process.Signal(syscall.SIGTERM)
+	waitTimeout(t, coll, 10*time.Second)
+	if _, note := query("oneway"); strings.Contains(note, "still running") {
+		t.Errorf("after SIGTERM the query still says running: %q", note)
+	}
+}
+
+// TestQueryRunningReplay: a replay at real speed writes its tables as it
+// goes (every 5 s of capture time, into a staging folder inside --out);
+// `tmonbench query` during the run reads the counters written so far and
+// says the replay is still running; afterwards the output holds the whole
+// run and the note is gone.
+func TestQueryRunningReplay(t *testing.T) {
+	bin := buildBinary(t)
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s of capture, 6436 packets (capinfos)
+	r := exec.Command(bin, "replay", "-q", "--out", out, "--interval", "1", "--speed", "2x", capture)
+	r.Stdout, r.Stderr = os.Stdout, os.Stderr
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Process.Kill(); r.Wait() })
+	query := func(sql string) (stdout, stderr string, err error) {
+		var o, e strings.Builder
+		q := exec.Command(bin, "query", "--out", out, "--format", "csv", "--sql", sql)
+		q.Stdout, q.Stderr = &o, &e
+		err = q.Run()
+		return o.String(), e.String(), err
+	}
+	seen := false
+	var got, note string
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(200 * time.Millisecond) {
+		got, note, err = query("select count(*) > 0 any_rows from flow_counters")
+		seen = err == nil && got == "any_rows\ntrue\n" && strings.Contains(note, "replay writing") && strings.Contains(note, "still running")
+	}
+	if !seen {
+		t.Fatalf("no counters readable, with the running note, while the replay ran: last %q %q %v", got, note, err)
+	}
+	waitTimeout(t, r, 60*time.Second)
+	got, note, err = query("select sum(packets) p from flows where class = 'all'")
+	if err != nil || got != "p\n6436\n" || strings.Contains(note, "running") {
+		t.Errorf("after the replay: %q %q %v; want the 6436 packets and no running note", got, note, err)
 	}
 }

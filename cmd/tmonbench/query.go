@@ -4,29 +4,40 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
 func cmdQuery(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("query", pflag.ContinueOnError)
+	fs := newFlagSet("query")
 	fs.SetOutput(stderr)
-	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay")
+	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
 	format := fs.StringP("format", "f", "table", "output format: "+strings.Join(queries.Formats, ", "))
-	sqlText := fs.String("sql", "", "run this `SQL` instead of a named query (views: one per table)")
+	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench query [flags] NAME | --sql \"SELECT ...\" | --list\n\nRuns DuckDB over the Parquet tables of a replay.\n\nFlags:\n%s", fs.FlagUsages())
-	}
+	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
+	width := fs.Int("width", -1, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
+	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
+	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
+	fs.Usage = func() { queryUsage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
 		return usageErr("query: %v", err)
+	}
+	if *schema {
+		_, err := io.WriteString(stdout, observe.Reference())
+		return err
 	}
 	if *list {
 		for _, n := range queries.List() {
@@ -34,32 +45,88 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	var q string
+	texts := *sqls
 	switch {
-	case *sqlText != "" && fs.NArg() > 0:
+	case len(texts) > 0 && fs.NArg() > 0:
 		return usageErr("query: give a query NAME or --sql, not both")
-	case *sqlText != "":
-		q = *sqlText
+	case len(texts) > 0:
 	case fs.NArg() == 1:
 		n, err := queries.Get(fs.Arg(0))
 		if err != nil {
 			return usageErr("query: %v (tmonbench query --list)", err)
 		}
-		q = n.SQL
+		texts = []string{n.SQL}
 	default:
 		return usageErr("query: want one query NAME or --sql \"SELECT ...\" (tmonbench query --list)")
 	}
 	if !slices.Contains(queries.Formats, *format) {
 		return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
 	}
+	opt := queries.Options{MaxRows: max(*limit, 0), Width: *width}
+	if *width < 0 {
+		opt.Width = terminalWidth(stdout)
+	}
+	if *local {
+		opt.Location = time.Local
+	}
 	db, err := queries.Open(*out)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := queries.Run(db, q)
-	if err != nil {
-		return err
+	if st := queries.State(*out); st.Running {
+		fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
+			st.Mode, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 	}
-	return queries.Format(stdout, res, *format)
+	for i, q := range texts {
+		res, err := queries.Run(db, q)
+		if err != nil {
+			if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
+				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
+			}
+			return err
+		}
+		if i > 0 && *format == "table" {
+			fmt.Fprintln(stdout)
+		}
+		if err := queries.FormatOptions(stdout, res, *format, opt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// terminalWidth is the width of w when it is a terminal, else $COLUMNS,
+// else 0 (no limit).
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 0
+}
+
+// queryUsage prints the query command's help: flags, named queries and
+// the tables (views) a query can read.
+func queryUsage(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, `Usage: tmonbench query [flags] NAME | --sql "SELECT ..." [--sql ...] | --list | --schema
+
+Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
+times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
+Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
+.json). One statement per --sql.
+
+Named queries:
+`)
+	for _, n := range queries.List() {
+		fmt.Fprintf(w, "  %-16s %s\n", n.Name, n.Description)
+	}
+	fmt.Fprintf(w, "\nTables (tmonbench query --schema describes every column):\n  %s\n\nFlags:\n%s", strings.Join(tableNames(), ", "), fs.FlagUsages())
+}
+
+// tableNames lists the tables every run writes (observe.Tables).
+func tableNames() []string { return observe.TableNames() }

@@ -2,135 +2,91 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
-	"golang.org/x/term"
-
-	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// capture is one input file and where it goes.
-type capture struct {
-	path  string
-	probe string
-	iface string
-}
-
-func cmdReplay(args []string, stdout, stderr io.Writer) error {
-	fs := pflag.NewFlagSet("replay", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
-	speedStr := fs.String("speed", "full", "replay speed: full, realtime or a factor such as 4x")
-	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
-	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time")
-	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
-	quiet := fs.BoolP("quiet", "q", false, "print no summary")
-	var faults pdu.Faults
-	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this share of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
-	fs.Float64Var(&faults.DupRate, "link-dup", 0, "fault injection: duplicate this share of frames")
-	fs.Float64Var(&faults.ReorderRate, "link-reorder", 0, "fault injection: reorder this share of frames")
-	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
-	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
-	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench replay [flags] PCAP...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out.\n\nFlags:\n%s", fs.FlagUsages())
+// scanIfaces names the interfaces of a capture that is not given one
+// interface (NAME/IFACE=FILE): a pcapng's if_name of each interface.
+// Standard input cannot be read twice: it is one interface.
+func scanIfaces(c *pipeline.Capture) error {
+	if c.Iface != "" || c.Path == "-" {
+		return nil
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("replay: %v", err)
-	}
-	caps, err := captures(fs.Args(), *probeSpecs)
+	ifs, err := replay.ScanInterfaces(c.Path)
 	if err != nil {
 		return err
 	}
-	for _, r := range []struct {
-		flag string
-		v    float64
-	}{{"--link-loss", faults.LossRate}, {"--link-dup", faults.DupRate}, {"--link-reorder", faults.ReorderRate}, {"--link-corrupt", faults.CorruptRate}} {
-		if !(r.v >= 0 && r.v <= 1) {
-			return usageErr("%s %g: want a share between 0 and 1", r.flag, r.v)
-		}
+	for _, it := range ifs {
+		c.Ifaces = append(c.Ifaces, it.Name)
 	}
-	switch *progress {
-	case "auto", "always", "never":
-	default:
-		return usageErr("--progress %q: want auto, always or never", *progress)
-	}
-	for _, o := range *outages {
-		w, err := pdu.ParseOutage(o)
-		if err != nil {
-			return usageErr("--link-outage: %v", err)
-		}
-		faults.Outages = append(faults.Outages, w)
-	}
-	speed, err := replay.ParseSpeed(*speedStr)
+	return nil
+}
+
+// cmdReplay replays captures through in-process probes and collectors
+// (engine/pipeline) into a run folder (engine/store).
+func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	a, err := parseReplay(args, stderr)
 	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
-	cfg := config.Default()
-	if *cfgPath != "" {
-		if cfg, err = config.Load(*cfgPath); err != nil {
+	// Open every input first: a bad file stops the run before any work.
+	// Each interface of a file is an interface of its probe.
+	for i := range a.caps {
+		if err := scanIfaces(&a.caps[i]); err != nil {
 			return err
 		}
 	}
-	if *interval != 0 {
-		cfg.IntervalS = *interval
-		if err := cfg.Validate(); err != nil {
-			return usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
-		}
-	}
-
-	// Open every input first: a bad file stops the run before any work.
+	probes, routes := pipeline.Assign(a.caps)
 	var inputs []pipeline.Input
 	var files []*replay.File
 	var manifestInputs []store.Input
-	var total int64
+	var indexers []fileIndex
 	defer func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}()
-	probes, routes := assign(caps)
-	for i, c := range caps {
-		f, err := replay.Open(c.path)
+	var filters []*filtered
+	for i, c := range a.caps {
+		f, err := openFile(c.Path)
 		if err != nil {
 			return err
 		}
 		files = append(files, f)
 		_, size := f.Progress()
-		total += size
-		manifestInputs = append(manifestInputs, store.Input{Path: c.path, SizeBytes: size})
-		inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface})
+		manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
+		var src pkt.Source = f
+		if c.Path != "-" { // standard input cannot be read back: no packet index
+			ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+			indexers = append(indexers, ix)
+			src = ix.ix
+		}
+		if a.filter != nil {
+			fl := &filtered{Source: src, e: *a.filter, ds: dissect.New()}
+			filters = append(filters, fl)
+			src = fl
+		}
+		inputs = append(inputs, pipeline.Input{Source: src, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 	}
 
 	started := time.Now()
-	run, err := store.BeginRun(*out, store.Manifest{
+	run, err := store.BeginRun(a.out, store.Manifest{
 		Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
-		Inputs: manifestInputs, ConfigHash: configHash(cfg), Started: started.UTC(),
+		Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.EffectiveYAML()), Started: started.UTC(),
 	})
 	if err != nil {
 		return err
@@ -139,282 +95,149 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	pacer := replay.NewPacer(speed)
-	pacer.SetMaxWait(10 * time.Second)
-
-	var bar *progressbar.ProgressBar
-	if *progress == "always" || (*progress == "auto" && isTerminal(stderr)) {
-		bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionSetDescription("replay"),
-		)
+	pacer := replay.NewPacer(a.speed)
+	pacer.SetMaxWait(a.maxGap) // 0: every gap kept
+	prog := &progress{}
+	var pace func(context.Context, int64) error
+	if !a.speed.Full() {
+		pace = prog.pace(pacer)
 	}
-	var damaged []string
-	colls, err := pipeline.Collectors(cfg)
-	if err != nil {
-		return err
+	bar := newBar(a.progress, stderr, files, prog, pace != nil, started)
+	var feed *liveFeed
+	var snap *observe.Latest
+	var wall func() int64
+	logw := stderr
+	if a.tui {
+		snap = &observe.Latest{}
+		feed = &liveFeed{snap: snap}
+		wall = wallNs // snapshots once a second of wall time
+		buf := &heldOutput{}
+		defer buf.flushTo(stderr)
+		logw = buf
 	}
-	if faultFlags(fs) {
-		colls = withFaults(colls, faults)
-	}
-	res, runErr := pipeline.Run(ctx, inputs, pipeline.Options{
-		Config:     cfg,
-		Probes:     probes,
-		Collectors: colls,
-		Keys:       pipeline.Keys(cfg),
-		Merge:      func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
-		Parallel:   true, // collectors on their own core when their link is perfect
-		// Rows go to Parquet parts as the run goes, so memory stays bounded.
-		Sink: func(ci int, b *observe.Batch) error {
-			if ci != 0 {
-				return nil // several collectors build the same tables: the first is written
-			}
-			return writeBatch(run, b)
-		},
-		Pace: pacer.Wait,
-		Progress: func(packets, bytes uint64) {
-			if bar == nil {
-				return
-			}
-			var read int64
-			for _, f := range files {
-				r, _ := f.Progress()
-				read += r
-			}
-			el := time.Since(started).Seconds()
-			bar.Describe(fmt.Sprintf("replay %d pkts, %.0f pkt/s", packets, float64(packets)/max(el, 1e-9)))
-			bar.Set64(read)
-		},
+	opt := pipeline.Options{
+		Config:        a.cfg,
+		Probes:        probes,
+		Collectors:    a.colls,
+		Merge:         func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
+		Parallel:      true,               // collectors on their own core when their link is perfect
+		ReadAhead:     readAheadDefault(), // captures read ahead in goroutines of their own with 3+ cores
+		Workers:       a.workers,
+		Sink:          run, // rows go to Parquet parts as the run goes, so memory stays bounded
+		Pace:          pace,
+		Progress:      prog.counted,
+		ProgressEvery: 1024,
+		Wall:          wall,
 		InputError: func(i int, err error) {
-			msg := fmt.Sprintf("warning: %v (the packets before the damage are kept)", err)
-			damaged = append(damaged, msg)
-			fmt.Fprintln(stderr, "tmonbench:", msg)
+			fmt.Fprintf(logw, "tmonbench: warning: %v (the packets before the damage are kept)\n", err)
 		},
-		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if bar != nil {
-		bar.Set64(total)
-		bar.Finish()
+		Finish: func(res *pipeline.Result) []observe.Event {
+			ev, _ := prog.behind(a.speed)
+			return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
+		},
+		Log: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+	behind := func() string { _, msg := prog.behind(a.speed); return msg }
+	var res *pipeline.Result
+	var runErr error
+	if feed != nil {
+		// the run is written in the engines' goroutine: the TUI then shows
+		// the finished output before it quits
+		opt.Snapshot = snap
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		uiErr := withTUI(a.out, a.cfg.TUI.Keys, feed, stdout, cancel, func() {
+			res, runErr = pipeline.Run(runCtx, inputs, opt)
+			runErr = closeRun(run, res, runErr, indexers, logw, behind)
+			feed.done.Store(true)
+		})
+		if runErr == nil {
+			runErr = uiErr
+		}
+	} else {
+		res, runErr = pipeline.Run(ctx, inputs, opt)
+		bar.finish()
+		runErr = closeRun(run, res, runErr, indexers, stderr, behind)
+	}
+	if runErr != nil {
 		return runErr
 	}
-	interrupted := errors.Is(runErr, context.Canceled)
-	b := res.Batch
-	if interrupted {
-		fmt.Fprintln(stderr, "tmonbench: interrupted: writing what was observed so far (run.json says interrupted)")
-		run.SetInterrupted()
-		b.Events = append(b.Events, observe.Event{Time: res.LastNs, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
-			Message: fmt.Sprintf("replay interrupted after %d packets: the tables hold what was observed until then", res.Packets)})
+	if !a.quiet {
+		printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
 	}
-	var unacked int
-	for _, s := range res.Senders {
-		unacked += s.Unacked
-	}
-	if unacked > 0 {
-		msg := fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", unacked)
-		fmt.Fprintln(stderr, "tmonbench: warning:", msg)
-		b.Events = append(b.Events, observe.Event{Time: res.LastNs, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError, Message: msg})
-	}
-	for i, f := range files {
-		if st := f.Stats(); st.InvalidTimestamps > 0 {
-			b.Events = append(b.Events, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "invalid_timestamps", Severity: observe.SevWarning,
-				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", caps[i].path, st.InvalidTimestamps)})
-		}
-	}
-	if err := writeBatch(run, b); err != nil {
-		return err
-	}
-	run.SetFinished(time.Now().UTC())
-	if err := run.Commit(); err != nil {
-		return err
-	}
-	if !*quiet {
-		printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files)
-	}
-	if interrupted {
+	if res.Interrupted {
 		return &exitError{code: 130, err: errors.New("replay interrupted")}
+	}
+	if a.rollup {
+		w := stdout
+		if a.quiet {
+			w = io.Discard
+		}
+		opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
+		if err != nil {
+			return err
+		}
+		return prepare(run.Out(), opt, true, w)
 	}
 	return nil
 }
 
-// faultFlags reports whether any --link-* flag was given (they then
-// replace the faults of the config's collectors).
-func faultFlags(fs *pflag.FlagSet) bool {
-	for _, n := range []string{"link-loss", "link-dup", "link-reorder", "link-corrupt", "link-outage", "link-seed"} {
-		if fs.Changed(n) {
-			return true
-		}
+// closeRun writes the end of a replay's run: the packet index, run.json
+// (interrupted or finished) and the dataset manifest.
+func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fileIndex, stderr io.Writer, behind func() string) error {
+	if runErr != nil && (res == nil || !res.Interrupted) {
+		return runErr
 	}
-	return false
+	if res.Interrupted {
+		fmt.Fprintln(stderr, "tmonbench: interrupted: the tables hold what was observed so far (run.json says interrupted)")
+		run.SetInterrupted()
+	}
+	if msg := behind(); msg != "" {
+		fmt.Fprintf(stderr, "tmonbench: warning: %s (event replay_behind)\n", msg)
+	}
+	if n := res.Unacked(); n > 0 {
+		fmt.Fprintf(stderr, "tmonbench: warning: %d PDUs were never acknowledged by a collector: their observations are missing from the tables\n", n)
+	}
+	if err := writeIndex(run, indexers); err != nil {
+		return err
+	}
+	run.SetFinished(time.Now().UTC())
+	if err := run.Finish(); err != nil {
+		return err
+	}
+	return writeManifest(run.Out())
 }
 
-func withFaults(cs []pipeline.Collector, f pdu.Faults) []pipeline.Collector {
-	for i := range cs {
-		cs[i].Faults = f
+// inputEvents are the events only the capture files know: records with
+// invalid timestamps, normalised.
+func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.File) []observe.Event {
+	var ev []observe.Event
+	for i, f := range files {
+		if st := f.Stats(); st.InvalidTimestamps > 0 {
+			ev = append(ev, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "invalid_timestamps", Severity: observe.SevWarning,
+				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", caps[i].Path, st.InvalidTimestamps)})
+		}
 	}
-	return cs
+	return ev
 }
 
-// writeBatch writes every table of b into the run, empty ones too, so that
-// every view exists for queries.
-func writeBatch(run *store.Run, b *observe.Batch) error {
-	return errors.Join(
-		appendRows(run, observe.TableFlows, b.Flows),
-		appendRows(run, observe.TableFlowCounters, b.FlowCounters),
-		appendRows(run, observe.TableEvents, b.Events),
-		appendRows(run, observe.TableSizeHistograms, b.SizeHistograms),
-		appendRows(run, observe.TableTCPConnections, b.TCPConnections),
-		appendRows(run, observe.TableRTTSamples, b.RTTSamples),
-		appendRows(run, observe.TableRTTHistograms, b.RTTHistograms),
-		appendRows(run, observe.TableFTPSessions, b.FTPSessions),
-		appendRows(run, observe.TableFTPTransfers, b.FTPTransfers),
-		appendRows(run, observe.TableOnewayDelays, b.OnewayDelays),
-		appendRows(run, observe.TableOnewayLatency, b.OnewayLatency),
-		appendRows(run, observe.TableOnewayLoss, b.OnewayLoss),
-		appendRows(run, observe.TablePDUStats, b.PDUStats),
-	)
+// openFile opens a capture file, or standard input for "-".
+func openFile(path string) (*replay.File, error) {
+	if path == "-" {
+		return replay.NewReader(os.Stdin, "-", 0)
+	}
+	return replay.Open(path)
 }
 
-func appendRows[T any](run *store.Run, table string, rows []T) error {
-	_, err := store.Append(run, table, rows)
-	return err
-}
-
-// captures turns positional files and --probe specs into inputs.
-func captures(files, specs []string) ([]capture, error) {
-	var caps []capture
-	for _, s := range specs {
-		name, path, ok := strings.Cut(s, "=")
-		if !ok || name == "" || path == "" {
-			return nil, usageErr("--probe %q: want NAME=PCAP or NAME/IFACE=PCAP", s)
-		}
-		probeName, iface, hasIface := strings.Cut(name, "/")
-		if probeName == "" || (hasIface && (iface == "" || strings.Contains(iface, "/"))) {
-			return nil, usageErr("--probe %q: want NAME=PCAP or NAME/IFACE=PCAP with non-empty names", s)
-		}
-		caps = append(caps, capture{path: path, probe: probeName, iface: iface})
+// filterEvents tells how many packets --filter left out.
+func filterEvents(res *pipeline.Result, a *replayArgs, filters []*filtered) []observe.Event {
+	if a.filter == nil {
+		return nil
 	}
-	used := map[string]bool{}
-	for _, c := range caps {
-		used[c.probe] = true
+	var n uint64
+	for _, f := range filters {
+		n += f.dropped
 	}
-	for _, f := range files {
-		base := probeNameOf(f)
-		name := base
-		for i := 2; used[name]; i++ {
-			name = fmt.Sprintf("%s-%d", base, i)
-		}
-		used[name] = true
-		caps = append(caps, capture{path: f, probe: name})
-	}
-	if len(caps) == 0 {
-		return nil, usageErr("replay: no capture given (tmonbench replay [flags] PCAP...)")
-	}
-	return caps, nil
-}
-
-// probeNameOf names a probe after its capture file: base name without
-// .gz, .pcap, .pcapng, .cap.
-func probeNameOf(path string) string {
-	b := filepath.Base(path)
-	for _, ext := range []string{".gz", ".pcapng", ".pcap", ".cap"} {
-		b = strings.TrimSuffix(b, ext)
-	}
-	if b == "" {
-		b = "probe"
-	}
-	return b
-}
-
-// assign groups captures into probes (in order of first appearance) and
-// interfaces within them.
-func assign(caps []capture) ([]probe.Identity, []pipeline.Input) {
-	var ids []probe.Identity
-	index := map[string]int{}
-	routes := make([]pipeline.Input, len(caps))
-	for i, c := range caps {
-		pi, ok := index[c.probe]
-		if !ok {
-			pi = len(ids)
-			index[c.probe] = pi
-			ids = append(ids, probe.Identity{Name: c.probe})
-		}
-		iface := c.iface
-		if iface == "" {
-			iface = fmt.Sprintf("if%d", len(ids[pi].Interfaces))
-		}
-		ii := -1
-		for k, n := range ids[pi].Interfaces {
-			if n == iface {
-				ii = k
-			}
-		}
-		if ii < 0 {
-			ii = len(ids[pi].Interfaces)
-			ids[pi].Interfaces = append(ids[pi].Interfaces, iface)
-		}
-		routes[i] = pipeline.Input{Probe: pi, Iface: uint16(ii)}
-	}
-	return ids, routes
-}
-
-func configHash(c *config.Config) string {
-	b, _ := yaml.Marshal(c)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall time.Duration, files []*replay.File) {
-	var ps probe.Stats
-	for _, p := range res.Probes {
-		ps.Packets += p.Packets
-		ps.IP += p.IP
-		ps.NotIP += p.NotIP
-		ps.Malformed += p.Malformed
-		ps.Flows += p.Flows
-	}
-	var pduBytes, pdus, retrans uint64
-	for _, s := range res.Senders {
-		for t := range s.Bytes {
-			pduBytes += s.Bytes[t]
-			pdus += s.PDUs[t]
-		}
-		retrans += s.Retransmits
-	}
-	secs := wall.Seconds()
-	fmt.Fprintf(w, "tmonbench replay: %d file(s), %d probe(s)\n", len(files), len(res.Probes))
-	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
-	fmt.Fprintf(w, "  decoded (IP)    %12d\n", ps.IP)
-	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
-	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
-	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class)\n", ps.Flows)
-	if res.Packets > 0 {
-		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
-	}
-	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
-	fmt.Fprintf(w, "  rows written    ")
-	for i, name := range st.Names() {
-		if i > 0 {
-			fmt.Fprintf(w, ", ")
-		}
-		fmt.Fprintf(w, "%s %d", name, st.Tables[name].Rows)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s)\n", secs, float64(res.Packets)/max(secs, 1e-9))
-	fmt.Fprintf(w, "  output          %s\n", out)
-}
-
-func cmdConfig(w io.Writer) error {
-	_, err := w.Write(config.DefaultYAML())
-	return err
+	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
+		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
 }

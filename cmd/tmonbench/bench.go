@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/bench"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// cmdBench runs the probe-hardware benchmark (engine/bench): the full
+// pipeline against the decode-only floor, in this process, on the same
+// packets.
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench")
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
+	workers := fs.Int("workers", 0, "analysis `N` workers per probe, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
+	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
+	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2)")
+	repeat := fs.Int("repeat", 1, "floor/full pairs to run (A B A B ...): figures become median (min-max)")
+	warmup := fs.Bool("warmup", false, "run one more pair first and leave it out")
+	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
+	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
+	memPath := fs.String("memprofile", "", "write a heap profile of the last full run, at its largest live heap, to `FILE`")
+	memLimit := fs.Int64("memory-limit", 0, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT; 0: the runtime's, none). Ignored when GOMEMLIMIT is set")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
+	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("bench: %v", err)
+	}
+	if fs.NArg() == 0 {
+		return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
+	}
+	if *workers < 0 || *workers > maxWorkers || *repeat < 1 {
+		return usageErr("bench: --workers takes 0 to %d, --repeat at least 1", maxWorkers)
+	}
+	cfg, err := loadConfig(*cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	limit := *memLimit << 20
+	if os.Getenv("GOMEMLIMIT") != "" {
+		limit = 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := bench.Options{Config: cfg, Paths: fs.Args(), Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
+		Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
+		Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
+	if !*quiet {
+		opt.Progress = func(what string) { fmt.Fprintln(stderr, "bench:", what) }
+	}
+	rep, err := bench.Run(ctx, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return rep.WriteJSON(stdout)
+	}
+	rep.WriteText(stdout)
+	return nil
+}
+
+// readAheadDefault is whether replay and bench read captures ahead of the
+// probes (pipeline.Options.ReadAhead): with 3 cores or more, so the reader,
+// the probes and the collector each have one. On 2 cores the total CPU
+// bounds the run and the copy into the read-ahead batches costs more than
+// the overlap gives (measured on the 5M corpus: README, Speed).
+func readAheadDefault() bool { return runtime.GOMAXPROCS(0) > 2 }
+
+// benchCapture opens a capture for bench: from its path, or from its
+// preloaded bytes.
+func benchCapture(path string, data []byte) (pkt.Source, error) {
+	if data != nil {
+		return replay.NewReader(bytes.NewReader(data), path, int64(len(data)))
+	}
+	return replay.Open(path)
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/net/bpf"
+
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// captureFlags are the live-capture flags shared by `live` and `probe -i`.
+type captureFlags struct {
+	ifaces       []string
+	pair         string
+	filter       string
+	snapLen      int
+	ringMB       int
+	blockTimeout time.Duration
+	workers      int
+	noPromisc    bool
+}
+
+func (c *captureFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable)")
+	fs.StringVar(&c.pair, "pair", "", "`IF1,IF2`: a passive tap's two monitor ports, one direction each, merged in capture-time order")
+	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
+	fs.IntVar(&c.snapLen, "snaplen", 262144, "bytes kept per packet")
+	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
+	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this long")
+	fs.IntVar(&c.workers, "workers", 0, "live: analysis `N` workers, sharded by address pair as replay --workers (the same tables for any N >= 1); 0: the probe in the capture's goroutine")
+	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
+}
+
+// liveConfig turns the flags into a live.Config, compiling --filter to a
+// kernel program. It returns the user-space filter to apply when the
+// kernel cannot (nil when the kernel program is exact). Without --filter
+// the kernel keeps every packet: the union of the class filters would
+// not narrow it, the class all (always present: engine/config) taking
+// every IP packet.
+func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, error) {
+	ifaces := c.ifaces
+	lc := live.DefaultConfig()
+	if c.pair != "" {
+		a, b, ok := strings.Cut(c.pair, ",")
+		if !ok || a == "" || b == "" || len(ifaces) > 0 {
+			return lc, nil, usageErr("--pair %q: want IF1,IF2 (and no -i)", c.pair)
+		}
+		ifaces, lc.Pair = []string{a, b}, true
+	}
+	if len(ifaces) == 0 {
+		return lc, nil, usageErr("no interface: give -i IFACE (or --pair IF1,IF2)")
+	}
+	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
+	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc
+	if c.workers < 0 || c.workers > maxWorkers {
+		return lc, nil, usageErr("--workers %d: want 0 to %d", c.workers, maxWorkers)
+	}
+	if c.filter != "" {
+		e, err := filter.Parse(c.filter)
+		if err != nil {
+			var se *filter.SyntaxError
+			if errors.As(err, &se) {
+				return lc, nil, usageErr("--filter: %v\n%s", err, se.Caret())
+			}
+			return lc, nil, usageErr("--filter: %v", err)
+		}
+		if _, err := e.BPF(filter.BPFTarget{LinkType: pkt.LinkEthernet, KernelVLAN: true}); err != nil {
+			fmt.Fprintf(stderr, "tmonbench: warning: --filter %q: %v: packets are filtered in user space (all of them cross to the probe)\n", c.filter, err)
+			return lc, &e, nil
+		}
+		lc.Filter = func(lt pkt.LinkType) []bpf.Instruction {
+			p, _ := e.BPF(filter.BPFTarget{LinkType: lt, KernelVLAN: lt == pkt.LinkEthernet})
+			return p
+		}
+		return lc, nil, nil
+	}
+	return lc, nil, nil
+}
+
+// pairInput makes a tap pair (--pair) one probe interface: the two
+// monitor ports are the two directions of one link (design 1.14.1), so
+// their packets are numbered interface 0 and named IF1+IF2; the TCP, FTP
+// and RTT analyses, which follow a conversation on one interface, then
+// see both directions (TestLivePair). Other captures are returned as
+// they are.
+func pairInput(src pkt.Source, ifaces []string, pair bool) (pkt.Source, []string) {
+	if !pair {
+		return src, ifaces
+	}
+	return &ifaceMap{Source: src, of: []uint16{0, 0}}, []string{ifaces[0] + "+" + ifaces[1]}
+}
+
+// openCapture opens the live sources and prints, for each interface, its
+// MTU and the offloads to turn off. Open errors are one line, exit 1.
+func openCapture(lc live.Config, stderr io.Writer) (*live.Source, []live.Info, error) {
+	srcs, infos, err := live.Open(lc)
+	if err != nil {
+		return nil, nil, &exitError{code: 1, err: err}
+	}
+	for _, in := range infos {
+		if adv := in.OffloadAdvice(); adv != "" {
+			note := ""
+			if in.Loopback {
+				note = " (on lo this only matters if you measure lo itself)"
+			}
+			fmt.Fprintf(stderr, "tmonbench: warning: %s has offloads on (%s): the probe sees merged segments and unchecked checksums, not the wire%s; turn them off with: %s\n",
+				in.Name, strings.Join(in.Offloads, ", "), note, adv)
+		}
+		if lc.SnapLen < in.MTU+18 {
+			fmt.Fprintf(stderr, "tmonbench: note: %s: snap length %d is below the MTU %d plus the link header: packets are cut\n", in.Name, lc.SnapLen, in.MTU)
+		}
+	}
+	return srcs[0], infos, nil
+}
+
+// wallNs is the wall clock in Unix nanoseconds, the live probes' clock.
+func wallNs() int64 { return time.Now().UnixNano() }
+
+// stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
+// positive): the source then drains what the kernel captured before and
+// ends, and the run ends normally. A second signal cancels the context
+// (abort). cancel releases the handler.
+func stopOnSignal(src *live.Source, d time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	var timer <-chan time.Time
+	if d > 0 {
+		timer = time.After(d)
+	}
+	go func() {
+		select {
+		case <-sig:
+		case <-timer:
+		case <-ctx.Done():
+			return
+		}
+		src.Stop()
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); cancel() }
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/collector"
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// acceptedProbes returns the wire ids of the probes a collector accepts
+// (nil with anyProbe: any). Error: a config that lists no probes.
+func acceptedProbes(cfg *config.Config, anyProbe bool) ([]uint16, error) {
+	if anyProbe {
+		return nil, nil
+	}
+	var ids []uint16
+	for _, p := range cfg.Probes {
+		ids = append(ids, cfg.ProbeID(p.Name))
+	}
+	if len(ids) == 0 {
+		return nil, usageErr("collector: the config lists no probes (probes: [{name: A}, ...]): a collector accepts only the probes it names; --any-probe accepts any")
+	}
+	return ids, nil
+}
+
+// collectorAddr is the address a config gives its (first) collector.
+func collectorAddr(cfg *config.Config) string {
+	if len(cfg.Collectors) > 0 {
+		return cfg.Collectors[0].Address
+	}
+	return ""
+}
+
+// collectorWatch applies the new versions of a collector process's
+// watched --config (design 1.6), as `probe -i` and `live` do: a version is
+// validated when saved (config_rejected or config_accepted events) and
+// put in effect at its valid_from (at once without one) by
+// collector.Server.Switch, between two frames (config_switch_stop and
+// config_switch_start). Its one-way classes, probes and keys change; the
+// listening address does not (a version that moves it without --listen
+// is rejected: that needs a restart).
+type collectorWatch struct {
+	sw       *switcher
+	srv      *collector.Server
+	cfg      *config.Config // the version in effect
+	anyProbe bool
+	log      *slog.Logger
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// watchCollector starts watching path for srv, which runs cfg, until ctx
+// ends or close; listen is the --listen flag ("" when the address comes
+// from the config).
+func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, log *slog.Logger) (*collectorWatch, error) {
+	w := &collectorWatch{srv: srv, cfg: cfg, anyProbe: anyProbe, log: log, stop: make(chan struct{})}
+	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
+		if _, err := acceptedProbes(c, anyProbe); err != nil {
+			return err
+		}
+		coll, err := collector.New(c, nil)
+		if err != nil {
+			return err
+		}
+		if err := coll.SetKeys(c.ProbeKeys()); err != nil {
+			return fmt.Errorf("collector: probe keys: %w", err)
+		}
+		if listen == "" && collectorAddr(c) != collectorAddr(cfg) {
+			return fmt.Errorf("collector: collectors[0].address %q: this collector listens on %q (a new address needs a restart)", collectorAddr(c), collectorAddr(cfg))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.sw = sw
+	w.wg.Add(1)
+	go w.loop(ctx)
+	return w, nil
+}
+
+// switchPoll is how often the watcher's events and due versions are
+// looked at: the most a switch-over comes after its valid_from.
+const switchPoll = 20 * time.Millisecond
+
+func (w *collectorWatch) loop(ctx context.Context) {
+	defer w.wg.Done()
+	t := time.NewTicker(switchPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now().UnixNano()
+		for _, e := range w.sw.drainEvents() {
+			w.srv.Event(now, [...]string{observe.SevInfo, observe.SevWarning, observe.SevError}[min(e.sev, 2)], e.kind, e.msg)
+		}
+		next := w.sw.due(now)
+		if next == nil {
+			continue
+		}
+		ids, _ := acceptedProbes(next, w.anyProbe) // checked when accepted
+		if err := w.srv.Switch(now, next, w.cfg.Hash(), ids, next.ProbeKeys()); err != nil {
+			w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
+			continue
+		}
+		w.log.Info("collector: configuration switched", "from", w.cfg.Hash(), "to", next.Hash(), "valid_from", next.ValidFrom)
+		w.cfg = next
+	}
+}
+
+// close stops watching.
+func (w *collectorWatch) close() {
+	close(w.stop)
+	w.wg.Wait()
+	w.sw.close()
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testout"
+)
+
+// TestCollectorSwitchOver: a `tmonbench collector` process and two
+// `tmonbench probe -i lo` processes (sw1, sw2) watch the same config file,
+// with traffic to UDP ports 9101 and 9102 all along. Version 1 counts
+// port 9101 (class a); an invalid version is rejected by all three (the
+// running one goes on); version 2, valid_from 2 s ahead, measures port
+// 9102 one way from sw1/lo to sw2/lo (class b). The one-way reconciler is
+// the collector's, so its oneway_delays rows exist only if the collector
+// switched too (version 1 has no one-way class): one per class b packet
+// the probes counted, each matched at both hops, sent at or after
+// valid_from, with a delay within 20 ms (both probes see the same packet
+// on lo, on the same clock; each socket has its own kernel timestamp: a
+// few hundred ns either way). The collector's config_switch_stop and
+// config_switch_start events come within a second after valid_from, each
+// once, as each probe's. (This found two bugs of a probe's second run at
+// the collector: engine/collector TestOnewaySecondRun, engine/oneway
+// TestResumeAfterFinishedRun.)
+func TestCollectorSwitchOver(t *testing.T) {
+	netlab.Need(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	addr := freeUDPPort(t)
+	head := fmt.Sprintf("interval_s: 1\nprobes: [{name: sw1}, {name: sw2}]\ncollectors: [{name: central, address: %q}]\n", addr)
+	cfg := filepath.Join(dir, "tmon.yaml")
+	os.WriteFile(cfg, []byte(head+"classes:\n  - {name: a, filter: \"udp port 9101\", granularity: [protocol, dst_port], analyses: [counters]}\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	coll := startCollector(t, bin, cfg, out, "--idle-exit", "3s", "--write-every", "500ms")
+	var probes []*exec.Cmd
+	var stderrs []*strings.Builder
+	for _, name := range []string{"sw1", "sw2"} {
+		cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", name, "--linger", "5s")
+		stdout, _ := cmd.StdoutPipe()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		sc := bufio.NewScanner(stdout)
+		if !sc.Scan() || !strings.Contains(sc.Text(), "capturing on") {
+			t.Fatalf("probe %s did not start: %q\n%s", name, sc.Text(), stderr.String())
+		}
+		go func() {
+			for sc.Scan() {
+				t.Logf("%s: %s", name, sc.Text())
+			}
+		}()
+		probes, stderrs = append(probes, cmd), append(stderrs, &stderr)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { // traffic to both ports all along
+		defer close(done)
+		a, _ := net.Dial("udp", "127.0.0.1:9101")
+		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		defer a.Close()
+		defer b.Close()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				a.Write([]byte("class a"))
+				b.Write(fmt.Appendf(nil, "class b %d", i)) // distinct payloads: distinct signatures
+			}
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	os.WriteFile(cfg, []byte("interval_s: 100000\nclasses: []\n"), 0o644) // invalid (over a day): rejected
+	time.Sleep(time.Second)
+	validFrom := time.Now().Add(2 * time.Second).UTC()
+	os.WriteFile(cfg, []byte(head+"valid_from: "+validFrom.Format(time.RFC3339Nano)+`
+classes:
+  - name: b
+    filter: "udp port 9102"
+    granularity: [protocol, dst_port]
+    analyses: [counters, oneway]
+    oneway: {hops: [sw1/lo, sw2/lo], signature_bits: 32, timeout_s: 5, records: true}
+`), 0o644)
+	time.Sleep(4 * time.Second) // 2 s past valid_from
+	close(stop)
+	<-done
+	for i, p := range probes {
+		p.Process.Signal(syscall.SIGTERM)
+		if err := p.Wait(); err != nil {
+			t.Fatalf("probe after SIGTERM: %v\n%s", err, stderrs[i].String())
+		}
+	}
+	waitTimeout(t, coll, 30*time.Second)
+	db := openOut(t, out)
+	vf := validFrom.UnixNano()
+	var n, matched int64
+	var firstSend, lastSend sql.NullInt64
+	var minUs, maxUs sql.NullFloat64
+	if err := db.QueryRow(`SELECT count(*), count(delay_us), epoch_ns(min(send_time)), epoch_ns(max(send_time)), min(delay_us), max(delay_us)
+		FROM oneway_delays WHERE class = 'b'`).Scan(&n, &matched, &firstSend, &lastSend, &minUs, &maxUs); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("class b: %d one-way records, %d with a delay (%.1f to %.1f µs), sent %d to %d ns after valid_from",
+		n, matched, minUs.Float64, maxUs.Float64, firstSend.Int64-vf, lastSend.Int64-vf)
+	seen := [2]int64{queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'b' AND probe = 'sw1'`), queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'b' AND probe = 'sw2'`)}
+	if seen[0] == 0 || n != seen[0] || matched != seen[1] || firstSend.Int64 < vf || minUs.Float64 < -20000 || maxUs.Float64 > 20000 {
+		t.Errorf("class b: %d records, %d with a delay; sw1 and sw2 counted %v packets; first sent %d ns after valid_from, delays %.1f..%.1f µs",
+			n, matched, seen, firstSend.Int64-vf, minUs.Float64, maxUs.Float64)
+	}
+	for _, src := range []string{"collector", "probe:sw1", "probe:sw2"} {
+		for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1} {
+			if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source = ?`, k, src); n != want {
+				t.Errorf("%s: %d %s events, want %d", src, n, k, want)
+			}
+		}
+	}
+	var at int64
+	if err := db.QueryRow(`SELECT epoch_ns(time) FROM events WHERE kind = 'config_switch_start' AND source = 'collector'`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if at < vf || at > vf+1e9 {
+		t.Errorf("collector switched %d ns after valid_from, want within a second", at-vf)
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+)
+
+// loadConfig loads the config file, or the embedded default without one,
+// and prints on stderr what the file turns off that the default runs
+// (config.Warnings).
+func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(stderr, "tmonbench: warning:", w)
+	}
+	return cfg, nil
+}
+
+// cmdConfig prints the embedded default configuration, or with
+// --effective the configuration that will run (defaults applied).
+func cmdConfig(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("config")
+	fs.SetOutput(stderr)
+	effective := fs.Bool("effective", false, "print the configuration as it will run: every default applied, classes resolved")
+	cfgPath := fs.String("config", "", "with --effective: the YAML config `FILE` to resolve (default: the embedded one)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("config: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("config: unexpected argument %q", fs.Arg(0))
+	}
+	if !*effective {
+		if *cfgPath != "" {
+			return usageErr("config: --config needs --effective")
+		}
+		_, err := stdout.Write(config.DefaultYAML())
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(cfg.EffectiveYAML())
+	return err
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// TestIntervalOnlyConfigKeepsDefaults (issue 9.1): a file holding only
+// interval_s: 10 runs the default classes and analyses: the 16 FTP
+// transfers of lab/ftp (ftp_transfers.csv) are found, as with no config,
+// and nothing is warned about.
+func TestIntervalOnlyConfigKeepsDefaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "i10.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 10\n"), 0o644)
+	out := filepath.Join(dir, "o")
+	code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, testsamples.Path(t, "lab", "ftp", "A.pcap"))
+	if code != 0 || stderr != "" {
+		t.Fatalf("replay: exit %d, stderr %q", code, stderr)
+	}
+	_, stdout, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql",
+		"select (select count(*) from ftp_transfers) ftp, (select count(*) > 0 from tcp_connections) tcp, (select count(*) > 0 from rtt_samples) rtt, (select min(interval_s) from flow_counters) iv")
+	if stdout != "ftp,tcp,rtt,iv\n16,true,true,10\n" {
+		t.Errorf("got %q, want 16 transfers, TCP and RTT rows, 10 s intervals", stdout)
+	}
+}
+
+// TestConfigEffective: `config --effective` prints what will run; a file
+// whose classes drop analyses the default runs is warned about on stderr
+// by every command that loads it.
+func TestConfigEffective(t *testing.T) {
+	dir := t.TempDir()
+	i10 := filepath.Join(dir, "i10.yaml")
+	os.WriteFile(i10, []byte("interval_s: 10\n"), 0o644)
+	code, stdout, stderr := tmon(t, "config", "--effective", "--config", i10)
+	if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "# effective configuration of "+i10+" (every default applied; classes: the default ones)\ninterval_s: 10\n") ||
+		!strings.Contains(stdout, "analyses: [counters, ftp]") || !strings.Contains(stdout, "kinds: [icmp_echo, tcp_handshake]") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+	code, def, _ := tmon(t, "config")
+	if code != 0 || !strings.Contains(def, "Every field is optional") {
+		t.Errorf("config: %d\n%s", code, def)
+	}
+	web := filepath.Join(dir, "web.yaml")
+	os.WriteFile(web, []byte("classes:\n  - name: web\n    filter: tcp port 80\n"), 0o644)
+	code, stdout, stderr = tmon(t, "config", "--effective", "--config", web)
+	if code != 0 || !strings.Contains(stdout, "- name: web") || strings.Count(stderr, "tmonbench: warning: "+web+": no class runs the ") != 3 {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	code, _, stderr = tmon(t, "replay", "-q", "--config", web, "--out", filepath.Join(dir, "o"), wiki)
+	if code != 0 || !strings.Contains(stderr, "the tcp analysis") || !strings.Contains(stderr, "the ftp analysis") {
+		t.Errorf("replay: exit %d, stderr:\n%s", code, stderr)
+	}
+	if code, _, stderr := tmon(t, "config", "--config", web); code != 2 || !strings.Contains(stderr, "--config needs --effective") {
+		t.Errorf("config --config without --effective: %d %q", code, stderr)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n"), 0o644)
+	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || !strings.Contains(stderr, bad+":4: classes[0].idle_timeout_s: cannot unmarshal") {
+		t.Errorf("bad YAML: %d %q", code, stderr)
+	}
+}
+
+// TestRunJSONKeepsConfig (issue 9.9): run.json keeps the effective
+// configuration's text, which parses back to the same configuration.
+func TestRunJSONKeepsConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "i10.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 10\n"), 0o644)
+	out := filepath.Join(dir, "o")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, wiki); code != 0 {
+		t.Fatal(stderr)
+	}
+	m, err := store.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Parse([]byte(m.Config), "run.json")
+	if err != nil || c.Hash() != m.ConfigHash || c.IntervalS != 10 || len(c.Classes) != len(config.Default().Classes) {
+		t.Errorf("run.json config (%v, hash %s vs %s):\n%s", err, c.Hash(), m.ConfigHash, m.Config)
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// filtered applies a filter in user space, for filters the kernel cannot
+// run (see liveConfig). It dissects each packet once more: a fallback.
+type filtered struct {
+	pkt.Source
+	e  filter.Expr
+	ds *dissect.Dissector
+	d  dissect.Dissection
+
+	dropped uint64 // packets the filter left out
+}
+
+// Next returns the next packet the filter accepts; malformed packets pass
+// (the probe counts them), as with a kernel program.
+func (f *filtered) Next() ([]byte, pkt.Meta, error) {
+	for {
+		data, m, err := f.Source.Next()
+		if err != nil {
+			return data, m, err
+		}
+		if err := f.ds.Dissect(data, m, &f.d); errors.Is(err, dissect.ErrMalformed) || f.e.Match(&f.d) {
+			return data, m, nil
+		}
+		f.dropped++
+	}
+}
+
+// health turns a live source's kernel counters into events, once per
+// period: capture drops and ring freezes (design 1.7: saturation of the
+// kernel capture buffer) and their end.
+type health struct {
+	src      *live.Source
+	periodNs int64
+	lastNs   int64
+	last     []live.Stats
+	dropping bool
+}
+
+// check reports, through event, what changed since the last period.
+func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
+	if nowNs-h.lastNs < h.periodNs {
+		return
+	}
+	h.lastNs = nowNs
+	st := h.src.Stats()
+	if h.last == nil {
+		h.last = st
+		return
+	}
+	var drops, freezes uint64
+	var parts []string
+	for i, s := range st {
+		d, f := s.Drops-h.last[i].Drops, s.Freezes-h.last[i].Freezes
+		drops, freezes = drops+d, freezes+f
+		if d > 0 || f > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d of %d packets dropped by the kernel, ring full %d times (%d dropped in all)",
+				s.Interface, d, s.KernelPackets-h.last[i].KernelPackets, f, s.Drops))
+		}
+	}
+	h.last = st
+	switch {
+	case drops > 0 || freezes > 0:
+		h.dropping = true
+		event(2, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)")
+	case h.dropping:
+		h.dropping = false
+		event(0, "capture_recovered", "no kernel drop in the last period")
+	}
+}
+
+// healthSource reports a live source's kernel counters as events of the
+// probe reading it (probe -i), from the probe's goroutine.
+type healthSource struct {
+	*live.Source
+	h     *health
+	n     uint64
+	event func(sev uint8, kind, msg string)
+}
+
+// Next returns the next packet; every 4096 packets and on idle wake-ups
+// it checks the kernel counters.
+func (s *healthSource) Next() ([]byte, pkt.Meta, error) {
+	data, m, err := s.Source.Next()
+	s.n++
+	if err != nil || s.n%4096 == 0 {
+		s.h.check(wallNs(), s.event)
+	}
+	return data, m, err
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// cmdLive captures live on one or more interfaces through in-process probe
+// and collector engines (as replay does with files) into --out, the
+// tables written every --write-every so they can be queried meanwhile.
+// SIGINT, SIGTERM or --duration stop the capture: every packet captured
+// before is still analysed and written, then it exits 0.
+func cmdLive(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("live")
+	fs.SetOutput(stderr)
+	var cf captureFlags
+	cf.register(fs)
+	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
+	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
+	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
+	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far this often")
+	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
+	trapAddr := fs.String("snmp-trap", "", "send every event as an SNMPv2c trap to the manager at `HOST[:PORT]` (design 1.8)")
+	community := fs.String("snmp-community", "public", "SNMP community of the traps")
+	trapOID := fs.String("snmp-oid", trapBase, "OID arc of the traps and their variables")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
+	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("live: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("live: unexpected argument %q (interfaces go with -i)", fs.Arg(0))
+	}
+	if *withUI && *stats {
+		return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
+	}
+	cfg, err := loadConfig(*cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := pipeline.Collectors(cfg); err != nil {
+		return err
+	}
+	lc, userFilter, err := cf.liveConfig(stderr)
+	if err != nil {
+		return err
+	}
+	src, infos, err := openCapture(lc, stderr)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var input pkt.Source = src
+	if userFilter != nil {
+		input = &filtered{Source: src, e: *userFilter, ds: dissect.New()}
+	}
+	if *name == "" {
+		*name, _ = os.Hostname()
+		if *name == "" {
+			*name = "probe"
+		}
+	}
+	started := time.Now()
+	// Rows are appended to --out as they come (queries work during the
+	// run); a previous tmonbench output there is replaced, once the
+	// folder's lock is ours (another run writing there: ErrBusy, untouched).
+	app, err := store.OpenReplace(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "live"}, args...),
+		ConfigHash: cfg.Hash(), Started: started.UTC()})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	ctx, cancel := stopOnSignal(src, *duration)
+	defer cancel()
+	tick := time.NewTicker(*writeEvery)
+	defer tick.Stop()
+	h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
+	if *stats {
+		// The engines run in this goroutine: pin it to its thread so that
+		// the thread's CPU time is the probe stage's.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		st := startStats(stdout, src, unix.Gettid())
+		defer st.stop()
+	}
+	var sink observe.Sink = app
+	if *trapAddr != "" {
+		ts, err := newTrapSink(app, *trapAddr, *community, *trapOID)
+		if err != nil {
+			return usageErr("live: %v", err)
+		}
+		defer ts.close()
+		sink = ts
+	}
+	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
+	if *metricsAddr != "" {
+		m, err := serveMetrics(*metricsAddr, snap)
+		if err != nil {
+			return usageErr("live: %v", err)
+		}
+		defer m.stop()
+		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, *metricsAddr)
+	}
+	ifNames := make([]string, len(infos))
+	for i, in := range infos {
+		ifNames[i] = in.Name
+	}
+	input, ifNames = pairInput(input, ifNames, lc.Pair)
+	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: sink, tick: tick.C, h: h, workers: cf.workers,
+		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	lr.ss = &switchSource{Source: input, wallNs: wallNs}
+	if *cfgPath != "" {
+		sw, err := watchConfig(*cfgPath, cfg, func(c *config.Config) error {
+			_, err := pipeline.Collectors(c)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		defer sw.close()
+		lr.ss.sw = sw
+	}
+	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
+	var res *pipeline.Result
+	var runErr error
+	if *withUI {
+		res, runErr = lr.runTUI(ctx, cfg, app.Out(), stdout, stderr)
+	} else {
+		res, runErr = lr.run(ctx, cfg)
+	}
+	if runErr != nil && (res == nil || !res.Interrupted) {
+		return runErr
+	}
+	if res.Interrupted {
+		fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
+	}
+	printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
+	return nil
+}
+
+// liveMerged routes a live source's packets by their interface.
+type liveMerged struct {
+	pkt.Source
+	last int
+}
+
+// Next returns the next packet, remembering its interface for Last.
+func (m *liveMerged) Next() ([]byte, pkt.Meta, error) {
+	data, meta, err := m.Source.Next()
+	if err == nil {
+		m.last = int(meta.Iface)
+	}
+	return data, meta, err
+}
+
+// Last returns the input (interface) of the last packet.
+func (m *liveMerged) Last() int { return m.last }
+
+// captureEvents are the end-of-run events with each interface's kernel
+// counters.
+func captureEvents(name string, src *live.Source, infos []live.Info) []observe.Event {
+	var evs []observe.Event
+	now := time.Now().UnixNano()
+	for i, s := range src.Stats() {
+		sev := "info"
+		if s.Drops > 0 {
+			sev = "warning"
+		}
+		evs = append(evs, observe.Event{Time: now, Source: "probe:" + name, Severity: sev, Kind: "capture_stop",
+			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered, %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
+				s.Interface, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.Drops, s.Freezes, s.LoopbackCopies)})
+	}
+	return evs
+}
+
+// printCapture prints the end-of-run summary of a live capture.
+func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Result, out string, took time.Duration) {
+	var drops uint64
+	for _, s := range src.Stats() {
+		drops += s.Drops
+	}
+	flows := uint64(0)
+	for _, p := range res.Probes {
+		flows += p.Flows
+	}
+	fmt.Fprintf(w, "tmonbench live %s: %d packets, %d bytes, %d flows, %d kernel drops in %.1f s; tables in %s\n",
+		name, res.Packets, res.Bytes, flows, drops, took.Seconds(), out)
+}

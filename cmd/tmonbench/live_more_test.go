@@ -1,0 +1,126 @@
+package main
+
+import (
+	"database/sql"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testout"
+)
+
+// TestLivePair runs `tmonbench live --pair IN,OUT` on a passive tap of the
+// veth link between A and B (netlab.Tap: IN sees what B receives, OUT
+// what B sends, each one direction; design 1.14.1) while the generator
+// sends its mix from A. The engines get the two directions merged in
+// capture-time order, as one probe interface (IN+OUT), so: every flow of
+// the generator has exactly the packets and IP bytes it sent;
+// the TCP connection is complete (conn_state SF, the handshake's RTT
+// measured) with its 262144 payload bytes; and every echo has its RTT
+// sample (request before reply), the DNS query too.
+func TestLivePair(t *testing.T) {
+	lab := netlab.New(t)
+	in, outIf := lab.Tap(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.yaml")
+	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd, stderr := startLive(t, lab.B, bin, "--pair", in+","+outIf, "--config", cfg, "--out", out, "--name", "tap")
+	const pings = 10
+	truth, err := lab.Send(netlab.Mix{Pings: pings, UDP: 30, UDPSize: 200, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the tap's copies are asynchronous (tc mirred)
+	stopLive(t, cmd, stderr)
+	db := openOut(t, out)
+	for _, f := range truth.Flows {
+		if f.Packets == 0 {
+			continue
+		}
+		wantIf := in + "+" + outIf // one link: one probe interface
+		var pk, by sql.NullInt64
+		var iface sql.NullString
+		if err := db.QueryRow(`SELECT sum(packets), sum(bytes), min(interface) FROM flows WHERE class = 'lab' AND protocol = ? AND src_addr = ? AND dst_addr = ? AND src_port = ? AND dst_port = ?`,
+			f.Proto, f.Src.Addr().String(), f.Dst.Addr().String(), f.Src.Port(), f.Dst.Port()).Scan(&pk, &by, &iface); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(pk.Int64) != f.Packets || uint64(by.Int64) != f.IPBytes || iface.String != wantIf {
+			t.Errorf("flow %v > %v (%d): %d packets %d bytes on %s; the generator sent %d packets %d bytes, on %s", f.Src, f.Dst, f.Proto, pk.Int64, by.Int64, iface.String, f.Packets, f.IPBytes, wantIf)
+		}
+	}
+	var payload int64
+	var state string
+	var hs sql.NullFloat64
+	if err := db.QueryRow(`SELECT client_payload_bytes, conn_state, handshake_rtt_ms FROM tcp_connections WHERE class = 'lab'`).Scan(&payload, &state, &hs); err != nil {
+		t.Fatal(err)
+	}
+	if payload != 256<<10 || state != "SF" || !hs.Valid {
+		t.Errorf("TCP connection: client payload %d, state %s, handshake RTT %v; want 262144, SF, measured", payload, state, hs)
+	}
+	echo := queryInt(t, db, `SELECT count(*) FROM rtt_samples WHERE kind = 'icmp_echo' AND rtt_ms > 0`)
+	dns := queryInt(t, db, `SELECT count(*) FROM rtt_samples WHERE kind = 'dns' AND rtt_ms > 0`)
+	if echo != pings || dns != 1 {
+		t.Errorf("%d echo RTT samples (want %d), %d DNS (want 1)", echo, pings, dns)
+	}
+}
+
+// TestLiveWorkers runs `tmonbench live --workers 2` (the analysis sharded
+// by address pair, probe.Workers) on B's end of the veth link while the
+// generator sends its mix from A and datagrams from 8 more of A's
+// addresses (9 address pairs to shard). The tables are
+// those one engine would write: every flow with exactly the packets and
+// IP bytes sent, the TCP connection complete with its 262144 payload
+// bytes, an RTT sample per echo.
+func TestLiveWorkers(t *testing.T) {
+	lab := netlab.New(t)
+	srcs := lab.AddAddrs(t, 8)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.yaml")
+	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd, stderr := startLive(t, lab.B, bin, "-i", lab.IfB, "--workers", "2", "--config", cfg, "--out", out, "--name", "w2")
+	const pings = 5
+	truth, err := lab.Send(netlab.Mix{Pings: pings, UDP: 20, UDPSize: 100, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range srcs {
+		f, err := lab.UDPFrom(netip.MustParseAddr(a), 10+i, 80, 0, 9000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth.Flows = append(truth.Flows, f)
+	}
+	stopLive(t, cmd, stderr)
+	db := openOut(t, out)
+	for _, f := range truth.Flows {
+		if f.Packets == 0 {
+			continue
+		}
+		var pk, by sql.NullInt64
+		if err := db.QueryRow(`SELECT sum(packets), sum(bytes) FROM flows WHERE class = 'lab' AND protocol = ? AND src_addr = ? AND dst_addr = ? AND src_port = ? AND dst_port = ?`,
+			f.Proto, f.Src.Addr().String(), f.Dst.Addr().String(), f.Src.Port(), f.Dst.Port()).Scan(&pk, &by); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(pk.Int64) != f.Packets || uint64(by.Int64) != f.IPBytes {
+			t.Errorf("flow %v > %v (%d): %d packets %d bytes; the generator sent %d packets %d bytes", f.Src, f.Dst, f.Proto, pk.Int64, by.Int64, f.Packets, f.IPBytes)
+		}
+	}
+	var payload int64
+	var state string
+	if err := db.QueryRow(`SELECT client_payload_bytes, conn_state FROM tcp_connections WHERE class = 'lab'`).Scan(&payload, &state); err != nil {
+		t.Fatal(err)
+	}
+	if payload != 256<<10 || state != "SF" {
+		t.Errorf("TCP connection: client payload %d, state %s; want 262144, SF", payload, state)
+	}
+	if echo := queryInt(t, db, `SELECT count(*) FROM rtt_samples WHERE kind = 'icmp_echo' AND rtt_ms > 0`); echo != pings {
+		t.Errorf("%d echo RTT samples, want %d", echo, pings)
+	}
+}

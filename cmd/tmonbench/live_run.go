@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// liveRun is a live capture's engines: one pipeline run per configuration
+// version (design 1.6: a switch-over is a stop and a start of the probe
+// and the collector together, a short glitch marked by events).
+type liveRun struct {
+	name    string
+	ifNames []string
+	src     *live.Source
+	infos   []live.Info
+	ss      *switchSource
+	sink    observe.Sink
+	tick    <-chan time.Time
+	h       *health
+	snap    *observe.Latest // --metrics and --tui read it; nil: no snapshots
+	log     *slog.Logger
+	feed    *liveFeed // --tui
+	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
+}
+
+// run runs the engines until the source ends, switching configuration
+// versions as they come due.
+func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result, error) {
+	var total *pipeline.Result
+	started := ""
+	for {
+		colls, err := pipeline.Collectors(cfg)
+		if err != nil {
+			return total, err
+		}
+		announce := started
+		res, err := pipeline.Run(ctx, l.inputs(), pipeline.Options{
+			Config:     cfg,
+			Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
+			Collectors: colls,
+			Merge:      l.merge,
+			Wall:       wallNs,
+			Parallel:   true,
+			Workers:    l.workers,
+			Sink:       l.sink,
+			SinkTick:   l.tick,
+			Health: func(event func(int, uint8, string, string)) {
+				if announce != "" {
+					event(0, 1, "config_switch_start", announce)
+					announce = ""
+				}
+				if l.ss.sw != nil {
+					for _, e := range l.ss.sw.drainEvents() {
+						event(0, e.sev, e.kind, e.msg)
+					}
+				}
+				l.h.check(wallNs(), func(sev uint8, kind, msg string) { event(0, sev, kind, msg) })
+			},
+			Snapshot: l.snap,
+			Kernel:   kernelCounters(l.src),
+			State:    "capturing",
+			Finish: func(*pipeline.Result) []observe.Event {
+				if next := l.ss.next; next != nil && !l.ss.ended {
+					return []observe.Event{{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
+						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())}}
+				}
+				return captureEvents(l.name, l.src, l.infos)
+			},
+			Log: l.log,
+		})
+		total = addResults(total, res)
+		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
+			return total, err
+		}
+		started = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", l.ss.next.Hash(), l.ss.next.ValidFrom, cfg.Hash())
+		cfg, l.ss.next = l.ss.next, nil
+	}
+}
+
+// merge is the one merged source of the capture.
+func (l *liveRun) merge(...pkt.Source) pipeline.Merged { return &liveMerged{Source: l.ss} }
+
+// kernelCounters fills snapshots' kernel capture counters from src, per
+// interface (pipeline.Options.Kernel, probe.RunOptions.Kernel); the
+// source's interfaces beyond the inputs (the second port of a --pair, one
+// probe interface IF1+IF2) add to the last input.
+func kernelCounters(src *live.Source) func(in []observe.InputCounters) {
+	return func(in []observe.InputCounters) {
+		if len(in) == 0 {
+			return
+		}
+		for i, s := range src.Stats() {
+			x := &in[min(i, len(in)-1)]
+			if i < len(in) {
+				x.KernelPackets, x.KernelDrops, x.KernelFreezes = 0, 0, 0
+			}
+			x.KernelPackets += int64(s.KernelPackets)
+			x.KernelDrops += int64(s.Drops)
+			x.KernelFreezes += int64(s.Freezes)
+		}
+	}
+}
+
+// runTUI runs the capture under the TUI (--tui) over out: quitting the
+// TUI stops the capture as SIGTERM does. What the engines would log
+// meanwhile is printed after.
+func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, stdout, stderr io.Writer) (res *pipeline.Result, err error) {
+	if l.snap == nil {
+		l.snap = &observe.Latest{}
+	}
+	l.feed = &liveFeed{snap: l.snap}
+	buf := &heldOutput{}
+	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	defer buf.flushTo(stderr)
+	uiErr := withTUI(out, cfg.TUI.Keys, l.feed, stdout, l.src.Stop, func() {
+		res, err = l.run(ctx, cfg)
+		l.feed.done.Store(true)
+	})
+	if err == nil {
+		err = uiErr
+	}
+	return res, err
+}
+
+// inputs routes every interface of the source to the one probe.
+func (l *liveRun) inputs() []pipeline.Input {
+	var in []pipeline.Input
+	for i := range l.ifNames {
+		in = append(in, pipeline.Input{Source: l.src, Probe: 0, Iface: uint16(i)})
+	}
+	return in
+}
+
+// addResults sums the packet counts and flows of the runs for the summary.
+func addResults(total, r *pipeline.Result) *pipeline.Result {
+	if total == nil || r == nil {
+		if r == nil {
+			return total
+		}
+		return r
+	}
+	total.Packets += r.Packets
+	total.Bytes += r.Bytes
+	total.Interrupted = r.Interrupted
+	for i := range total.Probes {
+		if i < len(r.Probes) {
+			total.Probes[i].Flows += r.Probes[i].Flows
+		}
+	}
+	return total
+}

@@ -1,0 +1,460 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// TestMain removes the tmonbench binary the live tests share
+// (testout.Binary builds it once per test binary).
+func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+
+// startLive starts `tmonbench live` inside ns and waits for its
+// "capturing on" line.
+func startLive(t *testing.T, ns *netlab.NS, bin string, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := ns.Command(bin, append([]string{"live"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("live did not start: %q %v\n%s", line, err, stderr.String())
+		}
+		if strings.Contains(line, "capturing on") {
+			break
+		}
+	}
+	var rest strings.Builder
+	go r.WriteTo(&rest)
+	return cmd, &stderr
+}
+
+// stopLive sends SIGTERM and checks the exit status is 0.
+func stopLive(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder) {
+	t.Helper()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("live after SIGTERM: %v\n%s", err, stderr.String())
+	}
+}
+
+func openOut(t *testing.T, out string) *sql.DB {
+	t.Helper()
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n sql.NullInt64
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n.Int64
+}
+
+const liveLabConfig = `interval_s: 1
+classes:
+  - name: lab
+    filter: "net 192.0.2.0/24"
+    granularity: [protocol, src_addr, dst_addr, src_port, dst_port]
+    analyses: [counters, tcp, rtt]
+`
+
+// TestLiveNetns runs `tmonbench live` on B's end of a veth link while the
+// generator sends its mix from A (ICMP echo, UDP at a fixed rate, a DNS
+// query and answer, a 256 KiB TCP transfer). While the capture runs, the
+// tables written so far already answer queries; then a last burst of
+// datagrams is followed at once by SIGTERM: the command exits 0 and the
+// tables hold, exactly, the packets and IP bytes of every flow the
+// generator made (the burst included: nothing before the signal is
+// lost), the TCP connection with its 262144 payload bytes, and an RTT
+// sample per echo, for the DNS query and the handshake, each no larger
+// than what the generator measured end to end.
+func TestLiveNetns(t *testing.T) {
+	lab := netlab.New(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.yaml")
+	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd, stderr := startLive(t, lab.B, bin, "-i", lab.IfB, "--config", cfg, "--out", out, "--name", "labB", "--write-every", "300ms", "--metrics", "127.0.0.1:9464")
+	truth, err := lab.Send(netlab.Mix{Pings: 5, UDP: 50, UDPSize: 200, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Queryable while running: the first intervals are written.
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines may be loaded
+	for {
+		if db, err := queries.Open(out); err == nil {
+			var n int64
+			err := db.QueryRow("SELECT count(*) FROM flow_counters").Scan(&n) // no such view until written
+			db.Close()
+			if err == nil && n > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no flow_counters rows while running\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Metrics scrape (inside B's namespace, where the server listens).
+	var sent uint64
+	for _, f := range truth.Flows {
+		sent += f.Packets
+	}
+	// The engines' counters are copied once a second: scrape until they
+	// show every generator packet (at most 20 s: CI machines may be loaded).
+	iface := `{interface="` + lab.IfB + `",probe="labB"}`
+	var m map[string]float64
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		m = scrape(t, lab.B, "127.0.0.1:9464")
+		if m[`tmonbench_probe_packets_total{probe="labB"}`] >= float64(sent) && m[`tmonbench_pdu_acked_total{collector="0",probe="labB"}`] > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if m["tmonbench_capture_delivered_packets_total"+iface] < float64(sent) || m["tmonbench_capture_kernel_drops_total"+iface] != 0 ||
+		m[`tmonbench_probe_packets_total{probe="labB"}`] < float64(sent) || m[`tmonbench_pdu_acked_total{collector="0",probe="labB"}`] == 0 ||
+		m[`tmonbench_pdu_long_retry{collector="0",probe="labB"}`] != 0 {
+		t.Errorf("metrics after %d generator packets:\n%v", sent, m)
+	}
+	// One-way records pending: reported (the lab class has no one-way
+	// analysis: 0; the values are checked by engine/pipeline
+	// TestObserveOnewayPending).
+	if v, ok := m[`tmonbench_collector_oneway_pending_packets{collector="0"}`]; !ok || v != 0 {
+		t.Errorf("metrics after %d generator packets:\n%v", sent, m)
+	}
+	burst, err := lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 40, 300, 0, 9001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopLive(t, cmd, stderr)
+	db := openOut(t, out)
+	for _, f := range append(truth.Flows, burst) {
+		if f.Packets == 0 {
+			continue
+		}
+		q := `SELECT sum(packets), sum(bytes) FROM flows WHERE class = 'lab' AND protocol = ? AND src_addr = ? AND dst_addr = ? AND src_port = ? AND dst_port = ?`
+		var pk, by sql.NullInt64
+		if err := db.QueryRow(q, f.Proto, f.Src.Addr().String(), f.Dst.Addr().String(), f.Src.Port(), f.Dst.Port()).Scan(&pk, &by); err != nil {
+			t.Fatal(err)
+		}
+		if uint64(pk.Int64) != f.Packets || uint64(by.Int64) != f.IPBytes {
+			t.Errorf("flow %v > %v (%d): %d packets %d bytes, generator sent %d packets %d bytes", f.Src, f.Dst, f.Proto, pk.Int64, by.Int64, f.Packets, f.IPBytes)
+		}
+	}
+	var tcpSrc netip.AddrPort
+	for _, f := range truth.Flows {
+		if f.Proto == 6 && f.Payload > 0 {
+			tcpSrc = f.Src
+		}
+	}
+	var payload, srvPayload int64
+	var state string
+	if err := db.QueryRow(`SELECT client_payload_bytes, server_payload_bytes, conn_state FROM tcp_connections WHERE client_port = ?`, tcpSrc.Port()).Scan(&payload, &srvPayload, &state); err != nil {
+		t.Fatalf("TCP connection from %v: %v", tcpSrc, err)
+	}
+	if payload != 256<<10 || srvPayload != 0 || state != "SF" {
+		t.Errorf("TCP connection: client payload %d, server %d, state %s; want 262144, 0, SF", payload, srvPayload, state)
+	}
+	maxRTT := 0.0
+	for _, r := range truth.PingRTTs {
+		maxRTT = max(maxRTT, float64(r)/1e6)
+	}
+	rows, err := db.Query(`SELECT kind, rtt_ms FROM rtt_samples ORDER BY request_time`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for rows.Next() {
+		var k string
+		var ms float64
+		rows.Scan(&k, &ms)
+		kinds[k]++
+		if ms <= 0 || strings.Contains(k, "icmp") && ms > maxRTT {
+			t.Errorf("rtt sample %s %.3f ms (the generator measured at most %.3f ms)", k, ms, maxRTT)
+		}
+	}
+	rows.Close()
+	t.Logf("rtt samples by kind: %v", kinds)
+	if len(kinds) < 3 {
+		t.Errorf("rtt samples %v: want echo, DNS and TCP handshake samples", kinds)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'capture_stop' AND message LIKE '%0 dropped by the kernel%'`); n != 1 {
+		t.Errorf("%d capture_stop events without drops", n)
+	}
+}
+
+// TestLiveOneWay runs `tmonbench live` on both interfaces of a router
+// between A and C: every datagram from A to C is seen at R0 then R1, on
+// the same clock, and the collector matches them into one-way delay rows,
+// one per datagram, each of a few microseconds to milliseconds.
+func TestLiveOneWay(t *testing.T) {
+	lab := netlab.NewRouted(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "oneway.yaml")
+	os.WriteFile(cfg, []byte(`interval_s: 1
+classes:
+  - name: path
+    filter: "udp and dst port 9000"
+    granularity: [dst_addr, dst_port]
+    analyses: [counters, oneway]
+    oneway:
+      hops: [labR/r0, labR/r1]
+      signature_bits: 32
+      timeout_s: 2
+      records: true
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd, stderr := startLive(t, lab.R, bin, "-i", lab.R0, "-i", lab.R1, "--config", cfg, "--out", out, "--name", "labR")
+	if _, err := netlab.UDP(lab.A, lab.C, lab.AddrA, lab.AddrC, 9000, 30, 120, 2*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // past the one-way timeout
+	stopLive(t, cmd, stderr)
+	db := openOut(t, out)
+	var n, matched int64
+	var minUs, maxUs sql.NullFloat64
+	if err := db.QueryRow(`SELECT count(*), count(delay_us), min(delay_us), max(delay_us) FROM oneway_delays`).Scan(&n, &matched, &minUs, &maxUs); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d one-way records, %d with a delay, %.1f to %.1f µs", n, matched, minUs.Float64, maxUs.Float64)
+	if matched != 30 || minUs.Float64 < 0 || maxUs.Float64 > 20000 {
+		t.Errorf("%d of 30 datagrams with a delay, %.1f..%.1f µs\n%s", matched, minUs.Float64, maxUs.Float64, stderr.String())
+	}
+}
+
+// scrape reads the Prometheus text exposition at addr/metrics from inside
+// ns: metric{labels} -> value.
+func scrape(t *testing.T, ns *netlab.NS, addr string) map[string]float64 {
+	t.Helper()
+	var conn net.Conn
+	if err := ns.Do(func() (err error) {
+		conn, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n", addr)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}
+
+// TestLiveSNMPTraps runs `tmonbench live` on lo with --snmp-trap to a
+// trap listener of the test: every event row (probe_start, probe_stop,
+// capture_stop) also arrives as an SNMPv2c trap with its kind, severity,
+// source and message.
+func TestLiveSNMPTraps(t *testing.T) {
+	netlab.Need(t)
+	bin := testout.Binary(t)
+	tl := gosnmp.NewTrapListener()
+	got := make(chan map[string]string, 16)
+	tl.OnNewTrap = func(p *gosnmp.SnmpPacket, _ *net.UDPAddr) {
+		v := map[string]string{}
+		for _, x := range p.Variables {
+			switch val := x.Value.(type) {
+			case []byte:
+				v[x.Name] = string(val)
+			case string:
+				v[x.Name] = val
+			}
+		}
+		got <- v
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+	go tl.Listen(addr)
+	defer tl.Close()
+	select {
+	case <-tl.Listening():
+	case <-time.After(3 * time.Second):
+		t.Fatal("trap listener did not start")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	c := exec.Command(bin, "live", "-i", "lo", "--out", out, "--name", "traps", "--snmp-trap", addr)
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cerr strings.Builder
+	c.Stderr = &cerr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	// Traffic on lo once it captures (however long the start takes under
+	// load), so the probe starts; then SIGTERM.
+	r := bufio.NewReader(stdout)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
+		t.Fatalf("live did not start: %q %v\n%s", line, err, cerr.String())
+	}
+	go r.WriteTo(io.Discard)
+	u, err := net.Dial("udp", "127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		time.Sleep(50 * time.Millisecond)
+		u.Write([]byte("tmonbench trap test"))
+	}
+	u.Close()
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, cerr.String())
+	}
+	base := trapBase
+	kinds := map[string]map[string]string{}
+	timeout := time.After(3 * time.Second)
+	have := func() bool {
+		return kinds["probe_start"] != nil && kinds["probe_stop"] != nil && kinds["capture_stop"] != nil
+	}
+	for !have() {
+		select {
+		case v := <-got:
+			kinds[v[base+".1.1"]] = v
+		case <-timeout:
+			t.Fatalf("traps received: %v", kinds)
+		}
+	}
+	for _, k := range []string{"probe_start", "probe_stop", "capture_stop"} {
+		v, ok := kinds[k]
+		if !ok || v[base+".1.3"] != "probe:traps" || v[base+".1.2"] != "info" || v[base+".1.4"] == "" {
+			t.Errorf("trap %s: %v", k, v)
+		}
+	}
+}
+
+// TestLiveSwitchOver edits the config of a running `tmonbench live`: an
+// invalid version is rejected with an event and the running one goes on;
+// a valid one with valid_from 2 s ahead takes effect then, in the
+// probe and the collector together: class a (UDP port 9101) counts packets
+// only before valid_from, class b (port 9102) only from it, and the events
+// mark the glitch (config_accepted, config_switch_stop, config_switch_start).
+func TestLiveSwitchOver(t *testing.T) {
+	netlab.Need(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "live.yaml")
+	version := func(class, port, validFrom string) string {
+		v := "interval_s: 1\n"
+		if validFrom != "" {
+			v += "valid_from: " + validFrom + "\n"
+		}
+		return v + "classes:\n  - name: " + class + "\n    filter: \"udp port " + port + "\"\n    granularity: [protocol, dst_port]\n    analyses: [counters]\n"
+	}
+	os.WriteFile(cfg, []byte(version("a", "9101", "")), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "sw", "--write-every", "200ms")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
+		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // traffic to both ports all along
+		defer close(done)
+		a, _ := net.Dial("udp", "127.0.0.1:9101")
+		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		defer a.Close()
+		defer b.Close()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				a.Write([]byte("class a"))
+				b.Write([]byte("class b"))
+			}
+		}
+	}()
+	validFrom := switchVersions(cfg, version)
+	close(stop)
+	<-done
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	db := openOut(t, out)
+	vf := validFrom.UnixNano()
+	var aLast, bFirst int64
+	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT epoch_ns(min(first_seen)) FROM flows WHERE class = 'b'`).Scan(&bFirst); err != nil {
+		t.Fatal(err)
+	}
+	if aLast >= vf || bFirst < vf {
+		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)
+	}
+	for _, k := range []string{"config_rejected", "config_accepted", "config_switch_stop", "config_switch_start"} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
+			t.Errorf("%d %s events", n, k)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/tui"
+)
+
+// liveFeed is what a running live capture or replay gives its TUI
+// (tui.Live, --tui): the engines' latest observe.Snapshot, published by
+// the pipeline once a second, read from the TUI's goroutine.
+type liveFeed struct {
+	snap observe.Snapshotter
+	done atomic.Bool // the whole run has ended (a config switch-over ends one pipeline run, not this)
+}
+
+// Status implements tui.Live.
+func (f *liveFeed) Status() tui.LiveStatus {
+	s := tui.LiveStatus{TimeNs: time.Now().UnixNano(), Done: f.done.Load()}
+	o := f.snap.Snapshot()
+	if o == nil {
+		return s
+	}
+	s.State = o.State
+	for _, in := range o.Inputs {
+		s.Ifaces = append(s.Ifaces, tui.LiveIface{Probe: in.Probe, Iface: in.Interface, Packets: in.Packets, Bytes: in.Bytes, KernelDrops: in.KernelDrops})
+	}
+	for _, p := range o.Probes {
+		s.Probes = append(s.Probes, tui.LiveProbe{Name: p.Probe, Packets: p.Packets, Bytes: p.Bytes, Flows: p.Flows, Malformed: p.Malformed, Evicted: p.FlowsEvicted})
+	}
+	for _, c := range o.Channels {
+		s.Channels = append(s.Channels, tui.LiveChannel{Probe: c.Probe, Collector: c.Collector, Sent: c.Sent, Acked: c.Acked, Unacked: c.Unacked, LongRetry: c.LongRetry})
+	}
+	for _, c := range o.Collectors {
+		s.CollectorQueue += c.QueueFrames
+	}
+	return s
+}
+
+// heldOutput holds what the command would print on stderr while the TUI
+// has the terminal; it is printed once the TUI is gone.
+type heldOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *heldOutput) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *heldOutput) flushTo(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.Write(s.b.Bytes())
+	s.b.Reset()
+}
+
+// withTUI runs the engines (run) in a goroutine and the TUI over out in
+// this one, fed by feed. Quitting the TUI calls stop (the capture stops,
+// or the replay is interrupted) and waits for run: what was captured is
+// still written. The run ending first leaves the TUI open on the final
+// numbers ("ended" in the status line).
+func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Writer, stop func(), run func()) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		run()
+	}()
+	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed})
+	if err != nil {
+		stop()
+		<-done
+		return err
+	}
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(stdout))
+	_, err = p.Run()
+	m.Close()
+	stop()
+	<-done
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+)
+
+// live runs probe -i: it captures on the interfaces of cf until SIGINT,
+// SIGTERM or duration, watching the config file at path (design 1.6): a
+// new version is validated at once (config_rejected, or config_accepted)
+// and at its valid_from the probe stops (config_switch_stop; every
+// interval, flow and PDU flushed and acknowledged) and a new one starts
+// with it (config_switch_start; a new run for the collectors), from the
+// packet that reached that time, sending to the collectors it names.
+func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration) error {
+	lc, userFilter, err := cf.liveConfig(r.stderr)
+	if err != nil {
+		return err
+	}
+	if cf.workers > 0 {
+		return usageErr("probe -i --workers %d: the separate probe runs one engine for now (tmonbench live --workers shards the analysis)", cf.workers)
+	}
+	ls, _, err := openCapture(lc, r.stderr)
+	if err != nil {
+		return err
+	}
+	defer ls.Close()
+	r.kernel = kernelCounters(ls)
+	feed := &probeFeed{}
+	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9)}, event: feed.event}
+	var src pkt.Source = capture
+	if userFilter != nil {
+		src = &filtered{Source: capture, e: *userFilter, ds: dissect.New()}
+	}
+	src, r.ifaces = pairInput(src, lc.Interfaces, lc.Pair)
+	sw, err := watchConfig(path, cfg, func(c *config.Config) error { return checkProbeConfig(c, r.name, path) })
+	if err != nil {
+		return err
+	}
+	defer sw.close()
+	feed.switchSource = &switchSource{Source: src, sw: sw, wallNs: wallNs}
+	ctx, stop := stopOnSignal(ls, duration)
+	defer stop()
+	r.started = func(p *probe.Probe) { feed.p, feed.started = p, false }
+	fmt.Fprintf(r.stdout, "tmonbench probe %s: capturing on %s (SIGINT or SIGTERM stops; %s watched)\n", r.name, strings.Join(r.ifaces, ", "), path)
+	for {
+		res, err := r.run(ctx, cfg, feed)
+		if err != nil {
+			return err
+		}
+		next := feed.switchSource.next
+		if ctx.Err() != nil || feed.switchSource.ended || next == nil {
+			return r.unacked(res)
+		}
+		if res.Unacked > 0 {
+			fmt.Fprintf(r.stderr, "tmonbench: warning: configuration %s stopped with %d PDUs unacknowledged after --linger %s\n", cfg.Hash(), res.Unacked, r.linger)
+		}
+		feed.announce = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", next.Hash(), next.ValidFrom, cfg.Hash())
+		cfg, feed.switchSource.next = next, nil
+		capture.h.periodNs = int64(cfg.IntervalS * 1e9)
+	}
+}
+
+// probeFeed is the source of a probe process's live runs: it reports the
+// capture's and the config watcher's events as events of the probe in
+// use, from its goroutine, once it has started (its first packet: the
+// collector knows it by then), and ends a run with config_switch_stop when
+// a new version is due.
+type probeFeed struct {
+	*switchSource
+	p        *probe.Probe // the probe in use
+	started  bool         // p has had a packet
+	announce string       // config_switch_start message for p, once started
+}
+
+// event reports an event of the probe in use.
+func (f *probeFeed) event(sev uint8, kind, msg string) {
+	if f.p != nil {
+		f.p.Event(f.p.Now(), sev, kind, msg)
+	}
+}
+
+// Next implements pkt.Source.
+func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
+	if f.started {
+		f.report()
+	}
+	data, m, err := f.switchSource.Next()
+	switch {
+	case err == nil:
+		f.started = true
+	case err == io.EOF && f.switchSource.next != nil && f.started:
+		f.report()
+		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()))
+	}
+	return data, m, err
+}
+
+// report sends the pending config_switch_start and watcher events.
+func (f *probeFeed) report() {
+	if f.announce != "" {
+		f.event(pdu.SevInfo, "config_switch_start", f.announce)
+		f.announce = ""
+	}
+	for _, e := range f.switchSource.sw.drainEvents() {
+		f.event(e.sev, e.kind, e.msg)
+	}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// replayArgs is what the replay command line asks for.
+type replayArgs struct {
+	cfg        *config.Config
+	caps       []pipeline.Capture
+	colls      []pipeline.Collector
+	speed      replay.Speed
+	out        string
+	progress   string
+	maxGap     time.Duration
+	filter     *filter.Expr // --filter, nil: every packet
+	filterText string
+	quiet      bool
+	rollup     bool
+	tui        bool
+	workers    int
+}
+
+// maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
+const maxWorkers = 64
+
+// parseReplay parses and checks the replay flags and loads the config.
+func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
+	fs := newFlagSet("replay")
+	fs.SetOutput(stderr)
+	a := &replayArgs{}
+	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
+	fs.StringVar(&a.out, "out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	speedStr := fs.String("speed", "full", "replay speed: full, realtime or a factor such as 4x")
+	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
+	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
+	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
+	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time")
+	fs.StringVar(&a.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
+	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
+	fs.IntVar(&a.workers, "workers", 0, "analysis `N` workers per probe, sharded by address pair: the same tables for any N >= 1 (ids numbered by capture ordinal); 0: the probe in the reader's goroutine")
+	fs.BoolVar(&a.rollup, "rollup", false, "after the run, write the 1-minute, 1-hour and 1-day rollups (as tmonbench rollup)")
+	var faults pdu.Faults
+	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this share of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
+	fs.Float64Var(&faults.DupRate, "link-dup", 0, "fault injection: duplicate this share of frames")
+	fs.Float64Var(&faults.ReorderRate, "link-reorder", 0, "fault injection: reorder this share of frames")
+	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
+	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
+	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageErr("replay: %v", err)
+	}
+	var err error
+	if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
+		return nil, usageErr("%v", strings.TrimPrefix(err.Error(), pipeline.ErrCaptureSpec.Error()+": "))
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"--link-loss", faults.LossRate}, {"--link-dup", faults.DupRate}, {"--link-reorder", faults.ReorderRate}, {"--link-corrupt", faults.CorruptRate}} {
+		if !(r.v >= 0 && r.v <= 1) {
+			return nil, usageErr("%s %g: want a share between 0 and 1", r.flag, r.v)
+		}
+	}
+	if a.tui {
+		a.progress = "never" // the TUI owns the terminal
+	}
+	switch a.progress {
+	case "auto", "always", "never":
+	default:
+		return nil, usageErr("--progress %q: want auto, always or never", a.progress)
+	}
+	for _, o := range *outages {
+		w, err := pdu.ParseOutage(o)
+		if err != nil {
+			return nil, usageErr("--link-outage: %v", err)
+		}
+		faults.Outages = append(faults.Outages, w)
+	}
+	if a.speed, err = replay.ParseSpeed(*speedStr); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if *filterStr != "" {
+		e, err := filter.Parse(*filterStr)
+		if err != nil {
+			var se *filter.SyntaxError
+			if errors.As(err, &se) {
+				return nil, usageErr("--filter: %v\n%s", err, se.Caret())
+			}
+			return nil, usageErr("--filter: %v", err)
+		}
+		a.filter, a.filterText = &e, *filterStr
+	}
+	if a.workers < 0 || a.workers > maxWorkers {
+		return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
+	}
+	if a.maxGap < 0 {
+		return nil, usageErr("--max-gap %v: want a duration >= 0 (0 keeps every gap)", a.maxGap)
+	}
+	if a.cfg, err = loadConfig(*cfgPath, stderr); err != nil {
+		return nil, err
+	}
+	if *interval != 0 {
+		a.cfg.IntervalS = *interval
+		if err := a.cfg.Validate(); err != nil {
+			return nil, usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
+		}
+	}
+	if a.colls, err = pipeline.Collectors(a.cfg); err != nil {
+		return nil, err
+	}
+	if faultFlags(fs) { // the flags replace the faults of the config's collectors
+		for i := range a.colls {
+			a.colls[i].Faults = faults
+		}
+	}
+	return a, nil
+}
+
+// faultFlags reports whether any --link-* flag was given.
+func faultFlags(fs *pflag.FlagSet) bool {
+	for _, n := range []string{"link-loss", "link-dup", "link-reorder", "link-corrupt", "link-outage", "link-seed"} {
+		if fs.Changed(n) {
+			return true
+		}
+	}
+	return false
+}

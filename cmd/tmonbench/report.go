@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/queries"
+	"github.com/tmonbench/tmonbench/queries/report"
+)
+
+func cmdReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report")
+	fs.SetOutput(stderr)
+	out := fs.String("out", "./tmon-out", "output `DIR` prepared by tmonbench rollup")
+	file := fs.StringP("output", "o", "report.html", "HTML `FILE` to write")
+	from := fs.String("from", "", "capture `TIME` the report starts at (RFC 3339 or YYYY-MM-DD, UTC)")
+	to := fs.String("to", "", "capture `TIME` the report ends before (RFC 3339 or YYYY-MM-DD, UTC)")
+	activity := fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)")
+	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
+	title := fs.String("title", "tmonbench report", "page `TITLE`")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("report: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("report: unexpected argument %q", fs.Arg(0))
+	}
+	opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
+	var err error
+	if opt.From, err = parseTime(*from); err != nil {
+		return usageErr("report: --from: %v", err)
+	}
+	if opt.To, err = parseTime(*to); err != nil {
+		return usageErr("report: --to: %v", err)
+	}
+	if abs, err := filepath.Abs(*out); err == nil {
+		opt.Source = abs
+	}
+	db, err := queries.Open(*out)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d, err := report.Build(context.Background(), db, opt)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*file)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	if err := report.Write(w, d); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(stdout, "tmonbench report: %s (%d charts, %d tables)\n", *file, len(d.Series)+len(d.Histograms)+len(d.Top), len(d.Tables))
+	return nil
+}
+
+// parseTime reads an RFC 3339 time or a YYYY-MM-DD date (UTC); "" is the
+// zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-11-29T14:00:00Z) or a date (2026-11-29)", s)
+}

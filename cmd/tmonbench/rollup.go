@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/queries"
+	"github.com/tmonbench/tmonbench/queries/enrich"
+	"github.com/tmonbench/tmonbench/queries/rollup"
+)
+
+// enrichFlags are the flags of the commands that write the addresses table.
+type enrichFlags struct {
+	config *string
+	geoip  *[]string
+	dns    *bool
+}
+
+func addEnrichFlags(fs *pflag.FlagSet) enrichFlags {
+	return enrichFlags{
+		config: fs.String("config", "", "YAML config `FILE` whose enrich section maps networks to activities and locations (default: the embedded one)"),
+		geoip:  fs.StringArray("geoip", nil, "MaxMind-format database `FILE` (DB-IP Lite, IPinfo Lite, GeoLite2 .mmdb); repeatable; replaces the config's enrich.geoip"),
+		dns:    fs.Bool("dns", false, "look up reverse DNS names (rate-limited, cached in the addresses table), as enrich.reverse_dns.enabled"),
+	}
+}
+
+// options loads the config (unless cfg is given) and turns it and the
+// flags into enrich options.
+func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
+	if cfg == nil {
+		cfg = config.Default()
+		if *f.config != "" {
+			var err error
+			if cfg, err = config.Load(*f.config); err != nil {
+				return enrich.Options{}, err
+			}
+		}
+	}
+	e := cfg.Enrich
+	opt := enrich.Options{GeoIP: e.GeoIP, Now: time.Now().UTC()}
+	if len(*f.geoip) > 0 {
+		opt.GeoIP = *f.geoip
+	}
+	for _, n := range e.Networks {
+		opt.Networks = append(opt.Networks, enrich.Network{Prefix: n.Prefix(), Activity: n.Activity, Location: n.Location})
+	}
+	if e.ReverseDNS.Enabled || *f.dns {
+		r := e.ReverseDNS
+		opt.DNS = &enrich.DNSOptions{Resolver: net.DefaultResolver, RatePerS: r.RatePerS,
+			Timeout: time.Duration(r.TimeoutS * float64(time.Second)), Refresh: time.Duration(r.RefreshDays * 24 * float64(time.Hour))}
+	}
+	return opt, nil
+}
+
+func cmdRollup(args []string, stdout, stderr io.Writer) error {
+	return cmdPrepare("rollup", args, stdout, stderr)
+}
+
+func cmdEnrich(args []string, stdout, stderr io.Writer) error {
+	return cmdPrepare("enrich", args, stdout, stderr)
+}
+
+// cmdPrepare is `tmonbench rollup` (rollups and addresses) or `tmonbench
+// enrich` (addresses only).
+func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(name)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
+	ef := addEnrichFlags(fs)
+	fs.Usage = func() {
+		what := "Writes the 1-minute, 1-hour and 1-day rollups (*_1m, *_1h, *_1d) of every counter and\nhistogram table of DIR beside them, and the addresses table, replacing earlier ones."
+		if name == "enrich" {
+			what = "Writes the addresses table of DIR: every address with its activity, location, country,\ncity, AS and (with --dns) reverse DNS name."
+		}
+		fmt.Fprintf(stderr, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("%s: %v", name, err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	opt, err := ef.options(nil)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if *quiet {
+		w = io.Discard
+	}
+	return prepare(*out, opt, name == "rollup", w)
+}
+
+// prepare writes the rollups (when withRollups) and the addresses table
+// of the output folder out, printing what it wrote.
+func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) error {
+	started := time.Now()
+	db, err := queries.Open(out)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx := context.Background()
+	fmt.Fprintf(w, "tmonbench: %s\n", out)
+	if withRollups {
+		res, err := rollup.Build(ctx, db, out)
+		if err != nil {
+			return err
+		}
+		for _, t := range res.Tables {
+			fmt.Fprintf(w, "  %-20s %10d rows\n", t.Name, t.Rows)
+		}
+		if res.Misaligned > 0 {
+			fmt.Fprintf(w, "  note: %d raw rows have an interval that does not divide their rollup level; each counts whole in the bucket where it starts\n", res.Misaligned)
+		}
+	}
+	res, err := enrich.Build(ctx, db, out, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %-20s %10d rows  (%d in configured networks, %d known to a geoip database, %d DNS names, %d look-ups)\n",
+		enrich.Table, res.Addresses, res.InNetworks, res.Geo, res.DNSNames, res.DNSLookups)
+	for _, d := range res.Databases {
+		fmt.Fprintf(w, "  geoip: %s\n", d)
+	}
+	if err := writeManifest(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  wall time %.3f s\n", time.Since(started).Seconds())
+	return nil
+}

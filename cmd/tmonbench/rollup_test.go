@@ -1,0 +1,65 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRollupCommand: `replay --rollup` and `rollup` write the 15 rollup
+// tables beside the raw ones; a later replay into the folder still
+// replaces it.
+func TestRollupCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	code, stdout, stderr := tmon(t, "replay", "--rollup", "--out", out, wiki)
+	if code != 0 || !strings.Contains(stdout, "flow_counters_1d            312 rows") {
+		t.Fatalf("replay --rollup: %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, tbl := range []string{"flow_counters_1m", "rtt_histograms_1h", "oneway_latency_1d", "oneway_loss_1d", "size_histograms_1m"} {
+		if m, _ := filepath.Glob(filepath.Join(out, tbl, "date=*", "*=*", "part-*.parquet")); len(m) == 0 {
+			t.Errorf("%s: no Hive part", tbl)
+		}
+	}
+	if code, stdout, stderr = tmon(t, "rollup", "--out", out); code != 0 || !strings.Contains(stdout, "rtt_histograms_1d") {
+		t.Fatalf("rollup: %d\n%s\n%s", code, stdout, stderr)
+	}
+	// 8 addresses of the wikipedia capture are in 141.142.220.0/24 (the client 141.142.220.118 and its LAN neighbours:
+	// tcpdump -nr zeek_wikipedia.pcap 'ip and net 141.142.220.0/24').
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("enrich:\n  networks:\n    - {cidr: 141.142.220.0/24, activity: ENG, location: Lab}\n"), 0o644)
+	if code, stdout, stderr = tmon(t, "enrich", "--config", cfg, "--out", out); code != 0 || !strings.Contains(stdout, "(8 in configured networks, 0 known to a geoip database, 0 DNS names, 0 look-ups)") {
+		t.Fatalf("enrich: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select address, activity, location from addresses where address = '141.142.220.118'"); stdout != "address,activity,location\n141.142.220.118,ENG,Lab\n" {
+		t.Errorf("addresses: %d %q", code, stdout)
+	}
+	page := filepath.Join(t.TempDir(), "r.html")
+	if code, stdout, stderr = tmon(t, "report", "--out", out, "--from", "2011-03-18", "--activity", "ENG", "-o", page); code != 0 || !strings.Contains(stdout, "6 tables") {
+		t.Fatalf("report: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `"activity":"ENG"`) || !strings.Contains(string(b), "Apache ECharts") {
+		t.Errorf("report page: %v, %d bytes", err, len(b))
+	}
+	if code, _, stderr = tmon(t, "report", "--out", out, "--from", "yesterday"); code != 2 || !strings.Contains(stderr, "--from") {
+		t.Errorf("report --from yesterday: %d %q", code, stderr)
+	}
+	// merge: an output with itself is itself (every row once), in the Hive layout, with its manifest.
+	merged := filepath.Join(t.TempDir(), "merged")
+	if code, stdout, stderr = tmon(t, "merge", "--out", merged, out, out); code != 0 || !strings.Contains(stdout, "flows                       118 rows read,         59 distinct written") {
+		t.Fatalf("merge: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(merged, "_manifest.json")); err != nil {
+		t.Error(err)
+	}
+	if code, _, stderr = tmon(t, "merge", "--out", merged); code != 2 {
+		t.Errorf("merge without sources: %d %q", code, stderr)
+	}
+	if code, _, stderr = tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay over a rolled-up output: %d %s", code, stderr)
+	}
+	if code, _, stderr = tmon(t, "rollup", "--out", filepath.Join(t.TempDir(), "none")); code != 1 || !strings.Contains(stderr, "no tmonbench output") {
+		t.Errorf("rollup of nothing: %d %q", code, stderr)
+	}
+}

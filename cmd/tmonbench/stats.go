@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// statsPrinter prints, every second, the capture rate, the kernel drops
+// and where the CPU goes (live --stats): the probe stage is the engines'
+// thread (reading the ring, dissecting, sieving, analysing, encoding
+// PDUs), the rest of the process is the collector, Parquet writing and
+// the Go runtime (GC). The busiest of the two limits the rate; kernel
+// drops with a busy probe stage mean the probe cannot keep up.
+type statsPrinter struct {
+	done chan struct{}
+}
+
+func startStats(w io.Writer, src *live.Source, probeTID int) *statsPrinter {
+	p := &statsPrinter{done: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		last, lastT := src.Stats(), time.Now()
+		lastProbe, lastAll := threadCPU(probeTID), processCPU()
+		for {
+			select {
+			case <-p.done:
+				return
+			case now := <-t.C:
+				st := src.Stats()
+				sec := now.Sub(lastT).Seconds()
+				var pk, drops, total uint64
+				for i, s := range st {
+					pk += s.Delivered - last[i].Delivered
+					drops += s.Drops - last[i].Drops
+					total += s.Drops
+				}
+				cpuProbe, cpuAll := threadCPU(probeTID), processCPU()
+				probe := (cpuProbe - lastProbe).Seconds() / sec * 100
+				rest := max(0, (cpuAll-lastAll).Seconds()/sec*100-probe)
+				busiest := "probe"
+				if rest > probe {
+					busiest = "collector+runtime"
+				}
+				fmt.Fprintf(w, "%s capture %.0f pkt/s | kernel drops %d (%d in all) | cpu probe %.0f%%, collector+runtime %.0f%% | busiest: %s\n",
+					now.Format("15:04:05"), float64(pk)/sec, drops, total, probe, rest, busiest)
+				last, lastT, lastProbe, lastAll = st, now, cpuProbe, cpuAll
+			}
+		}
+	}()
+	return p
+}
+
+func (p *statsPrinter) stop() { close(p.done) }
+
+// processCPU is the process's user+system CPU time.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// threadCPU is a thread's user+system CPU time (/proc/self/task/TID/stat,
+// fields 14 and 15, in clock ticks of 10 ms).
+func threadCPU(tid int) time.Duration {
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall time.Duration, files []*replay.File, probes []probe.Identity) {
+	ps := res.ProbeTotals()
+	pdus, pduBytes, retrans := res.PDUTotals()
+	secs := wall.Seconds()
+	names := make([]string, len(probes))
+	for i, p := range probes {
+		names[i] = p.Name
+	}
+	fmt.Fprintf(w, "tmonbench replay: %d file(s), %d probe(s): %s\n", len(files), len(res.Probes), strings.Join(names, ", "))
+	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
+	fmt.Fprintf(w, "  decoded (IP)    %12d\n", ps.IP)
+	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
+	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
+	fmt.Fprintf(w, "  reassembled     %12d  (IP datagrams rebuilt from fragments: flow_counters ip_reassembled)\n", ps.Reassembled)
+	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class; query summary counts class 'all' only)\n", ps.Flows)
+	if res.Packets > 0 {
+		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
+	}
+	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
+	fmt.Fprintf(w, "  rows written    ")
+	for i, name := range st.Names() {
+		if i > 0 {
+			fmt.Fprintf(w, ", ")
+		}
+		fmt.Fprintf(w, "%s %d", name, st.Tables[name].Rows)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s)\n", secs, float64(res.Packets)/max(secs, 1e-9))
+	fmt.Fprintf(w, "  output          %s\n", out)
+}

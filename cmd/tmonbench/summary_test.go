@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestReplaySummaryFlowsAgree: the flow count of the replay's summary and
+// the one of `tmonbench query summary` differ only as the summary line
+// says: the replay counts the granular flows of every class (the rows of
+// the flows table), query summary those of class 'all'. On
+// samples/zeek_wikipedia.pcap: 57 flows in class 'all' (tshark's one-way
+// 5-tuples, TestReplayThenQuery), 59 in all classes with the default
+// configuration (dns takes 2).
+func TestReplaySummaryFlowsAgree(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	code, stdout, stderr := tmon(t, "replay", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	m := regexp.MustCompile(`(?m)^  flows +(\d+)  \(granular flows of every class; query summary counts class 'all' only\)$`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no flows line saying what it counts in the summary:\n%s", stdout)
+	}
+	replayFlows, _ := strconv.Atoi(m[1])
+	q := func(args ...string) string {
+		code, stdout, stderr := tmon(t, append([]string{"query", "--out", out, "--format", "csv"}, args...)...)
+		if code != 0 {
+			t.Fatalf("query %v: %s", args, stderr)
+		}
+		return stdout
+	}
+	if got := q("--sql", "select count(*) n from flows"); got != "n\n"+m[1]+"\n" {
+		t.Errorf("rows of flows %q, the replay summary says %d", got, replayFlows)
+	}
+	var total string
+	for _, l := range strings.Split(q("summary"), "\n") {
+		if strings.HasPrefix(l, "total,") {
+			total = strings.Split(l, ",")[1]
+		}
+	}
+	if all := q("--sql", "select count(*) n from flows where class = 'all'"); total != "57" || all != "n\n57\n" {
+		t.Errorf("query summary total %q flows, class 'all' %q: want 57 both", total, all)
+	}
+	if replayFlows != 59 {
+		t.Errorf("replay summary: %d flows, want 59 (57 in 'all', 2 in 'dns')", replayFlows)
+	}
+	if got := q("--sql", "select class, count(*) n from flows group by 1 order by 1"); got != "class,n\nall,57\ndns,2\n" {
+		t.Errorf("flows per class: %q", got)
+	}
+}
+
+// TestCollectorBadListenCreatesNothing: a collector whose --listen cannot
+// be bound (a port out of range, an address this host does not have)
+// exits 1 with the reason and creates no output folder.
+func TestCollectorBadListenCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join("..", "..", "samples", "dist.yaml")
+	for i, addr := range []string{"127.0.0.1:99999", "192.0.2.1:4739"} { // 192.0.2.1: TEST-NET-1 (RFC 5737)
+		out := filepath.Join(dir, "out"+strconv.Itoa(i))
+		code, _, stderr := tmon(t, "collector", "--config", cfg, "--listen", addr, "--out", out)
+		if code != 1 || !strings.Contains(stderr, "collector: listen "+addr) {
+			t.Errorf("--listen %s: exit %d, stderr %q", addr, code, stderr)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("--listen %s created %s (%v)", addr, out, err)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// switcher watches the config file of a live run (design 1.6): a new
+// version is loaded and validated as soon as the file changes; an invalid
+// one becomes a config_rejected event and the running version goes on; a
+// valid one takes effect at its valid_from time (at once without one), in
+// the probe and the collector together: the source ends the current run at
+// the first packet (or idle wake-up) at or after that time, and the next
+// run starts with the new version from that packet on.
+type switcher struct {
+	path    string
+	w       *fsnotify.Watcher
+	mu      sync.Mutex
+	pending *config.Config // accepted, waiting for its time
+	current string         // hash of the running version
+	events  []pendingEvent // to report as the probe's events
+	done    chan struct{}
+	check   func(*config.Config) error // what the command needs of a version, beyond config.Load
+}
+
+type pendingEvent struct {
+	sev       uint8
+	kind, msg string
+}
+
+// watchConfig starts watching path (its folder: editors replace files);
+// running is the version in effect; check, when set, refuses versions the
+// command cannot run with as config.Load refuses invalid ones.
+func watchConfig(path string, running *config.Config, check func(*config.Config) error) (*switcher, error) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Add(filepath.Dir(path)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("watch %s: %w", path, err)
+	}
+	s := &switcher{path: path, w: w, done: make(chan struct{}), current: running.Hash(), check: check}
+	go s.loop()
+	return s, nil
+}
+
+func (s *switcher) loop() {
+	defer close(s.done)
+	var settle <-chan time.Time
+	for {
+		select {
+		case ev, ok := <-s.w.Events:
+			if !ok {
+				return
+			}
+			if filepath.Clean(ev.Name) == filepath.Clean(s.path) && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+				settle = time.After(100 * time.Millisecond) // let the writer finish
+			}
+		case <-settle:
+			settle = nil
+			s.reload()
+		case _, ok := <-s.w.Errors:
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// reload loads and validates the file now.
+func (s *switcher) reload() {
+	cfg, err := config.Load(s.path)
+	if err == nil && s.check != nil {
+		err = s.check(cfg)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.events = append(s.events, pendingEvent{2, "config_rejected", fmt.Sprintf("%v: the running configuration goes on", err)})
+		return
+	}
+	if h := cfg.Hash(); h == s.current || s.pending != nil && h == s.pending.Hash() {
+		return // the same version again (editors write in several steps)
+	}
+	when := "at once"
+	if ns, ok := cfg.ValidFromNs(); ok {
+		when = "at " + time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+	}
+	s.pending = cfg
+	s.events = append(s.events, pendingEvent{0, "config_accepted", fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+}
+
+// drainEvents returns the events to report and forgets them.
+func (s *switcher) drainEvents() []pendingEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ev := s.events
+	s.events = nil
+	return ev
+}
+
+// due returns the pending version if it takes effect at or before nowNs.
+func (s *switcher) due(nowNs int64) *config.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		return nil
+	}
+	if ns, ok := s.pending.ValidFromNs(); ok && nowNs < ns {
+		return nil
+	}
+	c := s.pending
+	s.pending = nil
+	s.current = c.Hash()
+	return c
+}
+
+func (s *switcher) close() {
+	s.w.Close()
+	<-s.done
+}
+
+// switchSource ends a run (io.EOF) when a new configuration is due, holding
+// the packet that reached its time for the next run (its data stays valid:
+// the underlying source is not read again before it is handed out).
+type switchSource struct {
+	pkt.Source
+	sw     *switcher
+	held   bool
+	data   []byte
+	meta   pkt.Meta
+	next   *config.Config // the version the next run uses
+	ended  bool           // the underlying source ended
+	wallNs func() int64
+	n      uint64
+	lastNs int64 // wall time of the last wake-up handed to the engines
+}
+
+// wakeNs is the longest time between two of the engines' periodic wake-ups
+// under traffic (the read loop's periodic work otherwise comes every 1024
+// packets): health events, metrics and switch-overs stay timely.
+const wakeNs = 250e6
+
+// Next implements pkt.Source.
+func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
+	if s.held {
+		s.held = false
+		return s.data, s.meta, nil
+	}
+	if s.n++; s.n%64 == 0 {
+		if now := s.wallNs(); now-s.lastNs >= wakeNs {
+			s.lastNs = now
+			return nil, pkt.Meta{}, pkt.ErrIdle // a wake-up, not an end
+		}
+	}
+	data, m, err := s.Source.Next()
+	now := m.TimeNs
+	if err != nil {
+		if err == io.EOF {
+			s.ended = true
+			return data, m, err
+		}
+		now = s.wallNs()
+		s.lastNs = now
+	}
+	if s.sw != nil {
+		if c := s.sw.due(now); c != nil {
+			s.next = c
+			if err == nil {
+				s.held, s.data, s.meta = true, data, m
+			}
+			return nil, pkt.Meta{}, io.EOF
+		}
+	}
+	return data, m, err
+}

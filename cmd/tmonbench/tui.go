@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/tui"
+)
+
+func cmdTUI(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tui")
+	fs.SetOutput(stderr)
+	out := fs.String("out", "./tmon-out", "output `DIR` of tmonbench replay or collector")
+	cfg := fs.String("config", "", "config `FILE` (the one replay/live take) whose tui.keys section remaps keys, e.g. tui: {keys: {quit: [x]}}")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("tui: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("tui: unexpected argument %q (use --out DIR)", fs.Arg(0))
+	}
+	opts := tui.Options{Out: *out}
+	if *cfg != "" {
+		keys, err := tuiKeys(*cfg)
+		if err != nil {
+			return err
+		}
+		opts.Keys = keys
+	}
+	m, err := tui.New(opts)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(stdout))
+	_, err = p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
+		return nil
+	}
+	return err
+}
+
+// tuiKeys reads the tui.keys section of a tmonbench config file (the same
+// file replay, live and collector take; engine/config checks its shape,
+// tui.New the action names).
+func tuiKeys(path string) (map[string][]string, error) {
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("tui: %w", err)
+	}
+	return c.TUI.Keys, nil
+}
