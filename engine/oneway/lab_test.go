@@ -427,23 +427,25 @@ func measureOverhead(t testing.TB, bits int, point string, pk []capPkt) overhead
 
 // TestLabOverhead measures the PDU bytes per packet on oneway-udp at A and
 // B for 32, 24 and 16-bit signatures (frame overhead included), with times
-// in whole µs (time_unit_ns 1000) and with the captures' own nanoseconds
-// (the default), and asserts the recommended setting, 16 bits and µs
-// times, stays within 1 % of the observed IP bytes (design 1.3). The
-// lab captures carry real ns digits: sending them costs about 10 bits
-// more per packet (issue 15.12), shown here.
+// in whole µs (time_unit_ns 1000), in 100 ns and with the captures' own
+// nanoseconds (the default), and asserts that 16 bits with µs or 100 ns
+// times stay within 1 % of the observed IP bytes (design 1.3: 0.795 % and
+// 0.915 % at A and B in µs, 0.875 % and 0.984 % in 100 ns). The lab
+// captures carry real ns digits: sending them costs about 10 bits more
+// per packet (1.28 B measured, log2(1000) is 9.97 bits: the delta coding
+// is at the entropy of those digits), 1.040 % and 1.156 % (issue 15.12).
 func TestLabOverhead(t *testing.T) {
 	pts, _ := loadUDP(t)
 	defer func() { timeUnitNs = 0 }()
-	for _, unit := range []int{1000, 1} {
+	for _, unit := range []int{1000, 100, 1} {
 		timeUnitNs = unit
 		for _, bits := range []int{32, 24, 16} {
 			for _, p := range []string{"A", "B"} {
 				o := measureOverhead(t, bits, p, pts[p])
 				t.Logf("time_unit_ns %d, signature_bits %d at %s: %d packets, %d IP bytes, %d PDU bytes: %.3f B/packet, %.3f %%",
 					unit, bits, p, o.pkts, o.observed, o.frame, o.bytesPerPkt, 100*o.ratio)
-				if unit == 1000 && bits == 16 && o.ratio > 0.01 {
-					t.Errorf("16-bit signatures and µs times at %s cost %.3f %% of the traffic, want <= 1 %%", p, 100*o.ratio)
+				if unit >= 100 && bits == 16 && o.ratio > 0.01 {
+					t.Errorf("16-bit signatures and %d ns times at %s cost %.3f %% of the traffic, want <= 1 %%", unit, p, 100*o.ratio)
 				}
 				if unit == 1 && bits == 16 && o.ratio > 0.012 {
 					t.Errorf("16-bit signatures and ns times at %s cost %.3f %% of the traffic, want <= 1.2 %%", p, 100*o.ratio)
