@@ -124,7 +124,7 @@ func TestManifest(t *testing.T) {
 
 // TestMerge: two outputs of the same observations (duplicated central
 // sites) and a third, merged: every raw table equals the union of one copy
-// and the third, row for row; an old flat output merges too.
+// and the third, row for row (a flat output: TestFlatOutput).
 func TestMerge(t *testing.T) {
 	a := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"))
 	b := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"))
@@ -164,6 +164,72 @@ func TestMerge(t *testing.T) {
 		}
 		if r := res.Rows[0]; r[1] != int64(0) || r[2] != int64(0) {
 			t.Errorf("%s: %v rows merged; %v not in the union, %v of the union missing", tb.Name, r[0], r[1], r[2])
+		}
+	}
+}
+
+// flatten copies the Hive-partitioned output out into a flat one (schema
+// version 1: every part file directly in its table's folder, no manifest,
+// no partition folders), the layout written before the dataset layout;
+// the partition keys are dropped with their folders, as they were never
+// written then.
+func flatten(t *testing.T, out string) string {
+	t.Helper()
+	flat := filepath.Join(t.TempDir(), "flat")
+	for _, tb := range observe.Tables {
+		n := 0
+		err := filepath.WalkDir(filepath.Join(out, tb.Name), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Ext(p) != ".parquet" {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			dir := filepath.Join(flat, tb.Name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			n++
+			return os.WriteFile(filepath.Join(dir, fmt.Sprintf("part-%d.parquet", n)), b, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return flat
+}
+
+// TestFlatOutput: an output of the flat layout (schema version 1) still
+// opens, every table with the rows of the partitioned output it was made
+// from, and merges with a partitioned one into the same rows as a merge
+// of the two partitioned outputs.
+func TestFlatOutput(t *testing.T) {
+	a := testout.Replay(t, sample(t, "zeek_wikipedia.pcap"))
+	c := testout.Replay(t, sample(t, "zeek_ntp.pcap"))
+	flat := flatten(t, a)
+	if _, err := os.Stat(filepath.Join(flat, "flows", "date=2011-03-18")); err == nil {
+		t.Fatal("flatten kept a partition folder")
+	}
+	for _, tb := range observe.Tables {
+		q := fmt.Sprintf(`SELECT count(*) FROM %s`, tb.Name)
+		if got, want := query(t, flat, q), query(t, a, q); got != want {
+			t.Errorf("flat %s: %s rows, partitioned %s", tb.Name, strings.TrimSpace(got), strings.TrimSpace(want))
+		}
+	}
+	merged := func(srcs ...string) string {
+		dst := filepath.Join(t.TempDir(), "merged")
+		os.MkdirAll(dst, 0o755)
+		if _, err := Merge(context.Background(), dst, srcs); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	fromFlat, fromHive := merged(flat, c), merged(a, c)
+	for _, tb := range observe.Tables {
+		q := fmt.Sprintf(`SELECT count(*), sum(hash(COLUMNS(c -> c NOT IN ('date', 'probe', 'class', 'source'))))::VARCHAR FROM %s`, tb.Name)
+		if got, want := query(t, fromFlat, q), query(t, fromHive, q); got != want {
+			t.Errorf("%s merged from the flat output: %s, from the partitioned one: %s", tb.Name, strings.TrimSpace(got), strings.TrimSpace(want))
 		}
 	}
 }
