@@ -19,6 +19,12 @@ race:
 bench:
     go test -run '^$' -bench . -benchmem ./engine/... ./replay/...
 
+# The probe benchmark on the 5M corpus of ../shared/bench (built once beside the checkout;
+# building it installs tcpreplay and wireshark-common, as root).
+bench-pcap corpus="../bench-data/corpus-5m.pcap" workers="0":
+    test -f {{corpus}} || (mkdir -p "$(dirname {{corpus}})" && bash ../shared/bench/make-corpus.sh {{corpus}} 5000000)
+    go run ./cmd/tmonbench bench --repeat 3 --workers {{workers}} {{corpus}}
+
 # Fuzz every fuzz target of the module for a short while each (crashers land in testdata/fuzz).
 fuzz seconds="10s":
     bash .ci/fuzz {{seconds}}
