@@ -40,14 +40,24 @@ func RunContext(ctx context.Context, db *sql.DB, query string) (*Result, error) 
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	res, err := ReadRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
+	return res, nil
+}
+
+// ReadRows reads every row of rows into a Result (values as Run describes
+// them) and closes rows; the error is the driver's, unwrapped.
+func ReadRows(rows *sql.Rows) (*Result, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
 	cts, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
+		return nil, err
 	}
 	res := &Result{Columns: cols, Types: make([]string, len(cts))}
 	for i, ct := range cts {
@@ -60,12 +70,12 @@ func RunContext(ctx context.Context, db *sql.DB, query string) (*Result, error) 
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("queries: %w", err)
+			return nil, err
 		}
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
+		return nil, err
 	}
 	return res, nil
 }

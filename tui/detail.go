@@ -114,14 +114,14 @@ func loadDetail(ctx context.Context, db *sql.DB, ref flowRef) (*detailData, erro
 		d.flow[c] = res.Rows[0][i]
 	}
 	f := d.flow
-	lo, hi := toInt64(f["first_seen"]), toInt64(f["last_seen"])
+	lo, hi := queries.Int64(f["first_seen"]), queries.Int64(f["last_seen"])
 	slack := int64(time.Second)
 	// named parameters shared by every section's query
 	params := []any{
 		sql.Named("probe", ref.probe), sql.Named("id", ref.flowID), sql.Named("iface", toString(f["interface"])),
 		sql.Named("class", toString(f["class"])), sql.Named("name", toString(f["name"])),
 		sql.Named("src", toString(f["src_addr"])), sql.Named("dst", toString(f["dst_addr"])),
-		sql.Named("sport", toInt64(f["src_port"])), sql.Named("dport", toInt64(f["dst_port"])),
+		sql.Named("sport", queries.Int64(f["src_port"])), sql.Named("dport", queries.Int64(f["dst_port"])),
 		sql.Named("lo", lo-slack), sql.Named("hi", hi+slack),
 	}
 	run := func(q string) (*queries.Result, error) { return runNamed(ctx, db, q, params) }
@@ -176,7 +176,7 @@ WHERE epoch_ns(time) BETWEEN $lo AND $hi AND (source = 'probe:' || $probe OR sou
 FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`, params)
 	if err == nil {
 		for _, r := range cres.Rows {
-			d.counters = append(d.counters, counterPoint{t: toInt64(r[0]), packets: toFloat(r[1]), bytes: toFloat(r[2])})
+			d.counters = append(d.counters, counterPoint{t: queries.Int64(r[0]), packets: queries.Float64(r[1]), bytes: queries.Float64(r[2])})
 		}
 	}
 	return d, nil
@@ -202,25 +202,7 @@ func runNamed(ctx context.Context, db *sql.DB, q string, params []any) (*queries
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	cts, _ := rows.ColumnTypes()
-	res := &queries.Result{Columns: cols, Types: make([]string, len(cts))}
-	for i, ct := range cts {
-		res.Types[i] = ct.DatabaseTypeName()
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, rows.Err()
+	return queries.ReadRows(rows)
 }
 
 func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
@@ -276,17 +258,17 @@ func (d *detail) view(e *env, w, h int) string {
 func (d *detail) render(st *styles, w int) string {
 	f := d.d.flow
 	var b strings.Builder
-	lo, hi := toInt64(f["first_seen"]), toInt64(f["last_seen"])
+	lo, hi := queries.Int64(f["first_seen"]), queries.Int64(f["last_seen"])
 	dur := float64(hi-lo) / 1e9
 	fmt.Fprintf(&b, "%s  %s\n", st.section.Render(toString(f["name"])), st.dim.Render(fmt.Sprintf("probe %s · interface %s · class %s · flow_id %d",
-		f["probe"], f["interface"], f["class"], toInt64(f["flow_id"]))))
+		f["probe"], f["interface"], f["class"], queries.Int64(f["flow_id"]))))
 	rate := 0.0
 	if dur > 0 {
-		rate = toFloat(f["bytes"]) * 8 / dur / 1e6
+		rate = queries.Float64(f["bytes"]) * 8 / dur / 1e6
 	}
 	fmt.Fprintf(&b, "%s → %s  (%.6f s)   packets %s   bytes %s (%s)   %.3f Mbit/s   %s  (p: packets)\n",
-		fmtTime(lo), fmtClock(hi), dur, human(toInt64(f["packets"])), human(toInt64(f["bytes"])), bytesIEC(toFloat(f["bytes"])), rate,
-		st.dim.Render(fmt.Sprintf("%s:%d > %s:%d proto %d", f["src_addr"], toInt64(f["src_port"]), f["dst_addr"], toInt64(f["dst_port"]), toInt64(f["protocol"]))))
+		fmtTime(lo), fmtClock(hi), dur, human(queries.Int64(f["packets"])), human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"])), rate,
+		st.dim.Render(fmt.Sprintf("%s:%d > %s:%d proto %d", f["src_addr"], queries.Int64(f["src_port"]), f["dst_addr"], queries.Int64(f["dst_port"]), queries.Int64(f["protocol"]))))
 
 	// counters over time
 	b.WriteString("\n" + st.section.Render("Counters over time") + "\n")
@@ -310,12 +292,12 @@ func (d *detail) render(st *styles, w int) string {
 		var labels, texts []string
 		var vals []float64
 		for _, x := range r.Rows {
-			hiB := toInt64(x[1])
-			l := fmt.Sprintf("%d–%d B", toInt64(x[0])+1, hiB)
+			hiB := queries.Int64(x[1])
+			l := fmt.Sprintf("%d–%d B", queries.Int64(x[0])+1, hiB)
 			if hiB == 0 {
-				l = fmt.Sprintf(">%d B", toInt64(x[0]))
+				l = fmt.Sprintf(">%d B", queries.Int64(x[0]))
 			}
-			labels, vals, texts = append(labels, l), append(vals, toFloat(x[2])), append(texts, human(toInt64(x[2]))+" pk")
+			labels, vals, texts = append(labels, l), append(vals, queries.Float64(x[2])), append(texts, human(queries.Int64(x[2]))+" pk")
 		}
 		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
 	} else {
@@ -328,12 +310,12 @@ func (d *detail) render(st *styles, w int) string {
 		var labels, texts []string
 		var vals []float64
 		for _, x := range r.Rows {
-			hiMs := toFloat(x[2])
-			l := fmt.Sprintf("%s %g–%g ms", x[0], toFloat(x[1]), hiMs)
+			hiMs := queries.Float64(x[2])
+			l := fmt.Sprintf("%s %g–%g ms", x[0], queries.Float64(x[1]), hiMs)
 			if hiMs == 0 {
-				l = fmt.Sprintf("%s ≥%g ms", x[0], toFloat(x[1]))
+				l = fmt.Sprintf("%s ≥%g ms", x[0], queries.Float64(x[1]))
 			}
-			labels, vals, texts = append(labels, l), append(vals, toFloat(x[3])), append(texts, human(toInt64(x[3])))
+			labels, vals, texts = append(labels, l), append(vals, queries.Float64(x[3])), append(texts, human(queries.Int64(x[3])))
 		}
 		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
 	}
@@ -347,7 +329,7 @@ func (d *detail) render(st *styles, w int) string {
 		p50 := make([]float64, len(r.Rows))
 		p99 := make([]float64, len(r.Rows))
 		for i, x := range r.Rows {
-			p50[i], p99[i] = toFloat(x[5]), toFloat(x[7])
+			p50[i], p99[i] = queries.Float64(x[5]), queries.Float64(x[7])
 		}
 		cw := min(max(len(p50)*2, 1), w/2-12)
 		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,

@@ -18,6 +18,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -40,9 +41,9 @@ type packetSel struct {
 // packetsOf selects the packets of a flow row.
 func packetsOf(r row) packetSel {
 	return packetSel{probe: toString(r["probe"]), iface: toString(r["interface"]),
-		lo: toInt64(r["first_seen"]), hi: toInt64(r["last_seen"]),
+		lo: queries.Int64(r["first_seen"]), hi: queries.Int64(r["last_seen"]),
 		src: toString(r["src_addr"]), dst: toString(r["dst_addr"]),
-		sport: toInt64(r["src_port"]), dport: toInt64(r["dst_port"]), proto: toInt64(r["protocol"]),
+		sport: queries.Int64(r["src_port"]), dport: queries.Int64(r["dst_port"]), proto: queries.Int64(r["protocol"]),
 		title: "Packets of " + toString(r["name"])}
 }
 

@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -123,50 +122,6 @@ func bytesIEC(n float64) string {
 		return fmt.Sprintf("%.0f B", n)
 	}
 	return fmt.Sprintf("%.1f %s", n, units[i])
-}
-
-// toInt64 reads an integer-like value from DuckDB.
-func toInt64(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case time.Time:
-		return x.UnixNano()
-	case *big.Int: // HUGEINT: sum() of integers
-		return x.Int64()
-	}
-	return 0
-}
-
-// toFloat reads a number from DuckDB.
-func toFloat(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case float32:
-		return float64(x)
-	case nil:
-		return 0
-	}
-	return float64(toInt64(v))
 }
 
 func toString(v any) string {

@@ -22,7 +22,7 @@ func flowsSpec() *tableSpec {
 		ep: queries.Endpoints{SrcAddr: "src_addr", DstAddr: "dst_addr", SrcPort: "src_port", DstPort: "dst_port",
 			Proto: "protocol", IPVersion: "ip_version"},
 		drill: func(e *env, r row) tea.Cmd {
-			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: toInt64(r["flow_id"])}))
+			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: queries.Int64(r["flow_id"])}))
 		},
 		packets: func(e *env, r row) tea.Cmd {
 			return pushCmd(newPackets(e, packetsOf(r)))
@@ -40,8 +40,8 @@ func tcpSpec() *tableSpec {
 		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
 		drill: func(e *env, r row) tea.Cmd {
 			return resolveFlow(e, endpoints{probe: toString(r["probe"]), iface: toString(r["interface"]), class: toString(r["class"]),
-				a: toString(r["client_addr"]), ap: toInt64(r["client_port"]), b: toString(r["server_addr"]), bp: toInt64(r["server_port"]),
-				proto: 6, lo: toInt64(r["start_time"]), hi: toInt64(r["end_time"])})
+				a: toString(r["client_addr"]), ap: queries.Int64(r["client_port"]), b: toString(r["server_addr"]), bp: queries.Int64(r["server_port"]),
+				proto: 6, lo: queries.Int64(r["start_time"]), hi: queries.Int64(r["end_time"])})
 		},
 	}
 }
@@ -55,8 +55,8 @@ func ftpSpec() *tableSpec {
 		ep: queries.Endpoints{SrcAddr: "data_src_addr", DstAddr: "data_dst_addr", SrcPort: "data_src_port", DstPort: "data_dst_port", Proto: "6"},
 		drill: func(e *env, r row) tea.Cmd {
 			return resolveFlow(e, endpoints{probe: toString(r["probe"]),
-				a: toString(r["data_src_addr"]), ap: toInt64(r["data_src_port"]), b: toString(r["data_dst_addr"]), bp: toInt64(r["data_dst_port"]),
-				proto: 6, lo: toInt64(r["start_time"]), hi: toInt64(r["end_time"])})
+				a: toString(r["data_src_addr"]), ap: queries.Int64(r["data_src_port"]), b: toString(r["data_dst_addr"]), bp: queries.Int64(r["data_dst_port"]),
+				proto: 6, lo: queries.Int64(r["start_time"]), hi: queries.Int64(r["end_time"])})
 		},
 	}
 }
@@ -68,7 +68,7 @@ func rttSpec() *tableSpec {
 		sort: "rtt_ms", desc: true, timeLo: "request_time", timeHi: "request_time",
 		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port"},
 		drill: func(e *env, r row) tea.Cmd {
-			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: toInt64(r["flow_id"])}))
+			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: queries.Int64(r["flow_id"])}))
 		},
 	}
 }
@@ -79,16 +79,16 @@ func onewaySpec() *tableSpec {
 		cols: []string{"class", "flow", "from_hop", "to_hop", "send_time", "delay_us", "size_bytes", "status", "signature"},
 		sort: "send_time", timeLo: "send_time", timeHi: "send_time",
 		drill: func(e *env, r row) tea.Cmd {
-			return resolveOnewayFlow(e, toString(r["flow"]), toString(r["from_hop"]), toInt64(r["send_time"]))
+			return resolveOnewayFlow(e, toString(r["flow"]), toString(r["from_hop"]), queries.Int64(r["send_time"]))
 		},
 		packets: func(e *env, r row) tea.Cmd {
 			// the packet behind one delay value, at the sending hop
-			t := toInt64(r["send_time"])
+			t := queries.Int64(r["send_time"])
 			if t == 0 {
-				t = toInt64(r["recv_time"])
+				t = queries.Int64(r["recv_time"])
 			}
 			// one-way times travel as whole µs: the packet is within the µs
-			return pushCmd(newPackets(e, packetSel{probe: toString(r["from_hop"]), lo: t, hi: t + 999, size: toInt64(r["size_bytes"]),
+			return pushCmd(newPackets(e, packetSel{probe: toString(r["from_hop"]), lo: t, hi: t + 999, size: queries.Int64(r["size_bytes"]),
 				title: "packet of " + toString(r["flow"]) + " at " + toString(r["from_hop"])}))
 		},
 	}
@@ -101,7 +101,7 @@ func eventsSpec() *tableSpec {
 		sort: "time", timeLo: "time", timeHi: "time",
 		drill: func(e *env, r row) tea.Cmd {
 			// an event links to the flows active around it: brush ±5 s
-			t := toInt64(r["time"])
+			t := queries.Int64(r["time"])
 			e.brush = brush{lo: t - 5e9, hi: t + 5e9}
 			e.brushGen++
 			return func() tea.Msg { return switchMsg{tab: 1} }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // flowFilter is the WHERE condition on a rollup row c joined with flows f
@@ -99,11 +101,11 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 				cur.Lines = append(cur.Lines, Line{Name: n})
 			}
 		}
-		cur.T = append(cur.T, toInt(r[4]))
+		cur.T = append(cur.T, queries.Int64(r[4]))
 		for i := range names {
 			var p *float64
 			if r[5+i] != nil {
-				v := toFloat(r[5+i])
+				v := queries.Float64(r[5+i])
 				p = &v
 			}
 			cur.Lines[i].Values = append(cur.Lines[i].Values, p)
@@ -128,7 +130,7 @@ func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 			d.Histograms = append(d.Histograms, Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title})
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
-		lo, hi := toFloat(r[2]), toFloat(r[3])
+		lo, hi := queries.Float64(r[2]), queries.Float64(r[3])
 		label := fmt.Sprintf("[%g, %g) ms", lo, hi)
 		if hi == 0 {
 			label = fmt.Sprintf("≥ %g ms", lo)
@@ -157,11 +159,11 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 		prev := ""
 		for _, s := range slices {
 			if prev == "" {
-				h.Bins = append(h.Bins, fmt.Sprintf("≤ %g ms", toFloat(s)))
+				h.Bins = append(h.Bins, fmt.Sprintf("≤ %g ms", queries.Float64(s)))
 			} else {
-				h.Bins = append(h.Bins, fmt.Sprintf("(%s, %g] ms", prev, toFloat(s)))
+				h.Bins = append(h.Bins, fmt.Sprintf("(%s, %g] ms", prev, queries.Float64(s)))
 			}
-			prev = fmt.Sprint(toFloat(s))
+			prev = fmt.Sprint(queries.Float64(s))
 		}
 		h.Bins = append(h.Bins, fmt.Sprintf("> %s ms", prev))
 		for _, c := range r[5].([]any) {
@@ -189,7 +191,7 @@ func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
 		label := fmt.Sprintf("(%d, %d] bytes", r[1], r[2])
-		if toInt(r[2]) == 0 {
+		if queries.Int64(r[2]) == 0 {
 			label = fmt.Sprintf("> %d bytes", r[1])
 		}
 		cur.Bins = append(cur.Bins, label)
@@ -215,7 +217,7 @@ func topConversations(_ context.Context, _ *sql.Conn, d *Data) error {
 				break
 			}
 			top.Labels = append(top.Labels, fmt.Sprintf("%v ↔ %v", r[col["a"]], r[col["b"]]))
-			top.Values = append(top.Values, toFloat(r[col["bytes"]]))
+			top.Values = append(top.Values, queries.Float64(r[col["bytes"]]))
 		}
 		if len(top.Labels) > 0 {
 			d.Top = append(d.Top, top)

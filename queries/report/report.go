@@ -218,25 +218,8 @@ func runConn(ctx context.Context, conn *sql.Conn, q string) (*queries.Result, er
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	cts, _ := rows.ColumnTypes()
-	res := &queries.Result{Columns: cols, Types: make([]string, len(cts))}
-	for i, ct := range cts {
-		res.Types[i] = ct.DatabaseTypeName()
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
+	res, err := queries.ReadRows(rows)
+	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return res, nil
@@ -267,7 +250,7 @@ func pivot(rows [][]any) ([]int64, []Line) {
 	names := map[string]map[int64]float64{}
 	var order []string
 	for _, r := range rows {
-		t, name, v := toInt(r[0]), fmt.Sprint(r[1]), toFloat(r[2])
+		t, name, v := queries.Int64(r[0]), fmt.Sprint(r[1]), queries.Float64(r[2])
 		if _, ok := times[t]; !ok {
 			times[t] = 0
 			ts = append(ts, t)
@@ -289,43 +272,4 @@ func pivot(rows [][]any) ([]int64, []Line) {
 		lines = append(lines, l)
 	}
 	return ts, lines
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case float64:
-		return int64(x)
-	}
-	return 0
-}
-
-func toFloat(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int64:
-		return float64(x)
-	case uint64:
-		return float64(x)
-	case int32:
-		return float64(x)
-	case uint32:
-		return float64(x)
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f
-	}
-	return 0
 }

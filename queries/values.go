@@ -1,0 +1,60 @@
+package queries
+
+import (
+	"math/big"
+	"time"
+)
+
+// Int64 reads an integer-like value of a Result (Run lists the Go types
+// duckdb-go returns): the integer types, float64 (truncated), time.Time
+// (Unix ns) and *big.Int (HUGEINT, what sum() of integers returns;
+// truncated to 64 bits). Anything else, NULL included, is 0.
+func Int64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case float32:
+		return int64(x)
+	case time.Time:
+		return x.UnixNano()
+	case *big.Int:
+		return x.Int64()
+	}
+	return 0
+}
+
+// Float64 reads a number of a Result: floats as they are, *big.Int
+// (HUGEINT) to the nearest float64, other integer-like values as Int64
+// reads them. NULL is 0.
+func Float64(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case nil:
+		return 0
+	}
+	return float64(Int64(v))
+}
