@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
@@ -19,11 +20,11 @@ import (
 type cflow struct {
 	firstNs, lastNs    int64
 	packets, bytes     uint64
-	src, dst           [16]byte
+	addrs              flow.AddrPair
 	iface, class       uint16 // class: index+1 into Collector.classNames; 0: no definition yet
 	sport, dport, vlan uint16
 	fields, ver, proto uint8
-	dscp, folded, fam  uint8 // fam: bit 0 src IPv4, 1 dst IPv4, 2 src valid, 3 dst valid
+	dscp, folded       uint8
 }
 
 // define records the flow's definition.
@@ -32,36 +33,13 @@ func (f *cflow) define(c *Collector, r *pdu.FlowDef) {
 	f.iface, f.class = r.Iface, c.classIndex(r.Class)
 	f.sport, f.dport, f.vlan = r.SrcPort, r.DstPort, r.VLAN
 	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts
-	f.fam = 0
-	if r.SrcAddr.IsValid() {
-		f.src, f.fam = r.SrcAddr.As16(), f.fam|4
-		if r.SrcAddr.Is4() {
-			f.fam |= 1
-		}
-	}
-	if r.DstAddr.IsValid() {
-		f.dst, f.fam = r.DstAddr.As16(), f.fam|8
-		if r.DstAddr.Is4() {
-			f.fam |= 2
-		}
-	}
-}
-
-func famAddr(b [16]byte, valid, v4 bool) netip.Addr {
-	if !valid {
-		return netip.Addr{}
-	}
-	a := netip.AddrFrom16(b)
-	if v4 {
-		return a.Unmap()
-	}
-	return a
+	f.addrs = flow.PackAddrs(r.SrcAddr, r.DstAddr)
 }
 
 // def rebuilds the flow's definition.
 func (f *cflow) def(c *Collector, id uint64) pdu.FlowDef {
 	return pdu.FlowDef{FlowID: id, Iface: f.iface, Class: c.className(f.class), Fields: f.fields, IPVersion: f.ver, Protocol: f.proto,
-		SrcAddr: famAddr(f.src, f.fam&4 != 0, f.fam&1 != 0), DstAddr: famAddr(f.dst, f.fam&8 != 0, f.fam&2 != 0),
+		SrcAddr: f.addrs.Src(), DstAddr: f.addrs.Dst(),
 		SrcPort: f.sport, DstPort: f.dport, DSCP: f.dscp, VLAN: f.vlan, FoldedPorts: f.folded, FirstSeenNs: f.firstNs}
 }
 

@@ -78,31 +78,52 @@ type Extra struct {
 // ckey is Key as the table stores and hashes it: plain bytes, no pointer
 // (netip.Addr holds one), 48 bytes instead of 64.
 type ckey struct {
-	src, dst     [16]byte
+	addrs        AddrPair
 	class, iface uint16
 	sport, dport uint16
 	vlan         uint16
 	ver, proto   uint8
 	dscp, folded uint8
-	fam          uint8 // bit 0: src is an IPv4 address, bit 1: dst; bit 2: src valid, bit 3: dst valid
 }
 
 func compact(k Key) ckey {
-	c := ckey{class: k.Class, iface: k.Iface, sport: k.SrcPort, dport: k.DstPort, vlan: k.VLAN, ver: k.IPVersion, proto: k.Protocol, dscp: k.DSCP, folded: k.Folded}
-	if k.SrcAddr.IsValid() {
-		c.src, c.fam = k.SrcAddr.As16(), c.fam|4
-		if k.SrcAddr.Is4() {
-			c.fam |= 1
-		}
-	}
-	if k.DstAddr.IsValid() {
-		c.dst, c.fam = k.DstAddr.As16(), c.fam|8
-		if k.DstAddr.Is4() {
-			c.fam |= 2
-		}
-	}
-	return c
+	return ckey{addrs: PackAddrs(k.SrcAddr, k.DstAddr), class: k.Class, iface: k.Iface, sport: k.SrcPort, dport: k.DstPort, vlan: k.VLAN, ver: k.IPVersion, proto: k.Protocol, dscp: k.DSCP, folded: k.Folded}
 }
+
+// AddrPair is a source and a destination address as plain bytes (33
+// bytes, no pointer, comparable: a map key the garbage collector need not
+// scan, where a netip.Addr holds a pointer). The zero AddrPair holds two
+// invalid addresses. The probe's flow table and the collector's flow
+// records keep their addresses so.
+type AddrPair struct {
+	src, dst [16]byte
+	fam      uint8 // bit 0: src is an IPv4 address, bit 1: dst; bit 2: src valid, bit 3: dst valid
+}
+
+// PackAddrs packs src and dst (either may be the zero netip.Addr); Src and
+// Dst give them back, IPv4 as IPv4 (not IPv4-mapped IPv6).
+func PackAddrs(src, dst netip.Addr) AddrPair {
+	var p AddrPair
+	if src.IsValid() {
+		p.src, p.fam = src.As16(), p.fam|4
+		if src.Is4() {
+			p.fam |= 1
+		}
+	}
+	if dst.IsValid() {
+		p.dst, p.fam = dst.As16(), p.fam|8
+		if dst.Is4() {
+			p.fam |= 2
+		}
+	}
+	return p
+}
+
+// Src returns the source address.
+func (p AddrPair) Src() netip.Addr { return addrOf(p.src, p.fam&4 != 0, p.fam&1 != 0) }
+
+// Dst returns the destination address.
+func (p AddrPair) Dst() netip.Addr { return addrOf(p.dst, p.fam&8 != 0, p.fam&2 != 0) }
 
 func addrOf(b [16]byte, valid, v4 bool) netip.Addr {
 	if !valid {
@@ -164,7 +185,7 @@ func (f *Flow) Key() Key {
 	c := &f.key
 	return Key{Class: c.class, Iface: c.iface, IPVersion: c.ver, Protocol: c.proto, DSCP: c.dscp, Folded: c.folded,
 		SrcPort: c.sport, DstPort: c.dport, VLAN: c.vlan,
-		SrcAddr: addrOf(c.src, c.fam&4 != 0, c.fam&1 != 0), DstAddr: addrOf(c.dst, c.fam&8 != 0, c.fam&2 != 0)}
+		SrcAddr: c.addrs.Src(), DstAddr: c.addrs.Dst()}
 }
 
 // Class returns the index of the flow's class.
