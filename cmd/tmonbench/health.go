@@ -1,41 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/tmonbench/tmonbench/engine/dissect"
-	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/live"
 )
-
-// filtered applies a filter in user space, for filters the kernel cannot
-// run (see liveConfig). It dissects each packet once more: a fallback.
-type filtered struct {
-	pkt.Source
-	e  filter.Expr
-	ds *dissect.Dissector
-	d  dissect.Dissection
-
-	dropped uint64 // packets the filter left out
-}
-
-// Next returns the next packet the filter accepts; malformed packets pass
-// (the probe counts them), as with a kernel program.
-func (f *filtered) Next() ([]byte, pkt.Meta, error) {
-	for {
-		data, m, err := f.Source.Next()
-		if err != nil {
-			return data, m, err
-		}
-		if err := f.ds.Dissect(data, m, &f.d); errors.Is(err, dissect.ErrMalformed) || f.e.Match(&f.d) {
-			return data, m, nil
-		}
-		f.dropped++
-	}
-}
 
 // health turns a live source's kernel counters into events, once per
 // period: capture drops and ring freezes (design 1.7: saturation of the

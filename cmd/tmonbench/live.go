@@ -14,10 +14,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/live"
 )
@@ -76,7 +76,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	defer src.Close()
 	var input pkt.Source = src
 	if userFilter != nil {
-		input = &filtered{Source: src, e: *userFilter, ds: dissect.New()}
+		input = probe.NewFiltered(src, *userFilter)
 	}
 	if *name == "" {
 		*name, _ = os.Hostname()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -38,7 +37,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9)}, event: feed.event}
 	var src pkt.Source = capture
 	if userFilter != nil {
-		src = &filtered{Source: capture, e: *userFilter, ds: dissect.New()}
+		src = probe.NewFiltered(capture, *userFilter)
 	}
 	src, r.ifaces = pairInput(src, lc.Interfaces, lc.Pair)
 	sw, err := watchConfig(path, cfg, func(c *config.Config) error { return checkProbeConfig(c, r.name, path) })

@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -60,7 +60,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			f.Close()
 		}
 	}()
-	var filters []*filtered
+	var filters []*probe.Filtered
 	for i, c := range a.caps {
 		f, err := openFile(c.Path)
 		if err != nil {
@@ -76,7 +76,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			src = ix.ix
 		}
 		if a.filter != nil {
-			fl := &filtered{Source: src, e: *a.filter, ds: dissect.New()}
+			fl := probe.NewFiltered(src, *a.filter)
 			filters = append(filters, fl)
 			src = fl
 		}
@@ -230,13 +230,13 @@ func openFile(path string) (*replay.File, error) {
 }
 
 // filterEvents tells how many packets --filter left out.
-func filterEvents(res *pipeline.Result, a *replayArgs, filters []*filtered) []observe.Event {
+func filterEvents(res *pipeline.Result, a *replayArgs, filters []*probe.Filtered) []observe.Event {
 	if a.filter == nil {
 		return nil
 	}
 	var n uint64
 	for _, f := range filters {
-		n += f.dropped
+		n += f.Dropped()
 	}
 	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
 		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}

@@ -1,0 +1,47 @@
+package probe
+
+import (
+	"errors"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// Filtered is a pkt.Source that passes only the packets a pcap-filter
+// expression accepts (tcpdump's trailing expression, `--filter`): replay
+// applies it this way, and live capture when the kernel cannot run the
+// compiled program (filter.Compile refused it). It dissects each packet
+// once more than the probe does. Malformed packets pass, as with a kernel
+// program: the probe counts them. Close closes the wrapped source.
+type Filtered struct {
+	pkt.Source
+	expr    filter.Expr
+	ds      *dissect.Dissector
+	d       dissect.Dissection
+	dropped uint64
+}
+
+// NewFiltered wraps src with the expression e.
+func NewFiltered(src pkt.Source, e filter.Expr) *Filtered {
+	return &Filtered{Source: src, expr: e, ds: dissect.New()}
+}
+
+// Next returns the next packet the expression accepts, or the wrapped
+// source's error.
+func (f *Filtered) Next() ([]byte, pkt.Meta, error) {
+	for {
+		data, m, err := f.Source.Next()
+		if err != nil {
+			return data, m, err
+		}
+		if err := f.ds.Dissect(data, m, &f.d); errors.Is(err, dissect.ErrMalformed) || f.expr.Match(&f.d) {
+			return data, m, nil
+		}
+		f.dropped++
+	}
+}
+
+// Dropped returns how many packets the expression left out so far. Call
+// it from the goroutine that calls Next, or after the source is drained.
+func (f *Filtered) Dropped() uint64 { return f.dropped }

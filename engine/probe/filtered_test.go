@@ -1,0 +1,60 @@
+package probe_test
+
+import (
+	"io"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testframes"
+)
+
+// frameSource is a pkt.Source over frames in memory.
+type frameSource struct {
+	frames [][]byte
+	metas  []pkt.Meta
+	i      int
+	closed bool
+}
+
+func (s *frameSource) Next() ([]byte, pkt.Meta, error) {
+	if s.i >= len(s.frames) {
+		return nil, pkt.Meta{}, io.EOF
+	}
+	s.i++
+	return s.frames[s.i-1], s.metas[s.i-1], nil
+}
+
+func (s *frameSource) Close() error { s.closed = true; return nil }
+
+// TestFiltered: the user-space --filter passes what tcpdump's expression
+// passes (tcpdump -r testdata/pcap/mixed/zeek_wikipedia.pcap 'tcp port 80'
+// | wc -l: 78 of 136 packets), counts the 58 others, ends with the
+// source's io.EOF and closes it.
+func TestFiltered(t *testing.T) {
+	frames, metas := testframes.Frames(t, "pcap/mixed/zeek_wikipedia.pcap")
+	e, err := filter.Parse("tcp port 80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &frameSource{frames: frames, metas: metas}
+	f := probe.NewFiltered(src, e)
+	n := 0
+	for {
+		_, _, err := f.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if len(frames) != 136 || n != 78 || f.Dropped() != 58 {
+		t.Errorf("%d packets: %d passed, %d dropped; want 136: 78 and 58", len(frames), n, f.Dropped())
+	}
+	if f.Close(); !src.closed {
+		t.Error("Close did not close the source")
+	}
+}
