@@ -9,7 +9,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // acceptedProbes returns the wire ids of the probes a collector accepts
@@ -102,7 +102,7 @@ func (w *collectorWatch) loop(ctx context.Context) {
 		}
 		now := time.Now().UnixNano()
 		for _, e := range w.sw.drainEvents() {
-			w.srv.Event(now, [...]string{observe.SevInfo, observe.SevWarning, observe.SevError}[min(e.sev, 2)], e.kind, e.msg)
+			w.srv.Event(now, pdu.SeverityName(e.sev), e.kind, e.msg)
 		}
 		next := w.sw.due(now)
 		if next == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/live"
 )
@@ -44,10 +45,10 @@ func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
 	switch {
 	case drops > 0 || freezes > 0:
 		h.dropping = true
-		event(2, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)")
+		event(pdu.SevError, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)")
 	case h.dropping:
 		h.dropping = false
-		event(0, "capture_recovered", "no kernel drop in the last period")
+		event(pdu.SevInfo, "capture_recovered", "no kernel drop in the last period")
 	}
 }
 

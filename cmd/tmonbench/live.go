@@ -186,9 +186,9 @@ func captureEvents(name string, src *live.Source, infos []live.Info) []observe.E
 	var evs []observe.Event
 	now := time.Now().UnixNano()
 	for i, s := range src.Stats() {
-		sev := "info"
+		sev := observe.SevInfo
 		if s.Drops > 0 {
-			sev = "warning"
+			sev = observe.SevWarning
 		}
 		evs = append(evs, observe.Event{Time: now, Source: "probe:" + name, Severity: sev, Kind: "capture_stop",
 			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered, %d dropped by the kernel (ring full %d times), %d loopback copies skipped",

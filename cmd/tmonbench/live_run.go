@@ -9,6 +9,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -56,7 +57,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			SinkTick:   l.tick,
 			Health: func(event func(int, uint8, string, string)) {
 				if announce != "" {
-					event(0, 1, "config_switch_start", announce)
+					event(0, pdu.SevWarning, "config_switch_start", announce)
 					announce = ""
 				}
 				if l.ss.sw != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
@@ -85,7 +86,7 @@ func (s *switcher) reload() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		s.events = append(s.events, pendingEvent{2, "config_rejected", fmt.Sprintf("%v: the running configuration goes on", err)})
+		s.events = append(s.events, pendingEvent{pdu.SevError, "config_rejected", fmt.Sprintf("%v: the running configuration goes on", err)})
 		return
 	}
 	if h := cfg.Hash(); h == s.current || s.pending != nil && h == s.pending.Hash() {
@@ -96,7 +97,7 @@ func (s *switcher) reload() {
 		when = "at " + time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 	}
 	s.pending = cfg
-	s.events = append(s.events, pendingEvent{0, "config_accepted", fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+	s.events = append(s.events, pendingEvent{pdu.SevInfo, "config_accepted", fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
 }
 
 // drainEvents returns the events to report and forgets them.
