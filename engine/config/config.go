@@ -59,6 +59,12 @@ type Config struct {
 	IntervalS float64 `yaml:"interval_s"`
 	// FlowTable bounds the probe's granular flow table.
 	FlowTable FlowTable `yaml:"flow_table"`
+	// TCPTable bounds and times the connections of each class with tcp.
+	TCPTable TCPTable `yaml:"tcp_table"`
+	// FTPTable bounds and times the FTP sessions of each class with ftp.
+	FTPTable FTPTable `yaml:"ftp_table"`
+	// Reassembly bounds the probe's IP fragment reassembly.
+	Reassembly Reassembly `yaml:"reassembly"`
 	// Classes are the flow classes, in order; a packet may belong to
 	// several. The class named "all" is always present (added if missing).
 	Classes []Class `yaml:"classes"`
@@ -495,6 +501,9 @@ func (c *Config) applyDefaults() {
 	if c.FlowTable.MaxFlows == 0 {
 		c.FlowTable.MaxFlows = 1 << 20
 	}
+	c.TCPTable.applyDefaults()
+	c.FTPTable.applyDefaults()
+	c.Reassembly.applyDefaults()
 	hasAll := false
 	for i := range c.Classes {
 		hasAll = hasAll || c.Classes[i].Name == "all"
@@ -558,6 +567,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FlowTable.MaxFlows < 1 {
 		return bad(0, "flow_table.max_flows", "must be at least 1, got %d", c.FlowTable.MaxFlows)
+	}
+	if err := c.validateTables(); err != nil {
+		return err
 	}
 	if err := c.Enrich.validate(c.file); err != nil {
 		return err

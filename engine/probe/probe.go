@@ -220,10 +220,10 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 			classes[i].ow = &owClass{signer: signer, enc: enc}
 		}
 		if c.Has(config.AnalysisFTP) {
-			classes[i].ftp = ftp.New(ftp.DefaultConfig())
+			classes[i].ftp = ftp.New(ftpConfig(cfg.FTPTable))
 		}
 		if c.Has(config.AnalysisTCP) {
-			classes[i].tcp = tcpconn.New(tcpconn.DefaultConfig())
+			classes[i].tcp = tcpconn.New(tcpConfig(cfg.TCPTable))
 			classes[i].bound = c.TCP.BoundaryOnly
 		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
@@ -259,7 +259,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	} else {
 		p.out = pdu.NewMulti(p.senders...)
 	}
-	rc := reasm.DefaultConfig()
+	rc := reasmConfig(cfg.Reassembly)
 	p.reasm = reasm.New(rc)
 	p.reasmTimeoutNs = rc.TimeoutNs
 	p.frags = map[fragKey]fragInfo{}
