@@ -432,6 +432,10 @@ func (m *Model) statusLine(w int) string {
 	}
 	if m.e.db == nil && m.e.snap != nil && !m.e.snap.Done { // a live run that has not written yet: no error
 		parts = append(parts, st.status.Render("no tables written yet"))
+	} else if tbl, ok := missingTable(m.e.errMsg); ok && m.e.snap != nil && !m.e.snap.Done {
+		// a live run has not written this table yet: the next reopen
+		// (liveReopen) makes its view
+		parts = append(parts, st.status.Render("no "+tbl+" rows written yet"))
 	} else if m.e.errMsg != "" {
 		parts = append(parts, st.err.Render("error: "+m.e.errMsg))
 	} else if m.e.db == nil && m.e.openErr != nil {

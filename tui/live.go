@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // Live is what a running engine exposes to the TUI (tmonbench live --tui,
@@ -269,9 +270,30 @@ func (m *Model) liveReopen(st *LiveStatus) tea.Cmd {
 	return m.reopen()
 }
 
-// tableCount counts the table folders of an output.
+// missingTable returns the table that a query error says does not exist
+// (DuckDB: "Catalog Error: Table with name flows does not exist!", or
+// the TUI's "table flows: ... No files found that match ..." for a view
+// whose folder holds no part yet): a running run has not written it yet.
+func missingTable(errMsg string) (string, bool) {
+	if strings.Contains(errMsg, "No files found that match") { // a view over a folder with no part yet
+		if t, ok := strings.CutPrefix(errMsg, "table "); ok {
+			name, _, ok := strings.Cut(t, ":")
+			return name, ok && name != ""
+		}
+	}
+	_, rest, ok := strings.Cut(errMsg, "Table with name ")
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, " does not exist")
+	name = strings.Trim(name, `"`)
+	return name, ok && name != ""
+}
+
+// tableCount counts the table folders of an output where queries.Open
+// reads them: a running replay's staging folder inside it, or the folder.
 func tableCount(out string) int {
-	des, err := os.ReadDir(out)
+	des, err := os.ReadDir(queries.State(out).Dir)
 	if err != nil {
 		return 0
 	}

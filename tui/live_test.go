@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -204,6 +206,59 @@ func TestNoColour(t *testing.T) {
 			if w := ansi.StringWidth(l); w > 80 {
 				t.Errorf("%s line %d is %d cells wide at 80×24", name, i, w)
 			}
+		}
+	}
+}
+
+// TestLiveTableNotWrittenYet: while a live run has written some tables
+// and not yet flows (a realtime replay's first seconds), the screens that
+// read flows say so on the status line instead of DuckDB's catalog error;
+// once the run has ended, a missing table is an error again.
+func TestLiveTableNotWrittenYet(t *testing.T) {
+	src := replayed(t, ftpLab)
+	// with the manifest, flows has a view over no file; without it (a
+	// run that has not finished writes it last), no view at all
+	for _, manifest := range []bool{true, false} {
+		out := filepath.Join(t.TempDir(), "tmon-out")
+		if err := os.CopyFS(out, os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+		gone := []string{"flows", "flow_counters"}
+		if !manifest {
+			gone = append(gone, "_manifest.json")
+		}
+		for _, tb := range gone {
+			if err := os.RemoveAll(filepath.Join(out, tb)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snaps := liveSnaps()
+		m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		s := snaps[1]
+		drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
+		drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}}) // the flows screen
+		lines := strings.Split(plain(m), "\n")
+		st := lines[len(lines)-2]
+		if !strings.Contains(st, "no flows rows written yet") && !strings.Contains(st, "no flow_counters rows written yet") || strings.Contains(st, "error") {
+			t.Errorf("manifest %v: status line during the run: %q", manifest, st)
+		}
+		m.e.snap.Done = true
+		lines = strings.Split(plain(m), "\n")
+		if st := lines[len(lines)-2]; !strings.Contains(st, "error") {
+			t.Errorf("manifest %v: status line after the run: %q, want the error", manifest, st)
+		}
+	}
+	for msg, want := range map[string]string{
+		`Catalog Error: Table with name flows does not exist!`:            "flows",
+		`Catalog Error: Table with name "tcp_connections" does not exist`: "tcp_connections",
+		`Binder Error: column x not found`:                                "",
+	} {
+		if got, ok := missingTable(msg); got != want || ok != (want != "") {
+			t.Errorf("missingTable(%q) = %q, %v", msg, got, ok)
 		}
 	}
 }
