@@ -194,3 +194,33 @@ func TestProbeLiveMetrics(t *testing.T) {
 	coll.Process.Signal(syscall.SIGTERM)
 	waitTimeout(t, coll, 30*time.Second)
 }
+
+// TestMetricsBadAddress: a --metrics address in use or invalid stops a
+// collector or a probe with exit status 2 and one line naming the flag,
+// before any output folder is created.
+func TestMetricsBadAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("probes: [{name: A}]\ncollectors:\n  - {name: central, address: %q}\n", freeUDPPort(t))), 0o644)
+	capture := filepath.Join(samples(t), "lab", "oneway-udp", "A.pcap")
+	for _, addr := range []string{busy.Addr().String(), "127.0.0.1:99999"} {
+		out := filepath.Join(tmp, "out")
+		for _, args := range [][]string{
+			{"collector", "--config", cfg, "--out", out, "--metrics", addr},
+			{"probe", "--config", cfg, "--name", "A", "--pcap", capture, "--metrics", addr},
+		} {
+			code, stdout, stderr := tmon(t, args...)
+			if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--metrics "+addr) {
+				t.Errorf("%s --metrics %s: exit %d, stdout %q, stderr %q", args[0], addr, code, stdout, stderr)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("%s --metrics %s created %s (%v)", args[0], addr, out, err)
+			}
+		}
+	}
+}
