@@ -33,6 +33,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far this often (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent this long (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this long without any frame, once one came (0: run until SIGINT/SIGTERM)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.\n\nFlags:\n%s", fs.FlagUsages())
@@ -62,6 +63,14 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("collector: listen %s: %w", addr, err)
 	}
 	defer l.Close()
+	var snap laterSnapshotter // the server's, once made
+	var metrics *liveMetrics
+	if *metricsAddr != "" {
+		if metrics, err = serveMetrics(*metricsAddr, &snap); err != nil {
+			return usageErr("collector: %v", err)
+		}
+		defer metrics.stop()
+	}
 	coll, err := collector.New(cfg, log)
 	if err != nil {
 		return err
@@ -103,7 +112,11 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	snap.set(srv)
 	fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
+	if metrics != nil {
+		fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
+	}
 	if rec.Records > 0 || rec.Checkpoint {
 		fmt.Fprintf(stdout, "tmonbench collector: state recovered from %s: checkpoint %v, %d journal records (%d PDUs) replayed, %d interrupted writes redone\n",
 			jr.Dir(), rec.Checkpoint, rec.Records, rec.Frames, rec.Redone)

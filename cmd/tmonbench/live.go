@@ -123,7 +123,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 			return usageErr("live: %v", err)
 		}
 		defer m.stop()
-		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, *metricsAddr)
+		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, m.addr)
 	}
 	ifNames := make([]string, len(infos))
 	for i, in := range infos {

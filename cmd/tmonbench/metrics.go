@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,12 +14,14 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
-// liveMetrics serves the Prometheus metrics of a live run (--metrics):
-// the kernel's capture counters and the engines' counters of the latest
-// observe.Snapshot (the pipeline publishes one a second).
+// liveMetrics serves the Prometheus metrics of a live run, a probe or a
+// collector process (--metrics): the kernel's capture counters and the
+// engines' counters of the latest observe.Snapshot (the engines publish
+// one a second; a collector process's server makes one at each scrape).
 type liveMetrics struct {
 	snap observe.Snapshotter
 	srv  *http.Server
+	addr string // the address listened on (the port chosen for :0)
 }
 
 var (
@@ -39,12 +42,18 @@ var (
 	descQueue     = prometheus.NewDesc("tmonbench_collector_queue_frames", "Frames waiting for the collector.", []string{"collector"}, nil)
 	descOwPending = prometheus.NewDesc("tmonbench_collector_oneway_pending_packets", "One-way records pending: packets seen at some hops of their path, waiting for the others or their timeout.", []string{"collector"}, nil)
 	descOwHeld    = prometheus.NewDesc("tmonbench_collector_oneway_held_observations", "One-way observations held until their flow's definition arrives.", []string{"collector"}, nil)
+	descFrames    = prometheus.NewDesc("tmonbench_collector_frames_total", "Frames the collector received.", []string{"collector"}, nil)
+	descAccepted  = prometheus.NewDesc("tmonbench_collector_pdus_accepted_total", "PDUs the collector accepted (fresh ones).", []string{"collector"}, nil)
+	descDups      = prometheus.NewDesc("tmonbench_collector_pdus_duplicate_total", "Duplicate PDUs (acknowledged again, not applied).", []string{"collector"}, nil)
+	descRefused   = prometheus.NewDesc("tmonbench_collector_frames_refused_total", "Frames refused (bad, unknown probe, bad tag, closed epoch).", []string{"collector"}, nil)
+	descRows      = prometheus.NewDesc("tmonbench_collector_rows_written_total", "Rows handed to the output.", []string{"collector"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (m *liveMetrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descKernel, descDrops, descFreezes, descDelivered, descPackets, descBytes,
-		descMalformed, descFlows, descEvicted, descSent, descAcked, descRetried, descUnacked, descLongRetry, descQueue, descOwPending, descOwHeld} {
+		descMalformed, descFlows, descEvicted, descSent, descAcked, descRetried, descUnacked, descLongRetry, descQueue, descOwPending, descOwHeld,
+		descFrames, descAccepted, descDups, descRefused, descRows} {
 		ch <- d
 	}
 }
@@ -94,6 +103,11 @@ func (m *liveMetrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(descQueue, float64(c.QueueFrames), fmt.Sprint(i))
 		gauge(descOwPending, float64(c.OnewayPendingPackets), fmt.Sprint(i))
 		gauge(descOwHeld, float64(c.OnewayHeldObservations), fmt.Sprint(i))
+		counter(descFrames, float64(c.Frames), fmt.Sprint(i))
+		counter(descAccepted, float64(c.Accepted), fmt.Sprint(i))
+		counter(descDups, float64(c.Duplicates), fmt.Sprint(i))
+		counter(descRefused, float64(c.Refused), fmt.Sprint(i))
+		counter(descRows, float64(c.RowsWritten), fmt.Sprint(i))
 	}
 }
 
@@ -110,6 +124,7 @@ func serveMetrics(addr string, snap observe.Snapshotter) (*liveMetrics, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	m.addr = ln.Addr().String()
 	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -120,3 +135,20 @@ func serveMetrics(addr string, snap observe.Snapshotter) (*liveMetrics, error) {
 }
 
 func (m *liveMetrics) stop() { m.srv.Close() }
+
+// laterSnapshotter is a Snapshotter whose source is set once it exists
+// (the metrics listen before it is made): no snapshot before.
+type laterSnapshotter struct {
+	p atomic.Pointer[observe.Snapshotter]
+}
+
+// set makes s the source of the snapshots.
+func (l *laterSnapshotter) set(s observe.Snapshotter) { l.p.Store(&s) }
+
+// Snapshot implements observe.Snapshotter.
+func (l *laterSnapshotter) Snapshot() *observe.Snapshot {
+	if s := l.p.Load(); s != nil {
+		return (*s).Snapshot()
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	var cf captureFlags
 	cf.register(fs)
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long (default: until SIGINT or SIGTERM)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.\n\nFlags:\n%s", fs.FlagUsages())
 	}
@@ -65,6 +66,14 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	r := &probeRunner{name: *name, ifaces: []string{*iface}, linger: *linger, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
+		m, err := serveMetrics(*metricsAddr, r.snap)
+		if err != nil {
+			return usageErr("probe: %v", err)
+		}
+		defer m.stop()
+		fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
+	}
 	if isLive {
 		return r.live(cf, *cfgPath, cfg, *duration)
 	}
