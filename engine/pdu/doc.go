@@ -104,8 +104,8 @@
 //
 //	MaxPDUBytes        1400 B      frame size limit (at least 106, payload at most 65535)
 //	MaxBuildNs         1 s         age of a PDU under construction before it is built
-//	MinGapNs           10 ms       sending slot (0: no gap)
-//	InitialTimeoutNs   2 s         first ack timeout (0: RetryTimeoutNs, else 2 s)
+//	MinGapNs           1 ms        sending slot (0: no gap)
+//	InitialTimeoutNs   2 s         first ack timeout (0: 2 s)
 //	TimeoutIncrementNs 1 s         added after each retry
 //	TimeoutMultiplier  1.5         applied after each retry (0: 1)
 //	MaxRetries         5           retries before long retry mode (0: forever)

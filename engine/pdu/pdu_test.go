@@ -153,7 +153,7 @@ func (c *captureLink) Send(f []byte) { c.frames = append(c.frames, bytes.Clone(f
 
 func TestSenderSplitsAndOrdersDefinitionsFirst(t *testing.T) {
 	link := &captureLink{}
-	s := NewSender(SenderConfig{MaxPDUBytes: 200, MaxBuildNs: 1e9, RetryTimeoutNs: 2e9}, 1, link)
+	s := NewSender(SenderConfig{MaxPDUBytes: 200, MaxBuildNs: 1e9, InitialTimeoutNs: 2e9}, 1, link)
 	ev := Event{Kind: "k", Message: string(make([]byte, 60))}
 	for i := 0; i < 5; i++ { // 5 events of ~64 bytes: 2 fit in 174 bytes of payload
 		ev.Append(s.Begin(TypeEvents, 0))
@@ -202,7 +202,7 @@ func TestSenderSplitsAndOrdersDefinitionsFirst(t *testing.T) {
 
 func TestSenderRetransmitsUntilAcked(t *testing.T) {
 	link := &captureLink{}
-	s := NewSender(SenderConfig{MaxPDUBytes: 1400, MaxBuildNs: 1e9, RetryTimeoutNs: 2e9}, 4, link)
+	s := NewSender(SenderConfig{MaxPDUBytes: 1400, MaxBuildNs: 1e9, InitialTimeoutNs: 2e9}, 4, link)
 	ev := Event{Kind: "k"}
 	ev.Append(s.Begin(TypeEvents, 0))
 	s.End(TypeEvents, 0)

@@ -205,9 +205,6 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	s.cfg.MinGapNs = max(cfg.MinGapNs, 0)
 	s.initialNs = cfg.InitialTimeoutNs
 	if s.initialNs <= 0 {
-		s.initialNs = cfg.RetryTimeoutNs
-	}
-	if s.initialNs <= 0 {
 		s.initialNs = 2e9
 	}
 	s.initialNs = min(s.initialNs, maxTimeout)

@@ -30,12 +30,9 @@ type SenderConfig struct {
 	// MinGapNs is the minimum time between two transmissions, first or
 	// retried, heartbeats included: the sending slots of design 1.5.
 	MinGapNs int64
-	// InitialTimeoutNs is the first acknowledgement timeout; 0 takes
-	// RetryTimeoutNs, and 2 s if that is 0 too.
+	// InitialTimeoutNs is the first acknowledgement timeout; NewSender
+	// takes 2 s for 0 (Validate reports 0).
 	InitialTimeoutNs int64
-	// RetryTimeoutNs is the former name of InitialTimeoutNs, used when
-	// InitialTimeoutNs is 0.
-	RetryTimeoutNs int64
 	// TimeoutIncrementNs and TimeoutMultiplier grow the timeout after each
 	// retry: next = previous*TimeoutMultiplier + TimeoutIncrementNs
 	// (multiplier 0 means 1).
@@ -109,7 +106,6 @@ func DefaultSenderConfig() SenderConfig {
 		MaxBuildNs:         1e9,
 		MinGapNs:           1e6,
 		InitialTimeoutNs:   2e9,
-		RetryTimeoutNs:     2e9,
 		TimeoutIncrementNs: 1e9,
 		TimeoutMultiplier:  1.5,
 		MaxRetries:         5,
@@ -134,13 +130,13 @@ func (c SenderConfig) Validate() error {
 		name string
 		v    int64
 	}{{"MaxBuildNs", c.MaxBuildNs}, {"MinGapNs", c.MinGapNs}, {"InitialTimeoutNs", c.InitialTimeoutNs},
-		{"RetryTimeoutNs", c.RetryTimeoutNs}, {"TimeoutIncrementNs", c.TimeoutIncrementNs}, {"FinalTimeoutNs", c.FinalTimeoutNs},
+		{"TimeoutIncrementNs", c.TimeoutIncrementNs}, {"FinalTimeoutNs", c.FinalTimeoutNs},
 		{"BreakBorderNs", c.BreakBorderNs}, {"HeartbeatNs", c.HeartbeatNs}, {"MaxRetries", int64(c.MaxRetries)}, {"BacklogNs", c.BacklogNs}} {
 		if f.v < 0 {
 			bad("%s %d < 0", f.name, f.v)
 		}
 	}
-	if c.InitialTimeoutNs == 0 && c.RetryTimeoutNs == 0 {
+	if c.InitialTimeoutNs == 0 {
 		bad("InitialTimeoutNs is 0")
 	}
 	if c.TimeoutMultiplier != 0 && !(c.TimeoutMultiplier >= 1 && c.TimeoutMultiplier <= 100) {

@@ -478,7 +478,7 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	c = DefaultSenderConfig()
-	c.InitialTimeoutNs, c.RetryTimeoutNs = 0, 0
+	c.InitialTimeoutNs = 0
 	if err := c.Validate(); !errors.Is(err, ErrConfig) {
 		t.Errorf("no timeout: %v", err)
 	}

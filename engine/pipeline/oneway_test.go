@@ -269,7 +269,7 @@ func TestOnewayDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	tight := pdu.DefaultSenderConfig()
-	tight.MinGapNs, tight.InitialTimeoutNs, tight.RetryTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 3e8, 3e8, 0, 1
+	tight.MinGapNs, tight.InitialTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 3e8, 0, 1
 	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 2e9, 5e8
 	var inputs []pipeline.Input
 	for i, n := range []string{"A", "B"} {

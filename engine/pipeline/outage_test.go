@@ -30,7 +30,7 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	tight := pdu.DefaultSenderConfig()
-	tight.MinGapNs, tight.InitialTimeoutNs, tight.RetryTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 5e8, 0, 1
+	tight.MinGapNs, tight.InitialTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 0, 1
 	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 3e9, 1e9
 	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,

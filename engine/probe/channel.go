@@ -22,7 +22,6 @@ func SenderConfig(c config.Collector) pdu.SenderConfig {
 	set(&s.MaxBuildNs, c.MaxBuildS)
 	set(&s.MinGapNs, c.MinGapMs/1e3)
 	set(&s.InitialTimeoutNs, c.InitialTimeoutS)
-	s.RetryTimeoutNs = s.InitialTimeoutNs
 	set(&s.TimeoutIncrementNs, c.TimeoutIncrementS)
 	if c.TimeoutMultiplier > 0 {
 		s.TimeoutMultiplier = c.TimeoutMultiplier
