@@ -401,27 +401,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
 		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() { // traffic to both ports all along
-		defer close(done)
-		a, _ := net.Dial("udp", "127.0.0.1:9101")
-		b, _ := net.Dial("udp", "127.0.0.1:9102")
-		defer a.Close()
-		defer b.Close()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				a.Write([]byte("class a"))
-				b.Write([]byte("class b"))
-			}
-		}
-	}()
-	validFrom := switchVersions(cfg, version)
-	close(stop)
-	<-done
+	validFrom := switchUnderTraffic(cfg, version)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())

@@ -62,27 +62,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	if line := <-lines; !strings.Contains(line, "capturing on") {
 		t.Fatalf("probe did not start: %q\n%s", line, stderr.String())
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() { // traffic to both ports all along
-		defer close(done)
-		a, _ := net.Dial("udp", "127.0.0.1:9101")
-		b, _ := net.Dial("udp", "127.0.0.1:9102")
-		defer a.Close()
-		defer b.Close()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				a.Write([]byte("class a"))
-				b.Write([]byte("class b"))
-			}
-		}
-	}()
-	validFrom := switchVersions(cfg, version)
-	close(stop)
-	<-done
+	validFrom := switchUnderTraffic(cfg, version)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("probe after SIGTERM: %v\n%s", err, stderr.String())
@@ -127,5 +107,33 @@ func switchVersions(cfg string, version func(class, port, validFrom string) stri
 	validFrom := time.Now().Add(2 * time.Second).UTC()
 	os.WriteFile(cfg, []byte(version("b", "9102", validFrom.Format(time.RFC3339Nano))), 0o644)
 	time.Sleep(3 * time.Second)
+	return validFrom
+}
+
+// switchUnderTraffic runs switchVersions while a goroutine sends a UDP
+// datagram to 127.0.0.1:9101 (class a) and one to 9102 (class b) every
+// 20 ms, and returns valid_from once the traffic has stopped.
+func switchUnderTraffic(cfg string, version func(class, port, validFrom string) string) time.Time {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a, _ := net.Dial("udp", "127.0.0.1:9101")
+		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		defer a.Close()
+		defer b.Close()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				a.Write([]byte("class a"))
+				b.Write([]byte("class b"))
+			}
+		}
+	}()
+	validFrom := switchVersions(cfg, version)
+	close(stop)
+	<-done
 	return validFrom
 }

@@ -1,16 +1,13 @@
 package pipeline_test
 
 import (
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -65,9 +62,10 @@ func benchPipeline(b *testing.B, parallel bool) {
 }
 
 // BenchmarkFloor is the decode-only reference of ../shared/bench/README.md
-// ("Go floor"): gopacket's pcapgo reader with zero-copy reads and a
-// DecodingLayerParser over Ethernet/802.1Q/IPv4/IPv6/TCP/UDP/ICMPv4, on the
-// same capture as BenchmarkPipeline. Quote BenchmarkPipeline's ns/pkt as a
+// ("Go floor", bench.Floor: gopacket's pcapgo reader with zero-copy reads
+// and a DecodingLayerParser over Ethernet/802.1Q/IPv4/IPv6/TCP/UDP/ICMPv4,
+// the one `tmonbench bench` runs), on the same capture as
+// BenchmarkPipeline. Quote BenchmarkPipeline's ns/pkt as a
 // ratio to this one, measured in the same run.
 func BenchmarkFloor(b *testing.B) {
 	path := os.Getenv("TMONBENCH_BENCH_PCAP")
@@ -78,35 +76,15 @@ func BenchmarkFloor(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var (
-		eth     layers.Ethernet
-		dot1q   layers.Dot1Q
-		ip4     layers.IPv4
-		ip6     layers.IPv6
-		tcp     layers.TCP
-		udp     layers.UDP
-		icmp    layers.ICMPv4
-		payload gopacket.Payload
-	)
-	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &dot1q, &ip4, &ip6, &tcp, &udp, &icmp, &payload)
-	parser.IgnoreUnsupported = true
-	decoded := make([]gopacket.LayerType, 0, 8)
 	var packets uint64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r, err := pcapgo.NewReader(bytes.NewReader(data))
+		c, err := bench.Floor(bytes.NewReader(data))
 		if err != nil {
 			b.Fatal(err)
 		}
-		for {
-			pkt, _, err := r.ZeroCopyReadPacketData()
-			if err != nil {
-				break
-			}
-			_ = parser.DecodeLayers(pkt, &decoded)
-			packets++
-		}
+		packets += c.Packets
 	}
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
 	b.ReportMetric(ns, "ns/pkt")
