@@ -1,18 +1,24 @@
 package tui
 
 import (
+	"encoding/binary"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -377,4 +383,108 @@ func TestGoldenEvents(t *testing.T) {
 	out := replayed(t, ftpLab)
 	v := goldenRun(t, out, step{keys: keys("7"), wait: []string{"row 1 of 11", "probe_start"}})
 	golden.RequireEqual(t, []byte(v))
+}
+
+// TestOnewayScreen: the one-way lab (testdata/lab/oneway-udp at A and B,
+// samples/oneway-lab.yaml, replayed here with the real binary), the
+// One-way screen filtered to the lost datagrams, their count against the
+// lab truth, and p on a lost record showing its packet at A.
+func TestOnewayScreen(t *testing.T) {
+	cfg := filepath.Join(testout.ModuleRoot(t), "samples", "oneway-lab.yaml")
+	out := testout.Replay(t, "--config", cfg,
+		"--probe", "A="+capture(t, "lab/oneway-udp/A.pcap"), "--probe", "B="+capture(t, "lab/oneway-udp/B.pcap"))
+
+	// truth: summary.json's sent and received, and ground_truth.csv's
+	// datagrams seen at A and never at B (the sequence number is the
+	// payload's first 8 bytes)
+	b, err := os.ReadFile(capture(t, "lab/oneway-udp/summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct{ Sent, Received, Lost int }
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	lostAt := map[int64]uint64{} // ts_a_ns → seq of the lost datagrams
+	f, err := os.Open(capture(t, "lab/oneway-udp/ground_truth.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[1:] { // seq,size,ts_a_ns,ts_b_ns,...
+		if r[3] == "" {
+			seq, _ := strconv.ParseUint(r[0], 10, 64)
+			ts, _ := strconv.ParseInt(r[2], 10, 64)
+			lostAt[ts] = seq
+		}
+	}
+	if sum.Sent-sum.Received != 59 || sum.Lost != 59 || len(lostAt) != 59 {
+		t.Fatalf("lab truth: sent %d received %d lost %d, %d lost in ground_truth.csv (want 59)", sum.Sent, sum.Received, sum.Lost, len(lostAt))
+	}
+
+	m, press, expect := screenModel(t, out)
+	press("6")
+	// a row per datagram sent at A (hop pair A→B): delivered or lost
+	expect("one-way", "row 1 of "+human(int64(sum.Sent)), "sorted by send_time ↑")
+	press("/")
+	for _, r := range "where status = 'lost'" {
+		press(string(r))
+	}
+	press("enter")
+	expect("lost", "row 1 of 59", "filter: where status = 'lost'")
+	tb := activeTable(t, m)
+	if tb.total != int64(sum.Sent-sum.Received) || len(tb.rows) != 59 {
+		t.Fatalf("lost: total %d, %d rows; lab truth %d", tb.total, len(tb.rows), sum.Sent-sum.Received)
+	}
+	for i, s := range column(t, tb, "status") {
+		if toString(s) != "lost" {
+			t.Fatalf("row %d: status %v", i+1, s)
+		}
+	}
+
+	// p on the third lost record: its packet at A
+	press("down", "down")
+	r := tb.current()
+	sent := queries.Int64(r["send_time"])
+	press("p")
+	ps, ok := m.active().(*packetsScreen)
+	if !ok || ps.d == nil {
+		t.Fatalf("p shows %T (error %q), not packets", m.active(), m.e.errMsg)
+	}
+	if len(ps.d.pkts) != 1 {
+		t.Fatalf("%d packets for one lost record:\n%s", len(ps.d.pkts), plain(m))
+	}
+	pk := ps.d.pkts[0]
+	ts := pk.ci.Timestamp.UnixNano()
+	seq, lost := lostAt[ts]
+	if !lost {
+		t.Fatalf("packet at %d: not a lost datagram of ground_truth.csv", ts)
+	}
+	if ts/1000 != sent/1000 { // times travel in whole µs (time_unit_ns 1000)
+		t.Fatalf("packet at %d, record sent at %d", ts, sent)
+	}
+	udp, _ := pk.pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+	ip, _ := pk.pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	if udp == nil || ip == nil || udp.DstPort != 9000 || ip.DstIP.String() != "198.51.100.10" || len(udp.Payload) < 8 {
+		t.Fatalf("not a datagram to 198.51.100.10:9000: %v", pk.pkt)
+	}
+	if got := binary.BigEndian.Uint64(udp.Payload); got != seq {
+		t.Fatalf("payload sequence %d, ground_truth.csv %d", got, seq)
+	}
+	if int64(ip.Length) != queries.Int64(r["size_bytes"]) {
+		t.Fatalf("IP length %d, record's size_bytes %v", ip.Length, r["size_bytes"])
+	}
+	expect("packet", "1 packets", "packet of *>198.51.100.10:9000 at A", "198.51.100.10.9000: UDP")
+
+	// enter on the record: its flow at the sending hop
+	press("esc", "enter")
+	d := activeDetail(t, m)
+	if d.ref.probe != "A" || toString(d.d.flow["dst_addr"]) != "198.51.100.10" || queries.Int64(d.d.flow["dst_port"]) != 9000 {
+		t.Fatalf("enter opens %v", d.d.flow)
+	}
+	expect("flow", "One-way loss")
 }
