@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -487,4 +489,138 @@ func TestOnewayScreen(t *testing.T) {
 		t.Fatalf("enter opens %v", d.d.flow)
 	}
 	expect("flow", "One-way loss")
+}
+
+// TestWritePcap: w on the Packets screen of the largest transfer's flow
+// writes the packets listed as a pcap in the current folder (the status
+// line names it): the file read back with pcapgo holds the same packets
+// (count, every timestamp and byte), as many as flows.packets of the flow,
+// and tcpdump reads it.
+func TestWritePcap(t *testing.T) {
+	out := replayed(t, ftpLab)
+	truth, err := os.ReadFile(capture(t, "lab/ftp/ground_truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir) // w writes into the current folder (capture() finds testdata/ from the package folder: read before)
+	m, press, expect := screenModel(t, out)
+	press("4", "enter", "p")
+	expect("packets", "3624 packets") // TestDrillDown: file-5M.bin's data flow, server to client
+	ps, ok := m.active().(*packetsScreen)
+	if !ok || ps.d == nil {
+		t.Fatalf("active screen %T", m.active())
+	}
+	listed := ps.d.pkts
+	flow := activeFlowOf(t, m)
+	if want := sqlInt(t, out, fmt.Sprintf("SELECT packets FROM flows WHERE probe = 'A' AND flow_id = %d", flow)); int64(len(listed)) != want {
+		t.Fatalf("screen lists %d packets, flows.packets %d", len(listed), want)
+	}
+
+	press("w")
+	const prefix = "wrote 3624 packets to "
+	if !strings.HasPrefix(m.e.status, prefix) {
+		t.Fatalf("status after w: %q (error %q)", m.e.status, m.e.errMsg)
+	}
+	path := strings.TrimPrefix(m.e.status, prefix)
+	if filepath.Dir(path) != dir || !strings.HasSuffix(path, ".pcap") {
+		t.Fatalf("written to %s, not a .pcap in the current folder %s", path, dir)
+	}
+	expect("status", "wrote 3624 packets to ")
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LinkType() != layers.LinkTypeEthernet { // A.pcap's link type
+		t.Fatalf("link type %v", r.LinkType())
+	}
+	n := 0
+	for ; ; n++ {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(listed) {
+			t.Fatalf("the file holds more than the %d packets listed", len(listed))
+		}
+		if !ci.Timestamp.Equal(listed[n].ci.Timestamp) || string(data) != string(listed[n].data) || ci.Length != listed[n].ci.Length {
+			t.Fatalf("packet %d: %v (%d bytes), listed %v (%d bytes)", n+1, ci.Timestamp, len(data), listed[n].ci.Timestamp, len(listed[n].data))
+		}
+	}
+	if n != len(listed) {
+		t.Fatalf("the file holds %d packets, the screen listed %d", n, len(listed))
+	}
+	// the first packet: the SYN/ACK the screen shows first, at the time
+	// the capture has (ground_truth.json: the data connection's synack_ts_ns)
+	first := listed[0].ci.Timestamp.UnixNano()
+	if want := labSynAck(t, truth, listed[0]); first != want {
+		t.Fatalf("first packet at %d, lab SYN/ACK at %d", first, want)
+	}
+
+	// tcpdump reads it: as many lines, the first at the same nanosecond
+	tcpdump := testenv.Tool(t, "tcpdump")
+	cmd := exec.Command(tcpdump, "-n", "-tt", "--time-stamp-precision=nano", "-r", path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != len(listed) {
+		t.Fatalf("tcpdump reads %d packets, want %d", len(lines), len(listed))
+	}
+	if want := fmt.Sprintf("%d.%09d ", first/1e9, first%1e9); !strings.HasPrefix(lines[0], want) {
+		t.Fatalf("tcpdump's first line %q, want the time %s", lines[0], want)
+	}
+}
+
+// activeFlowOf is the flow id of the detail screen under the packets.
+func activeFlowOf(t *testing.T, m *Model) int64 {
+	t.Helper()
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if d, ok := m.stack[i].(*detail); ok && d.d != nil {
+			return d.ref.flowID
+		}
+	}
+	t.Fatal("no flow detail under the packets")
+	return 0
+}
+
+// labSynAck is the SYN/ACK time ground_truth.json (truth) gives for the
+// connection of a packet (its server side is the packet's source).
+func labSynAck(t *testing.T, truth []byte, p capPacket) int64 {
+	t.Helper()
+	ip, _ := p.pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	tcp, _ := p.pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	if ip == nil || tcp == nil || !tcp.SYN || !tcp.ACK {
+		t.Fatalf("first packet is not a SYN/ACK: %s", p.line)
+	}
+	var gt struct {
+		TCP map[string][]struct {
+			Client, Server string
+			SynAck         int64 `json:"synack_ts_ns"`
+		} `json:"tcp_connections"`
+	}
+	if err := json.Unmarshal(truth, &gt); err != nil {
+		t.Fatal(err)
+	}
+	server := fmt.Sprintf("%s:%d", ip.SrcIP, tcp.SrcPort)
+	client := fmt.Sprintf("%s:%d", ip.DstIP, tcp.DstPort)
+	for _, c := range gt.TCP["A"] {
+		if c.Server == server && c.Client == client {
+			return c.SynAck
+		}
+	}
+	t.Fatalf("ground_truth.json has no connection %s > %s", client, server)
+	return 0
 }
