@@ -14,19 +14,23 @@ import (
 // with one seek instead of a scan.
 const TablePacketIndex = "packet_index"
 
+// PacketIndexDoc says what a packet_index row is, for the reference
+// (docs/tables.md, `tmonbench query --schema`).
+const PacketIndexDoc = "a position in a capture file `tmonbench replay` read (every input but standard input), noted for its first packet, then every thousand packets or second of capture time: the TUI seeks there to read a flow's packets back (replay.IndexEntry)"
+
 // IndexEntry is one row of packet_index: reading File from Offset (a
 // position in the uncompressed capture stream where a record or block
 // starts) yields packet Frame, captured at Time, and then the packets
 // after it. Offset 0 means "from the start of the file".
 type IndexEntry struct {
-	Probe     string `parquet:"probe,dict"`
-	Interface string `parquet:"interface,dict"` // the probe interface the file feeds
-	Path      string `parquet:"path,dict"`      // the capture file, absolute
-	Time      int64  `parquet:"time,timestamp(nanosecond:local)"`
-	Offset    int64  `parquet:"offset_bytes"`
-	Frame     uint64 `parquet:"frame"`      // 1-based record number of the packet at Offset
-	Ifaces    uint32 `parquet:"ifaces"`     // pcapng interfaces known at Offset (a later seek checks it)
-	Gzip      bool   `parquet:"compressed"` // Offset is in the decompressed stream: reading there decompresses from the start
+	Probe     string `parquet:"probe,dict"`                       // probe the capture file was replayed as
+	Interface string `parquet:"interface,dict"`                   // the probe interface the file feeds
+	Path      string `parquet:"path,dict"`                        // the capture file, absolute
+	Time      int64  `parquet:"time,timestamp(nanosecond:local)"` // capture time of the packet at offset_bytes
+	Offset    int64  `parquet:"offset_bytes"`                     // where a record or block starts in the uncompressed capture stream (0: from the start of the file)
+	Frame     uint64 `parquet:"frame"`                            // 1-based record number of the packet at offset_bytes
+	Ifaces    uint32 `parquet:"ifaces"`                           // pcapng interfaces known at offset_bytes (a later seek checks it)
+	Gzip      bool   `parquet:"compressed"`                       // offset_bytes is in the decompressed stream: reading there decompresses from the start
 }
 
 // Offset returns the position in the uncompressed capture stream of the

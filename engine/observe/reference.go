@@ -16,6 +16,18 @@ type Column struct {
 	Doc      string // meaning, from the field's comment in observe.go
 }
 
+// DerivedTable is an output table written outside engine/observe: the
+// rollups of queries/rollup (one entry per family: _1m, _1h, _1d) and
+// replay's packet_index. engine/ imports neither, so go run
+// ./internal/refgen reads them there and writes them into
+// reference_gen.go (DerivedTables) for Reference.
+type DerivedTable struct {
+	Names     []string // table names: one, or the levels of a rollup
+	Doc       string   // what a row is
+	Partition []string // Hive partition keys, outermost first (none: flat)
+	Columns   []Column // in Parquet order, partition keys left out
+}
+
 // EventKind is one kind of row in the events table, found in the code
 // that emits it (reference_gen.go, written by go run ./internal/refgen).
 type EventKind struct {
@@ -51,7 +63,7 @@ func (t *Table) Columns() []Column {
 			ft = ft.Elem()
 		}
 		c.Type = duckType(ft, opts[1:])
-		c.Unit = unitOf(c.Name, c.Type)
+		c.Unit = UnitOf(c.Name, c.Type)
 		c.Doc = columnDocs[t.Row.Name()+"."+c.Name]
 		cols = append(cols, c)
 	}
@@ -90,9 +102,10 @@ var unitSuffixes = []struct{ suffix, unit string }{
 	{"_bytes", "bytes"}, {"_mbps", "Mbit/s"}, {"_pct", "%"}, {"_ratio", "ratio (0..1)"},
 }
 
-// unitOf derives a column's unit from its name and type: a suffix of
-// unitSuffixes, a timestamp, or a count for the other integers.
-func unitOf(name, typ string) string {
+// UnitOf derives a column's unit from its name and DuckDB type: a suffix
+// of unitSuffixes, a timestamp, or a count for the other integers ("" for
+// names, identifiers and bare statistics).
+func UnitOf(name, typ string) string {
 	if typ == "TIMESTAMP_NS" {
 		return "ns since 1970-01-01 UTC"
 	}
@@ -106,7 +119,7 @@ func unitOf(name, typ string) string {
 		return "bytes"
 	}
 	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") ||
-		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "ip_version" || name == "protocol" {
+		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "frame" || name == "ip_version" || name == "protocol" {
 		return ""
 	}
 	if strings.HasPrefix(typ, "U") || typ == "BIGINT" {
@@ -144,11 +157,13 @@ func Reference() string {
 	b.WriteString(`# Output tables, columns, event kinds and PDU types
 
 Generated from the code (engine/observe: the table registry, the row types and their field
-comments; event kinds and PDU types found in the engines by ` + "`go run ./internal/refgen`" + `).
+comments; the rollup tables of queries/rollup and replay's packet_index, event kinds and PDU
+types found by ` + "`go run ./internal/refgen`" + `).
 ` + "`tmonbench query --schema`" + ` prints this reference; a test keeps docs/tables.md equal to it.
 
 Every table is a folder of Parquet files under the output folder, Hive-partitioned
-(` + "`<table>/date=YYYY-MM-DD/probe=NAME/part-N.parquet`" + `; the partition keys are columns too),
+(` + "`<table>/date=YYYY-MM-DD/probe=NAME/part-N.parquet`" + `; the partition keys are columns too;
+packet_index is flat),
 and a DuckDB view of the same name in ` + "`tmonbench query`" + `. Times are instants in UTC:
 TIMESTAMP_NS, nanoseconds since 1970-01-01T00:00:00Z (DuckDB runs with TimeZone=UTC). The unit
 of every number is in its name (` + "`_s`, `_ms`, `_us`, `_bytes`, `_mbps`, `_pct`" + `) or
@@ -164,15 +179,16 @@ given below; "count" is a number of things (packets, segments, rows...).
 			}
 			fmt.Fprintf(&b, " Partitioned by %s.", strings.Join(names, ", "))
 		}
-		b.WriteString("\n\n| column | type | unit | meaning |\n|---|---|---|---|\n")
-		for _, c := range t.Columns() {
-			typ := c.Type
-			if c.Nullable {
-				typ += " (NULL)"
-			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, typ, c.Unit, cell(c.Doc))
+		writeColumns(&b, t.Columns())
+	}
+	for _, t := range DerivedTables {
+		fmt.Fprintf(&b, "## %s\n\n%s.", strings.Join(t.Names, ", "), capitalize(t.Doc))
+		if len(t.Partition) > 0 {
+			fmt.Fprintf(&b, " Partitioned by %s.", strings.Join(t.Partition, ", "))
+		} else {
+			fmt.Fprintf(&b, " Not partitioned (`%s/part-N.parquet`).", t.Names[0])
 		}
-		b.WriteString("\n")
+		writeColumns(&b, t.Columns)
 	}
 	b.WriteString("## flow_counters metrics\n\nThe `metric` column of flow_counters, with its `unit`; metrics made at run time\n(`icmp_type_T_code_C`, `icmp6_...`, `icmp_error_...`) count messages.\n\n| metric | unit |\n|---|---|\n")
 	for _, m := range sortedKeys(MetricUnits) {
@@ -187,6 +203,19 @@ given below; "count" is a number of things (packets, segments, rows...).
 		fmt.Fprintf(&b, "| %d | `%s` | %s |\n", p.Value, p.Name, cell(p.Doc))
 	}
 	return b.String()
+}
+
+// writeColumns writes the Markdown table of cols.
+func writeColumns(b *strings.Builder, cols []Column) {
+	b.WriteString("\n\n| column | type | unit | meaning |\n|---|---|---|---|\n")
+	for _, c := range cols {
+		typ := c.Type
+		if c.Nullable {
+			typ += " (NULL)"
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", c.Name, typ, c.Unit, cell(c.Doc))
+	}
+	b.WriteString("\n")
 }
 
 // cell makes s fit one Markdown table cell.

@@ -45,14 +45,27 @@ func TestEveryColumnDocumented(t *testing.T) {
 			}
 		}
 	}
+	for _, tb := range DerivedTables {
+		if len(tb.Names) == 0 || !strings.Contains(ref, "## "+strings.Join(tb.Names, ", ")+"\n") || len(tb.Columns) < 5 {
+			t.Errorf("reference lacks derived table %v (%d columns)", tb.Names, len(tb.Columns))
+		}
+		for _, c := range tb.Columns {
+			if c.Type == "" || c.Doc == "" {
+				t.Errorf("%s.%s: type %q, doc %q: document it where the table is written and run go run ./internal/refgen", tb.Names[0], c.Name, c.Type, c.Doc)
+			}
+			if c.Type == "DOUBLE" && c.Unit == "" && !unitless[c.Name] {
+				t.Errorf("%s.%s is a DOUBLE without a unit in its name", tb.Names[0], c.Name)
+			}
+		}
+	}
 	if len(EventKinds) < 20 || len(PDUTypes) < 15 {
 		t.Errorf("%d event kinds, %d PDU types", len(EventKinds), len(PDUTypes))
 	}
 }
 
 // unitless are the floating columns whose unit is elsewhere: the
-// statistics of flow_counters, in the row's unit column.
-var unitless = map[string]bool{"sum": true, "sumsq": true, "min": true, "max": true}
+// statistics of flow_counters and its rollups, in the row's unit column.
+var unitless = map[string]bool{"sum": true, "sumsq": true, "m2": true, "min": true, "max": true}
 
 // TestUnitsInNames (issue 9.5): the statistics of oneway_latency and
 // rtt_histograms carry their unit, flow_counters has a unit column, and
@@ -78,6 +91,41 @@ func TestUnitsInNames(t *testing.T) {
 				t.Errorf("%s.%s has no unit in its name", table, bare)
 			}
 		}
+	}
+	// The rollups carry their raw table's unit (m2 the squared one);
+	// flow_counters' keep the unit column.
+	rollups := map[string][]string{
+		TableOnewayLatency + "_1h":  {"sum_us", "sumsq_us2", "m2_us2", "min_us", "max_us", "p50_lo_us"},
+		TableRTTHistograms + "_1h":  {"sum_ms", "sumsq_ms2", "m2_ms2", "min_ms", "max_ms", "slice_lo_ms"},
+		TableFlowCounters + "_1h":   {"unit", "sum", "m2", "interval_s"},
+		TableSizeHistograms + "_1h": {"slice_lo_bytes", "packets"},
+		"packet_index":              {"time", "offset_bytes"},
+	}
+	for _, d := range DerivedTables {
+		for _, name := range d.Names {
+			cols, ok := rollups[name]
+			if !ok {
+				continue
+			}
+			delete(rollups, name)
+			have := map[string]bool{}
+			for _, c := range d.Columns {
+				have[c.Name] = true
+			}
+			for _, c := range cols {
+				if !have[c] {
+					t.Errorf("%s has no column %s", name, c)
+				}
+			}
+			for _, bare := range []string{"sum", "m2", "min", "max"} {
+				if have[bare] && !strings.HasPrefix(name, TableFlowCounters) {
+					t.Errorf("%s.%s has no unit in its name", name, bare)
+				}
+			}
+		}
+	}
+	for name := range rollups {
+		t.Errorf("DerivedTables lacks %s", name)
 	}
 	for _, m := range []string{"packets", "ip_bytes", "ttl", "dscp", "tcp_syn", "l4_payload_bytes", "icmp_type_8_code_0"} {
 		if MetricUnit(m) == "" {

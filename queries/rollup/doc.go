@@ -9,10 +9,16 @@
 // beside them (<out>/<table>_1h/part-00000.parquet), so queries.Open shows
 // them as views. interval_start is the bucket start (UTC-aligned minutes,
 // hours, days), interval_s its length (60, 3600, 86400); the other key
-// columns are the raw table's (Tables lists them).
+// columns are the raw table's (Tables lists them; flow_counters keeps its
+// unit column). Table.Columns declares every column with its type, unit
+// and meaning: internal/refgen puts them in the reference (docs/tables.md,
+// `tmonbench query --schema`) and the tests check them against the tables
+// Build writes.
 //
 // Statistics. A raw row holds n, sum, sumsq, min and max of its samples.
-// A rollup row holds the same five, plus m2: the sum of squared deviations
+// A rollup row holds the same five, under the raw table's names (sum_us,
+// sumsq_us2, min_us, max_us for oneway_latency; sum_ms, ... for
+// rtt_histograms; bare for flow_counters), plus m2 (m2_us2, m2_ms2, m2): the sum of squared deviations
 // from the row's own mean, so that
 //
 //	mean   = sum / n

@@ -49,9 +49,11 @@ func (t Table) statColumn(s string) string {
 	return s + t.Unit
 }
 
-// Tables lists the tables Build rolls up, with their keys.
+// Tables lists the tables Build rolls up, with their keys. flow_counters
+// keeps its unit column as a key (it follows the metric), so its
+// statistics keep their bare names as in the raw table.
 var Tables = []Table{
-	{Name: observe.TableFlowCounters, Keys: []string{"probe", "flow_id", "metric"}, Stats: true, Part: "probe"},
+	{Name: observe.TableFlowCounters, Keys: []string{"probe", "flow_id", "metric", "unit"}, Stats: true, Part: "probe"},
 	{Name: observe.TableSizeHistograms, Keys: []string{"probe", "flow_id", "slice_lo_bytes", "slice_hi_bytes"}, Counts: []string{"packets"}, Part: "probe"},
 	{Name: observe.TableRTTHistograms, Keys: []string{"probe", "flow_id", "kind", "slice_lo_ms", "slice_hi_ms"}, Stats: true, Part: "probe", Unit: "_ms"},
 	{Name: observe.TableOnewayLatency, Keys: []string{"class", "flow_id", "flow", "from_hop", "to_hop", "slices_ms"}, Stats: true, Slices: true, Part: "class", Unit: "_us"},

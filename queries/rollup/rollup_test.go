@@ -42,7 +42,46 @@ func build(t *testing.T, out string) (*sql.DB, *Result) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	checkColumns(t, db)
 	return db, res
+}
+
+// checkColumns: every rollup table in db has the columns Table.Columns
+// declares for the reference (name, DuckDB type), plus the
+// partition key date.
+func checkColumns(t *testing.T, db *sql.DB) {
+	t.Helper()
+	checked := 0
+	for _, tb := range Tables {
+		want := map[string]string{"date": "DATE"}
+		var order []string
+		for _, c := range tb.Columns() {
+			want[c.Name] = c.Type
+			order = append(order, c.Name)
+		}
+		for _, name := range tb.Names() {
+			var n int
+			if err := db.QueryRow("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", name).Scan(&n); err != nil || n == 0 {
+				continue
+			}
+			checked++
+			var got []string
+			for _, r := range rows(t, db, "SELECT column_name, column_type FROM (DESCRIBE "+ident(name)+")") {
+				col, typ := r[0].(string), r[1].(string)
+				got = append(got, col)
+				if want[col] != typ {
+					t.Errorf("%s.%s: type %s, Columns says %q", name, col, typ, want[col])
+				}
+			}
+			if len(got) != len(order)+1 {
+				t.Errorf("%s has columns %v, Columns declares %v and date", name, got, order)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no rollup table to check")
+	}
+	t.Logf("%d rollup tables have the columns Table.Columns declares", checked)
 }
 
 func rows(t *testing.T, db *sql.DB, q string) [][]any {
