@@ -407,17 +407,7 @@ func TestLiveSwitchOver(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	db := openOut(t, out)
-	vf := validFrom.UnixNano()
-	var aLast, bFirst int64
-	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(`SELECT epoch_ns(min(first_seen)) FROM flows WHERE class = 'b'`).Scan(&bFirst); err != nil {
-		t.Fatal(err)
-	}
-	if aLast >= vf || bFirst < vf {
-		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)
-	}
+	checkSwitchBoundary(t, db, validFrom)
 	for _, k := range []string{"config_rejected", "config_accepted", "config_switch_stop", "config_switch_start"} {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
 			t.Errorf("%d %s events", n, k)

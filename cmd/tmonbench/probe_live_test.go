@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -77,17 +78,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	}
 	waitTimeout(t, coll, 30*time.Second)
 	db := openOut(t, out)
-	vf := validFrom.UnixNano()
-	var aLast, bFirst int64
-	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(`SELECT epoch_ns(min(first_seen)) FROM flows WHERE class = 'b'`).Scan(&bFirst); err != nil {
-		t.Fatal(err)
-	}
-	if aLast >= vf || bFirst < vf {
-		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)
-	}
+	checkSwitchBoundary(t, db, validFrom)
 	for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2} {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source LIKE '%sw%'`, k); n != want {
 			t.Errorf("%d %s events, want %d", n, k, want)
@@ -136,4 +127,21 @@ func switchUnderTraffic(cfg string, version func(class, port, validFrom string) 
 	close(stop)
 	<-done
 	return validFrom
+}
+
+// checkSwitchBoundary: class a (the first configuration version) saw no
+// packet from valid_from on, and class b (the second) none before it.
+func checkSwitchBoundary(t *testing.T, db *sql.DB, validFrom time.Time) {
+	t.Helper()
+	vf := validFrom.UnixNano()
+	var aLast, bFirst int64
+	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT epoch_ns(min(first_seen)) FROM flows WHERE class = 'b'`).Scan(&bFirst); err != nil {
+		t.Fatal(err)
+	}
+	if aLast >= vf || bFirst < vf {
+		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)
+	}
 }
