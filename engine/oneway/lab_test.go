@@ -1,6 +1,7 @@
 package oneway
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -437,6 +438,7 @@ func measureOverhead(t testing.TB, bits int, point string, pk []capPkt) overhead
 func TestLabOverhead(t *testing.T) {
 	pts, _ := loadUDP(t)
 	defer func() { timeUnitNs = 0 }()
+	usBytes := map[string]float64{} // B/packet in µs per width and point
 	for _, unit := range []int{1000, 100, 1} {
 		timeUnitNs = unit
 		for _, bits := range []int{32, 24, 16} {
@@ -447,8 +449,17 @@ func TestLabOverhead(t *testing.T) {
 				if unit >= 100 && bits == 16 && o.ratio > 0.01 {
 					t.Errorf("16-bit signatures and %d ns times at %s cost %.3f %% of the traffic, want <= 1 %%", unit, p, 100*o.ratio)
 				}
+				key := fmt.Sprint(bits, p)
+				if unit == 1000 {
+					usBytes[key] = o.bytesPerPkt
+				}
 				if unit == 1 && bits == 16 && o.ratio > 0.012 {
 					t.Errorf("16-bit signatures and ns times at %s cost %.3f %% of the traffic, want <= 1.2 %%", p, 100*o.ratio)
+				}
+				// The ns digits cost their entropy and no more: log2(1000)
+				// bits = 1.246 B a packet, plus at most 0.06 B of code.
+				if extra := o.bytesPerPkt - usBytes[key]; unit == 1 && extra > 1.30 {
+					t.Errorf("ns times at %s, %d-bit signatures: %.3f B/packet more than µs, want <= 1.30 (log2(1000) bits is 1.246 B)", p, bits, extra)
 				}
 			}
 		}
