@@ -34,6 +34,8 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent this long (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this long without any frame, once one came (0: run until SIGINT/SIGTERM)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
+	var trapArgs trapFlags
+	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.\n\nFlags:\n%s", fs.FlagUsages())
@@ -56,6 +58,11 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	if addr == "" {
 		return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
 	}
+	traps, err := trapArgs.open() // a bad address creates no output folder
+	if err != nil {
+		return usageErr("collector: %v", err)
+	}
+	defer traps.close()
 	// Listen first: a bad --listen creates no output folder (issue 9.9).
 	// Datagrams arriving before Serve wait in the socket (probes retry).
 	l, err := pdu.ListenUDP(addr)
@@ -106,7 +113,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	if err := reserveSpace(reserve, reserveBytes); err != nil {
 		fmt.Fprintf(stderr, "tmonbench: warning: collector: no disk space reserved for the event of a write failure: %v\n", err)
 	}
-	srv := collector.NewServer(coll, nil, app, collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
+	srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
 		OnFail: func() { os.Remove(reserve) }})
 	rec, err := srv.Recover()
 	if err != nil {

@@ -38,9 +38,8 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
 	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far this often")
 	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
-	trapAddr := fs.String("snmp-trap", "", "send every event as an SNMPv2c trap to the manager at `HOST[:PORT]` (design 1.8)")
-	community := fs.String("snmp-community", "public", "SNMP community of the traps")
-	trapOID := fs.String("snmp-oid", trapBase, "OID arc of the traps and their variables")
+	var trapArgs trapFlags
+	trapArgs.register(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
 	fs.Usage = func() {
@@ -65,6 +64,11 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if _, err := pipeline.Collectors(cfg); err != nil {
 		return err
 	}
+	traps, err := trapArgs.open() // before the capture and the output: a bad address opens nothing
+	if err != nil {
+		return usageErr("live: %v", err)
+	}
+	defer traps.close()
 	lc, userFilter, err := cf.liveConfig(stderr)
 	if err != nil {
 		return err
@@ -107,15 +111,6 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		st := startStats(stdout, src, unix.Gettid())
 		defer st.stop()
 	}
-	var sink observe.Sink = app
-	if *trapAddr != "" {
-		ts, err := newTrapSink(app, *trapAddr, *community, *trapOID)
-		if err != nil {
-			return usageErr("live: %v", err)
-		}
-		defer ts.close()
-		sink = ts
-	}
 	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
 	if *metricsAddr != "" {
 		m, err := serveMetrics(*metricsAddr, snap)
@@ -130,7 +125,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		ifNames[i] = in.Name
 	}
 	input, ifNames = pairInput(input, ifNames, lc.Pair)
-	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: sink, tick: tick.C, h: h, workers: cf.workers,
+	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	lr.ss = &switchSource{Source: input, wallNs: wallNs}
 	if *cfgPath != "" {

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosnmp/gosnmp"
-
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
@@ -289,33 +287,7 @@ func scrape(t *testing.T, ns *netlab.NS, addr string) map[string]float64 {
 func TestLiveSNMPTraps(t *testing.T) {
 	netlab.Need(t)
 	bin := testout.Binary(t)
-	tl := gosnmp.NewTrapListener()
-	got := make(chan map[string]string, 16)
-	tl.OnNewTrap = func(p *gosnmp.SnmpPacket, _ *net.UDPAddr) {
-		v := map[string]string{}
-		for _, x := range p.Variables {
-			switch val := x.Value.(type) {
-			case []byte:
-				v[x.Name] = string(val)
-			case string:
-				v[x.Name] = val
-			}
-		}
-		got <- v
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
-	go tl.Listen(addr)
-	defer tl.Close()
-	select {
-	case <-tl.Listening():
-	case <-time.After(3 * time.Second):
-		t.Fatal("trap listener did not start")
-	}
+	addr, got := trapListener(t)
 	out := filepath.Join(t.TempDir(), "out")
 	c := exec.Command(bin, "live", "-i", "lo", "--out", out, "--name", "traps", "--snmp-trap", addr)
 	stdout, err := c.StdoutPipe()

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+	"github.com/spf13/pflag"
 
+	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
@@ -48,6 +50,29 @@ func newTrapSink(next observe.Sink, addr, community, base string) (*trapSink, er
 
 // Write sends one trap per event of b and writes b.
 func (t *trapSink) Write(b *observe.Batch) error {
+	t.send(b)
+	return t.Sink.Write(b)
+}
+
+// plannedTrapSink is a trapSink in front of a sink that plans its parts
+// (the collector's journaled writes go through WritePlan, not Write).
+type plannedTrapSink struct {
+	*trapSink
+	next collector.PlannedSink
+}
+
+// Plan is the next sink's.
+func (p plannedTrapSink) Plan(b *observe.Batch) map[string]int { return p.next.Plan(b) }
+
+// WritePlan sends one trap per event of b and writes b into plan. A write
+// redone after a crash sends its traps again.
+func (p plannedTrapSink) WritePlan(b *observe.Batch, plan map[string]int) error {
+	p.send(b)
+	return p.next.WritePlan(b, plan)
+}
+
+// send sends one trap per event of b.
+func (t *trapSink) send(b *observe.Batch) {
 	for _, e := range b.Events {
 		vars := []gosnmp.SnmpPDU{
 			{Name: ".1.3.6.1.6.3.1.1.4.1.0", Type: gosnmp.ObjectIdentifier, Value: t.base + ".0.1"}, // snmpTrapOID.0
@@ -63,7 +88,44 @@ func (t *trapSink) Write(b *observe.Batch) error {
 			t.sent++
 		}
 	}
-	return t.Sink.Write(b)
 }
 
-func (t *trapSink) close() { t.snmp.Conn.Close() }
+// close releases the trap sender; a nil t is a no-op.
+func (t *trapSink) close() {
+	if t != nil {
+		t.snmp.Conn.Close()
+	}
+}
+
+// trapFlags are the --snmp-trap flags of the commands that write event
+// rows: live, and collector (which writes the events of its probes).
+type trapFlags struct{ addr, community, oid *string }
+
+// register adds --snmp-trap, --snmp-community and --snmp-oid to fs.
+func (f *trapFlags) register(fs *pflag.FlagSet) {
+	f.addr = fs.String("snmp-trap", "", "send every event as an SNMPv2c trap to the manager at `HOST[:PORT]` (design 1.8)")
+	f.community = fs.String("snmp-community", "public", "SNMP community of the traps")
+	f.oid = fs.String("snmp-oid", trapBase, "OID arc of the traps and their variables")
+}
+
+// open connects the trap sender of --snmp-trap: nil when the flag is not
+// set. An address that cannot be parsed or resolved is an error.
+func (f *trapFlags) open() (*trapSink, error) {
+	if *f.addr == "" {
+		return nil, nil
+	}
+	return newTrapSink(nil, *f.addr, *f.community, *f.oid)
+}
+
+// around puts t in front of next and returns the sink to write to: next
+// itself when t is nil, a sink that plans its parts when next does.
+func (t *trapSink) around(next observe.Sink) observe.Sink {
+	if t == nil {
+		return next
+	}
+	t.Sink = next
+	if ps, ok := next.(collector.PlannedSink); ok {
+		return plannedTrapSink{t, ps}
+	}
+	return t
+}
