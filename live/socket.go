@@ -58,8 +58,11 @@ type socket struct {
 	off     int  // offset of the next packet in the ring
 	release bool // the current block is done: give it back at the next step
 	head    bool // a packet is peeked and not yet delivered
-	data    []byte
-	meta    pkt.Meta
+	// seenMono is when the reader first saw the head (Source.mono), -1
+	// until it does.
+	seenMono int64
+	data     []byte
+	meta     pkt.Meta
 
 	mu    sync.Mutex // guards stats reads (getsockopt resets the kernel counters)
 	stats Stats
@@ -82,7 +85,7 @@ func openSocket(cfg *Config, info Info, iface uint16, prog []bpf.RawInstruction,
 		}
 		return nil, fmt.Errorf("live: packet socket: %w", err)
 	}
-	s := &socket{fd: fd, iface: iface, link: info.LinkType, loopback: info.Loopback}
+	s := &socket{fd: fd, iface: iface, link: info.LinkType, loopback: info.Loopback, seenMono: -1}
 	fail := func(what string, err error) (*socket, error) {
 		s.close()
 		return nil, fmt.Errorf("live: %s %s: %w", info.Name, what, err)
@@ -258,7 +261,7 @@ func (s *socket) fill(p int) {
 
 // take hands the head over to the caller.
 func (s *socket) take() ([]byte, pkt.Meta) {
-	s.head = false
+	s.head, s.seenMono = false, -1
 	s.seen.Add(1)
 	return s.data, s.meta
 }

@@ -144,8 +144,26 @@ type Source struct {
 	pfds     []unix.PollFd
 	frame    uint64
 	stopping atomic.Bool
-	stopAt   atomic.Int64 // wall clock of Stop, Unix ns
+	stopAt   atomic.Int64 // monotonic clock of Stop (mono)
+	t0       time.Time    // origin of mono
 	closed   bool
+}
+
+// mono is the monotonic time since the source opened, in ns: the waits
+// run on it, so a wall clock set back or forward neither holds a packet
+// nor ends the capture early (kernel timestamps are wall-clock time).
+func (s *Source) mono() int64 { return int64(time.Since(s.t0)) }
+
+// holdNs returns how much longer a pair's oldest packet waits for an
+// older one on the other port: 0 to deliver it now. ageWall is the wall
+// clock minus the packet's kernel timestamp, ageMono how long the packet
+// has been visible to the reader. A packet is held at most window after
+// its kernel timestamp, and never more than window after the reader saw
+// it, whatever the wall clock did in between (a clock set back makes
+// ageWall negative: without the second bound the packet would wait until
+// the clock caught up).
+func holdNs(ageWall, ageMono, window int64) int64 {
+	return max(0, window-max(ageWall, ageMono))
 }
 
 // Open checks every interface (Inspect), opens the sockets and returns one
@@ -171,7 +189,7 @@ func Open(cfg Config) ([]*Source, []Info, error) {
 		return nil, nil, err
 	}
 	for w := 0; w < cfg.Workers; w++ {
-		s := &Source{cfg: cfg, names: cfg.Interfaces, evfd: -1}
+		s := &Source{cfg: cfg, names: cfg.Interfaces, evfd: -1, t0: time.Now()}
 		srcs = append(srcs, s)
 		for i, info := range infos {
 			prog, err := snapProgram(cfg, info.LinkType)
@@ -251,19 +269,26 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 				best = i
 			}
 		}
-		now := time.Now().UnixNano()
+		now := s.mono()
 		stopping := s.stopping.Load()
 		drained := stopping && now >= s.stopAt.Load()+2*s.cfg.BlockTimeout.Nanoseconds()+20e6
 		wait := s.cfg.IdleWait.Nanoseconds()
 		if best >= 0 {
-			age := now - s.socks[best].meta.TimeNs
-			if !s.cfg.Pair || all || age >= window || drained {
-				data, m := s.socks[best].take()
+			k := s.socks[best]
+			if k.seenMono < 0 {
+				k.seenMono = now
+			}
+			hold := int64(0)
+			if s.cfg.Pair && !all && !drained {
+				hold = holdNs(time.Now().UnixNano()-k.meta.TimeNs, now-k.seenMono, window)
+			}
+			if hold == 0 {
+				data, m := k.take()
 				s.frame++
 				m.Frame = s.frame
 				return data, m, nil
 			}
-			wait = window - age
+			wait = hold
 		} else {
 			if drained {
 				return nil, pkt.Meta{}, io.EOF
@@ -297,7 +322,7 @@ func (s *Source) Stop() {
 	if s.stopping.Swap(true) {
 		return
 	}
-	s.stopAt.Store(time.Now().UnixNano())
+	s.stopAt.Store(s.mono())
 	s.evmu.Lock()
 	defer s.evmu.Unlock()
 	if s.evfd >= 0 { // not closed yet (never write to a reused descriptor)
