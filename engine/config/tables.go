@@ -1,6 +1,8 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+)
 
 // TCPTable holds the TCP connection follow-on's limits and timers
 // (engine/tcpconn.Config, whose doc comments give the reasons for each
@@ -149,4 +151,18 @@ func (c *Config) validateTables() error {
 		}
 	}
 	return nil
+}
+
+// number is the field types OrDefault takes.
+type number interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~float32 | ~float64
+}
+
+// OrDefault sets *v to def when *v is zero or negative: how the
+// analysers' and the capture's configs give an unset (or invalid) size,
+// count or duration its default.
+func OrDefault[T number](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestTablesValidate: out-of-range values of tcp_table, ftp_table and
@@ -26,5 +27,20 @@ func TestTablesValidate(t *testing.T) {
 	c, err := Parse([]byte("tcp_table: {max_connections: 0}\n"), "t.yaml")
 	if err != nil || c.TCPTable.MaxConnections != 65536 {
 		t.Errorf("max_connections 0: %v, %+v", err, c)
+	}
+}
+
+// TestOrDefault: zero and negative fields take the default, positive ones
+// stay, for integer, float and duration fields.
+func TestOrDefault(t *testing.T) {
+	n, m, f, d := 0, -3, 0.0, time.Duration(-1)
+	keep := 7
+	OrDefault(&n, 5)
+	OrDefault(&m, 5)
+	OrDefault(&f, 2.5)
+	OrDefault(&d, time.Second)
+	OrDefault(&keep, 5)
+	if n != 5 || m != 5 || f != 2.5 || d != time.Second || keep != 7 {
+		t.Errorf("got %d %d %v %v %d, want 5 5 2.5 1s 7", n, m, f, d, keep)
 	}
 }

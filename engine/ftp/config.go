@@ -3,6 +3,8 @@ package ftp
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tmonbench/tmonbench/engine/config"
 )
 
 // ErrConfig is wrapped by Config.Validate for a field out of range.
@@ -84,27 +86,15 @@ func (c Config) Validate() error {
 // withDefaults replaces zero fields by their defaults.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.MaxSessions <= 0 {
-		c.MaxSessions = d.MaxSessions
-	}
-	if c.MaxExpected <= 0 {
-		c.MaxExpected = d.MaxExpected
-	}
-	if c.ExpectTimeoutNs <= 0 {
-		c.ExpectTimeoutNs = d.ExpectTimeoutNs
-	}
-	if c.IdleTimeoutNs <= 0 {
-		c.IdleTimeoutNs = d.IdleTimeoutNs
-	}
+	config.OrDefault(&c.MaxSessions, d.MaxSessions)
+	config.OrDefault(&c.MaxExpected, d.MaxExpected)
+	config.OrDefault(&c.ExpectTimeoutNs, d.ExpectTimeoutNs)
+	config.OrDefault(&c.IdleTimeoutNs, d.IdleTimeoutNs)
 	if c.LingerNs < 0 {
 		c.LingerNs = d.LingerNs
 	}
-	if c.CloseDelayNs <= 0 {
-		c.CloseDelayNs = d.CloseDelayNs
-	}
-	if c.HandshakeTimeoutNs <= 0 {
-		c.HandshakeTimeoutNs = d.HandshakeTimeoutNs
-	}
+	config.OrDefault(&c.CloseDelayNs, d.CloseDelayNs)
+	config.OrDefault(&c.HandshakeTimeoutNs, d.HandshakeTimeoutNs)
 	return c
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
@@ -204,9 +205,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	s.cfg.MaxBuildNs = max(cfg.MaxBuildNs, 0)
 	s.cfg.MinGapNs = max(cfg.MinGapNs, 0)
 	s.initialNs = cfg.InitialTimeoutNs
-	if s.initialNs <= 0 {
-		s.initialNs = 2e9
-	}
+	config.OrDefault(&s.initialNs, 2e9)
 	s.initialNs = min(s.initialNs, maxTimeout)
 	s.mult = cfg.TimeoutMultiplier
 	if !(s.mult >= 1 && s.mult <= 100) {
@@ -218,9 +217,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	s.cfg.FinalTimeoutNs = max(cfg.FinalTimeoutNs, 0)
 	s.cfg.BreakBorderNs = max(cfg.BreakBorderNs, 0)
 	s.cfg.HeartbeatNs = max(cfg.HeartbeatNs, 0)
-	if s.cfg.BacklogNs <= 0 {
-		s.cfg.BacklogNs = 10e9
-	}
+	config.OrDefault(&s.cfg.BacklogNs, 10e9)
 	if s.cfg.MaxQueueBytes == 0 {
 		s.cfg.MaxQueueBytes = DefaultMaxQueueBytes
 	}

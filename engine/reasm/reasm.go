@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/dissect"
 )
 
@@ -309,12 +310,8 @@ type Reassembler struct {
 // cfg.Validate first to report a bad configuration.
 func New(cfg Config) *Reassembler {
 	def := DefaultConfig()
-	if cfg.TimeoutNs <= 0 {
-		cfg.TimeoutNs = def.TimeoutNs
-	}
-	if cfg.MaxDatagrams < 1 {
-		cfg.MaxDatagrams = def.MaxDatagrams
-	}
+	config.OrDefault(&cfg.TimeoutNs, def.TimeoutNs)
+	config.OrDefault(&cfg.MaxDatagrams, def.MaxDatagrams)
 	if cfg.MaxDatagramBytes < MinDatagramBytes || cfg.MaxDatagramBytes > MaxIPv6Bytes {
 		cfg.MaxDatagramBytes = def.MaxDatagramBytes
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/tmonbench/tmonbench/engine/config"
 )
 
 // ErrConfig is wrapped by every error of Config.Validate.
@@ -147,27 +149,15 @@ func (c Config) withDefaults() Config {
 		c.SlicesMs = d.SlicesMs
 	}
 	c.SlicesMs = append([]float64(nil), c.SlicesMs...)
-	if c.TimeoutNs <= 0 {
-		c.TimeoutNs = d.TimeoutNs
-	}
-	if c.MaxPending <= 0 {
-		c.MaxPending = d.MaxPending
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = d.MaxConns
-	}
-	if c.ConnIdleNs <= 0 {
-		c.ConnIdleNs = d.ConnIdleNs
-	}
+	config.OrDefault(&c.TimeoutNs, d.TimeoutNs)
+	config.OrDefault(&c.MaxPending, d.MaxPending)
+	config.OrDefault(&c.MaxConns, d.MaxConns)
+	config.OrDefault(&c.ConnIdleNs, d.ConnIdleNs)
 	if c.MaxTSvals <= 0 || c.MaxTSvals > 4096 {
 		c.MaxTSvals = d.MaxTSvals
 	}
-	if c.MaxStreamBytes <= 0 {
-		c.MaxStreamBytes = d.MaxStreamBytes
-	}
-	if c.MaxHistograms <= 0 {
-		c.MaxHistograms = d.MaxHistograms
-	}
+	config.OrDefault(&c.MaxStreamBytes, d.MaxStreamBytes)
+	config.OrDefault(&c.MaxHistograms, d.MaxHistograms)
 	return c
 }
 

@@ -3,6 +3,7 @@ package tcpconn
 import (
 	"slices"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
@@ -71,21 +72,11 @@ func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
 	def := DefaultConfig()
-	if cfg.MaxConns < 1 {
-		cfg.MaxConns = def.MaxConns
-	}
-	if cfg.IdleTimeoutNs <= 0 {
-		cfg.IdleTimeoutNs = def.IdleTimeoutNs
-	}
-	if cfg.HandshakeTimeoutNs <= 0 {
-		cfg.HandshakeTimeoutNs = def.HandshakeTimeoutNs
-	}
-	if cfg.CloseDelayNs <= 0 {
-		cfg.CloseDelayNs = def.CloseDelayNs
-	}
-	if cfg.MaxPending < 1 {
-		cfg.MaxPending = def.MaxPending
-	}
+	config.OrDefault(&cfg.MaxConns, def.MaxConns)
+	config.OrDefault(&cfg.IdleTimeoutNs, def.IdleTimeoutNs)
+	config.OrDefault(&cfg.HandshakeTimeoutNs, def.HandshakeTimeoutNs)
+	config.OrDefault(&cfg.CloseDelayNs, def.CloseDelayNs)
+	config.OrDefault(&cfg.MaxPending, def.MaxPending)
 	t := &Tracker{cfg: cfg, index: make(map[key]int32, min(cfg.MaxConns, 1024))}
 	for i := range t.head {
 		t.head[i], t.tail[i] = -1, -1
