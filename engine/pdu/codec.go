@@ -100,18 +100,14 @@ func (d *Dec) Uvarint() uint64 {
 	return v
 }
 
-// Varint reads a zig-zag signed varint.
+// Varint reads a zig-zag signed varint (encoding/binary's Varint).
 func (d *Dec) Varint() int64 {
-	v, n := binary.Varint(d.B)
-	if n <= 0 {
-		d.fail(ErrShort)
-		if n < 0 {
-			d.err = ErrCorrupt
-		}
-		return 0
+	u := d.Uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
 	}
-	d.B = d.B[n:]
-	return v
+	return x
 }
 
 // Byte reads one byte.
