@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -82,13 +81,9 @@ func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Wri
 		<-done
 		return err
 	}
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(stdout))
-	_, err = p.Run()
+	err = tui.Run(m, tea.WithOutput(stdout))
 	m.Close()
 	stop()
 	<-done
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
-		return nil
-	}
 	return err
 }
