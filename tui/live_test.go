@@ -43,7 +43,34 @@ func liveSnaps() []LiveStatus {
 			Channels: []LiveChannel{{Probe: "A", Collector: "local", Sent: pk / 50, Acked: pk/50 - uint64(unacked), Unacked: unacked, LongRetry: longRetry}},
 		}
 	}
-	return []LiveStatus{mk(0, 1000, 0, 0, false, false), mk(1, 3000, 0, 2, false, false), mk(2, 3500, 3, 7, true, false), mk(3, 3500, 3, 0, false, true)}
+	snaps := []LiveStatus{mk(0, 1000, 0, 0, false, false), mk(1, 3000, 0, 2, false, false), mk(2, 3500, 3, 7, true, false), mk(3, 3500, 3, 0, false, true)}
+	snaps[1].Flows = liveFlows(0)
+	snaps[2].Flows = liveFlows(1)
+	snaps[3].Flows = liveFlows(1)
+	return snaps
+}
+
+// liveFlows are the engines' busiest flows of interval k (10 s each from
+// the lab's first second): six flows of class all, each also in class
+// ftp (the same traffic), in interval 1 the control connection 21 grows
+// past the data connections.
+func liveFlows(k int) []LiveFlow {
+	const start = int64(1_795_964_250_000_000_000) // 2026-11-29 14:57:30 UTC
+	mk := func(class string, id uint64, sport, dport uint16, pk, by uint64) LiveFlow {
+		return LiveFlow{Probe: "A", Iface: "if0", Class: class, FlowID: id, IntervalStartNs: start + int64(k)*10e9, IntervalS: 10, Protocol: 6,
+			SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: sport, DstPort: dport, Packets: pk, Bytes: by}
+	}
+	ctl := uint64(900)
+	if k == 1 {
+		ctl = 9_000_000
+	}
+	var fs []LiveFlow
+	for _, c := range []string{"ftp", "all"} { // largest first per class, as the engines give them
+		fs = append(fs,
+			mk(c, 40, 20, 47000, 3624, 5_431_336), mk(c, 42, 20, 47002, 700, 1_048_576), mk(c, 44, 20, 47004, 200, 262_144),
+			mk(c, 46, 20, 47006, 100, 131_072), mk(c, 48, 20, 47008, 12, 12_977), mk(c, 2, 21, 33488, 46, ctl))
+	}
+	return fs
 }
 
 // lineWith returns the first line of s holding every want.

@@ -255,7 +255,7 @@ func (o *overview) view(e *env, w, h int) string {
 	st := e.st
 	var b strings.Builder
 	if e.snap != nil {
-		b.WriteString(livePanel(e, w) + "\n")
+		b.WriteString(livePanel(e, w, h) + "\n")
 	}
 	if o.d == nil {
 		return b.String() + st.dim.Render("loading "+e.out+" …")

@@ -41,6 +41,11 @@ func (f *liveFeed) Status() tui.LiveStatus {
 	for _, c := range o.Collectors {
 		s.CollectorQueue += c.QueueFrames
 	}
+	for _, f := range o.Flows {
+		s.Flows = append(s.Flows, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
+			IntervalStartNs: f.IntervalStart, IntervalS: f.IntervalS, Protocol: f.Protocol,
+			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes})
+	}
 	return s
 }
 
