@@ -267,7 +267,7 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 		defer m.Close()
 		s := snaps[1]
 		drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
-		drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}}) // the flows screen
+		drive(t, m, keyMsg("2"), keyMsg("L")) // the written flows table (2 alone shows the engines' flows)
 		lines := strings.Split(plain(m), "\n")
 		st := lines[len(lines)-2]
 		if !strings.Contains(st, "no flows rows written yet") && !strings.Contains(st, "no flow_counters rows written yet") || strings.Contains(st, "error") {
@@ -287,5 +287,69 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 		if got, ok := missingTable(msg); got != want || ok != (want != "") {
 			t.Errorf("missingTable(%q) = %q, %v", msg, got, ok)
 		}
+	}
+}
+
+// TestLiveFlowsScreen: in a live run the Flows screen shows the engines'
+// busiest flows of the last closed interval from the snapshots (no
+// query), sorted by bytes; the cursor stays on its flow when the next
+// snapshot reorders them; s sorts by the column under the column cursor;
+// enter opens the flow; L switches to the written flows table (loaded
+// then, from Parquet) and back.
+func TestLiveFlowsScreen(t *testing.T) {
+	out := replayed(t, ftpLab)
+	snaps := liveSnaps()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	s1, s2 := snaps[1], snaps[2]
+	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	expect := func(step string, want ...string) string {
+		t.Helper()
+		v := plain(m)
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
+			}
+		}
+		return v
+	}
+	v := expect("live", "row 1 of 12 · sorted by bytes ↓ · live: the engines' last closed interval, 14:57:30.000000 +10 s · L: written flows")
+	first := strings.Fields(lineWith(v, "47000/tcp"))
+	if want := []string{"A", "if0", "all", "198.51.100.10:20>10.10.1.100:47000/tcp", "3,624", "5,431,336", "4.345", "40"}; strings.Join(first, " ") != strings.Join(want, " ") {
+		t.Fatalf("first row %q, want %q", first, want)
+	}
+	lt := m.tabs[1].(*liveFlowsTab)
+	if !lt.needLoad || len(m.e.inflight) != 0 {
+		t.Fatalf("the live view queried: table asked %v, %d in flight", !lt.needLoad, len(m.e.inflight))
+	}
+	drive(t, m, keyMsg("down")) // A ftp 40: the control connection overtakes it in the next interval
+	expect("down", "row 2 of 12")
+	drive(t, m, liveMsg{st: &s2})
+	expect("next snapshot", "row 4 of 12", "interval, 14:57:40.000000 +10 s")
+	if lt.at != (liveFlowKey{"A", "ftp", 40}) {
+		t.Fatalf("cursor on %+v", lt.at)
+	}
+	drive(t, m, keyMsg("right"), keyMsg("right"), keyMsg("right"), keyMsg("right"), keyMsg("s")) // packets
+	v = expect("sort", "row 1 of 12 · sorted by packets ↓")
+	rows := strings.Split(v, "\n")
+	if f := strings.Fields(rows[3]); len(f) < 8 || f[4] != "3,624" {
+		t.Fatalf("first row by packets %q", rows[3])
+	}
+	drive(t, m, keyMsg("s"))
+	expect("sort up", "row 1 of 12 · sorted by packets ↑")
+	drive(t, m, keyMsg("L"))
+	expect("written", "row 1 of 84", "sorted by bytes ↓")
+	if lt.needLoad {
+		t.Fatal("the written table was not loaded")
+	}
+	drive(t, m, keyMsg("L"), keyMsg("enter"))
+	d, ok := m.active().(*detail)
+	if !ok || d.ref != (flowRef{probe: "A", flowID: 48}) { // packets ↑: flow 48 (12 packets), class all first
+		t.Fatalf("enter opened %T %+v", m.active(), d)
 	}
 }
