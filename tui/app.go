@@ -181,9 +181,13 @@ func New(opts Options) (*Model, error) {
 	m.help.Styles.FullKey = r.NewStyle().Bold(true)
 	m.help.Styles.FullDesc = e.st.dim
 	m.help.Styles.ShortSeparator = e.st.dim
+	var flows screen = newTableScreen(e, flowsSpec())
+	if opts.Live != nil {
+		flows = newLiveFlowsTab(e) // the engines' flows first, L: the written table
+	}
 	m.tabs = []screen{
 		newOverview(e),
-		newTableScreen(e, flowsSpec()),
+		flows,
 		newTableScreen(e, tcpSpec()),
 		newTableScreen(e, ftpSpec()),
 		newTableScreen(e, rttSpec()),

@@ -23,6 +23,7 @@ type KeyMap struct {
 	Events, SQL            key.Binding
 	BrushMark, BrushClear  key.Binding
 	Write, BothDirections  key.Binding
+	LiveFlows              key.Binding
 	Help, Quit             key.Binding
 }
 
@@ -61,6 +62,7 @@ func DefaultKeyMap() KeyMap {
 		BrushClear:     b("B", "clear brush", "B"),
 		Write:          b("w", "write pcap", "w"),
 		BothDirections: b("r", "both directions", "r"),
+		LiveFlows:      b("L", "live/written flows", "L"),
 		Help:           b("?", "help", "?"),
 		Quit:           b("q", "quit", "q", "ctrl+c"),
 	}
@@ -77,7 +79,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"overview": &k.Overview, "flows": &k.Flows, "tcp": &k.TCP, "ftp": &k.FTP,
 		"rtt": &k.RTT, "oneway": &k.Oneway, "events": &k.Events, "sql": &k.SQL,
 		"brush_mark": &k.BrushMark, "brush_clear": &k.BrushClear,
-		"write": &k.Write, "both_directions": &k.BothDirections,
+		"write": &k.Write, "both_directions": &k.BothDirections, "live_flows": &k.LiveFlows,
 		"help": &k.Help, "quit": &k.Quit,
 	}
 }
@@ -128,6 +130,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Sort, k.Columns, k.Enter, k.Back, k.Packets, k.Write, k.BothDirections},
 		{k.NextScreen, k.PrevScreen, k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway},
-		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.Help, k.Quit},
+		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.LiveFlows, k.Help, k.Quit},
 	}
 }

@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +37,42 @@ type LiveStatus struct {
 	Channels []LiveChannel
 	// CollectorQueue counts the frames waiting for the collectors.
 	CollectorQueue int
+	// Flows are the busiest flows of each probe's latest closed interval
+	// (the engines keep them: observe.Snapshot.Flows), largest first per
+	// probe: the live panel shows them without a query.
+	Flows []LiveFlow
+}
+
+// LiveFlow is one flow's counters over its probe's latest closed
+// interval.
+type LiveFlow struct {
+	Probe, Iface, Class string
+	FlowID              uint64
+	IntervalStartNs     int64   // Unix ns
+	IntervalS           float64 // interval length in seconds
+	Protocol            uint8   // IP protocol number
+	SrcAddr, DstAddr    string  // "" when the class does not split by it
+	SrcPort, DstPort    uint16  // 0 when absent or not split by
+	Packets             uint64  // IP packets in the interval
+	Bytes               uint64  // IP bytes in the interval
+}
+
+// name is the flow's readable name as in the flows table
+// (10.0.0.1:40000>10.0.0.2:21/tcp), "*" for what the class does not
+// split by.
+func (f LiveFlow) name() string {
+	end := func(a string, port uint16) string {
+		if a == "" {
+			a = "*"
+		} else if strings.Contains(a, ":") {
+			a = "[" + a + "]"
+		}
+		if port != 0 {
+			a += fmt.Sprintf(":%d", port)
+		}
+		return a
+	}
+	return end(f.SrcAddr, f.SrcPort) + ">" + end(f.DstAddr, f.DstPort) + "/" + protoName(int64(f.Protocol))
 }
 
 // LiveIface is one interface's (or replayed file's) counters.
@@ -192,9 +230,10 @@ func (m *Model) pollLive() tea.Cmd {
 }
 
 // livePanel draws the live section of the overview: per interface what
-// the engines counted so far, the PDU channels and the capture rate over
-// the last minutes.
-func livePanel(e *env, w int) string {
+// the engines counted so far, the PDU channels, the capture rate over
+// the last minutes and, when the body (h lines) has room, the busiest
+// flows of the last interval.
+func livePanel(e *env, w, bodyH int) string {
 	s, h, st := e.snap, &e.liveHist, e.st
 	var b strings.Builder
 	title := "Live"
@@ -248,6 +287,63 @@ func livePanel(e *env, w int) string {
 			peak = max(peak, v)
 		}
 		b.WriteString(st.dim.Render(cut(fmt.Sprintf(" pkt/s over the last %d s (peak %s)", len(r), human(int64(peak))), w)) + "\n")
+	}
+	if bodyH >= liveFlowsMinH { // at 80×24 the overview's own table comes first
+		b.WriteString(busiestFlows(e, w, liveFlowsShown))
+	}
+	return b.String()
+}
+
+// liveFlowsShown is how many busiest flows the live panel lists, on a
+// screen body at least liveFlowsMinH lines high.
+const (
+	liveFlowsShown = 5
+	liveFlowsMinH  = 30
+)
+
+// busiest returns the n flows with the most IP bytes over the latest
+// closed interval of every probe, from a snapshot. When the snapshot has
+// flows of the class "all", only those count (every flow is also in its
+// own class: the same traffic twice otherwise).
+func busiest(s *LiveStatus, n int) []LiveFlow {
+	fs := s.Flows
+	if slices.ContainsFunc(fs, func(f LiveFlow) bool { return f.Class == "all" }) {
+		fs = slices.DeleteFunc(slices.Clone(fs), func(f LiveFlow) bool { return f.Class != "all" })
+	} else {
+		fs = slices.Clone(fs)
+	}
+	slices.SortStableFunc(fs, func(a, b LiveFlow) int {
+		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Probe, b.Probe), cmp.Compare(a.FlowID, b.FlowID))
+	})
+	return fs[:min(n, len(fs))]
+}
+
+// busiestFlows draws the live panel's busiest flows: the engines' latest
+// closed interval, updated with every snapshot, no Parquet read.
+func busiestFlows(e *env, w, n int) string {
+	st := e.st
+	fs := busiest(e.snap, n)
+	var b strings.Builder
+	b.WriteString(st.section.Render("Busiest flows"))
+	if len(fs) == 0 {
+		b.WriteString(st.dim.Render("  none yet: no interval has closed") + "\n")
+		return b.String()
+	}
+	last := fs[0]
+	for _, f := range fs {
+		if f.IntervalStartNs > last.IntervalStartNs {
+			last = f
+		}
+	}
+	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes over the engines' last closed interval (%s, %g s), every second", fmtTime(last.IntervalStartNs), last.IntervalS), w)) + "\n")
+	fmt.Fprintf(&b, "%-10s %-8s %-7s %-50s %9s %12s %9s\n", "probe", "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
+	for _, f := range fs {
+		mbps := 0.0
+		if f.IntervalS > 0 {
+			mbps = float64(f.Bytes) * 8 / f.IntervalS / 1e6
+		}
+		b.WriteString(cut(fmt.Sprintf("%-10s %-8s %-7s %-50s %9s %12s %9.3f", cut(f.Probe, 10), cut(f.Iface, 8), cut(f.Class, 7), cut(f.name(), 50),
+			human(int64(f.Packets)), human(int64(f.Bytes)), mbps), w) + "\n")
 	}
 	return b.String()
 }

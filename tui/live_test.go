@@ -43,7 +43,34 @@ func liveSnaps() []LiveStatus {
 			Channels: []LiveChannel{{Probe: "A", Collector: "local", Sent: pk / 50, Acked: pk/50 - uint64(unacked), Unacked: unacked, LongRetry: longRetry}},
 		}
 	}
-	return []LiveStatus{mk(0, 1000, 0, 0, false, false), mk(1, 3000, 0, 2, false, false), mk(2, 3500, 3, 7, true, false), mk(3, 3500, 3, 0, false, true)}
+	snaps := []LiveStatus{mk(0, 1000, 0, 0, false, false), mk(1, 3000, 0, 2, false, false), mk(2, 3500, 3, 7, true, false), mk(3, 3500, 3, 0, false, true)}
+	snaps[1].Flows = liveFlows(0)
+	snaps[2].Flows = liveFlows(1)
+	snaps[3].Flows = liveFlows(1)
+	return snaps
+}
+
+// liveFlows are the engines' busiest flows of interval k (10 s each from
+// the lab's first second): six flows of class all, each also in class
+// ftp (the same traffic), in interval 1 the control connection 21 grows
+// past the data connections.
+func liveFlows(k int) []LiveFlow {
+	const start = int64(1_795_964_250_000_000_000) // 2026-11-29 14:57:30 UTC
+	mk := func(class string, id uint64, sport, dport uint16, pk, by uint64) LiveFlow {
+		return LiveFlow{Probe: "A", Iface: "if0", Class: class, FlowID: id, IntervalStartNs: start + int64(k)*10e9, IntervalS: 10, Protocol: 6,
+			SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: sport, DstPort: dport, Packets: pk, Bytes: by}
+	}
+	ctl := uint64(900)
+	if k == 1 {
+		ctl = 9_000_000
+	}
+	var fs []LiveFlow
+	for _, c := range []string{"ftp", "all"} { // largest first per class, as the engines give them
+		fs = append(fs,
+			mk(c, 40, 20, 47000, 3624, 5_431_336), mk(c, 42, 20, 47002, 700, 1_048_576), mk(c, 44, 20, 47004, 200, 262_144),
+			mk(c, 46, 20, 47006, 100, 131_072), mk(c, 48, 20, 47008, 12, 12_977), mk(c, 2, 21, 33488, 46, ctl))
+	}
+	return fs
 }
 
 // lineWith returns the first line of s holding every want.
@@ -240,7 +267,7 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 		defer m.Close()
 		s := snaps[1]
 		drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
-		drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'2'}}) // the flows screen
+		drive(t, m, keyMsg("2"), keyMsg("L")) // the written flows table (2 alone shows the engines' flows)
 		lines := strings.Split(plain(m), "\n")
 		st := lines[len(lines)-2]
 		if !strings.Contains(st, "no flows rows written yet") && !strings.Contains(st, "no flow_counters rows written yet") || strings.Contains(st, "error") {
@@ -260,5 +287,69 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 		if got, ok := missingTable(msg); got != want || ok != (want != "") {
 			t.Errorf("missingTable(%q) = %q, %v", msg, got, ok)
 		}
+	}
+}
+
+// TestLiveFlowsScreen: in a live run the Flows screen shows the engines'
+// busiest flows of the last closed interval from the snapshots (no
+// query), sorted by bytes; the cursor stays on its flow when the next
+// snapshot reorders them; s sorts by the column under the column cursor;
+// enter opens the flow; L switches to the written flows table (loaded
+// then, from Parquet) and back.
+func TestLiveFlowsScreen(t *testing.T) {
+	out := replayed(t, ftpLab)
+	snaps := liveSnaps()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	s1, s2 := snaps[1], snaps[2]
+	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	expect := func(step string, want ...string) string {
+		t.Helper()
+		v := plain(m)
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
+			}
+		}
+		return v
+	}
+	v := expect("live", "row 1 of 12 · sorted by bytes ↓ · live: the engines' last closed interval, 14:57:30.000000 +10 s · L: written flows")
+	first := strings.Fields(lineWith(v, "47000/tcp"))
+	if want := []string{"A", "if0", "all", "198.51.100.10:20>10.10.1.100:47000/tcp", "3,624", "5,431,336", "4.345", "40"}; strings.Join(first, " ") != strings.Join(want, " ") {
+		t.Fatalf("first row %q, want %q", first, want)
+	}
+	lt := m.tabs[1].(*liveFlowsTab)
+	if !lt.needLoad || len(m.e.inflight) != 0 {
+		t.Fatalf("the live view queried: table asked %v, %d in flight", !lt.needLoad, len(m.e.inflight))
+	}
+	drive(t, m, keyMsg("down")) // A ftp 40: the control connection overtakes it in the next interval
+	expect("down", "row 2 of 12")
+	drive(t, m, liveMsg{st: &s2})
+	expect("next snapshot", "row 4 of 12", "interval, 14:57:40.000000 +10 s")
+	if lt.at != (liveFlowKey{"A", "ftp", 40}) {
+		t.Fatalf("cursor on %+v", lt.at)
+	}
+	drive(t, m, keyMsg("right"), keyMsg("right"), keyMsg("right"), keyMsg("right"), keyMsg("s")) // packets
+	v = expect("sort", "row 1 of 12 · sorted by packets ↓")
+	rows := strings.Split(v, "\n")
+	if f := strings.Fields(rows[3]); len(f) < 8 || f[4] != "3,624" {
+		t.Fatalf("first row by packets %q", rows[3])
+	}
+	drive(t, m, keyMsg("s"))
+	expect("sort up", "row 1 of 12 · sorted by packets ↑")
+	drive(t, m, keyMsg("L"))
+	expect("written", "row 1 of 84", "sorted by bytes ↓")
+	if lt.needLoad {
+		t.Fatal("the written table was not loaded")
+	}
+	drive(t, m, keyMsg("L"), keyMsg("enter"))
+	d, ok := m.active().(*detail)
+	if !ok || d.ref != (flowRef{probe: "A", flowID: 48}) { // packets ↑: flow 48 (12 packets), class all first
+		t.Fatalf("enter opened %T %+v", m.active(), d)
 	}
 }

@@ -255,7 +255,7 @@ func (o *overview) view(e *env, w, h int) string {
 	st := e.st
 	var b strings.Builder
 	if e.snap != nil {
-		b.WriteString(livePanel(e, w) + "\n")
+		b.WriteString(livePanel(e, w, h) + "\n")
 	}
 	if o.d == nil {
 		return b.String() + st.dim.Render("loading "+e.out+" …")
@@ -295,7 +295,9 @@ func (o *overview) view(e *env, w, h int) string {
 	if o.strip == nil && o.stripW != 0 {
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
 	}
-	if o.strip != nil && len(o.strip.vals) > 0 {
+	if o.strip != nil && o.strip.lo == 0 && o.strip.hi == 0 { // no flow (yet: a live run's first tables)
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  no flows to add up") + "\n")
+	} else if o.strip != nil && len(o.strip.vals) > 0 {
 		how := "≈ flows spread over their lifetimes"
 		if o.strip.exact {
 			how = "from flow_counters"

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -56,5 +57,20 @@ func TestStripAddsUp(t *testing.T) {
 			t.Errorf("%d buckets: exact %v (want %v), %.1f bytes (want 8,150,454), first %.0f last %.0f",
 				tc.w, s.exact, tc.exact, sum, s.vals[0], s.vals[tc.w-1])
 		}
+	}
+}
+
+// TestStripNoFlows: a strip over no flow (a live run whose flows table
+// has no row yet) says so instead of drawing an empty chart over 1970.
+func TestStripNoFlows(t *testing.T) {
+	m, _, _ := screenModel(t, replayed(t, ftpLab))
+	s, err := loadStrip(context.Background(), m.e.db, 50, []flowGroup{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.tabs[0].(*overview).strip = s
+	v := plain(m)
+	if !strings.Contains(v, "Throughput  no flows to add up") || strings.Contains(v, "1970-01-01") || strings.Contains(v, "▲") {
+		t.Fatalf("strip over no flow:\n%s", v)
 	}
 }

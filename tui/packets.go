@@ -69,6 +69,7 @@ type packetsScreen struct {
 	screenBase
 	sel  packetSel
 	d    *packetsData
+	err  string // why there are no packets to show (the load failed)
 	cur  int
 	top  int
 	rows int
@@ -124,11 +125,39 @@ AND epoch_ns(time) <= ? ORDER BY time DESC LIMIT 1`
 	if len(cands) == 0 && len(m.Inputs) == 1 {
 		cands = append(cands, m.Inputs[0].Path)
 	}
+	if len(cands) == 0 && (m.Mode == modeCollector || len(m.Inputs) == 0) {
+		return "", 0, 0, 0, "", noCaptureError(m.Mode, sel)
+	}
 	if len(cands) != 1 {
 		return "", 0, 0, 0, "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
 	}
 	return cands[0], 0, 1, 0, "no packet index: scan from the start", nil
 }
+
+// modeCollector is run.json's mode of a collector's output (engine/store
+// ModeCollector; tui/ does not import the store).
+const modeCollector = "collector"
+
+// noCaptureError says which capture an output without one lacks (a
+// collector's: it receives the probes' counters, never their packets) and
+// how to get the packets: replay that capture.
+func noCaptureError(mode string, sel packetSel) error {
+	capture := "probe " + sel.probe
+	if sel.iface != "" {
+		capture += " " + sel.iface
+	}
+	why := "this output lists none"
+	if mode == modeCollector {
+		why = "a collector gets counters, not packets"
+	}
+	return noCapture(fmt.Sprintf("no capture of %s here (%s): run tmonbench replay on it to see packets", capture, why))
+}
+
+// noCapture is the error of an output that has no capture file to read
+// packets from: not a failure, the Packets screen says it in one line.
+type noCapture string
+
+func (e noCapture) Error() string { return string(e) }
 
 func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*packetsData, error) {
 	path, off, frame, ifaces, how, err := locate(ctx, db, out, sel)
@@ -330,12 +359,20 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		if msg.err != nil {
-			e.setErr(msg.err)
+			var nc noCapture
+			if errors.As(msg.err, &nc) {
+				e.status = string(nc)
+			} else {
+				e.setErr(msg.err)
+			}
+			if msg.tag == "packets" {
+				p.err = firstLine(msg.err.Error())
+			}
 			return nil
 		}
 		switch v := msg.v.(type) {
 		case *packetsData:
-			p.d, p.cur, p.top = v, 0, 0
+			p.d, p.cur, p.top, p.err = v, 0, 0, ""
 			e.status = fmt.Sprintf("%d packets from %s (%s; %d read)", len(v.pkts), filepath.Base(v.path), v.how, v.read)
 			if !v.complete {
 				e.status += fmt.Sprintf(" · first %d only", maxPackets)
@@ -364,6 +401,7 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			p.cur = n - 1
 		case key.Matches(msg, k.BothDirections):
 			p.sel.both = !p.sel.both
+			p.d = nil // w must not write the other direction's packets under this name
 			return p.load(e)
 		case key.Matches(msg, k.Write):
 			return p.write(e)
@@ -373,17 +411,24 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// write saves the packets as a classic pcap (ns timestamps) in the current
-// folder, for Wireshark; not in --out, which holds only tmonbench's tables.
+// write saves the packets as a classic pcap (ns timestamps, the capture's
+// link type) in the current folder, for Wireshark; not in --out, which
+// holds only tmonbench's tables. The name tells the flow's probe, start
+// and direction (one, both); an existing file is never replaced: a
+// number is added. With no packet listed nothing is written.
 func (p *packetsScreen) write(e *env) tea.Cmd {
 	d, sel := p.d, p.sel
+	if len(d.pkts) == 0 {
+		e.status = "w: nothing written, no packet listed (a pcap needs at least one for its link type)"
+		return nil
+	}
 	return e.query(p.sid, "write", func(ctx context.Context, _ *sql.DB) (any, error) {
-		name := fmt.Sprintf("tmonbench-%s-%s.pcap", sanitize(sel.probe), time.Unix(0, sel.lo).UTC().Format("20060102T150405.000000000"))
-		path, err := filepath.Abs(name)
-		if err != nil {
-			return nil, err
+		dir := "one"
+		if sel.both {
+			dir = "both"
 		}
-		fh, err := os.Create(path)
+		base := fmt.Sprintf("tmonbench-%s-%s-%s", sanitize(sel.probe), time.Unix(0, sel.lo).UTC().Format("20060102T150405.000000000"), dir)
+		fh, path, err := createNew(base, ".pcap")
 		if err != nil {
 			return nil, err
 		}
@@ -405,6 +450,26 @@ func (p *packetsScreen) write(e *env) tea.Cmd {
 	})
 }
 
+// createNew creates base+ext in the current folder, or base-2+ext,
+// base-3+ext … when it exists (O_EXCL: never an existing file).
+func createNew(base, ext string) (*os.File, string, error) {
+	for i := 1; ; i++ {
+		name := base + ext
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		path, err := filepath.Abs(name)
+		if err != nil {
+			return nil, "", err
+		}
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) && i < 1000 {
+			continue
+		}
+		return fh, path, err
+	}
+}
+
 func sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == ' ' {
@@ -417,6 +482,9 @@ func sanitize(s string) string {
 func (p *packetsScreen) view(e *env, w, h int) string {
 	st := e.st
 	if p.d == nil {
+		if p.err != "" {
+			return st.section.Render(cut(p.sel.title, w)) + "\n" + cut(p.err, w)
+		}
 		return st.dim.Render("reading packets …")
 	}
 	var b strings.Builder

@@ -136,6 +136,18 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			}
 		case key.Matches(msg, k.PageUp):
 			s.top = max(s.top-s.pageN, 0)
+		case key.Matches(msg, k.Top):
+			if s.res != nil {
+				s.top = 0
+			} else {
+				s.pick = 0
+			}
+		case key.Matches(msg, k.Bottom):
+			if s.res != nil {
+				s.top = max(len(s.res.Rows)-s.pageN, 0)
+			} else {
+				s.pick = max(len(s.named)-1, 0)
+			}
 		case key.Matches(msg, k.Left):
 			s.cols = max(s.cols-1, 0)
 		case key.Matches(msg, k.Right):

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -41,6 +40,11 @@ func (f *liveFeed) Status() tui.LiveStatus {
 	}
 	for _, c := range o.Collectors {
 		s.CollectorQueue += c.QueueFrames
+	}
+	for _, f := range o.Flows {
+		s.Flows = append(s.Flows, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
+			IntervalStartNs: f.IntervalStart, IntervalS: f.IntervalS, Protocol: f.Protocol,
+			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes})
 	}
 	return s
 }
@@ -82,13 +86,9 @@ func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Wri
 		<-done
 		return err
 	}
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(stdout))
-	_, err = p.Run()
+	err = tui.Run(m, tea.WithOutput(stdout))
 	m.Close()
 	stop()
 	<-done
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
-		return nil
-	}
 	return err
 }

@@ -42,12 +42,7 @@ func cmdTUI(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(stdout))
-	_, err = p.Run()
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
-		return nil
-	}
-	return err
+	return tui.Run(m, tea.WithOutput(stdout))
 }
 
 // tuiKeys reads the tui.keys section of a tmonbench config file (the same

@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// liveFlowsTab is the Flows screen of a live run (live/replay --tui): by
+// default the engines' busiest flows of each probe's last closed interval
+// (LiveStatus.Flows, at most observe.SnapshotFlows a probe), redrawn with
+// every snapshot and never queried; L switches to the written flows table
+// (the paged table over the Parquet parts) and back. Query results go to
+// the table, which is loaded when it is first shown.
+type liveFlowsTab struct {
+	*pagedTable
+	live     bool
+	needLoad bool // the table was asked to load while the live view was shown
+	cur, top int
+	pageH    int
+	colCur   int  // column cursor (←/→), s sorts by it
+	sortCol  int  // index in liveCols
+	asc      bool // sort ascending (text columns); numbers sort largest first
+	at       liveFlowKey
+}
+
+// liveFlowKey names a row across snapshots: the cursor stays on it.
+type liveFlowKey struct {
+	probe, class string
+	id           uint64
+}
+
+// liveCols are the live Flows screen's columns.
+var liveCols = [...]struct {
+	name  string
+	num   bool
+	width int
+	val   func(f LiveFlow) string
+	cmp   func(a, b LiveFlow) int
+}{
+	{"probe", false, 10, func(f LiveFlow) string { return f.Probe }, func(a, b LiveFlow) int { return cmp.Compare(a.Probe, b.Probe) }},
+	{"interface", false, 9, func(f LiveFlow) string { return f.Iface }, func(a, b LiveFlow) int { return cmp.Compare(a.Iface, b.Iface) }},
+	{"class", false, 7, func(f LiveFlow) string { return f.Class }, func(a, b LiveFlow) int { return cmp.Compare(a.Class, b.Class) }},
+	{"name", false, 46, LiveFlow.name, func(a, b LiveFlow) int { return cmp.Compare(a.name(), b.name()) }},
+	{"packets", true, 9, func(f LiveFlow) string { return human(int64(f.Packets)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Packets, b.Packets) }},
+	{"bytes", true, 12, func(f LiveFlow) string { return human(int64(f.Bytes)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Bytes, b.Bytes) }},
+	{"Mbit/s", true, 9, func(f LiveFlow) string { return fmt.Sprintf("%.3f", f.mbps()) }, func(a, b LiveFlow) int { return cmp.Compare(a.mbps(), b.mbps()) }},
+	{"flow_id", true, 8, func(f LiveFlow) string { return fmt.Sprint(f.FlowID) }, func(a, b LiveFlow) int { return cmp.Compare(a.FlowID, b.FlowID) }},
+}
+
+// mbps is the flow's IP throughput over its interval in Mbit/s.
+func (f LiveFlow) mbps() float64 {
+	if f.IntervalS <= 0 {
+		return 0
+	}
+	return float64(f.Bytes) * 8 / f.IntervalS / 1e6
+}
+
+func newLiveFlowsTab(e *env) *liveFlowsTab {
+	return &liveFlowsTab{pagedTable: newTableScreen(e, flowsSpec()), live: true, sortCol: 5}
+}
+
+func (t *liveFlowsTab) typing() bool { return !t.live && t.pagedTable.typing() }
+
+func (t *liveFlowsTab) load(e *env) tea.Cmd {
+	if t.live {
+		t.needLoad = true
+		return nil
+	}
+	return t.pagedTable.load(e)
+}
+
+// flows are the snapshot's flows in the screen's order.
+func (t *liveFlowsTab) flows(e *env) []LiveFlow {
+	if e.snap == nil {
+		return nil
+	}
+	fs := slices.Clone(e.snap.Flows)
+	c := liveCols[t.sortCol]
+	slices.SortStableFunc(fs, func(a, b LiveFlow) int {
+		r := c.cmp(a, b)
+		if !t.asc {
+			r = -r
+		}
+		return cmp.Or(r, cmp.Compare(a.Probe, b.Probe), cmp.Compare(a.Class, b.Class), cmp.Compare(a.FlowID, b.FlowID))
+	})
+	return fs
+}
+
+func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
+	k, isKey := msg.(tea.KeyMsg)
+	if isKey && !t.pagedTable.typing() && key.Matches(k, e.keys.LiveFlows) {
+		t.live = !t.live
+		if !t.live && t.needLoad {
+			t.needLoad = false
+			return t.pagedTable.load(e)
+		}
+		return nil
+	}
+	if !t.live {
+		return t.pagedTable.update(e, msg)
+	}
+	if _, ok := msg.(dataMsg); ok {
+		return t.pagedTable.update(e, msg)
+	}
+	if !isKey {
+		return nil
+	}
+	fs := t.flows(e)
+	t.cur = t.find(fs)
+	n := len(fs)
+	keys := e.keys
+	switch {
+	case key.Matches(k, keys.Down):
+		t.cur++
+	case key.Matches(k, keys.Up):
+		t.cur--
+	case key.Matches(k, keys.PageDown):
+		t.cur += t.pageH
+	case key.Matches(k, keys.PageUp):
+		t.cur -= t.pageH
+	case key.Matches(k, keys.Top):
+		t.cur = 0
+	case key.Matches(k, keys.Bottom):
+		t.cur = n - 1
+	case key.Matches(k, keys.Left):
+		t.colCur = max(t.colCur-1, 0)
+	case key.Matches(k, keys.Right):
+		t.colCur = min(t.colCur+1, len(liveCols)-1)
+	case key.Matches(k, keys.Sort):
+		if t.sortCol == t.colCur {
+			t.asc = !t.asc
+		} else {
+			t.sortCol, t.asc = t.colCur, !liveCols[t.colCur].num
+		}
+		t.cur = 0
+		fs = t.flows(e)
+	case key.Matches(k, keys.Enter), key.Matches(k, keys.Packets):
+		if t.cur < 0 || t.cur >= n {
+			return nil
+		}
+		f := fs[t.cur]
+		if key.Matches(k, keys.Enter) {
+			return pushCmd(newDetail(e, flowRef{probe: f.Probe, flowID: int64(f.FlowID)}))
+		}
+		lo := f.IntervalStartNs
+		return pushCmd(newPackets(e, packetSel{probe: f.Probe, iface: f.Iface, lo: lo, hi: lo + int64(f.IntervalS*1e9),
+			src: f.SrcAddr, dst: f.DstAddr, sport: int64(f.SrcPort), dport: int64(f.DstPort), proto: int64(f.Protocol),
+			title: "Packets of " + f.name() + " in its last interval"}))
+	}
+	t.cur = min(max(t.cur, 0), max(n-1, 0))
+	if t.cur < n {
+		f := fs[t.cur]
+		t.at = liveFlowKey{f.Probe, f.Class, f.FlowID}
+	}
+	return nil
+}
+
+// find is the cursor's row in fs: the row it was on, if the snapshot
+// still has it, else the same position.
+func (t *liveFlowsTab) find(fs []LiveFlow) int {
+	for i, f := range fs {
+		if (liveFlowKey{f.Probe, f.Class, f.FlowID}) == t.at {
+			return i
+		}
+	}
+	return min(t.cur, max(len(fs)-1, 0))
+}
+
+func (t *liveFlowsTab) view(e *env, w, h int) string {
+	if !t.live {
+		return t.pagedTable.view(e, w, h)
+	}
+	st := e.st
+	var b strings.Builder
+	fs := t.flows(e)
+	t.cur = t.find(fs)
+	t.pageH = max(h-3, 1)
+	if t.cur < t.top {
+		t.top = t.cur
+	}
+	if t.cur >= t.top+t.pageH {
+		t.top = t.cur - t.pageH + 1
+	}
+	t.top = min(t.top, max(len(fs)-t.pageH, 0))
+	c := liveCols[t.sortCol]
+	dir := "↓"
+	if t.asc {
+		dir = "↑"
+	}
+	info := "waiting for the engines' first snapshot"
+	switch {
+	case e.snap != nil && len(fs) == 0:
+		info = "no interval has closed yet"
+	case len(fs) > 0:
+		last := fs[0].IntervalStartNs
+		for _, f := range fs {
+			last = max(last, f.IntervalStartNs)
+		}
+		info = fmt.Sprintf("row %d of %d · sorted by %s %s · live: the engines' last closed interval, %s +%g s",
+			t.cur+1, len(fs), c.name, dir, fmtClock(last), fs[0].IntervalS)
+	}
+	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
+	var hdr []string
+	for i, col := range liveCols {
+		name := col.name
+		if i == t.sortCol {
+			name += dir
+		}
+		cellTxt := fmt.Sprintf("%-*s", col.width, name)
+		if col.num {
+			cellTxt = fmt.Sprintf("%*s", col.width, name)
+		}
+		if i == t.colCur {
+			cellTxt = st.sortCol.Render(cellTxt)
+		} else {
+			cellTxt = st.header.Render(cellTxt)
+		}
+		hdr = append(hdr, cellTxt)
+	}
+	b.WriteString(strings.Join(hdr, " ") + "\n")
+	for i := t.top; i < len(fs) && i < t.top+t.pageH; i++ {
+		var cells []string
+		for _, col := range liveCols {
+			v := cut(col.val(fs[i]), col.width)
+			if col.num {
+				cells = append(cells, fmt.Sprintf("%*s", col.width, v))
+			} else {
+				cells = append(cells, fmt.Sprintf("%-*s", col.width, v))
+			}
+		}
+		line := cut(strings.Join(cells, " "), w)
+		if i == t.cur {
+			line = st.selected.Render(pad(line, w))
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,191 @@
+package tui
+
+import (
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// pcapRead reads a pcap: its packet count and link type.
+func pcapRead(t *testing.T, path string) (int, layers.LinkType) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	n := 0
+	for {
+		_, _, err := r.ReadPacketData()
+		if err == io.EOF {
+			return n, r.LinkType()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+}
+
+// pcaps lists the .pcap files of dir.
+func pcaps(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "*.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestWriteEmptyPackets: w on a Packets screen that lists no packet
+// writes no file (a pcap of none would carry link type 0) and the status
+// line says why.
+func TestWriteEmptyPackets(t *testing.T) {
+	out := replayed(t, ftpLab)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, press, expect := screenModel(t, out)
+	press("4", "enter", "p")
+	expect("packets", "3624 packets")
+	ps := m.active().(*packetsScreen)
+	// the same flow's time span, an address no packet has
+	sel := ps.sel
+	sel.src, sel.title = "192.0.2.1", "Packets of nobody"
+	drive(t, m, pushMsg{s: newPackets(m.e, sel)})
+	expect("empty", "0 packets", "no packet of this flow")
+	press("w")
+	expect("w", "nothing written, no packet listed")
+	if got := pcaps(t, dir); len(got) != 0 {
+		t.Fatalf("w on no packets wrote %v", got)
+	}
+}
+
+// TestWriteNamesByDirection: w, then r (both directions: 4438 packets)
+// and w again write two files with different names (…-one.pcap,
+// …-both.pcap) holding what each screen listed; w once more in one
+// direction adds …-one-2.pcap and leaves the first file as it was.
+func TestWriteNamesByDirection(t *testing.T) {
+	out := replayed(t, ftpLab)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, press, expect := screenModel(t, out)
+	press("4", "enter", "p")
+	expect("packets", "3624 packets", "one direction")
+	written := func() string {
+		t.Helper()
+		path, ok := strings.CutPrefix(m.e.status, "wrote ")
+		if !ok || m.e.errMsg != "" {
+			t.Fatalf("status %q, error %q", m.e.status, m.e.errMsg)
+		}
+		_, path, _ = strings.Cut(path, " packets to ")
+		return path
+	}
+	press("w")
+	one := written()
+	press("r")
+	expect("both", "4438 packets", "both directions")
+	press("w")
+	both := written()
+	press("r")
+	expect("one again", "3624 packets", "one direction")
+	before, err := os.ReadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	press("w")
+	one2 := written()
+	if !strings.HasSuffix(one, "-one.pcap") || !strings.HasSuffix(both, "-both.pcap") || one2 != strings.TrimSuffix(one, ".pcap")+"-2.pcap" {
+		t.Fatalf("names: %s, %s, %s", one, both, one2)
+	}
+	for path, want := range map[string]int{one: 3624, both: 4438, one2: 3624} {
+		if n, lt := pcapRead(t, path); n != want || lt != layers.LinkTypeEthernet {
+			t.Errorf("%s: %d packets, link type %v; want %d, Ethernet", filepath.Base(path), n, lt, want)
+		}
+	}
+	after, err := os.ReadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(after) {
+		t.Fatalf("%s was rewritten", one)
+	}
+	if got := pcaps(t, dir); len(got) != 3 {
+		t.Fatalf("files %v, want 3", got)
+	}
+}
+
+// collectorOutput copies a replay's output as a collector's would be: no
+// packet_index (a collector gets the probes' counters, not packets) and
+// run.json with mode collector and no inputs.
+func collectorOutput(t *testing.T, replayOut string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "collector-out")
+	err := filepath.WalkDir(replayOut, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(replayOut, p)
+		if d.IsDir() {
+			if d.Name() == "packet_index" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if rel == "run.json" {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				return err
+			}
+			m["mode"], m["inputs"] = "collector", []any{}
+			if b, err = json.Marshal(m); err != nil {
+				return err
+			}
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestPacketsCollectorOutput: p on a flow of a collector's output (no
+// capture file) says in one line, on the screen and in the status line,
+// which capture is missing and how to get the packets; no error, and w
+// writes nothing.
+func TestPacketsCollectorOutput(t *testing.T) {
+	out := collectorOutput(t, replayed(t, ftpLab))
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m, press, expect := screenModel(t, out)
+	press("4", "enter", "p")
+	const want = "no capture of probe A if0 here (a collector gets counters, not packets): run tmonbench replay on it to see packets"
+	expect("packets", "Packets of", want)
+	if m.e.status != want || m.e.errMsg != "" {
+		t.Fatalf("status %q, error %q", m.e.status, m.e.errMsg)
+	}
+	if len(want) > 120 {
+		t.Fatalf("the line is %d characters, more than 120", len(want))
+	}
+	press("w")
+	if got := pcaps(t, dir); len(got) != 0 {
+		t.Fatalf("w wrote %v", got)
+	}
+	press("esc")
+	expect("back", "TCP connections")
+}
