@@ -14,9 +14,12 @@
 //
 // Named queries are the *.sql files of this folder, embedded in the binary;
 // each starts with a line "-- NAME: one-line description" and names views,
-// never paths. List and Get return them; Run executes any query into a
-// Result, and FormatTable, FormatCSV and FormatJSON print it (times in UTC
-// RFC 3339 with nine fraction digits).
+// never paths. A query whose columns do not fit 120 columns keeps them all
+// in wide/NAME.sql (Named.Wide) and selects FROM wide the first ones an
+// engineer reads (Named.SQL). List and Get return them; Run executes any
+// query into a Result, and FormatTable, FormatCSV and FormatJSON print it
+// (times in UTC RFC 3339 with nine fraction digits; three for a
+// TIMESTAMP_MS column, none for TIMESTAMP_S).
 //
 // Where it sits: imported by cmd/tmonbench (`tmonbench query`) and tui/; it
 // imports engine/observe only, and no engine package imports it, so the

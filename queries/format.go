@@ -18,8 +18,17 @@ import (
 )
 
 // TimeLayout prints timestamps in every format: RFC 3339 in UTC with all
-// nine fraction digits, e.g. 2023-11-14T22:13:20.123456789Z.
+// nine fraction digits, e.g. 2023-11-14T22:13:20.123456789Z. A column of
+// type TIMESTAMP_MS prints three (TimeLayoutMS) and TIMESTAMP_S none
+// (TimeLayoutS): a query shortens its times with
+// `date_trunc('millisecond', ts)::TIMESTAMP_MS` (a bare cast of a TIMESTAMP_NS rounds).
 const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// TimeLayoutMS prints TIMESTAMP_MS values, TimeLayoutS TIMESTAMP_S values.
+const (
+	TimeLayoutMS = "2006-01-02T15:04:05.000Z07:00"
+	TimeLayoutS  = "2006-01-02T15:04:05Z07:00"
+)
 
 // Formats lists the names Format accepts (--format).
 var Formats = []string{"table", "csv", "json"}
@@ -227,8 +236,9 @@ func (p printer) jsonValue(v any, typ string) any {
 	return v
 }
 
-// formatTime prints DATE and TIME columns as such and every timestamp type
-// with TimeLayout, in UTC or in p's location.
+// formatTime prints DATE and TIME columns as such, TIMESTAMP_MS and
+// TIMESTAMP_S with TimeLayoutMS and TimeLayoutS, and every other timestamp
+// type with TimeLayout, in UTC or in p's location.
 func (p printer) formatTime(t time.Time, typ string) string {
 	switch typ {
 	case "DATE":
@@ -238,10 +248,17 @@ func (p printer) formatTime(t time.Time, typ string) string {
 	case "TIMETZ", "TIME WITH TIME ZONE":
 		return t.Format("15:04:05.999999999Z07:00")
 	}
-	if p.loc != nil {
-		return t.In(p.loc).Format(TimeLayout)
+	layout := TimeLayout
+	switch typ {
+	case "TIMESTAMP_MS":
+		layout = TimeLayoutMS
+	case "TIMESTAMP_S":
+		layout = TimeLayoutS
 	}
-	return t.UTC().Format(TimeLayout)
+	if p.loc != nil {
+		return t.In(p.loc).Format(layout)
+	}
+	return t.UTC().Format(layout)
 }
 
 // formatFloat prints f in the shortest form that reads back exactly, in

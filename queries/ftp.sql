@@ -1,17 +1,14 @@
--- ftp: FTP file transfers: command, file, direction, data mode, bytes, throughput and status
+-- ftp: FTP file transfers: start time (s), command, file, data mode, bytes, duration, throughput and status
+-- The columns of `wide` (wide/ftp.sql, `tmonbench query --wide ftp`) that fit 120 columns.
 SELECT
     probe,
-    session_id,
-    start_time,
+    date_trunc('second', start_time)::TIMESTAMP_S AS start_time,
     command,
-    file_name,
-    direction,
-    data_mode,
-    mode_command,
+    file_name AS file,
+    data_mode AS mode,
     bytes,
-    round(duration_s, 3) AS duration_s,
-    round(throughput_mbps, 3) AS throughput_mbps,
-    reply_code,
+    duration_s,
+    throughput_mbps AS rate_mbps,
     status
-FROM ftp_transfers
-ORDER BY probe, start_time, session_id
+FROM wide
+ORDER BY probe, wide.start_time, session_id

@@ -1,27 +1,15 @@
--- oneway-hourly: one-way loss (RFC 7680) and delay (RFC 7679) per flow, hop pair and hour: µs mean/stddev/min/max and bin-bounded p50/p99 (needs tmonbench rollup)
+-- oneway-hourly: one-way loss (RFC 7680) and delay (RFC 7679) per flow, hop pair and hour: sent, lost, loss, µs max and the upper bounds of the bins holding p50/p99 (needs tmonbench rollup)
+-- The columns of `wide` (wide/oneway-hourly.sql, `tmonbench query --wide oneway-hourly`: class,
+-- delivered, missed, dropped, duplicates, mean, stddev, min and both bounds) that fit 120 columns.
 SELECT
-    s.class,
-    s.flow,
-    s.from_hop,
-    s.to_hop,
-    s.interval_start AS hour,
-    s.sent,
-    s.delivered,
-    s.lost,
-    s.missed,
-    s.dropped,
-    s.duplicates,
-    round(100.0 * s.lost / nullif(s.sent, 0), 3) AS loss_pct,
-    round(l.sum_us / nullif(l.n, 0), 1) AS mean_us,
-    round(sqrt(l.m2_us2 / nullif(l.n, 0)), 1) AS stddev_us,
-    l.min_us,
-    l.max_us,
-    l.p50_lo_us,
-    l.p50_hi_us,
-    l.p99_lo_us,
-    l.p99_hi_us
-FROM oneway_loss_1h s
-LEFT JOIN oneway_latency_1h l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
-WHERE (getvariable('from') IS NULL OR s.interval_start >= getvariable('from')::TIMESTAMP)
-  AND (getvariable('to') IS NULL OR s.interval_start < getvariable('to')::TIMESTAMP)
-ORDER BY s.class, s.flow, s.from_hop, s.to_hop, hour
+    flow,
+    from_hop || '>' || to_hop AS hops,
+    date_trunc('second', hour)::TIMESTAMP_S AS hour,
+    sent,
+    lost,
+    loss_pct,
+    p50_hi_us,
+    p99_hi_us,
+    max_us
+FROM wide
+ORDER BY class, flow, from_hop, to_hop, wide.hour

@@ -1,23 +1,15 @@
--- oneway: per one-way flow, hop pair and interval: loss (RFC 7680) and delay percentiles in µs (RFC 7679)
+-- oneway: per one-way flow, hop pair and interval: sent, lost, loss (RFC 7680) and delay p50/p90/p99/max in µs (RFC 7679)
+-- The columns of `wide` (wide/oneway.sql, `tmonbench query --wide oneway`) that fit 120 columns.
 SELECT
-    s.class,
-    s.flow,
-    s.from_hop,
-    s.to_hop,
-    s.interval_start,
-    s.sent,
-    s.delivered,
-    s.lost,
-    s.missed,
-    s.dropped,
-    s.duplicates,
-    round(100.0 * s.lost / nullif(s.sent, 0), 3) AS loss_pct,
-    round(l.min_us, 1) AS min_us,
-    round(l.p50_us, 1) AS p50_us,
-    round(l.p90_us, 1) AS p90_us,
-    round(l.p99_us, 1) AS p99_us,
-    round(l.max_us, 1) AS max_us,
-    round(l.sum_us / nullif(l.n, 0), 1) AS mean_us
-FROM oneway_loss s
-LEFT JOIN oneway_latency l USING (class, flow_id, from_hop, to_hop, interval_start)
-ORDER BY s.class, s.flow, s.from_hop, s.to_hop, s.interval_start
+    flow,
+    from_hop || '>' || to_hop AS hops,
+    date_trunc('second', interval_start)::TIMESTAMP_S AS interval_start,
+    sent,
+    lost,
+    loss_pct,
+    p50_us,
+    p90_us,
+    p99_us,
+    max_us
+FROM wide
+ORDER BY class, flow, from_hop, to_hop, wide.interval_start

@@ -267,6 +267,13 @@ func TestNamedGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, q.Name+".golden", buf.Bytes())
+			if q.HasWide() {
+				buf.Reset()
+				if err := FormatCSV(&buf, run(t, db, q.Wide)); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, q.Name+".wide.golden", buf.Bytes())
+			}
 		})
 	}
 }
@@ -415,7 +422,15 @@ func TestNamedFiles(t *testing.T) {
 		if q.Description == "" || strings.Contains(q.Description, "\n") {
 			t.Errorf("%s: description %q", q.Name, q.Description)
 		}
-		low := strings.ToLower(q.SQL)
+		if q.HasWide() {
+			if _, err := parseHeader(q.Name+" --wide", q.Wide); err != nil {
+				t.Error(err)
+			}
+			if !strings.Contains(q.SQL, "FROM wide") || strings.HasSuffix(q.WideDescription, "(needs tmonbench rollup)") != q.NeedsRollup {
+				t.Errorf("%s: the default form must select FROM wide, and both forms say whether they need the rollups", q.Name)
+			}
+		}
+		low := strings.ToLower(q.SQL + q.Wide)
 		for _, bad := range []string{"read_parquet", "parquet_scan", ".parquet", "tmon-out"} {
 			if strings.Contains(low, bad) {
 				t.Errorf("%s.sql names a path or file (%s): name views only", q.Name, bad)
@@ -424,6 +439,12 @@ func TestNamedFiles(t *testing.T) {
 	}
 	if _, err := parseHeader("x", "-- y: z\nSELECT 1"); err == nil {
 		t.Error("mismatched header name accepted")
+	}
+	wide, _ := sqlFiles.ReadDir("wide")
+	for _, e := range wide {
+		if q, err := Get(strings.TrimSuffix(e.Name(), ".sql")); err != nil || !q.HasWide() {
+			t.Errorf("wide/%s has no default form %s beside it", e.Name(), e.Name())
+		}
 	}
 }
 

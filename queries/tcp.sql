@@ -1,16 +1,14 @@
--- tcp: TCP connections per probe: state (Zeek conn_state), payload bytes each way, retransmissions, handshake RTT
+-- tcp: TCP connections per probe: client, server, duration, state (Zeek conn_state), payload bytes each way (Zeek orig_bytes, resp_bytes), retransmissions, handshake RTT (SYN to SYN/ACK)
+-- The columns of `wide` (wide/tcp.sql, `tmonbench query --wide tcp`) that fit 120 columns.
 SELECT
     probe,
-    class,
-    client_addr || ':' || client_port AS client,
-    server_addr || ':' || server_port AS server,
-    start_time,
-    round(duration_s, 3) AS duration_s,
-    conn_state,
-    history,
-    client_payload_bytes,
-    server_payload_bytes,
-    client_retransmissions + server_retransmissions AS retransmissions,
-    round(handshake_syn_synack_ms, 3) AS handshake_ms
-FROM tcp_connections
-ORDER BY probe, start_time, client
+    client,
+    server,
+    duration_s,
+    conn_state AS state,
+    client_payload_bytes AS orig_bytes,
+    server_payload_bytes AS resp_bytes,
+    retransmissions AS retrans,
+    handshake_ms AS rtt_ms
+FROM wide
+ORDER BY probe, wide.start_time, client

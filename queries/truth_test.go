@@ -43,7 +43,7 @@ func namedRows(t *testing.T, name string, args ...string) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := run(t, db, q.SQL)
+	res := run(t, db, q.Wide)
 	rows := make([]map[string]any, len(res.Rows))
 	for i, r := range res.Rows {
 		rows[i] = map[string]any{}

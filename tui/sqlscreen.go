@@ -156,7 +156,7 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			}
 		case key.Matches(msg, k.Enter):
 			if s.res == nil && s.pick < len(s.named) {
-				q := s.named[s.pick].SQL
+				q := s.named[s.pick].Wide // every column: the screen scrolls sideways
 				s.editor.SetValue(strings.TrimSpace(q))
 				return s.run(e, q)
 			}

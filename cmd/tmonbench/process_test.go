@@ -170,7 +170,7 @@ func TestCollectorRestart(t *testing.T) {
 }
 
 // readmeOneway is what the README shows for `tmonbench query --format csv
-// oneway` after the separate-process recipe (and the in-process replay
+// --wide oneway` after the separate-process recipe (and the in-process replay
 // with samples/oneway-lab.yaml): the lab truth is 4941 delivered, 59 lost.
 const readmeOneway = `class,flow,from_hop,to_hop,interval_start,sent,delivered,lost,missed,dropped,duplicates,loss_pct,min_us,p50_us,p90_us,p99_us,max_us,mean_us
 telemetry,*>198.51.100.10:9000,A,B,2026-11-29T14:57:00.000000000Z,3769,3723,46,0,0,0,1.22,5,59,92159,159743,176644,25288.5
@@ -223,12 +223,12 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 	}
 	var got, note string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		if got, note = query("oneway"); got == readmeOneway {
+		if got, note = query("--wide", "oneway"); got == readmeOneway {
 			break
 		}
 	}
 	if got != readmeOneway {
-		t.Fatalf("query oneway while the collector runs:\n%s\nwant (README):\n%s", got, readmeOneway)
+		t.Fatalf("query --wide oneway while the collector runs:\n%s\nwant (README):\n%s", got, readmeOneway)
 	}
 	if !strings.Contains(note, "still running") {
 		t.Errorf("the query did not say the collector is still running: %q", note)

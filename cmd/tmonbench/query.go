@@ -24,6 +24,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	format := fs.StringP("format", "f", "table", "output format: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")
+	wide := fs.Bool("wide", false, "a named query: every column (queries/wide/NAME.sql) instead of those that fit 120 columns")
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
 	width := fs.Int("width", -1, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
@@ -41,7 +42,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	}
 	if *list {
 		for _, n := range queries.List() {
-			fmt.Fprintf(stdout, "%-16s %s\n", n.Name, n.Description)
+			fmt.Fprintf(stdout, "%-16s %s%s\n", n.Name, n.Description, wideMark(n))
 		}
 		return nil
 	}
@@ -49,6 +50,8 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(texts) > 0 && fs.NArg() > 0:
 		return usageErr("query: give a query NAME or --sql, not both")
+	case len(texts) > 0 && *wide:
+		return usageErr("query: --wide goes with a query NAME, not --sql")
 	case len(texts) > 0:
 	case fs.NArg() == 1:
 		n, err := queries.Get(fs.Arg(0))
@@ -56,6 +59,9 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 			return usageErr("query: %v (tmonbench query --list)", err)
 		}
 		texts = []string{n.SQL}
+		if *wide {
+			texts = []string{n.Wide}
+		}
 	default:
 		return usageErr("query: want one query NAME or --sql \"SELECT ...\" (tmonbench query --list)")
 	}
@@ -123,10 +129,41 @@ Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
 Named queries:
 `)
 	for _, n := range queries.List() {
-		fmt.Fprintf(w, "  %-16s %s\n", n.Name, n.Description)
+		fmt.Fprintf(w, "  %-16s %s%s\n", n.Name, n.Description, wideMark(n))
 	}
-	fmt.Fprintf(w, "\nTables (tmonbench query --schema describes every column):\n  %s\n\nFlags:\n%s", strings.Join(tableNames(), ", "), fs.FlagUsages())
+	fmt.Fprintf(w, "  [--wide]: these fit 120 columns; --wide prints every column (queries/wide/NAME.sql)\n")
+	fmt.Fprintf(w, "\nTables (tmonbench query --schema describes every column):\n")
+	for _, line := range tableLines() {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 }
 
-// tableNames lists the tables every run writes (observe.Tables).
-func tableNames() []string { return observe.TableNames() }
+// wideMark marks a named query that has a wide form.
+func wideMark(n queries.Named) string {
+	if n.HasWide() {
+		return " [--wide]"
+	}
+	return ""
+}
+
+// tableLines lists every table of the reference (docs/tables.md): those
+// every run writes (observe.Tables), then the rollups and packet_index
+// (observe.DerivedTables), one family a line.
+func tableLines() []string {
+	var lines []string
+	line := ""
+	for i, name := range observe.TableNames() {
+		if i > 0 && len(line)+len(name) > 72 {
+			lines, line = append(lines, line+","), ""
+		} else if i > 0 {
+			line += ", "
+		}
+		line += name
+	}
+	lines = append(lines, line)
+	for _, t := range observe.DerivedTables {
+		lines = append(lines, strings.Join(t.Names, ", "))
+	}
+	return lines
+}

@@ -1,19 +1,24 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestQueryFlags (issues 9.4, 9.6): --limit and the default of 40 rows,
 // --width, repeated --sql, a multi-statement --sql refused, --local-time
-// under TZ=Europe/Brussels, and the help listing named queries and tables.
+// under TZ=Europe/Brussels, and the help's export and flag lines
+// (TestQueryHelpListsAll checks its queries and tables).
 func TestQueryFlags(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "o")
@@ -42,7 +47,7 @@ func TestQueryFlags(t *testing.T) {
 		t.Errorf("two statements in one --sql: %d %q", code, stderr)
 	}
 	_, _, stderr = tmon(t, "query", "--help")
-	for _, want := range []string{"Named queries:", "  summary ", "  tcp ", "flows, flow_counters, events", "COPY (SELECT ...) TO", "--local-time"} {
+	for _, want := range []string{"COPY (SELECT ...) TO", "--local-time", "--wide"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("query --help lacks %q", want)
 		}
@@ -114,5 +119,39 @@ func TestReassembledInSummaries(t *testing.T) {
 	}
 	if want := "protocol=ip_reasm udp=2 tcp=1 total=3"; code != 0 || strings.Join(got, " ") != want {
 		t.Errorf("query summary: exit %d %q, want %q\n%s%s", code, got, want, stdout, stderr)
+	}
+}
+
+// TestQueryHelpListsAll (issue 9.5): `query --help` lists every named
+// query with its one-line description (and [--wide] for those with a wide
+// form), and every table of the reference (docs/tables.md): those every
+// run writes, the rollups and packet_index.
+func TestQueryHelpListsAll(t *testing.T) {
+	code, _, help := tmon(t, "query", "--help")
+	if code != 0 {
+		t.Fatalf("query --help: exit status %d", code)
+	}
+	_, named, _ := strings.Cut(help, "Named queries:\n")
+	named, tables, _ := strings.Cut(named, "\nTables ")
+	for _, q := range queries.List() {
+		line := fmt.Sprintf("  %-16s %s", q.Name, q.Description)
+		if q.HasWide() {
+			line += " [--wide]"
+		}
+		if !strings.Contains(named, line+"\n") {
+			t.Errorf("query --help lacks the line %q", line)
+		}
+	}
+	names := observe.TableNames()
+	for _, d := range observe.DerivedTables {
+		names = append(names, d.Names...)
+	}
+	if len(names) < len(observe.Tables)+16 { // 15 rollups and packet_index
+		t.Errorf("tables of the reference: %v", names)
+	}
+	for _, name := range names {
+		if !regexp.MustCompile(`[ ,]` + name + `(,|\n)`).MatchString(tables) {
+			t.Errorf("query --help lacks the table %s:\n%s", name, tables)
+		}
 	}
 }

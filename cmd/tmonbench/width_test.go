@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,22 +12,14 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 )
 
-// tabular120 are the named queries that print as a boxed table within
-// 120 columns on the lab outputs below (issue 9.6). The others fit 120
-// columns only in the vertical layout (one block per row, like psql's
-// \x): tcp, ftp, oneway and the rollup reports conversations, operator,
-// operator-rtt, oneway-hourly carry more numbers and nanosecond times
-// than 120 columns hold (closing note of issue 9: left).
-var tabular120 = map[string]bool{
-	"summary": true, "top-flows": true, "events": true, "rtt": true, "ftp-daily": true, "manager": true,
-}
-
 // TestNamedQueriesFit120 runs every named query with --width 120 over two
 // lab outputs (the FTP lab with the default configuration, the one-way
 // UDP lab with samples/oneway-lab.yaml, both rolled up): every line fits
-// 120 columns, the queries of tabular120 print boxed tables, and ratios
+// 120 columns, every query prints a boxed table (never the vertical
+// layout) with no cell cut (but events' free-text messages), and ratios
 // print as percentages (no *ratio* column; *_pct columns with at most 3
-// decimals).
+// decimals). A query with a wide form prints it with --wide: other
+// columns (more of them, or operator's longer names), as many rows.
 func TestNamedQueriesFit120(t *testing.T) {
 	lab := filepath.Join(samples(t), "lab")
 	tmp := t.TempDir()
@@ -47,7 +40,6 @@ func TestNamedQueriesFit120(t *testing.T) {
 	}
 	pct := 0
 	for _, q := range queries.List() {
-		boxed := false
 		for _, name := range []string{"ftp", "oneway"} {
 			out := filepath.Join(tmp, name)
 			code, stdout, stderr := tmon(t, "query", "--out", out, "--width", "120", q.Name)
@@ -59,16 +51,16 @@ func TestNamedQueriesFit120(t *testing.T) {
 					t.Errorf("query %s on %s: a line of %d columns: %q", q.Name, name, w, l)
 				}
 			}
-			switch {
-			case strings.HasPrefix(stdout, "┌"):
-				boxed = true
-			case strings.HasPrefix(stdout, "─[ row 1 ]") && tabular120[q.Name]:
-				t.Errorf("query %s on %s: vertical layout at 120 columns:\n%s", q.Name, name, stdout)
+			if !strings.HasPrefix(stdout, "┌") || (strings.Contains(stdout, "…") && q.Name != "events") {
+				t.Errorf("query %s on %s: not a boxed table of uncut cells at 120 columns:\n%s", q.Name, name, stdout)
 			}
-			_, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", q.Name)
-			rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
-			if err != nil || len(rows) == 0 {
-				t.Fatalf("query %s --format csv: %v", q.Name, err)
+			rows := csvRows(t, "--out", out, q.Name)
+			if q.HasWide() {
+				wide := csvRows(t, "--out", out, "--wide", q.Name)
+				if len(wide[0]) < len(rows[0]) || len(wide) != len(rows) || slices.Equal(wide[0], rows[0]) {
+					t.Errorf("query --wide %s on %s: %d columns, %d rows; the default form: %d columns, %d rows",
+						q.Name, name, len(wide[0]), len(wide)-1, len(rows[0]), len(rows)-1)
+				}
 			}
 			for i, col := range rows[0] {
 				if col == "ratio" || strings.HasSuffix(col, "_ratio") || strings.Contains(col, "_ratio_") {
@@ -85,14 +77,20 @@ func TestNamedQueriesFit120(t *testing.T) {
 				}
 			}
 		}
-		if tabular120[q.Name] && !boxed {
-			t.Errorf("query %s printed no boxed table on either output", q.Name)
-		}
-		if !tabular120[q.Name] {
-			t.Logf("query %s: vertical layout at 120 columns (left: issue 9.6)", q.Name)
-		}
 	}
 	if pct == 0 {
 		t.Error("no percentage printed: the one-way lab should give loss_pct")
 	}
+}
+
+// csvRows runs tmonbench query --format csv with args and returns its
+// rows, the header first.
+func csvRows(t *testing.T, args ...string) [][]string {
+	t.Helper()
+	code, stdout, stderr := tmon(t, append([]string{"query", "--format", "csv"}, args...)...)
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if code != 0 || err != nil || len(rows) == 0 {
+		t.Fatalf("query --format csv %v: %v %s", args, err, stderr)
+	}
+	return rows
 }

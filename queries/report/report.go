@@ -24,7 +24,8 @@ type Options struct {
 	MaxRows   int       // rows per table kept in the page; default 1000
 }
 
-// Views are the named queries (queries/*.sql) the report shows as tables,
+// Views are the named queries (queries/*.sql, in their wide form: every
+// column, queries/wide/*.sql when there is one) the report shows as tables,
 // in order, with their section titles.
 var Views = []struct{ Name, Title string }{
 	{"manager", "Volumes per day, activity, location and peer"},
@@ -192,7 +193,7 @@ func view(ctx context.Context, conn *sql.Conn, name, title string, maxRows int) 
 		t.Error = err.Error()
 		return t
 	}
-	res, err := runConn(ctx, conn, q.SQL)
+	res, err := runConn(ctx, conn, q.Wide)
 	if err != nil {
 		t.Error = err.Error()
 		return t

@@ -96,7 +96,7 @@ func TestViewsGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := queries.Run(db, q.SQL)
+		res, err := queries.Run(db, q.Wide)
 		if err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
@@ -181,14 +181,14 @@ func sortLines(s string) string {
 	return strings.Join(l, "\n")
 }
 
-// sqlOf returns the named query's text.
+// sqlOf returns the named query's text in its wide form (every column).
 func sqlOf(t *testing.T, name string) string {
 	t.Helper()
 	q, err := queries.Get(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return q.SQL
+	return q.Wide
 }
 
 // TestReportEqualsRaw: every chart of the report carries the raw tables'

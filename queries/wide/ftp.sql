@@ -1,0 +1,17 @@
+-- ftp --wide: FTP file transfers: session, start time, command, file, direction, data mode and its PORT/PASV command, bytes, duration, throughput, reply code and status
+SELECT
+    probe,
+    session_id,
+    start_time,
+    command,
+    file_name,
+    direction,
+    data_mode,
+    mode_command,
+    bytes,
+    round(duration_s, 3) AS duration_s,
+    round(throughput_mbps, 3) AS throughput_mbps,
+    reply_code,
+    status
+FROM ftp_transfers
+ORDER BY probe, start_time, session_id

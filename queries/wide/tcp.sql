@@ -1,0 +1,16 @@
+-- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT
+SELECT
+    probe,
+    class,
+    client_addr || ':' || client_port AS client,
+    server_addr || ':' || server_port AS server,
+    start_time,
+    round(duration_s, 3) AS duration_s,
+    conn_state,
+    history,
+    client_payload_bytes,
+    server_payload_bytes,
+    client_retransmissions + server_retransmissions AS retransmissions,
+    round(handshake_syn_synack_ms, 3) AS handshake_ms
+FROM tcp_connections
+ORDER BY probe, start_time, client
