@@ -13,7 +13,11 @@
 // block over when it is full or BlockTimeout old; Next reads packets in
 // place (no copy, no allocation) and gives the block back once its last
 // packet is no longer borrowed. Timestamps are the kernel's, in
-// nanoseconds. The socket filter is attached before the socket is bound,
+// nanoseconds, taken as a packet enters the stack (SO_TIMESTAMPNS turns
+// that stamp on): every socket on the host reads the same one, except for
+// packets that carry their sender's delivery time (TCP's pacing time,
+// kept across a veth), which each socket stamps as it fills its ring.
+// The socket filter is attached before the socket is bound,
 // so no packet passes unfiltered; it also cuts packets to SnapLen.
 //
 // VLAN tags: on receipt Linux moves the outermost VLAN tag out of the

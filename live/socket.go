@@ -96,6 +96,17 @@ func openSocket(cfg *Config, info Info, iface uint16, prog []bpf.RawInstruction,
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_RESERVE, reserveBytes); err != nil {
 		return fail("PACKET_RESERVE", err)
 	}
+	// Software receive timestamps on (for the whole host, as any socket
+	// asking for them does): the kernel then stamps a received packet once,
+	// as it enters the stack, and every packet socket reads that one
+	// stamp. Without it, and still for packets carrying a delivery time
+	// instead (TCP's pacing time, kept across a veth), each socket reads the
+	// clock itself as it fills its ring, a microsecond or so later and
+	// differently per socket (TestProbeLiveWorkers compares two captures of
+	// the same packets).
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fail("SO_TIMESTAMPNS", err)
+	}
 	s.blockLen, s.nBlocks = cfg.BlockBytes, cfg.RingBytes/cfg.BlockBytes
 	req := unix.TpacketReq3{
 		Block_size:     uint32(s.blockLen),

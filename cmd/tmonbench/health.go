@@ -27,9 +27,8 @@ func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
 	}
 	h.lastNs = nowNs
 	st := h.src.Stats()
-	if h.last == nil {
-		h.last = st
-		return
+	if h.last == nil { // the totals count from Open: drops before the first check are reported too
+		h.last = make([]live.Stats, len(st))
 	}
 	var drops, freezes uint64
 	var parts []string

@@ -103,12 +103,13 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	tick := time.NewTicker(*writeEvery)
 	defer tick.Stop()
 	h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
+	var st *statsPrinter
 	if *stats {
 		// The engines run in this goroutine: pin it to its thread so that
 		// the thread's CPU time is the probe stage's.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		st := startStats(stdout, src, unix.Gettid())
+		st = startStats(stdout, src, unix.Gettid())
 		defer st.stop()
 	}
 	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
@@ -152,6 +153,9 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	}
 	if res.Interrupted {
 		fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
+	}
+	if st != nil {
+		st.stop() // its last line before the summary
 	}
 	printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
 	return nil

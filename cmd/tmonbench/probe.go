@@ -64,7 +64,10 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("probe: %v", err)
 	}
-	r := &probeRunner{name: *name, ifaces: []string{*iface}, linger: *linger, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
+	if cf.workers < 0 || cf.workers > maxWorkers {
+		return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
+	}
+	r := &probeRunner{name: *name, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
 		m, err := serveMetrics(*metricsAddr, r.snap)
@@ -128,8 +131,12 @@ type probeRunner struct {
 	pace           func(context.Context, int64) error
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	// workers is --workers: the analysis on that many workers
+	// (probe.Workers, the same PDUs' observations for any N >= 1); 0: one
+	// Probe in the reading goroutine.
+	workers int
 	// started, when set, is called with the probe before it runs.
-	started func(p *probe.Probe)
+	started func(p probe.Engine)
 	// snap receives the probe's snapshots (once a second); kernel fills
 	// their kernel capture counters (live capture), when set.
 	snap   *observe.Latest
@@ -157,7 +164,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		watched = append(watched, watchedLink{name: c.Name, addr: c.Address, link: l})
 	}
 	defer watchCollectors(watched, r.stderr)()
-	p, err := probe.New(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: time.Now().UnixNano()}, cfg, probe.Channels(cfg, r.name, links), r.log)
+	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: time.Now().UnixNano()}, cfg, probe.Channels(cfg, r.name, links))
 	if err != nil {
 		return probe.RunResult{}, err
 	}
@@ -188,6 +195,20 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
 	return res, nil
+}
+
+// runEngine is a probe engine with its process loop (Probe.Run, Workers.Run).
+type runEngine interface {
+	probe.Engine
+	Run(ctx context.Context, src pkt.Source, opt probe.RunOptions) (probe.RunResult, error)
+}
+
+// engine makes the run's probe engine: a Probe, or Workers with --workers.
+func (r *probeRunner) engine(id probe.Identity, cfg *config.Config, channels []probe.Channel) (runEngine, error) {
+	if r.workers > 0 {
+		return probe.NewWorkers(id, cfg, channels, r.log, r.workers)
+	}
+	return probe.New(id, cfg, channels, r.log)
 }
 
 // unacked is the error of a run that ended with PDUs unacknowledged.

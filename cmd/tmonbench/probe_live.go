@@ -24,9 +24,6 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	if err != nil {
 		return err
 	}
-	if cf.workers > 0 {
-		return usageErr("probe -i --workers %d: the separate probe runs one engine for now (tmonbench live --workers shards the analysis)", cf.workers)
-	}
 	ls, _, err := openCapture(lc, r.stderr)
 	if err != nil {
 		return err
@@ -48,7 +45,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	feed.switchSource = &switchSource{Source: src, sw: sw, wallNs: wallNs}
 	ctx, stop := stopOnSignal(ls, duration)
 	defer stop()
-	r.started = func(p *probe.Probe) { feed.p, feed.started = p, false }
+	r.started = func(p probe.Engine) { feed.p, feed.started = p, false }
 	fmt.Fprintf(r.stdout, "tmonbench probe %s: capturing on %s (SIGINT or SIGTERM stops; %s watched)\n", r.name, strings.Join(r.ifaces, ", "), path)
 	for {
 		res, err := r.run(ctx, cfg, feed)
@@ -75,7 +72,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 // a new version is due.
 type probeFeed struct {
 	*switchSource
-	p        *probe.Probe // the probe in use
+	p        probe.Engine // the probe in use
 	started  bool         // p has had a packet
 	announce string       // config_switch_start message for p, once started
 }

@@ -20,46 +20,62 @@ import (
 // the Go runtime (GC). The busiest of the two limits the rate; kernel
 // drops with a busy probe stage mean the probe cannot keep up.
 type statsPrinter struct {
-	done chan struct{}
+	done, finished chan struct{}
 }
 
+// startStats prints a line every second, and the last (partial) period's
+// at stop: the lines' packet counts add up to the packets delivered.
 func startStats(w io.Writer, src *live.Source, probeTID int) *statsPrinter {
-	p := &statsPrinter{done: make(chan struct{})}
+	p := &statsPrinter{done: make(chan struct{}), finished: make(chan struct{})}
 	go func() {
+		defer close(p.finished)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		last, lastT := src.Stats(), time.Now()
 		lastProbe, lastAll := threadCPU(probeTID), processCPU()
 		for {
+			var now time.Time
+			stopping := false
 			select {
-			case <-p.done:
+			case <-p.done: // the run has ended: this line reads its last packets
+				now, stopping = time.Now(), true
+			case now = <-t.C:
+			}
+			st := src.Stats()
+			sec := now.Sub(lastT).Seconds()
+			var pk, drops, total uint64
+			for i, s := range st {
+				pk += s.Delivered - last[i].Delivered
+				drops += s.Drops - last[i].Drops
+				total += s.Drops
+			}
+			cpuProbe, cpuAll := threadCPU(probeTID), processCPU()
+			probe := (cpuProbe - lastProbe).Seconds() / sec * 100
+			rest := max(0, (cpuAll-lastAll).Seconds()/sec*100-probe)
+			busiest := "probe"
+			if rest > probe {
+				busiest = "collector+runtime"
+			}
+			fmt.Fprintf(w, "%s capture %.0f pkt/s (%d packets in %.2f s) | kernel drops %d (%d in all) | cpu probe %.0f%%, collector+runtime %.0f%% | busiest: %s\n",
+				now.Format("15:04:05"), float64(pk)/sec, pk, sec, drops, total, probe, rest, busiest)
+			last, lastT, lastProbe, lastAll = st, now, cpuProbe, cpuAll
+			if stopping {
 				return
-			case now := <-t.C:
-				st := src.Stats()
-				sec := now.Sub(lastT).Seconds()
-				var pk, drops, total uint64
-				for i, s := range st {
-					pk += s.Delivered - last[i].Delivered
-					drops += s.Drops - last[i].Drops
-					total += s.Drops
-				}
-				cpuProbe, cpuAll := threadCPU(probeTID), processCPU()
-				probe := (cpuProbe - lastProbe).Seconds() / sec * 100
-				rest := max(0, (cpuAll-lastAll).Seconds()/sec*100-probe)
-				busiest := "probe"
-				if rest > probe {
-					busiest = "collector+runtime"
-				}
-				fmt.Fprintf(w, "%s capture %.0f pkt/s | kernel drops %d (%d in all) | cpu probe %.0f%%, collector+runtime %.0f%% | busiest: %s\n",
-					now.Format("15:04:05"), float64(pk)/sec, drops, total, probe, rest, busiest)
-				last, lastT, lastProbe, lastAll = st, now, cpuProbe, cpuAll
 			}
 		}
 	}()
 	return p
 }
 
-func (p *statsPrinter) stop() { close(p.done) }
+// stop prints the last period's line and returns once it is printed.
+func (p *statsPrinter) stop() {
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+	<-p.finished
+}
 
 // processCPU is the process's user+system CPU time.
 func processCPU() time.Duration {

@@ -166,10 +166,22 @@ type RunResult struct {
 // ended the capture, or the error of Pace. The probe must not be used
 // from another goroutine meanwhile (opt.Snapshot is read from any).
 func (p *Probe) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
+	return runEngine(ctx, p, p.id, src, opt)
+}
+
+// Run is Probe.Run with the analysis on the workers: a probe process's
+// life on n cores, its tables those of a lone Probe (Workers).
+func (w *Workers) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
+	return runEngine(ctx, w, w.ws[0].id, src, opt)
+}
+
+// runEngine is Run for either engine of probe identity id.
+func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt RunOptions) (RunResult, error) {
 	poll := func(nowNs int64) {
+		senders := e.Senders()
 		for i, a := range opt.Acks {
-			if a != nil && i < len(p.senders) {
-				a.Poll(p.senders[i], nowNs)
+			if a != nil && i < len(senders) {
+				a.Poll(senders[i], nowNs)
 			}
 		}
 	}
@@ -182,50 +194,50 @@ func (p *Probe) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunRes
 		Wall:  opt.Wall,
 		Every: every,
 		Idle: func(nowNs int64) {
-			poll(max(nowNs, p.Now()))
-			p.Tick(nowNs)
+			poll(max(nowNs, e.Now()))
+			e.Tick(nowNs)
 		},
 		Damaged: func(err error) {
-			p.Event(p.Now(), pdu.SevWarning, "capture_damaged", err.Error())
+			e.Event(e.Now(), pdu.SevWarning, "capture_damaged", err.Error())
 			if opt.Damaged != nil {
 				opt.Damaged(err)
 			}
 		},
 	}
-	sn := Snapshots{To: opt.Snapshot, Kernel: opt.Kernel, Wall: opt.Wall, State: "probing", Inputs: InputsOf(p.id.Name, p.id.Interfaces...)}
+	sn := Snapshots{To: opt.Snapshot, Kernel: opt.Kernel, Wall: opt.Wall, State: "probing", Inputs: InputsOf(id.Name, id.Interfaces...)}
 	l.Periodic = func() error {
-		poll(p.Now())
-		if sn.Due(p.Now()) {
-			sn.Publish(false, p.AppendSnapshot)
+		poll(e.Now())
+		if sn.Due(e.Now()) {
+			sn.Publish(false, e.AppendSnapshot)
 		}
 		return nil
 	}
 	err := l.Run(ctx, src, func(data []byte, m pkt.Meta) {
 		sn.Count(int(m.Iface), len(data))
-		p.Packet(data, m)
+		e.Packet(data, m)
 	})
-	p.Close()
-	p.linger(opt, poll)
-	sn.Publish(true, p.AppendSnapshot)
-	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: p.Pending()}, err
+	e.Close()
+	linger(e, opt, poll)
+	sn.Publish(true, e.AppendSnapshot)
+	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending()}, err
 }
 
 // linger waits, in wall time, for the acknowledgements of the PDUs still
 // pending, the probe clock going on from its last time with the wall
 // clock.
-func (p *Probe) linger(opt RunOptions, poll func(int64)) {
+func linger(e Engine, opt RunOptions, poll func(int64)) {
 	if opt.Wall == nil || opt.Linger <= 0 {
 		return
 	}
-	end, t0 := p.Now(), opt.Wall()
-	for p.Pending() > 0 {
+	end, t0 := e.Now(), opt.Wall()
+	for e.Pending() > 0 {
 		elapsed := opt.Wall() - t0
 		if elapsed >= int64(opt.Linger) {
 			return
 		}
 		now := end + elapsed
 		poll(now)
-		p.Tick(now)
+		e.Tick(now)
 		time.Sleep(5 * time.Millisecond)
 	}
 }

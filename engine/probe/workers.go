@@ -199,9 +199,11 @@ func (w *Workers) Packet(data []byte, m pkt.Meta) {
 }
 
 // Tick moves every worker's clock to nowNs (a live capture idles) and
-// waits for them.
+// waits for them. After Close it moves the channels' clock (their
+// retransmissions while lingering, as a closed Probe's Tick does).
 func (w *Workers) Tick(nowNs int64) {
 	if w.closed {
+		w.out.Tick(nowNs)
 		w.reportDrops()
 		return
 	}
