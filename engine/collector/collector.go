@@ -15,6 +15,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/rtt"
 	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
@@ -94,6 +95,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	}
 	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, addrs: map[netip.Addr]string{}, ow: newOwState(),
 		ended: map[flowKey]struct{}{}}
+	c.rx.MaxAgeNs = probe.MaxFrameAgeNs(cfg)
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err

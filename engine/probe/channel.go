@@ -48,3 +48,23 @@ func Channels(cfg *config.Config, name string, links []pdu.Link) []Channel {
 	}
 	return chans
 }
+
+// MaxFrameAgeNs is the age bound (pdu.Receiver.MaxAgeNs) a keyed
+// collector of cfg applies to probe frames: the largest
+// pdu.MaxFrameAgeNs of the config's collectors' regulations, as every
+// probe sends to every collector with them; -1 (no bound) if one of them
+// never destroys a PDU.
+func MaxFrameAgeNs(cfg *config.Config) int64 {
+	if cfg == nil || len(cfg.Collectors) == 0 {
+		return pdu.MaxFrameAgeNs(pdu.DefaultSenderConfig())
+	}
+	var bound int64
+	for _, c := range cfg.Collectors {
+		b := pdu.MaxFrameAgeNs(SenderConfig(c))
+		if b <= 0 {
+			return -1
+		}
+		bound = max(bound, b)
+	}
+	return bound
+}
