@@ -189,7 +189,11 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		for _, n := range ss.PDUs {
 			pdus += n
 		}
-		parts = append(parts, fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending()))
+		part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending())
+		if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
+			part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
+		}
+		parts = append(parts, part)
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
 	return res, nil

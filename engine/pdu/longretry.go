@@ -157,8 +157,7 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 // destroy gives up p (final timeout in long retry mode).
 func (s *Sender) destroy(p *pending) {
 	delete(s.unacked, p.id)
-	s.stats.Destroyed[p.typ]++
-	s.stats.DestroyedRecords[p.typ] += p.records
+	s.destroyed(p)
 	s.lostPDUs++
 	s.lostRecords += p.records
 	s.lostPerType[p.typ]++

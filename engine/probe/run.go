@@ -226,6 +226,7 @@ func (p *Probe) linger(opt RunOptions, poll func(int64)) {
 		now := end + elapsed
 		poll(now)
 		p.Tick(now)
+		p.DestroyedAfterReport(now)
 		time.Sleep(5 * time.Millisecond)
 	}
 }
