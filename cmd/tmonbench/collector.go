@@ -149,8 +149,8 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	}
 	st := srv.Stats()
 	rx := st.Receiver
-	fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch); output %s\n",
-		rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, app.Out())
+	fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
+		rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
 	return err
 }
 

@@ -38,6 +38,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	var cf captureFlags
 	cf.register(fs)
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long (default: until SIGINT or SIGTERM)")
+	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.\n\nFlags:\n%s", fs.FlagUsages())
@@ -67,7 +68,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if cf.workers < 0 || cf.workers > maxWorkers {
 		return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
 	}
-	r := &probeRunner{name: *name, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
+	r := &probeRunner{name: *name, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
 		m, err := serveMetrics(*metricsAddr, r.snap)
@@ -125,7 +126,7 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 // probeRunner runs a probe process's probe: once over a capture file, or,
 // live, once per configuration version (probe_live.go).
 type probeRunner struct {
-	name           string
+	name, stateDir string
 	ifaces         []string
 	linger         time.Duration
 	pace           func(context.Context, int64) error
@@ -164,7 +165,11 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		watched = append(watched, watchedLink{name: c.Name, addr: c.Address, link: l})
 	}
 	defer watchCollectors(watched, r.stderr)()
-	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: time.Now().UnixNano()}, cfg, probe.Channels(cfg, r.name, links))
+	epoch, err := probe.NextEpoch(r.stateDir, r.name, time.Now().UnixNano())
+	if err != nil {
+		fmt.Fprintf(r.stderr, "tmonbench: warning: %v: the epoch is the clock (refused if it stepped back since the last run)\n", err)
+	}
+	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links))
 	if err != nil {
 		return probe.RunResult{}, err
 	}
@@ -191,7 +196,11 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		for _, n := range ss.PDUs {
 			pdus += n
 		}
-		parts = append(parts, fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending()))
+		part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending())
+		if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
+			part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
+		}
+		parts = append(parts, part)
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
 	return res, nil

@@ -94,6 +94,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	}
 	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, addrs: map[netip.Addr]string{}, ow: newOwState(),
 		ended: map[flowKey]struct{}{}}
+	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err

@@ -122,12 +122,12 @@ func getU64(b []byte, i int) uint64 {
 
 // refusedCounts lists the refusal counters a recRefused record carries.
 func refusedCounts(d pdu.ReceiverStats) []uint64 {
-	return []uint64{d.Bad, d.BadCRC, d.OldVersion, d.Garbage, d.Unknown, d.BadAuth, d.ClosedEpoch, d.ProbesFull}
+	return []uint64{d.Bad, d.BadCRC, d.OldVersion, d.Garbage, d.Unknown, d.BadAuth, d.ClosedEpoch, d.ProbesFull, d.TooOld}
 }
 
 func refusedOf(b []byte) pdu.ReceiverStats {
 	return pdu.ReceiverStats{Bad: getU64(b, 1), BadCRC: getU64(b, 2), OldVersion: getU64(b, 3), Garbage: getU64(b, 4),
-		Unknown: getU64(b, 5), BadAuth: getU64(b, 6), ClosedEpoch: getU64(b, 7), ProbesFull: getU64(b, 8)}
+		Unknown: getU64(b, 5), BadAuth: getU64(b, 6), ClosedEpoch: getU64(b, 7), ProbesFull: getU64(b, 8), TooOld: getU64(b, 9)}
 }
 
 func appendStr(b []byte, s string) []byte {

@@ -105,7 +105,7 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 		what string
 	}{{d.BadCRC, "bad CRC"}, {d.Garbage, "not a frame"}, {d.OldVersion, "other wire format version (upgrade the probe)"},
 		{d.Unknown, "probe not in the config"}, {d.BadAuth, "bad or missing HMAC tag"}, {d.ClosedEpoch, "closed probe epoch (replayed or stale)"},
-		{d.ProbesFull, "too many probes"}} {
+		{d.ProbesFull, "too many probes"}, {d.TooOld, "too old for their probe run (replayed or withheld)"}} {
 		if r.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
 		}

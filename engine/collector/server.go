@@ -111,7 +111,8 @@ type Server struct {
 // rxDelta returns the refusal counters of a minus those of b.
 func rxDelta(a, b pdu.ReceiverStats) pdu.ReceiverStats {
 	return pdu.ReceiverStats{Bad: a.Bad - b.Bad, BadCRC: a.BadCRC - b.BadCRC, OldVersion: a.OldVersion - b.OldVersion, Garbage: a.Garbage - b.Garbage,
-		Unknown: a.Unknown - b.Unknown, BadAuth: a.BadAuth - b.BadAuth, ClosedEpoch: a.ClosedEpoch - b.ClosedEpoch, ProbesFull: a.ProbesFull - b.ProbesFull}
+		Unknown: a.Unknown - b.Unknown, BadAuth: a.BadAuth - b.BadAuth, ClosedEpoch: a.ClosedEpoch - b.ClosedEpoch, ProbesFull: a.ProbesFull - b.ProbesFull,
+		TooOld: a.TooOld - b.TooOld}
 }
 
 // SetTransport sets the transport (NewServer's t) when it is opened after

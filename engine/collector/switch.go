@@ -10,6 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // Switch puts a new configuration version in effect (design 1.6: a
@@ -33,6 +34,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 		return err
 	}
 	c.flushOneway()
+	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)

@@ -71,8 +71,7 @@ func (s *Sender) bound() {
 // overflow destroys p for the backlog bound.
 func (s *Sender) overflow(p *pending) {
 	delete(s.unacked, p.id)
-	s.stats.Destroyed[p.typ]++
-	s.stats.DestroyedRecords[p.typ] += p.records
+	s.destroyed(p)
 	s.stats.Overflowed++
 	s.stats.OverflowedRecords += p.records
 	if s.onDestroy != nil {

@@ -22,9 +22,16 @@ const (
 )
 
 // FlagHMAC is bit 0 of the header flags: a TagLen-byte truncated
-// HMAC-SHA256 tag follows the payload (see Key). Other flag bits are
-// reserved and must be 0.
+// HMAC-SHA256 tag follows the payload (see Key). Other flag bits but
+// FlagKept are reserved and must be 0.
 const FlagHMAC uint8 = 1
+
+// FlagKept is bit 1 of the header flags: the sender keeps retrying this
+// PDU however old it gets (design 1.5: the PDU that exhausted its retries
+// and the break-border PDUs of long retry mode), so a keyed collector does
+// not refuse it for its age (Receiver.MaxAgeNs). The sender sets it, and
+// re-tags the frame, when it decides to keep the PDU.
+const FlagKept uint8 = 2
 
 // MaxPayload is the largest payload a frame can carry (16-bit length).
 const MaxPayload = 0xffff
@@ -84,6 +91,10 @@ var (
 	// that the collector has closed, or that is older than a run it
 	// already saw: a replayed or very late frame.
 	ErrClosedEpoch = errors.New("pdu: frame of a closed probe epoch")
+	// ErrTooOld: a keyed collector got a frame built longer before the
+	// newest frame of its probe run than the sender would still send it
+	// (Receiver.MaxAgeNs): a replayed or withheld frame.
+	ErrTooOld = errors.New("pdu: frame too old for its probe run")
 	// ErrProbesFull: a collector open to any probe already follows
 	// MaxProbes probes.
 	ErrProbesFull = errors.New("pdu: too many probes")
@@ -148,7 +159,7 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 	if b[0] != magic0 || b[1] != magic1 {
 		return h, nil, ErrCorrupt
 	}
-	if b[4]&^FlagHMAC != 0 || b[5] != 0 {
+	if b[4]&^(FlagHMAC|FlagKept) != 0 || b[5] != 0 {
 		return h, nil, ErrCorrupt
 	}
 	n := int(binary.BigEndian.Uint16(b[28:]))

@@ -35,11 +35,13 @@ func (s *Sender) enterLong(p *pending) {
 	s.lostPDUs, s.lostRecords, s.lostPerType = 0, 0, [typeLimit]uint64{}
 	s.stats.LongRetryEntries++
 	p.probe = true
+	s.keep(p)
 	border := 0
 	if s.cfg.BreakBorderNs > 0 {
 		for _, q := range s.unacked {
 			if q != p && !Permanent(q.typ) && !q.border && q.buildNs >= pkt.SubNs(now, s.cfg.BreakBorderNs) {
 				q.border = true
+				s.keep(q)
 				border++
 			}
 		}
@@ -56,6 +58,55 @@ func (s *Sender) enterLong(p *pending) {
 	s.event(SevWarning, EventLongRetryEnter, fmt.Sprintf("%sPDU %d (%s) unacknowledged after %d transmissions over %v: long retry mode, %d PDUs pending, %d kept as break border (built since %v before), others retried every %v and destroyed after %v",
 		s.prefix(), p.id, p.typ, p.sends, time.Duration(pkt.AddNs(s.firstWaitSpan(p), pkt.SubNs(now, p.lastSendNs))), len(s.unacked), border,
 		time.Duration(s.cfg.BreakBorderNs), time.Duration(s.maxTimeoutNs), time.Duration(s.cfg.FinalTimeoutNs)))
+}
+
+// keep rewrites the frame of p, a PDU the sender will retry however old it
+// gets, with FlagKept (re-tagged): keyed collectors then take it past
+// their age bound (Receiver.MaxAgeNs). The old frame is left to the
+// garbage collector: a link may still read it.
+func (s *Sender) keep(p *pending) {
+	h, payload, err := ParseFrame(p.frame)
+	if err != nil || h.Flags&FlagKept != 0 {
+		return
+	}
+	h.Flags = h.Flags&^FlagHMAC | FlagKept
+	p.frame = appendFrame(make([]byte, 0, len(p.frame)), h, payload, s.key)
+}
+
+// MaxFrameAgeNs is the age bound a collector applies to the frames of a
+// probe channel regulated by c (Receiver.MaxAgeNs): how much older than
+// the newest frame of its run a frame the sender does not keep (FlagKept,
+// permanent types) can be when it is sent. In long retry mode such a PDU
+// is destroyed once FinalTimeoutNs old; the first acknowledgement after
+// the break gives the survivors a fresh retry budget, at most the
+// exhaustion span (the sum of the MaxRetries+1 timeouts: 71.125 s by
+// default); one more span covers the sending slots and the expiry. So
+// FinalTimeoutNs + 2 x exhaustion span: 742.25 s by default. 0 (no bound)
+// when the sender never destroys (MaxRetries or FinalTimeoutNs 0) or the
+// span is past a year.
+func MaxFrameAgeNs(c SenderConfig) int64 {
+	if c.MaxRetries <= 0 || c.FinalTimeoutNs <= 0 || c.MaxRetries > 1000 {
+		return 0
+	}
+	s := Sender{cfg: c, mult: c.TimeoutMultiplier}
+	if !(s.mult >= 1 && s.mult <= 100) {
+		s.mult = 1
+	}
+	s.cfg.TimeoutIncrementNs = max(c.TimeoutIncrementNs, 0)
+	w := c.InitialTimeoutNs
+	if w <= 0 {
+		w = 2e9
+	}
+	var span int64
+	w = min(w, maxTimeout)
+	for range c.MaxRetries + 1 {
+		span = pkt.AddNs(span, w)
+		w = s.grow(w)
+	}
+	if span > 365*24*3600e9 {
+		return 0
+	}
+	return pkt.AddNs(c.FinalTimeoutNs, 2*span)
 }
 
 // firstWaitSpan returns the time from p's first transmission to its last
@@ -106,8 +157,7 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 // destroy gives up p (final timeout in long retry mode).
 func (s *Sender) destroy(p *pending) {
 	delete(s.unacked, p.id)
-	s.stats.Destroyed[p.typ]++
-	s.stats.DestroyedRecords[p.typ] += p.records
+	s.destroyed(p)
 	s.lostPDUs++
 	s.lostRecords += p.records
 	s.lostPerType[p.typ]++

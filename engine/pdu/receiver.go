@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // ReceiverStats counts what a collector received. Every frame is counted
@@ -33,6 +35,10 @@ type ReceiverStats struct {
 	// frames (never acknowledged).
 	ClosedEpoch uint64
 	ProbesFull  uint64 // frames of new probes refused past MaxProbes (open collectors)
+	// TooOld counts frames a keyed receiver refused for their age: built
+	// more than MaxAgeNs before the newest frame of their probe run
+	// (replayed or withheld frames; never acknowledged).
+	TooOld uint64
 	// Skipped counts PDU ids the de-duplication window passed over without
 	// receiving them: ids below a heartbeat's low watermark (the probe
 	// destroyed them) or dropped by the window bound (MaxWindow).
@@ -46,7 +52,7 @@ type ReceiverStats struct {
 
 // Refused returns the frames refused for any reason (never acknowledged).
 func (s ReceiverStats) Refused() uint64 {
-	return s.Bad + s.Unknown + s.BadAuth + s.ClosedEpoch + s.ProbesFull
+	return s.Bad + s.Unknown + s.BadAuth + s.ClosedEpoch + s.ProbesFull + s.TooOld
 }
 
 // Bounds of the Receiver's state.
@@ -82,6 +88,7 @@ type window struct {
 	bits   []uint64 // ids in (low, low+MaxWindow] received, bit id%MaxWindow; nil while none
 	nseen  int      // bits set
 	lastNs int64    // latest frame time
+	newest int64    // latest build time (probe clock) of the run's frames
 }
 
 func (w *window) has(id uint32) bool {
@@ -122,8 +129,10 @@ type probeState struct {
 // epoch: the first frame of a new epoch opens a window (Verdict.Restart
 // if the probe was seen before), frames of an epoch older than every open
 // window are refused (ErrClosedEpoch), and a superseded epoch closes once
-// silent for EpochGraceNs or when more than MaxEpochs are open. State
-// returns everything to persist across collector restarts.
+// silent for EpochGraceNs or when more than MaxEpochs are open. With keys,
+// a frame is also bound to time: one built more than MaxAgeNs before the
+// newest frame of its run is refused (ErrTooOld). State returns
+// everything to persist across collector restarts.
 type Receiver struct {
 	probes map[uint16]*probeState
 	keys   map[uint16]*Key     // nil: no authentication
@@ -136,7 +145,20 @@ type Receiver struct {
 	MaxProbes int
 	// EpochGraceNs: see DefaultEpochGraceNs (0 takes it).
 	EpochGraceNs int64
+	// MaxAgeNs bounds, with keys set, how much older than the newest frame
+	// of its probe run (by their build times, both on the probe's clock:
+	// capture time in a replay, wall clock live) a frame may be; older
+	// ones are refused (ErrTooOld, TooOld), duplicates included. Exempt:
+	// heartbeats, permanent types (Permanent) and frames with FlagKept,
+	// which the sender retries however old. 0 takes DefaultMaxAgeNs;
+	// negative: no bound. Set it to MaxFrameAgeNs of the probes'
+	// regulation. Unkeyed receivers never check it: a forged frame could
+	// move the newest time.
+	MaxAgeNs int64
 }
+
+// DefaultMaxAgeNs is MaxFrameAgeNs of the default regulation (742.25 s).
+var DefaultMaxAgeNs = MaxFrameAgeNs(DefaultSenderConfig())
 
 // SetEpoch makes every acknowledgement carry epoch (the collector's state
 // epoch): probes that see it change re-send their definitions, so a
@@ -271,11 +293,16 @@ func (r *Receiver) Accept(nowNs int64, h Header, payload []byte, frameLen int) (
 		p = &probeState{closed: math.MinInt64, lastNs: nowNs}
 		r.probes[h.ProbeID] = p
 	}
+	if r.tooOld(p, h) {
+		r.stats.TooOld++
+		return v, ErrTooOld
+	}
 	w, restart, err := r.window(p, h.Epoch)
 	if err != nil {
 		r.stats.ClosedEpoch++
 		return v, err
 	}
+	w.newest = max(w.newest, h.BuildTimeNs)
 	v.Restart, v.Base = restart, w.base
 	p.lastNs = max(p.lastNs, nowNs)
 	w.lastNs = max(w.lastNs, nowNs)
@@ -313,6 +340,24 @@ func (r *Receiver) Accept(nowNs int64, h Header, payload []byte, frameLen int) (
 	r.stats.Bytes += uint64(frameLen)
 	v.Fresh = true
 	return v, nil
+}
+
+// tooOld reports whether h, a frame of probe p, is older than MaxAgeNs
+// before the newest frame of its run (see MaxAgeNs).
+func (r *Receiver) tooOld(p *probeState, h Header) bool {
+	bound := r.MaxAgeNs
+	if bound == 0 {
+		bound = DefaultMaxAgeNs
+	}
+	if r.keys == nil || bound <= 0 || h.Type == TypeHeartbeat || Permanent(h.Type) || h.Flags&FlagKept != 0 {
+		return false
+	}
+	for _, w := range p.wins {
+		if w.epoch == h.Epoch {
+			return h.BuildTimeNs < w.newest && pkt.SubNs(w.newest, h.BuildTimeNs) > bound
+		}
+	}
+	return false
 }
 
 // window returns the open window of epoch, opening a new one for a newer
@@ -463,7 +508,7 @@ func (r *Receiver) Refuses(h Header) bool {
 	if p == nil {
 		return r.Open() && len(r.probes) >= max(r.MaxProbes, 1)
 	}
-	if h.Epoch <= p.closed {
+	if h.Epoch <= p.closed || r.tooOld(p, h) {
 		return true
 	}
 	for _, w := range p.wins {

@@ -92,6 +92,12 @@ type SenderStats struct {
 	OverflowedRecords uint64
 	BacklogTimeNs     int64
 	MaxQueued         int
+	// DestroyedAfterReport and DestroyedRecordsAfterReport count the PDUs,
+	// and their records, destroyed (final timeout or backlog bound) after
+	// the channel's final report took its counts (ReportTaken): also in
+	// Destroyed, but missing from the collector's pdu_stats rows.
+	DestroyedAfterReport        uint64
+	DestroyedRecordsAfterReport uint64
 }
 
 type building struct {
@@ -145,7 +151,8 @@ type Sender struct {
 	onRestart   func() // called when the epoch changes
 	onDestroy   func(t Type, payload []byte)
 	onEventN    func(timeNs int64, severity uint8, kind, msg string, n uint64)
-	queuedBytes int // bytes of the pending PDUs that may be destroyed (bound.go)
+	queuedBytes int  // bytes of the pending PDUs that may be destroyed (bound.go)
+	reported    bool // the final report took the counters (ReportTaken)
 	cfg         SenderConfig
 	probeID     uint16
 	link        Link
@@ -468,6 +475,21 @@ func (s *Sender) frameBuf(n int) []byte {
 		return b[:0]
 	}
 	return make([]byte, 0, max(n, 64))
+}
+
+// ReportTaken tells the channel that its final report (pdu_stats) took
+// its counters: PDUs destroyed from now on are counted apart
+// (SenderStats.DestroyedAfterReport), since no report carries them.
+func (s *Sender) ReportTaken() { s.reported = true }
+
+// destroyed counts p, destroyed unacknowledged.
+func (s *Sender) destroyed(p *pending) {
+	s.stats.Destroyed[p.typ]++
+	s.stats.DestroyedRecords[p.typ] += p.records
+	if s.reported {
+		s.stats.DestroyedAfterReport++
+		s.stats.DestroyedRecordsAfterReport += p.records
+	}
 }
 
 // release recycles a PDU no longer pending (acknowledged or destroyed).

@@ -5,7 +5,6 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/probe"
 )
 
 // Collectors returns the in-process collectors of cfg (one per configured
@@ -25,7 +24,7 @@ func Collectors(cfg *config.Config) ([]Collector, error) {
 			}
 			f.Outages = append(f.Outages, w)
 		}
-		out = append(out, Collector{Name: c.Name, Sender: probe.SenderConfig(c), Faults: f})
+		out = append(out, Collector{Name: c.Name, Sender: pdu.SenderConfigFor(c), Faults: f})
 	}
 	return out, nil
 }

@@ -237,7 +237,10 @@ func (r *run) settle(ctx context.Context) error {
 		for round := range 2 {
 			if round == 1 {
 				// Observations destroyed meanwhile are reported as
-				// dropped, and those notices delivered in turn.
+				// dropped (and the PDUs destroyed after the final
+				// reports as an event), and those notices delivered in
+				// turn.
+				p.DestroyedAfterReport(p.Now())
 				p.Tick(p.Now())
 			}
 			for _, s := range p.Senders() {

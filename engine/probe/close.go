@@ -122,6 +122,52 @@ func (p *Probe) stopEvent(out pdu.Publisher, nowNs int64, st Stats) {
 	p.logLifecycle(pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s stopped: %d packets, %d flows", p.id.Name, st.Packets, st.Flows))
 }
 
+// DestroyedAfterReport reports, as one pdu_destroyed_after_report event
+// per channel at probe time nowNs (events.count: the records), the PDUs
+// its channels destroyed since the previous call and after their final
+// report: pdu_stats misses them (pdu.SenderStats.DestroyedAfterReport). A
+// probe lingering for its acknowledgements, or a replay settling, calls
+// it as time goes on; the event reaches the collector if the link comes
+// back, and the totals stay in the senders' stats (the probe process's
+// summary line).
+func (p *Probe) DestroyedAfterReport(nowNs int64) {
+	if reportLate(p.senders, &p.lateSeen, func(msg string, recs uint64) {
+		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", msg, recs)
+	}) {
+		p.out.Flush(nowNs)
+	}
+}
+
+// DestroyedAfterReport is Probe.DestroyedAfterReport for the workers'
+// channels.
+func (w *Workers) DestroyedAfterReport(nowNs int64) {
+	if reportLate(w.senders, &w.lateSeen, func(msg string, recs uint64) {
+		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", msg, recs)
+	}) {
+		w.out.Flush(nowNs)
+	}
+}
+
+// reportLate calls event for each of senders that destroyed PDUs after
+// its final report since the counts in seen (updated), and reports
+// whether it did.
+func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(msg string, recs uint64)) (found bool) {
+	if len(*seen) < len(senders) {
+		*seen = make([][2]uint64, len(senders))
+	}
+	for i, s := range senders {
+		st := s.Stats()
+		now := [2]uint64{st.DestroyedAfterReport, st.DestroyedRecordsAfterReport}
+		if n := now[0] - (*seen)[i][0]; n > 0 {
+			recs := now[1] - (*seen)[i][1]
+			event(fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", s.Collector(), n, recs), recs)
+			found = true
+		}
+		(*seen)[i] = now
+	}
+	return found
+}
+
 // sendReports sends each channel its final report (pdu_stats): what its
 // PDUs cost so far, once every PDU before it was sent. It is the last PDU
 // of the run, so a collector that has everything up to it knows the probe
@@ -131,6 +177,7 @@ func sendReports(senders []*pdu.Sender, ow, all uint64, nowNs int64) {
 		st := s.Stats()
 		r := pdu.Report{Final: true, Collector: s.Collector(), ObservedBytes: ow, IPBytes: all}
 		pdu.ReportOf(&r, &st)
+		s.ReportTaken()
 		r.Append(s.Begin(pdu.TypeReport, nowNs))
 		s.End(pdu.TypeReport, nowNs)
 	}

@@ -100,6 +100,9 @@ type Probe struct {
 	flows   *flow.Table
 	out     pdu.Publisher // the Sender, or a Multi over one Sender per collector
 	senders []*pdu.Sender
+	// lateSeen: the PDUs and records destroyed after the final report
+	// already reported, per sender (DestroyedAfterReport).
+	lateSeen [][2]uint64
 
 	intervalNs    int64
 	intervalStart int64 // start of the current interval, Unix ns; 0 before the first packet

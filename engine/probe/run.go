@@ -238,6 +238,7 @@ func linger(e Engine, opt RunOptions, poll func(int64)) {
 		now := end + elapsed
 		poll(now)
 		e.Tick(now)
+		e.DestroyedAfterReport(now)
 		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -30,6 +30,9 @@ type Engine interface {
 	Now() int64
 	// Pending counts the PDUs awaiting acknowledgement.
 	Pending() int
+	// DestroyedAfterReport reports the PDUs destroyed after the final
+	// reports (Probe.DestroyedAfterReport).
+	DestroyedAfterReport(nowNs int64)
 	// AppendSnapshot adds the engine's counters to an observe.Snapshot
 	// (snapshot.go).
 	AppendSnapshot(s *observe.Snapshot)
@@ -73,6 +76,7 @@ type Workers struct {
 	ws       []*Probe
 	out      pdu.Publisher
 	senders  []*pdu.Sender
+	lateSeen [][2]uint64 // see Probe.lateSeen
 	jobs     []chan *workBatch
 	cur      *workBatch
 	inflight []*workBatch // oldest first

@@ -40,9 +40,16 @@ func ModuleRoot(tb testing.TB) string {
 	}
 }
 
-// Main runs the tests of m and removes the binary Binary built: call it
+// Main runs the tests of m, with XDG_STATE_HOME in a temporary folder,
+// and removes the binary Binary built: call it
 // from TestMain as os.Exit(testout.Main(m)).
 func Main(m *testing.M) int {
+	// Probe processes keep their last epoch in $XDG_STATE_HOME/tmonbench:
+	// a folder of this test binary's, not the user's.
+	if state, err := os.MkdirTemp("", "tmonbench-state-"); err == nil {
+		os.Setenv("XDG_STATE_HOME", state)
+		defer os.RemoveAll(state)
+	}
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)

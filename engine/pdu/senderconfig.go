@@ -1,0 +1,54 @@
+package pdu
+
+import "github.com/tmonbench/tmonbench/engine/config"
+
+// SenderConfigFor turns a configured collector into the regulation of a
+// probe's channel to it: its non-zero fields over DefaultSenderConfig
+// (the key is the probe's: config.ProbeKey).
+func SenderConfigFor(c config.Collector) SenderConfig {
+	s := DefaultSenderConfig()
+	s.Collector = c.Name
+	set := func(dst *int64, seconds float64) {
+		if seconds > 0 {
+			*dst = int64(seconds * 1e9)
+		}
+	}
+	if c.MaxPDUBytes > 0 {
+		s.MaxPDUBytes = c.MaxPDUBytes
+	}
+	set(&s.MaxBuildNs, c.MaxBuildS)
+	set(&s.MinGapNs, c.MinGapMs/1e3)
+	set(&s.InitialTimeoutNs, c.InitialTimeoutS)
+	set(&s.TimeoutIncrementNs, c.TimeoutIncrementS)
+	if c.TimeoutMultiplier > 0 {
+		s.TimeoutMultiplier = c.TimeoutMultiplier
+	}
+	if c.MaxRetries > 0 {
+		s.MaxRetries = c.MaxRetries
+	}
+	set(&s.FinalTimeoutNs, c.FinalTimeoutS)
+	set(&s.BreakBorderNs, c.BreakBorderS)
+	set(&s.HeartbeatNs, c.HeartbeatS)
+	set(&s.BacklogNs, c.BacklogS)
+	return s
+}
+
+// CollectorMaxAgeNs is the age bound (Receiver.MaxAgeNs) a keyed
+// collector of cfg applies to probe frames: the largest
+// MaxFrameAgeNs of the config's collectors' regulations, as every
+// probe sends to every collector with them; -1 (no bound) if one of them
+// never destroys a PDU.
+func CollectorMaxAgeNs(cfg *config.Config) int64 {
+	if cfg == nil || len(cfg.Collectors) == 0 {
+		return MaxFrameAgeNs(DefaultSenderConfig())
+	}
+	var bound int64
+	for _, c := range cfg.Collectors {
+		b := MaxFrameAgeNs(SenderConfigFor(c))
+		if b <= 0 {
+			return -1
+		}
+		bound = max(bound, b)
+	}
+	return bound
+}

@@ -1,0 +1,70 @@
+package pipeline_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// TestDestroyedAfterFinalReport: the link is down from 15 s into the
+// 20.3 s capture until 40 s, with a 3 s final timeout: PDUs still pending
+// when the probe sent its final report (pdu_stats) are destroyed after
+// it. They are counted apart (SenderStats.DestroyedAfterReport) and
+// reported by a pdu_destroyed_after_report event whose count is their
+// records, delivered once the link is back, so pdu_stats plus the event
+// account for every PDU destroyed (issue 13).
+func TestDestroyedAfterFinalReport(t *testing.T) {
+	f, err := replay.Open(filepath.Join(samplesDir(t), "lab", "dns-snmp-ntp", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg := config.Default()
+	cfg.IntervalS = 1
+	tight := pdu.DefaultSenderConfig()
+	tight.MinGapNs, tight.InitialTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 0, 1
+	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 3e9, 1e8
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
+		Collectors: []pipeline.Collector{{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 15e9, EndNs: 40e9}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, b := res.Senders[0], res.Batches[0]
+	var destroyed, destroyedRecs uint64
+	for typ := range st.Destroyed {
+		destroyed += st.Destroyed[typ]
+		destroyedRecs += st.DestroyedRecords[typ]
+	}
+	if st.DestroyedAfterReport == 0 || st.DestroyedAfterReport >= destroyed {
+		t.Fatalf("scenario too weak: %d PDUs destroyed, %d after the final report", destroyed, st.DestroyedAfterReport)
+	}
+	var reported, reportedRecs uint64
+	for _, r := range b.PDUStats {
+		if r.PDUType == "all" {
+			reported, reportedRecs = r.DestroyedPDUs, r.DestroyedRecords
+		}
+	}
+	var events, eventRecs uint64
+	for _, e := range b.Events {
+		if e.Kind == "pdu_destroyed_after_report" {
+			events++
+			eventRecs += e.Count
+		}
+	}
+	if reported+st.DestroyedAfterReport != destroyed || reportedRecs+st.DestroyedRecordsAfterReport != destroyedRecs {
+		t.Errorf("pdu_stats %d PDUs (%d records) + after the report %d (%d) != destroyed %d (%d)",
+			reported, reportedRecs, st.DestroyedAfterReport, st.DestroyedRecordsAfterReport, destroyed, destroyedRecs)
+	}
+	if events != 1 || eventRecs != st.DestroyedRecordsAfterReport {
+		t.Errorf("%d pdu_destroyed_after_report events counting %d records; the sender destroyed %d after the report", events, eventRecs, st.DestroyedRecordsAfterReport)
+	}
+	t.Logf("%d PDUs destroyed: %d (%d records) in pdu_stats, %d (%d records) after the final report", destroyed, reported, reportedRecs, st.DestroyedAfterReport, st.DestroyedRecordsAfterReport)
+}
