@@ -173,6 +173,7 @@ type extra struct {
 	extras []Extra   // this interval's run-time metrics (small, linear)
 	sizes  []uint64  // this interval's size histogram slice counts
 	wide   wideStats // TTL and DSCP sums once they outgrow 32 bits
+	inline [2]Extra  // extras' first storage (no allocation for one or two metrics)
 }
 
 type wideStats struct {
@@ -249,8 +250,24 @@ func (f *Flow) ext() *extra {
 }
 
 // Extra returns the run-time metric id's aggregate, adding it if absent.
-func (f *Flow) Extra(id uint32) *stat.Stat {
-	x := f.ext()
+// Table.Extra does the same without allocating.
+func (f *Flow) Extra(id uint32) *stat.Stat { return f.ext().stat(id) }
+
+// Extra returns the run-time metric id's aggregate of f (a flow of t),
+// adding it if absent. What it needs comes from t's slabs: one allocation
+// per flowSlab flows, not one or two per flow (issue 14).
+func (t *Table) Extra(f *Flow, id uint32) *stat.Stat {
+	if f.x == nil {
+		f.x = t.newExtra()
+	}
+	return f.x.stat(id)
+}
+
+// stat returns metric id's aggregate, adding it if absent.
+func (x *extra) stat(id uint32) *stat.Stat {
+	if x.extras == nil {
+		x.extras = x.inline[:0]
+	}
 	for i := range x.extras {
 		if x.extras[i].ID == id {
 			return &x.extras[i].Stat
@@ -345,6 +362,13 @@ type Table struct {
 	nextID   uint64
 	sizeBins int
 	scratch  []*Flow
+	// slab holds flows not handed out yet: flows are carved from chunks
+	// of flowSlab (one allocation per chunk, not per flow; issue 14). A
+	// chunk is never reused: it is freed once none of its flows is
+	// referenced any more.
+	slab  []Flow
+	xslab []extra
+	sizes []uint64
 
 	// Stats
 	Created uint64
@@ -382,14 +406,50 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 		t.evictOldest(evict)
 	}
 	t.nextID++
-	f = &Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
+	f = t.newFlow()
+	*f = Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
 	if t.sizeBins > 0 {
-		f.x = &extra{sizes: make([]uint64, t.sizeBins)}
+		f.x = t.newSizes()
 	}
 	t.m[ck] = f
 	t.all = append(t.all, f)
 	t.Created++
 	return f, true
+}
+
+// flowSlab is the number of flows allocated at once.
+const flowSlab = 64
+
+// newFlow returns a zero Flow from the slab.
+func (t *Table) newFlow() *Flow {
+	if len(t.slab) == 0 {
+		t.slab = make([]Flow, flowSlab)
+	}
+	f := &t.slab[0]
+	t.slab = t.slab[1:]
+	return f
+}
+
+// newExtra returns a zero extra from the slab.
+func (t *Table) newExtra() *extra {
+	if len(t.xslab) == 0 {
+		t.xslab = make([]extra, flowSlab)
+	}
+	x := &t.xslab[0]
+	t.xslab = t.xslab[1:]
+	return x
+}
+
+// newSizes returns an extra holding a zero size histogram of sizeBins
+// slices, both from slabs.
+func (t *Table) newSizes() *extra {
+	if len(t.sizes) < t.sizeBins {
+		t.sizes = make([]uint64, t.sizeBins*flowSlab)
+	}
+	x := t.newExtra()
+	x.sizes = t.sizes[:t.sizeBins:t.sizeBins]
+	t.sizes = t.sizes[t.sizeBins:]
+	return x
 }
 
 // Expire removes the flows of class c idle since before cutoffNs and hands

@@ -141,3 +141,41 @@ func TestEvictionBatch(t *testing.T) {
 		t.Errorf("key %+v", k)
 	}
 }
+
+// TestZeroAllocsPerFlow: creating a flow, with its size histogram and two
+// run-time metrics, and expiring it costs less than one allocation per
+// flow (issue 14): flows, their extras and histograms come from slabs of
+// flowSlab, not one allocation each; the map and the id list grow
+// amortized.
+func TestZeroAllocsPerFlow(t *testing.T) {
+	tb := New(1, 1<<20, 4)
+	var port uint32
+	now := int64(0)
+	none := func(*Flow) { t.Fatal("nothing to evict") }
+	run := func() {
+		port++
+		k := key(0, uint16(port))
+		k.DstPort = uint16(port >> 16)
+		f, created := tb.Lookup(k, now, none)
+		if !created {
+			t.Fatal("not created")
+		}
+		tb.Extra(f, 42).Count()
+		tb.Extra(f, 7).Add(3)
+		f.Sizes()[1]++
+		now++
+		if port%4096 == 0 {
+			tb.Expire(0, now-2048, func(*Flow) {})
+		}
+	}
+	for range 8192 { // warm up: the map and the id list reach their size
+		run()
+	}
+	if n := testing.AllocsPerRun(8192, run); n != 0 {
+		t.Errorf("%.1f allocations per flow, want 0 (amortized)", n)
+	}
+	f := tb.ByID(uint64(port))
+	if f == nil || len(f.Extras()) != 2 || f.Extras()[1].Stat.Sum != 3 || len(f.Sizes()) != 4 || f.Sizes()[1] != 1 {
+		t.Errorf("last flow: %+v", f)
+	}
+}
