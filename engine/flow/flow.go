@@ -351,11 +351,11 @@ func (f *Flow) ResetInterval() {
 }
 
 // Table holds the flows of one probe. It is not safe for concurrent use.
-// Flows are found by key in one map of compact keys, and listed in id
+// Flows are found by compact key in one open-addressing index (index.go), and listed in id
 // order for Each, ByID (binary search), idle expiry and eviction (scans of
 // the list: expiry runs once per interval, eviction frees a batch at once).
 type Table struct {
-	m        map[ckey]*Flow
+	m        index
 	all      []*Flow // by id; removed flows stay until compaction
 	gone     int     // removed flows still in all
 	max      int
@@ -380,11 +380,11 @@ type Table struct {
 // sizeBins is the number of size histogram slices kept per flow (0: none).
 func New(nClasses, maxFlows, sizeBins int) *Table {
 	_ = nClasses
-	return &Table{m: make(map[ckey]*Flow), max: max(maxFlows, 1), sizeBins: sizeBins}
+	return &Table{m: newIndex(), max: max(maxFlows, 1), sizeBins: sizeBins}
 }
 
 // Len returns the number of flows held.
-func (t *Table) Len() int { return len(t.m) }
+func (t *Table) Len() int { return t.m.n }
 
 // SetNextID makes the next flow created get id+1, the one after id+2 and
 // so on. Ids must keep growing (ByID searches the flows in id order): the
@@ -399,10 +399,11 @@ func (t *Table) SetNextID(id uint64) { t.nextID = id }
 // first, oldest first, each handed to evict (which must report it).
 func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	ck := compact(k)
-	if f = t.m[ck]; f != nil {
+	h := t.m.hash(&ck)
+	if f = t.m.get(&ck, h); f != nil {
 		return f, false
 	}
-	if len(t.m) >= t.max {
+	if t.m.n >= t.max {
 		t.evictOldest(evict)
 	}
 	t.nextID++
@@ -411,7 +412,7 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 	if t.sizeBins > 0 {
 		f.x = t.newSizes()
 	}
-	t.m[ck] = f
+	t.m.add(f, h)
 	t.all = append(t.all, f)
 	t.Created++
 	return f, true
@@ -540,7 +541,7 @@ func (t *Table) Each(fn func(*Flow)) {
 }
 
 func (t *Table) remove(f *Flow) {
-	delete(t.m, f.key)
+	t.m.remove(f, t.m.hash(&f.key))
 	f.gone = true
 	t.gone++
 }
@@ -564,7 +565,10 @@ func (t *Table) compact() {
 }
 
 // Get returns the flow of k, or nil, without creating it.
-func (t *Table) Get(k Key) *Flow { return t.m[compact(k)] }
+func (t *Table) Get(k Key) *Flow {
+	ck := compact(k)
+	return t.m.get(&ck, t.m.hash(&ck))
+}
 
 // ByID returns the flow with probe flow id id, or nil once it is gone.
 func (t *Table) ByID(id uint64) *Flow {
