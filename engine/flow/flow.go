@@ -86,8 +86,18 @@ type ckey struct {
 	dscp, folded uint8
 }
 
-func compact(k Key) ckey {
-	return ckey{addrs: PackAddrs(k.SrcAddr, k.DstAddr), class: k.Class, iface: k.Iface, sport: k.SrcPort, dport: k.DstPort, vlan: k.VLAN, ver: k.IPVersion, proto: k.Protocol, dscp: k.DSCP, folded: k.Folded}
+func compact(k *Key) ckey {
+	var c ckey
+	c.set(k)
+	return c
+}
+
+// set makes c the compact form of k, in place (no 33-byte AddrPair or
+// 48-byte key copied through return values: this runs once per packet).
+func (c *ckey) set(k *Key) {
+	c.addrs.set(k.SrcAddr, k.DstAddr)
+	c.class, c.iface, c.sport, c.dport, c.vlan = k.Class, k.Iface, k.SrcPort, k.DstPort, k.VLAN
+	c.ver, c.proto, c.dscp, c.folded = k.IPVersion, k.Protocol, k.DSCP, k.Folded
 }
 
 // AddrPair is a source and a destination address as plain bytes (33
@@ -104,6 +114,12 @@ type AddrPair struct {
 // Dst give them back, IPv4 as IPv4 (not IPv4-mapped IPv6).
 func PackAddrs(src, dst netip.Addr) AddrPair {
 	var p AddrPair
+	p.set(src, dst)
+	return p
+}
+
+func (p *AddrPair) set(src, dst netip.Addr) {
+	p.src, p.dst, p.fam = [16]byte{}, [16]byte{}, 0
 	if src.IsValid() {
 		p.src, p.fam = src.As16(), p.fam|4
 		if src.Is4() {
@@ -116,7 +132,6 @@ func PackAddrs(src, dst netip.Addr) AddrPair {
 			p.fam |= 2
 		}
 	}
-	return p
 }
 
 // Src returns the source address.
@@ -398,7 +413,8 @@ func (t *Table) SetNextID(id uint64) { t.nextID = id }
 // flows of all classes (1/64 of the table, at least one) are evicted
 // first, oldest first, each handed to evict (which must report it).
 func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
-	ck := compact(k)
+	var ck ckey
+	ck.set(&k)
 	h := t.m.hash(&ck)
 	if f = t.m.get(&ck, h); f != nil {
 		return f, false
@@ -566,7 +582,8 @@ func (t *Table) compact() {
 
 // Get returns the flow of k, or nil, without creating it.
 func (t *Table) Get(k Key) *Flow {
-	ck := compact(k)
+	var ck ckey
+	ck.set(&k)
 	return t.m.get(&ck, t.m.hash(&ck))
 }
 

@@ -192,7 +192,7 @@ func TestIndexMatchesMap(t *testing.T) {
 		ref := map[ckey]*Flow{}
 		keys := make([]ckey, 3000)
 		for i := range keys {
-			keys[i] = compact(Key{Class: uint16(i % 5), Protocol: 6, SrcAddr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), DstPort: uint16(i)})
+			keys[i] = compact(&Key{Class: uint16(i % 5), Protocol: 6, SrcAddr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), DstPort: uint16(i)})
 		}
 		hash := func(k *ckey) uint64 {
 			h := x.hash(k)
