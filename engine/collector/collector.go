@@ -61,9 +61,10 @@ type Collector struct {
 	rx     *pdu.Receiver
 	probes map[uint16]*probeState
 	flows  map[flowKey]cflow
-	// classNames interns the flows' class names; addrs the address strings.
+	// classNames interns the flows' class names; arena the rows' strings
+	// (addresses included) and nullable values.
 	classNames []string
-	addrs      map[netip.Addr]string
+	arena      pdu.Arena
 	batch      observe.Batch
 	stats      Stats
 
@@ -92,7 +93,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, addrs: map[netip.Addr]string{}, ow: newOwState(),
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, ow: newOwState(),
 		ended: map[flowKey]struct{}{}}
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	if cfg != nil {
@@ -211,7 +212,7 @@ func (c *Collector) probe(id uint16) *probeState {
 }
 
 func (c *Collector) decode(h pdu.Header, payload []byte) error {
-	d := pdu.Dec{B: payload}
+	d := pdu.Dec{B: payload, A: &c.arena}
 	p := c.probe(h.ProbeID)
 	for !d.Done() {
 		switch h.Type {

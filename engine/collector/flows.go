@@ -3,7 +3,6 @@ package collector
 import (
 	"cmp"
 	"maps"
-	"net/netip"
 	"slices"
 	"strconv"
 
@@ -61,26 +60,6 @@ func (c *Collector) className(i uint16) string {
 	return c.classNames[i-1]
 }
 
-// maxAddrStrings bounds the address strings kept for reuse.
-const maxAddrStrings = 1 << 16
-
-// addrString formats an address once and reuses the string (hosts recur
-// over many flows).
-func (c *Collector) addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	if s, ok := c.addrs[a]; ok {
-		return s
-	}
-	if len(c.addrs) >= maxAddrStrings {
-		clear(c.addrs)
-	}
-	s := a.String()
-	c.addrs[a] = s
-	return s
-}
-
 // flowRow builds the flows row of flow k.
 func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
 	p := c.probe(k.probe)
@@ -90,7 +69,7 @@ func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
 	d := f.def(c, k.id)
 	return observe.Flow{
 		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: FlowName(&d),
-		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.addrString(d.SrcAddr), DstAddr: c.addrString(d.DstAddr),
+		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.arena.Addr(d.SrcAddr), DstAddr: c.arena.Addr(d.DstAddr),
 		SrcPort: d.SrcPort, DstPort: d.DstPort, FirstSeen: f.firstNs, LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes,
 	}
 }

@@ -1,9 +1,13 @@
 package collector
 
 import (
+	"strconv"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
 // countersFrames builds a probe's Hello, metric and flow definitions, then
@@ -86,4 +90,65 @@ func BenchmarkCounters(b *testing.B) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*240)
 	b.ReportMetric(ns, "ns/row")
 	b.ReportMetric(1e9/ns, "rows/s")
+}
+
+// rowFrames builds n PDUs of tcp_connections rows and n of rtt_samples
+// rows (10 rows each, with addresses, class, history, handshake times,
+// options and details), numbered from PDU id 10 after a Hello.
+func rowFrames(n int) (hello []byte, frames [][]byte) {
+	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
+		var e pdu.Enc
+		rec(&e)
+		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
+	}
+	hello = frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) })
+	ms, ws, mss := 1.25, int16(7), uint16(1460)
+	for i := range n {
+		frames = append(frames, frame(pdu.TypeTCPConn, uint32(10+2*i), func(e *pdu.Enc) {
+			for j := range 10 {
+				tcpconn.AppendConn(e, 0, &observe.TCPConnection{Class: "web", ConnID: uint64(10*i + j + 1),
+					ClientAddr: "198.18.0." + strconv.Itoa(j), ClientPort: 40000, ServerAddr: "2001:db8::80", ServerPort: 80,
+					StartTime: 1e9, EndTime: 2e9, HandshakeSynSynackMs: &ms, HandshakeSynackAckMs: &ms, HandshakeRTTMs: &ms,
+					ClientWScale: &ws, ClientMSS: &mss, ServerWScale: &ws, ServerMSS: &mss, ConnState: "SF", History: "ShADadFf"})
+			}
+		}))
+		frames = append(frames, frame(pdu.TypeRTTSample, uint32(11+2*i), func(e *pdu.Enc) {
+			for j := range 10 {
+				rtt.AppendSample(e, &observe.RTTSample{FlowID: uint64(j + 1), Kind: "dns", RequestTime: 1e9, RTTMs: 0.5,
+					ClientAddr: "198.18.0." + strconv.Itoa(j), ClientPort: 5353, ServerAddr: "198.19.0.53", ServerPort: 53,
+					Detail: "A host" + strconv.Itoa(j) + ".bench.test NOERROR"})
+			}
+		}))
+	}
+	return hello, frames
+}
+
+// TestZeroAllocsRows: once warmed up, decoding tcp_connections and
+// rtt_samples rows allocates nothing (issue 14): their strings are
+// interned (addresses, class, history, detail) and their nullable values
+// come from the collector's slabs (pdu.Arena).
+func TestZeroAllocsRows(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello, frames := rowFrames(300)
+	c.Handle(hello)
+	for _, f := range frames[:200] { // warm up: the batch grows once, the strings are interned
+		c.Handle(f)
+	}
+	b := c.Drain()
+	if len(b.TCPConnections) != 1000 || len(b.RTTSamples) != 1000 {
+		t.Fatalf("%d tcp_connections and %d rtt_samples rows, want 1000 each", len(b.TCPConnections), len(b.RTTSamples))
+	}
+	r := b.TCPConnections[999]
+	if r.ClientAddr != "198.18.0.9" || r.ServerAddr != "2001:db8::80" || r.History != "ShADadFf" || r.Class != "web" ||
+		*r.HandshakeRTTMs != 1.25 || *r.ServerMSS != 1460 || *r.ClientWScale != 7 || b.RTTSamples[999].Detail != "A host9.bench.test NOERROR" {
+		t.Errorf("decoded %+v, %+v", r, b.RTTSamples[999])
+	}
+	c.Recycle(b)
+	i := 200
+	if n := testing.AllocsPerRun(50, func() { c.Handle(frames[i]); i++ }); n != 0 {
+		t.Errorf("%.1f allocations per PDU of 10 rows, want 0", n)
+	}
 }

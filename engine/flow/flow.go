@@ -86,8 +86,18 @@ type ckey struct {
 	dscp, folded uint8
 }
 
-func compact(k Key) ckey {
-	return ckey{addrs: PackAddrs(k.SrcAddr, k.DstAddr), class: k.Class, iface: k.Iface, sport: k.SrcPort, dport: k.DstPort, vlan: k.VLAN, ver: k.IPVersion, proto: k.Protocol, dscp: k.DSCP, folded: k.Folded}
+func compact(k *Key) ckey {
+	var c ckey
+	c.set(k)
+	return c
+}
+
+// set makes c the compact form of k, in place (no 33-byte AddrPair or
+// 48-byte key copied through return values: this runs once per packet).
+func (c *ckey) set(k *Key) {
+	c.addrs.set(k.SrcAddr, k.DstAddr)
+	c.class, c.iface, c.sport, c.dport, c.vlan = k.Class, k.Iface, k.SrcPort, k.DstPort, k.VLAN
+	c.ver, c.proto, c.dscp, c.folded = k.IPVersion, k.Protocol, k.DSCP, k.Folded
 }
 
 // AddrPair is a source and a destination address as plain bytes (33
@@ -104,6 +114,12 @@ type AddrPair struct {
 // Dst give them back, IPv4 as IPv4 (not IPv4-mapped IPv6).
 func PackAddrs(src, dst netip.Addr) AddrPair {
 	var p AddrPair
+	p.set(src, dst)
+	return p
+}
+
+func (p *AddrPair) set(src, dst netip.Addr) {
+	p.src, p.dst, p.fam = [16]byte{}, [16]byte{}, 0
 	if src.IsValid() {
 		p.src, p.fam = src.As16(), p.fam|4
 		if src.Is4() {
@@ -116,7 +132,6 @@ func PackAddrs(src, dst netip.Addr) AddrPair {
 			p.fam |= 2
 		}
 	}
-	return p
 }
 
 // Src returns the source address.
@@ -173,6 +188,7 @@ type extra struct {
 	extras []Extra   // this interval's run-time metrics (small, linear)
 	sizes  []uint64  // this interval's size histogram slice counts
 	wide   wideStats // TTL and DSCP sums once they outgrow 32 bits
+	inline [2]Extra  // extras' first storage (no allocation for one or two metrics)
 }
 
 type wideStats struct {
@@ -249,8 +265,24 @@ func (f *Flow) ext() *extra {
 }
 
 // Extra returns the run-time metric id's aggregate, adding it if absent.
-func (f *Flow) Extra(id uint32) *stat.Stat {
-	x := f.ext()
+// Table.Extra does the same without allocating.
+func (f *Flow) Extra(id uint32) *stat.Stat { return f.ext().stat(id) }
+
+// Extra returns the run-time metric id's aggregate of f (a flow of t),
+// adding it if absent. What it needs comes from t's slabs: one allocation
+// per flowSlab flows, not one or two per flow (issue 14).
+func (t *Table) Extra(f *Flow, id uint32) *stat.Stat {
+	if f.x == nil {
+		f.x = t.newExtra()
+	}
+	return f.x.stat(id)
+}
+
+// stat returns metric id's aggregate, adding it if absent.
+func (x *extra) stat(id uint32) *stat.Stat {
+	if x.extras == nil {
+		x.extras = x.inline[:0]
+	}
 	for i := range x.extras {
 		if x.extras[i].ID == id {
 			return &x.extras[i].Stat
@@ -334,17 +366,24 @@ func (f *Flow) ResetInterval() {
 }
 
 // Table holds the flows of one probe. It is not safe for concurrent use.
-// Flows are found by key in one map of compact keys, and listed in id
+// Flows are found by compact key in one open-addressing index (index.go), and listed in id
 // order for Each, ByID (binary search), idle expiry and eviction (scans of
 // the list: expiry runs once per interval, eviction frees a batch at once).
 type Table struct {
-	m        map[ckey]*Flow
+	m        index
 	all      []*Flow // by id; removed flows stay until compaction
 	gone     int     // removed flows still in all
 	max      int
 	nextID   uint64
 	sizeBins int
 	scratch  []*Flow
+	// slab holds flows not handed out yet: flows are carved from chunks
+	// of flowSlab (one allocation per chunk, not per flow; issue 14). A
+	// chunk is never reused: it is freed once none of its flows is
+	// referenced any more.
+	slab  []Flow
+	xslab []extra
+	sizes []uint64
 
 	// Stats
 	Created uint64
@@ -356,11 +395,11 @@ type Table struct {
 // sizeBins is the number of size histogram slices kept per flow (0: none).
 func New(nClasses, maxFlows, sizeBins int) *Table {
 	_ = nClasses
-	return &Table{m: make(map[ckey]*Flow), max: max(maxFlows, 1), sizeBins: sizeBins}
+	return &Table{m: newIndex(), max: max(maxFlows, 1), sizeBins: sizeBins}
 }
 
 // Len returns the number of flows held.
-func (t *Table) Len() int { return len(t.m) }
+func (t *Table) Len() int { return t.m.n }
 
 // SetNextID makes the next flow created get id+1, the one after id+2 and
 // so on. Ids must keep growing (ByID searches the flows in id order): the
@@ -374,22 +413,60 @@ func (t *Table) SetNextID(id uint64) { t.nextID = id }
 // flows of all classes (1/64 of the table, at least one) are evicted
 // first, oldest first, each handed to evict (which must report it).
 func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
-	ck := compact(k)
-	if f = t.m[ck]; f != nil {
+	var ck ckey
+	ck.set(&k)
+	h := t.m.hash(&ck)
+	if f = t.m.get(&ck, h); f != nil {
 		return f, false
 	}
-	if len(t.m) >= t.max {
+	if t.m.n >= t.max {
 		t.evictOldest(evict)
 	}
 	t.nextID++
-	f = &Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
+	f = t.newFlow()
+	*f = Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
 	if t.sizeBins > 0 {
-		f.x = &extra{sizes: make([]uint64, t.sizeBins)}
+		f.x = t.newSizes()
 	}
-	t.m[ck] = f
+	t.m.add(f, h)
 	t.all = append(t.all, f)
 	t.Created++
 	return f, true
+}
+
+// flowSlab is the number of flows allocated at once.
+const flowSlab = 64
+
+// newFlow returns a zero Flow from the slab.
+func (t *Table) newFlow() *Flow {
+	if len(t.slab) == 0 {
+		t.slab = make([]Flow, flowSlab)
+	}
+	f := &t.slab[0]
+	t.slab = t.slab[1:]
+	return f
+}
+
+// newExtra returns a zero extra from the slab.
+func (t *Table) newExtra() *extra {
+	if len(t.xslab) == 0 {
+		t.xslab = make([]extra, flowSlab)
+	}
+	x := &t.xslab[0]
+	t.xslab = t.xslab[1:]
+	return x
+}
+
+// newSizes returns an extra holding a zero size histogram of sizeBins
+// slices, both from slabs.
+func (t *Table) newSizes() *extra {
+	if len(t.sizes) < t.sizeBins {
+		t.sizes = make([]uint64, t.sizeBins*flowSlab)
+	}
+	x := t.newExtra()
+	x.sizes = t.sizes[:t.sizeBins:t.sizeBins]
+	t.sizes = t.sizes[t.sizeBins:]
+	return x
 }
 
 // Expire removes the flows of class c idle since before cutoffNs and hands
@@ -480,7 +557,7 @@ func (t *Table) Each(fn func(*Flow)) {
 }
 
 func (t *Table) remove(f *Flow) {
-	delete(t.m, f.key)
+	t.m.remove(f, t.m.hash(&f.key))
 	f.gone = true
 	t.gone++
 }
@@ -504,7 +581,11 @@ func (t *Table) compact() {
 }
 
 // Get returns the flow of k, or nil, without creating it.
-func (t *Table) Get(k Key) *Flow { return t.m[compact(k)] }
+func (t *Table) Get(k Key) *Flow {
+	var ck ckey
+	ck.set(&k)
+	return t.m.get(&ck, t.m.hash(&ck))
+}
 
 // ByID returns the flow with probe flow id id, or nil once it is gone.
 func (t *Table) ByID(id uint64) *Flow {

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 
@@ -139,5 +140,92 @@ func TestEvictionBatch(t *testing.T) {
 	}
 	if k := tb.ByID(129).Key(); k != key(0, 999) {
 		t.Errorf("key %+v", k)
+	}
+}
+
+// TestZeroAllocsPerFlow: creating a flow, with its size histogram and two
+// run-time metrics, and expiring it costs less than one allocation per
+// flow (issue 14): flows, their extras and histograms come from slabs of
+// flowSlab, not one allocation each; the map and the id list grow
+// amortized.
+func TestZeroAllocsPerFlow(t *testing.T) {
+	tb := New(1, 1<<20, 4)
+	var port uint32
+	now := int64(0)
+	none := func(*Flow) { t.Fatal("nothing to evict") }
+	run := func() {
+		port++
+		k := key(0, uint16(port))
+		k.DstPort = uint16(port >> 16)
+		f, created := tb.Lookup(k, now, none)
+		if !created {
+			t.Fatal("not created")
+		}
+		tb.Extra(f, 42).Count()
+		tb.Extra(f, 7).Add(3)
+		f.Sizes()[1]++
+		now++
+		if port%4096 == 0 {
+			tb.Expire(0, now-2048, func(*Flow) {})
+		}
+	}
+	for range 8192 { // warm up: the map and the id list reach their size
+		run()
+	}
+	if n := testing.AllocsPerRun(8192, run); n != 0 {
+		t.Errorf("%.1f allocations per flow, want 0 (amortized)", n)
+	}
+	f := tb.ByID(uint64(port))
+	if f == nil || len(f.Extras()) != 2 || f.Extras()[1].Stat.Sum != 3 || len(f.Sizes()) != 4 || f.Sizes()[1] != 1 {
+		t.Errorf("last flow: %+v", f)
+	}
+}
+
+// TestIndexMatchesMap: the open-addressing index finds, adds and removes
+// flows as a Go map does, through growth and removals that shift chains
+// back (random operations on a few thousand keys; a second run with
+// every hash forced into the last 16 home slots makes the chains long
+// and wrap around).
+func TestIndexMatchesMap(t *testing.T) {
+	for _, clustered := range []bool{false, true} {
+		x := newIndex()
+		ref := map[ckey]*Flow{}
+		keys := make([]ckey, 3000)
+		for i := range keys {
+			keys[i] = compact(&Key{Class: uint16(i % 5), Protocol: 6, SrcAddr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), DstPort: uint16(i)})
+		}
+		hash := func(k *ckey) uint64 {
+			h := x.hash(k)
+			if clustered {
+				h = ^(h & 15) // home slot among the last 16 of any size: chains wrap around
+			}
+			return h
+		}
+		r := rand.New(rand.NewPCG(3, 4))
+		for op := range 200_000 {
+			k := &keys[r.IntN(len(keys))]
+			h := hash(k)
+			got := x.get(k, h)
+			if got != ref[*k] {
+				t.Fatalf("clustered %v op %d: get %p, map %p", clustered, op, got, ref[*k])
+			}
+			switch {
+			case got == nil:
+				f := &Flow{key: *k}
+				x.add(f, h)
+				ref[*k] = f
+			case r.IntN(2) == 0:
+				x.remove(got, h)
+				delete(ref, *k)
+			}
+			if x.n != len(ref) {
+				t.Fatalf("op %d: %d flows, map %d", op, x.n, len(ref))
+			}
+		}
+		for i := range keys {
+			if got := x.get(&keys[i], hash(&keys[i])); got != ref[keys[i]] {
+				t.Fatalf("clustered %v: key %d: %p, map %p", clustered, i, got, ref[keys[i]])
+			}
+		}
 	}
 }

@@ -69,7 +69,11 @@ func (e *Enc) AddrString(s string) {
 // first failure every read returns zero and Err reports ErrShort or
 // ErrCorrupt. It never panics.
 type Dec struct {
-	B   []byte
+	B []byte
+	// A, when set, keeps the strings and nullable values the decoded
+	// rows hold (String, AddrString and the record decoders' pointers):
+	// decoding then allocates nothing once warmed up.
+	A   *Arena
 	err error
 }
 
@@ -136,8 +140,9 @@ func (d *Dec) Bytes() []byte {
 	return v
 }
 
-// String reads a length-prefixed string (allocates).
-func (d *Dec) String() string { return string(d.Bytes()) }
+// String reads a length-prefixed string (allocates, unless d.A interns
+// it).
+func (d *Dec) String() string { return d.A.String(d.Bytes()) }
 
 // Float reads a float64.
 func (d *Dec) Float() float64 {
@@ -182,10 +187,7 @@ func (d *Dec) AddrString() string {
 		d.B = d.B[1:]
 		return d.String()
 	}
-	if a := d.Addr(); a.IsValid() {
-		return a.String()
-	}
-	return ""
+	return d.A.Addr(d.Addr())
 }
 
 // Fail records a record-level decoding error (for instance an enum value

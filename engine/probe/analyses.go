@@ -41,7 +41,12 @@ func (p *Probe) rttUnanswered(kind string, flowID uint64) {
 		return // the flow expired meanwhile
 	}
 	p.touch(f)
-	f.Extra(p.metricID("rtt_unanswered_" + kind)).Count()
+	id, ok := p.unansweredIDs[kind]
+	if !ok {
+		id = p.metricID("rtt_unanswered_" + kind)
+		p.unansweredIDs[kind] = id
+	}
+	p.flows.Extra(f, id).Count()
 }
 
 // closeRTT reports the interval's round-trip histograms of every class.

@@ -224,13 +224,13 @@ func (p *Probe) countPending(k fragKey) {
 	}
 	p.datagramFlows(k, &fi, func(f *flow.Flow) {
 		for range fi.dups {
-			f.Extra(p.fragMetricID(mFragDups)).Count()
+			p.flows.Extra(f, p.fragMetricID(mFragDups)).Count()
 		}
 		for range fi.overlaps {
-			f.Extra(p.fragMetricID(mFragOverlaps)).Count()
+			p.flows.Extra(f, p.fragMetricID(mFragOverlaps)).Count()
 		}
 		if fi.oversize {
-			f.Extra(p.fragMetricID(mOversize)).Count()
+			p.flows.Extra(f, p.fragMetricID(mOversize)).Count()
 		}
 	})
 	fi.dups, fi.overlaps, fi.oversize = 0, 0, false
@@ -285,7 +285,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	if !ok {
 		return
 	}
-	p.datagramFlows(k, &fi, func(f *flow.Flow) { f.Extra(p.fragMetricID(mReassembled)).Count() })
+	p.datagramFlows(k, &fi, func(f *flow.Flow) { p.flows.Extra(f, p.fragMetricID(mReassembled)).Count() })
 	m := d.Meta
 	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs
 	rd := &p.rd

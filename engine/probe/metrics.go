@@ -76,7 +76,7 @@ func (p *Probe) icmpError(d *dissect.Dissection) {
 	for ci := p.quotedSet.Next(0); ci >= 0; ci = p.quotedSet.Next(ci + 1) {
 		if f := p.flows.Get(p.key(ci, q)); f != nil {
 			p.touch(f)
-			f.Extra(p.icmpMetricID(d.IPVersion, true, d.ICMPType, d.ICMPCode)).Count()
+			p.flows.Extra(f, p.icmpMetricID(d.IPVersion, true, d.ICMPType, d.ICMPCode)).Count()
 		}
 	}
 }

@@ -148,18 +148,21 @@ type Probe struct {
 	rd          dissect.Dissection // a reassembled datagram
 	rdis        *dissect.Dissector // dissects reassembled datagrams (kept out of the packet stats)
 
-	metrics     map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
-	icmpMetric  map[uint32]uint32 // (version, error?, type, code) -> metric id
-	obs         oneway.Obs
-	ipBytes     uint64 // IP bytes of every decoded packet
-	obsMaxAgeNs int64  // observations wait at most this long in an encoder
-	obsPayload  int    // payload bytes of the smallest channel's PDU
-	quoted      dissect.Dissection
-	quotedSet   filter.Set
-	s0          map[s0Key]uint64 // S0 attempts aggregated in the interval (flood.go)
-	ord         uint64           // capture ordinal of the packet being processed (1 for the first)
-	sh          *shard           // this probe's share of a Workers run (workers.go); nil alone
-	top         topFlows         // the busiest flows of the latest closed interval (snapshot.go)
+	metrics map[string]uint32 // run-time metric names -> ids (sent as MetricDef)
+	// unansweredIDs: rtt kind -> id of its rtt_unanswered_<kind> metric
+	// (no name built per unanswered request).
+	unansweredIDs map[string]uint32
+	icmpMetric    map[uint32]uint32 // (version, error?, type, code) -> metric id
+	obs           oneway.Obs
+	ipBytes       uint64 // IP bytes of every decoded packet
+	obsMaxAgeNs   int64  // observations wait at most this long in an encoder
+	obsPayload    int    // payload bytes of the smallest channel's PDU
+	quoted        dissect.Dissection
+	quotedSet     filter.Set
+	s0            map[s0Key]uint64 // S0 attempts aggregated in the interval (flood.go)
+	ord           uint64           // capture ordinal of the packet being processed (1 for the first)
+	sh            *shard           // this probe's share of a Workers run (workers.go); nil alone
+	top           topFlows         // the busiest flows of the latest closed interval (snapshot.go)
 }
 
 // Channel is one collector a probe sends to: the link that carries the
@@ -267,6 +270,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.reasmTimeoutNs = rc.TimeoutNs
 	p.frags = map[fragKey]fragInfo{}
 	p.metrics = map[string]uint32{}
+	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
 	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
 	p.emitConn = p.tcpConnection
@@ -633,7 +637,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		f.AddL4Payload(l4Bytes(d))
 	}
 	if d.Flags&dissect.HasICMP != 0 {
-		f.Extra(p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
+		p.flows.Extra(f, p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
 	if c := &p.classes[ci]; !d.Fragment() {
 		if c.rtt != nil {

@@ -185,16 +185,14 @@ func decodeOpts(d *pdu.Dec, hasWScale, hasMSS bool) (wscale *int16, mss *uint16)
 		if v < math.MinInt16 || v > math.MaxInt16 {
 			corrupt(d)
 		}
-		ws := int16(v)
-		wscale = &ws
+		wscale = d.A.Int16(int16(v))
 	}
 	if hasMSS {
 		v := d.Uvarint()
 		if v > math.MaxUint16 {
 			corrupt(d)
 		}
-		m := uint16(v)
-		mss = &m
+		mss = d.A.Uint16(uint16(v))
 	}
 	return wscale, mss
 }
@@ -227,6 +225,5 @@ func decodeMs(d *pdu.Dec) *float64 {
 		corrupt(d)
 		return nil
 	}
-	v := float64(ns) / 1e6
-	return &v
+	return d.A.Float(float64(ns) / 1e6)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // TCP flag bits, as in dissect.
@@ -86,13 +87,12 @@ type instant struct{ raw, clk int64 }
 // reordered capture), or a clock step between them (the timer clock and
 // capture time disagree on the interval). A handshake time is never
 // negative and never spans a clock step.
-func between(a, b instant) *float64 {
+func between(a, b instant, ar *pdu.Arena) *float64 {
 	d := b.raw - a.raw
 	if d < 0 || d != b.clk-a.clk {
 		return nil
 	}
-	v := float64(d) / 1e6
-	return &v
+	return ar.Float(float64(d) / 1e6)
 }
 
 // fromClient reports whether d was sent by the connection's client.
@@ -429,16 +429,14 @@ func (c *conn) oooThresholdNs() int64 {
 
 // options returns the side's window scale (-1: its SYN had none) and MSS,
 // nil when its SYN was not seen (the MSS also when the SYN had none).
-func (s *side) options() (wscale *int16, mss *uint16) {
+func (s *side) options(ar *pdu.Arena) (wscale *int16, mss *uint16) {
 	if !s.synOpts {
 		return nil, nil
 	}
-	ws := s.wscale
 	if s.mss == 0 {
-		return &ws, nil
+		return ar.Int16(s.wscale), nil
 	}
-	m := s.mss
-	return &ws, &m
+	return ar.Int16(s.wscale), ar.Uint16(s.mss)
 }
 
 // finished reports whether both sides sent a FIN, or a RST was seen, or
@@ -459,15 +457,16 @@ func (c *conn) finished() bool {
 // halfOpen reports whether one side never sent anything.
 func (c *conn) halfOpen() bool { return c.s[0].packets == 0 || c.s[1].packets == 0 }
 
-// fill writes the connection's row into r (Probe and Interface left empty).
-func (c *conn) fill(r *observe.TCPConnection) {
+// fill writes the connection's row into r (Probe and Interface left
+// empty), its strings and nullable values kept in ar.
+func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
 	cl, sv := &c.s[0], &c.s[1]
 	*r = observe.TCPConnection{
 		Class:                     c.class,
 		ConnID:                    c.id,
-		ClientAddr:                c.addr[0].String(),
+		ClientAddr:                ar.Addr(c.addr[0]),
 		ClientPort:                c.port[0],
-		ServerAddr:                c.addr[1].String(),
+		ServerAddr:                ar.Addr(c.addr[1]),
 		ServerPort:                c.port[1],
 		StartTime:                 c.firstNs,
 		EndTime:                   c.lastNs,
@@ -498,17 +497,17 @@ func (c *conn) fill(r *observe.TCPConnection) {
 		BoundaryOnly:              c.boundaryOnly,
 	}
 	if c.hasSyn && c.hasSynAck {
-		r.HandshakeSynSynackMs = between(c.syn, c.synAck)
+		r.HandshakeSynSynackMs = between(c.syn, c.synAck, ar)
 	}
 	if c.hasSynAck && c.hasAck {
-		r.HandshakeSynackAckMs = between(c.synAck, c.ack)
+		r.HandshakeSynackAckMs = between(c.synAck, c.ack, ar)
 	}
 	if c.hasLastSyn && c.hasSynAck {
-		r.HandshakeRTTMs = between(c.lastSyn, c.synAck)
+		r.HandshakeRTTMs = between(c.lastSyn, c.synAck, ar)
 	}
-	r.ClientWScale, r.ClientMSS = cl.options()
-	r.ServerWScale, r.ServerMSS = sv.options()
+	r.ClientWScale, r.ClientMSS = cl.options(ar)
+	r.ServerWScale, r.ServerMSS = sv.options(ar)
 	h := c.hist.b[:c.hist.n]
 	r.ConnState = connState(c.z[0].state, c.z[1].state, r.ClientPayloadBytes, r.ServerPayloadBytes, h)
-	r.History = string(h)
+	r.History = ar.String(h)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // Emit receives one finished row of tcp_connections and the index of the
@@ -60,6 +61,7 @@ type Tracker struct {
 	nextID  uint64
 	pending []pending
 	row     observe.TCPConnection
+	arena   pdu.Arena // the rows' strings and nullable values
 	stats   Stats
 }
 
@@ -268,7 +270,7 @@ func (t *Tracker) finishPending(i int32) {
 }
 
 func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
-	c.fill(r)
+	c.fill(r, &t.arena)
 	if c.hist.lost {
 		t.stats.HistoryCut++
 	}

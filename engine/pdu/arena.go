@@ -1,0 +1,118 @@
+package pdu
+
+import "net/netip"
+
+// Arena holds what decoded rows keep beyond the payload they were read
+// from, so that decoding a row allocates nothing once warmed up (issue
+// 14): short strings (class names, histories, details) and address texts
+// are interned, and the values behind a row's nullable columns (*float64,
+// *int16, *uint16) are carved from slabs. A slab is never written twice,
+// so a row may keep its pointers as long as it likes; a slab is freed
+// once no row points into it. The intern maps are bounded (they start
+// over when full), so memory follows ArenaStringsMax and ArenaAddrsMax,
+// not the run.
+//
+// The zero Arena is ready; a nil *Arena allocates each value on its own.
+// It is not safe for concurrent use.
+type Arena struct {
+	strs    map[string]string
+	addrs   map[netip.Addr]string
+	floats  []float64
+	int16s  []int16
+	uint16s []uint16
+}
+
+const (
+	// ArenaStringsMax is the number of strings an Arena interns before it
+	// starts over.
+	ArenaStringsMax = 1 << 13
+	// ArenaAddrsMax is the number of address texts an Arena interns before
+	// it starts over (hosts recur over many flows and rows).
+	ArenaAddrsMax = 1 << 16
+	// ArenaInternLen is the longest string an Arena interns; longer ones
+	// are allocated each time.
+	ArenaInternLen = 64
+	// arenaSlab is the number of values per slab.
+	arenaSlab = 512
+)
+
+// String returns b as a string: the interned copy for a short one.
+func (a *Arena) String(b []byte) string {
+	if a == nil || len(b) > ArenaInternLen {
+		return string(b)
+	}
+	if s, ok := a.strs[string(b)]; ok {
+		return s
+	}
+	if a.strs == nil {
+		a.strs = make(map[string]string, 64)
+	} else if len(a.strs) >= ArenaStringsMax {
+		clear(a.strs)
+	}
+	s := string(b)
+	a.strs[s] = s
+	return s
+}
+
+// Addr returns addr.String(), interned; "" for the zero Addr.
+func (a *Arena) Addr(addr netip.Addr) string {
+	if !addr.IsValid() {
+		return ""
+	}
+	if a == nil {
+		return addr.String()
+	}
+	if s, ok := a.addrs[addr]; ok {
+		return s
+	}
+	if a.addrs == nil {
+		a.addrs = make(map[netip.Addr]string, 64)
+	} else if len(a.addrs) >= ArenaAddrsMax {
+		clear(a.addrs)
+	}
+	s := addr.String()
+	a.addrs[addr] = s
+	return s
+}
+
+// Float returns a pointer to a float64 holding v.
+func (a *Arena) Float(v float64) *float64 {
+	if a == nil {
+		p := new(float64) // not &v: v would escape on every call
+		*p = v
+		return p
+	}
+	if len(a.floats) == cap(a.floats) {
+		a.floats = make([]float64, 0, arenaSlab)
+	}
+	a.floats = append(a.floats, v)
+	return &a.floats[len(a.floats)-1]
+}
+
+// Int16 returns a pointer to an int16 holding v.
+func (a *Arena) Int16(v int16) *int16 {
+	if a == nil {
+		p := new(int16) // not &v: v would escape on every call
+		*p = v
+		return p
+	}
+	if len(a.int16s) == cap(a.int16s) {
+		a.int16s = make([]int16, 0, arenaSlab)
+	}
+	a.int16s = append(a.int16s, v)
+	return &a.int16s[len(a.int16s)-1]
+}
+
+// Uint16 returns a pointer to a uint16 holding v.
+func (a *Arena) Uint16(v uint16) *uint16 {
+	if a == nil {
+		p := new(uint16) // not &v: v would escape on every call
+		*p = v
+		return p
+	}
+	if len(a.uint16s) == cap(a.uint16s) {
+		a.uint16s = make([]uint16, 0, arenaSlab)
+	}
+	a.uint16s = append(a.uint16s, v)
+	return &a.uint16s[len(a.uint16s)-1]
+}

@@ -1,0 +1,97 @@
+package pdu
+
+import (
+	"net/netip"
+	"strconv"
+	"testing"
+	"unsafe"
+)
+
+// TestArena: an Arena gives the same values as plain allocation, interns
+// short strings and address texts, never rewrites a value it handed out,
+// and starts its intern maps over when they are full.
+func TestArena(t *testing.T) {
+	var a Arena
+	s1 := a.String([]byte("ShAdDaFf"))
+	s2 := a.String([]byte("ShAdDaFf"))
+	if s1 != "ShAdDaFf" || s2 != s1 || unsafeData(s1) != unsafeData(s2) {
+		t.Errorf("String: %q %q, want one interned %q", s1, s2, "ShAdDaFf")
+	}
+	long := make([]byte, ArenaInternLen+1)
+	if a.String(long) != string(long) || len(a.strs) != 1 {
+		t.Errorf("a string longer than %d was interned", ArenaInternLen)
+	}
+	for _, s := range []string{"10.1.2.3", "2001:db8::1", "::ffff:10.1.2.3"} {
+		addr := netip.MustParseAddr(s)
+		if got := a.Addr(addr); got != s || a.Addr(addr) != s {
+			t.Errorf("Addr(%s) = %q", s, got)
+		}
+	}
+	if a.Addr(netip.Addr{}) != "" {
+		t.Error("Addr of the zero Addr is not empty")
+	}
+	var fs []*float64
+	for i := range 3 * arenaSlab {
+		fs = append(fs, a.Float(float64(i)))
+	}
+	w, m := a.Int16(-1), a.Uint16(1460)
+	for i, p := range fs {
+		if *p != float64(i) {
+			t.Fatalf("Float %d reads %v: a handed-out value was rewritten", i, *p)
+		}
+	}
+	if *w != -1 || *m != 1460 {
+		t.Errorf("Int16, Uint16: %d %d", *w, *m)
+	}
+	for i := range ArenaStringsMax + 10 {
+		a.String([]byte(strconv.Itoa(i)))
+	}
+	if len(a.strs) > ArenaStringsMax {
+		t.Errorf("%d strings interned, bound %d", len(a.strs), ArenaStringsMax)
+	}
+	var nilArena *Arena
+	if nilArena.String([]byte("x")) != "x" || *nilArena.Float(1.5) != 1.5 || *nilArena.Int16(-3) != -3 || *nilArena.Uint16(9) != 9 ||
+		nilArena.Addr(netip.MustParseAddr("10.0.0.1")) != "10.0.0.1" {
+		t.Error("a nil Arena does not give the values")
+	}
+}
+
+// TestArenaZeroAllocs: once warmed up, strings and addresses seen before
+// and nullable values cost no allocation (slabs: one per arenaSlab
+// values).
+func TestArenaZeroAllocs(t *testing.T) {
+	var a Arena
+	b := []byte("tcp_handshake")
+	addr := netip.MustParseAddr("198.18.0.7")
+	run := func() {
+		a.String(b)
+		a.Addr(addr)
+		a.Float(1)
+		a.Int16(7)
+		a.Uint16(1460)
+	}
+	run()
+	if n := testing.AllocsPerRun(1000, run); n != 0 {
+		t.Errorf("%.1f allocations per row's worth of values, want 0", n)
+	}
+	d := Dec{A: &a}
+	var e Enc
+	e.String("tcp_handshake")
+	e.AddrString("198.18.0.7")
+	e.AddrString("fe80::1%eth0") // not an address literal: kept as text
+	payload := e.B
+	dec := func() {
+		d.B = payload
+		_, _, _ = d.String(), d.AddrString(), d.AddrString()
+	}
+	dec()
+	if n := testing.AllocsPerRun(1000, dec); n != 0 {
+		t.Errorf("%.1f allocations per decode with an Arena, want 0", n)
+	}
+	d.B = payload
+	if s, x, z := d.String(), d.AddrString(), d.AddrString(); s != "tcp_handshake" || x != "198.18.0.7" || z != "fe80::1%eth0" || d.Err() != nil {
+		t.Errorf("decoded %q %q %q (%v)", s, x, z, d.Err())
+	}
+}
+
+func unsafeData(s string) *byte { return unsafe.StringData(s) }
