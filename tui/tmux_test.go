@@ -188,3 +188,22 @@ func TestTmuxPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestTmuxMouseWheel: the terminal's wheel reports (SGR mouse, what
+// xterm sends with mouse cell motion on: button 65 down, 64 up) move the
+// Flows cursor in a real terminal.
+func TestTmuxMouseWheel(t *testing.T) {
+	out := replayed(t, ftpLab)
+	s := newTmux(t, shellAround(testout.Binary(t), out))
+	s.waitFor("1 Overview", "Throughput")
+	s.keys("2")
+	s.waitFor("row 1 of 84")
+	for range 3 {
+		s.keys("-l", "\x1b[<65;20;10M")
+	}
+	s.waitFor("row 4 of 84")
+	s.keys("-l", "\x1b[<64;20;10M")
+	s.waitFor("row 3 of 84")
+	s.keys("q")
+	s.waitFor("TUI-EXIT=0", "STTY-SAME")
+}
