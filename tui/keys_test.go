@@ -128,9 +128,9 @@ const slowSQL = "select sum(a.range * b.range) from range(1000000) a, range(1000
 // program would run it, the status line says it runs and that esc
 // cancels; esc cancels it: the Cmd returns, the status line says "query
 // cancelled" with no error, nothing is left in flight, and the next query
-// runs. Whether esc comes before DuckDB starts or while it runs, the
-// query ends cancelled; one that ignored the cancel would never return
-// (the test's guard, not a timing assertion).
+// runs. esc comes once the query holds a DuckDB connection (it runs);
+// a query that ignored the cancel would never return (the test's guard,
+// not a timing assertion).
 func TestEscCancelsSlowQuery(t *testing.T) {
 	out := replayed(t, ftpLab)
 	m, press, expect := screenModel(t, out)
@@ -145,6 +145,13 @@ func TestEscCancelsSlowQuery(t *testing.T) {
 	expect("running", "running 1 query… (esc cancels)")
 	got := make(chan tea.Msg, 1)
 	go func() { got <- cmd() }()
+	// esc once DuckDB has the query: its connection is in use (a hang
+	// guard, no timing assertion)
+	for deadline := time.Now().Add(time.Minute); m.e.db.Stats().InUse == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the query never took a connection")
+		}
+	}
 	drive(t, m, keyMsg("esc"))
 	var msg tea.Msg
 	select {

@@ -159,3 +159,51 @@ func TestTmuxConfigKeys(t *testing.T) {
 	s.keys("x")
 	s.waitFor("TUI-EXIT=0", "STTY-SAME")
 }
+
+// TestTmuxPanic: a panic in the TUI (a test program running it through
+// tui.Run, as tmonbench tui does, panicking on "!") in a real terminal:
+// the terminal comes back as it was (main screen, no mouse reporting,
+// cursor shown, tty settings as before: raw mode undone) and the program
+// fails, saying so.
+func TestTmuxPanic(t *testing.T) {
+	out := replayed(t, ftpLab)
+	bin := filepath.Join(t.TempDir(), "panicker")
+	if b, err := exec.Command("go", "build", "-o", bin, "./testdata/panicker").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./testdata/panicker: %v\n%s", err, b)
+	}
+	errs := filepath.Join(t.TempDir(), "stderr")
+	s := newTmux(t, fmt.Sprintf(`a=$(stty -g); %s %s 2>%s; echo "TUI-EXIT=$?"; tail -n 1 %s; b=$(stty -g); if [ "$a" = "$b" ]; then echo STTY-SAME; else echo STTY-DIFF; fi; sleep 60`, bin, out, errs, errs))
+	s.waitFor("1 Overview", "Throughput", "7,799")
+	if s.format("#{alternate_on}") != "1" || s.format("#{mouse_button_flag}") != "1" {
+		t.Fatal("the TUI does not use the alternate screen and the mouse")
+	}
+	s.keys("!")
+	p := s.waitFor("TUI-EXIT=1", "STTY-")
+	if !strings.Contains(p, "STTY-SAME") || !strings.Contains(p, "panicker: tui: program experienced a panic (terminal restored)") {
+		t.Fatalf("after the panic:\n%s", p)
+	}
+	for f, want := range map[string]string{"#{alternate_on}": "0", "#{mouse_any_flag}": "0", "#{mouse_button_flag}": "0", "#{cursor_flag}": "1"} {
+		if got := s.format(f); got != want {
+			t.Errorf("%s = %s after the panic, want %s", f, got, want)
+		}
+	}
+}
+
+// TestTmuxMouseWheel: the terminal's wheel reports (SGR mouse, what
+// xterm sends with mouse cell motion on: button 65 down, 64 up) move the
+// Flows cursor in a real terminal.
+func TestTmuxMouseWheel(t *testing.T) {
+	out := replayed(t, ftpLab)
+	s := newTmux(t, shellAround(testout.Binary(t), out))
+	s.waitFor("1 Overview", "Throughput")
+	s.keys("2")
+	s.waitFor("row 1 of 84")
+	for range 3 {
+		s.keys("-l", "\x1b[<65;20;10M")
+	}
+	s.waitFor("row 4 of 84")
+	s.keys("-l", "\x1b[<64;20;10M")
+	s.waitFor("row 3 of 84")
+	s.keys("q")
+	s.waitFor("TUI-EXIT=0", "STTY-SAME")
+}
