@@ -29,8 +29,8 @@ import (
 // switched too (version 1 has no one-way class): one per class b packet
 // the probes counted, each matched at both hops, sent at or after
 // valid_from, with a delay within 20 ms (both probes see the same packet
-// on lo, on the same clock; each socket has its own kernel timestamp: a
-// few hundred ns either way). The collector's config_switch_stop and
+// on lo, on the same clock, with the one stamp the kernel took as it
+// entered the stack: 0 µs here, live/socket.go SO_TIMESTAMPNS). The collector's config_switch_stop and
 // config_switch_start events come within a second after valid_from, each
 // once, as each probe's; run.json shows version 2 (hash, text, since its
 // switch) while the collector still runs. (This found two bugs of a probe's second run at
