@@ -44,8 +44,29 @@
 // (FanoutProgram) returns pkt.PairShard's hash of the unordered IP address
 // pair: both directions of a conversation, all fragments of a datagram
 // and an FTP session's connections reach the same worker, as replay's
-// workers shard (the kernel's own PACKET_FANOUT_HASH includes ports, which
-// would split FTP control and data connections).
+// workers shard. The kernel's own PACKET_FANOUT_HASH would not do:
+// fanout_demux_hash (net/packet/af_packet.c) takes
+// __skb_get_hash_symmetric, symmetric in direction but over ports too,
+// so an FTP session's control and data connections part, and an IPv4
+// datagram's later fragments (no ports) part from its first; its
+// PACKET_FANOUT_FLAG_DEFRAG reassembles IPv4 in the kernel, so the probe
+// would never see the fragments (nor IPv6's, which it leaves alone).
+//
+// Why `tmonbench live --workers` (and `probe -i --workers`) still read one
+// socket per interface and give every packet to probe.Workers: although
+// the program above keeps both directions and every fragment of an
+// address pair on one socket (TestFanoutWorkers), the workers' tables are
+// the same for any N only because they go through one stream in capture
+// order: flow, connection and session ids are numbered by the packet's
+// ordinal in that stream; worker 0 counts every packet (non-IP,
+// malformed, the totals); an ICMP error is counted by the worker that
+// owns the flow it quotes, whose address pair is not the error's (a
+// router's error about A to B comes from the router); and the workers'
+// interval closes and PDUs are merged batch by batch in capture order.
+// Per-worker sockets give N streams, each in its own order: putting them
+// back into one would need a time-ordered merge across the rings, which is
+// the one reader again. The fanout path is measured by BenchmarkCaptureRate
+// (capture and dissection only).
 //
 // Health (design 1.7): Stats reads PACKET_STATISTICS (packets, drops, ring
 // freezes) and keeps the totals; Inspect reads the MTU and the offloads

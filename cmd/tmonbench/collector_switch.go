@@ -10,6 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/store"
 )
 
 // acceptedProbes returns the wire ids of the probes a collector accepts
@@ -43,10 +44,12 @@ func collectorAddr(cfg *config.Config) string {
 // collector.Server.Switch, between two frames (config_switch_stop and
 // config_switch_start). Its one-way classes, probes and keys change; the
 // listening address does not (a version that moves it without --listen
-// is rejected: that needs a restart).
+// is rejected: that needs a restart). run.json is rewritten with the
+// version in force at each switch.
 type collectorWatch struct {
 	sw       *switcher
 	srv      *collector.Server
+	app      *store.Appender
 	cfg      *config.Config // the version in effect
 	anyProbe bool
 	log      *slog.Logger
@@ -54,11 +57,11 @@ type collectorWatch struct {
 	wg       sync.WaitGroup
 }
 
-// watchCollector starts watching path for srv, which runs cfg, until ctx
-// ends or close; listen is the --listen flag ("" when the address comes
-// from the config).
-func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, log *slog.Logger) (*collectorWatch, error) {
-	w := &collectorWatch{srv: srv, cfg: cfg, anyProbe: anyProbe, log: log, stop: make(chan struct{})}
+// watchCollector starts watching path for srv, which runs cfg and writes
+// to app, until ctx ends or close; listen is the --listen flag ("" when
+// the address comes from the config).
+func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, app *store.Appender, log *slog.Logger) (*collectorWatch, error) {
+	w := &collectorWatch{srv: srv, app: app, cfg: cfg, anyProbe: anyProbe, log: log, stop: make(chan struct{})}
 	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
 		if _, err := acceptedProbes(c, anyProbe); err != nil {
 			return err
@@ -115,6 +118,9 @@ func (w *collectorWatch) loop(ctx context.Context) {
 		}
 		w.log.Info("collector: configuration switched", "from", w.cfg.Hash(), "to", next.Hash(), "valid_from", next.ValidFrom)
 		w.cfg = next
+		if err := w.app.SetConfig(next.Hash(), string(next.EffectiveYAML()), time.Unix(0, now).UTC()); err != nil {
+			w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)
+		}
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
@@ -27,10 +29,11 @@ import (
 // switched too (version 1 has no one-way class): one per class b packet
 // the probes counted, each matched at both hops, sent at or after
 // valid_from, with a delay within 20 ms (both probes see the same packet
-// on lo, on the same clock; each socket has its own kernel timestamp: a
-// few hundred ns either way). The collector's config_switch_stop and
+// on lo, on the same clock, with the one stamp the kernel took as it
+// entered the stack: 0 µs here, live/socket.go SO_TIMESTAMPNS). The collector's config_switch_stop and
 // config_switch_start events come within a second after valid_from, each
-// once, as each probe's. (This found two bugs of a probe's second run at
+// once, as each probe's; run.json shows version 2 (hash, text, since its
+// switch) while the collector still runs. (This found two bugs of a probe's second run at
 // the collector: engine/collector TestOnewaySecondRun, engine/oneway
 // TestResumeAfterFinishedRun.)
 func TestCollectorSwitchOver(t *testing.T) {
@@ -95,6 +98,16 @@ classes:
     oneway: {hops: [sw1/lo, sw2/lo], signature_bits: 32, timeout_s: 5, records: true}
 `), 0o644)
 	time.Sleep(4 * time.Second) // 2 s past valid_from
+	// run.json shows the version in force while the collector runs.
+	v2, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := store.ReadManifest(out)
+	if err != nil || m.State != store.StateRunning || m.ConfigHash != v2.Hash() || m.Config != string(v2.EffectiveYAML()) ||
+		m.ConfigSince.Before(validFrom) || m.ConfigSince.After(validFrom.Add(time.Second)) {
+		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v state %q config %s since %v", validFrom, v2.Hash(), err, m.State, m.ConfigHash, m.ConfigSince)
+	}
 	close(stop)
 	<-done
 	for i, p := range probes {

@@ -93,7 +93,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	// run); a previous tmonbench output there is replaced, once the
 	// folder's lock is ours (another run writing there: ErrBusy, untouched).
 	app, err := store.OpenReplace(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "live"}, args...),
-		ConfigHash: cfg.Hash(), Started: started.UTC()})
+		ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: started.UTC()})
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	}
 	input, ifNames = pairInput(input, ifNames, lc.Pair)
 	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
-		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 	lr.ss = &switchSource{Source: input, wallNs: wallNs}
 	if *cfgPath != "" {
 		sw, err := watchConfig(*cfgPath, cfg, func(c *config.Config) error {

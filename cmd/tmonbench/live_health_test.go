@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/live"
 	"github.com/tmonbench/tmonbench/queries"
@@ -253,5 +255,57 @@ func TestLiveStats(t *testing.T) {
 	t.Logf("%d stats lines, %d packets (summary %d)", n, sum, total)
 	if n == 0 || sum != total || total != 2000 {
 		t.Errorf("%d stats lines with %d packets; summary %d packets (2000 sent)\n%s", n, sum, total, strings.Join(lines, "\n"))
+	}
+}
+
+// TestLiveExitOne: `tmonbench live` on an absent interface, on one that is
+// down, and without CAP_NET_RAW (as user nobody) prints one line that
+// says what to do and exits with status 1, leaving no output folder.
+func TestLiveExitOne(t *testing.T) {
+	lab := netlab.New(t)
+	down, _ := lab.AddVeth(t, "d")
+	if err := lab.A.Command("ip", "link", "set", down, "down").Run(); err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the binary that user nobody may run (the build folder and
+	// t.TempDir's parent are 0700).
+	dir, err := os.MkdirTemp("", "tmb-exit1-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "tmonbench")
+	b, err := os.ReadFile(testout.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nobody := exec.Command(bin, "live", "-i", "lo", "--out", filepath.Join(dir, "out-nobody"))
+	nobody.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: testenv.NobodyID, Gid: testenv.NobodyID}}
+	for _, c := range []struct {
+		cmd  *exec.Cmd
+		out  string
+		want string
+	}{
+		{exec.Command(bin, "live", "-i", "tmb-nonexistent0", "--out", filepath.Join(dir, "out-absent")), "out-absent",
+			`tmonbench: live: no interface "tmb-nonexistent0" here (ip link lists the interfaces)`},
+		{lab.A.Command(bin, "live", "-i", down, "--out", filepath.Join(dir, "out-down")), "out-down",
+			"tmonbench: live: interface " + down + " is down (ip link set " + down + " up)"},
+		{nobody, "out-nobody",
+			"tmonbench: live: capturing on lo needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v tmonbench)"},
+	} {
+		var stderr strings.Builder
+		c.cmd.Stderr = &stderr
+		err := c.cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || stderr.String() != c.want+"\n" {
+			t.Errorf("%s: %v, stderr %q; want exit status 1 and %q", strings.Join(c.cmd.Args, " "), err, stderr.String(), c.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.out)); !os.IsNotExist(err) {
+			t.Errorf("%s: output folder %s created (%v)", strings.Join(c.cmd.Args, " "), c.out, err)
+		}
 	}
 }

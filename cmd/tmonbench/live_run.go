@@ -32,6 +32,9 @@ type liveRun struct {
 	log     *slog.Logger
 	feed    *liveFeed // --tui
 	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
+	// setConfig records the configuration in force in run.json (at each
+	// switch-over); nil: not recorded.
+	setConfig func(hash, text string, since time.Time) error
 }
 
 // run runs the engines until the source ends, switching configuration
@@ -85,6 +88,11 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		}
 		started = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", l.ss.next.Hash(), l.ss.next.ValidFrom, cfg.Hash())
 		cfg, l.ss.next = l.ss.next, nil
+		if l.setConfig != nil {
+			if err := l.setConfig(cfg.Hash(), string(cfg.EffectiveYAML()), time.Now().UTC()); err != nil {
+				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
+			}
+		}
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
@@ -347,7 +349,8 @@ func TestLiveSNMPTraps(t *testing.T) {
 // a valid one with valid_from 2 s ahead takes effect then, in the
 // probe and the collector together: class a (UDP port 9101) counts packets
 // only before valid_from, class b (port 9102) only from it, and the events
-// mark the glitch (config_accepted, config_switch_stop, config_switch_start).
+// mark the glitch (config_accepted, config_switch_stop, config_switch_start);
+// run.json then holds version 2 (hash, text, since its switch).
 func TestLiveSwitchOver(t *testing.T) {
 	netlab.Need(t)
 	bin := testout.Binary(t)
@@ -377,6 +380,13 @@ func TestLiveSwitchOver(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	v2, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(v2.EffectiveYAML()) || m.ConfigSince.Before(validFrom) {
+		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v config %s since %v", validFrom, v2.Hash(), err, m.ConfigHash, m.ConfigSince)
 	}
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)

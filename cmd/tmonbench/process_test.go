@@ -82,7 +82,8 @@ func csvQuery(t *testing.T, out, sql string) string {
 
 // TestTwoProcesses: a collector process and two probe processes replaying
 // the one-way lab captures over UDP on 127.0.0.1, with HMAC keys, give the
-// same oneway_delays as the in-process replay (issue 6).
+// same oneway_delays as the in-process replay (issue 6); probe B runs on 3
+// workers (--workers 3).
 func TestTwoProcesses(t *testing.T) {
 	dir := filepath.Join(samples(t), "lab", "oneway-udp")
 	bin := buildBinary(t)
@@ -106,7 +107,11 @@ classes:
 	coll := startCollector(t, bin, cfg, outDist, "--idle-exit", "2s")
 	var probes []*exec.Cmd
 	for _, n := range []string{"A", "B"} {
-		p := exec.Command(bin, "probe", "--config", cfg, "--name", n, "--pcap", filepath.Join(dir, n+".pcap"), "--speed", "20x")
+		args := []string{"probe", "--config", cfg, "--name", n, "--pcap", filepath.Join(dir, n+".pcap"), "--speed", "20x"}
+		if n == "B" {
+			args = append(args, "--workers", "3") // the same observations from probe.Workers
+		}
+		p := exec.Command(bin, args...)
 		p.Stdout, p.Stderr = os.Stdout, os.Stderr
 		if err := p.Start(); err != nil {
 			t.Fatal(err)

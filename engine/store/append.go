@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
@@ -127,6 +128,23 @@ func (a *Appender) Close() error {
 	err := a.mark("")
 	a.lock.release()
 	return err
+}
+
+// SetConfig records in run.json (rewritten atomically, the run still
+// marked running) the configuration now in force: its hash, its
+// effective text and since when (a collector's config switch-over,
+// design 1.6). After Close it only changes what a later mark would write.
+func (a *Appender) SetConfig(hash, text string, since time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.manifest.ConfigHash, a.manifest.Config, a.manifest.ConfigSince = hash, text, since
+	if a.closed {
+		return nil
+	}
+	if err := a.mark(StateRunning); err != nil {
+		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, a.out, err)
+	}
+	return nil
 }
 
 // Out returns the absolute output folder.

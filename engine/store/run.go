@@ -105,8 +105,13 @@ type Manifest struct {
 	Tables     map[string]TableStats `json:"tables"` // per table: files, rows, bytes
 
 	// Config is the effective configuration's text (config.EffectiveYAML:
-	// every default applied), so a run says what it ran.
+	// every default applied), so a run says what it ran. A collector that
+	// switches configuration (design 1.6) rewrites it, ConfigHash and
+	// ConfigSince with the version in force (Appender.SetConfig).
 	Config string `json:"config,omitempty"`
+	// ConfigSince is when the configuration in force took effect; zero:
+	// since Started.
+	ConfigSince time.Time `json:"config_since,omitzero"`
 }
 
 // StateRunning is Manifest.State while a run is being written.
