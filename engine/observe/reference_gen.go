@@ -355,6 +355,7 @@ var EventKinds = []EventKind{
 	{Kind: "pdu_backlog_cleared", Severity: "info", Source: "engine/pdu", Message: "the queue is back under half of BacklogNs"},
 	{Kind: "pdu_bad_records", Severity: "error", Source: "engine/collector", Message: "probe %s: %d PDUs with records that do not decode (their rows are missing); first %s"},
 	{Kind: "pdu_destroyed", Severity: "error", Source: "engine/pdu", Message: "first PDU of a break destroyed by the final timeout"},
+	{Kind: "pdu_destroyed_after_report", Severity: "error", Source: "engine/probe", Message: "%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows"},
 	{Kind: "pdu_long_retry_enter", Severity: "warning", Source: "engine/pdu", Message: "first PDU exhausted its retries"},
 	{Kind: "pdu_long_retry_leave", Severity: "info", Source: "engine/pdu", Message: "first ack after a break, with what was destroyed"},
 	{Kind: "pdu_overflow", Severity: "error", Source: "engine/pdu", Message: "oldest destroyable PDUs destroyed past MaxQueueBytes, records counted"},

@@ -131,8 +131,8 @@ func (p *Probe) stopEvent(out pdu.Publisher, nowNs int64, st Stats) {
 // back, and the totals stay in the senders' stats (the probe process's
 // summary line).
 func (p *Probe) DestroyedAfterReport(nowNs int64) {
-	if reportLate(p.senders, &p.lateSeen, func(msg string, recs uint64) {
-		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", msg, recs)
+	if reportLate(p.senders, &p.lateSeen, func(coll string, n, recs uint64) {
+		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", coll, n, recs), recs)
 	}) {
 		p.out.Flush(nowNs)
 	}
@@ -141,17 +141,17 @@ func (p *Probe) DestroyedAfterReport(nowNs int64) {
 // DestroyedAfterReport is Probe.DestroyedAfterReport for the workers'
 // channels.
 func (w *Workers) DestroyedAfterReport(nowNs int64) {
-	if reportLate(w.senders, &w.lateSeen, func(msg string, recs uint64) {
-		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", msg, recs)
+	if reportLate(w.senders, &w.lateSeen, func(coll string, n, recs uint64) {
+		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", coll, n, recs), recs)
 	}) {
 		w.out.Flush(nowNs)
 	}
 }
 
 // reportLate calls event for each of senders that destroyed PDUs after
-// its final report since the counts in seen (updated), and reports
-// whether it did.
-func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(msg string, recs uint64)) (found bool) {
+// its final report since the counts in seen (updated), with its
+// collector's name and the PDUs and records, and reports whether it did.
+func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(coll string, n, recs uint64)) (found bool) {
 	if len(*seen) < len(senders) {
 		*seen = make([][2]uint64, len(senders))
 	}
@@ -159,8 +159,7 @@ func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(msg string,
 		st := s.Stats()
 		now := [2]uint64{st.DestroyedAfterReport, st.DestroyedRecordsAfterReport}
 		if n := now[0] - (*seen)[i][0]; n > 0 {
-			recs := now[1] - (*seen)[i][1]
-			event(fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", s.Collector(), n, recs), recs)
+			event(s.Collector(), n, now[1]-(*seen)[i][1])
 			found = true
 		}
 		(*seen)[i] = now
