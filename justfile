@@ -7,6 +7,15 @@ run:
     go run ./cmd/tmonbench replay --out {{out}} samples/zeek_wikipedia.pcap
     go run ./cmd/tmonbench query --out {{out}} summary
 
+# Build bin/tmonbench, stamped with the commit `tmonbench version` prints (.ci/commit; Go's
+# own stamping is missing under -buildvcs=false and in a git worktree, golang/go#58218).
+build:
+    go build -ldflags "-X main.commit=$(bash .ci/commit)" -o bin/tmonbench ./cmd/tmonbench
+
+# Install tmonbench into $GOBIN (or $GOPATH/bin), stamped like build.
+install:
+    go install -ldflags "-X main.commit=$(bash .ci/commit)" ./cmd/tmonbench
+
 # The test suite (the README's test command).
 test:
     go test ./...

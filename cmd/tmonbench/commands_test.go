@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testenv"
+	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -184,14 +185,23 @@ words=(tmonbench completion ''); CURRENT=3; _tmonbench | tail -1`, "zsh", dir)
 
 // TestVersion: `tmonbench version` prints the tool version, the module,
 // the commit line, the Go version the binary was built with and the
-// DuckDB library version (asked from DuckDB itself).
+// DuckDB library version (asked from DuckDB itself). The tests' binary is
+// built as `just build` builds it, stamped with -ldflags -X main.commit:
+// in a git checkout (a worktree too, where Go's own stamping fails,
+// golang/go#58218) the commit line is `git rev-parse HEAD`; outside one,
+// it says why it is unknown. commitLine is checked for every source:
+// the stamp, Go's vcs.* settings, neither (-buildvcs=false).
 func TestVersion(t *testing.T) {
 	out, err := exec.Command(buildBinary(t), "version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("version: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	want := []string{"tmonbench " + version, "module  github.com/tmonbench/tmonbench ", "commit  ",
+	wantCommit := "commit  " + noCommit
+	if c := testout.Commit(testout.ModuleRoot(t)); c != "" {
+		wantCommit = "commit  " + c + " (-ldflags -X main.commit)"
+	}
+	want := []string{"tmonbench " + version, "module  github.com/tmonbench/tmonbench ", wantCommit,
 		"go      " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, "duckdb  v1."}
 	if len(lines) != len(want) {
 		t.Fatalf("version printed %q", out)
@@ -200,6 +210,25 @@ func TestVersion(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d: %q, want it to start with %q", i+1, lines[i], w)
 		}
+	}
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "0708b6c4"}, {Key: "vcs.time", Value: "2026-12-04T05:00:00Z"}}
+	for _, c := range []struct {
+		settings []debug.BuildSetting
+		stamped  string
+		want     string
+	}{
+		{nil, "", noCommit},
+		{[]debug.BuildSetting{{Key: "-buildmode", Value: "exe"}}, "", noCommit},
+		{vcs, "", "0708b6c4 (2026-12-04T05:00:00Z)"},
+		{nil, "299c7f7d-dirty", "299c7f7d-dirty (-ldflags -X main.commit)"},
+		{vcs, "299c7f7d", "299c7f7d (-ldflags -X main.commit)"},
+	} {
+		if got := commitLine(c.settings, c.stamped); got != c.want {
+			t.Errorf("commitLine(%v, %q) = %q, want %q", c.settings, c.stamped, got, c.want)
+		}
+	}
+	if !strings.Contains(noCommit, "-buildvcs=false") || !strings.Contains(noCommit, "worktree") {
+		t.Errorf("the unknown commit does not say why: %q", noCommit)
 	}
 	for _, c := range []struct {
 		settings []debug.BuildSetting

@@ -149,7 +149,7 @@ func wideMark(n queries.Named) string {
 
 // tableLines lists every table of the reference (docs/tables.md): those
 // every run writes (observe.Tables), then the rollups and packet_index
-// (observe.DerivedTables), one family a line.
+// (observe.DerivedTables: with addresses), one family a line.
 func tableLines() []string {
 	var lines []string
 	line := ""

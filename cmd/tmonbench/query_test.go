@@ -125,7 +125,7 @@ func TestReassembledInSummaries(t *testing.T) {
 // TestQueryHelpListsAll (issue 9.5): `query --help` lists every named
 // query with its one-line description (and [--wide] for those with a wide
 // form), and every table of the reference (docs/tables.md): those every
-// run writes, the rollups and packet_index.
+// run writes, the rollups, packet_index and addresses.
 func TestQueryHelpListsAll(t *testing.T) {
 	code, _, help := tmon(t, "query", "--help")
 	if code != 0 {

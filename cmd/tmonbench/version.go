@@ -12,10 +12,21 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 )
 
+// commit is the git commit the binary was built from when the build says
+// so: go build -ldflags "-X main.commit=$(git rev-parse HEAD)" (`just
+// build`, `just install`, the tests' binary; "-dirty" appended when the
+// work tree differs from it). Go's own stamping (vcs.revision) is missing
+// under -buildvcs=false and in a git worktree, whose .git is a file Go
+// does not take for a repository (golang/go#58218).
+var commit string
+
+// noCommit is the commit line of a build that says nothing about it.
+const noCommit = "unknown (no VCS information in the build: built with -buildvcs=false, from a git worktree (golang/go#58218) or outside a git checkout; `just build` stamps it)"
+
 // cmdVersion prints the tool version, the module version and VCS commit
-// the binary was built from (debug.ReadBuildInfo: `go build` in a git
-// checkout stamps vcs.revision, vcs.time and vcs.modified), the Go
-// version and the DuckDB library version.
+// the binary was built from (commit, else debug.ReadBuildInfo: `go build`
+// in a git checkout stamps vcs.revision, vcs.time and vcs.modified), the
+// Go version and the DuckDB library version.
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version")
 	fs.SetOutput(stderr)
@@ -32,16 +43,16 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 		return usageErr("version: unexpected argument %q", fs.Arg(0))
 	}
 	fmt.Fprintln(stdout, "tmonbench", version)
-	module, commit := "unknown (no build information)", "unknown (no VCS information in the build)"
+	module, rev := "unknown (no build information)", commitLine(nil, commit)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		module = bi.Main.Path + " " + bi.Main.Version
 		if bi.Main.Path == "" {
 			module = "unknown (" + bi.Path + ")"
 		}
-		commit = vcsCommit(bi.Settings, commit)
+		rev = commitLine(bi.Settings, commit)
 	}
 	fmt.Fprintln(stdout, "module ", module)
-	fmt.Fprintln(stdout, "commit ", commit)
+	fmt.Fprintln(stdout, "commit ", rev)
 	fmt.Fprintln(stdout, "go     ", runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	duck, err := queries.DuckDBVersion()
 	if err != nil {
@@ -49,6 +60,15 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "duckdb ", duck)
 	return nil
+}
+
+// commitLine is the commit the build names: stamped (-ldflags -X
+// main.commit) first, else the vcs.* build settings, else noCommit.
+func commitLine(settings []debug.BuildSetting, stamped string) string {
+	if stamped != "" {
+		return stamped + " (-ldflags -X main.commit)"
+	}
+	return vcsCommit(settings, noCommit)
 }
 
 // vcsCommit formats the vcs.* build settings: "REVISION (TIME[, modified])",

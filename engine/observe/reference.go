@@ -17,10 +17,10 @@ type Column struct {
 }
 
 // DerivedTable is an output table written outside engine/observe: the
-// rollups of queries/rollup (one entry per family: _1m, _1h, _1d) and
-// replay's packet_index. engine/ imports neither, so go run
-// ./internal/refgen reads them there and writes them into
-// reference_gen.go (DerivedTables) for Reference.
+// rollups of queries/rollup (one entry per family: _1m, _1h, _1d),
+// replay's packet_index and queries/enrich's addresses. engine/ imports
+// none of them, so go run ./internal/refgen reads them there and writes
+// them into reference_gen.go (DerivedTables) for Reference.
 type DerivedTable struct {
 	Names     []string // table names: one, or the levels of a rollup
 	Doc       string   // what a row is
@@ -76,6 +76,9 @@ func duckType(t reflect.Type, opts []string) string {
 		if strings.HasPrefix(o, "timestamp(") {
 			return "TIMESTAMP_NS"
 		}
+		if o == "date" {
+			return "DATE"
+		}
 	}
 	switch t.Kind() {
 	case reflect.Slice:
@@ -119,7 +122,7 @@ func UnitOf(name, typ string) string {
 		return "bytes"
 	}
 	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") ||
-		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "frame" || name == "ip_version" || name == "protocol" {
+		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "frame" || name == "ip_version" || name == "protocol" || name == "asn" {
 		return ""
 	}
 	if strings.HasPrefix(typ, "U") || typ == "BIGINT" {
@@ -157,13 +160,13 @@ func Reference() string {
 	b.WriteString(`# Output tables, columns, event kinds and PDU types
 
 Generated from the code (engine/observe: the table registry, the row types and their field
-comments; the rollup tables of queries/rollup and replay's packet_index, event kinds and PDU
-types found by ` + "`go run ./internal/refgen`" + `).
+comments; the rollup tables of queries/rollup, replay's packet_index and queries/enrich's
+addresses, event kinds and PDU types found by ` + "`go run ./internal/refgen`" + `).
 ` + "`tmonbench query --schema`" + ` prints this reference; a test keeps docs/tables.md equal to it.
 
 Every table is a folder of Parquet files under the output folder, Hive-partitioned
 (` + "`<table>/date=YYYY-MM-DD/probe=NAME/part-N.parquet`" + `; the partition keys are columns too;
-packet_index is flat),
+packet_index and addresses are flat),
 and a DuckDB view of the same name in ` + "`tmonbench query`" + `. Times are instants in UTC:
 TIMESTAMP_NS, nanoseconds since 1970-01-01T00:00:00Z (DuckDB runs with TimeZone=UTC). The unit
 of every number is in its name (` + "`_s`, `_ms`, `_us`, `_bytes`, `_mbps`, `_pct`" + `) or

@@ -203,7 +203,8 @@ var columnDocs = map[string]string{
 }
 
 // DerivedTables are the tables written outside engine/observe: the
-// rollups queries/rollup declares and replay's packet_index.
+// rollups queries/rollup declares, replay's packet_index and
+// queries/enrich's addresses.
 var DerivedTables = []DerivedTable{
 	{
 		Names:     []string{"flow_counters_1m", "flow_counters_1h", "flow_counters_1d"},
@@ -320,6 +321,26 @@ var DerivedTables = []DerivedTable{
 			{Name: "frame", Type: "UBIGINT", Nullable: false, Unit: "", Doc: "1-based record number of the packet at offset_bytes"},
 			{Name: "ifaces", Type: "UINTEGER", Nullable: false, Unit: "count", Doc: "pcapng interfaces known at offset_bytes (a later seek checks it)"},
 			{Name: "compressed", Type: "BOOLEAN", Nullable: false, Unit: "", Doc: "offset_bytes is in the decompressed stream: reading there decompresses from the start"},
+		},
+	},
+	{
+		Names:     []string{"addresses"},
+		Doc:       "one address of the other tables, qualified by `tmonbench rollup` or `tmonbench enrich` (queries/enrich): the organisation's activity and location from enrich.networks, country, city and autonomous system from geoip databases, the DNS name from a reverse look-up; empty or NULL: unknown",
+		Partition: []string(nil),
+		Columns: []Column{
+			{Name: "address", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "as written in the other tables (canonical text form)"},
+			{Name: "activity", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "from the longest matching enrich.networks entry"},
+			{Name: "location", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "idem"},
+			{Name: "network", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "that entry's CIDR; \"\" outside the organisation"},
+			{Name: "country", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "ISO 3166-1 alpha-2 code, e.g. \"DE\""},
+			{Name: "country_name", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "English name"},
+			{Name: "city", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "English name"},
+			{Name: "asn", Type: "BIGINT", Nullable: true, Unit: "", Doc: "autonomous system number"},
+			{Name: "as_org", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "autonomous system organisation"},
+			{Name: "dns_name", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "first PTR name, without the final dot"},
+			{Name: "dns_time", Type: "TIMESTAMP_NS", Nullable: true, Unit: "ns since 1970-01-01 UTC", Doc: "when the name was looked up (wall clock); NULL when never. A failed look-up keeps dns_name empty and is retried after the refresh period, like a found name."},
+			{Name: "geo_source", Type: "VARCHAR", Nullable: false, Unit: "", Doc: "the databases that knew the address: \"file (database_type)\", joined with \"; \"."},
+			{Name: "geo_build_date", Type: "DATE", Nullable: true, Unit: "", Doc: "the build date of the oldest of those databases"},
 		},
 	},
 }

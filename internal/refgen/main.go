@@ -1,7 +1,8 @@
 // Command refgen writes engine/observe/reference_gen.go: the meaning of
 // every output column (the comments of the row types' fields in
 // engine/observe), the tables written outside engine/observe (the rollups
-// queries/rollup declares, replay's packet_index with its field comments),
+// queries/rollup declares, replay's packet_index and queries/enrich's
+// addresses with their field comments),
 // every event kind the engines emit (found in their code) and every PDU
 // type (engine/pdu's Type constants). The column
 // reference (docs/tables.md, `tmonbench query --schema`) is built from it
@@ -32,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/queries/rollup"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -87,7 +89,7 @@ func Generate(root string) ([]byte, error) {
 	for _, k := range sortedKeys(cols) {
 		fmt.Fprintf(&b, "\t%q: %q,\n", k, cols[k])
 	}
-	b.WriteString("}\n\n// DerivedTables are the tables written outside engine/observe: the\n// rollups queries/rollup declares and replay's packet_index.\nvar DerivedTables = []DerivedTable{\n")
+	b.WriteString("}\n\n// DerivedTables are the tables written outside engine/observe: the\n// rollups queries/rollup declares, replay's packet_index and\n// queries/enrich's addresses.\nvar DerivedTables = []DerivedTable{\n")
 	for _, t := range derived {
 		fmt.Fprintf(&b, "\t{\n\t\tNames: %#v,\n\t\tDoc: %q,\n\t\tPartition: %#v,\n\t\tColumns: []Column{\n", t.Names, t.Doc, t.Partition)
 		for _, c := range t.Columns {
@@ -108,10 +110,11 @@ func Generate(root string) ([]byte, error) {
 }
 
 // derivedTables returns the rollup tables of queries/rollup (one entry per
-// table rolled up) and replay's packet_index. Their column meanings come
-// from docs, the field comments as parsed now (observe.columnDocs is the
-// previous generation): a rollup column the raw table has keeps the raw
-// table's meaning, packet_index's are replay.IndexEntry's comments.
+// table rolled up), replay's packet_index and queries/enrich's addresses.
+// Their column meanings come from docs, the field comments as parsed now
+// (observe.columnDocs is the previous generation): a rollup column the raw
+// table has keeps the raw table's meaning, packet_index's are
+// replay.IndexEntry's comments, addresses' enrich.Address's.
 func derivedTables(root string, docs map[string]string) ([]observe.DerivedTable, error) {
 	var out []observe.DerivedTable
 	for _, t := range rollup.Tables {
@@ -141,6 +144,16 @@ func derivedTables(root string, docs map[string]string) ([]observe.DerivedTable,
 		cols[i].Doc = replayDocs[row.Name()+"."+c.Name]
 	}
 	out = append(out, observe.DerivedTable{Names: []string{replay.TablePacketIndex}, Doc: replay.PacketIndexDoc, Columns: cols})
+	enrichDocs, err := columnDocs(filepath.Join(root, "queries", "enrich"))
+	if err != nil {
+		return nil, err
+	}
+	row = reflect.TypeOf(enrich.Address{})
+	cols = (&observe.Table{Name: enrich.Table, Row: row}).Columns()
+	for i, c := range cols {
+		cols[i].Doc = enrichDocs[row.Name()+"."+c.Name]
+	}
+	out = append(out, observe.DerivedTable{Names: []string{enrich.Table}, Doc: enrich.TableDoc, Columns: cols})
 	return out, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -57,7 +58,20 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Binary builds cmd/tmonbench once per test binary and returns its path.
+// Commit is what `just build` stamps into the binary for the checkout at
+// root (-ldflags -X main.commit), as .ci/commit prints it: `git rev-parse
+// HEAD`, with "-dirty" when the tracked files differ from it; "" outside a
+// git checkout.
+func Commit(root string) string {
+	out, err := exec.Command("bash", filepath.Join(root, ".ci", "commit")).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Binary builds cmd/tmonbench once per test binary, stamped with Commit
+// as `just build` does, and returns its path.
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	root := ModuleRoot(tb)
@@ -69,7 +83,11 @@ func Binary(tb testing.TB) string {
 		}
 		buildDir = dir
 		binPath = filepath.Join(dir, "tmonbench")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/tmonbench")
+		args := []string{"build", "-o", binPath}
+		if c := Commit(root); c != "" {
+			args = append(args, "-ldflags", "-X main.commit="+c)
+		}
+		cmd := exec.Command("go", append(args, "./cmd/tmonbench")...)
 		cmd.Dir = root
 		buildOut, buildErr = cmd.CombinedOutput()
 	})

@@ -19,6 +19,10 @@ import (
 // Table is the name of the addresses table (folder and view).
 const Table = "addresses"
 
+// TableDoc says what an addresses row is, for the reference
+// (docs/tables.md, `tmonbench query --schema`).
+const TableDoc = "one address of the other tables, qualified by `tmonbench rollup` or `tmonbench enrich` (queries/enrich): the organisation's activity and location from enrich.networks, country, city and autonomous system from geoip databases, the DNS name from a reverse look-up; empty or NULL: unknown"
+
 // Address is one row of the addresses table. Empty strings and NULLs mean
 // unknown.
 type Address struct {
@@ -32,14 +36,14 @@ type Address struct {
 	ASN         *int64 `parquet:"asn,optional"`      // autonomous system number
 	ASOrg       string `parquet:"as_org,dict"`       // autonomous system organisation
 	DNSName     string `parquet:"dns_name"`          // first PTR name, without the final dot
-	// DNSTime is when the name was looked up (wall clock); NULL when never.
+	// when the name was looked up (wall clock); NULL when never.
 	// A failed look-up keeps dns_name empty and is retried after the
 	// refresh period, like a found name.
 	DNSTime *int64 `parquet:"dns_time,optional,timestamp(nanosecond:local)"`
-	// GeoSource names the databases that knew the address: "file
+	// the databases that knew the address: "file
 	// (database_type)", joined with "; ".
 	GeoSource string `parquet:"geo_source,dict"`
-	// GeoBuildDate is the build date of the oldest of those databases.
+	// the build date of the oldest of those databases
 	GeoBuildDate *int32 `parquet:"geo_build_date,optional,date"`
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,6 +182,19 @@ func TestAddresses(t *testing.T) {
 `
 	if got != want {
 		t.Errorf("addresses:\n%s\nwant:\n%s", got, want)
+	}
+	// The columns are those of the reference (docs/tables.md), with their types.
+	var ref []string
+	for _, d := range observe.DerivedTables {
+		if d.Names[0] == Table {
+			for _, c := range d.Columns {
+				ref = append(ref, c.Name+" "+c.Type)
+			}
+		}
+	}
+	described := query(t, out, `SELECT column_name || ' ' || column_type FROM (DESCRIBE addresses)`)
+	if want := strings.Join(ref, "\n") + "\n"; described != want {
+		t.Errorf("DESCRIBE addresses:\n%s\nthe reference (observe.DerivedTables):\n%s", described, want)
 	}
 	// The join: bytes per local activity and peer country, both directions.
 	got = query(t, out, `SELECT coalesce(s.activity, '') || coalesce(d.activity, ''), s.country || d.country, sum(bytes)
