@@ -190,7 +190,7 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 		every = 64
 	}
 	l := Loop{
-		Pace:  opt.Pace,
+		Pace:  pacePolling(opt.Pace, e, poll),
 		Wall:  opt.Wall,
 		Every: every,
 		Idle: func(nowNs int64) {
@@ -220,6 +220,54 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 	linger(e, opt, poll)
 	sn.Publish(true, e.AppendSnapshot)
 	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending()}, err
+}
+
+// pollGapNs is the capture time after which a paced packet is preceded by
+// an acknowledgement poll: a paced replay waits that long (divided by its
+// speed) before the packet, and acknowledgements that came meanwhile must
+// be read before the packet moves the clock, or the retransmission timers
+// fire for PDUs already acknowledged (a sparse capture: a PDU sent at
+// every packet, polled only every PollEvery packets).
+const pollGapNs = int64(time.Millisecond)
+
+// pollStepNs is the step in which a paced wait longer than it moves the
+// probe clock (polling acknowledgements between steps): half the default
+// initial retransmission timeout, so a PDU sent inside a long wait (an
+// interval closing) is acknowledged before its timer fires.
+const pollStepNs = int64(time.Second)
+
+// pacePolling wraps pace so that, after a wait of pollGapNs or more of
+// capture time, the acknowledgements are polled at the probe's clock
+// before the packet is handled. Decided on capture time: the same capture
+// gives the same polls at any speed. Nil pace: nil (full speed polls
+// every PollEvery packets).
+func pacePolling(pace func(context.Context, int64) error, e Engine, poll func(int64)) func(context.Context, int64) error {
+	if pace == nil {
+		return nil
+	}
+	var last int64
+	started := false
+	return func(ctx context.Context, timeNs int64) error {
+		if gap := pkt.SubNs(timeNs, last); started && gap > pollStepNs && gap <= clockJumpNs {
+			// A long wait: the clock goes on in steps, as a live probe's
+			// does while idle, reading acknowledgements at each.
+			for s := last + pollStepNs; s < timeNs; s += pollStepNs {
+				if err := pace(ctx, s); err != nil {
+					return err
+				}
+				poll(e.Now())
+				e.Tick(s)
+			}
+		}
+		if err := pace(ctx, timeNs); err != nil {
+			return err
+		}
+		if !started || pkt.SubNs(timeNs, last) >= pollGapNs {
+			poll(e.Now())
+		}
+		started, last = true, timeNs
+		return nil
+	}
 }
 
 // linger waits, in wall time, for the acknowledgements of the PDUs still

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -208,4 +210,146 @@ func TestLifecycleLog(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], "kind=probe_start") || !strings.Contains(lines[1], "kind=probe_stop") || !strings.Contains(lines[1], "136 packets") {
 		t.Errorf("log:\n%s\nwant probe_start, then probe_stop with 136 packets", buf.String())
 	}
+}
+
+// heldLink delivers frames to a collector at once and keeps the
+// acknowledgements until polled, as a UDP link does (pdu.UDPLink).
+type heldLink struct {
+	deliver func([]byte) []byte
+	acks    [][]byte
+	polls   int
+}
+
+func (h *heldLink) Send(frame []byte) {
+	if ack := h.deliver(frame); ack != nil {
+		h.acks = append(h.acks, append([]byte(nil), ack...))
+	}
+}
+
+func (h *heldLink) Poll(s *pdu.Sender, _ int64) int {
+	h.polls++
+	n := len(h.acks)
+	for _, a := range h.acks {
+		s.HandleAck(a)
+	}
+	h.acks = h.acks[:0]
+	return n
+}
+
+// sparseCapture is 61 UDP datagrams 15 s apart (15 minutes).
+func sparseCapture(t *testing.T) pkt.Source {
+	t.Helper()
+	var frames []capgen.Frame
+	for i := range 61 {
+		u := capgen.UDP{Src: capgen.AP("192.0.2.1:4000"), Dst: capgen.AP("198.51.100.2:9"), Payload: make([]byte, 20)}
+		frames = append(frames, capgen.Frame{TimeNs: capgen.Base + int64(i)*15e9, Data: u.Frame()})
+	}
+	data := capgen.PCAP(frames, true)
+	src, err := replay.NewReader(bytes.NewReader(data), "sparse.pcap", int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// TestPacedReplayPollsAcks: a paced probe process replaying a sparse
+// capture (61 UDP datagrams 15 s apart, one PDU or more per packet) reads
+// the acknowledgements that came during each wait before the next packet
+// moves its clock, so no PDU is retransmitted over a link that loses
+// nothing. Polling only every PollEvery (64) packets, as before, made
+// 2,335 retransmissions of 131 PDUs on such a capture
+// (TestReplayedFramesTwoProcesses).
+func TestPacedReplayPollsAcks(t *testing.T) {
+	src := sparseCapture(t)
+	coll, err := collector.New(config.Default(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := &heldLink{deliver: coll.Handle}
+	p, err := probe.New(probe.Identity{Name: "sparse"}, config.Default(), []probe.Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paced := 0
+	res, err := p.Run(context.Background(), src, probe.RunOptions{Acks: []probe.AckSource{link},
+		Pace: func(context.Context, int64) error { paced++; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Senders()[0].Stats()
+	if res.Packets != 61 || paced < 61 {
+		t.Fatalf("%d packets, %d pace waits; want 61 packets, a wait at least per packet", res.Packets, paced)
+	}
+	if st.Retransmits != 0 || link.polls < 61 {
+		t.Errorf("%d PDUs acknowledged, %d retransmitted, %d polls: want no retransmission and a poll per paced wait", st.Acked, st.Retransmits, link.polls)
+	}
+}
+
+// TestPacedSameRows: the clock steps and acknowledgement polls of a paced
+// replay change no row: the lab captures paced (every wait of more than
+// a second walked in 1 s steps) and at full speed give the same flows,
+// counters, histograms, TCP connections, RTT samples and FTP records
+// (on the sparse capture of TestPacedReplayPollsAcks too: 900 s walked).
+func TestPacedSameRows(t *testing.T) {
+	steps := 0 // clock steps inside waits, over every capture
+	for _, rel := range []string{"lab/dns-snmp-ntp/A.pcap", "lab/tcp-mix/A.pcap", "lab/ftp/A.pcap", "pcap/mixed/zeek_wikipedia.pcap", "sparse"} {
+		var got [2]*observe.Batch
+		for i, paced := range []bool{false, true} {
+			var f pkt.Source
+			if rel == "sparse" {
+				f = sparseCapture(t)
+			} else {
+				var err error
+				if f, err = replay.Open(filepath.Join(samplesDir(t), rel)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			coll, err := collector.New(config.Default(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			link := &heldLink{deliver: coll.Handle}
+			p, err := probe.New(probe.Identity{Name: "A"}, config.Default(), []probe.Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := probe.RunOptions{Acks: []probe.AckSource{link}}
+			waits := 0
+			if paced {
+				opt.Pace = func(context.Context, int64) error { waits++; return nil }
+			}
+			res, err := p.Run(context.Background(), f, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if paced {
+				steps += waits - int(res.Packets)
+			}
+			f.Close()
+			link.Poll(p.Senders()[0], 0)
+			got[i] = coll.Finish()
+		}
+		a, b := got[0], got[1]
+		for name, eq := range map[string]bool{
+			"flows":           reflect.DeepEqual(a.Flows, b.Flows),
+			"flow_counters":   reflect.DeepEqual(a.FlowCounters, b.FlowCounters),
+			"size_histograms": reflect.DeepEqual(a.SizeHistograms, b.SizeHistograms),
+			"tcp_connections": reflect.DeepEqual(a.TCPConnections, b.TCPConnections),
+			"rtt_samples":     reflect.DeepEqual(a.RTTSamples, b.RTTSamples),
+			"rtt_histograms":  reflect.DeepEqual(a.RTTHistograms, b.RTTHistograms),
+			"ftp_sessions":    reflect.DeepEqual(a.FTPSessions, b.FTPSessions),
+			"ftp_transfers":   reflect.DeepEqual(a.FTPTransfers, b.FTPTransfers),
+		} {
+			if !eq {
+				t.Errorf("%s: %s differ between full speed and paced", rel, name)
+			}
+		}
+		if len(a.FlowCounters) == 0 {
+			t.Errorf("%s: no flow_counters rows", rel)
+		}
+	}
+	if steps == 0 {
+		t.Error("no wait was walked in steps: the test shows nothing")
+	}
+	t.Logf("%d clock steps inside waits", steps)
 }
