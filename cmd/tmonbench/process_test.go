@@ -226,9 +226,20 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 	for _, p := range probes {
 		waitTimeout(t, p, 60*time.Second)
 	}
-	var got, note string
+	// Each table's rows come with the collector's writes (every second
+	// here): poll until all three are complete, then check them.
+	const (
+		flowsQ = "select probe, sum(packets) p from flows where class = 'all' group by 1 order by 1"
+		flowsW = "probe,p\nA,5000\nB,4941\n"
+		statsQ = "select probe, pdus > 0 and overhead_ratio < 0.01 ok from pdu_stats where pdu_type = 'packet_obs' order by 1"
+		statsW = "probe,ok\nA,true\nB,true\n"
+	)
+	var got, note, flows, stats string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		if got, note = query("--wide", "oneway"); got == readmeOneway {
+		got, note = query("--wide", "oneway")
+		flows, _ = query("--sql", flowsQ)
+		stats, _ = query("--sql", statsQ)
+		if got == readmeOneway && flows == flowsW && stats == statsW {
 			break
 		}
 	}
@@ -238,11 +249,11 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 	if !strings.Contains(note, "still running") {
 		t.Errorf("the query did not say the collector is still running: %q", note)
 	}
-	if got, _ := query("--sql", "select probe, sum(packets) p from flows where class = 'all' group by 1 order by 1"); got != "probe,p\nA,5000\nB,4941\n" {
-		t.Errorf("flows of the finished probes: %q (capinfos: 5000 and 4941 packets)", got)
+	if flows != flowsW {
+		t.Errorf("flows of the finished probes: %q (capinfos: 5000 and 4941 packets)", flows)
 	}
-	if got, _ := query("--sql", "select probe, pdus > 0 and overhead_ratio < 0.01 ok from pdu_stats where pdu_type = 'packet_obs' order by 1"); got != "probe,ok\nA,true\nB,true\n" {
-		t.Errorf("pdu_stats of the finished probes: %q (design 1.3: under 1 %% of the traffic)", got)
+	if stats != statsW {
+		t.Errorf("pdu_stats of the finished probes: %q (design 1.3: under 1 %% of the traffic)", stats)
 	}
 	if coll.ProcessState != nil {
 		t.Fatal("the collector stopped on its own")
