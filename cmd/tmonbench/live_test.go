@@ -29,34 +29,11 @@ import (
 // (testout.Binary builds it once per test binary).
 func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
 
-// startLive starts `tmonbench live` inside ns and waits for its
+// startLive starts `tmonbench live` (bin) inside ns and waits for its
 // "capturing on" line.
 func startLive(t *testing.T, ns *netlab.NS, bin string, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
-	cmd := ns.Command(bin, append([]string{"live"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := bufio.NewReader(stdout)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("live did not start: %q %v\n%s", line, err, stderr.String())
-		}
-		if strings.Contains(line, "capturing on") {
-			break
-		}
-	}
-	var rest strings.Builder
-	go r.WriteTo(&rest)
-	return cmd, &stderr
+	return startBinIn(t, ns, bin, "capturing on", append([]string{"live"}, args...)...)
 }
 
 // stopLive sends SIGTERM and checks the exit status is 0.

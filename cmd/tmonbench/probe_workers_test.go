@@ -22,7 +22,13 @@ import (
 // containing ready; the rest of stdout is discarded.
 func startIn(t *testing.T, ns *netlab.NS, ready string, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
-	cmd := ns.Command(testout.Binary(t), args...)
+	return startBinIn(t, ns, testout.Binary(t), ready, args...)
+}
+
+// startBinIn is startIn with the binary bin.
+func startBinIn(t *testing.T, ns *netlab.NS, bin, ready string, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := ns.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -82,11 +82,7 @@ func (a *Arena) Float(v float64) *float64 {
 		*p = v
 		return p
 	}
-	if len(a.floats) == cap(a.floats) {
-		a.floats = make([]float64, 0, arenaSlab)
-	}
-	a.floats = append(a.floats, v)
-	return &a.floats[len(a.floats)-1]
+	return put(&a.floats, v)
 }
 
 // Int16 returns a pointer to an int16 holding v.
@@ -96,11 +92,7 @@ func (a *Arena) Int16(v int16) *int16 {
 		*p = v
 		return p
 	}
-	if len(a.int16s) == cap(a.int16s) {
-		a.int16s = make([]int16, 0, arenaSlab)
-	}
-	a.int16s = append(a.int16s, v)
-	return &a.int16s[len(a.int16s)-1]
+	return put(&a.int16s, v)
 }
 
 // Uint16 returns a pointer to a uint16 holding v.
@@ -110,9 +102,16 @@ func (a *Arena) Uint16(v uint16) *uint16 {
 		*p = v
 		return p
 	}
-	if len(a.uint16s) == cap(a.uint16s) {
-		a.uint16s = make([]uint16, 0, arenaSlab)
+	return put(&a.uint16s, v)
+}
+
+// put stores v in the slab *s, a new slab of arenaSlab values when it is
+// full (the old one stays with the pointers into it), and returns its
+// address.
+func put[T any](s *[]T, v T) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, arenaSlab)
 	}
-	a.uint16s = append(a.uint16s, v)
-	return &a.uint16s[len(a.uint16s)-1]
+	*s = append(*s, v)
+	return &(*s)[len(*s)-1]
 }
