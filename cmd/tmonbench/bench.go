@@ -26,7 +26,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
-	workers := fs.Int("workers", 0, "analysis `N` workers per probe, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
+	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2)")
 	repeat := fs.Int("repeat", 1, "floor/full pairs to run (A B A B ...): figures become median (min-max)")

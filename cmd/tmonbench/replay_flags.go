@@ -51,7 +51,7 @@ func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
 	fs.StringVar(&a.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
-	fs.IntVar(&a.workers, "workers", 0, "analysis `N` workers per probe, sharded by address pair: the same tables for any N >= 1 (ids numbered by capture ordinal); 0: the probe in the reader's goroutine")
+	fs.IntVar(&a.workers, "workers", 0, "run each probe's analyses on `N` workers, sharded by address pair: the same tables for any N >= 1 (ids numbered by capture ordinal); 0: the probe in the reader's goroutine")
 	fs.BoolVar(&a.rollup, "rollup", false, "after the run, write the 1-minute, 1-hour and 1-day rollups (as tmonbench rollup)")
 	var faults pdu.Faults
 	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this share of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
