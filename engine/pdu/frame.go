@@ -8,9 +8,11 @@ import (
 )
 
 // Version is the wire format version this package writes and accepts.
-// Version 2 added the probe epoch to the header (issue 13); frames of other
-// versions are refused and counted (ReceiverStats.OldVersion).
-const Version = 2
+// Version 2 added the probe epoch to the header (issue 13), version 3
+// FlagKept and the age bound (issue 13.3: a version 2 collector would
+// count kept frames as garbage); frames of other versions are refused and
+// counted (ReceiverStats.OldVersion: "upgrade the probe").
+const Version = 3
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an
 // authenticated frame (flag FlagHMAC) adds TagLen bytes of HMAC tag between
