@@ -10,9 +10,10 @@
 //
 //	offset size field
 //	0      2    magic "TM"
-//	2      1    version (2)
+//	2      1    version (3)
 //	3      1    PDU type (Type)
-//	4      1    flags: bit 0 (FlagHMAC) an HMAC tag follows the payload; others 0
+//	4      1    flags: bit 0 (FlagHMAC) an HMAC tag follows the payload; bit 1
+//	            (FlagKept) the sender keeps retrying it past the age bound; others 0
 //	5      1    reserved, 0
 //	6      2    probe id (big endian)
 //	8      8    probe epoch: the probe run's start time, Unix ns (grows from run to run)
@@ -23,9 +24,9 @@
 //	30+n   16   only with FlagHMAC: HMAC-SHA256 of bytes 0..30+n, leftmost 16 bytes
 //	end-4  4    CRC-32C (Castagnoli) of every byte before it
 //
-// Version 1 frames (no epoch, 22-byte header) are refused and counted
-// (ReceiverStats.OldVersion): probe and collector must run the same
-// version.
+// Frames of other versions (1: no epoch, 22-byte header; 2: no FlagKept)
+// are refused and counted (ReceiverStats.OldVersion): probe and collector
+// must run the same version.
 //
 // An acknowledgement is a frame of type TypeAck whose payload is the
 // acknowledged PDU id written twice (design 3.14: "two times the PDU ID, to
