@@ -58,6 +58,8 @@ type overviewData struct {
 	severity []mixRow
 	inputs   []string
 	groups   []flowGroup // the flow groups of the whole capture (nil when brushed)
+	// brushHow says what the rows count within a brush ("" unbrushed)
+	brushHow string
 }
 
 // stripData is the throughput over the whole capture in equal buckets.
@@ -265,7 +267,19 @@ func (o *overview) view(e *env, w, h int) string {
 		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
 	}
 	b.WriteString(st.section.Render(cut(title, w)) + "\n")
-	fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9s %11s %14s %9s %9s %5s\n", "probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
+	if o.d.brushHow != "" {
+		b.WriteString(st.brush.Render(cut("brushed: "+o.d.brushHow, w)) + "\n")
+	}
+	// one line of 116 columns; narrower, the counts go on a second line
+	wide := w >= 116
+	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
+		fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
+		if !wide {
+			b.WriteString("\n" + strings.Repeat(" ", 11))
+		}
+		fmt.Fprintf(&b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
+	}
+	row("probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
 	for _, p := range o.d.probes {
 		mal := p.malformed
 		if mal == "" {
@@ -284,8 +298,8 @@ func (o *overview) view(e *env, w, h int) string {
 		if drops == "" {
 			drops = "·"
 		}
-		fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9.3f %11s %14s %9s %9s %5s\n", cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first),
-			float64(p.last-p.first)/1e9, human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
