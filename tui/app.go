@@ -103,6 +103,21 @@ type (
 	reopenMsg struct{}
 )
 
+// snapIntervalS is a live run's interval length in seconds (its config's
+// interval_s, as the snapshot's closed intervals tell it); 0 offline or
+// before the first interval closes.
+func (e *env) snapIntervalS() float64 {
+	if e.snap == nil {
+		return 0
+	}
+	for _, f := range e.snap.Flows {
+		if f.IntervalS > 0 {
+			return f.IntervalS
+		}
+	}
+	return 0
+}
+
 func (e *env) newID() int { e.nextID++; return e.nextID }
 
 // query runs fn as a Cmd with a cancellable context; its result reaches
@@ -333,6 +348,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	// a note in the status line ("wrote 12 packets to …") lasts until
+	// the next key; what the key does may set another
+	m.e.status = ""
 	if m.showHelp {
 		if key.Matches(msg, k.Quit) {
 			return tea.Quit
@@ -494,13 +512,18 @@ func (m *Model) statusLine(w int) string {
 	} else if m.e.db == nil && m.e.openErr != nil {
 		parts = append(parts, st.err.Render(m.e.openErr.Error()))
 	}
+	// the brush before the notes: a long note must not push it off the line
+	if m.e.brush.active() {
+		hi := fmtTime(m.e.brush.hi)
+		if lo := fmtTime(m.e.brush.lo); lo[:10] == hi[:10] {
+			hi = hi[11:] // the same day: its time only
+		}
+		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+hi))
+	}
 	if n := len(m.e.inflight); n > 0 {
 		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))
 	} else if m.e.status != "" && m.e.errMsg == "" {
 		parts = append(parts, st.status.Render(m.e.status))
-	}
-	if m.e.brush.active() {
-		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+fmtTime(m.e.brush.hi)))
 	}
 	return strings.Join(parts, "  ")
 }

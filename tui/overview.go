@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // overview is the first screen: per probe and interface what was seen,
@@ -191,6 +192,9 @@ func (o *overview) update(e *env, msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Enter):
 			return func() tea.Msg { return switchMsg{tab: 1} }
 		}
+		if o.anchor >= 0 { // the hint stays while a brush is being marked
+			e.status = "brush: move to the other end and press b again"
+		}
 	case tea.MouseMsg:
 		if o.strip == nil || msg.Y < o.stripY || msg.Y >= o.stripY+o.stripH {
 			return nil
@@ -260,6 +264,10 @@ func (o *overview) view(e *env, w, h int) string {
 		b.WriteString(livePanel(e, w, h) + "\n")
 	}
 	if o.d == nil {
+		if e.db == nil && e.snap == nil {
+			// the status line has the error: no empty screen saying "loading"
+			return b.String() + st.dim.Render("waiting for tmonbench output in "+e.out+" (looked again every 2 s; q quits)")
+		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
 	title := "Output " + filepath.Base(e.out)
@@ -268,7 +276,9 @@ func (o *overview) view(e *env, w, h int) string {
 	}
 	b.WriteString(st.section.Render(cut(title, w)) + "\n")
 	if o.d.brushHow != "" {
-		b.WriteString(st.brush.Render(cut("brushed: "+o.d.brushHow, w)) + "\n")
+		for _, l := range strings.Split(ansi.Wordwrap("brushed: "+o.d.brushHow, w, ""), "\n") {
+			b.WriteString(st.brush.Render(l) + "\n")
+		}
 	}
 	// one line of 116 columns; narrower, the counts go on a second line
 	wide := w >= 116
@@ -310,13 +320,24 @@ func (o *overview) view(e *env, w, h int) string {
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
 	}
 	if o.strip != nil && o.strip.lo == 0 && o.strip.hi == 0 { // no flow (yet: a live run's first tables)
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  no flows to add up") + "\n")
+		none := "  no flows to add up"
+		if iv := e.snapIntervalS(); iv > 0 {
+			none += fmt.Sprintf(" yet (the flows are written as their %g s intervals close)", iv)
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(none) + "\n")
 	} else if o.strip != nil && len(o.strip.vals) > 0 {
 		how := "≈ flows spread over their lifetimes"
 		if o.strip.exact {
 			how = "from flow_counters"
 		}
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  IP bytes per %.3g s, %s · ←/→ cursor, b marks the brush ends, B clears", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)), how)) + "\n")
+		per := fmt.Sprintf("IP bytes per %.3g s", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
+		if o.strip.hi == o.strip.lo { // every flow so far at one instant
+			per = "IP bytes of the flows so far, all seen at " + fmtClock(o.strip.lo)
+			if iv := e.snapIntervalS(); iv > 0 {
+				per += fmt.Sprintf(" (intervals of %g s)", iv)
+			}
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  %s, %s · ←/→ cursor, b marks the brush ends, B clears", per, how)) + "\n")
 		lo, hi := o.anchor, o.cur
 		if lo > hi {
 			lo, hi = hi, lo

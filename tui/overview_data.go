@@ -93,7 +93,8 @@ FROM flow_counters WHERE metric = 'packets' AND epoch_ns(interval_start) <= ? AN
 	if ivHi.Float64 != ivLo.Float64 {
 		iv = fmt.Sprintf("%g–%g s", ivLo.Float64, ivHi.Float64)
 	}
-	return gs, fmt.Sprintf("packets and bytes in the %s flow_counters intervals overlapping the brush (%s – %s)", iv, fmtClock(first.Int64), fmtClock(last.Int64)), rows.Err()
+	clock := func(ns int64) string { return strings.TrimSuffix(fmtClock(ns), ".000000") }
+	return gs, fmt.Sprintf("packets and bytes in the %s flow_counters intervals overlapping the brush, %s – %s", iv, clock(first.Int64), clock(last.Int64)), rows.Err()
 }
 
 // classKey names the flows of one class at one probe interface.

@@ -105,7 +105,7 @@ func TestBrushedOverviewCountsIntervals(t *testing.T) {
 		t.Errorf("brushed row %+v (%s – %s), want all: 2,537 packets, 2,361,073 bytes, 12 flows, 14:57:39 – 14:57:40.999999",
 			p, fmtClock(p.first), fmtClock(p.last))
 	}
-	want := "packets and bytes in the 1 s flow_counters intervals overlapping the brush (14:57:39.000000 – 14:57:41.000000)"
+	want := "packets and bytes in the 1 s flow_counters intervals overlapping the brush, 14:57:39 – 14:57:41"
 	if d.brushHow != want {
 		t.Errorf("brush label %q, want %q", d.brushHow, want)
 	}
