@@ -275,45 +275,7 @@ func (o *overview) view(e *env, w, h int) string {
 		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
 	}
 	b.WriteString(st.section.Render(cut(title, w)) + "\n")
-	if o.d.brushHow != "" {
-		for _, l := range strings.Split(ansi.Wordwrap("brushed: "+o.d.brushHow, w, ""), "\n") {
-			b.WriteString(st.brush.Render(l) + "\n")
-		}
-	}
-	// one line of 116 columns; narrower, the counts go on a second line
-	wide := w >= 116
-	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
-		fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
-		if !wide {
-			b.WriteString("\n" + strings.Repeat(" ", 11))
-		}
-		fmt.Fprintf(&b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
-	}
-	row("probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
-	for _, p := range o.d.probes {
-		mal := p.malformed
-		if mal == "" {
-			mal = "·"
-		}
-		// capture drops: a replayed file has none (·); a live capture's
-		// come from its capture_stop event, or while it runs from the engines
-		drops := p.drops
-		if e.snap != nil {
-			for _, i := range e.snap.Ifaces {
-				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
-					drops = human(i.KernelDrops)
-				}
-			}
-		}
-		if drops == "" {
-			drops = "·"
-		}
-		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
-			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
-	}
-	if len(o.d.probes) == 0 {
-		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
-	}
+	o.probeRows(e, &b, w)
 	// throughput strip
 	stripH := max(min(h/4, 10), 2)
 	if o.strip == nil && o.stripW != 0 {
@@ -424,4 +386,50 @@ func (o *overview) view(e *env, w, h int) string {
 		ev.String()))
 	b.WriteString("\n\n" + st.dim.Render("enter: flows · tab/1-8: screens · ? help"))
 	return b.String()
+}
+
+// probeRows writes the overview's table of probe interfaces: what a
+// brush counts, then one line per interface, or two when w is too narrow
+// for the 116 columns of one.
+func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
+	st := e.st
+	if o.d.brushHow != "" {
+		for _, l := range strings.Split(ansi.Wordwrap("brushed: "+o.d.brushHow, w, ""), "\n") {
+			b.WriteString(st.brush.Render(l) + "\n")
+		}
+	}
+	// one line of 116 columns; narrower, the counts go on a second line
+	wide := w >= 116
+	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
+		fmt.Fprintf(b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
+		if !wide {
+			b.WriteString("\n" + strings.Repeat(" ", 11))
+		}
+		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
+	}
+	row("probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
+	for _, p := range o.d.probes {
+		mal := p.malformed
+		if mal == "" {
+			mal = "·"
+		}
+		// capture drops: a replayed file has none (·); a live capture's
+		// come from its capture_stop event, or while it runs from the engines
+		drops := p.drops
+		if e.snap != nil {
+			for _, i := range e.snap.Ifaces {
+				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
+					drops = human(i.KernelDrops)
+				}
+			}
+		}
+		if drops == "" {
+			drops = "·"
+		}
+		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+	}
+	if len(o.d.probes) == 0 {
+		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+	}
 }
