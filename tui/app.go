@@ -34,6 +34,10 @@ type Options struct {
 	// Live, when set, is polled every second for the status line and the
 	// overview (tmonbench live --tui, replay --speed realtime --tui).
 	Live Live
+	// IntervalS is the run's interval_s (its config), said on a live
+	// overview before any flow is written; 0: taken from the snapshots'
+	// closed intervals.
+	IntervalS float64
 }
 
 // env is what every screen shares: the database, keys, styles, the time
@@ -55,6 +59,7 @@ type env struct {
 	liveHist liveHistory
 	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
 	tables   int           // table folders in out when the database was opened
+	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
 }
 
@@ -103,12 +108,15 @@ type (
 	reopenMsg struct{}
 )
 
-// snapIntervalS is a live run's interval length in seconds (its config's
-// interval_s, as the snapshot's closed intervals tell it); 0 offline or
-// before the first interval closes.
+// snapIntervalS is a live run's interval length in seconds: its config's
+// interval_s (Options.IntervalS), else as the snapshot's closed intervals
+// tell it; 0 offline or not known yet.
 func (e *env) snapIntervalS() float64 {
 	if e.snap == nil {
 		return 0
+	}
+	if e.ivS > 0 {
+		return e.ivS
 	}
 	for _, f := range e.snap.Flows {
 		if f.IntervalS > 0 {
@@ -188,7 +196,7 @@ func New(opts Options) (*Model, error) {
 			r.SetColorProfile(termenv.ANSI)
 		}
 	}
-	e := &env{out: opts.Out, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
+	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}

@@ -114,7 +114,8 @@ func TestKeyClash(t *testing.T) {
 }
 
 // TestStripOneInstant: flows all seen at one instant (a live run's first
-// rows) give no "IP bytes per 0 s".
+// rows) give no "IP bytes per 0 s"; before any flow, a live overview says
+// the run's interval.
 func TestStripOneInstant(t *testing.T) {
 	m, _, _ := screenModel(t, replayed(t, ftpLab))
 	const at = 1795964259178000000
@@ -123,5 +124,11 @@ func TestStripOneInstant(t *testing.T) {
 	s := plain(m)
 	if strings.Contains(s, "per 0 s") || !strings.Contains(s, "IP bytes of the flows so far, all seen at 14:57:39.178000 (intervals of 10 s)") {
 		t.Fatalf("strip of one instant:\n%s", s)
+	}
+	// a live run with no flow written: the config's interval (Options.IntervalS)
+	m.e.snap, m.e.ivS = &LiveStatus{}, 60
+	m.tabs[0].(*overview).strip = &stripData{vals: make([]float64, 118), n: 118}
+	if s := plain(m); !strings.Contains(s, "no flows to add up yet (the flows are written as their 60 s intervals close)") {
+		t.Fatalf("live strip before any flow:\n%s", s)
 	}
 }
