@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	"golang.org/x/term"
 
@@ -33,6 +34,10 @@ type Options struct {
 	// Live, when set, is polled every second for the status line and the
 	// overview (tmonbench live --tui, replay --speed realtime --tui).
 	Live Live
+	// IntervalS is the run's interval_s (its config), said on a live
+	// overview before any flow is written; 0: taken from the snapshots'
+	// closed intervals.
+	IntervalS float64
 }
 
 // env is what every screen shares: the database, keys, styles, the time
@@ -54,6 +59,7 @@ type env struct {
 	liveHist liveHistory
 	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
 	tables   int           // table folders in out when the database was opened
+	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
 }
 
@@ -101,6 +107,24 @@ type (
 	}
 	reopenMsg struct{}
 )
+
+// snapIntervalS is a live run's interval length in seconds: its config's
+// interval_s (Options.IntervalS), else as the snapshot's closed intervals
+// tell it; 0 offline or not known yet.
+func (e *env) snapIntervalS() float64 {
+	if e.snap == nil {
+		return 0
+	}
+	if e.ivS > 0 {
+		return e.ivS
+	}
+	for _, f := range e.snap.Flows {
+		if f.IntervalS > 0 {
+			return f.IntervalS
+		}
+	}
+	return 0
+}
 
 func (e *env) newID() int { e.nextID++; return e.nextID }
 
@@ -172,7 +196,7 @@ func New(opts Options) (*Model, error) {
 			r.SetColorProfile(termenv.ANSI)
 		}
 	}
-	e := &env{out: opts.Out, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
+	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}
@@ -249,8 +273,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.help.Width = msg.Width
-		return m, m.active().update(m.e, msg)
+		// every screen learns the size, not only the one shown: the
+		// overview's strip is redrawn for the new width when it comes back
+		var cmds []tea.Cmd
+		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
+			cmds = append(cmds, s.update(m.e, msg))
+		}
+		return m, tea.Batch(cmds...)
 	case dataMsg:
 		if c, ok := m.e.inflight[msg.req]; ok {
 			c()
@@ -327,6 +356,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	// a note in the status line ("wrote 12 packets to …") lasts until
+	// the next key; what the key does may set another
+	m.e.status = ""
 	if m.showHelp {
 		if key.Matches(msg, k.Quit) {
 			return tea.Quit
@@ -410,23 +442,66 @@ func (m *Model) View() string {
 	bodyH := max(h-3, 1)
 	var body string
 	if m.showHelp {
-		m.help.ShowAll = true
-		body = st.section.Render("Keys") + "  (any key closes; remap them in the config's tui.keys)\n\n" + m.help.View(m.e.keys) +
-			"\n\n" + filterHelp
-		m.help.ShowAll = false
+		body = st.section.Render("Keys") + "  (any key closes; remap them in the config's tui.keys)\n\n" + m.fullHelp(w) +
+			"\n\n" + ansi.Wordwrap(filterHelp, min(w, 90), "")
 	} else {
 		body = m.active().view(m.e, w, bodyH)
 	}
 	status := m.statusLine(w)
-	foot := m.help.ShortHelpView(m.e.keys.ShortHelp())
+	foot := m.footer(w)
 	return fit(bar, w, 1) + "\n" + fit(body, w, bodyH) + "\n" + fit(status, w, 1) + "\n" + fit(foot, w, 1)
 }
 
-const filterHelp = `Filters (/): a pcap-filter expression (tcp port 21 and host 10.0.0.5, net 10.0.0.0/8,
-src or dst portrange 1000-2000, not icmp) over the table's address, port and protocol
-columns; "where <SQL>" for any SQL condition; anything else searches the text columns.
-Brush: on the overview, move along the time strip with ←/→ and press b at each end;
-every screen then shows only that time range. B clears it.`
+// footer is the short help on one line of w cells: the hints before
+// "? help" and "q quit" go first, from the last, until it fits (those two
+// always stay).
+func (m *Model) footer(w int) string {
+	bs := m.e.keys.ShortHelp()
+	for {
+		v := m.help.ShortHelpView(bs)
+		if ansi.StringWidth(v) <= w || len(bs) <= 2 {
+			return v
+		}
+		bs = append(bs[:len(bs)-3], bs[len(bs)-2:]...)
+	}
+}
+
+// fullHelp is the ? page's keys: the key map's four groups side by side,
+// or, when they are wider than w, every binding in order reflowed into as
+// many columns as fit.
+func (m *Model) fullHelp(w int) string {
+	groups := m.e.keys.FullHelp()
+	if v := m.help.FullHelpView(groups); maxLineWidth(v) <= w {
+		return v
+	}
+	var all []key.Binding
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	for n := len(groups) - 1; n > 1; n-- {
+		per := (len(all) + n - 1) / n
+		var cols [][]key.Binding
+		for i := 0; i < len(all); i += per {
+			cols = append(cols, all[i:min(i+per, len(all))])
+		}
+		if v := m.help.FullHelpView(cols); maxLineWidth(v) <= w {
+			return v
+		}
+	}
+	return m.help.FullHelpView([][]key.Binding{all})
+}
+
+// maxLineWidth is the width in cells of the widest line of s.
+func maxLineWidth(s string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n = max(n, ansi.StringWidth(l))
+	}
+	return n
+}
+
+const filterHelp = `Filters (/): a pcap-filter expression (tcp port 21 and host 10.0.0.5, net 10.0.0.0/8, src or dst portrange 1000-2000, not icmp) over the table's address, port and protocol columns; "where <SQL>" for any SQL condition; anything else searches the text columns.
+Brush: on the overview, move along the time strip with ←/→ and press b at each end; every screen then shows only that time range. B clears it.`
 
 func (m *Model) statusLine(w int) string {
 	st := m.e.st
@@ -445,13 +520,18 @@ func (m *Model) statusLine(w int) string {
 	} else if m.e.db == nil && m.e.openErr != nil {
 		parts = append(parts, st.err.Render(m.e.openErr.Error()))
 	}
+	// the brush before the notes: a long note must not push it off the line
+	if m.e.brush.active() {
+		hi := fmtTime(m.e.brush.hi)
+		if lo := fmtTime(m.e.brush.lo); lo[:10] == hi[:10] {
+			hi = hi[11:] // the same day: its time only
+		}
+		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+hi))
+	}
 	if n := len(m.e.inflight); n > 0 {
 		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))
 	} else if m.e.status != "" && m.e.errMsg == "" {
 		parts = append(parts, st.status.Render(m.e.status))
-	}
-	if m.e.brush.active() {
-		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+fmtTime(m.e.brush.hi)))
 	}
 	return strings.Join(parts, "  ")
 }

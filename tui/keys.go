@@ -116,6 +116,22 @@ func (k *KeyMap) Remap(keys map[string][]string) error {
 		b.SetKeys(keys[n]...)
 		b.SetHelp(keys[n][0], b.Help().Desc)
 	}
+	return k.clashes()
+}
+
+// clashes refuses a key bound to two actions (quit: [j] takes down's
+// key: one of them would never work), naming both.
+func (k *KeyMap) clashes() error {
+	m := k.bindings()
+	owner := map[string]string{}
+	for _, n := range k.Actions() {
+		for _, key := range m[n].Keys() {
+			if o, ok := owner[key]; ok {
+				return fmt.Errorf("tui: key %q is bound to both %s and %s: remap one of them in tui.keys", key, o, n)
+			}
+			owner[key] = n
+		}
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // overview is the first screen: per probe and interface what was seen,
@@ -58,6 +59,8 @@ type overviewData struct {
 	severity []mixRow
 	inputs   []string
 	groups   []flowGroup // the flow groups of the whole capture (nil when brushed)
+	// brushHow says what the rows count within a brush ("" unbrushed)
+	brushHow string
 }
 
 // stripData is the throughput over the whole capture in equal buckets.
@@ -189,6 +192,9 @@ func (o *overview) update(e *env, msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Enter):
 			return func() tea.Msg { return switchMsg{tab: 1} }
 		}
+		if o.anchor >= 0 { // the hint stays while a brush is being marked
+			e.status = "brush: move to the other end and press b again"
+		}
 	case tea.MouseMsg:
 		if o.strip == nil || msg.Y < o.stripY || msg.Y >= o.stripY+o.stripH {
 			return nil
@@ -258,6 +264,10 @@ func (o *overview) view(e *env, w, h int) string {
 		b.WriteString(livePanel(e, w, h) + "\n")
 	}
 	if o.d == nil {
+		if e.db == nil && e.snap == nil {
+			// the status line has the error: no empty screen saying "loading"
+			return b.String() + st.dim.Render("waiting for tmonbench output in "+e.out+" (looked again every 2 s; q quits)")
+		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
 	title := "Output " + filepath.Base(e.out)
@@ -265,44 +275,31 @@ func (o *overview) view(e *env, w, h int) string {
 		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
 	}
 	b.WriteString(st.section.Render(cut(title, w)) + "\n")
-	fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9s %11s %14s %9s %9s %5s\n", "probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
-	for _, p := range o.d.probes {
-		mal := p.malformed
-		if mal == "" {
-			mal = "·"
-		}
-		// capture drops: a replayed file has none (·); a live capture's
-		// come from its capture_stop event, or while it runs from the engines
-		drops := p.drops
-		if e.snap != nil {
-			for _, i := range e.snap.Ifaces {
-				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
-					drops = human(i.KernelDrops)
-				}
-			}
-		}
-		if drops == "" {
-			drops = "·"
-		}
-		fmt.Fprintf(&b, "%-10s %-6s %-7s %-26s %9.3f %11s %14s %9s %9s %5s\n", cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first),
-			float64(p.last-p.first)/1e9, human(p.packets), human(p.bytes), human(p.flows), mal, drops)
-	}
-	if len(o.d.probes) == 0 {
-		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
-	}
+	o.probeRows(e, &b, w)
 	// throughput strip
 	stripH := max(min(h/4, 10), 2)
 	if o.strip == nil && o.stripW != 0 {
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
 	}
 	if o.strip != nil && o.strip.lo == 0 && o.strip.hi == 0 { // no flow (yet: a live run's first tables)
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  no flows to add up") + "\n")
+		none := "  no flows to add up"
+		if iv := e.snapIntervalS(); iv > 0 {
+			none += fmt.Sprintf(" yet (the flows are written as their %g s intervals close)", iv)
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(none) + "\n")
 	} else if o.strip != nil && len(o.strip.vals) > 0 {
 		how := "≈ flows spread over their lifetimes"
 		if o.strip.exact {
 			how = "from flow_counters"
 		}
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  IP bytes per %.3g s, %s · ←/→ cursor, b marks the brush ends, B clears", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)), how)) + "\n")
+		per := fmt.Sprintf("IP bytes per %.3g s", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
+		if o.strip.hi == o.strip.lo { // every flow so far at one instant
+			per = "IP bytes of the flows so far, all seen at " + fmtClock(o.strip.lo)
+			if iv := e.snapIntervalS(); iv > 0 {
+				per += fmt.Sprintf(" (intervals of %g s)", iv)
+			}
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  %s, %s · ←/→ cursor, b marks the brush ends, B clears", per, how)) + "\n")
 		lo, hi := o.anchor, o.cur
 		if lo > hi {
 			lo, hi = hi, lo
@@ -389,4 +386,50 @@ func (o *overview) view(e *env, w, h int) string {
 		ev.String()))
 	b.WriteString("\n\n" + st.dim.Render("enter: flows · tab/1-8: screens · ? help"))
 	return b.String()
+}
+
+// probeRows writes the overview's table of probe interfaces: what a
+// brush counts, then one line per interface, or two when w is too narrow
+// for the 116 columns of one.
+func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
+	st := e.st
+	if o.d.brushHow != "" {
+		for _, l := range strings.Split(ansi.Wordwrap("brushed: "+o.d.brushHow, w, ""), "\n") {
+			b.WriteString(st.brush.Render(l) + "\n")
+		}
+	}
+	// one line of 116 columns; narrower, the counts go on a second line
+	wide := w >= 116
+	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
+		fmt.Fprintf(b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
+		if !wide {
+			b.WriteString("\n" + strings.Repeat(" ", 11))
+		}
+		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
+	}
+	row("probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
+	for _, p := range o.d.probes {
+		mal := p.malformed
+		if mal == "" {
+			mal = "·"
+		}
+		// capture drops: a replayed file has none (·); a live capture's
+		// come from its capture_stop event, or while it runs from the engines
+		drops := p.drops
+		if e.snap != nil {
+			for _, i := range e.snap.Ifaces {
+				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
+					drops = human(i.KernelDrops)
+				}
+			}
+		}
+		if drops == "" {
+			drops = "·"
+		}
+		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+	}
+	if len(o.d.probes) == 0 {
+		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+	}
 }

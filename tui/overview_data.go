@@ -47,6 +47,56 @@ func loadGroups(ctx context.Context, db *sql.DB, where string, args ...any) ([]f
 	return gs, rows.Err()
 }
 
+// brushedGroupsSQL reads the flow groups within a brush from the packets
+// and ip_bytes counters of the flow_counters intervals overlapping it
+// (args: brush hi, brush lo): a flow counts with the packets and bytes of
+// those intervals only, its first and last packet clamped to them.
+const brushedGroupsSQL = `WITH c AS (
+  SELECT probe, flow_id, epoch_ns(interval_start) AS s, (interval_s * 1e9)::BIGINT AS len,
+    sum(CASE WHEN metric = 'packets' THEN sum END) AS pk, sum(CASE WHEN metric = 'ip_bytes' THEN sum END) AS ipb
+  FROM flow_counters
+  WHERE metric IN ('packets', 'ip_bytes') AND epoch_ns(interval_start) <= ? AND epoch_ns(interval_start) + (interval_s * 1e9)::BIGINT > ?
+  GROUP BY ALL)
+SELECT f.probe, f.interface, f.class, f.protocol, count(DISTINCT f.flow_id), coalesce(sum(c.pk), 0)::BIGINT, coalesce(sum(c.ipb), 0)::BIGINT,
+  min(greatest(epoch_ns(f.first_seen), c.s)), max(least(epoch_ns(f.last_seen), c.s + c.len - 1))
+FROM flows f JOIN c ON f.probe = c.probe AND f.flow_id = c.flow_id GROUP BY ALL`
+
+// loadBrushedGroups reads the flow groups within brush b and says what
+// they count: the packets and IP bytes of the flow_counters intervals
+// overlapping the brush (their length is the resolution), or, without
+// counters, the full totals of the flows overlapping it.
+func loadBrushedGroups(ctx context.Context, db *sql.DB, b brush) ([]flowGroup, string, error) {
+	var ivLo, ivHi sql.NullFloat64
+	var first, last sql.NullInt64
+	err := db.QueryRowContext(ctx, `SELECT min(interval_s), max(interval_s), min(epoch_ns(interval_start)), max(epoch_ns(interval_start) + (interval_s * 1e9)::BIGINT)
+FROM flow_counters WHERE metric = 'packets' AND epoch_ns(interval_start) <= ? AND epoch_ns(interval_start) + (interval_s * 1e9)::BIGINT > ?`, b.hi, b.lo).Scan(&ivLo, &ivHi, &first, &last)
+	if err != nil || !ivLo.Valid {
+		// no counters (none written, or none in the range): whole flows
+		fw, fargs := brushWhere(b, "first_seen", "last_seen")
+		gs, err := loadGroups(ctx, db, fw, fargs...)
+		return gs, "flows overlapping the brush, with their full totals (no flow_counters intervals in it)", err
+	}
+	rows, err := db.QueryContext(ctx, brushedGroupsSQL, b.hi, b.lo)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var gs []flowGroup
+	for rows.Next() {
+		var g flowGroup
+		if err := rows.Scan(&g.probe, &g.iface, &g.class, &g.proto, &g.flows, &g.packets, &g.bytes, &g.first, &g.last); err != nil {
+			return nil, "", err
+		}
+		gs = append(gs, g)
+	}
+	iv := fmt.Sprintf("%g s", ivLo.Float64)
+	if ivHi.Float64 != ivLo.Float64 {
+		iv = fmt.Sprintf("%g–%g s", ivLo.Float64, ivHi.Float64)
+	}
+	clock := func(ns int64) string { return strings.TrimSuffix(fmtClock(ns), ".000000") }
+	return gs, fmt.Sprintf("packets and bytes in the %s flow_counters intervals overlapping the brush, %s – %s", iv, clock(first.Int64), clock(last.Int64)), rows.Err()
+}
+
 // classKey names the flows of one class at one probe interface.
 type classKey struct{ probe, iface, class string }
 
@@ -145,8 +195,13 @@ func brushWhere(b brush, lo, hi string) (string, []any) {
 // flow groups when the brush is not active (the strip's input).
 func loadOverview(ctx context.Context, db *sql.DB, out string, b brush) (*overviewData, error) {
 	d := &overviewData{}
-	fw, fargs := brushWhere(b, "first_seen", "last_seen")
-	gs, err := loadGroups(ctx, db, fw, fargs...)
+	var gs []flowGroup
+	var err error
+	if b.active() {
+		gs, d.brushHow, err = loadBrushedGroups(ctx, db, b)
+	} else {
+		gs, err = loadGroups(ctx, db, "")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -21,13 +21,7 @@ import (
 // tshark). 20 buckets are at most four times finer than the 1 s intervals
 // (counters); 118 are not (flows).
 func TestStripAddsUp(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "one-second.yaml")
-	if err := os.WriteFile(cfg, []byte("interval_s: 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "tmon-out")
-	testout.Run(t, "replay", "-q", "--progress", "never", "--config", cfg, "--out", out, capture(t, ftpLab))
-	db, err := queries.Open(out)
+	db, err := queries.Open(oneSecondOut(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +51,72 @@ func TestStripAddsUp(t *testing.T) {
 			t.Errorf("%d buckets: exact %v (want %v), %.1f bytes (want 8,150,454), first %.0f last %.0f",
 				tc.w, s.exact, tc.exact, sum, s.vals[0], s.vals[tc.w-1])
 		}
+	}
+}
+
+// oneSecondOut replays the lab FTP capture A with 1 s intervals (once
+// per test binary) and returns its output folder.
+func oneSecondOut(t *testing.T) string {
+	t.Helper()
+	const key = "interval_s 1: " + ftpLab
+	if o, ok := outs[key]; ok {
+		return o
+	}
+	dir, err := os.MkdirTemp("", "tui-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "one-second.yaml")
+	if err := os.WriteFile(cfg, []byte("interval_s: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "tmon-out")
+	testout.Run(t, "replay", "-q", "--progress", "never", "--config", cfg, "--out", out, capture(t, ftpLab))
+	outs[key] = out
+	return out
+}
+
+// TestBrushedOverviewCountsIntervals: with a brush, the overview's probe
+// rows count the packets and bytes of the flow_counters intervals
+// overlapping it, not the full totals of every flow overlapping it (the
+// trial's 1.3 s brush showed the 6,376 packets of 12 whole flows). Lab FTP
+// capture A with 1 s intervals, brush 14:57:39.178–14:57:40.500: the
+// intervals 14:57:39 and :40 hold 1,143 + 1,394 = 2,537 packets and
+// 907,398 + 1,453,675 = 2,361,073 IP bytes of class all, in 12 flows
+// (select sum(sum) from flow_counters join flows using (probe, flow_id)
+// where class = 'all' and interval_start in (...)).
+func TestBrushedOverviewCountsIntervals(t *testing.T) {
+	db, err := queries.Open(oneSecondOut(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b := brush{lo: 1795964259178000000, hi: 1795964260500000000}
+	d, err := loadOverview(context.Background(), db, "", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.probes) != 1 {
+		t.Fatalf("probe rows %+v, want one", d.probes)
+	}
+	p := d.probes[0]
+	if p.class != "all" || p.packets != 2_537 || p.bytes != 2_361_073 || p.flows != 12 ||
+		fmtClock(p.first) != "14:57:39.000000" || fmtClock(p.last) != "14:57:40.999999" {
+		t.Errorf("brushed row %+v (%s – %s), want all: 2,537 packets, 2,361,073 bytes, 12 flows, 14:57:39 – 14:57:40.999999",
+			p, fmtClock(p.first), fmtClock(p.last))
+	}
+	want := "packets and bytes in the 1 s flow_counters intervals overlapping the brush, 14:57:39 – 14:57:41"
+	if d.brushHow != want {
+		t.Errorf("brush label %q, want %q", d.brushHow, want)
+	}
+	var tcp int64
+	for _, r := range d.protos {
+		if r.label == "tcp" {
+			tcp = r.bytes
+		}
+	}
+	if tcp != 2_361_073 {
+		t.Errorf("protocol mix %+v, want tcp 2,361,073 bytes", d.protos)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -165,6 +167,9 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 		return nil, err
 	}
 	f, err := replay.OpenAt(path, off, frame, ifaces)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("capture file %s is missing: it moved or was deleted since the replay that wrote %s (replay it again from where it is now to see packets)", path, out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
@@ -363,6 +368,7 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			if errors.As(msg.err, &nc) {
 				e.status = string(nc)
 			} else {
+				e.status = ""
 				e.setErr(msg.err)
 			}
 			if msg.tag == "packets" {
@@ -483,7 +489,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	st := e.st
 	if p.d == nil {
 		if p.err != "" {
-			return st.section.Render(cut(p.sel.title, w)) + "\n" + cut(p.err, w)
+			return st.section.Render(cut(p.sel.title, w)) + "\n" + ansi.Wordwrap(p.err, w, "")
 		}
 		return st.dim.Render("reading packets …")
 	}

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -26,4 +28,23 @@ func readRun(out string) (runManifest, error) {
 	}
 	err = json.Unmarshal(b, &m)
 	return m, err
+}
+
+// ErrNoOutput: the folder given to the TUI holds no tmonbench output and
+// no run is writing one (CheckOutput).
+var ErrNoOutput = errors.New("no tmonbench output")
+
+// CheckOutput tells whether out is worth opening a TUI on: it holds a
+// replay's or collector's output (tables or run.json), or a run is
+// writing one now (the TUI then waits for its first tables). Else the
+// error, wrapping ErrNoOutput, says what to run first; tmonbench tui
+// prints it and exits with status 1 instead of showing an empty screen.
+func CheckOutput(out string) error {
+	if queries.State(out).Running || tableCount(out) > 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, queries.ManifestName)); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w in %s: run tmonbench replay FILE first", ErrNoOutput, out)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -418,8 +419,13 @@ func (t *pagedTable) editKey(e *env, msg tea.KeyMsg) tea.Cmd {
 
 // applyFilter turns the typed text into predicates: "where SQL", a
 // pcap-filter expression, or a text search over the visible text columns.
+// Text that starts like a pcap-filter expression (a keyword such as tcp,
+// host or port, or an address, then more words) but does not parse is an
+// error in the status line, with the column where it goes wrong, and the
+// rows and filter shown stay as they were: a plain word stays a search.
 func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	text = strings.TrimSpace(text)
+	prevFilter, prevWhere, prevArgs := t.filter, t.where, t.args
 	t.filter, t.where, t.args = text, nil, nil
 	e.errMsg = ""
 	if text == "" {
@@ -430,6 +436,9 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 		t.where = []string{text[len("where "):]}
 	default:
 		w, err := queries.PcapSQL(text, t.spec.ep)
+		if err != nil && errors.Is(err, queries.ErrNotPcapFilter) && looksLikePcap(text) {
+			err = pcapError(text, t.spec.ep)
+		}
 		switch {
 		case err == nil:
 			t.where = []string{w}
@@ -443,11 +452,68 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 			t.where = []string{queries.TextSQL(text, cols)}
 		default:
 			e.setErr(err)
-			t.filter = ""
+			t.filter, t.where, t.args = prevFilter, prevWhere, prevArgs
 			return nil
 		}
 	}
 	return t.reload(e)
+}
+
+// pcapWords are the words that start a pcap-filter expression.
+var pcapWords = map[string]bool{"tcp": true, "udp": true, "icmp": true, "icmp6": true, "sctp": true, "ip": true, "ip6": true,
+	"proto": true, "src": true, "dst": true, "host": true, "net": true, "port": true, "portrange": true, "not": true}
+
+// looksLikePcap: text has more than one word and starts like a pcap-filter
+// expression (a keyword, "(", "!" or an address).
+func looksLikePcap(text string) bool {
+	f := strings.Fields(text)
+	if len(f) < 2 {
+		return false
+	}
+	first := strings.ToLower(f[0])
+	if strings.HasPrefix(first, "(") || strings.HasPrefix(first, "!") || pcapWords[first] {
+		return true
+	}
+	if _, err := netip.ParseAddr(first); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(first)
+	return err == nil
+}
+
+// pcapError says where text stops being a pcap-filter expression: the
+// first word whose end makes the text up to it wrong rather than
+// unfinished, or the end of the text when it only ends early.
+func pcapError(text string, ep queries.Endpoints) error {
+	_, err := queries.PcapSQL(text, ep)
+	why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), queries.ErrNotPcapFilter.Error()), ": ")
+	col := len([]rune(text)) + 1
+	unfinished := func(err error) bool {
+		m := err.Error()
+		return strings.Contains(m, `unexpected ""`) || strings.Contains(m, "ends early") || strings.Contains(m, "missing )")
+	}
+	if unfinished(err) {
+		why = "the expression ends early"
+	} else {
+		// the words' spans, in bytes; the column counts runes
+		var starts, ends []int
+		for i := 0; i < len(text); i++ {
+			if text[i] != ' ' && (i == 0 || text[i-1] == ' ') {
+				starts = append(starts, i)
+			}
+			if text[i] != ' ' && (i == len(text)-1 || text[i+1] == ' ') {
+				ends = append(ends, i+1)
+			}
+		}
+		col = len([]rune(text[:starts[len(starts)-1]])) + 1
+		for k := range starts {
+			if _, e := queries.PcapSQL(text[:ends[k]], ep); e != nil && !unfinished(e) {
+				col = len([]rune(text[:starts[k]])) + 1
+				break
+			}
+		}
+	}
+	return fmt.Errorf("filter %q is no pcap filter: %s at column %d (a plain word searches the text; where <SQL> for SQL)", text, why, col)
 }
 
 func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {

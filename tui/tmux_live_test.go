@@ -72,7 +72,7 @@ func TestTmuxNoColour80x24(t *testing.T) {
 		s.keys("Right")
 	}
 	s.keys("b")
-	s.waitFor(" ┣━━━━━━━━━┫\n", "every screen now shows the brushed range")
+	s.waitFor(" ┣━━━━━━━━━┫\n", "brush 2026-11-29 14:57:38.548973 – 14:57:39.", "every screen now shows")
 	if e := s.paneEscapes(); hasColour(e) {
 		t.Errorf("brushed overview: colours under NO_COLOR:\n%q", e)
 	}

@@ -17,8 +17,9 @@ import (
 // (tui.Live, --tui): the engines' latest observe.Snapshot, published by
 // the pipeline once a second, read from the TUI's goroutine.
 type liveFeed struct {
-	snap observe.Snapshotter
-	done atomic.Bool // the whole run has ended (a config switch-over ends one pipeline run, not this)
+	snap      observe.Snapshotter
+	intervalS float64     // the run's config interval_s, for the overview before any flow is written (0: unknown)
+	done      atomic.Bool // the whole run has ended (a config switch-over ends one pipeline run, not this)
 }
 
 // Status implements tui.Live.
@@ -80,7 +81,7 @@ func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Wri
 		defer close(done)
 		run()
 	}()
-	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed})
+	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed, IntervalS: feed.intervalS})
 	if err != nil {
 		stop()
 		<-done

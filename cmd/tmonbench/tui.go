@@ -37,6 +37,9 @@ func cmdTUI(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.Keys = keys
 	}
+	if err := tui.CheckOutput(*out); err != nil {
+		return err // nothing to browse: one line and status 1, no empty screen
+	}
 	m, err := tui.New(opts)
 	if err != nil {
 		return err

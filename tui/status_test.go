@@ -1,0 +1,134 @@
+package tui
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tmonbench/tmonbench/internal/testout"
+)
+
+// The status line and the key map, as a new user met them: a note stays
+// until the next key only, the brush is never pushed off the line, a
+// moved capture says where it was, an empty folder is refused before the
+// UI starts, and a key bound to two actions is refused at load.
+
+// TestStatusNoteClears: "wrote N packets to …" goes with the next key
+// (it stayed on every screen); with a brush, a long note does not push
+// the brush off the status line.
+func TestStatusNoteClears(t *testing.T) {
+	out := replayed(t, ftpLab)
+	t.Chdir(t.TempDir())
+	m, press, expect := screenModel(t, out)
+	press("4", "enter", "p")
+	expect("packets", "3624 packets")
+	press("w")
+	expect("w", "wrote 3624 packets to ")
+	press("1")
+	if s := plain(m); strings.Contains(s, "wrote 3624") {
+		t.Fatalf("the note stayed on the overview:\n%s", s)
+	}
+	press("b", "right", "right", "b")
+	expect("brush", "every screen now shows the brushed range")
+	press("right")
+	if m.e.status != "" {
+		t.Fatalf("status %q after the next key", m.e.status)
+	}
+	m.e.status = "wrote 3624 packets to " + strings.Repeat("/a/long/folder", 10) + "/x.pcap"
+	if l := ansi.Strip(m.statusLine(80)); !strings.HasPrefix(l, "brush 2026-11-29 14:57:38") {
+		t.Fatalf("status line at 80 columns %q: the brush is not first", l)
+	}
+}
+
+// TestMovedCapture: a capture file moved after its replay: the Packets
+// screen and the status line name the missing path and say it moved
+// since the replay (no "reading packets …" left on the screen).
+func TestMovedCapture(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "A.pcap")
+	b, err := os.ReadFile(capture(t, ftpLab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pcap, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "tmon-out")
+	testout.Run(t, "replay", "-q", "--progress", "never", "--out", out, pcap)
+	if err := os.Rename(pcap, filepath.Join(dir, "moved.pcap")); err != nil {
+		t.Fatal(err)
+	}
+	m, press, _ := screenModel(t, out)
+	press("4", "enter")
+	press("p")
+	want := "capture file " + pcap + " is missing: it moved or was deleted since the replay"
+	if !strings.HasPrefix(m.e.errMsg, want) {
+		t.Fatalf("error %q, want %q", m.e.errMsg, want)
+	}
+	s := plain(m)
+	if strings.Contains(s, "reading packets") || !strings.Contains(strings.Join(strings.Fields(s), " "), "error: "+want[:40]) {
+		t.Fatalf("packets screen of a moved capture:\n%s", s)
+	}
+}
+
+// TestCheckOutput: an empty folder, or none, is refused before the UI
+// starts (it showed "loading ./tmon-out …" forever); an output is not.
+func TestCheckOutput(t *testing.T) {
+	empty := t.TempDir()
+	for _, dir := range []string{empty, filepath.Join(empty, "none")} {
+		err := CheckOutput(dir)
+		if want := "no tmonbench output in " + dir + ": run tmonbench replay FILE first"; err == nil || err.Error() != want || !errors.Is(err, ErrNoOutput) {
+			t.Errorf("%s: %v, want %q", dir, err, want)
+		}
+	}
+	if err := CheckOutput(replayed(t, ftpLab)); err != nil {
+		t.Fatal(err)
+	}
+	// inside the TUI (a live run still starting): no "loading" forever
+	m := newTestModel(t, empty)
+	drive(t, m, runCmd(m.Init())...)
+	if s := plain(m); strings.Contains(s, "loading") || !strings.Contains(s, "waiting for tmonbench output in "+empty) {
+		t.Fatalf("overview over no output:\n%s", s)
+	}
+}
+
+// TestKeyClash: a remap giving one key to two actions (quit: [j], down's
+// key) is refused at load, naming both; the default key map has none.
+func TestKeyClash(t *testing.T) {
+	def := DefaultKeyMap()
+	if err := def.clashes(); err != nil {
+		t.Fatalf("default key map: %v", err)
+	}
+	_, err := New(Options{Out: t.TempDir(), Keys: map[string][]string{"quit": {"j"}}, Renderer: testRenderer()})
+	if want := `tui: key "j" is bound to both down and quit`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("quit: [j]: %v, want %q", err, want)
+	}
+	km := DefaultKeyMap()
+	if err := km.Remap(map[string][]string{"quit": {"x"}, "down": {"j", "n"}}); err != nil {
+		t.Fatalf("no clash: %v", err)
+	}
+}
+
+// TestStripOneInstant: flows all seen at one instant (a live run's first
+// rows) give no "IP bytes per 0 s"; before any flow, a live overview says
+// the run's interval.
+func TestStripOneInstant(t *testing.T) {
+	m, _, _ := screenModel(t, replayed(t, ftpLab))
+	const at = 1795964259178000000
+	m.tabs[0].(*overview).strip = &stripData{lo: at, hi: at, vals: make([]float64, 118), n: 118}
+	m.e.snap = &LiveStatus{Flows: []LiveFlow{{IntervalS: 10}}}
+	s := plain(m)
+	if strings.Contains(s, "per 0 s") || !strings.Contains(s, "IP bytes of the flows so far, all seen at 14:57:39.178000 (intervals of 10 s)") {
+		t.Fatalf("strip of one instant:\n%s", s)
+	}
+	// a live run with no flow written: the config's interval (Options.IntervalS)
+	m.e.snap, m.e.ivS = &LiveStatus{}, 60
+	m.tabs[0].(*overview).strip = &stripData{vals: make([]float64, 118), n: 118}
+	if s := plain(m); !strings.Contains(s, "no flows to add up yet (the flows are written as their 60 s intervals close)") {
+		t.Fatalf("live strip before any flow:\n%s", s)
+	}
+}
