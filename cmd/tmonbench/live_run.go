@@ -127,7 +127,7 @@ func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, st
 	if l.snap == nil {
 		l.snap = &observe.Latest{}
 	}
-	l.feed = &liveFeed{snap: l.snap}
+	l.feed = &liveFeed{snap: l.snap, intervalS: cfg.IntervalS}
 	buf := &heldOutput{}
 	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	defer buf.flushTo(stderr)

@@ -109,7 +109,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	logw := stderr
 	if a.tui {
 		snap = &observe.Latest{}
-		feed = &liveFeed{snap: snap}
+		feed = &liveFeed{snap: snap, intervalS: a.cfg.IntervalS}
 		wall = wallNs // snapshots once a second of wall time
 		buf := &heldOutput{}
 		defer buf.flushTo(stderr)
