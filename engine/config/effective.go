@@ -90,9 +90,10 @@ var analysisTables = map[string]string{
 	AnalysisOneway:   "oneway_delays, oneway_loss, oneway_latency",
 }
 
-// Warnings lists, one line each, what this configuration turns off that
-// the embedded default runs: an analysis no class runs any more, or
-// round-trip kinds no rtt class matches. The commands print them on
+// Warnings lists what this configuration turns off that the embedded
+// default runs: one line for the analyses no class runs any more (a file
+// with only a one-way class gets one line, not one per analysis), one for
+// the round-trip kinds no rtt class matches. The commands print them on
 // stderr (a file's classes replace the default ones as a whole, so
 // writing a class can silently drop TCP, RTT or FTP).
 func (c *Config) Warnings() []string {
@@ -102,11 +103,21 @@ func (c *Config) Warnings() []string {
 	defA, defK := analysisSet(Default().Classes)
 	hasA, hasK := analysisSet(c.Classes)
 	var w []string
+	var lostA, tables []string
 	for _, a := range defA {
 		if !slices.Contains(hasA, a) {
-			w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default classes; add %q to a class's analyses, or leave classes: out to keep the default ones",
-				c.file, a, analysisTables[a], a))
+			lostA = append(lostA, a)
+			tables = append(tables, analysisTables[a])
 		}
+	}
+	switch len(lostA) {
+	case 0:
+	case 1:
+		w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default ones; add %q to a class's analyses, or leave classes: out to keep the default ones",
+			c.file, lostA[0], tables[0], lostA[0]))
+	default:
+		w = append(w, fmt.Sprintf("%s: no class runs the %s analyses the default configuration runs (no %s rows): the file's classes replace the default ones; add them to a class's analyses, or leave classes: out to keep the default ones",
+			c.file, strings.Join(lostA, ", "), strings.Join(tables, ", ")))
 	}
 	var lostK []string
 	for _, k := range defK {
