@@ -116,13 +116,16 @@ func TestEffectiveYAMLRoundTrip(t *testing.T) {
 }
 
 // TestYAMLErrorLine: a value of the wrong type is reported at its line,
-// with the field's path.
+// with the field's path and what the field wants (not yaml.v3's
+// "cannot unmarshal !!str" for a scalar).
 func TestYAMLErrorLine(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"interval_s: ten\n", "f.yaml:1: interval_s: cannot unmarshal !!str `ten` into float64"},
-		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", "f.yaml:4: classes[0].idle_timeout_s: cannot unmarshal !!str `soon` into float64"},
-		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", "f.yaml:4: classes[0].rtt.slices_ms[1]: cannot unmarshal !!str `x` into float64"},
+		{"interval_s: ten\n", `f.yaml:1: interval_s: want a number of seconds, got "ten"`},
+		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", `f.yaml:4: classes[0].idle_timeout_s: want a number of seconds, got "soon"`},
+		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", `f.yaml:4: classes[0].rtt.slices_ms[1]: want a number of milliseconds, got "x"`},
 		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: cannot unmarshal !!seq into int"},
+		{"interval_s: \"abc\"\nclasses:\n  - name: a\n    upper_layer: maybe\n",
+			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
 	} {
 		_, err := Parse([]byte(c.text), "f.yaml")
 		var e *Error
