@@ -8,11 +8,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/probe"
 )
 
 // loadConfig loads the config file, or the embedded default without one,
-// and prints on stderr what the file turns off that the default runs
-// (config.Warnings).
+// checks its class filters and, once it is accepted, prints on stderr what
+// the file turns off that the default runs (config.Warnings).
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
@@ -20,6 +21,9 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
+	}
+	if err := probe.CheckFilters(cfg); err != nil {
+		return nil, err // refused: no warnings about a config that will not run
 	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintln(stderr, "tmonbench: warning:", w)

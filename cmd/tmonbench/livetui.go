@@ -29,6 +29,11 @@ func (f *liveFeed) Status() tui.LiveStatus {
 	if o == nil {
 		return s
 	}
+	if o.WallNs != 0 {
+		// the time the counts were taken: polling the same snapshot twice
+		// gives no rate, not 0 then twice the rate
+		s.TimeNs = o.WallNs
+	}
 	s.State = o.State
 	for _, in := range o.Inputs {
 		s.Ifaces = append(s.Ifaces, tui.LiveIface{Probe: in.Probe, Iface: in.Interface, Packets: in.Packets, Bytes: in.Bytes, KernelDrops: in.KernelDrops})

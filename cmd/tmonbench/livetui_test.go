@@ -25,3 +25,15 @@ func TestLiveFeedFlows(t *testing.T) {
 		t.Fatalf("flows %+v, want %+v", got, want)
 	}
 }
+
+// TestLiveFeedTime: the TUI's rates are taken over the snapshots' own
+// times, so polling one snapshot twice gives no new rate (it gave 0 then
+// twice the rate: a strip of █ █ █ during a steady transfer).
+func TestLiveFeedTime(t *testing.T) {
+	var l observe.Latest
+	f := &liveFeed{snap: &l}
+	l.Publish(&observe.Snapshot{WallNs: 5e18, Inputs: []observe.InputCounters{{Probe: "A", Interface: "if0", Packets: 2047}}})
+	if a, b := f.Status(), f.Status(); a.TimeNs != 5e18 || b.TimeNs != 5e18 {
+		t.Errorf("times %d, %d: want the snapshot's 5e18", a.TimeNs, b.TimeNs)
+	}
+}

@@ -49,12 +49,12 @@ func TestBarDrivenByTime(t *testing.T) {
 	p.record(capgen.Base, 0)
 	p.record(capgen.Base+int64(90*time.Second), 2500*time.Millisecond)
 	b := newBar("always", &w, []*replay.File{f}, p, true, time.Now())
-	if s := w.String(); !strings.Contains(s, "replay 2 pkts") {
+	if s := w.String(); !strings.Contains(s, "| 2 pkts - pkt/s |") {
 		t.Errorf("not drawn at once: %q", s)
 	}
 	time.Sleep(3 * barEvery)
 	b.finish()
-	if s := w.String(); !strings.Contains(s, "capture 22:14:50 (+90.0 s) lag 2.5 s") || !strings.Contains(s, "pkt/s") {
+	if s := w.String(); !strings.Contains(s, "capture 22:14:50 (+90.0 s) lag 2.5 s") || !strings.Contains(s, "replay 100% |") {
 		t.Errorf("bar: %q", s)
 	}
 	if b := newBar("auto", &w, nil, p, false, time.Now()); b != nil {

@@ -13,6 +13,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -82,8 +83,10 @@ type Measure struct {
 	GCCycles     uint64 `json:"gc_cycles"`
 	PeakRSSBytes int64  `json:"peak_rss_bytes"`
 	// SteadyAllocsPerPacket is the allocation rate between 20 % and 80 %
-	// of the packets (full runs only): the per-packet path's share.
-	SteadyAllocsPerPacket float64 `json:"steady_allocs_per_packet"`
+	// of the packets (full runs only): the per-packet path's share. Nil
+	// (JSON null) when the capture has too few packets for a steady state
+	// (the counter is sampled every steadyEvery packets).
+	SteadyAllocsPerPacket *float64 `json:"steady_allocs_per_packet"`
 }
 
 // CPUNs returns user + system CPU time.
@@ -109,6 +112,9 @@ type Report struct {
 	Full  []Measure `json:"full"`
 	// Ratios are the per-pair wall ratios full/floor.
 	Ratios []float64 `json:"ratios"`
+	// Warnings say why figures are not meaningful: a capture under
+	// MinPackets packets or MinWorkNs of full-pipeline work.
+	Warnings []string `json:"warnings"`
 
 	// Stages is the CPU time per stage summed over the profiled full runs
 	// (StageRuns of them); ProfiledNs their total.
@@ -128,7 +134,34 @@ type Report struct {
 	Flows  uint64                      `json:"flows"`
 }
 
-// Run runs the benchmark.
+// ErrEmpty: the captures hold no packet.
+var ErrEmpty = errors.New("bench: no packets to measure")
+
+// Below MinPackets packets or MinWorkNs of work per full run (median wall
+// time), start-up costs dominate: the report warns that its ratios and
+// per-packet figures are not meaningful, and gives no median ratio.
+const (
+	MinPackets = 100_000
+	MinWorkNs  = int64(500 * time.Millisecond)
+)
+
+// steadyEvery is the period, in packets, of the allocation counter's
+// samples for the steady-state rate.
+const steadyEvery = 1 << 15
+
+// Small reports whether the captures are too small for meaningful ratios.
+func (r *Report) Small() bool {
+	if len(r.Full) == 0 {
+		return true
+	}
+	walls := make([]float64, len(r.Full))
+	for i, m := range r.Full {
+		walls[i] = float64(m.WallNs)
+	}
+	return r.Packets < MinPackets || median(walls) < float64(MinWorkNs)
+}
+
+// Run runs the benchmark. Captures without packets give ErrEmpty.
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	if len(opt.Paths) == 0 {
 		return nil, errors.New("bench: no capture")
@@ -176,6 +209,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		if fc.Packets == 0 {
+			return nil, fmt.Errorf("%w in %s (empty or header-only capture)", ErrEmpty, strings.Join(opt.Paths, ", "))
+		}
 		if opt.Progress != nil {
 			opt.Progress("full " + label)
 		}
@@ -193,6 +229,14 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		r.Floor = append(r.Floor, fm)
 		r.Full = append(r.Full, m)
 		r.Ratios = append(r.Ratios, float64(m.WallNs)/float64(max(fm.WallNs, 1)))
+	}
+	if r.Small() {
+		work := 0.0
+		if len(r.Full) > 0 {
+			work = summarize(r.Full, func(m Measure) float64 { return float64(m.WallNs) / 1e9 }).med
+		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d packets, %.3f s of work per full run: under %d packets or %.1f s, start-up costs dominate and the ratios full/floor and per-packet figures are not meaningful (no median ratio given)",
+			r.Packets, work, MinPackets, float64(MinWorkNs)/1e9))
 	}
 	return r, nil
 }
@@ -286,7 +330,7 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 		Config: opt.Config, Probes: probes, Collectors: colls,
 		Merge:    opt.Merge,
 		Parallel: true, Sink: run, ReadAhead: !opt.NoReadAhead, Workers: opt.Workers,
-		Progress: st.progress, ProgressEvery: 1 << 15,
+		Progress: st.progress, ProgressEvery: steadyEvery,
 	})
 	if err != nil {
 		return Measure{}, err
@@ -312,7 +356,9 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 			r.ProfiledNs += v
 		}
 	}
-	m.SteadyAllocsPerPacket = st.rate(res.Packets)
+	if v, ok := st.rate(res.Packets); ok {
+		m.SteadyAllocsPerPacket = &v
+	}
 	r.Packets, r.CapturedBytes = res.Packets, res.Bytes
 	r.PDUs, r.PDUBytes, _ = res.PDUTotals()
 	r.PDUsDuringRun = res.DeliveredDuringRun
@@ -370,8 +416,9 @@ func (s *steady) progress(packets, _ uint64) {
 	s.allocs = append(s.allocs, s.sample[0].Value.Uint64())
 }
 
-// rate returns the allocations per packet between 20 % and 80 % of total.
-func (s *steady) rate(total uint64) float64 {
+// rate returns the allocations per packet between 20 % and 80 % of
+// total; ok is false when no two samples fall in that span.
+func (s *steady) rate(total uint64) (perPacket float64, ok bool) {
 	lo, hi := -1, -1
 	for i, p := range s.packets {
 		if lo < 0 && p >= total/5 {
@@ -382,9 +429,9 @@ func (s *steady) rate(total uint64) float64 {
 		}
 	}
 	if lo < 0 || hi <= lo || s.packets[hi] == s.packets[lo] {
-		return -1
+		return 0, false
 	}
-	return float64(s.allocs[hi]-s.allocs[lo]) / float64(s.packets[hi]-s.packets[lo])
+	return float64(s.allocs[hi]-s.allocs[lo]) / float64(s.packets[hi]-s.packets[lo]), true
 }
 
 // span is a measurement in progress.

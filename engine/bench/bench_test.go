@@ -29,6 +29,9 @@ func TestRun(t *testing.T) {
 		if r.Tables["flows"].Rows == 0 || r.Tables["tcp_connections"].Rows == 0 || r.PDUs == 0 {
 			t.Errorf("tables %v, PDUs %d", r.Tables, r.PDUs)
 		}
+		if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "6436 packets") || !strings.Contains(r.Warnings[0], "under 100000 packets or 0.5 s") {
+			t.Errorf("warnings for a small capture: %q", r.Warnings)
+		}
 		if r.Full[0].WallNs <= 0 || r.Full[0].PeakRSSBytes <= 0 {
 			t.Errorf("measure %+v", r.Full[0])
 		}

@@ -19,9 +19,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	out := struct {
 		*Report
-		RatioMedian float64 `json:"ratio_median"`
-		StageList   []stage `json:"stages"`
-	}{Report: r, RatioMedian: median(r.Ratios)}
+		RatioMedian *float64 `json:"ratio_median"` // null: capture too small (Warnings)
+		StageList   []stage  `json:"stages"`
+	}{Report: r}
+	if !r.Small() {
+		m := median(r.Ratios)
+		out.RatioMedian = &m
+	}
 	for _, s := range r.stageRows() {
 		out.StageList = append(out.StageList, stage{Stage: s.name, CPUNs: s.ns, NsPerPkt: s.perPkt, Share: s.share})
 	}
@@ -93,6 +97,9 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %.1f MB captured; %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
 		strings.Join(names, " "), r.Packets, float64(r.CapturedBytes)/1e6, workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
+	for _, warn := range r.Warnings {
+		fmt.Fprintln(w, "warning:", warn)
+	}
 	if n == 0 {
 		return
 	}
@@ -117,15 +124,29 @@ func (r *Report) WriteText(w io.Writer) {
 		cpuRatios[i] = float64(r.Full[i].CPUNs()) / float64(max(r.Floor[i].CPUNs(), 1))
 	}
 	cr := summary{min: slices.Min(cpuRatios), med: median(cpuRatios), max: slices.Max(cpuRatios)}
-	fmt.Fprintf(w, "\nratio full/floor, wall: %s   CPU: %s\n", ratio.fmt("%.2f", n), cr.fmt("%.2f", n))
+	if r.Small() {
+		fmt.Fprintf(w, "\nratio full/floor: n/a (capture too small: under %d packets or %.1f s of work per run)\n", MinPackets, float64(MinWorkNs)/1e9)
+	} else {
+		fmt.Fprintf(w, "\nratio full/floor, wall: %s   CPU: %s\n", ratio.fmt("%.2f", n), cr.fmt("%.2f", n))
+	}
 	if r.Preload {
 		fmt.Fprintf(w, "(peak RSS excludes the %.0f MiB of preloaded captures)\n", float64(r.PreloadBytes)/(1<<20))
 	}
 	allocs := summarize(r.Full, func(m Measure) float64 { return float64(m.Allocs) / float64(r.Packets) })
-	steady := summarize(r.Full, func(m Measure) float64 { return m.SteadyAllocsPerPacket })
+	steadyText := "in steady state: n/a (too few packets for a steady state)"
+	var withSteady []Measure
+	for _, m := range r.Full {
+		if m.SteadyAllocsPerPacket != nil {
+			withSteady = append(withSteady, m)
+		}
+	}
+	if len(withSteady) > 0 {
+		steadyText = summarize(withSteady, func(m Measure) float64 { return *m.SteadyAllocsPerPacket }).fmt("%.3f", len(withSteady)) +
+			" in steady state (20-80 % of the packets)"
+	}
 	gc := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCPUNs) / float64(r.Packets) })
 	cycles := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCycles) })
-	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s in steady state (20-80 %% of the packets)\n", allocs.fmt("%.3f", n), steady.fmt("%.3f", n))
+	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s\n", allocs.fmt("%.3f", n), steadyText)
 	fmt.Fprintf(w, "GC: %s cycles, %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n", cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
 	fmt.Fprintf(w, "PDUs: %d, %d bytes: %.4f PDU bytes per captured byte, %d frames reached the collector while packets were read; flows %d\n",
 		r.PDUs, r.PDUBytes, float64(r.PDUBytes)/float64(max(r.CapturedBytes, 1)), r.PDUsDuringRun, r.Flows)

@@ -82,7 +82,8 @@ type Config struct {
 	TUI TUI `yaml:"tui,omitempty"`
 
 	file           string
-	classesDefault bool // the classes are the embedded default's (effective.go)
+	classesDefault bool       // the classes are the embedded default's (effective.go)
+	root           *yaml.Node // the parsed text, for the lines of errors (nil: none)
 }
 
 // FlowTable bounds the granular flow table of each probe (design 3.2).
@@ -480,6 +481,7 @@ func Parse(b []byte, file string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, err)
 	}
+	c.root = &root
 	if !hasKey(&root, "classes") {
 		c.Classes, c.classesDefault = defaultClasses(), true
 	}
@@ -552,9 +554,18 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// Validate checks every field; the error names the line and field.
+// Validate checks every field; the error names the line and field: the
+// line of the field in the file (of the offending item, for a list)
+// when it is there, else the line given (the class's).
 func (c *Config) Validate() error {
 	bad := func(line int, field, format string, a ...any) error {
+		item := "" // a list's offending item is the message's first string
+		if len(a) > 0 {
+			item, _ = a[0].(string)
+		}
+		if l := c.lineOf(field, item); l > 0 {
+			line = l
+		}
 		return &Error{File: c.file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
 	}
 	if c.ValidFrom != "" {

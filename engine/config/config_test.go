@@ -36,25 +36,31 @@ func TestAllIsAlwaysKept(t *testing.T) {
 // the field, so a user finds the mistake.
 func TestErrorsNameLineAndField(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
-		{"interval_s: 0.5\n", "x.yaml: interval_s: must be between 1 and 86400 seconds, got 0.5"},
-		{"classes:\n  - name: a\n  - name: b\n    granularity: [src_addr, colour]\n", "x.yaml:3: classes[1].granularity: unknown field \"colour\""},
-		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:2: classes[0].analyses: unknown analysis \"magic\""},
+		{"interval_s: 0.5\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds, got 0.5"},
+		{"classes:\n  - name: a\n  - name: b\n    granularity: [src_addr, colour]\n", "x.yaml:4: classes[1].granularity: unknown field \"colour\""},
+		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:3: classes[0].analyses: unknown analysis \"magic\""},
 		{"classes:\n  - name: a\n  - name: a\n", "x.yaml:3: classes[1].name: \"a\" already names classes[0]"},
 		{"classes:\n  - filter: tcp\n", "x.yaml:2: classes[0].name: missing"},
-		{"classes:\n  - name: a\n    size_edges: [100, 50]\n", "x.yaml:2: classes[0].size_edges: must be ascending"},
+		{"classes:\n  - name: a\n    size_edges: [100, 50]\n", "x.yaml:3: classes[0].size_edges: must be ascending"},
 		{"intervall_s: 10\n", "x.yaml:1: intervall_s: unknown field \"intervall_s\" in top level"},
 		{"classes:\n  - name: a\n    filtre: tcp\n", "x.yaml:3: classes[0].filtre: unknown field \"filtre\" in classes[0] (known: name, filter,"},
 		{"classes:\n  - name: a\n    oneway: {hopz: [a, b]}\n", "x.yaml:3: classes[0].oneway.hopz: unknown field"},
 		{"interval_s: .nan\n", "interval_s: must be between 1 and 86400 seconds, got NaN"},
-		{"classes:\n  - name: all\n    filter: tcp\n", "x.yaml:2: classes[0].filter: the class all counts every IP packet"},
-		{"classes: 3\n", "cannot unmarshal"},
+		{"classes:\n  - name: all\n    filter: tcp\n", "x.yaml:3: classes[0].filter: the class all counts every IP packet"},
+		{"classes: 3\n", "x.yaml:1: classes: want a list such as [a, b], got \"3\""},
 		{"classes:\n  - name: t\n    filter: udp\n    granularity: [src_addr, dst_port]\n    analyses: [oneway]\n    oneway:\n      hops: [a, b]\n      mask: [src_addr, src_port]\n",
-			"x.yaml:2: classes[0].granularity: \"src_addr\" is also in oneway.mask"},
-		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:2: classes[0].oneway.hops: a one-way path needs at least two hops"},
+			"x.yaml:4: classes[0].granularity: \"src_addr\" is also in oneway.mask"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:6: classes[0].oneway.hops: a one-way path needs at least two hops"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      signature_bits: 8\n", "signature_bits: must be between 16 and 64"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      mask: [checksum]\n", "oneway.mask: unknown field \"checksum\""},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: a, to: c}\n", "oneway.latency: from \"a\" and to \"c\" must be two different hops"},
 		{"classes:\n  - name: t\n    rtt: {kinds: [http]}\n", "rtt.kinds: unknown kind \"http\""},
+		// the line of the bad item, not the class's (issue 9 item 9)
+		{"interval_s: 10\nclasses:\n  - name: web\n    filter: tcp\n    granularity:\n      - src_addr\n      - colour\n",
+			"x.yaml:7: classes[0].granularity: unknown field \"colour\" (known: ip_version, protocol, src_addr, dst_addr, src_port, dst_port, dscp, vlan)"},
+		{"classes:\n  - name: web\n    filter: tcp\n    granularity: [colour]\n", "x.yaml:4: classes[0].granularity: unknown field \"colour\""},
+		{"interval_s: \"abc\"\n", "x.yaml:1: interval_s: want a number of seconds, got \"abc\""},
+		{"classes:\n  - name: a\n    upper_layer: maybe\n", "x.yaml:3: classes[0].upper_layer: want true or false, got \"maybe\""},
 	} {
 		_, err := Parse([]byte(c.yaml), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -90,9 +90,10 @@ var analysisTables = map[string]string{
 	AnalysisOneway:   "oneway_delays, oneway_loss, oneway_latency",
 }
 
-// Warnings lists, one line each, what this configuration turns off that
-// the embedded default runs: an analysis no class runs any more, or
-// round-trip kinds no rtt class matches. The commands print them on
+// Warnings lists what this configuration turns off that the embedded
+// default runs: one line for the analyses no class runs any more (a file
+// with only a one-way class gets one line, not one per analysis), one for
+// the round-trip kinds no rtt class matches. The commands print them on
 // stderr (a file's classes replace the default ones as a whole, so
 // writing a class can silently drop TCP, RTT or FTP).
 func (c *Config) Warnings() []string {
@@ -102,11 +103,21 @@ func (c *Config) Warnings() []string {
 	defA, defK := analysisSet(Default().Classes)
 	hasA, hasK := analysisSet(c.Classes)
 	var w []string
+	var lostA, tables []string
 	for _, a := range defA {
 		if !slices.Contains(hasA, a) {
-			w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default classes; add %q to a class's analyses, or leave classes: out to keep the default ones",
-				c.file, a, analysisTables[a], a))
+			lostA = append(lostA, a)
+			tables = append(tables, analysisTables[a])
 		}
+	}
+	switch len(lostA) {
+	case 0:
+	case 1:
+		w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default ones; add %q to a class's analyses, or leave classes: out to keep the default ones",
+			c.file, lostA[0], tables[0], lostA[0]))
+	default:
+		w = append(w, fmt.Sprintf("%s: no class runs the %s analyses the default configuration runs (no %s rows): the file's classes replace the default ones; add them to a class's analyses, or leave classes: out to keep the default ones",
+			c.file, strings.Join(lostA, ", "), strings.Join(tables, ", ")))
 	}
 	var lostK []string
 	for _, k := range defK {
@@ -167,30 +178,77 @@ var lineRE = regexp.MustCompile(`^line (\d+): `)
 
 // typeError turns yaml.v3's type errors ("line 3: cannot unmarshal !!str
 // `ten` into float64") into an *Error naming the line and the field's
-// dotted path, found in the document.
+// dotted path, found in the document, and saying what the field wants
+// ("want a number of seconds, got "ten""). Further errors follow, each
+// with its line and field.
 func typeError(file string, root *yaml.Node, msgs []string) *Error {
 	e := &Error{File: file, Field: "yaml"}
 	var rest []string
 	for i, m := range msgs {
+		line := 0
 		if sub := lineRE.FindStringSubmatch(m); sub != nil {
 			m = strings.TrimPrefix(m, sub[0])
-			if i == 0 {
-				e.Line, _ = strconv.Atoi(sub[1])
+			line, _ = strconv.Atoi(sub[1])
+		}
+		value := "" // the offending scalar, quoted `so` in the message
+		if sub := valueRE.FindStringSubmatch(m); sub != nil {
+			value = sub[1]
+		}
+		field := ""
+		if line > 0 {
+			field = pathAtLine(root, line, value, "")
+		}
+		if sub := typeRE.FindStringSubmatch(m); sub != nil && field != "" {
+			if want := wantOf(sub[2], field); want != "" {
+				m = fmt.Sprintf("want %s, got %q", want, sub[1])
 			}
+		}
+		if i == 0 {
+			e.Line = line
+			if field != "" {
+				e.Field = field
+			}
+			rest = append(rest, m)
+			continue
+		}
+		if field != "" {
+			m = field + ": " + m
+		}
+		if line > 0 {
+			m = fmt.Sprintf("line %d: %s", line, m)
 		}
 		rest = append(rest, m)
 	}
 	e.Msg = strings.Join(rest, "; ")
-	value := "" // the offending scalar, quoted `so` in the message
-	if sub := valueRE.FindStringSubmatch(e.Msg); sub != nil {
-		value = sub[1]
-	}
-	if e.Line > 0 {
-		if p := pathAtLine(root, e.Line, value, ""); p != "" {
-			e.Field = p
-		}
-	}
 	return e
+}
+
+// typeRE finds the value and the Go type of a yaml.v3 scalar type error.
+var typeRE = regexp.MustCompile("^cannot unmarshal !!\\w+ `([^`]*)` into (\\S+)$")
+
+// units names the unit of a field from the suffix of its name.
+var units = []struct{ suffix, unit string }{
+	{"_s", "seconds"}, {"_ms", "milliseconds"}, {"_us", "microseconds"}, {"_ns", "nanoseconds"}, {"_bytes", "bytes"}, {"_bits", "bits"},
+}
+
+// wantOf says what a field of Go type typ wants, in words ("a number of
+// seconds" for interval_s); "" for types it has no words for.
+func wantOf(typ, field string) string {
+	switch {
+	case strings.HasPrefix(typ, "float"), strings.HasPrefix(typ, "int"), strings.HasPrefix(typ, "uint"):
+		name, _, _ := strings.Cut(field[strings.LastIndex(field, ".")+1:], "[")
+		for _, u := range units {
+			if strings.HasSuffix(name, u.suffix) {
+				return "a number of " + u.unit
+			}
+		}
+		return "a number"
+	case typ == "bool":
+		return "true or false"
+	case strings.HasPrefix(typ, "[]"):
+		return "a list such as [a, b]"
+	}
+	return ""
 }
 
 // valueRE finds the offending value in a yaml.v3 type error.

@@ -43,7 +43,8 @@ func TestFileKeepsDefaults(t *testing.T) {
 
 // TestClassesReplaceDefaults: a file's classes replace the default ones as
 // a whole (plus "all", counters only, when the file has none), and every
-// analysis the default ran that no class runs any more is warned about.
+// analysis the default ran that no class runs any more is warned about,
+// on one line.
 func TestClassesReplaceDefaults(t *testing.T) {
 	c, err := Parse([]byte("classes:\n  - name: web\n    filter: tcp port 80\n"), "f.yaml")
 	if err != nil {
@@ -52,14 +53,15 @@ func TestClassesReplaceDefaults(t *testing.T) {
 	if got, want := summary(c), []string{"all counters ", "web counters "}; !reflect.DeepEqual(got, want) {
 		t.Errorf("classes %q, want %q", got, want)
 	}
-	w := strings.Join(c.Warnings(), "\n")
-	for _, a := range []string{"the tcp analysis", "the rtt analysis", "the ftp analysis", "no ftp_sessions, ftp_transfers rows", "leave classes: out to keep the default ones"} {
-		if !strings.Contains(w, a) {
-			t.Errorf("warnings lack %q:\n%s", a, w)
-		}
+	want := "f.yaml: no class runs the tcp, rtt, ftp analyses the default configuration runs (no tcp_connections, rtt_samples, rtt_histograms, ftp_sessions, ftp_transfers rows): the file's classes replace the default ones; add them to a class's analyses, or leave classes: out to keep the default ones"
+	if w := c.Warnings(); len(w) != 1 || w[0] != want {
+		t.Errorf("want one line:\n%s\ngot %q", want, w)
 	}
-	if len(c.Warnings()) != 3 || strings.Contains(w, "counters analysis") {
-		t.Errorf("want 3 warnings (tcp, rtt, ftp), got:\n%s", w)
+	// One analysis dropped: named with the line to add.
+	c, _ = Parse([]byte("classes:\n  - name: all\n    analyses: [counters, tcp, rtt]\n"), "k.yaml")
+	if w := c.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "k.yaml: no class runs the ftp analysis the default configuration runs (no ftp_sessions, ftp_transfers rows)") ||
+		!strings.Contains(w[0], `add "ftp" to a class's analyses`) {
+		t.Errorf("warnings %q", w)
 	}
 	// rtt kept, but only for dns: the other kinds are warned about.
 	c, err = Parse([]byte("classes:\n  - name: all\n    analyses: [counters, tcp, rtt]\n    rtt: {kinds: [dns]}\n  - name: ftp\n    filter: tcp port 21\n    analyses: [ftp]\n"), "g.yaml")
@@ -114,13 +116,16 @@ func TestEffectiveYAMLRoundTrip(t *testing.T) {
 }
 
 // TestYAMLErrorLine: a value of the wrong type is reported at its line,
-// with the field's path.
+// with the field's path and what the field wants (not yaml.v3's
+// "cannot unmarshal !!str" for a scalar).
 func TestYAMLErrorLine(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"interval_s: ten\n", "f.yaml:1: interval_s: cannot unmarshal !!str `ten` into float64"},
-		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", "f.yaml:4: classes[0].idle_timeout_s: cannot unmarshal !!str `soon` into float64"},
-		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", "f.yaml:4: classes[0].rtt.slices_ms[1]: cannot unmarshal !!str `x` into float64"},
+		{"interval_s: ten\n", `f.yaml:1: interval_s: want a number of seconds, got "ten"`},
+		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", `f.yaml:4: classes[0].idle_timeout_s: want a number of seconds, got "soon"`},
+		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", `f.yaml:4: classes[0].rtt.slices_ms[1]: want a number of milliseconds, got "x"`},
 		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: cannot unmarshal !!seq into int"},
+		{"interval_s: \"abc\"\nclasses:\n  - name: a\n    upper_layer: maybe\n",
+			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
 	} {
 		_, err := Parse([]byte(c.text), "f.yaml")
 		var e *Error
@@ -141,5 +146,21 @@ func TestDefaultYAMLDocumentsMerge(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "samples", "example.yaml")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSampleWarnings: the samples with only a one-way class (the README's
+// oneway-lab and dist recipes) get one warning line, naming the three
+// analyses they leave out.
+func TestSampleWarnings(t *testing.T) {
+	for _, name := range []string{"oneway-lab.yaml", "dist.yaml"} {
+		path := filepath.Join("..", "..", "samples", name)
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := c.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], path+": no class runs the tcp, rtt, ftp analyses the default configuration runs") {
+			t.Errorf("%s: %q", name, w)
+		}
 	}
 }

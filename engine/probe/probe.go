@@ -238,10 +238,8 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	sieve, err := filter.Compile(filters)
 	if err != nil {
-		var ce *filter.CompileError
-		if errors.As(err, &ce) && ce.Class >= 0 && ce.Class < len(cfg.Classes) {
-			cl := &cfg.Classes[ce.Class]
-			return nil, fmt.Errorf("%s:%d: class %q: filter %q: %w", cfg.File(), cl.Line(), cl.Name, cl.Filter, ce.Err)
+		if ce := classFilterError(cfg, err); ce != nil {
+			return nil, ce
 		}
 		return nil, fmt.Errorf("probe %s: %w", id.Name, err)
 	}

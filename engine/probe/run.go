@@ -33,8 +33,13 @@ type Loop struct {
 	// ends as at io.EOF.
 	Damaged func(err error)
 	// Every is the period, in packets, of Periodic (default 1024); Periodic
-	// is also called on each idle wake-up. An error from it ends the loop.
+	// is also called on each idle wake-up and, with Wall set, once
+	// PeriodNs of wall time has passed since its last call (checked every
+	// wallEvery packets), so that work paced by the wall clock (snapshots
+	// and the rates drawn from them) is on time at any packet rate, not
+	// in steps of Every packets. An error from it ends the loop.
 	Every    uint64
+	PeriodNs int64 // default 100 ms
 	Periodic func() error
 
 	// Counts of what went through, readable once Run returned.
@@ -44,6 +49,14 @@ type Loop struct {
 	LastNs  int64  // the latest capture time seen
 }
 
+const (
+	// defaultPeriodNs is Loop.PeriodNs's default: 100 ms.
+	defaultPeriodNs = int64(100 * time.Millisecond)
+	// wallEvery is how often, in packets, Loop reads the wall clock to
+	// call Periodic on time.
+	wallEvery = 16
+)
+
 // Run reads src until it ends (nil), ctx is done (ctx.Err()) or Pace or
 // Periodic fail (their error), calling packet for every packet. The
 // context is checked every 256 packets and on every idle wake-up.
@@ -51,6 +64,14 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 	every := l.Every
 	if every == 0 {
 		every = 1024
+	}
+	period := l.PeriodNs
+	if period <= 0 {
+		period = defaultPeriodNs
+	}
+	var lastNs int64 // wall clock of the last Periodic
+	if l.Wall != nil {
+		lastNs = l.Wall()
 	}
 	for {
 		if l.Packets%256 == 0 {
@@ -87,7 +108,16 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 		l.Packets++
 		l.Bytes += uint64(len(data))
 		packet(data, m)
-		if l.Periodic != nil && l.Packets%every == 0 {
+		if l.Periodic == nil {
+			continue
+		}
+		due := l.Packets%every == 0
+		if l.Wall != nil && (due || l.Packets%wallEvery == 0) {
+			if now := l.Wall(); due || now-lastNs >= period {
+				due, lastNs = true, now
+			}
+		}
+		if due {
 			if err := l.Periodic(); err != nil {
 				return err
 			}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+const (
+	// barEvery is the bar's refresh period: it is driven by time, so it
+	// moves at any packet rate.
+	barEvery = 250 * time.Millisecond
+	// rateWindow is the sliding window of the bar's packets/s and ETA.
+	rateWindow = 2 * time.Second
+	// etaAfter is how long the window must span before an ETA is shown.
+	etaAfter = time.Second
+	barWidth = 30 // characters of the bar proper
+)
+
+// meter turns samples of (time, packets, bytes read) into the bar's
+// figures: the share of the input read, packets/s over a sliding window
+// and the time left. The caller gives the clock, so tests drive it.
+type meter struct {
+	total   int64 // input size in bytes (0: unknown)
+	samples []sample
+}
+
+type sample struct {
+	at      time.Time
+	packets uint64
+	read    int64
+}
+
+// add records a sample, keeping those of the last rateWindow and the
+// newest one older than it (so the window spans rateWindow once it can).
+func (m *meter) add(at time.Time, packets uint64, read int64) {
+	m.samples = append(m.samples, sample{at: at, packets: packets, read: read})
+	for len(m.samples) > 2 && !m.samples[1].at.After(at.Add(-rateWindow)) {
+		m.samples = m.samples[1:]
+	}
+}
+
+// span returns the first and last samples of the window and its length.
+func (m *meter) span() (first, last sample, d time.Duration) {
+	if len(m.samples) == 0 {
+		return sample{}, sample{}, 0
+	}
+	first, last = m.samples[0], m.samples[len(m.samples)-1]
+	return first, last, last.at.Sub(first.at)
+}
+
+// rate returns packets/s over the window; ok is false until the window
+// spans a refresh period.
+func (m *meter) rate() (pps float64, ok bool) {
+	first, last, d := m.span()
+	if d < barEvery || last.packets < first.packets {
+		return 0, false
+	}
+	return float64(last.packets-first.packets) / d.Seconds(), true
+}
+
+// share returns the part of the input read, in [0, 1].
+func (m *meter) share() float64 {
+	_, last, _ := m.span()
+	if m.total <= 0 {
+		return 0
+	}
+	return min(max(float64(last.read)/float64(m.total), 0), 1)
+}
+
+// eta returns the time left at the window's byte rate; ok is false until
+// the window spans etaAfter with bytes read in it.
+func (m *meter) eta() (left time.Duration, ok bool) {
+	first, last, d := m.span()
+	if m.total <= 0 || d < etaAfter || last.read <= first.read {
+		return 0, false
+	}
+	perNs := float64(last.read-first.read) / float64(d)
+	return time.Duration(float64(max(m.total-last.read, 0)) / perNs).Round(time.Second), true
+}
+
+// line is the bar's text: share, bar, packets, packets/s, ETA and, when
+// paced is set, the capture time reached and the lag.
+func (m *meter) line(p *progress, paced bool) string {
+	share := m.share()
+	fill := int(share * barWidth)
+	_, last, _ := m.span()
+	s := fmt.Sprintf("replay %3.0f%% |%s%s| %d pkts", share*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets)
+	if r, ok := m.rate(); ok {
+		s += " " + si(r) + " pkt/s"
+	} else {
+		s += " - pkt/s"
+	}
+	if left, ok := m.eta(); ok {
+		s += fmt.Sprintf(" ETA %v", left)
+	}
+	if paced && last.packets > 0 {
+		c, first := p.captureNs.Load(), p.firstNs.Load()
+		s += fmt.Sprintf(" | capture %s (+%.1f s) lag %.1f s", time.Unix(0, c).UTC().Format("15:04:05"),
+			float64(c-first)/1e9, time.Duration(p.lateNs.Load()).Seconds())
+	}
+	return s
+}
+
+// bar is the replay's progress bar (nil: none), redrawn in place every
+// barEvery by a goroutine until finish, which draws it at 100%.
+type bar struct {
+	w       io.Writer
+	m       meter
+	p       *progress
+	paced   bool
+	read    func() int64  // bytes of the input read so far
+	packets func() uint64 // packets read, once the run is over
+	started time.Time
+
+	mu   sync.Mutex
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+// newBar returns the progress bar asked for by --progress, drawn at once.
+func newBar(mode string, stderr io.Writer, files []*replay.File, p *progress, paced bool, started time.Time) *bar {
+	if mode == "never" || (mode == "auto" && !isTerminal(stderr)) {
+		return nil
+	}
+	b := &bar{w: stderr, p: p, paced: paced, started: started, stop: make(chan struct{})}
+	for _, f := range files {
+		_, size := f.Progress()
+		b.m.total += size
+	}
+	b.read = func() (n int64) {
+		for _, f := range files {
+			r, _ := f.Progress() // compressed bytes for gzip files: the true share
+			n += r
+		}
+		return n
+	}
+	b.packets = func() (n uint64) {
+		for _, f := range files {
+			n += f.Stats().Packets
+		}
+		return n
+	}
+	b.draw(started)
+	b.done.Add(1)
+	go func() {
+		defer b.done.Done()
+		t := time.NewTicker(barEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stop:
+				return
+			case now := <-t.C:
+				b.draw(now)
+			}
+		}
+	}()
+	return b
+}
+
+// draw samples the progress as of now and redraws the bar in place.
+func (b *bar) draw(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.m.add(now, b.p.packets.Load(), b.read())
+	fmt.Fprintf(b.w, "\r%s\x1b[K", b.m.line(b.p, b.paced))
+}
+
+// finish stops the redrawing and leaves the bar drawn at 100%, with the
+// packets read and the mean packets/s of the whole run.
+func (b *bar) finish() {
+	if b == nil {
+		return
+	}
+	close(b.stop)
+	b.done.Wait()
+	fmt.Fprintf(b.w, "\r%s\x1b[K\n", b.final(time.Now(), max(b.p.packets.Load(), b.packets())))
+}
+
+// final is the bar's last line: everything read, in the time since start.
+func (b *bar) final(now time.Time, packets uint64) string {
+	el := now.Sub(b.started)
+	rate := 0.0
+	if el > 0 {
+		rate = float64(packets) / el.Seconds()
+	}
+	return fmt.Sprintf("replay 100%% |%s| %d pkts %s pkt/s in %.1f s", strings.Repeat("█", barWidth), packets, si(rate), el.Seconds())
+}
+
+// si writes v with a k or M suffix.
+func si(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.0fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

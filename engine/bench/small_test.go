@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// TestEmptyCapture: a header-only capture is refused with ErrEmpty and
+// the file's name (it printed +Inf and NaN per packet).
+func TestEmptyCapture(t *testing.T) {
+	src, err := os.ReadFile(testsamples.Path(t, "lab", "tcp-mix", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "header.pcap")
+	if err := os.WriteFile(path, src[:24], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+	if !errors.Is(err, ErrEmpty) || err.Error() != "bench: no packets to measure in "+path+" (empty or header-only capture)" {
+		t.Errorf("err %v", err)
+	}
+}
+
+// TestSmallReport: figures that cannot be measured print n/a (JSON null)
+// rather than -1, NaN or a ratio of start-up costs; a big enough run
+// prints them.
+func TestSmallReport(t *testing.T) {
+	steady := 0.204
+	for _, c := range []struct {
+		name            string
+		packets         uint64
+		wallNs          int64
+		steady          *float64
+		want, wantNot   []string
+		ratio, steadyJS any
+	}{
+		{"small", 7799, 100e6, nil,
+			[]string{"ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
+				"allocations per packet: 2.000 (2.000-2.000) over the whole run, in steady state: n/a (too few packets for a steady state)\n"},
+			[]string{"-1.000", "NaN", "Inf", "1525"}, nil, nil},
+		{"big", 5_000_000, 2e9, &steady,
+			[]string{"ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
+			[]string{"n/a"}, 2.0, 0.204},
+	} {
+		m := Measure{WallNs: c.wallNs, UserNs: c.wallNs, Allocs: 2 * c.packets, SteadyAllocsPerPacket: c.steady}
+		f := Measure{WallNs: c.wallNs / 2, UserNs: c.wallNs / 2}
+		r := &Report{Paths: []string{"x.pcap"}, Packets: c.packets, Full: []Measure{m, m}, Floor: []Measure{f, f}, Ratios: []float64{2, 2}}
+		var text bytes.Buffer
+		r.WriteText(&text)
+		for _, w := range c.want {
+			if !strings.Contains(text.String(), w) {
+				t.Errorf("%s: no %q in\n%s", c.name, w, text.String())
+			}
+		}
+		for _, w := range c.wantNot {
+			if strings.Contains(text.String(), w) {
+				t.Errorf("%s: %q in\n%s", c.name, w, text.String())
+			}
+		}
+		var js bytes.Buffer
+		if err := r.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		var back struct {
+			RatioMedian any `json:"ratio_median"`
+			Full        []struct {
+				Steady any `json:"steady_allocs_per_packet"`
+			} `json:"full"`
+		}
+		if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.RatioMedian != c.ratio || back.Full[0].Steady != c.steadyJS {
+			t.Errorf("%s: json %v: ratio_median %v, steady %v", c.name, err, back.RatioMedian, back.Full[0].Steady)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ClassLine returns the line in the file of field (a key such as
+// "filter", or a dotted path below the class such as "rtt.kinds") of
+// c.Classes[i], else the line where the class starts (0 for classes not
+// in the file).
+func (c *Config) ClassLine(i int, field string) int {
+	if i < 0 || i >= len(c.Classes) {
+		return 0
+	}
+	cl := &c.Classes[i]
+	if l := c.lineOf(fmt.Sprintf("classes[%d].%s", cl.index, field), ""); l > 0 {
+		return l
+	}
+	return cl.line
+}
+
+// lineOf returns the line in the file of the field at the dotted path
+// (classes[2].rtt.kinds): of its item equal to item when the field is a
+// list and item is not empty, else of its key; 0 when the file does not
+// hold it.
+func (c *Config) lineOf(path, item string) int {
+	if c.root == nil {
+		return 0
+	}
+	n := c.root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, seg := range strings.Split(path, ".") {
+		name, idx, hasIdx := strings.Cut(seg, "[")
+		if n.Kind != yaml.MappingNode {
+			return 0
+		}
+		var v *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				line, v = n.Content[i].Line, n.Content[i+1]
+				break
+			}
+		}
+		if v == nil {
+			return 0
+		}
+		n = v
+		if hasIdx {
+			k, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			if err != nil || n.Kind != yaml.SequenceNode || k < 0 || k >= len(n.Content) {
+				return 0
+			}
+			n = n.Content[k]
+			line = n.Line
+		}
+	}
+	if item != "" && n.Kind == yaml.SequenceNode {
+		for _, it := range n.Content {
+			if it.Kind == yaml.ScalarNode && it.Value == item {
+				return it.Line
+			}
+		}
+	}
+	return line
+}
