@@ -37,7 +37,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this long for the collectors' acknowledgements")
 	var cf captureFlags
 	cf.register(fs)
-	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long (default: until SIGINT or SIGTERM)")
+	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	fs.Usage = func() {
