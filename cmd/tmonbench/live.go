@@ -54,6 +54,9 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageErr("live: unexpected argument %q (interfaces go with -i)", fs.Arg(0))
 	}
+	if *writeEvery <= 0 || *duration < 0 {
+		return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)
+	}
 	if *withUI && *stats {
 		return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
 	}

@@ -58,7 +58,8 @@ func replayed(t *testing.T) string {
 }
 
 // TestLiveBadFlagsTouchNothing: a flag of live that cannot work (a bad
-// --metrics address, an interface given twice, a negative --snaplen)
+// --metrics address, an interface given twice, a negative --snaplen, a
+// zero --write-every)
 // is refused with one line and exit status 2 before the capture and the
 // output are opened: a previous output there is left byte-identical, a
 // new --out is not created. The capture is never opened, so no
@@ -75,6 +76,7 @@ func TestLiveBadFlagsTouchNothing(t *testing.T) {
 		{[]string{"-i", "lo", "-i", "lo"}, "interface lo given twice"},
 		{[]string{"--pair", "lo,lo"}, "interface lo given twice"},
 		{[]string{"-i", "lo", "--snaplen", "-1"}, "--snaplen -1"},
+		{[]string{"-i", "lo", "--write-every", "0s"}, "--write-every 0s"},
 	} {
 		for _, dir := range []string{out, fresh} {
 			code, _, stderr := tmon(t, append(append([]string{"live"}, c.args...), "--out", dir, "--duration", "1s")...)
