@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -95,14 +92,18 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		ids, routes := pipeline.Assign([]pipeline.Capture{c})
 		r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
 	}
-	r.pace = replay.NewPacer(speed).Wait
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := r.run(ctx, cfg, &ifaceMap{Source: f, of: ifaceOf})
+	stopCtx, stopCapture := context.WithCancel(context.Background())
+	defer stopCapture()
+	pacer := replay.NewPacer(speed)
+	r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
+	src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
+	ctx, release := probeSignals(src, stopCapture)
+	defer release()
+	res, err := r.run(ctx, cfg, src)
 	if err != nil {
 		return err
 	}
-	return r.unacked(res)
+	return r.unacked(ctx, res)
 }
 
 // checkProbeConfig refuses a config the probe name cannot run with: no
@@ -218,14 +219,6 @@ func (r *probeRunner) engine(id probe.Identity, cfg *config.Config, channels []p
 		return probe.NewWorkers(id, cfg, channels, r.log, r.workers)
 	}
 	return probe.New(id, cfg, channels, r.log)
-}
-
-// unacked is the error of a run that ended with PDUs unacknowledged.
-func (r *probeRunner) unacked(res probe.RunResult) error {
-	if res.Unacked > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger)
-	}
-	return nil
 }
 
 // ifaceMap numbers the packets of a capture file by probe interface: of
