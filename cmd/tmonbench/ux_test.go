@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
@@ -138,5 +139,23 @@ func TestFlagRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
+	}
+}
+
+// TestQueryNamesLiveRun: an output a live capture is writing (run.json
+// mode live, as cmdLive opens it) is named so by query's note.
+func TestQueryNamesLiveRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "live")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if m, err := store.ReadManifest(out); err != nil || m.Mode != store.ModeLive {
+		t.Fatalf("run.json mode %q (%v), want live", m.Mode, err)
+	}
+	code, _, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from flows")
+	if code != 0 || !strings.Contains(stderr, "the live capture writing") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
