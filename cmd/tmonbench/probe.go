@@ -97,7 +97,10 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	pacer := replay.NewPacer(speed)
 	r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
 	src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
-	ctx, release := probeSignals(src, stopCapture)
+	ctx, release := probeSignals(src, func() {
+		stopCapture()
+		fmt.Fprintf(stderr, "tmonbench: probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
+	})
 	defer release()
 	res, err := r.run(ctx, cfg, src)
 	if err != nil {
