@@ -60,6 +60,11 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if *withUI && *stats {
 		return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
 	}
+	if *withUI {
+		if err := terminalForTUI(); err != nil {
+			return usageErr("live: --tui needs a terminal: %v", err)
+		}
+	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
 		return err

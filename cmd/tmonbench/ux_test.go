@@ -60,7 +60,7 @@ func replayed(t *testing.T) string {
 
 // TestLiveBadFlagsTouchNothing: a flag of live that cannot work (a bad
 // --metrics address, an interface given twice, a negative --snaplen, a
-// zero --write-every)
+// zero --write-every, --tui without a terminal)
 // is refused with one line and exit status 2 before the capture and the
 // output are opened: a previous output there is left byte-identical, a
 // new --out is not created. The capture is never opened, so no
@@ -69,7 +69,7 @@ func TestLiveBadFlagsTouchNothing(t *testing.T) {
 	out := replayed(t)
 	before := treeOf(t, out)
 	fresh := filepath.Join(t.TempDir(), "new")
-	for _, c := range []struct {
+	cases := []struct {
 		args []string
 		want string
 	}{
@@ -78,7 +78,14 @@ func TestLiveBadFlagsTouchNothing(t *testing.T) {
 		{[]string{"--pair", "lo,lo"}, "interface lo given twice"},
 		{[]string{"-i", "lo", "--snaplen", "-1"}, "--snaplen -1"},
 		{[]string{"-i", "lo", "--write-every", "0s"}, "--write-every 0s"},
-	} {
+	}
+	if terminalForTUI() != nil { // no terminal here (CI): --tui cannot run
+		cases = append(cases, struct {
+			args []string
+			want string
+		}{[]string{"-i", "lo", "--tui"}, "--tui needs a terminal"})
+	}
+	for _, c := range cases {
 		for _, dir := range []string{out, fresh} {
 			code, _, stderr := tmon(t, append(append([]string{"live"}, c.args...), "--out", dir, "--duration", "1s")...)
 			if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
