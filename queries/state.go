@@ -20,7 +20,7 @@ type RunState struct {
 	// Running is set while a replay or a collector writes the output:
 	// queries then see the rows written so far.
 	Running bool
-	Mode    string    // "replay" or "collector" (run.json mode)
+	Mode    string    // "replay", "collector" or "live" (run.json mode)
 	PID     int       // the writing process
 	Started time.Time // run.json started
 	// Dir is the folder holding the tables being read: the output folder,

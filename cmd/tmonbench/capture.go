@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable)")
 	fs.StringVar(&c.pair, "pair", "", "`IF1,IF2`: a passive tap's two monitor ports, one direction each, merged in capture-time order")
 	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
-	fs.IntVar(&c.snapLen, "snaplen", 262144, "bytes kept per packet")
+	fs.IntVar(&c.snapLen, "snaplen", 262144, "bytes kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
 	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this long")
 	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same tables for any N >= 1); 0: the probe in the reading goroutine")
@@ -60,6 +61,17 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	}
 	if len(ifaces) == 0 {
 		return lc, nil, usageErr("no interface: give -i IFACE (or --pair IF1,IF2)")
+	}
+	for i, in := range ifaces { // each packet would be counted once per copy
+		if slices.Contains(ifaces[:i], in) {
+			return lc, nil, usageErr("interface %s given twice: each interface once", in)
+		}
+	}
+	switch {
+	case c.snapLen == 0: // as tcpdump -s 0
+		c.snapLen = lc.SnapLen
+	case c.snapLen < 0:
+		return lc, nil, usageErr("--snaplen %d: want a positive number of bytes (0: %d)", c.snapLen, lc.SnapLen)
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
 	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc

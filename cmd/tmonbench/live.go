@@ -35,7 +35,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
-	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
+	duration := fs.Duration("duration", 0, "stop after this long; 0: until SIGINT or SIGTERM")
 	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far this often")
 	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
 	var trapArgs trapFlags
@@ -54,8 +54,16 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageErr("live: unexpected argument %q (interfaces go with -i)", fs.Arg(0))
 	}
+	if *writeEvery <= 0 || *duration < 0 {
+		return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)
+	}
 	if *withUI && *stats {
 		return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
+	}
+	if *withUI {
+		if err := terminalForTUI(); err != nil {
+			return usageErr("live: --tui needs a terminal: %v", err)
+		}
 	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
@@ -72,6 +80,26 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	lc, userFilter, err := cf.liveConfig(stderr)
 	if err != nil {
 		return err
+	}
+	// Every flag that can fail is checked before the capture and the
+	// output are opened: a bad one leaves a previous output untouched.
+	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
+	var metrics *liveMetrics
+	if *metricsAddr != "" {
+		if metrics, err = serveMetrics(*metricsAddr, snap); err != nil {
+			return usageErr("live: %v", err)
+		}
+		defer metrics.stop()
+	}
+	var sw *switcher
+	if *cfgPath != "" {
+		if sw, err = watchConfig(*cfgPath, cfg, func(c *config.Config) error {
+			_, err := pipeline.Collectors(c)
+			return err
+		}); err != nil {
+			return err
+		}
+		defer sw.close()
 	}
 	src, infos, err := openCapture(lc, stderr)
 	if err != nil {
@@ -92,7 +120,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	// Rows are appended to --out as they come (queries work during the
 	// run); a previous tmonbench output there is replaced, once the
 	// folder's lock is ours (another run writing there: ErrBusy, untouched).
-	app, err := store.OpenReplace(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "live"}, args...),
+	app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
 		ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: started.UTC()})
 	if err != nil {
 		return err
@@ -112,14 +140,8 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		st = startStats(stdout, src, unix.Gettid())
 		defer st.stop()
 	}
-	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
-	if *metricsAddr != "" {
-		m, err := serveMetrics(*metricsAddr, snap)
-		if err != nil {
-			return usageErr("live: %v", err)
-		}
-		defer m.stop()
-		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, m.addr)
+	if metrics != nil {
+		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
 	}
 	ifNames := make([]string, len(infos))
 	for i, in := range infos {
@@ -128,18 +150,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	input, ifNames = pairInput(input, ifNames, lc.Pair)
 	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
-	lr.ss = &switchSource{Source: input, wallNs: wallNs}
-	if *cfgPath != "" {
-		sw, err := watchConfig(*cfgPath, cfg, func(c *config.Config) error {
-			_, err := pipeline.Collectors(c)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		defer sw.close()
-		lr.ss.sw = sw
-	}
+	lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
 	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
 	var res *pipeline.Result
 	var runErr error

@@ -141,6 +141,9 @@ func TestLiveNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopLive(t, cmd, stderr)
+	if m, err := store.ReadManifest(out); err != nil || m.Mode != store.ModeLive {
+		t.Errorf("run.json mode %q (%v), want %q", m.Mode, err, store.ModeLive)
+	}
 	db := openOut(t, out)
 	for _, f := range append(truth.Flows, burst) {
 		if f.Packets == 0 {

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"golang.org/x/term"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/tui"
@@ -97,4 +99,18 @@ func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Wri
 	stop()
 	<-done
 	return err
+}
+
+// terminalForTUI checks that --tui can have a terminal, before anything is
+// opened: the TUI reads its keys from standard input when it is a
+// terminal, else from /dev/tty (as bubbletea does).
+func terminalForTUI() error {
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
+	}
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries/dataset"
+	"github.com/tmonbench/tmonbench/queries/enrich"
 )
 
 // writeManifest rewrites the _manifest.json of the output out, last.
@@ -48,6 +49,13 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		}
 		inputs = append(inputs, store.Input{Path: s})
 	}
+	var opt enrich.Options
+	if *rollup { // its flags checked before anything is written
+		var err error
+		if opt, err = ef.options(nil); err != nil {
+			return err
+		}
+	}
 	started := time.Now()
 	run, err := store.BeginRun(*out, store.Manifest{Mode: "merge", Version: version, Command: append([]string{"tmonbench", "merge"}, args...), Inputs: inputs, Started: started.UTC()})
 	if err != nil {
@@ -74,10 +82,6 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)
 	}
 	if *rollup {
-		opt, err := ef.options(nil)
-		if err != nil {
-			return err
-		}
 		return prepare(run.Out(), opt, true, w)
 	}
 	return writeManifest(run.Out())

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -37,7 +34,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this long for the collectors' acknowledgements")
 	var cf captureFlags
 	cf.register(fs)
-	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long (default: until SIGINT or SIGTERM)")
+	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	fs.Usage = func() {
@@ -95,14 +92,21 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		ids, routes := pipeline.Assign([]pipeline.Capture{c})
 		r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
 	}
-	r.pace = replay.NewPacer(speed).Wait
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	res, err := r.run(ctx, cfg, &ifaceMap{Source: f, of: ifaceOf})
+	stopCtx, stopCapture := context.WithCancel(context.Background())
+	defer stopCapture()
+	pacer := replay.NewPacer(speed)
+	r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
+	src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
+	ctx, release := probeSignals(src, func() {
+		stopCapture()
+		fmt.Fprintf(stderr, "tmonbench: probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
+	})
+	defer release()
+	res, err := r.run(ctx, cfg, src)
 	if err != nil {
 		return err
 	}
-	return r.unacked(res)
+	return r.unacked(ctx, res)
 }
 
 // checkProbeConfig refuses a config the probe name cannot run with: no
@@ -218,14 +222,6 @@ func (r *probeRunner) engine(id probe.Identity, cfg *config.Config, channels []p
 		return probe.NewWorkers(id, cfg, channels, r.log, r.workers)
 	}
 	return probe.New(id, cfg, channels, r.log)
-}
-
-// unacked is the error of a run that ended with PDUs unacknowledged.
-func (r *probeRunner) unacked(res probe.RunResult) error {
-	if res.Unacked > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger)
-	}
-	return nil
 }
 
 // ifaceMap numbers the packets of a capture file by probe interface: of

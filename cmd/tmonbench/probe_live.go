@@ -54,7 +54,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		}
 		next := feed.switchSource.next
 		if ctx.Err() != nil || feed.switchSource.ended || next == nil {
-			return r.unacked(res)
+			return r.unacked(ctx, res)
 		}
 		if res.Unacked > 0 {
 			fmt.Fprintf(r.stderr, "tmonbench: warning: configuration %s stopped with %d PDUs unacknowledged after --linger %s\n", cfg.Hash(), res.Unacked, r.linger)

@@ -81,8 +81,12 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 	if st := queries.State(*out); st.Running {
+		what := st.Mode // replay, collector
+		if what == "live" {
+			what = "live capture"
+		}
 		fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
-			st.Mode, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
+			what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 	}
 	for i, q := range texts {
 		res, err := queries.Run(db, q)

@@ -13,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -47,7 +48,7 @@ func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
 	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
 	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
-	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time")
+	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time, 1 to 86400 (default: the config's)")
 	fs.StringVar(&a.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
@@ -119,10 +120,15 @@ func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
 	if a.cfg, err = loadConfig(*cfgPath, stderr); err != nil {
 		return nil, err
 	}
-	if *interval != 0 {
+	if fs.Changed("interval") { // 0 too is refused: no default to fall back on but the config's
 		a.cfg.IntervalS = *interval
 		if err := a.cfg.Validate(); err != nil {
 			return nil, usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
+		}
+	}
+	if a.rollup { // its databases checked before anything is written
+		if err := enrich.CheckGeoIP(a.cfg.Enrich.GeoIP); err != nil {
+			return nil, err
 		}
 	}
 	if a.colls, err = pipeline.Collectors(a.cfg); err != nil {

@@ -46,6 +46,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if opt.To, err = parseTime(*to); err != nil {
 		return usageErr("report: --to: %v", err)
 	}
+	if !opt.From.IsZero() && !opt.To.IsZero() && !opt.To.After(opt.From) {
+		return usageErr("report: --from %s is not before --to %s: the report would be empty", *from, *to)
+	}
 	if abs, err := filepath.Abs(*out); err == nil {
 		opt.Source = abs
 	}

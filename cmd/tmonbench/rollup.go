@@ -32,7 +32,7 @@ func addEnrichFlags(fs *pflag.FlagSet) enrichFlags {
 }
 
 // options loads the config (unless cfg is given) and turns it and the
-// flags into enrich options.
+// flags into enrich options, the geoip databases checked (opened).
 func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
 	if cfg == nil {
 		cfg = config.Default()
@@ -47,6 +47,9 @@ func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
 	opt := enrich.Options{GeoIP: e.GeoIP, Now: time.Now().UTC()}
 	if len(*f.geoip) > 0 {
 		opt.GeoIP = *f.geoip
+	}
+	if err := enrich.CheckGeoIP(opt.GeoIP); err != nil { // before anything is written
+		return enrich.Options{}, err
 	}
 	for _, n := range e.Networks {
 		opt.Networks = append(opt.Networks, enrich.Network{Prefix: n.Prefix(), Activity: n.Activity, Location: n.Location})

@@ -78,7 +78,14 @@ type Collector struct {
 	ended    map[flowKey]struct{} // flows the probe ended (idle, evicted): written at the next Drain
 	retired  retiredSet           // flows written out by a Drain: later updates are ignored
 	hists    []pendingHist        // size histograms, expanded at Finish once their slices are known
+	// finishedRuns counts the probe runs found finished (checkFinished).
+	finishedRuns uint64
 }
+
+// FinishedRuns returns how many probe runs the collector has found
+// finished: every PDU up to their final report arrived. Their rows are
+// complete at the next Drain.
+func (c *Collector) FinishedRuns() uint64 { return c.finishedRuns }
 
 type pendingHist struct {
 	probe uint16
@@ -193,6 +200,7 @@ func (c *Collector) checkFinished(pid uint16) {
 		return
 	}
 	p.finished = true
+	c.finishedRuns++
 	c.log.Info("probe finished", "probe", p.name, "id", pid)
 	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
 		return // a later run of the probe already speaks: its hops are not done

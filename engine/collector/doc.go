@@ -11,7 +11,10 @@
 // (pdu.UDPListener) into the Collector, acknowledgements back (through an
 // AckGate, or the journal), liveness events, refused frames reported once
 // per tick (pdu_refused), and every WriteEvery the rows drained to an
-// observe.Sink (engine/store) and committed.
+// observe.Sink (engine/store) and committed; also at once when a probe's
+// run finishes (its final report and everything before it in), the
+// report acknowledged only after that write (a probe process that has
+// ended has its rows in the output).
 //
 // # Durable acknowledgements (issue 13)
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,7 +42,8 @@ type AckGate interface {
 // ServerOptions tune a Server. Zero fields take the defaults.
 type ServerOptions struct {
 	// WriteEvery is the flush period: rows received so far are handed to
-	// the sink and committed this often (default 5 s).
+	// the sink and committed this often (default 5 s), and at once when a
+	// probe run finishes.
 	WriteEvery time.Duration
 	// Silence: a probe silent this long (no PDU, no heartbeat) becomes a
 	// probe_silent event (default 30 s).
@@ -106,6 +108,13 @@ type Server struct {
 	failed   chan struct{} // closed at the first write or journal failure
 	failOnce sync.Once
 	stopped  bool // Serve returned (Snapshot's Done)
+	// finals are the acknowledgements of the frames that finished a
+	// probe run, held until the drain after them is written: a probe
+	// process ends once acknowledged, and its rows are then in the
+	// output (a query right after sees them). flushNow asks Serve for
+	// that drain at once.
+	finals   []heldAck
+	flushNow chan struct{}
 }
 
 // rxDelta returns the refusal counters of a minus those of b.
@@ -146,7 +155,7 @@ func NewServer(c *Collector, t Transport, sink observe.Sink, opt ServerOptions) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opt: opt, tr: t, sink: sink, log: log, coll: c, failed: make(chan struct{})}
+	s := &Server{opt: opt, tr: t, sink: sink, log: log, coll: c, failed: make(chan struct{}), flushNow: make(chan struct{}, 1)}
 	if opt.Journal != nil {
 		s.dur = &durable{log: opt.Journal}
 		s.dur.sink, _ = sink.(PlannedSink)
@@ -172,9 +181,13 @@ func (s *Server) handle(frame []byte, from netip.AddrPort) []byte {
 		return nil
 	}
 	now := s.last.UnixNano()
+	finished := s.coll.FinishedRuns()
 	if s.dur == nil {
 		ack := s.coll.Apply(now, h, payload, len(frame))
 		if ack == nil || !s.acks.allow(from, now) {
+			return nil
+		}
+		if s.finishing(finished, ack, from) {
 			return nil
 		}
 		return s.opt.Acks.Hold(ack, from)
@@ -188,10 +201,27 @@ func (s *Server) handle(frame []byte, from netip.AddrPort) []byte {
 		s.fail(err)
 		return nil
 	}
-	if ack := s.coll.Apply(now, h, payload, len(frame)); ack != nil && s.acks.allow(from, now) {
+	if ack := s.coll.Apply(now, h, payload, len(frame)); ack != nil && s.acks.allow(from, now) && !s.finishing(finished, ack, from) {
 		s.dur.hold(seq, ack, from)
 	}
 	return nil
+}
+
+// finishing holds ack (to from) until the next drain is written when the
+// frame just applied finished a probe run (the collector's FinishedRuns
+// was finished before it), and asks Serve for that drain now. The server
+// lock is held. A durable server's drain syncs the journal first: the
+// frame is durable when its acknowledgement goes.
+func (s *Server) finishing(finished uint64, ack []byte, from netip.AddrPort) bool {
+	if s.coll.FinishedRuns() == finished {
+		return false
+	}
+	s.finals = append(s.finals, heldAck{to: from, ack: slices.Clone(ack)})
+	select {
+	case s.flushNow <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // Serve receives frames until ctx ends, the transport fails or IdleExit
@@ -238,6 +268,14 @@ loop:
 				lastWrite = now
 			}
 			if s.tick(now, flush) {
+				s.log.Info("collector idle: stopping", "idle_exit", s.opt.IdleExit)
+				idle = true
+				break loop
+			}
+		case <-s.flushNow: // a probe run finished: its rows now, then its acknowledgement
+			now := s.opt.Now()
+			lastWrite = now
+			if s.tick(now, true) {
 				s.log.Info("collector idle: stopping", "idle_exit", s.opt.IdleExit)
 				idle = true
 				break loop
@@ -289,13 +327,20 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 	idle = s.opt.IdleExit > 0 && (s.frames > 0 || s.resumed) && now.Sub(s.last) >= s.opt.IdleExit
 	var b *observe.Batch
 	var n uint64
+	var finals []heldAck
 	if flush {
 		n = s.recordDrain(recDrain)
 		b = s.coll.Drain()
+		finals, s.finals = s.finals, nil
 	}
 	s.mu.Unlock()
 	if b != nil {
 		s.write(b, n)
+	}
+	if s.err() == nil && !s.isFailed() { // else not sent: the probes send the frames again
+		for _, f := range finals {
+			s.tr.SendAck(f.ack, f.to)
+		}
 	}
 	return idle
 }

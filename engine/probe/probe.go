@@ -418,12 +418,14 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 
 // logLifecycle writes the probe's lifecycle events to its Logger: start,
 // stop, configuration switch, a collector restarted, unreachable (long
-// retry) or reachable again, a damaged capture. Never per packet: the
-// other events (aggregated per interval) only go to the collector.
+// retry) or reachable again. Never per packet: the other events
+// (aggregated per interval) only go to the collector. A damaged capture is
+// not logged: the caller is told of it (RunOptions.Damaged,
+// pipeline.Options.InputError) and says it once, in its own words.
 func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
 	switch kind {
 	case "probe_start", "probe_stop", "config_switch_start", "config_switch_stop", "collector_restart",
-		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, "capture_damaged":
+		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave:
 		level := slog.LevelInfo
 		if sev != pdu.SevInfo {
 			level = slog.LevelWarn

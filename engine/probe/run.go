@@ -161,9 +161,11 @@ type RunOptions struct {
 	// the end; without it there is no lingering.
 	Wall func() int64
 	// Linger is how long, in wall time, the probe waits after the source
-	// ended (or ctx was cancelled) for the acknowledgements of its last
-	// PDUs. The probe clock then goes on from the last packet's time with
-	// the wall clock.
+	// ended for the acknowledgements of its last PDUs. The probe clock
+	// then goes on from the last packet's time with the wall clock. A
+	// done ctx ends the wait at once (none if ctx was done before): to
+	// stop the capture and still wait, end the source instead (a live
+	// source's Stop).
 	Linger time.Duration
 	// Damaged, when set, is told of a damaged capture after its last good
 	// packet (the probe also reports a capture_damaged event).
@@ -192,8 +194,8 @@ type RunResult struct {
 // the probe clock moving with the wall clock when a live source is idle,
 // and, when src ends or ctx is done, closes the probe (every interval,
 // flow and PDU under construction is flushed) and lingers until every PDU
-// is acknowledged or opt.Linger has passed. It returns ctx.Err() if ctx
-// ended the capture, or the error of Pace. The probe must not be used
+// is acknowledged, opt.Linger has passed or ctx is done. It returns
+// ctx.Err() if ctx ended the capture, or the error of Pace. The probe must not be used
 // from another goroutine meanwhile (opt.Snapshot is read from any).
 func (p *Probe) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
 	return runEngine(ctx, p, p.id, src, opt)
@@ -247,7 +249,7 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 		e.Packet(data, m)
 	})
 	e.Close()
-	linger(e, opt, poll)
+	linger(ctx, e, opt, poll)
 	sn.Publish(true, e.AppendSnapshot)
 	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending()}, err
 }
@@ -302,13 +304,13 @@ func pacePolling(pace func(context.Context, int64) error, e Engine, poll func(in
 
 // linger waits, in wall time, for the acknowledgements of the PDUs still
 // pending, the probe clock going on from its last time with the wall
-// clock.
-func linger(e Engine, opt RunOptions, poll func(int64)) {
+// clock. It stops at once when ctx is done.
+func linger(ctx context.Context, e Engine, opt RunOptions, poll func(int64)) {
 	if opt.Wall == nil || opt.Linger <= 0 {
 		return
 	}
 	end, t0 := e.Now(), opt.Wall()
-	for e.Pending() > 0 {
+	for e.Pending() > 0 && ctx.Err() == nil {
 		elapsed := opt.Wall() - t0
 		if elapsed >= int64(opt.Linger) {
 			return

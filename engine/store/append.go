@@ -32,7 +32,8 @@ type Appender struct {
 // "state": "running" with this process's PID until Close, and a
 // schema-only part for every table that has none yet. Errors as
 // BeginRun: ErrNotRunDir for a folder holding files but no run.json,
-// ErrOtherMode for a replay's output, ErrOutUnwritable.
+// ErrOtherMode for the output of a replay or a live run, ErrOutUnwritable.
+// run.json's mode is m.Mode, ModeCollector when empty.
 func OpenAppend(out string, m Manifest) (*Appender, error) {
 	return openAppend(out, m, false)
 }
@@ -41,7 +42,8 @@ func OpenAppend(out string, m Manifest) (*Appender, error) {
 // live): a previous tmonbench output in out (replay or collector) is
 // removed first, only once the folder's lock is held, so a second run
 // refused with ErrBusy never deletes the output of the run writing there.
-// A folder tmonbench did not write is refused as by OpenAppend.
+// A folder tmonbench did not write is refused as by OpenAppend. tmonbench
+// live sets m.Mode to ModeLive.
 func OpenReplace(out string, m Manifest) (*Appender, error) {
 	return openAppend(out, m, true)
 }
@@ -83,7 +85,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 	if state == outRun {
 		old, err := ReadManifest(abs)
 		if err == nil && old.Mode != ModeCollector {
-			return nil, fmt.Errorf("%w: %s is the output of tmonbench replay; a collector appends only to its own output: choose another --out", ErrOtherMode, out)
+			return nil, fmt.Errorf("%w: %s is the output of tmonbench %s; a collector appends only to its own output: choose another --out", ErrOtherMode, out, old.Mode)
 		}
 		if err == nil {
 			m = old
@@ -92,7 +94,9 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		if m.Tool == "" {
 			m.Tool = Application
 		}
-		m.Mode = ModeCollector
+		if m.Mode == "" {
+			m.Mode = ModeCollector
+		}
 	}
 	a := &Appender{out: abs, next: map[string]int{}, lock: lock, manifest: m}
 	if err := a.mark(StateRunning); err != nil {

@@ -86,7 +86,7 @@ func (s Stats) Names() []string {
 // Started before BeginRun, Finished with Run.SetFinished.
 type Manifest struct {
 	Tool string `json:"tool"` // "tmonbench" when left empty
-	Mode string `json:"mode"` // ModeReplay or ModeCollector
+	Mode string `json:"mode"` // ModeReplay, ModeCollector or ModeLive
 	// Interrupted is true when the run was stopped (Ctrl-C, SIGTERM)
 	// before the end of its input: its tables hold what was observed
 	// until then.
@@ -118,10 +118,14 @@ type Manifest struct {
 const StateRunning = "running"
 
 // Modes of a run: a replay replaces the folder as a whole; a collector
-// appends to it as it goes. Neither writes into the other's folder.
+// appends to it as it goes. Neither writes into the other's folder. A
+// live run (tmonbench live) writes as a collector does but replaces a
+// previous output as a replay does (OpenReplace): a replay may replace
+// its output, a collector does not append to it.
 const (
 	ModeReplay    = "replay"
 	ModeCollector = "collector"
+	ModeLive      = "live"
 )
 
 // ReadManifest reads <out>/run.json. The error wraps fs.ErrNotExist when

@@ -24,7 +24,7 @@ type Manifest struct {
 	SchemaVersion int              `json:"schema_version"` // observe.SchemaVersion
 	Version       string           `json:"tmonbench_version"`
 	ConfigHash    string           `json:"config_hash"` // from run.json
-	Mode          string           `json:"mode"`        // replay, collector or merge (run.json)
+	Mode          string           `json:"mode"`        // replay, collector, live or merge (run.json)
 	Written       string           `json:"written"`     // RFC 3339, wall clock
 	Tables        map[string]Table `json:"tables"`
 }

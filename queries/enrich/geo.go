@@ -37,6 +37,18 @@ func openGeo(paths []string) (geoDBs, error) {
 	return dbs, nil
 }
 
+// CheckGeoIP opens and closes every database of paths: a command checks
+// them before it writes anything. An unreadable file is an error, as
+// Build would give after the rollups are written.
+func CheckGeoIP(paths []string) error {
+	dbs, err := openGeo(paths)
+	if err != nil {
+		return err
+	}
+	dbs.close()
+	return nil
+}
+
 func (g geoDBs) close() {
 	for _, d := range g {
 		d.r.Close()

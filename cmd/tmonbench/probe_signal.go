@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
+)
+
+// stoppableFile is the capture file a probe process replays: it ends (as
+// at EOF) once stop is done, so that the probe still lingers for the
+// acknowledgements of its last PDUs.
+type stoppableFile struct {
+	pkt.Source
+	stop  context.Context
+	ended atomic.Bool // the file ended (EOF, damage or stop)
+}
+
+// Next implements pkt.Source.
+func (s *stoppableFile) Next() ([]byte, pkt.Meta, error) {
+	if s.stop.Err() != nil {
+		s.ended.Store(true)
+		return nil, pkt.Meta{}, io.EOF
+	}
+	data, m, err := s.Source.Next()
+	if err != nil {
+		s.ended.Store(true)
+	}
+	return data, m, err
+}
+
+// probeSignals handles SIGINT and SIGTERM for a probe replaying a file
+// into src: a signal during the replay stops it (the packets paced by
+// stopCtx's waits, src ending), the probe then lingering for its last
+// acknowledgements; a signal during that wait, or a second one, cancels
+// the returned context: the wait ends at once. release stops the
+// handling.
+func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, release func()) {
+	ctx, abort := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for {
+			select {
+			case <-sig:
+			case <-ctx.Done():
+				return
+			}
+			if src.ended.Load() || src.stop.Err() != nil {
+				abort()
+				return
+			}
+			stopCapture()
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); abort() }
+}
+
+// unacked is the error of a run that ended with PDUs unacknowledged:
+// exit status 130 when a signal (ctx) cut the wait short.
+func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
+	if res.Unacked > 0 && ctx.Err() != nil { // 130: said here, not by main
+		fmt.Fprintf(r.stderr, "tmonbench: probe: stopped by a signal with %d PDUs unacknowledged (their observations may be missing at the collector)\n", res.Unacked)
+		return &exitError{code: 130, err: errors.New("probe: interrupted")}
+	}
+	if res.Unacked > 0 {
+		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger)
+	}
+	return nil
+}

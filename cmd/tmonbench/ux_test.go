@@ -1,0 +1,168 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// treeOf maps every file under dir to its content ("" for a folder).
+func treeOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	tree := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			tree[p] = ""
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		tree[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// sameTree fails unless dir still holds exactly before.
+func sameTree(t *testing.T, dir string, before map[string]string) {
+	t.Helper()
+	after := treeOf(t, dir)
+	for p, b := range before {
+		if a, ok := after[p]; !ok || a != b {
+			t.Errorf("%s changed (present %v)", p, ok)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("%s appeared", p)
+		}
+	}
+}
+
+// replayed is a fresh replay output of the ftp lab's probe A.
+func replayed(t *testing.T) string {
+	out := filepath.Join(t.TempDir(), "o6")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, testsamples.Path(t, "lab", "ftp", "A.pcap")); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	return out
+}
+
+// TestLiveBadFlagsTouchNothing: a flag of live that cannot work (a bad
+// --metrics address, an interface given twice, a negative --snaplen, a
+// zero --write-every, --tui without a terminal)
+// is refused with one line and exit status 2 before the capture and the
+// output are opened: a previous output there is left byte-identical, a
+// new --out is not created. The capture is never opened, so no
+// CAP_NET_RAW is needed.
+func TestLiveBadFlagsTouchNothing(t *testing.T) {
+	out := replayed(t)
+	before := treeOf(t, out)
+	fresh := filepath.Join(t.TempDir(), "new")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-i", "lo", "--metrics", "127.0.0.1:99999"}, "--metrics 127.0.0.1:99999"},
+		{[]string{"-i", "lo", "-i", "lo"}, "interface lo given twice"},
+		{[]string{"--pair", "lo,lo"}, "interface lo given twice"},
+		{[]string{"-i", "lo", "--snaplen", "-1"}, "--snaplen -1"},
+		{[]string{"-i", "lo", "--write-every", "0s"}, "--write-every 0s"},
+	}
+	if terminalForTUI() != nil { // no terminal here (CI): --tui cannot run
+		cases = append(cases, struct {
+			args []string
+			want string
+		}{[]string{"-i", "lo", "--tui"}, "--tui needs a terminal"})
+	}
+	for _, c := range cases {
+		for _, dir := range []string{out, fresh} {
+			code, _, stderr := tmon(t, append(append([]string{"live"}, c.args...), "--out", dir, "--duration", "1s")...)
+			if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("live %v --out %s: exit %d, stderr %q; want exit 2 and one line with %q", c.args, dir, code, stderr, c.want)
+			}
+		}
+		sameTree(t, out, before)
+		if _, err := os.Stat(fresh); err == nil {
+			t.Fatalf("live %v created %s", c.args, fresh)
+		}
+	}
+}
+
+// TestProbeInterfaceTwice: probe -i refuses an interface given twice
+// (each packet would be counted twice), before the capture is opened.
+func TestProbeInterfaceTwice(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("collectors:\n  - {name: c, address: 127.0.0.1:4739}\n"), 0o644)
+	code, _, stderr := tmon(t, "probe", "--config", cfg, "--name", "B", "-i", "lo", "-i", "lo", "--state-dir", "")
+	if code != 2 || !strings.Contains(stderr, "interface lo given twice") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestPrepareChecksFirst: rollup and enrich with a geoip database that
+// cannot be opened fail before writing anything: the output is left as
+// the replay wrote it.
+func TestPrepareChecksFirst(t *testing.T) {
+	out := replayed(t)
+	before := treeOf(t, out)
+	for _, cmd := range []string{"rollup", "enrich"} {
+		code, stdout, stderr := tmon(t, cmd, "--out", out, "--geoip", "/nonexistent.mmdb")
+		if code != 1 || !strings.Contains(stderr, "/nonexistent.mmdb") || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", cmd, code, stdout, stderr)
+		}
+		sameTree(t, out, before)
+	}
+}
+
+// TestFlagRefusals: replay --interval 0 (as -5) and report --from not
+// before --to are refused with exit status 2 and one line.
+func TestFlagRefusals(t *testing.T) {
+	dir := t.TempDir()
+	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", "--interval", "0", "--out", filepath.Join(dir, "a"), pcap}, "--interval 0: must be between 1 and 86400"},
+		{[]string{"replay", "--interval", "-5", "--out", filepath.Join(dir, "a"), pcap}, "--interval -5: must be between 1 and 86400"},
+		{[]string{"report", "--out", dir, "--from", "2026-11-30", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "--from 2026-11-30 is not before --to 2026-11-29"},
+		{[]string{"report", "--out", dir, "--from", "2026-11-29", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "is not before --to"},
+	} {
+		code, _, stderr := tmon(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+		t.Error("a refused replay created its output")
+	}
+}
+
+// TestQueryNamesLiveRun: an output a live capture is writing (run.json
+// mode live, as cmdLive opens it) is named so by query's note.
+func TestQueryNamesLiveRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "live")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if m, err := store.ReadManifest(out); err != nil || m.Mode != store.ModeLive {
+		t.Fatalf("run.json mode %q (%v), want live", m.Mode, err)
+	}
+	code, _, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from flows")
+	if code != 0 || !strings.Contains(stderr, "the live capture writing") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,0 +1,76 @@
+package collector
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// ackAfterRows is a fakeTransport that records, for each acknowledgement
+// sent after its frame was handled, the pdu_stats rows the sink held then.
+type ackAfterRows struct {
+	fakeTransport
+	sink *recordSink
+	rows []int
+}
+
+func (f *ackAfterRows) SendAck(ack []byte, to netip.AddrPort) error {
+	f.sink.mu.Lock()
+	n := len(f.sink.rows.PDUStats)
+	f.sink.mu.Unlock()
+	f.mu.Lock()
+	f.rows = append(f.rows, n)
+	f.mu.Unlock()
+	return f.fakeTransport.SendAck(ack, to)
+}
+
+// TestServerWritesFinishedProbeAtOnce: when a probe's final report
+// arrives (its run finished), the server writes at once, not at the next
+// WriteEvery (1 h here), and acknowledges the report only after that
+// write: a probe process ends once acknowledged, so a query right after
+// it sees its rows (the README's separate-process recipe). The other
+// frames are acknowledged at once.
+func TestServerWritesFinishedProbeAtOnce(t *testing.T) {
+	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
+		var e pdu.Enc
+		rec(&e)
+		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
+	}
+	sink := &recordSink{}
+	tr := &ackAfterRows{sink: sink, fakeTransport: fakeTransport{frames: [][]byte{
+		frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }),
+		frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+			(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
+		}),
+		frame(pdu.TypeReport, 3, func(e *pdu.Enc) {
+			(&pdu.Report{Final: true, Collector: "c", Types: []pdu.TypeCount{{Type: pdu.TypeFlowDef, PDUs: 1, Records: 1, Bytes: 60}}}).Append(e)
+		}),
+	}}}
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(c, tr, sink, ServerOptions{WriteEvery: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		tr.mu.Lock()
+		n := len(tr.rows)
+		tr.mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if tr.acks != 2 || len(tr.rows) != 1 || tr.rows[0] == 0 || c.FinishedRuns() != 1 {
+		t.Errorf("%d acks at once, pdu_stats rows when each later ack went: %v, %d runs finished; want 2 acks, then the report's after its rows (1 run)",
+			tr.acks, tr.rows, c.FinishedRuns())
+	}
+}
