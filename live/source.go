@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
@@ -71,24 +72,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("live: a pair takes two interfaces, not %d", len(c.Interfaces))
 	}
 	d := DefaultConfig()
-	if c.SnapLen <= 0 {
-		c.SnapLen = d.SnapLen
-	}
-	if c.BlockBytes <= 0 {
-		c.BlockBytes = d.BlockBytes
-	}
-	if c.RingBytes <= 0 {
-		c.RingBytes = d.RingBytes
-	}
-	if c.BlockTimeout <= 0 {
-		c.BlockTimeout = d.BlockTimeout
-	}
-	if c.IdleWait <= 0 {
-		c.IdleWait = d.IdleWait
-	}
-	if c.Workers <= 0 {
-		c.Workers = 1
-	}
+	config.OrDefault(&c.SnapLen, d.SnapLen)
+	config.OrDefault(&c.BlockBytes, d.BlockBytes)
+	config.OrDefault(&c.RingBytes, d.RingBytes)
+	config.OrDefault(&c.BlockTimeout, d.BlockTimeout)
+	config.OrDefault(&c.IdleWait, d.IdleWait)
+	config.OrDefault(&c.Workers, 1)
 	if c.ReorderWindow <= 0 {
 		c.ReorderWindow = 2*c.BlockTimeout + 10*time.Millisecond
 	}
