@@ -140,6 +140,9 @@ AND epoch_ns(time) <= ? ORDER BY time DESC LIMIT 1`
 // ModeCollector; tui/ does not import the store).
 const modeCollector = "collector"
 
+// modeLive is the run mode of a live capture's output (run.json).
+const modeLive = "live"
+
 // noCaptureError says which capture an output without one lacks (a
 // collector's: it receives the probes' counters, never their packets) and
 // how to get the packets: replay that capture.
@@ -148,11 +151,13 @@ func noCaptureError(mode string, sel packetSel) error {
 	if sel.iface != "" {
 		capture += " " + sel.iface
 	}
-	why := "this output lists none"
-	if mode == modeCollector {
-		why = "a collector gets counters, not packets"
+	switch mode {
+	case modeCollector:
+		return noCapture(fmt.Sprintf("no capture of %s here (a collector gets counters, not packets): run tmonbench replay on it to see packets", capture))
+	case modeLive:
+		return noCapture(fmt.Sprintf("no capture of %s here (a live capture keeps no packets): replay a tcpdump -w file to see packets", capture))
 	}
-	return noCapture(fmt.Sprintf("no capture of %s here (%s): run tmonbench replay on it to see packets", capture, why))
+	return noCapture(fmt.Sprintf("no capture of %s here (this output lists none): run tmonbench replay on it to see packets", capture))
 }
 
 // noCapture is the error of an output that has no capture file to read

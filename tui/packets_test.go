@@ -125,10 +125,10 @@ func TestWriteNamesByDirection(t *testing.T) {
 	}
 }
 
-// collectorOutput copies a replay's output as a collector's would be: no
-// packet_index (a collector gets the probes' counters, not packets) and
-// run.json with mode collector and no inputs.
-func collectorOutput(t *testing.T, replayOut string) string {
+// outputAs copies a replay's output as a collector's or a live run's
+// would be: no packet_index (neither keeps packets) and run.json with that
+// mode and no inputs.
+func outputAs(t *testing.T, replayOut, mode string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "collector-out")
 	err := filepath.WalkDir(replayOut, func(p string, d fs.DirEntry, err error) error {
@@ -151,7 +151,7 @@ func collectorOutput(t *testing.T, replayOut string) string {
 			if err := json.Unmarshal(b, &m); err != nil {
 				return err
 			}
-			m["mode"], m["inputs"] = "collector", []any{}
+			m["mode"], m["inputs"] = mode, []any{}
 			if b, err = json.Marshal(m); err != nil {
 				return err
 			}
@@ -169,23 +169,27 @@ func collectorOutput(t *testing.T, replayOut string) string {
 // which capture is missing and how to get the packets; no error, and w
 // writes nothing.
 func TestPacketsCollectorOutput(t *testing.T) {
-	out := collectorOutput(t, replayed(t, ftpLab))
-	dir := t.TempDir()
-	t.Chdir(dir)
-	m, press, expect := screenModel(t, out)
-	press("4", "enter", "p")
-	const want = "no capture of probe A if0 here (a collector gets counters, not packets): run tmonbench replay on it to see packets"
-	expect("packets", "Packets of", want)
-	if m.e.status != want || m.e.errMsg != "" {
-		t.Fatalf("status %q, error %q", m.e.status, m.e.errMsg)
+	for mode, want := range map[string]string{
+		"collector": "no capture of probe A if0 here (a collector gets counters, not packets): run tmonbench replay on it to see packets",
+		"live":      "no capture of probe A if0 here (a live capture keeps no packets): replay a tcpdump -w file to see packets",
+	} {
+		out := outputAs(t, replayed(t, ftpLab), mode)
+		dir := t.TempDir()
+		t.Chdir(dir)
+		m, press, expect := screenModel(t, out)
+		press("4", "enter", "p")
+		expect("packets", "Packets of", want)
+		if m.e.status != want || m.e.errMsg != "" {
+			t.Fatalf("%s: status %q, error %q", mode, m.e.status, m.e.errMsg)
+		}
+		if len(want) > 120 {
+			t.Fatalf("%s: the line is %d characters, more than 120", mode, len(want))
+		}
+		press("w")
+		if got := pcaps(t, dir); len(got) != 0 {
+			t.Fatalf("%s: w wrote %v", mode, got)
+		}
+		press("esc")
+		expect("back", "TCP connections")
 	}
-	if len(want) > 120 {
-		t.Fatalf("the line is %d characters, more than 120", len(want))
-	}
-	press("w")
-	if got := pcaps(t, dir); len(got) != 0 {
-		t.Fatalf("w wrote %v", got)
-	}
-	press("esc")
-	expect("back", "TCP connections")
 }
