@@ -15,8 +15,8 @@ SELECT
         ELSE 'ip-proto-' || protocol
     END AS protocol,
     count(*) AS flows,
-    sum(packets)::UBIGINT AS packets,
-    sum(bytes)::UBIGINT AS bytes,
+    coalesce(sum(packets), 0)::UBIGINT AS packets,
+    coalesce(sum(bytes), 0)::UBIGINT AS bytes,
     min(first_seen) AS first_seen,
     max(last_seen) AS last_seen,
     coalesce(sum(reassembled.n), 0)::UBIGINT AS ip_reasm

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
 // TestReplaySummaryFlowsAgree: the flow count of the replay's summary and
@@ -69,5 +71,27 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Errorf("--listen %s created %s (%v)", addr, out, err)
 		}
+	}
+}
+
+// TestSummaryOfNothing: `query summary` over a capture without a packet
+// says 0 flows, 0 packets and 0 bytes, not NULL (the first and last times
+// stay empty: there are none).
+func TestSummaryOfNothing(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "empty.pcap")
+	if err := os.WriteFile(pcap, capgen.PCAP(nil, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, pcap); code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := tmon(t, "query", "--out", out, "--format", "csv", "summary")
+	if code != 0 {
+		t.Fatalf("query: exit %d\n%s", code, stderr)
+	}
+	if want := "protocol,flows,packets,bytes,first_seen,last_seen,ip_reasm\ntotal,0,0,0,,,0\n"; stdout != want {
+		t.Errorf("summary of no packets:\n%s\nwant:\n%s", stdout, want)
 	}
 }
