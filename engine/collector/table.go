@@ -1,6 +1,9 @@
 package collector
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // flowTable holds the collector's flows (issue 14). A probe numbers its
 // flows in order (1, 2, ... within a run, offset by the run's base), so
@@ -148,9 +151,10 @@ func (d *denseFlows) reach(t *flowTable, id uint64) int {
 		d.lo += uint64(words * 64)
 	}
 	size := int(id-d.lo) + 1
-	for len(d.flows) < size {
-		d.flows = append(d.flows, cflow{})
+	if size > cap(d.flows) { // double: append grows large slices by a quarter, each time in fresh memory
+		d.flows = slices.Grow(d.flows, max(size, 2*cap(d.flows), 1024)-len(d.flows))
 	}
+	d.flows = d.flows[:max(len(d.flows), size)]
 	for words := (size + 63) / 64; len(d.present) < words; {
 		d.present = append(d.present, 0)
 	}
