@@ -20,16 +20,24 @@ type flowTable struct {
 	n      int
 }
 
-// denseFlows is one probe's dense range of flow ids [lo, lo+len(flows)).
+// denseFlows is one probe's dense range of flow ids [lo, lo+size), in
+// pages of pageFlows (growing or sliding the range copies no flow).
 type denseFlows struct {
 	lo       uint64
-	flows    []cflow
-	present  []uint64 // bit i: flows[i] is held
+	size     int
+	pages    [][]cflow
+	present  []uint64 // bit i: flow lo+i is held
 	n        int      // flows held in the dense range
 	nsparse  int      // flows of this probe held in the map
 	hiSparse uint64   // no flow of this probe in the map has a higher id (0 when none)
 	probe    uint16
 }
+
+// pageFlows is the flows of a page (a multiple of 64: pages drop whole
+// words of presence bits).
+const pageFlows = 1024
+
+func (d *denseFlows) at(i int) *cflow { return &d.pages[i/pageFlows][i%pageFlows] }
 
 // minDense is the dense range a probe may always have; beyond it the
 // range is at most twice the flows it holds.
@@ -49,7 +57,7 @@ func (t *flowTable) probe(p uint16) *denseFlows {
 
 // index returns k's index in its probe's dense range, or -1.
 func (d *denseFlows) index(id uint64) int {
-	if d == nil || id < d.lo || id-d.lo >= uint64(len(d.flows)) {
+	if d == nil || id < d.lo || id-d.lo >= uint64(d.size) {
 		return -1
 	}
 	return int(id - d.lo)
@@ -62,7 +70,7 @@ func (t *flowTable) Get(k flowKey) (cflow, bool) {
 	d := t.probe(k.probe)
 	if i := d.index(k.id); i >= 0 {
 		if d.has(i) {
-			return d.flows[i], true
+			return *d.at(i), true
 		}
 		return cflow{}, false
 	}
@@ -107,7 +115,16 @@ func (t *flowTable) Set(k flowKey, f cflow) {
 		d.n++
 		t.n++
 	}
-	d.flows[i] = f
+	*d.at(i) = f
+}
+
+// reset empties the dense range (keeping its pages) and starts it at lo.
+func (d *denseFlows) reset(lo uint64) {
+	for _, pg := range d.pages[:(d.size+pageFlows-1)/pageFlows] {
+		clear(pg)
+	}
+	clear(d.present)
+	d.lo, d.size, d.present, d.n = lo, 0, d.present[:0], 0
 }
 
 // reach extends the dense range to id, sliding it up when id is too far
@@ -116,14 +133,15 @@ func (t *flowTable) Set(k flowKey, f cflow) {
 // range, ids spread out, or a flow of the map could be in the new part).
 func (d *denseFlows) reach(t *flowTable, id uint64) int {
 	if d.n == 0 && (d.nsparse == 0 || d.hiSparse < id) { // nothing held: start the range at id
-		clear(d.present)
-		d.lo, d.flows, d.present = id, d.flows[:0], d.present[:0]
+		d.reset(id)
 	}
-	if id < d.lo || d.nsparse != 0 && d.hiSparse >= d.lo+uint64(len(d.flows)) {
+	if id < d.lo || d.nsparse != 0 && d.hiSparse >= d.lo+uint64(d.size) {
 		return -1
 	}
 	if limit := uint64(max(minDense, 2*(d.n+1))); id-d.lo >= limit {
-		words := min(int((id-limit/2-d.lo)/64), len(d.present)) // the range starts that many words higher
+		// The range starts that many pages higher.
+		drop := min(int((id-limit/2-d.lo)/pageFlows), (d.size+pageFlows-1)/pageFlows)
+		words := min(drop*pageFlows/64, len(d.present))
 		moved := 0
 		for _, w := range d.present[:words] {
 			moved += bits.OnesCount64(w)
@@ -135,26 +153,29 @@ func (d *denseFlows) reach(t *flowTable, id uint64) int {
 			for word != 0 {
 				i := w*64 + bits.TrailingZeros64(word)
 				word &= word - 1
-				t.sparse[flowKey{d.probe, d.lo + uint64(i)}] = d.flows[i]
+				t.sparse[flowKey{d.probe, d.lo + uint64(i)}] = *d.at(i)
 				d.hiSparse = max(d.hiSparse, d.lo+uint64(i))
 			}
 		}
 		d.n -= moved
 		d.nsparse += moved
-		shift := min(words*64, len(d.flows))
-		n := copy(d.flows, d.flows[shift:])
-		clear(d.flows[n:])
-		d.flows = d.flows[:n]
+		for _, pg := range d.pages[:drop] { // the dropped pages become the last ones
+			clear(pg)
+		}
+		dropped := slices.Clone(d.pages[:drop])
+		copy(d.pages, d.pages[drop:])
+		copy(d.pages[len(d.pages)-drop:], dropped)
 		m := copy(d.present, d.present[words:])
 		clear(d.present[m:])
 		d.present = d.present[:m]
-		d.lo += uint64(words * 64)
+		d.lo += uint64(drop * pageFlows)
+		d.size = max(d.size-drop*pageFlows, 0)
 	}
 	size := int(id-d.lo) + 1
-	if size > cap(d.flows) { // double: append grows large slices by a quarter, each time in fresh memory
-		d.flows = slices.Grow(d.flows, max(size, 2*cap(d.flows), 1024)-len(d.flows))
+	for len(d.pages)*pageFlows < size {
+		d.pages = append(d.pages, make([]cflow, pageFlows))
 	}
-	d.flows = d.flows[:max(len(d.flows), size)]
+	d.size = max(d.size, size)
 	for words := (size + 63) / 64; len(d.present) < words; {
 		d.present = append(d.present, 0)
 	}
@@ -167,7 +188,7 @@ func (t *flowTable) Delete(k flowKey) {
 	if i := d.index(k.id); i >= 0 {
 		if d.has(i) {
 			d.present[i>>6] &^= 1 << (i & 63)
-			d.flows[i] = cflow{}
+			*d.at(i) = cflow{}
 			d.n--
 			t.n--
 		}
@@ -190,9 +211,8 @@ func (t *flowTable) Delete(k flowKey) {
 func (t *flowTable) Clear() {
 	for _, d := range t.dense {
 		if d != nil {
-			clear(d.flows)
-			clear(d.present)
-			d.flows, d.present, d.n, d.nsparse, d.hiSparse = d.flows[:0], d.present[:0], 0, 0, 0
+			d.reset(0)
+			d.nsparse, d.hiSparse = 0, 0
 		}
 	}
 	clear(t.sparse)
@@ -210,7 +230,7 @@ func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
 			for word != 0 {
 				i := w*64 + bits.TrailingZeros64(word)
 				word &= word - 1
-				if !yield(flowKey{uint16(p), d.lo + uint64(i)}, &d.flows[i]) {
+				if !yield(flowKey{uint16(p), d.lo + uint64(i)}, d.at(i)) {
 					return
 				}
 			}

@@ -94,7 +94,7 @@ func TestFlowTable(t *testing.T) {
 			check(int(id))
 		}
 	}
-	if d := tab.probe(3); d.nsparse != 10 || len(d.flows) > 2*minDense {
-		t.Errorf("ids in order: %d flows in the map, dense range of %d", d.nsparse, len(d.flows))
+	if d := tab.probe(3); d.nsparse != 10 || d.size > 2*minDense {
+		t.Errorf("ids in order: %d flows in the map, dense range of %d", d.nsparse, d.size)
 	}
 }
