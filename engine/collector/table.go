@@ -7,12 +7,12 @@ import (
 
 // flowTable holds the collector's flows (issue 14). A probe numbers its
 // flows in order (1, 2, ... within a run, offset by the run's base), so
-// each probe's flows live in a dense slice indexed by id-lo with a
-// presence bit: one cache line a lookup, no hashing. Ids the slice cannot
+// each probe's flows live in a dense table (pages) indexed by id-lo with a
+// presence bit: one cache line a lookup, no hashing. Ids the table cannot
 // reach at a bounded cost (ids spread out by capture ordinal with several
 // workers, a restarted run's new base while old flows are held, a flow
 // kept for very long) go to a map, as every flow did before. An id is in
-// the dense slice when it falls in its range, in the map otherwise: the
+// the dense table when it falls in its range, in the map otherwise: the
 // range only grows over ids no flow of the map can have, and slides up.
 type flowTable struct {
 	dense  []*denseFlows // by probe id, nil until the probe's first flow
