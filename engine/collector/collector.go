@@ -60,7 +60,7 @@ type Collector struct {
 	log    *slog.Logger
 	rx     *pdu.Receiver
 	probes map[uint16]*probeState
-	flows  map[flowKey]cflow
+	flows  flowTable
 	// classNames interns the flows' class names; arena the rows' strings
 	// (addresses included) and nullable values.
 	classNames []string
@@ -100,7 +100,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: map[flowKey]cflow{}, ow: newOwState(),
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: newFlowTable(), ow: newOwState(),
 		ended: map[flowKey]struct{}{}}
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	if cfg != nil {
@@ -344,9 +344,9 @@ func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 	if c.retired.has(k) {
 		return
 	}
-	f := c.flows[k]
+	f, _ := c.flows.Get(k)
 	f.define(c, r)
-	c.flows[k] = f
+	c.flows.Set(k, f)
 }
 
 // Recycle gives back a batch returned by Drain once its rows are written:
@@ -440,7 +440,7 @@ func ProtocolName(p uint8) string {
 }
 
 func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
-	if _, ok := c.flows[flowKey{pid, r.FlowID}]; !ok {
+	if !c.flows.Has(flowKey{pid, r.FlowID}) {
 		c.stats.UnknownFlow++
 	}
 	for _, m := range r.Metrics {
@@ -486,7 +486,7 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted || r.Ended == pdu.EndFinal {
 		c.ended[k] = struct{}{}
 	}
-	f, ok := c.flows[k]
+	f, ok := c.flows.Get(k)
 	if !ok {
 		c.stats.UnknownFlow++
 	}
@@ -497,7 +497,7 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	if r.LastSeenNs > f.lastNs {
 		f.lastNs = r.LastSeenNs
 	}
-	c.flows[k] = f
+	c.flows.Set(k, f)
 }
 
 // Finish returns every row accumulated since the last Drain, and every
@@ -563,23 +563,23 @@ func (c *Collector) take(final bool) *observe.Batch {
 		// Every flow is written with its totals and retired: a collector
 		// that goes on after Finish (a durable one) ignores later updates
 		// of them rather than writing them twice.
-		for k, f := range c.flows {
-			b.Flows = append(b.Flows, c.flowRow(k, &f))
+		for k, f := range c.flows.All {
+			b.Flows = append(b.Flows, c.flowRow(k, f))
 			c.retire(k)
 		}
-		clear(c.flows)
+		c.flows.Clear()
 		clear(c.ended)
 	} else {
 		// Flows the probe ended are final: write them now, so a long run
 		// does not keep every flow it ever saw.
 		for k := range c.ended {
-			f, ok := c.flows[k]
+			f, ok := c.flows.Get(k)
 			if ok && (f.class == 0 || !c.probe(k.probe).hello) {
 				continue // its definition or Hello has not arrived yet
 			}
 			if ok {
 				b.Flows = append(b.Flows, c.flowRow(k, &f))
-				delete(c.flows, k)
+				c.flows.Delete(k)
 			}
 			delete(c.ended, k)
 			c.retire(k)

@@ -89,8 +89,8 @@ func ifaceName(p *probeState, i uint16) string {
 // new rows: call it once the probes are done. Call it once the probes are done, before
 // Finish (whose batch then has no flows but those of late definitions).
 func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) error {
-	keys := make([]flowKey, 0, len(c.flows))
-	for k := range c.flows {
+	keys := make([]flowKey, 0, c.flows.Len())
+	for k := range c.flows.All {
 		keys = append(keys, k)
 	}
 	c.names = map[string]string{}
@@ -117,11 +117,11 @@ func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) erro
 	}
 	b := &observe.Batch{Flows: make([]observe.Flow, 0, min(chunk, len(keys)))}
 	for i, k := range keys {
-		f := c.flows[k]
+		f, _ := c.flows.Get(k)
 		r := c.flowRow(k, &f)
 		r.Probe, r.Interface = c.name(r.Probe), c.name(r.Interface)
 		b.Flows = append(b.Flows, r)
-		delete(c.flows, k)
+		c.flows.Delete(k)
 		if len(b.Flows) == chunk || i == len(keys)-1 {
 			if err := write(b); err != nil {
 				return err

@@ -150,7 +150,7 @@ func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
 		return rt, true
 	}
 	iface := ""
-	if f, ok := c.flows[fk]; ok && f.class != 0 {
+	if f, ok := c.flows.Get(fk); ok && f.class != 0 {
 		iface = ifaceName(p, f.iface)
 	}
 	rt := owRoute{rec: rec, flow: c.ow.ids[k], hop: rec.Hop(p.name, iface)}

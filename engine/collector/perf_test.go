@@ -152,3 +152,92 @@ func TestZeroAllocsRows(t *testing.T) {
 		t.Errorf("%.1f allocations per PDU of 10 rows, want 0", n)
 	}
 }
+
+// flowFrames builds a probe's Hello and metric definition, then the PDUs
+// of n flows (ids 1, 1+stride, ...): their definitions, then per interval
+// (3) a Counters record (one metric, if counters) and a FlowUpdate each,
+// the last one ending the flow, 100 records a PDU.
+func flowFrames(n int, stride uint64, counters bool) (frames [][]byte) {
+	id := uint32(1)
+	frame := func(typ pdu.Type, rec func(e *pdu.Enc)) {
+		var e pdu.Enc
+		rec(&e)
+		frames = append(frames, pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B))
+		id++
+	}
+	frame(pdu.TypeHello, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) })
+	frame(pdu.TypeMetricDef, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "ip_bytes"}).Append(e) })
+	flowID := func(i int) uint64 { return 1 + uint64(i)*stride }
+	for lo := 0; lo < n; lo += 100 {
+		frame(pdu.TypeFlowDef, func(e *pdu.Enc) {
+			for i := lo; i < min(lo+100, n); i++ {
+				(&pdu.FlowDef{FlowID: flowID(i), Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
+			}
+		})
+	}
+	metrics := []pdu.Metric{{ID: 0}}
+	metrics[0].Stat.Add(40)
+	for iv := range 3 {
+		for lo := 0; lo < n; lo += 100 {
+			if counters {
+				frame(pdu.TypeCounters, func(e *pdu.Enc) {
+					for i := lo; i < min(lo+100, n); i++ {
+						(&pdu.Counters{IntervalStartNs: int64(iv) * 60e9, IntervalNs: 60e9, FlowID: flowID(i), Metrics: metrics}).Append(e)
+					}
+				})
+			}
+			frame(pdu.TypeFlowUpdate, func(e *pdu.Enc) {
+				for i := lo; i < min(lo+100, n); i++ {
+					u := pdu.FlowUpdate{FlowID: flowID(i), LastSeenNs: int64(iv+1) * 60e9, Packets: uint64(iv + 1), Bytes: uint64(100 * (iv + 1))}
+					if iv == 2 {
+						u.Ended = pdu.EndIdle
+					}
+					u.Append(e)
+				}
+			})
+		}
+	}
+	return frames
+}
+
+// BenchmarkFlows measures the collector's flow table: 200 k flows defined,
+// updated over 3 intervals (and counted: +counters), then ended and
+// drained (not timed); ids dense (one probe, one worker) or spread
+// (workers number flows by capture ordinal). ns/record counts the records
+// decoded.
+func BenchmarkFlows(b *testing.B) {
+	const n = 200_000
+	for _, bc := range []struct {
+		name     string
+		stride   uint64
+		counters bool
+	}{{"dense", 1, false}, {"spread", 75, false}, {"dense+counters", 1, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			frames := flowFrames(n, bc.stride, bc.counters)
+			records := n * 4
+			if bc.counters {
+				records = n * 7
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				c, err := New(nil, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				for _, f := range frames {
+					c.Handle(f)
+				}
+				b.StopTimer()
+				if r := c.Drain(); len(r.Flows) != n {
+					b.Fatalf("%d flows, want %d", len(r.Flows), n)
+				}
+				b.StartTimer()
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*records)
+			b.ReportMetric(ns, "ns/record")
+		})
+	}
+}

@@ -153,7 +153,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
 			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished})
 	}
-	for k, f := range c.flows {
+	for k, f := range c.flows.All {
 		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
 		if sf.Defined {
 			sf.Def = f.def(c, k.id)
@@ -241,14 +241,14 @@ func (c *Collector) RestoreState(b []byte) error {
 		}
 		c.probes[p.ID] = ps
 	}
-	c.flows = map[flowKey]cflow{}
+	c.flows = newFlowTable()
 	for _, sf := range s.Flows {
 		var f cflow
 		if sf.Defined {
 			f.define(c, &sf.Def)
 		}
 		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
-		c.flows[sf.Key.key()] = f
+		c.flows.Set(sf.Key.key(), f)
 	}
 	c.batch, c.stats, c.lastNs = s.Batch, s.Stats, s.LastNs
 	c.ended, c.retired = map[flowKey]struct{}{}, retiredSet{}

@@ -52,7 +52,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 		}
 		defined[id] = true
 		name := ""
-		if f, ok := c.flows[fk]; ok && f.class != 0 {
+		if f, ok := c.flows.Get(fk); ok && f.class != 0 {
 			def := f.def(c, fk.id)
 			name = FlowName(&def)
 		}

@@ -1,0 +1,244 @@
+package collector
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// flowTable holds the collector's flows (issue 14). A probe numbers its
+// flows in order (1, 2, ... within a run, offset by the run's base), so
+// each probe's flows live in a dense table (pages) indexed by id-lo with a
+// presence bit: one cache line a lookup, no hashing. Ids the table cannot
+// reach at a bounded cost (ids spread out by capture ordinal with several
+// workers, a restarted run's new base while old flows are held, a flow
+// kept for very long) go to a map, as every flow did before. An id is in
+// the dense table when it falls in its range, in the map otherwise: the
+// range only grows over ids no flow of the map can have, and slides up.
+type flowTable struct {
+	dense  []*denseFlows // by probe id, nil until the probe's first flow
+	sparse map[flowKey]cflow
+	n      int
+}
+
+// denseFlows is one probe's dense range of flow ids [lo, lo+size), in
+// pages of pageFlows (growing or sliding the range copies no flow).
+type denseFlows struct {
+	lo       uint64
+	size     int
+	pages    [][]cflow
+	present  []uint64 // bit i: flow lo+i is held
+	n        int      // flows held in the dense range
+	nsparse  int      // flows of this probe held in the map
+	hiSparse uint64   // no flow of this probe in the map has a higher id (0 when none)
+	probe    uint16
+}
+
+// pageFlows is the flows of a page (a multiple of 64: pages drop whole
+// words of presence bits).
+const pageFlows = 1024
+
+func (d *denseFlows) at(i int) *cflow { return &d.pages[i/pageFlows][i%pageFlows] }
+
+// minDense is the dense range a probe may always have; beyond it the
+// range is at most twice the flows it holds.
+const minDense = 4096
+
+func newFlowTable() flowTable { return flowTable{sparse: map[flowKey]cflow{}} }
+
+// Len returns the number of flows held.
+func (t *flowTable) Len() int { return t.n }
+
+func (t *flowTable) probe(p uint16) *denseFlows {
+	if int(p) < len(t.dense) {
+		return t.dense[p]
+	}
+	return nil
+}
+
+// index returns k's index in its probe's dense range, or -1.
+func (d *denseFlows) index(id uint64) int {
+	if d == nil || id < d.lo || id-d.lo >= uint64(d.size) {
+		return -1
+	}
+	return int(id - d.lo)
+}
+
+func (d *denseFlows) has(i int) bool { return d.present[i>>6]&(1<<(i&63)) != 0 }
+
+// Get returns flow k and whether it is held.
+func (t *flowTable) Get(k flowKey) (cflow, bool) {
+	d := t.probe(k.probe)
+	if i := d.index(k.id); i >= 0 {
+		if d.has(i) {
+			return *d.at(i), true
+		}
+		return cflow{}, false
+	}
+	if d == nil || d.nsparse == 0 {
+		return cflow{}, false
+	}
+	f, ok := t.sparse[k]
+	return f, ok
+}
+
+// Has reports whether flow k is held.
+func (t *flowTable) Has(k flowKey) bool {
+	_, ok := t.Get(k)
+	return ok
+}
+
+// Set holds f as flow k.
+func (t *flowTable) Set(k flowKey, f cflow) {
+	d := t.probe(k.probe)
+	if d == nil {
+		for int(k.probe) >= len(t.dense) {
+			t.dense = append(t.dense, nil)
+		}
+		d = &denseFlows{lo: k.id, probe: k.probe}
+		t.dense[k.probe] = d
+	}
+	i := d.index(k.id)
+	if i < 0 {
+		i = d.reach(t, k.id)
+	}
+	if i < 0 {
+		if _, ok := t.sparse[k]; !ok {
+			t.n++
+			d.nsparse++
+			d.hiSparse = max(d.hiSparse, k.id)
+		}
+		t.sparse[k] = f
+		return
+	}
+	if !d.has(i) {
+		d.present[i>>6] |= 1 << (i & 63)
+		d.n++
+		t.n++
+	}
+	*d.at(i) = f
+}
+
+// reset empties the dense range (keeping its pages) and starts it at lo.
+func (d *denseFlows) reset(lo uint64) {
+	for _, pg := range d.pages[:(d.size+pageFlows-1)/pageFlows] {
+		clear(pg)
+	}
+	clear(d.present)
+	d.lo, d.size, d.present, d.n = lo, 0, d.present[:0], 0
+}
+
+// reach extends the dense range to id, sliding it up when id is too far
+// from its start (the few long-lived flows below the new start move to
+// the map), and returns id's index; or -1: id goes to the map (below the
+// range, ids spread out, or a flow of the map could be in the new part).
+func (d *denseFlows) reach(t *flowTable, id uint64) int {
+	if d.n == 0 && (d.nsparse == 0 || d.hiSparse < id) { // nothing held: start the range at id
+		d.reset(id)
+	}
+	if id < d.lo || d.nsparse != 0 && d.hiSparse >= d.lo+uint64(d.size) {
+		return -1
+	}
+	if limit := uint64(max(minDense, 2*(d.n+1))); id-d.lo >= limit {
+		// The range starts that many pages higher.
+		drop := min(int((id-limit/2-d.lo)/pageFlows), (d.size+pageFlows-1)/pageFlows)
+		words := min(drop*pageFlows/64, len(d.present))
+		moved := 0
+		for _, w := range d.present[:words] {
+			moved += bits.OnesCount64(w)
+		}
+		if moved > d.n/4 { // ids spread out, or a new run's base: not worth a dense range
+			return -1
+		}
+		for w, word := range d.present[:words] {
+			for word != 0 {
+				i := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				t.sparse[flowKey{d.probe, d.lo + uint64(i)}] = *d.at(i)
+				d.hiSparse = max(d.hiSparse, d.lo+uint64(i))
+			}
+		}
+		d.n -= moved
+		d.nsparse += moved
+		for _, pg := range d.pages[:drop] { // the dropped pages become the last ones
+			clear(pg)
+		}
+		dropped := slices.Clone(d.pages[:drop])
+		copy(d.pages, d.pages[drop:])
+		copy(d.pages[len(d.pages)-drop:], dropped)
+		m := copy(d.present, d.present[words:])
+		clear(d.present[m:])
+		d.present = d.present[:m]
+		d.lo += uint64(drop * pageFlows)
+		d.size = max(d.size-drop*pageFlows, 0)
+	}
+	size := int(id-d.lo) + 1
+	for len(d.pages)*pageFlows < size {
+		d.pages = append(d.pages, make([]cflow, pageFlows))
+	}
+	d.size = max(d.size, size)
+	for words := (size + 63) / 64; len(d.present) < words; {
+		d.present = append(d.present, 0)
+	}
+	return size - 1
+}
+
+// Delete forgets flow k.
+func (t *flowTable) Delete(k flowKey) {
+	d := t.probe(k.probe)
+	if i := d.index(k.id); i >= 0 {
+		if d.has(i) {
+			d.present[i>>6] &^= 1 << (i & 63)
+			*d.at(i) = cflow{}
+			d.n--
+			t.n--
+		}
+		return
+	}
+	if d == nil || d.nsparse == 0 {
+		return
+	}
+	if _, ok := t.sparse[k]; ok {
+		delete(t.sparse, k)
+		d.nsparse--
+		t.n--
+		if d.nsparse == 0 {
+			d.hiSparse = 0
+		}
+	}
+}
+
+// Clear forgets every flow (keeping the memory for the next ones).
+func (t *flowTable) Clear() {
+	for _, d := range t.dense {
+		if d != nil {
+			d.reset(0)
+			d.nsparse, d.hiSparse = 0, 0
+		}
+	}
+	clear(t.sparse)
+	t.n = 0
+}
+
+// All calls yield with every flow held (in no specified order) until it
+// returns false. yield must not change the table.
+func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
+	for p, d := range t.dense {
+		if d == nil || d.n == 0 {
+			continue
+		}
+		for w, word := range d.present {
+			for word != 0 {
+				i := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				if !yield(flowKey{uint16(p), d.lo + uint64(i)}, d.at(i)) {
+					return
+				}
+			}
+		}
+	}
+	for k, f := range t.sparse {
+		if !yield(k, &f) {
+			return
+		}
+	}
+}
