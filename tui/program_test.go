@@ -1,15 +1,14 @@
 package tui
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
 // panicky is the real root model that panics in Update on the key "!".
@@ -23,24 +22,6 @@ func (p panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return p, cmd
 }
 
-// syncBuffer is a bytes.Buffer the program's renderer and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunRestoresAfterPanic runs the TUI through Run, the function both
 // commands (tui, live/replay --tui) run it with, and panics in Update:
 // Run returns an error wrapping tea.ErrProgramPanic (the command fails,
@@ -50,7 +31,7 @@ func (s *syncBuffer) String() string {
 func TestRunRestoresAfterPanic(t *testing.T) {
 	out := replayed(t, ftpLab)
 	in, feed := io.Pipe()
-	var term syncBuffer
+	var term testout.SyncBuffer
 	done := make(chan error, 1)
 	go func() { done <- Run(panicky{newTestModel(t, out)}, tea.WithInput(in), tea.WithOutput(&term)) }()
 	// wait for the first screen (a hang guard, not a timing assertion)
@@ -98,7 +79,7 @@ func TestRunRestoresAfterPanic(t *testing.T) {
 // restored the same way.
 func TestRunQuitIsNoError(t *testing.T) {
 	out := replayed(t, ftpLab)
-	var term syncBuffer
+	var term testout.SyncBuffer
 	err := Run(newTestModel(t, out), tea.WithInput(strings.NewReader("q")), tea.WithOutput(&term))
 	if err != nil {
 		t.Fatalf("Run after q: %v", err)

@@ -8,32 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/internal/testenv"
+	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/replay"
 )
-
-// syncBuffer is a bytes.Buffer safe for the bar's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestBarDrivenByTime: the bar is drawn when the replay starts and
 // redrawn every barEvery with no packet going through; at paced speeds it
@@ -44,7 +26,7 @@ func TestBarDrivenByTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var w syncBuffer
+	var w testout.SyncBuffer
 	p := &progress{}
 	p.record(capgen.Base, 0)
 	p.record(capgen.Base+int64(90*time.Second), 2500*time.Millisecond)

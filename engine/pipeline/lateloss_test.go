@@ -27,9 +27,7 @@ func TestDestroyedAfterFinalReport(t *testing.T) {
 	defer f.Close()
 	cfg := config.Default()
 	cfg.IntervalS = 1
-	tight := pdu.DefaultSenderConfig()
-	tight.MinGapNs, tight.InitialTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 0, 1
-	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 3e9, 1e8
+	tight := tightSender(1e8)
 	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
 		Collectors: []pipeline.Collector{{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 15e9, EndNs: 40e9}}}}},

@@ -29,9 +29,7 @@ func TestOutageLongerThanFinalTimeout(t *testing.T) {
 	defer f.Close()
 	cfg := config.Default()
 	cfg.IntervalS = 1
-	tight := pdu.DefaultSenderConfig()
-	tight.MinGapNs, tight.InitialTimeoutNs, tight.TimeoutIncrementNs, tight.TimeoutMultiplier = 1e6, 5e8, 0, 1
-	tight.MaxRetries, tight.FinalTimeoutNs, tight.BreakBorderNs = 1, 3e9, 1e9
+	tight := tightSender(1e9)
 	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
 		Collectors: []pipeline.Collector{
@@ -141,4 +139,14 @@ func pduType(t *testing.T, name string) pdu.Type {
 	}
 	t.Fatalf("pdu_stats names an unknown PDU type %q", name)
 	return 0
+}
+
+// tightSender is a regulation that gives up fast: one retry after 0.5 s,
+// a final timeout of 3 s and break-border PDUs every breakBorderNs, so a
+// short outage in a lab capture reaches long retry mode and destroys PDUs.
+func tightSender(breakBorderNs int64) pdu.SenderConfig {
+	s := pdu.DefaultSenderConfig()
+	s.MinGapNs, s.InitialTimeoutNs, s.TimeoutIncrementNs, s.TimeoutMultiplier = 1e6, 5e8, 0, 1
+	s.MaxRetries, s.FinalTimeoutNs, s.BreakBorderNs = 1, 3e9, breakBorderNs
+	return s
 }
