@@ -128,12 +128,10 @@ type endpoints struct {
 
 // resolveFlow finds the flow carrying a connection (either direction; the
 // one with more bytes, in the given class if it has one) and opens it.
+// The screen is made here, in Update's goroutine (it takes an id from e);
+// its query runs once it is shown.
 func resolveFlow(e *env, ep endpoints) tea.Cmd {
-	sid := e.newID()
-	_ = sid
-	return func() tea.Msg {
-		return pushMsg{s: newDetailOf(e, ep)}
-	}
+	return pushCmd(newDetailOf(e, ep))
 }
 
 // findFlow is the query behind resolveFlow.
@@ -159,7 +157,5 @@ ORDER BY (class = ?) DESC, bytes DESC, flow_id LIMIT 1`
 // the flow of that probe whose name is the one-way flow's, around the
 // send time.
 func resolveOnewayFlow(e *env, name, hop string, t int64) tea.Cmd {
-	return func() tea.Msg {
-		return pushMsg{s: newDetailOfOneway(e, name, hop, t)}
-	}
+	return pushCmd(newDetailOfOneway(e, name, hop, t))
 }
