@@ -149,6 +149,12 @@ func (e *env) query(sid int, tag string, fn func(ctx context.Context, db *sql.DB
 			}
 		}()
 		v, err := fn(ctx, db)
+		if err != nil && ctx.Err() != nil {
+			// a cancel can surface as the driver's own error
+			// ("INTERRUPT Error: Interrupted!") rather than ctx.Err():
+			// what ended the query is the cancel
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
 		return dataMsg{req: id, screen: sid, tag: tag, v: v, err: err}
 	}
 }
