@@ -33,6 +33,13 @@ type Snapshot struct {
 	// (by IP bytes, largest first, at most SnapshotFlows a probe), so a
 	// live table shows flows without a query.
 	Flows []IntervalFlow
+	// Recent holds the latest rows of RecentTables (at most SnapshotRecent
+	// a table, oldest first; nil when the run keeps none), taken from the
+	// first collector as it produces them, before they are written;
+	// RecentRows counts the rows taken since the run began (total), so a
+	// reader sees whether any came since its last snapshot.
+	Recent     *Batch
+	RecentRows uint64
 }
 
 // SnapshotFlows is the most flows of one probe's latest closed interval

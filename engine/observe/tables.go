@@ -82,6 +82,7 @@ type tableOps interface {
 	reset(b *Batch)
 	appendTo(dst, src *Batch)
 	setRows(b *Batch, rows any)
+	keepTail(dst, src *Batch, from, n int)
 	newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter
 }
 
@@ -126,6 +127,24 @@ func (r rowsOf[T]) setRows(b *Batch, rows any) { *r.slot(b) = rows.([]T) }
 func (r rowsOf[T]) appendTo(dst, src *Batch) {
 	d := r.slot(dst)
 	*d = append(*d, *r.slot(src)...)
+}
+
+// keepTail appends src's rows from index from on to dst, keeping at most
+// the last n of dst (amortised: dst holds up to 2n rows between trims,
+// and a trim leaves exactly n).
+func (r rowsOf[T]) keepTail(dst, src *Batch, from, n int) {
+	d, s := r.slot(dst), *r.slot(src)
+	if from >= len(s) || n <= 0 {
+		return
+	}
+	s = s[max(from, len(s)-n):]
+	if len(*d)+len(s) > 2*n {
+		keep := max(n-len(s), 0)
+		k := copy(*d, (*d)[len(*d)-keep:])
+		clear((*d)[k:])
+		*d = (*d)[:k]
+	}
+	*d = append(*d, s...)
 }
 
 func (r rowsOf[T]) newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter {

@@ -279,6 +279,9 @@ func (r *run) finish(runErr error) error {
 		}
 		res.Links = append(res.Links, row)
 	}
+	if opt.Sink != nil && r.staged.Rows() > 0 {
+		errs = append(errs, r.writeStaged())
+	}
 	if opt.Sink != nil {
 		// The final flows table goes out in chunks, never held whole.
 		errs = append(errs, r.collectors[0].FlushFlows(finalFlowChunk, opt.Sink.Write))
@@ -294,6 +297,9 @@ func (r *run) finish(runErr error) error {
 		res.Batch.Events = append(res.Batch.Events, opt.Finish(res)...)
 	}
 	if opt.Sink != nil {
+		if r.recent != nil {
+			r.recent.Add(res.Batch)
+		}
 		errs = append(errs, opt.Sink.Write(res.Batch))
 		errs = append(errs, opt.Sink.Commit())
 		res.Batches[0] = &observe.Batch{}

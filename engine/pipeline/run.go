@@ -31,6 +31,12 @@ type run struct {
 	snap       probe.Snapshots // Options.Snapshot
 	nowNs      int64           // capture time of the latest packet
 	written    atomic.Uint64   // rows handed to the sink (from a worker's goroutine too)
+	// recent keeps the latest rows for the snapshots (Options.Snapshot
+	// with a Sink): the first collector is drained once a second into
+	// staged, which goes to the sink when a write is due.
+	recent     *observe.Recent
+	staged     observe.Batch
+	recentWant atomic.Bool // a snapshot is due: drain the collector into staged
 }
 
 // newRun checks the options and builds the collectors, their workers,
@@ -55,6 +61,9 @@ func newRun(inputs []Input, opt Options) (*run, error) {
 		r.flushNs = 5e9
 	}
 	r.startSnapshots()
+	if opt.Snapshot != nil && opt.Sink != nil {
+		r.recent = &observe.Recent{}
+	}
 	if err := r.startCollectors(); err != nil {
 		return nil, err
 	}
@@ -194,6 +203,15 @@ func (r *run) feed(ctx context.Context) error {
 				opt.Health(r.event)
 			}
 			if r.snap.Due(r.nowNs) {
+				if r.recent != nil {
+					// the collector's rows so far reach this snapshot (a
+					// collector in its own goroutine drains at its next
+					// frame: they reach the next one)
+					r.recentWant.Store(true)
+					if err := r.drain(); err != nil {
+						return err
+					}
+				}
 				r.snap.Publish(false, r.fillSnapshot)
 			}
 			return r.drain()
@@ -273,16 +291,42 @@ func (r *run) drain() error {
 // drainIfDue writes what c holds to the sink once it holds SinkRows rows,
 // its capture-time clock passed the next flush time, or (ticked) the
 // caller's wall-clock tick came and it holds rows (from c's goroutine).
+// With snapshots, c is also drained at each snapshot (once a second)
+// into the staged rows, which feed the snapshots' recent rows and go to
+// the sink with the next write: a live view sees rows within a second,
+// while part files stay sized by the write period.
 func (r *run) drainIfDue(c *collector.Collector, ticked bool) error {
 	now := c.ClockNs()
 	if r.lastFlush == 0 {
 		r.lastFlush = now
 	}
-	if c.Rows() < r.sinkRows && pkt.SubNs(now, r.lastFlush) < r.flushNs && !(ticked && c.Rows() > 0) {
+	rows := c.Rows() + r.staged.Rows()
+	due := rows >= r.sinkRows || pkt.SubNs(now, r.lastFlush) >= r.flushNs || (ticked && rows > 0)
+	if r.recent == nil {
+		if !due {
+			return nil
+		}
+		r.lastFlush = now
+		return r.sink(c, c.Drain())
+	}
+	if r.recentWant.Swap(false) || due {
+		b := c.Drain()
+		r.recent.Add(b)
+		r.staged.Append(b)
+		c.Recycle(b)
+	}
+	if !due {
 		return nil
 	}
 	r.lastFlush = now
-	return r.sink(c, c.Drain())
+	return r.writeStaged()
+}
+
+// writeStaged writes the staged rows to the sink.
+func (r *run) writeStaged() error {
+	err := r.sink(nil, &r.staged)
+	r.staged.Reset()
+	return err
 }
 
 // sink writes b, drained from c (nil: a batch of the caller's), to the sink

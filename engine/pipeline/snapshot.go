@@ -30,6 +30,9 @@ func (r *run) fillSnapshot(sn *observe.Snapshot) {
 	for _, p := range r.probes {
 		p.AppendSnapshot(sn)
 	}
+	if r.recent != nil {
+		sn.Recent, sn.RecentRows = r.recent.Rows()
+	}
 	for i, c := range r.collectors {
 		var cc observe.CollectorCounters
 		if w := r.workers[i]; w != nil && !w.stopped {

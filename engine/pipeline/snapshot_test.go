@@ -2,7 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -164,4 +167,117 @@ func TestSnapshotFinal(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSnapshotRecentRows: with a sink, the snapshots carry the latest rows
+// of the tables a live view lists (observe.RecentTables) as the collector
+// produces them, not once they are written: on the lab FTP capture at the
+// client (A; ftp_transfers.csv lists 16 transfers) with writes held to the
+// end (no flush period, no row threshold), a snapshot before the end
+// already holds TCP connections, FTP transfers and RTT samples that the
+// sink has not received. The final snapshot holds the last rows of each
+// table as written (at most observe.SnapshotRecent), and the rows written
+// are the same, as sets, as a run without snapshots. Alone and with the
+// collector in its own goroutine; the test's wall clock advances a second
+// at each reading, so a snapshot is due at every periodic wake-up.
+func TestSnapshotRecentRows(t *testing.T) {
+	path := filepath.Join(samplesDir(t), "lab", "ftp", "A.pcap")
+	run := func(parallel, snap bool) (*observe.Batch, []*observe.Snapshot) {
+		f, err := replay.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var written observe.Batch
+		var latest observe.Latest
+		var seen []*observe.Snapshot
+		var wall int64
+		opt := pipeline.Options{Config: config.Default(), Probes: []probe.Identity{{Name: "A", Interfaces: []string{"eth0"}}},
+			Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: parallel, FlushEveryNs: 1 << 62, SinkRows: 1 << 30,
+			Sink: funcSink(func(b *observe.Batch) error { written.Append(b); return nil })}
+		if snap {
+			opt.Snapshot = &latest
+			opt.Wall = func() int64 {
+				wall += 1e9
+				if parallel {
+					time.Sleep(5 * time.Millisecond) // the collector goroutine catches up, as in a second of live capture
+				}
+				if s := latest.Snapshot(); s != nil && (len(seen) == 0 || seen[len(seen)-1] != s) {
+					// what the sink held when this snapshot was read
+					if written.Rows() == 0 || len(written.TCPConnections) == 0 {
+						seen = append(seen, s)
+					}
+				}
+				return wall
+			}
+		}
+		if _, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, opt); err != nil {
+			t.Fatal(err)
+		}
+		if snap {
+			seen = append(seen, latest.Snapshot())
+		}
+		return &written, seen
+	}
+	want, _ := run(false, false)
+	if len(want.FTPTransfers) != 16 {
+		t.Fatalf("%d FTP transfers written, ftp_transfers.csv lists 16", len(want.FTPTransfers))
+	}
+	for _, parallel := range []bool{false, true} {
+		got, snaps := run(parallel, true)
+		for _, tb := range observe.Tables {
+			if tb.Name == observe.TablePDUStats {
+				continue // describes the PDUs, which snapshots do not change
+			}
+			if a, b := canonical(t, tb, want), canonical(t, tb, got); !slices.Equal(a, b) {
+				t.Errorf("parallel %v: table %s: %d rows with snapshots, %d without, or not the same rows", parallel, tb.Name, len(b), len(a))
+			}
+		}
+		early := false
+		for _, s := range snaps[:len(snaps)-1] {
+			if !s.Done && s.Recent != nil && len(s.Recent.TCPConnections) > 0 && len(s.Recent.FTPTransfers) > 0 && len(s.Recent.RTTSamples) > 0 {
+				early = true
+				break
+			}
+		}
+		if !early {
+			t.Errorf("parallel %v: none of %d snapshots read before the sink had rows holds TCP connections, FTP transfers and RTT samples", parallel, len(snaps)-1)
+		}
+		final := snaps[len(snaps)-1]
+		if !final.Done || final.Recent == nil {
+			t.Fatalf("parallel %v: final snapshot %+v", parallel, final)
+		}
+		for _, name := range observe.RecentTables {
+			tb := observe.TableNamed(name)
+			n := min(tb.Len(got), observe.SnapshotRecent)
+			if tb.Len(final.Recent) != n {
+				t.Errorf("parallel %v: final snapshot holds %d rows of %s, want the last %d of %d written", parallel, tb.Len(final.Recent), name, n, tb.Len(got))
+			}
+		}
+		if final.RecentRows != uint64(len(got.Events)+len(got.TCPConnections)+len(got.RTTSamples)+len(got.FTPTransfers)+len(got.OnewayDelays)) {
+			t.Errorf("parallel %v: RecentRows %d, rows of those tables written %v", parallel, final.RecentRows, got.Len())
+		}
+		for _, name := range observe.RecentTables {
+			if tb := observe.TableNamed(name); tb.Len(got) <= observe.SnapshotRecent && !slices.Equal(canonical(t, tb, final.Recent), canonical(t, tb, got)) {
+				t.Errorf("parallel %v: the final snapshot's %s rows are not the ones written", parallel, name)
+			}
+		}
+	}
+}
+
+// canonical returns the table's rows of b as sorted JSON texts (pointers
+// followed): rows as a set.
+func canonical(t *testing.T, tb *observe.Table, b *observe.Batch) []string {
+	t.Helper()
+	rows := reflect.ValueOf(tb.Rows(b))
+	out := make([]string, rows.Len())
+	for i := range out {
+		j, err := json.Marshal(rows.Index(i).Interface())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = string(j)
+	}
+	slices.Sort(out)
+	return out
 }
