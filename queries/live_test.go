@@ -2,14 +2,8 @@ package queries
 
 import (
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -31,7 +25,7 @@ func TestLoadRows(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{observe.TableTCPConnections, observe.TableRTTSamples, observe.TableFTPTransfers, observe.TableEvents} {
 		tb := observe.TableNamed(name)
-		b := readBatch(t, out, tb)
+		b := testout.ReadBatch(t, out, tb)
 		if tb.Len(b) == 0 {
 			t.Fatalf("%s: no rows in the replay", name)
 		}
@@ -63,42 +57,4 @@ func TestLoadRows(t *testing.T) {
 			t.Errorf("%s: %d columns of the live table are not in the view with the same type", name, typesDiffer)
 		}
 	}
-}
-
-// readBatch reads every Parquet part of the table under the output folder
-// back into a Batch, with parquet-go (the writer's library).
-func readBatch(t *testing.T, out string, tb *observe.Table) *observe.Batch {
-	t.Helper()
-	b := &observe.Batch{}
-	var slot reflect.Value
-	bv := reflect.ValueOf(b).Elem()
-	for i := range bv.NumField() {
-		if bv.Field(i).Type().Elem() == tb.Row {
-			slot = bv.Field(i)
-		}
-	}
-	err := filepath.WalkDir(filepath.Join(out, tb.Name), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r := parquet.NewReader(f, parquet.SchemaOf(reflect.New(tb.Row).Interface()))
-		defer r.Close()
-		for {
-			row := reflect.New(tb.Row)
-			if err := r.Read(row.Interface()); err != nil {
-				break
-			}
-			slot.Set(reflect.Append(slot, row.Elem()))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -61,6 +61,11 @@ type env struct {
 	tables   int           // table folders in out when the database was opened
 	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
+	// the engines' latest rows (LiveStatus.Recent) in DuckDB's live_*
+	// tables: liveReady once loaded into the open database, liveRows the
+	// snapshot's RecentRows they hold, liveLoading while a load runs
+	liveReady, liveLoading bool
+	liveRows               uint64
 }
 
 // brush is the time range selected on the overview's throughput strip, in
@@ -326,7 +331,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if c := m.liveReopen(msg.st); c != nil {
 			return m, tea.Batch(m.pollLive(), c)
 		}
-		return m, tea.Batch(m.pollLive(), m.active().update(m.e, msg))
+		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg))
+	case liveRowsMsg:
+		return m, m.liveRowsLoaded(msg)
 	case tea.MouseMsg:
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
@@ -350,6 +357,7 @@ func (m *Model) reopen() tea.Cmd {
 		return reopenLater()
 	}
 	m.e.tables = tableCount(m.e.out)
+	m.e.liveReady, m.e.liveRows = false, 0 // the live tables were in the closed database
 	m.e.errMsg = ""
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 		s.base().loaded = false

@@ -62,7 +62,7 @@ func DefaultKeyMap() KeyMap {
 		BrushClear:     b("B", "clear brush", "B"),
 		Write:          b("w", "write pcap", "w"),
 		BothDirections: b("r", "both directions", "r"),
-		LiveFlows:      b("L", "live/written flows", "L"),
+		LiveFlows:      b("L", "live/written rows", "L"),
 		Help:           b("?", "help", "?"),
 		Quit:           b("q", "quit", "q", "ctrl+c"),
 	}

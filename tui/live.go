@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -41,6 +42,11 @@ type LiveStatus struct {
 	// (the engines keep them: observe.Snapshot.Flows), largest first per
 	// probe: the live panel shows them without a query.
 	Flows []LiveFlow
+	// Recent holds the engines' latest rows of observe.RecentTables
+	// (observe.Snapshot.Recent, shared: not modified), nil before any;
+	// RecentRows counts the rows taken so far (it changes when rows come).
+	Recent     *observe.Batch
+	RecentRows uint64
 }
 
 // LiveFlow is one flow's counters over its probe's latest closed
@@ -354,7 +360,7 @@ func busiestFlows(e *env, w, n int) string {
 // It checks every liveReloadNs of snapshot time and at the run's end.
 func (m *Model) liveReopen(st *LiveStatus) tea.Cmd {
 	e := m.e
-	if e.db == nil || len(e.inflight) > 0 || (!st.Done && st.TimeNs-e.reopenNs < liveReloadNs) {
+	if e.db == nil || len(e.inflight) > 0 || e.liveLoading || (!st.Done && st.TimeNs-e.reopenNs < liveReloadNs) {
 		return nil
 	}
 	e.reopenNs = st.TimeNs

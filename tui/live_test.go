@@ -1,9 +1,12 @@
 package tui
 
 import (
+	"cmp"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // fakeLive plays a list of snapshots, one per poll, then repeats the last.
@@ -351,5 +358,97 @@ func TestLiveFlowsScreen(t *testing.T) {
 	d, ok := m.active().(*detail)
 	if !ok || d.ref != (flowRef{probe: "A", flowID: 48}) { // packets ↑: flow 48 (12 packets), class all first
 		t.Fatalf("enter opened %T %+v", m.active(), d)
+	}
+}
+
+// TestLiveRowsScreens: in a live run the TCP, FTP, RTT, One-way and Events
+// screens list the engines' latest rows from the snapshots
+// (LiveStatus.Recent, loaded into DuckDB's live_* tables), newest first,
+// not the written Parquet parts. The rows here are the lab FTP replay's
+// own (its 21 TCP connections, 16 FTP transfers, 21 RTT samples, 11
+// events, read back from its output): a first snapshot carries the first
+// 10 connections, the TCP screen lists them; the cursor moved to the third
+// row stays on its connection when the next snapshot brings all 21; a
+// pcap filter works over the live rows; L shows the written table (21
+// rows) and back; enter opens the connection's flow; the other screens
+// list their rows and load nothing before the first snapshot.
+func TestLiveRowsScreens(t *testing.T) {
+	out := replayed(t, ftpLab)
+	written := &observe.Batch{}
+	for _, name := range observe.RecentTables {
+		written.Append(testout.ReadBatch(t, out, observe.TableNamed(name)))
+	}
+	if len(written.TCPConnections) != 21 || len(written.FTPTransfers) != 16 || len(written.RTTSamples) != 21 || len(written.Events) != 11 {
+		t.Fatalf("the replay wrote %v", written.Len())
+	}
+	snaps := liveSnaps()
+	first := &observe.Batch{TCPConnections: written.TCPConnections[:10]}
+	snaps[1].Recent, snaps[1].RecentRows = first, 10
+	snaps[2].Recent, snaps[2].RecentRows = written, uint64(written.Rows())
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	expect := func(step string, want ...string) string {
+		t.Helper()
+		v := plain(m)
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
+			}
+		}
+		return v
+	}
+	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
+	drive(t, m, keyMsg("3"))
+	expect("before any snapshot", "live: waiting for the engines' first rows")
+	s0, s1, s2 := snaps[0], snaps[1], snaps[2]
+	drive(t, m, liveMsg{st: &s0})
+	expect("no rows yet", "no rows · sorted by start_time ↓ · live: the engines' latest 256 rows · L: written table")
+	drive(t, m, liveMsg{st: &s1})
+	expect("first rows", "row 1 of 10 · sorted by start_time ↓ · live")
+	tab := m.tabs[2].(*pagedTable)
+	newest := slices.MaxFunc(first.TCPConnections, func(a, b observe.TCPConnection) int { return cmp.Compare(a.StartTime, b.StartTime) })
+	if got := queries.Int64(tab.current()["conn_id"]); got != int64(newest.ConnID) {
+		t.Fatalf("first row is connection %d, want the newest, %d", got, newest.ConnID)
+	}
+	drive(t, m, keyMsg("down"), keyMsg("down"))
+	at := queries.Int64(tab.current()["conn_id"])
+	drive(t, m, liveMsg{st: &s2})
+	expect("all rows", "of 21 · sorted by start_time ↓ · live")
+	if got := queries.Int64(tab.current()["conn_id"]); got != at {
+		t.Fatalf("after the refresh the cursor is on connection %d, was on %d", got, at)
+	}
+	drive(t, m, keyMsg("/"))
+	for _, r := range "tcp port 21" {
+		drive(t, m, keyMsg(string(r)))
+	}
+	drive(t, m, keyMsg("enter"))
+	control := 0
+	for _, c := range written.TCPConnections {
+		if c.ServerPort == 21 || c.ClientPort == 21 {
+			control++
+		}
+	}
+	expect("filter", fmt.Sprintf("row 1 of %d", control), "filter: tcp port 21")
+	drive(t, m, keyMsg("esc"), keyMsg("L"))
+	expect("written", "row 1 of 21 · sorted by start_time ↑ · written table · L: live rows")
+	drive(t, m, keyMsg("L"))
+	expect("live again", "row 1 of 21 · sorted by start_time ↓ · live")
+	drive(t, m, keyMsg("enter"))
+	if _, ok := m.active().(*detail); !ok {
+		t.Fatalf("enter on a live connection opened %T", m.active())
+	}
+	drive(t, m, keyMsg("esc"))
+	for _, c := range []struct {
+		key  string
+		rows int
+	}{{"4", 16}, {"5", 21}, {"7", 11}} {
+		drive(t, m, keyMsg(c.key))
+		expect("screen "+c.key, fmt.Sprintf("row 1 of %d · sorted by", c.rows), "· live: the engines' latest 256 rows")
+	}
+	if m.e.liveRows != s2.RecentRows || !m.e.liveReady {
+		t.Fatalf("live rows %d loaded (ready %v), snapshot has %d", m.e.liveRows, m.e.liveReady, s2.RecentRows)
 	}
 }

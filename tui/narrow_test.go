@@ -58,7 +58,7 @@ func TestNarrowFooters(t *testing.T) {
 	waitText(t, tm, "Counters over time")
 	check("flow detail", "Counters over time")
 	tm.Send(keyMsg("?"))
-	check("help", "b brush start/end", "B clear brush", "? help", "q quit", "PgDn", "L live/written flows")
+	check("help", "b brush start/end", "B clear brush", "? help", "q quit", "PgDn", "L live/written rows")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}

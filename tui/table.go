@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -13,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -69,6 +71,15 @@ type pagedTable struct {
 	xoff    int
 	pageH   int
 	seq     int // load sequence: results of older loads are dropped
+
+	// live run (LiveStatus.Recent): liveable screens list the engines'
+	// latest rows (liveView, L switches to the written table and back),
+	// refreshed in place as rows come (keep: the cursor row's text, found
+	// again after the refresh; keepAt its index and screen line).
+	liveable, liveView bool
+	waiting            bool // shown before the live rows were loaded: load when they are
+	keep               string
+	keepAt, keepLine   int
 }
 
 func newTableScreen(e *env, spec *tableSpec) *pagedTable {
@@ -78,6 +89,11 @@ func newTableScreen(e *env, spec *tableSpec) *pagedTable {
 	in.Placeholder = "tcp port 21 and host 10.0.0.5 | where bytes > 1e6 | text"
 	t := &pagedTable{screenBase: screenBase{sid: e.newID(), title: spec.title}, spec: spec,
 		show: spec.cols, sort: spec.sort, desc: spec.desc, input: in, total: -1, pageH: 20}
+	if e.live != nil && slices.Contains(observe.RecentTables[:], spec.table) {
+		// a live run: the engines' latest rows first, newest on top
+		t.liveable, t.liveView = true, true
+		t.sort, t.desc = spec.timeLo, true
+	}
 	return t
 }
 
@@ -106,9 +122,18 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 	if t.cols != nil {
 		return t.reload(e)
 	}
-	out, table := e.out, t.spec.table
+	out, table, live := e.out, t.spec.table, t.liveView
+	if live && !e.liveReady {
+		t.waiting = true // the engines' rows are being loaded: liveRowsMsg loads this
+		return nil
+	}
+	t.waiting = false
 	return e.query(t.sid, "init", func(ctx context.Context, db *sql.DB) (any, error) {
-		src, err := queries.TableSource(out, table)
+		src := queries.LiveTable(table)
+		var err error
+		if !live {
+			src, err = queries.TableSource(out, table)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -144,8 +169,12 @@ func (t *pagedTable) reload(e *env) tea.Cmd {
 	for i, c := range t.cols {
 		show[i], types[i] = c.Name, c.Type
 	}
+	keys := queries.RowKeys
+	if t.liveView {
+		keys = []string{"rowid"} // a DuckDB table's own row number
+	}
 	t.pager = &queries.Pager{From: t.src, Show: show, Types: types, Where: where, Args: args,
-		Sort: t.sort, SortTyp: t.typ[t.sort], Desc: t.desc, Keys: queries.RowKeys, TwoPhase: true}
+		Sort: t.sort, SortTyp: t.typ[t.sort], Desc: t.desc, Keys: keys, TwoPhase: true}
 	p := *t.pager
 	n := t.fetchN()
 	t.busy = true
@@ -160,7 +189,12 @@ func (t *pagedTable) reload(e *env) tea.Cmd {
 	return tea.Batch(first, count)
 }
 
-func (t *pagedTable) fetchN() int { return max(t.pageH, 10) * 2 }
+func (t *pagedTable) fetchN() int {
+	if t.liveView {
+		return observe.SnapshotRecent // every live row in one page
+	}
+	return max(t.pageH, 10) * 2
+}
 
 // fetch reads the page after the window's end (forward) or before its
 // start.
@@ -271,6 +305,17 @@ func (t *pagedTable) addPage(v pageResult) {
 	case "first":
 		t.rows, t.cur, t.top, t.offset = v.rows, 0, 0, 0
 		t.atStart, t.atEnd = true, len(v.rows) < n
+		if t.keep != "" { // a live refresh: back on the row, or at its place
+			t.cur = min(t.keepAt, max(len(t.rows)-1, 0))
+			for i, r := range t.rows {
+				if fmt.Sprint(r.Values) == t.keep {
+					t.cur = i
+					break
+				}
+			}
+			t.top = max(t.cur-t.keepLine, 0)
+			t.keep = ""
+		}
 	case "last":
 		t.rows = v.rows
 		t.cur = len(v.rows) - 1
@@ -377,6 +422,13 @@ func (t *pagedTable) navKey(e *env, msg tea.KeyMsg) tea.Cmd {
 			t.sort, t.desc = c, t.typ[c] != "VARCHAR"
 		}
 		return t.reload(e)
+	case t.liveable && key.Matches(msg, k.LiveFlows):
+		t.liveView, t.cols = !t.liveView, nil
+		t.sort, t.desc = t.spec.sort, t.spec.desc
+		if t.liveView {
+			t.sort, t.desc = t.spec.timeLo, true
+		}
+		return t.load(e)
 	case key.Matches(msg, k.Filter):
 		t.editing = true
 		t.input.SetValue(t.filter)
@@ -569,7 +621,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	} else if t.pager != nil && !t.busy {
 		pos = "no rows"
 	}
-	if t.total >= 0 {
+	if t.total >= 0 && len(t.rows) > 0 {
 		pos += " of " + human(t.total)
 	}
 	sortTxt := "sorted by " + t.sort
@@ -581,6 +633,14 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		sortTxt += " ↑"
 	}
 	info := st.dim.Render(fmt.Sprintf("%s · %s", pos, sortTxt))
+	switch {
+	case t.liveView && t.waiting:
+		info = st.dim.Render("live: waiting for the engines' first rows · L: written " + t.spec.table)
+	case t.liveView:
+		info += st.dim.Render(fmt.Sprintf(" · live: the engines' latest %d rows · L: written table", observe.SnapshotRecent))
+	case t.liveable:
+		info += st.dim.Render(" · written table · L: live rows")
+	}
 	if t.editing {
 		info = t.input.View()
 	} else if t.filter != "" {

@@ -49,6 +49,7 @@ func (f *liveFeed) Status() tui.LiveStatus {
 	for _, c := range o.Collectors {
 		s.CollectorQueue += c.QueueFrames
 	}
+	s.Recent, s.RecentRows = o.Recent, o.RecentRows
 	for _, f := range o.Flows {
 		s.Flows = append(s.Flows, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
 			IntervalStartNs: f.IntervalStart, IntervalS: f.IntervalS, Protocol: f.Protocol,
