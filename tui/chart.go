@@ -36,6 +36,17 @@ func columnChart(vals []float64, w, h int, styleOf func(i int) lipgloss.Style) s
 
 // barRows draws one horizontal bar per label: label, bar scaled to the
 // largest value, value text.
+// fits reports whether barRows of these labels and texts fit in w cells
+// with bars of at least 4.
+func fits(labels, texts []string, w int) bool {
+	lw, tw := 0, 0
+	for i := range labels {
+		lw = max(lw, len([]rune(labels[i])))
+		tw = max(tw, len([]rune(texts[i])))
+	}
+	return 2+lw+1+4+1+tw <= w
+}
+
 func barRows(st *styles, labels []string, vals []float64, texts []string, w int) string {
 	if len(vals) == 0 {
 		return st.dim.Render("  (none)")

@@ -13,7 +13,8 @@ import (
 // At 80×24 (the README: "80×24 fits every screen") every screen's footer
 // keeps "? help" and "q quit" (other hints go first), the ? page keeps
 // every key (its columns reflow), and the overview's header wraps to two
-// lines instead of losing its counts.
+// lines instead of losing its counts; the throughput caption and the
+// protocol mix fit.
 
 // TestNarrowFooters: teatest at 80×24, each top-level screen, a drilled-in
 // flow and the ? page.
@@ -48,6 +49,15 @@ func TestNarrowFooters(t *testing.T) {
 	}
 	// the overview's header on two lines: every count is there
 	check("overview", "IP bytes", "flows", "malformed", "drops", "8,150,454")
+	// the strip's caption fits (keys left to ? help) and the protocol
+	// mix keeps its share on the bar's line (7.8 MiB, not 8,150,454 B)
+	ov := view()
+	if l := lineWith(ov, "Throughput"); !strings.Contains(l, "IP bytes per") || strings.Contains(l, "…") || ansi.StringWidth(l) > 80 {
+		t.Errorf("overview: throughput caption %q", l)
+	}
+	if l := lineWith(ov, "tcp ", "all "); !strings.Contains(l, "7.8 MiB 100.0%") {
+		t.Errorf("overview: protocol mix line %q, want 7.8 MiB 100.0%% on it", l)
+	}
 	for i, name := range []string{"flows", "tcp", "ftp", "rtt", "one-way", "events", "sql"} {
 		tm.Send(keyMsg(string(rune('2' + i))))
 		check(name)

@@ -299,7 +299,15 @@ func (o *overview) view(e *env, w, h int) string {
 				per += fmt.Sprintf(" (intervals of %g s)", iv)
 			}
 		}
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(fmt.Sprintf("  %s, %s · ←/→ cursor, b marks the brush ends, B clears", per, how)) + "\n")
+		caption := fmt.Sprintf("  %s, %s", per, how)
+		// the keys in full when they fit, else in short, else left to ? help
+		for _, keys := range []string{" · ←/→ cursor, b marks the brush ends, B clears", " · ←/→ b B: brush", ""} {
+			if len("Throughput")+len([]rune(caption+keys)) <= w || keys == "" {
+				caption += keys
+				break
+			}
+		}
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(cut(caption, max(w-len("Throughput"), 1))) + "\n")
 		lo, hi := o.anchor, o.cur
 		if lo > hi {
 			lo, hi = hi, lo
@@ -359,6 +367,15 @@ func (o *overview) view(e *env, w, h int) string {
 				texts = append(texts, fmt.Sprintf("%s %s %4.1f%%", human(val(r)), unit, pct))
 			} else { // classes overlap: a packet counts in every class it matches
 				texts = append(texts, fmt.Sprintf("%s %s", human(val(r)), unit))
+			}
+		}
+		if unit == "B" && !fits(labels, texts, colW) { // a narrow terminal: 7.8 MiB, not 8,150,454 B
+			for i := range texts {
+				r := rows[i]
+				texts[i] = bytesIEC(float64(val(r)))
+				if share && total > 0 {
+					texts[i] += fmt.Sprintf(" %4.1f%%", 100*float64(val(r))/float64(total))
+				}
 			}
 		}
 		return st.section.Render(title) + "\n" + barRows(st, labels, vals, texts, colW)
