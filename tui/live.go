@@ -56,6 +56,7 @@ type LiveFlow struct {
 	FlowID              uint64
 	IntervalStartNs     int64   // Unix ns
 	IntervalS           float64 // interval length in seconds
+	FirstSeenNs         int64   // the flow's first packet (Unix ns), 0 unknown
 	Protocol            uint8   // IP protocol number
 	SrcAddr, DstAddr    string  // "" when the class does not split by it
 	SrcPort, DstPort    uint16  // 0 when absent or not split by

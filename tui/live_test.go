@@ -452,3 +452,35 @@ func TestLiveRowsScreens(t *testing.T) {
 		t.Fatalf("live rows %d loaded (ready %v), snapshot has %d", m.e.liveRows, m.e.liveReady, s2.RecentRows)
 	}
 }
+
+// TestLiveFlowPackets: p on a live Flows row opens the flow's packets from
+// its first packet (LiveFlow.FirstSeenNs, flows.first_seen) to the end of
+// its last closed interval, not that interval alone: the lab FTP replay's
+// largest transfer (flow 40 of class ftp, 198.51.100.10:40171 >
+// 10.10.1.100:37982, first seen 14:57:40.040554667, its SYN-ACK) seen in
+// a 1 s interval starting at 14:57:42 lists from 14:57:40.040554 on, the
+// 2,935 packets tcpdump counts in that direction before 14:57:43.
+func TestLiveFlowPackets(t *testing.T) {
+	out := replayed(t, ftpLab)
+	s := liveSnaps()[1]
+	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "ftp", FlowID: 40, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
+		FirstSeenNs: 1795964260040554667, Protocol: 6, SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: 40171, DstPort: 37982,
+		Packets: 1000, Bytes: 1_500_000}}
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
+	drive(t, m, keyMsg("2"))
+	drive(t, m, keyMsg("p"))
+	v := plain(m)
+	// tcpdump -nn -tt -r A.pcap 'src host 198.51.100.10 and src port 40171 and dst host 10.10.1.100
+	// and dst port 37982' | awk '$1 < 1795964263.0' | wc -l: 2935
+	if !strings.Contains(v, "Packets of 198.51.100.10:40171>10.10.1.100:37982/tcp so far  2935 packets · one direction") {
+		t.Fatalf("p opened:\n%s", v)
+	}
+	if l := lineWith(v, "14:57:40.040554"); l == "" || !strings.Contains(l, "198.51.100.10.40171 > 10.10.1.100.37982") {
+		t.Fatalf("the flow's first packet is not listed first:\n%s", v)
+	}
+}

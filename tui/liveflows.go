@@ -147,10 +147,15 @@ func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
 		if key.Matches(k, keys.Enter) {
 			return pushCmd(newDetail(e, flowRef{probe: f.Probe, flowID: int64(f.FlowID)}))
 		}
-		lo := f.IntervalStartNs
-		return pushCmd(newPackets(e, packetSel{probe: f.Probe, iface: f.Iface, lo: lo, hi: lo + int64(f.IntervalS*1e9),
+		// the flow's packets from its first to the end of its last
+		// closed interval (the capture's, when replayed)
+		lo, title := f.FirstSeenNs, "Packets of "+f.name()+" so far"
+		if lo == 0 || lo > f.IntervalStartNs {
+			lo, title = f.IntervalStartNs, "Packets of "+f.name()+" in its last interval"
+		}
+		return pushCmd(newPackets(e, packetSel{probe: f.Probe, iface: f.Iface, lo: lo, hi: f.IntervalStartNs + int64(f.IntervalS*1e9),
 			src: f.SrcAddr, dst: f.DstAddr, sport: int64(f.SrcPort), dport: int64(f.DstPort), proto: int64(f.Protocol),
-			title: "Packets of " + f.name() + " in its last interval"}))
+			title: title}))
 	}
 	t.cur = min(max(t.cur, 0), max(n-1, 0))
 	if t.cur < n {

@@ -118,6 +118,7 @@ type IntervalFlow struct {
 	FlowID                  uint64
 	IntervalStart           int64   // Unix ns
 	IntervalS               float64 // interval length in seconds
+	FirstSeen               int64   // the flow's first packet (Unix ns), as flows.first_seen
 	IPVersion, Protocol     uint8
 	SrcAddr, DstAddr        string // "" when the class does not split by it
 	SrcPort, DstPort        uint16

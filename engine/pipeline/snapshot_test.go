@@ -95,7 +95,8 @@ func TestSnapshotOnewayPending(t *testing.T) {
 // 4941 at B); per probe, the probe counters; per channel, every PDU sent
 // acknowledged; the collector's accepted PDUs; and the flows of each
 // probe's last interval with the packets and IP bytes that the
-// flow_counters rows of that interval hold (metric ip_bytes). Alone, with
+// flow_counters rows of that interval hold (metric ip_bytes) and the
+// first_seen of their flows row. Alone, with
 // the collector in its own goroutine, and with each probe on 2 workers
 // (probe.Workers).
 func TestSnapshotFinal(t *testing.T) {
@@ -160,7 +161,14 @@ func TestSnapshotFinal(t *testing.T) {
 		if len(s.Flows) != 4 { // one flow to 198.51.100.10:9000 of classes all and telemetry at each probe
 			t.Fatalf("parallel %v: %d flows in the last intervals, want 4: %+v", parallel, len(s.Flows), s.Flows)
 		}
+		first := map[[2]any]int64{}
+		for _, fl := range res.Batch.Flows {
+			first[[2]any{fl.Probe, fl.FlowID}] = fl.FirstSeen
+		}
 		for _, f := range s.Flows {
+			if fs, ok := first[[2]any{f.Probe, f.FlowID}]; !ok || f.FirstSeen != fs {
+				t.Errorf("parallel %v: snapshot flow %s/%d first seen %d, flows.first_seen %d", parallel, f.Probe, f.FlowID, f.FirstSeen, fs)
+			}
 			fc, ok := rows[key{f.Probe, f.FlowID, f.IntervalStart}]
 			if !ok || f.Packets != fc.N || float64(f.Bytes) != fc.Sum || f.DstAddr != "198.51.100.10" || f.DstPort != 9000 || f.Interface != "eth0" || f.IntervalS != 10 {
 				t.Errorf("parallel %v: snapshot flow %+v, flow_counters row %+v (found %v)", parallel, f, fc, ok)

@@ -13,6 +13,7 @@ import (
 type topFlow struct {
 	key              flow.Key
 	id               uint64
+	firstNs          int64 // the flow's first packet
 	packets, ipBytes uint64
 }
 
@@ -35,7 +36,7 @@ func (t *topFlows) note(f *flow.Flow) {
 	if st.N == 0 {
 		return
 	}
-	x := topFlow{key: f.Key(), id: f.ID, packets: st.N, ipBytes: uint64(st.Sum)}
+	x := topFlow{key: f.Key(), id: f.ID, firstNs: f.FirstSeenNs, packets: st.N, ipBytes: uint64(st.Sum)}
 	if t.n < len(t.heap) {
 		t.heap[t.n] = x
 		t.n++
@@ -147,7 +148,7 @@ func (p *Probe) appendFlows(out []observe.IntervalFlow) []observe.IntervalFlow {
 	t := &p.top
 	for _, x := range t.last[:t.nLast] {
 		k := x.key
-		f := observe.IntervalFlow{Probe: p.id.Name, FlowID: x.id, IntervalStart: t.lastStart, IntervalS: float64(t.lastLengthNs) / 1e9,
+		f := observe.IntervalFlow{Probe: p.id.Name, FlowID: x.id, IntervalStart: t.lastStart, IntervalS: float64(t.lastLengthNs) / 1e9, FirstSeen: x.firstNs,
 			IPVersion: k.IPVersion, Protocol: k.Protocol, SrcPort: k.SrcPort, DstPort: k.DstPort, Packets: x.packets, Bytes: x.ipBytes}
 		if int(k.Class) < len(p.classes) {
 			f.Class = p.classes[k.Class].cfg.Name
