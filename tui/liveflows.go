@@ -26,6 +26,7 @@ type liveFlowsTab struct {
 	sortCol  int  // index in liveCols
 	asc      bool // sort ascending (text columns); numbers sort largest first
 	at       liveFlowKey
+	brushed  bool // the brush turned the live view to the written table
 }
 
 // liveFlowKey names a row across snapshots: the cursor stays on it.
@@ -67,6 +68,15 @@ func newLiveFlowsTab(e *env) *liveFlowsTab {
 func (t *liveFlowsTab) typing() bool { return !t.live && t.pagedTable.typing() }
 
 func (t *liveFlowsTab) load(e *env) tea.Cmd {
+	// a brushed time range narrows the written flows (the engines' last
+	// interval is one moment): the brush shows them, clearing it comes
+	// back to the live view
+	switch {
+	case t.live && e.brush.active():
+		t.live, t.brushed = false, true
+	case t.brushed && !e.brush.active():
+		t.live, t.brushed = true, false
+	}
 	if t.live {
 		t.needLoad = true
 		return nil
@@ -94,7 +104,7 @@ func (t *liveFlowsTab) flows(e *env) []LiveFlow {
 func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
 	k, isKey := msg.(tea.KeyMsg)
 	if isKey && !t.pagedTable.typing() && key.Matches(k, e.keys.LiveFlows) {
-		t.live = !t.live
+		t.live, t.brushed = !t.live, false
 		if !t.live && t.needLoad {
 			t.needLoad = false
 			return t.pagedTable.load(e)
