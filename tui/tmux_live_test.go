@@ -91,7 +91,8 @@ func atoiComma(s string) int {
 // lab FTP capture (7,799 packets over 7.4 s of capture time): the status
 // line and live panel count the packets while the replay runs (a count
 // below 7,799 is seen, with a rate), then say it ended with all 7,799;
-// the tables written at the end appear in the same screen; q quits, the
+// the tables written at the end appear in the same screen; the RTT screen
+// lists the engines' 21 handshake samples from the snapshot; q quits, the
 // summary follows and the terminal is restored.
 func TestTmuxReplayRealtime(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "tmon-out")
@@ -127,6 +128,9 @@ func TestTmuxReplayRealtime(t *testing.T) {
 	t.Logf("seen during the replay: %d packets", during)
 	// the run is written before the TUI quits: its tables show up
 	s.waitFor("Output tmon-out", "7,799", "Live · replaying · ended")
+	// the RTT screen lists the engines' rows (the lab's 21 handshakes)
+	s.keys("5")
+	s.waitFor("row 1 of 21 · sorted by request_time ↓ · live: the engines' latest 256 rows", "tcp_handshake")
 	s.keys("q")
 	p := s.waitFor("TUI-EXIT=0", "STTY-SAME")
 	if !strings.Contains(p, "packets read            7799") {
