@@ -141,9 +141,10 @@ func wallNs() int64 { return time.Now().UnixNano() }
 
 // stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
 // positive): the source then drains what the kernel captured before and
-// ends, and the run ends normally. A second signal cancels the context
-// (abort). cancel releases the handler.
-func stopOnSignal(src *live.Source, d time.Duration) (context.Context, func()) {
+// ends, and the run ends normally; said tells stderr why, and that a
+// second signal aborts. A second signal cancels the context (abort).
+// cancel releases the handler.
+func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -153,8 +154,10 @@ func stopOnSignal(src *live.Source, d time.Duration) (context.Context, func()) {
 	}
 	go func() {
 		select {
-		case <-sig:
+		case s := <-sig:
+			fmt.Fprintf(stderr, "tmonbench: %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
 		case <-timer:
+			fmt.Fprintf(stderr, "tmonbench: %s: --duration %v reached: capture stopped; %s\n", who, d, then)
 		case <-ctx.Done():
 			return
 		}

@@ -126,7 +126,11 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer app.Close()
-	ctx, cancel := stopOnSignal(src, *duration)
+	said := stderr
+	if *withUI {
+		said = io.Discard // the TUI has the terminal; its status line says the run ended
+	}
+	ctx, cancel := stopOnSignal(src, *duration, said, "live "+*name, "writing what was captured")
 	defer cancel()
 	tick := time.NewTicker(*writeEvery)
 	defer tick.Stop()

@@ -68,6 +68,9 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("probe after SIGTERM: %v\n%s", err, stderr.String())
 	}
+	if !strings.Contains(stderr.String(), ": terminated: capture stopped; sending the last observations (at most --linger ") {
+		t.Errorf("probe after SIGTERM said:\n%s", stderr.String())
+	}
 	var summaries []string
 	for l := range lines {
 		summaries = append(summaries, l)
