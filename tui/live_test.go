@@ -315,16 +315,7 @@ func TestLiveFlowsScreen(t *testing.T) {
 	drive(t, m, runCmd(m.Init())...)
 	s1, s2 := snaps[1], snaps[2]
 	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
-	expect := func(step string, want ...string) string {
-		t.Helper()
-		v := plain(m)
-		for _, w := range want {
-			if !strings.Contains(v, w) {
-				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
-			}
-		}
-		return v
-	}
+	expect := screenHas(t, m)
 	v := expect("live", "row 1 of 12 · sorted by bytes ↓ · live: the engines' last closed interval, 14:57:30.000000 +10 s · L: written flows")
 	first := strings.Fields(lineWith(v, "47000/tcp"))
 	if want := []string{"A", "if0", "all", "198.51.100.10:20>10.10.1.100:47000/tcp", "3,624", "5,431,336", "4.345", "40"}; strings.Join(first, " ") != strings.Join(want, " ") {
@@ -390,16 +381,7 @@ func TestLiveRowsScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	expect := func(step string, want ...string) string {
-		t.Helper()
-		v := plain(m)
-		for _, w := range want {
-			if !strings.Contains(v, w) {
-				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
-			}
-		}
-		return v
-	}
+	expect := screenHas(t, m)
 	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
 	drive(t, m, keyMsg("3"))
 	expect("before any snapshot", "live: waiting for the engines' first rows")
@@ -517,5 +499,20 @@ func TestLiveFlowsBrush(t *testing.T) {
 	drive(t, m, keyMsg("1"), keyMsg("2"))
 	if v := plain(m); !strings.Contains(v, "live: the engines' last closed interval") {
 		t.Fatalf("brush cleared: not the live view:\n%s", v)
+	}
+}
+
+// screenHas returns a check that m's screen holds every want (the step
+// names the failure) and returns the screen.
+func screenHas(t *testing.T, m *Model) func(step string, want ...string) string {
+	return func(step string, want ...string) string {
+		t.Helper()
+		v := plain(m)
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Fatalf("%s: screen lacks %q:\n%s", step, w, v)
+			}
+		}
+		return v
 	}
 }
