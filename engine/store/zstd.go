@@ -13,7 +13,7 @@ import (
 // parquet-go's keeps encoders in a pool the GC empties, each with the
 // default 8 MiB window: a 16 MiB history allocated again after GC cycles
 // (16 MB of the 158 MB live heap at the peak of the 5M corpus, issue 14).
-// Pages are about parquet.DefaultPageBufferSize (256 KiB), so a page up to
+// Pages are about pageBufferBytes (64 KiB), so a page up to
 // 1 MiB compresses to the same bytes (TestZstdSameBytes); a larger one
 // only finds matches within 1 MiB. Decoding is parquet-go's. The encoder
 // has one block encoder, not one per CPU: Run.Write encodes one page at a
