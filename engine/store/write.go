@@ -83,10 +83,20 @@ func write[T any](dir, table string, part int, rows []T) (path string, size int6
 // tables, whose columns hold less than a page, are unchanged byte for byte.
 const pageBufferBytes = 64 << 10
 
+// pageBuffers holds a row group's compressed pages until the row group is
+// written, in chunks of pageChunkBytes: parquet-go's default chunks of 32
+// KiB, one at least per column of every open writer, mostly held a few
+// KiB of compressed page each.
+var pageBuffers = parquet.NewChunkBufferPool(pageChunkBytes)
+
+// pageChunkBytes is the chunk size of pageBuffers.
+const pageChunkBytes = 8 << 10
+
 // writerOptions are the Parquet settings of every part file.
 var writerOptions = []parquet.WriterOption{
 	parquet.Compression(partCodec),
 	parquet.PageBufferSize(pageBufferBytes),
+	parquet.ColumnPageBuffers(pageBuffers),
 	parquet.CreatedBy(Application, "", ""),
 	parquet.KeyValueMetadata(TimeZoneKey, TimeZoneValue),
 }
