@@ -407,8 +407,8 @@ func guardLimit(limit int64) (done func() bool) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var lifted bool
-	over := func() bool { // the live heap outgrew LiftAt of the limit
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	over := func() bool { // the live heap outgrew LiftAt of the limit (s: one goroutine at a time)
 		metrics.Read(s)
 		return float64(s[0].Value.Uint64()) > LiftAt*float64(limit)
 	}
