@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -55,7 +56,11 @@ type Options struct {
 	// MemoryLimit, when positive, is set as the Go runtime's soft memory
 	// limit for the runs (debug.SetMemoryLimit, as GOMEMLIMIT): the
 	// collector works harder as the heap nears it, which the GC stage
-	// shows. 0 leaves the runtime's setting.
+	// shows. A full run whose live heap outgrows LiftAt of it has the
+	// limit lifted for the rest of the run (Measure.LimitLifted): past that
+	// point the collector would run ever more often for the same heap
+	// (thrashing), and the run goes on at GOGC alone. 0 leaves the
+	// runtime's setting. The command's default is DefaultMemoryLimit.
 	MemoryLimit int64
 	// TempDir is where the full runs write their Parquet (a temporary
 	// folder inside it, removed afterwards); "" is os.TempDir().
@@ -70,6 +75,23 @@ type Options struct {
 	// (replay.Merge).
 	Merge func(...pkt.Source) pipeline.Merged
 }
+
+// DefaultMemoryLimit is the soft memory limit the bench command sets
+// unless told otherwise (--memory-limit, GOMEMLIMIT), chosen from runs of
+// the 5M corpus (197 k flows, largest live heap 116-121 MiB; 3 pairs each,
+// issue 14): GOGC 100 alone peaked at 244 MiB RSS (GC 31 ns/packet by the
+// profile), GOGC 75 at 214, GOGC 50 at 206 (GC 57 ns/packet); GOGC 100
+// with a 160 MiB limit at 194-204 MiB (GC 41 ns/packet), with 150 MiB at
+// 186 (GC 57 ns/packet). About 45 MiB of the RSS is the binary itself
+// (tmonbench --help peaks at 45 MiB), the rest follows the limit.
+const DefaultMemoryLimit = 156 << 20
+
+// LiftAt is the share of the memory limit the live heap may reach before
+// the limit is lifted for the rest of the run (see Options.MemoryLimit):
+// below it the collector has at least 15 % of the limit to allocate into
+// between cycles. At 80 % of 160 MiB one run in three of the 5M corpus
+// was lifted (its live heap peaks vary with how far the collector lags).
+const LiftAt = 0.85
 
 // Measure is one run's cost: wall and CPU time (whole process, every
 // goroutine), allocations, garbage-collector CPU and peak resident memory.
@@ -87,6 +109,9 @@ type Measure struct {
 	// (JSON null) when the capture has too few packets for a steady state
 	// (the counter is sampled every steadyEvery packets).
 	SteadyAllocsPerPacket *float64 `json:"steady_allocs_per_packet"`
+	// LimitLifted is true when the run's live heap outgrew LiftAt of the
+	// memory limit, which was then lifted for the rest of the run.
+	LimitLifted bool `json:"memory_limit_lifted"`
 }
 
 // CPUNs returns user + system CPU time.
@@ -322,6 +347,10 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 		total += uint64(len(d))
 	}
 	st := newSteady()
+	var lifted func() bool
+	if opt.MemoryLimit > 0 {
+		lifted = guardLimit(opt.MemoryLimit)
+	}
 	if opt.HeapProfilePath != "" && keep {
 		stop := watchHeap(opt.HeapProfilePath)
 		defer stop()
@@ -339,6 +368,9 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 		return Measure{}, err
 	}
 	m := s.stop()
+	if lifted != nil {
+		m.LimitLifted = lifted()
+	}
 	if profiling {
 		pprof.StopCPUProfile()
 		if opt.ProfilePath != "" {
@@ -365,6 +397,46 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 	r.Tables = run.Stats().Tables
 	r.Flows = res.ProbeTotals().Flows
 	return m, nil
+}
+
+// guardLimit watches the live heap every 20 ms and lifts the memory
+// limit (which must be set) once the live heap outgrows LiftAt of it.
+// done stops the watch, sets the limit again for the next run, and
+// reports whether it was lifted.
+func guardLimit(limit int64) (done func() bool) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var lifted bool
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	over := func() bool { // the live heap outgrew LiftAt of the limit (s: one goroutine at a time)
+		metrics.Read(s)
+		return float64(s[0].Value.Uint64()) > LiftAt*float64(limit)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			if over() {
+				debug.SetMemoryLimit(math.MaxInt64)
+				lifted = true
+				return
+			}
+		}
+	}()
+	return func() bool {
+		close(stop)
+		wg.Wait()
+		lifted = lifted || over() // a run shorter than a tick
+		debug.SetMemoryLimit(limit)
+		return lifted
+	}
 }
 
 // watchHeap writes a heap profile to path each time the live heap (after

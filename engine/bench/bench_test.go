@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -102,4 +104,33 @@ func withReplay(o Options) Options {
 	}
 	o.Merge = func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }
 	return o
+}
+
+// TestMemoryLimitLifted: a run whose live heap outgrows LiftAt of the
+// memory limit has it lifted (reported in the Measure and the text), and
+// the limit is set again after the run; a run under it keeps it.
+func TestMemoryLimitLifted(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(old)
+	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
+	for _, c := range []struct {
+		limit int64
+		lift  bool
+	}{{1 << 20, true}, {1 << 40, false}} { // 1 MiB: any run's live heap outgrows it
+		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir(), MemoryLimit: c.limit}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Full[0].LimitLifted != c.lift || r.GOMEMLIMIT != fmt.Sprintf("%dMiB", c.limit>>20) {
+			t.Errorf("limit %d: lifted %v, GOMEMLIMIT %s", c.limit, r.Full[0].LimitLifted, r.GOMEMLIMIT)
+		}
+		var out bytes.Buffer
+		r.WriteText(&out)
+		if strings.Contains(out.String(), "lifted in 1 of 1") != c.lift {
+			t.Errorf("limit %d: text\n%s", c.limit, out.String())
+		}
+	}
+	if got := debug.SetMemoryLimit(-1); got != old {
+		t.Errorf("limit after the runs %d, want %d back", got, old)
+	}
 }

@@ -148,6 +148,9 @@ func (r *Report) WriteText(w io.Writer) {
 	cycles := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCycles) })
 	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s\n", allocs.fmt("%.3f", n), steadyText)
 	fmt.Fprintf(w, "GC: %s cycles, %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n", cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
+	if k := lifted(r.Full); k > 0 {
+		fmt.Fprintf(w, "memory limit %s lifted in %d of %d full run(s): their live heap outgrew %.0f %% of it (the rest of the run at GOGC alone; peak RSS follows the live heap)\n", r.GOMEMLIMIT, k, n, LiftAt*100)
+	}
 	fmt.Fprintf(w, "PDUs: %d, %d bytes: %.4f PDU bytes per captured byte, %d frames reached the collector while packets were read; flows %d\n",
 		r.PDUs, r.PDUBytes, float64(r.PDUBytes)/float64(max(r.CapturedBytes, 1)), r.PDUsDuringRun, r.Flows)
 	if rows := r.stageRows(); rows != nil {
@@ -174,4 +177,15 @@ func (r *Report) WriteText(w io.Writer) {
 		s := r.Tables[t]
 		fmt.Fprintf(w, "  %-16s %10d rows %4d files\n", t, s.Rows, s.Files)
 	}
+}
+
+// lifted counts the runs whose memory limit was lifted.
+func lifted(ms []Measure) int {
+	k := 0
+	for _, m := range ms {
+		if m.LimitLifted {
+			k++
+		}
+	}
+	return k
 }

@@ -14,16 +14,18 @@ import (
 // cflow is what the collector keeps of one probe flow until it writes its
 // row: the definition and the totals, without pointers (the garbage
 // collector does not scan the flow map) and without strings (names and
-// addresses are formatted when the row is built): about 100 bytes a flow
-// instead of a row and its strings.
+// addresses are formatted when the row is built): 80 bytes a flow instead
+// of a row and its strings. The 33-byte addresses come last, after the
+// one-byte fields: placed before the 2-byte fields they padded it to 88
+// bytes (1.5 MB more for the 5M corpus's 197 k flows, issue 14).
 type cflow struct {
 	firstNs, lastNs    int64
 	packets, bytes     uint64
-	addrs              flow.AddrPair
 	iface, class       uint16 // class: index+1 into Collector.classNames; 0: no definition yet
 	sport, dport, vlan uint16
 	fields, ver, proto uint8
 	dscp, folded       uint8
+	addrs              flow.AddrPair
 }
 
 // define records the flow's definition.

@@ -229,3 +229,32 @@ func TestIndexMatchesMap(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseHandsEveryFlowAndEmpties: Close hands the flows held (not the
+// expired ones) in id order, empties the table, keeps its counters, and
+// the table works again afterwards.
+func TestCloseHandsEveryFlowAndEmpties(t *testing.T) {
+	tb := New(1, 1000, 4)
+	none := func(*Flow) { t.Fatal("nothing to evict") }
+	for port := range uint16(200) {
+		tb.Lookup(key(0, port), int64(port), none)
+	}
+	tb.Expire(0, 50, func(*Flow) {}) // ports 0..49 go
+	var ids []uint64
+	tb.Close(func(f *Flow) { ids = append(ids, f.ID) })
+	if len(ids) != 150 || ids[0] != 51 || ids[149] != 200 {
+		t.Fatalf("handed %d flows, ids %v...", len(ids), ids[:min(3, len(ids))])
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("ids not in order at %d: %d after %d", i, ids[i], ids[i-1])
+		}
+	}
+	if tb.Len() != 0 || tb.Created != 200 || tb.Expired != 50 || tb.Get(key(0, 100)) != nil {
+		t.Errorf("after Close: %d flows, created %d, expired %d", tb.Len(), tb.Created, tb.Expired)
+	}
+	f, created := tb.Lookup(key(0, 7), 300, none)
+	if !created || f.ID != 201 || tb.Len() != 1 || len(f.Sizes()) != 4 || tb.ByID(201) != f {
+		t.Errorf("after Close: new flow id %d created %v, %d flows", f.ID, created, tb.Len())
+	}
+}

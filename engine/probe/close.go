@@ -86,9 +86,21 @@ func (p *Probe) Close() {
 			p.report(f, 0)
 		}
 	}
-	p.active = p.active[:0]
+	p.active = nil // the flows go with the table's Close below
 	p.top.closed(p.intervalStart, p.intervalNs)
 	p.closeRTT()
+	// The analyses have emitted everything: their tables go before the
+	// final flow reports, the end of the run being the peak of the heap
+	// (issue 14).
+	for ci := range p.classes {
+		c := &p.classes[ci]
+		if c.rtt != nil {
+			c.rtt.Release()
+		}
+		if c.tcp != nil {
+			c.tcp.Release()
+		}
+	}
 	for ci := range p.classes {
 		if c := &p.classes[ci]; c.ow != nil {
 			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
@@ -96,7 +108,7 @@ func (p *Probe) Close() {
 		}
 	}
 	p.intervalEvents(p.nowNs)
-	p.flows.Each(func(f *flow.Flow) {
+	p.flows.Close(func(f *flow.Flow) {
 		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}
 		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
 		p.out.End(pdu.TypeFlowUpdate, p.nowNs)

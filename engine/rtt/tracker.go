@@ -126,6 +126,17 @@ func (t *Tracker) Stats() Stats {
 	return s
 }
 
+// Release frees the request, connection and histogram tables once Flush
+// and the last CloseInterval have emitted what they hold, keeping the
+// counters: a probe that closes hands the memory back before its final
+// flow reports (issue 14: the end of the run is the peak of the heap).
+// Only Stats and Config may be called afterwards.
+func (t *Tracker) Release() {
+	t.pending, t.conns, t.free, t.expired = nil, nil, nil, nil
+	h := &t.hist
+	h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
+}
+
 func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
 
 // Packet applies one dissected packet. flowID is the id of the packet's

@@ -92,6 +92,15 @@ func (t *Tracker) Stats() Stats { return t.stats }
 // Len returns the number of connections being followed.
 func (t *Tracker) Len() int { return t.live }
 
+// Release frees the connection table once Flush has emitted every
+// connection, keeping the counters (Stats, Len): a probe that closes
+// hands the memory back before its final flow reports (issue 14: the
+// end of the run is the peak of the heap). Only Stats, Len and Pending
+// may be called afterwards.
+func (t *Tracker) Release() {
+	t.index, t.conns, t.free, t.pending = nil, nil, nil, nil
+}
+
 // Packet analyses one TCP segment (d.Has(dissect.HasTCP); other packets
 // are counted in Stats.NotTCP and ignored). class names the flow class the
 // connection is reported under; it is taken from the connection's first
