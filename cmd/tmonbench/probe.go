@@ -17,6 +17,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -46,7 +47,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErr("probe: %v", err)
 	}
-	stderr = &lockedWriter{w: stderr} // the collector watch writes too
+	stderr = syncio.NewWriter(stderr) // the collector watch writes too
 	isLive := len(cf.ifaces) > 0 || cf.pair != ""
 	if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
 		return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
