@@ -154,11 +154,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 	switch t.kind {
 	case tNot:
 		p.next()
-		n, q, err := p.term(ctx)
-		if err != nil {
-			return nil, q, err
-		}
-		return &node{kind: nNot, l: n}, q, nil
+		return negated(p.term(ctx))
 	case tLParen:
 		p.next()
 		n, _, err := p.expr(ctx)
@@ -166,10 +162,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 			return nil, qerr, err
 		}
 		if c := p.tok(); c.kind != tRParen {
-			if c.kind == tEOF {
-				return nil, qerr, p.errAt(c, "missing ')'")
-			}
-			return nil, qerr, p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
+			return nil, qerr, p.unclosed(c)
 		}
 		p.next()
 		// libpcap: `paren expr ')'` carries the qualifiers from before the '('.
@@ -361,11 +354,7 @@ func (p *parser) id(q qual) (*node, qual, error) {
 	switch t.kind {
 	case tNot:
 		p.next()
-		n, _, err := p.id(q)
-		if err != nil {
-			return nil, q, err
-		}
-		return &node{kind: nNot, l: n}, q, nil
+		return negated(p.id(q))
 	case tLParen:
 		p.next()
 		n, _, err := p.id(q)
@@ -383,10 +372,8 @@ func (p *parser) id(q qual) (*node, qual, error) {
 			case tRParen:
 				p.next()
 				return n, q, nil
-			case tEOF:
-				return nil, q, p.errAt(c, "missing ')'")
 			default:
-				return nil, q, p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
+				return nil, q, p.unclosed(c)
 			}
 			p.next()
 			r, _, err := p.id(q)
@@ -409,6 +396,23 @@ func (p *parser) id(q qual) (*node, qual, error) {
 		return pr.node(), q, nil
 	}
 	return nil, q, p.errAt(t, p.expected(q))
+}
+
+// negated is `not` applied to what a rule parsed.
+func negated(n *node, q qual, err error) (*node, qual, error) {
+	if err != nil {
+		return nil, q, err
+	}
+	return &node{kind: nNot, l: n}, q, nil
+}
+
+// unclosed is the error at c, where a parenthesised expression should
+// have ended with ')'.
+func (p *parser) unclosed(c token) error {
+	if c.kind == tEOF {
+		return p.errAt(c, "missing ')'")
+	}
+	return p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
 }
 
 // expected names what a value under q must be.
