@@ -80,15 +80,7 @@ func (p *Probe) Close() {
 			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
 		}
 	}
-	for _, f := range p.active {
-		if f.Active {
-			p.top.note(f)
-			p.report(f, 0)
-		}
-	}
-	p.active = p.active[:0]
-	p.top.closed(p.intervalStart, p.intervalNs)
-	p.closeRTT()
+	p.reportActive()
 	for ci := range p.classes {
 		if c := &p.classes[ci]; c.ow != nil {
 			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
