@@ -613,7 +613,7 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.port(p, t, f)
 	case pLen:
 		c.emit(ldM(mWire))
-		c.relation(p.rel, p.lo, t, f)
+		c.jif(relTests[p.rel], p.lo, t, f)
 	case pVLAN:
 		if p.hasID && p.depth >= 2 {
 			c.jump(f)
@@ -655,23 +655,5 @@ func (c *bpfc) prim(p *prim, t, f label) {
 			c.unsupported = fmt.Errorf("%w: %q", ErrBPFUnsupported, b.String())
 		}
 		c.jump(t)
-	}
-}
-
-// relation jumps to t when A rel v holds.
-func (c *bpfc) relation(rel relop, v uint32, t, f label) {
-	switch rel {
-	case rLT:
-		c.jif(bpf.JumpLessThan, v, t, f)
-	case rLE:
-		c.jif(bpf.JumpLessOrEqual, v, t, f)
-	case rGT:
-		c.jif(bpf.JumpGreaterThan, v, t, f)
-	case rGE:
-		c.jif(bpf.JumpGreaterOrEqual, v, t, f)
-	case rEQ:
-		c.jif(bpf.JumpEqual, v, t, f)
-	case rNE:
-		c.jif(bpf.JumpNotEqual, v, t, f)
 	}
 }

@@ -91,21 +91,7 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		in := func(v uint16) bool { return uint32(v) >= p.lo && uint32(v) <= p.hi }
 		return p.dir(in(d.SrcPort), in(d.DstPort))
 	case pLen:
-		l := d.Meta.WireLen
-		switch p.rel {
-		case rLT:
-			return l < p.lo
-		case rLE:
-			return l <= p.lo
-		case rGT:
-			return l > p.lo
-		case rGE:
-			return l >= p.lo
-		case rEQ:
-			return l == p.lo
-		case rNE:
-			return l != p.lo
-		}
+		return compare(p.rel, d.Meta.WireLen, p.lo)
 	case pVLAN:
 		if int(d.NVLAN) <= int(p.depth) {
 			return false

@@ -207,6 +207,10 @@ var pqualWords = map[string]pqual{
 	"ip": qIP, "ip6": qIP6, "tcp": qTCP, "udp": qUDP, "icmp": qICMP, "icmp6": qICMP6, "igmp": qIGMP, "sctp": qSCTP,
 }
 
+var aqualWords = map[string]aqual{
+	"host": aHost, "net": aNet, "port": aPort, "portrange": aPortRange, "proto": aProto,
+}
+
 // primitive parses a term starting with a word.
 func (p *parser) primitive() (*node, qual, error) {
 	t := p.tok()
@@ -319,22 +323,11 @@ func (p *parser) head() (*node, qual, error) {
 		}
 	}
 	at := p.tok()
-	switch at.text {
-	case "host":
-		q.aq = aHost
-	case "net":
-		q.aq = aNet
-	case "port":
-		q.aq = aPort
-	case "portrange":
-		q.aq = aPortRange
-	case "proto":
-		if q.dq != dDefault {
+	if aq := aqualWords[at.text]; aq != aDefault {
+		if aq == aProto && q.dq != dDefault {
 			return nil, qerr, p.errAt(at, "'proto' takes no direction qualifier")
 		}
-		q.aq = aProto
-	}
-	if q.aq != aDefault {
+		q.aq = aq
 		p.next()
 	}
 	if q.pq == qDefault && q.dq == dDefault && q.aq == aDefault {
@@ -577,15 +570,11 @@ func (p *parser) v4(q qual, t token, pr prim) (prim, error) {
 	switch nx := p.tok(); {
 	case nx.kind == tSlash:
 		p.next()
-		lt := p.tok()
-		v, err := p.number(lt, "expected prefix length")
+		n, err := p.prefixLen(32)
 		if err != nil {
 			return pr, err
 		}
-		if v > 32 {
-			return pr, p.errAt(lt, fmt.Sprintf("mask length must be <= 32, not %d", v))
-		}
-		masklen = int(v)
+		masklen = n
 	case nx.kind == tWord && nx.text == "mask":
 		p.next()
 		mt := p.next()
@@ -657,15 +646,11 @@ func (p *parser) v6(q qual, t token, pr prim) (prim, error) {
 	switch nx := p.tok(); {
 	case nx.kind == tSlash:
 		p.next()
-		lt := p.tok()
-		v, err := p.number(lt, "expected prefix length")
+		n, err := p.prefixLen(128)
 		if err != nil {
 			return pr, err
 		}
-		if v > 128 {
-			return pr, p.errAt(lt, fmt.Sprintf("mask length must be <= 128, not %d", v))
-		}
-		masklen = int(v)
+		masklen = n
 		if q.aq != aNet {
 			return pr, p.errAt(t, "mask syntax for networks only")
 		}
@@ -682,6 +667,19 @@ func (p *parser) v6(q qual, t token, pr prim) (prim, error) {
 		pr.kind = pNet
 	}
 	return pr, nil
+}
+
+// prefixLen parses the length after the '/' of a network, at most limit.
+func (p *parser) prefixLen(limit uint32) (int, error) {
+	lt := p.tok()
+	v, err := p.number(lt, "expected prefix length")
+	if err != nil {
+		return 0, err
+	}
+	if v > limit {
+		return 0, p.errAt(lt, fmt.Sprintf("mask length must be <= %d, not %d", limit, v))
+	}
+	return int(v), nil
 }
 
 // number parses t as a number (decimal, 0x hex or 0 octal, as libpcap).
