@@ -569,9 +569,8 @@ func (c *bpfc) keys(ks []uint32, t, f label) {
 // prim emits the test of one primitive (filter.prim.eval).
 func (c *bpfc) prim(p *prim, t, f label) {
 	switch p.kind {
-	case pAbbrev:
-		switch p.pq {
-		case qIP, qIP6:
+	case pAbbrev, pProto:
+		if p.kind == pAbbrev && (p.pq == qIP || p.pq == qIP6) {
 			v := uint32(4)
 			if p.pq == qIP6 {
 				v = 6
@@ -580,30 +579,13 @@ func (c *bpfc) prim(p *prim, t, f label) {
 			c.jif(bpf.JumpEqual, v, t, f)
 			return
 		}
+		proto, v4, v6 := p.ipProtocol()
 		var ks []uint32
-		switch p.pq {
-		case qTCP:
-			ks = []uint32{protoV4 | 6, protoV6 | 6}
-		case qUDP:
-			ks = []uint32{protoV4 | 17, protoV6 | 17}
-		case qSCTP:
-			ks = []uint32{protoV4 | 132, protoV6 | 132}
-		case qICMP:
-			ks = []uint32{protoV4 | 1}
-		case qICMP6:
-			ks = []uint32{protoV6 | 58}
-		case qIGMP:
-			ks = []uint32{protoV4 | 2}
+		if v4 {
+			ks = append(ks, protoV4|proto)
 		}
-		c.emit(ldM(mProto))
-		c.keys(ks, t, f)
-	case pProto:
-		var ks []uint32
-		if p.pq != qIP6 {
-			ks = append(ks, protoV4|p.lo)
-		}
-		if p.pq != qIP {
-			ks = append(ks, protoV6|p.lo)
+		if v6 {
+			ks = append(ks, protoV6|proto)
 		}
 		c.emit(ldM(mProto))
 		c.keys(ks, t, f)
