@@ -89,6 +89,22 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseOnlyFlags parses args as parseFlags does and refuses an argument
+// left over, for subcommands that take none (hint, unless "", says what
+// to give instead).
+func parseOnlyFlags(fs *pflag.FlagSet, args []string, hint string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return nil
+	}
+	if hint != "" {
+		return usageErr("%s: unexpected argument %q (%s)", fs.Name(), fs.Arg(0), hint)
+	}
+	return usageErr("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+}
+
 // flagsOf returns the flags of subcommand c, by running it with --help
 // (output discarded; commands return at once with pflag.ErrHelp), and
 // whether c made them with newFlagSet (else an empty set).

@@ -35,11 +35,8 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	effective := fs.Bool("effective", false, "print the configuration as it will run: every default applied, classes resolved")
 	cfgPath := fs.String("config", "", "with --effective: the YAML config `FILE` to resolve (default: the embedded one)")
 	setUsage(fs, stderr, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("config: unexpected argument %q", fs.Arg(0))
 	}
 	if !*effective {
 		if *cfgPath != "" {

@@ -40,11 +40,8 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
 	setUsage(fs, stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args, "interfaces go with -i"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("live: unexpected argument %q (interfaces go with -i)", fs.Arg(0))
 	}
 	if *writeEvery <= 0 || *duration < 0 {
 		return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)

@@ -23,11 +23,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
 	title := fs.String("title", "tmonbench report", "page `TITLE`")
 	setUsage(fs, stderr, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("report: unexpected argument %q", fs.Arg(0))
 	}
 	opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
 	var err error

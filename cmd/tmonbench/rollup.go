@@ -83,11 +83,8 @@ func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("%s: unexpected argument %q", name, fs.Arg(0))
 	}
 	opt, err := ef.options(nil)
 	if err != nil {

@@ -29,11 +29,8 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.\n")
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr("version: unexpected argument %q", fs.Arg(0))
 	}
 	fmt.Fprintln(stdout, "tmonbench", version)
 	module, rev := "unknown (no build information)", commitLine(nil, commit)
