@@ -96,14 +96,8 @@ func (p *parser) expr(ctx qual) (*node, qual, error) {
 		return nil, q, err
 	}
 	for {
-		t := p.tok()
-		var kind nodeKind
-		switch t.kind {
-		case tAnd:
-			kind = nAnd
-		case tOr:
-			kind = nOr
-		default:
+		kind, ok := junction(p.tok().kind)
+		if !ok {
 			return n, q, nil
 		}
 		p.next()
@@ -118,6 +112,17 @@ func (p *parser) expr(ctx qual) (*node, qual, error) {
 		}
 		n = &node{kind: kind, l: n, r: r}
 	}
+}
+
+// junction is the node an and/or token joins its operands with.
+func junction(k tokKind) (nodeKind, bool) {
+	switch k {
+	case tAnd:
+		return nAnd, true
+	case tOr:
+		return nOr, true
+	}
+	return 0, false
 }
 
 // idAhead reports whether the operand that starts here is a bare value
@@ -356,16 +361,12 @@ func (p *parser) id(q qual) (*node, qual, error) {
 		}
 		for {
 			c := p.tok()
-			var kind nodeKind
-			switch c.kind {
-			case tAnd:
-				kind = nAnd
-			case tOr:
-				kind = nOr
-			case tRParen:
+			if c.kind == tRParen {
 				p.next()
 				return n, q, nil
-			default:
+			}
+			kind, ok := junction(c.kind)
+			if !ok {
 				return nil, q, p.unclosed(c)
 			}
 			p.next()
