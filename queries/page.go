@@ -42,12 +42,8 @@ func Describe(ctx context.Context, db *sql.DB, from string) ([]Column, error) {
 	}
 	var cols []Column
 	for rows.Next() {
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(names))
+		if err != nil {
 			return nil, fmt.Errorf("queries: %w", err)
 		}
 		n, _ := vals[0].(string)

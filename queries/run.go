@@ -64,12 +64,8 @@ func ReadRows(rows *sql.Rows) (*Result, error) {
 		res.Types[i] = ct.DatabaseTypeName()
 	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(cols))
+		if err != nil {
 			return nil, err
 		}
 		res.Rows = append(res.Rows, vals)
@@ -104,4 +100,15 @@ func single(ctx context.Context, db *sql.DB, query string) error {
 		}
 		return nil // a syntax or binding error: the query itself reports it
 	})
+}
+
+// scanRow scans the current row of rows, n columns, into values of the
+// Go types duckdb-go returns.
+func scanRow(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
 }

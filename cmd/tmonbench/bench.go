@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"syscall"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -23,8 +20,7 @@ import (
 // pipeline against the decode-only floor, in this process, on the same
 // packets.
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
@@ -38,14 +34,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("bench: %v", err)
+	setUsage(fs, stderr, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")

@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -25,8 +23,7 @@ import (
 // 4). It watches --config (design 1.6, collector_switch.go). It stops on
 // SIGINT/SIGTERM, or after --idle-exit without a frame.
 func cmdCollector(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("collector")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("collector", stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
@@ -37,14 +34,9 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("collector: %v", err)
+	setUsage(fs, stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -54,16 +56,53 @@ var flagSpy struct {
 }
 
 // newFlagSet returns the flag set of subcommand name (errors returned,
-// not fatal). Every subcommand makes its flags with it and parses them
-// before doing anything else.
-func newFlagSet(name string) *pflag.FlagSet {
+// not fatal; messages and usage on stderr). Every subcommand makes its
+// flags with it and parses them (parseFlags) before doing anything else.
+func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
 	flagSpy.Lock()
 	if flagSpy.name == name && flagSpy.fs == nil {
 		flagSpy.fs = fs
 	}
 	flagSpy.Unlock()
 	return fs
+}
+
+// setUsage makes --help print head (usage line and description), then
+// the flags.
+func setUsage(fs *pflag.FlagSet, stderr io.Writer, head string) {
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n\nFlags:\n%s", head, fs.FlagUsages())
+	}
+}
+
+// parseFlags parses args into fs: pflag.ErrHelp as is (--help: usage
+// printed, exit 0), any other error as a usage error of the subcommand.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErr("%s: %v", fs.Name(), err)
+	}
+	return nil
+}
+
+// parseOnlyFlags parses args as parseFlags does and refuses an argument
+// left over, for subcommands that take none (hint, unless "", says what
+// to give instead).
+func parseOnlyFlags(fs *pflag.FlagSet, args []string, hint string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return nil
+	}
+	if hint != "" {
+		return usageErr("%s: unexpected argument %q (%s)", fs.Name(), fs.Arg(0), hint)
+	}
+	return usageErr("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 }
 
 // flagsOf returns the flags of subcommand c, by running it with --help

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,8 +15,7 @@ import (
 // (flagsOf): subcommands, their flags, files after flags taking a value,
 // the named queries after `query`.
 func cmdCompletion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("completion")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("completion", stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: tmonbench completion bash|zsh|fish
 
@@ -27,11 +25,8 @@ Prints a completion script for the shell:
   fish:  tmonbench completion fish > ~/.config/fish/completions/tmonbench.fish
 `)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("completion: %v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErr("completion: give one shell: bash, zsh or fish")

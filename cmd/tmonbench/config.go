@@ -1,11 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -34,21 +31,12 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 // cmdConfig prints the embedded default configuration, or with
 // --effective the configuration that will run (defaults applied).
 func cmdConfig(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("config")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("config", stderr)
 	effective := fs.Bool("effective", false, "print the configuration as it will run: every default applied, classes resolved")
 	cfgPath := fs.String("config", "", "with --effective: the YAML config `FILE` to resolve (default: the embedded one)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("config: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("config: unexpected argument %q", fs.Arg(0))
+	setUsage(fs, stderr, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.")
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
+		return err
 	}
 	if !*effective {
 		if *cfgPath != "" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -28,8 +26,7 @@ import (
 // SIGINT, SIGTERM or --duration stop the capture: every packet captured
 // before is still analysed and written, then it exits 0.
 func cmdLive(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("live")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("live", stderr)
 	var cf captureFlags
 	cf.register(fs)
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
@@ -42,17 +39,9 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	trapArgs.register(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("live: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("live: unexpected argument %q (interfaces go with -i)", fs.Arg(0))
+	setUsage(fs, stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
+	if err := parseOnlyFlags(fs, args, "interfaces go with -i"); err != nil {
+		return err
 	}
 	if *writeEvery <= 0 || *duration < 0 {
 		return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)

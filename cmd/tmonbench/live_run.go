@@ -13,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/live"
 )
 
@@ -128,9 +129,9 @@ func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, st
 		l.snap = &observe.Latest{}
 	}
 	l.feed = &liveFeed{snap: l.snap, intervalS: cfg.IntervalS}
-	buf := &heldOutput{}
+	buf := &syncio.Writer{} // held while the TUI has the terminal
 	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	defer buf.flushTo(stderr)
+	defer buf.FlushTo(stderr)
 	uiErr := withTUI(out, cfg.TUI.Keys, l.feed, stdout, l.src.Stop, func() {
 		res, err = l.run(ctx, cfg)
 		l.feed.done.Store(true)

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,26 +54,6 @@ func (f *liveFeed) Status() tui.LiveStatus {
 			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes})
 	}
 	return s
-}
-
-// heldOutput holds what the command would print on stderr while the TUI
-// has the terminal; it is printed once the TUI is gone.
-type heldOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *heldOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *heldOutput) flushTo(w io.Writer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w.Write(s.b.Bytes())
-	s.b.Reset()
 }
 
 // withTUI runs the engines (run) in a goroutine and the TUI over out in

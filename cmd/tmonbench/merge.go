@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries/dataset"
@@ -22,20 +19,14 @@ func writeManifest(out string) error {
 }
 
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("merge")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("merge", stderr)
 	out := fs.String("out", "", "output `DIR` to write (replaced as a whole, like a replay's)")
 	rollup := fs.Bool("rollup", false, "then write the rollups and the addresses table of the merged output")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	ef := addEnrichFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("merge: %v", err)
+	setUsage(fs, stderr, "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
 		return usageErr("merge: want --out DIR and at least one SRC output folder")

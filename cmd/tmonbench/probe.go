@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -17,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -24,8 +22,7 @@ import (
 // captured live and sends its observations over UDP to every collector of
 // the config (design 2, 7).
 func cmdProbe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("probe")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("probe", stderr)
 	cfgPath := fs.String("config", "", "YAML config `FILE` naming the collectors (collectors[].address)")
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
 	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
@@ -37,16 +34,11 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.\n\nFlags:\n%s", fs.FlagUsages())
+	setUsage(fs, stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("probe: %v", err)
-	}
-	stderr = &lockedWriter{w: stderr} // the collector watch writes too
+	stderr = syncio.NewWriter(stderr) // the collector watch writes too
 	isLive := len(cf.ifaces) > 0 || cf.pair != ""
 	if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
 		return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")

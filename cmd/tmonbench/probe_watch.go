@@ -83,16 +83,3 @@ func (w *watchedLink) check(now time.Time, stderr io.Writer) {
 		w.warned = true
 	}
 }
-
-// lockedWriter serialises writes to w: the collector watch writes from
-// its own goroutine.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}

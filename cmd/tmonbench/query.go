@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +17,7 @@ import (
 )
 
 func cmdQuery(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("query")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("query", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
 	format := fs.StringP("format", "f", "table", "output format: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
@@ -30,11 +28,8 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
 	fs.Usage = func() { queryUsage(stderr, fs) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("query: %v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *schema {
 		_, err := io.WriteString(stdout, observe.Reference())

@@ -16,6 +16,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -110,9 +111,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if a.tui {
 		snap = &observe.Latest{}
 		feed = &liveFeed{snap: snap, intervalS: a.cfg.IntervalS}
-		wall = wallNs // snapshots once a second of wall time
-		buf := &heldOutput{}
-		defer buf.flushTo(stderr)
+		wall = wallNs           // snapshots once a second of wall time
+		buf := &syncio.Writer{} // held while the TUI has the terminal
+		defer buf.FlushTo(stderr)
 		logw = buf
 	}
 	opt := pipeline.Options{

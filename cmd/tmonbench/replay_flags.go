@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -39,8 +38,7 @@ const maxWorkers = 64
 
 // parseReplay parses and checks the replay flags and loads the config.
 func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
-	fs := newFlagSet("replay")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("replay", stderr)
 	a := &replayArgs{}
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	fs.StringVar(&a.out, "out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
@@ -61,14 +59,9 @@ func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
 	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
 	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil, err
-		}
-		return nil, usageErr("replay: %v", err)
+	setUsage(fs, stderr, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	var err error
 	if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {

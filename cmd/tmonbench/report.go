@@ -3,22 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/report"
 )
 
 func cmdReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("report", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` prepared by tmonbench rollup")
 	file := fs.StringP("output", "o", "report.html", "HTML `FILE` to write")
 	from := fs.String("from", "", "capture `TIME` the report starts at (RFC 3339 or YYYY-MM-DD, UTC)")
@@ -26,17 +22,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	activity := fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)")
 	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
 	title := fs.String("title", "tmonbench report", "page `TITLE`")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("report: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("report: unexpected argument %q", fs.Arg(0))
+	setUsage(fs, stderr, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.")
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
+		return err
 	}
 	opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
 	var err error

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,8 +72,7 @@ func cmdEnrich(args []string, stdout, stderr io.Writer) error {
 // cmdPrepare is `tmonbench rollup` (rollups and addresses) or `tmonbench
 // enrich` (addresses only).
 func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(name)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(name, stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	ef := addEnrichFlags(fs)
@@ -85,14 +83,8 @@ func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("%s: %v", name, err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("%s: unexpected argument %q", name, fs.Arg(0))
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
+		return err
 	}
 	opt, err := ef.options(nil)
 	if err != nil {

@@ -1,33 +1,22 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/tui"
 )
 
 func cmdTUI(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tui")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tui", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` of tmonbench replay or collector")
 	cfg := fs.String("config", "", "config `FILE` (the one replay/live take) whose tui.keys section remaps keys, e.g. tui: {keys: {quit: [x]}}")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.\n\nFlags:\n%s", fs.FlagUsages())
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("tui: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("tui: unexpected argument %q (use --out DIR)", fs.Arg(0))
+	setUsage(fs, stderr, "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.")
+	if err := parseOnlyFlags(fs, args, "use --out DIR"); err != nil {
+		return err
 	}
 	opts := tui.Options{Out: *out}
 	if *cfg != "" {

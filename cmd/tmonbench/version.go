@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"runtime/debug"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -28,19 +25,12 @@ const noCommit = "unknown (no VCS information in the build: built with -buildvcs
 // in a git checkout stamps vcs.revision, vcs.time and vcs.modified), the
 // Go version and the DuckDB library version.
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("version", stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return err
-		}
-		return usageErr("version: %v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("version: unexpected argument %q", fs.Arg(0))
+	if err := parseOnlyFlags(fs, args, ""); err != nil {
+		return err
 	}
 	fmt.Fprintln(stdout, "tmonbench", version)
 	module, rev := "unknown (no build information)", commitLine(nil, commit)

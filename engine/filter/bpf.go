@@ -250,18 +250,32 @@ func (c *bpfc) prologue(body label) error {
 
 // etherIP dispatches on the EtherType in A (IPv4 and IPv6 only).
 func (c *bpfc) etherIP(v4, v6, notIP label) {
-	n := c.newLabel()
-	c.jif(bpf.JumpEqual, 0x0800, v4, n)
-	c.place(n)
-	c.jif(bpf.JumpEqual, 0x86dd, v6, notIP)
+	c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6})
 }
 
 // versionIP dispatches on the IP version nibble in A.
 func (c *bpfc) versionIP(v4, v6, notIP label) {
-	n := c.newLabel()
-	c.jif(bpf.JumpEqual, 4, v4, n)
-	c.place(n)
-	c.jif(bpf.JumpEqual, 6, v6, notIP)
+	c.cases(notIP, arm{4, v4}, arm{6, v6})
+}
+
+// arm is one value of a cases dispatch and where it jumps.
+type arm struct {
+	k  uint32
+	to label
+}
+
+// cases jumps to the first arm whose value equals A, else to otherwise
+// (A unchanged): one JumpEqual per arm, in order.
+func (c *bpfc) cases(otherwise label, arms ...arm) {
+	for i, a := range arms {
+		if i == len(arms)-1 {
+			c.jif(bpf.JumpEqual, a.k, a.to, otherwise)
+			return
+		}
+		next := c.newLabel()
+		c.jif(bpf.JumpEqual, a.k, a.to, next)
+		c.place(next)
+	}
 }
 
 // ethernet walks VLAN tags (at fixed offsets: one copy of the walk per
@@ -299,12 +313,10 @@ func (c *bpfc) ethernet(v4, v6, notIP label) {
 	walk(0)
 	c.place(etype)
 	ip, mpls := c.newLabel(), c.newLabel()
-	n1, n2 := c.newLabel(), c.newLabel()
-	c.jif(bpf.JumpGreaterThan, 1500, n1, notIP) // 802.3 length: LLC, not IP
-	c.place(n1)
-	c.jif(bpf.JumpEqual, 0x8847, mpls, n2)
-	c.place(n2)
-	c.jif(bpf.JumpEqual, 0x8848, mpls, ip)
+	n := c.newLabel()
+	c.jif(bpf.JumpGreaterThan, 1500, n, notIP) // 802.3 length: LLC, not IP
+	c.place(n)
+	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls})
 	c.place(ip)
 	c.etherIP(v4, v6, notIP)
 	c.place(mpls)
@@ -314,12 +326,7 @@ func (c *bpfc) ethernet(v4, v6, notIP label) {
 // tagTest jumps to tag when the EtherType in A is a VLAN TPID, else to
 // other (with A unchanged).
 func (c *bpfc) tagTest(tag, other label) {
-	n1, n2 := c.newLabel(), c.newLabel()
-	c.jif(bpf.JumpEqual, 0x8100, tag, n1)
-	c.place(n1)
-	c.jif(bpf.JumpEqual, 0x88a8, tag, n2)
-	c.place(n2)
-	c.jif(bpf.JumpEqual, 0x9100, tag, other)
+	c.cases(other, arm{0x8100, tag}, arm{0x88a8, tag}, arm{0x9100, tag})
 }
 
 // mpls skips an MPLS label stack at M[mNet] up to the bottom-of-stack
@@ -373,14 +380,7 @@ func (c *bpfc) ppp(v4, v6, notIP label) {
 		c.place(one)
 		c.emit(ldK(off+1), stM(mNet), bpf.LoadAbsolute{Off: off, Size: 1})
 		c.place(dispatch)
-		n1, n2, n3 := c.newLabel(), c.newLabel(), c.newLabel()
-		c.jif(bpf.JumpEqual, 0x21, v4, n1)
-		c.place(n1)
-		c.jif(bpf.JumpEqual, 0x57, v6, n2)
-		c.place(n2)
-		c.jif(bpf.JumpEqual, 0x281, mpls, n3)
-		c.place(n3)
-		c.jif(bpf.JumpEqual, 0x283, mpls, notIP)
+		c.cases(notIP, arm{0x21, v4}, arm{0x57, v6}, arm{0x281, mpls}, arm{0x283, mpls})
 	}
 	c.place(mpls)
 	c.mpls(v4, v6, notIP)
@@ -404,15 +404,7 @@ func (c *bpfc) loopback(v4, v6, notIP label) {
 	}
 	c.emit(bpf.LoadAbsolute{Off: 0, Size: 4})
 	c.place(fam)
-	n := c.newLabel()
-	c.jif(bpf.JumpEqual, 2, v4, n)
-	c.place(n)
-	for _, f := range []uint32{10, 24, 28} {
-		n := c.newLabel()
-		c.jif(bpf.JumpEqual, f, v6, n)
-		c.place(n)
-	}
-	c.jif(bpf.JumpEqual, 30, v6, notIP)
+	c.cases(notIP, arm{2, v4}, arm{10, v6}, arm{24, v6}, arm{28, v6}, arm{30, v6})
 }
 
 // ipv4 decodes an IPv4 header at M[mNet] (dissect.ipv4, RFC 791 §3.1).
@@ -473,11 +465,9 @@ func (c *bpfc) end(lenSlot int) {
 // dissector decodes (20 captured bytes, 5 <= data offset, data offset
 // within the announced bytes in mTmp; 8 bytes for UDP) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
-	tcp, udp, n := c.newLabel(), c.newLabel(), c.newLabel()
+	tcp, udp := c.newLabel(), c.newLabel()
 	c.emit(ldM(mProto))
-	c.jif(bpf.JumpEqual, base|6, tcp, n)
-	c.place(n)
-	c.jif(bpf.JumpEqual, base|17, udp, body)
+	c.cases(body, arm{base | 6, tcp}, arm{base | 17, udp})
 	c.place(tcp)
 	c.needEnd(mL4, 20, mEnd, body)
 	c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 12, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
@@ -538,12 +528,7 @@ func (c *bpfc) ipv6(body label) {
 // dissector walks (hop-by-hop, routing, destination options, mobility,
 // HIP, shim6, AH) goes to ext, a fragment header to frag, else to upper.
 func (c *bpfc) extTest(ext, upper, frag label) {
-	for _, v := range []uint32{0, 43, 60, 135, 139, 140, 51} {
-		n := c.newLabel()
-		c.jif(bpf.JumpEqual, v, ext, n)
-		c.place(n)
-	}
-	c.jif(bpf.JumpEqual, 44, frag, upper)
+	c.cases(upper, arm{0, ext}, arm{43, ext}, arm{60, ext}, arm{135, ext}, arm{139, ext}, arm{140, ext}, arm{51, ext}, arm{44, frag})
 }
 
 // gen emits the test of n: to t when it holds, else to f.
@@ -584,9 +569,8 @@ func (c *bpfc) keys(ks []uint32, t, f label) {
 // prim emits the test of one primitive (filter.prim.eval).
 func (c *bpfc) prim(p *prim, t, f label) {
 	switch p.kind {
-	case pAbbrev:
-		switch p.pq {
-		case qIP, qIP6:
+	case pAbbrev, pProto:
+		if p.kind == pAbbrev && (p.pq == qIP || p.pq == qIP6) {
 			v := uint32(4)
 			if p.pq == qIP6 {
 				v = 6
@@ -595,30 +579,13 @@ func (c *bpfc) prim(p *prim, t, f label) {
 			c.jif(bpf.JumpEqual, v, t, f)
 			return
 		}
+		proto, v4, v6 := p.ipProtocol()
 		var ks []uint32
-		switch p.pq {
-		case qTCP:
-			ks = []uint32{protoV4 | 6, protoV6 | 6}
-		case qUDP:
-			ks = []uint32{protoV4 | 17, protoV6 | 17}
-		case qSCTP:
-			ks = []uint32{protoV4 | 132, protoV6 | 132}
-		case qICMP:
-			ks = []uint32{protoV4 | 1}
-		case qICMP6:
-			ks = []uint32{protoV6 | 58}
-		case qIGMP:
-			ks = []uint32{protoV4 | 2}
+		if v4 {
+			ks = append(ks, protoV4|proto)
 		}
-		c.emit(ldM(mProto))
-		c.keys(ks, t, f)
-	case pProto:
-		var ks []uint32
-		if p.pq != qIP6 {
-			ks = append(ks, protoV4|p.lo)
-		}
-		if p.pq != qIP {
-			ks = append(ks, protoV6|p.lo)
+		if v6 {
+			ks = append(ks, protoV6|proto)
 		}
 		c.emit(ldM(mProto))
 		c.keys(ks, t, f)
@@ -628,7 +595,7 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.port(p, t, f)
 	case pLen:
 		c.emit(ldM(mWire))
-		c.relation(p.rel, p.lo, t, f)
+		c.jif(relTests[p.rel], p.lo, t, f)
 	case pVLAN:
 		if p.hasID && p.depth >= 2 {
 			c.jump(f)
@@ -654,11 +621,9 @@ func (c *bpfc) prim(p *prim, t, f label) {
 	case pRel:
 		c.rel(p, t, f)
 	case pDSCP:
-		v4, n, v6 := c.newLabel(), c.newLabel(), c.newLabel()
+		v4, v6 := c.newLabel(), c.newLabel()
 		c.emit(ldM(mIPVer))
-		c.jif(bpf.JumpEqual, 4, v4, n)
-		c.place(n)
-		c.jif(bpf.JumpEqual, 6, v6, f)
+		c.cases(f, arm{4, v4}, arm{6, v6})
 		c.place(v4)
 		c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 1, Size: 1}, aluK(bpf.ALUOpShiftRight, 2))
 		c.jif(bpf.JumpEqual, p.lo, t, f)
@@ -672,23 +637,5 @@ func (c *bpfc) prim(p *prim, t, f label) {
 			c.unsupported = fmt.Errorf("%w: %q", ErrBPFUnsupported, b.String())
 		}
 		c.jump(t)
-	}
-}
-
-// relation jumps to t when A rel v holds.
-func (c *bpfc) relation(rel relop, v uint32, t, f label) {
-	switch rel {
-	case rLT:
-		c.jif(bpf.JumpLessThan, v, t, f)
-	case rLE:
-		c.jif(bpf.JumpLessOrEqual, v, t, f)
-	case rGT:
-		c.jif(bpf.JumpGreaterThan, v, t, f)
-	case rGE:
-		c.jif(bpf.JumpGreaterOrEqual, v, t, f)
-	case rEQ:
-		c.jif(bpf.JumpEqual, v, t, f)
-	case rNE:
-		c.jif(bpf.JumpNotEqual, v, t, f)
 	}
 }

@@ -204,15 +204,7 @@ func (c *compiler) finish() {
 				}
 			}
 		}
-		slices.SortFunc(starts, func(a, b u128) int {
-			switch {
-			case a.less(b):
-				return -1
-			case b.less(a):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(starts, u128.compare)
 		starts = slices.Compact(starts)
 		c.nSegments += len(starts)
 		c.fieldMasks(&fp, os, starts, intern)
@@ -355,15 +347,7 @@ func (c *compiler) fieldMasks(fp *fieldPlan, os []occ, starts []u128, intern fun
 	}
 	events := make(map[int][]event)
 	index := func(v u128) int {
-		i, _ := slices.BinarySearchFunc(starts, v, func(a, b u128) int {
-			switch {
-			case a.less(b):
-				return -1
-			case b.less(a):
-				return 1
-			}
-			return 0
-		})
+		i, _ := slices.BinarySearchFunc(starts, v, u128.compare)
 		return i
 	}
 	for a := range byAtom {

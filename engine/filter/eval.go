@@ -54,27 +54,15 @@ func ipProto(d *dissect.Dissection, proto uint8, v4, v6 bool) bool {
 // eval is the libpcap meaning of one primitive on the dissected fields.
 func (p *prim) eval(d *dissect.Dissection) bool {
 	switch p.kind {
-	case pAbbrev:
-		switch p.pq {
-		case qIP:
+	case pAbbrev, pProto:
+		switch {
+		case p.kind == pAbbrev && p.pq == qIP:
 			return d.IPVersion == 4
-		case qIP6:
+		case p.kind == pAbbrev && p.pq == qIP6:
 			return d.IPVersion == 6
-		case qTCP:
-			return ipProto(d, dissect.ProtoTCP, true, true)
-		case qUDP:
-			return ipProto(d, dissect.ProtoUDP, true, true)
-		case qSCTP:
-			return ipProto(d, 132, true, true)
-		case qICMP:
-			return ipProto(d, dissect.ProtoICMP, true, false)
-		case qICMP6:
-			return ipProto(d, dissect.ProtoICMPv6, false, true)
-		case qIGMP:
-			return ipProto(d, 2, true, false)
 		}
-	case pProto:
-		return ipProto(d, uint8(p.lo), p.pq != qIP6, p.pq != qIP)
+		proto, v4, v6 := p.ipProtocol()
+		return ipProto(d, uint8(proto), v4, v6)
 	case pHost, pNet:
 		if d.IPVersion != 4 && d.IPVersion != 6 {
 			return false
@@ -91,21 +79,7 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		in := func(v uint16) bool { return uint32(v) >= p.lo && uint32(v) <= p.hi }
 		return p.dir(in(d.SrcPort), in(d.DstPort))
 	case pLen:
-		l := d.Meta.WireLen
-		switch p.rel {
-		case rLT:
-			return l < p.lo
-		case rLE:
-			return l <= p.lo
-		case rGT:
-			return l > p.lo
-		case rGE:
-			return l >= p.lo
-		case rEQ:
-			return l == p.lo
-		case rNE:
-			return l != p.lo
-		}
+		return compare(p.rel, d.Meta.WireLen, p.lo)
 	case pVLAN:
 		if int(d.NVLAN) <= int(p.depth) {
 			return false

@@ -68,6 +68,25 @@ const (
 
 var pqualNames = [...]string{"", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "igmp", "sctp"}
 
+// abbrevProtos are the IP protocol of each protocol abbreviation and the
+// IP versions it stands in (tcp, udp, sctp: both; icmp, igmp: IPv4; icmp6:
+// IPv6). ip and ip6 test the version alone.
+var abbrevProtos = [...]struct {
+	proto  uint32
+	v4, v6 bool
+}{qTCP: {6, true, true}, qUDP: {17, true, true}, qSCTP: {132, true, true},
+	qICMP: {1, true, false}, qICMP6: {58, false, true}, qIGMP: {2, true, false}}
+
+// ipProtocol returns the IP protocol a pProto primitive, or a pAbbrev
+// other than ip and ip6, tests and whether it tests it in IPv4 and IPv6.
+func (p *prim) ipProtocol() (proto uint32, v4, v6 bool) {
+	if p.kind == pAbbrev {
+		a := abbrevProtos[p.pq]
+		return a.proto, a.v4, a.v6
+	}
+	return p.lo, p.pq != qIP6, p.pq != qIP
+}
+
 // dqual is a direction qualifier.
 type dqual uint8
 

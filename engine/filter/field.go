@@ -79,6 +79,18 @@ func (a u128) less(b u128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b
 
 func (a u128) lessEq(b u128) bool { return !b.less(a) }
 
+// compare is -1, 0 or +1 as a is less than, equal to or greater than b
+// (for slices.SortFunc and slices.BinarySearchFunc).
+func (a u128) compare(b u128) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
 func (a u128) inc() u128 {
 	if a.lo == ^uint64(0) {
 		return u128{a.hi + 1, 0}

@@ -297,32 +297,20 @@ func (lw *lowerer) lower(n *node, neg bool) *fnode {
 // prim lowers one primitive; its meaning matches prim.eval.
 func (lw *lowerer) prim(p *prim) *fnode {
 	switch p.kind {
-	case pAbbrev:
-		switch p.pq {
-		case qIP:
+	case pAbbrev, pProto:
+		switch {
+		case p.kind == pAbbrev && p.pq == qIP:
 			return lw.atom(fProto, sOne, span(protoV4, protoV4|0xff))
-		case qIP6:
+		case p.kind == pAbbrev && p.pq == qIP6:
 			return lw.atom(fProto, sOne, span(protoV6, protoV6Unknown))
-		case qTCP:
-			return lw.atom(fProto, sOne, one(protoV4|6), one(protoV6|6))
-		case qUDP:
-			return lw.atom(fProto, sOne, one(protoV4|17), one(protoV6|17))
-		case qSCTP:
-			return lw.atom(fProto, sOne, one(protoV4|132), one(protoV6|132))
-		case qICMP:
-			return lw.atom(fProto, sOne, one(protoV4|1))
-		case qICMP6:
-			return lw.atom(fProto, sOne, one(protoV6|58))
-		case qIGMP:
-			return lw.atom(fProto, sOne, one(protoV4|2))
 		}
-	case pProto:
+		proto, v4, v6 := p.ipProtocol()
 		var ivs []ival
-		if p.pq != qIP6 {
-			ivs = append(ivs, one(protoV4|uint64(p.lo)))
+		if v4 {
+			ivs = append(ivs, one(protoV4|uint64(proto)))
 		}
-		if p.pq != qIP {
-			ivs = append(ivs, one(protoV6|uint64(p.lo)))
+		if v6 {
+			ivs = append(ivs, one(protoV6|uint64(proto)))
 		}
 		return lw.atom(fProto, sOne, ivs...)
 	case pHost, pNet:

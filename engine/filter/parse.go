@@ -96,14 +96,8 @@ func (p *parser) expr(ctx qual) (*node, qual, error) {
 		return nil, q, err
 	}
 	for {
-		t := p.tok()
-		var kind nodeKind
-		switch t.kind {
-		case tAnd:
-			kind = nAnd
-		case tOr:
-			kind = nOr
-		default:
+		kind, ok := junction(p.tok().kind)
+		if !ok {
 			return n, q, nil
 		}
 		p.next()
@@ -118,6 +112,17 @@ func (p *parser) expr(ctx qual) (*node, qual, error) {
 		}
 		n = &node{kind: kind, l: n, r: r}
 	}
+}
+
+// junction is the node an and/or token joins its operands with.
+func junction(k tokKind) (nodeKind, bool) {
+	switch k {
+	case tAnd:
+		return nAnd, true
+	case tOr:
+		return nOr, true
+	}
+	return 0, false
 }
 
 // idAhead reports whether the operand that starts here is a bare value
@@ -154,11 +159,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 	switch t.kind {
 	case tNot:
 		p.next()
-		n, q, err := p.term(ctx)
-		if err != nil {
-			return nil, q, err
-		}
-		return &node{kind: nNot, l: n}, q, nil
+		return negated(p.term(ctx))
 	case tLParen:
 		p.next()
 		n, _, err := p.expr(ctx)
@@ -166,10 +167,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 			return nil, qerr, err
 		}
 		if c := p.tok(); c.kind != tRParen {
-			if c.kind == tEOF {
-				return nil, qerr, p.errAt(c, "missing ')'")
-			}
-			return nil, qerr, p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
+			return nil, qerr, p.unclosed(c)
 		}
 		p.next()
 		// libpcap: `paren expr ')'` carries the qualifiers from before the '('.
@@ -212,6 +210,10 @@ func isKeyword(w string) bool {
 
 var pqualWords = map[string]pqual{
 	"ip": qIP, "ip6": qIP6, "tcp": qTCP, "udp": qUDP, "icmp": qICMP, "icmp6": qICMP6, "igmp": qIGMP, "sctp": qSCTP,
+}
+
+var aqualWords = map[string]aqual{
+	"host": aHost, "net": aNet, "port": aPort, "portrange": aPortRange, "proto": aProto,
 }
 
 // primitive parses a term starting with a word.
@@ -326,22 +328,11 @@ func (p *parser) head() (*node, qual, error) {
 		}
 	}
 	at := p.tok()
-	switch at.text {
-	case "host":
-		q.aq = aHost
-	case "net":
-		q.aq = aNet
-	case "port":
-		q.aq = aPort
-	case "portrange":
-		q.aq = aPortRange
-	case "proto":
-		if q.dq != dDefault {
+	if aq := aqualWords[at.text]; aq != aDefault {
+		if aq == aProto && q.dq != dDefault {
 			return nil, qerr, p.errAt(at, "'proto' takes no direction qualifier")
 		}
-		q.aq = aProto
-	}
-	if q.aq != aDefault {
+		q.aq = aq
 		p.next()
 	}
 	if q.pq == qDefault && q.dq == dDefault && q.aq == aDefault {
@@ -361,11 +352,7 @@ func (p *parser) id(q qual) (*node, qual, error) {
 	switch t.kind {
 	case tNot:
 		p.next()
-		n, _, err := p.id(q)
-		if err != nil {
-			return nil, q, err
-		}
-		return &node{kind: nNot, l: n}, q, nil
+		return negated(p.id(q))
 	case tLParen:
 		p.next()
 		n, _, err := p.id(q)
@@ -374,19 +361,13 @@ func (p *parser) id(q qual) (*node, qual, error) {
 		}
 		for {
 			c := p.tok()
-			var kind nodeKind
-			switch c.kind {
-			case tAnd:
-				kind = nAnd
-			case tOr:
-				kind = nOr
-			case tRParen:
+			if c.kind == tRParen {
 				p.next()
 				return n, q, nil
-			case tEOF:
-				return nil, q, p.errAt(c, "missing ')'")
-			default:
-				return nil, q, p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
+			}
+			kind, ok := junction(c.kind)
+			if !ok {
+				return nil, q, p.unclosed(c)
 			}
 			p.next()
 			r, _, err := p.id(q)
@@ -409,6 +390,23 @@ func (p *parser) id(q qual) (*node, qual, error) {
 		return pr.node(), q, nil
 	}
 	return nil, q, p.errAt(t, p.expected(q))
+}
+
+// negated is `not` applied to what a rule parsed.
+func negated(n *node, q qual, err error) (*node, qual, error) {
+	if err != nil {
+		return nil, q, err
+	}
+	return &node{kind: nNot, l: n}, q, nil
+}
+
+// unclosed is the error at c, where a parenthesised expression should
+// have ended with ')'.
+func (p *parser) unclosed(c token) error {
+	if c.kind == tEOF {
+		return p.errAt(c, "missing ')'")
+	}
+	return p.errAt(c, fmt.Sprintf("expected ')' or 'and'/'or' before %q", c.text))
 }
 
 // expected names what a value under q must be.
@@ -573,15 +571,11 @@ func (p *parser) v4(q qual, t token, pr prim) (prim, error) {
 	switch nx := p.tok(); {
 	case nx.kind == tSlash:
 		p.next()
-		lt := p.tok()
-		v, err := p.number(lt, "expected prefix length")
+		n, err := p.prefixLen(32)
 		if err != nil {
 			return pr, err
 		}
-		if v > 32 {
-			return pr, p.errAt(lt, fmt.Sprintf("mask length must be <= 32, not %d", v))
-		}
-		masklen = int(v)
+		masklen = n
 	case nx.kind == tWord && nx.text == "mask":
 		p.next()
 		mt := p.next()
@@ -653,15 +647,11 @@ func (p *parser) v6(q qual, t token, pr prim) (prim, error) {
 	switch nx := p.tok(); {
 	case nx.kind == tSlash:
 		p.next()
-		lt := p.tok()
-		v, err := p.number(lt, "expected prefix length")
+		n, err := p.prefixLen(128)
 		if err != nil {
 			return pr, err
 		}
-		if v > 128 {
-			return pr, p.errAt(lt, fmt.Sprintf("mask length must be <= 128, not %d", v))
-		}
-		masklen = int(v)
+		masklen = n
 		if q.aq != aNet {
 			return pr, p.errAt(t, "mask syntax for networks only")
 		}
@@ -678,6 +668,19 @@ func (p *parser) v6(q qual, t token, pr prim) (prim, error) {
 		pr.kind = pNet
 	}
 	return pr, nil
+}
+
+// prefixLen parses the length after the '/' of a network, at most limit.
+func (p *parser) prefixLen(limit uint32) (int, error) {
+	lt := p.tok()
+	v, err := p.number(lt, "expected prefix length")
+	if err != nil {
+		return 0, err
+	}
+	if v > limit {
+		return 0, p.errAt(lt, fmt.Sprintf("mask length must be <= %d, not %d", limit, v))
+	}
+	return int(v), nil
 }
 
 // number parses t as a number (decimal, 0x hex or 0 octal, as libpcap).

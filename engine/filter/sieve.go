@@ -107,6 +107,15 @@ func (fp *fieldPlan) seg(k uint64) int {
 	return search64(fp.bounds, k)
 }
 
+// pairSegs returns the segments of a pair's source and destination keys
+// (kPair: 64-bit keys, kPair6: 128-bit).
+func (fp *fieldPlan) pairSegs(src, dst u128) (x, y int) {
+	if fp.kind == kPair {
+		return fp.seg(src.lo), fp.seg(dst.lo)
+	}
+	return search128(fp.bounds6, src), search128(fp.bounds6, dst)
+}
+
 // slowClass is a class evaluated by walking its formula.
 type slowClass struct {
 	class int
@@ -213,12 +222,7 @@ func (s *Sieve) match4(d *dissect.Dissection) {
 				k0, k1, k2, k3 = m[0], m[1], m[2], m[3]
 				break
 			}
-			var x, y int
-			if fp.kind == kPair {
-				x, y = fp.seg(src.lo), fp.seg(dst.lo)
-			} else {
-				x, y = search128(fp.bounds6, src), search128(fp.bounds6, dst)
-			}
+			x, y := fp.pairSegs(src, dst)
 			ks, kd, ka, kb := &pool[fp.ks[x]], &pool[fp.kd[y]], &pool[fp.ke[x]], &pool[fp.ke[y]]
 			k0 = ks[0] | kd[0] | ka[0]&kb[0]
 			k1 = ks[1] | kd[1] | ka[1]&kb[1]
@@ -265,12 +269,7 @@ func (s *Sieve) matchN(d *dissect.Dissection) []uint64 {
 				kill = mask(fp.absent)
 				break
 			}
-			var x, y int
-			if fp.kind == kPair {
-				x, y = fp.seg(src.lo), fp.seg(dst.lo)
-			} else {
-				x, y = search128(fp.bounds6, src), search128(fp.bounds6, dst)
-			}
+			x, y := fp.pairSegs(src, dst)
 			ks, kd, ka, kb := mask(fp.ks[x]), mask(fp.kd[y]), mask(fp.ke[x]), mask(fp.ke[y])
 			for j := range alive {
 				alive[j] &^= ks[j] | kd[j] | ka[j]&kb[j]

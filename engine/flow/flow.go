@@ -438,23 +438,20 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 const flowSlab = 64
 
 // newFlow returns a zero Flow from the slab.
-func (t *Table) newFlow() *Flow {
-	if len(t.slab) == 0 {
-		t.slab = make([]Flow, flowSlab)
-	}
-	f := &t.slab[0]
-	t.slab = t.slab[1:]
-	return f
-}
+func (t *Table) newFlow() *Flow { return fromSlab(&t.slab) }
 
 // newExtra returns a zero extra from the slab.
-func (t *Table) newExtra() *extra {
-	if len(t.xslab) == 0 {
-		t.xslab = make([]extra, flowSlab)
+func (t *Table) newExtra() *extra { return fromSlab(&t.xslab) }
+
+// fromSlab returns the next zero T of *slab, refilled with flowSlab of
+// them when used up.
+func fromSlab[T any](slab *[]T) *T {
+	if len(*slab) == 0 {
+		*slab = make([]T, flowSlab)
 	}
-	x := &t.xslab[0]
-	t.xslab = t.xslab[1:]
-	return x
+	v := &(*slab)[0]
+	*slab = (*slab)[1:]
+	return v
 }
 
 // newSizes returns an extra holding a zero size histogram of sizeBins

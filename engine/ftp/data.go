@@ -3,6 +3,7 @@ package ftp
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 )
@@ -192,43 +193,23 @@ func (t *Tracker) releaseChannel(ch *channel) {
 		if p == nil {
 			continue
 		}
-		p.exps = removeChan(p.exps, ch)
+		p.exps = remove(p.exps, ch)
 		if ch.conn != nil {
-			p.conns = removeConn(p.conns, ch.conn)
+			p.conns = remove(p.conns, ch.conn)
 		}
 		t.unref(p)
 		ch.peers[i] = nil
 	}
 	t.channels--
 	s := ch.sess
-	for i, c := range s.chans {
-		if c == ch {
-			copy(s.chans[i:], s.chans[i+1:])
-			s.chans[len(s.chans)-1] = nil
-			s.chans = s.chans[:len(s.chans)-1]
-			break
-		}
-	}
+	s.chans = remove(s.chans, ch)
 }
 
-func removeChan(l []*channel, ch *channel) []*channel {
-	for i, c := range l {
-		if c == ch {
-			copy(l[i:], l[i+1:])
-			l[len(l)-1] = nil
-			return l[:len(l)-1]
-		}
-	}
-	return l
-}
-
-func removeConn(l []*dataConn, dc *dataConn) []*dataConn {
-	for i, c := range l {
-		if c == dc {
-			copy(l[i:], l[i+1:])
-			l[len(l)-1] = nil
-			return l[:len(l)-1]
-		}
+// remove takes the first v out of l, in place, keeping the order (the
+// freed last element is zeroed).
+func remove[T comparable](l []T, v T) []T {
+	if i := slices.Index(l, v); i >= 0 {
+		return slices.Delete(l, i, i+1)
 	}
 	return l
 }
@@ -404,7 +385,7 @@ func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataCo
 		if p == nil {
 			continue
 		}
-		p.exps = removeChan(p.exps, ch)
+		p.exps = remove(p.exps, ch)
 		if p.key == k {
 			p.conns = append(p.conns, c)
 		}

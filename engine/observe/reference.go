@@ -20,7 +20,7 @@ type Column struct {
 // rollups of queries/rollup (one entry per family: _1m, _1h, _1d),
 // replay's packet_index and queries/enrich's addresses. engine/ imports
 // none of them, so go run ./internal/refgen reads them there and writes
-// them into reference_gen.go (DerivedTables) for Reference.
+// them into reference.json (DerivedTables) for Reference.
 type DerivedTable struct {
 	Names     []string // table names: one, or the levels of a rollup
 	Doc       string   // what a row is
@@ -29,7 +29,7 @@ type DerivedTable struct {
 }
 
 // EventKind is one kind of row in the events table, found in the code
-// that emits it (reference_gen.go, written by go run ./internal/refgen).
+// that emits it (reference.json, written by go run ./internal/refgen).
 type EventKind struct {
 	Kind     string // events.kind
 	Severity string // info, warning or error ("" when it depends)
@@ -38,7 +38,7 @@ type EventKind struct {
 }
 
 // PDUType is one PDU type of the probe-to-collector protocol (pdu_stats
-// pdu_type), from engine/pdu's constants (reference_gen.go).
+// pdu_type), from engine/pdu's constants (reference.json).
 type PDUType struct {
 	Value uint8
 	Name  string

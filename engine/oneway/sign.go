@@ -92,12 +92,7 @@ func (s *Signer) Sign(d *dissect.Dissection, data []byte) (sig uint64, ok bool) 
 		if m&MaskIPID != 0 {
 			h[4], h[5] = 0, 0
 		}
-		if m&MaskSrcAddr != 0 {
-			clear(h[12:16])
-		}
-		if m&MaskDstAddr != 0 {
-			clear(h[16:20])
-		}
+		m.clearAddrs(h, 12, 4)
 		s.h.Write(h)
 		rest = 20
 		if ihl := int(b[0]&0x0f) * 4; ihl > 20 && m&MaskIPOptions != 0 {
@@ -119,12 +114,7 @@ func (s *Signer) Sign(d *dissect.Dissection, data []byte) (sig uint64, ok bool) 
 			h[1] &= 0xf0
 			h[2], h[3] = 0, 0
 		}
-		if m&MaskSrcAddr != 0 {
-			clear(h[8:24])
-		}
-		if m&MaskDstAddr != 0 {
-			clear(h[24:40])
-		}
+		m.clearAddrs(h, 8, 16)
 		s.h.Write(h)
 		rest = 40
 	}
@@ -194,4 +184,15 @@ func isEcho(d *dissect.Dissection) bool {
 		return d.ICMPType == 8 || d.ICMPType == 0
 	}
 	return d.Protocol == dissect.ProtoICMPv6 && (d.ICMPType == 128 || d.ICMPType == 129)
+}
+
+// clearAddrs zeroes the addresses m masks in IP header h: the source at
+// h[at:at+n], the destination right after it.
+func (m Mask) clearAddrs(h []byte, at, n int) {
+	if m&MaskSrcAddr != 0 {
+		clear(h[at : at+n])
+	}
+	if m&MaskDstAddr != 0 {
+		clear(h[at+n : at+2*n])
+	}
 }

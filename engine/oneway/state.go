@@ -1,6 +1,7 @@
 package oneway
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -137,7 +138,7 @@ func (r *Reconciler) RestoreState(st State) error {
 		flows[f.id] = f
 		order = append(order, f)
 	}
-	slices.SortFunc(order, func(a, b *flowState) int { return cmpU64(a.id, b.id) })
+	slices.SortFunc(order, func(a, b *flowState) int { return cmp.Compare(a.id, b.id) })
 	n := st.Arena
 	recs := make([]record, n)
 	first, last, dupNs, dups := make([]int64, n*r.nh), make([]int64, n*r.nh), make([]int64, n*r.nh), make([]uint32, n*r.nh)
@@ -177,14 +178,4 @@ func (r *Reconciler) RestoreState(st State) error {
 	r.ndrops = ndrops
 	r.stats = st.Stats
 	return nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -45,7 +46,7 @@ func (s *Sender) bound() {
 			old = append(old, p)
 		}
 	}
-	slices.SortFunc(old, func(a, b *pending) int { return cmpID(a.id, b.id) })
+	slices.SortFunc(old, func(a, b *pending) int { return cmp.Compare(a.id, b.id) })
 	target := s.cfg.MaxQueueBytes / 4 * 3
 	var pdus, records uint64
 	first := uint32(0)
@@ -80,14 +81,4 @@ func (s *Sender) overflow(p *pending) {
 		}
 	}
 	s.release(p)
-}
-
-func cmpID(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

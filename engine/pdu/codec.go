@@ -65,6 +65,20 @@ func (e *Enc) AddrString(s string) {
 	e.String(s)
 }
 
+// AddrPort appends an endpoint of a row: its address column (AddrString)
+// and its port.
+func (e *Enc) AddrPort(addr string, port uint16) {
+	e.AddrString(addr)
+	e.Uvarint(uint64(port))
+}
+
+// Times appends a row's start time (zig-zag ns) and its end time as a
+// delta from it.
+func (e *Enc) Times(start, end int64) {
+	e.Varint(start)
+	e.Varint(end - start)
+}
+
 // Dec reads record fields from a payload. Errors are sticky: after the
 // first failure every read returns zero and Err reports ErrShort or
 // ErrCorrupt. It never panics.
@@ -116,21 +130,15 @@ func (d *Dec) Varint() int64 {
 
 // Byte reads one byte.
 func (d *Dec) Byte() byte {
-	if len(d.B) < 1 {
-		d.fail(ErrShort)
-		return 0
+	if b := d.take(1); b != nil {
+		return b[0]
 	}
-	v := d.B[0]
-	d.B = d.B[1:]
-	return v
+	return 0
 }
 
-// Bytes reads a length-prefixed byte string (borrowed from the payload).
-func (d *Dec) Bytes() []byte {
-	n := d.Uvarint()
-	if d.err != nil {
-		return nil
-	}
+// take reads the next n bytes (borrowed from the payload), nil when fewer
+// are left (ErrShort).
+func (d *Dec) take(n uint64) []byte {
 	if n > uint64(len(d.B)) {
 		d.fail(ErrShort)
 		return nil
@@ -140,19 +148,25 @@ func (d *Dec) Bytes() []byte {
 	return v
 }
 
+// Bytes reads a length-prefixed byte string (borrowed from the payload).
+func (d *Dec) Bytes() []byte {
+	n := d.Uvarint()
+	if d.err != nil {
+		return nil
+	}
+	return d.take(n)
+}
+
 // String reads a length-prefixed string (allocates, unless d.A interns
 // it).
 func (d *Dec) String() string { return d.A.String(d.Bytes()) }
 
 // Float reads a float64.
 func (d *Dec) Float() float64 {
-	if len(d.B) < 8 {
-		d.fail(ErrShort)
-		return 0
+	if b := d.take(8); b != nil {
+		return math.Float64frombits(binary.BigEndian.Uint64(b))
 	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(d.B))
-	d.B = d.B[8:]
-	return v
+	return 0
 }
 
 // Addr reads an address written by Enc.Addr.
@@ -161,21 +175,15 @@ func (d *Dec) Addr() netip.Addr {
 	case 0:
 		return netip.Addr{}
 	case 4:
-		if len(d.B) < 4 {
-			d.fail(ErrShort)
-			return netip.Addr{}
+		if b := d.take(4); b != nil {
+			return netip.AddrFrom4([4]byte(b))
 		}
-		a := netip.AddrFrom4([4]byte(d.B[:4]))
-		d.B = d.B[4:]
-		return a
+		return netip.Addr{}
 	case 6:
-		if len(d.B) < 16 {
-			d.fail(ErrShort)
-			return netip.Addr{}
+		if b := d.take(16); b != nil {
+			return netip.AddrFrom16([16]byte(b))
 		}
-		a := netip.AddrFrom16([16]byte(d.B[:16]))
-		d.B = d.B[16:]
-		return a
+		return netip.Addr{}
 	}
 	d.fail(ErrCorrupt)
 	return netip.Addr{}
@@ -188,6 +196,18 @@ func (d *Dec) AddrString() string {
 		return d.String()
 	}
 	return d.A.Addr(d.Addr())
+}
+
+// AddrPort reads an endpoint written by Enc.AddrPort.
+func (d *Dec) AddrPort() (addr string, port uint16) {
+	addr = d.AddrString()
+	return addr, uint16(d.Uvarint())
+}
+
+// Times reads a start and end time written by Enc.Times.
+func (d *Dec) Times() (start, end int64) {
+	start = d.Varint()
+	return start, start + d.Varint()
 }
 
 // Fail records a record-level decoding error (for instance an enum value

@@ -23,14 +23,19 @@ func (p *Probe) tcpConnection(iface uint16, r *observe.TCPConnection) {
 
 // rttSample sends one round-trip sample (borrowed: encoded at once).
 func (p *Probe) rttSample(s *observe.RTTSample) {
-	rtt.AppendSample(p.out.Begin(pdu.TypeRTTSample, p.nowNs), s)
-	p.out.End(pdu.TypeRTTSample, p.nowNs)
+	sendRow(p, pdu.TypeRTTSample, rtt.AppendSample, s)
 }
 
 // rttHistogram sends one histogram slice row (borrowed).
 func (p *Probe) rttHistogram(h *observe.RTTHistogram) {
-	rtt.AppendHistogram(p.out.Begin(pdu.TypeRTTHist, p.nowNs), h)
-	p.out.End(pdu.TypeRTTHist, p.nowNs)
+	sendRow(p, pdu.TypeRTTHist, rtt.AppendHistogram, h)
+}
+
+// sendRow encodes row r (borrowed: encoded at once) as one record of a
+// PDU of type t.
+func sendRow[R any](p *Probe, t pdu.Type, appendRow func(*pdu.Enc, *R), r *R) {
+	appendRow(p.out.Begin(t, p.nowNs), r)
+	p.out.End(t, p.nowNs)
 }
 
 // rttUnanswered counts a request left without a response in its flow as
@@ -78,14 +83,12 @@ func (p *Probe) ftpJoin(d *dissect.Dissection) {
 
 // ftpTransfer sends one FTP transfer record (borrowed).
 func (p *Probe) ftpTransfer(r *observe.FTPTransfer) {
-	ftp.AppendTransfer(p.out.Begin(pdu.TypeFTPTransfer, p.nowNs), r)
-	p.out.End(pdu.TypeFTPTransfer, p.nowNs)
+	sendRow(p, pdu.TypeFTPTransfer, ftp.AppendTransfer, r)
 }
 
 // ftpSession sends one FTP session record (borrowed).
 func (p *Probe) ftpSession(r *observe.FTPSession) {
-	ftp.AppendSession(p.out.Begin(pdu.TypeFTPSession, p.nowNs), r)
-	p.out.End(pdu.TypeFTPSession, p.nowNs)
+	sendRow(p, pdu.TypeFTPSession, ftp.AppendSession, r)
 }
 
 // observe signs one packet of a one-way class and buffers its observation

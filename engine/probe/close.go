@@ -80,15 +80,8 @@ func (p *Probe) Close() {
 			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
 		}
 	}
-	for _, f := range p.active {
-		if f.Active {
-			p.top.note(f)
-			p.report(f, 0)
-		}
-	}
+	p.reportActive()
 	p.active = nil // the flows go with the table's Close below
-	p.top.closed(p.intervalStart, p.intervalNs)
-	p.closeRTT()
 	// The analyses have emitted everything: their tables go before the
 	// final flow reports, the end of the run being the peak of the heap
 	// (issue 14).

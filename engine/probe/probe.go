@@ -326,27 +326,19 @@ func (p *Probe) Stats() Stats {
 // DissectStats returns the dissector's counters (malformed kinds).
 func (p *Probe) DissectStats() dissect.Stats { return p.dis.Stats }
 
+// fieldFlags is the FlowDef field bit of each granularity field.
+var fieldFlags = map[string]uint8{
+	config.FieldIPVersion: pdu.FieldIPVersion, config.FieldProtocol: pdu.FieldProtocol,
+	config.FieldSrcAddr: pdu.FieldSrcAddr, config.FieldDstAddr: pdu.FieldDstAddr,
+	config.FieldSrcPort: pdu.FieldSrcPort, config.FieldDstPort: pdu.FieldDstPort,
+	config.FieldDSCP: pdu.FieldDSCP, config.FieldVLAN: pdu.FieldVLAN,
+}
+
+// fieldBits returns the FlowDef field bits of c's granularity.
 func fieldBits(c *config.Class) uint8 {
 	var b uint8
 	for _, f := range c.Granularity {
-		switch f {
-		case config.FieldIPVersion:
-			b |= pdu.FieldIPVersion
-		case config.FieldProtocol:
-			b |= pdu.FieldProtocol
-		case config.FieldSrcAddr:
-			b |= pdu.FieldSrcAddr
-		case config.FieldDstAddr:
-			b |= pdu.FieldDstAddr
-		case config.FieldSrcPort:
-			b |= pdu.FieldSrcPort
-		case config.FieldDstPort:
-			b |= pdu.FieldDstPort
-		case config.FieldDSCP:
-			b |= pdu.FieldDSCP
-		case config.FieldVLAN:
-			b |= pdu.FieldVLAN
-		}
+		b |= fieldFlags[f]
 	}
 	return b
 }
@@ -760,6 +752,20 @@ func (p *Probe) compactActive() {
 // closeInterval reports every flow active in the current interval, expires
 // idle flows and starts the interval beginning at nextStart.
 func (p *Probe) closeInterval(nextStart int64) {
+	p.reportActive()
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	for ci := range p.classes {
+		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
+	}
+	p.expireFragments(p.clk.now)
+	p.intervalEvents(end)
+	p.stats.Intervals++
+	p.intervalStart = nextStart
+}
+
+// reportActive reports every flow active in the current interval (the
+// top talkers note them) and the interval's round-trip histograms.
+func (p *Probe) reportActive() {
 	for _, f := range p.active {
 		if f.Active {
 			p.top.note(f)
@@ -768,15 +774,7 @@ func (p *Probe) closeInterval(nextStart int64) {
 	}
 	p.active = p.active[:0]
 	p.top.closed(p.intervalStart, p.intervalNs)
-	end := pkt.AddNs(p.intervalStart, p.intervalNs)
 	p.closeRTT()
-	for ci := range p.classes {
-		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
-	}
-	p.expireFragments(p.clk.now)
-	p.intervalEvents(end)
-	p.stats.Intervals++
-	p.intervalStart = nextStart
 }
 
 // Now returns the probe clock (Unix ns of capture time).

@@ -70,12 +70,9 @@ func AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection) {
 		fl |= recBoundary
 	}
 	e.Uvarint(fl)
-	e.AddrString(r.ClientAddr)
-	e.Uvarint(uint64(r.ClientPort))
-	e.AddrString(r.ServerAddr)
-	e.Uvarint(uint64(r.ServerPort))
-	e.Varint(r.StartTime)
-	e.Varint(r.EndTime - r.StartTime)
+	e.AddrPort(r.ClientAddr, r.ClientPort)
+	e.AddrPort(r.ServerAddr, r.ServerPort)
+	e.Times(r.StartTime, r.EndTime)
 	if r.HandshakeSynSynackMs != nil {
 		e.Varint(msToNs(*r.HandshakeSynSynackMs))
 	}
@@ -127,12 +124,9 @@ func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	r.SawStart = fl&recSawStart != 0
 	r.SawEnd = fl&recSawEnd != 0
 	r.BoundaryOnly = fl&recBoundary != 0
-	r.ClientAddr = d.AddrString()
-	r.ClientPort = uint16(d.Uvarint())
-	r.ServerAddr = d.AddrString()
-	r.ServerPort = uint16(d.Uvarint())
-	r.StartTime = d.Varint()
-	r.EndTime = r.StartTime + d.Varint()
+	r.ClientAddr, r.ClientPort = d.AddrPort()
+	r.ServerAddr, r.ServerPort = d.AddrPort()
+	r.StartTime, r.EndTime = d.Times()
 	r.DurationS = float64(r.EndTime-r.StartTime) / 1e9
 	if fl&recSynSynack != 0 {
 		r.HandshakeSynSynackMs = decodeMs(d)

@@ -72,23 +72,13 @@ type TCP struct {
 func (s TCP) Seg() []byte {
 	t := &layers.TCP{SrcPort: layers.TCPPort(s.Src.Port()), DstPort: layers.TCPPort(s.Dst.Port()),
 		Seq: s.Seq, Ack: s.Ack, Window: s.Win}
+	flags := map[rune]*bool{'S': &t.SYN, 'A': &t.ACK, 'F': &t.FIN, 'R': &t.RST, 'P': &t.PSH, 'U': &t.URG}
 	for _, c := range s.Flags {
-		switch c {
-		case 'S':
-			t.SYN = true
-		case 'A':
-			t.ACK = true
-		case 'F':
-			t.FIN = true
-		case 'R':
-			t.RST = true
-		case 'P':
-			t.PSH = true
-		case 'U':
-			t.URG = true
-		default:
+		f, ok := flags[c]
+		if !ok {
 			panic("capgen: TCP flag " + string(c))
 		}
+		*f = true
 	}
 	if s.MSS != 0 {
 		t.Options = append(t.Options, layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionLength: 4,

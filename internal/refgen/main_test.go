@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestGeneratedIsFresh: engine/observe/reference_gen.go is what refgen
+// TestGeneratedIsFresh: engine/observe/reference.json is what refgen
 // writes from the code as it is: a new column, event kind or PDU type
 // needs `go run ./internal/refgen`.
 func TestGeneratedIsFresh(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
 // Dir returns the absolute path of testdata/ at the module root (the
@@ -17,21 +19,7 @@ import (
 // The test fails when it is absent.
 func Dir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("testsamples: go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "testdata")
+	s := filepath.Join(testout.ModuleRoot(tb), "testdata")
 	if _, err := os.Stat(filepath.Join(s, "SOURCES.md")); err != nil {
 		tb.Fatalf("testsamples: the test data of the repository is missing: %v", err)
 	}

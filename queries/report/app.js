@@ -29,6 +29,20 @@
     c.setOption(option);
     charts.push({ id: id, chart: c });
   }
+  // chartSection adds a section of charts, one per item (with its id and
+  // title), optionOf giving the rest of each chart's ECharts option;
+  // nothing when there are no items.
+  function chartSection(items, id, title, optionOf) {
+    if (!(items || []).length) return;
+    section(id, title);
+    var g = el("div", { "class": "grid" });
+    main.appendChild(g);
+    items.forEach(function (x) {
+      var option = optionOf(x);
+      option.title = { text: x.title, textStyle: { fontSize: 13 } };
+      chart(g, x.id, option);
+    });
+  }
   function fmtNum(v) {
     if (typeof v !== "number") return v === null ? "" : String(v);
     if (Number.isInteger(v)) return v.toLocaleString("en-US");
@@ -43,56 +57,38 @@
   meta += " · filters: " + (fs.length ? fs.join(", ") : "none");
   document.getElementById("meta").textContent = meta;
 
-  if ((data.series || []).length) {
-    section("timeseries", "Time series (drag the slider or scroll to zoom)");
-    var g = el("div", { "class": "grid" });
-    main.appendChild(g);
-    data.series.forEach(function (s) {
-      chart(g, s.id, {
-        title: { text: s.title, textStyle: { fontSize: 13 } },
-        tooltip: { trigger: "axis" },
-        legend: { top: 22, type: "scroll" },
-        grid: { top: 60, left: 70, right: 20, bottom: 70 },
-        xAxis: { type: "time" },
-        yAxis: { type: "value", name: s.unit },
-        dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 10 }],
-        series: s.lines.map(function (l) {
-          return { name: l.name, type: "line", showSymbol: s.t.length < 60, connectNulls: false,
-            data: s.t.map(function (t, i) { return [t, l.values[i]]; }) };
-        })
-      });
-    });
-  }
-  if ((data.histograms || []).length) {
-    section("histograms", "Histograms");
-    var gh = el("div", { "class": "grid" });
-    main.appendChild(gh);
-    data.histograms.forEach(function (h) {
-      chart(gh, h.id, {
-        title: { text: h.title, textStyle: { fontSize: 13 } },
-        tooltip: { trigger: "axis" },
-        grid: { top: 40, left: 60, right: 20, bottom: 60 },
-        xAxis: { type: "category", data: h.bins, axisLabel: { rotate: 30, fontSize: 10 } },
-        yAxis: { type: "value", name: "count" },
-        series: [{ type: "bar", name: "count", data: h.counts }]
-      });
-    });
-  }
-  if ((data.top || []).length) {
-    section("top", "Top talkers");
-    var gt = el("div", { "class": "grid" });
-    main.appendChild(gt);
-    data.top.forEach(function (t) {
-      chart(gt, t.id, {
-        title: { text: t.title, textStyle: { fontSize: 13 } },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        grid: { top: 40, left: 230, right: 30, bottom: 30 },
-        xAxis: { type: "value", name: t.unit },
-        yAxis: { type: "category", inverse: true, data: t.labels, axisLabel: { fontSize: 10 } },
-        series: [{ type: "bar", name: t.unit, data: t.values }]
-      });
-    });
-  }
+  chartSection(data.series, "timeseries", "Time series (drag the slider or scroll to zoom)", function (s) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 22, type: "scroll" },
+      grid: { top: 60, left: 70, right: 20, bottom: 70 },
+      xAxis: { type: "time" },
+      yAxis: { type: "value", name: s.unit },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 10 }],
+      series: s.lines.map(function (l) {
+        return { name: l.name, type: "line", showSymbol: s.t.length < 60, connectNulls: false,
+          data: s.t.map(function (t, i) { return [t, l.values[i]]; }) };
+      })
+    };
+  });
+  chartSection(data.histograms, "histograms", "Histograms", function (h) {
+    return {
+      tooltip: { trigger: "axis" },
+      grid: { top: 40, left: 60, right: 20, bottom: 60 },
+      xAxis: { type: "category", data: h.bins, axisLabel: { rotate: 30, fontSize: 10 } },
+      yAxis: { type: "value", name: "count" },
+      series: [{ type: "bar", name: "count", data: h.counts }]
+    };
+  });
+  chartSection(data.top, "top", "Top talkers", function (t) {
+    return {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { top: 40, left: 230, right: 30, bottom: 30 },
+      xAxis: { type: "value", name: t.unit },
+      yAxis: { type: "category", inverse: true, data: t.labels, axisLabel: { fontSize: 10 } },
+      series: [{ type: "bar", name: t.unit, data: t.values }]
+    };
+  });
   (data.tables || []).forEach(function (t) {
     section("view-" + t.name, t.title + " (" + t.name + ")");
     if (t.error) {
