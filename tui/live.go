@@ -97,6 +97,7 @@ type LiveProbe struct {
 	Name                      string
 	Packets, Bytes            uint64
 	Flows, Malformed, Evicted uint64
+	Intervals                 uint64 // intervals closed
 }
 
 // LiveChannel is one probe-to-collector channel's transport state.
@@ -105,6 +106,17 @@ type LiveChannel struct {
 	Sent, Acked      uint64
 	Unacked          int  // PDUs sent and not yet acknowledged
 	LongRetry        bool // the collector is unreachable: long-retry mode
+}
+
+// noFlows says why a snapshot lists no flow: no interval has closed yet,
+// or the last one had none.
+func (s *LiveStatus) noFlows() string {
+	for _, p := range s.Probes {
+		if p.Intervals > 0 {
+			return "none: the last closed interval had no packets"
+		}
+	}
+	return "none yet: no interval has closed"
 }
 
 // Packets is the total over every interface.
@@ -333,7 +345,7 @@ func busiestFlows(e *env, w, n int) string {
 	var b strings.Builder
 	b.WriteString(st.section.Render("Busiest flows"))
 	if len(fs) == 0 {
-		b.WriteString(st.dim.Render("  none yet: no interval has closed") + "\n")
+		b.WriteString(st.dim.Render("  "+e.snap.noFlows()) + "\n")
 		return b.String()
 	}
 	last := fs[0]

@@ -362,7 +362,10 @@ func TestLiveFlowsScreen(t *testing.T) {
 // row stays on its connection when the next snapshot brings all 21; a
 // pcap filter works over the live rows; L shows the written table (21
 // rows) and back; enter opens the connection's flow; the other screens
-// list their rows and load nothing before the first snapshot.
+// list their rows and load nothing before the first snapshot. A cursor
+// on the first row follows the newest row; rows that fit are all shown.
+// A database reopened during the run waits for the next snapshot's rows
+// without an error.
 func TestLiveRowsScreens(t *testing.T) {
 	out := replayed(t, ftpLab)
 	written := &observe.Batch{}
@@ -395,12 +398,22 @@ func TestLiveRowsScreens(t *testing.T) {
 	if got := queries.Int64(tab.current()["conn_id"]); got != int64(newest.ConnID) {
 		t.Fatalf("first row is connection %d, want the newest, %d", got, newest.ConnID)
 	}
+	// a cursor on the first row follows the newest row
+	mid := s1
+	mid.Recent, mid.RecentRows = &observe.Batch{TCPConnections: written.TCPConnections[:15]}, 15
+	drive(t, m, liveMsg{st: &mid})
+	expect("more rows", "row 1 of 15 · sorted by start_time ↓ · live")
+	newest = slices.MaxFunc(mid.Recent.TCPConnections, func(a, b observe.TCPConnection) int { return cmp.Compare(a.StartTime, b.StartTime) })
+	if got := queries.Int64(tab.current()["conn_id"]); got != int64(newest.ConnID) {
+		t.Fatalf("the cursor on the first row is on connection %d, want the newest, %d", got, newest.ConnID)
+	}
+	// a cursor on another row stays on it, and rows that fit are all shown
 	drive(t, m, keyMsg("down"), keyMsg("down"))
 	at := queries.Int64(tab.current()["conn_id"])
 	drive(t, m, liveMsg{st: &s2})
 	expect("all rows", "of 21 · sorted by start_time ↓ · live")
-	if got := queries.Int64(tab.current()["conn_id"]); got != at {
-		t.Fatalf("after the refresh the cursor is on connection %d, was on %d", got, at)
+	if got := queries.Int64(tab.current()["conn_id"]); got != at || tab.top != 0 {
+		t.Fatalf("after the refresh the cursor is on connection %d (was on %d), first row shown %d", got, at, tab.top)
 	}
 	drive(t, m, keyMsg("/"))
 	for _, r := range "tcp port 21" {
@@ -433,6 +446,18 @@ func TestLiveRowsScreens(t *testing.T) {
 	if m.e.liveRows != s2.RecentRows || !m.e.liveReady {
 		t.Fatalf("live rows %d loaded (ready %v), snapshot has %d", m.e.liveRows, m.e.liveReady, s2.RecentRows)
 	}
+	// a database reopened during the run (the run wrote a new table) has
+	// no live rows until the next snapshot: the screen waits, no error
+	drive(t, m, keyMsg("3"))
+	m.e.db.Close()
+	m.e.db = nil
+	drive(t, m, reopenMsg{})
+	expect("reopened", "live: waiting for the engines' first rows")
+	if m.e.errMsg != "" {
+		t.Fatalf("after the reopen: error %q", m.e.errMsg)
+	}
+	drive(t, m, liveMsg{st: &s2})
+	expect("reloaded", "row 1 of 21 · sorted by start_time ↓ · live")
 }
 
 // TestLiveFlowPackets: p on a live Flows row opens the flow's packets from
@@ -515,4 +540,25 @@ func screenHas(t *testing.T, m *Model) func(step string, want ...string) string 
 		}
 		return v
 	}
+}
+
+// TestNoFlowsSaysWhy: a snapshot without flows says whether no interval
+// has closed yet or the last one had no packets (a trial read "no
+// interval has closed" after traffic stopped).
+func TestNoFlowsSaysWhy(t *testing.T) {
+	s := liveSnaps()[0]
+	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	expect := screenHas(t, m)
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
+	expect("before", "Busiest flows  none yet: no interval has closed")
+	quiet := s
+	quiet.Probes = []LiveProbe{{Name: "A", Packets: 1000, Intervals: 3}}
+	drive(t, m, liveMsg{st: &quiet})
+	expect("quiet", "Busiest flows  none: the last closed interval had no packets")
+	drive(t, m, keyMsg("2"))
+	expect("flows", "none: the last closed interval had no packets · L: written flows")
 }

@@ -210,7 +210,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	info := "waiting for the engines' first snapshot"
 	switch {
 	case e.snap != nil && len(fs) == 0:
-		info = "no interval has closed yet"
+		info = e.snap.noFlows()
 	case len(fs) > 0:
 		last := fs[0].IntervalStartNs
 		for _, f := range fs {

@@ -119,15 +119,17 @@ type countResult struct {
 func (t *pagedTable) load(e *env) tea.Cmd {
 	t.seq++
 	t.rows, t.cur, t.top, t.offset, t.total, t.busy = nil, 0, 0, 0, -1, false
-	if t.cols != nil {
-		return t.reload(e)
-	}
 	out, table, live := e.out, t.spec.table, t.liveView
 	if live && !e.liveReady {
-		t.waiting = true // the engines' rows are being loaded: liveRowsMsg loads this
+		// the engines' rows are not in this database yet (a reopened
+		// one has lost them): liveRowsMsg loads this once they are
+		t.waiting = true
 		return nil
 	}
 	t.waiting = false
+	if t.cols != nil {
+		return t.reload(e)
+	}
 	return e.query(t.sid, "init", func(ctx context.Context, db *sql.DB) (any, error) {
 		src := queries.LiveTable(table)
 		var err error
@@ -305,7 +307,10 @@ func (t *pagedTable) addPage(v pageResult) {
 	case "first":
 		t.rows, t.cur, t.top, t.offset = v.rows, 0, 0, 0
 		t.atStart, t.atEnd = true, len(v.rows) < n
-		if t.keep != "" { // a live refresh: back on the row, or at its place
+		if t.keep != "" && t.keepAt > 0 {
+			// a live refresh: back on the row (or at its place) on its
+			// screen line; a cursor on the first row stays there, on the
+			// newest row when sorted newest first
 			t.cur = min(t.keepAt, max(len(t.rows)-1, 0))
 			for i, r := range t.rows {
 				if fmt.Sprint(r.Values) == t.keep {
@@ -314,8 +319,11 @@ func (t *pagedTable) addPage(v pageResult) {
 				}
 			}
 			t.top = max(t.cur-t.keepLine, 0)
-			t.keep = ""
+			if len(t.rows) <= t.pageH {
+				t.top = 0 // every row fits: none hidden above
+			}
 		}
+		t.keep = ""
 	case "last":
 		t.rows = v.rows
 		t.cur = len(v.rows) - 1

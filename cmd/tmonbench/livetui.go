@@ -39,7 +39,7 @@ func (f *liveFeed) Status() tui.LiveStatus {
 		s.Ifaces = append(s.Ifaces, tui.LiveIface{Probe: in.Probe, Iface: in.Interface, Packets: in.Packets, Bytes: in.Bytes, KernelDrops: in.KernelDrops})
 	}
 	for _, p := range o.Probes {
-		s.Probes = append(s.Probes, tui.LiveProbe{Name: p.Probe, Packets: p.Packets, Bytes: p.Bytes, Flows: p.Flows, Malformed: p.Malformed, Evicted: p.FlowsEvicted})
+		s.Probes = append(s.Probes, tui.LiveProbe{Name: p.Probe, Packets: p.Packets, Bytes: p.Bytes, Flows: p.Flows, Malformed: p.Malformed, Evicted: p.FlowsEvicted, Intervals: p.Intervals})
 	}
 	for _, c := range o.Channels {
 		s.Channels = append(s.Channels, tui.LiveChannel{Probe: c.Probe, Collector: c.Collector, Sent: c.Sent, Acked: c.Acked, Unacked: c.Unacked, LongRetry: c.LongRetry})
