@@ -562,3 +562,30 @@ func TestNoFlowsSaysWhy(t *testing.T) {
 	drive(t, m, keyMsg("2"))
 	expect("flows", "none: the last closed interval had no packets · L: written flows")
 }
+
+// TestLiveFlowsNarrow: at 80 columns the live Flows screen shrinks its
+// name column and scrolls sideways with the column cursor, so every
+// column can be read (a trial saw packets, bytes, Mbit/s and flow_id cut
+// to "p…" with no way to reach them).
+func TestLiveFlowsNarrow(t *testing.T) {
+	s := liveSnaps()[1]
+	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, liveMsg{st: &s}, keyMsg("2"))
+	header := func() string { return strings.Split(plain(m), "\n")[2] }
+	if h := header(); !strings.Contains(h, "packets") || !strings.Contains(h, "bytes↓") || ansi.StringWidth(h) > 80 {
+		t.Fatalf("header at 80 columns: %q", h)
+	}
+	for range 7 {
+		drive(t, m, keyMsg("right"))
+	}
+	if h := header(); !strings.Contains(h, "Mbit/s") || !strings.Contains(h, "flow_id") {
+		t.Fatalf("header with the column cursor on flow_id: %q", h)
+	}
+	if row := lineWith(plain(m), "4.345"); !strings.HasSuffix(strings.TrimSpace(row), " 40") {
+		t.Fatalf("the busiest flow's row does not show its Mbit/s and flow id: %q", row)
+	}
+}

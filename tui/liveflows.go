@@ -220,15 +220,19 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 			t.cur+1, len(fs), c.name, dir, fmtClock(last), fs[0].IntervalS)
 	}
 	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
+	widths, first := t.layout(w)
 	var hdr []string
 	for i, col := range liveCols {
+		if i < first {
+			continue
+		}
 		name := col.name
 		if i == t.sortCol {
 			name += dir
 		}
-		cellTxt := fmt.Sprintf("%-*s", col.width, name)
+		cellTxt := fmt.Sprintf("%-*s", widths[i], name)
 		if col.num {
-			cellTxt = fmt.Sprintf("%*s", col.width, name)
+			cellTxt = fmt.Sprintf("%*s", widths[i], name)
 		}
 		if i == t.colCur {
 			cellTxt = st.sortCol.Render(cellTxt)
@@ -240,12 +244,13 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	b.WriteString(strings.Join(hdr, " ") + "\n")
 	for i := t.top; i < len(fs) && i < t.top+t.pageH; i++ {
 		var cells []string
-		for _, col := range liveCols {
-			v := cut(col.val(fs[i]), col.width)
+		for j, col := range liveCols[first:] {
+			cw := widths[first+j]
+			v := cut(col.val(fs[i]), cw)
 			if col.num {
-				cells = append(cells, fmt.Sprintf("%*s", col.width, v))
+				cells = append(cells, fmt.Sprintf("%*s", cw, v))
 			} else {
-				cells = append(cells, fmt.Sprintf("%-*s", col.width, v))
+				cells = append(cells, fmt.Sprintf("%-*s", cw, v))
 			}
 		}
 		line := cut(strings.Join(cells, " "), w)
@@ -255,4 +260,34 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// layout gives each column's width for a screen w cells wide (the name
+// column shrinks to what the others leave, down to 20) and the first
+// column shown: columns scroll sideways so that the column cursor is on
+// screen.
+func (t *liveFlowsTab) layout(w int) (widths []int, first int) {
+	rest := 0
+	for _, c := range liveCols {
+		widths = append(widths, c.width)
+		if c.name != "name" {
+			rest += c.width + 1
+		}
+	}
+	for i, c := range liveCols {
+		if c.name == "name" {
+			widths[i] = min(c.width, max(20, w-rest))
+		}
+	}
+	span := func(from, to int) int { // cells of columns from..to with their spaces
+		n := 0
+		for i := from; i <= to; i++ {
+			n += widths[i] + 1
+		}
+		return n - 1
+	}
+	for first < t.colCur && span(first, t.colCur) > w {
+		first++
+	}
+	return widths, first
 }
