@@ -405,6 +405,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.show()
 		}
 		return s.update(m.e, msg)
+	case key.Matches(msg, k.BrushClear) && m.e.brush.active():
+		if _, ov := s.(*overview); ov {
+			return s.update(m.e, msg) // it also drops a brush being marked
+		}
+		// B clears the brush from any screen: each reloads without it
+		m.e.brush = brush{}
+		m.e.brushGen++
+		m.e.status = "brush cleared"
+		return m.show()
 	case key.Matches(msg, k.NextScreen):
 		return m.switchTo((m.cur + 1) % len(m.tabs))
 	case key.Matches(msg, k.PrevScreen):
