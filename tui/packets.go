@@ -281,16 +281,22 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet) string {
 				flags += f.c
 			}
 		}
-		s := fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq)
-		if len(t.Payload) > 0 {
-			s = fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d:%d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq, t.Seq+uint32(len(t.Payload)))
+		n := wirePayload(pk, int(t.DataOffset)*4, len(t.Payload))
+		// tcpdump's rule: a sequence number when the segment carries data
+		// or a SYN, FIN or RST
+		s := fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s]", ts, fam, src, t.SrcPort, dst, t.DstPort, flags)
+		if t.SYN || t.FIN || t.RST {
+			s += fmt.Sprintf(", seq %d", t.Seq)
+		}
+		if n > 0 {
+			s = fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d:%d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq, t.Seq+uint32(n))
 		}
 		if t.ACK {
 			s += fmt.Sprintf(", ack %d", t.Ack)
 		}
-		return s + fmt.Sprintf(", win %d, length %d", t.Window, len(t.Payload))
+		return s + fmt.Sprintf(", win %d, length %d", t.Window, n)
 	case *layers.UDP:
-		return fmt.Sprintf("%s %s %s.%d > %s.%d: UDP, length %d", ts, fam, src, t.SrcPort, dst, t.DstPort, len(t.Payload))
+		return fmt.Sprintf("%s %s %s.%d > %s.%d: UDP, length %d", ts, fam, src, t.SrcPort, dst, t.DstPort, wirePayload(pk, 8, len(t.Payload)))
 	}
 	if ic, ok := pk.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok {
 		return fmt.Sprintf("%s IP %s > %s: ICMP %s, id %d, seq %d, length %d", ts, src, dst, ic.TypeCode, ic.Id, ic.Seq, len(ic.Payload)+8)
@@ -299,6 +305,27 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet) string {
 		return fmt.Sprintf("%s IP6 %s > %s: ICMP6, %s, length %d", ts, src, dst, ic.TypeCode, len(ic.Payload)+4)
 	}
 	return fmt.Sprintf("%s %s %s > %s: %s, length %d", ts, fam, src, dst, pk.NetworkLayer().LayerPayload(), ci.Length)
+}
+
+// wirePayload is the transport payload's length on the wire, as tcpdump
+// prints it: from the IP header's length (a packet cut by the snap
+// length carries less), hdr being the transport header's length; the
+// captured length when the IP header says nothing usable (IPv6 extension
+// headers, a jumbogram).
+func wirePayload(pk gopacket.Packet, hdr, captured int) int {
+	n := -1
+	switch ip := pk.NetworkLayer().(type) {
+	case *layers.IPv4:
+		n = int(ip.Length) - int(ip.IHL)*4 - hdr
+	case *layers.IPv6:
+		if ip.NextHeader == layers.IPProtocolTCP || ip.NextHeader == layers.IPProtocolUDP {
+			n = int(ip.Length) - hdr
+		}
+	}
+	if n < captured {
+		return captured
+	}
+	return n
 }
 
 // headerLines is the decoded header pane: one line per layer.
@@ -323,8 +350,12 @@ func headerLines(pk gopacket.Packet) []string {
 					opts = append(opts, o.String())
 				}
 			}
-			out = append(out, fmt.Sprintf("TCP       %d > %d  seq %d  ack %d  win %d  hdr %d  csum 0x%04x  payload %d",
-				x.SrcPort, x.DstPort, x.Seq, x.Ack, x.Window, int(x.DataOffset)*4, x.Checksum, len(x.Payload)))
+			payload := fmt.Sprint(len(x.Payload))
+			if n := wirePayload(pk, int(x.DataOffset)*4, len(x.Payload)); n > len(x.Payload) {
+				payload = fmt.Sprintf("%d (%d captured)", n, len(x.Payload))
+			}
+			out = append(out, fmt.Sprintf("TCP       %d > %d  seq %d  ack %d  win %d  hdr %d  csum 0x%04x  payload %s",
+				x.SrcPort, x.DstPort, x.Seq, x.Ack, x.Window, int(x.DataOffset)*4, x.Checksum, payload))
 			if len(opts) > 0 {
 				out = append(out, "          options "+strings.Join(opts, " "))
 			}

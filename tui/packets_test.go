@@ -5,12 +5,17 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
 // pcapRead reads a pcap: its packet count and link type.
@@ -192,4 +197,62 @@ func TestPacketsCollectorOutput(t *testing.T) {
 		press("esc")
 		expect("back", "TCP connections")
 	}
+}
+
+// TestTcpdumpLinesAgree: the Packets screen's line of every packet of the
+// lab FTP capture at A (testdata/lab/ftp/A.pcap, 7,799 packets, snap
+// length 256, so data segments are cut) says what `tcpdump -nn -r` says
+// up to its length, options left out: the same flags, sequence range (-S:
+// absolute) and
+// length on the wire (a trial saw "seq a:a+190 ... length 190" for a
+// 1,448-byte segment cut to 190).
+func TestTcpdumpLinesAgree(t *testing.T) {
+	path := capture(t, ftpLab)
+	tcpdump := testenv.Tool(t, "tcpdump")
+	cmd := exec.Command(tcpdump, "-nn", "-S", "-r", path) // absolute sequence numbers
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tcpdump: %v\n%s", err, stderr.String())
+	}
+	want := strings.Split(strings.TrimSpace(string(out)), "\n")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	options := regexp.MustCompile(`, options \[[^\]]*\]`)
+	upToLength := regexp.MustCompile(`^.*?, length \d+`)
+	cut := 0
+	for i := 0; ; i++ {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			if i != len(want) {
+				t.Fatalf("%d packets, tcpdump printed %d lines", i, len(want))
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci.Timestamp = ci.Timestamp.UTC()
+		got := tcpdumpLine(ci, gopacket.NewPacket(data, r.LinkType(), gopacket.Default))
+		w := upToLength.FindString(options.ReplaceAllString(want[i], ""))
+		if got != w {
+			t.Fatalf("packet %d:\n ours    %q\n tcpdump %q", i+1, got, w)
+		}
+		if ci.CaptureLength < ci.Length {
+			cut++
+		}
+	}
+	if cut == 0 {
+		t.Fatal("no packet of the capture is cut by its snap length: the test checks nothing it names")
+	}
+	t.Logf("%d packets agree, %d of them cut by the snap length", len(want), cut)
 }
