@@ -27,6 +27,7 @@ type detail struct {
 	vp      viewport.Model
 	w       int
 	content string
+	err     error // the flow could not be loaded (shown instead of the flow)
 }
 
 type detailData struct {
@@ -70,7 +71,7 @@ func newDetailOfOneway(e *env, name, hop string, t int64) *detail {
 		err := db.QueryRowContext(ctx, `SELECT flow_id FROM flows WHERE probe = ? AND name = ?
 ORDER BY abs(epoch_ns(first_seen) - ?) LIMIT 1`, hop, name, t).Scan(&ref.flowID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ref, fmt.Errorf("no flow %s at probe %s", name, hop)
+			return ref, fmt.Errorf("flow %s at probe %s: %w", name, hop, errNoFlowRow)
 		}
 		return ref, err
 	}
@@ -79,17 +80,27 @@ ORDER BY abs(epoch_ns(first_seen) - ?) LIMIT 1`, hop, name, t).Scan(&ref.flowID)
 
 func (d *detail) typing() bool { return false }
 
+// errNoFlowRow means the flows table has no row for the flow asked for.
+var errNoFlowRow = errors.New("no flows row")
+
 func (d *detail) load(e *env) tea.Cmd {
 	ref, find := d.ref, d.find
+	running := e.snap != nil && !e.snap.Done
+	d.err = nil
 	return e.query(d.sid, "detail", func(ctx context.Context, db *sql.DB) (any, error) {
+		var err error
 		if find != nil {
-			r, err := find(ctx, db)
-			if err != nil {
-				return nil, err
-			}
-			ref = r
+			ref, err = find(ctx, db)
 		}
-		return loadDetail(ctx, db, ref)
+		var dd *detailData
+		if err == nil {
+			dd, err = loadDetail(ctx, db, ref)
+		}
+		if errors.Is(err, errNoFlowRow) && running {
+			// a running run writes a flow's row when the flow ends
+			err = fmt.Errorf("%w: the run writes a flow's row when the flow ends (idle, evicted, or at the end of the run)", err)
+		}
+		return dd, err
 	})
 }
 
@@ -107,7 +118,7 @@ func loadDetail(ctx context.Context, db *sql.DB, ref flowRef) (*detailData, erro
 		return nil, err
 	}
 	if len(res.Rows) == 0 {
-		return nil, fmt.Errorf("flow %d of probe %s not found", ref.flowID, ref.probe)
+		return nil, fmt.Errorf("flow %d of probe %s: %w", ref.flowID, ref.probe, errNoFlowRow)
 	}
 	d := &detailData{ref: ref, flow: row{}}
 	for i, c := range res.Columns {
@@ -209,10 +220,11 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		if msg.err != nil {
+			d.err = msg.err
 			e.setErr(msg.err)
 			return nil
 		}
-		if v, ok := msg.v.(*detailData); ok {
+		if v, ok := msg.v.(*detailData); ok && v != nil {
 			d.d = v
 			d.ref = v.ref
 			d.title = fmt.Sprintf("Flow %s/%d", v.ref.probe, v.ref.flowID)
@@ -243,6 +255,9 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 }
 
 func (d *detail) view(e *env, w, h int) string {
+	if d.d == nil && d.err != nil {
+		return e.st.err.Render(cut(firstLine(d.err.Error()), w)) + "\n" + e.st.dim.Render("esc: back")
+	}
 	if d.d == nil {
 		return e.st.dim.Render("loading flow …")
 	}

@@ -588,3 +588,23 @@ func TestLiveFlowsNarrow(t *testing.T) {
 		t.Fatalf("the busiest flow's row does not show its Mbit/s and flow id: %q", row)
 	}
 }
+
+// TestLiveFlowNotWrittenYet: enter on a live flow whose row the run has
+// not written yet (a flow's row is written when it ends) says so in the
+// screen, not "loading flow …" for ever, and esc goes back.
+func TestLiveFlowNotWrittenYet(t *testing.T) {
+	s := liveSnaps()[1]
+	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "all", FlowID: 99999, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
+		Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 1, Bytes: 100}}
+	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	expect := screenHas(t, m)
+	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40}, liveMsg{st: &s}, keyMsg("2"))
+	drive(t, m, keyMsg("enter"))
+	expect("enter", "flow 99999 of probe A: no flows row: the run writes a flow's row when the flow ends", "esc: back")
+	drive(t, m, keyMsg("esc"))
+	expect("back", "live: the engines' last closed interval")
+}

@@ -283,8 +283,9 @@ func (o *overview) view(e *env, w, h int) string {
 	}
 	if o.strip != nil && o.strip.lo == 0 && o.strip.hi == 0 { // no flow (yet: a live run's first tables)
 		none := "  no flows to add up"
-		if iv := e.snapIntervalS(); iv > 0 {
-			none += fmt.Sprintf(" yet (the flows are written as their %g s intervals close)", iv)
+		if e.snap != nil && !e.snap.Done {
+			// the flows table gets a flow's row when the flow ends
+			none += " yet: a flow's row is written when it ends (idle, evicted, or at the end of the run); the live panel counts them now"
 		}
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(none) + "\n")
 	} else if o.strip != nil && len(o.strip.vals) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -148,7 +149,7 @@ ORDER BY (class = ?) DESC, bytes DESC, flow_id LIMIT 1`
 	err := db.QueryRowContext(ctx, q, ep.probe, ep.proto, ep.a, ep.ap, ep.b, ep.bp, ep.b, ep.bp, ep.a, ep.ap,
 		ep.iface, ep.iface, ep.hi+slack, ep.lo-slack, ep.class).Scan(&ref.probe, &ref.flowID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ref, errors.New("no flow carries this connection (its class may not keep ports)")
+		return ref, fmt.Errorf("this connection: %w (its class may not keep ports)", errNoFlowRow)
 	}
 	return ref, err
 }

@@ -128,7 +128,7 @@ func TestStripOneInstant(t *testing.T) {
 	// a live run with no flow written: the config's interval (Options.IntervalS)
 	m.e.snap, m.e.ivS = &LiveStatus{}, 60
 	m.tabs[0].(*overview).strip = &stripData{vals: make([]float64, 118), n: 118}
-	if s := plain(m); !strings.Contains(s, "no flows to add up yet (the flows are written as their 60 s intervals close)") {
+	if s := plain(m); !strings.Contains(s, "no flows to add up yet: a flow's row is written when it ends") {
 		t.Fatalf("live strip before any flow:\n%s", s)
 	}
 }
