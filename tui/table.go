@@ -673,8 +673,17 @@ func (t *pagedTable) view(e *env, w, h int) string {
 			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type))))
 		}
 	}
+	natural := slices.Clone(widths)
 	for i := range widths {
 		widths[i] = min(widths[i], 44)
+	}
+	// the last column (an event's message, ...) takes what room is left
+	if n := len(widths); n > 0 && widths[n-1] < natural[n-1] {
+		used := 0
+		for i := t.xoff; i < n-1; i++ {
+			used += widths[i] + 1
+		}
+		widths[n-1] = max(widths[n-1], min(natural[n-1], w-used))
 	}
 	// horizontal scroll keeps the column cursor visible
 	if t.colCur < t.xoff {
