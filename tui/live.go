@@ -263,7 +263,7 @@ func livePanel(e *env, w, bodyH int) string {
 		title += " · ended"
 	}
 	b.WriteString(st.section.Render(title) + st.dim.Render("  engines' counters, every second") + "\n")
-	fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", "probe", "iface", "packets", "pkt/s", "bytes", "flows", "malformed", "drops")
+	fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", "probe", "iface", "packets", "pkt/s", "captured B", "flows", "malformed", "drops")
 	shown := map[string]bool{}
 	for _, i := range s.Ifaces {
 		flows, mal := "·", "·"
