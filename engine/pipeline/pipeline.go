@@ -266,7 +266,7 @@ func (r *run) finish(runErr error) error {
 			res.Senders = append(res.Senders, s.Stats())
 		}
 	}
-	var errs []error
+	errs := []error{r.deliverErr} // a write during the run's last frames
 	for _, w := range r.workers {
 		if w != nil {
 			errs = append(errs, w.stop())

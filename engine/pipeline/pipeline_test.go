@@ -339,3 +339,41 @@ func TestDrainWritesEndedFlows(t *testing.T) {
 		t.Errorf("%d packets in flows (tshark: 126), %d flows written before the end", packets, early)
 	}
 }
+
+// TestSinkBatchesBounded: with the collector in the probes' goroutine, an
+// interval close (every active flow's counters at once) is written as it
+// passes SinkRows, not gathered until the next periodic drain: no batch
+// handed to the sink holds more than SinkRows rows plus one frame's (flows
+// excepted: the final flows table goes in its own chunks). 20,000 SYNs
+// from as many sources at 10,000 a second, 1 s intervals: each interval
+// close reports 10,000 flows of classes all at once. The same with the
+// collector in its own goroutine (it drained after each frame already).
+func TestSinkBatchesBounded(t *testing.T) {
+	cfg := config.Default()
+	cfg.IntervalS = 1
+	const sinkRows = 1000
+	for _, parallel := range []bool{false, true} {
+		biggest, total := 0, 0
+		_, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: newSYNFlood(20_000, 4, 10_000)}}, pipeline.Options{
+			Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+			SinkRows: sinkRows, Parallel: parallel, FlushEveryNs: 1 << 62,
+			Sink: funcSink(func(b *observe.Batch) error {
+				n := b.Rows() - len(b.Flows)
+				biggest = max(biggest, n)
+				total += n
+				return nil
+			}),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("parallel %v: %d rows, the biggest batch %d", parallel, total, biggest)
+		if biggest > sinkRows+maxFrameRows || total < 20_000 {
+			t.Errorf("parallel %v: the biggest batch holds %d rows of %d, want at most %d + %d (one frame)", parallel, biggest, total, sinkRows, maxFrameRows)
+		}
+	}
+}
+
+// maxFrameRows bounds the rows one PDU frame carries: DefaultSenderConfig's
+// MaxPDUBytes over the smallest record, a counter metric of a few bytes.
+const maxFrameRows = 400
