@@ -72,17 +72,25 @@ func BenchmarkRead(b *testing.B) {
 	for _, c := range []struct {
 		name, rel string
 		gzip      bool
+		merged    bool // through Merge with one source, as replay reads one file
 	}{
-		{"pcap", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", false},           // 19730 packets, 1.5 MiB
-		{"pcapng", "pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng", false}, // 209 packets
-		{"pcap-gzip", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", true},
+		{"pcap", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", false, false},           // 19730 packets, 1.5 MiB
+		{"pcapng", "pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng", false, false}, // 209 packets
+		{"pcap-gzip", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", true, false},
+		{"pcap-merged", "pcap/ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", false, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			data := loadSample(b, c.rel)
 			if c.gzip {
 				data = gz(b, data)
 			}
-			f := mustReader(b, data)
+			open := func() pkt.Source {
+				if c.merged {
+					return Merge(mustReader(b, data))
+				}
+				return mustReader(b, data)
+			}
+			f := open()
 			var bytesRead int64
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -90,7 +98,7 @@ func BenchmarkRead(b *testing.B) {
 			for range b.N {
 				p, _, err := f.Next()
 				if err == io.EOF {
-					f = mustReader(b, data)
+					f = open()
 					p, _, err = f.Next()
 				}
 				if err != nil {
