@@ -38,6 +38,10 @@ type Options struct {
 	// overview before any flow is written; 0: taken from the snapshots'
 	// closed intervals.
 	IntervalS float64
+	// Notice is shown on the status line when the TUI opens, until the
+	// first key: what the command warned about before the TUI took the
+	// terminal (a live capture's offloads), "" none.
+	Notice string
 }
 
 // env is what every screen shares: the database, keys, styles, the time
@@ -208,6 +212,7 @@ func New(opts Options) (*Model, error) {
 		}
 	}
 	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
+	e.status = opts.Notice
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}

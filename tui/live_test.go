@@ -608,3 +608,26 @@ func TestLiveFlowNotWrittenYet(t *testing.T) {
 	drive(t, m, keyMsg("esc"))
 	expect("back", "live: the engines' last closed interval")
 }
+
+// TestNoticeUntilFirstKey: what the command warned about before the TUI
+// took the terminal (live --tui: the capture's offloads) is on the status
+// line when the TUI opens, until the first key (a trial saw the warning
+// only after quitting).
+func TestNoticeUntilFirstKey(t *testing.T) {
+	const notice = "warning: vB has offloads on (gro): turn them off with: ethtool -K vB gro off"
+	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Notice: notice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	lines := strings.Split(plain(m), "\n")
+	if st := lines[len(lines)-2]; !strings.Contains(st, notice) {
+		t.Fatalf("status line at start %q, want the notice", st)
+	}
+	drive(t, m, keyMsg("2"))
+	lines = strings.Split(plain(m), "\n")
+	if st := lines[len(lines)-2]; strings.Contains(st, "offloads") {
+		t.Fatalf("status line after a key %q, want the notice gone", st)
+	}
+}

@@ -90,7 +90,8 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		}
 		defer sw.close()
 	}
-	src, infos, err := openCapture(lc, stderr)
+	var warned strings.Builder // the capture's warnings, repeated in the TUI's status line
+	src, infos, err := openCapture(lc, io.MultiWriter(stderr, &warned))
 	if err != nil {
 		return err
 	}
@@ -148,6 +149,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	var res *pipeline.Result
 	var runErr error
 	if *withUI {
+		lr.notice = strings.TrimSpace(strings.TrimPrefix(strings.Split(warned.String(), "\n")[0], "tmonbench: "))
 		res, runErr = lr.runTUI(ctx, cfg, app.Out(), stdout, stderr)
 	} else {
 		res, runErr = lr.run(ctx, cfg)

@@ -32,6 +32,7 @@ type liveRun struct {
 	snap    *observe.Latest // --metrics and --tui read it; nil: no snapshots
 	log     *slog.Logger
 	feed    *liveFeed // --tui
+	notice  string    // --tui: the capture's first warning, for the TUI's status line
 	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
 	// setConfig records the configuration in force in run.json (at each
 	// switch-over); nil: not recorded.
@@ -128,7 +129,7 @@ func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, st
 	if l.snap == nil {
 		l.snap = &observe.Latest{}
 	}
-	l.feed = &liveFeed{snap: l.snap, intervalS: cfg.IntervalS}
+	l.feed = &liveFeed{snap: l.snap, intervalS: cfg.IntervalS, notice: l.notice}
 	buf := &syncio.Writer{} // held while the TUI has the terminal
 	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	defer buf.FlushTo(stderr)

@@ -20,6 +20,7 @@ type liveFeed struct {
 	snap      observe.Snapshotter
 	intervalS float64     // the run's config interval_s, for the overview before any flow is written (0: unknown)
 	done      atomic.Bool // the whole run has ended (a config switch-over ends one pipeline run, not this)
+	notice    string      // warnings printed before the TUI took the terminal, for its status line
 }
 
 // Status implements tui.Live.
@@ -67,7 +68,7 @@ func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Wri
 		defer close(done)
 		run()
 	}()
-	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed, IntervalS: feed.intervalS})
+	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice})
 	if err != nil {
 		stop()
 		<-done
