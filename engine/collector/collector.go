@@ -46,6 +46,9 @@ type probeState struct {
 	finalID    uint32
 	finalEpoch int64
 	finished   bool
+	// quietEnd is set while a finished probe is silent: it ended, it is
+	// not lost (no probe_silent, and no probe_alive when it comes back)
+	quietEnd bool
 }
 
 type flowKey struct {

@@ -116,10 +116,20 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 
 // Liveness turns probes that fell silent for afterNs (no PDU, no
 // heartbeat) at collector time nowNs, and probes that spoke again, into
-// events (design 4.1: "the probe alive time is refreshed").
+// events (design 4.1: "the probe alive time is refreshed"). A probe whose
+// run finished (its final report and everything before it arrived) is
+// silent by design: no event.
 func (c *Collector) Liveness(nowNs, afterNs int64) {
 	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
 		p := c.probe(id)
+		if silent && p.finished {
+			p.quietEnd = true // its run ended: silence is expected
+			return
+		}
+		if !silent && p.quietEnd {
+			p.quietEnd = false
+			return
+		}
 		if silent {
 			c.event(nowNs, observe.SevWarning, "probe_silent", fmt.Sprintf("probe %s silent since %s", p.ref, time.Unix(0, lastNs).UTC().Format(time.RFC3339Nano)))
 			c.log.Warn("probe silent: disconnected?", "probe", p.name, "id", id, "since", time.Unix(0, lastNs).UTC())
