@@ -125,8 +125,9 @@ func TestPrepareChecksFirst(t *testing.T) {
 	}
 }
 
-// TestFlagRefusals: replay --interval 0 (as -5) and report --from not
-// before --to are refused with exit status 2 and one line.
+// TestFlagRefusals: replay --interval 0 (as -5), report --from not
+// before --to, and probe and collector with a stray argument are refused
+// with exit status 2 and one line.
 func TestFlagRefusals(t *testing.T) {
 	dir := t.TempDir()
 	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
@@ -138,6 +139,9 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"replay", "--interval", "-5", "--out", filepath.Join(dir, "a"), pcap}, "--interval -5: must be between 1 and 86400"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-30", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "--from 2026-11-30 is not before --to 2026-11-29"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-29", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "is not before --to"},
+		// stray arguments (a trial saw probe and collector run with them)
+		{[]string{"probe", "--config", "samples/dist.yaml", "--name", "A", "--pcap", pcap, "extra"}, `probe: unexpected argument "extra" (the capture is --pcap FILE or -i IFACE)`},
+		{[]string{"collector", "--config", "samples/dist.yaml", "--out", filepath.Join(dir, "c"), "extra"}, `collector: unexpected argument "extra"`},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
