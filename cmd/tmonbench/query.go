@@ -87,6 +87,9 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		res, err := queries.Run(db, q)
 		if err != nil {
 			if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
+				if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
+					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
+				}
 				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
 			}
 			return err

@@ -16,7 +16,8 @@ import (
 )
 
 // TestQueryFlags (issues 9.4, 9.6): --limit and the default of 40 rows,
-// --width, repeated --sql, a multi-statement --sql refused, --local-time
+// --width, repeated --sql, a multi-statement --sql refused, a rollup
+// query before rollup said in one line, --local-time
 // under TZ=Europe/Brussels, and the help's export and flag lines
 // (TestQueryHelpListsAll checks its queries and tables).
 func TestQueryFlags(t *testing.T) {
@@ -45,6 +46,11 @@ func TestQueryFlags(t *testing.T) {
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
 	if code != 1 || !strings.Contains(stderr, "several SQL statements in one query: give one per --sql") {
 		t.Errorf("two statements in one --sql: %d %q", code, stderr)
+	}
+	// a query over the rollups before rollup ran: one line that says what to run
+	code, _, stderr = tmon(t, "query", "--out", out, "manager")
+	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench: "+want {
+		t.Errorf("manager before rollup: %d %q", code, stderr)
 	}
 	_, _, stderr = tmon(t, "query", "--help")
 	for _, want := range []string{"COPY (SELECT ...) TO", "--local-time", "--wide"} {
