@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/probe"
 )
 
@@ -48,6 +49,9 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
 		return err
+	}
+	for i, c := range cfg.Collectors {
+		cfg.Collectors[i] = pdu.EffectiveCollector(c) // the regulation's defaults, not zeros
 	}
 	_, err = stdout.Write(cfg.EffectiveYAML())
 	return err

@@ -53,6 +53,12 @@ func TestConfigEffective(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "- name: web") || strings.Count(stderr, "tmonbench: warning: "+web+": no class runs the tcp, rtt, ftp analyses ") != 1 || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
+	// a collector entry shows the regulation it runs with, not zeros
+	// (max_retries: 0 would read as "never retry")
+	code, stdout, _ = tmon(t, "config", "--effective", "--config", filepath.Join("..", "..", "samples", "dist.yaml"))
+	if code != 0 || !strings.Contains(stdout, "    max_retries: 5\n") || !strings.Contains(stdout, "    initial_timeout_s: 2\n") || strings.Contains(stdout, "heartbeat_s: 0\n") {
+		t.Errorf("dist.yaml's collectors: exit %d\n%s", code, stdout)
+	}
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, _, stderr = tmon(t, "replay", "-q", "--config", web, "--out", filepath.Join(dir, "o"), wiki)
 	if code != 0 || strings.Count(stderr, "no class runs the tcp, rtt, ftp analyses") != 1 {

@@ -33,6 +33,26 @@ func SenderConfigFor(c config.Collector) SenderConfig {
 	return s
 }
 
+// EffectiveCollector returns c with every regulation field it leaves at
+// zero (the default) set to the value SenderConfigFor uses, in c's units:
+// what `tmonbench config --effective` prints (0 would read as "never
+// retry" or "no heartbeat").
+func EffectiveCollector(c config.Collector) config.Collector {
+	s := SenderConfigFor(c)
+	c.MaxPDUBytes = s.MaxPDUBytes
+	c.MaxBuildS = float64(s.MaxBuildNs) / 1e9
+	c.MinGapMs = float64(s.MinGapNs) / 1e6
+	c.InitialTimeoutS = float64(s.InitialTimeoutNs) / 1e9
+	c.TimeoutIncrementS = float64(s.TimeoutIncrementNs) / 1e9
+	c.TimeoutMultiplier = s.TimeoutMultiplier
+	c.MaxRetries = s.MaxRetries
+	c.FinalTimeoutS = float64(s.FinalTimeoutNs) / 1e9
+	c.BreakBorderS = float64(s.BreakBorderNs) / 1e9
+	c.HeartbeatS = float64(s.HeartbeatNs) / 1e9
+	c.BacklogS = float64(s.BacklogNs) / 1e9
+	return c
+}
+
 // CollectorMaxAgeNs is the age bound (Receiver.MaxAgeNs) a keyed
 // collector of cfg applies to probe frames: the largest
 // MaxFrameAgeNs of the config's collectors' regulations, as every
