@@ -77,6 +77,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) == 2 && args[0] == "help" { // help CMD: that command's help
+			if _, ok := findCommand(args[1]); ok {
+				return run([]string{args[1], "--help"}, stdout, stderr)
+			}
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "--version":

@@ -31,6 +31,14 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	switch {
+	case *limit < 0:
+		return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
+	case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
+		return usageErr("query: --schema and --list take no query NAME or --sql")
+	case *schema && *list:
+		return usageErr("query: --schema or --list, not both")
+	}
 	if *schema {
 		_, err := io.WriteString(stdout, observe.Reference())
 		return err

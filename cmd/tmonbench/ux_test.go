@@ -126,8 +126,9 @@ func TestPrepareChecksFirst(t *testing.T) {
 }
 
 // TestFlagRefusals: replay --interval 0 (as -5), report --from not
-// before --to, and probe and collector with a stray argument are refused
-// with exit status 2 and one line.
+// before --to, probe and collector with a stray argument, query --limit
+// -1, and --list or --schema with a query are refused with exit status 2
+// and one line.
 func TestFlagRefusals(t *testing.T) {
 	dir := t.TempDir()
 	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
@@ -142,6 +143,9 @@ func TestFlagRefusals(t *testing.T) {
 		// stray arguments (a trial saw probe and collector run with them)
 		{[]string{"probe", "--config", "samples/dist.yaml", "--name", "A", "--pcap", pcap, "extra"}, `probe: unexpected argument "extra" (the capture is --pcap FILE or -i IFACE)`},
 		{[]string{"collector", "--config", "samples/dist.yaml", "--out", filepath.Join(dir, "c"), "extra"}, `collector: unexpected argument "extra"`},
+		{[]string{"query", "--out", dir, "--limit", "-1", "--sql", "select 1"}, "query: --limit -1: want a number of rows (0: all)"},
+		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
+		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -150,6 +154,21 @@ func TestFlagRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
+	}
+}
+
+// TestHelpCommand: `tmonbench help CMD` prints CMD's help (exit 0), as
+// `tmonbench CMD --help` does; `help` alone, or with an unknown name, the
+// top-level help.
+func TestHelpCommand(t *testing.T) {
+	code, _, stderr := tmon(t, "help", "replay")
+	_, _, want := tmon(t, "replay", "--help")
+	if code != 0 || stderr != want || !strings.HasPrefix(stderr, "Usage: tmonbench replay") {
+		t.Errorf("help replay: exit %d, %q", code, stderr)
+	}
+	code, stdout, _ := tmon(t, "help", "nosuch")
+	if code != 0 || !strings.HasPrefix(stdout, "tmonbench: passive network measurement workbench") {
+		t.Errorf("help nosuch: exit %d, %q", code, stdout)
 	}
 }
 
