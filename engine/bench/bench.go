@@ -404,70 +404,67 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 // done stops the watch, sets the limit again for the next run, and
 // reports whether it was lifted.
 func guardLimit(limit int64) (done func() bool) {
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var lifted bool
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	over := func() bool { // the live heap outgrew LiftAt of the limit (s: one goroutine at a time)
 		metrics.Read(s)
 		return float64(s[0].Value.Uint64()) > LiftAt*float64(limit)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-			if over() {
-				debug.SetMemoryLimit(math.MaxInt64)
-				lifted = true
-				return
-			}
+	stop := ticking(20*time.Millisecond, func() bool {
+		if over() {
+			debug.SetMemoryLimit(math.MaxInt64)
+			lifted = true
 		}
-	}()
+		return lifted
+	})
 	return func() bool {
-		close(stop)
-		wg.Wait()
+		stop()
 		lifted = lifted || over() // a run shorter than a tick
 		debug.SetMemoryLimit(limit)
 		return lifted
 	}
 }
 
-// watchHeap writes a heap profile to path each time the live heap (after
-// a collection) reaches a new high, until stop is called.
-func watchHeap(path string) (stop func()) {
-	done := make(chan struct{})
+// ticking calls fn every period in a goroutine of its own until fn
+// returns true or stop is called; stop returns once that goroutine has.
+func ticking(period time.Duration, fn func() (done bool)) (stop func()) {
+	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		var high uint64
-		t := time.NewTicker(50 * time.Millisecond)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-quit:
 				return
 			case <-t.C:
 			}
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > high+high/20 {
-				high = v
-				if f, err := os.Create(path); err == nil {
-					pprof.Lookup("heap").WriteTo(f, 0)
-					f.Close()
-				}
+			if fn() {
+				return
 			}
 		}
 	}()
-	return func() { close(done); wg.Wait() }
+	return func() { close(quit); wg.Wait() }
+}
+
+// watchHeap writes a heap profile to path each time the live heap (after
+// a collection) reaches a new high, until stop is called.
+func watchHeap(path string) (stop func()) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var high uint64
+	return ticking(50*time.Millisecond, func() bool {
+		metrics.Read(s)
+		if v := s[0].Value.Uint64(); v > high+high/20 {
+			high = v
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+		return false
+	})
 }
 
 // steady records the allocation counter as the packets go, to measure the
