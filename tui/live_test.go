@@ -101,11 +101,7 @@ func lineWith(s string, want ...string) string {
 func TestLiveOverview(t *testing.T) {
 	out := replayed(t, ftpLab)
 	snaps := liveSnaps()
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, snaps)
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	for i, want := range []struct{ status, panel string }{
 		{"capturing 1,000 pkts · 0 pkt/s · drops 0 · unacked 0", "A if0 1,000 0 200,000 10 2 0"},
@@ -145,11 +141,7 @@ func TestLiveOverview(t *testing.T) {
 // polled by the program itself until the run has ended.
 func TestGoldenLive(t *testing.T) {
 	out := replayed(t, ftpLab)
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: liveSnaps()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, liveSnaps())
 	m.e.livePoll = 20 * time.Millisecond
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitText(t, tm, "Live · capturing · ended", "Throughput", "(peak 2,000)")
@@ -306,11 +298,7 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 func TestLiveFlowsScreen(t *testing.T) {
 	out := replayed(t, ftpLab)
 	snaps := liveSnaps()
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, snaps)
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	drive(t, m, runCmd(m.Init())...)
 	s1, s2 := snaps[1], snaps[2]
@@ -379,11 +367,7 @@ func TestLiveRowsScreens(t *testing.T) {
 	first := &observe.Batch{TCPConnections: written.TCPConnections[:10]}
 	snaps[1].Recent, snaps[1].RecentRows = first, 10
 	snaps[2].Recent, snaps[2].RecentRows = written, uint64(written.Rows())
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, snaps)
 	expect := screenHas(t, m)
 	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
 	drive(t, m, keyMsg("3"))
@@ -473,11 +457,7 @@ func TestLiveFlowPackets(t *testing.T) {
 	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "ftp", FlowID: 40, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
 		FirstSeenNs: 1795964260040554667, Protocol: 6, SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: 40171, DstPort: 37982,
 		Packets: 1000, Bytes: 1_500_000}}
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, []LiveStatus{s})
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
 	drive(t, m, keyMsg("2"))
 	drive(t, m, keyMsg("p"))
@@ -500,11 +480,7 @@ func TestLiveFlowPackets(t *testing.T) {
 func TestLiveFlowsBrush(t *testing.T) {
 	out := replayed(t, ftpLab)
 	snaps := liveSnaps()
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, snaps)
 	s1 := snaps[1]
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s1}, keyMsg("2"))
 	if v := plain(m); !strings.Contains(v, "live: the engines' last closed interval") {
@@ -546,11 +522,7 @@ func screenHas(t *testing.T, m *Model) func(step string, want ...string) string 
 // interval has closed" after traffic stopped).
 func TestNoFlowsSaysWhy(t *testing.T) {
 	s := liveSnaps()[0]
-	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
 	expect := screenHas(t, m)
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
 	expect("before", "Busiest flows  none yet: no interval has closed")
@@ -568,11 +540,7 @@ func TestNoFlowsSaysWhy(t *testing.T) {
 // to "p…" with no way to reach them).
 func TestLiveFlowsNarrow(t *testing.T) {
 	s := liveSnaps()[1]
-	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
 	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, liveMsg{st: &s}, keyMsg("2"))
 	header := func() string { return strings.Split(plain(m), "\n")[2] }
 	if h := header(); !strings.Contains(h, "packets") || !strings.Contains(h, "bytes↓") || ansi.StringWidth(h) > 80 {
@@ -596,11 +564,7 @@ func TestLiveFlowNotWrittenYet(t *testing.T) {
 	s := liveSnaps()[1]
 	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "all", FlowID: 99999, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
 		Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 1, Bytes: 100}}
-	m, err := New(Options{Out: replayed(t, ftpLab), Renderer: testRenderer(), Live: &fakeLive{snaps: []LiveStatus{s}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
 	expect := screenHas(t, m)
 	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40}, liveMsg{st: &s}, keyMsg("2"))
 	drive(t, m, keyMsg("enter"))
@@ -630,4 +594,16 @@ func TestNoticeUntilFirstKey(t *testing.T) {
 	if st := lines[len(lines)-2]; strings.Contains(st, "offloads") {
 		t.Fatalf("status line after a key %q, want the notice gone", st)
 	}
+}
+
+// liveModel is a model over out fed by a fakeLive playing snaps, closed
+// with the test.
+func liveModel(t *testing.T, out string, snaps []LiveStatus) *Model {
+	t.Helper()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
 }

@@ -18,18 +18,25 @@ import (
 	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
-// pcapRead reads a pcap: its packet count and link type.
-func pcapRead(t *testing.T, path string) (int, layers.LinkType) {
+// pcapOpen opens a pcap with pcapgo, closed with the test.
+func pcapOpen(t *testing.T, path string) *pcapgo.Reader {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	r, err := pcapgo.NewReader(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return r
+}
+
+// pcapRead reads a pcap: its packet count and link type.
+func pcapRead(t *testing.T, path string) (int, layers.LinkType) {
+	t.Helper()
+	r := pcapOpen(t, path)
 	n := 0
 	for {
 		_, _, err := r.ReadPacketData()
@@ -218,15 +225,7 @@ func TestTcpdumpLinesAgree(t *testing.T) {
 		t.Fatalf("tcpdump: %v\n%s", err, stderr.String())
 	}
 	want := strings.Split(strings.TrimSpace(string(out)), "\n")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := pcapOpen(t, path)
 	options := regexp.MustCompile(`, options \[[^\]]*\]`)
 	upToLength := regexp.MustCompile(`^.*?, length \d+`)
 	cut := 0
