@@ -179,6 +179,11 @@ type Flow struct {
 	// Active is true when the flow saw a packet in the current interval.
 	Active bool
 	gone   bool // removed from the table (kept in its id list until compaction)
+	// TCP is the tcp analyser's handle of the flow's latest connection
+	// (tcpconn.Hint; 0: none): the analyser finds the connection of the
+	// packet from the flow record instead of its own index (issue 14: one
+	// flow lookup per packet). New flows start with 0.
+	TCP int32
 
 	x *extra // run-time metrics and size slices, when the flow has any
 }

@@ -636,7 +636,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 			c.rtt.Packet(d, f.ID, p.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
-			c.tcp.Packet(d, c.cfg.Name, c.bound)
+			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))
 			if c.tcp.Pending() >= tcpDrainAt {
 				c.tcp.DrainPending(p.emitConn) // a flood evicting connections: no row lost
 			}

@@ -66,7 +66,7 @@ func TestAnalysisPerFrame(t *testing.T) {
 			tr := New(DefaultConfig())
 			got := map[uint64]byte{}
 			for i := range ds {
-				if k := tr.packet(&ds[i], "test", false); k != segNone {
+				if k := tr.packet(&ds[i], "test", false, new(Hint)); k != segNone {
 					got[ds[i].Meta.Frame] = kindLetter[k]
 				}
 			}

@@ -40,6 +40,19 @@ func makeKey(d *dissect.Dissection) key {
 	return k
 }
 
+// matches reports whether d belongs to the connection of key k, in either
+// direction: makeKey(d) == k without building the key.
+func (k *key) matches(d *dissect.Dissection) bool {
+	if k.iface != d.Meta.Iface || k.ipv != d.IPVersion {
+		return false
+	}
+	src, dst := d.SrcAddr.As16(), d.DstAddr.As16()
+	if k.pa == d.SrcPort && k.pb == d.DstPort && k.a == src && k.b == dst {
+		return true
+	}
+	return k.pa == d.DstPort && k.pb == d.SrcPort && k.a == dst && k.b == src
+}
+
 func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
 	for i := range a {
 		if a[i] != b[i] {
@@ -77,6 +90,7 @@ type conn struct {
 	list       uint8 // which expiry list holds it
 	prev, next int32 // expiry list links (-1: none)
 	live       bool
+	indexed    bool // the index maps k to this connection (a hint may name it)
 }
 
 // instant is a packet's capture time and timer clock (pkt.Meta.Clock).

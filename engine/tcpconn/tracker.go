@@ -109,11 +109,29 @@ func (t *Tracker) Release() {
 // created so stays boundary-only. Call Packet once per packet, in capture
 // order; fragments must be reassembled first.
 func (t *Tracker) Packet(d *dissect.Dissection, class string, boundaryOnly bool) {
-	t.packet(d, class, boundaryOnly)
+	var hint Hint
+	t.packet(d, class, boundaryOnly, &hint)
+}
+
+// Hint is a connection handle a caller keeps beside its own record of the
+// packet's flow (flow.Flow.TCP), so that the packets of a known
+// connection skip the tracker's connection index (issue 14: one flow
+// lookup per packet). The zero Hint names nothing. A hint is only a
+// guess: PacketHint checks that it still names the current connection of
+// the packet's 4-tuple and looks the index up when it does not (a flow
+// coarser than a connection, a connection ended or replaced by port
+// reuse), so a stale or foreign hint never changes a row.
+type Hint int32
+
+// PacketHint is Packet for a packet whose flow record keeps *hint: it
+// tries the connection *hint names first and leaves in *hint the
+// connection that took the packet.
+func (t *Tracker) PacketHint(d *dissect.Dissection, class string, boundaryOnly bool, hint *Hint) {
+	t.packet(d, class, boundaryOnly, hint)
 }
 
 // packet is Packet, returning the segment's tcp.analysis class.
-func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool) segKind {
+func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool, hint *Hint) segKind {
 	if d.Flags&dissect.HasTCP == 0 {
 		t.stats.NotTCP++
 		return segNone
@@ -124,16 +142,21 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool)
 		return segNone
 	}
 	t.stats.Packets++
-	k := makeKey(d)
-	i, ok := t.index[k]
+	i, ok := int32(*hint)-1, false
+	if i >= 0 && int(i) < len(t.conns) && t.conns[i].indexed && t.conns[i].k.matches(d) {
+		ok = true
+	} else {
+		i, ok = t.index[makeKey(d)]
+	}
 	if ok && fl&flagSYN != 0 && t.conns[i].reuse(d) {
 		t.stats.PortReuses++
 		t.finishPending(i)
 		ok = false
 	}
 	if !ok {
-		i = t.create(k, d, class, boundaryOnly)
+		i = t.create(makeKey(d), d, class, boundaryOnly)
 	}
+	*hint = Hint(i + 1)
 	kind := t.conns[i].packet(d)
 	t.relink(i)
 	return kind
@@ -191,6 +214,10 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 	t.nextID++
 	t.conns[i].init(k, t.nextID, d, class, boundaryOnly)
 	t.conns[i].list = nLists // not linked yet
+	if j, ok := t.index[k]; ok {
+		t.conns[j].indexed = false
+	}
+	t.conns[i].indexed = true
 	t.index[k] = i
 	t.live++
 	t.stats.Created++
@@ -257,7 +284,7 @@ func (t *Tracker) release(i int32) {
 	if j, ok := t.index[c.k]; ok && j == i {
 		delete(t.index, c.k)
 	}
-	c.live = false
+	c.live, c.indexed = false, false
 	c.class = ""
 	t.free = append(t.free, i)
 	t.live--

@@ -1,0 +1,129 @@
+package tcpconn
+
+import (
+	"io/fs"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// runHinted is run with PacketHint: hintOf picks the hint a packet's
+// "flow record" keeps.
+func runHinted(ds []dissect.Dissection, hintOf func(d *dissect.Dissection) *Hint) []observe.TCPConnection {
+	tr := New(DefaultConfig())
+	var rows []observe.TCPConnection
+	emit := func(iface uint16, r *observe.TCPConnection) { rows = append(rows, *r) }
+	var last int64
+	for i := range ds {
+		d := &ds[i]
+		if d.Meta.TimeNs-last > 100e6 {
+			tr.Expire(d.Meta.TimeNs, emit)
+			last = d.Meta.TimeNs
+		}
+		tr.PacketHint(d, "test", false, hintOf(d))
+	}
+	end := int64(0)
+	if len(ds) > 0 {
+		end = ds[len(ds)-1].Meta.TimeNs
+	}
+	tr.Flush(end, emit)
+	return rows
+}
+
+// TestHintsSameRows: the rows do not depend on the hints a caller keeps
+// (issue 14: the flow record's handle replaces the connection index). A
+// hint per connection (the default 5-tuple flows), per address pair (a
+// coarser flow holding several connections) and one hint shared by every
+// packet (always stale) give the rows of Packet, on every committed
+// capture with TCP.
+func TestHintsSameRows(t *testing.T) {
+	root := samplesDir(t)
+	var files []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n := e.Name(); !e.IsDir() && !strings.Contains(p, "malformed") && (strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") || strings.HasSuffix(n, ".pcap.gz")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "testdata/tcp-late-syn.pcap", "testdata/tcp-stray-synack.pcap", "testdata/tcp-syn-retransmitted.pcap", "testdata/tcp-zeek-rexmit.pcap", "testdata/tcp-zero-window-probe.pcap")
+	tcpFiles := 0
+	for _, f := range files {
+		ds := readDissections(t, f)
+		want, tr := run(t, DefaultConfig(), ds, false)
+		if tr.Stats().Created == 0 {
+			continue
+		}
+		tcpFiles++
+		perConn := map[key]*Hint{}
+		perPair := map[[2][16]byte]*Hint{}
+		var shared Hint
+		hinters := map[string]func(d *dissect.Dissection) *Hint{
+			"per connection": func(d *dissect.Dissection) *Hint {
+				k := makeKey(d)
+				if perConn[k] == nil {
+					perConn[k] = new(Hint)
+				}
+				return perConn[k]
+			},
+			"per address pair": func(d *dissect.Dissection) *Hint {
+				k := makeKey(d)
+				p := [2][16]byte{k.a, k.b}
+				if perPair[p] == nil {
+					perPair[p] = new(Hint)
+				}
+				return perPair[p]
+			},
+			"shared": func(*dissect.Dissection) *Hint { return &shared },
+		}
+		for name, h := range hinters {
+			if got := runHinted(ds, h); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, a hint %s: %d rows differ from Packet's %d", f, name, len(got), len(want))
+			}
+		}
+	}
+	if tcpFiles < 20 {
+		t.Fatalf("only %d captures with TCP connections", tcpFiles)
+	}
+}
+
+// TestHintStale: hints that name no connection (out of range, negative,
+// a slot freed by port reuse and taken again) are checked, not trusted:
+// the rows are Packet's, and a port reuse still starts a new connection.
+func TestHintStale(t *testing.T) {
+	segs := append(append([]seg{}, handshake()...),
+		seg{ms: 3, fromClient: true, flags: FA, seq: isnC + 1, ack: isnS + 1},
+		seg{ms: 4, flags: FA, seq: isnS + 1, ack: isnC + 2},
+		seg{ms: 1000, fromClient: true, flags: S, seq: 90000},
+		seg{ms: 1001, flags: SA, seq: 7000, ack: 90001},
+		seg{ms: 1002, fromClient: true, flags: A, seq: 90001, ack: 7001})
+	plain := New(DefaultConfig())
+	feedSegs(plain, segs, false)
+	want := flushAll(plain)
+	if len(want) != 2 || want[1].History != "ShA" {
+		t.Fatalf("Packet's rows %+v", want)
+	}
+	for _, stale := range []Hint{1 << 30, -5, 1, 2} {
+		tr := New(DefaultConfig())
+		for _, s := range segs {
+			d := s.dissection()
+			h := stale
+			tr.PacketHint(&d, "synthetic", false, &h)
+		}
+		if got := flushAll(tr); !reflect.DeepEqual(got, want) {
+			t.Errorf("hint %d: rows %+v, want %+v", stale, got, want)
+		}
+		if st := tr.Stats(); st.PortReuses != 1 || st.Created != 2 {
+			t.Errorf("hint %d: stats %+v", stale, st)
+		}
+	}
+}
