@@ -184,6 +184,9 @@ type Flow struct {
 	// packet from the flow record instead of its own index (issue 14: one
 	// flow lookup per packet). New flows start with 0.
 	TCP int32
+	// RTT is the rtt analyser's handle of the flow's latest timestamped
+	// TCP connection (rtt.Hint; 0: none), for the same reason.
+	RTT int32
 
 	x *extra // run-time metrics and size slices, when the flow has any
 }

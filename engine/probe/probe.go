@@ -633,7 +633,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	}
 	if c := &p.classes[ci]; !d.Fragment() {
 		if c.rtt != nil {
-			c.rtt.Packet(d, f.ID, p.emitRTT)
+			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))

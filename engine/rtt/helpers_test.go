@@ -68,6 +68,12 @@ type result struct {
 // each packet's time, then Flush.
 func run(t testing.TB, cfg Config, pkts []testPkt) *result {
 	t.Helper()
+	return runHinted(cfg, pkts, nil)
+}
+
+// runHinted is run with PacketHint when hintOf is set: it picks the hint
+// a packet's flow record keeps.
+func runHinted(cfg Config, pkts []testPkt, hintOf func(d *dissect.Dissection) *Hint) *result {
 	r := &result{unanswered: map[string]int{}, unansFlows: map[string][]uint64{}, flows: flowIDs{}, tr: New(cfg)}
 	emit := func(s *observe.RTTSample) { r.samples = append(r.samples, CloneSample(s)) }
 	un := func(kind string, flow uint64) {
@@ -80,7 +86,11 @@ func run(t testing.TB, cfg Config, pkts []testPkt) *result {
 			continue
 		}
 		r.tr.Expire(p.d.Meta.TimeNs, un)
-		r.tr.Packet(&p.d, r.flows.of(&p.d), emit)
+		if hintOf != nil {
+			r.tr.PacketHint(&p.d, r.flows.of(&p.d), hintOf(&p.d), emit)
+		} else {
+			r.tr.Packet(&p.d, r.flows.of(&p.d), emit)
+		}
 	}
 	r.tr.Flush(un)
 	return r

@@ -24,7 +24,19 @@ type conn struct {
 	lastNs int64
 	ts     [2]tsDir
 	dns    [2]stream
+	key    connKey
+	id     int32 // index in Tracker.byID: what a Hint names
+	live   bool  // in Tracker.conns under key
 }
+
+// Hint is a connection handle a caller keeps beside its own record of the
+// packet's flow (flow.Flow.RTT), so that the timestamped segments of a
+// known connection skip the tracker's connection map (issue 14: one flow
+// lookup per packet). The zero Hint names nothing. PacketHint checks that
+// a hint names a followed connection of the packet's endpoints and looks
+// the map up when it does not, so a stale or foreign hint never changes a
+// sample.
+type Hint int32
 
 // tsDir remembers the TSvals one side sent (RFC 7323 §4): the first time
 // each advancing value was seen, oldest first.
@@ -53,7 +65,7 @@ type stream struct {
 func seqLT(a, b uint32) bool { return int32(a-b) < 0 }
 
 // tcp runs the handshake, timestamp and DNS-over-TCP matchers.
-func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit func(*observe.RTTSample)) {
 	syn := d.TCPFlags&dissect.TCPSyn != 0
 	ack := d.TCPFlags&dissect.TCPAck != 0
 	if syn && t.on(KindTCPHandshake) {
@@ -66,7 +78,15 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.R
 	}
 	rst := d.TCPFlags&dissect.TCPRst != 0
 	k, dir := canonical(d)
-	c := t.conns[k]
+	var c *conn
+	if h := int(*hint) - 1; h >= 0 && h < len(t.byID) {
+		if x := t.byID[h]; x != nil && x.live && x.key == k {
+			c = x
+		}
+	}
+	if c == nil {
+		c = t.conns[k]
+	}
 	if c == nil {
 		if rst {
 			return
@@ -76,9 +96,11 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, emit func(*observe.R
 			return
 		}
 		c = t.newConn()
+		c.key, c.live = k, true
 		t.conns[k] = c
 		t.minConnNs = min(t.minConnNs, d.Meta.Clock())
 	}
+	*hint = Hint(c.id + 1)
 	c.lastNs = d.Meta.Clock()
 	if ts {
 		t.timestamps(c, dir, d, flowID, emit)
@@ -283,6 +305,14 @@ func (t *Tracker) newConn() *conn {
 	vals := make([]uint32, 2*m)
 	times := make([]int64, 4*m)
 	c := &conn{}
+	if n := len(t.freeIDs); n > 0 {
+		c.id = t.freeIDs[n-1]
+		t.freeIDs = t.freeIDs[:n-1]
+		t.byID[c.id] = c
+	} else {
+		c.id = int32(len(t.byID))
+		t.byID = append(t.byID, c)
+	}
 	c.ts[0].vals, c.ts[0].times, c.ts[0].raws = vals[:m:m], times[:m:m], times[m:2*m:2*m]
 	c.ts[1].vals, c.ts[1].times, c.ts[1].raws = vals[m:], times[2*m:3*m:3*m], times[3*m:]
 	return c
@@ -291,10 +321,13 @@ func (t *Tracker) newConn() *conn {
 // release forgets a connection and keeps its memory for reuse.
 func (t *Tracker) release(k connKey, c *conn) {
 	delete(t.conns, k)
+	c.live = false
 	for i := range c.dns {
 		t.setBuf(&c.dns[i], c.dns[i].buf[:0])
 	}
 	if len(t.free) >= maxFree {
+		t.byID[c.id] = nil // dropped: its id is given to a new connection
+		t.freeIDs = append(t.freeIDs, c.id)
 		return
 	}
 	for i := range c.ts {

@@ -76,6 +76,8 @@ type Tracker struct {
 	pending map[pendKey]pending
 	conns   map[connKey]*conn
 	free    []*conn // released connections, reused
+	byID    []*conn // connections by id (conn.id), for Hints; nil: dropped
+	freeIDs []int32 // ids of dropped connections, given again
 	streamB int     // bytes held by DNS-over-TCP buffers
 	// Lower bounds of the request times and connection activity in the
 	// tables, and the capture time of the next scan: Expire scans at most
@@ -132,7 +134,7 @@ func (t *Tracker) Stats() Stats {
 // flow reports (issue 14: the end of the run is the peak of the heap).
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
-	t.pending, t.conns, t.free, t.expired = nil, nil, nil, nil
+	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
 	h := &t.hist
 	h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
 }
@@ -153,6 +155,14 @@ func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
 // allocate except for SNMP (gosnmp). UDP payloads of IP fragments not
 // reassembled are ignored (Stats.Ignored).
 func (t *Tracker) Packet(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
+	var hint Hint
+	t.PacketHint(d, flowID, &hint, emit)
+}
+
+// PacketHint is Packet for a packet whose flow record keeps *hint: a
+// timestamped TCP segment tries the connection *hint names first, and
+// *hint is left naming the connection that took it.
+func (t *Tracker) PacketHint(d *dissect.Dissection, flowID uint64, hint *Hint, emit func(*observe.RTTSample)) {
 	if d.Flags&dissect.HasL4 == 0 {
 		return
 	}
@@ -162,7 +172,7 @@ func (t *Tracker) Packet(d *dissect.Dissection, flowID uint64, emit func(*observ
 			t.icmp(d, flowID, emit)
 		}
 	case d.Flags&dissect.HasTCP != 0:
-		t.tcp(d, flowID, emit)
+		t.tcp(d, flowID, hint, emit)
 	case d.Flags&dissect.HasUDP != 0:
 		sp, dp := d.SrcPort, d.DstPort
 		if !(sp == 53 || dp == 53 || sp == 161 || dp == 161 || sp == 162 || dp == 162 || sp == 123 || dp == 123) {
