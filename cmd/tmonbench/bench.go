@@ -34,7 +34,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
-	setUsage(fs, stderr, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
+	setUsage(fs, stdout, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
-	setUsage(fs, stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
+	setUsage(fs, stdout, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	trapArgs.register(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
-	setUsage(fs, stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
+	setUsage(fs, stdout, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
 	if err := parseOnlyFlags(fs, args, "interfaces go with -i"); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
-	setUsage(fs, stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
+	setUsage(fs, stdout, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
 	if err := parseOnlyFlags(fs, args, "the capture is --pcap FILE or -i IFACE"); err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	width := fs.Int("width", -1, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
-	fs.Usage = func() { queryUsage(stderr, fs) }
+	fs.Usage = func() { queryUsage(stdout, fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

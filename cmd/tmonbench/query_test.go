@@ -52,9 +52,9 @@ func TestQueryFlags(t *testing.T) {
 	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench: "+want {
 		t.Errorf("manager before rollup: %d %q", code, stderr)
 	}
-	_, _, stderr = tmon(t, "query", "--help")
+	_, help, _ := tmon(t, "query", "--help")
 	for _, want := range []string{"COPY (SELECT ...) TO", "--local-time", "--wide"} {
-		if !strings.Contains(stderr, want) {
+		if !strings.Contains(help, want) {
 			t.Errorf("query --help lacks %q", want)
 		}
 	}
@@ -133,7 +133,7 @@ func TestReassembledInSummaries(t *testing.T) {
 // form), and every table of the reference (docs/tables.md): those every
 // run writes, the rollups, packet_index and addresses.
 func TestQueryHelpListsAll(t *testing.T) {
-	code, _, help := tmon(t, "query", "--help")
+	code, help, _ := tmon(t, "query", "--help")
 	if code != 0 {
 		t.Fatalf("query --help: exit status %d", code)
 	}

@@ -37,7 +37,7 @@ type replayArgs struct {
 const maxWorkers = 64
 
 // parseReplay parses and checks the replay flags and loads the config.
-func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
+func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	fs := newFlagSet("replay", stderr)
 	a := &replayArgs{}
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
@@ -59,7 +59,7 @@ func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
 	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
 	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
-	setUsage(fs, stderr, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
+	setUsage(fs, stdout, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}

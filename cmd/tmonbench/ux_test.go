@@ -161,12 +161,12 @@ func TestFlagRefusals(t *testing.T) {
 // `tmonbench CMD --help` does; `help` alone, or with an unknown name, the
 // top-level help.
 func TestHelpCommand(t *testing.T) {
-	code, _, stderr := tmon(t, "help", "replay")
-	_, _, want := tmon(t, "replay", "--help")
-	if code != 0 || stderr != want || !strings.HasPrefix(stderr, "Usage: tmonbench replay") {
-		t.Errorf("help replay: exit %d, %q", code, stderr)
+	code, stdout, _ := tmon(t, "help", "replay")
+	_, want, _ := tmon(t, "replay", "--help")
+	if code != 0 || stdout != want || !strings.HasPrefix(stdout, "Usage: tmonbench replay") {
+		t.Errorf("help replay: exit %d, %q", code, stdout)
 	}
-	code, stdout, _ := tmon(t, "help", "nosuch")
+	code, stdout, _ = tmon(t, "help", "nosuch")
 	if code != 0 || !strings.HasPrefix(stdout, "tmonbench: passive network measurement workbench") {
 		t.Errorf("help nosuch: exit %d, %q", code, stdout)
 	}
