@@ -32,8 +32,8 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
-	duration := fs.Duration("duration", 0, "stop after this long; 0: until SIGINT or SIGTERM")
-	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far this often")
+	duration := fs.Duration("duration", 0, "stop after this `DURATION`; 0: until SIGINT or SIGTERM")
+	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far every `DURATION`")
 	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
 	var trapArgs trapFlags
 	trapArgs.register(fs)

@@ -19,12 +19,12 @@ import (
 func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("query", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
-	format := fs.StringP("format", "f", "table", "output format: "+strings.Join(queries.Formats, ", "))
+	format := fs.StringP("format", "f", "table", "output `FORMAT`: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")
 	wide := fs.Bool("wide", false, "a named query: every column (queries/wide/NAME.sql) instead of those that fit 120 columns")
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
-	width := fs.Int("width", -1, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
+	width := fs.Int("width", 0, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
 	fs.Usage = func() { queryUsage(stdout, fs) }
@@ -34,6 +34,8 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *limit < 0:
 		return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
+	case *width < 0:
+		return usageErr("query: --width %d: want a number of columns (0: no limit)", *width)
 	case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
 		return usageErr("query: --schema and --list take no query NAME or --sql")
 	case *schema && *list:
@@ -72,7 +74,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
 	}
 	opt := queries.Options{MaxRows: max(*limit, 0), Width: *width}
-	if *width < 0 {
+	if !fs.Changed("width") {
 		opt.Width = terminalWidth(stdout)
 	}
 	if *local {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
@@ -146,6 +148,7 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"query", "--out", dir, "--limit", "-1", "--sql", "select 1"}, "query: --limit -1: want a number of rows (0: all)"},
 		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
+		{[]string{"query", "--out", dir, "--width", "-1", "--sql", "select 1"}, "query: --width -1: want a number of columns (0: no limit)"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -154,6 +157,31 @@ func TestFlagRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
+	}
+}
+
+// TestFlagValueNames: every flag that takes a value names it in its
+// help with a placeholder chosen in backquotes (--speed SPEED, --linger
+// DURATION), never pflag's fallback, the bare Go type (--speed string,
+// --linger duration), nor a lower-case word (--interval seconds); and no
+// help line states its default twice.
+func TestFlagValueNames(t *testing.T) {
+	for _, c := range commands() {
+		fs, _ := flagsOf(c)
+		fs.VisitAll(func(f *pflag.Flag) {
+			if f.Value.Type() == "bool" {
+				return
+			}
+			name, _ := pflag.UnquoteUsage(f)
+			if !strings.Contains(f.Usage, "`") || name == strings.ToLower(name) {
+				t.Errorf("tmonbench %s --%s %s: name the value in backquotes, in capitals (--speed `SPEED`)", c.name, f.Name, name)
+			}
+		})
+		for _, line := range strings.Split(fs.FlagUsages(), "\n") {
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("tmonbench %s: two defaults in %q", c.name, line)
+			}
+		}
 	}
 }
 
