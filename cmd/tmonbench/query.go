@@ -24,7 +24,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	list := fs.Bool("list", false, "list the named queries")
 	wide := fs.Bool("wide", false, "a named query: every column (queries/wide/NAME.sql) instead of those that fit 120 columns")
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
-	width := fs.Int("width", 0, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
+	width := fs.Int("width", 0, "table format: fit `N` columns, cutting long cells with … (default: the terminal's; piped: $COLUMNS, else 120; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
 	fs.Usage = func() { queryUsage(stdout, fs) }
@@ -114,8 +114,13 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// pipedWidth is the table width when stdout is not a terminal and
+// $COLUMNS is not set: the width every named query fits.
+const pipedWidth = 120
+
 // terminalWidth is the width of w when it is a terminal, else $COLUMNS,
-// else 0 (no limit).
+// else pipedWidth (a table of long cells piped to less or grep stays
+// readable; --width 0 or --format csv print every cell whole).
 func terminalWidth(w io.Writer) int {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
@@ -125,7 +130,7 @@ func terminalWidth(w io.Writer) int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
-	return 0
+	return pipedWidth
 }
 
 // queryUsage prints the query command's help: flags, named queries and
@@ -136,7 +141,9 @@ func queryUsage(w io.Writer, fs *pflag.FlagSet) {
 Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
 Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
-.json). One statement per --sql.
+.json). One statement per --sql. The table format fits the terminal, or when
+piped $COLUMNS, else 120 columns: long cells are cut with …; --width 0 prints
+them whole, as --format csv and json always do.
 
 Named queries:
 `)

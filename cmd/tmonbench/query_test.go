@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -159,5 +160,32 @@ func TestQueryHelpListsAll(t *testing.T) {
 		if !regexp.MustCompile(`[ ,]` + name + `(,|\n)`).MatchString(tables) {
 			t.Errorf("query --help lacks the table %s:\n%s", name, tables)
 		}
+	}
+}
+
+// TestQueryPipedWidth: the table format piped (stdout not a terminal, as
+// tmon's buffer) with no --width fits $COLUMNS, else 120 columns, long
+// cells cut with … (a trial saw `query events | less` 407 columns wide);
+// --width 0 and --format csv print every cell whole.
+func TestQueryPipedWidth(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, f); code != 0 {
+		t.Fatal(stderr)
+	}
+	whole := csvRows(t, "--out", out, "--sql", "select max(length(message)) from events")[1][0]
+	for _, c := range []struct {
+		columns string
+		width   int
+	}{{"", 120}, {"80", 80}} {
+		t.Setenv("COLUMNS", c.columns)
+		code, stdout, _ := tmon(t, "query", "--out", out, "events")
+		if w := maxWidth(stdout); code != 0 || w > c.width || w < c.width-2 || !strings.Contains(stdout, "…") {
+			t.Errorf("COLUMNS=%q: exit %d, %d columns wide, want %d with cells cut:\n%s", c.columns, code, w, c.width, stdout)
+		}
+	}
+	_, stdout, _ := tmon(t, "query", "--out", out, "--width", "0", "events")
+	if n, _ := strconv.Atoi(whole); n < 100 || maxWidth(stdout) < n || strings.Contains(stdout, "…") {
+		t.Errorf("--width 0: not every cell whole (longest message %s):\n%s", whole, stdout)
 	}
 }
