@@ -44,6 +44,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *workers < 0 || *workers > maxWorkers || *repeat < 1 {
 		return usageErr("bench: --workers takes 0 to %d, --repeat at least 1", maxWorkers)
 	}
+	paths, err := benchPaths(fs.Args())
+	if err != nil {
+		return err
+	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
 		return err
@@ -54,7 +58,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opt := bench.Options{Config: cfg, Paths: fs.Args(), Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
+	opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
 		Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
 		Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 	if !*quiet {
@@ -85,4 +89,27 @@ func benchCapture(path string, data []byte) (pkt.Source, error) {
 		return replay.NewReader(bytes.NewReader(data), path, int64(len(data)))
 	}
 	return replay.Open(path)
+}
+
+// benchPaths reads bench's arguments as replay does (a folder or a quoted
+// glob: its files, as the shell expands an unquoted one) and opens each,
+// so a bad capture stops bench before any run, in replay's words.
+func benchPaths(args []string) ([]string, error) {
+	caps, err := pipeline.Captures(args, nil)
+	if err != nil {
+		return nil, captureErr(err)
+	}
+	paths := make([]string, 0, len(caps))
+	for _, c := range caps {
+		if c.Path == "-" {
+			return nil, usageErr("bench: reads capture files, not standard input (-)")
+		}
+		f, err := replay.Open(c.Path)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		paths = append(paths, c.Path)
+	}
+	return paths, nil
 }

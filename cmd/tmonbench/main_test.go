@@ -39,6 +39,7 @@ func TestBadInput(t *testing.T) {
 	binary.Write(&hdr, binary.LittleEndian, []uint32{0, 0, 65535, 147})
 	user0 := filepath.Join(dir, "user0.pcap")
 	os.WriteFile(user0, hdr.Bytes(), 0o644)
+	os.Mkdir(filepath.Join(dir, "none"), 0o755)
 	foreign := filepath.Join(dir, "mine")
 	os.MkdirAll(foreign, 0o755)
 	os.WriteFile(filepath.Join(foreign, "thesis.tex"), []byte("x"), 0o644)
@@ -53,6 +54,13 @@ func TestBadInput(t *testing.T) {
 		want string
 	}{
 		{"missing file", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: no such file or directory"},
+		// a glob or folder naming no capture is an input problem too (exit 1, as a missing file), bench says it as replay does
+		{"glob matches nothing", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
+		{"folder without capture", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
+		{"bench missing file", []string{"bench", "-q", filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: no such file or directory"},
+		{"bench glob matches nothing", []string{"bench", "-q", filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
+		{"bench folder without capture", []string{"bench", "-q", filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
+		{"bench not a capture", []string{"bench", "-q", notCapture}, 1, "not a pcap or pcapng file"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -101,6 +102,9 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
 				}
 				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
+			}
+			if errors.Is(err, queries.ErrSeveralStatements) { // DuckDB would print the last one's rows only
+				return usageErr("query: --sql %q holds several statements: give one per --sql (repeat the flag: each result is printed in turn)", q)
 			}
 			return err
 		}

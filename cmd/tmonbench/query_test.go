@@ -45,7 +45,7 @@ func TestQueryFlags(t *testing.T) {
 		t.Errorf("two --sql: %d %q", code, stdout)
 	}
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
-	if code != 1 || !strings.Contains(stderr, "several SQL statements in one query: give one per --sql") {
+	if code != 2 || !strings.Contains(stderr, `--sql "select 1; select 2" holds several statements: give one per --sql`) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("two statements in one --sql: %d %q", code, stderr)
 	}
 	// a query over the rollups before rollup ran: one line that says what to run

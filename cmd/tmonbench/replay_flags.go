@@ -65,7 +65,7 @@ func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	}
 	var err error
 	if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
-		return nil, usageErr("%v", strings.TrimPrefix(err.Error(), pipeline.ErrCaptureSpec.Error()+": "))
+		return nil, captureErr(err)
 	}
 	for _, r := range []struct {
 		flag string
@@ -143,4 +143,16 @@ func faultFlags(fs *pflag.FlagSet) bool {
 		}
 	}
 	return false
+}
+
+// captureErr is an error of pipeline.Captures as the user reads it,
+// without the sentinel's text: a command-line mistake (ErrCaptureSpec,
+// exit 2), or an input problem (ErrNoCaptureFile: a glob or folder with
+// no capture, exit 1 as a missing file).
+func captureErr(err error) error {
+	msg := strings.TrimPrefix(err.Error(), pipeline.ErrCaptureSpec.Error()+": ")
+	if errors.Is(err, pipeline.ErrNoCaptureFile) {
+		return errors.New(strings.TrimPrefix(msg, pipeline.ErrNoCaptureFile.Error()+": "))
+	}
+	return usageErr("%s", msg)
 }
