@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +26,9 @@ func tmon(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 // TestBadInput: each bad input gives one clear line on stderr and a
-// non-zero exit status, and no panic (issue 2, item 8).
+// non-zero exit status, and no panic (issue 2, item 8); the line starts
+// "tmonbench CMD: " and no Go package name follows (errFault); bench
+// words a bad capture as replay does.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notCapture := filepath.Join(dir, "notes.txt")
@@ -47,6 +50,7 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(afile, nil, 0o644)
 	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
 
+	faults := map[string]string{} // case name -> the fault said after "tmonbench CMD: "
 	for _, c := range []struct {
 		name string
 		args []string
@@ -80,11 +84,35 @@ func TestBadInput(t *testing.T) {
 			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines > 0 && c.code == 1 {
 				t.Errorf("%d lines on stderr, want one: %q", lines+1, stderr)
 			}
+			if _, ok := findCommand(c.args[0]); ok {
+				faults[c.name] = errFault(t, c.args[0], stderr)
+			}
 		})
+	}
+	for name, fault := range faults { // bench words a bad capture as replay does
+		if replay, ok := faults[strings.TrimPrefix(name, "bench ")]; ok && name != strings.TrimPrefix(name, "bench ") && fault != replay {
+			t.Errorf("%s: bench says %q, replay %q", name, fault, replay)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(foreign, "thesis.tex")); err != nil {
 		t.Errorf("a foreign --out lost its files: %v", err)
 	}
+}
+
+// errFault returns the fault stderr's first line (after any warnings)
+// says after "tmonbench CMD: ", and fails when the line does not start so
+// or the fault starts with a Go package's name ("queries: ", "replay: ").
+func errFault(t *testing.T, cmd, stderr string) string {
+	t.Helper()
+	line, rest, _ := strings.Cut(stderr, "\n")
+	for strings.HasPrefix(line, "tmonbench: warning: ") {
+		line, rest, _ = strings.Cut(rest, "\n")
+	}
+	fault, ok := strings.CutPrefix(line, "tmonbench "+cmd+": ")
+	if head, _, _ := strings.Cut(fault, ": "); !ok || slices.Contains(internalPrefixes, head) || head == cmd {
+		t.Errorf("%q: want \"tmonbench %s: \" and the fault, no package name", line, cmd)
+	}
+	return fault
 }
 
 // TestReplayThenQuery: the README's main job, end to end through Parquet

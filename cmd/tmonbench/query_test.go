@@ -50,7 +50,7 @@ func TestQueryFlags(t *testing.T) {
 	}
 	// a query over the rollups before rollup ran: one line that says what to run
 	code, _, stderr = tmon(t, "query", "--out", out, "manager")
-	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench: "+want {
+	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench query: "+want {
 		t.Errorf("manager before rollup: %d %q", code, stderr)
 	}
 	_, help, _ := tmon(t, "query", "--help")

@@ -3,7 +3,9 @@ package main
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,6 +156,7 @@ func TestFlagRefusals(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, stderr, c.want)
 		}
+		errFault(t, c.args[0], stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
@@ -215,5 +218,39 @@ func TestQueryNamesLiveRun(t *testing.T) {
 	code, _, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from flows")
 	if code != 0 || !strings.Contains(stderr, "the live capture writing") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestErrorLines: an error is one line "tmonbench CMD: " and the fault,
+// no Go package name first (a trial saw "tmonbench: queries: Parser
+// Error", "tmonbench: replay: x.pcap: ..."); internalPrefixes names every
+// package of the module but the test helpers under internal/.
+func TestErrorLines(t *testing.T) {
+	out := replayed(t)
+	nope := filepath.Join(t.TempDir(), "nope.pcap")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--out", out, "--sql", "selec 1"}, `Parser Error: syntax error at or near "selec"`},
+		{[]string{"query", "--out", filepath.Dir(nope), "summary"}, "no tmonbench output in " + filepath.Dir(nope)},
+		{[]string{"query", "--out", out, "nosuch"}, `unknown query "nosuch"`},
+		{[]string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", nope}, nope + ": no such file or directory"},
+		{[]string{"replay", "--out", filepath.Join(out, "x"), nope}, nope + ": no such file or directory"},
+	} {
+		_, _, stderr := tmon(t, c.args...)
+		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) {
+			t.Errorf("%v: %q, want %q", c.args, fault, c.want)
+		}
+	}
+	b, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}}", "../../...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		path, name, _ := strings.Cut(line, " ")
+		if name != "main" && !strings.Contains(path, "/internal/") && !slices.Contains(internalPrefixes, name) {
+			t.Errorf("package %s (%s) is not in internalPrefixes", name, path)
+		}
 	}
 }
