@@ -25,7 +25,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2)")
-	repeat := fs.Int("repeat", 1, "floor/full pairs to run (A B A B ...): figures become median (min-max)")
+	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")
 	warmup := fs.Bool("warmup", false, "run one more pair first and leave it out")
 	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
 	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
@@ -34,7 +34,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
-	setUsage(fs, stderr, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
+	setUsage(fs, stdout, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,6 +43,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *workers < 0 || *workers > maxWorkers || *repeat < 1 {
 		return usageErr("bench: --workers takes 0 to %d, --repeat at least 1", maxWorkers)
+	}
+	paths, err := benchPaths(fs.Args())
+	if err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
@@ -54,7 +58,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opt := bench.Options{Config: cfg, Paths: fs.Args(), Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
+	opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
 		Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
 		Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 	if !*quiet {
@@ -85,4 +89,27 @@ func benchCapture(path string, data []byte) (pkt.Source, error) {
 		return replay.NewReader(bytes.NewReader(data), path, int64(len(data)))
 	}
 	return replay.Open(path)
+}
+
+// benchPaths reads bench's arguments as replay does (a folder or a quoted
+// glob: its files, as the shell expands an unquoted one) and opens each,
+// so a bad capture stops bench before any run, in replay's words.
+func benchPaths(args []string) ([]string, error) {
+	caps, err := pipeline.Captures(args, nil)
+	if err != nil {
+		return nil, captureErr(err)
+	}
+	paths := make([]string, 0, len(caps))
+	for _, c := range caps {
+		if c.Path == "-" {
+			return nil, usageErr("bench: reads capture files, not standard input (-)")
+		}
+		f, err := replay.Open(c.Path)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		paths = append(paths, c.Path)
+	}
+	return paths, nil
 }

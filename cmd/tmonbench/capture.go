@@ -36,9 +36,9 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable)")
 	fs.StringVar(&c.pair, "pair", "", "`IF1,IF2`: a passive tap's two monitor ports, one direction each, merged in capture-time order")
 	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
-	fs.IntVar(&c.snapLen, "snaplen", 262144, "bytes kept per packet; 0: 262144, as tcpdump -s 0")
+	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
-	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this long")
+	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION`")
 	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same tables for any N >= 1); 0: the probe in the reading goroutine")
 	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
 }

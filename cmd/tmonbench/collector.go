@@ -27,14 +27,14 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
-	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far this often (queries see them)")
-	silence := fs.Duration("silence", 30*time.Second, "a probe silent this long (no PDU, no heartbeat) becomes a probe_silent event")
-	idleExit := fs.Duration("idle-exit", 0, "stop after this long without any frame, once one came (0: run until SIGINT/SIGTERM)")
+	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
+	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
+	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came (0: run until SIGINT/SIGTERM)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
-	setUsage(fs, stderr, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
+	setUsage(fs, stdout, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
 	}

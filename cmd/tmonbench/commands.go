@@ -56,8 +56,9 @@ var flagSpy struct {
 }
 
 // newFlagSet returns the flag set of subcommand name (errors returned,
-// not fatal; messages and usage on stderr). Every subcommand makes its
-// flags with it and parses them (parseFlags) before doing anything else.
+// not fatal; --help prints on stdout: setUsage). Every subcommand makes
+// its flags with it and parses them (parseFlags) before doing anything
+// else.
 func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -70,10 +71,11 @@ func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 }
 
 // setUsage makes --help print head (usage line and description), then
-// the flags.
-func setUsage(fs *pflag.FlagSet, stderr io.Writer, head string) {
+// the flags, on stdout (pflag calls Usage for --help and -h only: a
+// usage error is one line on stderr).
+func setUsage(fs *pflag.FlagSet, stdout io.Writer, head string) {
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n\nFlags:\n%s", head, fs.FlagUsages())
+		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", head, fs.FlagUsages())
 	}
 }
 

@@ -16,19 +16,23 @@ import (
 )
 
 // TestEverySubcommandHelp: `tmonbench NAME --help` and `-h` print NAME's
-// usage and exit 0 for every subcommand of the table, and every
-// subcommand makes its flags with newFlagSet (so completion sees them).
+// usage on stdout (`tmonbench replay --help | less` shows it) and exit 0
+// for every subcommand of the table, while an unknown flag is one line
+// on stderr and exit 2; and every subcommand makes its flags with
+// newFlagSet (so completion sees them).
 func TestEverySubcommandHelp(t *testing.T) {
 	for _, c := range commands() {
 		for _, h := range []string{"--help", "-h"} {
 			var out, errb strings.Builder
 			code := run([]string{c.name, h}, &out, &errb)
-			if code != 0 {
-				t.Errorf("tmonbench %s %s: exit %d, stderr %q", c.name, h, code, errb.String())
+			if code != 0 || errb.Len() != 0 || !strings.HasPrefix(out.String(), "Usage: tmonbench "+c.name) {
+				t.Errorf("tmonbench %s %s: exit %d, stdout %.40q, stderr %q; want exit 0 and its usage on stdout only", c.name, h, code, out.String(), errb.String())
 			}
-			if text := out.String() + errb.String(); !strings.HasPrefix(text, "Usage: tmonbench "+c.name) {
-				t.Errorf("tmonbench %s %s printed %q, want its usage", c.name, h, text)
-			}
+		}
+		var out, errb strings.Builder
+		code := run([]string{c.name, "--no-such-flag"}, &out, &errb)
+		if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), "unknown flag: --no-such-flag") || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("tmonbench %s --no-such-flag: exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr", c.name, code, out.String(), errb.String())
 		}
 		if _, ok := flagsOf(c); !ok {
 			t.Errorf("%s: flags not made with newFlagSet: completion cannot see them", c.name)

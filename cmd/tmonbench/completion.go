@@ -17,7 +17,7 @@ import (
 func cmdCompletion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("completion", stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: tmonbench completion bash|zsh|fish
+		fmt.Fprintf(stdout, `Usage: tmonbench completion bash|zsh|fish
 
 Prints a completion script for the shell:
   bash:  source <(tmonbench completion bash)     (or save it in /etc/bash_completion.d/tmonbench)

@@ -35,7 +35,7 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("config", stderr)
 	effective := fs.Bool("effective", false, "print the configuration as it will run: every default applied, classes resolved")
 	cfgPath := fs.String("config", "", "with --effective: the YAML config `FILE` to resolve (default: the embedded one)")
-	setUsage(fs, stderr, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.")
+	setUsage(fs, stdout, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.")
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
 	}

@@ -69,14 +69,14 @@ func TestConfigEffective(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n"), 0o644)
-	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || stderr != "tmonbench: "+bad+":4: classes[0].idle_timeout_s: want a number of seconds, got \"soon\"\n" {
+	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || stderr != "tmonbench config: "+bad+":4: classes[0].idle_timeout_s: want a number of seconds, got \"soon\"\n" {
 		t.Errorf("bad YAML: %d %q", code, stderr)
 	}
 	// A filter the sieve refuses: the error alone, at the filter's line,
 	// with no warning about the classes of a config that will not run.
 	portt := filepath.Join(dir, "portt.yaml")
 	os.WriteFile(portt, []byte("interval_s: 10\nclasses:\n  - name: web\n    filter: \"tcp portt 80\"\n"), 0o644)
-	want := "tmonbench: " + portt + ":4: class \"web\": filter \"tcp portt 80\": filter: expected 'and' or 'or' before \"portt\" at offset 4\n"
+	want := "tmonbench replay: " + portt + ":4: class \"web\": filter \"tcp portt 80\": filter: expected 'and' or 'or' before \"portt\" at offset 4\n"
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", portt, "--out", filepath.Join(dir, "p"), wiki); code != 1 || stderr != want {
 		t.Errorf("bad filter: %d\n%s\nwant\n%s", code, stderr, want)
 	}

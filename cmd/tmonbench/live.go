@@ -32,14 +32,14 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
-	duration := fs.Duration("duration", 0, "stop after this long; 0: until SIGINT or SIGTERM")
-	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far this often")
+	duration := fs.Duration("duration", 0, "stop after this `DURATION`; 0: until SIGINT or SIGTERM")
+	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far every `DURATION`")
 	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
-	setUsage(fs, stderr, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
+	setUsage(fs, stdout, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
 	if err := parseOnlyFlags(fs, args, "interfaces go with -i"); err != nil {
 		return err
 	}

@@ -291,11 +291,11 @@ func TestLiveExitOne(t *testing.T) {
 		want string
 	}{
 		{exec.Command(bin, "live", "-i", "tmb-nonexistent0", "--out", filepath.Join(dir, "out-absent")), "out-absent",
-			`tmonbench: live: no interface "tmb-nonexistent0" here (ip link lists the interfaces)`},
+			`tmonbench live: no interface "tmb-nonexistent0" here (ip link lists the interfaces)`},
 		{lab.A.Command(bin, "live", "-i", down, "--out", filepath.Join(dir, "out-down")), "out-down",
-			"tmonbench: live: interface " + down + " is down (ip link set " + down + " up)"},
+			"tmonbench live: interface " + down + " is down (ip link set " + down + " up)"},
 		{nobody, "out-nobody",
-			"tmonbench: live: capturing on lo needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v tmonbench)"},
+			"tmonbench live: capturing on lo needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v tmonbench)"},
 	} {
 		var stderr strings.Builder
 		c.cmd.Stderr = &stderr

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 )
@@ -103,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.code == 130 {
 		return 130 // interrupted: already said on stderr
 	}
-	fmt.Fprintln(stderr, "tmonbench:", err)
+	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, userMessage(c.name, err))
 	if errors.As(err, &ee) {
 		return ee.code
 	}
@@ -113,4 +115,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 // usageErr marks a command-line mistake (exit code 2).
 func usageErr(format string, a ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// internalPrefixes are the names of the packages whose errors reach the
+// user ("queries: ", "replay: ", "store: "): where the fault was noticed,
+// not what it is.
+var internalPrefixes = []string{"bench", "collector", "config", "dataset", "dissect", "engine", "enrich", "filter",
+	"flow", "ftp", "journal", "live", "observe", "oneway", "pdu", "pipeline", "pkt", "probe", "queries", "reasm",
+	"replay", "report", "rollup", "rtt", "stat", "store", "syncio", "tcpconn", "tui"}
+
+// userMessage is err's message as printed after "tmonbench NAME: ": the
+// leading "NAME: " and package prefixes taken off ("queries: Parser
+// Error: ..." reads "Parser Error: ..."); the rest of the chain is kept.
+func userMessage(name string, err error) string {
+	msg := err.Error()
+	for {
+		head, rest, ok := strings.Cut(msg, ": ")
+		if !ok || (head != name && !slices.Contains(internalPrefixes, head)) {
+			return msg
+		}
+		msg = rest
+	}
 }

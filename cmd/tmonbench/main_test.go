@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +26,9 @@ func tmon(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 // TestBadInput: each bad input gives one clear line on stderr and a
-// non-zero exit status, and no panic (issue 2, item 8).
+// non-zero exit status, and no panic (issue 2, item 8); the line starts
+// "tmonbench CMD: " and no Go package name follows (errFault); bench
+// words a bad capture as replay does.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	notCapture := filepath.Join(dir, "notes.txt")
@@ -39,6 +42,7 @@ func TestBadInput(t *testing.T) {
 	binary.Write(&hdr, binary.LittleEndian, []uint32{0, 0, 65535, 147})
 	user0 := filepath.Join(dir, "user0.pcap")
 	os.WriteFile(user0, hdr.Bytes(), 0o644)
+	os.Mkdir(filepath.Join(dir, "none"), 0o755)
 	foreign := filepath.Join(dir, "mine")
 	os.MkdirAll(foreign, 0o755)
 	os.WriteFile(filepath.Join(foreign, "thesis.tex"), []byte("x"), 0o644)
@@ -46,6 +50,7 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(afile, nil, 0o644)
 	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
 
+	faults := map[string]string{} // case name -> the fault said after "tmonbench CMD: "
 	for _, c := range []struct {
 		name string
 		args []string
@@ -53,6 +58,13 @@ func TestBadInput(t *testing.T) {
 		want string
 	}{
 		{"missing file", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: no such file or directory"},
+		// a glob or folder naming no capture is an input problem too (exit 1, as a missing file), bench says it as replay does
+		{"glob matches nothing", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
+		{"folder without capture", []string{"replay", "--out", filepath.Join(dir, "o1"), filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
+		{"bench missing file", []string{"bench", "-q", filepath.Join(dir, "nope.pcap")}, 1, "nope.pcap: no such file or directory"},
+		{"bench glob matches nothing", []string{"bench", "-q", filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
+		{"bench folder without capture", []string{"bench", "-q", filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
+		{"bench not a capture", []string{"bench", "-q", notCapture}, 1, "not a pcap or pcapng file"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
@@ -72,11 +84,35 @@ func TestBadInput(t *testing.T) {
 			if lines := strings.Count(strings.TrimSpace(stderr), "\n"); lines > 0 && c.code == 1 {
 				t.Errorf("%d lines on stderr, want one: %q", lines+1, stderr)
 			}
+			if _, ok := findCommand(c.args[0]); ok {
+				faults[c.name] = errFault(t, c.args[0], stderr)
+			}
 		})
+	}
+	for name, fault := range faults { // bench words a bad capture as replay does
+		if replay, ok := faults[strings.TrimPrefix(name, "bench ")]; ok && name != strings.TrimPrefix(name, "bench ") && fault != replay {
+			t.Errorf("%s: bench says %q, replay %q", name, fault, replay)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(foreign, "thesis.tex")); err != nil {
 		t.Errorf("a foreign --out lost its files: %v", err)
 	}
+}
+
+// errFault returns the fault stderr's first line (after any warnings)
+// says after "tmonbench CMD: ", and fails when the line does not start so
+// or the fault starts with a Go package's name ("queries: ", "replay: ").
+func errFault(t *testing.T, cmd, stderr string) string {
+	t.Helper()
+	line, rest, _ := strings.Cut(stderr, "\n")
+	for strings.HasPrefix(line, "tmonbench: warning: ") {
+		line, rest, _ = strings.Cut(rest, "\n")
+	}
+	fault, ok := strings.CutPrefix(line, "tmonbench "+cmd+": ")
+	if head, _, _ := strings.Cut(fault, ": "); !ok || slices.Contains(internalPrefixes, head) || head == cmd {
+		t.Errorf("%q: want \"tmonbench %s: \" and the fault, no package name", line, cmd)
+	}
+	return fault
 }
 
 // TestReplayThenQuery: the README's main job, end to end through Parquet

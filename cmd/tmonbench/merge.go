@@ -24,7 +24,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	rollup := fs.Bool("rollup", false, "then write the rollups and the addresses table of the merged output")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	ef := addEnrichFlags(fs)
-	setUsage(fs, stderr, "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.")
+	setUsage(fs, stdout, "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

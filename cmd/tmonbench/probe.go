@@ -27,14 +27,14 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
 	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
 	pcap := fs.String("pcap", "", "capture `FILE` to replay as this probe's traffic")
-	speedStr := fs.String("speed", "realtime", "replay speed: realtime (as live), a factor such as 4x, or full")
-	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this long for the collectors' acknowledgements")
+	speedStr := fs.String("speed", "realtime", "replay `SPEED`: realtime (as live), a factor such as 4x, or full")
+	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this `DURATION` for the collectors' acknowledgements")
 	var cf captureFlags
 	cf.register(fs)
-	duration := fs.Duration("duration", 0, "live capture (-i): stop after this long; 0: until SIGINT or SIGTERM")
+	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
-	setUsage(fs, stderr, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
+	setUsage(fs, stdout, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
 	if err := parseOnlyFlags(fs, args, "the capture is --pcap FILE or -i IFACE"); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,21 +20,23 @@ import (
 func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("query", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
-	format := fs.StringP("format", "f", "table", "output format: "+strings.Join(queries.Formats, ", "))
+	format := fs.StringP("format", "f", "table", "output `FORMAT`: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")
 	wide := fs.Bool("wide", false, "a named query: every column (queries/wide/NAME.sql) instead of those that fit 120 columns")
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
-	width := fs.Int("width", -1, "table format: fit `N` columns (default: the terminal's, or $COLUMNS; 0: no limit)")
+	width := fs.Int("width", 0, "table format: fit `N` columns, cutting long cells with … (default: the terminal's; piped: $COLUMNS, else 120; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
-	fs.Usage = func() { queryUsage(stderr, fs) }
+	fs.Usage = func() { queryUsage(stdout, fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
 	case *limit < 0:
 		return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
+	case *width < 0:
+		return usageErr("query: --width %d: want a number of columns (0: no limit)", *width)
 	case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
 		return usageErr("query: --schema and --list take no query NAME or --sql")
 	case *schema && *list:
@@ -72,7 +75,7 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
 	}
 	opt := queries.Options{MaxRows: max(*limit, 0), Width: *width}
-	if *width < 0 {
+	if !fs.Changed("width") {
 		opt.Width = terminalWidth(stdout)
 	}
 	if *local {
@@ -100,6 +103,9 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 				}
 				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
 			}
+			if errors.Is(err, queries.ErrSeveralStatements) { // DuckDB would print the last one's rows only
+				return usageErr("query: --sql %q holds several statements: give one per --sql (repeat the flag: each result is printed in turn)", q)
+			}
 			return err
 		}
 		if i > 0 && *format == "table" {
@@ -112,8 +118,13 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// pipedWidth is the table width when stdout is not a terminal and
+// $COLUMNS is not set: the width every named query fits.
+const pipedWidth = 120
+
 // terminalWidth is the width of w when it is a terminal, else $COLUMNS,
-// else 0 (no limit).
+// else pipedWidth (a table of long cells piped to less or grep stays
+// readable; --width 0 or --format csv print every cell whole).
 func terminalWidth(w io.Writer) int {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
@@ -123,7 +134,7 @@ func terminalWidth(w io.Writer) int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
-	return 0
+	return pipedWidth
 }
 
 // queryUsage prints the query command's help: flags, named queries and
@@ -134,7 +145,9 @@ func queryUsage(w io.Writer, fs *pflag.FlagSet) {
 Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
 Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
-.json). One statement per --sql.
+.json). One statement per --sql. The table format fits the terminal, or when
+piped $COLUMNS, else 120 columns: long cells are cut with …; --width 0 prints
+them whole, as --format csv and json always do.
 
 Named queries:
 `)

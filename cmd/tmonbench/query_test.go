@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,17 +45,17 @@ func TestQueryFlags(t *testing.T) {
 		t.Errorf("two --sql: %d %q", code, stdout)
 	}
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
-	if code != 1 || !strings.Contains(stderr, "several SQL statements in one query: give one per --sql") {
+	if code != 2 || !strings.Contains(stderr, `--sql "select 1; select 2" holds several statements: give one per --sql`) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("two statements in one --sql: %d %q", code, stderr)
 	}
 	// a query over the rollups before rollup ran: one line that says what to run
 	code, _, stderr = tmon(t, "query", "--out", out, "manager")
-	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench: "+want {
+	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench query: "+want {
 		t.Errorf("manager before rollup: %d %q", code, stderr)
 	}
-	_, _, stderr = tmon(t, "query", "--help")
+	_, help, _ := tmon(t, "query", "--help")
 	for _, want := range []string{"COPY (SELECT ...) TO", "--local-time", "--wide"} {
-		if !strings.Contains(stderr, want) {
+		if !strings.Contains(help, want) {
 			t.Errorf("query --help lacks %q", want)
 		}
 	}
@@ -133,7 +134,7 @@ func TestReassembledInSummaries(t *testing.T) {
 // form), and every table of the reference (docs/tables.md): those every
 // run writes, the rollups, packet_index and addresses.
 func TestQueryHelpListsAll(t *testing.T) {
-	code, _, help := tmon(t, "query", "--help")
+	code, help, _ := tmon(t, "query", "--help")
 	if code != 0 {
 		t.Fatalf("query --help: exit status %d", code)
 	}
@@ -159,5 +160,32 @@ func TestQueryHelpListsAll(t *testing.T) {
 		if !regexp.MustCompile(`[ ,]` + name + `(,|\n)`).MatchString(tables) {
 			t.Errorf("query --help lacks the table %s:\n%s", name, tables)
 		}
+	}
+}
+
+// TestQueryPipedWidth: the table format piped (stdout not a terminal, as
+// tmon's buffer) with no --width fits $COLUMNS, else 120 columns, long
+// cells cut with … (a trial saw `query events | less` 407 columns wide);
+// --width 0 and --format csv print every cell whole.
+func TestQueryPipedWidth(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, f); code != 0 {
+		t.Fatal(stderr)
+	}
+	whole := csvRows(t, "--out", out, "--sql", "select max(length(message)) from events")[1][0]
+	for _, c := range []struct {
+		columns string
+		width   int
+	}{{"", 120}, {"80", 80}} {
+		t.Setenv("COLUMNS", c.columns)
+		code, stdout, _ := tmon(t, "query", "--out", out, "events")
+		if w := maxWidth(stdout); code != 0 || w > c.width || w < c.width-2 || !strings.Contains(stdout, "…") {
+			t.Errorf("COLUMNS=%q: exit %d, %d columns wide, want %d with cells cut:\n%s", c.columns, code, w, c.width, stdout)
+		}
+	}
+	_, stdout, _ := tmon(t, "query", "--out", out, "--width", "0", "events")
+	if n, _ := strconv.Atoi(whole); n < 100 || maxWidth(stdout) < n || strings.Contains(stdout, "…") {
+		t.Errorf("--width 0: not every cell whole (longest message %s):\n%s", whole, stdout)
 	}
 }

@@ -40,7 +40,7 @@ func scanIfaces(c *pipeline.Capture) error {
 // cmdReplay replays captures through in-process probes and collectors
 // (engine/pipeline) into a run folder (engine/store).
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
-	a, err := parseReplay(args, stderr)
+	a, err := parseReplay(args, stdout, stderr)
 	if err != nil {
 		return err
 	}

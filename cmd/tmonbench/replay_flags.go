@@ -37,35 +37,35 @@ type replayArgs struct {
 const maxWorkers = 64
 
 // parseReplay parses and checks the replay flags and loads the config.
-func parseReplay(args []string, stderr io.Writer) (*replayArgs, error) {
+func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	fs := newFlagSet("replay", stderr)
 	a := &replayArgs{}
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	fs.StringVar(&a.out, "out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
-	speedStr := fs.String("speed", "full", "replay speed: full, realtime or a factor such as 4x")
+	speedStr := fs.String("speed", "full", "replay `SPEED`: full, realtime or a factor such as 4x")
 	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
 	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
-	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `seconds` of capture time, 1 to 86400 (default: the config's)")
-	fs.StringVar(&a.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `SECONDS` of capture time, 1 to 86400 (default: the config's)")
+	fs.StringVar(&a.progress, "progress", "auto", "`WHEN` to draw a progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
 	fs.IntVar(&a.workers, "workers", 0, "run each probe's analyses on `N` workers, sharded by address pair: the same tables for any N >= 1 (ids numbered by capture ordinal); 0: the probe in the reader's goroutine")
 	fs.BoolVar(&a.rollup, "rollup", false, "after the run, write the 1-minute, 1-hour and 1-day rollups (as tmonbench rollup)")
 	var faults pdu.Faults
-	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this share of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
-	fs.Float64Var(&faults.DupRate, "link-dup", 0, "fault injection: duplicate this share of frames")
-	fs.Float64Var(&faults.ReorderRate, "link-reorder", 0, "fault injection: reorder this share of frames")
-	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this share of frames (the CRC catches them)")
+	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this `SHARE` (0 to 1) of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
+	fs.Float64Var(&faults.DupRate, "link-dup", 0, "fault injection: duplicate this `SHARE` (0 to 1) of frames")
+	fs.Float64Var(&faults.ReorderRate, "link-reorder", 0, "fault injection: reorder this `SHARE` (0 to 1) of frames")
+	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this `SHARE` (0 to 1) of frames (the CRC catches them)")
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
-	fs.Uint64Var(&faults.Seed, "link-seed", 1, "seed of the injected faults (same seed, same faults)")
-	setUsage(fs, stderr, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
+	fs.Uint64Var(&faults.Seed, "link-seed", 1, "`SEED` of the injected faults (same seed, same faults)")
+	setUsage(fs, stdout, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	var err error
 	if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
-		return nil, usageErr("%v", strings.TrimPrefix(err.Error(), pipeline.ErrCaptureSpec.Error()+": "))
+		return nil, captureErr(err)
 	}
 	for _, r := range []struct {
 		flag string
@@ -143,4 +143,16 @@ func faultFlags(fs *pflag.FlagSet) bool {
 		}
 	}
 	return false
+}
+
+// captureErr is an error of pipeline.Captures as the user reads it,
+// without the sentinel's text: a command-line mistake (ErrCaptureSpec,
+// exit 2), or an input problem (ErrNoCaptureFile: a glob or folder with
+// no capture, exit 1 as a missing file).
+func captureErr(err error) error {
+	msg := strings.TrimPrefix(err.Error(), pipeline.ErrCaptureSpec.Error()+": ")
+	if errors.Is(err, pipeline.ErrNoCaptureFile) {
+		return errors.New(strings.TrimPrefix(msg, pipeline.ErrNoCaptureFile.Error()+": "))
+	}
+	return usageErr("%s", msg)
 }

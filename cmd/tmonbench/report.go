@@ -22,7 +22,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	activity := fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)")
 	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
 	title := fs.String("title", "tmonbench report", "page `TITLE`")
-	setUsage(fs, stderr, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.")
+	setUsage(fs, stdout, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.")
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
 		if name == "enrich" {
 			what = "Writes the addresses table of DIR: every address with its activity, location, country,\ncity, AS and (with --dns) reverse DNS name."
 		}
-		fmt.Fprintf(stderr, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
+		fmt.Fprintf(stdout, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
 	}
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err

@@ -104,8 +104,8 @@ type trapFlags struct{ addr, community, oid *string }
 // register adds --snmp-trap, --snmp-community and --snmp-oid to fs.
 func (f *trapFlags) register(fs *pflag.FlagSet) {
 	f.addr = fs.String("snmp-trap", "", "send every event as an SNMPv2c trap to the manager at `HOST[:PORT]` (design 1.8)")
-	f.community = fs.String("snmp-community", "public", "SNMP community of the traps")
-	f.oid = fs.String("snmp-oid", trapBase, "OID arc of the traps and their variables")
+	f.community = fs.String("snmp-community", "public", "SNMP `COMMUNITY` of the traps")
+	f.oid = fs.String("snmp-oid", trapBase, "`OID` arc of the traps and their variables")
 }
 
 // open connects the trap sender of --snmp-trap: nil when the flag is not

@@ -87,7 +87,7 @@ func TestCollectorSNMPTrapBadAddress(t *testing.T) {
 	os.WriteFile(cfg, []byte(fmt.Sprintf("probes:\n  - {name: A}\ncollectors:\n  - {name: central, address: %q}\n", freeUDPPort(t))), 0o644)
 	out := filepath.Join(tmp, "out")
 	code, _, stderr := tmon(t, "collector", "--config", cfg, "--out", out, "--snmp-trap", "127.0.0.1:notaport")
-	if code != 2 || stderr != "tmonbench: collector: --snmp-trap \"127.0.0.1:notaport\": bad port\n" {
+	if code != 2 || stderr != "tmonbench collector: --snmp-trap \"127.0.0.1:notaport\": bad port\n" {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

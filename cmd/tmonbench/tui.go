@@ -14,7 +14,7 @@ func cmdTUI(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tui", stderr)
 	out := fs.String("out", "./tmon-out", "output `DIR` of tmonbench replay or collector")
 	cfg := fs.String("config", "", "config `FILE` (the one replay/live take) whose tui.keys section remaps keys, e.g. tui: {keys: {quit: [x]}}")
-	setUsage(fs, stderr, "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.")
+	setUsage(fs, stdout, "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.")
 	if err := parseOnlyFlags(fs, args, "use --out DIR"); err != nil {
 		return err
 	}

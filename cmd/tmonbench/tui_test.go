@@ -11,7 +11,7 @@ import (
 func TestTUINoOutput(t *testing.T) {
 	for _, dir := range []string{t.TempDir(), filepath.Join(t.TempDir(), "none")} {
 		code, _, stderr := tmon(t, "tui", "--out", dir)
-		if want := "tmonbench: no tmonbench output in " + dir + ": run tmonbench replay FILE first\n"; code != 1 || stderr != want {
+		if want := "tmonbench tui: no tmonbench output in " + dir + ": run tmonbench replay FILE first\n"; code != 1 || stderr != want {
 			t.Errorf("%s: status %d, stderr %q, want 1 and %q", dir, code, stderr, want)
 		}
 		if strings.Contains(stderr, "\x1b[") {

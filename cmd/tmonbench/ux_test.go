@@ -3,9 +3,13 @@ package main
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
@@ -146,14 +150,41 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"query", "--out", dir, "--limit", "-1", "--sql", "select 1"}, "query: --limit -1: want a number of rows (0: all)"},
 		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
+		{[]string{"query", "--out", dir, "--width", "-1", "--sql", "select 1"}, "query: --width -1: want a number of columns (0: no limit)"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, stderr, c.want)
 		}
+		errFault(t, c.args[0], stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
+	}
+}
+
+// TestFlagValueNames: every flag that takes a value names it in its
+// help with a placeholder chosen in backquotes (--speed SPEED, --linger
+// DURATION), never pflag's fallback, the bare Go type (--speed string,
+// --linger duration), nor a lower-case word (--interval seconds); and no
+// help line states its default twice.
+func TestFlagValueNames(t *testing.T) {
+	for _, c := range commands() {
+		fs, _ := flagsOf(c)
+		fs.VisitAll(func(f *pflag.Flag) {
+			if f.Value.Type() == "bool" {
+				return
+			}
+			name, _ := pflag.UnquoteUsage(f)
+			if !strings.Contains(f.Usage, "`") || name == strings.ToLower(name) {
+				t.Errorf("tmonbench %s --%s %s: name the value in backquotes, in capitals (--speed `SPEED`)", c.name, f.Name, name)
+			}
+		})
+		for _, line := range strings.Split(fs.FlagUsages(), "\n") {
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("tmonbench %s: two defaults in %q", c.name, line)
+			}
+		}
 	}
 }
 
@@ -161,12 +192,12 @@ func TestFlagRefusals(t *testing.T) {
 // `tmonbench CMD --help` does; `help` alone, or with an unknown name, the
 // top-level help.
 func TestHelpCommand(t *testing.T) {
-	code, _, stderr := tmon(t, "help", "replay")
-	_, _, want := tmon(t, "replay", "--help")
-	if code != 0 || stderr != want || !strings.HasPrefix(stderr, "Usage: tmonbench replay") {
-		t.Errorf("help replay: exit %d, %q", code, stderr)
+	code, stdout, _ := tmon(t, "help", "replay")
+	_, want, _ := tmon(t, "replay", "--help")
+	if code != 0 || stdout != want || !strings.HasPrefix(stdout, "Usage: tmonbench replay") {
+		t.Errorf("help replay: exit %d, %q", code, stdout)
 	}
-	code, stdout, _ := tmon(t, "help", "nosuch")
+	code, stdout, _ = tmon(t, "help", "nosuch")
 	if code != 0 || !strings.HasPrefix(stdout, "tmonbench: passive network measurement workbench") {
 		t.Errorf("help nosuch: exit %d, %q", code, stdout)
 	}
@@ -187,5 +218,39 @@ func TestQueryNamesLiveRun(t *testing.T) {
 	code, _, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select count(*) from flows")
 	if code != 0 || !strings.Contains(stderr, "the live capture writing") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestErrorLines: an error is one line "tmonbench CMD: " and the fault,
+// no Go package name first (a trial saw "tmonbench: queries: Parser
+// Error", "tmonbench: replay: x.pcap: ..."); internalPrefixes names every
+// package of the module but the test helpers under internal/.
+func TestErrorLines(t *testing.T) {
+	out := replayed(t)
+	nope := filepath.Join(t.TempDir(), "nope.pcap")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--out", out, "--sql", "selec 1"}, `Parser Error: syntax error at or near "selec"`},
+		{[]string{"query", "--out", filepath.Dir(nope), "summary"}, "no tmonbench output in " + filepath.Dir(nope)},
+		{[]string{"query", "--out", out, "nosuch"}, `unknown query "nosuch"`},
+		{[]string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", nope}, nope + ": no such file or directory"},
+		{[]string{"replay", "--out", filepath.Join(out, "x"), nope}, nope + ": no such file or directory"},
+	} {
+		_, _, stderr := tmon(t, c.args...)
+		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) {
+			t.Errorf("%v: %q, want %q", c.args, fault, c.want)
+		}
+	}
+	b, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}}", "../../...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		path, name, _ := strings.Cut(line, " ")
+		if name != "main" && !strings.Contains(path, "/internal/") && !slices.Contains(internalPrefixes, name) {
+			t.Errorf("package %s (%s) is not in internalPrefixes", name, path)
+		}
 	}
 }

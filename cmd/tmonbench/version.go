@@ -27,7 +27,7 @@ const noCommit = "unknown (no VCS information in the build: built with -buildvcs
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.\n")
+		fmt.Fprintf(stdout, "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.\n")
 	}
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err

@@ -26,8 +26,12 @@ type Capture struct {
 }
 
 // ErrCaptureSpec: a NAME=PCAP or NAME/IFACE=PCAP spec does not parse, or
-// no capture was given.
+// no capture was given (a command-line mistake).
 var ErrCaptureSpec = errors.New("pipeline: bad capture spec")
+
+// ErrNoCaptureFile: a folder or a glob names no capture file, or the
+// folder cannot be read (an input problem, as a missing file is).
+var ErrNoCaptureFile = errors.New("pipeline: no capture file")
 
 // Captures turns the specs NAME=PCAP or NAME/IFACE=PCAP (replay --probe)
 // and the plain arguments into captures, specs first. A plain argument is
@@ -37,7 +41,7 @@ var ErrCaptureSpec = errors.New("pipeline: bad capture spec")
 // tcpdump -C/-G) or a glob such as 'rot/eth0-*.pcap' (quoted: one probe
 // named after the pattern). Names are made unique and readable with the
 // parent folders ("ftp/A" and "tcp-mix/A" for two A.pcap files).
-// Errors wrap ErrCaptureSpec.
+// Errors wrap ErrCaptureSpec or ErrNoCaptureFile.
 func Captures(files, specs []string) ([]Capture, error) {
 	var caps []Capture
 	for _, s := range specs {
@@ -104,7 +108,7 @@ func expand(arg string) (group, error) {
 	case err == nil && st.IsDir():
 		ents, err := os.ReadDir(arg)
 		if err != nil {
-			return group{}, fmt.Errorf("%w: %v", ErrCaptureSpec, err)
+			return group{}, fmt.Errorf("%w: %v", ErrNoCaptureFile, err)
 		}
 		g := group{name: filepath.Clean(arg), one: true}
 		for _, e := range ents { // ReadDir sorts by name
@@ -113,13 +117,13 @@ func expand(arg string) (group, error) {
 			}
 		}
 		if len(g.paths) == 0 {
-			return group{}, fmt.Errorf("%w: folder %s holds no capture file", ErrCaptureSpec, arg)
+			return group{}, fmt.Errorf("%w: folder %s holds no capture file", ErrNoCaptureFile, arg)
 		}
 		return g, nil
 	case err != nil && strings.ContainsAny(arg, "*?["):
 		paths, gerr := filepath.Glob(arg)
 		if gerr != nil || len(paths) == 0 {
-			return group{}, fmt.Errorf("%w: %s matches no file", ErrCaptureSpec, arg)
+			return group{}, fmt.Errorf("%w: %s matches no file", ErrNoCaptureFile, arg)
 		}
 		dir, pat := filepath.Split(arg)
 		base := strings.TrimRight(pat[:strings.IndexAny(pat, "*?[")], "-_.")

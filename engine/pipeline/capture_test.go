@@ -41,14 +41,14 @@ func TestCapturesNames(t *testing.T) {
 	if r := routes[4]; ids[r.Probe].Name != "rot" || len(ids[r.Probe].Interfaces) != 1 || !reflect.DeepEqual(routes[5], r) {
 		t.Errorf("a folder is one probe, one interface: %+v %+v", ids[r.Probe], routes[4:6])
 	}
-	for _, bad := range [][]string{{"-", "-"}, {in("nothing-*.pcap")}} {
-		if _, err := Captures(bad, nil); !errors.Is(err, ErrCaptureSpec) {
-			t.Errorf("Captures(%q) = %v, want ErrCaptureSpec", bad, err)
-		}
+	if _, err := Captures([]string{"-", "-"}, nil); !errors.Is(err, ErrCaptureSpec) {
+		t.Errorf("Captures(-, -) = %v, want ErrCaptureSpec", err)
 	}
 	empty := in("empty")
 	os.Mkdir(empty, 0o755)
-	if _, err := Captures([]string{empty}, nil); !errors.Is(err, ErrCaptureSpec) {
-		t.Errorf("empty folder: %v", err)
+	for _, bad := range []string{in("nothing-*.pcap"), empty} {
+		if _, err := Captures([]string{bad}, nil); !errors.Is(err, ErrNoCaptureFile) || errors.Is(err, ErrCaptureSpec) {
+			t.Errorf("Captures(%q) = %v, want ErrNoCaptureFile", bad, err)
+		}
 	}
 }
