@@ -1,5 +1,5 @@
-// Package syncio has the io.Writer that goroutines share in the commands
-// and their tests.
+// Package syncio has what goroutines share: the io.Writer of the commands
+// and their tests, and Locked, the read of a field under its mutex.
 package syncio
 
 import (
@@ -48,4 +48,12 @@ func (l *Writer) FlushTo(w io.Writer) {
 	defer l.mu.Unlock()
 	w.Write(l.held.Bytes())
 	l.held.Reset()
+}
+
+// Locked returns get() called with mu held: the getter of a field that
+// goroutines share, said once (lock, read, unlock).
+func Locked[T any](mu sync.Locker, get func() T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return get()
 }
