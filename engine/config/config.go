@@ -503,9 +503,9 @@ func (c *Config) applyDefaults() {
 	if c.FlowTable.MaxFlows == 0 {
 		c.FlowTable.MaxFlows = 1 << 20
 	}
-	c.TCPTable.applyDefaults()
-	c.FTPTable.applyDefaults()
-	c.Reassembly.applyDefaults()
+	fill(&c.TCPTable, DefaultTCPTable(), false)
+	fill(&c.FTPTable, DefaultFTPTable(), false)
+	fill(&c.Reassembly, DefaultReassembly(), false)
 	hasAll := false
 	for i := range c.Classes {
 		hasAll = hasAll || c.Classes[i].Name == "all"
