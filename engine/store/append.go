@@ -49,11 +49,7 @@ func OpenReplace(out string, m Manifest) (*Appender, error) {
 }
 
 func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
-	abs, err := resolveOut(out)
-	if err != nil {
-		return nil, err
-	}
-	state, err := checkOut(abs)
+	abs, state, err := resolveOut(out)
 	if err != nil {
 		return nil, err
 	}
