@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -364,34 +365,25 @@ func (c *Config) File() string { return c.file }
 func (c *Class) Line() int { return c.line }
 
 // Has reports whether the class runs the named analysis.
-func (c *Class) Has(analysis string) bool {
-	for _, a := range c.Analyses {
-		if a == analysis {
-			return true
-		}
-	}
-	return false
-}
+func (c *Class) Has(analysis string) bool { return slices.Contains(c.Analyses, analysis) }
 
 // HasField reports whether the class splits flows by the named field.
-func (c *Class) HasField(field string) bool {
-	for _, f := range c.Granularity {
-		if f == field {
-			return true
-		}
-	}
-	return false
-}
+func (c *Class) HasField(field string) bool { return slices.Contains(c.Granularity, field) }
 
 // UnmarshalYAML records the class's line for error messages.
 func (c *Class) UnmarshalYAML(n *yaml.Node) error {
-	type plain Class
-	var p plain
-	if err := n.Decode(&p); err != nil {
+	type plain Class // without this method
+	*c = Class{}
+	return decodeAt(n, (*plain)(c), &c.line)
+}
+
+// decodeAt decodes n into v, a type without an UnmarshalYAML method, and
+// records n's line (for error messages) in *line.
+func decodeAt(n *yaml.Node, v any, line *int) error {
+	if err := n.Decode(v); err != nil {
 		return err
 	}
-	*c = Class(p)
-	c.line = n.Line
+	*line = n.Line
 	return nil
 }
 
@@ -627,12 +619,12 @@ func (c *Config) Validate() error {
 			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
 		}
 		for _, g := range cl.Granularity {
-			if !contains(Fields, g) {
+			if !slices.Contains(Fields, g) {
 				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
 			}
 		}
 		for _, a := range cl.Analyses {
-			if !contains(Analyses, a) {
+			if !slices.Contains(Analyses, a) {
 				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
 		}
@@ -651,7 +643,7 @@ func (c *Config) Validate() error {
 			return bad(cl.line, f+".rtt.timeout_s", "must be positive, got %g", cl.RTT.TimeoutS)
 		}
 		for _, k := range cl.RTT.Kinds {
-			if !contains(RTTKinds, k) {
+			if !slices.Contains(RTTKinds, k) {
 				return bad(cl.line, f+".rtt.kinds", "unknown kind %q (known: %s)", k, strings.Join(RTTKinds, ", "))
 			}
 		}
@@ -737,12 +729,12 @@ func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f s
 		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64, got %d", o.SignatureBits)
 	}
 	for _, m := range o.Mask {
-		if !contains(MaskFields, m) {
+		if !slices.Contains(MaskFields, m) {
 			return bad(cl.line, f+".oneway.mask", "unknown field %q (known: %s)", m, strings.Join(MaskFields, ", "))
 		}
 	}
 	for _, g := range cl.Granularity {
-		if contains(o.Mask, g) {
+		if slices.Contains(o.Mask, g) {
 			return bad(cl.line, f+".granularity", "%q is also in oneway.mask: a field a hop rewrites cannot identify a one-way flow (every hop must put a packet in the same flow)", g)
 		}
 	}
@@ -768,15 +760,6 @@ func ascending(v []float64) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ValidFromNs returns ValidFrom in Unix nanoseconds, and false when the
