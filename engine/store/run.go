@@ -637,24 +637,20 @@ func syncDirErr(dir string) error {
 // is a no-op after Finish or a previous Abort, so `defer run.Abort()` is
 // safe.
 func (r *Run) Abort() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return nil
-	}
-	r.done = true
-	defer r.lock.release()
-	for _, op := range r.open {
-		op.f.Close()
-	}
-	var err error
-	if r.staging != "" {
-		if err = os.RemoveAll(r.staging); err != nil {
-			err = fmt.Errorf("store: remove staging folder: %w", err)
+	return once(&r.mu, &r.done, func() error {
+		defer r.lock.release()
+		for _, op := range r.open {
+			op.f.Close()
 		}
-	}
-	if r.createdOut {
-		os.Remove(r.out) // only if empty
-	}
-	return err
+		var err error
+		if r.staging != "" {
+			if err = os.RemoveAll(r.staging); err != nil {
+				err = fmt.Errorf("store: remove staging folder: %w", err)
+			}
+		}
+		if r.createdOut {
+			os.Remove(r.out) // only if empty
+		}
+		return err
+	})
 }
