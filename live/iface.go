@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/live/ethtool"
 )
 
 // Errors of Inspect and Open, each wrapped with a one-line explanation
@@ -148,20 +147,11 @@ func offloads(name string) []string {
 	defer unix.Close(fd)
 	var on []string
 	for _, g := range ethtoolGets {
-		v := struct{ cmd, data uint32 }{cmd: g.cmd}
-		var ifr struct {
-			name [unix.IFNAMSIZ]byte
-			data unsafe.Pointer
-			_    [16]byte
-		}
-		copy(ifr.name[:], name)
-		ifr.data = unsafe.Pointer(&v)
-		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
-		runtime.KeepAlive(&v)
+		data, errno := ethtool.Value(fd, name, g.cmd, 0)
 		if errno != 0 {
 			continue
 		}
-		if g.bit != 0 && v.data&g.bit != 0 || g.bit == 0 && v.data != 0 {
+		if g.bit != 0 && data&g.bit != 0 || g.bit == 0 && data != 0 {
 			on = append(on, g.name)
 		}
 	}

@@ -72,12 +72,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("live: a pair takes two interfaces, not %d", len(c.Interfaces))
 	}
 	d := DefaultConfig()
-	config.OrDefault(&c.SnapLen, d.SnapLen)
-	config.OrDefault(&c.BlockBytes, d.BlockBytes)
-	config.OrDefault(&c.RingBytes, d.RingBytes)
-	config.OrDefault(&c.BlockTimeout, d.BlockTimeout)
-	config.OrDefault(&c.IdleWait, d.IdleWait)
-	config.OrDefault(&c.Workers, 1)
+	config.FillDefaults(c, d)
 	if c.ReorderWindow <= 0 {
 		c.ReorderWindow = 2*c.BlockTimeout + 10*time.Millisecond
 	}

@@ -2,41 +2,28 @@ package queries
 
 import (
 	"math/big"
+	"reflect"
 	"time"
 )
 
 // Int64 reads an integer-like value of a Result (Run lists the Go types
-// duckdb-go returns): the integer types, float64 (truncated), time.Time
+// duckdb-go returns): the integer types, floats (truncated), time.Time
 // (Unix ns) and *big.Int (HUGEINT, what sum() of integers returns;
 // truncated to 64 bits). Anything else, NULL included, is 0.
 func Int64(v any) int64 {
 	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case float32:
-		return int64(x)
 	case time.Time:
 		return x.UnixNano()
 	case *big.Int:
 		return x.Int64()
+	}
+	switch r := reflect.ValueOf(v); {
+	case r.CanInt():
+		return r.Int()
+	case r.CanUint():
+		return int64(r.Uint())
+	case r.CanFloat():
+		return int64(r.Float())
 	}
 	return 0
 }

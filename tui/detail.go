@@ -303,36 +303,30 @@ func (d *detail) render(st *styles, w int) string {
 
 	// size histogram
 	b.WriteString("\n" + st.section.Render("IP size histogram") + "\n")
-	if r := d.d.sizes; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
-		var labels, texts []string
-		var vals []float64
-		for _, x := range r.Rows {
-			hiB := queries.Int64(x[1])
-			l := fmt.Sprintf("%d–%d B", queries.Int64(x[0])+1, hiB)
-			if hiB == 0 {
-				l = fmt.Sprintf(">%d B", queries.Int64(x[0]))
-			}
-			labels, vals, texts = append(labels, l), append(vals, queries.Float64(x[2])), append(texts, human(queries.Int64(x[2]))+" pk")
+	if bars, ok := resultBars(st, d.d.sizes, min(w, 90), func(x []any) (string, float64, string) {
+		hiB := queries.Int64(x[1])
+		l := fmt.Sprintf("%d–%d B", queries.Int64(x[0])+1, hiB)
+		if hiB == 0 {
+			l = fmt.Sprintf(">%d B", queries.Int64(x[0]))
 		}
-		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
+		return l, queries.Float64(x[2]), human(queries.Int64(x[2])) + " pk"
+	}); ok {
+		b.WriteString(bars + "\n")
 	} else {
 		b.WriteString(st.dim.Render("  (no size histogram: the class has no `sizes` analysis)") + "\n")
 	}
 
 	// RTT
 	b.WriteString("\n" + st.section.Render("Round trips") + "\n")
-	if r := d.d.rttHist; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
-		var labels, texts []string
-		var vals []float64
-		for _, x := range r.Rows {
-			hiMs := queries.Float64(x[2])
-			l := fmt.Sprintf("%s %g–%g ms", x[0], queries.Float64(x[1]), hiMs)
-			if hiMs == 0 {
-				l = fmt.Sprintf("%s ≥%g ms", x[0], queries.Float64(x[1]))
-			}
-			labels, vals, texts = append(labels, l), append(vals, queries.Float64(x[3])), append(texts, human(queries.Int64(x[3])))
+	if bars, ok := resultBars(st, d.d.rttHist, min(w, 90), func(x []any) (string, float64, string) {
+		hiMs := queries.Float64(x[2])
+		l := fmt.Sprintf("%s %g–%g ms", x[0], queries.Float64(x[1]), hiMs)
+		if hiMs == 0 {
+			l = fmt.Sprintf("%s ≥%g ms", x[0], queries.Float64(x[1]))
 		}
-		b.WriteString(barRows(st, labels, vals, texts, min(w, 90)) + "\n")
+		return l, queries.Float64(x[3]), human(queries.Int64(x[3]))
+	}); ok {
+		b.WriteString(bars + "\n")
 	}
 	b.WriteString(resultTable(st, d.d.rtt, w, 12) + "\n")
 
@@ -391,6 +385,21 @@ func transpose(r *queries.Result) *queries.Result {
 		out.Rows = append(out.Rows, line)
 	}
 	return out
+}
+
+// resultBars draws one bar per row of r in width w, its label, value and
+// text given by bar; ok is false when r has no rows (or holds an error).
+func resultBars(st *styles, r *queries.Result, w int, bar func(row []any) (label string, v float64, text string)) (s string, ok bool) {
+	if r == nil || len(r.Rows) == 0 || r.Columns[0] == "error" {
+		return "", false
+	}
+	var labels, texts []string
+	var vals []float64
+	for _, x := range r.Rows {
+		l, v, t := bar(x)
+		labels, vals, texts = append(labels, l), append(vals, v), append(texts, t)
+	}
+	return barRows(st, labels, vals, texts, w), true
 }
 
 // resultTable draws a small in-memory result (a detail section, the SQL

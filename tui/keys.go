@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap holds every key binding of the TUI. The footer and the ? help are
@@ -148,4 +149,17 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextScreen, k.PrevScreen, k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway},
 		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.LiveFlows, k.Help, k.Quit},
 	}
+}
+
+// across moves a horizontal cursor (a column, a point of the strip) over n
+// positions one step for the Left or Right key msg: Left stops at 0, Right
+// at n-1, and does nothing when there are no positions yet (n 0).
+func (k KeyMap) across(msg tea.KeyMsg, cur, n int) int {
+	switch {
+	case key.Matches(msg, k.Left):
+		return max(cur-1, 0)
+	case key.Matches(msg, k.Right) && n > 0:
+		return min(cur+1, n-1)
+	}
+	return cur
 }

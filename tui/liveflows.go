@@ -137,10 +137,8 @@ func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
 		t.cur = 0
 	case key.Matches(k, keys.Bottom):
 		t.cur = n - 1
-	case key.Matches(k, keys.Left):
-		t.colCur = max(t.colCur-1, 0)
-	case key.Matches(k, keys.Right):
-		t.colCur = min(t.colCur+1, len(liveCols)-1)
+	case key.Matches(k, keys.Left), key.Matches(k, keys.Right):
+		t.colCur = keys.across(k, t.colCur, len(liveCols))
 	case key.Matches(k, keys.Sort):
 		if t.sortCol == t.colCur {
 			t.asc = !t.asc

@@ -77,6 +77,14 @@ func newOverview(e *env) *overview {
 
 func (o *overview) typing() bool { return false }
 
+// points is the number of points of the activity strip, 0 before it loads.
+func (o *overview) points() int {
+	if o.strip == nil {
+		return 0
+	}
+	return len(o.strip.vals)
+}
+
 func (o *overview) load(e *env) tea.Cmd {
 	b := e.brush
 	out := e.out
@@ -161,17 +169,13 @@ func (o *overview) update(e *env, msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		k := e.keys
 		switch {
-		case key.Matches(msg, k.Left):
-			o.cur = max(o.cur-1, 0)
-		case key.Matches(msg, k.Right):
-			if o.strip != nil {
-				o.cur = min(o.cur+1, len(o.strip.vals)-1)
-			}
+		case key.Matches(msg, k.Left), key.Matches(msg, k.Right):
+			o.cur = k.across(msg, o.cur, o.points())
 		case key.Matches(msg, k.Top):
 			o.cur = 0
 		case key.Matches(msg, k.Bottom):
 			if o.strip != nil {
-				o.cur = len(o.strip.vals) - 1
+				o.cur = o.points() - 1
 			}
 		case key.Matches(msg, k.BrushMark):
 			if o.anchor < 0 {

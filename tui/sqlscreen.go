@@ -148,12 +148,8 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			} else {
 				s.pick = max(len(s.named)-1, 0)
 			}
-		case key.Matches(msg, k.Left):
-			s.cols = max(s.cols-1, 0)
-		case key.Matches(msg, k.Right):
-			if s.res != nil {
-				s.cols = min(s.cols+1, len(s.res.Columns)-1)
-			}
+		case key.Matches(msg, k.Left), key.Matches(msg, k.Right):
+			s.cols = k.across(msg, s.cols, s.columns())
 		case key.Matches(msg, k.Enter):
 			if s.res == nil && s.pick < len(s.named) {
 				q := s.named[s.pick].Wide // every column: the screen scrolls sideways
@@ -205,4 +201,12 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 	b.WriteString(resultTable(st, page, w, s.pageN) + "\n")
 	b.WriteString(st.dim.Render(fmt.Sprintf("rows %d–%d of %d · ←/→ columns · esc: back to the list · / edit", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))))
 	return b.String()
+}
+
+// columns is the number of columns of the result shown, 0 before a query.
+func (s *sqlScreen) columns() int {
+	if s.res == nil {
+		return 0
+	}
+	return len(s.res.Columns)
 }

@@ -587,7 +587,7 @@ func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {
 		var show []string
 		found := false
 		for _, c := range t.cols { // keep the table's column order
-			on := contains(t.show, c.Name)
+			on := slices.Contains(t.show, c.Name)
 			if c.Name == name {
 				on, found = !on, true
 			}
@@ -603,15 +603,6 @@ func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {
 		t.chooser = false
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // view draws the header, the visible rows and a position line.
@@ -752,7 +743,7 @@ func (t *pagedTable) chooserView(e *env, h int) string {
 	for i := top; i < len(t.cols) && i < top+h-1; i++ {
 		c := t.cols[i]
 		mark := "[ ]"
-		if contains(t.show, c.Name) {
+		if slices.Contains(t.show, c.Name) {
 			mark = "[x]"
 		}
 		line := fmt.Sprintf("%s %-28s %s", mark, c.Name, c.Type)

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -121,8 +122,7 @@ type bar struct {
 	started time.Time
 
 	mu   sync.Mutex
-	stop chan struct{}
-	done sync.WaitGroup
+	stop func() // ends the redrawing
 }
 
 // newBar returns the progress bar asked for by --progress, drawn at once.
@@ -130,7 +130,7 @@ func newBar(mode string, stderr io.Writer, files []*replay.File, p *progress, pa
 	if mode == "never" || (mode == "auto" && !isTerminal(stderr)) {
 		return nil
 	}
-	b := &bar{w: stderr, p: p, paced: paced, started: started, stop: make(chan struct{})}
+	b := &bar{w: stderr, p: p, paced: paced, started: started}
 	for _, f := range files {
 		_, size := f.Progress()
 		b.m.total += size
@@ -149,20 +149,10 @@ func newBar(mode string, stderr io.Writer, files []*replay.File, p *progress, pa
 		return n
 	}
 	b.draw(started)
-	b.done.Add(1)
-	go func() {
-		defer b.done.Done()
-		t := time.NewTicker(barEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-b.stop:
-				return
-			case now := <-t.C:
-				b.draw(now)
-			}
-		}
-	}()
+	b.stop = syncio.Ticking(barEvery, func(now time.Time) bool {
+		b.draw(now)
+		return false
+	})
 	return b
 }
 
@@ -180,8 +170,7 @@ func (b *bar) finish() {
 	if b == nil {
 		return
 	}
-	close(b.stop)
-	b.done.Wait()
+	b.stop()
 	fmt.Fprintf(b.w, "\r%s\x1b[K\n", b.final(time.Now(), max(b.p.packets.Load(), b.packets())))
 }
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // acceptedProbes returns the wire ids of the probes a collector accepts
@@ -53,15 +53,14 @@ type collectorWatch struct {
 	cfg      *config.Config // the version in effect
 	anyProbe bool
 	log      *slog.Logger
-	stop     chan struct{}
-	wg       sync.WaitGroup
+	stop     func() // ends the ticking
 }
 
 // watchCollector starts watching path for srv, which runs cfg and writes
 // to app, until ctx ends or close; listen is the --listen flag ("" when
 // the address comes from the config).
 func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, app *store.Appender, log *slog.Logger) (*collectorWatch, error) {
-	w := &collectorWatch{srv: srv, app: app, cfg: cfg, anyProbe: anyProbe, log: log, stop: make(chan struct{})}
+	w := &collectorWatch{srv: srv, app: app, cfg: cfg, anyProbe: anyProbe, log: log}
 	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
 		if _, err := acceptedProbes(c, anyProbe); err != nil {
 			return err
@@ -82,8 +81,13 @@ func watchCollector(ctx context.Context, path string, cfg *config.Config, listen
 		return nil, err
 	}
 	w.sw = sw
-	w.wg.Add(1)
-	go w.loop(ctx)
+	w.stop = syncio.Ticking(switchPoll, func(time.Time) bool {
+		if ctx.Err() != nil {
+			return true
+		}
+		w.tick()
+		return false
+	})
 	return w, nil
 }
 
@@ -91,42 +95,30 @@ func watchCollector(ctx context.Context, path string, cfg *config.Config, listen
 // looked at: the most a switch-over comes after its valid_from.
 const switchPoll = 20 * time.Millisecond
 
-func (w *collectorWatch) loop(ctx context.Context) {
-	defer w.wg.Done()
-	t := time.NewTicker(switchPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := time.Now().UnixNano()
-		for _, e := range w.sw.drainEvents() {
-			w.srv.Event(now, pdu.SeverityName(e.sev), e.kind, e.msg)
-		}
-		next := w.sw.due(now)
-		if next == nil {
-			continue
-		}
-		ids, _ := acceptedProbes(next, w.anyProbe) // checked when accepted
-		if err := w.srv.Switch(now, next, w.cfg.Hash(), ids, next.ProbeKeys()); err != nil {
-			w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
-			continue
-		}
-		w.log.Info("collector: configuration switched", "from", w.cfg.Hash(), "to", next.Hash(), "valid_from", next.ValidFrom)
-		w.cfg = next
-		if err := w.app.SetConfig(next.Hash(), string(next.EffectiveYAML()), time.Unix(0, now).UTC()); err != nil {
-			w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)
-		}
+// tick forwards the watcher's events and switches to a version now due.
+func (w *collectorWatch) tick() {
+	now := time.Now().UnixNano()
+	for _, e := range w.sw.drainEvents() {
+		w.srv.Event(now, pdu.SeverityName(e.sev), e.kind, e.msg)
+	}
+	next := w.sw.due(now)
+	if next == nil {
+		return
+	}
+	ids, _ := acceptedProbes(next, w.anyProbe) // checked when accepted
+	if err := w.srv.Switch(now, next, w.cfg.Hash(), ids, next.ProbeKeys()); err != nil {
+		w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
+		return
+	}
+	w.log.Info("collector: configuration switched", "from", w.cfg.Hash(), "to", next.Hash(), "valid_from", next.ValidFrom)
+	w.cfg = next
+	if err := w.app.SetConfig(next.Hash(), string(next.EffectiveYAML()), time.Unix(0, now).UTC()); err != nil {
+		w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)
 	}
 }
 
 // close stops watching.
 func (w *collectorWatch) close() {
-	close(w.stop)
-	w.wg.Wait()
+	w.stop()
 	w.sw.close()
 }

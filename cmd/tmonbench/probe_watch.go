@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // Wall-clock delays of watchCollectors: a collector that refused datagrams
@@ -33,25 +33,12 @@ type watchedLink struct {
 // and says so when one answers after a warning. The probe keeps sending
 // and retrying meanwhile (design 1.5). stop ends the watch.
 func watchCollectors(links []watchedLink, stderr io.Writer) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(watchEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case now := <-t.C:
-				for i := range links {
-					links[i].check(now, stderr)
-				}
-			}
+	return syncio.Ticking(watchEvery, func(now time.Time) bool {
+		for i := range links {
+			links[i].check(now, stderr)
 		}
-	}()
-	return func() { close(done); wg.Wait() }
+		return false
+	})
 }
 
 // check looks at one channel's datagram counters at wall time now.

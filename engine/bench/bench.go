@@ -15,7 +15,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // Options configure a benchmark.
@@ -410,7 +410,7 @@ func guardLimit(limit int64) (done func() bool) {
 		metrics.Read(s)
 		return float64(s[0].Value.Uint64()) > LiftAt*float64(limit)
 	}
-	stop := ticking(20*time.Millisecond, func() bool {
+	stop := syncio.Ticking(20*time.Millisecond, func(time.Time) bool {
 		if over() {
 			debug.SetMemoryLimit(math.MaxInt64)
 			lifted = true
@@ -425,36 +425,12 @@ func guardLimit(limit int64) (done func() bool) {
 	}
 }
 
-// ticking calls fn every period in a goroutine of its own until fn
-// returns true or stop is called; stop returns once that goroutine has.
-func ticking(period time.Duration, fn func() (done bool)) (stop func()) {
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(period)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-			}
-			if fn() {
-				return
-			}
-		}
-	}()
-	return func() { close(quit); wg.Wait() }
-}
-
 // watchHeap writes a heap profile to path each time the live heap (after
 // a collection) reaches a new high, until stop is called.
 func watchHeap(path string) (stop func()) {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var high uint64
-	return ticking(50*time.Millisecond, func() bool {
+	return syncio.Ticking(50*time.Millisecond, func(time.Time) bool {
 		metrics.Read(s)
 		if v := s[0].Value.Uint64(); v > high+high/20 {
 			high = v

@@ -66,10 +66,9 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 		if !cl.Has(config.AnalysisOneway) {
 			continue
 		}
-		o := cl.Oneway
-		oc := oneway.Config{Hops: o.Hops, Latency: oneway.Latency{From: o.Latency.From, To: o.Latency.To, SlicesMs: o.Latency.SlicesMs},
-			SignatureBits: o.SignatureBits, Mask: o.Mask, TimeoutS: o.TimeoutS, Records: o.Records, ClockOffsetUs: map[string]float64{}}
-		for _, h := range o.Hops {
+		oc := cl.Oneway // oneway.Config
+		oc.ClockOffsetUs = map[string]float64{}
+		for _, h := range oc.Hops {
 			probe, _, _ := strings.Cut(h, "/")
 			if off, ok := offsets[probe]; ok {
 				oc.ClockOffsetUs[h] = off

@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // Transport carries the probes' frames to a collector and its
@@ -371,16 +372,12 @@ func (s *Server) write(b *observe.Batch, n uint64) {
 }
 
 func (s *Server) err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.werr
+	return syncio.Locked(&s.mu, func() error { return s.werr })
 }
 
 // Stats returns the collector's counters.
 func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.coll.Stats()
+	return syncio.Locked(&s.mu, func() Stats { return s.coll.Stats() })
 }
 
 // Snapshot implements observe.Snapshotter: the collector's counters now
@@ -396,7 +393,5 @@ func (s *Server) Snapshot() *observe.Snapshot {
 
 // Written returns the rows handed to the sink so far.
 func (s *Server) Written() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.written
+	return syncio.Locked(&s.mu, func() uint64 { return s.written })
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -251,26 +252,36 @@ type RTTOptions struct {
 	Kinds []string `yaml:"kinds"`
 }
 
-// OnewayOptions describe a one-way class (design 1.2, 3.7, 4.3).
+// OnewayOptions describe a one-way class (design 1.2, 3.7, 4.3): the
+// capture points of the path, the signature, the reconciliation timeout
+// and what to output. engine/oneway.Config is this type: its Validate and
+// DefaultConfig give the engine's checks and the defaults of zero fields.
 type OnewayOptions struct {
-	// Hops are the capture points in path order: probe names, or
-	// probe/interface.
+	// Hops are the capture points in path order, at least 2 and at most
+	// 16 (oneway.MaxHops): probe names, or "probe/interface" when one
+	// probe captures the path at several interfaces. Design 4.3 allows one
+	// hop name for alternative capture points (a probe name covering its
+	// interfaces).
 	Hops []string `yaml:"hops"`
-	// Latency asks for latency histograms between two hops (default: the
-	// first and the last).
+	// Latency names the hop pair whose delays get the configured slices;
+	// every consecutive pair and the end-to-end pair get latency rows too
+	// (with the same slices). Default: first to last hop.
 	Latency OnewayLatency `yaml:"latency"`
-	// SignatureBits is the width of the packet signature, 16 to 64.
-	// Default 32.
+	// SignatureBits is the width of the packet signature sent per packet,
+	// 16 to 64. Default 32 (see engine/oneway/doc.go for the bytes each
+	// width costs).
 	SignatureBits int `yaml:"signature_bits"`
-	// Mask lists the fields hops rewrite, left out of the signature (TTL
-	// and the IPv4 header checksum always are): ttl, ip_checksum, tos,
-	// ip_id, ip_options, flow_label, src_addr, dst_addr, src_port,
-	// dst_port, l4_checksum.
+	// Mask lists the header fields some hop rewrites, left out of the
+	// signature: ttl and ip_checksum always are; known names are
+	// MaskFields (tos, ip_id, ip_options, flow_label, src_addr, dst_addr,
+	// src_port, dst_port, l4_checksum). src_port/dst_port also cover the
+	// ICMP echo identifier, l4_checksum the ICMP checksum.
 	Mask []string `yaml:"mask"`
-	// TimeoutS: a packet still missing at a hop this long after it was
-	// first seen is classified (lost, missed, dropped). Default 5.
+	// TimeoutS is the capture time, in seconds, after which a packet still
+	// missing at some hop is classified (lost, missed, dropped): the
+	// longest transit plus reporting delay expected. Default 5.
 	TimeoutS float64 `yaml:"timeout_s"`
-	// Records writes one oneway_delays row per packet and hop pair.
+	// Records also writes one oneway_delays row per packet and hop pair.
 	Records bool `yaml:"records"`
 	// TimeUnitNs is the finest time unit the observations carry: 1 (the
 	// default: the capture's own resolution, ns when the file has it, so
@@ -278,13 +289,24 @@ type OnewayOptions struct {
 	// 10 bits less per observation on a capture with real nanosecond
 	// digits).
 	TimeUnitNs int `yaml:"time_unit_ns"`
+	// ClockOffsetUs is, per hop name, the known offset of that capture
+	// point's clock in microseconds: it is subtracted from the hop's
+	// capture times before any delay is computed (design 1.2 assumes
+	// GNSS/NTP-synchronised clocks; this corrects a known bias). Not read
+	// from the class: the collector fills it from the probes'
+	// clock_offset_us.
+	ClockOffsetUs map[string]float64 `yaml:"-"`
 }
 
-// OnewayLatency selects the hop pair of the latency histograms.
+// OnewayLatency selects the hop pair of the latency histograms and their
+// slices.
 type OnewayLatency struct {
-	From     string    `yaml:"from"`
-	To       string    `yaml:"to"`
-	SlicesMs []float64 `yaml:"slices_ms"` // upper bounds, ms, ascending
+	From string `yaml:"from"` // hop name; default the first hop
+	To   string `yaml:"to"`   // hop name, after From on the path; default the last hop
+	// SlicesMs are the upper bounds (inclusive) of the delay slices in
+	// milliseconds, strictly ascending and positive; n bounds give n+1
+	// counts, the last unbounded. Default 1, 2, 5, 10, 20, 50, 100.
+	SlicesMs []float64 `yaml:"slices_ms"`
 }
 
 // MaskFields lists the field names a oneway mask may hold.
@@ -343,34 +365,25 @@ func (c *Config) File() string { return c.file }
 func (c *Class) Line() int { return c.line }
 
 // Has reports whether the class runs the named analysis.
-func (c *Class) Has(analysis string) bool {
-	for _, a := range c.Analyses {
-		if a == analysis {
-			return true
-		}
-	}
-	return false
-}
+func (c *Class) Has(analysis string) bool { return slices.Contains(c.Analyses, analysis) }
 
 // HasField reports whether the class splits flows by the named field.
-func (c *Class) HasField(field string) bool {
-	for _, f := range c.Granularity {
-		if f == field {
-			return true
-		}
-	}
-	return false
-}
+func (c *Class) HasField(field string) bool { return slices.Contains(c.Granularity, field) }
 
 // UnmarshalYAML records the class's line for error messages.
 func (c *Class) UnmarshalYAML(n *yaml.Node) error {
-	type plain Class
-	var p plain
-	if err := n.Decode(&p); err != nil {
+	type plain Class // without this method
+	*c = Class{}
+	return decodeAt(n, (*plain)(c), &c.line)
+}
+
+// decodeAt decodes n into v, a type without an UnmarshalYAML method, and
+// records n's line (for error messages) in *line.
+func decodeAt(n *yaml.Node, v any, line *int) error {
+	if err := n.Decode(v); err != nil {
 		return err
 	}
-	*c = Class(p)
-	c.line = n.Line
+	*line = n.Line
 	return nil
 }
 
@@ -503,9 +516,9 @@ func (c *Config) applyDefaults() {
 	if c.FlowTable.MaxFlows == 0 {
 		c.FlowTable.MaxFlows = 1 << 20
 	}
-	c.TCPTable.applyDefaults()
-	c.FTPTable.applyDefaults()
-	c.Reassembly.applyDefaults()
+	fill(&c.TCPTable, DefaultTCPTable(), false)
+	fill(&c.FTPTable, DefaultFTPTable(), false)
+	fill(&c.Reassembly, DefaultReassembly(), false)
 	hasAll := false
 	for i := range c.Classes {
 		hasAll = hasAll || c.Classes[i].Name == "all"
@@ -606,12 +619,12 @@ func (c *Config) Validate() error {
 			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
 		}
 		for _, g := range cl.Granularity {
-			if !contains(Fields, g) {
+			if !slices.Contains(Fields, g) {
 				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
 			}
 		}
 		for _, a := range cl.Analyses {
-			if !contains(Analyses, a) {
+			if !slices.Contains(Analyses, a) {
 				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
 		}
@@ -630,7 +643,7 @@ func (c *Config) Validate() error {
 			return bad(cl.line, f+".rtt.timeout_s", "must be positive, got %g", cl.RTT.TimeoutS)
 		}
 		for _, k := range cl.RTT.Kinds {
-			if !contains(RTTKinds, k) {
+			if !slices.Contains(RTTKinds, k) {
 				return bad(cl.line, f+".rtt.kinds", "unknown kind %q (known: %s)", k, strings.Join(RTTKinds, ", "))
 			}
 		}
@@ -716,12 +729,12 @@ func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f s
 		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64, got %d", o.SignatureBits)
 	}
 	for _, m := range o.Mask {
-		if !contains(MaskFields, m) {
+		if !slices.Contains(MaskFields, m) {
 			return bad(cl.line, f+".oneway.mask", "unknown field %q (known: %s)", m, strings.Join(MaskFields, ", "))
 		}
 	}
 	for _, g := range cl.Granularity {
-		if contains(o.Mask, g) {
+		if slices.Contains(o.Mask, g) {
 			return bad(cl.line, f+".granularity", "%q is also in oneway.mask: a field a hop rewrites cannot identify a one-way flow (every hop must put a packet in the same flow)", g)
 		}
 	}
@@ -747,15 +760,6 @@ func ascending(v []float64) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ValidFromNs returns ValidFrom in Unix nanoseconds, and false when the

@@ -36,14 +36,9 @@ type Network struct {
 
 // UnmarshalYAML records the network's line for error messages.
 func (n *Network) UnmarshalYAML(v *yaml.Node) error {
-	type plain Network
-	var p plain
-	if err := v.Decode(&p); err != nil {
-		return err
-	}
-	*n = Network(p)
-	n.line = v.Line
-	return nil
+	type plain Network // without this method
+	*n = Network{}
+	return decodeAt(v, (*plain)(n), &n.line)
 }
 
 // Prefix returns the parsed, masked CIDR (valid after Validate).

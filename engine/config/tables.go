@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 )
 
 // TCPTable holds the TCP connection follow-on's limits and timers
@@ -69,45 +70,29 @@ type Reassembly struct {
 	MaxFragments int `yaml:"max_fragments"`
 }
 
-// Defaults of the analysers' tables: the values engine/tcpconn,
-// engine/ftp and engine/reasm DefaultConfig return (a probe test keeps
-// them equal), applied to every field a file leaves out or sets to 0.
-func (t *TCPTable) applyDefaults() {
-	setInt(&t.MaxConnections, 65536)
-	setFloat(&t.IdleTimeoutS, 3600)
-	setFloat(&t.HandshakeTimeoutS, 120)
-	setFloat(&t.CloseDelayS, 5)
-	setInt(&t.MaxPending, 4096)
+// Defaults of the analysers' tables, applied to every field a file leaves
+// out or sets to 0: the engines' DefaultConfig are these, in nanoseconds
+// (engine/tcpconn, engine/ftp and engine/reasm FromTable), so each default
+// is written once.
+
+// DefaultTCPTable returns tcp_table's defaults.
+func DefaultTCPTable() TCPTable {
+	return TCPTable{MaxConnections: 65536, IdleTimeoutS: 3600, HandshakeTimeoutS: 120, CloseDelayS: 5, MaxPending: 4096}
 }
 
-func (t *FTPTable) applyDefaults() {
-	setInt(&t.MaxSessions, 4096)
-	setInt(&t.MaxExpected, 16384)
-	setFloat(&t.ExpectTimeoutS, 60)
-	setFloat(&t.IdleTimeoutS, 3600)
-	setFloat(&t.CloseDelayS, 5)
-	setFloat(&t.HandshakeTimeoutS, 120)
-	setFloat(&t.LingerS, 2)
+// DefaultFTPTable returns ftp_table's defaults.
+func DefaultFTPTable() FTPTable {
+	return FTPTable{MaxSessions: 4096, MaxExpected: 16384, ExpectTimeoutS: 60, IdleTimeoutS: 3600, CloseDelayS: 5, HandshakeTimeoutS: 120, LingerS: 2}
 }
 
-func (r *Reassembly) applyDefaults() {
-	setFloat(&r.TimeoutS, 30)
-	setInt(&r.MaxDatagrams, 1024)
-	setInt(&r.MaxDatagramBytes, 65535+40)
-	setInt(&r.MaxFragments, 256)
+// DefaultReassembly returns reassembly's defaults.
+func DefaultReassembly() Reassembly {
+	return Reassembly{TimeoutS: 30, MaxDatagrams: 1024, MaxDatagramBytes: 65535 + 40, MaxFragments: 256}
 }
 
-func setInt(v *int, def int) {
-	if *v == 0 {
-		*v = def
-	}
-}
-
-func setFloat(v *float64, def float64) {
-	if *v == 0 {
-		*v = def
-	}
-}
+// SecondsNs converts a config time in seconds (validated: more than 0, at
+// most a week) to the nanoseconds the engines take.
+func SecondsNs(s float64) int64 { return int64(s * 1e9) }
 
 // maxTableTimeS bounds the tables' times: a week of capture time.
 const maxTableTimeS = 7 * 86400
@@ -148,6 +133,64 @@ func (c *Config) validateTables() error {
 	for _, f := range times {
 		if !(f.v > 0 && f.v <= maxTableTimeS) { // also rejects NaN
 			return &Error{File: c.file, Field: f.name, Msg: fmt.Sprintf("must be more than 0 and at most %d seconds, got %g", maxTableTimeS, f.v)}
+		}
+	}
+	return nil
+}
+
+// FillDefaults sets every number field of *cfg that is zero or negative
+// to def's: OrDefault over a whole Config, for the engines whose every
+// size, count and duration has a default.
+func FillDefaults[T any](cfg *T, def T) { fill(cfg, def, true) }
+
+// fill sets the number fields of *dst that are zero (or, with negative,
+// negative as well) to def's; other fields are left alone.
+func fill[T any](dst *T, def T, negative bool) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(def)
+	for i := range d.NumField() {
+		f := d.Field(i)
+		var unset bool
+		switch {
+		case !f.CanSet():
+		case f.CanInt():
+			unset = f.Int() == 0 || negative && f.Int() < 0
+		case f.CanUint():
+			unset = f.Uint() == 0
+		case f.CanFloat():
+			unset = f.Float() == 0 || negative && f.Float() < 0
+		}
+		if unset {
+			f.Set(s.Field(i))
+		}
+	}
+}
+
+// Bound is the range Check allows one field of an engine's Config.
+type Bound struct {
+	Name     string // the field, as the error names it
+	Value    int64
+	Min, Max int64 // Max 0: no upper limit
+}
+
+// AtLeast is the bound v >= min of the field name.
+func AtLeast[T ~int | ~int64](name string, v T, min int64) Bound {
+	return Bound{Name: name, Value: int64(v), Min: min}
+}
+
+// Within is the bound min <= v <= max of the field name.
+func Within[T ~int | ~int64](name string, v T, min, max int64) Bound {
+	return Bound{Name: name, Value: int64(v), Min: min, Max: max}
+}
+
+// Check returns an error wrapping err that names the first field out of
+// its bound, nil when every field is within: the engines' Validate.
+func Check(err error, fields ...Bound) error {
+	for _, f := range fields {
+		switch {
+		case f.Max == 0 && f.Value < f.Min:
+			return fmt.Errorf("%w: %s %d must be >= %d", err, f.Name, f.Value, f.Min)
+		case f.Max != 0 && (f.Value < f.Min || f.Value > f.Max):
+			return fmt.Errorf("%w: %s %d must be in [%d, %d]", err, f.Name, f.Value, f.Min, f.Max)
 		}
 	}
 	return nil

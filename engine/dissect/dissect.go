@@ -304,14 +304,25 @@ func ipEther(e uint16) uint16 {
 	return 0
 }
 
-// ipv4 decodes an IPv4 header at off (RFC 791 §3.1).
-func (d *Dissector) ipv4(b []byte, off int, out *Dissection) Kind {
-	if len(b) < off+20 {
-		return KindIPv4Truncated
+// ipHeader returns the IP header at off when b holds its fixed size
+// (fixed bytes, else short) and it says the version expected (else
+// KindIPBadVersion).
+func ipHeader(b []byte, off, fixed int, version byte, short Kind) ([]byte, Kind) {
+	if len(b) < off+fixed {
+		return nil, short
 	}
 	h := b[off:]
-	if h[0]>>4 != 4 {
-		return KindIPBadVersion
+	if h[0]>>4 != version {
+		return nil, KindIPBadVersion
+	}
+	return h, kindOK
+}
+
+// ipv4 decodes an IPv4 header at off (RFC 791 §3.1).
+func (d *Dissector) ipv4(b []byte, off int, out *Dissection) Kind {
+	h, k := ipHeader(b, off, 20, 4, KindIPv4Truncated)
+	if k != kindOK {
+		return k
 	}
 	ihl := int(h[0]&0x0f) * 4
 	if ihl < 20 {
@@ -396,12 +407,9 @@ func ipv4Options(out *Dissection, netOff int) {
 
 // ipv6 decodes an IPv6 header and its extension headers (RFC 8200 §3, §4).
 func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
-	if len(b) < off+40 {
-		return KindIPv6Truncated
-	}
-	h := b[off:]
-	if h[0]>>4 != 6 {
-		return KindIPBadVersion
+	h, k := ipHeader(b, off, 40, 6, KindIPv6Truncated)
+	if k != kindOK {
+		return k
 	}
 	plen := int(binary.BigEndian.Uint16(h[4:]))
 	wire := int(out.Meta.WireLen) - off

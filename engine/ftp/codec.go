@@ -102,10 +102,7 @@ func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
 		f |= flagSawStart
 	}
 	e.Byte(f)
-	e.Uvarint(r.Commands)
-	e.Uvarint(r.Transfers)
-	e.Uvarint(r.BytesDown)
-	e.Uvarint(r.BytesUp)
+	e.Uvarints(r.Commands, r.Transfers, r.BytesDown, r.BytesUp)
 	e.Uvarint(uint64(r.LastReply))
 }
 
@@ -121,9 +118,6 @@ func DecodeSession(d *pdu.Dec, r *observe.FTPSession) {
 	f := d.Byte()
 	r.LoggedIn = f&flagLoggedIn != 0
 	r.SawStart = f&flagSawStart != 0
-	r.Commands = d.Uvarint()
-	r.Transfers = d.Uvarint()
-	r.BytesDown = d.Uvarint()
-	r.BytesUp = d.Uvarint()
+	d.Uvarints(&r.Commands, &r.Transfers, &r.BytesDown, &r.BytesUp)
 	r.LastReply = uint16(d.Uvarint())
 }

@@ -2,7 +2,6 @@ package ftp
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 )
@@ -49,38 +48,22 @@ type Config struct {
 	LingerNs int64
 }
 
-// DefaultConfig returns the defaults documented on each Config field.
-func DefaultConfig() Config {
-	return Config{
-		MaxSessions:        4096,
-		MaxExpected:        16384,
-		ExpectTimeoutNs:    60_000_000_000,
-		IdleTimeoutNs:      3_600_000_000_000,
-		CloseDelayNs:       5_000_000_000,
-		HandshakeTimeoutNs: 120_000_000_000,
-		LingerNs:           2_000_000_000,
-	}
+// FromTable is a config file's ftp_table section as the tracker takes it.
+func FromTable(t config.FTPTable) Config {
+	return Config{MaxSessions: t.MaxSessions, MaxExpected: t.MaxExpected, ExpectTimeoutNs: config.SecondsNs(t.ExpectTimeoutS),
+		IdleTimeoutNs: config.SecondsNs(t.IdleTimeoutS), CloseDelayNs: config.SecondsNs(t.CloseDelayS), HandshakeTimeoutNs: config.SecondsNs(t.HandshakeTimeoutS),
+		LingerNs: config.SecondsNs(t.LingerS)}
 }
+
+// DefaultConfig returns the defaults documented on each Config field
+// (ftp_table's defaults, config.DefaultFTPTable).
+func DefaultConfig() Config { return FromTable(config.DefaultFTPTable()) }
 
 // Validate reports the first field out of range, wrapping ErrConfig.
 func (c Config) Validate() error {
-	switch {
-	case c.MaxSessions < 1:
-		return fmt.Errorf("%w: MaxSessions %d must be >= 1", ErrConfig, c.MaxSessions)
-	case c.MaxExpected < 1:
-		return fmt.Errorf("%w: MaxExpected %d must be >= 1", ErrConfig, c.MaxExpected)
-	case c.ExpectTimeoutNs <= 0:
-		return fmt.Errorf("%w: ExpectTimeoutNs %d must be > 0", ErrConfig, c.ExpectTimeoutNs)
-	case c.IdleTimeoutNs <= 0:
-		return fmt.Errorf("%w: IdleTimeoutNs %d must be > 0", ErrConfig, c.IdleTimeoutNs)
-	case c.LingerNs < 0:
-		return fmt.Errorf("%w: LingerNs %d must be >= 0", ErrConfig, c.LingerNs)
-	case c.CloseDelayNs < 0:
-		return fmt.Errorf("%w: CloseDelayNs %d must be >= 0", ErrConfig, c.CloseDelayNs)
-	case c.HandshakeTimeoutNs < 0:
-		return fmt.Errorf("%w: HandshakeTimeoutNs %d must be >= 0", ErrConfig, c.HandshakeTimeoutNs)
-	}
-	return nil
+	return config.Check(ErrConfig, config.AtLeast("MaxSessions", c.MaxSessions, 1), config.AtLeast("MaxExpected", c.MaxExpected, 1),
+		config.AtLeast("ExpectTimeoutNs", c.ExpectTimeoutNs, 1), config.AtLeast("IdleTimeoutNs", c.IdleTimeoutNs, 1), config.AtLeast("LingerNs", c.LingerNs, 0),
+		config.AtLeast("CloseDelayNs", c.CloseDelayNs, 0), config.AtLeast("HandshakeTimeoutNs", c.HandshakeTimeoutNs, 0))
 }
 
 // withDefaults replaces zero fields by their defaults.

@@ -41,6 +41,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // Errors of Open, Replay and the writes.
@@ -326,32 +328,24 @@ func (l *Log) Append(kind byte, body ...[]byte) (uint64, error) {
 
 // Next returns the sequence number the next record will get.
 func (l *Log) Next() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.next
+	return syncio.Locked(&l.mu, func() uint64 { return l.next })
 }
 
 // Written returns the bytes appended since the last checkpoint (or Open):
 // the caller checkpoints when it grows past its bound.
 func (l *Log) Written() int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.written
+	return syncio.Locked(&l.mu, func() int64 { return l.written })
 }
 
 // Durable returns the sequence number below which every record is on
 // disk.
 func (l *Log) Durable() uint64 {
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
-	return l.durable
+	return syncio.Locked(&l.syncMu, func() uint64 { return l.durable })
 }
 
 // Err returns the first write error, or nil.
 func (l *Log) Err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
+	return syncio.Locked(&l.mu, func() error { return l.err })
 }
 
 // Sync writes every record appended so far and fsyncs the segment, then

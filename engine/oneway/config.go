@@ -10,7 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 )
 
-// ErrConfig is wrapped by every error of Config.Validate and of the
+// ErrConfig is wrapped by every error of Validate and of the
 // constructors that validate their configuration.
 var ErrConfig = errors.New("oneway: invalid config")
 
@@ -18,51 +18,15 @@ var ErrConfig = errors.New("oneway: invalid config")
 // keeps a bit per hop in a 16-bit set).
 const MaxHops = 16
 
-// Config is the `oneway:` block of a flow class (design 1.2, 3.7, 4.3):
-// the capture points of the path, the signature, the reconciliation
-// timeout and what to output. Zero fields take the DefaultConfig values
-// (Validate accepts them, the constructors fill them in).
-type Config struct {
-	// Hops are the capture points in path order, at least 2 and at most
-	// MaxHops: probe names, or "probe/interface" when one probe captures
-	// the path at several interfaces. Design 4.3 allows one hop name for
-	// alternative capture points (a probe name covering its interfaces).
-	Hops []string `yaml:"hops"`
-	// Latency names the hop pair whose delays get the configured slices;
-	// every consecutive pair and the end-to-end pair get latency rows too
-	// (with the same slices). Default: first to last hop.
-	Latency Latency `yaml:"latency"`
-	// SignatureBits is the width of the packet signature sent per packet,
-	// 16 to 64. Default 32 (see doc.go for the bytes each width costs).
-	SignatureBits int `yaml:"signature_bits"`
-	// Mask lists the header fields some hop rewrites, left out of the
-	// signature: ttl and ip_checksum always are; known names are
-	// config.MaskFields (tos, ip_id, ip_options, flow_label, src_addr,
-	// dst_addr, src_port, dst_port, l4_checksum). src_port/dst_port also
-	// cover the ICMP echo identifier, l4_checksum the ICMP checksum.
-	Mask []string `yaml:"mask"`
-	// TimeoutS is the capture time, in seconds, after which a packet still
-	// missing at some hop is classified (lost, missed, dropped): the
-	// longest transit plus reporting delay expected. Default 5.
-	TimeoutS float64 `yaml:"timeout_s"`
-	// Records also writes one oneway_delays row per packet and hop pair.
-	Records bool `yaml:"records"`
-	// ClockOffsetUs is, per hop name, the known offset of that capture
-	// point's clock in microseconds: it is subtracted from the hop's
-	// capture times before any delay is computed (design 1.2 assumes
-	// GNSS/NTP-synchronised clocks; this corrects a known bias).
-	ClockOffsetUs map[string]float64 `yaml:"clock_offset_us"`
-}
+// Config is the `oneway:` block of a flow class (design 1.2, 3.7, 4.3),
+// whose fields config.OnewayOptions documents, with the clock offsets the
+// collector adds from the probes. Zero fields take the DefaultConfig
+// values (Validate accepts them, the constructors fill them in).
+type Config = config.OnewayOptions
 
-// Latency selects the hop pair of the latency histograms and their slices.
-type Latency struct {
-	From string `yaml:"from"` // hop name; default the first hop
-	To   string `yaml:"to"`   // hop name, after From on the path; default the last hop
-	// SlicesMs are the upper bounds (inclusive) of the delay slices in
-	// milliseconds, strictly ascending and positive; n bounds give n+1
-	// counts, the last unbounded. Default 1, 2, 5, 10, 20, 50, 100.
-	SlicesMs []float64 `yaml:"slices_ms"`
-}
+// Latency selects the hop pair of the latency histograms and their slices
+// (config.OnewayLatency).
+type Latency = config.OnewayLatency
 
 // DefaultConfig returns the defaults of the zero fields: 32-bit
 // signatures, 5 s timeout, slices 1..100 ms, no records. Hops and the
@@ -76,7 +40,7 @@ func DefaultConfig() Config {
 }
 
 // withDefaults returns c with its zero fields filled in.
-func (c Config) withDefaults() Config {
+func withDefaults(c Config) Config {
 	d := DefaultConfig()
 	if c.SignatureBits == 0 {
 		c.SignatureBits = d.SignatureBits
@@ -114,7 +78,7 @@ var maskConflicts = map[string]string{
 // dscp), a latency pair not on the path or backwards, slices not strictly
 // ascending and positive, a negative or non-finite timeout, a clock offset
 // for an unknown hop.
-func (c *Config) Validate(granularity []string) error {
+func Validate(c *Config, granularity []string) error {
 	bad := func(field, format string, a ...any) error {
 		return fmt.Errorf("%w: oneway.%s: %s", ErrConfig, field, fmt.Sprintf(format, a...))
 	}

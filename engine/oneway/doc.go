@@ -16,7 +16,7 @@
 //
 // A class's `oneway:` block is Config (hops in path order, latency pair
 // and slices, signature_bits, mask, timeout_s, records, clock_offset_us);
-// Config.Validate rejects a field that is both masked and a granularity
+// Validate rejects a field that is both masked and a granularity
 // field (a field a hop rewrites cannot identify the one-way flow).
 //
 // # Signatures (design 1.2, 3.7)

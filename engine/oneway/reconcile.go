@@ -244,10 +244,10 @@ type query struct {
 // (granularity unknown here: Validate(nil)) and its zero fields take the
 // defaults; so do lim's. Errors wrap ErrConfig.
 func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) {
-	if err := cfg.Validate(nil); err != nil {
+	if err := Validate(&cfg, nil); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = withDefaults(cfg)
 	d := DefaultLimits()
 	if lim.IntervalS == 0 {
 		lim.IntervalS = d.IntervalS

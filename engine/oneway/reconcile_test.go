@@ -283,7 +283,7 @@ func TestHopsByProbe(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	ok := Config{Hops: []string{"a", "b"}, Mask: []string{"src_addr", "src_port", "l4_checksum"}}
-	if err := ok.Validate([]string{"ip_version", "protocol", "dst_addr", "dst_port"}); err != nil {
+	if err := Validate(&ok, []string{"ip_version", "protocol", "dst_addr", "dst_port"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -303,7 +303,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Hops: []string{"a", "b"}, TimeoutS: -1}, nil, "oneway.timeout_s"},
 		{Config{Hops: []string{"a", "b"}, ClockOffsetUs: map[string]float64{"c": 1}}, nil, "oneway.clock_offset_us"},
 	} {
-		err := c.cfg.Validate(c.gran)
+		err := Validate(&c.cfg, c.gran)
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%+v: %v, want an error naming %s", c.cfg, err, c.field)
 		}

@@ -12,6 +12,13 @@ type Enc struct{ B []byte }
 // Uvarint appends an unsigned varint.
 func (e *Enc) Uvarint(v uint64) { e.B = binary.AppendUvarint(e.B, v) }
 
+// Uvarints appends each of vs as an unsigned varint, in order.
+func (e *Enc) Uvarints(vs ...uint64) {
+	for _, v := range vs {
+		e.Uvarint(v)
+	}
+}
+
 // Varint appends a zig-zag signed varint.
 func (e *Enc) Varint(v int64) { e.B = binary.AppendVarint(e.B, v) }
 
@@ -116,6 +123,13 @@ func (d *Dec) Uvarint() uint64 {
 	}
 	d.B = d.B[n:]
 	return v
+}
+
+// Uvarints reads one unsigned varint into each of ps, in order.
+func (d *Dec) Uvarints(ps ...*uint64) {
+	for _, p := range ps {
+		*p = d.Uvarint()
+	}
 }
 
 // Varint reads a zig-zag signed varint (encoding/binary's Varint).

@@ -113,19 +113,8 @@ func (l *Loopback) SendAt(nowNs int64, frame []byte) {
 	}
 	// Draw every decision each time so one fault does not shift the others.
 	lost, dup, reorder, corrupt := l.draw(f.LossRate), l.draw(f.DupRate), l.draw(f.ReorderRate), l.draw(f.CorruptRate)
-	pos := l.rng.Uint64()
-	switch {
-	case l.inOutage(nowNs):
-		l.stats.OutageLost++
+	if !l.mangle(&l.buf, frame, nowNs, lost, corrupt, faultCounts{&l.stats.OutageLost, &l.stats.Lost, &l.stats.Corrupted}) {
 		return
-	case lost:
-		l.stats.Lost++
-		return
-	}
-	l.buf = append(l.buf[:0], frame...)
-	if corrupt {
-		l.stats.Corrupted++
-		flip(l.buf, pos)
 	}
 	if reorder && !l.holding {
 		l.stats.Reordered++
@@ -156,6 +145,32 @@ func (l *Loopback) inOutage(nowNs int64) bool {
 	return false
 }
 
+// faultCounts are the LinkStats counters of one direction (frames or
+// acknowledgements) that mangle adds to.
+type faultCounts struct{ outage, lost, corrupted *uint64 }
+
+// mangle drops a datagram sent at nowNs in an outage or when lost (false,
+// counted in c), else copies b to *buf and flips one bit of the copy when
+// corrupt. The bit is drawn whether or not it is used, so that one fault
+// does not shift the others.
+func (l *Loopback) mangle(buf *[]byte, b []byte, nowNs int64, lost, corrupt bool, c faultCounts) bool {
+	pos := l.rng.Uint64()
+	switch {
+	case l.inOutage(nowNs):
+		*c.outage++
+		return false
+	case lost:
+		*c.lost++
+		return false
+	}
+	*buf = append((*buf)[:0], b...)
+	if corrupt {
+		*c.corrupted++
+		flip(*buf, pos)
+	}
+	return true
+}
+
 // flip inverts one bit of b chosen by pos.
 func flip(b []byte, pos uint64) {
 	if len(b) > 0 {
@@ -177,19 +192,8 @@ func (l *Loopback) deliver(frame []byte) {
 		return
 	}
 	lost, dup, corrupt := l.draw(f.LossRate), l.draw(f.DupRate), l.draw(f.CorruptRate)
-	pos := l.rng.Uint64()
-	switch {
-	case l.inOutage(l.nowNs):
-		l.stats.AcksOutageLost++
+	if !l.mangle(&l.ackBuf, ack, l.nowNs, lost, corrupt, faultCounts{&l.stats.AcksOutageLost, &l.stats.AcksLost, &l.stats.AcksCorrupted}) {
 		return
-	case lost:
-		l.stats.AcksLost++
-		return
-	}
-	l.ackBuf = append(l.ackBuf[:0], ack...)
-	if corrupt {
-		l.stats.AcksCorrupted++
-		flip(l.ackBuf, pos)
 	}
 	l.stats.AcksDelivered++
 	l.Ack(l.ackBuf)

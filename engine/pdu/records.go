@@ -241,8 +241,7 @@ const (
 func (u *FlowUpdate) Append(e *Enc) {
 	e.Uvarint(u.FlowID)
 	e.Varint(u.LastSeenNs)
-	e.Uvarint(u.Packets)
-	e.Uvarint(u.Bytes)
+	e.Uvarints(u.Packets, u.Bytes)
 	e.Byte(u.Ended)
 }
 
@@ -250,8 +249,7 @@ func (u *FlowUpdate) Append(e *Enc) {
 func (u *FlowUpdate) Decode(d *Dec) {
 	u.FlowID = d.Uvarint()
 	u.LastSeenNs = d.Varint()
-	u.Packets = d.Uvarint()
-	u.Bytes = d.Uvarint()
+	d.Uvarints(&u.Packets, &u.Bytes)
 	u.Ended = d.Byte()
 }
 

@@ -55,18 +55,10 @@ func (r *Report) Append(e *Enc) {
 	}
 	e.Byte(flags)
 	e.String(r.Collector)
-	e.Uvarint(r.ObservedBytes)
-	e.Uvarint(r.IPBytes)
-	e.Uvarint(r.Retransmits)
-	e.Uvarint(uint64(len(r.Types)))
+	e.Uvarints(r.ObservedBytes, r.IPBytes, r.Retransmits, uint64(len(r.Types)))
 	for _, t := range r.Types {
 		e.Byte(byte(t.Type))
-		e.Uvarint(t.PDUs)
-		e.Uvarint(t.Records)
-		e.Uvarint(t.Bytes)
-		e.Uvarint(t.Retransmissions)
-		e.Uvarint(t.Destroyed)
-		e.Uvarint(t.DestroyedRecords)
+		e.Uvarints(t.PDUs, t.Records, t.Bytes, t.Retransmissions, t.Destroyed, t.DestroyedRecords)
 	}
 }
 
@@ -81,9 +73,7 @@ func (r *Report) Decode(d *Dec) {
 	}
 	r.Final = flags&reportFinal != 0
 	r.Collector = d.String()
-	r.ObservedBytes = d.Uvarint()
-	r.IPBytes = d.Uvarint()
-	r.Retransmits = d.Uvarint()
+	d.Uvarints(&r.ObservedBytes, &r.IPBytes, &r.Retransmits)
 	n := d.Uvarint()
 	if n > uint64(len(d.B)) || n >= uint64(typeLimit) {
 		d.fail(ErrCorrupt)

@@ -226,10 +226,10 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 			classes[i].ow = &owClass{signer: signer, enc: enc}
 		}
 		if c.Has(config.AnalysisFTP) {
-			classes[i].ftp = ftp.New(ftpConfig(cfg.FTPTable))
+			classes[i].ftp = ftp.New(ftp.FromTable(cfg.FTPTable))
 		}
 		if c.Has(config.AnalysisTCP) {
-			classes[i].tcp = tcpconn.New(tcpConfig(cfg.TCPTable))
+			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))
 			classes[i].bound = c.TCP.BoundaryOnly
 		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
@@ -263,7 +263,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	} else {
 		p.out = pdu.NewMulti(p.senders...)
 	}
-	rc := reasmConfig(cfg.Reassembly)
+	rc := reasm.FromTable(cfg.Reassembly)
 	p.reasm = reasm.New(rc)
 	p.reasmTimeoutNs = rc.TimeoutNs
 	p.frags = map[fragKey]fragInfo{}

@@ -15,18 +15,18 @@ import (
 // without the sections; a file's values reach the analysers.
 func TestTableDefaults(t *testing.T) {
 	for _, c := range []*config.Config{config.Default(), mustParse(t, "interval_s: 10\n")} {
-		if got := tcpConfig(c.TCPTable); got != tcpconn.DefaultConfig() {
+		if got := tcpconn.FromTable(c.TCPTable); got != tcpconn.DefaultConfig() {
 			t.Errorf("%s: tcp_table %+v, tcpconn.DefaultConfig %+v", c.File(), got, tcpconn.DefaultConfig())
 		}
-		if got := ftpConfig(c.FTPTable); got != ftp.DefaultConfig() {
+		if got := ftp.FromTable(c.FTPTable); got != ftp.DefaultConfig() {
 			t.Errorf("%s: ftp_table %+v, ftp.DefaultConfig %+v", c.File(), got, ftp.DefaultConfig())
 		}
-		if got := reasmConfig(c.Reassembly); got != reasm.DefaultConfig() {
+		if got := reasm.FromTable(c.Reassembly); got != reasm.DefaultConfig() {
 			t.Errorf("%s: reassembly %+v, reasm.DefaultConfig %+v", c.File(), got, reasm.DefaultConfig())
 		}
 	}
 	c := mustParse(t, "tcp_table: {max_connections: 100, idle_timeout_s: 300}\nftp_table: {max_sessions: 8, linger_s: 0.5}\nreassembly: {timeout_s: 60, max_fragments: 64}\n")
-	tc, fc, rc := tcpConfig(c.TCPTable), ftpConfig(c.FTPTable), reasmConfig(c.Reassembly)
+	tc, fc, rc := tcpconn.FromTable(c.TCPTable), ftp.FromTable(c.FTPTable), reasm.FromTable(c.Reassembly)
 	if tc.MaxConns != 100 || tc.IdleTimeoutNs != 300e9 || tc.CloseDelayNs != 5e9 || fc.MaxSessions != 8 || fc.LingerNs != 5e8 ||
 		fc.MaxExpected != 16384 || rc.TimeoutNs != 60e9 || rc.MaxFragments != 64 || rc.MaxDatagrams != 1024 {
 		t.Errorf("file values: tcp %+v, ftp %+v, reasm %+v", tc, fc, rc)

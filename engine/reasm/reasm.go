@@ -3,7 +3,6 @@ package reasm
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -76,30 +75,20 @@ type Config struct {
 	MaxFragments int
 }
 
-// DefaultConfig returns the defaults documented on each Config field.
-func DefaultConfig() Config {
-	return Config{
-		TimeoutNs:        30_000_000_000,
-		MaxDatagrams:     1024,
-		MaxDatagramBytes: MaxIPv6Bytes,
-		MaxFragments:     256,
-	}
+// FromTable is a config file's reassembly section as the reassembler
+// takes it.
+func FromTable(r config.Reassembly) Config {
+	return Config{TimeoutNs: config.SecondsNs(r.TimeoutS), MaxDatagrams: r.MaxDatagrams, MaxDatagramBytes: r.MaxDatagramBytes, MaxFragments: r.MaxFragments}
 }
+
+// DefaultConfig returns the defaults documented on each Config field
+// (reassembly's defaults, config.DefaultReassembly).
+func DefaultConfig() Config { return FromTable(config.DefaultReassembly()) }
 
 // Validate reports the first field out of range, wrapping ErrConfig.
 func (c Config) Validate() error {
-	switch {
-	case c.TimeoutNs <= 0:
-		return fmt.Errorf("%w: TimeoutNs %d must be > 0", ErrConfig, c.TimeoutNs)
-	case c.MaxDatagrams < 1:
-		return fmt.Errorf("%w: MaxDatagrams %d must be >= 1", ErrConfig, c.MaxDatagrams)
-	case c.MaxDatagramBytes < MinDatagramBytes || c.MaxDatagramBytes > MaxIPv6Bytes:
-		return fmt.Errorf("%w: MaxDatagramBytes %d must be in [%d, %d]", ErrConfig,
-			c.MaxDatagramBytes, MinDatagramBytes, MaxIPv6Bytes)
-	case c.MaxFragments < 1 || c.MaxFragments > 8192:
-		return fmt.Errorf("%w: MaxFragments %d must be in [1, 8192]", ErrConfig, c.MaxFragments)
-	}
-	return nil
+	return config.Check(ErrConfig, config.AtLeast("TimeoutNs", c.TimeoutNs, 1), config.AtLeast("MaxDatagrams", c.MaxDatagrams, 1),
+		config.Within("MaxDatagramBytes", c.MaxDatagramBytes, MinDatagramBytes, MaxIPv6Bytes), config.Within("MaxFragments", c.MaxFragments, 1, 8192))
 }
 
 // Reason says why a datagram was reported Incomplete.

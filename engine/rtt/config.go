@@ -118,21 +118,10 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: slices_ms[%d] = %g: must be above %g", ErrConfig, i, b, c.SlicesMs[i-1])
 		}
 	}
-	switch {
-	case c.TimeoutNs < 0:
-		return fmt.Errorf("%w: timeout_ns = %d: must not be negative", ErrConfig, c.TimeoutNs)
-	case c.MaxPending < 0:
-		return fmt.Errorf("%w: max_pending = %d: must not be negative", ErrConfig, c.MaxPending)
-	case c.MaxConns < 0:
-		return fmt.Errorf("%w: max_conns = %d: must not be negative", ErrConfig, c.MaxConns)
-	case c.ConnIdleNs < 0:
-		return fmt.Errorf("%w: conn_idle_ns = %d: must not be negative", ErrConfig, c.ConnIdleNs)
-	case c.MaxTSvals < 0 || c.MaxTSvals > 4096:
-		return fmt.Errorf("%w: max_tsvals = %d: must be in 0..4096", ErrConfig, c.MaxTSvals)
-	case c.MaxStreamBytes < 0:
-		return fmt.Errorf("%w: max_stream_bytes = %d: must not be negative", ErrConfig, c.MaxStreamBytes)
-	case c.MaxHistograms < 0:
-		return fmt.Errorf("%w: max_histograms = %d: must not be negative", ErrConfig, c.MaxHistograms)
+	if err := config.Check(ErrConfig, config.AtLeast("timeout_ns", c.TimeoutNs, 0), config.AtLeast("max_pending", c.MaxPending, 0),
+		config.AtLeast("max_conns", c.MaxConns, 0), config.AtLeast("conn_idle_ns", c.ConnIdleNs, 0), config.Within("max_tsvals", c.MaxTSvals, 0, 4096),
+		config.AtLeast("max_stream_bytes", c.MaxStreamBytes, 0), config.AtLeast("max_histograms", c.MaxHistograms, 0)); err != nil {
+		return err
 	}
 	for i, s := range c.Kinds {
 		if _, ok := ParseKind(s); !ok {
@@ -149,15 +138,10 @@ func (c Config) withDefaults() Config {
 		c.SlicesMs = d.SlicesMs
 	}
 	c.SlicesMs = append([]float64(nil), c.SlicesMs...)
-	config.OrDefault(&c.TimeoutNs, d.TimeoutNs)
-	config.OrDefault(&c.MaxPending, d.MaxPending)
-	config.OrDefault(&c.MaxConns, d.MaxConns)
-	config.OrDefault(&c.ConnIdleNs, d.ConnIdleNs)
-	if c.MaxTSvals <= 0 || c.MaxTSvals > 4096 {
+	config.FillDefaults(&c, d)
+	if c.MaxTSvals > 4096 {
 		c.MaxTSvals = d.MaxTSvals
 	}
-	config.OrDefault(&c.MaxStreamBytes, d.MaxStreamBytes)
-	config.OrDefault(&c.MaxHistograms, d.MaxHistograms)
 	return c
 }
 

@@ -61,7 +61,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		}
 		b = append(b, ' ')
 	}
-	b = appendRcode(b, uint8(dns.ResponseCode))
+	b = appendCode(b, rcodes[:], uint8(dns.ResponseCode), "RCODE")
 	if dns.TC {
 		b = append(b, " TC"...)
 	}
@@ -111,11 +111,13 @@ var rcodes = [...]string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
 	"RCODE14", "RCODE15", "BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG",
 	"BADTRUNC", "BADCOOKIE"}
 
-func appendRcode(b []byte, rc uint8) []byte {
-	if int(rc) < len(rcodes) {
-		return append(b, rcodes[rc]...)
+// appendCode appends the name of code v from names, or other and the
+// number when names has none.
+func appendCode(b []byte, names []string, v uint8, other string) []byte {
+	if int(v) < len(names) {
+		return append(b, names[v]...)
 	}
-	return appendUint(append(b, "RCODE"...), uint64(rc))
+	return appendUint(append(b, other...), uint64(v))
 }
 
 // snmpMessage matches SNMP v1/v2c requests (GetRequest, GetNextRequest,
@@ -157,7 +159,7 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 		}
 		if pk.Error != gosnmp.NoError {
 			b = append(b, ' ')
-			b = appendSNMPError(b, uint8(pk.Error))
+			b = appendCode(b, snmpErrors[:], uint8(pk.Error), "error-")
 		}
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
@@ -217,13 +219,6 @@ var snmpErrors = [...]string{"noError", "tooBig", "noSuchName", "badValue", "rea
 	"noAccess", "wrongType", "wrongLength", "wrongEncoding", "wrongValue", "noCreation",
 	"inconsistentValue", "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError",
 	"notWritable", "inconsistentName"}
-
-func appendSNMPError(b []byte, e uint8) []byte {
-	if int(e) < len(snmpErrors) {
-		return append(b, snmpErrors[e]...)
-	}
-	return appendUint(append(b, "error-"...), uint64(e))
-}
 
 // ntpMessage matches an NTP client request (mode 3) with the server reply
 // (mode 4) whose origin timestamp equals the request's transmit timestamp

@@ -49,11 +49,7 @@ func OpenReplace(out string, m Manifest) (*Appender, error) {
 }
 
 func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
-	abs, err := resolveOut(out)
-	if err != nil {
-		return nil, err
-	}
-	state, err := checkOut(abs)
+	abs, state, err := resolveOut(out)
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +119,22 @@ func (a *Appender) mark(state string) error {
 // cleared) and releases the output folder (another run may write it
 // then). The parts written stay; Close is safe to call twice.
 func (a *Appender) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
+	return once(&a.mu, &a.closed, func() error {
+		defer a.lock.release()
+		return a.mark("")
+	})
+}
+
+// once runs end with mu held the first time *done is false, setting it;
+// later calls return nil: the Close and Abort that are safe to call twice.
+func once(mu *sync.Mutex, done *bool, end func() error) error {
+	mu.Lock()
+	defer mu.Unlock()
+	if *done {
 		return nil
 	}
-	a.closed = true
-	err := a.mark("")
-	a.lock.release()
-	return err
+	*done = true
+	return end()
 }
 
 // SetConfig records in run.json (rewritten atomically, the run still

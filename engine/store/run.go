@@ -182,11 +182,7 @@ type Run struct {
 // collector's output; ErrOutUnwritable (wrapped with the cause) when out is
 // a file, is the root, or cannot be created or written.
 func BeginRun(out string, m Manifest) (*Run, error) {
-	abs, err := resolveOut(out)
-	if err != nil {
-		return nil, err
-	}
-	state, err := checkOut(abs)
+	abs, state, err := resolveOut(out)
 	if err != nil {
 		return nil, err
 	}
@@ -257,24 +253,26 @@ func writeManifest(dir string, m Manifest) error {
 }
 
 // resolveOut makes out absolute and follows a symlink at out itself, so that
-// Finish replaces the folder it points to rather than the link.
-func resolveOut(out string) (string, error) {
+// Finish replaces the folder it points to rather than the link, then
+// classifies what is there (checkOut).
+func resolveOut(out string) (string, outState, error) {
 	if out == "" {
-		return "", fmt.Errorf("%w: empty path", ErrOutUnwritable)
+		return "", 0, fmt.Errorf("%w: empty path", ErrOutUnwritable)
 	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
-		return "", fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		return "", 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if abs, err = filepath.EvalSymlinks(abs); err != nil {
-			return "", fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+			return "", 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 		}
 	}
 	if filepath.Dir(abs) == abs {
-		return "", fmt.Errorf("%w %s: it is a filesystem root", ErrOutUnwritable, out)
+		return "", 0, fmt.Errorf("%w %s: it is a filesystem root", ErrOutUnwritable, out)
 	}
-	return abs, nil
+	state, err := checkOut(abs)
+	return abs, state, err
 }
 
 // outState says what checkOut found at the output path.
@@ -639,24 +637,20 @@ func syncDirErr(dir string) error {
 // is a no-op after Finish or a previous Abort, so `defer run.Abort()` is
 // safe.
 func (r *Run) Abort() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return nil
-	}
-	r.done = true
-	defer r.lock.release()
-	for _, op := range r.open {
-		op.f.Close()
-	}
-	var err error
-	if r.staging != "" {
-		if err = os.RemoveAll(r.staging); err != nil {
-			err = fmt.Errorf("store: remove staging folder: %w", err)
+	return once(&r.mu, &r.done, func() error {
+		defer r.lock.release()
+		for _, op := range r.open {
+			op.f.Close()
 		}
-	}
-	if r.createdOut {
-		os.Remove(r.out) // only if empty
-	}
-	return err
+		var err error
+		if r.staging != "" {
+			if err = os.RemoveAll(r.staging); err != nil {
+				err = fmt.Errorf("store: remove staging folder: %w", err)
+			}
+		}
+		if r.createdOut {
+			os.Remove(r.out) // only if empty
+		}
+		return err
+	})
 }

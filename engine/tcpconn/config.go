@@ -2,7 +2,8 @@ package tcpconn
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tmonbench/tmonbench/engine/config"
 )
 
 // ErrConfig is wrapped by every error Config.Validate returns.
@@ -40,32 +41,20 @@ type Config struct {
 	MaxPending int
 }
 
-// DefaultConfig returns the defaults documented on Config: 65536
-// connections, 1 h idle, 2 min handshake, 5 s close delay, 4096 pending rows.
-func DefaultConfig() Config {
-	return Config{
-		MaxConns:           65536,
-		IdleTimeoutNs:      3600e9,
-		HandshakeTimeoutNs: 120e9,
-		CloseDelayNs:       5e9,
-		MaxPending:         4096,
-	}
+// FromTable is a config file's tcp_table section as the tracker takes it.
+func FromTable(t config.TCPTable) Config {
+	return Config{MaxConns: t.MaxConnections, IdleTimeoutNs: config.SecondsNs(t.IdleTimeoutS), HandshakeTimeoutNs: config.SecondsNs(t.HandshakeTimeoutS),
+		CloseDelayNs: config.SecondsNs(t.CloseDelayS), MaxPending: t.MaxPending}
 }
+
+// DefaultConfig returns the defaults documented on Config: 65536
+// connections, 1 h idle, 2 min handshake, 5 s close delay, 4096 pending
+// rows (tcp_table's defaults, config.DefaultTCPTable).
+func DefaultConfig() Config { return FromTable(config.DefaultTCPTable()) }
 
 // Validate reports the first out-of-range field as an error wrapping
 // ErrConfig.
 func (c Config) Validate() error {
-	switch {
-	case c.MaxConns < 1:
-		return fmt.Errorf("%w: max_conns %d < 1", ErrConfig, c.MaxConns)
-	case c.IdleTimeoutNs <= 0:
-		return fmt.Errorf("%w: idle timeout %d ns <= 0", ErrConfig, c.IdleTimeoutNs)
-	case c.HandshakeTimeoutNs <= 0:
-		return fmt.Errorf("%w: handshake timeout %d ns <= 0", ErrConfig, c.HandshakeTimeoutNs)
-	case c.CloseDelayNs <= 0:
-		return fmt.Errorf("%w: close delay %d ns <= 0", ErrConfig, c.CloseDelayNs)
-	case c.MaxPending < 1:
-		return fmt.Errorf("%w: max_pending %d < 1", ErrConfig, c.MaxPending)
-	}
-	return nil
+	return config.Check(ErrConfig, config.AtLeast("MaxConns", c.MaxConns, 1), config.AtLeast("IdleTimeoutNs", c.IdleTimeoutNs, 1),
+		config.AtLeast("HandshakeTimeoutNs", c.HandshakeTimeoutNs, 1), config.AtLeast("CloseDelayNs", c.CloseDelayNs, 1), config.AtLeast("MaxPending", c.MaxPending, 1))
 }

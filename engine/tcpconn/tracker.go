@@ -73,12 +73,7 @@ func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 // New returns a Tracker. cfg should have passed Validate; out-of-range
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
-	def := DefaultConfig()
-	config.OrDefault(&cfg.MaxConns, def.MaxConns)
-	config.OrDefault(&cfg.IdleTimeoutNs, def.IdleTimeoutNs)
-	config.OrDefault(&cfg.HandshakeTimeoutNs, def.HandshakeTimeoutNs)
-	config.OrDefault(&cfg.CloseDelayNs, def.CloseDelayNs)
-	config.OrDefault(&cfg.MaxPending, def.MaxPending)
+	config.FillDefaults(&cfg, DefaultConfig())
 	t := &Tracker{cfg: cfg, index: make(map[key]int32, min(cfg.MaxConns, 1024))}
 	for i := range t.head {
 		t.head[i], t.tail[i] = -1, -1

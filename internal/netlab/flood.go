@@ -5,10 +5,10 @@ package netlab
 import (
 	"encoding/binary"
 	"net/netip"
-	"runtime"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tmonbench/tmonbench/live/ethtool"
 )
 
 // Flood writes n IPv4/UDP frames of payload bytes from A (AddrA, port
@@ -90,16 +90,7 @@ func (n *NS) SetOffloads(ifc string, on bool) error {
 			data = 1
 		}
 		for _, cmd := range ethtoolSets {
-			v := struct{ cmd, data uint32 }{cmd: cmd, data: data}
-			var ifr struct {
-				name [unix.IFNAMSIZ]byte
-				data unsafe.Pointer
-				_    [16]byte
-			}
-			copy(ifr.name[:], ifc)
-			ifr.data = unsafe.Pointer(&v)
-			unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr)))
-			runtime.KeepAlive(&v)
+			ethtool.Value(fd, ifc, cmd, data)
 		}
 		return nil
 	})

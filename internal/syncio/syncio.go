@@ -1,11 +1,13 @@
-// Package syncio has the io.Writer that goroutines share in the commands
-// and their tests.
+// Package syncio has what goroutines share: the io.Writer of the commands
+// and their tests, Locked, the read of a field under its mutex, and
+// Ticking, the goroutine that calls a function on a wall-clock ticker.
 package syncio
 
 import (
 	"bytes"
 	"io"
 	"sync"
+	"time"
 )
 
 // Writer is an io.Writer that goroutines may share: each Write reaches its
@@ -48,4 +50,38 @@ func (l *Writer) FlushTo(w io.Writer) {
 	defer l.mu.Unlock()
 	w.Write(l.held.Bytes())
 	l.held.Reset()
+}
+
+// Locked returns get() called with mu held: the getter of a field that
+// goroutines share, said once (lock, read, unlock).
+func Locked[T any](mu sync.Locker, get func() T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return get()
+}
+
+// Ticking calls fn with the time of each tick, every period, in a
+// goroutine of its own until fn returns true or stop is called; stop
+// returns once that goroutine has.
+func Ticking(period time.Duration, fn func(now time.Time) (done bool)) (stop func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			var now time.Time
+			select {
+			case <-quit:
+				return
+			case now = <-t.C:
+			}
+			if fn(now) {
+				return
+			}
+		}
+	}()
+	return func() { close(quit); wg.Wait() }
 }

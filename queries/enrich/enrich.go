@@ -170,38 +170,39 @@ func distinctAddresses(ctx context.Context, db *sql.DB) ([]string, error) {
 		return nil, nil
 	}
 	q := "SELECT DISTINCT a FROM (" + strings.Join(parts, " UNION ALL ") + ") WHERE a IS NOT NULL AND a <> '' ORDER BY a"
+	var out []string
+	var a string
+	if err := queryRows(ctx, db, q, "", func() { out = append(out, a) }, &a); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// queryRows runs the query q and, for each row, scans it into dest and
+// calls row. Errors of the query and the scans wrap as "enrich: "+what.
+func queryRows(ctx context.Context, db *sql.DB, q, what string, row func(), dest ...any) error {
 	rs, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("enrich: %w", err)
+		return fmt.Errorf("enrich: %s%w", what, err)
 	}
 	defer rs.Close()
-	var out []string
 	for rs.Next() {
-		var a string
-		if err := rs.Scan(&a); err != nil {
-			return nil, fmt.Errorf("enrich: %w", err)
+		if err := rs.Scan(dest...); err != nil {
+			return fmt.Errorf("enrich: %s%w", what, err)
 		}
-		out = append(out, a)
+		row()
 	}
-	return out, rs.Err()
+	return rs.Err()
 }
 
 // viewNames returns the user views of db.
 func viewNames(ctx context.Context, db *sql.DB) (map[string]bool, error) {
-	rs, err := db.QueryContext(ctx, "SELECT view_name FROM duckdb_views() WHERE NOT internal")
-	if err != nil {
-		return nil, fmt.Errorf("enrich: %w", err)
-	}
-	defer rs.Close()
 	v := map[string]bool{}
-	for rs.Next() {
-		var n string
-		if err := rs.Scan(&n); err != nil {
-			return nil, fmt.Errorf("enrich: %w", err)
-		}
-		v[n] = true
+	var n string
+	if err := queryRows(ctx, db, "SELECT view_name FROM duckdb_views() WHERE NOT internal", "", func() { v[n] = true }, &n); err != nil {
+		return nil, err
 	}
-	return v, rs.Err()
+	return v, nil
 }
 
 // cached is a DNS answer kept from a previous addresses table.
@@ -216,21 +217,17 @@ func readCache(ctx context.Context, db *sql.DB) (map[string]cached, error) {
 	if err != nil || !views[Table] {
 		return map[string]cached{}, err
 	}
-	rs, err := db.QueryContext(ctx, "SELECT address, dns_name, epoch_ns(dns_time) FROM addresses WHERE dns_time IS NOT NULL")
-	if err != nil {
-		return nil, fmt.Errorf("enrich: read the previous addresses table: %w", err)
-	}
-	defer rs.Close()
 	c := map[string]cached{}
-	for rs.Next() {
-		var a, n string
-		var t int64
-		if err := rs.Scan(&a, &n, &t); err != nil {
-			return nil, fmt.Errorf("enrich: %w", err)
-		}
-		c[a] = cached{name: n, time: &t}
+	var a, n string
+	var t int64
+	q := "SELECT address, dns_name, epoch_ns(dns_time) FROM addresses WHERE dns_time IS NOT NULL"
+	if err := queryRows(ctx, db, q, "read the previous addresses table: ", func() {
+		tt := t // a time of its own per entry
+		c[a] = cached{name: n, time: &tt}
+	}, &a, &n, &t); err != nil {
+		return nil, err
 	}
-	return c, rs.Err()
+	return c, nil
 }
 
 // matcher finds the longest configured prefix holding an address.

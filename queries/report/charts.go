@@ -65,7 +65,7 @@ func traffic(ctx context.Context, conn *sql.Conn, d *Data) error {
 			continue
 		}
 		ts, lines := pivot(res.Rows)
-		d.Series = append(d.Series, Series{ID: m.id, Title: m.title, Unit: m.unit, T: ts, Lines: lines})
+		d.Series = append(d.Series, Series{Chart: Chart{ID: m.id, Title: m.title}, Unit: m.unit, T: ts, Lines: lines})
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 			if len(d.Series) >= 10 {
 				break
 			}
-			d.Series = append(d.Series, Series{ID: fmt.Sprintf("oneway-%d", len(d.Series)), Title: title, Unit: "ms / %"})
+			d.Series = append(d.Series, Series{Chart: Chart{ID: fmt.Sprintf("oneway-%d", len(d.Series)), Title: title}, Unit: "ms / %"})
 			cur = &d.Series[len(d.Series)-1]
 			for _, n := range names {
 				cur.Lines = append(cur.Lines, Line{Name: n})
@@ -127,7 +127,7 @@ func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	for _, r := range res.Rows {
 		title := fmt.Sprintf("Round trips %s at %s", r[1], r[0])
 		if cur == nil || cur.Title != title {
-			d.Histograms = append(d.Histograms, Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title})
+			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
 		lo, hi := queries.Float64(r[2]), queries.Float64(r[3])
@@ -154,7 +154,7 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 		return err
 	}
 	for _, r := range res.Rows {
-		h := Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: fmt.Sprintf("One-way delay %s %s, %s → %s", r[0], r[1], r[2], r[3])}
+		h := Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: fmt.Sprintf("One-way delay %s %s, %s → %s", r[0], r[1], r[2], r[3])}}
 		slices := r[4].([]any)
 		prev := ""
 		for _, s := range slices {
@@ -187,7 +187,7 @@ func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	for _, r := range res.Rows {
 		title := fmt.Sprintf("IP packet sizes, class %s", r[0])
 		if cur == nil || cur.Title != title {
-			d.Histograms = append(d.Histograms, Histogram{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title})
+			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
 		label := fmt.Sprintf("(%d, %d] bytes", r[1], r[2])
@@ -211,7 +211,7 @@ func topConversations(_ context.Context, _ *sql.Conn, d *Data) error {
 		for i, c := range t.Columns {
 			col[c] = i
 		}
-		top := TopN{ID: "top-conversations", Title: "Top 10 conversations (bytes, both directions)", Unit: "bytes"}
+		top := TopN{Chart: Chart{ID: "top-conversations", Title: "Top 10 conversations (bytes, both directions)"}, Unit: "bytes"}
 		for i, r := range t.Rows {
 			if i == 10 {
 				break

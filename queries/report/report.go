@@ -48,10 +48,16 @@ type Data struct {
 	Tables     []Table           `json:"tables"`     // the report views
 }
 
+// Chart names one chart of the page: its element id and its title (the
+// first members of each chart's JSON object).
+type Chart struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
 // Series is one time-series chart: shared times, one line each.
 type Series struct {
-	ID    string  `json:"id"`
-	Title string  `json:"title"`
+	Chart
 	Unit  string  `json:"unit"`
 	T     []int64 `json:"t"` // Unix milliseconds (UTC)
 	Lines []Line  `json:"lines"`
@@ -65,16 +71,14 @@ type Line struct {
 
 // Histogram is one bar chart of counts per slice.
 type Histogram struct {
-	ID     string   `json:"id"`
-	Title  string   `json:"title"`
+	Chart
 	Bins   []string `json:"bins"`
 	Counts []uint64 `json:"counts"`
 }
 
 // TopN is one bar chart of the largest values.
 type TopN struct {
-	ID     string    `json:"id"`
-	Title  string    `json:"title"`
+	Chart
 	Unit   string    `json:"unit"`
 	Labels []string  `json:"labels"`
 	Values []float64 `json:"values"`
