@@ -134,6 +134,13 @@ func TestLiveNetns(t *testing.T) {
 		m[`tmonbench_pdu_long_retry{collector="0",probe="labB"}`] != 0 {
 		t.Errorf("metrics after %d generator packets:\n%v", sent, m)
 	}
+	// The channel's backlog gauges are exported (a quiet lab link: none;
+	// the backlog itself is engine/pdu TestBacklogEvent's).
+	for _, n := range []string{"tmonbench_pdu_queued", "tmonbench_pdu_backlog", "tmonbench_pdu_backlog_entries_total"} {
+		if v, ok := m[n+`{collector="0",probe="labB"}`]; !ok || v != 0 {
+			t.Errorf("%s: %v %v, want 0", n, v, ok)
+		}
+	}
 	// One-way records pending: reported (the lab class has no one-way
 	// analysis: 0; the values are checked by engine/pipeline
 	// TestObserveOnewayPending).

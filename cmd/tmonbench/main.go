@@ -120,7 +120,7 @@ func usageErr(format string, a ...any) error {
 // internalPrefixes are the names of the packages whose errors reach the
 // user ("queries: ", "replay: ", "store: "): where the fault was noticed,
 // not what it is.
-var internalPrefixes = []string{"bench", "collector", "config", "dataset", "dissect", "engine", "enrich", "filter",
+var internalPrefixes = []string{"bench", "collector", "config", "dataset", "dissect", "engine", "enrich", "ethtool", "filter",
 	"flow", "ftp", "journal", "live", "observe", "oneway", "pdu", "pipeline", "pkt", "probe", "queries", "reasm",
 	"replay", "report", "rollup", "rtt", "stat", "store", "syncio", "tcpconn", "tui"}
 

@@ -39,6 +39,9 @@ var (
 	descRetried   = prometheus.NewDesc("tmonbench_pdu_retransmissions_total", "PDU retransmissions.", []string{"probe", "collector"}, nil)
 	descUnacked   = prometheus.NewDesc("tmonbench_pdu_unacked", "PDUs waiting for an acknowledgement now.", []string{"probe", "collector"}, nil)
 	descLongRetry = prometheus.NewDesc("tmonbench_pdu_long_retry", "1 while the channel is in long retry mode (design 1.5).", []string{"probe", "collector"}, nil)
+	descQueued    = prometheus.NewDesc("tmonbench_pdu_queued", "PDUs built and waiting for their first sending slot.", []string{"probe", "collector"}, nil)
+	descBacklog   = prometheus.NewDesc("tmonbench_pdu_backlog", "1 while the PDUs waiting for a sending slot exceed backlog_s of sending time: the channel cannot carry what the probe observes (event pdu_backlog).", []string{"probe", "collector"}, nil)
+	descBacklogs  = prometheus.NewDesc("tmonbench_pdu_backlog_entries_total", "Times the channel entered a backlog.", []string{"probe", "collector"}, nil)
 	descQueue     = prometheus.NewDesc("tmonbench_collector_queue_frames", "Frames waiting for the collector.", []string{"collector"}, nil)
 	descOwPending = prometheus.NewDesc("tmonbench_collector_oneway_pending_packets", "One-way records pending: packets seen at some hops of their path, waiting for the others or their timeout.", []string{"collector"}, nil)
 	descOwHeld    = prometheus.NewDesc("tmonbench_collector_oneway_held_observations", "One-way observations held until their flow's definition arrives.", []string{"collector"}, nil)
@@ -52,7 +55,7 @@ var (
 // Describe implements prometheus.Collector.
 func (m *liveMetrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descKernel, descDrops, descFreezes, descDelivered, descPackets, descBytes,
-		descMalformed, descFlows, descEvicted, descSent, descAcked, descRetried, descUnacked, descLongRetry, descQueue, descOwPending, descOwHeld,
+		descMalformed, descFlows, descEvicted, descSent, descAcked, descRetried, descUnacked, descLongRetry, descQueued, descBacklog, descBacklogs, descQueue, descOwPending, descOwHeld,
 		descFrames, descAccepted, descDups, descRefused, descRows} {
 		ch <- d
 	}
@@ -98,6 +101,13 @@ func (m *liveMetrics) Collect(ch chan<- prometheus.Metric) {
 			lr = 1
 		}
 		gauge(descLongRetry, lr, c.Probe, coll)
+		gauge(descQueued, float64(c.Queued), c.Probe, coll)
+		bl := 0.0
+		if c.Backlog {
+			bl = 1
+		}
+		gauge(descBacklog, bl, c.Probe, coll)
+		counter(descBacklogs, float64(c.BacklogEntries), c.Probe, coll)
 	}
 	for i, c := range o.Collectors {
 		gauge(descQueue, float64(c.QueueFrames), fmt.Sprint(i))

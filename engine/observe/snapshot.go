@@ -91,6 +91,12 @@ type ChannelCounters struct {
 	// it.
 	LongRetry        bool
 	LongRetryEntries uint64
+	// Backlog is set while the PDUs waiting for their first sending slot
+	// exceed the channel's backlog_s of sending time (the sender cannot
+	// drain what the probe produces, design 1.5; event pdu_backlog);
+	// BacklogEntries counts the times it started.
+	Backlog        bool
+	BacklogEntries uint64
 }
 
 // CollectorCounters are one collector engine's counters.

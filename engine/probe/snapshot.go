@@ -132,7 +132,8 @@ func appendEngine(s *observe.Snapshot, name string, st Stats, active int, nowNs 
 	for _, snd := range senders {
 		x := snd.Stats()
 		c := observe.ChannelCounters{Probe: name, Collector: snd.Collector(), Acked: x.Acked, Retransmits: x.Retransmits,
-			Unacked: x.Unacked, Queued: x.Queued, LongRetry: x.LongRetry, LongRetryEntries: x.LongRetryEntries}
+			Unacked: x.Unacked, Queued: x.Queued, LongRetry: x.LongRetry, LongRetryEntries: x.LongRetryEntries,
+			Backlog: x.Backlog, BacklogEntries: x.BacklogEntries}
 		for t := range x.PDUs {
 			c.Sent += x.PDUs[t]
 			c.SentBytes += x.Bytes[t]
