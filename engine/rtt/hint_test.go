@@ -1,13 +1,11 @@
 package rtt
 
 import (
-	"io/fs"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // TestHintsSameSamples: the samples and unanswered requests do not depend
@@ -16,19 +14,7 @@ import (
 // flow) and one hint shared by every packet (always stale) give Packet's
 // results on every committed capture, timestamped TCP among them.
 func TestHintsSameSamples(t *testing.T) {
-	var files []string
-	err := filepath.WalkDir(samplesDir(t), func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if n := e.Name(); !e.IsDir() && !strings.Contains(p, "malformed") && (strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") || strings.HasSuffix(n, ".pcap.gz")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testsamples.Captures(t)
 	tsSamples := 0
 	for _, f := range files {
 		pkts := readCapture(t, f)

@@ -48,6 +48,12 @@ func readDissections(t testing.TB, path string) []dissect.Dissection {
 // capture time as a probe would, and returns the rows in emission order.
 func run(t testing.TB, cfg Config, ds []dissect.Dissection, boundaryOnly bool) ([]observe.TCPConnection, *Tracker) {
 	t.Helper()
+	return runHinted(cfg, ds, boundaryOnly, nil)
+}
+
+// runHinted is run with PacketHint when hintOf is set: it picks the hint
+// a packet's flow record keeps.
+func runHinted(cfg Config, ds []dissect.Dissection, boundaryOnly bool, hintOf func(d *dissect.Dissection) *Hint) ([]observe.TCPConnection, *Tracker) {
 	tr := New(cfg)
 	var rows []observe.TCPConnection
 	emit := func(iface uint16, r *observe.TCPConnection) { rows = append(rows, *r) }
@@ -58,7 +64,11 @@ func run(t testing.TB, cfg Config, ds []dissect.Dissection, boundaryOnly bool) (
 			tr.Expire(d.Meta.TimeNs, emit)
 			last = d.Meta.TimeNs
 		}
-		tr.Packet(d, "test", boundaryOnly)
+		if hintOf != nil {
+			tr.PacketHint(d, "test", boundaryOnly, hintOf(d))
+		} else {
+			tr.Packet(d, "test", boundaryOnly)
+		}
 	}
 	end := int64(0)
 	if len(ds) > 0 {

@@ -1,38 +1,12 @@
 package tcpconn
 
 import (
-	"io/fs"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
-	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
-
-// runHinted is run with PacketHint: hintOf picks the hint a packet's
-// "flow record" keeps.
-func runHinted(ds []dissect.Dissection, hintOf func(d *dissect.Dissection) *Hint) []observe.TCPConnection {
-	tr := New(DefaultConfig())
-	var rows []observe.TCPConnection
-	emit := func(iface uint16, r *observe.TCPConnection) { rows = append(rows, *r) }
-	var last int64
-	for i := range ds {
-		d := &ds[i]
-		if d.Meta.TimeNs-last > 100e6 {
-			tr.Expire(d.Meta.TimeNs, emit)
-			last = d.Meta.TimeNs
-		}
-		tr.PacketHint(d, "test", false, hintOf(d))
-	}
-	end := int64(0)
-	if len(ds) > 0 {
-		end = ds[len(ds)-1].Meta.TimeNs
-	}
-	tr.Flush(end, emit)
-	return rows
-}
 
 // TestHintsSameRows: the rows do not depend on the hints a caller keeps
 // (issue 14: the flow record's handle replaces the connection index). A
@@ -41,20 +15,7 @@ func runHinted(ds []dissect.Dissection, hintOf func(d *dissect.Dissection) *Hint
 // packet (always stale) give the rows of Packet, on every committed
 // capture with TCP.
 func TestHintsSameRows(t *testing.T) {
-	root := samplesDir(t)
-	var files []string
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if n := e.Name(); !e.IsDir() && !strings.Contains(p, "malformed") && (strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") || strings.HasSuffix(n, ".pcap.gz")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testsamples.Captures(t)
 	files = append(files, "testdata/tcp-late-syn.pcap", "testdata/tcp-stray-synack.pcap", "testdata/tcp-syn-retransmitted.pcap", "testdata/tcp-zeek-rexmit.pcap", "testdata/tcp-zero-window-probe.pcap")
 	tcpFiles := 0
 	for _, f := range files {
@@ -86,7 +47,7 @@ func TestHintsSameRows(t *testing.T) {
 			"shared": func(*dissect.Dissection) *Hint { return &shared },
 		}
 		for name, h := range hinters {
-			if got := runHinted(ds, h); !reflect.DeepEqual(got, want) {
+			if got, _ := runHinted(DefaultConfig(), ds, false, h); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s, a hint %s: %d rows differ from Packet's %d", f, name, len(got), len(want))
 			}
 		}

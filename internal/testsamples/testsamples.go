@@ -7,8 +7,10 @@
 package testsamples
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -41,4 +43,26 @@ func Path(tb testing.TB, rel ...string) string {
 	}
 	tb.Fatalf("testsamples: %s (or %s.gz) is not in testdata/", p, p)
 	return ""
+}
+
+// Captures returns the paths of every capture under Dir (*.pcap, *.pcapng
+// and their .gz), the deliberately malformed ones (a "malformed" folder)
+// left out, in walk order. The test fails when the walk does.
+func Captures(tb testing.TB) []string {
+	tb.Helper()
+	var files []string
+	err := filepath.WalkDir(Dir(tb), func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		n := strings.TrimSuffix(e.Name(), ".gz")
+		if !e.IsDir() && !strings.Contains(p, "malformed") && (strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("testsamples: %v", err)
+	}
+	return files
 }
