@@ -2,6 +2,7 @@ package queries
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -144,6 +145,11 @@ func TestSeveralStatements(t *testing.T) {
 	b, err := os.ReadFile(dst)
 	if err != nil || string(b) != "flow_id,packets\n1,3\n2,10\n" {
 		t.Errorf("COPY wrote %q (%v), result %v", b, err, res.Rows)
+	}
+	for _, q := range []string{"", " ; ", "-- only a comment"} {
+		if err := Check(context.Background(), db, q); !errors.Is(err, ErrEmptyQuery) {
+			t.Errorf("Check(%q): %v, want ErrEmptyQuery", q, err)
+		}
 	}
 	if _, err := Run(db, "SELECT 1;"); err != nil {
 		t.Errorf("one statement with a trailing semicolon: %v", err)
