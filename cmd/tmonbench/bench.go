@@ -48,7 +48,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("bench", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}

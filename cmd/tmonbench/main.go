@@ -117,6 +117,13 @@ func usageErr(format string, a ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
 }
 
+// warnf prints a warning on stderr, one line: "tmonbench CMD: warning: "
+// and the message, package prefixes taken off as from an error line
+// (userMessage).
+func warnf(w io.Writer, cmd, format string, a ...any) {
+	fmt.Fprintf(w, "tmonbench %s: warning: %s\n", cmd, userMessage(cmd, fmt.Errorf(format, a...)))
+}
+
 // internalPrefixes are the names of the packages whose errors reach the
 // user ("queries: ", "replay: ", "store: "): where the fault was noticed,
 // not what it is.
@@ -126,13 +133,18 @@ var internalPrefixes = []string{"bench", "collector", "config", "dataset", "diss
 
 // userMessage is err's message as printed after "tmonbench NAME: ": the
 // leading "NAME: " and package prefixes taken off ("queries: Parser
-// Error: ..." reads "Parser Error: ..."); the rest of the chain is kept.
+// Error: ..." reads "Parser Error: ..."), also after a leading flag
+// ("--link-outage: pdu: ..." reads "--link-outage: ..."); the rest of
+// the chain is kept.
 func userMessage(name string, err error) string {
-	msg := err.Error()
+	msg, kept := err.Error(), ""
 	for {
 		head, rest, ok := strings.Cut(msg, ": ")
-		if !ok || (head != name && !slices.Contains(internalPrefixes, head)) {
-			return msg
+		switch {
+		case ok && strings.HasPrefix(head, "--"):
+			kept += head + ": "
+		case !ok || (head != name && !slices.Contains(internalPrefixes, head)):
+			return kept + msg
 		}
 		msg = rest
 	}

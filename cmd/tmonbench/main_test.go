@@ -105,7 +105,7 @@ func TestBadInput(t *testing.T) {
 func errFault(t *testing.T, cmd, stderr string) string {
 	t.Helper()
 	line, rest, _ := strings.Cut(stderr, "\n")
-	for strings.HasPrefix(line, "tmonbench: warning: ") {
+	for strings.HasPrefix(line, "tmonbench "+cmd+": warning: ") {
 		line, rest, _ = strings.Cut(rest, "\n")
 	}
 	fault, ok := strings.CutPrefix(line, "tmonbench "+cmd+": ")
@@ -145,13 +145,15 @@ func TestReplayThenQuery(t *testing.T) {
 }
 
 // TestTruncatedCaptureWarns: a cut capture is replayed up to the damage,
-// with one warning (not a second time by the probe's log), exit status 0,
+// with one warning "tmonbench replay: warning: FILE: frame N..." (not a
+// second time by the probe's log), exit status 0,
 // and the rows before the damage kept.
 func TestTruncatedCaptureWarns(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "o")
 	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
 	code, _, stderr := tmon(t, "replay", "-q", "--out", out, f)
-	if code != 0 || !strings.Contains(stderr, "warning:") || strings.Count(stderr, "frame 26") != 1 || strings.Contains(stderr, "level=WARN") {
+	want := "tmonbench replay: warning: " + f + ": frame 26" // the command, no package name ("replay: ")
+	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "frame 26") != 1 || strings.Contains(stderr, "level=WARN") {
 		t.Fatalf("exit %d stderr %q: want the damage said once, as a tmonbench warning", code, stderr)
 	}
 	_, stdout, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select sum(packets) from flows where class='all'")

@@ -223,24 +223,37 @@ func TestQueryNamesLiveRun(t *testing.T) {
 
 // TestErrorLines: an error is one line "tmonbench CMD: " and the fault,
 // no Go package name first (a trial saw "tmonbench: queries: Parser
-// Error", "tmonbench: replay: x.pcap: ..."); internalPrefixes names every
+// Error", "tmonbench: replay: x.pcap: ...", "--link-outage: pdu: ...",
+// "s.yaml: config: invalid: ...", "lock: open /proc/.x.lock"); internalPrefixes names every
 // package of the module but the test helpers under internal/.
 func TestErrorLines(t *testing.T) {
 	out := replayed(t)
 	nope := filepath.Join(t.TempDir(), "nope.pcap")
-	for _, c := range []struct {
+	yamlSyntax, notes := filepath.Join(t.TempDir(), "s.yaml"), filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(yamlSyntax, []byte("interval_s: [1\n"), 0o644)
+	os.WriteFile(notes, []byte("hi\n"), 0o644)
+	for i, c := range []struct {
 		args []string
 		want string
-	}{
+	}{ // the first five may print more than one line, the others not
 		{[]string{"query", "--out", out, "--sql", "selec 1"}, `Parser Error: syntax error at or near "selec"`},
 		{[]string{"query", "--out", filepath.Dir(nope), "summary"}, "no tmonbench output in " + filepath.Dir(nope)},
 		{[]string{"query", "--out", out, "nosuch"}, `unknown query "nosuch"`},
 		{[]string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", nope}, nope + ": no such file or directory"},
 		{[]string{"replay", "--out", filepath.Join(out, "x"), nope}, nope + ": no such file or directory"},
+		// a flag's value, a config file, the output folder, a filter: no package name anywhere
+		{[]string{"replay", "--link-outage", "30s", nope}, `--link-outage: outage is not DURATION@START, e.g. 30s@120s: "30s"`},
+		{[]string{"replay", "--config", yamlSyntax, nope}, yamlSyntax + ":1: did not find expected ',' or ']'"},
+		{[]string{"replay", "--config", notes, nope}, notes + ":1: not a tmonbench configuration: want a YAML mapping of settings"},
+		{[]string{"replay", "--config", nope + ".yaml", nope}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"bench", "--config", nope + ".yaml", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"replay", "--out", "/proc/x", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "cannot write output folder /proc/x: cannot create files in /proc: "},
+		{[]string{"replay", "--filter", "tcp portt 80", nope}, `--filter "tcp portt 80": expected 'and' or 'or' before "portt" at offset 4`},
 	} {
 		_, _, stderr := tmon(t, c.args...)
-		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) {
-			t.Errorf("%v: %q, want %q", c.args, fault, c.want)
+		oneLine := i < 5 || strings.Count(stderr, "\n") == 1 // DuckDB's caret lines and a config's warning before
+		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) || !oneLine {
+			t.Errorf("%v: %q, want one line %q", c.args, stderr, c.want)
 		}
 	}
 	b, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}}", "../../...").Output()
