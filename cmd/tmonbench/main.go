@@ -63,7 +63,7 @@ Usage:
   tmonbench collector --config C --listen ADDR --out DIR   run a collector process
   tmonbench config [--effective [--config F]]   print the default configuration, or what F will run
   tmonbench completion bash|zsh|fish   print a shell completion script
-  tmonbench version                    print the version, commit, Go and DuckDB versions
+  tmonbench version                    print the version, commit, Go and DuckDB versions (also -v, --version)
 
 Run 'tmonbench COMMAND --help' for a command's flags.
 `
@@ -79,20 +79,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		if len(args) == 2 && args[0] == "help" { // help CMD: that command's help
-			if _, ok := findCommand(args[1]); ok {
-				return run([]string{args[1], "--help"}, stdout, stderr)
+		if len(args) >= 2 && args[0] == "help" { // help CMD: that command's help
+			if _, ok := findCommand(args[1]); !ok || len(args) > 2 {
+				return unknown(stderr, "command", strings.Join(args[1:], " "))
 			}
+			return run([]string{args[1], "--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "--version":
+	case "--version", "-v": // git's and tcpdump's habit
 		args[0] = "version"
 	}
 	c, ok := findCommand(args[0])
+	if !ok && strings.HasPrefix(args[0], "-") {
+		return unknown(stderr, "flag", args[0])
+	}
 	if !ok {
-		fmt.Fprintf(stderr, "tmonbench: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return unknown(stderr, "command", args[0])
 	}
 	err := c.run(args[1:], stdout, stderr)
 	if err == nil {
@@ -110,6 +113,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	return 1
+}
+
+// unknown says on one line that what (a command, a flag) named name does
+// not exist, and where the list is; exit status 2.
+func unknown(stderr io.Writer, what, name string) int {
+	fmt.Fprintf(stderr, "tmonbench: unknown %s %q (run 'tmonbench --help' for the commands)\n", what, name)
+	return 2
 }
 
 // usageErr marks a command-line mistake (exit code 2).

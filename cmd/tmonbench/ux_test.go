@@ -189,17 +189,39 @@ func TestFlagValueNames(t *testing.T) {
 }
 
 // TestHelpCommand: `tmonbench help CMD` prints CMD's help (exit 0), as
-// `tmonbench CMD --help` does; `help` alone, or with an unknown name, the
-// top-level help.
+// `tmonbench CMD --help` does; `help` alone the top-level help; an
+// unknown command or top-level flag (help nosuch, nosuch, --nosuch) is
+// one line and the hint, exit 2 (a trial saw the 20-line usage); -v and
+// --version print the version.
 func TestHelpCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "nosuch"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"nosuch"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"nosuch", "--out", "x"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"--nosuch"}, `tmonbench: unknown flag "--nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+	} {
+		code, stdout, stderr := tmon(t, c.args...)
+		if code != 2 || stdout != "" || stderr != c.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+	_, version, _ := tmon(t, "version")
+	for _, flag := range []string{"-v", "--version"} {
+		if code, stdout, _ := tmon(t, flag); code != 0 || stdout != version {
+			t.Errorf("%s: exit %d, %q; want the version", flag, code, stdout)
+		}
+	}
 	code, stdout, _ := tmon(t, "help", "replay")
 	_, want, _ := tmon(t, "replay", "--help")
 	if code != 0 || stdout != want || !strings.HasPrefix(stdout, "Usage: tmonbench replay") {
 		t.Errorf("help replay: exit %d, %q", code, stdout)
 	}
-	code, stdout, _ = tmon(t, "help", "nosuch")
+	code, stdout, _ = tmon(t, "help")
 	if code != 0 || !strings.HasPrefix(stdout, "tmonbench: passive network measurement workbench") {
-		t.Errorf("help nosuch: exit %d, %q", code, stdout)
+		t.Errorf("help: exit %d, %q", code, stdout)
 	}
 }
 
