@@ -49,6 +49,10 @@ func TestBadInput(t *testing.T) {
 	afile := filepath.Join(dir, "afile")
 	os.WriteFile(afile, nil, 0o644)
 	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	headerOnly := filepath.Join(dir, "header.pcap")
+	if b, err := os.ReadFile(good); err != nil || os.WriteFile(headerOnly, b[:24], 0o644) != nil {
+		t.Fatal(err)
+	}
 
 	faults := map[string]string{} // case name -> the fault said after "tmonbench CMD: "
 	for _, c := range []struct {
@@ -65,6 +69,8 @@ func TestBadInput(t *testing.T) {
 		{"bench glob matches nothing", []string{"bench", "-q", filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
 		{"bench folder without capture", []string{"bench", "-q", filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
 		{"bench not a capture", []string{"bench", "-q", notCapture}, 1, "not a pcap or pcapng file"},
+		// header only (no -q): refused before any run, so no "floor 1/1" progress line first
+		{"bench header only", []string{"bench", headerOnly}, 1, "no packets to measure in " + headerOnly + " (empty or header-only capture)"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},

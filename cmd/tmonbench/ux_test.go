@@ -131,7 +131,8 @@ func TestPrepareChecksFirst(t *testing.T) {
 
 // TestFlagRefusals: replay --interval 0 (as -5), report --from not
 // before --to, probe and collector with a stray argument, query --limit
-// -1, and --list or --schema with a query are refused with exit status 2
+// -1, --list or --schema with a query, and bench --memory-limit -5,
+// --repeat 0 or --workers -1 (naming that flag only) are refused with exit status 2
 // and one line.
 func TestFlagRefusals(t *testing.T) {
 	dir := t.TempDir()
@@ -151,6 +152,10 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--out", dir, "--width", "-1", "--sql", "select 1"}, "query: --width -1: want a number of columns (0: no limit)"},
+		// bench: a negative memory limit was taken silently; each names the flag at fault only
+		{[]string{"bench", "--memory-limit", "-5", pcap}, "bench: --memory-limit -5: want a number of MiB (0: none)"},
+		{[]string{"bench", "--repeat", "0", pcap}, "bench: --repeat 0: want at least 1"},
+		{[]string{"bench", "--workers", "-1", pcap}, "bench: --workers -1: takes 0 to 64"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
