@@ -97,20 +97,28 @@ func startsWithAddr(s string) bool {
 	return len(sp) > 0 && sp[0][0] == 0
 }
 
-// addrColumns marks the columns a cell of which starts with an address:
-// they are never cut.
+// addrColumns marks the text columns every cell of which (NULL aside)
+// starts with an address: client, server, flow names. They are never
+// cut; other text is cut before an address, not inside it (cut).
 func addrColumns(types []string, cells [][]string) []bool {
 	addr := make([]bool, len(types))
 	for i, typ := range types {
 		if !cuttable(typ) {
 			continue
 		}
+		seen := false
+		addr[i] = true
 		for _, row := range cells {
-			if startsWithAddr(row[i]) {
-				addr[i] = true
+			if row[i] == "NULL" {
+				continue
+			}
+			if !startsWithAddr(row[i]) {
+				addr[i] = false
 				break
 			}
+			seen = true
 		}
+		addr[i] = addr[i] && seen
 	}
 	return addr
 }

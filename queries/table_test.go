@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,8 @@ func TestTableFitsWidth(t *testing.T) {
 
 // TestCutKeepsAddresses: a cell is never cut inside an address (a trial
 // saw 141.142.220.118:80 cut to 141.142.220.11…, another valid-looking
-// address): the cut moves before it, or an address alone prints whole.
+// address): the cut moves before it, or an address alone prints whole;
+// address columns are those whose every cell starts with an address.
 func TestCutKeepsAddresses(t *testing.T) {
 	for _, c := range []struct {
 		in    string
@@ -81,6 +83,16 @@ func TestCutKeepsAddresses(t *testing.T) {
 		if got := cut(c.in, c.width); got != c.want {
 			t.Errorf("cut(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
 		}
+	}
+	// columns of addresses only (NULL aside) are never cut; a message
+	// that starts with one does not make its column one
+	cells := [][]string{
+		{"10.0.0.1:80", "[2001:db8::1]:high>[2001:db8::2]:443/tcp", "10.0.0.1:80 refused", "x"},
+		{"NULL", "10.0.0.1>10.0.0.3/icmp", "probe A started", "10.0.0.1"},
+	}
+	got := addrColumns([]string{"VARCHAR", "VARCHAR", "VARCHAR", "UBIGINT"}, cells)
+	if want := []bool{true, true, false, false}; !slices.Equal(got, want) {
+		t.Errorf("addrColumns: %v, want %v", got, want)
 	}
 }
 
