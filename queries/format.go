@@ -43,9 +43,12 @@ type Options struct {
 	// `--local-time`); nil prints UTC with a Z.
 	Location *time.Location
 	// Width is the terminal width in columns for the table format: long
-	// cells are cut (…) so the table fits, and a table that still does
-	// not fit prints each row vertically, one "column | value" line per
-	// column (like psql's \x). 0: no limit.
+	// text cells are cut (…) so the table fits, never inside an IP
+	// address or address:port, and columns of addresses (client, server,
+	// flow names) never; a table still too wide leaves out its last
+	// columns (at most a third, named on a last line), and beyond that
+	// prints each row vertically, one "column | value" line per column
+	// (like psql's \x). 0: no limit.
 	Width int
 	// MaxRows is the most rows the table format prints; a last line says
 	// how many more there are. 0: every row. CSV and JSON print every row.

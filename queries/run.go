@@ -14,6 +14,10 @@ import (
 // (only the last one's rows would come back): give one at a time.
 var ErrSeveralStatements = errors.New("queries: several SQL statements in one query")
 
+// ErrEmptyQuery: the query text holds no statement (blank, ";" or only
+// comments).
+var ErrEmptyQuery = errors.New("queries: empty query: no SQL statement")
+
 // Result is the whole answer of one query, in memory.
 type Result struct {
 	Columns []string // column names, in query order
@@ -76,10 +80,16 @@ func ReadRows(rows *sql.Rows) (*Result, error) {
 	return res, nil
 }
 
+// Check returns ErrSeveralStatements or ErrEmptyQuery when query does not
+// hold exactly one statement, and runs nothing: a caller with several
+// queries checks them all before running the first. Syntax and binding
+// errors are left to Run.
+func Check(ctx context.Context, db *sql.DB, query string) error { return single(ctx, db, query) }
+
 // single returns ErrSeveralStatements when query holds more than one
-// statement: DuckDB would run them all and return the last one's rows.
-// It asks DuckDB's own parser (a prepared statement holds exactly one
-// statement) and runs nothing.
+// statement (DuckDB would run them all and return the last one's rows),
+// ErrEmptyQuery when it holds none. It asks DuckDB's own parser (a
+// prepared statement holds exactly one statement) and runs nothing.
 func single(ctx context.Context, db *sql.DB, query string) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -94,6 +104,9 @@ func single(ctx context.Context, db *sql.DB, query string) error {
 		st, err := c.Prepare(query)
 		if err == nil {
 			return st.Close()
+		}
+		if err.Error() == "empty query" {
+			return ErrEmptyQuery
 		}
 		if strings.Contains(err.Error(), "multi-statement") {
 			return fmt.Errorf("%w: give one per --sql (it may be repeated)", ErrSeveralStatements)

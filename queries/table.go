@@ -40,15 +40,22 @@ func formatTable(w io.Writer, res *Result, o Options) error {
 			}
 		}
 	}
-	widths, fits := fitWidths(res, cells, o.Width)
+	addr := addrColumns(res.Types, cells)
+	shown, widths, fits := fitColumns(res, cells, addr, o.Width)
 	var err error
 	if fits {
-		err = renderBoxes(w, res, cells, widths)
+		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths)
 	} else {
 		err = renderVertical(w, res, cells, o.Width)
 	}
 	if err != nil {
 		return err
+	}
+	if fits && shown < len(res.Columns) {
+		if _, err := fmt.Fprintf(w, "... not shown: %s (--width 0 prints them)\n",
+			strings.Join(res.Columns[shown:], ", ")); err != nil {
+			return err
+		}
 	}
 	if more := len(res.Rows) - len(rows); more > 0 {
 		if _, err := fmt.Fprintf(w, "... %d more %s (--limit N prints N, --limit 0 all)\n", more, plural(more)); err != nil {
@@ -66,11 +73,41 @@ func plural(n int) string {
 	return "rows"
 }
 
+// fitColumns returns how many columns (the first ones) the boxed table
+// shows, their widths, and whether it fits in width (0: no limit): text
+// columns are cut first (fitWidths); a table still too wide leaves out
+// its last columns, at most a third of them; beyond that it does not fit
+// (the vertical layout).
+func fitColumns(res *Result, cells [][]string, addr []bool, width int) (int, []int, bool) {
+	n := len(res.Columns)
+	for shown := n; shown >= 1 && shown >= n-n/3; shown-- {
+		widths, fits := fitWidths(project(res, shown), projectCells(cells, shown), addr[:shown], width)
+		if fits {
+			return shown, widths, true
+		}
+	}
+	return n, nil, false
+}
+
+// project is res with its first shown columns only (rows untouched).
+func project(res *Result, shown int) *Result {
+	return &Result{Columns: res.Columns[:shown], Types: res.Types[:shown]}
+}
+
+// projectCells is cells with the first shown columns of each row.
+func projectCells(cells [][]string, shown int) [][]string {
+	out := make([][]string, len(cells))
+	for r, row := range cells {
+		out[r] = row[:shown]
+	}
+	return out
+}
+
 // fitWidths returns the width of each column and whether the boxed table
 // fits in width (0: no limit): the widest text columns are cut, one
-// column at a time, down to minCut or their name's width; numbers and
-// times are never cut.
-func fitWidths(res *Result, cells [][]string, width int) ([]int, bool) {
+// column at a time, down to minCut or their name's width; numbers, times
+// and address columns (addr) are never cut.
+func fitWidths(res *Result, cells [][]string, addr []bool, width int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
 	floor := make([]int, n)
@@ -84,7 +121,7 @@ func fitWidths(res *Result, cells [][]string, width int) ([]int, bool) {
 		}
 	}
 	for i := range floor {
-		if cuttable(res.Types[i]) {
+		if cuttable(res.Types[i]) && !addr[i] {
 			floor[i] = min(widths[i], max(floor[i], minCut))
 		} else {
 			floor[i] = widths[i]
@@ -119,14 +156,6 @@ func fitWidths(res *Result, cells [][]string, width int) ([]int, bool) {
 // text and nested values, not numbers, times or booleans.
 func cuttable(typ string) bool {
 	return !isNumeric(typ) && !strings.HasPrefix(typ, "TIMESTAMP") && typ != "BOOLEAN" && typ != "DATE"
-}
-
-// cut shortens s to width display columns, ending it with … when cut.
-func cut(s string, width int) string {
-	if runewidth.StringWidth(s) <= width {
-		return s
-	}
-	return runewidth.Truncate(s, width, "…")
 }
 
 // renderBoxes draws the boxed table with cells cut to widths.
@@ -172,7 +201,7 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int) error
 
 // renderVertical prints each row as a block of "column │ value" lines
 // under a "─[ row N ]─" rule (psql's expanded display), values cut to the
-// width left.
+// width left (never inside an address: cut).
 func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error {
 	name := 0
 	for _, c := range res.Columns {

@@ -2,10 +2,12 @@ package queries
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,24 +34,65 @@ func formatted(t *testing.T, res *Result, format string, o Options) string {
 }
 
 // TestTableFitsWidth (issue 9.6): text cells are cut (…) so the table fits
-// the terminal; numbers and times are never cut; a table too wide even
-// then prints each row vertically; every line fits.
+// the terminal; numbers, times and addresses are never cut; a table too
+// wide even then leaves out its last columns (saying which), or prints
+// each row vertically; every line fits.
 func TestTableFitsWidth(t *testing.T) {
 	db := openTest(t)
-	res := run(t, db, "SELECT flow_id, name, packets FROM flows ORDER BY flow_id")
+	res := run(t, db, "SELECT flow_id, 'flow ' || name || ' seen' AS message, packets FROM flows ORDER BY flow_id")
 	wide := formatted(t, res, "table", Options{})
 	if maxLineWidth(wide) <= 60 || !strings.Contains(wide, "[2001:db8::1]:high>[2001:db8::2]:443/tcp") {
 		t.Fatalf("uncut table is %d wide:\n%s", maxLineWidth(wide), wide)
 	}
 	fit := formatted(t, res, "table", Options{Width: 40})
-	if w := maxLineWidth(fit); w > 40 || !strings.Contains(fit, "…") || !strings.Contains(fit, "│       7 │") || !strings.HasSuffix(fit, "(7 rows)\n") {
+	if w := maxLineWidth(fit); w > 40 || !strings.Contains(fit, "│       1 │ flow …           │") || !strings.Contains(fit, "│       7 │") || !strings.HasSuffix(fit, "(7 rows)\n") {
 		t.Errorf("table cut to 40 is %d wide:\n%s", w, fit)
+	}
+	res = run(t, db, "SELECT flow_id, name, packets FROM flows ORDER BY flow_id")
+	less := formatted(t, res, "table", Options{Width: 60})
+	if w := maxLineWidth(less); w > 60 || !strings.Contains(less, "│ [2001:db8::1]:high>[2001:db8::2]:443/tcp │") ||
+		!strings.HasSuffix(less, "... not shown: packets (--width 0 prints them)\n(7 rows)\n") {
+		t.Errorf("table of addresses at 60 is %d wide:\n%s", w, less)
 	}
 	res = run(t, db, "SELECT * FROM flows ORDER BY flow_id LIMIT 2")
 	vert := formatted(t, res, "table", Options{Width: 60})
 	if w := maxLineWidth(vert); w > 60 || !strings.Contains(vert, "─[ row 2 ]─") || !strings.Contains(vert, "\nfirst_seen ") ||
 		!strings.Contains(vert, "2023-11-14T22:13:20.000000001Z") || !strings.HasSuffix(vert, "(2 rows)\n") {
 		t.Errorf("vertical layout %d wide:\n%s", w, vert)
+	}
+}
+
+// TestCutKeepsAddresses: a cell is never cut inside an address (a trial
+// saw 141.142.220.118:80 cut to 141.142.220.11…, another valid-looking
+// address): the cut moves before it, or an address alone prints whole;
+// address columns are those whose every cell starts with an address.
+func TestCutKeepsAddresses(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"141.142.220.118:80", 15, "141.142.220.118:80"},
+		{"to 141.142.220.118:80 now", 15, "to …"},
+		{"141.142.220.118:80>10.0.0.1:5353/udp", 25, "141.142.220.118:80>…"},
+		{"[2001:db8::1]:high>[2001:db8::2]:443/tcp", 25, "[2001:db8::1]:high>…"},
+		{"2001:db8:1:2::1002:35023", 10, "2001:db8:1:2::1002:35023"},
+		{"probe zeek_ftp_bigtransfer", 12, "probe zeek_…"},
+		{"packets=83 ip=83 not_ip=0", 12, "packets=83 …"},
+	} {
+		if got := cut(c.in, c.width); got != c.want {
+			t.Errorf("cut(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+	}
+	// columns of addresses only (NULL aside) are never cut; a message
+	// that starts with one does not make its column one
+	cells := [][]string{
+		{"10.0.0.1:80", "[2001:db8::1]:high>[2001:db8::2]:443/tcp", "10.0.0.1:80 refused", "x"},
+		{"NULL", "10.0.0.1>10.0.0.3/icmp", "probe A started", "10.0.0.1"},
+	}
+	got := addrColumns([]string{"VARCHAR", "VARCHAR", "VARCHAR", "UBIGINT"}, cells)
+	if want := []bool{true, true, false, false}; !slices.Equal(got, want) {
+		t.Errorf("addrColumns: %v, want %v", got, want)
 	}
 }
 
@@ -114,6 +157,11 @@ func TestSeveralStatements(t *testing.T) {
 	b, err := os.ReadFile(dst)
 	if err != nil || string(b) != "flow_id,packets\n1,3\n2,10\n" {
 		t.Errorf("COPY wrote %q (%v), result %v", b, err, res.Rows)
+	}
+	for _, q := range []string{"", " ; ", "-- only a comment"} {
+		if err := Check(context.Background(), db, q); !errors.Is(err, ErrEmptyQuery) {
+			t.Errorf("Check(%q): %v, want ErrEmptyQuery", q, err)
+		}
 	}
 	if _, err := Run(db, "SELECT 1;"); err != nil {
 		t.Errorf("one statement with a trailing semicolon: %v", err)

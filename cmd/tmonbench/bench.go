@@ -38,17 +38,21 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	switch { // each names the flag at fault only
+	case *workers < 0 || *workers > maxWorkers:
+		return usageErr("bench: --workers %d: takes 0 to %d", *workers, maxWorkers)
+	case *repeat < 1:
+		return usageErr("bench: --repeat %d: want at least 1", *repeat)
+	case *memLimit < 0:
+		return usageErr("bench: --memory-limit %d: want a number of MiB (0: none)", *memLimit)
+	case fs.NArg() == 0:
 		return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
-	}
-	if *workers < 0 || *workers > maxWorkers || *repeat < 1 {
-		return usageErr("bench: --workers takes 0 to %d, --repeat at least 1", maxWorkers)
 	}
 	paths, err := benchPaths(fs.Args())
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("bench", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
 		Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 	if !*quiet {
-		opt.Progress = func(what string) { fmt.Fprintln(stderr, "bench:", what) }
+		opt.Progress = func(what string) { fmt.Fprintln(stderr, "tmonbench bench:", what) }
 	}
 	rep, err := bench.Run(ctx, opt)
 	if err != nil {

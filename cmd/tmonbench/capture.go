@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,9 +29,11 @@ type captureFlags struct {
 	blockTimeout time.Duration
 	workers      int
 	noPromisc    bool
+	cmd          string // the command (live, probe), for its warnings
 }
 
 func (c *captureFlags) register(fs *pflag.FlagSet) {
+	c.cmd = fs.Name()
 	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable)")
 	fs.StringVar(&c.pair, "pair", "", "`IF1,IF2`: a passive tap's two monitor ports, one direction each, merged in capture-time order")
 	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
@@ -81,14 +82,10 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	if c.filter != "" {
 		e, err := filter.Parse(c.filter)
 		if err != nil {
-			var se *filter.SyntaxError
-			if errors.As(err, &se) {
-				return lc, nil, usageErr("--filter: %v\n%s", err, se.Caret())
-			}
-			return lc, nil, usageErr("--filter: %v", err)
+			return lc, nil, usageErr("--filter %q: %v", c.filter, err) // one line, as tcpdump
 		}
 		if _, err := e.BPF(filter.BPFTarget{LinkType: pkt.LinkEthernet, KernelVLAN: true}); err != nil {
-			fmt.Fprintf(stderr, "tmonbench: warning: --filter %q: %v: packets are filtered in user space (all of them cross to the probe)\n", c.filter, err)
+			warnf(stderr, c.cmd, "--filter %q: %v: packets are filtered in user space (all of them cross to the probe)", c.filter, err)
 			return lc, &e, nil
 		}
 		lc.Filter = func(lt pkt.LinkType) []bpf.Instruction {
@@ -115,7 +112,7 @@ func pairInput(src pkt.Source, ifaces []string, pair bool) (pkt.Source, []string
 
 // openCapture opens the live sources and prints, for each interface, its
 // MTU and the offloads to turn off. Open errors are one line, exit 1.
-func openCapture(lc live.Config, stderr io.Writer) (*live.Source, []live.Info, error) {
+func openCapture(cmd string, lc live.Config, stderr io.Writer) (*live.Source, []live.Info, error) {
 	srcs, infos, err := live.Open(lc)
 	if err != nil {
 		return nil, nil, &exitError{code: 1, err: err}
@@ -126,7 +123,7 @@ func openCapture(lc live.Config, stderr io.Writer) (*live.Source, []live.Info, e
 			if in.Loopback {
 				note = " (on lo this only matters if you measure lo itself)"
 			}
-			fmt.Fprintf(stderr, "tmonbench: warning: %s has offloads on (%s): the probe sees merged segments and unchecked checksums, not the wire%s; turn them off with: %s\n",
+			warnf(stderr, cmd, "%s has offloads on (%s): the probe sees merged segments and unchecked checksums, not the wire%s; turn them off with: %s",
 				in.Name, strings.Join(in.Offloads, ", "), note, adv)
 		}
 		if lc.SnapLen < in.MTU+18 {

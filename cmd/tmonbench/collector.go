@@ -38,7 +38,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	if err := parseOnlyFlags(fs, args, ""); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("collector", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *anyProbe {
-		fmt.Fprintln(stderr, "tmonbench: warning: --any-probe: accepting PDUs from any probe that can reach the port (its rows go into the tables)")
+		warnf(stderr, "collector", "--any-probe: accepting PDUs from any probe that can reach the port (its rows go into the tables)")
 	} else {
 		coll.SetProbes(ids)
 	}
@@ -103,7 +103,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	defer jr.Close()
 	reserve := filepath.Join(jr.Dir(), "reserve")
 	if err := reserveSpace(reserve, reserveBytes); err != nil {
-		fmt.Fprintf(stderr, "tmonbench: warning: collector: no disk space reserved for the event of a write failure: %v\n", err)
+		warnf(stderr, "collector", "no disk space reserved for the event of a write failure: %v", err)
 	}
 	srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
 		OnFail: func() { os.Remove(reserve) }})

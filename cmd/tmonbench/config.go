@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -12,11 +14,15 @@ import (
 // loadConfig loads the config file, or the embedded default without one,
 // checks its class filters and, once it is accepted, prints on stderr what
 // the file turns off that the default runs (config.Warnings).
-func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
+func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
 	cfg, err := config.Load(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // worded as a capture's: the flag, the file, the fault
+		return nil, fmt.Errorf("--config %s: %w", path, pe.Err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +30,7 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 		return nil, err // refused: no warnings about a config that will not run
 	}
 	for _, w := range cfg.Warnings() {
-		fmt.Fprintln(stderr, "tmonbench: warning:", w)
+		warnf(stderr, cmd, "%s", w)
 	}
 	return cfg, nil
 }
@@ -46,7 +52,7 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(config.DefaultYAML())
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("config", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}

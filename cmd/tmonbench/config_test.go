@@ -50,7 +50,7 @@ func TestConfigEffective(t *testing.T) {
 	web := filepath.Join(dir, "web.yaml")
 	os.WriteFile(web, []byte("classes:\n  - name: web\n    filter: tcp port 80\n"), 0o644)
 	code, stdout, stderr = tmon(t, "config", "--effective", "--config", web)
-	if code != 0 || !strings.Contains(stdout, "- name: web") || strings.Count(stderr, "tmonbench: warning: "+web+": no class runs the tcp, rtt, ftp analyses ") != 1 || strings.Count(stderr, "\n") != 1 {
+	if code != 0 || !strings.Contains(stdout, "- name: web") || strings.Count(stderr, "tmonbench config: warning: "+web+": no class runs the tcp, rtt, ftp analyses ") != 1 || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 	// a collector entry shows the regulation it runs with, not zeros

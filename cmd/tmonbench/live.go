@@ -54,7 +54,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 			return usageErr("live: --tui needs a terminal: %v", err)
 		}
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("live", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		defer sw.close()
 	}
 	var warned strings.Builder // the capture's warnings, repeated in the TUI's status line
-	src, infos, err := openCapture(lc, io.MultiWriter(stderr, &warned))
+	src, infos, err := openCapture("live", lc, io.MultiWriter(stderr, &warned))
 	if err != nil {
 		return err
 	}

@@ -197,7 +197,7 @@ func TestLiveDurationOffloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := p.wait(t) // no signal: --duration stops it
-	want := "tmonbench: warning: " + lab.IfB + " has offloads on (gro, gso, tso, rx-checksum, tx-checksum): the probe sees merged segments and unchecked checksums, not the wire; turn them off with: ethtool -K " + lab.IfB + " gro off gso off tso off rx off tx off\n"
+	want := "tmonbench live: warning: " + lab.IfB + " has offloads on (gro, gso, tso, rx-checksum, tx-checksum): the probe sees merged segments and unchecked checksums, not the wire; turn them off with: ethtool -K " + lab.IfB + " gro off gso off tso off rx off tx off\n"
 	if !strings.Contains(p.stderr.String(), want) {
 		t.Errorf("stderr with offloads %v:\n%s\nwant the line:\n%s", on, p.stderr.String(), want)
 	}

@@ -63,7 +63,7 @@ Usage:
   tmonbench collector --config C --listen ADDR --out DIR   run a collector process
   tmonbench config [--effective [--config F]]   print the default configuration, or what F will run
   tmonbench completion bash|zsh|fish   print a shell completion script
-  tmonbench version                    print the version, commit, Go and DuckDB versions
+  tmonbench version                    print the version, commit, Go and DuckDB versions (also -v, --version)
 
 Run 'tmonbench COMMAND --help' for a command's flags.
 `
@@ -79,20 +79,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		if len(args) == 2 && args[0] == "help" { // help CMD: that command's help
-			if _, ok := findCommand(args[1]); ok {
-				return run([]string{args[1], "--help"}, stdout, stderr)
+		if len(args) >= 2 && args[0] == "help" { // help CMD: that command's help
+			if _, ok := findCommand(args[1]); !ok || len(args) > 2 {
+				return unknown(stderr, "command", strings.Join(args[1:], " "))
 			}
+			return run([]string{args[1], "--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "--version":
+	case "--version", "-v": // git's and tcpdump's habit
 		args[0] = "version"
 	}
 	c, ok := findCommand(args[0])
+	if !ok && strings.HasPrefix(args[0], "-") {
+		return unknown(stderr, "flag", args[0])
+	}
 	if !ok {
-		fmt.Fprintf(stderr, "tmonbench: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return unknown(stderr, "command", args[0])
 	}
 	err := c.run(args[1:], stdout, stderr)
 	if err == nil {
@@ -112,9 +115,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// unknown says on one line that what (a command, a flag) named name does
+// not exist, and where the list is; exit status 2.
+func unknown(stderr io.Writer, what, name string) int {
+	fmt.Fprintf(stderr, "tmonbench: unknown %s %q (run 'tmonbench --help' for the commands)\n", what, name)
+	return 2
+}
+
 // usageErr marks a command-line mistake (exit code 2).
 func usageErr(format string, a ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+// warnf prints a warning on stderr, one line: "tmonbench CMD: warning: "
+// and the message, package prefixes taken off as from an error line
+// (userMessage).
+func warnf(w io.Writer, cmd, format string, a ...any) {
+	fmt.Fprintf(w, "tmonbench %s: warning: %s\n", cmd, userMessage(cmd, fmt.Errorf(format, a...)))
 }
 
 // internalPrefixes are the names of the packages whose errors reach the
@@ -126,13 +143,18 @@ var internalPrefixes = []string{"bench", "collector", "config", "dataset", "diss
 
 // userMessage is err's message as printed after "tmonbench NAME: ": the
 // leading "NAME: " and package prefixes taken off ("queries: Parser
-// Error: ..." reads "Parser Error: ..."); the rest of the chain is kept.
+// Error: ..." reads "Parser Error: ..."), also after a leading flag
+// ("--link-outage: pdu: ..." reads "--link-outage: ..."); the rest of
+// the chain is kept.
 func userMessage(name string, err error) string {
-	msg := err.Error()
+	msg, kept := err.Error(), ""
 	for {
 		head, rest, ok := strings.Cut(msg, ": ")
-		if !ok || (head != name && !slices.Contains(internalPrefixes, head)) {
-			return msg
+		switch {
+		case ok && strings.HasPrefix(head, "--"):
+			kept += head + ": "
+		case !ok || (head != name && !slices.Contains(internalPrefixes, head)):
+			return kept + msg
 		}
 		msg = rest
 	}

@@ -49,6 +49,10 @@ func TestBadInput(t *testing.T) {
 	afile := filepath.Join(dir, "afile")
 	os.WriteFile(afile, nil, 0o644)
 	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	headerOnly := filepath.Join(dir, "header.pcap")
+	if b, err := os.ReadFile(good); err != nil || os.WriteFile(headerOnly, b[:24], 0o644) != nil {
+		t.Fatal(err)
+	}
 
 	faults := map[string]string{} // case name -> the fault said after "tmonbench CMD: "
 	for _, c := range []struct {
@@ -65,6 +69,8 @@ func TestBadInput(t *testing.T) {
 		{"bench glob matches nothing", []string{"bench", "-q", filepath.Join(dir, "nope-*.pcap")}, 1, filepath.Join(dir, "nope-*.pcap") + " matches no file"},
 		{"bench folder without capture", []string{"bench", "-q", filepath.Join(dir, "none")}, 1, "folder " + filepath.Join(dir, "none") + " holds no capture file"},
 		{"bench not a capture", []string{"bench", "-q", notCapture}, 1, "not a pcap or pcapng file"},
+		// header only (no -q): refused before any run, so no "floor 1/1" progress line first
+		{"bench header only", []string{"bench", headerOnly}, 1, "no packets to measure in " + headerOnly + " (empty or header-only capture)"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
@@ -105,7 +111,7 @@ func TestBadInput(t *testing.T) {
 func errFault(t *testing.T, cmd, stderr string) string {
 	t.Helper()
 	line, rest, _ := strings.Cut(stderr, "\n")
-	for strings.HasPrefix(line, "tmonbench: warning: ") {
+	for strings.HasPrefix(line, "tmonbench "+cmd+": warning: ") {
 		line, rest, _ = strings.Cut(rest, "\n")
 	}
 	fault, ok := strings.CutPrefix(line, "tmonbench "+cmd+": ")
@@ -145,13 +151,15 @@ func TestReplayThenQuery(t *testing.T) {
 }
 
 // TestTruncatedCaptureWarns: a cut capture is replayed up to the damage,
-// with one warning (not a second time by the probe's log), exit status 0,
+// with one warning "tmonbench replay: warning: FILE: frame N..." (not a
+// second time by the probe's log), exit status 0,
 // and the rows before the damage kept.
 func TestTruncatedCaptureWarns(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "o")
 	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
 	code, _, stderr := tmon(t, "replay", "-q", "--out", out, f)
-	if code != 0 || !strings.Contains(stderr, "warning:") || strings.Count(stderr, "frame 26") != 1 || strings.Contains(stderr, "level=WARN") {
+	want := "tmonbench replay: warning: " + f + ": frame 26" // the command, no package name ("replay: ")
+	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "frame 26") != 1 || strings.Contains(stderr, "level=WARN") {
 		t.Fatalf("exit %d stderr %q: want the damage said once, as a tmonbench warning", code, stderr)
 	}
 	_, stdout, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select sum(packets) from flows where class='all'")

@@ -43,7 +43,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
 		return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
 	}
-	cfg, err := loadConfig(*cfgPath, stderr)
+	cfg, err := loadConfig("probe", *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	defer watchCollectors(watched, r.stderr)()
 	epoch, err := probe.NextEpoch(r.stateDir, r.name, time.Now().UnixNano())
 	if err != nil {
-		fmt.Fprintf(r.stderr, "tmonbench: warning: %v: the epoch is the clock (refused if it stepped back since the last run)\n", err)
+		warnf(r.stderr, "probe", "%v: the epoch is the clock (refused if it stepped back since the last run)", err)
 	}
 	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links))
 	if err != nil {
@@ -181,7 +181,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		Snapshot: r.snap,
 		Kernel:   r.kernel,
 		Damaged: func(err error) {
-			fmt.Fprintf(r.stderr, "tmonbench: warning: %v (the packets before the damage are kept)\n", err)
+			warnf(r.stderr, "probe", "%v (the packets before the damage are kept)", err)
 		},
 	})
 	st := p.Stats()

@@ -24,7 +24,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	if err != nil {
 		return err
 	}
-	ls, _, err := openCapture(lc, r.stderr)
+	ls, _, err := openCapture("probe", lc, r.stderr)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 			return r.unacked(ctx, res)
 		}
 		if res.Unacked > 0 {
-			fmt.Fprintf(r.stderr, "tmonbench: warning: configuration %s stopped with %d PDUs unacknowledged after --linger %s\n", cfg.Hash(), res.Unacked, r.linger)
+			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s", cfg.Hash(), res.Unacked, r.linger)
 		}
 		feed.announce = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", next.Hash(), next.ValidFrom, cfg.Hash())
 		cfg, feed.switchSource.next = next, nil

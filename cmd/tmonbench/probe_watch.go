@@ -56,16 +56,16 @@ func (w *watchedLink) check(now time.Time, stderr io.Writer) {
 	switch since := now.Sub(w.firstSend); {
 	case st.Received > 0:
 		if w.warned {
-			fmt.Fprintf(stderr, "tmonbench: collector %s at %s answers now\n", w.name, w.addr)
+			fmt.Fprintf(stderr, "tmonbench probe: collector %s at %s answers now\n", w.name, w.addr)
 		}
 		w.answered = true
 	case w.warned:
 	case st.Refused > 0 && since >= refusedWarn:
-		fmt.Fprintf(stderr, "tmonbench: warning: collector %s at %s refuses the PDUs (%d ICMP port unreachable): nothing listens there; start the collector (tmonbench collector --listen %s) or fix collectors[].address; the probe keeps retrying\n",
+		warnf(stderr, "probe", "collector %s at %s refuses the PDUs (%d ICMP port unreachable): nothing listens there; start the collector (tmonbench collector --listen %s) or fix collectors[].address; the probe keeps retrying",
 			w.name, w.addr, st.Refused, w.addr)
 		w.warned = true
 	case since >= silentWarn:
-		fmt.Fprintf(stderr, "tmonbench: warning: no acknowledgement from collector %s at %s after %v (%d datagrams sent): is it running there, with this probe's key? The probe keeps retrying\n",
+		warnf(stderr, "probe", "no acknowledgement from collector %s at %s after %v (%d datagrams sent): is it running there, with this probe's key? The probe keeps retrying",
 			w.name, w.addr, silentWarn, st.Sent)
 		w.warned = true
 	}

@@ -105,7 +105,8 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // TestCollectorWatchSteps drives the watch of one channel by hand (wall
 // times given, no sleeping on them): nothing before the first datagram,
-// nothing within silentWarn, one warning after it, none repeated, and
+// nothing within silentWarn, one warning after it ("tmonbench probe:
+// warning: ..."), none repeated, and
 // "answers now" once an acknowledgement arrives.
 func TestCollectorWatchSteps(t *testing.T) {
 	coll, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -130,7 +131,7 @@ func TestCollectorWatchSteps(t *testing.T) {
 	}
 	w.check(t0.Add(time.Second+silentWarn), &out)
 	w.check(t0.Add(time.Second+2*silentWarn), &out)
-	if n := strings.Count(out.String(), "no acknowledgement from collector central"); n != 1 {
+	if n := strings.Count(out.String(), "tmonbench probe: warning: no acknowledgement from collector central"); n != 1 {
 		t.Fatalf("%d warnings, want 1: %q", n, out.String())
 	}
 	buf := make([]byte, 16)
@@ -146,7 +147,7 @@ func TestCollectorWatchSteps(t *testing.T) {
 	out.Reset()
 	w.check(t0.Add(time.Minute), &out)
 	w.check(t0.Add(time.Hour), &out)
-	if out.String() != "tmonbench: collector central at "+w.addr+" answers now\n" {
+	if out.String() != "tmonbench probe: collector central at "+w.addr+" answers now\n" {
 		t.Errorf("after the acknowledgement: %q", out.String())
 	}
 }

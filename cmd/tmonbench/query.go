@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +61,11 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	case len(texts) > 0 && *wide:
 		return usageErr("query: --wide goes with a query NAME, not --sql")
 	case len(texts) > 0:
+		for _, q := range texts {
+			if strings.Trim(q, " \t\r\n;") == "" {
+				return usageErr("query: --sql %q holds no SQL statement", q)
+			}
+		}
 	case fs.NArg() == 1:
 		n, err := queries.Get(fs.Arg(0))
 		if err != nil {
@@ -94,6 +101,11 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
 			what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 	}
+	for _, q := range *sqls { // every --sql is checked before the first runs
+		if err := checkSQL(db, q); err != nil {
+			return err
+		}
+	}
 	for i, q := range texts {
 		res, err := queries.Run(db, q)
 		if err != nil {
@@ -102,9 +114,6 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
 				}
 				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
-			}
-			if errors.Is(err, queries.ErrSeveralStatements) { // DuckDB would print the last one's rows only
-				return usageErr("query: --sql %q holds several statements: give one per --sql (repeat the flag: each result is printed in turn)", q)
 			}
 			return err
 		}
@@ -116,6 +125,19 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// checkSQL refuses (usage error) a --sql holding several statements, whose
+// last result only DuckDB would print, or none.
+func checkSQL(db *sql.DB, q string) error {
+	err := queries.Check(context.Background(), db, q)
+	switch {
+	case errors.Is(err, queries.ErrSeveralStatements):
+		return usageErr("query: --sql %q holds several statements: give one per --sql (repeat the flag: each result is printed in turn)", q)
+	case errors.Is(err, queries.ErrEmptyQuery):
+		return usageErr("query: --sql %q holds no SQL statement", q)
+	}
+	return err
 }
 
 // pipedWidth is the table width when stdout is not a terminal and
@@ -146,8 +168,12 @@ Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
 Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
 .json). One statement per --sql. The table format fits the terminal, or when
-piped $COLUMNS, else 120 columns: long cells are cut with …; --width 0 prints
-them whole, as --format csv and json always do.
+piped $COLUMNS, else 120 columns: long text cells (probe, message) are cut
+with …, never inside an IP address or address:port, and address columns
+(client, server, flow names) never; if still too wide, the last columns are
+left out (at most a third, named below the table), else each row prints as a
+block of "column │ value" lines. --width 0 prints every cell whole, as
+--format csv and json always do.
 
 Named queries:
 `)

@@ -17,7 +17,8 @@ import (
 )
 
 // TestQueryFlags (issues 9.4, 9.6): --limit and the default of 40 rows,
-// --width, repeated --sql, a multi-statement --sql refused, a rollup
+// --width, repeated --sql, a multi-statement or empty --sql refused
+// before any runs, a rollup
 // query before rollup said in one line, --local-time
 // under TZ=Europe/Brussels, and the help's export and flag lines
 // (TestQueryHelpListsAll checks its queries and tables).
@@ -47,6 +48,20 @@ func TestQueryFlags(t *testing.T) {
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
 	if code != 2 || !strings.Contains(stderr, `--sql "select 1; select 2" holds several statements: give one per --sql`) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("two statements in one --sql: %d %q", code, stderr)
+	}
+	// every --sql is checked before the first runs; an empty one is a usage error
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sql", "select 1", "--sql", "select 2; select 3"}, `--sql "select 2; select 3" holds several statements`},
+		{[]string{"--sql", ""}, `--sql "" holds no SQL statement`},
+		{[]string{"--sql", "select 1", "--sql", "-- a comment"}, `--sql "-- a comment" holds no SQL statement`},
+	} {
+		code, stdout, stderr := tmon(t, append([]string{"query", "--out", out}, c.args...)...)
+		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, "tmonbench query: "+c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, nothing run, %q", c.args, code, stdout, stderr, c.want)
+		}
 	}
 	// a query over the rollups before rollup ran: one line that says what to run
 	code, _, stderr = tmon(t, "query", "--out", out, "manager")

@@ -130,7 +130,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		ProgressEvery: 1024,
 		Wall:          wall,
 		InputError: func(i int, err error) {
-			fmt.Fprintf(logw, "tmonbench: warning: %v (the packets before the damage are kept)\n", err)
+			warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 		},
 		Finish: func(res *pipeline.Result) []observe.Event {
 			ev, _ := prog.behind(a.speed)
@@ -194,10 +194,10 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 		run.SetInterrupted()
 	}
 	if msg := behind(); msg != "" {
-		fmt.Fprintf(stderr, "tmonbench: warning: %s (event replay_behind)\n", msg)
+		warnf(stderr, "replay", "%s (event replay_behind)", msg)
 	}
 	if n := res.Unacked(); n > 0 {
-		fmt.Fprintf(stderr, "tmonbench: warning: %d PDUs were never acknowledged by a collector: their observations are missing from the tables\n", n)
+		warnf(stderr, "replay", "%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)
 	}
 	if err := writeIndex(run, indexers); err != nil {
 		return err

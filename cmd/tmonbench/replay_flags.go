@@ -96,11 +96,7 @@ func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	if *filterStr != "" {
 		e, err := filter.Parse(*filterStr)
 		if err != nil {
-			var se *filter.SyntaxError
-			if errors.As(err, &se) {
-				return nil, usageErr("--filter: %v\n%s", err, se.Caret())
-			}
-			return nil, usageErr("--filter: %v", err)
+			return nil, usageErr("--filter %q: %v", *filterStr, err) // one line, as tcpdump
 		}
 		a.filter, a.filterText = &e, *filterStr
 	}
@@ -110,7 +106,7 @@ func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	if a.maxGap < 0 {
 		return nil, usageErr("--max-gap %v: want a duration >= 0 (0 keeps every gap)", a.maxGap)
 	}
-	if a.cfg, err = loadConfig(*cfgPath, stderr); err != nil {
+	if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 		return nil, err
 	}
 	if fs.Changed("interval") { // 0 too is refused: no default to fall back on but the config's

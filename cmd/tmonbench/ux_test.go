@@ -131,7 +131,8 @@ func TestPrepareChecksFirst(t *testing.T) {
 
 // TestFlagRefusals: replay --interval 0 (as -5), report --from not
 // before --to, probe and collector with a stray argument, query --limit
-// -1, and --list or --schema with a query are refused with exit status 2
+// -1, --list or --schema with a query, and bench --memory-limit -5,
+// --repeat 0 or --workers -1 (naming that flag only) are refused with exit status 2
 // and one line.
 func TestFlagRefusals(t *testing.T) {
 	dir := t.TempDir()
@@ -151,6 +152,10 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
 		{[]string{"query", "--out", dir, "--width", "-1", "--sql", "select 1"}, "query: --width -1: want a number of columns (0: no limit)"},
+		// bench: a negative memory limit was taken silently; each names the flag at fault only
+		{[]string{"bench", "--memory-limit", "-5", pcap}, "bench: --memory-limit -5: want a number of MiB (0: none)"},
+		{[]string{"bench", "--repeat", "0", pcap}, "bench: --repeat 0: want at least 1"},
+		{[]string{"bench", "--workers", "-1", pcap}, "bench: --workers -1: takes 0 to 64"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -189,17 +194,39 @@ func TestFlagValueNames(t *testing.T) {
 }
 
 // TestHelpCommand: `tmonbench help CMD` prints CMD's help (exit 0), as
-// `tmonbench CMD --help` does; `help` alone, or with an unknown name, the
-// top-level help.
+// `tmonbench CMD --help` does; `help` alone the top-level help; an
+// unknown command or top-level flag (help nosuch, nosuch, --nosuch) is
+// one line and the hint, exit 2 (a trial saw the 20-line usage); -v and
+// --version print the version.
 func TestHelpCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "nosuch"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"nosuch"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"nosuch", "--out", "x"}, `tmonbench: unknown command "nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+		{[]string{"--nosuch"}, `tmonbench: unknown flag "--nosuch" (run 'tmonbench --help' for the commands)` + "\n"},
+	} {
+		code, stdout, stderr := tmon(t, c.args...)
+		if code != 2 || stdout != "" || stderr != c.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+	_, version, _ := tmon(t, "version")
+	for _, flag := range []string{"-v", "--version"} {
+		if code, stdout, _ := tmon(t, flag); code != 0 || stdout != version {
+			t.Errorf("%s: exit %d, %q; want the version", flag, code, stdout)
+		}
+	}
 	code, stdout, _ := tmon(t, "help", "replay")
 	_, want, _ := tmon(t, "replay", "--help")
 	if code != 0 || stdout != want || !strings.HasPrefix(stdout, "Usage: tmonbench replay") {
 		t.Errorf("help replay: exit %d, %q", code, stdout)
 	}
-	code, stdout, _ = tmon(t, "help", "nosuch")
+	code, stdout, _ = tmon(t, "help")
 	if code != 0 || !strings.HasPrefix(stdout, "tmonbench: passive network measurement workbench") {
-		t.Errorf("help nosuch: exit %d, %q", code, stdout)
+		t.Errorf("help: exit %d, %q", code, stdout)
 	}
 }
 
@@ -223,24 +250,37 @@ func TestQueryNamesLiveRun(t *testing.T) {
 
 // TestErrorLines: an error is one line "tmonbench CMD: " and the fault,
 // no Go package name first (a trial saw "tmonbench: queries: Parser
-// Error", "tmonbench: replay: x.pcap: ..."); internalPrefixes names every
+// Error", "tmonbench: replay: x.pcap: ...", "--link-outage: pdu: ...",
+// "s.yaml: config: invalid: ...", "lock: open /proc/.x.lock"); internalPrefixes names every
 // package of the module but the test helpers under internal/.
 func TestErrorLines(t *testing.T) {
 	out := replayed(t)
 	nope := filepath.Join(t.TempDir(), "nope.pcap")
-	for _, c := range []struct {
+	yamlSyntax, notes := filepath.Join(t.TempDir(), "s.yaml"), filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(yamlSyntax, []byte("interval_s: [1\n"), 0o644)
+	os.WriteFile(notes, []byte("hi\n"), 0o644)
+	for i, c := range []struct {
 		args []string
 		want string
-	}{
+	}{ // the first five may print more than one line, the others not
 		{[]string{"query", "--out", out, "--sql", "selec 1"}, `Parser Error: syntax error at or near "selec"`},
 		{[]string{"query", "--out", filepath.Dir(nope), "summary"}, "no tmonbench output in " + filepath.Dir(nope)},
 		{[]string{"query", "--out", out, "nosuch"}, `unknown query "nosuch"`},
 		{[]string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", nope}, nope + ": no such file or directory"},
 		{[]string{"replay", "--out", filepath.Join(out, "x"), nope}, nope + ": no such file or directory"},
+		// a flag's value, a config file, the output folder, a filter: no package name anywhere
+		{[]string{"replay", "--link-outage", "30s", nope}, `--link-outage: outage is not DURATION@START, e.g. 30s@120s: "30s"`},
+		{[]string{"replay", "--config", yamlSyntax, nope}, yamlSyntax + ":1: did not find expected ',' or ']'"},
+		{[]string{"replay", "--config", notes, nope}, notes + ":1: not a tmonbench configuration: want a YAML mapping of settings"},
+		{[]string{"replay", "--config", nope + ".yaml", nope}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"bench", "--config", nope + ".yaml", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"replay", "--out", "/proc/x", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "cannot write output folder /proc/x: cannot create files in /proc: "},
+		{[]string{"replay", "--filter", "tcp portt 80", nope}, `--filter "tcp portt 80": expected 'and' or 'or' before "portt" at offset 4`},
 	} {
 		_, _, stderr := tmon(t, c.args...)
-		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) {
-			t.Errorf("%v: %q, want %q", c.args, fault, c.want)
+		oneLine := i < 5 || strings.Count(stderr, "\n") == 1 // DuckDB's caret lines and a config's warning before
+		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) || !oneLine {
+			t.Errorf("%v: %q, want one line %q", c.args, stderr, c.want)
 		}
 	}
 	b, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Name}}", "../../...").Output()

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/csv"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,4 +95,42 @@ func csvRows(t *testing.T, args ...string) [][]string {
 		t.Fatalf("query --format csv %v: %v %s", args, err, stderr)
 	}
 	return rows
+}
+
+// TestQueryAddressesWhole: the tcp and top-flows tables at 120 and 80
+// columns print every client, server and flow name whole (a trial saw
+// 141.142.220.118:80 cut to 141.142.220.11…, which reads as another
+// address); what does not fit is a cut probe name, columns left out (and
+// named) or the vertical layout. No cut ends in a digit, dot or colon.
+func TestQueryAddressesWhole(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out,
+		filepath.Join(samples(t), "pcap", "ipv6", "chrissanders_http_ip4and6.pcapng"),
+		filepath.Join(samples(t), "pcap", "ftp-passive", "zeek_ftp_bigtransfer.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	cutAddr := regexp.MustCompile(`[0-9.:\]]…`)
+	for _, q := range []struct{ name, columns string }{{"tcp", "client server"}, {"top-flows", "name"}} {
+		rows := csvRows(t, "--out", out, q.name)
+		for _, width := range []string{"120", "80"} {
+			code, stdout, stderr := tmon(t, "query", "--out", out, "--width", width, q.name)
+			if code != 0 || cutAddr.MatchString(stdout) {
+				t.Errorf("query %s --width %s: exit %d %s, an address cut:\n%s", q.name, width, code, stderr, stdout)
+			}
+			w, _ := strconv.Atoi(width)
+			if maxWidth(stdout) > w {
+				t.Errorf("query %s --width %s: %d columns wide:\n%s", q.name, width, maxWidth(stdout), stdout)
+			}
+			for i, col := range rows[0] {
+				if !strings.Contains(q.columns, col) {
+					continue
+				}
+				for _, row := range rows[1:] {
+					if !strings.Contains(stdout, " "+row[i]+" ") && !strings.Contains(stdout, " "+row[i]+"\n") {
+						t.Errorf("query %s --width %s: %s %s not whole:\n%s", q.name, width, col, row[i], stdout)
+					}
+				}
+			}
+		}
+	}
 }

@@ -59,6 +59,18 @@ func (r *Report) stageRows() []stageRow {
 	return rows
 }
 
+// sizeText is a byte count in decimal units: kB under 1 MB, MB under
+// 10 GB (the README's 2996.1 MB), else GB.
+func sizeText(b uint64) string {
+	switch {
+	case b < 1e6:
+		return fmt.Sprintf("%.1f kB", float64(b)/1e3)
+	case b < 1e10:
+		return fmt.Sprintf("%.1f MB", float64(b)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(b)/1e9)
+}
+
 // summary is min, median and max of one figure over the runs.
 type summary struct{ min, med, max float64 }
 
@@ -95,8 +107,8 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Workers > 0 {
 		workers = fmt.Sprintf("%d worker(s) per probe", r.Workers)
 	}
-	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %.1f MB captured; %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
-		strings.Join(names, " "), r.Packets, float64(r.CapturedBytes)/1e6, workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
+	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %s captured; %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
+		strings.Join(names, " "), r.Packets, sizeText(r.CapturedBytes), workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}
@@ -153,7 +165,9 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "PDUs: %d, %d bytes: %.4f PDU bytes per captured byte, %d frames reached the collector while packets were read; flows %d\n",
 		r.PDUs, r.PDUBytes, float64(r.PDUBytes)/float64(max(r.CapturedBytes, 1)), r.PDUsDuringRun, r.Flows)
-	if rows := r.stageRows(); rows != nil {
+	if rows := r.stageRows(); rows != nil && r.ProfileSamples < MinProfileSamples {
+		fmt.Fprintf(w, "\nCPU per stage: n/a (the capture is too short for per-stage figures: %d CPU profile samples, under %d)\n", r.ProfileSamples, MinProfileSamples)
+	} else if rows != nil {
 		fmt.Fprintf(w, "\nCPU per stage (full runs, from a CPU profile, %d run(s)):\n%-18s %10s %8s\n", r.StageRuns, "stage", "ns/pkt", "share")
 		for _, s := range rows {
 			fmt.Fprintf(w, "%-18s %10.1f %7.1f%%\n", s.name, s.perPkt, 100*s.share)
@@ -169,7 +183,7 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	slices.Sort(tnames)
 	fmt.Fprintf(w, "\nrows per table (%d rows in %d Parquet files, %.1f MiB", rows, files, float64(bytes)/(1<<20))
-	if pq := r.Stages[StageParquet]; pq > 0 && r.StageRuns > 0 {
+	if pq := r.Stages[StageParquet]; pq > 0 && r.StageRuns > 0 && r.ProfileSamples >= MinProfileSamples {
 		fmt.Fprintf(w, "; Parquet %.2f M rows per CPU second", float64(rows)/(float64(pq)/float64(r.StageRuns)/1e9)/1e6)
 	}
 	fmt.Fprintln(w, "):")

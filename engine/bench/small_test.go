@@ -14,7 +14,8 @@ import (
 )
 
 // TestEmptyCapture: a header-only capture is refused with ErrEmpty and
-// the file's name (it printed +Inf and NaN per packet).
+// the file's name (it printed +Inf and NaN per packet), before any run
+// (a trial saw "floor 1/1" first).
 func TestEmptyCapture(t *testing.T) {
 	src, err := os.ReadFile(testsamples.Path(t, "lab", "tcp-mix", "A.pcap"))
 	if err != nil {
@@ -24,36 +25,45 @@ func TestEmptyCapture(t *testing.T) {
 	if err := os.WriteFile(path, src[:24], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+	var progress []string
+	_, err = Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir(), Progress: func(s string) { progress = append(progress, s) }}))
+	if progress != nil {
+		t.Errorf("runs before the refusal: %q", progress)
+	}
 	if !errors.Is(err, ErrEmpty) || err.Error() != "bench: no packets to measure in "+path+" (empty or header-only capture)" {
 		t.Errorf("err %v", err)
 	}
 }
 
 // TestSmallReport: figures that cannot be measured print n/a (JSON null)
-// rather than -1, NaN or a ratio of start-up costs; a big enough run
-// prints them.
+// rather than -1, NaN or a ratio of start-up costs, per-stage figures
+// from under MinProfileSamples samples too (a trial saw "73529.4 ns/pkt"
+// from 3 samples); a big enough run prints them; sizes in kB or MB (a
+// trial saw "0.0 MB captured").
 func TestSmallReport(t *testing.T) {
 	steady := 0.204
 	for _, c := range []struct {
 		name            string
 		packets         uint64
 		wallNs          int64
+		bytes           uint64
+		samples         int
 		steady          *float64
 		want, wantNot   []string
 		ratio, steadyJS any
 	}{
-		{"small", 7799, 100e6, nil,
-			[]string{"ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
+		{"small", 7799, 100e6, 25_000, 6, nil,
+			[]string{"7799 packets, 25.0 kB captured;", "\nCPU per stage: n/a (the capture is too short for per-stage figures: 6 CPU profile samples, under 100)\n", "ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
 				"allocations per packet: 2.000 (2.000-2.000) over the whole run, in steady state: n/a (too few packets for a steady state)\n"},
-			[]string{"-1.000", "NaN", "Inf", "1525"}, nil, nil},
-		{"big", 5_000_000, 2e9, &steady,
-			[]string{"ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
+			[]string{"-1.000", "NaN", "Inf", "1525", "ns/pkt", "rows per CPU second"}, nil, nil},
+		{"big", 5_000_000, 2e9, 2_996_100_000, 600, &steady,
+			[]string{"5000000 packets, 2996.1 MB captured;", "CPU per stage (full runs, from a CPU profile, 2 run(s)):\n", "rows per CPU second", "ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
 			[]string{"n/a"}, 2.0, 0.204},
 	} {
 		m := Measure{WallNs: c.wallNs, UserNs: c.wallNs, Allocs: 2 * c.packets, SteadyAllocsPerPacket: c.steady}
 		f := Measure{WallNs: c.wallNs / 2, UserNs: c.wallNs / 2}
-		r := &Report{Paths: []string{"x.pcap"}, Packets: c.packets, Full: []Measure{m, m}, Floor: []Measure{f, f}, Ratios: []float64{2, 2}}
+		r := &Report{Paths: []string{"x.pcap"}, Packets: c.packets, CapturedBytes: c.bytes, Full: []Measure{m, m}, Floor: []Measure{f, f}, Ratios: []float64{2, 2},
+			Stages: StageTimes{StageParquet: c.wallNs}, StageRuns: 2, ProfiledNs: c.wallNs, ProfileSamples: c.samples}
 		var text bytes.Buffer
 		r.WriteText(&text)
 		for _, w := range c.want {

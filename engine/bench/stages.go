@@ -74,22 +74,26 @@ func (s StageTimes) Add(o StageTimes) {
 	}
 }
 
-// attribute reads a CPU profile (runtime/pprof's gzipped protobuf) and
-// charges every sample's CPU time to a stage.
-func attribute(prof []byte) (StageTimes, error) {
+// attribute reads a CPU profile (runtime/pprof's gzipped protobuf),
+// charges every sample's CPU time to a stage, and counts the samples.
+func attribute(prof []byte) (StageTimes, int, error) {
 	p, err := profile.Parse(bytes.NewReader(prof))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	vi := -1
+	vi, ci := -1, -1
 	for i, st := range p.SampleType {
 		if st.Type == "cpu" && st.Unit == "nanoseconds" {
 			vi = i
 		}
+		if st.Type == "samples" {
+			ci = i
+		}
 	}
 	if vi < 0 {
-		return StageTimes{}, nil
+		return StageTimes{}, 0, nil
 	}
+	samples := 0
 	memo := map[string]int{} // function name -> rule index + 1 (0: none)
 	out := StageTimes{}
 	var stack []string
@@ -104,8 +108,13 @@ func attribute(prof []byte) (StageTimes, error) {
 			}
 		}
 		out[stageOfMemo(stack, memo)] += s.Value[vi]
+		if ci >= 0 {
+			samples += int(s.Value[ci])
+		} else {
+			samples++
+		}
 	}
-	return out, nil
+	return out, samples, nil
 }
 
 // stageOf returns the stage of a stack of function names, root first.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +37,15 @@ type Error struct {
 	Msg   string
 }
 
-// Error formats the error as FILE:LINE: FIELD: MESSAGE.
+// Error formats the error as FILE:LINE: FIELD: MESSAGE (no FIELD: when
+// the fault is in no field, a YAML syntax error).
 func (e *Error) Error() string {
+	if e.Field == "" {
+		if e.Line > 0 {
+			return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+		}
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
 	}
@@ -475,8 +483,17 @@ func Load(path string) (*Config, error) {
 func Parse(b []byte, file string) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
+		e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if sub := lineRE.FindStringSubmatch(e.Msg); sub != nil {
+			e.Line, _ = strconv.Atoi(sub[1])
+			e.Msg = strings.TrimPrefix(e.Msg, sub[0])
+		}
+		return nil, e
+	}
+	if len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode { // a text, a list
+		return nil, &Error{File: file, Line: root.Content[0].Line,
+			Msg: "not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"}
 	}
 	if u := checkKnown(&root, reflect.TypeOf(c), ""); u != nil {
 		where := u.path

@@ -117,7 +117,8 @@ func TestEffectiveYAMLRoundTrip(t *testing.T) {
 
 // TestYAMLErrorLine: a value of the wrong type is reported at its line,
 // with the field's path and what the field wants (not yaml.v3's
-// "cannot unmarshal !!str" for a scalar).
+// "cannot unmarshal !!str" for a scalar); a syntax error or a file that
+// is no mapping (a text, a list) is FILE:LINE: and what is wrong.
 func TestYAMLErrorLine(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"interval_s: ten\n", `f.yaml:1: interval_s: want a number of seconds, got "ten"`},
@@ -126,6 +127,10 @@ func TestYAMLErrorLine(t *testing.T) {
 		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: cannot unmarshal !!seq into int"},
 		{"interval_s: \"abc\"\nclasses:\n  - name: a\n    upper_layer: maybe\n",
 			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
+		// a syntax error, a text or a list: FILE:LINE: what is wrong
+		{"interval_s: [1\n", "f.yaml:1: did not find expected ',' or ']'"},
+		{"hi\n", "f.yaml:1: not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"},
+		{"# settings\n\n- 1\n- 2\n", "f.yaml:3: not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"},
 	} {
 		_, err := Parse([]byte(c.text), "f.yaml")
 		var e *Error

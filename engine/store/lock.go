@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,8 +39,12 @@ func lockOut(out string) (*outLock, error) {
 	path := lockName(out)
 	for range 10 {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("%w %s: lock: %w", ErrOutUnwritable, out, err)
+		if err != nil { // the lock file's name is ours, not the user's: say where
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("%w %s: cannot create files in %s: %w", ErrOutUnwritable, out, filepath.Dir(out), err)
 		}
 		if err := lockFile(f); err != nil {
 			b, _ := os.ReadFile(path)

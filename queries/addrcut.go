@@ -1,0 +1,148 @@
+package queries
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/mattn/go-runewidth"
+)
+
+// An address cut the table format never makes: a cell cut in the middle
+// of an IP address or address:port (141.142.220.118:80 cut to
+// 141.142.220.11…) reads as another, valid-looking address. Columns whose
+// cells are addresses (client, server, flow names) are never cut; a
+// free-text cell is cut before an address it would split, not inside it.
+
+// addrChar reports whether c may be part of an address token: hex
+// digits, dots, colons and IPv6 brackets.
+func addrChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' || c == '[' || c == ']'
+}
+
+// isAddr reports whether tok is an IP address, address:port,
+// [v6]:port, [v6], or an unbracketed v6 followed by :port (as
+// tcp_connections prints it).
+func isAddr(tok string) bool {
+	if _, err := netip.ParseAddr(tok); err == nil {
+		return true
+	}
+	if _, err := netip.ParseAddrPort(tok); err == nil {
+		return true
+	}
+	if strings.HasPrefix(tok, "[") {
+		if i := strings.IndexByte(tok, ']'); i > 0 {
+			_, err := netip.ParseAddr(tok[1:i])
+			return err == nil
+		}
+	}
+	if i := strings.LastIndexByte(tok, ':'); i > 0 && strings.Count(tok, ":") > 2 {
+		a, err := netip.ParseAddr(tok[:i])
+		return err == nil && a.Is6() && allDigits(tok[i+1:])
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// addrSpans returns the byte ranges [start, end) of the addresses in s,
+// each with its ":port" or ":name" suffix ([2001:db8::1]:high).
+func addrSpans(s string) [][2]int {
+	var spans [][2]int
+	for i := 0; i < len(s); {
+		if !addrChar(s[i]) || (i > 0 && isWordChar(s[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && addrChar(s[j]) {
+			j++
+		}
+		end := j
+		for end > i && (s[end-1] == '.' || s[end-1] == ':') {
+			end--
+		}
+		if end > i && isAddr(s[i:end]) {
+			if end < len(s) && s[end] == ':' { // a named port: [v6]:high
+				k := end + 1
+				for k < len(s) && isWordChar(s[k]) {
+					k++
+				}
+				if k > end+1 {
+					end = k
+				}
+			}
+			spans = append(spans, [2]int{i, end})
+			j = end
+		}
+		i = j
+	}
+	return spans
+}
+
+// isWordChar reports whether c is a letter, digit or underscore.
+func isWordChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// startsWithAddr reports whether s begins with an address.
+func startsWithAddr(s string) bool {
+	sp := addrSpans(s)
+	return len(sp) > 0 && sp[0][0] == 0
+}
+
+// addrColumns marks the text columns every cell of which (NULL aside)
+// starts with an address: client, server, flow names. They are never
+// cut; other text is cut before an address, not inside it (cut).
+func addrColumns(types []string, cells [][]string) []bool {
+	addr := make([]bool, len(types))
+	for i, typ := range types {
+		if !cuttable(typ) {
+			continue
+		}
+		seen := false
+		addr[i] = true
+		for _, row := range cells {
+			if row[i] == "NULL" {
+				continue
+			}
+			if !startsWithAddr(row[i]) {
+				addr[i] = false
+				break
+			}
+			seen = true
+		}
+		addr[i] = addr[i] && seen
+	}
+	return addr
+}
+
+// cut shortens s to width display columns, ending it with … when cut,
+// and never inside an address: the cut moves back to the address's
+// start, or, for an address at the start wider than width, after its
+// end (an address is printed whole or not at all).
+func cut(s string, width int) string {
+	if runewidth.StringWidth(s) <= width {
+		return s
+	}
+	kept := len(runewidth.Truncate(s, width-1, ""))
+	for _, sp := range addrSpans(s) {
+		if sp[0] < kept && kept < sp[1] {
+			kept = sp[0]
+			if kept == 0 {
+				kept = sp[1]
+			}
+			break
+		}
+	}
+	if kept == len(s) {
+		return s
+	}
+	return s[:kept] + "…"
+}
