@@ -215,3 +215,26 @@ func TestConfigFaults(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestInputCountersReported: what the capture reader counts and skips
+// reaches the events table (issue 15: anomalies counted but never
+// reported). Edge case 20: 2 packets of an 802.11 interface of a pcapng
+// file are skipped, one capture_unsupported_link event with count 2; edge
+// case 19: 2 records longer than the snap length kept whole, one
+// capture_over_snaplen event with count 2.
+func TestInputCountersReported(t *testing.T) {
+	for _, c := range []struct{ capture, kind, want string }{
+		{"20-pcapng-unsupported-link/input.pcapng", "capture_unsupported_link", "warning,2,true"},
+		{"19-pcap-caplen-over-snaplen/input.pcap", "capture_over_snaplen", "info,2,true"},
+	} {
+		f := filepath.Join(samples(t), "edge", c.capture)
+		out := filepath.Join(t.TempDir(), "o")
+		if code, _, stderr := tmon(t, "replay", "-q", "--out", out, f); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.capture, code, stderr)
+		}
+		sql := fmt.Sprintf("select severity, count, contains(message, '%s') as names_file from events where kind = '%s'", filepath.Base(f), c.kind)
+		if _, stdout, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", sql); stdout != "severity,count,names_file\n"+c.want+"\n" {
+			t.Errorf("%s: %s events %q, want %q", c.capture, c.kind, stdout, c.want)
+		}
+	}
+}

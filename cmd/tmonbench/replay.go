@@ -209,19 +209,6 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 	return writeManifest(run.Out())
 }
 
-// inputEvents are the events only the capture files know: records with
-// invalid timestamps, normalised.
-func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.File) []observe.Event {
-	var ev []observe.Event
-	for i, f := range files {
-		if st := f.Stats(); st.InvalidTimestamps > 0 {
-			ev = append(ev, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "invalid_timestamps", Severity: observe.SevWarning,
-				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", caps[i].Path, st.InvalidTimestamps)})
-		}
-	}
-	return ev
-}
-
 // openFile opens a capture file, or standard input for "-".
 func openFile(path string) (*replay.File, error) {
 	if path == "-" {

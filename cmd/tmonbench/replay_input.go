@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// inputEvents are the events only the capture files know, one per file
+// and counter of replay.Stats that is not zero: records with invalid
+// timestamps (normalised), packets of interfaces with an unsupported link
+// type (skipped), Simple Packet Blocks without a time, records longer
+// than the snap length (kept whole) and pcapng blocks ignored. Every
+// counter the reader keeps reaches the events table (issue 15).
+func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.File) []observe.Event {
+	var ev []observe.Event
+	for i, f := range files {
+		st, path := f.Stats(), caps[i].Path
+		for _, e := range []observe.Event{
+			{Kind: "invalid_timestamps", Severity: observe.SevWarning, Count: st.InvalidTimestamps,
+				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", path, st.InvalidTimestamps)},
+			{Kind: "capture_unsupported_link", Severity: observe.SevWarning, Count: st.SkippedUnsupported,
+				Message: fmt.Sprintf("%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)", path, st.SkippedUnsupported)},
+			{Kind: "capture_no_timestamp", Severity: observe.SevInfo, Count: st.NoTimestamp,
+				Message: fmt.Sprintf("%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's", path, st.NoTimestamp)},
+			{Kind: "capture_over_snaplen", Severity: observe.SevInfo, Count: st.OverSnaplen,
+				Message: fmt.Sprintf("%s: %d records longer than the declared snap length, kept whole (as libpcap and Wireshark)", path, st.OverSnaplen)},
+			{Kind: "capture_blocks_skipped", Severity: observe.SevInfo, Count: st.SkippedBlocks,
+				Message: fmt.Sprintf("%s: %d pcapng blocks ignored (name resolution, interface statistics, secrets, custom or unknown)", path, st.SkippedBlocks)},
+		} {
+			if e.Count > 0 {
+				e.Time, e.Source = res.FirstNs, "replay"
+				ev = append(ev, e)
+			}
+		}
+	}
+	return ev
+}
