@@ -211,6 +211,9 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 		s.zeroWin++
 	}
 
+	if orig && ack && !syn && !c.boundaryOnly {
+		c.followAcked(d)
+	}
 	if c.boundaryOnly {
 		c.boundary(s, peer, d)
 	} else {
@@ -227,6 +230,28 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 		kind = segNone
 	}
 	return kind
+}
+
+// followAcked switches the server's sequence space to a stray SYN-ACK's ISN
+// when the client acknowledges that one (ACK = ISN+1) rather than the
+// SYN-ACK the connection followed, and the server sent nothing since: of
+// two SYN-ACKs with different ISNs, the one the client's handshake ACK
+// names is the connection's, whichever came first (zeek#3313 with the
+// stray SYN-ACK before the real one). The one left counts as the stray;
+// the handshake times become the acknowledged SYN-ACK's.
+func (c *conn) followAcked(d *dissect.Dissection) {
+	s := &c.s[1]
+	if !s.altOK || s.high > 1 || len(s.holes) > 0 || d.Ack != s.alt+1 || d.Ack == s.base+1 {
+		return
+	}
+	old := s.base
+	s.base, s.altOK = s.alt, false
+	if c.hasSynAck {
+		c.synAck, c.synAckAck = s.altAt, s.altAck
+	}
+	if z := &c.z[1]; z.start == old {
+		z.start, z.last = s.base, s.base+1
+	}
 }
 
 // boundary tracks the SYN, FIN and RST sequence numbers of a boundary-only
@@ -297,6 +322,11 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 			// connection (zeek#3313): it neither rebases nor moves this
 			// side's sequence space, and its ACK is not trusted
 			s.straySYNs++
+			if s == &c.s[1] && fl&flagACK != 0 && s.sawSYN && s.high <= 1 && len(s.holes) == 0 {
+				// the server has sent only a SYN-ACK: which of the two
+				// the connection follows is the client's to say
+				s.alt, s.altAck, s.altOK, s.altAt = d.Seq, d.Ack, true, instant{raw: d.Meta.TimeNs, clk: now}
+			}
 			return segStray
 		}
 	}

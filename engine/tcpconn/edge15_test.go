@@ -297,3 +297,38 @@ func TestZeekRetransmissionCount(t *testing.T) {
 		t.Errorf("history %s, want ShADdtFf", r.History)
 	}
 }
+
+// TestStraySynAckFirst (issue 15.1, zeek#3313, the stray SYN-ACK before
+// the real one): a SYN-ACK with another ISN comes 5 ms after the SYN, the
+// real one at 10 ms, and the client acknowledges the real one (ISN+1).
+// The connection follows the SYN-ACK the client acknowledged: the reply
+// is 3000 payload bytes, 0 missing, 0 out of order, 0 retransmissions, 1
+// stray SYN-ACK, and the handshake time is the real one's, 10 ms. The
+// same with the real SYN-ACK first is TestStraySynAck's order.
+func TestStraySynAckFirst(t *testing.T) {
+	var fr []capgen.Frame
+	v := conv{c: capgen.AP("192.0.2.11:40002"), s: capgen.AP("198.51.100.21:80"), frames: &fr}
+	const ic, is = 1000, 5000
+	v.seg(0, cli, "S", ic, 0, 0, 64240, synOpts)
+	v.seg(5, srv, "SA", is+0x60000000, ic+1, 0, 65160, synOpts) // stray SYN-ACK, another ISN
+	v.seg(10, srv, "SA", is, ic+1, 0, 65160, synOpts)
+	v.seg(10.1, cli, "A", ic+1, is+1, 0, 502)
+	v.seg(10.2, cli, "PA", ic+1, is+1, 100, 502)
+	v.seg(20.3, srv, "A", is+1, ic+101, 1000, 509)
+	v.seg(20.4, srv, "A", is+1001, ic+101, 1000, 509)
+	v.seg(20.5, srv, "PA", is+2001, ic+101, 1000, 509)
+	v.seg(20.6, cli, "A", ic+101, is+3001, 0, 501)
+	v.seg(30, srv, "FA", is+3001, ic+101, 0, 509)
+	v.seg(30.1, cli, "FA", ic+101, is+3002, 0, 501)
+	v.seg(40, srv, "A", is+3002, ic+102, 0, 509)
+	r := oneRow(t, capture(t, "tcp-stray-synack-first.pcap", fr))
+	if r.ServerPayloadBytes != 3000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 || r.ServerRetransmissions != 0 ||
+		r.ClientPayloadBytes != 100 || r.ClientMissingBytes != 0 || r.ServerStraySYNs != 1 || r.ClientStraySYNs != 0 {
+		t.Errorf("server payload %d missing %d ooo %d rtx %d stray %d, client payload %d missing %d stray %d;"+
+			" want 3000 0 0 0 1, 100 0 0", r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder,
+			r.ServerRetransmissions, r.ServerStraySYNs, r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientStraySYNs)
+	}
+	if r.HandshakeSynSynackMs == nil || *r.HandshakeSynSynackMs != 10 || r.ConnState != StateSF || r.ServerZeekRetransmissions != 0 {
+		t.Errorf("handshake %v ms conn_state %s zeek retransmissions %d history %s, want 10 SF 0", fmtMs(r.HandshakeSynSynackMs), r.ConnState, r.ServerZeekRetransmissions, r.History)
+	}
+}

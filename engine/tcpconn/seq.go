@@ -46,10 +46,17 @@ type side struct {
 	packets, retrans, ooo, zeroWin uint64
 	keepAlives, zwProbes           uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
 	straySYNs                      uint64 // SYNs with another ISN that did not start a new connection (ignored)
-	wscale                         int16
-	mss                            uint16
-	sackPerm                       bool
-	synOpts                        bool // options taken from this side's SYN
+	// alt is the ISN of the latest stray SYN-ACK seen while this side had
+	// sent nothing after its first one (altOK set, altAt its time): the
+	// connection follows it instead when the client acknowledges it
+	// (conn.followAcked).
+	alt, altAck uint32
+	altOK       bool
+	altAt       instant
+	wscale      int16
+	mss         uint16
+	sackPerm    bool
+	synOpts     bool // options taken from this side's SYN
 }
 
 // pos unwraps a 32-bit sequence number to a position, against the highest
