@@ -307,8 +307,13 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 	}
 	if syn {
 		switch {
-		case !s.sawSYN && s.high <= 1 && len(s.holes) == 0:
-			// a SYN arriving after a data-less first packet (SYN-ACK reordering)
+		case !s.sawSYN && s.high <= 1 && len(s.holes) == 0 && (d.Seq == s.base || !s.placed):
+			// a SYN arriving after a data-less first packet at ISN+1
+			// (SYN-ACK reordering), or after RSTs only (their sequence
+			// numbers place nothing: an injected RST, zeek's
+			// rst-inject-rae). After a pure ACK at another place, a SYN
+			// with another ISN is a late original SYN (next case) or a
+			// stray (below): it does not rebase the side.
 			s.sawSYN, s.base, s.high, s.next = true, d.Seq, 0, 0
 		case !s.sawSYN && (d.Seq == s.base || (s == &c.s[0] && c.synAckAcks(d.Seq))):
 			// the original SYN captured after the segments that follow it
@@ -331,6 +336,9 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 		}
 	}
 
+	if !rst {
+		s.placed = true
+	}
 	p := s.pos(d.Seq)
 	segLen := plen
 	if syn {

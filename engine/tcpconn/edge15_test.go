@@ -332,3 +332,55 @@ func TestStraySynAckFirst(t *testing.T) {
 		t.Errorf("handshake %v ms conn_state %s zeek retransmissions %d history %s, want 10 SF 0", fmtMs(r.HandshakeSynSynackMs), r.ConnState, r.ServerZeekRetransmissions, r.History)
 	}
 }
+
+// TestStraySynAckMidstream (issue 15.1, zeek#3313, on a connection joined
+// mid-stream; found by an audit): no handshake captured, the server has
+// sent only pure ACKs when a SYN-ACK with another ISN arrives, then 3000
+// bytes in its own sequence space. The stray must not rebase the server's
+// side: 3000 payload bytes, 0 missing, 0 out of order, 1 stray.
+//
+// TestLateSynFastOpen (issue 15.3 with TCP Fast Open, RFC 7413; found by
+// an audit): the SYN-ACK acknowledges the SYN's 100 bytes (ISN+101), the
+// client's pure ACK follows, then the original SYN carrying the 100 bytes
+// arrives late. One connection, 400 client bytes (100 + 300), and the late
+// SYN's data is no retransmission (Wireshark's rule, client_retransmissions):
+// it was never seen before.
+func TestStraySynAckMidstream(t *testing.T) {
+	var fr []capgen.Frame
+	v := conv{c: capgen.AP("192.0.2.12:40006"), s: capgen.AP("198.51.100.22:80"), frames: &fr}
+	const ic, is = 20000, 50000
+	v.seg(0, cli, "PA", ic, is, 100, 502)
+	v.seg(0.1, srv, "A", is, ic+100, 0, 509)
+	v.seg(5, srv, "SA", is+0x50000000, ic+100, 0, 65160, synOpts) // stray SYN-ACK, another ISN
+	v.seg(5.1, srv, "A", is, ic+100, 1000, 509)
+	v.seg(5.2, srv, "A", is+1000, ic+100, 1000, 509)
+	v.seg(5.3, srv, "PA", is+2000, ic+100, 1000, 509)
+	v.seg(5.4, cli, "A", ic+100, is+3000, 0, 501)
+	r := oneRow(t, capture(t, "tcp-stray-synack-midstream.pcap", fr))
+	if r.ServerPayloadBytes != 3000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 || r.ServerRetransmissions != 0 || r.ServerStraySYNs != 1 {
+		t.Errorf("server payload %d missing %d ooo %d rtx %d stray %d; want 3000 0 0 0 1",
+			r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder, r.ServerRetransmissions, r.ServerStraySYNs)
+	}
+}
+
+func TestLateSynFastOpen(t *testing.T) {
+	var fr []capgen.Frame
+	v := conv{c: capgen.AP("192.0.2.13:40007"), s: capgen.AP("198.51.100.23:443"), frames: &fr}
+	const ic, is = 30000, 60000
+	v.seg(10, srv, "SA", is, ic+101, 0, 65160, synOpts)
+	v.seg(10.1, cli, "A", ic+101, is+1, 0, 502)
+	v.seg(10.2, cli, "S", ic, 0, 100, 64240, synOpts) // the original SYN with 100 bytes of data, late
+	v.seg(10.3, cli, "PA", ic+101, is+1, 300, 502)
+	v.seg(20, srv, "PA", is+1, ic+401, 500, 509)
+	v.seg(20.1, cli, "FA", ic+401, is+501, 0, 502)
+	v.seg(30, srv, "FA", is+501, ic+402, 0, 509)
+	v.seg(30.1, cli, "A", ic+402, is+502, 0, 502)
+	r := oneRow(t, capture(t, "tcp-late-syn-tfo.pcap", fr))
+	// (Zeek's retransmission rule, behind client_zeek_retransmissions and
+	// the 'T' letter, compares the SYN's end with the highest sequence
+	// number already seen and still counts it, as Zeek would.)
+	if r.ClientPayloadBytes != 400 || r.ClientMissingBytes != 0 || r.ClientRetransmissions != 0 || r.ClientStraySYNs != 0 || r.ConnState != StateSF {
+		t.Errorf("client payload %d missing %d rtx %d stray %d state %s history %s; want 400 0 0 0 SF",
+			r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientRetransmissions, r.ClientStraySYNs, r.ConnState, r.History)
+	}
+}

@@ -17,6 +17,7 @@ type span struct{ lo, hi int64 }
 type side struct {
 	based    bool   // base is known (this side sent a segment)
 	sawSYN   bool   // base is this side's ISN
+	placed   bool   // a segment other than a RST placed this side's stream (base is not a guess from a RST)
 	base     uint32 // raw sequence number of position 0
 	start    int64  // position of the first payload byte (1, or lower for midstream)
 	high     int64  // highest sequence-space end seen (exclusive), zero-window probes included
