@@ -63,7 +63,7 @@ func (c *Collector) reportBad() {
 	}{
 		{m: c.bad, Kind: "pdu_bad_records", Severity: observe.SevError, Message: "probe %s: %d PDUs with records that do not decode (their rows are missing); first %s",
 			all: "%d PDUs of %d probes with records that do not decode (their rows are missing); first from probe %s: %s"},
-		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted %d times: its PDUs are de-duplicated per run; latest %s",
+		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted: %d new run(s) since the last report, each de-duplicated on its own; latest %s",
 			all: "%d restarts of %d probes; first probe %s: %s"},
 	} {
 		ids := slices.Sorted(maps.Keys(k.m))
