@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -451,12 +452,12 @@ func TestAckOnlyWhenDurable(t *testing.T) {
 // failingFS is a journal.FS whose writes fail once armed (a full disk).
 type failingFS struct {
 	journal.OSFS
-	armed *bool
+	armed *atomic.Bool
 }
 
 type failingFile struct {
 	journal.File
-	armed *bool
+	armed *atomic.Bool
 }
 
 func (f failingFS) OpenFile(name string, flag int, perm os.FileMode) (journal.File, error) {
@@ -468,7 +469,7 @@ func (f failingFS) OpenFile(name string, flag int, perm os.FileMode) (journal.Fi
 }
 
 func (f failingFile) Write(b []byte) (int, error) {
-	if *f.armed {
+	if f.armed.Load() {
 		return 0, errors.New("write: no space left on device")
 	}
 	return f.File.Write(b)
@@ -480,18 +481,30 @@ type feedTransport struct {
 	ackRecorder
 	frames [][]byte
 	armAt  int
-	armed  *bool
+	armed  *atomic.Bool
 	acked  int // acks sent before the failure was armed
 }
 
 func (f *feedTransport) Serve(ctx context.Context, handle func([]byte, netip.AddrPort) []byte) error {
 	for i, fr := range f.frames {
 		if i == f.armAt {
-			time.Sleep(50 * time.Millisecond) // let the group commit ack what came before
-			f.mu.Lock()
-			f.acked = f.acks
-			*f.armed = true
-			f.mu.Unlock()
+			// Let the group commit acknowledge what came before: arm
+			// once the acks have not moved for 50 ms (a loaded machine
+			// commits late; acks of rows made durable before the
+			// failure are right, and must not count as after it).
+			for last, k := -1, 0; k < 400; k++ {
+				time.Sleep(50 * time.Millisecond)
+				f.mu.Lock()
+				n := f.acks
+				if n == last {
+					f.acked = n
+					f.armed.Store(true)
+					f.mu.Unlock()
+					break
+				}
+				f.mu.Unlock()
+				last = n
+			}
 		}
 		handle(fr, netip.AddrPort{})
 	}
@@ -504,12 +517,12 @@ func (f *feedTransport) Serve(ctx context.Context, handle func([]byte, netip.Add
 // Serve fails (the process exits non-zero); the probes keep retrying.
 func TestDurableWriteFailure(t *testing.T) {
 	cfg, frames := labPDUs(t)
-	armed := false
-	l, err := journal.OpenFS(t.TempDir(), failingFS{armed: &armed})
+	armed := new(atomic.Bool)
+	l, err := journal.OpenFS(t.TempDir(), failingFS{armed: armed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &feedTransport{frames: frames[:200], armAt: 100, armed: &armed}
+	tr := &feedTransport{frames: frames[:200], armAt: 100, armed: armed}
 	sink := newMemSink()
 	srv := NewServer(labCollector(t, cfg), tr, sink, ServerOptions{Journal: l, WriteEvery: time.Hour})
 	done := make(chan error, 1)
