@@ -20,10 +20,14 @@ var ErrBusy = errors.New("store: output folder in use")
 // skip it (not a table name) and checkRunDir accepts it.
 const JournalDir = ".journal"
 
-// lockName is the lock file of output folder out: beside it, not inside
-// (a replay swaps the folder itself at Finish).
+// LockName is the lock file a run holds inside its output folder (issue
+// 9: a run needs write access to --out only, not to its parent). Queries
+// and the folder checks pass over it.
+const LockName = ".tmon.lock"
+
+// lockName is the lock file of output folder out.
 func lockName(out string) string {
-	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".lock")
+	return filepath.Join(out, LockName)
 }
 
 // outLock is an exclusive lock on an output folder, held for a run's life.
@@ -32,7 +36,7 @@ type outLock struct {
 	path string
 }
 
-// lockOut takes the lock of out (its parent folder must exist), writing
+// lockOut takes the lock of out (the folder must exist), writing
 // our process id in the lock file for the other run's message. Error:
 // ErrBusy naming the holder.
 func lockOut(out string) (*outLock, error) {
@@ -44,7 +48,7 @@ func lockOut(out string) (*outLock, error) {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return nil, fmt.Errorf("%w %s: cannot create files in %s: %w", ErrOutUnwritable, out, filepath.Dir(out), err)
+			return nil, fmt.Errorf("%w %s: cannot create files in it: %w", ErrOutUnwritable, out, err)
 		}
 		if err := lockFile(f); err != nil {
 			b, _ := os.ReadFile(path)

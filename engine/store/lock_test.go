@@ -162,3 +162,42 @@ func listTree(t *testing.T, dir string) []string {
 	slices.Sort(files)
 	return files
 }
+
+// TestLockInsideOut: the lock file is inside the output folder, so a run
+// needs write access to --out only (issue 9: an --out the user may write
+// inside a parent they may not was refused). While a replay and a
+// collector run, nothing is written beside the folder; the lock file does
+// not make the folder "hold files but no run.json", and is gone after.
+func TestLockInsideOut(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "out")
+	r, err := BeginRun(out, Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, LockName)); err != nil {
+		t.Errorf("replay: no lock file in out: %v", err)
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 1 {
+		t.Errorf("replay: beside out while it runs: %v, want out only", ents)
+	}
+	r.Abort()
+	col := filepath.Join(parent, "col")
+	if err := os.Mkdir(col, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenReplace(col, Manifest{})
+	if err != nil {
+		t.Fatalf("collector into an empty folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(col, LockName)); err != nil {
+		t.Errorf("collector: no lock file in out: %v", err)
+	}
+	c.Close()
+	if _, err := os.Stat(filepath.Join(col, LockName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("collector: lock file left after Close: %v", err)
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 2 {
+		t.Errorf("beside the folders: %v, want out and col only", ents)
+	}
+}

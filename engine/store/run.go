@@ -197,16 +197,15 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	if m.Tool == "" {
 		m.Tool = Application
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	lock, err := lockOut(abs)
 	if err != nil {
+		if state == outAbsent {
+			os.Remove(abs) // made for nothing (empty)
+		}
 		return nil, err
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		lock.release()
-		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
 	staging, err := os.MkdirTemp(abs, fmt.Sprintf("%s%d-*", stagingPrefix, os.Getpid()))
@@ -307,7 +306,7 @@ func checkOut(out string) (outState, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
-	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !e.IsDir() || !ours(e.Name()) }) {
+	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return e.Name() != LockName && (!e.IsDir() || !ours(e.Name())) }) {
 		return outEmpty, nil // empty, or only the staging folder of a first run
 	}
 	return 0, fmt.Errorf("%w: %s holds files but no %s; choose another --out or empty it", ErrNotRunDir, out, ManifestName)
@@ -328,7 +327,7 @@ func checkRunDir(out string) error {
 	var foreign []string
 	for _, e := range ents {
 		name := e.Name()
-		if name == ManifestName || (e.IsDir() && (name == JournalDir || ours(name))) {
+		if name == ManifestName || name == LockName || (e.IsDir() && (name == JournalDir || ours(name))) {
 			continue
 		}
 		if name == DatasetManifestName || (strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".old"))) {
