@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -73,6 +74,11 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 		c.snapLen = lc.SnapLen
 	case c.snapLen < 0:
 		return lc, nil, usageErr("--snaplen %d: want a positive number of bytes (0: %d)", c.snapLen, lc.SnapLen)
+	}
+	// A ring is locked kernel memory: more than half the machine's
+	// would get the process killed with no word (exit 137).
+	if maxMB := physMB() / 2; c.ringMB < 1 || (maxMB > 0 && c.ringMB*len(ifaces) > maxMB) {
+		return lc, nil, usageErr("--ring-mb %d: want 1 to %d MiB per interface (half the memory, over %d interfaces)", c.ringMB, max(maxMB/len(ifaces), 1), len(ifaces))
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
 	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc
@@ -166,4 +172,13 @@ func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then
 		}
 	}()
 	return ctx, func() { signal.Stop(sig); cancel() }
+}
+
+// physMB is the machine's memory in MiB (0 when unknown).
+func physMB() int {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int(uint64(si.Totalram) * uint64(si.Unit) >> 20)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
+
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/live"
@@ -26,6 +28,34 @@ func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
 		return
 	}
 	h.lastNs = nowNs
+	h.report(event)
+}
+
+// final is the last period's capture_drops event at the end of a run (its
+// drops would otherwise be said only in capture_stop's message), with the
+// drops in Count; nil without drops since the last check.
+func (h *health) final(name string) []observe.Event {
+	var ev []observe.Event
+	before := h.dropsSoFar()
+	h.report(func(sev uint8, kind, msg string) {
+		if kind == "capture_drops" {
+			ev = append(ev, observe.Event{Time: wallNs(), Source: "probe:" + name, Severity: pdu.SeverityName(sev), Kind: kind, Message: msg, Count: h.dropsSoFar() - before})
+		}
+	})
+	return ev
+}
+
+// dropsSoFar is the kernel drops of the last report.
+func (h *health) dropsSoFar() uint64 {
+	var n uint64
+	for _, s := range h.last {
+		n += s.Drops
+	}
+	return n
+}
+
+// report compares the kernel counters with the last report's.
+func (h *health) report(event func(sev uint8, kind, msg string)) {
 	st := h.src.Stats()
 	if h.last == nil { // the totals count from Open: drops before the first check are reported too
 		h.last = make([]live.Stats, len(st))

@@ -43,6 +43,11 @@ const (
 type clockState struct {
 	started bool
 	lastRaw int64 // previous packet's capture time
+	// lastTick is the latest idle tick's time (live capture): it moves
+	// the timers and the jump check's reference, never lastRaw, so a
+	// packet the ring stamped before the tick is not taken for time
+	// going backwards.
+	lastTick int64
 	off     int64 // timer clock = capture time + off
 	now     int64 // latest timer clock
 	// timer scans, on the timer clock
@@ -78,6 +83,7 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		return true
 	}
 	step := raw - c.lastRaw // both in [0, MaxTimeNs]: no overflow
+	ref := max(c.lastRaw, c.lastTick)
 	switch {
 	case step < -clockStepBackNs:
 		p.stats.ClockStepsBack++
@@ -92,7 +98,8 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		}
 		c.reorderI++
 		c.reorderMax = max(c.reorderMax, -step)
-	case step > clockJumpNs:
+	case raw-ref > clockJumpNs:
+		step = raw - ref
 		p.stats.ClockJumps++
 		c.off = pkt.SubNs(c.off, step)
 		p.limitedEvent(evTimeJump, raw, pdu.SevWarning, fmt.Sprintf(
@@ -113,10 +120,11 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 // than a jump, moves the clock as a packet would.
 func (p *Probe) tickClock(nowNs int64) {
 	c := &p.clk
-	if !c.started || !pkt.ValidTime(nowNs) || nowNs <= c.lastRaw || nowNs-c.lastRaw > clockJumpNs {
+	ref := max(c.lastRaw, c.lastTick)
+	if !c.started || !pkt.ValidTime(nowNs) || nowNs <= ref || nowNs-ref > clockJumpNs {
 		return
 	}
-	c.lastRaw = nowNs
+	c.lastTick = nowNs
 	if t := pkt.AddNs(nowNs, c.off); t > c.now {
 		c.now = t
 		p.timers()
