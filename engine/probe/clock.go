@@ -48,8 +48,8 @@ type clockState struct {
 	// packet the ring stamped before the tick is not taken for time
 	// going backwards.
 	lastTick int64
-	off     int64 // timer clock = capture time + off
-	now     int64 // latest timer clock
+	off      int64 // timer clock = capture time + off
+	now      int64 // latest timer clock
 	// timer scans, on the timer clock
 	lastRTT, lastTCP, lastFrag int64
 	// reorderings in the current interval
