@@ -50,9 +50,9 @@ func (s *script) Next() ([]byte, pkt.Meta, error) {
 
 func (s *script) Close() error { return s.src.Close() }
 
-// runProbe runs probe.Run over src into an in-process collector and
-// returns the probe and the collector's rows' events.
-func runProbe(t *testing.T, src pkt.Source, opt probe.RunOptions) (*probe.Probe, []string, probe.RunResult) {
+// loopProbe returns a probe "live" of the default config whose PDUs go
+// to a collector through a pdu.Loopback, and that collector.
+func loopProbe(t *testing.T) (*probe.Probe, *collector.Collector) {
 	t.Helper()
 	coll, err := collector.New(config.Default(), nil)
 	if err != nil {
@@ -64,6 +64,14 @@ func runProbe(t *testing.T, src pkt.Source, opt probe.RunOptions) (*probe.Probe,
 		t.Fatal(err)
 	}
 	l.Ack = p.Senders()[0].HandleAck
+	return p, coll
+}
+
+// runProbe runs probe.Run over src into an in-process collector and
+// returns the probe and the collector's rows' events.
+func runProbe(t *testing.T, src pkt.Source, opt probe.RunOptions) (*probe.Probe, []string, probe.RunResult) {
+	t.Helper()
+	p, coll := loopProbe(t)
 	res, err := p.Run(context.Background(), src, opt)
 	if err != nil {
 		t.Fatal(err)

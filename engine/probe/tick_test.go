@@ -4,11 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tmonbench/tmonbench/engine/collector"
-	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -19,16 +15,7 @@ import (
 // packet's time to the wall clock). An idle of 20 min before the next
 // packet is no clock jump either: the ticks carried the clock.
 func TestIdleTickNotBackwards(t *testing.T) {
-	coll, err := collector.New(config.Default(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &pdu.Loopback{Deliver: coll.Handle}
-	p, err := probe.New(probe.Identity{Name: "live"}, config.Default(), []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Ack = p.Senders()[0].HandleAck
+	p, _ := loopProbe(t)
 	frame := capgen.UDP{Src: capgen.AP("192.0.2.1:5000"), Dst: capgen.AP("198.51.100.1:9000"), Payload: make([]byte, 32)}.Frame()
 	at := func(ns int64) pkt.Meta {
 		return pkt.Meta{TimeNs: ns, CapLen: uint32(len(frame)), WireLen: uint32(len(frame)), LinkType: pkt.LinkEthernet}

@@ -78,13 +78,32 @@ func oneRow(t *testing.T, rows []observe.TCPConnection) *observe.TCPConnection {
 // its three segments and the FIN as out-of-order: the fault of the thread.)
 func TestStraySynAck(t *testing.T) {
 	var fr []capgen.Frame
-	v := conv{c: capgen.AP("192.0.2.10:40001"), s: capgen.AP("198.51.100.20:80"), frames: &fr}
+	straySynAck(conv{c: capgen.AP("192.0.2.10:40001"), s: capgen.AP("198.51.100.20:80"), frames: &fr}, false)
+	r := oneRow(t, capture(t, "tcp-stray-synack.pcap", fr))
+	checkStray(t, r)
+	// Zeek's letters: the stray SYN-ACK repeats 'h' (another sequence
+	// number), the reply is no retransmission ('t').
+	if r.ConnState != StateSF || r.History != "ShADhdfFa" || r.ServerZeekRetransmissions != 0 {
+		t.Errorf("conn_state %s history %s zeek retransmissions %d, want SF ShADhdfFa 0", r.ConnState, r.History, r.ServerZeekRetransmissions)
+	}
+}
+
+// straySynAck writes TestStraySynAck's conversation: a stray SYN-ACK with
+// another ISN after the handshake and the client's first data or, with
+// strayFirst, 5 ms after the SYN, before the real SYN-ACK.
+func straySynAck(v conv, strayFirst bool) {
 	const ic, is = 1000, 5000
+	stray := func(ms float64) { v.seg(ms, srv, "SA", is+0x60000000, ic+1, 0, 65160, synOpts) }
 	v.seg(0, cli, "S", ic, 0, 0, 64240, synOpts)
+	if strayFirst {
+		stray(5)
+	}
 	v.seg(10, srv, "SA", is, ic+1, 0, 65160, synOpts)
 	v.seg(10.1, cli, "A", ic+1, is+1, 0, 502)
 	v.seg(10.2, cli, "PA", ic+1, is+1, 100, 502)
-	v.seg(20.2, srv, "SA", is+0x60000000, ic+1, 0, 65160, synOpts) // stray SYN-ACK, another ISN
+	if !strayFirst {
+		stray(20.2)
+	}
 	v.seg(20.3, srv, "A", is+1, ic+101, 1000, 509)
 	v.seg(20.4, srv, "A", is+1001, ic+101, 1000, 509)
 	v.seg(20.5, srv, "PA", is+2001, ic+101, 1000, 509)
@@ -92,17 +111,18 @@ func TestStraySynAck(t *testing.T) {
 	v.seg(30, srv, "FA", is+3001, ic+101, 0, 509)
 	v.seg(30.1, cli, "FA", ic+101, is+3002, 0, 501)
 	v.seg(40, srv, "A", is+3002, ic+102, 0, 509)
-	r := oneRow(t, capture(t, "tcp-stray-synack.pcap", fr))
+}
+
+// checkStray checks the right values of a stray SYN-ACK's connection:
+// 3000 server bytes, 0 missing, 0 out of order, 0 retransmissions, 1
+// stray; 100 client bytes.
+func checkStray(t *testing.T, r *observe.TCPConnection) {
+	t.Helper()
 	if r.ServerPayloadBytes != 3000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 || r.ServerRetransmissions != 0 ||
 		r.ClientPayloadBytes != 100 || r.ClientMissingBytes != 0 || r.ServerStraySYNs != 1 || r.ClientStraySYNs != 0 {
 		t.Errorf("server payload %d missing %d ooo %d rtx %d stray %d, client payload %d missing %d stray %d;"+
 			" want 3000 0 0 0 1, 100 0 0", r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder,
 			r.ServerRetransmissions, r.ServerStraySYNs, r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientStraySYNs)
-	}
-	// Zeek's letters: the stray SYN-ACK repeats 'h' (another sequence
-	// number), the reply is no retransmission ('t').
-	if r.ConnState != StateSF || r.History != "ShADhdfFa" || r.ServerZeekRetransmissions != 0 {
-		t.Errorf("conn_state %s history %s zeek retransmissions %d, want SF ShADhdfFa 0", r.ConnState, r.History, r.ServerZeekRetransmissions)
 	}
 }
 
@@ -307,27 +327,9 @@ func TestZeekRetransmissionCount(t *testing.T) {
 // same with the real SYN-ACK first is TestStraySynAck's order.
 func TestStraySynAckFirst(t *testing.T) {
 	var fr []capgen.Frame
-	v := conv{c: capgen.AP("192.0.2.11:40002"), s: capgen.AP("198.51.100.21:80"), frames: &fr}
-	const ic, is = 1000, 5000
-	v.seg(0, cli, "S", ic, 0, 0, 64240, synOpts)
-	v.seg(5, srv, "SA", is+0x60000000, ic+1, 0, 65160, synOpts) // stray SYN-ACK, another ISN
-	v.seg(10, srv, "SA", is, ic+1, 0, 65160, synOpts)
-	v.seg(10.1, cli, "A", ic+1, is+1, 0, 502)
-	v.seg(10.2, cli, "PA", ic+1, is+1, 100, 502)
-	v.seg(20.3, srv, "A", is+1, ic+101, 1000, 509)
-	v.seg(20.4, srv, "A", is+1001, ic+101, 1000, 509)
-	v.seg(20.5, srv, "PA", is+2001, ic+101, 1000, 509)
-	v.seg(20.6, cli, "A", ic+101, is+3001, 0, 501)
-	v.seg(30, srv, "FA", is+3001, ic+101, 0, 509)
-	v.seg(30.1, cli, "FA", ic+101, is+3002, 0, 501)
-	v.seg(40, srv, "A", is+3002, ic+102, 0, 509)
+	straySynAck(conv{c: capgen.AP("192.0.2.11:40002"), s: capgen.AP("198.51.100.21:80"), frames: &fr}, true)
 	r := oneRow(t, capture(t, "tcp-stray-synack-first.pcap", fr))
-	if r.ServerPayloadBytes != 3000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 || r.ServerRetransmissions != 0 ||
-		r.ClientPayloadBytes != 100 || r.ClientMissingBytes != 0 || r.ServerStraySYNs != 1 || r.ClientStraySYNs != 0 {
-		t.Errorf("server payload %d missing %d ooo %d rtx %d stray %d, client payload %d missing %d stray %d;"+
-			" want 3000 0 0 0 1, 100 0 0", r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder,
-			r.ServerRetransmissions, r.ServerStraySYNs, r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientStraySYNs)
-	}
+	checkStray(t, r)
 	if r.HandshakeSynSynackMs == nil || *r.HandshakeSynSynackMs != 10 || r.ConnState != StateSF || r.ServerZeekRetransmissions != 0 {
 		t.Errorf("handshake %v ms conn_state %s zeek retransmissions %d history %s, want 10 SF 0", fmtMs(r.HandshakeSynSynackMs), r.ConnState, r.ServerZeekRetransmissions, r.History)
 	}
@@ -356,11 +358,7 @@ func TestStraySynAckMidstream(t *testing.T) {
 	v.seg(5.2, srv, "A", is+1000, ic+100, 1000, 509)
 	v.seg(5.3, srv, "PA", is+2000, ic+100, 1000, 509)
 	v.seg(5.4, cli, "A", ic+100, is+3000, 0, 501)
-	r := oneRow(t, capture(t, "tcp-stray-synack-midstream.pcap", fr))
-	if r.ServerPayloadBytes != 3000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 || r.ServerRetransmissions != 0 || r.ServerStraySYNs != 1 {
-		t.Errorf("server payload %d missing %d ooo %d rtx %d stray %d; want 3000 0 0 0 1",
-			r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder, r.ServerRetransmissions, r.ServerStraySYNs)
-	}
+	checkStray(t, oneRow(t, capture(t, "tcp-stray-synack-midstream.pcap", fr)))
 }
 
 func TestLateSynFastOpen(t *testing.T) {
