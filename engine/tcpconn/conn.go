@@ -89,8 +89,7 @@ type conn struct {
 
 	list       uint8 // which expiry list holds it
 	prev, next int32 // expiry list links (-1: none)
-	live       bool
-	indexed    bool // the index maps k to this connection (a hint may name it)
+	live       bool  // followed: the index maps k to it (a hint may name it)
 }
 
 // instant is a packet's capture time and timer clock (pkt.Meta.Clock).

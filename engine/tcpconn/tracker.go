@@ -137,8 +137,10 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 		return segNone
 	}
 	t.stats.Packets++
+	// A live connection is the index's entry of its key: create runs only
+	// when the key has none (absent, or released by finishPending).
 	i, ok := int32(*hint)-1, false
-	if i >= 0 && int(i) < len(t.conns) && t.conns[i].indexed && t.conns[i].k.matches(d) {
+	if i >= 0 && int(i) < len(t.conns) && t.conns[i].live && t.conns[i].k.matches(d) {
 		ok = true
 	} else {
 		i, ok = t.index[makeKey(d)]
@@ -149,7 +151,7 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 		ok = false
 	}
 	if !ok {
-		i = t.create(makeKey(d), d, class, boundaryOnly)
+		i = t.create(makeKey(d), d, class, boundaryOnly) // a new connection: the key once more
 	}
 	*hint = Hint(i + 1)
 	kind := t.conns[i].packet(d)
@@ -209,10 +211,6 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 	t.nextID++
 	t.conns[i].init(k, t.nextID, d, class, boundaryOnly)
 	t.conns[i].list = nLists // not linked yet
-	if j, ok := t.index[k]; ok {
-		t.conns[j].indexed = false
-	}
-	t.conns[i].indexed = true
 	t.index[k] = i
 	t.live++
 	t.stats.Created++
@@ -279,7 +277,7 @@ func (t *Tracker) release(i int32) {
 	if j, ok := t.index[c.k]; ok && j == i {
 		delete(t.index, c.k)
 	}
-	c.live, c.indexed = false, false
+	c.live = false
 	c.class = ""
 	t.free = append(t.free, i)
 	t.live--
