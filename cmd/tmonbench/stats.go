@@ -27,12 +27,15 @@ type statsPrinter struct {
 // at stop: the lines' packet counts add up to the packets delivered.
 func startStats(w io.Writer, src *live.Source, probeTID int) *statsPrinter {
 	p := &statsPrinter{done: make(chan struct{}), finished: make(chan struct{})}
+	// The first reading is taken here, before any packet is read: taken in
+	// the goroutine, it could come after the first packets (a busy
+	// machine starts it late), and the lines would not add up.
+	last, lastT := src.Stats(), time.Now()
+	lastProbe, lastAll := threadCPU(probeTID), processCPU()
+	t := time.NewTicker(time.Second)
 	go func() {
 		defer close(p.finished)
-		t := time.NewTicker(time.Second)
 		defer t.Stop()
-		last, lastT := src.Stats(), time.Now()
-		lastProbe, lastAll := threadCPU(probeTID), processCPU()
 		for {
 			var now time.Time
 			stopping := false
