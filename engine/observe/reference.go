@@ -3,6 +3,7 @@ package observe
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -68,6 +69,32 @@ func (t *Table) Columns() []Column {
 		cols = append(cols, c)
 	}
 	return cols
+}
+
+// ViewColumns returns the columns of the table's DuckDB view in `tmonbench
+// query`: Columns, then each partition key the rows do not hold as a
+// column (the `date` of Hive's date=YYYY-MM-DD folders, a DATE: the UTC
+// day of the key's timestamp column).
+func (t *Table) ViewColumns() []Column {
+	cols := t.Columns()
+	for _, k := range t.Partition() {
+		if !k.Date || slices.ContainsFunc(cols, func(c Column) bool { return c.Name == k.Name }) {
+			continue
+		}
+		from := "`" + k.Column + "`"
+		if k.Fallback != "" {
+			from += " (`" + k.Fallback + "` when it is NULL)"
+		}
+		cols = append(cols, dateColumn(from))
+	}
+	return cols
+}
+
+// dateColumn is the date partition key's view column, the UTC day of the
+// column named by from.
+func dateColumn(from string) Column {
+	return Column{Name: "date", Type: "DATE", Unit: "UTC day",
+		Doc: "partition key, from the folder name date=YYYY-MM-DD: the UTC day of " + from}
 }
 
 // duckType is the DuckDB type a Go field with these parquet options reads as.
@@ -182,7 +209,7 @@ given below; "count" is a number of things (packets, segments, rows...).
 			}
 			fmt.Fprintf(&b, " Partitioned by %s.", strings.Join(names, ", "))
 		}
-		writeColumns(&b, t.Columns())
+		writeColumns(&b, t.ViewColumns())
 	}
 	for _, t := range DerivedTables {
 		fmt.Fprintf(&b, "## %s\n\n%s.", strings.Join(t.Names, ", "), capitalize(t.Doc))
@@ -191,7 +218,11 @@ given below; "count" is a number of things (packets, segments, rows...).
 		} else {
 			fmt.Fprintf(&b, " Not partitioned (`%s/part-N.parquet`).", t.Names[0])
 		}
-		writeColumns(&b, t.Columns)
+		cols := t.Columns
+		if slices.Contains(t.Partition, "date") && !slices.ContainsFunc(cols, func(c Column) bool { return c.Name == "date" }) {
+			cols = append(slices.Clip(cols), dateColumn("`interval_start`"))
+		}
+		writeColumns(&b, cols)
 	}
 	b.WriteString("## flow_counters metrics\n\nThe `metric` column of flow_counters, with its `unit`; metrics made at run time\n(`icmp_type_T_code_C`, `icmp6_...`, `icmp_error_...`) count messages.\n\n| metric | unit |\n|---|---|\n")
 	for _, m := range sortedKeys(MetricUnits) {
