@@ -40,7 +40,8 @@ var ErrNoCaptureFile = errors.New("pipeline: no capture file")
 // named after the directory: the rotated files of one capture point,
 // tcpdump -C/-G) or a glob such as 'rot/eth0-*.pcap' (quoted: one probe
 // named after the pattern). Names are made unique and readable with the
-// parent folders ("ftp/A" and "tcp-mix/A" for two A.pcap files).
+// parent folders ("ftp/A" and "tcp-mix/A" for two A.pcap files). A file
+// the plain arguments name twice, by any path, is refused (onceEach).
 // Errors wrap ErrCaptureSpec or ErrNoCaptureFile.
 func Captures(files, specs []string) ([]Capture, error) {
 	var caps []Capture
@@ -74,6 +75,9 @@ func Captures(files, specs []string) ([]Capture, error) {
 		}
 		groups = append(groups, g)
 	}
+	if err := onceEach(groups); err != nil {
+		return nil, err
+	}
 	for i, name := range uniqueNames(groups, used) {
 		for _, p := range groups[i].paths {
 			c := Capture{Path: p, Probe: name}
@@ -87,6 +91,38 @@ func Captures(files, specs []string) ([]Capture, error) {
 		return nil, fmt.Errorf("%w: replay: no capture given (tmonbench replay [flags] PCAP...)", ErrCaptureSpec)
 	}
 	return caps, nil
+}
+
+// onceEach refuses a capture file that the plain arguments name twice
+// (the same file, whatever the path: "a.pcap ./a.pcap", a file and its
+// folder, overlapping globs): it would be replayed as two probes seeing
+// the same packets, which is a mistake far more often than a wish; the
+// wish has its form, --probe A=F --probe B=F.
+func onceEach(groups []group) error {
+	type seen struct {
+		path string
+		info os.FileInfo
+	}
+	var files []seen
+	for _, g := range groups {
+		for _, p := range g.paths {
+			st, err := os.Stat(p)
+			if p == "-" || err != nil || !st.Mode().IsRegular() {
+				continue // stdin, or not there: the reader says why
+			}
+			for _, f := range files {
+				if os.SameFile(f.info, st) {
+					what := p + " is given twice"
+					if f.path != p {
+						what = p + " and " + f.path + " are the same file"
+					}
+					return fmt.Errorf("%w: %s: each capture argument is a probe of its own; to replay one file as two probes, name them: --probe A=%s --probe B=%s", ErrCaptureSpec, what, p, p)
+				}
+			}
+			files = append(files, seen{p, st})
+		}
+	}
+	return nil
 }
 
 // group is what one plain argument of Captures names: its files, the path

@@ -13,12 +13,12 @@ import (
 // interface) over their files in name order, "-" is standard input.
 func TestCapturesNames(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"ftp/A.pcap", "tcp-mix/A.pcap", "rot/eth0-01.pcap", "rot/eth0-00.pcap", "rot/.hidden", "x/ftp/A.pcap"} {
+	for _, f := range []string{"ftp/A.pcap", "tcp-mix/A.pcap", "rot/eth0-01.pcap", "rot/eth0-00.pcap", "rot/.hidden", "x/ftp/A.pcap", "rot2/eth1-00.pcap", "rot2/eth1-01.pcap"} {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
 		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 	}
 	in := func(p string) string { return filepath.Join(dir, p) }
-	caps, err := Captures([]string{in("ftp/A.pcap"), in("tcp-mix/A.pcap"), in("x/ftp/A.pcap"), in("rot"), in("rot/eth0-*.pcap"), "-", in("tcp-mix/A.pcap")}, []string{"B=" + in("ftp/A.pcap")})
+	caps, err := Captures([]string{in("ftp/A.pcap"), in("tcp-mix/A.pcap"), in("x/ftp/A.pcap"), in("rot"), in("rot2/eth1-*.pcap"), "-"}, []string{"B=" + in("ftp/A.pcap")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,10 +29,9 @@ func TestCapturesNames(t *testing.T) {
 		{Path: in("x/ftp/A.pcap"), Probe: "x/ftp/A"},
 		{Path: in("rot/eth0-00.pcap"), Probe: "rot", Iface: "if0"},
 		{Path: in("rot/eth0-01.pcap"), Probe: "rot", Iface: "if0"},
-		{Path: in("rot/eth0-00.pcap"), Probe: "eth0", Iface: "if0"},
-		{Path: in("rot/eth0-01.pcap"), Probe: "eth0", Iface: "if0"},
+		{Path: in("rot2/eth1-00.pcap"), Probe: "eth1", Iface: "if0"},
+		{Path: in("rot2/eth1-01.pcap"), Probe: "eth1", Iface: "if0"},
 		{Path: "-", Probe: "stdin"},
-		{Path: in("tcp-mix/A.pcap"), Probe: "tcp-mix/A-2"},
 	}
 	if !reflect.DeepEqual(caps, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", caps, want)
@@ -43,6 +42,18 @@ func TestCapturesNames(t *testing.T) {
 	}
 	if _, err := Captures([]string{"-", "-"}, nil); !errors.Is(err, ErrCaptureSpec) {
 		t.Errorf("Captures(-, -) = %v, want ErrCaptureSpec", err)
+	}
+	// A file the arguments name twice, by any path, is refused: two probes
+	// would see the same packets (--probe names them when that is meant).
+	for _, twice := range [][]string{
+		{in("ftp/A.pcap"), in("ftp/A.pcap")},
+		{in("ftp/A.pcap"), in("ftp/../ftp/A.pcap")},
+		{in("rot"), in("rot/eth0-*.pcap")},
+		{in("rot/eth0-00.pcap"), in("rot")},
+	} {
+		if _, err := Captures(twice, nil); !errors.Is(err, ErrCaptureSpec) {
+			t.Errorf("Captures(%q) = %v, want ErrCaptureSpec", twice, err)
+		}
 	}
 	empty := in("empty")
 	os.Mkdir(empty, 0o755)
