@@ -238,7 +238,7 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 	if got, _ := query("--sql", "select probe, sum(packets) p from flows where class = 'all' group by 1 order by 1"); got != "probe,p\nA,5000\nB,4941\n" {
 		t.Errorf("flows of the finished probes: %q (capinfos: 5000 and 4941 packets)", got)
 	}
-	if got, _ := query("--sql", "select probe, pdus > 0 and overhead_ratio < 0.01 ok from pdu_stats where pdu_type = 'packet_obs' order by 1"); got != "probe,ok\nA,true\nB,true\n" {
+	if got, _ := query("--sql", "select probe, pdus > 0 and overhead_pct < 1 ok from pdu_stats where pdu_type = 'packet_obs' order by 1"); got != "probe,ok\nA,true\nB,true\n" {
 		t.Errorf("pdu_stats of the finished probes: %q (design 1.3: under 1 %% of the traffic)", got)
 	}
 	if coll.ProcessState != nil {

@@ -8,7 +8,7 @@ import (
 // report turns a probe's report of its channel into pdu_stats rows: one
 // per PDU type used, then a row of type "all" with the totals. The
 // packet_obs row sets observed_bytes to the IP bytes its observations
-// describe, so overhead_ratio is design 1.3's "~1 % of the observed
+// describe, so overhead_pct is design 1.3's "~1 % of the observed
 // traffic"; the other rows use every IP byte the probe decoded.
 // destroyed_pdus and destroyed_records count what long retry mode and the
 // backlog bound gave up (sum over pdu_type 'all': everything missing). A final
@@ -26,7 +26,7 @@ func (c *Collector) report(h pdu.Header, p *probeState, r *pdu.Report) {
 			row.ObservedBytes = r.ObservedBytes
 		}
 		if row.ObservedBytes > 0 {
-			row.OverheadRatio = float64(row.Bytes) / float64(row.ObservedBytes)
+			row.OverheadPct = 100 * float64(row.Bytes) / float64(row.ObservedBytes)
 		}
 		c.batch.PDUStats = append(c.batch.PDUStats, row)
 		total.PDUs += row.PDUs
@@ -38,7 +38,7 @@ func (c *Collector) report(h pdu.Header, p *probeState, r *pdu.Report) {
 	total.Probe, total.Collector, total.PDUType, total.ObservedBytes = p.ref, r.Collector, "all", r.IPBytes
 	total.Retransmissions = r.Retransmits
 	if r.IPBytes > 0 {
-		total.OverheadRatio = float64(total.Bytes) / float64(r.IPBytes)
+		total.OverheadPct = 100 * float64(total.Bytes) / float64(r.IPBytes)
 	}
 	c.batch.PDUStats = append(c.batch.PDUStats, total)
 }

@@ -330,7 +330,7 @@ type PDUStat struct {
 	Bytes           uint64  `parquet:"bytes"`           // frame bytes of first transmissions
 	Retransmissions uint64  `parquet:"retransmissions"` // all types together, on the row of type "all"
 	ObservedBytes   uint64  `parquet:"observed_bytes"`  // IP bytes of the packets the records describe
-	OverheadRatio   float64 `parquet:"overhead_ratio"`  // bytes / observed_bytes (0 when unknown)
+	OverheadPct     float64 `parquet:"overhead_pct"`    // 100 * bytes / observed_bytes: the observations' cost in % of the traffic observed (0 when unknown)
 	// DestroyedPDUs and DestroyedRecords: what the probe gave up
 	// unacknowledged (design 1.5): PDUs older than final_timeout_s in long
 	// retry mode, and the oldest once the destroyable PDUs waiting hold

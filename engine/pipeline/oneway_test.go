@@ -165,7 +165,7 @@ func TestOnewayUDP(t *testing.T) {
 	// design 1.3: the observations' PDUs against the traffic they describe.
 	for _, s := range res.Batch.PDUStats {
 		if s.PDUType == "packet_obs" {
-			t.Logf("probe %s: packet_obs %d bytes for %d observed bytes: %.3f %%", s.Probe, s.Bytes, s.ObservedBytes, 100*s.OverheadRatio)
+			t.Logf("probe %s: packet_obs %d bytes for %d observed bytes: %.3f %%", s.Probe, s.Bytes, s.ObservedBytes, s.OverheadPct)
 		}
 	}
 }
@@ -189,8 +189,8 @@ func TestOnewayCollisions(t *testing.T) {
 		t.Error("no collision counted with 16-bit signatures")
 	}
 	for _, s := range res.Batch.PDUStats {
-		if s.PDUType == "packet_obs" && (s.OverheadRatio > 0.01 || s.ObservedBytes == 0) {
-			t.Errorf("probe %s: packet_obs overhead %.3f %% > 1 %%", s.Probe, 100*s.OverheadRatio)
+		if s.PDUType == "packet_obs" && (s.OverheadPct > 1 || s.ObservedBytes == 0) {
+			t.Errorf("probe %s: packet_obs overhead %.3f %% > 1 %%", s.Probe, s.OverheadPct)
 		}
 	}
 	t.Logf("%d collisions", collisions)
