@@ -17,7 +17,8 @@ import (
 // that read the lab captures and their ground truth from testdata/ pass:
 // the one-way truth of engine/pipeline and the capture naming, replay's
 // pcapng interfaces. A capture the tests read but git does not track would
-// fail here. About 25 s on a loaded 2-core machine (the copy's packages
+// fail here. (.ci/run runs the whole suite in a fresh clone made in an
+// empty folder; this test keeps the check in `go test ./...` anywhere.) About 25 s on a loaded 2-core machine (the copy's packages
 // are compiled anew; the modules come from the module cache).
 func TestFreshCopy(t *testing.T) {
 	if testing.Short() {
