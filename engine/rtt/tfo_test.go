@@ -92,10 +92,10 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 	}{
 		{"../tcpconn/testdata/tcp-stray-synack-first.pcap", []float64{10}},
 		{"../tcpconn/testdata/tcp-stray-synack.pcap", []float64{10}},
-		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", nil},
-		{"../tcpconn/testdata/tcp-late-syn.pcap", nil},
-		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", nil},
-		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", nil},
+		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", []float64{}}, // no SYN: no handshake time
+		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},               // the SYN came after its SYN-ACK
+		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", []float64{}},
+		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{1010}}, // first SYN to the SYN-ACK
 		{"testdata/tcp-fast-open.pcap", []float64{0.8, 1.2}},
 	} {
 		path, err := filepath.Abs(c.path)
@@ -131,11 +131,11 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 				}
 				t.Errorf("%s: sample %v ms (port %d), tcp_connections.handshake_syn_synack_ms %s", c.path, s.RTTMs, s.ClientPort, col)
 			}
-			if c.want != nil && (i >= len(c.want) || math.Abs(s.RTTMs-c.want[i]) > 1e-9) {
+			if i >= len(c.want) || math.Abs(s.RTTMs-c.want[i]) > 1e-9 {
 				t.Errorf("%s: sample %d is %v ms, want %v", c.path, i, s.RTTMs, c.want)
 			}
 		}
-		if c.want != nil && len(hs) != len(c.want) {
+		if len(hs) != len(c.want) {
 			t.Errorf("%s: %d samples, want %d", c.path, len(hs), len(c.want))
 		}
 	}
