@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
@@ -22,7 +23,11 @@ import (
 // transport header). A non-first fragment captured before the first one
 // (gopacket#266: reordering, or Linux sending the last fragment first) is
 // held, not counted, until the first fragment arrives, and is then counted
-// in the first fragment's flows; if the first never comes (the datagram
+// in the first fragment's flows: a flow the first fragment creates starts
+// at the earliest fragment's capture time (flows.first_seen), and the
+// held fragments count in the interval of the first fragment, when their
+// flow became known (a datagram straddling an interval boundary counts
+// whole in the later one); if the first never comes (the datagram
 // expires), the held fragments are counted in the flows their IP header
 // alone gives (no ports), as tcpdump would sieve them. At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
@@ -170,6 +175,20 @@ func (p *Probe) hold(fi *fragInfo, d *dissect.Dissection) bool {
 	}
 	fi.heldTail = i
 	return true
+}
+
+// heldEarliest returns the capture time of the earliest fragment held for
+// datagram k, MaxInt64 when none is.
+func (p *Probe) heldEarliest(k fragKey) int64 {
+	t := int64(math.MaxInt64)
+	fi, ok := p.frags[k]
+	if !ok {
+		return t
+	}
+	for i := fi.held; i >= 0; i = p.held[i].next {
+		t = min(t, p.held[i].timeNs)
+	}
+	return t
 }
 
 // releaseHeld counts the fragments held for datagram k, and the counts

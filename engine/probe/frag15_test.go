@@ -153,7 +153,8 @@ func TestFragmentPayloadOnce(t *testing.T) {
 // the classes the first fragment gives (svc: "udp port 5353" cannot match
 // a fragment without its UDP header): no port-less flow. A datagram whose
 // first fragment never comes keeps its fragments in the port-less flow of
-// its IP header and counts one ip_reassembly_failures there.
+// its IP header and counts one ip_reassembly_failures there. The flow's
+// first_seen is its earliest fragment's capture time.
 func TestEarlyFragments(t *testing.T) {
 	const cfg = `
 classes:
@@ -174,6 +175,11 @@ classes:
 	if _, sum := metric(b, f.FlowID, "l4_payload_bytes"); sum != 4600 {
 		t.Errorf("l4_payload_bytes %v, want 4600", sum)
 	}
+	// The flow starts with its earliest fragment (frame 1, 0 ms), not its
+	// first fragment (frame 4, 0.3 ms); it ends with the first fragment.
+	if f.FirstSeen != capgen.Ms(0) || f.LastSeen != capgen.Ms(0.3) {
+		t.Errorf("flow 40000>5353 first_seen %d last_seen %d, want %d %d", f.FirstSeen, f.LastSeen, capgen.Ms(0), capgen.Ms(0.3))
+	}
 	var svc, portless []observe.Flow
 	for _, x := range b.Flows {
 		switch {
@@ -185,6 +191,8 @@ classes:
 	}
 	if len(svc) != 1 || svc[0].Packets != 4 {
 		t.Errorf("class svc: %+v, want one flow of 4 packets", svc)
+	} else if svc[0].FirstSeen != capgen.Ms(0) {
+		t.Errorf("class svc first_seen %d, want %d", svc[0].FirstSeen, capgen.Ms(0))
 	}
 	if len(portless) != 1 || portless[0].Packets != 2 {
 		t.Fatalf("port-less flows %+v, want one of 2 packets (the datagram without its first fragment)", portless)

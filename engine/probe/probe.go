@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/dissect"
@@ -133,9 +134,13 @@ type Probe struct {
 	held           []heldFrag // early non-first fragments (fragInfo.held lists)
 	heldFree       []int32
 	hd, kd         dissect.Dissection // a held fragment being counted; a datagram's flow key
-	fragIDs        [len(fragMetric)]uint32
-	limitedI       [numLimited]uint64 // limited events in the current interval
-	reassembled    uint64
+	// earlyNs is, while a first fragment is counted, the capture time of
+	// its datagram's earliest held fragment (MaxInt64: none): a flow it
+	// creates starts then (account).
+	earlyNs     int64
+	fragIDs     [len(fragMetric)]uint32
+	limitedI    [numLimited]uint64 // limited events in the current interval
+	reassembled uint64
 
 	emitConn    tcpconn.Emit
 	emitXfer    func(*observe.FTPTransfer)
@@ -245,6 +250,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	p := &Probe{
 		id:         id,
+		earlyNs:    math.MaxInt64,
 		cfg:        cfg,
 		log:        log,
 		dis:        dissect.New(),
@@ -465,6 +471,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	frag := d.Flags&dissect.IsFrag != 0
 	if frag {
 		p.fragment(d)
+		if d.FragOff == 0 {
+			p.earlyNs = p.heldEarliest(keyOf(d))
+		}
 	} else {
 		p.match(d, &p.set)
 	}
@@ -475,6 +484,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 		p.stats.Matched++
 		p.account(ci, d, data)
 	}
+	p.earlyNs = math.MaxInt64
 	if d.Flags&dissect.HasInner != 0 && (p.sh == nil || p.sh.ownsQuoted(d)) {
 		p.icmpError(d)
 	}
@@ -598,6 +608,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
 	f, created := p.flows.Lookup(p.key(ci, d), now, p.evict)
 	if created {
+		f.FirstSeenNs = min(f.FirstSeenNs, p.earlyNs)
 		p.define(f, ci)
 	}
 	if now > f.LastSeenNs {

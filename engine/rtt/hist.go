@@ -85,8 +85,10 @@ func (t *Tracker) Observe(flowID uint64, k Kind, rttMs float64) {
 // histogram of the interval starting at startNs (Unix ns) and lasting
 // intervalNs, ordered by flow id, kind and slice, then empties the
 // histograms. Rows are borrowed until emit returns; their strings are
-// constants.
+// constants. Handshakes still awaiting their client's ACK (held.go) are
+// first emitted, on their first SYN-ACK, to the emit of their Packet call.
 func (t *Tracker) CloseInterval(startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
+	t.settleAll()
 	h := &t.hist
 	h.order = h.order[:0]
 	for i, k := range h.keys {

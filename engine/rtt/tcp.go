@@ -68,6 +68,9 @@ func seqLT(a, b uint32) bool { return int32(a-b) < 0 }
 func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit func(*observe.RTTSample)) {
 	syn := d.TCPFlags&dissect.TCPSyn != 0
 	ack := d.TCPFlags&dissect.TCPAck != 0
+	if !syn && len(t.held) > 0 && t.heldPorts[heldSlot(d.SrcPort, d.DstPort)] > 0 {
+		t.settle(d)
+	}
 	if syn && t.on(KindTCPHandshake) {
 		t.handshake(d, ack, flowID, emit)
 	}
@@ -119,7 +122,8 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 // connection on the same 4-tuple starts a new handshake. A SYN carrying
 // data (TCP Fast Open, RFC 7413 §4.2) is acknowledged at ISN+1+len when
 // the server accepts the data, at ISN+1 when it does not: it also gets an
-// alias key by the first ACK number, pointing at its ISN.
+// alias key by the first ACK number, pointing at its ISN. The pair is
+// held until the client says which SYN-ACK it follows (held.go).
 func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit func(*observe.RTTSample)) {
 	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP}
 	if !ack {
@@ -143,17 +147,15 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 			k.id = uint64(p.isn) // the SYN's data was accepted
 		}
 	}
+	hk := heldKey{client: k.client, server: k.server, cport: k.cport, sport: k.sport}
+	if len(t.held) > 0 {
+		t.strayAlt(hk, &k, d)
+	}
 	p, ok := t.response(&k)
 	if !ok {
 		return
 	}
-	b := append(t.scratch[:0], "syn"...)
-	if p.copies > 1 {
-		b = append(b, " x"...)
-		b = appendUint(b, uint64(p.copies))
-	}
-	t.scratch = b
-	t.finish(&k, &p, &d.Meta, emit)
+	t.hold(hk, &k, &p, d, emit)
 }
 
 // tfoAlias marks the id of an alias key (above the 32-bit ISNs).
@@ -199,7 +201,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		t.stats.Responses[KindTCPTS]++
 		b := append(t.scratch[:0], "tsval "...)
 		t.scratch = appendUint(b, uint64(v))
-		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, &d.Meta, emit)
+		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, d.Meta.TimeNs, d.Meta.Clock(), emit)
 		return
 	}
 }

@@ -3,7 +3,9 @@ package rtt
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -69,5 +71,132 @@ func TestTCPFastOpenHandshake(t *testing.T) {
 		if math.Abs(got.RTTMs-want) > 1e-9 || c == nil || c.HandshakeSynSynackMs == nil || *c.HandshakeSynSynackMs != got.RTTMs {
 			t.Errorf("connection %d: rtt %v ms, tcp_connections %+v; want %v in both", i+1, got.RTTMs, c, want)
 		}
+	}
+}
+
+// TestHandshakeAgreesWithTCPConn (issue 15.1 with the stray SYN-ACK first,
+// zeek#3313; found by an audit): on tcpconn's issue-15 captures, every
+// tcp_handshake sample equals its connection's
+// tcp_connections.handshake_syn_synack_ms, and a connection with that
+// column has a sample. In tcp-stray-synack-first.pcap a SYN-ACK with
+// another ISN comes 5 ms after the SYN and the real one at 10 ms, which
+// the client's ACK names: the sample is 10 ms (it was 5, from the first
+// SYN-ACK). The stray after the real one (tcp-stray-synack.pcap), the
+// stray on a connection joined mid-stream, the late SYN (with and without
+// Fast Open), the retransmitted SYN (TestHandshakeRTT's capture) and Fast
+// Open agree too.
+func TestHandshakeAgreesWithTCPConn(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want []float64 // handshake samples, ms, in request order
+	}{
+		{"../tcpconn/testdata/tcp-stray-synack-first.pcap", []float64{10}},
+		{"../tcpconn/testdata/tcp-stray-synack.pcap", []float64{10}},
+		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", []float64{}}, // no SYN: no handshake time
+		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},               // the SYN came after its SYN-ACK
+		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", []float64{}},
+		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{1010}}, // first SYN to the SYN-ACK
+		{"testdata/tcp-fast-open.pcap", []float64{0.8, 1.2}},
+	} {
+		path, err := filepath.Abs(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts := readCapture(t, path)
+		hs := run(t, DefaultConfig(), pkts).byKind("tcp_handshake")
+		conns := map[uint16]*observe.TCPConnection{}
+		tr := tcpconn.New(tcpconn.DefaultConfig())
+		for i := range pkts {
+			if pkts[i].ok {
+				tr.Packet(&pkts[i].d, "all", false)
+			}
+		}
+		withHS := 0
+		tr.Flush(0, func(_ uint16, r *observe.TCPConnection) {
+			cp := *r
+			conns[r.ClientPort] = &cp
+			if r.HandshakeSynSynackMs != nil {
+				withHS++
+			}
+		})
+		if len(hs) != withHS {
+			t.Errorf("%s: %d handshake samples, %d connections with handshake_syn_synack_ms", c.path, len(hs), withHS)
+		}
+		for i, s := range hs {
+			r := conns[s.ClientPort]
+			if r == nil || r.HandshakeSynSynackMs == nil || *r.HandshakeSynSynackMs != s.RTTMs {
+				col := "no row or NULL"
+				if r != nil && r.HandshakeSynSynackMs != nil {
+					col = fmt.Sprint(*r.HandshakeSynSynackMs)
+				}
+				t.Errorf("%s: sample %v ms (port %d), tcp_connections.handshake_syn_synack_ms %s", c.path, s.RTTMs, s.ClientPort, col)
+			}
+			if i >= len(c.want) || math.Abs(s.RTTMs-c.want[i]) > 1e-9 {
+				t.Errorf("%s: sample %d is %v ms, want %v", c.path, i, s.RTTMs, c.want)
+			}
+		}
+		if len(hs) != len(c.want) {
+			t.Errorf("%s: %d samples, want %d", c.path, len(hs), len(c.want))
+		}
+	}
+}
+
+// TestHandshakeHeldUntilSettled: the handshake sample waits for the
+// client's next segment, but never leaves its SYN-ACK's interval: an
+// interval closing between the SYN-ACK and the client's ACK emits it (and
+// histograms it) first, on the first SYN-ACK. A SYN-ACK never followed by
+// another segment is emitted by Flush. A server's pure ACK does not
+// settle it; the server's data does.
+func TestHandshakeHeldUntilSettled(t *testing.T) {
+	c1, c2, c3, s := capgen.AP("192.0.2.10:40020"), capgen.AP("192.0.2.10:40021"), capgen.AP("192.0.2.10:40022"), capgen.AP("198.51.100.20:80")
+	segs := []struct {
+		ms float64
+		capgen.TCP
+	}{
+		{0, capgen.TCP{Src: c1, Dst: s, Flags: "S", Seq: 1000, Win: 64240}},
+		{2, capgen.TCP{Src: s, Dst: c1, Flags: "SA", Seq: 5000, Ack: 1001, Win: 65160}}, // 2 ms
+		{3, capgen.TCP{Src: c2, Dst: s, Flags: "S", Seq: 2000, Win: 64240}},
+		{6, capgen.TCP{Src: s, Dst: c2, Flags: "SA", Seq: 6000, Ack: 2001, Win: 65160}}, // 3 ms
+		{7, capgen.TCP{Src: s, Dst: c2, Flags: "A", Seq: 6001, Ack: 2001, Win: 65160}},
+		{8, capgen.TCP{Src: s, Dst: c2, Flags: "PA", Seq: 6001, Ack: 2001, Win: 65160, Payload: []byte("hello")}},
+		{9, capgen.TCP{Src: c3, Dst: s, Flags: "S", Seq: 3000, Win: 64240}},
+		{13, capgen.TCP{Src: s, Dst: c3, Flags: "SA", Seq: 7000, Ack: 3001, Win: 65160}}, // 4 ms, never acknowledged
+		{20, capgen.TCP{Src: c1, Dst: s, Flags: "A", Seq: 1001, Ack: 5001, Win: 502}},
+	}
+	path := filepath.Join(t.TempDir(), "held.pcap")
+	var fr []capgen.Frame
+	for _, sg := range segs {
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+	}
+	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pkts := readCapture(t, path)
+	tr := New(DefaultConfig())
+	var got []string
+	emit := func(s *observe.RTTSample) { got = append(got, fmt.Sprintf("%d %v", s.ClientPort, s.RTTMs)) }
+	var hists []string
+	closeAt := capgen.Ms(10)
+	closed := false
+	for i := range pkts {
+		d := &pkts[i].d
+		if !closed && d.Meta.TimeNs >= closeAt {
+			closed = true
+			tr.CloseInterval(0, 1e9, func(h *observe.RTTHistogram) { hists = append(hists, fmt.Sprintf("%s %d", h.Kind, h.N)) })
+			if want := "[40021 3 40020 2]"; fmt.Sprint(got) != want {
+				t.Errorf("samples emitted when the interval closed %v, want %s (40021 settled by the server's data at 8 ms, 40020 by the close)", got, want)
+			}
+		}
+		tr.Packet(d, uint64(i), emit)
+	}
+	if n := len(got); n != 2 {
+		t.Errorf("%d samples before Flush (%v), want 2: the client's ACK at 20 ms has nothing left to settle", n, got)
+	}
+	tr.Flush(nil)
+	if want := "[40021 3 40020 2 40022 4]"; fmt.Sprint(got) != want {
+		t.Errorf("samples %v, want %s", got, want)
+	}
+	if want := "[tcp_handshake 1 tcp_handshake 1]"; fmt.Sprint(hists) != want {
+		t.Errorf("first interval's histograms %v, want %s", hists, want)
 	}
 }

@@ -86,6 +86,11 @@ type Tracker struct {
 	nextScanNs          int64
 	hist                histTable
 	expired             []expiredReq
+	// Handshakes paired with their SYN-ACK, awaiting the client's ACK
+	// (held.go), and their count per heldSlot of the ports.
+	held      map[heldKey]held
+	heldPorts *[heldSlots]uint32
+	heldAll   []heldEntry // settleAll's scratch
 
 	dns    layers.DNS
 	dnsBuf []byte // the message being decoded, record counts zeroed
@@ -107,6 +112,8 @@ func New(cfg Config) *Tracker {
 		kinds:      cfg.kindMask(),
 		pending:    make(map[pendKey]pending),
 		conns:      make(map[connKey]*conn),
+		held:       make(map[heldKey]held),
+		heldPorts:  new([heldSlots]uint32),
 		seed:       maphash.MakeSeed(),
 		scratch:    make([]byte, 0, 512),
 		minReqNs:   math.MaxInt64,
@@ -135,6 +142,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
+	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	h := &t.hist
 	h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
 }
@@ -147,7 +155,9 @@ func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
 // echo, UDP or TCP port 53 (DNS), UDP 161/162 (SNMP), UDP 123 (NTP), and
 // every TCP segment for tcp_handshake and tcp_ts. Each matched pair is
 // added to the interval's histograms and, when emit is not nil, passed to
-// emit.
+// emit. A tcp_handshake pair waits for the client's next segment (see
+// handshake): it is emitted by a later Packet call, by CloseInterval or by
+// Flush, to this call's emit.
 //
 // The *RTTSample given to emit, and its strings, are borrowed: they are
 // valid only until emit returns. Encode it (AppendSample) or copy it
@@ -267,18 +277,18 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 // finish histograms the pair and emits its sample. t.scratch holds the
 // detail text on entry; m is the response's metadata.
 func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m, emit)
+	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m.TimeNs, m.Clock(), emit)
 }
 
 // emitSample reports one round trip: from the request (capture time reqNs,
-// timer clock reqClk) to the response m. A response stamped before its
+// timer clock reqClk) to the response (rspNs, rspClk). A response stamped before its
 // request (a reordered capture), or with a clock step between them (timer
 // clock and capture time disagree on the interval), gives no sample
 // (Stats.Unmeasured): an RTT is never negative and never spans a step.
 func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
-	flowID uint64, reqNs, reqClk int64, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	d := m.TimeNs - reqNs
-	if d < 0 || d != m.Clock()-reqClk {
+	flowID uint64, reqNs, reqClk, rspNs, rspClk int64, emit func(*observe.RTTSample)) {
+	d := rspNs - reqNs
+	if d < 0 || d != rspClk-reqClk {
 		t.stats.Unmeasured[kind]++
 		return
 	}
@@ -349,10 +359,12 @@ func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64
 	t.expire(nowNs, false, unanswered)
 }
 
-// Flush ends the capture: every request still unanswered is reported (as
-// Expire does) and all state is dropped. The current interval's
+// Flush ends the capture: held handshakes are emitted (as CloseInterval
+// does), every request still unanswered is reported (as Expire does) and
+// all state is dropped. The current interval's
 // histograms are kept for CloseInterval.
 func (t *Tracker) Flush(unanswered func(kind string, flowID uint64)) {
+	t.settleAll()
 	t.expire(0, true, unanswered)
 	for k, c := range t.conns {
 		t.release(k, c)
