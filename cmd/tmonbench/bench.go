@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -58,7 +55,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 		if os.Getenv("GOMEMLIMIT") != "" {
 			limit = 0
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := untilSignal()
 		defer stop()
 		opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
 			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -121,7 +118,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		if f, ok := stdout.(*os.File); ok {
 			f.Sync()
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := untilSignal()
 		defer stop()
 		srv.SetTransport(l)
 		var watch *collectorWatch

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -98,7 +96,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer run.Abort()
 
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := untilSignal()
 		defer stop()
 		pacer := replay.NewPacer(a.speed)
 		pacer.SetMaxWait(a.maxGap) // 0: every gap kept
