@@ -57,6 +57,12 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
+// readOutFlag declares --out as the commands that read an output folder
+// and take it as written (query, rollup, enrich) have it.
+func readOutFlag(fs *pflag.FlagSet) *string {
+	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+}
+
 // newFlagSet returns the flag set of subcommand c with its flags
 // declared, and c's --help text and body: errors returned, not fatal;
 // --help prints the text, then the flags if there are any, on stdout

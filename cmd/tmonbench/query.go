@@ -20,7 +20,7 @@ import (
 )
 
 func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
-	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+	out := readOutFlag(fs)
 	format := fs.StringP("format", "f", "table", "output `FORMAT`: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")

@@ -65,7 +65,7 @@ func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
 // enrich` (addresses only).
 func cmdPrepare(name string) flagsFunc {
 	return func(fs *pflag.FlagSet) (string, runFunc) {
-		out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+		out := readOutFlag(fs)
 		quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 		ef := addEnrichFlags(fs)
 		what := "Writes the 1-minute, 1-hour and 1-day rollups (*_1m, *_1h, *_1d) of every counter and\nhistogram table of DIR beside them, and the addresses table, replacing earlier ones."
