@@ -63,6 +63,14 @@ func readOutFlag(fs *pflag.FlagSet) *string {
 	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
 }
 
+// runFlags declares --config and --out as the commands that run the
+// engines into a fresh output folder (replay, live) have them.
+func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
+	cfgPath = fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
+	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	return cfgPath, out
+}
+
 // newFlagSet returns the flag set of subcommand c with its flags
 // declared, and c's --help text and body: errors returned, not fatal;
 // --help prints the text, then the flags if there are any, on stdout

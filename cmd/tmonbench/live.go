@@ -29,8 +29,7 @@ import (
 func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	cfgPath, out := runFlags(fs)
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
 	duration := fs.Duration("duration", 0, "stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far every `DURATION`")

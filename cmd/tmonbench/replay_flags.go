@@ -40,8 +40,7 @@ const maxWorkers = 64
 // and check, which checks them once parsed and loads the config.
 func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) (*replayArgs, error)) {
 	a := &replayArgs{}
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	fs.StringVar(&a.out, "out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	cfgPath, out := runFlags(fs)
 	speedStr := fs.String("speed", "full", "replay `SPEED`: full, realtime or a factor such as 4x")
 	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
@@ -60,6 +59,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
 	fs.Uint64Var(&faults.Seed, "link-seed", 1, "`SEED` of the injected faults (same seed, same faults)")
 	return "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.", func(stderr io.Writer) (*replayArgs, error) {
+		a.out = *out
 		var err error
 		if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
 			return nil, captureErr(err)
