@@ -117,54 +117,55 @@ func initConn(c driver.ExecerContext) error {
 // tableDirs lists the sub-folders of dir that look like tables and hold at
 // least one *.parquet file, sorted.
 func tableDirs(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var tables []string
-	for _, e := range ents {
+	return collect(dir, func(e os.DirEntry) ([]string, error) {
 		if !e.IsDir() || !tableName.MatchString(e.Name()) {
-			continue
+			return nil, nil
 		}
 		parts, err := parquetFiles(filepath.Join(dir, e.Name()))
-		if err != nil {
+		if err != nil || len(parts) == 0 {
 			return nil, err
 		}
-		if len(parts) > 0 {
-			tables = append(tables, e.Name())
-		}
-	}
-	sort.Strings(tables)
-	return tables, nil
+		return []string{e.Name()}, nil
+	})
 }
 
 // parquetFiles lists the visible *.parquet files of one table folder: in
 // the folder itself (flat layout, before schema version 2) or in its Hive
 // partition folders key=value/... (engine/store's hidden .tmp files are
-// not among them).
+// not among them), sorted.
 func parquetFiles(dir string) ([]string, error) {
+	return collect(dir, func(e os.DirEntry) ([]string, error) {
+		n := e.Name()
+		switch {
+		case strings.HasPrefix(n, "."):
+			return nil, nil
+		case e.IsDir() && strings.Contains(n, "="):
+			return parquetFiles(filepath.Join(dir, n))
+		case e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
+			return []string{filepath.Join(dir, n)}, nil
+		}
+		return nil, nil
+	})
+}
+
+// collect reads folder dir and returns what keep makes of its entries
+// (names or paths, none for an entry it passes over), sorted; the first
+// error stops it.
+func collect(dir string, keep func(e os.DirEntry) ([]string, error)) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	var files []string
+	var out []string
 	for _, e := range ents {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") {
-			continue
+		got, err := keep(e)
+		if err != nil {
+			return nil, err
 		}
-		if e.IsDir() && strings.Contains(n, "=") {
-			sub, err := parquetFiles(filepath.Join(dir, n))
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, sub...)
-		} else if e.Type().IsRegular() && strings.HasSuffix(n, ".parquet") {
-			files = append(files, filepath.Join(dir, n))
-		}
+		out = append(out, got...)
 	}
-	sort.Strings(files)
-	return files, nil
+	sort.Strings(out)
+	return out, nil
 }
 
 // partitionKeys returns the Hive partition keys of a table folder, outermost

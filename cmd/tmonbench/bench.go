@@ -2,13 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -19,8 +18,7 @@ import (
 // cmdBench runs the probe-hardware benchmark (engine/bench): the full
 // pipeline against the decode-only floor, in this process, on the same
 // packets.
-func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", stderr)
+func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
@@ -34,49 +32,47 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
-	setUsage(fs, stdout, "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	return "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.", func(args []string, stdout, stderr io.Writer) error {
+		switch { // each names the flag at fault only
+		case *workers < 0 || *workers > maxWorkers:
+			return usageErr("bench: --workers %d: takes 0 to %d", *workers, maxWorkers)
+		case *repeat < 1:
+			return usageErr("bench: --repeat %d: want at least 1", *repeat)
+		case *memLimit < 0:
+			return usageErr("bench: --memory-limit %d: want a number of MiB (0: none)", *memLimit)
+		case fs.NArg() == 0:
+			return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
+		}
+		paths, err := benchPaths(fs.Args())
+		if err != nil {
+			return err
+		}
+		cfg, err := loadConfig("bench", *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		limit := *memLimit << 20
+		if os.Getenv("GOMEMLIMIT") != "" {
+			limit = 0
+		}
+		ctx, stop := untilSignal()
+		defer stop()
+		opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
+			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
+			Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
+		if !*quiet {
+			opt.Progress = func(what string) { fmt.Fprintln(stderr, "tmonbench bench:", what) }
+		}
+		rep, err := bench.Run(ctx, opt)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return rep.WriteJSON(stdout)
+		}
+		rep.WriteText(stdout)
+		return nil
 	}
-	switch { // each names the flag at fault only
-	case *workers < 0 || *workers > maxWorkers:
-		return usageErr("bench: --workers %d: takes 0 to %d", *workers, maxWorkers)
-	case *repeat < 1:
-		return usageErr("bench: --repeat %d: want at least 1", *repeat)
-	case *memLimit < 0:
-		return usageErr("bench: --memory-limit %d: want a number of MiB (0: none)", *memLimit)
-	case fs.NArg() == 0:
-		return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
-	}
-	paths, err := benchPaths(fs.Args())
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig("bench", *cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	limit := *memLimit << 20
-	if os.Getenv("GOMEMLIMIT") != "" {
-		limit = 0
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
-		Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
-		Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
-	if !*quiet {
-		opt.Progress = func(what string) { fmt.Fprintln(stderr, "tmonbench bench:", what) }
-	}
-	rep, err := bench.Run(ctx, opt)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return rep.WriteJSON(stdout)
-	}
-	rep.WriteText(stdout)
-	return nil
 }
 
 // readAheadDefault is whether replay and bench read captures ahead of the

@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -150,7 +149,7 @@ func wallNs() int64 { return time.Now().UnixNano() }
 func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, stopSignals...)
 	var timer <-chan time.Time
 	if d > 0 {
 		timer = time.After(d)

@@ -1,16 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/journal"
@@ -22,8 +21,7 @@ import (
 // acknowledges them, and appends the tables under --out as it goes (design
 // 4). It watches --config (design 1.6, collector_switch.go). It stops on
 // SIGINT/SIGTERM, or after --idle-exit without a frame.
-func cmdCollector(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("collector", stderr)
+func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
@@ -34,116 +32,114 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
-	setUsage(fs, stdout, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.")
-	if err := parseOnlyFlags(fs, args, ""); err != nil {
-		return err
-	}
-	cfg, err := loadConfig("collector", *cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil)) // lifecycle: start, probes finished, stop
-	addr := *listen
-	if addr == "" {
-		addr = collectorAddr(cfg)
-	}
-	if addr == "" {
-		return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
-	}
-	traps, err := trapArgs.open() // a bad address creates no output folder
-	if err != nil {
-		return usageErr("collector: %v", err)
-	}
-	defer traps.close()
-	// Listen first: a bad --listen creates no output folder (issue 9.9).
-	// Datagrams arriving before Serve wait in the socket (probes retry).
-	l, err := pdu.ListenUDP(addr)
-	if err != nil {
-		return fmt.Errorf("collector: listen %s: %w", addr, err)
-	}
-	defer l.Close()
-	var snap laterSnapshotter // the server's, once made
-	var metrics *liveMetrics
-	if *metricsAddr != "" {
-		if metrics, err = serveMetrics(*metricsAddr, &snap); err != nil {
+	return "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.", func(args []string, stdout, stderr io.Writer) error {
+		cfg, err := loadConfig("collector", *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		log := slog.New(slog.NewTextHandler(stderr, nil)) // lifecycle: start, probes finished, stop
+		addr := *listen
+		if addr == "" {
+			addr = collectorAddr(cfg)
+		}
+		if addr == "" {
+			return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
+		}
+		traps, err := trapArgs.open() // a bad address creates no output folder
+		if err != nil {
 			return usageErr("collector: %v", err)
 		}
-		defer metrics.stop()
-	}
-	coll, err := collector.New(cfg, log)
-	if err != nil {
-		return err
-	}
-	ids, err := acceptedProbes(cfg, *anyProbe)
-	if err != nil {
-		return err
-	}
-	if *anyProbe {
-		warnf(stderr, "collector", "--any-probe: accepting PDUs from any probe that can reach the port (its rows go into the tables)")
-	} else {
-		coll.SetProbes(ids)
-	}
-	if keys := cfg.ProbeKeys(); keys != nil {
-		if err := coll.SetKeys(keys); err != nil {
+		defer traps.close()
+		// Listen first: a bad --listen creates no output folder (issue 9.9).
+		// Datagrams arriving before Serve wait in the socket (probes retry).
+		l, err := pdu.ListenUDP(addr)
+		if err != nil {
+			return fmt.Errorf("collector: listen %s: %w", addr, err)
+		}
+		defer l.Close()
+		var snap laterSnapshotter // the server's, once made
+		var metrics *liveMetrics
+		if *metricsAddr != "" {
+			if metrics, err = serveMetrics(*metricsAddr, &snap); err != nil {
+				return usageErr("collector: %v", err)
+			}
+			defer metrics.stop()
+		}
+		coll, err := collector.New(cfg, log)
+		if err != nil {
 			return err
 		}
-	}
-	app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: time.Now().UTC()})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	// The journal makes an acknowledgement mean "durable": a collector
-	// killed at any moment and restarted ends with the rows of a run that
-	// never stopped (engine/collector doc.go).
-	jr, err := journal.Open(filepath.Join(app.Out(), store.JournalDir))
-	if err != nil {
-		return fmt.Errorf("collector: %w", err)
-	}
-	defer jr.Close()
-	reserve := filepath.Join(jr.Dir(), "reserve")
-	if err := reserveSpace(reserve, reserveBytes); err != nil {
-		warnf(stderr, "collector", "no disk space reserved for the event of a write failure: %v", err)
-	}
-	srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
-		OnFail: func() { os.Remove(reserve) }})
-	rec, err := srv.Recover()
-	if err != nil {
-		return err
-	}
-	snap.set(srv)
-	fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
-	if metrics != nil {
-		fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
-	}
-	if rec.Records > 0 || rec.Checkpoint {
-		fmt.Fprintf(stdout, "tmonbench collector: state recovered from %s: checkpoint %v, %d journal records (%d PDUs) replayed, %d interrupted writes redone\n",
-			jr.Dir(), rec.Checkpoint, rec.Records, rec.Frames, rec.Redone)
-	}
-	if f, ok := stdout.(*os.File); ok {
-		f.Sync()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	srv.SetTransport(l)
-	var watch *collectorWatch
-	if *cfgPath != "" {
-		if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log); err != nil {
+		ids, err := acceptedProbes(cfg, *anyProbe)
+		if err != nil {
 			return err
 		}
+		if *anyProbe {
+			warnf(stderr, "collector", "--any-probe: accepting PDUs from any probe that can reach the port (its rows go into the tables)")
+		} else {
+			coll.SetProbes(ids)
+		}
+		if keys := cfg.ProbeKeys(); keys != nil {
+			if err := coll.SetKeys(keys); err != nil {
+				return err
+			}
+		}
+		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: time.Now().UTC()})
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		// The journal makes an acknowledgement mean "durable": a collector
+		// killed at any moment and restarted ends with the rows of a run that
+		// never stopped (engine/collector doc.go).
+		jr, err := journal.Open(filepath.Join(app.Out(), store.JournalDir))
+		if err != nil {
+			return fmt.Errorf("collector: %w", err)
+		}
+		defer jr.Close()
+		reserve := filepath.Join(jr.Dir(), "reserve")
+		if err := reserveSpace(reserve, reserveBytes); err != nil {
+			warnf(stderr, "collector", "no disk space reserved for the event of a write failure: %v", err)
+		}
+		srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
+			OnFail: func() { os.Remove(reserve) }})
+		rec, err := srv.Recover()
+		if err != nil {
+			return err
+		}
+		snap.set(srv)
+		fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
+		if metrics != nil {
+			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
+		}
+		if rec.Records > 0 || rec.Checkpoint {
+			fmt.Fprintf(stdout, "tmonbench collector: state recovered from %s: checkpoint %v, %d journal records (%d PDUs) replayed, %d interrupted writes redone\n",
+				jr.Dir(), rec.Checkpoint, rec.Records, rec.Frames, rec.Redone)
+		}
+		if f, ok := stdout.(*os.File); ok {
+			f.Sync()
+		}
+		ctx, stop := untilSignal()
+		defer stop()
+		srv.SetTransport(l)
+		var watch *collectorWatch
+		if *cfgPath != "" {
+			if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log); err != nil {
+				return err
+			}
+		}
+		err = srv.Serve(ctx)
+		if watch != nil {
+			watch.close()
+		}
+		if merr := writeManifest(app.Out()); merr != nil {
+			err = errors.Join(err, merr)
+		}
+		st := srv.Stats()
+		rx := st.Receiver
+		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
+			rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
+		return err
 	}
-	err = srv.Serve(ctx)
-	if watch != nil {
-		watch.close()
-	}
-	if merr := writeManifest(app.Out()); merr != nil {
-		err = errors.Join(err, merr)
-	}
-	st := srv.Stats()
-	rx := st.Receiver
-	fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
-		rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
-	return err
 }
 
 // reserveBytes is the disk space a collector keeps for the

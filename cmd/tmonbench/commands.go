@@ -4,36 +4,46 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/spf13/pflag"
 )
 
 // command is one subcommand: its name, the one-line summary completion
-// scripts show, and its entry point.
+// scripts show, its flags function, and whether it refuses an argument
+// after its flags (noArgs; hint, unless "", says what to give instead).
 type command struct {
 	name, summary string
-	run           func(args []string, stdout, stderr io.Writer) error
+	flags         flagsFunc
+	noArgs        bool
+	hint          string
 }
+
+// flagsFunc declares a subcommand's flags on fs and returns its --help
+// text (the usage line and a description; the flags are listed after it)
+// and its body, which runs once the flags are parsed.
+type flagsFunc func(fs *pflag.FlagSet) (usage string, body runFunc)
+
+// runFunc is a subcommand's body.
+type runFunc func(args []string, stdout, stderr io.Writer) error
 
 // commands lists every subcommand in the order of the usage text (a
 // function, not a variable: completion refers back to it).
 func commands() []command {
 	return []command{
-		{"replay", "replay captures through probes and a collector, write Parquet", cmdReplay},
-		{"live", "capture live (AF_PACKET) through probe and collector, write Parquet", cmdLive},
-		{"bench", "measure the full pipeline against the decode-only floor", cmdBench},
-		{"query", "run a named query or SQL over the output", cmdQuery},
-		{"rollup", "write the 1-minute, 1-hour and 1-day rollups and the addresses table", cmdRollup},
-		{"enrich", "write the addresses table", cmdEnrich},
-		{"report", "write a self-contained HTML report", cmdReport},
-		{"merge", "union several outputs (de-duplicated) into one", cmdMerge},
-		{"tui", "browse the output in the terminal", cmdTUI},
-		{"probe", "run a probe process sending PDUs over UDP", cmdProbe},
-		{"collector", "run a collector process", cmdCollector},
-		{"config", "print the default configuration, or what a file will run", cmdConfig},
-		{"completion", "print a shell completion script (bash, zsh, fish)", cmdCompletion},
-		{"version", "print the version, commit, Go and DuckDB versions", cmdVersion},
+		{"replay", "replay captures through probes and a collector, write Parquet", cmdReplay, false, ""},
+		{"live", "capture live (AF_PACKET) through probe and collector, write Parquet", cmdLive, true, "interfaces go with -i"},
+		{"bench", "measure the full pipeline against the decode-only floor", cmdBench, false, ""},
+		{"query", "run a named query or SQL over the output", cmdQuery, false, ""},
+		{"rollup", "write the 1-minute, 1-hour and 1-day rollups and the addresses table", cmdPrepare("rollup"), true, ""},
+		{"enrich", "write the addresses table", cmdPrepare("enrich"), true, ""},
+		{"report", "write a self-contained HTML report", cmdReport, true, ""},
+		{"merge", "union several outputs (de-duplicated) into one", cmdMerge, false, ""},
+		{"tui", "browse the output in the terminal", cmdTUI, true, "use --out DIR"},
+		{"probe", "run a probe process sending PDUs over UDP", cmdProbe, true, "the capture is --pcap FILE or -i IFACE"},
+		{"collector", "run a collector process", cmdCollector, true, ""},
+		{"config", "print the default configuration, or what a file will run", cmdConfig, true, ""},
+		{"completion", "print a shell completion script (bash, zsh, fish)", cmdCompletion, false, ""},
+		{"version", "print the version, commit, Go and DuckDB versions", cmdVersion, true, ""},
 	}
 }
 
@@ -47,80 +57,61 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-// flagSpy, when set, sees the flag set newFlagSet makes for the command it
-// names: flagsOf runs a command with --help to learn its flags.
-var flagSpy struct {
-	sync.Mutex
-	name string
-	fs   *pflag.FlagSet
+// readOutFlag declares --out as the commands that read an output folder
+// and take it as written (query, rollup, enrich) have it.
+func readOutFlag(fs *pflag.FlagSet) *string {
+	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
 }
 
-// newFlagSet returns the flag set of subcommand name (errors returned,
-// not fatal; --help prints on stdout: setUsage). Every subcommand makes
-// its flags with it and parses them (parseFlags) before doing anything
-// else.
-func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+// runFlags declares --config and --out as the commands that run the
+// engines into a fresh output folder (replay, live) have them.
+func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
+	cfgPath = fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
+	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	return cfgPath, out
+}
+
+// newFlagSet returns the flag set of subcommand c with its flags
+// declared, and c's --help text and body: errors returned, not fatal;
+// --help prints the text, then the flags if there are any, on stdout
+// (pflag calls Usage for --help and -h only: a usage error is one line on
+// stderr).
+func newFlagSet(c command, stdout, stderr io.Writer) (*pflag.FlagSet, runFunc) {
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	flagSpy.Lock()
-	if flagSpy.name == name && flagSpy.fs == nil {
-		flagSpy.fs = fs
-	}
-	flagSpy.Unlock()
-	return fs
-}
-
-// setUsage makes --help print head (usage line and description), then
-// the flags, on stdout (pflag calls Usage for --help and -h only: a
-// usage error is one line on stderr).
-func setUsage(fs *pflag.FlagSet, stdout io.Writer, head string) {
+	usage, body := c.flags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", head, fs.FlagUsages())
+		if !fs.HasFlags() {
+			fmt.Fprintf(stdout, "%s\n", usage)
+			return
+		}
+		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", usage, fs.FlagUsages())
 	}
+	return fs, body
 }
 
-// parseFlags parses args into fs: pflag.ErrHelp as is (--help: usage
-// printed, exit 0), any other error as a usage error of the subcommand.
-func parseFlags(fs *pflag.FlagSet, args []string) error {
+// execute parses args with c's flags, then runs c's body: pflag.ErrHelp
+// as is (--help: usage printed, exit 0), any other error, or an argument
+// c refuses, as a usage error of the subcommand.
+func (c command) execute(args []string, stdout, stderr io.Writer) error {
+	fs, body := newFlagSet(c, stdout, stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
-		return usageErr("%s: %v", fs.Name(), err)
+		return usageErr("%s: %v", c.name, err)
 	}
-	return nil
+	switch {
+	case !c.noArgs || fs.NArg() == 0:
+		return body(args, stdout, stderr)
+	case c.hint != "":
+		return usageErr("%s: unexpected argument %q (%s)", c.name, fs.Arg(0), c.hint)
+	}
+	return usageErr("%s: unexpected argument %q", c.name, fs.Arg(0))
 }
 
-// parseOnlyFlags parses args as parseFlags does and refuses an argument
-// left over, for subcommands that take none (hint, unless "", says what
-// to give instead).
-func parseOnlyFlags(fs *pflag.FlagSet, args []string, hint string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return nil
-	}
-	if hint != "" {
-		return usageErr("%s: unexpected argument %q (%s)", fs.Name(), fs.Arg(0), hint)
-	}
-	return usageErr("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-}
-
-// flagsOf returns the flags of subcommand c, by running it with --help
-// (output discarded; commands return at once with pflag.ErrHelp), and
-// whether c made them with newFlagSet (else an empty set).
-func flagsOf(c command) (*pflag.FlagSet, bool) {
-	flagSpy.Lock()
-	flagSpy.name, flagSpy.fs = c.name, nil
-	flagSpy.Unlock()
-	_ = c.run([]string{"--help"}, io.Discard, io.Discard)
-	flagSpy.Lock()
-	defer flagSpy.Unlock()
-	fs := flagSpy.fs
-	flagSpy.name, flagSpy.fs = "", nil
-	if fs == nil {
-		return pflag.NewFlagSet(c.name, pflag.ContinueOnError), false
-	}
-	return fs, true
+// flagsOf returns the flags of subcommand c.
+func flagsOf(c command) *pflag.FlagSet {
+	fs, _ := newFlagSet(c, io.Discard, io.Discard)
+	return fs
 }

@@ -18,8 +18,7 @@ import (
 // TestEverySubcommandHelp: `tmonbench NAME --help` and `-h` print NAME's
 // usage on stdout (`tmonbench replay --help | less` shows it) and exit 0
 // for every subcommand of the table, while an unknown flag is one line
-// on stderr and exit 2; and every subcommand makes its flags with
-// newFlagSet (so completion sees them).
+// on stderr and exit 2.
 func TestEverySubcommandHelp(t *testing.T) {
 	for _, c := range commands() {
 		for _, h := range []string{"--help", "-h"} {
@@ -33,9 +32,6 @@ func TestEverySubcommandHelp(t *testing.T) {
 		code := run([]string{c.name, "--no-such-flag"}, &out, &errb)
 		if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), "unknown flag: --no-such-flag") || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("tmonbench %s --no-such-flag: exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr", c.name, code, out.String(), errb.String())
-		}
-		if _, ok := flagsOf(c); !ok {
-			t.Errorf("%s: flags not made with newFlagSet: completion cannot see them", c.name)
 		}
 	}
 	var out, errb strings.Builder

@@ -10,42 +10,39 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 )
 
-// cmdCompletion prints a completion script for bash, zsh or fish, made
-// from the subcommand table (commands) and each subcommand's own flags
-// (flagsOf): subcommands, their flags, files after flags taking a value,
-// the named queries after `query`.
-func cmdCompletion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("completion", stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, `Usage: tmonbench completion bash|zsh|fish
+// completionUsage is the completion command's help.
+const completionUsage = `Usage: tmonbench completion bash|zsh|fish
 
 Prints a completion script for the shell:
   bash:  source <(tmonbench completion bash)     (or save it in /etc/bash_completion.d/tmonbench)
   zsh:   source <(tmonbench completion zsh)      (after compinit; or save it as _tmonbench in $fpath)
-  fish:  tmonbench completion fish > ~/.config/fish/completions/tmonbench.fish
-`)
-	}
-	if err := parseFlags(fs, args); err != nil {
+  fish:  tmonbench completion fish > ~/.config/fish/completions/tmonbench.fish`
+
+// cmdCompletion prints a completion script for bash, zsh or fish, made
+// from the subcommand table (commands) and each subcommand's own flags
+// (flagsOf): subcommands, their flags, files after flags taking a value,
+// the named queries after `query`.
+func cmdCompletion(fs *pflag.FlagSet) (string, runFunc) {
+	return completionUsage, func(args []string, stdout, stderr io.Writer) error {
+		if fs.NArg() != 1 {
+			return usageErr("completion: give one shell: bash, zsh or fish")
+		}
+		var gen func(*strings.Builder, []compCmd)
+		switch fs.Arg(0) {
+		case "bash":
+			gen = bashCompletion
+		case "zsh":
+			gen = zshCompletion
+		case "fish":
+			gen = fishCompletion
+		default:
+			return usageErr("completion: unknown shell %q (bash, zsh or fish)", fs.Arg(0))
+		}
+		var b strings.Builder
+		gen(&b, completionTable())
+		_, err := io.WriteString(stdout, b.String())
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageErr("completion: give one shell: bash, zsh or fish")
-	}
-	var gen func(*strings.Builder, []compCmd)
-	switch fs.Arg(0) {
-	case "bash":
-		gen = bashCompletion
-	case "zsh":
-		gen = zshCompletion
-	case "fish":
-		gen = fishCompletion
-	default:
-		return usageErr("completion: unknown shell %q (bash, zsh or fish)", fs.Arg(0))
-	}
-	var b strings.Builder
-	gen(&b, completionTable())
-	_, err := io.WriteString(stdout, b.String())
-	return err
 }
 
 // compFlag is one flag as completion scripts see it.
@@ -67,7 +64,7 @@ func completionTable() []compCmd {
 	var out []compCmd
 	for _, c := range commands() {
 		cc := compCmd{name: c.name, summary: c.summary}
-		fs, _ := flagsOf(c)
+		fs := flagsOf(c)
 		fs.VisitAll(func(f *pflag.Flag) {
 			if f.Hidden {
 				return

@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -37,28 +39,25 @@ func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
 
 // cmdConfig prints the embedded default configuration, or with
 // --effective the configuration that will run (defaults applied).
-func cmdConfig(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("config", stderr)
+func cmdConfig(fs *pflag.FlagSet) (string, runFunc) {
 	effective := fs.Bool("effective", false, "print the configuration as it will run: every default applied, classes resolved")
 	cfgPath := fs.String("config", "", "with --effective: the YAML config `FILE` to resolve (default: the embedded one)")
-	setUsage(fs, stdout, "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.")
-	if err := parseOnlyFlags(fs, args, ""); err != nil {
-		return err
-	}
-	if !*effective {
-		if *cfgPath != "" {
-			return usageErr("config: --config needs --effective")
+	return "Usage: tmonbench config [--effective [--config FILE]]\n\nPrints the embedded default configuration (YAML, commented), or with --effective\nthe configuration a command given --config FILE will run. A file's fields\nreplace the defaults one by one; its classes: list replaces the default classes\nas a whole.", func(args []string, stdout, stderr io.Writer) error {
+		if !*effective {
+			if *cfgPath != "" {
+				return usageErr("config: --config needs --effective")
+			}
+			_, err := stdout.Write(config.DefaultYAML())
+			return err
 		}
-		_, err := stdout.Write(config.DefaultYAML())
+		cfg, err := loadConfig("config", *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		for i, c := range cfg.Collectors {
+			cfg.Collectors[i] = pdu.EffectiveCollector(c) // the regulation's defaults, not zeros
+		}
+		_, err = stdout.Write(cfg.EffectiveYAML())
 		return err
 	}
-	cfg, err := loadConfig("config", *cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	for i, c := range cfg.Collectors {
-		cfg.Collectors[i] = pdu.EffectiveCollector(c) // the regulation's defaults, not zeros
-	}
-	_, err = stdout.Write(cfg.EffectiveYAML())
-	return err
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -25,12 +26,10 @@ import (
 // tables written every --write-every so they can be queried meanwhile.
 // SIGINT, SIGTERM or --duration stop the capture: every packet captured
 // before is still analysed and written, then it exits 0.
-func cmdLive(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("live", stderr)
+func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	out := fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	cfgPath, out := runFlags(fs)
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
 	duration := fs.Duration("duration", 0, "stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far every `DURATION`")
@@ -39,132 +38,130 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	trapArgs.register(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
-	setUsage(fs, stdout, "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.")
-	if err := parseOnlyFlags(fs, args, "interfaces go with -i"); err != nil {
-		return err
-	}
-	if *writeEvery <= 0 || *duration < 0 {
-		return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)
-	}
-	if *withUI && *stats {
-		return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
-	}
-	if *withUI {
-		if err := terminalForTUI(); err != nil {
-			return usageErr("live: --tui needs a terminal: %v", err)
+	return "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.", func(args []string, stdout, stderr io.Writer) error {
+		if *writeEvery <= 0 || *duration < 0 {
+			return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)
 		}
-	}
-	cfg, err := loadConfig("live", *cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	if _, err := pipeline.Collectors(cfg); err != nil {
-		return err
-	}
-	traps, err := trapArgs.open() // before the capture and the output: a bad address opens nothing
-	if err != nil {
-		return usageErr("live: %v", err)
-	}
-	defer traps.close()
-	lc, userFilter, err := cf.liveConfig(stderr)
-	if err != nil {
-		return err
-	}
-	// Every flag that can fail is checked before the capture and the
-	// output are opened: a bad one leaves a previous output untouched.
-	snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
-	var metrics *liveMetrics
-	if *metricsAddr != "" {
-		if metrics, err = serveMetrics(*metricsAddr, snap); err != nil {
+		if *withUI && *stats {
+			return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")
+		}
+		if *withUI {
+			if err := terminalForTUI(); err != nil {
+				return usageErr("live: --tui needs a terminal: %v", err)
+			}
+		}
+		cfg, err := loadConfig("live", *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		if _, err := pipeline.Collectors(cfg); err != nil {
+			return err
+		}
+		traps, err := trapArgs.open() // before the capture and the output: a bad address opens nothing
+		if err != nil {
 			return usageErr("live: %v", err)
 		}
-		defer metrics.stop()
-	}
-	var sw *switcher
-	if *cfgPath != "" {
-		if sw, err = watchConfig(*cfgPath, cfg, func(c *config.Config) error {
-			_, err := pipeline.Collectors(c)
-			return err
-		}); err != nil {
+		defer traps.close()
+		lc, userFilter, err := cf.liveConfig(stderr)
+		if err != nil {
 			return err
 		}
-		defer sw.close()
-	}
-	var warned strings.Builder // the capture's warnings, repeated in the TUI's status line
-	src, infos, err := openCapture("live", lc, io.MultiWriter(stderr, &warned))
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	var input pkt.Source = src
-	if userFilter != nil {
-		input = probe.NewFiltered(src, *userFilter)
-	}
-	if *name == "" {
-		*name, _ = os.Hostname()
+		// Every flag that can fail is checked before the capture and the
+		// output are opened: a bad one leaves a previous output untouched.
+		snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
+		var metrics *liveMetrics
+		if *metricsAddr != "" {
+			if metrics, err = serveMetrics(*metricsAddr, snap); err != nil {
+				return usageErr("live: %v", err)
+			}
+			defer metrics.stop()
+		}
+		var sw *switcher
+		if *cfgPath != "" {
+			if sw, err = watchConfig(*cfgPath, cfg, func(c *config.Config) error {
+				_, err := pipeline.Collectors(c)
+				return err
+			}); err != nil {
+				return err
+			}
+			defer sw.close()
+		}
+		var warned strings.Builder // the capture's warnings, repeated in the TUI's status line
+		src, infos, err := openCapture("live", lc, io.MultiWriter(stderr, &warned))
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		var input pkt.Source = src
+		if userFilter != nil {
+			input = probe.NewFiltered(src, *userFilter)
+		}
 		if *name == "" {
-			*name = "probe"
+			*name, _ = os.Hostname()
+			if *name == "" {
+				*name = "probe"
+			}
 		}
+		started := time.Now()
+		// Rows are appended to --out as they come (queries work during the
+		// run); a previous tmonbench output there is replaced, once the
+		// folder's lock is ours (another run writing there: ErrBusy, untouched).
+		app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
+			ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: started.UTC()})
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		said := stderr
+		if *withUI {
+			said = io.Discard // the TUI has the terminal; its status line says the run ended
+		}
+		ctx, cancel := stopOnSignal(src, *duration, said, "live "+*name, "writing what was captured")
+		defer cancel()
+		tick := time.NewTicker(*writeEvery)
+		defer tick.Stop()
+		h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
+		var st *statsPrinter
+		if *stats {
+			// The engines run in this goroutine: pin it to its thread so that
+			// the thread's CPU time is the probe stage's.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			st = startStats(stdout, src, unix.Gettid())
+			defer st.stop()
+		}
+		if metrics != nil {
+			fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
+		}
+		ifNames := make([]string, len(infos))
+		for i, in := range infos {
+			ifNames[i] = in.Name
+		}
+		input, ifNames = pairInput(input, ifNames, lc.Pair)
+		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
+			snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
+		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
+		fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
+		var res *pipeline.Result
+		var runErr error
+		if *withUI {
+			lr.notice = strings.TrimSpace(strings.TrimPrefix(strings.Split(warned.String(), "\n")[0], "tmonbench: "))
+			res, runErr = lr.runTUI(ctx, cfg, app.Out(), stdout, stderr)
+		} else {
+			res, runErr = lr.run(ctx, cfg)
+		}
+		if runErr != nil && (res == nil || !res.Interrupted) {
+			return runErr
+		}
+		if res.Interrupted {
+			fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
+		}
+		if st != nil {
+			st.stop() // its last line before the summary
+		}
+		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
+		return nil
 	}
-	started := time.Now()
-	// Rows are appended to --out as they come (queries work during the
-	// run); a previous tmonbench output there is replaced, once the
-	// folder's lock is ours (another run writing there: ErrBusy, untouched).
-	app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
-		ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: started.UTC()})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	said := stderr
-	if *withUI {
-		said = io.Discard // the TUI has the terminal; its status line says the run ended
-	}
-	ctx, cancel := stopOnSignal(src, *duration, said, "live "+*name, "writing what was captured")
-	defer cancel()
-	tick := time.NewTicker(*writeEvery)
-	defer tick.Stop()
-	h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
-	var st *statsPrinter
-	if *stats {
-		// The engines run in this goroutine: pin it to its thread so that
-		// the thread's CPU time is the probe stage's.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		st = startStats(stdout, src, unix.Gettid())
-		defer st.stop()
-	}
-	if metrics != nil {
-		fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
-	}
-	ifNames := make([]string, len(infos))
-	for i, in := range infos {
-		ifNames[i] = in.Name
-	}
-	input, ifNames = pairInput(input, ifNames, lc.Pair)
-	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
-		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
-	lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
-	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
-	var res *pipeline.Result
-	var runErr error
-	if *withUI {
-		lr.notice = strings.TrimSpace(strings.TrimPrefix(strings.Split(warned.String(), "\n")[0], "tmonbench: "))
-		res, runErr = lr.runTUI(ctx, cfg, app.Out(), stdout, stderr)
-	} else {
-		res, runErr = lr.run(ctx, cfg)
-	}
-	if runErr != nil && (res == nil || !res.Interrupted) {
-		return runErr
-	}
-	if res.Interrupted {
-		fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
-	}
-	if st != nil {
-		st.stop() // its last line before the summary
-	}
-	printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
-	return nil
 }
 
 // liveMerged routes a live source's packets by their interface.

@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return unknown(stderr, "command", args[0])
 	}
-	err := c.run(args[1:], stdout, stderr)
+	err := c.execute(args[1:], stdout, stderr)
 	if err == nil {
 		return 0
 	}

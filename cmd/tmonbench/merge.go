@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries/dataset"
 	"github.com/tmonbench/tmonbench/queries/enrich"
@@ -18,62 +20,59 @@ func writeManifest(out string) error {
 	return err
 }
 
-func cmdMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("merge", stderr)
+func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 	out := fs.String("out", "", "output `DIR` to write (replaced as a whole, like a replay's)")
 	rollup := fs.Bool("rollup", false, "then write the rollups and the addresses table of the merged output")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	ef := addEnrichFlags(fs)
-	setUsage(fs, stdout, "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *out == "" || fs.NArg() == 0 {
-		return usageErr("merge: want --out DIR and at least one SRC output folder")
-	}
-	srcs := fs.Args()
-	var inputs []store.Input
-	for _, s := range srcs {
-		fi, err := os.Stat(s)
-		if err != nil || !fi.IsDir() {
-			return fmt.Errorf("merge: %s is not an output folder", s)
+	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.", func(args []string, stdout, stderr io.Writer) error {
+		if *out == "" || fs.NArg() == 0 {
+			return usageErr("merge: want --out DIR and at least one SRC output folder")
 		}
-		inputs = append(inputs, store.Input{Path: s})
-	}
-	var opt enrich.Options
-	if *rollup { // its flags checked before anything is written
-		var err error
-		if opt, err = ef.options(nil); err != nil {
+		srcs := fs.Args()
+		var inputs []store.Input
+		for _, s := range srcs {
+			fi, err := os.Stat(s)
+			if err != nil || !fi.IsDir() {
+				return fmt.Errorf("merge: %s is not an output folder", s)
+			}
+			inputs = append(inputs, store.Input{Path: s})
+		}
+		var opt enrich.Options
+		if *rollup { // its flags checked before anything is written
+			var err error
+			if opt, err = ef.options(nil); err != nil {
+				return err
+			}
+		}
+		started := time.Now()
+		run, err := store.BeginRun(*out, store.Manifest{Mode: "merge", Version: version, Command: append([]string{"tmonbench", "merge"}, args...), Inputs: inputs, Started: started.UTC()})
+		if err != nil {
 			return err
 		}
+		defer run.Abort()
+		res, err := dataset.Merge(context.Background(), run.Dir(), srcs)
+		if err != nil {
+			return err
+		}
+		run.SetFinished(time.Now().UTC())
+		if err := run.Finish(); err != nil {
+			return err
+		}
+		w := stdout
+		if *quiet {
+			w = io.Discard
+		}
+		fmt.Fprintf(w, "tmonbench merge: %d outputs into %s\n", len(srcs), run.Out())
+		for _, t := range res.Tables {
+			fmt.Fprintf(w, "  %-20s %10d rows read, %10d distinct written\n", t.Name, t.Input, t.Written)
+		}
+		if len(res.Skipped) > 0 && !*rollup {
+			fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)
+		}
+		if *rollup {
+			return prepare(run.Out(), opt, true, w)
+		}
+		return writeManifest(run.Out())
 	}
-	started := time.Now()
-	run, err := store.BeginRun(*out, store.Manifest{Mode: "merge", Version: version, Command: append([]string{"tmonbench", "merge"}, args...), Inputs: inputs, Started: started.UTC()})
-	if err != nil {
-		return err
-	}
-	defer run.Abort()
-	res, err := dataset.Merge(context.Background(), run.Dir(), srcs)
-	if err != nil {
-		return err
-	}
-	run.SetFinished(time.Now().UTC())
-	if err := run.Finish(); err != nil {
-		return err
-	}
-	w := stdout
-	if *quiet {
-		w = io.Discard
-	}
-	fmt.Fprintf(w, "tmonbench merge: %d outputs into %s\n", len(srcs), run.Out())
-	for _, t := range res.Tables {
-		fmt.Fprintf(w, "  %-20s %10d rows read, %10d distinct written\n", t.Name, t.Input, t.Written)
-	}
-	if len(res.Skipped) > 0 && !*rollup {
-		fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)
-	}
-	if *rollup {
-		return prepare(run.Out(), opt, true, w)
-	}
-	return writeManifest(run.Out())
 }

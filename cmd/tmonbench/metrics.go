@@ -24,100 +24,137 @@ type liveMetrics struct {
 	addr string // the address listened on (the port chosen for :0)
 }
 
-var (
-	descKernel    = prometheus.NewDesc("tmonbench_capture_kernel_packets_total", "Packets the socket filter passed to the capture ring (dropped ones included).", []string{"probe", "interface"}, nil)
-	descDrops     = prometheus.NewDesc("tmonbench_capture_kernel_drops_total", "Packets the kernel dropped because the capture ring was full.", []string{"probe", "interface"}, nil)
-	descFreezes   = prometheus.NewDesc("tmonbench_capture_ring_freezes_total", "Times the capture ring filled up.", []string{"probe", "interface"}, nil)
-	descDelivered = prometheus.NewDesc("tmonbench_capture_delivered_packets_total", "Packets handed to the probe engine.", []string{"probe", "interface"}, nil)
-	descPackets   = prometheus.NewDesc("tmonbench_probe_packets_total", "Packets the probe processed.", []string{"probe"}, nil)
-	descBytes     = prometheus.NewDesc("tmonbench_probe_bytes_total", "Captured bytes the probe processed.", []string{"probe"}, nil)
-	descMalformed = prometheus.NewDesc("tmonbench_probe_malformed_packets_total", "Packets with a broken link or IP header.", []string{"probe"}, nil)
-	descFlows     = prometheus.NewDesc("tmonbench_probe_flows_total", "Granular flows created.", []string{"probe"}, nil)
-	descEvicted   = prometheus.NewDesc("tmonbench_probe_flow_evictions_total", "Flows evicted from a full flow table.", []string{"probe"}, nil)
-	descSent      = prometheus.NewDesc("tmonbench_pdu_sent_total", "PDUs built and sent (first transmissions).", []string{"probe", "collector"}, nil)
-	descAcked     = prometheus.NewDesc("tmonbench_pdu_acked_total", "PDUs acknowledged by the collector.", []string{"probe", "collector"}, nil)
-	descRetried   = prometheus.NewDesc("tmonbench_pdu_retransmissions_total", "PDU retransmissions.", []string{"probe", "collector"}, nil)
-	descUnacked   = prometheus.NewDesc("tmonbench_pdu_unacked", "PDUs waiting for an acknowledgement now.", []string{"probe", "collector"}, nil)
-	descLongRetry = prometheus.NewDesc("tmonbench_pdu_long_retry", "1 while the channel is in long retry mode (design 1.5).", []string{"probe", "collector"}, nil)
-	descQueued    = prometheus.NewDesc("tmonbench_pdu_queued", "PDUs built and waiting for their first sending slot.", []string{"probe", "collector"}, nil)
-	descBacklog   = prometheus.NewDesc("tmonbench_pdu_backlog", "1 while the PDUs waiting for a sending slot exceed backlog_s of sending time: the channel cannot carry what the probe observes (event pdu_backlog).", []string{"probe", "collector"}, nil)
-	descBacklogs  = prometheus.NewDesc("tmonbench_pdu_backlog_entries_total", "Times the channel entered a backlog.", []string{"probe", "collector"}, nil)
-	descQueue     = prometheus.NewDesc("tmonbench_collector_queue_frames", "Frames waiting for the collector.", []string{"collector"}, nil)
-	descOwPending = prometheus.NewDesc("tmonbench_collector_oneway_pending_packets", "One-way records pending: packets seen at some hops of their path, waiting for the others or their timeout.", []string{"collector"}, nil)
-	descOwHeld    = prometheus.NewDesc("tmonbench_collector_oneway_held_observations", "One-way observations held until their flow's definition arrives.", []string{"collector"}, nil)
-	descFrames    = prometheus.NewDesc("tmonbench_collector_frames_total", "Frames the collector received.", []string{"collector"}, nil)
-	descAccepted  = prometheus.NewDesc("tmonbench_collector_pdus_accepted_total", "PDUs the collector accepted (fresh ones).", []string{"collector"}, nil)
-	descDups      = prometheus.NewDesc("tmonbench_collector_pdus_duplicate_total", "Duplicate PDUs (acknowledged again, not applied).", []string{"collector"}, nil)
-	descRefused   = prometheus.NewDesc("tmonbench_collector_frames_refused_total", "Frames refused (bad, unknown probe, bad tag, closed epoch).", []string{"collector"}, nil)
-	descRows      = prometheus.NewDesc("tmonbench_collector_rows_written_total", "Rows handed to the output.", []string{"collector"}, nil)
+// Row types the metrics are read from (observe.Snapshot's rows).
+type (
+	inputRow     = observe.InputCounters
+	probeRow     = observe.ProbeCounters
+	channelRow   = observe.ChannelCounters
+	collectorRow = observe.CollectorCounters
 )
 
-// Describe implements prometheus.Collector.
-func (m *liveMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descKernel, descDrops, descFreezes, descDelivered, descPackets, descBytes,
-		descMalformed, descFlows, descEvicted, descSent, descAcked, descRetried, descUnacked, descLongRetry, descQueued, descBacklog, descBacklogs, descQueue, descOwPending, descOwHeld,
-		descFrames, descAccepted, descDups, descRefused, descRows} {
+// metric is one Prometheus family read from a snapshot row of type R:
+// name, help, counter or gauge, and its value in the row.
+type metric[R any] struct {
+	name, help string
+	kind       prometheus.ValueType
+	value      func(r *R) float64
+}
+
+// family is the metrics read from one kind of row, with the names of the
+// labels that tell the rows apart and the metrics' descriptors.
+type family[R any] struct {
+	metrics []metric[R]
+	descs   []*prometheus.Desc
+}
+
+// newFamily makes the descriptors of metrics, labelled labels.
+func newFamily[R any](labels []string, metrics []metric[R]) *family[R] {
+	f := &family[R]{metrics: metrics}
+	for _, m := range metrics {
+		f.descs = append(f.descs, prometheus.NewDesc(m.name, m.help, labels, nil))
+	}
+	return f
+}
+
+// describe sends f's descriptors.
+func (f *family[R]) describe(ch chan<- *prometheus.Desc) {
+	for _, d := range f.descs {
 		ch <- d
 	}
 }
 
+// collect sends f's metrics of row r, whose labels are labels.
+func (f *family[R]) collect(ch chan<- prometheus.Metric, r *R, labels ...string) {
+	for i, m := range f.metrics {
+		ch <- prometheus.MustNewConstMetric(f.descs[i], m.kind, m.value(r), labels...)
+	}
+}
+
+const (
+	counter = prometheus.CounterValue
+	gauge   = prometheus.GaugeValue
+)
+
+// one is 1 for true, 0 for false (a gauge of a state).
+func one(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The metrics, one line each, by the row they are read from.
+var (
+	kernelMetrics = newFamily([]string{"probe", "interface"}, []metric[inputRow]{
+		{"tmonbench_capture_kernel_packets_total", "Packets the socket filter passed to the capture ring (dropped ones included).", counter, func(in *inputRow) float64 { return float64(in.KernelPackets) }},
+		{"tmonbench_capture_kernel_drops_total", "Packets the kernel dropped because the capture ring was full.", counter, func(in *inputRow) float64 { return float64(in.KernelDrops) }},
+		{"tmonbench_capture_ring_freezes_total", "Times the capture ring filled up.", counter, func(in *inputRow) float64 { return float64(in.KernelFreezes) }},
+	})
+	inputMetrics = newFamily([]string{"probe", "interface"}, []metric[inputRow]{
+		{"tmonbench_capture_delivered_packets_total", "Packets handed to the probe engine.", counter, func(in *inputRow) float64 { return float64(in.Packets) }},
+	})
+	probeMetrics = newFamily([]string{"probe"}, []metric[probeRow]{
+		{"tmonbench_probe_packets_total", "Packets the probe processed.", counter, func(p *probeRow) float64 { return float64(p.Packets) }},
+		{"tmonbench_probe_bytes_total", "Captured bytes the probe processed.", counter, func(p *probeRow) float64 { return float64(p.Bytes) }},
+		{"tmonbench_probe_malformed_packets_total", "Packets with a broken link or IP header.", counter, func(p *probeRow) float64 { return float64(p.Malformed) }},
+		{"tmonbench_probe_flows_total", "Granular flows created.", counter, func(p *probeRow) float64 { return float64(p.Flows) }},
+		{"tmonbench_probe_flow_evictions_total", "Flows evicted from a full flow table.", counter, func(p *probeRow) float64 { return float64(p.FlowsEvicted) }},
+	})
+	channelMetrics = newFamily([]string{"probe", "collector"}, []metric[channelRow]{
+		{"tmonbench_pdu_sent_total", "PDUs built and sent (first transmissions).", counter, func(c *channelRow) float64 { return float64(c.Sent) }},
+		{"tmonbench_pdu_acked_total", "PDUs acknowledged by the collector.", counter, func(c *channelRow) float64 { return float64(c.Acked) }},
+		{"tmonbench_pdu_retransmissions_total", "PDU retransmissions.", counter, func(c *channelRow) float64 { return float64(c.Retransmits) }},
+		{"tmonbench_pdu_unacked", "PDUs waiting for an acknowledgement now.", gauge, func(c *channelRow) float64 { return float64(c.Unacked) }},
+		{"tmonbench_pdu_long_retry", "1 while the channel is in long retry mode (design 1.5).", gauge, func(c *channelRow) float64 { return one(c.LongRetry) }},
+		{"tmonbench_pdu_queued", "PDUs built and waiting for their first sending slot.", gauge, func(c *channelRow) float64 { return float64(c.Queued) }},
+		{"tmonbench_pdu_backlog", "1 while the PDUs waiting for a sending slot exceed backlog_s of sending time: the channel cannot carry what the probe observes (event pdu_backlog).", gauge, func(c *channelRow) float64 { return one(c.Backlog) }},
+		{"tmonbench_pdu_backlog_entries_total", "Times the channel entered a backlog.", counter, func(c *channelRow) float64 { return float64(c.BacklogEntries) }},
+	})
+	collectorMetrics = newFamily([]string{"collector"}, []metric[collectorRow]{
+		{"tmonbench_collector_queue_frames", "Frames waiting for the collector.", gauge, func(c *collectorRow) float64 { return float64(c.QueueFrames) }},
+		{"tmonbench_collector_oneway_pending_packets", "One-way records pending: packets seen at some hops of their path, waiting for the others or their timeout.", gauge, func(c *collectorRow) float64 { return float64(c.OnewayPendingPackets) }},
+		{"tmonbench_collector_oneway_held_observations", "One-way observations held until their flow's definition arrives.", gauge, func(c *collectorRow) float64 { return float64(c.OnewayHeldObservations) }},
+		{"tmonbench_collector_frames_total", "Frames the collector received.", counter, func(c *collectorRow) float64 { return float64(c.Frames) }},
+		{"tmonbench_collector_pdus_accepted_total", "PDUs the collector accepted (fresh ones).", counter, func(c *collectorRow) float64 { return float64(c.Accepted) }},
+		{"tmonbench_collector_pdus_duplicate_total", "Duplicate PDUs (acknowledged again, not applied).", counter, func(c *collectorRow) float64 { return float64(c.Duplicates) }},
+		{"tmonbench_collector_frames_refused_total", "Frames refused (bad, unknown probe, bad tag, closed epoch).", counter, func(c *collectorRow) float64 { return float64(c.Refused) }},
+		{"tmonbench_collector_rows_written_total", "Rows handed to the output.", counter, func(c *collectorRow) float64 { return float64(c.RowsWritten) }},
+	})
+)
+
+// Describe implements prometheus.Collector.
+func (m *liveMetrics) Describe(ch chan<- *prometheus.Desc) {
+	kernelMetrics.describe(ch)
+	inputMetrics.describe(ch)
+	probeMetrics.describe(ch)
+	channelMetrics.describe(ch)
+	collectorMetrics.describe(ch)
+}
+
 // Collect implements prometheus.Collector.
 func (m *liveMetrics) Collect(ch chan<- prometheus.Metric) {
-	counter := func(d *prometheus.Desc, v float64, l ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, l...)
-	}
-	gauge := func(d *prometheus.Desc, v float64, l ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
-	}
 	o := m.snap.Snapshot()
 	if o == nil {
 		return
 	}
-	for _, in := range o.Inputs {
+	for i := range o.Inputs {
+		in := &o.Inputs[i]
 		if in.KernelPackets >= 0 {
-			counter(descKernel, float64(in.KernelPackets), in.Probe, in.Interface)
-			counter(descDrops, float64(in.KernelDrops), in.Probe, in.Interface)
-			counter(descFreezes, float64(in.KernelFreezes), in.Probe, in.Interface)
+			kernelMetrics.collect(ch, in, in.Probe, in.Interface)
 		}
-		counter(descDelivered, float64(in.Packets), in.Probe, in.Interface)
+		inputMetrics.collect(ch, in, in.Probe, in.Interface)
 	}
-	for _, p := range o.Probes {
-		counter(descPackets, float64(p.Packets), p.Probe)
-		counter(descBytes, float64(p.Bytes), p.Probe)
-		counter(descMalformed, float64(p.Malformed), p.Probe)
-		counter(descFlows, float64(p.Flows), p.Probe)
-		counter(descEvicted, float64(p.FlowsEvicted), p.Probe)
+	for i := range o.Probes {
+		probeMetrics.collect(ch, &o.Probes[i], o.Probes[i].Probe)
 	}
 	chans := map[string]int{} // collector label: the channel's index among its probe's
-	for _, c := range o.Channels {
-		coll := fmt.Sprint(chans[c.Probe])
+	for i := range o.Channels {
+		c := &o.Channels[i]
+		channelMetrics.collect(ch, c, c.Probe, fmt.Sprint(chans[c.Probe]))
 		chans[c.Probe]++
-		counter(descSent, float64(c.Sent), c.Probe, coll)
-		counter(descAcked, float64(c.Acked), c.Probe, coll)
-		counter(descRetried, float64(c.Retransmits), c.Probe, coll)
-		gauge(descUnacked, float64(c.Unacked), c.Probe, coll)
-		lr := 0.0
-		if c.LongRetry {
-			lr = 1
-		}
-		gauge(descLongRetry, lr, c.Probe, coll)
-		gauge(descQueued, float64(c.Queued), c.Probe, coll)
-		bl := 0.0
-		if c.Backlog {
-			bl = 1
-		}
-		gauge(descBacklog, bl, c.Probe, coll)
-		counter(descBacklogs, float64(c.BacklogEntries), c.Probe, coll)
 	}
-	for i, c := range o.Collectors {
-		gauge(descQueue, float64(c.QueueFrames), fmt.Sprint(i))
-		gauge(descOwPending, float64(c.OnewayPendingPackets), fmt.Sprint(i))
-		gauge(descOwHeld, float64(c.OnewayHeldObservations), fmt.Sprint(i))
-		counter(descFrames, float64(c.Frames), fmt.Sprint(i))
-		counter(descAccepted, float64(c.Accepted), fmt.Sprint(i))
-		counter(descDups, float64(c.Duplicates), fmt.Sprint(i))
-		counter(descRefused, float64(c.Refused), fmt.Sprint(i))
-		counter(descRows, float64(c.RowsWritten), fmt.Sprint(i))
+	for i := range o.Collectors {
+		collectorMetrics.collect(ch, &o.Collectors[i], fmt.Sprint(i))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -21,8 +23,7 @@ import (
 // cmdProbe runs one probe as its own process: it replays a capture as if
 // captured live and sends its observations over UDP to every collector of
 // the config (design 2, 7).
-func cmdProbe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("probe", stderr)
+func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` naming the collectors (collectors[].address)")
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
 	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
@@ -34,71 +35,69 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
-	setUsage(fs, stdout, "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.")
-	if err := parseOnlyFlags(fs, args, "the capture is --pcap FILE or -i IFACE"); err != nil {
-		return err
-	}
-	stderr = syncio.NewWriter(stderr) // the collector watch writes too
-	isLive := len(cf.ifaces) > 0 || cf.pair != ""
-	if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
-		return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
-	}
-	cfg, err := loadConfig("probe", *cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	if err := checkProbeConfig(cfg, *name, *cfgPath); err != nil {
-		return err
-	}
-	speed, err := replay.ParseSpeed(*speedStr)
-	if err != nil {
-		return usageErr("probe: %v", err)
-	}
-	if cf.workers < 0 || cf.workers > maxWorkers {
-		return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
-	}
-	r := &probeRunner{name: *name, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
-		m, err := serveMetrics(*metricsAddr, r.snap)
+	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
+		stderr = syncio.NewWriter(stderr) // the collector watch writes too
+		isLive := len(cf.ifaces) > 0 || cf.pair != ""
+		if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
+			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
+		}
+		cfg, err := loadConfig("probe", *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		if err := checkProbeConfig(cfg, *name, *cfgPath); err != nil {
+			return err
+		}
+		speed, err := replay.ParseSpeed(*speedStr)
 		if err != nil {
 			return usageErr("probe: %v", err)
 		}
-		defer m.stop()
-		fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
-	}
-	if isLive {
-		return r.live(cf, *cfgPath, cfg, *duration)
-	}
-	f, err := openFile(*pcap)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var ifaceOf []uint16      // file interface -> probe interface (several in a pcapng)
-	if !fs.Changed("iface") { // every interface of the file, named by its if_name
-		c := pipeline.Capture{Path: *pcap, Probe: *name}
-		if err := scanIfaces(&c); err != nil {
+		if cf.workers < 0 || cf.workers > maxWorkers {
+			return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
+		}
+		r := &probeRunner{name: *name, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
+			log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
+			m, err := serveMetrics(*metricsAddr, r.snap)
+			if err != nil {
+				return usageErr("probe: %v", err)
+			}
+			defer m.stop()
+			fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
+		}
+		if isLive {
+			return r.live(cf, *cfgPath, cfg, *duration)
+		}
+		f, err := openFile(*pcap)
+		if err != nil {
 			return err
 		}
-		ids, routes := pipeline.Assign([]pipeline.Capture{c})
-		r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
+		defer f.Close()
+		var ifaceOf []uint16      // file interface -> probe interface (several in a pcapng)
+		if !fs.Changed("iface") { // every interface of the file, named by its if_name
+			c := pipeline.Capture{Path: *pcap, Probe: *name}
+			if err := scanIfaces(&c); err != nil {
+				return err
+			}
+			ids, routes := pipeline.Assign([]pipeline.Capture{c})
+			r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
+		}
+		stopCtx, stopCapture := context.WithCancel(context.Background())
+		defer stopCapture()
+		pacer := replay.NewPacer(speed)
+		r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
+		src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
+		ctx, release := probeSignals(src, func() {
+			stopCapture()
+			fmt.Fprintf(stderr, "tmonbench: probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
+		})
+		defer release()
+		res, err := r.run(ctx, cfg, src)
+		if err != nil {
+			return err
+		}
+		return r.unacked(ctx, res)
 	}
-	stopCtx, stopCapture := context.WithCancel(context.Background())
-	defer stopCapture()
-	pacer := replay.NewPacer(speed)
-	r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
-	src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
-	ctx, release := probeSignals(src, func() {
-		stopCapture()
-		fmt.Fprintf(stderr, "tmonbench: probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
-	})
-	defer release()
-	res, err := r.run(ctx, cfg, src)
-	if err != nil {
-		return err
-	}
-	return r.unacked(ctx, res)
 }
 
 // checkProbeConfig refuses a config the probe name cannot run with: no

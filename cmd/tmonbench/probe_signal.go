@@ -36,6 +36,15 @@ func (s *stoppableFile) Next() ([]byte, pkt.Meta, error) {
 	return data, m, err
 }
 
+// stopSignals stop a run: SIGINT and SIGTERM.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// untilSignal returns a context cancelled at the first stop signal, and
+// the function that stops the handling.
+func untilSignal() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), stopSignals...)
+}
+
 // probeSignals handles SIGINT and SIGTERM for a probe replaying a file
 // into src: a signal during the replay stops it (the packets paced by
 // stopCtx's waits, src ending), the probe then lingering for its last
@@ -45,7 +54,7 @@ func (s *stoppableFile) Next() ([]byte, pkt.Meta, error) {
 func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, release func()) {
 	ctx, abort := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, stopSignals...)
 	go func() {
 		for {
 			select {

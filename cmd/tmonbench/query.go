@@ -19,9 +19,8 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 )
 
-func cmdQuery(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("query", stderr)
-	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
+	out := readOutFlag(fs)
 	format := fs.StringP("format", "f", "table", "output `FORMAT`: "+strings.Join(queries.Formats, ", "))
 	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
 	list := fs.Bool("list", false, "list the named queries")
@@ -30,101 +29,99 @@ func cmdQuery(args []string, stdout, stderr io.Writer) error {
 	width := fs.Int("width", 0, "table format: fit `N` columns, cutting long cells with … (default: the terminal's; piped: $COLUMNS, else 120; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
 	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
-	fs.Usage = func() { queryUsage(stdout, fs) }
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case *limit < 0:
-		return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
-	case *width < 0:
-		return usageErr("query: --width %d: want a number of columns (0: no limit)", *width)
-	case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
-		return usageErr("query: --schema and --list take no query NAME or --sql")
-	case *schema && *list:
-		return usageErr("query: --schema or --list, not both")
-	}
-	if *schema {
-		_, err := io.WriteString(stdout, observe.Reference())
-		return err
-	}
-	if *list {
-		for _, n := range queries.List() {
-			fmt.Fprintf(stdout, "%-16s %s%s\n", n.Name, n.Description, wideMark(n))
+	return queryUsage(), func(args []string, stdout, stderr io.Writer) error {
+		switch {
+		case *limit < 0:
+			return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
+		case *width < 0:
+			return usageErr("query: --width %d: want a number of columns (0: no limit)", *width)
+		case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
+			return usageErr("query: --schema and --list take no query NAME or --sql")
+		case *schema && *list:
+			return usageErr("query: --schema or --list, not both")
+		}
+		if *schema {
+			_, err := io.WriteString(stdout, observe.Reference())
+			return err
+		}
+		if *list {
+			for _, n := range queries.List() {
+				fmt.Fprintf(stdout, "%-16s %s%s\n", n.Name, n.Description, wideMark(n))
+			}
+			return nil
+		}
+		texts := *sqls
+		switch {
+		case len(texts) > 0 && fs.NArg() > 0:
+			return usageErr("query: give a query NAME or --sql, not both")
+		case len(texts) > 0 && *wide:
+			return usageErr("query: --wide goes with a query NAME, not --sql")
+		case len(texts) > 0:
+			for _, q := range texts {
+				if strings.Trim(q, " \t\r\n;") == "" {
+					return usageErr("query: --sql %q holds no SQL statement", q)
+				}
+			}
+		case fs.NArg() == 1:
+			n, err := queries.Get(fs.Arg(0))
+			if err != nil {
+				return usageErr("query: %v (tmonbench query --list)", err)
+			}
+			texts = []string{n.SQL}
+			if *wide {
+				texts = []string{n.Wide}
+			}
+		default:
+			return usageErr("query: want one query NAME or --sql \"SELECT ...\" (tmonbench query --list)")
+		}
+		if !slices.Contains(queries.Formats, *format) {
+			return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
+		}
+		opt := queries.Options{MaxRows: max(*limit, 0), Width: *width}
+		if !fs.Changed("width") {
+			opt.Width = terminalWidth(stdout)
+		}
+		if *local {
+			opt.Location = time.Local
+		}
+		db, err := queries.Open(*out)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if st := queries.State(*out); st.Running {
+			what := st.Mode // replay, collector
+			if what == "live" {
+				what = "live capture"
+			}
+			fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
+				what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
+		}
+		for _, q := range *sqls { // every --sql is checked before the first runs
+			if err := checkSQL(db, q); err != nil {
+				return err
+			}
+		}
+		for i, q := range texts {
+			res, err := queries.Run(db, q)
+			if err != nil {
+				if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
+					if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
+						return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
+					}
+					return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
+				}
+				return err
+			}
+			if i > 0 && *format == "table" {
+				fmt.Fprintln(stdout)
+			}
+			if err := queries.FormatOptions(stdout, res, *format, opt); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
-	texts := *sqls
-	switch {
-	case len(texts) > 0 && fs.NArg() > 0:
-		return usageErr("query: give a query NAME or --sql, not both")
-	case len(texts) > 0 && *wide:
-		return usageErr("query: --wide goes with a query NAME, not --sql")
-	case len(texts) > 0:
-		for _, q := range texts {
-			if strings.Trim(q, " \t\r\n;") == "" {
-				return usageErr("query: --sql %q holds no SQL statement", q)
-			}
-		}
-	case fs.NArg() == 1:
-		n, err := queries.Get(fs.Arg(0))
-		if err != nil {
-			return usageErr("query: %v (tmonbench query --list)", err)
-		}
-		texts = []string{n.SQL}
-		if *wide {
-			texts = []string{n.Wide}
-		}
-	default:
-		return usageErr("query: want one query NAME or --sql \"SELECT ...\" (tmonbench query --list)")
-	}
-	if !slices.Contains(queries.Formats, *format) {
-		return usageErr("query: --format %q: want %s", *format, strings.Join(queries.Formats, ", "))
-	}
-	opt := queries.Options{MaxRows: max(*limit, 0), Width: *width}
-	if !fs.Changed("width") {
-		opt.Width = terminalWidth(stdout)
-	}
-	if *local {
-		opt.Location = time.Local
-	}
-	db, err := queries.Open(*out)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if st := queries.State(*out); st.Running {
-		what := st.Mode // replay, collector
-		if what == "live" {
-			what = "live capture"
-		}
-		fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
-			what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
-	}
-	for _, q := range *sqls { // every --sql is checked before the first runs
-		if err := checkSQL(db, q); err != nil {
-			return err
-		}
-	}
-	for i, q := range texts {
-		res, err := queries.Run(db, q)
-		if err != nil {
-			if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
-				if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
-					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
-				}
-				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
-			}
-			return err
-		}
-		if i > 0 && *format == "table" {
-			fmt.Fprintln(stdout)
-		}
-		if err := queries.FormatOptions(stdout, res, *format, opt); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // checkSQL refuses (usage error) a --sql holding several statements, whose
@@ -159,10 +156,11 @@ func terminalWidth(w io.Writer) int {
 	return pipedWidth
 }
 
-// queryUsage prints the query command's help: flags, named queries and
-// the tables (views) a query can read.
-func queryUsage(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, `Usage: tmonbench query [flags] NAME | --sql "SELECT ..." [--sql ...] | --list | --schema
+// queryUsage is the query command's help before its flags: named queries
+// and the tables (views) a query can read.
+func queryUsage() string {
+	var w strings.Builder
+	fmt.Fprintf(&w, `Usage: tmonbench query [flags] NAME | --sql "SELECT ..." [--sql ...] | --list | --schema
 
 Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
@@ -178,14 +176,14 @@ block of "column │ value" lines. --width 0 prints every cell whole, as
 Named queries:
 `)
 	for _, n := range queries.List() {
-		fmt.Fprintf(w, "  %-16s %s%s\n", n.Name, n.Description, wideMark(n))
+		fmt.Fprintf(&w, "  %-16s %s%s\n", n.Name, n.Description, wideMark(n))
 	}
-	fmt.Fprintf(w, "  [--wide]: these fit 120 columns; --wide prints every column (queries/wide/NAME.sql)\n")
-	fmt.Fprintf(w, "\nTables (tmonbench query --schema describes every column):\n")
+	fmt.Fprintf(&w, "  [--wide]: these fit 120 columns; --wide prints every column (queries/wide/NAME.sql)\n")
+	fmt.Fprintf(&w, "\nTables (tmonbench query --schema describes every column):\n")
 	for _, line := range tableLines() {
-		fmt.Fprintf(w, "  %s\n", line)
+		fmt.Fprintf(&w, "  %s\n", line)
 	}
-	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	return strings.TrimSuffix(w.String(), "\n")
 }
 
 // wideMark marks a named query that has a wide form.

@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -39,148 +39,151 @@ func scanIfaces(c *pipeline.Capture) error {
 
 // cmdReplay replays captures through in-process probes and collectors
 // (engine/pipeline) into a run folder (engine/store).
-func cmdReplay(args []string, stdout, stderr io.Writer) error {
-	a, err := parseReplay(args, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	// Open every input first: a bad file stops the run before any work.
-	// Each interface of a file is an interface of its probe.
-	for i := range a.caps {
-		if err := scanIfaces(&a.caps[i]); err != nil {
-			return err
-		}
-	}
-	probes, routes := pipeline.Assign(a.caps)
-	var inputs []pipeline.Input
-	var files []*replay.File
-	var manifestInputs []store.Input
-	var indexers []fileIndex
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
-	var filters []*probe.Filtered
-	for i, c := range a.caps {
-		f, err := openFile(c.Path)
+func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
+	usage, check := replayFlags(fs)
+	return usage, func(args []string, stdout, stderr io.Writer) error {
+		a, err := check(stderr)
 		if err != nil {
 			return err
 		}
-		files = append(files, f)
-		_, size := f.Progress()
-		manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
-		var src pkt.Source = f
-		if c.Path != "-" { // standard input cannot be read back: no packet index
-			ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
-			indexers = append(indexers, ix)
-			src = ix.ix
+		// Open every input first: a bad file stops the run before any work.
+		// Each interface of a file is an interface of its probe.
+		for i := range a.caps {
+			if err := scanIfaces(&a.caps[i]); err != nil {
+				return err
+			}
 		}
-		if a.filter != nil {
-			fl := probe.NewFiltered(src, *a.filter)
-			filters = append(filters, fl)
-			src = fl
+		probes, routes := pipeline.Assign(a.caps)
+		var inputs []pipeline.Input
+		var files []*replay.File
+		var manifestInputs []store.Input
+		var indexers []fileIndex
+		defer func() {
+			for _, f := range files {
+				f.Close()
+			}
+		}()
+		var filters []*probe.Filtered
+		for i, c := range a.caps {
+			f, err := openFile(c.Path)
+			if err != nil {
+				return err
+			}
+			files = append(files, f)
+			_, size := f.Progress()
+			manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
+			var src pkt.Source = f
+			if c.Path != "-" { // standard input cannot be read back: no packet index
+				ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+				indexers = append(indexers, ix)
+				src = ix.ix
+			}
+			if a.filter != nil {
+				fl := probe.NewFiltered(src, *a.filter)
+				filters = append(filters, fl)
+				src = fl
+			}
+			inputs = append(inputs, pipeline.Input{Source: src, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
-		inputs = append(inputs, pipeline.Input{Source: src, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
-	}
 
-	started := time.Now()
-	run, err := store.BeginRun(a.out, store.Manifest{
-		Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
-		Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.EffectiveYAML()), Started: started.UTC(),
-	})
-	if err != nil {
-		return err
-	}
-	defer run.Abort()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	pacer := replay.NewPacer(a.speed)
-	pacer.SetMaxWait(a.maxGap) // 0: every gap kept
-	prog := &progress{}
-	var pace func(context.Context, int64) error
-	if !a.speed.Full() {
-		pace = prog.pace(pacer)
-	}
-	bar := newBar(a.progress, stderr, files, prog, pace != nil, started)
-	var feed *liveFeed
-	var snap *observe.Latest
-	var wall func() int64
-	logw := stderr
-	if a.tui {
-		snap = &observe.Latest{}
-		feed = &liveFeed{snap: snap, intervalS: a.cfg.IntervalS}
-		wall = wallNs           // snapshots once a second of wall time
-		buf := &syncio.Writer{} // held while the TUI has the terminal
-		defer buf.FlushTo(stderr)
-		logw = buf
-	}
-	opt := pipeline.Options{
-		Config:        a.cfg,
-		Probes:        probes,
-		Collectors:    a.colls,
-		Merge:         func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
-		Parallel:      true,               // collectors on their own core when their link is perfect
-		ReadAhead:     readAheadDefault(), // captures read ahead in goroutines of their own with 3+ cores
-		Workers:       a.workers,
-		Sink:          run, // rows go to Parquet parts as the run goes, so memory stays bounded
-		Pace:          pace,
-		Progress:      prog.counted,
-		ProgressEvery: 1024,
-		Wall:          wall,
-		InputError: func(i int, err error) {
-			warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
-		},
-		Finish: func(res *pipeline.Result) []observe.Event {
-			ev, _ := prog.behind(a.speed)
-			return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
-		},
-		Log: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
-	behind := func() string { _, msg := prog.behind(a.speed); return msg }
-	var res *pipeline.Result
-	var runErr error
-	if feed != nil {
-		// the run is written in the engines' goroutine: the TUI then shows
-		// the finished output before it quits
-		opt.Snapshot = snap
-		runCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		uiErr := withTUI(a.out, a.cfg.TUI.Keys, feed, stdout, cancel, func() {
-			res, runErr = pipeline.Run(runCtx, inputs, opt)
-			runErr = closeRun(run, res, runErr, indexers, logw, behind)
-			feed.done.Store(true)
+		started := time.Now()
+		run, err := store.BeginRun(a.out, store.Manifest{
+			Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
+			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.EffectiveYAML()), Started: started.UTC(),
 		})
-		if runErr == nil {
-			runErr = uiErr
-		}
-	} else {
-		res, runErr = pipeline.Run(ctx, inputs, opt)
-		bar.finish()
-		runErr = closeRun(run, res, runErr, indexers, stderr, behind)
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if !a.quiet {
-		printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
-	}
-	if res.Interrupted {
-		return &exitError{code: 130, err: errors.New("replay interrupted")}
-	}
-	if a.rollup {
-		w := stdout
-		if a.quiet {
-			w = io.Discard
-		}
-		opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
 		if err != nil {
 			return err
 		}
-		return prepare(run.Out(), opt, true, w)
+		defer run.Abort()
+
+		ctx, stop := untilSignal()
+		defer stop()
+		pacer := replay.NewPacer(a.speed)
+		pacer.SetMaxWait(a.maxGap) // 0: every gap kept
+		prog := &progress{}
+		var pace func(context.Context, int64) error
+		if !a.speed.Full() {
+			pace = prog.pace(pacer)
+		}
+		bar := newBar(a.progress, stderr, files, prog, pace != nil, started)
+		var feed *liveFeed
+		var snap *observe.Latest
+		var wall func() int64
+		logw := stderr
+		if a.tui {
+			snap = &observe.Latest{}
+			feed = &liveFeed{snap: snap, intervalS: a.cfg.IntervalS}
+			wall = wallNs           // snapshots once a second of wall time
+			buf := &syncio.Writer{} // held while the TUI has the terminal
+			defer buf.FlushTo(stderr)
+			logw = buf
+		}
+		opt := pipeline.Options{
+			Config:        a.cfg,
+			Probes:        probes,
+			Collectors:    a.colls,
+			Merge:         func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
+			Parallel:      true,               // collectors on their own core when their link is perfect
+			ReadAhead:     readAheadDefault(), // captures read ahead in goroutines of their own with 3+ cores
+			Workers:       a.workers,
+			Sink:          run, // rows go to Parquet parts as the run goes, so memory stays bounded
+			Pace:          pace,
+			Progress:      prog.counted,
+			ProgressEvery: 1024,
+			Wall:          wall,
+			InputError: func(i int, err error) {
+				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
+			},
+			Finish: func(res *pipeline.Result) []observe.Event {
+				ev, _ := prog.behind(a.speed)
+				return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
+			},
+			Log: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		}
+		behind := func() string { _, msg := prog.behind(a.speed); return msg }
+		var res *pipeline.Result
+		var runErr error
+		if feed != nil {
+			// the run is written in the engines' goroutine: the TUI then shows
+			// the finished output before it quits
+			opt.Snapshot = snap
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			uiErr := withTUI(a.out, a.cfg.TUI.Keys, feed, stdout, cancel, func() {
+				res, runErr = pipeline.Run(runCtx, inputs, opt)
+				runErr = closeRun(run, res, runErr, indexers, logw, behind)
+				feed.done.Store(true)
+			})
+			if runErr == nil {
+				runErr = uiErr
+			}
+		} else {
+			res, runErr = pipeline.Run(ctx, inputs, opt)
+			bar.finish()
+			runErr = closeRun(run, res, runErr, indexers, stderr, behind)
+		}
+		if runErr != nil {
+			return runErr
+		}
+		if !a.quiet {
+			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
+		}
+		if res.Interrupted {
+			return &exitError{code: 130, err: errors.New("replay interrupted")}
+		}
+		if a.rollup {
+			w := stdout
+			if a.quiet {
+				w = io.Discard
+			}
+			opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
+			if err != nil {
+				return err
+			}
+			return prepare(run.Out(), opt, true, w)
+		}
+		return nil
 	}
-	return nil
 }
 
 // closeRun writes the end of a replay's run: the packet index, run.json

@@ -36,12 +36,11 @@ type replayArgs struct {
 // maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
 const maxWorkers = 64
 
-// parseReplay parses and checks the replay flags and loads the config.
-func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
-	fs := newFlagSet("replay", stderr)
+// replayFlags declares the replay flags on fs and returns the usage text
+// and check, which checks them once parsed and loads the config.
+func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) (*replayArgs, error)) {
 	a := &replayArgs{}
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	fs.StringVar(&a.out, "out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	cfgPath, out := runFlags(fs)
 	speedStr := fs.String("speed", "full", "replay `SPEED`: full, realtime or a factor such as 4x")
 	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
@@ -59,76 +58,75 @@ func parseReplay(args []string, stdout, stderr io.Writer) (*replayArgs, error) {
 	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this `SHARE` (0 to 1) of frames (the CRC catches them)")
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
 	fs.Uint64Var(&faults.Seed, "link-seed", 1, "`SEED` of the injected faults (same seed, same faults)")
-	setUsage(fs, stdout, "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	var err error
-	if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
-		return nil, captureErr(err)
-	}
-	for _, r := range []struct {
-		flag string
-		v    float64
-	}{{"--link-loss", faults.LossRate}, {"--link-dup", faults.DupRate}, {"--link-reorder", faults.ReorderRate}, {"--link-corrupt", faults.CorruptRate}} {
-		if !(r.v >= 0 && r.v <= 1) {
-			return nil, usageErr("%s %g: want a share between 0 and 1", r.flag, r.v)
+	return "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.", func(stderr io.Writer) (*replayArgs, error) {
+		a.out = *out
+		var err error
+		if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
+			return nil, captureErr(err)
 		}
-	}
-	if a.tui {
-		a.progress = "never" // the TUI owns the terminal
-	}
-	switch a.progress {
-	case "auto", "always", "never":
-	default:
-		return nil, usageErr("--progress %q: want auto, always or never", a.progress)
-	}
-	for _, o := range *outages {
-		w, err := pdu.ParseOutage(o)
-		if err != nil {
-			return nil, usageErr("--link-outage: %v", err)
+		for _, r := range []struct {
+			flag string
+			v    float64
+		}{{"--link-loss", faults.LossRate}, {"--link-dup", faults.DupRate}, {"--link-reorder", faults.ReorderRate}, {"--link-corrupt", faults.CorruptRate}} {
+			if !(r.v >= 0 && r.v <= 1) {
+				return nil, usageErr("%s %g: want a share between 0 and 1", r.flag, r.v)
+			}
 		}
-		faults.Outages = append(faults.Outages, w)
-	}
-	if a.speed, err = replay.ParseSpeed(*speedStr); err != nil {
-		return nil, usageErr("%v", err)
-	}
-	if *filterStr != "" {
-		e, err := filter.Parse(*filterStr)
-		if err != nil {
-			return nil, usageErr("--filter %q: %v", *filterStr, err) // one line, as tcpdump
+		if a.tui {
+			a.progress = "never" // the TUI owns the terminal
 		}
-		a.filter, a.filterText = &e, *filterStr
-	}
-	if a.workers < 0 || a.workers > maxWorkers {
-		return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
-	}
-	if a.maxGap < 0 {
-		return nil, usageErr("--max-gap %v: want a duration >= 0 (0 keeps every gap)", a.maxGap)
-	}
-	if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
-		return nil, err
-	}
-	if fs.Changed("interval") { // 0 too is refused: no default to fall back on but the config's
-		a.cfg.IntervalS = *interval
-		if err := a.cfg.Validate(); err != nil {
-			return nil, usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
+		switch a.progress {
+		case "auto", "always", "never":
+		default:
+			return nil, usageErr("--progress %q: want auto, always or never", a.progress)
 		}
-	}
-	if a.rollup { // its databases checked before anything is written
-		if err := enrich.CheckGeoIP(a.cfg.Enrich.GeoIP); err != nil {
+		for _, o := range *outages {
+			w, err := pdu.ParseOutage(o)
+			if err != nil {
+				return nil, usageErr("--link-outage: %v", err)
+			}
+			faults.Outages = append(faults.Outages, w)
+		}
+		if a.speed, err = replay.ParseSpeed(*speedStr); err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if *filterStr != "" {
+			e, err := filter.Parse(*filterStr)
+			if err != nil {
+				return nil, usageErr("--filter %q: %v", *filterStr, err) // one line, as tcpdump
+			}
+			a.filter, a.filterText = &e, *filterStr
+		}
+		if a.workers < 0 || a.workers > maxWorkers {
+			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
+		}
+		if a.maxGap < 0 {
+			return nil, usageErr("--max-gap %v: want a duration >= 0 (0 keeps every gap)", a.maxGap)
+		}
+		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 			return nil, err
 		}
-	}
-	if a.colls, err = pipeline.Collectors(a.cfg); err != nil {
-		return nil, err
-	}
-	if faultFlags(fs) { // the flags replace the faults of the config's collectors
-		for i := range a.colls {
-			a.colls[i].Faults = faults
+		if fs.Changed("interval") { // 0 too is refused: no default to fall back on but the config's
+			a.cfg.IntervalS = *interval
+			if err := a.cfg.Validate(); err != nil {
+				return nil, usageErr("--interval %g: must be between 1 and 86400 seconds of capture time", *interval)
+			}
 		}
+		if a.rollup { // its databases checked before anything is written
+			if err := enrich.CheckGeoIP(a.cfg.Enrich.GeoIP); err != nil {
+				return nil, err
+			}
+		}
+		if a.colls, err = pipeline.Collectors(a.cfg); err != nil {
+			return nil, err
+		}
+		if faultFlags(fs) { // the flags replace the faults of the config's collectors
+			for i := range a.colls {
+				a.colls[i].Faults = faults
+			}
+		}
+		return a, nil
 	}
-	return a, nil
 }
 
 // faultFlags reports whether any --link-* flag was given.

@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/report"
 )
 
-func cmdReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", stderr)
+func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 	out := fs.String("out", "./tmon-out", "output `DIR` prepared by tmonbench rollup")
 	file := fs.StringP("output", "o", "report.html", "HTML `FILE` to write")
 	from := fs.String("from", "", "capture `TIME` the report starts at (RFC 3339 or YYYY-MM-DD, UTC)")
@@ -22,51 +23,49 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	activity := fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)")
 	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
 	title := fs.String("title", "tmonbench report", "page `TITLE`")
-	setUsage(fs, stdout, "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.")
-	if err := parseOnlyFlags(fs, args, ""); err != nil {
-		return err
+	return "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.", func(args []string, stdout, stderr io.Writer) error {
+		opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
+		var err error
+		if opt.From, err = parseTime(*from); err != nil {
+			return usageErr("report: --from: %v", err)
+		}
+		if opt.To, err = parseTime(*to); err != nil {
+			return usageErr("report: --to: %v", err)
+		}
+		if !opt.From.IsZero() && !opt.To.IsZero() && !opt.To.After(opt.From) {
+			return usageErr("report: --from %s is not before --to %s: the report would be empty", *from, *to)
+		}
+		if abs, err := filepath.Abs(*out); err == nil {
+			opt.Source = abs
+		}
+		db, err := queries.Open(*out)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		d, err := report.Build(context.Background(), db, opt)
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(*file)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		w := bufio.NewWriter(f)
+		if err := report.Write(w, d); err != nil {
+			f.Close()
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return fmt.Errorf("report: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		fmt.Fprintf(stdout, "tmonbench report: %s (%d charts, %d tables)\n", *file, len(d.Series)+len(d.Histograms)+len(d.Top), len(d.Tables))
+		return nil
 	}
-	opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
-	var err error
-	if opt.From, err = parseTime(*from); err != nil {
-		return usageErr("report: --from: %v", err)
-	}
-	if opt.To, err = parseTime(*to); err != nil {
-		return usageErr("report: --to: %v", err)
-	}
-	if !opt.From.IsZero() && !opt.To.IsZero() && !opt.To.After(opt.From) {
-		return usageErr("report: --from %s is not before --to %s: the report would be empty", *from, *to)
-	}
-	if abs, err := filepath.Abs(*out); err == nil {
-		opt.Source = abs
-	}
-	db, err := queries.Open(*out)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	d, err := report.Build(context.Background(), db, opt)
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(*file)
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	if err := report.Write(w, d); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	fmt.Fprintf(stdout, "tmonbench report: %s (%d charts, %d tables)\n", *file, len(d.Series)+len(d.Histograms)+len(d.Top), len(d.Tables))
-	return nil
 }
 
 // parseTime reads an RFC 3339 time or a YYYY-MM-DD date (UTC); "" is the

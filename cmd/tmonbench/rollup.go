@@ -61,40 +61,29 @@ func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
 	return opt, nil
 }
 
-func cmdRollup(args []string, stdout, stderr io.Writer) error {
-	return cmdPrepare("rollup", args, stdout, stderr)
-}
-
-func cmdEnrich(args []string, stdout, stderr io.Writer) error {
-	return cmdPrepare("enrich", args, stdout, stderr)
-}
-
 // cmdPrepare is `tmonbench rollup` (rollups and addresses) or `tmonbench
 // enrich` (addresses only).
-func cmdPrepare(name string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet(name, stderr)
-	out := fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
-	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
-	ef := addEnrichFlags(fs)
-	fs.Usage = func() {
+func cmdPrepare(name string) flagsFunc {
+	return func(fs *pflag.FlagSet) (string, runFunc) {
+		out := readOutFlag(fs)
+		quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
+		ef := addEnrichFlags(fs)
 		what := "Writes the 1-minute, 1-hour and 1-day rollups (*_1m, *_1h, *_1d) of every counter and\nhistogram table of DIR beside them, and the addresses table, replacing earlier ones."
 		if name == "enrich" {
 			what = "Writes the addresses table of DIR: every address with its activity, location, country,\ncity, AS and (with --dns) reverse DNS name."
 		}
-		fmt.Fprintf(stdout, "Usage: tmonbench %s [flags]\n\n%s\n\nFlags:\n%s", name, what, fs.FlagUsages())
+		return fmt.Sprintf("Usage: tmonbench %s [flags]\n\n%s", name, what), func(args []string, stdout, stderr io.Writer) error {
+			opt, err := ef.options(nil)
+			if err != nil {
+				return err
+			}
+			w := stdout
+			if *quiet {
+				w = io.Discard
+			}
+			return prepare(*out, opt, name == "rollup", w)
+		}
 	}
-	if err := parseOnlyFlags(fs, args, ""); err != nil {
-		return err
-	}
-	opt, err := ef.options(nil)
-	if err != nil {
-		return err
-	}
-	w := stdout
-	if *quiet {
-		w = io.Discard
-	}
-	return prepare(*out, opt, name == "rollup", w)
 }
 
 // prepare writes the rollups (when withRollups) and the addresses table

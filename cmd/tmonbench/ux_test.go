@@ -177,7 +177,7 @@ func TestFlagRefusals(t *testing.T) {
 // help line states its default twice.
 func TestFlagValueNames(t *testing.T) {
 	for _, c := range commands() {
-		fs, _ := flagsOf(c)
+		fs := flagsOf(c)
 		fs.VisitAll(func(f *pflag.Flag) {
 			if f.Value.Type() == "bool" {
 				return

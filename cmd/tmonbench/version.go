@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/spf13/pflag"
+
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -24,32 +26,27 @@ const noCommit = "unknown (no VCS information in the build: built with -buildvcs
 // the binary was built from (commit, else debug.ReadBuildInfo: `go build`
 // in a git checkout stamps vcs.revision, vcs.time and vcs.modified), the
 // Go version and the DuckDB library version.
-func cmdVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.\n")
-	}
-	if err := parseOnlyFlags(fs, args, ""); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "tmonbench", version)
-	module, rev := "unknown (no build information)", commitLine(nil, commit)
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		module = bi.Main.Path + " " + bi.Main.Version
-		if bi.Main.Path == "" {
-			module = "unknown (" + bi.Path + ")"
+func cmdVersion(fs *pflag.FlagSet) (string, runFunc) {
+	return "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.", func(args []string, stdout, stderr io.Writer) error {
+		fmt.Fprintln(stdout, "tmonbench", version)
+		module, rev := "unknown (no build information)", commitLine(nil, commit)
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			module = bi.Main.Path + " " + bi.Main.Version
+			if bi.Main.Path == "" {
+				module = "unknown (" + bi.Path + ")"
+			}
+			rev = commitLine(bi.Settings, commit)
 		}
-		rev = commitLine(bi.Settings, commit)
+		fmt.Fprintln(stdout, "module ", module)
+		fmt.Fprintln(stdout, "commit ", rev)
+		fmt.Fprintln(stdout, "go     ", runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+		duck, err := queries.DuckDBVersion()
+		if err != nil {
+			duck = "unknown (" + err.Error() + ")"
+		}
+		fmt.Fprintln(stdout, "duckdb ", duck)
+		return nil
 	}
-	fmt.Fprintln(stdout, "module ", module)
-	fmt.Fprintln(stdout, "commit ", rev)
-	fmt.Fprintln(stdout, "go     ", runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
-	duck, err := queries.DuckDBVersion()
-	if err != nil {
-		duck = "unknown (" + err.Error() + ")"
-	}
-	fmt.Fprintln(stdout, "duckdb ", duck)
-	return nil
 }
 
 // commitLine is the commit the build names: stamped (-ldflags -X
