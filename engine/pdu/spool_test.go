@@ -209,3 +209,38 @@ func TestNoSpool(t *testing.T) {
 		t.Fatalf("%d definitions arrived + %d destroyed != %d; hellos %d", len(g.seqs[TypeFlowDef]), st.PermanentDestroyedRecords, n, len(g.seqs[TypeHello]))
 	}
 }
+
+// TestSpoolWriteFails: a spool that stops working mid-run (its files
+// fail, as on a full disk) is given up: the PDUs it held are counted as
+// destroyed, per type and in a pdu_permanent_overflow event, one
+// pdu_spool_failed warning says so, and from then on the memory bound
+// destroys; every definition is either delivered or counted.
+func TestSpoolWriteFails(t *testing.T) {
+	const n = 50_000
+	cfg := DefaultSenderConfig()
+	cfg.SpoolDir = t.TempDir()
+	cfg.MaxPermanentBytes = 64 << 10
+	g := newSpoolRig(t, cfg)
+	gen := newGen(g.s)
+	now := t0
+	gen.rec(TypeHello, now)
+	for i := range n {
+		now += 1e4
+		gen.rec(TypeFlowDef, now)
+		if i == n/2 {
+			for _, sg := range g.s.sp.segs {
+				sg.f.Close() // every later read or write fails
+			}
+		}
+	}
+	g.s.Flush(now)
+	st := g.s.Stats()
+	t.Logf("spooled %d, destroyed %d PDUs (%d records), events %v %v", st.Spooled, st.PermanentDestroyed, st.PermanentDestroyedRecords, g.nev, g.events)
+	if g.nev[EventSpoolFailed] != 1 || st.PermanentDestroyed == 0 || g.events[EventPermanentOverflow] != st.PermanentDestroyedRecords {
+		t.Fatalf("events %v %v; stats %+v", g.nev, g.events, st)
+	}
+	g.settle(now)
+	if uint64(len(g.seqs[TypeFlowDef]))+st.PermanentDestroyedRecords != n || len(g.seqs[TypeHello]) != 1 {
+		t.Fatalf("%d definitions arrived + %d destroyed != %d; hellos %d", len(g.seqs[TypeFlowDef]), st.PermanentDestroyedRecords, n, len(g.seqs[TypeHello]))
+	}
+}
