@@ -196,6 +196,9 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		if ss.Spooled > 0 {
 			part += fmt.Sprintf(", %d spooled to disk (at most %.1f MiB)", ss.Spooled, float64(ss.SpoolPeakBytes)/(1<<20))
 		}
+		if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
+			part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
+		}
 		if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
 			part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
 		}

@@ -57,7 +57,7 @@ var errSpoolCorrupt = errors.New("pdu spool: corrupt record")
 // dir, which must exist or be creatable; it creates no file yet.
 func newSpool(dir string, segMax int64) (*spool, error) {
 	if dir == "" {
-		return nil, errors.New("pdu spool: no directory")
+		return nil, errors.New("pdu spool: no folder (a probe process's --state-dir is '')")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("pdu spool: %w", err)
