@@ -33,7 +33,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
-	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch, so a run after the clock stepped back still follows the previous one ('' keeps nothing)")
+	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch (so a run after the clock stepped back still follows the previous one) and the spool of the definitions a silent collector has not acknowledged past max_permanent_mb ('' keeps nothing: those are destroyed, counted)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
 		stderr = syncio.NewWriter(stderr) // the collector watch writes too
@@ -164,7 +164,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	if err != nil {
 		warnf(r.stderr, "probe", "%v: the epoch is the clock (refused if it stepped back since the last run)", err)
 	}
-	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links))
+	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links, r.stateDir))
 	if err != nil {
 		return probe.RunResult{}, err
 	}
@@ -192,6 +192,12 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 			pdus += n
 		}
 		part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending())
+		if ss.Spooled > 0 {
+			part += fmt.Sprintf(", %d spooled to disk (at most %.1f MiB)", ss.Spooled, float64(ss.SpoolPeakBytes)/(1<<20))
+		}
+		if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
+			part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
+		}
 		if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
 			part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
 		}

@@ -59,3 +59,37 @@ func TestLateDefinitions(t *testing.T) {
 		t.Errorf("counter %+v", fc)
 	}
 }
+
+// TestLateDefinitionDrain: a flow the probe ended (evicted) whose
+// definition comes after a Drain, as when the definition waited in the
+// probe's spool (issue 13.5) while its final totals went out: the Drain
+// holds the flow back, and the next one writes it once, with its
+// definition and totals.
+func TestLateDefinitionDrain(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
+		var e pdu.Enc
+		rec(&e)
+		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
+	}
+	c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	c.Handle(frame(pdu.TypeFlowUpdate, 2, func(e *pdu.Enc) {
+		(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 1, Bytes: 60, Ended: pdu.EndEvicted}).Append(e)
+	}))
+	if b := c.Drain(); len(b.Flows) != 0 {
+		t.Fatalf("flow written before its definition: %+v", b.Flows)
+	}
+	c.Handle(frame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 5e8}).Append(e)
+	}))
+	b := c.Drain()
+	if len(b.Flows) != 1 || b.Flows[0].Protocol != 6 || b.Flows[0].Packets != 1 || b.Flows[0].Class != "all" {
+		t.Fatalf("flows %+v", b.Flows)
+	}
+	if b := c.Finish(); len(b.Flows) != 0 {
+		t.Fatalf("flow written twice: %+v", b.Flows)
+	}
+}

@@ -221,6 +221,15 @@ type Collector struct {
 	BreakBorderS      float64 `yaml:"break_border_s"`
 	HeartbeatS        float64 `yaml:"heartbeat_s"`
 	BacklogS          float64 `yaml:"backlog_s"`
+	// MaxPermanentMB bounds the memory of the permanent PDUs (flow
+	// definitions, FTP records, events) a probe keeps for this collector
+	// while it does not acknowledge them; past it they wait in a spool on
+	// disk (the probe's --state-dir). 0: 4 MiB (pdu.DefaultMaxPermanentBytes).
+	MaxPermanentMB float64 `yaml:"max_permanent_mb"`
+	// SpoolMaxMB bounds that spool: past it the oldest spooled flow
+	// definitions, FTP records and events are destroyed and counted
+	// (pdu_permanent_overflow). 0: 1024 MiB (pdu.DefaultSpoolMaxBytes).
+	SpoolMaxMB float64 `yaml:"spool_max_mb"`
 	// Faults are impairments injected on the in-process link to this
 	// collector by tmonbench replay (tests and demos; the --link-* flags
 	// override them).
@@ -707,7 +716,8 @@ func (c *Config) Validate() error {
 			name string
 			v    float64
 		}{{"max_build_s", cl.MaxBuildS}, {"min_gap_ms", cl.MinGapMs}, {"initial_timeout_s", cl.InitialTimeoutS}, {"timeout_increment_s", cl.TimeoutIncrementS},
-			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}, {"backlog_s", cl.BacklogS}} {
+			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}, {"backlog_s", cl.BacklogS},
+			{"max_permanent_mb", cl.MaxPermanentMB}, {"spool_max_mb", cl.SpoolMaxMB}} {
 			if v.v < 0 {
 				return bad(0, f+"."+v.name, "must not be negative, got %g", v.v)
 			}

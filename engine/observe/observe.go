@@ -335,7 +335,9 @@ type PDUStat struct {
 	// unacknowledged (design 1.5): PDUs older than final_timeout_s in long
 	// retry mode, and the oldest once the destroyable PDUs waiting hold
 	// more than the sender's backlog bound (16 MiB, pdu.DefaultMaxQueueBytes).
-	// Never definitions, events or FTP records.
-	DestroyedPDUs    uint64 `parquet:"destroyed_pdus"`    // PDUs destroyed unacknowledged (long retry final timeout, backlog bound)
+	// Flow definitions, events and FTP records only once they fill both
+	// max_permanent_mb in memory and spool_max_mb on disk (the oldest
+	// spooled first; pdu_permanent_overflow events).
+	DestroyedPDUs    uint64 `parquet:"destroyed_pdus"`    // PDUs destroyed unacknowledged (long retry final timeout, backlog bound, spool bound)
 	DestroyedRecords uint64 `parquet:"destroyed_records"` // records those destroyed PDUs carried: observations missing from the tables
 }

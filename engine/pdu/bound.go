@@ -31,6 +31,9 @@ const EventOverflow = "pdu_overflow" // SevError: oldest destroyable PDUs destro
 func (s *Sender) held(p *pending, sign int) {
 	if !Permanent(p.typ) {
 		s.queuedBytes += sign * len(p.frame)
+	} else {
+		s.permBytes += sign * permCost(len(p.frame))
+		s.permCount += sign
 	}
 }
 

@@ -40,13 +40,16 @@ func senderTime(now int64, k byte) int64 {
 // time order; first transmissions go out in id order; the collector never
 // acknowledges a PDU that was not sent. While time stays within the capture
 // times the probe accepts (pkt.MaxTimeNs, 2116), once the link is back
-// every PDU is either received exactly once or destroyed and counted.
+// every PDU is either received exactly once or destroyed and counted;
+// permanent PDUs past MaxPermanentBytes go through the spool, never
+// destroyed.
 func FuzzSender(f *testing.F) {
 	f.Add([]byte{0, 4, 8, 1, 200, 2, 13, 253, 253, 253, 253, 2, 3})
 	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 253, 253, 253, 253, 253, 253, 253, 253, 0, 4, 8, 12, 16, 20, 24, 28})
 	f.Add([]byte{0, 2, 4, 8, 237, 0, 1, 237, 3, 12, 237})          // records at the end of int64 time, link down
 	f.Add([]byte{0, 4, 2, 5, 229, 0, 233, 2, 225, 0, 3, 241, 245}) // jumps of years with the link down
 	types := []Type{TypeCounters, TypeFlowDef, TypeEvents, TypeFTPTransfer, TypeHello, TypeFlowUpdate, TypeHistograms, TypeHeartbeat}
+	spoolDir := f.TempDir()
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		var log []SendRecord
 		sent := map[uint32]bool{}
@@ -54,6 +57,7 @@ func FuzzSender(f *testing.F) {
 		callSends := 0 // sends in the current call: a runaway loop is stopped here
 		cfg := SenderConfig{MaxPDUBytes: 120, MaxBuildNs: 300e6, MinGapNs: 10e6, InitialTimeoutNs: 100e6, TimeoutIncrementNs: 50e6,
 			TimeoutMultiplier: 1.5, MaxRetries: 2, FinalTimeoutNs: 5e9, BreakBorderNs: 1e9, HeartbeatNs: 2e9,
+			MaxPermanentBytes: 1024, SpoolDir: spoolDir, // past ~3 permanent PDUs in memory, the others wait in the spool
 			OnSend: func(r SendRecord) {
 				log = append(log, r)
 				if callSends++; callSends > 4*maxRunRetries {

@@ -98,6 +98,23 @@ type SenderStats struct {
 	// Destroyed, but missing from the collector's pdu_stats rows.
 	DestroyedAfterReport        uint64
 	DestroyedRecordsAfterReport uint64
+	// PermanentBytes is the memory the permanent PDUs held take now
+	// (frames plus their bookkeeping), at most MaxPermanentBytes but for
+	// one PDU (permanent.go).
+	PermanentBytes int
+	// Spooled counts the permanent PDUs written to the disk spool past
+	// MaxPermanentBytes; SpoolPDUs and SpoolBytes are what it holds now,
+	// SpoolPeakBytes the most it held.
+	Spooled        uint64
+	SpoolPDUs      int
+	SpoolBytes     int64
+	SpoolPeakBytes int64
+	// PermanentDestroyed and PermanentDestroyedRecords count the permanent
+	// PDUs, and their records, destroyed by the spool bound
+	// (SpoolMaxBytes), with a spool that failed, or past
+	// MaxPermanentBytes without a spool (also in Destroyed).
+	PermanentDestroyed        uint64
+	PermanentDestroyedRecords uint64
 }
 
 type building struct {
@@ -151,7 +168,11 @@ type Sender struct {
 	onRestart   func() // called when the epoch changes
 	onDestroy   func(t Type, payload []byte)
 	onEventN    func(timeNs int64, severity uint8, kind, msg string, n uint64)
-	queuedBytes int  // bytes of the pending PDUs that may be destroyed (bound.go)
+	queuedBytes int // bytes of the pending PDUs that may be destroyed (bound.go)
+	permBytes   int // memory of the pending permanent PDUs (permanent.go)
+	permCount   int // pending permanent PDUs in memory
+	sp          *spool
+	noSpool     bool // the spool failed or cannot be made: the memory bound destroys
 	reported    bool // the final report took the counters (ReportTaken)
 	cfg         SenderConfig
 	probeID     uint16
@@ -227,6 +248,9 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	config.OrDefault(&s.cfg.BacklogNs, 10e9)
 	if s.cfg.MaxQueueBytes == 0 {
 		s.cfg.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if s.cfg.MaxPermanentBytes == 0 {
+		s.cfg.MaxPermanentBytes = DefaultMaxPermanentBytes
 	}
 	if s.cfg.HeartbeatNs > 0 {
 		s.cfg.HeartbeatNs = max(s.cfg.HeartbeatNs, s.cfg.MinGapNs, 1)
@@ -308,7 +332,11 @@ func (s *Sender) SetOnRestart(fn func()) { s.onRestart = fn }
 // Stats returns a copy of the channel's counters.
 func (s *Sender) Stats() SenderStats {
 	st := s.stats
-	st.Unacked = len(s.unacked)
+	st.Unacked = s.Pending()
+	st.PermanentBytes = s.permBytes
+	if s.sp != nil {
+		st.SpoolPDUs, st.SpoolBytes = s.sp.pdus, s.sp.bytes
+	}
 	st.Queued = len(s.fresh.items) + len(s.retry.items)
 	st.LongRetry = s.long
 	if s.long {
@@ -321,9 +349,14 @@ func (s *Sender) Stats() SenderStats {
 	return st
 }
 
-// Pending reports how many PDUs wait for an acknowledgement (sent or
-// still queued for their first slot).
-func (s *Sender) Pending() int { return len(s.unacked) }
+// Pending reports how many PDUs wait for an acknowledgement (sent, still
+// queued for their first slot, or in the spool).
+func (s *Sender) Pending() int {
+	if s.sp != nil {
+		return len(s.unacked) + s.sp.pdus
+	}
+	return len(s.unacked)
+}
 
 // NextEventNs returns the earliest probe time at which Tick has work
 // (a build or acknowledgement timeout, a sending slot, a heartbeat), or
@@ -441,20 +474,31 @@ func (s *Sender) flush(t Type, nowNs int64) {
 	if len(bd.enc.B) == 0 {
 		return
 	}
+	s.stats.PDUs[t]++
+	if !Permanent(t) || !s.spooling(len(bd.enc.B)) || !s.toSpool(t, bd, nowNs) {
+		s.enqueue(t, bd.records, nowNs, bd.enc.B)
+	}
+	bd.enc.B = bd.enc.B[:0]
+	bd.records = 0
+}
+
+// enqueue makes the next PDU, of type t, from payload (copied) and queues
+// it for its first sending slot, then applies the memory bounds.
+func (s *Sender) enqueue(t Type, records uint64, buildNs int64, payload []byte) {
 	s.nextID++
 	if s.nextID == 0 {
 		s.nextID = 1
 	}
 	p := s.newPending()
-	p.id, p.typ, p.records, p.buildNs = s.nextID, t, bd.records, nowNs
-	p.frame = appendFrame(s.frameBuf(HeaderLen+len(bd.enc.B)+TagLen+TrailerLen), Header{Type: t, ProbeID: s.probeID, Epoch: s.cfg.Epoch, ID: p.id, BuildTimeNs: nowNs}, bd.enc.B, s.key)
-	bd.enc.B = bd.enc.B[:0]
-	bd.records = 0
-	s.stats.PDUs[t]++
+	p.id, p.typ, p.records, p.buildNs = s.nextID, t, records, buildNs
+	p.frame = appendFrame(s.frameBuf(HeaderLen+len(payload)+TagLen+TrailerLen), Header{Type: t, ProbeID: s.probeID, Epoch: s.cfg.Epoch, ID: p.id, BuildTimeNs: buildNs}, payload, s.key)
 	s.unacked[p.id] = p
 	s.fresh.push(p)
 	s.held(p, +1)
 	s.bound()
+	if s.noSpool {
+		s.boundPermanent()
+	}
 	s.checkBacklog()
 	s.wakeNs = min(s.wakeNs, s.slotNs())
 }
@@ -630,7 +674,11 @@ func (s *Sender) ack(frame []byte) {
 	if s.long {
 		s.leaveLong(id, p.typ)
 	}
+	perm := Permanent(p.typ)
 	s.release(p)
+	if perm {
+		s.refill()
+	}
 }
 
 func (s *Sender) unqueue(p *pending) {

@@ -67,6 +67,20 @@ type SenderConfig struct {
 	// past it the oldest are destroyed and counted (bound.go). 0 takes
 	// DefaultMaxQueueBytes (16 MiB); negative: no bound.
 	MaxQueueBytes int
+	// MaxPermanentBytes bounds the memory of the permanent PDUs the
+	// channel holds (frames plus ~200 B of bookkeeping each): past it new
+	// ones go to the disk spool in SpoolDir, and come back as
+	// acknowledgements free memory (permanent.go). 0 takes
+	// DefaultMaxPermanentBytes (4 MiB); negative: no bound.
+	MaxPermanentBytes int
+	// SpoolDir is the folder of the spool (a probe process's --state-dir).
+	// "": no spool, the oldest flow definitions, FTP records and events
+	// past MaxPermanentBytes are destroyed and counted (a warning once).
+	SpoolDir string
+	// SpoolMaxBytes bounds the spool's live bytes: past it the oldest
+	// spooled flow definitions, FTP records and events are destroyed and
+	// counted. 0 takes DefaultSpoolMaxBytes (1 GiB).
+	SpoolMaxBytes int64
 	// Key, if not empty, is the probe's shared secret: frames are tagged
 	// with HMAC-SHA256 and only acks tagged with the same key are accepted
 	// (see Key).

@@ -30,6 +30,14 @@ func SenderConfigFor(c config.Collector) SenderConfig {
 	set(&s.BreakBorderNs, c.BreakBorderS)
 	set(&s.HeartbeatNs, c.HeartbeatS)
 	set(&s.BacklogNs, c.BacklogS)
+	s.MaxPermanentBytes = DefaultMaxPermanentBytes
+	if c.MaxPermanentMB > 0 {
+		s.MaxPermanentBytes = max(int(c.MaxPermanentMB*(1<<20)), 1)
+	}
+	s.SpoolMaxBytes = DefaultSpoolMaxBytes
+	if c.SpoolMaxMB > 0 {
+		s.SpoolMaxBytes = max(int64(c.SpoolMaxMB*(1<<20)), 1)
+	}
 	return s
 }
 
@@ -50,6 +58,8 @@ func EffectiveCollector(c config.Collector) config.Collector {
 	c.BreakBorderS = float64(s.BreakBorderNs) / 1e9
 	c.HeartbeatS = float64(s.HeartbeatNs) / 1e9
 	c.BacklogS = float64(s.BacklogNs) / 1e9
+	c.MaxPermanentMB = float64(s.MaxPermanentBytes) / (1 << 20)
+	c.SpoolMaxMB = float64(s.SpoolMaxBytes) / (1 << 20)
 	return c
 }
 

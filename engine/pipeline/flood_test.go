@@ -14,6 +14,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -191,9 +192,11 @@ const (
 	budgetFlowBytes = 1280
 	// The collector remembers at most 2^19 retired flows (about 48 bytes
 	// each with the map slot); the sender queue is bounded by
-	// pdu.DefaultMaxQueueBytes (16 MiB; not reached in process).
+	// pdu.DefaultMaxQueueBytes (16 MiB) of destroyable PDUs and
+	// pdu.DefaultMaxPermanentBytes (4 MiB) of permanent ones (not reached
+	// in process).
 	budgetRetiredBytes = (1 << 19) * 48
-	budgetSenderBytes  = 16 << 20
+	budgetSenderBytes  = pdu.DefaultMaxQueueBytes + pdu.DefaultMaxPermanentBytes
 )
 
 func floodBudget(maxFlows int) uint64 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
@@ -136,6 +137,10 @@ func (r *run) startProbes() error {
 			sc := cc.Sender
 			if !cc.Faults.Active() {
 				sc.MinGapNs = 0 // a perfect in-process link: nothing to protect from the observations
+			} else {
+				// an outage may hold definitions past max_permanent_mb: they
+				// wait in unlinked temporary files (pdu.SenderConfig.SpoolDir)
+				sc.SpoolDir = os.TempDir()
 			}
 			sc.Collector = cc.Name
 			sc.Key = r.opt.Config.ProbeKey(id.Name)

@@ -7,12 +7,15 @@ import (
 
 // Channels returns the channels of probe name to the config's collectors,
 // over links (one per collector, in the config's order), each with the
-// collector's regulation and the probe's key.
-func Channels(cfg *config.Config, name string, links []pdu.Link) []Channel {
+// collector's regulation, the probe's key, and spoolDir (a probe process's
+// --state-dir; "" none) for the permanent PDUs past max_permanent_mb
+// (pdu.SenderConfig.SpoolDir).
+func Channels(cfg *config.Config, name string, links []pdu.Link, spoolDir string) []Channel {
 	chans := make([]Channel, len(links))
 	for i, l := range links {
 		sc := pdu.SenderConfigFor(cfg.Collectors[i])
 		sc.Key = cfg.ProbeKey(name)
+		sc.SpoolDir = spoolDir
 		chans[i] = Channel{Link: l, Config: sc}
 	}
 	return chans

@@ -416,14 +416,15 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 
 // logLifecycle writes the probe's lifecycle events to its Logger: start,
 // stop, configuration switch, a collector restarted, unreachable (long
-// retry) or reachable again. Never per packet: the other events
+// retry) or reachable again, a spool that cannot be used (once a
+// channel). Never per packet: the other events
 // (aggregated per interval) only go to the collector. A damaged capture is
 // not logged: the caller is told of it (RunOptions.Damaged,
 // pipeline.Options.InputError) and says it once, in its own words.
 func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
 	switch kind {
 	case "probe_start", "probe_stop", "config_switch_start", "config_switch_stop", "collector_restart",
-		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave:
+		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed:
 		level := slog.LevelInfo
 		if sev != pdu.SevInfo {
 			level = slog.LevelWarn
