@@ -128,7 +128,7 @@ func cmdCollector(args []string, stdout, stderr io.Writer) error {
 	srv.SetTransport(l)
 	var watch *collectorWatch
 	if *cfgPath != "" {
-		if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log); err != nil {
+		if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log, stderr); err != nil {
 			return err
 		}
 	}

@@ -124,7 +124,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	tick := time.NewTicker(*writeEvery)
 	defer tick.Stop()
-	h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
+	h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second))), links: newLinkWatch("live", infos, stderr)}
 	var st *statsPrinter
 	if *stats {
 		// The engines run in this goroutine: pin it to its thread so that
@@ -143,7 +143,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	}
 	input, ifNames = pairInput(input, ifNames, lc.Pair)
 	lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
-		snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
+		snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 	lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
 	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
 	var res *pipeline.Result
@@ -164,7 +164,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		st.stop() // its last line before the summary
 	}
 	printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
-	return nil
+	return h.links.goneErr(app.Out())
 }
 
 // liveMerged routes a live source's packets by their interface.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,7 +87,11 @@ func (s *switcher) reload() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		s.events = append(s.events, pendingEvent{pdu.SevError, "config_rejected", fmt.Sprintf("%v: the running configuration goes on", err)})
+		what, msg := "new version of "+s.path, userMessage("config", err)
+		if strings.Contains(msg, s.path) { // config.Load names the file and the line
+			what = "new version"
+		}
+		s.events = append(s.events, pendingEvent{pdu.SevError, "config_rejected", fmt.Sprintf("%s rejected: %s: the running configuration goes on", what, msg)})
 		return
 	}
 	if h := cfg.Hash(); h == s.current || s.pending != nil && h == s.pending.Hash() {
@@ -98,6 +103,21 @@ func (s *switcher) reload() {
 	}
 	s.pending = cfg
 	s.events = append(s.events, pendingEvent{pdu.SevInfo, "config_accepted", fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+}
+
+// say prints on stderr, as one line, what a watcher event tells the
+// operator: a rejected version (a warning: the running one goes on).
+// The others are only events.
+func (e pendingEvent) say(stderr io.Writer, cmd string) {
+	if e.kind == "config_rejected" {
+		fmt.Fprintf(stderr, "tmonbench %s: warning: %s\n", cmd, e.msg)
+	}
+}
+
+// sayConfigSwitch prints the one line of a switch-over on stderr: msg is
+// the config_switch_start event's message.
+func sayConfigSwitch(stderr io.Writer, cmd, msg string) {
+	fmt.Fprintf(stderr, "tmonbench %s: %s\n", cmd, msg)
 }
 
 // drainEvents returns the events to report and forgets them.
