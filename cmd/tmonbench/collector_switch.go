@@ -102,7 +102,7 @@ func (w *collectorWatch) tick() {
 	now := time.Now().UnixNano()
 	for _, e := range w.sw.drainEvents() {
 		e.say(w.stderr, "collector")
-		w.srv.Event(now, pdu.SeverityName(e.sev), e.kind, e.msg)
+		w.srv.Event(now, pdu.SeverityName(e.Severity), e.Kind, e.Message)
 	}
 	next := w.sw.due(now)
 	if next == nil {

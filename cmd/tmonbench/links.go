@@ -74,34 +74,36 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 			}
 		}
 	}
-	for i, s := range now {
-		if s == w.state[i] || w.state[i] == live.LinkGone {
-			continue
-		}
-		w.state[i] = s
-		var sev uint8
-		var kind, msg string
-		switch s {
-		case live.LinkUp:
-			sev, kind, msg = pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", w.names[i])
-		case live.LinkNoCarrier:
-			sev, kind, msg = pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", w.names[i])
-		case live.LinkDown:
-			sev, kind, msg = pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s is down: nothing is captured on it until it is up again (ip link set %s up)", w.names[i], w.names[i])
-		default:
-			sev, kind = pdu.SevError, "capture_interface_gone"
-			if left := w.left(); len(left) > 0 {
-				msg = fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", w.names[i], strings.Join(left, ", "))
-			} else {
-				msg = fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", w.names[i])
-				w.gone = true
-			}
-		}
+	// linkEvent reports a change as an event and one stderr line.
+	linkEvent := func(sev uint8, kind, msg string) {
 		event(sev, kind, msg, 0)
 		if sev == pdu.SevInfo {
 			fmt.Fprintf(w.stderr, "tmonbench %s: %s\n", w.cmd, msg)
 		} else {
 			fmt.Fprintf(w.stderr, "tmonbench %s: warning: %s\n", w.cmd, msg)
+		}
+	}
+	for i, s := range now {
+		if s == w.state[i] || w.state[i] == live.LinkGone {
+			continue
+		}
+		w.state[i] = s
+		name := w.names[i]
+		switch s {
+		case live.LinkUp:
+			linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", name))
+		case live.LinkNoCarrier:
+			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", name))
+		case live.LinkDown:
+			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s is down: nothing is captured on it until it is up again (ip link set %s up)", name, name))
+		default:
+			left := w.left()
+			w.gone = len(left) == 0
+			if !w.gone {
+				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
+			} else {
+				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", name))
+			}
 		}
 	}
 	if w.gone {
@@ -121,10 +123,11 @@ func (w *linkWatch) left() []string {
 }
 
 // goneErr is the error of a capture that stopped because every interface
-// was deleted (exit status 1), nil otherwise; out names the tables.
-func (w *linkWatch) goneErr(out string) error {
+// was deleted (exit status 1), nil otherwise; kept says where what was
+// captured went.
+func (w *linkWatch) goneErr(kept string) error {
 	if !w.gone {
 		return nil
 	}
-	return &exitError{code: 1, err: fmt.Errorf("every capture interface was deleted (%s): the capture stopped; %s holds what was captured", strings.Join(w.names, ", "), out)}
+	return &exitError{code: 1, err: fmt.Errorf("every capture interface was deleted (%s): the capture stopped; %s", strings.Join(w.names, ", "), kept)}
 }

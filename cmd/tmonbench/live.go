@@ -164,7 +164,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		st.stop() // its last line before the summary
 	}
 	printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
-	return h.links.goneErr(app.Out())
+	return h.links.goneErr(app.Out() + " holds what was captured")
 }
 
 // liveMerged routes a live source's packets by their interface.

@@ -69,7 +69,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 				if l.ss.sw != nil {
 					for _, e := range l.ss.sw.drainEvents() {
 						e.say(l.stderr, "live")
-						event(0, e.sev, e.kind, e.msg, 0)
+						event(0, e.Severity, e.Kind, e.Message, 0)
 					}
 				}
 				l.h.check(wallNs(), func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) })

@@ -57,7 +57,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 			if err := r.unacked(ctx, res); err != nil {
 				return err
 			}
-			return capture.h.links.goneErr("the collector")
+			return capture.h.links.goneErr("what was captured was sent")
 		}
 		if res.Unacked > 0 {
 			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s", cfg.Hash(), res.Unacked, r.linger)
@@ -114,6 +114,6 @@ func (f *probeFeed) report() {
 	}
 	for _, e := range f.switchSource.sw.drainEvents() {
 		e.say(f.stderr, "probe")
-		f.event(e.sev, e.kind, e.msg, 0)
+		f.event(e.Severity, e.Kind, e.Message, 0)
 	}
 }
