@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"errors"
 	"net/netip"
 	"os"
@@ -11,11 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // stderrLines is a process's stderr, line by line, as it comes.
@@ -174,5 +177,71 @@ func TestLiveQuietRun(t *testing.T) {
 	}
 	if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'probe_stop' AND message LIKE 'probe quiet: 0 packets, %'`); n != 1 {
 		t.Errorf("probe_stop does not say 0 packets")
+	}
+}
+
+// TestProbeLiveInterfaceGone: `tmonbench probe -i` on an interface that
+// is deleted while it runs says so (one line), stops, sends what it
+// captured (probe_stop and capture_interface_gone reach the collector's
+// events table) and exits with status 1 and one line; the collector and
+// the probe run in the lab's namespace B (its loopback).
+func TestProbeLiveInterfaceGone(t *testing.T) {
+	lab := netlab.New(t)
+	_, second := lab.AddVeth(t, "g")
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "probe.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: pg}]\ncollectors: [{name: c, address: \"127.0.0.1:9555\"}]\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	coll := lab.B.Command(bin, "collector", "--config", cfg, "--out", out)
+	collOut, _ := coll.StdoutPipe()
+	if err := coll.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
+	r := bufio.NewReader(collOut)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "listening on") {
+		t.Fatalf("collector did not start: %q %v", line, err)
+	}
+	go r.WriteTo(discard{})
+	probe := lab.B.Command(bin, "probe", "-i", second, "--config", cfg, "--name", "pg", "--linger", "5s")
+	errs := watchStderr(t, probe)
+	if err := probe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { probe.Process.Kill(); probe.Wait() })
+	// The probe has started once the collector knows it (probe_start).
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var n sql.NullInt64
+		if db, err := queries.Open(out); err == nil {
+			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
+			db.Close()
+		}
+		if n.Int64 > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe_start event after 60 s:\n%s", strings.Join(errs.all, "\n"))
+		}
+	}
+	if out, err := lab.B.Command("ip", "link", "del", second).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del: %v %s", err, out)
+	}
+	errs.wait(t, "tmonbench probe: warning: "+second+" was deleted: no interface is left to capture on; the capture stops")
+	last := "tmonbench probe: every capture interface was deleted (" + second + "): the capture stopped; what was captured was sent"
+	errs.wait(t, last)
+	rest := errs.rest()
+	err := probe.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || rest[len(rest)-1] != last {
+		t.Errorf("probe: %v, stderr:\n%s", err, strings.Join(rest, "\n"))
+	}
+	coll.Process.Signal(syscall.SIGTERM)
+	waitTimeout(t, coll, 60*time.Second)
+	db := openOut(t, out)
+	for _, k := range []string{"capture_interface_gone", "probe_stop"} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
+			t.Errorf("%d %s events", n, k)
+		}
 	}
 }
