@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -71,13 +72,13 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 
 // probeFeed is the source of a probe process's live runs: it reports the
 // capture's and the config watcher's events as events of the probe in
-// use, from its goroutine, once it has started (its first packet: the
+// use, from its goroutine, once it has started (its first packet or idle wake-up: the
 // collector knows it by then), and ends a run with config_switch_stop when
 // a new version is due.
 type probeFeed struct {
 	*switchSource
 	p        probe.Engine // the probe in use
-	started  bool         // p has had a packet
+	started  bool         // p has started (a packet or an idle wake-up: Probe.Tick)
 	announce string       // config_switch_start message for p, once started
 	stderr   io.Writer    // where a rejected version is said
 }
@@ -97,7 +98,9 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 	}
 	data, m, err := f.switchSource.Next()
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, pkt.ErrIdle):
+		// The engine handles a packet or ticks on an idle wake-up
+		// before the next call: either starts the probe.
 		f.started = true
 	case err == io.EOF && f.switchSource.next != nil && f.started:
 		f.report()
