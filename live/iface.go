@@ -43,10 +43,13 @@ func lineErrorf(kind error, format string, a ...any) error {
 
 // Info describes a capture interface as found at start.
 type Info struct {
-	Name     string
-	Index    int
-	MTU      int // bytes, IP packet (the frame adds its link header)
-	Up       bool
+	Name  string
+	Index int
+	MTU   int // bytes, IP packet (the frame adds its link header)
+	Up    bool
+	// Carrier: the link has a carrier (IFF_RUNNING): false for a cable
+	// out or a veth whose peer is down; nothing is captured meanwhile.
+	Carrier  bool
 	Loopback bool
 	LinkType pkt.LinkType
 	// Offloads lists the offloads that are on and change what a probe
@@ -84,7 +87,7 @@ func Inspect(name string) (Info, error) {
 	if err != nil {
 		return Info{}, lineErrorf(ErrNoInterface, "live: no interface %q here (ip link lists the interfaces)", name)
 	}
-	info := Info{Name: name, Index: ifi.Index, MTU: ifi.MTU, Up: ifi.Flags&net.FlagUp != 0, Loopback: ifi.Flags&net.FlagLoopback != 0}
+	info := Info{Name: name, Index: ifi.Index, MTU: ifi.MTU, Up: ifi.Flags&net.FlagUp != 0, Carrier: ifi.Flags&net.FlagRunning != 0, Loopback: ifi.Flags&net.FlagLoopback != 0}
 	if !info.Up {
 		return info, lineErrorf(ErrDown, "live: interface %s is down (ip link set %s up)", name, name)
 	}

@@ -122,6 +122,7 @@ type Stats struct {
 type Source struct {
 	cfg      Config
 	names    []string
+	indexes  []int // the interfaces' indexes at Open (Links)
 	socks    []*socket
 	evmu     sync.Mutex // guards evfd between Stop (any goroutine) and Close
 	evfd     int
@@ -130,6 +131,7 @@ type Source struct {
 	stopping atomic.Bool
 	stopAt   atomic.Int64 // monotonic clock of Stop (mono)
 	t0       time.Time    // origin of mono
+	polls    uint64       // poll calls (tests)
 	closed   bool
 }
 
@@ -196,6 +198,7 @@ func Open(cfg Config) ([]*Source, []Info, error) {
 				return fail(err)
 			}
 			s.socks = append(s.socks, sock)
+			s.indexes = append(s.indexes, info.Index)
 		}
 		fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 		if err != nil {
@@ -288,8 +291,14 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			wait = min(wait, 5e6)
 		}
 		ms := int(max(wait/1e6, 1))
+		s.polls++
 		if _, err := unix.Poll(s.pfds, ms); err != nil && !errors.Is(err, unix.EINTR) {
 			return nil, pkt.Meta{}, fmt.Errorf("live: poll: %w", err)
+		}
+		for i, pf := range s.pfds[:len(s.pfds)-1] {
+			if pf.Revents&unix.POLLERR != 0 {
+				clearSocketError(s.socks[i].fd)
+			}
 		}
 		if s.pfds[len(s.pfds)-1].Revents != 0 {
 			var b [8]byte

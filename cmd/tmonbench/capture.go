@@ -123,6 +123,9 @@ func openCapture(cmd string, lc live.Config, stderr io.Writer) (*live.Source, []
 		return nil, nil, &exitError{code: 1, err: err}
 	}
 	for _, in := range infos {
+		if !in.Carrier {
+			warnf(stderr, cmd, "%s", noCarrierAtStart(in.Name))
+		}
 		if adv := in.OffloadAdvice(); adv != "" {
 			note := ""
 			if in.Loopback {

@@ -123,7 +123,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		srv.SetTransport(l)
 		var watch *collectorWatch
 		if *cfgPath != "" {
-			if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log); err != nil {
+			if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log, stderr); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -53,14 +54,15 @@ type collectorWatch struct {
 	cfg      *config.Config // the version in effect
 	anyProbe bool
 	log      *slog.Logger
-	stop     func() // ends the ticking
+	stderr   io.Writer // a rejected version and the switch-over, one line each
+	stop     func()    // ends the ticking
 }
 
 // watchCollector starts watching path for srv, which runs cfg and writes
 // to app, until ctx ends or close; listen is the --listen flag ("" when
 // the address comes from the config).
-func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, app *store.Appender, log *slog.Logger) (*collectorWatch, error) {
-	w := &collectorWatch{srv: srv, app: app, cfg: cfg, anyProbe: anyProbe, log: log}
+func watchCollector(ctx context.Context, path string, cfg *config.Config, listen string, anyProbe bool, srv *collector.Server, app *store.Appender, log *slog.Logger, stderr io.Writer) (*collectorWatch, error) {
+	w := &collectorWatch{srv: srv, app: app, cfg: cfg, anyProbe: anyProbe, log: log, stderr: stderr}
 	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
 		if _, err := acceptedProbes(c, anyProbe); err != nil {
 			return err
@@ -99,7 +101,8 @@ const switchPoll = 20 * time.Millisecond
 func (w *collectorWatch) tick() {
 	now := time.Now().UnixNano()
 	for _, e := range w.sw.drainEvents() {
-		w.srv.Event(now, pdu.SeverityName(e.sev), e.kind, e.msg)
+		e.say(w.stderr, "collector")
+		w.srv.Event(now, pdu.SeverityName(e.Severity), e.Kind, e.Message)
 	}
 	next := w.sw.due(now)
 	if next == nil {
@@ -110,7 +113,7 @@ func (w *collectorWatch) tick() {
 		w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
 		return
 	}
-	w.log.Info("collector: configuration switched", "from", w.cfg.Hash(), "to", next.Hash(), "valid_from", next.ValidFrom)
+	sayConfigSwitch(w.stderr, "collector", fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", next.Hash(), next.ValidFrom, w.cfg.Hash()))
 	w.cfg = next
 	if err := w.app.SetConfig(next.Hash(), string(next.EffectiveYAML()), time.Unix(0, now).UTC()); err != nil {
 		w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)

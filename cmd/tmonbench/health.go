@@ -13,17 +13,23 @@ import (
 
 // health turns a live source's kernel counters into events, once per
 // period: capture drops and ring freezes (design 1.7: saturation of the
-// kernel capture buffer) and their end.
+// kernel capture buffer) and their end; and, every second, the state of
+// the interfaces (links.go).
 type health struct {
 	src      *live.Source
 	periodNs int64
 	lastNs   int64
 	last     []live.Stats
 	dropping bool
+	links    linkWatch
 }
 
+// eventFunc reports an event with what it counts (events.count).
+type eventFunc func(sev uint8, kind, msg string, n uint64)
+
 // check reports, through event, what changed since the last period.
-func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
+func (h *health) check(nowNs int64, event eventFunc) {
+	h.links.check(nowNs, h.src, event)
 	if nowNs-h.lastNs < h.periodNs {
 		return
 	}
@@ -36,26 +42,17 @@ func (h *health) check(nowNs int64, event func(sev uint8, kind, msg string)) {
 // drops in Count; nil without drops since the last check.
 func (h *health) final(name string) []observe.Event {
 	var ev []observe.Event
-	before := h.dropsSoFar()
-	h.report(func(sev uint8, kind, msg string) {
+	h.report(func(sev uint8, kind, msg string, n uint64) {
 		if kind == "capture_drops" {
-			ev = append(ev, observe.Event{Time: wallNs(), Source: "probe:" + name, Severity: pdu.SeverityName(sev), Kind: kind, Message: msg, Count: h.dropsSoFar() - before})
+			ev = append(ev, observe.Event{Time: wallNs(), Source: "probe:" + name, Severity: pdu.SeverityName(sev), Kind: kind, Message: msg, Count: n})
 		}
 	})
 	return ev
 }
 
-// dropsSoFar is the kernel drops of the last report.
-func (h *health) dropsSoFar() uint64 {
-	var n uint64
-	for _, s := range h.last {
-		n += s.Drops
-	}
-	return n
-}
-
-// report compares the kernel counters with the last report's.
-func (h *health) report(event func(sev uint8, kind, msg string)) {
+// report compares the kernel counters with the last report's; a
+// capture_drops event counts the drops since (events.count).
+func (h *health) report(event eventFunc) {
 	st := h.src.Stats()
 	if h.last == nil { // the totals count from Open: drops before the first check are reported too
 		h.last = make([]live.Stats, len(st))
@@ -74,10 +71,10 @@ func (h *health) report(event func(sev uint8, kind, msg string)) {
 	switch {
 	case drops > 0 || freezes > 0:
 		h.dropping = true
-		event(pdu.SevError, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)")
+		event(pdu.SevError, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)", drops)
 	case h.dropping:
 		h.dropping = false
-		event(pdu.SevInfo, "capture_recovered", "no kernel drop in the last period")
+		event(pdu.SevInfo, "capture_recovered", "no kernel drop in the last period", 0)
 	}
 }
 
@@ -87,7 +84,7 @@ type healthSource struct {
 	*live.Source
 	h     *health
 	n     uint64
-	event func(sev uint8, kind, msg string)
+	event eventFunc
 }
 
 // Next returns the next packet; every 4096 packets and on idle wake-ups

@@ -120,7 +120,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		defer cancel()
 		tick := time.NewTicker(*writeEvery)
 		defer tick.Stop()
-		h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second)))}
+		h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second))), links: newLinkWatch("live", infos, stderr)}
 		var st *statsPrinter
 		if *stats {
 			// The engines run in this goroutine: pin it to its thread so that
@@ -139,7 +139,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		input, ifNames = pairInput(input, ifNames, lc.Pair)
 		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
-			snap: snap, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
+			snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
 		fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
 		var res *pipeline.Result
@@ -160,7 +160,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			st.stop() // its last line before the summary
 		}
 		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
-		return nil
+		return h.links.goneErr(app.Out() + " holds what was captured")
 	}
 }
 

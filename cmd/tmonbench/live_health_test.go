@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"errors"
 	"net/netip"
 	"os"
@@ -81,8 +82,9 @@ func (p *liveProc) wait(t *testing.T) []string {
 // live` is stopped (SIGSTOP: nobody reads the ring, so the kernel drops
 // what does not fit, however fast the machine), then lets it go on
 // (SIGCONT). The events table then holds capture_drops (severity error,
-// the interface, the drops and the advice), whose drops add up to those
-// of capture_stop, and, after the first, capture_recovered once a period
+// the interface, the drops and the advice), whose drops, in the message
+// and in the count column, add up to those of capture_stop, and, after
+// the first, capture_recovered once a period
 // passes without drops; and every flooded datagram is either in the flows table or
 // counted as dropped by the kernel (the kernel filter --filter 'udp dst
 // port 9' keeps stray packets out of the ring and its counts).
@@ -119,15 +121,35 @@ func TestLiveDropsEvent(t *testing.T) {
 	stopLive(t, p.cmd, &p.stderr)
 	db := openOut(t, out)
 	re := regexp.MustCompile(`^` + lab.IfB + `: (\d+) of (\d+) packets dropped by the kernel, ring full (\d+) times \((\d+) dropped in all\): the probe cannot keep up \(bigger --ring-mb, a --filter, or fewer classes\)$`)
-	rows, err := db.Query(`SELECT severity, message, epoch_ns(time) FROM events WHERE kind = 'capture_drops' ORDER BY time`)
+	events, drops, counted, firstDrop, total, stopMsg := dropEvents(t, db, re)
+	if events == 0 || drops != total || counted != total || total == 0 {
+		t.Errorf("%d capture_drops events with %d drops (count column: %d); capture_stop: %q", events, drops, counted, stopMsg)
+	}
+	var recovered int64
+	if err := db.QueryRow(`SELECT max(epoch_ns(time)) FROM events WHERE kind = 'capture_recovered' AND severity = 'info' AND message = 'no kernel drop in the last period'`).Scan(&recovered); err != nil || recovered <= firstDrop {
+		t.Errorf("capture_recovered at %v (%v), first capture_drops at %v", recovered, err, firstDrop)
+	}
+	got := queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'lab' AND protocol = 17 AND src_port = 40000 AND dst_port = 9`)
+	t.Logf("%d flooded, %d analysed, %d dropped by the kernel; %s", n, got, total, stopMsg)
+	if uint64(got+total) != flood.Packets {
+		t.Errorf("%d flooded datagrams: %d analysed + %d dropped by the kernel", flood.Packets, got, total)
+	}
+}
+
+// dropEvents reads the capture_drops events of a run: how many, the
+// drops their messages (matching re) say and their count column adds up
+// to, the time of the first; and the drops capture_stop says, with its
+// message.
+func dropEvents(t *testing.T, db *sql.DB, re *regexp.Regexp) (events, drops, counted, firstDrop, total int64, stopMsg string) {
+	t.Helper()
+	rows, err := db.Query(`SELECT severity, message, count, epoch_ns(time) FROM events WHERE kind = 'capture_drops' ORDER BY time`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var drops, events int64
-	var firstDrop, at int64
 	for rows.Next() {
 		var sev, msg string
-		if err := rows.Scan(&sev, &msg, &at); err != nil {
+		var n, at int64
+		if err := rows.Scan(&sev, &msg, &n, &at); err != nil {
 			t.Fatal(err)
 		}
 		m := re.FindStringSubmatch(msg)
@@ -139,11 +161,13 @@ func TestLiveDropsEvent(t *testing.T) {
 			firstDrop = at
 		}
 		d, _ := strconv.ParseInt(m[1], 10, 64)
-		drops += d
+		if d != n {
+			t.Errorf("capture_drops event with count %d: %q", n, msg)
+		}
+		drops, counted = drops+d, counted+n
 		events++
 	}
 	rows.Close()
-	var stopMsg string
 	if err := db.QueryRow(`SELECT message FROM events WHERE kind = 'capture_stop' AND severity = 'warning'`).Scan(&stopMsg); err != nil {
 		t.Fatalf("capture_stop with drops: %v", err)
 	}
@@ -151,18 +175,53 @@ func TestLiveDropsEvent(t *testing.T) {
 	if m == nil {
 		t.Fatalf("capture_stop: %q", stopMsg)
 	}
-	total, _ := strconv.ParseInt(m[1], 10, 64)
-	if events == 0 || drops != total || total == 0 {
-		t.Errorf("%d capture_drops events with %d drops; capture_stop: %q", events, drops, stopMsg)
+	total, _ = strconv.ParseInt(m[1], 10, 64)
+	return
+}
+
+// TestLiveDropsShortRun: a run shorter than its interval (interval_s 60,
+// flooded after its first health check, stopped by SIGTERM at once)
+// still has its drops as
+// capture_drops events with the drops in the count column (those of the
+// last period at the end of the run), adding up to capture_stop's.
+func TestLiveDropsShortRun(t *testing.T) {
+	lab := netlab.New(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.yaml")
+	os.WriteFile(cfg, []byte(strings.Replace(liveLabConfig, "interval_s: 1", "interval_s: 60", 1)), 0o644)
+	out := filepath.Join(dir, "out")
+	p := startLiveProc(t, lab.B, "-i", lab.IfB, "--config", cfg, "--out", out, "--name", "short", "--ring-mb", "2", "--snaplen", "128", "--filter", "udp dst port 9", "--write-every", "200ms")
+	// The flood comes once the run's first health check is past (the
+	// probe_start event, written with it, is in the table) and stops
+	// right after it is in the ring: its drops are the last period's.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var n sql.NullInt64
+		if db, err := queries.Open(out); err == nil {
+			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
+			db.Close()
+		}
+		if n.Int64 > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe_start event after 60 s\n%s", p.stderr.String())
+		}
 	}
-	var recovered int64
-	if err := db.QueryRow(`SELECT max(epoch_ns(time)) FROM events WHERE kind = 'capture_recovered' AND severity = 'info' AND message = 'no kernel drop in the last period'`).Scan(&recovered); err != nil || recovered <= firstDrop {
-		t.Errorf("capture_recovered at %v (%v), first capture_drops at %v", recovered, err, firstDrop)
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
 	}
-	got := queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'lab' AND protocol = 17 AND src_port = 40000 AND dst_port = 9`)
-	t.Logf("%d flooded, %d analysed, %d dropped by the kernel; %s", n, got, total, stopMsg)
-	if uint64(got+total) != flood.Packets {
-		t.Errorf("%d flooded datagrams: %d analysed + %d dropped by the kernel", flood.Packets, got, total)
+	flood, err := lab.Flood(20000, 100, 9)
+	p.cmd.Process.Signal(syscall.SIGCONT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopLive(t, p.cmd, &p.stderr)
+	db := openOut(t, out)
+	re := regexp.MustCompile(`^` + lab.IfB + `: (\d+) of (\d+) packets dropped by the kernel, ring full (\d+) times \((\d+) dropped in all\): `)
+	events, drops, counted, _, total, stopMsg := dropEvents(t, db, re)
+	t.Logf("%d flooded; %d capture_drops events with %d drops; %s", flood.Packets, events, counted, stopMsg)
+	if events == 0 || drops != total || counted != total || total == 0 {
+		t.Errorf("%d capture_drops events with %d drops (count column: %d); capture_stop: %q", events, drops, counted, stopMsg)
 	}
 }
 

@@ -31,6 +31,7 @@ type liveRun struct {
 	h       *health
 	snap    *observe.Latest // --metrics and --tui read it; nil: no snapshots
 	log     *slog.Logger
+	stderr  io.Writer // the warnings and the switch-over lines (--tui: held)
 	feed    *liveFeed // --tui
 	notice  string    // --tui: the capture's first warning, for the TUI's status line
 	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
@@ -60,17 +61,18 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			Workers:    l.workers,
 			Sink:       l.sink,
 			SinkTick:   l.tick,
-			Health: func(event func(int, uint8, string, string)) {
+			Health: func(event func(int, uint8, string, string, uint64)) {
 				if announce != "" {
-					event(0, pdu.SevWarning, "config_switch_start", announce)
+					event(0, pdu.SevWarning, "config_switch_start", announce, 0)
 					announce = ""
 				}
 				if l.ss.sw != nil {
 					for _, e := range l.ss.sw.drainEvents() {
-						event(0, e.sev, e.kind, e.msg)
+						e.say(l.stderr, "live")
+						event(0, e.Severity, e.Kind, e.Message, 0)
 					}
 				}
-				l.h.check(wallNs(), func(sev uint8, kind, msg string) { event(0, sev, kind, msg) })
+				l.h.check(wallNs(), func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) })
 			},
 			Snapshot: l.snap,
 			Kernel:   kernelCounters(l.src),
@@ -89,6 +91,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			return total, err
 		}
 		started = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", l.ss.next.Hash(), l.ss.next.ValidFrom, cfg.Hash())
+		sayConfigSwitch(l.stderr, "live", started)
 		cfg, l.ss.next = l.ss.next, nil
 		if l.setConfig != nil {
 			if err := l.setConfig(cfg.Hash(), string(cfg.EffectiveYAML()), time.Now().UTC()); err != nil {
@@ -132,6 +135,7 @@ func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, st
 	l.feed = &liveFeed{snap: l.snap, intervalS: cfg.IntervalS, notice: l.notice}
 	buf := &syncio.Writer{} // held while the TUI has the terminal
 	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	l.h.links.stderr, l.stderr = buf, buf
 	defer buf.FlushTo(stderr)
 	uiErr := withTUI(out, cfg.TUI.Keys, l.feed, stdout, l.src.Stop, func() {
 		res, err = l.run(ctx, cfg)

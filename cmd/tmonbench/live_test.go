@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -385,5 +386,22 @@ func TestLiveSwitchOver(t *testing.T) {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
 			t.Errorf("%d %s events", n, k)
 		}
+	}
+	checkSwitchLines(t, "live", stderr.String(), cfg)
+}
+
+// checkSwitchLines: stderr of a switch-over run (cmd live, probe or
+// collector) says the rejected version and the switch in one line each,
+// in the house form, and holds no raw log line about them.
+func checkSwitchLines(t *testing.T, cmd, stderr, cfg string) {
+	t.Helper()
+	rejected := regexp.MustCompile(`(?m)^tmonbench ` + cmd + `: warning: new version (of ` + regexp.QuoteMeta(cfg) + ` )?rejected: .+: the running configuration goes on$`)
+	switched := regexp.MustCompile(`(?m)^tmonbench ` + cmd + `: configuration [0-9a-f]+ in effect \(valid_from "[^"]+"\), replacing [0-9a-f]+$`)
+	t.Logf("%s stderr:\n%s", cmd, stderr)
+	if n, m := len(rejected.FindAllString(stderr, -1)), len(switched.FindAllString(stderr, -1)); n != 1 || m != 1 {
+		t.Errorf("%d rejected lines, %d switch lines (want 1 each) in stderr:\n%s", n, m, stderr)
+	}
+	if strings.Contains(stderr, "config_switch") || strings.Contains(stderr, "config_rejected") {
+		t.Errorf("a raw log line about the switch-over in stderr:\n%s", stderr)
 	}
 }

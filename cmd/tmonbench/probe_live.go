@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,14 +25,14 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	if err != nil {
 		return err
 	}
-	ls, _, err := openCapture("probe", lc, r.stderr)
+	ls, infos, err := openCapture("probe", lc, r.stderr)
 	if err != nil {
 		return err
 	}
 	defer ls.Close()
 	r.kernel = kernelCounters(ls)
-	feed := &probeFeed{}
-	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9)}, event: feed.event}
+	feed := &probeFeed{stderr: r.stderr}
+	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9), links: newLinkWatch("probe", infos, r.stderr)}, event: feed.event}
 	var src pkt.Source = capture
 	if userFilter != nil {
 		src = probe.NewFiltered(capture, *userFilter)
@@ -54,12 +55,16 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		}
 		next := feed.switchSource.next
 		if ctx.Err() != nil || feed.switchSource.ended || next == nil {
-			return r.unacked(ctx, res)
+			if err := r.unacked(ctx, res); err != nil {
+				return err
+			}
+			return capture.h.links.goneErr("what was captured was sent")
 		}
 		if res.Unacked > 0 {
 			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s", cfg.Hash(), res.Unacked, r.linger)
 		}
 		feed.announce = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", next.Hash(), next.ValidFrom, cfg.Hash())
+		sayConfigSwitch(r.stderr, "probe", feed.announce)
 		cfg, feed.switchSource.next = next, nil
 		capture.h.periodNs = int64(cfg.IntervalS * 1e9)
 	}
@@ -67,20 +72,22 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 
 // probeFeed is the source of a probe process's live runs: it reports the
 // capture's and the config watcher's events as events of the probe in
-// use, from its goroutine, once it has started (its first packet: the
+// use, from its goroutine, once it has started (its first packet or idle wake-up: the
 // collector knows it by then), and ends a run with config_switch_stop when
 // a new version is due.
 type probeFeed struct {
 	*switchSource
 	p        probe.Engine // the probe in use
-	started  bool         // p has had a packet
+	started  bool         // p has started (a packet or an idle wake-up: Probe.Tick)
 	announce string       // config_switch_start message for p, once started
+	stderr   io.Writer    // where a rejected version is said
 }
 
-// event reports an event of the probe in use.
-func (f *probeFeed) event(sev uint8, kind, msg string) {
+// event reports an event of the probe in use, with what it counts
+// (events.count).
+func (f *probeFeed) event(sev uint8, kind, msg string, n uint64) {
 	if f.p != nil {
-		f.p.Event(f.p.Now(), sev, kind, msg)
+		f.p.EventCount(f.p.Now(), sev, kind, msg, n)
 	}
 }
 
@@ -91,11 +98,13 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 	}
 	data, m, err := f.switchSource.Next()
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, pkt.ErrIdle):
+		// The engine handles a packet or ticks on an idle wake-up
+		// before the next call: either starts the probe.
 		f.started = true
 	case err == io.EOF && f.switchSource.next != nil && f.started:
 		f.report()
-		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()))
+		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()), 0)
 	}
 	return data, m, err
 }
@@ -103,10 +112,11 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 // report sends the pending config_switch_start and watcher events.
 func (f *probeFeed) report() {
 	if f.announce != "" {
-		f.event(pdu.SevInfo, "config_switch_start", f.announce)
+		f.event(pdu.SevInfo, "config_switch_start", f.announce, 0)
 		f.announce = ""
 	}
 	for _, e := range f.switchSource.sw.drainEvents() {
-		f.event(e.sev, e.kind, e.msg)
+		e.say(f.stderr, "probe")
+		f.event(e.Severity, e.Kind, e.Message, 0)
 	}
 }

@@ -87,6 +87,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 			t.Errorf("%d %s events, want %d", n, k, want)
 		}
 	}
+	checkSwitchLines(t, "probe", stderr.String(), cfg)
 }
 
 // switchVersions writes, 0.5 s apart after the first, an invalid version

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,9 +33,11 @@ type switcher struct {
 	check   func(*config.Config) error // what the command needs of a version, beyond config.Load
 }
 
+// pendingEvent is an event of the watcher, reported by the command at its
+// next health check (its fields are named as refgen looks for them).
 type pendingEvent struct {
-	sev       uint8
-	kind, msg string
+	Severity      uint8
+	Kind, Message string
 }
 
 // watchConfig starts watching path (its folder: editors replace files);
@@ -86,7 +89,11 @@ func (s *switcher) reload() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		s.events = append(s.events, pendingEvent{pdu.SevError, "config_rejected", fmt.Sprintf("%v: the running configuration goes on", err)})
+		what, msg := "new version of "+s.path, userMessage("config", err)
+		if strings.Contains(msg, s.path) { // config.Load names the file and the line
+			what = "new version"
+		}
+		s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: fmt.Sprintf("%s rejected: %s: the running configuration goes on", what, msg)})
 		return
 	}
 	if h := cfg.Hash(); h == s.current || s.pending != nil && h == s.pending.Hash() {
@@ -97,7 +104,22 @@ func (s *switcher) reload() {
 		when = "at " + time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 	}
 	s.pending = cfg
-	s.events = append(s.events, pendingEvent{pdu.SevInfo, "config_accepted", fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+	s.events = append(s.events, pendingEvent{Severity: pdu.SevInfo, Kind: "config_accepted", Message: fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+}
+
+// say prints on stderr, as one line, what a watcher event tells the
+// operator: a rejected version (a warning: the running one goes on).
+// The others are only events.
+func (e pendingEvent) say(stderr io.Writer, cmd string) {
+	if e.Kind == "config_rejected" {
+		fmt.Fprintf(stderr, "tmonbench %s: warning: %s\n", cmd, e.Message)
+	}
+}
+
+// sayConfigSwitch prints the one line of a switch-over on stderr: msg is
+// the config_switch_start event's message.
+func sayConfigSwitch(stderr io.Writer, cmd, msg string) {
+	fmt.Fprintf(stderr, "tmonbench %s: %s\n", cmd, msg)
 }
 
 // drainEvents returns the events to report and forgets them.

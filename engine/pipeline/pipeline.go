@@ -103,8 +103,9 @@ type Options struct {
 	// Health, when set, is called with the read loop's periodic work
 	// (every 1024 packets and each idle wake-up) and a function that
 	// reports an event as probe i (index into Probes) at its current
-	// time: live capture turns kernel drops into events (design 1.7).
-	Health func(event func(i int, severity uint8, kind, msg string))
+	// time, with what it counts (events.count; 0 for none): live capture
+	// turns kernel drops into events (design 1.7).
+	Health func(event func(i int, severity uint8, kind, msg string, n uint64))
 	// Snapshot, when set, receives an observe.Snapshot of the engines (per
 	// input packets and bytes, the probes, their channels, the
 	// collectors, the busiest flows of each probe's latest closed

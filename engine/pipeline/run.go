@@ -253,11 +253,12 @@ func (r *run) feed(ctx context.Context) error {
 	return err
 }
 
-// event reports an event as probe i at its current time.
-func (r *run) event(i int, sev uint8, kind, msg string) {
+// event reports an event as probe i at its current time, with what it
+// counts (n, for events.count).
+func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 	if i >= 0 && i < len(r.probes) {
 		p := r.probes[i]
-		p.Event(p.Now(), sev, kind, msg)
+		p.EventCount(p.Now(), sev, kind, msg, n)
 	}
 }
 

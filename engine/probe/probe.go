@@ -415,15 +415,16 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 }
 
 // logLifecycle writes the probe's lifecycle events to its Logger: start,
-// stop, configuration switch, a collector restarted, unreachable (long
-// retry) or reachable again, a spool that cannot be used (once a
-// channel). Never per packet: the other events
+// stop, a collector restarted, unreachable (long retry) or reachable
+// again, a spool that cannot be used (once a channel). A configuration
+// switch is said by the command that switches, in its own one line.
+// Never per packet: the other events
 // (aggregated per interval) only go to the collector. A damaged capture is
 // not logged: the caller is told of it (RunOptions.Damaged,
 // pipeline.Options.InputError) and says it once, in its own words.
 func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
 	switch kind {
-	case "probe_start", "probe_stop", "config_switch_start", "config_switch_stop", "collector_restart",
+	case "probe_start", "probe_stop", "collector_restart",
 		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed:
 		level := slog.LevelInfo
 		if sev != pdu.SevInfo {
@@ -509,6 +510,15 @@ func (p *Probe) advance(nowNs int64) {
 
 // Tick advances the probe clock without a packet (live capture idles).
 func (p *Probe) Tick(nowNs int64) {
+	if !p.started && !p.closed && pkt.ValidTime(nowNs) {
+		// Only a live source ticks before its first packet (an idle
+		// wake-up at wall time): the probe starts with the capture, so a
+		// run that sees no packet still has its probe_start and
+		// probe_stop.
+		p.intervalStart = floorDiv(nowNs, p.intervalNs)
+		p.nowNs = nowNs
+		p.start(nowNs)
+	}
 	p.tickClock(nowNs)
 	if p.started && nowNs > p.nowNs {
 		p.advance(nowNs)

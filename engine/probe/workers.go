@@ -26,6 +26,9 @@ type Engine interface {
 	Stats() Stats
 	// Event reports an event at capture time timeNs.
 	Event(timeNs int64, sev uint8, kind, msg string)
+	// EventCount is Event for an event that reports n things (kernel
+	// drops, packets): n reaches events.count.
+	EventCount(timeNs int64, sev uint8, kind, msg string, n uint64)
 	// Now is the probe clock (Unix ns of capture time).
 	Now() int64
 	// Pending counts the PDUs awaiting acknowledgement.
@@ -413,6 +416,11 @@ func (w *Workers) Stats() Stats { return w.stats }
 // Event reports an event at capture time timeNs.
 func (w *Workers) Event(timeNs int64, sev uint8, kind, msg string) {
 	appendEvent(w.out, timeNs, sev, kind, msg, 0)
+}
+
+// EventCount is Event with what the event counts (events.count).
+func (w *Workers) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
+	appendEvent(w.out, timeNs, sev, kind, msg, n)
 }
 
 // Now returns the latest capture time handed to the workers.

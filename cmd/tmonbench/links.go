@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// linkEveryNs is how often the capture interfaces' state is read.
+const linkEveryNs = int64(time.Second)
+
+// linkWatch turns changes of the capture interfaces' state into events of
+// the probe and one stderr line each, within linkEveryNs: down or without
+// carrier (capture_interface_down, warning), up with carrier again
+// (capture_interface_up, info: the kernel captures on it again by
+// itself), deleted (capture_interface_gone, error). The rule for a
+// deleted interface: the capture goes on on the others; when none is
+// left it stops as on SIGTERM (every packet captured before is analysed
+// and written) and the command exits with status 1 (errAllGone).
+type linkWatch struct {
+	cmd    string
+	names  []string
+	start  []live.LinkState // at Open, said on stderr by openCapture
+	state  []live.LinkState // as last reported; nil before the first check
+	lastNs int64
+	stderr io.Writer
+	gone   bool // no interface is left: the capture was stopped
+}
+
+// newLinkWatch watches the interfaces of infos; the first check comes a
+// second after (the probe has started by then, with its first packet or
+// idle wake-up).
+func newLinkWatch(cmd string, infos []live.Info, stderr io.Writer) linkWatch {
+	w := linkWatch{cmd: cmd, lastNs: wallNs(), stderr: stderr}
+	for _, in := range infos {
+		w.names = append(w.names, in.Name)
+		w.start = append(w.start, startState(in))
+	}
+	return w
+}
+
+// startState is the state of an interface at Open.
+func startState(in live.Info) live.LinkState {
+	if !in.Carrier {
+		return live.LinkNoCarrier
+	}
+	return live.LinkUp
+}
+
+// noCarrierAtStart is the warning of an interface without carrier at
+// start (openCapture, and the event of the first check).
+func noCarrierAtStart(name string) string {
+	return fmt.Sprintf("%s has no carrier at start (cable out, or the other end of the link down): nothing is captured on it until the link is up; the capture goes on", name)
+}
+
+// check reads the interfaces' state at wall time nowNs, at most once per
+// linkEveryNs, and reports what changed; src is stopped when every
+// interface is gone.
+func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
+	if w.names == nil || w.gone || nowNs-w.lastNs < linkEveryNs {
+		return
+	}
+	w.lastNs = nowNs
+	now := src.Links()
+	if w.state == nil {
+		w.state = append([]live.LinkState(nil), w.start...)
+		for i, s := range w.start {
+			if s == live.LinkNoCarrier {
+				event(pdu.SevWarning, "capture_interface_down", noCarrierAtStart(w.names[i]), 0)
+			}
+		}
+	}
+	// linkEvent reports a change as an event and one stderr line.
+	linkEvent := func(sev uint8, kind, msg string) {
+		event(sev, kind, msg, 0)
+		if sev == pdu.SevInfo {
+			fmt.Fprintf(w.stderr, "tmonbench %s: %s\n", w.cmd, msg)
+		} else {
+			fmt.Fprintf(w.stderr, "tmonbench %s: warning: %s\n", w.cmd, msg)
+		}
+	}
+	for i, s := range now {
+		if s == w.state[i] || w.state[i] == live.LinkGone {
+			continue
+		}
+		w.state[i] = s
+		name := w.names[i]
+		switch s {
+		case live.LinkUp:
+			linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", name))
+		case live.LinkNoCarrier:
+			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", name))
+		case live.LinkDown:
+			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s is down: nothing is captured on it until it is up again (ip link set %s up)", name, name))
+		default:
+			left := w.left()
+			w.gone = len(left) == 0
+			if !w.gone {
+				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
+			} else {
+				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", name))
+			}
+		}
+	}
+	if w.gone {
+		src.Stop()
+	}
+}
+
+// left names the interfaces not gone.
+func (w *linkWatch) left() []string {
+	var out []string
+	for i, s := range w.state {
+		if s != live.LinkGone {
+			out = append(out, w.names[i])
+		}
+	}
+	return out
+}
+
+// goneErr is the error of a capture that stopped because every interface
+// was deleted (exit status 1), nil otherwise; kept says where what was
+// captured went.
+func (w *linkWatch) goneErr(kept string) error {
+	if !w.gone {
+		return nil
+	}
+	return &exitError{code: 1, err: fmt.Errorf("every capture interface was deleted (%s): the capture stopped; %s", strings.Join(w.names, ", "), kept)}
+}

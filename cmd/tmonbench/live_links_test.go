@@ -1,0 +1,247 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"errors"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// stderrLines is a process's stderr, line by line, as it comes.
+type stderrLines struct {
+	ch  chan string
+	all []string
+}
+
+// watchStderr starts reading cmd's stderr (before cmd.Start).
+func watchStderr(t *testing.T, cmd *exec.Cmd) *stderrLines {
+	t.Helper()
+	r, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stderrLines{ch: make(chan string, 256)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			s.ch <- sc.Text()
+		}
+		close(s.ch)
+	}()
+	return s
+}
+
+// wait returns once a line equal to want came (within 30 s, generous for
+// a loaded machine: the interfaces are read every second).
+func (s *stderrLines) wait(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-s.ch:
+			if !ok {
+				t.Fatalf("stderr ended without %q:\n%s", want, strings.Join(s.all, "\n"))
+			}
+			s.all = append(s.all, l)
+			if l == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q on stderr after 30 s:\n%s", want, strings.Join(s.all, "\n"))
+		}
+	}
+}
+
+// rest reads stderr to its end.
+func (s *stderrLines) rest() []string {
+	for l := range s.ch {
+		s.all = append(s.all, l)
+	}
+	return s.all
+}
+
+// TestLiveInterfaceStates runs `tmonbench live` on B's end of the lab
+// link (IfB) and on the end of a second veth pair whose other end is down
+// at start (no carrier). Each change of an interface gives one stderr
+// line and an event, and the capture goes on:
+//   - the carrierless interface warns at start and is an event
+//     (capture_interface_down);
+//   - its peer brought up: capture_interface_up;
+//   - IfB set down, then up: capture_interface_down, capture_interface_up,
+//     and the datagrams sent after are all captured (the kernel attaches
+//     the socket again);
+//   - the second interface deleted: capture_interface_gone, the capture
+//     goes on on IfB;
+//   - IfB deleted too: no interface is left, the capture stops by itself,
+//     writes its tables (probe_stop) and exits with status 1 and one line
+//     that says so.
+func TestLiveInterfaceStates(t *testing.T) {
+	lab := netlab.New(t)
+	peer, second := lab.AddVeth(t, "c")
+	run := func(ns *netlab.NS, args ...string) {
+		t.Helper()
+		if out, err := ns.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, out)
+		}
+	}
+	run(lab.A, "link", "set", peer, "down")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.yaml")
+	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "-i", second, "--config", cfg, "--out", out, "--name", "links", "--write-every", "200ms")
+	cmd.Stdout = nil
+	errs := watchStderr(t, cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	const w = "tmonbench live: warning: "
+	errs.wait(t, w+noCarrierAtStart(second))
+	run(lab.A, "link", "set", peer, "up")
+	errs.wait(t, "tmonbench live: "+second+" is up again, with carrier: it is captured again")
+	run(lab.B, "link", "set", lab.IfB, "down")
+	errs.wait(t, w+lab.IfB+" is down: nothing is captured on it until it is up again (ip link set "+lab.IfB+" up)")
+	run(lab.B, "link", "set", lab.IfB, "up")
+	errs.wait(t, "tmonbench live: "+lab.IfB+" is up again, with carrier: it is captured again")
+	f, err := lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 30, 100, 0, 9000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(lab.B, "link", "del", second)
+	errs.wait(t, w+second+" was deleted: the capture goes on on "+lab.IfB+" (an interface created again under that name is not captured before a restart)")
+	run(lab.B, "link", "del", lab.IfB)
+	errs.wait(t, w+lab.IfB+" was deleted: no interface is left to capture on; the capture stops")
+	last := "tmonbench live: every capture interface was deleted (" + lab.IfB + ", " + second + "): the capture stopped; " + out + " holds what was captured"
+	errs.wait(t, last)
+	rest := errs.rest()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || rest[len(rest)-1] != last {
+		t.Errorf("exit %v, stderr:\n%s", err, strings.Join(rest, "\n"))
+	}
+	db := openOut(t, out)
+	if got := queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'lab' AND protocol = 17 AND dst_port = 9000`); uint64(got) != f.Packets {
+		t.Errorf("%d datagrams sent after %s came back up, %d in the flows table", f.Packets, lab.IfB, got)
+	}
+	for _, c := range []struct{ kind, sev, msg string }{
+		{"capture_interface_down", "warning", noCarrierAtStart(second)},
+		{"capture_interface_up", "info", second + " is up again, with carrier: it is captured again"},
+		{"capture_interface_down", "warning", lab.IfB + " is down: %"},
+		{"capture_interface_up", "info", lab.IfB + " is up again, %"},
+		{"capture_interface_gone", "error", second + " was deleted: the capture goes on on " + lab.IfB + " %"},
+		{"capture_interface_gone", "error", lab.IfB + " was deleted: no interface is left to capture on; the capture stops"},
+		{"probe_stop", "info", "%"},
+	} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND severity = ? AND message LIKE ?`, c.kind, c.sev, c.msg); n != 1 {
+			t.Errorf("%d %s events (%s) %q", n, c.kind, c.sev, c.msg)
+		}
+	}
+}
+
+// TestLiveQuietRun: `tmonbench live --duration 1s` on an interface where
+// nothing passes the kernel filter still writes the probe's probe_start
+// and probe_stop events (the probe starts with the capture, not at its
+// first packet) and exits 0.
+func TestLiveQuietRun(t *testing.T) {
+	lab := netlab.New(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	cmd := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "--out", out, "--name", "quiet", "--duration", "1s", "--filter", "udp dst port 9")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if !regexp.MustCompile(`tmonbench live quiet: 0 packets, 0 bytes, 0 flows, 0 kernel drops`).Match(b) {
+		t.Errorf("output:\n%s", b)
+	}
+	db := openOut(t, out)
+	for _, k := range []string{"probe_start", "probe_stop", "capture_stop"} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source = 'probe:quiet'`, k); n != 1 {
+			t.Errorf("%d %s events", n, k)
+		}
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'probe_stop' AND message LIKE 'probe quiet: 0 packets, %'`); n != 1 {
+		t.Errorf("probe_stop does not say 0 packets")
+	}
+}
+
+// TestProbeLiveInterfaceGone: `tmonbench probe -i` on an interface that
+// is deleted while it runs says so (one line), stops, sends what it
+// captured (probe_stop and capture_interface_gone reach the collector's
+// events table) and exits with status 1 and one line; the collector and
+// the probe run in the lab's namespace B (its loopback).
+func TestProbeLiveInterfaceGone(t *testing.T) {
+	lab := netlab.New(t)
+	_, second := lab.AddVeth(t, "g")
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "probe.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: pg}]\ncollectors: [{name: c, address: \"127.0.0.1:9555\"}]\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	coll := lab.B.Command(bin, "collector", "--config", cfg, "--out", out)
+	collOut, _ := coll.StdoutPipe()
+	if err := coll.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
+	r := bufio.NewReader(collOut)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "listening on") {
+		t.Fatalf("collector did not start: %q %v", line, err)
+	}
+	go r.WriteTo(discard{})
+	probe := lab.B.Command(bin, "probe", "-i", second, "--config", cfg, "--name", "pg", "--linger", "5s")
+	errs := watchStderr(t, probe)
+	if err := probe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { probe.Process.Kill(); probe.Wait() })
+	// The probe has started once the collector knows it (probe_start).
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var n sql.NullInt64
+		if db, err := queries.Open(out); err == nil {
+			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
+			db.Close()
+		}
+		if n.Int64 > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe_start event after 60 s:\n%s", strings.Join(errs.all, "\n"))
+		}
+	}
+	if out, err := lab.B.Command("ip", "link", "del", second).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del: %v %s", err, out)
+	}
+	errs.wait(t, "tmonbench probe: warning: "+second+" was deleted: no interface is left to capture on; the capture stops")
+	last := "tmonbench probe: every capture interface was deleted (" + second + "): the capture stopped; what was captured was sent"
+	errs.wait(t, last)
+	rest := errs.rest()
+	err := probe.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || rest[len(rest)-1] != last {
+		t.Errorf("probe: %v, stderr:\n%s", err, strings.Join(rest, "\n"))
+	}
+	coll.Process.Signal(syscall.SIGTERM)
+	waitTimeout(t, coll, 60*time.Second)
+	db := openOut(t, out)
+	for _, k := range []string{"capture_interface_gone", "probe_stop"} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
+			t.Errorf("%d %s events", n, k)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+//go:build linux
+
+package live_test
+
+import (
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/live"
+)
+
+// TestLinkStates captures on B's end of the lab link while it goes down,
+// up and is deleted: Links follows each state; while the interface is
+// down or gone, Next waits for packets as on a quiet link (a handful of
+// polls per idle return, not poll returning at once on the socket's
+// ENETDOWN error, forever); once up again, the datagrams sent are all
+// captured (the kernel attaches the socket again).
+func TestLinkStates(t *testing.T) {
+	lab := netlab.New(t)
+	var srcs []*live.Source
+	var infos []live.Info
+	if err := lab.B.Do(func() (err error) {
+		srcs, infos, err = live.Open(live.DefaultConfig(lab.IfB))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := srcs[0]
+	defer s.Close()
+	if !infos[0].Carrier {
+		t.Errorf("%s: no carrier at Open: %+v", lab.IfB, infos[0])
+	}
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := lab.B.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v %s", args, err, out)
+		}
+	}
+	waitState := func(want live.LinkState) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var got []live.LinkState
+			lab.B.Do(func() error { got = s.Links(); return nil })
+			if slices.Equal(got, []live.LinkState{want}) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("links %v after 30 s, want %v", got, want)
+			}
+		}
+	}
+	// idle reads until 5 idle returns and gives the polls they took.
+	idle := func() uint64 {
+		t.Helper()
+		before := live.Polls(s)
+		for n := 0; n < 5; {
+			_, _, err := s.Next()
+			if errors.Is(err, pkt.ErrIdle) {
+				n++
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return live.Polls(s) - before
+	}
+	waitState(live.LinkUp)
+	ip("link", "set", lab.IfB, "down")
+	waitState(live.LinkDown)
+	if n := idle(); n > 100 {
+		t.Errorf("down: %d polls for 5 idle returns", n)
+	}
+	ip("link", "set", lab.IfB, "up")
+	waitState(live.LinkUp)
+	if _, err := lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 20, 100, 0, 9000); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for deadline := time.Now().Add(30 * time.Second); got < 20; {
+		data, _, err := s.Next()
+		if err == nil && len(data) >= 42 && data[23] == 17 && data[36] == 0x23 && data[37] == 0x28 {
+			got++
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 20 datagrams captured after the interface came back up", got)
+		}
+	}
+	ip("link", "del", lab.IfB)
+	waitState(live.LinkGone)
+	if n := idle(); n > 100 {
+		t.Errorf("gone: %d polls for 5 idle returns", n)
+	}
+}
