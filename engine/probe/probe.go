@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -397,41 +396,6 @@ func (p *Probe) resync() {
 	}
 	p.sendDefinitions(p.nowNs)
 	p.Event(p.nowNs, pdu.SevWarning, "collector_restart", "a collector restarted: definitions of every live flow sent again")
-}
-
-// Event reports a probe event (design 1.7, 3.13) at capture time timeNs.
-func (p *Probe) Event(timeNs int64, sev uint8, kind, msg string) {
-	p.EventCount(timeNs, sev, kind, msg, 0)
-}
-
-// EventCount is Event for an event that reports n things (packets, rows,
-// connections): the count reaches events.count, so a query can sum what
-// is missing.
-func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
-	p.logLifecycle(sev, kind, msg)
-	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg, Count: n}
-	e.Append(p.out.Begin(pdu.TypeEvents, timeNs))
-	p.out.End(pdu.TypeEvents, timeNs)
-}
-
-// logLifecycle writes the probe's lifecycle events to its Logger: start,
-// stop, a collector restarted, unreachable (long retry) or reachable
-// again, a spool that cannot be used (once a channel). A configuration
-// switch is said by the command that switches, in its own one line.
-// Never per packet: the other events
-// (aggregated per interval) only go to the collector. A damaged capture is
-// not logged: the caller is told of it (RunOptions.Damaged,
-// pipeline.Options.InputError) and says it once, in its own words.
-func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
-	switch kind {
-	case "probe_start", "probe_stop", "collector_restart",
-		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed:
-		level := slog.LevelInfo
-		if sev != pdu.SevInfo {
-			level = slog.LevelWarn
-		}
-		p.log.Log(context.Background(), level, msg, "probe", p.id.Name, "kind", kind)
-	}
 }
 
 // Packet processes one captured packet. data is borrowed for the call.
