@@ -105,7 +105,7 @@ type TCPConnection struct {
 	StartTime             int64    `parquet:"start_time,timestamp(nanosecond:local)"` // first packet of the connection
 	EndTime               int64    `parquet:"end_time,timestamp(nanosecond:local)"`   // last packet of the connection
 	DurationS             float64  `parquet:"duration_s"`                             // end_time - start_time
-	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of two SYN-ACKs with different ISNs, the one the client's ACK names, zeek#3313); NULL when the SYN-ACK came first or either is missing
+	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of SYN-ACKs with different ISNs, the first of the ISN the client's ACK names, zeek#3313); NULL when the SYN-ACK came first or either is missing
 	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // first SYN-ACK to the client's first ACK
 	ClientPayloadBytes    uint64   `parquet:"client_payload_bytes"`                   // from sequence numbers (highest reached), 64-bit
 	ServerPayloadBytes    uint64   `parquet:"server_payload_bytes"`

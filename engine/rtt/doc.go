@@ -54,10 +54,11 @@
 //     tcp_connections.handshake_syn_synack_ms (whose handshake_rtt_ms is
 //     the Karn-safe time from the last SYN). A SYN carrying data (TCP Fast
 //     Open, RFC 7413 §4.2; zeek#664) is answered by a SYN-ACK acknowledging
-//     ISN+1+len (data accepted) or ISN+1 (cookie only): both pair. Of two
-//     SYN-ACKs with different server ISNs answering one SYN (zeek#3313: a
-//     stray SYN-ACK, before or after the real one), the sample ends at the
-//     one the client's ACK names (ACK = ISN+1), as tcp_connections does
+//     ISN+1+len (data accepted) or ISN+1 (cookie only): both pair. Of
+//     SYN-ACKs with different server ISNs answering one SYN (zeek#3313:
+//     stray SYN-ACKs, before or after the real one), the sample ends at the
+//     first SYN-ACK of the ISN the client's ACK names (ACK = ISN+1; up to 3
+//     other ISNs are remembered), as tcp_connections does
 //     (tcpconn's followAcked): the sample waits for the client's next
 //     segment, the server's data, FIN or RST (then the first SYN-ACK), or
 //     the end of the interval or capture (then the first SYN-ACK too), so

@@ -25,11 +25,27 @@ type held struct {
 	isnC          uint32 // its ISN: the pending key's id
 	copies        uint32 // SYN copies when the first SYN-ACK paired
 	isn           uint32 // server ISN of the first SYN-ACK
-	altISN        uint32 // ISN of the latest SYN-ACK with another ISN (altOK)
 	rspNs, rspClk int64  // capture time and timer clock of the first SYN-ACK
-	altNs, altClk int64  // and of the other one
-	altOK         bool
-	emit          func(*observe.RTTSample) // the emit of the SYN-ACK's Packet call
+	// alts are the SYN-ACKs with other ISNs, nil until one comes (a
+	// pointer: the map keeps small values inline, TestZeroAllocs)
+	alts *altSynAcks
+	emit func(*observe.RTTSample) // the emit of the SYN-ACK's Packet call
+}
+
+// maxAlts bounds the other ISNs a held handshake remembers (tcpconn's
+// maxAltSynAcks): a SYN-ACK with a further ISN is never followed.
+const maxAlts = 3
+
+// altSynAck is the first SYN-ACK of another ISN than the held first one.
+type altSynAck struct {
+	isn     uint32
+	ns, clk int64
+}
+
+// altSynAcks are a held handshake's other ISNs, in order of arrival.
+type altSynAcks struct {
+	a [maxAlts]altSynAck
+	n int
 }
 
 // heldSlots sizes the filter that spares most segments a held lookup.
@@ -44,12 +60,12 @@ func heldSlot(a, b uint16) int { return int(a^b) & (heldSlots - 1) }
 // held, the sample is emitted at once, from this SYN-ACK.
 func (t *Tracker) hold(hk heldKey, k *pendKey, p *pending, d *dissect.Dissection, emit func(*observe.RTTSample)) {
 	if old, ok := t.held[hk]; ok {
-		t.settleHeld(hk, &old, false)
+		t.settleHeld(hk, &old, -1)
 	}
 	h := held{reqNs: p.reqNs, reqClk: p.reqClk, flowID: p.flowID, isnC: uint32(k.id), copies: p.copies,
 		isn: d.Seq, rspNs: d.Meta.TimeNs, rspClk: d.Meta.Clock(), emit: emit}
 	if len(t.held) >= t.cfg.MaxPending {
-		t.emitHandshake(hk, &h, false)
+		t.emitHandshake(hk, &h, -1)
 		return
 	}
 	t.held[hk] = h
@@ -57,27 +73,51 @@ func (t *Tracker) hold(hk heldKey, k *pendKey, p *pending, d *dissect.Dissection
 }
 
 // strayAlt notes a SYN-ACK d with another ISN than the held first one,
-// answering the same SYN k: the latest such is the alternative the
-// client's ACK may name (tcpconn's conn.followAcked).
+// answering the same SYN k: the first SYN-ACK of each of up to maxAlts
+// other ISNs is an alternative the client's ACK may name (tcpconn's
+// conn.followAcked); a copy of one keeps its first time.
 func (t *Tracker) strayAlt(hk heldKey, k *pendKey, d *dissect.Dissection) {
 	h, ok := t.held[hk]
-	if !ok || uint64(h.isnC) != k.id || d.Seq == h.isn {
+	if !ok || uint64(h.isnC) != k.id || d.Seq == h.isn || h.alt(d.Seq+1) >= 0 {
 		return
 	}
-	h.altISN, h.altNs, h.altClk, h.altOK = d.Seq, d.Meta.TimeNs, d.Meta.Clock(), true
-	t.held[hk] = h
+	if h.alts == nil {
+		h.alts = new(altSynAcks)
+		t.held[hk] = h
+	}
+	if x := h.alts; x.n < maxAlts {
+		x.a[x.n] = altSynAck{isn: d.Seq, ns: d.Meta.TimeNs, clk: d.Meta.Clock()}
+		x.n++
+	}
+}
+
+// alt returns the index of the alternative SYN-ACK that ack acknowledges
+// (ISN+1), -1 when none does.
+func (h *held) alt(ack uint32) int {
+	if h.alts == nil {
+		return -1
+	}
+	for i := range h.alts.a[:h.alts.n] {
+		if h.alts.a[i].isn+1 == ack {
+			return i
+		}
+	}
+	return -1
 }
 
 // settle ends the wait of a held handshake on a non-SYN segment d of its
-// 4-tuple. The client's segment settles it: on the SYN-ACK its ACK names
-// (ACK = ISN+1) when that is the other one, on the first otherwise. The
+// 4-tuple. The client's segment settles it: on the first SYN-ACK of the
+// other ISN its ACK names (ACK = ISN+1), on the first SYN-ACK otherwise. The
 // server's segment settles it on the first SYN-ACK when it carries data,
 // a FIN or a RST (the server has moved on: tcpconn then keeps the first
 // too); a pure ACK of the server leaves it held.
 func (t *Tracker) settle(d *dissect.Dissection) {
 	hk := heldKey{client: d.SrcAddr, server: d.DstAddr, cport: d.SrcPort, sport: d.DstPort}
 	if h, ok := t.held[hk]; ok {
-		alt := d.TCPFlags&dissect.TCPAck != 0 && h.altOK && d.Ack == h.altISN+1 && d.Ack != h.isn+1
+		alt := -1
+		if d.TCPFlags&dissect.TCPAck != 0 && d.Ack != h.isn+1 {
+			alt = h.alt(d.Ack)
+		}
 		t.settleHeld(hk, &h, alt)
 		return
 	}
@@ -86,12 +126,12 @@ func (t *Tracker) settle(d *dissect.Dissection) {
 	}
 	hk = heldKey{client: d.DstAddr, server: d.SrcAddr, cport: d.DstPort, sport: d.SrcPort}
 	if h, ok := t.held[hk]; ok {
-		t.settleHeld(hk, &h, false)
+		t.settleHeld(hk, &h, -1)
 	}
 }
 
 // settleHeld emits a held handshake's sample and forgets it.
-func (t *Tracker) settleHeld(hk heldKey, h *held, alt bool) {
+func (t *Tracker) settleHeld(hk heldKey, h *held, alt int) {
 	delete(t.held, hk)
 	t.heldPorts[heldSlot(hk.cport, hk.sport)]--
 	t.emitHandshake(hk, h, alt)
@@ -110,8 +150,8 @@ func (t *Tracker) settleAll() {
 	}
 	slices.SortFunc(all, compareHeld)
 	for i := range all {
-		t.settleHeld(all[i].hk, &all[i].h, false)
-		all[i].h.emit = nil
+		t.settleHeld(all[i].hk, &all[i].h, -1)
+		all[i].h.emit, all[i].h.alts = nil, nil
 	}
 	clear(t.held) // empty already; clear also drops the deleted slots' marks
 	t.heldAll = all[:0]
@@ -129,8 +169,8 @@ func compareHeld(a, b heldEntry) int {
 }
 
 // emitHandshake emits the sample of handshake h of 4-tuple hk: SYN to its
-// first SYN-ACK, or to the other one when alt.
-func (t *Tracker) emitHandshake(hk heldKey, h *held, alt bool) {
+// first SYN-ACK, or to the first of alternative ISN alt when alt >= 0.
+func (t *Tracker) emitHandshake(hk heldKey, h *held, alt int) {
 	b := append(t.scratch[:0], "syn"...)
 	if h.copies > 1 {
 		b = append(b, " x"...)
@@ -138,8 +178,8 @@ func (t *Tracker) emitHandshake(hk heldKey, h *held, alt bool) {
 	}
 	t.scratch = b
 	rspNs, rspClk := h.rspNs, h.rspClk
-	if alt {
-		rspNs, rspClk = h.altNs, h.altClk
+	if alt >= 0 {
+		rspNs, rspClk = h.alts.a[alt].ns, h.alts.a[alt].clk
 	}
 	t.emitSample(KindTCPHandshake, hk.client, hk.cport, hk.server, hk.sport, h.flowID, h.reqNs, h.reqClk, rspNs, rspClk, h.emit)
 }

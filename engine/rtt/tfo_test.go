@@ -92,8 +92,9 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 	}{
 		{"../tcpconn/testdata/tcp-stray-synack-first.pcap", []float64{10}},
 		{"../tcpconn/testdata/tcp-stray-synack.pcap", []float64{10}},
-		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", []float64{}}, // no SYN: no handshake time
-		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},               // the SYN came after its SYN-ACK
+		{"../tcpconn/testdata/tcp-stray-synacks-around.pcap", []float64{10, 10, 10}}, // strays around the real SYN-ACK, its retransmission
+		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", []float64{}},         // no SYN: no handshake time
+		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},                       // the SYN came after its SYN-ACK
 		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", []float64{}},
 		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{1010}}, // first SYN to the SYN-ACK
 		{"testdata/tcp-fast-open.pcap", []float64{0.8, 1.2}},

@@ -234,20 +234,30 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 // followAcked switches the server's sequence space to a stray SYN-ACK's ISN
 // when the client acknowledges that one (ACK = ISN+1) rather than the
 // SYN-ACK the connection followed, and the server sent nothing since: of
-// two SYN-ACKs with different ISNs, the one the client's handshake ACK
-// names is the connection's, whichever came first (zeek#3313 with the
-// stray SYN-ACK before the real one). The one left counts as the stray;
-// the handshake times become the acknowledged SYN-ACK's.
+// SYN-ACKs with different ISNs, the one the client's handshake ACK names
+// is the connection's, whichever came first and however many others came
+// (zeek#3313 with the stray SYN-ACK before the real one, or on both sides
+// of it). The first one followed counts as a stray instead; the followed
+// ISN's copies after its first count as retransmissions (Wireshark's rule
+// for a repeated SYN-ACK); the handshake times become the acknowledged
+// ISN's first SYN-ACK's.
 func (c *conn) followAcked(d *dissect.Dissection) {
 	s := &c.s[1]
-	if !s.altOK || s.high > 1 || len(s.holes) > 0 || d.Ack != s.alt+1 || d.Ack == s.base+1 {
+	if s.alts == nil || s.high > 1 || len(s.holes) > 0 || d.Ack == s.base+1 {
+		return
+	}
+	a := s.alts.acked(d.Ack)
+	if a == nil {
 		return
 	}
 	old := s.base
-	s.base, s.altOK = s.alt, false
+	s.base = a.isn
+	s.straySYNs = s.straySYNs + 1 - uint64(a.n)
+	s.retrans += uint64(a.n - 1)
 	if c.hasSynAck {
-		c.synAck, c.synAckAck = s.altAt, s.altAck
+		c.synAck, c.synAckAck = a.at, a.ack
 	}
+	s.alts = nil
 	if z := &c.z[1]; z.start == old {
 		z.start, z.last = s.base, s.base+1
 	}
@@ -329,7 +339,10 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 			if s == &c.s[1] && fl&flagACK != 0 && s.sawSYN && s.high <= 1 && len(s.holes) == 0 {
 				// the server has sent only a SYN-ACK: which of the two
 				// the connection follows is the client's to say
-				s.alt, s.altAck, s.altOK, s.altAt = d.Seq, d.Ack, true, instant{raw: d.Meta.TimeNs, clk: now}
+				if s.alts == nil {
+					s.alts = new(altSynAcks)
+				}
+				s.alts.note(d.Seq, d.Ack, instant{raw: d.Meta.TimeNs, clk: now})
 			}
 			return segStray
 		}

@@ -3,6 +3,7 @@ package tcpconn
 import (
 	"bytes"
 	"flag"
+	"math"
 	"net/netip"
 	"testing"
 
@@ -380,5 +381,75 @@ func TestLateSynFastOpen(t *testing.T) {
 	if r.ClientPayloadBytes != 400 || r.ClientMissingBytes != 0 || r.ClientRetransmissions != 0 || r.ClientStraySYNs != 0 || r.ConnState != StateSF {
 		t.Errorf("client payload %d missing %d rtx %d stray %d state %s history %s; want 400 0 0 0 SF",
 			r.ClientPayloadBytes, r.ClientMissingBytes, r.ClientRetransmissions, r.ClientStraySYNs, r.ConnState, r.History)
+	}
+}
+
+// TestStraySynAcksAround (issue 15.1, zeek#3313; found by an audit):
+// several SYN-ACKs with different ISNs answer one SYN. Connection 40010: a
+// stray (3 ms), the real one (10 ms), another stray (12 ms), then the
+// client's ACK of the real one; 40011: two strays (3, 5 ms) before the real
+// one (10 ms); 40012: a stray (5 ms), the real one (10 ms) and its
+// retransmission (1010 ms) before the client's ACK. Each connection
+// follows the ISN its client acknowledges: 1000 server payload bytes, 0
+// missing, 0 out of order, the handshake timed to the first SYN-ACK of
+// that ISN (10 ms, RFC 9293 §3.5: the SYN-ACK answering the SYN; the
+// retransmission is not the answer, as on a connection without a stray:
+// 1 server retransmission, Wireshark's rule for a repeated SYN-ACK), and
+// the other ISNs' SYN-ACKs counted as strays (2, 2, 1). Before, 40010
+// followed the first stray (0 bytes, 2 retransmissions, 3 ms) and 40012
+// timed the handshake to the retransmission (1010 ms, 2 strays, 0
+// retransmissions). engine/rtt's TestHandshakeAgreesWithTCPConn checks the
+// tcp_handshake samples of this capture (10, 10, 10 ms).
+func TestStraySynAcksAround(t *testing.T) {
+	var fr []capgen.Frame
+	const ic, is = 1000, 5000
+	const stray1, stray2 = is + 0x60000000, is + 0x30000000
+	type sa struct {
+		ms  float64
+		isn uint32
+	}
+	ms := func(v conv, order []sa, ackAt float64) {
+		v.seg(0, cli, "S", ic, 0, 0, 64240, synOpts)
+		for _, o := range order {
+			v.seg(o.ms, srv, "SA", o.isn, ic+1, 0, 65160, synOpts)
+		}
+		v.seg(ackAt, cli, "A", ic+1, is+1, 0, 502)
+		v.seg(ackAt+0.1, cli, "PA", ic+1, is+1, 100, 502)
+		v.seg(ackAt+10, srv, "PA", is+1, ic+101, 1000, 509)
+		v.seg(ackAt+10.1, cli, "A", ic+101, is+1001, 0, 501)
+		v.seg(ackAt+20, cli, "FA", ic+101, is+1001, 0, 501)
+		v.seg(ackAt+20.1, srv, "FA", is+1001, ic+102, 0, 509)
+		v.seg(ackAt+20.2, cli, "A", ic+102, is+1002, 0, 501)
+	}
+	s := capgen.AP("198.51.100.24:80")
+	ms(conv{c: capgen.AP("192.0.2.14:40010"), s: s, frames: &fr}, []sa{{3, stray1}, {10, is}, {12, stray2}}, 12.1)
+	var fr2 []capgen.Frame
+	ms(conv{c: capgen.AP("192.0.2.14:40011"), s: s, frames: &fr2}, []sa{{3, stray1}, {5, stray2}, {10, is}}, 10.1)
+	var fr3 []capgen.Frame
+	ms(conv{c: capgen.AP("192.0.2.14:40012"), s: s, frames: &fr3}, []sa{{5, stray1}, {10, is}, {1010, is}}, 1010.1)
+	for _, f := range [][]capgen.Frame{fr2, fr3} { // one after the other, 2 s apart
+		off := fr[len(fr)-1].TimeNs - capgen.Base + 2e9
+		for _, x := range f {
+			x.TimeNs += off
+			fr = append(fr, x)
+		}
+	}
+	rows := capture(t, "tcp-stray-synacks-around.pcap", fr)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	for i, want := range []struct{ stray, rtx, synAckAck float64 }{{2, 0, 2.1}, {2, 0, 0.1}, {1, 1, 1000.1}} {
+		r := &rows[i]
+		if r.ServerPayloadBytes != 1000 || r.ServerMissingBytes != 0 || r.ServerOutOfOrder != 0 ||
+			float64(r.ServerRetransmissions) != want.rtx || float64(r.ServerStraySYNs) != want.stray || r.ClientPayloadBytes != 100 {
+			t.Errorf("port %d: server payload %d missing %d ooo %d rtx %d stray %d client payload %d; want 1000 0 0 %v %v 100",
+				r.ClientPort, r.ServerPayloadBytes, r.ServerMissingBytes, r.ServerOutOfOrder, r.ServerRetransmissions,
+				r.ServerStraySYNs, r.ClientPayloadBytes, want.rtx, want.stray)
+		}
+		if r.HandshakeSynSynackMs == nil || *r.HandshakeSynSynackMs != 10 || r.HandshakeRTTMs == nil || *r.HandshakeRTTMs != 10 ||
+			r.HandshakeSynackAckMs == nil || math.Abs(*r.HandshakeSynackAckMs-want.synAckAck) > 1e-9 || r.ConnState != StateSF {
+			t.Errorf("port %d: handshake %v ms, rtt %v ms, SYN-ACK to ACK %v ms, conn_state %s; want 10 10 %v SF", r.ClientPort,
+				fmtMs(r.HandshakeSynSynackMs), fmtMs(r.HandshakeRTTMs), fmtMs(r.HandshakeSynackAckMs), r.ConnState, want.synAckAck)
+		}
 	}
 }

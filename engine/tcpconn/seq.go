@@ -47,17 +47,58 @@ type side struct {
 	packets, retrans, ooo, zeroWin uint64
 	keepAlives, zwProbes           uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
 	straySYNs                      uint64 // SYNs with another ISN that did not start a new connection (ignored)
-	// alt is the ISN of the latest stray SYN-ACK seen while this side had
-	// sent nothing after its first one (altOK set, altAt its time): the
-	// connection follows it instead when the client acknowledges it
+	// alts are the SYN-ACKs with other ISNs seen while this side had sent
+	// nothing after its first one (nil until one comes): the connection
+	// follows one of them instead when the client acknowledges it
 	// (conn.followAcked).
-	alt, altAck uint32
-	altOK       bool
-	altAt       instant
-	wscale      int16
-	mss         uint16
-	sackPerm    bool
-	synOpts     bool // options taken from this side's SYN
+	alts     *altSynAcks
+	wscale   int16
+	mss      uint16
+	sackPerm bool
+	synOpts  bool // options taken from this side's SYN
+}
+
+// maxAltSynAcks bounds the other ISNs a server side remembers before its
+// first data: a SYN-ACK with a further ISN is counted as a stray and never
+// followed.
+const maxAltSynAcks = 3
+
+// altSynAck is the first SYN-ACK of one other ISN (n of them seen, the
+// first at at, acknowledging ack).
+type altSynAck struct {
+	isn, ack, n uint32
+	at          instant
+}
+
+// altSynAcks are a side's SYN-ACKs with other ISNs, in order of arrival.
+type altSynAcks struct {
+	a [maxAltSynAcks]altSynAck
+	n int
+}
+
+// note remembers a SYN-ACK with another ISN: the first of each ISN keeps
+// its time (a retransmission only counts).
+func (x *altSynAcks) note(isn, ack uint32, at instant) {
+	for i := range x.a[:x.n] {
+		if x.a[i].isn == isn {
+			x.a[i].n++
+			return
+		}
+	}
+	if x.n < len(x.a) {
+		x.a[x.n] = altSynAck{isn: isn, ack: ack, n: 1, at: at}
+		x.n++
+	}
+}
+
+// acked returns the SYN-ACK whose ISN ack acknowledges (ISN+1), or nil.
+func (x *altSynAcks) acked(ack uint32) *altSynAck {
+	for i := range x.a[:x.n] {
+		if x.a[i].isn+1 == ack {
+			return &x.a[i]
+		}
+	}
+	return nil
 }
 
 // pos unwraps a 32-bit sequence number to a position, against the highest
