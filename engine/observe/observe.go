@@ -28,7 +28,7 @@ type Flow struct {
 	DstAddr   string `parquet:"dst_addr,dict"`                          // "" when the class does not split by it
 	SrcPort   uint16 `parquet:"src_port"`                               // 0 when absent, folded or not split by
 	DstPort   uint16 `parquet:"dst_port"`                               // 0 when absent, folded or not split by
-	FirstSeen int64  `parquet:"first_seen,timestamp(nanosecond:local)"` // capture time of the flow's first packet
+	FirstSeen int64  `parquet:"first_seen,timestamp(nanosecond:local)"` // capture time of the flow's first packet (of a fragmented datagram's earliest fragment captured, even held before its first fragment)
 	LastSeen  int64  `parquet:"last_seen,timestamp(nanosecond:local)"`  // capture time of the flow's last packet
 	Packets   uint64 `parquet:"packets"`                                // IP packets (fragments count one each)
 	Bytes     uint64 `parquet:"bytes"`                                  // IP total length, summed
