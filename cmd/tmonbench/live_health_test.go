@@ -194,19 +194,7 @@ func TestLiveDropsShortRun(t *testing.T) {
 	// The flood comes once the run's first health check is past (the
 	// probe_start event, written with it, is in the table) and stops
 	// right after it is in the ring: its drops are the last period's.
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		var n sql.NullInt64
-		if db, err := queries.Open(out); err == nil {
-			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
-			db.Close()
-		}
-		if n.Int64 > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no probe_start event after 60 s\n%s", p.stderr.String())
-		}
-	}
+	waitProbeStart(t, out, p.stderr.String)
 	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}

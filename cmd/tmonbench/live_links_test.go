@@ -211,19 +211,7 @@ func TestProbeLiveInterfaceGone(t *testing.T) {
 	}
 	t.Cleanup(func() { probe.Process.Kill(); probe.Wait() })
 	// The probe has started once the collector knows it (probe_start).
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		var n sql.NullInt64
-		if db, err := queries.Open(out); err == nil {
-			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
-			db.Close()
-		}
-		if n.Int64 > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no probe_start event after 60 s:\n%s", strings.Join(errs.all, "\n"))
-		}
-	}
+	waitProbeStart(t, out, func() string { return strings.Join(errs.all, "\n") })
 	if out, err := lab.B.Command("ip", "link", "del", second).CombinedOutput(); err != nil {
 		t.Fatalf("ip link del: %v %s", err, out)
 	}
@@ -242,6 +230,26 @@ func TestProbeLiveInterfaceGone(t *testing.T) {
 	for _, k := range []string{"capture_interface_gone", "probe_stop"} {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
 			t.Errorf("%d %s events", n, k)
+		}
+	}
+}
+
+// waitProbeStart waits, up to 60 s, for a probe_start event in the tables
+// of out (the run has passed its first health check); stderr says what the
+// process printed when it never comes.
+func waitProbeStart(t *testing.T, out string, stderr func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var n sql.NullInt64
+		if db, err := queries.Open(out); err == nil {
+			db.QueryRow(`SELECT count(*) FROM events WHERE kind = 'probe_start'`).Scan(&n)
+			db.Close()
+		}
+		if n.Int64 > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe_start event after 60 s:\n%s", stderr())
 		}
 	}
 }

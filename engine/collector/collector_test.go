@@ -33,20 +33,15 @@ func TestLateDefinitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
-	c.Handle(frame(pdu.TypeFlowUpdate, 3, func(e *pdu.Enc) { (&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900}).Append(e) }))
-	c.Handle(frame(pdu.TypeCounters, 4, func(e *pdu.Enc) {
+	c.Handle(testFrame(pdu.TypeFlowUpdate, 3, func(e *pdu.Enc) { (&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeCounters, 4, func(e *pdu.Enc) {
 		(&pdu.Counters{IntervalStartNs: 0, IntervalNs: 60e9, FlowID: 7, Metrics: []pdu.Metric{{ID: 0}}}).Append(e)
 	}))
-	c.Handle(frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+	c.Handle(testFrame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
 		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
 	}))
-	c.Handle(frame(pdu.TypeMetricDef, 5, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "packets"}).Append(e) }))
-	c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeMetricDef, 5, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "packets"}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
 	b := c.Finish()
 	if len(b.Flows) != 1 || len(b.FlowCounters) != 1 {
 		t.Fatalf("%d flows, %d counters", len(b.Flows), len(b.FlowCounters))
@@ -70,19 +65,14 @@ func TestLateDefinitionDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
-	c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
-	c.Handle(frame(pdu.TypeFlowUpdate, 2, func(e *pdu.Enc) {
+	c.Handle(testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeFlowUpdate, 2, func(e *pdu.Enc) {
 		(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 1, Bytes: 60, Ended: pdu.EndEvicted}).Append(e)
 	}))
 	if b := c.Drain(); len(b.Flows) != 0 {
 		t.Fatalf("flow written before its definition: %+v", b.Flows)
 	}
-	c.Handle(frame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
+	c.Handle(testFrame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
 		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 5e8}).Append(e)
 	}))
 	b := c.Drain()
@@ -92,4 +82,12 @@ func TestLateDefinitionDrain(t *testing.T) {
 	if b := c.Finish(); len(b.Flows) != 0 {
 		t.Fatalf("flow written twice: %+v", b.Flows)
 	}
+}
+
+// testFrame is a frame of probe 3 with PDU id and type typ, built at 1 s of
+// probe time, carrying the records rec appends.
+func testFrame(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
+	var e pdu.Enc
+	rec(&e)
+	return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
 }

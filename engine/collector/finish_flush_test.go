@@ -34,18 +34,13 @@ func (f *ackAfterRows) SendAck(ack []byte, to netip.AddrPort) error {
 // it sees its rows (the README's separate-process recipe). The other
 // frames are acknowledged at once.
 func TestServerWritesFinishedProbeAtOnce(t *testing.T) {
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
 	sink := &recordSink{}
 	tr := &ackAfterRows{sink: sink, fakeTransport: fakeTransport{frames: [][]byte{
-		frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }),
-		frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+		testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }),
+		testFrame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
 			(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
 		}),
-		frame(pdu.TypeReport, 3, func(e *pdu.Enc) {
+		testFrame(pdu.TypeReport, 3, func(e *pdu.Enc) {
 			(&pdu.Report{Final: true, Collector: "c", Types: []pdu.TypeCount{{Type: pdu.TypeFlowDef, PDUs: 1, Records: 1, Bytes: 60}}}).Append(e)
 		}),
 	}}}

@@ -14,18 +14,13 @@ import (
 // n Counters PDUs of 40 flows x 6 metrics each (the shape of an interval
 // close), numbered from PDU id 10.
 func countersFrames(n int) (defs, counters [][]byte) {
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
-	defs = append(defs, frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
-	defs = append(defs, frame(pdu.TypeMetricDef, 2, func(e *pdu.Enc) {
+	defs = append(defs, testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	defs = append(defs, testFrame(pdu.TypeMetricDef, 2, func(e *pdu.Enc) {
 		for id, name := range []string{"ip_bytes", "ttl", "dscp", "l4_payload_bytes", "packets", "ip_fragments"} {
 			(&pdu.MetricDef{ID: uint32(id), Name: name}).Append(e)
 		}
 	}))
-	defs = append(defs, frame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
+	defs = append(defs, testFrame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
 		for f := range 40 {
 			(&pdu.FlowDef{FlowID: uint64(f + 1), Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
 		}
@@ -36,7 +31,7 @@ func countersFrames(n int) (defs, counters [][]byte) {
 		metrics[i].Stat.Add(float64(40 + i))
 	}
 	for i := range n {
-		counters = append(counters, frame(pdu.TypeCounters, uint32(10+i), func(e *pdu.Enc) {
+		counters = append(counters, testFrame(pdu.TypeCounters, uint32(10+i), func(e *pdu.Enc) {
 			for f := range 40 {
 				(&pdu.Counters{IntervalStartNs: int64(i) * 60e9, IntervalNs: 60e9, FlowID: uint64(f + 1), Metrics: metrics}).Append(e)
 			}
@@ -96,15 +91,10 @@ func BenchmarkCounters(b *testing.B) {
 // rows (10 rows each, with addresses, class, history, handshake times,
 // options and details), numbered from PDU id 10 after a Hello.
 func rowFrames(n int) (hello []byte, frames [][]byte) {
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
-	hello = frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) })
+	hello = testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) })
 	ms, ws, mss := 1.25, int16(7), uint16(1460)
 	for i := range n {
-		frames = append(frames, frame(pdu.TypeTCPConn, uint32(10+2*i), func(e *pdu.Enc) {
+		frames = append(frames, testFrame(pdu.TypeTCPConn, uint32(10+2*i), func(e *pdu.Enc) {
 			for j := range 10 {
 				tcpconn.AppendConn(e, 0, &observe.TCPConnection{Class: "web", ConnID: uint64(10*i + j + 1),
 					ClientAddr: "198.18.0." + strconv.Itoa(j), ClientPort: 40000, ServerAddr: "2001:db8::80", ServerPort: 80,
@@ -112,7 +102,7 @@ func rowFrames(n int) (hello []byte, frames [][]byte) {
 					ClientWScale: &ws, ClientMSS: &mss, ServerWScale: &ws, ServerMSS: &mss, ConnState: "SF", History: "ShADadFf"})
 			}
 		}))
-		frames = append(frames, frame(pdu.TypeRTTSample, uint32(11+2*i), func(e *pdu.Enc) {
+		frames = append(frames, testFrame(pdu.TypeRTTSample, uint32(11+2*i), func(e *pdu.Enc) {
 			for j := range 10 {
 				rtt.AppendSample(e, &observe.RTTSample{FlowID: uint64(j + 1), Kind: "dns", RequestTime: 1e9, RTTMs: 0.5,
 					ClientAddr: "198.18.0." + strconv.Itoa(j), ClientPort: 5353, ServerAddr: "198.19.0.53", ServerPort: 53,

@@ -70,19 +70,14 @@ func (s *recordSink) flows() int {
 // to its sink within the flush period, before it stops, and everything
 // else when it stops; acks go out at once.
 func TestServerFlushesWhileServing(t *testing.T) {
-	frame := func(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
-		var e pdu.Enc
-		rec(&e)
-		return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
-	}
 	tr := &fakeTransport{frames: [][]byte{
-		frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }),
-		frame(pdu.TypeMetricDef, 2, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "packets"}).Append(e) }),
-		frame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
+		testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }),
+		testFrame(pdu.TypeMetricDef, 2, func(e *pdu.Enc) { (&pdu.MetricDef{ID: 0, Name: "packets"}).Append(e) }),
+		testFrame(pdu.TypeFlowDef, 3, func(e *pdu.Enc) {
 			(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
 			(&pdu.FlowDef{FlowID: 8, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 1e8}).Append(e)
 		}),
-		frame(pdu.TypeFlowUpdate, 4, func(e *pdu.Enc) {
+		testFrame(pdu.TypeFlowUpdate, 4, func(e *pdu.Enc) {
 			(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900, Ended: pdu.EndIdle}).Append(e)
 		}),
 	}}
