@@ -164,7 +164,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	if err != nil {
 		warnf(r.stderr, "probe", "%v: the epoch is the clock (refused if it stepped back since the last run)", err)
 	}
-	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links, r.stateDir))
+	p, err := r.engine(probe.Identity{Name: r.name, ID: cfg.ProbeID(r.name), Interfaces: r.ifaces, Epoch: epoch}, cfg, probe.Channels(cfg, r.name, links, r.stateDir, wallNs))
 	if err != nil {
 		return probe.RunResult{}, err
 	}

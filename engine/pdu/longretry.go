@@ -47,6 +47,9 @@ func (s *Sender) enterLong(p *pending) {
 		}
 	}
 	s.stats.BreakBorder += uint64(border)
+	for len(s.wall.items) > 0 { // timed out, waiting for wall time: timers again
+		s.timers.push(s.wall.remove(len(s.wall.items) - 1))
+	}
 	for _, q := range s.timers.items { // the others slow down to the maximum timeout
 		q.deadline = max(q.deadline, pkt.AddNs(q.lastSendNs, s.maxTimeoutNs)) // (later if moved to the end of a silence)
 		if s.destroyable(q) {
@@ -133,6 +136,9 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 	s.stats.LongRetryNs = pkt.AddNs(s.stats.LongRetryNs, pkt.SubNs(now, s.longSinceNs))
 	for len(s.timers.items) > 0 {
 		s.retry.push(s.timers.remove(len(s.timers.items) - 1))
+	}
+	for len(s.wall.items) > 0 {
+		s.retry.push(s.wall.remove(len(s.wall.items) - 1))
 	}
 	for _, q := range s.unacked {
 		q.probe, q.round = false, 0

@@ -1,10 +1,12 @@
 package pdu
 
 // queue is a binary heap of pending PDUs ordered by id (oldest first) or,
-// for timers, by deadline then id; each PDU knows its index.
+// for timers, by deadline (or wall deadline) then id; each PDU knows its
+// index.
 type queue struct {
 	items      []*pending
 	byDeadline bool
+	byWall     bool // by wallDue then id
 	where      uint8
 }
 
@@ -12,6 +14,9 @@ func (q *queue) less(i, j int) bool {
 	a, b := q.items[i], q.items[j]
 	if q.byDeadline && a.deadline != b.deadline {
 		return a.deadline < b.deadline
+	}
+	if q.byWall && a.wallDue != b.wallDue {
+		return a.wallDue < b.wallDue
 	}
 	return a.id < b.id
 }

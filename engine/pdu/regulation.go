@@ -18,11 +18,30 @@ func (s *Sender) advance(nowNs int64) {
 	if s.inLoop {
 		return
 	}
-	if nowNs < s.wakeNs {
+	if nowNs < s.wakeNs && !s.wallReady() {
 		s.clock = max(s.clock, nowNs)
 		return
 	}
 	s.run(nowNs, false)
+}
+
+// wallReady reports whether a PDU timed out in probe time has waited its
+// timeout in wall time too (SenderConfig.WallNs).
+func (s *Sender) wallReady() bool {
+	p := s.wall.top()
+	return p != nil && s.cfg.WallNs() >= p.wallDue
+}
+
+// releaseWall hands the PDUs of the wall queue whose timeout has passed in
+// wall time too to expire.
+func (s *Sender) releaseWall() {
+	if len(s.wall.items) == 0 {
+		return
+	}
+	now := s.cfg.WallNs()
+	for p := s.wall.top(); p != nil && p.wallDue <= now; p = s.wall.top() {
+		s.expire(s.wall.remove(0))
+	}
 }
 
 type evKind uint8
@@ -82,6 +101,7 @@ func (s *Sender) run(untilNs int64, drain bool) {
 	if drain {
 		s.untilNs = math.MinInt64 // no silence to catch up with
 	}
+	s.releaseWall()
 	for {
 		if drain && len(s.fresh.items) == 0 {
 			break
@@ -100,7 +120,12 @@ func (s *Sender) run(untilNs int64, drain bool) {
 				}
 			}
 		case evTimer:
-			s.expire(s.timers.remove(0))
+			p := s.timers.remove(0)
+			if s.cfg.WallNs != nil && p.wallDue > s.cfg.WallNs() {
+				s.wall.push(p) // its round trip takes wall time: wait for it
+				continue
+			}
+			s.expire(p)
 		case evSlot:
 			s.sendNext(drain)
 		case evHeartbeat:
@@ -160,6 +185,9 @@ func (s *Sender) transmit(p *pending) {
 	}
 	p.lastSendNs = now
 	p.deadline = pkt.AddNs(now, p.waitNs)
+	if s.cfg.WallNs != nil {
+		p.wallDue = pkt.AddNs(s.cfg.WallNs(), p.waitNs)
+	}
 	if p.sends > 1 {
 		s.runRetries++
 	}

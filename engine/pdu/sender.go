@@ -130,6 +130,7 @@ const (
 	inFresh
 	inRetry
 	inTimers
+	inWall
 )
 
 type pending struct {
@@ -141,6 +142,7 @@ type pending struct {
 	lastSendNs int64
 	deadline   int64
 	waitNs     int64 // acknowledgement timeout after the last transmission
+	wallDue    int64 // with SenderConfig.WallNs: the wall time the timeout also waits for
 	sends      int   // transmissions so far
 	round      int   // transmissions in the current nominal round
 	border     bool  // kept by the break-border window
@@ -184,6 +186,7 @@ type Sender struct {
 	unacked     map[uint32]*pending
 	fresh       queue // built, never sent
 	retry       queue // due for retransmission
+	wall        queue // timed out in probe time, waiting for wallDue (SenderConfig.WallNs)
 	timers      queue // sent, waiting for ack or timeout
 	maxBytes    int
 
@@ -256,6 +259,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 		s.cfg.HeartbeatNs = max(s.cfg.HeartbeatNs, s.cfg.MinGapNs, 1)
 	}
 	s.fresh.where, s.retry.where, s.timers.where, s.timers.byDeadline = inFresh, inRetry, inTimers, true
+	s.wall.where, s.wall.byWall = inWall, true
 	s.clock = math.MinInt64 / 4
 	s.lastSendNs = math.MinInt64 / 4
 	s.wakeNs = math.MaxInt64
@@ -689,6 +693,8 @@ func (s *Sender) unqueue(p *pending) {
 		s.retry.remove(p.idx)
 	case inTimers:
 		s.timers.remove(p.idx)
+	case inWall:
+		s.wall.remove(p.idx)
 	}
 }
 

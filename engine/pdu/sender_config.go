@@ -96,6 +96,16 @@ type SenderConfig struct {
 	OnEvent func(timeNs int64, severity uint8, kind, msg string)
 	// OnSend, if set, is called for every transmission: the send log.
 	OnSend func(SendRecord)
+	// WallNs, if set, is the wall clock (Unix ns) of a real network link:
+	// an acknowledgement timeout then also waits its time in wall time
+	// since the transmission, as a round trip takes wall time. A probe
+	// process replaying a capture faster than real time (probe --pcap
+	// --speed full) otherwise times out, in capture time, acks the
+	// collector sends within a millisecond: retransmissions, and long
+	// retry mode with a healthy collector. nil (in process, where the link
+	// acknowledges at once): capture time only, so rows and PDU counts are
+	// the same at any speed.
+	WallNs func() int64
 }
 
 // DefaultSenderConfig returns the documented defaults for a network link
