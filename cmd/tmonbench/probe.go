@@ -186,21 +186,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	st := p.Stats()
 	parts := []string{fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s", r.name, st.Packets, st.IP, st.Flows, time.Since(began).Seconds())}
 	for i, s := range p.Senders() {
-		ss := s.Stats()
-		var pdus uint64
-		for _, n := range ss.PDUs {
-			pdus += n
-		}
-		part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", cfg.Collectors[i].Name, pdus, ss.Retransmits, s.Pending())
-		if ss.Spooled > 0 {
-			part += fmt.Sprintf(", %d spooled to disk (at most %.1f MiB)", ss.Spooled, float64(ss.SpoolPeakBytes)/(1<<20))
-		}
-		if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
-			part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
-		}
-		if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
-			part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
-		}
+		part := senderSummary(cfg.Collectors[i].Name, s.Stats(), s.Pending())
 		parts = append(parts, part)
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))

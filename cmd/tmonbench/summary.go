@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
@@ -41,4 +42,32 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s)\n", secs, float64(res.Packets)/max(secs, 1e-9))
 	fmt.Fprintf(w, "  output          %s\n", out)
+}
+
+// senderSummary is a probe process's summary of its channel to collector
+// name (stats ss, pending PDUs unacknowledged): every PDU it destroyed is
+// said, by the regulation (pdu_overflow, pdu_destroyed: in pdu_stats) and
+// by the spool bound (pdu_permanent_overflow), so "0 unacknowledged" never
+// hides observations that did not reach the collector.
+func senderSummary(name string, ss pdu.SenderStats, pending int) string {
+	var pdus, destroyed, records uint64
+	for t := range ss.PDUs {
+		pdus += ss.PDUs[t]
+		destroyed += ss.Destroyed[t]
+		records += ss.DestroyedRecords[t]
+	}
+	part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", name, pdus, ss.Retransmits, pending)
+	if d := destroyed - ss.PermanentDestroyed; d > 0 { // counters, histograms, RTT, TCP, one-way: past 16 MiB or final_timeout_s
+		part += fmt.Sprintf(", %d PDUs destroyed by the regulation (%d records: pdu_overflow, pdu_destroyed)", d, records-ss.PermanentDestroyedRecords)
+	}
+	if ss.Spooled > 0 {
+		part += fmt.Sprintf(", %d spooled to disk (at most %.1f MiB)", ss.Spooled, float64(ss.SpoolPeakBytes)/(1<<20))
+	}
+	if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
+		part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
+	}
+	if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
+		part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
+	}
+	return part
 }

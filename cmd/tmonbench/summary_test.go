@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -93,5 +94,29 @@ func TestSummaryOfNothing(t *testing.T) {
 	}
 	if want := "protocol,flows,packets,bytes,first_seen,last_seen,ip_reasm\ntotal,0,0,0,,,0\n"; stdout != want {
 		t.Errorf("summary of no packets:\n%s\nwant:\n%s", stdout, want)
+	}
+}
+
+// TestSenderSummaryDestroyed: a probe process whose regulation destroyed
+// PDUs (pdu_overflow: a 1 M SYN flood at --speed full destroyed 39,324
+// PDUs, 1,542,434 records, with the collector up) says so on its summary
+// line next to "0 unacknowledged", apart from the spool's destroyed
+// definitions (issue 13.5: every destroyed count reaches the summary).
+func TestSenderSummaryDestroyed(t *testing.T) {
+	var ss pdu.SenderStats
+	ss.PDUs[pdu.TypeCounters], ss.PDUs[pdu.TypeFlowDef] = 40000, 30000
+	ss.Destroyed[pdu.TypeCounters], ss.DestroyedRecords[pdu.TypeCounters] = 30000, 770000
+	ss.Destroyed[pdu.TypeFlowDef], ss.DestroyedRecords[pdu.TypeFlowDef] = 5, 170
+	ss.PermanentDestroyed, ss.PermanentDestroyedRecords = 5, 170
+	got := senderSummary("central", ss, 0)
+	for _, want := range []string{"collector central: 70000 PDUs, 0 retransmissions, 0 unacknowledged",
+		"30000 PDUs destroyed by the regulation (770000 records: pdu_overflow, pdu_destroyed)",
+		"5 permanent PDUs destroyed (170 records: pdu_permanent_overflow)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+	if got := senderSummary("central", pdu.SenderStats{}, 0); strings.Contains(got, "destroyed") {
+		t.Errorf("nothing destroyed, yet: %q", got)
 	}
 }

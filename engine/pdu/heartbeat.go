@@ -39,3 +39,19 @@ func (s *Sender) sendHeartbeat() {
 	}
 	s.sendFrame(s.heartbeat)
 }
+
+// Farewell sends a last heartbeat at probe time nowNs once every PDU was
+// acknowledged or destroyed (a probe process ending). Its low watermark
+// tells the collector that the ids it never received were destroyed, so
+// it finds the run finished at once (rows written, no probe_silent)
+// instead of at its own end: a probe whose regulation destroyed PDUs
+// after its last idle heartbeat, busy until its final report was
+// acknowledged, otherwise left gaps the collector waited on forever.
+// Nothing is sent while PDUs are pending or before anything was sent.
+func (s *Sender) Farewell(nowNs int64) {
+	if s.Pending() > 0 || !s.hasSent {
+		return
+	}
+	s.clock = max(s.clock, nowNs)
+	s.sendHeartbeat()
+}

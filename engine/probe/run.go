@@ -304,12 +304,20 @@ func pacePolling(pace func(context.Context, int64) error, e Engine, poll func(in
 
 // linger waits, in wall time, for the acknowledgements of the PDUs still
 // pending, the probe clock going on from its last time with the wall
-// clock. It stops at once when ctx is done.
+// clock. It stops at once when ctx is done. Once nothing is pending, each
+// channel says farewell (a last heartbeat: Sender.Farewell).
 func linger(ctx context.Context, e Engine, opt RunOptions, poll func(int64)) {
 	if opt.Wall == nil || opt.Linger <= 0 {
 		return
 	}
 	end, t0 := e.Now(), opt.Wall()
+	defer func() { // every PDU acknowledged or destroyed: the collector may close its gaps
+		if e.Pending() == 0 {
+			for _, s := range e.Senders() {
+				s.Farewell(end + opt.Wall() - t0)
+			}
+		}
+	}()
 	for e.Pending() > 0 && ctx.Err() == nil {
 		elapsed := opt.Wall() - t0
 		if elapsed >= int64(opt.Linger) {
