@@ -57,6 +57,9 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			return fmt.Errorf("collector: listen %s: %w", addr, err)
 		}
 		defer l.Close()
+		if got := l.ReadBufferBytes(); got < pdu.SocketBufferBytes/4 {
+			warnf(stderr, "collector", "the kernel grants %d kB of UDP receive buffer, not %d kB (net.core.rmem_max): bursts of PDUs beyond it are dropped and retried; as root: sysctl -w net.core.rmem_max=%d", got>>10, pdu.SocketBufferBytes>>10, pdu.SocketBufferBytes)
+		}
 		var snap laterSnapshotter // the server's, once made
 		var metrics *liveMetrics
 		if *metricsAddr != "" {

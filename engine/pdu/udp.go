@@ -13,6 +13,15 @@ import (
 // maxDatagram is the read buffer of the UDP endpoints: the largest frame.
 const maxDatagram = HeaderLen + MaxPayload + TagLen + TrailerLen
 
+// SocketBufferBytes is the receive and send buffer the UDP endpoints ask
+// the kernel for: 8 MiB holds about 6,000 full frames, a burst of a probe
+// replaying at full speed while the collector writes a Parquet part. The
+// default (net.core.rmem_default, ~208 KiB: ~150 frames) made a collector
+// on loopback lose about half the frames of such a probe, each then
+// retried. Without CAP_NET_ADMIN the kernel caps the size at
+// net.core.rmem_max (UDPListener.ReadBufferBytes says what it granted).
+const SocketBufferBytes = 8 << 20
+
 // UDPStats counts a UDP endpoint's traffic.
 type UDPStats struct {
 	Sent, SendErrors   uint64 // datagrams written, write failures
@@ -48,6 +57,7 @@ func DialUDP(addr string) (*UDPLink, error) {
 	if err != nil {
 		return nil, err
 	}
+	setSocketBuffers(conn, SocketBufferBytes)
 	u := &UDPLink{conn: conn, acks: make(chan []byte, 1024), done: make(chan struct{})}
 	go u.read()
 	return u, nil
@@ -132,8 +142,9 @@ func (u *UDPLink) Close() error {
 // UDPListener is the collector side of UDP channels: it reads frames from
 // any probe and writes acknowledgements back to the sender's address.
 type UDPListener struct {
-	conn  *net.UDPConn
-	stats struct{ received, ackSends, ackFails atomic.Uint64 }
+	conn    *net.UDPConn
+	stats   struct{ received, ackSends, ackFails atomic.Uint64 }
+	readBuf int
 }
 
 // ListenUDP listens on addr ("host:port"; port 0 picks one, see Addr).
@@ -146,8 +157,13 @@ func ListenUDP(addr string) (*UDPListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UDPListener{conn: conn}, nil
+	return &UDPListener{conn: conn, readBuf: setSocketBuffers(conn, SocketBufferBytes)}, nil
 }
+
+// ReadBufferBytes is the receive buffer the kernel granted the listener,
+// in the bytes asked for; below SocketBufferBytes, net.core.rmem_max
+// capped it.
+func (l *UDPListener) ReadBufferBytes() int { return l.readBuf }
 
 // Addr returns the listening address.
 func (l *UDPListener) Addr() netip.AddrPort {

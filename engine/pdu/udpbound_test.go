@@ -2,6 +2,7 @@ package pdu
 
 import (
 	"net"
+	"os"
 	"runtime"
 	"testing"
 )
@@ -76,5 +77,26 @@ func TestUDPBacklogBoundMemory(t *testing.T) {
 	}
 	if st.Records[TypeCounters] != n || pendingRecs+st.DestroyedRecords[TypeCounters] != n {
 		t.Errorf("records: %d built (want %d), %d pending + %d destroyed", st.Records[TypeCounters], n, pendingRecs, st.DestroyedRecords[TypeCounters])
+	}
+}
+
+// TestSocketBuffers: a collector's UDP socket asks for SocketBufferBytes of
+// receive buffer (the default ~208 KiB drops the bursts of a probe
+// replaying at full speed). As root (CI) SO_RCVBUFFORCE grants it whatever
+// net.core.rmem_max says; otherwise the grant is what the kernel allows,
+// and the collector warns below a quarter of it.
+func TestSocketBuffers(t *testing.T) {
+	l, err := ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := l.ReadBufferBytes()
+	t.Logf("receive buffer granted: %d kB", got>>10)
+	if got <= 0 {
+		t.Fatalf("receive buffer %d", got)
+	}
+	if os.Geteuid() == 0 && runtime.GOOS == "linux" && got < SocketBufferBytes {
+		t.Errorf("as root: %d kB of receive buffer, want %d kB (SO_RCVBUFFORCE)", got>>10, SocketBufferBytes>>10)
 	}
 }
