@@ -205,6 +205,15 @@ func (c *Collector) checkFinished(pid uint16) {
 	p.finished = true
 	c.finishedRuns++
 	c.log.Info("probe finished", "probe", p.name, "id", pid)
+	// Its flows are all final now, those whose final update the probe's
+	// regulation destroyed (pdu_overflow) too: the next drain writes them,
+	// as it writes the ones the probe ended, instead of at the collector's
+	// end.
+	for k := range c.flows.All {
+		if k.probe == pid {
+			c.ended[k] = struct{}{}
+		}
+	}
 	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
 		return // a later run of the probe already speaks: its hops are not done
 	}

@@ -69,3 +69,41 @@ func TestServerWritesFinishedProbeAtOnce(t *testing.T) {
 			tr.acks, tr.rows, c.FinishedRuns())
 	}
 }
+
+// TestFinishedProbeFlowsAtNextDrain (an audit of issue 13.5): a probe's
+// regulation may destroy the final updates of some flows (pdu_overflow),
+// so no update ends them. Once the probe's run has finished (its final
+// report and every PDU before it arrived), all its flows are final: the
+// next Drain writes them, not only the collector's end.
+func TestFinishedProbeFlowsAtNextDrain(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
+		(&pdu.FlowDef{FlowID: 8, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 2e8}).Append(e)
+	}))
+	c.Handle(testFrame(pdu.TypeFlowUpdate, 3, func(e *pdu.Enc) {
+		(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900, Ended: pdu.EndFinal}).Append(e)
+	}))
+	// Flow 8's final update was destroyed by the probe: PDU 4 never comes;
+	// the probe's heartbeat 5 (Sender.Farewell) closes the gap.
+	c.Handle(testFrame(pdu.TypeReport, 5, func(e *pdu.Enc) {
+		(&pdu.Report{Final: true, Collector: "c", Types: []pdu.TypeCount{{Type: pdu.TypeFlowUpdate, PDUs: 2, Records: 2, Bytes: 120, Destroyed: 1, DestroyedRecords: 1}}}).Append(e)
+	}))
+	if c.FinishedRuns() != 0 {
+		t.Fatal("finished with PDU 4 missing")
+	}
+	wm := []byte{0, 0, 0, 6} // every id below 6 acknowledged or destroyed
+	c.Handle(pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeHeartbeat, ProbeID: 3, BuildTimeNs: 2e9}, wm))
+	b := c.Drain()
+	var ids []uint64
+	for _, f := range b.Flows {
+		ids = append(ids, f.FlowID)
+	}
+	if c.FinishedRuns() != 1 || len(ids) != 2 {
+		t.Errorf("%d runs finished, flows written at the drain: %v; want 1 run, flows 7 and 8", c.FinishedRuns(), ids)
+	}
+}
