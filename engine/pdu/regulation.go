@@ -190,6 +190,9 @@ func (s *Sender) transmit(p *pending) {
 	}
 	if p.sends > 1 {
 		s.runRetries++
+		if s.wallKeepNs > 0 && pkt.SubNs(now, p.buildNs) > s.wallKeepNs {
+			s.keep(p)
+		}
 	}
 	// Across a silence of more than maxRetryRun timeouts (a capture that
 	// jumps years ahead, a link down over a long gap), or once the call

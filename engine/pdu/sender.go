@@ -192,6 +192,7 @@ type Sender struct {
 
 	initialNs    int64
 	maxTimeoutNs int64
+	wallKeepNs   int64 // with WallNs and a key: a retransmission this old in probe time is kept (FlagKept)
 	mult         float64
 
 	clock      int64  // probe time up to which events were processed
@@ -245,6 +246,14 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	s.cfg.TimeoutIncrementNs = max(cfg.TimeoutIncrementNs, 0)
 	s.cfg.MaxRetries = max(cfg.MaxRetries, 0)
 	s.maxTimeoutNs = s.grown(s.initialNs, s.cfg.MaxRetries)
+	if s.cfg.WallNs != nil {
+		// Retransmissions wait in wall time (WallNs): a capture replayed
+		// faster than real time moves the probe clock far past a PDU
+		// before its retry, and a keyed collector would refuse the retry
+		// as older than its age bound (MaxFrameAgeNs). Past half of it,
+		// a retry is kept (FlagKept), as long retry mode keeps its PDUs.
+		s.wallKeepNs = MaxFrameAgeNs(s.cfg) / 2
+	}
 	s.cfg.FinalTimeoutNs = max(cfg.FinalTimeoutNs, 0)
 	s.cfg.BreakBorderNs = max(cfg.BreakBorderNs, 0)
 	s.cfg.HeartbeatNs = max(cfg.HeartbeatNs, 0)

@@ -100,3 +100,63 @@ func TestWallGatedDeadLink(t *testing.T) {
 		t.Errorf("after 200 s of wall time with no collector: %d retransmissions, events %v; want retries and %s", st.Retransmits, kinds, EventLongRetryEnter)
 	}
 }
+
+// TestWallGatedKeyedRetry: with retries waiting in wall time, a capture
+// replayed at 10,000x moves the probe clock 20,000 s past a lost PDU
+// before its retry (2 s of wall time), far beyond a keyed collector's age
+// bound (742.25 s by default). The retry is kept (FlagKept, covered by the
+// tag), so the collector takes it: every record arrives once, none
+// refused as too old.
+func TestWallGatedKeyedRetry(t *testing.T) {
+	secret := []byte("wall secret")
+	var wall int64
+	coll := newColl(t)
+	if err := coll.rx.SetKeys(map[uint16][]byte{3: secret}); err != nil {
+		t.Fatal(err)
+	}
+	type inFlight struct {
+		at    int64
+		frame []byte
+	}
+	var queue []inFlight
+	lost := 0
+	link := &Loopback{Deliver: func(f []byte) []byte {
+		if h, _, err := ParseFrame(f); err == nil && h.ID == 5 && lost == 0 {
+			lost++ // the first transmission of PDU 5 is lost
+			return nil
+		}
+		queue = append(queue, inFlight{wall + 1e6, append([]byte(nil), f...)})
+		return nil
+	}}
+	cfg := DefaultSenderConfig()
+	cfg.Key = secret
+	cfg.WallNs = func() int64 { return wall }
+	s := NewSender(cfg, 3, link)
+	g := newGen(s)
+	deliver := func() {
+		for len(queue) > 0 && queue[0].at <= wall {
+			if ack := coll.handle(queue[0].frame); ack != nil {
+				s.HandleAck(ack)
+			}
+			queue = queue[1:]
+		}
+	}
+	const n = 50000
+	for i := range int64(n) {
+		now := t0 + i*1e9
+		g.rec(TypeCounters, now)
+		s.Tick(now)
+		wall += 100e3
+		deliver()
+	}
+	s.Flush(t0 + n*1e9)
+	for i := 0; i < 5000 && (s.Pending() > 0 || len(queue) > 0); i++ {
+		wall += 1e6
+		deliver()
+		s.Tick(t0 + n*1e9 + int64(i)*1e6)
+	}
+	rs := coll.rx.Stats()
+	if lost != 1 || s.Pending() != 0 || rs.TooOld != 0 || uint64(len(coll.recs[TypeCounters])) != n {
+		t.Errorf("lost %d; %d pending, %d refused as too old, %d of %d records", lost, s.Pending(), rs.TooOld, len(coll.recs[TypeCounters]), n)
+	}
+}
