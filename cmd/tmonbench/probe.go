@@ -137,6 +137,9 @@ type probeRunner struct {
 	// their kernel capture counters (live capture), when set.
 	snap   *observe.Latest
 	kernel func(in []observe.InputCounters)
+	// drops, when set (live capture), is the kernel's drop count for the
+	// summary line, as live's has it.
+	drops func() uint64
 }
 
 // run dials cfg's collectors and runs a probe over src until src ends or
@@ -184,7 +187,11 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		},
 	})
 	st := p.Stats()
-	parts := []string{fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows in %.3f s", r.name, st.Packets, st.IP, st.Flows, time.Since(began).Seconds())}
+	head := fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows", r.name, st.Packets, st.IP, st.Flows)
+	if r.drops != nil {
+		head += fmt.Sprintf(", %d kernel drops", r.drops())
+	}
+	parts := []string{fmt.Sprintf("%s in %.3f s", head, time.Since(began).Seconds())}
 	for i, s := range p.Senders() {
 		part := senderSummary(cfg.Collectors[i].Name, s.Stats(), s.Pending())
 		parts = append(parts, part)

@@ -31,6 +31,12 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	}
 	defer ls.Close()
 	r.kernel = kernelCounters(ls)
+	r.drops = func() (n uint64) {
+		for _, s := range ls.Stats() {
+			n += s.Drops
+		}
+		return n
+	}
 	feed := &probeFeed{stderr: r.stderr}
 	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9), links: newLinkWatch("probe", infos, r.stderr)}, event: feed.event}
 	var src pkt.Source = capture

@@ -76,8 +76,8 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 		summaries = append(summaries, l)
 	}
 	t.Logf("probe:\n%s", strings.Join(summaries, "\n"))
-	if len(summaries) != 2 || !strings.Contains(summaries[1], " 0 unacknowledged") {
-		t.Errorf("probe printed %q: want one summary per configuration version, all acknowledged", summaries)
+	if len(summaries) != 2 || !strings.Contains(summaries[1], " 0 unacknowledged") || !strings.Contains(summaries[1], ", 0 kernel drops in ") {
+		t.Errorf("probe printed %q: want one summary per configuration version, with the kernel drops, all acknowledged", summaries)
 	}
 	waitTimeout(t, coll, 30*time.Second)
 	db := openOut(t, out)
