@@ -45,14 +45,17 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 }
 
 // senderSummary is a probe process's summary of its channel to collector
-// name (stats ss, pending PDUs unacknowledged): every PDU it destroyed is
+// name (stats ss, pending PDUs unacknowledged): the PDUs sent, heartbeats
+// aside (the count a collector's pdus_accepted reaches), and every PDU it destroyed is
 // said, by the regulation (pdu_overflow, pdu_destroyed: in pdu_stats) and
 // by the spool bound (pdu_permanent_overflow), so "0 unacknowledged" never
 // hides observations that did not reach the collector.
 func senderSummary(name string, ss pdu.SenderStats, pending int) string {
 	var pdus, destroyed, records uint64
 	for t := range ss.PDUs {
-		pdus += ss.PDUs[t]
+		if pdu.Type(t) != pdu.TypeHeartbeat { // the PDUs a collector accepts: heartbeats are never acknowledged
+			pdus += ss.PDUs[t]
+		}
 		destroyed += ss.Destroyed[t]
 		records += ss.DestroyedRecords[t]
 	}

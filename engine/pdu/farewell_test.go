@@ -47,7 +47,20 @@ func TestFarewellClosesGaps(t *testing.T) {
 	if rs := coll.rx.Stats(); rs.Skipped != 0 {
 		t.Fatalf("gaps closed before the farewell: %+v", rs)
 	}
-	s.Farewell(now)
+	var stamp int64 = -1
+	lb.Deliver = func(f []byte) []byte {
+		if h, _, err := ParseFrame(f); err == nil && h.Type == TypeHeartbeat {
+			stamp = h.BuildTimeNs
+		}
+		return coll.handle(f)
+	}
+	s.Farewell(now + 3600e9) // after an hour of lingering on the wall clock
+	// Stamped with the latest PDU's build time, not the lingering's: the
+	// collector's one-way watermark does not move with how long the
+	// acknowledgements took.
+	if stamp != s.lastBuildNs || stamp > now {
+		t.Errorf("farewell stamped %d, latest PDU built at %d", stamp, s.lastBuildNs)
+	}
 	rs := coll.rx.Stats()
 	if rs.Heartbeats != 1 || rs.Skipped != destroyed || coll.rx.Low(4, s.cfg.Epoch) < s.nextID {
 		t.Errorf("after the farewell: receiver %+v, low %d; want %d ids skipped, low at least %d", rs, coll.rx.Low(4, s.cfg.Epoch), destroyed, s.nextID)

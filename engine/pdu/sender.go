@@ -192,6 +192,7 @@ type Sender struct {
 
 	initialNs    int64
 	maxTimeoutNs int64
+	lastBuildNs  int64 // the latest build time of a PDU: the farewell heartbeat's
 	wallKeepNs   int64 // with WallNs and a key: a retransmission this old in probe time is kept (FlagKept)
 	mult         float64
 
@@ -504,6 +505,7 @@ func (s *Sender) enqueue(t Type, records uint64, buildNs int64, payload []byte) 
 	}
 	p := s.newPending()
 	p.id, p.typ, p.records, p.buildNs = s.nextID, t, records, buildNs
+	s.lastBuildNs = max(s.lastBuildNs, buildNs)
 	p.frame = appendFrame(s.frameBuf(HeaderLen+len(payload)+TagLen+TrailerLen), Header{Type: t, ProbeID: s.probeID, Epoch: s.cfg.Epoch, ID: p.id, BuildTimeNs: buildNs}, payload, s.key)
 	s.unacked[p.id] = p
 	s.fresh.push(p)
