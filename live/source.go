@@ -234,6 +234,14 @@ func snapProgram(cfg Config, lt pkt.LinkType) ([]bpf.RawInstruction, error) {
 	return bpf.Assemble(out)
 }
 
+// DeliveryLag bounds how long after its kernel timestamp a packet is
+// handed to Next: a ring block is handed over when full or after
+// BlockTimeout, and one more for the block being filled, plus 10 ms of
+// scheduling. A clock that ticks the engines while the source is idle
+// must stay this far behind the wall clock, or a packet still in the ring
+// would come after the tick and land in a later interval than its time.
+func (s *Source) DeliveryLag() time.Duration { return 2*s.cfg.BlockTimeout + 10*time.Millisecond }
+
 // Interfaces names the source's interfaces (pkt.Meta.Iface indexes it).
 func (s *Source) Interfaces() []string { return s.names }
 

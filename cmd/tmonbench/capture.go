@@ -144,6 +144,15 @@ func openCapture(cmd string, lc live.Config, stderr io.Writer) (*live.Source, []
 // wallNs is the wall clock in Unix nanoseconds, the live probes' clock.
 func wallNs() int64 { return time.Now().UnixNano() }
 
+// idleClock is the clock that ticks a live capture's engines while src is
+// idle: the wall clock, src.DeliveryLag behind, so that a tick never
+// passes a packet still in the ring (it would count in the next interval,
+// and two probes on one link would disagree).
+func idleClock(src *live.Source) func() int64 {
+	lag := int64(src.DeliveryLag())
+	return func() int64 { return wallNs() - lag }
+}
+
 // stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
 // positive): the source then drains what the kernel captured before and
 // ends, and the run ends normally; said tells stderr why, and that a

@@ -56,7 +56,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
 			Collectors: colls,
 			Merge:      l.merge,
-			Wall:       wallNs,
+			Wall:       idleClock(l.src),
 			Parallel:   true,
 			Workers:    l.workers,
 			Sink:       l.sink,

@@ -140,6 +140,9 @@ type probeRunner struct {
 	// drops, when set (live capture), is the kernel's drop count for the
 	// summary line, as live's has it.
 	drops func() uint64
+	// wall ticks the probe when the source is idle and while lingering
+	// (probe.RunOptions.Wall); nil: wallNs.
+	wall func() int64
 }
 
 // run dials cfg's collectors and runs a probe over src until src ends or
@@ -175,10 +178,14 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		r.started(p)
 	}
 	began := time.Now()
+	wall := r.wall
+	if wall == nil {
+		wall = wallNs
+	}
 	res, _ := p.Run(ctx, src, probe.RunOptions{
 		Acks:     acks,
 		Pace:     r.pace,
-		Wall:     wallNs,
+		Wall:     wall,
 		Linger:   r.linger,
 		Snapshot: r.snap,
 		Kernel:   r.kernel,

@@ -31,6 +31,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	}
 	defer ls.Close()
 	r.kernel = kernelCounters(ls)
+	r.wall = idleClock(ls)
 	r.drops = func() (n uint64) {
 		for _, s := range ls.Stats() {
 			n += s.Drops
