@@ -26,11 +26,21 @@ func (s *Sender) advance(nowNs int64) {
 }
 
 // wallReady reports whether a PDU timed out in probe time has waited its
-// timeout in wall time too (SenderConfig.WallNs).
+// timeout in wall time too (SenderConfig.WallNs). The wall clock is read
+// on one call in wallEvery, not per packet: a retry waits at most that
+// many more Ticks.
 func (s *Sender) wallReady() bool {
 	p := s.wall.top()
-	return p != nil && s.cfg.WallNs() >= p.wallDue
+	if p == nil {
+		return false
+	}
+	s.wallCalls++
+	return s.wallCalls%wallEvery == 0 && s.cfg.WallNs() >= p.wallDue
 }
+
+// wallEvery is how many Ticks wait between two readings of the wall clock
+// while PDUs wait for their timeout in wall time.
+const wallEvery = 32
 
 // releaseWall hands the PDUs of the wall queue whose timeout has passed in
 // wall time too to expire.

@@ -192,8 +192,9 @@ type Sender struct {
 
 	initialNs    int64
 	maxTimeoutNs int64
-	lastBuildNs  int64 // the latest build time of a PDU: the farewell heartbeat's
-	wallKeepNs   int64 // with WallNs and a key: a retransmission this old in probe time is kept (FlagKept)
+	lastBuildNs  int64  // the latest build time of a PDU: the farewell heartbeat's
+	wallKeepNs   int64  // with WallNs and a key: a retransmission this old in probe time is kept (FlagKept)
+	wallCalls    uint32 // wallReady's calls, to read the wall clock on one in wallEvery
 	mult         float64
 
 	clock      int64  // probe time up to which events were processed

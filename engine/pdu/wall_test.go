@@ -13,47 +13,17 @@ import "testing"
 // retransmission, every record once.
 func TestWallGatedTimeouts(t *testing.T) {
 	for _, gated := range []bool{false, true} {
-		var wall int64 // the fake wall clock, ns
-		coll := newColl(t)
-		type inFlight struct {
-			at    int64
-			frame []byte
-		}
-		var queue []inFlight
-		var s *Sender
-		link := &Loopback{Deliver: func(f []byte) []byte {
-			queue = append(queue, inFlight{wall + 1e6, append([]byte(nil), f...)}) // acked 1 ms later
-			return nil
-		}}
+		r := newWallRig(t)
 		cfg := SenderConfig{Collector: "c", MaxPDUBytes: 1400, MaxBuildNs: 1e9, MinGapNs: 10e6, InitialTimeoutNs: 2e9,
 			TimeoutIncrementNs: 1e9, TimeoutMultiplier: 1.5, MaxRetries: 5, FinalTimeoutNs: 600e9}
 		if gated {
-			cfg.WallNs = func() int64 { return wall }
+			cfg.WallNs = func() int64 { return r.wall }
 		}
-		s = NewSender(cfg, 3, link)
-		g := newGen(s)
-		deliver := func() {
-			for len(queue) > 0 && queue[0].at <= wall {
-				if ack := coll.handle(queue[0].frame); ack != nil {
-					s.HandleAck(ack)
-				}
-				queue = queue[1:]
-			}
-		}
+		s := NewSender(cfg, 3, r.link())
+		r.s = s
 		const n = 2000
-		for i := range int64(n) {
-			now := t0 + i*1e9 // a record a second of capture time
-			g.rec(TypeCounters, now)
-			s.Tick(now)
-			wall += 100e3 // 0.1 ms of wall time per second of capture: 10,000x
-			deliver()
-		}
-		s.Flush(t0 + n*1e9)
-		for i := 0; i < 1000 && (s.Pending() > 0 || len(queue) > 0); i++ { // linger on the wall clock
-			wall += 1e6
-			deliver()
-			s.Tick(t0 + n*1e9 + int64(i)*1e6)
-		}
+		r.replay(n, 1000)
+		coll := r.coll
 		st := s.Stats()
 		got := len(coll.recs[TypeCounters])
 		t.Logf("gated %v: %d records received, %d retransmissions, %d pending, long retry %v", gated, got, st.Retransmits, s.Pending(), st.LongRetryNs > 0)
@@ -109,54 +79,85 @@ func TestWallGatedDeadLink(t *testing.T) {
 // refused as too old.
 func TestWallGatedKeyedRetry(t *testing.T) {
 	secret := []byte("wall secret")
-	var wall int64
-	coll := newColl(t)
-	if err := coll.rx.SetKeys(map[uint16][]byte{3: secret}); err != nil {
+	r := newWallRig(t)
+	if err := r.coll.rx.SetKeys(map[uint16][]byte{3: secret}); err != nil {
 		t.Fatal(err)
 	}
-	type inFlight struct {
-		at    int64
-		frame []byte
-	}
-	var queue []inFlight
 	lost := 0
-	link := &Loopback{Deliver: func(f []byte) []byte {
-		if h, _, err := ParseFrame(f); err == nil && h.ID == 5 && lost == 0 {
+	r.drop = func(h Header) bool {
+		if h.ID == 5 && lost == 0 {
 			lost++ // the first transmission of PDU 5 is lost
-			return nil
+			return true
 		}
-		queue = append(queue, inFlight{wall + 1e6, append([]byte(nil), f...)})
-		return nil
-	}}
+		return false
+	}
 	cfg := DefaultSenderConfig()
 	cfg.Key = secret
-	cfg.WallNs = func() int64 { return wall }
-	s := NewSender(cfg, 3, link)
-	g := newGen(s)
-	deliver := func() {
-		for len(queue) > 0 && queue[0].at <= wall {
-			if ack := coll.handle(queue[0].frame); ack != nil {
-				s.HandleAck(ack)
-			}
-			queue = queue[1:]
-		}
-	}
+	cfg.WallNs = func() int64 { return r.wall }
+	s := NewSender(cfg, 3, r.link())
+	r.s = s
 	const n = 50000
-	for i := range int64(n) {
-		now := t0 + i*1e9
-		g.rec(TypeCounters, now)
-		s.Tick(now)
-		wall += 100e3
-		deliver()
-	}
-	s.Flush(t0 + n*1e9)
-	for i := 0; i < 5000 && (s.Pending() > 0 || len(queue) > 0); i++ {
-		wall += 1e6
-		deliver()
-		s.Tick(t0 + n*1e9 + int64(i)*1e6)
-	}
+	r.replay(n, 5000)
+	coll := r.coll
 	rs := coll.rx.Stats()
 	if lost != 1 || s.Pending() != 0 || rs.TooOld != 0 || uint64(len(coll.recs[TypeCounters])) != n {
 		t.Errorf("lost %d; %d pending, %d refused as too old, %d of %d records", lost, s.Pending(), rs.TooOld, len(coll.recs[TypeCounters]), n)
+	}
+}
+
+// wallRig is a fake wall clock and a link whose collector acknowledges
+// each frame 1 ms of wall time after it is sent, unless drop says the
+// frame is lost.
+type wallRig struct {
+	wall  int64 // ns
+	coll  *testColl
+	queue []wallFrame
+	s     *Sender
+	drop  func(h Header) bool
+}
+
+type wallFrame struct {
+	at    int64
+	frame []byte
+}
+
+func newWallRig(t *testing.T) *wallRig { return &wallRig{coll: newColl(t)} }
+
+func (r *wallRig) link() *Loopback {
+	return &Loopback{Deliver: func(f []byte) []byte {
+		if h, _, err := ParseFrame(f); err == nil && r.drop != nil && r.drop(h) {
+			return nil
+		}
+		r.queue = append(r.queue, wallFrame{r.wall + 1e6, append([]byte(nil), f...)})
+		return nil
+	}}
+}
+
+func (r *wallRig) deliver() {
+	for len(r.queue) > 0 && r.queue[0].at <= r.wall {
+		if ack := r.coll.handle(r.queue[0].frame); ack != nil {
+			r.s.HandleAck(ack)
+		}
+		r.queue = r.queue[1:]
+	}
+}
+
+// replay sends n counter records, one a second of capture time, while the
+// wall clock moves 0.1 ms a record (10,000x), then lingers on the wall
+// clock, 1 ms a step, until nothing is pending (at most steps).
+func (r *wallRig) replay(n int64, steps int) {
+	g := newGen(r.s)
+	for i := range n {
+		now := t0 + i*1e9
+		g.rec(TypeCounters, now)
+		r.s.Tick(now)
+		r.wall += 100e3
+		r.deliver()
+	}
+	r.s.Flush(t0 + n*1e9)
+	for i := 0; i < steps && (r.s.Pending() > 0 || len(r.queue) > 0); i++ {
+		r.wall += 1e6
+		r.deliver()
+		r.s.Tick(t0 + n*1e9 + int64(i)*1e6)
 	}
 }
