@@ -379,6 +379,7 @@ func (f *Flow) ResetInterval() {
 // the list: expiry runs once per interval, eviction frees a batch at once).
 type Table struct {
 	m        index
+	last     *Flow   // the flow Lookup returned last (nil after its removal): a packet of the same flow skips the index
 	all      []*Flow // by id; removed flows stay until compaction
 	gone     int     // removed flows still in all
 	max      int
@@ -423,8 +424,12 @@ func (t *Table) SetNextID(id uint64) { t.nextID = id }
 func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	var ck ckey
 	ck.set(&k)
+	if f = t.last; f != nil && f.key == ck {
+		return f, false // a quarter of the 5M corpus's lookups (issue 14)
+	}
 	h := t.m.hash(&ck)
 	if f = t.m.get(&ck, h); f != nil {
+		t.last = f
 		return f, false
 	}
 	if t.m.n >= t.max {
@@ -439,6 +444,7 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 	t.m.add(f, h)
 	t.all = append(t.all, f)
 	t.Created++
+	t.last = f
 	return f, true
 }
 
@@ -570,7 +576,7 @@ func (t *Table) Each(fn func(*Flow)) {
 // and may be used again. fn must not keep the flow.
 func (t *Table) Close(fn func(*Flow)) {
 	all := t.all
-	t.m, t.all, t.gone, t.scratch = newIndex(), nil, 0, nil
+	t.m, t.all, t.gone, t.scratch, t.last = newIndex(), nil, 0, nil, nil
 	t.slab, t.xslab, t.sizes = nil, nil, nil
 	for i, f := range all {
 		all[i] = nil
@@ -582,6 +588,9 @@ func (t *Table) Close(fn func(*Flow)) {
 
 func (t *Table) remove(f *Flow) {
 	t.m.remove(f, t.m.hash(&f.key))
+	if t.last == f {
+		t.last = nil
+	}
 	f.gone = true
 	t.gone++
 }

@@ -258,3 +258,36 @@ func TestCloseHandsEveryFlowAndEmpties(t *testing.T) {
 		t.Errorf("after Close: new flow id %d created %v, %d flows", f.ID, created, tb.Len())
 	}
 }
+
+// TestLastFlowForgotten: Lookup remembers the flow it returned last (a
+// packet of the same flow skips the index), but never hands it out again
+// once it expired, was evicted or the table closed: the next packet of
+// its key starts a new flow, as without the shortcut.
+func TestLastFlowForgotten(t *testing.T) {
+	none := func(*Flow) {}
+	for _, end := range []string{"expire", "evict", "close"} {
+		tb := New(1, 2, 0)
+		f, _ := tb.Lookup(key(0, 1), 10, none)
+		f.LastSeenNs = 10
+		if again, created := tb.Lookup(key(0, 1), 11, none); again != f || created {
+			t.Fatalf("%s: the same key found another flow", end)
+		}
+		switch end {
+		case "expire":
+			tb.Expire(0, 20, none)
+		case "evict":
+			g, _ := tb.Lookup(key(0, 2), 12, none)
+			g.LastSeenNs = 12
+			tb.Lookup(key(0, 3), 13, none) // full: evicts f, the least recent
+			if tb.Evicted != 1 || tb.Get(key(0, 1)) != nil {
+				t.Fatalf("evict: %d evicted", tb.Evicted)
+			}
+		case "close":
+			tb.Close(none)
+		}
+		g, created := tb.Lookup(key(0, 1), 30, none)
+		if !created || g == f || g.FirstSeenNs != 30 {
+			t.Errorf("%s: Lookup returned the ended flow (created %v)", end, created)
+		}
+	}
+}
