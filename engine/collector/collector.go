@@ -239,6 +239,9 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 		case pdu.TypeHello:
 			var r pdu.Hello
 			r.Decode(&d)
+			if d.Err() == nil && c.nameTaken(h, r.Probe) {
+				break
+			}
 			if d.Err() == nil {
 				if !p.hello {
 					c.log.Info("probe connected", "probe", r.Probe, "id", h.ProbeID, "interfaces", r.Interfaces)

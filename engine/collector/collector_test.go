@@ -2,6 +2,8 @@ package collector
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -90,4 +92,44 @@ func testFrame(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
 	var e pdu.Enc
 	rec(&e)
 	return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
+}
+
+// TestProbeNameConflict: a second probe id introducing itself with a name
+// another id has (a reordered probes list, two probes named alike) keeps
+// its placeholder name, probe-<id>, and a probe_name_conflict event says
+// so: its flow 7 and the first probe's flow 7 stay two rows (under one
+// name they were one flow written twice, FuzzApply).
+func TestProbeNameConflict(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint16{3, 4} {
+		frame := func(typ pdu.Type, n uint32, rec func(e *pdu.Enc)) []byte {
+			var e pdu.Enc
+			rec(&e)
+			return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: id, ID: n, BuildTimeNs: 1e9}, e.B)
+		}
+		c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+		c.Handle(frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+			(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 5e8}).Append(e)
+		}))
+	}
+	b := c.Finish()
+	var probes []string
+	for _, f := range b.Flows {
+		probes = append(probes, f.Probe)
+	}
+	if !slices.Equal(probes, []string{"probe-4", "site-a"}) {
+		t.Errorf("flows of probes %q, want probe-4 and site-a", probes)
+	}
+	n := 0
+	for _, e := range b.Events {
+		if e.Kind == "probe_name_conflict" && e.Severity == "error" && strings.HasPrefix(e.Message, "probe id 4 introduced itself as site-a, the name of probe id 3: its rows are under probe-4") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d probe_name_conflict events: %+v", n, b.Events)
+	}
 }

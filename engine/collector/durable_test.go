@@ -61,7 +61,7 @@ var (
 
 // labPDUs returns the PDU frames three probes send for the lab captures
 // (A and B: the one-way UDP scenario, C: the TCP mix), interleaved.
-func labPDUs(t *testing.T) (*config.Config, [][]byte) {
+func labPDUs(t testing.TB) (*config.Config, [][]byte) {
 	t.Helper()
 	labOnce.Do(func() {
 		cfg, err := config.Parse([]byte(labConfig), "lab.yaml")
@@ -94,7 +94,7 @@ func labPDUs(t *testing.T) (*config.Config, [][]byte) {
 
 // probeFrames returns the PDU frames probe name (interface if0, run epoch)
 // sends for the capture at path (under testdata), every one acknowledged.
-func probeFrames(t *testing.T, cfg *config.Config, name, path string, epoch int64) [][]byte {
+func probeFrames(t testing.TB, cfg *config.Config, name, path string, epoch int64) [][]byte {
 	t.Helper()
 	var frames [][]byte
 	lb := &pdu.Loopback{Deliver: recorder{&frames}.deliver}

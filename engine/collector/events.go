@@ -149,3 +149,21 @@ func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind
 func (c *Collector) EventCount(t int64, sev, kind, msg string, n uint64) {
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg, Count: n})
 }
+
+// nameTaken reports whether another probe id already introduced itself
+// with name (a Hello): then h's Hello is refused with a
+// probe_name_conflict event, and h's probe keeps its placeholder name
+// probe-<id> in the rows. Two ids under one name would share its flow ids
+// (each id numbers its first run from 0): the flows, connections and
+// sessions of both would become one (found by FuzzApply). It happens when
+// the probes list of the config is reordered while a collector runs (a
+// listed probe's id is its position), or with two probes given one name.
+func (c *Collector) nameTaken(h pdu.Header, name string) bool {
+	for id, o := range c.probes {
+		if id != h.ProbeID && o.hello && o.name == name {
+			c.event(h.BuildTimeNs, observe.SevError, "probe_name_conflict", fmt.Sprintf("probe id %d introduced itself as %s, the name of probe id %d: its rows are under probe-%d (two probes named alike, or the config's probes list reordered while the collector ran: restart it)", h.ProbeID, name, id, h.ProbeID))
+			return true
+		}
+	}
+	return false
+}

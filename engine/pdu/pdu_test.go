@@ -105,6 +105,20 @@ func TestRecordsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestHelloWithoutName: a Hello naming no probe is corrupt (probe.New
+// refuses an empty name): a collector taking it wrote rows with an empty
+// probe column (found by collector.FuzzApply).
+func TestHelloWithoutName(t *testing.T) {
+	var e Enc
+	(&Hello{Interfaces: []string{"eth0"}}).Append(&e)
+	d := Dec{B: e.B}
+	var h Hello
+	h.Decode(&d)
+	if !errors.Is(d.Err(), ErrCorrupt) {
+		t.Fatalf("decoded %+v, error %v; want ErrCorrupt", h, d.Err())
+	}
+}
+
 // TestReportWithoutDestroyed: a report of a probe that did not send
 // destroyed counts (flag 2 clear) decodes with zeros; an unknown flag is
 // corrupt.

@@ -24,9 +24,13 @@ func (h *Hello) Append(e *Enc) {
 	}
 }
 
-// Decode decodes h.
+// Decode decodes h; an empty probe name is ErrCorrupt (FuzzApply).
 func (h *Hello) Decode(d *Dec) {
 	h.Probe = d.String()
+	if h.Probe == "" && d.Err() == nil { // probe.New refuses an empty name
+		d.fail(ErrCorrupt)
+		return
+	}
 	n := d.Uvarint()
 	if n > uint64(len(d.B)) { // each string costs at least one byte
 		d.fail(ErrCorrupt)
