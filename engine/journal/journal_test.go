@@ -15,7 +15,7 @@ type rec struct {
 	body string
 }
 
-func replay(t *testing.T, l *Log) (state string, at uint64, recs []rec) {
+func replay(t testing.TB, l *Log) (state string, at uint64, recs []rec) {
 	t.Helper()
 	err := l.Replay(func(s []byte, a uint64) error { state, at = string(s), a; return nil },
 		func(seq uint64, kind byte, body []byte) error {
