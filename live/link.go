@@ -3,7 +3,15 @@
 package live
 
 import (
+	"errors"
+	"fmt"
 	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -84,4 +92,139 @@ func (s *Source) Links() []LinkState {
 // poll would otherwise return at once, forever (a busy loop).
 func clearSocketError(fd int) {
 	unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+}
+
+// LinkChange is one change of a capture interface's state, as the kernel
+// announced it (LinkWatcher).
+type LinkChange struct {
+	Iface int       // index in Interfaces (pkt.Meta.Iface)
+	State LinkState // the state it changed to
+}
+
+// maxLinkChanges bounds the changes a LinkWatcher keeps between two
+// Changes calls; past it the oldest are dropped (and counted): the
+// caller's polling of Links still sees the current state.
+const maxLinkChanges = 256
+
+// LinkWatcher receives the kernel's announcements of link changes
+// (rtnetlink RTMGRP_LINK: RTM_NEWLINK, RTM_DELLINK) for a Source's
+// interfaces, so that a flap shorter than a polling period (down and up
+// within a second) is seen: Links only gives the state at the moment it
+// is called. One goroutine reads the netlink socket; Changes and Close
+// are safe from any goroutine.
+type LinkWatcher struct {
+	fd      int
+	indexes []int
+	mu      sync.Mutex
+	changes []LinkChange
+	dropped uint64 // changes dropped past maxLinkChanges, or lost by the socket (ENOBUFS)
+	done    chan struct{}
+	closing atomic.Bool
+}
+
+// WatchLinks starts receiving the link announcements of the source's
+// interfaces, in the calling thread's network namespace (call it where
+// Open was called). Errors are the netlink socket's (the caller can go on
+// polling Links).
+func (s *Source) WatchLinks() (*LinkWatcher, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("live: link announcements: %w", err)
+	}
+	// A receive timeout lets the reader see Close (closing a socket
+	// another thread blocks on does not wake it).
+	tv := unix.NsecToTimeval(int64(linkReadTimeout))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("live: link announcements: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_LINK}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("live: link announcements: %w", err)
+	}
+	w := &LinkWatcher{fd: fd, indexes: slices.Clone(s.indexes), done: make(chan struct{})}
+	go w.read()
+	return w, nil
+}
+
+// linkReadTimeout is how long the reader waits for an announcement before
+// it looks whether Close was called.
+const linkReadTimeout = 200 * time.Millisecond
+
+// read receives announcements until Close.
+func (w *LinkWatcher) read() {
+	defer close(w.done)
+	buf := make([]byte, 64<<10)
+	for !w.closing.Load() {
+		n, _, err := unix.Recvfrom(w.fd, buf, 0)
+		switch {
+		case errors.Is(err, unix.ENOBUFS): // the kernel dropped announcements
+			w.mu.Lock()
+			w.dropped++
+			w.mu.Unlock()
+			continue
+		case err != nil:
+			continue // the timeout (EAGAIN), EINTR
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, m := range msgs {
+			if (m.Header.Type != unix.RTM_NEWLINK && m.Header.Type != unix.RTM_DELLINK) || len(m.Data) < unix.SizeofIfInfomsg {
+				continue
+			}
+			w.announce(m.Header.Type, (*unix.IfInfomsg)(unsafe.Pointer(&m.Data[0])))
+		}
+	}
+}
+
+// announce notes the change one announcement describes, when it is about
+// one of the watched interfaces.
+func (w *LinkWatcher) announce(typ uint16, ifi *unix.IfInfomsg) {
+	st := LinkUp
+	switch {
+	case typ == unix.RTM_DELLINK:
+		st = LinkGone
+	case ifi.Flags&unix.IFF_UP == 0:
+		st = LinkDown
+	case ifi.Flags&unix.IFF_RUNNING == 0:
+		st = LinkNoCarrier
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, idx := range w.indexes {
+		if int(ifi.Index) != idx {
+			continue
+		}
+		if len(w.changes) == maxLinkChanges {
+			w.changes = w.changes[1:]
+			w.dropped++
+		}
+		w.changes = append(w.changes, LinkChange{Iface: i, State: st})
+	}
+}
+
+// Changes appends to dst the changes announced since the last call, oldest
+// first, and the number of changes lost meanwhile (dropped past 256, or
+// by the kernel when the socket's buffer was full): when it is not zero,
+// Links is the way to the current state. An announcement may repeat the
+// state the previous one gave (a change of another attribute).
+func (w *LinkWatcher) Changes(dst []LinkChange) ([]LinkChange, uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	dst = append(dst, w.changes...)
+	w.changes = w.changes[:0]
+	lost := w.dropped
+	w.dropped = 0
+	return dst, lost
+}
+
+// Close stops the reader and closes the socket.
+func (w *LinkWatcher) Close() error {
+	if w.closing.Swap(true) {
+		return nil
+	}
+	<-w.done
+	return unix.Close(w.fd)
 }

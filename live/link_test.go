@@ -95,3 +95,71 @@ func TestLinkStates(t *testing.T) {
 		t.Errorf("gone: %d polls for 5 idle returns", n)
 	}
 }
+
+// TestLinkFlapAnnounced: a flap quicker than any polling (down and up
+// again by one shell, back to back) reaches a LinkWatcher as both its
+// changes, in order (an interface coming up is announced up without
+// carrier first, then with it: that step is left out here, as the
+// commands do), and the deletion as LinkGone; announcements about
+// other interfaces (the second veth pair's, set down too) are not the
+// source's.
+func TestLinkFlapAnnounced(t *testing.T) {
+	lab := netlab.New(t)
+	_, other := lab.AddVeth(t, "f")
+	var (
+		srcs []*live.Source
+		w    *live.LinkWatcher
+	)
+	if err := lab.B.Do(func() (err error) {
+		if srcs, _, err = live.Open(live.DefaultConfig(lab.IfB)); err != nil {
+			return err
+		}
+		w, err = srcs[0].WatchLinks()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer srcs[0].Close()
+	defer w.Close()
+	sh := func(script string) {
+		t.Helper()
+		if out, err := lab.B.Command("sh", "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", script, err, out)
+		}
+	}
+	// wait collects announced states until the last ones are want.
+	var seen []live.LinkState
+	wait := func(want ...live.LinkState) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			ch, lost := w.Changes(nil)
+			if lost != 0 {
+				t.Fatalf("%d announcements lost", lost)
+			}
+			for _, c := range ch {
+				if c.Iface != 0 {
+					t.Fatalf("change of interface %d: the source has one", c.Iface)
+				}
+				if len(seen) > 0 && seen[len(seen)-1] == live.LinkDown && c.State == live.LinkNoCarrier {
+					continue // coming up: IFF_UP is announced before the carrier
+				}
+				if len(seen) == 0 || seen[len(seen)-1] != c.State { // repeats: another attribute changed
+					seen = append(seen, c.State)
+				}
+			}
+			if len(seen) >= len(want) && slices.Equal(seen[len(seen)-len(want):], want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("announced %v, want %v last", seen, want)
+			}
+		}
+	}
+	sh("ip link set " + other + " down; ip link set " + lab.IfB + " down; ip link set " + lab.IfB + " up")
+	wait(live.LinkDown, live.LinkUp)
+	if seen[0] != live.LinkDown {
+		t.Errorf("announced %v: the first is not the flap's down", seen)
+	}
+	sh("ip link del " + lab.IfB)
+	wait(live.LinkGone)
+}

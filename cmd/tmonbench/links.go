@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +15,10 @@ import (
 const linkEveryNs = int64(time.Second)
 
 // linkWatch turns changes of the capture interfaces' state into events of
-// the probe and one stderr line each, within linkEveryNs: down or without
+// the probe and one stderr line each, as the kernel announces them
+// (live.LinkWatcher: a flap quicker than a second is two events) and from
+// a reading every linkEveryNs (announcements lost, or none to be had):
+// down or without
 // carrier (capture_interface_down, warning), up with carrier again
 // (capture_interface_up, info: the kernel captures on it again by
 // itself), deleted (capture_interface_gone, error). The rule for a
@@ -29,18 +33,36 @@ type linkWatch struct {
 	lastNs int64
 	stderr io.Writer
 	gone   bool // no interface is left: the capture was stopped
+	watch  *live.LinkWatcher
+	buf    []live.LinkChange
+	// upNoCarrier is when a reading first found interface i up without
+	// carrier after it was down (0: not so): said once a second reading
+	// finds it still so, as an interface coming up gets its carrier a
+	// moment after.
+	upNoCarrier []int64
 }
 
-// newLinkWatch watches the interfaces of infos; the first check comes a
-// second after (the probe has started by then, with its first packet or
-// idle wake-up).
-func newLinkWatch(cmd string, infos []live.Info, stderr io.Writer) linkWatch {
+// newLinkWatch watches the interfaces of infos, captured by src; the first
+// check comes a second after (the probe has started by then, with its
+// first packet or idle wake-up). close ends it.
+func newLinkWatch(cmd string, src *live.Source, infos []live.Info, stderr io.Writer) linkWatch {
 	w := linkWatch{cmd: cmd, lastNs: wallNs(), stderr: stderr}
 	for _, in := range infos {
 		w.names = append(w.names, in.Name)
 		w.start = append(w.start, startState(in))
 	}
+	var err error
+	if w.watch, err = src.WatchLinks(); err != nil {
+		fmt.Fprintf(stderr, "tmonbench %s: warning: %v: the interfaces' state is read once a second (a flap quicker than that goes unseen)\n", cmd, err)
+	}
 	return w
+}
+
+// close stops the link announcements.
+func (w *linkWatch) close() {
+	if w.watch != nil {
+		w.watch.Close()
+	}
 }
 
 // startState is the state of an interface at Open.
@@ -57,17 +79,24 @@ func noCarrierAtStart(name string) string {
 	return fmt.Sprintf("%s has no carrier at start (cable out, or the other end of the link down): nothing is captured on it until the link is up; the capture goes on", name)
 }
 
-// check reads the interfaces' state at wall time nowNs, at most once per
-// linkEveryNs, and reports what changed; src is stopped when every
-// interface is gone.
+// check reports the changes announced since the last call and, at most
+// once per linkEveryNs (wall time nowNs), what a reading of the
+// interfaces' state finds changed; src is stopped when every interface is
+// gone.
 func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
-	if w.names == nil || w.gone || nowNs-w.lastNs < linkEveryNs {
+	if w.names == nil || w.gone {
 		return
 	}
-	w.lastNs = nowNs
-	now := src.Links()
+	if w.watch != nil {
+		w.buf, _ = w.watch.Changes(w.buf[:0]) // lost ones: the reading below has the state
+	}
+	poll := nowNs-w.lastNs >= linkEveryNs
+	if !poll && len(w.buf) == 0 {
+		return
+	}
 	if w.state == nil {
 		w.state = append([]live.LinkState(nil), w.start...)
+		w.upNoCarrier = make([]int64, len(w.state))
 		for i, s := range w.start {
 			if s == live.LinkNoCarrier {
 				event(pdu.SevWarning, "capture_interface_down", noCarrierAtStart(w.names[i]), 0)
@@ -83,31 +112,65 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 			fmt.Fprintf(w.stderr, "tmonbench %s: warning: %s\n", w.cmd, msg)
 		}
 	}
-	for i, s := range now {
-		if s == w.state[i] || w.state[i] == live.LinkGone {
-			continue
+	for k, c := range w.buf {
+		if c.State == live.LinkNoCarrier && w.state[c.Iface] == live.LinkDown {
+			continue // coming up: IFF_UP is announced before the carrier; the readings say it if it lasts
 		}
-		w.state[i] = s
-		name := w.names[i]
-		switch s {
-		case live.LinkUp:
-			linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", name))
-		case live.LinkNoCarrier:
-			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", name))
-		case live.LinkDown:
-			linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s is down: nothing is captured on it until it is up again (ip link set %s up)", name, name))
-		default:
-			left := w.left()
-			w.gone = len(left) == 0
-			if !w.gone {
-				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
-			} else {
-				linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", name))
+		if c.State != live.LinkGone && w.goneLater(c.Iface, w.buf[k+1:]) {
+			continue // a deletion is announced down first: say the deletion only
+		}
+		w.change(c.Iface, c.State, linkEvent)
+	}
+	if poll {
+		w.lastNs = nowNs
+		for i, s := range src.Links() {
+			if s == live.LinkNoCarrier && w.state[i] == live.LinkDown {
+				if w.upNoCarrier[i] == 0 || nowNs-w.upNoCarrier[i] < linkEveryNs {
+					w.upNoCarrier[i] = cmp.Or(w.upNoCarrier[i], nowNs)
+					continue
+				}
 			}
+			w.upNoCarrier[i] = 0
+			w.change(i, s, linkEvent)
 		}
 	}
 	if w.gone {
 		src.Stop()
+	}
+}
+
+// goneLater reports whether changes announce interface i deleted.
+func (w *linkWatch) goneLater(i int, changes []live.LinkChange) bool {
+	for _, c := range changes {
+		if c.Iface == i && c.State == live.LinkGone {
+			return true
+		}
+	}
+	return false
+}
+
+// change reports interface i's state s when it is news.
+func (w *linkWatch) change(i int, s live.LinkState, linkEvent func(sev uint8, kind, msg string)) {
+	if s == w.state[i] || w.state[i] == live.LinkGone {
+		return
+	}
+	w.state[i] = s
+	name := w.names[i]
+	switch s {
+	case live.LinkUp:
+		linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", name))
+	case live.LinkNoCarrier:
+		linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", name))
+	case live.LinkDown:
+		linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s is down: nothing is captured on it until it is up again (ip link set %s up)", name, name))
+	default:
+		left := w.left()
+		w.gone = len(left) == 0
+		if !w.gone {
+			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
+		} else {
+			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", name))
+		}
 	}
 }
 

@@ -120,7 +120,8 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		defer cancel()
 		tick := time.NewTicker(*writeEvery)
 		defer tick.Stop()
-		h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second))), links: newLinkWatch("live", infos, stderr)}
+		h := &health{src: src, periodNs: int64(time.Duration(cfg.IntervalS * float64(time.Second))), links: newLinkWatch("live", src, infos, stderr)}
+		defer h.links.close()
 		var st *statsPrinter
 		if *stats {
 			// The engines run in this goroutine: pin it to its thread so that

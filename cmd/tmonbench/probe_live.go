@@ -39,7 +39,8 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		return n
 	}
 	feed := &probeFeed{stderr: r.stderr}
-	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9), links: newLinkWatch("probe", infos, r.stderr)}, event: feed.event}
+	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9), links: newLinkWatch("probe", ls, infos, r.stderr)}, event: feed.event}
+	defer capture.h.links.close()
 	var src pkt.Source = capture
 	if userFilter != nil {
 		src = probe.NewFiltered(capture, *userFilter)
