@@ -165,6 +165,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		if runErr != nil {
 			return runErr
 		}
+		if !res.Interrupted {
+			warnEmpty(stderr, a.caps, files)
+		}
 		if !a.quiet {
 			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
 		}

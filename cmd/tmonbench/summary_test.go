@@ -77,7 +77,9 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 
 // TestSummaryOfNothing: `query summary` over a capture without a packet
 // says 0 flows, 0 packets and 0 bytes, not NULL (the first and last times
-// stay empty: there are none).
+// stay empty: there are none), and the replay says on stderr that the file
+// held no packet (it used to succeed in silence, with an empty events
+// table); a capture with packets beside it gets no such warning.
 func TestSummaryOfNothing(t *testing.T) {
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "empty.pcap")
@@ -85,8 +87,16 @@ func TestSummaryOfNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, pcap); code != 0 {
+	code, _, stderr := tmon(t, "replay", "-q", "--out", out, pcap)
+	if code != 0 {
 		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	if want := "tmonbench replay: warning: " + pcap + " holds no packet (a capture header only): nothing of it is in the tables\n"; stderr != want {
+		t.Errorf("replay of a header-only capture: stderr %q, want %q", stderr, want)
+	}
+	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(dir, "out2"), good, pcap); code != 0 || strings.Count(stderr, "holds no packet") != 1 || strings.Contains(stderr, good) {
+		t.Errorf("replay of a capture and a header-only one: exit %d, stderr %q, want one warning, on %s", code, stderr, pcap)
 	}
 	code, stdout, stderr := tmon(t, "query", "--out", out, "--format", "csv", "summary")
 	if code != 0 {
