@@ -169,9 +169,9 @@ func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then
 	go func() {
 		select {
 		case s := <-sig:
-			fmt.Fprintf(stderr, "tmonbench: %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
+			fmt.Fprintf(stderr, "tmonbench %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
 		case <-timer:
-			fmt.Fprintf(stderr, "tmonbench: %s: --duration %v reached: capture stopped; %s\n", who, d, then)
+			fmt.Fprintf(stderr, "tmonbench %s: --duration %v reached: capture stopped; %s\n", who, d, then)
 		case <-ctx.Done():
 			return
 		}

@@ -196,7 +196,7 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 		return runErr
 	}
 	if res.Interrupted {
-		fmt.Fprintln(stderr, "tmonbench: interrupted: the tables hold what was observed so far (run.json says interrupted)")
+		fmt.Fprintln(stderr, "tmonbench replay: interrupted: the tables hold what was observed so far (run.json says interrupted)")
 		run.SetInterrupted()
 	}
 	if msg := behind(); msg != "" {
