@@ -35,7 +35,7 @@ func TestBarDrivenByTime(t *testing.T) {
 		t.Errorf("not drawn at once: %q", s)
 	}
 	time.Sleep(3 * barEvery)
-	b.finish()
+	b.finish(false)
 	if s := w.String(); !strings.Contains(s, "capture 22:14:50 (+90.0 s) lag 2.5 s") || !strings.Contains(s, "replay 100% |") {
 		t.Errorf("bar: %q", s)
 	}

@@ -159,7 +159,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			}
 		} else {
 			res, runErr = pipeline.Run(ctx, inputs, opt)
-			bar.finish()
+			bar.finish(res != nil && res.Interrupted)
 			runErr = closeRun(run, res, runErr, indexers, stderr, behind)
 		}
 		if runErr != nil {
