@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,16 +59,25 @@ func TestReplaySummaryFlowsAgree(t *testing.T) {
 }
 
 // TestCollectorBadListenCreatesNothing: a collector whose --listen cannot
-// be bound (a port out of range, an address this host does not have)
-// exits 1 with the reason and creates no output folder.
+// be bound (a port out of range, an address this host does not have, a
+// port another program holds) exits 1 with the reason, said once, and
+// creates no output folder.
 func TestCollectorBadListenCreatesNothing(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join("..", "..", "samples", "dist.yaml")
-	for i, addr := range []string{"127.0.0.1:99999", "192.0.2.1:4739"} { // 192.0.2.1: TEST-NET-1 (RFC 5737)
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for i, addr := range []string{"127.0.0.1:99999", "192.0.2.1:4739", taken.LocalAddr().String()} { // 192.0.2.1: TEST-NET-1 (RFC 5737)
 		out := filepath.Join(dir, "out"+strconv.Itoa(i))
 		code, _, stderr := tmon(t, "collector", "--config", cfg, "--listen", addr, "--out", out)
-		if code != 1 || !strings.Contains(stderr, "collector: listen "+addr) {
+		if code != 1 || !strings.Contains(stderr, "collector: listen "+addr) || strings.Count(stderr, addr) != 1 {
 			t.Errorf("--listen %s: exit %d, stderr %q", addr, code, stderr)
+		}
+		if i == 2 && !strings.Contains(stderr, "collector: listen "+addr+": bind: address already in use (another collector, or another program, listens there") {
+			t.Errorf("--listen %s (taken): stderr %q", addr, stderr)
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Errorf("--listen %s created %s (%v)", addr, out, err)
