@@ -159,6 +159,9 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if st != nil {
 			st.stop() // its last line before the summary
 		}
+		if err := writeManifest(app.Out()); err != nil { // as replay and collector: other engines read the dataset from it
+			return err
+		}
 		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
 		return h.links.goneErr(app.Out() + " holds what was captured")
 	}

@@ -158,6 +158,9 @@ func TestLiveNetns(t *testing.T) {
 	if m, err := store.ReadManifest(out); err != nil || m.Mode != store.ModeLive {
 		t.Errorf("run.json mode %q (%v), want %q", m.Mode, err, store.ModeLive)
 	}
+	if _, err := os.Stat(filepath.Join(out, "_manifest.json")); err != nil { // live wrote none
+		t.Errorf("no dataset manifest: %v", err)
+	}
 	db := openOut(t, out)
 	for _, f := range append(truth.Flows, burst) {
 		if f.Packets == 0 {
