@@ -135,7 +135,7 @@ func openCapture(cmd string, lc live.Config, stderr io.Writer) (*live.Source, []
 				in.Name, strings.Join(in.Offloads, ", "), note, adv)
 		}
 		if lc.SnapLen < in.MTU+18 {
-			fmt.Fprintf(stderr, "tmonbench: note: %s: snap length %d is below the MTU %d plus the link header: packets are cut\n", in.Name, lc.SnapLen, in.MTU)
+			fmt.Fprintf(stderr, "tmonbench %s: note: %s: snap length %d is below the MTU %d plus the link header: packets are cut\n", cmd, in.Name, lc.SnapLen, in.MTU)
 		}
 	}
 	return srcs[0], infos, nil

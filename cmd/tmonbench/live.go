@@ -154,7 +154,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if res.Interrupted {
-			fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
+			fmt.Fprintf(stderr, "tmonbench live %s: aborted by a second signal: the tables hold what was written so far\n", *name)
 		}
 		if st != nil {
 			st.stop() // its last line before the summary
