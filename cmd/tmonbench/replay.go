@@ -169,7 +169,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnEmpty(stderr, a.caps, files)
 		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
+			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}
@@ -228,10 +228,15 @@ func filterEvents(res *pipeline.Result, a *replayArgs, filters []*probe.Filtered
 	if a.filter == nil {
 		return nil
 	}
-	var n uint64
+	n := leftOut(filters)
+	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
+		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
+}
+
+// leftOut is the packets --filter left out.
+func leftOut(filters []*probe.Filtered) (n uint64) {
 	for _, f := range filters {
 		n += f.Dropped()
 	}
-	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
-		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
+	return n
 }
