@@ -57,6 +57,37 @@ func TestSQLListTopBottom(t *testing.T) {
 	expect("top", "rows 1–")
 }
 
+// TestSQLNamedNeedsRollup: a named query that reads the rollups, run from
+// the SQL screen on an output without them, says in one line to run
+// tmonbench rollup, as tmonbench query does, not DuckDB's catalog error.
+func TestSQLNamedNeedsRollup(t *testing.T) {
+	out := replayed(t, ftpLab)
+	m, press, _ := screenModel(t, out)
+	press("8")
+	s := m.active().(*sqlScreen)
+	s.pick = -1
+	for i, q := range s.named {
+		if q.Name == "conversations" {
+			s.pick = i
+		}
+	}
+	if s.pick < 0 || !s.named[s.pick].NeedsRollup {
+		t.Fatal("no named query conversations that needs the rollups")
+	}
+	press("enter")
+	want := "query conversations reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"
+	if m.e.errMsg != want {
+		t.Fatalf("error %q, want %q", m.e.errMsg, want)
+	}
+	// the editor's SQL keeps DuckDB's own message
+	press("/")
+	s.editor.SetValue("select * from addresses")
+	press("ctrl+r")
+	if !strings.Contains(m.e.errMsg, "Catalog Error") {
+		t.Fatalf("editor SQL: error %q, want DuckDB's", m.e.errMsg)
+	}
+}
+
 // stripANSI is plain text of one line.
 func stripANSI(s string) string {
 	var b strings.Builder

@@ -53,10 +53,12 @@ func (s *sqlScreen) typing() bool { return s.editing }
 
 func (s *sqlScreen) load(*env) tea.Cmd { return nil }
 
-func (s *sqlScreen) run(e *env, q string) tea.Cmd {
+// run runs q; named is the named query it is, nil for the editor's SQL.
+func (s *sqlScreen) run(e *env, q string, named *queries.Named) tea.Cmd {
 	s.sqlText = q
 	s.res, s.top = nil, 0
 	e.errMsg = ""
+	out := e.out
 	return e.query(s.sid, "sql", func(ctx context.Context, db *sql.DB) (any, error) {
 		body := strings.TrimRight(strings.TrimSpace(stripComments(q)), ";")
 		res, err := queries.RunContext(ctx, db, "SELECT * FROM ("+body+") LIMIT "+fmt.Sprint(sqlPageRows))
@@ -64,6 +66,10 @@ func (s *sqlScreen) run(e *env, q string) tea.Cmd {
 			// not a SELECT (PRAGMA, DESCRIBE, SHOW): run it as it is
 			if res2, err2 := queries.RunContext(ctx, db, q); err2 == nil {
 				return res2, nil
+			}
+			if named != nil && named.NeedsRollup && strings.Contains(err.Error(), "does not exist") {
+				// one line, as tmonbench query says it, not DuckDB's catalog error
+				return nil, fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", named.Name, out, out)
 			}
 		}
 		return res, err
@@ -107,7 +113,7 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			case "ctrl+r", "ctrl+j", "alt+enter":
 				s.editing = false
 				s.editor.Blur()
-				return s.run(e, s.editor.Value())
+				return s.run(e, s.editor.Value(), nil)
 			}
 			var cmd tea.Cmd
 			s.editor, cmd = s.editor.Update(msg)
@@ -152,9 +158,10 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			s.cols = k.across(msg, s.cols, s.columns())
 		case key.Matches(msg, k.Enter):
 			if s.res == nil && s.pick < len(s.named) {
-				q := s.named[s.pick].Wide // every column: the screen scrolls sideways
+				n := s.named[s.pick]
+				q := n.Wide // every column: the screen scrolls sideways
 				s.editor.SetValue(strings.TrimSpace(q))
-				return s.run(e, q)
+				return s.run(e, q, &n)
 			}
 		case key.Matches(msg, k.Back):
 			if s.res != nil {

@@ -165,13 +165,24 @@ func (b *bar) draw(now time.Time) {
 }
 
 // finish stops the redrawing and leaves the bar drawn at 100%, with the
-// packets read and the mean packets/s of the whole run.
-func (b *bar) finish() {
+// packets read and the mean packets/s of the whole run; a run interrupted
+// (Ctrl-C) keeps the share it had read, saying so: 100% would claim the
+// whole capture.
+func (b *bar) finish(interrupted bool) {
 	if b == nil {
 		return
 	}
 	b.stop()
-	fmt.Fprintf(b.w, "\r%s\x1b[K\n", b.final(time.Now(), max(b.p.packets.Load(), b.packets())))
+	now := time.Now()
+	packets := max(b.p.packets.Load(), b.packets())
+	line := b.final(now, packets)
+	if interrupted {
+		b.mu.Lock()
+		b.m.add(now, packets, b.read())
+		line = b.m.stopped(now.Sub(b.started))
+		b.mu.Unlock()
+	}
+	fmt.Fprintf(b.w, "\r%s\x1b[K\n", line)
 }
 
 // final is the bar's last line: everything read, in the time since start.
@@ -182,6 +193,14 @@ func (b *bar) final(now time.Time, packets uint64) string {
 		rate = float64(packets) / el.Seconds()
 	}
 	return fmt.Sprintf("replay 100%% |%s| %d pkts %s pkt/s in %.1f s", strings.Repeat("█", barWidth), packets, si(rate), el.Seconds())
+}
+
+// stopped is the last line of an interrupted run: the share read and its
+// packets, after el.
+func (m *meter) stopped(el time.Duration) string {
+	fill := int(m.share() * barWidth)
+	_, last, _ := m.span()
+	return fmt.Sprintf("replay %3.0f%% |%s%s| %d pkts, interrupted after %.1f s", m.share()*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets, el.Seconds())
 }
 
 // si writes v with a k or M suffix.

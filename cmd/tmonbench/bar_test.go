@@ -9,7 +9,8 @@ import (
 // TestBarMeter drives the bar with a fake clock: the share is the bytes
 // read over the input size (not lagging a redraw), packets/s is taken over
 // the sliding window and follows a stall down to 0, the ETA appears only
-// once it can be estimated, and the last line is 100%.
+// once it can be estimated, and the last line is 100%, or, on a run
+// interrupted, the share read with the word (it used to say 100%).
 func TestBarMeter(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	p := &progress{}
@@ -44,5 +45,10 @@ func TestBarMeter(t *testing.T) {
 	}
 	if got, want := b.final(t0.Add(8*time.Second), 7799), "replay 100% |██████████████████████████████| 7799 pkts 975 pkt/s in 8.0 s"; got != want {
 		t.Errorf("final line %q, want %q", got, want)
+	}
+	read = 420
+	b.m.add(t0.Add(6*time.Second), 7400, read)
+	if got, want := b.m.stopped(6*time.Second), "replay  42% |████████████                  | 7400 pkts, interrupted after 6.0 s"; got != want {
+		t.Errorf("interrupted: last line %q, want %q", got, want)
 	}
 }

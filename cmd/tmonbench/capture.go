@@ -135,7 +135,7 @@ func openCapture(cmd string, lc live.Config, stderr io.Writer) (*live.Source, []
 				in.Name, strings.Join(in.Offloads, ", "), note, adv)
 		}
 		if lc.SnapLen < in.MTU+18 {
-			fmt.Fprintf(stderr, "tmonbench: note: %s: snap length %d is below the MTU %d plus the link header: packets are cut\n", in.Name, lc.SnapLen, in.MTU)
+			fmt.Fprintf(stderr, "tmonbench %s: note: %s: snap length %d is below the MTU %d plus the link header: packets are cut\n", cmd, in.Name, lc.SnapLen, in.MTU)
 		}
 	}
 	return srcs[0], infos, nil
@@ -169,9 +169,9 @@ func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then
 	go func() {
 		select {
 		case s := <-sig:
-			fmt.Fprintf(stderr, "tmonbench: %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
+			fmt.Fprintf(stderr, "tmonbench %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
 		case <-timer:
-			fmt.Fprintf(stderr, "tmonbench: %s: --duration %v reached: capture stopped; %s\n", who, d, then)
+			fmt.Fprintf(stderr, "tmonbench %s: --duration %v reached: capture stopped; %s\n", who, d, then)
 		case <-ctx.Done():
 			return
 		}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -54,7 +56,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		// Datagrams arriving before Serve wait in the socket (probes retry).
 		l, err := pdu.ListenUDP(addr)
 		if err != nil {
-			return fmt.Errorf("collector: listen %s: %w", addr, err)
+			return listenErr(addr, err)
 		}
 		defer l.Close()
 		if got := l.ReadBufferBytes(); got < pdu.SocketBufferBytes/4 {
@@ -169,4 +171,18 @@ func reserveSpace(path string, n int) error {
 		os.Remove(path)
 	}
 	return err
+}
+
+// listenErr says why the collector cannot listen on addr: the cause once
+// ("bind: address already in use", not "listen udp ADDR: bind: ..."),
+// and, for a port taken, what to do.
+func listenErr(addr string, err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("collector: listen %s: %w (another collector, or another program, listens there: stop it, or choose another --listen and collectors[].address)", addr, err)
+	}
+	return fmt.Errorf("collector: listen %s: %w", addr, err)
 }

@@ -155,10 +155,13 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if res.Interrupted {
-			fmt.Fprintln(stderr, "tmonbench: aborted by a second signal: the tables hold what was written so far")
+			fmt.Fprintf(stderr, "tmonbench live %s: aborted by a second signal: the tables hold what was written so far\n", *name)
 		}
 		if st != nil {
 			st.stop() // its last line before the summary
+		}
+		if err := writeManifest(app.Out()); err != nil { // as replay and collector: other engines read the dataset from it
+			return err
 		}
 		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
 		return h.links.goneErr(app.Out() + " holds what was captured")

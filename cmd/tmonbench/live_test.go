@@ -38,14 +38,16 @@ func startLive(t *testing.T, ns *netlab.NS, bin string, args ...string) (*exec.C
 }
 
 // stopLive sends SIGTERM and checks the exit status is 0 and that stderr
-// said the capture stopped and what a second signal does.
+// said the capture stopped and what a second signal does, after the
+// command's name ("tmonbench live NAME: terminated: ...", as its summary
+// line, not "tmonbench: live NAME: ...").
 func stopLive(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder) {
 	t.Helper()
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("live after SIGTERM: %v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), ": terminated: capture stopped; writing what was captured: a second signal aborts") {
+	if !strings.Contains(stderr.String(), ": terminated: capture stopped; writing what was captured: a second signal aborts") || strings.Contains(stderr.String(), "tmonbench: live") {
 		t.Errorf("live after SIGTERM said:\n%s", stderr.String())
 	}
 }
@@ -155,6 +157,9 @@ func TestLiveNetns(t *testing.T) {
 	stopLive(t, cmd, stderr)
 	if m, err := store.ReadManifest(out); err != nil || m.Mode != store.ModeLive {
 		t.Errorf("run.json mode %q (%v), want %q", m.Mode, err, store.ModeLive)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_manifest.json")); err != nil { // live wrote none
+		t.Errorf("no dataset manifest: %v", err)
 	}
 	db := openOut(t, out)
 	for _, f := range append(truth.Flows, burst) {

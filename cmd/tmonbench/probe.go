@@ -89,7 +89,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
 		ctx, release := probeSignals(src, func() {
 			stopCapture()
-			fmt.Fprintf(stderr, "tmonbench: probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
+			fmt.Fprintf(stderr, "tmonbench probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
 		})
 		defer release()
 		res, err := r.run(ctx, cfg, src)

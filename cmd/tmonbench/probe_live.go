@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -41,6 +42,16 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	feed := &probeFeed{stderr: r.stderr}
 	capture := &healthSource{Source: ls, h: &health{src: ls, periodNs: int64(cfg.IntervalS * 1e9), links: newLinkWatch("probe", ls, infos, r.stderr)}, event: feed.event}
 	defer capture.h.links.close()
+	feed.end = func() { // as live's run ends: the last period's drops, each interface's kernel totals
+		capture.h.report(feed.event)
+		for _, e := range captureEvents(r.name, ls, infos) {
+			sev := pdu.SevInfo
+			if e.Severity == observe.SevWarning {
+				sev = pdu.SevWarning
+			}
+			feed.event(sev, e.Kind, e.Message, 0)
+		}
+	}
 	var src pkt.Source = capture
 	if userFilter != nil {
 		src = probe.NewFiltered(capture, *userFilter)
@@ -81,14 +92,16 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 // probeFeed is the source of a probe process's live runs: it reports the
 // capture's and the config watcher's events as events of the probe in
 // use, from its goroutine, once it has started (its first packet or idle wake-up: the
-// collector knows it by then), and ends a run with config_switch_stop when
-// a new version is due.
+// collector knows it by then), ends a run with config_switch_stop when
+// a new version is due, and the last run with the capture's end events
+// (capture_drops of the last period, capture_stop per interface).
 type probeFeed struct {
 	*switchSource
 	p        probe.Engine // the probe in use
 	started  bool         // p has started (a packet or an idle wake-up: Probe.Tick)
 	announce string       // config_switch_start message for p, once started
 	stderr   io.Writer    // where a rejected version is said
+	end      func()       // reports the end-of-capture events (capture_stop), once
 }
 
 // event reports an event of the probe in use, with what it counts
@@ -113,6 +126,10 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 	case err == io.EOF && f.switchSource.next != nil && f.started:
 		f.report()
 		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()), 0)
+	case err == io.EOF && f.switchSource.ended && f.started && f.end != nil:
+		f.report()
+		f.end() // the capture's end: the collector's events get capture_stop as live's do
+		f.end = nil
 	}
 	return data, m, err
 }

@@ -25,7 +25,8 @@ import (
 // time: class a's flows end before valid_from, class b's start at or after
 // it, each event once, and the collector saw two runs of the probe (two
 // probe_start events). SIGTERM then ends the probe with exit 0 and every
-// PDU acknowledged.
+// PDU acknowledged, the capture's kernel totals in one capture_stop event
+// (as live writes; probe -i sent none).
 func TestProbeLiveSwitchOver(t *testing.T) {
 	netlab.Need(t)
 	bin := testout.Binary(t)
@@ -82,7 +83,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	waitTimeout(t, coll, 30*time.Second)
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
-	for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2} {
+	for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2, "capture_stop": 1} {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source LIKE '%sw%'`, k); n != want {
 			t.Errorf("%d %s events, want %d", n, k, want)
 		}

@@ -76,7 +76,7 @@ func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, 
 // exit status 130 when a signal (ctx) cut the wait short.
 func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
 	if res.Unacked > 0 && ctx.Err() != nil { // 130: said here, not by main
-		fmt.Fprintf(r.stderr, "tmonbench: probe: stopped by a signal with %d PDUs unacknowledged (their observations may be missing at the collector)\n", res.Unacked)
+		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged (their observations may be missing at the collector)\n", res.Unacked)
 		return &exitError{code: 130, err: errors.New("probe: interrupted")}
 	}
 	if res.Unacked > 0 {

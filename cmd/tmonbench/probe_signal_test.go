@@ -73,6 +73,11 @@ func TestProbeSignalDuringLinger(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
 	}
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if !strings.HasPrefix(l, "tmonbench probe") { // "tmonbench probe: ...", "tmonbench probe A: ...", not "tmonbench: probe"
+			t.Errorf("stderr line %q does not start with the command's name", l)
+		}
+	}
 	said := regexp.MustCompile(`stopped by a signal with (\d+) PDUs unacknowledged`).FindStringSubmatch(stderr.String())
 	summary := regexp.MustCompile(`collector c: \d+ PDUs, \d+ retransmissions, (\d+) unacknowledged`).FindStringSubmatch(stdout.String())
 	if said == nil || summary == nil || said[1] != summary[1] || said[1] == "0" {

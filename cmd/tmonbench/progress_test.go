@@ -35,7 +35,7 @@ func TestBarDrivenByTime(t *testing.T) {
 		t.Errorf("not drawn at once: %q", s)
 	}
 	time.Sleep(3 * barEvery)
-	b.finish()
+	b.finish(false)
 	if s := w.String(); !strings.Contains(s, "capture 22:14:50 (+90.0 s) lag 2.5 s") || !strings.Contains(s, "replay 100% |") {
 		t.Errorf("bar: %q", s)
 	}
@@ -96,7 +96,9 @@ func TestMaxGap(t *testing.T) {
 // TestStdinFilter: tcpdump habits. "-" replays standard input, and
 // --filter keeps the packets tcpdump's expression keeps (the count is
 // tcpdump's: tcpdump -r samples/zeek_wikipedia.pcap 'tcp port 80' | wc -l
-// = 78 of 136); the packets left out are counted in a replay_filter event.
+// = 78 of 136); the packets left out are counted in a replay_filter event
+// and on the summary's next line (it said "packets read 78" alone, of a
+// file of 136).
 func TestStdinFilter(t *testing.T) {
 	testenv.Tool(t, "tcpdump")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
@@ -114,7 +116,8 @@ func TestStdinFilter(t *testing.T) {
 	defer in.Close()
 	cmd.Stdin = in
 	summary, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(summary), fmt.Sprintf("1 probe(s): stdin\n  packets read    %12d", want)) || want != 78 {
+	if err != nil || !strings.Contains(string(summary), fmt.Sprintf("1 probe(s): stdin\n  packets read    %12d", want)) || want != 78 ||
+		!strings.Contains(string(summary), fmt.Sprintf("\n  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", 136-want)) {
 		t.Fatalf("%v: tcpdump %d packets, replay:\n%s", err, want, summary)
 	}
 	code, ev, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select kind, count from events where source = 'replay'")

@@ -159,14 +159,17 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			}
 		} else {
 			res, runErr = pipeline.Run(ctx, inputs, opt)
-			bar.finish()
+			bar.finish(res != nil && res.Interrupted)
 			runErr = closeRun(run, res, runErr, indexers, stderr, behind)
 		}
 		if runErr != nil {
 			return runErr
 		}
+		if !res.Interrupted {
+			warnEmpty(stderr, a.caps, files)
+		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes)
+			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}
@@ -193,7 +196,7 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 		return runErr
 	}
 	if res.Interrupted {
-		fmt.Fprintln(stderr, "tmonbench: interrupted: the tables hold what was observed so far (run.json says interrupted)")
+		fmt.Fprintln(stderr, "tmonbench replay: interrupted: the tables hold what was observed so far (run.json says interrupted)")
 		run.SetInterrupted()
 	}
 	if msg := behind(); msg != "" {
@@ -225,10 +228,15 @@ func filterEvents(res *pipeline.Result, a *replayArgs, filters []*probe.Filtered
 	if a.filter == nil {
 		return nil
 	}
-	var n uint64
+	n := leftOut(filters)
+	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
+		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
+}
+
+// leftOut is the packets --filter left out.
+func leftOut(filters []*probe.Filtered) (n uint64) {
 	for _, f := range filters {
 		n += f.Dropped()
 	}
-	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
-		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
+	return n
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -37,4 +38,16 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 		}
 	}
 	return ev
+}
+
+// warnEmpty says which captures held no packet record (a header-only
+// file): the run succeeds, yet nothing of them is in the tables, not even
+// a probe_start event, so the summary's zeros alone would leave the user
+// guessing.
+func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File) {
+	for i, f := range files {
+		if f.Stats().Records == 0 {
+			warnf(w, "replay", "%s holds no packet (a capture header only): nothing of it is in the tables", caps[i].Path)
+		}
+	}
 }

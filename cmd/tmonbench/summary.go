@@ -13,7 +13,10 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall time.Duration, files []*replay.File, probes []probe.Identity) {
+// printSummary prints a replay's summary; leftOut is the packets --filter
+// left out (they are not in "packets read", which counts what the probes
+// got, as tcpdump -r FILE EXPR counts what matches).
+func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall time.Duration, files []*replay.File, probes []probe.Identity, leftOut uint64) {
 	ps := res.ProbeTotals()
 	pdus, pduBytes, retrans := res.PDUTotals()
 	secs := wall.Seconds()
@@ -23,6 +26,9 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	}
 	fmt.Fprintf(w, "tmonbench replay: %d file(s), %d probe(s): %s\n", len(files), len(res.Probes), strings.Join(names, ", "))
 	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
+	if leftOut > 0 {
+		fmt.Fprintf(w, "  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", leftOut)
+	}
 	fmt.Fprintf(w, "  decoded (IP)    %12d\n", ps.IP)
 	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
 	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,16 +59,25 @@ func TestReplaySummaryFlowsAgree(t *testing.T) {
 }
 
 // TestCollectorBadListenCreatesNothing: a collector whose --listen cannot
-// be bound (a port out of range, an address this host does not have)
-// exits 1 with the reason and creates no output folder.
+// be bound (a port out of range, an address this host does not have, a
+// port another program holds) exits 1 with the reason, said once, and
+// creates no output folder.
 func TestCollectorBadListenCreatesNothing(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join("..", "..", "samples", "dist.yaml")
-	for i, addr := range []string{"127.0.0.1:99999", "192.0.2.1:4739"} { // 192.0.2.1: TEST-NET-1 (RFC 5737)
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for i, addr := range []string{"127.0.0.1:99999", "192.0.2.1:4739", taken.LocalAddr().String()} { // 192.0.2.1: TEST-NET-1 (RFC 5737)
 		out := filepath.Join(dir, "out"+strconv.Itoa(i))
 		code, _, stderr := tmon(t, "collector", "--config", cfg, "--listen", addr, "--out", out)
-		if code != 1 || !strings.Contains(stderr, "collector: listen "+addr) {
+		if code != 1 || !strings.Contains(stderr, "collector: listen "+addr) || strings.Count(stderr, addr) != 1 {
 			t.Errorf("--listen %s: exit %d, stderr %q", addr, code, stderr)
+		}
+		if i == 2 && !strings.Contains(stderr, "collector: listen "+addr+": bind: address already in use (another collector, or another program, listens there") {
+			t.Errorf("--listen %s (taken): stderr %q", addr, stderr)
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Errorf("--listen %s created %s (%v)", addr, out, err)
@@ -77,7 +87,9 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 
 // TestSummaryOfNothing: `query summary` over a capture without a packet
 // says 0 flows, 0 packets and 0 bytes, not NULL (the first and last times
-// stay empty: there are none).
+// stay empty: there are none), and the replay says on stderr that the file
+// held no packet (it used to succeed in silence, with an empty events
+// table); a capture with packets beside it gets no such warning.
 func TestSummaryOfNothing(t *testing.T) {
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "empty.pcap")
@@ -85,8 +97,16 @@ func TestSummaryOfNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, pcap); code != 0 {
+	code, _, stderr := tmon(t, "replay", "-q", "--out", out, pcap)
+	if code != 0 {
 		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	if want := "tmonbench replay: warning: " + pcap + " holds no packet (a capture header only): nothing of it is in the tables\n"; stderr != want {
+		t.Errorf("replay of a header-only capture: stderr %q, want %q", stderr, want)
+	}
+	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(dir, "out2"), good, pcap); code != 0 || strings.Count(stderr, "holds no packet") != 1 || strings.Contains(stderr, good) {
+		t.Errorf("replay of a capture and a header-only one: exit %d, stderr %q, want one warning, on %s", code, stderr, pcap)
 	}
 	code, stdout, stderr := tmon(t, "query", "--out", out, "--format", "csv", "summary")
 	if code != 0 {

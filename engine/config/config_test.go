@@ -98,7 +98,9 @@ classes:
 	}
 }
 
-// TestExampleConfig: the commented example in samples/ loads.
+// TestExampleConfig: the commented example in samples/ loads, and keeps
+// every analysis and round-trip kind of the default (no warning: it used to
+// turn TCP, RTT and FTP off, the first config a new user tries).
 func TestExampleConfig(t *testing.T) {
 	c, err := Load(filepath.Join("..", "..", "samples", "example.yaml"))
 	if err != nil {
@@ -106,6 +108,9 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if len(c.Classes) < 3 {
 		t.Errorf("%d classes", len(c.Classes))
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("example.yaml warns: %q", w)
 	}
 	if _, err := Load("no-such-file.yaml"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)

@@ -9,7 +9,8 @@ import (
 
 // TestOtherModeRefused: a replay refuses a collector's output and a
 // collector refuses a replay's, with a message that says which (not "not a
-// tmonbench output", which it is).
+// tmonbench output", which it is), naming the command refused (a merge
+// was told "a replay will not replace it").
 func TestOtherModeRefused(t *testing.T) {
 	dir := t.TempDir()
 	coll := filepath.Join(dir, "coll")
@@ -21,6 +22,12 @@ func TestOtherModeRefused(t *testing.T) {
 	_, err = BeginRun(coll, testManifest())
 	if !errors.Is(err, ErrOtherMode) || errors.Is(err, ErrNotRunDir) || !strings.Contains(err.Error(), "is the output of tmonbench collector") || strings.Contains(err.Error(), "not a tmonbench output") {
 		t.Errorf("replay into a collector's output: %v", err)
+	}
+	if !strings.Contains(err.Error(), "; tmonbench replay will not replace it") {
+		t.Errorf("replay into a collector's output: %v", err)
+	}
+	if _, err = BeginRun(coll, Manifest{Mode: "merge"}); !errors.Is(err, ErrOtherMode) || !strings.Contains(err.Error(), "; tmonbench merge will not replace it") {
+		t.Errorf("merge into a collector's output: %v", err)
 	}
 	rep := filepath.Join(dir, "rep")
 	r, err := BeginRun(rep, testManifest())

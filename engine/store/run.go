@@ -186,13 +186,13 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if state == outRun {
-		if old, err := ReadManifest(abs); err == nil && old.Mode == ModeCollector {
-			return nil, fmt.Errorf("%w: %s is the output of tmonbench collector; a replay will not replace it: choose another --out", ErrOtherMode, out)
-		}
-	}
 	if m.Mode == "" {
 		m.Mode = ModeReplay
+	}
+	if state == outRun {
+		if old, err := ReadManifest(abs); err == nil && old.Mode == ModeCollector {
+			return nil, fmt.Errorf("%w: %s is the output of tmonbench collector; tmonbench %s will not replace it: choose another --out", ErrOtherMode, out, m.Mode)
+		}
 	}
 	if m.Tool == "" {
 		m.Tool = Application
