@@ -50,7 +50,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		// Each interface of a file is an interface of its probe.
 		for i := range a.caps {
 			if err := scanIfaces(&a.caps[i]); err != nil {
-				return err
+				return folderHint(err, a.caps[i].Path, a.folders)
 			}
 		}
 		probes, routes := pipeline.Assign(a.caps)
@@ -67,7 +67,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		for i, c := range a.caps {
 			f, err := openFile(c.Path)
 			if err != nil {
-				return err
+				return folderHint(err, c.Path, a.folders)
 			}
 			files = append(files, f)
 			_, size := f.Progress()

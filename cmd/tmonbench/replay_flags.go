@@ -2,7 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +35,7 @@ type replayArgs struct {
 	rollup     bool
 	tui        bool
 	workers    int
+	folders    []string // the arguments that are folders (folderHint)
 }
 
 // maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
@@ -63,6 +68,11 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		var err error
 		if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
 			return nil, captureErr(err)
+		}
+		for _, arg := range fs.Args() {
+			if st, err := os.Stat(arg); err == nil && st.IsDir() {
+				a.folders = append(a.folders, filepath.Clean(arg))
+			}
 		}
 		for _, r := range []struct {
 			flag string
@@ -149,4 +159,16 @@ func captureErr(err error) error {
 		return errors.New(strings.TrimPrefix(msg, pipeline.ErrNoCaptureFile.Error()+": "))
 	}
 	return usageErr("%s", msg)
+}
+
+// folderHint adds to the error of a file that is not a capture, when a
+// folder argument brought it in, what a folder is and how to replay the
+// captures in it as separate probes instead ("replay samples/" stopped on
+// samples/SOURCES.md).
+func folderHint(err error, path string, folders []string) error {
+	if !errors.Is(err, replay.ErrNotCapture) || !slices.Contains(folders, filepath.Dir(path)) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one; to replay the captures in it as separate probes, name them: tmonbench replay %s)", err, dir, filepath.Join(dir, "*.pcap*"))
 }

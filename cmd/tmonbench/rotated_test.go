@@ -104,3 +104,28 @@ func splitPcap(t *testing.T, src, dir string, n int) []string {
 	}
 	return paths
 }
+
+// TestReplayFolderNotCaptures: a folder holding a file that is not a
+// capture (samples/ has SOURCES.md) is refused, exit 1, with what a
+// folder means and how to replay its captures as separate probes; the
+// glob the message gives works.
+func TestReplayFolderNotCaptures(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "mixed")
+	os.MkdirAll(dir, 0o755)
+	b, err := os.ReadFile(filepath.Join(samples(t), "lab", "ftp", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "A.pcap"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# where the captures come from\n"), 0o644)
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), dir)
+	want := "tmonbench replay: " + filepath.Join(dir, "NOTES.md") + ": magic 0x23207768: not a pcap or pcapng file (a folder is one capture point's rotated captures: every file in " + dir +
+		" must be one; to replay the captures in it as separate probes, name them: tmonbench replay " + filepath.Join(dir, "*.pcap*") + ")\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), filepath.Join(dir, "*.pcap*")); code != 0 {
+		t.Errorf("the glob said: exit %d: %s", code, stderr)
+	}
+}
