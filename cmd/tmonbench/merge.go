@@ -63,7 +63,11 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 		if *quiet {
 			w = io.Discard
 		}
-		fmt.Fprintf(w, "tmonbench merge: %d outputs into %s\n", len(srcs), run.Out())
+		noun := "outputs"
+		if len(srcs) == 1 {
+			noun = "output"
+		}
+		fmt.Fprintf(w, "tmonbench merge: %d %s into %s\n", len(srcs), noun, run.Out())
 		for _, t := range res.Tables {
 			fmt.Fprintf(w, "  %-20s %10d rows read, %10d distinct written\n", t.Name, t.Input, t.Written)
 		}

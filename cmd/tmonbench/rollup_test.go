@@ -53,6 +53,12 @@ func TestRollupCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(merged, "_manifest.json")); err != nil {
 		t.Error(err)
 	}
+	if !strings.Contains(stdout, "tmonbench merge: 2 outputs into "+merged) {
+		t.Errorf("merge of 2: %s", stdout)
+	}
+	if code, stdout, _ = tmon(t, "merge", "--out", filepath.Join(t.TempDir(), "one"), out); code != 0 || !strings.Contains(stdout, "tmonbench merge: 1 output into ") {
+		t.Errorf("merge of 1: %d %s", code, stdout)
+	}
 	if code, _, stderr = tmon(t, "merge", "--out", merged); code != 2 {
 		t.Errorf("merge without sources: %d %q", code, stderr)
 	}
