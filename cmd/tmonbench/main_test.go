@@ -72,6 +72,7 @@ func TestBadInput(t *testing.T) {
 		// header only (no -q): refused before any run, so no "floor 1/1" progress line first
 		{"bench header only", []string{"bench", headerOnly}, 1, "no packets to measure in " + headerOnly + " (empty or header-only capture)"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
+		{"probe pcap and live", []string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", good, "-i", "lo"}, 2, "--pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
 		{"out is not ours", []string{"replay", "--out", foreign, good}, 1, "not a tmonbench output"},

@@ -38,7 +38,10 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
 		stderr = syncio.NewWriter(stderr) // the collector watch writes too
 		isLive := len(cf.ifaces) > 0 || cf.pair != ""
-		if *cfgPath == "" || *name == "" || (*pcap == "") == !isLive {
+		switch {
+		case *pcap != "" && isLive:
+			return usageErr("probe: --pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)")
+		case *cfgPath == "" || *name == "" || (*pcap == "" && !isLive):
 			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
 		}
 		cfg, err := loadConfig("probe", *cfgPath, stderr)
