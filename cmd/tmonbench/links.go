@@ -14,6 +14,12 @@ import (
 // linkEveryNs is how often the capture interfaces' state is read.
 const linkEveryNs = int64(time.Second)
 
+// carrierWaitNs is how long an interface set up may stay without carrier
+// before that is said: the kernel's link watch defers the carrier of an
+// interface coming up by up to a second (linkwatch_schedule_work), more
+// on a loaded machine (CI saw it past one second).
+const carrierWaitNs = 3 * int64(time.Second)
+
 // linkWatch turns changes of the capture interfaces' state into events of
 // the probe and one stderr line each, as the kernel announces them
 // (live.LinkWatcher: a flap quicker than a second is two events) and from
@@ -36,9 +42,9 @@ type linkWatch struct {
 	watch  *live.LinkWatcher
 	buf    []live.LinkChange
 	// upNoCarrier is when a reading first found interface i up without
-	// carrier after it was down (0: not so): said once a second reading
-	// finds it still so, as an interface coming up gets its carrier a
-	// moment after.
+	// carrier after it was down (0: not so): said once a reading
+	// carrierWaitNs later finds it still so, as an interface coming up
+	// gets its carrier a moment after.
 	upNoCarrier []int64
 }
 
@@ -125,7 +131,7 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 		w.lastNs = nowNs
 		for i, s := range src.Links() {
 			if s == live.LinkNoCarrier && w.state[i] == live.LinkDown {
-				if w.upNoCarrier[i] == 0 || nowNs-w.upNoCarrier[i] < linkEveryNs {
+				if w.upNoCarrier[i] == 0 || nowNs-w.upNoCarrier[i] < carrierWaitNs {
 					w.upNoCarrier[i] = cmp.Or(w.upNoCarrier[i], nowNs)
 					continue
 				}
