@@ -54,25 +54,8 @@ func FuzzPipeline(f *testing.F) {
 		if c := res.Collector; c.BadRecords != 0 || c.UnknownFlow != 0 {
 			t.Fatalf("collector: %d bad records, %d observations of unknown flows", c.BadRecords, c.UnknownFlow)
 		}
-		var packets, bytes uint64
-		inAll := map[uint64]bool{}
-		for _, fl := range res.Batch.Flows {
-			if fl.Class == "all" {
-				packets += fl.Packets
-				bytes += fl.Bytes
-				inAll[fl.FlowID] = true
-			}
-		}
-		var n uint64
-		var sum float64
-		for _, fc := range res.Batch.FlowCounters {
-			if fc.Metric == "ip_bytes" && inAll[fc.FlowID] {
-				n += fc.N
-				sum += fc.Sum
-			}
-		}
-		if n != packets || uint64(sum) != bytes {
-			t.Fatalf("class all: flows %d packets %d bytes; flow_counters ip_bytes n %d sum %.0f", packets, bytes, n, sum)
+		if a := classAll(res.Batch); a.n != a.packets || uint64(a.sum) != a.bytes {
+			t.Fatalf("class all: flows %d packets %d bytes; flow_counters ip_bytes n %d sum %.0f", a.packets, a.bytes, a.n, a.sum)
 		}
 	})
 }

@@ -81,36 +81,47 @@ var sampleTotals = []struct {
 	{"ftp-edge/chrissanders_ppa1e_ftp-crack.pcap", 19730, 961770, 1425},
 }
 
+// allTotals are class all's totals in a batch: from its flows rows
+// (packets, bytes, flows) and from its flow_counters ip_bytes rows (n,
+// sum), which add up to the same packets and bytes.
+type allTotals struct {
+	packets, bytes, n uint64
+	flows             int
+	sum               float64
+}
+
+func classAll(b *observe.Batch) allTotals {
+	var a allTotals
+	inAll := map[uint64]bool{}
+	for _, f := range b.Flows {
+		if f.Class == "all" {
+			a.packets += f.Packets
+			a.bytes += f.Bytes
+			a.flows++
+			inAll[f.FlowID] = true
+		}
+	}
+	for _, fc := range b.FlowCounters {
+		if fc.Metric == "ip_bytes" && inAll[fc.FlowID] {
+			a.n += fc.N
+			a.sum += fc.Sum
+		}
+	}
+	return a
+}
+
 func TestSampleTotals(t *testing.T) {
 	root := filepath.Join(samplesDir(t), "pcap")
 	for _, c := range sampleTotals {
 		t.Run(c.file, func(t *testing.T) {
 			res := replayFiles(t, config.Default(), nil, filepath.Join(root, c.file))
-			var packets, bytes uint64
-			flows := 0
-			inAll := map[uint64]bool{}
-			for _, f := range res.Batch.Flows {
-				if f.Class == "all" {
-					packets += f.Packets
-					bytes += f.Bytes
-					flows++
-					inAll[f.FlowID] = true
-				}
-			}
-			if packets != c.packets || bytes != c.bytes || flows != c.flows {
-				t.Errorf("class all: %d packets, %d bytes, %d flows; tshark: %d, %d, %d", packets, bytes, flows, c.packets, c.bytes, c.flows)
+			all := classAll(res.Batch)
+			if all.packets != c.packets || all.bytes != c.bytes || all.flows != c.flows {
+				t.Errorf("class all: %d packets, %d bytes, %d flows; tshark: %d, %d, %d", all.packets, all.bytes, all.flows, c.packets, c.bytes, c.flows)
 			}
 			// The per-interval counters add up to the flow totals.
-			var n uint64
-			var sum float64
-			for _, fc := range res.Batch.FlowCounters {
-				if fc.Metric == "ip_bytes" && inAll[fc.FlowID] {
-					n += fc.N
-					sum += fc.Sum
-				}
-			}
-			if n != c.packets || uint64(sum) != c.bytes {
-				t.Errorf("flow_counters ip_bytes: n %d sum %.0f, want %d %d", n, sum, c.packets, c.bytes)
+			if all.n != c.packets || uint64(all.sum) != c.bytes {
+				t.Errorf("flow_counters ip_bytes: n %d sum %.0f, want %d %d", all.n, all.sum, c.packets, c.bytes)
 			}
 			if res.Collector.UnknownFlow != 0 || res.Collector.BadRecords != 0 {
 				t.Errorf("collector: %+v", res.Collector)
