@@ -102,13 +102,17 @@ type probeFeed struct {
 	announce string       // config_switch_start message for p, once started
 	stderr   io.Writer    // where a rejected version is said
 	end      func()       // reports the end-of-capture events (capture_stop), once
+	lastNs   int64        // time of the last event (event)
 }
 
 // event reports an event of the probe in use, with what it counts
-// (events.count).
+// (events.count); one at the time of the one before is stamped 1 ns
+// after it, as live's (pipeline), so that the events table keeps their
+// order: an interface up then down in one check read down then up.
 func (f *probeFeed) event(sev uint8, kind, msg string, n uint64) {
 	if f.p != nil {
-		f.p.EventCount(f.p.Now(), sev, kind, msg, n)
+		f.lastNs = max(f.p.Now(), f.lastNs+1)
+		f.p.EventCount(f.lastNs, sev, kind, msg, n)
 	}
 }
 

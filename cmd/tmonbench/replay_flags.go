@@ -164,11 +164,24 @@ func captureErr(err error) error {
 // folderHint adds to the error of a file that is not a capture, when a
 // folder argument brought it in, what a folder is and how to replay the
 // captures in it as separate probes instead ("replay samples/" stopped on
-// samples/SOURCES.md).
+// samples/SOURCES.md): the glob, quoted for a shell when the folder's
+// name needs it (replay expands it itself), and only when it names a file
+// (a folder of notes alone, or of captures named otherwise, would be sent
+// to 'matches no file').
 func folderHint(err error, path string, folders []string) error {
 	if !errors.Is(err, replay.ErrNotCapture) || !slices.Contains(folders, filepath.Dir(path)) {
 		return err
 	}
 	dir := filepath.Dir(path)
-	return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one; to replay the captures in it as separate probes, name them: tmonbench replay %s)", err, dir, filepath.Join(dir, "*.pcap*"))
+	glob := filepath.Join(dir, "*.pcap*")
+	if m, _ := filepath.Glob(glob); len(m) == 0 {
+		return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one)", err, dir)
+	}
+	if strings.ContainsFunc(dir, func(r rune) bool { return !strings.ContainsRune(shellSafe, r) }) {
+		glob = "'" + strings.ReplaceAll(glob, "'", `'\''`) + "'"
+	}
+	return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one; to replay the captures in it as separate probes, name them: tmonbench replay %s)", err, dir, glob)
 }
+
+// shellSafe are the characters a shell word needs no quoting for.
+const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%"

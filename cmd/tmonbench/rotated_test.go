@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,39 @@ func TestReplayFolderNotCaptures(t *testing.T) {
 	}
 	if code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), filepath.Join(dir, "*.pcap*")); code != 0 {
 		t.Errorf("the glob said: exit %d: %s", code, stderr)
+	}
+}
+
+// TestReplayFolderHintRunnable: the command folderHint suggests runs as
+// printed in a shell: a folder named with a space gets its glob quoted
+// (unquoted, "tmonbench replay my caps/*.pcap*" names two arguments),
+// and a folder without a file the glob matches (notes alone) gets no
+// glob, which would only say 'matches no file'.
+func TestReplayFolderHintRunnable(t *testing.T) {
+	tmp := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(samples(t), "lab", "ftp", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spaced, notes := filepath.Join(tmp, "my caps"), filepath.Join(tmp, "notes")
+	os.MkdirAll(spaced, 0o755)
+	os.MkdirAll(notes, 0o755)
+	os.WriteFile(filepath.Join(spaced, "A.pcap"), b, 0o644)
+	for _, d := range []string{spaced, notes} {
+		os.WriteFile(filepath.Join(d, "NOTES.md"), []byte("# where the captures come from\n"), 0o644)
+	}
+	_, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), spaced)
+	glob := "'" + filepath.Join(spaced, "*.pcap*") + "'"
+	if !strings.HasSuffix(stderr, "name them: tmonbench replay "+glob+")\n") {
+		t.Errorf("stderr %q: no quoted glob %s", stderr, glob)
+	}
+	out, err := exec.Command("sh", "-c", "printf '%s\\n' "+glob).Output()
+	if err != nil || string(out) != filepath.Join(spaced, "*.pcap*")+"\n" {
+		t.Errorf("the shell reads %s as %q (%v)", glob, out, err)
+	}
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), notes)
+	want := "tmonbench replay: " + filepath.Join(notes, "NOTES.md") + ": magic 0x23207768: not a pcap or pcapng file (a folder is one capture point's rotated captures: every file in " + notes + " must be one)\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}
 }

@@ -240,6 +240,10 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			var r pdu.Hello
 			r.Decode(&d)
 			if d.Err() == nil && c.nameTaken(h, r.Probe) {
+				// Its rows are written under its placeholder, as the
+				// event says, not held for a Hello that never comes.
+				p.name, p.ifaces, p.hello = "probe-"+strconv.Itoa(int(h.ProbeID)), r.Interfaces, true
+				defer c.replayPending(h.ProbeID)
 				break
 			}
 			if d.Err() == nil {

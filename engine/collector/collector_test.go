@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"log/slog"
 	"net/netip"
 	"slices"
 	"strings"
@@ -131,5 +132,42 @@ func TestProbeNameConflict(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d probe_name_conflict events: %+v", n, b.Events)
+	}
+}
+
+// TestProbeNameConflictDrained: the rows of a probe whose Hello named a
+// probe another id has are written by a Drain under probe-<id>, as the
+// probe_name_conflict event says, and its run is finished: a collector
+// stopped by a signal (a Drain, not Finish) held them in its checkpoint
+// for a Hello that never came (no row of the second probe in its output).
+func TestProbeNameConflictDrained(t *testing.T) {
+	var logs strings.Builder
+	c, err := New(nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint16{3, 4} {
+		frame := func(typ pdu.Type, n uint32, rec func(e *pdu.Enc)) []byte {
+			var e pdu.Enc
+			rec(&e)
+			return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: id, ID: n, BuildTimeNs: 1e9}, e.B)
+		}
+		c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+		c.Handle(frame(pdu.TypeEvents, 2, func(e *pdu.Enc) {
+			(&pdu.Event{TimeNs: 1e9, Severity: pdu.SevInfo, Kind: "probe_start", Message: "started"}).Append(e)
+		}))
+	}
+	b := c.Drain()
+	var sources []string
+	for _, e := range b.Events {
+		if e.Kind == "probe_start" {
+			sources = append(sources, e.Source)
+		}
+	}
+	if !slices.Equal(sources, []string{"probe:probe-4", "probe:site-a"}) {
+		t.Errorf("probe_start events of %q, want probe:probe-4 and probe:site-a", sources)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"probe name taken by another probe id: its rows are under probe-4") {
+		t.Errorf("log %q: no warning of the conflict", logs.String())
 	}
 }

@@ -39,6 +39,7 @@ type run struct {
 	staged     observe.Batch
 	recentWant atomic.Bool // a snapshot is due: drain the collector into staged
 	deliverErr error       // the sink's error on a drain from deliverBounded
+	healthNs   []int64     // per probe: time of its last Options.Health event (event)
 }
 
 // newRun checks the options and builds the collectors, their workers,
@@ -253,12 +254,21 @@ func (r *run) feed(ctx context.Context) error {
 	return err
 }
 
-// event reports an event as probe i at its current time, with what it
-// counts (n, for events.count).
+// event reports an event of Options.Health as probe i at its current
+// time, with what it counts (n, for events.count); a later one at the same
+// time (an interface down and up again in one check) is stamped 1 ns after
+// the one before, so that the events table, sorted by time and then by
+// kind, keeps their order (up, down read down, up: the interface seemed
+// up while it was down).
 func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 	if i >= 0 && i < len(r.probes) {
 		p := r.probes[i]
-		p.EventCount(p.Now(), sev, kind, msg, n)
+		if r.healthNs == nil {
+			r.healthNs = make([]int64, len(r.probes))
+		}
+		t := max(p.Now(), r.healthNs[i]+1)
+		r.healthNs[i] = t
+		p.EventCount(t, sev, kind, msg, n)
 	}
 }
 
