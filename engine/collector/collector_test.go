@@ -95,6 +95,22 @@ func testFrame(typ pdu.Type, id uint32, rec func(e *pdu.Enc)) []byte {
 	return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: 3, ID: id, BuildTimeNs: 1e9}, e.B)
 }
 
+// namedAlike sends c, from probe ids 3 then 4, a Hello naming site-a and
+// one PDU of type typ with the records rec appends.
+func namedAlike(c *Collector, typ pdu.Type, rec func(e *pdu.Enc)) {
+	for _, id := range []uint16{3, 4} {
+		for n, r := range []func(e *pdu.Enc){func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }, rec} {
+			var e pdu.Enc
+			r(&e)
+			t := pdu.TypeHello
+			if n == 1 {
+				t = typ
+			}
+			c.Handle(pdu.AppendFrame(nil, pdu.Header{Type: t, ProbeID: id, ID: uint32(n + 1), BuildTimeNs: 1e9}, e.B))
+		}
+	}
+}
+
 // TestProbeNameConflict: a second probe id introducing itself with a name
 // another id has (a reordered probes list, two probes named alike) keeps
 // its placeholder name, probe-<id>, and a probe_name_conflict event says
@@ -105,17 +121,9 @@ func TestProbeNameConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []uint16{3, 4} {
-		frame := func(typ pdu.Type, n uint32, rec func(e *pdu.Enc)) []byte {
-			var e pdu.Enc
-			rec(&e)
-			return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: id, ID: n, BuildTimeNs: 1e9}, e.B)
-		}
-		c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
-		c.Handle(frame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
-			(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 5e8}).Append(e)
-		}))
-	}
+	namedAlike(c, pdu.TypeFlowDef, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 5e8}).Append(e)
+	})
 	b := c.Finish()
 	var probes []string
 	for _, f := range b.Flows {
@@ -146,17 +154,9 @@ func TestProbeNameConflictDrained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []uint16{3, 4} {
-		frame := func(typ pdu.Type, n uint32, rec func(e *pdu.Enc)) []byte {
-			var e pdu.Enc
-			rec(&e)
-			return pdu.AppendFrame(nil, pdu.Header{Type: typ, ProbeID: id, ID: n, BuildTimeNs: 1e9}, e.B)
-		}
-		c.Handle(frame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
-		c.Handle(frame(pdu.TypeEvents, 2, func(e *pdu.Enc) {
-			(&pdu.Event{TimeNs: 1e9, Severity: pdu.SevInfo, Kind: "probe_start", Message: "started"}).Append(e)
-		}))
-	}
+	namedAlike(c, pdu.TypeEvents, func(e *pdu.Enc) {
+		(&pdu.Event{TimeNs: 1e9, Severity: pdu.SevInfo, Kind: "probe_start", Message: "started"}).Append(e)
+	})
 	b := c.Drain()
 	var sources []string
 	for _, e := range b.Events {
