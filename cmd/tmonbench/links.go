@@ -112,9 +112,12 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 	// linkEvent reports a change as an event and one stderr line.
 	linkEvent := func(sev uint8, kind, msg string) {
 		event(sev, kind, msg, 0)
-		if sev == pdu.SevInfo {
+		switch sev {
+		case pdu.SevInfo:
 			fmt.Fprintf(w.stderr, "tmonbench %s: %s\n", w.cmd, msg)
-		} else {
+		case pdu.SevError:
+			fmt.Fprintf(w.stderr, "tmonbench %s: error: %s\n", w.cmd, msg)
+		default:
 			fmt.Fprintf(w.stderr, "tmonbench %s: warning: %s\n", w.cmd, msg)
 		}
 	}
@@ -160,10 +163,15 @@ func (w *linkWatch) change(i int, s live.LinkState, linkEvent func(sev uint8, ki
 	if s == w.state[i] || w.state[i] == live.LinkGone {
 		return
 	}
+	was := w.state[i]
 	w.state[i] = s
 	name := w.names[i]
 	switch s {
 	case live.LinkUp:
+		if was == live.LinkNoCarrier { // never set down: its link came back
+			linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s has its carrier again: it is captured again", name))
+			return
+		}
 		linkEvent(pdu.SevInfo, "capture_interface_up", fmt.Sprintf("%s is up again, with carrier: it is captured again", name))
 	case live.LinkNoCarrier:
 		linkEvent(pdu.SevWarning, "capture_interface_down", fmt.Sprintf("%s lost its carrier (cable out, or the other end of the link down): nothing is captured on it until the link is back", name))
@@ -173,9 +181,9 @@ func (w *linkWatch) change(i int, s live.LinkState, linkEvent func(sev uint8, ki
 		left := w.left()
 		w.gone = len(left) == 0
 		if !w.gone {
-			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
+			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted or moved to another network namespace: the capture goes on on %s (an interface created again under that name is not captured before a restart)", name, strings.Join(left, ", ")))
 		} else {
-			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted: no interface is left to capture on; the capture stops", name))
+			linkEvent(pdu.SevError, "capture_interface_gone", fmt.Sprintf("%s was deleted or moved to another network namespace: no interface is left to capture on; the capture stops", name))
 		}
 	}
 }
@@ -198,5 +206,5 @@ func (w *linkWatch) goneErr(kept string) error {
 	if !w.gone {
 		return nil
 	}
-	return &exitError{code: 1, err: fmt.Errorf("every capture interface was deleted (%s): the capture stopped; %s", strings.Join(w.names, ", "), kept)}
+	return &exitError{code: 1, err: fmt.Errorf("every capture interface is gone, deleted or moved to another network namespace (%s): the capture stopped; %s", strings.Join(w.names, ", "), kept)}
 }

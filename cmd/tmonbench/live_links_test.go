@@ -115,7 +115,7 @@ func TestLiveInterfaceStates(t *testing.T) {
 	const w = "tmonbench live: warning: "
 	errs.wait(t, w+noCarrierAtStart(second))
 	run(lab.A, "link", "set", peer, "up")
-	errs.wait(t, "tmonbench live: "+second+" is up again, with carrier: it is captured again")
+	errs.wait(t, "tmonbench live: "+second+" has its carrier again: it is captured again")
 	run(lab.B, "link", "set", lab.IfB, "down")
 	errs.wait(t, w+lab.IfB+" is down: nothing is captured on it until it is up again (ip link set "+lab.IfB+" up)")
 	run(lab.B, "link", "set", lab.IfB, "up")
@@ -132,10 +132,11 @@ func TestLiveInterfaceStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(lab.B, "link", "del", second)
-	errs.wait(t, w+second+" was deleted: the capture goes on on "+lab.IfB+" (an interface created again under that name is not captured before a restart)")
+	const e = "tmonbench live: error: "
+	errs.wait(t, e+second+" was deleted or moved to another network namespace: the capture goes on on "+lab.IfB+" (an interface created again under that name is not captured before a restart)")
 	run(lab.B, "link", "del", lab.IfB)
-	errs.wait(t, w+lab.IfB+" was deleted: no interface is left to capture on; the capture stops")
-	last := "tmonbench live: every capture interface was deleted (" + lab.IfB + ", " + second + "): the capture stopped; " + out + " holds what was captured"
+	errs.wait(t, e+lab.IfB+" was deleted or moved to another network namespace: no interface is left to capture on; the capture stops")
+	last := "tmonbench live: every capture interface is gone, deleted or moved to another network namespace (" + lab.IfB + ", " + second + "): the capture stopped; " + out + " holds what was captured"
 	errs.wait(t, last)
 	rest := errs.rest()
 	err = cmd.Wait()
@@ -243,8 +244,8 @@ func TestProbeLiveInterfaceGone(t *testing.T) {
 	if out, err := lab.B.Command("ip", "link", "del", second).CombinedOutput(); err != nil {
 		t.Fatalf("ip link del: %v %s", err, out)
 	}
-	errs.wait(t, "tmonbench probe: warning: "+second+" was deleted: no interface is left to capture on; the capture stops")
-	last := "tmonbench probe: every capture interface was deleted (" + second + "): the capture stopped; what was captured was sent"
+	errs.wait(t, "tmonbench probe: error: "+second+" was deleted or moved to another network namespace: no interface is left to capture on; the capture stops")
+	last := "tmonbench probe: every capture interface is gone, deleted or moved to another network namespace (" + second + "): the capture stopped; what was captured was sent"
 	errs.wait(t, last)
 	rest := errs.rest()
 	err := probe.Wait()
