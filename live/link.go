@@ -3,6 +3,7 @@
 package live
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -11,7 +12,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -52,10 +52,16 @@ func (l LinkState) String() string {
 
 // linkState is the state of an interface from its flags.
 func linkState(flags net.Flags) LinkState {
+	return stateOf(flags&net.FlagUp != 0, flags&net.FlagRunning != 0)
+}
+
+// stateOf is the state of an interface administratively up or not, with
+// its carrier (IFF_RUNNING) or not.
+func stateOf(up, running bool) LinkState {
 	switch {
-	case flags&net.FlagUp == 0:
+	case !up:
 		return LinkDown
-	case flags&net.FlagRunning == 0:
+	case !running:
 		return LinkNoCarrier
 	}
 	return LinkUp
@@ -174,27 +180,24 @@ func (w *LinkWatcher) read() {
 			if (m.Header.Type != unix.RTM_NEWLINK && m.Header.Type != unix.RTM_DELLINK) || len(m.Data) < unix.SizeofIfInfomsg {
 				continue
 			}
-			w.announce(m.Header.Type, (*unix.IfInfomsg)(unsafe.Pointer(&m.Data[0])))
+			// struct ifinfomsg: family, pad, type (2), index (4), flags (4), change (4)
+			index, flags := int32(binary.NativeEndian.Uint32(m.Data[4:])), binary.NativeEndian.Uint32(m.Data[8:])
+			w.announce(m.Header.Type, int(index), flags)
 		}
 	}
 }
 
 // announce notes the change one announcement describes, when it is about
 // one of the watched interfaces.
-func (w *LinkWatcher) announce(typ uint16, ifi *unix.IfInfomsg) {
-	st := LinkUp
-	switch {
-	case typ == unix.RTM_DELLINK:
+func (w *LinkWatcher) announce(typ uint16, index int, flags uint32) {
+	st := stateOf(flags&unix.IFF_UP != 0, flags&unix.IFF_RUNNING != 0)
+	if typ == unix.RTM_DELLINK {
 		st = LinkGone
-	case ifi.Flags&unix.IFF_UP == 0:
-		st = LinkDown
-	case ifi.Flags&unix.IFF_RUNNING == 0:
-		st = LinkNoCarrier
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, idx := range w.indexes {
-		if int(ifi.Index) != idx {
+		if index != idx {
 			continue
 		}
 		if len(w.changes) == maxLinkChanges {
