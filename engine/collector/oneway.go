@@ -267,8 +267,12 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 	}
 }
 
-// flushOneway classifies every record still open (end of the run).
+// flushOneway classifies every record still open (end of the run). Its
+// events are stamped with the latest data PDU's build time: a heartbeat's
+// depends on how long the probe waited for acknowledgements (wall time),
+// and the same captures give the same rows however the link behaved.
 func (c *Collector) flushOneway() {
+	at := c.dataNs
 	names := make([]string, 0, len(c.ow.recs))
 	for n := range c.ow.recs {
 		names = append(names, n)
@@ -279,12 +283,12 @@ func (c *Collector) flushOneway() {
 		rec.Flush()
 		st := rec.Stats()
 		if st.NegativeDelays > 0 {
-			c.event(c.lastNs, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
+			c.event(at, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
 		}
 		if st.Collisions > 0 {
-			c.event(c.lastNs, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
+			c.event(at, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
 		}
-		c.event(c.lastNs, observe.SevInfo, "oneway_totals", "class "+n+":"+onewayTotals(&st))
+		c.event(at, observe.SevInfo, "oneway_totals", "class "+n+":"+onewayTotals(&st))
 	}
 }
 

@@ -33,6 +33,7 @@ type savedState struct {
 	Present  []byte // which pointer fields of Batch rows are set (gob drops pointers to zero values)
 	Stats    Stats
 	LastNs   int64
+	DataNs   int64
 	Ended    []flowKeyS
 	Retired  []flowKeyS
 	Hists    []savedHist
@@ -144,7 +145,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // one would, rows not drained yet included. The journal of a durable
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
-	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs,
+	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs,
 		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
@@ -250,7 +251,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
 		c.flows.Set(sf.Key.key(), f)
 	}
-	c.batch, c.stats, c.lastNs = s.Batch, s.Stats, s.LastNs
+	c.batch, c.stats, c.lastNs, c.dataNs = s.Batch, s.Stats, s.LastNs, s.DataNs
 	c.ended, c.retired = map[flowKey]struct{}{}, retiredSet{}
 	for _, k := range s.Ended {
 		c.ended[k.key()] = struct{}{}
