@@ -108,6 +108,9 @@
 // the current interval, one stat.Stat (n, sum, sumsq, min, max of rtt_ms;
 // design 1.11) per slice of Config.SlicesMs (design 3.14: default <2,
 // 2-10, 10-50, >50 ms). CloseInterval emits one row per non-empty slice.
+// A handshake's sample counts in the interval of the SYN-ACK its client's
+// ACK names; while one of the closed interval's handshakes awaits that
+// ACK, the interval's rows wait for the next CloseInterval.
 //
 // # Cost
 //

@@ -2,6 +2,7 @@ package rtt
 
 import (
 	"cmp"
+	"math"
 	"net/netip"
 	"slices"
 
@@ -138,22 +139,30 @@ func (t *Tracker) settleHeld(hk heldKey, h *held, alt int) {
 }
 
 // settleAll emits every held handshake's sample, oldest request first
-// (CloseInterval: a sample is histogrammed in its SYN-ACK's interval;
-// Flush).
-func (t *Tracker) settleAll() {
+// (Flush).
+func (t *Tracker) settleAll() { t.settleBefore(math.MaxInt64) }
+
+// settleBefore emits, on their first SYN-ACK, the samples of the held
+// handshakes whose first SYN-ACK came before timer clock end, oldest
+// request first (CloseInterval: the interval closed last is complete).
+func (t *Tracker) settleBefore(end int64) {
 	if len(t.held) == 0 {
 		return
 	}
 	all := t.heldAll[:0]
 	for hk, h := range t.held {
-		all = append(all, heldEntry{hk, h})
+		if h.rspClk < end {
+			all = append(all, heldEntry{hk, h})
+		}
 	}
 	slices.SortFunc(all, compareHeld)
 	for i := range all {
 		t.settleHeld(all[i].hk, &all[i].h, -1)
 		all[i].h.emit, all[i].h.alts = nil, nil
 	}
-	clear(t.held) // empty already; clear also drops the deleted slots' marks
+	if len(t.held) == 0 {
+		clear(t.held) // empty already; clear also drops the deleted slots' marks
+	}
 	t.heldAll = all[:0]
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
@@ -62,10 +63,14 @@ func (h *histTable) slice(ms float64) int {
 // sample; it is exported for samples measured elsewhere. An unknown k is
 // ignored.
 func (t *Tracker) Observe(flowID uint64, k Kind, rttMs float64) {
+	t.observe(&t.hist, flowID, k, rttMs)
+}
+
+// observe adds a round trip to the histograms of h.
+func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 	if k >= NumKinds {
 		return
 	}
-	h := &t.hist
 	key := histKey{flowID: flowID, kind: k}
 	i, ok := h.idx[key]
 	if !ok {
@@ -82,14 +87,36 @@ func (t *Tracker) Observe(flowID uint64, k Kind, rttMs float64) {
 }
 
 // CloseInterval emits one rtt_histograms row per non-empty slice of every
-// histogram of the interval starting at startNs (Unix ns) and lasting
-// intervalNs, ordered by flow id, kind and slice, then empties the
+// histogram of the interval starting at startNs (Unix ns, timer clock) and
+// lasting intervalNs, ordered by flow id, kind and slice, then empties the
 // histograms. Rows are borrowed until emit returns; their strings are
-// constants. Handshakes still awaiting their client's ACK (held.go) are
-// first emitted, on their first SYN-ACK, to the emit of their Packet call.
+// constants.
+//
+// A handshake's sample belongs to the interval of the SYN-ACK its client's
+// ACK names (held.go), which may come after the close: a stray SYN-ACK
+// with another ISN before the boundary, the real one after it (zeek#3313).
+// So when handshakes of the interval are still held, its rows wait for the
+// next call: those settled meanwhile on a SYN-ACK of the interval join it,
+// the others are settled then on their first SYN-ACK, and its rows are
+// emitted before the next interval's. Rows are thus at most one interval
+// late, and the same for any timing of the calls.
 func (t *Tracker) CloseInterval(startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
-	t.settleAll()
-	h := &t.hist
+	if t.prevOpen {
+		t.settleBefore(pkt.AddNs(t.prevStart, t.prevLen))
+		t.prevOpen = false
+		t.emitHist(&t.prev, t.prevStart, t.prevLen, emit)
+	}
+	if len(t.held) > 0 {
+		t.hist, t.prev = t.prev, t.hist
+		t.prevOpen, t.prevStart, t.prevLen = true, startNs, intervalNs
+		return
+	}
+	t.emitHist(&t.hist, startNs, intervalNs, emit)
+}
+
+// emitHist emits the rows of h for the interval at startNs lasting
+// intervalNs and empties h.
+func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
 	h.order = h.order[:0]
 	for i, k := range h.keys {
 		h.order = append(h.order, histRef{key: k, i: int32(i)})

@@ -143,11 +143,12 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 }
 
 // TestHandshakeHeldUntilSettled: the handshake sample waits for the
-// client's next segment, but never leaves its SYN-ACK's interval: an
-// interval closing between the SYN-ACK and the client's ACK emits it (and
-// histograms it) first, on the first SYN-ACK. A SYN-ACK never followed by
-// another segment is emitted by Flush. A server's pure ACK does not
-// settle it; the server's data does.
+// client's next segment, even across an interval's close: the closed
+// interval's histograms wait with it, and it joins them, being on a
+// SYN-ACK of that interval; they are emitted at the next close, before
+// the next interval's. A SYN-ACK never followed by another segment is
+// emitted by Flush. A server's pure ACK does not settle it; the server's
+// data does.
 func TestHandshakeHeldUntilSettled(t *testing.T) {
 	c1, c2, c3, s := capgen.AP("192.0.2.10:40020"), capgen.AP("192.0.2.10:40021"), capgen.AP("192.0.2.10:40022"), capgen.AP("198.51.100.20:80")
 	segs := []struct {
@@ -177,27 +178,80 @@ func TestHandshakeHeldUntilSettled(t *testing.T) {
 	var got []string
 	emit := func(s *observe.RTTSample) { got = append(got, fmt.Sprintf("%d %v", s.ClientPort, s.RTTMs)) }
 	var hists []string
+	hist := func(h *observe.RTTHistogram) {
+		hists = append(hists, fmt.Sprintf("%d:%s %d %v", h.IntervalStart/1e6, h.Kind, h.N, h.Min))
+	}
 	closeAt := capgen.Ms(10)
 	closed := false
 	for i := range pkts {
 		d := &pkts[i].d
 		if !closed && d.Meta.TimeNs >= closeAt {
 			closed = true
-			tr.CloseInterval(0, 1e9, func(h *observe.RTTHistogram) { hists = append(hists, fmt.Sprintf("%s %d", h.Kind, h.N)) })
-			if want := "[40021 3 40020 2]"; fmt.Sprint(got) != want {
-				t.Errorf("samples emitted when the interval closed %v, want %s (40021 settled by the server's data at 8 ms, 40020 by the close)", got, want)
+			tr.CloseInterval(capgen.Ms(0), 10e6, hist)
+			if want := "[40021 3]"; fmt.Sprint(got) != want {
+				t.Errorf("samples emitted when the interval closed %v, want %s (40021 settled by the server's data at 8 ms, 40020 held)", got, want)
+			}
+			if len(hists) != 0 {
+				t.Errorf("histograms emitted with 40020 held: %v", hists)
 			}
 		}
 		tr.Packet(d, uint64(i), emit)
 	}
-	if n := len(got); n != 2 {
-		t.Errorf("%d samples before Flush (%v), want 2: the client's ACK at 20 ms has nothing left to settle", n, got)
+	if want := "[40021 3 40020 2]"; fmt.Sprint(got) != want {
+		t.Errorf("samples before Flush %v, want %s: the client's ACK at 20 ms settles 40020", got, want)
 	}
 	tr.Flush(nil)
 	if want := "[40021 3 40020 2 40022 4]"; fmt.Sprint(got) != want {
 		t.Errorf("samples %v, want %s", got, want)
 	}
-	if want := "[tcp_handshake 1 tcp_handshake 1]"; fmt.Sprint(hists) != want {
-		t.Errorf("first interval's histograms %v, want %s", hists, want)
+	tr.CloseInterval(closeAt, 10e6, hist)
+	start := capgen.Ms(0) / 1e6
+	want := fmt.Sprintf("[%d:tcp_handshake 1 2 %d:tcp_handshake 1 3 %d:tcp_handshake 1 4]", start, start, start+10)
+	if fmt.Sprint(hists) != want {
+		t.Errorf("histograms %v, want %s (2 and 3 ms in the first interval, 4 ms in the second)", hists, want)
+	}
+}
+
+// TestStraySynAckAcrossIntervals (zeek#3313 across a close; left by the
+// closing note of 2026-12-05): a SYN-ACK with another ISN 5 ms after the
+// SYN, an interval's close at 10 ms, the real SYN-ACK at 15 ms and the
+// client's ACK naming it at 16 ms. The sample is 15 ms, histogrammed in
+// the second interval, as tcp_connections.handshake_syn_synack_ms says;
+// the close used to settle it on the stray (5 ms, first interval).
+func TestStraySynAckAcrossIntervals(t *testing.T) {
+	c, s := capgen.AP("192.0.2.10:40030"), capgen.AP("198.51.100.20:80")
+	var fr []capgen.Frame
+	for _, sg := range []struct {
+		ms float64
+		capgen.TCP
+	}{
+		{0, capgen.TCP{Src: c, Dst: s, Flags: "S", Seq: 1000, Win: 64240}},
+		{5, capgen.TCP{Src: s, Dst: c, Flags: "SA", Seq: 9000, Ack: 1001, Win: 65160}}, // stray: another ISN
+		{15, capgen.TCP{Src: s, Dst: c, Flags: "SA", Seq: 5000, Ack: 1001, Win: 65160}},
+		{16, capgen.TCP{Src: c, Dst: s, Flags: "A", Seq: 1001, Ack: 5001, Win: 502}},
+	} {
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+	}
+	path := filepath.Join(t.TempDir(), "stray-across.pcap")
+	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pkts := readCapture(t, path)
+	tr := New(DefaultConfig())
+	var got, hists []string
+	emit := func(s *observe.RTTSample) { got = append(got, fmt.Sprint(s.RTTMs)) }
+	hist := func(h *observe.RTTHistogram) {
+		hists = append(hists, fmt.Sprintf("%d:%d %v", (h.IntervalStart-capgen.Ms(0))/1e6, h.N, h.Min))
+	}
+	for i := range pkts {
+		if i == 2 {
+			tr.CloseInterval(capgen.Ms(0), 10e6, hist)
+		}
+		tr.Packet(&pkts[i].d, 1, emit)
+	}
+	tr.Flush(nil)
+	tr.CloseInterval(capgen.Ms(10), 10e6, hist)
+	if fmt.Sprint(got) != "[15]" || fmt.Sprint(hists) != "[10:1 15]" {
+		t.Errorf("samples %v, histograms %v; want [15] and [10:1 15] (the real SYN-ACK, in the second interval)", got, hists)
 	}
 }

@@ -85,7 +85,13 @@ type Tracker struct {
 	minReqNs, minConnNs int64
 	nextScanNs          int64
 	hist                histTable
-	expired             []expiredReq
+	// prev holds the histograms of the interval closed last while
+	// handshakes it saw were still held (CloseInterval): prevOpen, its
+	// start and length (timer clock, ns).
+	prev               histTable
+	prevOpen           bool
+	prevStart, prevLen int64
+	expired            []expiredReq
 	// Handshakes paired with their SYN-ACK, awaiting the client's ACK
 	// (held.go), and their count per heldSlot of the ports.
 	held      map[heldKey]held
@@ -121,6 +127,7 @@ func New(cfg Config) *Tracker {
 		nextScanNs: math.MinInt64,
 	}
 	t.hist.init(cfg.SlicesMs, cfg.MaxHistograms)
+	t.prev.init(cfg.SlicesMs, cfg.MaxHistograms)
 	return t
 }
 
@@ -143,8 +150,9 @@ func (t *Tracker) Stats() Stats {
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
-	h := &t.hist
-	h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
+	for _, h := range []*histTable{&t.hist, &t.prev} {
+		h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
+	}
 }
 
 func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
@@ -294,7 +302,11 @@ func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server 
 	}
 	ms := float64(d) / 1e6
 	t.stats.Samples[kind]++
-	t.Observe(flowID, kind, ms)
+	h := &t.hist
+	if t.prevOpen && rspClk < pkt.AddNs(t.prevStart, t.prevLen) {
+		h = &t.prev // a held handshake settled on a SYN-ACK of the interval closed last
+	}
+	t.observe(h, flowID, kind, ms)
 	if emit == nil {
 		return
 	}
