@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -67,24 +68,30 @@ func stateOf(up, running bool) LinkState {
 	return LinkUp
 }
 
-// Links reads the state of each of the source's interfaces now, in the
-// order of Interfaces, by the index each had at Open (one netlink
-// request, in the calling thread's network namespace: the process's, as
-// at Open). Safe from any goroutine.
-func (s *Source) Links() []LinkState {
-	out := make([]LinkState, len(s.indexes))
+// Link is a capture interface as it is now: an interface keeps its index
+// when renamed (ip link set NAME name NEW) or given another MTU, so the
+// capture goes on under its new name.
+type Link struct {
+	State LinkState
+	Name  string // its name now; "" when gone, or unknown
+	MTU   int    // bytes, IP packet; 0 when gone, or unknown
+}
+
+// Links reads the state, name and MTU of each of the source's interfaces
+// now, in the order of Interfaces, by the index each had at Open (one
+// netlink request, in the calling thread's network namespace: the
+// process's, as at Open). Safe from any goroutine.
+func (s *Source) Links() []Link {
+	out := make([]Link, len(s.indexes))
 	ifs, err := net.Interfaces()
 	if err != nil {
-		for i := range out {
-			out[i] = LinkUp // unknown: say nothing
-		}
-		return out
+		return out // unknown: LinkUp, no name or MTU; say nothing
 	}
 	for i, idx := range s.indexes {
-		out[i] = LinkGone
+		out[i] = Link{State: LinkGone}
 		for _, ifi := range ifs {
 			if ifi.Index == idx {
-				out[i] = linkState(ifi.Flags)
+				out[i] = Link{State: linkState(ifi.Flags), Name: ifi.Name, MTU: ifi.MTU}
 				break
 			}
 		}
@@ -100,12 +107,20 @@ func clearSocketError(fd int) {
 	unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 }
 
-// LinkChange is one change of a capture interface's state, as the kernel
-// announced it (LinkWatcher).
+// LinkChange is one change of a capture interface's state, name or MTU,
+// as the kernel announced it (LinkWatcher).
 type LinkChange struct {
-	Iface int       // index in Interfaces (pkt.Meta.Iface)
-	State LinkState // the state it changed to
+	Iface int   // index in Interfaces (pkt.Meta.Iface)
+	Link        // the interface after the change (a deletion: LinkGone, no name or MTU)
+	at    int64 // wall time received (Unix ns)
 }
+
+// linkSettle is how long a change waits in the LinkWatcher before Changes
+// gives it: the kernel announces a deletion, or a move to another network
+// namespace, as down first, then gone, and a down followed by its gone
+// within linkSettle is given as the gone alone (a move took 16 ms between
+// the two here, idle).
+const linkSettle = 250 * time.Millisecond
 
 // maxLinkChanges bounds the changes a LinkWatcher keeps between two
 // Changes calls; past it the oldest are dropped (and counted): the
@@ -182,42 +197,75 @@ func (w *LinkWatcher) read() {
 			}
 			// struct ifinfomsg: family, pad, type (2), index (4), flags (4), change (4)
 			index, flags := int32(binary.NativeEndian.Uint32(m.Data[4:])), binary.NativeEndian.Uint32(m.Data[8:])
-			w.announce(m.Header.Type, int(index), flags)
+			w.announce(m.Header.Type, int(index), flags, linkAttrs(&m))
 		}
 	}
 }
 
-// announce notes the change one announcement describes, when it is about
-// one of the watched interfaces.
-func (w *LinkWatcher) announce(typ uint16, index int, flags uint32) {
-	st := stateOf(flags&unix.IFF_UP != 0, flags&unix.IFF_RUNNING != 0)
-	if typ == unix.RTM_DELLINK {
-		st = LinkGone
+// linkAttrs reads the name (IFLA_IFNAME) and MTU (IFLA_MTU) of a link
+// announcement; a missing or damaged attribute is left zero.
+func linkAttrs(m *syscall.NetlinkMessage) Link {
+	var l Link
+	attrs, err := syscall.ParseNetlinkRouteAttr(m)
+	if err != nil {
+		return l
 	}
+	for _, a := range attrs {
+		switch {
+		case a.Attr.Type == unix.IFLA_IFNAME:
+			l.Name = strings.TrimRight(string(a.Value), "\x00")
+		case a.Attr.Type == unix.IFLA_MTU && len(a.Value) == 4:
+			l.MTU = int(binary.NativeEndian.Uint32(a.Value))
+		}
+	}
+	return l
+}
+
+// announce notes the change one announcement describes, when it is about
+// one of the watched interfaces; a deletion takes back the down and
+// no-carrier changes of that interface Changes has not given yet (the
+// deletion's own first steps).
+func (w *LinkWatcher) announce(typ uint16, index int, flags uint32, l Link) {
+	l.State = stateOf(flags&unix.IFF_UP != 0, flags&unix.IFF_RUNNING != 0)
+	if typ == unix.RTM_DELLINK {
+		l = Link{State: LinkGone}
+	}
+	now := time.Now().UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, idx := range w.indexes {
 		if index != idx {
 			continue
 		}
+		if l.State == LinkGone {
+			w.changes = slices.DeleteFunc(w.changes, func(c LinkChange) bool {
+				return c.Iface == i && (c.State == LinkDown || c.State == LinkNoCarrier)
+			})
+		}
 		if len(w.changes) == maxLinkChanges {
 			w.changes = w.changes[1:]
 			w.dropped++
 		}
-		w.changes = append(w.changes, LinkChange{Iface: i, State: st})
+		w.changes = append(w.changes, LinkChange{Iface: i, Link: l, at: now})
 	}
 }
 
-// Changes appends to dst the changes announced since the last call, oldest
-// first, and the number of changes lost meanwhile (dropped past 256, or
-// by the kernel when the socket's buffer was full): when it is not zero,
-// Links is the way to the current state. An announcement may repeat the
-// state the previous one gave (a change of another attribute).
+// Changes appends to dst the changes announced since the last call and at
+// least 250 ms ago (a deletion's down first: linkSettle), oldest first,
+// and the number of changes lost meanwhile (dropped past 256, or by the
+// kernel when the socket's buffer was full): when it is not zero, Links
+// is the way to the current state. An announcement may repeat what the
+// previous one gave (a change of another attribute).
 func (w *LinkWatcher) Changes(dst []LinkChange) ([]LinkChange, uint64) {
+	old := time.Now().Add(-linkSettle).UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	dst = append(dst, w.changes...)
-	w.changes = w.changes[:0]
+	n := 0
+	for n < len(w.changes) && w.changes[n].at <= old {
+		n++
+	}
+	dst = append(dst, w.changes[:n]...)
+	w.changes = slices.Delete(w.changes, 0, n)
 	lost := w.dropped
 	w.dropped = 0
 	return dst, lost

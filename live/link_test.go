@@ -45,7 +45,12 @@ func TestLinkStates(t *testing.T) {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			var got []live.LinkState
-			lab.B.Do(func() error { got = s.Links(); return nil })
+			lab.B.Do(func() error {
+				for _, l := range s.Links() {
+					got = append(got, l.State)
+				}
+				return nil
+			})
 			if slices.Equal(got, []live.LinkState{want}) {
 				return
 			}
@@ -162,4 +167,66 @@ func TestLinkFlapAnnounced(t *testing.T) {
 	}
 	sh("ip link del " + lab.IfB)
 	wait(live.LinkGone)
+}
+
+// TestLinkAttrsAnnounced: a new MTU and a rename reach a LinkWatcher with
+// the interface's new MTU and name, and Links reads them too; a move to
+// another network namespace, which the kernel announces down then gone,
+// reaches it as the gone alone, however often Changes is called (the
+// down was said first when the two reached two calls).
+func TestLinkAttrsAnnounced(t *testing.T) {
+	lab := netlab.New(t)
+	var (
+		srcs []*live.Source
+		w    *live.LinkWatcher
+	)
+	if err := lab.B.Do(func() (err error) {
+		if srcs, _, err = live.Open(live.DefaultConfig(lab.IfB)); err != nil {
+			return err
+		}
+		w, err = srcs[0].WatchLinks()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer srcs[0].Close()
+	defer w.Close()
+	sh := func(script string) {
+		t.Helper()
+		if out, err := lab.B.Command("sh", "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", script, err, out)
+		}
+	}
+	// until collects changes, calling Changes every millisecond, until
+	// one satisfies done.
+	var seen []live.LinkChange
+	until := func(what string, done func(live.LinkChange) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+			ch, _ := w.Changes(nil)
+			seen = append(seen, ch...)
+			if slices.ContainsFunc(ch, done) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s announced: %+v", what, seen)
+			}
+		}
+	}
+	renamed := "r" + lab.IfB[1:]
+	sh("ip link set " + lab.IfB + " mtu 1400")
+	until("MTU 1400", func(c live.LinkChange) bool { return c.MTU == 1400 && c.Name == lab.IfB })
+	sh("ip link set " + lab.IfB + " down; ip link set " + lab.IfB + " name " + renamed + "; ip link set " + renamed + " up")
+	until("rename", func(c live.LinkChange) bool { return c.Name == renamed && c.State == live.LinkUp })
+	var links []live.Link
+	lab.B.Do(func() error { links = srcs[0].Links(); return nil })
+	if want := []live.Link{{State: live.LinkUp, Name: renamed, MTU: 1400}}; !slices.Equal(links, want) {
+		t.Errorf("Links: %+v, want %+v", links, want)
+	}
+	seen = nil
+	sh("ip link set " + renamed + " netns " + lab.A.Name)
+	until("gone", func(c live.LinkChange) bool { return c.State == live.LinkGone })
+	if slices.ContainsFunc(seen, func(c live.LinkChange) bool { return c.State == live.LinkDown || c.State == live.LinkNoCarrier }) {
+		t.Errorf("moved to another namespace: announced %+v, want gone alone", seen)
+	}
 }

@@ -242,6 +242,9 @@ func snapProgram(cfg Config, lt pkt.LinkType) ([]bpf.RawInstruction, error) {
 // would come after the tick and land in a later interval than its time.
 func (s *Source) DeliveryLag() time.Duration { return 2*s.cfg.BlockTimeout + 10*time.Millisecond }
 
+// SnapLen is the most bytes of a packet the source captures (Config.SnapLen).
+func (s *Source) SnapLen() int { return s.cfg.SnapLen }
+
 // Interfaces names the source's interfaces (pkt.Meta.Iface indexes it).
 func (s *Source) Interfaces() []string { return s.names }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,13 +28,18 @@ const carrierWaitNs = 3 * int64(time.Second)
 // down or without
 // carrier (capture_interface_down, warning), up with carrier again
 // (capture_interface_up, info: the kernel captures on it again by
-// itself), deleted (capture_interface_gone, error). The rule for a
+// itself), deleted (capture_interface_gone, error), renamed
+// (capture_interface_renamed, info: still captured, named so from then
+// on), a new MTU (capture_interface_mtu: info, a warning when packets
+// are now cut by the snap length). The rule for a
 // deleted interface: the capture goes on on the others; when none is
 // left it stops as on SIGTERM (every packet captured before is analysed
 // and written) and the command exits with status 1 (errAllGone).
 type linkWatch struct {
 	cmd    string
-	names  []string
+	names  []string         // as now (renames followed)
+	mtus   []int            // as now
+	snap   int              // the source's snap length
 	start  []live.LinkState // at Open, said on stderr by openCapture
 	state  []live.LinkState // as last reported; nil before the first check
 	lastNs int64
@@ -52,9 +58,10 @@ type linkWatch struct {
 // check comes a second after (the probe has started by then, with its
 // first packet or idle wake-up). close ends it.
 func newLinkWatch(cmd string, src *live.Source, infos []live.Info, stderr io.Writer) linkWatch {
-	w := linkWatch{cmd: cmd, lastNs: wallNs(), stderr: stderr}
+	w := linkWatch{cmd: cmd, lastNs: wallNs(), stderr: stderr, snap: src.SnapLen()}
 	for _, in := range infos {
 		w.names = append(w.names, in.Name)
+		w.mtus = append(w.mtus, in.MTU)
 		w.start = append(w.start, startState(in))
 	}
 	var err error
@@ -121,18 +128,18 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 			fmt.Fprintf(w.stderr, "tmonbench %s: warning: %s\n", w.cmd, msg)
 		}
 	}
-	for k, c := range w.buf {
+	for _, c := range w.buf {
+		w.attrs(c.Iface, c.Link, linkEvent)
 		if c.State == live.LinkNoCarrier && w.state[c.Iface] == live.LinkDown {
 			continue // coming up: IFF_UP is announced before the carrier; the readings say it if it lasts
-		}
-		if c.State != live.LinkGone && w.goneLater(c.Iface, w.buf[k+1:]) {
-			continue // a deletion is announced down first: say the deletion only
 		}
 		w.change(c.Iface, c.State, linkEvent)
 	}
 	if poll {
 		w.lastNs = nowNs
-		for i, s := range src.Links() {
+		for i, l := range src.Links() {
+			w.attrs(i, l, linkEvent)
+			s := l.State
 			if s == live.LinkNoCarrier && w.state[i] == live.LinkDown {
 				if w.upNoCarrier[i] == 0 || nowNs-w.upNoCarrier[i] < carrierWaitNs {
 					w.upNoCarrier[i] = cmp.Or(w.upNoCarrier[i], nowNs)
@@ -148,14 +155,36 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 	}
 }
 
-// goneLater reports whether changes announce interface i deleted.
-func (w *linkWatch) goneLater(i int, changes []live.LinkChange) bool {
-	for _, c := range changes {
-		if c.Iface == i && c.State == live.LinkGone {
-			return true
+// attrs reports a new name or MTU of interface i (l: as announced or
+// read; a zero field is unknown).
+func (w *linkWatch) attrs(i int, l live.Link, linkEvent func(sev uint8, kind, msg string)) {
+	if w.state[i] == live.LinkGone || l.State == live.LinkGone {
+		return
+	}
+	if l.Name != "" && l.Name != w.names[i] {
+		linkEvent(pdu.SevInfo, "capture_interface_renamed", fmt.Sprintf("%s was renamed %s: it is still captured, as %s", w.names[i], l.Name, l.Name))
+		w.names[i] = l.Name
+	}
+	if l.MTU > 0 && l.MTU != w.mtus[i] {
+		msg := fmt.Sprintf("%s MTU changed from %d to %d bytes", w.names[i], w.mtus[i], l.MTU)
+		if w.snap < l.MTU+18 {
+			linkEvent(pdu.SevWarning, "capture_interface_mtu", fmt.Sprintf("%s: the snap length %d is below it plus the link header, packets are cut", msg, w.snap))
+		} else {
+			linkEvent(pdu.SevInfo, "capture_interface_mtu", msg)
+		}
+		w.mtus[i] = l.MTU
+	}
+}
+
+// current is infos with the interfaces' names and MTUs as now.
+func (w *linkWatch) current(infos []live.Info) []live.Info {
+	out := slices.Clone(infos)
+	for i := range out {
+		if i < len(w.names) {
+			out[i].Name, out[i].MTU = w.names[i], w.mtus[i]
 		}
 	}
-	return false
+	return out
 }
 
 // change reports interface i's state s when it is news.

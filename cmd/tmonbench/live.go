@@ -187,7 +187,7 @@ func (m *liveMerged) Next() ([]byte, pkt.Meta, error) {
 func (m *liveMerged) Last() int { return m.last }
 
 // captureEvents are the end-of-run events with each interface's kernel
-// counters.
+// counters, under its name and MTU in infos (linkWatch.current: as now).
 func captureEvents(name string, src *live.Source, infos []live.Info) []observe.Event {
 	var evs []observe.Event
 	now := time.Now().UnixNano()
@@ -198,7 +198,7 @@ func captureEvents(name string, src *live.Source, infos []live.Info) []observe.E
 		}
 		evs = append(evs, observe.Event{Time: now, Source: "probe:" + name, Severity: sev, Kind: "capture_stop",
 			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered, %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
-				s.Interface, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.Drops, s.Freezes, s.LoopbackCopies)})
+				infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.Drops, s.Freezes, s.LoopbackCopies)})
 	}
 	return evs
 }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -131,12 +132,23 @@ func TestLiveInterfaceStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(lab.B, "link", "del", second)
+	// A new MTU, and a rename (the kernel renames an interface only while
+	// down): the lines and the events follow the new name.
+	run(lab.B, "link", "set", lab.IfB, "mtu", "1400")
+	errs.wait(t, "tmonbench live: "+lab.IfB+" MTU changed from 1500 to 1400 bytes")
+	renamed := "r" + second[1:]
+	run(lab.B, "link", "set", second, "down")
+	errs.wait(t, w+second+" is down: nothing is captured on it until it is up again (ip link set "+second+" up)")
+	run(lab.B, "link", "set", second, "name", renamed)
+	errs.wait(t, "tmonbench live: "+second+" was renamed "+renamed+": it is still captured, as "+renamed)
+	run(lab.B, "link", "set", renamed, "up")
+	errs.wait(t, "tmonbench live: "+renamed+" is up again, with carrier: it is captured again")
+	run(lab.B, "link", "del", renamed)
 	const e = "tmonbench live: error: "
-	errs.wait(t, e+second+" was deleted or moved to another network namespace: the capture goes on on "+lab.IfB+" (an interface created again under that name is not captured before a restart)")
-	run(lab.B, "link", "del", lab.IfB)
+	errs.wait(t, e+renamed+" was deleted or moved to another network namespace: the capture goes on on "+lab.IfB+" (an interface created again under that name is not captured before a restart)")
+	run(lab.B, "link", "set", lab.IfB, "netns", lab.A.Name)
 	errs.wait(t, e+lab.IfB+" was deleted or moved to another network namespace: no interface is left to capture on; the capture stops")
-	last := "tmonbench live: every capture interface is gone, deleted or moved to another network namespace (" + lab.IfB + ", " + second + "): the capture stopped; " + out + " holds what was captured"
+	last := "tmonbench live: every capture interface is gone, deleted or moved to another network namespace (" + lab.IfB + ", " + renamed + "): the capture stopped; " + out + " holds what was captured"
 	errs.wait(t, last)
 	rest := errs.rest()
 	err = cmd.Wait()
@@ -170,12 +182,20 @@ func TestLiveInterfaceStates(t *testing.T) {
 		seq[name] += step + " "
 	}
 	for name, want := range map[string]string{
-		second:  `^start up (down )?gone $`,
-		lab.IfB: `^down up down up (down )?gone $`,
+		second:  `^start up down renamed $`,
+		renamed: `^up (down )?gone $`,
+		lab.IfB: `^down up down up mtu (down )?gone $`,
 	} {
 		if !regexp.MustCompile(want).MatchString(seq[name]) {
 			t.Errorf("%s: events %q, want %s", name, seq[name], want)
 		}
+	}
+	var stops []string
+	for _, in := range []string{lab.IfB + " (MTU 1400,", renamed + " (MTU 1500,"} {
+		stops = append(stops, fmt.Sprintf("%d", queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'capture_stop' AND starts_with(message, '`+in+`')`)))
+	}
+	if got := strings.Join(stops, " "); got != "1 1" {
+		t.Errorf("capture_stop events under the names and MTUs at the end: %s, want 1 1", got)
 	}
 	if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'probe_stop'`); n != 1 {
 		t.Errorf("%d probe_stop events", n)

@@ -82,7 +82,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 					return []observe.Event{{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
 						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())}}
 				}
-				return append(l.h.final(l.name), captureEvents(l.name, l.src, l.infos)...)
+				return append(l.h.final(l.name), captureEvents(l.name, l.src, l.h.links.current(l.infos))...)
 			},
 			Log: l.log,
 		})

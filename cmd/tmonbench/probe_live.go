@@ -44,7 +44,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	defer capture.h.links.close()
 	feed.end = func() { // as live's run ends: the last period's drops, each interface's kernel totals
 		capture.h.report(feed.event)
-		for _, e := range captureEvents(r.name, ls, infos) {
+		for _, e := range captureEvents(r.name, ls, capture.h.links.current(infos)) {
 			sev := pdu.SevInfo
 			if e.Severity == observe.SevWarning {
 				sev = pdu.SevWarning
