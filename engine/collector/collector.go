@@ -84,6 +84,9 @@ type Collector struct {
 	hists    []pendingHist        // size histograms, expanded at Finish once their slices are known
 	// finishedRuns counts the probe runs found finished (checkFinished).
 	finishedRuns uint64
+	// listed names the config's probes by wire id (config.ProbeID), for
+	// the messages about probes whose Hello never came.
+	listed map[uint16]string
 }
 
 // FinishedRuns returns how many probe runs the collector has found
@@ -107,6 +110,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: newFlowTable(), ow: newOwState(),
 		ended: map[flowKey]struct{}{}}
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
+	c.list(cfg)
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
@@ -176,4 +177,27 @@ func (c *Collector) nameTaken(h pdu.Header, name string) bool {
 		}
 	}
 	return false
+}
+
+// list notes the names of cfg's probes by wire id (nil: none).
+func (c *Collector) list(cfg *config.Config) {
+	c.listed = map[uint16]string{}
+	if cfg != nil {
+		for _, p := range cfg.Probes {
+			c.listed[cfg.ProbeID(p.Name)] = p.Name
+		}
+	}
+}
+
+// keyMismatch is the message of a probe_key_mismatch event: frames of
+// wire id m.Claimed carry the key of m.KeyOf (pdu.KeyMismatch).
+func (c *Collector) keyMismatch(m pdu.KeyMismatch) string {
+	name := func(id uint16) string {
+		if n, ok := c.listed[id]; ok {
+			return n
+		}
+		return "probe-" + strconv.Itoa(int(id))
+	}
+	return fmt.Sprintf("frames claiming wire id %d (%s in this collector's probes list) carry the HMAC key of %s (wire id %d): probe %s numbers itself by another probes list (order or names); give the probes and the collector the same list. Its frames are refused until then",
+		m.Claimed, name(m.Claimed), name(m.KeyOf), m.KeyOf, name(m.KeyOf))
 }

@@ -101,6 +101,8 @@ type Server struct {
 	resumed bool   // state recovered from before a restart: frames came already
 	written uint64 // rows handed to the sink
 	werr    error  // first sink error
+	// keyMisSaid counts the receiver's key mismatches reported (events).
+	keyMisSaid int
 	// reported holds the receiver counters at the last pdu_refused event.
 	reported pdu.ReceiverStats
 	dur      *durable      // nil: acks as soon as decoded
@@ -319,6 +321,12 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.record(recRefused, u64s(append([]uint64{uint64(nowNs)}, refusedCounts(d)...)...))
 		s.coll.ReportRefused(nowNs, d)
 		s.reported = rx
+	}
+	for ms := s.coll.rx.KeyMismatches(); s.keyMisSaid < len(ms); s.keyMisSaid++ {
+		msg := s.coll.keyMismatch(ms[s.keyMisSaid])
+		s.coll.EventCount(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
+		s.recordEvent(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
+		s.log.Error("probe key mismatch: " + msg)
 	}
 	if n := s.acks.limited - s.limited; n > 0 {
 		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)

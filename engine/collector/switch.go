@@ -35,6 +35,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	}
 	c.flushOneway()
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
+	c.list(cfg)
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)

@@ -135,11 +135,16 @@ type probeState struct {
 // everything to persist across collector restarts.
 type Receiver struct {
 	probes map[uint16]*probeState
-	keys   map[uint16]*Key     // nil: no authentication
-	allow  map[uint16]struct{} // nil: any probe (up to MaxProbes)
-	stats  ReceiverStats
-	ack    []byte
-	epoch  int64
+	keys   map[uint16]*Key // nil: no authentication
+	// Frames with a wrong tag are tried with the other probes' keys
+	// (otherKey): keyTries counts the tries per claimed id, mismatches the
+	// pairs found.
+	keyTries   map[uint16]int
+	mismatches []KeyMismatch
+	allow      map[uint16]struct{} // nil: any probe (up to MaxProbes)
+	stats      ReceiverStats
+	ack        []byte
+	epoch      int64
 	// MaxProbes bounds the probes followed when the receiver is open to
 	// any probe (no SetProbes, no keys); default DefaultMaxProbes.
 	MaxProbes int
@@ -190,9 +195,49 @@ func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 		}
 		ks[id] = k
 	}
-	r.keys = ks
+	r.keys, r.keyTries = ks, nil
 	return nil
 }
+
+// KeyMismatch is a probe numbered by another probes list than the
+// collector's: frames claiming wire id Claimed carry the HMAC tag of the
+// key of wire id KeyOf (config.ProbeID counts a probe's place in the
+// list, config.ProbeKeys gives each id its probe's key).
+type KeyMismatch struct {
+	Claimed, KeyOf uint16
+}
+
+// maxKeyTries bounds the frames of one claimed probe id tried with every
+// other key, so that forged frames cannot make each refusal cost one HMAC
+// per probe for long.
+const maxKeyTries = 8
+
+// otherKey tries a frame whose tag failed with the keys of the other
+// probes, for the first maxKeyTries such frames of its claimed id: a key
+// that verifies it is a KeyMismatch, noted once.
+func (r *Receiver) otherKey(claimed uint16, frame []byte) {
+	if r.keyTries == nil {
+		r.keyTries = map[uint16]int{}
+	}
+	if r.keyTries[claimed] >= maxKeyTries {
+		return
+	}
+	r.keyTries[claimed]++
+	for _, id := range slices.Sorted(maps.Keys(r.keys)) {
+		if id != claimed && r.keys[id].Verify(frame) == nil {
+			m := KeyMismatch{Claimed: claimed, KeyOf: id}
+			if !slices.Contains(r.mismatches, m) {
+				r.mismatches = append(r.mismatches, m)
+			}
+			r.keyTries[claimed] = maxKeyTries // found: no more tries
+			return
+		}
+	}
+}
+
+// KeyMismatches returns the mismatches found so far, in the order found
+// (the slice only grows; a caller reports those past the ones it saw).
+func (r *Receiver) KeyMismatches() []KeyMismatch { return r.mismatches }
 
 // SetProbes restricts the receiver to the probes with these wire ids
 // (those of the config): frames of others are counted in Unknown, never
@@ -270,6 +315,7 @@ func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 		}
 		if err := k.Verify(frame); err != nil {
 			r.stats.BadAuth++
+			r.otherKey(h.ProbeID, frame)
 			return h, nil, err
 		}
 	}
