@@ -14,7 +14,7 @@ func TestRollupCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, stdout, stderr := tmon(t, "replay", "--rollup", "--out", out, wiki)
-	if code != 0 || !strings.Contains(stdout, "flow_counters_1d            312 rows") {
+	if code != 0 || !strings.Contains(stdout, "flow_counters_1d            312 rows") || !strings.Contains(stdout, "\ntmonbench rollup: "+out+"\n") {
 		t.Fatalf("replay --rollup: %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, tbl := range []string{"flow_counters_1m", "rtt_histograms_1h", "oneway_latency_1d", "oneway_loss_1d", "size_histograms_1m"} {
@@ -22,14 +22,16 @@ func TestRollupCommand(t *testing.T) {
 			t.Errorf("%s: no Hive part", tbl)
 		}
 	}
-	if code, stdout, stderr = tmon(t, "rollup", "--out", out); code != 0 || !strings.Contains(stdout, "rtt_histograms_1d") {
+	// each command's lines start "tmonbench CMD: " (rollup and enrich said "tmonbench: DIR")
+	if code, stdout, stderr = tmon(t, "rollup", "--out", out); code != 0 || !strings.Contains(stdout, "rtt_histograms_1d") || !strings.HasPrefix(stdout, "tmonbench rollup: "+out+"\n") {
 		t.Fatalf("rollup: %d\n%s\n%s", code, stdout, stderr)
 	}
 	// 8 addresses of the wikipedia capture are in 141.142.220.0/24 (the client 141.142.220.118 and its LAN neighbours:
 	// tcpdump -nr zeek_wikipedia.pcap 'ip and net 141.142.220.0/24').
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(cfg, []byte("enrich:\n  networks:\n    - {cidr: 141.142.220.0/24, activity: ENG, location: Lab}\n"), 0o644)
-	if code, stdout, stderr = tmon(t, "enrich", "--config", cfg, "--out", out); code != 0 || !strings.Contains(stdout, "(8 in configured networks, 0 known to a geoip database, 0 DNS names, 0 look-ups)") {
+	if code, stdout, stderr = tmon(t, "enrich", "--config", cfg, "--out", out); code != 0 || !strings.Contains(stdout, "(8 in configured networks, 0 known to a geoip database, 0 DNS names, 0 look-ups)") ||
+		!strings.HasPrefix(stdout, "tmonbench enrich: "+out+"\n") {
 		t.Fatalf("enrich: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select address, activity, location from addresses where address = '141.142.220.118'"); stdout != "address,activity,location\n141.142.220.118,ENG,Lab\n" {
