@@ -47,3 +47,11 @@ func keysErr(cfg *config.Config, err error) error {
 	}
 	return err
 }
+
+// checkKeys refuses, before a --tui run opens anything, a tui.keys remap
+// the TUI would refuse once the run has started (a replay's previous
+// output was replaced by an interrupted run for a typo in the keys).
+func checkKeys(cfg *config.Config) error {
+	km := tui.DefaultKeyMap()
+	return keysErr(cfg, km.Remap(cfg.TUI.Keys))
+}

@@ -40,3 +40,20 @@ func TestTUIKeyErrorsNameLine(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayTUIBadKeysTouchNothing: replay --tui with a tui.keys remap the
+// TUI refuses stops before the run, naming the line: a previous output is
+// left as it was (it was replaced by an interrupted run, then the error).
+func TestReplayTUIBadKeysTouchNothing(t *testing.T) {
+	out := replayed(t)
+	before := treeOf(t, out)
+	cfg := filepath.Join(t.TempDir(), "keys.yaml")
+	if err := os.WriteFile(cfg, []byte("tui:\n  keys:\n    nosuch: [y]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := tmon(t, "replay", "--tui", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
+	if want := "tmonbench replay: " + cfg + `:3: tui.keys.nosuch: unknown key action "nosuch"`; code != 1 || !strings.HasPrefix(stderr, want) {
+		t.Errorf("status %d, stderr %q, want 1 and %q", code, stderr, want)
+	}
+	sameTree(t, out, before)
+}
