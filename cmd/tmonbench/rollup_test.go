@@ -38,7 +38,7 @@ func TestRollupCommand(t *testing.T) {
 		t.Errorf("addresses: %d %q", code, stdout)
 	}
 	page := filepath.Join(t.TempDir(), "r.html")
-	if code, stdout, stderr = tmon(t, "report", "--out", out, "--from", "2011-03-18", "--activity", "ENG", "-o", page); code != 0 || !strings.Contains(stdout, "6 tables") {
+	if code, stdout, stderr = tmon(t, "report", "--out", out, "--from", "2011-03-18", "--activity", "ENG", "-o", page); code != 0 || !strings.Contains(stdout, "6 tables") || stderr != "" {
 		t.Fatalf("report: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `"activity":"ENG"`) || !strings.Contains(string(b), "Apache ECharts") {
@@ -46,6 +46,21 @@ func TestRollupCommand(t *testing.T) {
 	}
 	if code, _, stderr = tmon(t, "report", "--out", out, "--from", "yesterday"); code != 2 || !strings.Contains(stderr, "--from") {
 		t.Errorf("report --from yesterday: %d %q", code, stderr)
+	}
+	// a range without rows: the page is still written (exit 0, as a replay
+	// of a capture without a packet) but a warning says it is empty (it
+	// said "0 charts" alone)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "2020-01-01", "--to", "2020-01-02"}, "no rows between 2020-01-01T00:00:00Z and 2020-01-02T00:00:00Z"},
+		{[]string{"--activity", "NOPE"}, `no rows of activity "NOPE" in ` + out},
+	} {
+		code, stdout, stderr = tmon(t, append([]string{"report", "--out", out, "-o", page}, c.args...)...)
+		if want := "tmonbench report: warning: " + c.want + ": the report has no charts\n"; code != 0 || stderr != want || !strings.Contains(stdout, "(0 charts, 6 tables)") {
+			t.Errorf("report %v: %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, want)
+		}
 	}
 	// merge: an output with itself is itself (every row once), in the Hive layout, with its manifest.
 	merged := filepath.Join(t.TempDir(), "merged")
