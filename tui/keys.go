@@ -96,9 +96,21 @@ func (k KeyMap) Actions() []string {
 	return names
 }
 
+// KeyError is a remap Remap refuses. Action is the remapped action it is
+// about (a key of the map given, so that the caller holding the map's
+// source, a config file, can name its line), Key the key in fault if any.
+type KeyError struct {
+	Action string
+	Key    string
+	Msg    string // what is wrong, without the "tui: " of Error
+}
+
+// Error is the message, "tui: " first.
+func (e *KeyError) Error() string { return "tui: " + e.Msg }
+
 // Remap replaces the keys of the named actions (bubbletea key names:
 // "ctrl+n", "pgdown", "x"); the help text shows the first key. An unknown
-// action is an error naming the known ones.
+// action is an error naming the known ones. Errors are *KeyError.
 func (k *KeyMap) Remap(keys map[string][]string) error {
 	m := k.bindings()
 	names := make([]string, 0, len(keys))
@@ -109,26 +121,31 @@ func (k *KeyMap) Remap(keys map[string][]string) error {
 	for _, n := range names {
 		b, ok := m[n]
 		if !ok {
-			return fmt.Errorf("tui: unknown key action %q (known: %s)", n, strings.Join(k.Actions(), ", "))
+			return &KeyError{Action: n, Msg: fmt.Sprintf("unknown key action %q (known: %s)", n, strings.Join(k.Actions(), ", "))}
 		}
 		if len(keys[n]) == 0 {
-			return fmt.Errorf("tui: key action %q has no keys", n)
+			return &KeyError{Action: n, Msg: fmt.Sprintf("key action %q has no keys", n)}
 		}
 		b.SetKeys(keys[n]...)
 		b.SetHelp(keys[n][0], b.Help().Desc)
 	}
-	return k.clashes()
+	return k.clashes(keys)
 }
 
 // clashes refuses a key bound to two actions (quit: [j] takes down's
-// key: one of them would never work), naming both.
-func (k *KeyMap) clashes() error {
+// key: one of them would never work), naming both; the error's Action is
+// one of them that remapped remaps (the later when both are).
+func (k *KeyMap) clashes(remapped map[string][]string) error {
 	m := k.bindings()
 	owner := map[string]string{}
 	for _, n := range k.Actions() {
 		for _, key := range m[n].Keys() {
 			if o, ok := owner[key]; ok {
-				return fmt.Errorf("tui: key %q is bound to both %s and %s: remap one of them in tui.keys", key, o, n)
+				at := n
+				if _, ok := remapped[n]; !ok {
+					at = o
+				}
+				return &KeyError{Action: at, Key: key, Msg: fmt.Sprintf("key %q is bound to both %s and %s: remap one of them in tui.keys", key, o, n)}
 			}
 			owner[key] = n
 		}

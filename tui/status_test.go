@@ -100,7 +100,7 @@ func TestCheckOutput(t *testing.T) {
 // key) is refused at load, naming both; the default key map has none.
 func TestKeyClash(t *testing.T) {
 	def := DefaultKeyMap()
-	if err := def.clashes(); err != nil {
+	if err := def.clashes(nil); err != nil {
 		t.Fatalf("default key map: %v", err)
 	}
 	_, err := New(Options{Out: t.TempDir(), Keys: map[string][]string{"quit": {"j"}}, Renderer: testRenderer()})

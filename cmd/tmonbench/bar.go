@@ -117,8 +117,7 @@ type bar struct {
 	m       meter
 	p       *progress
 	paced   bool
-	read    func() int64  // bytes of the input read so far
-	packets func() uint64 // packets read, once the run is over
+	read    func() int64 // bytes of the input read so far
 	started time.Time
 
 	mu   sync.Mutex
@@ -142,12 +141,6 @@ func newBar(mode string, stderr io.Writer, files []*replay.File, p *progress, pa
 		}
 		return n
 	}
-	b.packets = func() (n uint64) {
-		for _, f := range files {
-			n += f.Stats().Packets
-		}
-		return n
-	}
 	b.draw(started)
 	b.stop = syncio.Ticking(barEvery, func(now time.Time) bool {
 		b.draw(now)
@@ -165,16 +158,18 @@ func (b *bar) draw(now time.Time) {
 }
 
 // finish stops the redrawing and leaves the bar drawn at 100%, with the
-// packets read and the mean packets/s of the whole run; a run interrupted
-// (Ctrl-C) keeps the share it had read, saying so: 100% would claim the
-// whole capture.
+// packets handled and the mean packets/s of the whole run; a run
+// interrupted (Ctrl-C) keeps the share it had read, saying so: 100% would
+// claim the whole capture. The packets are the progress's, the summary's
+// "packets read": the files' own count also has the packets --filter left
+// out, read ahead, or read when Ctrl-C came but never handled.
 func (b *bar) finish(interrupted bool) {
 	if b == nil {
 		return
 	}
 	b.stop()
 	now := time.Now()
-	packets := max(b.p.packets.Load(), b.packets())
+	packets := b.p.packets.Load()
 	line := b.final(now, packets)
 	if interrupted {
 		b.mu.Lock()

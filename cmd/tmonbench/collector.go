@@ -56,7 +56,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		// Datagrams arriving before Serve wait in the socket (probes retry).
 		l, err := pdu.ListenUDP(addr)
 		if err != nil {
-			return listenErr(addr, err)
+			return listenErr(addr, err, *listen != "")
 		}
 		defer l.Close()
 		if got := l.ReadBufferBytes(); got < pdu.SocketBufferBytes/4 {
@@ -175,8 +175,13 @@ func reserveSpace(path string, n int) error {
 
 // listenErr says why the collector cannot listen on addr: the cause once
 // ("bind: address already in use", not "listen udp ADDR: bind: ..."),
-// and, for a port taken, what to do.
-func listenErr(addr string, err error) error {
+// and, for a port taken, what to do. A --listen (flag set) that is no
+// address (a port out of range, none) is a usage error, exit status 2; a
+// port taken or an address this host lacks stays 1.
+func listenErr(addr string, err error, flag bool) error {
+	if ae := (*net.AddrError)(nil); flag && errors.As(err, &ae) {
+		return usageErr("collector: listen %s: %w", addr, err)
+	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
 		err = oe.Err

@@ -54,6 +54,11 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
+		if *withUI {
+			if err := checkKeys(cfg); err != nil {
+				return err
+			}
+		}
 		if _, err := pipeline.Collectors(cfg); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/term"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/tui"
 )
@@ -62,17 +63,17 @@ func (f *liveFeed) Status() tui.LiveStatus {
 // or the replay is interrupted) and waits for run: what was captured is
 // still written. The run ending first leaves the TUI open on the final
 // numbers ("ended" in the status line).
-func withTUI(out string, keys map[string][]string, feed *liveFeed, stdout io.Writer, stop func(), run func()) error {
+func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, stop func(), run func()) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		run()
 	}()
-	m, err := tui.New(tui.Options{Out: out, Keys: keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice})
+	m, err := tui.New(tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice})
 	if err != nil {
 		stop()
 		<-done
-		return err
+		return keysErr(cfg, err)
 	}
 	err = tui.Run(m, tea.WithOutput(stdout))
 	m.Close()

@@ -278,7 +278,7 @@ func TestQueryRunningReplay(t *testing.T) {
 	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(200 * time.Millisecond) {
 		got, note, err = query("select count(*) > 0 any_rows from flow_counters")
-		seen = err == nil && got == "any_rows\ntrue\n" && strings.Contains(note, "replay writing") && strings.Contains(note, "still running")
+		seen = err == nil && got == "any_rows\ntrue\n" && strings.HasPrefix(note, "tmonbench query: the replay writing") && strings.Contains(note, "still running")
 	}
 	if !seen {
 		t.Fatalf("no counters readable, with the running note, while the replay ran: last %q %q %v", got, note, err)

@@ -39,11 +39,15 @@ func (p *progress) counted(packets, _ uint64) {
 
 // pace wraps the pacer: every packet's capture time and lateness are
 // recorded (paced speeds only: at full speed there is nothing to keep).
+// A packet whose wait is interrupted (Ctrl-C) is never handled: it is not
+// counted, so the bar ends on the summary's "packets read".
 func (p *progress) pace(pc *replay.Pacer) func(ctx context.Context, captureNs int64) error {
 	return func(ctx context.Context, captureNs int64) error {
-		err := pc.Wait(ctx, captureNs)
+		if err := pc.Wait(ctx, captureNs); err != nil {
+			return err
+		}
 		p.record(captureNs, pc.Late())
-		return err
+		return nil
 	}
 }
 

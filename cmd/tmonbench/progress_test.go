@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -123,5 +124,38 @@ func TestStdinFilter(t *testing.T) {
 	code, ev, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select kind, count from events where source = 'replay'")
 	if code != 0 || ev != fmt.Sprintf("kind,count\nreplay_filter,%d\n", 136-want) {
 		t.Errorf("events: %q", ev)
+	}
+}
+
+// TestBarCountsHandled: the bar ends on the packets handled, the
+// summary's "packets read": a packet whose paced wait Ctrl-C interrupts is
+// never handled and not counted (the bar said one packet more than the
+// summary), nor are the file's packets read but never handed on.
+func TestBarCountsHandled(t *testing.T) {
+	f, err := replay.Open(filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for range 3 { // read by the file; the pipeline handled 1
+		if _, _, err := f.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &progress{}
+	pace := p.pace(replay.NewPacer(replay.SpeedRealtime))
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := pace(ctx, capgen.Base); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // Ctrl-C while the second packet waits its turn
+	if err := pace(ctx, capgen.Base+int64(time.Hour)); err == nil {
+		t.Fatal("an interrupted wait returned no error")
+	}
+	var w testout.SyncBuffer
+	b := newBar("always", &w, []*replay.File{f}, p, true, time.Now())
+	b.finish(true)
+	if s := w.String(); !strings.Contains(s, "| 1 pkts, interrupted after") {
+		t.Errorf("bar: %q", s)
 	}
 }

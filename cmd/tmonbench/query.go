@@ -94,7 +94,7 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			if what == "live" {
 				what = "live capture"
 			}
-			fmt.Fprintf(stderr, "tmonbench: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
+			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
 				what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 		}
 		for _, q := range *sqls { // every --sql is checked before the first runs

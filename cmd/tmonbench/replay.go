@@ -149,7 +149,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			opt.Snapshot = snap
 			runCtx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			uiErr := withTUI(a.out, a.cfg.TUI.Keys, feed, stdout, cancel, func() {
+			uiErr := withTUI(a.out, a.cfg, feed, stdout, cancel, func() {
 				res, runErr = pipeline.Run(runCtx, inputs, opt)
 				runErr = closeRun(run, res, runErr, indexers, logw, behind)
 				feed.done.Store(true)

@@ -116,6 +116,11 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 			return nil, err
 		}
+		if a.tui {
+			if err := checkKeys(a.cfg); err != nil {
+				return nil, err
+			}
+		}
 		if fs.Changed("interval") { // 0 too is refused: no default to fall back on but the config's
 			a.cfg.IntervalS = *interval
 			if err := a.cfg.Validate(); err != nil {

@@ -63,9 +63,34 @@ func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
+		if d.Empty() { // still written, exit 0: as a replay of a capture without a packet
+			warnf(stderr, "report", "no rows %s: the report has no charts", emptyScope(opt, *out))
+		}
 		fmt.Fprintf(stdout, "tmonbench report: %s (%d charts, %d tables)\n", *file, len(d.Series)+len(d.Histograms)+len(d.Top), len(d.Tables))
 		return nil
 	}
+}
+
+// emptyScope says what a report without rows covered: its filters and
+// its range ("of activity X between FROM and TO", "in DIR" with none).
+func emptyScope(opt report.Options, out string) string {
+	s := ""
+	if opt.Activity != "" {
+		s += fmt.Sprintf("of activity %q ", opt.Activity)
+	}
+	if opt.Location != "" {
+		s += fmt.Sprintf("at location %q ", opt.Location)
+	}
+	from, to := opt.From.Format(time.RFC3339Nano), opt.To.Format(time.RFC3339Nano)
+	switch {
+	case !opt.From.IsZero() && !opt.To.IsZero():
+		return s + "between " + from + " and " + to
+	case !opt.From.IsZero():
+		return s + "from " + from + " on"
+	case !opt.To.IsZero():
+		return s + "before " + to
+	}
+	return s + "in " + out
 }
 
 // parseTime reads an RFC 3339 time or a YYYY-MM-DD date (UTC); "" is the

@@ -87,7 +87,9 @@ func cmdPrepare(name string) flagsFunc {
 }
 
 // prepare writes the rollups (when withRollups) and the addresses table
-// of the output folder out, printing what it wrote.
+// of the output folder out, printing what it wrote under a header naming
+// the command that does it ("tmonbench rollup: DIR", as `replay --rollup`
+// does the same).
 func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) error {
 	started := time.Now()
 	db, err := queries.Open(out)
@@ -96,7 +98,11 @@ func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) erro
 	}
 	defer db.Close()
 	ctx := context.Background()
-	fmt.Fprintf(w, "tmonbench: %s\n", out)
+	cmd := "enrich"
+	if withRollups {
+		cmd = "rollup"
+	}
+	fmt.Fprintf(w, "tmonbench %s: %s\n", cmd, out)
 	if withRollups {
 		res, err := rollup.Build(ctx, db, out)
 		if err != nil {

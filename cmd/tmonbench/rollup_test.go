@@ -14,7 +14,7 @@ func TestRollupCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, stdout, stderr := tmon(t, "replay", "--rollup", "--out", out, wiki)
-	if code != 0 || !strings.Contains(stdout, "flow_counters_1d            312 rows") {
+	if code != 0 || !strings.Contains(stdout, "flow_counters_1d            312 rows") || !strings.Contains(stdout, "\ntmonbench rollup: "+out+"\n") {
 		t.Fatalf("replay --rollup: %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, tbl := range []string{"flow_counters_1m", "rtt_histograms_1h", "oneway_latency_1d", "oneway_loss_1d", "size_histograms_1m"} {
@@ -22,21 +22,23 @@ func TestRollupCommand(t *testing.T) {
 			t.Errorf("%s: no Hive part", tbl)
 		}
 	}
-	if code, stdout, stderr = tmon(t, "rollup", "--out", out); code != 0 || !strings.Contains(stdout, "rtt_histograms_1d") {
+	// each command's lines start "tmonbench CMD: " (rollup and enrich said "tmonbench: DIR")
+	if code, stdout, stderr = tmon(t, "rollup", "--out", out); code != 0 || !strings.Contains(stdout, "rtt_histograms_1d") || !strings.HasPrefix(stdout, "tmonbench rollup: "+out+"\n") {
 		t.Fatalf("rollup: %d\n%s\n%s", code, stdout, stderr)
 	}
 	// 8 addresses of the wikipedia capture are in 141.142.220.0/24 (the client 141.142.220.118 and its LAN neighbours:
 	// tcpdump -nr zeek_wikipedia.pcap 'ip and net 141.142.220.0/24').
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(cfg, []byte("enrich:\n  networks:\n    - {cidr: 141.142.220.0/24, activity: ENG, location: Lab}\n"), 0o644)
-	if code, stdout, stderr = tmon(t, "enrich", "--config", cfg, "--out", out); code != 0 || !strings.Contains(stdout, "(8 in configured networks, 0 known to a geoip database, 0 DNS names, 0 look-ups)") {
+	if code, stdout, stderr = tmon(t, "enrich", "--config", cfg, "--out", out); code != 0 || !strings.Contains(stdout, "(8 in configured networks, 0 known to a geoip database, 0 DNS names, 0 look-ups)") ||
+		!strings.HasPrefix(stdout, "tmonbench enrich: "+out+"\n") {
 		t.Fatalf("enrich: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select address, activity, location from addresses where address = '141.142.220.118'"); stdout != "address,activity,location\n141.142.220.118,ENG,Lab\n" {
 		t.Errorf("addresses: %d %q", code, stdout)
 	}
 	page := filepath.Join(t.TempDir(), "r.html")
-	if code, stdout, stderr = tmon(t, "report", "--out", out, "--from", "2011-03-18", "--activity", "ENG", "-o", page); code != 0 || !strings.Contains(stdout, "6 tables") {
+	if code, stdout, stderr = tmon(t, "report", "--out", out, "--from", "2011-03-18", "--activity", "ENG", "-o", page); code != 0 || !strings.Contains(stdout, "6 tables") || stderr != "" {
 		t.Fatalf("report: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `"activity":"ENG"`) || !strings.Contains(string(b), "Apache ECharts") {
@@ -44,6 +46,21 @@ func TestRollupCommand(t *testing.T) {
 	}
 	if code, _, stderr = tmon(t, "report", "--out", out, "--from", "yesterday"); code != 2 || !strings.Contains(stderr, "--from") {
 		t.Errorf("report --from yesterday: %d %q", code, stderr)
+	}
+	// a range without rows: the page is still written (exit 0, as a replay
+	// of a capture without a packet) but a warning says it is empty (it
+	// said "0 charts" alone)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "2020-01-01", "--to", "2020-01-02"}, "no rows between 2020-01-01T00:00:00Z and 2020-01-02T00:00:00Z"},
+		{[]string{"--activity", "NOPE"}, `no rows of activity "NOPE" in ` + out},
+	} {
+		code, stdout, stderr = tmon(t, append([]string{"report", "--out", out, "-o", page}, c.args...)...)
+		if want := "tmonbench report: warning: " + c.want + ": the report has no charts\n"; code != 0 || stderr != want || !strings.Contains(stdout, "(0 charts, 6 tables)") {
+			t.Errorf("report %v: %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, want)
+		}
 	}
 	// merge: an output with itself is itself (every row once), in the Hive layout, with its manifest.
 	merged := filepath.Join(t.TempDir(), "merged")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -16,32 +17,41 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 	cfg := fs.String("config", "", "config `FILE` (the one replay/live take) whose tui.keys section remaps keys, e.g. tui: {keys: {quit: [x]}}")
 	return "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.", func(args []string, stdout, stderr io.Writer) error {
 		opts := tui.Options{Out: *out}
+		var c *config.Config
 		if *cfg != "" {
-			keys, err := tuiKeys(*cfg)
-			if err != nil {
-				return err
+			var err error
+			if c, err = config.Load(*cfg); err != nil {
+				return fmt.Errorf("tui: %w", err)
 			}
-			opts.Keys = keys
+			opts.Keys = c.TUI.Keys
 		}
 		if err := tui.CheckOutput(*out); err != nil {
 			return err // nothing to browse: one line and status 1, no empty screen
 		}
 		m, err := tui.New(opts)
 		if err != nil {
-			return err
+			return keysErr(c, err)
 		}
 		defer m.Close()
 		return tui.Run(m, tea.WithOutput(stdout))
 	}
 }
 
-// tuiKeys reads the tui.keys section of a tmonbench config file (the same
-// file replay, live and collector take; engine/config checks its shape,
-// tui.New the action names).
-func tuiKeys(path string) (map[string][]string, error) {
-	c, err := config.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("tui: %w", err)
+// keysErr names the config file's line of a tui.keys remap the TUI
+// refuses (an unknown action, a key bound twice): FILE:LINE:
+// tui.keys.ACTION: ... (cfg nil: the keys came from no file).
+func keysErr(cfg *config.Config, err error) error {
+	var ke *tui.KeyError
+	if cfg != nil && errors.As(err, &ke) {
+		return cfg.KeyError(ke.Action, ke.Key, ke.Msg)
 	}
-	return c.TUI.Keys, nil
+	return err
+}
+
+// checkKeys refuses, before a --tui run opens anything, a tui.keys remap
+// the TUI would refuse once the run has started (a replay's previous
+// output was replaced by an interrupted run for a typo in the keys).
+func checkKeys(cfg *config.Config) error {
+	km := tui.DefaultKeyMap()
+	return keysErr(cfg, km.Remap(cfg.TUI.Keys))
 }

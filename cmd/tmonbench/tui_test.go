@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,4 +19,41 @@ func TestTUINoOutput(t *testing.T) {
 			t.Errorf("%s: the UI started", dir)
 		}
 	}
+}
+
+// TestTUIKeyErrorsNameLine: a tui.keys remap the TUI refuses (an unknown
+// action, a key bound to two actions) names the config file's line and
+// field, as every other config error does (they named no line).
+func TestTUIKeyErrorsNameLine(t *testing.T) {
+	out := replayed(t)
+	cfg := filepath.Join(t.TempDir(), "keys.yaml")
+	for _, c := range []struct{ keys, want string }{
+		{"    quit: [x]\n    nosuch: [y]\n", cfg + `:5: tui.keys.nosuch: unknown key action "nosuch" (known: back, `},
+		{"    help: [\"?\"]\n    quit:\n      - x\n      - j\n", cfg + `:7: tui.keys.quit: key "j" is bound to both down and quit: remap one of them in tui.keys`},
+	} {
+		if err := os.WriteFile(cfg, []byte("interval_s: 60\ntui:\n  keys:\n"+c.keys), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := tmon(t, "tui", "--out", out, "--config", cfg)
+		if code != 1 || !strings.HasPrefix(stderr, "tmonbench tui: "+c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: status %d, stderr %q, want 1 and %q", c.keys, code, stderr, c.want)
+		}
+	}
+}
+
+// TestReplayTUIBadKeysTouchNothing: replay --tui with a tui.keys remap the
+// TUI refuses stops before the run, naming the line: a previous output is
+// left as it was (it was replaced by an interrupted run, then the error).
+func TestReplayTUIBadKeysTouchNothing(t *testing.T) {
+	out := replayed(t)
+	before := treeOf(t, out)
+	cfg := filepath.Join(t.TempDir(), "keys.yaml")
+	if err := os.WriteFile(cfg, []byte("tui:\n  keys:\n    nosuch: [y]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := tmon(t, "replay", "--tui", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
+	if want := "tmonbench replay: " + cfg + `:3: tui.keys.nosuch: unknown key action "nosuch"`; code != 1 || !strings.HasPrefix(stderr, want) {
+		t.Errorf("status %d, stderr %q, want 1 and %q", code, stderr, want)
+	}
+	sameTree(t, out, before)
 }

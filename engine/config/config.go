@@ -624,7 +624,7 @@ func (c *Config) Validate() error {
 	if err := c.Enrich.validate(c.file); err != nil {
 		return err
 	}
-	if err := c.TUI.validate(c.file); err != nil {
+	if err := c.validateTUI(); err != nil {
 		return err
 	}
 	if len(c.Classes) > 256 {

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"sort"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TUI holds the terminal UI's preferences (`tmonbench tui`, `live --tui`,
@@ -17,9 +19,11 @@ type TUI struct {
 	Keys map[string][]string `yaml:"keys"`
 }
 
-// validate checks the shape of the key map: every action has keys, none
-// empty. (The action names belong to the TUI, which checks them.)
-func (t *TUI) validate(file string) error {
+// validateTUI checks the shape of the key map: every action has keys, none
+// empty. (The action names belong to the TUI, which checks them: KeyError
+// names the line of what it refuses.)
+func (c *Config) validateTUI() error {
+	t := &c.TUI
 	names := make([]string, 0, len(t.Keys))
 	for n := range t.Keys {
 		names = append(names, n)
@@ -27,15 +31,74 @@ func (t *TUI) validate(file string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if n == "" {
-			return &Error{File: file, Field: "tui.keys", Msg: "empty action name"}
+			return c.KeyError("", "", "empty action name")
 		}
 		if len(t.Keys[n]) == 0 {
-			return &Error{File: file, Field: "tui.keys." + n, Msg: "no keys (give a list such as [x])"}
+			return c.KeyError(n, "", "no keys (give a list such as [x])")
 		}
 		for _, k := range t.Keys[n] {
 			if k == "" {
-				return &Error{File: file, Field: "tui.keys." + n, Msg: fmt.Sprintf("empty key in %q", t.Keys[n])}
+				return c.KeyError(n, "", fmt.Sprintf("empty key in %q", t.Keys[n]))
 			}
+		}
+	}
+	return nil
+}
+
+// KeyError is an error about tui.keys' entry for action (key, when given,
+// one of its keys) naming the file, the line and the field, as the other
+// config errors do: FILE:LINE: tui.keys.ACTION: msg. The TUI's refusals
+// (an unknown action, a key bound twice) come back through it.
+func (c *Config) KeyError(action, key, msg string) *Error {
+	field := "tui.keys"
+	if action != "" {
+		field += "." + action
+	}
+	return &Error{File: c.file, Line: c.keyLine(action, key), Field: field, Msg: msg}
+}
+
+// keyLine returns the line in the file of tui.keys' entry for action: of
+// its item equal to key when it lists it, else of the action's name; 0
+// when the file does not hold it.
+func (c *Config) keyLine(action, key string) int {
+	n := c.root
+	for _, name := range []string{"tui", "keys"} {
+		if n == nil {
+			return 0
+		}
+		n = valueOf(n, name)
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != action {
+			continue
+		}
+		if v := n.Content[i+1]; key != "" && v.Kind == yaml.SequenceNode {
+			for _, it := range v.Content {
+				if it.Value == key {
+					return it.Line
+				}
+			}
+		}
+		return n.Content[i].Line
+	}
+	return 0
+}
+
+// valueOf returns the value of key in the mapping n (a document: its
+// mapping), nil when n is no mapping or lacks the key.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
 		}
 	}
 	return nil

@@ -7,7 +7,7 @@ import (
 
 // TestTUISection: a config file with a tui: section loads (so the same
 // file serves replay, live, collector and tui), its keys are kept, a
-// malformed key list is an error naming the field, and the keys do not
+// malformed key list is an error naming the line and field, and the keys do not
 // change Hash (they change no measurement).
 func TestTUISection(t *testing.T) {
 	plain := "interval_s: 10\n"
@@ -29,8 +29,9 @@ func TestTUISection(t *testing.T) {
 		t.Errorf("Hash modified the config: %v / %v", c.TUI.Keys, p.TUI.Keys)
 	}
 	for _, bad := range []struct{ yaml, want string }{
-		{"tui:\n  keys:\n    quit: []\n", "x.yaml: tui.keys.quit: no keys"},
-		{"tui:\n  keys:\n    quit: [\"\"]\n", "x.yaml: tui.keys.quit: empty key"},
+		{"tui:\n  keys:\n    quit: []\n", "x.yaml:3: tui.keys.quit: no keys"},
+		{"tui:\n  keys:\n    flows: [F]\n    quit: [\"\"]\n", "x.yaml:4: tui.keys.quit: empty key"},
+		{"tui:\n  keys:\n    \"\": [x]\n", "x.yaml:3: tui.keys: empty action name"},
 		{"tui:\n  keyz: {quit: [x]}\n", "x.yaml:2: tui.keyz: unknown field \"keyz\" in tui (known: keys)"},
 		{"tui:\n  keys: [x]\n", "cannot unmarshal"},
 	} {
@@ -38,5 +39,17 @@ func TestTUISection(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: error %v, want %q", bad.yaml, err, bad.want)
 		}
+	}
+	// the TUI's refusals come back through KeyError: the line of the
+	// action, or of its key when it names one
+	c, err = Parse([]byte("tui:\n  keys:\n    quit:\n      - x\n      - j\n"), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.KeyError("quit", "j", "bound twice").Error(), "k.yaml:5: tui.keys.quit: bound twice"; got != want {
+		t.Errorf("KeyError: %q, want %q", got, want)
+	}
+	if got, want := c.KeyError("quit", "", "unknown").Error(), "k.yaml:3: tui.keys.quit: unknown"; got != want {
+		t.Errorf("KeyError: %q, want %q", got, want)
 	}
 }

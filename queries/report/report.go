@@ -48,6 +48,20 @@ type Data struct {
 	Tables     []Table           `json:"tables"`     // the report views
 }
 
+// Empty is true when the page has no chart and no table row: the range
+// and filters kept nothing of the output.
+func (d *Data) Empty() bool {
+	if len(d.Series)+len(d.Histograms)+len(d.Top) > 0 {
+		return false
+	}
+	for _, t := range d.Tables {
+		if t.Total > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Chart names one chart of the page: its element id and its title (the
 // first members of each chart's JSON object).
 type Chart struct {
