@@ -151,7 +151,8 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		var res *pipeline.Result
 		var runErr error
 		if *withUI {
-			lr.notice = strings.TrimSpace(strings.TrimPrefix(strings.Split(warned.String(), "\n")[0], "tmonbench: "))
+			first, _, _ := strings.Cut(warned.String(), "\n")
+			lr.notice = strings.TrimSpace(strings.TrimPrefix(first, "tmonbench live: "))
 			res, runErr = lr.runTUI(ctx, cfg, app.Out(), stdout, stderr)
 		} else {
 			res, runErr = lr.run(ctx, cfg)
