@@ -114,11 +114,14 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	return nil
 }
 
+// The histograms merge the 1-minute rollups: a day's bucket would count
+// the whole day of a range that starts or ends within it.
+
 // rttHistograms adds one histogram per probe and RTT kind: round trips
-// per slice over the report's range (rtt_histograms_1d merged).
+// per slice over the report's range (rtt_histograms_1m merged).
 func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	res, err := runConn(ctx, conn, `SELECT c.probe, c.kind, c.slice_lo_ms, c.slice_hi_ms, sum(c.n)::UBIGINT
-		FROM rtt_histograms_1d c `+flowJoin+` WHERE `+flowFilter+`
+		FROM rtt_histograms_1m c `+flowJoin+` WHERE `+flowFilter+`
 		GROUP BY ALL ORDER BY c.probe, c.kind, c.slice_lo_ms`)
 	if err != nil {
 		return err
@@ -142,12 +145,12 @@ func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 }
 
 // onewayHistograms adds one latency histogram per one-way flow and hop
-// pair: oneway_latency_1d slice counts summed over the days.
+// pair: oneway_latency_1m slice counts summed over the report's range.
 func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, slices_ms,
 		list_transform(range(1, max(len(slice_counts)) + 1), i -> list_sum(list_transform(list(slice_counts), c -> coalesce(c[i], 0)))::UBIGINT)
-		FROM oneway_latency_1d c
-		WHERE (getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP::DATE)
+		FROM oneway_latency_1m c
+		WHERE (getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP)
 		  AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
 		GROUP BY ALL ORDER BY ALL`)
 	if err != nil {
@@ -178,7 +181,7 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 // analysis.
 func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	res, err := runConn(ctx, conn, `SELECT f.class, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
-		FROM size_histograms_1d c `+flowJoin+` WHERE `+flowFilter+`
+		FROM size_histograms_1m c `+flowJoin+` WHERE `+flowFilter+`
 		GROUP BY ALL ORDER BY f.class, c.slice_lo_bytes`)
 	if err != nil {
 		return err

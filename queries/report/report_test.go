@@ -21,7 +21,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+func TestMain(m *testing.M) {
+	code := testout.Main(m)
+	if labDir != "" {
+		os.RemoveAll(labDir) // one per test binary: they piled up in /tmp
+	}
+	os.Exit(code)
+}
 
 var (
 	labOnce sync.Once
@@ -305,6 +311,26 @@ func TestReportEqualsRaw(t *testing.T) {
 	}
 	if len(d.Series) != 0 || len(d.Histograms) != 0 {
 		t.Errorf("after 2030: %d series %d histograms", len(d.Series), len(d.Histograms))
+	}
+	// Ranges before and after the lab's rows (2026-11-29 14:57-14:59 UTC)
+	// on their day keep nothing either: the histograms read the 1-minute
+	// rollups, not the day's bucket (its 00:00 is before any hour of the
+	// day; the one-way histogram took the whole day of From).
+	day := func(h int) time.Time { return time.Date(2026, 11, 29, h, 0, 0, 0, time.UTC) }
+	if first := one(t, db, `SELECT min(interval_start)::DATE FROM flow_counters`); first != "2026-11-29\n" {
+		t.Fatalf("the lab's rows start on %q: the ranges below need its day", first)
+	}
+	for _, o := range []Options{{To: day(12)}, {From: day(16)}, {From: day(10), To: day(12)}} {
+		if d, err = Build(context.Background(), db, o); err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, h := range d.Histograms {
+			titles = append(titles, h.Title)
+		}
+		if len(d.Series) != 0 || len(titles) != 0 {
+			t.Errorf("from %v to %v: %d series, histograms %q; want none", o.From, o.To, len(d.Series), titles)
+		}
 	}
 }
 
