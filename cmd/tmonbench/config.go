@@ -20,11 +20,7 @@ func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	cfg, err := config.Load(path)
-	var pe *fs.PathError
-	if errors.As(err, &pe) { // worded as a capture's: the flag, the file, the fault
-		return nil, fmt.Errorf("--config %s: %w", path, pe.Err)
-	}
+	cfg, err := readConfig(path)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +31,17 @@ func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
 		warnf(stderr, cmd, "%s", w)
 	}
 	return cfg, nil
+}
+
+// readConfig loads the config file at path; a file that cannot be read
+// is worded as a capture's: the flag, the file, the fault.
+func readConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return nil, fmt.Errorf("--config %s: %w", path, pe.Err)
+	}
+	return cfg, err
 }
 
 // cmdConfig prints the embedded default configuration, or with

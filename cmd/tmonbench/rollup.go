@@ -37,7 +37,7 @@ func (f enrichFlags) options(cfg *config.Config) (enrich.Options, error) {
 		cfg = config.Default()
 		if *f.config != "" {
 			var err error
-			if cfg, err = config.Load(*f.config); err != nil {
+			if cfg, err = readConfig(*f.config); err != nil {
 				return enrich.Options{}, err
 			}
 		}

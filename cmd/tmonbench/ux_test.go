@@ -276,6 +276,8 @@ func TestErrorLines(t *testing.T) {
 		{[]string{"replay", "--config", notes, nope}, notes + ":1: not a tmonbench configuration: want a YAML mapping of settings"},
 		{[]string{"replay", "--config", nope + ".yaml", nope}, "--config " + nope + ".yaml: no such file or directory"},
 		{[]string{"bench", "--config", nope + ".yaml", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"enrich", "--config", nope + ".yaml", "--out", out}, "--config " + nope + ".yaml: no such file or directory"},
+		{[]string{"rollup", "--config", nope + ".yaml", "--out", out}, "--config " + nope + ".yaml: no such file or directory"},
 		{[]string{"replay", "--out", "/proc/x", testsamples.Path(t, "lab", "ftp", "A.pcap")}, "cannot write output folder /proc/x: mkdir /proc/x: "},
 		{[]string{"replay", "--filter", "tcp portt 80", nope}, `--filter "tcp portt 80": expected 'and' or 'or' before "portt" at offset 4`},
 	} {
