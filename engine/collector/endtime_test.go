@@ -50,3 +50,27 @@ func TestEndEventsIgnoreHeartbeats(t *testing.T) {
 		t.Errorf("with a heartbeat 5 s after the data: end events at %v, want %v", got, want)
 	}
 }
+
+// TestEndEventsHeartbeatsOnly: a collector that got heartbeats but no
+// data PDU (its probes had nothing more to send) stamps its end-of-run
+// one-way events with the heartbeats' time, not 0 (1970-01-01, a date
+// partition of its own): the latest data PDU's build time is only
+// preferred when there is one.
+func TestEndEventsHeartbeatsOnly(t *testing.T) {
+	cfg, _ := labPDUs(t)
+	c := labCollector(t, cfg)
+	const at = int64(1_700_000_000e9)
+	c.Handle(pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeHeartbeat, ProbeID: cfg.ProbeID("A"), Epoch: 3, BuildTimeNs: at}, nil))
+	n := 0
+	for _, e := range c.Finish().Events {
+		if e.Kind == "oneway_totals" {
+			n++
+			if e.Time != at {
+				t.Errorf("oneway_totals at %d, want the heartbeat's time %d", e.Time, at)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no oneway_totals event")
+	}
+}

@@ -271,8 +271,12 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 // events are stamped with the latest data PDU's build time: a heartbeat's
 // depends on how long the probe waited for acknowledgements (wall time),
 // and the same captures give the same rows however the link behaved.
+// Without any data PDU (heartbeats only) they take the latest heartbeat's.
 func (c *Collector) flushOneway() {
 	at := c.dataNs
+	if at == 0 {
+		at = c.lastNs
+	}
 	names := make([]string, 0, len(c.ow.recs))
 	for n := range c.ow.recs {
 		names = append(names, n)
