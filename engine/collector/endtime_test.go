@@ -74,3 +74,48 @@ func TestEndEventsHeartbeatsOnly(t *testing.T) {
 		t.Error("no oneway_totals event")
 	}
 }
+
+// TestEndEventsIgnoreLateNotices: the end-of-run one-way events are not
+// stamped by an events PDU built after the run's data: a probe lingering
+// for its acknowledgements reports its link's trouble (pdu_long_retry_enter
+// and _leave, pdu_destroyed_after_report) at its clock of then, which goes
+// on with the wall clock. A collector killed for 3 s while two probes
+// lingered wrote oneway_totals 580 ms later than one never interrupted
+// (the probes' pdu_long_retry_enter, max_retries 3).
+func TestEndEventsIgnoreLateNotices(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	endEvents := func(extra ...[]byte) map[string]int64 {
+		c := labCollector(t, cfg)
+		for _, f := range frames {
+			c.Handle(f)
+		}
+		for _, f := range extra {
+			c.Handle(f)
+		}
+		var all observe.Batch
+		all.Append(c.Drain())
+		all.Append(c.Finish())
+		at := map[string]int64{}
+		for _, e := range all.Events {
+			if e.Kind == "oneway_totals" {
+				at[e.Kind] = e.Time
+			}
+		}
+		return at
+	}
+	want := endEvents()
+	var last pdu.Header
+	for _, f := range frames {
+		if h, _, err := pdu.ParseFrame(f); err == nil && h.ProbeID == cfg.ProbeID("A") && h.ID > last.ID {
+			last = h
+		}
+	}
+	late := want["oneway_totals"] + 5e9
+	var enc pdu.Enc
+	ev := pdu.Event{TimeNs: late, Severity: pdu.SevWarning, Kind: "pdu_long_retry_enter", Message: "collector central: long retry mode"}
+	ev.Append(&enc)
+	f := pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeEvents, ProbeID: last.ProbeID, Epoch: last.Epoch, ID: last.ID + 1, BuildTimeNs: late}, enc.B)
+	if got := endEvents(f); got["oneway_totals"] != want["oneway_totals"] {
+		t.Errorf("with an events PDU 5 s after the data: oneway_totals at %d, want %d", got["oneway_totals"], want["oneway_totals"])
+	}
+}

@@ -268,9 +268,10 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 }
 
 // flushOneway classifies every record still open (end of the run). Its
-// events are stamped with the latest data PDU's build time: a heartbeat's
-// depends on how long the probe waited for acknowledgements (wall time),
-// and the same captures give the same rows however the link behaved.
+// events are stamped with the latest data PDU's build time: a heartbeat's,
+// or that of the events a lingering probe reports about its link, depends
+// on how long the probe waited for acknowledgements (wall time), and the
+// same captures give the same rows however the link behaved.
 // Without any data PDU (heartbeats only) they take the latest heartbeat's.
 func (c *Collector) flushOneway() {
 	at := c.dataNs
