@@ -75,6 +75,7 @@ type Collector struct {
 	names    map[string]string   // placeholder -> name, during resolve
 	lastNs   int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
 	dataNs   int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
+	seenNs   int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
 	base     uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
 	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
 	restarts map[uint16]*badPDUs // probe restarts since the last drain
@@ -510,6 +511,7 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 
 func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	k := flowKey{pid, r.FlowID}
+	c.seenNs = max(c.seenNs, r.LastSeenNs)
 	if c.retired.has(k) {
 		return // already written out as ended
 	}

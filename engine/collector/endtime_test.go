@@ -119,3 +119,47 @@ func TestEndEventsIgnoreLateNotices(t *testing.T) {
 		t.Errorf("with an events PDU 5 s after the data: oneway_totals at %d, want %d", got["oneway_totals"], want["oneway_totals"])
 	}
 }
+
+// TestEndEventsIgnoreSendingSlots: the build time of a probe's last PDUs
+// is its channel's clock, which the sending slots move on, and
+// retransmissions take slots: a collector killed and restarted while a
+// probe flushed its last PDUs got the final report 1 ms later (report at
+// +4 ms after the last packet, +3 ms uninterrupted), and so did
+// oneway_totals. The end-of-run one-way events take the capture time of
+// the latest packet the flows report.
+func TestEndEventsIgnoreSendingSlots(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	endEvents := func(frames [][]byte) map[string]int64 {
+		c := labCollector(t, cfg)
+		for _, f := range frames {
+			c.Handle(f)
+		}
+		var all observe.Batch
+		all.Append(c.Drain())
+		all.Append(c.Finish())
+		at := map[string]int64{}
+		for _, e := range all.Events {
+			if e.Kind == "oneway_totals" {
+				at[e.Kind] = e.Time
+			}
+		}
+		return at
+	}
+	want := endEvents(frames)
+	var later [][]byte
+	n := 0
+	for _, f := range frames {
+		if h, payload, err := pdu.ParseFrame(f); err == nil && h.Type == pdu.TypeReport {
+			h.BuildTimeNs += 1e6
+			f = pdu.AppendFrame(nil, h, payload)
+			n++
+		}
+		later = append(later, f)
+	}
+	if n == 0 {
+		t.Fatal("no report PDU in the lab frames")
+	}
+	if got := endEvents(later); got["oneway_totals"] != want["oneway_totals"] {
+		t.Errorf("with the reports built 1 ms later: oneway_totals at %d, want %d", got["oneway_totals"], want["oneway_totals"])
+	}
+}
