@@ -250,6 +250,16 @@ func (w *LinkWatcher) announce(typ uint16, index int, flags uint32, l Link) {
 	}
 }
 
+// Holding reports whether a change of interface i (index in Interfaces)
+// was announced that Changes has not given yet (it waits linkSettle): a
+// reading of Links is then ahead of changes still to come, which give
+// the interface's steps in order (a rename, then another).
+func (w *LinkWatcher) Holding(i int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.ContainsFunc(w.changes, func(c LinkChange) bool { return c.Iface == i })
+}
+
 // Changes appends to dst the changes announced since the last call and at
 // least 250 ms ago (a deletion's down first: linkSettle), oldest first,
 // and the number of changes lost meanwhile (dropped past 256, or by the

@@ -44,8 +44,8 @@ type linkWatch struct {
 	state  []live.LinkState // as last reported; nil before the first check
 	lastNs int64
 	stderr io.Writer
-	gone   bool // no interface is left: the capture was stopped
-	watch  *live.LinkWatcher
+	gone   bool        // no interface is left: the capture was stopped
+	watch  linkChanges // nil: none (the readings alone)
 	buf    []live.LinkChange
 	// upNoCarrier is when a reading first found interface i up without
 	// carrier after it was down (0: not so): said once a reading
@@ -64,9 +64,10 @@ func newLinkWatch(cmd string, src *live.Source, infos []live.Info, stderr io.Wri
 		w.mtus = append(w.mtus, in.MTU)
 		w.start = append(w.start, startState(in))
 	}
-	var err error
-	if w.watch, err = src.WatchLinks(); err != nil {
+	if lw, err := src.WatchLinks(); err != nil {
 		fmt.Fprintf(stderr, "tmonbench %s: warning: %v: the interfaces' state is read once a second (a flap quicker than that goes unseen)\n", cmd, err)
+	} else {
+		w.watch = lw
 	}
 	return w
 }
@@ -96,7 +97,7 @@ func noCarrierAtStart(name string) string {
 // once per linkEveryNs (wall time nowNs), what a reading of the
 // interfaces' state finds changed; src is stopped when every interface is
 // gone.
-func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
+func (w *linkWatch) check(nowNs int64, src linkReader, event eventFunc) {
 	if w.names == nil || w.gone {
 		return
 	}
@@ -138,6 +139,9 @@ func (w *linkWatch) check(nowNs int64, src *live.Source, event eventFunc) {
 	if poll {
 		w.lastNs = nowNs
 		for i, l := range src.Links() {
+			if w.watch != nil && w.watch.Holding(i) {
+				continue // changes still held are older than this reading: they say it in order
+			}
 			w.attrs(i, l, linkEvent)
 			s := l.State
 			if s == live.LinkNoCarrier && w.state[i] == live.LinkDown {

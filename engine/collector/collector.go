@@ -74,7 +74,8 @@ type Collector struct {
 	counters pdu.Counters
 	names    map[string]string   // placeholder -> name, during resolve
 	lastNs   int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
-	dataNs   int64               // the latest build time of a data PDU (heartbeats left out): the end-of-run events' time
+	dataNs   int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
+	seenNs   int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
 	base     uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
 	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
 	restarts map[uint16]*badPDUs // probe restarts since the last drain
@@ -186,7 +187,12 @@ func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen in
 		c.restarted(h, v.Base)
 	}
 	if v.Fresh {
-		c.dataNs = max(c.dataNs, h.BuildTimeNs)
+		if h.Type != pdu.TypeEvents && h.Type != pdu.TypeDropped {
+			// Events and dropped notices are left out too: a probe
+			// lingering for its acknowledgements builds them at its
+			// clock of then (wall time), when its link had trouble.
+			c.dataNs = max(c.dataNs, h.BuildTimeNs)
+		}
 		c.base = v.Base
 		if err := c.decode(h, payload); err != nil {
 			c.stats.BadRecords++
@@ -505,6 +511,7 @@ func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
 
 func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	k := flowKey{pid, r.FlowID}
+	c.seenNs = max(c.seenNs, r.LastSeenNs)
 	if c.retired.has(k) {
 		return // already written out as ended
 	}

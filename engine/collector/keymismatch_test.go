@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,65 @@ func TestKeyMismatchEvent(t *testing.T) {
 	}
 	if st := srv.Stats().Receiver; st.BadAuth != 20 || tr.acks != 0 {
 		t.Errorf("%d frames refused for their tag, %d acknowledged; want 20 and 0", st.BadAuth, tr.acks)
+	}
+}
+
+// TestKeyMismatchAfterSwitch: a configuration switch that reorders the
+// probes list can turn a probe that matched into one that does not, with
+// the same pair of wire ids as a mismatch said before the switch. Here
+// probe B with the list [B, A] claims id 1 under B's key (id 2 in [A, B]);
+// after the collector switches to [B, A], probe A with [A, B] claims id 1
+// under A's key (id 2 in [B, A]): another probe, the same pair (1, 2). It
+// was not said (the pairs found were remembered across SetKeys), and a
+// mismatch found before the switch but said at the next tick was named by
+// the new list.
+func TestKeyMismatchAfterSwitch(t *testing.T) {
+	parse := func(y string) *config.Config {
+		cfg, err := config.Parse([]byte(y), "c.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	ab, ba := parse("probes: [{name: A, key: secret-a}, {name: B, key: secret-b}]\n"), parse("probes: [{name: B, key: secret-b}, {name: A, key: secret-a}]\n")
+	c, err := New(ab, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetKeys(ab.ProbeKeys()); err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordSink{}
+	srv := NewServer(c, &fakeTransport{}, sink, ServerOptions{WriteEvery: time.Hour})
+	frame := func(secret string, id uint32) []byte {
+		k, _ := pdu.NewKey([]byte(secret))
+		return k.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil)
+	}
+	from := netip.MustParseAddrPort("127.0.0.1:5000")
+	now := time.Unix(1_700_000_000, 0)
+	srv.handle(frame("secret-b", 1), from) // B numbered by [B, A]
+	if err := srv.Switch(now.UnixNano(), ba, ab.Hash(), []uint16{1, 2}, ba.ProbeKeys()); err != nil {
+		t.Fatal(err)
+	}
+	srv.tick(now, false)
+	srv.handle(frame("secret-a", 2), from) // A numbered by [A, B]
+	srv.tick(now.Add(time.Second), true)
+	var msgs []string
+	for _, e := range sink.rows.Events {
+		if e.Kind == "probe_key_mismatch" {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	want := []string{
+		"frames claiming wire id 1 (A in this collector's probes list) carry the HMAC key of B (wire id 2)",
+		"frames claiming wire id 1 (B in this collector's probes list) carry the HMAC key of A (wire id 2)",
+	}
+	if len(msgs) != len(want) {
+		t.Fatalf("probe_key_mismatch events %q, want %d starting %q", msgs, len(want), want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(msgs[i], want[i]) {
+			t.Errorf("event %d: %q, want it to start %q", i, msgs[i], want[i])
+		}
 	}
 }

@@ -268,11 +268,15 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 }
 
 // flushOneway classifies every record still open (end of the run). Its
-// events are stamped with the latest data PDU's build time: a heartbeat's
-// depends on how long the probe waited for acknowledgements (wall time),
-// and the same captures give the same rows however the link behaved.
+// events are stamped with the capture time of the latest packet the flow
+// updates report, so that the same captures give the same rows however
+// the link behaved: a PDU's build time is its channel's clock, which the
+// sending slots move on (retransmissions take some), a heartbeat's or a
+// lingering probe's events' follow the wall clock. Without flow updates
+// they take the latest data PDU's build time (heartbeats, events and
+// dropped notices left out), without data PDUs the latest heartbeat's.
 func (c *Collector) flushOneway() {
-	at := c.dataNs
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
 	names := make([]string, 0, len(c.ow.recs))
 	for n := range c.ow.recs {
 		names = append(names, n)

@@ -227,6 +227,18 @@ func (s *Server) finishing(finished uint64, ack []byte, from netip.AddrPort) boo
 	return true
 }
 
+// sayKeyMismatches turns the key mismatches found since the last call
+// into probe_key_mismatch events and log lines at wall time nowNs, the
+// probes named by the list in effect. The server lock is held.
+func (s *Server) sayKeyMismatches(nowNs int64) {
+	for ms := s.coll.rx.KeyMismatches(); s.keyMisSaid < len(ms); s.keyMisSaid++ {
+		msg := s.coll.keyMismatch(ms[s.keyMisSaid])
+		s.coll.EventCount(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
+		s.recordEvent(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
+		s.log.Error("probe key mismatch: " + msg)
+	}
+}
+
 // Serve receives frames until ctx ends, the transport fails or IdleExit
 // passes without a frame; then it hands every remaining row (Finish) to
 // the sink and commits (the sink has every table from the start:
@@ -322,12 +334,7 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.coll.ReportRefused(nowNs, d)
 		s.reported = rx
 	}
-	for ms := s.coll.rx.KeyMismatches(); s.keyMisSaid < len(ms); s.keyMisSaid++ {
-		msg := s.coll.keyMismatch(ms[s.keyMisSaid])
-		s.coll.EventCount(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
-		s.recordEvent(nowNs, observe.SevError, "probe_key_mismatch", msg, 0)
-		s.log.Error("probe key mismatch: " + msg)
-	}
+	s.sayKeyMismatches(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
 		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
 		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)

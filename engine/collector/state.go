@@ -34,6 +34,7 @@ type savedState struct {
 	Stats    Stats
 	LastNs   int64
 	DataNs   int64
+	SeenNs   int64
 	Ended    []flowKeyS
 	Retired  []flowKeyS
 	Hists    []savedHist
@@ -145,7 +146,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // one would, rows not drained yet included. The journal of a durable
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
-	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs,
+	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
 		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
@@ -251,7 +252,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
 		c.flows.Set(sf.Key.key(), f)
 	}
-	c.batch, c.stats, c.lastNs, c.dataNs = s.Batch, s.Stats, s.LastNs, s.DataNs
+	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs
 	c.ended, c.retired = map[flowKey]struct{}{}, retiredSet{}
 	for _, k := range s.Ended {
 		c.ended[k.key()] = struct{}{}

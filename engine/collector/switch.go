@@ -77,9 +77,14 @@ func (c *Collector) Switch(cfg *config.Config) error {
 func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []uint16, keys map[uint16][]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The mismatches found under the list that stops are said with its
+	// names; SetKeys forgets them (the new list may pair the same ids
+	// otherwise).
+	s.sayKeyMismatches(nowNs)
 	if err := s.coll.SetKeys(keys); err != nil {
 		return err
 	}
+	s.keyMisSaid = 0
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}

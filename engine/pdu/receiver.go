@@ -180,8 +180,9 @@ func NewReceiver() *Receiver {
 // probes in keys (probe id -> shared secret, from the config), tagged with
 // the probe's key, are accepted, and their acknowledgements are tagged
 // with it. Others are counted (Unknown, BadAuth) and dropped, never
-// acknowledged. A nil map turns authentication off. Error: ErrKey for an
-// empty secret (nothing is changed then).
+// acknowledged. A nil map turns authentication off. The key mismatches
+// found under the previous keys are forgotten (KeyMismatches starts
+// again). Error: ErrKey for an empty secret (nothing is changed then).
 func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 	if keys == nil {
 		r.keys = nil
@@ -195,7 +196,7 @@ func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 		}
 		ks[id] = k
 	}
-	r.keys, r.keyTries = ks, nil
+	r.keys, r.keyTries, r.mismatches = ks, nil, nil
 	return nil
 }
 
@@ -235,8 +236,9 @@ func (r *Receiver) otherKey(claimed uint16, frame []byte) {
 	}
 }
 
-// KeyMismatches returns the mismatches found so far, in the order found
-// (the slice only grows; a caller reports those past the ones it saw).
+// KeyMismatches returns the mismatches found since the last SetKeys, in
+// the order found (the slice only grows until then; a caller reports those
+// past the ones it saw).
 func (r *Receiver) KeyMismatches() []KeyMismatch { return r.mismatches }
 
 // SetProbes restricts the receiver to the probes with these wire ids

@@ -55,10 +55,13 @@ func (p *Probe) rttUnanswered(kind string, flowID uint64) {
 }
 
 // closeRTT reports the interval's round-trip histograms of every class.
-func (p *Probe) closeRTT() {
+func (p *Probe) closeRTT() { p.closeRTTAt(p.intervalStart) }
+
+// closeRTTAt closes the round-trip trackers' interval starting at startNs.
+func (p *Probe) closeRTTAt(startNs int64) {
 	for ci := range p.classes {
 		if c := &p.classes[ci]; c.rtt != nil {
-			c.rtt.CloseInterval(p.intervalStart, p.intervalNs, p.emitRTTHist)
+			c.rtt.CloseInterval(startNs, p.intervalNs, p.emitRTTHist)
 		}
 	}
 }

@@ -740,6 +740,13 @@ func (p *Probe) compactActive() {
 func (p *Probe) closeInterval(nextStart int64) {
 	p.reportActive()
 	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	if nextStart > end {
+		// Idle intervals skipped: the round-trip trackers close the first
+		// too, as when a tick closes each, so that the handshakes held
+		// across the close settle alike (rtt.Tracker.CloseInterval). The
+		// others are empty for them either way.
+		p.closeRTTAt(end)
+	}
 	for ci := range p.classes {
 		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
 	}

@@ -27,6 +27,7 @@ type held struct {
 	copies        uint32 // SYN copies when the first SYN-ACK paired
 	isn           uint32 // server ISN of the first SYN-ACK
 	rspNs, rspClk int64  // capture time and timer clock of the first SYN-ACK
+	rspGen        uint64 // Tracker.closes at the first SYN-ACK: its interval
 	// alts are the SYN-ACKs with other ISNs, nil until one comes (a
 	// pointer: the map keeps small values inline, TestZeroAllocs)
 	alts *altSynAcks
@@ -41,6 +42,7 @@ const maxAlts = 3
 type altSynAck struct {
 	isn     uint32
 	ns, clk int64
+	gen     uint64 // Tracker.closes when it came: its interval
 }
 
 // altSynAcks are a held handshake's other ISNs, in order of arrival.
@@ -64,7 +66,7 @@ func (t *Tracker) hold(hk heldKey, k *pendKey, p *pending, d *dissect.Dissection
 		t.settleHeld(hk, &old, -1)
 	}
 	h := held{reqNs: p.reqNs, reqClk: p.reqClk, flowID: p.flowID, isnC: uint32(k.id), copies: p.copies,
-		isn: d.Seq, rspNs: d.Meta.TimeNs, rspClk: d.Meta.Clock(), emit: emit}
+		isn: d.Seq, rspNs: d.Meta.TimeNs, rspClk: d.Meta.Clock(), rspGen: t.closes, emit: emit}
 	if len(t.held) >= t.cfg.MaxPending {
 		t.emitHandshake(hk, &h, -1)
 		return
@@ -87,7 +89,7 @@ func (t *Tracker) strayAlt(hk heldKey, k *pendKey, d *dissect.Dissection) {
 		t.held[hk] = h
 	}
 	if x := h.alts; x.n < maxAlts {
-		x.a[x.n] = altSynAck{isn: d.Seq, ns: d.Meta.TimeNs, clk: d.Meta.Clock()}
+		x.a[x.n] = altSynAck{isn: d.Seq, ns: d.Meta.TimeNs, clk: d.Meta.Clock(), gen: t.closes}
 		x.n++
 	}
 }
@@ -140,18 +142,20 @@ func (t *Tracker) settleHeld(hk heldKey, h *held, alt int) {
 
 // settleAll emits every held handshake's sample, oldest request first
 // (Flush).
-func (t *Tracker) settleAll() { t.settleBefore(math.MaxInt64) }
+func (t *Tracker) settleAll() { t.settleBefore(math.MaxUint64) }
 
 // settleBefore emits, on their first SYN-ACK, the samples of the held
-// handshakes whose first SYN-ACK came before timer clock end, oldest
-// request first (CloseInterval: the interval closed last is complete).
-func (t *Tracker) settleBefore(end int64) {
+// handshakes whose first SYN-ACK came before the close numbered gen
+// (Tracker.closes), oldest request first (CloseInterval: the interval
+// closed last is complete). Intervals are counted, not timed: the timer
+// clock and capture time differ after a clock step.
+func (t *Tracker) settleBefore(gen uint64) {
 	if len(t.held) == 0 {
 		return
 	}
 	all := t.heldAll[:0]
 	for hk, h := range t.held {
-		if h.rspClk < end {
+		if h.rspGen < gen {
 			all = append(all, heldEntry{hk, h})
 		}
 	}
@@ -186,9 +190,9 @@ func (t *Tracker) emitHandshake(hk heldKey, h *held, alt int) {
 		b = appendUint(b, uint64(h.copies))
 	}
 	t.scratch = b
-	rspNs, rspClk := h.rspNs, h.rspClk
+	rspNs, rspClk, gen := h.rspNs, h.rspClk, h.rspGen
 	if alt >= 0 {
-		rspNs, rspClk = h.alts.a[alt].ns, h.alts.a[alt].clk
+		rspNs, rspClk, gen = h.alts.a[alt].ns, h.alts.a[alt].clk, h.alts.a[alt].gen
 	}
-	t.emitSample(KindTCPHandshake, hk.client, hk.cport, hk.server, hk.sport, h.flowID, h.reqNs, h.reqClk, rspNs, rspClk, h.emit)
+	t.emitSample(KindTCPHandshake, hk.client, hk.cport, hk.server, hk.sport, h.flowID, h.reqNs, h.reqClk, rspNs, rspClk, gen, h.emit)
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
-	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
@@ -87,7 +86,7 @@ func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 }
 
 // CloseInterval emits one rtt_histograms row per non-empty slice of every
-// histogram of the interval starting at startNs (Unix ns, timer clock) and
+// histogram of the interval starting at startNs (Unix ns, capture time) and
 // lasting intervalNs, ordered by flow id, kind and slice, then empties the
 // histograms. Rows are borrowed until emit returns; their strings are
 // constants.
@@ -102,10 +101,11 @@ func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 // late, and the same for any timing of the calls.
 func (t *Tracker) CloseInterval(startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
 	if t.prevOpen {
-		t.settleBefore(pkt.AddNs(t.prevStart, t.prevLen))
+		t.settleBefore(t.closes)
 		t.prevOpen = false
 		t.emitHist(&t.prev, t.prevStart, t.prevLen, emit)
 	}
+	t.closes++
 	if len(t.held) > 0 {
 		t.hist, t.prev = t.prev, t.hist
 		t.prevOpen, t.prevStart, t.prevLen = true, startNs, intervalNs

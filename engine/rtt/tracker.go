@@ -87,10 +87,12 @@ type Tracker struct {
 	hist                histTable
 	// prev holds the histograms of the interval closed last while
 	// handshakes it saw were still held (CloseInterval): prevOpen, its
-	// start and length (timer clock, ns).
+	// start and length (ns). closes counts the CloseInterval calls: a
+	// response seen when it was n is of the interval the (n+1)th closes.
 	prev               histTable
 	prevOpen           bool
 	prevStart, prevLen int64
+	closes             uint64
 	expired            []expiredReq
 	// Handshakes paired with their SYN-ACK, awaiting the client's ACK
 	// (held.go), and their count per heldSlot of the ports.
@@ -285,16 +287,18 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 // finish histograms the pair and emits its sample. t.scratch holds the
 // detail text on entry; m is the response's metadata.
 func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m.TimeNs, m.Clock(), emit)
+	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m.TimeNs, m.Clock(), t.closes, emit)
 }
 
 // emitSample reports one round trip: from the request (capture time reqNs,
-// timer clock reqClk) to the response (rspNs, rspClk). A response stamped before its
+// timer clock reqClk) to the response (rspNs, rspClk), seen when
+// Tracker.closes was gen (a held handshake's SYN-ACK may be of the
+// interval closed last: its histograms then take the sample). A response stamped before its
 // request (a reordered capture), or with a clock step between them (timer
 // clock and capture time disagree on the interval), gives no sample
 // (Stats.Unmeasured): an RTT is never negative and never spans a step.
 func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
-	flowID uint64, reqNs, reqClk, rspNs, rspClk int64, emit func(*observe.RTTSample)) {
+	flowID uint64, reqNs, reqClk, rspNs, rspClk int64, gen uint64, emit func(*observe.RTTSample)) {
 	d := rspNs - reqNs
 	if d < 0 || d != rspClk-reqClk {
 		t.stats.Unmeasured[kind]++
@@ -303,7 +307,7 @@ func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server 
 	ms := float64(d) / 1e6
 	t.stats.Samples[kind]++
 	h := &t.hist
-	if t.prevOpen && rspClk < pkt.AddNs(t.prevStart, t.prevLen) {
+	if t.prevOpen && gen < t.closes {
 		h = &t.prev // a held handshake settled on a SYN-ACK of the interval closed last
 	}
 	t.observe(h, flowID, kind, ms)
