@@ -111,27 +111,7 @@ func TestLinkStates(t *testing.T) {
 func TestLinkFlapAnnounced(t *testing.T) {
 	lab := netlab.New(t)
 	_, other := lab.AddVeth(t, "f")
-	var (
-		srcs []*live.Source
-		w    *live.LinkWatcher
-	)
-	if err := lab.B.Do(func() (err error) {
-		if srcs, _, err = live.Open(live.DefaultConfig(lab.IfB)); err != nil {
-			return err
-		}
-		w, err = srcs[0].WatchLinks()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer srcs[0].Close()
-	defer w.Close()
-	sh := func(script string) {
-		t.Helper()
-		if out, err := lab.B.Command("sh", "-c", script).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v %s", script, err, out)
-		}
-	}
+	_, w, sh := watchB(t, lab)
 	// wait collects announced states until the last ones are want.
 	var seen []live.LinkState
 	wait := func(want ...live.LinkState) {
@@ -176,27 +156,7 @@ func TestLinkFlapAnnounced(t *testing.T) {
 // down was said first when the two reached two calls).
 func TestLinkAttrsAnnounced(t *testing.T) {
 	lab := netlab.New(t)
-	var (
-		srcs []*live.Source
-		w    *live.LinkWatcher
-	)
-	if err := lab.B.Do(func() (err error) {
-		if srcs, _, err = live.Open(live.DefaultConfig(lab.IfB)); err != nil {
-			return err
-		}
-		w, err = srcs[0].WatchLinks()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer srcs[0].Close()
-	defer w.Close()
-	sh := func(script string) {
-		t.Helper()
-		if out, err := lab.B.Command("sh", "-c", script).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v %s", script, err, out)
-		}
-	}
+	src, w, sh := watchB(t, lab)
 	// until collects changes, calling Changes every millisecond, until
 	// one satisfies done.
 	var seen []live.LinkChange
@@ -219,7 +179,7 @@ func TestLinkAttrsAnnounced(t *testing.T) {
 	sh("ip link set " + lab.IfB + " down; ip link set " + lab.IfB + " name " + renamed + "; ip link set " + renamed + " up")
 	until("rename", func(c live.LinkChange) bool { return c.Name == renamed && c.State == live.LinkUp })
 	var links []live.Link
-	lab.B.Do(func() error { links = srcs[0].Links(); return nil })
+	lab.B.Do(func() error { links = src.Links(); return nil })
 	if want := []live.Link{{State: live.LinkUp, Name: renamed, MTU: 1400}}; !slices.Equal(links, want) {
 		t.Errorf("Links: %+v, want %+v", links, want)
 	}
@@ -229,4 +189,31 @@ func TestLinkAttrsAnnounced(t *testing.T) {
 	if slices.ContainsFunc(seen, func(c live.LinkChange) bool { return c.State == live.LinkDown || c.State == live.LinkNoCarrier }) {
 		t.Errorf("moved to another namespace: announced %+v, want gone alone", seen)
 	}
+}
+
+// watchB opens a source on lab.IfB and its LinkWatcher (closed at the
+// test's end), with sh, which runs a shell script in namespace B.
+func watchB(t *testing.T, lab *netlab.Lab) (*live.Source, *live.LinkWatcher, func(string)) {
+	t.Helper()
+	var (
+		srcs []*live.Source
+		w    *live.LinkWatcher
+	)
+	if err := lab.B.Do(func() (err error) {
+		if srcs, _, err = live.Open(live.DefaultConfig(lab.IfB)); err != nil {
+			return err
+		}
+		w, err = srcs[0].WatchLinks()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); srcs[0].Close() })
+	sh := func(script string) {
+		t.Helper()
+		if out, err := lab.B.Command("sh", "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", script, err, out)
+		}
+	}
+	return srcs[0], w, sh
 }

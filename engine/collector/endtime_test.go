@@ -1,49 +1,31 @@
 package collector
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
-// TestEndEventsIgnoreHeartbeats: the end-of-run one-way events are stamped
-// with the latest data PDU's build time. A heartbeat's build time is the
-// probe's clock while it waits for acknowledgements, which depends on how
-// long the link or the collector took (wall time): with it, a collector
+// TestEndEventsIgnoreHeartbeats: the end-of-run one-way events are not
+// stamped with a heartbeat's build time (they take the capture time of the
+// latest packet the flows report: TestEndEventsIgnoreSendingSlots). That
+// is the probe's clock while it waits for acknowledgements, which depends
+// on how long the link or the collector took (wall time): with it, a collector
 // killed and restarted wrote oneway_totals 1 ms later than one never
 // interrupted (TestKillCollector, CI of c4b80c7).
 func TestEndEventsIgnoreHeartbeats(t *testing.T) {
 	cfg, frames := labPDUs(t)
 	endEvents := func(extra ...[]byte) map[string]int64 {
-		c := labCollector(t, cfg)
-		for _, f := range frames {
-			c.Handle(f)
-		}
-		for _, f := range extra {
-			c.Handle(f)
-		}
-		var all observe.Batch
-		all.Append(c.Drain())
-		all.Append(c.Finish())
-		at := map[string]int64{}
-		for _, e := range all.Events {
-			if e.Kind == "oneway_totals" || e.Kind == "oneway_signature_collisions" {
-				at[e.Kind] = e.Time
-			}
-		}
-		return at
+		return endTimes(t, cfg, append(slices.Clone(frames), extra...))
 	}
 	want := endEvents()
 	if len(want) != 2 {
 		t.Fatalf("end events of the lab frames: %v, want oneway_totals and oneway_signature_collisions", want)
 	}
-	var last pdu.Header
-	for _, f := range frames {
-		if h, _, err := pdu.ParseFrame(f); err == nil && h.ProbeID == cfg.ProbeID("A") && h.ID > last.ID {
-			last = h
-		}
-	}
+	last := lastHeader(frames, cfg.ProbeID("A"))
 	wm := []byte{byte((last.ID + 1) >> 24), byte((last.ID + 1) >> 16), byte((last.ID + 1) >> 8), byte(last.ID + 1)}
 	late := pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeHeartbeat, ProbeID: last.ProbeID, Epoch: last.Epoch, BuildTimeNs: want["oneway_totals"] + 5e9}, wm)
 	if got := endEvents(late); got["oneway_totals"] != want["oneway_totals"] || got["oneway_signature_collisions"] != want["oneway_signature_collisions"] {
@@ -85,31 +67,10 @@ func TestEndEventsHeartbeatsOnly(t *testing.T) {
 func TestEndEventsIgnoreLateNotices(t *testing.T) {
 	cfg, frames := labPDUs(t)
 	endEvents := func(extra ...[]byte) map[string]int64 {
-		c := labCollector(t, cfg)
-		for _, f := range frames {
-			c.Handle(f)
-		}
-		for _, f := range extra {
-			c.Handle(f)
-		}
-		var all observe.Batch
-		all.Append(c.Drain())
-		all.Append(c.Finish())
-		at := map[string]int64{}
-		for _, e := range all.Events {
-			if e.Kind == "oneway_totals" {
-				at[e.Kind] = e.Time
-			}
-		}
-		return at
+		return endTimes(t, cfg, append(slices.Clone(frames), extra...))
 	}
 	want := endEvents()
-	var last pdu.Header
-	for _, f := range frames {
-		if h, _, err := pdu.ParseFrame(f); err == nil && h.ProbeID == cfg.ProbeID("A") && h.ID > last.ID {
-			last = h
-		}
-	}
+	last := lastHeader(frames, cfg.ProbeID("A"))
 	late := want["oneway_totals"] + 5e9
 	var enc pdu.Enc
 	ev := pdu.Event{TimeNs: late, Severity: pdu.SevWarning, Kind: "pdu_long_retry_enter", Message: "collector central: long retry mode"}
@@ -129,22 +90,7 @@ func TestEndEventsIgnoreLateNotices(t *testing.T) {
 // the latest packet the flows report.
 func TestEndEventsIgnoreSendingSlots(t *testing.T) {
 	cfg, frames := labPDUs(t)
-	endEvents := func(frames [][]byte) map[string]int64 {
-		c := labCollector(t, cfg)
-		for _, f := range frames {
-			c.Handle(f)
-		}
-		var all observe.Batch
-		all.Append(c.Drain())
-		all.Append(c.Finish())
-		at := map[string]int64{}
-		for _, e := range all.Events {
-			if e.Kind == "oneway_totals" {
-				at[e.Kind] = e.Time
-			}
-		}
-		return at
-	}
+	endEvents := func(frames [][]byte) map[string]int64 { return endTimes(t, cfg, frames) }
 	want := endEvents(frames)
 	var later [][]byte
 	n := 0
@@ -162,4 +108,34 @@ func TestEndEventsIgnoreSendingSlots(t *testing.T) {
 	if got := endEvents(later); got["oneway_totals"] != want["oneway_totals"] {
 		t.Errorf("with the reports built 1 ms later: oneway_totals at %d, want %d", got["oneway_totals"], want["oneway_totals"])
 	}
+}
+
+// endTimes runs frames through a lab collector to its end and returns the
+// times of its oneway_totals and oneway_signature_collisions events.
+func endTimes(t *testing.T, cfg *config.Config, frames [][]byte) map[string]int64 {
+	c := labCollector(t, cfg)
+	for _, f := range frames {
+		c.Handle(f)
+	}
+	var all observe.Batch
+	all.Append(c.Drain())
+	all.Append(c.Finish())
+	at := map[string]int64{}
+	for _, e := range all.Events {
+		if e.Kind == "oneway_totals" || e.Kind == "oneway_signature_collisions" {
+			at[e.Kind] = e.Time
+		}
+	}
+	return at
+}
+
+// lastHeader is the header of probe id's frame with the highest PDU id.
+func lastHeader(frames [][]byte, id uint16) pdu.Header {
+	var last pdu.Header
+	for _, f := range frames {
+		if h, _, err := pdu.ParseFrame(f); err == nil && h.ProbeID == id && h.ID > last.ID {
+			last = h
+		}
+	}
+	return last
 }

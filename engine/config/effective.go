@@ -21,21 +21,7 @@ import (
 // turns off.
 
 // hasKey reports whether the top-level mapping of a YAML document has key.
-func hasKey(root *yaml.Node, key string) bool {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	if n.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
+func hasKey(root *yaml.Node, key string) bool { return valueOf(root, key) != nil }
 
 // defaultClasses decodes the classes of the embedded default (before
 // defaults are applied to them; applyDefaults does that for every class).
