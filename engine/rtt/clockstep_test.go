@@ -2,8 +2,6 @@ package rtt
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -20,24 +18,14 @@ import (
 // compared with the interval's capture-time end.
 func TestHeldAcrossCloseAfterClockJump(t *testing.T) {
 	c1, c2, s := capgen.AP("192.0.2.10:40001"), capgen.AP("192.0.2.10:40002"), capgen.AP("198.51.100.20:80")
-	var fr []capgen.Frame
-	for _, sg := range []struct {
-		ms float64
-		capgen.TCP
-	}{
+	path := segCapture(t, "held-jump.pcap", []seg{
 		{500, capgen.TCP{Src: c1, Dst: s, Flags: "S", Seq: 1000, Win: 100}},
 		{505, capgen.TCP{Src: s, Dst: c1, Flags: "SA", Seq: 9000, Ack: 1001, Win: 100}},
 		{1100, capgen.TCP{Src: c2, Dst: s, Flags: "S", Seq: 2000, Win: 100}},
 		{1102, capgen.TCP{Src: s, Dst: c2, Flags: "SA", Seq: 7000, Ack: 2001, Win: 100}},
 		{1103, capgen.TCP{Src: c2, Dst: s, Flags: "A", Seq: 2001, Ack: 7001, Win: 100}},
 		{1200, capgen.TCP{Src: c1, Dst: s, Flags: "A", Seq: 1001, Ack: 9001, Win: 100}},
-	} {
-		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
-	}
-	path := filepath.Join(t.TempDir(), "held-jump.pcap")
-	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, offNs := range []int64{0, -3600e9, 3600e9} { // none, a jump forward, a step back
 		pkts := readCapture(t, path)
 		tr := New(DefaultConfig())

@@ -3,8 +3,10 @@ package rtt
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/internal/testframes"
 
 	"github.com/tmonbench/tmonbench/internal/testsamples"
@@ -117,4 +119,25 @@ func absDiff(a, b int64) int64 {
 		return b - a
 	}
 	return a - b
+}
+
+// seg is a TCP segment ms milliseconds after capgen.Base.
+type seg struct {
+	ms float64
+	capgen.TCP
+}
+
+// segCapture writes segs as a pcap named name in a temporary folder and
+// returns its path.
+func segCapture(t *testing.T, name string, segs []seg) string {
+	t.Helper()
+	var fr []capgen.Frame
+	for _, sg := range segs {
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -32,10 +31,7 @@ func TestTCPFastOpenHandshake(t *testing.T) {
 	c1, c2, s := capgen.AP("192.0.2.10:40010"), capgen.AP("192.0.2.10:40011"), capgen.AP("198.51.100.20:80")
 	data := func(n int) []byte { return bytes.Repeat([]byte{'G'}, n) }
 	cookie := []byte{1, 2, 3, 4, 5, 6, 7, 8}
-	segs := []struct {
-		ms float64
-		capgen.TCP
-	}{
+	segs := []seg{
 		{0, capgen.TCP{Src: c1, Dst: s, Flags: "S", Seq: 1000, Win: 64240, MSS: 1460, TFO: cookie, Payload: data(100)}},
 		{0.8, capgen.TCP{Src: s, Dst: c1, Flags: "SA", Seq: 5000, Ack: 1101, Win: 65160, MSS: 1460}},
 		{0.9, capgen.TCP{Src: c1, Dst: s, Flags: "A", Seq: 1101, Ack: 5001, Win: 502}},
@@ -151,10 +147,7 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 // data does.
 func TestHandshakeHeldUntilSettled(t *testing.T) {
 	c1, c2, c3, s := capgen.AP("192.0.2.10:40020"), capgen.AP("192.0.2.10:40021"), capgen.AP("192.0.2.10:40022"), capgen.AP("198.51.100.20:80")
-	segs := []struct {
-		ms float64
-		capgen.TCP
-	}{
+	segs := []seg{
 		{0, capgen.TCP{Src: c1, Dst: s, Flags: "S", Seq: 1000, Win: 64240}},
 		{2, capgen.TCP{Src: s, Dst: c1, Flags: "SA", Seq: 5000, Ack: 1001, Win: 65160}}, // 2 ms
 		{3, capgen.TCP{Src: c2, Dst: s, Flags: "S", Seq: 2000, Win: 64240}},
@@ -165,14 +158,7 @@ func TestHandshakeHeldUntilSettled(t *testing.T) {
 		{13, capgen.TCP{Src: s, Dst: c3, Flags: "SA", Seq: 7000, Ack: 3001, Win: 65160}}, // 4 ms, never acknowledged
 		{20, capgen.TCP{Src: c1, Dst: s, Flags: "A", Seq: 1001, Ack: 5001, Win: 502}},
 	}
-	path := filepath.Join(t.TempDir(), "held.pcap")
-	var fr []capgen.Frame
-	for _, sg := range segs {
-		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
-	}
-	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := segCapture(t, "held.pcap", segs)
 	pkts := readCapture(t, path)
 	tr := New(DefaultConfig())
 	var got []string
@@ -220,22 +206,12 @@ func TestHandshakeHeldUntilSettled(t *testing.T) {
 // the close used to settle it on the stray (5 ms, first interval).
 func TestStraySynAckAcrossIntervals(t *testing.T) {
 	c, s := capgen.AP("192.0.2.10:40030"), capgen.AP("198.51.100.20:80")
-	var fr []capgen.Frame
-	for _, sg := range []struct {
-		ms float64
-		capgen.TCP
-	}{
+	path := segCapture(t, "stray-across.pcap", []seg{
 		{0, capgen.TCP{Src: c, Dst: s, Flags: "S", Seq: 1000, Win: 64240}},
 		{5, capgen.TCP{Src: s, Dst: c, Flags: "SA", Seq: 9000, Ack: 1001, Win: 65160}}, // stray: another ISN
 		{15, capgen.TCP{Src: s, Dst: c, Flags: "SA", Seq: 5000, Ack: 1001, Win: 65160}},
 		{16, capgen.TCP{Src: c, Dst: s, Flags: "A", Seq: 1001, Ack: 5001, Win: 502}},
-	} {
-		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
-	}
-	path := filepath.Join(t.TempDir(), "stray-across.pcap")
-	if err := os.WriteFile(path, capgen.PCAP(fr, true), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 	pkts := readCapture(t, path)
 	tr := New(DefaultConfig())
 	var got, hists []string
