@@ -111,7 +111,7 @@ type probeFeed struct {
 // order: an interface up then down in one check read down then up.
 func (f *probeFeed) event(sev uint8, kind, msg string, n uint64) {
 	if f.p != nil {
-		f.lastNs = max(f.p.Now(), pkt.AddNs(f.lastNs, 1))
+		f.lastNs = pkt.After(f.p.Now(), f.lastNs)
 		f.p.EventCount(f.lastNs, sev, kind, msg, n)
 	}
 }

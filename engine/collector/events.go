@@ -152,22 +152,22 @@ func (c *Collector) EventCount(t int64, sev, kind, msg string, n uint64) {
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg, Count: n})
 }
 
-// nameTaken reports whether another probe id already introduced itself
-// with name (a Hello): then h's Hello is refused with a
-// probe_name_conflict event and a warning in the log, and h's probe is
-// named by its placeholder probe-<id> in the rows (the caller takes its
-// interfaces: its rows are written, not held for a name). Two ids under
-// one name would share its flow ids (each id numbers its first run from
-// 0): the flows, connections and
-// sessions of both would become one (found by FuzzApply). It happens when
-// the probes list of the config is reordered while a collector runs (a
-// listed probe's id is its position), or with two probes given one name.
 // nameConflictAdvice says how a probe_name_conflict comes about and goes
 // away (the event's message says it too, written out for the events
 // reference): the collector's state in --out keeps the names its probe
 // ids had.
 const nameConflictAdvice = "two probes named alike, or the config's probes list reordered while the collector remembers the old order, in its --out: give each probe its own name, keep the list's order, or start the collector on a new --out"
 
+// nameTaken reports whether another probe id already introduced itself
+// with name (a Hello): then h's Hello is refused with a
+// probe_name_conflict event and a warning in the log, and h's probe is
+// named by its placeholder probe-<id> in the rows (the caller takes its
+// interfaces: its rows are written, not held for a name). Two ids under
+// one name would share its flow ids (each id numbers its first run from
+// 0): the flows, connections and sessions of both would become one (found
+// by FuzzApply). It happens when the probes list of the config is
+// reordered while a collector runs (a listed probe's id is its position),
+// or with two probes given one name.
 func (c *Collector) nameTaken(h pdu.Header, name string) bool {
 	for id, o := range c.probes {
 		if id != h.ProbeID && o.hello && o.name == name {

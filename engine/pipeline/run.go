@@ -266,7 +266,7 @@ func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 		if r.healthNs == nil {
 			r.healthNs = make([]int64, len(r.probes))
 		}
-		t := max(p.Now(), pkt.AddNs(r.healthNs[i], 1))
+		t := pkt.After(p.Now(), r.healthNs[i])
 		r.healthNs[i] = t
 		p.EventCount(t, sev, kind, msg, n)
 	}

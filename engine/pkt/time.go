@@ -30,6 +30,11 @@ func AddNs(a, b int64) int64 {
 	return a + b
 }
 
+// After returns now, or 1 ns after prev when now is not after it: the time
+// of an event reported after one stamped prev, so that a table sorted by
+// time keeps their order (health events of one check, issue 11).
+func After(now, prev int64) int64 { return max(now, AddNs(prev, 1)) }
+
 // SubNs returns a-b saturated to the int64 range.
 func SubNs(a, b int64) int64 {
 	if b == math.MinInt64 {

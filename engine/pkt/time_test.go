@@ -34,3 +34,15 @@ func TestSaturatingTime(t *testing.T) {
 		t.Error("Clock with ClockNs")
 	}
 }
+
+// TestAfter: an event at the time of the one before is stamped 1 ns after
+// it, a later one keeps its time, and the step saturates.
+func TestAfter(t *testing.T) {
+	for _, c := range []struct{ now, prev, want int64 }{
+		{5, 5, 6}, {7, 5, 7}, {3, 5, 6}, {0, math.MaxInt64, math.MaxInt64},
+	} {
+		if got := After(c.now, c.prev); got != c.want {
+			t.Errorf("After(%d, %d) = %d, want %d", c.now, c.prev, got, c.want)
+		}
+	}
+}
