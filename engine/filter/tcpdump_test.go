@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
@@ -299,89 +300,26 @@ func TestTcpdumpEquivalence(t *testing.T) {
 	for _, v := range vlanCaptures {
 		jobs = append(jobs, job{v.file, v.filters, false})
 	}
+	var mu sync.Mutex
 	hits := make(map[string]int) // filter -> frames selected over all captures
 	nFilters, nCaptures := 0, 0
-	for _, j := range jobs {
-		nCaptures++
-		path := filepath.Join(root, j.file)
-		t.Run(filepath.Base(j.file), func(t *testing.T) {
-			frames := loadFrames(t, path)
-			if len(frames) == 0 {
-				t.Fatal("no frames")
-			}
-			skip := map[uint64]bool{}
-			// tcpdump's host/net also test ARP/RARP addresses; and it needs
-			// `mpls` to see IP under MPLS labels, which the dissector skips
-			// like VLAN tags. Both kinds of frame are left out.
-			left := []string{"arp or rarp", "mpls"}
-			if !j.plain {
-				left = append(left, "vlan and (arp or rarp)", "vlan and vlan and (arp or rarp)")
-			}
-			for _, x := range left {
-				for _, n := range tcpdumpFrames(t, path, x, frames) {
-					skip[n] = true
-				}
-			}
-			malformed := 0
-			for _, fr := range frames {
-				if errors.Is(fr.err, dissect.ErrMalformed) {
-					skip[fr.num] = true
-					malformed++
-				}
-				if j.plain && fr.d.NVLAN != 0 {
-					t.Fatalf("frame %d: plain capture has a VLAN tag", fr.num)
-				}
-			}
-			if malformed > 0 {
-				t.Logf("%d malformed frames left out", malformed)
-			}
-			srcs := make([]string, len(j.filters))
-			for i, c := range j.filters {
-				srcs[i] = c.ours
-			}
-			sv, err := Compile(srcs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := make([][]uint64, len(j.filters))
-			for _, fr := range frames {
-				if skip[fr.num] {
-					continue
-				}
-				var set Set
-				sv.Match(&fr.d, &set)
-				set.ForEach(func(c int) { got[c] = append(got[c], fr.num) })
-			}
-			for i, c := range j.filters {
-				nFilters++
-				td := c.tcpdump
-				if td == "" {
-					td = c.ours
-				}
-				var want []uint64
-				for _, n := range tcpdumpFrames(t, path, td, frames) {
-					if !skip[n] {
-						want = append(want, n)
-					}
-				}
-				if !slices.Equal(got[i], want) {
-					t.Errorf("filter %q (tcpdump %q):\n sieve   %v\n tcpdump %v", c.ours, td, got[i], want)
-				}
-				checkBPF(t, c, frames, skip, want)
-				e, _ := Parse(c.ours)
-				var ref []uint64
-				for k := range frames {
-					if !skip[frames[k].num] && e.Match(&frames[k].d) {
-						ref = append(ref, frames[k].num)
-					}
-				}
-				if !slices.Equal(ref, want) {
-					t.Errorf("filter %q: Expr.Match %v, tcpdump %v", c.ours, ref, want)
-				}
-				hits[c.ours] += len(want)
-			}
-		})
-	}
+	// The captures run in parallel (tcpdump is a process per filter): the
+	// group returns once every one is done.
+	t.Run("captures", func(t *testing.T) {
+		for _, j := range jobs {
+			nCaptures++
+			path := filepath.Join(root, j.file)
+			t.Run(filepath.Base(j.file), func(t *testing.T) {
+				t.Parallel()
+				equivalence(t, path, j.plain, j.filters, func(filter string, selected int) {
+					mu.Lock()
+					defer mu.Unlock()
+					nFilters++
+					hits[filter] += selected
+				})
+			})
+		}
+	})
 	// The table must exercise something: every plain filter except the
 	// ones meant to be empty selects frames in some capture.
 	for _, c := range plainFilters {
@@ -390,4 +328,84 @@ func TestTcpdumpEquivalence(t *testing.T) {
 		}
 	}
 	t.Logf("%d filter runs over %d captures", nFilters, nCaptures)
+}
+
+// equivalence compares, on the capture at path, the frames each filter
+// selects with the sieve, Expr.Match and the BPF VM against tcpdump's
+// (TestTcpdumpEquivalence), and reports each filter's tcpdump count.
+func equivalence(t *testing.T, path string, plain bool, filters []eqCase, counted func(filter string, selected int)) {
+	frames := loadFrames(t, path)
+	if len(frames) == 0 {
+		t.Fatal("no frames")
+	}
+	skip := map[uint64]bool{}
+	// tcpdump's host/net also test ARP/RARP addresses; and it needs
+	// `mpls` to see IP under MPLS labels, which the dissector skips
+	// like VLAN tags. Both kinds of frame are left out.
+	left := []string{"arp or rarp", "mpls"}
+	if !plain {
+		left = append(left, "vlan and (arp or rarp)", "vlan and vlan and (arp or rarp)")
+	}
+	for _, x := range left {
+		for _, n := range tcpdumpFrames(t, path, x, frames) {
+			skip[n] = true
+		}
+	}
+	malformed := 0
+	for _, fr := range frames {
+		if errors.Is(fr.err, dissect.ErrMalformed) {
+			skip[fr.num] = true
+			malformed++
+		}
+		if plain && fr.d.NVLAN != 0 {
+			t.Fatalf("frame %d: plain capture has a VLAN tag", fr.num)
+		}
+	}
+	if malformed > 0 {
+		t.Logf("%d malformed frames left out", malformed)
+	}
+	srcs := make([]string, len(filters))
+	for i, c := range filters {
+		srcs[i] = c.ours
+	}
+	sv, err := Compile(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([][]uint64, len(filters))
+	for _, fr := range frames {
+		if skip[fr.num] {
+			continue
+		}
+		var set Set
+		sv.Match(&fr.d, &set)
+		set.ForEach(func(c int) { got[c] = append(got[c], fr.num) })
+	}
+	for i, c := range filters {
+		td := c.tcpdump
+		if td == "" {
+			td = c.ours
+		}
+		var want []uint64
+		for _, n := range tcpdumpFrames(t, path, td, frames) {
+			if !skip[n] {
+				want = append(want, n)
+			}
+		}
+		if !slices.Equal(got[i], want) {
+			t.Errorf("filter %q (tcpdump %q):\n sieve   %v\n tcpdump %v", c.ours, td, got[i], want)
+		}
+		checkBPF(t, c, frames, skip, want)
+		e, _ := Parse(c.ours)
+		var ref []uint64
+		for k := range frames {
+			if !skip[frames[k].num] && e.Match(&frames[k].d) {
+				ref = append(ref, frames[k].num)
+			}
+		}
+		if !slices.Equal(ref, want) {
+			t.Errorf("filter %q: Expr.Match %v, tcpdump %v", c.ours, ref, want)
+		}
+		counted(c.ours, len(want))
+	}
 }
