@@ -66,7 +66,16 @@ Usage:
   tmonbench version                    print the version, commit, Go and DuckDB versions (also -v, --version)
 
 Run 'tmonbench COMMAND --help' for a command's flags.
+
+Exit status:
+  0    done (also live and collector stopped by SIGINT or SIGTERM)
+  1    an error, said in one line on stderr: a missing or damaged input, an unwritable output, ...
+  2    a usage mistake: an unknown command or flag, a bad value, a missing argument
+  130  interrupted by Ctrl-C (a replay's tables hold what was observed until then)
 `
+
+// exitHelp ends every subcommand's --help: the exit statuses of usage.
+const exitHelp = "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
