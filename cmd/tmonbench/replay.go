@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -63,7 +64,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				f.Close()
 			}
 		}()
-		var filters []*probe.Filtered
+		filters, damaged := []*probe.Filtered(nil), make([]atomic.Bool, len(a.caps)) // damaged[i]: files[i] ended in damage
 		for i, c := range a.caps {
 			f, err := openFile(c.Path)
 			if err != nil {
@@ -132,6 +133,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			ProgressEvery: 1024,
 			Wall:          wall,
 			InputError: func(i int, err error) {
+				damaged[i].Store(true) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
@@ -166,7 +168,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if !res.Interrupted {
-			warnEmpty(stderr, a.caps, files)
+			warnEmpty(stderr, a.caps, files, damaged)
 		}
 		if !a.quiet {
 			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes, leftOut(filters))
