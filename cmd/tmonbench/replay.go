@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sync/atomic"
 	"time"
@@ -140,7 +139,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				ev, _ := prog.behind(a.speed)
 				return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
 			},
-			Log: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Log: warnLog(logw, "replay"),
 		}
 		behind := func() string { _, msg := prog.behind(a.speed); return msg }
 		var res *pipeline.Result
