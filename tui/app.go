@@ -177,6 +177,9 @@ func (e *env) setErr(err error) {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
+	for _, p := range []string{"tui: ", "queries: "} { // where it was noticed, not what it is (as the commands' lines)
+		s = strings.TrimPrefix(s, p)
+	}
 	e.errMsg = s
 }
 

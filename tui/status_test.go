@@ -132,3 +132,15 @@ func TestStripOneInstant(t *testing.T) {
 		t.Fatalf("live strip before any flow:\n%s", s)
 	}
 }
+
+// TestErrorLineNoPackage: a failed query's line on the status line is
+// DuckDB's first line without the package it came through (it read
+// "error: queries: Catalog Error: ..."; the commands say "tmonbench
+// query: Catalog Error: ...").
+func TestErrorLineNoPackage(t *testing.T) {
+	var e env
+	e.setErr(errors.New("queries: Catalog Error: Table with name nosuch does not exist!\nDid you mean \"flows\"?"))
+	if want := "Catalog Error: Table with name nosuch does not exist!"; e.errMsg != want {
+		t.Errorf("error line %q, want %q", e.errMsg, want)
+	}
+}

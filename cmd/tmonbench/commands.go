@@ -73,19 +73,19 @@ func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
 
 // newFlagSet returns the flag set of subcommand c with its flags
 // declared, and c's --help text and body: errors returned, not fatal;
-// --help prints the text, then the flags if there are any, on stdout
-// (pflag calls Usage for --help and -h only: a usage error is one line on
-// stderr).
+// --help prints the text, then the flags if there are any, and the exit
+// statuses (exitHelp), on stdout (pflag calls Usage for --help and -h
+// only: a usage error is one line on stderr).
 func newFlagSet(c command, stdout, stderr io.Writer) (*pflag.FlagSet, runFunc) {
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	usage, body := c.flags(fs)
 	fs.Usage = func() {
 		if !fs.HasFlags() {
-			fmt.Fprintf(stdout, "%s\n", usage)
+			fmt.Fprintf(stdout, "%s\n\n%s\n", usage, exitHelp)
 			return
 		}
-		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s", usage, fs.FlagUsages())
+		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s\n%s\n", usage, fs.FlagUsages(), exitHelp)
 	}
 	return fs, body
 }

@@ -40,6 +40,23 @@ func TestEverySubcommandHelp(t *testing.T) {
 	}
 }
 
+// TestHelpExitStatus: `tmonbench --help` and every subcommand's --help
+// say what the exit statuses mean (none did: a script could not tell a
+// usage mistake, 2, from a failed run, 1, or an interrupted replay, 130).
+func TestHelpExitStatus(t *testing.T) {
+	_, out, _ := tmon(t, "--help")
+	for _, want := range []string{"\nExit status:\n", "\n  1    an error", "\n  2    a usage mistake", "\n  130  interrupted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tmonbench --help lacks %q", want)
+		}
+	}
+	for _, c := range commands() {
+		if _, out, _ := tmon(t, c.name, "--help"); !strings.HasSuffix(out, "\nExit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)\n") {
+			t.Errorf("tmonbench %s --help does not end with the exit statuses:\n%s", c.name, out)
+		}
+	}
+}
+
 // TestCompletionBash sources the bash script the binary prints (the way
 // the usage text says) and asks bash to complete: the subcommands of the
 // table, a subcommand's flags, the named queries after `query`.

@@ -163,3 +163,19 @@ func TestCollectorDiskFull(t *testing.T) {
 		t.Errorf("failure and restart events:\n%s", got)
 	}
 }
+
+// TestReplayDiskFullOneLine: a replay whose output fills the disk says so
+// in one line (the first write that failed and how many more did), exit
+// status 1; it printed every failed part's error, some twice, ~30 lines
+// with "store: " inside.
+func TestReplayDiskFullOneLine(t *testing.T) {
+	disk := mountTmpfs(t, 80<<10) // the output takes ~110 KiB
+	lab := filepath.Join(samples(t), "lab")
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(disk, "out"),
+		"--probe", "A="+filepath.Join(lab, "oneway-udp", "A.pcap"), "--probe", "B="+filepath.Join(lab, "oneway-udp", "B.pcap"),
+		"--probe", "T="+filepath.Join(lab, "tcp-mix", "A.pcap"))
+	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "tmonbench replay: write ") ||
+		!strings.Contains(stderr, "no space left on device (and ") || strings.Contains(stderr, "store: ") {
+		t.Errorf("replay onto a full disk: exit %d, stderr:\n%s\nwant exit 1 and one line", code, stderr)
+	}
+}

@@ -66,7 +66,16 @@ Usage:
   tmonbench version                    print the version, commit, Go and DuckDB versions (also -v, --version)
 
 Run 'tmonbench COMMAND --help' for a command's flags.
+
+Exit status:
+  0    done (also live and collector stopped by SIGINT or SIGTERM)
+  1    an error, said in one line on stderr: a missing or damaged input, an unwritable output, ...
+  2    a usage mistake: an unknown command or flag, a bad value, a missing argument
+  130  interrupted by Ctrl-C (a replay's tables hold what was observed until then)
 `
+
+// exitHelp ends every subcommand's --help: the exit statuses of usage.
+const exitHelp = "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -108,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.code == 130 {
 		return 130 // interrupted: already said on stderr
 	}
-	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, userMessage(c.name, err))
+	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, firstError(userMessage(c.name, err), err))
 	if errors.As(err, &ee) {
 		return ee.code
 	}
@@ -158,4 +167,33 @@ func userMessage(name string, err error) string {
 		}
 		msg = rest
 	}
+}
+
+// firstError keeps msg, err's message, to one line when err joins several
+// errors (errors.Join: a replay whose parts all failed to write on a full
+// disk said each, one a line): the first line and how many more there
+// were. A single error's lines (DuckDB's, with its LINE marker) stay.
+func firstError(msg string, err error) string {
+	line, _, multi := strings.Cut(msg, "\n")
+	if n := leaves(err); multi && n > 1 {
+		return fmt.Sprintf("%s (and %d more errors)", line, n-1)
+	}
+	return msg
+}
+
+// leaves counts the errors err holds: 1, or those its joins hold.
+func leaves(err error) int {
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		n := 0
+		for _, x := range e.Unwrap() {
+			n += leaves(x)
+		}
+		return n
+	case interface{ Unwrap() error }:
+		if u := e.Unwrap(); u != nil {
+			return leaves(u)
+		}
+	}
+	return 1
 }

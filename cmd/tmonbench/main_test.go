@@ -261,3 +261,16 @@ func TestInputCountersReported(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayEngineWarningsOneLine: what the engines log during a replay
+// (here long retry mode: every PDU lost on the link) is a tmonbench
+// warning line naming the probe, not a "time=... level=WARN msg=..."
+// record in the middle of the command's own lines.
+func TestReplayEngineWarningsOneLine(t *testing.T) {
+	ntp := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(t.TempDir(), "out"), "--link-loss", "1", ntp)
+	want := "tmonbench replay: warning: probe zeek_ntp: collector: PDU 1 (hello) unacknowledged after "
+	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Contains(stderr, "level=") {
+		t.Errorf("replay with every PDU lost: exit %d, stderr:\n%s\nwant exit 0 and lines starting %q", code, stderr, want)
+	}
+}

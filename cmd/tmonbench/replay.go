@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -63,7 +63,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				f.Close()
 			}
 		}()
-		var filters []*probe.Filtered
+		filters, damaged := []*probe.Filtered(nil), make([]atomic.Bool, len(a.caps)) // damaged[i]: files[i] ended in damage
 		for i, c := range a.caps {
 			f, err := openFile(c.Path)
 			if err != nil {
@@ -132,13 +132,14 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			ProgressEvery: 1024,
 			Wall:          wall,
 			InputError: func(i int, err error) {
+				damaged[i].Store(true) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
 				return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
 			},
-			Log: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Log: warnLog(logw, "replay"),
 		}
 		behind := func() string { _, msg := prog.behind(a.speed); return msg }
 		var res *pipeline.Result
@@ -166,7 +167,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if !res.Interrupted {
-			warnEmpty(stderr, a.caps, files)
+			warnEmpty(stderr, a.caps, files, damaged)
 		}
 		if !a.quiet {
 			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes, leftOut(filters))

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
@@ -43,10 +44,11 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 // warnEmpty says which captures held no packet record (a header-only
 // file): the run succeeds, yet nothing of them is in the tables, not even
 // a probe_start event, so the summary's zeros alone would leave the user
-// guessing.
-func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File) {
+// guessing. A file damaged before its first record (damaged[i]) has had
+// its warning: it is not a header-only one.
+func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damaged []atomic.Bool) {
 	for i, f := range files {
-		if f.Stats().Records == 0 {
+		if f.Stats().Records == 0 && !damaged[i].Load() {
 			warnf(w, "replay", "%s holds no packet (a capture header only): nothing of it is in the tables", caps[i].Path)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -92,16 +93,22 @@ func cmdPrepare(name string) flagsFunc {
 // does the same).
 func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) error {
 	started := time.Now()
+	// A running replay (or merge) stages its tables inside out and
+	// replaces out as a whole when it ends: tables written into out now
+	// would make it refuse the folder and its rows would be lost.
+	cmd := "enrich"
+	if withRollups {
+		cmd = "rollup"
+	}
+	if st := queries.State(out); st.Running && st.Dir != absPath(out) {
+		return fmt.Errorf("the %s writing %s is still running (pid %d) and replaces the folder when it ends: run tmonbench %s once it has ended", st.Mode, out, st.PID, cmd)
+	}
 	db, err := queries.Open(out)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	ctx := context.Background()
-	cmd := "enrich"
-	if withRollups {
-		cmd = "rollup"
-	}
 	fmt.Fprintf(w, "tmonbench %s: %s\n", cmd, out)
 	if withRollups {
 		res, err := rollup.Build(ctx, db, out)
@@ -129,4 +136,12 @@ func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) erro
 	}
 	fmt.Fprintf(w, "  wall time %.3f s\n", time.Since(started).Seconds())
 	return nil
+}
+
+// absPath is path made absolute, or path itself when it cannot be.
+func absPath(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
 }

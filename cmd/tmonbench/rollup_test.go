@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/store"
 )
 
 // TestRollupCommand: `replay --rollup` and `rollup` write the 15 rollup
@@ -84,5 +87,38 @@ func TestRollupCommand(t *testing.T) {
 	}
 	if code, _, stderr = tmon(t, "rollup", "--out", filepath.Join(t.TempDir(), "none")); code != 1 || !strings.Contains(stderr, "no tmonbench output") {
 		t.Errorf("rollup of nothing: %d %q", code, stderr)
+	}
+}
+
+// TestPrepareRefusesRunningReplay: rollup and enrich on the output of a
+// replay still running refuse with one line (exit status 1) and write
+// nothing: the replay stages its tables inside the folder and replaces it
+// when it ends, and rollup tables written beside them made it refuse the
+// folder at the end, losing every row of the run.
+func TestPrepareRefusesRunningReplay(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	run, err := store.BeginRun(out, store.Manifest{Mode: store.ModeReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Abort()
+	for _, cmd := range []string{"rollup", "enrich"} {
+		code, _, stderr := tmon(t, cmd, "--out", out)
+		want := fmt.Sprintf("tmonbench %s: the replay writing %s is still running (pid %d) and replaces the folder when it ends: run tmonbench %s once it has ended\n", cmd, out, os.Getpid(), cmd)
+		if code != 1 || stderr != want {
+			t.Errorf("%s during a replay: %d %q, want 1 %q", cmd, code, stderr, want)
+		}
+	}
+	for _, tbl := range []string{"flow_counters_1m", "addresses"} {
+		if _, err := os.Stat(filepath.Join(out, tbl)); err == nil {
+			t.Errorf("%s written into the folder of a running replay", tbl)
+		}
+	}
+	if err := run.Finish(); err != nil {
+		t.Errorf("the replay's end: %v", err)
 	}
 }

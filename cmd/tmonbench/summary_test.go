@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"net"
 	"os"
 	"path/filepath"
@@ -144,5 +145,24 @@ func TestSenderSummaryDestroyed(t *testing.T) {
 	}
 	if got := senderSummary("central", pdu.SenderStats{}, 0); strings.Contains(got, "destroyed") {
 		t.Errorf("nothing destroyed, yet: %q", got)
+	}
+}
+
+// TestDamagedFirstRecordNotHeaderOnly: a capture malformed at its first
+// record gets the damage warning only; it also got "holds no packet (a
+// capture header only)", which it is not.
+func TestDamagedFirstRecordNotHeaderOnly(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint32(b[24+8:], 0x7fffffff) // the first record's captured length
+	pcap := filepath.Join(t.TempDir(), "bad-first.pcap")
+	if err := os.WriteFile(pcap, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(t.TempDir(), "out"), pcap)
+	if code != 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "frame 1 at byte 24: record header: captured length 2147483647") {
+		t.Errorf("replay of a capture malformed at its first record: exit %d, stderr:\n%s\nwant exit 0 and the damage warning alone", code, stderr)
 	}
 }

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"io"
 
 	"github.com/gopacket/gopacket"
@@ -21,11 +23,13 @@ type FloorCounts struct {
 // Floor is the decode-only reference of shared/bench/floor (gofloor): a
 // pcapgo reader with zero-copy reads over a 1 MiB buffer and a gopacket
 // DecodingLayerParser over Ethernet, 802.1Q, IPv4, IPv6, TCP, UDP and
-// ICMPv4. r is a classic pcap stream (the corpus' format); errors are
-// those of the pcap header or a damaged record.
+// ICMPv4. r is a pcap or pcapng stream, either gzip-compressed (as
+// replay reads them); a record cut short ends it as replay's reader
+// does (the packets before the damage count); other errors are those of
+// the file header or a damaged block.
 func Floor(r io.Reader) (FloorCounts, error) {
 	var c FloorCounts
-	pr, err := pcapgo.NewReader(bufio.NewReaderSize(r, 1<<20))
+	pr, err := floorReader(bufio.NewReaderSize(r, 1<<20))
 	if err != nil {
 		return c, err
 	}
@@ -44,7 +48,7 @@ func Floor(r io.Reader) (FloorCounts, error) {
 	decoded := make([]gopacket.LayerType, 0, 10)
 	for {
 		data, ci, err := pr.ZeroCopyReadPacketData()
-		if err == io.EOF {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return c, nil
 		}
 		if err != nil {
@@ -71,4 +75,23 @@ func Floor(r io.Reader) (FloorCounts, error) {
 			}
 		}
 	}
+}
+
+// floorReader opens br as pcapgo does (gzip, then pcap), or with pcapgo's
+// pcapng reader when the (decompressed) stream starts with a pcapng
+// section header block.
+func floorReader(br *bufio.Reader) (interface {
+	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}, error) {
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		br = bufio.NewReaderSize(zr, 1<<20)
+	}
+	if magic, _ := br.Peek(4); bytes.Equal(magic, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		return pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true}) // every packet, as replay
+	}
+	return pcapgo.NewReader(br)
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,50 @@ func TestSmallReport(t *testing.T) {
 		}
 		if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.RatioMedian != c.ratio || back.Full[0].Steady != c.steadyJS {
 			t.Errorf("%s: json %v: ratio_median %v, steady %v", c.name, err, back.RatioMedian, back.Full[0].Steady)
+		}
+	}
+}
+
+// TestFloorFormats: bench takes the captures replay takes, and the floor
+// reads the packets the pipeline reads: a pcapng (it said "floor: ...:
+// Unknown magic a0d0d0a"), a gzip-compressed pcapng, and a classic pcap
+// cut in a record (it said "floor: F: unexpected EOF"; replay keeps the
+// packets before the damage). Counts: tcpdump -nr F | wc -l (22 for the
+// DNS lab capture; 29 for the first 5000 bytes of tcp-mix/A.pcap, then
+// "truncated dump file").
+func TestFloorFormats(t *testing.T) {
+	dir := t.TempDir()
+	ng, err := os.ReadFile(testsamples.Path(t, "pcap", "dns", "chrissanders_dns_lab.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(ng)
+	zw.Close()
+	classic, err := os.ReadFile(testsamples.Path(t, "lab", "tcp-mix", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		data    []byte
+		packets uint64
+	}{
+		{"dns.pcapng", ng, 22},
+		{"dns.pcapng.gz", gz.Bytes(), 22},
+		{"cut.pcap", classic[:5000], 29},
+	} {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fc, err := Floor(bytes.NewReader(c.data))
+		if err != nil || fc.Packets != c.packets {
+			t.Errorf("%s: floor %d packets, %v; want %d", c.name, fc.Packets, err, c.packets)
+		}
+		if r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()})); err != nil || r.Packets != c.packets {
+			t.Errorf("%s: bench %v, want %d packets", c.name, err, c.packets)
 		}
 	}
 }

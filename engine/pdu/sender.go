@@ -711,8 +711,11 @@ func (s *Sender) unqueue(p *pending) {
 }
 
 func (s *Sender) prefix() string {
-	if s.cfg.Collector == "" {
+	switch s.cfg.Collector {
+	case "":
 		return ""
+	case "collector": // replay's unnamed collector: not "collector collector: "
+		return "collector: "
 	}
 	return "collector " + s.cfg.Collector + ": "
 }

@@ -29,3 +29,15 @@ func TestEffectiveCollector(t *testing.T) {
 		}
 	}
 }
+
+// TestEventPrefixNamesCollectorOnce: the collector a message is about is
+// named once: replay's collector, named "collector", read "collector
+// collector: PDU 1 (hello) unacknowledged ...".
+func TestEventPrefixNamesCollectorOnce(t *testing.T) {
+	for name, want := range map[string]string{"": "", "collector": "collector: ", "central": "collector central: "} {
+		s := &Sender{cfg: SenderConfig{Collector: name}}
+		if got := s.prefix(); got != want {
+			t.Errorf("collector %q: prefix %q, want %q", name, got, want)
+		}
+	}
+}
