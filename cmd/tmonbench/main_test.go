@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -272,5 +273,21 @@ func TestReplayEngineWarningsOneLine(t *testing.T) {
 	want := "tmonbench replay: warning: probe zeek_ntp: collector: PDU 1 (hello) unacknowledged after "
 	if code != 0 || !strings.HasPrefix(stderr, want) || strings.Contains(stderr, "level=") {
 		t.Errorf("replay with every PDU lost: exit %d, stderr:\n%s\nwant exit 0 and lines starting %q", code, stderr, want)
+	}
+}
+
+// TestWarnLogKeepsAttrs: an engine's error record keeps what it carries
+// (the error, counts) after its message; the probe names the line and
+// the event kind is left out.
+func TestWarnLogKeepsAttrs(t *testing.T) {
+	var b strings.Builder
+	l := warnLog(&b, "replay")
+	l.Error("collector: writing failed: acknowledgements stopped, stopping", "err", errors.New("disk full"), "acks_dropped", 3)
+	l.Warn("long retry mode", "probe", "A", "kind", "pdu_long_retry")
+	l.Info("probe_start", "probe", "A")
+	want := "tmonbench replay: error: collector: writing failed: acknowledgements stopped, stopping (err disk full, acks_dropped 3)\n" +
+		"tmonbench replay: warning: probe A: long retry mode\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 )
 
 // warnLog is the engines' logger of a command whose lines are its own
@@ -26,15 +27,22 @@ func (h warnHandler) Enabled(_ context.Context, level slog.Level) bool {
 	return level >= slog.LevelWarn
 }
 
-// Handle writes r as one line, naming the probe it is about, if any.
+// Handle writes r as one line, naming the probe it is about, if any, with
+// the record's other attributes (an error, a count) after its message;
+// the event kind is left out (the message says it).
 func (h warnHandler) Handle(_ context.Context, r slog.Record) error {
 	what, probe := "warning", ""
 	if r.Level >= slog.LevelError {
 		what = "error"
 	}
+	var rest []string
 	find := func(a slog.Attr) bool {
-		if a.Key == "probe" {
+		switch a.Key {
+		case "probe":
 			probe = "probe " + a.Value.String() + ": "
+		case "kind":
+		default:
+			rest = append(rest, a.Key+" "+a.Value.String())
 		}
 		return true
 	}
@@ -42,7 +50,11 @@ func (h warnHandler) Handle(_ context.Context, r slog.Record) error {
 		find(a)
 	}
 	r.Attrs(find)
-	_, err := fmt.Fprintf(h.w, "tmonbench %s: %s: %s%s\n", h.cmd, what, probe, r.Message)
+	msg := r.Message
+	if len(rest) > 0 {
+		msg += " (" + strings.Join(rest, ", ") + ")"
+	}
+	_, err := fmt.Fprintf(h.w, "tmonbench %s: %s: %s%s\n", h.cmd, what, probe, msg)
 	return err
 }
 
