@@ -101,6 +101,12 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 	if n == 0 {
 		return
 	}
+	c.batch.Events = append(c.batch.Events, observe.Event{Time: nowNs, Source: "collector", Kind: "pdu_refused", Severity: observe.SevWarning,
+		Message: refusedText(d), Count: n})
+}
+
+// refusedText says the frames refused in d, with every reason's count.
+func refusedText(d pdu.ReceiverStats) string {
 	var parts []string
 	for _, r := range []struct {
 		n    uint64
@@ -112,8 +118,7 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
 		}
 	}
-	c.batch.Events = append(c.batch.Events, observe.Event{Time: nowNs, Source: "collector", Kind: "pdu_refused", Severity: observe.SevWarning,
-		Message: fmt.Sprintf("%d frames refused: %s", n, strings.Join(parts, ", ")), Count: n})
+	return fmt.Sprintf("%d frames refused: %s", d.Refused(), strings.Join(parts, ", "))
 }
 
 // Liveness turns probes that fell silent for afterNs (no PDU, no

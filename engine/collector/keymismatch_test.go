@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
 // TestKeyMismatchEvent: with keys, a probe started with the probes list
@@ -119,5 +121,51 @@ func TestKeyMismatchAfterSwitch(t *testing.T) {
 		if !strings.HasPrefix(msgs[i], want[i]) {
 			t.Errorf("event %d: %q, want it to start %q", i, msgs[i], want[i])
 		}
+	}
+}
+
+// TestRefusedFramesLogged: a probe with a wrong key (none of the config's)
+// gets every frame refused; the collector said it only in pdu_refused
+// events, so an operator watching its log saw nothing while the probe
+// kept sending (the new user's walk of 2026-12-05). It now logs the
+// refusals, with their reasons, once a minute at most: one line over
+// the ticks of this run.
+func TestRefusedFramesLogged(t *testing.T) {
+	cfg, err := config.Parse([]byte("probes: [{name: A, key: secret-a}]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetKeys(cfg.ProbeKeys()); err != nil {
+		t.Fatal(err)
+	}
+	wrong, _ := pdu.NewKey([]byte("not-the-key"))
+	var frames [][]byte
+	for id := uint32(1); id <= 5; id++ {
+		frames = append(frames, wrong.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil))
+	}
+	var log syncio.Writer // held: the server's goroutine writes, the test reads
+	srv := NewServer(c, &fakeTransport{frames: frames}, &recordSink{}, ServerOptions{WriteEvery: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	// the first line (a hang guard, not a timing assertion), then more ticks
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "frames refused"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line on the refused frames:\n%s", log.String())
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // ticks every 10 ms: still one line
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(log.String(), "frames refused")
+	if lines != 1 || !strings.Contains(log.String(), "5 frames refused: 5 bad or missing HMAC tag") {
+		t.Errorf("log:\n%s\nwant one line saying 5 frames refused for their HMAC tag", log.String())
 	}
 }

@@ -101,6 +101,10 @@ type Server struct {
 	resumed bool   // state recovered from before a restart: frames came already
 	written uint64 // rows handed to the sink
 	werr    error  // first sink error
+	// refusedLogAt is when sayRefused last logged, refusedLogged the
+	// receiver's counters then.
+	refusedLogAt  time.Time
+	refusedLogged pdu.ReceiverStats
 	// keyMisSaid counts the receiver's key mismatches reported (events).
 	keyMisSaid int
 	// reported holds the receiver counters at the last pdu_refused event.
@@ -320,6 +324,22 @@ loop:
 	return s.err()
 }
 
+// refusedLogEvery is the least time between two log lines on refused
+// frames: a misconfigured probe (a wrong key, a probe not in the config)
+// keeps sending, and its frames are said once a minute, not every tick.
+const refusedLogEvery = time.Minute
+
+// sayRefused logs the frames refused since the last line (rx: the
+// receiver's counters now), at most once per refusedLogEvery; the
+// pdu_refused events keep every count.
+func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
+	if !s.refusedLogAt.IsZero() && now.Sub(s.refusedLogAt) < refusedLogEvery {
+		return
+	}
+	s.log.Warn("collector: " + refusedText(rxDelta(rx, s.refusedLogged)) + " (the pdu_refused events count every one)")
+	s.refusedLogAt, s.refusedLogged = now, rx
+}
+
 // tick runs the collector's periodic work at wall time now: liveness
 // events and, when flush is set, a drain to the sink. It reports whether
 // IdleExit has passed.
@@ -333,6 +353,7 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.record(recRefused, u64s(append([]uint64{uint64(nowNs)}, refusedCounts(d)...)...))
 		s.coll.ReportRefused(nowNs, d)
 		s.reported = rx
+		s.sayRefused(now, rx)
 	}
 	s.sayKeyMismatches(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
