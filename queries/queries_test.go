@@ -406,6 +406,23 @@ func TestRunError(t *testing.T) {
 	}
 }
 
+// TestMissingTableHint: DuckDB's nearest name for a table that does not
+// exist is often a system table ('Did you mean "pg_sequences"?', seen by
+// the new user's walk of 2026-12-05): the error names the output's tables
+// and views instead, and keeps DuckDB's own suggestion when it is one of
+// them.
+func TestMissingTableHint(t *testing.T) {
+	db := openTest(t)
+	_, err := Run(db, "select * from nosuch")
+	if err == nil || strings.Contains(err.Error(), "pg_") || !strings.Contains(err.Error(), "Tables and views here: ") ||
+		!strings.Contains(err.Error(), " flows, ") || !strings.Contains(err.Error(), "LINE 1: select * from nosuch") {
+		t.Errorf("select * from nosuch: %v", err)
+	}
+	if _, err := Run(db, "select * from flow"); err == nil || !strings.Contains(err.Error(), `Did you mean "flows"?`) {
+		t.Errorf("select * from flow: %v, want DuckDB's suggestion of flows", err)
+	}
+}
+
 func TestNamedFiles(t *testing.T) {
 	for _, want := range []string{"summary", "top-flows", "events"} {
 		if _, err := Get(want); err != nil {

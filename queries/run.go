@@ -42,13 +42,67 @@ func RunContext(ctx context.Context, db *sql.DB, query string) (*Result, error) 
 	}
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
+		return nil, fmt.Errorf("queries: %w", systemHint(ctx, db, err))
 	}
 	res, err := ReadRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
 	return res, nil
+}
+
+// hintError is a DuckDB error whose message names the tables and views
+// of the output instead of DuckDB's guess at a system table.
+type hintError struct {
+	msg string
+	err error
+}
+
+func (e *hintError) Error() string { return e.msg }
+func (e *hintError) Unwrap() error { return e.err }
+
+// systemHint replaces DuckDB's 'Did you mean "pg_sequences"?' (its
+// nearest catalog name for a table that does not exist, a system table
+// no query of an output means) by the output's tables and views; other
+// errors are returned as they are.
+func systemHint(ctx context.Context, db *sql.DB, err error) error {
+	msg := err.Error()
+	i := strings.Index(msg, `Did you mean "`)
+	if i < 0 {
+		return err
+	}
+	name, _, _ := strings.Cut(msg[i+len(`Did you mean "`):], `"`)
+	if !isSystemName(name) {
+		return err
+	}
+	_, rest, _ := strings.Cut(msg[i:], "\n")
+	rows, qerr := db.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")
+	if qerr != nil {
+		return err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return err
+	}
+	return &hintError{msg: msg[:i] + "Tables and views here: " + strings.Join(names, ", ") + "\n" + rest, err: err}
+}
+
+// isSystemName reports whether name is one of DuckDB's system tables or
+// views (pg_catalog's, information_schema's, duckdb_*, sqlite_*).
+func isSystemName(name string) bool {
+	for _, p := range []string{"pg_", "duckdb_", "sqlite_", "information_schema", "pragma_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadRows reads every row of rows into a Result (values as Run describes
