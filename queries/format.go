@@ -118,40 +118,64 @@ func FormatJSON(w io.Writer, res *Result) error { return formatJSON(w, res, prin
 
 func formatJSON(w io.Writer, res *Result, p printer) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	put := func(v any) error {
-		if err := enc.Encode(v); err != nil {
+	j := jsonRows{p: p, w: &buf}
+	buf.WriteString("[")
+	for _, row := range res.Rows {
+		if err := j.row(res, row); err != nil {
 			return err
 		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		return nil
-	}
-	buf.WriteString("[")
-	for r, row := range res.Rows {
-		if r > 0 {
-			buf.WriteString(",")
-		}
-		buf.WriteString("\n  {")
-		for i, v := range row {
-			if i > 0 {
-				buf.WriteString(",")
-			}
-			if err := put(res.Columns[i]); err != nil {
-				return err
-			}
-			buf.WriteString(":")
-			if err := put(p.jsonValue(v, res.Types[i])); err != nil {
-				return fmt.Errorf("queries: column %s: %w", res.Columns[i], err)
-			}
-		}
-		buf.WriteString("}")
 	}
 	if len(res.Rows) > 0 {
 		buf.WriteString("\n")
 	}
 	buf.WriteString("]\n")
 	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// jsonRows writes the rows of the JSON format, one object a line, to w
+// (the caller writes the brackets around them).
+type jsonRows struct {
+	p   printer
+	w   interface{ WriteString(string) (int, error) }
+	enc *json.Encoder
+	buf bytes.Buffer
+	n   int // rows written
+}
+
+// row writes one row of res's columns.
+func (j *jsonRows) row(res *Result, row []any) error {
+	if j.enc == nil {
+		j.enc = json.NewEncoder(&j.buf)
+		j.enc.SetEscapeHTML(false)
+	}
+	put := func(v any) error {
+		if err := j.enc.Encode(v); err != nil {
+			return err
+		}
+		j.buf.Truncate(j.buf.Len() - 1) // Encode's newline
+		return nil
+	}
+	j.buf.Reset()
+	if j.n > 0 {
+		j.buf.WriteString(",")
+	}
+	j.buf.WriteString("\n  {")
+	for i, v := range row {
+		if i > 0 {
+			j.buf.WriteString(",")
+		}
+		if err := put(res.Columns[i]); err != nil {
+			return err
+		}
+		j.buf.WriteString(":")
+		if err := put(j.p.jsonValue(v, res.Types[i])); err != nil {
+			return fmt.Errorf("queries: column %s: %w", res.Columns[i], err)
+		}
+	}
+	j.buf.WriteString("}")
+	j.n++
+	_, err := j.w.WriteString(j.buf.String())
 	return err
 }
 

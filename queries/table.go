@@ -24,6 +24,12 @@ const minCut = 10
 // formatTable prints the table format with o: at most o.MaxRows rows, text
 // cells cut to fit o.Width, or one row per block when even that is too wide.
 func formatTable(w io.Writer, res *Result, o Options) error {
+	return formatTableOf(w, res, o, len(res.Rows))
+}
+
+// formatTableOf is formatTable for a result of total rows of which res
+// holds the first ones (at least o.MaxRows of them when there are).
+func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	p := printer{o.Location}
 	rows := res.Rows
 	if o.MaxRows > 0 && len(rows) > o.MaxRows {
@@ -57,12 +63,12 @@ func formatTable(w io.Writer, res *Result, o Options) error {
 			return err
 		}
 	}
-	if more := len(res.Rows) - len(rows); more > 0 {
+	if more := total - len(rows); more > 0 {
 		if _, err := fmt.Fprintf(w, "... %d more %s (--limit N prints N, --limit 0 all)\n", more, plural(more)); err != nil {
 			return err
 		}
 	}
-	_, err = fmt.Fprintf(w, "(%d %s)\n", len(res.Rows), plural(len(res.Rows)))
+	_, err = fmt.Fprintf(w, "(%d %s)\n", total, plural(total))
 	return err
 }
 

@@ -103,20 +103,18 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			}
 		}
 		for i, q := range texts {
-			res, err := queries.Run(db, q)
-			if err != nil {
-				if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
-					if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
-						return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
-					}
-					return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
-				}
-				return err
-			}
 			if i > 0 && *format == "table" {
 				fmt.Fprintln(stdout)
 			}
-			if err := queries.FormatOptions(stdout, res, *format, opt); err != nil {
+			// rows are written as they come (the table keeps the --limit it prints)
+			err := queries.FormatQuery(context.Background(), stdout, db, q, *format, opt)
+			if n, gerr := queries.Get(fs.Arg(0)); err != nil && gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
+				if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
+					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
+				}
+				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
+			}
+			if err != nil {
 				return err
 			}
 		}
