@@ -109,20 +109,12 @@ func isSystemName(name string) bool {
 // them) and closes rows; the error is the driver's, unwrapped.
 func ReadRows(rows *sql.Rows) (*Result, error) {
 	defer rows.Close()
-	cols, err := rows.Columns()
+	res, err := header(rows)
 	if err != nil {
 		return nil, err
-	}
-	cts, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Columns: cols, Types: make([]string, len(cts))}
-	for i, ct := range cts {
-		res.Types[i] = ct.DatabaseTypeName()
 	}
 	for rows.Next() {
-		vals, err := scanRow(rows, len(cols))
+		vals, err := scanRow(rows, len(res.Columns))
 		if err != nil {
 			return nil, err
 		}

@@ -21,23 +21,8 @@ import (
 // itself otherwise, once, in a probe_key_mismatch event (closing note of
 // 2026-12-05: "a reordered probes list shows only as pdu_refused").
 func TestKeyMismatchEvent(t *testing.T) {
-	cfg, err := config.Parse([]byte("probes: [{name: A, key: secret-a}, {name: B, key: secret-b}]\n"), "c.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SetKeys(cfg.ProbeKeys()); err != nil {
-		t.Fatal(err)
-	}
 	// Probe B with the list [B, A]: wire id 1, B's key.
-	kb, _ := pdu.NewKey([]byte("secret-b"))
-	var frames [][]byte
-	for id := uint32(1); id <= 20; id++ {
-		frames = append(frames, kb.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil))
-	}
+	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}, {name: B, key: secret-b}]\n", "secret-b", 20)
 	tr := &fakeTransport{frames: frames}
 	sink := &recordSink{}
 	srv := NewServer(c, tr, sink, ServerOptions{WriteEvery: 10 * time.Millisecond})
@@ -131,22 +116,7 @@ func TestKeyMismatchAfterSwitch(t *testing.T) {
 // refusals, with their reasons, once a minute at most: one line over
 // the ticks of this run.
 func TestRefusedFramesLogged(t *testing.T) {
-	cfg, err := config.Parse([]byte("probes: [{name: A, key: secret-a}]\n"), "c.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SetKeys(cfg.ProbeKeys()); err != nil {
-		t.Fatal(err)
-	}
-	wrong, _ := pdu.NewKey([]byte("not-the-key"))
-	var frames [][]byte
-	for id := uint32(1); id <= 5; id++ {
-		frames = append(frames, wrong.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil))
-	}
+	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}]\n", "not-the-key", 5)
 	var log syncio.Writer // held: the server's goroutine writes, the test reads
 	srv := NewServer(c, &fakeTransport{frames: frames}, &recordSink{}, ServerOptions{WriteEvery: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
@@ -168,4 +138,27 @@ func TestRefusedFramesLogged(t *testing.T) {
 	if lines != 1 || !strings.Contains(log.String(), "5 frames refused: 5 bad or missing HMAC tag") {
 		t.Errorf("log:\n%s\nwant one line saying 5 frames refused for their HMAC tag", log.String())
 	}
+}
+
+// keyedFrames returns a collector of the config y with its keys, and n
+// frames claiming wire id 1, signed with key.
+func keyedFrames(t *testing.T, y, key string, n uint32) (*Collector, [][]byte) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(y), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetKeys(cfg.ProbeKeys()); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := pdu.NewKey([]byte(key))
+	var frames [][]byte
+	for id := uint32(1); id <= n; id++ {
+		frames = append(frames, k.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil))
+	}
+	return c, frames
 }
