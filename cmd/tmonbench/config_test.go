@@ -76,7 +76,7 @@ func TestConfigEffective(t *testing.T) {
 	// with no warning about the classes of a config that will not run.
 	portt := filepath.Join(dir, "portt.yaml")
 	os.WriteFile(portt, []byte("interval_s: 10\nclasses:\n  - name: web\n    filter: \"tcp portt 80\"\n"), 0o644)
-	want := "tmonbench replay: " + portt + ":4: class \"web\": filter \"tcp portt 80\": filter: expected 'and' or 'or' before \"portt\" at offset 4\n"
+	want := "tmonbench replay: " + portt + ":4: class \"web\": filter \"tcp portt 80\": expected 'and' or 'or' before \"portt\" at offset 4\n"
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", portt, "--out", filepath.Join(dir, "p"), wiki); code != 1 || stderr != want {
 		t.Errorf("bad filter: %d\n%s\nwant\n%s", code, stderr, want)
 	}

@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/filter"
@@ -32,5 +33,17 @@ func classFilterError(cfg *config.Config, err error) error {
 		return nil
 	}
 	cl := &cfg.Classes[ce.Class]
-	return fmt.Errorf("%s:%d: class %q: filter %q: %w", cfg.File(), cfg.ClassLine(ce.Class, "filter"), cl.Name, cl.Filter, ce.Err)
+	// "filter %q: expected ...", not "filter %q: filter: expected ..."
+	msg := strings.TrimPrefix(ce.Err.Error(), "filter: ")
+	return &classError{msg: fmt.Sprintf("%s:%d: class %q: filter %q: %s", cfg.File(), cfg.ClassLine(ce.Class, "filter"), cl.Name, cl.Filter, msg), err: ce.Err}
 }
+
+// classError is a class's filter error as classFilterError words it,
+// wrapping the filter package's error.
+type classError struct {
+	msg string
+	err error
+}
+
+func (e *classError) Error() string { return e.msg }
+func (e *classError) Unwrap() error { return e.err }
