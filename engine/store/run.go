@@ -648,6 +648,7 @@ func (r *Run) Abort() error {
 			}
 		}
 		if r.createdOut {
+			r.lock.release() // its file is in out
 			os.Remove(r.out) // only if empty
 		}
 		return err

@@ -200,6 +200,26 @@ func TestRunAbortKeepsPrevious(t *testing.T) {
 	}
 }
 
+// TestRunAbortRemovesCreatedOut: a run that created its output folder and
+// fails (a full disk, an interrupted merge) leaves nothing behind. The
+// folder stayed, empty but for the lock file, which Abort removed only
+// after trying the folder (the new user's walk of 2026-12-05).
+func TestRunAbortRemovesCreatedOut(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "tmon-out")
+	r, err := BeginRun(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(r, observe.TableFlows, testFlows[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, parent)
+}
+
 func TestRunIntoEmptyDir(t *testing.T) {
 	out := t.TempDir()
 	doRun(t, out, testFlows)
