@@ -24,9 +24,9 @@ type FloorCounts struct {
 // pcapgo reader with zero-copy reads over a 1 MiB buffer and a gopacket
 // DecodingLayerParser over Ethernet, 802.1Q, IPv4, IPv6, TCP, UDP and
 // ICMPv4. r is a pcap or pcapng stream, either gzip-compressed (as
-// replay reads them); a record cut short ends it as replay's reader
-// does (the packets before the damage count); other errors are those of
-// the file header or a damaged block.
+// replay reads them); a record cut short or damaged (a length past the
+// snap length) ends it as replay's reader does (the packets before the
+// damage count); errors are those of the file header.
 func Floor(r io.Reader) (FloorCounts, error) {
 	var c FloorCounts
 	pr, err := floorReader(bufio.NewReaderSize(r, 1<<20))
@@ -51,8 +51,8 @@ func Floor(r io.Reader) (FloorCounts, error) {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return c, nil
 		}
-		if err != nil {
-			return c, err
+		if err != nil { // a damaged record: the packets before it count, as replay keeps them
+			return c, nil
 		}
 		c.Packets++
 		c.Bytes += uint64(ci.Length)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -99,7 +100,9 @@ func TestSmallReport(t *testing.T) {
 // cut in a record (it said "floor: F: unexpected EOF"; replay keeps the
 // packets before the damage). Counts: tcpdump -nr F | wc -l (22 for the
 // DNS lab capture; 29 for the first 5000 bytes of tcp-mix/A.pcap, then
-// "truncated dump file").
+// "truncated dump file"); and a record claiming 0x7fffffff captured bytes
+// after two good ones (it said "floor: F: capture length exceeds snap
+// length"; replay warns and keeps the two).
 func TestFloorFormats(t *testing.T) {
 	dir := t.TempDir()
 	ng, err := os.ReadFile(testsamples.Path(t, "pcap", "dns", "chrissanders_dns_lab.pcapng"))
@@ -114,6 +117,16 @@ func TestFloorFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The global header and the first two records, then a record header
+	// whose captured length is 0x7fffffff (replay: "capture malformed",
+	// the two packets before it kept).
+	le := binary.LittleEndian
+	end := 24
+	for range 2 {
+		end += 16 + int(le.Uint32(classic[end+8:]))
+	}
+	damaged := append(append([]byte(nil), classic[:end]...), classic[end:end+16]...)
+	le.PutUint32(damaged[end+8:], 0x7fffffff)
 	for _, c := range []struct {
 		name    string
 		data    []byte
@@ -122,6 +135,7 @@ func TestFloorFormats(t *testing.T) {
 		{"dns.pcapng", ng, 22},
 		{"dns.pcapng.gz", gz.Bytes(), 22},
 		{"cut.pcap", classic[:5000], 29},
+		{"damaged.pcap", damaged, 2},
 	} {
 		path := filepath.Join(dir, c.name)
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
