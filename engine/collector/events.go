@@ -102,11 +102,12 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 		return
 	}
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: nowNs, Source: "collector", Kind: "pdu_refused", Severity: observe.SevWarning,
-		Message: refusedText(d), Count: n})
+		Message: fmt.Sprintf("%d frames refused: %s", n, refusedReasons(d)), Count: n})
 }
 
-// refusedText says the frames refused in d, with every reason's count.
-func refusedText(d pdu.ReceiverStats) string {
+// refusedReasons says why the frames of d were refused, with every
+// reason's count ("3 bad CRC, 2 bad or missing HMAC tag").
+func refusedReasons(d pdu.ReceiverStats) string {
 	var parts []string
 	for _, r := range []struct {
 		n    uint64
@@ -118,7 +119,7 @@ func refusedText(d pdu.ReceiverStats) string {
 			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
 		}
 	}
-	return fmt.Sprintf("%d frames refused: %s", d.Refused(), strings.Join(parts, ", "))
+	return strings.Join(parts, ", ")
 }
 
 // Liveness turns probes that fell silent for afterNs (no PDU, no

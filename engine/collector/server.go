@@ -336,7 +336,8 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
 	if !s.refusedLogAt.IsZero() && now.Sub(s.refusedLogAt) < refusedLogEvery {
 		return
 	}
-	s.log.Warn("collector: " + refusedText(rxDelta(rx, s.refusedLogged)) + " (the pdu_refused events count every one)")
+	d := rxDelta(rx, s.refusedLogged)
+	s.log.Warn(fmt.Sprintf("collector: %d frames refused: %s (the pdu_refused events count every one)", d.Refused(), refusedReasons(d)))
 	s.refusedLogAt, s.refusedLogged = now, rx
 }
 
