@@ -75,7 +75,7 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)
 		}
 		if *rollup {
-			return prepare(run.Out(), opt, true, w)
+			return prepare(context.Background(), run.Out(), opt, true, w)
 		}
 		return writeManifest(run.Out())
 	}

@@ -184,7 +184,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			if err != nil {
 				return err
 			}
-			return prepare(run.Out(), opt, true, w)
+			return prepare(context.Background(), run.Out(), opt, true, w)
 		}
 		return nil
 	}

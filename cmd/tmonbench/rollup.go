@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -82,7 +85,16 @@ func cmdPrepare(name string) flagsFunc {
 			if *quiet {
 				w = io.Discard
 			}
-			return prepare(*out, opt, name == "rollup", w)
+			// Ctrl-C stops the table being written (DuckDB's COPY), which
+			// removes its hidden folder; the tables written before stay.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			err = prepare(ctx, *out, opt, name == "rollup", w)
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "tmonbench %s: interrupted: the tables written before are kept\n", name)
+				return &exitError{code: 130, err: err}
+			}
+			return err
 		}
 	}
 }
@@ -90,8 +102,8 @@ func cmdPrepare(name string) flagsFunc {
 // prepare writes the rollups (when withRollups) and the addresses table
 // of the output folder out, printing what it wrote under a header naming
 // the command that does it ("tmonbench rollup: DIR", as `replay --rollup`
-// does the same).
-func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) error {
+// does the same). ctx stops the writing.
+func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bool, w io.Writer) error {
 	started := time.Now()
 	// A running replay (or merge) stages its tables inside out and
 	// replaces out as a whole when it ends: tables written into out now
@@ -108,7 +120,6 @@ func prepare(out string, opt enrich.Options, withRollups bool, w io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	ctx := context.Background()
 	fmt.Fprintf(w, "tmonbench %s: %s\n", cmd, out)
 	if withRollups {
 		res, err := rollup.Build(ctx, db, out)

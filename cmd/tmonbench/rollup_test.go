@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/queries/enrich"
 )
 
 // TestRollupCommand: `replay --rollup` and `rollup` write the 15 rollup
@@ -120,5 +124,29 @@ func TestPrepareRefusesRunningReplay(t *testing.T) {
 	}
 	if err := run.Finish(); err != nil {
 		t.Errorf("the replay's end: %v", err)
+	}
+}
+
+// TestPrepareStopsAtCancel: `rollup` stops at Ctrl-C (its context) with
+// the context's error and leaves no hidden folder of a table half
+// written; it was killed by the signal and left `.<table>.tmp` (the new
+// user's walk of 2026-12-05). The command maps the cancel to exit 130.
+func TestPrepareStopsAtCancel(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := prepare(ctx, out, enrich.Options{}, true, io.Discard)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("rollup with its context cancelled: %v, want context.Canceled", err)
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") && e.Name() != store.LockName {
+			t.Errorf("%s left in the output folder", e.Name())
+		}
 	}
 }
