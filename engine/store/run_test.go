@@ -181,16 +181,7 @@ func TestRunAbortKeepsPrevious(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "tmon-out")
 	doRun(t, out, testFlows)
-	r, err := BeginRun(out, testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Append(r, observe.TableFlows, testFlows[:1]); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Abort(); err != nil {
-		t.Fatal(err)
-	}
+	r := abortedRun(t, out)
 	assertOnly(t, parent, "tmon-out")
 	if got := readFlows(t, out); !reflect.DeepEqual(got, testFlows) {
 		t.Errorf("flows after abort = %+v", got)
@@ -206,7 +197,13 @@ func TestRunAbortKeepsPrevious(t *testing.T) {
 // after trying the folder (the new user's walk of 2026-12-05).
 func TestRunAbortRemovesCreatedOut(t *testing.T) {
 	parent := t.TempDir()
-	out := filepath.Join(parent, "tmon-out")
+	abortedRun(t, filepath.Join(parent, "tmon-out"))
+	assertOnly(t, parent)
+}
+
+// abortedRun begins a run into out, appends a row and aborts it.
+func abortedRun(t *testing.T, out string) *Run {
+	t.Helper()
 	r, err := BeginRun(out, testManifest())
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +214,7 @@ func TestRunAbortRemovesCreatedOut(t *testing.T) {
 	if err := r.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	assertOnly(t, parent)
+	return r
 }
 
 func TestRunIntoEmptyDir(t *testing.T) {
