@@ -108,15 +108,16 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			}
 			// rows are written as they come (the table keeps the --limit it prints)
 			err := queries.FormatQuery(context.Background(), stdout, db, q, *format, opt)
-			if n, gerr := queries.Get(fs.Arg(0)); err != nil && gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
+			if err == nil {
+				continue
+			}
+			if n, gerr := queries.Get(fs.Arg(0)); gerr == nil && n.NeedsRollup && len(*sqls) == 0 {
 				if strings.Contains(err.Error(), "does not exist") { // one line, not DuckDB's catalog error
 					return fmt.Errorf("query %s reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", fs.Arg(0), *out, *out)
 				}
 				return fmt.Errorf("%w (this query reads the rollups and the addresses table: run `tmonbench rollup --out %s` first)", err, *out)
 			}
-			if err != nil {
-				return err
-			}
+			return err
 		}
 		return nil
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -20,8 +19,8 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 		var c *config.Config
 		if *cfg != "" {
 			var err error
-			if c, err = config.Load(*cfg); err != nil {
-				return fmt.Errorf("tui: %w", err)
+			if c, err = readConfig(*cfg); err != nil {
+				return err
 			}
 			opts.Keys = c.TUI.Keys
 		}
