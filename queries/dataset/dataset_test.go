@@ -168,6 +168,27 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// TestMergeRefusesSameSourceTwice: one output named twice, by a link,
+// is refused before anything is written (its rows would count twice in
+// the input totals; a second name is most likely a typo).
+func TestMergeRefusesSameSourceTwice(t *testing.T) {
+	a := testout.Replay(t, sample(t, "zeek_ntp.pcap"))
+	link := filepath.Join(t.TempDir(), "again")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "merged")
+	os.MkdirAll(dst, 0o755)
+	_, err := Merge(context.Background(), dst, []string{a, link})
+	want := fmt.Sprintf("dataset: merge: %s and %s are the same output: name each source once", a, link)
+	if err == nil || err.Error() != want {
+		t.Fatalf("merge of one output twice: %v, want %q", err, want)
+	}
+	if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+		t.Errorf("the refused merge wrote %d entries into its destination", len(ents))
+	}
+}
+
 // flatten copies the Hive-partitioned output out into a flat one (schema
 // version 1: every part file directly in its table's folder, no manifest,
 // no partition folders), the layout written before the dataset layout;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -36,6 +37,9 @@ type Merged struct {
 func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error) {
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("dataset: merge: no source")
+	}
+	if err := distinctSources(srcs); err != nil {
+		return nil, err
 	}
 	have := map[string][]string{} // table -> source expressions
 	res := &MergeResult{}
@@ -86,6 +90,27 @@ func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error)
 		res.Tables = append(res.Tables, m)
 	}
 	return res, nil
+}
+
+// distinctSources refuses a source named twice (by another path too, a
+// link or a relative one): its rows would be counted twice in Input
+// though written once, and a second name is most likely a typo for
+// another output.
+func distinctSources(srcs []string) error {
+	seen := make([]os.FileInfo, len(srcs))
+	for i, s := range srcs {
+		st, err := os.Stat(s)
+		if err != nil {
+			continue // Tables says what is wrong with it
+		}
+		for j, o := range seen[:i] {
+			if o != nil && os.SameFile(o, st) {
+				return fmt.Errorf("dataset: merge: %s and %s are the same output: name each source once", srcs[j], srcs[i])
+			}
+		}
+		seen[i] = st
+	}
+	return nil
 }
 
 // mergeTable writes the distinct rows of one table's sources.
