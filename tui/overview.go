@@ -297,7 +297,7 @@ func (o *overview) view(e *env, w, h int) string {
 		if o.strip.exact {
 			how = "from flow_counters"
 		}
-		per := fmt.Sprintf("IP bytes per %.3g s", float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
+		per := "IP bytes per " + binText(float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
 		if o.strip.hi == o.strip.lo { // every flow so far at one instant
 			per = "IP bytes of the flows so far, all seen at " + fmtClock(o.strip.lo)
 			if iv := e.snapIntervalS(); iv > 0 {

@@ -134,3 +134,20 @@ func TestStripNoFlows(t *testing.T) {
 		t.Fatalf("strip over no flow:\n%s", v)
 	}
 }
+
+// TestBinText: the strip's bin width reads in the unit that keeps it
+// short, days for captures days apart (two samples 5 years apart gave
+// "IP bytes per 1.02e+06 s").
+func TestBinText(t *testing.T) {
+	for _, c := range []struct {
+		s    float64
+		want string
+	}{
+		{0.00025, "250 µs"}, {0.25, "250 ms"}, {1.5, "1.5 s"}, {90, "90 s"}, {720, "12 min"},
+		{11520, "3.2 h"}, {1.02e6, "11.8 d"},
+	} {
+		if got := binText(c.s); got != c.want {
+			t.Errorf("binText(%g) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}

@@ -52,6 +52,25 @@ func fmtTime(ns int64) string {
 }
 
 // fmtClock prints a capture time of day in UTC with microseconds.
+// binText writes a bin width of s seconds in the unit that keeps it
+// short: "250 ms", "1.5 s", "12 min", "3.2 h", "11.8 d" (a strip over
+// captures days apart is not "1.02e+06 s").
+func binText(s float64) string {
+	switch {
+	case s < 1e-3:
+		return fmt.Sprintf("%.3g µs", s*1e6)
+	case s < 1:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	case s < 120:
+		return fmt.Sprintf("%.3g s", s)
+	case s < 2*3600:
+		return fmt.Sprintf("%.3g min", s/60)
+	case s < 2*86400:
+		return fmt.Sprintf("%.3g h", s/3600)
+	}
+	return fmt.Sprintf("%.3g d", s/86400)
+}
+
 func fmtClock(ns int64) string {
 	return time.Unix(0, ns).UTC().Format("15:04:05.000000")
 }
