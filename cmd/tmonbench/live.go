@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -161,7 +162,8 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if res.Interrupted {
-			fmt.Fprintf(stderr, "tmonbench live %s: aborted by a second signal: the tables hold what was written so far\n", *name)
+			fmt.Fprintf(stderr, "tmonbench live %s: aborted by a second signal: the tables hold what was written so far (run.json says interrupted)\n", *name)
+			app.SetInterrupted()
 		}
 		if st != nil {
 			st.stop() // its last line before the summary
@@ -170,6 +172,9 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
+		if res.Interrupted { // as replay: the packets still in the ring were not analysed
+			return &exitError{code: 130, err: errors.New("live aborted")}
+		}
 		return h.links.goneErr(app.Out() + " holds what was captured")
 	}
 }

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"database/sql"
+	"errors"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
@@ -122,5 +128,77 @@ func TestLiveWorkers(t *testing.T) {
 	}
 	if echo := queryInt(t, db, `SELECT count(*) FROM rtt_samples WHERE kind = 'icmp_echo' AND rtt_ms > 0`); echo != pings {
 		t.Errorf("%d echo RTT samples, want %d", echo, pings)
+	}
+}
+
+// TestLiveAbortExit130: a second SIGINT while live drains the kernel's
+// ring after the first (a block timeout of 1 s: 2 s of draining, with
+// datagrams flowing, so that the engines get packets and see the abort)
+// aborts the run: it says so, run.json says "interrupted": true and the
+// exit status is 130, as replay's. It exited 0, as a complete run does,
+// and run.json said nothing.
+func TestLiveAbortExit130(t *testing.T) {
+	lab := netlab.New(t)
+	bin := testout.Binary(t)
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := lab.B.Command(bin, "live", "-i", lab.IfB, "--out", out, "--name", "ab", "--block-timeout", "1s")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var said []string
+	waitFor := func(part string) {
+		t.Helper()
+		for line := range lines {
+			said = append(said, line)
+			if strings.Contains(line, part) {
+				return
+			}
+		}
+		t.Fatalf("live never said %q:\n%s", part, strings.Join(said, "\n"))
+	}
+	// signals are handled once it says it is capturing
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("live did not start: %q %v", line, err)
+		}
+		if strings.Contains(line, "capturing on") {
+			break
+		}
+	}
+	go r.WriteTo(discard{})
+	go lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 2000, 100, 2*time.Millisecond, 9000) // 4 s: past the drain
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor("a second signal aborts")
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor("aborted by a second signal")
+	for line := range lines {
+		said = append(said, line)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("live aborted: %v, want exit status 130\n%s", err, strings.Join(said, "\n"))
+	}
+	if m, err := store.ReadManifest(out); err != nil || !m.Interrupted || m.State != "" {
+		t.Errorf("run.json after the abort: %+v %v, want interrupted and no state", m, err)
 	}
 }

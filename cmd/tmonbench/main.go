@@ -71,7 +71,7 @@ Exit status:
   0    done (also live and collector stopped by SIGINT or SIGTERM)
   1    an error, said in one line on stderr: a missing or damaged input, an unwritable output, ...
   2    a usage mistake: an unknown command or flag, a bad value, a missing argument
-  130  interrupted by Ctrl-C (a replay's tables hold what was observed until then)
+  130  interrupted: a replay by Ctrl-C, live by a second signal (the tables hold what was observed until then)
 `
 
 // exitHelp ends every subcommand's --help: the exit statuses of usage.

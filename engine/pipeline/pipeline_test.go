@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -382,6 +383,38 @@ func TestSinkBatchesBounded(t *testing.T) {
 		if biggest > sinkRows+maxFrameRows || total < 20_000 {
 			t.Errorf("parallel %v: the biggest batch holds %d rows of %d, want at most %d + %d (one frame)", parallel, biggest, total, sinkRows, maxFrameRows)
 		}
+	}
+}
+
+// TestParallelSinkErrorStopsRun: with the collector in its own goroutine
+// (Parallel, as live and replay run), a write that fails there ends the
+// run with the sink's error at once. It used to be noticed only when the
+// input ended: a live capture onto a full disk went on for minutes,
+// writing nothing and saying nothing, until SIGTERM. 200,000 SYNs at
+// 10,000 a second, 1 s intervals: the first interval close passes
+// SinkRows and its write fails; the run must stop long before the flood
+// ends.
+func TestParallelSinkErrorStopsRun(t *testing.T) {
+	cfg := config.Default()
+	cfg.IntervalS = 1
+	full := errors.New("no space left on device")
+	flood := newSYNFlood(200_000, 4, 10_000)
+	_, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: flood}}, pipeline.Options{
+		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+		SinkRows: 1000, Parallel: true, FlushEveryNs: 1 << 62,
+		Sink: funcSink(func(b *observe.Batch) error {
+			if len(b.FlowCounters) > 0 { // the empty tables at the start are written
+				return full
+			}
+			return nil
+		}),
+	})
+	if !errors.Is(err, full) {
+		t.Fatalf("run: %v, want the sink's error", err)
+	}
+	t.Logf("%d of %d packets read", flood.i, flood.n)
+	if flood.i >= flood.n {
+		t.Errorf("the run read all %d packets before saying the sink failed", flood.n)
 	}
 }
 

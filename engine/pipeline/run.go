@@ -310,8 +310,14 @@ func (r *run) deliverBounded(frame []byte) []byte {
 // drain hands the rows of the first collector to the sink when due
 // (collectors in their own goroutine drain there, after each frame).
 func (r *run) drain() error {
-	if r.opt.Sink == nil || r.workers[0] != nil {
+	if r.opt.Sink == nil {
 		return nil
+	}
+	if w := r.workers[0]; w != nil {
+		// its goroutine drains: a write that failed there (a full disk)
+		// ends the run now, not when the capture ends (a live capture
+		// went on for minutes, writing nothing, saying nothing)
+		return w.sinkErr()
 	}
 	if r.deliverErr != nil {
 		return r.deliverErr

@@ -15,12 +15,13 @@ type worker struct {
 	free    chan []byte
 	done    chan struct{}
 	ack     []byte
-	err     error
+	err     error // the sink's first error, set in the goroutine
 	stopped bool
 	// mu guards cnt: the collector's counters after its last frame, for
-	// Options.Snapshot.
-	mu  sync.Mutex
-	cnt observe.CollectorCounters
+	// Options.Snapshot; and failed, err as the run's goroutine sees it.
+	mu     sync.Mutex
+	cnt    observe.CollectorCounters
+	failed error
 }
 
 // startWorker starts the goroutine of c; drain, when set, is called from
@@ -49,11 +50,11 @@ func startWorker(c *collector.Collector, name string, drain func(c *collector.Co
 				default:
 				}
 				if drain != nil && w.err == nil {
-					w.err = drain(c, false)
+					w.setErr(drain(c, false))
 				}
 			case <-tick:
 				if w.err == nil {
-					w.err = drain(c, true)
+					w.setErr(drain(c, true))
 				}
 			}
 		}
@@ -80,6 +81,26 @@ func (w *worker) deliver(frame []byte) []byte {
 	}
 	w.ack = pdu.AppendAck(w.ack[:0], h.ProbeID, h.Epoch, h.ID)
 	return w.ack
+}
+
+// setErr keeps the sink's error (from the goroutine), for stop and
+// sinkErr.
+func (w *worker) setErr(err error) {
+	if err == nil {
+		return
+	}
+	w.err = err
+	w.mu.Lock()
+	w.failed = err
+	w.mu.Unlock()
+}
+
+// sinkErr returns the sink's error in the goroutine so far (from any
+// goroutine): the run stops at the write that failed, not at its end.
+func (w *worker) sinkErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
 }
 
 // stop waits for the collector goroutine to handle every frame sent; it

@@ -154,6 +154,15 @@ func (a *Appender) SetConfig(hash, text string, since time.Time) error {
 	return nil
 }
 
+// SetInterrupted marks the run as stopped before it took in everything
+// (live aborted by a second signal): run.json says "interrupted": true
+// from Close on, as a replay's (Run.SetInterrupted).
+func (a *Appender) SetInterrupted() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.manifest.Interrupted = true
+}
+
 // Out returns the absolute output folder.
 func (a *Appender) Out() string { return a.out }
 
