@@ -69,9 +69,18 @@ func TestRollupCommand(t *testing.T) {
 			t.Errorf("report %v: %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, want)
 		}
 	}
-	// merge: an output with itself is itself (every row once), in the Hive layout, with its manifest.
+	// merge: an output with a copy of itself is itself (every row once),
+	// in the Hive layout, with its manifest; the same output named twice
+	// is refused (its rows would count twice as read).
+	twin := filepath.Join(t.TempDir(), "twin")
+	if err := os.CopyFS(twin, os.DirFS(out)); err != nil {
+		t.Fatal(err)
+	}
 	merged := filepath.Join(t.TempDir(), "merged")
-	if code, stdout, stderr = tmon(t, "merge", "--out", merged, out, out); code != 0 || !strings.Contains(stdout, "flows                       118 rows read,         59 distinct written") {
+	if code, _, stderr = tmon(t, "merge", "--out", merged, out, out); code != 1 || stderr != "tmonbench merge: "+out+" and "+out+" are the same output: name each source once\n" {
+		t.Errorf("merge of one output twice: %d %q", code, stderr)
+	}
+	if code, stdout, stderr = tmon(t, "merge", "--out", merged, out, twin); code != 0 || !strings.Contains(stdout, "flows                       118 rows read,         59 distinct written") {
 		t.Fatalf("merge: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(merged, "_manifest.json")); err != nil {
