@@ -340,6 +340,48 @@ func TestLiveFlowsScreen(t *testing.T) {
 	}
 }
 
+// TestLiveFlowsFilterKeys: on the live Flows screen, / opens the filter
+// of the written flows table (the live view has none) and the text typed
+// next is the filter's: typing "tcp port 21" and enter filters the written
+// table. The keys used to do nothing there, so the text was read as keys
+// ("p" opened packets, enter a flow). c opens the column chooser the same
+// way.
+func TestLiveFlowsFilterKeys(t *testing.T) {
+	out := replayed(t, ftpLab)
+	snaps := liveSnaps()
+	m := liveModel(t, out, snaps)
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	s1 := snaps[1]
+	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	expect := screenHas(t, m)
+	expect("live", "row 1 of 12 · sorted by bytes ↓ · live")
+	drive(t, m, keyMsg("/"))
+	lt := m.tabs[1].(*liveFlowsTab)
+	if lt.live || !lt.typing() {
+		t.Fatalf("/ on the live view: live %v, typing a filter %v", lt.live, lt.typing())
+	}
+	for _, r := range "tcp port 21" {
+		drive(t, m, keyMsg(string(r)))
+	}
+	drive(t, m, keyMsg("enter"))
+	if _, ok := m.active().(*liveFlowsTab); !ok {
+		t.Fatalf("typing the filter opened %T", m.active())
+	}
+	v := expect("filtered", "filter: tcp port 21")
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "/tcp") && !strings.Contains(l, ":21>") && !strings.Contains(l, ":21/tcp") {
+			t.Errorf("a row the filter leaves out: %q", l)
+		}
+	}
+	drive(t, m, keyMsg("esc"), keyMsg("L"))
+	expect("live again", "· live")
+	drive(t, m, keyMsg("c"))
+	if lt.live {
+		t.Fatal("c on the live view stayed there")
+	}
+}
+
 // TestLiveRowsScreens: in a live run the TCP, FTP, RTT, One-way and Events
 // screens list the engines' latest rows from the snapshots
 // (LiveStatus.Recent, loaded into DuckDB's live_* tables), newest first,

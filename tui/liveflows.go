@@ -14,7 +14,8 @@ import (
 // default the engines' busiest flows of each probe's last closed interval
 // (LiveStatus.Flows, at most observe.SnapshotFlows a probe), redrawn with
 // every snapshot and never queried; L switches to the written flows table
-// (the paged table over the Parquet parts) and back. Query results go to
+// (the paged table over the Parquet parts) and back, / (filter) and c
+// (columns) switch to it and open there. Query results go to
 // the table, which is loaded when it is first shown.
 type liveFlowsTab struct {
 	*pagedTable
@@ -110,6 +111,18 @@ func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
 			return t.pagedTable.load(e)
 		}
 		return nil
+	}
+	if isKey && t.live && (key.Matches(k, e.keys.Filter) || key.Matches(k, e.keys.Columns)) {
+		// the filter and the columns are the written table's: / and c
+		// turn to it (as L does) and open there, so the text typed next
+		// is the filter's, not keys of the live view
+		t.live, t.brushed = false, false
+		var load tea.Cmd
+		if t.needLoad {
+			t.needLoad = false
+			load = t.pagedTable.load(e)
+		}
+		return tea.Batch(load, t.pagedTable.update(e, msg))
 	}
 	if !t.live {
 		return t.pagedTable.update(e, msg)
