@@ -463,7 +463,14 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 			out.FragOff = uint32(fo &^ 7)
 			out.MoreFrags = fo&1 != 0
 			out.IPID = binary.BigEndian.Uint32(b[p+4:])
-			out.Flags |= IsFrag
+			out.Flags |= HasV6FragHdr
+			if out.MoreFrags || out.FragOff > 0 {
+				// An atomic fragment (offset 0, M=0) is a whole datagram,
+				// processed in isolation from the fragments of the same
+				// identification (RFC 6946 §4), as IPv4 with MF=0 and
+				// offset 0 is.
+				out.Flags |= IsFrag
+			}
 			next, p = b[p], p+8
 			continue
 		}
