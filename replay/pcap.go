@@ -50,14 +50,14 @@ func (f *File) openPcap() error {
 	f.swapLens = minor < 3
 	f.snaplen = f.u32(h[16:])
 	raw := f.u32(h[20:]) & linkTypeMask
-	if raw > 0xffff || !pkt.LinkType(raw).Supported() {
+	if raw > 0xffff || !pkt.FileLinkType(raw).Supported() {
 		return &Error{Path: f.name, Offset: 20, Detail: fmt.Sprintf("link type %s (%d)", pkt.LinkType(raw), raw), Err: ErrUnsupportedLinkType}
 	}
 	tps := uint64(1e6)
 	if f.nano {
 		tps = 1e9
 	}
-	f.ifaces = append(f.ifaces, Interface{LinkType: pkt.LinkType(raw), SnapLen: f.snaplen, TicksPerSecond: tps, Supported: true})
+	f.ifaces = append(f.ifaces, Interface{LinkType: pkt.FileLinkType(raw), SnapLen: f.snaplen, TicksPerSecond: tps, Supported: true})
 	f.stats.Sections = 1
 	f.advance(pcapHeaderLen)
 	return nil
