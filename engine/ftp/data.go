@@ -330,7 +330,10 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	}
 	if c := t.lastConn; c != nil { // bulk transfers: the same connection again
 		if dir, ok := c.dirOf(d); ok {
-			return t.account(c, d, dir), true
+			if !c.reopened(d, dir) {
+				return t.account(c, d, dir), true
+			}
+			t.detach(c)
 		}
 	}
 	if !t.mayBePeer(d.SrcAddr, d.DstAddr) {
@@ -342,6 +345,10 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	}
 	for _, c := range p.conns {
 		if dir, ok := c.dirOf(d); ok {
+			if c.reopened(d, dir) {
+				t.detach(c)
+				break
+			}
 			t.lastConn = c
 			return t.account(c, d, dir), true
 		}
@@ -368,6 +375,34 @@ func (c *dataConn) dirOf(d *dissect.Dissection) (int, bool) {
 		return 1, true
 	}
 	return 0, false
+}
+
+// reopened reports whether d, a segment of c's 4-tuple going in direction
+// dir, opens a new connection on that tuple: a SYN (or SYN-ACK) whose
+// initial sequence number is not the one c began with (RFC 9293 §3.4.1, a
+// new incarnation of the tuple). It happens when the next transfer's data
+// connection uses the same ports again: a server announcing one passive
+// port to a client that binds the same source port, or a client giving
+// the same PORT twice to a server connecting from port 20.
+func (c *dataConn) reopened(d *dissect.Dissection, dir int) bool {
+	if d.TCPFlags&dissect.TCPSyn == 0 {
+		return false
+	}
+	sp := &c.span[dir]
+	return sp.synOK && unwrap(sp.base, d.Seq+1) != sp.base
+}
+
+// detach stops matching packets to c, whose tuple a new connection took
+// (reopened); c stays its channel's connection for the transfer row.
+func (t *Tracker) detach(c *dataConn) {
+	if t.lastConn == c {
+		t.lastConn = nil
+	}
+	for _, p := range c.ch.peers {
+		if p != nil {
+			p.conns = remove(p.conns, c)
+		}
+	}
 }
 
 // open establishes the data connection of ch: it stops expecting and the
