@@ -39,3 +39,29 @@ func TestRawLinkTypeAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestKuznetzovPcap: magic 0xa1b2cd34 is the pcap of Alexey Kuznetzov's
+// patched tcpdump, which libpcap reads (sf-pcap.c KUZNETZOV_TCPDUMP_MAGIC:
+// each 16-byte record header is followed by the interface index, protocol,
+// packet type and a pad byte, struct pcap_sf_patched_pkthdr). tcpdump -r
+// testdata/kuznetzov.pcap (written with the edge samples' pcapgen.py)
+// prints 4 DNS packets over Ethernet, 10 ms apart from 1700000000.010000:
+// every frame starts with the destination MAC 02:00:00:00:00:0x, not with
+// the 8 extra bytes.
+func TestKuznetzovPcap(t *testing.T) {
+	f, err := Open("testdata/kuznetzov.pcap")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer f.Close()
+	recs, err := readAll(t, f)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("%d packets, error %v; want 4, nil", len(recs), err)
+	}
+	for i, r := range recs {
+		if r.m.LinkType != pkt.LinkEthernet || r.data[0] != 0x02 || r.data[4] != 0 || r.m.CapLen != uint32(len(r.data)) ||
+			r.m.TimeNs != 1700000000_010000000+int64(i)*10_000_000 {
+			t.Errorf("packet %d: %+v, first bytes % x", i+1, r.m, r.data[:6])
+		}
+	}
+}
