@@ -77,6 +77,9 @@
 //     ones are not timed. A retransmission that reuses a TSval is timed
 //     from the TSval's first appearance. Detail "tsval N". This is not
 //     tshark's tcp.analysis.ack_rtt (sequence/ACK based, no timestamps).
+//     A SYN or SYN-ACK without the option turns timestamps off for the
+//     connection (not negotiated, RFC 7323 §3.2: later TSopts are
+//     ignored); a SYN with a new ISN starts the tuple's TSvals afresh.
 //
 // Retransmitted requests (the same key while pending) are paired by their
 // latest copy: the response is timed from the last request copy seen
