@@ -72,6 +72,9 @@
 // with a new ISN on the ports of an earlier data connection (a server
 // announcing one passive port, a client giving the same PORT again) opens
 // a new connection for the next channel; the earlier one keeps its bytes.
+// An attempt that carried nothing and was reset or never answered (SYN,
+// RST) gives way to the channel's next attempt, from another port or with
+// a new ISN.
 //
 // # Cache of FTP session peers (design 3.6)
 //
