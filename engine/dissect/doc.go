@@ -10,7 +10,8 @@
 // Layers decoded:
 //
 //   - link: Ethernet with any number of 802.1Q/802.1ad VLAN tags (the two
-//     outermost IDs kept) and MPLS label stacks, Linux SLL and SLL2, raw
+//     outermost IDs kept) and MPLS label stacks, Linux SLL and SLL2 (also
+//     with the VLAN tag and MPLS stack libpcap leaves behind them), raw
 //     IP, BSD null/loopback and PPP (pkt.LinkType); other frames are not IP.
 //   - network: IPv4 (the options kept, the Timestamp option located) and
 //     IPv6 with its extension header chain (hop-by-hop, routing,
