@@ -6,7 +6,9 @@
 // engine/pkt.
 //
 // Inputs: classic pcap (µs magic 0xa1b2c3d4 and ns magic 0xa1b23c4d, both
-// byte orders; pcap draft-ietf-opsawg-pcap) and pcapng (several sections,
+// byte orders; pcap draft-ietf-opsawg-pcap; also Alexey Kuznetzov's
+// modified pcap, magic 0xa1b2cd34, whose records carry 8 more header
+// bytes, as libpcap reads it) and pcapng (several sections,
 // several interfaces with their own link type, if_tsresol and if_tsoffset;
 // Enhanced, Simple and obsolete Packet Blocks; other blocks skipped;
 // draft-ietf-opsawg-pcapng), either of them gzip-compressed (recognised by

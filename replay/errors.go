@@ -16,7 +16,7 @@ import (
 // fs.ErrNotExist) works for a missing file).
 var (
 	// ErrNotCapture means the input starts with neither a pcap magic
-	// (0xa1b2c3d4, 0xa1b23c4d, either byte order), a pcapng Section Header
+	// (0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, either byte order), a pcapng Section Header
 	// Block, nor a gzip stream holding one of them.
 	ErrNotCapture = errors.New("replay: not a pcap or pcapng file")
 	// ErrUnsupportedVersion means a pcap header with a major version other

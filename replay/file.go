@@ -133,6 +133,7 @@ type File struct {
 	// classic pcap
 	nano     bool
 	swapLens bool // pcap 2.0-2.2: caplen and len may be swapped
+	recExtra int  // bytes after the 16-byte record header: 8 in Kuznetzov's modified pcap
 	snaplen  uint32
 
 	// pcapng
@@ -153,7 +154,8 @@ type File struct {
 }
 
 // Open opens a capture file for reading: classic pcap (µs magic 0xa1b2c3d4
-// or ns magic 0xa1b23c4d, either byte order) or pcapng, each optionally
+// or ns magic 0xa1b23c4d, Kuznetzov's modified pcap 0xa1b2cd34, either
+// byte order) or pcapng, each optionally
 // gzip-compressed (detected by content, not by name). It reads the file
 // header (pcapng: up to the first packet) and fails with an *Error naming
 // path whose Err is an OS error, ErrNotCapture, ErrUnsupportedVersion,
@@ -220,7 +222,7 @@ func NewReader(r io.Reader, name string, size int64) (*File, error) {
 		}
 	}
 	switch binary.LittleEndian.Uint32(magic) {
-	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1:
 		f.format = FormatPcap
 		err = f.openPcap()
 	case blockSHB:

@@ -41,8 +41,15 @@ func (f *File) openPcap() error {
 		return &Error{Path: f.name, Offset: 0, Detail: join("pcap file header", d), Err: c}
 	}
 	magic := binary.LittleEndian.Uint32(h)
-	f.big = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1
+	f.big = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1 || magic == 0x34cdb2a1
 	f.nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1
+	if magic == 0xa1b2cd34 || magic == 0x34cdb2a1 {
+		// Kuznetzov's patched tcpdump (libpcap's KUZNETZOV_TCPDUMP_MAGIC,
+		// struct pcap_sf_patched_pkthdr): each record header is followed by
+		// the interface index (4 bytes), protocol (2), packet type (1) and a
+		// pad byte, not part of the packet.
+		f.recExtra = 8
+	}
 	major, minor := f.u16(h[4:]), f.u16(h[6:])
 	if major != 2 || minor > 4 {
 		return &Error{Path: f.name, Offset: 4, Detail: fmt.Sprintf("pcap version %d.%d", major, minor), Err: ErrUnsupportedVersion}
@@ -50,14 +57,14 @@ func (f *File) openPcap() error {
 	f.swapLens = minor < 3
 	f.snaplen = f.u32(h[16:])
 	raw := f.u32(h[20:]) & linkTypeMask
-	if raw > 0xffff || !pkt.LinkType(raw).Supported() {
+	if raw > 0xffff || !pkt.FileLinkType(raw).Supported() {
 		return &Error{Path: f.name, Offset: 20, Detail: fmt.Sprintf("link type %s (%d)", pkt.LinkType(raw), raw), Err: ErrUnsupportedLinkType}
 	}
 	tps := uint64(1e6)
 	if f.nano {
 		tps = 1e9
 	}
-	f.ifaces = append(f.ifaces, Interface{LinkType: pkt.LinkType(raw), SnapLen: f.snaplen, TicksPerSecond: tps, Supported: true})
+	f.ifaces = append(f.ifaces, Interface{LinkType: pkt.FileLinkType(raw), SnapLen: f.snaplen, TicksPerSecond: tps, Supported: true})
 	f.stats.Sections = 1
 	f.advance(pcapHeaderLen)
 	return nil
@@ -80,12 +87,13 @@ func (f *File) nextPcap() ([]byte, pkt.Meta, error) {
 	if caplen > maxCapLen {
 		return nil, pkt.Meta{}, f.malformed(off, "record header: captured length %d > %d", caplen, maxCapLen)
 	}
-	n := pcapRecordLen + int(caplen)
+	hl := pcapRecordLen + f.recExtra
+	n := hl + int(caplen)
 	rec, err := f.read(n)
 	if len(rec) < n {
-		return nil, pkt.Meta{}, f.damage(err, off, "record data", max(avail(rec, err)-pcapRecordLen, 0), int(caplen))
+		return nil, pkt.Meta{}, f.damage(err, off, "record data", max(avail(rec, err)-hl, 0), int(caplen))
 	}
-	data := rec[pcapRecordLen:]
+	data := rec[hl:]
 	f.advance(n)
 	f.frame++
 	f.stats.Records++

@@ -309,7 +309,7 @@ func (f *File) iface(b block) error {
 	if len(f.ifaces) >= maxInterfaces {
 		return f.malformed(b.off, "more than %d interfaces", maxInterfaces)
 	}
-	lt := pkt.LinkType(f.u16(body))
+	lt := pkt.FileLinkType(uint32(f.u16(body)))
 	it := Interface{
 		Section:   f.stats.Sections - 1,
 		ID:        len(f.ifaces) - f.secFirst,

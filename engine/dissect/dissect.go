@@ -161,6 +161,36 @@ func (d *Dissector) Dissect(data []byte, m pkt.Meta, out *Dissection) error {
 // kindOK is the "no problem" result of the header decoders.
 const kindOK = numKinds
 
+// tagged follows the EtherType etype of a link header whose next bytes
+// start at next: 802.1Q/802.1ad tags (each a TCI and the next EtherType;
+// the two outermost IDs kept) and an MPLS label stack. It returns the
+// offset of the network header and its EtherType (0 when not IP). Ethernet
+// and Linux cooked captures (SLL, SLL2) share it: a cooked capture of a
+// tagged frame says 0x8100 and the tag follows, as Wireshark reads it.
+func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (int, uint16, bool) {
+	for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
+		if len(b) < next+4 {
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
+		}
+		if out.NVLAN < 2 {
+			out.VLANs[out.NVLAN] = binary.BigEndian.Uint16(b[next:]) & 0x0fff
+		}
+		if out.NVLAN < 255 {
+			out.NVLAN++
+		}
+		etype = binary.BigEndian.Uint16(b[next+2:])
+		next += 4
+	}
+	if etype <= 1500 { // 802.3 length field (cooked: a Linux protocol number): not IP for us
+		return next, 0, true
+	}
+	if etype == etherMPLS || etype == etherMPLSm {
+		return mpls(b, next)
+	}
+	return next, ipEther(etype), true
+}
+
 // link finds the network header. It returns the offset of the network
 // header and its EtherType (0 for non-IP frames).
 func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint16, bool) {
@@ -170,41 +200,21 @@ func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint1
 			d.Stats.Kinds[KindLinkTruncated]++
 			return 0, 0, false
 		}
-		off := 12
-		etype := binary.BigEndian.Uint16(b[off:])
-		for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
-			if len(b) < off+6 {
-				d.Stats.Kinds[KindLinkTruncated]++
-				return 0, 0, false
-			}
-			if out.NVLAN < 2 {
-				out.VLANs[out.NVLAN] = binary.BigEndian.Uint16(b[off+2:]) & 0x0fff
-			}
-			if out.NVLAN < 255 {
-				out.NVLAN++
-			}
-			off += 4
-			etype = binary.BigEndian.Uint16(b[off:])
-		}
-		if etype <= 1500 { // 802.3 length field: LLC/SNAP, not IP for us
-			return off + 2, 0, true
-		}
-		if etype == etherMPLS || etype == etherMPLSm {
-			return mpls(b, off+2)
-		}
-		return off + 2, ipEther(etype), true
+		return d.tagged(b, binary.BigEndian.Uint16(b[12:]), 14, out)
 	case pkt.LinkLinuxSLL:
 		if len(b) < 16 {
 			d.Stats.Kinds[KindLinkTruncated]++
 			return 0, 0, false
 		}
-		return 16, ipEther(binary.BigEndian.Uint16(b[14:])), true
+		// libpcap puts the VLAN tag the kernel took out back at offset 14
+		// (protocol 0x8100, then the TCI and the real protocol).
+		return d.tagged(b, binary.BigEndian.Uint16(b[14:]), 16, out)
 	case pkt.LinkLinuxSLL2:
 		if len(b) < 20 {
 			d.Stats.Kinds[KindLinkTruncated]++
 			return 0, 0, false
 		}
-		return 20, ipEther(binary.BigEndian.Uint16(b[0:])), true
+		return d.tagged(b, binary.BigEndian.Uint16(b[0:]), 20, out)
 	case pkt.LinkRaw:
 		if len(b) < 1 {
 			d.Stats.Kinds[KindLinkTruncated]++
@@ -463,7 +473,14 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 			out.FragOff = uint32(fo &^ 7)
 			out.MoreFrags = fo&1 != 0
 			out.IPID = binary.BigEndian.Uint32(b[p+4:])
-			out.Flags |= IsFrag
+			out.Flags |= HasV6FragHdr
+			if out.MoreFrags || out.FragOff > 0 {
+				// An atomic fragment (offset 0, M=0) is a whole datagram,
+				// processed in isolation from the fragments of the same
+				// identification (RFC 6946 §4), as IPv4 with MF=0 and
+				// offset 0 is.
+				out.Flags |= IsFrag
+			}
 			next, p = b[p], p+8
 			continue
 		}

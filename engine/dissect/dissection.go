@@ -8,15 +8,16 @@ import (
 
 // Layer flags: which headers a Dissection holds.
 const (
-	HasIP    uint16 = 1 << iota // an IPv4 or IPv6 header was decoded
-	HasL4                       // the transport header (TCP, UDP, ICMP) was decoded
-	HasTCP                      // L4 is TCP
-	HasUDP                      // L4 is UDP
-	HasICMP                     // L4 is ICMPv4 or ICMPv6
-	HasInner                    // an ICMP error's quoted IP header was decoded (Inner*)
-	HasTCPTS                    // the TCP timestamps option (RFC 7323) is present
-	IsFrag                      // the IP datagram is a fragment (MF set or offset > 0)
-	HasIPTS                     // the IPv4 Timestamp option (RFC 791 §3.1) is present
+	HasIP        uint16 = 1 << iota // an IPv4 or IPv6 header was decoded
+	HasL4                           // the transport header (TCP, UDP, ICMP) was decoded
+	HasTCP                          // L4 is TCP
+	HasUDP                          // L4 is UDP
+	HasICMP                         // L4 is ICMPv4 or ICMPv6
+	HasInner                        // an ICMP error's quoted IP header was decoded (Inner*)
+	HasTCPTS                        // the TCP timestamps option (RFC 7323) is present
+	IsFrag                          // the IP datagram is a fragment (MF set or offset > 0)
+	HasIPTS                         // the IPv4 Timestamp option (RFC 791 §3.1) is present
+	HasV6FragHdr                    // an IPv6 Fragment header is present (also in an atomic fragment, which is not IsFrag)
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).

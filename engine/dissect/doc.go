@@ -10,12 +10,15 @@
 // Layers decoded:
 //
 //   - link: Ethernet with any number of 802.1Q/802.1ad VLAN tags (the two
-//     outermost IDs kept) and MPLS label stacks, Linux SLL and SLL2, raw
+//     outermost IDs kept) and MPLS label stacks, Linux SLL and SLL2 (also
+//     with the VLAN tag and MPLS stack libpcap leaves behind them), raw
 //     IP, BSD null/loopback and PPP (pkt.LinkType); other frames are not IP.
 //   - network: IPv4 (the options kept, the Timestamp option located) and
 //     IPv6 with its extension header chain (hop-by-hop, routing,
 //     destination options, mobility, HIP, shim6, AH, fragment); fragments
 //     are flagged (IsFrag) and only first fragments get a transport layer.
+//     An IPv6 atomic fragment (offset 0, M=0) is a whole datagram, not
+//     IsFrag (RFC 6946 §4), only HasV6FragHdr.
 //   - transport: TCP with the MSS, window scale, SACK-permitted, SACK and
 //     timestamps options interpreted; UDP; ICMPv4 and ICMPv6, with the echo
 //     identifier and sequence number, and for ICMP errors the flow of the

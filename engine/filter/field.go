@@ -15,7 +15,7 @@ import (
 // that is a fragment header (44), the fragment header's next header; it does
 // not walk any other extension header (gencode.c gen_proto, Q_IPV6).
 func v6ProtoVisible(d *dissect.Dissection) bool {
-	return d.IPHdrLen == 40 || d.Flags&dissect.IsFrag != 0 && d.IPHdrLen == 48
+	return d.IPHdrLen == 40 || d.Flags&dissect.HasV6FragHdr != 0 && d.IPHdrLen == 48
 }
 
 // Transport kinds with visible ports.

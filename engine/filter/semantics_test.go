@@ -67,7 +67,7 @@ var (
 	// IP headers); libpcap's port test does not look past it.
 	dns6Frag = func() dissect.Dissection {
 		d := withPorts(v6("2001:db8::53", "2001:db8::1", dissect.ProtoUDP), 53, 40000)
-		d.Flags |= dissect.IsFrag
+		d.Flags |= dissect.IsFrag | dissect.HasV6FragHdr
 		d.MoreFrags, d.IPHdrLen = true, 48
 		return d
 	}()

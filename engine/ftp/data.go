@@ -236,6 +236,13 @@ type dataConn struct {
 	lastClk      int64   // timer clock of the last packet
 	span         [2]span // 0: initiator to responder, 1: responder to initiator
 	packets      uint64
+	rst          bool // a reset was seen
+}
+
+// stillborn reports whether c never became a data connection: no payload
+// either way, and reset or never answered by the responder's SYN-ACK.
+func (c *dataConn) stillborn() bool {
+	return c.span[0].bytes() == 0 && c.span[1].bytes() == 0 && (c.rst || !c.span[1].synOK)
 }
 
 // span measures the bytes one side sent from its sequence numbers
@@ -328,9 +335,16 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	if len(t.peers) == 0 || d.Flags&dissect.HasTCP == 0 {
 		return 0, false
 	}
+	var retry *dataConn            // a stillborn connection whose tuple a new SYN takes again
 	if c := t.lastConn; c != nil { // bulk transfers: the same connection again
 		if dir, ok := c.dirOf(d); ok {
-			return t.account(c, d, dir), true
+			if !c.reopened(d, dir) {
+				return t.account(c, d, dir), true
+			}
+			t.detach(c)
+			if c.stillborn() {
+				retry = c
+			}
 		}
 	}
 	if !t.mayBePeer(d.SrcAddr, d.DstAddr) {
@@ -342,22 +356,50 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	}
 	for _, c := range p.conns {
 		if dir, ok := c.dirOf(d); ok {
+			if c.reopened(d, dir) {
+				t.detach(c)
+				if c.stillborn() {
+					retry = c
+				}
+				break
+			}
 			t.lastConn = c
 			return t.account(c, d, dir), true
 		}
 	}
 	for _, ch := range p.exps {
 		if srcInit, ok := ch.match(d); ok {
-			c := t.open(ch, d, srcInit)
-			t.lastConn = c
-			dir := 0
-			if !srcInit {
-				dir = 1
+			return t.openAccount(ch, d, srcInit), true
+		}
+	}
+	if retry == nil && d.TCPFlags&(dissect.TCPSyn|dissect.TCPAck) == dissect.TCPSyn {
+		// A new attempt from another port after a refused or unanswered
+		// one (SYN, RST): the channel takes it.
+		for _, c := range p.conns {
+			if srcInit, ok := c.ch.match(d); ok && srcInit && c.stillborn() {
+				t.detach(c)
+				retry = c
+				break
 			}
-			return t.account(c, d, dir), true
+		}
+	}
+	if retry != nil {
+		if srcInit, ok := retry.ch.match(d); ok && srcInit && retry.ch.conn == retry {
+			return t.openAccount(retry.ch, d, srcInit), true
 		}
 	}
 	return 0, false
+}
+
+// openAccount opens the data connection of ch with d and accounts d.
+func (t *Tracker) openAccount(ch *channel, d *dissect.Dissection, srcInit bool) uint64 {
+	c := t.open(ch, d, srcInit)
+	t.lastConn = c
+	dir := 0
+	if !srcInit {
+		dir = 1
+	}
+	return t.account(c, d, dir)
 }
 
 func (c *dataConn) dirOf(d *dissect.Dissection) (int, bool) {
@@ -368,6 +410,34 @@ func (c *dataConn) dirOf(d *dissect.Dissection) (int, bool) {
 		return 1, true
 	}
 	return 0, false
+}
+
+// reopened reports whether d, a segment of c's 4-tuple going in direction
+// dir, opens a new connection on that tuple: a SYN (or SYN-ACK) whose
+// initial sequence number is not the one c began with (RFC 9293 §3.4.1, a
+// new incarnation of the tuple). It happens when the next transfer's data
+// connection uses the same ports again: a server announcing one passive
+// port to a client that binds the same source port, or a client giving
+// the same PORT twice to a server connecting from port 20.
+func (c *dataConn) reopened(d *dissect.Dissection, dir int) bool {
+	if d.TCPFlags&dissect.TCPSyn == 0 {
+		return false
+	}
+	sp := &c.span[dir]
+	return sp.synOK && unwrap(sp.base, d.Seq+1) != sp.base
+}
+
+// detach stops matching packets to c, whose tuple a new connection took
+// (reopened); c stays its channel's connection for the transfer row.
+func (t *Tracker) detach(c *dataConn) {
+	if t.lastConn == c {
+		t.lastConn = nil
+	}
+	for _, p := range c.ch.peers {
+		if p != nil {
+			p.conns = remove(p.conns, c)
+		}
+	}
 }
 
 // open establishes the data connection of ch: it stops expecting and the
@@ -412,6 +482,7 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 	}
 	f := d.TCPFlags
 	if f&dissect.TCPRst != 0 {
+		c.rst = true
 		return s.id // a reset's sequence number says nothing of the data
 	}
 	sp := &c.span[dir]

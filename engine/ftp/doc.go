@@ -68,7 +68,13 @@
 // A transfer command takes the latest channel announced and not yet used;
 // a passive channel whose reply arrives after the transfer command
 // (pipelining client) goes to that command. A data connection may open
-// before its transfer command (lftp connects right after the 227).
+// before its transfer command (lftp connects right after the 227). A SYN
+// with a new ISN on the ports of an earlier data connection (a server
+// announcing one passive port, a client giving the same PORT again) opens
+// a new connection for the next channel; the earlier one keeps its bytes.
+// An attempt that carried nothing and was reset or never answered (SYN,
+// RST) gives way to the channel's next attempt, from another port or with
+// a new ISN.
 //
 // # Cache of FTP session peers (design 3.6)
 //

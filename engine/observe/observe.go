@@ -235,8 +235,8 @@ type FTPTransfer struct {
 	DataSrcPort    uint16  `parquet:"data_src_port"`                          // its port
 	DataDstAddr    string  `parquet:"data_dst_addr,dict"`                     // address the data connection was opened to
 	DataDstPort    uint16  `parquet:"data_dst_port"`                          // its port
-	StartTime      int64   `parquet:"start_time,timestamp(nanosecond:local)"` // the command (or the data connection's first packet, if earlier)
-	EndTime        int64   `parquet:"end_time,timestamp(nanosecond:local)"`   // the final reply (or the data connection's last packet)
+	StartTime      int64   `parquet:"start_time,timestamp(nanosecond:local)"` // the data connection's first packet (its SYN); the command when no data connection was seen
+	EndTime        int64   `parquet:"end_time,timestamp(nanosecond:local)"`   // the later of the final reply and the data connection's last packet
 	DurationS      float64 `parquet:"duration_s"`                             // end_time - start_time
 	Bytes          uint64  `parquet:"bytes"`                                  // data connection payload in the transfer direction
 	ThroughputMbps float64 `parquet:"throughput_mbps"`                        // bytes * 8 / duration_s / 1e6

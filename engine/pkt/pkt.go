@@ -27,6 +27,19 @@ const (
 	LinkLinuxSLL2 LinkType = 276 // Linux cooked capture v2, 20-byte header
 )
 
+// FileLinkType is the link type a capture file's header (pcap) or
+// Interface Description Block (pcapng) gives as v. The DLT_RAW values
+// that old libpcap versions wrote in files before LINKTYPE_RAW (101)
+// existed, 12 (most systems) and 14 (OpenBSD), are raw IP (LinkRaw), as
+// libpcap reads 12 and Wireshark (pcap-common.c) reads both.
+func FileLinkType(v uint32) LinkType {
+	switch v {
+	case 12, 14:
+		return LinkRaw
+	}
+	return LinkType(v)
+}
+
 // String names the link type as libpcap does (EN10MB, LINUX_SLL2, ...).
 func (l LinkType) String() string {
 	switch l {

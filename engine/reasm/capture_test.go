@@ -15,7 +15,7 @@ import (
 type testPkt struct {
 	data []byte
 	d    dissect.Dissection
-	frag bool // the dissector set IsFrag (IPv4 MF/offset, any IPv6 Fragment header)
+	frag bool // the dissector set IsFrag (IPv4 MF/offset, IPv6 M/offset; not an atomic fragment)
 }
 
 // samplesDir returns testdata/ at the module root (testsamples.Dir).

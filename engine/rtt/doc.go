@@ -29,7 +29,9 @@
 //   - dns: UDP or TCP with port 53, decoded with gopacket layers.DNS (RFC
 //     1035 §4.1). Query (QR 0) -> response (QR 1) keyed by 4-tuple, IP
 //     protocol, DNS id and the first question (name without ASCII case,
-//     type, class). Over TCP (RFC 1035 §4.2.2, RFC 7766 §6.2.1, §8) each
+//     type, class); a response with no question (QDCOUNT 0, as some
+//     servers send FORMERR or REFUSED) answers the latest query of its
+//     4-tuple and id, as Wireshark and Zeek pair by id. Over TCP (RFC 1035 §4.2.2, RFC 7766 §6.2.1, §8) each
 //     direction is reassembled in sequence order and split on the 2-byte
 //     length prefix: several messages in one segment and one message over
 //     several segments are both handled, and a message is timed by the
@@ -75,6 +77,9 @@
 //     ones are not timed. A retransmission that reuses a TSval is timed
 //     from the TSval's first appearance. Detail "tsval N". This is not
 //     tshark's tcp.analysis.ack_rtt (sequence/ACK based, no timestamps).
+//     A SYN or SYN-ACK without the option turns timestamps off for the
+//     connection (not negotiated, RFC 7323 §3.2: later TSopts are
+//     ignored); a SYN with a new ISN starts the tuple's TSvals afresh.
 //
 // Retransmitted requests (the same key while pending) are paired by their
 // latest copy: the response is timed from the last request copy seen

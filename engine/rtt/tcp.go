@@ -27,6 +27,14 @@ type conn struct {
 	key    connKey
 	id     int32 // index in Tracker.byID: what a Hint names
 	live   bool  // in Tracker.conns under key
+	// noTS: the handshake did not negotiate timestamps (a SYN or SYN-ACK
+	// without the TSopt, RFC 7323 §3.2): the TSopts of later segments
+	// are ignored until a SYN starts the connection again.
+	noTS bool
+	// isn is the ISN of the client's last SYN (synSeen): a SYN with
+	// another one starts a new connection on the tuple.
+	isn     uint32
+	synSeen bool
 }
 
 // Hint is a connection handle a caller keeps beside its own record of the
@@ -75,8 +83,11 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		t.handshake(d, ack, flowID, emit)
 	}
 	ts := t.on(KindTCPTS) && d.Flags&dissect.HasTCPTS != 0
+	// A SYN or SYN-ACK without the TSopt turns timestamps off for the
+	// connection it belongs to (RFC 7323 §3.2), if that is followed.
+	tsOff := syn && t.on(KindTCPTS) && d.Flags&dissect.HasTCPTS == 0
 	dns := t.on(KindDNS) && (d.SrcPort == 53 || d.DstPort == 53)
-	if !ts && !dns {
+	if !ts && !dns && !tsOff {
 		return
 	}
 	rst := d.TCPFlags&dissect.TCPRst != 0
@@ -91,7 +102,7 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		c = t.conns[k]
 	}
 	if c == nil {
-		if rst {
+		if rst || !ts && !dns {
 			return
 		}
 		if len(t.conns) >= t.cfg.MaxConns {
@@ -105,7 +116,19 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 	}
 	*hint = Hint(c.id + 1)
 	c.lastNs = d.Meta.Clock()
-	if ts {
+	if syn && !ack && (!c.synSeen || c.isn != d.Seq) {
+		// A SYN with a new ISN starts the tuple's connection again: the
+		// TSvals of the earlier one, whose clock may be ahead, say nothing
+		// of it (a retransmitted SYN keeps them).
+		resetTS(c)
+		c.noTS = false
+		c.isn, c.synSeen = d.Seq, true
+	}
+	if tsOff {
+		c.noTS = true
+		resetTS(c)
+	}
+	if ts && !c.noTS {
 		t.timestamps(c, dir, d, flowID, emit)
 	}
 	if dns {
@@ -320,6 +343,14 @@ func (t *Tracker) newConn() *conn {
 	return c
 }
 
+// resetTS forgets the TSvals c's sides sent, keeping the buffers.
+func resetTS(c *conn) {
+	for i := range c.ts {
+		s := &c.ts[i]
+		*s = tsDir{vals: s.vals, times: s.times, raws: s.raws}
+	}
+}
+
 // release forgets a connection and keeps its memory for reuse.
 func (t *Tracker) release(k connKey, c *conn) {
 	delete(t.conns, k)
@@ -332,10 +363,8 @@ func (t *Tracker) release(k connKey, c *conn) {
 		t.freeIDs = append(t.freeIDs, c.id)
 		return
 	}
-	for i := range c.ts {
-		s := &c.ts[i]
-		*s = tsDir{vals: s.vals, times: s.times, raws: s.raws}
-	}
+	resetTS(c)
+	c.noTS, c.synSeen = false, false
 	c.lastNs = 0
 	for i := range c.dns {
 		s := &c.dns[i]

@@ -74,6 +74,10 @@ type Tracker struct {
 	cfg     Config
 	kinds   uint8
 	pending map[pendKey]pending
+	// dnsLast maps a DNS query's key without its question (q 0) to the
+	// question of the latest query of that key, for responses that carry
+	// no question (udp.go, dnsMessage). Its entries go with their pending.
+	dnsLast map[pendKey]uint64
 	conns   map[connKey]*conn
 	free    []*conn // released connections, reused
 	byID    []*conn // connections by id (conn.id), for Hints; nil: dropped
@@ -119,6 +123,7 @@ func New(cfg Config) *Tracker {
 		cfg:        cfg,
 		kinds:      cfg.kindMask(),
 		pending:    make(map[pendKey]pending),
+		dnsLast:    make(map[pendKey]uint64),
 		conns:      make(map[connKey]*conn),
 		held:       make(map[heldKey]held),
 		heldPorts:  new([heldSlots]uint32),
@@ -151,6 +156,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
+	t.dnsLast = nil
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
 		h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
@@ -413,6 +419,13 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 			continue
 		}
 		delete(t.pending, k)
+		if k.kind == KindDNS && k.q != 0 {
+			k0 := k
+			k0.q = 0
+			if q, ok := t.dnsLast[k0]; ok && q == k.q {
+				delete(t.dnsLast, k0)
+			}
+		}
 		if !p.answered && !p.alias {
 			t.expired = append(t.expired, expiredReq{k: k, p: p})
 		}

@@ -16,7 +16,11 @@ import (
 // TCP stream), decoded with gopacket's layers.DNS. Queries (QR 0) and
 // responses (QR 1) are keyed by 4-tuple, IP protocol, DNS id and the
 // first question (name compared without case, type, class; RFC 1035
-// §4.1.1-4.1.2): the response must repeat the question. The RCODE is the
+// §4.1.1-4.1.2): the response must repeat the question. A response with
+// no question (QDCOUNT 0: FORMERR, NOTIMP, REFUSED of some servers; RFC
+// 1035 does not require the echo) answers the latest query of its 4-tuple
+// and id whatever its question, as Wireshark's dns.time and Zeek pair by
+// id. The RCODE is the
 // header's 4 bits (as tshark's dns.flags.rcode), without the EDNS
 // extension (RFC 6891 §6.1.3).
 func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
@@ -42,9 +46,24 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 	if !dns.QR {
 		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
 		t.request(&k, &d.Meta, flowID, 0)
+		if k.q != 0 {
+			if _, ok := t.pending[k]; ok {
+				k0 := k
+				k0.q = 0
+				t.dnsLast[k0] = k.q
+			}
+		}
 		return
 	}
 	k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
+	if k.q == 0 {
+		if p, ok := t.pending[k]; !ok || p.answered {
+			if q, ok := t.dnsLast[k]; ok {
+				delete(t.dnsLast, k)
+				k.q = q
+			}
+		}
+	}
 	p, ok := t.response(&k)
 	if !ok {
 		return

@@ -1,0 +1,32 @@
+package ftp
+
+import "testing"
+
+// TestDataTupleReuse: the next transfer's data connection takes the ports
+// of the previous one, a new incarnation of the TCP tuple (RFC 9293
+// §3.4.1: a SYN with a new ISN). Passive: the server announces port 40192
+// twice and the client connects from 50601 both times (LIST 700 B, then
+// RETR r1.bin 1200 B). Active: the client sends PORT ...,197,10 (50442)
+// twice and the server connects from port 20 both times (RETR r2.bin
+// 500 B, RETR r3.bin 800 B). Each transfer has its own connection and
+// bytes; before, the second SYN continued the first connection (its
+// bytes were the ISN distance, 601200 and 3000000) and the second transfer
+// had no data connection (incomplete, 0 B).
+//
+// testdata/data-tuple-reuse.pcap (66 packets) was written with the edge
+// samples' pcapgen.py; tcpdump -r it 'tcp port 40192 or tcp port 50442'
+// shows the four connections, each closed by FIN both ways, with ISNs
+// 100000/200000, 900000/800000, 300000/400000, 3300000/4400000 and
+// payloads 700, 1200, 500 and 800 B.
+func TestDataTupleReuse(t *testing.T) {
+	res := run(t, "testdata/data-tuple-reuse.pcap", DefaultConfig())
+	checkTransfers(t, res.transfers, []xfer{
+		{"LIST", "", DirServerToClient, ModePassive, "PASV", 700, StatusComplete, 226, "192.0.2.10:50601", "198.51.100.20:40192"},
+		{"RETR", "r1.bin", DirServerToClient, ModePassive, "PASV", 1200, StatusComplete, 226, "192.0.2.10:50601", "198.51.100.20:40192"},
+		{"RETR", "r2.bin", DirServerToClient, ModeActive, "PORT", 500, StatusComplete, 226, "198.51.100.20:20", "192.0.2.10:50442"},
+		{"RETR", "r3.bin", DirServerToClient, ModeActive, "PORT", 800, StatusComplete, 226, "198.51.100.20:20", "192.0.2.10:50442"},
+	})
+	if len(res.sessions) != 1 || res.sessions[0].BytesDown != 3200 {
+		t.Errorf("sessions %+v, want one with 3200 bytes down", res.sessions)
+	}
+}

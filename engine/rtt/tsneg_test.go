@@ -1,0 +1,68 @@
+package rtt
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/capgen"
+)
+
+// TestTimestampsNotNegotiated (RFC 7323 §3.2): timestamps are on only
+// when both the SYN and the SYN-ACK carry the TSopt; "if a TSopt is
+// received on a connection where TSopt was not negotiated in the initial
+// three-way handshake, the TSopt MUST be ignored". Connection 40001
+// negotiates them: client TSval 100 echoed by the SYN-ACK (20 ms), server
+// 900 echoed by the ACK (1 ms), client 110 echoed by the server's data
+// (30 ms), server 950 echoed by the client's ACK (2 ms). Connection 40002
+// has the same segments but a SYN-ACK without the option: none of its
+// TSopts counts, no tcp_ts sample. Connection 40003 negotiates again on
+// the same ports as 40002's (a new SYN with the option): 4 samples.
+// Capture generated here, committed as testdata/tcp-ts-not-negotiated.pcap.
+func TestTimestampsNotNegotiated(t *testing.T) {
+	srv := capgen.AP("198.51.100.20:80")
+	ts := func(v, e uint32) *[2]uint32 { return &[2]uint32{v, e} }
+	var fr []capgen.Frame
+	conn := func(at float64, cli string, synackTS bool, isn uint32) {
+		c := capgen.AP(cli)
+		var sa *[2]uint32
+		if synackTS {
+			sa = ts(900, 100)
+		}
+		segs := []seg{
+			{at, capgen.TCP{Src: c, Dst: srv, Flags: "S", Seq: isn, Win: 64240, MSS: 1460, TS: ts(100, 0)}},
+			{at + 20, capgen.TCP{Src: srv, Dst: c, Flags: "SA", Seq: 5000, Ack: isn + 1, Win: 64240, MSS: 1460, TS: sa}},
+			{at + 21, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(101, 900)}},
+			{at + 30, capgen.TCP{Src: c, Dst: srv, Flags: "PA", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(110, 900), Payload: bytes.Repeat([]byte{'G'}, 100)}},
+			{at + 60, capgen.TCP{Src: srv, Dst: c, Flags: "PA", Seq: 5001, Ack: isn + 101, Win: 509, TS: ts(950, 110), Payload: bytes.Repeat([]byte{'R'}, 100)}},
+			{at + 62, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 101, Ack: 5101, Win: 502, TS: ts(140, 950)}},
+		}
+		for _, sg := range segs {
+			fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+		}
+	}
+	conn(0, "192.0.2.10:40001", true, 1000)
+	conn(100, "192.0.2.10:40002", false, 2000)
+	conn(200, "192.0.2.10:40002", true, 3000000)
+	path, err := filepath.Abs(capgen.Golden(t, "testdata/tcp-ts-not-negotiated.pcap", capgen.PCAP(fr, true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, Config{Kinds: []string{"tcp_ts"}}, readCapture(t, path))
+	var got []float64
+	for _, s := range r.byKind("tcp_ts") {
+		got = append(got, s.RTTMs)
+	}
+	want := []float64{20, 1, 30, 2, 20, 1, 30, 2}
+	if len(got) != len(want) {
+		t.Fatalf("tcp_ts rtts %v, want %v", got, want)
+	}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("tcp_ts rtts %v, want %v", got, want)
+		}
+	}
+	if s := r.byKind("tcp_ts")[4]; s.RequestTime != capgen.Ms(200) {
+		t.Errorf("sample 5 requested at %d, want the third connection's SYN %d", s.RequestTime, capgen.Ms(200))
+	}
+}
