@@ -117,8 +117,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
 		}
 		if rec.Records > 0 || rec.Checkpoint {
-			fmt.Fprintf(stdout, "tmonbench collector: state recovered from %s: checkpoint %v, %d journal records (%d PDUs) replayed, %d interrupted writes redone\n",
-				jr.Dir(), rec.Checkpoint, rec.Records, rec.Frames, rec.Redone)
+			fmt.Fprintln(stdout, recoveredLine(jr.Dir(), rec))
 		}
 		if f, ok := stdout.(*os.File); ok {
 			f.Sync()
@@ -190,4 +189,15 @@ func listenErr(addr string, err error, flag bool) error {
 		return fmt.Errorf("collector: listen %s: %w (another collector, or another program, listens there: stop it, or choose another --listen and collectors[].address)", addr, err)
 	}
 	return fmt.Errorf("collector: listen %s: %w", addr, err)
+}
+
+// recoveredLine says what a restarted collector took back from its state
+// folder dir.
+func recoveredLine(dir string, rec collector.Recovery) string {
+	from := "no checkpoint yet"
+	if rec.Checkpoint {
+		from = "its checkpoint"
+	}
+	return fmt.Sprintf("tmonbench collector: state recovered from %s (%s): %d journal records (%d PDUs) replayed, %d interrupted writes redone",
+		dir, from, rec.Records, rec.Frames, rec.Redone)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
@@ -146,5 +147,21 @@ classes:
 	}
 	if at < vf || at > vf+1e9 {
 		t.Errorf("collector switched %d ns after valid_from, want within a second", at-vf)
+	}
+}
+
+// TestRecoveredLine: a restarted collector says whether its state came
+// from a checkpoint in words ("checkpoint false" said it before).
+func TestRecoveredLine(t *testing.T) {
+	for _, c := range []struct {
+		rec  collector.Recovery
+		want string
+	}{
+		{collector.Recovery{Records: 12, Frames: 34, Redone: 1}, "tmonbench collector: state recovered from S (no checkpoint yet): 12 journal records (34 PDUs) replayed, 1 interrupted writes redone"},
+		{collector.Recovery{Checkpoint: true}, "tmonbench collector: state recovered from S (its checkpoint): 0 journal records (0 PDUs) replayed, 0 interrupted writes redone"},
+	} {
+		if got := recoveredLine("S", c.rec); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.rec, got, c.want)
+		}
 	}
 }
