@@ -193,3 +193,12 @@ func physMB() int {
 	}
 	return int(uint64(si.Totalram) * uint64(si.Unit) >> 20)
 }
+
+// ifaceNames returns the names of the captured interfaces, in order.
+func ifaceNames(infos []live.Info) []string {
+	names := make([]string, len(infos))
+	for i, in := range infos {
+		names[i] = in.Name
+	}
+	return names
+}

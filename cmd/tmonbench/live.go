@@ -140,11 +140,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if metrics != nil {
 			fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
 		}
-		ifNames := make([]string, len(infos))
-		for i, in := range infos {
-			ifNames[i] = in.Name
-		}
-		input, ifNames = pairInput(input, ifNames, lc.Pair)
+		input, ifNames := pairInput(input, ifaceNames(infos), lc.Pair)
 		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 			snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
