@@ -195,15 +195,19 @@ func (c *Collector) list(cfg *config.Config) {
 	}
 }
 
+// probeName is the name of wire id in this collector's probes list, or
+// "probe-<id>" for an id it does not list.
+func (c *Collector) probeName(id uint16) string {
+	if n, ok := c.listed[id]; ok {
+		return n
+	}
+	return "probe-" + strconv.Itoa(int(id))
+}
+
 // keyMismatch is the message of a probe_key_mismatch event: frames of
 // wire id m.Claimed carry the key of m.KeyOf (pdu.KeyMismatch).
 func (c *Collector) keyMismatch(m pdu.KeyMismatch) string {
-	name := func(id uint16) string {
-		if n, ok := c.listed[id]; ok {
-			return n
-		}
-		return "probe-" + strconv.Itoa(int(id))
-	}
+	name := c.probeName
 	return fmt.Sprintf("frames claiming wire id %d (%s in this collector's probes list) carry the HMAC key of %s (wire id %d): probe %s numbers itself by another probes list (order or names); give the probes and the collector the same list. Its frames are refused until then",
 		m.Claimed, name(m.Claimed), name(m.KeyOf), m.KeyOf, name(m.KeyOf))
 }

@@ -118,7 +118,8 @@ func TestKeyMismatchAfterSwitch(t *testing.T) {
 func TestRefusedFramesLogged(t *testing.T) {
 	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}]\n", "not-the-key", 5)
 	var log syncio.Writer // held: the server's goroutine writes, the test reads
-	srv := NewServer(c, &fakeTransport{frames: frames}, &recordSink{}, ServerOptions{WriteEvery: 10 * time.Millisecond,
+	from := netip.MustParseAddrPort("192.0.2.7:40001")
+	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, &recordSink{}, ServerOptions{WriteEvery: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -135,8 +136,8 @@ func TestRefusedFramesLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Count(log.String(), "frames refused")
-	if lines != 1 || !strings.Contains(log.String(), "5 frames refused: 5 bad or missing HMAC tag") {
-		t.Errorf("log:\n%s\nwant one line saying 5 frames refused for their HMAC tag", log.String())
+	if lines != 1 || !strings.Contains(log.String(), "5 frames refused: 5 bad or missing HMAC tag (the last from 192.0.2.7:40001, claiming wire id 1 (A))") {
+		t.Errorf("log:\n%s\nwant one line saying 5 frames refused for their HMAC tag, the last from 192.0.2.7:40001 claiming A's wire id", log.String())
 	}
 }
 

@@ -105,6 +105,10 @@ type Server struct {
 	// receiver's counters then.
 	refusedLogAt  time.Time
 	refusedLogged pdu.ReceiverStats
+	// refusedFrom is the sender of the last refused frame, refusedClaim
+	// the frame's header if it parsed (ProbeID 0: not), for the log line.
+	refusedFrom  netip.AddrPort
+	refusedClaim pdu.Header
 	// keyMisSaid counts the receiver's key mismatches reported (events).
 	keyMisSaid int
 	// reported holds the receiver counters at the last pdu_refused event.
@@ -183,6 +187,8 @@ func (s *Server) handle(frame []byte, from netip.AddrPort) []byte {
 	defer s.mu.Unlock()
 	s.last = s.opt.Now()
 	s.frames++
+	refused := s.coll.rx.Stats().Refused()
+	defer s.noteRefused(refused, frame, from)
 	h, payload, err := s.coll.Check(frame)
 	if err != nil {
 		return nil
@@ -329,6 +335,18 @@ loop:
 // keeps sending, and its frames are said once a minute, not every tick.
 const refusedLogEvery = time.Minute
 
+// noteRefused remembers from, and the header of frame, when the frame
+// just handled was refused (the receiver's refusals passed before): the
+// log line on refused frames says who sends them. The server lock is
+// held.
+func (s *Server) noteRefused(before uint64, frame []byte, from netip.AddrPort) {
+	if s.coll.rx.Stats().Refused() == before {
+		return
+	}
+	s.refusedFrom = from
+	s.refusedClaim, _, _ = pdu.ParseFrame(frame)
+}
+
 // sayRefused logs the frames refused since the last line (rx: the
 // receiver's counters now), at most once per refusedLogEvery; the
 // pdu_refused events keep every count.
@@ -337,7 +355,15 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
 		return
 	}
 	d := rxDelta(rx, s.refusedLogged)
-	s.log.Warn(fmt.Sprintf("collector: %d frames refused: %s (the pdu_refused events count every one)", d.Refused(), refusedReasons(d)))
+	who := ""
+	if s.refusedFrom.IsValid() {
+		who = " (the last from " + s.refusedFrom.String()
+		if id := s.refusedClaim.ProbeID; id != 0 {
+			who += fmt.Sprintf(", claiming wire id %d (%s)", id, s.coll.probeName(id))
+		}
+		who += ")"
+	}
+	s.log.Warn(fmt.Sprintf("collector: %d frames refused: %s%s (the pdu_refused events count every one)", d.Refused(), refusedReasons(d), who))
 	s.refusedLogAt, s.refusedLogged = now, rx
 }
 

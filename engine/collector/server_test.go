@@ -15,6 +15,7 @@ import (
 // then waits for the end.
 type fakeTransport struct {
 	frames [][]byte
+	from   netip.AddrPort // the frames' sender (zero: none)
 	mu     sync.Mutex
 	acks   int
 	late   int
@@ -22,7 +23,7 @@ type fakeTransport struct {
 
 func (f *fakeTransport) Serve(ctx context.Context, handle func([]byte, netip.AddrPort) []byte) error {
 	for _, fr := range f.frames {
-		if ack := handle(fr, netip.AddrPort{}); ack != nil {
+		if ack := handle(fr, f.from); ack != nil {
 			f.mu.Lock()
 			f.acks++
 			f.mu.Unlock()
