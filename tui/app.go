@@ -28,9 +28,12 @@ type Options struct {
 	// Keys remaps actions to keys (the config's tui.keys), e.g.
 	// {"quit": ["x"]}; see KeyMap.Actions.
 	Keys map[string][]string
-	// Renderer draws the styles; nil: one for os.Stdout, which detects the
+	// Renderer draws the styles; nil: one for Output, which detects the
 	// terminal's colours and honours NO_COLOR.
 	Renderer *lipgloss.Renderer
+	// Output is the terminal the TUI draws on (its colours are detected
+	// there); nil: os.Stdout.
+	Output *os.File
 	// Live, when set, is polled every second for the status line and the
 	// overview (tmonbench live --tui, replay --speed realtime --tui).
 	Live Live
@@ -206,8 +209,12 @@ func New(opts Options) (*Model, error) {
 	r := opts.Renderer
 	colour := os.Getenv("NO_COLOR") == "" // https://no-color.org
 	if r == nil {
-		r = lipgloss.NewRenderer(os.Stdout)
-		if !colour && (term.IsTerminal(int(os.Stdout.Fd())) || os.Getenv("CLICOLOR_FORCE") != "") {
+		out := opts.Output
+		if out == nil {
+			out = os.Stdout
+		}
+		r = lipgloss.NewRenderer(out)
+		if !colour && (term.IsTerminal(int(out.Fd())) || os.Getenv("CLICOLOR_FORCE") != "") {
 			// NO_COLOR takes colours away, not bold and reverse video
 			// (termenv's profile for NO_COLOR drops both): the styles
 			// have no colours then.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sync/atomic"
@@ -69,13 +70,20 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 		defer close(done)
 		run()
 	}()
-	m, err := tui.New(tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice})
+	w, screen, release, err := tuiScreen(stdout)
+	if err != nil {
+		stop()
+		<-done
+		return err
+	}
+	defer release()
+	m, err := tui.New(tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice, Output: screen})
 	if err != nil {
 		stop()
 		<-done
 		return keysErr(cfg, err)
 	}
-	err = tui.Run(m, tea.WithOutput(stdout))
+	err = tui.Run(m, tea.WithOutput(w))
 	m.Close()
 	stop()
 	<-done
@@ -94,4 +102,36 @@ func terminalForTUI() error {
 		return err
 	}
 	return f.Close()
+}
+
+// tuiScreen returns where the TUI draws: stdout when it is a terminal
+// (or not a file: tests), else the terminal itself (/dev/tty, as fzf
+// does), so "live --tui > log" keeps the screen out of the file, which
+// gets the lines printed after it. screen is the terminal file for
+// tui.Options.Output (nil: not a file); done releases what was opened.
+func tuiScreen(stdout io.Writer) (w io.Writer, screen *os.File, done func(), err error) {
+	w, done, err = screenOf(stdout, openTTY)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	screen, _ = w.(*os.File)
+	return w, screen, done, nil
+}
+
+// openTTY opens the process's terminal for writing.
+var openTTY = func() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os.O_WRONLY, 0) }
+
+// screenOf returns where the TUI draws: stdout, unless it is a file (a
+// redirection, a pipe) that is not a terminal, then the terminal open
+// gives; done releases it.
+func screenOf(stdout io.Writer, open func() (io.WriteCloser, error)) (w io.Writer, done func(), err error) {
+	f, ok := stdout.(*os.File)
+	if !ok || term.IsTerminal(int(f.Fd())) {
+		return stdout, func() {}, nil
+	}
+	t, err := open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("--tui: standard output is not a terminal and there is none to draw on: %w", err)
+	}
+	return t, func() { t.Close() }, nil
 }

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -35,5 +40,45 @@ func TestLiveFeedTime(t *testing.T) {
 	l.Publish(&observe.Snapshot{WallNs: 5e18, Inputs: []observe.InputCounters{{Probe: "A", Interface: "if0", Packets: 2047}}})
 	if a, b := f.Status(), f.Status(); a.TimeNs != 5e18 || b.TimeNs != 5e18 {
 		t.Errorf("times %d, %d: want the snapshot's 5e18", a.TimeNs, b.TimeNs)
+	}
+}
+
+// nopTTY is a terminal stand-in for screenOf.
+type nopTTY struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (n *nopTTY) Close() error { n.closed = true; return nil }
+
+// TestScreenOf: the TUI draws on standard output when it is not a file
+// (tests) or is a terminal; on a redirection or a pipe it draws on the
+// terminal instead ("live --tui > log" wrote the screen into the log),
+// and says so in one line when there is none.
+func TestScreenOf(t *testing.T) {
+	var buf bytes.Buffer
+	if w, done, err := screenOf(&buf, nil); err != nil || w != &buf {
+		t.Fatalf("a buffer: %v %v", w, err)
+	} else {
+		done()
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer pw.Close()
+	tty := &nopTTY{}
+	w, done, err := screenOf(pw, func() (io.WriteCloser, error) { return tty, nil })
+	if err != nil || w != tty {
+		t.Fatalf("a pipe: drew on %T, %v; want the terminal", w, err)
+	}
+	done()
+	if !tty.closed {
+		t.Error("the terminal was not closed after the TUI")
+	}
+	_, _, err = screenOf(pw, func() (io.WriteCloser, error) { return nil, errors.New("no such device or address") })
+	if err == nil || !strings.HasPrefix(err.Error(), "--tui: standard output is not a terminal and there is none to draw on") {
+		t.Errorf("no terminal: %v", err)
 	}
 }

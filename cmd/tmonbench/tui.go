@@ -27,12 +27,18 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 		if err := tui.CheckOutput(*out); err != nil {
 			return err // nothing to browse: one line and status 1, no empty screen
 		}
+		w, screen, release, err := tuiScreen(stdout)
+		if err != nil {
+			return err
+		}
+		defer release()
+		opts.Output = screen
 		m, err := tui.New(opts)
 		if err != nil {
 			return keysErr(c, err)
 		}
 		defer m.Close()
-		return tui.Run(m, tea.WithOutput(stdout))
+		return tui.Run(m, tea.WithOutput(w))
 	}
 }
 
