@@ -191,30 +191,34 @@ func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (i
 	return next, ipEther(etype), true
 }
 
+// etherHeader returns the length of the link header of lt, one that
+// carries an EtherType, and the offset of its EtherType (Ethernet: the
+// type after the addresses; Linux cooked SLL: its protocol field; SLL2:
+// its first field).
+func etherHeader(lt pkt.LinkType) (hdr, proto int) {
+	switch lt {
+	case pkt.LinkLinuxSLL:
+		return 16, 14
+	case pkt.LinkLinuxSLL2:
+		return 20, 0
+	}
+	return 14, 12
+}
+
 // link finds the network header. It returns the offset of the network
 // header and its EtherType (0 for non-IP frames).
 func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint16, bool) {
 	switch lt {
-	case pkt.LinkEthernet:
-		if len(b) < 14 {
+	case pkt.LinkEthernet, pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
+		// an EtherType at proto, then VLAN tags and MPLS labels from hdr
+		// on (libpcap puts the VLAN tag the kernel took out of a cooked
+		// capture back there: protocol 0x8100, the TCI, the real protocol)
+		hdr, proto := etherHeader(lt)
+		if len(b) < hdr {
 			d.Stats.Kinds[KindLinkTruncated]++
 			return 0, 0, false
 		}
-		return d.tagged(b, binary.BigEndian.Uint16(b[12:]), 14, out)
-	case pkt.LinkLinuxSLL:
-		if len(b) < 16 {
-			d.Stats.Kinds[KindLinkTruncated]++
-			return 0, 0, false
-		}
-		// libpcap puts the VLAN tag the kernel took out back at offset 14
-		// (protocol 0x8100, then the TCI and the real protocol).
-		return d.tagged(b, binary.BigEndian.Uint16(b[14:]), 16, out)
-	case pkt.LinkLinuxSLL2:
-		if len(b) < 20 {
-			d.Stats.Kinds[KindLinkTruncated]++
-			return 0, 0, false
-		}
-		return d.tagged(b, binary.BigEndian.Uint16(b[0:]), 20, out)
+		return d.tagged(b, binary.BigEndian.Uint16(b[proto:]), hdr, out)
 	case pkt.LinkRaw:
 		if len(b) < 1 {
 			d.Stats.Kinds[KindLinkTruncated]++
