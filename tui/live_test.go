@@ -296,13 +296,8 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 // enter opens the flow; L switches to the written flows table (loaded
 // then, from Parquet) and back.
 func TestLiveFlowsScreen(t *testing.T) {
-	out := replayed(t, ftpLab)
-	snaps := liveSnaps()
-	m := liveModel(t, out, snaps)
-	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	drive(t, m, runCmd(m.Init())...)
-	s1, s2 := snaps[1], snaps[2]
-	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	m, snaps := liveFlowsScreen(t)
+	s2 := snaps[2]
 	expect := screenHas(t, m)
 	v := expect("live", "row 1 of 12 · sorted by bytes ↓ · live: the engines' last closed interval, 14:57:30.000000 +10 s · L: written flows")
 	first := strings.Fields(lineWith(v, "47000/tcp"))
@@ -347,13 +342,7 @@ func TestLiveFlowsScreen(t *testing.T) {
 // ("p" opened packets, enter a flow). c opens the column chooser the same
 // way.
 func TestLiveFlowsFilterKeys(t *testing.T) {
-	out := replayed(t, ftpLab)
-	snaps := liveSnaps()
-	m := liveModel(t, out, snaps)
-	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	drive(t, m, runCmd(m.Init())...)
-	s1 := snaps[1]
-	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	m, _ := liveFlowsScreen(t)
 	expect := screenHas(t, m)
 	expect("live", "row 1 of 12 · sorted by bytes ↓ · live")
 	drive(t, m, keyMsg("/"))
@@ -640,6 +629,20 @@ func TestNoticeUntilFirstKey(t *testing.T) {
 
 // liveModel is a model over out fed by a fakeLive playing snaps, closed
 // with the test.
+// liveFlowsScreen returns a live model over the lab FTP replay at 120x40,
+// started, on the live Flows screen of its second snapshot, and the
+// snapshots.
+func liveFlowsScreen(t *testing.T) (*Model, []LiveStatus) {
+	t.Helper()
+	snaps := liveSnaps()
+	m := liveModel(t, replayed(t, ftpLab), snaps)
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	s1 := snaps[1]
+	drive(t, m, liveMsg{st: &s1}, keyMsg("2"))
+	return m, snaps
+}
+
 func liveModel(t *testing.T, out string, snaps []LiveStatus) *Model {
 	t.Helper()
 	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
