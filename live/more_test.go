@@ -125,13 +125,9 @@ func TestFanoutWorkers(t *testing.T) {
 	}
 }
 
-// TestKernelDrops floods a tiny ring that nobody reads: the kernel drops
-// packets, and Stats counts them and the ring freezes; every packet the
-// kernel counted is either delivered or dropped.
-func TestKernelDrops(t *testing.T) {
-	lab := netlab.New(t)
-	cfg := live.DefaultConfig(lab.IfB)
-	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
+// openInB opens the capture cfg in the lab's namespace B.
+func openInB(t testing.TB, lab *netlab.Lab, cfg live.Config) []*live.Source {
+	t.Helper()
 	var srcs []*live.Source
 	if err := lab.B.Do(func() (err error) {
 		srcs, _, err = live.Open(cfg)
@@ -139,6 +135,17 @@ func TestKernelDrops(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return srcs
+}
+
+// TestKernelDrops floods a tiny ring that nobody reads: the kernel drops
+// packets, and Stats counts them and the ring freezes; every packet the
+// kernel counted is either delivered or dropped.
+func TestKernelDrops(t *testing.T) {
+	lab := netlab.New(t)
+	cfg := live.DefaultConfig(lab.IfB)
+	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
+	srcs := openInB(t, lab, cfg)
 	s := srcs[0]
 	defer s.Close()
 	macA, _ := lab.A.MAC(lab.IfA)
@@ -305,13 +312,7 @@ func TestNoCountsAfterEOF(t *testing.T) {
 	lab := netlab.New(t)
 	cfg := live.DefaultConfig(lab.IfB)
 	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
-	var srcs []*live.Source
-	if err := lab.B.Do(func() (err error) {
-		srcs, _, err = live.Open(cfg)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	srcs := openInB(t, lab, cfg)
 	s := srcs[0]
 	defer s.Close()
 	s.Stop()

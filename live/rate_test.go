@@ -91,13 +91,7 @@ func BenchmarkCaptureRate(b *testing.B) {
 		for _, rate := range rates {
 			cfg := live.DefaultConfig(lab.IfB)
 			cfg.Workers = workers
-			var srcs []*live.Source
-			if err := lab.B.Do(func() (err error) {
-				srcs, _, err = live.Open(cfg)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			srcs := openInB(t, lab, cfg)
 			var wg sync.WaitGroup
 			for _, s := range srcs {
 				wg.Add(1)
