@@ -138,16 +138,23 @@ func openInB(t testing.TB, lab *netlab.Lab, cfg live.Config) []*live.Source {
 	return srcs
 }
 
+// tinyRing opens a capture of the lab's link at B through a tiny ring
+// (256-byte snap length, two 4 KiB blocks), closed at the test's end.
+func tinyRing(t *testing.T) (*netlab.Lab, *live.Source) {
+	t.Helper()
+	lab := netlab.New(t)
+	cfg := live.DefaultConfig(lab.IfB)
+	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
+	s := openInB(t, lab, cfg)[0]
+	t.Cleanup(func() { s.Close() })
+	return lab, s
+}
+
 // TestKernelDrops floods a tiny ring that nobody reads: the kernel drops
 // packets, and Stats counts them and the ring freezes; every packet the
 // kernel counted is either delivered or dropped.
 func TestKernelDrops(t *testing.T) {
-	lab := netlab.New(t)
-	cfg := live.DefaultConfig(lab.IfB)
-	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
-	srcs := openInB(t, lab, cfg)
-	s := srcs[0]
-	defer s.Close()
+	lab, s := tinyRing(t)
 	macA, _ := lab.A.MAC(lab.IfA)
 	macB, _ := lab.B.MAC(lab.IfB)
 	var flood [][]byte
@@ -309,12 +316,7 @@ func TestOpenWithoutCapNetRaw(t *testing.T) {
 // report the packets of the still busy link as kernel drops (1414 on its
 // summary line for a capture that dropped none).
 func TestNoCountsAfterEOF(t *testing.T) {
-	lab := netlab.New(t)
-	cfg := live.DefaultConfig(lab.IfB)
-	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
-	srcs := openInB(t, lab, cfg)
-	s := srcs[0]
-	defer s.Close()
+	lab, s := tinyRing(t)
 	s.Stop()
 	for {
 		_, _, err := s.Next()
