@@ -139,9 +139,15 @@
 // observation at hop h and time t scans the records of its flow and
 // signature with a reference time within t ± timeout, and joins the one
 // that lacks hop h, has no different size, and whose nearest seen hop (in
-// path order) has the time closest to t; a causal candidate (upstream
-// earlier, downstream later) always beats a non-causal one, which is only
-// taken when nothing else fits (clock offsets). No candidate: a new
+// path order) has the time closest to t once the flow's current delay
+// between the two hops (that of its latest match there) is counted; a
+// causal candidate (upstream earlier, downstream later) always beats a
+// non-causal one, which is only taken when nothing else fits (clock
+// offsets). Before the flow's first match across two hops, the earliest
+// candidate wins (first in, first out): identical packets sent closer
+// together than their delay are each paired with their own copy
+// (TestIdenticalPacketsFirstInFirstOut), where the closest time alone
+// paired the first copy at B with the last at A. No candidate: a new
 // record. Signature collisions are therefore resolved by size and time,
 // never by dropping both packets; when a record is classified, the other
 // open records with its signature are examined: one seen at a strict

@@ -179,7 +179,15 @@ type flowState struct {
 	name  string
 	slots []*slot // open intervals, ascending start
 	drops []dropRange
+	// est holds, per hop pair (index i*hops+j, i < j), the delay from hop
+	// i to hop j of the latest observation matched across them (noEst
+	// before the first): the flow's current delay, which picks among
+	// packets with one signature (see visit). Allocated at the first match.
+	est []int64
 }
+
+// noEst marks a hop pair without a delay estimate yet.
+const noEst = math.MinInt64
 
 // Reconciler gathers the partial observations of one one-way class from
 // the probes of its path, matches them packet by packet and classifies
@@ -237,7 +245,10 @@ type query struct {
 	size     uint32
 	best     int32 // matching: the best candidate; classifying: the record
 	bestCost int64
-	into     int32 // classifying: the record this one duplicates, or -1
+	est      []int64 // matching: the flow's delay estimates (nil: none yet)
+	bestPair int     // matching: est index of the best candidate's pair, -1 if non-causal
+	bestD    int64   // matching: its delay on that pair
+	into     int32   // classifying: the record this one duplicates, or -1
 }
 
 // New returns a Reconciler for the class named class. cfg is validated
@@ -349,9 +360,10 @@ func (r *Reconciler) flow(id uint64) *flowState {
 // at hop (index in Config.Hops). The hop's clock offset is subtracted from
 // o's times. The observation joins the open record of the flow with the
 // same signature (and size, when both are known) that lacks this hop and
-// whose nearest hop time is closest, a causal candidate (delay >= 0)
-// winning over one that is not (design 4.3: "the packet whose reference
-// time is the closest"); otherwise it starts a record. Duplicates are
+// whose nearest hop time is closest (design 4.3: "the packet whose
+// reference time is the closest"), a causal candidate (delay >= 0)
+// winning over one that is not; closest once the flow's current delay
+// is counted (see visit). Otherwise it starts a record. Duplicates are
 // decided when records are classified (see finalize).
 func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if hop < 0 || hop >= r.nh {
@@ -372,7 +384,7 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if t <= r.settled {
 		r.stats.Late++
 	}
-	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64}
+	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1}
 	lo := mItem{flow: flowID, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}
 	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
@@ -384,6 +396,15 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 		rec.seen |= 1 << hop
 		if rec.size == 0 {
 			rec.size = o.SizeBytes
+		}
+		if q.bestPair >= 0 {
+			if f.est == nil {
+				f.est = make([]int64, r.nh*r.nh)
+				for i := range f.est {
+					f.est[i] = noEst
+				}
+			}
+			f.est[q.bestPair] = q.bestD
 		}
 		if t < rec.key {
 			r.rekey(q.best, t)
@@ -424,29 +445,52 @@ func (r *Reconciler) visit(it mItem) bool {
 	base := int(it.idx) * r.nh
 	// nearest hop that saw the packet, upstream first on a tie
 	var cost int64 = math.MaxInt64
+	var d int64
+	pi := -1
 	for dist := 1; dist < r.nh; dist++ {
 		if u := q.hop - dist; u >= 0 && rec.seen&(1<<u) != 0 {
-			cost = causal(q.t-r.last[base+u], r.timeout)
+			d, pi = q.t-r.last[base+u], u*r.nh+q.hop
+			cost = r.cost(d, pi, true)
 			break
 		}
 		if dn := q.hop + dist; dn < r.nh && rec.seen&(1<<dn) != 0 {
-			cost = causal(r.last[base+dn]-q.t, r.timeout)
+			d, pi = r.last[base+dn]-q.t, q.hop*r.nh+dn
+			cost = r.cost(d, pi, false)
 			break
 		}
 	}
 	if cost < q.bestCost {
-		q.best, q.bestCost = it.idx, cost
+		q.best, q.bestCost, q.bestPair, q.bestD = it.idx, cost, pi, d
+		if d < 0 {
+			q.bestPair = -1
+		}
 	}
 	return true
 }
 
-// causal is the matching cost of a delay d: |d|, plus the timeout when d
-// is negative, so that any causal candidate beats a non-causal one.
-func causal(d, timeout int64) int64 {
-	if d >= 0 {
-		return d
+// cost is the matching cost of a candidate whose delay on hop pair pi
+// (est index) is d; up is true when the candidate was seen upstream of
+// the observation. A non-causal candidate (d < 0) costs |d| plus the
+// timeout, so that any causal one beats it. A causal one costs its
+// distance to the flow's current delay on the pair (the delay of its
+// latest match there): packets that share a signature (identical
+// packets, or a collision) sent closer together than their delay are
+// then each matched with their own copy, where the closest time would
+// pair the first copy downstream with the last one upstream (1 ms
+// apart, 3 ms delay: 0, 2, 4, 6 ms instead of 3, 3, 3, 3). Before the
+// first match of the pair, the earliest candidate at its hop wins
+// (first in, first out: the largest delay upstream, the smallest
+// downstream), which is the closest when only one packet is near.
+func (r *Reconciler) cost(d int64, pi int, up bool) int64 {
+	switch {
+	case d < 0:
+		return pkt.AddNs(-d, r.timeout)
+	case r.q.est != nil && r.q.est[pi] != noEst:
+		return abs64(d - r.q.est[pi])
+	case up:
+		return max(r.timeout-d, 0)
 	}
-	return pkt.AddNs(-d, timeout)
+	return d
 }
 
 func (r *Reconciler) alloc() int32 {

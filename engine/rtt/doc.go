@@ -40,10 +40,13 @@
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".
 //   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
-//     §4.2), decoded with gosnmp's SnmpDecodePacket. GetRequest,
-//     GetNextRequest, SetRequest, GetBulkRequest and InformRequest ->
-//     Response keyed by 4-tuple and request-id. SNMPv3 and traps are
-//     ignored. Detail "get-request v2c", plus the error-status name when
+//     §4.2) decoded with gosnmp's SnmpDecodePacket, v3 with a scoped PDU
+//     in clear (noAuthNoPriv, authNoPriv; RFC 3412 §6) read by hand.
+//     GetRequest, GetNextRequest, SetRequest, GetBulkRequest and
+//     InformRequest -> Response keyed by 4-tuple and request-id, as
+//     Wireshark's snmp.time. Encrypted v3 PDUs are ignored; traps and v3
+//     Report PDUs give no sample (Wireshark times Responses only). Detail
+//     "get-request v2c" ("v1", "v3"), plus the error-status name when
 //     not noError ("get-request v1 noSuchName").
 //   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905
 //     §7.3): client mode 3 -> server mode 4 whose origin timestamp equals

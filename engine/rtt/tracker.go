@@ -30,7 +30,7 @@ type Stats struct {
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
 	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), or a clock step between them
-	Ignored     uint64           // SNMPv3 messages and UDP payloads of unreassembled fragments
+	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
 	ConnsIdle   uint64           // TCP connections forgotten after ConnIdleNs

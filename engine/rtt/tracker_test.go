@@ -237,7 +237,8 @@ func TestDNSTCPStream(t *testing.T) {
 }
 
 // TestSNMP: v1 and v2c requests paired by request-id; retransmission with
-// the same id pairs with the latest copy; traps and v3 are ignored.
+// the same id pairs with the latest copy; traps and encrypted v3 are
+// ignored.
 func TestSNMP(t *testing.T) {
 	tr := New(DefaultConfig())
 	var c collector
@@ -256,8 +257,8 @@ func TestSNMP(t *testing.T) {
 	if s := c.samples[1]; s.Detail != "get-request v1 noSuchName" || s.RTTMs != 4 || s.FlowID != 3 {
 		t.Errorf("sample 1 %+v", s)
 	}
-	// SNMPv3 header: version 3.
-	tr.Packet(udp(cli, 1163, srv, 161, []byte{0x30, 0x03, 0x02, 0x01, 0x03}, 3000*ms), 1, c.emit)
+	// SNMPv3 with an encrypted scoped PDU (authPriv): ignored (TestSNMPv3).
+	tr.Packet(udp(cli, 1163, srv, 161, snmpV3(9, 0x07, []byte("ciphertext")), 3000*ms), 1, c.emit)
 	tr.Packet(udp(cli, 1163, srv, 161, []byte{0x30, 0x03, 0x02, 0x01}, 3000*ms), 1, c.emit)
 	if st := tr.Stats(); st.Ignored != 1 || st.Malformed[KindSNMP] != 1 {
 		t.Errorf("ignored %d malformed %d, want 1 and 1", st.Ignored, st.Malformed[KindSNMP])

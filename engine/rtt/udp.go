@@ -139,31 +139,51 @@ func appendCode(b []byte, names []string, v uint8, other string) []byte {
 	return appendUint(append(b, other...), uint64(v))
 }
 
-// snmpMessage matches SNMP v1/v2c requests (GetRequest, GetNextRequest,
+// snmpMessage matches SNMP requests (GetRequest, GetNextRequest,
 // SetRequest, GetBulkRequest, InformRequest) with the Response PDU of the
-// same request-id and 4-tuple (RFC 1157 §4.1, RFC 3416 §4.2), decoded by
-// gosnmp. SNMPv3 (request-id inside an encrypted scoped PDU) and traps
-// (no response) are ignored.
+// same request-id and 4-tuple (RFC 1157 §4.1, RFC 3416 §4.2): v1 and v2c
+// decoded by gosnmp, v3 with a plaintext scoped PDU (noAuthNoPriv,
+// authNoPriv: RFC 3412 §6) by snmpV3PDU, as Wireshark's snmp.time pairs
+// them. An encrypted v3 PDU (authPriv) is ignored; traps (no response)
+// and Report PDUs (an error of the v3 engine, not an answer: Wireshark
+// does not time them either) give no sample.
 func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	ver, ok := snmpVersion(d.Payload)
 	if !ok {
 		t.stats.Malformed[KindSNMP]++
 		return
 	}
-	if ver > 1 {
+	var pduType gosnmp.PDUType
+	var reqID uint32
+	var errStatus gosnmp.SNMPError
+	switch ver {
+	case 0, 1:
+		pk, err := t.decodeSNMP(d.Payload)
+		if err != nil {
+			t.stats.Malformed[KindSNMP]++
+			return
+		}
+		pduType, reqID, errStatus = pk.PDUType, pk.RequestID, pk.Error
+	case 3:
+		var st v3Status
+		pduType, reqID, errStatus, st = snmpV3PDU(d.Payload)
+		if st == v3Malformed {
+			t.stats.Malformed[KindSNMP]++
+			return
+		}
+		if st == v3Encrypted {
+			t.stats.Ignored++
+			return
+		}
+	default:
 		t.stats.Ignored++
 		return
 	}
-	pk, err := t.decodeSNMP(d.Payload)
-	if err != nil {
-		t.stats.Malformed[KindSNMP]++
-		return
-	}
-	k := pendKey{kind: KindSNMP, proto: d.Protocol, id: uint64(pk.RequestID)}
-	switch pk.PDUType {
+	k := pendKey{kind: KindSNMP, proto: d.Protocol, id: uint64(reqID)}
+	switch pduType {
 	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest:
 		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
-		t.request(&k, &d.Meta, flowID, uint16(pk.PDUType)|uint16(ver)<<8)
+		t.request(&k, &d.Meta, flowID, uint16(pduType)|uint16(ver)<<8)
 	case gosnmp.GetResponse:
 		k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
 		p, ok := t.response(&k)
@@ -171,14 +191,17 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 			return
 		}
 		b := appendPDU(t.scratch[:0], gosnmp.PDUType(p.info&0xff))
-		if p.info>>8 == 0 {
+		switch p.info >> 8 {
+		case 0:
 			b = append(b, " v1"...)
-		} else {
+		case 1:
 			b = append(b, " v2c"...)
+		default:
+			b = append(b, " v3"...)
 		}
-		if pk.Error != gosnmp.NoError {
+		if errStatus != gosnmp.NoError {
 			b = append(b, ' ')
-			b = appendCode(b, snmpErrors[:], uint8(pk.Error), "error-")
+			b = appendCode(b, snmpErrors[:], uint8(errStatus), "error-")
 		}
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
@@ -268,4 +291,104 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
 	}
+}
+
+// v3Status is what snmpV3PDU made of a message.
+type v3Status uint8
+
+const (
+	v3OK        v3Status = iota
+	v3Encrypted          // authPriv: the scoped PDU is an encrypted OCTET STRING
+	v3Malformed
+)
+
+// snmpV3PDU reads the PDU type, request-id and error-status of an SNMPv3
+// message (RFC 3412 §6: SEQUENCE { msgVersion, msgGlobalData SEQUENCE
+// { msgID, msgMaxSize, msgFlags, msgSecurityModel },
+// msgSecurityParameters OCTET STRING, msgData }, msgData a ScopedPDU
+// SEQUENCE { contextEngineID, contextName, PDU } unless msgFlags has the
+// privFlag, then an encrypted OCTET STRING).
+func snmpV3PDU(b []byte) (gosnmp.PDUType, uint32, gosnmp.SNMPError, v3Status) {
+	msg, _, ok := berTLV(b, 0x30)
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	_, msg, ok = berTLV(msg, 0x02) // msgVersion
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	global, msg, ok := berTLV(msg, 0x30)
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	_, msg, ok = berTLV(msg, 0x04) // msgSecurityParameters
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	// msgGlobalData: msgID, msgMaxSize, then msgFlags
+	var flags []byte
+	if _, global, ok = berTLV(global, 0x02); ok {
+		if _, global, ok = berTLV(global, 0x02); ok {
+			flags, _, ok = berTLV(global, 0x04)
+		}
+	}
+	if !ok || len(flags) != 1 {
+		return 0, 0, 0, v3Malformed
+	}
+	if flags[0]&0x02 != 0 {
+		return 0, 0, 0, v3Encrypted
+	}
+	scoped, _, ok := berTLV(msg, 0x30)
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	if _, scoped, ok = berTLV(scoped, 0x04); ok { // contextEngineID
+		_, scoped, ok = berTLV(scoped, 0x04) // contextName
+	}
+	if !ok || len(scoped) == 0 || scoped[0]&0xe0 != 0xa0 {
+		return 0, 0, 0, v3Malformed
+	}
+	typ := gosnmp.PDUType(scoped[0])
+	pdu, _, ok := berTLV(scoped, scoped[0])
+	if !ok {
+		return 0, 0, 0, v3Malformed
+	}
+	id, pdu, ok := berTLV(pdu, 0x02)
+	if !ok || len(id) == 0 || len(id) > 5 {
+		return 0, 0, 0, v3Malformed
+	}
+	var reqID uint32
+	for _, c := range id {
+		reqID = reqID<<8 | uint32(c) // two's complement, as gosnmp reads it
+	}
+	var status gosnmp.SNMPError
+	if es, _, ok := berTLV(pdu, 0x02); ok && len(es) == 1 {
+		status = gosnmp.SNMPError(es[0])
+	}
+	return typ, reqID, status, v3OK
+}
+
+// berTLV reads one BER element of tag want at the start of b (definite
+// length, short or long form up to 4 bytes): its contents and what
+// follows it.
+func berTLV(b []byte, want byte) (content, rest []byte, ok bool) {
+	if len(b) < 2 || b[0] != want {
+		return nil, nil, false
+	}
+	n, i := int(b[1]), 2
+	if n&0x80 != 0 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(b) < 2+k {
+			return nil, nil, false
+		}
+		n = 0
+		for _, c := range b[2 : 2+k] {
+			n = n<<8 | int(c)
+		}
+		i += k
+	}
+	if n < 0 || len(b)-i < n {
+		return nil, nil, false
+	}
+	return b[i : i+n], b[i+n:], true
 }
