@@ -3,6 +3,7 @@ package probe_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"flag"
 	"net"
 	"path/filepath"
@@ -232,6 +233,31 @@ func TestOversizeFragment(t *testing.T) {
 	}
 	if n, _ := metric(b, icmp.FlowID, "ip_reassembly_failures"); n != 0 {
 		t.Errorf("ip_reassembly_failures %d, want 0", n)
+	}
+}
+
+// TestOversizeUDPPayload: the first fragment of a UDP datagram beyond
+// 65535 bytes (ping of death over UDP, zeek#5911) announces a UDP length
+// that wrapped modulo 2^16 (a last fragment at offset 65528 with 16 bytes
+// makes 65544 bytes of UDP datagram, written 8); its l4_payload_bytes are
+// still the 1472 bytes it carries (its IP payload minus the UDP header, as
+// for every first fragment: tcpdump#602; tcpdump -v prints "length 1500"
+// for that fragment's IP packet), so the flow sums 1472 + 16. It counted 0
+// (the wrapped length minus 8).
+func TestOversizeUDPPayload(t *testing.T) {
+	u := capgen.UDP{Src: capgen.AP("192.0.2.1:40020"), Dst: capgen.AP("198.51.100.2:5353"), IPID: 0x7777, Payload: payload(1472)}.Frame()
+	binary.BigEndian.PutUint16(u[14+20+4:], uint16((65528+16)&0xffff)) // 65544 wrapped: 8
+	datas := [][]byte{capgen.Fragment4At(u, 0, 1480, true), capgen.Fragment4At(u, 65528, 16, false)}
+	b := runFrames(t, "", "frag-oversize-udp.pcap", framesAt(0, datas...))
+	f := flowByPorts(b, 40020, 5353)
+	if f == nil {
+		t.Fatal("no flow 40020>5353")
+	}
+	if n, sum := metric(b, f.FlowID, "l4_payload_bytes"); n != 2 || sum != 1472+16 {
+		t.Errorf("l4_payload_bytes n %d sum %v, want 2 and %d", n, sum, 1472+16)
+	}
+	if n, _ := metric(b, f.FlowID, "ip_reassembly_oversize"); n != 1 {
+		t.Errorf("ip_reassembly_oversize %d, want 1", n)
 	}
 }
 
