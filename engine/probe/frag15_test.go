@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -375,5 +376,39 @@ classes:
 	// tcpdump: frames 3, 7 and 8; 9 and 10 follow their first fragment
 	if want := uint64(5); plain != want {
 		t.Errorf("class tcpdump53: %d packets, want %d", plain, want)
+	}
+}
+
+// TestIPIDReuseEarlyFragment: a datagram reusing the IP identifier of one
+// reassembled a second before (same addresses and protocol, other ports)
+// whose last fragment comes first (Linux's order, gopacket#266) is a new
+// datagram (RFC 791 §3.2: the reassembly buffer of the first was released
+// when it completed): its last fragment counts in its own flow, 2222>53,
+// once its first fragment comes. It counted in the first datagram's flow
+// (1111>53: 3 packets, 2222>53: 1). A late duplicate of a reassembled
+// datagram's last fragment (3333>53) still counts in that datagram's flow.
+func TestIPIDReuseEarlyFragment(t *testing.T) {
+	udp := func(sport uint16, id uint16) []byte {
+		return capgen.UDP{Src: netip.AddrPortFrom(capgen.AP("192.0.2.1:0").Addr(), sport), Dst: capgen.AP("198.51.100.2:53"), IPID: id, Payload: payload(40)}.Frame()
+	}
+	a := capgen.Fragment4(udp(1111, 7), 24)
+	b := capgen.Fragment4(udp(2222, 7), 24)
+	c := capgen.Fragment4(udp(3333, 8), 24)
+	frames := append(framesAt(0, a...), framesAt(1000, b[1], b[0])...)
+	frames = append(frames, framesAt(2000, c[0], c[1], c[1])...)
+	b2 := runFrames(t, "", "frag-id-reuse.pcap", frames)
+	for _, w := range []struct {
+		sport   uint16
+		packets uint64
+	}{{1111, 2}, {2222, 2}, {3333, 3}} {
+		f := flowByPorts(b2, w.sport, 53)
+		if f == nil {
+			t.Errorf("no flow %d>53", w.sport)
+			continue
+		}
+		re, _ := metric(b2, f.FlowID, "ip_reassembled")
+		if f.Packets != w.packets || re != 1 {
+			t.Errorf("flow %d>53: %d packets, ip_reassembled %d; want %d and 1", w.sport, f.Packets, re, w.packets)
+		}
 	}
 }
