@@ -41,7 +41,7 @@ const (
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
 	KindIPv4ZeroLength
-	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured
+	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (decoded through its flags when 14 bytes were)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
 	KindUDPTruncated  // UDP header not captured
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
@@ -511,7 +511,10 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 	announced := ipEnd - p // transport bytes this IP packet announces
 	switch out.Protocol {
 	case ProtoTCP:
-		if len(avail) < 20 {
+		// A header cut by the snap length (the IP length announces it
+		// whole) is decoded through its flags when they were captured:
+		// IPv6 under tcpdump's old 68-byte snap length leaves 14 bytes.
+		if len(avail) < 20 && (len(avail) < 14 || announced < 20) {
 			d.Stats.Kinds[KindTCPTruncated]++
 			return
 		}
@@ -520,19 +523,26 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 			d.Stats.Kinds[KindTCPBadOffset]++
 			return
 		}
+		if len(avail) < 20 {
+			d.Stats.Kinds[KindTCPTruncated]++
+		}
 		out.Flags |= HasL4 | HasTCP
 		out.SrcPort = binary.BigEndian.Uint16(avail[0:])
 		out.DstPort = binary.BigEndian.Uint16(avail[2:])
 		out.Seq = binary.BigEndian.Uint32(avail[4:])
 		out.Ack = binary.BigEndian.Uint32(avail[8:])
 		out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
-		out.Window = binary.BigEndian.Uint16(avail[14:])
+		if len(avail) >= 16 {
+			out.Window = binary.BigEndian.Uint16(avail[14:])
+		} else {
+			out.Flags |= TCPWindowCut
+		}
 		optEnd := doff
 		if optEnd > len(avail) {
 			optEnd = len(avail)
 			out.Truncated = true
 		}
-		if doff > 20 {
+		if optEnd > 20 {
 			d.tcpOptions(avail[20:optEnd], out)
 		}
 		if doff <= len(avail) {

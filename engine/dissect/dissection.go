@@ -18,6 +18,7 @@ const (
 	IsFrag                          // the IP datagram is a fragment (MF set or offset > 0)
 	HasIPTS                         // the IPv4 Timestamp option (RFC 791 §3.1) is present
 	HasV6FragHdr                    // an IPv6 Fragment header is present (also in an atomic fragment, which is not IsFrag)
+	TCPWindowCut                    // the snap length cut the TCP header before its window field: Window (0) is unknown
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).

@@ -607,7 +607,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		}
 		if fl&dissect.TCPRst != 0 {
 			f.Count(flow.MTCPRst)
-		} else if d.Window == 0 {
+		} else if d.Window == 0 && d.Flags&dissect.TCPWindowCut == 0 {
 			f.Count(flow.MTCPZeroWindow)
 		}
 	}
