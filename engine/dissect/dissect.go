@@ -442,6 +442,7 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	}
 	next := h[6]
 	p := off + 40
+walk:
 	for hops := 0; ; hops++ {
 		switch next {
 		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
@@ -473,6 +474,7 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 			out.FragOff = uint32(fo &^ 7)
 			out.MoreFrags = fo&1 != 0
 			out.IPID = binary.BigEndian.Uint32(b[p+4:])
+			out.FragNext = b[p]
 			out.Flags |= HasV6FragHdr
 			if out.MoreFrags || out.FragOff > 0 {
 				// An atomic fragment (offset 0, M=0) is a whole datagram,
@@ -482,6 +484,12 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 				out.Flags |= IsFrag
 			}
 			next, p = b[p], p+8
+			if out.FragOff > 0 {
+				// the rest is the datagram's data from that offset, not
+				// headers: Protocol is the Fragment header's next header
+				// (RFC 8200 §4.5)
+				break walk
+			}
 			continue
 		}
 		break

@@ -73,6 +73,7 @@ type Dissection struct {
 	IPID      uint32     // IPv4 identification / IPv6 fragment header identification
 	FragOff   uint32     // fragment offset in bytes
 	MoreFrags bool       // MF flag / IPv6 M flag
+	FragNext  uint8      // IPv6 Fragment header's Next Header: the same in every fragment of a datagram, unlike Protocol past extension headers in the first
 	DontFrag  bool       // IPv4 DF flag
 	IPOptions []byte     // IPv4 options bytes (borrowed), nil if none
 	IPTSOff   uint32     // offset in data of the IPv4 Timestamp option, when HasIPTS

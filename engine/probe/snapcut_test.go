@@ -47,3 +47,43 @@ func TestIPv6TCPSnapLen68(t *testing.T) {
 			c.ClientPayloadBytes, c.ClientZeroWindows, c.ServerZeroWindows, c.ConnState)
 	}
 }
+
+// TestIPv6FragmentsDestOpts: IPv6 datagrams whose Fragmentable Part starts
+// with a Destination Options header (RFC 8200 §4.1 order: Fragment, then
+// Destination Options, then UDP), one in order and one last fragment
+// first (testdata/frag6-destopts.pcap, written by pcapgen.py; tcpdump:
+// "frag (0|64) DSTOPT 1053 > 53", "frag (64|52)"). RFC 8200 §4.5 keys
+// fragments on addresses and identification: each datagram is one flow,
+// 1053>53 and 1054>53, of 2 packets, ip_reassembled 1 and 100 bytes of
+// UDP payload. Before, the non-first fragment's data was read as headers
+// (protocol 97, the payload byte 'a') and the fragments, keyed on
+// different protocols, were counted in a flow of their own and the
+// in-order datagram never counted as reassembled in its flow.
+func TestIPv6FragmentsDestOpts(t *testing.T) {
+	path, err := filepath.Abs("testdata/frag6-destopts.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := runPath(t, "", path)
+	n := 0
+	for _, f := range b.Flows {
+		if f.Class == "all" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d flows in class all, want 2", n)
+	}
+	for _, sport := range []uint16{1053, 1054} {
+		f := flowByPorts(b, sport, 53)
+		if f == nil {
+			t.Errorf("no flow %d>53", sport)
+			continue
+		}
+		re, _ := metric(b, f.FlowID, "ip_reassembled")
+		_, pay := metric(b, f.FlowID, "l4_payload_bytes")
+		if f.Packets != 2 || re != 1 || pay != 100 {
+			t.Errorf("flow %d>53: %d packets, ip_reassembled %d, l4_payload_bytes %v; want 2, 1, 100", sport, f.Packets, re, pay)
+		}
+	}
+}
