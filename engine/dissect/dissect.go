@@ -41,7 +41,7 @@ const (
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
 	KindIPv4ZeroLength
-	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured
+	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (decoded through its flags when 14 bytes were)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
 	KindUDPTruncated  // UDP header not captured
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
@@ -446,6 +446,7 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	}
 	next := h[6]
 	p := off + 40
+walk:
 	for hops := 0; ; hops++ {
 		switch next {
 		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
@@ -477,6 +478,7 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 			out.FragOff = uint32(fo &^ 7)
 			out.MoreFrags = fo&1 != 0
 			out.IPID = binary.BigEndian.Uint32(b[p+4:])
+			out.FragNext = b[p]
 			out.Flags |= HasV6FragHdr
 			if out.MoreFrags || out.FragOff > 0 {
 				// An atomic fragment (offset 0, M=0) is a whole datagram,
@@ -486,6 +488,12 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 				out.Flags |= IsFrag
 			}
 			next, p = b[p], p+8
+			if out.FragOff > 0 {
+				// the rest is the datagram's data from that offset, not
+				// headers: Protocol is the Fragment header's next header
+				// (RFC 8200 §4.5)
+				break walk
+			}
 			continue
 		}
 		break
@@ -515,7 +523,10 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 	announced := ipEnd - p // transport bytes this IP packet announces
 	switch out.Protocol {
 	case ProtoTCP:
-		if len(avail) < 20 {
+		// A header cut by the snap length (the IP length announces it
+		// whole) is decoded through its flags when they were captured:
+		// IPv6 under tcpdump's old 68-byte snap length leaves 14 bytes.
+		if len(avail) < 20 && (len(avail) < 14 || announced < 20) {
 			d.Stats.Kinds[KindTCPTruncated]++
 			return
 		}
@@ -524,19 +535,26 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 			d.Stats.Kinds[KindTCPBadOffset]++
 			return
 		}
+		if len(avail) < 20 {
+			d.Stats.Kinds[KindTCPTruncated]++
+		}
 		out.Flags |= HasL4 | HasTCP
 		out.SrcPort = binary.BigEndian.Uint16(avail[0:])
 		out.DstPort = binary.BigEndian.Uint16(avail[2:])
 		out.Seq = binary.BigEndian.Uint32(avail[4:])
 		out.Ack = binary.BigEndian.Uint32(avail[8:])
 		out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
-		out.Window = binary.BigEndian.Uint16(avail[14:])
+		if len(avail) >= 16 {
+			out.Window = binary.BigEndian.Uint16(avail[14:])
+		} else {
+			out.Flags |= TCPWindowCut
+		}
 		optEnd := doff
 		if optEnd > len(avail) {
 			optEnd = len(avail)
 			out.Truncated = true
 		}
-		if doff > 20 {
+		if optEnd > 20 {
 			d.tcpOptions(avail[20:optEnd], out)
 		}
 		if doff <= len(avail) {

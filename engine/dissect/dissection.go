@@ -18,6 +18,7 @@ const (
 	IsFrag                          // the IP datagram is a fragment (MF set or offset > 0)
 	HasIPTS                         // the IPv4 Timestamp option (RFC 791 §3.1) is present
 	HasV6FragHdr                    // an IPv6 Fragment header is present (also in an atomic fragment, which is not IsFrag)
+	TCPWindowCut                    // the snap length cut the TCP header before its window field: Window (0) is unknown
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).
@@ -72,6 +73,7 @@ type Dissection struct {
 	IPID      uint32     // IPv4 identification / IPv6 fragment header identification
 	FragOff   uint32     // fragment offset in bytes
 	MoreFrags bool       // MF flag / IPv6 M flag
+	FragNext  uint8      // IPv6 Fragment header's Next Header: the same in every fragment of a datagram, unlike Protocol past extension headers in the first
 	DontFrag  bool       // IPv4 DF flag
 	IPOptions []byte     // IPv4 options bytes (borrowed), nil if none
 	IPTSOff   uint32     // offset in data of the IPv4 Timestamp option, when HasIPTS

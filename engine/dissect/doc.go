@@ -39,8 +39,10 @@
 // malformed ones). Problems past the IP header (a bad IPv6 extension chain,
 // TCP data offset or option, UDP length, a truncated transport header) lose
 // only the transport layer: the packet still counts at IP level and the
-// Kind is counted (Kind.Kept). An IP length beyond the frame (TSO/GSO
-// captures) marks the Dissection Truncated. FuzzDissect, with its corpus
+// Kind is counted (Kind.Kept); a TCP header the snap length cut after its
+// flags (14 bytes captured, as IPv6 under a 68-byte snap length) is still
+// decoded through them, with TCPWindowCut when the window is missing. An IP
+// length beyond the frame (TSO/GSO captures) marks the Dissection Truncated. FuzzDissect, with its corpus
 // under testdata/fuzz, feeds arbitrary bytes under every link type.
 //
 // The decoder is our own rather than gopacket's DecodingLayerParser, which

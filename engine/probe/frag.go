@@ -31,7 +31,11 @@ import (
 // expires), the held fragments are counted in the flows their IP header
 // alone gives (no ports), as tcpdump would sieve them. At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
-// at once, port-less (Stats.FragsNotHeld).
+// at once, port-less (Stats.FragsNotHeld). Once a datagram is reassembled,
+// a later fragment with its key (addresses, protocol, identifier) is held
+// the same way: it may start another datagram reusing the identifier, and
+// follows that datagram's first fragment when it comes; otherwise (a late
+// duplicate) it counts in the reassembled datagram's flows.
 //
 // l4_payload_bytes counts each byte of a datagram's transport payload
 // once: a fragment counts the payload bytes it carries (the first one its
@@ -66,7 +70,9 @@ type fragKey struct {
 type fragInfo struct {
 	srcPort, dstPort uint16
 	l4               uint16 // dissect.HasTCP or HasUDP bits of the first fragment
+	proto            uint8  // the first fragment's protocol (IPv6: past the extension headers), else the key's
 	haveFirst        bool
+	done             bool // the datagram was reassembled (its ports and classes are the fallback of later fragments)
 	classes          filter.Set
 	expiresNs        int64
 	held, heldTail   int32  // early non-first fragments (p.held), -1 when none
@@ -102,8 +108,15 @@ const (
 	mFragOverlaps
 )
 
+// keyOf returns the datagram key of fragment d. For IPv6 the protocol is
+// the Fragment header's next header, the same in every fragment (the first
+// fragment's Protocol may lie past further extension headers).
 func keyOf(d *dissect.Dissection) fragKey {
-	return fragKey{iface: d.Meta.Iface, proto: d.Protocol, id: d.IPID, src: d.SrcAddr, dst: d.DstAddr}
+	proto := d.Protocol
+	if d.IPVersion == 6 {
+		proto = d.FragNext
+	}
+	return fragKey{iface: d.Meta.Iface, proto: proto, id: d.IPID, src: d.SrcAddr, dst: d.DstAddr}
 }
 
 // fragMetricID returns the id of fragMetric[m], registering it once.
@@ -122,17 +135,26 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	k := keyOf(d)
 	fi, ok := p.frags[k]
 	if !ok {
-		fi = fragInfo{held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+	} else if fi.done {
+		// The datagram of this key was reassembled: this fragment is a
+		// late duplicate of it, or starts another datagram reusing the
+		// IP identifier (whose non-first fragments may come first: they
+		// are held for its first fragment). A fragment no first fragment
+		// claims falls back to the reassembled datagram's flows.
+		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
+			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
 	}
 	if d.FragOff == 0 {
 		p.match(d, &p.set)
 		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
+		fi.proto = d.Protocol
 		p.frags[k] = fi
 		return
 	}
 	if fi.haveFirst {
 		p.set = fi.classes
-		d.SrcPort, d.DstPort = fi.srcPort, fi.dstPort
+		d.SrcPort, d.DstPort, d.Protocol = fi.srcPort, fi.dstPort, fi.proto
 		d.Flags |= fi.l4 // for the flow key only: the sieve already ran
 		return
 	}
@@ -206,7 +228,10 @@ func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
 		*hd = *first
 		set = p.set
 	} else {
-		*hd = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Flags: dissect.HasIP, Protocol: k.proto, SrcAddr: k.src, DstAddr: k.dst, IPID: k.id, WScale: -1}
+		// ports and l4 are those of a reassembled datagram with the
+		// same key (fragInfo.done), else zero
+		*hd = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Flags: dissect.HasIP | fi.l4, Protocol: fi.proto, SrcAddr: k.src, DstAddr: k.dst, IPID: k.id,
+			SrcPort: fi.srcPort, DstPort: fi.dstPort, WScale: -1}
 	}
 	hd.Flags = hd.Flags&(dissect.HasIP|dissect.HasTCP|dissect.HasUDP) | dissect.IsFrag
 	for i := fi.held; i >= 0; {
@@ -260,7 +285,7 @@ func (p *Probe) countPending(k fragKey) {
 // classes and ports of its first fragment, or of its IP header).
 func (p *Probe) datagramFlows(k fragKey, fi *fragInfo, fn func(*flow.Flow)) {
 	d := &p.kd
-	*d = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Protocol: k.proto, SrcAddr: k.src, DstAddr: k.dst,
+	*d = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Protocol: fi.proto, SrcAddr: k.src, DstAddr: k.dst,
 		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1}
 	d.IPVersion = 6
 	if k.src.Is4() {
@@ -304,6 +329,8 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	if !ok {
 		return
 	}
+	fi.done = true
+	p.frags[k] = fi
 	p.datagramFlows(k, &fi, func(f *flow.Flow) { p.flows.Extra(f, p.fragMetricID(mReassembled)).Count() })
 	m := d.Meta
 	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs

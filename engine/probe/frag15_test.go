@@ -3,8 +3,10 @@ package probe_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"flag"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,6 +237,31 @@ func TestOversizeFragment(t *testing.T) {
 	}
 }
 
+// TestOversizeUDPPayload: the first fragment of a UDP datagram beyond
+// 65535 bytes (ping of death over UDP, zeek#5911) announces a UDP length
+// that wrapped modulo 2^16 (a last fragment at offset 65528 with 16 bytes
+// makes 65544 bytes of UDP datagram, written 8); its l4_payload_bytes are
+// still the 1472 bytes it carries (its IP payload minus the UDP header, as
+// for every first fragment: tcpdump#602; tcpdump -v prints "length 1500"
+// for that fragment's IP packet), so the flow sums 1472 + 16. It counted 0
+// (the wrapped length minus 8).
+func TestOversizeUDPPayload(t *testing.T) {
+	u := capgen.UDP{Src: capgen.AP("192.0.2.1:40020"), Dst: capgen.AP("198.51.100.2:5353"), IPID: 0x7777, Payload: payload(1472)}.Frame()
+	binary.BigEndian.PutUint16(u[14+20+4:], uint16((65528+16)&0xffff)) // 65544 wrapped: 8
+	datas := [][]byte{capgen.Fragment4At(u, 0, 1480, true), capgen.Fragment4At(u, 65528, 16, false)}
+	b := runFrames(t, "", "frag-oversize-udp.pcap", framesAt(0, datas...))
+	f := flowByPorts(b, 40020, 5353)
+	if f == nil {
+		t.Fatal("no flow 40020>5353")
+	}
+	if n, sum := metric(b, f.FlowID, "l4_payload_bytes"); n != 2 || sum != 1472+16 {
+		t.Errorf("l4_payload_bytes n %d sum %v, want 2 and %d", n, sum, 1472+16)
+	}
+	if n, _ := metric(b, f.FlowID, "ip_reassembly_oversize"); n != 1 {
+		t.Errorf("ip_reassembly_oversize %d, want 1", n)
+	}
+}
+
 // TestDuplicateOverlappingFragments (issue 15.10): a duplicated fragment
 // and an overlapping one are counted in their datagram's flow
 // (ip_fragment_duplicates, ip_fragment_overlaps). Overlap policy: IPv4
@@ -349,5 +376,39 @@ classes:
 	// tcpdump: frames 3, 7 and 8; 9 and 10 follow their first fragment
 	if want := uint64(5); plain != want {
 		t.Errorf("class tcpdump53: %d packets, want %d", plain, want)
+	}
+}
+
+// TestIPIDReuseEarlyFragment: a datagram reusing the IP identifier of one
+// reassembled a second before (same addresses and protocol, other ports)
+// whose last fragment comes first (Linux's order, gopacket#266) is a new
+// datagram (RFC 791 §3.2: the reassembly buffer of the first was released
+// when it completed): its last fragment counts in its own flow, 2222>53,
+// once its first fragment comes. It counted in the first datagram's flow
+// (1111>53: 3 packets, 2222>53: 1). A late duplicate of a reassembled
+// datagram's last fragment (3333>53) still counts in that datagram's flow.
+func TestIPIDReuseEarlyFragment(t *testing.T) {
+	udp := func(sport uint16, id uint16) []byte {
+		return capgen.UDP{Src: netip.AddrPortFrom(capgen.AP("192.0.2.1:0").Addr(), sport), Dst: capgen.AP("198.51.100.2:53"), IPID: id, Payload: payload(40)}.Frame()
+	}
+	a := capgen.Fragment4(udp(1111, 7), 24)
+	b := capgen.Fragment4(udp(2222, 7), 24)
+	c := capgen.Fragment4(udp(3333, 8), 24)
+	frames := append(framesAt(0, a...), framesAt(1000, b[1], b[0])...)
+	frames = append(frames, framesAt(2000, c[0], c[1], c[1])...)
+	b2 := runFrames(t, "", "frag-id-reuse.pcap", frames)
+	for _, w := range []struct {
+		sport   uint16
+		packets uint64
+	}{{1111, 2}, {2222, 2}, {3333, 3}} {
+		f := flowByPorts(b2, w.sport, 53)
+		if f == nil {
+			t.Errorf("no flow %d>53", w.sport)
+			continue
+		}
+		re, _ := metric(b2, f.FlowID, "ip_reassembled")
+		if f.Packets != w.packets || re != 1 {
+			t.Errorf("flow %d>53: %d packets, ip_reassembled %d; want %d and 1", w.sport, f.Packets, re, w.packets)
+		}
 	}
 }

@@ -607,7 +607,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		}
 		if fl&dissect.TCPRst != 0 {
 			f.Count(flow.MTCPRst)
-		} else if d.Window == 0 {
+		} else if d.Window == 0 && d.Flags&dissect.TCPWindowCut == 0 {
 			f.Count(flow.MTCPZeroWindow)
 		}
 	}
@@ -648,14 +648,15 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 // first fragment of a UDP datagram carries its IP payload minus the UDP
 // header, not the whole datagram's payload its UDP length announces
 // (tcpdump#602): each byte of a datagram counts once, in the fragment
-// that carries it.
+// that carries it. Nor its UDP length when it wrapped modulo 2^16 in a
+// datagram beyond 65535 bytes (TestOversizeUDPPayload).
 func l4Bytes(d *dissect.Dissection) uint32 {
 	if d.Flags&dissect.IsFrag != 0 && d.FragOff == 0 && d.Flags&dissect.HasUDP != 0 {
 		hdr := d.L4Off - d.NetOff + 8
 		if d.IPLen <= hdr {
 			return 0
 		}
-		return min(d.PayloadLen, d.IPLen-hdr)
+		return d.IPLen - hdr
 	}
 	return d.PayloadLen
 }

@@ -206,7 +206,8 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	}
 
 	// Wireshark's tcp.analysis.zero_window: window 0 without SYN/FIN/RST.
-	if d.Window == 0 && !syn && !fin && !rst {
+	winKnown := d.Flags&dissect.TCPWindowCut == 0 // not cut by the snap length
+	if d.Window == 0 && winKnown && !syn && !fin && !rst {
 		s.zeroWin++
 	}
 
@@ -224,7 +225,11 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	if fin {
 		s.fin = true
 	}
-	c.zeekPacket(orig, d.Seq, plen, fl, d.Window, kind == segStray)
+	win := d.Window
+	if !winKnown {
+		win = 1 // unknown: not a zero window for Zeek's 'W'
+	}
+	c.zeekPacket(orig, d.Seq, plen, fl, win, kind == segStray)
 	if kind == segStray {
 		kind = segNone
 	}
@@ -366,7 +371,7 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 
 	// Duplicate ACK (this side repeating its ACK); the count restarts
 	// when the ACK number changes.
-	if plen == 0 && !syn && !fin && !rst && d.Window != 0 && s.hasWindow &&
+	if plen == 0 && !syn && !fin && !rst && d.Window != 0 && d.Flags&dissect.TCPWindowCut == 0 && s.hasWindow &&
 		d.Window == s.window && p == s.next && s.hasLastAck && d.Ack == s.lastAck {
 		s.dupAcks++
 	}
@@ -457,7 +462,9 @@ func (c *conn) acks(s, peer *side, d *dissect.Dissection, now int64) {
 			peer.ackHigh = a
 		}
 	}
-	s.window, s.hasWindow = d.Window, true
+	if d.Flags&dissect.TCPWindowCut == 0 {
+		s.window, s.hasWindow = d.Window, true
+	}
 }
 
 // synAckAcks reports whether the server's first SYN-ACK acknowledged a
