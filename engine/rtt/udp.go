@@ -309,52 +309,30 @@ const (
 // SEQUENCE { contextEngineID, contextName, PDU } unless msgFlags has the
 // privFlag, then an encrypted OCTET STRING).
 func snmpV3PDU(b []byte) (gosnmp.PDUType, uint32, gosnmp.SNMPError, v3Status) {
-	msg, _, ok := berTLV(b, 0x30)
-	if !ok {
-		return 0, 0, 0, v3Malformed
-	}
-	_, msg, ok = berTLV(msg, 0x02) // msgVersion
-	if !ok {
-		return 0, 0, 0, v3Malformed
-	}
-	global, msg, ok := berTLV(msg, 0x30)
-	if !ok {
-		return 0, 0, 0, v3Malformed
-	}
-	_, msg, ok = berTLV(msg, 0x04) // msgSecurityParameters
-	if !ok {
-		return 0, 0, 0, v3Malformed
-	}
-	// msgGlobalData: msgID, msgMaxSize, then msgFlags
-	var flags []byte
-	if _, global, ok = berTLV(global, 0x02); ok {
-		if _, global, ok = berTLV(global, 0x02); ok {
-			flags, _, ok = berTLV(global, 0x04)
-		}
-	}
-	if !ok || len(flags) != 1 {
+	top, _, ok := berTLV(b, 0x30)
+	m := berWalk{rest: top, ok: ok}
+	m.next(0x02) // msgVersion
+	g := berWalk{rest: m.next(0x30), ok: true}
+	m.next(0x04) // msgSecurityParameters
+	g.next(0x02) // msgID
+	g.next(0x02) // msgMaxSize
+	flags := g.next(0x04)
+	if !m.ok || !g.ok || len(flags) != 1 {
 		return 0, 0, 0, v3Malformed
 	}
 	if flags[0]&0x02 != 0 {
 		return 0, 0, 0, v3Encrypted
 	}
-	scoped, _, ok := berTLV(msg, 0x30)
-	if !ok {
+	s := berWalk{rest: m.next(0x30), ok: true} // the ScopedPDU
+	s.next(0x04)                               // contextEngineID
+	s.next(0x04)                               // contextName
+	if !m.ok || !s.ok || len(s.rest) == 0 || s.rest[0]&0xe0 != 0xa0 {
 		return 0, 0, 0, v3Malformed
 	}
-	if _, scoped, ok = berTLV(scoped, 0x04); ok { // contextEngineID
-		_, scoped, ok = berTLV(scoped, 0x04) // contextName
-	}
-	if !ok || len(scoped) == 0 || scoped[0]&0xe0 != 0xa0 {
-		return 0, 0, 0, v3Malformed
-	}
-	typ := gosnmp.PDUType(scoped[0])
-	pdu, _, ok := berTLV(scoped, scoped[0])
-	if !ok {
-		return 0, 0, 0, v3Malformed
-	}
-	id, pdu, ok := berTLV(pdu, 0x02)
-	if !ok || len(id) == 0 || len(id) > 5 {
+	typ := gosnmp.PDUType(s.rest[0])
+	p := berWalk{rest: s.next(s.rest[0]), ok: true}
+	id := p.next(0x02)
+	if !s.ok || !p.ok || len(id) == 0 || len(id) > 5 {
 		return 0, 0, 0, v3Malformed
 	}
 	var reqID uint32
@@ -362,10 +340,27 @@ func snmpV3PDU(b []byte) (gosnmp.PDUType, uint32, gosnmp.SNMPError, v3Status) {
 		reqID = reqID<<8 | uint32(c) // two's complement, as gosnmp reads it
 	}
 	var status gosnmp.SNMPError
-	if es, _, ok := berTLV(pdu, 0x02); ok && len(es) == 1 {
+	if es := p.next(0x02); p.ok && len(es) == 1 {
 		status = gosnmp.SNMPError(es[0])
 	}
 	return typ, reqID, status, v3OK
+}
+
+// berWalk reads the BER elements of a constructed one in order: next
+// returns the contents of the next element if it has the tag asked for;
+// once one does not (or is cut), ok is false and next returns nil.
+type berWalk struct {
+	rest []byte
+	ok   bool
+}
+
+func (w *berWalk) next(tag byte) []byte {
+	if !w.ok {
+		return nil
+	}
+	var c []byte
+	c, w.rest, w.ok = berTLV(w.rest, tag)
+	return c
 }
 
 // berTLV reads one BER element of tag want at the start of b (definite
