@@ -108,8 +108,7 @@ type Stats struct {
 	// VLANRestored counts frames whose stripped VLAN tag was put back.
 	VLANRestored uint64
 	// LoopbackCopies counts the sent copies skipped on a loopback
-	// interface (each packet crosses lo twice). Once Next has returned
-	// io.EOF, or the source is closed, the counters stop and
+	// interface (each packet crosses lo twice). Once the source is closed,
 	// KernelPackets = Delivered + Drops + LoopbackCopies.
 	LoopbackCopies uint64
 }
@@ -134,7 +133,6 @@ type Source struct {
 	t0       time.Time    // origin of mono
 	polls    uint64       // poll calls (tests)
 	closed   bool
-	ended    bool // Next returned io.EOF after Stop: the sockets are closed (endCapture)
 }
 
 // mono is the monotonic time since the source opened, in ns: the waits
@@ -253,7 +251,7 @@ func (s *Source) Interfaces() []string { return s.names }
 // Next returns the next packet (see Source). The data is borrowed from the
 // ring until the next call.
 func (s *Source) Next() ([]byte, pkt.Meta, error) {
-	if s.closed || s.ended {
+	if s.closed {
 		return nil, pkt.Meta{}, io.EOF
 	}
 	window := s.cfg.ReorderWindow.Nanoseconds()
@@ -291,7 +289,6 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			wait = hold
 		} else {
 			if drained {
-				s.endCapture()
 				return nil, pkt.Meta{}, io.EOF
 			}
 			if idleSince == 0 {
@@ -336,19 +333,6 @@ func (s *Source) Stop() {
 		var b [8]byte
 		b[0] = 1
 		unix.Write(s.evfd, b[:])
-	}
-}
-
-// endCapture closes the sockets once Next has delivered every packet
-// captured before Stop: the kernel stops taking packets for the source,
-// and Stats keeps the totals of the capture. Open, the sockets would go
-// on counting the packets of a link still busy, while the caller lingers
-// (a probe waiting for its collectors' acknowledgements), and report
-// those the full ring then refused as kernel drops.
-func (s *Source) endCapture() {
-	s.ended = true
-	for _, k := range s.socks {
-		k.close()
 	}
 }
 
