@@ -76,7 +76,11 @@ type Tracker struct {
 	pending map[pendKey]pending
 	// dnsLast maps a DNS query's key without its question (q 0) to the
 	// question of the latest query of that key, for responses that carry
-	// no question (udp.go, dnsMessage). Its entries go with their pending.
+	// no question (udp.go, dnsMessage). An entry whose query has gone
+	// from pending is harmless (the response then finds no query, as
+	// without it); the map is cleared when it reaches MaxPending entries,
+	// never deleted from one by one: a map's deletions make its inserts
+	// allocate now and then (TestZeroAllocs), and clear keeps its room.
 	dnsLast map[pendKey]uint64
 	conns   map[connKey]*conn
 	free    []*conn // released connections, reused
@@ -419,13 +423,6 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 			continue
 		}
 		delete(t.pending, k)
-		if k.kind == KindDNS && k.q != 0 {
-			k0 := k
-			k0.q = 0
-			if q, ok := t.dnsLast[k0]; ok && q == k.q {
-				delete(t.dnsLast, k0)
-			}
-		}
 		if !p.answered && !p.alias {
 			t.expired = append(t.expired, expiredReq{k: k, p: p})
 		}

@@ -50,6 +50,9 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 			if _, ok := t.pending[k]; ok {
 				k0 := k
 				k0.q = 0
+				if _, had := t.dnsLast[k0]; !had && len(t.dnsLast) >= t.cfg.MaxPending {
+					clear(t.dnsLast)
+				}
 				t.dnsLast[k0] = k.q
 			}
 		}
@@ -59,7 +62,6 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 	if k.q == 0 {
 		if p, ok := t.pending[k]; !ok || p.answered {
 			if q, ok := t.dnsLast[k]; ok {
-				delete(t.dnsLast, k)
 				k.q = q
 			}
 		}
