@@ -37,10 +37,13 @@ import (
 // follows that datagram's first fragment when it comes; otherwise (a late
 // duplicate) it counts in the reassembled datagram's flows.
 //
-// l4_payload_bytes counts each byte of a datagram's transport payload
-// once: a fragment counts the payload bytes it carries (the first one its
-// IP payload minus the transport header, whatever the UDP length announces
-// for the whole datagram: tcpdump#602).
+// l4_payload_bytes counts each byte of a datagram's transport payload in
+// the fragment that carries it, not in the reassembled datagram: a fragment
+// counts the payload bytes it carries (the first one its IP payload minus
+// the transport header, whatever the UDP length announces for the whole
+// datagram: tcpdump#602). A duplicate or overlapping fragment counts its
+// bytes again, as its packets and ip_bytes do: the counters say what
+// crossed the link, the reassembly counters what was made of it.
 //
 // Per datagram, in its flows: ip_reassembled (rebuilt from its fragments),
 // ip_reassembly_failures (never completed: timeout, eviction, truncated
