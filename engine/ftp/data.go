@@ -341,10 +341,7 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 			if !c.reopened(d, dir) {
 				return t.account(c, d, dir), true
 			}
-			t.detach(c)
-			if c.stillborn() {
-				retry = c
-			}
+			retry = t.detach(c)
 		}
 	}
 	if !t.mayBePeer(d.SrcAddr, d.DstAddr) {
@@ -357,10 +354,7 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	for _, c := range p.conns {
 		if dir, ok := c.dirOf(d); ok {
 			if c.reopened(d, dir) {
-				t.detach(c)
-				if c.stillborn() {
-					retry = c
-				}
+				retry = t.detach(c)
 				break
 			}
 			t.lastConn = c
@@ -377,8 +371,7 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 		// one (SYN, RST): the channel takes it.
 		for _, c := range p.conns {
 			if srcInit, ok := c.ch.match(d); ok && srcInit && c.stillborn() {
-				t.detach(c)
-				retry = c
+				retry = t.detach(c)
 				break
 			}
 		}
@@ -428,8 +421,10 @@ func (c *dataConn) reopened(d *dissect.Dissection, dir int) bool {
 }
 
 // detach stops matching packets to c, whose tuple a new connection took
-// (reopened); c stays its channel's connection for the transfer row.
-func (t *Tracker) detach(c *dataConn) {
+// (reopened) or whose channel a new attempt takes; c stays its channel's
+// connection for the transfer row. It returns c when c is stillborn (the
+// new connection may then replace it in its channel), else nil.
+func (t *Tracker) detach(c *dataConn) (retry *dataConn) {
 	if t.lastConn == c {
 		t.lastConn = nil
 	}
@@ -438,6 +433,10 @@ func (t *Tracker) detach(c *dataConn) {
 			p.conns = remove(p.conns, c)
 		}
 	}
+	if c.stillborn() {
+		return c
+	}
+	return nil
 }
 
 // open establishes the data connection of ch: it stops expecting and the
