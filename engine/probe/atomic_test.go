@@ -54,13 +54,7 @@ classes:
 				c.dport, fl.Packets, fl.Bytes, sum, re, fail, c.packets, c.ipBytes, c.payload, c.reassembled)
 		}
 	}
-	n := 0
-	for _, f := range b.Flows {
-		if f.Class == "all" {
-			n++
-		}
-	}
-	if n != 2 {
+	if n := len(flowsOf(b, "all")); n != 2 {
 		t.Errorf("%d flows in class all, want 2 (no port-less one)", n)
 	}
 }

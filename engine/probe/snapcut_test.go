@@ -65,13 +65,7 @@ func TestIPv6FragmentsDestOpts(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := runPath(t, "", path)
-	n := 0
-	for _, f := range b.Flows {
-		if f.Class == "all" {
-			n++
-		}
-	}
-	if n != 2 {
+	if n := len(flowsOf(b, "all")); n != 2 {
 		t.Errorf("%d flows in class all, want 2", n)
 	}
 	for _, sport := range []uint16{1053, 1054} {
