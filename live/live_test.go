@@ -224,9 +224,9 @@ func TestCaptureMix(t *testing.T) {
 		}
 	}
 	// No drop, and every packet Next returned is counted as delivered.
-	// The kernel's count (read last at Close) may be higher: a packet that
-	// arrives after Stop (IPv6 neighbour discovery, the other end still
-	// capturing) passes the filter but is not delivered.
+	// The kernel's count may be higher by the packets it was filling into
+	// the ring as Stop came (Stop refuses every later one): counted, not
+	// delivered.
 	for i, st := range [][]live.Stats{capA.stats(), capB.stats()} {
 		got := uint64(len([][]captured{pa, pb}[i]))
 		for _, s := range st {

@@ -74,10 +74,14 @@ type socket struct {
 // errPermission is wrapped when the process may not open packet sockets.
 var errPermission = errors.New("live: capture needs CAP_NET_RAW")
 
-// openSocket creates the socket, its ring and its filter, then binds it to
-// the interface (so no packet is taken before the filter is in place) and
-// joins the fanout group when fanout is set.
-func openSocket(cfg *Config, info Info, iface uint16, prog []bpf.RawInstruction, fanout uint16, fprog []bpf.RawInstruction) (*socket, error) {
+// openSocket creates the socket and its ring, binds it to the interface
+// behind a filter that refuses every packet, and joins the fanout group
+// when fanout is set. It takes no packet until arm puts the capture's
+// filter in place: a socket of several workers takes none before the
+// whole group is joined (each packet would go to the workers already in
+// it, whatever its shard), and the kernel's counters count from arm, so
+// that every packet the ring holds is counted (tp_packets).
+func openSocket(cfg *Config, info Info, iface uint16, fanout uint16, fprog []bpf.RawInstruction) (*socket, error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
@@ -122,7 +126,7 @@ func openSocket(cfg *Config, info Info, iface uint16, prog []bpf.RawInstruction,
 	if err != nil {
 		return fail("mmap ring", err)
 	}
-	if err := attach(fd, unix.SO_ATTACH_FILTER, prog); err != nil {
+	if err := attach(fd, unix.SO_ATTACH_FILTER, refuseAll); err != nil {
 		return fail("attach filter", err)
 	}
 	sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: info.Index}
@@ -144,11 +148,34 @@ func openSocket(cfg *Config, info Info, iface uint16, prog []bpf.RawInstruction,
 			return fail("PACKET_FANOUT_DATA", err)
 		}
 	}
-	// Counters start at the bind: read and drop what the kernel counted.
-	if _, err := unix.GetsockoptTpacketStatsV3(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err != nil {
-		return fail("PACKET_STATISTICS", err)
-	}
 	return s, nil
+}
+
+// refuseAll is the filter of a socket not armed yet: it keeps no byte of
+// any packet, and the kernel counts none of them.
+var refuseAll = []bpf.RawInstruction{{Op: unix.BPF_RET | unix.BPF_K, K: 0}}
+
+// arm puts the capture's filter in place of refuseAll: the socket takes
+// packets from now on.
+func (s *socket) arm(name string, prog []bpf.RawInstruction) error {
+	if len(prog) == 0 {
+		return fmt.Errorf("live: %s: empty capture filter", name)
+	}
+	if err := attach(s.fd, unix.SO_ATTACH_FILTER, prog); err != nil {
+		return fmt.Errorf("live: %s attach filter: %w", name, err)
+	}
+	return nil
+}
+
+// disarm puts refuseAll back in place of the capture's filter (Stop): the
+// socket takes no further packet, and the ring keeps those it holds.
+// Safe from any goroutine.
+func (s *socket) disarm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fd >= 0 {
+		attach(s.fd, unix.SO_ATTACH_FILTER, refuseAll)
+	}
 }
 
 // attach sets a classic BPF program as a socket filter (SO_ATTACH_FILTER)

@@ -108,16 +108,19 @@ type Stats struct {
 	// VLANRestored counts frames whose stripped VLAN tag was put back.
 	VLANRestored uint64
 	// LoopbackCopies counts the sent copies skipped on a loopback
-	// interface (each packet crosses lo twice). Once the source is closed,
-	// KernelPackets = Delivered + Drops + LoopbackCopies.
+	// interface (each packet crosses lo twice). Once Next has returned
+	// io.EOF after Stop, the counters stop and KernelPackets = Delivered +
+	// Drops + LoopbackCopies (+ the few packets the kernel was filling into
+	// the ring as Stop came).
 	LoopbackCopies uint64
 }
 
 // Source is a live capture on one or more interfaces (one worker's share
 // when Workers > 1). It implements pkt.Source: Next returns packets with
 // kernel timestamps in nanoseconds, pkt.ErrIdle after IdleWait without a
-// packet, and io.EOF after Stop once every packet captured before the stop
-// was delivered. Next and Close belong to one goroutine; Stop and Stats
+// packet (also while it drains after Stop, so that the caller sees its
+// context cancelled: a second Ctrl-C), and io.EOF after Stop once every
+// packet captured before the stop was delivered. Next and Close belong to one goroutine; Stop and Stats
 // may be called from any.
 type Source struct {
 	cfg      Config
@@ -174,14 +177,19 @@ func Open(cfg Config) ([]*Source, []Info, error) {
 		}
 		return nil, nil, err
 	}
+	progs := make([][]bpf.RawInstruction, len(infos))
+	for i, info := range infos {
+		prog, err := snapProgram(cfg, info.LinkType)
+		if err != nil {
+			return nil, nil, fmt.Errorf("live: %s: filter: %w", info.Name, err)
+		}
+		progs[i] = prog
+	}
 	for w := 0; w < cfg.Workers; w++ {
 		s := &Source{cfg: cfg, names: cfg.Interfaces, evfd: -1, t0: time.Now()}
 		srcs = append(srcs, s)
 		for i, info := range infos {
-			prog, err := snapProgram(cfg, info.LinkType)
-			if err != nil {
-				return fail(fmt.Errorf("live: %s: filter: %w", info.Name, err))
-			}
+			var err error
 			var fanout []bpf.RawInstruction
 			group := uint16(0)
 			if cfg.Workers > 1 {
@@ -190,7 +198,7 @@ func Open(cfg Config) ([]*Source, []Info, error) {
 				}
 				group = uint16(os.Getpid()*31 + info.Index)
 			}
-			sock, err := openSocket(&cfg, info, uint16(i), prog, group, fanout)
+			sock, err := openSocket(&cfg, info, uint16(i), group, fanout)
 			if err != nil {
 				if errors.Is(err, errPermission) {
 					err = lineErrorf(errPermission, "live: capturing on %s needs CAP_NET_RAW: run as root, or once: sudo setcap cap_net_raw,cap_net_admin+ep $(command -v tmonbench)", info.Name)
@@ -209,6 +217,14 @@ func Open(cfg Config) ([]*Source, []Info, error) {
 			s.pfds = append(s.pfds, unix.PollFd{Fd: int32(k.fd), Events: unix.POLLIN})
 		}
 		s.pfds = append(s.pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+	}
+	// Every socket is bound and in its fanout group: the capture starts.
+	for _, s := range srcs {
+		for i, k := range s.socks {
+			if err := k.arm(infos[i].Name, progs[i]); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	return srcs, infos, nil
 }
@@ -293,7 +309,7 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			}
 			if idleSince == 0 {
 				idleSince = now
-			} else if now-idleSince >= wait && !stopping {
+			} else if now-idleSince >= wait {
 				return nil, pkt.Meta{}, pkt.ErrIdle
 			}
 			wait -= now - idleSince
@@ -318,13 +334,22 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 	}
 }
 
-// Stop ends the capture: Next goes on delivering every packet the kernel
-// captured before the call (it waits for the kernel to hand over its
-// partly filled blocks), then returns io.EOF. Safe from any goroutine, for
-// example a signal handler.
+// Stop ends the capture: the sockets take no packet from now on (their
+// filter refuses all; the kernel counts nothing more), and Next goes on
+// delivering every packet the kernel captured before the call (it waits
+// for the kernel to hand over its partly filled blocks), then returns
+// io.EOF. A caller that lingers after the capture (a probe waiting for
+// its collectors' acknowledgements) keeps the counters of the capture: an
+// open socket would go on counting the packets of a still busy link and
+// report those its full ring refused as kernel drops. The sockets stay in
+// their fanout group until Close, so the other workers' shares do not
+// change. Safe from any goroutine, for example a signal handler.
 func (s *Source) Stop() {
 	if s.stopping.Swap(true) {
 		return
+	}
+	for _, k := range s.socks {
+		k.disarm()
 	}
 	s.stopAt.Store(s.mono())
 	s.evmu.Lock()

@@ -132,11 +132,12 @@ func TestLiveWorkers(t *testing.T) {
 }
 
 // TestLiveAbortExit130: a second SIGINT while live drains the kernel's
-// ring after the first (a block timeout of 1 s: 2 s of draining, with
-// datagrams flowing, so that the engines get packets and see the abort)
-// aborts the run: it says so, run.json says "interrupted": true and the
-// exit status is 130, as replay's. It exited 0, as a complete run does,
-// and run.json said nothing.
+// ring after the first (a block timeout of 1 s: 2 s of draining; the
+// datagrams still flowing are no longer taken) aborts the run: it says
+// so, run.json says "interrupted": true and the exit status is 130, as
+// replay's. It exited 0, as a complete run does, and run.json said
+// nothing; then, once the capture took nothing after the first signal,
+// the engines saw the abort only at the next packet: never.
 func TestLiveAbortExit130(t *testing.T) {
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
