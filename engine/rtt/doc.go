@@ -82,7 +82,10 @@
 //     tshark's tcp.analysis.ack_rtt (sequence/ACK based, no timestamps).
 //     A SYN or SYN-ACK without the option turns timestamps off for the
 //     connection (not negotiated, RFC 7323 §3.2: later TSopts are
-//     ignored); a SYN with a new ISN starts the tuple's TSvals afresh.
+//     ignored), also when the segment with the option comes first to a
+//     tuple not followed (a SYN without it is remembered until its
+//     handshake is over, tsneg.go); a SYN with a new ISN starts the
+//     tuple's TSvals afresh.
 //
 // Retransmitted requests (the same key while pending) are paired by their
 // latest copy: the response is timed from the last request copy seen

@@ -102,6 +102,9 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		c = t.conns[k]
 	}
 	if c == nil {
+		if tsOff && !ack && !rst {
+			t.noteNoTS(k, d) // tsneg.go
+		}
 		if rst || !ts && !dns {
 			return
 		}
@@ -113,6 +116,9 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		c.key, c.live = k, true
 		t.conns[k] = c
 		t.minConnNs = min(t.minConnNs, d.Meta.Clock())
+		// A SYN-ACK (or later segment) with the TSopt after a SYN
+		// without it: timestamps are off (RFC 7323 §3.2).
+		c.noTS = ts && (!syn || ack) && t.handshakeNoTS(k, d)
 	}
 	*hint = Hint(c.id + 1)
 	c.lastNs = d.Meta.Clock()

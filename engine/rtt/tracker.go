@@ -83,10 +83,11 @@ type Tracker struct {
 	// allocate now and then (TestZeroAllocs), and clear keeps its room.
 	dnsLast map[pendKey]uint64
 	conns   map[connKey]*conn
-	free    []*conn // released connections, reused
-	byID    []*conn // connections by id (conn.id), for Hints; nil: dropped
-	freeIDs []int32 // ids of dropped connections, given again
-	streamB int     // bytes held by DNS-over-TCP buffers
+	noTS    noTSSyns // SYNs without the TSopt of tuples not followed (tsneg.go)
+	free    []*conn  // released connections, reused
+	byID    []*conn  // connections by id (conn.id), for Hints; nil: dropped
+	freeIDs []int32  // ids of dropped connections, given again
+	streamB int      // bytes held by DNS-over-TCP buffers
 	// Lower bounds of the request times and connection activity in the
 	// tables, and the capture time of the next scan: Expire scans at most
 	// every TimeoutNs/10, and only when something may expire.
@@ -161,6 +162,7 @@ func (t *Tracker) Stats() Stats {
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
 	t.dnsLast = nil
+	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
 		h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
