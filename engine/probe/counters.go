@@ -63,7 +63,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "responses to an already answered request (not paired)"},
 		{field: "Orphans", how: perInterval, kind: "rtt_orphan_responses", sev: pdu.SevInfo, what: "responses without a request seen"},
 		{field: "Malformed", how: perInterval, kind: "rtt_malformed", sev: pdu.SevWarning, what: "payloads that failed to decode"},
-		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, or a clock step between them"},
+		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, a clock step between them, or one without a capture time of its own (pcapng Simple Packet Block, impossible time)"},
 		{field: "PendingFull", how: perInterval, kind: "rtt_pending_full", sev: pdu.SevWarning, what: "requests not followed: pending table full"},
 		{field: "ConnsFull", how: perInterval, kind: "rtt_conns_full", sev: pdu.SevWarning, what: "TCP connections not followed for round trips: table full"},
 		{field: "StreamGaps", how: perInterval, kind: "rtt_dns_tcp_gaps", sev: pdu.SevInfo, what: "DNS-over-TCP stream gaps (stream resynchronised)"},

@@ -13,7 +13,11 @@
 // capture's clock steps taken out by the probe), which the nowNs
 // arguments are. A response stamped before its request (a reordered
 // capture), or with a clock step between them, gives no sample, counted in
-// Stats.Unmeasured: an RTT is never negative and never spans a step.
+// Stats.Unmeasured: an RTT is never negative and never spans a step. So
+// does a pair of which one packet has no capture time of its own
+// (Meta.TimeBorrowed: a pcapng Simple Packet Block took the previous
+// packet's time): it is matched as any other (Requests, Responses, and
+// its request is answered: no Orphans or Duplicates later), never timed.
 //
 //	dissect.Dissection -> Tracker.Packet -> emit(*RTTSample)      rtt_samples
 //	                                     -> Observe -> CloseInterval  rtt_histograms
