@@ -69,7 +69,9 @@ type Stats struct {
 	// time).
 	InvalidTimestamps uint64
 	// NoTimestamp counts pcapng Simple Packet Blocks, which carry no time:
-	// they get the previous packet's time (0 if none).
+	// they get the previous packet's time (0 if none), and
+	// pkt.Meta.TimeBorrowed says so (as for a pcapng timestamp beyond the
+	// int64 ns range, counted in InvalidTimestamps).
 	NoTimestamp uint64
 	// OverSnaplen counts records whose captured length exceeds the
 	// declared snaplen (pcap header, pcapng interface); they are kept whole,

@@ -99,6 +99,9 @@ func TestPcapByteOrdersAndResolutions(t *testing.T) {
 			if recs[0].m.TimeNs != want1 || recs[1].m.TimeNs != want2 {
 				t.Errorf("times %d %d, want %d %d", recs[0].m.TimeNs, recs[1].m.TimeNs, want1, want2)
 			}
+			if recs[1].m.TimeBorrowed {
+				t.Error("a clamped fraction is the record's own second: not borrowed")
+			}
 			if recs[1].m.CapLen != 100 || recs[1].m.WireLen != 1500 || !bytes.Equal(recs[1].data, frame(2, 100)) {
 				t.Errorf("packet 2 = %+v", recs[1].m)
 			}
@@ -205,7 +208,7 @@ func TestPcapngMixture(t *testing.T) {
 		{TimeNs: 1_700_000_010_000_000_001, CapLen: 60, WireLen: 60, LinkType: pkt.LinkEthernet, Iface: 0, Frame: 1},
 		{TimeNs: 1_700_000_010_000_000_003, CapLen: 61, WireLen: 70, LinkType: pkt.LinkEthernet, Iface: 0, Frame: 3},
 		{TimeNs: 1_700_000_002_500_000_000, CapLen: 100, WireLen: 100, LinkType: pkt.LinkRaw, Iface: 2, Frame: 4},
-		{TimeNs: 1_700_000_002_500_000_000, CapLen: 64, WireLen: 80, LinkType: pkt.LinkRaw, Iface: 2, Frame: 5},
+		{TimeNs: 1_700_000_002_500_000_000, CapLen: 64, WireLen: 80, LinkType: pkt.LinkRaw, Iface: 2, Frame: 5, TimeBorrowed: true}, // SPB: the previous time
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("%d packets, want %d", len(recs), len(want))
@@ -418,5 +421,38 @@ func TestProgressConcurrent(t *testing.T) {
 			t.Errorf("gzip %v: Progress %d/%d, want %d", compress, r, total, fi.Size())
 		}
 		f.Close()
+	}
+}
+
+// TestPcapngTimeBorrowed: a packet that takes the previous packet's time
+// says so in pkt.Meta.TimeBorrowed (the rtt analyser never times a round
+// trip with it): a Simple Packet Block (no time, pcapng §4.4) and an EPB
+// whose timestamp is beyond the int64 ns range (InvalidTimestamps); the
+// EPBs around them have their own time. tshark 4.0.17 likewise shows no
+// frame.time_epoch for an SPB.
+func TestPcapngTimeBorrowed(t *testing.T) {
+	b := cat(ngSHB(le), ngIDB(le, 1, 0, ngOpt(le, optTsResol, []byte{9})),
+		ngEPB(le, 0, 1_700_000_000_000_000_001, 60, frame(1, 60)),
+		ngSPB(le, 60, frame(2, 60)),
+		ngEPB(le, 0, 1<<63+5, 60, frame(3, 60)), // 2^63 ns: past int64
+		ngEPB(le, 0, 1_700_000_000_000_000_004, 60, frame(4, 60)))
+	f, err := NewReader(bytes.NewReader(b), "borrowed.pcapng", int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readAll(t, f)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("%d packets, %v; want 4", len(recs), err)
+	}
+	for i, w := range []struct {
+		ns       int64
+		borrowed bool
+	}{{1_700_000_000_000_000_001, false}, {1_700_000_000_000_000_001, true}, {1_700_000_000_000_000_001, true}, {1_700_000_000_000_000_004, false}} {
+		if m := recs[i].m; m.TimeNs != w.ns || m.TimeBorrowed != w.borrowed {
+			t.Errorf("packet %d: time %d borrowed %v, want %d %v", i+1, m.TimeNs, m.TimeBorrowed, w.ns, w.borrowed)
+		}
+	}
+	if s := f.Stats(); s.NoTimestamp != 1 || s.InvalidTimestamps != 1 {
+		t.Errorf("NoTimestamp %d InvalidTimestamps %d, want 1 1", s.NoTimestamp, s.InvalidTimestamps)
 	}
 }

@@ -403,11 +403,11 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 	f.frame++
 	f.stats.Records++
 	it.Packets++
-	ns := f.lastNs
+	ns, borrowed := f.lastNs, true
 	if !hasTime {
 		f.stats.NoTimestamp++
 	} else if v, good := f.conv[g].ns(ts); good {
-		ns = v
+		ns, borrowed = v, false
 	} else {
 		f.stats.InvalidTimestamps++
 	}
@@ -426,5 +426,7 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 		LinkType: it.LinkType,
 		Iface:    uint16(g),
 		Frame:    f.frame,
+		// The previous packet's time (pkt.Meta.TimeBorrowed).
+		TimeBorrowed: borrowed,
 	}, true, nil
 }

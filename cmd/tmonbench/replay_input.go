@@ -26,7 +26,7 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 			{Kind: "capture_unsupported_link", Severity: observe.SevWarning, Count: st.SkippedUnsupported,
 				Message: fmt.Sprintf("%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)", path, st.SkippedUnsupported)},
 			{Kind: "capture_no_timestamp", Severity: observe.SevInfo, Count: st.NoTimestamp,
-				Message: fmt.Sprintf("%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's", path, st.NoTimestamp)},
+				Message: fmt.Sprintf("%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's (counted as any other, never timed by rtt)", path, st.NoTimestamp)},
 			{Kind: "capture_over_snaplen", Severity: observe.SevInfo, Count: st.OverSnaplen,
 				Message: fmt.Sprintf("%s: %d records longer than the declared snap length, kept whole (as libpcap and Wireshark)", path, st.OverSnaplen)},
 			{Kind: "capture_blocks_skipped", Severity: observe.SevInfo, Count: st.SkippedBlocks,

@@ -101,8 +101,14 @@ type Stats struct {
 	ExpectRefused   uint64 // announcements not learnt: MaxExpected reached
 	ExpectExpired   uint64 // announcements forgotten without data connection or transfer
 	DataConns       uint64 // data connections matched to an announcement
-	DataPackets     uint64 // packets of data connections (Data returned ok)
-	UnboundData     uint64 // data connections no transfer command claimed
-	Transfers       uint64 // ftp_transfers rows emitted
-	TransfersLost   uint64 // transfers dropped: more than 256 unemitted in one session
+	EarlySYNs       uint64 // data connections started at a SYN captured before their announcement (early.go)
+	// EarlySYNsDropped counts SYNs between FTP peers that matched no
+	// channel, forgotten within their 2 s window to make room (8 are
+	// kept): a data connection one of them opened, announced later,
+	// starts at its SYN-ACK.
+	EarlySYNsDropped uint64
+	DataPackets      uint64 // packets of data connections (Data returned ok)
+	UnboundData      uint64 // data connections no transfer command claimed
+	Transfers        uint64 // ftp_transfers rows emitted
+	TransfersLost    uint64 // transfers dropped: more than 256 unemitted in one session
 }

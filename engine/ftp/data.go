@@ -166,6 +166,7 @@ func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr,
 		ch.peers[1].exps = append(ch.peers[1].exps, ch)
 	}
 	s.chans = append(s.chans, ch)
+	t.openEarly(ch) // a SYN captured before the announcement (early.go)
 	if !active {
 		// A client that sent the transfer command before the 227/229
 		// arrived (pipelining) gets this channel.
@@ -380,6 +381,9 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 		if srcInit, ok := retry.ch.match(d); ok && srcInit && retry.ch.conn == retry {
 			return t.openAccount(retry.ch, d, srcInit), true
 		}
+	}
+	if d.TCPFlags&(dissect.TCPSyn|dissect.TCPAck|dissect.TCPRst) == dissect.TCPSyn {
+		t.noteEarlySYN(d) // its announcement may follow (early.go)
 	}
 	return 0, false
 }

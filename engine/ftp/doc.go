@@ -74,7 +74,11 @@
 // a new connection for the next channel; the earlier one keeps its bytes.
 // An attempt that carried nothing and was reset or never answered (SYN,
 // RST) gives way to the channel's next attempt, from another port or with
-// a new ISN.
+// a new ISN. A SYN captured before the reply or command announcing its
+// port (directions captured apart and merged out of order, an eager
+// client) opens the channel's connection when the announcement comes:
+// the last 8 SYNs between FTP peers that matched nothing are remembered
+// for 2 s of timer clock (early.go; Stats.EarlySYNs, EarlySYNsDropped).
 //
 // # Cache of FTP session peers (design 3.6)
 //
@@ -99,7 +103,8 @@
 // and FIN alone give exact sizes below 4 GiB. Pure ACKs and resets move
 // nothing.
 //
-// Start is the data connection's first packet (its SYN), or the command
+// Start is the data connection's first packet (its SYN, also when captured
+// before its announcement within the 2 s above), or the command
 // when no data connection was seen; end is the later of the data
 // connection's last packet and the final reply (a 226 may follow the data
 // by a while: edge 04). Status from the final reply: 426 aborted, any

@@ -43,6 +43,7 @@ type Tracker struct {
 	slotCount []uint32                // peer pairs per filter slot
 	channels  int                     // announced channels alive (bounded by MaxExpected)
 	lastConn  *dataConn               // the data connection of the last Data hit
+	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
 	done      []*session // sessions removed from the table, awaiting emission
 	stats     Stats

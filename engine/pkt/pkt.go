@@ -112,6 +112,15 @@ type Meta struct {
 	// the first), as configured: it keeps flows apart per interface
 	// (design 3.2).
 	Iface uint16
+	// TimeBorrowed says the packet has no capture time of its own: TimeNs
+	// is the previous packet's, given by the source (a pcapng Simple
+	// Packet Block carries no time; a pcapng timestamp beyond the int64
+	// ns range) or by the probe (a time before 1970 or after 2116). The
+	// packet counts everywhere as any other (flows, bytes, timers, FTP,
+	// TCP analysis); only a measurement made of the times of two packets
+	// leaves it out: rtt never times a round trip from or to it (its
+	// pairs count in rtt's Stats.Unmeasured).
+	TimeBorrowed bool // in Iface's padding: Meta stays 40 bytes
 	// Frame is the 1-based record number within the capture source, for
 	// error messages and cross-checks with tshark's frame.number.
 	Frame uint64

@@ -73,7 +73,7 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		}
 		p.limitedEvent(evTimeInvalid, c.lastRaw, pdu.SevError, fmt.Sprintf(
 			"frame %d: capture time %d ns is before 1970 or after 2116: packet taken at the previous packet's time", m.Frame, m.TimeNs))
-		m.TimeNs = c.lastRaw
+		m.TimeNs, m.TimeBorrowed = c.lastRaw, true
 	}
 	raw := m.TimeNs
 	if !c.started {

@@ -63,7 +63,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "responses to an already answered request (not paired)"},
 		{field: "Orphans", how: perInterval, kind: "rtt_orphan_responses", sev: pdu.SevInfo, what: "responses without a request seen"},
 		{field: "Malformed", how: perInterval, kind: "rtt_malformed", sev: pdu.SevWarning, what: "payloads that failed to decode"},
-		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, or a clock step between them"},
+		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, a clock step between them, or one without a capture time of its own (pcapng Simple Packet Block, impossible time)"},
 		{field: "PendingFull", how: perInterval, kind: "rtt_pending_full", sev: pdu.SevWarning, what: "requests not followed: pending table full"},
 		{field: "ConnsFull", how: perInterval, kind: "rtt_conns_full", sev: pdu.SevWarning, what: "TCP connections not followed for round trips: table full"},
 		{field: "StreamGaps", how: perInterval, kind: "rtt_dns_tcp_gaps", sev: pdu.SevInfo, what: "DNS-over-TCP stream gaps (stream resynchronised)"},
@@ -74,7 +74,8 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 	},
 	reflect.TypeFor[ftp.Stats](): {
 		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},
-		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"},
+		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"}, {field: "EarlySYNs"},
+		{field: "EarlySYNsDropped", how: perInterval, kind: "ftp_early_syns_dropped", sev: pdu.SevInfo, what: "SYNs between FTP peers that matched no channel yet forgotten within 2 s to make room: a data connection announced after its SYN then starts at its SYN-ACK"},
 		{field: "SessionsEvicted", how: perInterval, kind: "ftp_sessions_evicted", sev: pdu.SevWarning, what: "FTP sessions reported early: session table full"},
 		{field: "UnpairedReplies", how: perInterval, kind: "ftp_unpaired_replies", sev: pdu.SevInfo, what: "FTP final replies with no command waiting"},
 		{field: "BadLines", how: perInterval, kind: "ftp_bad_lines", sev: pdu.SevInfo, what: "FTP control lines neither a command nor a reply"},

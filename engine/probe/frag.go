@@ -98,6 +98,7 @@ type heldFrag struct {
 	linkType     pkt.LinkType
 	capLen, wire uint32
 	ipVersion    uint8
+	timeBorrowed bool // pkt.Meta.TimeBorrowed
 }
 
 // fragMetric names the run-time per-datagram metrics, registered on first
@@ -192,7 +193,7 @@ func (p *Probe) hold(fi *fragInfo, d *dissect.Dissection) bool {
 	}
 	p.held[i] = heldFrag{next: -1, timeNs: d.Meta.TimeNs, ipLen: d.IPLen, payload: d.PayloadLen, fragOff: d.FragOff,
 		ttl: d.TTL, tos: d.TOS, vlans: d.VLANs, nvlan: d.NVLAN, frame: d.Meta.Frame, ord: p.ord, linkType: d.Meta.LinkType,
-		capLen: d.Meta.CapLen, wire: d.Meta.WireLen, ipVersion: d.IPVersion}
+		capLen: d.Meta.CapLen, wire: d.Meta.WireLen, ipVersion: d.IPVersion, timeBorrowed: d.Meta.TimeBorrowed}
 	if fi.heldTail >= 0 {
 		p.held[fi.heldTail].next = i
 	} else {
@@ -239,7 +240,7 @@ func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
 	hd.Flags = hd.Flags&(dissect.HasIP|dissect.HasTCP|dissect.HasUDP) | dissect.IsFrag
 	for i := fi.held; i >= 0; {
 		h := &p.held[i]
-		hd.Meta = pkt.Meta{TimeNs: h.timeNs, CapLen: h.capLen, WireLen: h.wire, LinkType: h.linkType, Iface: k.iface, Frame: h.frame}
+		hd.Meta = pkt.Meta{TimeNs: h.timeNs, CapLen: h.capLen, WireLen: h.wire, LinkType: h.linkType, Iface: k.iface, Frame: h.frame, TimeBorrowed: h.timeBorrowed}
 		hd.IPVersion, hd.IPLen, hd.PayloadLen, hd.FragOff, hd.TTL, hd.TOS, hd.VLANs, hd.NVLAN =
 			h.ipVersion, h.ipLen, h.payload, h.fragOff, h.ttl, h.tos, h.vlans, h.nvlan
 		hd.TCPFlags, hd.Payload = 0, nil
@@ -335,7 +336,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	fi.done = true
 	p.frags[k] = fi
 	p.datagramFlows(k, &fi, func(f *flow.Flow) { p.flows.Extra(f, p.fragMetricID(mReassembled)).Count() })
-	m := d.Meta
+	m := d.Meta // TimeBorrowed: the completing fragment's
 	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs
 	rd := &p.rd
 	if p.rdis.Dissect(res.Datagram, m, rd) != nil {

@@ -2,6 +2,7 @@ package rtt
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,8 +99,18 @@ func TestZeroAllocs(t *testing.T) {
 		{"lab/tcp-mix/A.pcap", []string{"tcp_handshake", "tcp_ts"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"dns"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"ntp"}},
+		// SYNs without the TSopt remembered (tsneg.go); the package's own
+		// testdata, written by TestTimestampsNegotiatedBothWays
+		{"testdata/tcp-ts-negotiation.pcap", []string{"tcp_ts"}},
 	} {
-		pkts := readCapture(t, testsamples.Path(t, c.path))
+		path, err := filepath.Abs(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(c.path, "testdata/") {
+			path = testsamples.Path(t, c.path)
+		}
+		pkts := readCapture(t, path)
 		tr := New(Config{Kinds: c.kinds})
 		var e pdu.Enc
 		e.B = make([]byte, 0, 1<<20)

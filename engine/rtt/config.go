@@ -66,7 +66,9 @@ type Config struct {
 	TimeoutNs int64
 	// MaxPending bounds the table of requests awaiting (or recently given)
 	// a response, all kinds together; requests beyond it are dropped and
-	// counted in Stats.PendingFull. Default 65536.
+	// counted in Stats.PendingFull. Default 65536. It also bounds the SYNs
+	// without the TSopt remembered until their handshake is over
+	// (tsneg.go): two generations of MaxPending/2.
 	MaxPending int
 	// MaxConns bounds the TCP connections followed for tcp_ts and DNS over
 	// TCP; beyond it new connections are not followed (Stats.ConnsFull).

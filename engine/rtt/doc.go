@@ -13,7 +13,11 @@
 // capture's clock steps taken out by the probe), which the nowNs
 // arguments are. A response stamped before its request (a reordered
 // capture), or with a clock step between them, gives no sample, counted in
-// Stats.Unmeasured: an RTT is never negative and never spans a step.
+// Stats.Unmeasured: an RTT is never negative and never spans a step. So
+// does a pair of which one packet has no capture time of its own
+// (Meta.TimeBorrowed: a pcapng Simple Packet Block took the previous
+// packet's time): it is matched as any other (Requests, Responses, and
+// its request is answered: no Orphans or Duplicates later), never timed.
 //
 //	dissect.Dissection -> Tracker.Packet -> emit(*RTTSample)      rtt_samples
 //	                                     -> Observe -> CloseInterval  rtt_histograms
@@ -82,7 +86,10 @@
 //     tshark's tcp.analysis.ack_rtt (sequence/ACK based, no timestamps).
 //     A SYN or SYN-ACK without the option turns timestamps off for the
 //     connection (not negotiated, RFC 7323 §3.2: later TSopts are
-//     ignored); a SYN with a new ISN starts the tuple's TSvals afresh.
+//     ignored), also when the segment with the option comes first to a
+//     tuple not followed (a SYN without it is remembered until its
+//     handshake is over, tsneg.go); a SYN with a new ISN starts the
+//     tuple's TSvals afresh.
 //
 // Retransmitted requests (the same key while pending) are paired by their
 // latest copy: the response is timed from the last request copy seen

@@ -26,7 +26,7 @@ type held struct {
 	isnC          uint32 // its ISN: the pending key's id
 	copies        uint32 // SYN copies when the first SYN-ACK paired
 	isn           uint32 // server ISN of the first SYN-ACK
-	rspNs, rspClk int64  // capture time and timer clock of the first SYN-ACK
+	rspNs, rspClk int64  // capture time (noTimeNs: none) and timer clock of the first SYN-ACK
 	rspGen        uint64 // Tracker.closes at the first SYN-ACK: its interval
 	// alts are the SYN-ACKs with other ISNs, nil until one comes (a
 	// pointer: the map keeps small values inline, TestZeroAllocs)
@@ -66,7 +66,7 @@ func (t *Tracker) hold(hk heldKey, k *pendKey, p *pending, d *dissect.Dissection
 		t.settleHeld(hk, &old, -1)
 	}
 	h := held{reqNs: p.reqNs, reqClk: p.reqClk, flowID: p.flowID, isnC: uint32(k.id), copies: p.copies,
-		isn: d.Seq, rspNs: d.Meta.TimeNs, rspClk: d.Meta.Clock(), rspGen: t.closes, emit: emit}
+		isn: d.Seq, rspNs: capTime(&d.Meta), rspClk: d.Meta.Clock(), rspGen: t.closes, emit: emit}
 	if len(t.held) >= t.cfg.MaxPending {
 		t.emitHandshake(hk, &h, -1)
 		return
@@ -89,7 +89,7 @@ func (t *Tracker) strayAlt(hk heldKey, k *pendKey, d *dissect.Dissection) {
 		t.held[hk] = h
 	}
 	if x := h.alts; x.n < maxAlts {
-		x.a[x.n] = altSynAck{isn: d.Seq, ns: d.Meta.TimeNs, clk: d.Meta.Clock(), gen: t.closes}
+		x.a[x.n] = altSynAck{isn: d.Seq, ns: capTime(&d.Meta), clk: d.Meta.Clock(), gen: t.closes}
 		x.n++
 	}
 }

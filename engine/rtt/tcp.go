@@ -56,7 +56,7 @@ type tsDir struct {
 	n      int
 	vals   []uint32 // ring of Config.MaxTSvals values
 	times  []int64  // first-seen timer clock of vals[i] (pkt.Meta.Clock)
-	raws   []int64  // first-seen capture time of vals[i], Unix ns (request_time)
+	raws   []int64  // first-seen capture time of vals[i], Unix ns (request_time; noTimeNs: none)
 }
 
 // stream reassembles one direction of DNS over TCP (RFC 1035 §4.2.2,
@@ -102,6 +102,9 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		c = t.conns[k]
 	}
 	if c == nil {
+		if tsOff && !ack && !rst {
+			t.noteNoTS(k, d) // tsneg.go
+		}
 		if rst || !ts && !dns {
 			return
 		}
@@ -113,6 +116,9 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		c.key, c.live = k, true
 		t.conns[k] = c
 		t.minConnNs = min(t.minConnNs, d.Meta.Clock())
+		// A SYN-ACK (or later segment) with the TSopt after a SYN
+		// without it: timestamps are off (RFC 7323 §3.2).
+		c.noTS = ts && (!syn || ack) && t.handshakeNoTS(k, d)
 	}
 	*hint = Hint(c.id + 1)
 	c.lastNs = d.Meta.Clock()
@@ -156,7 +162,7 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 			a := k
 			a.id = tfoAlias | uint64(d.Seq+1+d.PayloadLen)
 			if _, ok := t.pending[a]; !ok && len(t.pending) < t.cfg.MaxPending {
-				t.pending[a] = pending{reqNs: d.Meta.TimeNs, reqClk: d.Meta.Clock(), alias: true, isn: d.Seq}
+				t.pending[a] = pending{reqNs: capTime(&d.Meta), reqClk: d.Meta.Clock(), alias: true, isn: d.Seq}
 				t.minReqNs = min(t.minReqNs, d.Meta.Clock())
 			}
 		}
@@ -198,7 +204,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		s.seen, s.last = true, v
 		if s.n < len(s.vals) {
 			i := (s.head + s.n) % len(s.vals)
-			s.vals[i], s.times[i], s.raws[i] = v, now, d.Meta.TimeNs
+			s.vals[i], s.times[i], s.raws[i] = v, now, capTime(&d.Meta)
 			s.n++
 			t.stats.Requests[KindTCPTS]++
 		} else {
@@ -224,7 +230,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		t.stats.Responses[KindTCPTS]++
 		b := append(t.scratch[:0], "tsval "...)
 		t.scratch = appendUint(b, uint64(v))
-		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, d.Meta.TimeNs, d.Meta.Clock(), t.closes, emit)
+		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, capTime(&d.Meta), d.Meta.Clock(), t.closes, emit)
 		return
 	}
 }

@@ -29,7 +29,7 @@ type Stats struct {
 	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired)
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
-	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), or a clock step between them
+	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), a clock step between them, or either without a capture time of its own (pkt.Meta.TimeBorrowed: pcapng Simple Packet Block, impossible time)
 	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
@@ -55,7 +55,7 @@ type pendKey struct {
 
 // pending is the state of one request.
 type pending struct {
-	reqNs    int64  // capture time of the request copy the response pairs with (request_time)
+	reqNs    int64  // capture time of the request copy the response pairs with (request_time; noTimeNs: none)
 	reqClk   int64  // its timer clock (pkt.Meta.Clock): RTT and timeout
 	flowID   uint64 // flow of that request copy
 	copies   uint32 // copies seen (retransmissions + 1)
@@ -83,10 +83,11 @@ type Tracker struct {
 	// allocate now and then (TestZeroAllocs), and clear keeps its room.
 	dnsLast map[pendKey]uint64
 	conns   map[connKey]*conn
-	free    []*conn // released connections, reused
-	byID    []*conn // connections by id (conn.id), for Hints; nil: dropped
-	freeIDs []int32 // ids of dropped connections, given again
-	streamB int     // bytes held by DNS-over-TCP buffers
+	noTS    noTSSyns // SYNs without the TSopt of tuples not followed (tsneg.go)
+	free    []*conn  // released connections, reused
+	byID    []*conn  // connections by id (conn.id), for Hints; nil: dropped
+	freeIDs []int32  // ids of dropped connections, given again
+	streamB int      // bytes held by DNS-over-TCP buffers
 	// Lower bounds of the request times and connection activity in the
 	// tables, and the capture time of the next scan: Expire scans at most
 	// every TimeoutNs/10, and only when something may expire.
@@ -161,6 +162,7 @@ func (t *Tracker) Stats() Stats {
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
 	t.dnsLast = nil
+	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
 		h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
@@ -262,7 +264,7 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 		t.stats.Retransmits[k.kind]++
 		p.copies++
 		if k.kind != KindTCPHandshake {
-			p.reqNs, p.reqClk, p.flowID, p.info = m.TimeNs, m.Clock(), flowID, info
+			p.reqNs, p.reqClk, p.flowID, p.info = capTime(m), m.Clock(), flowID, info
 		}
 		t.pending[*k] = p
 		return
@@ -271,7 +273,7 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 		t.stats.PendingFull++
 		return
 	}
-	t.pending[*k] = pending{reqNs: m.TimeNs, reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
+	t.pending[*k] = pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
 	t.minReqNs = min(t.minReqNs, m.Clock())
 }
 
@@ -297,20 +299,36 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 // finish histograms the pair and emits its sample. t.scratch holds the
 // detail text on entry; m is the response's metadata.
 func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, m.TimeNs, m.Clock(), t.closes, emit)
+	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, capTime(m), m.Clock(), t.closes, emit)
+}
+
+// noTimeNs stands for the capture time of a packet that has none of its
+// own (pkt.Meta.TimeBorrowed) where a request or response time is kept:
+// a pair with it is not measured (emitSample).
+const noTimeNs = math.MinInt64
+
+// capTime is the capture time of m for a round trip: noTimeNs when m has
+// no time of its own.
+func capTime(m *pkt.Meta) int64 {
+	if m.TimeBorrowed {
+		return noTimeNs
+	}
+	return m.TimeNs
 }
 
 // emitSample reports one round trip: from the request (capture time reqNs,
 // timer clock reqClk) to the response (rspNs, rspClk), seen when
 // Tracker.closes was gen (a held handshake's SYN-ACK may be of the
 // interval closed last: its histograms then take the sample). A response stamped before its
-// request (a reordered capture), or with a clock step between them (timer
-// clock and capture time disagree on the interval), gives no sample
-// (Stats.Unmeasured): an RTT is never negative and never spans a step.
+// request (a reordered capture), with a clock step between them (timer
+// clock and capture time disagree on the interval), or either of them
+// without a capture time of its own (noTimeNs: a pcapng Simple Packet
+// Block, pkt.Meta.TimeBorrowed) gives no sample (Stats.Unmeasured): an
+// RTT is never negative, never spans a step, never made of a borrowed time.
 func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
 	flowID uint64, reqNs, reqClk, rspNs, rspClk int64, gen uint64, emit func(*observe.RTTSample)) {
 	d := rspNs - reqNs
-	if d < 0 || d != rspClk-reqClk {
+	if reqNs == noTimeNs || rspNs == noTimeNs || d < 0 || d != rspClk-reqClk {
 		t.stats.Unmeasured[kind]++
 		return
 	}

@@ -30,10 +30,13 @@ import (
 
 // Frame is one packet of a capture: its capture time (Unix ns), the
 // file-wide index of its pcapng interface (0 for pcap) and its bytes.
+// Simple makes PCAPNG write it as a Simple Packet Block (pcapng §4.4: no
+// time, interface 0 of its section; TimeNs is then not written).
 type Frame struct {
 	TimeNs int64
 	Iface  int
 	Data   []byte
+	Simple bool
 }
 
 // Base is a convenient capture start time: 2023-11-14T22:13:20Z.
@@ -353,6 +356,14 @@ func PCAPNG(sections [][]string, frames []Frame) []byte {
 			if c.InterfaceIndex < 0 {
 				panic("capgen: frame of an earlier section after a later one")
 			}
+			if frames[fi].Simple {
+				if c.InterfaceIndex != 0 {
+					panic("capgen: a Simple Packet Block is of interface 0")
+				}
+				must(w.Flush())
+				b.Write(simpleBlock(frames[fi].Data))
+				continue
+			}
 			must(w.WritePacket(c, frames[fi].Data))
 		}
 		must(w.Flush())
@@ -362,6 +373,19 @@ func PCAPNG(sections [][]string, frames []Frame) []byte {
 		panic(fmt.Sprintf("capgen: frame %d names interface %d beyond the sections", fi, frames[fi].Iface))
 	}
 	return b.Bytes()
+}
+
+// simpleBlock is a pcapng Simple Packet Block holding data (block type 3,
+// total length, original length, data padded to 4 bytes, total length),
+// little-endian as pcapgo.NgWriter writes.
+func simpleBlock(data []byte) []byte {
+	n := 16 + (len(data)+3)&^3
+	b := binary.LittleEndian.AppendUint32(nil, 3)
+	b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	b = append(b, make([]byte, n-16-len(data))...)
+	return binary.LittleEndian.AppendUint32(b, uint32(n))
 }
 
 // Golden compares data with the committed file at path (relative to the
