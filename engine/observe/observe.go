@@ -105,8 +105,8 @@ type TCPConnection struct {
 	StartTime             int64    `parquet:"start_time,timestamp(nanosecond:local)"` // first packet of the connection
 	EndTime               int64    `parquet:"end_time,timestamp(nanosecond:local)"`   // last packet of the connection
 	DurationS             float64  `parquet:"duration_s"`                             // end_time - start_time
-	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of SYN-ACKs with different ISNs, the first of the ISN the client's ACK names, zeek#3313); NULL when the SYN-ACK came first or either is missing
-	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // first SYN-ACK to the client's first ACK
+	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of SYN-ACKs with different ISNs, the first of the ISN the client's ACK names, zeek#3313); NULL when the SYN-ACK came first, either is missing or either has no capture time of its own (pcapng Simple Packet Block)
+	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // first SYN-ACK to the client's first ACK (NULL as handshake_syn_synack_ms)
 	ClientPayloadBytes    uint64   `parquet:"client_payload_bytes"`                   // from sequence numbers (highest reached), 64-bit
 	ServerPayloadBytes    uint64   `parquet:"server_payload_bytes"`
 	ClientMissingBytes    uint64   `parquet:"client_missing_bytes"` // sequence space never seen (capture holes)
@@ -133,7 +133,8 @@ type TCPConnection struct {
 	// first SYN-ACK to that SYN-ACK (the SYN a retransmission answers is
 	// the latest one; tshark's tcp.analysis.initial_rtt also starts at
 	// the last SYN, but ends at the ACK completing the handshake). Equal
-	// to handshake_syn_synack_ms when the SYN was not retransmitted.
+	// to handshake_syn_synack_ms when the SYN was not retransmitted; NULL
+	// as it.
 	HandshakeRTTMs *float64 `parquet:"handshake_rtt_ms,optional"`
 	// Keep-alives (Wireshark's tcp.analysis.keep_alive: 0 or 1 byte at
 	// the next expected sequence number minus 1, no SYN/FIN/RST) and

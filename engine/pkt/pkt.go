@@ -119,7 +119,8 @@ type Meta struct {
 	// packet counts everywhere as any other (flows, bytes, timers, FTP,
 	// TCP analysis); only a measurement made of the times of two packets
 	// leaves it out: rtt never times a round trip from or to it (its
-	// pairs count in rtt's Stats.Unmeasured).
+	// pairs count in rtt's Stats.Unmeasured), tcpconn no handshake time
+	// (NULL).
 	TimeBorrowed bool // in Iface's padding: Meta stays 40 bytes
 	// Frame is the 1-based record number within the capture source, for
 	// error messages and cross-checks with tshark's frame.number.

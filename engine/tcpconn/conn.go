@@ -1,6 +1,7 @@
 package tcpconn
 
 import (
+	"math"
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
@@ -92,17 +93,32 @@ type conn struct {
 	live       bool  // followed: the index maps k to it (a hint may name it)
 }
 
-// instant is a packet's capture time and timer clock (pkt.Meta.Clock).
+// instant is a packet's capture time and timer clock (pkt.Meta.Clock);
+// raw is noTimeNs for a packet without a capture time of its own.
 type instant struct{ raw, clk int64 }
+
+// noTimeNs is instant.raw of a packet whose capture time is borrowed
+// (pkt.Meta.TimeBorrowed: a pcapng Simple Packet Block, an impossible
+// time): no handshake time is made of it.
+const noTimeNs = math.MinInt64
+
+// instantOf is the instant of the packet d, at timer clock now.
+func instantOf(d *dissect.Dissection, now int64) instant {
+	if d.Meta.TimeBorrowed {
+		return instant{raw: noTimeNs, clk: now}
+	}
+	return instant{raw: d.Meta.TimeNs, clk: now}
+}
 
 // between returns the time from a to b in milliseconds, or nil when it is
 // unknown: b stamped before a (SYN-ACK captured before its SYN, a
-// reordered capture), or a clock step between them (the timer clock and
-// capture time disagree on the interval). A handshake time is never
-// negative and never spans a clock step.
+// reordered capture), a clock step between them (the timer clock and
+// capture time disagree on the interval), or either without a capture
+// time of its own (noTimeNs). A handshake time is never negative, never
+// spans a clock step and is never made of a borrowed time.
 func between(a, b instant, ar *pdu.Arena) *float64 {
 	d := b.raw - a.raw
-	if d < 0 || d != b.clk-a.clk {
+	if a.raw == noTimeNs || b.raw == noTimeNs || d < 0 || d != b.clk-a.clk {
 		return nil
 	}
 	return ar.Float(float64(d) / 1e6)
@@ -170,7 +186,7 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	}
 	now := d.Meta.Clock()
 	c.activeNs = max(c.activeNs, now)
-	at := instant{raw: d.Meta.TimeNs, clk: now}
+	at := instantOf(d, now)
 	orig := c.fromClient(d)
 	si := 1
 	if orig {
@@ -347,7 +363,7 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 				if s.alts == nil {
 					s.alts = new(altSynAcks)
 				}
-				s.alts.note(d.Seq, d.Ack, instant{raw: d.Meta.TimeNs, clk: now})
+				s.alts.note(d.Seq, d.Ack, instantOf(d, now))
 			}
 			return segStray
 		}
