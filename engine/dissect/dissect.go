@@ -119,6 +119,9 @@ const (
 	etherQinQ2 = 0x9100
 	etherMPLS  = 0x8847
 	etherMPLSm = 0x8848
+	// etherPPPoES is a PPPoE session stage frame (RFC 2516 §5); the
+	// discovery stage (0x8863) carries no IP.
+	etherPPPoES = 0x8864
 )
 
 // Dissect fills out from one captured packet. data is the captured bytes
@@ -163,10 +166,11 @@ const kindOK = numKinds
 
 // tagged follows the EtherType etype of a link header whose next bytes
 // start at next: 802.1Q/802.1ad tags (each a TCI and the next EtherType;
-// the two outermost IDs kept) and an MPLS label stack. It returns the
-// offset of the network header and its EtherType (0 when not IP). Ethernet
-// and Linux cooked captures (SLL, SLL2) share it: a cooked capture of a
-// tagged frame says 0x8100 and the tag follows, as Wireshark reads it.
+// the two outermost IDs kept), an MPLS label stack or a PPPoE session
+// header. It returns the offset of the network header and its EtherType
+// (0 when not IP). Ethernet and Linux cooked captures (SLL, SLL2) share
+// it: a cooked capture of a tagged frame says 0x8100 and the tag follows,
+// as Wireshark reads it; one of a PPPoE frame says 0x8864.
 func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (int, uint16, bool) {
 	for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
 		if len(b) < next+4 {
@@ -185,10 +189,35 @@ func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (i
 	if etype <= 1500 { // 802.3 length field (cooked: a Linux protocol number): not IP for us
 		return next, 0, true
 	}
-	if etype == etherMPLS || etype == etherMPLSm {
+	switch etype {
+	case etherMPLS, etherMPLSm:
 		return mpls(b, next)
+	case etherPPPoES:
+		return d.pppoe(b, next, out)
 	}
 	return next, ipEther(etype), true
+}
+
+// pppoe reads the PPPoE session header at off (RFC 2516 §4: version and
+// type, code, SESSION_ID, length; 6 bytes) and the PPP protocol after it,
+// two bytes (RFC 1661 §6.5: one only where Protocol-Field-Compression was
+// negotiated; libpcap's `pppoes` and Wireshark read two): 0x0021 IPv4,
+// 0x0057 IPv6; other protocols (LCP, IPCP, CHAP, ...) are not IP. Like
+// libpcap, neither the version nor the code is checked.
+func (d *Dissector) pppoe(b []byte, off int, out *Dissection) (int, uint16, bool) {
+	if len(b) < off+8 {
+		d.Stats.Kinds[KindLinkTruncated]++
+		return 0, 0, false
+	}
+	out.Flags |= HasPPPoE
+	out.PPPoESession = binary.BigEndian.Uint16(b[off+2:])
+	switch binary.BigEndian.Uint16(b[off+6:]) {
+	case 0x0021:
+		return off + 8, etherIPv4, true
+	case 0x0057:
+		return off + 8, etherIPv6, true
+	}
+	return off + 8, 0, true
 }
 
 // etherHeader returns the length of the link header of lt, one that

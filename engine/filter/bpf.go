@@ -223,7 +223,10 @@ func (c *bpfc) prologue(body label) error {
 		}
 		c.needLen(hdr, c.accept)
 		c.emit(ldK(hdr), stM(mNet), bpf.LoadAbsolute{Off: et, Size: 2})
-		c.etherIP(v4, v6, notIP)
+		pppoe := c.newLabel()
+		c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{0x8864, pppoe})
+		c.place(pppoe)
+		c.pppoe(v4, v6, notIP)
 	case pkt.LinkRaw:
 		c.needLen(1, c.accept)
 		c.emit(bpf.LoadAbsolute{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
@@ -312,15 +315,31 @@ func (c *bpfc) ethernet(v4, v6, notIP label) {
 	}
 	walk(0)
 	c.place(etype)
-	ip, mpls := c.newLabel(), c.newLabel()
+	ip, mpls, pppoe := c.newLabel(), c.newLabel(), c.newLabel()
 	n := c.newLabel()
 	c.jif(bpf.JumpGreaterThan, 1500, n, notIP) // 802.3 length: LLC, not IP
 	c.place(n)
-	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls})
+	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls}, arm{0x8864, pppoe})
 	c.place(ip)
 	c.etherIP(v4, v6, notIP)
 	c.place(mpls)
 	c.mpls(v4, v6, notIP)
+	c.place(pppoe)
+	c.pppoe(v4, v6, notIP)
+}
+
+// pppoe reads the PPPoE session header at M[mNet] and the PPP protocol
+// after it (dissect's pppoe, RFC 2516 §4): 0x0021 IPv4 and 0x0057 IPv6 at
+// M[mNet]+8, other protocols (LCP, ...) not IP. A frame too short for
+// the 8 bytes is accepted: the dissector counts it malformed.
+func (c *bpfc) pppoe(v4, v6, notIP label) {
+	ok := c.newLabel()
+	c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 8), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, ok, c.accept)
+	c.place(ok)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 2}, stM(mTmp),
+		bpf.TXA{}, aluK(bpf.ALUOpAdd, 8), stM(mNet), ldM(mTmp))
+	c.cases(notIP, arm{0x21, v4}, arm{0x57, v6})
 }
 
 // tagTest jumps to tag when the EtherType in A is a VLAN TPID, else to
