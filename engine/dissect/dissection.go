@@ -18,8 +18,15 @@ const (
 	IsFrag                          // the IP datagram is a fragment (MF set or offset > 0)
 	HasIPTS                         // the IPv4 Timestamp option (RFC 791 §3.1) is present
 	HasV6FragHdr                    // an IPv6 Fragment header is present (also in an atomic fragment, which is not IsFrag)
-	TCPWindowCut                    // the snap length cut the TCP header before its window field: Window (0) is unknown
+	TCPWindowCut                    // the TCP header was cut before its window field (snap length, tiny first fragment): Window (0) is unknown
 	HasPPPoE                        // the IP packet came in a PPPoE session frame (RFC 2516 §5; PPPoESession)
+	// TCPFlagsCut: the TCP header was cut before its flags (fewer than 14
+	// bytes: the snap length, or a first fragment carrying only the start
+	// of the header, RFC 1858 §3.1): only the ports (and Seq, from 8
+	// bytes) are known; TCPFlags, Ack, Window, the options and the data
+	// offset are unknown (0), and the packet is no segment the TCP
+	// analyses can take. TCPWindowCut is set with it.
+	TCPFlagsCut
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).

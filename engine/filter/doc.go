@@ -96,9 +96,10 @@
 //     and vlan 200` is 200 inside 100). Only two tag IDs are dissected, so
 //     a third `vlan ID` is rejected; a bare third `vlan` tests the count.
 //   - Extensions: tcp-syn etc. test a TCP flag on packets whose ports are
-//     visible (tcpdump: `tcp[tcpflags] & tcp-syn != 0`, which is IPv4 only;
-//     ours covers IPv6 too). dscp N tests TOS>>2 of IPv4 and the traffic
-//     class>>2 of IPv6 (tcpdump: `ip[1] & 0xfc == N<<2`).
+//     visible and whose flags were captured (tcpdump: `tcp[tcpflags] &
+//     tcp-syn != 0`, which is IPv4 only; ours covers IPv6 too). dscp N
+//     tests TOS>>2 of IPv4 and the traffic class>>2 of IPv6 (tcpdump:
+//     `ip[1] & 0xfc == N<<2`).
 //
 // Differences from tcpdump on the same capture, all deliberate:
 //
@@ -116,6 +117,11 @@
 //     tagged), the sieve always (`tcp port 80`). There is no `pppoes`
 //     keyword here (rejected as unsupported); discovery frames and PPP
 //     control protocols (LCP, ...) are not IP.
+//   - A TCP header cut before its flags (a first fragment carrying 8 bytes
+//     of it, RFC 1858 §3.1, or the snap length) has its ports visible, as
+//     in tcpdump, and no flags: tcp-syn etc. are false there, also under
+//     `not`, where tcpdump's `tcp[tcpflags]`, loading past the packet,
+//     rejects the packet whatever the rest of the filter says.
 //   - Only IP packets are sieved (design 3.2): tcpdump's host and net also
 //     test ARP and RARP addresses; ours never match ARP.
 //   - port and portrange do not cover SCTP (libpcap includes it); `sctp port`
