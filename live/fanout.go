@@ -13,8 +13,9 @@ const skfNetOff = 0xfff00000 // -0x100000 as uint32
 // pkt.PairShard hash of the packet's IPv4 or IPv6 address pair (before the
 // modulo, which the kernel takes with the number of sockets in the group)
 // and 0 for other packets (ARP, and frames whose network protocol is a
-// VLAN tag or MPLS label the kernel left in the frame), so every packet of
-// an address pair, both directions, reaches the same worker.
+// VLAN tag, MPLS label or PPPoE session header the kernel left in the
+// frame: all of them go to one worker), so every packet of an address
+// pair, both directions, reaches the same worker.
 func FanoutProgram() []bpf.Instruction {
 	ld := func(off uint32) bpf.Instruction { return bpf.LoadAbsolute{Off: skfNetOff + off, Size: 4} }
 	xor := bpf.ALUOpX{Op: bpf.ALUOpXor}

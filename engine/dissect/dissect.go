@@ -41,7 +41,7 @@ const (
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
 	KindIPv4ZeroLength
-	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (decoded through its flags when 14 bytes were)
+	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
 	KindUDPTruncated  // UDP header not captured
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
@@ -119,6 +119,9 @@ const (
 	etherQinQ2 = 0x9100
 	etherMPLS  = 0x8847
 	etherMPLSm = 0x8848
+	// etherPPPoES is a PPPoE session stage frame (RFC 2516 §5); the
+	// discovery stage (0x8863) carries no IP.
+	etherPPPoES = 0x8864
 )
 
 // Dissect fills out from one captured packet. data is the captured bytes
@@ -163,10 +166,11 @@ const kindOK = numKinds
 
 // tagged follows the EtherType etype of a link header whose next bytes
 // start at next: 802.1Q/802.1ad tags (each a TCI and the next EtherType;
-// the two outermost IDs kept) and an MPLS label stack. It returns the
-// offset of the network header and its EtherType (0 when not IP). Ethernet
-// and Linux cooked captures (SLL, SLL2) share it: a cooked capture of a
-// tagged frame says 0x8100 and the tag follows, as Wireshark reads it.
+// the two outermost IDs kept), an MPLS label stack or a PPPoE session
+// header. It returns the offset of the network header and its EtherType
+// (0 when not IP). Ethernet and Linux cooked captures (SLL, SLL2) share
+// it: a cooked capture of a tagged frame says 0x8100 and the tag follows,
+// as Wireshark reads it; one of a PPPoE frame says 0x8864.
 func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (int, uint16, bool) {
 	for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
 		if len(b) < next+4 {
@@ -185,10 +189,35 @@ func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (i
 	if etype <= 1500 { // 802.3 length field (cooked: a Linux protocol number): not IP for us
 		return next, 0, true
 	}
-	if etype == etherMPLS || etype == etherMPLSm {
+	switch etype {
+	case etherMPLS, etherMPLSm:
 		return mpls(b, next)
+	case etherPPPoES:
+		return d.pppoe(b, next, out)
 	}
 	return next, ipEther(etype), true
+}
+
+// pppoe reads the PPPoE session header at off (RFC 2516 §4: version and
+// type, code, SESSION_ID, length; 6 bytes) and the PPP protocol after it,
+// two bytes (RFC 1661 §6.5: one only where Protocol-Field-Compression was
+// negotiated; libpcap's `pppoes` and Wireshark read two): 0x0021 IPv4,
+// 0x0057 IPv6; other protocols (LCP, IPCP, CHAP, ...) are not IP. Like
+// libpcap, neither the version nor the code is checked.
+func (d *Dissector) pppoe(b []byte, off int, out *Dissection) (int, uint16, bool) {
+	if len(b) < off+8 {
+		d.Stats.Kinds[KindLinkTruncated]++
+		return 0, 0, false
+	}
+	out.Flags |= HasPPPoE
+	out.PPPoESession = binary.BigEndian.Uint16(b[off+2:])
+	switch binary.BigEndian.Uint16(b[off+6:]) {
+	case 0x0021:
+		return off + 8, etherIPv4, true
+	case 0x0057:
+		return off + 8, etherIPv6, true
+	}
+	return off + 8, 0, true
 }
 
 // etherHeader returns the length of the link header of lt, one that
@@ -523,44 +552,7 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 	announced := ipEnd - p // transport bytes this IP packet announces
 	switch out.Protocol {
 	case ProtoTCP:
-		// A header cut by the snap length (the IP length announces it
-		// whole) is decoded through its flags when they were captured:
-		// IPv6 under tcpdump's old 68-byte snap length leaves 14 bytes.
-		if len(avail) < 20 && (len(avail) < 14 || announced < 20) {
-			d.Stats.Kinds[KindTCPTruncated]++
-			return
-		}
-		doff := int(avail[12]>>4) * 4
-		if doff < 20 || doff > announced {
-			d.Stats.Kinds[KindTCPBadOffset]++
-			return
-		}
-		if len(avail) < 20 {
-			d.Stats.Kinds[KindTCPTruncated]++
-		}
-		out.Flags |= HasL4 | HasTCP
-		out.SrcPort = binary.BigEndian.Uint16(avail[0:])
-		out.DstPort = binary.BigEndian.Uint16(avail[2:])
-		out.Seq = binary.BigEndian.Uint32(avail[4:])
-		out.Ack = binary.BigEndian.Uint32(avail[8:])
-		out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
-		if len(avail) >= 16 {
-			out.Window = binary.BigEndian.Uint16(avail[14:])
-		} else {
-			out.Flags |= TCPWindowCut
-		}
-		optEnd := doff
-		if optEnd > len(avail) {
-			optEnd = len(avail)
-			out.Truncated = true
-		}
-		if optEnd > 20 {
-			d.tcpOptions(avail[20:optEnd], out)
-		}
-		if doff <= len(avail) {
-			out.Payload = avail[doff:]
-		}
-		out.PayloadLen = uint32(announced - doff)
+		d.tcp(avail, announced, out)
 	case ProtoUDP:
 		if len(avail) < 8 {
 			d.Stats.Kinds[KindUDPTruncated]++
@@ -700,56 +692,5 @@ func quoted(q []byte, out *Dissection) {
 			out.InnerSrcPort = binary.BigEndian.Uint16(q[p:])
 			out.InnerDstPort = binary.BigEndian.Uint16(q[p+2:])
 		}
-	}
-}
-
-// tcpOptions reads MSS, window scale, SACK-permitted, SACK and timestamps
-// (RFC 793 §3.1, RFC 7323 §2.2, §3.2, RFC 2018).
-func (d *Dissector) tcpOptions(o []byte, out *Dissection) {
-	for i := 0; i < len(o); {
-		kind := o[i]
-		if kind == 0 {
-			return
-		}
-		if kind == 1 {
-			i++
-			continue
-		}
-		if i+1 >= len(o) {
-			return // cut by the snap length
-		}
-		l := int(o[i+1])
-		if l < 2 {
-			d.Stats.Kinds[KindTCPBadOption]++
-			return
-		}
-		if i+l > len(o) {
-			if !out.Truncated {
-				d.Stats.Kinds[KindTCPBadOption]++
-			}
-			return
-		}
-		v := o[i+2 : i+l]
-		switch kind {
-		case 2:
-			if l == 4 {
-				out.MSS = binary.BigEndian.Uint16(v)
-			}
-		case 3:
-			if l == 3 {
-				out.WScale = int16(v[0])
-			}
-		case 4:
-			out.SACKPerm = true
-		case 5:
-			out.SACKBlocks = uint8((l - 2) / 8)
-		case 8:
-			if l == 10 {
-				out.Flags |= HasTCPTS
-				out.TSVal = binary.BigEndian.Uint32(v)
-				out.TSEcr = binary.BigEndian.Uint32(v[4:])
-			}
-		}
-		i += l
 	}
 }

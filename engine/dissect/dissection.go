@@ -18,7 +18,15 @@ const (
 	IsFrag                          // the IP datagram is a fragment (MF set or offset > 0)
 	HasIPTS                         // the IPv4 Timestamp option (RFC 791 §3.1) is present
 	HasV6FragHdr                    // an IPv6 Fragment header is present (also in an atomic fragment, which is not IsFrag)
-	TCPWindowCut                    // the snap length cut the TCP header before its window field: Window (0) is unknown
+	TCPWindowCut                    // the TCP header was cut before its window field (snap length, tiny first fragment): Window (0) is unknown
+	HasPPPoE                        // the IP packet came in a PPPoE session frame (RFC 2516 §5; PPPoESession)
+	// TCPFlagsCut: the TCP header was cut before its flags (fewer than 14
+	// bytes: the snap length, or a first fragment carrying only the start
+	// of the header, RFC 1858 §3.1): only the ports (and Seq, from 8
+	// bytes) are known; TCPFlags, Ack, Window, the options and the data
+	// offset are unknown (0), and the packet is no segment the TCP
+	// analyses can take. TCPWindowCut is set with it.
+	TCPFlagsCut
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).
@@ -58,7 +66,10 @@ type Dissection struct {
 	// Link layer.
 	VLANs     [2]uint16 // VLAN IDs, outermost first (802.1ad S-tag, then 802.1Q C-tag)
 	NVLAN     uint8     // number of VLAN tags seen (may exceed 2; only 2 IDs kept)
-	EtherType uint16    // EtherType of the network layer (0x0800, 0x86DD, ...)
+	EtherType uint16    // EtherType of the network layer (0x0800, 0x86DD, ...), also behind a PPPoE session header
+	// PPPoESession is the SESSION_ID of the PPPoE session header
+	// (RFC 2516 §4) when HasPPPoE.
+	PPPoESession uint16
 
 	// IP layer (design 3.3; RFC 791, RFC 8200).
 	IPVersion uint8      // 4 or 6; 0 when the packet is not IP

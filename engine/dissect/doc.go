@@ -10,9 +10,13 @@
 // Layers decoded:
 //
 //   - link: Ethernet with any number of 802.1Q/802.1ad VLAN tags (the two
-//     outermost IDs kept) and MPLS label stacks, Linux SLL and SLL2 (also
-//     with the VLAN tag and MPLS stack libpcap leaves behind them), raw
-//     IP, BSD null/loopback and PPP (pkt.LinkType); other frames are not IP.
+//     outermost IDs kept), MPLS label stacks and PPPoE session headers
+//     (RFC 2516 §4: IPv4 and IPv6 behind the session header and the PPP
+//     protocol, HasPPPoE and the session kept; discovery frames and PPP
+//     control protocols such as LCP are not IP), Linux SLL and SLL2 (also
+//     with the VLAN tag, MPLS stack or PPPoE header libpcap leaves behind
+//     them), raw IP, BSD null/loopback and PPP (pkt.LinkType); other
+//     frames are not IP.
 //   - network: IPv4 (the options kept, the Timestamp option located) and
 //     IPv6 with its extension header chain (hop-by-hop, routing,
 //     destination options, mobility, HIP, shim6, AH, fragment); fragments
@@ -30,8 +34,8 @@
 //
 // Zero allocation per packet: Dissect fills the caller's Dissection in
 // place (TestDissectAllocatesNothing runs it over captures with VLAN and
-// Q-in-Q tags, MPLS, SLL2, IPv4 and IPv6 fragments, TCP options and ICMP
-// errors).
+// Q-in-Q tags, MPLS, SLL2, PPPoE, IPv4 and IPv6 fragments, a tiny first
+// fragment, TCP options and ICMP errors).
 //
 // Malformed input is data, not a panic: a truncated or inconsistent link
 // or IP header makes Dissect return ErrMalformed, a frame without IP
@@ -39,9 +43,11 @@
 // malformed ones). Problems past the IP header (a bad IPv6 extension chain,
 // TCP data offset or option, UDP length, a truncated transport header) lose
 // only the transport layer: the packet still counts at IP level and the
-// Kind is counted (Kind.Kept); a TCP header the snap length cut after its
-// flags (14 bytes captured, as IPv6 under a 68-byte snap length) is still
-// decoded through them, with TCPWindowCut when the window is missing. An IP
+// Kind is counted (Kind.Kept); a TCP header the snap length cut, or one a
+// first fragment carries only the start of (RFC 1858 §3.1's tiny
+// fragment), is decoded as far as it goes: its ports from 4 bytes, the
+// flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
+// window from 16 (TCPWindowCut before). An IP
 // length beyond the frame (TSO/GSO captures) marks the Dissection Truncated. FuzzDissect, with its corpus
 // under testdata/fuzz, feeds arbitrary bytes under every link type.
 //

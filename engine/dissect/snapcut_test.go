@@ -15,7 +15,9 @@ import (
 // whose `tcp port 80` and `tcp[13] & 2 != 0` match it). They are decoded,
 // the window is marked unknown (TCPWindowCut) and the payload length comes
 // from the IP header. Before, the header was dropped whole (no ports, no
-// flags). 13 bytes (no flags) still give no TCP layer.
+// flags). 13 bytes keep the ports and the sequence number with the flags
+// unknown (TCPFlagsCut: tcpdump's `tcp port 80` still reads the ports);
+// 3 bytes give no TCP layer.
 func TestTCPHeaderCutBySnapLen(t *testing.T) {
 	full := capgen.TCP{Src: capgen.AP("[2001:db8::1]:40000"), Dst: capgen.AP("[2001:db8::2]:80"), Flags: "S", Seq: 1000, Win: 64240, MSS: 1460, Payload: make([]byte, 100)}.Seg()
 	d := dissect.New()
@@ -42,7 +44,17 @@ func TestTCPHeaderCutBySnapLen(t *testing.T) {
 	if err := d.Dissect(full[:67], m, &out); err != nil {
 		t.Fatal(err)
 	}
+	cut := dissect.HasTCP | dissect.TCPFlagsCut | dissect.TCPWindowCut
+	if out.Flags&cut != cut || out.SrcPort != 40000 || out.DstPort != 80 || out.Seq != 1000 || out.TCPFlags != 0 || out.PayloadLen != 100 {
+		t.Errorf("cut at 67 (13 TCP bytes): flags %#x ports %d>%d seq %d tcp flags %#x payload %d; want HasTCP|TCPFlagsCut|TCPWindowCut 40000>80 1000 0 100",
+			out.Flags, out.SrcPort, out.DstPort, out.Seq, out.TCPFlags, out.PayloadLen)
+	}
+	m.CapLen = 57
+	out = dissect.Dissection{}
+	if err := d.Dissect(full[:57], m, &out); err != nil {
+		t.Fatal(err)
+	}
 	if out.Flags&dissect.HasL4 != 0 {
-		t.Errorf("cut at 67 (13 TCP bytes): flags %#x, want no transport layer", out.Flags)
+		t.Errorf("cut at 57 (3 TCP bytes): flags %#x, want no transport layer", out.Flags)
 	}
 }

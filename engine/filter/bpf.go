@@ -223,7 +223,10 @@ func (c *bpfc) prologue(body label) error {
 		}
 		c.needLen(hdr, c.accept)
 		c.emit(ldK(hdr), stM(mNet), bpf.LoadAbsolute{Off: et, Size: 2})
-		c.etherIP(v4, v6, notIP)
+		pppoe := c.newLabel()
+		c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{0x8864, pppoe})
+		c.place(pppoe)
+		c.pppoe(v4, v6, notIP)
 	case pkt.LinkRaw:
 		c.needLen(1, c.accept)
 		c.emit(bpf.LoadAbsolute{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
@@ -312,15 +315,31 @@ func (c *bpfc) ethernet(v4, v6, notIP label) {
 	}
 	walk(0)
 	c.place(etype)
-	ip, mpls := c.newLabel(), c.newLabel()
+	ip, mpls, pppoe := c.newLabel(), c.newLabel(), c.newLabel()
 	n := c.newLabel()
 	c.jif(bpf.JumpGreaterThan, 1500, n, notIP) // 802.3 length: LLC, not IP
 	c.place(n)
-	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls})
+	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls}, arm{0x8864, pppoe})
 	c.place(ip)
 	c.etherIP(v4, v6, notIP)
 	c.place(mpls)
 	c.mpls(v4, v6, notIP)
+	c.place(pppoe)
+	c.pppoe(v4, v6, notIP)
+}
+
+// pppoe reads the PPPoE session header at M[mNet] and the PPP protocol
+// after it (dissect's pppoe, RFC 2516 §4): 0x0021 IPv4 and 0x0057 IPv6 at
+// M[mNet]+8, other protocols (LCP, ...) not IP. A frame too short for
+// the 8 bytes is accepted: the dissector counts it malformed.
+func (c *bpfc) pppoe(v4, v6, notIP label) {
+	ok := c.newLabel()
+	c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, 8), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, ok, c.accept)
+	c.place(ok)
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 2}, stM(mTmp),
+		bpf.TXA{}, aluK(bpf.ALUOpAdd, 8), stM(mNet), ldM(mTmp))
+	c.cases(notIP, arm{0x21, v4}, arm{0x57, v6})
 }
 
 // tagTest jumps to tag when the EtherType in A is a VLAN TPID, else to
@@ -461,22 +480,40 @@ func (c *bpfc) end(lenSlot int) {
 	c.place(done)
 }
 
-// transport decides whether the TCP or UDP header at M[mL4] is one the
-// dissector decodes (20 captured bytes, 5 <= data offset, data offset
-// within the announced bytes in mTmp; 8 bytes for UDP) and sets mPorts.
+// transport decides whether the TCP or UDP header at M[mL4] is one whose
+// ports the dissector decodes (dissect's tcp: 20 bytes, or from 4 a header
+// cut short in a first fragment (mFrag) or by the end of the frame; a
+// data offset, when captured, of 5 or more, within the announced bytes in
+// mTmp unless in a first fragment; 8 bytes for UDP) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
 	tcp, udp := c.newLabel(), c.newLabel()
 	c.emit(ldM(mProto))
 	c.cases(body, arm{base | 6, tcp}, arm{base | 17, udp})
 	c.place(tcp)
-	c.needEnd(mL4, 20, mEnd, body)
+	cut, ann, short, hdr, ports := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
+	c.needEnd(mL4, 20, mEnd, cut)
+	c.jump(hdr)
+	c.place(cut) // fewer than 20 bytes: ports from 4, if the header is cut and not short
+	c.needEnd(mL4, 4, mEnd, body)
+	c.emit(ldM(mTmp))
+	c.jif(bpf.JumpGreaterOrEqual, 20, ann, short)
+	c.place(short) // announced short: only a first fragment's header goes on
+	c.emit(ldM(mFrag))
+	c.jif(bpf.JumpEqual, 0, body, ann)
+	c.place(ann)
+	c.needEnd(mL4, 13, mEnd, ports) // no data offset byte: ports only
+	c.place(hdr)
 	c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 12, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
-	doff, within := c.newLabel(), c.newLabel()
+	doff, within, beyond := c.newLabel(), c.newLabel(), c.newLabel()
 	c.jif(bpf.JumpGreaterOrEqual, 5, doff, body)
 	c.place(doff)
 	c.emit(aluK(bpf.ALUOpShiftLeft, 2), bpf.TAX{}, ldM(mTmp))
-	c.jifX(bpf.JumpGreaterOrEqual, within, body)
+	c.jifX(bpf.JumpGreaterOrEqual, within, beyond)
+	c.place(beyond) // beyond the announced bytes: the rest in the next fragment
+	c.emit(ldM(mFrag))
+	c.jif(bpf.JumpEqual, 0, body, ports)
 	c.place(within)
+	c.place(ports)
 	c.emit(ldK(l4TCP), stM(mPorts))
 	c.jump(body)
 	c.place(udp)
@@ -616,6 +653,7 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.emit(ldM(mPorts))
 		c.jif(bpf.JumpEqual, l4TCP, n, f)
 		c.place(n)
+		c.needEnd(mL4, 14, mEnd, f) // the flags byte (dissect.TCPFlagsCut before)
 		c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 13, Size: 1})
 		c.jif(bpf.JumpBitsSet, 1<<p.lo, t, f)
 	case pRel:

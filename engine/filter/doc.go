@@ -96,9 +96,10 @@
 //     and vlan 200` is 200 inside 100). Only two tag IDs are dissected, so
 //     a third `vlan ID` is rejected; a bare third `vlan` tests the count.
 //   - Extensions: tcp-syn etc. test a TCP flag on packets whose ports are
-//     visible (tcpdump: `tcp[tcpflags] & tcp-syn != 0`, which is IPv4 only;
-//     ours covers IPv6 too). dscp N tests TOS>>2 of IPv4 and the traffic
-//     class>>2 of IPv6 (tcpdump: `ip[1] & 0xfc == N<<2`).
+//     visible and whose flags were captured (tcpdump: `tcp[tcpflags] &
+//     tcp-syn != 0`, which is IPv4 only; ours covers IPv6 too). dscp N
+//     tests TOS>>2 of IPv4 and the traffic class>>2 of IPv6 (tcpdump:
+//     `ip[1] & 0xfc == N<<2`).
 //
 // Differences from tcpdump on the same capture, all deliberate:
 //
@@ -109,6 +110,18 @@
 //     `vlan` keyword shifts its offsets even under not/or (`not vlan and
 //     tcp` never matches in tcpdump). Here `vlan` primitives only add tests
 //     on the tags.
+//   - Likewise through PPPoE session headers (EtherType 0x8864 and the PPP
+//     protocol, RFC 2516; also behind VLAN tags and in Linux cooked
+//     captures): tcpdump sees the IP layer of PPPoE frames only after
+//     `pppoes` (`pppoes and tcp port 80`; `vlan and pppoes and ...` when
+//     tagged), the sieve always (`tcp port 80`). There is no `pppoes`
+//     keyword here (rejected as unsupported); discovery frames and PPP
+//     control protocols (LCP, ...) are not IP.
+//   - A TCP header cut before its flags (a first fragment carrying 8 bytes
+//     of it, RFC 1858 §3.1, or the snap length) has its ports visible, as
+//     in tcpdump, and no flags: tcp-syn etc. are false there, also under
+//     `not`, where tcpdump's `tcp[tcpflags]`, loading past the packet,
+//     rejects the packet whatever the rest of the filter says.
 //   - Only IP packets are sieved (design 3.2): tcpdump's host and net also
 //     test ARP and RARP addresses; ours never match ARP.
 //   - port and portrange do not cover SCTP (libpcap includes it); `sctp port`
@@ -155,7 +168,8 @@
 // (golang.org/x/net/bpf instructions) for a link type, to attach to a
 // capture socket so that packets nobody wants stay in the kernel (design
 // 1.14.2, 3.1). The program decodes the link layer (Ethernet with VLAN
-// tags and MPLS labels, Linux cooked v1/v2, raw IP, BSD loopback, PPP)
+// tags, MPLS labels and PPPoE session headers, Linux cooked v1/v2 (with a
+// PPPoE header, not tags), raw IP, BSD loopback, PPP)
 // and the IP header into scratch memory the way engine/dissect does, then
 // tests the primitives with the semantics above. With BPFTarget.KernelVLAN
 // it reads the outermost tag the Linux kernel moved into the socket

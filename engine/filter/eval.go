@@ -86,7 +86,7 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		}
 		return !p.hasID || p.depth < 2 && uint32(d.VLANs[p.depth]&0xfff) == p.lo
 	case pFlag:
-		return portsVisible(d) == l4TCP && d.TCPFlags&(1<<p.lo) != 0
+		return portsVisible(d) == l4TCP && d.Flags&dissect.TCPFlagsCut == 0 && d.TCPFlags&(1<<p.lo) != 0
 	case pDSCP:
 		return (d.IPVersion == 4 || d.IPVersion == 6) && uint32(d.TOS>>2) == p.lo
 	}

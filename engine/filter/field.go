@@ -146,7 +146,7 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 			return protoV6Unknown, true
 		}
 	case fFlags:
-		if portsVisible(d) == l4TCP {
+		if portsVisible(d) == l4TCP && d.Flags&dissect.TCPFlagsCut == 0 {
 			return uint64(d.TCPFlags & 0x1ff), true
 		}
 	case fDSCP:

@@ -41,9 +41,12 @@ import (
 // the fragment that carries it, not in the reassembled datagram: a fragment
 // counts the payload bytes it carries (the first one its IP payload minus
 // the transport header, whatever the UDP length announces for the whole
-// datagram: tcpdump#602). A duplicate or overlapping fragment counts its
-// bytes again, as its packets and ip_bytes do: the counters say what
-// crossed the link, the reassembly counters what was made of it.
+// datagram: tcpdump#602); the rest of a TCP header a tiny first fragment
+// cut (RFC 1858 §3.1: 8 bytes of it) is no payload in the fragment that
+// carries it, once a fragment showed the data offset. A duplicate or
+// overlapping fragment counts its bytes again, as its packets and
+// ip_bytes do: the counters say what crossed the link, the reassembly
+// counters what was made of it.
 //
 // Per datagram, in its flows: ip_reassembled (rebuilt from its fragments),
 // ip_reassembly_failures (never completed: timeout, eviction, truncated
@@ -81,6 +84,7 @@ type fragInfo struct {
 	held, heldTail   int32  // early non-first fragments (p.held), -1 when none
 	dups, overlaps   uint16 // duplicate / overlapping fragments not yet counted in flows
 	oversize         bool   // an oversize fragment not yet counted in flows
+	tcpHdrLen        uint8  // TCP data offset in bytes, once a fragment showed it (tcpHeaderLen); 0 unknown
 }
 
 // heldFrag is an early non-first fragment waiting for its first fragment.
@@ -149,6 +153,9 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
 			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
 	}
+	if k.proto == dissect.ProtoTCP && fi.tcpHdrLen == 0 {
+		fi.tcpHdrLen = tcpHeaderLen(d)
+	}
 	if d.FragOff == 0 {
 		p.match(d, &p.set)
 		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
@@ -157,9 +164,11 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		return
 	}
 	if fi.haveFirst {
+		d.PayloadLen = pastHeader(fi.tcpHdrLen, d.FragOff, d.PayloadLen) // a held one's at releaseHeld
 		p.set = fi.classes
 		d.SrcPort, d.DstPort, d.Protocol = fi.srcPort, fi.dstPort, fi.proto
 		d.Flags |= fi.l4 // for the flow key only: the sieve already ran
+		p.frags[k] = fi
 		return
 	}
 	if !ok {
@@ -175,6 +184,38 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.set = fi.classes
 	}
 	p.frags[k] = fi
+}
+
+// tcpHeaderLen returns the TCP header length (data offset, RFC 9293 §3.1)
+// a fragment of a TCP segment shows, 0 when it holds no data offset byte
+// (byte 12 of the header): the first fragment, or an IPv4 later fragment
+// whose offset is at most 12 when the first carried less of the header
+// (RFC 1858 §3.1's tiny fragment carries 8 bytes).
+func tcpHeaderLen(d *dissect.Dissection) uint8 {
+	var b []byte
+	at := 12
+	switch {
+	case d.FragOff == 0 && d.Flags&dissect.HasTCP != 0:
+		b = d.Data[d.L4Off:min(uint32(len(d.Data)), d.NetOff+d.IPLen)]
+	case d.IPVersion == 4 && d.FragOff > 0 && d.FragOff <= 12:
+		b, at = d.Payload, at-int(d.FragOff)
+	}
+	if at >= len(b) || b[at]>>4 < 5 {
+		return 0
+	}
+	return b[at] >> 4 * 4
+}
+
+// pastHeader returns the transport payload bytes of a fragment at offset
+// off carrying n bytes of its datagram's data, when the TCP header is hdr
+// bytes long (0: unknown, the fragment's bytes are taken as payload): a
+// TCP header that went on past a tiny first fragment is no payload in the
+// fragments that carry its rest.
+func pastHeader(hdr uint8, off, n uint32) uint32 {
+	if off >= uint32(hdr) {
+		return n
+	}
+	return n - min(n, uint32(hdr)-off)
 }
 
 // hold keeps an early non-first fragment for counting when its first
@@ -242,7 +283,7 @@ func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
 		h := &p.held[i]
 		hd.Meta = pkt.Meta{TimeNs: h.timeNs, CapLen: h.capLen, WireLen: h.wire, LinkType: h.linkType, Iface: k.iface, Frame: h.frame, TimeBorrowed: h.timeBorrowed}
 		hd.IPVersion, hd.IPLen, hd.PayloadLen, hd.FragOff, hd.TTL, hd.TOS, hd.VLANs, hd.NVLAN =
-			h.ipVersion, h.ipLen, h.payload, h.fragOff, h.ttl, h.tos, h.vlans, h.nvlan
+			h.ipVersion, h.ipLen, pastHeader(fi.tcpHdrLen, h.fragOff, h.payload), h.fragOff, h.ttl, h.tos, h.vlans, h.nvlan
 		hd.TCPFlags, hd.Payload = 0, nil
 		if first == nil && p.sh != nil {
 			p.sh.setIDs(p, h.ord) // flows created in the fragment's own slot

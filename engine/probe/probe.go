@@ -597,7 +597,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
 	}
-	if d.Flags&dissect.HasTCP != 0 && d.FragOff == 0 { // later fragments carry no TCP header
+	if d.Flags&(dissect.HasTCP|dissect.TCPFlagsCut) == dissect.HasTCP && d.FragOff == 0 { // later fragments, and tiny first ones, carry no flags
 		fl := d.TCPFlags
 		if fl&dissect.TCPSyn != 0 {
 			f.Count(flow.MTCPSyn)

@@ -204,7 +204,9 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, flowID uint64, hint *Hint, e
 			t.icmp(d, flowID, emit)
 		}
 	case d.Flags&dissect.HasTCP != 0:
-		t.tcp(d, flowID, hint, emit)
+		if d.Flags&dissect.TCPFlagsCut == 0 { // flags unknown: no segment to time
+			t.tcp(d, flowID, hint, emit)
+		}
 	case d.Flags&dissect.HasUDP != 0:
 		sp, dp := d.SrcPort, d.DstPort
 		if !(sp == 53 || dp == 53 || sp == 161 || dp == 161 || sp == 162 || dp == 162 || sp == 123 || dp == 123) {

@@ -19,7 +19,7 @@ type Emit func(iface uint16, r *observe.TCPConnection)
 // deltas into events (design 3.13).
 type Stats struct {
 	Packets         uint64 // TCP segments analysed
-	NotTCP          uint64 // packets ignored: no TCP header decoded
+	NotTCP          uint64 // packets ignored: no TCP header decoded, or one cut before its flags (dissect.TCPFlagsCut)
 	BoundarySkipped uint64 // boundary-only segments without SYN/FIN/RST, ignored
 	Created         uint64 // connections created
 	Emitted         uint64 // rows emitted (all reasons)
@@ -96,8 +96,9 @@ func (t *Tracker) Release() {
 	t.index, t.conns, t.free, t.pending = nil, nil, nil, nil
 }
 
-// Packet analyses one TCP segment (d.Has(dissect.HasTCP); other packets
-// are counted in Stats.NotTCP and ignored). class names the flow class the
+// Packet analyses one TCP segment (d.Has(dissect.HasTCP), its flags
+// known: not dissect.TCPFlagsCut; other packets are counted in
+// Stats.NotTCP and ignored). class names the flow class the
 // connection is reported under; it is taken from the connection's first
 // packet. With boundaryOnly (design 3.6) only SYN, FIN and RST segments are
 // analysed (others are counted in Stats.BoundarySkipped), and a connection
@@ -127,7 +128,7 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, class string, boundaryOnly b
 
 // packet is Packet, returning the segment's tcp.analysis class.
 func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool, hint *Hint) segKind {
-	if d.Flags&dissect.HasTCP == 0 {
+	if d.Flags&dissect.HasTCP == 0 || d.Flags&dissect.TCPFlagsCut != 0 {
 		t.stats.NotTCP++
 		return segNone
 	}

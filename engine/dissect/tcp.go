@@ -1,0 +1,124 @@
+package dissect
+
+import "encoding/binary"
+
+// tcp decodes the TCP header at the start of avail (RFC 9293 §3.1), the
+// transport bytes captured; announced is the number of transport bytes
+// the IP header announces.
+//
+// A header that is not all there is decoded as far as it goes when it was
+// cut by the snap length (the IP length announces it whole: IPv6 under
+// tcpdump's old 68-byte snap length leaves 14 bytes) or when it goes on in
+// the datagram's later fragments (a first fragment carrying less of it
+// than its data offset says: RFC 1858 §3.1's tiny fragment, whose 8 bytes
+// hold the ports and the sequence number only). The ports need 4 bytes
+// (tcpdump's `tcp port` reads them), the sequence number 8, the data
+// offset 13, the flags 14 (TCPFlagsCut before), the window 16
+// (TCPWindowCut before). Other TCP headers shorter than 20 bytes, or than
+// their data offset, are dropped whole (KindTCPTruncated,
+// KindTCPBadOffset). Cut headers count as KindTCPTruncated too, except in
+// a first fragment, where the rest of the header is not missing but
+// later.
+func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
+	n := len(avail)
+	first := out.Flags&IsFrag != 0 // a first fragment: the header may go on in the next one
+	if n < 20 && (n < 4 || announced < 20 && !first) {
+		d.Stats.Kinds[KindTCPTruncated]++
+		return
+	}
+	doff := 0 // unknown
+	if n >= 13 {
+		doff = int(avail[12]>>4) * 4
+		if doff < 20 || doff > announced && !first {
+			d.Stats.Kinds[KindTCPBadOffset]++
+			return
+		}
+	}
+	if n < 20 && announced >= 20 {
+		d.Stats.Kinds[KindTCPTruncated]++ // cut by the snap length
+	}
+	out.Flags |= HasL4 | HasTCP
+	out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+	out.DstPort = binary.BigEndian.Uint16(avail[2:])
+	if doff > 0 && doff <= announced {
+		out.PayloadLen = uint32(announced - doff)
+	}
+	if n < 14 {
+		out.Flags |= TCPFlagsCut | TCPWindowCut
+		if n >= 8 {
+			out.Seq = binary.BigEndian.Uint32(avail[4:])
+		}
+		return
+	}
+	out.Seq = binary.BigEndian.Uint32(avail[4:])
+	out.Ack = binary.BigEndian.Uint32(avail[8:])
+	out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
+	if n >= 16 {
+		out.Window = binary.BigEndian.Uint16(avail[14:])
+	} else {
+		out.Flags |= TCPWindowCut
+	}
+	cut := doff > n // by the snap length, or in the next fragment
+	if cut && !first {
+		out.Truncated = true
+	}
+	if optEnd := min(doff, n); optEnd > 20 {
+		d.tcpOptions(avail[20:optEnd], out, cut)
+	}
+	if !cut {
+		out.Payload = avail[doff:]
+	}
+}
+
+// tcpOptions reads MSS, window scale, SACK-permitted, SACK and timestamps
+// (RFC 793 §3.1, RFC 7323 §2.2, §3.2, RFC 2018). cut says the options go
+// on past o (the snap length or the fragment's end cut them): an option
+// running past o is then not malformed.
+func (d *Dissector) tcpOptions(o []byte, out *Dissection, cut bool) {
+	for i := 0; i < len(o); {
+		kind := o[i]
+		if kind == 0 {
+			return
+		}
+		if kind == 1 {
+			i++
+			continue
+		}
+		if i+1 >= len(o) {
+			return // cut by the snap length
+		}
+		l := int(o[i+1])
+		if l < 2 {
+			d.Stats.Kinds[KindTCPBadOption]++
+			return
+		}
+		if i+l > len(o) {
+			if !cut {
+				d.Stats.Kinds[KindTCPBadOption]++
+			}
+			return
+		}
+		v := o[i+2 : i+l]
+		switch kind {
+		case 2:
+			if l == 4 {
+				out.MSS = binary.BigEndian.Uint16(v)
+			}
+		case 3:
+			if l == 3 {
+				out.WScale = int16(v[0])
+			}
+		case 4:
+			out.SACKPerm = true
+		case 5:
+			out.SACKBlocks = uint8((l - 2) / 8)
+		case 8:
+			if l == 10 {
+				out.Flags |= HasTCPTS
+				out.TSVal = binary.BigEndian.Uint32(v)
+				out.TSEcr = binary.BigEndian.Uint32(v[4:])
+			}
+		}
+		i += l
+	}
+}
