@@ -138,6 +138,24 @@ func openInB(t testing.TB, lab *netlab.Lab, cfg live.Config) []*live.Source {
 	return srcs
 }
 
+// drainToEOF reads s, stopped, until io.EOF and returns how many packets
+// it delivered.
+func drainToEOF(t *testing.T, s *live.Source) int {
+	t.Helper()
+	n := 0
+	for {
+		_, _, err := s.Next()
+		switch {
+		case err == io.EOF:
+			return n
+		case err == nil:
+			n++
+		case !errors.Is(err, pkt.ErrIdle):
+			t.Fatal(err)
+		}
+	}
+}
+
 // tinyRing opens a capture of the lab's link at B through a tiny ring
 // (256-byte snap length, two 4 KiB blocks), closed at the test's end.
 func tinyRing(t *testing.T) (*netlab.Lab, *live.Source) {
@@ -165,19 +183,7 @@ func TestKernelDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Stop()
-	n := 0
-	for {
-		_, _, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil && !errors.Is(err, pkt.ErrIdle) {
-			t.Fatal(err)
-		}
-		if err == nil {
-			n++
-		}
-	}
+	n := drainToEOF(t, s)
 	st := s.Stats()[0]
 	if st.Drops == 0 || st.Freezes == 0 {
 		t.Errorf("%+v: want drops and ring freezes", st)
@@ -312,33 +318,14 @@ func TestOpenWithoutCapNetRaw(t *testing.T) {
 // TestNoCountsAfterEOF sends datagrams through a tiny ring once Next has
 // returned io.EOF: the kernel takes no packet for the stopped capture (its
 // filter refuses all since Stop), so they are neither counted nor
-// dropped. A probe process
-// lingering for its collectors' acknowledgements after SIGINT used to
-// report the packets of the still busy link as kernel drops (1414 on its
-// summary line for a capture that dropped none).
+// dropped. A probe process lingering for its collectors'
+// acknowledgements after SIGINT used to report the packets of the still
+// busy link as kernel drops (1414 on its summary line for a capture that
+// dropped none).
 func TestNoCountsAfterEOF(t *testing.T) {
-	lab := netlab.New(t)
-	cfg := live.DefaultConfig(lab.IfB)
-	cfg.SnapLen, cfg.BlockBytes, cfg.RingBytes = 256, 4096, 2*4096
-	var srcs []*live.Source
-	if err := lab.B.Do(func() (err error) {
-		srcs, _, err = live.Open(cfg)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s := srcs[0]
-	defer s.Close()
+	lab, s := tinyRing(t)
 	s.Stop()
-	for {
-		_, _, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil && !errors.Is(err, pkt.ErrIdle) {
-			t.Fatal(err)
-		}
-	}
+	drainToEOF(t, s)
 	before := s.Stats()[0]
 	// 100 datagrams overflow the 8 KiB ring nobody reads any more; the
 	// lab's server has read them all when UDPFrom returns, so the kernel

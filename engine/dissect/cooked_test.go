@@ -1,12 +1,10 @@
 package dissect_test
 
 import (
-	"io"
 	"net/netip"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestCookedVLAN: a Linux cooked capture of a VLAN-tagged frame (tcpdump
@@ -21,28 +19,7 @@ import (
 // Before, all 4 were "not IP".
 func TestCookedVLAN(t *testing.T) {
 	for _, name := range []string{"testdata/sll-vlan.pcap", "testdata/sll2-vlan.pcap"} {
-		src, err := replay.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := dissect.New()
-		var got []dissect.Dissection
-		for {
-			data, m, err := src.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var x dissect.Dissection
-			if err := d.Dissect(data, m, &x); err != nil {
-				t.Errorf("%s frame %d: %v", name, m.Frame, err)
-				continue
-			}
-			got = append(got, x)
-		}
-		src.Close()
+		got, _ := framesOf(t, name)
 		if len(got) != 4 {
 			t.Fatalf("%s: %d IP packets, want 4", name, len(got))
 		}

@@ -13,7 +13,17 @@ import (
 // frames dissects every packet of a capture under ../shared/samples.
 func frames(t *testing.T, rel string) []dissect.Dissection {
 	t.Helper()
-	src, err := replay.Open(filepath.Join(samplesDir(t), rel))
+	all, _ := framesOf(t, filepath.Join(samplesDir(t), rel))
+	return all
+}
+
+// framesOf dissects every IP packet of the capture at path (frames that
+// are not IP are left out; any other dissection error fails the test),
+// without the slices borrowed from the reader's buffer, and the dissector
+// (its Stats).
+func framesOf(t *testing.T, path string) ([]dissect.Dissection, *dissect.Dissector) {
+	t.Helper()
+	src, err := replay.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +33,7 @@ func frames(t *testing.T, rel string) []dissect.Dissection {
 	for {
 		data, m, err := src.Next()
 		if err == io.EOF {
-			return all
+			return all, d
 		}
 		if err != nil {
 			t.Fatal(err)

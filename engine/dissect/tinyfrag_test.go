@@ -1,12 +1,10 @@
 package dissect_test
 
 import (
-	"io"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // tinyFragFrames are the 3 frames of testdata/tcp-tiny-fragment.pcap,
@@ -46,27 +44,7 @@ func tinyFragFrames() []capgen.Frame {
 // went to a port-less flow.
 func TestTinyFirstFragment(t *testing.T) {
 	path := capgen.Golden(t, "testdata/tcp-tiny-fragment.pcap", capgen.PCAP(tinyFragFrames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	d := dissect.New()
-	var got []dissect.Dissection
-	for {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var x dissect.Dissection
-		if err := d.Dissect(data, m, &x); err != nil {
-			t.Fatalf("frame %d: %v", m.Frame, err)
-		}
-		got = append(got, x)
-	}
+	got, d := framesOf(t, path)
 	if len(got) != 3 {
 		t.Fatalf("%d packets, want 3", len(got))
 	}

@@ -3,6 +3,7 @@ package rtt
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"testing"
 
@@ -22,25 +23,9 @@ import (
 // Capture generated here, committed as testdata/tcp-ts-not-negotiated.pcap.
 func TestTimestampsNotNegotiated(t *testing.T) {
 	srv := capgen.AP("198.51.100.20:80")
-	ts := func(v, e uint32) *[2]uint32 { return &[2]uint32{v, e} }
 	var fr []capgen.Frame
 	conn := func(at float64, cli string, synackTS bool, isn uint32) {
-		c := capgen.AP(cli)
-		var sa *[2]uint32
-		if synackTS {
-			sa = ts(900, 100)
-		}
-		segs := []seg{
-			{at, capgen.TCP{Src: c, Dst: srv, Flags: "S", Seq: isn, Win: 64240, MSS: 1460, TS: ts(100, 0)}},
-			{at + 20, capgen.TCP{Src: srv, Dst: c, Flags: "SA", Seq: 5000, Ack: isn + 1, Win: 64240, MSS: 1460, TS: sa}},
-			{at + 21, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(101, 900)}},
-			{at + 30, capgen.TCP{Src: c, Dst: srv, Flags: "PA", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(110, 900), Payload: bytes.Repeat([]byte{'G'}, 100)}},
-			{at + 60, capgen.TCP{Src: srv, Dst: c, Flags: "PA", Seq: 5001, Ack: isn + 101, Win: 509, TS: ts(950, 110), Payload: bytes.Repeat([]byte{'R'}, 100)}},
-			{at + 62, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 101, Ack: 5101, Win: 502, TS: ts(140, 950)}},
-		}
-		for _, sg := range segs {
-			fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
-		}
+		fr = append(fr, tsHandshake(srv, at, cli, true, true, synackTS, isn)...)
 	}
 	conn(0, "192.0.2.10:40001", true, 1000)
 	conn(100, "192.0.2.10:40002", false, 2000)
@@ -91,31 +76,9 @@ func TestTimestampsNotNegotiated(t *testing.T) {
 // committed as testdata/tcp-ts-negotiation.pcap.
 func TestTimestampsNegotiatedBothWays(t *testing.T) {
 	srv := capgen.AP("198.51.100.20:443")
-	ts := func(v, e uint32) *[2]uint32 { return &[2]uint32{v, e} }
 	var fr []capgen.Frame
 	conn := func(at float64, cli string, synTS, synack, synackTS bool, isn uint32) {
-		c := capgen.AP(cli)
-		var s, sa *[2]uint32
-		if synTS {
-			s = ts(100, 0)
-		}
-		if synackTS {
-			sa = ts(900, 100)
-		}
-		segs := []seg{
-			{at, capgen.TCP{Src: c, Dst: srv, Flags: "S", Seq: isn, Win: 64240, MSS: 1460, TS: s}},
-			{at + 20, capgen.TCP{Src: srv, Dst: c, Flags: "SA", Seq: 5000, Ack: isn + 1, Win: 64240, MSS: 1460, TS: sa}},
-			{at + 21, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(101, 900)}},
-			{at + 30, capgen.TCP{Src: c, Dst: srv, Flags: "PA", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(110, 900), Payload: bytes.Repeat([]byte{'G'}, 100)}},
-			{at + 60, capgen.TCP{Src: srv, Dst: c, Flags: "PA", Seq: 5001, Ack: isn + 101, Win: 509, TS: ts(950, 110), Payload: bytes.Repeat([]byte{'R'}, 100)}},
-			{at + 62, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 101, Ack: 5101, Win: 502, TS: ts(140, 950)}},
-		}
-		for i, sg := range segs {
-			if i == 1 && !synack {
-				continue
-			}
-			fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
-		}
+		fr = append(fr, tsHandshake(srv, at, cli, synTS, synack, synackTS, isn)...)
 	}
 	conn(0, "192.0.2.10:41001", false, true, true, 1000)
 	conn(100, "192.0.2.10:41002", true, true, false, 2000)
@@ -134,4 +97,37 @@ func TestTimestampsNegotiatedBothWays(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("tcp_ts samples (client port, ms) %v, want %v", got, want)
 	}
+}
+
+// tsHandshake is one connection of the timestamp tests, from client cli to
+// srv at at ms: SYN (client TSval 100 when synTS), SYN-ACK (left out
+// unless synack; server TSval 900 echoing 100 when synackTS), ACK, 100
+// bytes each way and the last ACK, every later segment with the option
+// (TSecr echoes: 20, 1, 30 and 2 ms when negotiated).
+func tsHandshake(srv netip.AddrPort, at float64, cli string, synTS, synack, synackTS bool, isn uint32) []capgen.Frame {
+	ts := func(v, e uint32) *[2]uint32 { return &[2]uint32{v, e} }
+	c := capgen.AP(cli)
+	var s, sa *[2]uint32
+	if synTS {
+		s = ts(100, 0)
+	}
+	if synackTS {
+		sa = ts(900, 100)
+	}
+	segs := []seg{
+		{at, capgen.TCP{Src: c, Dst: srv, Flags: "S", Seq: isn, Win: 64240, MSS: 1460, TS: s}},
+		{at + 20, capgen.TCP{Src: srv, Dst: c, Flags: "SA", Seq: 5000, Ack: isn + 1, Win: 64240, MSS: 1460, TS: sa}},
+		{at + 21, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(101, 900)}},
+		{at + 30, capgen.TCP{Src: c, Dst: srv, Flags: "PA", Seq: isn + 1, Ack: 5001, Win: 502, TS: ts(110, 900), Payload: bytes.Repeat([]byte{'G'}, 100)}},
+		{at + 60, capgen.TCP{Src: srv, Dst: c, Flags: "PA", Seq: 5001, Ack: isn + 101, Win: 509, TS: ts(950, 110), Payload: bytes.Repeat([]byte{'R'}, 100)}},
+		{at + 62, capgen.TCP{Src: c, Dst: srv, Flags: "A", Seq: isn + 101, Ack: 5101, Win: 502, TS: ts(140, 950)}},
+	}
+	var fr []capgen.Frame
+	for i, sg := range segs {
+		if i == 1 && !synack {
+			continue
+		}
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+	}
+	return fr
 }
