@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,13 +66,15 @@ type LiveFlow struct {
 }
 
 // name is the flow's readable name as in the flows table
-// (10.0.0.1:40000>10.0.0.2:21/tcp), "*" for what the class does not
-// split by.
+// (10.0.0.1:40000>10.0.0.2:21/tcp, collector.FlowName), "*" for what the
+// class does not split by: an IPv6 address is bracketed only before a
+// port ([2001:db8::1]:53, but fe80::1>ff02::2/icmp6), and the protocol
+// has the flows table's name (igmp, not "proto 2").
 func (f LiveFlow) name() string {
 	end := func(a string, port uint16) string {
 		if a == "" {
 			a = "*"
-		} else if strings.Contains(a, ":") {
+		} else if port != 0 && strings.Contains(a, ":") {
 			a = "[" + a + "]"
 		}
 		if port != 0 {
@@ -79,7 +82,28 @@ func (f LiveFlow) name() string {
 		}
 		return a
 	}
-	return end(f.SrcAddr, f.SrcPort) + ">" + end(f.DstAddr, f.DstPort) + "/" + protoName(int64(f.Protocol))
+	return end(f.SrcAddr, f.SrcPort) + ">" + end(f.DstAddr, f.DstPort) + "/" + flowProtoName(f.Protocol)
+}
+
+// flowProtoName names IP protocol p as the flows table's name column
+// does (collector.ProtocolName): its number when it has no name there.
+func flowProtoName(p uint8) string {
+	switch p {
+	case 2:
+		return "igmp"
+	case 51:
+		return "ah"
+	case 89:
+		return "ospf"
+	case 103:
+		return "pim"
+	case 112:
+		return "vrrp"
+	}
+	if s := protoName(int64(p)); !strings.HasPrefix(s, "proto ") {
+		return s
+	}
+	return strconv.Itoa(int(p))
 }
 
 // LiveIface is one interface's (or replayed file's) counters.

@@ -153,36 +153,61 @@ func idleClock(src *live.Source) func() int64 {
 	return func() int64 { return wallNs() - lag }
 }
 
+// signalEcho is how soon after the first stop signal a second one is the
+// same stop, not the abort: coreutils' timeout (without --foreground)
+// sends its signal to the command and then to its process group, so the
+// command gets it twice within microseconds, and aborted one run in five
+// of `timeout -s INT 60 tmonbench live ...`; a person pressing Ctrl-C
+// twice takes far longer.
+const signalEcho = 100 * time.Millisecond
+
 // stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
 // positive): the source then drains what the kernel captured before and
 // ends, and the run ends normally; said tells stderr why, and that a
 // second signal aborts. A second signal cancels the context (abort).
 // cancel releases the handler.
 func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, stopSignals...)
+	ctx, cancel := watchStop(sig, d, time.Now, src.Stop, stderr, who, then)
+	return ctx, func() { signal.Stop(sig); cancel() }
+}
+
+// watchStop calls stop at the first signal on sig, or after d (when
+// positive), and cancels the returned context at the next signal, but
+// for one within signalEcho of the first signal (on the clock now).
+func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop func(), stderr io.Writer, who, then string) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
 	var timer <-chan time.Time
 	if d > 0 {
 		timer = time.After(d)
 	}
 	go func() {
+		var first time.Time // of the first signal; zero after --duration
 		select {
 		case s := <-sig:
+			first = now()
 			fmt.Fprintf(stderr, "tmonbench %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
 		case <-timer:
 			fmt.Fprintf(stderr, "tmonbench %s: --duration %v reached: capture stopped; %s\n", who, d, then)
 		case <-ctx.Done():
 			return
 		}
-		src.Stop()
-		select {
-		case <-sig:
-			cancel()
-		case <-ctx.Done():
+		stop()
+		for {
+			select {
+			case <-sig:
+				if !first.IsZero() && now().Sub(first) < signalEcho {
+					continue // the first one's echo
+				}
+				cancel()
+				return
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
-	return ctx, func() { signal.Stop(sig); cancel() }
+	return ctx, cancel
 }
 
 // physMB is the machine's memory in MiB (0 when unknown).

@@ -189,6 +189,9 @@ func TestLiveAbortExit130(t *testing.T) {
 	go lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 2000, 100, 2*time.Millisecond, 9000) // 4 s: past the drain
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor("a second signal aborts")
+	// a signal within signalEcho of the first is its echo (coreutils'
+	// timeout sends two): the first was taken before the line was said
+	time.Sleep(signalEcho)
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor("aborted by a second signal")
 	for line := range lines {

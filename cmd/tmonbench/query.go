@@ -90,12 +90,8 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer db.Close()
 		if st := queries.State(*out); st.Running {
-			what := st.Mode // replay, collector
-			if what == "live" {
-				what = "live capture"
-			}
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
-				what, *out, st.PID, st.Started.UTC().Format(time.RFC3339))
+				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 		}
 		for _, q := range *sqls { // every --sql is checked before the first runs
 			if err := checkSQL(db, q); err != nil {

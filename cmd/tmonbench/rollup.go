@@ -89,6 +89,13 @@ func cmdPrepare(name string) flagsFunc {
 			// removes its hidden folder; the tables written before stay.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// A live capture or a collector appends to out while it runs:
+			// what is written now covers its rows so far, and stays as it
+			// is when more come (query then reads stale rollups).
+			if st := queries.State(*out); st.Running && st.Dir == absPath(*out) {
+				fmt.Fprintf(stderr, "tmonbench %s: note: the %s writing %s is still running (pid %d): these tables cover the rows written so far; run tmonbench %s again once it has ended\n",
+					name, runWhat(st.Mode), *out, st.PID, name)
+			}
 			err = prepare(ctx, *out, opt, name == "rollup", w)
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "tmonbench %s: interrupted: the tables written before are kept\n", name)
@@ -147,6 +154,15 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 	}
 	fmt.Fprintf(w, "  wall time %.3f s\n", time.Since(started).Seconds())
 	return nil
+}
+
+// runWhat names a running run's mode (run.json's) for a note: replay,
+// collector, live capture.
+func runWhat(mode string) string {
+	if mode == "live" {
+		return "live capture"
+	}
+	return mode
 }
 
 // absPath is path made absolute, or path itself when it cannot be.

@@ -159,3 +159,28 @@ func TestPrepareStopsAtCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareNotesRunningLive: rollup and enrich on the output of a live
+// capture still running (run.json mode live, as cmdLive opens it) write
+// the tables, and say on stderr that they cover the rows written so far.
+// Without the note a new user's walk (2026-12-05) rolled up a live
+// output mid-run and, after the capture ended, `query operator` printed
+// 0 rows from the stale flow_counters_1m beside 44 flow_counters rows.
+func TestPrepareNotesRunningLive(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "live")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	for _, cmd := range []string{"rollup", "enrich"} {
+		code, _, stderr := tmon(t, cmd, "-q", "--out", out)
+		want := fmt.Sprintf("tmonbench %s: note: the live capture writing %s is still running (pid %d): these tables cover the rows written so far; run tmonbench %s again once it has ended\n", cmd, out, os.Getpid(), cmd)
+		if code != 0 || stderr != want {
+			t.Errorf("%s during a live capture: %d %q, want 0 %q", cmd, code, stderr, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "flow_counters_1m")); err != nil {
+		t.Errorf("rollup wrote no flow_counters_1m into the live output: %v", err)
+	}
+}
