@@ -189,6 +189,43 @@ func TestMergeRefusesSameSourceTwice(t *testing.T) {
 	}
 }
 
+// TestMergeRefusesOverlappingRuns: two outputs of different runs of one
+// probe name (here two replays named "vm", as two live runs on one host
+// are by default) both number their flows from 1; merged, flow_id 1 of
+// probe vm would be two flows, and flow_counters, tcp_connections and the
+// others, joined to flows by (probe, flow_id), would mix them. The merge
+// is refused before anything is written, naming the probe, the id and
+// both flows (zeek_ntp.pcap's first flow and zeek_wikipedia.pcap's, as
+// `query --sql "SELECT name FROM flows WHERE flow_id = 1"` gives them).
+// It merged them silently (found by a new user merging two live runs).
+func TestMergeRefusesOverlappingRuns(t *testing.T) {
+	a := testout.Replay(t, "--probe", "vm="+sample(t, "zeek_wikipedia.pcap"))
+	b := testout.Replay(t, "--probe", "vm="+sample(t, "zeek_ntp.pcap"))
+	first := func(out string) string {
+		return strings.TrimSpace(query(t, out, `SELECT name FROM flows WHERE flow_id = 1 AND class = 'all'`))
+	}
+	fa, fb := first(a), first(b)
+	if fa == "" || fb == "" || fa == fb {
+		t.Fatalf("flow 1 is %q and %q: the test needs two different flows", fa, fb)
+	}
+	dst := filepath.Join(t.TempDir(), "merged")
+	os.MkdirAll(dst, 0o755)
+	_, err := Merge(context.Background(), dst, []string{a, b})
+	if err == nil || !strings.Contains(err.Error(), "probe vm's flow_id 1 is ") || !strings.Contains(err.Error(), "different runs of one probe name") {
+		t.Fatalf("merge of two runs of probe vm: %v, want a refusal naming probe vm's flow_id 1", err)
+	}
+	if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+		t.Errorf("the refused merge wrote %d entries into its destination", len(ents))
+	}
+	// the same run twice (duplicated collectors) still merges
+	c := testout.Replay(t, "--probe", "vm="+sample(t, "zeek_wikipedia.pcap"))
+	dst2 := filepath.Join(t.TempDir(), "merged2")
+	os.MkdirAll(dst2, 0o755)
+	if _, err := Merge(context.Background(), dst2, []string{a, c}); err != nil {
+		t.Fatalf("merge of one run's two copies: %v", err)
+	}
+}
+
 // flatten copies the Hive-partitioned output out into a flat one (schema
 // version 1: every part file directly in its table's folder, no manifest,
 // no partition folders), the layout written before the dataset layout;

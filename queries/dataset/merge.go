@@ -78,6 +78,9 @@ func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error)
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer conn.Close()
+	if err := sameFlowIDs(ctx, conn, have[observe.TableFlows]); err != nil {
+		return nil, err
+	}
 	for _, t := range observe.Tables {
 		exprs := have[t.Name]
 		if len(exprs) == 0 {
@@ -111,6 +114,39 @@ func distinctSources(srcs []string) error {
 		seen[i] = st
 	}
 	return nil
+}
+
+// sameFlowIDs refuses sources in which one probe's flow_id names two
+// different flows (interface, class, name or first_seen differ): outputs
+// of different runs of one probe name (live and collector outputs take
+// the host's name by default), whose flow ids both start at 1. Every
+// table joins its rows to flows on probe and flow_id, so their union
+// would mix the runs' flows up. Outputs of one run (duplicated
+// collectors) or of replays of one capture have the same flows under the
+// same ids.
+func sameFlowIDs(ctx context.Context, conn *sql.Conn, exprs []string) error {
+	if len(exprs) < 2 {
+		return nil
+	}
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = "SELECT probe, flow_id, interface, class, name, first_seen FROM " + e
+	}
+	q := "SELECT probe, flow_id, min(name), max(name) FROM (SELECT DISTINCT * FROM (" + strings.Join(parts, " UNION ALL ") +
+		")) GROUP BY probe, flow_id HAVING count(*) > 1 ORDER BY probe, flow_id LIMIT 1"
+	var probe, a, b string
+	var id uint64
+	switch err := conn.QueryRowContext(ctx, q).Scan(&probe, &id, &a, &b); {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return fmt.Errorf("dataset: merge flows: %w", err)
+	}
+	what := fmt.Sprintf("%s in one source and %s in another", a, b)
+	if a == b {
+		what = "two flows named " + a + " (other interfaces, classes or first packets)"
+	}
+	return fmt.Errorf("dataset: merge: probe %s's flow_id %d is %s: these are outputs of different runs of one probe name, whose flow ids overlap, and every table joins its rows to flows by probe and flow_id; merge outputs of one run (duplicated collectors) or replays of one capture, or give each run its own probe name (live --name, replay --probe NAME=PCAP)", probe, id, what)
 }
 
 // mergeTable writes the distinct rows of one table's sources.
