@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // ManifestName is the file engine/store writes at the top of every run
@@ -101,7 +102,25 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
 		}
 	}
+	if _, err := db.Exec(ProtocolNameMacro()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queries: create macro protocol_name: %w", err)
+	}
 	return db, nil
+}
+
+// ProtocolNameMacro is the DuckDB statement that defines the SQL macro
+// protocol_name(p) every connection of Open has: the name of IP protocol
+// number p as the tables write it (observe.ProtocolName: 'igmp', 'icmp6',
+// '4' for one without a name), for queries' protocol columns.
+func ProtocolNameMacro() string {
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE MACRO protocol_name(p) AS CASE p")
+	observe.ProtocolNames(func(p uint8, name string) {
+		fmt.Fprintf(&b, " WHEN %d THEN '%s'", p, name)
+	})
+	b.WriteString(" ELSE CAST(p AS VARCHAR) END")
+	return b.String()
 }
 
 // TimeZone is the DuckDB TimeZone every connection of Open runs with: the

@@ -221,12 +221,31 @@ func TestSummaryValues(t *testing.T) {
 		{"tcp", int64(2), uint64(18), uint64(16300), ns(1700000000000000001), ns(1700000009999999999), uint64(0)},
 		{"udp", int64(1), uint64(3), uint64(240), ns(1700000000123456789), ns(1700000001987654321), uint64(2)},
 		{"icmp6", int64(1), uint64(2), uint64(208), ns(1700000004000000007), ns(1700000005000000007), uint64(0)},
-		{"ip-proto-47", int64(1), uint64(1), uint64(100), ns(1700000006000000000), ns(1700000006000000000), uint64(0)},
+		{"gre", int64(1), uint64(1), uint64(100), ns(1700000006000000000), ns(1700000006000000000), uint64(0)},
 		{"icmp", int64(1), uint64(1), uint64(84), ns(1700000003000000000), ns(1700000003000000000), uint64(0)},
 		{"total", int64(6), uint64(25), uint64(16932), ns(1700000000000000001), ns(1700000009999999999), uint64(2)},
 	}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Errorf("summary\n%v\nwant\n%v", res.Rows, want)
+	}
+}
+
+// TestProtocolNameOneSpelling: the SQL macro protocol_name, which the
+// summary, operator and report queries name protocols by, gives every
+// number 0-255 the name the flows table and the TUI give it
+// (observe.ProtocolName); the summary wrote 'ip-proto-2' for the flows
+// table's igmp, and the TUI's overview 'proto 2'.
+func TestProtocolNameOneSpelling(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, `SELECT range::UTINYINT, protocol_name(range::UTINYINT) FROM range(256) ORDER BY 1`)
+	if len(res.Rows) != 256 {
+		t.Fatalf("%d rows", len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		p := r[0].(uint8)
+		if want := observe.ProtocolName(p); r[1] != want {
+			t.Errorf("protocol_name(%d) = %v, observe.ProtocolName %q", p, r[1], want)
+		}
 	}
 }
 

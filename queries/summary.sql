@@ -6,14 +6,7 @@ WITH reassembled AS (
     GROUP BY probe, flow_id
 )
 SELECT
-    CASE
-        WHEN grouping(protocol) = 1 THEN 'total'
-        WHEN protocol = 6 THEN 'tcp'
-        WHEN protocol = 17 THEN 'udp'
-        WHEN protocol = 1 THEN 'icmp'
-        WHEN protocol = 58 THEN 'icmp6'
-        ELSE 'ip-proto-' || protocol
-    END AS protocol,
+    CASE WHEN grouping(protocol) = 1 THEN 'total' ELSE protocol_name(protocol) END AS protocol,
     count(*) AS flows,
     coalesce(sum(packets), 0)::UBIGINT AS packets,
     coalesce(sum(bytes), 0)::UBIGINT AS bytes,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,8 +67,9 @@ type LiveFlow struct {
 // name is the flow's readable name as in the flows table
 // (10.0.0.1:40000>10.0.0.2:21/tcp, collector.FlowName), "*" for what the
 // class does not split by: an IPv6 address is bracketed only before a
-// port ([2001:db8::1]:53, but fe80::1>ff02::2/icmp6), and the protocol
-// has the flows table's name (igmp, not "proto 2").
+// port ([2001:db8::1]:53, but fe80::1>ff02::2/icmp6), the protocol has
+// the flows table's name (observe.ProtocolName: igmp, not "proto 2"), and
+// no protocol is written when the class does not split by it (0).
 func (f LiveFlow) name() string {
 	end := func(a string, port uint16) string {
 		if a == "" {
@@ -82,28 +82,11 @@ func (f LiveFlow) name() string {
 		}
 		return a
 	}
-	return end(f.SrcAddr, f.SrcPort) + ">" + end(f.DstAddr, f.DstPort) + "/" + flowProtoName(f.Protocol)
-}
-
-// flowProtoName names IP protocol p as the flows table's name column
-// does (collector.ProtocolName): its number when it has no name there.
-func flowProtoName(p uint8) string {
-	switch p {
-	case 2:
-		return "igmp"
-	case 51:
-		return "ah"
-	case 89:
-		return "ospf"
-	case 103:
-		return "pim"
-	case 112:
-		return "vrrp"
+	n := end(f.SrcAddr, f.SrcPort) + ">" + end(f.DstAddr, f.DstPort)
+	if f.Protocol != 0 {
+		n += "/" + observe.ProtocolName(f.Protocol)
 	}
-	if s := protoName(int64(p)); !strings.HasPrefix(s, "proto ") {
-		return s
-	}
-	return strconv.Itoa(int(p))
+	return n
 }
 
 // LiveIface is one interface's (or replayed file's) counters.

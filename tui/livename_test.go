@@ -29,6 +29,8 @@ func TestLiveFlowNameAsFlowsTable(t *testing.T) {
 		{pdu.FlowDef{Fields: addrs, Protocol: 2, SrcAddr: a("10.0.0.1"), DstAddr: a("224.0.0.22")}, "10.0.0.1>224.0.0.22/igmp"},
 		{pdu.FlowDef{Fields: addrs, Protocol: 41, SrcAddr: a("10.0.0.1"), DstAddr: a("10.0.0.2")}, "10.0.0.1>10.0.0.2/41"},
 		{pdu.FlowDef{Fields: pdu.FieldProtocol | pdu.FieldDstAddr | pdu.FieldDstPort, Protocol: 17, DstAddr: a("10.26.0.2"), DstPort: 53}, "*>10.26.0.2:53/udp"},
+		// a class that does not split by protocol: no suffix (it was /proto 0)
+		{pdu.FlowDef{Fields: pdu.FieldSrcAddr | pdu.FieldDstAddr, SrcAddr: a("10.0.0.1"), DstAddr: a("10.0.0.2")}, "10.0.0.1>10.0.0.2"},
 	}
 	for _, c := range cases {
 		d := c.def

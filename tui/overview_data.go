@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // The overview's data. A million-flow output must show its first screen in
@@ -133,27 +135,6 @@ func mainClasses(gs []flowGroup) []probeRow {
 	return out
 }
 
-// protoName is the name of an IP protocol number on the overview.
-func protoName(p int64) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmp6"
-	case 132:
-		return "sctp"
-	case 47:
-		return "gre"
-	case 50:
-		return "esp"
-	}
-	return fmt.Sprintf("proto %d", p)
-}
-
 // mixes adds the groups up into the protocol mix (main classes only, by
 // bytes) and the class mix (every class: a packet counts in each class it
 // matches; by packets).
@@ -174,7 +155,7 @@ func mixes(gs []flowGroup, mains []probeRow) (protos, classes []mixRow) {
 	}
 	for _, g := range gs {
 		if isMain[classKey{g.probe, g.iface, g.class}] {
-			protos = add(protos, protoName(g.proto), g)
+			protos = add(protos, observe.ProtocolName(uint8(g.proto)), g)
 		}
 		classes = add(classes, g.class, g)
 	}

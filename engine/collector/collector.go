@@ -427,7 +427,7 @@ func FlowName(r *pdu.FlowDef) string {
 	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
 	if r.Fields&pdu.FieldProtocol != 0 {
 		b.WriteByte('/')
-		b.WriteString(ProtocolName(r.Protocol))
+		b.WriteString(observe.ProtocolName(r.Protocol))
 	}
 	if r.Fields&pdu.FieldDSCP != 0 {
 		b.WriteString(" dscp " + strconv.Itoa(int(r.DSCP)))
@@ -436,38 +436,6 @@ func FlowName(r *pdu.FlowDef) string {
 		b.WriteString(" vlan " + strconv.Itoa(int(r.VLAN)))
 	}
 	return b.String()
-}
-
-// ProtocolName returns the IANA keyword of an IP protocol number in lower
-// case (tcp, udp, icmp, ipv6-icmp as "icmp6"), or its number.
-func ProtocolName(p uint8) string {
-	switch p {
-	case 1:
-		return "icmp"
-	case 2:
-		return "igmp"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 47:
-		return "gre"
-	case 50:
-		return "esp"
-	case 51:
-		return "ah"
-	case 58:
-		return "icmp6"
-	case 89:
-		return "ospf"
-	case 103:
-		return "pim"
-	case 112:
-		return "vrrp"
-	case 132:
-		return "sctp"
-	}
-	return strconv.Itoa(int(p))
 }
 
 func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {

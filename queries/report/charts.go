@@ -24,7 +24,7 @@ const flowJoin = `JOIN (SELECT DISTINCT probe, flow_id, class, protocol, src_add
 
 // TrafficSQL is the query behind the traffic charts: a metric (%[2]s) per
 // interval of table %[1]s and protocol over the flows of class all.
-const TrafficSQL = `SELECT epoch_ms(c.interval_start) AS t, ` + "CASE f.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp6' ELSE 'ip-proto-' || f.protocol END" + ` AS name, sum(c.sum) AS v
+const TrafficSQL = `SELECT epoch_ms(c.interval_start) AS t, protocol_name(f.protocol) AS name, sum(c.sum) AS v
 FROM %[1]s c ` + flowJoin + `
 WHERE f.class = 'all' AND c.metric = '%[2]s' AND ` + flowFilter + `
 GROUP BY ALL ORDER BY t, name`

@@ -21,7 +21,7 @@ WITH f AS (
 )
 SELECT
     c.interval_start AS hour,
-    CASE c.protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp6' ELSE 'ip-proto-' || c.protocol END AS protocol,
+    protocol_name(c.protocol) AS protocol,
     count(DISTINCT (c.probe, c.flow_id)) AS flows,
     sum(c.sum) FILTER (WHERE c.metric = 'packets')::UBIGINT AS packets,
     sum(c.sum) FILTER (WHERE c.metric = 'ip_bytes')::UBIGINT AS bytes,
