@@ -111,8 +111,9 @@ type LiveProbe struct {
 type LiveChannel struct {
 	Probe, Collector string
 	Sent, Acked      uint64
-	Unacked          int  // PDUs sent and not yet acknowledged
-	LongRetry        bool // the collector is unreachable: long-retry mode
+	Heartbeats       uint64 // heartbeats among Sent: never acknowledged
+	Unacked          int    // PDUs sent and not yet acknowledged
+	LongRetry        bool   // the collector is unreachable: long-retry mode
 }
 
 // noFlows says why a snapshot lists no flow: no interval has closed yet,
@@ -296,7 +297,11 @@ func livePanel(e *env, w, bodyH int) string {
 		if c.LongRetry {
 			state = st.sevError.Render("LONG RETRY")
 		}
-		ch = append(ch, fmt.Sprintf("%s→%s sent %s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), human(int64(c.Acked)), c.Unacked, state))
+		hb := ""
+		if c.Heartbeats > 0 {
+			hb = fmt.Sprintf(" (%s heartbeats)", human(int64(c.Heartbeats)))
+		}
+		ch = append(ch, fmt.Sprintf("%s→%s sent %s%s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), hb, human(int64(c.Acked)), c.Unacked, state))
 	}
 	if s.CollectorQueue > 0 {
 		ch = append(ch, fmt.Sprintf("collector queue %d", s.CollectorQueue))

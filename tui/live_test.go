@@ -101,6 +101,10 @@ func lineWith(s string, want ...string) string {
 func TestLiveOverview(t *testing.T) {
 	out := replayed(t, ftpLab)
 	snaps := liveSnaps()
+	// 4 heartbeats at the end: sent, never acknowledged (they made "sent
+	// 74 acked 70 unacked 0" look like 4 PDUs lost)
+	snaps[3].Channels[0].Sent += 4
+	snaps[3].Channels[0].Heartbeats = 4
 	m := liveModel(t, out, snaps)
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	for i, want := range []struct{ status, panel string }{
@@ -127,7 +131,7 @@ func TestLiveOverview(t *testing.T) {
 		}
 	}
 	v := plain(m)
-	for _, w := range []string{"Live · capturing · ended", "A→local sent 70 acked 70 unacked 0 ok", "pkt/s over the last 3 s (peak 2,000)"} {
+	for _, w := range []string{"Live · capturing · ended", "A→local sent 74 (4 heartbeats) acked 70 unacked 0 ok", "pkt/s over the last 3 s (peak 2,000)"} {
 		if !strings.Contains(v, w) {
 			t.Errorf("final screen lacks %q:\n%s", w, v)
 		}

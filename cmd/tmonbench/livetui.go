@@ -45,7 +45,7 @@ func (f *liveFeed) Status() tui.LiveStatus {
 		s.Probes = append(s.Probes, tui.LiveProbe{Name: p.Probe, Packets: p.Packets, Bytes: p.Bytes, Flows: p.Flows, Malformed: p.Malformed, Evicted: p.FlowsEvicted, Intervals: p.Intervals})
 	}
 	for _, c := range o.Channels {
-		s.Channels = append(s.Channels, tui.LiveChannel{Probe: c.Probe, Collector: c.Collector, Sent: c.Sent, Acked: c.Acked, Unacked: c.Unacked, LongRetry: c.LongRetry})
+		s.Channels = append(s.Channels, tui.LiveChannel{Probe: c.Probe, Collector: c.Collector, Sent: c.Sent, Heartbeats: c.Heartbeats, Acked: c.Acked, Unacked: c.Unacked, LongRetry: c.LongRetry})
 	}
 	for _, c := range o.Collectors {
 		s.CollectorQueue += c.QueueFrames

@@ -101,7 +101,8 @@ var (
 		{"tmonbench_probe_flow_evictions_total", "Flows evicted from a full flow table.", counter, func(p *probeRow) float64 { return float64(p.FlowsEvicted) }},
 	})
 	channelMetrics = newFamily([]string{"probe", "collector"}, []metric[channelRow]{
-		{"tmonbench_pdu_sent_total", "PDUs built and sent (first transmissions).", counter, func(c *channelRow) float64 { return float64(c.Sent) }},
+		{"tmonbench_pdu_sent_total", "PDUs built and sent (first transmissions), heartbeats included.", counter, func(c *channelRow) float64 { return float64(c.Sent) }},
+		{"tmonbench_pdu_heartbeats_total", "Heartbeats among the PDUs sent: never acknowledged (sent = acked + unacked + destroyed + heartbeats).", counter, func(c *channelRow) float64 { return float64(c.Heartbeats) }},
 		{"tmonbench_pdu_acked_total", "PDUs acknowledged by the collector.", counter, func(c *channelRow) float64 { return float64(c.Acked) }},
 		{"tmonbench_pdu_retransmissions_total", "PDU retransmissions.", counter, func(c *channelRow) float64 { return float64(c.Retransmits) }},
 		{"tmonbench_pdu_unacked", "PDUs waiting for an acknowledgement now.", gauge, func(c *channelRow) float64 { return float64(c.Unacked) }},

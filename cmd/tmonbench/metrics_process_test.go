@@ -176,10 +176,15 @@ func TestProbeLiveMetrics(t *testing.T) {
 		packets   = `tmonbench_probe_packets_total{probe="lp"}`
 		sent      = `tmonbench_pdu_sent_total{collector="0",probe="lp"}`
 		acked     = `tmonbench_pdu_acked_total{collector="0",probe="lp"}`
+		beats     = `tmonbench_pdu_heartbeats_total{collector="0",probe="lp"}`
 	)
+	// every PDU sent is acknowledged but heartbeats, which never are
 	m := pollMetrics(t, paddr, 15*time.Second, func(m map[string]float64) bool {
-		return m[packets] == n && m[acked] > 0 && m[acked] == m[sent]
+		return m[packets] == n && m[acked] > 0 && m[acked]+m[beats] == m[sent]
 	})
+	if _, ok := m[beats]; !ok {
+		t.Errorf("no %s", beats)
+	}
 	// On lo the ring gets each datagram twice, going out and coming in:
 	// the capture skips the outgoing copy (live/socket.go).
 	if m[kernel] != 2*n || m[delivered] != n || m[`tmonbench_capture_kernel_drops_total{interface="lo",probe="lp"}`] != 0 {

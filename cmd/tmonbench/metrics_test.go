@@ -26,8 +26,8 @@ func TestMetricsExposition(t *testing.T) {
 		},
 		Probes: []observe.ProbeCounters{{Probe: "p1", Packets: 21, Bytes: 22, Malformed: 23, Flows: 24, FlowsEvicted: 25}},
 		Channels: []observe.ChannelCounters{
-			{Probe: "p1", Sent: 31, Acked: 32, Retransmits: 33, Unacked: 34, Queued: 35, LongRetry: true, BacklogEntries: 36},
-			{Probe: "p1", Sent: 41, Acked: 42, Retransmits: 43, Unacked: 44, Queued: 45, Backlog: true, BacklogEntries: 46},
+			{Probe: "p1", Sent: 31, Heartbeats: 37, Acked: 32, Retransmits: 33, Unacked: 34, Queued: 35, LongRetry: true, BacklogEntries: 36},
+			{Probe: "p1", Sent: 41, Heartbeats: 47, Acked: 42, Retransmits: 43, Unacked: 44, Queued: 45, Backlog: true, BacklogEntries: 46},
 		},
 		Collectors: []observe.CollectorCounters{{QueueFrames: 51, OnewayPendingPackets: 52, OnewayHeldObservations: 53, Frames: 54, Accepted: 55, Duplicates: 56, Refused: 57, RowsWritten: 58}},
 	}
@@ -48,7 +48,7 @@ func TestMetricsExposition(t *testing.T) {
 	if string(got) != string(want) {
 		t.Errorf("exposition differs from %s:\n%s", golden, got)
 	}
-	if n := strings.Count(string(got), "# TYPE "); n != 25 {
-		t.Errorf("%d families, want 25", n)
+	if n := strings.Count(string(got), "# TYPE "); n != 26 {
+		t.Errorf("%d families, want 26", n)
 	}
 }

@@ -80,6 +80,7 @@ type ProbeCounters struct {
 type ChannelCounters struct {
 	Probe, Collector string
 	Sent             uint64 // PDUs built and sent (first transmissions, heartbeats included), total
+	Heartbeats       uint64 // heartbeats among Sent (never acknowledged: Sent = Acked + Unacked + Destroyed + Heartbeats), total
 	SentBytes        uint64 // frame bytes of first transmissions, total
 	Acked            uint64 // PDUs acknowledged, total
 	Retransmits      uint64 // retransmissions, total

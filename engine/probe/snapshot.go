@@ -131,7 +131,7 @@ func appendEngine(s *observe.Snapshot, name string, st Stats, active int, nowNs 
 	})
 	for _, snd := range senders {
 		x := snd.Stats()
-		c := observe.ChannelCounters{Probe: name, Collector: snd.Collector(), Acked: x.Acked, Retransmits: x.Retransmits,
+		c := observe.ChannelCounters{Probe: name, Collector: snd.Collector(), Acked: x.Acked, Retransmits: x.Retransmits, Heartbeats: x.Heartbeats,
 			Unacked: x.Unacked, Queued: x.Queued, LongRetry: x.LongRetry, LongRetryEntries: x.LongRetryEntries,
 			Backlog: x.Backlog, BacklogEntries: x.BacklogEntries}
 		for t := range x.PDUs {
