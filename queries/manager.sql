@@ -1,4 +1,4 @@
--- manager: volumes per day and local Activity/Location: direction, peer (country, or activity@location inside the organisation), packets and bytes (needs tmonbench rollup)
+-- manager: volumes per day and local Activity/Location: direction, peer (country, ?? when unknown: no GeoIP match; or activity@location inside the organisation), packets and bytes (needs tmonbench rollup)
 WITH f AS (
     SELECT DISTINCT probe, flow_id, src_addr, dst_addr FROM flows WHERE class = 'all'
 ), v AS (
