@@ -93,6 +93,9 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
 				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 		}
+		if n, err := queries.Get(fs.Arg(0)); err == nil && n.NeedsRollup && len(*sqls) == 0 {
+			noteRollupsBehind(stderr, "query", *out)
+		}
 		for _, q := range *sqls { // every --sql is checked before the first runs
 			if err := checkSQL(db, q); err != nil {
 				return err

@@ -43,6 +43,7 @@ func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer db.Close()
+		noteRollupsBehind(stderr, "report", *out)
 		d, err := report.Build(context.Background(), db, opt)
 		if err != nil {
 			return err

@@ -156,6 +156,16 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 	return nil
 }
 
+// noteRollupsBehind says on stderr, for a command (query, report) about
+// to read out's rollups, when rows reached the rolled-up tables after the
+// rollups were written (rollup.Behind): they leave those rows out.
+func noteRollupsBehind(stderr io.Writer, who, out string) {
+	if behind, raw, rolled := rollup.Behind(out); behind {
+		fmt.Fprintf(stderr, "tmonbench %s: note: rows were written into %s at %s, after its rollups (%s): they are not in the rollups this reads; run tmonbench rollup --out %s again\n",
+			who, out, raw.UTC().Format(time.RFC3339), rolled.UTC().Format(time.RFC3339), out)
+	}
+}
+
 // runWhat names a running run's mode (run.json's) for a note: replay,
 // collector, live capture.
 func runWhat(mode string) string {
