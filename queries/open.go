@@ -48,8 +48,9 @@ var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // every machine (see TimeZone).
 //
 // Errors: ErrNoOutput wrapped as "no tmonbench output in DIR (run
-// `tmonbench replay` first)" when outDir is missing, not a folder, or holds
-// neither run.json nor a table folder; or the DuckDB error creating a view.
+// `tmonbench replay` first)" when outDir is missing or holds neither
+// run.json nor a table folder, or saying outDir is a file; or the DuckDB
+// error creating a view.
 func Open(outDir string) (*sql.DB, error) {
 	abs, err := filepath.Abs(outDir)
 	if err != nil {
@@ -72,7 +73,10 @@ func Open(outDir string) (*sql.DB, error) {
 func openDir(outDir, abs string) (*sql.DB, error) {
 	noOutput := fmt.Errorf("%w in %s (run `tmonbench replay` first)", ErrNoOutput, outDir)
 	fi, err := os.Stat(abs)
-	if err != nil || !fi.IsDir() {
+	if err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s is a file; --out names the folder replay, live or collector wrote", ErrNoOutput, outDir)
+	}
+	if err != nil {
 		return nil, noOutput
 	}
 	tables, err := tableDirs(abs)

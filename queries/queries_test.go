@@ -386,7 +386,11 @@ func TestOpenNoOutput(t *testing.T) {
 			t.Errorf("Open(%s) = %v, want ErrNoOutput", dir, err)
 			continue
 		}
-		if want := "no tmonbench output in " + dir + " (run `tmonbench replay` first)"; !strings.Contains(err.Error(), want) {
+		want := "no tmonbench output in " + dir + " (run `tmonbench replay` first)"
+		if dir == file { // a file given for the folder is said so (a new user's --out afile)
+			want = "no tmonbench output: " + file + " is a file; --out names the folder replay, live or collector wrote"
+		}
+		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}
 	}

@@ -46,5 +46,8 @@ func CheckOutput(out string) error {
 	if _, err := os.Stat(filepath.Join(out, queries.ManifestName)); err == nil {
 		return nil
 	}
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%w: %s is a file; --out names the folder replay, live or collector wrote", ErrNoOutput, out)
+	}
 	return fmt.Errorf("%w in %s: run tmonbench replay FILE first", ErrNoOutput, out)
 }

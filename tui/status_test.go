@@ -85,6 +85,11 @@ func TestCheckOutput(t *testing.T) {
 			t.Errorf("%s: %v, want %q", dir, err, want)
 		}
 	}
+	file := filepath.Join(empty, "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if err, want := CheckOutput(file), "no tmonbench output: "+file+" is a file; --out names the folder replay, live or collector wrote"; err == nil || err.Error() != want || !errors.Is(err, ErrNoOutput) {
+		t.Errorf("a file: %v, want %q", err, want)
+	}
 	if err := CheckOutput(replayed(t, ftpLab)); err != nil {
 		t.Fatal(err)
 	}
