@@ -85,6 +85,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		}
 		if err == nil {
 			m = old
+			m.Finished = time.Time{} // running again
 		}
 	} else {
 		if m.Tool == "" {
@@ -116,11 +117,13 @@ func (a *Appender) mark(state string) error {
 }
 
 // Close marks the output as no longer being written (run.json state
-// cleared) and releases the output folder (another run may write it
-// then). The parts written stay; Close is safe to call twice.
+// cleared, finished set to the wall clock, as a replay's) and releases the
+// output folder (another run may write it then). The parts written stay;
+// Close is safe to call twice.
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
+		a.manifest.Finished = time.Now().UTC()
 		return a.mark("")
 	})
 }

@@ -29,10 +29,30 @@ func TestAppenderSetConfig(t *testing.T) {
 		!m.Started.Equal(started) || len(m.Command) != 2 {
 		t.Errorf("after SetConfig: %+v", m)
 	}
+	before := time.Now()
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ = ReadManifest(out); m.ConfigHash != "h2" || m.Config != "v2" || !m.ConfigSince.Equal(since) || m.State != "" {
 		t.Errorf("after Close: %+v", m)
+	}
+	// finished is when Close ran, as a replay's run.json has it (a new
+	// user found live and collector outputs without one); a restarted
+	// collector is running again: no finished until its own Close
+	if m.Finished.Before(before) || m.Finished.After(time.Now()) {
+		t.Errorf("finished %v after Close at %v", m.Finished, before)
+	}
+	a, err = OpenAppend(out, Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ = ReadManifest(out); !m.Finished.IsZero() || m.State != StateRunning {
+		t.Errorf("reopened: finished %v, state %q", m.Finished, m.State)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if m2, _ := ReadManifest(out); !m2.Finished.After(before) {
+		t.Errorf("finished %v after the second Close", m2.Finished)
 	}
 }
