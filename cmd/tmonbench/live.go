@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -144,7 +145,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 			snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}
-		fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", *name, strings.Join(ifNames, ", "))
+		sayCapturing(stdout, *withUI, *name, ifNames)
 		var res *pipeline.Result
 		var runErr error
 		if *withUI {
@@ -222,4 +223,15 @@ func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Resu
 	}
 	fmt.Fprintf(w, "tmonbench live %s: %d packets, %d bytes, %d flows, %d kernel drops in %.1f s; tables in %s\n",
 		name, res.Packets, res.Bytes, flows, drops, took.Seconds(), out)
+}
+
+// sayCapturing tells stdout the capture runs (and reports whether it
+// did), unless the TUI draws on it (a terminal): there the line would show
+// only once the TUI closes, as if the capture were starting then.
+func sayCapturing(stdout io.Writer, withUI bool, name string, ifNames []string) bool {
+	if f, ok := stdout.(*os.File); withUI && ok && term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", name, strings.Join(ifNames, ", "))
+	return true
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/tui"
+	"golang.org/x/sys/unix"
 )
 
 // TestLiveFeedFlows: the TUI's live feed passes the engines' busiest
@@ -80,5 +82,45 @@ func TestScreenOf(t *testing.T) {
 	_, _, err = screenOf(pw, func() (io.WriteCloser, error) { return nil, errors.New("no such device or address") })
 	if err == nil || !strings.HasPrefix(err.Error(), "--tui: standard output is not a terminal and there is none to draw on") {
 		t.Errorf("no terminal: %v", err)
+	}
+}
+
+// TestSayCapturing: live --tui says "capturing on" only where the TUI
+// does not draw: on a log (stdout redirected, the TUI on /dev/tty) it
+// does, on the TUI's own terminal (a pseudo-terminal here) it does not;
+// there the line showed once the TUI had closed, as if the capture were
+// starting then (found by the new-user trial). Without --tui it always
+// does.
+func TestSayCapturing(t *testing.T) {
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pts.Close()
+	go io.Copy(io.Discard, ptmx) // what the terminal shows
+	var log bytes.Buffer
+	for _, c := range []struct {
+		out    io.Writer
+		withUI bool
+		want   bool
+	}{{&log, true, true}, {pts, true, false}, {pts, false, true}, {&log, false, true}} {
+		if got := sayCapturing(c.out, c.withUI, "n", []string{"lo"}); got != c.want {
+			t.Errorf("%T, --tui %v: said %v, want %v", c.out, c.withUI, got, c.want)
+		}
+	}
+	if want := "tmonbench live n: capturing on lo (SIGINT or SIGTERM stops)\n"; !strings.HasPrefix(log.String(), want) {
+		t.Errorf("log %q", log.String())
 	}
 }
