@@ -325,7 +325,13 @@ func TestOpenWithoutCapNetRaw(t *testing.T) {
 func TestNoCountsAfterEOF(t *testing.T) {
 	lab, s := tinyRing(t)
 	s.Stop()
+	if s.Ended() {
+		t.Error("ended before io.EOF")
+	}
 	drainToEOF(t, s)
+	if !s.Ended() {
+		t.Error("not ended after io.EOF")
+	}
 	before := s.Stats()[0]
 	// 100 datagrams overflow the 8 KiB ring nobody reads any more; the
 	// lab's server has read them all when UDPFrom returns, so the kernel

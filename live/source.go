@@ -136,6 +136,7 @@ type Source struct {
 	t0       time.Time    // origin of mono
 	polls    uint64       // poll calls (tests)
 	closed   bool
+	ended    atomic.Bool // Next returned io.EOF after Stop
 }
 
 // mono is the monotonic time since the source opened, in ns: the waits
@@ -305,6 +306,7 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			wait = hold
 		} else {
 			if drained {
+				s.ended.Store(true)
 				return nil, pkt.Meta{}, io.EOF
 			}
 			if idleSince == 0 {
@@ -360,6 +362,10 @@ func (s *Source) Stop() {
 		unix.Write(s.evfd, b[:])
 	}
 }
+
+// Ended reports whether Next has returned io.EOF after Stop: every packet
+// captured before Stop was delivered. Safe from any goroutine.
+func (s *Source) Ended() bool { return s.ended.Load() }
 
 // Stats reads the kernel counters of every interface (PACKET_STATISTICS)
 // and returns the totals since Open, one per interface. Safe from any

@@ -164,19 +164,22 @@ const signalEcho = 100 * time.Millisecond
 // stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
 // positive): the source then drains what the kernel captured before and
 // ends, and the run ends normally; said tells stderr why, and that a
-// second signal aborts. A second signal cancels the context (abort).
-// cancel releases the handler.
-func stopOnSignal(src *live.Source, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
+// second signal aborts. A second signal cancels the context (abort), but
+// once ended says the capture has ended (nil: never), when it is only
+// said so: live's engines have then taken every packet, what is left is
+// writing them. cancel releases the handler.
+func stopOnSignal(src *live.Source, ended func() bool, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, stopSignals...)
-	ctx, cancel := watchStop(sig, d, time.Now, src.Stop, stderr, who, then)
+	ctx, cancel := watchStop(sig, d, time.Now, src.Stop, ended, stderr, who, then)
 	return ctx, func() { signal.Stop(sig); cancel() }
 }
 
 // watchStop calls stop at the first signal on sig, or after d (when
 // positive), and cancels the returned context at the next signal, but
-// for one within signalEcho of the first signal (on the clock now).
-func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop func(), stderr io.Writer, who, then string) (context.Context, context.CancelFunc) {
+// for one within signalEcho of the first signal (on the clock now), and
+// one after ended reports true (nil: never), which is answered on stderr.
+func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop func(), ended func() bool, stderr io.Writer, who, then string) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var timer <-chan time.Time
 	if d > 0 {
@@ -199,6 +202,10 @@ func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop
 			case <-sig:
 				if !first.IsZero() && now().Sub(first) < signalEcho {
 					continue // the first one's echo
+				}
+				if ended != nil && ended() {
+					fmt.Fprintf(stderr, "tmonbench %s: the capture has ended: %s, nothing is left to abort\n", who, then)
+					continue
 				}
 				cancel()
 				return

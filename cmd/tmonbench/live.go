@@ -123,7 +123,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if *withUI {
 			said = io.Discard // the TUI has the terminal; its status line says the run ended
 		}
-		ctx, cancel := stopOnSignal(src, *duration, said, "live "+*name, "writing what was captured")
+		ctx, cancel := stopOnSignal(src, src.Ended, *duration, said, "live "+*name, "writing what was captured")
 		defer cancel()
 		tick := time.NewTicker(*writeEvery)
 		defer tick.Stop()

@@ -63,7 +63,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	}
 	defer sw.close()
 	feed.switchSource = &switchSource{Source: src, sw: sw, wallNs: wallNs}
-	ctx, stop := stopOnSignal(ls, duration, r.stderr, "probe "+r.name, fmt.Sprintf("sending the last observations (at most --linger %s)", r.linger))
+	ctx, stop := stopOnSignal(ls, nil, duration, r.stderr, "probe "+r.name, fmt.Sprintf("sending the last observations (at most --linger %s)", r.linger))
 	defer stop()
 	r.started = func(p probe.Engine) { feed.p, feed.started = p, false }
 	fmt.Fprintf(r.stdout, "tmonbench probe %s: capturing on %s (SIGINT or SIGTERM stops; %s watched)\n", r.name, strings.Join(r.ifaces, ", "), path)
