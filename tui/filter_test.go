@@ -24,10 +24,10 @@ func TestPcapFilterError(t *testing.T) {
 	filter("port 20")
 	expect("filter", "filter: port 20", "of 28") // select count(*) from flows where 20 in (src_port, dst_port)
 	for _, tc := range []struct{ text, want string }{
-		{"tcp port", `filter "tcp port" is no pcap filter: the expression ends early at column 9`},
-		{"tcp port 21 foo", `filter "tcp port 21 foo" is no pcap filter: unexpected "foo" at column 13`},
-		{"host 10.0.0.x and tcp", `filter "host 10.0.0.x and tcp" is no pcap filter: "10.0.0.x" is not an address at column 6`},
-		{"(tcp port 21", `filter "(tcp port 21" is no pcap filter: the expression ends early at column 13`},
+		{"tcp port", `filter "tcp port" is no pcap filter: the expression ends early at offset 8`},
+		{"tcp port 21 foo", `filter "tcp port 21 foo" is no pcap filter: unexpected "foo" at offset 12`},
+		{"host 10.0.0.x and tcp", `filter "host 10.0.0.x and tcp" is no pcap filter: "10.0.0.x" is not an address at offset 5`},
+		{"(tcp port 21", `filter "(tcp port 21" is no pcap filter: the expression ends early at offset 12`},
 	} {
 		filter(tc.text)
 		if !strings.HasPrefix(m.e.errMsg, tc.want) {

@@ -543,11 +543,13 @@ func looksLikePcap(text string) bool {
 
 // pcapError says where text stops being a pcap-filter expression: the
 // first word whose end makes the text up to it wrong rather than
-// unfinished, or the end of the text when it only ends early.
+// unfinished, or the end of the text when it only ends early. The place
+// is a byte offset from 0, as the command line's --filter errors give it
+// (filter.SyntaxError).
 func pcapError(text string, ep queries.Endpoints) error {
 	_, err := queries.PcapSQL(text, ep)
 	why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), queries.ErrNotPcapFilter.Error()), ": ")
-	col := len([]rune(text)) + 1
+	off := len(text)
 	unfinished := func(err error) bool {
 		m := err.Error()
 		return strings.Contains(m, `unexpected ""`) || strings.Contains(m, "ends early") || strings.Contains(m, "missing )")
@@ -555,7 +557,7 @@ func pcapError(text string, ep queries.Endpoints) error {
 	if unfinished(err) {
 		why = "the expression ends early"
 	} else {
-		// the words' spans, in bytes; the column counts runes
+		// the words' spans, in bytes
 		var starts, ends []int
 		for i := 0; i < len(text); i++ {
 			if text[i] != ' ' && (i == 0 || text[i-1] == ' ') {
@@ -565,15 +567,15 @@ func pcapError(text string, ep queries.Endpoints) error {
 				ends = append(ends, i+1)
 			}
 		}
-		col = len([]rune(text[:starts[len(starts)-1]])) + 1
+		off = starts[len(starts)-1]
 		for k := range starts {
 			if _, e := queries.PcapSQL(text[:ends[k]], ep); e != nil && !unfinished(e) {
-				col = len([]rune(text[:starts[k]])) + 1
+				off = starts[k]
 				break
 			}
 		}
 	}
-	return fmt.Errorf("filter %q is no pcap filter: %s at column %d (a plain word searches the text; where <SQL> for SQL)", text, why, col)
+	return fmt.Errorf("filter %q is no pcap filter: %s at offset %d (a plain word searches the text; where <SQL> for SQL)", text, why, off)
 }
 
 func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {
