@@ -725,13 +725,11 @@ func (c *Config) Validate() error {
 		if cl.MaxRetries < 0 {
 			return bad(0, f+".max_retries", "must not be negative, got %d", cl.MaxRetries)
 		}
-		for _, v := range []struct {
-			name string
-			v    float64
-		}{{"loss", cl.Faults.Loss}, {"dup", cl.Faults.Dup}, {"reorder", cl.Faults.Reorder}, {"corrupt", cl.Faults.Corrupt}} {
-			if !(v.v >= 0 && v.v <= 1) {
-				return bad(0, f+".faults."+v.name, "must be a share between 0 and 1, got %g", v.v)
-			}
+		if p := addressProblem(cl.Address); p != "" {
+			return bad(0, f+".address", "%q: %s", cl.Address, p)
+		}
+		if err := cl.checkFaults(bad, f); err != nil {
+			return err
 		}
 	}
 	return nil

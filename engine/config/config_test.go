@@ -61,6 +61,13 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: web\n    filter: tcp\n    granularity: [colour]\n", "x.yaml:4: classes[0].granularity: unknown field \"colour\""},
 		{"interval_s: \"abc\"\n", "x.yaml:1: interval_s: want a number of seconds, got \"abc\""},
 		{"classes:\n  - name: a\n    upper_layer: maybe\n", "x.yaml:3: classes[0].upper_layer: want true or false, got \"maybe\""},
+		// a collector address without its port loaded, and probe and collector
+		// then failed with "collector c at 127.0.0.1: address 127.0.0.1: missing
+		// port in address", naming neither file nor line
+		{"collectors:\n  - name: c\n    address: \"127.0.0.1\"\n", "x.yaml:3: collectors[0].address: \"127.0.0.1\": want host:port, such as 127.0.0.1:4739"},
+		{"collectors:\n  - name: c\n    address: \"[::1]:70000\"\n", "x.yaml:3: collectors[0].address: \"[::1]:70000\": want a port from 1 to 65535"},
+		{"collectors:\n  - name: c\n    address: \"h:0\"\n", "x.yaml:3: collectors[0].address: \"h:0\": want a port from 1 to 65535"},
+		{"collectors:\n  - name: c\n    address: \"h:1\"\n  - name: d\n    address: \"h\"\n", "x.yaml:5: collectors[1].address: \"h\": want host:port"},
 	} {
 		_, err := Parse([]byte(c.yaml), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), c.want) {

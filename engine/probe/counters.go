@@ -306,13 +306,18 @@ func elemName(t reflect.Type, e int) string {
 }
 
 // snake turns a Go field name into snake_case (TooLong -> too_long,
-// TSRingFull -> ts_ring_full, IP -> ip).
+// TSRingFull -> ts_ring_full, IP -> ip, EarlySYNsDropped ->
+// early_syns_dropped: an acronym's plural s stays with it, as in the
+// tcp_connections columns client_stray_syns).
 func snake(s string) string {
 	var b strings.Builder
 	r := []rune(s)
+	isUp := func(i int) bool { return i < len(r) && r[i] >= 'A' && r[i] <= 'Z' }
 	for i, c := range r {
-		up := c >= 'A' && c <= 'Z'
-		if up && i > 0 && (r[i-1] < 'A' || r[i-1] > 'Z' || (i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z')) {
+		up := isUp(i)
+		plural := i+1 < len(r) && r[i+1] == 's' && (i+2 == len(r) || isUp(i+2))
+		startsWord := i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z' && !plural
+		if up && i > 0 && (!isUp(i-1) || startsWord) {
 			b.WriteByte('_')
 		}
 		if up {
