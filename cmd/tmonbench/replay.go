@@ -53,7 +53,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				return folderHint(err, a.caps[i].Path, a.folders)
 			}
 		}
-		probes, routes := pipeline.Assign(a.caps)
+		probes, routes := assignProbes(a.cfg, a.caps, stderr)
 		var inputs []pipeline.Input
 		var files []*replay.File
 		var manifestInputs []store.Input

@@ -16,6 +16,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -190,3 +191,13 @@ func folderHint(err error, path string, folders []string) error {
 
 // shellSafe are the characters a shell word needs no quoting for.
 const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%"
+
+// assignProbes makes the probes of the captures (pipeline.Assign) and
+// warns about the one-way hops none of them is (pipeline.UnseenHops).
+func assignProbes(cfg *config.Config, caps []pipeline.Capture, stderr io.Writer) ([]probe.Identity, []pipeline.Input) {
+	probes, routes := pipeline.Assign(caps)
+	for _, w := range pipeline.UnseenHops(cfg, probes) {
+		warnf(stderr, "replay", "%s", w)
+	}
+	return probes, routes
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/probe"
 )
 
@@ -291,4 +292,45 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 		routes[i] = r
 	}
 	return ids, routes
+}
+
+// UnseenHops returns a warning line for every hop of a one-way class of
+// cfg that no capture point of probes reaches (oneway.HopIndex: a hop
+// "P" is probe P's, "P/I" its interface I): no packet is seen there, so
+// every packet of the class that should reach it counts as lost, and a
+// hop misspelled or of a probe left out of the run is easy to miss in a
+// 100 % loss. The lines name the class, the hop and the run's probes.
+func UnseenHops(cfg *config.Config, probes []probe.Identity) []string {
+	var names []string
+	for _, p := range probes {
+		names = append(names, p.Name)
+	}
+	var w []string
+	for _, cl := range cfg.Classes {
+		if !cl.Has(config.AnalysisOneway) {
+			continue
+		}
+		for _, h := range cl.Oneway.Hops {
+			if !hopSeen(h, probes) {
+				w = append(w, fmt.Sprintf("one-way class %q: hop %q is no probe (or probe/interface) of this run (probes %s): no packet is seen there, so every packet that should reach it counts as lost",
+					cl.Name, h, strings.Join(names, ", ")))
+			}
+		}
+	}
+	return w
+}
+
+// hopSeen reports whether some capture point of probes is hop h.
+func hopSeen(h string, probes []probe.Identity) bool {
+	for _, p := range probes {
+		if h == p.Name {
+			return true
+		}
+		for _, iface := range p.Interfaces {
+			if h == p.Name+"/"+iface {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -116,4 +118,33 @@ func fmtUs(v *float64) any {
 		return "NULL"
 	}
 	return *v
+}
+
+// TestUnseenHops: a one-way hop that no capture point of the run is (a
+// misspelt probe, a probe left out, an interface the probe has not) is
+// warned about, naming the class, the hop and the run's probes: with
+// hops [A, C] and probes A and B, every packet of A counted as lost at C
+// (3769 sent, 3769 lost on the lab's one-way capture) without a word. A
+// hop "P" is any interface of probe P; "P/I" only its interface I
+// (oneway.HopIndex).
+func TestUnseenHops(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+classes:
+  - {name: ab, filter: udp, analyses: [oneway], oneway: {hops: [A, B/eth0]}}
+  - {name: ac, filter: udp, analyses: [oneway], oneway: {hops: [A, C]}}
+  - {name: ax, filter: udp, analyses: [oneway], oneway: {hops: [A/if0, B/eth9]}}
+  - {name: t, filter: tcp, analyses: [tcp]}
+`), "hops.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := []probe.Identity{{Name: "A", Interfaces: []string{"if0"}}, {Name: "B", Interfaces: []string{"eth0", "eth1"}}}
+	got := pipeline.UnseenHops(cfg, probes)
+	want := []string{
+		`one-way class "ac": hop "C" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as lost`,
+		`one-way class "ax": hop "B/eth9" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as lost`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("UnseenHops:\n%q\nwant\n%q", got, want)
+	}
 }
