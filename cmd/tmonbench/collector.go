@@ -39,6 +39,9 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
+		for _, w := range cfg.HopsOutsideProbes() {
+			warnf(stderr, "collector", "%s", w)
+		}
 		log := slog.New(slog.NewTextHandler(stderr, nil)) // lifecycle: start, probes finished, stop
 		addr := *listen
 		if addr == "" {

@@ -1,6 +1,11 @@
 package config
 
-import "net"
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+)
 
 // addressProblem says what is wrong with a collector's UDP address, or
 // "" when it is a host:port the probe can send to and the collector
@@ -31,4 +36,32 @@ func (cl *Collector) checkFaults(bad func(int, string, string, ...any) error, f 
 		}
 	}
 	return nil
+}
+
+// HopsOutsideProbes returns a warning line for every hop of a one-way
+// class whose probe (the part before "/") is not in the probes list, when
+// the list names any: a collector accepting only the listed probes never
+// sees that hop, and every packet that should reach it counts as lost.
+func (c *Config) HopsOutsideProbes() []string {
+	if len(c.Probes) == 0 {
+		return nil
+	}
+	var names []string
+	for _, p := range c.Probes {
+		names = append(names, p.Name)
+	}
+	var w []string
+	for _, cl := range c.Classes {
+		if !cl.Has(AnalysisOneway) {
+			continue
+		}
+		for _, h := range cl.Oneway.Hops {
+			p, _, _ := strings.Cut(h, "/")
+			if !slices.Contains(names, p) {
+				w = append(w, fmt.Sprintf("%s:%d: one-way class %q: hop %q is of no probe in the probes list (%s): every packet that should reach it counts as lost",
+					c.file, cl.line, cl.Name, h, strings.Join(names, ", ")))
+			}
+		}
+	}
+	return w
 }

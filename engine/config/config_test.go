@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -134,4 +135,29 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse accepted what Validate rejects")
 		}
 	})
+}
+
+// TestHopsOutsideProbes: a one-way hop whose probe is not in the probes
+// list is warned about with the file, the class's line, the hop and the
+// list: a collector accepting only the listed probes never sees it, and
+// every packet that should reach it counts as lost (a second new user's
+// hops [A, C] with probes A and B: 100 % loss, silently). "B/eth0" is
+// probe B's; without a probes list there is nothing to check.
+func TestHopsOutsideProbes(t *testing.T) {
+	cfg, err := Parse([]byte(`probes: [{name: A}, {name: B}]
+classes:
+  - {name: ab, filter: udp, analyses: [oneway], oneway: {hops: [A, B/eth0]}}
+  - {name: ac, filter: udp, analyses: [oneway], oneway: {hops: [A, C]}}
+`), "hops.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`hops.yaml:4: one-way class "ac": hop "C" is of no probe in the probes list (A, B): every packet that should reach it counts as lost`}
+	if got := cfg.HopsOutsideProbes(); !slices.Equal(got, want) {
+		t.Errorf("HopsOutsideProbes:\n%q\nwant\n%q", got, want)
+	}
+	cfg.Probes = nil
+	if got := cfg.HopsOutsideProbes(); got != nil {
+		t.Errorf("without a probes list: %q", got)
+	}
 }
