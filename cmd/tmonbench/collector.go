@@ -95,7 +95,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		defer app.Close()
+		defer closeAppender(app)
 		// The journal makes an acknowledgement mean "durable": a collector
 		// killed at any moment and restarted ends with the rows of a run that
 		// never stopped (engine/collector doc.go).

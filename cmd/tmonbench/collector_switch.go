@@ -125,3 +125,11 @@ func (w *collectorWatch) close() {
 	w.stop()
 	w.sw.close()
 }
+
+// closeAppender closes the output a collector or live capture appended
+// to, its run.json saying when it finished (the wall clock, as a
+// replay's).
+func closeAppender(app *store.Appender) error {
+	app.SetFinished(time.Now().UTC())
+	return app.Close()
+}

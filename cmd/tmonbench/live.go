@@ -118,7 +118,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		defer app.Close()
+		defer closeAppender(app)
 		said := stderr
 		if *withUI {
 			said = io.Discard // the TUI has the terminal; its status line says the run ended

@@ -117,15 +117,22 @@ func (a *Appender) mark(state string) error {
 }
 
 // Close marks the output as no longer being written (run.json state
-// cleared, finished set to the wall clock, as a replay's) and releases the
-// output folder (another run may write it then). The parts written stay;
-// Close is safe to call twice.
+// cleared; finished as SetFinished gave it) and releases the output
+// folder (another run may write it then). The parts written stay; Close
+// is safe to call twice.
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
-		a.manifest.Finished = time.Now().UTC()
 		return a.mark("")
 	})
+}
+
+// SetFinished records the run's end time, which run.json gives from Close
+// on (the caller's wall clock, as a replay's: engines read no clock).
+func (a *Appender) SetFinished(t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.manifest.Finished = t
 }
 
 // once runs end with mu held the first time *done is false, setting it;

@@ -30,15 +30,17 @@ func TestAppenderSetConfig(t *testing.T) {
 		t.Errorf("after SetConfig: %+v", m)
 	}
 	before := time.Now()
+	a.SetFinished(time.Now().UTC())
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ = ReadManifest(out); m.ConfigHash != "h2" || m.Config != "v2" || !m.ConfigSince.Equal(since) || m.State != "" {
 		t.Errorf("after Close: %+v", m)
 	}
-	// finished is when Close ran, as a replay's run.json has it (a new
-	// user found live and collector outputs without one); a restarted
-	// collector is running again: no finished until its own Close
+	// finished is what SetFinished gave (the command's wall clock at its
+	// end), from Close on, as a replay's run.json has it (a new user found
+	// live and collector outputs without one); a restarted collector is
+	// running again: no finished until its own end
 	if m.Finished.Before(before) || m.Finished.After(time.Now()) {
 		t.Errorf("finished %v after Close at %v", m.Finished, before)
 	}
@@ -49,6 +51,7 @@ func TestAppenderSetConfig(t *testing.T) {
 	if m, _ = ReadManifest(out); !m.Finished.IsZero() || m.State != StateRunning {
 		t.Errorf("reopened: finished %v, state %q", m.Finished, m.State)
 	}
+	a.SetFinished(time.Now().UTC())
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
