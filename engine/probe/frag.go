@@ -153,8 +153,10 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
 			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
 	}
+	learnt := false // fi.tcpHdrLen set by this fragment
 	if k.proto == dissect.ProtoTCP && fi.tcpHdrLen == 0 {
 		fi.tcpHdrLen = tcpHeaderLen(d)
+		learnt = fi.tcpHdrLen != 0
 	}
 	if d.FragOff == 0 {
 		p.match(d, &p.set)
@@ -168,7 +170,9 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.set = fi.classes
 		d.SrcPort, d.DstPort, d.Protocol = fi.srcPort, fi.dstPort, fi.proto
 		d.Flags |= fi.l4 // for the flow key only: the sieve already ran
-		p.frags[k] = fi
+		if learnt {
+			p.frags[k] = fi
+		}
 		return
 	}
 	if !ok {
