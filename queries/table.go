@@ -64,15 +64,17 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 		}
 	}
 	if more := total - len(rows); more > 0 {
-		if _, err := fmt.Fprintf(w, "... %d more %s (--limit N prints N, --limit 0 all)\n", more, plural(more)); err != nil {
+		if _, err := fmt.Fprintf(w, "... %d more %s (--limit N prints N, --limit 0 all)\n", more, RowWord(more)); err != nil {
 			return err
 		}
 	}
-	_, err = fmt.Fprintf(w, "(%d %s)\n", total, plural(total))
+	_, err = fmt.Fprintf(w, "(%d %s)\n", total, RowWord(total))
 	return err
 }
 
-func plural(n int) string {
+// RowWord returns "row" for n = 1 and "rows" otherwise, for counts of rows
+// printed for people.
+func RowWord[N int | int64 | uint64](n N) string {
 	if n == 1 {
 		return "row"
 	}

@@ -167,3 +167,16 @@ func TestSeveralStatements(t *testing.T) {
 		t.Errorf("one statement with a trailing semicolon: %v", err)
 	}
 }
+
+// TestRowWord: counts printed for people say "1 row" ("1 rows" was printed
+// by rollup for a one-row rollup table).
+func TestRowWord(t *testing.T) {
+	for n, want := range map[int]string{0: "rows", 1: "row", 2: "rows", 312: "rows"} {
+		if got := RowWord(n); got != want {
+			t.Errorf("RowWord(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if RowWord(uint64(1)) != "row" || RowWord(int64(1)) != "row" {
+		t.Error("RowWord of a 64-bit 1 is not row")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/dataset"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 )
@@ -69,7 +70,7 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		fmt.Fprintf(w, "tmonbench merge: %d %s into %s\n", len(srcs), noun, run.Out())
 		for _, t := range res.Tables {
-			fmt.Fprintf(w, "  %-20s %10d rows read, %10d distinct written\n", t.Name, t.Input, t.Written)
+			fmt.Fprintf(w, "  %-20s %10d %s read, %10d distinct written\n", t.Name, t.Input, queries.RowWord(t.Input), t.Written)
 		}
 		if len(res.Skipped) > 0 && !*rollup {
 			fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)

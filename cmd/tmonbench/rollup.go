@@ -134,7 +134,7 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 			return err
 		}
 		for _, t := range res.Tables {
-			fmt.Fprintf(w, "  %-20s %10d rows\n", t.Name, t.Rows)
+			fmt.Fprintf(w, "  %-20s %10d %s\n", t.Name, t.Rows, queries.RowWord(t.Rows))
 		}
 		if res.Misaligned > 0 {
 			fmt.Fprintf(w, "  note: %d raw rows have an interval that does not divide their rollup level; each counts whole in the bucket where it starts\n", res.Misaligned)
@@ -144,8 +144,8 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  %-20s %10d rows  (%d in configured networks, %d known to a geoip database, %d DNS names, %d look-ups)\n",
-		enrich.Table, res.Addresses, res.InNetworks, res.Geo, res.DNSNames, res.DNSLookups)
+	fmt.Fprintf(w, "  %-20s %10d %s  (%d in configured networks, %d known to a geoip database, %d DNS names, %d look-ups)\n",
+		enrich.Table, res.Addresses, queries.RowWord(res.Addresses), res.InNetworks, res.Geo, res.DNSNames, res.DNSLookups)
 	for _, d := range res.Databases {
 		fmt.Fprintf(w, "  geoip: %s\n", d)
 	}
