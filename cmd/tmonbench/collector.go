@@ -115,6 +115,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		snap.set(srv)
+		restored := srv.Stats().Receiver
 		fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
 		if metrics != nil {
 			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
@@ -143,8 +144,8 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		st := srv.Stats()
 		rx := st.Receiver
-		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
-			rx.Frames, rx.Accepted, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
+		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
+			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
 		return err
 	}
 }
@@ -192,6 +193,17 @@ func listenErr(addr string, err error, flag bool) error {
 		return fmt.Errorf("collector: listen %s: %w (another collector, or another program, listens there: stop it, or choose another --listen and collectors[].address)", addr, err)
 	}
 	return fmt.Errorf("collector: listen %s: %w", addr, err)
+}
+
+// beforeRestart says how many of the summary's frames and PDUs came from
+// before this process, restored from the state folder (checkpoint and
+// journal): the summary counts the output's, and a journal replays PDUs,
+// not frames.
+func beforeRestart(restored pdu.ReceiverStats) string {
+	if restored.Frames == 0 && restored.Accepted == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d frames and %d PDUs of them from before this process: restored from the state folder)", restored.Frames, restored.Accepted)
 }
 
 // recoveredLine says what a restarted collector took back from its state

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,22 +41,55 @@ func freeUDPPort(t *testing.T) string {
 // startCollector starts a collector process and waits for its listening line.
 func startCollector(t *testing.T, bin, cfg, out string, extra ...string) *exec.Cmd {
 	t.Helper()
+	return startCollectorTee(t, nil, bin, cfg, out, extra...)
+}
+
+// startCollectorTee is startCollector with the collector's stdout and
+// stderr also copied into tee (when not nil).
+func startCollectorTee(t *testing.T, tee *lockedBuffer, bin, cfg, out string, extra ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"collector", "--config", cfg, "--out", out}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	var rest, errs io.Writer = os.Stdout, os.Stderr
+	if tee != nil {
+		rest, errs = io.MultiWriter(os.Stdout, tee), io.MultiWriter(os.Stderr, tee)
+	}
+	cmd.Stderr = errs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
 	if err != nil || !strings.Contains(line, "listening on") {
 		t.Fatalf("collector did not start: %q %v", line, err)
 	}
-	go func() { bufio.NewReader(stdout).WriteTo(os.Stdout) }()
+	if tee != nil {
+		tee.Write([]byte(line))
+	}
+	go func() { r.WriteTo(rest) }()
 	return cmd
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func waitTimeout(t *testing.T, cmd *exec.Cmd, d time.Duration) {
@@ -160,9 +196,16 @@ func TestCollectorRestart(t *testing.T) {
 	// Retries stay 0.6 s apart and the idle exit waits longer than that
 	// on a loaded machine: a probe backing off past --idle-exit would
 	// find no collector (the test failed so under go test ./...).
-	second := startCollector(t, bin, cfg, out, "--idle-exit", "5s", "--write-every", "200ms")
+	var said lockedBuffer
+	second := startCollectorTee(t, &said, bin, cfg, out, "--idle-exit", "5s", "--write-every", "200ms")
 	waitTimeout(t, p, 60*time.Second)
 	waitTimeout(t, second, 30*time.Second)
+	// The restarted collector says which PDUs of its summary came from
+	// before it (restored from the state folder), and a probe it knows from
+	// there is "restored", not "connected" (both read as new traffic).
+	if s := said.String(); !strings.Contains(s, "of them from before this process: restored from the state folder)") || strings.Contains(s, "probe connected") {
+		t.Errorf("restarted collector said:\n%s", s)
+	}
 	missing := csvQuery(t, out, "select count(distinct flow_id) n from flow_counters where flow_id not in (select flow_id from flows)")
 	if missing != "n\n0\n" {
 		t.Errorf("flows with counters but no definition: %q", missing)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"log/slog"
 	"math"
@@ -60,10 +61,11 @@ type flowKey struct {
 // and de-duplicates PDUs, decodes their records and accumulates the rows of
 // every table. It is not safe for concurrent use.
 type Collector struct {
-	log    *slog.Logger
-	rx     *pdu.Receiver
-	probes map[uint16]*probeState
-	flows  flowTable
+	log       *slog.Logger
+	restoring bool // Server.Recover is replaying the journal: probes are restored, not connecting
+	rx        *pdu.Receiver
+	probes    map[uint16]*probeState
+	flows     flowTable
 	// classNames interns the flows' class names; arena the rows' strings
 	// (addresses included) and nullable values.
 	classNames []string
@@ -118,6 +120,16 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 		}
 	}
 	return c, nil
+}
+
+// say logs a probe's lifecycle message; while the journal is replayed
+// (Server.Recover) it says so first: those probes connected or finished
+// before the restart, not now.
+func (c *Collector) say(level slog.Level, msg string, args ...any) {
+	if c.restoring {
+		msg = "restored from the journal: " + msg
+	}
+	c.log.Log(context.Background(), level, msg, args...)
 }
 
 // SetKeys sets the probes' shared HMAC keys by probe id: from then on only
@@ -216,7 +228,7 @@ func (c *Collector) checkFinished(pid uint16) {
 	}
 	p.finished = true
 	c.finishedRuns++
-	c.log.Info("probe finished", "probe", p.name, "id", pid)
+	c.say(slog.LevelInfo, "probe finished", "probe", p.name, "id", pid)
 	// Its flows are all final now, those whose final update the probe's
 	// regulation destroyed (pdu_overflow) too: the next drain writes them,
 	// as it writes the ones the probe ended, instead of at the collector's
@@ -260,7 +272,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			}
 			if d.Err() == nil {
 				if !p.hello {
-					c.log.Info("probe connected", "probe", r.Probe, "id", h.ProbeID, "interfaces", r.Interfaces)
+					c.say(slog.LevelInfo, "probe connected", "probe", r.Probe, "id", h.ProbeID, "interfaces", r.Interfaces)
 				}
 				p.name, p.ifaces, p.hello = r.Probe, r.Interfaces, true
 				defer c.replayPending(h.ProbeID)

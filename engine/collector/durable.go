@@ -240,6 +240,8 @@ func (s *Server) Recover() (Recovery, error) {
 	var pending []*pend
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.coll.restoring = true
+	defer func() { s.coll.restoring = false }()
 	err := d.log.Replay(func(state []byte, at uint64) error {
 		if len(state) < checkpointHeader {
 			return fmt.Errorf("%w: checkpoint of %d bytes", journal.ErrCorrupt, len(state))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -599,4 +600,51 @@ func TestReplayedFramesAfterRestart(t *testing.T) {
 	}
 	want.Append(ref.Finish())
 	diffRows(t, sink.rows(), rowSet(&want))
+}
+
+// TestRecoverSaysRestored: a collector replaying its journal after a crash
+// says that the probes it takes back connected before the restart
+// ("restored from the journal: probe connected"): its log read as probes
+// connecting before it even listened (a user's walk of kill -9 and
+// restart); a probe's first Hello on a live collector says "probe
+// connected".
+func TestRecoverSaysRestored(t *testing.T) {
+	cfg, frames := labPDUs(t)
+	clock := time.Unix(1_800_000_000, 0)
+	opts := func(l *journal.Log) ServerOptions {
+		return ServerOptions{Journal: l, Silence: time.Hour, Now: func() time.Time { return clock }}
+	}
+	dir := t.TempDir()
+	newServer := func(log *strings.Builder) *Server {
+		l, err := journal.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := New(cfg, slog.New(slog.NewTextHandler(log, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetProbes([]uint16{cfg.ProbeID("A"), cfg.ProbeID("B"), cfg.ProbeID("C")})
+		srv := NewServer(c, &ackRecorder{}, newMemSink(), opts(l))
+		if _, err := srv.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	var first, second strings.Builder
+	srv := newServer(&first)
+	for _, f := range frames[:len(frames)/2] {
+		srv.handle(f, netip.AddrPort{})
+	}
+	if _, err := srv.dur.log.Sync(); err != nil { // then a crash: no checkpoint
+		t.Fatal(err)
+	}
+	connected := strings.Count(first.String(), `msg="probe connected"`)
+	if connected == 0 {
+		t.Fatalf("no probe connected in the first half of the lab frames:\n%s", first.String())
+	}
+	newServer(&second)
+	if s := second.String(); strings.Count(s, `msg="probe connected"`) != 0 || strings.Count(s, `msg="restored from the journal: probe connected"`) != connected {
+		t.Errorf("recovery logged, for %d probes connected before the crash:\n%s", connected, s)
+	}
 }

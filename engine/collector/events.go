@@ -2,6 +2,7 @@ package collector
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -140,10 +141,10 @@ func (c *Collector) Liveness(nowNs, afterNs int64) {
 		}
 		if silent {
 			c.event(nowNs, observe.SevWarning, "probe_silent", fmt.Sprintf("probe %s silent since %s", p.ref, time.Unix(0, lastNs).UTC().Format(time.RFC3339Nano)))
-			c.log.Warn("probe silent: disconnected?", "probe", p.name, "id", id, "since", time.Unix(0, lastNs).UTC())
+			c.say(slog.LevelWarn, "probe silent: disconnected?", "probe", p.name, "id", id, "since", time.Unix(0, lastNs).UTC())
 		} else {
 			c.event(nowNs, observe.SevInfo, "probe_alive", fmt.Sprintf("probe %s sends again", p.ref))
-			c.log.Info("probe sends again", "probe", p.name, "id", id)
+			c.say(slog.LevelInfo, "probe sends again", "probe", p.name, "id", id)
 		}
 	})
 }
@@ -178,7 +179,7 @@ func (c *Collector) nameTaken(h pdu.Header, name string) bool {
 	for id, o := range c.probes {
 		if id != h.ProbeID && o.hello && o.name == name {
 			c.event(h.BuildTimeNs, observe.SevError, "probe_name_conflict", fmt.Sprintf("probe id %d introduced itself as %s, the name of probe id %d: its rows are under probe-%d (two probes named alike, or the config's probes list reordered while the collector remembers the old order, in its --out: give each probe its own name, keep the list's order, or start the collector on a new --out)", h.ProbeID, name, id, h.ProbeID))
-			c.log.Warn("probe name taken by another probe id: its rows are under probe-"+strconv.Itoa(int(h.ProbeID))+" ("+nameConflictAdvice+")", "probe", name, "id", h.ProbeID, "taken_by", id)
+			c.say(slog.LevelWarn, "probe name taken by another probe id: its rows are under probe-"+strconv.Itoa(int(h.ProbeID))+" ("+nameConflictAdvice+")", "probe", name, "id", h.ProbeID, "taken_by", id)
 			return true
 		}
 	}
