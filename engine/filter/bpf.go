@@ -82,7 +82,7 @@ func UnionBPF(es []Expr, keep Keep, t BPFTarget) ([]bpf.Instruction, error) {
 const (
 	mIPVer = iota // 0 (not IP), 4 or 6
 	mNet          // offset of the IP header
-	mProto        // fProto key: 0x400|proto, 0x600|proto, 0x700 (IPv6, not visible); 0 when not IP
+	mProto        // fProto key (field.go: 0x400|proto, 0x600|next header, 0x800|next header after a fragment header); 0 when not IP
 	mPorts        // l4None, l4TCP or l4UDP: whose ports (and TCP flags) are visible
 	mL4           // offset of the transport header when mPorts != 0
 	mNVLAN        // number of VLAN tags
@@ -143,10 +143,10 @@ func compileBPF(roots []*node, keep Keep, t BPFTarget) ([]bpf.Instruction, error
 	}
 	var keepKeys []uint32
 	if keep.ICMP {
-		keepKeys = append(keepKeys, protoV4|uint32(1), protoV6|58)
+		keepKeys = append(keepKeys, protoV4|uint32(1), protoV6|58, protoV6Frag|58)
 	}
 	if keep.TCP {
-		keepKeys = append(keepKeys, protoV4|6, protoV6|6)
+		keepKeys = append(keepKeys, protoV4|6, protoV6|6, protoV6Frag|6)
 	}
 	if len(keepKeys) > 0 {
 		c.emit(ldM(mProto))
@@ -541,7 +541,7 @@ func (c *bpfc) ipv6(body label) {
 	c.extTest(ext, upper, frag)
 	c.place(ext) // an extension header other than a fragment header first
 	c.needEnd(mNet, 48, mEnd, c.accept)
-	c.emit(ldK(protoV6Unknown), stM(mProto))
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 1}, aluK(bpf.ALUOpOr, protoV6), stM(mProto))
 	c.jump(body)
 	c.place(frag)
 	c.needEnd(mNet, 48, mEnd, c.accept)
@@ -551,10 +551,10 @@ func (c *bpfc) ipv6(body label) {
 	c.place(ext2)
 	c.place(frag2)
 	c.needEnd(mNet, 56, mEnd, c.accept)
-	c.emit(ldK(protoV6Unknown), stM(mProto))
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 40, Size: 1}, aluK(bpf.ALUOpOr, protoV6Frag), stM(mProto))
 	c.jump(body)
-	c.place(upper2) // fragment header then the upper layer: visible, no ports
-	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 40, Size: 1}, aluK(bpf.ALUOpOr, protoV6), stM(mProto))
+	c.place(upper2) // fragment header then the upper layer: no ports
+	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 40, Size: 1}, aluK(bpf.ALUOpOr, protoV6Frag), stM(mProto))
 	c.jump(body)
 	c.place(upper)
 	c.emit(ldxM(mNet), bpf.LoadIndirect{Off: 6, Size: 1}, aluK(bpf.ALUOpOr, protoV6), stM(mProto))
@@ -621,10 +621,15 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		if v4 {
 			ks = append(ks, protoV4|proto)
 		}
-		if v6 {
-			ks = append(ks, protoV6|proto)
-		}
 		c.emit(ldM(mProto))
+		if v6 { // v6Proto
+			ks = append(ks, protoV6|proto, protoV6Frag|proto)
+			if proto == 44 {
+				n := c.newLabel()
+				c.jif(bpf.JumpGreaterOrEqual, protoV6Frag, t, n)
+				c.place(n)
+			}
+		}
 		c.keys(ks, t, f)
 	case pHost, pNet:
 		c.addr(p, t, f)

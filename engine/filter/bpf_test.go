@@ -192,7 +192,7 @@ func TestUnionBPF(t *testing.T) {
 					continue
 				}
 				want := fr.d.Flags&(dissect.IsFrag|dissect.HasV6FragHdr) != 0 || fr.d.IPVersion == 4 && fr.d.Protocol == 1 ||
-					fr.d.IPVersion == 6 && v6ProtoVisible(&fr.d) && fr.d.Protocol == 58
+					fr.d.IPVersion == 6 && v6Proto(v6ProtoKey(&fr.d), 58)
 				for _, e := range es {
 					want = want || e.Match(&fr.d)
 				}

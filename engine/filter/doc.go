@@ -128,8 +128,6 @@
 //     is rejected. Ports and flags come from transport headers the
 //     dissector accepted; libpcap reads whatever bytes were captured.
 //     Packets the dissector rejects as malformed never reach the sieve.
-//   - `ip6 proto N` for an extension-header number N (0, 43, 44, 60, ...) never
-//     matches: the dissection keeps the upper-layer protocol only.
 //   - Rejected where libpcap accepts: host and service names, partial host
 //     addresses (`host 10.1`, a network in libpcap), `proto N` above 255,
 //     `vlan ID` beyond the second tag. Link-layer and other primitives

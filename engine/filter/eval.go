@@ -46,7 +46,7 @@ func ipProto(d *dissect.Dissection, proto uint8, v4, v6 bool) bool {
 	case 4:
 		return v4 && d.Protocol == proto
 	case 6:
-		return v6 && v6ProtoVisible(d) && d.Protocol == proto
+		return v6 && v6Proto(v6ProtoKey(d), proto)
 	}
 	return false
 }

@@ -10,12 +10,33 @@ import (
 // them: which packets have a visible protocol number, ports or TCP flags.
 // Both the reference evaluator (Expr.Match) and the sieve use these rules.
 
-// v6ProtoVisible reports whether libpcap sees the IPv6 upper-layer protocol
-// of d: libpcap's `ip6 proto N` reads the fixed header's next header and, if
-// that is a fragment header (44), the fragment header's next header; it does
-// not walk any other extension header (gencode.c gen_proto, Q_IPV6).
-func v6ProtoVisible(d *dissect.Dissection) bool {
-	return d.IPHdrLen == 40 || d.Flags&dissect.HasV6FragHdr != 0 && d.IPHdrLen == 48
+// v6ProtoKey returns the fProto key of IPv6 packet d as libpcap's
+// `ip6 proto N` sees it: N is the fixed header's next header, or, when
+// that is a fragment header (44), either 44 or the fragment header's next
+// header; libpcap walks no other extension header (gencode.c gen_proto,
+// Q_IPV6). The key is protoV6|next header, or protoV6Frag|the fragment
+// header's next header.
+func v6ProtoKey(d *dissect.Dissection) uint64 {
+	switch {
+	case d.IPHdrLen == 40:
+		return protoV6 | uint64(d.Protocol)
+	case d.Flags&dissect.HasV6FragHdr != 0 && d.IPHdrLen == 48:
+		return protoV6Frag | uint64(d.Protocol)
+	}
+	at := int(d.NetOff) + 6 // an extension header chain: the bytes say
+	if at >= len(d.Data) {
+		return protoV6 | 59 // cannot be: the dissector took 40 bytes
+	}
+	if nh := d.Data[at]; nh != 44 || at+35 > len(d.Data) {
+		return protoV6 | uint64(nh)
+	}
+	return protoV6Frag | uint64(d.Data[at+34])
+}
+
+// v6Proto reports whether libpcap's `ip6 proto proto` matches key k (a
+// v6ProtoKey).
+func v6Proto(k uint64, proto uint8) bool {
+	return k == protoV6|uint64(proto) || k == protoV6Frag|uint64(proto) || proto == 44 && k >= protoV6Frag
 }
 
 // Transport kinds with visible ports.
@@ -59,7 +80,7 @@ func portsVisible(d *dissect.Dissection) int {
 type field uint8
 
 const (
-	fProto field = iota // 0x400|proto for IPv4, 0x600|proto for IPv6 (0x700: not visible)
+	fProto field = iota // 0x400|proto for IPv4; IPv6: 0x600|next header, 0x800|next header after a fragment header (v6ProtoKey)
 	fFlags              // TCP flags (9 bits), when the TCP header is visible
 	fDSCP               // TOS>>2 (IPv4 TOS, IPv6 traffic class), IP only
 	fVLAN0              // outermost VLAN ID, when tagged
@@ -106,7 +127,7 @@ var fieldInfo = [numFields]struct {
 	table bool
 	pair  bool
 }{
-	fProto: {"proto", u128{0, 0x700}, true, false},
+	fProto: {"proto", u128{0, protoV6Frag | 0xff}, true, false},
 	fFlags: {"tcpflags", u128{0, 0x1ff}, true, false},
 	fDSCP:  {"dscp", u128{0, 63}, true, false},
 	fVLAN0: {"vlan0", u128{0, 4095}, true, false},
@@ -120,9 +141,9 @@ var fieldInfo = [numFields]struct {
 
 // Key bases of fProto.
 const (
-	protoV4        = 0x400
-	protoV6        = 0x600
-	protoV6Unknown = 0x700
+	protoV4     = 0x400
+	protoV6     = 0x600 // | the fixed header's next header
+	protoV6Frag = 0x800 // | the next header of a fragment header right after the fixed header
 )
 
 // Key bits of fPort above the 16-bit port.
@@ -140,10 +161,7 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 		case 4:
 			return protoV4 | uint64(d.Protocol), true
 		case 6:
-			if v6ProtoVisible(d) {
-				return protoV6 | uint64(d.Protocol), true
-			}
-			return protoV6Unknown, true
+			return v6ProtoKey(d), true
 		}
 	case fFlags:
 		if portsVisible(d) == l4TCP && d.Flags&dissect.TCPFlagsCut == 0 {

@@ -302,15 +302,20 @@ func (lw *lowerer) prim(p *prim) *fnode {
 		case p.kind == pAbbrev && p.pq == qIP:
 			return lw.atom(fProto, sOne, span(protoV4, protoV4|0xff))
 		case p.kind == pAbbrev && p.pq == qIP6:
-			return lw.atom(fProto, sOne, span(protoV6, protoV6Unknown))
+			return lw.atom(fProto, sOne, span(protoV6, protoV6Frag|0xff))
 		}
 		proto, v4, v6 := p.ipProtocol()
 		var ivs []ival
 		if v4 {
 			ivs = append(ivs, one(protoV4|uint64(proto)))
 		}
-		if v6 {
+		if v6 { // v6Proto
 			ivs = append(ivs, one(protoV6|uint64(proto)))
+			if proto == 44 {
+				ivs = append(ivs, span(protoV6Frag, protoV6Frag|0xff))
+			} else {
+				ivs = append(ivs, one(protoV6Frag|uint64(proto)))
+			}
 		}
 		return lw.atom(fProto, sOne, ivs...)
 	case pHost, pNet:

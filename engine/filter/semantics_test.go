@@ -76,6 +76,7 @@ var (
 		d := v6("fe80::1", "ff02::16", dissect.ProtoICMPv6)
 		d.Flags |= dissect.HasL4 | dissect.HasICMP
 		d.IPHdrLen = 48
+		d.Data = make([]byte, 48) // next header (byte 6) 0: hop-by-hop options, then ICMPv6
 		return d
 	}()
 	// ICMP port unreachable from a router, quoting a DNS query to 8.8.8.8.
@@ -129,6 +130,9 @@ func TestSemantics(t *testing.T) {
 		{"src and dst portrange 1000-6000", []pc{{"frag1", udpFrag1, false}, {"syn", tcpSyn, false}}},
 		{"icmp6", []pc{{"mld", mld, false}}},
 		{"ip6 proto 58", []pc{{"mld", mld, false}}},
+		{"ip6 proto 0", []pc{{"mld", mld, true}, {"dns6", dns6, false}}},
+		{"ip6 proto 44", []pc{{"dns6frag", dns6Frag, true}, {"dns6", dns6, false}, {"mld", mld, false}}},
+		{"ip6 proto 17", []pc{{"dns6frag", dns6Frag, true}, {"dns6", dns6, true}}},
 		{"proto 17", []pc{{"dns6frag", dns6Frag, true}, {"frag2", udpFrag2, true}}},
 		{"ip proto 17", []pc{{"dns6frag", dns6Frag, false}, {"frag2", udpFrag2, true}}},
 		// host tests the outer header only, not the quoted packet.

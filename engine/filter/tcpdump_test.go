@@ -82,6 +82,14 @@ var plainFilters = []eqCase{
 	{ours: "ip proto 1"},
 	{ours: "ip6 proto 58"},
 	{ours: "ip6 proto 17"},
+	// extension header numbers: the fixed header's next header, or the
+	// fragment header's (libpcap gen_proto Q_IPV6); a hop-by-hop header
+	// (0) hides the upper layer from `ip6 proto` (the MLD reports)
+	{ours: "ip6 proto 44"},
+	{ours: "ip6 proto 0"},
+	{ours: "proto 44"},
+	{ours: "ip6 proto 58 and not ip6 proto 0"},
+	{ours: "not ip6 proto 44 and ip6"},
 	{ours: `proto \tcp`, tcpdump: `proto \tcp`},
 	{ours: "port 53"},
 	{ours: "udp port 53"},
