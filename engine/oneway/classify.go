@@ -29,6 +29,14 @@ func (r *Reconciler) twin(it mItem) bool {
 		case y.seen&^z.seen == 0 && y.seen != z.seen && r.close(q.best, it.idx, y.seen):
 			q.into = it.idx // y: extra copies of z
 			return false
+		case y.seen&z.seen != 0 && z.seen&^y.seen != 0 && y.seen&^z.seen != 0 && r.close(q.best, it.idx, y.seen&z.seen):
+			// z: the rest of y's packet at hops y lacks, and extra copies
+			// at the hops both saw. One packet was split in two when a
+			// copy at one hop came first and started a record that an
+			// observation at another hop then joined (a copy at the last
+			// of 3+ hops, the other hops' PDUs arriving after it).
+			r.graft = append(r.graft, it.idx)
+			return true
 		}
 	}
 	y.collided, z.collided = true, true
@@ -45,6 +53,25 @@ func (r *Reconciler) close(a, b int32, hops uint32) bool {
 		}
 	}
 	return true
+}
+
+// takeHops moves into record dst src's observations at the hops dst
+// lacks (times and extra copies): they are of dst's packet (twin).
+func (r *Reconciler) takeHops(dst, src int32) {
+	d, s := &r.recs[dst], &r.recs[src]
+	bd, bs := int(dst)*r.nh, int(src)*r.nh
+	for h := range r.nh {
+		if s.seen&(1<<h) == 0 || d.seen&(1<<h) != 0 {
+			continue
+		}
+		r.first[bd+h], r.last[bd+h] = r.first[bs+h], r.last[bs+h]
+		r.dups[bd+h], r.dupNs[bd+h], r.dups[bs+h] = r.dups[bs+h], r.dupNs[bs+h], 0
+		d.seen |= 1 << h
+		s.seen &^= 1 << h
+	}
+	if d.size == 0 {
+		d.size = s.size
+	}
 }
 
 // absorb folds record src, extra copies of dst, into dst's duplicate
@@ -216,13 +243,17 @@ func (r *Reconciler) finalize(idx int32) {
 	// (a strict subset of the hops, within the duplicate window at each),
 	// or other packets (a collision)
 	r.q = query{best: idx, into: -1}
-	r.fold = r.fold[:0]
+	r.fold, r.graft = r.fold[:0], r.graft[:0]
 	w := pkt.AddNs(r.timeout, r.dupWin)
 	r.match.AscendRange(mItem{flow: f.id, sig: rec.sig, key: pkt.SubNs(rec.key, w), idx: math.MinInt32},
 		mItem{flow: f.id, sig: rec.sig, key: pkt.AddNs(rec.key, w), idx: math.MaxInt32}, r.twinFn)
 	if r.q.into >= 0 {
 		r.absorb(r.q.into, idx)
 		return
+	}
+	for _, z := range r.graft {
+		r.takeHops(idx, z)
+		r.absorb(idx, z)
 	}
 	for _, z := range r.fold {
 		r.absorb(idx, z)

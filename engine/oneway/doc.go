@@ -153,8 +153,14 @@
 // open records with its signature are examined: one seen at a strict
 // subset of its hops, with the same size and within DupWindowS (20 ms) of
 // it at each of those hops, holds extra copies of the packet and is
-// folded into it as duplicates; any other is a different packet, and both
-// are counted as collisions (Stats.Collisions, oneway_loss.collisions).
+// folded into it as duplicates; one that saw hops it lacks and, at the
+// hops both saw, was within DupWindowS of it holds the rest of the packet
+// (a copy came first and started a record that another hop's observation
+// joined: a copy at the last of 3+ hops, its PDU ahead of the others';
+// TestCopyAtLastHopSplitsNoPacket): the packet takes its hops over and
+// counts its copies as duplicates; any other is a different packet, and
+// both are counted as collisions (Stats.Collisions,
+// oneway_loss.collisions).
 // ~790 ns per observation, 0 allocations (BenchmarkReconcile).
 //
 // # Classification rules (design 4.3)

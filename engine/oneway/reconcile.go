@@ -234,6 +234,7 @@ type Reconciler struct {
 	visitFn                func(mItem) bool
 	twinFn                 func(mItem) bool
 	fold                   []int32
+	graft                  []int32 // records holding the rest of the packet being classified (classify.go twin)
 	q                      query
 	stats                  Stats
 }
