@@ -80,6 +80,17 @@ func (r *Reconciler) absorb(dst, src int32) {
 	s := &r.recs[src]
 	bd, bs := int(dst)*r.nh, int(src)*r.nh
 	for h := range r.nh {
+		if s.seen&r.recs[dst].seen&(1<<h) != 0 && r.last[bs+h] < r.last[bd+h] {
+			// RFC 7679 §3.6: the first copy to arrive gives the delay, whichever
+			// record its observation joined (the order PDUs come in)
+			r.first[bd+h], r.first[bs+h] = r.first[bs+h], r.first[bd+h]
+			r.last[bd+h], r.last[bs+h] = r.last[bs+h], r.last[bd+h]
+			if r.last[bd+h] < r.recs[dst].key {
+				r.rekey(dst, r.last[bd+h])
+			}
+		}
+	}
+	for h := range r.nh {
 		n := r.dups[bs+h]
 		if s.seen&(1<<h) != 0 {
 			n++

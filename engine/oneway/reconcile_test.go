@@ -339,29 +339,39 @@ func TestMaskNamesMatchConfig(t *testing.T) {
 // delivered on every pair and 1 duplicate at b (a tester's mkdup.py on
 // the lab's B.pcap: rc->rs 4891 delivered, 100 missed; 4941 and 0 right).
 func TestCopyAtLastHopSplitsNoPacket(t *testing.T) {
-	s := newSim(t, Config{Hops: []string{"a", "rc", "rs", "b"}, TimeoutS: 1, Records: true}, Limits{IntervalS: 10})
-	// a packet that sets the flow's delays: 100 µs per hop
-	s.obs(0, 1, 0, 100)
-	s.obs(1, 1, 100, 100)
-	s.obs(2, 1, 200, 100)
-	s.obs(3, 1, 300, 100)
-	// the packet: rc->rs 180 µs, rs->b 100 µs, a copy at b 50 µs later
-	s.obs(0, 2, 1000, 100)
-	s.obs(1, 2, 1100, 100)
-	s.obs(3, 2, 1380, 100)
-	s.obs(3, 2, 1430, 100)
-	s.obs(2, 2, 1280, 100)
-	s.r.Flush()
-	st := s.r.Stats()
-	if st.Delivered != 2 || st.Missed != 0 || st.Lost != 0 || st.Duplicates != 1 || st.Collisions != 0 {
-		t.Fatalf("stats %+v, want 2 delivered, 1 duplicate", st)
-	}
-	for _, l := range s.loss {
-		if l.Delivered != 2 || l.Missed != 0 || l.Lost != 0 {
-			t.Errorf("%s->%s: %+v", l.FromHop, l.ToHop, l)
+	// b's two copies arrive in either order: the first copy at b gives
+	// the delay (RFC 7679 §3.6), whichever record it joined (with
+	// --workers the PDUs' order changed which copy was the packet's)
+	for _, copyFirst := range []bool{false, true} {
+		s := newSim(t, Config{Hops: []string{"a", "rc", "rs", "b"}, TimeoutS: 1, Records: true}, Limits{IntervalS: 10})
+		// a packet that sets the flow's delays: 100 µs per hop
+		s.obs(0, 1, 0, 100)
+		s.obs(1, 1, 100, 100)
+		s.obs(2, 1, 200, 100)
+		s.obs(3, 1, 300, 100)
+		// the packet: rc->rs 180 µs, rs->b 100 µs, a copy at b 50 µs later
+		s.obs(0, 2, 1000, 100)
+		s.obs(1, 2, 1100, 100)
+		if copyFirst {
+			s.obs(3, 2, 1430, 100)
+			s.obs(3, 2, 1380, 100)
+		} else {
+			s.obs(3, 2, 1380, 100)
+			s.obs(3, 2, 1430, 100)
 		}
-	}
-	if p := s.packets[1]; p.LastNs[2] != us(1280) || p.LastNs[3] != us(1380) || p.Duplicates[3] != 1 {
-		t.Errorf("packet %+v: want rs at 1280 µs, b at 1380 µs and 1 copy", p)
+		s.obs(2, 2, 1280, 100)
+		s.r.Flush()
+		st := s.r.Stats()
+		if st.Delivered != 2 || st.Missed != 0 || st.Lost != 0 || st.Duplicates != 1 || st.Collisions != 0 {
+			t.Fatalf("copy first %v: stats %+v, want 2 delivered, 1 duplicate", copyFirst, st)
+		}
+		for _, l := range s.loss {
+			if l.Delivered != 2 || l.Missed != 0 || l.Lost != 0 {
+				t.Errorf("copy first %v: %s->%s: %+v", copyFirst, l.FromHop, l.ToHop, l)
+			}
+		}
+		if p := s.packets[1]; p.LastNs[2] != us(1280) || p.LastNs[3] != us(1380) || p.Duplicates[3] != 1 {
+			t.Errorf("copy first %v: packet %+v: want rs at 1280 µs, b at 1380 µs and 1 copy", copyFirst, p)
+		}
 	}
 }
