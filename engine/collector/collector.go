@@ -241,8 +241,13 @@ func (c *Collector) checkFinished(pid uint16) {
 	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
 		return // a later run of the probe already speaks: its hops are not done
 	}
+	mark, ok := c.ow.marks[pid]
 	for _, rec := range c.ow.recs {
-		rec.AdvanceProbe(p.name, math.MaxInt64/2)
+		if ok {
+			rec.EndProbe(p.name, mark) // a packet passing its hops after mark was not watched
+		} else {
+			rec.AdvanceProbe(p.name, math.MaxInt64/2)
+		}
 	}
 }
 

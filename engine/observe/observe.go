@@ -251,8 +251,9 @@ type FTPTransfer struct {
 // or interface (design 7): by class and the granularity fields, named in
 // flow. Status: delivered (seen at both hops: delay_us set), lost (seen at
 // from_hop, never at to_hop: lost on this segment), missed (seen at to_hop,
-// not at from_hop), dropped (the observation expired at the probe before
-// reaching the collector), duplicate (a second copy at to_hop).
+// not at from_hop), dropped (not observed: the observation expired at the
+// probe before reaching the collector, or the probe had ended its run
+// before the packet reached its hop), duplicate (a second copy at to_hop).
 type OnewayDelay struct {
 	Class     string   `parquet:"class,dict"`                                     // one-way class name
 	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow
@@ -313,7 +314,7 @@ type OnewayLoss struct {
 	Delivered     uint64  `parquet:"delivered"`                                  // seen at both
 	Lost          uint64  `parquet:"lost"`                                       // seen at from_hop, not at to_hop
 	Missed        uint64  `parquet:"missed"`                                     // seen at to_hop, not at from_hop
-	Dropped       uint64  `parquet:"dropped"`                                    // observation expired at a probe
+	Dropped       uint64  `parquet:"dropped"`                                    // not observed at to_hop: its observation expired at the probe, or the probe had ended its run
 	Duplicates    uint64  `parquet:"duplicates"`                                 // extra copies at to_hop
 	Collisions    uint64  `parquet:"collisions"`                                 // signature collisions resolved by time
 }

@@ -161,6 +161,48 @@ func (r *Reconciler) AdvanceProbe(probe string, nowNs int64) {
 	}
 }
 
+// EndProbe tells the Reconciler that probe (its hops: named probe or
+// "probe/<interface>") ended its run, having reported everything up to
+// lastNs of its clock: it holds no packet open any more (AdvanceProbe to
+// the end of time), and a packet missing at its hop that passed the hop
+// upstream after lastNs is dropped, not lost or missed: nobody watched
+// (design 4.3 does not count against the path what was not observed).
+func (r *Reconciler) EndProbe(probe string, lastNs int64) {
+	for i, h := range r.cfg.Hops {
+		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
+			r.endNs[i] = lastNs - r.offNs[i]
+		}
+	}
+	r.AdvanceProbe(probe, math.MaxInt64/2)
+}
+
+// afterEnd reports whether the packet of record base (flow f), missing at
+// hop h, would have been seen there after the hop's probe ended
+// (EndProbe): seen upstream of h at a time that, with the flow's current
+// delay to h (that of its latest match there, when known), is after the
+// end (or, seen downstream only, more than the timeout after it).
+func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) bool {
+	end := r.endNs[h]
+	if end == math.MaxInt64 {
+		return false
+	}
+	for u := h - 1; u >= 0; u-- {
+		if seen&(1<<u) != 0 {
+			t := r.last[base+u]
+			if f.est != nil && f.est[u*r.nh+h] != noEst {
+				t = pkt.AddNs(t, f.est[u*r.nh+h])
+			}
+			return t > end
+		}
+	}
+	for d := h + 1; d < r.nh; d++ {
+		if seen&(1<<d) != 0 {
+			return pkt.SubNs(r.last[base+d], r.timeout) > end
+		}
+	}
+	return false
+}
+
 // Resume returns the hops of probe (named probe or "probe/<interface>") to
 // the state of hops not heard from yet: a new run of a probe whose
 // previous run finished (AdvanceProbe to the end of time, or a collector
@@ -172,7 +214,7 @@ func (r *Reconciler) Resume(probe string) {
 	resumed := false
 	for i, h := range r.cfg.Hops {
 		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
-			r.nowNs[i] = math.MinInt64
+			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}
 	}
@@ -278,7 +320,7 @@ func (r *Reconciler) finalize(idx int32) {
 	all := uint32(1)<<nh - 1
 	var dropped uint32
 	for h := range nh {
-		if rec.seen&(1<<h) == 0 && r.droppedAt(f, rec.seen, base, h) {
+		if rec.seen&(1<<h) == 0 && (r.droppedAt(f, rec.seen, base, h) || r.afterEnd(f, rec.seen, base, h)) {
 			dropped |= 1 << h
 		}
 	}

@@ -172,7 +172,9 @@
 // A packet is delivered when seen at every hop; dropped when a missing
 // hop is covered by a Drop notice (the probe gave up the PDU holding the
 // observation: Summarize tells the transport what to declare, Dropped and
-// AppendDropped carry it); lost when not seen at the last hop (located
+// AppendDropped carry it) or its probe had ended its run before the packet
+// reached it (EndProbe: the time seen upstream plus the flow's current
+// delay is past the probe's last report; nobody watched); lost when not seen at the last hop (located
 // after the last hop that saw it: Packet.LostAfter); missed otherwise
 // (seen at the end, missing upstream). Each hop pair (every consecutive
 // pair, the end-to-end pair and the latency pair) gets, per packet: sent

@@ -205,6 +205,7 @@ type Reconciler struct {
 	latPair                int
 	offNs                  []int64
 	nowNs                  []int64 // per hop, corrected
+	endNs                  []int64 // per hop, corrected: its probe's run ended there (EndProbe); math.MaxInt64 while it runs
 	timeout                int64
 	interval               int64
 	dupWin                 int64
@@ -288,6 +289,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		nh:       nh,
 		offNs:    make([]int64, nh),
 		nowNs:    make([]int64, nh),
+		endNs:    slices.Repeat([]int64{math.MaxInt64}, nh),
 		timeout:  int64(cfg.TimeoutS * 1e9),
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),

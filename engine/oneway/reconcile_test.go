@@ -375,3 +375,41 @@ func TestCopyAtLastHopSplitsNoPacket(t *testing.T) {
 		}
 	}
 }
+
+// TestEndedProbeDropsNotLoses: b's probe ends its run at 1000 µs (a
+// capture that stops, a probe stopped): a packet that left a at 2000 µs
+// was not watched at b: dropped, not lost (a tester stopped probe B of
+// the lab's oneway-udp path 3 s in: loss 68.6 % then 100 %, truth 1.2 %).
+// One that left a at 500 µs, due at b at 600 µs with the flow's 100 µs
+// delay, is lost; one at 950 µs, due at 1050 µs, is dropped.
+func TestEndedProbeDropsNotLoses(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100)
+	s.obs(0, 2, 500, 100)
+	s.obs(0, 3, 950, 100)
+	s.obs(0, 4, 2000, 100)
+	s.r.EndProbe("b", us(1000))
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Delivered != 1 || st.Lost != 1 || st.Dropped != 2 {
+		t.Fatalf("stats %+v, want 1 delivered, 1 lost, 2 dropped", st)
+	}
+	want := []Status{StatusDelivered, StatusLost, StatusDropped, StatusDropped}
+	for i, p := range s.packets {
+		if p.Status != want[i] {
+			t.Errorf("packet %d (sig %d): %v, want %v", i, p.Signature, p.Status, want[i])
+		}
+	}
+	// a new run of b's probe is waited for again and watched
+	s = newSim(t, twoHops(), Limits{IntervalS: 10})
+	s.r.EndProbe("b", us(1000))
+	s.r.Resume("b")
+	s.obs(0, 1, 0, 100)
+	s.obs(0, 2, 2000, 100)
+	s.obs(1, 1, 100, 100)
+	s.r.Flush()
+	if st := s.r.Stats(); st.Delivered != 1 || st.Lost != 1 || st.Dropped != 0 {
+		t.Errorf("after Resume: stats %+v, want 1 delivered, 1 lost", st)
+	}
+}

@@ -19,6 +19,7 @@ import (
 // (encoding/gob).
 type State struct {
 	NowNs            []int64
+	EndNs            []int64 // Reconciler.endNs; nil in a state saved before it existed
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -73,7 +74,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -170,6 +171,9 @@ func (r *Reconciler) RestoreState(st State) error {
 		ndrops += len(f.drops)
 	}
 	r.nowNs = slices.Clone(st.NowNs)
+	if len(st.EndNs) == r.nh {
+		r.endNs = slices.Clone(st.EndNs)
+	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
 	r.recs, r.first, r.last, r.dupNs, r.dups = recs, first, last, dupNs, dups
