@@ -51,9 +51,9 @@ func (n *Network) Prefix() netip.Prefix {
 // the addresses table and looked up again only after RefreshDays.
 type ReverseDNS struct {
 	Enabled     bool    `yaml:"enabled"`      // default false: no DNS traffic
-	RatePerS    float64 `yaml:"rate_per_s"`   // look-ups started per second, default 20
-	TimeoutS    float64 `yaml:"timeout_s"`    // per look-up, default 2
-	RefreshDays float64 `yaml:"refresh_days"` // age after which a cached name is looked up again, default 7
+	RatePerS    float64 `yaml:"rate_per_s"`   // look-ups started per second, above 0 and at most 1000; 0 or absent: 20
+	TimeoutS    float64 `yaml:"timeout_s"`    // per look-up, above 0 and at most 60; 0 or absent: 2
+	RefreshDays float64 `yaml:"refresh_days"` // age after which a cached name is looked up again, above 0; 0 or absent: 7
 }
 
 // applyDefaults fills the reverse DNS defaults.
@@ -88,13 +88,13 @@ func (e *Enrich) validate(file string) error {
 	}
 	r := e.ReverseDNS
 	if !(r.RatePerS > 0 && r.RatePerS <= 1000) {
-		return &Error{File: file, Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000, got %g", r.RatePerS)}
+		return &Error{File: file, Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000 (0 or absent: 20), got %g", r.RatePerS)}
 	}
 	if !(r.TimeoutS > 0 && r.TimeoutS <= 60) {
-		return &Error{File: file, Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60, got %g", r.TimeoutS)}
+		return &Error{File: file, Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60 (0 or absent: 2), got %g", r.TimeoutS)}
 	}
 	if !(r.RefreshDays > 0) {
-		return &Error{File: file, Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0, got %g", r.RefreshDays)}
+		return &Error{File: file, Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0 (0 or absent: 7), got %g", r.RefreshDays)}
 	}
 	return nil
 }
