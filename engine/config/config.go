@@ -13,7 +13,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -436,12 +435,7 @@ func Parse(b []byte, file string) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
-		e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if sub := lineRE.FindStringSubmatch(e.Msg); sub != nil {
-			e.Line, _ = strconv.Atoi(sub[1])
-			e.Msg = strings.TrimPrefix(e.Msg, sub[0])
-		}
-		return nil, e
+		return nil, syntaxError(file, b, err)
 	}
 	if len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode { // a text, a list
 		return nil, &Error{File: file, Line: root.Content[0].Line,
@@ -453,6 +447,9 @@ func Parse(b []byte, file string) (*Config, error) {
 			where = "top level"
 		}
 		return nil, &Error{File: file, Line: u.line, Field: strings.TrimPrefix(u.path+"."+u.key, "."), Msg: fmt.Sprintf("unknown field %q in %s (known: %s)", u.key, where, strings.Join(u.known, ", "))}
+	}
+	if s := checkShape(&root, reflect.TypeOf(c), ""); s != nil {
+		return nil, &Error{File: file, Line: s.line, Field: s.field, Msg: s.msg}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -564,7 +561,7 @@ func (c *Config) Validate() error {
 	if err := c.validateTables(); err != nil {
 		return err
 	}
-	if err := c.Enrich.validate(c.file); err != nil {
+	if err := c.Enrich.validate(c.file, c.lineOf); err != nil {
 		return err
 	}
 	if err := c.validateTUI(); err != nil {

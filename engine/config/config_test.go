@@ -48,7 +48,7 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: a\n    oneway: {hopz: [a, b]}\n", "x.yaml:3: classes[0].oneway.hopz: unknown field"},
 		{"interval_s: .nan\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds (0 or absent: 60), got NaN"},
 		{"classes:\n  - name: all\n    filter: tcp\n", "x.yaml:3: classes[0].filter: the class all counts every IP packet"},
-		{"classes: 3\n", "x.yaml:1: classes: want a list such as [a, b], got \"3\""},
+		{"classes: 3\n", "x.yaml:1: classes: want a list of classes, got \"3\""},
 		{"classes:\n  - name: t\n    filter: udp\n    granularity: [src_addr, dst_port]\n    analyses: [oneway]\n    oneway:\n      hops: [a, b]\n      mask: [src_addr, src_port]\n",
 			"x.yaml:4: classes[0].granularity: \"src_addr\" is also in oneway.mask"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:6: classes[0].oneway.hops: a one-way path needs at least two hops"},

@@ -69,8 +69,9 @@ func (e *Enrich) applyDefaults() {
 	}
 }
 
-// validate checks the networks' CIDRs and the DNS numbers.
-func (e *Enrich) validate(file string) error {
+// validate checks the networks' CIDRs and the DNS numbers; lineOf gives
+// the line of a field (Config.lineOf).
+func (e *Enrich) validate(file string, lineOf func(path, item string) int) error {
 	seen := map[netip.Prefix]int{}
 	for i, n := range e.Networks {
 		f := fmt.Sprintf("enrich.networks[%d]", i)
@@ -88,13 +89,13 @@ func (e *Enrich) validate(file string) error {
 	}
 	r := e.ReverseDNS
 	if !(r.RatePerS > 0 && r.RatePerS <= 1000) {
-		return &Error{File: file, Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000 (0 or absent: 20), got %g", r.RatePerS)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.rate_per_s", ""), Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000 (0 or absent: 20), got %g", r.RatePerS)}
 	}
 	if !(r.TimeoutS > 0 && r.TimeoutS <= 60) {
-		return &Error{File: file, Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60 (0 or absent: 2), got %g", r.TimeoutS)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.timeout_s", ""), Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60 (0 or absent: 2), got %g", r.TimeoutS)}
 	}
 	if !(r.RefreshDays > 0) {
-		return &Error{File: file, Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0 (0 or absent: 7), got %g", r.RefreshDays)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.refresh_days", ""), Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0 (0 or absent: 7), got %g", r.RefreshDays)}
 	}
 	return nil
 }

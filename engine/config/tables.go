@@ -133,7 +133,7 @@ func (c *Config) validateTables() error {
 	}
 	for _, f := range ints {
 		if f.v < f.min || f.v > f.max {
-			return &Error{File: c.file, Field: f.name, Msg: fmt.Sprintf("must be between %d and %d (0 or absent: %d), got %d", f.min, f.max, f.def, f.v)}
+			return &Error{File: c.file, Line: c.lineOf(f.name, ""), Field: f.name, Msg: fmt.Sprintf("must be between %d and %d (0 or absent: %d), got %d", f.min, f.max, f.def, f.v)}
 		}
 	}
 	times := []timeField{
@@ -146,7 +146,7 @@ func (c *Config) validateTables() error {
 	}
 	for _, f := range times {
 		if !(f.v > 0 && f.v <= maxTableTimeS) { // also rejects NaN
-			return &Error{File: c.file, Field: f.name, Msg: fmt.Sprintf("must be more than 0 and at most %d seconds (0 or absent: %g), got %g", maxTableTimeS, f.def, f.v)}
+			return &Error{File: c.file, Line: c.lineOf(f.name, ""), Field: f.name, Msg: fmt.Sprintf("must be more than 0 and at most %d seconds (0 or absent: %g), got %g", maxTableTimeS, f.def, f.v)}
 		}
 	}
 	return nil
