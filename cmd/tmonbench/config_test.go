@@ -138,3 +138,25 @@ func TestIntervalZeroIsDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysCheckedAtLoad: tui.keys remaps the TUI refuses (a key of two
+// actions, an unknown action) are refused by every command that loads the
+// file, with the line; config --effective and replay without --tui
+// accepted them and only tmonbench tui refused them.
+func TestKeysCheckedAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
+	for _, c := range []struct{ yaml, want string }{
+		{"interval_s: 10\ntui:\n  keys:\n    quit: [j]\n", `k.yaml:4: tui.keys.quit: key "j" is bound to both down and quit`},
+		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
+	} {
+		cfg := filepath.Join(dir, "k.yaml")
+		os.WriteFile(cfg, []byte(c.yaml), 0o644)
+		for _, args := range [][]string{{"config", "--effective", "--config", cfg}, {"replay", "-q", "--config", cfg, "--out", filepath.Join(dir, "o"), pcap}} {
+			code, _, stderr := tmon(t, args...)
+			if code == 0 || !strings.Contains(stderr, c.want) {
+				t.Errorf("%s with %q: exit %d, stderr %q, want %q", args[0], c.yaml, code, stderr, c.want)
+			}
+		}
+	}
+}

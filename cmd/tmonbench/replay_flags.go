@@ -117,11 +117,6 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 			return nil, err
 		}
-		if a.tui {
-			if err := checkKeys(a.cfg); err != nil {
-				return nil, err
-			}
-		}
 		if fs.Changed("interval") { // 0: the default, as interval_s: 0 in a config
 			a.cfg.IntervalS = *interval
 			if *interval == 0 {

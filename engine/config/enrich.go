@@ -79,6 +79,9 @@ func (e *Enrich) validate(file string, lineOf func(path, item string) int) error
 		if err != nil {
 			return &Error{File: file, Line: n.line, Field: f + ".cidr", Msg: fmt.Sprintf("%q is not a CIDR prefix such as 10.1.0.0/16", n.CIDR)}
 		}
+		if p != p.Masked() { // as the filters refuse net 10.0.0.1/8 (libpcap too)
+			return &Error{File: file, Line: max(lineOf(f+".cidr", ""), n.line), Field: f + ".cidr", Msg: fmt.Sprintf("non-network bits set in %q (the network is %s)", n.CIDR, p.Masked())}
+		}
 		if n.Activity == "" && n.Location == "" {
 			return &Error{File: file, Line: n.line, Field: f, Msg: "give an activity, a location or both"}
 		}

@@ -35,6 +35,19 @@ func TestErrorMessages(t *testing.T) {
 		{"interval_s: [1]\n", "c.yaml:1: interval_s: want a number of seconds, got a list"},
 		{"tui:\n  keys: [a]\n", "c.yaml:2: tui.keys: want a mapping of name: value, got a list"},
 		{"enrich:\n  networks:\n    cidr: 10.0.0.0/8\n", "c.yaml:3: enrich.networks: want a list of networks, got a mapping"},
+		// silent coercions: yaml.v3 truncates a fraction into an integer
+		// field, and reads a quoted "yes" as true (while "10" is no number)
+		{"flow_table:\n  max_flows: 2.7\n", "c.yaml:2: flow_table.max_flows: want a whole number, got 2.7"},
+		{"reassembly:\n  max_fragments: 1.5\n", "c.yaml:2: reassembly.max_fragments: want a whole number, got 1.5"},
+		{"classes:\n  - name: a\n    fold_ports_above: 1.5\n", "c.yaml:3: classes[0].fold_ports_above: want a whole number, got 1.5"},
+		{"classes:\n  - name: a\n    fold_ports_above: 70000.0\n", "c.yaml:3: classes[0].fold_ports_above: must be between 0 and 65535 (0 or absent: no folding), got 70000.0"},
+		{"flow_table:\n  max_flows: .nan\n", "c.yaml:2: flow_table.max_flows: want a whole number, got .nan"},
+		{"classes:\n  - name: a\n    upper_layer: \"yes\"\n", "c.yaml:3: classes[0].upper_layer: want true or false, got \"yes\" (a quoted text)"},
+		{"enrich:\n  reverse_dns: {enabled: 'true'}\n", "c.yaml:2: enrich.reverse_dns.enabled: want true or false, got \"true\" (a quoted text)"},
+		{"interval_s: \"10\"\n", "c.yaml:1: interval_s: want a number of seconds, got \"10\""},
+		// a network with host bits, as the filters refuse net 10.0.0.1/8
+		{"enrich:\n  networks:\n    - activity: A\n      cidr: 10.0.0.1/8\n", "c.yaml:4: enrich.networks[0].cidr: non-network bits set in \"10.0.0.1/8\" (the network is 10.0.0.0/8)"},
+		{"enrich:\n  networks:\n    - {cidr: \"2001:db8::1/32\", location: L}\n", "c.yaml:3: enrich.networks[0].cidr: non-network bits set in \"2001:db8::1/32\" (the network is 2001:db8::/32)"},
 	} {
 		_, err := Parse([]byte(c.yaml), "c.yaml")
 		if err == nil || err.Error() != c.want {
@@ -43,5 +56,17 @@ func TestErrorMessages(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: %v does not wrap ErrInvalid", c.yaml, err)
 		}
+	}
+}
+
+// TestWholeNumbersStillRead: what checkShape lets through decodes as
+// before: 2.0 is 2, an unquoted YAML 1.1 yes is true, 0x10 is 16.
+func TestWholeNumbersStillRead(t *testing.T) {
+	c, err := Parse([]byte("flow_table:\n  max_flows: 2.0\nclasses:\n  - name: a\n    upper_layer: yes\n    fold_ports_above: 0x10\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FlowTable.MaxFlows != 2 || !c.Classes[1].UpperLayer || c.Classes[1].FoldPortsAbove != 16 {
+		t.Errorf("max_flows %d, upper_layer %v, fold_ports_above %d; want 2, true, 16", c.FlowTable.MaxFlows, c.Classes[1].UpperLayer, c.Classes[1].FoldPortsAbove)
 	}
 }

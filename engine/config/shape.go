@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -172,11 +173,29 @@ func nodeWords(n *yaml.Node) string {
 // comes from their Go type (by field name).
 var rangeNotes = map[string]string{"fold_ports_above": " (0 or absent: no folding)"}
 
-// checkScalar checks a scalar against an integer field's range (yaml.v3
-// reports fold_ports_above: 70000 as "cannot unmarshal !!int `70000` into
+// checkScalar refuses a quoted text for a bool, a fraction for an integer
+// field, and an integer beyond the field's range (yaml.v3 reports
+// fold_ports_above: 70000 as "cannot unmarshal !!int `70000` into
 // uint16").
 func checkScalar(n *yaml.Node, t reflect.Type, path string) *shapeError {
-	if n.ShortTag() != "!!int" || !(t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64) {
+	bad := func(format string, a ...any) *shapeError {
+		return &shapeError{line: n.Line, field: path, msg: fmt.Sprintf(format, a...)}
+	}
+	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	if t.Kind() == reflect.Bool && quoted { // yaml.v3 reads "yes" as true, as YAML 1.1's yes; "10" is no number either
+		return bad("want true or false, got %q (a quoted text)", n.Value)
+	}
+	if !(t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64) {
+		return nil
+	}
+	value := n.Value
+	if n.ShortTag() == "!!float" { // yaml.v3 truncates 2.7 to 2
+		var f float64
+		if err := n.Decode(&f); err != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
+			return bad("want a whole number, got %s", n.Value)
+		}
+		value = strconv.FormatFloat(f, 'f', -1, 64)
+	} else if n.ShortTag() != "!!int" {
 		return nil
 	}
 	name, _, _ := strings.Cut(path[strings.LastIndex(path, ".")+1:], "[")
@@ -188,7 +207,7 @@ func checkScalar(n *yaml.Node, t reflect.Type, path string) *shapeError {
 		hi.Lsh(big.NewInt(1), uint(t.Bits())).Sub(&hi, big.NewInt(1))
 	}
 	var v big.Int
-	if _, ok := v.SetString(strings.ReplaceAll(n.Value, "_", ""), 0); !ok {
+	if _, ok := v.SetString(strings.ReplaceAll(value, "_", ""), 0); !ok {
 		return nil // a form yaml.v3 reads and big does not: its own error
 	}
 	if v.Cmp(&lo) < 0 || v.Cmp(&hi) > 0 {
