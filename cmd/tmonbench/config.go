@@ -34,14 +34,22 @@ func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
 }
 
 // readConfig loads the config file at path; a file that cannot be read
-// is worded as a capture's: the flag, the file, the fault.
+// is worded as a capture's: the flag, the file, the fault. Its tui.keys
+// are checked as the TUI would (checkKeys): config --effective and replay
+// without --tui accepted remaps tmonbench tui then refused.
 func readConfig(path string) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return nil, fmt.Errorf("--config %s: %w", path, pe.Err)
 	}
-	return cfg, err
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // cmdConfig prints the embedded default configuration, or with

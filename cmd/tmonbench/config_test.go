@@ -1,11 +1,13 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
@@ -100,5 +102,61 @@ func TestRunJSONKeepsConfig(t *testing.T) {
 	c, err := config.Parse([]byte(m.Config), "run.json")
 	if err != nil || c.Hash() != m.ConfigHash || c.IntervalS != 10 || len(c.Classes) != len(config.Default().Classes) {
 		t.Errorf("run.json config (%v, hash %s vs %s):\n%s", err, c.Hash(), m.ConfigHash, m.Config)
+	}
+}
+
+// TestIntervalZeroIsDefault: --interval 0 is what interval_s: 0 is in a
+// config, the default 60 s (config.DefaultIntervalS), even over a file's
+// interval_s: 10; it was refused ("must be between 1 and 86400") while
+// the file's 0 ran 60 s intervals.
+func TestIntervalZeroIsDefault(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "i10.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 10\n"), 0o644)
+	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
+	for _, c := range []struct {
+		args []string
+		want float64
+	}{
+		{[]string{"--interval", "0", pcap}, 60},
+		{[]string{"--config", cfg, "--interval", "0", pcap}, 60},
+		{[]string{"--config", cfg, pcap}, 10},
+		{[]string{"--config", cfg, "--interval", "30", pcap}, 30},
+	} {
+		fs := pflag.NewFlagSet("replay", pflag.ContinueOnError)
+		_, check := replayFlags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		a, err := check(io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if a.cfg.IntervalS != c.want {
+			t.Errorf("%q: interval_s %g, want %g", c.args, a.cfg.IntervalS, c.want)
+		}
+	}
+}
+
+// TestKeysCheckedAtLoad: tui.keys remaps the TUI refuses (a key of two
+// actions, an unknown action) are refused by every command that loads the
+// file, with the line; config --effective and replay without --tui
+// accepted them and only tmonbench tui refused them.
+func TestKeysCheckedAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
+	for _, c := range []struct{ yaml, want string }{
+		{"interval_s: 10\ntui:\n  keys:\n    quit: [j]\n", `k.yaml:4: tui.keys.quit: key "j" is bound to both down and quit`},
+		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
+	} {
+		cfg := filepath.Join(dir, "k.yaml")
+		os.WriteFile(cfg, []byte(c.yaml), 0o644)
+		for _, args := range [][]string{{"config", "--effective", "--config", cfg}, {"replay", "-q", "--config", cfg, "--out", filepath.Join(dir, "o"), pcap}} {
+			code, _, stderr := tmon(t, args...)
+			if code == 0 || !strings.Contains(stderr, c.want) {
+				t.Errorf("%s with %q: exit %d, stderr %q, want %q", args[0], c.yaml, code, stderr, c.want)
+			}
+		}
 	}
 }

@@ -83,6 +83,9 @@ func (s *switcher) loop() {
 // reload loads and validates the file now.
 func (s *switcher) reload() {
 	cfg, err := config.Load(s.path)
+	if err == nil {
+		err = checkKeys(cfg)
+	}
 	if err == nil && s.check != nil {
 		err = s.check(cfg)
 	}

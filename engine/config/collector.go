@@ -65,3 +65,30 @@ func (c *Config) HopsOutsideProbes() []string {
 	}
 	return w
 }
+
+// DefaultCollector returns the regulation a collector's fields set to 0
+// or left out take: engine/pdu's DefaultSenderConfig in the config's
+// units (engine/pdu's TestDefaultCollector checks that they agree).
+func DefaultCollector() Collector {
+	return Collector{MaxPDUBytes: 1400, MaxBuildS: 1, MinGapMs: 1, InitialTimeoutS: 2, TimeoutIncrementS: 1, TimeoutMultiplier: 1.5,
+		MaxRetries: 5, FinalTimeoutS: 600, BreakBorderS: 30, HeartbeatS: 10, BacklogS: 10, MaxPermanentMB: 4, SpoolMaxMB: 1024}
+}
+
+// checkRegulation refuses a negative regulation number; its error says
+// the default 0 stands for.
+func (cl *Collector) checkRegulation(bad func(int, string, string, ...any) error, f string) error {
+	d := DefaultCollector()
+	for _, v := range []struct {
+		name   string
+		v, def float64
+	}{{"max_build_s", cl.MaxBuildS, d.MaxBuildS}, {"min_gap_ms", cl.MinGapMs, d.MinGapMs}, {"initial_timeout_s", cl.InitialTimeoutS, d.InitialTimeoutS},
+		{"timeout_increment_s", cl.TimeoutIncrementS, d.TimeoutIncrementS}, {"timeout_multiplier", cl.TimeoutMultiplier, d.TimeoutMultiplier},
+		{"max_retries", float64(cl.MaxRetries), float64(d.MaxRetries)}, {"final_timeout_s", cl.FinalTimeoutS, d.FinalTimeoutS},
+		{"break_border_s", cl.BreakBorderS, d.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS, d.HeartbeatS}, {"backlog_s", cl.BacklogS, d.BacklogS},
+		{"max_permanent_mb", cl.MaxPermanentMB, d.MaxPermanentMB}, {"spool_max_mb", cl.SpoolMaxMB, d.SpoolMaxMB}} {
+		if !(v.v >= 0) { // also NaN
+			return bad(0, f+"."+v.name, "must not be negative (0 or absent: %g), got %g", v.def, v.v)
+		}
+	}
+	return nil
+}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +63,8 @@ type Config struct {
 	// switches at that time.
 	ValidFrom string `yaml:"valid_from,omitempty"`
 	// IntervalS is the aggregation interval of counters and histograms,
-	// in seconds of capture time (design 1.4: 10 s to 1 h). Default 60.
+	// in seconds of capture time (design 1.4: 10 s to 1 h), 1 to 86400.
+	// 0 or absent: 60 (DefaultIntervalS).
 	IntervalS float64 `yaml:"interval_s"`
 	// FlowTable bounds the probe's granular flow table.
 	FlowTable FlowTable `yaml:"flow_table"`
@@ -98,7 +98,8 @@ type Config struct {
 // FlowTable bounds the granular flow table of each probe (design 3.2).
 type FlowTable struct {
 	// MaxFlows is the most flows kept at once per probe; when full, the
-	// least recently seen flow is evicted and an event counts it.
+	// least recently seen flow is evicted and an event counts it. At
+	// least 1; 0 or absent: 1048576.
 	MaxFlows int `yaml:"max_flows"`
 }
 
@@ -189,10 +190,11 @@ func (c *Config) ProbeKeys() map[uint16][]byte {
 }
 
 // Collector is one collector and the regulation of the channel every probe
-// keeps with it (design 1.5). Zero fields take the transport's defaults
-// (1400-byte PDUs, 1 s build time, 1 ms gap, 2 s initial timeout growing
-// by x1.5 + 1 s over 5 retries, 10 min final timeout, 30 s break border,
-// 10 s heartbeat, backlog reported past 10 s of queued sends).
+// keeps with it (design 1.5). Numbers set to 0 or absent take the
+// transport's defaults (DefaultCollector: 1400-byte PDUs, 1 s build time,
+// 1 ms gap, 2 s initial timeout growing by x1.5 + 1 s over 5 retries,
+// 10 min final timeout, 30 s break border, 10 s heartbeat, backlog
+// reported past 10 s of queued sends); none may be negative.
 //
 // Sizing the regulation: a channel sends at most one PDU of max_pdu_bytes
 // per min_gap_ms, so its capacity is max_pdu_bytes / min_gap_ms: 1400 B
@@ -262,7 +264,7 @@ type RTTOptions struct {
 	// ascending (design 3.14). Default 2, 10, 50.
 	SlicesMs []float64 `yaml:"slices_ms"`
 	// TimeoutS: a request unanswered after this many seconds is counted
-	// as unanswered. Default 10.
+	// as unanswered. More than 0; 0 or absent: 10.
 	TimeoutS float64 `yaml:"timeout_s"`
 	// Kinds restricts the matching to these kinds (icmp_echo, dns, snmp,
 	// ntp, tcp_handshake, tcp_ts); empty means all.
@@ -285,7 +287,7 @@ type OnewayOptions struct {
 	// (with the same slices). Default: first to last hop.
 	Latency OnewayLatency `yaml:"latency"`
 	// SignatureBits is the width of the packet signature sent per packet,
-	// 16 to 64. Default 32 (see engine/oneway/doc.go for the bytes each
+	// 16 to 64; 0 or absent: 32 (see engine/oneway/doc.go for the bytes each
 	// width costs).
 	SignatureBits int `yaml:"signature_bits"`
 	// Mask lists the header fields some hop rewrites, left out of the
@@ -296,12 +298,13 @@ type OnewayOptions struct {
 	Mask []string `yaml:"mask"`
 	// TimeoutS is the capture time, in seconds, after which a packet still
 	// missing at some hop is classified (lost, missed, dropped): the
-	// longest transit plus reporting delay expected. Default 5.
+	// longest transit plus reporting delay expected. More than 0; 0 or
+	// absent: 5.
 	TimeoutS float64 `yaml:"timeout_s"`
 	// Records also writes one oneway_delays row per packet and hop pair.
 	Records bool `yaml:"records"`
-	// TimeUnitNs is the finest time unit the observations carry: 1 (the
-	// default: the capture's own resolution, ns when the file has it, so
+	// TimeUnitNs is the finest time unit the observations carry: 1 (0 or
+	// absent, the default: the capture's own resolution, ns when the file has it, so
 	// a delay of 2.321 µs reads 2.321), 10, 100 or 1000 (whole µs, about
 	// 10 bits less per observation on a capture with real nanosecond
 	// digits).
@@ -339,10 +342,11 @@ type Class struct {
 	// Fields. Default: the 5-tuple with IP version (one flow per direction).
 	Granularity []string `yaml:"granularity"`
 	// FoldPortsAbove folds ports above this value to 0 ("high") in flow
-	// keys and names (design 7: srcIP:high>dstIP:161); 0 = no folding.
+	// keys and names (design 7: srcIP:high>dstIP:161), 0 to 65535; 0 or
+	// absent: no folding.
 	FoldPortsAbove uint16 `yaml:"fold_ports_above,omitempty"`
 	// IdleTimeoutS expires a flow after this many seconds of capture time
-	// without a packet. Default 300.
+	// without a packet. More than 0; 0 or absent: 300.
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
 	// Analyses to run on the class's packets, from Analyses.
 	Analyses []string `yaml:"analyses"`
@@ -404,68 +408,6 @@ func decodeAt(n *yaml.Node, v any, line *int) error {
 	return nil
 }
 
-// unknownField is the first key of a YAML mapping that names no field of
-// the Go struct it decodes into (a typo must not silently do nothing).
-type unknownField struct {
-	line  int
-	path  string
-	key   string
-	known []string
-}
-
-// checkKnown walks n against type t and reports the first unknown key.
-// (yaml.v3's KnownFields does not reach into types with an UnmarshalYAML
-// method, such as Class.)
-func checkKnown(n *yaml.Node, t reflect.Type, path string) *unknownField {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return checkKnown(n.Content[0], t, path)
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			return nil
-		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			fields[name] = f.Type
-			names = append(names, name)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			ft, ok := fields[k.Value]
-			sub := k.Value
-			if path != "" {
-				sub = path + "." + k.Value
-			}
-			if !ok {
-				return &unknownField{line: k.Line, path: path, key: k.Value, known: names}
-			}
-			if u := checkKnown(v, ft, sub); u != nil {
-				return u
-			}
-		}
-	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			return nil
-		}
-		for i, item := range n.Content {
-			if u := checkKnown(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); u != nil {
-				return u
-			}
-		}
-	}
-	return nil
-}
-
 // Default returns the embedded default configuration.
 func Default() *Config {
 	c, err := Parse(defaultYAML, "<default>")
@@ -493,12 +435,7 @@ func Parse(b []byte, file string) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
-		e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if sub := lineRE.FindStringSubmatch(e.Msg); sub != nil {
-			e.Line, _ = strconv.Atoi(sub[1])
-			e.Msg = strings.TrimPrefix(e.Msg, sub[0])
-		}
-		return nil, e
+		return nil, syntaxError(file, b, err)
 	}
 	if len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode { // a text, a list
 		return nil, &Error{File: file, Line: root.Content[0].Line,
@@ -510,6 +447,9 @@ func Parse(b []byte, file string) (*Config, error) {
 			where = "top level"
 		}
 		return nil, &Error{File: file, Line: u.line, Field: strings.TrimPrefix(u.path+"."+u.key, "."), Msg: fmt.Sprintf("unknown field %q in %s (known: %s)", u.key, where, strings.Join(u.known, ", "))}
+	}
+	if s := checkShape(&root, reflect.TypeOf(c), ""); s != nil {
+		return nil, &Error{File: file, Line: s.line, Field: s.field, Msg: s.msg}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -537,10 +477,10 @@ func Parse(b []byte, file string) (*Config, error) {
 func (c *Config) applyDefaults() {
 	c.Enrich.applyDefaults()
 	if c.IntervalS == 0 {
-		c.IntervalS = 60
+		c.IntervalS = DefaultIntervalS
 	}
 	if c.FlowTable.MaxFlows == 0 {
-		c.FlowTable.MaxFlows = 1 << 20
+		c.FlowTable.MaxFlows = DefaultMaxFlows
 	}
 	fill(&c.TCPTable, DefaultTCPTable(), false)
 	fill(&c.FTPTable, DefaultFTPTable(), false)
@@ -613,15 +553,15 @@ func (c *Config) Validate() error {
 		}
 	}
 	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
-		return bad(0, "interval_s", "must be between 1 and 86400 seconds, got %g", c.IntervalS)
+		return bad(0, "interval_s", "must be between 1 and 86400 seconds (0 or absent: %g), got %g", float64(DefaultIntervalS), c.IntervalS)
 	}
 	if c.FlowTable.MaxFlows < 1 {
-		return bad(0, "flow_table.max_flows", "must be at least 1, got %d", c.FlowTable.MaxFlows)
+		return bad(0, "flow_table.max_flows", "must be at least 1 (0 or absent: %d), got %d", DefaultMaxFlows, c.FlowTable.MaxFlows)
 	}
 	if err := c.validateTables(); err != nil {
 		return err
 	}
-	if err := c.Enrich.validate(c.file); err != nil {
+	if err := c.Enrich.validate(c.file, c.lineOf); err != nil {
 		return err
 	}
 	if err := c.validateTUI(); err != nil {
@@ -655,7 +595,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		if !(cl.IdleTimeoutS > 0) || math.IsInf(cl.IdleTimeoutS, 0) {
-			return bad(cl.line, f+".idle_timeout_s", "must be positive, got %g", cl.IdleTimeoutS)
+			return bad(cl.line, f+".idle_timeout_s", "must be a positive number of seconds (0 or absent: 300), got %g", cl.IdleTimeoutS)
 		}
 		for k := 1; k < len(cl.SizeEdges); k++ {
 			if cl.SizeEdges[k] <= cl.SizeEdges[k-1] {
@@ -665,8 +605,8 @@ func (c *Config) Validate() error {
 		if !ascending(cl.RTT.SlicesMs) {
 			return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
 		}
-		if cl.RTT.TimeoutS < 0 {
-			return bad(cl.line, f+".rtt.timeout_s", "must be positive, got %g", cl.RTT.TimeoutS)
+		if !(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0) { // also NaN
+			return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", cl.RTT.TimeoutS)
 		}
 		for _, k := range cl.RTT.Kinds {
 			if !slices.Contains(RTTKinds, k) {
@@ -710,20 +650,10 @@ func (c *Config) Validate() error {
 		}
 		names[cl.Name] = i
 		if cl.MaxPDUBytes != 0 && (cl.MaxPDUBytes < 128 || cl.MaxPDUBytes > 65535) {
-			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65535, got %d", cl.MaxPDUBytes)
+			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65535 (0 or absent: %d), got %d", DefaultCollector().MaxPDUBytes, cl.MaxPDUBytes)
 		}
-		for _, v := range []struct {
-			name string
-			v    float64
-		}{{"max_build_s", cl.MaxBuildS}, {"min_gap_ms", cl.MinGapMs}, {"initial_timeout_s", cl.InitialTimeoutS}, {"timeout_increment_s", cl.TimeoutIncrementS},
-			{"timeout_multiplier", cl.TimeoutMultiplier}, {"final_timeout_s", cl.FinalTimeoutS}, {"break_border_s", cl.BreakBorderS}, {"heartbeat_s", cl.HeartbeatS}, {"backlog_s", cl.BacklogS},
-			{"max_permanent_mb", cl.MaxPermanentMB}, {"spool_max_mb", cl.SpoolMaxMB}} {
-			if v.v < 0 {
-				return bad(0, f+"."+v.name, "must not be negative, got %g", v.v)
-			}
-		}
-		if cl.MaxRetries < 0 {
-			return bad(0, f+".max_retries", "must not be negative, got %d", cl.MaxRetries)
+		if err := cl.checkRegulation(bad, f); err != nil {
+			return err
 		}
 		if p := addressProblem(cl.Address); p != "" {
 			return bad(0, f+".address", "%q: %s", cl.Address, p)
@@ -751,7 +681,7 @@ func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f s
 		seen[h] = true
 	}
 	if o.SignatureBits < 16 || o.SignatureBits > 64 {
-		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64, got %d", o.SignatureBits)
+		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64 (0 or absent: 32), got %d", o.SignatureBits)
 	}
 	for _, m := range o.Mask {
 		if !slices.Contains(MaskFields, m) {
@@ -770,10 +700,10 @@ func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f s
 		return bad(cl.line, f+".oneway.latency.slices_ms", "must be positive and ascending")
 	}
 	if u := o.TimeUnitNs; u != 0 && u != 1 && u != 10 && u != 100 && u != 1000 {
-		return bad(cl.line, f+".oneway.time_unit_ns", "must be 1, 10, 100 or 1000, got %d", u)
+		return bad(cl.line, f+".oneway.time_unit_ns", "must be 1, 10, 100 or 1000 (0 or absent: 1), got %d", u)
 	}
-	if o.TimeoutS <= 0 {
-		return bad(cl.line, f+".oneway.timeout_s", "must be positive, got %g", o.TimeoutS)
+	if !(o.TimeoutS > 0) || math.IsInf(o.TimeoutS, 0) { // also NaN
+		return bad(cl.line, f+".oneway.timeout_s", "must be a positive number of seconds (0 or absent: 5), got %g", o.TimeoutS)
 	}
 	return nil
 }

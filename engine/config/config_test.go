@@ -37,7 +37,7 @@ func TestAllIsAlwaysKept(t *testing.T) {
 // the field, so a user finds the mistake.
 func TestErrorsNameLineAndField(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
-		{"interval_s: 0.5\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds, got 0.5"},
+		{"interval_s: 0.5\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds (0 or absent: 60), got 0.5"},
 		{"classes:\n  - name: a\n  - name: b\n    granularity: [src_addr, colour]\n", "x.yaml:4: classes[1].granularity: unknown field \"colour\""},
 		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:3: classes[0].analyses: unknown analysis \"magic\""},
 		{"classes:\n  - name: a\n  - name: a\n", "x.yaml:3: classes[1].name: \"a\" already names classes[0]"},
@@ -46,9 +46,9 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"intervall_s: 10\n", "x.yaml:1: intervall_s: unknown field \"intervall_s\" in top level"},
 		{"classes:\n  - name: a\n    filtre: tcp\n", "x.yaml:3: classes[0].filtre: unknown field \"filtre\" in classes[0] (known: name, filter,"},
 		{"classes:\n  - name: a\n    oneway: {hopz: [a, b]}\n", "x.yaml:3: classes[0].oneway.hopz: unknown field"},
-		{"interval_s: .nan\n", "interval_s: must be between 1 and 86400 seconds, got NaN"},
+		{"interval_s: .nan\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds (0 or absent: 60), got NaN"},
 		{"classes:\n  - name: all\n    filter: tcp\n", "x.yaml:3: classes[0].filter: the class all counts every IP packet"},
-		{"classes: 3\n", "x.yaml:1: classes: want a list such as [a, b], got \"3\""},
+		{"classes: 3\n", "x.yaml:1: classes: want a list of classes, got \"3\""},
 		{"classes:\n  - name: t\n    filter: udp\n    granularity: [src_addr, dst_port]\n    analyses: [oneway]\n    oneway:\n      hops: [a, b]\n      mask: [src_addr, src_port]\n",
 			"x.yaml:4: classes[0].granularity: \"src_addr\" is also in oneway.mask"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:6: classes[0].oneway.hops: a one-way path needs at least two hops"},

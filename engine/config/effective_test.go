@@ -124,7 +124,7 @@ func TestYAMLErrorLine(t *testing.T) {
 		{"interval_s: ten\n", `f.yaml:1: interval_s: want a number of seconds, got "ten"`},
 		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", `f.yaml:4: classes[0].idle_timeout_s: want a number of seconds, got "soon"`},
 		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", `f.yaml:4: classes[0].rtt.slices_ms[1]: want a number of milliseconds, got "x"`},
-		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: cannot unmarshal !!seq into int"},
+		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: want a number, got a list"},
 		{"interval_s: \"abc\"\nclasses:\n  - name: a\n    upper_layer: maybe\n",
 			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
 		// a syntax error, a text or a list: FILE:LINE: what is wrong

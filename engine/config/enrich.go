@@ -51,9 +51,9 @@ func (n *Network) Prefix() netip.Prefix {
 // the addresses table and looked up again only after RefreshDays.
 type ReverseDNS struct {
 	Enabled     bool    `yaml:"enabled"`      // default false: no DNS traffic
-	RatePerS    float64 `yaml:"rate_per_s"`   // look-ups started per second, default 20
-	TimeoutS    float64 `yaml:"timeout_s"`    // per look-up, default 2
-	RefreshDays float64 `yaml:"refresh_days"` // age after which a cached name is looked up again, default 7
+	RatePerS    float64 `yaml:"rate_per_s"`   // look-ups started per second, above 0 and at most 1000; 0 or absent: 20
+	TimeoutS    float64 `yaml:"timeout_s"`    // per look-up, above 0 and at most 60; 0 or absent: 2
+	RefreshDays float64 `yaml:"refresh_days"` // age after which a cached name is looked up again, above 0; 0 or absent: 7
 }
 
 // applyDefaults fills the reverse DNS defaults.
@@ -69,14 +69,18 @@ func (e *Enrich) applyDefaults() {
 	}
 }
 
-// validate checks the networks' CIDRs and the DNS numbers.
-func (e *Enrich) validate(file string) error {
+// validate checks the networks' CIDRs and the DNS numbers; lineOf gives
+// the line of a field (Config.lineOf).
+func (e *Enrich) validate(file string, lineOf func(path, item string) int) error {
 	seen := map[netip.Prefix]int{}
 	for i, n := range e.Networks {
 		f := fmt.Sprintf("enrich.networks[%d]", i)
 		p, err := netip.ParsePrefix(n.CIDR)
 		if err != nil {
 			return &Error{File: file, Line: n.line, Field: f + ".cidr", Msg: fmt.Sprintf("%q is not a CIDR prefix such as 10.1.0.0/16", n.CIDR)}
+		}
+		if p != p.Masked() { // as the filters refuse net 10.0.0.1/8 (libpcap too)
+			return &Error{File: file, Line: max(lineOf(f+".cidr", ""), n.line), Field: f + ".cidr", Msg: fmt.Sprintf("non-network bits set in %q (the network is %s)", n.CIDR, p.Masked())}
 		}
 		if n.Activity == "" && n.Location == "" {
 			return &Error{File: file, Line: n.line, Field: f, Msg: "give an activity, a location or both"}
@@ -88,13 +92,13 @@ func (e *Enrich) validate(file string) error {
 	}
 	r := e.ReverseDNS
 	if !(r.RatePerS > 0 && r.RatePerS <= 1000) {
-		return &Error{File: file, Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000, got %g", r.RatePerS)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.rate_per_s", ""), Field: "enrich.reverse_dns.rate_per_s", Msg: fmt.Sprintf("must be above 0 and at most 1000 (0 or absent: 20), got %g", r.RatePerS)}
 	}
 	if !(r.TimeoutS > 0 && r.TimeoutS <= 60) {
-		return &Error{File: file, Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60, got %g", r.TimeoutS)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.timeout_s", ""), Field: "enrich.reverse_dns.timeout_s", Msg: fmt.Sprintf("must be above 0 and at most 60 (0 or absent: 2), got %g", r.TimeoutS)}
 	}
 	if !(r.RefreshDays > 0) {
-		return &Error{File: file, Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0, got %g", r.RefreshDays)}
+		return &Error{File: file, Line: lineOf("enrich.reverse_dns.refresh_days", ""), Field: "enrich.reverse_dns.refresh_days", Msg: fmt.Sprintf("must be above 0 (0 or absent: 7), got %g", r.RefreshDays)}
 	}
 	return nil
 }

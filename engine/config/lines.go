@@ -70,3 +70,23 @@ func (c *Config) lineOf(path, item string) int {
 	}
 	return line
 }
+
+// syntaxError turns a YAML syntax error into FILE:LINE: what. yaml.v3
+// leaves the line out when the fault is on the first line (its fail()
+// writes "line N: " only for N != 0, the mark's line counted from 0), so
+// an error without one is on line 1. A tab where indentation goes gets a
+// word on why (YAML indents with spaces only: YAML 1.2 section 6.1).
+func syntaxError(file string, text []byte, err error) *Error {
+	e := &Error{File: file, Line: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if sub := lineRE.FindStringSubmatch(e.Msg); sub != nil {
+		e.Line, _ = strconv.Atoi(sub[1])
+		e.Msg = strings.TrimPrefix(e.Msg, sub[0])
+	}
+	lines := strings.Split(string(text), "\n")
+	if e.Line <= len(lines) && strings.Contains(e.Msg, "token") {
+		if l := strings.TrimLeft(lines[e.Line-1], " "); strings.HasPrefix(l, "\t") {
+			e.Msg += " (a tab: YAML indents with spaces only)"
+		}
+	}
+	return e
+}

@@ -8,48 +8,53 @@ import (
 // TCPTable holds the TCP connection follow-on's limits and timers
 // (engine/tcpconn.Config, whose doc comments give the reasons for each
 // default), per class with the tcp analysis. Times in seconds of capture
-// time.
+// time, more than 0 and at most a week (604800).
 type TCPTable struct {
 	// MaxConnections is the most connections followed at once; a new one
-	// evicts the least recently active (tcp_connections_evicted). 65536.
+	// evicts the least recently active (tcp_connections_evicted).
+	// 1 to 16777216; 0 or absent: 65536.
 	MaxConnections int `yaml:"max_connections"`
-	// IdleTimeoutS ends a connection silent this long. 3600 (Zeek's
-	// tcp_inactivity_timeout is 300: an FTP control connection idle
-	// during a long transfer stays one row here).
+	// IdleTimeoutS ends a connection silent this long. 0 or absent: 3600
+	// (Zeek's tcp_inactivity_timeout is 300: an FTP control connection
+	// idle during a long transfer stays one row here).
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
 	// HandshakeTimeoutS ends a connection one side of which never sent
-	// anything (S0). 120: longer than Linux's SYN retries.
+	// anything (S0). 0 or absent: 120, longer than Linux's SYN retries.
 	HandshakeTimeoutS float64 `yaml:"handshake_timeout_s"`
 	// CloseDelayS keeps a closed connection this long after its last
-	// packet (Zeek's tcp_close_delay). 5.
+	// packet (Zeek's tcp_close_delay). 0 or absent: 5.
 	CloseDelayS float64 `yaml:"close_delay_s"`
 	// MaxPending bounds the rows finished between two drains (port reuse,
-	// eviction); more are dropped and counted (tcp_rows_dropped). 4096.
+	// eviction); more are dropped and counted (tcp_rows_dropped).
+	// 1 to 16777216; 0 or absent: 4096.
 	MaxPending int `yaml:"max_pending"`
 }
 
 // FTPTable holds the FTP follow-on's limits and timers (engine/ftp.Config),
-// per class with the ftp analysis. Times in seconds of capture time.
+// per class with the ftp analysis. Times in seconds of capture time,
+// more than 0 and at most a week (604800).
 type FTPTable struct {
 	// MaxSessions is the most control connections followed at once; a new
-	// one evicts the least recently active (ftp_sessions_evicted). 4096.
+	// one evicts the least recently active (ftp_sessions_evicted).
+	// 1 to 16777216; 0 or absent: 4096.
 	MaxSessions int `yaml:"max_sessions"`
 	// MaxExpected bounds the announced data channels (PASV, EPSV, PORT,
 	// EPRT) held at once; more are refused (ftp_announcements_refused).
-	// 16384.
+	// 1 to 16777216; 0 or absent: 16384.
 	MaxExpected int `yaml:"max_expected"`
 	// ExpectTimeoutS forgets an announced data channel not used this long
-	// (vsftpd's accept_timeout and connect_timeout). 60.
+	// (vsftpd's accept_timeout and connect_timeout). 0 or absent: 60.
 	ExpectTimeoutS float64 `yaml:"expect_timeout_s"`
-	// IdleTimeoutS ends a session silent this long. 3600 (tcp_table's).
+	// IdleTimeoutS ends a session silent this long. 0 or absent: 3600
+	// (tcp_table's).
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
-	// CloseDelayS keeps a closed session this long. 5.
+	// CloseDelayS keeps a closed session this long. 0 or absent: 5.
 	CloseDelayS float64 `yaml:"close_delay_s"`
 	// HandshakeTimeoutS ends a session one side of which never sent
-	// anything. 120.
+	// anything. 0 or absent: 120.
 	HandshakeTimeoutS float64 `yaml:"handshake_timeout_s"`
 	// LingerS keeps a replied transfer this long after its last packet,
-	// so its data connection's last ACKs count. 2.
+	// so its data connection's last ACKs count. 0 or absent: 2.
 	LingerS float64 `yaml:"linger_s"`
 }
 
@@ -57,21 +62,29 @@ type FTPTable struct {
 // (engine/reasm.Config).
 type Reassembly struct {
 	// TimeoutS is the life of a reassembly context from its first
-	// fragment, in seconds of capture time (Linux ipfrag_time). 30.
+	// fragment, in seconds of capture time (Linux ipfrag_time). 0 or
+	// absent: 30.
 	TimeoutS float64 `yaml:"timeout_s"`
 	// MaxDatagrams bounds the datagrams in reassembly at once; a new one
-	// evicts the oldest. 1024.
+	// evicts the oldest. 1 to 16777216; 0 or absent: 1024.
 	MaxDatagrams int `yaml:"max_datagrams"`
 	// MaxDatagramBytes caps a reassembled datagram, header included:
-	// 576 to 65575 (65535 + the 40-byte IPv6 header). 65575.
+	// 576 to 65575 (65535 + the 40-byte IPv6 header); 0 or absent: 65575.
 	MaxDatagramBytes int `yaml:"max_datagram_bytes"`
 	// MaxFragments bounds the fragments of one datagram (FreeBSD's
-	// maxfragsperpacket): 1 to 8192. 256.
+	// maxfragsperpacket): 1 to 8192; 0 or absent: 256.
 	MaxFragments int `yaml:"max_fragments"`
 }
 
+// DefaultIntervalS is interval_s when a file sets it to 0 or leaves it out.
+const DefaultIntervalS = 60
+
+// DefaultMaxFlows is flow_table.max_flows when a file sets it to 0 or
+// leaves it out.
+const DefaultMaxFlows = 1 << 20
+
 // Defaults of the analysers' tables, applied to every field a file leaves
-// out or sets to 0: the engines' DefaultConfig are these, in nanoseconds
+// out or sets to 0 (each field's doc and range error say so): the engines' DefaultConfig are these, in nanoseconds
 // (engine/tcpconn, engine/ftp and engine/reasm FromTable), so each default
 // is written once.
 
@@ -101,38 +114,39 @@ const maxTableTimeS = 7 * 86400
 func (c *Config) validateTables() error {
 	type intField struct {
 		name     string
-		v        int
+		v, def   int
 		min, max int
 	}
 	type timeField struct {
-		name string
-		v    float64
+		name   string
+		v, def float64
 	}
+	t, f, r := DefaultTCPTable(), DefaultFTPTable(), DefaultReassembly()
 	ints := []intField{
-		{"tcp_table.max_connections", c.TCPTable.MaxConnections, 1, 1 << 24},
-		{"tcp_table.max_pending", c.TCPTable.MaxPending, 1, 1 << 24},
-		{"ftp_table.max_sessions", c.FTPTable.MaxSessions, 1, 1 << 24},
-		{"ftp_table.max_expected", c.FTPTable.MaxExpected, 1, 1 << 24},
-		{"reassembly.max_datagrams", c.Reassembly.MaxDatagrams, 1, 1 << 24},
-		{"reassembly.max_datagram_bytes", c.Reassembly.MaxDatagramBytes, 576, 65535 + 40},
-		{"reassembly.max_fragments", c.Reassembly.MaxFragments, 1, 8192},
+		{"tcp_table.max_connections", c.TCPTable.MaxConnections, t.MaxConnections, 1, 1 << 24},
+		{"tcp_table.max_pending", c.TCPTable.MaxPending, t.MaxPending, 1, 1 << 24},
+		{"ftp_table.max_sessions", c.FTPTable.MaxSessions, f.MaxSessions, 1, 1 << 24},
+		{"ftp_table.max_expected", c.FTPTable.MaxExpected, f.MaxExpected, 1, 1 << 24},
+		{"reassembly.max_datagrams", c.Reassembly.MaxDatagrams, r.MaxDatagrams, 1, 1 << 24},
+		{"reassembly.max_datagram_bytes", c.Reassembly.MaxDatagramBytes, r.MaxDatagramBytes, 576, 65535 + 40},
+		{"reassembly.max_fragments", c.Reassembly.MaxFragments, r.MaxFragments, 1, 8192},
 	}
 	for _, f := range ints {
 		if f.v < f.min || f.v > f.max {
-			return &Error{File: c.file, Field: f.name, Msg: fmt.Sprintf("must be between %d and %d, got %d", f.min, f.max, f.v)}
+			return &Error{File: c.file, Line: c.lineOf(f.name, ""), Field: f.name, Msg: fmt.Sprintf("must be between %d and %d (0 or absent: %d), got %d", f.min, f.max, f.def, f.v)}
 		}
 	}
 	times := []timeField{
-		{"tcp_table.idle_timeout_s", c.TCPTable.IdleTimeoutS}, {"tcp_table.handshake_timeout_s", c.TCPTable.HandshakeTimeoutS},
-		{"tcp_table.close_delay_s", c.TCPTable.CloseDelayS},
-		{"ftp_table.expect_timeout_s", c.FTPTable.ExpectTimeoutS}, {"ftp_table.idle_timeout_s", c.FTPTable.IdleTimeoutS},
-		{"ftp_table.close_delay_s", c.FTPTable.CloseDelayS}, {"ftp_table.handshake_timeout_s", c.FTPTable.HandshakeTimeoutS},
-		{"ftp_table.linger_s", c.FTPTable.LingerS},
-		{"reassembly.timeout_s", c.Reassembly.TimeoutS},
+		{"tcp_table.idle_timeout_s", c.TCPTable.IdleTimeoutS, t.IdleTimeoutS}, {"tcp_table.handshake_timeout_s", c.TCPTable.HandshakeTimeoutS, t.HandshakeTimeoutS},
+		{"tcp_table.close_delay_s", c.TCPTable.CloseDelayS, t.CloseDelayS},
+		{"ftp_table.expect_timeout_s", c.FTPTable.ExpectTimeoutS, f.ExpectTimeoutS}, {"ftp_table.idle_timeout_s", c.FTPTable.IdleTimeoutS, f.IdleTimeoutS},
+		{"ftp_table.close_delay_s", c.FTPTable.CloseDelayS, f.CloseDelayS}, {"ftp_table.handshake_timeout_s", c.FTPTable.HandshakeTimeoutS, f.HandshakeTimeoutS},
+		{"ftp_table.linger_s", c.FTPTable.LingerS, f.LingerS},
+		{"reassembly.timeout_s", c.Reassembly.TimeoutS, r.TimeoutS},
 	}
 	for _, f := range times {
 		if !(f.v > 0 && f.v <= maxTableTimeS) { // also rejects NaN
-			return &Error{File: c.file, Field: f.name, Msg: fmt.Sprintf("must be more than 0 and at most %d seconds, got %g", maxTableTimeS, f.v)}
+			return &Error{File: c.file, Line: c.lineOf(f.name, ""), Field: f.name, Msg: fmt.Sprintf("must be more than 0 and at most %d seconds (0 or absent: %g), got %g", maxTableTimeS, f.def, f.v)}
 		}
 	}
 	return nil

@@ -14,8 +14,9 @@ import (
 type TUI struct {
 	// Keys remaps TUI actions to keys, e.g. {quit: [x, ctrl+c]}: bubbletea
 	// key names ("ctrl+n", "pgdown", "x"); the help shows the first. The
-	// action names are the TUI's (press ? inside, or see the README); the
-	// TUI rejects an unknown one at start.
+	// action names are the TUI's (press ? inside, or see the README); every
+	// tmonbench command that loads the file refuses an unknown one, or a
+	// key bound to two actions, naming its line (KeyError).
 	Keys map[string][]string `yaml:"keys"`
 }
 

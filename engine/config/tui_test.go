@@ -33,7 +33,7 @@ func TestTUISection(t *testing.T) {
 		{"tui:\n  keys:\n    flows: [F]\n    quit: [\"\"]\n", "x.yaml:4: tui.keys.quit: empty key"},
 		{"tui:\n  keys:\n    \"\": [x]\n", "x.yaml:3: tui.keys: empty action name"},
 		{"tui:\n  keyz: {quit: [x]}\n", "x.yaml:2: tui.keyz: unknown field \"keyz\" in tui (known: keys)"},
-		{"tui:\n  keys: [x]\n", "cannot unmarshal"},
+		{"tui:\n  keys: [x]\n", "x.yaml:2: tui.keys: want a mapping of name: value, got a list"},
 	} {
 		_, err := Parse([]byte(bad.yaml), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
