@@ -128,7 +128,12 @@
 //     is rejected. Ports and flags come from transport headers the
 //     dissector accepted; libpcap reads whatever bytes were captured.
 //     Packets the dissector rejects as malformed never reach the sieve.
-//   - Rejected where libpcap accepts: host and service names, partial host
+//   - `ip multicast` and `ip6 multicast` test the destination address, as
+//     libpcap's (224.0.0.0/4, ff00::/8); bare `multicast` and `broadcast`
+//     (link-layer) and `ip broadcast` (needs the netmask) are rejected.
+//   - Rejected where libpcap accepts: host and service names (a service
+//     name's error gives the number of the common ones: libpcap reads the
+//     host's /etc/services, which differs between hosts), partial host
 //     addresses (`host 10.1`, a network in libpcap), `proto N` above 255,
 //     `vlan ID` beyond the second tag. Link-layer and other primitives
 //     (ether host, arp, gateway, broadcast, mpls, loads of other

@@ -225,6 +225,18 @@ func (p *parser) primitive() (*node, qual, error) {
 	}
 	if pq, ok := pqualWords[w]; ok {
 		switch nx := p.peek(1); {
+		case nx.kind == tWord && nx.text == "multicast" && (pq == qIP || pq == qIP6):
+			// libpcap: the destination address is multicast (ip[16] >= 224,
+			// ip6[24] == 255), as `dst net 224.0.0.0/4` and `dst net ff00::/8`
+			pfx := netip.MustParsePrefix("224.0.0.0/4")
+			if pq == qIP6 {
+				pfx = netip.MustParsePrefix("ff00::/8")
+			}
+			p.next()
+			p.next()
+			return prim{kind: pNet, pq: pq, dq: dDst, pfx: pfx, off: t.off}.node(), qerr, nil
+		case nx.kind == tWord && unsupported[nx.text]:
+			return nil, qerr, p.errAt(nx, fmt.Sprintf("unsupported primitive %q (the sieve sees IP headers only)", w+" "+nx.text))
 		case nx.kind == tWord && isHeadWord(nx.text):
 			return p.head()
 		default:
@@ -508,12 +520,28 @@ func (p *parser) port(t token, s string, aq aqual) (uint32, error) {
 		if aq == aPortRange {
 			msg = "expected port range"
 		}
+		if aq == aPort && s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+			// libpcap reads service names from the host's /etc/services
+			// (which differs between hosts, and may map a name to TCP only)
+			msg = fmt.Sprintf("service name %q: give the port number (names are not read from /etc/services)", s)
+			if n, ok := wellKnownPorts[strings.ToLower(s)]; ok {
+				msg = fmt.Sprintf("service name %q: give the port number (%s is %d)", s, strings.ToLower(s), n)
+			}
+		}
 		return 0, p.errAt(t, msg)
 	}
 	if v > 65535 {
 		return 0, p.errAt(t, fmt.Sprintf("illegal port number %d > 65535", v))
 	}
 	return v, nil
+}
+
+// wellKnownPorts suggest the number for a service name (IANA service name
+// and port number registry).
+var wellKnownPorts = map[string]int{
+	"ftp-data": 20, "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "domain": 53, "bootps": 67, "bootpc": 68,
+	"tftp": 69, "http": 80, "www": 80, "kerberos": 88, "pop3": 110, "ntp": 123, "imap": 143, "snmp": 161,
+	"snmp-trap": 162, "bgp": 179, "ldap": 389, "https": 443, "syslog": 514, "ldaps": 636, "sip": 5060,
 }
 
 // hostQual checks the protocol qualifier of an address (libpcap messages).

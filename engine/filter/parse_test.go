@@ -105,7 +105,11 @@ func TestParseCanonical(t *testing.T) {
 // the same input, its message (from `tcpdump -d`) is quoted in the comment.
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"tcp port x", "filter: expected port number at offset 9"},
+		{"tcp port x", `filter: service name "x": give the port number (names are not read from /etc/services) at offset 9`},
+		{"port http", `filter: service name "http": give the port number (http is 80) at offset 5`},           // libpcap: getservbyname(3)
+		{"udp port Domain", `filter: service name "Domain": give the port number (domain is 53) at offset 9`}, // said "expected port number"
+		{"ip broadcast", `filter: unsupported primitive "ip broadcast" (the sieve sees IP headers only) at offset 3`},
+		{"ip protochain 6", `filter: unsupported primitive "ip protochain" (the sieve sees IP headers only) at offset 3`}, // said "expected 'and' or 'or' before"
 		{"port", "filter: expected port number at offset 4"},
 		{"port 65536", "filter: illegal port number 65536 > 65535 at offset 5"},         // libpcap: same
 		{"portrange 1-70000", "filter: illegal port number 70000 > 65535 at offset 10"}, // libpcap: same
@@ -187,7 +191,7 @@ func TestSyntaxErrorCaret(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatal(err)
 	}
-	want := "tcp port x\n         ^ expected port number"
+	want := "tcp port x\n         ^ service name \"x\": give the port number (names are not read from /etc/services)"
 	if got := se.Caret(); got != want {
 		t.Errorf("Caret:\n%s\nwant\n%s", got, want)
 	}
@@ -215,7 +219,7 @@ func TestCompileErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if want := "filter: class 3: expected port number at offset 9"; err.Error() != want {
+	if want := `filter: class 3: service name "x": give the port number (names are not read from /etc/services) at offset 9`; err.Error() != want {
 		t.Errorf("got %q, want %q", err.Error(), want)
 	}
 	var ce *CompileError

@@ -90,6 +90,8 @@ var plainFilters = []eqCase{
 	{ours: "proto 44"},
 	{ours: "ip6 proto 58 and not ip6 proto 0"},
 	{ours: "not ip6 proto 44 and ip6"},
+	{ours: "ip multicast or ip6 multicast"}, // libpcap: ip[16] >= 224, ip6[24] == 255
+	{ours: "ip6 multicast and not icmp6"},
 	{ours: `proto \tcp`, tcpdump: `proto \tcp`},
 	{ours: "port 53"},
 	{ours: "udp port 53"},
