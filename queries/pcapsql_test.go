@@ -4,6 +4,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/filter"
 )
 
 var flowEndpoints = Endpoints{SrcAddr: "src_addr", DstAddr: "dst_addr", SrcPort: "src_port", DstPort: "dst_port", Proto: "protocol", IPVersion: "ip_version"}
@@ -36,6 +38,15 @@ func TestPcapSQL(t *testing.T) {
 		{"!(tcp || udp) && ip", []uint64{4, 7}},
 		{"src or dst port 51000", []uint64{3, 6}},
 		{"tcp and (port 443 or port 80) and host 10.0.0.2", []uint64{3, 6}},
+		// engine/filter's grammar, as --filter and libpcap: `net 10.0` is
+		// 10.0.0.0/16, a reversed portrange is swapped (pcap-filter(7))
+		{"net 10.0", []uint64{1, 3, 4, 6, 7}},
+		{"portrange 200-100", []uint64{1}},
+		// ports are TCP's and UDP's: ICMP and GRE flows have none (tcpdump
+		// `port 0` matches none of their packets)
+		{"port 0", nil},
+		{"ip6 proto 17 or ip proto 17", []uint64{1}},
+		{"tcp src port 443 and dst 10.0.0.1", []uint64{3, 6}},
 	} {
 		w, err := PcapSQL(tc.expr, flowEndpoints)
 		if err != nil {
@@ -55,12 +66,29 @@ func TestPcapSQL(t *testing.T) {
 			t.Errorf("%q -> %s:\n got %v\nwant %v", tc.expr, w, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "error", "host", "port x", "tcp and", "(tcp", "video games"} {
-		if _, err := PcapSQL(bad, flowEndpoints); !errors.Is(err, ErrNotPcapFilter) {
-			t.Errorf("%q: want ErrNotPcapFilter, got %v", bad, err)
+	// the errors of --filter (engine/filter's parser), offsets included
+	for bad, want := range map[string]string{
+		"error":         `filter: missing qualifier (host, net, port, ...) before "error" at offset 0`,
+		"host":          "filter: expected host address at offset 4",
+		"port x":        "filter: expected port number at offset 5",
+		"tcp and":       "filter: unexpected end of expression at offset 7",
+		"(tcp":          "filter: missing ')' at offset 4",
+		"tcp portt 80":  `filter: expected 'and' or 'or' before "portt" at offset 4`,
+		"video games":   `filter: missing qualifier (host, net, port, ...) before "video" at offset 0`,
+		"ether host 00": `filter: unsupported primitive "ether" (the sieve sees IP headers only) at offset 0`,
+	} {
+		_, err := PcapSQL(bad, flowEndpoints)
+		if _, cliErr := filter.Parse(bad); !errors.Is(err, filter.ErrSyntax) || err.Error() != want || cliErr.Error() != want {
+			t.Errorf("%q: got %v, want %s (--filter: %v)", bad, err, want, cliErr)
 		}
 	}
-	if _, err := PcapSQL("port 21", Endpoints{}); err == nil || errors.Is(err, ErrNotPcapFilter) {
+	// primitives on packets: no column of a row answers them
+	for _, pk := range []string{"len > 1000", "less 100", "vlan 10", "dscp 0", "tcp-syn", "tcp[13] & 2 != 0", "icmp[icmptype] == icmp-echo"} {
+		if _, err := PcapSQL(pk, flowEndpoints); !errors.Is(err, ErrNotApplicable) {
+			t.Errorf("%q: want ErrNotApplicable, got %v", pk, err)
+		}
+	}
+	if _, err := PcapSQL("port 21", Endpoints{}); !errors.Is(err, ErrNotApplicable) {
 		t.Errorf("a table without ports: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ const TablePacketIndex = "packet_index"
 
 // PacketIndexDoc says what a packet_index row is, for the reference
 // (docs/tables.md, `tmonbench query --schema`).
-const PacketIndexDoc = "a position in a capture file `tmonbench replay` read (every input but standard input), noted for its first packet, then every thousand packets or second of capture time: the TUI seeks there to read a flow's packets back (replay.IndexEntry)"
+const PacketIndexDoc = "a position in a capture file `tmonbench replay` read (every input but standard input), noted for its first packet, then every thousand packets or second of capture time, and where capture time steps back by more than a second (replay.StepBackNs): the TUI seeks there to read a flow's packets back (replay.IndexEntry)"
 
 // IndexEntry is one row of packet_index: reading File from Offset (a
 // position in the uncompressed capture stream where a record or block
@@ -39,19 +39,26 @@ func (f *File) Offset() int64 { return f.off }
 
 // Indexer is a pkt.Source that passes a File's packets through and notes
 // an IndexEntry every EveryPackets packets or EveryNs of capture time,
-// whichever comes first (and for the first packet).
+// whichever comes first, for the first packet, and for each packet that
+// starts a segment: one captured more than StepBackNs before the latest
+// entry of its segment (the capture's clock stepped back, or captures of
+// different times were concatenated). Spans reads the segments back.
 type Indexer struct {
 	f            *File
 	base         IndexEntry
 	everyPackets uint64
 	everyNs      int64
 	sinceLast    uint64
-	lastNs       int64
+	lastNs       int64 // time of the last entry
+	segMaxNs     int64 // latest entry time of the current segment
 	entries      []IndexEntry
 }
 
 // NewIndexer indexes f, read as interface iface of probe, at most every
 // everyPackets packets and every everyNs nanoseconds of capture time.
+// Spans relies on an entry at least every StepBackNs of capture time:
+// everyNs 0 or above it leaves a file's segments without an upper time
+// bound Spans can trust.
 func NewIndexer(f *File, probe, iface, absPath string, everyPackets uint64, everyNs int64) *Indexer {
 	return &Indexer{f: f, base: IndexEntry{Probe: probe, Interface: iface, Path: absPath, Gzip: f.gz},
 		everyPackets: max(everyPackets, 1), everyNs: everyNs}
@@ -68,7 +75,8 @@ func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
 		return data, m, err
 	}
 	x.sinceLast++
-	if len(x.entries) == 0 || x.sinceLast >= x.everyPackets || (x.everyNs > 0 && m.TimeNs-x.lastNs >= x.everyNs) {
+	segment := len(x.entries) == 0 || m.TimeNs < x.segMaxNs-StepBackNs
+	if segment || x.sinceLast >= x.everyPackets || (x.everyNs > 0 && m.TimeNs-x.lastNs >= x.everyNs) {
 		e := x.base
 		e.Time, e.Offset, e.Frame, e.Ifaces = m.TimeNs, off, m.Frame, uint32(ifaces)
 		if m.Frame == 1 {
@@ -76,6 +84,10 @@ func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
 		}
 		x.entries = append(x.entries, e)
 		x.sinceLast, x.lastNs = 0, m.TimeNs
+		if segment {
+			x.segMaxNs = m.TimeNs
+		}
+		x.segMaxNs = max(x.segMaxNs, m.TimeNs)
 	}
 	return data, m, nil
 }

@@ -90,30 +90,73 @@ func (p *packetsScreen) load(e *env) tea.Cmd {
 	})
 }
 
-// locate finds the capture file of a probe interface and where to start
-// reading: the packet index's last entry at or before lo, else the run's
-// inputs (a file named after the probe, or the only one) from the start.
-func locate(ctx context.Context, db *sql.DB, out string, sel packetSel) (path string, off int64, frame uint64, ifaces uint32, how string, err error) {
-	q := `SELECT path, offset_bytes, frame, ifaces FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?)
-AND epoch_ns(time) <= ? ORDER BY time DESC LIMIT 1`
-	start := sel.lo
-	if sel.both {
-		start -= int64(time.Second)
-	}
-	err = db.QueryRowContext(ctx, q, sel.probe, sel.iface, sel.iface, start).Scan(&path, &off, &frame, &ifaces)
+// fileSpan is a part of a capture file to read: replay.Span, EndFrame 0
+// and no index (scan) reading to the end or past the selection's times.
+type fileSpan struct {
+	path string
+	replay.Span
+	indexed bool
+}
+
+// locate finds where to read the packets of a probe interface between
+// lo and hi (the selection's times, widened for both directions): with
+// the packet index, the spans of each indexed capture file that can hold
+// them (replay.Spans: a file whose capture time steps back has several
+// segments), else the run's inputs (a file named after the probe, or the
+// only one) from the start.
+func locate(ctx context.Context, db *sql.DB, out string, sel packetSel, lo, hi int64) (spans []fileSpan, how string, err error) {
+	q := `SELECT path, epoch_ns(time), offset_bytes, frame, ifaces FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?)
+ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
+	rows, err := db.QueryContext(ctx, q, sel.probe, sel.iface, sel.iface)
+	var files [][]replay.IndexEntry
 	if err == nil {
-		return path, off, frame, ifaces, fmt.Sprintf("packet index: seek to byte %d (frame %d)", off, frame), nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		// before the first entry: the first entry's file from its start
-		q := `SELECT path FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?) ORDER BY time LIMIT 1`
-		if db.QueryRowContext(ctx, q, sel.probe, sel.iface, sel.iface).Scan(&path) == nil {
-			return path, 0, 1, 0, "packet index: from the start", nil
+		for rows.Next() {
+			var e replay.IndexEntry
+			if err := rows.Scan(&e.Path, &e.Time, &e.Offset, &e.Frame, &e.Ifaces); err != nil {
+				rows.Close()
+				return nil, "", err
+			}
+			if n := len(files); n == 0 || files[n-1][0].Path != e.Path {
+				files = append(files, nil)
+			}
+			files[len(files)-1] = append(files[len(files)-1], e)
 		}
+		rows.Close()
 	}
+	if len(files) > 0 {
+		var where []string
+		for _, es := range files {
+			for _, sp := range replay.Spans(es, lo, hi) {
+				spans = append(spans, fileSpan{path: es[0].Path, Span: sp, indexed: true})
+				if sp.Start.Frame <= 1 {
+					where = append(where, "from the start")
+				} else {
+					where = append(where, fmt.Sprintf("seek to byte %d (frame %d)", sp.Start.Offset, sp.Start.Frame))
+				}
+			}
+		}
+		switch len(spans) {
+		case 0:
+			return nil, "packet index: no packet captured at these times", nil
+		case 1:
+			return spans, "packet index: " + where[0], nil
+		}
+		return spans, fmt.Sprintf("packet index: %d stretches (capture time steps back): %s", len(spans), strings.Join(where, ", ")), nil
+	}
+	path, how, err := unindexed(out, sel)
+	if err != nil {
+		return nil, "", err
+	}
+	return []fileSpan{{path: path, Span: replay.Span{Start: replay.IndexEntry{Frame: 1}}}}, how, nil
+}
+
+// unindexed finds the capture file of a probe interface in an output
+// without a packet index: the run's inputs (a file named after the
+// probe, or the only one), read from the start.
+func unindexed(out string, sel packetSel) (path, how string, err error) {
 	m, rerr := readRun(out)
 	if rerr != nil {
-		return "", 0, 0, 0, "", fmt.Errorf("no packet index and no run.json in %s: %w", out, rerr)
+		return "", "", fmt.Errorf("no packet index and no run.json in %s: %w", out, rerr)
 	}
 	var cands []string
 	for _, in := range m.Inputs {
@@ -128,12 +171,12 @@ AND epoch_ns(time) <= ? ORDER BY time DESC LIMIT 1`
 		cands = append(cands, m.Inputs[0].Path)
 	}
 	if len(cands) == 0 && (m.Mode == modeCollector || len(m.Inputs) == 0) {
-		return "", 0, 0, 0, "", noCaptureError(m.Mode, sel)
+		return "", "", noCaptureError(m.Mode, sel)
 	}
 	if len(cands) != 1 {
-		return "", 0, 0, 0, "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
+		return "", "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
 	}
-	return cands[0], 0, 1, 0, "no packet index: scan from the start", nil
+	return cands[0], "no packet index: scan from the start", nil
 }
 
 // modeCollector is run.json's mode of a collector's output (engine/store
@@ -167,39 +210,63 @@ type noCapture string
 func (e noCapture) Error() string { return string(e) }
 
 func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*packetsData, error) {
-	path, off, frame, ifaces, how, err := locate(ctx, db, out, sel)
-	if err != nil {
-		return nil, err
-	}
-	f, err := replay.OpenAt(path, off, frame, ifaces)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("capture file %s is missing: it moved or was deleted since the replay that wrote %s (replay it again from where it is now to see packets)", path, out)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open capture: %w", err)
-	}
-	defer f.Close()
-	d := &packetsData{path: path, how: how, complete: true}
 	slack := int64(time.Second)
 	lo, hi := sel.lo, sel.hi
 	if sel.both { // the reverse flow starts and ends around this one
 		lo, hi = lo-slack, hi+slack
 	}
+	spans, how, err := locate(ctx, db, out, sel, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	d := &packetsData{how: how, complete: true}
+	for _, sp := range spans {
+		if d.path == "" {
+			d.path = sp.path
+		}
+		if err := d.readSpan(ctx, sp, sel, lo, hi, slack); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("capture file %s is missing: it moved or was deleted since the replay that wrote %s (replay it again from where it is now to see packets)", sp.path, out)
+			}
+			return nil, err
+		}
+		if !d.complete {
+			break
+		}
+	}
+	return d, nil
+}
+
+// readSpan appends the selected packets captured in [lo, hi] of one span
+// of a capture file; without an index it stops past hi+slack.
+func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, lo, hi, slack int64) error {
+	e := sp.Start
+	f, err := replay.OpenAt(sp.path, e.Offset, e.Frame, e.Ifaces)
+	if errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("open capture: %w", err)
+	}
+	defer f.Close()
 	for {
 		if d.read%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		data, m, err := f.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			d.how += " · " + err.Error()
-			break
+			return nil
+		}
+		if sp.EndFrame != 0 && m.Frame >= sp.EndFrame {
+			return nil
 		}
 		d.read++
-		if m.TimeNs > hi+slack {
-			break
+		if !sp.indexed && m.TimeNs > hi+slack {
+			return nil
 		}
 		if m.TimeNs < lo || m.TimeNs > hi {
 			continue
@@ -211,7 +278,7 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 		}
 		if len(d.pkts) >= maxPackets {
 			d.complete = false
-			break
+			return nil
 		}
 		buf := append([]byte(nil), data...)
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, m.TimeNs).UTC(), CaptureLength: int(m.CapLen), Length: int(m.WireLen)}
@@ -219,7 +286,6 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 		d.link = lt
 		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk)})
 	}
-	return d, nil
 }
 
 // matches tells whether a packet belongs to the selection: its IP

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -479,10 +480,12 @@ func (t *pagedTable) editKey(e *env, msg tea.KeyMsg) tea.Cmd {
 
 // applyFilter turns the typed text into predicates: "where SQL", a
 // pcap-filter expression, or a text search over the visible text columns.
-// Text that starts like a pcap-filter expression (a keyword such as tcp,
-// host or port, or an address, then more words) but does not parse is an
-// error in the status line, with the column where it goes wrong, and the
-// rows and filter shown stay as they were: a plain word stays a search.
+// A pcap-filter expression is what engine/filter parses (the parser of
+// --filter, with its errors); text that does not parse but starts like
+// one (see looksLikePcap) is an error in the status line, with the offset
+// where it goes wrong, as is a filter that tests what the rows do not
+// have (packet lengths, bytes, flags): the rows and filter shown stay as
+// they were. Anything else is a text search.
 func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	text = strings.TrimSpace(text)
 	prevFilter, prevWhere, prevArgs := t.filter, t.where, t.args
@@ -496,13 +499,10 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 		t.where = []string{text[len("where "):]}
 	default:
 		w, err := queries.PcapSQL(text, t.spec.ep)
-		if err != nil && errors.Is(err, queries.ErrNotPcapFilter) && looksLikePcap(text) {
-			err = pcapError(text, t.spec.ep)
-		}
 		switch {
 		case err == nil:
 			t.where = []string{w}
-		case errors.Is(err, queries.ErrNotPcapFilter):
+		case errors.Is(err, filter.ErrSyntax) && !looksLikePcap(text):
 			var cols []string
 			for _, c := range t.cols {
 				if c.Type == "VARCHAR" {
@@ -511,7 +511,7 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 			}
 			t.where = []string{queries.TextSQL(text, cols)}
 		default:
-			e.setErr(err)
+			e.setErr(filterError(text, err))
 			t.filter, t.where, t.args = prevFilter, prevWhere, prevArgs
 			return nil
 		}
@@ -519,63 +519,53 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	return t.reload(e)
 }
 
-// pcapWords are the words that start a pcap-filter expression.
-var pcapWords = map[string]bool{"tcp": true, "udp": true, "icmp": true, "icmp6": true, "sctp": true, "ip": true, "ip6": true,
-	"proto": true, "src": true, "dst": true, "host": true, "net": true, "port": true, "portrange": true, "not": true}
-
-// looksLikePcap: text has more than one word and starts like a pcap-filter
-// expression (a keyword, "(", "!" or an address).
+// looksLikePcap reports whether text that does not parse as a pcap-filter
+// expression was meant as one: it starts with a word of the grammar
+// (filter.IsKeyword: tcp, host, len, less, vlan, tcp-syn, ether, arp ...),
+// "not", "(", "!" or a backslash, holds an operator (&&, ||, a comparison,
+// brackets), or is an address or network followed by more words. A plain
+// word or phrase ("ftp", "10.0.0.5", "video games") is a text search.
 func looksLikePcap(text string) bool {
+	if text == "" {
+		return false
+	}
+	if strings.ContainsAny(text[:1], "(!\\") || strings.ContainsAny(text, "[]<>=") ||
+		strings.Contains(text, "&&") || strings.Contains(text, "||") {
+		return true
+	}
+	end := strings.IndexFunc(text, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
+	})
+	first := text
+	if end >= 0 {
+		first = text[:end]
+	}
+	if filter.IsKeyword(first) || first == "not" {
+		return true
+	}
 	f := strings.Fields(text)
 	if len(f) < 2 {
 		return false
 	}
-	first := strings.ToLower(f[0])
-	if strings.HasPrefix(first, "(") || strings.HasPrefix(first, "!") || pcapWords[first] {
+	if _, err := netip.ParseAddr(f[0]); err == nil {
 		return true
 	}
-	if _, err := netip.ParseAddr(first); err == nil {
-		return true
-	}
-	_, err := netip.ParsePrefix(first)
+	_, err := netip.ParsePrefix(f[0])
 	return err == nil
 }
 
-// pcapError says where text stops being a pcap-filter expression: the
-// first word whose end makes the text up to it wrong rather than
-// unfinished, or the end of the text when it only ends early. The place
-// is a byte offset from 0, as the command line's --filter errors give it
-// (filter.SyntaxError).
-func pcapError(text string, ep queries.Endpoints) error {
-	_, err := queries.PcapSQL(text, ep)
-	why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), queries.ErrNotPcapFilter.Error()), ": ")
-	off := len(text)
-	unfinished := func(err error) bool {
-		m := err.Error()
-		return strings.Contains(m, `unexpected ""`) || strings.Contains(m, "ends early") || strings.Contains(m, "missing )")
+// filterError is the status line of a pcap-filter expression that does
+// not parse (engine/filter's error, as --filter prints it) or that the
+// rows cannot answer.
+func filterError(text string, err error) error {
+	if errors.Is(err, queries.ErrNotApplicable) {
+		why := strings.TrimPrefix(err.Error(), queries.ErrNotApplicable.Error()+": ")
+		return fmt.Errorf("filter %q not applied: %s (where <SQL> filters on the columns)", text, why)
 	}
-	if unfinished(err) {
-		why = "the expression ends early"
-	} else {
-		// the words' spans, in bytes
-		var starts, ends []int
-		for i := 0; i < len(text); i++ {
-			if text[i] != ' ' && (i == 0 || text[i-1] == ' ') {
-				starts = append(starts, i)
-			}
-			if text[i] != ' ' && (i == len(text)-1 || text[i+1] == ' ') {
-				ends = append(ends, i+1)
-			}
-		}
-		off = starts[len(starts)-1]
-		for k := range starts {
-			if _, e := queries.PcapSQL(text[:ends[k]], ep); e != nil && !unfinished(e) {
-				off = starts[k]
-				break
-			}
-		}
+	if errors.Is(err, filter.ErrSyntax) {
+		return fmt.Errorf("filter %q: %v (a plain word searches the text; where <SQL> for SQL)", text, err)
 	}
-	return fmt.Errorf("filter %q is no pcap filter: %s at offset %d (a plain word searches the text; where <SQL> for SQL)", text, why, off)
+	return err
 }
 
 func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {

@@ -70,7 +70,7 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 		defer close(done)
 		run()
 	}()
-	w, screen, release, err := tuiScreen(stdout)
+	w, screen, release, err := tuiScreen(stdout, "--tui")
 	if err != nil {
 		stop()
 		<-done
@@ -109,8 +109,10 @@ func terminalForTUI() error {
 // does), so "live --tui > log" keeps the screen out of the file, which
 // gets the lines printed after it. screen is the terminal file for
 // tui.Options.Output (nil: not a file); done releases what was opened.
-func tuiScreen(stdout io.Writer) (w io.Writer, screen *os.File, done func(), err error) {
-	w, done, err = screenOf(stdout, openTTY)
+// flag names what asked for the TUI in the error: "--tui" for replay and
+// live, "" for the tui command (its own name prefixes its errors).
+func tuiScreen(stdout io.Writer, flag string) (w io.Writer, screen *os.File, done func(), err error) {
+	w, done, err = screenOf(stdout, flag, openTTY)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -123,15 +125,18 @@ var openTTY = func() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os
 
 // screenOf returns where the TUI draws: stdout, unless it is a file (a
 // redirection, a pipe) that is not a terminal, then the terminal open
-// gives; done releases it.
-func screenOf(stdout io.Writer, open func() (io.WriteCloser, error)) (w io.Writer, done func(), err error) {
+// gives; done releases it. An error starts with flag (see tuiScreen).
+func screenOf(stdout io.Writer, flag string, open func() (io.WriteCloser, error)) (w io.Writer, done func(), err error) {
 	f, ok := stdout.(*os.File)
 	if !ok || term.IsTerminal(int(f.Fd())) {
 		return stdout, func() {}, nil
 	}
 	t, err := open()
 	if err != nil {
-		return nil, nil, fmt.Errorf("--tui: standard output is not a terminal and there is none to draw on: %w", err)
+		if flag != "" {
+			flag += ": "
+		}
+		return nil, nil, fmt.Errorf("%sstandard output is not a terminal and there is none to draw on: %w", flag, err)
 	}
 	return t, func() { t.Close() }, nil
 }

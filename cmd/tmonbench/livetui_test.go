@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/tui"
 	"golang.org/x/sys/unix"
 )
@@ -59,7 +61,7 @@ func (n *nopTTY) Close() error { n.closed = true; return nil }
 // and says so in one line when there is none.
 func TestScreenOf(t *testing.T) {
 	var buf bytes.Buffer
-	if w, done, err := screenOf(&buf, nil); err != nil || w != &buf {
+	if w, done, err := screenOf(&buf, "--tui", nil); err != nil || w != &buf {
 		t.Fatalf("a buffer: %v %v", w, err)
 	} else {
 		done()
@@ -71,7 +73,7 @@ func TestScreenOf(t *testing.T) {
 	defer r.Close()
 	defer pw.Close()
 	tty := &nopTTY{}
-	w, done, err := screenOf(pw, func() (io.WriteCloser, error) { return tty, nil })
+	w, done, err := screenOf(pw, "--tui", func() (io.WriteCloser, error) { return tty, nil })
 	if err != nil || w != tty {
 		t.Fatalf("a pipe: drew on %T, %v; want the terminal", w, err)
 	}
@@ -79,9 +81,34 @@ func TestScreenOf(t *testing.T) {
 	if !tty.closed {
 		t.Error("the terminal was not closed after the TUI")
 	}
-	_, _, err = screenOf(pw, func() (io.WriteCloser, error) { return nil, errors.New("no such device or address") })
+	_, _, err = screenOf(pw, "--tui", func() (io.WriteCloser, error) { return nil, errors.New("no such device or address") })
 	if err == nil || !strings.HasPrefix(err.Error(), "--tui: standard output is not a terminal and there is none to draw on") {
 		t.Errorf("no terminal: %v", err)
+	}
+}
+
+// TestTUINoTerminal: tmonbench tui without a terminal named a --tui flag
+// it does not have ("tmonbench tui: --tui: standard output is not a
+// terminal"); replay --tui keeps the flag's name.
+func TestTUINoTerminal(t *testing.T) {
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, queries.ManifestName), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer pw.Close()
+	old := openTTY
+	openTTY = func() (io.WriteCloser, error) { return nil, errors.New("no such device or address") }
+	defer func() { openTTY = old }()
+	var errb strings.Builder
+	code := run([]string{"tui", "--out", out}, pw, &errb)
+	want := "tmonbench tui: standard output is not a terminal and there is none to draw on: no such device or address\n"
+	if code != 1 || errb.String() != want {
+		t.Errorf("status %d, stderr %q; want 1, %q", code, errb.String(), want)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/dataset"
 	"github.com/tmonbench/tmonbench/queries/enrich"
+	"github.com/tmonbench/tmonbench/replay"
 )
 
 // writeManifest rewrites the _manifest.json of the output out, last.
@@ -72,8 +73,22 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 		for _, t := range res.Tables {
 			fmt.Fprintf(w, "  %-20s %10d %s read, %10d distinct written\n", t.Name, t.Input, queries.RowWord(t.Input), t.Written)
 		}
-		if len(res.Skipped) > 0 && !*rollup {
-			fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", res.Skipped)
+		var derived []string
+		index := false
+		for _, t := range res.Skipped {
+			if t == replay.TablePacketIndex {
+				index = true
+			} else {
+				derived = append(derived, t)
+			}
+		}
+		if len(derived) > 0 && !*rollup {
+			fmt.Fprintf(w, "  not merged (derived; tmonbench rollup rebuilds them): %v\n", derived)
+		}
+		if index {
+			// its rows are byte offsets into the sources' capture files:
+			// rollup does not rebuild it, a replay of the captures writes it
+			fmt.Fprintf(w, "  not merged: [%s] (offsets into each source's capture files, for the TUI's p; replay the captures to write it)\n", replay.TablePacketIndex)
 		}
 		if *rollup {
 			return prepare(context.Background(), run.Out(), opt, true, w)

@@ -27,7 +27,7 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 		if err := tui.CheckOutput(*out); err != nil {
 			return err // nothing to browse: one line and status 1, no empty screen
 		}
-		w, screen, release, err := tuiScreen(stdout)
+		w, screen, release, err := tuiScreen(stdout, "")
 		if err != nil {
 			return err
 		}

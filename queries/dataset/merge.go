@@ -15,8 +15,10 @@ import (
 // MergeResult says what Merge wrote per table.
 type MergeResult struct {
 	Tables []Merged
-	// Skipped lists derived tables not merged (rollups, addresses): run
-	// `tmonbench rollup` on the merged output to rebuild them.
+	// Skipped lists derived tables not merged: rollups and addresses
+	// (`tmonbench rollup` on the merged output rebuilds them) and
+	// packet_index (offsets into each source's capture files: a replay
+	// of the captures writes it).
 	Skipped []string
 }
 
