@@ -70,7 +70,7 @@ func TestPcapSQL(t *testing.T) {
 	for bad, want := range map[string]string{
 		"error":         `filter: missing qualifier (host, net, port, ...) before "error" at offset 0`,
 		"host":          "filter: expected host address at offset 4",
-		"port x":        "filter: expected port number at offset 5",
+		"port x":        `filter: service name "x": give the port number (names are not read from /etc/services) at offset 5`,
 		"tcp and":       "filter: unexpected end of expression at offset 7",
 		"(tcp":          "filter: missing ')' at offset 4",
 		"tcp portt 80":  `filter: expected 'and' or 'or' before "portt" at offset 4`,
