@@ -109,8 +109,10 @@ type Server struct {
 	// the frame's header if it parsed (ProbeID 0: not), for the log line.
 	refusedFrom  netip.AddrPort
 	refusedClaim pdu.Header
-	// keyMisSaid counts the receiver's key mismatches reported (events).
+	// keyMisSaid counts the receiver's key mismatches reported (events),
+	// noKeySaid the probes of its KeyMissing.
 	keyMisSaid int
+	noKeySaid  int
 	// reported holds the receiver counters at the last pdu_refused event.
 	reported pdu.ReceiverStats
 	dur      *durable      // nil: acks as soon as decoded
@@ -249,6 +251,20 @@ func (s *Server) sayKeyMismatches(nowNs int64) {
 	}
 }
 
+// sayKeyMissing turns the probes found tagging their frames while the
+// collector has no key for them (pdu.Receiver.KeyMissing) into one
+// probe_key_missing event and one log line each, at wall time nowNs. The
+// server lock is held.
+func (s *Server) sayKeyMissing(nowNs int64) {
+	for ids := s.coll.rx.KeyMissing(); s.noKeySaid < len(ids); s.noKeySaid++ {
+		id := ids[s.noKeySaid]
+		msg := fmt.Sprintf("probe %s (wire id %d) tags its PDUs with an HMAC key and this collector has no key for it: its PDUs are refused, never acknowledged (an untagged acknowledgement would be refused by the probe, which would count written data as lost); give the collector's config the probe's key, or remove the key from the probe's", s.coll.probeName(id), id)
+		s.coll.EventCount(nowNs, observe.SevError, "probe_key_missing", msg, 0)
+		s.recordEvent(nowNs, observe.SevError, "probe_key_missing", msg, 0)
+		s.log.Error("probe key missing: " + msg)
+	}
+}
+
 // Serve receives frames until ctx ends, the transport fails or IdleExit
 // passes without a frame; then it hands every remaining row (Finish) to
 // the sink and commits (the sink has every table from the start:
@@ -383,6 +399,7 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.sayRefused(now, rx)
 	}
 	s.sayKeyMismatches(nowNs)
+	s.sayKeyMissing(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
 		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
 		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)

@@ -29,7 +29,12 @@ type ReceiverStats struct {
 	// Unknown counts frames of probes the collector does not accept: not
 	// among SetProbes' ids, or without a key when keys are set.
 	Unknown uint64
-	BadAuth uint64 // frames with a missing or wrong HMAC tag (never acknowledged)
+	BadAuth uint64 // frames with a missing or wrong HMAC tag, or a tag the receiver has no key to check (never acknowledged)
+	// NoKey counts the frames of BadAuth (and Unknown) that carry an HMAC
+	// tag while the receiver has no key for their probe: the probe has a
+	// key, the collector none for it (KeyMissing names them). Not a
+	// refusal reason of its own: Refused does not add it.
+	NoKey uint64
 	// ClosedEpoch counts frames of a probe run (epoch) the collector closed
 	// or that is older than a run it already saw: replayed or very late
 	// frames (never acknowledged).
@@ -145,6 +150,9 @@ type Receiver struct {
 	stats      ReceiverStats
 	ack        []byte
 	epoch      int64
+	// noKey lists the probes whose tagged frames came while the receiver
+	// had no key for them, in the order found (at most maxNoKey).
+	noKey []uint16
 	// MaxProbes bounds the probes followed when the receiver is open to
 	// any probe (no SetProbes, no keys); default DefaultMaxProbes.
 	MaxProbes int
@@ -185,7 +193,7 @@ func NewReceiver() *Receiver {
 // again). Error: ErrKey for an empty secret (nothing is changed then).
 func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 	if keys == nil {
-		r.keys = nil
+		r.keys, r.noKey = nil, nil
 		return nil
 	}
 	ks := make(map[uint16]*Key, len(keys))
@@ -196,7 +204,7 @@ func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 		}
 		ks[id] = k
 	}
-	r.keys, r.keyTries, r.mismatches = ks, nil, nil
+	r.keys, r.keyTries, r.mismatches, r.noKey = ks, nil, nil, nil
 	return nil
 }
 
@@ -235,6 +243,27 @@ func (r *Receiver) otherKey(claimed uint16, frame []byte) {
 		}
 	}
 }
+
+// maxNoKey bounds the probes KeyMissing lists: an open collector may get
+// tagged frames forged under any id.
+const maxNoKey = 64
+
+// keyMissing notes probe, which tags its frames while the receiver has no
+// key for it.
+func (r *Receiver) keyMissing(probe uint16) {
+	r.stats.NoKey++
+	if len(r.noKey) < maxNoKey && !slices.Contains(r.noKey, probe) {
+		r.noKey = append(r.noKey, probe)
+	}
+}
+
+// KeyMissing returns the probes that sent HMAC-tagged frames while the
+// receiver had no key for them, since the last SetKeys, in the order
+// found (the slice only grows until then, to at most 64 probes; a caller
+// reports those past the ones it saw). Their frames are refused: the
+// receiver cannot check the tag nor tag the acknowledgement, which the
+// probe would refuse, so it would count written data as lost.
+func (r *Receiver) KeyMissing() []uint16 { return r.noKey }
 
 // KeyMismatches returns the mismatches found since the last SetKeys, in
 // the order found (the slice only grows until then; a caller reports those
@@ -284,7 +313,8 @@ type Verdict struct {
 // frame in Frames and a refused frame in its counter, and returns the
 // header and payload (borrowed from frame). Errors: those of ParseFrame,
 // ErrCorrupt for an ack or a malformed heartbeat, ErrUnknownProbe,
-// ErrAuth.
+// ErrAuth (also for a tagged frame of a probe the receiver has no key for,
+// counted in NoKey too: KeyMissing).
 func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 	r.stats.Frames++
 	h, payload, err := ParseFrame(frame)
@@ -309,10 +339,21 @@ func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 			return h, nil, ErrUnknownProbe
 		}
 	}
+	if r.keys == nil && h.Flags&FlagHMAC != 0 {
+		// The probe has a key, this receiver none: accepting would write
+		// rows whose untagged acknowledgements the probe refuses, so it
+		// retries, then destroys (counts as lost) what was written.
+		r.stats.BadAuth++
+		r.keyMissing(h.ProbeID)
+		return h, nil, ErrAuth
+	}
 	if r.keys != nil {
 		k := r.keys[h.ProbeID]
 		if k == nil {
 			r.stats.Unknown++
+			if h.Flags&FlagHMAC != 0 {
+				r.keyMissing(h.ProbeID)
+			}
 			return h, nil, ErrUnknownProbe
 		}
 		if err := k.Verify(frame); err != nil {
