@@ -3,6 +3,7 @@ package collector
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -90,6 +91,8 @@ type Collector struct {
 	// listed names the config's probes by wire id (config.ProbeID), for
 	// the messages about probes whose Hello never came.
 	listed map[uint16]string
+	// dupSaid notes the probes whose duplicate runs were logged (once).
+	dupSaid map[uint16]bool
 }
 
 // FinishedRuns returns how many probe runs the collector has found
@@ -190,6 +193,9 @@ func (c *Collector) Refuses(h pdu.Header) bool { return c.rx.Refuses(h) }
 func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen int) (ack []byte) {
 	v, err := c.rx.Accept(nowNs, h, payload, frameLen)
 	if err != nil {
+		if errors.Is(err, pdu.ErrDuplicateRun) {
+			c.duplicateRun(h)
+		}
 		return nil
 	}
 	if h.BuildTimeNs > c.lastNs {

@@ -159,6 +159,26 @@ func (c *Collector) EventCount(t int64, sev, kind, msg string, n uint64) {
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg, Count: n})
 }
 
+// duplicateRun reports that h, a frame of an older run of its probe,
+// came long after a newer run began
+// (pdu.ErrDuplicateRun): two probe processes send under one name. The
+// receiver closed the older run (its PDUs are refused from now on, never
+// acknowledged, so that probe warns and retries); one
+// probe_duplicate_name event each time, one log line per probe.
+func (c *Collector) duplicateRun(h pdu.Header) {
+	p := c.probe(h.ProbeID)
+	newer, _ := c.rx.CurrentEpoch(h.ProbeID)
+	c.event(h.BuildTimeNs, observe.SevError, "probe_duplicate_name", fmt.Sprintf("probe %s: two probes run under this name: run epoch %d still sends after run epoch %d began (the probe_restart was not a restart); the older run's PDUs are refused from now on, and the rows of both before this are mixed under one name: give each probe its own name", p.ref, h.Epoch, newer))
+	if c.dupSaid[h.ProbeID] {
+		return
+	}
+	if c.dupSaid == nil {
+		c.dupSaid = map[uint16]bool{}
+	}
+	c.dupSaid[h.ProbeID] = true
+	c.say(slog.LevelError, "two probes run under one name: the older run's PDUs are refused (give each probe its own name)", "probe", p.name, "id", h.ProbeID, "older_epoch", h.Epoch, "newer_epoch", newer)
+}
+
 // nameConflictAdvice says how a probe_name_conflict comes about and goes
 // away (the event's message says it too, written out for the events
 // reference): the collector's state in --out keeps the names its probe

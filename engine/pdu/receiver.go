@@ -37,7 +37,8 @@ type ReceiverStats struct {
 	NoKey uint64
 	// ClosedEpoch counts frames of a probe run (epoch) the collector closed
 	// or that is older than a run it already saw: replayed or very late
-	// frames (never acknowledged).
+	// frames, and those of a run closed as a duplicate (ErrDuplicateRun;
+	// never acknowledged).
 	ClosedEpoch uint64
 	ProbesFull  uint64 // frames of new probes refused past MaxProbes (open collectors)
 	// TooOld counts frames a keyed receiver refused for their age: built
@@ -78,6 +79,13 @@ const (
 	// (flows, connections, sessions: below 2^48 per run): the collector
 	// adds run << RunShift to them, so runs never share an id.
 	RunShift = 48
+	// DuplicateRunNs: a frame of a superseded run (epoch) of a probe that
+	// comes this long (collector time) or more after the newer run's
+	// first frame is not a frame left in flight by a restart, since a
+	// stopped or killed probe sends nothing more: two probe processes run
+	// under one name (ErrDuplicateRun). Far above any reordering of a
+	// path.
+	DuplicateRunNs = 2e9
 	// DefaultEpochGraceNs: an epoch superseded by a newer run of its probe
 	// is closed once silent this long (collector time): longer than the
 	// final timeout (10 min) plus the longest retry period of the default
@@ -87,13 +95,14 @@ const (
 
 // window is the de-duplication state of one run (epoch) of one probe.
 type window struct {
-	epoch  int64
-	base   uint64   // offset of the run's probe ids in the output (run ordinal << 48)
-	low    uint32   // every id <= low was received or given up
-	bits   []uint64 // ids in (low, low+MaxWindow] received, bit id%MaxWindow; nil while none
-	nseen  int      // bits set
-	lastNs int64    // latest frame time
-	newest int64    // latest build time (probe clock) of the run's frames
+	epoch   int64
+	base    uint64   // offset of the run's probe ids in the output (run ordinal << 48)
+	low     uint32   // every id <= low was received or given up
+	bits    []uint64 // ids in (low, low+MaxWindow] received, bit id%MaxWindow; nil while none
+	nseen   int      // bits set
+	lastNs  int64    // latest frame time
+	firstNs int64    // time of the run's first frame
+	newest  int64    // latest build time (probe clock) of the run's frames
 }
 
 func (w *window) has(id uint32) bool {
@@ -386,7 +395,7 @@ func (r *Receiver) Accept(nowNs int64, h Header, payload []byte, frameLen int) (
 		r.stats.TooOld++
 		return v, ErrTooOld
 	}
-	w, restart, err := r.window(p, h.Epoch)
+	w, restart, err := r.window(p, h.Epoch, nowNs)
 	if err != nil {
 		r.stats.ClosedEpoch++
 		return v, err
@@ -450,15 +459,25 @@ func (r *Receiver) tooOld(p *probeState, h Header) bool {
 }
 
 // window returns the open window of epoch, opening a new one for a newer
-// epoch (restart reports a probe seen before).
-func (r *Receiver) window(p *probeState, epoch int64) (w *window, restart bool, err error) {
+// epoch (restart reports a probe seen before), at collector time nowNs.
+// A superseded epoch that speaks DuplicateRunNs after the newest began is
+// a second probe under the same id: it is closed with every older one
+// (ErrDuplicateRun), and the newest run alone is taken from then on.
+func (r *Receiver) window(p *probeState, epoch int64, nowNs int64) (w *window, restart bool, err error) {
 	if epoch <= p.closed {
 		return nil, false, ErrClosedEpoch
 	}
 	for i := len(p.wins) - 1; i >= 0; i-- {
-		if p.wins[i].epoch == epoch {
-			return p.wins[i], false, nil
+		if p.wins[i].epoch != epoch {
+			continue
 		}
+		if n := len(p.wins); i < n-1 && nowNs-p.wins[n-1].firstNs >= DuplicateRunNs {
+			for p.wins[0].epoch <= epoch {
+				r.closeFirst(p)
+			}
+			return nil, false, ErrDuplicateRun
+		}
+		return p.wins[i], false, nil
 	}
 	if n := len(p.wins); n > 0 && epoch < p.wins[n-1].epoch {
 		return nil, false, ErrClosedEpoch // older than the current run and never seen
@@ -467,7 +486,7 @@ func (r *Receiver) window(p *probeState, epoch int64) (w *window, restart bool, 
 	if restart {
 		r.stats.Restarts++
 	}
-	w = &window{epoch: epoch, base: uint64(p.runs) << RunShift}
+	w = &window{epoch: epoch, base: uint64(p.runs) << RunShift, firstNs: nowNs}
 	p.runs++
 	p.wins = append(p.wins, w)
 	if len(p.wins) > MaxEpochs {
@@ -580,6 +599,15 @@ func (r *Receiver) Liveness(nowNs, afterNs int64, fn func(probe uint16, lastNs i
 	}
 }
 
+// CurrentEpoch returns the newest open run (epoch) of probe, false if
+// none.
+func (r *Receiver) CurrentEpoch(probe uint16) (int64, bool) {
+	if p := r.probes[probe]; p != nil && len(p.wins) > 0 {
+		return p.wins[len(p.wins)-1].epoch, true
+	}
+	return 0, false
+}
+
 // LastSeen returns the time of probe's latest valid frame, false if none
 // came.
 func (r *Receiver) LastSeen(probe uint16) (int64, bool) {
@@ -591,7 +619,8 @@ func (r *Receiver) LastSeen(probe uint16) (int64, bool) {
 
 // Refuses reports whether Accept would refuse a frame of h (ErrClosedEpoch,
 // ErrProbesFull) without changing any state but a counter: a journal need
-// not keep it.
+// not keep it. A frame Accept refuses with ErrDuplicateRun changes the
+// state (it closes runs): Refuses says false for it.
 func (r *Receiver) Refuses(h Header) bool {
 	p := r.probes[h.ProbeID]
 	if p == nil {
