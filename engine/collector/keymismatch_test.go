@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,37 @@ func TestKeyMissingEvent(t *testing.T) {
 	}
 	if st := srv.Stats().Receiver; st.Accepted != 0 || st.BadAuth != 5 || st.NoKey != 5 || tr.acks != 0 {
 		t.Errorf("accepted %d, refused for their tag %d (no key %d), %d acks; want 0, 5, 5, 0", st.Accepted, st.BadAuth, st.NoKey, tr.acks)
+	}
+}
+
+// TestRefusedPerInterval: a probe with a wrong key sends a frame a
+// second for 18 s to a collector of interval_s 10. The collector wrote
+// one pdu_refused event per tick (19 events in 18 s of the tester's run of
+// 2026-12-05) where README says "one pdu_refused event per interval": now
+// the refusals of an interval are reported at the first tick of the next
+// one, and the rest when the server stops (Serve's final reportRefused):
+// 2 events here, counting 10 and 8 frames.
+func TestRefusedPerInterval(t *testing.T) {
+	c, frames := keyedFrames(t, "interval_s: 10\nprobes: [{name: A, key: secret-a}]\n", "not-the-key", 18)
+	sink := &recordSink{}
+	srv := NewServer(c, &fakeTransport{}, sink, ServerOptions{WriteEvery: time.Hour})
+	from := netip.MustParseAddrPort("192.0.2.7:40001")
+	start := time.Unix(1_700_000_000, 0) // an interval boundary
+	for i, f := range frames {
+		srv.handle(f, from)
+		srv.tick(start.Add(time.Duration(i+1)*time.Second), false)
+	}
+	srv.mu.Lock()
+	srv.reportRefused(start.Add(18500*time.Millisecond).UnixNano(), true)
+	srv.mu.Unlock()
+	srv.tick(start.Add(19*time.Second), true)
+	var counts []uint64
+	for _, e := range sink.rows.Events {
+		if e.Kind == "pdu_refused" {
+			counts = append(counts, e.Count)
+		}
+	}
+	if !slices.Equal(counts, []uint64{10, 8}) {
+		t.Errorf("pdu_refused events counting %v, want 2 counting [10 8]", counts)
 	}
 }

@@ -36,6 +36,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	c.flushOneway()
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
+	c.setInterval(cfg)
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)
