@@ -34,7 +34,7 @@ const (
 // Event kinds a Sender reports through SenderConfig.OnEvent.
 const (
 	EventLongRetryEnter = "pdu_long_retry_enter" // SevWarning: first PDU exhausted its retries
-	EventLongRetryLeave = "pdu_long_retry_leave" // SevInfo: first ack after a break, with what was destroyed
+	EventLongRetryLeave = "pdu_long_retry_leave" // SevInfo: first ack after a break, with what was destroyed (SevWarning: the run ended in long retry mode)
 	EventDestroyed      = "pdu_destroyed"        // SevError: first PDU of a break destroyed by the final timeout
 	EventBacklog        = "pdu_backlog"          // SevWarning: more queued sends than BacklogNs
 	EventBacklogCleared = "pdu_backlog_cleared"  // SevInfo: the queue is back under half of BacklogNs

@@ -37,7 +37,7 @@ func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
 	case "probe_start", "probe_stop", "collector_restart",
 		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed, pdu.EventAckRefused:
 		level := slog.LevelInfo
-		if sev != pdu.SevInfo {
+		if sev != pdu.SevInfo || kind == pdu.EventLongRetryLeave { // a leave is said where its enter (a warning) was
 			level = slog.LevelWarn
 		}
 		p.log.Log(context.Background(), level, msg, "probe", p.id.Name, "kind", kind)
