@@ -41,7 +41,9 @@ func (c *Collector) badRecords(h pdu.Header, err error) {
 // of forged frames from phantom probes must not become a flood of rows).
 const maxProbeEvents = 16
 
-// restarted counts a new run (epoch) of h's probe, reported at the drain.
+// restarted counts a new run (epoch) of h's probe, reported at the drain
+// (probe_restart), and logs it at once: the first new run of a probe
+// since the last drain, of at most maxProbeEvents probes.
 func (c *Collector) restarted(h pdu.Header, base uint64) {
 	if c.restarts == nil {
 		c.restarts = map[uint16]*badPDUs{}
@@ -53,6 +55,9 @@ func (c *Collector) restarted(h pdu.Header, base uint64) {
 	}
 	r.n++
 	r.first = fmt.Sprintf("run epoch %d, ids offset by %d", h.Epoch, base)
+	if r.n == 1 && len(c.restarts) <= maxProbeEvents { // forged epochs cannot flood the log
+		c.say(slog.LevelWarn, "probe restarted: a new run", "probe", c.probe(h.ProbeID).name, "id", h.ProbeID, "epoch", h.Epoch)
+	}
 }
 
 // reportBad turns the undecodable PDUs and the probe restarts counted
