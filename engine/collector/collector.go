@@ -3,6 +3,7 @@ package collector
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -90,6 +91,11 @@ type Collector struct {
 	// listed names the config's probes by wire id (config.ProbeID), for
 	// the messages about probes whose Hello never came.
 	listed map[uint16]string
+	// dupSaid notes the probes whose duplicate runs were logged (once).
+	dupSaid map[uint16]bool
+	// intervalNs is the config's interval (interval_s): the period of the
+	// pdu_refused events (Server).
+	intervalNs int64
 }
 
 // FinishedRuns returns how many probe runs the collector has found
@@ -114,12 +120,22 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 		ended: map[flowKey]struct{}{}}
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
+	c.setInterval(cfg)
 	if cfg != nil {
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// setInterval takes the interval of cfg (60 s without a config, the
+// config's default).
+func (c *Collector) setInterval(cfg *config.Config) {
+	c.intervalNs = 60e9
+	if cfg != nil && cfg.IntervalS >= 1 {
+		c.intervalNs = int64(cfg.IntervalS * 1e9)
+	}
 }
 
 // say logs a probe's lifecycle message; while the journal is replayed
@@ -190,6 +206,9 @@ func (c *Collector) Refuses(h pdu.Header) bool { return c.rx.Refuses(h) }
 func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen int) (ack []byte) {
 	v, err := c.rx.Accept(nowNs, h, payload, frameLen)
 	if err != nil {
+		if errors.Is(err, pdu.ErrDuplicateRun) {
+			c.duplicateRun(h)
+		}
 		return nil
 	}
 	if h.BuildTimeNs > c.lastNs {

@@ -346,6 +346,9 @@ func (s *Server) Recover() (Recovery, error) {
 			rec.Records, rec.Frames, rec.Redone)
 		s.recordEvent(now, observe.SevWarning, "collector_recovered", msg, 0)
 		s.coll.Event(now, observe.SevWarning, "collector_recovered", msg)
+		s.log.Warn(msg)
+	} else if rec.Checkpoint {
+		s.log.Info("collector state restored from its checkpoint (a clean stop)")
 	}
 	if d.epoch == 0 {
 		d.epoch = s.opt.Now().UnixNano()

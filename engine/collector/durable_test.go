@@ -625,7 +625,9 @@ func TestRecoverSaysRestored(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.SetProbes([]uint16{cfg.ProbeID("A"), cfg.ProbeID("B"), cfg.ProbeID("C")})
-		srv := NewServer(c, &ackRecorder{}, newMemSink(), opts(l))
+		o := opts(l)
+		o.Log = slog.New(slog.NewTextHandler(log, nil))
+		srv := NewServer(c, &ackRecorder{}, newMemSink(), o)
 		if _, err := srv.Recover(); err != nil {
 			t.Fatal(err)
 		}
@@ -646,5 +648,30 @@ func TestRecoverSaysRestored(t *testing.T) {
 	newServer(&second)
 	if s := second.String(); strings.Count(s, `msg="probe connected"`) != 0 || strings.Count(s, `msg="restored from the journal: probe connected"`) != connected {
 		t.Errorf("recovery logged, for %d probes connected before the crash:\n%s", connected, s)
+	}
+	// The recovery itself was said on stdout only (the tester's kill -9
+	// runs of 2026-12-05): the log has one line too, as the
+	// collector_recovered event.
+	if s := second.String(); strings.Count(s, "collector state recovered from its journal after an unclean stop") != 1 {
+		t.Errorf("recovery log:\n%s\nwant one line saying the state was recovered from the journal", s)
+	}
+}
+
+// TestRestartLogged: a probe's new run (epoch) was only a probe_restart
+// event at the next drain, nothing in the collector's log (the tester's
+// probe kill and restart runs of 2026-12-05); it is now logged at once:
+// the first new run of a probe since the last drain, one line.
+func TestRestartLogged(t *testing.T) {
+	var log strings.Builder
+	c, err := New(nil, slog.New(slog.NewTextHandler(&log, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, epoch := range []int64{100, 100, 200, 300} {
+		c.HandleAt(1_800_000_000e9, pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: epoch, ID: 1, BuildTimeNs: 1e18}, nil))
+		c.Drain() // one line per probe and drain at most: forged epochs cannot flood the log
+	}
+	if n := strings.Count(log.String(), `msg="probe restarted: a new run"`); n != 2 || !strings.Contains(log.String(), "epoch=300") {
+		t.Errorf("log:\n%s\nwant 2 restart lines, the second of epoch 300", log.String())
 	}
 }

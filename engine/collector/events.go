@@ -41,7 +41,9 @@ func (c *Collector) badRecords(h pdu.Header, err error) {
 // of forged frames from phantom probes must not become a flood of rows).
 const maxProbeEvents = 16
 
-// restarted counts a new run (epoch) of h's probe, reported at the drain.
+// restarted counts a new run (epoch) of h's probe, reported at the drain
+// (probe_restart), and logs it at once: the first new run of a probe
+// since the last drain, of at most maxProbeEvents probes.
 func (c *Collector) restarted(h pdu.Header, base uint64) {
 	if c.restarts == nil {
 		c.restarts = map[uint16]*badPDUs{}
@@ -53,6 +55,9 @@ func (c *Collector) restarted(h pdu.Header, base uint64) {
 	}
 	r.n++
 	r.first = fmt.Sprintf("run epoch %d, ids offset by %d", h.Epoch, base)
+	if r.n == 1 && len(c.restarts) <= maxProbeEvents { // forged epochs cannot flood the log
+		c.say(slog.LevelWarn, "probe restarted: a new run", "probe", c.probe(h.ProbeID).name, "id", h.ProbeID, "epoch", h.Epoch)
+	}
 }
 
 // reportBad turns the undecodable PDUs and the probe restarts counted
@@ -157,6 +162,26 @@ func (c *Collector) Event(t int64, sev, kind, msg string) { c.event(t, sev, kind
 // (events.count).
 func (c *Collector) EventCount(t int64, sev, kind, msg string, n uint64) {
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: t, Source: "collector", Kind: kind, Severity: sev, Message: msg, Count: n})
+}
+
+// duplicateRun reports that h, a frame of an older run of its probe,
+// came long after a newer run began
+// (pdu.ErrDuplicateRun): two probe processes send under one name. The
+// receiver closed the older run (its PDUs are refused from now on, never
+// acknowledged, so that probe warns and retries); one
+// probe_duplicate_name event each time, one log line per probe.
+func (c *Collector) duplicateRun(h pdu.Header) {
+	p := c.probe(h.ProbeID)
+	newer, _ := c.rx.CurrentEpoch(h.ProbeID)
+	c.event(h.BuildTimeNs, observe.SevError, "probe_duplicate_name", fmt.Sprintf("probe %s: two probes run under this name: run epoch %d still sends after run epoch %d began (the probe_restart was not a restart); the older run's PDUs are refused from now on, and the rows of both before this are mixed under one name: give each probe its own name", p.ref, h.Epoch, newer))
+	if c.dupSaid[h.ProbeID] {
+		return
+	}
+	if c.dupSaid == nil {
+		c.dupSaid = map[uint16]bool{}
+	}
+	c.dupSaid[h.ProbeID] = true
+	c.say(slog.LevelError, "two probes run under one name: the older run's PDUs are refused (give each probe its own name)", "probe", p.name, "id", h.ProbeID, "older_epoch", h.Epoch, "newer_epoch", newer)
 }
 
 // nameConflictAdvice says how a probe_name_conflict comes about and goes

@@ -106,6 +106,10 @@ func TestForgedFloodUnkeyed(t *testing.T) {
 				peak = max(peak, heapNow())
 			}
 		}
+		srv.mu.Lock()
+		srv.reportRefused(clock.UnixNano(), true) // as Serve stops: the last interval's
+		events = append(events, srv.coll.Drain().Events...)
+		srv.mu.Unlock()
 		growth := int64(peak) - int64(before)
 		st := srv.Stats().Receiver
 		kinds := map[string]int{}

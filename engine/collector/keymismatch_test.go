@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,4 +163,80 @@ func keyedFrames(t *testing.T, y, key string, n uint32) (*Collector, [][]byte) {
 		frames = append(frames, k.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: 9, ID: id, BuildTimeNs: 1e18}, nil))
 	}
 	return c, frames
+}
+
+// TestKeyMissingEvent: a probe with a key and a collector without (the
+// tester's p2-d4nokey.yaml run of 2026-12-05): the collector wrote the
+// probe's rows and sent untagged acknowledgements the probe refused, with
+// no word on either side. It now refuses the tagged frames (pdu.Receiver
+// KeyMissing) and says so once per probe: one probe_key_missing event and
+// one log line, over many ticks.
+func TestKeyMissingEvent(t *testing.T) {
+	cfg, err := config.Parse([]byte("probes: [{name: A}, {name: B}]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := pdu.NewKey([]byte("secret-b"))
+	var log syncio.Writer
+	sink := &recordSink{}
+	tr := &fakeTransport{}
+	srv := NewServer(c, tr, sink, ServerOptions{WriteEvery: time.Hour, Log: slog.New(slog.NewTextHandler(&log, nil))})
+	from := netip.MustParseAddrPort("127.0.0.1:5000")
+	now := time.Unix(1_700_000_000, 0)
+	for i := range uint32(5) {
+		srv.handle(k.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 2, Epoch: 9, ID: i + 1, BuildTimeNs: 1e18}, nil), from)
+		srv.tick(now.Add(time.Duration(i)*time.Second), i == 4)
+	}
+	var msgs []string
+	for _, e := range sink.rows.Events {
+		if e.Kind == "probe_key_missing" {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	want := "probe B (wire id 2) tags its PDUs with an HMAC key and this collector has no key for it: its PDUs are refused"
+	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], want) {
+		t.Errorf("probe_key_missing events %q, want one starting %q", msgs, want)
+	}
+	if n := strings.Count(log.String(), "probe key missing"); n != 1 {
+		t.Errorf("log:\n%s\nwant one probe key missing line", log.String())
+	}
+	if st := srv.Stats().Receiver; st.Accepted != 0 || st.BadAuth != 5 || st.NoKey != 5 || tr.acks != 0 {
+		t.Errorf("accepted %d, refused for their tag %d (no key %d), %d acks; want 0, 5, 5, 0", st.Accepted, st.BadAuth, st.NoKey, tr.acks)
+	}
+}
+
+// TestRefusedPerInterval: a probe with a wrong key sends a frame a
+// second for 18 s to a collector of interval_s 10. The collector wrote
+// one pdu_refused event per tick (19 events in 18 s of the tester's run of
+// 2026-12-05) where README says "one pdu_refused event per interval": now
+// the refusals of an interval are reported at the first tick of the next
+// one, and the rest when the server stops (Serve's final reportRefused):
+// 2 events here, counting 10 and 8 frames.
+func TestRefusedPerInterval(t *testing.T) {
+	c, frames := keyedFrames(t, "interval_s: 10\nprobes: [{name: A, key: secret-a}]\n", "not-the-key", 18)
+	sink := &recordSink{}
+	srv := NewServer(c, &fakeTransport{}, sink, ServerOptions{WriteEvery: time.Hour})
+	from := netip.MustParseAddrPort("192.0.2.7:40001")
+	start := time.Unix(1_700_000_000, 0) // an interval boundary
+	for i, f := range frames {
+		srv.handle(f, from)
+		srv.tick(start.Add(time.Duration(i+1)*time.Second), false)
+	}
+	srv.mu.Lock()
+	srv.reportRefused(start.Add(18500*time.Millisecond).UnixNano(), true)
+	srv.mu.Unlock()
+	srv.tick(start.Add(19*time.Second), true)
+	var counts []uint64
+	for _, e := range sink.rows.Events {
+		if e.Kind == "pdu_refused" {
+			counts = append(counts, e.Count)
+		}
+	}
+	if !slices.Equal(counts, []uint64{10, 8}) {
+		t.Errorf("pdu_refused events counting %v, want 2 counting [10 8]", counts)
+	}
 }

@@ -109,16 +109,22 @@ type Server struct {
 	// the frame's header if it parsed (ProbeID 0: not), for the log line.
 	refusedFrom  netip.AddrPort
 	refusedClaim pdu.Header
-	// keyMisSaid counts the receiver's key mismatches reported (events).
+	// keyMisSaid counts the receiver's key mismatches reported (events),
+	// noKeySaid the probes of its KeyMissing.
 	keyMisSaid int
-	// reported holds the receiver counters at the last pdu_refused event.
-	reported pdu.ReceiverStats
-	dur      *durable      // nil: acks as soon as decoded
-	acks     ackLimiter    // acknowledgements to unknown addresses
-	limited  uint64        // acks.limited at the last acks_limited event
-	failed   chan struct{} // closed at the first write or journal failure
-	failOnce sync.Once
-	stopped  bool // Serve returned (Snapshot's Done)
+	noKeySaid  int
+	// reported holds the receiver counters at the last pdu_refused event;
+	// refusedPending is set once a tick saw refusals not reported yet, in
+	// the collector interval numbered refusedIdx (wall time / interval).
+	reported       pdu.ReceiverStats
+	refusedPending bool
+	refusedIdx     int64
+	dur            *durable      // nil: acks as soon as decoded
+	acks           ackLimiter    // acknowledgements to unknown addresses
+	limited        uint64        // acks.limited at the last acks_limited event
+	failed         chan struct{} // closed at the first write or journal failure
+	failOnce       sync.Once
+	stopped        bool // Serve returned (Snapshot's Done)
 	// finals are the acknowledgements of the frames that finished a
 	// probe run, held until the drain after them is written: a probe
 	// process ends once acknowledged, and its rows are then in the
@@ -249,6 +255,20 @@ func (s *Server) sayKeyMismatches(nowNs int64) {
 	}
 }
 
+// sayKeyMissing turns the probes found tagging their frames while the
+// collector has no key for them (pdu.Receiver.KeyMissing) into one
+// probe_key_missing event and one log line each, at wall time nowNs. The
+// server lock is held.
+func (s *Server) sayKeyMissing(nowNs int64) {
+	for ids := s.coll.rx.KeyMissing(); s.noKeySaid < len(ids); s.noKeySaid++ {
+		id := ids[s.noKeySaid]
+		msg := fmt.Sprintf("probe %s (wire id %d) tags its PDUs with an HMAC key and this collector has no key for it: its PDUs are refused, never acknowledged (an untagged acknowledgement would be refused by the probe, which would count written data as lost); give the collector's config the probe's key, or remove the key from the probe's", s.coll.probeName(id), id)
+		s.coll.EventCount(nowNs, observe.SevError, "probe_key_missing", msg, 0)
+		s.recordEvent(nowNs, observe.SevError, "probe_key_missing", msg, 0)
+		s.log.Error("probe key missing: " + msg)
+	}
+}
+
 // Serve receives frames until ctx ends, the transport fails or IdleExit
 // passes without a frame; then it hands every remaining row (Finish) to
 // the sink and commits (the sink has every table from the start:
@@ -311,6 +331,9 @@ loop:
 	if !serveDone {
 		<-served
 	}
+	s.mu.Lock()
+	s.reportRefused(s.opt.Now().UnixNano(), true) // the last interval's
+	s.mu.Unlock()
 	if s.dur != nil {
 		s.stopDurable(idle)
 	} else {
@@ -367,6 +390,29 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
 	s.refusedLogAt, s.refusedLogged = now, rx
 }
 
+// reportRefused turns the frames refused since the last pdu_refused
+// event into one more, at wall time nowNs, once per collector interval
+// (README: "one pdu_refused event per interval"): at the first tick of an
+// interval after the one in which a tick first saw them, or at once when
+// final (the server stops). The server lock is held.
+func (s *Server) reportRefused(nowNs int64, final bool) {
+	rx := s.coll.Stats().Receiver
+	if rx.Refused() == s.reported.Refused() {
+		return
+	}
+	idx := nowNs / max(s.coll.intervalNs, 1)
+	if !s.refusedPending {
+		s.refusedPending, s.refusedIdx = true, idx
+	}
+	if !final && idx == s.refusedIdx {
+		return
+	}
+	d := rxDelta(rx, s.reported)
+	s.record(recRefused, u64s(append([]uint64{uint64(nowNs)}, refusedCounts(d)...)...))
+	s.coll.ReportRefused(nowNs, d)
+	s.reported, s.refusedPending = rx, false
+}
+
 // tick runs the collector's periodic work at wall time now: liveness
 // events and, when flush is set, a drain to the sink. It reports whether
 // IdleExit has passed.
@@ -375,14 +421,12 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 	nowNs, silence := now.UnixNano(), s.opt.Silence.Nanoseconds()
 	s.record(recLiveness, u64s(uint64(nowNs), uint64(silence)))
 	s.coll.Liveness(nowNs, silence)
-	if rx := s.coll.Stats().Receiver; rx.Refused() > s.reported.Refused() {
-		d := rxDelta(rx, s.reported)
-		s.record(recRefused, u64s(append([]uint64{uint64(nowNs)}, refusedCounts(d)...)...))
-		s.coll.ReportRefused(nowNs, d)
-		s.reported = rx
+	s.reportRefused(nowNs, false)
+	if rx := s.coll.Stats().Receiver; rx.Refused() > s.refusedLogged.Refused() {
 		s.sayRefused(now, rx)
 	}
 	s.sayKeyMismatches(nowNs)
+	s.sayKeyMissing(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
 		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
 		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)

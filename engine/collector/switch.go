@@ -36,6 +36,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	c.flushOneway()
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
+	c.setInterval(cfg)
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)
@@ -81,10 +82,11 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	// names; SetKeys forgets them (the new list may pair the same ids
 	// otherwise).
 	s.sayKeyMismatches(nowNs)
+	s.sayKeyMissing(nowNs)
 	if err := s.coll.SetKeys(keys); err != nil {
 		return err
 	}
-	s.keyMisSaid = 0
+	s.keyMisSaid, s.noKeySaid = 0, 0
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}

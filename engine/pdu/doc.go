@@ -49,7 +49,12 @@
 // is a bitmap of MaxWindow ids above its low edge (8 KiB, allocated on the
 // first out-of-order id); at most MaxEpochs runs per probe stay open, and
 // a superseded run closes once silent EpochGraceNs (15 min, longer than
-// the final timeout plus the longest retry). Frames of a closed run, or of
+// the final timeout plus the longest retry). A stopped or killed probe
+// sends nothing more, so a superseded run that speaks DuplicateRunNs (2 s)
+// after the newer one began is a second probe process under the same
+// name: that run and the older ones close at once (ErrDuplicateRun, the
+// collector's probe_duplicate_name event), and only the newest run is
+// taken from then on. Frames of a closed run, or of
 // a run older than the newest one seen and never opened, are refused
 // (ErrClosedEpoch): a captured frame replayed later is either a duplicate
 // of its open run or refused. The tag covers epoch and id, and

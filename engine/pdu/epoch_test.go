@@ -150,3 +150,63 @@ func TestReceiverStateRoundTrip(t *testing.T) {
 		t.Errorf("third run after restore: %+v", v)
 	}
 }
+
+// TestDuplicateRun: two probe processes under one name send under one id
+// with two epochs at once (the tester's two B probes of 2026-12-05: one
+// "probe connected", probe_restart events, corrupted one-way tables). A
+// restart leaves the old run silent but for frames in flight; a
+// superseded run that still speaks DuplicateRunNs after the newer run's
+// first frame is a second probe: it is refused (ErrDuplicateRun) with
+// every older run, once, and then as a closed run, while the newer run
+// goes on. A frame of the old run 1 s after the restart (reordered in
+// flight) is still taken, and the run's first-frame time survives a
+// collector restart (ReceiverState.FirstNs).
+func TestDuplicateRun(t *testing.T) {
+	r := NewReceiver()
+	accept := func(epoch int64, id uint32, nowNs int64) error {
+		t.Helper()
+		f := frameOf(2, epoch, id)
+		h, p, err := r.Check(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Accept(nowNs, h, p, len(f))
+		return err
+	}
+	for _, c := range []struct {
+		epoch int64
+		id    uint32
+		nowNs int64
+		want  error
+	}{
+		{100, 1, t0, nil},
+		{200, 1, t0 + 1e9, nil},   // the second process starts: a "restart"
+		{100, 2, t0 + 2e9, nil},   // 1 s after: could be in flight
+		{200, 2, t0 + 2.5e9, nil}, // the newer run goes on
+	} {
+		if err := accept(c.epoch, c.id, c.nowNs); err != c.want {
+			t.Fatalf("epoch %d id %d at +%d ms: %v, want %v", c.epoch, c.id, (c.nowNs-t0)/1e6, err, c.want)
+		}
+	}
+	// A collector restart in between: the state keeps the newer run's first frame time.
+	q := NewReceiver()
+	q.SetState(r.State())
+	r = q
+	for _, c := range []struct {
+		epoch int64
+		id    uint32
+		nowNs int64
+		want  error
+	}{
+		{100, 3, t0 + 3e9, ErrDuplicateRun}, // 2 s after the newer run began: two probes
+		{100, 4, t0 + 4e9, ErrClosedEpoch},
+		{200, 3, t0 + 4e9, nil},
+	} {
+		if err := accept(c.epoch, c.id, c.nowNs); err != c.want {
+			t.Fatalf("epoch %d id %d at +%d ms: %v, want %v", c.epoch, c.id, (c.nowNs-t0)/1e6, err, c.want)
+		}
+	}
+	if e, _ := r.CurrentEpoch(2); e != 200 || len(r.probes[2].wins) != 1 || r.Stats().ClosedEpoch != 2 || r.Stats().Accepted != 5 {
+		t.Errorf("current epoch %d, %d open runs, stats %+v; want 200, 1, 2 closed-epoch refusals, 5 accepted", e, len(r.probes[2].wins), r.Stats())
+	}
+}

@@ -100,6 +100,11 @@ var (
 	// ErrProbesFull: a collector open to any probe already follows
 	// MaxProbes probes.
 	ErrProbesFull = errors.New("pdu: too many probes")
+	// ErrDuplicateRun: a frame of an older run (epoch) of a probe came
+	// DuplicateRunNs or more after the probe's newer run began: two probe
+	// processes send under one id (one name), and the older run is closed
+	// (Receiver).
+	ErrDuplicateRun = errors.New("pdu: an older run of the probe speaks after a newer one began: two probes under one name")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -160,6 +160,32 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 	s.event(SevInfo, EventLongRetryLeave, msg)
 }
 
+// EndLong ends long retry mode, if the channel is in it, at the end of
+// the run (probe time nowNs): the enter event gets its leave
+// (EventLongRetryLeave) however the run ends, here with the PDUs still
+// pending, unacknowledged. A probe calls it once it stops lingering for
+// acknowledgements.
+func (s *Sender) EndLong(nowNs int64) {
+	s.advance(nowNs)
+	if !s.long {
+		s.deliver()
+		return
+	}
+	now := s.clock
+	s.long = false
+	s.stats.LongRetryNs = pkt.AddNs(s.stats.LongRetryNs, pkt.SubNs(now, s.longSinceNs))
+	msg := fmt.Sprintf("%sthe run ends after %v in long retry mode: %d PDUs pending, unacknowledged", s.prefix(), time.Duration(pkt.SubNs(now, s.longSinceNs)), s.Pending())
+	if s.lostPDUs > 0 {
+		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout", s.lostPDUs, s.lostRecords)
+	}
+	s.event(SevWarning, EventLongRetryLeave, msg)
+	s.deliver()
+}
+
+// Building reports whether a PDU is under construction (records not
+// built into a PDU yet: Flush or MaxBuildNs builds it).
+func (s *Sender) Building() bool { return s.building() }
+
 // destroy gives up p (final timeout in long retry mode).
 func (s *Sender) destroy(p *pending) {
 	delete(s.unacked, p.id)

@@ -29,10 +29,16 @@ type ReceiverStats struct {
 	// Unknown counts frames of probes the collector does not accept: not
 	// among SetProbes' ids, or without a key when keys are set.
 	Unknown uint64
-	BadAuth uint64 // frames with a missing or wrong HMAC tag (never acknowledged)
+	BadAuth uint64 // frames with a missing or wrong HMAC tag, or a tag the receiver has no key to check (never acknowledged)
+	// NoKey counts the frames of BadAuth (and Unknown) that carry an HMAC
+	// tag while the receiver has no key for their probe: the probe has a
+	// key, the collector none for it (KeyMissing names them). Not a
+	// refusal reason of its own: Refused does not add it.
+	NoKey uint64
 	// ClosedEpoch counts frames of a probe run (epoch) the collector closed
 	// or that is older than a run it already saw: replayed or very late
-	// frames (never acknowledged).
+	// frames, and those of a run closed as a duplicate (ErrDuplicateRun;
+	// never acknowledged).
 	ClosedEpoch uint64
 	ProbesFull  uint64 // frames of new probes refused past MaxProbes (open collectors)
 	// TooOld counts frames a keyed receiver refused for their age: built
@@ -73,6 +79,13 @@ const (
 	// (flows, connections, sessions: below 2^48 per run): the collector
 	// adds run << RunShift to them, so runs never share an id.
 	RunShift = 48
+	// DuplicateRunNs: a frame of a superseded run (epoch) of a probe that
+	// comes this long (collector time) or more after the newer run's
+	// first frame is not a frame left in flight by a restart, since a
+	// stopped or killed probe sends nothing more: two probe processes run
+	// under one name (ErrDuplicateRun). Far above any reordering of a
+	// path.
+	DuplicateRunNs = 2e9
 	// DefaultEpochGraceNs: an epoch superseded by a newer run of its probe
 	// is closed once silent this long (collector time): longer than the
 	// final timeout (10 min) plus the longest retry period of the default
@@ -82,13 +95,14 @@ const (
 
 // window is the de-duplication state of one run (epoch) of one probe.
 type window struct {
-	epoch  int64
-	base   uint64   // offset of the run's probe ids in the output (run ordinal << 48)
-	low    uint32   // every id <= low was received or given up
-	bits   []uint64 // ids in (low, low+MaxWindow] received, bit id%MaxWindow; nil while none
-	nseen  int      // bits set
-	lastNs int64    // latest frame time
-	newest int64    // latest build time (probe clock) of the run's frames
+	epoch   int64
+	base    uint64   // offset of the run's probe ids in the output (run ordinal << 48)
+	low     uint32   // every id <= low was received or given up
+	bits    []uint64 // ids in (low, low+MaxWindow] received, bit id%MaxWindow; nil while none
+	nseen   int      // bits set
+	lastNs  int64    // latest frame time
+	firstNs int64    // time of the run's first frame
+	newest  int64    // latest build time (probe clock) of the run's frames
 }
 
 func (w *window) has(id uint32) bool {
@@ -145,6 +159,9 @@ type Receiver struct {
 	stats      ReceiverStats
 	ack        []byte
 	epoch      int64
+	// noKey lists the probes whose tagged frames came while the receiver
+	// had no key for them, in the order found (at most maxNoKey).
+	noKey []uint16
 	// MaxProbes bounds the probes followed when the receiver is open to
 	// any probe (no SetProbes, no keys); default DefaultMaxProbes.
 	MaxProbes int
@@ -185,7 +202,7 @@ func NewReceiver() *Receiver {
 // again). Error: ErrKey for an empty secret (nothing is changed then).
 func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 	if keys == nil {
-		r.keys = nil
+		r.keys, r.noKey = nil, nil
 		return nil
 	}
 	ks := make(map[uint16]*Key, len(keys))
@@ -196,7 +213,7 @@ func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 		}
 		ks[id] = k
 	}
-	r.keys, r.keyTries, r.mismatches = ks, nil, nil
+	r.keys, r.keyTries, r.mismatches, r.noKey = ks, nil, nil, nil
 	return nil
 }
 
@@ -235,6 +252,27 @@ func (r *Receiver) otherKey(claimed uint16, frame []byte) {
 		}
 	}
 }
+
+// maxNoKey bounds the probes KeyMissing lists: an open collector may get
+// tagged frames forged under any id.
+const maxNoKey = 64
+
+// keyMissing notes probe, which tags its frames while the receiver has no
+// key for it.
+func (r *Receiver) keyMissing(probe uint16) {
+	r.stats.NoKey++
+	if len(r.noKey) < maxNoKey && !slices.Contains(r.noKey, probe) {
+		r.noKey = append(r.noKey, probe)
+	}
+}
+
+// KeyMissing returns the probes that sent HMAC-tagged frames while the
+// receiver had no key for them, since the last SetKeys, in the order
+// found (the slice only grows until then, to at most 64 probes; a caller
+// reports those past the ones it saw). Their frames are refused: the
+// receiver cannot check the tag nor tag the acknowledgement, which the
+// probe would refuse, so it would count written data as lost.
+func (r *Receiver) KeyMissing() []uint16 { return r.noKey }
 
 // KeyMismatches returns the mismatches found since the last SetKeys, in
 // the order found (the slice only grows until then; a caller reports those
@@ -284,7 +322,8 @@ type Verdict struct {
 // frame in Frames and a refused frame in its counter, and returns the
 // header and payload (borrowed from frame). Errors: those of ParseFrame,
 // ErrCorrupt for an ack or a malformed heartbeat, ErrUnknownProbe,
-// ErrAuth.
+// ErrAuth (also for a tagged frame of a probe the receiver has no key for,
+// counted in NoKey too: KeyMissing).
 func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 	r.stats.Frames++
 	h, payload, err := ParseFrame(frame)
@@ -309,10 +348,21 @@ func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 			return h, nil, ErrUnknownProbe
 		}
 	}
+	if r.keys == nil && h.Flags&FlagHMAC != 0 {
+		// The probe has a key, this receiver none: accepting would write
+		// rows whose untagged acknowledgements the probe refuses, so it
+		// retries, then destroys (counts as lost) what was written.
+		r.stats.BadAuth++
+		r.keyMissing(h.ProbeID)
+		return h, nil, ErrAuth
+	}
 	if r.keys != nil {
 		k := r.keys[h.ProbeID]
 		if k == nil {
 			r.stats.Unknown++
+			if h.Flags&FlagHMAC != 0 {
+				r.keyMissing(h.ProbeID)
+			}
 			return h, nil, ErrUnknownProbe
 		}
 		if err := k.Verify(frame); err != nil {
@@ -345,7 +395,7 @@ func (r *Receiver) Accept(nowNs int64, h Header, payload []byte, frameLen int) (
 		r.stats.TooOld++
 		return v, ErrTooOld
 	}
-	w, restart, err := r.window(p, h.Epoch)
+	w, restart, err := r.window(p, h.Epoch, nowNs)
 	if err != nil {
 		r.stats.ClosedEpoch++
 		return v, err
@@ -409,15 +459,25 @@ func (r *Receiver) tooOld(p *probeState, h Header) bool {
 }
 
 // window returns the open window of epoch, opening a new one for a newer
-// epoch (restart reports a probe seen before).
-func (r *Receiver) window(p *probeState, epoch int64) (w *window, restart bool, err error) {
+// epoch (restart reports a probe seen before), at collector time nowNs.
+// A superseded epoch that speaks DuplicateRunNs after the newest began is
+// a second probe under the same id: it is closed with every older one
+// (ErrDuplicateRun), and the newest run alone is taken from then on.
+func (r *Receiver) window(p *probeState, epoch int64, nowNs int64) (w *window, restart bool, err error) {
 	if epoch <= p.closed {
 		return nil, false, ErrClosedEpoch
 	}
 	for i := len(p.wins) - 1; i >= 0; i-- {
-		if p.wins[i].epoch == epoch {
-			return p.wins[i], false, nil
+		if p.wins[i].epoch != epoch {
+			continue
 		}
+		if n := len(p.wins); i < n-1 && nowNs-p.wins[n-1].firstNs >= DuplicateRunNs {
+			for p.wins[0].epoch <= epoch {
+				r.closeFirst(p)
+			}
+			return nil, false, ErrDuplicateRun
+		}
+		return p.wins[i], false, nil
 	}
 	if n := len(p.wins); n > 0 && epoch < p.wins[n-1].epoch {
 		return nil, false, ErrClosedEpoch // older than the current run and never seen
@@ -426,7 +486,7 @@ func (r *Receiver) window(p *probeState, epoch int64) (w *window, restart bool, 
 	if restart {
 		r.stats.Restarts++
 	}
-	w = &window{epoch: epoch, base: uint64(p.runs) << RunShift}
+	w = &window{epoch: epoch, base: uint64(p.runs) << RunShift, firstNs: nowNs}
 	p.runs++
 	p.wins = append(p.wins, w)
 	if len(p.wins) > MaxEpochs {
@@ -539,6 +599,15 @@ func (r *Receiver) Liveness(nowNs, afterNs int64, fn func(probe uint16, lastNs i
 	}
 }
 
+// CurrentEpoch returns the newest open run (epoch) of probe, false if
+// none.
+func (r *Receiver) CurrentEpoch(probe uint16) (int64, bool) {
+	if p := r.probes[probe]; p != nil && len(p.wins) > 0 {
+		return p.wins[len(p.wins)-1].epoch, true
+	}
+	return 0, false
+}
+
 // LastSeen returns the time of probe's latest valid frame, false if none
 // came.
 func (r *Receiver) LastSeen(probe uint16) (int64, bool) {
@@ -550,7 +619,8 @@ func (r *Receiver) LastSeen(probe uint16) (int64, bool) {
 
 // Refuses reports whether Accept would refuse a frame of h (ErrClosedEpoch,
 // ErrProbesFull) without changing any state but a counter: a journal need
-// not keep it.
+// not keep it. A frame Accept refuses with ErrDuplicateRun changes the
+// state (it closes runs): Refuses says false for it.
 func (r *Receiver) Refuses(h Header) bool {
 	p := r.probes[h.ProbeID]
 	if p == nil {

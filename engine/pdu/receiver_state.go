@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 )
@@ -36,6 +37,9 @@ type RunWindow struct {
 	// NewestNs is the latest build time of the run's frames (the age
 	// bound's reference; 0 in states saved before it).
 	NewestNs int64
+	// FirstNs is the time of the run's first frame (DuplicateRunNs; 0 in
+	// states saved before it: LastNs is taken).
+	FirstNs int64
 }
 
 // State returns a deep copy of the receiver's state, probes in id order.
@@ -45,7 +49,7 @@ func (r *Receiver) State() ReceiverState {
 		p := r.probes[id]
 		pr := ProbeRuns{ID: id, Closed: p.closed, Runs: p.runs, LastNs: p.lastNs, Silent: p.silent}
 		for _, w := range p.wins {
-			pr.Open = append(pr.Open, RunWindow{Epoch: w.epoch, Base: w.base, Low: w.low, Bits: slices.Clone(w.bits), NSeen: w.nseen, LastNs: w.lastNs, NewestNs: w.newest})
+			pr.Open = append(pr.Open, RunWindow{Epoch: w.epoch, Base: w.base, Low: w.low, Bits: slices.Clone(w.bits), NSeen: w.nseen, LastNs: w.lastNs, NewestNs: w.newest, FirstNs: w.firstNs})
 		}
 		st.Probes = append(st.Probes, pr)
 	}
@@ -61,7 +65,7 @@ func (r *Receiver) SetState(st ReceiverState) {
 	for _, pr := range st.Probes {
 		p := &probeState{closed: pr.Closed, runs: pr.Runs, lastNs: pr.LastNs, silent: pr.Silent}
 		for _, rw := range pr.Open {
-			w := &window{epoch: rw.Epoch, base: rw.Base, low: rw.Low, nseen: rw.NSeen, lastNs: rw.LastNs, newest: rw.NewestNs}
+			w := &window{epoch: rw.Epoch, base: rw.Base, low: rw.Low, nseen: rw.NSeen, lastNs: rw.LastNs, newest: rw.NewestNs, firstNs: cmp.Or(rw.FirstNs, rw.LastNs)}
 			switch {
 			case rw.NSeen == 0 || rw.Bits == nil:
 				w.nseen = 0

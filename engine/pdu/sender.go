@@ -2,6 +2,7 @@ package pdu
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -33,10 +34,11 @@ const (
 // Event kinds a Sender reports through SenderConfig.OnEvent.
 const (
 	EventLongRetryEnter = "pdu_long_retry_enter" // SevWarning: first PDU exhausted its retries
-	EventLongRetryLeave = "pdu_long_retry_leave" // SevInfo: first ack after a break, with what was destroyed
+	EventLongRetryLeave = "pdu_long_retry_leave" // SevInfo: first ack after a break, with what was destroyed (SevWarning: the run ended in long retry mode)
 	EventDestroyed      = "pdu_destroyed"        // SevError: first PDU of a break destroyed by the final timeout
 	EventBacklog        = "pdu_backlog"          // SevWarning: more queued sends than BacklogNs
 	EventBacklogCleared = "pdu_backlog_cleared"  // SevInfo: the queue is back under half of BacklogNs
+	EventAckRefused     = "pdu_ack_refused"      // SevError: acknowledgements for this probe arrive, refused for their HMAC tag (keys differ)
 )
 
 // SendRecord is one line of the send log (SenderConfig.OnSend).
@@ -78,6 +80,10 @@ type SenderStats struct {
 	LongRetryNs      int64  // probe time spent in long retry mode
 	// RetransmitsByType splits Retransmits per PDU type.
 	RetransmitsByType [typeLimit]uint64
+	// BadAckTags counts the acks of BadAcks for this probe run refused for
+	// their HMAC tag only (missing or wrong): the collector has no key
+	// for the probe, or another one (EventAckRefused, once).
+	BadAckTags uint64
 	// CollectorRestarts counts the epoch changes seen in acknowledgements.
 	CollectorRestarts uint64
 	// BacklogEntries counts the times the PDUs waiting for their first
@@ -664,6 +670,8 @@ func (s *Sender) ack(frame []byte) {
 	var id uint32
 	if err == nil {
 		probe, epoch, id, err = ParseAck(frame)
+	} else if errors.Is(err, ErrAuth) {
+		s.refusedTag(frame)
 	}
 	if err != nil || probe != s.probeID || epoch != s.cfg.Epoch {
 		s.stats.BadAcks++
@@ -695,6 +703,27 @@ func (s *Sender) ack(frame []byte) {
 	if perm {
 		s.refill()
 	}
+}
+
+// refusedTag counts an ack refused for its tag alone (ErrAuth under the
+// channel's key) if it is otherwise a valid ack of this probe run, and
+// says the first one (EventAckRefused): the collector answers, but the
+// probe cannot tell an answer from a forgery, so it keeps retrying and
+// would destroy (count as lost) what the collector wrote.
+func (s *Sender) refusedTag(frame []byte) {
+	probe, epoch, _, err := ParseAck(frame)
+	if err != nil || probe != s.probeID || epoch != s.cfg.Epoch {
+		return
+	}
+	s.stats.BadAckTags++
+	if s.stats.BadAckTags > 1 {
+		return
+	}
+	cause := "they carry another HMAC tag: the collector has another key for this probe (different keys on the two sides)"
+	if frame[4]&FlagHMAC == 0 {
+		cause = "they carry no HMAC tag: the collector has no key for this probe (a key on the probe's side only)"
+	}
+	s.event(SevError, EventAckRefused, s.prefix()+"acknowledgements arrive but are refused: "+cause+"; nothing this probe sends counts as delivered until both sides have the same key")
 }
 
 func (s *Sender) unqueue(p *pending) {

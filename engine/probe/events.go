@@ -25,7 +25,8 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 
 // logLifecycle writes the probe's lifecycle events to its Logger: start,
 // stop, a collector restarted, unreachable (long retry) or reachable
-// again, a spool that cannot be used (once a channel). A configuration
+// again, acknowledgements refused for their HMAC tag (pdu_ack_refused),
+// a spool that cannot be used (once a channel). A configuration
 // switch is said by the command that switches, in its own one line.
 // Never per packet: the other events
 // (aggregated per interval) only go to the collector. A damaged capture is
@@ -34,9 +35,9 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 func (p *Probe) logLifecycle(sev uint8, kind, msg string) {
 	switch kind {
 	case "probe_start", "probe_stop", "collector_restart",
-		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed:
+		pdu.EventLongRetryEnter, pdu.EventLongRetryLeave, pdu.EventSpoolFailed, pdu.EventAckRefused:
 		level := slog.LevelInfo
-		if sev != pdu.SevInfo {
+		if sev != pdu.SevInfo || kind == pdu.EventLongRetryLeave { // a leave is said where its enter (a warning) was
 			level = slog.LevelWarn
 		}
 		p.log.Log(context.Background(), level, msg, "probe", p.id.Name, "kind", kind)

@@ -311,22 +311,43 @@ func linger(ctx context.Context, e Engine, opt RunOptions, poll func(int64)) {
 		return
 	}
 	end, t0 := e.Now(), opt.Wall()
-	defer func() { // every PDU acknowledged or destroyed: the collector may close its gaps
-		if e.Pending() == 0 {
+	defer func() {
+		now := end + opt.Wall() - t0
+		for _, s := range e.Senders() { // a long retry mode left with the run: its leave event
+			s.EndLong(now)
+		}
+		if e.Pending() == 0 { // every PDU acknowledged or destroyed: the collector may close its gaps
 			for _, s := range e.Senders() {
-				s.Farewell(end + opt.Wall() - t0)
+				s.Farewell(now)
 			}
 		}
 	}()
-	for e.Pending() > 0 && ctx.Err() == nil {
+	for ctx.Err() == nil {
 		elapsed := opt.Wall() - t0
 		if elapsed >= int64(opt.Linger) {
 			return
 		}
 		now := end + elapsed
+		if e.Pending() == 0 && !flushBuilding(e.Senders(), now) {
+			return
+		}
 		poll(now)
 		e.Tick(now)
 		e.DestroyedAfterReport(now)
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// flushBuilding sends the PDUs under construction of senders at probe
+// time nowNs, and reports whether there were any: events of the
+// lingering itself (the pdu_long_retry_leave of the last
+// acknowledgements) are sent, not left behind.
+func flushBuilding(senders []*pdu.Sender, nowNs int64) (found bool) {
+	for _, s := range senders {
+		if s.Building() {
+			s.Flush(nowNs)
+			found = true
+		}
+	}
+	return found
 }
