@@ -17,9 +17,11 @@ import (
 // live/, tui/ or queries/ (the engines take packets from any pkt.Source
 // and hand rows to any observe.Sink), nor on duckdb-go or bubbletea, so the
 // engines build without cgo. replay/ imports only engine/pkt; live/ only
-// the leaf types; queries/ only engine/observe; tui/ only queries,
-// engine/observe and replay (to read a flow's packets back from the
-// captures). internal/ (test helpers) and cmd/ (wiring) are free.
+// the leaf types; queries/ only engine/observe and engine/filter; tui/
+// only queries, engine/observe, engine/filter (the pcap-filter grammar:
+// the TUI's / filter and --filter parse alike, one parser) and replay (to
+// read a flow's packets back from the captures). internal/ (test helpers)
+// and cmd/ (wiring) are free.
 
 const module = "github.com/tmonbench/tmonbench/"
 
@@ -45,8 +47,8 @@ var leafTypes = []string{"engine/pkt", "engine/observe", "engine/config", "engin
 var outer = map[string][]string{
 	"replay":  {"engine/pkt"},
 	"live":    leafTypes,
-	"queries": {"engine/observe"},
-	"tui":     {"queries", "engine/observe", "replay"},
+	"queries": {"engine/observe", "engine/filter"},
+	"tui":     {"queries", "engine/observe", "engine/filter", "replay"},
 }
 
 // forbiddenInEngine are what no engine package may depend on, even
