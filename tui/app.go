@@ -66,6 +66,9 @@ type env struct {
 	liveHist liveHistory
 	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
 	tables   int           // table folders in out when the database was opened
+	dated    bool          // the output spans more than one UTC day: times carry their date (spanDated)
+	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
+	spanDone bool          // the span was read after the live run ended
 	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
 	// the engines' latest rows (LiveStatus.Recent) in DuckDB's live_*
@@ -268,7 +271,7 @@ func (m *Model) active() screen {
 
 // Init loads the overview.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.show()}
+	cmds := []tea.Cmd{m.show(), m.e.loadSpan()}
 	if m.e.db == nil {
 		cmds = append(cmds, reopenLater())
 	}
@@ -343,10 +346,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case liveMsg:
 		m.e.snap = msg.st
 		m.e.liveHist.add(msg.st)
+		span := m.e.liveSpan(msg.st)
 		if c := m.liveReopen(msg.st); c != nil {
-			return m, tea.Batch(m.pollLive(), c)
+			return m, tea.Batch(m.pollLive(), c, span)
 		}
-		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg))
+		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg), span)
+	case spanMsg:
+		m.e.setSpan(msg)
+		return m, nil
 	case liveRowsMsg:
 		return m, m.liveRowsLoaded(msg)
 	case tea.MouseMsg:
@@ -377,7 +384,7 @@ func (m *Model) reopen() tea.Cmd {
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 		s.base().loaded = false
 	}
-	return m.show()
+	return tea.Batch(m.show(), m.e.loadSpan())
 }
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
