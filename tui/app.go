@@ -66,6 +66,11 @@ type env struct {
 	liveHist liveHistory
 	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
 	tables   int           // table folders in out when the database was opened
+	dated    bool          // the output spans more than one UTC day: times carry their date (spanDated)
+	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
+	spanDone bool          // the span was read after the live run ended
+	runKey   string        // the run the database was opened on (runKey), "" none
+	outPoll  time.Duration // how often the output is checked for a new run (outputPoll; 0 in tests)
 	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
 	// the engines' latest rows (LiveStatus.Recent) in DuckDB's live_*
@@ -221,8 +226,9 @@ func New(opts Options) (*Model, error) {
 			r.SetColorProfile(termenv.ANSI)
 		}
 	}
-	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second}
+	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll}
 	e.status = opts.Notice
+	e.runKey, _ = runKey(opts.Out) // before Open: a run replacing it in between is seen at the next check
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}
@@ -268,7 +274,7 @@ func (m *Model) active() screen {
 
 // Init loads the overview.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.show()}
+	cmds := []tea.Cmd{m.show(), m.e.loadSpan(), m.e.checkLater()}
 	if m.e.db == nil {
 		cmds = append(cmds, reopenLater())
 	}
@@ -307,11 +313,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case dataMsg:
-		if c, ok := m.e.inflight[msg.req]; ok {
+		c, ok := m.e.inflight[msg.req]
+		if ok {
 			c()
 			delete(m.e.inflight, msg.req)
 		}
-		if errors.Is(msg.err, context.Canceled) {
+		if ok && errors.Is(msg.err, context.Canceled) { // (esc and a reload remove what they cancel, and say so)
 			m.e.status = "query cancelled"
 		}
 		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
@@ -337,16 +344,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case reopenMsg:
 		return m, m.reopen()
+	case outputCheckMsg:
+		return m, m.checkOutput()
 	case inspectMsg:
 		msg(m)
 		return m, nil
 	case liveMsg:
 		m.e.snap = msg.st
 		m.e.liveHist.add(msg.st)
+		span := m.e.liveSpan(msg.st)
 		if c := m.liveReopen(msg.st); c != nil {
-			return m, tea.Batch(m.pollLive(), c)
+			return m, tea.Batch(m.pollLive(), c, span)
 		}
-		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg))
+		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg), span)
+	case spanMsg:
+		m.e.setSpan(msg)
+		return m, nil
 	case liveRowsMsg:
 		return m, m.liveRowsLoaded(msg)
 	case tea.MouseMsg:
@@ -367,6 +380,7 @@ func (m *Model) reopen() tea.Cmd {
 	if m.e.db != nil {
 		return nil
 	}
+	m.e.runKey, _ = runKey(m.e.out)
 	m.e.db, m.e.openErr = queries.Open(m.e.out)
 	if m.e.db == nil {
 		return reopenLater()
@@ -377,7 +391,7 @@ func (m *Model) reopen() tea.Cmd {
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 		s.base().loaded = false
 	}
-	return m.show()
+	return tea.Batch(m.show(), m.e.loadSpan())
 }
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {

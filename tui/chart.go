@@ -76,9 +76,10 @@ func barRows(st *styles, labels []string, vals []float64, texts []string, w int)
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// timeAxis labels the two ends of a time strip w cells wide.
-func timeAxis(st *styles, lo, hi int64, w int) string {
-	l, r := fmtTime(lo), fmtClock(hi)
+// timeAxis labels the two ends of a time strip w cells wide: the start
+// with its date, the end with its date too when dated (spanDated).
+func timeAxis(st *styles, lo, hi int64, w int, dated bool) string {
+	l, r := fmtTime(lo), stamp(hi, dated)
 	gap := w - len(l) - len(r)
 	if gap < 1 {
 		return st.dim.Render(cut(l, w))

@@ -26,6 +26,7 @@ type detail struct {
 	d       *detailData
 	vp      viewport.Model
 	w       int
+	dated   bool // e.dated the content was drawn with
 	content string
 	err     error // the flow could not be loaded (shown instead of the flow)
 }
@@ -261,16 +262,17 @@ func (d *detail) view(e *env, w, h int) string {
 	if d.d == nil {
 		return e.st.dim.Render("loading flow …")
 	}
-	if d.content == "" || d.w != w {
-		d.w = w
-		d.content = d.render(e.st, w)
+	if d.content == "" || d.w != w || d.dated != e.dated {
+		d.w, d.dated = w, e.dated
+		d.content = d.render(e, w)
 		d.vp.SetContent(d.content)
 	}
 	d.vp.Width, d.vp.Height = w, h
 	return d.vp.View()
 }
 
-func (d *detail) render(st *styles, w int) string {
+func (d *detail) render(e *env, w int) string {
+	st := e.st
 	f := d.d.flow
 	var b strings.Builder
 	lo, hi := queries.Int64(f["first_seen"]), queries.Int64(f["last_seen"])
@@ -282,7 +284,7 @@ func (d *detail) render(st *styles, w int) string {
 		rate = queries.Float64(f["bytes"]) * 8 / dur / 1e6
 	}
 	fmt.Fprintf(&b, "%s → %s  (%.6f s)   packets %s   bytes %s (%s)   %.3f Mbit/s   %s  (p: packets)\n",
-		fmtTime(lo), fmtClock(hi), dur, human(queries.Int64(f["packets"])), human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"])), rate,
+		fmtTime(lo), stamp(hi, e.dated), dur, human(queries.Int64(f["packets"])), human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"])), rate,
 		st.dim.Render(fmt.Sprintf("%s:%d > %s:%d proto %d", f["src_addr"], queries.Int64(f["src_port"]), f["dst_addr"], queries.Int64(f["dst_port"]), queries.Int64(f["protocol"]))))
 
 	// counters over time
@@ -299,7 +301,7 @@ func (d *detail) render(st *styles, w int) string {
 			"ip bytes per interval\n"+columnChart(stretch(by, cw), cw, 4, func(int) lipgloss.Style { return st.chart })))
 		b.WriteString("\n" + st.dim.Render(fmt.Sprintf("%d interval(s) from %s", len(d.d.counters), fmtTime(d.d.counters[0].t))) + "\n")
 	}
-	b.WriteString(resultTable(st, d.d.metrics, w, 20) + "\n")
+	b.WriteString(resultTable(e, d.d.metrics, w, 20) + "\n")
 
 	// size histogram
 	b.WriteString("\n" + st.section.Render("IP size histogram") + "\n")
@@ -328,10 +330,10 @@ func (d *detail) render(st *styles, w int) string {
 	}); ok {
 		b.WriteString(bars + "\n")
 	}
-	b.WriteString(resultTable(st, d.d.rtt, w, 12) + "\n")
+	b.WriteString(resultTable(e, d.d.rtt, w, 12) + "\n")
 
-	b.WriteString("\n" + st.section.Render("TCP connections") + "\n" + resultTable(st, transpose(d.d.tcp), w, 40) + "\n")
-	b.WriteString("\n" + st.section.Render("FTP transfers") + "\n" + resultTable(st, d.d.ftp, w, 20) + "\n")
+	b.WriteString("\n" + st.section.Render("TCP connections") + "\n" + resultTable(e, transpose(d.d.tcp, e.dated), w, 40) + "\n")
+	b.WriteString("\n" + st.section.Render("FTP transfers") + "\n" + resultTable(e, d.d.ftp, w, 20) + "\n")
 
 	b.WriteString("\n" + st.section.Render("One-way latency") + "\n")
 	if r := d.d.latency; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
@@ -345,9 +347,9 @@ func (d *detail) render(st *styles, w int) string {
 			st.r.NewStyle().Width(w/2).Render("p50 µs per interval\n"+columnChart(stretch(p50, cw), cw, 3, func(int) lipgloss.Style { return st.chart })),
 			"p99 µs per interval\n"+columnChart(stretch(p99, cw), cw, 3, func(int) lipgloss.Style { return st.brush })) + "\n")
 	}
-	b.WriteString(resultTable(st, d.d.latency, w, 12) + "\n")
-	b.WriteString("\n" + st.section.Render("One-way loss") + "\n" + resultTable(st, d.d.loss, w, 12) + "\n")
-	b.WriteString("\n" + st.section.Render("Events in the flow's span") + "\n" + resultTable(st, d.d.events, w, 20) + "\n")
+	b.WriteString(resultTable(e, d.d.latency, w, 12) + "\n")
+	b.WriteString("\n" + st.section.Render("One-way loss") + "\n" + resultTable(e, d.d.loss, w, 12) + "\n")
+	b.WriteString("\n" + st.section.Render("Events in the flow's span") + "\n" + resultTable(e, d.d.events, w, 20) + "\n")
 	return b.String()
 }
 
@@ -368,7 +370,7 @@ func stretch(vals []float64, w int) []float64 {
 
 // transpose shows a one- or two-row result as name/value lines (wide TCP
 // connection rows read better that way).
-func transpose(r *queries.Result) *queries.Result {
+func transpose(r *queries.Result, dated bool) *queries.Result {
 	if r == nil || len(r.Rows) == 0 || len(r.Rows) > 3 || r.Columns[0] == "error" {
 		return r
 	}
@@ -380,7 +382,7 @@ func transpose(r *queries.Result) *queries.Result {
 	for c, name := range r.Columns {
 		line := []any{name}
 		for _, x := range r.Rows {
-			line = append(line, cell(x[c], r.Types[c]))
+			line = append(line, cell(x[c], r.Types[c], dated))
 		}
 		out.Rows = append(out.Rows, line)
 	}
@@ -404,7 +406,8 @@ func resultBars(st *styles, r *queries.Result, w int, bar func(row []any) (label
 
 // resultTable draws a small in-memory result (a detail section, the SQL
 // screen's page) as aligned columns.
-func resultTable(st *styles, r *queries.Result, w, maxRows int) string {
+func resultTable(e *env, r *queries.Result, w, maxRows int) string {
+	st := e.st
 	if r == nil {
 		return st.dim.Render("  (not loaded)")
 	}
@@ -420,7 +423,7 @@ func resultTable(st *styles, r *queries.Result, w, maxRows int) string {
 	for j := range n {
 		cells[j] = make([]string, len(r.Columns))
 		for i := range r.Columns {
-			s := cell(r.Rows[j][i], r.Types[i])
+			s := cell(r.Rows[j][i], r.Types[i], e.dated)
 			cells[j][i] = s
 			widths[i] = min(max(widths[i], len([]rune(s))), 60)
 		}

@@ -228,7 +228,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 			last = max(last, f.IntervalStartNs)
 		}
 		info = fmt.Sprintf("row %d of %d · sorted by %s %s · live: the engines' last closed interval, %s +%g s",
-			t.cur+1, len(fs), c.name, dir, fmtClock(last), fs[0].IntervalS)
+			t.cur+1, len(fs), c.name, dir, stamp(last, e.dated), fs[0].IntervalS)
 	}
 	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
 	widths, first := t.layout(w)

@@ -87,10 +87,10 @@ func (o *overview) points() int {
 
 func (o *overview) load(e *env) tea.Cmd {
 	b := e.brush
-	out := e.out
+	out, dated := e.out, e.dated
 	o.pending = true
 	return e.query(o.sid, "overview", func(ctx context.Context, db *sql.DB) (any, error) {
-		return loadOverview(ctx, db, out, b)
+		return loadOverview(ctx, db, out, b, dated)
 	})
 }
 
@@ -299,7 +299,7 @@ func (o *overview) view(e *env, w, h int) string {
 		}
 		per := "IP bytes per " + binText(float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
 		if o.strip.hi == o.strip.lo { // every flow so far at one instant
-			per = "IP bytes of the flows so far, all seen at " + fmtClock(o.strip.lo)
+			per = "IP bytes of the flows so far, all seen at " + stamp(o.strip.lo, e.dated)
 			if iv := e.snapIntervalS(); iv > 0 {
 				per += fmt.Sprintf(" (intervals of %g s)", iv)
 			}
@@ -344,9 +344,9 @@ func (o *overview) view(e *env, w, h int) string {
 			b.WriteString(st.brush.Render(brushLine(len(o.strip.vals), inBrush)) + "\n")
 		}
 		// cursor line
-		cursor := strings.Repeat(" ", o.cur+1) + "▲ " + fmtClock(o.strip.lo+int64(o.cur)*((o.strip.hi-o.strip.lo)/int64(len(o.strip.vals))+1))
+		cursor := strings.Repeat(" ", o.cur+1) + "▲ " + stamp(o.strip.lo+int64(o.cur)*((o.strip.hi-o.strip.lo)/int64(len(o.strip.vals))+1), e.dated)
 		b.WriteString(st.brush.Render(cut(cursor, w)) + "\n")
-		b.WriteString(" " + timeAxis(st, o.strip.lo, o.strip.hi, len(o.strip.vals)) + "\n")
+		b.WriteString(" " + timeAxis(st, o.strip.lo, o.strip.hi, len(o.strip.vals), e.dated) + "\n")
 	}
 	// mixes side by side
 	colW := max((w-4)/3, 20)

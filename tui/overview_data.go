@@ -67,7 +67,7 @@ FROM flows f JOIN c ON f.probe = c.probe AND f.flow_id = c.flow_id GROUP BY ALL`
 // they count: the packets and IP bytes of the flow_counters intervals
 // overlapping the brush (their length is the resolution), or, without
 // counters, the full totals of the flows overlapping it.
-func loadBrushedGroups(ctx context.Context, db *sql.DB, b brush) ([]flowGroup, string, error) {
+func loadBrushedGroups(ctx context.Context, db *sql.DB, b brush, dated bool) ([]flowGroup, string, error) {
 	var ivLo, ivHi sql.NullFloat64
 	var first, last sql.NullInt64
 	err := db.QueryRowContext(ctx, `SELECT min(interval_s), max(interval_s), min(epoch_ns(interval_start)), max(epoch_ns(interval_start) + (interval_s * 1e9)::BIGINT)
@@ -95,7 +95,7 @@ FROM flow_counters WHERE metric = 'packets' AND epoch_ns(interval_start) <= ? AN
 	if ivHi.Float64 != ivLo.Float64 {
 		iv = fmt.Sprintf("%g–%g s", ivLo.Float64, ivHi.Float64)
 	}
-	clock := func(ns int64) string { return strings.TrimSuffix(fmtClock(ns), ".000000") }
+	clock := func(ns int64) string { return strings.TrimSuffix(stamp(ns, dated), ".000000") }
 	return gs, fmt.Sprintf("packets and bytes in the %s flow_counters intervals overlapping the brush, %s – %s", iv, clock(first.Int64), clock(last.Int64)), rows.Err()
 }
 
@@ -173,13 +173,14 @@ func brushWhere(b brush, lo, hi string) (string, []any) {
 
 // loadOverview reads what the overview shows within brush b: one scan of
 // flows (loadGroups) and two small queries over events. groups holds the
-// flow groups when the brush is not active (the strip's input).
-func loadOverview(ctx context.Context, db *sql.DB, out string, b brush) (*overviewData, error) {
+// flow groups when the brush is not active (the strip's input). dated:
+// times carry their date (spanDated).
+func loadOverview(ctx context.Context, db *sql.DB, out string, b brush, dated bool) (*overviewData, error) {
 	d := &overviewData{}
 	var gs []flowGroup
 	var err error
 	if b.active() {
-		gs, d.brushHow, err = loadBrushedGroups(ctx, db, b)
+		gs, d.brushHow, err = loadBrushedGroups(ctx, db, b, dated)
 	} else {
 		gs, err = loadGroups(ctx, db, "")
 	}

@@ -92,7 +92,7 @@ func TestBrushedOverviewCountsIntervals(t *testing.T) {
 	}
 	defer db.Close()
 	b := brush{lo: 1795964259178000000, hi: 1795964260500000000}
-	d, err := loadOverview(context.Background(), db, "", b)
+	d, err := loadOverview(context.Background(), db, "", b, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,6 @@ func fmtTime(ns int64) string {
 	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04:05.000000")
 }
 
-// fmtClock prints a capture time of day in UTC with microseconds.
 // binText writes a bin width of s seconds in the unit that keeps it
 // short: "250 ms", "1.5 s", "12 min", "3.2 h", "11.8 d" (a strip over
 // captures days apart is not "1.02e+06 s").
@@ -71,17 +70,49 @@ func binText(s float64) string {
 	return fmt.Sprintf("%.3g d", s/86400)
 }
 
+// fmtClock prints a capture time of day in UTC with microseconds.
 func fmtClock(ns int64) string {
 	return time.Unix(0, ns).UTC().Format("15:04:05.000000")
 }
 
-// cell formats a value for a table cell: times of day with µs, floats
-// with six significant digits, NULL as "·".
-func cell(v any, typ string) string {
+// stamp prints a capture time as the output's times are shown: the time
+// of day when the output lies within one UTC day, else with its date
+// (ISO 8601, "2020-12-08 19:10:08.018993"); see spanDated.
+func stamp(ns int64, dated bool) string {
+	if dated {
+		return fmtTime(ns)
+	}
+	return fmtClock(ns)
+}
+
+// spanDated reports whether capture times from lo to hi (Unix ns) need
+// their date: they do not all fall on one UTC day (the TUI shows UTC, as
+// queries.TimeZone). A TUI decides it once per output, from its first and
+// last seen (outputSpan), not per row: a column sorted by time that
+// crosses midnight must not read 23:59:59 then 00:00:01 without dates.
+func spanDated(lo, hi int64) bool {
+	const day = 86400 * int64(1e9)
+	floor := func(ns int64) int64 { // floor division: times before 1970 too
+		d := ns / day
+		if ns%day < 0 {
+			d--
+		}
+		return d
+	}
+	return floor(lo) != floor(hi)
+}
+
+// cell formats a value for a table cell: times with µs (time of day, or
+// with the date when dated: see spanDated), floats with six significant
+// digits, NULL as "·".
+func cell(v any, typ string, dated bool) string {
 	switch x := v.(type) {
 	case nil:
 		return "·"
 	case time.Time:
+		if dated {
+			return x.UTC().Format("2006-01-02 15:04:05.000000")
+		}
 		return x.UTC().Format("15:04:05.000000")
 	case float64:
 		return fmtFloat(x)
@@ -92,7 +123,7 @@ func cell(v any, typ string) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = cell(e, "")
+			parts[i] = cell(e, "", dated)
 		}
 		return "[" + strings.Join(parts, " ") + "]"
 	}

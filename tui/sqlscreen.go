@@ -205,7 +205,7 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 	for i := s.top; i < len(s.res.Rows) && i < s.top+s.pageN; i++ {
 		page.Rows = append(page.Rows, s.res.Rows[i][s.cols:])
 	}
-	b.WriteString(resultTable(st, page, w, s.pageN) + "\n")
+	b.WriteString(resultTable(e, page, w, s.pageN) + "\n")
 	b.WriteString(st.dim.Render(fmt.Sprintf("rows %d–%d of %d · ←/→ columns · esc: back to the list · / edit", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))))
 	return b.String()
 }

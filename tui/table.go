@@ -653,7 +653,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	end := min(t.top+t.pageH, len(t.rows))
 	for r := t.top; r < end; r++ {
 		for i := range t.show {
-			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type))))
+			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type, e.dated))))
 		}
 	}
 	natural := slices.Clone(widths)
@@ -700,7 +700,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		var cells []string
 		for i := t.xoff; i < len(t.show); i++ {
 			v := t.rows[r].Values[idx[i]]
-			s := cut(cell(v, t.cols[idx[i]].Type), widths[i])
+			s := cut(cell(v, t.cols[idx[i]].Type, e.dated), widths[i])
 			if isNumeric(t.cols[idx[i]].Type) {
 				s = fmt.Sprintf("%*s", widths[i], s)
 			} else {

@@ -211,7 +211,7 @@ func TestTmuxLiveNetns(t *testing.T) {
 	}
 	defer db.Close()
 	// offline, the overview's drops column reads the capture_stop event
-	d, err := loadOverview(context.Background(), db, out, brush{})
+	d, err := loadOverview(context.Background(), db, out, brush{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
