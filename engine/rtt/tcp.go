@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
@@ -156,7 +157,7 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit func(*observe.RTTSample)) {
 	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP}
 	if !ack {
-		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(d.Seq)
+		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort, uint64(d.Seq)
 		t.request(&k, &d.Meta, flowID, 0)
 		if d.PayloadLen > 0 {
 			a := k
@@ -168,7 +169,7 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 		}
 		return
 	}
-	k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(d.Ack-1)
+	k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(d.Ack-1)
 	if _, ok := t.pending[k]; !ok {
 		a := k
 		a.id = tfoAlias | uint64(d.Ack)
@@ -176,7 +177,7 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 			k.id = uint64(p.isn) // the SYN's data was accepted
 		}
 	}
-	hk := heldKey{client: k.client, server: k.server, cport: k.cport, sport: k.sport}
+	hk := heldKey{client: k.addrs.Src(), server: k.addrs.Dst(), cport: k.cport, sport: k.sport}
 	if len(t.held) > 0 {
 		t.strayAlt(hk, &k, d)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
@@ -43,14 +44,17 @@ type Stats struct {
 }
 
 // pendKey identifies one request: its 4-tuple (client sent the request),
-// kind, IP protocol, and the protocol's transaction id.
+// kind, IP protocol, and the protocol's transaction id. Its addresses are
+// a flow.AddrPair (client, server), not two netip.Addr: no pointer, so the
+// tables keyed by it (up to MaxPending entries) are not scanned by the
+// garbage collector, and 56 bytes a key instead of 72 (issue 14: the live heap).
 type pendKey struct {
-	client, server netip.Addr
-	cport, sport   uint16
-	kind           Kind
-	proto          uint8
-	id             uint64 // ICMP id<<16|seq, DNS id, SNMP request-id, NTP transmit timestamp, TCP ISN
-	q              uint64 // DNS question hash (0 for other kinds)
+	addrs        flow.AddrPair // client (Src), server (Dst)
+	cport, sport uint16
+	kind         Kind
+	proto        uint8
+	id           uint64 // ICMP id<<16|seq, DNS id, SNMP request-id, NTP transmit timestamp, TCP ISN
+	q            uint64 // DNS question hash (0 for other kinds)
 }
 
 // pending is the state of one request.
@@ -239,11 +243,11 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 	req := d.ICMPType == 8 || d.ICMPType == 128
 	k := pendKey{kind: KindICMPEcho, proto: d.Protocol, id: uint64(d.ICMPID)<<16 | uint64(d.ICMPSeq)}
 	if req {
-		k.client, k.server = d.SrcAddr, d.DstAddr
+		k.addrs = flow.PackAddrs(d.SrcAddr, d.DstAddr)
 		t.request(&k, &d.Meta, flowID, 0)
 		return
 	}
-	k.client, k.server = d.DstAddr, d.SrcAddr
+	k.addrs = flow.PackAddrs(d.DstAddr, d.SrcAddr)
 	p, ok := t.response(&k)
 	if !ok {
 		return
@@ -301,7 +305,7 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 // finish histograms the pair and emits its sample. t.scratch holds the
 // detail text on entry; m is the response's metadata.
 func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.client, k.cport, k.server, k.sport, p.flowID, p.reqNs, p.reqClk, capTime(m), m.Clock(), t.closes, emit)
+	t.emitSample(k.kind, k.addrs.Src(), k.cport, k.addrs.Dst(), k.sport, p.flowID, p.reqNs, p.reqClk, capTime(m), m.Clock(), t.closes, emit)
 }
 
 // noTimeNs stands for the capture time of a packet that has none of its
@@ -477,8 +481,8 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 func comparePendKey(a, b *pendKey) int {
 	return cmp.Or(
 		cmp.Compare(a.kind, b.kind),
-		a.client.Compare(b.client),
-		a.server.Compare(b.server),
+		a.addrs.Src().Compare(b.addrs.Src()),
+		a.addrs.Dst().Compare(b.addrs.Dst()),
 		cmp.Compare(a.cport, b.cport),
 		cmp.Compare(a.sport, b.sport),
 		cmp.Compare(a.proto, b.proto),

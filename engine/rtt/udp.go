@@ -9,6 +9,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
@@ -44,7 +45,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		k.q = t.questionHash(q)
 	}
 	if !dns.QR {
-		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
+		k.addrs, k.cport, k.sport = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort
 		t.request(&k, &d.Meta, flowID, 0)
 		if k.q != 0 {
 			if _, ok := t.pending[k]; ok {
@@ -58,7 +59,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		}
 		return
 	}
-	k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
+	k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
 	if k.q == 0 {
 		if p, ok := t.pending[k]; !ok || p.answered {
 			if q, ok := t.dnsLast[k]; ok {
@@ -184,10 +185,10 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 	k := pendKey{kind: KindSNMP, proto: d.Protocol, id: uint64(reqID)}
 	switch pduType {
 	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest:
-		k.client, k.server, k.cport, k.sport = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort
+		k.addrs, k.cport, k.sport = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort
 		t.request(&k, &d.Meta, flowID, uint16(pduType)|uint16(ver)<<8)
 	case gosnmp.GetResponse:
-		k.client, k.server, k.cport, k.sport = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort
+		k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
 		p, ok := t.response(&k)
 		if !ok {
 			return
@@ -280,10 +281,10 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 	k := pendKey{kind: KindNTP, proto: d.Protocol}
 	switch n.Mode {
 	case 3:
-		k.client, k.server, k.cport, k.sport, k.id = d.SrcAddr, d.DstAddr, d.SrcPort, d.DstPort, uint64(n.TransmitTimestamp)
+		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort, uint64(n.TransmitTimestamp)
 		t.request(&k, &d.Meta, flowID, 0)
 	case 4:
-		k.client, k.server, k.cport, k.sport, k.id = d.DstAddr, d.SrcAddr, d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
+		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
 		p, ok := t.response(&k)
 		if !ok {
 			return
