@@ -28,12 +28,39 @@ type RunState struct {
 	Dir string
 }
 
-// manifest is the part of run.json State reads.
+// manifest is the part of run.json State and RunID read.
 type manifest struct {
 	Mode    string    `json:"mode"`
 	State   string    `json:"state"`
 	PID     int       `json:"pid"`
 	Started time.Time `json:"started"`
+	Command []string  `json:"command"`
+}
+
+// readManifest reads dir/run.json; false when it is missing or does not
+// parse.
+func readManifest(dir string) (manifest, bool) {
+	var m manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return m, false
+	}
+	return m, true
+}
+
+// RunID names the run <outDir>/run.json describes: its mode, start time
+// and command line, which a collector's or live run's appends keep (they
+// rewrite run.json with the rows so far) and a new run changes. It reads
+// the folder's own run.json, not a running replay's staging folder: a
+// replay replacing the output counts once it has finished (its run.json
+// moved in). ok is false when outDir has no readable run.json (not
+// written yet, or between a replay's renames).
+func RunID(outDir string) (id string, ok bool) {
+	m, ok := readManifest(outDir)
+	if !ok {
+		return "", false
+	}
+	return m.Mode + "\x00" + m.Started.Format(time.RFC3339Nano) + "\x00" + strings.Join(m.Command, "\x00"), true
 }
 
 // State tells whether outDir is being written: a running replay stages
@@ -64,12 +91,8 @@ func State(outDir string) RunState {
 
 // running reads dir/run.json and reports a run still going.
 func running(dir string) (manifest, bool) {
-	var m manifest
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
-	if err != nil || json.Unmarshal(b, &m) != nil {
-		return m, false
-	}
-	return m, m.State == "running" && alive(m.PID)
+	m, ok := readManifest(dir)
+	return m, ok && m.State == "running" && alive(m.PID)
 }
 
 // alive reports whether process pid exists.

@@ -69,7 +69,7 @@ type env struct {
 	dated    bool          // the output spans more than one UTC day: times carry their date (spanDated)
 	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
 	spanDone bool          // the span was read after the live run ended
-	runKey   string        // the run the database was opened on (runKey), "" none
+	runKey   string        // the run the database was opened on (queries.RunID), "" none
 	outPoll  time.Duration // how often the output is checked for a new run (outputPoll; 0 in tests)
 	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
 	reopenNs int64         // snapshot time of the last check for new tables
@@ -228,7 +228,7 @@ func New(opts Options) (*Model, error) {
 	}
 	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll}
 	e.status = opts.Notice
-	e.runKey, _ = runKey(opts.Out) // before Open: a run replacing it in between is seen at the next check
+	e.runKey, _ = queries.RunID(opts.Out) // before Open: a run replacing it in between is seen at the next check
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}
@@ -380,7 +380,7 @@ func (m *Model) reopen() tea.Cmd {
 	if m.e.db != nil {
 		return nil
 	}
-	m.e.runKey, _ = runKey(m.e.out)
+	m.e.runKey, _ = queries.RunID(m.e.out)
 	m.e.db, m.e.openErr = queries.Open(m.e.out)
 	if m.e.db == nil {
 		return reopenLater()

@@ -1,10 +1,6 @@
 package tui
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,7 +14,7 @@ import (
 // the stack's drilled flows from the previous run while the screens
 // loaded since read the new one: two runs mixed, and enter on an old row
 // found no flow. The TUI now checks every outputPoll which run the folder
-// holds (runKey) and, when another run took its place, reopens the
+// holds (queries.RunID) and, when another run took its place, reopens the
 // output and reloads every screen from it.
 
 // outputPoll is how often an offline TUI checks whether its output was
@@ -27,29 +23,6 @@ const outputPoll = 2 * time.Second
 
 // outputCheckMsg asks the root model to check the output's run.
 type outputCheckMsg struct{}
-
-// runKey names the run that <out>/run.json describes: its mode, start
-// time and command line, which a collector's or live run's appends keep
-// (they rewrite run.json with the rows so far) and a new run changes.
-// It reads the folder's own run.json, not a running replay's staging
-// folder: a replay replacing the output counts once it has finished (its
-// run.json moved in). ok is false when out has no readable run.json (not
-// written yet, or between a replay's renames).
-func runKey(out string) (key string, ok bool) {
-	b, err := os.ReadFile(filepath.Join(out, queries.ManifestName))
-	if err != nil {
-		return "", false
-	}
-	var m struct {
-		Mode    string   `json:"mode"`
-		Started string   `json:"started"`
-		Command []string `json:"command"`
-	}
-	if json.Unmarshal(b, &m) != nil {
-		return "", false
-	}
-	return m.Mode + "\x00" + m.Started + "\x00" + strings.Join(m.Command, "\x00"), true
-}
 
 // checkLater schedules the next check of the output (none when polling
 // is off: a live TUI follows its own run, and tests drive checks).
@@ -69,7 +42,7 @@ func (e *env) checkLater() tea.Cmd {
 func (m *Model) checkOutput() tea.Cmd {
 	e := m.e
 	next := e.checkLater()
-	key, ok := runKey(e.out)
+	key, ok := queries.RunID(e.out)
 	if e.db == nil || !ok || key == e.runKey {
 		return next
 	}
