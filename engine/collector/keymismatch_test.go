@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 )
@@ -35,12 +36,7 @@ func TestKeyMismatchEvent(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	var msgs []string
-	for _, e := range sink.rows.Events {
-		if e.Kind == "probe_key_mismatch" {
-			msgs = append(msgs, e.Message)
-		}
-	}
+	msgs := eventMessages(sink.rows.Events, "probe_key_mismatch")
 	want := "frames claiming wire id 1 (A in this collector's probes list) carry the HMAC key of B (wire id 2)"
 	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], want) {
 		t.Errorf("probe_key_mismatch events %q, want one starting %q", msgs, want)
@@ -90,12 +86,7 @@ func TestKeyMismatchAfterSwitch(t *testing.T) {
 	srv.tick(now, false)
 	srv.handle(frame("secret-a", 2), from) // A numbered by [A, B]
 	srv.tick(now.Add(time.Second), true)
-	var msgs []string
-	for _, e := range sink.rows.Events {
-		if e.Kind == "probe_key_mismatch" {
-			msgs = append(msgs, e.Message)
-		}
-	}
+	msgs := eventMessages(sink.rows.Events, "probe_key_mismatch")
 	want := []string{
 		"frames claiming wire id 1 (A in this collector's probes list) carry the HMAC key of B (wire id 2)",
 		"frames claiming wire id 1 (B in this collector's probes list) carry the HMAC key of A (wire id 2)",
@@ -191,12 +182,7 @@ func TestKeyMissingEvent(t *testing.T) {
 		srv.handle(k.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 2, Epoch: 9, ID: i + 1, BuildTimeNs: 1e18}, nil), from)
 		srv.tick(now.Add(time.Duration(i)*time.Second), i == 4)
 	}
-	var msgs []string
-	for _, e := range sink.rows.Events {
-		if e.Kind == "probe_key_missing" {
-			msgs = append(msgs, e.Message)
-		}
-	}
+	msgs := eventMessages(sink.rows.Events, "probe_key_missing")
 	want := "probe B (wire id 2) tags its PDUs with an HMAC key and this collector has no key for it: its PDUs are refused"
 	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], want) {
 		t.Errorf("probe_key_missing events %q, want one starting %q", msgs, want)
@@ -239,4 +225,15 @@ func TestRefusedPerInterval(t *testing.T) {
 	if !slices.Equal(counts, []uint64{10, 8}) {
 		t.Errorf("pdu_refused events counting %v, want 2 counting [10 8]", counts)
 	}
+}
+
+// eventMessages returns the messages of the events of kind, in order.
+func eventMessages(events []observe.Event, kind string) []string {
+	var msgs []string
+	for _, e := range events {
+		if e.Kind == kind {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	return msgs
 }
