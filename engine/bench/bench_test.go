@@ -37,9 +37,14 @@ func TestRun(t *testing.T) {
 		if r.Full[0].WallNs <= 0 || r.Full[0].PeakRSSBytes <= 0 {
 			t.Errorf("measure %+v", r.Full[0])
 		}
+		// Linux (the house's only platform, .ci/run): the executable's
+		// pages are resident and part of the peak.
+		if m := r.Full[0]; m.FileRSSBytes <= 0 || m.FileRSSBytes >= m.PeakRSSBytes {
+			t.Errorf("file-backed RSS %d bytes, peak %d: want 0 < file < peak", m.FileRSSBytes, m.PeakRSSBytes)
+		}
 		var text bytes.Buffer
 		r.WriteText(&text)
-		for _, want := range []string{"floor (decode only)", "full pipeline", "ratio full/floor", "rows per table", "flow_counters"} {
+		for _, want := range []string{"floor (decode only)", "full pipeline", "ratio full/floor", "rows per table", "flow_counters", "MiB mapped from files"} {
 			if !strings.Contains(text.String(), want) {
 				t.Errorf("text report lacks %q:\n%s", want, text.String())
 			}

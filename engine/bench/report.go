@@ -144,6 +144,9 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Preload {
 		fmt.Fprintf(w, "(peak RSS excludes the %.0f MiB of preloaded captures)\n", float64(r.PreloadBytes)/(1<<20))
 	}
+	if file := summarize(r.Full, func(m Measure) float64 { return float64(m.FileRSSBytes) / (1 << 20) }); file.med > 0 {
+		fmt.Fprintf(w, "peak RSS includes %s MiB mapped from files (RssFile at the run's end: the executable's code and data the process touched, shared with the page cache)\n", file.fmt("%.0f", n))
+	}
 	allocs := summarize(r.Full, func(m Measure) float64 { return float64(m.Allocs) / float64(r.Packets) })
 	steadyText := "in steady state: n/a (too few packets for a steady state)"
 	var withSteady []Measure
