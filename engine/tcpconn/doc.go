@@ -28,7 +28,13 @@
 // whose sequence number differs from its side's initial one (port reuse, or
 // a SYN after mid-stream traffic), unless that side never sent anything; a
 // SYN-ACK only when the client never sent anything and the server's ISN
-// changed. Retransmitted SYNs (same ISN) stay in the connection. The
+// changed. On a connection that saw a RST every SYN does, whatever its
+// sequence number (Zeek's IsClosed branch; RFC 9293 §3.10.7.3: the refused
+// client deleted its connection): a SYN sent again after the server's
+// RST/ACK is another attempt, one REJ row each, as in Zeek's conn.log
+// (tshark calls it a retransmission). Otherwise retransmitted SYNs (same
+// ISN) stay in the connection, also after a FIN exchange (an old
+// duplicate, or a repeated capture section, where Zeek starts a row). The
 // previous connection's row then waits for the next Expire. Two rules
 // keep one connection one row whatever the capture order:
 //
