@@ -79,7 +79,10 @@
 //   - tcp_ts: RTTM of RFC 7323 §4 seen from the probe: the first time each
 //     advancing TSval of a direction is seen, and the first segment of the
 //     other direction (ACK set) echoing it in TSecr, give one sample; later
-//     echoes of the same value and values the echoes skipped give none.
+//     echoes of the same value and values the echoes skipped give none. A
+//     TSecr beyond the other side's latest TSval (RFC 1982 order), such as
+//     0 in an ACK while the TSvals are at or above 2^31, echoes nothing
+//     that side sent (RFC 7323 §4.3) and skips nothing.
 //     The sample's client is the side that sent the TSval, its server the
 //     side that echoed it, so the RTT is from the probe to that host and
 //     back, its ACK delay included. At most Config.MaxTSvals (default 32)

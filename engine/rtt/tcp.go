@@ -244,6 +244,13 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 	}
 	o := &c.ts[1-dir]
 	e := d.TSEcr
+	if seqLT(o.last, e) {
+		// An echo of a value the other side never sent: beyond its latest
+		// TSval (an echo is TS.Recent, a TSval received: RFC 7323 §4.3),
+		// e.g. TSecr 0 in an ACK while the TSvals are at or above 2^31.
+		// Not an echo: it passes no pending value.
+		return
+	}
 	for o.n > 0 {
 		v := o.vals[o.head]
 		if seqLT(e, v) {
