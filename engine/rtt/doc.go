@@ -61,7 +61,10 @@
 //     so a lost SYN adds its retransmission timeout, as the lab's ground
 //     truth (handshake_syn_to_synack_us) measures, and the sample equals
 //     tcp_connections.handshake_syn_synack_ms (whose handshake_rtt_ms is
-//     the Karn-safe time from the last SYN). A SYN carrying data (TCP Fast
+//     the Karn-safe time from the last SYN). A SYN sent again with the
+//     same ISN after a RST/ACK acknowledging it (RFC 9293 §3.10.7.3: the
+//     connection was refused; Windows retries so) is a new attempt, timed
+//     from itself, as tcp_connections starts a new row for it. A SYN carrying data (TCP Fast
 //     Open, RFC 7413 §4.2; zeek#664) is answered by a SYN-ACK acknowledging
 //     ISN+1+len (data accepted) or ISN+1 (cookie only): both pair. Of
 //     SYN-ACKs with different server ISNs answering one SYN (zeek#3313:
@@ -76,7 +79,10 @@
 //   - tcp_ts: RTTM of RFC 7323 §4 seen from the probe: the first time each
 //     advancing TSval of a direction is seen, and the first segment of the
 //     other direction (ACK set) echoing it in TSecr, give one sample; later
-//     echoes of the same value and values the echoes skipped give none.
+//     echoes of the same value and values the echoes skipped give none. A
+//     TSecr beyond the other side's latest TSval (RFC 1982 order), such as
+//     0 in an ACK while the TSvals are at or above 2^31, echoes nothing
+//     that side sent (RFC 7323 §4.3) and skips nothing.
 //     The sample's client is the side that sent the TSval, its server the
 //     side that echoed it, so the RTT is from the probe to that host and
 //     back, its ACK delay included. At most Config.MaxTSvals (default 32)

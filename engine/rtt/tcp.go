@@ -82,6 +82,8 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 	}
 	if syn && t.on(KindTCPHandshake) {
 		t.handshake(d, ack, flowID, emit)
+	} else if ack && d.TCPFlags&dissect.TCPRst != 0 && t.on(KindTCPHandshake) {
+		t.refused(d)
 	}
 	ts := t.on(KindTCPTS) && d.Flags&dissect.HasTCPTS != 0
 	// A SYN or SYN-ACK without the TSopt turns timestamps off for the
@@ -188,6 +190,31 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 	t.hold(hk, &k, &p, d, emit)
 }
 
+// refused marks the pending handshake a RST/ACK answers (its ACK number
+// acknowledges the SYN: ISN+1, or ISN+1+data with TCP Fast Open): the
+// SYN-SENT client that accepts it deletes the connection (RFC 9293
+// §3.10.7.3), so a SYN it sends again with the same ISN (as Windows does)
+// is a new attempt, timed from itself, as tcp_connections starts a new row
+// for it (Zeek's IsReuse). The refused SYN gives no sample; it is
+// reported unanswered unless a later attempt with its ISN is answered.
+func (t *Tracker) refused(d *dissect.Dissection) {
+	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP, addrs: flow.PackAddrs(d.DstAddr, d.SrcAddr),
+		cport: d.DstPort, sport: d.SrcPort, id: uint64(d.Ack - 1)}
+	p, ok := t.pending[k]
+	if !ok {
+		a := k
+		a.id = tfoAlias | uint64(d.Ack)
+		if q, found := t.pending[a]; found && q.alias {
+			k.id = uint64(q.isn)
+			p, ok = t.pending[k]
+		}
+	}
+	if ok && !p.answered && !p.alias {
+		p.refused = true
+		t.pending[k] = p
+	}
+}
+
 // tfoAlias marks the id of an alias key (above the 32-bit ISNs).
 const tfoAlias = 1 << 40
 
@@ -217,6 +244,13 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 	}
 	o := &c.ts[1-dir]
 	e := d.TSEcr
+	if seqLT(o.last, e) {
+		// An echo of a value the other side never sent: beyond its latest
+		// TSval (an echo is TS.Recent, a TSval received: RFC 7323 §4.3),
+		// e.g. TSecr 0 in an ACK while the TSvals are at or above 2^31.
+		// Not an echo: it passes no pending value.
+		return
+	}
 	for o.n > 0 {
 		v := o.vals[o.head]
 		if seqLT(e, v) {

@@ -93,6 +93,7 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},                       // the SYN came after its SYN-ACK
 		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", []float64{}},
 		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{1010}}, // first SYN to the SYN-ACK
+		{"../tcpconn/testdata/tcp-rej-retry.pcap", []float64{0.4}},          // SYN sent again after a RST: a new attempt
 		{"testdata/tcp-fast-open.pcap", []float64{0.8, 1.2}},
 	} {
 		path, err := filepath.Abs(c.path)

@@ -69,6 +69,9 @@ type pending struct {
 	// not a request, never reported unanswered; isn is the SYN's.
 	alias bool
 	isn   uint32
+	// refused marks a handshake a RST/ACK answered (see refused): a SYN
+	// sent again with its ISN is a new attempt, timed from itself.
+	refused bool
 }
 
 // Tracker matches requests with responses and keeps the RTT histograms of
@@ -266,6 +269,11 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 	t.stats.Requests[k.kind]++
 	p, ok := t.pending[*k]
+	if ok && p.refused {
+		t.pending[*k] = pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
+		t.minReqNs = min(t.minReqNs, m.Clock())
+		return
+	}
 	if ok && (!p.answered || k.kind == KindTCPHandshake) {
 		t.stats.Retransmits[k.kind]++
 		p.copies++

@@ -473,6 +473,9 @@ func (c *conn) acks(s, peer *side, d *dissect.Dissection, now int64) {
 	fl := d.TCPFlags
 	ack, rst := fl&flagACK != 0, fl&flagRST != 0
 	s.lastAck, s.lastAckNs, s.hasLastAck = d.Ack, now, ack || d.Ack != 0
+	if ack && !peer.based {
+		peer.ackedUnseen(d.Ack, rst)
+	}
 	if ack && !rst && peer.based && !(d.Ack == 0 && peer.ackHigh > 0) {
 		if a := peer.pos(d.Ack); a > peer.ackHigh && a <= peer.high+1<<31 {
 			peer.ackHigh = a

@@ -28,7 +28,13 @@
 // whose sequence number differs from its side's initial one (port reuse, or
 // a SYN after mid-stream traffic), unless that side never sent anything; a
 // SYN-ACK only when the client never sent anything and the server's ISN
-// changed. Retransmitted SYNs (same ISN) stay in the connection. The
+// changed. On a connection that saw a RST every SYN does, whatever its
+// sequence number (Zeek's IsClosed branch; RFC 9293 §3.10.7.3: the refused
+// client deleted its connection): a SYN sent again after the server's
+// RST/ACK is another attempt, one REJ row each, as in Zeek's conn.log
+// (tshark calls it a retransmission). Otherwise retransmitted SYNs (same
+// ISN) stay in the connection, also after a FIN exchange (an old
+// duplicate, or a repeated capture section, where Zeek starts a row). The
 // previous connection's row then waits for the next Expire. Two rules
 // keep one connection one row whatever the capture order:
 //
@@ -75,7 +81,10 @@
 //   - payload bytes = highest position reached (segments, or the peer's
 //     ACKs) - first payload position, without the FIN. It counts every byte
 //     sent once, retransmissions never twice, bytes never captured included.
-//     A FIN lost before the probe but acknowledged adds 1.
+//     A FIN lost before the probe but acknowledged adds 1. A side none of
+//     whose segments was seen (a one-way capture) is known from the peer's
+//     ACKs, as Zeek's init_peer does: its ISN is the first ACK number - 1,
+//     and its payload (all of it missing) the bytes acknowledged since.
 //   - missing bytes = the sequence space never seen: holes between seen
 //     segments, plus acknowledged bytes beyond the highest segment. Holes
 //     are kept as sorted ranges, at most 256 per direction; beyond that the
@@ -163,6 +172,6 @@
 // # Costs
 //
 // A packet of a known connection costs one map lookup and no allocation
-// (BenchmarkKnownConnections); a connection costs about 700 bytes, plus 16
-// bytes per open sequence hole, so 65536 connections take about 45 MB.
+// (BenchmarkKnownConnections); a connection costs about 900 bytes, plus 16
+// bytes per open sequence hole, so 65536 connections take about 60 MB.
 package tcpconn

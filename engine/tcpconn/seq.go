@@ -34,6 +34,13 @@ type side struct {
 	bHasEnd  bool
 	bAck     uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
 	bHasAck  bool
+	// A side whose segments are never seen (a one-way capture) is known
+	// from the peer's ACKs only, as Zeek's init_peer does: its ISN is the
+	// first ACK number - 1 (acked set), its highest position acknowledged
+	// ackedHigh (see ackedUnseen).
+	acked     bool
+	ackedBase uint32
+	ackedHigh int64
 
 	// Wireshark tcp.analysis state (packet-tcp.c tcp_analyze_sequence_number).
 	lastAck    uint32 // last ACK number this side sent
@@ -209,11 +216,32 @@ func (s *side) fill(lo, hi int64) int64 {
 	return filled
 }
 
+// ackedUnseen follows the peer's ACK number ack for a side none of whose
+// segments was seen (not based): Zeek's init_peer takes the first one - 1
+// as the side's ISN (exact when it is the SYN-ACK's), later ones advance
+// its highest position by steps of less than 2^31 (RFC 1982 order); a
+// RST's ACK sets the ISN only (Zeek trusts no ACK of a RST further).
+func (s *side) ackedUnseen(ack uint32, rst bool) {
+	switch {
+	case !s.acked:
+		s.acked, s.ackedBase, s.ackedHigh = true, ack-1, 1
+	case rst:
+	default:
+		if a := s.ackedHigh + int64(int32(ack-(s.ackedBase+uint32(s.ackedHigh)))); a > s.ackedHigh {
+			s.ackedHigh = a
+		}
+	}
+}
+
 // missing returns the sequence space never seen: holes, frozen holes, and
-// acknowledged bytes beyond the highest segment seen.
+// acknowledged bytes beyond the highest segment seen (all of them for a
+// side never seen).
 func (s *side) missing() uint64 {
 	if s.boundary {
 		return 0
+	}
+	if !s.based {
+		return s.ackedPayload()
 	}
 	var m uint64
 	for _, h := range s.holes {
@@ -242,7 +270,7 @@ func (s *side) payload() uint64 {
 		return 0
 	}
 	if !s.based {
-		return 0
+		return s.ackedPayload()
 	}
 	end := max(s.high, s.ackHigh)
 	p := end - s.start
@@ -250,4 +278,14 @@ func (s *side) payload() uint64 {
 		p--
 	}
 	return uint64(max(p, 0))
+}
+
+// ackedPayload is the payload of a side never seen: the bytes the peer
+// acknowledged after its first ACK (Zeek's Size() of an endpoint known
+// from init_peer; a FIN acknowledged counts 1, as for any FIN not seen).
+func (s *side) ackedPayload() uint64 {
+	if !s.acked {
+		return 0
+	}
+	return uint64(s.ackedHigh - 1)
 }

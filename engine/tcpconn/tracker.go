@@ -163,16 +163,32 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 // reuse reports whether a SYN starts a new connection on c's 4-tuple, as
 // Zeek's TCPSessionAdapter::IsReuse decides: a SYN whose sequence number
 // differs from the initial one of its side, unless that side never sent
-// anything yet; a SYN-ACK only when the client never sent anything. A
-// client SYN whose ISN the connection's SYN-ACK acknowledged is the
-// connection's own original SYN captured late (arkime#4019), never reuse.
+// anything yet; a SYN-ACK only when the client never sent anything (and
+// the server's ISN changed). On a connection that saw a RST, every SYN
+// does, whatever its sequence number (Zeek's IsClosed branch): the RST
+// ended the connection at both ends (RFC 9293 §3.10.7.3, SYN-SENT: the
+// connection is refused and its TCB deleted), so a SYN sent again after
+// the server's RST, with the same ISN, is a new attempt with a row of its
+// own (Zeek logs one REJ per attempt; tshark calls it a retransmission). A
+// SYN with the same ISN after a FIN exchange stays in the connection: an
+// old duplicate that TIME-WAIT absorbs (RFC 9293 §3.6.1), or a repeated
+// section of the capture (where Zeek would start another row). A client
+// SYN whose ISN the connection's SYN-ACK acknowledged is the connection's
+// own original SYN captured late (arkime#4019), never reuse.
 func (c *conn) reuse(d *dissect.Dissection) bool {
 	fromClient := c.fromClient(d)
+	reset := c.s[0].rst || c.s[1].rst
 	if d.TCPFlags&flagACK == 0 { // SYN
 		if !fromClient {
-			return !(c.z[1].state == stInactive && c.z[0].state == stSynAckSent)
+			return reset || !(c.z[1].state == stInactive && c.z[0].state == stSynAckSent)
 		}
-		if c.z[0].state == stInactive || (!c.s[0].sawSYN && c.synAckAcks(d.Seq)) {
+		if !c.s[0].sawSYN && c.synAckAcks(d.Seq) {
+			return false
+		}
+		if reset {
+			return true
+		}
+		if c.z[0].state == stInactive {
 			return false
 		}
 		return !(c.s[0].sawSYN && d.Seq == c.s[0].base)
@@ -181,7 +197,7 @@ func (c *conn) reuse(d *dissect.Dissection) bool {
 	if fromClient || c.z[0].state != stInactive {
 		return false
 	}
-	return c.s[1].sawSYN && d.Seq != c.s[1].base
+	return reset || (c.s[1].sawSYN && d.Seq != c.s[1].base)
 }
 
 // create makes room if needed and starts a connection for d.
