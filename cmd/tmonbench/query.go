@@ -90,7 +90,8 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer db.Close()
 		if st := queries.State(*out); st.Running {
-			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far\n",
+			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
+				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",
 				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))
 		}
 		if n, err := queries.Get(fs.Arg(0)); err == nil && n.NeedsRollup && len(*sqls) == 0 {
