@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,7 +86,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		}
 		if err == nil {
 			m = old
-			m.Finished = time.Time{} // running again
+			m.Finished, m.Tables = time.Time{}, nil // running again: counted at Close
 		}
 	} else {
 		if m.Tool == "" {
@@ -123,8 +124,33 @@ func (a *Appender) mark(state string) error {
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
+		a.manifest.Tables = folderStats(a.out)
 		return a.mark("")
 	})
+}
+
+// folderStats counts what every table's folder under out holds: part
+// files, rows (from their footers) and bytes. An appended output's
+// run.json gives them from Close on, for every run that appended to it
+// (a collector restarted on its folder), as a replay's gives its own.
+func folderStats(out string) map[string]TableStats {
+	stats := make(map[string]TableStats, len(observe.Tables))
+	for _, t := range observe.Tables {
+		var ts TableStats
+		filepath.WalkDir(filepath.Join(out, t.Name), func(path string, e fs.DirEntry, err error) error {
+			if err != nil || !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".parquet") {
+				return nil
+			}
+			if fi, err := e.Info(); err == nil {
+				ts.Files++
+				ts.Bytes += fi.Size()
+				ts.Rows += max(rowsIn(path), 0)
+			}
+			return nil
+		})
+		stats[t.Name] = ts
+	}
+	return stats
 }
 
 // SetFinished records the run's end time, which run.json gives from Close

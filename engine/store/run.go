@@ -94,15 +94,19 @@ type Manifest struct {
 	// State is StateRunning while the run is being written (queries
 	// then say so and read what was written so far), empty once done.
 	// PID is the writing process then (a dead PID means a killed run).
-	State      string                `json:"state,omitempty"`
-	PID        int                   `json:"pid,omitempty"`
-	Version    string                `json:"version"`     // tool version
-	Command    []string              `json:"command"`     // command line, os.Args
-	Inputs     []Input               `json:"inputs"`      // captures read, with sizes
-	ConfigHash string                `json:"config_hash"` // hash of the effective config
-	Started    time.Time             `json:"started,omitzero"`
-	Finished   time.Time             `json:"finished,omitzero"`
-	Tables     map[string]TableStats `json:"tables"` // per table: files, rows, bytes
+	State      string    `json:"state,omitempty"`
+	PID        int       `json:"pid,omitempty"`
+	Version    string    `json:"version"`     // tool version
+	Command    []string  `json:"command"`     // command line, os.Args
+	Inputs     []Input   `json:"inputs"`      // captures read, with sizes
+	ConfigHash string    `json:"config_hash"` // hash of the effective config
+	Started    time.Time `json:"started,omitzero"`
+	Finished   time.Time `json:"finished,omitzero"`
+	// Tables gives per table the part files, rows and bytes: a replay's
+	// what it wrote; an appended output's (live, collector) what its
+	// folder holds, every run that appended to it included, from Close on
+	// (null while it runs).
+	Tables map[string]TableStats `json:"tables"`
 
 	// Config is the effective configuration's text (config.EffectiveYAML:
 	// every default applied), so a run says what it ran. A collector that

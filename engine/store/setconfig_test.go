@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // TestAppenderSetConfig: a collector's switch-over rewrites run.json at
@@ -57,5 +59,48 @@ func TestAppenderSetConfig(t *testing.T) {
 	}
 	if m2, _ := ReadManifest(out); !m2.Finished.After(before) {
 		t.Errorf("finished %v after the second Close", m2.Finished)
+	}
+}
+
+// TestAppenderTables: an appended output's run.json says what its tables
+// hold from Close on (it said "tables": null for every live and
+// collector output): every table, the rows of every run that appended to
+// the folder, counted from the part files' footers.
+func TestAppenderTables(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	for run, flows := range []int{2, 3} {
+		a, err := OpenAppend(out, Manifest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &observe.Batch{Flows: make([]observe.Flow, flows), Events: []observe.Event{{Kind: "probe_start"}}}
+		if err := a.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := ReadManifest(out); m.Tables != nil {
+			t.Errorf("run %d: tables while running: %v (counted at Close)", run, m.Tables)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Tables) != len(observe.Tables) {
+		t.Errorf("%d tables in run.json, want every one of %d: %v", len(m.Tables), len(observe.Tables), m.Tables)
+	}
+	// 2 + 3 flows and one event per run, each Write one part per table
+	// with rows, after the schema-only part of every table the first
+	// OpenAppend wrote (every view exists from the start)
+	if f := m.Tables["flows"]; f.Rows != 5 || f.Files != 3 || f.Bytes <= 0 {
+		t.Errorf("flows: %+v, want 5 rows in 3 files", f)
+	}
+	if e := m.Tables["events"]; e.Rows != 2 || e.Files != 3 {
+		t.Errorf("events: %+v, want 2 rows in 3 files", e)
+	}
+	if o := m.Tables["oneway_loss"]; o.Rows != 0 || o.Files != 1 {
+		t.Errorf("oneway_loss: %+v, want 0 rows in its schema-only file", o)
 	}
 }
