@@ -268,6 +268,9 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 			e.Message = msg
 		}
 	}
+	if err := findReturnedMessages(root); err != nil {
+		return nil, err
+	}
 	for _, top := range []string{"engine", "live", "replay", "cmd"} {
 		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_gen.go") {
@@ -278,10 +281,28 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 			if err != nil {
 				return err
 			}
+			clear(localMessages)
+			clear(localSeverities)
 			rel, _ := filepath.Rel(root, filepath.Dir(path))
 			source := filepath.ToSlash(rel)
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
+				case *ast.AssignStmt:
+					// msg := fmt.Sprintf(...) or msg := c.keyMismatch(...)
+					// before the event call that passes msg
+					if len(n.Lhs) == 1 && len(n.Rhs) == 1 {
+						if id, ok := n.Lhs[0].(*ast.Ident); ok {
+							if sev := namedSeverity(n.Rhs); sev != "" {
+								// sev := observe.SevInfo; if ... { sev = observe.SevWarning }
+								if old := localSeverities[id.Name]; old != "" && n.Tok == token.ASSIGN && !strings.Contains(old, sev) {
+									sev = old + "/" + sev
+								}
+								localSeverities[id.Name] = sev
+							} else if n.Tok == token.DEFINE {
+								localMessages[id.Name] = message(n.Rhs)
+							}
+						}
+					}
 				case *ast.CallExpr:
 					// The *_totals events of engine/probe (counters.go): one
 					// per analyser at the end, "name=value ..." of its Stats.
@@ -291,6 +312,9 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 						}
 					}
 					if name := strings.ToLower(funcName(n.Fun)); strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount") {
+						if id, ok := firstIdent(n.Args); ok && indexedKinds[id] != "" {
+							add(indexedKinds[id], namedSeverity(n.Args), source, message(n.Args[1:]))
+						}
 						for i, a := range n.Args {
 							if s, ok := stringLit(a); ok && kindRE.MatchString(s) {
 								add(s, severity(n.Args), source, message(n.Args[i+1:]))
@@ -300,6 +324,13 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 					}
 				case *ast.CompositeLit:
 					var kind, sev, msg string
+					// positional: {observe.SevInfo, "kind", fmt.Sprintf(...)}
+					for i, e := range n.Elts {
+						if s, ok := stringLit(e); ok && kindRE.MatchString(s) && i > 0 && namedSeverity(n.Elts[:i]) != "" {
+							kind, sev, msg = s, namedSeverity(n.Elts[:i]), message(n.Elts[i+1:])
+							break
+						}
+					}
 					for _, e := range n.Elts {
 						kv, ok := e.(*ast.KeyValueExpr)
 						if !ok {
@@ -382,8 +413,22 @@ func stringLit(e ast.Expr) (string, bool) {
 
 // severity finds a severity among call arguments: a Sev* constant or a
 // small integer literal (0 info, 1 warning, 2 error).
+// namedSeverity is severity of the first argument named Sev*, ignoring
+// integer literals (a time of 0 passed before the severity).
+func namedSeverity(args []ast.Expr) string {
+	for _, a := range args {
+		if strings.Contains(funcName(a), "Sev") {
+			return severity([]ast.Expr{a})
+		}
+	}
+	return ""
+}
+
 func severity(args []ast.Expr) string {
 	for _, a := range args {
+		if id, ok := a.(*ast.Ident); ok && localSeverities[id.Name] != "" {
+			return localSeverities[id.Name]
+		}
 		switch {
 		case strings.HasSuffix(funcName(a), "SevInfo"):
 			return "info"
@@ -413,6 +458,15 @@ func message(args []ast.Expr) string {
 		if s, ok := stringLit(a); ok {
 			return s
 		}
+		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Error" && len(c.Args) == 0 {
+			return "the error's text"
+		}
+		if id, ok := a.(*ast.Ident); ok && localMessages[id.Name] != "" {
+			return localMessages[id.Name]
+		}
+		if c, ok := a.(*ast.CallExpr); ok && returnedMessages[funcName(c.Fun)] != "" {
+			return returnedMessages[funcName(c.Fun)]
+		}
 		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Sprintf" && len(c.Args) > 0 {
 			if s, ok := stringLit(c.Args[0]); ok {
 				return s
@@ -430,6 +484,101 @@ func message(args []ast.Expr) string {
 		}
 	}
 	return ""
+}
+
+// localMessages are the messages assigned to the variables of the file
+// being read (message of the right-hand side), for an event call that
+// passes the message in a variable; returnedMessages are the messages
+// unexported functions build and return (a message function of their
+// own, such as the collector's keyMismatch), by function name.
+var localMessages, returnedMessages = map[string]string{}, map[string]string{}
+
+// localSeverities are the severities assigned to the variables of the
+// file being read ("info/warning" for one set to either).
+var localSeverities = map[string]string{}
+
+// findReturnedMessages fills returnedMessages: the unexported functions
+// under engine/ whose body ends in return fmt.Sprintf("...", ...) and
+// return a string.
+func findReturnedMessages(root string) error {
+	return filepath.WalkDir(filepath.Join(root, "engine"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		indexKinds(f)
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Body == nil || ast.IsExported(fd.Name.Name) || len(fd.Body.List) == 0 || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 {
+				continue
+			}
+			if r, ok := fd.Body.List[len(fd.Body.List)-1].(*ast.ReturnStmt); ok && len(r.Results) == 1 {
+				if c, ok := r.Results[0].(*ast.CallExpr); ok && funcName(c.Fun) == "Sprintf" {
+					returnedMessages[fd.Name.Name] = message(r.Results)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// indexedKinds maps the constants that index an unexported *Kinds array
+// of event kinds (engine/probe's evIncomplete... and limitedKinds) to
+// their kind, for calls that pass the index (limitedEvent(evTimeJump,
+// ...)). indexKinds fills it from one file holding both.
+var indexedKinds = map[string]string{}
+
+func indexKinds(f *ast.File) {
+	consts := map[int]string{} // iota value -> constant name
+	var kinds []string
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for i, spec := range gd.Specs {
+			vs, ok := spec.(*ast.ValueSpec)
+			if !ok {
+				continue
+			}
+			if gd.Tok == token.CONST && len(vs.Names) == 1 && (len(vs.Values) == 0 || isIota(vs.Values[0])) && (i > 0 || len(vs.Values) == 1) {
+				consts[i] = vs.Names[0].Name
+			}
+			if gd.Tok == token.VAR && len(vs.Names) == 1 && len(vs.Values) == 1 && strings.HasSuffix(vs.Names[0].Name, "Kinds") {
+				if cl, ok := vs.Values[0].(*ast.CompositeLit); ok {
+					for _, e := range cl.Elts {
+						k, _ := stringLit(e)
+						kinds = append(kinds, k)
+					}
+				}
+			}
+		}
+	}
+	for i, k := range kinds {
+		if name, ok := consts[i]; ok && kindRE.MatchString(k) {
+			indexedKinds[name] = k
+		}
+	}
+}
+
+// firstIdent returns the name of args[0] when it is a plain identifier.
+func firstIdent(args []ast.Expr) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	id, ok := args[0].(*ast.Ident)
+	if !ok {
+		return "", false
+	}
+	return id.Name, true
+}
+
+func isIota(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "iota"
 }
 
 // pduTypes reads the Type constants of engine/pdu/frame.go with their
