@@ -110,8 +110,25 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("queries: create macro protocol_name: %w", err)
 	}
+	if _, err := db.Exec(IP6HexMacro); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queries: create macro ip6_hex: %w", err)
+	}
 	return db, nil
 }
+
+// IP6HexMacro is the DuckDB statement that defines the SQL macro
+// ip6_hex(a) every connection of Open has: IPv6 address text a as the
+// tables write it (RFC 5952: lower case, "::" for zeros) spelled out as
+// its 32 hexadecimal digits, so that a network's addresses are a range of
+// strings (the table filters' `net 2001:db8::/32`, PcapSQL). NULL for an
+// IPv4 address, and for the dotted tail of an IPv4-embedded IPv6 address
+// (Go writes only IPv4-mapped ones so, and the tables unmap those).
+const IP6HexMacro = `CREATE OR REPLACE MACRO ip6_groups(s) AS CASE WHEN s = '' THEN []::VARCHAR[] ELSE string_split(s, ':') END;
+CREATE OR REPLACE MACRO ip6_hex(a) AS CASE WHEN NOT contains(a, ':') OR contains(a, '.') THEN NULL
+ ELSE array_to_string(list_transform(list_concat(ip6_groups(split_part(a, '::', 1)),
+  list_transform(range(CASE WHEN contains(a, '::') THEN 8 - len(ip6_groups(split_part(a, '::', 1))) - len(ip6_groups(split_part(a, '::', 2))) ELSE 0 END), x -> '0'),
+  ip6_groups(split_part(a, '::', 2))), g -> lpad(g, 4, '0')), '') END`
 
 // ProtocolNameMacro is the DuckDB statement that defines the SQL macro
 // protocol_name(p) every connection of Open has: the name of IP protocol

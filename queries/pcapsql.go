@@ -32,11 +32,12 @@ type Endpoints struct {
 // The text is parsed by engine/filter, the parser of the command line's
 // --filter and of the flow classes: the same texts parse, with the same
 // errors (a *filter.SyntaxError). Its primitives map to columns: host,
-// net (IPv4 networks, IPv6 /128), port and portrange (of TCP and UDP, as
+// net (IPv4 and IPv6 networks), port and portrange (of TCP and UDP, as
 // engine/filter's), their src/dst qualifiers and tcp/udp/ip/ip6
 // qualifiers; ip, ip6 and the protocol tests (tcp, icmp, `proto 47`,
 // `ip6 proto 17`). Addresses compare as text in their canonical form
-// (netip); IPv4 networks compare numerically. Primitives on packets
+// (netip); IPv4 networks compare numerically, IPv6 networks as ranges of
+// the addresses' 32 hex digits (ip6_hex). Primitives on packets
 // (len, less, greater, vlan, dscp, tcp-syn ..., relations on packet
 // bytes), and primitives on columns the table lacks, give an error
 // wrapping ErrNotApplicable.
@@ -169,14 +170,21 @@ func (ep Endpoints) version(v string) (string, error) {
 }
 
 // netSQL matches an address column against a network: IPv4 numerically,
-// a whole-address IPv6 prefix as equality.
+// IPv6 as a range of the addresses' hex digits (the ip6_hex macro of
+// Open), a whole-address prefix as equality.
 func netSQL(col string, pfx netip.Prefix) (string, error) {
 	a := pfx.Addr()
 	if a.Is6() {
 		if pfx.Bits() == 128 {
 			return col + " = " + quoteString(a.String()), nil
 		}
-		return "", fmt.Errorf("%w: IPv6 networks other than /128 are not supported in table filters; use host", ErrNotApplicable)
+		// the network's addresses are a range of 32-digit hex strings
+		lo, hi := a.As16(), a.As16()
+		for i := pfx.Bits(); i < 128; i++ {
+			lo[i/8] &^= 0x80 >> (i % 8)
+			hi[i/8] |= 0x80 >> (i % 8)
+		}
+		return fmt.Sprintf("ip6_hex(%s) BETWEEN '%x' AND '%x'", col, lo[:], hi[:]), nil
 	}
 	b := a.As4()
 	lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])

@@ -47,6 +47,16 @@ func TestPcapSQL(t *testing.T) {
 		{"port 0", nil},
 		{"ip6 proto 17 or ip proto 17", []uint64{1}},
 		{"tcp src port 443 and dst 10.0.0.1", []uint64{3, 6}},
+		// IPv6 networks (the TUI's / filter said "not supported"):
+		// flow 2 is 2001:db8::1 > 2001:db8::2, flow 5 fe80::1 > ff02::1
+		{"net 2001:db8::/32", []uint64{2}},
+		{"net 2001:db8::/126", []uint64{2}},
+		{"dst net 2001:db8::2/127", []uint64{2}},
+		{"src net 2001:db8::2/127", nil},
+		{"net fe80::/10", []uint64{5}},
+		{"net ff00::/8", []uint64{5}},
+		{"net ::/0 and not ip", []uint64{2, 5}},
+		{"net 2001:db9::/32", nil},
 	} {
 		w, err := PcapSQL(tc.expr, flowEndpoints)
 		if err != nil {
