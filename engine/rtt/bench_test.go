@@ -102,6 +102,9 @@ func TestZeroAllocs(t *testing.T) {
 		// SYNs without the TSopt remembered (tsneg.go); the package's own
 		// testdata, written by TestTimestampsNegotiatedBothWays
 		{"testdata/tcp-ts-negotiation.pcap", []string{"tcp_ts"}},
+		// DNS-over-TCP segments held past holes (dnstcp.go), written by
+		// TestDNSTCPReorderLossMidstream
+		{"testdata/dns-tcp-gaps.pcap", []string{"dns"}},
 	} {
 		path, err := filepath.Abs(c.path)
 		if err != nil {

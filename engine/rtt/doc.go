@@ -39,7 +39,14 @@
 //     direction is reassembled in sequence order and split on the 2-byte
 //     length prefix: several messages in one segment and one message over
 //     several segments are both handled, and a message is timed by the
-//     segment that completes it (as tshark's dns.time). Only the header
+//     segment that completes it (as tshark's dns.time). Segments past a
+//     hole are held until it fills (reordering: timed by the segment
+//     that fills it, as tshark's dns.time with
+//     tcp.reassemble_out_of_order); bytes the capture missed (the
+//     receiver acknowledges past them) drop the incomplete message
+//     (Stats.StreamGaps), and the stream is read again from the next
+//     segment that starts a message (a plausible length and header), as
+//     is a stream first seen mid-connection (dnstcp.go). Only the header
 //     and questions are decoded; RCODE is the header's 4 bits (tshark's
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".

@@ -35,7 +35,7 @@ type Stats struct {
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
 	ConnsIdle   uint64           // TCP connections forgotten after ConnIdleNs
-	StreamGaps  uint64           // DNS-over-TCP sequence gaps (stream resynchronised)
+	StreamGaps  uint64           // DNS-over-TCP bytes missing from the capture (incomplete message dropped, stream resynchronised on a message start)
 	StreamFull  uint64           // DNS-over-TCP buffers dropped: MaxStreamBytes reached
 	TSRingFull  uint64           // TSvals not timed: MaxTSvals already awaiting their echo
 	HistFull    uint64           // samples not histogrammed: MaxHistograms reached
@@ -114,7 +114,9 @@ type Tracker struct {
 	heldAll   []heldEntry // settleAll's scratch
 
 	dns    layers.DNS
-	dnsBuf []byte // the message being decoded, record counts zeroed
+	dnsBuf []byte             // the message being decoded, record counts zeroed
+	heldD  dissect.Dissection // endpoints and time of a held DNS-over-TCP segment (dnstcp.go)
+	drain  []*conn            // connections whose held segments end (drainConns)
 	ntp    layers.NTP
 	snmp   gosnmp.GoSNMP
 	seed   maphash.Seed
@@ -415,6 +417,7 @@ func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64
 // histograms are kept for CloseInterval.
 func (t *Tracker) Flush(unanswered func(kind string, flowID uint64)) {
 	t.settleAll()
+	t.drainConns(math.MaxInt64)
 	t.expire(0, true, unanswered)
 	for k, c := range t.conns {
 		t.release(k, c)
@@ -466,6 +469,7 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 	}
 	if !all {
 		t.minConnNs = math.MaxInt64
+		t.drainConns(pkt.SubNs(nowNs, t.cfg.ConnIdleNs))
 		for k, c := range t.conns {
 			if nowNs-c.lastNs > t.cfg.ConnIdleNs {
 				t.stats.ConnsIdle++
