@@ -78,7 +78,7 @@ func BenchmarkDNS(b *testing.B) {
 	benchCapture(b, filepath.Join(samplesDir(b), "lab", "dns-snmp-ntp", "A.pcap"), Config{Kinds: []string{"dns"}})
 }
 
-// BenchmarkAllKinds: every kind, SNMP (gosnmp, allocating) included, on
+// BenchmarkAllKinds: every kind, SNMP included, on
 // the lab dns-snmp-ntp capture at A.
 func BenchmarkAllKinds(b *testing.B) {
 	benchCapture(b, filepath.Join(samplesDir(b), "lab", "dns-snmp-ntp", "A.pcap"), DefaultConfig())
@@ -99,6 +99,7 @@ func TestZeroAllocs(t *testing.T) {
 		{"lab/tcp-mix/A.pcap", []string{"tcp_handshake", "tcp_ts"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"dns"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"ntp"}},
+		{"lab/dns-snmp-ntp/A.pcap", []string{"snmp"}},
 		// SYNs without the TSopt remembered (tsneg.go); the package's own
 		// testdata, written by TestTimestampsNegotiatedBothWays
 		{"testdata/tcp-ts-negotiation.pcap", []string{"tcp_ts"}},

@@ -51,8 +51,11 @@
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".
 //   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
-//     §4.2) decoded with gosnmp's SnmpDecodePacket, v3 with a scoped PDU
-//     in clear (noAuthNoPriv, authNoPriv; RFC 3412 §6) read by hand.
+//     §4.2) and v3 with a scoped PDU in clear (noAuthNoPriv, authNoPriv;
+//     RFC 3412 §6), the PDU header read by hand: the variable bindings
+//     are not decoded, so a wrongly encoded value does not hide a
+//     response, and a message cut by the snap length is timed while its
+//     request-id is there.
 //     GetRequest, GetNextRequest, SetRequest, GetBulkRequest and
 //     InformRequest -> Response keyed by 4-tuple and request-id, as
 //     Wireshark's snmp.time. Encrypted v3 PDUs are ignored; traps and v3
@@ -137,8 +140,7 @@
 // # Cost
 //
 // Once its tables have grown, the Tracker does not allocate for ICMP echo,
-// TCP, DNS and NTP packets, nor in Expire, Flush and CloseInterval; SNMP
-// decoding allocates (gosnmp), which its low volume allows. Emitted
+// TCP, DNS, SNMP and NTP packets, nor in Expire, Flush and CloseInterval. Emitted
 // samples and histogram rows borrow the Tracker's memory until emit
 // returns (CloneSample copies a sample).
 package rtt

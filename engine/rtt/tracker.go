@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gosnmp/gosnmp"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/flow"
@@ -118,7 +117,6 @@ type Tracker struct {
 	heldD  dissect.Dissection // endpoints and time of a held DNS-over-TCP segment (dnstcp.go)
 	drain  []*conn            // connections whose held segments end (drainConns)
 	ntp    layers.NTP
-	snmp   gosnmp.GoSNMP
 	seed   maphash.Seed
 
 	scratch []byte            // strings of the emitted sample
@@ -190,7 +188,7 @@ func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
 // The *RTTSample given to emit, and its strings, are borrowed: they are
 // valid only until emit returns. Encode it (AppendSample) or copy it
 // (CloneSample) there. Once the tables have grown, Packet does not
-// allocate except for SNMP (gosnmp). UDP payloads of IP fragments not
+// allocate. UDP payloads of IP fragments not
 // reassembled are ignored (Stats.Ignored).
 func (t *Tracker) Packet(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	var hint Hint
