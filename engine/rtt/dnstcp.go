@@ -14,6 +14,19 @@ import (
 // maxHeldSegs bounds the segments a DNS-over-TCP stream keeps past a hole.
 const maxHeldSegs = 16
 
+// heldBytes is the room of a held-segments buffer: a stream holding more
+// grows its own, which is not kept for reuse.
+const heldBytes = 4096
+
+// heldBuf is the memory of a stream's held segments, kept in
+// Tracker.heldPool while no stream holds: holes are rare, so streams
+// share a few of these instead of each keeping its own, and a stream
+// that holds for the first time takes one without allocating.
+type heldBuf struct {
+	segs []heldSeg
+	b    []byte
+}
+
 // stream reassembles one direction of DNS over TCP (RFC 1035 §4.2.2,
 // RFC 7766 §8): messages prefixed by a 2-byte length, several per segment
 // or one over several segments.
@@ -184,16 +197,32 @@ func (t *Tracker) holdSeg(s *stream, seq uint32, pl []byte, plen uint32, x segCt
 		t.stats.StreamFull++
 		return
 	}
+	if s.held == nil {
+		if n := len(t.heldPool); n > 0 {
+			s.held, s.heldB = t.heldPool[n-1].segs, t.heldPool[n-1].b
+			t.heldPool = t.heldPool[:n-1]
+		} else {
+			s.held, s.heldB = make([]heldSeg, 0, maxHeldSegs), make([]byte, 0, heldBytes)
+		}
+	}
 	s.held = append(s.held, heldSeg{seq: seq, off: len(s.heldB), n: len(pl), plen: plen,
 		meta: x.d.Meta, flowID: x.flowID, emit: x.emit})
 	s.heldB = append(s.heldB, pl...)
 	t.streamB += len(pl)
 }
 
-// dropHeld forgets the held segments of s.
+// dropHeld forgets the held segments of s, its buffer going back to the
+// pool.
 func (t *Tracker) dropHeld(s *stream) {
+	if s.held == nil {
+		return
+	}
 	t.streamB -= len(s.heldB)
-	s.held, s.heldB = s.held[:0], s.heldB[:0]
+	if cap(s.heldB) == heldBytes && cap(s.held) == maxHeldSegs {
+		clear(s.held) // no emit or meta kept alive
+		t.heldPool = append(t.heldPool, heldBuf{segs: s.held[:0], b: s.heldB[:0]})
+	}
+	s.held, s.heldB = nil, nil
 }
 
 // heldFilled takes the held segments of direction dir of c once the hole

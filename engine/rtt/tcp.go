@@ -285,14 +285,11 @@ func (t *Tracker) release(k connKey, c *conn) {
 	c.lastNs = 0
 	for i := range c.dns {
 		s := &c.dns[i]
-		b, hb, hs := s.buf, s.heldB[:0], s.held[:0]
+		b := s.buf
 		if cap(b) > 4096 {
 			b = nil
 		}
-		if cap(hb) > 4096 {
-			hb, hs = nil, nil
-		}
-		*s = stream{buf: b, heldB: hb, held: hs}
+		*s = stream{buf: b}
 	}
 	t.free = append(t.free, c)
 }

@@ -116,8 +116,11 @@ type Tracker struct {
 	dnsBuf []byte             // the message being decoded, record counts zeroed
 	heldD  dissect.Dissection // endpoints and time of a held DNS-over-TCP segment (dnstcp.go)
 	drain  []*conn            // connections whose held segments end (drainConns)
-	ntp    layers.NTP
-	seed   maphash.Seed
+	// heldPool keeps the buffers of DNS-over-TCP segments held past
+	// holes while no stream uses them (dnstcp.go).
+	heldPool []heldBuf
+	ntp      layers.NTP
+	seed     maphash.Seed
 
 	scratch []byte            // strings of the emitted sample
 	sample  observe.RTTSample // the emitted sample (borrowed by emit)
@@ -165,7 +168,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
-	t.dnsLast = nil
+	t.dnsLast, t.heldPool, t.drain = nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
