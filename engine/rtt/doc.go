@@ -59,7 +59,9 @@
 //     GetRequest, GetNextRequest, SetRequest, GetBulkRequest and
 //     InformRequest -> Response keyed by 4-tuple and request-id, as
 //     Wireshark's snmp.time. Encrypted v3 PDUs are ignored; traps and v3
-//     Report PDUs give no sample (Wireshark times Responses only). Detail
+//     Report PDUs give no sample (Wireshark times Responses only), but a
+//     Report answers its request (RFC 3411 §2.8, Response Class; the
+//     engine discovery of RFC 3414 §4): not unanswered. Detail
 //     "get-request v2c" ("v1", "v3"), plus the error-status name when
 //     not noError ("get-request v1 noSuchName").
 //   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905

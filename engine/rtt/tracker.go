@@ -30,6 +30,7 @@ type Stats struct {
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
 	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), a clock step between them, or either without a capture time of its own (pkt.Meta.TimeBorrowed: pcapng Simple Packet Block, impossible time)
+	Reports     uint64           // SNMP Report PDUs that answered a request (Responses, no sample)
 	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached

@@ -144,11 +144,12 @@ func appendCode(b []byte, names []string, v uint8, other string) []byte {
 // snmpMessage matches SNMP requests (GetRequest, GetNextRequest,
 // SetRequest, GetBulkRequest, InformRequest) with the Response PDU of the
 // same request-id and 4-tuple (RFC 1157 §4.1, RFC 3416 §4.2): v1 and v2c
-// decoded by gosnmp, v3 with a plaintext scoped PDU (noAuthNoPriv,
+// read by snmpV12PDU, v3 with a plaintext scoped PDU (noAuthNoPriv,
 // authNoPriv: RFC 3412 §6) by snmpV3PDU, as Wireshark's snmp.time pairs
 // them. An encrypted v3 PDU (authPriv) is ignored; traps (no response)
-// and Report PDUs (an error of the v3 engine, not an answer: Wireshark
-// does not time them either) give no sample.
+// give no sample; a Report PDU (an error of the v3 engine, e.g. the
+// engine discovery of RFC 3414 §4: Wireshark does not time it) gives no
+// sample but answers its request: it is not reported unanswered.
 func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	ver, ok := snmpVersion(d.Payload)
 	if !ok {
@@ -207,6 +208,18 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 		}
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
+	case gosnmp.Report:
+		// A Report answers its request (RFC 3411 §2.8: Response Class),
+		// so the request is not unanswered; Wireshark does not time it,
+		// nor does this. A Report to a request not seen (an encrypted
+		// one) is not counted.
+		k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
+		if p, ok := t.pending[k]; ok && !p.answered {
+			t.stats.Responses[KindSNMP]++
+			t.stats.Reports++
+			p.answered = true
+			t.pending[k] = p
+		}
 	}
 }
 
@@ -229,7 +242,8 @@ func snmpV12PDU(b []byte, cut bool) (gosnmp.PDUType, uint32, gosnmp.SNMPError, b
 	}
 	typ := gosnmp.PDUType(m.rest[0])
 	switch typ {
-	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest, gosnmp.GetResponse:
+	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest,
+		gosnmp.GetResponse, gosnmp.Report:
 	default:
 		return typ, 0, 0, true
 	}
