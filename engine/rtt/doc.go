@@ -119,6 +119,12 @@
 // check that exactly those pairs are extra. tshark's DNS analysis times a
 // retransmitted query (within 5 s, unanswered) from its first copy; the
 // Tracker from the latest (no such query in the reference captures).
+// tshark 4.0 pairs DNS by id alone: two queries with one id and different
+// questions (glibc's parallel A and AAAA may share a socket) are taken as
+// a query and its retransmission, and the first response is timed from
+// the first query whatever its question; the Tracker pairs each response
+// with the query of its question (RFC 5452 §3: a resolver accepts a
+// response whose question matches the query's).
 //
 // # Unanswered requests and bounds
 //
