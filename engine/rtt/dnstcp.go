@@ -332,11 +332,29 @@ func (t *Tracker) keep(s *stream, p []byte) {
 		s.synced = false // the stream goes on mid-message: read it again from a message start
 		return
 	}
+	if s.buf == nil {
+		if n := len(t.bufPool); n > 0 {
+			s.buf = t.bufPool[n-1]
+			t.bufPool = t.bufPool[:n-1]
+		} else {
+			s.buf = make([]byte, 0, heldBytes)
+		}
+	}
 	t.setBuf(s, append(s.buf, p...))
 }
 
-// setBuf replaces the stream buffer, keeping the byte budget.
+// setBuf replaces the stream buffer, keeping the byte budget. An emptied
+// buffer goes back to Tracker.bufPool: streams hold one only while a
+// message is incomplete, and take it from the pool without allocating
+// whatever connection they belong to (one of more than heldBytes, grown
+// for a long message, is left to the garbage collector).
 func (t *Tracker) setBuf(s *stream, b []byte) {
 	t.streamB += len(b) - len(s.buf)
 	s.buf = b
+	if len(b) == 0 && b != nil {
+		if cap(b) == heldBytes {
+			t.bufPool = append(t.bufPool, b[:0])
+		}
+		s.buf = nil
+	}
 }

@@ -283,13 +283,6 @@ func (t *Tracker) release(k connKey, c *conn) {
 	resetTS(c)
 	c.noTS, c.synSeen = false, false
 	c.lastNs = 0
-	for i := range c.dns {
-		s := &c.dns[i]
-		b := s.buf
-		if cap(b) > 4096 {
-			b = nil
-		}
-		*s = stream{buf: b}
-	}
+	c.dns = [2]stream{}
 	t.free = append(t.free, c)
 }

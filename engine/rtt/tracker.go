@@ -120,6 +120,7 @@ type Tracker struct {
 	// heldPool keeps the buffers of DNS-over-TCP segments held past
 	// holes while no stream uses them (dnstcp.go).
 	heldPool []heldBuf
+	bufPool  [][]byte // emptied DNS-over-TCP message buffers (dnstcp.go, setBuf)
 	ntp      layers.NTP
 	seed     maphash.Seed
 
@@ -169,7 +170,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
-	t.dnsLast, t.heldPool, t.drain = nil, nil, nil
+	t.dnsLast, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
