@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -98,4 +101,91 @@ func TestDNSTCPReorderLossMidstream(t *testing.T) {
 	if res.tr.streamB != 0 {
 		t.Errorf("%d stream bytes held after Flush, want 0", res.tr.streamB)
 	}
+}
+
+// axfrMsg is a zone transfer response message (RFC 5936 §2.2) of id id
+// with n A records, the question "zone.example AXFR" when withQ (the later
+// messages may leave it out, §2.2.1).
+func axfrMsg(t *testing.T, id uint16, withQ bool, n int) []byte {
+	t.Helper()
+	m := &layers.DNS{ID: id, QR: true, AA: true}
+	if withQ {
+		m.Questions = []layers.DNSQuestion{{Name: []byte("zone.example"), Type: dnsTypeAXFR, Class: layers.DNSClassIN}}
+	}
+	for i := range n {
+		m.Answers = append(m.Answers, layers.DNSResourceRecord{Name: []byte("zone.example"), Type: layers.DNSTypeA,
+			Class: layers.DNSClassIN, TTL: 300, IP: []byte{192, 0, 2, byte(i + 1)}})
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := m.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true}); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+// TestDNSZoneTransferMessages: an AXFR response over TCP is a sequence of
+// messages with the query's id (RFC 5936 §2.2; the second here without
+// the question, §2.2.1). The round trip ends at the first (7 ms, as
+// tshark's dns.time on it); the later ones are responses of the same
+// transfer, not duplicate responses (they counted in Stats.Duplicates,
+// reported as rtt_duplicate_responses; tshark flags none as
+// dns.retransmit_response). A second answer to a UDP query is still a
+// duplicate. Capture generated here, committed as
+// testdata/dns-axfr-messages.pcap (go test ./engine/rtt -run
+// TestDNSZoneTransferMessages -update).
+func TestDNSZoneTransferMessages(t *testing.T) {
+	frame := func(m []byte) []byte { return append(binary.BigEndian.AppendUint16(nil, uint16(len(m))), m...) }
+	cli, srv := capgen.AP("192.0.2.10:40300"), capgen.AP("198.51.100.53:53")
+	q := frame(dnsMsgType(t, 7, "zone.example", dnsTypeAXFR))
+	m1, m2, m3 := frame(axfrMsg(t, 7, true, 3)), frame(axfrMsg(t, 7, false, 3)), frame(axfrMsg(t, 7, true, 2))
+	n := func(b []byte) uint32 { return uint32(len(b)) }
+	tcp := func(src, dst netip.AddrPort, fl string, seq, ack uint32, pl []byte) capgen.TCP {
+		return capgen.TCP{Src: src, Dst: dst, Flags: fl, Seq: seq, Ack: ack, Win: 1000, Payload: pl}
+	}
+	segs := []seg{
+		{0, tcp(cli, srv, "S", 1000, 0, nil)},
+		{1, tcp(srv, cli, "SA", 5000, 1001, nil)},
+		{2, tcp(cli, srv, "A", 1001, 5001, nil)},
+		{3, tcp(cli, srv, "PA", 1001, 5001, q)},
+		{10, tcp(srv, cli, "PA", 5001, 1001+n(q), m1)},
+		{11, tcp(srv, cli, "PA", 5001+n(m1), 1001+n(q), m2)},
+		{12, tcp(srv, cli, "PA", 5001+n(m1)+n(m2), 1001+n(q), m3)},
+	}
+	var fr []capgen.Frame
+	for _, sg := range segs {
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
+	}
+	ucli := capgen.AP("192.0.2.10:40301")
+	uq, ur := dnsMsg(t, 8, false, "a.example", 0), dnsMsg(t, 8, true, "a.example", 0)
+	fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(20), Data: capgen.UDP{Src: ucli, Dst: srv, Payload: uq}.Frame()},
+		capgen.Frame{TimeNs: capgen.Ms(24), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()},
+		capgen.Frame{TimeNs: capgen.Ms(25), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()})
+	path, err := filepath.Abs(capgen.Golden(t, "testdata/dns-axfr-messages.pcap", capgen.PCAP(fr, true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, DefaultConfig(), readCapture(t, path))
+	got := map[string]float64{}
+	for _, s := range res.byKind("dns") {
+		got[s.Detail] = s.RTTMs
+	}
+	if want := map[string]float64{"AXFR zone.example NOERROR": 7, "A a.example NOERROR": 4}; !reflect.DeepEqual(got, want) {
+		t.Errorf("dns samples %v, want %v", got, want)
+	}
+	st := res.tr.Stats()
+	if st.Responses[KindDNS] != 5 || st.Duplicates[KindDNS] != 1 || st.Orphans[KindDNS] != 0 || res.unanswered["dns"] != 0 {
+		t.Errorf("responses %d duplicates %d orphans %d unanswered %d, want 5, 1 (UDP), 0, 0",
+			st.Responses[KindDNS], st.Duplicates[KindDNS], st.Orphans[KindDNS], res.unanswered["dns"])
+	}
+}
+
+// dnsMsgType is a query of id id for name and type ty.
+func dnsMsgType(t *testing.T, id uint16, name string, ty layers.DNSType) []byte {
+	t.Helper()
+	m := &layers.DNS{ID: id, Questions: []layers.DNSQuestion{{Name: []byte(name), Type: ty, Class: layers.DNSClassIN}}}
+	buf := gopacket.NewSerializeBuffer()
+	if err := m.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true}); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
 }

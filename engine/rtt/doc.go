@@ -107,7 +107,9 @@
 // latest copy: the response is timed from the last request copy seen
 // before it, as tshark does for ICMP and SNMP and as the lab's independent
 // matcher does (shared/lab/README.md §4). Only the first response to a
-// request is paired; a further one counts in Stats.Duplicates. A request
+// request is paired; a further one counts in Stats.Duplicates, except the
+// later messages of a zone transfer over TCP (AXFR, IXFR: RFC 5936 §2.2),
+// responses of the same transaction. A request
 // whose key was already answered starts a new transaction.
 //
 // Known difference with tshark: tshark's two-pass SNMP analysis keys

@@ -26,7 +26,7 @@ type Stats struct {
 	Responses   [NumKinds]uint64 // responses (echoes, for tcp_ts) seen
 	Samples     [NumKinds]uint64 // matched pairs: rtt_samples rows
 	Unanswered  [NumKinds]uint64 // requests reported unanswered by Expire or Flush
-	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired)
+	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired; not the later messages of a TCP zone transfer)
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
 	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), a clock step between them, or either without a capture time of its own (pkt.Meta.TimeBorrowed: pcapng Simple Packet Block, impossible time)

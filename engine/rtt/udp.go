@@ -39,13 +39,14 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		return
 	}
 	k := pendKey{kind: KindDNS, proto: d.Protocol, id: uint64(dns.ID)}
+	var qtype layers.DNSType
 	if len(dns.Questions) > 0 {
 		q := &dns.Questions[0]
-		k.q = t.questionHash(q)
+		k.q, qtype = t.questionHash(q), q.Type
 	}
 	if !dns.QR {
 		k.addrs, k.cport, k.sport = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort
-		t.request(&k, &d.Meta, flowID, 0)
+		t.request(&k, &d.Meta, flowID, uint16(qtype))
 		if k.q != 0 {
 			if _, ok := t.pending[k]; ok {
 				k0 := k
@@ -65,6 +66,13 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 				k.q = q
 			}
 		}
+	}
+	if p, ok := t.pending[k]; ok && p.answered && k.proto == dissect.ProtoTCP &&
+		(p.info == dnsTypeAXFR || p.info == dnsTypeIXFR) {
+		// A zone transfer's later messages (RFC 5936 §2.2, RFC 1995 §4):
+		// responses, not duplicates; the round trip ends at the first.
+		t.stats.Responses[KindDNS]++
+		return
 	}
 	p, ok := t.response(&k)
 	if !ok {
@@ -107,6 +115,13 @@ func (t *Tracker) questionHash(q *layers.DNSQuestion) uint64 {
 	h.WriteByte(byte(q.Class))
 	return h.Sum64() | 1 // never 0: 0 means "no question"
 }
+
+// QTYPEs of zone transfers (RFC 1995 §3, RFC 5936 §2.1), whose response
+// may be several messages.
+const (
+	dnsTypeIXFR = 251
+	dnsTypeAXFR = 252
+)
 
 // dnsTypes names the types gopacket's DNSType.String does not.
 var dnsTypes = map[layers.DNSType]string{
