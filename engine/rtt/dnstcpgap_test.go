@@ -129,8 +129,10 @@ func axfrMsg(t *testing.T, id uint16, withQ bool, n int) []byte {
 // tshark's dns.time on it); the later ones are responses of the same
 // transfer, not duplicate responses (they counted in Stats.Duplicates,
 // reported as rtt_duplicate_responses; tshark flags none as
-// dns.retransmit_response). A second answer to a UDP query is still a
-// duplicate. Capture generated here, committed as
+// dns.retransmit_response). A transfer lasting longer than the request
+// timeout (10 s; messages at 10 ms, 8 s, 16 s) keeps its transaction: its
+// last message is not an orphan response. A second answer to a UDP query
+// is still a duplicate. Capture generated here, committed as
 // testdata/dns-axfr-messages.pcap (go test ./engine/rtt -run
 // TestDNSZoneTransferMessages -update).
 func TestDNSZoneTransferMessages(t *testing.T) {
@@ -148,8 +150,8 @@ func TestDNSZoneTransferMessages(t *testing.T) {
 		{2, tcp(cli, srv, "A", 1001, 5001, nil)},
 		{3, tcp(cli, srv, "PA", 1001, 5001, q)},
 		{10, tcp(srv, cli, "PA", 5001, 1001+n(q), m1)},
-		{11, tcp(srv, cli, "PA", 5001+n(m1), 1001+n(q), m2)},
-		{12, tcp(srv, cli, "PA", 5001+n(m1)+n(m2), 1001+n(q), m3)},
+		{8000, tcp(srv, cli, "PA", 5001+n(m1), 1001+n(q), m2)},
+		{16000, tcp(srv, cli, "PA", 5001+n(m1)+n(m2), 1001+n(q), m3)},
 	}
 	var fr []capgen.Frame
 	for _, sg := range segs {
@@ -157,9 +159,9 @@ func TestDNSZoneTransferMessages(t *testing.T) {
 	}
 	ucli := capgen.AP("192.0.2.10:40301")
 	uq, ur := dnsMsg(t, 8, false, "a.example", 0), dnsMsg(t, 8, true, "a.example", 0)
-	fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(20), Data: capgen.UDP{Src: ucli, Dst: srv, Payload: uq}.Frame()},
-		capgen.Frame{TimeNs: capgen.Ms(24), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()},
-		capgen.Frame{TimeNs: capgen.Ms(25), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()})
+	fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(16020), Data: capgen.UDP{Src: ucli, Dst: srv, Payload: uq}.Frame()},
+		capgen.Frame{TimeNs: capgen.Ms(16024), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()},
+		capgen.Frame{TimeNs: capgen.Ms(16025), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()})
 	path, err := filepath.Abs(capgen.Golden(t, "testdata/dns-axfr-messages.pcap", capgen.PCAP(fr, true)))
 	if err != nil {
 		t.Fatal(err)

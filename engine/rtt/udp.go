@@ -71,7 +71,11 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		(p.info == dnsTypeAXFR || p.info == dnsTypeIXFR) {
 		// A zone transfer's later messages (RFC 5936 §2.2, RFC 1995 §4):
 		// responses, not duplicates; the round trip ends at the first.
+		// Each keeps the transaction TimeoutNs longer (a transfer may
+		// outlast it): its next message is not an orphan.
 		t.stats.Responses[KindDNS]++
+		p.reqClk = d.Meta.Clock()
+		t.pending[k] = p
 		return
 	}
 	p, ok := t.response(&k)
