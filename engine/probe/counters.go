@@ -57,7 +57,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "HistoryCut", how: perInterval, kind: "tcp_history_cut", sev: pdu.SevInfo, what: "tcp_connections histories cut at 48 letters"},
 	},
 	reflect.TypeFor[rtt.Stats](): {
-		{field: "Requests"}, {field: "Responses"}, {field: "Samples"}, {field: "Reports"}, {field: "Ignored"}, {field: "ConnsIdle"},
+		{field: "Requests"}, {field: "Responses"}, {field: "Samples"}, {field: "Ignored"}, {field: "ConnsIdle"},
 		{field: "Unanswered", how: elsewhere, what: "flow_counters rtt_unanswered_<kind>"},
 		{field: "Retransmits", how: perInterval, kind: "rtt_retransmitted_requests", sev: pdu.SevInfo, what: "requests sent again while pending (the response is timed from the latest copy)"},
 		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "responses to an already answered request (not paired)"},
@@ -71,6 +71,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSvals not timed: too many awaiting their echo"},
 		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "samples not histogrammed: histogram table full"},
 		{field: "Pending", how: elsewhere, what: "gauge: requests waiting"}, {field: "Conns", how: elsewhere, what: "gauge: connections followed"},
+		{field: "Reports"},
 	},
 	reflect.TypeFor[ftp.Stats](): {
 		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},
