@@ -71,6 +71,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSvals not timed: too many awaiting their echo"},
 		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "samples not histogrammed: histogram table full"},
 		{field: "Pending", how: elsewhere, what: "gauge: requests waiting"}, {field: "Conns", how: elsewhere, what: "gauge: connections followed"},
+		{field: "Reports"},
 	},
 	reflect.TypeFor[ftp.Stats](): {
 		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},

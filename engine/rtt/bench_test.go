@@ -78,7 +78,7 @@ func BenchmarkDNS(b *testing.B) {
 	benchCapture(b, filepath.Join(samplesDir(b), "lab", "dns-snmp-ntp", "A.pcap"), Config{Kinds: []string{"dns"}})
 }
 
-// BenchmarkAllKinds: every kind, SNMP (gosnmp, allocating) included, on
+// BenchmarkAllKinds: every kind, SNMP included, on
 // the lab dns-snmp-ntp capture at A.
 func BenchmarkAllKinds(b *testing.B) {
 	benchCapture(b, filepath.Join(samplesDir(b), "lab", "dns-snmp-ntp", "A.pcap"), DefaultConfig())
@@ -99,9 +99,13 @@ func TestZeroAllocs(t *testing.T) {
 		{"lab/tcp-mix/A.pcap", []string{"tcp_handshake", "tcp_ts"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"dns"}},
 		{"lab/dns-snmp-ntp/A.pcap", []string{"ntp"}},
+		{"lab/dns-snmp-ntp/A.pcap", []string{"snmp"}},
 		// SYNs without the TSopt remembered (tsneg.go); the package's own
 		// testdata, written by TestTimestampsNegotiatedBothWays
 		{"testdata/tcp-ts-negotiation.pcap", []string{"tcp_ts"}},
+		// DNS-over-TCP segments held past holes (dnstcp.go), written by
+		// TestDNSTCPReorderLossMidstream
+		{"testdata/dns-tcp-gaps.pcap", []string{"dns"}},
 	} {
 		path, err := filepath.Abs(c.path)
 		if err != nil {

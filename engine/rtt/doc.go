@@ -39,17 +39,29 @@
 //     direction is reassembled in sequence order and split on the 2-byte
 //     length prefix: several messages in one segment and one message over
 //     several segments are both handled, and a message is timed by the
-//     segment that completes it (as tshark's dns.time). Only the header
+//     segment that completes it (as tshark's dns.time). Segments past a
+//     hole are held until it fills (reordering: timed by the segment
+//     that fills it, as tshark's dns.time with
+//     tcp.reassemble_out_of_order); bytes the capture missed (the
+//     receiver acknowledges past them) drop the incomplete message
+//     (Stats.StreamGaps), and the stream is read again from the next
+//     segment that starts a message (a plausible length and header), as
+//     is a stream first seen mid-connection (dnstcp.go). Only the header
 //     and questions are decoded; RCODE is the header's 4 bits (tshark's
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".
 //   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
-//     §4.2) decoded with gosnmp's SnmpDecodePacket, v3 with a scoped PDU
-//     in clear (noAuthNoPriv, authNoPriv; RFC 3412 §6) read by hand.
+//     §4.2) and v3 with a scoped PDU in clear (noAuthNoPriv, authNoPriv;
+//     RFC 3412 §6), the PDU header read by hand: the variable bindings
+//     are not decoded, so a wrongly encoded value does not hide a
+//     response, and a message cut by the snap length is timed while its
+//     request-id is there.
 //     GetRequest, GetNextRequest, SetRequest, GetBulkRequest and
 //     InformRequest -> Response keyed by 4-tuple and request-id, as
 //     Wireshark's snmp.time. Encrypted v3 PDUs are ignored; traps and v3
-//     Report PDUs give no sample (Wireshark times Responses only). Detail
+//     Report PDUs give no sample (Wireshark times Responses only), but a
+//     Report answers its request (RFC 3411 §2.8, Response Class; the
+//     engine discovery of RFC 3414 §4): not unanswered. Detail
 //     "get-request v2c" ("v1", "v3"), plus the error-status name when
 //     not noError ("get-request v1 noSuchName").
 //   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905
@@ -101,7 +113,9 @@
 // latest copy: the response is timed from the last request copy seen
 // before it, as tshark does for ICMP and SNMP and as the lab's independent
 // matcher does (shared/lab/README.md §4). Only the first response to a
-// request is paired; a further one counts in Stats.Duplicates. A request
+// request is paired; a further one counts in Stats.Duplicates, except the
+// later messages of a zone transfer over TCP (AXFR, IXFR: RFC 5936 §2.2),
+// responses of the same transaction. A request
 // whose key was already answered starts a new transaction.
 //
 // Known difference with tshark: tshark's two-pass SNMP analysis keys
@@ -113,6 +127,12 @@
 // check that exactly those pairs are extra. tshark's DNS analysis times a
 // retransmitted query (within 5 s, unanswered) from its first copy; the
 // Tracker from the latest (no such query in the reference captures).
+// tshark 4.0 pairs DNS by id alone: two queries with one id and different
+// questions (glibc's parallel A and AAAA may share a socket) are taken as
+// a query and its retransmission, and the first response is timed from
+// the first query whatever its question; the Tracker pairs each response
+// with the query of its question (RFC 5452 §3: a resolver accepts a
+// response whose question matches the query's).
 //
 // # Unanswered requests and bounds
 //
@@ -136,8 +156,7 @@
 // # Cost
 //
 // Once its tables have grown, the Tracker does not allocate for ICMP echo,
-// TCP, DNS and NTP packets, nor in Expire, Flush and CloseInterval; SNMP
-// decoding allocates (gosnmp), which its low volume allows. Emitted
+// TCP, DNS, SNMP and NTP packets, nor in Expire, Flush and CloseInterval. Emitted
 // samples and histogram rows borrow the Tracker's memory until emit
 // returns (CloneSample copies a sample).
 package rtt

@@ -17,6 +17,7 @@ import (
 func FuzzPacket(f *testing.F) {
 	f.Add(uint8(0), dnsMsg(f, 7, false, "a.example", 0), []byte{5})
 	f.Add(uint8(1), append([]byte{0, 30}, dnsMsg(f, 7, true, "a.example", 0)...), []byte{1, 2, 3})
+	f.Add(uint8(0x41), append([]byte{0, 30}, dnsMsg(f, 7, true, "a.example", 0)...), []byte{9, 2, 7})
 	f.Add(uint8(2), snmpMsg(f, gosnmp.Version2c, gosnmp.GetBulkRequest, 9, 0), []byte{})
 	f.Add(uint8(2), snmpMsg(f, gosnmp.Version1, gosnmp.GetResponse, 9, 2), []byte{})
 	f.Add(uint8(3), ntpMsg(3, 1, 2), []byte{})
@@ -46,6 +47,14 @@ func FuzzPacket(f *testing.F) {
 				}
 			case 1:
 				d = tcpSeg(cli, 4000, srv, 53, dissect.TCPAck, uint32(1000+i*7), 1, seg, now)
+				if sel&0x40 != 0 && len(seg) > 0 {
+					// Holes, overlaps and reordering in both directions,
+					// acknowledgements past the holes (dnstcp.go).
+					d.Seq = 1000 + uint32(seg[0])*5
+					if seg[0]&1 != 0 {
+						d = tcpSeg(srv, 53, cli, 4000, dissect.TCPAck, 1000+uint32(seg[len(seg)-1])*3, 1000+uint32(seg[0])*9, seg, now)
+					}
+				}
 				if sel&0x80 != 0 {
 					d.PayloadLen += 3 // truncated capture
 				}

@@ -1,7 +1,6 @@
 package rtt
 
 import (
-	"encoding/binary"
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
@@ -58,15 +57,6 @@ type tsDir struct {
 	vals   []uint32 // ring of Config.MaxTSvals values
 	times  []int64  // first-seen timer clock of vals[i] (pkt.Meta.Clock)
 	raws   []int64  // first-seen capture time of vals[i], Unix ns (request_time; noTimeNs: none)
-}
-
-// stream reassembles one direction of DNS over TCP (RFC 1035 §4.2.2,
-// RFC 7766 §8): messages prefixed by a 2-byte length, several per segment
-// or one over several segments.
-type stream struct {
-	next   uint32 // next expected sequence number
-	synced bool
-	buf    []byte // bytes of an incomplete message, length prefix included
 }
 
 // seqLT reports a < b in 32-bit serial arithmetic (RFC 1982), as TCP
@@ -141,9 +131,10 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 		t.timestamps(c, dir, d, flowID, emit)
 	}
 	if dns {
-		t.dnsSegment(&c.dns[dir], d, syn, flowID, emit)
+		t.dnsSegment(c, dir, d, syn, flowID, emit)
 	}
 	if rst {
+		t.drainHeld(c)
 		t.release(k, c)
 	}
 }
@@ -270,88 +261,6 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 	}
 }
 
-// dnsSegment adds one segment to a DNS-over-TCP stream and matches every
-// message it completes, timed by this segment. Only in-order bytes are
-// used: a retransmission is trimmed, a gap drops the incomplete message
-// and resynchronises on the segment (Stats.StreamGaps).
-func (t *Tracker) dnsSegment(s *stream, d *dissect.Dissection, syn bool, flowID uint64, emit func(*observe.RTTSample)) {
-	seq := d.Seq
-	if syn {
-		t.setBuf(s, s.buf[:0])
-		s.next, s.synced = seq+1, true
-		seq++
-	}
-	pl := d.Payload
-	if len(pl) == 0 {
-		return
-	}
-	if !s.synced {
-		s.next, s.synced = seq, true
-	}
-	switch {
-	case seq == s.next:
-	case seqLT(seq, s.next):
-		skip := s.next - seq
-		if uint64(skip) >= uint64(len(pl)) {
-			return // retransmission of bytes already taken
-		}
-		pl = pl[skip:]
-	default:
-		t.stats.StreamGaps++
-		t.setBuf(s, s.buf[:0])
-	}
-	s.next = seq + d.PayloadLen
-	if len(s.buf) == 0 {
-		rest := t.dnsMessages(pl, d, flowID, emit)
-		if len(rest) > 0 {
-			t.keep(s, rest)
-		}
-	} else {
-		t.keep(s, pl)
-		if len(s.buf) > 0 {
-			rest := t.dnsMessages(s.buf, d, flowID, emit)
-			n := copy(s.buf, rest)
-			t.setBuf(s, s.buf[:n])
-		}
-	}
-	if uint32(len(d.Payload)) < d.PayloadLen {
-		// Bytes missing from the capture: the message they belong to
-		// cannot complete.
-		t.stats.StreamGaps++
-		t.setBuf(s, s.buf[:0])
-	}
-}
-
-// dnsMessages matches each complete length-prefixed message of b and
-// returns the incomplete rest.
-func (t *Tracker) dnsMessages(b []byte, d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) []byte {
-	for len(b) >= 2 {
-		n := int(binary.BigEndian.Uint16(b))
-		if len(b) < 2+n {
-			break
-		}
-		t.dnsMessage(b[2:2+n], d, flowID, emit)
-		b = b[2+n:]
-	}
-	return b
-}
-
-// keep appends p to the stream buffer within MaxStreamBytes.
-func (t *Tracker) keep(s *stream, p []byte) {
-	if t.streamB+len(p) > t.cfg.MaxStreamBytes {
-		t.stats.StreamFull++
-		t.setBuf(s, s.buf[:0])
-		return
-	}
-	t.setBuf(s, append(s.buf, p...))
-}
-
-// setBuf replaces the stream buffer, keeping the byte budget.
-func (t *Tracker) setBuf(s *stream, b []byte) {
-	t.streamB += len(b) - len(s.buf)
-	s.buf = b
-}
-
 // canonical returns the connection key of d and the direction of d in it.
 func canonical(d *dissect.Dissection) (connKey, int) {
 	c := d.SrcAddr.Compare(d.DstAddr)
@@ -398,6 +307,7 @@ func (t *Tracker) release(k connKey, c *conn) {
 	c.live = false
 	for i := range c.dns {
 		t.setBuf(&c.dns[i], c.dns[i].buf[:0])
+		t.dropHeld(&c.dns[i])
 	}
 	if len(t.free) >= maxFree {
 		t.byID[c.id] = nil // dropped: its id is given to a new connection
@@ -407,13 +317,6 @@ func (t *Tracker) release(k connKey, c *conn) {
 	resetTS(c)
 	c.noTS, c.synSeen = false, false
 	c.lastNs = 0
-	for i := range c.dns {
-		s := &c.dns[i]
-		b := s.buf
-		if cap(b) > 4096 {
-			b = nil
-		}
-		*s = stream{buf: b}
-	}
+	c.dns = [2]stream{}
 	t.free = append(t.free, c)
 }

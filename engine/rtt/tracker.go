@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gosnmp/gosnmp"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/flow"
@@ -27,15 +26,16 @@ type Stats struct {
 	Responses   [NumKinds]uint64 // responses (echoes, for tcp_ts) seen
 	Samples     [NumKinds]uint64 // matched pairs: rtt_samples rows
 	Unanswered  [NumKinds]uint64 // requests reported unanswered by Expire or Flush
-	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired)
+	Duplicates  [NumKinds]uint64 // responses to an already answered request (not paired; not the later messages of a TCP zone transfer)
 	Orphans     [NumKinds]uint64 // responses with no request in the table
 	Malformed   [NumKinds]uint64 // DNS, SNMP or NTP payloads that failed to decode
 	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), a clock step between them, or either without a capture time of its own (pkt.Meta.TimeBorrowed: pcapng Simple Packet Block, impossible time)
+	Reports     uint64           // SNMP Report PDUs that answered a request (Responses, no sample)
 	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached
 	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
 	ConnsIdle   uint64           // TCP connections forgotten after ConnIdleNs
-	StreamGaps  uint64           // DNS-over-TCP sequence gaps (stream resynchronised)
+	StreamGaps  uint64           // DNS-over-TCP bytes missing from the capture (incomplete message dropped, stream resynchronised on a message start)
 	StreamFull  uint64           // DNS-over-TCP buffers dropped: MaxStreamBytes reached
 	TSRingFull  uint64           // TSvals not timed: MaxTSvals already awaiting their echo
 	HistFull    uint64           // samples not histogrammed: MaxHistograms reached
@@ -117,10 +117,15 @@ type Tracker struct {
 	heldAll   []heldEntry // settleAll's scratch
 
 	dns    layers.DNS
-	dnsBuf []byte // the message being decoded, record counts zeroed
-	ntp    layers.NTP
-	snmp   gosnmp.GoSNMP
-	seed   maphash.Seed
+	dnsBuf []byte             // the message being decoded, record counts zeroed
+	heldD  dissect.Dissection // endpoints and time of a held DNS-over-TCP segment (dnstcp.go)
+	drain  []*conn            // connections whose held segments end (drainConns)
+	// heldPool keeps the buffers of DNS-over-TCP segments held past
+	// holes while no stream uses them (dnstcp.go).
+	heldPool []heldBuf
+	bufPool  [][]byte // emptied DNS-over-TCP message buffers (dnstcp.go, setBuf)
+	ntp      layers.NTP
+	seed     maphash.Seed
 
 	scratch []byte            // strings of the emitted sample
 	sample  observe.RTTSample // the emitted sample (borrowed by emit)
@@ -168,7 +173,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
-	t.dnsLast = nil
+	t.dnsLast, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
@@ -191,7 +196,7 @@ func (t *Tracker) on(k Kind) bool { return t.kinds&(1<<k) != 0 }
 // The *RTTSample given to emit, and its strings, are borrowed: they are
 // valid only until emit returns. Encode it (AppendSample) or copy it
 // (CloneSample) there. Once the tables have grown, Packet does not
-// allocate except for SNMP (gosnmp). UDP payloads of IP fragments not
+// allocate. UDP payloads of IP fragments not
 // reassembled are ignored (Stats.Ignored).
 func (t *Tracker) Packet(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	var hint Hint
@@ -423,6 +428,7 @@ func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64
 // histograms are kept for CloseInterval.
 func (t *Tracker) Flush(unanswered func(kind string, flowID uint64)) {
 	t.settleAll()
+	t.drainConns(math.MaxInt64)
 	t.expire(0, true, unanswered)
 	for k, c := range t.conns {
 		t.release(k, c)
@@ -474,6 +480,7 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 	}
 	if !all {
 		t.minConnNs = math.MaxInt64
+		t.drainConns(pkt.SubNs(nowNs, t.cfg.ConnIdleNs))
 		for k, c := range t.conns {
 			if nowNs-c.lastNs > t.cfg.ConnIdleNs {
 				t.stats.ConnsIdle++

@@ -221,16 +221,19 @@ func TestDNSTCPStream(t *testing.T) {
 	if st.Requests[KindDNS] != 2 || st.StreamGaps != 0 || st.Malformed[KindDNS] != 0 {
 		t.Errorf("stats %+v", st)
 	}
-	// A gap: the incomplete message is dropped, the stream resynchronises.
+	// A gap the capture missed (the server acknowledges past it): the
+	// incomplete message is dropped, the stream resynchronises on the
+	// held segment, which starts a message.
 	end := 101 + uint32(len(cs))
 	q3 := frame(dnsMsg(t, 3, false, "c.example", 0))
 	tr.Packet(tcpSeg(cli, 50000, srv, 53, ack, end, 901, q3[:4], 20*ms), 1, c.emit)
 	tr.Packet(tcpSeg(cli, 50000, srv, 53, ack, end+10, 901, q3, 21*ms), 1, c.emit)
+	tr.Packet(tcpSeg(srv, 53, cli, 50000, ack, 901+uint32(len(ss)), end+10+uint32(len(q3)), nil, 22*ms), 2, c.emit)
 	if st := tr.Stats(); st.StreamGaps != 1 || st.Requests[KindDNS] != 3 {
 		t.Errorf("after gap: gaps %d requests %d, want 1 and 3", st.StreamGaps, st.Requests[KindDNS])
 	}
 	// RST forgets the connection and its buffers.
-	tr.Packet(tcpSeg(cli, 50000, srv, 53, dissect.TCPRst, end+10+uint32(len(q3)), 0, nil, 22*ms), 1, c.emit)
+	tr.Packet(tcpSeg(cli, 50000, srv, 53, dissect.TCPRst, end+10+uint32(len(q3)), 0, nil, 23*ms), 1, c.emit)
 	if st := tr.Stats(); st.Conns != 0 || tr.streamB != 0 {
 		t.Errorf("after RST: conns %d stream bytes %d", st.Conns, tr.streamB)
 	}

@@ -1,7 +1,6 @@
 package rtt
 
 import (
-	"fmt"
 	"hash/maphash"
 
 	"github.com/gopacket/gopacket"
@@ -40,13 +39,14 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		return
 	}
 	k := pendKey{kind: KindDNS, proto: d.Protocol, id: uint64(dns.ID)}
+	var qtype layers.DNSType
 	if len(dns.Questions) > 0 {
 		q := &dns.Questions[0]
-		k.q = t.questionHash(q)
+		k.q, qtype = t.questionHash(q), q.Type
 	}
 	if !dns.QR {
 		k.addrs, k.cport, k.sport = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort
-		t.request(&k, &d.Meta, flowID, 0)
+		t.request(&k, &d.Meta, flowID, uint16(qtype))
 		if k.q != 0 {
 			if _, ok := t.pending[k]; ok {
 				k0 := k
@@ -66,6 +66,17 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 				k.q = q
 			}
 		}
+	}
+	if p, ok := t.pending[k]; ok && p.answered && k.proto == dissect.ProtoTCP &&
+		(p.info == dnsTypeAXFR || p.info == dnsTypeIXFR) {
+		// A zone transfer's later messages (RFC 5936 §2.2, RFC 1995 §4):
+		// responses, not duplicates; the round trip ends at the first.
+		// Each keeps the transaction TimeoutNs longer (a transfer may
+		// outlast it): its next message is not an orphan.
+		t.stats.Responses[KindDNS]++
+		p.reqClk = d.Meta.Clock()
+		t.pending[k] = p
+		return
 	}
 	p, ok := t.response(&k)
 	if !ok {
@@ -109,6 +120,13 @@ func (t *Tracker) questionHash(q *layers.DNSQuestion) uint64 {
 	return h.Sum64() | 1 // never 0: 0 means "no question"
 }
 
+// QTYPEs of zone transfers (RFC 1995 §3, RFC 5936 §2.1), whose response
+// may be several messages.
+const (
+	dnsTypeIXFR = 251
+	dnsTypeAXFR = 252
+)
+
 // dnsTypes names the types gopacket's DNSType.String does not.
 var dnsTypes = map[layers.DNSType]string{
 	43: "DS", 47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA",
@@ -145,11 +163,12 @@ func appendCode(b []byte, names []string, v uint8, other string) []byte {
 // snmpMessage matches SNMP requests (GetRequest, GetNextRequest,
 // SetRequest, GetBulkRequest, InformRequest) with the Response PDU of the
 // same request-id and 4-tuple (RFC 1157 §4.1, RFC 3416 §4.2): v1 and v2c
-// decoded by gosnmp, v3 with a plaintext scoped PDU (noAuthNoPriv,
+// read by snmpV12PDU, v3 with a plaintext scoped PDU (noAuthNoPriv,
 // authNoPriv: RFC 3412 §6) by snmpV3PDU, as Wireshark's snmp.time pairs
 // them. An encrypted v3 PDU (authPriv) is ignored; traps (no response)
-// and Report PDUs (an error of the v3 engine, not an answer: Wireshark
-// does not time them either) give no sample.
+// give no sample; a Report PDU (an error of the v3 engine, e.g. the
+// engine discovery of RFC 3414 §4: Wireshark does not time it) gives no
+// sample but answers its request: it is not reported unanswered.
 func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	ver, ok := snmpVersion(d.Payload)
 	if !ok {
@@ -161,12 +180,12 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 	var errStatus gosnmp.SNMPError
 	switch ver {
 	case 0, 1:
-		pk, err := t.decodeSNMP(d.Payload)
-		if err != nil {
+		var ok bool
+		pduType, reqID, errStatus, ok = snmpV12PDU(d.Payload, uint32(len(d.Payload)) < d.PayloadLen)
+		if !ok {
 			t.stats.Malformed[KindSNMP]++
 			return
 		}
-		pduType, reqID, errStatus = pk.PDUType, pk.RequestID, pk.Error
 	case 3:
 		var st v3Status
 		pduType, reqID, errStatus, st = snmpV3PDU(d.Payload)
@@ -208,18 +227,87 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 		}
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
+	case gosnmp.Report:
+		// A Report answers its request (RFC 3411 §2.8: Response Class),
+		// so the request is not unanswered; Wireshark does not time it,
+		// nor does this. A Report to a request not seen (an encrypted
+		// one) is not counted.
+		k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
+		if p, ok := t.pending[k]; ok && !p.answered {
+			t.stats.Responses[KindSNMP]++
+			t.stats.Reports++
+			p.answered = true
+			t.pending[k] = p
+		}
 	}
 }
 
-// decodeSNMP runs gosnmp's decoder, turning a panic on hostile input into
-// an error (the engine never panics on bad input).
-func (t *Tracker) decodeSNMP(b []byte) (pk *gosnmp.SnmpPacket, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			pk, err = nil, fmt.Errorf("snmp decoder panic: %v", r)
-		}
-	}()
-	return t.snmp.SnmpDecodePacket(b)
+// snmpV12PDU reads the PDU type, request-id and error-status of an SNMPv1
+// or v2c message (RFC 1157 §4.1, RFC 3416 §3: SEQUENCE { version INTEGER,
+// community OCTET STRING, PDU }, a request or Response PDU being [tag]
+// SEQUENCE { request-id, error-status, error-index, variable-bindings }).
+// The variable bindings are not read: as Wireshark's snmp.time, a value
+// the agent encoded wrongly (an IpAddress of 6 bytes, an empty INTEGER)
+// does not hide the response. When the capture cut the message (cut),
+// the outer SEQUENCE and the PDU may hold fewer bytes than their lengths
+// say. Traps (no request-id in v1) are returned with id 0.
+func snmpV12PDU(b []byte, cut bool) (gosnmp.PDUType, uint32, gosnmp.SNMPError, bool) {
+	top, ok := berOpen(b, 0x30, cut)
+	m := berWalk{rest: top, ok: ok}
+	m.next(0x02) // version
+	m.next(0x04) // community
+	if !m.ok || len(m.rest) == 0 || m.rest[0]&0xe0 != 0xa0 {
+		return 0, 0, 0, false
+	}
+	typ := gosnmp.PDUType(m.rest[0])
+	switch typ {
+	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.SetRequest, gosnmp.GetBulkRequest, gosnmp.InformRequest,
+		gosnmp.GetResponse, gosnmp.Report:
+	default:
+		return typ, 0, 0, true
+	}
+	pdu, ok := berOpen(m.rest, m.rest[0], cut)
+	p := berWalk{rest: pdu, ok: ok}
+	reqID, ok := berInt32(p.next(0x02))
+	if !p.ok || !ok {
+		return 0, 0, 0, false
+	}
+	var status gosnmp.SNMPError
+	if es := p.next(0x02); p.ok && len(es) == 1 {
+		status = gosnmp.SNMPError(es[0])
+	}
+	return typ, reqID, status, true
+}
+
+// berInt32 reads an INTEGER's contents (two's complement, 1 to 5 bytes,
+// RFC 3416 §3: request-id is Integer32) as the uint32 of the same bits.
+func berInt32(c []byte) (uint32, bool) {
+	if len(c) == 0 || len(c) > 5 {
+		return 0, false
+	}
+	v := int64(int8(c[0]))
+	for _, x := range c[1:] {
+		v = v<<8 | int64(x)
+	}
+	return uint32(v), true
+}
+
+// berOpen returns the contents of the BER element of tag want at the
+// start of b; when cut (the capture cut b), contents shorter than the
+// length says are taken as they are.
+func berOpen(b []byte, want byte, cut bool) ([]byte, bool) {
+	c, _, ok := berTLV(b, want)
+	if ok || !cut || len(b) < 2 || b[0] != want {
+		return c, ok
+	}
+	i := 2
+	if n := b[1]; n&0x80 != 0 {
+		i += int(n & 0x7f)
+	}
+	if i > len(b) || i > 6 {
+		return nil, false
+	}
+	return b[i:], true
 }
 
 // snmpVersion reads the version INTEGER at the start of an SNMP message
@@ -334,13 +422,9 @@ func snmpV3PDU(b []byte) (gosnmp.PDUType, uint32, gosnmp.SNMPError, v3Status) {
 	}
 	typ := gosnmp.PDUType(s.rest[0])
 	p := berWalk{rest: s.next(s.rest[0]), ok: true}
-	id := p.next(0x02)
-	if !s.ok || !p.ok || len(id) == 0 || len(id) > 5 {
+	reqID, ok := berInt32(p.next(0x02))
+	if !s.ok || !p.ok || !ok {
 		return 0, 0, 0, v3Malformed
-	}
-	var reqID uint32
-	for _, c := range id {
-		reqID = reqID<<8 | uint32(c) // two's complement, as gosnmp reads it
 	}
 	var status gosnmp.SNMPError
 	if es := p.next(0x02); p.ok && len(es) == 1 {
