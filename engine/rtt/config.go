@@ -65,8 +65,10 @@ type Config struct {
 	// reported by Expire (and an answered one forgotten). Default 10 s.
 	TimeoutNs int64
 	// MaxPending bounds the table of requests awaiting (or recently given)
-	// a response, all kinds together; requests beyond it are dropped and
-	// counted in Stats.PendingFull. Default 65536. It also bounds the SYNs
+	// a response, all kinds together. When it is full, the answered
+	// requests are forgotten first (Stats.AnsweredForgotten); requests
+	// beyond it then are dropped and counted in Stats.PendingFull.
+	// Default 65536. It also bounds the SYNs
 	// without the TSopt remembered until their handshake is over
 	// (tsneg.go): two generations of MaxPending/2.
 	MaxPending int

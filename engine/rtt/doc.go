@@ -141,7 +141,11 @@
 // to recognise duplicate responses; it scans its tables at most every
 // TimeoutNs/10 of capture time, so it can be called for every packet.
 // Flush reports all at the end of the capture. Every table is bounded (MaxPending, MaxConns, MaxStreamBytes,
-// MaxHistograms); what does not fit is counted in Stats.
+// MaxHistograms); what does not fit is counted in Stats. A full pending
+// table forgets its answered requests before it refuses a new one (a
+// duplicate response to one then counts as an orphan: AnsweredForgotten):
+// answered requests are kept TimeoutNs, which filled the table at
+// MaxPending/TimeoutNs requests a second.
 //
 // # Histograms
 //

@@ -32,15 +32,19 @@ type Stats struct {
 	Unmeasured  [NumKinds]uint64 // pairs with no RTT: response stamped before its request (reordered capture), a clock step between them, or either without a capture time of its own (pkt.Meta.TimeBorrowed: pcapng Simple Packet Block, impossible time)
 	Reports     uint64           // SNMP Report PDUs that answered a request (Responses, no sample)
 	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
-	PendingFull uint64           // requests dropped: MaxPending reached
-	ConnsFull   uint64           // TCP connections not followed: MaxConns reached
-	ConnsIdle   uint64           // TCP connections forgotten after ConnIdleNs
-	StreamGaps  uint64           // DNS-over-TCP bytes missing from the capture (incomplete message dropped, stream resynchronised on a message start)
-	StreamFull  uint64           // DNS-over-TCP buffers dropped: MaxStreamBytes reached
-	TSRingFull  uint64           // TSvals not timed: MaxTSvals already awaiting their echo
-	HistFull    uint64           // samples not histogrammed: MaxHistograms reached
-	Pending     int              // gauge: requests in the table
-	Conns       int              // gauge: TCP connections followed
+	PendingFull uint64           // requests dropped: MaxPending reached, no answered request to forget
+	// AnsweredForgotten counts answered requests forgotten before their
+	// TimeoutNs to make room for new ones (a full table): a duplicate
+	// response to one counts as an orphan.
+	AnsweredForgotten uint64
+	ConnsFull         uint64 // TCP connections not followed: MaxConns reached
+	ConnsIdle         uint64 // TCP connections forgotten after ConnIdleNs
+	StreamGaps        uint64 // DNS-over-TCP bytes missing from the capture (incomplete message dropped, stream resynchronised on a message start)
+	StreamFull        uint64 // DNS-over-TCP buffers dropped: MaxStreamBytes reached
+	TSRingFull        uint64 // TSvals not timed: MaxTSvals already awaiting their echo
+	HistFull          uint64 // samples not histogrammed: MaxHistograms reached
+	Pending           int    // gauge: requests in the table
+	Conns             int    // gauge: TCP connections followed
 }
 
 // pendKey identifies one request: its 4-tuple (client sent the request),
@@ -100,7 +104,11 @@ type Tracker struct {
 	// every TimeoutNs/10, and only when something may expire.
 	minReqNs, minConnNs int64
 	nextScanNs          int64
-	hist                histTable
+	// sweepAfterNs is the timer clock before which a full pending table
+	// is not swept again for answered requests (sweepAnswered): a sweep
+	// that freed little waits TimeoutNs/10.
+	sweepAfterNs int64
+	hist         histTable
 	// prev holds the histograms of the interval closed last while
 	// handshakes it saw were still held (CloseInterval): prevOpen, its
 	// start and length (ns). closes counts the CloseInterval calls: a
@@ -288,12 +296,41 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 		t.pending[*k] = p
 		return
 	}
-	if !ok && len(t.pending) >= t.cfg.MaxPending {
+	if !ok && len(t.pending) >= t.cfg.MaxPending && !t.sweepAnswered(m.Clock()) {
 		t.stats.PendingFull++
 		return
 	}
 	t.pending[*k] = pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
 	t.minReqNs = min(t.minReqNs, m.Clock())
+}
+
+// sweepAnswered makes room in a full pending table at timer clock nowNs:
+// it forgets the answered requests, kept only to tell a duplicate
+// response from an orphan, before a new request is refused (a busy
+// resolver answers each query within milliseconds, and its answered
+// queries, kept TimeoutNs, filled the table at MaxPending/TimeoutNs
+// queries a second: 6,554/s by default). Every answered entry goes, so
+// the rows do not depend on the map's order; a later duplicate response
+// to one counts as an orphan. It reports whether room was made. A sweep
+// that freed less than an eighth of the table is not tried again before
+// TimeoutNs/10 of capture time (the cost of a scan stays bounded under a
+// flood of unanswered requests).
+func (t *Tracker) sweepAnswered(nowNs int64) bool {
+	if nowNs < t.sweepAfterNs {
+		return false
+	}
+	freed := 0
+	for k, p := range t.pending {
+		if p.answered && !p.alias {
+			delete(t.pending, k)
+			freed++
+		}
+	}
+	t.stats.AnsweredForgotten += uint64(freed)
+	if freed < t.cfg.MaxPending/8 {
+		t.sweepAfterNs = pkt.AddNs(nowNs, t.cfg.TimeoutNs/10)
+	}
+	return len(t.pending) < t.cfg.MaxPending
 }
 
 // response looks up the request k answers. It returns false for a

@@ -437,3 +437,41 @@ func TestPacketHistograms(t *testing.T) {
 		t.Errorf("rows %+v", rows)
 	}
 }
+
+// TestFullTableForgetsAnswered: a pending table full of answered
+// requests (kept only to tell duplicate responses from orphans) makes
+// room for new requests instead of refusing them: a resolver answering
+// more than MaxPending/TimeoutNs queries a second (6,554 by default) lost
+// every new query once the table filled with answered ones. A table full
+// of unanswered requests still refuses (PendingFull), and is not swept
+// again before TimeoutNs/10.
+func TestFullTableForgetsAnswered(t *testing.T) {
+	tr := New(Config{MaxPending: 8})
+	var c collector
+	ms := int64(1e6)
+	for i := range uint16(8) { // 8 echoes answered within 1 ms
+		tr.Packet(echo(true, 1, i, int64(i)*ms), 1, c.emit)
+		tr.Packet(echo(false, 1, i, int64(i)*ms+ms/2), 1, c.emit)
+	}
+	for i := range uint16(8) { // 8 more, 10 ms later: the table is full of answered ones
+		tr.Packet(echo(true, 2, i, 10*ms+int64(i)*ms), 1, c.emit)
+		tr.Packet(echo(false, 2, i, 10*ms+int64(i)*ms+ms/4), 1, c.emit)
+	}
+	st := tr.Stats()
+	if len(c.samples) != 16 || st.PendingFull != 0 || st.AnsweredForgotten != 8 {
+		t.Errorf("%d samples, PendingFull %d, AnsweredForgotten %d: want 16, 0, 8", len(c.samples), st.PendingFull, st.AnsweredForgotten)
+	}
+	// a duplicate reply to a forgotten request is an orphan
+	tr.Packet(echo(false, 1, 0, 30*ms), 1, c.emit)
+	if st := tr.Stats(); st.Orphans[KindICMPEcho] != 1 || st.Duplicates[KindICMPEcho] != 0 {
+		t.Errorf("orphans %d duplicates %d: want 1, 0", st.Orphans[KindICMPEcho], st.Duplicates[KindICMPEcho])
+	}
+	// unanswered requests fill it: refused, and the sweep that freed the
+	// 8 answered ones does not run for every refused request
+	for i := range uint16(10) {
+		tr.Packet(echo(true, 3, i, 40*ms+int64(i)*ms), 1, c.emit)
+	}
+	if st := tr.Stats(); st.PendingFull != 2 || st.AnsweredForgotten != 16 || st.Pending != 8 {
+		t.Errorf("PendingFull %d, AnsweredForgotten %d, Pending %d: want 2, 16, 8", st.PendingFull, st.AnsweredForgotten, st.Pending)
+	}
+}

@@ -338,13 +338,13 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 						}
 						switch key, _ := kv.Key.(*ast.Ident); {
 						case key == nil:
-						case key.Name == "Kind":
+						case key.Name == "Kind", key.Name == "kind": // kind: engine/probe's counter table
 							if s, ok := stringLit(kv.Value); ok && kindRE.MatchString(s) {
 								kind = s
 							}
-						case key.Name == "Severity":
+						case key.Name == "Severity", key.Name == "sev":
 							sev = severity([]ast.Expr{kv.Value})
-						case key.Name == "Message":
+						case key.Name == "Message", key.Name == "what":
 							msg = message([]ast.Expr{kv.Value})
 						}
 					}
