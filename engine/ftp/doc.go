@@ -100,8 +100,15 @@
 // length do not matter, transfers past 4 GiB count right as long as the
 // packets seen are less than 2 GiB apart (zeek's bigtransfer: 5,416,666,670
 // bytes of which 23,822 are captured); a FIN is unwrapped forward, so SYN
-// and FIN alone give exact sizes below 4 GiB. Pure ACKs and resets move
-// nothing.
+// and FIN alone give exact sizes below 4 GiB. Resets move nothing. Bytes
+// the capture missed at the edges are bounded as Wireshark's relative
+// sequence numbers bound them: the first from the peer's SYN-ACK (its ACK
+// is the ISN+1) when the SYN was missed, the last from the peer's ACKs
+// when the last segments and the FIN were missed (a side none of whose
+// packets was seen starts at the peer's first ACK, Zeek's init_peer). An
+// acknowledged FIN not seen is told from a byte by the reply: in stream
+// mode the sender closes the connection at end of file (RFC 959 §3.4.1),
+// so after a 2xx the last acknowledged sequence number is its FIN.
 //
 // Start is the data connection's first packet (its SYN, also when captured
 // before its announcement within the 2 s above), or the command

@@ -533,11 +533,14 @@ func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTr
 			r.StartTime, r.EndTime = c.first, c.last
 			// The data flow from the server is the initiator's in active
 			// mode, the responder's in passive mode.
+			// A transfer answered 2xx ended with the sender's FIN (RFC 959
+			// §3.4.1: end of file is the connection's close).
 			senderIsInitiator := (x.dir == dirDown) == ch.active
+			eof := x.replied && x.reply >= 200 && x.reply < 300
 			if senderIsInitiator {
-				r.Bytes = c.span[0].bytes()
+				r.Bytes = c.span[0].sent(eof)
 			} else {
-				r.Bytes = c.span[1].bytes()
+				r.Bytes = c.span[1].sent(eof)
 			}
 		} else {
 			r.DataSrcAddr = addrString(ch.init)

@@ -1,0 +1,50 @@
+package ftp
+
+import "testing"
+
+// The captures below were written by testdata/make-data-lost.py (python3
+// make-data-lost.py ../shared/samples/edge testdata, with the edge
+// samples' pcapgen.py). Their expected bytes are Wireshark's relative
+// sequence numbers, from
+//
+//	tshark -r F -Y 'tcp.port!=21' -T fields -e tcp.stream -e tcp.srcport \
+//	  -e tcp.flags.str -e tcp.seq -e tcp.ack -e tcp.len
+
+// TestDataEdgesLost: data connections whose first or last bytes the
+// capture missed. Their bytes come from the sequence space the peer's
+// SYN-ACK and ACKs bound, as Wireshark takes it (relative sequence
+// numbers from the SYN-ACK's ACK when the SYN is missed,
+// tcp.analysis.ack_lost_segment), not only from the segments seen.
+//
+//   - STOR head: the client's SYN, handshake ACK and first 1000 bytes are
+//     missing; tshark puts the data seen at relative seq 1001 and the FIN
+//     at 2001: 2000 bytes (was 1000, from the first segment seen).
+//   - RETR tail: the last 1000 bytes and the server's FIN are missing;
+//     the client acknowledges 3001 (ack_lost_segment), then 3002 with
+//     its FIN: 3000 bytes and the FIN (was 2000). RFC 959 §3.4.1: in
+//     stream mode the sender closes the connection at end of file, so a
+//     226 says the last acknowledged sequence number is its FIN.
+//   - RETR oneway: nothing the server sent on the data connection is
+//     captured; the client's ACKs go from 1 to 1502 (with its FIN):
+//     1500 bytes (was 0).
+//   - RETR abort: the last 700 bytes are missing, the client acknowledges
+//     1701 and resets; 426, no FIN: 1700 bytes (was 1000).
+func TestDataEdgesLost(t *testing.T) {
+	res := run(t, "testdata/data-lost-edges.pcap", DefaultConfig())
+	const c, s = "192.0.2.10", "198.51.100.20"
+	checkTransfers(t, res.transfers, []xfer{
+		{"STOR", "head", DirClientToServer, ModePassive, "PASV", 2000, StatusComplete, 226, c + ":51003", s + ":40003"},
+		{"RETR", "tail", DirServerToClient, ModePassive, "PASV", 3000, StatusComplete, 226, c + ":51004", s + ":40004"},
+		{"RETR", "oneway", DirServerToClient, ModePassive, "PASV", 1500, StatusComplete, 226, c + ":51005", s + ":40005"},
+		{"RETR", "abort", DirServerToClient, ModePassive, "PASV", 1700, StatusAborted, 426, c + ":51006", s + ":40006"},
+	})
+	want := []struct{ down, up uint64 }{{0, 2000}, {3000, 0}, {1500, 0}, {1700, 0}}
+	if len(res.sessions) != len(want) {
+		t.Fatalf("%d sessions, want %d", len(res.sessions), len(want))
+	}
+	for i, w := range want {
+		if s := res.sessions[i]; s.BytesDown != w.down || s.BytesUp != w.up {
+			t.Errorf("session %d: bytes down %d up %d, want %d %d", i+1, s.BytesDown, s.BytesUp, w.down, w.up)
+		}
+	}
+}
