@@ -238,7 +238,13 @@ type dataConn struct {
 	span         [2]span // 0: initiator to responder, 1: responder to initiator
 	packets      uint64
 	rst          bool // a reset was seen
+	fin          bool // a FIN was seen, either way
+	over         bool // a new connection took its tuple or its channel
 }
+
+// ended reports whether c is over or closing: a FIN or a reset seen, or
+// its tuple or channel taken by a new connection.
+func (c *dataConn) ended() bool { return c.fin || c.rst || c.over }
 
 // stillborn reports whether c never became a data connection: no payload
 // either way, and reset or never answered by the responder's SYN-ACK.
@@ -480,6 +486,7 @@ func (t *Tracker) detach(c *dataConn) (retry *dataConn) {
 	if t.lastConn == c {
 		t.lastConn = nil
 	}
+	c.over = true
 	for _, p := range c.ch.peers {
 		if p != nil {
 			p.conns = remove(p.conns, c)
@@ -552,6 +559,7 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 		seq++
 	}
 	if f&dissect.TCPFin != 0 {
+		c.fin = true
 		sp.fin(seq, d.PayloadLen)
 	} else {
 		sp.add(seq, d.PayloadLen)

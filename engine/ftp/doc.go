@@ -120,7 +120,11 @@
 // cwd-navigation trace, whose 687 RETR got 226 replies but whose data
 // connections were filtered out of the capture), no final reply
 // incomplete. Transfers leave in command order, LingerNs after their last
-// event when replied, IdleTimeoutNs without activity otherwise.
+// event when replied, IdleTimeoutNs without activity otherwise; a transfer
+// answered 1xx-2xx whose data connection is still open (answered, no FIN,
+// no reset) waits for it to close, as its server may send the 226 while
+// the data are still in its socket buffer (a lossy link's retransmission
+// timeouts then hold them back for seconds).
 //
 // # Sessions
 //

@@ -48,3 +48,24 @@ func TestDataEdgesLost(t *testing.T) {
 		}
 	}
 }
+
+// TestDataAfter226: the server sends 226 once the file is in its socket
+// buffer (frame 17, 0.086 s); the second 1000 bytes leave 3 s later, after
+// a retransmission timeout (frame 18), then the FIN (19) and the last ACK
+// (22, 3.099 s). tshark -z conv,tcp: the data connection 51007-40007
+// carries 2000 bytes of payload from the server over 3.039 s. The transfer
+// waits for its data connection to close: 2000 bytes, ending at frame 22.
+// Before, it left LingerNs (2 s) after the 226 with 1000 bytes, and the
+// rest of its data connection was no longer FTP.
+func TestDataAfter226(t *testing.T) {
+	res := run(t, "testdata/data-after-226.pcap", DefaultConfig())
+	checkTransfers(t, res.transfers, []xfer{
+		{"RETR", "slow", DirServerToClient, ModePassive, "PASV", 2000, StatusComplete, 226, "192.0.2.10:51007", "198.51.100.20:40007"},
+	})
+	if x := res.transfers[0]; x.StartTime != 1700000000_060000000 || x.EndTime != 1700000003_099000000 {
+		t.Errorf("times %d..%d, want the SYN (frame 12) to the last ACK (frame 22)", x.StartTime, x.EndTime)
+	}
+	if len(res.dataFTP) != 9 { // frames 12-14, 16 and 18-22
+		t.Errorf("%d data packets taken as FTP, want 9", len(res.dataFTP))
+	}
+}

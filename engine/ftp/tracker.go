@@ -434,10 +434,15 @@ func (t *Tracker) emitDone(emitTransfer func(*observe.FTPTransfer), emitSession 
 	t.done = t.done[:0]
 }
 
-// ready reports whether the transfer x can be emitted.
+// ready reports whether the transfer x can be emitted. A transfer
+// answered 1xx-2xx whose data connection is open (answered, no FIN, no
+// reset, its tuple not taken again) waits for it, up to IdleTimeoutNs
+// without a packet: the server may send its 226 as soon as the data are
+// in its socket buffer, before they have left (a slow or lossy link:
+// seconds of retransmission timeouts).
 func (t *Tracker) ready(x *transfer, now int64) bool {
 	idle := now - x.lastActivity()
-	if x.replied {
+	if x.replied && (x.reply >= 300 || x.ch == nil || x.ch.conn == nil || x.ch.conn.ended() || x.ch.conn.stillborn()) {
 		return idle >= t.cfg.LingerNs
 	}
 	return idle >= t.cfg.IdleTimeoutNs
