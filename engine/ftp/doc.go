@@ -45,8 +45,11 @@
 // still waiting; when its code cannot answer that command but answers a
 // later one specifically (227 for PASV, 226 for a transfer, ...), the
 // earlier replies were lost in a capture gap and those commands are
-// dropped. Preliminary replies (1xx) go to the oldest waiting transfer
-// command and close nothing. The 220 greeting answers no command. After
+// dropped; but a transfer in progress (its 1xx seen) is never dropped so:
+// a reply it cannot take answers the first later command it fits alone
+// (keep-alive NOOP, PWD, STAT, TYPE sent during a long transfer and
+// answered before its 226). Preliminary replies (1xx) go to the oldest
+// waiting transfer command and close nothing. The 220 greeting answers no command. After
 // AUTH and a 234 reply (RFC 4217) the connection is TLS and is no longer
 // parsed.
 //
