@@ -335,7 +335,9 @@ func (sp *span) fin(seq uint32, n uint32) {
 
 // acked records an acknowledgment number the peer sent for these bytes. A
 // side none of whose segments was seen starts at the first one (Zeek's
-// init_peer: its ISN is the first ACK - 1).
+// init_peer: its ISN is the first ACK - 1; the SYN-ACK's ACK is the ISN+1
+// exactly), and a segment seen later before it moves the start down, as
+// for a connection picked up late: a stray ACK cannot hide data.
 func (sp *span) acked(a uint32) {
 	if !sp.ok {
 		sp.ok = true
@@ -547,10 +549,7 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 		return s.id // a reset's sequence number says nothing of the data
 	}
 	if f&dissect.TCPAck != 0 {
-		if f&dissect.TCPSyn != 0 && dir == 1 {
-			c.span[0].syn(d.Ack - 1) // the SYN-ACK names the initiator's ISN, its SYN seen or not
-		}
-		c.span[1-dir].acked(d.Ack)
+		c.span[1-dir].acked(d.Ack) // a SYN-ACK's: the initiator's ISN+1, its SYN seen or not
 	}
 	sp := &c.span[dir]
 	seq := d.Seq

@@ -69,3 +69,32 @@ func TestDataAfter226(t *testing.T) {
 		t.Errorf("%d data packets taken as FTP, want 9", len(res.dataFTP))
 	}
 }
+
+// TestSpanAcked: the peer's ACKs bound the bytes sent (RFC 9293 §3.4: an
+// ACK is the next sequence number expected; a FIN takes one).
+func TestSpanAcked(t *testing.T) {
+	var sp span // SYN missed: the SYN-ACK acknowledges ISN 99, data 100..
+	sp.acked(100)
+	sp.add(1100, 500) // 100..1099 missed
+	sp.acked(1600)
+	if got := sp.sent(true); got != 1500 {
+		t.Errorf("head missed: %d, want 1500", got)
+	}
+	sp.acked(1601) // the FIN, not seen
+	if got, gotNoEOF := sp.sent(true), sp.sent(false); got != 1500 || gotNoEOF != 1501 {
+		t.Errorf("FIN acknowledged: %d (eof) %d, want 1500 1501", got, gotNoEOF)
+	}
+	var f span // FIN seen: its position is the end, whatever eof says
+	f.syn(99)
+	f.fin(1100, 0)
+	f.acked(1101)
+	if f.sent(false) != 1000 || f.sent(true) != 1000 {
+		t.Errorf("FIN seen: %d %d, want 1000", f.sent(false), f.sent(true))
+	}
+	var late span // an ACK beyond the data seen first, then earlier data
+	late.acked(5000)
+	late.add(4000, 1000)
+	if late.sent(false) != 1000 {
+		t.Errorf("late: %d, want 1000", late.sent(false))
+	}
+}
