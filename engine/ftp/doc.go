@@ -49,9 +49,9 @@
 // a reply it cannot take answers the first later command it fits alone
 // (keep-alive NOOP, PWD, STAT, TYPE sent during a long transfer and
 // answered before its 226). Preliminary replies (1xx) go to the oldest
-// waiting transfer command and close nothing. The 220 greeting answers no command. After
-// AUTH and a 234 reply (RFC 4217) the connection is TLS and is no longer
-// parsed.
+// waiting transfer command and close nothing. The 220 greeting answers no
+// command. After AUTH and a 234 reply (RFC 4217), or 200 (VxWorks'
+// server), the connection is TLS and is no longer parsed.
 //
 // # Data channels (RFC 959 §3.2, RFC 2428, RFC 1123 §4.1.2.6)
 //

@@ -371,7 +371,7 @@ func fits(v verb, code int) (ok, specific bool) {
 	case vABOR:
 		return code == 225 || code == 226, true
 	case vAUTH:
-		return code == 234 || code == 334, true
+		return code == 234 || code == 334 || code == 200, true // 200: VxWorks
 	}
 	return true, false
 }
@@ -532,8 +532,12 @@ func (t *Tracker) reply(s *session, now int64) {
 		}
 	case 230:
 		s.loggedIn = true
-	case 234:
-		if p.v == vAUTH { // RFC 4217: the control connection turns to TLS
+	case 234, 200:
+		// RFC 4217 §4: after 234 to AUTH the control connection turns to
+		// TLS; VxWorks' FTP server, in many embedded devices, accepts
+		// AUTH TLS with "200 AUTH command ok; starting SSL connection"
+		// (node-ftp#166, suppaftp#43).
+		if p.v == vAUTH {
 			s.encrypted = true
 			t.stats.Encrypted++
 			s.dir[0].line, s.dir[1].line = s.dir[0].line[:0], s.dir[1].line[:0]
