@@ -238,7 +238,13 @@ type dataConn struct {
 	span         [2]span // 0: initiator to responder, 1: responder to initiator
 	packets      uint64
 	rst          bool // a reset was seen
+	fin          bool // a FIN was seen, either way
+	over         bool // a new connection took its tuple or its channel
 }
+
+// ended reports whether c is over or closing: a FIN or a reset seen, or
+// its tuple or channel taken by a new connection.
+func (c *dataConn) ended() bool { return c.fin || c.rst || c.over }
 
 // stillborn reports whether c never became a data connection: no payload
 // either way, and reset or never answered by the responder's SYN-ACK.
@@ -250,12 +256,20 @@ func (c *dataConn) stillborn() bool {
 // (design 3.6: the difference of sequence numbers at the connection's
 // boundaries), unwrapped to 64 bits so transfers past 4 GiB count right as
 // long as consecutive packets seen are less than 2 GiB apart. Holes and
-// snap-length cuts do not matter; retransmissions count once.
+// snap-length cuts do not matter; retransmissions count once. Bytes the
+// capture missed at the end (the last segments, the FIN) are known from
+// the peer's ACKs, and the first byte from the peer's SYN-ACK when the
+// sender's SYN was missed (RFC 9293 §3.4: its ACK is the ISN+1), as
+// Wireshark's relative sequence numbers and tcp.analysis.ack_lost_segment
+// take them.
 type span struct {
 	ok    bool
 	synOK bool
+	finOK bool   // the sender's FIN was seen: hi is its position
+	ackOK bool   // the peer acknowledged these bytes
 	base  uint64 // unwrapped sequence number of the first data byte
 	hi    uint64 // unwrapped sequence number after the highest byte seen
+	ack   uint64 // unwrapped highest acknowledgment number from the peer
 }
 
 // unwrap returns the 64-bit sequence number closest to ref.
@@ -308,6 +322,7 @@ func (sp *span) add(seq uint32, n uint32) {
 // SYN and the FIN of a connection (design 3.6's boundary packets), sizes
 // below 4 GiB come out exact.
 func (sp *span) fin(seq uint32, n uint32) {
+	sp.finOK = true
 	if !sp.ok {
 		sp.add(seq, n)
 		return
@@ -318,12 +333,47 @@ func (sp *span) fin(seq uint32, n uint32) {
 	}
 }
 
-// bytes returns the bytes sent.
-func (sp *span) bytes() uint64 {
-	if !sp.ok || sp.hi < sp.base {
+// acked records an acknowledgment number the peer sent for these bytes. A
+// side none of whose segments was seen starts at the first one (Zeek's
+// init_peer: its ISN is the first ACK - 1; the SYN-ACK's ACK is the ISN+1
+// exactly), and a segment seen later before it moves the start down, as
+// for a connection picked up late: a stray ACK cannot hide data.
+func (sp *span) acked(a uint32) {
+	if !sp.ok {
+		sp.ok = true
+		sp.base = 1<<32 + uint64(a)
+		sp.hi = sp.base
+	}
+	if u := unwrap(sp.hi, a); !sp.ackOK || u > sp.ack {
+		sp.ack, sp.ackOK = u, true
+	}
+}
+
+// bytes returns the bytes sent, without knowing how the connection ended:
+// sent(false).
+func (sp *span) bytes() uint64 { return sp.sent(false) }
+
+// sent returns the bytes sent: from the first data byte to the highest one
+// seen or, beyond it, acknowledged by the peer. eof says the sender closed
+// the connection after its data (RFC 959 §3.4.1: in stream mode the end
+// of file is the data connection's close, so a transfer answered 2xx ended
+// with the sender's FIN): a FIN not seen then took the last sequence
+// number acknowledged. A FIN seen ends the data exactly.
+func (sp *span) sent(eof bool) uint64 {
+	if !sp.ok {
 		return 0
 	}
-	return sp.hi - sp.base
+	end := sp.hi
+	if sp.ackOK && !sp.finOK && sp.ack > end {
+		end = sp.ack
+		if eof {
+			end--
+		}
+	}
+	if end < sp.base {
+		return 0
+	}
+	return end - sp.base
 }
 
 // Data takes a TCP segment that is not in an FTP control class. When it
@@ -438,6 +488,7 @@ func (t *Tracker) detach(c *dataConn) (retry *dataConn) {
 	if t.lastConn == c {
 		t.lastConn = nil
 	}
+	c.over = true
 	for _, p := range c.ch.peers {
 		if p != nil {
 			p.conns = remove(p.conns, c)
@@ -497,6 +548,9 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 		c.rst = true
 		return s.id // a reset's sequence number says nothing of the data
 	}
+	if f&dissect.TCPAck != 0 {
+		c.span[1-dir].acked(d.Ack) // a SYN-ACK's: the initiator's ISN+1, its SYN seen or not
+	}
 	sp := &c.span[dir]
 	seq := d.Seq
 	if f&dissect.TCPSyn != 0 {
@@ -504,6 +558,7 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 		seq++
 	}
 	if f&dissect.TCPFin != 0 {
+		c.fin = true
 		sp.fin(seq, d.PayloadLen)
 	} else {
 		sp.add(seq, d.PayloadLen)

@@ -45,10 +45,13 @@
 // still waiting; when its code cannot answer that command but answers a
 // later one specifically (227 for PASV, 226 for a transfer, ...), the
 // earlier replies were lost in a capture gap and those commands are
-// dropped. Preliminary replies (1xx) go to the oldest waiting transfer
-// command and close nothing. The 220 greeting answers no command. After
-// AUTH and a 234 reply (RFC 4217) the connection is TLS and is no longer
-// parsed.
+// dropped; but a transfer in progress (its 1xx seen) is never dropped so:
+// a reply it cannot take answers the first later command it fits alone
+// (keep-alive NOOP, PWD, STAT, TYPE sent during a long transfer and
+// answered before its 226). Preliminary replies (1xx) go to the oldest
+// waiting transfer command and close nothing. The 220 greeting answers no
+// command. After AUTH and a 234 reply (RFC 4217), or 200 (VxWorks'
+// server), the connection is TLS and is no longer parsed.
 //
 // # Data channels (RFC 959 §3.2, RFC 2428, RFC 1123 §4.1.2.6)
 //
@@ -100,8 +103,15 @@
 // length do not matter, transfers past 4 GiB count right as long as the
 // packets seen are less than 2 GiB apart (zeek's bigtransfer: 5,416,666,670
 // bytes of which 23,822 are captured); a FIN is unwrapped forward, so SYN
-// and FIN alone give exact sizes below 4 GiB. Pure ACKs and resets move
-// nothing.
+// and FIN alone give exact sizes below 4 GiB. Resets move nothing. Bytes
+// the capture missed at the edges are bounded as Wireshark's relative
+// sequence numbers bound them: the first from the peer's SYN-ACK (its ACK
+// is the ISN+1) when the SYN was missed, the last from the peer's ACKs
+// when the last segments and the FIN were missed (a side none of whose
+// packets was seen starts at the peer's first ACK, Zeek's init_peer). An
+// acknowledged FIN not seen is told from a byte by the reply: in stream
+// mode the sender closes the connection at end of file (RFC 959 §3.4.1),
+// so after a 2xx the last acknowledged sequence number is its FIN.
 //
 // Start is the data connection's first packet (its SYN, also when captured
 // before its announcement within the 2 s above), or the command
@@ -113,7 +123,11 @@
 // cwd-navigation trace, whose 687 RETR got 226 replies but whose data
 // connections were filtered out of the capture), no final reply
 // incomplete. Transfers leave in command order, LingerNs after their last
-// event when replied, IdleTimeoutNs without activity otherwise.
+// event when replied, IdleTimeoutNs without activity otherwise; a transfer
+// answered 1xx-2xx whose data connection is still open (answered, no FIN,
+// no reset) waits for it to close, as its server may send the 226 while
+// the data are still in its socket buffer (a lossy link's retransmission
+// timeouts then hold them back for seconds).
 //
 // # Sessions
 //

@@ -371,7 +371,7 @@ func fits(v verb, code int) (ok, specific bool) {
 	case vABOR:
 		return code == 225 || code == 226, true
 	case vAUTH:
-		return code == 234 || code == 334, true
+		return code == 234 || code == 334 || code == 200, true // 200: VxWorks
 	}
 	return true, false
 }
@@ -379,13 +379,24 @@ func fits(v verb, code int) (ok, specific bool) {
 // pop pairs a final reply with the oldest waiting command. When the code
 // cannot answer it but answers a later waiting command specifically (the
 // replies of the earlier ones were lost in a capture gap), the earlier
-// ones are dropped: their transfers stay without a final reply.
+// ones are dropped: their transfers stay without a final reply. A
+// transfer in progress (its 1xx seen) is not dropped: the client may send
+// keep-alive commands on the control connection during a long transfer
+// (NOOP, PWD, STAT, TYPE: FluentFTP's NoopInterval, Cyberduck,
+// basic-ftp#16) and the server may answer them before the transfer's 226;
+// a reply the transfer cannot take (RFC 959 §5.4: 226, 250, 4xx, 5xx)
+// answers the first later command it fits, which alone leaves the queue.
 func (t *Tracker) pop(s *session, code int) (pending, bool) {
 	if s.pendN == 0 {
 		return pending{}, false
 	}
 	take := 0
 	if ok, _ := fits(s.pend[s.pendHead].v, code); !ok {
+		if x := s.pend[s.pendHead].x; x != nil && x.prelim != 0 {
+			if i := laterFit(s, code); i > 0 {
+				return s.removePending(i), true
+			}
+		}
 		for i := 1; i < s.pendN; i++ {
 			if ok, spec := fits(s.pend[(s.pendHead+i)%maxPending].v, code); ok && spec {
 				take = i
@@ -401,6 +412,36 @@ func (t *Tracker) pop(s *session, code int) (pending, bool) {
 		s.pendN--
 	}
 	return p, true
+}
+
+// laterFit returns the index in the queue of the first command after the
+// oldest that code answers, specifically if one does, else the first one
+// code may answer; 0 when none.
+func laterFit(s *session, code int) int {
+	first := 0
+	for i := 1; i < s.pendN; i++ {
+		ok, spec := fits(s.pend[(s.pendHead+i)%maxPending].v, code)
+		if ok && spec {
+			return i
+		}
+		if ok && first == 0 {
+			first = i
+		}
+	}
+	return first
+}
+
+// removePending takes the i-th waiting command out of the queue, keeping
+// the order of the others.
+func (s *session) removePending(i int) pending {
+	at := func(k int) *pending { return &s.pend[(s.pendHead+k)%maxPending] }
+	p := *at(i)
+	for k := i; k < s.pendN-1; k++ {
+		*at(k) = *at(k + 1)
+	}
+	*at(s.pendN - 1) = pending{}
+	s.pendN--
+	return p
 }
 
 // replyLine handles one line from the server: a single-line reply, or a
@@ -491,8 +532,12 @@ func (t *Tracker) reply(s *session, now int64) {
 		}
 	case 230:
 		s.loggedIn = true
-	case 234:
-		if p.v == vAUTH { // RFC 4217: the control connection turns to TLS
+	case 234, 200:
+		// RFC 4217 §4: after 234 to AUTH the control connection turns to
+		// TLS; VxWorks' FTP server, in many embedded devices, accepts
+		// AUTH TLS with "200 AUTH command ok; starting SSL connection"
+		// (node-ftp#166, suppaftp#43).
+		if p.v == vAUTH {
 			s.encrypted = true
 			t.stats.Encrypted++
 			s.dir[0].line, s.dir[1].line = s.dir[0].line[:0], s.dir[1].line[:0]

@@ -434,10 +434,15 @@ func (t *Tracker) emitDone(emitTransfer func(*observe.FTPTransfer), emitSession 
 	t.done = t.done[:0]
 }
 
-// ready reports whether the transfer x can be emitted.
+// ready reports whether the transfer x can be emitted. A transfer
+// answered 1xx-2xx whose data connection is open (answered, no FIN, no
+// reset, its tuple not taken again) waits for it, up to IdleTimeoutNs
+// without a packet: the server may send its 226 as soon as the data are
+// in its socket buffer, before they have left (a slow or lossy link:
+// seconds of retransmission timeouts).
 func (t *Tracker) ready(x *transfer, now int64) bool {
 	idle := now - x.lastActivity()
-	if x.replied {
+	if x.replied && (x.reply >= 300 || x.ch == nil || x.ch.conn == nil || x.ch.conn.ended() || x.ch.conn.stillborn()) {
 		return idle >= t.cfg.LingerNs
 	}
 	return idle >= t.cfg.IdleTimeoutNs
@@ -533,11 +538,14 @@ func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTr
 			r.StartTime, r.EndTime = c.first, c.last
 			// The data flow from the server is the initiator's in active
 			// mode, the responder's in passive mode.
+			// A transfer answered 2xx ended with the sender's FIN (RFC 959
+			// §3.4.1: end of file is the connection's close).
 			senderIsInitiator := (x.dir == dirDown) == ch.active
+			eof := x.replied && x.reply >= 200 && x.reply < 300
 			if senderIsInitiator {
-				r.Bytes = c.span[0].bytes()
+				r.Bytes = c.span[0].sent(eof)
 			} else {
-				r.Bytes = c.span[1].bytes()
+				r.Bytes = c.span[1].sent(eof)
 			}
 		} else {
 			r.DataSrcAddr = addrString(ch.init)

@@ -269,6 +269,31 @@ func TestAuthTLS(t *testing.T) {
 	}
 }
 
+// TestAuthTLS200: VxWorks' FTP server accepts AUTH TLS with "200 AUTH
+// command ok; starting SSL connection..." (node-ftp#166, suppaftp#43: the
+// client then starts TLS): the control connection is TLS from there, its
+// bytes are no commands. Before, only 234 (RFC 4217 §4) switched it: the
+// TLS records were parsed as lines (a RETR row, 2 commands, a bad line).
+func TestAuthTLS200(t *testing.T) {
+	v := newConv(DefaultConfig())
+	v.send(1, "220 VxWorks FTP server (VxWorks VxWorks5.5.1) ready.\r\n")
+	v.send(0, "AUTH TLS\r\n")
+	v.send(1, "200 AUTH command ok; starting SSL connection...\r\n")
+	v.send(0, "\x16\x03\x01\x00\x05hello\r\nRETR x\r\n")
+	v.send(1, "\x16\x03\x03\x00\x02\x0a\x0d226 ok\r\n")
+	v.close()
+	v.t.Flush(v.now, v.emitT, v.emitS)
+	if st := v.t.Stats(); st.Encrypted != 1 || st.Commands != 1 || st.BadLines != 0 || st.Replies != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	if len(v.transfers) != 0 || len(v.sessions) != 1 {
+		t.Fatalf("rows %v %v", v.transfers, v.sessions)
+	}
+	if s := v.sessions[0]; s.Commands != 1 || s.Transfers != 0 || s.LastReply != 200 {
+		t.Errorf("session %+v", s)
+	}
+}
+
 // TestExpireOrder: Expire emits a replied transfer LingerNs after its last
 // packet, the closed session CloseDelayNs after its last packet; an unused
 // announcement is forgotten after ExpectTimeoutNs and stops matching.
