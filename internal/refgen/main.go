@@ -534,29 +534,19 @@ var indexedKinds = map[string]string{}
 func indexKinds(f *ast.File) {
 	consts := map[int]string{} // iota value -> constant name
 	var kinds []string
-	for _, decl := range f.Decls {
-		gd, ok := decl.(*ast.GenDecl)
-		if !ok {
-			continue
+	valueSpecs(f, func(tok token.Token, i int, vs *ast.ValueSpec) {
+		if tok == token.CONST && len(vs.Names) == 1 && (len(vs.Values) == 0 || isIota(vs.Values[0])) && (i > 0 || len(vs.Values) == 1) {
+			consts[i] = vs.Names[0].Name
 		}
-		for i, spec := range gd.Specs {
-			vs, ok := spec.(*ast.ValueSpec)
-			if !ok {
-				continue
-			}
-			if gd.Tok == token.CONST && len(vs.Names) == 1 && (len(vs.Values) == 0 || isIota(vs.Values[0])) && (i > 0 || len(vs.Values) == 1) {
-				consts[i] = vs.Names[0].Name
-			}
-			if gd.Tok == token.VAR && len(vs.Names) == 1 && len(vs.Values) == 1 && strings.HasSuffix(vs.Names[0].Name, "Kinds") {
-				if cl, ok := vs.Values[0].(*ast.CompositeLit); ok {
-					for _, e := range cl.Elts {
-						k, _ := stringLit(e)
-						kinds = append(kinds, k)
-					}
+		if tok == token.VAR && len(vs.Names) == 1 && len(vs.Values) == 1 && strings.HasSuffix(vs.Names[0].Name, "Kinds") {
+			if cl, ok := vs.Values[0].(*ast.CompositeLit); ok {
+				for _, e := range cl.Elts {
+					k, _ := stringLit(e)
+					kinds = append(kinds, k)
 				}
 			}
 		}
-	}
+	})
 	for i, k := range kinds {
 		if name, ok := consts[i]; ok && kindRE.MatchString(k) {
 			indexedKinds[name] = k
@@ -576,6 +566,22 @@ func firstIdent(args []ast.Expr) (string, bool) {
 	return id.Name, true
 }
 
+// valueSpecs calls fn with every const and var spec of f: its token, its
+// index in its declaration and the spec.
+func valueSpecs(f *ast.File, fn func(tok token.Token, i int, vs *ast.ValueSpec)) {
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for i, spec := range gd.Specs {
+			if vs, ok := spec.(*ast.ValueSpec); ok {
+				fn(gd.Tok, i, vs)
+			}
+		}
+	}
+}
+
 func isIota(e ast.Expr) bool {
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == "iota"
@@ -591,34 +597,24 @@ func pduTypes(path string) ([]observe.PDUType, error) {
 	}
 	var names []string
 	var types []pduType
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok {
-			continue
-		}
-		for _, s := range gd.Specs {
-			vs, ok := s.(*ast.ValueSpec)
-			if !ok {
-				continue
-			}
-			for i, n := range vs.Names {
-				if n.Name == "typeNames" && i < len(vs.Values) {
-					if cl, ok := vs.Values[i].(*ast.CompositeLit); ok {
-						for _, e := range cl.Elts {
-							s, _ := stringLit(e)
-							names = append(names, s)
-						}
-					}
-				}
-				if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Type" && n.IsExported() && i < len(vs.Values) {
-					if bl, ok := vs.Values[i].(*ast.BasicLit); ok {
-						v, _ := strconv.Atoi(bl.Value)
-						types = append(types, pduType{value: v, identifier: n.Name, doc: oneLine(vs.Doc, vs.Comment)})
+	valueSpecs(f, func(_ token.Token, _ int, vs *ast.ValueSpec) {
+		for i, n := range vs.Names {
+			if n.Name == "typeNames" && i < len(vs.Values) {
+				if cl, ok := vs.Values[i].(*ast.CompositeLit); ok {
+					for _, e := range cl.Elts {
+						s, _ := stringLit(e)
+						names = append(names, s)
 					}
 				}
 			}
+			if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Type" && n.IsExported() && i < len(vs.Values) {
+				if bl, ok := vs.Values[i].(*ast.BasicLit); ok {
+					v, _ := strconv.Atoi(bl.Value)
+					types = append(types, pduType{value: v, identifier: n.Name, doc: oneLine(vs.Doc, vs.Comment)})
+				}
+			}
 		}
-	}
+	})
 	for i := range types {
 		if types[i].value < len(names) {
 			types[i].name = names[types[i].value]
