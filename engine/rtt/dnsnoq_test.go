@@ -1,7 +1,6 @@
 package rtt
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -34,10 +33,7 @@ func TestDNSResponseWithoutQuestion(t *testing.T) {
 		{TimeNs: capgen.Ms(130), Data: capgen.UDP{Src: srv, Dst: cli2, Payload: dnsMsg(t, 0x1111, true, "a.example.com", 0)}.Frame()},
 		{TimeNs: capgen.Ms(140), Data: capgen.UDP{Src: srv, Dst: cli2, Payload: noq(0x7777, 0x8181)}.Frame()},
 	}
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/dns-no-question.pcap", capgen.PCAP(frames, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/dns-no-question.pcap", frames)
 	r := run(t, DefaultConfig(), readCapture(t, path))
 	got := r.byKind("dns")
 	want := []struct {

@@ -3,7 +3,6 @@ package rtt
 import (
 	"encoding/binary"
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -79,15 +78,8 @@ func TestDNSTCPReorderLossMidstream(t *testing.T) {
 	for _, sg := range segs {
 		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
 	}
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/dns-tcp-gaps.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := run(t, DefaultConfig(), readCapture(t, path))
-	got := map[string]float64{}
-	for _, s := range res.byKind("dns") {
-		got[s.Detail] = s.RTTMs
-	}
+	res := run(t, DefaultConfig(), readCapture(t, golden(t, "testdata/dns-tcp-gaps.pcap", fr)))
+	got := res.rttByDetail("dns")
 	want := map[string]float64{"A one.example NOERROR": 9, "A two.example NOERROR": 5,
 		"A four.example NOERROR": 5, "A five.example NOERROR": 5}
 	if !reflect.DeepEqual(got, want) {
@@ -162,15 +154,8 @@ func TestDNSZoneTransferMessages(t *testing.T) {
 	fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(16020), Data: capgen.UDP{Src: ucli, Dst: srv, Payload: uq}.Frame()},
 		capgen.Frame{TimeNs: capgen.Ms(16024), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()},
 		capgen.Frame{TimeNs: capgen.Ms(16025), Data: capgen.UDP{Src: srv, Dst: ucli, Payload: ur}.Frame()})
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/dns-axfr-messages.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := run(t, DefaultConfig(), readCapture(t, path))
-	got := map[string]float64{}
-	for _, s := range res.byKind("dns") {
-		got[s.Detail] = s.RTTMs
-	}
+	res := run(t, DefaultConfig(), readCapture(t, golden(t, "testdata/dns-axfr-messages.pcap", fr)))
+	got := res.rttByDetail("dns")
 	if want := map[string]float64{"AXFR zone.example NOERROR": 7, "A a.example NOERROR": 4}; !reflect.DeepEqual(got, want) {
 		t.Errorf("dns samples %v, want %v", got, want)
 	}

@@ -141,3 +141,23 @@ func segCapture(t *testing.T, name string, segs []seg) string {
 	}
 	return path
 }
+
+// rttByDetail maps the detail of each sample of kind to its rtt_ms.
+func (r *result) rttByDetail(kind string) map[string]float64 {
+	got := map[string]float64{}
+	for _, s := range r.byKind(kind) {
+		got[s.Detail] = s.RTTMs
+	}
+	return got
+}
+
+// golden writes (with -update) or checks the capture of frames at path
+// (capgen.Golden) and returns its absolute path.
+func golden(t *testing.T, path string, fr []capgen.Frame) string {
+	t.Helper()
+	abs, err := filepath.Abs(capgen.Golden(t, path, capgen.PCAP(fr, true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}

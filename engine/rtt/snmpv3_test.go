@@ -1,7 +1,6 @@
 package rtt
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -70,10 +69,7 @@ func TestSNMPv3(t *testing.T) {
 		{TimeNs: capgen.Ms(30), Data: capgen.UDP{Src: cli4, Dst: srv, Payload: snmpV3(4, 0x07, []byte("ciphertext-of-a-get"))}.Frame()},
 		{TimeNs: capgen.Ms(33), Data: capgen.UDP{Src: srv, Dst: cli4, Payload: snmpV3(4, 0x03, []byte("ciphertext-of-a-response"))}.Frame()},
 	}
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/snmpv3.pcap", capgen.PCAP(frames, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/snmpv3.pcap", frames)
 	r := run(t, DefaultConfig(), readCapture(t, path))
 	got := r.byKind("snmp")
 	want := []struct {

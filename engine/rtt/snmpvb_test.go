@@ -1,7 +1,6 @@
 package rtt
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -49,10 +48,7 @@ func TestSNMPResponseBadVarbind(t *testing.T) {
 	fr = append(fr,
 		capgen.Frame{TimeNs: capgen.Ms(ms), Data: capgen.UDP{Src: mgr, Dst: agent, Payload: snmpV2c(0xa0, []byte{0xfb}, 0, null)}.Frame()},
 		capgen.Frame{TimeNs: capgen.Ms(ms + 3), Data: capgen.UDP{Src: agent, Dst: mgr, Payload: snmpV2c(0xa2, []byte{0xfb}, 2, null)}.Frame()})
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/snmp-bad-varbind.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/snmp-bad-varbind.pcap", fr)
 	r := run(t, DefaultConfig(), readCapture(t, path))
 	got := r.byKind("snmp")
 	want := []struct {

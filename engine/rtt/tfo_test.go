@@ -44,10 +44,7 @@ func TestTCPFastOpenHandshake(t *testing.T) {
 	for _, sg := range segs {
 		fr = append(fr, capgen.Frame{TimeNs: capgen.Ms(sg.ms), Data: sg.Seg()})
 	}
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/tcp-fast-open.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/tcp-fast-open.pcap", fr)
 	pkts := readCapture(t, path)
 	r := run(t, DefaultConfig(), pkts)
 	hs := r.byKind("tcp_handshake")

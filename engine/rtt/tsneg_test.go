@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -30,10 +29,7 @@ func TestTimestampsNotNegotiated(t *testing.T) {
 	conn(0, "192.0.2.10:40001", true, 1000)
 	conn(100, "192.0.2.10:40002", false, 2000)
 	conn(200, "192.0.2.10:40002", true, 3000000)
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/tcp-ts-not-negotiated.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/tcp-ts-not-negotiated.pcap", fr)
 	r := run(t, Config{Kinds: []string{"tcp_ts"}}, readCapture(t, path))
 	var got []float64
 	for _, s := range r.byKind("tcp_ts") {
@@ -84,10 +80,7 @@ func TestTimestampsNegotiatedBothWays(t *testing.T) {
 	conn(100, "192.0.2.10:41002", true, true, false, 2000)
 	conn(200, "192.0.2.10:41003", false, false, false, 3000)
 	conn(300, "192.0.2.10:41004", true, true, true, 4000)
-	path, err := filepath.Abs(capgen.Golden(t, "testdata/tcp-ts-negotiation.pcap", capgen.PCAP(fr, true)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := golden(t, "testdata/tcp-ts-negotiation.pcap", fr)
 	r := run(t, Config{Kinds: []string{"tcp_ts"}}, readCapture(t, path))
 	var got []string
 	for _, s := range r.byKind("tcp_ts") {
