@@ -346,7 +346,11 @@ type Class struct {
 	// absent: no folding.
 	FoldPortsAbove uint16 `yaml:"fold_ports_above,omitempty"`
 	// IdleTimeoutS expires a flow after this many seconds of capture time
-	// without a packet. More than 0; 0 or absent: 300.
+	// without a packet, checked at each interval's end (a gap between
+	// idle_timeout_s and idle_timeout_s + interval_s splits the flow when
+	// an interval ends within it); a later packet of the same key starts a
+	// new flow. A clock jump forward counts no time. More than 0; 0 or
+	// absent: 300.
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
 	// Analyses to run on the class's packets, from Analyses.
 	Analyses []string `yaml:"analyses"`

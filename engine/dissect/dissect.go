@@ -650,6 +650,7 @@ func quoted(q []byte, out *Dissection) {
 		out.InnerSrcAddr = netip.AddrFrom4([4]byte(q[12:16]))
 		out.InnerDstAddr = netip.AddrFrom4([4]byte(q[16:20]))
 		out.InnerProtocol = q[9]
+		out.InnerTOS = q[1]
 		if binary.BigEndian.Uint16(q[6:])&0x1fff != 0 {
 			out.Flags |= HasInner
 			return // a non-first fragment quotes no transport header
@@ -661,6 +662,7 @@ func quoted(q []byte, out *Dissection) {
 		}
 		out.InnerSrcAddr = netip.AddrFrom16([16]byte(q[8:24]))
 		out.InnerDstAddr = netip.AddrFrom16([16]byte(q[24:40]))
+		out.InnerTOS = q[0]<<4 | q[1]>>4
 		next := q[6]
 		p = 40
 		for hops := 0; hops < 8; hops++ {

@@ -117,6 +117,7 @@ type Dissection struct {
 	InnerSrcAddr  netip.Addr
 	InnerDstAddr  netip.Addr
 	InnerProtocol uint8
+	InnerTOS      uint8 // quoted IPv4 TOS / IPv6 traffic class (DSCP is InnerTOS>>2)
 	InnerSrcPort  uint16
 	InnerDstPort  uint16
 

@@ -7,6 +7,7 @@ package flow
 
 import (
 	"cmp"
+	"math"
 	"net/netip"
 	"slices"
 
@@ -201,7 +202,10 @@ type extra struct {
 
 type wideStats struct {
 	ttlSum, ttlSq, dscpSum, dscpSq uint64
-	on                             bool
+	// carry holds what the 32-bit interval counts (n, nL4, counts) handed
+	// on (carryN, carryL4, then counts' order), nil until one did.
+	carry *[carryL4 + 1 + NumFixed - MFragments]uint64
+	on    bool
 }
 
 // Key returns the flow's key.
@@ -218,6 +222,10 @@ func (f *Flow) Class() int { return int(f.key.class) }
 // AddPacket counts one packet of the interval with its IP total length,
 // TTL (hop limit) and DSCP: the metrics packets, ip_bytes, ttl and dscp.
 func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
+	if f.n == math.MaxUint32 {
+		f.n -= carryStep
+		*f.carry(carryN) += carryStep
+	}
 	if f.n == 0 {
 		f.ipMin, f.ipMax, f.ttlMin, f.ttlMax, f.dscpMin, f.dscpMax = ipLen, ipLen, ttl, ttl, dscp, dscp
 	} else {
@@ -240,6 +248,34 @@ func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
 	f.dscpSq += d * d
 }
 
+// Interval counts are 32-bit: 4.3e9 packets of one flow in one interval
+// are one day (interval_s goes to 86400) at 50,000 packets/s, an aggregate
+// class's (granularity [protocol]) on a busy link. A count about to wrap
+// hands carryStep to its 64-bit carry and stays above 2^31 (never 0 again:
+// the first-value tests still hold).
+const (
+	carryStep = 1 << 31
+	carryN    = 0 // packets (n)
+	carryL4   = 1 // TCP/UDP packets (nL4); counts from carryL4+1 on
+)
+
+// carry returns the 64-bit carry of count i.
+func (f *Flow) carry(i int) *uint64 {
+	x := f.ext()
+	if x.wide.carry == nil {
+		x.wide.carry = new([carryL4 + 1 + NumFixed - MFragments]uint64)
+	}
+	return &x.wide.carry[i]
+}
+
+// carried returns what count i handed to its carry.
+func (f *Flow) carried(i int) uint64 {
+	if f.x == nil || f.x.wide.carry == nil {
+		return 0
+	}
+	return f.x.wide.carry[i]
+}
+
 func (f *Flow) addWide(t, d uint32) {
 	x := f.ext()
 	if !x.wide.on {
@@ -254,6 +290,10 @@ func (f *Flow) addWide(t, d uint32) {
 // AddL4Payload adds one TCP/UDP packet's announced payload length
 // (l4_payload_bytes).
 func (f *Flow) AddL4Payload(n uint32) {
+	if f.nL4 == math.MaxUint32 {
+		f.nL4 -= carryStep
+		*f.carry(carryL4) += carryStep
+	}
 	if f.nL4 == 0 {
 		f.l4Min, f.l4Max = n, n
 	} else {
@@ -323,21 +363,26 @@ func (f *Flow) Count(id int) {
 	if id == MPackets {
 		panic("flow: packets are counted by AddPacket")
 	}
+	if f.counts[id-MFragments] == math.MaxUint32 {
+		f.counts[id-MFragments] -= carryStep
+		*f.carry(carryL4 + 1 + id - MFragments) += carryStep
+	}
 	f.counts[id-MFragments]++
 }
 
 // Metric returns this interval's aggregate of fixed metric id; a count
 // reads as n events of value 1.
 func (f *Flow) Metric(id int) stat.Stat {
-	u := func(n uint32, sum, sq uint64, lo, hi uint32) stat.Stat {
+	u := func(n uint64, sum, sq uint64, lo, hi uint32) stat.Stat {
 		if n == 0 {
 			return stat.Stat{}
 		}
-		return stat.Stat{N: uint64(n), Sum: float64(sum), SumSq: float64(sq), Min: float64(lo), Max: float64(hi)}
+		return stat.Stat{N: n, Sum: float64(sum), SumSq: float64(sq), Min: float64(lo), Max: float64(hi)}
 	}
+	n, nL4 := uint64(f.n)+f.carried(carryN), uint64(f.nL4)+f.carried(carryL4)
 	switch id {
 	case MIPBytes:
-		return u(f.n, f.ipSum, f.ipSumSq, f.ipMin, f.ipMax)
+		return u(n, f.ipSum, f.ipSumSq, f.ipMin, f.ipMax)
 	case MTTL, MDSCP:
 		sum, sq, lo, hi := uint64(f.ttlSum), uint64(f.ttlSq), f.ttlMin, f.ttlMax
 		if id == MDSCP {
@@ -349,14 +394,14 @@ func (f *Flow) Metric(id int) stat.Stat {
 				sum, sq = f.x.wide.dscpSum, f.x.wide.dscpSq
 			}
 		}
-		return u(f.n, sum, sq, uint32(lo), uint32(hi))
+		return u(n, sum, sq, uint32(lo), uint32(hi))
 	case ML4PayloadBytes:
-		return u(f.nL4, f.l4Sum, f.l4SumSq, f.l4Min, f.l4Max)
+		return u(nL4, f.l4Sum, f.l4SumSq, f.l4Min, f.l4Max)
 	case MPackets:
-		return u(f.n, uint64(f.n), uint64(f.n), 1, 1)
+		return u(n, n, n, 1, 1)
 	}
-	n := f.counts[id-MFragments]
-	return u(n, uint64(n), uint64(n), 1, 1)
+	c := uint64(f.counts[id-MFragments]) + f.carried(carryL4+1+id-MFragments)
+	return u(c, c, c, 1, 1)
 }
 
 // ResetInterval clears the interval counters after they were reported.

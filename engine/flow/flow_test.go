@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -289,5 +290,40 @@ func TestLastFlowForgotten(t *testing.T) {
 		if !created || g == f || g.FirstSeenNs != 30 {
 			t.Errorf("%s: Lookup returned the ended flow (created %v)", end, created)
 		}
+	}
+}
+
+// TestCountsBeyond32Bits: a flow's interval counts go past 2^32 (4.3e9
+// packets of one flow in one interval: one day, interval_s 86400, at
+// 50,000 packets/s) instead of wrapping to a few packets. The count is set
+// just below the wrap (adding 2^32 packets one by one takes too long);
+// the right N is that count plus the packets added, by arithmetic.
+func TestCountsBeyond32Bits(t *testing.T) {
+	var f Flow
+	f.AddPacket(100, 64, 0)
+	f.AddL4Payload(72)
+	f.Count(MTCPSyn)
+	f.n, f.nL4, f.counts[MTCPSyn-MFragments] = math.MaxUint32-1, math.MaxUint32-1, math.MaxUint32-1
+	for range 3 {
+		f.AddPacket(100, 64, 0)
+		f.AddL4Payload(72)
+		f.Count(MTCPSyn)
+	}
+	const want = math.MaxUint32 - 1 + 3 // 2^32 + 1
+	for _, id := range []int{MPackets, MIPBytes, MTTL, MDSCP, ML4PayloadBytes, MTCPSyn} {
+		if got := f.Metric(id); got.N != want {
+			t.Errorf("%s: n %d, want %d", MetricNames[id], got.N, uint64(want))
+		}
+	}
+	if got := f.Metric(MPackets); got.Sum != want || got.Min != 1 || got.Max != 1 {
+		t.Errorf("packets %+v, want n = sum = %d, min = max = 1", got, uint64(want))
+	}
+	if got := f.Metric(MIPBytes); got.Min != 100 || got.Max != 100 {
+		t.Errorf("ip_bytes min %v max %v after the carry, want 100 and 100", got.Min, got.Max)
+	}
+	f.ResetInterval()
+	f.AddPacket(60, 64, 0)
+	if got := f.Metric(MPackets).N; got != 1 {
+		t.Errorf("next interval: packets %d, want 1", got)
 	}
 }

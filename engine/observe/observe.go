@@ -41,7 +41,7 @@ type Flow struct {
 type FlowCounter struct {
 	Probe         string  `parquet:"probe,dict"`                                 // probe name
 	FlowID        uint64  `parquet:"flow_id"`                                    // the flows row (with probe)
-	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval (aligned on the epoch)
+	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval (aligned on the epoch) holding the packets' capture time; a packet stamped before the interval open when it came (reordered across an interval's end, a repeated section: capture_time_backwards events) counts in the open one
 	IntervalS     float64 `parquet:"interval_s"`                                 // interval length in seconds
 	Metric        string  `parquet:"metric,dict"`                                // metric name: packets, ip_bytes, ttl, tcp_syn, ... (see flow_counters metrics)
 	Unit          string  `parquet:"unit,dict"`                                  // unit of the metric's values (bytes, packets, hops, ...)
@@ -81,7 +81,7 @@ const (
 type SizeHistogram struct {
 	Probe         string  `parquet:"probe,dict"`                                 // probe name
 	FlowID        uint64  `parquet:"flow_id"`                                    // the flows row (with probe)
-	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval (aligned on the epoch)
+	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval (aligned on the epoch) holding the packets' capture time; a packet stamped before the interval open when it came (reordered across an interval's end, a repeated section: capture_time_backwards events) counts in the open one
 	IntervalS     float64 `parquet:"interval_s"`                                 // interval length
 	SliceLoBytes  uint32  `parquet:"slice_lo_bytes"`                             // lower bound of the IP size slice (excluded)
 	SliceHiBytes  uint32  `parquet:"slice_hi_bytes"`                             // upper bound (included); 0: no bound

@@ -30,7 +30,7 @@ const (
 // (docs/tables.md, `query --schema`) and the Batch methods all iterate it.
 // Adding a table is one entry here (and its slice in Batch).
 var Tables = []*Table{
-	def(TableFlows, "one direction of one granular flow of one class at one probe interface, with its totals over the run", func(b *Batch) *[]Flow { return &b.Flows }),
+	def(TableFlows, "one direction of one granular flow of one class at one probe interface, with its totals from its first packet to its end: idle past its class's idle_timeout_s (checked at each interval's end), evicted from a full table (max_flows) or the run's end; a later packet of the same key starts a new row with a new flow_id", func(b *Batch) *[]Flow { return &b.Flows }),
 	def(TableFlowCounters, "one metric of one flow over one interval, as n/sum/sumsq/min/max", func(b *Batch) *[]FlowCounter { return &b.FlowCounters }),
 	def(TableEvents, "a remarkable occurrence at a probe or the collector (truncated capture, eviction, transport state change)", func(b *Batch) *[]Event { return &b.Events }),
 	def(TableSizeHistograms, "packets of one flow and interval in one IP size slice (analysis sizes)", func(b *Batch) *[]SizeHistogram { return &b.SizeHistograms }),

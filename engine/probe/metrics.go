@@ -59,7 +59,10 @@ func (p *Probe) icmpMetricID(version uint8, quoted bool, typ, code uint8) uint32
 // not created for quoted packets the probe never saw.
 func (p *Probe) icmpError(d *dissect.Dissection) {
 	q := &p.quoted
-	*q = dissect.Dissection{Meta: d.Meta, Flags: dissect.HasIP, IPVersion: d.IPVersion, SrcAddr: d.InnerSrcAddr, DstAddr: d.InnerDstAddr, Protocol: d.InnerProtocol, WScale: -1}
+	// The quoted packet crossed the link the error came on: the error's
+	// VLAN tags are its own (a class splitting or filtering by vlan finds
+	// its flow), and its DSCP is the one its quoted header carries.
+	*q = dissect.Dissection{Meta: d.Meta, Flags: dissect.HasIP, IPVersion: d.IPVersion, SrcAddr: d.InnerSrcAddr, DstAddr: d.InnerDstAddr, Protocol: d.InnerProtocol, TOS: d.InnerTOS, VLANs: d.VLANs, NVLAN: d.NVLAN, WScale: -1}
 	if q.SrcAddr.Is4() {
 		q.IPVersion = 4
 	} else {

@@ -125,6 +125,7 @@ type Probe struct {
 	evictedI   uint64        // evictions in the current interval
 
 	clk            clockState
+	offAtClose     int64         // clk.off at the latest interval close: a clock jump since, in closeInterval
 	sources        []*statSource // counters.go
 	slots          []watchSlot
 	reasm          *reasm.Reassembler
@@ -748,8 +749,19 @@ func (p *Probe) closeInterval(nextStart int64) {
 		// others are empty for them either way.
 		p.closeRTTAt(end)
 	}
+	// Flows expire at each interval's end once idle_timeout_s passed
+	// since their last packet. Idle intervals closed at once end at
+	// nextStart, as if closed one by one (a live probe's ticks close each):
+	// a flow idle longer than its timeout before this packet ends here,
+	// whether or not other traffic closed the intervals between. A clock
+	// jump forward (clock.go) counts no time: the flows live on across it.
+	at := nextStart
+	if jump := p.offAtClose - p.clk.off; jump > 0 {
+		at = max(end, at-jump)
+	}
+	p.offAtClose = p.clk.off
 	for ci := range p.classes {
-		p.flows.Expire(ci, end-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
+		p.flows.Expire(ci, at-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
 	}
 	p.expireFragments(p.clk.now)
 	p.intervalEvents(end)
