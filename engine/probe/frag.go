@@ -85,6 +85,13 @@ type fragInfo struct {
 	dups, overlaps   uint16 // duplicate / overlapping fragments not yet counted in flows
 	oversize         bool   // an oversize fragment not yet counted in flows
 	tcpHdrLen        uint8  // TCP data offset in bytes, once a fragment showed it (tcpHeaderLen); 0 unknown
+	// The flow key fields the IP header gives beyond the fragment key, of
+	// the first fragment (else of the first to arrive): the datagram's
+	// flows in a class split by vlan or dscp (datagramFlows), and the
+	// VLAN of the reassembled datagram, dissected without its link header.
+	vlan  uint16
+	nvlan uint8
+	tos   uint8
 }
 
 // heldFrag is an early non-first fragment waiting for its first fragment.
@@ -144,6 +151,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	fi, ok := p.frags[k]
 	if !ok {
 		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi.setLink(d)
 	} else if fi.done {
 		// The datagram of this key was reassembled: this fragment is a
 		// late duplicate of it, or starts another datagram reusing the
@@ -152,6 +160,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		// claims falls back to the reassembled datagram's flows.
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
 			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi.setLink(d)
 	}
 	learnt := false // fi.tcpHdrLen set by this fragment
 	if k.proto == dissect.ProtoTCP && fi.tcpHdrLen == 0 {
@@ -162,6 +171,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.match(d, &p.set)
 		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
 		fi.proto = d.Protocol
+		fi.setLink(d)
 		p.frags[k] = fi
 		return
 	}
@@ -188,6 +198,11 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.set = fi.classes
 	}
 	p.frags[k] = fi
+}
+
+// setLink keeps the VLAN and TOS of fragment d as the datagram's.
+func (fi *fragInfo) setLink(d *dissect.Dissection) {
+	fi.vlan, fi.nvlan, fi.tos = d.VLANs[0], d.NVLAN, d.TOS
 }
 
 // tcpHeaderLen returns the TCP header length (data offset, RFC 9293 §3.1)
@@ -335,7 +350,8 @@ func (p *Probe) countPending(k fragKey) {
 func (p *Probe) datagramFlows(k fragKey, fi *fragInfo, fn func(*flow.Flow)) {
 	d := &p.kd
 	*d = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Protocol: fi.proto, SrcAddr: k.src, DstAddr: k.dst,
-		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1}
+		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1, TOS: fi.tos, NVLAN: fi.nvlan}
+	d.VLANs[0] = fi.vlan
 	d.IPVersion = 6
 	if k.src.Is4() {
 		d.IPVersion = 4
@@ -387,6 +403,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	if p.rdis.Dissect(res.Datagram, m, rd) != nil {
 		return
 	}
+	rd.VLANs[0], rd.NVLAN = fi.vlan, fi.nvlan // the link header is not in the datagram: its first fragment's tags
 	// Analysers that need whole datagrams see the reassembled one, in the
 	// classes of its first fragment.
 	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {

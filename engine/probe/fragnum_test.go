@@ -1,0 +1,86 @@
+package probe_test
+
+import (
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/capgen"
+)
+
+// flowNamed returns the flow of class with that readable name, or nil.
+func flowNamed(b *observe.Batch, class, name string) *observe.Flow {
+	for i, f := range b.Flows {
+		if f.Class == class && f.Name == name {
+			return &b.Flows[i]
+		}
+	}
+	return nil
+}
+
+// TestFragmentsVLANDSCPFlows: in a class split by vlan and dscp, the
+// per-datagram counts and the analyses of a reassembled datagram land in
+// the flow its fragments count in. A DNS query and its 2593-byte response
+// in two IPv4 fragments (DSCP 46, VLAN 100), then a lone first fragment
+// of another datagram (its second never comes), and a first fragment
+// captured twice. Before, the datagram's flow was looked up without its
+// VLAN and DSCP (and the reassembled datagram, dissected without its link
+// header, without its VLAN): ip_reassembled, ip_reassembly_failures and
+// ip_fragment_duplicates went nowhere, and the response was unanswered (no
+// rtt sample, rtt_unanswered_dns 1). tshark -r
+// testdata/frag-vlan-dscp.pcap -o ip.defragment:TRUE -T fields -e vlan.id
+// -e ip.dsfield.dscp -e dns.time: 100 46 0.0002 on frame 3 (the
+// reassembled response), vlan 100 dscp 46 on every fragment.
+func TestFragmentsVLANDSCPFlows(t *testing.T) {
+	q := capgen.UDP{Src: capgen.AP("192.0.2.30:5555"), Dst: capgen.AP("198.51.100.53:53"), Payload: dnsMsg(t, 7, "big.example.org", 0)}.Frame()
+	r := capgen.UDP{Src: capgen.AP("198.51.100.53:53"), Dst: capgen.AP("192.0.2.30:5555"), IPID: 42,
+		Payload: append(dnsMsg(t, 7, "big.example.org", 1), payload(2500)...)}.Frame()
+	lost := capgen.UDP{Src: capgen.AP("198.51.100.53:53"), Dst: capgen.AP("192.0.2.30:5555"), IPID: 43, Payload: payload(2000)}.Frame()
+	dup := capgen.UDP{Src: capgen.AP("198.51.100.53:53"), Dst: capgen.AP("192.0.2.30:5555"), IPID: 44, Payload: payload(2000)}.Frame()
+	var datas [][]byte
+	datas = append(datas, capgen.VLAN(q, 100))
+	for _, d := range [][]byte{r, lost, dup} {
+		d[15] = 46 << 2 // DSCP EF (RFC 3246)
+	}
+	fr := capgen.Fragment4(r, 1480)
+	fl := capgen.Fragment4(lost, 1480)
+	fd := capgen.Fragment4(dup, 1480)
+	for _, f := range [][]byte{fr[0], fr[1], fl[0], fd[0], fd[0], fd[1]} {
+		datas = append(datas, capgen.VLAN(f, 100))
+	}
+	yaml := `interval_s: 60
+classes:
+  - name: v
+    granularity: [vlan, dscp, protocol, src_addr, dst_addr, src_port, dst_port]
+    analyses: [counters, rtt]
+    rtt:
+      kinds: [dns]
+`
+	b := runFrames(t, yaml, "frag-vlan-dscp.pcap", framesAt(0, datas...))
+	f := flowNamed(b, "v", "198.51.100.53:53>192.0.2.30:5555/udp dscp 46 vlan 100")
+	if f == nil {
+		t.Fatalf("no flow of the response in class v: %+v", b.Flows)
+	}
+	for _, c := range []struct {
+		metric string
+		want   uint64
+	}{
+		{"packets", 6}, // every fragment: 2 + 1 + 3
+		{"ip_reassembled", 2},
+		{"ip_reassembly_failures", 1},
+		{"ip_fragment_duplicates", 1},
+	} {
+		if n, _ := metric(b, f.FlowID, c.metric); n != c.want {
+			t.Errorf("%s = %d, want %d", c.metric, n, c.want)
+		}
+	}
+	qf := flowNamed(b, "v", "192.0.2.30:5555>198.51.100.53:53/udp dscp 0 vlan 100")
+	if qf == nil {
+		t.Fatalf("no flow of the query in class v: %+v", b.Flows)
+	}
+	if n, _ := metric(b, qf.FlowID, "rtt_unanswered_dns"); n != 0 {
+		t.Errorf("rtt_unanswered_dns = %d, want 0: the reassembled response answers the query", n)
+	}
+	if len(b.RTTSamples) != 1 || b.RTTSamples[0].FlowID != qf.FlowID || b.RTTSamples[0].RTTMs != 0.2 {
+		t.Errorf("rtt samples %+v, want one of 0.2 ms (the last fragment's time, tshark's dns.time) in flow %d", b.RTTSamples, qf.FlowID)
+	}
+}
