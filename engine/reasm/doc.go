@@ -30,8 +30,8 @@
 //   - Timeout: a context lives Config.TimeoutNs (default 30 s, Linux
 //     ipfrag_time) of capture time from its first arriving fragment, not
 //     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
-//     timer at each fragment's TTL, RFC 8200 §4.5 uses 60 s from the
-//     first). Time is capture time only: timeouts run on the packets' timer
+//     timer at each fragment's TTL, RFC 8200 §4.5 and Linux ip6frag_time
+//     use 60 s from the first for IPv6, which here takes IPv4's 30 s too). Time is capture time only: timeouts run on the packets' timer
 //     clock (pkt.Meta.Clock: capture time with clock steps taken out, set
 //     by the probe), Expire(nowNs) takes that clock, and nothing reads the
 //     wall clock; FirstNs and LastNs are the fragments' capture times.

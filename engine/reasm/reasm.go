@@ -56,9 +56,12 @@ type Config struct {
 	// TimeoutNs is the life of a reassembly context, counted from the
 	// capture time of the first fragment to arrive (not refreshed by later
 	// fragments, as in Linux). A datagram not complete by then is reported
-	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time and
-	// ip6frag_time; RFC 8200 §4.5 says 60 s, RFC 791 suggests 15 s as a
-	// lower bound of its timer.
+	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time
+	// (IPv4); RFC 791 suggests 15 s as a lower bound of its timer. IPv6
+	// takes the same value, half of RFC 8200 §4.5's 60 s and of Linux
+	// ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s): an IPv6 datagram whose
+	// fragments span 30 to 60 s is reported Incomplete where Linux
+	// reassembles it.
 	TimeoutNs int64
 	// MaxDatagrams bounds the contexts in progress. When a new datagram
 	// would exceed it, the oldest context is evicted (Stats.Evictions,
