@@ -29,7 +29,10 @@ import (
 // flow became known (a datagram straddling an interval boundary counts
 // whole in the later one); if the first never comes (the datagram
 // expires), the held fragments are counted in the flows their IP header
-// alone gives (no ports), as tcpdump would sieve them. At most
+// alone gives (no ports), as tcpdump would sieve them, when it expires:
+// in the interval current reassembly.timeout_s after the earliest
+// fragment, a later one than their capture time's when an interval
+// closed in between (flows.first_seen keeps their capture time). At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
 // at once, port-less (Stats.FragsNotHeld). Once a datagram is reassembled,
 // a later fragment with its key (addresses, protocol, identifier) is held

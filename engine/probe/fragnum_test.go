@@ -84,3 +84,33 @@ classes:
 		t.Errorf("rtt samples %+v, want one of 0.2 ms (the last fragment's time, tshark's dns.time) in flow %d", b.RTTSamples, qf.FlowID)
 	}
 }
+
+// TestLostFirstFragmentInterval documents where the held fragments of a
+// datagram whose first fragment never comes are counted (frag.go, README
+// "Definitions worth knowing"): port-less, when the datagram times out
+// (reassembly.timeout_s, 30 s, after the fragment), so in the interval
+// then current. The last fragment of a UDP datagram at Base+30 s (in the
+// interval [Base-20 s, Base+40 s) of 60 s epoch-aligned intervals), then a
+// packet every 10 s to Base+75 s: its flow's first_seen is Base+30 s (its
+// capture time, tshark frame.time_epoch 1700000030) and its packet counts
+// in the interval starting at Base+40 s, with the reassembly failure.
+func TestLostFirstFragmentInterval(t *testing.T) {
+	last := capgen.Fragment4(capgen.UDP{Src: capgen.AP("192.0.2.8:1008"), Dst: capgen.AP("198.51.100.8:2008"), IPID: 901, Payload: payload(2000)}.Frame(), 1480)[1]
+	fr := []capgen.Frame{{TimeNs: capgen.Base + 30e9, Data: last}}
+	for s := int64(35); s <= 80; s += 10 {
+		fr = append(fr, capgen.Frame{TimeNs: capgen.Base + s*1e9, Data: capgen.UDP{Src: capgen.AP("192.0.2.9:1009"), Dst: capgen.AP("198.51.100.9:2009"), Payload: payload(20)}.Frame()})
+	}
+	b := runFrames(t, "interval_s: 60\n", "frag-lost-first.pcap", fr)
+	f := flowNamed(b, "all", "192.0.2.8:0>198.51.100.8:0/udp")
+	if f == nil {
+		t.Fatalf("no port-less flow of the lost-first datagram: %+v", b.Flows)
+	}
+	if f.FirstSeen != capgen.Base+30e9 || f.Packets != 1 || f.Bytes != 548 {
+		t.Errorf("flow first_seen %d packets %d bytes %d, want %d, 1, 548 (20 + 528)", f.FirstSeen, f.Packets, f.Bytes, capgen.Base+30e9)
+	}
+	for _, c := range b.FlowCounters {
+		if c.FlowID == f.FlowID && (c.Metric == "packets" || c.Metric == "ip_reassembly_failures") && c.IntervalStart != capgen.Base+40e9 {
+			t.Errorf("%s counted in the interval starting %d, want %d (when the datagram timed out)", c.Metric, c.IntervalStart, capgen.Base+40e9)
+		}
+	}
+}
