@@ -38,7 +38,10 @@ import (
 // a later fragment with its key (addresses, protocol, identifier) is held
 // the same way: it may start another datagram reusing the identifier, and
 // follows that datagram's first fragment when it comes; otherwise (a late
-// duplicate) it counts in the reassembled datagram's flows.
+// duplicate) it counts in the reassembled datagram's flows, and when the
+// reassembler gives it up as a copy of one of that datagram's fragments
+// (engine/reasm done.go: ReasonLateCopies) as ip_fragment_duplicates, no
+// ip_reassembly_failures nor ip_reassembly_incomplete event.
 //
 // l4_payload_bytes counts each byte of a datagram's transport payload in
 // the fragment that carries it, not in the reassembled datagram: a fragment
@@ -486,6 +489,16 @@ func (p *Probe) incomplete(in reasm.Incomplete) {
 	}
 	if in.Reason == reasm.ReasonTooLong {
 		return // reported as ip_reassembly_oversize when it happened
+	}
+	if in.Reason == reasm.ReasonLateCopies {
+		// late copies of a reassembled datagram's fragments: duplicates
+		// in its flows (the fallback of fragInfo.done), no failure
+		if fi, ok := p.frags[k]; ok {
+			fi.dups += uint16(min(in.Fragments, math.MaxUint16))
+			p.frags[k] = fi
+			p.countPending(k)
+		}
+		return
 	}
 	p.limitedEvent(evIncomplete, in.LastNs, pdu.SevWarning, fmt.Sprintf(
 		"IPv%d datagram %s > %s proto %d id %d: %s after %d fragments, %d bytes (first fragment seen %v, last %v)",

@@ -114,3 +114,41 @@ func TestLostFirstFragmentInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestMirroredFragments: a capture port mirroring a datagram twice (each
+// fragment seen again, one hop later: TTL 63) reassembles it once, and the
+// copies are duplicates, not a failure. Three fragments of a 2992-byte
+// UDP payload, each followed by its copy: the copy of the last fragment
+// comes after the datagram was reassembled. tshark -2 -r
+// testdata/frag-mirrored.pcap -o ip.defragment:TRUE -T fields -e ip.ttl
+// -e ip.reassembled_in: frames 1 to 4 reassembled in frame 5, which
+// completes the datagram; frame 6 (the last copy) in none.
+// Before, the copy of the last fragment started a datagram that never
+// completed: ip_reassembly_failures 1 and an ip_reassembly_incomplete
+// event for a datagram that was delivered (engine/reasm done.go).
+func TestMirroredFragments(t *testing.T) {
+	u := capgen.UDP{Src: capgen.AP("192.0.2.40:800"), Dst: capgen.AP("198.51.100.40:2049"), IPID: 4242, Payload: payload(2992)}
+	orig := capgen.Fragment4(u.Frame(), 1000)
+	u.TTL = 63
+	again := capgen.Fragment4(u.Frame(), 1000)
+	var datas [][]byte
+	for i := range orig {
+		datas = append(datas, orig[i], again[i])
+	}
+	b := runFrames(t, "interval_s: 60\n", "frag-mirrored.pcap", framesAt(0, datas...))
+	f := flowByPorts(b, 800, 2049)
+	if f == nil {
+		t.Fatal("no flow 800>2049")
+	}
+	for _, c := range []struct {
+		metric string
+		want   uint64
+	}{{"packets", 6}, {"ip_reassembled", 1}, {"ip_fragment_duplicates", 3}, {"ip_reassembly_failures", 0}} {
+		if n, _ := metric(b, f.FlowID, c.metric); n != c.want {
+			t.Errorf("%s = %d, want %d", c.metric, n, c.want)
+		}
+	}
+	if ev := eventsOf(b, "ip_reassembly_incomplete"); len(ev) != 0 {
+		t.Errorf("incomplete events %+v, want none", ev)
+	}
+}

@@ -37,7 +37,13 @@
 //     wall clock; FirstNs and LastNs are the fragments' capture times.
 //   - Duplicates: a fragment with the same offset, length and MF flag as
 //     one already held is counted (Stats.Duplicates) and ignored: it moves
-//     neither the timestamps nor the fragment count.
+//     neither the timestamps nor the fragment count. A late copy of a
+//     fragment of a datagram reassembled less than TimeoutNs before (same
+//     offset, length, MF and bytes) starts a new context, as another
+//     datagram reusing the identification would; if that context is given
+//     up holding nothing but such copies, it is no failure: it is reported
+//     with ReasonLateCopies and its fragments count as Stats.Duplicates
+//     (done.go).
 //   - IPv4 overlaps: the data received first wins for every byte (the
 //     "first" policy of Shankar & Paxson's Active Mapping and Snort frag3;
 //     their "bsd" and "linux" policies favour by offset instead, and Linux
@@ -72,7 +78,8 @@
 // Memory: context slots are reused with their buffers, so once warmed up
 // Add, Expire and Flush do not allocate. A slot's buffer keeps the size of
 // the largest datagram it held; the memory retained is at most
-// MaxDatagrams × MaxDatagramBytes.
+// 2 × MaxDatagrams × MaxDatagramBytes (MaxDatagrams in progress, as many
+// reassembled ones kept for their late copies).
 //
 // gopacket's ip4defrag and ip6defrag were not used: they keep no first/last
 // fragment timestamps, report no incomplete datagrams, and allocate per
