@@ -425,6 +425,13 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 		if c.tcp != nil && rd.Flags&dissect.HasTCP != 0 && (!c.bound || rd.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.Packet(rd, c.cfg.Name, c.bound)
 		}
+		if c.ftp != nil && rd.Flags&dissect.HasTCP != 0 {
+			// the whole segment, once: its fragments joined the class
+			// as data (ftpJoin, Joins) or matched it as control
+			if _, ok := c.ftp.Data(rd); !ok {
+				c.ftp.Control(rd)
+			}
+		}
 		if c.rtt == nil {
 			continue
 		}

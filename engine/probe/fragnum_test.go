@@ -1,6 +1,7 @@
 package probe_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -150,5 +151,73 @@ func TestMirroredFragments(t *testing.T) {
 	}
 	if ev := eventsOf(b, "ip_reassembly_incomplete"); len(ev) != 0 {
 		t.Errorf("incomplete events %+v, want none", ev)
+	}
+}
+
+// TestFTPFragmentedSegments: the FTP analysis takes a segment that came in
+// IP fragments once reassembled, with all its bytes. A passive RETR whose
+// two 3000-byte data segments come in fragments of 1480 bytes (a path
+// that fragments TCP: a tunnel clearing DF), the capture ending before
+// the data connection closes, and a 226 reply in fragments of 8 bytes.
+// tshark -2 -r testdata/frag-ftp.pcap -o ip.defragment:TRUE -Y
+// "tcp.srcport == 40000" -T fields -e tcp.len: 3000 and 3000 (bytes
+// 6000), and -Y ftp.response.code == 226 finds the reassembled reply.
+// Before, the tracker saw only each segment's first fragment (1460 of its
+// 3000 bytes: 4460 bytes from sequence numbers) and never the fragmented
+// reply (reply_code 0, status incomplete).
+func TestFTPFragmentedSegments(t *testing.T) {
+	type conn struct {
+		a, b   netip.AddrPort
+		sa, sb uint32
+	}
+	var fr []capgen.Frame
+	at, id := capgen.Base, uint16(1)
+	add := func(cn *conn, fromA bool, flags, data string, frag int) {
+		id++
+		seg := capgen.TCP{Src: cn.b, Dst: cn.a, Flags: flags, Seq: cn.sb, Ack: cn.sa, Win: 509, Payload: []byte(data), IPID: id}
+		if fromA {
+			seg = capgen.TCP{Src: cn.a, Dst: cn.b, Flags: flags, Seq: cn.sa, Ack: cn.sb, Win: 502, Payload: []byte(data), IPID: id}
+		}
+		if flags == "S" {
+			seg.Ack = 0
+		}
+		frames := [][]byte{seg.Seg()}
+		if frag > 0 {
+			frames = capgen.Fragment4(frames[0], frag)
+		}
+		fr = append(fr, framesAt(float64(at-capgen.Base)/1e6, frames...)...)
+		at += 10e6
+		n := uint32(len(data))
+		if flags == "S" || flags == "SA" {
+			n++
+		}
+		if fromA {
+			cn.sa += n
+		} else {
+			cn.sb += n
+		}
+	}
+	cc := &conn{a: capgen.AP("192.0.2.30:40100"), b: capgen.AP("198.51.100.21:21"), sa: 1000, sb: 5000}
+	dd := &conn{a: capgen.AP("192.0.2.30:40200"), b: capgen.AP("198.51.100.21:40000"), sa: 7000, sb: 0x80001000}
+	add(cc, true, "S", "", 0)
+	add(cc, false, "SA", "", 0)
+	add(cc, true, "A", "", 0)
+	add(cc, false, "PA", "220 x\r\n", 0)
+	add(cc, true, "PA", "PASV\r\n", 0)
+	add(cc, false, "PA", "227 Entering Passive Mode (198,51,100,21,156,64)\r\n", 0)
+	add(cc, true, "PA", "RETR f\r\n", 0)
+	add(dd, true, "S", "", 0)
+	add(dd, false, "SA", "", 0)
+	add(dd, true, "A", "", 0)
+	add(cc, false, "PA", "150 ok\r\n", 0)
+	add(dd, false, "PA", string(payload(3000)), 1480)
+	add(dd, false, "PA", string(payload(3000)), 1480)
+	add(cc, false, "PA", "226 Transfer complete\r\n", 8)
+	b := runFrames(t, "interval_s: 60\nclasses:\n  - name: ftp\n    filter: \"tcp port 21\"\n    analyses: [counters, ftp]\n", "frag-ftp.pcap", fr)
+	if len(b.FTPTransfers) != 1 {
+		t.Fatalf("%d transfers, want 1", len(b.FTPTransfers))
+	}
+	if x := b.FTPTransfers[0]; x.Bytes != 6000 || x.ReplyCode != 226 || x.Status != "complete" {
+		t.Errorf("transfer bytes %d reply %d status %s, want 6000, 226, complete", x.Bytes, x.ReplyCode, x.Status)
 	}
 }
