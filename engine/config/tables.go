@@ -62,8 +62,9 @@ type FTPTable struct {
 // (engine/reasm.Config).
 type Reassembly struct {
 	// TimeoutS is the life of a reassembly context from its first
-	// fragment, in seconds of capture time (Linux ipfrag_time). 0 or
-	// absent: 30.
+	// fragment, in seconds of capture time (Linux ipfrag_time), for IPv4
+	// and IPv6 alike (RFC 8200 §4.5 and Linux ip6frag_time give IPv6
+	// 60). 0 or absent: 30.
 	TimeoutS float64 `yaml:"timeout_s"`
 	// MaxDatagrams bounds the datagrams in reassembly at once; a new one
 	// evicts the oldest. 1 to 16777216; 0 or absent: 1024.

@@ -376,6 +376,32 @@ func (sp *span) sent(eof bool) uint64 {
 	return end - sp.base
 }
 
+// Joins reports whether d, an IP fragment of a TCP segment, belongs to a
+// data connection already known, without accounting it: the probe hands
+// the segment to Data once reassembled, with all its bytes (a first
+// fragment carries only some of them, later fragments no TCP header).
+func (t *Tracker) Joins(d *dissect.Dissection) bool {
+	if len(t.peers) == 0 || d.Flags&dissect.HasTCP == 0 {
+		return false
+	}
+	if c := t.lastConn; c != nil {
+		if _, ok := c.dirOf(d); ok {
+			return true
+		}
+	}
+	if !t.mayBePeer(d.SrcAddr, d.DstAddr) {
+		return false
+	}
+	if p := t.peers[makePair(d.SrcAddr, d.DstAddr)]; p != nil {
+		for _, c := range p.conns {
+			if _, ok := c.dirOf(d); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Data takes a TCP segment that is not in an FTP control class. When it
 // belongs to a data connection announced by a followed session (or already
 // established), it is accounted (bytes from sequence numbers, times) and

@@ -77,7 +77,13 @@ func (p *Probe) ftpJoin(d *dissect.Dissection) {
 		if p.set.Has(ci) {
 			continue
 		}
-		if _, ok := p.classes[ci].ftp.Data(d); ok {
+		ok := false
+		if d.Flags&dissect.IsFrag != 0 {
+			ok = p.classes[ci].ftp.Joins(d) // accounted once reassembled (reassemble)
+		} else {
+			_, ok = p.classes[ci].ftp.Data(d)
+		}
+		if ok {
 			p.set.Add(ci)
 			p.ftpData.Add(ci)
 		}

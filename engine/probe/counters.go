@@ -97,7 +97,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Discarded", how: elsewhere, what: "ip_reassembly_incomplete events (overlap)"},
 		{field: "TooLong", how: elsewhere, what: "ip_reassembly_oversize events"}, {field: "Oversize", how: elsewhere, what: "ip_reassembly_oversize events"},
 		{field: "Overlaps", how: perInterval, kind: "ip_fragment_overlaps", sev: pdu.SevInfo, what: "IP fragments overlapping data held (IPv4: the first data received wins; IPv6: datagram discarded, RFC 5722)"},
-		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragments repeating one already held (ignored)"},
+		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragments repeating one already held (ignored) or one of a datagram reassembled (late copies)"},
 		{field: "Unaligned", how: perInterval, kind: "ip_fragments_unaligned", sev: pdu.SevInfo, what: "IPv4 non-last fragments not a multiple of 8 bytes (trimmed, as Linux)"},
 		{field: "Evictions", how: perInterval, kind: "ip_reassembly_evictions", sev: pdu.SevWarning, what: "datagrams in reassembly given up: too many at once"},
 		{field: "Truncated", how: perInterval, kind: "ip_fragments_truncated", sev: pdu.SevWarning, what: "datagrams given up: a fragment captured short (snap length)"},

@@ -29,13 +29,19 @@ import (
 // flow became known (a datagram straddling an interval boundary counts
 // whole in the later one); if the first never comes (the datagram
 // expires), the held fragments are counted in the flows their IP header
-// alone gives (no ports), as tcpdump would sieve them. At most
+// alone gives (no ports), as tcpdump would sieve them, when it expires:
+// in the interval current reassembly.timeout_s after the earliest
+// fragment, a later one than their capture time's when an interval
+// closed in between (flows.first_seen keeps their capture time). At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
 // at once, port-less (Stats.FragsNotHeld). Once a datagram is reassembled,
 // a later fragment with its key (addresses, protocol, identifier) is held
 // the same way: it may start another datagram reusing the identifier, and
 // follows that datagram's first fragment when it comes; otherwise (a late
-// duplicate) it counts in the reassembled datagram's flows.
+// duplicate) it counts in the reassembled datagram's flows, and when the
+// reassembler gives it up as a copy of one of that datagram's fragments
+// (engine/reasm done.go: ReasonLateCopies) as ip_fragment_duplicates, no
+// ip_reassembly_failures nor ip_reassembly_incomplete event.
 //
 // l4_payload_bytes counts each byte of a datagram's transport payload in
 // the fragment that carries it, not in the reassembled datagram: a fragment
@@ -85,6 +91,13 @@ type fragInfo struct {
 	dups, overlaps   uint16 // duplicate / overlapping fragments not yet counted in flows
 	oversize         bool   // an oversize fragment not yet counted in flows
 	tcpHdrLen        uint8  // TCP data offset in bytes, once a fragment showed it (tcpHeaderLen); 0 unknown
+	// The flow key fields the IP header gives beyond the fragment key, of
+	// the first fragment (else of the first to arrive): the datagram's
+	// flows in a class split by vlan or dscp (datagramFlows), and the
+	// VLAN of the reassembled datagram, dissected without its link header.
+	vlan  uint16
+	nvlan uint8
+	tos   uint8
 }
 
 // heldFrag is an early non-first fragment waiting for its first fragment.
@@ -144,6 +157,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	fi, ok := p.frags[k]
 	if !ok {
 		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi.setLink(d)
 	} else if fi.done {
 		// The datagram of this key was reassembled: this fragment is a
 		// late duplicate of it, or starts another datagram reusing the
@@ -152,6 +166,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		// claims falls back to the reassembled datagram's flows.
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
 			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi.setLink(d)
 	}
 	learnt := false // fi.tcpHdrLen set by this fragment
 	if k.proto == dissect.ProtoTCP && fi.tcpHdrLen == 0 {
@@ -162,6 +177,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.match(d, &p.set)
 		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
 		fi.proto = d.Protocol
+		fi.setLink(d)
 		p.frags[k] = fi
 		return
 	}
@@ -188,6 +204,11 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		p.set = fi.classes
 	}
 	p.frags[k] = fi
+}
+
+// setLink keeps the VLAN and TOS of fragment d as the datagram's.
+func (fi *fragInfo) setLink(d *dissect.Dissection) {
+	fi.vlan, fi.nvlan, fi.tos = d.VLANs[0], d.NVLAN, d.TOS
 }
 
 // tcpHeaderLen returns the TCP header length (data offset, RFC 9293 §3.1)
@@ -335,7 +356,8 @@ func (p *Probe) countPending(k fragKey) {
 func (p *Probe) datagramFlows(k fragKey, fi *fragInfo, fn func(*flow.Flow)) {
 	d := &p.kd
 	*d = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Protocol: fi.proto, SrcAddr: k.src, DstAddr: k.dst,
-		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1}
+		SrcPort: fi.srcPort, DstPort: fi.dstPort, Flags: dissect.HasIP | fi.l4, WScale: -1, TOS: fi.tos, NVLAN: fi.nvlan}
+	d.VLANs[0] = fi.vlan
 	d.IPVersion = 6
 	if k.src.Is4() {
 		d.IPVersion = 4
@@ -387,6 +409,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	if p.rdis.Dissect(res.Datagram, m, rd) != nil {
 		return
 	}
+	rd.VLANs[0], rd.NVLAN = fi.vlan, fi.nvlan // the link header is not in the datagram: its first fragment's tags
 	// Analysers that need whole datagrams see the reassembled one, in the
 	// classes of its first fragment.
 	for ci := fi.classes.Next(0); ci >= 0; ci = fi.classes.Next(ci + 1) {
@@ -401,6 +424,13 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 		}
 		if c.tcp != nil && rd.Flags&dissect.HasTCP != 0 && (!c.bound || rd.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.Packet(rd, c.cfg.Name, c.bound)
+		}
+		if c.ftp != nil && rd.Flags&dissect.HasTCP != 0 {
+			// the whole segment, once: its fragments joined the class
+			// as data (ftpJoin, Joins) or matched it as control
+			if _, ok := c.ftp.Data(rd); !ok {
+				c.ftp.Control(rd)
+			}
 		}
 		if c.rtt == nil {
 			continue
@@ -466,6 +496,16 @@ func (p *Probe) incomplete(in reasm.Incomplete) {
 	}
 	if in.Reason == reasm.ReasonTooLong {
 		return // reported as ip_reassembly_oversize when it happened
+	}
+	if in.Reason == reasm.ReasonLateCopies {
+		// late copies of a reassembled datagram's fragments: duplicates
+		// in its flows (the fallback of fragInfo.done), no failure
+		if fi, ok := p.frags[k]; ok {
+			fi.dups += uint16(min(in.Fragments, math.MaxUint16))
+			p.frags[k] = fi
+			p.countPending(k)
+		}
+		return
 	}
 	p.limitedEvent(evIncomplete, in.LastNs, pdu.SevWarning, fmt.Sprintf(
 		"IPv%d datagram %s > %s proto %d id %d: %s after %d fragments, %d bytes (first fragment seen %v, last %v)",

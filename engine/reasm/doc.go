@@ -30,14 +30,20 @@
 //   - Timeout: a context lives Config.TimeoutNs (default 30 s, Linux
 //     ipfrag_time) of capture time from its first arriving fragment, not
 //     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
-//     timer at each fragment's TTL, RFC 8200 §4.5 uses 60 s from the
-//     first). Time is capture time only: timeouts run on the packets' timer
+//     timer at each fragment's TTL, RFC 8200 §4.5 and Linux ip6frag_time
+//     use 60 s from the first for IPv6, which here takes IPv4's 30 s too). Time is capture time only: timeouts run on the packets' timer
 //     clock (pkt.Meta.Clock: capture time with clock steps taken out, set
 //     by the probe), Expire(nowNs) takes that clock, and nothing reads the
 //     wall clock; FirstNs and LastNs are the fragments' capture times.
 //   - Duplicates: a fragment with the same offset, length and MF flag as
 //     one already held is counted (Stats.Duplicates) and ignored: it moves
-//     neither the timestamps nor the fragment count.
+//     neither the timestamps nor the fragment count. A late copy of a
+//     fragment of a datagram reassembled less than TimeoutNs before (same
+//     offset, length, MF and bytes) starts a new context, as another
+//     datagram reusing the identification would; if that context is given
+//     up holding nothing but such copies, it is no failure: it is reported
+//     with ReasonLateCopies and its fragments count as Stats.Duplicates
+//     (done.go).
 //   - IPv4 overlaps: the data received first wins for every byte (the
 //     "first" policy of Shankar & Paxson's Active Mapping and Snort frag3;
 //     their "bsd" and "linux" policies favour by offset instead, and Linux
@@ -72,7 +78,8 @@
 // Memory: context slots are reused with their buffers, so once warmed up
 // Add, Expire and Flush do not allocate. A slot's buffer keeps the size of
 // the largest datagram it held; the memory retained is at most
-// MaxDatagrams × MaxDatagramBytes.
+// 2 × MaxDatagrams × MaxDatagramBytes (MaxDatagrams in progress, as many
+// reassembled ones kept for their late copies).
 //
 // gopacket's ip4defrag and ip6defrag were not used: they keep no first/last
 // fragment timestamps, report no incomplete datagrams, and allocate per

@@ -56,9 +56,12 @@ type Config struct {
 	// TimeoutNs is the life of a reassembly context, counted from the
 	// capture time of the first fragment to arrive (not refreshed by later
 	// fragments, as in Linux). A datagram not complete by then is reported
-	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time and
-	// ip6frag_time; RFC 8200 §4.5 says 60 s, RFC 791 suggests 15 s as a
-	// lower bound of its timer.
+	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time
+	// (IPv4); RFC 791 suggests 15 s as a lower bound of its timer. IPv6
+	// takes the same value, half of RFC 8200 §4.5's 60 s and of Linux
+	// ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s): an IPv6 datagram whose
+	// fragments span 30 to 60 s is reported Incomplete where Linux
+	// reassembles it.
 	TimeoutNs int64
 	// MaxDatagrams bounds the contexts in progress. When a new datagram
 	// would exceed it, the oldest context is evicted (Stats.Evictions,
@@ -107,11 +110,12 @@ const (
 	ReasonOverlap                        // IPv6 fragments overlapped: datagram discarded (RFC 5722)
 	ReasonTooManyFragments               // more than MaxFragments fragments
 	ReasonTooLong                        // a fragment would take the datagram beyond the maximum length (ErrTooLong)
+	ReasonLateCopies                     // every fragment repeated one of the datagram reassembled before with the key (done.go): no failure
 )
 
 // String returns the reason as written in event rows: "timeout",
 // "evicted", "flush", "truncated", "overlap", "too_many_fragments",
-// "too_long".
+// "too_long", "late_copies".
 func (r Reason) String() string {
 	switch r {
 	case ReasonTimeout:
@@ -128,6 +132,8 @@ func (r Reason) String() string {
 		return "too_many_fragments"
 	case ReasonTooLong:
 		return "too_long"
+	case ReasonLateCopies:
+		return "late_copies"
 	}
 	return "none"
 }
@@ -208,7 +214,7 @@ type Stats struct {
 	Fragments  uint64 // fragments accepted by Add (errors excluded, duplicates included)
 	Datagrams  uint64 // datagrams reassembled (Result.Complete)
 	Overlaps   uint64 // fragments overlapping data already held or beyond the known end (duplicates excluded)
-	Duplicates uint64 // fragments with the offset, length and MF of one already held: ignored
+	Duplicates uint64 // fragments with the offset, length and MF of one already held (ignored), or late copies of a reassembled datagram's given up (done.go)
 	Unaligned  uint64 // IPv4 non-last fragments whose length is not a multiple of 8: trimmed (as Linux)
 	Timeouts   uint64 // contexts removed by TimeoutNs (Incomplete emitted)
 	Evictions  uint64 // contexts removed for MaxDatagrams (Incomplete emitted)
@@ -263,6 +269,8 @@ type ctx struct {
 	haveHdr   bool      // hdr holds the offset-0 fragment's header
 	haveLast  bool      // MF=0 fragment received
 	dead      Reason    // abandoned: absorb fragments until removal
+	done      bool      // reassembled: kept to recognise late copies of its fragments (done.go)
+	copies    int       // fragments repeating, when they came, one of the reassembled datagram with the key (done.go)
 }
 
 // frag is the parse of one fragment.
@@ -282,16 +290,20 @@ type frag struct {
 // Reassembler reassembles IPv4 and IPv6 fragments into datagrams (design
 // 3.8). It is not safe for concurrent use; give each worker its own.
 type Reassembler struct {
-	cfg     Config
-	index   map[key]int32
-	ctxs    []ctx
-	free    []int32
-	head    int32 // oldest context, -1 when none
-	tail    int32 // newest context
-	live    int
-	pending []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
-	out     []byte       // datagram assembly when the header exceeds headroom
-	stats   Stats
+	cfg      Config
+	index    map[key]int32
+	ctxs     []ctx
+	free     []int32
+	head     int32 // oldest context, -1 when none
+	tail     int32 // newest context
+	live     int
+	doneIdx  map[key]int32 // reassembled contexts by key (done.go)
+	doneHead int32         // oldest reassembled context, -1 when none
+	doneTail int32         // newest reassembled context
+	ndone    int
+	pending  []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
+	out      []byte       // datagram assembly when the header exceeds headroom
+	stats    Stats
 }
 
 // New returns an empty Reassembler. Fields of cfg that Validate would
@@ -308,10 +320,13 @@ func New(cfg Config) *Reassembler {
 		cfg.MaxFragments = def.MaxFragments
 	}
 	return &Reassembler{
-		cfg:   cfg,
-		index: make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
-		head:  -1,
-		tail:  -1,
+		cfg:      cfg,
+		index:    make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
+		doneIdx:  make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
+		head:     -1,
+		tail:     -1,
+		doneHead: -1,
+		doneTail: -1,
 	}
 }
 
@@ -399,6 +414,9 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
 		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last})
 	}
+	if r.lateCopy(&f, d.Meta.Clock()) {
+		c.copies++
+	}
 	c.nfrag++
 	if now < c.firstNs {
 		c.firstNs = now
@@ -461,7 +479,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		r.abandon(c, ReasonTooLong, &r.stats.Oversize)
 		return Result{Overlap: over}, ErrTooLong
 	}
-	res := r.complete(idx)
+	res := r.complete(idx, d.Meta.Clock())
 	res.Overlap = over
 	return res, nil
 }
@@ -597,10 +615,11 @@ func insertSpan(cv []span, s, e uint32) []span {
 	return append(cv[:i+1], cv[j:]...)
 }
 
-// complete assembles the datagram of context idx, frees the context and
-// returns the Result; the Datagram stays valid until the next Add (the
-// slot's buffer is only rewritten when the slot is reused by a later Add).
-func (r *Reassembler) complete(idx int32) Result {
+// complete assembles the datagram of context idx, keeps the context as
+// reassembled at timer clock clk (done.go) and returns the Result; the
+// Datagram stays valid until the next Add (the slot's buffer is only
+// rewritten when the slot is reused by a later Add).
+func (r *Reassembler) complete(idx int32, clk int64) Result {
 	c := &r.ctxs[idx]
 	hl := len(c.hdr)
 	total := hl + int(c.end)
@@ -633,7 +652,7 @@ func (r *Reassembler) complete(idx int32) Result {
 		Fragments: c.nfrag,
 	}
 	r.stats.Datagrams++
-	r.release(idx)
+	r.keep(idx, clk)
 	return res
 }
 
@@ -685,31 +704,6 @@ func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 	return idx
 }
 
-// release unlinks context idx, removes its key and returns the slot, with
-// its buffers, to the free list.
-func (r *Reassembler) release(idx int32) {
-	c := &r.ctxs[idx]
-	if c.prev >= 0 {
-		r.ctxs[c.prev].next = c.next
-	} else {
-		r.head = c.next
-	}
-	if c.next >= 0 {
-		r.ctxs[c.next].prev = c.prev
-	} else {
-		r.tail = c.prev
-	}
-	delete(r.index, c.key)
-	*c = ctx{
-		buf:   c.buf[:headroom],
-		cover: c.cover[:0],
-		frags: c.frags[:0],
-		hdr:   c.hdr[:0],
-	}
-	r.free = append(r.free, idx)
-	r.live--
-}
-
 // retire removes context idx as Incomplete: with fn nil it is queued for
 // the next Expire or Flush, otherwise passed to fn. n counts the exit cause.
 func (r *Reassembler) retire(idx int32, why Reason, n *uint64, fn func(Incomplete)) {
@@ -735,7 +729,12 @@ func (r *Reassembler) retire(idx int32, why Reason, n *uint64, fn func(Incomplet
 	if c.haveLast {
 		inc.TotalBytes = c.end
 	}
-	*n++
+	if c.copies > 0 && c.copies == c.nfrag {
+		inc.Reason = ReasonLateCopies
+		r.stats.Duplicates += uint64(c.copies)
+	} else {
+		*n++
+	}
 	r.release(idx)
 	if fn == nil {
 		r.pending = append(r.pending, inc)
@@ -766,6 +765,9 @@ func (r *Reassembler) Expire(nowNs int64, fn func(Incomplete)) {
 	for r.head >= 0 && nowNs-r.ctxs[r.head].createdNs >= r.cfg.TimeoutNs {
 		r.retire(r.head, ReasonTimeout, &r.stats.Timeouts, fn)
 	}
+	for r.doneHead >= 0 && nowNs-r.ctxs[r.doneHead].createdNs >= r.cfg.TimeoutNs {
+		r.release(r.doneHead)
+	}
 }
 
 // Flush gives up every datagram still in reassembly, oldest first, at the
@@ -775,5 +777,8 @@ func (r *Reassembler) Flush(fn func(Incomplete)) {
 	r.drain(fn)
 	for r.head >= 0 {
 		r.retire(r.head, ReasonFlush, &r.stats.Flushed, fn)
+	}
+	for r.doneHead >= 0 {
+		r.release(r.doneHead)
 	}
 }

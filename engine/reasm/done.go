@@ -1,0 +1,108 @@
+package reasm
+
+import "bytes"
+
+// Reassembled datagrams. A context is kept, TimeoutNs of capture time
+// from its completion, after its datagram was reassembled, so that a late
+// copy of one of its fragments (a retransmission, or a capture duplicating
+// every packet: a SPAN port mirroring both directions) is told from the
+// start of another datagram reusing the identification. Both start a new
+// context; the fragments that, when they came, had the offset, length, MF
+// and bytes of one of the reassembled datagram's (the header's TTL and
+// checksum may differ) are counted in it (ctx.copies). A context that
+// completes is another datagram, whatever its fragments (the last one of
+// a datagram reusing the identification may hold the same bytes as the
+// previous one's); one given up whose every fragment was a copy is no
+// failure: it is reported Incomplete with ReasonLateCopies, its fragments
+// counted in Stats.Duplicates, not in Timeouts, Evictions or Flushed.
+// Before, it was a datagram that never completed (as Linux, which keeps
+// nothing, counts it in IpReasmFails at its timeout; Wireshark leaves it
+// unreassembled). Reassembled contexts do not count in Len or against
+// MaxDatagrams; at most MaxDatagrams are kept (the oldest goes first), in
+// a list and an index of their own, each with its buffer.
+
+// lateCopy reports whether f repeats a fragment of the datagram
+// reassembled with its key, within TimeoutNs (timer clock clk) of its
+// completion.
+func (r *Reassembler) lateCopy(f *frag, clk int64) bool {
+	idx, ok := r.doneIdx[f.key]
+	if !ok || clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
+		return false
+	}
+	c := &r.ctxs[idx]
+	for _, fr := range c.frags {
+		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
+			at := headroom + int(f.off)
+			return at+len(f.payload) <= len(c.buf) && bytes.Equal(f.payload, c.buf[at:at+len(f.payload)])
+		}
+	}
+	return false
+}
+
+// keep moves context idx, just reassembled, from the contexts in progress
+// to the reassembled ones, with its time origin at timer clock clk. The
+// previous reassembled context of its key goes, and the oldest one when
+// MaxDatagrams are kept.
+func (r *Reassembler) keep(idx int32, clk int64) {
+	c := &r.ctxs[idx]
+	if old, ok := r.doneIdx[c.key]; ok {
+		r.release(old)
+	}
+	if r.ndone >= r.cfg.MaxDatagrams {
+		r.release(r.doneHead)
+	}
+	r.unlink(idx)
+	delete(r.index, c.key)
+	c.done, c.createdNs = true, clk
+	c.prev, c.next = r.doneTail, -1
+	if r.doneTail >= 0 {
+		r.ctxs[r.doneTail].next = idx
+	} else {
+		r.doneHead = idx
+	}
+	r.doneTail = idx
+	r.ndone++
+	r.doneIdx[c.key] = idx
+}
+
+// release unlinks context idx, removes its key and returns the slot, with
+// its buffers, to the free list.
+func (r *Reassembler) release(idx int32) {
+	c := &r.ctxs[idx]
+	r.unlink(idx)
+	if c.done {
+		delete(r.doneIdx, c.key)
+	} else {
+		delete(r.index, c.key)
+	}
+	*c = ctx{
+		buf:   c.buf[:headroom],
+		cover: c.cover[:0],
+		frags: c.frags[:0],
+		hdr:   c.hdr[:0],
+	}
+	r.free = append(r.free, idx)
+}
+
+// unlink removes context idx from its list: the contexts in progress or
+// the reassembled ones.
+func (r *Reassembler) unlink(idx int32) {
+	c := &r.ctxs[idx]
+	head, tail := &r.head, &r.tail
+	if c.done {
+		head, tail = &r.doneHead, &r.doneTail
+		r.ndone--
+	} else {
+		r.live--
+	}
+	if c.prev >= 0 {
+		r.ctxs[c.prev].next = c.next
+	} else {
+		*head = c.next
+	}
+	if c.next >= 0 {
+		r.ctxs[c.next].prev = c.prev
+	} else {
+		*tail = c.prev
+	}
+}
