@@ -78,8 +78,10 @@
 // Memory: context slots are reused with their buffers, so once warmed up
 // Add, Expire and Flush do not allocate. A slot's buffer keeps the size of
 // the largest datagram it held; the memory retained is at most
-// 2 × MaxDatagrams × MaxDatagramBytes (MaxDatagrams in progress, as many
-// reassembled ones kept for their late copies).
+// MaxDatagrams × MaxDatagramBytes for the datagrams in progress, plus, for
+// as many reassembled ones kept for their late copies, about 24 bytes per
+// fragment (offsets and a hash of the payload: a reassembled context gives
+// its buffer to the next one).
 //
 // gopacket's ip4defrag and ip6defrag were not used: they keep no first/last
 // fragment timestamps, report no incomplete datagrams, and allocate per

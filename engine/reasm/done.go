@@ -1,6 +1,6 @@
 package reasm
 
-import "bytes"
+import "hash/maphash"
 
 // Reassembled datagrams. A context is kept, TimeoutNs of capture time
 // from its completion, after its datagram was reassembled, so that a late
@@ -19,7 +19,10 @@ import "bytes"
 // nothing, counts it in IpReasmFails at its timeout; Wireshark leaves it
 // unreassembled). Reassembled contexts do not count in Len or against
 // MaxDatagrams; at most MaxDatagrams are kept (the oldest goes first), in
-// a list and an index of their own, each with its buffer.
+// a list and an index of their own. They keep their fragments' offsets
+// and a 64-bit hash of each one's payload, not the datagram: the buffer
+// goes to the next context (Reassembler.spare), so keeping them costs
+// about 24 bytes a fragment, not the datagram's size.
 
 // lateCopy reports whether f repeats a fragment of the datagram
 // reassembled with its key, within TimeoutNs (timer clock clk) of its
@@ -29,11 +32,9 @@ func (r *Reassembler) lateCopy(f *frag, clk int64) bool {
 	if !ok || clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
 		return false
 	}
-	c := &r.ctxs[idx]
-	for _, fr := range c.frags {
+	for _, fr := range r.ctxs[idx].frags {
 		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
-			at := headroom + int(f.off)
-			return at+len(f.payload) <= len(c.buf) && bytes.Equal(f.payload, c.buf[at:at+len(f.payload)])
+			return fr.sig == maphash.Bytes(r.seed, f.payload)
 		}
 	}
 	return false
@@ -54,6 +55,10 @@ func (r *Reassembler) keep(idx int32, clk int64) {
 	r.unlink(idx)
 	delete(r.index, c.key)
 	c.done, c.createdNs = true, clk
+	if c.buf != nil { // the datagram, returned by this call, stays valid until the next fragment
+		r.spare = append(r.spare, c.buf[:0])
+		c.buf = nil
+	}
 	c.prev, c.next = r.doneTail, -1
 	if r.doneTail >= 0 {
 		r.ctxs[r.doneTail].next = idx
@@ -75,8 +80,12 @@ func (r *Reassembler) release(idx int32) {
 	} else {
 		delete(r.index, c.key)
 	}
+	buf := c.buf
+	if cap(buf) >= headroom {
+		buf = buf[:headroom]
+	}
 	*c = ctx{
-		buf:   c.buf[:headroom],
+		buf:   buf,
 		cover: c.cover[:0],
 		frags: c.frags[:0],
 		hdr:   c.hdr[:0],

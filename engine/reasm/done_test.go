@@ -62,3 +62,32 @@ func TestLateCopies(t *testing.T) {
 		t.Errorf("stats %+v, want 2 datagrams, 0 duplicates, 1 flushed", st)
 	}
 }
+
+// TestReassembledKeepNoBuffer: a reassembled context kept for its late
+// copies holds its fragments' offsets and hashes, not the datagram: its
+// buffer serves the next datagram. Before, every reassembled datagram
+// kept its buffer for TimeoutNs, doubling the reassembly memory bound
+// (MaxDatagrams reassembled ones of up to MaxDatagramBytes each, on top
+// of those in progress).
+func TestReassembledKeepNoBuffer(t *testing.T) {
+	r := New(DefaultConfig())
+	body := seqBody(16000)
+	for id := range uint16(50) {
+		first := fragSpec{off: 0, n: 8000, mf: true, timeNs: int64(id) * 1e6}
+		last := fragSpec{off: 8000, n: 8000, timeNs: int64(id)*1e6 + 1e5}
+		add(t, r, build4(id, 17, nil, body, first), first)
+		if !add(t, r, build4(id, 17, nil, body, last), last).Complete {
+			t.Fatalf("datagram %d not reassembled", id)
+		}
+	}
+	held, kept := 0, 0
+	for i := range r.ctxs {
+		if r.ctxs[i].done {
+			kept++
+			held += cap(r.ctxs[i].buf)
+		}
+	}
+	if kept != 50 || held != 0 || len(r.spare) != 1 {
+		t.Errorf("%d reassembled contexts kept holding %d buffer bytes, %d spare buffers: want 50, 0 and the one buffer that went from datagram to datagram", kept, held, len(r.spare))
+	}
+}

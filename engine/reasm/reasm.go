@@ -3,6 +3,7 @@ package reasm
 import (
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -245,6 +246,7 @@ type span struct{ off, end uint32 }
 type fragRec struct {
 	off, end uint32
 	last     bool
+	sig      uint64 // hash of the captured payload: a late copy repeats it (done.go)
 }
 
 // ctx is one datagram in reassembly. Slots live in Reassembler.ctxs and are
@@ -298,6 +300,8 @@ type Reassembler struct {
 	tail     int32 // newest context
 	live     int
 	doneIdx  map[key]int32 // reassembled contexts by key (done.go)
+	spare    [][]byte      // reassembly buffers reassembled contexts gave up, for new ones (done.go)
+	seed     maphash.Seed  // of fragRec.sig
 	doneHead int32         // oldest reassembled context, -1 when none
 	doneTail int32         // newest reassembled context
 	ndone    int
@@ -323,6 +327,7 @@ func New(cfg Config) *Reassembler {
 		cfg:      cfg,
 		index:    make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
 		doneIdx:  make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
+		seed:     maphash.MakeSeed(),
 		head:     -1,
 		tail:     -1,
 		doneHead: -1,
@@ -412,7 +417,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		}
 	}
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
-		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last})
+		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: maphash.Bytes(r.seed, f.payload)})
 	}
 	if r.lateCopy(&f, d.Meta.Clock()) {
 		c.copies++
@@ -683,6 +688,9 @@ func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 		idx = int32(len(r.ctxs) - 1)
 	}
 	c := &r.ctxs[idx]
+	if c.buf == nil && len(r.spare) > 0 { // a reassembled context's buffer (done.go)
+		c.buf, r.spare = r.spare[len(r.spare)-1], r.spare[:len(r.spare)-1]
+	}
 	if len(c.buf) < headroom {
 		if cap(c.buf) < headroom {
 			c.buf = make([]byte, headroom, 2048)
