@@ -24,6 +24,10 @@ import "hash/maphash"
 // goes to the next context (Reassembler.spare), so keeping them costs
 // about 24 bytes a fragment, not the datagram's size.
 
+// spareBufs are the datagram and header buffers of a reassembled
+// context, for the next context (Reassembler.alloc).
+type spareBufs struct{ buf, hdr []byte }
+
 // lateCopy reports whether f repeats a fragment of the datagram
 // reassembled with its key, within TimeoutNs (timer clock clk) of its
 // completion.
@@ -56,8 +60,8 @@ func (r *Reassembler) keep(idx int32, clk int64) {
 	delete(r.index, c.key)
 	c.done, c.createdNs = true, clk
 	if c.buf != nil { // the datagram, returned by this call, stays valid until the next fragment
-		r.spare = append(r.spare, c.buf[:0])
-		c.buf = nil
+		r.spare = append(r.spare, spareBufs{buf: c.buf[:0], hdr: c.hdr[:0]})
+		c.buf, c.hdr = nil, nil
 	}
 	c.prev, c.next = r.doneTail, -1
 	if r.doneTail >= 0 {

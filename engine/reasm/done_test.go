@@ -84,7 +84,7 @@ func TestReassembledKeepNoBuffer(t *testing.T) {
 	for i := range r.ctxs {
 		if r.ctxs[i].done {
 			kept++
-			held += cap(r.ctxs[i].buf)
+			held += cap(r.ctxs[i].buf) + cap(r.ctxs[i].hdr)
 		}
 	}
 	if kept != 50 || held != 0 || len(r.spare) != 1 {

@@ -300,7 +300,7 @@ type Reassembler struct {
 	tail     int32 // newest context
 	live     int
 	doneIdx  map[key]int32 // reassembled contexts by key (done.go)
-	spare    [][]byte      // reassembly buffers reassembled contexts gave up, for new ones (done.go)
+	spare    []spareBufs   // buffers reassembled contexts gave up, for new ones (done.go)
 	seed     maphash.Seed  // of fragRec.sig
 	doneHead int32         // oldest reassembled context, -1 when none
 	doneTail int32         // newest reassembled context
@@ -688,8 +688,13 @@ func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 		idx = int32(len(r.ctxs) - 1)
 	}
 	c := &r.ctxs[idx]
-	if c.buf == nil && len(r.spare) > 0 { // a reassembled context's buffer (done.go)
-		c.buf, r.spare = r.spare[len(r.spare)-1], r.spare[:len(r.spare)-1]
+	if c.buf == nil && len(r.spare) > 0 { // a reassembled context's buffers (done.go)
+		n := len(r.spare) - 1
+		c.buf, c.hdr = r.spare[n].buf, r.spare[n].hdr
+		r.spare = r.spare[:n]
+	}
+	if c.frags == nil {
+		c.frags = make([]fragRec, 0, 4) // once per slot: a datagram of a few fragments grows it no more
 	}
 	if len(c.buf) < headroom {
 		if cap(c.buf) < headroom {
