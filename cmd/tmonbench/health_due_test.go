@@ -71,3 +71,31 @@ func TestRingFullWithoutDrops(t *testing.T) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// endless is a source of one packet at ever later times.
+type endless struct{ n int64 }
+
+func (e *endless) Next() ([]byte, pkt.Meta, error) {
+	e.n++
+	return make([]byte, 60), pkt.Meta{TimeNs: 1_700_000_000e9 + e.n*1000, CapLen: 60, WireLen: 60}, nil
+}
+
+func (e *endless) Close() error { return nil }
+
+// TestSwitchWakeIsNoIdle: the switch source's periodic wake-up under
+// traffic is pkt.ErrWake, which the read loop does not take for an idle
+// source (probe.TestWakeUpKeepsClock: it would tick the probe clock past
+// packets still in the ring).
+func TestSwitchWakeIsNoIdle(t *testing.T) {
+	wall := int64(1_700_000_000e9)
+	s := &switchSource{Source: &endless{}, wallNs: func() int64 { wall += 10e6; return wall }}
+	for i := range 200 {
+		if _, _, err := s.Next(); err != nil {
+			if !errors.Is(err, pkt.ErrWake) || !errors.Is(err, pkt.ErrIdle) {
+				t.Fatalf("call %d: %v, want pkt.ErrWake (wrapping pkt.ErrIdle)", i, err)
+			}
+			return
+		}
+	}
+	t.Fatal("no wake-up in 200 calls, 2 s of wall time")
+}
