@@ -51,10 +51,16 @@ func (h *health) final(name string) []observe.Event {
 	return ev
 }
 
-// report compares the kernel counters with the last report's; a
-// capture_drops event counts the drops since (events.count).
-func (h *health) report(event eventFunc) {
-	st := h.src.Stats()
+// report compares the kernel counters with the last report's.
+func (h *health) report(event eventFunc) { h.reportStats(h.src.Stats(), event) }
+
+// reportStats reports the change from the last report's counters to st: a
+// capture_drops event (error) counts the packets the kernel dropped since
+// (events.count); a ring that filled up without dropping any (the kernel
+// freezes it when it hands a block over and no block is free: nothing was
+// lost if no packet came before the reader freed one) is a
+// capture_ring_full warning instead (TestRingFullWithoutDrops).
+func (h *health) reportStats(st []live.Stats, event eventFunc) {
 	if h.last == nil { // the totals count from Open: drops before the first check are reported too
 		h.last = make([]live.Stats, len(st))
 	}
@@ -63,16 +69,22 @@ func (h *health) report(event eventFunc) {
 	for i, s := range st {
 		d, f := s.Drops-h.last[i].Drops, s.Freezes-h.last[i].Freezes
 		drops, freezes = drops+d, freezes+f
-		if d > 0 || f > 0 {
+		switch {
+		case d > 0:
 			parts = append(parts, fmt.Sprintf("%s: %d of %d packets dropped by the kernel, ring full %d times (%d dropped in all)",
 				s.Interface, d, s.KernelPackets-h.last[i].KernelPackets, f, s.Drops))
+		case f > 0:
+			parts = append(parts, fmt.Sprintf("%s: ring full %d times, no packet dropped (%d dropped in all)", s.Interface, f, s.Drops))
 		}
 	}
 	h.last = st
 	switch {
-	case drops > 0 || freezes > 0:
+	case drops > 0:
 		h.dropping = true
 		event(pdu.SevError, "capture_drops", strings.Join(parts, "; ")+": the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)", drops)
+	case freezes > 0:
+		h.dropping = true
+		event(pdu.SevWarning, "capture_ring_full", strings.Join(parts, "; ")+": the probe is at its limit (bigger --ring-mb, a --filter, or fewer classes)", 0)
 	case h.dropping:
 		h.dropping = false
 		event(pdu.SevInfo, "capture_recovered", "no kernel drop in the last period", 0)

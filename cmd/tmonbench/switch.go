@@ -185,7 +185,7 @@ func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
 	if s.n++; s.n%64 == 0 {
 		if now := s.wallNs(); now-s.lastNs >= wakeNs {
 			s.lastNs = now
-			return nil, pkt.Meta{}, pkt.ErrIdle // a wake-up, not an end
+			return nil, pkt.Meta{}, pkt.ErrWake // a wake-up, not an end, nor idle: the ring may hold packets older than the wall clock
 		}
 	}
 	data, m, err := s.Source.Next()

@@ -6,7 +6,10 @@
 // without reaching into the engines (house style: imports run one way).
 package pkt
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // LinkType is a LINKTYPE_* value from the tcpdump.org link-layer header
 // registry (https://www.tcpdump.org/linktypes.html), as stored in pcap and
@@ -159,4 +162,11 @@ var (
 	// The read loop advances the probe clock with the wall clock (timers,
 	// intervals, PDU regulation go on without traffic) and calls Next again.
 	ErrIdle = errors.New("pkt: no packet within the wait")
+	// ErrWake wraps ErrIdle: what a wrapper of a live Source returns to
+	// wake the read loop for its periodic work while packets flow (health
+	// events, metrics, switch-overs). The loop does that work but does not
+	// move the probe clock with the wall clock: the capture ring may still
+	// hold packets older than it, which would count in a later interval
+	// than their time.
+	ErrWake = fmt.Errorf("%w: a wake-up while packets flow", ErrIdle)
 )

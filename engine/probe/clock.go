@@ -50,8 +50,17 @@ type clockState struct {
 	lastTick int64
 	off      int64 // timer clock = capture time + off
 	now      int64 // latest timer clock
+	// due: the clock advanced and the timers have not run since; they
+	// run after the intervals the time ended are closed (runTimers), so
+	// what they find (unanswered requests, expired connections) counts
+	// in the interval of the time that found it
+	due bool
 	// timer scans, on the timer clock
 	lastRTT, lastTCP, lastFrag int64
+	// lastWatch: the anomaly counters' latest check (watchCounters, every
+	// second), made before the probe clock moves to the new time, so a
+	// counter's first movement is dated by the packet that made it
+	lastWatch int64
 	// reorderings in the current interval
 	reorderI     uint64
 	reorderFrame uint64
@@ -59,7 +68,7 @@ type clockState struct {
 }
 
 // stamp checks the capture time of a packet and sets its timer clock
-// (m.ClockNs), running the timers when the clock advances. It returns
+// (m.ClockNs), marking the timers due when the clock advances. It returns
 // false when the packet must be dropped (an impossible time and no
 // earlier packet to take the time of).
 func (p *Probe) stamp(m *pkt.Meta) bool {
@@ -78,7 +87,7 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 	raw := m.TimeNs
 	if !c.started {
 		c.started, c.lastRaw, c.now = true, raw, raw
-		c.lastRTT, c.lastTCP, c.lastFrag = raw, raw, raw
+		c.lastRTT, c.lastTCP, c.lastFrag, c.lastWatch = raw, raw, raw, raw
 		m.ClockNs = raw
 		return true
 	}
@@ -109,10 +118,31 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 	c.lastRaw = raw
 	m.ClockNs = pkt.AddNs(raw, c.off)
 	if m.ClockNs > c.now {
-		c.now = m.ClockNs
-		p.timers()
+		c.now, c.due = m.ClockNs, true
+		p.watchDue()
 	}
 	return true
+}
+
+// watchDue checks the anomaly counters once a second of timer clock,
+// while the probe clock is still at the last packet processed.
+func (p *Probe) watchDue() {
+	if c := &p.clk; c.now-c.lastWatch >= 1e9 {
+		c.lastWatch = c.now
+		p.watchCounters()
+	}
+}
+
+// runTimers runs the timers if the clock advanced since they last ran.
+// Packet and Tick call it once the probe clock has closed the intervals
+// before the new time: a timeout found at a packet of interval 12 after an
+// idle since interval 5 counts in interval 12, not 5
+// (TestTimeoutCountedInItsInterval).
+func (p *Probe) runTimers() {
+	if p.clk.due {
+		p.clk.due = false
+		p.timers()
+	}
 }
 
 // tickClock advances the timer clock without a packet (live capture
@@ -126,14 +156,14 @@ func (p *Probe) tickClock(nowNs int64) {
 	}
 	c.lastTick = nowNs
 	if t := pkt.AddNs(nowNs, c.off); t > c.now {
-		c.now = t
-		p.timers()
+		c.now, c.due = t, true
+		p.watchDue()
 	}
 }
 
 // timers runs the analysers' timeouts on the timer clock: unanswered
 // requests every 100 ms, TCP connections, FTP sessions and fragments every
-// second.
+// second (the anomaly counters are checked by watchDue).
 func (p *Probe) timers() {
 	c := &p.clk
 	now := c.now
@@ -160,7 +190,6 @@ func (p *Probe) timers() {
 	if now-c.lastFrag >= 1e9 {
 		c.lastFrag = now
 		p.expireFragments(now)
-		p.watchCounters()
 	}
 }
 

@@ -421,6 +421,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if m.TimeNs > p.nowNs {
 		p.advance(m.TimeNs)
 	}
+	p.runTimers()
 	if p.resyncWanted {
 		p.resync()
 	}
@@ -488,6 +489,7 @@ func (p *Probe) Tick(nowNs int64) {
 	if p.started && nowNs > p.nowNs {
 		p.advance(nowNs)
 	}
+	p.runTimers()
 	if p.resyncWanted {
 		p.resync()
 	}

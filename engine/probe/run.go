@@ -23,7 +23,8 @@ type Loop struct {
 	Pace func(ctx context.Context, timeNs int64) error
 	// Wall returns the wall clock in Unix ns. A live source reports that no
 	// packet came (pkt.ErrIdle): Idle is then called with Wall's time, so
-	// timers go on without traffic. Nil: idle sources are polled again at
+	// timers go on without traffic; not on a wake-up while packets flow
+	// (pkt.ErrWake), which only does the periodic work. Nil: idle sources are polled again at
 	// once, without a clock tick.
 	Wall func() int64
 	// Idle, when set, is called with the wall clock when the source is idle.
@@ -85,7 +86,7 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 			case err == io.EOF:
 				return nil
 			case errors.Is(err, pkt.ErrIdle):
-				if err := l.idle(ctx); err != nil {
+				if err := l.idle(ctx, !errors.Is(err, pkt.ErrWake)); err != nil {
 					return err
 				}
 				continue
@@ -125,13 +126,15 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 	}
 }
 
-// idle handles a wait without packets: the clock moves on, periodic work
-// is done and the context is checked.
-func (l *Loop) idle(ctx context.Context) error {
+// idle handles a wait without packets (tick: the clock moves on) or a
+// wake-up while packets flow (pkt.ErrWake: the clock stays with the
+// packets, TestWakeUpKeepsClock): periodic work is done and the context is
+// checked.
+func (l *Loop) idle(ctx context.Context, tick bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if l.Wall != nil && l.Idle != nil {
+	if tick && l.Wall != nil && l.Idle != nil {
 		l.Idle(l.Wall())
 	}
 	if l.Periodic != nil {
