@@ -168,7 +168,8 @@ func dropEvents(t *testing.T, db *sql.DB, re *regexp.Regexp) (events, drops, cou
 		events++
 	}
 	rows.Close()
-	if err := db.QueryRow(`SELECT message FROM events WHERE kind = 'capture_stop' AND severity = 'warning'`).Scan(&stopMsg); err != nil {
+	var stopCount int64
+	if err := db.QueryRow(`SELECT message, count FROM events WHERE kind = 'capture_stop' AND severity = 'warning'`).Scan(&stopMsg, &stopCount); err != nil {
 		t.Fatalf("capture_stop with drops: %v", err)
 	}
 	m := regexp.MustCompile(`, (\d+) dropped by the kernel \(ring full (\d+) times\)`).FindStringSubmatch(stopMsg)
@@ -176,6 +177,11 @@ func dropEvents(t *testing.T, db *sql.DB, re *regexp.Regexp) (events, drops, cou
 		t.Fatalf("capture_stop: %q", stopMsg)
 	}
 	total, _ = strconv.ParseInt(m[1], 10, 64)
+	// the count column holds them too (it stayed 0: the drops were in
+	// the message only)
+	if stopCount != total {
+		t.Errorf("capture_stop count %d, its message says %d dropped", stopCount, total)
+	}
 	return
 }
 
