@@ -76,11 +76,24 @@ func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, 
 // exit status 130 when a signal (ctx) cut the wait short.
 func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
 	if res.Unacked > 0 && ctx.Err() != nil { // 130: said here, not by main
-		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged (their observations may be missing at the collector)\n", res.Unacked)
+		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged%s (their observations may be missing at the collector)\n", res.Unacked, unsentText(res))
 		return &exitError{code: 130, err: errors.New("probe: interrupted")}
 	}
+	if res.Unacked > 0 && res.Unsent == res.Unacked {
+		return fmt.Errorf("probe: %d PDUs never sent after --linger %s: the channel's regulation (one PDU per min_gap_ms) could not carry them in time (a longer --linger, or a smaller min_gap_ms for this link)", res.Unacked, r.linger)
+	}
 	if res.Unacked > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger)
+		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s%s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger, unsentText(res))
 	}
 	return nil
+}
+
+// unsentText says how many of a run's unacknowledged PDUs were never sent
+// (still waiting for a sending slot): those are no sign of a collector
+// that does not answer.
+func unsentText(res probe.RunResult) string {
+	if res.Unsent == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of them never sent (the channel's regulation, one PDU per min_gap_ms, could not carry them in time)", res.Unsent)
 }

@@ -379,6 +379,17 @@ func (s *Sender) Pending() int {
 	return len(s.unacked)
 }
 
+// Unsent counts the PDUs of Pending never sent: waiting for their first
+// sending slot (the regulation's min_gap_ms paces them) or in the spool.
+// The others were sent and await their acknowledgement or a retry.
+func (s *Sender) Unsent() int {
+	n := len(s.fresh.items)
+	if s.sp != nil {
+		n += s.sp.pdus
+	}
+	return n
+}
+
 // NextEventNs returns the earliest probe time at which Tick has work
 // (a build or acknowledgement timeout, a sending slot, a heartbeat), or
 // math.MaxInt64. A live probe sleeps until then at most.

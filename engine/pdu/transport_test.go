@@ -693,9 +693,18 @@ func TestBacklogEvent(t *testing.T) {
 	if at := time.Duration(events[0].timeNs - t0); at < want-200*time.Millisecond || at > want+200*time.Millisecond {
 		t.Errorf("backlog reported %v after the start; want about %v (%.2f PDUs built per ms)", at, want, perMs)
 	}
+	// the queued PDUs were never sent: Pending counts them, Unsent says so
+	// (a probe's end-of-run message tells them from PDUs a collector did
+	// not acknowledge: cmd/tmonbench unsentText)
+	if u := s.Unsent(); u < 2_000 || u != st.Queued || u > s.Pending() {
+		t.Errorf("unsent %d, queued %d, pending %d: want the queue, never sent, within the pending", u, st.Queued, s.Pending())
+	}
 	s.Flush(now)
 	s.Settle(now + 60e9)
 	st = s.Stats()
+	if s.Unsent() != 0 {
+		t.Errorf("unsent %d after draining", s.Unsent())
+	}
 	if len(events) != 2 || events[1].kind != EventBacklogCleared || st.Backlog || st.BacklogTimeNs <= 0 || st.MaxQueued < 2_000 {
 		t.Errorf("after draining: events %v, stats backlog %v for %v, max queued %d", events, st.Backlog, time.Duration(st.BacklogTimeNs), st.MaxQueued)
 	}

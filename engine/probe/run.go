@@ -189,7 +189,9 @@ type RunResult struct {
 	FirstNs, LastNs int64 // capture times of the first and latest packets
 	// Unacked counts the PDUs still unacknowledged at the end (all
 	// channels): their observations may be missing at the collector.
-	Unacked int
+	// Unsent counts those of them never sent (pdu.Sender.Unsent): the
+	// channels' regulation could not carry them before the linger ended.
+	Unacked, Unsent int
 }
 
 // Run is a probe process's life: it feeds every packet of src to the
@@ -254,7 +256,11 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 	e.Close()
 	linger(ctx, e, opt, poll)
 	sn.Publish(true, e.AppendSnapshot)
-	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending()}, err
+	unsent := 0
+	for _, s := range e.Senders() {
+		unsent += s.Unsent()
+	}
+	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending(), Unsent: unsent}, err
 }
 
 // pollGapNs is the capture time after which a paced packet is preceded by
