@@ -63,13 +63,7 @@ func (r *Reassembler) keep(idx int32, clk int64) {
 		r.spare = append(r.spare, spareBufs{buf: c.buf[:0], hdr: c.hdr[:0]})
 		c.buf, c.hdr = nil, nil
 	}
-	c.prev, c.next = r.doneTail, -1
-	if r.doneTail >= 0 {
-		r.ctxs[r.doneTail].next = idx
-	} else {
-		r.doneHead = idx
-	}
-	r.doneTail = idx
+	r.pushBack(idx, &r.doneHead, &r.doneTail)
 	r.ndone++
 	r.doneIdx[c.key] = idx
 }
@@ -95,6 +89,19 @@ func (r *Reassembler) release(idx int32) {
 		hdr:   c.hdr[:0],
 	}
 	r.free = append(r.free, idx)
+}
+
+// pushBack appends context idx to the list of head and tail: the
+// contexts in progress or the reassembled ones (unlink removes it).
+func (r *Reassembler) pushBack(idx int32, head, tail *int32) {
+	c := &r.ctxs[idx]
+	c.prev, c.next = *tail, -1
+	if *tail >= 0 {
+		r.ctxs[*tail].next = idx
+	} else {
+		*head = idx
+	}
+	*tail = idx
 }
 
 // unlink removes context idx from its list: the contexts in progress or

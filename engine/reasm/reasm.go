@@ -705,13 +705,7 @@ func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 	}
 	c.key = *k
 	c.createdNs, c.firstNs, c.lastNs = clk, now, now
-	c.prev, c.next = r.tail, -1
-	if r.tail >= 0 {
-		r.ctxs[r.tail].next = idx
-	} else {
-		r.head = idx
-	}
-	r.tail = idx
+	r.pushBack(idx, &r.head, &r.tail)
 	r.index[*k] = idx
 	r.live++
 	return idx

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -137,7 +136,7 @@ func folderStats(out string) map[string]TableStats {
 	stats := make(map[string]TableStats, len(observe.Tables))
 	for _, t := range observe.Tables {
 		var ts TableStats
-		filepath.WalkDir(filepath.Join(out, t.Name), func(path string, e fs.DirEntry, err error) error {
+		filepath.WalkDir(filepath.Join(out, t.Name), func(path string, e os.DirEntry, err error) error {
 			if err != nil || !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".parquet") {
 				return nil
 			}
