@@ -5,11 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -39,16 +36,7 @@ func TestHeldHandshakeAcrossIdleIntervals(t *testing.T) {
 		{3501, capgen.TCP{Src: c, Dst: s, Flags: "A", Seq: 1001, Ack: 5001, Win: 100}},
 	}
 	rows := func(ticks bool) []string {
-		coll, err := collector.New(cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := &pdu.Loopback{Deliver: coll.Handle}
-		p, err := probe.New(probe.Identity{Name: "p"}, cfg, []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.Ack = p.Senders()[0].HandleAck
+		p, coll := loopProbeOf(t, cfg, "p")
 		last := capgen.Ms(500)
 		for _, sg := range segs {
 			at := capgen.Ms(sg.ms)

@@ -54,12 +54,18 @@ func (s *script) Close() error { return s.src.Close() }
 // to a collector through a pdu.Loopback, and that collector.
 func loopProbe(t *testing.T) (*probe.Probe, *collector.Collector) {
 	t.Helper()
-	coll, err := collector.New(config.Default(), nil)
+	return loopProbeOf(t, config.Default(), "live")
+}
+
+// loopProbeOf is loopProbe with config cfg and probe name name.
+func loopProbeOf(t *testing.T, cfg *config.Config, name string) (*probe.Probe, *collector.Collector) {
+	t.Helper()
+	coll, err := collector.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := &pdu.Loopback{Deliver: coll.Handle}
-	p, err := probe.New(probe.Identity{Name: "live"}, config.Default(), []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
+	p, err := probe.New(probe.Identity{Name: name}, cfg, []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,8 @@ package probe_test
 import (
 	"testing"
 
-	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -25,16 +22,7 @@ func TestTimeoutCountedInItsInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	coll, err := collector.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &pdu.Loopback{Deliver: coll.Handle}
-	p, err := probe.New(probe.Identity{Name: "p"}, cfg, []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Ack = p.Senders()[0].HandleAck
+	p, coll := loopProbeOf(t, cfg, "p")
 	syn := capgen.TCP{Src: capgen.AP("192.0.2.1:37862"), Dst: capgen.AP("192.0.2.2:5002"), Flags: "S", Seq: 1000, Win: 100}.Seg()
 	udp := capgen.UDP{Src: capgen.AP("192.0.2.1:5000"), Dst: capgen.AP("192.0.2.2:9000"), Payload: make([]byte, 8)}.Frame()
 	for _, f := range []struct {

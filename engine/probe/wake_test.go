@@ -5,9 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -50,16 +48,7 @@ func TestWakeUpKeepsClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	coll, err := collector.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &pdu.Loopback{Deliver: coll.Handle}
-	p, err := probe.New(probe.Identity{Name: "p"}, cfg, []probe.Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Ack = p.Senders()[0].HandleAck
+	p, coll := loopProbeOf(t, cfg, "p")
 	src := &wakeSource{
 		frame: capgen.UDP{Src: capgen.AP("192.0.2.1:5000"), Dst: capgen.AP("192.0.2.2:9000"), Payload: make([]byte, 8)}.Frame(),
 		steps: []any{capgen.Ms(500), pkt.ErrWake, capgen.Ms(900), pkt.ErrIdle, capgen.Ms(950)},
