@@ -656,18 +656,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type, e.dated))))
 		}
 	}
-	natural := slices.Clone(widths)
-	for i := range widths {
-		widths[i] = min(widths[i], 44)
-	}
-	// the last column (an event's message, ...) takes what room is left
-	if n := len(widths); n > 0 && widths[n-1] < natural[n-1] {
-		used := 0
-		for i := t.xoff; i < n-1; i++ {
-			used += widths[i] + 1
-		}
-		widths[n-1] = max(widths[n-1], min(natural[n-1], w-used))
-	}
+	widths = fitWidths(widths, t.xoff, w)
 	// horizontal scroll keeps the column cursor visible
 	if t.colCur < t.xoff {
 		t.xoff = t.colCur
@@ -745,4 +734,41 @@ func (t *pagedTable) chooserView(e *env, h int) string {
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// maxColWidth is the width, in terminal columns, a column is cut to when
+// the window cannot show every column whole.
+const maxColWidth = 44
+
+// fitWidths returns the columns' widths for a window w columns wide whose
+// first shown column is xoff: each natural width (header and values) is
+// cut to maxColWidth, then the room the window has left goes back to the
+// cut columns, the last column (an event's message) first and then left to
+// right, so a wide terminal shows a long IPv6 flow name whole (a 64-column
+// [2001:db8:...]:port>[...]:port/tcp name was cut at 44 on any window).
+func fitWidths(natural []int, xoff, w int) []int {
+	widths := make([]int, len(natural))
+	room := w
+	for i, n := range natural {
+		widths[i] = min(n, maxColWidth)
+		if i >= xoff {
+			room -= widths[i] + 1
+		}
+	}
+	room++ // no separator after the last column
+	if len(widths) == 0 || room <= 0 {
+		return widths
+	}
+	order := append([]int{len(widths) - 1}, make([]int, 0, len(widths))...)
+	for i := xoff; i < len(widths)-1; i++ {
+		order = append(order, i)
+	}
+	for _, i := range order {
+		grow := min(natural[i]-widths[i], room)
+		if grow > 0 {
+			widths[i] += grow
+			room -= grow
+		}
+	}
+	return widths
 }
