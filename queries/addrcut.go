@@ -91,8 +91,11 @@ func isWordChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
-// startsWithAddr reports whether s begins with an address.
+// startsWithAddr reports whether s begins with an address, or with the
+// wildcard side of a flow name whose class leaves the source out
+// (*>198.51.100.10:9000, a one-way flow).
 func startsWithAddr(s string) bool {
+	s = strings.TrimPrefix(s, "*>")
 	sp := addrSpans(s)
 	return len(sp) > 0 && sp[0][0] == 0
 }

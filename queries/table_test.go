@@ -85,13 +85,15 @@ func TestCutKeepsAddresses(t *testing.T) {
 		}
 	}
 	// columns of addresses only (NULL aside) are never cut; a message
-	// that starts with one does not make its column one
+	// that starts with one does not make its column one; a one-way flow
+	// name with a wildcard source (*>198.51.100.10:9000, the oneway
+	// query on the lab: it read *>… at 100 columns) is an address
 	cells := [][]string{
-		{"10.0.0.1:80", "[2001:db8::1]:high>[2001:db8::2]:443/tcp", "10.0.0.1:80 refused", "x"},
-		{"NULL", "10.0.0.1>10.0.0.3/icmp", "probe A started", "10.0.0.1"},
+		{"10.0.0.1:80", "[2001:db8::1]:high>[2001:db8::2]:443/tcp", "10.0.0.1:80 refused", "x", "*>198.51.100.10:9000"},
+		{"NULL", "10.0.0.1>10.0.0.3/icmp", "probe A started", "10.0.0.1", "*>[2001:db8::53]:53/udp"},
 	}
-	got := addrColumns([]string{"VARCHAR", "VARCHAR", "VARCHAR", "UBIGINT"}, cells)
-	if want := []bool{true, true, false, false}; !slices.Equal(got, want) {
+	got := addrColumns([]string{"VARCHAR", "VARCHAR", "VARCHAR", "UBIGINT", "VARCHAR"}, cells)
+	if want := []bool{true, true, false, false, true}; !slices.Equal(got, want) {
 		t.Errorf("addrColumns: %v, want %v", got, want)
 	}
 }
