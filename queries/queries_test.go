@@ -75,6 +75,15 @@ var (
 		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10,
 			N: 98, Sum: 9800, SumSq: 1e6, Min: 5.25, Max: 900, P50Us: 60, P90Us: 400, P99Us: 880, SlicesMs: []float64{1, 10}, SliceCounts: []uint64{98, 0, 0}},
 	}
+	// testDelays: interval 1 of testLoss's flow, in capture order but not
+	// send order: D = 100, 110, lost, 90, 95, a copy, dropped, 80 µs, and
+	// a packet missed at A (no send time). TestIPDVSelection says what
+	// the ipdv query must make of them.
+	testDelays = []observe.OnewayDelay{
+		delay(2, 110, "delivered"), delay(1, 100, "delivered"), delay(3, 0, "lost"), delay(4, 90, "delivered"),
+		delay(5, 95, "delivered"), delay(5, 140, "duplicate"), delay(6, 0, "dropped"), delay(7, 80, "delivered"),
+		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", RecvTime: ptr(int64(1700000009000000000)), Status: "missed"},
+	}
 	testConns = []observe.TCPConnection{
 		{Probe: "p1", Interface: "eth0", Class: "all", ConnID: 1, ClientAddr: "10.0.0.1", ClientPort: 51000, ServerAddr: "10.0.0.2", ServerPort: 443,
 			StartTime: 1700000000500000000, EndTime: 1700000002500000000, DurationS: 2, HandshakeSynSynackMs: &hs,
@@ -110,6 +119,7 @@ func makeOut(t *testing.T, parent, name string) string {
 		appendErr(store.Append(r, observe.TableEvents, testEvents2)),
 		appendErr(store.Append(r, observe.TableOnewayLoss, testLoss)),
 		appendErr(store.Append(r, observe.TableOnewayLatency, testLatency)),
+		appendErr(store.Append(r, observe.TableOnewayDelays, testDelays)),
 		appendErr(store.Append(r, observe.TableTCPConnections, testConns)),
 		appendErr(store.Append(r, observe.TableRTTSamples, testRTT)),
 		appendErr(store.Append(r, observe.TableFTPTransfers, testFTP)),
@@ -150,7 +160,7 @@ func TestViews(t *testing.T) {
 	for _, r := range res.Rows {
 		views = append(views, r[0].(string))
 	}
-	if want := []string{"events", "flow_counters", "flows", "ftp_transfers", "oneway_latency", "oneway_loss", "rtt_samples", "tcp_connections"}; !reflect.DeepEqual(views, want) {
+	if want := []string{"events", "flow_counters", "flows", "ftp_transfers", "oneway_delays", "oneway_latency", "oneway_loss", "rtt_samples", "tcp_connections"}; !reflect.DeepEqual(views, want) {
 		t.Errorf("views = %v, want %v", views, want)
 	}
 	// (That replay writes a folder, hence a view, for every table of
