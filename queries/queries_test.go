@@ -70,6 +70,8 @@ var (
 	testLoss = []observe.OnewayLoss{
 		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 100, Delivered: 98, Lost: 2},
 		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000010000000000, IntervalS: 10, Sent: 50, Lost: 50},
+		// the packets of flow 2 in testDelays (TestLossPatternSelection)
+		{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 11, Delivered: 6, Lost: 4, Dropped: 1, Duplicates: 1},
 	}
 	testLatency = []observe.OnewayLatency{
 		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10,
@@ -83,6 +85,13 @@ var (
 		delay(2, 110, "delivered"), delay(1, 100, "delivered"), delay(3, 0, "lost"), delay(4, 90, "delivered"),
 		delay(5, 95, "delivered"), delay(5, 140, "duplicate"), delay(6, 0, "dropped"), delay(7, 80, "delivered"),
 		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", RecvTime: ptr(int64(1700000009000000000)), Status: "missed"},
+		// flow 2, sent 1 ms apart: 1 ok, 2-3 lost, 4 ok, 5 late (5 ms:
+		// arrives after 6 and 8), a copy of 5 before 4, 6 ok, 7 lost, 8 ok,
+		// 9 dropped, 10 lost, 11 ok; a packet missed at A
+		flow2(1, 100, "delivered"), flow2(2, 0, "lost"), flow2(3, 0, "lost"), flow2(4, 100, "delivered"),
+		flow2(5, 5000, "delivered"), flow2(5, 50, "duplicate"), flow2(6, 100, "delivered"), flow2(7, 0, "lost"),
+		flow2(8, 100, "delivered"), flow2(9, 0, "dropped"), flow2(10, 0, "lost"), flow2(11, 100, "delivered"),
+		{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", RecvTime: ptr(int64(1700000000003000000)), Status: "missed"},
 	}
 	testConns = []observe.TCPConnection{
 		{Probe: "p1", Interface: "eth0", Class: "all", ConnID: 1, ClientAddr: "10.0.0.1", ClientPort: 51000, ServerAddr: "10.0.0.2", ServerPort: 443,
