@@ -30,7 +30,7 @@ import (
 // whole in the later one); if the first never comes (the datagram
 // expires), the held fragments are counted in the flows their IP header
 // alone gives (no ports), as tcpdump would sieve them, when it expires:
-// in the interval current reassembly.timeout_s after the earliest
+// in the interval current reassembly.timeout_s (IPv6: ipv6_timeout_s) after the earliest
 // fragment, a later one than their capture time's when an interval
 // closed in between (flows.first_seen keeps their capture time). At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
@@ -148,6 +148,17 @@ func (p *Probe) fragMetricID(m int) uint32 {
 	return p.fragIDs[m]
 }
 
+// fragExpiry returns when the probe forgets the datagram of fragment d
+// if it is not done by then: the reassembler's timeout of its IP version
+// (reassembly.timeout_s, IPv6 ipv6_timeout_s) after d, on the timer clock.
+func (p *Probe) fragExpiry(d *dissect.Dissection) int64 {
+	t := p.reasmTimeoutNs[0]
+	if d.IPVersion == 6 {
+		t = p.reasmTimeoutNs[1]
+	}
+	return pkt.AddNs(d.Meta.Clock(), t)
+}
+
 // fragment decides the classes of an IP fragment (p.set) before it is
 // counted. The first fragment is sieved as any packet and its classes and
 // ports remembered; a later fragment takes them over when the first was
@@ -156,7 +167,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	k := keyOf(d)
 	fi, ok := p.frags[k]
 	if !ok {
-		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
 		fi.setLink(d)
 	} else if fi.done {
 		// The datagram of this key was reassembled: this fragment is a
@@ -165,7 +176,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		// are held for its first fragment). A fragment no first fragment
 		// claims falls back to the reassembled datagram's flows.
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
-			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+			held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
 		fi.setLink(d)
 	}
 	learnt := false // fi.tcpHdrLen set by this fragment

@@ -27,18 +27,21 @@
 //
 //   - Order: fragments may arrive in any order; a context is created by
 //     whichever fragment comes first.
-//   - Timeout: a context lives Config.TimeoutNs (default 30 s, Linux
-//     ipfrag_time) of capture time from its first arriving fragment, not
-//     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
-//     timer at each fragment's TTL, RFC 8200 §4.5 and Linux ip6frag_time
-//     use 60 s from the first for IPv6, which here takes IPv4's 30 s too). Time is capture time only: timeouts run on the packets' timer
-//     clock (pkt.Meta.Clock: capture time with clock steps taken out, set
-//     by the probe), Expire(nowNs) takes that clock, and nothing reads the
-//     wall clock; FirstNs and LastNs are the fragments' capture times.
+//   - Timeout: an IPv4 context lives Config.TimeoutNs (default 30 s,
+//     Linux ipfrag_time), an IPv6 one Config.IPv6TimeoutNs (default 60 s,
+//     RFC 8200 §4.5 and Linux ip6frag_time), of capture time from its
+//     first arriving fragment, not refreshed by later ones (Linux
+//     semantics; RFC 791 §3.2 restarts its timer at each fragment's TTL).
+//     Contexts are listed per version, so each list is in deadline order
+//     and Expire stays a walk from the heads. Time is capture time only:
+//     timeouts run on the packets' timer clock (pkt.Meta.Clock: capture
+//     time with clock steps taken out, set by the probe), Expire(nowNs)
+//     takes that clock, and nothing reads the wall clock; FirstNs and
+//     LastNs are the fragments' capture times.
 //   - Duplicates: a fragment with the same offset, length and MF flag as
 //     one already held is counted (Stats.Duplicates) and ignored: it moves
 //     neither the timestamps nor the fragment count. A late copy of a
-//     fragment of a datagram reassembled less than TimeoutNs before (same
+//     fragment of a datagram reassembled less than its timeout before (same
 //     offset, length, MF and bytes) starts a new context, as another
 //     datagram reusing the identification would; if that context is given
 //     up holding nothing but such copies, it is no failure: it is reported

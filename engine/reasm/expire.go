@@ -10,13 +10,13 @@ package reasm
 // and evicting the oldest context when MaxDatagrams are in progress.
 func (r *Reassembler) context(f *frag, clk, now int64) int32 {
 	idx, ok := r.index[f.key]
-	if ok && clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
+	if ok && clk-r.ctxs[idx].createdNs >= r.timeoutNs(f.key.version) {
 		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
 		ok = false
 	}
 	if !ok {
 		if r.live >= r.cfg.MaxDatagrams {
-			r.retire(r.head, ReasonEvicted, &r.stats.Evictions, nil)
+			r.retire(r.oldest(&r.head), ReasonEvicted, &r.stats.Evictions, nil)
 		}
 		idx = r.alloc(&f.key, clk, now)
 		r.ctxs[idx].proto = f.proto
@@ -52,7 +52,9 @@ func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
 	}
 	c.key = *k
 	c.createdNs, c.firstNs, c.lastNs = clk, now, now
-	r.pushBack(idx, &r.head, &r.tail)
+	c.seq, r.seq = r.seq, r.seq+1
+	v := ver(k.version)
+	r.pushBack(idx, &r.head[v], &r.tail[v])
 	r.index[*k] = idx
 	r.live++
 	return idx
@@ -106,22 +108,71 @@ func (r *Reassembler) drain(fn func(Incomplete)) {
 	r.pending = r.pending[:0]
 }
 
-// Expire gives up every datagram whose first fragment arrived TimeoutNs or
-// more before nowNs (capture time, Unix ns), oldest first, calling fn with
-// its Incomplete (ReasonTimeout, or the reason it was abandoned). It first
-// delivers the Incompletes queued by Add (evictions, and contexts found
-// stale by a later fragment). Contexts are kept in arrival order, so with
-// capture times that go backwards expiry can be late, never early. fn must
-// not call Add. Call it as capture time advances, e.g. once per packet or
-// per second of capture.
+// Expire gives up every datagram whose first fragment arrived TimeoutNs
+// (IPv6: IPv6TimeoutNs) or more before nowNs (timer clock, Unix ns), the
+// earliest deadline first, calling fn with its Incomplete (ReasonTimeout,
+// or the reason it was abandoned). It first delivers the Incompletes
+// queued by Add (evictions, and contexts found stale by a later
+// fragment). Contexts are kept in arrival order, one list per IP version
+// (one timeout each), so with capture times that go backwards expiry can
+// be late, never early. fn must not call Add. Call it as capture time
+// advances, e.g. once per packet or per second of capture.
 func (r *Reassembler) Expire(nowNs int64, fn func(Incomplete)) {
 	r.drain(fn)
-	for r.head >= 0 && nowNs-r.ctxs[r.head].createdNs >= r.cfg.TimeoutNs {
-		r.retire(r.head, ReasonTimeout, &r.stats.Timeouts, fn)
+	for idx := r.due(&r.head, nowNs); idx >= 0; idx = r.due(&r.head, nowNs) {
+		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, fn)
 	}
-	for r.doneHead >= 0 && nowNs-r.ctxs[r.doneHead].createdNs >= r.cfg.TimeoutNs {
-		r.release(r.doneHead)
+	for idx := r.due(&r.doneHead, nowNs); idx >= 0; idx = r.due(&r.doneHead, nowNs) {
+		r.release(idx)
 	}
+}
+
+// ver returns the index of IP version v in the per-version lists and
+// timeouts: 0 for IPv4, 1 for IPv6.
+func ver(v uint8) int {
+	if v == 6 {
+		return 1
+	}
+	return 0
+}
+
+// timeoutNs returns the life of a context of IP version v.
+func (r *Reassembler) timeoutNs(v uint8) int64 { return r.timeouts[ver(v)] }
+
+// oldest returns the first entered of the two heads (a version's
+// oldest context), or -1 when both lists are empty.
+func (r *Reassembler) oldest(heads *[2]int32) int32 {
+	a, b := heads[0], heads[1]
+	switch {
+	case a < 0:
+		return b
+	case b < 0:
+		return a
+	case r.ctxs[b].seq < r.ctxs[a].seq:
+		return b
+	}
+	return a
+}
+
+// due returns the one of the two heads whose life (its version's timeout
+// from createdNs) is over at timer clock now, the longest overdue first
+// (then the first entered), or -1 when neither is.
+func (r *Reassembler) due(heads *[2]int32, now int64) int32 {
+	best, bestOver := int32(-1), int64(0)
+	for _, h := range heads {
+		if h < 0 {
+			continue
+		}
+		c := &r.ctxs[h]
+		over := now - c.createdNs - r.timeoutNs(c.key.version)
+		if over < 0 {
+			continue
+		}
+		if best < 0 || over > bestOver || over == bestOver && c.seq < r.ctxs[best].seq {
+			best, bestOver = h, over
+		}
+	}
+	return best
 }
 
 // Flush gives up every datagram still in reassembly, oldest first, at the
@@ -129,10 +180,10 @@ func (r *Reassembler) Expire(nowNs int64, fn func(Incomplete)) {
 // (ReasonFlush, or the reason it was abandoned). fn must not call Add.
 func (r *Reassembler) Flush(fn func(Incomplete)) {
 	r.drain(fn)
-	for r.head >= 0 {
-		r.retire(r.head, ReasonFlush, &r.stats.Flushed, fn)
+	for idx := r.oldest(&r.head); idx >= 0; idx = r.oldest(&r.head) {
+		r.retire(idx, ReasonFlush, &r.stats.Flushed, fn)
 	}
-	for r.doneHead >= 0 {
-		r.release(r.doneHead)
+	for idx := r.oldest(&r.doneHead); idx >= 0; idx = r.oldest(&r.doneHead) {
+		r.release(idx)
 	}
 }

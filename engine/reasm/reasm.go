@@ -53,16 +53,18 @@ const headroom = 64
 
 // Config bounds a Reassembler. Times are capture times in nanoseconds.
 type Config struct {
-	// TimeoutNs is the life of a reassembly context, counted from the
-	// capture time of the first fragment to arrive (not refreshed by later
-	// fragments, as in Linux). A datagram not complete by then is reported
-	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time
-	// (IPv4); RFC 791 suggests 15 s as a lower bound of its timer. IPv6
-	// takes the same value, half of RFC 8200 §4.5's 60 s and of Linux
-	// ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s): an IPv6 datagram whose
-	// fragments span 30 to 60 s is reported Incomplete where Linux
-	// reassembles it.
+	// TimeoutNs is the life of an IPv4 reassembly context, counted from
+	// the capture time of the first fragment to arrive (not refreshed by
+	// later fragments, as in Linux). A datagram not complete by then is
+	// reported Incomplete with ReasonTimeout. Default 30 s: Linux
+	// ipfrag_time; RFC 791 suggests 15 s as a lower bound of its timer.
 	TimeoutNs int64
+	// IPv6TimeoutNs is the same for IPv6. Default 60 s: RFC 8200 §4.5
+	// ("If insufficient fragments are received to complete reassembly of
+	// a packet within 60 seconds of the reception of the first-arriving
+	// fragment of that packet, reassembly of that packet must be
+	// abandoned") and Linux ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s).
+	IPv6TimeoutNs int64
 	// MaxDatagrams bounds the contexts in progress. When a new datagram
 	// would exceed it, the oldest context is evicted (Stats.Evictions,
 	// ReasonEvicted). Default 1024.
@@ -81,7 +83,7 @@ type Config struct {
 // FromTable is a config file's reassembly section as the reassembler
 // takes it.
 func FromTable(r config.Reassembly) Config {
-	return Config{TimeoutNs: config.SecondsNs(r.TimeoutS), MaxDatagrams: r.MaxDatagrams, MaxDatagramBytes: r.MaxDatagramBytes, MaxFragments: r.MaxFragments}
+	return Config{TimeoutNs: config.SecondsNs(r.TimeoutS), IPv6TimeoutNs: config.SecondsNs(r.IPv6TimeoutS), MaxDatagrams: r.MaxDatagrams, MaxDatagramBytes: r.MaxDatagramBytes, MaxFragments: r.MaxFragments}
 }
 
 // DefaultConfig returns the defaults documented on each Config field
@@ -90,7 +92,7 @@ func DefaultConfig() Config { return FromTable(config.DefaultReassembly()) }
 
 // Validate reports the first field out of range, wrapping ErrConfig.
 func (c Config) Validate() error {
-	return config.Check(ErrConfig, config.AtLeast("TimeoutNs", c.TimeoutNs, 1), config.AtLeast("MaxDatagrams", c.MaxDatagrams, 1),
+	return config.Check(ErrConfig, config.AtLeast("TimeoutNs", c.TimeoutNs, 1), config.AtLeast("IPv6TimeoutNs", c.IPv6TimeoutNs, 1), config.AtLeast("MaxDatagrams", c.MaxDatagrams, 1),
 		config.Within("MaxDatagramBytes", c.MaxDatagramBytes, MinDatagramBytes, MaxIPv6Bytes), config.Within("MaxFragments", c.MaxFragments, 1, 8192))
 }
 
@@ -103,7 +105,7 @@ type Reason uint8
 // fragments, and is then reported with the abandon reason).
 const (
 	ReasonNone             Reason = iota // not abandoned (internal zero value)
-	ReasonTimeout                        // TimeoutNs elapsed since the first fragment
+	ReasonTimeout                        // TimeoutNs (IPv6: IPv6TimeoutNs) elapsed since the first fragment
 	ReasonEvicted                        // removed to respect MaxDatagrams
 	ReasonFlush                          // still in progress at Flush (end of input)
 	ReasonTruncated                      // a fragment was captured shorter than its IP length announces
@@ -216,7 +218,7 @@ type Stats struct {
 	Overlaps   uint64 // fragments overlapping data already held or beyond the known end (duplicates excluded)
 	Duplicates uint64 // fragments with the offset, length and MF of one already held (ignored), or late copies of a reassembled datagram's given up (done.go)
 	Unaligned  uint64 // IPv4 non-last fragments whose length is not a multiple of 8: trimmed (as Linux)
-	Timeouts   uint64 // contexts removed by TimeoutNs (Incomplete emitted)
+	Timeouts   uint64 // contexts removed by TimeoutNs or IPv6TimeoutNs (Incomplete emitted)
 	Evictions  uint64 // contexts removed for MaxDatagrams (Incomplete emitted)
 	Flushed    uint64 // contexts removed by Flush (Incomplete emitted)
 	Truncated  uint64 // datagrams abandoned because a fragment was captured short
@@ -252,10 +254,11 @@ type fragRec struct {
 // reused with their buffers, so the steady state does not allocate.
 type ctx struct {
 	key       key
-	createdNs int64 // timer clock (pkt.Meta.Clock) of the first fragment to arrive: the timeout origin
+	createdNs int64  // timer clock (pkt.Meta.Clock) of the first fragment to arrive: the timeout origin
+	seq       uint64 // order of entry into its list: the oldest of the two versions' lists is evicted or flushed first
 	firstNs   int64
 	lastNs    int64
-	prev      int32 // creation-order list
+	prev      int32 // creation-order list of its IP version (Reassembler.head or doneHead)
 	next      int32
 	nfrag     int
 	buf       []byte    // headroom, then the fragmentable part at buf[headroom+off]
@@ -295,14 +298,16 @@ type Reassembler struct {
 	index    map[key]int32
 	ctxs     []ctx
 	free     []int32
-	head     int32 // oldest context, -1 when none
-	tail     int32 // newest context
+	timeouts [2]int64 // context life by version (ver): TimeoutNs, IPv6TimeoutNs
+	head     [2]int32 // oldest context of each version (ver), -1 when none
+	tail     [2]int32 // newest context of each version
+	seq      uint64   // next ctx.seq
 	live     int
 	doneIdx  map[key]int32 // reassembled contexts by key (done.go)
 	spare    []spareBufs   // buffers reassembled contexts gave up, for new ones (done.go)
 	seed     maphash.Seed  // of fragRec.sig
-	doneHead int32         // oldest reassembled context, -1 when none
-	doneTail int32         // newest reassembled context
+	doneHead [2]int32      // oldest reassembled context of each version, -1 when none
+	doneTail [2]int32      // newest reassembled context of each version
 	ndone    int
 	pending  []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
 	out      []byte       // datagram assembly when the header exceeds headroom
@@ -315,6 +320,7 @@ type Reassembler struct {
 func New(cfg Config) *Reassembler {
 	def := DefaultConfig()
 	config.OrDefault(&cfg.TimeoutNs, def.TimeoutNs)
+	config.OrDefault(&cfg.IPv6TimeoutNs, def.IPv6TimeoutNs)
 	config.OrDefault(&cfg.MaxDatagrams, def.MaxDatagrams)
 	if cfg.MaxDatagramBytes < MinDatagramBytes || cfg.MaxDatagramBytes > MaxIPv6Bytes {
 		cfg.MaxDatagramBytes = def.MaxDatagramBytes
@@ -327,10 +333,11 @@ func New(cfg Config) *Reassembler {
 		index:    make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
 		doneIdx:  make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
 		seed:     maphash.MakeSeed(),
-		head:     -1,
-		tail:     -1,
-		doneHead: -1,
-		doneTail: -1,
+		timeouts: [2]int64{cfg.TimeoutNs, cfg.IPv6TimeoutNs},
+		head:     [2]int32{-1, -1},
+		tail:     [2]int32{-1, -1},
+		doneHead: [2]int32{-1, -1},
+		doneTail: [2]int32{-1, -1},
 	}
 }
 
@@ -353,7 +360,8 @@ func (r *Reassembler) Len() int { return r.live }
 // The datagram key is (interface, IP version, source, destination,
 // protocol for IPv4, identification). The fragment is stored; when it
 // completes its datagram, Result.Complete is true and Result.Datagram
-// holds the reassembled packet. A context whose TimeoutNs has elapsed at
+// holds the reassembled packet. A context whose TimeoutNs (IPv6:
+// IPv6TimeoutNs) has elapsed at
 // d.Meta.TimeNs is given up before the fragment is added (it starts a new
 // context), and reaching MaxDatagrams evicts the oldest context: those
 // Incompletes are delivered by the next Expire or Flush.

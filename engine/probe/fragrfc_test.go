@@ -1,0 +1,53 @@
+package probe_test
+
+import (
+	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/capgen"
+)
+
+// Divergences of the reassembler from Linux and the RFCs, seen from the
+// probe's tables (engine/reasm tests hold the reassembler's side).
+
+// TestIPv6ReassemblyTimeout: an IPv6 datagram whose last fragment comes
+// 45 s after its first is reassembled (RFC 8200 §4.5 and Linux
+// ip6frag_time: 60 s) and counts ip_reassembled in its flow, while an
+// IPv4 one with the same gap times out (reassembly.timeout_s, 30 s, Linux
+// ipfrag_time). Before, both timed out at 30 s; with the reassembler
+// fixed alone, the probe still forgot the IPv6 datagram's ports at 30 s
+// and counted the reassembly in no flow. tshark 4.0 (-o
+// ipv6.defragment:TRUE -o ip.defragment:TRUE) has no timeout and
+// reassembles both.
+func TestIPv6ReassemblyTimeout(t *testing.T) {
+	a := capgen.Fragment6(capgen.UDP{Src: capgen.AP("[2001:db8::1]:40000"), Dst: capgen.AP("[2001:db8::2]:5000"), Payload: payload(2992)}.Frame(), 1232, 0x6a)
+	b := capgen.Fragment4(capgen.UDP{Src: capgen.AP("192.0.2.1:40001"), Dst: capgen.AP("198.51.100.2:5000"), IPID: 0x4b, Payload: payload(2992)}.Frame(), 1480)
+	fr := []capgen.Frame{
+		{TimeNs: capgen.Ms(0), Data: a[0]}, {TimeNs: capgen.Ms(0.1), Data: a[1]},
+		{TimeNs: capgen.Ms(0.2), Data: b[0]}, {TimeNs: capgen.Ms(0.3), Data: b[1]},
+		{TimeNs: capgen.Ms(45000), Data: a[2]}, {TimeNs: capgen.Ms(45000.1), Data: b[2]},
+	}
+	bt := runFrames(t, "interval_s: 60\n", "frag-timeout6.pcap", fr)
+	f6 := flowByPorts(bt, 40000, 5000)
+	if f6 == nil {
+		t.Fatal("no flow 40000>5000 (IPv6)")
+	}
+	re, _ := metric(bt, f6.FlowID, "ip_reassembled")
+	fail, _ := metric(bt, f6.FlowID, "ip_reassembly_failures")
+	if re != 1 || fail != 0 || f6.Packets != 3 {
+		t.Errorf("IPv6 flow: ip_reassembled %d, ip_reassembly_failures %d, packets %d; want 1, 0, 3", re, fail, f6.Packets)
+	}
+	f4 := flowByPorts(bt, 40001, 5000)
+	if f4 == nil {
+		t.Fatal("no flow 40001>5000 (IPv4)")
+	}
+	re, _ = metric(bt, f4.FlowID, "ip_reassembled")
+	fail, _ = metric(bt, f4.FlowID, "ip_reassembly_failures")
+	if re != 0 || fail != 1 {
+		t.Errorf("IPv4 flow: ip_reassembled %d, ip_reassembly_failures %d; want 0, 1 (timed out at 30 s)", re, fail)
+	}
+	for _, e := range eventsOf(bt, "ip_reassembly_incomplete") {
+		if e.Message[:4] != "IPv4" {
+			t.Errorf("event %q: only IPv4 datagrams are incomplete", e.Message)
+		}
+	}
+}
