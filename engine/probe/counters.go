@@ -95,6 +95,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Fragments"}, {field: "Datagrams", how: elsewhere, what: "flow_counters ip_reassembled"},
 		{field: "Timeouts", how: elsewhere, what: "ip_reassembly_incomplete events"}, {field: "Flushed", how: elsewhere, what: "ip_reassembly_incomplete events"},
 		{field: "Discarded", how: elsewhere, what: "ip_reassembly_incomplete events (overlap)"},
+		{field: "Reused", how: elsewhere, what: "ip_reassembly_incomplete events (id_reused)"},
 		{field: "TooLong", how: elsewhere, what: "ip_reassembly_oversize events"}, {field: "Oversize", how: elsewhere, what: "ip_reassembly_oversize events"},
 		{field: "Overlaps", how: perInterval, kind: "ip_fragment_overlaps", sev: pdu.SevInfo, what: "IP fragments overlapping data held (IPv4: the first data received wins; IPv6: datagram discarded, RFC 5722)"},
 		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragments repeating one already held (ignored) or one of a datagram reassembled (late copies)"},

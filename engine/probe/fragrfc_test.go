@@ -1,6 +1,7 @@
 package probe_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -46,8 +47,40 @@ func TestIPv6ReassemblyTimeout(t *testing.T) {
 		t.Errorf("IPv4 flow: ip_reassembled %d, ip_reassembly_failures %d; want 0, 1 (timed out at 30 s)", re, fail)
 	}
 	for _, e := range eventsOf(bt, "ip_reassembly_incomplete") {
-		if e.Message[:4] != "IPv4" {
+		if !strings.HasPrefix(e.Message, "IPv4") {
 			t.Errorf("event %q: only IPv4 datagrams are incomplete", e.Message)
+		}
+	}
+}
+
+// TestIdentificationReused: an IPv4 identification reused while the
+// datagram before is incomplete (engine/reasm TestIdentificationReused,
+// whose capture this reads: two pairs of datagrams, A and B with
+// identification 0x1234 and port 40000, C and D with 0x2345 and port
+// 40001) reassembles the second of each pair and counts the first as a
+// failure in its flow, with an ip_reassembly_incomplete event saying
+// id_reused. Before, B was reassembled from A's fragments (udp.length
+// 3000 of which 2952 bytes A's) and C and D were both lost.
+func TestIdentificationReused(t *testing.T) {
+	bt := runPath(t, "", "../reasm/testdata/id-reuse.pcap")
+	for _, port := range []uint16{40000, 40001} {
+		f := flowByPorts(bt, port, 5000)
+		if f == nil {
+			t.Fatalf("no flow %d>5000", port)
+		}
+		re, _ := metric(bt, f.FlowID, "ip_reassembled")
+		fail, _ := metric(bt, f.FlowID, "ip_reassembly_failures")
+		if re != 1 || fail != 1 {
+			t.Errorf("flow %d>5000: ip_reassembled %d, ip_reassembly_failures %d; want 1 and 1", port, re, fail)
+		}
+	}
+	ev := eventsOf(bt, "ip_reassembly_incomplete")
+	if len(ev) != 2 {
+		t.Fatalf("ip_reassembly_incomplete events %+v, want 2", ev)
+	}
+	for _, e := range ev {
+		if !strings.Contains(e.Message, ": id_reused after 2 fragments") {
+			t.Errorf("event %q, want id_reused after 2 fragments", e.Message)
 		}
 	}
 }

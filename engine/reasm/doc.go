@@ -54,6 +54,14 @@
 //     fixes the length: data beyond it is dropped. Counted in
 //     Stats.Overlaps. This is what lets the overlapping offset-0 fragment
 //     of zeek's fragmented-1 trace fill the hole, as Wireshark does.
+//   - IPv4 identification reused (RFC 4963 §2): a fragment with the
+//     offset, length and MF of one held but other bytes, or a last
+//     fragment whose end differs from the one held, belongs to another
+//     datagram with the same key: the datagram held is given up
+//     (Incomplete, ReasonReused, Stats.Reused) and the fragment starts a
+//     new one (Reassembler.reused). Linux merges them, unless
+//     ipfrag_max_dist fragments from the source came in between;
+//     Wireshark merges them and flags the conflict.
 //   - IPv4 non-last fragments whose length is not a multiple of 8 are
 //     trimmed to a multiple of 8, as Linux does (Stats.Unaligned).
 //   - IPv6 overlaps: the datagram is discarded (RFC 5722 §4), and so are

@@ -113,11 +113,12 @@ const (
 	ReasonTooManyFragments               // more than MaxFragments fragments
 	ReasonTooLong                        // a fragment would take the datagram beyond the maximum length (ErrTooLong)
 	ReasonLateCopies                     // every fragment repeated one of the datagram reassembled before with the key (done.go): no failure
+	ReasonReused                         // IPv4: a fragment of another datagram with the identification came (Reassembler.reused)
 )
 
 // String returns the reason as written in event rows: "timeout",
 // "evicted", "flush", "truncated", "overlap", "too_many_fragments",
-// "too_long", "late_copies".
+// "too_long", "late_copies", "id_reused".
 func (r Reason) String() string {
 	switch r {
 	case ReasonTimeout:
@@ -136,6 +137,8 @@ func (r Reason) String() string {
 		return "too_long"
 	case ReasonLateCopies:
 		return "late_copies"
+	case ReasonReused:
+		return "id_reused"
 	}
 	return "none"
 }
@@ -227,6 +230,7 @@ type Stats struct {
 	TooLong    uint64 // fragments dropped with ErrTooLong
 	Oversize   uint64 // datagrams abandoned with ReasonTooLong (beyond 65535 bytes: ping of death)
 	Malformed  uint64 // fragments dropped with ErrMalformed
+	Reused     uint64 // IPv4 datagrams given up for a fragment of another datagram with their identification (ReasonReused)
 }
 
 // key identifies a datagram in reassembly (design 3.2: interface, address
@@ -416,6 +420,12 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	r.stats.Fragments++
 	idx := r.context(&f, d.Meta.Clock(), now)
 	c := &r.ctxs[idx]
+	sig := maphash.Bytes(r.seed, f.payload)
+	if r.reused(c, &f, sig) { // another datagram with the identification: the one held is given up
+		r.retire(idx, ReasonReused, &r.stats.Reused, nil)
+		idx = r.context(&f, d.Meta.Clock(), now)
+		c = &r.ctxs[idx]
+	}
 
 	for _, fr := range c.frags {
 		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
@@ -424,7 +434,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		}
 	}
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
-		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: maphash.Bytes(r.seed, f.payload)})
+		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: sig})
 	}
 	if r.lateCopy(&f, d.Meta.Clock()) {
 		c.copies++
@@ -463,7 +473,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	case newLast:
 		over = r.trimTo(c, e) // data held beyond the end: dropped, first MF=0 wins
 	case f.last && e != c.end:
-		over = true // a second, different, last fragment: its end is ignored
+		over = true // a second, different, last fragment (IPv6; IPv4 took it for another datagram, reused)
 	}
 	if e > c.end && c.haveLast {
 		over = true
@@ -503,6 +513,36 @@ func (r *Reassembler) overlap(c *ctx) bool {
 	if c.key.version == 6 {
 		r.abandon(c, ReasonOverlap, &r.stats.Discarded)
 		return true
+	}
+	return false
+}
+
+// reused reports whether IPv4 fragment f, of the key of context c in
+// progress, belongs to another datagram that reuses the identification
+// (RFC 4963 §2: at high rates the 16-bit identification wraps within the
+// reassembly timeout; RFC 6864 §4): f has the offset, length and MF of a
+// fragment c holds but other bytes (a copy holds the same ones; sig is
+// the hash of f's payload), or f is a last fragment (MF=0) and c holds
+// one with another end. Linux merges them into one datagram as long as
+// fewer than ipfrag_max_dist (64) fragments from the source came in
+// between (ip_frag_too_far, net/ipv4/ip_fragment.c, then restarts the
+// queue). A passive monitor sees every fragment's bytes, not the
+// receiver's traffic, so it tells the datagrams apart by their content
+// instead: Add gives c up (ReasonReused) and f starts a new context.
+// Partial overlaps keep the first-wins policy (other bytes at another
+// offset is the evasion case, zeek's ipv4_fragmented-4), and an abandoned
+// context absorbs f as before.
+func (r *Reassembler) reused(c *ctx, f *frag, sig uint64) bool {
+	if c.key.version != 4 || c.dead != ReasonNone || f.trunc {
+		return false
+	}
+	if f.last && c.haveLast && f.end != c.end {
+		return true
+	}
+	for _, fr := range c.frags {
+		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
+			return fr.sig != sig
+		}
 	}
 	return false
 }
