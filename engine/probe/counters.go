@@ -102,6 +102,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Unaligned", how: perInterval, kind: "ip_fragments_unaligned", sev: pdu.SevInfo, what: "IPv4 non-last fragments not a multiple of 8 bytes (trimmed, as Linux)"},
 		{field: "Evictions", how: perInterval, kind: "ip_reassembly_evictions", sev: pdu.SevWarning, what: "datagrams in reassembly given up: too many at once"},
 		{field: "Truncated", how: perInterval, kind: "ip_fragments_truncated", sev: pdu.SevWarning, what: "datagrams given up: a fragment captured short (snap length)"},
+		{field: "ShortChain", how: perInterval, kind: "ip_fragments_incomplete_chain", sev: pdu.SevWarning, what: "IPv6 datagrams given up: the first fragment lacks part of the header chain through the upper-layer header (RFC 7112; Linux drops it)"},
 		{field: "TooMany", how: perInterval, kind: "ip_reassembly_too_many_fragments", sev: pdu.SevWarning, what: "datagrams given up: too many fragments"},
 		{field: "Malformed", how: perInterval, kind: "ip_fragments_malformed", sev: pdu.SevWarning, what: "IP fragments with inconsistent headers (dropped)"},
 	},

@@ -57,7 +57,8 @@ import (
 // Per datagram, in its flows: ip_reassembled (rebuilt from its fragments),
 // ip_reassembly_failures (never completed: timeout, eviction, truncated
 // fragment, IPv6 overlap, too many fragments, IPv4 identification
-// reused by another datagram), ip_reassembly_oversize (a
+// reused by another datagram, IPv6 first fragment without the whole
+// header chain: RFC 7112), ip_reassembly_oversize (a
 // fragment would take it beyond 65535 bytes: zeek#5911's ping of death,
 // also an ip_reassembly_oversize event, never an incomplete one), and per
 // fragment ip_fragment_duplicates and ip_fragment_overlaps (overlap policy,

@@ -84,3 +84,39 @@ func TestIdentificationReused(t *testing.T) {
 		}
 	}
 }
+
+// TestShortHeaderChain: IPv6 datagrams whose first fragment lacks part of
+// the header chain (engine/reasm TestShortHeaderChain, whose capture this
+// reads: X without its UDP header, Y with 8 of its 20 TCP header bytes, Z
+// whole) are not reassembled (RFC 7112 §5; Linux drops the first
+// fragment): an ip_fragments_incomplete_chain event counts them (2), each
+// is an ip_reassembly_incomplete event saying incomplete_header_chain and
+// an ip_reassembly_failures in its flow; Z is reassembled. Before, all
+// three were reassembled.
+func TestShortHeaderChain(t *testing.T) {
+	bt := runPath(t, "", "../reasm/testdata/v6-short-chain.pcap")
+	ev := eventsOf(bt, "ip_reassembly_incomplete")
+	if len(ev) != 2 {
+		t.Fatalf("ip_reassembly_incomplete events %+v, want 2 (X and Y)", ev)
+	}
+	for _, e := range ev {
+		if !strings.Contains(e.Message, ": incomplete_header_chain after 2 fragments") {
+			t.Errorf("event %q, want incomplete_header_chain after 2 fragments", e.Message)
+		}
+	}
+	if ev := eventsOf(bt, "ip_fragments_incomplete_chain"); len(ev) != 1 || !strings.HasPrefix(ev[0].Message, "2 ") {
+		t.Errorf("ip_fragments_incomplete_chain events %+v, want one counting 2", ev)
+	}
+	var fails, reassembled uint64
+	for _, f := range bt.Flows {
+		if f.Class != "all" {
+			continue
+		}
+		n, _ := metric(bt, f.FlowID, "ip_reassembly_failures")
+		m, _ := metric(bt, f.FlowID, "ip_reassembled")
+		fails, reassembled = fails+n, reassembled+m
+	}
+	if fails != 2 || reassembled != 1 {
+		t.Errorf("class all: ip_reassembly_failures %d, ip_reassembled %d; want 2 and 1", fails, reassembled)
+	}
+}

@@ -70,6 +70,14 @@
 //     IPv6 fragment whose length is not a multiple of 8 is dropped with
 //     ErrMalformed (RFC 8200 §4.5). An atomic fragment (offset 0, M=0,
 //     RFC 6946) completes at once.
+//   - IPv6 header chain: a first fragment (offset 0) that does not hold
+//     every extension header of the fragmentable part and the
+//     upper-layer header (RFC 7112 §5, RFC 8200 §4.5; sizes as Linux's
+//     ipv6_frag_thdr_truncated: TCP 20, UDP and ICMPv6 8, others 1)
+//     abandons its datagram (ReasonShortChain, Stats.ShortChain): Linux
+//     drops the fragment and answers with an ICMPv6 Parameter Problem,
+//     code 3, so the datagram is never delivered; Wireshark reassembles
+//     it.
 //   - Truncation: a fragment captured shorter than its IP length (snap
 //     length) makes its datagram unrecoverable: the context is abandoned
 //     with ReasonTruncated, absorbs the rest of its fragments and is

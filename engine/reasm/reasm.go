@@ -114,11 +114,12 @@ const (
 	ReasonTooLong                        // a fragment would take the datagram beyond the maximum length (ErrTooLong)
 	ReasonLateCopies                     // every fragment repeated one of the datagram reassembled before with the key (done.go): no failure
 	ReasonReused                         // IPv4: a fragment of another datagram with the identification came (Reassembler.reused)
+	ReasonShortChain                     // IPv6: the first fragment lacks part of the header chain (RFC 7112)
 )
 
 // String returns the reason as written in event rows: "timeout",
 // "evicted", "flush", "truncated", "overlap", "too_many_fragments",
-// "too_long", "late_copies", "id_reused".
+// "too_long", "late_copies", "id_reused", "incomplete_header_chain".
 func (r Reason) String() string {
 	switch r {
 	case ReasonTimeout:
@@ -139,6 +140,8 @@ func (r Reason) String() string {
 		return "late_copies"
 	case ReasonReused:
 		return "id_reused"
+	case ReasonShortChain:
+		return "incomplete_header_chain"
 	}
 	return "none"
 }
@@ -231,6 +234,7 @@ type Stats struct {
 	Oversize   uint64 // datagrams abandoned with ReasonTooLong (beyond 65535 bytes: ping of death)
 	Malformed  uint64 // fragments dropped with ErrMalformed
 	Reused     uint64 // IPv4 datagrams given up for a fragment of another datagram with their identification (ReasonReused)
+	ShortChain uint64 // IPv6 datagrams abandoned: the first fragment lacks part of the header chain (RFC 7112, ReasonShortChain)
 }
 
 // key identifies a datagram in reassembly (design 3.2: interface, address
@@ -293,6 +297,8 @@ type frag struct {
 	nhOff   int    // IPv6: offset of the Next Header byte naming the Fragment header
 	proto   uint8  // IPv4 protocol / IPv6 Fragment header Next Header
 	limit   int    // largest datagram, header included, this version allows
+	// IPv6 first fragment without the whole header chain (RFC 7112)
+	shortChain bool
 }
 
 // Reassembler reassembles IPv4 and IPv6 fragments into datagrams (design
@@ -460,6 +466,10 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	}
 	if c.nfrag > r.cfg.MaxFragments {
 		r.abandon(c, ReasonTooManyFragments, &r.stats.TooMany)
+		return Result{}, nil
+	}
+	if f.shortChain {
+		r.abandon(c, ReasonShortChain, &r.stats.ShortChain)
 		return Result{}, nil
 	}
 	if f.trunc {
