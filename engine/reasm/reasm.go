@@ -380,9 +380,13 @@ func (r *Reassembler) Len() int { return r.live }
 // ("first wins"), and the first MF=0 fragment fixes the length (data
 // beyond it is dropped); IPv6 abandons the datagram (RFC 5722). Both count
 // Stats.Overlaps. A fragment with the same offset, length and MF as one
-// already held is a duplicate: counted and ignored. A fragment captured
-// shorter than its IP length announces abandons its datagram
-// (ReasonTruncated).
+// already held is a duplicate: counted and ignored; for IPv4 with other
+// bytes, or a second last fragment with another end, it is another
+// datagram reusing the identification: the one held is given up
+// (ReasonReused) and the fragment starts a new one (Reassembler.reused).
+// A fragment captured shorter than its IP length announces abandons its
+// datagram (ReasonTruncated), and so does an IPv6 first fragment without
+// the whole header chain (ReasonShortChain, RFC 7112).
 //
 // Errors (the fragment is then ignored): ErrNotFragment, ErrMalformed,
 // ErrTooLong. No error is returned for overlaps, duplicates or truncation.
