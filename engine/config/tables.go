@@ -61,11 +61,14 @@ type FTPTable struct {
 // Reassembly holds the IP fragment reassembly's limits
 // (engine/reasm.Config).
 type Reassembly struct {
-	// TimeoutS is the life of a reassembly context from its first
-	// fragment, in seconds of capture time (Linux ipfrag_time), for IPv4
-	// and IPv6 alike (RFC 8200 §4.5 and Linux ip6frag_time give IPv6
-	// 60). 0 or absent: 30.
+	// TimeoutS is the life of an IPv4 reassembly context from its first
+	// fragment, in seconds of capture time (Linux ipfrag_time). 0 or
+	// absent: 30.
 	TimeoutS float64 `yaml:"timeout_s"`
+	// IPv6TimeoutS is the same for IPv6: RFC 8200 §4.5 gives up a
+	// reassembly 60 seconds after its first fragment (Linux ip6frag_time,
+	// IPV6_FRAG_TIMEOUT). 0 or absent: 60.
+	IPv6TimeoutS float64 `yaml:"ipv6_timeout_s"`
 	// MaxDatagrams bounds the datagrams in reassembly at once; a new one
 	// evicts the oldest. 1 to 16777216; 0 or absent: 1024.
 	MaxDatagrams int `yaml:"max_datagrams"`
@@ -101,7 +104,7 @@ func DefaultFTPTable() FTPTable {
 
 // DefaultReassembly returns reassembly's defaults.
 func DefaultReassembly() Reassembly {
-	return Reassembly{TimeoutS: 30, MaxDatagrams: 1024, MaxDatagramBytes: 65535 + 40, MaxFragments: 256}
+	return Reassembly{TimeoutS: 30, IPv6TimeoutS: 60, MaxDatagrams: 1024, MaxDatagramBytes: 65535 + 40, MaxFragments: 256}
 }
 
 // SecondsNs converts a config time in seconds (validated: more than 0, at
@@ -144,6 +147,7 @@ func (c *Config) validateTables() error {
 		{"ftp_table.close_delay_s", c.FTPTable.CloseDelayS, f.CloseDelayS}, {"ftp_table.handshake_timeout_s", c.FTPTable.HandshakeTimeoutS, f.HandshakeTimeoutS},
 		{"ftp_table.linger_s", c.FTPTable.LingerS, f.LingerS},
 		{"reassembly.timeout_s", c.Reassembly.TimeoutS, r.TimeoutS},
+		{"reassembly.ipv6_timeout_s", c.Reassembly.IPv6TimeoutS, r.IPv6TimeoutS},
 	}
 	for _, f := range times {
 		if !(f.v > 0 && f.v <= maxTableTimeS) { // also rejects NaN

@@ -17,6 +17,7 @@ func TestTablesValidate(t *testing.T) {
 		"reassembly: {max_fragments: 9000}\n":     "reassembly.max_fragments",
 		"reassembly: {max_datagram_bytes: 100}\n": "reassembly.max_datagram_bytes",
 		"reassembly: {timeout_s: 1e9}\n":          "reassembly.timeout_s",
+		"reassembly: {ipv6_timeout_s: -1}\n":      "reassembly.ipv6_timeout_s",
 	} {
 		_, err := Parse([]byte(yaml), "t.yaml")
 		var e *Error

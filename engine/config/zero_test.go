@@ -27,6 +27,7 @@ func TestZeroIsTheDefault(t *testing.T) {
 		{"tcp_table:\n  %s: %s\n", "idle_timeout_s", func(c *Config) float64 { return c.TCPTable.IdleTimeoutS }, "3600", false},
 		{"ftp_table:\n  %s: %s\n", "linger_s", func(c *Config) float64 { return c.FTPTable.LingerS }, "2", false},
 		{"reassembly:\n  %s: %s\n", "timeout_s", func(c *Config) float64 { return c.Reassembly.TimeoutS }, "30", false},
+		{"reassembly:\n  %s: %s\n", "ipv6_timeout_s", func(c *Config) float64 { return c.Reassembly.IPv6TimeoutS }, "60", false},
 		{"reassembly:\n  %s: %s\n", "max_fragments", func(c *Config) float64 { return float64(c.Reassembly.MaxFragments) }, "256", true},
 		{"reassembly:\n  %s: %s\n", "max_datagram_bytes", func(c *Config) float64 { return float64(c.Reassembly.MaxDatagramBytes) }, "65575", true},
 		{class, "idle_timeout_s", func(c *Config) float64 { return c.Classes[1].IdleTimeoutS }, "300", false},

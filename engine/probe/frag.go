@@ -30,7 +30,7 @@ import (
 // whole in the later one); if the first never comes (the datagram
 // expires), the held fragments are counted in the flows their IP header
 // alone gives (no ports), as tcpdump would sieve them, when it expires:
-// in the interval current reassembly.timeout_s after the earliest
+// in the interval current reassembly.timeout_s (IPv6: ipv6_timeout_s) after the earliest
 // fragment, a later one than their capture time's when an interval
 // closed in between (flows.first_seen keeps their capture time). At most
 // maxHeldFrags fragments are held at once; beyond that they are counted
@@ -56,7 +56,9 @@ import (
 //
 // Per datagram, in its flows: ip_reassembled (rebuilt from its fragments),
 // ip_reassembly_failures (never completed: timeout, eviction, truncated
-// fragment, IPv6 overlap, too many fragments), ip_reassembly_oversize (a
+// fragment, IPv6 overlap, too many fragments, IPv4 identification
+// reused by another datagram, IPv6 first fragment without the whole
+// header chain: RFC 7112), ip_reassembly_oversize (a
 // fragment would take it beyond 65535 bytes: zeek#5911's ping of death,
 // also an ip_reassembly_oversize event, never an incomplete one), and per
 // fragment ip_fragment_duplicates and ip_fragment_overlaps (overlap policy,
@@ -148,6 +150,17 @@ func (p *Probe) fragMetricID(m int) uint32 {
 	return p.fragIDs[m]
 }
 
+// fragExpiry returns when the probe forgets the datagram of fragment d
+// if it is not done by then: the reassembler's timeout of its IP version
+// (reassembly.timeout_s, IPv6 ipv6_timeout_s) after d, on the timer clock.
+func (p *Probe) fragExpiry(d *dissect.Dissection) int64 {
+	t := p.reasmTimeoutNs[0]
+	if d.IPVersion == 6 {
+		t = p.reasmTimeoutNs[1]
+	}
+	return pkt.AddNs(d.Meta.Clock(), t)
+}
+
 // fragment decides the classes of an IP fragment (p.set) before it is
 // counted. The first fragment is sieved as any packet and its classes and
 // ports remembered; a later fragment takes them over when the first was
@@ -156,7 +169,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	k := keyOf(d)
 	fi, ok := p.frags[k]
 	if !ok {
-		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
 		fi.setLink(d)
 	} else if fi.done {
 		// The datagram of this key was reassembled: this fragment is a
@@ -165,7 +178,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		// are held for its first fragment). A fragment no first fragment
 		// claims falls back to the reassembled datagram's flows.
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
-			held: -1, heldTail: -1, expiresNs: pkt.AddNs(d.Meta.Clock(), p.reasmTimeoutNs)}
+			held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
 		fi.setLink(d)
 	}
 	learnt := false // fi.tcpHdrLen set by this fragment

@@ -129,7 +129,7 @@ type Probe struct {
 	sources        []*statSource // counters.go
 	slots          []watchSlot
 	reasm          *reasm.Reassembler
-	reasmTimeoutNs int64
+	reasmTimeoutNs [2]int64 // reassembly.timeout_s, ipv6_timeout_s: how long a datagram's fragments are kept (fragInfo.expiresNs)
 	frags          map[fragKey]fragInfo
 	held           []heldFrag // early non-first fragments (fragInfo.held lists)
 	heldFree       []int32
@@ -271,7 +271,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	rc := reasm.FromTable(cfg.Reassembly)
 	p.reasm = reasm.New(rc)
-	p.reasmTimeoutNs = rc.TimeoutNs
+	p.reasmTimeoutNs = [2]int64{rc.TimeoutNs, rc.IPv6TimeoutNs}
 	p.frags = map[fragKey]fragInfo{}
 	p.metrics = map[string]uint32{}
 	p.unansweredIDs = map[string]uint32{}

@@ -27,18 +27,21 @@
 //
 //   - Order: fragments may arrive in any order; a context is created by
 //     whichever fragment comes first.
-//   - Timeout: a context lives Config.TimeoutNs (default 30 s, Linux
-//     ipfrag_time) of capture time from its first arriving fragment, not
-//     refreshed by later ones (Linux semantics; RFC 791 §3.2 restarts its
-//     timer at each fragment's TTL, RFC 8200 §4.5 and Linux ip6frag_time
-//     use 60 s from the first for IPv6, which here takes IPv4's 30 s too). Time is capture time only: timeouts run on the packets' timer
-//     clock (pkt.Meta.Clock: capture time with clock steps taken out, set
-//     by the probe), Expire(nowNs) takes that clock, and nothing reads the
-//     wall clock; FirstNs and LastNs are the fragments' capture times.
+//   - Timeout: an IPv4 context lives Config.TimeoutNs (default 30 s,
+//     Linux ipfrag_time), an IPv6 one Config.IPv6TimeoutNs (default 60 s,
+//     RFC 8200 §4.5 and Linux ip6frag_time), of capture time from its
+//     first arriving fragment, not refreshed by later ones (Linux
+//     semantics; RFC 791 §3.2 restarts its timer at each fragment's TTL).
+//     Contexts are listed per version, so each list is in deadline order
+//     and Expire stays a walk from the heads. Time is capture time only:
+//     timeouts run on the packets' timer clock (pkt.Meta.Clock: capture
+//     time with clock steps taken out, set by the probe), Expire(nowNs)
+//     takes that clock, and nothing reads the wall clock; FirstNs and
+//     LastNs are the fragments' capture times.
 //   - Duplicates: a fragment with the same offset, length and MF flag as
 //     one already held is counted (Stats.Duplicates) and ignored: it moves
 //     neither the timestamps nor the fragment count. A late copy of a
-//     fragment of a datagram reassembled less than TimeoutNs before (same
+//     fragment of a datagram reassembled less than its timeout before (same
 //     offset, length, MF and bytes) starts a new context, as another
 //     datagram reusing the identification would; if that context is given
 //     up holding nothing but such copies, it is no failure: it is reported
@@ -51,6 +54,14 @@
 //     fixes the length: data beyond it is dropped. Counted in
 //     Stats.Overlaps. This is what lets the overlapping offset-0 fragment
 //     of zeek's fragmented-1 trace fill the hole, as Wireshark does.
+//   - IPv4 identification reused (RFC 4963 §2): a fragment with the
+//     offset, length and MF of one held but other bytes, or a last
+//     fragment whose end differs from the one held, belongs to another
+//     datagram with the same key: the datagram held is given up
+//     (Incomplete, ReasonReused, Stats.Reused) and the fragment starts a
+//     new one (Reassembler.reused). Linux merges them, unless
+//     ipfrag_max_dist fragments from the source came in between;
+//     Wireshark merges them and flags the conflict.
 //   - IPv4 non-last fragments whose length is not a multiple of 8 are
 //     trimmed to a multiple of 8, as Linux does (Stats.Unaligned).
 //   - IPv6 overlaps: the datagram is discarded (RFC 5722 §4), and so are
@@ -59,6 +70,14 @@
 //     IPv6 fragment whose length is not a multiple of 8 is dropped with
 //     ErrMalformed (RFC 8200 §4.5). An atomic fragment (offset 0, M=0,
 //     RFC 6946) completes at once.
+//   - IPv6 header chain: a first fragment (offset 0) that does not hold
+//     every extension header of the fragmentable part and the
+//     upper-layer header (RFC 7112 §5, RFC 8200 §4.5; sizes as Linux's
+//     ipv6_frag_thdr_truncated: TCP 20, UDP and ICMPv6 8, others 1)
+//     abandons its datagram (ReasonShortChain, Stats.ShortChain): Linux
+//     drops the fragment and answers with an ICMPv6 Parameter Problem,
+//     code 3, so the datagram is never delivered; Wireshark reassembles
+//     it.
 //   - Truncation: a fragment captured shorter than its IP length (snap
 //     length) makes its datagram unrecoverable: the context is abandoned
 //     with ReasonTruncated, absorbs the rest of its fragments and is

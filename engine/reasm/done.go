@@ -2,11 +2,11 @@ package reasm
 
 import "hash/maphash"
 
-// Reassembled datagrams. A context is kept, TimeoutNs of capture time
-// from its completion, after its datagram was reassembled, so that a late
-// copy of one of its fragments (a retransmission, or a capture duplicating
-// every packet: a SPAN port mirroring both directions) is told from the
-// start of another datagram reusing the identification. Both start a new
+// Reassembled datagrams. A context is kept, its timeout (TimeoutNs, IPv6:
+// IPv6TimeoutNs) of capture time from its completion, after its datagram
+// was reassembled, so that a late copy of one of its fragments (a
+// retransmission, or a capture duplicating every packet: a SPAN port
+// mirroring both directions) is told from the start of another datagram reusing the identification. Both start a new
 // context; the fragments that, when they came, had the offset, length, MF
 // and bytes of one of the reassembled datagram's (the header's TTL and
 // checksum may differ) are counted in it (ctx.copies). A context that
@@ -29,11 +29,11 @@ import "hash/maphash"
 type spareBufs struct{ buf, hdr []byte }
 
 // lateCopy reports whether f repeats a fragment of the datagram
-// reassembled with its key, within TimeoutNs (timer clock clk) of its
+// reassembled with its key, within its timeout (timer clock clk) of its
 // completion.
 func (r *Reassembler) lateCopy(f *frag, clk int64) bool {
 	idx, ok := r.doneIdx[f.key]
-	if !ok || clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
+	if !ok || clk-r.ctxs[idx].createdNs >= r.timeoutNs(f.key.version) {
 		return false
 	}
 	for _, fr := range r.ctxs[idx].frags {
@@ -54,7 +54,7 @@ func (r *Reassembler) keep(idx int32, clk int64) {
 		r.release(old)
 	}
 	if r.ndone >= r.cfg.MaxDatagrams {
-		r.release(r.doneHead)
+		r.release(r.oldest(&r.doneHead))
 	}
 	r.unlink(idx)
 	delete(r.index, c.key)
@@ -63,7 +63,9 @@ func (r *Reassembler) keep(idx int32, clk int64) {
 		r.spare = append(r.spare, spareBufs{buf: c.buf[:0], hdr: c.hdr[:0]})
 		c.buf, c.hdr = nil, nil
 	}
-	r.pushBack(idx, &r.doneHead, &r.doneTail)
+	c.seq, r.seq = r.seq, r.seq+1
+	v := ver(c.key.version)
+	r.pushBack(idx, &r.doneHead[v], &r.doneTail[v])
 	r.ndone++
 	r.doneIdx[c.key] = idx
 }
@@ -108,9 +110,10 @@ func (r *Reassembler) pushBack(idx int32, head, tail *int32) {
 // the reassembled ones.
 func (r *Reassembler) unlink(idx int32) {
 	c := &r.ctxs[idx]
-	head, tail := &r.head, &r.tail
+	v := ver(c.key.version)
+	head, tail := &r.head[v], &r.tail[v]
 	if c.done {
-		head, tail = &r.doneHead, &r.doneTail
+		head, tail = &r.doneHead[v], &r.doneTail[v]
 		r.ndone--
 	} else {
 		r.live--

@@ -95,7 +95,7 @@ func FuzzReassemble(f *testing.F) {
 		r.Flush(onInc)
 		st := r.Stats()
 		if r.Len() != 0 || st.Datagrams != completes || st.Fragments != accepted ||
-			st.Timeouts+st.Evictions+st.Flushed != uint64(incs) {
+			st.Timeouts+st.Evictions+st.Flushed+st.Reused != uint64(incs) {
 			t.Fatalf("accounting: len %d stats %+v completes %d accepted %d incompletes %d",
 				r.Len(), st, completes, accepted, incs)
 		}

@@ -3,6 +3,8 @@ package reasm
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
 )
 
 // IPv6 extension header types that may precede the Fragment header (RFC
@@ -18,6 +20,7 @@ const (
 	nhShim6     = 140
 	nhExperim1  = 253
 	nhExperim2  = 254
+	nhNoNext    = 59 // No Next Header: the chain ends (RFC 8200 §4.7)
 	ipv6HdrLen  = 40
 	ipv4MinHdr  = 20
 	fragHdrLen  = 8
@@ -149,5 +152,53 @@ func (r *Reassembler) parse6(p []byte, f *frag) error {
 	f.payload = p[body : body+min(avail, plen)]
 	f.hdr = p[:pos]
 	f.nhOff = nhOff
+	f.shortChain = off == 0 && chainShort(p, body, total, lim, fh[0])
 	return nil
+}
+
+// chainShort reports whether a first fragment (offset 0) lacks part of
+// the IPv6 header chain: the extension headers of its fragmentable part,
+// from p[pos:] with next header nh, and the upper-layer header must end
+// within the fragment, at total (RFC 7112 §5, RFC 8200 §4.5: "If the
+// first fragment does not include all headers through an Upper-Layer
+// header, then that fragment should be discarded"). The upper-layer
+// header's length is taken as Linux does (ipv6_frag_thdr_truncated,
+// net/ipv6/reassembly.c): 20 bytes for TCP, 8 for UDP and ICMPv6, 1
+// otherwise; No Next Header ends the chain. A chain running past the
+// captured bytes (lim) but not past total cannot be judged: not short
+// (the fragment is truncated, f.trunc).
+func chainShort(p []byte, pos, total, lim int, nh uint8) bool {
+	for {
+		var hl int
+		switch nh {
+		case nhNoNext:
+			return false
+		case nhHopByHop, nhRouting, nhDestOpts, nhMobility, nhHIP, nhShim6, nhExperim1, nhExperim2, nhAH, nhFragment:
+			if pos+2 > total {
+				return true
+			}
+			if pos+2 > lim {
+				return false
+			}
+			switch nh {
+			case nhAH:
+				hl = (int(p[pos+1]) + 2) * 4
+			case nhFragment:
+				hl = fragHdrLen
+			default:
+				hl = (int(p[pos+1]) + 1) * 8
+			}
+		default:
+			need := 1
+			switch nh {
+			case dissect.ProtoTCP:
+				need = 20
+			case dissect.ProtoUDP, dissect.ProtoICMPv6:
+				need = 8
+			}
+			return pos+need > total
+		}
+		nh = p[pos]
+		pos += hl
+	}
 }

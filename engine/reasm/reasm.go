@@ -1,7 +1,6 @@
 package reasm
 
 import (
-	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"net/netip"
@@ -54,16 +53,18 @@ const headroom = 64
 
 // Config bounds a Reassembler. Times are capture times in nanoseconds.
 type Config struct {
-	// TimeoutNs is the life of a reassembly context, counted from the
-	// capture time of the first fragment to arrive (not refreshed by later
-	// fragments, as in Linux). A datagram not complete by then is reported
-	// Incomplete with ReasonTimeout. Default 30 s: Linux ipfrag_time
-	// (IPv4); RFC 791 suggests 15 s as a lower bound of its timer. IPv6
-	// takes the same value, half of RFC 8200 §4.5's 60 s and of Linux
-	// ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s): an IPv6 datagram whose
-	// fragments span 30 to 60 s is reported Incomplete where Linux
-	// reassembles it.
+	// TimeoutNs is the life of an IPv4 reassembly context, counted from
+	// the capture time of the first fragment to arrive (not refreshed by
+	// later fragments, as in Linux). A datagram not complete by then is
+	// reported Incomplete with ReasonTimeout. Default 30 s: Linux
+	// ipfrag_time; RFC 791 suggests 15 s as a lower bound of its timer.
 	TimeoutNs int64
+	// IPv6TimeoutNs is the same for IPv6. Default 60 s: RFC 8200 §4.5
+	// ("If insufficient fragments are received to complete reassembly of
+	// a packet within 60 seconds of the reception of the first-arriving
+	// fragment of that packet, reassembly of that packet must be
+	// abandoned") and Linux ip6frag_time (IPV6_FRAG_TIMEOUT, 60 s).
+	IPv6TimeoutNs int64
 	// MaxDatagrams bounds the contexts in progress. When a new datagram
 	// would exceed it, the oldest context is evicted (Stats.Evictions,
 	// ReasonEvicted). Default 1024.
@@ -82,7 +83,7 @@ type Config struct {
 // FromTable is a config file's reassembly section as the reassembler
 // takes it.
 func FromTable(r config.Reassembly) Config {
-	return Config{TimeoutNs: config.SecondsNs(r.TimeoutS), MaxDatagrams: r.MaxDatagrams, MaxDatagramBytes: r.MaxDatagramBytes, MaxFragments: r.MaxFragments}
+	return Config{TimeoutNs: config.SecondsNs(r.TimeoutS), IPv6TimeoutNs: config.SecondsNs(r.IPv6TimeoutS), MaxDatagrams: r.MaxDatagrams, MaxDatagramBytes: r.MaxDatagramBytes, MaxFragments: r.MaxFragments}
 }
 
 // DefaultConfig returns the defaults documented on each Config field
@@ -91,7 +92,7 @@ func DefaultConfig() Config { return FromTable(config.DefaultReassembly()) }
 
 // Validate reports the first field out of range, wrapping ErrConfig.
 func (c Config) Validate() error {
-	return config.Check(ErrConfig, config.AtLeast("TimeoutNs", c.TimeoutNs, 1), config.AtLeast("MaxDatagrams", c.MaxDatagrams, 1),
+	return config.Check(ErrConfig, config.AtLeast("TimeoutNs", c.TimeoutNs, 1), config.AtLeast("IPv6TimeoutNs", c.IPv6TimeoutNs, 1), config.AtLeast("MaxDatagrams", c.MaxDatagrams, 1),
 		config.Within("MaxDatagramBytes", c.MaxDatagramBytes, MinDatagramBytes, MaxIPv6Bytes), config.Within("MaxFragments", c.MaxFragments, 1, 8192))
 }
 
@@ -104,7 +105,7 @@ type Reason uint8
 // fragments, and is then reported with the abandon reason).
 const (
 	ReasonNone             Reason = iota // not abandoned (internal zero value)
-	ReasonTimeout                        // TimeoutNs elapsed since the first fragment
+	ReasonTimeout                        // TimeoutNs (IPv6: IPv6TimeoutNs) elapsed since the first fragment
 	ReasonEvicted                        // removed to respect MaxDatagrams
 	ReasonFlush                          // still in progress at Flush (end of input)
 	ReasonTruncated                      // a fragment was captured shorter than its IP length announces
@@ -112,11 +113,13 @@ const (
 	ReasonTooManyFragments               // more than MaxFragments fragments
 	ReasonTooLong                        // a fragment would take the datagram beyond the maximum length (ErrTooLong)
 	ReasonLateCopies                     // every fragment repeated one of the datagram reassembled before with the key (done.go): no failure
+	ReasonReused                         // IPv4: a fragment of another datagram with the identification came (Reassembler.reused)
+	ReasonShortChain                     // IPv6: the first fragment lacks part of the header chain (RFC 7112)
 )
 
 // String returns the reason as written in event rows: "timeout",
 // "evicted", "flush", "truncated", "overlap", "too_many_fragments",
-// "too_long", "late_copies".
+// "too_long", "late_copies", "id_reused", "incomplete_header_chain".
 func (r Reason) String() string {
 	switch r {
 	case ReasonTimeout:
@@ -135,6 +138,10 @@ func (r Reason) String() string {
 		return "too_long"
 	case ReasonLateCopies:
 		return "late_copies"
+	case ReasonReused:
+		return "id_reused"
+	case ReasonShortChain:
+		return "incomplete_header_chain"
 	}
 	return "none"
 }
@@ -217,7 +224,7 @@ type Stats struct {
 	Overlaps   uint64 // fragments overlapping data already held or beyond the known end (duplicates excluded)
 	Duplicates uint64 // fragments with the offset, length and MF of one already held (ignored), or late copies of a reassembled datagram's given up (done.go)
 	Unaligned  uint64 // IPv4 non-last fragments whose length is not a multiple of 8: trimmed (as Linux)
-	Timeouts   uint64 // contexts removed by TimeoutNs (Incomplete emitted)
+	Timeouts   uint64 // contexts removed by TimeoutNs or IPv6TimeoutNs (Incomplete emitted)
 	Evictions  uint64 // contexts removed for MaxDatagrams (Incomplete emitted)
 	Flushed    uint64 // contexts removed by Flush (Incomplete emitted)
 	Truncated  uint64 // datagrams abandoned because a fragment was captured short
@@ -226,6 +233,8 @@ type Stats struct {
 	TooLong    uint64 // fragments dropped with ErrTooLong
 	Oversize   uint64 // datagrams abandoned with ReasonTooLong (beyond 65535 bytes: ping of death)
 	Malformed  uint64 // fragments dropped with ErrMalformed
+	Reused     uint64 // IPv4 datagrams given up for a fragment of another datagram with their identification (ReasonReused)
+	ShortChain uint64 // IPv6 datagrams abandoned: the first fragment lacks part of the header chain (RFC 7112, ReasonShortChain)
 }
 
 // key identifies a datagram in reassembly (design 3.2: interface, address
@@ -253,10 +262,11 @@ type fragRec struct {
 // reused with their buffers, so the steady state does not allocate.
 type ctx struct {
 	key       key
-	createdNs int64 // timer clock (pkt.Meta.Clock) of the first fragment to arrive: the timeout origin
+	createdNs int64  // timer clock (pkt.Meta.Clock) of the first fragment to arrive: the timeout origin
+	seq       uint64 // order of entry into its list: the oldest of the two versions' lists is evicted or flushed first
 	firstNs   int64
 	lastNs    int64
-	prev      int32 // creation-order list
+	prev      int32 // creation-order list of its IP version (Reassembler.head or doneHead)
 	next      int32
 	nfrag     int
 	buf       []byte    // headroom, then the fragmentable part at buf[headroom+off]
@@ -287,6 +297,8 @@ type frag struct {
 	nhOff   int    // IPv6: offset of the Next Header byte naming the Fragment header
 	proto   uint8  // IPv4 protocol / IPv6 Fragment header Next Header
 	limit   int    // largest datagram, header included, this version allows
+	// IPv6 first fragment without the whole header chain (RFC 7112)
+	shortChain bool
 }
 
 // Reassembler reassembles IPv4 and IPv6 fragments into datagrams (design
@@ -296,14 +308,16 @@ type Reassembler struct {
 	index    map[key]int32
 	ctxs     []ctx
 	free     []int32
-	head     int32 // oldest context, -1 when none
-	tail     int32 // newest context
+	timeouts [2]int64 // context life by version (ver): TimeoutNs, IPv6TimeoutNs
+	head     [2]int32 // oldest context of each version (ver), -1 when none
+	tail     [2]int32 // newest context of each version
+	seq      uint64   // next ctx.seq
 	live     int
 	doneIdx  map[key]int32 // reassembled contexts by key (done.go)
 	spare    []spareBufs   // buffers reassembled contexts gave up, for new ones (done.go)
 	seed     maphash.Seed  // of fragRec.sig
-	doneHead int32         // oldest reassembled context, -1 when none
-	doneTail int32         // newest reassembled context
+	doneHead [2]int32      // oldest reassembled context of each version, -1 when none
+	doneTail [2]int32      // newest reassembled context of each version
 	ndone    int
 	pending  []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
 	out      []byte       // datagram assembly when the header exceeds headroom
@@ -316,6 +330,7 @@ type Reassembler struct {
 func New(cfg Config) *Reassembler {
 	def := DefaultConfig()
 	config.OrDefault(&cfg.TimeoutNs, def.TimeoutNs)
+	config.OrDefault(&cfg.IPv6TimeoutNs, def.IPv6TimeoutNs)
 	config.OrDefault(&cfg.MaxDatagrams, def.MaxDatagrams)
 	if cfg.MaxDatagramBytes < MinDatagramBytes || cfg.MaxDatagramBytes > MaxIPv6Bytes {
 		cfg.MaxDatagramBytes = def.MaxDatagramBytes
@@ -328,10 +343,11 @@ func New(cfg Config) *Reassembler {
 		index:    make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
 		doneIdx:  make(map[key]int32, min(cfg.MaxDatagrams, 4096)),
 		seed:     maphash.MakeSeed(),
-		head:     -1,
-		tail:     -1,
-		doneHead: -1,
-		doneTail: -1,
+		timeouts: [2]int64{cfg.TimeoutNs, cfg.IPv6TimeoutNs},
+		head:     [2]int32{-1, -1},
+		tail:     [2]int32{-1, -1},
+		doneHead: [2]int32{-1, -1},
+		doneTail: [2]int32{-1, -1},
 	}
 }
 
@@ -354,7 +370,8 @@ func (r *Reassembler) Len() int { return r.live }
 // The datagram key is (interface, IP version, source, destination,
 // protocol for IPv4, identification). The fragment is stored; when it
 // completes its datagram, Result.Complete is true and Result.Datagram
-// holds the reassembled packet. A context whose TimeoutNs has elapsed at
+// holds the reassembled packet. A context whose TimeoutNs (IPv6:
+// IPv6TimeoutNs) has elapsed at
 // d.Meta.TimeNs is given up before the fragment is added (it starts a new
 // context), and reaching MaxDatagrams evicts the oldest context: those
 // Incompletes are delivered by the next Expire or Flush.
@@ -363,9 +380,13 @@ func (r *Reassembler) Len() int { return r.live }
 // ("first wins"), and the first MF=0 fragment fixes the length (data
 // beyond it is dropped); IPv6 abandons the datagram (RFC 5722). Both count
 // Stats.Overlaps. A fragment with the same offset, length and MF as one
-// already held is a duplicate: counted and ignored. A fragment captured
-// shorter than its IP length announces abandons its datagram
-// (ReasonTruncated).
+// already held is a duplicate: counted and ignored; for IPv4 with other
+// bytes, or a second last fragment with another end, it is another
+// datagram reusing the identification: the one held is given up
+// (ReasonReused) and the fragment starts a new one (Reassembler.reused).
+// A fragment captured shorter than its IP length announces abandons its
+// datagram (ReasonTruncated), and so does an IPv6 first fragment without
+// the whole header chain (ReasonShortChain, RFC 7112).
 //
 // Errors (the fragment is then ignored): ErrNotFragment, ErrMalformed,
 // ErrTooLong. No error is returned for overlaps, duplicates or truncation.
@@ -409,6 +430,12 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	r.stats.Fragments++
 	idx := r.context(&f, d.Meta.Clock(), now)
 	c := &r.ctxs[idx]
+	sig := maphash.Bytes(r.seed, f.payload)
+	if r.reused(c, &f, sig) { // another datagram with the identification: the one held is given up
+		r.retire(idx, ReasonReused, &r.stats.Reused, nil)
+		idx = r.context(&f, d.Meta.Clock(), now)
+		c = &r.ctxs[idx]
+	}
 
 	for _, fr := range c.frags {
 		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
@@ -417,7 +444,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		}
 	}
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
-		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: maphash.Bytes(r.seed, f.payload)})
+		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: sig})
 	}
 	if r.lateCopy(&f, d.Meta.Clock()) {
 		c.copies++
@@ -445,6 +472,10 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 		r.abandon(c, ReasonTooManyFragments, &r.stats.TooMany)
 		return Result{}, nil
 	}
+	if f.shortChain {
+		r.abandon(c, ReasonShortChain, &r.stats.ShortChain)
+		return Result{}, nil
+	}
 	if f.trunc {
 		r.abandon(c, ReasonTruncated, &r.stats.Truncated)
 		return Result{}, nil
@@ -456,7 +487,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	case newLast:
 		over = r.trimTo(c, e) // data held beyond the end: dropped, first MF=0 wins
 	case f.last && e != c.end:
-		over = true // a second, different, last fragment: its end is ignored
+		over = true // a second, different, last fragment (IPv6; IPv4 took it for another datagram, reused)
 	}
 	if e > c.end && c.haveLast {
 		over = true
@@ -489,25 +520,6 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	return res, nil
 }
 
-// context returns the index of the context of f's datagram at timer clock
-// clk (capture time now), giving up a stale one first (it starts again)
-// and evicting the oldest context when MaxDatagrams are in progress.
-func (r *Reassembler) context(f *frag, clk, now int64) int32 {
-	idx, ok := r.index[f.key]
-	if ok && clk-r.ctxs[idx].createdNs >= r.cfg.TimeoutNs {
-		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
-		ok = false
-	}
-	if !ok {
-		if r.live >= r.cfg.MaxDatagrams {
-			r.retire(r.head, ReasonEvicted, &r.stats.Evictions, nil)
-		}
-		idx = r.alloc(&f.key, clk, now)
-		r.ctxs[idx].proto = f.proto
-	}
-	return idx
-}
-
 // overlap counts an overlap on c and, for IPv6, abandons the datagram
 // (RFC 5722); it reports whether c was abandoned.
 func (r *Reassembler) overlap(c *ctx) bool {
@@ -519,273 +531,39 @@ func (r *Reassembler) overlap(c *ctx) bool {
 	return false
 }
 
-// abandon marks c dead: it keeps absorbing fragments until removed, and
-// its buffers are no longer written.
-func (r *Reassembler) abandon(c *ctx, why Reason, n *uint64) {
-	c.dead = why
-	*n++
-}
-
-// trimTo drops held data beyond end (first MF=0 fragment wins) and reports
-// whether there was any.
-func (r *Reassembler) trimTo(c *ctx, end uint32) bool {
-	n := len(c.cover)
-	for n > 0 && c.cover[n-1].off >= end {
-		n--
+// reused reports whether IPv4 fragment f, of the key of context c in
+// progress, belongs to another datagram that reuses the identification
+// (RFC 4963 §2: at high rates the 16-bit identification wraps within the
+// reassembly timeout; RFC 6864 §4): f has the offset, length and MF of a
+// fragment c holds but other bytes (a copy holds the same ones; sig is
+// the hash of f's payload), or f is a last fragment (MF=0) and c holds
+// one with another end. Linux merges them into one datagram as long as
+// fewer than ipfrag_max_dist (64) fragments from the source came in
+// between (ip_frag_too_far, net/ipv4/ip_fragment.c, then restarts the
+// queue). A passive monitor sees every fragment's bytes, not the
+// receiver's traffic, so it tells the datagrams apart by their content
+// instead: Add gives c up (ReasonReused) and f starts a new context.
+// Partial overlaps keep the first-wins policy (other bytes at another
+// offset is the evasion case, zeek's ipv4_fragmented-4), and an abandoned
+// context absorbs f as before.
+func (r *Reassembler) reused(c *ctx, f *frag, sig uint64) bool {
+	if c.key.version != 4 || c.dead != ReasonNone || f.trunc {
+		return false
 	}
-	cut := n < len(c.cover)
-	c.cover = c.cover[:n]
-	if n > 0 && c.cover[n-1].end > end {
-		c.cover[n-1].end = end
-		cut = true
+	if f.last && c.haveLast && f.end != c.end {
+		return true
 	}
-	if cut {
-		c.have = 0
-		for _, sp := range c.cover {
-			c.have += sp.end - sp.off
-		}
-	}
-	return cut
-}
-
-// overlaps reports whether [s, e) intersects a span of cv.
-func overlaps(cv []span, s, e uint32) bool {
-	for _, sp := range cv {
-		if sp.off >= e {
-			return false
-		}
-		if sp.end > s {
-			return true
+	for _, fr := range c.frags {
+		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
+			return fr.sig != sig
 		}
 	}
 	return false
 }
 
-// store copies the bytes of [s, e) not yet held (first wins) from payload,
-// which starts at s, and merges [s, e) into the cover.
-func (r *Reassembler) store(c *ctx, s, e uint32, payload []byte) {
-	if need := headroom + int(e); need > len(c.buf) {
-		if need > cap(c.buf) {
-			nc := max(need, 2*cap(c.buf), 2048)
-			nb := make([]byte, need, nc)
-			copy(nb, c.buf)
-			c.buf = nb
-		} else {
-			c.buf = c.buf[:need]
-		}
-	}
-	pos := s
-	for _, sp := range c.cover {
-		if sp.end <= pos {
-			continue
-		}
-		if sp.off >= e {
-			break
-		}
-		if sp.off > pos {
-			copy(c.buf[headroom+pos:headroom+sp.off], payload[pos-s:sp.off-s])
-			c.have += sp.off - pos
-		}
-		pos = max(pos, sp.end)
-		if pos >= e {
-			break
-		}
-	}
-	if pos < e {
-		copy(c.buf[headroom+pos:headroom+e], payload[pos-s:e-s])
-		c.have += e - pos
-	}
-	c.cover = insertSpan(c.cover, s, e)
-}
-
-// insertSpan merges [s, e) into the sorted, disjoint, non-adjacent spans.
-func insertSpan(cv []span, s, e uint32) []span {
-	i := 0
-	for i < len(cv) && cv[i].end < s {
-		i++
-	}
-	j := i
-	for j < len(cv) && cv[j].off <= e {
-		s = min(s, cv[j].off)
-		e = max(e, cv[j].end)
-		j++
-	}
-	if i == j {
-		cv = append(cv, span{})
-		copy(cv[i+1:], cv[i:])
-		cv[i] = span{off: s, end: e}
-		return cv
-	}
-	cv[i] = span{off: s, end: e}
-	return append(cv[:i+1], cv[j:]...)
-}
-
-// complete assembles the datagram of context idx, keeps the context as
-// reassembled at timer clock clk (done.go) and returns the Result; the
-// Datagram stays valid until the next Add (the slot's buffer is only
-// rewritten when the slot is reused by a later Add).
-func (r *Reassembler) complete(idx int32, clk int64) Result {
-	c := &r.ctxs[idx]
-	hl := len(c.hdr)
-	total := hl + int(c.end)
-	var out []byte
-	if hl <= headroom {
-		out = c.buf[headroom-hl : headroom+int(c.end)]
-		copy(out, c.hdr)
-	} else {
-		r.out = append(append(r.out[:0], c.hdr...), c.buf[headroom:headroom+int(c.end)]...)
-		out = r.out
-	}
-	if c.key.version == 4 {
-		binary.BigEndian.PutUint16(out[2:], uint16(total))
-		out[6] &= 0xc0 // keep the reserved bit and DF; clear MF and the offset
-		out[7] = 0
-		out[10], out[11] = 0, 0
-		binary.BigEndian.PutUint16(out[10:], checksum(out[:hl]))
-	} else {
-		binary.BigEndian.PutUint16(out[4:], uint16(total-40))
-		out[c.nhOff] = c.proto
-	}
-	res := Result{
-		Complete:  true,
-		Datagram:  out,
-		IPVersion: c.key.version,
-		Iface:     c.key.iface,
-		ID:        c.key.id,
-		FirstNs:   c.firstNs,
-		LastNs:    c.lastNs,
-		Fragments: c.nfrag,
-	}
-	r.stats.Datagrams++
-	r.keep(idx, clk)
-	return res
-}
-
-// checksum is the Internet checksum (RFC 1071) of an IPv4 header whose
-// checksum field is zero.
-func checksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(h[i])<<8 | uint32(h[i+1])
-	}
-	if len(h)%2 == 1 {
-		sum += uint32(h[len(h)-1]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
-
-// alloc takes a free slot for k, created at now, and links it newest.
-func (r *Reassembler) alloc(k *key, clk, now int64) int32 {
-	var idx int32
-	if n := len(r.free); n > 0 {
-		idx = r.free[n-1]
-		r.free = r.free[:n-1]
-	} else {
-		r.ctxs = append(r.ctxs, ctx{})
-		idx = int32(len(r.ctxs) - 1)
-	}
-	c := &r.ctxs[idx]
-	if c.buf == nil && len(r.spare) > 0 { // a reassembled context's buffers (done.go)
-		n := len(r.spare) - 1
-		c.buf, c.hdr = r.spare[n].buf, r.spare[n].hdr
-		r.spare = r.spare[:n]
-	}
-	if c.frags == nil {
-		c.frags = make([]fragRec, 0, 4) // once per slot: a datagram of a few fragments grows it no more
-	}
-	if len(c.buf) < headroom {
-		if cap(c.buf) < headroom {
-			c.buf = make([]byte, headroom, 2048)
-		} else {
-			c.buf = c.buf[:headroom]
-		}
-	}
-	c.key = *k
-	c.createdNs, c.firstNs, c.lastNs = clk, now, now
-	r.pushBack(idx, &r.head, &r.tail)
-	r.index[*k] = idx
-	r.live++
-	return idx
-}
-
-// retire removes context idx as Incomplete: with fn nil it is queued for
-// the next Expire or Flush, otherwise passed to fn. n counts the exit cause.
-func (r *Reassembler) retire(idx int32, why Reason, n *uint64, fn func(Incomplete)) {
-	c := &r.ctxs[idx]
-	if c.dead != ReasonNone {
-		why = c.dead
-	}
-	inc := Incomplete{
-		Iface:     c.key.iface,
-		IPVersion: c.key.version,
-		SrcAddr:   c.key.src,
-		DstAddr:   c.key.dst,
-		Protocol:  c.proto,
-		ID:        c.key.id,
-		FirstNs:   c.firstNs,
-		LastNs:    c.lastNs,
-		Fragments: c.nfrag,
-		BytesHave: c.have,
-		HaveFirst: c.haveFirst,
-		HaveLast:  c.haveLast,
-		Reason:    why,
-	}
-	if c.haveLast {
-		inc.TotalBytes = c.end
-	}
-	if c.copies > 0 && c.copies == c.nfrag {
-		inc.Reason = ReasonLateCopies
-		r.stats.Duplicates += uint64(c.copies)
-	} else {
-		*n++
-	}
-	r.release(idx)
-	if fn == nil {
-		r.pending = append(r.pending, inc)
-		return
-	}
-	fn(inc)
-}
-
-// drain delivers the queued Incompletes.
-func (r *Reassembler) drain(fn func(Incomplete)) {
-	for i := range r.pending {
-		fn(r.pending[i])
-	}
-	clear(r.pending)
-	r.pending = r.pending[:0]
-}
-
-// Expire gives up every datagram whose first fragment arrived TimeoutNs or
-// more before nowNs (capture time, Unix ns), oldest first, calling fn with
-// its Incomplete (ReasonTimeout, or the reason it was abandoned). It first
-// delivers the Incompletes queued by Add (evictions, and contexts found
-// stale by a later fragment). Contexts are kept in arrival order, so with
-// capture times that go backwards expiry can be late, never early. fn must
-// not call Add. Call it as capture time advances, e.g. once per packet or
-// per second of capture.
-func (r *Reassembler) Expire(nowNs int64, fn func(Incomplete)) {
-	r.drain(fn)
-	for r.head >= 0 && nowNs-r.ctxs[r.head].createdNs >= r.cfg.TimeoutNs {
-		r.retire(r.head, ReasonTimeout, &r.stats.Timeouts, fn)
-	}
-	for r.doneHead >= 0 && nowNs-r.ctxs[r.doneHead].createdNs >= r.cfg.TimeoutNs {
-		r.release(r.doneHead)
-	}
-}
-
-// Flush gives up every datagram still in reassembly, oldest first, at the
-// end of input: fn receives the queued Incompletes, then one per context
-// (ReasonFlush, or the reason it was abandoned). fn must not call Add.
-func (r *Reassembler) Flush(fn func(Incomplete)) {
-	r.drain(fn)
-	for r.head >= 0 {
-		r.retire(r.head, ReasonFlush, &r.stats.Flushed, fn)
-	}
-	for r.doneHead >= 0 {
-		r.release(r.doneHead)
-	}
+// abandon marks c dead: it keeps absorbing fragments until removed, and
+// its buffers are no longer written.
+func (r *Reassembler) abandon(c *ctx, why Reason, n *uint64) {
+	c.dead = why
+	*n++
 }

@@ -157,7 +157,7 @@ func TestIPv6Atomic(t *testing.T) {
 // datagram, its later fragments included; reported at expiry.
 func TestIPv6OverlapDiscards(t *testing.T) {
 	body := seqBody(48)
-	r := New(Config{TimeoutNs: 1000})
+	r := New(Config{IPv6TimeoutNs: 1000})
 	specs := []fragSpec{
 		{off: 0, n: 24, mf: true, timeNs: 10},
 		{off: 16, n: 16, mf: true, timeNs: 20}, // overlaps 16-23
