@@ -3,11 +3,16 @@ package queries
 import (
 	"cmp"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
@@ -112,5 +117,104 @@ func TestLossPatternQueryTruth(t *testing.T) {
 			t.Errorf("interval %v: %v periods, longest %v, mean %v, %v reordered; truth %d, %d, %.2f, %d",
 				start, r["loss_periods"], r["loss_period_max_pkts"], r["loss_period_mean_pkts"], r["reordered"], g.periods, g.longest, mean, g.reordered)
 		}
+	}
+}
+
+// TestLossPatternReordered: lab/oneway-udp with B's capture reordered, the
+// packets of every 50th pair of B.pcap swapped (contents exchanged, the
+// time slots kept: the later-sent datagram now reaches B first), 98 pairs.
+// Each swap makes one datagram arrive after one sent later: 98 reordered
+// (RFC 4737 §3.3), each counted in the interval of its send time at A
+// (ground_truth.csv: B's i-th packet is the i-th arrival there); delivered
+// and lost stay the truth's 4941 and 59.
+func TestLossPatternReordered(t *testing.T) {
+	dir := t.TempDir()
+	in, err := os.Open(testsamples.Path(t, "lab", "oneway-udp", "B.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, err := pcapgo.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type rec struct {
+		ci   gopacket.CaptureInfo
+		data []byte
+	}
+	var recs []rec
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec{ci, data})
+	}
+	var swapped []int
+	for i := 49; i+1 < len(recs); i += 50 {
+		recs[i].data, recs[i+1].data = recs[i+1].data, recs[i].data
+		recs[i].ci.CaptureLength, recs[i+1].ci.CaptureLength = recs[i+1].ci.CaptureLength, recs[i].ci.CaptureLength
+		recs[i].ci.Length, recs[i+1].ci.Length = recs[i+1].ci.Length, recs[i].ci.Length
+		swapped = append(swapped, i)
+	}
+	b2 := filepath.Join(dir, "B-reordered.pcap")
+	f, err := os.Create(b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriterNanos(f)
+	if err := w.WriteFileHeader(r.Snaplen(), r.LinkType()); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range recs {
+		if err := w.WritePacket(x.ci, x.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// the truth: B's arrivals in time order, each with its send time at A
+	type arrival struct{ a, b int64 }
+	var arrivals []arrival
+	for _, row := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
+		if row["ts_b_ns"] == "" {
+			continue
+		}
+		a, errA := strconv.ParseInt(row["ts_a_ns"], 10, 64)
+		b, errB := strconv.ParseInt(row["ts_b_ns"], 10, 64)
+		if errA != nil || errB != nil {
+			t.Fatalf("ground_truth.csv row %v", row)
+		}
+		arrivals = append(arrivals, arrival{a, b})
+	}
+	slices.SortStableFunc(arrivals, func(x, y arrival) int { return cmp.Compare(x.b, y.b) })
+	if len(arrivals) != len(recs) || len(swapped) != 98 {
+		t.Fatalf("%d arrivals in the truth, %d packets in B.pcap, %d swaps", len(arrivals), len(recs), len(swapped))
+	}
+	const intervalNs = 10e9
+	want := map[int64]float64{}
+	for _, i := range swapped {
+		want[arrivals[i].a/intervalNs*intervalNs]++ // the earlier-sent one, now second
+	}
+
+	cfg := filepath.Join(testout.ModuleRoot(t), "samples", "oneway-lab.yaml")
+	rows := namedRows(t, "loss-pattern", "--config", cfg,
+		"--probe", "A="+testsamples.Path(t, "lab", "oneway-udp", "A.pcap"), "--probe", "B="+b2)
+	var delivered, lost float64
+	for _, row := range rows {
+		start, _ := row["interval_start"].(time.Time)
+		delivered += num(t, row["delivered"])
+		lost += num(t, row["lost"])
+		if got := num(t, row["reordered"]); got != want[start.UnixNano()] {
+			t.Errorf("interval %v: %v reordered, want %v", start, got, want[start.UnixNano()])
+		}
+	}
+	if delivered != 4941 || lost != 59 {
+		t.Errorf("%v delivered, %v lost; the truth 4941 and 59", delivered, lost)
 	}
 }
