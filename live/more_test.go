@@ -44,6 +44,15 @@ func TestPairOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.waitFor(t, "the mirrored flows", func(pkts []captured) bool {
+		f := perFlow(pkts)
+		for _, fl := range truth.Flows {
+			if fl.Packets > 0 && f[flowKey{fl.Proto, fl.Src, fl.Dst}].packets < fl.Packets {
+				return false
+			}
+		}
+		return true
+	})
 	pkts := c.stop(t)
 	var last int64
 	late := 0
