@@ -37,7 +37,15 @@
 // ports, design 1.14.1) the merge is strict: a packet waits until every
 // other interface has a later one, or at most ReorderWindow (by default
 // twice the block timeout plus 10 ms), so requests come before their
-// replies.
+// replies. The merge cannot give a packet the kernel has not handed over:
+// one handed over later than that (a kernel or a reader late under load)
+// comes after a later packet, and so can one of the same interface (the
+// kernel fills a ring from several CPUs, in the order it writes, not the
+// order it stamped). Every packet delivered after a later one is counted
+// (Stats.OutOfOrder, capture_stop) and the engine takes it as reordering
+// (capture_time_backwards); the merge reads the clocks before it looks at
+// the rings, so a reader descheduled in between delivers no packet out of
+// order that the kernel had handed over in time.
 //
 // Workers (design 1.14.2): with Workers > 1 each interface has one socket
 // per worker in a PACKET_FANOUT group whose classic BPF program

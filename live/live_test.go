@@ -95,6 +95,27 @@ func (c *capture) stop(t *testing.T) []captured {
 	return c.pkts
 }
 
+// waitFor waits until done, given the packets delivered so far, says
+// every packet the test sent has been delivered: a frame the kernel
+// passes on asynchronously (a tap's mirrored copy goes through another
+// veth's receive queue, which a loaded machine's ksoftirqd runs late) may
+// not have reached its ring when the sender returns, and Stop takes no
+// packet after it. Not an assertion on time: it gives up after a minute.
+func (c *capture) waitFor(t *testing.T, what string, done func(pkts []captured) bool) {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+		c.mu.Lock()
+		ok := done(c.pkts)
+		c.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("%s: not all delivered after a minute", what)
+		}
+	}
+}
+
 func (c *capture) stats() []live.Stats {
 	var out []live.Stats
 	for _, s := range c.srcs {
@@ -298,7 +319,15 @@ func TestVLANRestoredAndKernelFilter(t *testing.T) {
 		if err := lab.A.Inject(lab.IfA, sent); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(30 * time.Millisecond)
+		c.waitFor(t, "tagged frames", func(pkts []captured) bool {
+			n := 0
+			for _, p := range pkts {
+				if p.d.NVLAN > 0 {
+					n++
+				}
+			}
+			return n >= 10 // the single-tagged frames, which both filters keep
+		})
 		pkts := c.stop(t)
 		var tagged []captured
 		for _, p := range pkts {

@@ -3,11 +3,13 @@
 package live_test
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,9 +25,15 @@ import (
 )
 
 // TestPairOrder captures a passive tap (each monitor port sees one
-// direction of the link, design 1.14.1) as a Pair: the merged packets are
-// in capture-time order, every echo request comes before its reply and
-// the TCP handshake reads SYN, SYN-ACK, ACK, with nothing lost.
+// direction of the link, design 1.14.1) as a Pair, nothing lost. The merge
+// gives the oldest packet the kernel has handed over; it cannot give one
+// the kernel has not, so a packet may come after a later one: every such
+// packet is counted in Stats.OutOfOrder, exactly. Under load (the package
+// tested beside others on 2 CPUs) one came 5 µs late, behind a packet of
+// its own port: the kernel fills a ring from several CPUs. So the order
+// checked is the one the kernel stamped: each echo request before its
+// reply, the TCP handshake SYN, SYN-ACK, ACK, and a reply delivered before
+// its request only when the request is counted out of order.
 func TestPairOrder(t *testing.T) {
 	lab := netlab.New(t)
 	in, out := lab.Tap(t)
@@ -36,15 +44,27 @@ func TestPairOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.waitFor(t, "the mirrored flows", func(pkts []captured) bool {
+		f := perFlow(pkts)
+		for _, fl := range truth.Flows {
+			if fl.Packets > 0 && f[flowKey{fl.Proto, fl.Src, fl.Dst}].packets < fl.Packets {
+				return false
+			}
+		}
+		return true
+	})
 	pkts := c.stop(t)
 	var last int64
-	var requests, replies, handshake int
-	seen := map[uint16]bool{}
+	late := 0
+	request, reply := map[uint16]int64{}, map[uint16]int64{}
+	var tcp []captured
 	for i, p := range pkts {
-		if p.m.TimeNs < last {
-			t.Errorf("packet %d at %d after one at %d", i, p.m.TimeNs, last)
+		isLate := p.m.TimeNs < last
+		if isLate {
+			late++
+		} else {
+			last = p.m.TimeNs
 		}
-		last = p.m.TimeNs
 		if p.err != nil || p.d.IPVersion != 4 {
 			continue
 		}
@@ -57,29 +77,43 @@ func TestPairOrder(t *testing.T) {
 		}
 		switch {
 		case p.d.Protocol == 1 && p.d.ICMPType == 8:
-			requests++
-			seen[p.d.ICMPSeq] = true
+			request[p.d.ICMPSeq] = p.m.TimeNs
+			if _, ok := reply[p.d.ICMPSeq]; ok && !isLate {
+				t.Errorf("echo request %d after its reply, not counted out of order", p.d.ICMPSeq)
+			}
 		case p.d.Protocol == 1 && p.d.ICMPType == 0:
-			replies++
-			if !seen[p.d.ICMPSeq] {
-				t.Errorf("echo reply %d before its request", p.d.ICMPSeq)
-			}
-		case p.d.Protocol == 6 && handshake < 3:
-			want := []uint16{dissect.TCPSyn, dissect.TCPSyn | dissect.TCPAck, dissect.TCPAck}[handshake]
-			if p.d.TCPFlags&(dissect.TCPSyn|dissect.TCPAck) != want {
-				t.Errorf("TCP segment %d of the handshake has flags %#x", handshake, p.d.TCPFlags)
-			}
-			handshake++
+			reply[p.d.ICMPSeq] = p.m.TimeNs
+		case p.d.Protocol == 6:
+			tcp = append(tcp, p)
 		}
 	}
+	for seq, at := range request {
+		if r, ok := reply[seq]; !ok || r <= at {
+			t.Errorf("echo %d: request at %d, reply at %d (found %v)", seq, at, r, ok)
+		}
+	}
+	slices.SortStableFunc(tcp, func(a, b captured) int { return cmp.Compare(a.m.TimeNs, b.m.TimeNs) })
+	for i, want := range []uint16{dissect.TCPSyn, dissect.TCPSyn | dissect.TCPAck, dissect.TCPAck} {
+		if i >= len(tcp) || tcp[i].d.TCPFlags&(dissect.TCPSyn|dissect.TCPAck) != want {
+			t.Errorf("TCP segment %d of the handshake (by time): want flags %#x", i, want)
+		}
+	}
+	var counted uint64
+	for _, st := range c.stats() {
+		counted += st.OutOfOrder
+	}
+	if counted != uint64(late) {
+		t.Errorf("%d packets delivered after a later one, Stats.OutOfOrder counts %d", late, counted)
+	}
+	t.Logf("%d of %d packets out of order", late, len(pkts))
 	f := perFlow(pkts)
 	for _, fl := range truth.Flows {
 		if got := f[flowKey{fl.Proto, fl.Src, fl.Dst}]; fl.Packets > 0 && got.packets != fl.Packets {
 			t.Errorf("flow %v: %d packets, sent %d", fl, got.packets, fl.Packets)
 		}
 	}
-	if requests != 20 || replies != 20 || handshake != 3 {
-		t.Errorf("%d requests, %d replies, %d handshake segments", requests, replies, handshake)
+	if len(request) != 20 || len(reply) != 20 {
+		t.Errorf("%d requests, %d replies", len(request), len(reply))
 	}
 }
 

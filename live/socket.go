@@ -67,6 +67,7 @@ type socket struct {
 	mu    sync.Mutex // guards stats reads (getsockopt resets the kernel counters)
 	stats Stats
 	seen  atomic.Uint64 // packets delivered from this socket
+	late  atomic.Uint64 // of them, delivered out of time order (Stats.OutOfOrder)
 	tags  atomic.Uint64 // VLAN tags put back
 	loop  atomic.Uint64 // outgoing copies skipped on a loopback interface
 }
@@ -312,6 +313,7 @@ func (s *socket) readStats() (Stats, error) {
 	s.stats.Delivered = s.seen.Load()
 	s.stats.VLANRestored = s.tags.Load()
 	s.stats.LoopbackCopies = s.loop.Load()
+	s.stats.OutOfOrder = s.late.Load()
 	if s.fd < 0 {
 		return s.stats, nil
 	}

@@ -113,6 +113,18 @@ type Stats struct {
 	// Drops + LoopbackCopies (+ the few packets the kernel was filling into
 	// the ring as Stop came).
 	LoopbackCopies uint64
+	// OutOfOrder counts the packets delivered with a kernel timestamp
+	// before that of a packet the Source delivered before them (from any
+	// of its interfaces): Next gives the oldest packet the kernel has
+	// handed over, but cannot give one the kernel has not. Within one
+	// interface the ring's order is the kernel's, which receives on
+	// several CPUs: a packet stamped a few µs before another can follow it
+	// (TestPairOrder saw 5 µs under load). With Pair, a packet the kernel
+	// hands over after the hold of a later one on the other port ran out
+	// (ReorderWindow: a kernel or a reader late by more than that) comes
+	// after it. The probe engine counts them again as Reordered
+	// (capture_time_backwards).
+	OutOfOrder uint64
 }
 
 // Source is a live capture on one or more interfaces (one worker's share
@@ -137,6 +149,19 @@ type Source struct {
 	polls    uint64       // poll calls (tests)
 	closed   bool
 	ended    atomic.Bool // Next returned io.EOF after Stop
+	lastNs   int64       // latest kernel timestamp delivered (Stats.OutOfOrder)
+	// onClock, when set (tests), is called as Next reads the clocks.
+	onClock func()
+}
+
+// clocks reads, at one instant, the monotonic time since Open (mono) and
+// the wall clock, in ns.
+func (s *Source) clocks() (mono, wall int64) {
+	if s.onClock != nil {
+		s.onClock()
+	}
+	t := time.Now()
+	return int64(t.Sub(s.t0)), t.UnixNano()
 }
 
 // mono is the monotonic time since the source opened, in ns: the waits
@@ -274,6 +299,16 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 	window := s.cfg.ReorderWindow.Nanoseconds()
 	var idleSince int64
 	for {
+		// The clocks are read before the rings are looked at. Read after,
+		// they could be minutes later (a reader descheduled in between)
+		// while the look at the rings is not: the hold of one port's
+		// packet would be over, and it would go before an older packet of
+		// the other port that the kernel handed over meanwhile (a pair
+		// then delivered out of order: TestPairClockBeforePeek). Read
+		// before, a hold that is over means the packet is ReorderWindow
+		// old, and any older packet still not handed over is late: it is
+		// counted (Stats.OutOfOrder).
+		now, wallNs := s.clocks()
 		best, all := -1, true
 		for i, k := range s.socks {
 			if !k.peek() {
@@ -284,7 +319,6 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 				best = i
 			}
 		}
-		now := s.mono()
 		stopping := s.stopping.Load()
 		drained := stopping && now >= s.stopAt.Load()+2*s.cfg.BlockTimeout.Nanoseconds()+20e6
 		wait := s.cfg.IdleWait.Nanoseconds()
@@ -295,10 +329,15 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			}
 			hold := int64(0)
 			if s.cfg.Pair && !all && !drained {
-				hold = holdNs(time.Now().UnixNano()-k.meta.TimeNs, now-k.seenMono, window)
+				hold = holdNs(wallNs-k.meta.TimeNs, now-k.seenMono, window)
 			}
 			if hold == 0 {
 				data, m := k.take()
+				if m.TimeNs < s.lastNs {
+					k.late.Add(1)
+				} else {
+					s.lastNs = m.TimeNs
+				}
 				s.frame++
 				m.Frame = s.frame
 				return data, m, nil

@@ -205,8 +205,8 @@ func captureEvents(name string, src *live.Source, infos []live.Info) []observe.E
 			sev = observe.SevWarning
 		}
 		evs = append(evs, observe.Event{Time: now, Source: "probe:" + name, Severity: sev, Kind: "capture_stop", Count: s.Drops,
-			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered, %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
-				infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.Drops, s.Freezes, s.LoopbackCopies)})
+			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
+				infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.OutOfOrder, s.Drops, s.Freezes, s.LoopbackCopies)})
 	}
 	return evs
 }

@@ -202,9 +202,8 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		head += fmt.Sprintf(", %d kernel drops", r.drops())
 	}
 	parts := []string{fmt.Sprintf("%s in %.3f s", head, time.Since(began).Seconds())}
-	for i, s := range p.Senders() {
-		part := senderSummary(cfg.Collectors[i].Name, s.Stats(), s.Pending())
-		parts = append(parts, part)
+	for i, ch := range res.Channels { // the end state the exit message says too (unacked)
+		parts = append(parts, senderSummary(cfg.Collectors[i].Name, ch.Stats, ch.Stats.Unacked)+unsentPart(ch.Unsent))
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
 	return res, nil

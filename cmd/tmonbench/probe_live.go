@@ -80,7 +80,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 			return capture.h.links.goneErr("what was captured was sent")
 		}
 		if res.Unacked > 0 {
-			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s", cfg.Hash(), res.Unacked, r.linger, unsentText(res))
+			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s%s", cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
 		}
 		feed.announce = fmt.Sprintf("configuration %s in effect (valid_from %q), replacing %s", next.Hash(), next.ValidFrom, cfg.Hash())
 		sayConfigSwitch(r.stderr, "probe", feed.announce)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -76,16 +77,41 @@ func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, 
 // exit status 130 when a signal (ctx) cut the wait short.
 func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
 	if res.Unacked > 0 && ctx.Err() != nil { // 130: said here, not by main
-		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged%s (their observations may be missing at the collector)\n", res.Unacked, unsentText(res))
+		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged%s%s (their observations may be missing at the collector)\n", res.Unacked, perCollector(res), unsentText(res))
 		return &exitError{code: 130, err: errors.New("probe: interrupted")}
 	}
 	if res.Unacked > 0 && res.Unsent == res.Unacked {
 		return fmt.Errorf("probe: %d PDUs never sent after --linger %s: the channel's regulation (one PDU per min_gap_ms) could not carry them in time (a longer --linger, or a smaller min_gap_ms for this link)", res.Unacked, r.linger)
 	}
 	if res.Unacked > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s%s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger, unsentText(res))
+		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s%s%s (is the collector running at the configured address, with this probe's key?)", res.Unacked, r.linger, perCollector(res), unsentText(res))
 	}
 	return nil
+}
+
+// perCollector names the collectors whose channels ended with PDUs
+// unacknowledged, with their counts as the summary line gives them:
+// " (collector b: 1811, collector c: 272)"; "" without channels.
+func perCollector(res probe.RunResult) string {
+	var parts []string
+	for _, ch := range res.Channels {
+		if ch.Stats.Unacked > 0 {
+			parts = append(parts, fmt.Sprintf("collector %s: %d", ch.Collector, ch.Stats.Unacked))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// unsentPart is a channel's count of unacknowledged PDUs never sent, for
+// its part of the summary line ("" for none).
+func unsentPart(unsent int) string {
+	if unsent == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d never sent)", unsent)
 }
 
 // unsentText says how many of a run's unacknowledged PDUs were never sent

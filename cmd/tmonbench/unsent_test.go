@@ -3,11 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestUnackedSaysUnsent: a probe whose channel could not send its queue
@@ -34,5 +43,54 @@ func TestUnackedSaysUnsent(t *testing.T) {
 	}
 	if err := r.unacked(context.Background(), probe.RunResult{}); err != nil {
 		t.Errorf("nothing unacknowledged: %v", err)
+	}
+}
+
+// TestSummaryAndExitAgree runs a probe over a capture file to two
+// collectors that read and never acknowledge (max_pdu_bytes 1400 and
+// 300: different counts), with --linger 100ms: the exit message gives
+// each collector's count of PDUs unacknowledged as its part of the
+// summary line does, and their sum, all read from one snapshot of the
+// channels after the linger (probe.RunResult.Channels). It gave only
+// the sum, with "is the collector running ...?", where the summary line
+// gave each channel's count read again after the run.
+func TestSummaryAndExitAgree(t *testing.T) {
+	var addrs []string
+	for range 2 {
+		silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer silent.Close()
+		addrs = append(addrs, silent.LocalAddr().String())
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("collectors:\n  - {name: a, address: \""+addrs[0]+"\", max_pdu_bytes: 1400}\n  - {name: b, address: \""+addrs[1]+"\", max_pdu_bytes: 300}\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	cfg, err := loadConfig("probe", path, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := replay.Open(testsamples.Path(t, "lab", "ftp", "A.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	r := &probeRunner{name: "A", ifaces: []string{"if0"}, linger: 100 * time.Millisecond, stdout: &stdout, stderr: &stderr,
+		log: slog.New(slog.NewTextHandler(&stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	res, err := r.run(context.Background(), cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.unacked(context.Background(), res)
+	parts := regexp.MustCompile(`collector (a|b): \d+ PDUs, \d+ retransmissions, (\d+) unacknowledged`).FindAllStringSubmatch(stdout.String(), -1)
+	if len(parts) != 2 || err == nil {
+		t.Fatalf("summary %q, error %v: want both collectors' parts and an error", stdout.String(), err)
+	}
+	na, _ := strconv.Atoi(parts[0][2])
+	nb, _ := strconv.Atoi(parts[1][2])
+	want := fmt.Sprintf("probe: %d PDUs still unacknowledged after --linger 100ms (collector a: %d, collector b: %d) (is the collector running", na+nb, na, nb)
+	if na == 0 || nb == 0 || na == nb || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("summary %q\nerror %q\nwant it to start %q", stdout.String(), err, want)
 	}
 }

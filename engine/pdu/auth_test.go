@@ -146,8 +146,11 @@ func TestUDPRoundTrip(t *testing.T) {
 		g.rec(TypeCounters, now)
 	}
 	s.Flush(now)
-	// Probe time advances 10 ms per real millisecond; give up after 5 s.
-	deadline := time.Now().Add(5 * time.Second)
+	// Probe time advances 10 ms per real millisecond (retries, if the
+	// acks come late, are de-duplicated) until every PDU is acknowledged;
+	// a minute guards against a hang, not a timing (it was 5 s: a loaded
+	// machine).
+	deadline := time.Now().Add(time.Minute)
 	for s.Pending() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 		now += 10e6

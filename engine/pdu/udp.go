@@ -26,7 +26,7 @@ const SocketBufferBytes = 8 << 20
 type UDPStats struct {
 	Sent, SendErrors   uint64 // datagrams written, write failures
 	Received           uint64 // datagrams read
-	AcksDropped        uint64 // acks read while the Acks channel was full (the PDU is retried)
+	AcksDropped        uint64 // acks read while maxHeldAcks were waiting for Poll (the PDU is retried)
 	AckSends, AckFails uint64 // acks written back by a listener, failures
 	// Refused counts the ICMP port unreachable reports the connected
 	// socket surfaced (ECONNREFUSED on a read or a write): nothing
@@ -35,17 +35,32 @@ type UDPStats struct {
 }
 
 // UDPLink is the probe side of a UDP channel to one collector: Send writes
-// one datagram per frame; a goroutine reads the acknowledgements into a
-// buffered channel, which the probe drains from its own goroutine
+// one datagram per frame; a goroutine reads the acknowledgements and keeps
+// them until the probe hands them to its Sender from its own goroutine
 // (Poll), so the Sender stays single-threaded. Write errors are counted,
 // not returned: the Sender retries.
 type UDPLink struct {
 	conn  *net.UDPConn
-	acks  chan []byte
+	mu    sync.Mutex
+	acks  [][]byte // read, waiting for Poll (guarded by mu)
+	spare [][]byte // Poll's buffer for the next swap (Poll's goroutine only)
 	done  chan struct{}
 	stats struct{ sent, sendErrors, received, dropped, refused atomic.Uint64 }
 	once  sync.Once
 }
+
+// maxHeldAcks bounds the acknowledgements a UDPLink keeps for Poll (a few
+// MiB); past it they are dropped and counted (UDPStats.AcksDropped). A
+// probe does not poll while it sends a long queue in one go (the drain
+// at the end of a run): the acks of that burst wait here. A channel of
+// 1,024 used to drop the rest, and their PDUs stayed unacknowledged to
+// the end, unretried: the drain had moved the channel's clock past the
+// linger (probe -i under a ping flood: 1,819 of 8,445 acks dropped,
+// "1819 PDUs still unacknowledged after --linger 5s", 0 retransmissions,
+// the collector having accepted all 8,445; TestUDPAcksKeptUntilPoll).
+// The regulation's queue bound (MaxQueueBytes, 16 MiB: about 12,000
+// full PDUs) keeps a burst well below it.
+const maxHeldAcks = 1 << 16
 
 // DialUDP connects to the collector at addr ("host:port").
 func DialUDP(addr string) (*UDPLink, error) {
@@ -58,7 +73,7 @@ func DialUDP(addr string) (*UDPLink, error) {
 		return nil, err
 	}
 	setSocketBuffers(conn, SocketBufferBytes)
-	u := &UDPLink{conn: conn, acks: make(chan []byte, 1024), done: make(chan struct{})}
+	u := &UDPLink{conn: conn, done: make(chan struct{})}
 	go u.read()
 	return u, nil
 }
@@ -78,11 +93,14 @@ func (u *UDPLink) read() {
 			continue
 		}
 		u.stats.received.Add(1)
-		select {
-		case u.acks <- append([]byte(nil), buf[:n]...):
-		default:
+		a := append([]byte(nil), buf[:n]...)
+		u.mu.Lock()
+		if len(u.acks) < maxHeldAcks {
+			u.acks = append(u.acks, a)
+		} else {
 			u.stats.dropped.Add(1)
 		}
+		u.mu.Unlock()
 	}
 }
 
@@ -98,24 +116,20 @@ func (u *UDPLink) Send(frame []byte) {
 	u.stats.sent.Add(1)
 }
 
-// Acks returns the channel of received acknowledgement datagrams (each a
-// fresh slice), for callers that select on it.
-func (u *UDPLink) Acks() <-chan []byte { return u.acks }
-
 // Poll hands every acknowledgement received so far to s at probe time
-// nowNs, without blocking, and returns how many. Call it from the goroutine
-// that owns s, before s.Tick.
+// nowNs, without waiting for more, and returns how many. Call it from the
+// goroutine that owns s, before s.Tick, and from that one only.
 func (u *UDPLink) Poll(s *Sender, nowNs int64) int {
-	n := 0
-	for {
-		select {
-		case a := <-u.acks:
-			s.HandleAckAt(nowNs, a)
-			n++
-		default:
-			return n
-		}
+	u.mu.Lock()
+	got := u.acks
+	u.acks = u.spare[:0]
+	u.mu.Unlock()
+	for i, a := range got {
+		s.HandleAckAt(nowNs, a)
+		got[i] = nil
 	}
+	u.spare = got[:0]
+	return len(got)
 }
 
 // LocalAddr returns the probe side address.

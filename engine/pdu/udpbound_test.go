@@ -1,10 +1,13 @@
 package pdu
 
 import (
+	"context"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // liveHeap returns the bytes of live heap objects, after two collections.
@@ -98,5 +101,51 @@ func TestSocketBuffers(t *testing.T) {
 	}
 	if os.Geteuid() == 0 && runtime.GOOS == "linux" && got < SocketBufferBytes {
 		t.Errorf("as root: %d kB of receive buffer, want %d kB (SO_RCVBUFFORCE)", got>>10, SocketBufferBytes>>10)
+	}
+}
+
+// TestUDPAcksKeptUntilPoll: a channel sends 3,000 PDUs in one drain
+// (Flush) to a collector on 127.0.0.1 that acknowledges each, and polls
+// only once every ack has been read off the socket: Poll hands all 3,000
+// to the Sender, none pending. The link kept at most 1,024 acks between
+// two polls and dropped the rest: a probe -i under a ping flood ended with
+// 1,819 PDUs unacknowledged (and unretried) though the collector had
+// accepted all 8,445.
+func TestUDPAcksKeptUntilPoll(t *testing.T) {
+	const pdus = 3000
+	ln, err := ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll := newColl(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- ln.Serve(ctx, func(f []byte, _ netip.AddrPort) []byte { return coll.handle(f) }) }()
+	link, err := DialUDP(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	s := NewSender(DefaultSenderConfig(), 5, link)
+	g := newGen(s)
+	now := t0
+	for s.Stats().PDUs[TypeCounters] < pdus {
+		for range 100 {
+			g.rec(TypeCounters, now)
+		}
+	}
+	s.Flush(now)
+	sent := s.Stats().PDUs[TypeCounters]
+	// Wait (no assertion on time) until the reader has read an ack per
+	// PDU; each datagram on loopback arrives or is counted lost by the
+	// kernel, which at this rate, with 8 MiB buffers, it is not.
+	for link.Stats().Received < sent {
+		time.Sleep(time.Millisecond)
+	}
+	link.Poll(s, now)
+	cancel()
+	<-served
+	if us := link.Stats(); s.Pending() != 0 || us.AcksDropped != 0 {
+		t.Errorf("%d PDUs sent in one drain, %d acks read: %d still pending after one Poll, %d acks dropped", sent, us.Received, s.Pending(), us.AcksDropped)
 	}
 }

@@ -191,7 +191,19 @@ type RunResult struct {
 	// channels): their observations may be missing at the collector.
 	// Unsent counts those of them never sent (pdu.Sender.Unsent): the
 	// channels' regulation could not carry them before the linger ended.
+	// Both are the sums of Channels.
 	Unacked, Unsent int
+	// Channels is each channel's state at the end, in collector order,
+	// read once after the linger: a probe process's summary line and its
+	// exit message both say it, so they cannot disagree.
+	Channels []ChannelEnd
+}
+
+// ChannelEnd is one channel's state at the end of a run (RunResult).
+type ChannelEnd struct {
+	Collector string          // the collector's name (pdu.Sender.Collector)
+	Stats     pdu.SenderStats // its counters; Stats.Unacked: the PDUs pending (pdu.Sender.Pending)
+	Unsent    int             // of those, never sent (pdu.Sender.Unsent)
 }
 
 // Run is a probe process's life: it feeds every packet of src to the
@@ -256,11 +268,14 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 	e.Close()
 	linger(ctx, e, opt, poll)
 	sn.Publish(true, e.AppendSnapshot)
-	unsent := 0
+	res := RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs}
 	for _, s := range e.Senders() {
-		unsent += s.Unsent()
+		ch := ChannelEnd{Collector: s.Collector(), Stats: s.Stats(), Unsent: s.Unsent()}
+		res.Channels = append(res.Channels, ch)
+		res.Unacked += ch.Stats.Unacked
+		res.Unsent += ch.Unsent
 	}
-	return RunResult{Packets: l.Packets, Bytes: l.Bytes, FirstNs: l.FirstNs, LastNs: l.LastNs, Unacked: e.Pending(), Unsent: unsent}, err
+	return res, err
 }
 
 // pollGapNs is the capture time after which a paced packet is preceded by

@@ -91,14 +91,14 @@ func New(t testing.TB) *Lab {
 		run(t, "ip", "-n", e.ns.Name, "addr", "add", e.a6+"/64", "dev", e.ifc, "nodad")
 		run(t, "ip", "-n", e.ns.Name, "link", "set", e.ifc, "up")
 	}
-	l.A.waitRunning(t, l.IfA)
-	l.B.waitRunning(t, l.IfB)
+	l.A.WaitRunning(t, l.IfA)
+	l.B.WaitRunning(t, l.IfB)
 	return l
 }
 
-// waitRunning waits until ifc has its carrier (IFF_RUNNING): a veth end
+// WaitRunning waits until ifc has its carrier (IFF_RUNNING): a veth end
 // drops what is sent before that.
-func (n *NS) waitRunning(t testing.TB, ifc string) {
+func (n *NS) WaitRunning(t testing.TB, ifc string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -119,7 +119,9 @@ func (n *NS) waitRunning(t testing.TB, ifc string) {
 }
 
 // AddVeth adds a second veth pair between the namespaces, with no address
-// (a tap's monitor ports), and returns its two ends' names.
+// (a tap's monitor ports), and returns its two ends' names, without
+// waiting for their carrier (a test of a link without one sets an end
+// down at once): WaitRunning waits.
 func (l *Lab) AddVeth(t testing.TB, suffix string) (string, string) {
 	t.Helper()
 	a, b := l.IfA+suffix, l.IfB+suffix
@@ -195,6 +197,9 @@ func (l *Lab) Tap(t testing.TB) (aToB, bToA string) {
 	run(t, "ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", l.IfB, "clsact")
 	run(t, "ip", "netns", "exec", ns, "tc", "filter", "add", "dev", l.IfB, "ingress", "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "mirror", "dev", "tapin0")
 	run(t, "ip", "netns", "exec", ns, "tc", "filter", "add", "dev", l.IfB, "egress", "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "mirror", "dev", "tapout0")
+	for _, ifc := range []string{"tapin0", "tapin1", "tapout0", "tapout1"} {
+		l.B.WaitRunning(t, ifc) // a veth end drops what is sent before
+	}
 	return "tapin1", "tapout1"
 }
 
@@ -278,9 +283,9 @@ func NewRouted(t testing.TB) *Routed {
 	run(t, "ip", "-n", r.A.Name, "route", "add", "default", "via", "192.0.2.254")
 	run(t, "ip", "-n", r.C.Name, "route", "add", "default", "via", "198.51.100.254")
 	run(t, "ip", "netns", "exec", r.R.Name, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-	r.A.waitRunning(t, "a0")
-	r.C.waitRunning(t, "c0")
-	r.R.waitRunning(t, r.R0)
-	r.R.waitRunning(t, r.R1)
+	r.A.WaitRunning(t, "a0")
+	r.C.WaitRunning(t, "c0")
+	r.R.WaitRunning(t, r.R0)
+	r.R.WaitRunning(t, r.R1)
 	return r
 }
