@@ -41,6 +41,12 @@ const (
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
 	KindIPv4ZeroLength
+	// KindIPv6ZeroLength: payload length 0 before a TCP or UDP header, as
+	// Linux writes it in the BIG TCP and GSO packets it hands the capture
+	// (kept; the frame's length is used, as tcpdump since
+	// the-tcpdump-group/tcpdump#1329 and Wireshark with ipv6.tso_support
+	// do).
+	KindIPv6ZeroLength
 	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
 	KindUDPTruncated  // UDP header not captured
@@ -59,6 +65,7 @@ var kindNames = [numKinds]string{
 	KindIPv6Truncated:     "ipv6_truncated",
 	KindIPLongerThanFrame: "ip_longer_than_frame",
 	KindIPv4ZeroLength:    "ipv4_zero_length",
+	KindIPv6ZeroLength:    "ipv6_zero_length",
 	KindIPBadVersion:      "ip_bad_version",
 	KindIPv6BadExtHdr:     "ipv6_bad_ext_header",
 	KindTCPTruncated:      "tcp_truncated",
@@ -456,6 +463,9 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	}
 	plen := int(binary.BigEndian.Uint16(h[4:]))
 	wire := int(out.Meta.WireLen) - off
+	if plen == 0 {
+		plen = d.ipv6ZeroLength(h, wire)
+	}
 	if 40+plen > wire && 40+plen > len(h) {
 		d.Stats.Kinds[KindIPLongerThanFrame]++
 		out.Truncated = true
@@ -544,6 +554,45 @@ walk:
 	return kindOK
 }
 
+// ipv6ZeroLength returns the payload length of an IPv6 header h whose
+// Payload Length field is 0, wire bytes long on the wire from h on: the
+// Jumbo Payload option's length in a hop-by-hop header right after the
+// fixed header (RFC 2675 §2, a jumbogram, as Linux's BIG TCP for IPv6
+// writes its packets beyond 65535 bytes); or, before a TCP or UDP header,
+// the frame's (TSO and GSO packets, and BIG TCP in kernels that drop the
+// hop-by-hop header: tcpdump presumes the same since
+// the-tcpdump-group/tcpdump#1329 and #1404, Wireshark with its
+// ipv6.tso_support preference; counted as KindIPv6ZeroLength); else 0
+// (No Next Header, RFC 8200 §4.7, or nothing to go by).
+func (d *Dissector) ipv6ZeroLength(h []byte, wire int) int {
+	switch h[6] {
+	case ProtoTCP, ProtoUDP:
+		d.Stats.Kinds[KindIPv6ZeroLength]++
+		return max(wire, len(h)) - 40
+	case 0:
+		if len(h) < 48 {
+			return 0
+		}
+		o := h[42:min(len(h), 48+int(h[41])*8)]
+		for i := 0; i+1 < len(o); {
+			if o[i] == 0 { // Pad1
+				i++
+				continue
+			}
+			if o[i] == 0xc2 && o[i+1] == 4 && i+6 <= len(o) {
+				// RFC 2675 §3: a Jumbo Payload Length of 65535 or less is
+				// an error; 1<<30 keeps offsets within an int32
+				if j := binary.BigEndian.Uint32(o[i+2:]); j > 65535 && j < 1<<30 {
+					return int(j)
+				}
+				return 0
+			}
+			i += 2 + int(o[i+1])
+		}
+	}
+	return 0
+}
+
 // transport decodes the TCP, UDP or ICMP header at p. end is the end of the
 // captured IP datagram, ipEnd the end announced by the IP header.
 func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
@@ -566,6 +615,9 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		switch {
 		case out.Flags&IsFrag != 0 && ulen >= 8:
 			plen = ulen - 8 // first fragment: the whole datagram's payload
+		case ulen == 0 && announced > 65535:
+			// a datagram too long for the field (RFC 2675 §4: jumbograms;
+			// GSO): its length is the IP payload's
 		case ulen < 8 || ulen > announced:
 			d.Stats.Kinds[KindUDPBadLength]++
 		default:

@@ -48,7 +48,12 @@
 // fragment), is decoded as far as it goes: its ports from 4 bytes, the
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
 // window from 16 (TCPWindowCut before). An IP
-// length beyond the frame (TSO/GSO captures) marks the Dissection Truncated. FuzzDissect, with its corpus
+// length beyond the frame (TSO/GSO captures) marks the Dissection Truncated.
+// A length field of 0 takes the frame's length: an IPv4 total length
+// (TSO), an IPv6 Payload Length before TCP or UDP (TSO, GSO, BIG TCP);
+// an IPv6 jumbogram's length is its Jumbo Payload option's (RFC 2675),
+// and a UDP length of 0 in a datagram beyond 65535 bytes the IP
+// payload's. FuzzDissect, with its corpus
 // under testdata/fuzz, feeds arbitrary bytes under every link type.
 //
 // The decoder is our own rather than gopacket's DecodingLayerParser, which
