@@ -717,21 +717,22 @@ func quoted(q []byte, out *Dissection) {
 		out.InnerTOS = q[0]<<4 | q[1]>>4
 		next := q[6]
 		p = 40
-		for hops := 0; hops < 8; hops++ {
-			if next != 0 && next != 43 && next != 60 && next != 44 {
-				break
-			}
-			if p+8 > len(q) {
-				break
-			}
-			if next == 44 && binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
-				out.InnerProtocol = q[p]
-				out.Flags |= HasInner
-				return
-			}
+	walk: // the extension headers ipv6 walks (RFC 8200 §4)
+		for hops := 0; hops < 8 && p+8 <= len(q); hops++ {
 			n := 8
-			if next != 44 {
-				n = 8 + int(q[p+1])*8
+			switch next {
+			case 0, 43, 60, 135, 139, 140:
+				n += int(q[p+1]) * 8
+			case 51: // AH (RFC 4302 §2.2)
+				n = (int(q[p+1]) + 2) * 4
+			case 44:
+				if binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
+					out.InnerProtocol = q[p]
+					out.Flags |= HasInner
+					return
+				}
+			default:
+				break walk
 			}
 			next, p = q[p], p+n
 		}

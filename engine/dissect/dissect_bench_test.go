@@ -77,7 +77,7 @@ func TestDissectAllocatesNothing(t *testing.T) {
 		"pcap/vlan/zeek_q-in-q.pcap", "pcap/icmp-errors/zeek_icmp-destunreach-udp.pcap",
 		"pcap/ipv4-fragments/zeek_ipv4_fragmented-4.pcap", "pcap/linux-sll/zeek_linux_dlt_sll2.pcap",
 		"pcap/icmp-errors/tcpdump_mpls-traceroute.pcap",
-		abs(t, "testdata/pppoe.pcap"), abs(t, "testdata/tcp-tiny-fragment.pcap"), abs(t, "testdata/ipv6-zero-length.pcap"),
+		abs(t, "testdata/pppoe.pcap"), abs(t, "testdata/tcp-tiny-fragment.pcap"), abs(t, "testdata/ipv6-zero-length.pcap"), abs(t, "testdata/icmp6-quoted-ext.pcap"),
 	} {
 		frames, metas := testframes.Frames(t, file)
 		d := dissect.New()
