@@ -36,7 +36,8 @@ const (
 	KindIPBadVersion  // version nibble disagrees with the EtherType
 	KindIPv6BadExtHdr // extension header chain truncated or too long
 	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
-	// (kept, marked Truncated: TSO/GSO captures or a lying capture file).
+	// (kept, the IP length trusted, marked Truncated: a capture tool that
+	// lost the frame's length, or a lying header).
 	KindIPLongerThanFrame
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
