@@ -199,7 +199,7 @@ func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (i
 	}
 	switch etype {
 	case etherMPLS, etherMPLSm:
-		return mpls(b, next)
+		return d.mpls(b, next)
 	case etherPPPoES:
 		return d.pppoe(b, next, out)
 	}
@@ -314,7 +314,7 @@ func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint1
 		case 0x0057:
 			return off, etherIPv6, true
 		case 0x0281, 0x0283:
-			return mpls(b, off)
+			return d.mpls(b, off)
 		}
 		return off, 0, true
 	}
@@ -324,11 +324,14 @@ func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint1
 
 // mpls skips an MPLS label stack (RFC 3032 §2.1) up to the entry with the
 // bottom-of-stack bit and guesses IPv4 or IPv6 from the next nibble, as
-// tcpdump and Wireshark do.
-func mpls(b []byte, off int) (int, uint16, bool) {
+// tcpdump and Wireshark do. A stack cut before its bottom entry, or with
+// nothing after it, is a truncated link header (tcpdump: "[|mpls]"), as
+// a cut VLAN tag is.
+func (d *Dissector) mpls(b []byte, off int) (int, uint16, bool) {
 	for {
 		if len(b) < off+4 {
-			return off, 0, true
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
 		}
 		bos := b[off+2]&1 != 0
 		off += 4
@@ -337,7 +340,8 @@ func mpls(b []byte, off int) (int, uint16, bool) {
 		}
 	}
 	if len(b) <= off {
-		return off, 0, true
+		d.Stats.Kinds[KindLinkTruncated]++
+		return 0, 0, false
 	}
 	switch b[off] >> 4 {
 	case 4:
