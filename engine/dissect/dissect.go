@@ -50,7 +50,7 @@ const (
 	KindIPv6ZeroLength
 	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
-	KindUDPTruncated  // UDP header not captured
+	KindUDPTruncated  // UDP header not captured (from 4 bytes on, when the snap length cut it, the ports decoded)
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
 	KindICMPTruncated // ICMP header not captured
 	KindTCPBadOption  // option length runs past the header (kept, options ignored)
@@ -610,6 +610,15 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 	case ProtoUDP:
 		if len(avail) < 8 {
 			d.Stats.Kinds[KindUDPTruncated]++
+			if len(avail) >= 4 && announced >= 8 {
+				// cut by the snap length: the ports from 4 bytes, as for
+				// TCP (tcpdump's `udp port` reads them), the length from IP
+				out.Flags |= HasL4 | HasUDP
+				out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+				out.DstPort = binary.BigEndian.Uint16(avail[2:])
+				out.PayloadLen = uint32(announced - 8)
+				out.Truncated = true
+			}
 			return
 		}
 		out.Flags |= HasL4 | HasUDP

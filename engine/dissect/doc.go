@@ -53,7 +53,8 @@
 // first fragment carries only the start of (RFC 1858 §3.1's tiny
 // fragment), is decoded as far as it goes: its ports from 4 bytes, the
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
-// window from 16 (TCPWindowCut before). An IP
+// window from 16 (TCPWindowCut before); a UDP header the snap length cut
+// keeps its ports from 4 bytes (KindUDPTruncated). An IP
 // length beyond the frame on the wire (a capture tool that lost the
 // frame's length, or a lying header) is trusted as a snap length's cut
 // is: the flow counts the announced bytes, the Dissection is marked
