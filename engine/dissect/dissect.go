@@ -36,14 +36,21 @@ const (
 	KindIPBadVersion  // version nibble disagrees with the EtherType
 	KindIPv6BadExtHdr // extension header chain truncated or too long
 	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
-	// (kept, marked Truncated: TSO/GSO captures or a lying capture file).
+	// (kept, the IP length trusted, marked Truncated: a capture tool that
+	// lost the frame's length, or a lying header).
 	KindIPLongerThanFrame
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
 	KindIPv4ZeroLength
+	// KindIPv6ZeroLength: payload length 0 before a TCP or UDP header, as
+	// Linux writes it in the BIG TCP and GSO packets it hands the capture
+	// (kept; the frame's length is used, as tcpdump since
+	// the-tcpdump-group/tcpdump#1329 and Wireshark with ipv6.tso_support
+	// do).
+	KindIPv6ZeroLength
 	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
 	KindTCPBadOffset  // data offset < 5 or beyond the segment
-	KindUDPTruncated  // UDP header not captured
+	KindUDPTruncated  // UDP header not captured (from 4 bytes on, when the snap length cut it, the ports decoded)
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
 	KindICMPTruncated // ICMP header not captured
 	KindTCPBadOption  // option length runs past the header (kept, options ignored)
@@ -59,6 +66,7 @@ var kindNames = [numKinds]string{
 	KindIPv6Truncated:     "ipv6_truncated",
 	KindIPLongerThanFrame: "ip_longer_than_frame",
 	KindIPv4ZeroLength:    "ipv4_zero_length",
+	KindIPv6ZeroLength:    "ipv6_zero_length",
 	KindIPBadVersion:      "ip_bad_version",
 	KindIPv6BadExtHdr:     "ipv6_bad_ext_header",
 	KindTCPTruncated:      "tcp_truncated",
@@ -191,7 +199,7 @@ func (d *Dissector) tagged(b []byte, etype uint16, next int, out *Dissection) (i
 	}
 	switch etype {
 	case etherMPLS, etherMPLSm:
-		return mpls(b, next)
+		return d.mpls(b, next)
 	case etherPPPoES:
 		return d.pppoe(b, next, out)
 	}
@@ -306,7 +314,7 @@ func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint1
 		case 0x0057:
 			return off, etherIPv6, true
 		case 0x0281, 0x0283:
-			return mpls(b, off)
+			return d.mpls(b, off)
 		}
 		return off, 0, true
 	}
@@ -316,11 +324,14 @@ func (d *Dissector) link(b []byte, lt pkt.LinkType, out *Dissection) (int, uint1
 
 // mpls skips an MPLS label stack (RFC 3032 §2.1) up to the entry with the
 // bottom-of-stack bit and guesses IPv4 or IPv6 from the next nibble, as
-// tcpdump and Wireshark do.
-func mpls(b []byte, off int) (int, uint16, bool) {
+// tcpdump and Wireshark do. A stack cut before its bottom entry, or with
+// nothing after it, is a truncated link header (tcpdump: "[|mpls]"), as
+// a cut VLAN tag is.
+func (d *Dissector) mpls(b []byte, off int) (int, uint16, bool) {
 	for {
 		if len(b) < off+4 {
-			return off, 0, true
+			d.Stats.Kinds[KindLinkTruncated]++
+			return 0, 0, false
 		}
 		bos := b[off+2]&1 != 0
 		off += 4
@@ -329,7 +340,8 @@ func mpls(b []byte, off int) (int, uint16, bool) {
 		}
 	}
 	if len(b) <= off {
-		return off, 0, true
+		d.Stats.Kinds[KindLinkTruncated]++
+		return 0, 0, false
 	}
 	switch b[off] >> 4 {
 	case 4:
@@ -456,6 +468,9 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	}
 	plen := int(binary.BigEndian.Uint16(h[4:]))
 	wire := int(out.Meta.WireLen) - off
+	if plen == 0 {
+		plen = d.ipv6ZeroLength(h, wire)
+	}
 	if 40+plen > wire && 40+plen > len(h) {
 		d.Stats.Kinds[KindIPLongerThanFrame]++
 		out.Truncated = true
@@ -544,6 +559,45 @@ walk:
 	return kindOK
 }
 
+// ipv6ZeroLength returns the payload length of an IPv6 header h whose
+// Payload Length field is 0, wire bytes long on the wire from h on: the
+// Jumbo Payload option's length in a hop-by-hop header right after the
+// fixed header (RFC 2675 §2, a jumbogram, as Linux's BIG TCP for IPv6
+// writes its packets beyond 65535 bytes); or, before a TCP or UDP header,
+// the frame's (TSO and GSO packets, and BIG TCP in kernels that drop the
+// hop-by-hop header: tcpdump presumes the same since
+// the-tcpdump-group/tcpdump#1329 and #1404, Wireshark with its
+// ipv6.tso_support preference; counted as KindIPv6ZeroLength); else 0
+// (No Next Header, RFC 8200 §4.7, or nothing to go by).
+func (d *Dissector) ipv6ZeroLength(h []byte, wire int) int {
+	switch h[6] {
+	case ProtoTCP, ProtoUDP:
+		d.Stats.Kinds[KindIPv6ZeroLength]++
+		return max(wire, len(h)) - 40
+	case 0:
+		if len(h) < 48 {
+			return 0
+		}
+		o := h[42:min(len(h), 48+int(h[41])*8)]
+		for i := 0; i+1 < len(o); {
+			if o[i] == 0 { // Pad1
+				i++
+				continue
+			}
+			if o[i] == 0xc2 && o[i+1] == 4 && i+6 <= len(o) {
+				// RFC 2675 §3: a Jumbo Payload Length of 65535 or less is
+				// an error; 1<<30 keeps offsets within an int32
+				if j := binary.BigEndian.Uint32(o[i+2:]); j > 65535 && j < 1<<30 {
+					return int(j)
+				}
+				return 0
+			}
+			i += 2 + int(o[i+1])
+		}
+	}
+	return 0
+}
+
 // transport decodes the TCP, UDP or ICMP header at p. end is the end of the
 // captured IP datagram, ipEnd the end announced by the IP header.
 func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
@@ -556,6 +610,15 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 	case ProtoUDP:
 		if len(avail) < 8 {
 			d.Stats.Kinds[KindUDPTruncated]++
+			if len(avail) >= 4 && announced >= 8 {
+				// cut by the snap length: the ports from 4 bytes, as for
+				// TCP (tcpdump's `udp port` reads them), the length from IP
+				out.Flags |= HasL4 | HasUDP
+				out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+				out.DstPort = binary.BigEndian.Uint16(avail[2:])
+				out.PayloadLen = uint32(announced - 8)
+				out.Truncated = true
+			}
 			return
 		}
 		out.Flags |= HasL4 | HasUDP
@@ -566,6 +629,9 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		switch {
 		case out.Flags&IsFrag != 0 && ulen >= 8:
 			plen = ulen - 8 // first fragment: the whole datagram's payload
+		case ulen == 0 && announced > 65535:
+			// a datagram too long for the field (RFC 2675 §4: jumbograms;
+			// GSO): its length is the IP payload's
 		case ulen < 8 || ulen > announced:
 			d.Stats.Kinds[KindUDPBadLength]++
 		default:
@@ -665,21 +731,22 @@ func quoted(q []byte, out *Dissection) {
 		out.InnerTOS = q[0]<<4 | q[1]>>4
 		next := q[6]
 		p = 40
-		for hops := 0; hops < 8; hops++ {
-			if next != 0 && next != 43 && next != 60 && next != 44 {
-				break
-			}
-			if p+8 > len(q) {
-				break
-			}
-			if next == 44 && binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
-				out.InnerProtocol = q[p]
-				out.Flags |= HasInner
-				return
-			}
+	walk: // the extension headers ipv6 walks (RFC 8200 §4)
+		for hops := 0; hops < 8 && p+8 <= len(q); hops++ {
 			n := 8
-			if next != 44 {
-				n = 8 + int(q[p+1])*8
+			switch next {
+			case 0, 43, 60, 135, 139, 140:
+				n += int(q[p+1]) * 8
+			case 51: // AH (RFC 4302 §2.2)
+				n = (int(q[p+1]) + 2) * 4
+			case 44:
+				if binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
+					out.InnerProtocol = q[p]
+					out.Flags |= HasInner
+					return
+				}
+			default:
+				break walk
 			}
 			next, p = q[p], p+n
 		}

@@ -27,6 +27,12 @@
 //     timestamps options interpreted; UDP; ICMPv4 and ICMPv6, with the echo
 //     identifier and sequence number, and for ICMP errors the flow of the
 //     quoted packet (Inner* fields, design 3.3).
+//   - not entered: tunnels (IP in IP, IPv6 in IPv4, GRE: flows of the
+//     outer header, protocol 4, 41 or 47, as libpcap's `ip proto` sees
+//     them; tshark also counts the inner conversation), AH in IPv4
+//     (protocol 51, no ports; in IPv6 it is walked), ESP (its upper layer
+//     is encrypted), IP in LLC/SNAP 802.3 frames (not IP; libpcap's `ip`
+//     does not match them either).
 //
 // Addresses are netip.Addr values; Payload, IPOptions and Data borrow the
 // packet's bytes. Shard and ShardOfAddrs map a packet to its worker by its
@@ -47,8 +53,19 @@
 // first fragment carries only the start of (RFC 1858 §3.1's tiny
 // fragment), is decoded as far as it goes: its ports from 4 bytes, the
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
-// window from 16 (TCPWindowCut before). An IP
-// length beyond the frame (TSO/GSO captures) marks the Dissection Truncated. FuzzDissect, with its corpus
+// window from 16 (TCPWindowCut before); a UDP header the snap length cut
+// keeps its ports from 4 bytes (KindUDPTruncated). An IP
+// length beyond the frame on the wire (a capture tool that lost the
+// frame's length, or a lying header) is trusted as a snap length's cut
+// is: the flow counts the announced bytes, the Dissection is marked
+// Truncated and the packet counted as KindIPLongerThanFrame (Wireshark
+// decodes only what is there: a 74-byte frame announcing 140 IPv4 bytes
+// gives it tcp.len 20, here a payload of 100).
+// A length field of 0 takes the frame's length: an IPv4 total length
+// (TSO), an IPv6 Payload Length before TCP or UDP (TSO, GSO, BIG TCP);
+// an IPv6 jumbogram's length is its Jumbo Payload option's (RFC 2675),
+// and a UDP length of 0 in a datagram beyond 65535 bytes the IP
+// payload's. FuzzDissect, with its corpus
 // under testdata/fuzz, feeds arbitrary bytes under every link type.
 //
 // The decoder is our own rather than gopacket's DecodingLayerParser, which

@@ -58,3 +58,33 @@ func TestTCPHeaderCutBySnapLen(t *testing.T) {
 		t.Errorf("cut at 57 (3 TCP bytes): flags %#x, want no transport layer", out.Flags)
 	}
 }
+
+// TestUDPHeaderCutBySnapLen: a UDP header the snap length cuts after 4
+// bytes keeps its ports, as a TCP header does (TestTCPHeaderCutBySnapLen),
+// as tshark 4.0.17 shows them (udp.srcport and udp.dstport 12336 in
+// testdata/pcap/malformed/tcpdump_udp-length-heapoverflow.pcap, 38 of
+// 262144 bytes captured) and tcpdump's `udp port` reads them; the payload
+// length comes from the IP header, the packet is counted udp_truncated.
+// 3 bytes give no UDP layer. Before, 4 to 7 bytes gave none either.
+func TestUDPHeaderCutBySnapLen(t *testing.T) {
+	full := capgen.UDP{Src: capgen.AP("192.0.2.1:40000"), Dst: capgen.AP("198.51.100.2:53"), Payload: make([]byte, 100)}.Frame()
+	d := dissect.New()
+	var out dissect.Dissection
+	m := pkt.Meta{LinkType: pkt.LinkEthernet, CapLen: 38, WireLen: uint32(len(full))}
+	if err := d.Dissect(full[:38], m, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Flags&dissect.HasUDP == 0 || out.SrcPort != 40000 || out.DstPort != 53 || out.PayloadLen != 100 || !out.Truncated ||
+		d.Stats.Kinds[dissect.KindUDPTruncated] != 1 {
+		t.Errorf("cut at 38: flags %#x ports %d>%d payload %d truncated %v, %d udp_truncated; want HasUDP 40000>53 100 true 1",
+			out.Flags, out.SrcPort, out.DstPort, out.PayloadLen, out.Truncated, d.Stats.Kinds[dissect.KindUDPTruncated])
+	}
+	m.CapLen = 37
+	out = dissect.Dissection{}
+	if err := d.Dissect(full[:37], m, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Flags&dissect.HasL4 != 0 {
+		t.Errorf("cut at 37 (3 UDP bytes): flags %#x, want no transport layer", out.Flags)
+	}
+}

@@ -37,6 +37,9 @@ type Frame struct {
 	Iface  int
 	Data   []byte
 	Simple bool
+	// WireLen is the frame's length on the wire when Data holds only the
+	// start of it (a snap length); 0: len(Data).
+	WireLen int
 }
 
 // Base is a convenient capture start time: 2023-11-14T22:13:20Z.
@@ -326,7 +329,7 @@ func PCAP(frames []Frame, nanos bool) []byte {
 }
 
 func ci(f Frame) gopacket.CaptureInfo {
-	return gopacket.CaptureInfo{Timestamp: time.Unix(0, f.TimeNs).UTC(), CaptureLength: len(f.Data), Length: len(f.Data), InterfaceIndex: f.Iface}
+	return gopacket.CaptureInfo{Timestamp: time.Unix(0, f.TimeNs).UTC(), CaptureLength: len(f.Data), Length: max(f.WireLen, len(f.Data)), InterfaceIndex: f.Iface}
 }
 
 // PCAPNG writes frames as a pcapng file: one section per element of
