@@ -453,6 +453,11 @@ func (s *Sender) FlushType(t Type, nowNs int64) {
 	s.deliver()
 }
 
+// Clock returns the channel's time, ns: the latest probe time it was
+// given, or later after a Flush, which moves it MinGapNs per PDU sent
+// past the time it was called at.
+func (s *Sender) Clock() int64 { return s.clock }
+
 // Collector returns the collector's name (SenderConfig.Collector).
 func (s *Sender) Collector() string { return s.cfg.Collector }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -115,5 +116,49 @@ func TestLongRetryLeaveLogged(t *testing.T) {
 	p.logLifecycle(pdu.SevInfo, pdu.EventLongRetryLeave, "leave")
 	if s := buf.String(); !strings.Contains(s, "kind=pdu_long_retry_enter") || !strings.Contains(s, "kind=pdu_long_retry_leave") {
 		t.Errorf("log:\n%s\nwant the enter and the leave", s)
+	}
+}
+
+// TestLingerRetriesDrainedBurst: the end of a run sends every PDU never
+// sent in one burst (pdu.Sender.Flush), moving the channel's clock
+// MinGapNs per PDU past the probe's: 400 PDUs 20 ms apart end 8 s ahead.
+// The linger counted its time from the probe's clock, so within a 3 s
+// linger the acknowledgement timeouts of the PDUs the burst lost (the
+// collector's socket buffer overflowing: probe -i under a ping flood lost
+// 820 of 12,218 so) were never reached and they stayed unacknowledged,
+// unretried. The linger now counts from the latest channel clock: every
+// lost PDU is retried and acknowledged. The link here loses every 10th
+// frame of the burst (40 PDUs); retries get through.
+func TestLingerRetriesDrainedBurst(t *testing.T) {
+	const t0 = int64(1_700_000_000e9)
+	rx := pdu.NewReceiver()
+	frames := 0
+	lb := &pdu.Loopback{Deliver: func(f []byte) []byte {
+		frames++
+		if frames <= 400 && frames%10 == 0 {
+			return nil // lost in the burst
+		}
+		ack, _, _, _, err := rx.Handle(bytes.Clone(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ack
+	}}
+	cfg := pdu.DefaultSenderConfig()
+	cfg.InitialTimeoutNs, cfg.MinGapNs, cfg.MaxPDUBytes, cfg.HeartbeatNs = 100e6, 20e6, 64, 0
+	e := &lingerEngine{nowNs: t0}
+	e.s = pdu.NewSender(cfg, 1, lb)
+	lb.Ack = e.s.HandleAck
+	for i := range 400 {
+		e.EventCount(t0, pdu.SevInfo, "flood", fmt.Sprintf("record %d of the backlog", i), 0)
+	}
+	e.s.Flush(t0)
+	if st := e.s.Stats(); st.Unacked != 40 || frames != 400 {
+		t.Fatalf("after the burst: %d frames, %d unacknowledged; want 400 and 40 (%+v)", frames, st.Unacked, st)
+	}
+	wall := int64(0)
+	linger(context.Background(), e, RunOptions{Wall: func() int64 { wall += 50e6; return wall }, Linger: 3 * time.Second}, func(int64) {})
+	if st := e.s.Stats(); e.s.Pending() != 0 || st.Retransmits != 40 {
+		t.Errorf("after the linger: %d pending, %d retransmissions; want 0 and 40", e.s.Pending(), st.Retransmits)
 	}
 }

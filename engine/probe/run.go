@@ -334,7 +334,14 @@ func linger(ctx context.Context, e Engine, opt RunOptions, poll func(int64)) {
 	if opt.Wall == nil || opt.Linger <= 0 {
 		return
 	}
+	// The linger's time runs on from the latest channel clock: the end
+	// of the run's burst (pdu.Sender.Flush) put it past the probe's by
+	// MinGapNs per PDU, and the acknowledgement timeouts of what the
+	// burst lost lie there (TestLingerRetriesDrainedBurst).
 	end, t0 := e.Now(), opt.Wall()
+	for _, s := range e.Senders() {
+		end = max(end, s.Clock())
+	}
 	defer func() {
 		now := end + opt.Wall() - t0
 		for _, s := range e.Senders() { // a long retry mode left with the run: its leave event
