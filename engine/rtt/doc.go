@@ -67,7 +67,15 @@
 //   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905
 //     §7.3): client mode 3 -> server mode 4 whose origin timestamp equals
 //     the request's transmit timestamp (RFC 5905 §8), 4-tuple included.
-//     Symmetric and broadcast modes are not matched. Detail "v4 stratum 8".
+//     A reply in the interleaved mode (RFC 9769 §2, chrony's xleave),
+//     whose origin echoes the request's receive timestamp, pairs too
+//     (Stats.NTPInterleaved; detail suffix " interleaved"). Symmetric
+//     (modes 1, 2: the passive peer sends on its own poll timer, so the
+//     gap is no round trip), broadcast (5), control and private modes
+//     are not matched, never unanswered (Stats.NTPNotTimed), as tshark's
+//     ntp.delta_time. Detail "v4 stratum 8"; a Kiss-o'-Death reply
+//     (stratum 0, RFC 5905 §7.4) adds its kiss code: "v4 stratum 0 kiss
+//     RATE".
 //   - tcp_handshake: the first SYN -> the first SYN-ACK acknowledging its
 //     ISN (RFC 9293 §3.5). A retransmitted SYN keeps the first SYN's time,
 //     so a lost SYN adds its retransmission timeout, as the lab's ground
