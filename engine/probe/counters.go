@@ -71,7 +71,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSvals not timed: too many awaiting their echo"},
 		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "samples not histogrammed: histogram table full"},
 		{field: "Pending", how: elsewhere, what: "gauge: requests waiting"}, {field: "Conns", how: elsewhere, what: "gauge: connections followed"},
-		{field: "Reports"}, {field: "NTPInterleaved"}, {field: "NTPNotTimed"},
+		{field: "Reports"}, {field: "NTPInterleaved"}, {field: "NTPNotTimed"}, {field: "LinkLocalDNSNotTimed"},
 		{field: "AnsweredForgotten", how: perInterval, kind: "rtt_answered_forgotten", sev: pdu.SevInfo, what: "answered requests forgotten before their timeout to make room in a full pending table (a duplicate response to one counts as an orphan)"},
 	},
 	reflect.TypeFor[ftp.Stats](): {

@@ -50,6 +50,17 @@
 //     and questions are decoded; RCODE is the header's 4 bits (tshark's
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".
+//     Multicast DNS (UDP 5353, RFC 6762) and LLMNR (UDP 5355, RFC 4795)
+//     are not matched, only counted (Stats.LinkLocalDNSNotTimed): a query
+//     goes to a multicast group and may get no answer by design (no
+//     responder has the name; RFC 4795 §2.1.1: non-authoritative
+//     responders stay silent; RFC 6762 §7.1: known answers suppress
+//     responses) or several, from addresses it did not go to; an mDNS
+//     multicast response has ID 0 and no question (RFC 6762 §6, §18.1),
+//     so it names no query, and announcements (§8.3) answer none.
+//     Matched as unicast DNS they would be unanswered requests and
+//     orphans, not round trips. tshark 4.0 pairs none of them either
+//     (every response dns.unsolicited, no dns.time).
 //   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
 //     §4.2) and v3 with a scoped PDU in clear (noAuthNoPriv, authNoPriv;
 //     RFC 3412 §6), the PDU header read by hand: the variable bindings

@@ -41,6 +41,10 @@ type Stats struct {
 	// server (4): symmetric active/passive, broadcast, control, private;
 	// not matched (ntpMessage says why), never unanswered.
 	NTPNotTimed uint64
+	// LinkLocalDNSNotTimed counts UDP datagrams of Multicast DNS (port 5353,
+	// RFC 6762) and LLMNR (5355, RFC 4795): not matched (doc.go says
+	// why), never unanswered.
+	LinkLocalDNSNotTimed uint64
 	// AnsweredForgotten counts answered requests forgotten before their
 	// TimeoutNs to make room for new ones (a full table): a duplicate
 	// response to one counts as an orphan.
@@ -244,6 +248,9 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, flowID uint64, hint *Hint, e
 	case d.Flags&dissect.HasUDP != 0:
 		sp, dp := d.SrcPort, d.DstPort
 		if !(sp == 53 || dp == 53 || sp == 161 || dp == 161 || sp == 162 || dp == 162 || sp == 123 || dp == 123) {
+			if t.on(KindDNS) && (sp == 5353 || dp == 5353 || sp == 5355 || dp == 5355) {
+				t.stats.LinkLocalDNSNotTimed++ // not matched: see doc.go, "dns"
+			}
 			return
 		}
 		if d.Fragment() && uint32(len(d.Payload)) < d.PayloadLen {
