@@ -30,3 +30,32 @@ func TestDataTupleReuse(t *testing.T) {
 		t.Errorf("sessions %+v, want one with 3200 bytes down", res.sessions)
 	}
 }
+
+// TestPassiveListenerReuse: a server that keeps its passive listener open
+// (RFC 959 §4.1.1 PASV: the server-DTP listens on the data port and
+// waits; §3.3: it closes the data port only when the user changes the
+// port specification) is connected to again for the next transfer
+// without a new PASV. testdata/passive-listener-reuse.pcap
+// (make-listener-reuse.py, with the edge samples' pcapgen.py): PASV
+// announcing 198.51.100.20:40192, LIST (700 B from 51001), RETR a.bin
+// without PASV (1200 B, the client connecting from 51002 to 40192 again),
+// RETR missing (550, no data connection), PASV on 40193 and RETR b.bin
+// (300 B from 51003). `tcpdump -nr` it shows the three data connections
+// and their payloads. Before the fix RETR a.bin had no data connection
+// (no mode, 0 B, incomplete although answered 226; its connection was
+// not followed at all: DataConns 2); tshark
+// 4.0.17 does not see it either (`tshark -r ... -Y ftp-data` lists only
+// the LIST and RETR b.bin data frames 18 and 46). The 550 RETR shows no
+// data channel, as before.
+func TestPassiveListenerReuse(t *testing.T) {
+	res := run(t, "testdata/passive-listener-reuse.pcap", DefaultConfig())
+	checkTransfers(t, res.transfers, []xfer{
+		{"LIST", "", DirServerToClient, ModePassive, "PASV", 700, StatusComplete, 226, "192.0.2.10:51001", "198.51.100.20:40192"},
+		{"RETR", "a.bin", DirServerToClient, ModePassive, "PASV", 1200, StatusComplete, 226, "192.0.2.10:51002", "198.51.100.20:40192"},
+		{"RETR", "missing", DirServerToClient, "", "", 0, StatusFailed, 550, "", ""},
+		{"RETR", "b.bin", DirServerToClient, ModePassive, "PASV", 300, StatusComplete, 226, "192.0.2.10:51003", "198.51.100.20:40193"},
+	})
+	if st := res.stats; st.ListenerReuses != 1 || st.DataConns != 3 || st.UnboundData != 0 {
+		t.Errorf("ListenerReuses %d DataConns %d UnboundData %d, want 1, 3, 0", st.ListenerReuses, st.DataConns, st.UnboundData)
+	}
+}

@@ -147,6 +147,9 @@ type session struct {
 	ctl   *peer       // the control connection's address pair
 	next  *session    // LRU links
 	prev  *session
+	// lastAnn is the latest channel announced (maybe released: its
+	// fields stay readable), for reuseListener.
+	lastAnn *channel
 }
 
 // closed reports whether the control connection is over as
@@ -525,7 +528,9 @@ func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTr
 		r.Direction = DirClientToServer
 	}
 	var c *dataConn
-	if ch := x.ch; ch != nil {
+	if ch := x.ch; ch != nil && ch.reused && ch.conn == nil {
+		t.releaseChannel(ch) // a listener taken again that saw no connection: no data channel to show
+	} else if ch != nil {
 		r.DataMode = ModePassive
 		if ch.active {
 			r.DataMode = ModeActive
