@@ -121,6 +121,11 @@ type channel struct {
 	// Stats.ListenerReuses when a connection opens it, and shows in the
 	// transfer row only then.
 	reused bool
+	// twin is, for a PORT or EPRT naming another server's address, the
+	// passive channel that server announced on it (a third-party
+	// transfer, FXP: RFC 959 §2.3, §5.2 figure 3): the connection this
+	// channel opens is also twin's (linkTwin).
+	twin *channel
 }
 
 // announce learns a data channel. For passive mode the client connects
@@ -142,7 +147,11 @@ func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr,
 		ch.resp = ctl
 	case addr != ctl.Unmap():
 		ch.resp, ch.alt = addr, ctl
-		t.stats.AddrMismatch++
+		if tw := t.listeners[netip.AddrPortFrom(addr, port)]; active && tw != nil && tw.sess != s && tw.conn == nil {
+			ch.twin = tw // FXP: the other server's listener, not a NAT
+		} else {
+			t.stats.AddrMismatch++
+		}
 	default:
 		ch.resp = ctl
 	}
@@ -196,7 +205,32 @@ func (t *Tracker) register(ch *channel) {
 		ch.peers[1].exps = append(ch.peers[1].exps, ch)
 	}
 	s.chans = append(s.chans, ch)
+	if !ch.active {
+		if t.listeners == nil {
+			t.listeners = make(map[netip.AddrPort]*channel)
+		}
+		t.listeners[netip.AddrPortFrom(ch.resp, ch.port)] = ch
+	}
 	t.openEarly(ch) // a SYN captured before the announcement (early.go)
+}
+
+// linkTwin gives the connection c that ch opened to ch's twin as well:
+// in a third-party transfer (FXP, RFC 959 §2.3) the server given PORT
+// connects to the other server's passive listener, whose own session
+// sees no connection from its client. Both transfers then measure c
+// (Stats.ThirdParty).
+func (t *Tracker) linkTwin(ch *channel, c *dataConn) {
+	tw := ch.twin
+	if tw == nil || tw.gone || tw.conn != nil {
+		return
+	}
+	tw.conn = c
+	for _, p := range tw.peers {
+		if p != nil {
+			p.exps = remove(p.exps, tw)
+		}
+	}
+	t.stats.ThirdParty++
 }
 
 // reuseListener gives transfer x, whose command came with no channel
@@ -235,6 +269,9 @@ func (t *Tracker) releaseChannel(ch *channel) {
 		return
 	}
 	ch.gone = true
+	if k := netip.AddrPortFrom(ch.resp, ch.port); !ch.active && t.listeners[k] == ch {
+		delete(t.listeners, k)
+	}
 	if ch.conn != nil && ch.conn == t.lastConn {
 		t.lastConn = nil
 	}
@@ -587,6 +624,7 @@ func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataCo
 	if ch.reused {
 		t.stats.ListenerReuses++
 	}
+	t.linkTwin(ch, c)
 	k := makePair(d.SrcAddr, d.DstAddr)
 	for _, p := range ch.peers {
 		if p == nil {

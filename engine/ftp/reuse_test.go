@@ -59,3 +59,26 @@ func TestPassiveListenerReuse(t *testing.T) {
 		t.Errorf("ListenerReuses %d DataConns %d UnboundData %d, want 1, 3, 0", st.ListenerReuses, st.DataConns, st.UnboundData)
 	}
 }
+
+// TestFXP: a third-party transfer (RFC 959 §2.3 and §5.2 figure 3, FXP)
+// in testdata/fxp.pcap (make-fxp.py, with the edge samples' pcapgen.py):
+// the client 192.0.2.10 sends PASV to server A 198.51.100.20 (227: port
+// 40202) and PORT 198,51,100,20,157,10 to server B 203.0.113.30, then STOR
+// f.bin to A and RETR f.bin to B; B connects from port 20 to A:40202 and
+// sends 900 B. B's session sees the connection (active, as tshark 4.0.17:
+// `tshark -r testdata/fxp.pcap -Y ftp-data -T fields -e ftp-data.setup-method
+// -e ftp-data.command -e tcp.len` gives PORT, RETR f.bin, 900, and nothing
+// for A's STOR). A's STOR now measures the same connection: 900 B up,
+// from 203.0.113.30:20 (before the fix: no connection, 0 B,
+// incomplete). B's PORT naming A's listener is no NAT: AddrMismatch stays
+// 0 (it was 1); ThirdParty 1, DataConns 1.
+func TestFXP(t *testing.T) {
+	res := run(t, "testdata/fxp.pcap", DefaultConfig())
+	checkTransfers(t, res.transfers, []xfer{
+		{"STOR", "f.bin", DirClientToServer, ModePassive, "PASV", 900, StatusComplete, 226, "203.0.113.30:20", "198.51.100.20:40202"},
+		{"RETR", "f.bin", DirServerToClient, ModeActive, "PORT", 900, StatusComplete, 226, "203.0.113.30:20", "198.51.100.20:40202"},
+	})
+	if st := res.stats; st.ThirdParty != 1 || st.DataConns != 1 || st.AddrMismatch != 0 {
+		t.Errorf("ThirdParty %d DataConns %d AddrMismatch %d, want 1, 1, 0", st.ThirdParty, st.DataConns, st.AddrMismatch)
+	}
+}

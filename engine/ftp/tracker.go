@@ -45,6 +45,9 @@ type Tracker struct {
 	lastConn  *dataConn               // the data connection of the last Data hit
 	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
+	// listeners holds the passive channels alive by announced address
+	// and port, for third-party transfers (data.go, linkTwin).
+	listeners map[netip.AddrPort]*channel
 	done      []*session // sessions removed from the table, awaiting emission
 	stats     Stats
 	clk       int64 // timer clock (pkt.Meta.Clock) of the packet being processed

@@ -76,7 +76,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 	},
 	reflect.TypeFor[ftp.Stats](): {
 		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},
-		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"}, {field: "EarlySYNs"}, {field: "ListenerReuses"},
+		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"}, {field: "EarlySYNs"}, {field: "ListenerReuses"}, {field: "ThirdParty"},
 		{field: "EarlySYNsDropped", how: perInterval, kind: "ftp_early_syns_dropped", sev: pdu.SevInfo, what: "SYNs between FTP peers that matched no channel yet forgotten within 2 s to make room: a data connection announced after its SYN then starts at its SYN-ACK"},
 		{field: "SessionsEvicted", how: perInterval, kind: "ftp_sessions_evicted", sev: pdu.SevWarning, what: "FTP sessions reported early: session table full"},
 		{field: "UnpairedReplies", how: perInterval, kind: "ftp_unpaired_replies", sev: pdu.SevInfo, what: "FTP final replies with no command waiting"},
