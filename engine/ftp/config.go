@@ -111,4 +111,13 @@ type Stats struct {
 	UnboundData      uint64 // data connections no transfer command claimed
 	Transfers        uint64 // ftp_transfers rows emitted
 	TransfersLost    uint64 // transfers dropped: more than 256 unemitted in one session
+	// ListenerReuses counts data connections to a passive listener taken
+	// again by a transfer command without a new PASV or EPSV (RFC 959
+	// §3.3, §4.1.1: the data port persists); also in DataConns.
+	ListenerReuses uint64
+	// ThirdParty counts data connections of third-party transfers (FXP,
+	// RFC 959 §2.3): opened by the server given a PORT or EPRT naming
+	// another followed server's passive listener, and measured for both
+	// sessions' transfers; also in DataConns once.
+	ThirdParty uint64
 }

@@ -116,6 +116,16 @@ type channel struct {
 	conn    *dataConn
 	peers   [2]*peer // pairs (init, resp) and (init, alt)
 	gone    bool
+	// reused marks a passive channel taken again by a transfer command
+	// with no announcement of its own (reuseListener): it counts in
+	// Stats.ListenerReuses when a connection opens it, and shows in the
+	// transfer row only then.
+	reused bool
+	// twin is, for a PORT or EPRT naming another server's address, the
+	// passive channel that server announced on it (a third-party
+	// transfer, FXP: RFC 959 §2.3, §5.2 figure 3): the connection this
+	// channel opens is also twin's (linkTwin).
+	twin *channel
 }
 
 // announce learns a data channel. For passive mode the client connects
@@ -137,7 +147,11 @@ func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr,
 		ch.resp = ctl
 	case addr != ctl.Unmap():
 		ch.resp, ch.alt = addr, ctl
-		t.stats.AddrMismatch++
+		if tw := t.listeners[netip.AddrPortFrom(addr, port)]; active && tw != nil && tw.sess != s && tw.conn == nil {
+			ch.twin = tw // FXP: the other server's listener, not a NAT
+		} else {
+			t.stats.AddrMismatch++
+		}
 	default:
 		ch.resp = ctl
 	}
@@ -158,6 +172,31 @@ func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr,
 		t.stats.ExpectRefused++
 		return nil
 	}
+	s.lastAnn = ch
+	t.register(ch)
+	if !active {
+		// A client that sent the transfer command before the 227/229
+		// arrived (pipelining) gets this channel, in place of one
+		// taken again (reuseListener) that has no connection yet.
+		for i := 0; i < s.pendN; i++ {
+			x := s.pend[(s.pendHead+i)%maxPending].x
+			if x == nil || (x.ch != nil && (!x.ch.reused || x.ch.conn != nil)) {
+				continue
+			}
+			if x.ch != nil {
+				t.releaseChannel(x.ch)
+			}
+			x.ch, ch.xfer = ch, x
+			break
+		}
+	}
+	return ch
+}
+
+// register puts a new channel in the peer cache and its session, and
+// opens its connection with a SYN seen before it (early.go).
+func (t *Tracker) register(ch *channel) {
+	s := ch.sess
 	t.channels++
 	ch.peers[0] = t.ref(makePair(ch.init, ch.resp))
 	ch.peers[0].exps = append(ch.peers[0].exps, ch)
@@ -166,17 +205,60 @@ func (t *Tracker) announce(s *session, active bool, cmd string, addr netip.Addr,
 		ch.peers[1].exps = append(ch.peers[1].exps, ch)
 	}
 	s.chans = append(s.chans, ch)
+	if !ch.active {
+		if t.listeners == nil {
+			t.listeners = make(map[netip.AddrPort]*channel)
+		}
+		t.listeners[netip.AddrPortFrom(ch.resp, ch.port)] = ch
+	}
 	t.openEarly(ch) // a SYN captured before the announcement (early.go)
-	if !active {
-		// A client that sent the transfer command before the 227/229
-		// arrived (pipelining) gets this channel.
-		for i := 0; i < s.pendN; i++ {
-			if x := s.pend[(s.pendHead+i)%maxPending].x; x != nil && x.ch == nil {
-				x.ch, ch.xfer = ch, x
-				break
-			}
+}
+
+// linkTwin gives the connection c that ch opened to ch's twin as well:
+// in a third-party transfer (FXP, RFC 959 §2.3) the server given PORT
+// connects to the other server's passive listener, whose own session
+// sees no connection from its client. Both transfers then measure c
+// (Stats.ThirdParty).
+func (t *Tracker) linkTwin(ch *channel, c *dataConn) {
+	tw := ch.twin
+	if tw == nil || tw.gone || tw.conn != nil {
+		return
+	}
+	tw.conn = c
+	for _, p := range tw.peers {
+		if p != nil {
+			p.exps = remove(p.exps, tw)
 		}
 	}
+	t.stats.ThirdParty++
+}
+
+// reuseListener gives transfer x, whose command came with no channel
+// announced and unused, the passive listener of the session's latest
+// announcement again: RFC 959 lets the passive data port persist (§4.1.1
+// PASV: the server-DTP listens and waits; §3.3: the server closes the
+// data port when the user changes the port specification), and servers
+// that keep their listener open let a client connect to it for each
+// transfer. Only when that announcement was passive (a PORT or EPRT
+// since changed the mode) and no PASV or EPSV awaits its reply (a
+// pipelining client's channel comes with it: announce). It returns nil
+// otherwise, or when the channel tables are full.
+func (t *Tracker) reuseListener(s *session, x *transfer) *channel {
+	prev := s.lastAnn
+	if prev == nil || prev.active {
+		return nil
+	}
+	for i := 0; i < s.pendN; i++ {
+		if v := s.pend[(s.pendHead+i)%maxPending].v; v == vPASV || v == vEPSV {
+			return nil
+		}
+	}
+	if len(s.chans) >= maxChans || t.channels >= t.cfg.MaxExpected {
+		return nil
+	}
+	ch := &channel{sess: s, modeCmd: prev.modeCmd, init: prev.init, resp: prev.resp, alt: prev.alt,
+		port: prev.port, created: t.clk, xfer: x, reused: true}
+	t.register(ch)
 	return ch
 }
 
@@ -187,6 +269,9 @@ func (t *Tracker) releaseChannel(ch *channel) {
 		return
 	}
 	ch.gone = true
+	if k := netip.AddrPortFrom(ch.resp, ch.port); !ch.active && t.listeners[k] == ch {
+		delete(t.listeners, k)
+	}
 	if ch.conn != nil && ch.conn == t.lastConn {
 		t.lastConn = nil
 	}
@@ -536,6 +621,10 @@ func (t *Tracker) open(ch *channel, d *dissect.Dissection, srcInit bool) *dataCo
 		c.iAddr, c.iPort, c.rAddr, c.rPort = d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort
 	}
 	ch.conn = c
+	if ch.reused {
+		t.stats.ListenerReuses++
+	}
+	t.linkTwin(ch, c)
 	k := makePair(d.SrcAddr, d.DstAddr)
 	for _, p := range ch.peers {
 		if p == nil {

@@ -67,8 +67,18 @@
 // (passive) or server (active) as seen by the probe. When the announced
 // address differs from the control peer's (a server behind a NAT
 // announcing its private address, or a client behind a NAT without FTP
-// ALG), the connection is accepted on either address (Stats.AddrMismatch).
+// ALG), the connection is accepted on either address (Stats.AddrMismatch),
+// except for a PORT or EPRT naming the passive listener another followed
+// session announced: a third-party transfer (FXP, RFC 959 §2.3, §5.2
+// figure 3), whose connection from the server given PORT to the other
+// server is measured for both sessions' transfers (Stats.ThirdParty;
+// tshark 4.0 gives it to the PORT side only).
 // A transfer command takes the latest channel announced and not yet used;
+// with none, it takes the latest passive listener again (RFC 959 §4.1.1,
+// §3.3: the data port persists until the user changes it; servers that
+// keep the listener open see the client connect to it for each transfer;
+// Stats.ListenerReuses), unless a PORT or EPRT came since or a PASV or
+// EPSV awaits its reply (tshark 4.0 does not follow such a connection);
 // a passive channel whose reply arrives after the transfer command
 // (pipelining client) goes to that command. A data connection may open
 // before its transfer command (lftp connects right after the 227). A SYN

@@ -305,7 +305,9 @@ func (t *Tracker) newTransfer(s *session, v verb, dir uint8, arg []byte, now int
 			break
 		}
 	}
-	if x.ch != nil {
+	if x.ch == nil {
+		x.ch = t.reuseListener(s, x)
+	} else {
 		for i := 0; i < len(s.chans); {
 			if ch := s.chans[i]; ch != x.ch && ch.xfer == nil && ch.conn == nil && ch.created <= x.ch.created {
 				t.stats.ExpectExpired++

@@ -45,6 +45,9 @@ type Tracker struct {
 	lastConn  *dataConn               // the data connection of the last Data hit
 	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
+	// listeners holds the passive channels alive by announced address
+	// and port, for third-party transfers (data.go, linkTwin).
+	listeners map[netip.AddrPort]*channel
 	done      []*session // sessions removed from the table, awaiting emission
 	stats     Stats
 	clk       int64 // timer clock (pkt.Meta.Clock) of the packet being processed
@@ -147,6 +150,9 @@ type session struct {
 	ctl   *peer       // the control connection's address pair
 	next  *session    // LRU links
 	prev  *session
+	// lastAnn is the latest channel announced (maybe released: its
+	// fields stay readable), for reuseListener.
+	lastAnn *channel
 }
 
 // closed reports whether the control connection is over as
@@ -525,7 +531,9 @@ func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTr
 		r.Direction = DirClientToServer
 	}
 	var c *dataConn
-	if ch := x.ch; ch != nil {
+	if ch := x.ch; ch != nil && ch.reused && ch.conn == nil {
+		t.releaseChannel(ch) // a listener taken again that saw no connection: no data channel to show
+	} else if ch != nil {
 		r.DataMode = ModePassive
 		if ch.active {
 			r.DataMode = ModeActive

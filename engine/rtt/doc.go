@@ -50,6 +50,17 @@
 //     and questions are decoded; RCODE is the header's 4 bits (tshark's
 //     dns.flags.rcode). Detail "QTYPE qname RCODE", plus " TC" when the
 //     response is truncated, e.g. "A www.example.com NOERROR".
+//     Multicast DNS (UDP 5353, RFC 6762) and LLMNR (UDP 5355, RFC 4795)
+//     are not matched, only counted (Stats.LinkLocalDNSNotTimed): a query
+//     goes to a multicast group and may get no answer by design (no
+//     responder has the name; RFC 4795 §2.1.1: non-authoritative
+//     responders stay silent; RFC 6762 §7.1: known answers suppress
+//     responses) or several, from addresses it did not go to; an mDNS
+//     multicast response has ID 0 and no question (RFC 6762 §6, §18.1),
+//     so it names no query, and announcements (§8.3) answer none.
+//     Matched as unicast DNS they would be unanswered requests and
+//     orphans, not round trips. tshark 4.0 pairs none of them either
+//     (every response dns.unsolicited, no dns.time).
 //   - snmp: UDP with port 161 or 162, v1 and v2c (RFC 1157 §4.1, RFC 3416
 //     §4.2) and v3 with a scoped PDU in clear (noAuthNoPriv, authNoPriv;
 //     RFC 3412 §6), the PDU header read by hand: the variable bindings
@@ -67,7 +78,15 @@
 //   - ntp: UDP with port 123, decoded with gopacket layers.NTP (RFC 5905
 //     §7.3): client mode 3 -> server mode 4 whose origin timestamp equals
 //     the request's transmit timestamp (RFC 5905 §8), 4-tuple included.
-//     Symmetric and broadcast modes are not matched. Detail "v4 stratum 8".
+//     A reply in the interleaved mode (RFC 9769 §2, chrony's xleave),
+//     whose origin echoes the request's receive timestamp, pairs too
+//     (Stats.NTPInterleaved; detail suffix " interleaved"). Symmetric
+//     (modes 1, 2: the passive peer sends on its own poll timer, so the
+//     gap is no round trip), broadcast (5), control and private modes
+//     are not matched, never unanswered (Stats.NTPNotTimed), as tshark's
+//     ntp.delta_time. Detail "v4 stratum 8"; a Kiss-o'-Death reply
+//     (stratum 0, RFC 5905 §7.4) adds its kiss code: "v4 stratum 0 kiss
+//     RATE".
 //   - tcp_handshake: the first SYN -> the first SYN-ACK acknowledging its
 //     ISN (RFC 9293 §3.5). A retransmitted SYN keeps the first SYN's time,
 //     so a lost SYN adds its retransmission timeout, as the lab's ground

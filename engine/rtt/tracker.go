@@ -33,6 +33,18 @@ type Stats struct {
 	Reports     uint64           // SNMP Report PDUs that answered a request (Responses, no sample)
 	Ignored     uint64           // encrypted SNMPv3 messages and UDP payloads of unreassembled fragments
 	PendingFull uint64           // requests dropped: MaxPending reached, no answered request to forget
+	// NTPInterleaved counts NTP replies paired in the interleaved
+	// client/server mode (RFC 9769 §2: origin = the request's receive
+	// timestamp); they are also in Samples or Unmeasured.
+	NTPInterleaved uint64
+	// NTPNotTimed counts NTP packets of modes other than client (3) and
+	// server (4): symmetric active/passive, broadcast, control, private;
+	// not matched (ntpMessage says why), never unanswered.
+	NTPNotTimed uint64
+	// LinkLocalDNSNotTimed counts UDP datagrams of Multicast DNS (port 5353,
+	// RFC 6762) and LLMNR (5355, RFC 4795): not matched (doc.go says
+	// why), never unanswered.
+	LinkLocalDNSNotTimed uint64
 	// AnsweredForgotten counts answered requests forgotten before their
 	// TimeoutNs to make room for new ones (a full table): a duplicate
 	// response to one counts as an orphan.
@@ -99,6 +111,11 @@ type Tracker struct {
 	byID    []*conn  // connections by id (conn.id), for Hints; nil: dropped
 	freeIDs []int32  // ids of dropped connections, given again
 	streamB int      // bytes held by DNS-over-TCP buffers
+	// ntpXleave maps an NTP client request's key with its receive
+	// timestamp for id to its transmit timestamp (the id it is pending
+	// under): an interleaved reply echoes the former (udp.go,
+	// ntpMessage). Bounded and cleared as dnsLast.
+	ntpXleave map[pendKey]uint64
 	// Lower bounds of the request times and connection activity in the
 	// tables, and the capture time of the next scan: Expire scans at most
 	// every TimeoutNs/10, and only when something may expire.
@@ -149,6 +166,7 @@ func New(cfg Config) *Tracker {
 		kinds:      cfg.kindMask(),
 		pending:    make(map[pendKey]pending),
 		dnsLast:    make(map[pendKey]uint64),
+		ntpXleave:  make(map[pendKey]uint64),
 		conns:      make(map[connKey]*conn),
 		held:       make(map[heldKey]held),
 		heldPorts:  new([heldSlots]uint32),
@@ -181,7 +199,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
-	t.dnsLast, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil
+	t.dnsLast, t.ntpXleave, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
@@ -230,6 +248,9 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, flowID uint64, hint *Hint, e
 	case d.Flags&dissect.HasUDP != 0:
 		sp, dp := d.SrcPort, d.DstPort
 		if !(sp == 53 || dp == 53 || sp == 161 || dp == 161 || sp == 162 || dp == 162 || sp == 123 || dp == 123) {
+			if t.on(KindDNS) && (sp == 5353 || dp == 5353 || sp == 5355 || dp == 5355) {
+				t.stats.LinkLocalDNSNotTimed++ // not matched: see doc.go, "dns"
+			}
 			return
 		}
 		if d.Fragment() && uint32(len(d.Payload)) < d.PayloadLen {

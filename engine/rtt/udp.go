@@ -355,7 +355,19 @@ var snmpErrors = [...]string{"noError", "tooBig", "noSuchName", "badValue", "rea
 
 // ntpMessage matches an NTP client request (mode 3) with the server reply
 // (mode 4) whose origin timestamp equals the request's transmit timestamp
-// (RFC 5905 §8, §9.2), decoded with gopacket's layers.NTP.
+// (RFC 5905 §8, §9.2), decoded with gopacket's layers.NTP. A reply in the
+// interleaved client/server mode (RFC 9769 §2, chrony's xleave) echoes
+// in its origin timestamp the request's receive timestamp instead: a
+// reply that answers no request by its origin is paired through
+// ntpXleave, the request keyed by its receive timestamp, and counted in
+// Stats.NTPInterleaved. Other modes are not matched (Stats.NTPNotTimed):
+// a symmetric passive peer (mode 2) sends on its own poll timer, not in
+// answer to the active peer's packet (RFC 5905 §9.2, the receive
+// dispatch of Appendix A.5.1: mode 1 to an unknown peer mobilises a
+// passive association, it does not reply at once), so the time between
+// the two is not a round trip, and tshark's ntp.delta_time does not pair
+// them either; broadcast (mode 5) has no answer; control (6) and private
+// (7) messages are ntpq/ntpdc management.
 func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*observe.RTTSample)) {
 	if len(d.Payload) < 48 {
 		t.stats.Malformed[KindNTP]++
@@ -371,17 +383,67 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 	case 3:
 		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort, uint64(n.TransmitTimestamp)
 		t.request(&k, &d.Meta, flowID, 0)
+		if n.OriginTimestamp != 0 && n.ReceiveTimestamp != 0 {
+			// Possibly an interleaved request (RFC 9769 §2: its origin
+			// is the server's receive timestamp of the last exchange,
+			// its receive the client's): remember it by its receive
+			// timestamp, which an interleaved reply echoes.
+			kx := k
+			kx.id = uint64(n.ReceiveTimestamp)
+			if _, had := t.ntpXleave[kx]; !had && len(t.ntpXleave) >= t.cfg.MaxPending {
+				clear(t.ntpXleave)
+			}
+			t.ntpXleave[kx] = k.id
+		}
 	case 4:
 		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
+		xleave := false
+		if _, ok := t.pending[k]; !ok {
+			if id, ok := t.ntpXleave[k]; ok {
+				k.id, xleave = id, true
+			}
+		}
 		p, ok := t.response(&k)
 		if !ok {
 			return
 		}
 		b := appendUint(append(t.scratch[:0], 'v'), uint64(n.Version))
 		b = appendUint(append(b, " stratum "...), uint64(n.Stratum))
+		if n.Stratum == 0 {
+			b = appendKiss(append(b, " kiss "...), uint32(n.ReferenceID))
+		}
+		if xleave {
+			t.stats.NTPInterleaved++
+			b = append(b, " interleaved"...)
+		}
 		t.scratch = b
 		t.finish(&k, &p, &d.Meta, emit)
+	default:
+		t.stats.NTPNotTimed++
 	}
+}
+
+// appendKiss appends the kiss code of a Kiss-o'-Death reply (stratum 0:
+// RFC 5905 §7.4, four ASCII characters in the reference ID, e.g. RATE,
+// DENY, RSTR), its trailing NULs dropped, as tshark's ntp.refid shows
+// it; a code with other bytes is appended in hex (0x...).
+func appendKiss(b []byte, refID uint32) []byte {
+	c := [4]byte{byte(refID >> 24), byte(refID >> 16), byte(refID >> 8), byte(refID)}
+	n := 4
+	for n > 0 && c[n-1] == 0 {
+		n--
+	}
+	for _, x := range c[:n] {
+		if x < 0x21 || x > 0x7e {
+			const hex = "0123456789abcdef"
+			b = append(b, "0x"...)
+			for _, y := range c {
+				b = append(b, hex[y>>4], hex[y&15])
+			}
+			return b
+		}
+	}
+	return append(b, c[:n]...)
 }
 
 // v3Status is what snmpV3PDU made of a message.
