@@ -144,8 +144,8 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		st := srv.Stats()
 		rx := st.Receiver
-		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old); output %s\n",
-			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, app.Out())
+		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s\n",
+			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(l.Stats()), app.Out())
 		return err
 	}
 }

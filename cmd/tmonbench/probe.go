@@ -203,7 +203,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 	}
 	parts := []string{fmt.Sprintf("%s in %.3f s", head, time.Since(began).Seconds())}
 	for i, ch := range res.Channels { // the end state the exit message says too (unacked)
-		parts = append(parts, senderSummary(cfg.Collectors[i].Name, ch.Stats, ch.Stats.Unacked)+unsentPart(ch.Unsent))
+		parts = append(parts, senderSummary(cfg.Collectors[i].Name, ch.Stats, ch.Stats.Unacked)+unsentPart(ch.Unsent)+udpPart(udp[i].Stats()))
 	}
 	fmt.Fprintln(r.stdout, strings.Join(parts, "; "))
 	return res, nil

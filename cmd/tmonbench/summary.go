@@ -80,3 +80,29 @@ func senderSummary(name string, ss pdu.SenderStats, pending int) string {
 	}
 	return part
 }
+
+// udpPart is what a UDP channel's socket counted that the summary line
+// must not hide (pdu.UDPStats), "" when nothing: datagrams the kernel
+// would not write, ICMP port unreachable reports, acknowledgements the
+// probe's link dropped unread (their PDUs are retried), and a collector's
+// acknowledgements it could not write back (the probes retry those PDUs).
+func udpPart(st pdu.UDPStats) string {
+	var parts []string
+	for _, c := range []struct {
+		n    uint64
+		what string
+	}{
+		{st.SendErrors, "datagram writes failed"},
+		{st.Refused, "refused (ICMP port unreachable)"},
+		{st.AcksDropped, "acknowledgements dropped unread (their PDUs retried)"},
+		{st.AckFails, "acknowledgements not written back"},
+	} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(parts, ", ")
+}
