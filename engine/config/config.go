@@ -510,10 +510,10 @@ func (c *Config) applyDefaults() {
 		if cl.Has(AnalysisSizes) && cl.SizeEdges == nil {
 			cl.SizeEdges = []float64{64, 128, 256, 512, 1024, 1500}
 		}
-		if cl.RTT.SlicesMs == nil {
+		if cl.Has(AnalysisRTT) && cl.RTT.SlicesMs == nil {
 			cl.RTT.SlicesMs = []float64{2, 10, 50}
 		}
-		if cl.RTT.TimeoutS == 0 {
+		if cl.Has(AnalysisRTT) && cl.RTT.TimeoutS == 0 {
 			cl.RTT.TimeoutS = 10
 		}
 		if cl.Has(AnalysisOneway) {
@@ -598,6 +598,9 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
 		}
+		if err := c.unusedSettings(cl, bad, f); err != nil {
+			return err
+		}
 		if !(cl.IdleTimeoutS > 0) || math.IsInf(cl.IdleTimeoutS, 0) {
 			return bad(cl.line, f+".idle_timeout_s", "must be a positive number of seconds (0 or absent: 300), got %g", cl.IdleTimeoutS)
 		}
@@ -606,10 +609,10 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".size_edges", "must be ascending")
 			}
 		}
-		if !ascending(cl.RTT.SlicesMs) {
+		if cl.Has(AnalysisRTT) && !ascending(cl.RTT.SlicesMs) {
 			return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
 		}
-		if !(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0) { // also NaN
+		if cl.Has(AnalysisRTT) && (!(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0)) { // also NaN
 			return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", cl.RTT.TimeoutS)
 		}
 		for _, k := range cl.RTT.Kinds {
@@ -664,6 +667,26 @@ func (c *Config) Validate() error {
 		}
 		if err := cl.checkFaults(bad, f); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// settingsOf names the class fields that tune one analysis each: the
+// probe reads them only when the class runs that analysis.
+var settingsOf = []struct{ key, analysis string }{
+	{"rtt", AnalysisRTT}, {"oneway", AnalysisOneway}, {"tcp", AnalysisTCP}, {"size_edges", AnalysisSizes},
+}
+
+// unusedSettings refuses a class whose file sets the settings of an
+// analysis the class does not run (rtt: without rtt in its analyses):
+// they would be ignored without a word, and the class would measure less
+// than its file says.
+func (c *Config) unusedSettings(cl *Class, bad func(int, string, string, ...any) error, f string) error {
+	for _, s := range settingsOf {
+		if !cl.Has(s.analysis) && c.lineOf(f+"."+s.key, "") > 0 {
+			return bad(cl.line, f+"."+s.key, "settings of the %s analysis, which the class does not run (analyses: [%s]): add %s to its analyses, or remove them",
+				s.analysis, strings.Join(cl.Analyses, ", "), s.analysis)
 		}
 	}
 	return nil
