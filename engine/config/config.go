@@ -588,9 +588,12 @@ func (c *Config) Validate() error {
 		if cl.Name == "all" && cl.Filter != "" {
 			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
 		}
-		for _, g := range cl.Granularity {
+		for k, g := range cl.Granularity {
 			if !slices.Contains(Fields, g) {
 				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
+			}
+			if slices.Contains(cl.Granularity[:k], g) {
+				return bad(cl.line, f+".granularity", "%q named twice", g)
 			}
 		}
 		for _, a := range cl.Analyses {
