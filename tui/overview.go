@@ -412,7 +412,9 @@ func (o *overview) view(e *env, w, h int) string {
 
 // probeRows writes the overview's table of probe interfaces: what a
 // brush counts, then one line per interface, or two when w is too narrow
-// for the 116 columns of one.
+// for the 116 columns of one. The probe and interface columns widen to
+// their longest names as far as w allows, so that probes sharing their
+// first 10 characters (files named chrissanders_...) stay apart.
 func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	st := e.st
 	if o.d.brushHow != "" {
@@ -421,9 +423,14 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 	}
 	// one line of 116 columns; narrower, the counts go on a second line
-	wide := w >= 116
+	// (a first line of 74)
+	wide, fixed := w >= 116, 74
+	if wide {
+		fixed = 116
+	}
+	pw, iw := nameWidths(o.d.probes, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
-		fmt.Fprintf(b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
+		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {
 			b.WriteString("\n" + strings.Repeat(" ", 11))
 		}
@@ -448,10 +455,25 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		if drops == "" {
 			drops = "·"
 		}
-		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
 			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
 	}
+}
+
+// nameWidths returns the widths of the probe and interface columns: 10
+// and 6, or the longest name when room (the columns beyond the row's
+// fixed width) lets them grow, the interface first (a --pair's IF1+IF2).
+func nameWidths(rows []probeRow, room int) (probeW, ifaceW int) {
+	probeW, ifaceW = 10, 6
+	for _, r := range rows {
+		probeW = max(probeW, ansi.StringWidth(r.probe))
+		ifaceW = max(ifaceW, ansi.StringWidth(r.iface))
+	}
+	room = max(room, 0)
+	ifaceW = 6 + min(ifaceW-6, room)
+	probeW = 10 + min(probeW-10, room-(ifaceW-6))
+	return probeW, ifaceW
 }

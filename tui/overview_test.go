@@ -2,12 +2,15 @@ package tui
 
 import (
 	"context"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -148,6 +151,40 @@ func TestBinText(t *testing.T) {
 	} {
 		if got := binText(c.s); got != c.want {
 			t.Errorf("binText(%g) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
+
+// TestProbeNamesWhole: the overview's probe column was 10 columns wide
+// whatever the terminal, so at 160 columns the replay of
+// testdata/pcap/ipv6/*.pcap* showed chrissanders_http_ip4and6 and
+// chrissanders_ipv6_fragments both as "chrissand…", and a --pair
+// interface eth0+eth1 as "eth0+…". The columns now widen to the longest
+// names as far as the width allows; no line is ever wider than it.
+func TestProbeNamesWhole(t *testing.T) {
+	rows := []probeRow{
+		{probe: "chrissanders_http_ip4and6", iface: "if0", class: "all", packets: 20, bytes: 2415, flows: 4},
+		{probe: "chrissanders_ipv6_fragments", iface: "if0", class: "all", packets: 22, bytes: 16176, flows: 4},
+		{probe: "tap", iface: "eth0+eth1", class: "all", packets: 1, bytes: 60, flows: 1},
+	}
+	o := &overview{d: &overviewData{probes: rows}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	for _, w := range []int{60, 80, 100, 116, 120, 160} {
+		var b strings.Builder
+		o.probeRows(e, &b, w)
+		text := b.String()
+		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if n := ansi.StringWidth(l); n > w && w >= 74 {
+				t.Errorf("width %d: a line of %d columns: %q", w, n, l)
+			}
+		}
+		if w < 160 {
+			continue
+		}
+		for _, want := range []string{"chrissanders_http_ip4and6 ", "chrissanders_ipv6_fragments ", " eth0+eth1 "} {
+			if !strings.Contains(text, want) {
+				t.Errorf("width %d: %q not whole in\n%s", w, strings.TrimSpace(want), text)
+			}
 		}
 	}
 }
