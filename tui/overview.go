@@ -428,7 +428,11 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	if wide {
 		fixed = 116
 	}
-	pw, iw := nameWidths(o.d.probes, w-fixed)
+	var probes, ifaces []string
+	for _, p := range o.d.probes {
+		probes, ifaces = append(probes, p.probe), append(ifaces, p.iface)
+	}
+	pw, iw := nameWidths(probes, ifaces, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
 		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {
@@ -463,17 +467,20 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	}
 }
 
-// nameWidths returns the widths of the probe and interface columns: 10
-// and 6, or the longest name when room (the columns beyond the row's
-// fixed width) lets them grow, the interface first (a --pair's IF1+IF2).
-func nameWidths(rows []probeRow, room int) (probeW, ifaceW int) {
-	probeW, ifaceW = 10, 6
-	for _, r := range rows {
-		probeW = max(probeW, ansi.StringWidth(r.probe))
-		ifaceW = max(ifaceW, ansi.StringWidth(r.iface))
+// nameWidths returns the widths of a table's probe and interface
+// columns: probeW and ifaceW, or the longest names when room (the columns
+// beyond the row's fixed width) lets them grow, the interface first (a
+// --pair's IF1+IF2).
+func nameWidths(probes, ifaces []string, probeW, ifaceW, room int) (int, int) {
+	p, i := probeW, ifaceW
+	for _, s := range probes {
+		p = max(p, ansi.StringWidth(s))
+	}
+	for _, s := range ifaces {
+		i = max(i, ansi.StringWidth(s))
 	}
 	room = max(room, 0)
-	ifaceW = 6 + min(ifaceW-6, room)
-	probeW = 10 + min(probeW-10, room-(ifaceW-6))
-	return probeW, ifaceW
+	i = ifaceW + min(i-ifaceW, room)
+	p = probeW + min(p-probeW, room-(i-ifaceW))
+	return p, i
 }

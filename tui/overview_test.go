@@ -188,3 +188,34 @@ func TestProbeNamesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveProbeNamesWhole: the live panel and its busiest flows cut the
+// probe to 10 columns and the interface to 8 whatever the width: live's
+// default probe name is the host name, so an EC2 host's
+// ip-172-31-20-144 read ip-172-31… at 160 columns. They widen as the
+// overview's do, and no row is wider than the screen.
+func TestLiveProbeNamesWhole(t *testing.T) {
+	s := &LiveStatus{
+		Ifaces: []LiveIface{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Packets: 1000, Bytes: 64000, KernelDrops: 0}},
+		Probes: []LiveProbe{{Name: "ip-172-31-20-144", Packets: 1000}},
+		Flows: []LiveFlow{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Class: "all", FlowID: 1, IntervalS: 1,
+			Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 10, Bytes: 1000}},
+	}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), snap: s}
+	for _, w := range []int{80, 120, 160} {
+		text := livePanel(e, w, 40)
+		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if n := ansi.StringWidth(l); n > w && strings.HasPrefix(l, "ip-172") {
+				t.Errorf("width %d: a row of %d columns: %q", w, n, l)
+			}
+		}
+		if w < 160 {
+			continue
+		}
+		for _, want := range []string{"ip-172-31-20-144 enp0s31f6+enp0s31f7      1,000", "ip-172-31-20-144 enp0s31f6+enp0s31f7 all"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("width %d: %q not whole in\n%s", w, want, text)
+			}
+		}
+	}
+}
