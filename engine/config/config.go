@@ -174,6 +174,23 @@ func (c *Config) ProbeKey(name string) []byte {
 	return nil
 }
 
+// ProbeUnlisted refuses a probe name the probes list leaves out when the
+// list has keys: the collector then authenticates every PDU, and the
+// probe, without a key, would have each one refused (an in-process run
+// used to end with empty tables). nil when the name is listed with a key
+// or no probe has one.
+func (c *Config) ProbeUnlisted(name string) error {
+	if len(c.ProbeKeys()) == 0 || c.ProbeKey(name) != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range c.Probes {
+		names = append(names, p.Name)
+	}
+	return fmt.Errorf("probe %q is not in the probes list of %s (%s), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (replay --probe NAME=FILE, live --name NAME) or list it with a key",
+		name, c.File(), strings.Join(names, ", "))
+}
+
 // ProbeKeys returns every listed probe's key by wire id (ProbeID), nil
 // when no probe has one: what a collector verifies tags with.
 func (c *Config) ProbeKeys() map[uint16][]byte {
