@@ -166,7 +166,7 @@ FROM tcp_connections WHERE probe = $probe AND interface = $iface AND ` + flowMat
 FROM ftp_transfers t WHERE t.probe = $probe AND (` + flowMatch("t.data_src_addr", "t.data_src_port", "t.data_dst_addr", "t.data_dst_port") + `
   OR t.session_id IN (SELECT session_id FROM ftp_sessions WHERE probe = $probe AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `))
 ORDER BY t.start_time LIMIT 50`},
-		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min AS min_us, p50_us, p90_us, p99_us, max AS max_us FROM oneway_latency
+		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min_us, p50_us, p90_us, p99_us, max_us FROM oneway_latency
 WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
 		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_loss
 WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPcapFilterError: text that starts like a pcap-filter expression but
@@ -68,4 +69,42 @@ func TestPcapFilterError(t *testing.T) {
 	if m.e.errMsg != "" {
 		t.Fatalf("portrange 21-20: error %q", m.e.errMsg)
 	}
+}
+
+// TestWhereStaysInside: "where 1=1) or (1=1" closed the parenthesis the
+// pager wraps each predicate in, so under a brush of 12 flows (the flows
+// of the lab FTP capture overlapping 14:57:39.807614 - 14:57:41.758507,
+// tmonbench query: 6 of class all, 6 of class ftp) the Flows screen
+// listed all 84 while the status line still said brushed; now it is
+// refused in the status line and the rows stay those of the previous
+// filter. A condition whose parentheses hold is applied: 4 of the 12 have
+// more than 1,000,000 bytes or 700 packets (5.2 MB and 3,624 packets each
+// way of the file-5M.bin transfer, 1.0 MB of file-1M.bin, in both classes).
+func TestWhereStaysInside(t *testing.T) {
+	m, press, expect := screenModel(t, replayed(t, ftpLab))
+	filter := func(text string) {
+		t.Helper()
+		press("/", "ctrl+u")
+		for _, r := range text {
+			press(string(r))
+		}
+		press("enter")
+	}
+	lo := time.Date(2026, 11, 29, 14, 57, 39, 807614000, time.UTC).UnixNano()
+	hi := time.Date(2026, 11, 29, 14, 57, 41, 758507000, time.UTC).UnixNano()
+	m.e.brush = brush{lo: lo, hi: hi}
+	press("2")
+	expect("brushed", "of 12")
+	filter("where 1=1) or (1=1")
+	if want := `filter "where 1=1) or (1=1" not applied: a ')' closes`; !strings.HasPrefix(m.e.errMsg, want) {
+		t.Errorf("error %q, want %q", m.e.errMsg, want)
+	}
+	if s := plain(m); !strings.Contains(s, "of 12") {
+		t.Fatalf("refused: the brushed rows are gone:\n%s", s)
+	}
+	filter("where (bytes > 1000000) or (packets > 700)")
+	if m.e.errMsg != "" {
+		t.Fatalf("error %q", m.e.errMsg)
+	}
+	expect("applied", "of 4")
 }

@@ -271,7 +271,12 @@ func livePanel(e *env, w, bodyH int) string {
 		title += " · ended"
 	}
 	b.WriteString(st.section.Render(title) + st.dim.Render("  engines' counters, every second") + "\n")
-	fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", "probe", "iface", "packets", "pkt/s", "captured B", "flows", "malformed", "drops")
+	var probes, ifaces []string
+	for _, i := range s.Ifaces {
+		probes, ifaces = append(probes, i.Probe), append(ifaces, i.Iface)
+	}
+	pw, iw := nameWidths(probes, ifaces, 10, 8, w-80) // the row's 80 columns
+	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "packets", "pkt/s", "captured B", "flows", "malformed", "drops")
 	shown := map[string]bool{}
 	for _, i := range s.Ifaces {
 		flows, mal := "·", "·"
@@ -288,7 +293,7 @@ func livePanel(e *env, w, bodyH int) string {
 			drops = human(i.KernelDrops)
 		}
 		rate := h.ratePps[i.Probe+"\x00"+i.Iface]
-		fmt.Fprintf(&b, "%-10s %-8s %10s %8s %12s %8s %9s %7s\n", cut(i.Probe, 10), cut(i.Iface, 8), human(int64(i.Packets)),
+		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, cut(i.Probe, pw), iw, cut(i.Iface, iw), human(int64(i.Packets)),
 			human(int64(rate)), human(int64(i.Bytes)), flows, mal, drops)
 	}
 	var ch []string
@@ -367,13 +372,18 @@ func busiestFlows(e *env, w, n int) string {
 		}
 	}
 	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes over the engines' last closed interval (%s, %g s), every second", fmtTime(last.IntervalStartNs), last.IntervalS), w)) + "\n")
-	fmt.Fprintf(&b, "%-10s %-8s %-7s %-50s %9s %12s %9s\n", "probe", "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
+	var probes, ifaces []string
+	for _, f := range fs {
+		probes, ifaces = append(probes, f.Probe), append(ifaces, f.Iface)
+	}
+	pw, iw := nameWidths(probes, ifaces, 10, 8, w-112) // the row's 112 columns
+	fmt.Fprintf(&b, "%-*s %-*s %-7s %-50s %9s %12s %9s\n", pw, "probe", iw, "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
 	for _, f := range fs {
 		mbps := 0.0
 		if f.IntervalS > 0 {
 			mbps = float64(f.Bytes) * 8 / f.IntervalS / 1e6
 		}
-		b.WriteString(cut(fmt.Sprintf("%-10s %-8s %-7s %-50s %9s %12s %9.3f", cut(f.Probe, 10), cut(f.Iface, 8), cut(f.Class, 7), cut(f.name(), 50),
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-50s %9s %12s %9.3f", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), cut(f.name(), 50),
 			human(int64(f.Packets)), human(int64(f.Bytes)), mbps), w) + "\n")
 	}
 	return b.String()

@@ -412,7 +412,9 @@ func (o *overview) view(e *env, w, h int) string {
 
 // probeRows writes the overview's table of probe interfaces: what a
 // brush counts, then one line per interface, or two when w is too narrow
-// for the 116 columns of one.
+// for the 116 columns of one. The probe and interface columns widen to
+// their longest names as far as w allows, so that probes sharing their
+// first 10 characters (files named chrissanders_...) stay apart.
 func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	st := e.st
 	if o.d.brushHow != "" {
@@ -421,9 +423,18 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 	}
 	// one line of 116 columns; narrower, the counts go on a second line
-	wide := w >= 116
+	// (a first line of 74)
+	wide, fixed := w >= 116, 74
+	if wide {
+		fixed = 116
+	}
+	var probes, ifaces []string
+	for _, p := range o.d.probes {
+		probes, ifaces = append(probes, p.probe), append(ifaces, p.iface)
+	}
+	pw, iw := nameWidths(probes, ifaces, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
-		fmt.Fprintf(b, "%-10s %-6s %-7s %-26s %9s %11s", probe, iface, class, first, span, packets)
+		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {
 			b.WriteString("\n" + strings.Repeat(" ", 11))
 		}
@@ -448,10 +459,28 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		if drops == "" {
 			drops = "·"
 		}
-		row(cut(p.probe, 10), cut(p.iface, 6), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
 			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
 	}
+}
+
+// nameWidths returns the widths of a table's probe and interface
+// columns: probeW and ifaceW, or the longest names when room (the columns
+// beyond the row's fixed width) lets them grow, the interface first (a
+// --pair's IF1+IF2).
+func nameWidths(probes, ifaces []string, probeW, ifaceW, room int) (int, int) {
+	p, i := probeW, ifaceW
+	for _, s := range probes {
+		p = max(p, ansi.StringWidth(s))
+	}
+	for _, s := range ifaces {
+		i = max(i, ansi.StringWidth(s))
+	}
+	room = max(room, 0)
+	i = ifaceW + min(i-ifaceW, room)
+	p = probeW + min(p-probeW, room-(i-ifaceW))
+	return p, i
 }

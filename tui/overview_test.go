@@ -2,12 +2,15 @@ package tui
 
 import (
 	"context"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -148,6 +151,71 @@ func TestBinText(t *testing.T) {
 	} {
 		if got := binText(c.s); got != c.want {
 			t.Errorf("binText(%g) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
+
+// TestProbeNamesWhole: the overview's probe column was 10 columns wide
+// whatever the terminal, so at 160 columns the replay of
+// testdata/pcap/ipv6/*.pcap* showed chrissanders_http_ip4and6 and
+// chrissanders_ipv6_fragments both as "chrissand…", and a --pair
+// interface eth0+eth1 as "eth0+…". The columns now widen to the longest
+// names as far as the width allows; no line is ever wider than it.
+func TestProbeNamesWhole(t *testing.T) {
+	rows := []probeRow{
+		{probe: "chrissanders_http_ip4and6", iface: "if0", class: "all", packets: 20, bytes: 2415, flows: 4},
+		{probe: "chrissanders_ipv6_fragments", iface: "if0", class: "all", packets: 22, bytes: 16176, flows: 4},
+		{probe: "tap", iface: "eth0+eth1", class: "all", packets: 1, bytes: 60, flows: 1},
+	}
+	o := &overview{d: &overviewData{probes: rows}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	for _, w := range []int{60, 80, 100, 116, 120, 160} {
+		var b strings.Builder
+		o.probeRows(e, &b, w)
+		text := b.String()
+		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if n := ansi.StringWidth(l); n > w && w >= 74 {
+				t.Errorf("width %d: a line of %d columns: %q", w, n, l)
+			}
+		}
+		if w < 160 {
+			continue
+		}
+		for _, want := range []string{"chrissanders_http_ip4and6 ", "chrissanders_ipv6_fragments ", " eth0+eth1 "} {
+			if !strings.Contains(text, want) {
+				t.Errorf("width %d: %q not whole in\n%s", w, strings.TrimSpace(want), text)
+			}
+		}
+	}
+}
+
+// TestLiveProbeNamesWhole: the live panel and its busiest flows cut the
+// probe to 10 columns and the interface to 8 whatever the width: live's
+// default probe name is the host name, so an EC2 host's
+// ip-172-31-20-144 read ip-172-31… at 160 columns. They widen as the
+// overview's do, and no row is wider than the screen.
+func TestLiveProbeNamesWhole(t *testing.T) {
+	s := &LiveStatus{
+		Ifaces: []LiveIface{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Packets: 1000, Bytes: 64000, KernelDrops: 0}},
+		Probes: []LiveProbe{{Name: "ip-172-31-20-144", Packets: 1000}},
+		Flows: []LiveFlow{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Class: "all", FlowID: 1, IntervalS: 1,
+			Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 10, Bytes: 1000}},
+	}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), snap: s}
+	for _, w := range []int{80, 120, 160} {
+		text := livePanel(e, w, 40)
+		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if n := ansi.StringWidth(l); n > w && strings.HasPrefix(l, "ip-172") {
+				t.Errorf("width %d: a row of %d columns: %q", w, n, l)
+			}
+		}
+		if w < 160 {
+			continue
+		}
+		for _, want := range []string{"ip-172-31-20-144 enp0s31f6+enp0s31f7      1,000", "ip-172-31-20-144 enp0s31f6+enp0s31f7 all"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("width %d: %q not whole in\n%s", w, want, text)
+			}
 		}
 	}
 }

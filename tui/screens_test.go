@@ -488,7 +488,28 @@ func TestOnewayScreen(t *testing.T) {
 	if d.ref.probe != "A" || toString(d.d.flow["dst_addr"]) != "198.51.100.10" || queries.Int64(d.d.flow["dst_port"]) != 9000 {
 		t.Fatalf("enter opens %v", d.d.flow)
 	}
-	expect("flow", "One-way loss")
+	plain(m) // View gives the viewport its content: then it scrolls
+	press("pgdown")
+	expect("flow", "One-way latency", "One-way loss")
+	if s := plain(m); strings.Contains(s, "Error") {
+		t.Errorf("flow detail shows an error:\n%s", s)
+	}
+	// its one-way latency per interval (the section read "Binder Error:
+	// Referenced column "min" not found": the table's columns are min_us
+	// and max_us): delivered per 10 s interval and the extremes, from
+	// ground_truth.csv (ts_b_ns - ts_a_ns of the datagrams with a ts_b_ns;
+	// times in whole µs, time_unit_ns 1000): 3723 then 1218 delivered,
+	// 5 µs and 176,644 µs in the first interval
+	lat := d.d.latency
+	if lat == nil || len(lat.Rows) != 2 || lat.Columns[0] == "error" {
+		t.Fatalf("one-way latency section: %+v", lat)
+	}
+	if n0, n1 := queries.Int64(lat.Rows[0][3]), queries.Int64(lat.Rows[1][3]); n0 != 3723 || n1 != 1218 {
+		t.Errorf("delivered per interval %d, %d; lab truth 3723, 1218", n0, n1)
+	}
+	if lo, hi := queries.Float64(lat.Rows[0][4]), queries.Float64(lat.Rows[0][8]); lo != 5 || hi != 176644 {
+		t.Errorf("first interval min %g max %g µs; lab truth 5, 176644", lo, hi)
+	}
 }
 
 // TestWritePcap: w on the Packets screen of the largest transfer's flow

@@ -496,6 +496,11 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	}
 	switch {
 	case strings.HasPrefix(strings.ToLower(text), "where "):
+		if err := queries.Condition(text[len("where "):]); err != nil {
+			e.setErr(fmt.Errorf("filter %q not applied: %v", text, err))
+			t.filter, t.where, t.args = prevFilter, prevWhere, prevArgs
+			return nil
+		}
 		t.where = []string{text[len("where "):]}
 	default:
 		w, err := queries.PcapSQL(text, t.spec.ep)

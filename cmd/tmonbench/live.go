@@ -83,11 +83,17 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			}
 			defer metrics.stop()
 		}
+		*name = probeNameOr(*name)
+		if err := cfg.ProbeUnlisted(*name); err != nil {
+			return err
+		}
 		var sw *switcher
 		if *cfgPath != "" {
 			if sw, err = watchConfig(*cfgPath, cfg, func(c *config.Config) error {
-				_, err := pipeline.Collectors(c)
-				return err
+				if _, err := pipeline.Collectors(c); err != nil {
+					return err
+				}
+				return c.ProbeUnlisted(*name)
 			}); err != nil {
 				return err
 			}
@@ -102,12 +108,6 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		var input pkt.Source = src
 		if userFilter != nil {
 			input = probe.NewFiltered(src, *userFilter)
-		}
-		if *name == "" {
-			*name, _ = os.Hostname()
-			if *name == "" {
-				*name = "probe"
-			}
 		}
 		started := time.Now()
 		// Rows are appended to --out as they come (queries work during the
@@ -234,4 +234,15 @@ func sayCapturing(stdout io.Writer, withUI bool, name string, ifNames []string) 
 	}
 	fmt.Fprintf(stdout, "tmonbench live %s: capturing on %s (SIGINT or SIGTERM stops)\n", name, strings.Join(ifNames, ", "))
 	return true
+}
+
+// probeNameOr is name, else the host name, else "probe": live's probe.
+func probeNameOr(name string) string {
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	if name == "" {
+		name = "probe"
+	}
+	return name
 }

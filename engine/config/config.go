@@ -174,6 +174,23 @@ func (c *Config) ProbeKey(name string) []byte {
 	return nil
 }
 
+// ProbeUnlisted refuses a probe name the probes list leaves out when the
+// list has keys: the collector then authenticates every PDU, and the
+// probe, without a key, would have each one refused (an in-process run
+// used to end with empty tables). nil when the name is listed with a key
+// or no probe has one.
+func (c *Config) ProbeUnlisted(name string) error {
+	if len(c.ProbeKeys()) == 0 || c.ProbeKey(name) != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range c.Probes {
+		names = append(names, p.Name)
+	}
+	return fmt.Errorf("probe %q is not in the probes list of %s (%s), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (replay --probe NAME=FILE, live --name NAME) or list it with a key",
+		name, c.File(), strings.Join(names, ", "))
+}
+
 // ProbeKeys returns every listed probe's key by wire id (ProbeID), nil
 // when no probe has one: what a collector verifies tags with.
 func (c *Config) ProbeKeys() map[uint16][]byte {
@@ -510,10 +527,10 @@ func (c *Config) applyDefaults() {
 		if cl.Has(AnalysisSizes) && cl.SizeEdges == nil {
 			cl.SizeEdges = []float64{64, 128, 256, 512, 1024, 1500}
 		}
-		if cl.RTT.SlicesMs == nil {
+		if cl.Has(AnalysisRTT) && cl.RTT.SlicesMs == nil {
 			cl.RTT.SlicesMs = []float64{2, 10, 50}
 		}
-		if cl.RTT.TimeoutS == 0 {
+		if cl.Has(AnalysisRTT) && cl.RTT.TimeoutS == 0 {
 			cl.RTT.TimeoutS = 10
 		}
 		if cl.Has(AnalysisOneway) {
@@ -588,15 +605,21 @@ func (c *Config) Validate() error {
 		if cl.Name == "all" && cl.Filter != "" {
 			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
 		}
-		for _, g := range cl.Granularity {
+		for k, g := range cl.Granularity {
 			if !slices.Contains(Fields, g) {
 				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
+			}
+			if slices.Contains(cl.Granularity[:k], g) {
+				return bad(cl.line, f+".granularity", "%q named twice", g)
 			}
 		}
 		for _, a := range cl.Analyses {
 			if !slices.Contains(Analyses, a) {
 				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
+		}
+		if err := c.unusedSettings(cl, bad, f); err != nil {
+			return err
 		}
 		if !(cl.IdleTimeoutS > 0) || math.IsInf(cl.IdleTimeoutS, 0) {
 			return bad(cl.line, f+".idle_timeout_s", "must be a positive number of seconds (0 or absent: 300), got %g", cl.IdleTimeoutS)
@@ -606,10 +629,10 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".size_edges", "must be ascending")
 			}
 		}
-		if !ascending(cl.RTT.SlicesMs) {
+		if cl.Has(AnalysisRTT) && !ascending(cl.RTT.SlicesMs) {
 			return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
 		}
-		if !(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0) { // also NaN
+		if cl.Has(AnalysisRTT) && (!(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0)) { // also NaN
 			return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", cl.RTT.TimeoutS)
 		}
 		for _, k := range cl.RTT.Kinds {
@@ -664,6 +687,26 @@ func (c *Config) Validate() error {
 		}
 		if err := cl.checkFaults(bad, f); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// settingsOf names the class fields that tune one analysis each: the
+// probe reads them only when the class runs that analysis.
+var settingsOf = []struct{ key, analysis string }{
+	{"rtt", AnalysisRTT}, {"oneway", AnalysisOneway}, {"tcp", AnalysisTCP}, {"size_edges", AnalysisSizes},
+}
+
+// unusedSettings refuses a class whose file sets the settings of an
+// analysis the class does not run (rtt: without rtt in its analyses):
+// they would be ignored without a word, and the class would measure less
+// than its file says.
+func (c *Config) unusedSettings(cl *Class, bad func(int, string, string, ...any) error, f string) error {
+	for _, s := range settingsOf {
+		if !cl.Has(s.analysis) && c.lineOf(f+"."+s.key, "") > 0 {
+			return bad(cl.line, f+"."+s.key, "settings of the %s analysis, which the class does not run (analyses: [%s]): add %s to its analyses, or remove them",
+				s.analysis, strings.Join(cl.Analyses, ", "), s.analysis)
 		}
 	}
 	return nil

@@ -42,7 +42,7 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:3: classes[0].analyses: unknown analysis \"magic\""},
 		{"classes:\n  - name: a\n  - name: a\n", "x.yaml:3: classes[1].name: \"a\" already names classes[0]"},
 		{"classes:\n  - filter: tcp\n", "x.yaml:2: classes[0].name: missing"},
-		{"classes:\n  - name: a\n    size_edges: [100, 50]\n", "x.yaml:3: classes[0].size_edges: must be ascending"},
+		{"classes:\n  - name: a\n    size_edges: [100, 50]\n    analyses: [sizes]\n", "x.yaml:3: classes[0].size_edges: must be ascending"},
 		{"intervall_s: 10\n", "x.yaml:1: intervall_s: unknown field \"intervall_s\" in top level"},
 		{"classes:\n  - name: a\n    filtre: tcp\n", "x.yaml:3: classes[0].filtre: unknown field \"filtre\" in classes[0] (known: name, filter,"},
 		{"classes:\n  - name: a\n    oneway: {hopz: [a, b]}\n", "x.yaml:3: classes[0].oneway.hopz: unknown field"},
@@ -55,7 +55,7 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      signature_bits: 8\n", "signature_bits: must be between 16 and 64"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      mask: [checksum]\n", "oneway.mask: unknown field \"checksum\""},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: a, to: c}\n", "oneway.latency: from \"a\" and to \"c\" must be two different hops"},
-		{"classes:\n  - name: t\n    rtt: {kinds: [http]}\n", "rtt.kinds: unknown kind \"http\""},
+		{"classes:\n  - name: t\n    rtt: {kinds: [http]}\n    analyses: [rtt]\n", "rtt.kinds: unknown kind \"http\""},
 		// the line of the bad item, not the class's (issue 9 item 9)
 		{"interval_s: 10\nclasses:\n  - name: web\n    filter: tcp\n    granularity:\n      - src_addr\n      - colour\n",
 			"x.yaml:7: classes[0].granularity: unknown field \"colour\" (known: ip_version, protocol, src_addr, dst_addr, src_port, dst_port, dscp, vlan)"},

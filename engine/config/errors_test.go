@@ -45,6 +45,16 @@ func TestErrorMessages(t *testing.T) {
 		{"classes:\n  - name: a\n    upper_layer: \"yes\"\n", "c.yaml:3: classes[0].upper_layer: want true or false, got \"yes\" (a quoted text)"},
 		{"enrich:\n  reverse_dns: {enabled: 'true'}\n", "c.yaml:2: enrich.reverse_dns.enabled: want true or false, got \"true\" (a quoted text)"},
 		{"interval_s: \"10\"\n", "c.yaml:1: interval_s: want a number of seconds, got \"10\""},
+		// settings of an analysis the class does not run were ignored
+		// without a word (a new user's oneway: block without oneway in
+		// analyses measured no delay; config --effective printed it with
+		// signature_bits: 0 and timeout_s: 0)
+		{"classes:\n  - name: o\n    filter: udp\n    oneway: {hops: [A, B]}\n", "c.yaml:4: classes[0].oneway: settings of the oneway analysis, which the class does not run (analyses: [counters]): add oneway to its analyses, or remove them"},
+		{"classes:\n  - name: r\n    analyses: [counters, tcp]\n    rtt: {kinds: [dns]}\n", "c.yaml:4: classes[0].rtt: settings of the rtt analysis, which the class does not run (analyses: [counters, tcp]): add rtt to its analyses, or remove them"},
+		{"classes:\n  - name: t\n    tcp: {boundary_only: true}\n", "c.yaml:3: classes[0].tcp: settings of the tcp analysis, which the class does not run (analyses: [counters]): add tcp to its analyses, or remove them"},
+		{"classes:\n  - name: s\n    analyses: [counters]\n    size_edges: [100, 500]\n", "c.yaml:4: classes[0].size_edges: settings of the sizes analysis, which the class does not run (analyses: [counters]): add sizes to its analyses, or remove them"},
+		// a field named twice in granularity was taken silently
+		{"classes:\n  - name: w\n    granularity:\n      - src_addr\n      - src_addr\n", "c.yaml:4: classes[0].granularity: \"src_addr\" named twice"},
 		// a network with host bits, as the filters refuse net 10.0.0.1/8
 		{"enrich:\n  networks:\n    - activity: A\n      cidr: 10.0.0.1/8\n", "c.yaml:4: enrich.networks[0].cidr: non-network bits set in \"10.0.0.1/8\" (the network is 10.0.0.0/8)"},
 		{"enrich:\n  networks:\n    - {cidr: \"2001:db8::1/32\", location: L}\n", "c.yaml:3: enrich.networks[0].cidr: non-network bits set in \"2001:db8::1/32\" (the network is 2001:db8::/32)"},

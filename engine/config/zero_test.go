@@ -31,7 +31,7 @@ func TestZeroIsTheDefault(t *testing.T) {
 		{"reassembly:\n  %s: %s\n", "max_fragments", func(c *Config) float64 { return float64(c.Reassembly.MaxFragments) }, "256", true},
 		{"reassembly:\n  %s: %s\n", "max_datagram_bytes", func(c *Config) float64 { return float64(c.Reassembly.MaxDatagramBytes) }, "65575", true},
 		{class, "idle_timeout_s", func(c *Config) float64 { return c.Classes[1].IdleTimeoutS }, "300", false},
-		{"classes:\n  - name: a\n    rtt:\n      %s: %s\n", "timeout_s", func(c *Config) float64 { return c.Classes[1].RTT.TimeoutS }, "10", false},
+		{"classes:\n  - name: a\n    analyses: [rtt]\n    rtt:\n      %s: %s\n", "timeout_s", func(c *Config) float64 { return c.Classes[1].RTT.TimeoutS }, "10", false},
 		{oneway, "signature_bits", func(c *Config) float64 { return float64(c.Classes[1].Oneway.SignatureBits) }, "32", true},
 		{oneway, "timeout_s", func(c *Config) float64 { return c.Classes[1].Oneway.TimeoutS }, "5", false},
 		{oneway, "time_unit_ns", nil, "1", true},

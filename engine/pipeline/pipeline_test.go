@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -421,3 +422,41 @@ func TestParallelSinkErrorStopsRun(t *testing.T) {
 // maxFrameRows bounds the rows one PDU frame carries: DefaultSenderConfig's
 // MaxPDUBytes over the smallest record, a counter metric of a few bytes.
 const maxFrameRows = 400
+
+// TestUnlistedProbeWithKeys: a config whose probes list has keys (the
+// shared config of samples/dist.yaml) makes the collector authenticate
+// every PDU; a probe not in the list sends untagged ones. tmonbench
+// replay --config of such a file over zeek_wikipedia.pcap (probe named
+// after the file) wrote no flow, 3908 retransmissions and a warning that
+// PDUs were never acknowledged, while its summary counted 59 flows; live
+// (probe named after the host) likewise. Now the run refuses to start and
+// says why; a listed probe still runs.
+func TestUnlistedProbeWithKeys(t *testing.T) {
+	cfg, err := config.Parse([]byte("probes:\n  - {name: pa, key: k-a}\n"), "d.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap")
+	run := func(name string) (*pipeline.Result, error) {
+		f, err := replay.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+			Config: cfg, Probes: []probe.Identity{{Name: name, Interfaces: []string{"if0"}}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+		})
+	}
+	_, err = run("zeek_wikipedia.pcap")
+	want := `probe "zeek_wikipedia.pcap" is not in the probes list of d.yaml (pa), whose keys authenticate every PDU`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("unlisted probe: error %v, want %q", err, want)
+	}
+	res, err := run("pa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := classAll(res.Batch); all.packets != 126 || all.flows != 57 { // sampleTotals (tshark)
+		t.Errorf("listed probe: %d packets, %d flows; tshark 126, 57", all.packets, all.flows)
+	}
+}

@@ -125,6 +125,9 @@ func (r *run) startProbes() error {
 		if other, dup := ids[id.ID]; dup {
 			return fmt.Errorf("pipeline: probes %q and %q share the wire id %d: list them under probes: in the config", other, id.Name, id.ID)
 		}
+		if err := r.opt.Config.ProbeUnlisted(id.Name); err != nil {
+			return err
+		}
 		ids[id.ID] = id.Name
 		var chans []probe.Channel
 		for c, cc := range r.colls {
