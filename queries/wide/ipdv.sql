@@ -37,21 +37,15 @@ per_interval AS (
     GROUP BY ALL
 )
 SELECT
-    l.class,
-    l.flow,
-    l.from_hop,
-    l.to_hop,
-    l.interval_start,
-    coalesce(p.pairs, 0) AS pairs,
-    round(p.ipdv_mean_us, 1) AS ipdv_mean_us,
-    round(p.ipdv_min_us, 1) AS ipdv_min_us,
-    round(p.ipdv_max_us, 1) AS ipdv_max_us,
-    round(p.ipdv_abs_p50_us, 1) AS ipdv_abs_p50_us,
-    round(p.ipdv_abs_p99_us, 1) AS ipdv_abs_p99_us,
-    round(p.p50_delay_us - p.min_delay_us, 1) AS pdv_p50_us,
-    round(p.p99_delay_us - p.min_delay_us, 1) AS pdv_p99_us
-FROM oneway_loss l
-LEFT JOIN per_interval p
-    ON p.class = l.class AND p.flow_id = l.flow_id AND p.from_hop = l.from_hop AND p.to_hop = l.to_hop
-    AND p.interval_ns = epoch_ns(l.interval_start)
-ORDER BY l.class, l.flow, l.from_hop, l.to_hop, l.interval_start
+    class, flow, from_hop, to_hop, interval_start,
+    coalesce(pairs, 0) AS pairs,
+    round(ipdv_mean_us, 1) AS ipdv_mean_us,
+    round(ipdv_min_us, 1) AS ipdv_min_us,
+    round(ipdv_max_us, 1) AS ipdv_max_us,
+    round(ipdv_abs_p50_us, 1) AS ipdv_abs_p50_us,
+    round(ipdv_abs_p99_us, 1) AS ipdv_abs_p99_us,
+    round(p50_delay_us - min_delay_us, 1) AS pdv_p50_us,
+    round(p99_delay_us - min_delay_us, 1) AS pdv_p99_us
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+LEFT JOIN per_interval USING (class, flow_id, from_hop, to_hop, interval_ns)
+ORDER BY class, flow, from_hop, to_hop, interval_start

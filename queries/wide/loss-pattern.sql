@@ -55,25 +55,14 @@ reorder_stats AS (
     GROUP BY ALL
 )
 SELECT
-    l.class,
-    l.flow,
-    l.from_hop,
-    l.to_hop,
-    l.interval_start,
-    l.sent,
-    l.delivered,
-    l.lost,
-    round(100.0 * l.lost / nullif(l.sent, 0), 3) AS loss_pct,
-    coalesce(p.loss_periods, 0) AS loss_periods,
-    round(p.loss_period_mean_pkts, 2) AS loss_period_mean_pkts,
-    p.loss_period_max_pkts,
-    coalesce(r.reordered, 0) AS reordered,
-    round(100.0 * coalesce(r.reordered, 0) / nullif(l.delivered, 0), 3) AS reordered_pct
-FROM oneway_loss l
-LEFT JOIN period_stats p
-    ON p.class = l.class AND p.flow_id = l.flow_id AND p.from_hop = l.from_hop AND p.to_hop = l.to_hop
-    AND p.interval_ns = epoch_ns(l.interval_start)
-LEFT JOIN reorder_stats r
-    ON r.class = l.class AND r.flow_id = l.flow_id AND r.from_hop = l.from_hop AND r.to_hop = l.to_hop
-    AND r.interval_ns = epoch_ns(l.interval_start)
-ORDER BY l.class, l.flow, l.from_hop, l.to_hop, l.interval_start
+    class, flow, from_hop, to_hop, interval_start, sent, delivered, lost,
+    round(100.0 * lost / nullif(sent, 0), 3) AS loss_pct,
+    coalesce(loss_periods, 0) AS loss_periods,
+    round(loss_period_mean_pkts, 2) AS loss_period_mean_pkts,
+    loss_period_max_pkts,
+    coalesce(reordered, 0) AS reordered,
+    round(100.0 * coalesce(reordered, 0) / nullif(delivered, 0), 3) AS reordered_pct
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+LEFT JOIN period_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
+LEFT JOIN reorder_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
+ORDER BY class, flow, from_hop, to_hop, interval_start
