@@ -43,7 +43,10 @@ type detailData struct {
 	ftp      *queries.Result
 	latency  *queries.Result
 	loss     *queries.Result
-	events   *queries.Result
+	// variation: the ipdv and loss-pattern named queries' figures of the
+	// flow per interval and hop pair (RFC 3393, 5481, 3357, 4737)
+	variation *queries.Result
+	events    *queries.Result
 }
 
 type counterPoint struct {
@@ -170,6 +173,10 @@ ORDER BY t.start_time LIMIT 50`},
 WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
 		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_loss
 WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
+		{&d.variation, `SELECT interval_start, from_hop, to_hop, pairs, ipdv_min_us, ipdv_max_us, ipdv_abs_p99_us, pdv_p99_us,
+  loss_periods, loss_period_max_pkts, reordered
+FROM (` + namedWide("ipdv") + `) JOIN (` + namedWide("loss-pattern") + `) USING (class, flow, from_hop, to_hop, interval_start)
+WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
 		{&d.events, `SELECT time, source, severity, kind, message FROM events
 WHERE epoch_ns(time) BETWEEN $lo AND $hi AND (source = 'probe:' || $probe OR source = 'collector') ORDER BY time LIMIT 50`},
 	}
@@ -192,6 +199,17 @@ FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`
 		}
 	}
 	return d, nil
+}
+
+// namedWide is the SQL of every column of the named query name; a name
+// queries.List lacks gives SQL whose error the section shows
+// (TestOnewayScreen reads the section).
+func namedWide(name string) string {
+	q, err := queries.Get(name)
+	if err != nil {
+		return "SELECT error('no named query " + name + "')"
+	}
+	return q.Wide
 }
 
 func firstLine(s string) string {
@@ -349,6 +367,7 @@ func (d *detail) render(e *env, w int) string {
 	}
 	b.WriteString(resultTable(e, d.d.latency, w, 12) + "\n")
 	b.WriteString("\n" + st.section.Render("One-way loss") + "\n" + resultTable(e, d.d.loss, w, 12) + "\n")
+	b.WriteString("\n" + st.section.Render("One-way delay variation and loss pattern (ipdv, loss-pattern)") + "\n" + resultTable(e, d.d.variation, w, 12) + "\n")
 	b.WriteString("\n" + st.section.Render("Events in the flow's span") + "\n" + resultTable(e, d.d.events, w, 20) + "\n")
 	return b.String()
 }

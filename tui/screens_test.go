@@ -510,6 +510,20 @@ func TestOnewayScreen(t *testing.T) {
 	if lo, hi := queries.Float64(lat.Rows[0][4]), queries.Float64(lat.Rows[0][8]); lo != 5 || hi != 176644 {
 		t.Errorf("first interval min %g max %g µs; lab truth 5, 176644", lo, hi)
 	}
+	// its delay variation and loss pattern per interval (the ipdv and
+	// loss-pattern queries, checked against ground_truth.csv in queries:
+	// TestIPDVQueryTruth, TestLossPatternQueryTruth): 3678 and 1205 pairs
+	// of consecutive datagrams both delivered, 44 and 13 loss periods
+	expect("flow", "One-way delay variation")
+	v := d.d.variation
+	if v == nil || len(v.Rows) != 2 || v.Columns[0] == "error" {
+		t.Fatalf("one-way delay variation section: %+v", v)
+	}
+	for i, want := range [][2]int64{{3678, 44}, {1205, 13}} {
+		if pairs, periods := queries.Int64(v.Rows[i][3]), queries.Int64(v.Rows[i][8]); pairs != want[0] || periods != want[1] {
+			t.Errorf("interval %d: %d pairs, %d loss periods; lab truth %d, %d", i, pairs, periods, want[0], want[1])
+		}
+	}
 }
 
 // TestWritePcap: w on the Packets screen of the largest transfer's flow
