@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
@@ -42,6 +44,77 @@ func TestStatusNoteClears(t *testing.T) {
 	if l := ansi.Strip(m.statusLine(80)); !strings.HasPrefix(l, "brush 2026-11-29 14:57:38") {
 		t.Fatalf("status line at 80 columns %q: the brush is not first", l)
 	}
+}
+
+// TestFilterErrorEsc: esc after a filter that failed (/ether host …, an
+// engine/filter error: the sieve sees IP headers only) clears its error
+// line, as the trial expected (it stayed until the next action): esc on
+// the table with no filter, esc leaving the filter prompt (the filter
+// shown before stays), esc clearing that filter. Another error (a sort
+// the column cannot take) is not the filter's: esc leaves it. teatest at
+// 120×40 on the lab FTP capture's Flows screen (84 flows, 28 of them on
+// port 20: tmonbench query over the flows table).
+func TestFilterErrorEsc(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitText(t, tm, "Throughput")
+	tm.Send(keyMsg("2"))
+	waitIdle(t, tm)
+	view := func() (string, string) {
+		ch := make(chan [2]string, 1)
+		tm.Send(inspectMsg(func(m *Model) { ch <- [2]string{ansi.Strip(m.View()), m.e.errMsg} }))
+		v := <-ch
+		return v[0], v[1]
+	}
+	typed := func(text string) {
+		tm.Send(keyMsg("/"))
+		tm.Send(keyMsg("ctrl+u"))
+		tm.Type(text)
+		tm.Send(keyMsg("enter"))
+		waitIdle(t, tm)
+	}
+	const bad = `error: filter "ether host 00:11:22:33:44:55": filter: unsupported primitive "ether"`
+	check := func(step string, wantErr bool, want ...string) {
+		t.Helper()
+		waitIdle(t, tm)
+		v, errMsg := view()
+		if got := strings.Contains(strings.Join(strings.Fields(v), " "), bad); got != wantErr {
+			t.Errorf("%s: error line shown %v, want %v (error %q):\n%s", step, got, wantErr, errMsg, v)
+		}
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Errorf("%s: screen lacks %q:\n%s", step, w, v)
+			}
+		}
+	}
+	typed("ether host 00:11:22:33:44:55")
+	check("no filter, bad filter", true, "of 84")
+	tm.Send(keyMsg("esc"))
+	check("no filter, esc", false, "of 84")
+
+	typed("port 20")
+	check("port 20", false, "filter: port 20", "of 28")
+	typed("ether host 00:11:22:33:44:55")
+	check("port 20, bad filter", true, "filter: port 20", "of 28")
+	tm.Send(keyMsg("/"))
+	tm.Send(keyMsg("esc"))
+	check("port 20, / esc", false, "filter: port 20", "of 28")
+
+	typed("ether host 00:11:22:33:44:55")
+	check("port 20, bad filter again", true, "filter: port 20", "of 28")
+	tm.Send(keyMsg("esc"))
+	check("port 20, esc", false, "of 84")
+
+	// an error that is not the filter's stays
+	tm.Send(inspectMsg(func(m *Model) { m.e.errMsg = "cannot sort by x (BLOB)" }))
+	tm.Send(keyMsg("esc"))
+	if _, errMsg := view(); errMsg != "cannot sort by x (BLOB)" {
+		t.Errorf("esc cleared another error: %q", errMsg)
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
 
 // TestMovedCapture: a capture file moved after its replay: the Packets

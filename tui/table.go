@@ -53,11 +53,12 @@ type pagedTable struct {
 	where []string // filter predicates
 	args  []any
 
-	filter  string
-	input   textinput.Model
-	editing bool
-	chooser bool
-	chCur   int
+	filter    string
+	filterErr string // the status line's error the last filter typed gave (esc drops it)
+	input     textinput.Model
+	editing   bool
+	chooser   bool
+	chCur     int
 
 	pager   *queries.Pager
 	rows    []queries.Row
@@ -446,6 +447,7 @@ func (t *pagedTable) navKey(e *env, msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Columns):
 		t.chooser, t.chCur = true, 0
 	case key.Matches(msg, k.Back):
+		t.dropFilterErr(e)
 		if t.filter != "" {
 			t.filter, t.where, t.args = "", nil, nil
 			return t.reload(e)
@@ -471,11 +473,23 @@ func (t *pagedTable) editKey(e *env, msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyEsc:
 		t.editing = false
 		t.input.Blur()
+		t.dropFilterErr(e)
 		return nil
 	}
 	var cmd tea.Cmd
 	t.input, cmd = t.input.Update(msg)
 	return cmd
+}
+
+// dropFilterErr clears the status line's error when it is still the one
+// the last filter typed gave: esc, leaving the filter prompt or clearing
+// the filter, leaves that filter behind (its error stayed until the next
+// action). Other errors stay.
+func (t *pagedTable) dropFilterErr(e *env) {
+	if t.filterErr != "" && e.errMsg == t.filterErr {
+		e.errMsg = ""
+	}
+	t.filterErr = ""
 }
 
 // applyFilter turns the typed text into predicates: "where SQL", a
@@ -490,7 +504,7 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	text = strings.TrimSpace(text)
 	prevFilter, prevWhere, prevArgs := t.filter, t.where, t.args
 	t.filter, t.where, t.args = text, nil, nil
-	e.errMsg = ""
+	e.errMsg, t.filterErr = "", ""
 	if text == "" {
 		return t.reload(e)
 	}
@@ -498,7 +512,7 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 	case strings.HasPrefix(strings.ToLower(text), "where "):
 		if err := queries.Condition(text[len("where "):]); err != nil {
 			e.setErr(fmt.Errorf("filter %q not applied: %v", text, err))
-			t.filter, t.where, t.args = prevFilter, prevWhere, prevArgs
+			t.filter, t.where, t.args, t.filterErr = prevFilter, prevWhere, prevArgs, e.errMsg
 			return nil
 		}
 		t.where = []string{text[len("where "):]}
@@ -517,7 +531,7 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 			t.where = []string{queries.TextSQL(text, cols)}
 		default:
 			e.setErr(filterError(text, err))
-			t.filter, t.where, t.args = prevFilter, prevWhere, prevArgs
+			t.filter, t.where, t.args, t.filterErr = prevFilter, prevWhere, prevArgs, e.errMsg
 			return nil
 		}
 	}

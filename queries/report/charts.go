@@ -17,6 +17,22 @@ const flowFilter = `(getvariable('from') IS NULL OR c.interval_start >= getvaria
 	AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
 	AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))`
 
+// onewayFilter is the WHERE condition on a one-way rollup row o
+// (oneway_loss or oneway_latency) that applies the report's filters: the
+// range on its interval, activity and location on the addresses of the
+// probe flows it is made of (the flows of its class with its name: the
+// collector names both with collector.FlowName). queries/wide/oneway-hourly.sql
+// has the same condition.
+const onewayFilter = `(getvariable('from') IS NULL OR o.interval_start >= getvariable('from')::TIMESTAMP)
+	AND (getvariable('to') IS NULL OR o.interval_start < getvariable('to')::TIMESTAMP)
+	AND (getvariable('activity') IS NULL AND getvariable('location') IS NULL OR EXISTS (
+		SELECT 1 FROM flows f
+		LEFT JOIN addresses s ON s.address = f.src_addr
+		LEFT JOIN addresses d ON d.address = f.dst_addr
+		WHERE f.class = o.class AND f.name = o.flow
+		  AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
+		  AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))))`
+
 // flowJoin joins a rollup c to its flow and both addresses.
 const flowJoin = `JOIN (SELECT DISTINCT probe, flow_id, class, protocol, src_addr, dst_addr FROM flows) f USING (probe, flow_id)
 	LEFT JOIN addresses s ON s.address = f.src_addr
@@ -78,12 +94,11 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 		return err
 	}
 	lat := strings.Replace(table, "oneway_loss", "oneway_latency", 1)
-	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, epoch_ms(s.interval_start),
-		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, 100.0 * s.lost / nullif(s.sent, 0)
-		FROM `+table+` s LEFT JOIN `+lat+` l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
-		WHERE (getvariable('from') IS NULL OR s.interval_start >= getvariable('from')::TIMESTAMP)
-		  AND (getvariable('to') IS NULL OR s.interval_start < getvariable('to')::TIMESTAMP)
-		ORDER BY class, flow, from_hop, to_hop, s.interval_start`)
+	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, epoch_ms(o.interval_start),
+		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, 100.0 * o.lost / nullif(o.sent, 0)
+		FROM `+table+` o LEFT JOIN `+lat+` l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
+		WHERE `+onewayFilter+`
+		ORDER BY class, flow, from_hop, to_hop, o.interval_start`)
 	if err != nil {
 		return err
 	}
@@ -149,9 +164,7 @@ func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, slices_ms,
 		list_transform(range(1, max(len(slice_counts)) + 1), i -> list_sum(list_transform(list(slice_counts), c -> coalesce(c[i], 0)))::UBIGINT)
-		FROM oneway_latency_1m c
-		WHERE (getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP)
-		  AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
+		FROM oneway_latency_1m o WHERE `+onewayFilter+`
 		GROUP BY ALL ORDER BY ALL`)
 	if err != nil {
 		return err

@@ -346,3 +346,59 @@ func TestNotPrepared(t *testing.T) {
 		t.Errorf("%v, want ErrNotPrepared", err)
 	}
 }
+
+// TestOnewayFilters: the one-way charts and the oneway-hourly view keep a
+// one-way flow when an address of its probe flows has the activity and
+// location asked for, as the other charts and views do. In the lab the
+// telemetry flow is *>198.51.100.10:9000 (the class splits by destination
+// only), 198.51.100.0/24 being PROD at "Site 2 DMZ" in testdata/lab.yaml;
+// an unknown activity or location kept the one-way charts, so the report
+// was never empty and `tmonbench report --activity NOPE` gave no warning.
+func TestOnewayFilters(t *testing.T) {
+	db := openLab(t)
+	const flow = "*>198.51.100.10:9000"
+	for _, c := range []struct {
+		opt  Options
+		want bool // the one-way flow is in the charts and the view
+	}{
+		{Options{}, true},
+		{Options{Activity: "PROD"}, true},
+		{Options{Location: "Site 2 DMZ"}, true},
+		{Options{Activity: "PROD", Location: "Site 2 DMZ"}, true},
+		{Options{Activity: "ENG"}, false},
+		{Options{Location: "Site 1 Internal"}, false},
+		{Options{Activity: "PROD", Location: "Site 1 Internal"}, false},
+		{Options{Activity: "NOPE"}, false},
+		{Options{Location: "NOPE"}, false},
+	} {
+		d, err := Build(context.Background(), db, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var series, hists int
+		for _, s := range d.Series {
+			if strings.HasPrefix(s.Title, "One-way telemetry "+flow+",") {
+				series++
+			}
+		}
+		for _, h := range d.Histograms {
+			if h.Title == "One-way delay telemetry "+flow+", A → B" {
+				hists++
+			}
+		}
+		rows := -1
+		for _, tb := range d.Tables {
+			if tb.Name == "oneway-hourly" {
+				rows = tb.Total
+			}
+		}
+		got := series == 1 && hists == 1 && rows == 1
+		if gone := series == 0 && hists == 0 && rows == 0; got != c.want || !got && !gone {
+			t.Errorf("activity %q location %q: %d one-way series, %d one-way histograms, %d oneway-hourly rows; want the flow: %v",
+				c.opt.Activity, c.opt.Location, series, hists, rows, c.want)
+		}
+		if nope := c.opt.Activity == "NOPE" || c.opt.Location == "NOPE"; d.Empty() != nope {
+			t.Errorf("activity %q location %q: Empty() = %v", c.opt.Activity, c.opt.Location, d.Empty())
+		}
+	}
+}
