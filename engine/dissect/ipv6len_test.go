@@ -3,14 +3,11 @@ package dissect_test
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
-	"io"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // ipv6ZeroLengthFrames are the 6 frames of testdata/ipv6-zero-length.pcap,
@@ -81,11 +78,6 @@ func ipv6ZeroLengthFrames() []capgen.Frame {
 // hop-by-hop header bad.
 func TestIPv6ZeroPayloadLength(t *testing.T) {
 	path := capgen.Golden(t, "testdata/ipv6-zero-length.pcap", capgen.PCAP(ipv6ZeroLengthFrames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	type want struct {
 		ipLen, payload uint32
 		proto          uint8
@@ -93,20 +85,8 @@ func TestIPv6ZeroPayloadLength(t *testing.T) {
 	}
 	wants := []want{{3060, 3000, 6, 40000, 80}, {2048, 2000, 17, 40001, 5001}, {70068, 70000, 6, 40000, 80},
 		{70056, 70000, 17, 40001, 5001}, {40, 0, 59, 0, 0}, {40, 0, 0, 0, 0}}
-	d := dissect.New()
-	var x dissect.Dissection
-	for i := 0; ; i++ {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			if i != len(wants) {
-				t.Fatalf("%d frames, want %d", i, len(wants))
-			}
-			break
-		}
+	d := dissectEach(t, path, len(wants), func(i int, m pkt.Meta, err error, x *dissect.Dissection) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Dissect(data, m, &x); err != nil {
 			t.Fatalf("frame %d: %v", m.Frame, err)
 		}
 		w := wants[i]
@@ -114,10 +94,8 @@ func TestIPv6ZeroPayloadLength(t *testing.T) {
 			t.Errorf("frame %d: IP length %d, payload %d, protocol %d, ports %d > %d; want %d %d %d %d > %d",
 				m.Frame, x.IPLen, x.PayloadLen, x.Protocol, x.SrcPort, x.DstPort, w.ipLen, w.payload, w.proto, w.sport, w.dport)
 		}
-	}
-	var kinds []string
-	d.Stats.EachKind(func(k dissect.Kind, n uint64) { kinds = append(kinds, fmt.Sprintf("%s=%d", k, n)) })
-	if got := strings.Join(kinds, " "); got != "ipv6_bad_ext_header=1 ipv6_zero_length=2" {
+	})
+	if got := kindsOf(d); got != "ipv6_bad_ext_header=1 ipv6_zero_length=2" {
 		t.Errorf("kinds %s, want ipv6_zero_length=2 ipv6_bad_ext_header=1 (frame 6)", got)
 	}
 }

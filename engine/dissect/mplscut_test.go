@@ -2,12 +2,11 @@ package dissect_test
 
 import (
 	"encoding/binary"
-	"io"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // mplsCutFrames are the 3 frames of testdata/mpls-cut.pcap, written by
@@ -38,26 +37,13 @@ func mplsCutFrames() []capgen.Frame {
 // the two cut frames counted as "not IP".
 func TestMPLSStackCut(t *testing.T) {
 	path := capgen.Golden(t, "testdata/mpls-cut.pcap", capgen.PCAP(mplsCutFrames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	d := dissect.New()
-	var x dissect.Dissection
 	var errs []error
-	for {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs = append(errs, d.Dissect(data, m, &x))
-	}
-	if len(errs) != 3 || errs[0] != dissect.ErrMalformed || errs[1] != dissect.ErrMalformed || errs[2] != nil || x.DstPort != 80 {
-		t.Errorf("results %v, last port %d; want malformed, malformed, nil, 80", errs, x.DstPort)
+	var lastPort uint16
+	d := dissectEach(t, path, 3, func(_ int, _ pkt.Meta, err error, x *dissect.Dissection) {
+		errs, lastPort = append(errs, err), x.DstPort
+	})
+	if len(errs) != 3 || errs[0] != dissect.ErrMalformed || errs[1] != dissect.ErrMalformed || errs[2] != nil || lastPort != 80 {
+		t.Errorf("results %v, last port %d; want malformed, malformed, nil, 80", errs, lastPort)
 	}
 	if s := d.Stats; s.Malformed != 2 || s.NotIP != 0 || s.IP != 1 || s.Kinds[dissect.KindLinkTruncated] != 2 {
 		t.Errorf("stats %+v, want 2 malformed (link_truncated), 0 not IP, 1 IP", s)

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"flag"
-	"io"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // -update rewrites the generated captures (capgen.Golden reads the flag by name).
@@ -72,11 +70,6 @@ func pppoeFrames() []capgen.Frame {
 // frames were "not IP": an ISP access capture gave no flow.
 func TestPPPoE(t *testing.T) {
 	path := capgen.Golden(t, "testdata/pppoe.pcap", capgen.PCAP(pppoeFrames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	type want struct {
 		ip             uint8 // 0: not IP
 		sport, dport   uint16
@@ -84,26 +77,13 @@ func TestPPPoE(t *testing.T) {
 	}
 	wants := []want{{}, {}, {4, 40000, 80, dissect.TCPSyn, 0}, {4, 80, 40000, dissect.TCPSyn | dissect.TCPAck, 0},
 		{6, 40001, 53, 0, 0}, {4, 40002, 80, dissect.TCPAck, 100}, {4, 40003, 443, dissect.TCPSyn, 0}, {}}
-	d := dissect.New()
-	var x dissect.Dissection
-	for i := 0; ; i++ {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			if i != len(wants) {
-				t.Fatalf("%d frames, want %d", i, len(wants))
-			}
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	d := dissectEach(t, path, len(wants), func(i int, m pkt.Meta, err error, x *dissect.Dissection) {
 		w := wants[i]
-		err = d.Dissect(data, m, &x)
 		if w.ip == 0 {
 			if err != dissect.ErrNotIP {
 				t.Errorf("frame %d: %v, want not IP", m.Frame, err)
 			}
-			continue
+			return
 		}
 		if err != nil {
 			t.Fatalf("frame %d: %v", m.Frame, err)
@@ -115,7 +95,7 @@ func TestPPPoE(t *testing.T) {
 				m.Frame, x.IPVersion, x.SrcPort, x.DstPort, x.TCPFlags, x.NVLAN, x.VLANs, x.Has(dissect.HasPPPoE), x.PPPoESession, x.NetOff,
 				w.ip, w.sport, w.dport, w.tcpFlags, w.vlan)
 		}
-	}
+	})
 	if s := d.Stats; s.Packets != 8 || s.IP != 5 || s.NotIP != 3 || s.Malformed != 0 {
 		t.Errorf("stats %+v, want 8 packets, 5 IP, 3 not IP", s)
 	}

@@ -3,13 +3,12 @@ package dissect_test
 import (
 	"bytes"
 	"encoding/binary"
-	"io"
 	"net/netip"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // quoted6Frames are the 4 frames of testdata/icmp6-quoted-ext.pcap,
@@ -82,25 +81,9 @@ func quoted6Frames() []capgen.Frame {
 // and the error counted on no flow (no icmp6_error metric).
 func TestICMPv6QuotedExtensionHeaders(t *testing.T) {
 	path := capgen.Golden(t, "testdata/icmp6-quoted-ext.pcap", capgen.PCAP(quoted6Frames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	d := dissect.New()
-	var x dissect.Dissection
 	wantPorts := map[uint64][2]uint16{1: {40000, 5001}, 2: {40000, 5001}, 3: {40002, 5001}, 4: {40002, 5001}}
-	n := 0
-	for {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			break
-		}
+	dissectEach(t, path, 4, func(_ int, m pkt.Meta, err error, x *dissect.Dissection) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		if err := d.Dissect(data, m, &x); err != nil {
 			t.Fatalf("frame %d: %v", m.Frame, err)
 		}
 		w := wantPorts[m.Frame]
@@ -108,15 +91,12 @@ func TestICMPv6QuotedExtensionHeaders(t *testing.T) {
 			if x.Protocol != dissect.ProtoUDP || x.SrcPort != w[0] || x.DstPort != w[1] {
 				t.Errorf("frame %d: protocol %d ports %d > %d, want UDP %d > %d", m.Frame, x.Protocol, x.SrcPort, x.DstPort, w[0], w[1])
 			}
-			continue
+			return
 		}
 		if !x.IsICMPError() || !x.Has(dissect.HasInner) || x.InnerProtocol != dissect.ProtoUDP || x.InnerSrcPort != w[0] || x.InnerDstPort != w[1] ||
 			x.InnerSrcAddr != netip.MustParseAddr("2001:db8::1") || x.InnerDstAddr != netip.MustParseAddr("2001:db8::2") {
 			t.Errorf("frame %d: quoted %v:%d > %v:%d protocol %d (inner %v); want [2001:db8::1]:%d > [2001:db8::2]:%d UDP",
 				m.Frame, x.InnerSrcAddr, x.InnerSrcPort, x.InnerDstAddr, x.InnerDstPort, x.InnerProtocol, x.Has(dissect.HasInner), w[0], w[1])
 		}
-	}
-	if n != 4 {
-		t.Fatalf("%d frames, want 4", n)
-	}
+	})
 }

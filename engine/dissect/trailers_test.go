@@ -3,14 +3,11 @@ package dissect_test
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
-	"io"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // trailerFrames are the 8 frames of testdata/link-trailers.pcap, written
@@ -63,35 +60,16 @@ func trailerFrames() []capgen.Frame {
 // payload in 8 (4).
 func TestLengthsFromIPNotFrame(t *testing.T) {
 	path := capgen.Golden(t, "testdata/link-trailers.pcap", capgen.PCAP(trailerFrames(), false))
-	src, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	wants := [][2]uint32{{40, 0}, {140, 100}, {30, 2}, {38, 10}, {3040, 3000}, {46, 6}, {36, 2}, {32, 4}}
-	d := dissect.New()
-	var x dissect.Dissection
-	for i := 0; ; i++ {
-		data, m, err := src.Next()
-		if err == io.EOF {
-			if i != len(wants) {
-				t.Fatalf("%d frames, want %d", i, len(wants))
-			}
-			break
-		}
+	d := dissectEach(t, path, len(wants), func(i int, m pkt.Meta, err error, x *dissect.Dissection) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Dissect(data, m, &x); err != nil {
 			t.Fatalf("frame %d: %v", m.Frame, err)
 		}
 		if w := wants[i]; x.IPLen != w[0] || x.PayloadLen != w[1] || x.SrcPort != 40000 || x.Flags&dissect.HasL4 == 0 {
 			t.Errorf("frame %d: IP length %d, payload %d, source port %d; want %d %d 40000", m.Frame, x.IPLen, x.PayloadLen, x.SrcPort, w[0], w[1])
 		}
-	}
-	var kinds []string
-	d.Stats.EachKind(func(k dissect.Kind, n uint64) { kinds = append(kinds, fmt.Sprintf("%s=%d", k, n)) })
-	if got := strings.Join(kinds, " "); got != "ipv4_zero_length=2 udp_bad_length=1" {
+	})
+	if got := kindsOf(d); got != "ipv4_zero_length=2 udp_bad_length=1" {
 		t.Errorf("kinds %s, want ipv4_zero_length=2 udp_bad_length=1", got)
 	}
 }
