@@ -5,7 +5,6 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -34,22 +33,14 @@ func TestIPDVQueryTruth(t *testing.T) {
 	const intervalNs = 10e9
 	truth := map[int64]*agg{}
 	prev := math.NaN() // D(i-1), NaN when lost
-	for _, r := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
-		a, err := strconv.ParseInt(r["ts_a_ns"], 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := a / intervalNs * intervalNs
+	for _, x := range labUDPTruth(t) {
+		k := x.a / intervalNs * intervalNs
 		if truth[k] == nil {
 			truth[k] = &agg{}
 		}
 		d := math.NaN()
-		if r["ts_b_ns"] != "" {
-			b, err := strconv.ParseInt(r["ts_b_ns"], 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d = float64(b-a) / 1e3
+		if x.delivered {
+			d = float64(x.b-x.a) / 1e3
 			truth[k].delays = append(truth[k].delays, d)
 			if !math.IsNaN(prev) {
 				truth[k].ipdv = append(truth[k].ipdv, d-prev)

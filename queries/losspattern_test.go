@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -63,38 +62,25 @@ func TestLossPatternQueryTruth(t *testing.T) {
 		}
 		run = 0
 	}
-	type arrival struct {
-		a, b int64
-		seq  int
-	}
-	var arrivals []arrival
-	for _, r := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
-		a, errA := strconv.ParseInt(r["ts_a_ns"], 10, 64)
-		seq, errS := strconv.Atoi(r["seq"])
-		if errA != nil || errS != nil {
-			t.Fatalf("ground_truth.csv row %v", r)
+	var arrivals []labDatagram
+	for _, x := range labUDPTruth(t) {
+		if truth[x.a/intervalNs*intervalNs] == nil {
+			truth[x.a/intervalNs*intervalNs] = &agg{}
 		}
-		if truth[a/intervalNs*intervalNs] == nil {
-			truth[a/intervalNs*intervalNs] = &agg{}
-		}
-		if r["ts_b_ns"] == "" {
+		if !x.delivered {
 			if run == 0 {
-				start = a
+				start = x.a
 			}
 			run++
 			continue
 		}
 		end()
-		b, err := strconv.ParseInt(r["ts_b_ns"], 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		arrivals = append(arrivals, arrival{a, b, seq})
+		arrivals = append(arrivals, x)
 	}
 	end()
 	// RFC 4737 §3.3: in arrival order, a sequence number below the
 	// highest one arrived before it (NextExp) is reordered
-	slices.SortStableFunc(arrivals, func(x, y arrival) int { return cmp.Compare(x.b, y.b) })
+	slices.SortStableFunc(arrivals, func(x, y labDatagram) int { return cmp.Compare(x.b, y.b) })
 	highest := -1
 	for _, x := range arrivals {
 		if x.seq < highest {
@@ -179,20 +165,13 @@ func TestLossPatternReordered(t *testing.T) {
 	}
 
 	// the truth: B's arrivals in time order, each with its send time at A
-	type arrival struct{ a, b int64 }
-	var arrivals []arrival
-	for _, row := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
-		if row["ts_b_ns"] == "" {
-			continue
+	var arrivals []labDatagram
+	for _, x := range labUDPTruth(t) {
+		if x.delivered {
+			arrivals = append(arrivals, x)
 		}
-		a, errA := strconv.ParseInt(row["ts_a_ns"], 10, 64)
-		b, errB := strconv.ParseInt(row["ts_b_ns"], 10, 64)
-		if errA != nil || errB != nil {
-			t.Fatalf("ground_truth.csv row %v", row)
-		}
-		arrivals = append(arrivals, arrival{a, b})
 	}
-	slices.SortStableFunc(arrivals, func(x, y arrival) int { return cmp.Compare(x.b, y.b) })
+	slices.SortStableFunc(arrivals, func(x, y labDatagram) int { return cmp.Compare(x.b, y.b) })
 	if len(arrivals) != len(recs) || len(swapped) != 98 {
 		t.Fatalf("%d arrivals in the truth, %d packets in B.pcap, %d swaps", len(arrivals), len(recs), len(swapped))
 	}

@@ -309,26 +309,18 @@ func TestOnewayQueryTruth(t *testing.T) {
 	}
 	const intervalNs = 10e9
 	truth := map[int64]*agg{}
-	for _, r := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
-		a, err := strconv.ParseInt(r["ts_a_ns"], 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := a / intervalNs * intervalNs
+	for _, x := range labUDPTruth(t) {
+		k := x.a / intervalNs * intervalNs
 		g := truth[k]
 		if g == nil {
 			g = &agg{min: math.Inf(1), max: math.Inf(-1)}
 			truth[k] = g
 		}
 		g.sent++
-		if r["ts_b_ns"] == "" {
+		if !x.delivered {
 			continue
 		}
-		b, err := strconv.ParseInt(r["ts_b_ns"], 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		us := float64(b-a) / 1e3
+		us := float64(x.b-x.a) / 1e3
 		g.delivered++
 		g.min, g.max, g.sum = math.Min(g.min, us), math.Max(g.max, us), g.sum+us
 		g.delays = append(g.delays, us)
@@ -367,4 +359,34 @@ func TestOnewayQueryTruth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// labDatagram is one datagram of lab/oneway-udp/ground_truth.csv: its
+// sequence number (the send order), its capture times at A and B, ns
+// since the epoch, and whether B saw it (lost otherwise; b is 0 then).
+type labDatagram struct {
+	seq       int
+	a, b      int64
+	delivered bool
+}
+
+// labUDPTruth reads lab/oneway-udp/ground_truth.csv in its order (the
+// sequence numbers').
+func labUDPTruth(t *testing.T) []labDatagram {
+	t.Helper()
+	var out []labDatagram
+	for _, r := range readCSVFile(t, testsamples.Path(t, "lab", "oneway-udp", "ground_truth.csv")) {
+		seq, errS := strconv.Atoi(r["seq"])
+		a, errA := strconv.ParseInt(r["ts_a_ns"], 10, 64)
+		d := labDatagram{seq: seq, a: a, delivered: r["ts_b_ns"] != ""}
+		var errB error
+		if d.delivered {
+			d.b, errB = strconv.ParseInt(r["ts_b_ns"], 10, 64)
+		}
+		if errS != nil || errA != nil || errB != nil {
+			t.Fatalf("ground_truth.csv row %v", r)
+		}
+		out = append(out, d)
+	}
+	return out
 }
