@@ -203,6 +203,18 @@ var unsupported = map[string]bool{
 	"addr3": true, "addr4": true, "llc": true, "atm": true, "radio": true,
 }
 
+// unsupportedWhy says why the unsupported keyword w is refused, and what
+// to write instead where there is a way.
+func unsupportedWhy(w string) string {
+	if n, ok := protoNumbers[w]; ok { // ah, esp, pim, vrrp: libpcap's protocol keywords
+		return fmt.Sprintf("write ip proto %d or ip6 proto %d", n, n)
+	}
+	if w == "protochain" {
+		return "the sieve does not walk header chains: ip6 proto N tests the fixed header's next header; a class with upper_layer: true sees TCP and UDP behind IPv6 extension headers"
+	}
+	return "the sieve sees IP headers only"
+}
+
 func isKeyword(w string) bool {
 	_, c := arithConsts[w]
 	return keywords[w] || unsupported[w] || c
@@ -221,7 +233,7 @@ func (p *parser) primitive() (*node, qual, error) {
 	t := p.tok()
 	w := t.text
 	if unsupported[w] {
-		return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (the sieve sees IP headers only)", w))
+		return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (%s)", w, unsupportedWhy(w)))
 	}
 	if pq, ok := pqualWords[w]; ok {
 		switch nx := p.peek(1); {
@@ -236,7 +248,7 @@ func (p *parser) primitive() (*node, qual, error) {
 			p.next()
 			return prim{kind: pNet, pq: pq, dq: dDst, pfx: pfx, off: t.off}.node(), qerr, nil
 		case nx.kind == tWord && unsupported[nx.text]:
-			return nil, qerr, p.errAt(nx, fmt.Sprintf("unsupported primitive %q (the sieve sees IP headers only)", w+" "+nx.text))
+			return nil, qerr, p.errAt(nx, fmt.Sprintf("unsupported primitive %q (%s)", w+" "+nx.text, unsupportedWhy(nx.text)))
 		case nx.kind == tWord && isHeadWord(nx.text):
 			return p.head()
 		default:

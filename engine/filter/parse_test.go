@@ -109,7 +109,11 @@ func TestParseErrors(t *testing.T) {
 		{"port http", `filter: service name "http": give the port number (http is 80) at offset 5`},           // libpcap: getservbyname(3)
 		{"udp port Domain", `filter: service name "Domain": give the port number (domain is 53) at offset 9`}, // said "expected port number"
 		{"ip broadcast", `filter: unsupported primitive "ip broadcast" (the sieve sees IP headers only) at offset 3`},
-		{"ip protochain 6", `filter: unsupported primitive "ip protochain" (the sieve sees IP headers only) at offset 3`}, // said "expected 'and' or 'or' before"
+		// protochain and the protocol keywords say what to write instead
+		// (the IP-header reason misled: h-l2hunt's report)
+		{"ip protochain 6", `filter: unsupported primitive "ip protochain" (the sieve does not walk header chains: ip6 proto N tests the fixed header's next header; a class with upper_layer: true sees TCP and UDP behind IPv6 extension headers) at offset 3`}, // said "expected 'and' or 'or' before"
+		{"esp", `filter: unsupported primitive "esp" (write ip proto 50 or ip6 proto 50) at offset 0`},
+		{"host 10.0.0.1 and ah", `filter: unsupported primitive "ah" (write ip proto 51 or ip6 proto 51) at offset 18`},
 		{"port", "filter: expected port number at offset 4"},
 		{"port 65536", "filter: illegal port number 65536 > 65535 at offset 5"},         // libpcap: same
 		{"portrange 1-70000", "filter: illegal port number 70000 > 65535 at offset 10"}, // libpcap: same
