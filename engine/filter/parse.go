@@ -194,7 +194,7 @@ var keywords = map[string]bool{
 // implement: they get a clear error instead of "not an address".
 var unsupported = map[string]bool{
 	"ether": true, "arp": true, "rarp": true, "gateway": true, "broadcast": true, "multicast": true,
-	"ah": true, "esp": true, "pim": true, "vrrp": true, "carp": true, "mpls": true, "pppoed": true, "pppoes": true,
+	"vrrp": true, "carp": true, "mpls": true, "pppoed": true, "pppoes": true,
 	"geneve": true, "link": true, "ppp": true, "fddi": true, "tr": true, "wlan": true, "decnet": true, "iso": true,
 	"atalk": true, "aarp": true, "ipx": true, "netbeui": true, "stp": true, "lat": true, "mopdl": true, "moprc": true,
 	"sca": true, "clnp": true, "esis": true, "isis": true, "protochain": true, "inbound": true, "outbound": true,
@@ -206,8 +206,8 @@ var unsupported = map[string]bool{
 // unsupportedWhy says why the unsupported keyword w is refused, and what
 // to write instead where there is a way.
 func unsupportedWhy(w string) string {
-	if n, ok := protoNumbers[w]; ok { // ah, esp, pim, vrrp: libpcap's protocol keywords
-		return fmt.Sprintf("write ip proto %d or ip6 proto %d", n, n)
+	if n, ok := protoNumbers[w]; ok { // vrrp: libpcap's IPv4-only abbreviation
+		return fmt.Sprintf("write ip proto %d", n)
 	}
 	if w == "protochain" {
 		return "the sieve does not walk header chains: ip6 proto N tests the fixed header's next header; a class with upper_layer: true sees TCP and UDP behind IPv6 extension headers"
@@ -217,8 +217,13 @@ func unsupportedWhy(w string) string {
 
 func isKeyword(w string) bool {
 	_, c := arithConsts[w]
-	return keywords[w] || unsupported[w] || c
+	return keywords[w] || unsupported[w] || c || protoAbbrevs[w]
 }
+
+// protoAbbrevs are libpcap's protocol abbreviations that stand for `proto
+// N` in IPv4 and IPv6 alike (gencode.c gen_proto_abbrev: Q_AH, Q_ESP,
+// Q_PIM, gen_proto(N, Q_DEFAULT)): `ah` is `proto 51`.
+var protoAbbrevs = map[string]bool{"ah": true, "esp": true, "pim": true}
 
 var pqualWords = map[string]pqual{
 	"ip": qIP, "ip6": qIP6, "tcp": qTCP, "udp": qUDP, "icmp": qICMP, "icmp6": qICMP6, "igmp": qIGMP, "sctp": qSCTP,
@@ -234,6 +239,10 @@ func (p *parser) primitive() (*node, qual, error) {
 	w := t.text
 	if unsupported[w] {
 		return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (%s)", w, unsupportedWhy(w)))
+	}
+	if protoAbbrevs[w] {
+		p.next()
+		return prim{kind: pProto, pq: qDefault, lo: protoNumbers[w], off: t.off}.node(), qerr, nil
 	}
 	if pq, ok := pqualWords[w]; ok {
 		switch nx := p.peek(1); {

@@ -135,6 +135,11 @@ func TestSemantics(t *testing.T) {
 		{"ip6 proto 17", []pc{{"dns6frag", dns6Frag, true}, {"dns6", dns6, true}}},
 		{"proto 17", []pc{{"dns6frag", dns6Frag, true}, {"frag2", udpFrag2, true}}},
 		{"ip proto 17", []pc{{"dns6frag", dns6Frag, false}, {"frag2", udpFrag2, true}}},
+		// libpcap's abbreviations: ah is proto 51, esp 50, pim 103, in
+		// both versions (gen_proto_abbrev, gen_proto(N, Q_DEFAULT))
+		{"ah", []pc{{"ah4", v4("10.0.0.1", "10.0.0.2", 51), true}, {"ah6", v6("2001:db8::1", "2001:db8::2", 51), true}, {"esp4", v4("10.0.0.1", "10.0.0.2", 50), false}, {"syn", tcpSyn, false}}},
+		{"esp", []pc{{"esp6", v6("2001:db8::1", "2001:db8::2", 50), true}, {"ah4", v4("10.0.0.1", "10.0.0.2", 51), false}}},
+		{"pim and ip6", []pc{{"pim6", v6("fe80::1", "ff02::d", 103), true}, {"pim4", v4("10.0.0.1", "224.0.0.13", 103), false}}},
 		// host tests the outer header only, not the quoted packet.
 		{"host 8.8.8.8", []pc{{"icmperr", icmpErr, false}}},
 		{"host 192.168.1.10", []pc{{"icmperr", icmpErr, true}}},
