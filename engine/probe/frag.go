@@ -154,11 +154,7 @@ func (p *Probe) fragMetricID(m int) uint32 {
 // if it is not done by then: the reassembler's timeout of its IP version
 // (reassembly.timeout_s, IPv6 ipv6_timeout_s) after d, on the timer clock.
 func (p *Probe) fragExpiry(d *dissect.Dissection) int64 {
-	t := p.reasmTimeoutNs[0]
-	if d.IPVersion == 6 {
-		t = p.reasmTimeoutNs[1]
-	}
-	return pkt.AddNs(d.Meta.Clock(), t)
+	return pkt.AddNs(d.Meta.Clock(), p.reasm.TimeoutNs(d.IPVersion))
 }
 
 // fragment decides the classes of an IP fragment (p.set) before it is

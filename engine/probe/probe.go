@@ -124,16 +124,15 @@ type Probe struct {
 	lastDis    dissect.Stats // dissector stats at the previous interval close
 	evictedI   uint64        // evictions in the current interval
 
-	clk            clockState
-	offAtClose     int64         // clk.off at the latest interval close: a clock jump since, in closeInterval
-	sources        []*statSource // counters.go
-	slots          []watchSlot
-	reasm          *reasm.Reassembler
-	reasmTimeoutNs [2]int64 // reassembly.timeout_s, ipv6_timeout_s: how long a datagram's fragments are kept (fragInfo.expiresNs)
-	frags          map[fragKey]fragInfo
-	held           []heldFrag // early non-first fragments (fragInfo.held lists)
-	heldFree       []int32
-	hd, kd         dissect.Dissection // a held fragment being counted; a datagram's flow key
+	clk        clockState
+	offAtClose int64         // clk.off at the latest interval close: a clock jump since, in closeInterval
+	sources    []*statSource // counters.go
+	slots      []watchSlot
+	reasm      *reasm.Reassembler
+	frags      map[fragKey]fragInfo
+	held       []heldFrag // early non-first fragments (fragInfo.held lists)
+	heldFree   []int32
+	hd, kd     dissect.Dissection // a held fragment being counted; a datagram's flow key
 	// earlyNs is, while a first fragment is counted, the capture time of
 	// its datagram's earliest held fragment (MaxInt64: none): a flow it
 	// creates starts then (account).
@@ -269,9 +268,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	} else {
 		p.out = pdu.NewMulti(p.senders...)
 	}
-	rc := reasm.FromTable(cfg.Reassembly)
-	p.reasm = reasm.New(rc)
-	p.reasmTimeoutNs = [2]int64{rc.TimeoutNs, rc.IPv6TimeoutNs}
+	p.reasm = reasm.New(reasm.FromTable(cfg.Reassembly))
 	p.frags = map[fragKey]fragInfo{}
 	p.metrics = map[string]uint32{}
 	p.unansweredIDs = map[string]uint32{}

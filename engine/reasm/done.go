@@ -1,7 +1,5 @@
 package reasm
 
-import "hash/maphash"
-
 // Reassembled datagrams. A context is kept, its timeout (TimeoutNs, IPv6:
 // IPv6TimeoutNs) of capture time from its completion, after its datagram
 // was reassembled, so that a late copy of one of its fragments (a
@@ -28,17 +26,17 @@ import "hash/maphash"
 // context, for the next context (Reassembler.alloc).
 type spareBufs struct{ buf, hdr []byte }
 
-// lateCopy reports whether f repeats a fragment of the datagram
-// reassembled with its key, within its timeout (timer clock clk) of its
-// completion.
-func (r *Reassembler) lateCopy(f *frag, clk int64) bool {
+// lateCopy reports whether f, of payload hash sig, repeats a fragment of
+// the datagram reassembled with its key, within its timeout (timer clock
+// clk) of its completion.
+func (r *Reassembler) lateCopy(f *frag, sig uint64, clk int64) bool {
 	idx, ok := r.doneIdx[f.key]
-	if !ok || clk-r.ctxs[idx].createdNs >= r.timeoutNs(f.key.version) {
+	if !ok || r.expired(&r.ctxs[idx], clk) {
 		return false
 	}
 	for _, fr := range r.ctxs[idx].frags {
 		if fr.off == f.off && fr.end == f.end && fr.last == f.last {
-			return fr.sig == maphash.Bytes(r.seed, f.payload)
+			return fr.sig == sig
 		}
 	}
 	return false

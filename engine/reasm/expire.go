@@ -10,7 +10,7 @@ package reasm
 // and evicting the oldest context when MaxDatagrams are in progress.
 func (r *Reassembler) context(f *frag, clk, now int64) int32 {
 	idx, ok := r.index[f.key]
-	if ok && clk-r.ctxs[idx].createdNs >= r.timeoutNs(f.key.version) {
+	if ok && r.expired(&r.ctxs[idx], clk) {
 		r.retire(idx, ReasonTimeout, &r.stats.Timeouts, nil)
 		ok = false
 	}
@@ -138,6 +138,17 @@ func ver(v uint8) int {
 
 // timeoutNs returns the life of a context of IP version v.
 func (r *Reassembler) timeoutNs(v uint8) int64 { return r.timeouts[ver(v)] }
+
+// TimeoutNs returns how long, in ns of timer clock from its first
+// fragment, a datagram of IP version v (4 or 6) is held in reassembly
+// (Config.TimeoutNs, IPv6TimeoutNs with their defaults).
+func (r *Reassembler) TimeoutNs(v uint8) int64 { return r.timeoutNs(v) }
+
+// expired reports whether context c has outlived its IP version's timeout
+// at timer clock clk.
+func (r *Reassembler) expired(c *ctx, clk int64) bool {
+	return clk-c.createdNs >= r.timeoutNs(c.key.version)
+}
 
 // oldest returns the first entered of the two heads (a version's
 // oldest context), or -1 when both lists are empty.

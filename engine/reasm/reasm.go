@@ -446,7 +446,7 @@ func (r *Reassembler) Add(d *dissect.Dissection, data []byte) (Result, error) {
 	if c.dead == ReasonNone { // an abandoned context keeps no list: a flood cannot grow it
 		c.frags = append(c.frags, fragRec{off: f.off, end: f.end, last: f.last, sig: sig})
 	}
-	if r.lateCopy(&f, d.Meta.Clock()) {
+	if r.lateCopy(&f, sig, d.Meta.Clock()) {
 		c.copies++
 	}
 	c.nfrag++
