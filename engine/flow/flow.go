@@ -222,10 +222,7 @@ func (f *Flow) Class() int { return int(f.key.class) }
 // AddPacket counts one packet of the interval with its IP total length,
 // TTL (hop limit) and DSCP: the metrics packets, ip_bytes, ttl and dscp.
 func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
-	if f.n == math.MaxUint32 {
-		f.n -= carryStep
-		*f.carry(carryN) += carryStep
-	}
+	f.hold(&f.n, carryN)
 	if f.n == 0 {
 		f.ipMin, f.ipMax, f.ttlMin, f.ttlMax, f.dscpMin, f.dscpMax = ipLen, ipLen, ttl, ttl, dscp, dscp
 	} else {
@@ -259,6 +256,15 @@ const (
 	carryL4   = 1 // TCP/UDP packets (nL4); counts from carryL4+1 on
 )
 
+// hold hands carryStep of the 32-bit interval count *c to its 64-bit
+// carry i when the next increment would wrap it.
+func (f *Flow) hold(c *uint32, i int) {
+	if *c == math.MaxUint32 {
+		*c -= carryStep
+		*f.carry(i) += carryStep
+	}
+}
+
 // carry returns the 64-bit carry of count i.
 func (f *Flow) carry(i int) *uint64 {
 	x := f.ext()
@@ -290,10 +296,7 @@ func (f *Flow) addWide(t, d uint32) {
 // AddL4Payload adds one TCP/UDP packet's announced payload length
 // (l4_payload_bytes).
 func (f *Flow) AddL4Payload(n uint32) {
-	if f.nL4 == math.MaxUint32 {
-		f.nL4 -= carryStep
-		*f.carry(carryL4) += carryStep
-	}
+	f.hold(&f.nL4, carryL4)
 	if f.nL4 == 0 {
 		f.l4Min, f.l4Max = n, n
 	} else {
@@ -363,10 +366,7 @@ func (f *Flow) Count(id int) {
 	if id == MPackets {
 		panic("flow: packets are counted by AddPacket")
 	}
-	if f.counts[id-MFragments] == math.MaxUint32 {
-		f.counts[id-MFragments] -= carryStep
-		*f.carry(carryL4 + 1 + id - MFragments) += carryStep
-	}
+	f.hold(&f.counts[id-MFragments], carryL4+1+id-MFragments)
 	f.counts[id-MFragments]++
 }
 
