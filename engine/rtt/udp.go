@@ -67,15 +67,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 			}
 		}
 	}
-	if p, ok := t.pending[k]; ok && p.answered && k.proto == dissect.ProtoTCP &&
-		(p.info == dnsTypeAXFR || p.info == dnsTypeIXFR) {
-		// A zone transfer's later messages (RFC 5936 §2.2, RFC 1995 §4):
-		// responses, not duplicates; the round trip ends at the first.
-		// Each keeps the transaction TimeoutNs longer (a transfer may
-		// outlast it): its next message is not an orphan.
-		t.stats.Responses[KindDNS]++
-		p.reqClk = d.Meta.Clock()
-		t.pending[k] = p
+	if k.proto == dissect.ProtoTCP && t.zoneTransferMore(&k, d) {
 		return
 	}
 	p, ok := t.response(&k)
@@ -398,9 +390,12 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 	case 4:
 		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
 		xleave := false
-		if _, ok := t.pending[k]; !ok {
-			if id, ok := t.ntpXleave[k]; ok {
-				k.id, xleave = id, true
+		if len(t.ntpXleave) > 0 {
+			if _, ok := t.pending[k]; !ok {
+				if id, ok := t.ntpXleave[k]; ok {
+					delete(t.ntpXleave, k) // one reply per request
+					k.id, xleave = id, true
+				}
 			}
 		}
 		p, ok := t.response(&k)
@@ -535,4 +530,20 @@ func berTLV(b []byte, want byte) (content, rest []byte, ok bool) {
 		return nil, nil, false
 	}
 	return b[i : i+n], b[i+n:], true
+}
+
+// zoneTransferMore reports whether a DNS response over TCP of key k is a
+// later message of a zone transfer (RFC 5936 §2.2, RFC 1995 §4): a
+// response, not a duplicate, the round trip having ended at the first.
+// Each keeps the transaction TimeoutNs longer (a transfer may outlast
+// it), so its next message is not an orphan.
+func (t *Tracker) zoneTransferMore(k *pendKey, d *dissect.Dissection) bool {
+	p, ok := t.pending[*k]
+	if !ok || !p.answered || (p.info != dnsTypeAXFR && p.info != dnsTypeIXFR) {
+		return false
+	}
+	t.stats.Responses[KindDNS]++
+	p.reqClk = d.Meta.Clock()
+	t.pending[*k] = p
+	return true
 }
