@@ -271,11 +271,7 @@ func livePanel(e *env, w, bodyH int) string {
 		title += " · ended"
 	}
 	b.WriteString(st.section.Render(title) + st.dim.Render("  engines' counters, every second") + "\n")
-	var probes, ifaces []string
-	for _, i := range s.Ifaces {
-		probes, ifaces = append(probes, i.Probe), append(ifaces, i.Iface)
-	}
-	pw, iw := nameWidths(probes, ifaces, 10, 8, w-80) // the row's 80 columns
+	pw, iw := nameWidths(s.Ifaces, func(i LiveIface) (string, string) { return i.Probe, i.Iface }, 10, 8, w-80) // the row's 80 columns
 	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "packets", "pkt/s", "captured B", "flows", "malformed", "drops")
 	shown := map[string]bool{}
 	for _, i := range s.Ifaces {
@@ -372,11 +368,7 @@ func busiestFlows(e *env, w, n int) string {
 		}
 	}
 	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes over the engines' last closed interval (%s, %g s), every second", fmtTime(last.IntervalStartNs), last.IntervalS), w)) + "\n")
-	var probes, ifaces []string
-	for _, f := range fs {
-		probes, ifaces = append(probes, f.Probe), append(ifaces, f.Iface)
-	}
-	pw, iw := nameWidths(probes, ifaces, 10, 8, w-112) // the row's 112 columns
+	pw, iw := nameWidths(fs, func(f LiveFlow) (string, string) { return f.Probe, f.Iface }, 10, 8, w-112) // the row's 112 columns
 	fmt.Fprintf(&b, "%-*s %-*s %-7s %-50s %9s %12s %9s\n", pw, "probe", iw, "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
 	for _, f := range fs {
 		mbps := 0.0

@@ -428,11 +428,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	if wide {
 		fixed = 116
 	}
-	var probes, ifaces []string
-	for _, p := range o.d.probes {
-		probes, ifaces = append(probes, p.probe), append(ifaces, p.iface)
-	}
-	pw, iw := nameWidths(probes, ifaces, 10, 6, w-fixed)
+	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
 		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {
@@ -465,22 +461,4 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
 	}
-}
-
-// nameWidths returns the widths of a table's probe and interface
-// columns: probeW and ifaceW, or the longest names when room (the columns
-// beyond the row's fixed width) lets them grow, the interface first (a
-// --pair's IF1+IF2).
-func nameWidths(probes, ifaces []string, probeW, ifaceW, room int) (int, int) {
-	p, i := probeW, ifaceW
-	for _, s := range probes {
-		p = max(p, ansi.StringWidth(s))
-	}
-	for _, s := range ifaces {
-		i = max(i, ansi.StringWidth(s))
-	}
-	room = max(room, 0)
-	i = ifaceW + min(i-ifaceW, room)
-	p = probeW + min(p-probeW, room-(i-ifaceW))
-	return p, i
 }

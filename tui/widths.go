@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/charmbracelet/x/ansi"
+
 // maxColWidth is the width, in terminal columns, a column is cut to when
 // the window cannot show every column whole.
 const maxColWidth = 44
@@ -23,16 +25,32 @@ func fitWidths(natural []int, xoff, w int) []int {
 	if len(widths) == 0 || room <= 0 {
 		return widths
 	}
-	order := append([]int{len(widths) - 1}, make([]int, 0, len(widths))...)
-	for i := xoff; i < len(widths)-1; i++ {
-		order = append(order, i)
-	}
-	for _, i := range order {
+	give := func(i int) {
 		grow := min(natural[i]-widths[i], room)
 		if grow > 0 {
 			widths[i] += grow
 			room -= grow
 		}
 	}
+	give(len(widths) - 1)
+	for i := xoff; i < len(widths)-1; i++ {
+		give(i)
+	}
 	return widths
+}
+
+// nameWidths returns the widths of a table's probe and interface columns
+// over rows (of gives a row's probe and interface names): probeW and
+// ifaceW, or the longest names when room (the columns beyond the row's
+// fixed width) lets them grow, the interface first (a --pair's IF1+IF2).
+func nameWidths[T any](rows []T, of func(T) (probe, iface string), probeW, ifaceW, room int) (int, int) {
+	p, i := probeW, ifaceW
+	for _, r := range rows {
+		probe, iface := of(r)
+		p, i = max(p, ansi.StringWidth(probe)), max(i, ansi.StringWidth(iface))
+	}
+	room = max(room, 0)
+	i = ifaceW + min(i-ifaceW, room)
+	p = probeW + min(p-probeW, room-(i-ifaceW))
+	return p, i
 }
