@@ -115,8 +115,8 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 			return usageErr("probe: collector %q has no address", c.Name)
 		}
 	}
-	if len(cfg.ProbeKeys()) > 0 && cfg.ProbeKey(name) == nil {
-		return usageErr("probe: %q has no key in %s (probes[].key): the collectors would refuse it", name, path)
+	if err := cfg.ProbeUnlisted(name); err != nil {
+		return usageErr("probe: %v", err)
 	}
 	return nil
 }

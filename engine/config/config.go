@@ -527,11 +527,13 @@ func (c *Config) applyDefaults() {
 		if cl.Has(AnalysisSizes) && cl.SizeEdges == nil {
 			cl.SizeEdges = []float64{64, 128, 256, 512, 1024, 1500}
 		}
-		if cl.Has(AnalysisRTT) && cl.RTT.SlicesMs == nil {
-			cl.RTT.SlicesMs = []float64{2, 10, 50}
-		}
-		if cl.Has(AnalysisRTT) && cl.RTT.TimeoutS == 0 {
-			cl.RTT.TimeoutS = 10
+		if r := &cl.RTT; cl.Has(AnalysisRTT) {
+			if r.SlicesMs == nil {
+				r.SlicesMs = []float64{2, 10, 50}
+			}
+			if r.TimeoutS == 0 {
+				r.TimeoutS = 10
+			}
 		}
 		if cl.Has(AnalysisOneway) {
 			o := &cl.Oneway
@@ -629,11 +631,13 @@ func (c *Config) Validate() error {
 				return bad(cl.line, f+".size_edges", "must be ascending")
 			}
 		}
-		if cl.Has(AnalysisRTT) && !ascending(cl.RTT.SlicesMs) {
-			return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
-		}
-		if cl.Has(AnalysisRTT) && (!(cl.RTT.TimeoutS > 0) || math.IsInf(cl.RTT.TimeoutS, 0)) { // also NaN
-			return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", cl.RTT.TimeoutS)
+		if r := &cl.RTT; cl.Has(AnalysisRTT) {
+			if !ascending(r.SlicesMs) {
+				return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
+			}
+			if !(r.TimeoutS > 0) || math.IsInf(r.TimeoutS, 0) { // also NaN
+				return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", r.TimeoutS)
+			}
 		}
 		for _, k := range cl.RTT.Kinds {
 			if !slices.Contains(RTTKinds, k) {

@@ -411,8 +411,6 @@ func stringLit(e ast.Expr) (string, bool) {
 	return s, err == nil
 }
 
-// severity finds a severity among call arguments: a Sev* constant or a
-// small integer literal (0 info, 1 warning, 2 error).
 // namedSeverity is severity of the first argument named Sev*, ignoring
 // integer literals (a time of 0 passed before the severity).
 func namedSeverity(args []ast.Expr) string {
@@ -424,6 +422,8 @@ func namedSeverity(args []ast.Expr) string {
 	return ""
 }
 
+// severity finds a severity among call arguments: a Sev* constant or a
+// small integer literal (0 info, 1 warning, 2 error).
 func severity(args []ast.Expr) string {
 	for _, a := range args {
 		if id, ok := a.(*ast.Ident); ok && localSeverities[id.Name] != "" {
