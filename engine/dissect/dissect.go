@@ -492,26 +492,19 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	p := off + 40
 walk:
 	for hops := 0; ; hops++ {
+		if _, ext := IPv6ExtLen(next, 0); ext && next != ProtoIPv6Frag {
+			if p+8 > end || hops > 16 {
+				out.Protocol = next
+				out.IPHdrLen = uint32(p - off)
+				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				return kindOK
+			}
+			n, _ := IPv6ExtLen(next, b[p+1])
+			next, p = b[p], p+n
+			continue
+		}
 		switch next {
-		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
-			if p+8 > end || hops > 16 {
-				out.Protocol = next
-				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
-				return kindOK
-			}
-			next, p = b[p], p+8+int(b[p+1])*8
-			continue
-		case 51: // AH: length in 4-octet units minus 2 (RFC 4302 §2.2)
-			if p+8 > end || hops > 16 {
-				out.Protocol = next
-				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
-				return kindOK
-			}
-			next, p = b[p], p+(int(b[p+1])+2)*4
-			continue
-		case 44: // fragment header (RFC 8200 §4.5)
+		case ProtoIPv6Frag: // fragment header (RFC 8200 §4.5)
 			if p+8 > end {
 				out.Protocol = next
 				out.IPHdrLen = uint32(p - off)
@@ -733,20 +726,14 @@ func quoted(q []byte, out *Dissection) {
 		p = 40
 	walk: // the extension headers ipv6 walks (RFC 8200 §4)
 		for hops := 0; hops < 8 && p+8 <= len(q); hops++ {
-			n := 8
-			switch next {
-			case 0, 43, 60, 135, 139, 140:
-				n += int(q[p+1]) * 8
-			case 51: // AH (RFC 4302 §2.2)
-				n = (int(q[p+1]) + 2) * 4
-			case 44:
-				if binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
-					out.InnerProtocol = q[p]
-					out.Flags |= HasInner
-					return
-				}
-			default:
+			n, ext := IPv6ExtLen(next, q[p+1])
+			if !ext {
 				break walk
+			}
+			if next == ProtoIPv6Frag && binary.BigEndian.Uint16(q[p+2:])&^7 != 0 {
+				out.InnerProtocol = q[p]
+				out.Flags |= HasInner
+				return
 			}
 			next, p = q[p], p+n
 		}

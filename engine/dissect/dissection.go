@@ -50,6 +50,36 @@ const (
 	ProtoICMPv6 uint8 = 58
 )
 
+// IPv6 Next Header values that end or interrupt the extension-header walk
+// (IANA): the Fragment header (RFC 8200 §4.5) and No Next Header (§4.7).
+const (
+	ProtoIPv6Frag   uint8 = 44
+	ProtoIPv6NoNext uint8 = 59
+)
+
+// IPv6ExtLen returns the length in bytes of an IPv6 extension header of
+// type nh whose Hdr Ext Len octet (its second byte) is hel, and whether
+// nh is an extension header the walk goes through. It is the one rule of
+// the dissector's header walk, its ICMPv6 quoted-packet walk and the
+// reassembler's (engine/reasm): hop-by-hop options 0, routing 43,
+// destination options 60, mobility 135, HIP 139 and shim6 140 count hel+1
+// units of 8 octets (RFC 8200 §4.3-4.6, RFC 6275 §6.1, RFC 7401 §5,
+// RFC 5533 §5); AH 51 counts hel+2 units of 4 (RFC 4302 §2.2); the
+// Fragment header 44 is 8 octets (RFC 8200 §4.5). ESP 50 (encrypted),
+// No Next Header 59 and the experimental 253 and 254 end the walk, as
+// in tcpdump and Wireshark's defaults.
+func IPv6ExtLen(nh, hel uint8) (int, bool) {
+	switch nh {
+	case 0, 43, 60, 135, 139, 140:
+		return (int(hel) + 1) * 8, true
+	case 51:
+		return (int(hel) + 2) * 4, true
+	case ProtoIPv6Frag:
+		return 8, true
+	}
+	return 0, false
+}
+
 // Dissection is the result of dissecting one packet: every header field the
 // sieve, the flow table and the analysers need, filled without allocating.
 // Slices (Payload, IPOptions) borrow the packet data and are valid only

@@ -7,6 +7,14 @@ import (
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
+// IPv6 extension header types the tests build (IANA "IPv6 Extension
+// Header Types"; walked by dissect.IPv6ExtLen).
+const (
+	nhHopByHop = 0
+	nhAH       = 51 // length in 4-octet units minus 2 (RFC 4302 §2.2)
+	nhDestOpts = 60
+)
+
 // eth6Frag returns an Ethernet frame holding an IPv6 fragment from
 // 2001:db8::1 to 2001:db8::2: fixed header, Fragment header (next header
 // nh, offset off, M more, identification id), then data.

@@ -7,20 +7,11 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 )
 
-// IPv6 extension header types that may precede the Fragment header (RFC
-// 8200 §4.1, IANA "IPv6 Extension Header Types").
+// Header types and lengths; the IPv6 extension headers before the
+// Fragment header are walked by dissect.IPv6ExtLen, the dissector's rule.
 const (
-	nhHopByHop  = 0
-	nhRouting   = 43
-	nhFragment  = 44
-	nhAH        = 51 // length in 4-octet units minus 2 (RFC 4302 §2.2)
-	nhDestOpts  = 60
-	nhMobility  = 135
-	nhHIP       = 139
-	nhShim6     = 140
-	nhExperim1  = 253
-	nhExperim2  = 254
-	nhNoNext    = 59 // No Next Header: the chain ends (RFC 8200 §4.7)
+	nhFragment  = dissect.ProtoIPv6Frag
+	nhNoNext    = dissect.ProtoIPv6NoNext // the chain ends (RFC 8200 §4.7)
 	ipv6HdrLen  = 40
 	ipv4MinHdr  = 20
 	fragHdrLen  = 8
@@ -94,21 +85,13 @@ func (r *Reassembler) parse6(p []byte, f *frag) error {
 	nhOff := 6
 	pos := ipv6HdrLen
 	for nh != nhFragment {
-		var hl int
-		switch nh {
-		case nhHopByHop, nhRouting, nhDestOpts, nhMobility, nhHIP, nhShim6, nhExperim1, nhExperim2:
-			if pos+2 > lim {
-				return ErrMalformed
-			}
-			hl = (int(p[pos+1]) + 1) * 8
-		case nhAH:
-			if pos+2 > lim {
-				return ErrMalformed
-			}
-			hl = (int(p[pos+1]) + 2) * 4
-		default:
+		if _, ext := dissect.IPv6ExtLen(nh, 0); !ext {
 			return ErrNotFragment
 		}
+		if pos+2 > lim {
+			return ErrMalformed
+		}
+		hl, _ := dissect.IPv6ExtLen(nh, p[pos+1])
 		nhOff = pos
 		nh = p[pos]
 		pos += hl
@@ -168,27 +151,8 @@ func (r *Reassembler) parse6(p []byte, f *frag) error {
 // captured bytes (lim) but not past total cannot be judged: not short
 // (the fragment is truncated, f.trunc).
 func chainShort(p []byte, pos, total, lim int, nh uint8) bool {
-	for {
-		var hl int
-		switch nh {
-		case nhNoNext:
-			return false
-		case nhHopByHop, nhRouting, nhDestOpts, nhMobility, nhHIP, nhShim6, nhExperim1, nhExperim2, nhAH, nhFragment:
-			if pos+2 > total {
-				return true
-			}
-			if pos+2 > lim {
-				return false
-			}
-			switch nh {
-			case nhAH:
-				hl = (int(p[pos+1]) + 2) * 4
-			case nhFragment:
-				hl = fragHdrLen
-			default:
-				hl = (int(p[pos+1]) + 1) * 8
-			}
-		default:
+	for nh != nhNoNext {
+		if _, ext := dissect.IPv6ExtLen(nh, 0); !ext {
 			need := 1
 			switch nh {
 			case dissect.ProtoTCP:
@@ -198,7 +162,15 @@ func chainShort(p []byte, pos, total, lim int, nh uint8) bool {
 			}
 			return pos+need > total
 		}
+		if pos+2 > total {
+			return true
+		}
+		if pos+2 > lim {
+			return false
+		}
+		hl, _ := dissect.IPv6ExtLen(nh, p[pos+1])
 		nh = p[pos]
 		pos += hl
 	}
+	return false
 }
