@@ -87,7 +87,7 @@ func (h *health) reportStats(st []live.Stats, event eventFunc) {
 		event(pdu.SevWarning, "capture_ring_full", strings.Join(parts, "; ")+": the probe is at its limit (bigger --ring-mb, a --filter, or fewer classes)", 0)
 	case h.dropping:
 		h.dropping = false
-		event(pdu.SevInfo, "capture_recovered", "no kernel drop in the last period", 0)
+		event(pdu.SevInfo, "capture_recovered", "no kernel drop and no full ring in the last period", 0)
 	}
 }
 

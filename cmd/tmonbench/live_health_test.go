@@ -126,7 +126,7 @@ func TestLiveDropsEvent(t *testing.T) {
 		t.Errorf("%d capture_drops events with %d drops (count column: %d); capture_stop: %q", events, drops, counted, stopMsg)
 	}
 	var recovered int64
-	if err := db.QueryRow(`SELECT max(epoch_ns(time)) FROM events WHERE kind = 'capture_recovered' AND severity = 'info' AND message = 'no kernel drop in the last period'`).Scan(&recovered); err != nil || recovered <= firstDrop {
+	if err := db.QueryRow(`SELECT max(epoch_ns(time)) FROM events WHERE kind = 'capture_recovered' AND severity = 'info' AND message = 'no kernel drop and no full ring in the last period'`).Scan(&recovered); err != nil || recovered <= firstDrop {
 		t.Errorf("capture_recovered at %v (%v), first capture_drops at %v", recovered, err, firstDrop)
 	}
 	got := queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'lab' AND protocol = 17 AND src_port = 40000 AND dst_port = 9`)
