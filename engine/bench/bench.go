@@ -240,11 +240,6 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	opt.Workers = max(opt.Workers, 0)
 	r := &Report{Paths: opt.Paths, Workers: opt.Workers, Preload: opt.Preload, ReadAhead: !opt.NoReadAhead, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		GOGC: envOr("GOGC", "100"), GOMEMLIMIT: envOr("GOMEMLIMIT", "off"), Stages: StageTimes{}}
-	if opt.MemoryLimit > 0 {
-		old := debug.SetMemoryLimit(opt.MemoryLimit)
-		defer debug.SetMemoryLimit(old)
-		r.GOMEMLIMIT = fmt.Sprintf("%dMiB", opt.MemoryLimit>>20)
-	}
 	var data [][]byte
 	if opt.Preload {
 		for _, p := range opt.Paths {
@@ -254,6 +249,17 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			}
 			data = append(data, b)
 			r.PreloadBytes += int64(len(b))
+		}
+	}
+	if opt.MemoryLimit > 0 {
+		// The preloaded captures are live heap the runs do not own: the
+		// limit is the runs' own plus theirs (else the collector runs
+		// without pause from the first packet, floor included).
+		old := debug.SetMemoryLimit(opt.MemoryLimit + r.PreloadBytes)
+		defer debug.SetMemoryLimit(old)
+		r.GOMEMLIMIT = fmt.Sprintf("%dMiB", opt.MemoryLimit>>20)
+		if r.PreloadBytes > 0 {
+			r.GOMEMLIMIT += fmt.Sprintf(" + %dMiB preloaded", r.PreloadBytes>>20)
 		}
 	}
 	if err := anyPacket(opt, data); err != nil { // refused before any run (and progress line)
@@ -391,7 +397,7 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 	st := newSteady()
 	var lifted func() bool
 	if opt.MemoryLimit > 0 {
-		lifted = guardLimit(opt.MemoryLimit)
+		lifted = guardLimit(opt.MemoryLimit, r.PreloadBytes)
 	}
 	if opt.HeapProfilePath != "" && keep {
 		stop := watchHeap(opt.HeapProfilePath)
@@ -443,15 +449,16 @@ func runFull(ctx context.Context, opt Options, data [][]byte, r *Report, keep bo
 }
 
 // guardLimit watches the live heap every 20 ms and lifts the memory
-// limit (which must be set) once the live heap outgrows LiftAt of it.
-// done stops the watch, sets the limit again for the next run, and
+// limit (which must be set, to limit plus preload) once the live heap
+// beyond the preload bytes of preloaded captures outgrows LiftAt of
+// limit. done stops the watch, sets the limit again for the next run, and
 // reports whether it was lifted.
-func guardLimit(limit int64) (done func() bool) {
+func guardLimit(limit, preload int64) (done func() bool) {
 	var lifted bool
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	over := func() bool { // the live heap outgrew LiftAt of the limit (s: one goroutine at a time)
+	over := func() bool { // the run's live heap outgrew LiftAt of the limit (s: one goroutine at a time)
 		metrics.Read(s)
-		return float64(s[0].Value.Uint64()) > LiftAt*float64(limit)
+		return float64(s[0].Value.Uint64())-float64(preload) > LiftAt*float64(limit)
 	}
 	stop := syncio.Ticking(20*time.Millisecond, func(time.Time) bool {
 		if over() {
@@ -463,7 +470,7 @@ func guardLimit(limit int64) (done func() bool) {
 	return func() bool {
 		stop()
 		lifted = lifted || over() // a run shorter than a tick
-		debug.SetMemoryLimit(limit)
+		debug.SetMemoryLimit(limit + preload)
 		return lifted
 	}
 }
