@@ -50,6 +50,7 @@ type FlowState struct {
 	Name  string
 	Slots []SlotState
 	Drops []DropState
+	Est   []int64 // per hop pair, the flow's current delay (flowState.est); nil before its first match, or in a state saved before it existed
 }
 
 // SlotState is one open interval of a flow: one aggregate per hop pair.
@@ -84,7 +85,7 @@ func (r *Reconciler) SaveState() State {
 		return true
 	})
 	for _, f := range r.order {
-		fs := FlowState{ID: f.id, Name: f.name}
+		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est)}
 		for _, s := range f.slots {
 			ss := SlotState{Start: s.start}
 			for _, a := range s.pairs {
@@ -115,7 +116,7 @@ func (r *Reconciler) RestoreState(st State) error {
 	flows := map[uint64]*flowState{}
 	var order []*flowState
 	for _, fs := range st.Flows {
-		f := &flowState{id: fs.ID, name: fs.Name}
+		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est)}
 		for _, ss := range fs.Slots {
 			if len(ss.Pairs) != st.Pairs {
 				return fmt.Errorf("%w: saved interval with %d pairs", ErrConfig, len(ss.Pairs))
