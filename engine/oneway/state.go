@@ -20,6 +20,7 @@ import (
 type State struct {
 	NowNs            []int64
 	EndNs            []int64 // Reconciler.endNs; nil in a state saved before it existed
+	SeenNs, RerunNs  []int64 // Reconciler.seenNs and rerunNs; nil in a state saved before they existed
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -75,7 +76,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -174,6 +175,9 @@ func (r *Reconciler) RestoreState(st State) error {
 	r.nowNs = slices.Clone(st.NowNs)
 	if len(st.EndNs) == r.nh {
 		r.endNs = slices.Clone(st.EndNs)
+	}
+	if len(st.SeenNs) == r.nh && len(st.RerunNs) == r.nh {
+		r.seenNs, r.rerunNs = slices.Clone(st.SeenNs), slices.Clone(st.RerunNs)
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
