@@ -578,6 +578,7 @@ func (c *Collector) take(final bool) *observe.Batch {
 	if final {
 		c.flushOneway()
 	}
+	c.reportRepeats()
 	c.reportBad()
 	b := &c.batch
 	var heldHists []pendingHist

@@ -48,11 +48,13 @@ type owState struct {
 	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
 	runs    map[uint16]int64            // epoch of the run times follows, per probe
 	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
+	repeats map[string][2]uint64        // per class, the reconciler's Repeats and RepeatsClassified at the last oneway_repeats event
 }
 
 func newOwState() *owState {
 	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
-		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}}
+		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{},
+		repeats: map[string][2]uint64{}}
 }
 
 // setupOneway creates a reconciler per one-way class of cfg.
@@ -318,6 +320,28 @@ func onewayTotals(st *oneway.Stats) string {
 		fmt.Fprintf(&b, " %s=%d", snake, v.Field(i).Uint())
 	}
 	return b.String()
+}
+
+// reportRepeats turns the observations the reconcilers ignored as
+// repeats since the last report (a probe restarted on the capture it was
+// replaying, a resent spool: oneway.Stats.Repeats and RepeatsClassified)
+// into one oneway_repeats event per class: an engineer sees why the
+// observations outnumber the packets, when it happens (the class's
+// oneway_totals comes at the end of the run only).
+func (c *Collector) reportRepeats() {
+	at := cmp.Or(c.dataNs, c.lastNs)
+	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
+		st := c.ow.recs[n].Stats()
+		was := c.ow.repeats[n]
+		open, done := st.Repeats-was[0], st.RepeatsClassified-was[1]
+		if open+done == 0 {
+			continue
+		}
+		c.ow.repeats[n] = [2]uint64{st.Repeats, st.RepeatsClassified}
+		c.batch.Events = append(c.batch.Events, observe.Event{Time: at, Source: "collector", Kind: "oneway_repeats", Severity: observe.SevInfo,
+			Message: fmt.Sprintf("class %s: %d observations reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written",
+				n, open+done, open, done), Count: open + done})
+	}
 }
 
 // droppedObs records observations a probe destroyed before delivering them:

@@ -46,6 +46,7 @@ type savedState struct {
 	OwTimes  []savedTimes
 	OwRuns   map[uint16]int64
 	OwMarks  map[uint16]int64
+	OwRepeat map[string][2]uint64 // owState.repeats; nil in a state saved before it existed
 	Recs     map[string]oneway.State
 	Bad      map[uint16]savedBad
 	Restarts map[uint16]savedBad
@@ -147,7 +148,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
 	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
-		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, Recs: map[string]oneway.State{}}
+		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwRepeat: c.ow.repeats, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
@@ -293,6 +294,10 @@ func (c *Collector) RestoreState(b []byte) error {
 	}
 	if ow.marks == nil {
 		ow.marks = map[uint16]int64{}
+	}
+	ow.repeats = s.OwRepeat
+	if ow.repeats == nil {
+		ow.repeats = map[string][2]uint64{}
 	}
 	return nil
 }

@@ -210,10 +210,18 @@ func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) bool {
 // being late. Records already classified and intervals already emitted
 // stay; an interval the finished run had emitted early (its end not
 // reached) may get a second row from the new run's packets (sum them).
+// A new run that observes again what an earlier one reported (a capture
+// replayed from its start, a spool resent) adds no packet: its
+// observations up to the time the earlier runs had reported through are
+// repeats (see Observe: Stats.Repeats, Stats.RepeatsClassified).
 func (r *Reconciler) Resume(probe string) {
 	resumed := false
 	for i, h := range r.cfg.Hops {
 		if h == probe || (len(h) > len(probe) && h[len(probe)] == '/' && h[:len(probe)] == probe) {
+			// the earlier runs reported every observation up to the hop's
+			// clock (its probe's last report when it ended), none after
+			// its latest observation
+			r.rerunNs[i] = max(r.rerunNs[i], min(r.nowNs[i], r.endNs[i], r.seenNs[i]))
 			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}

@@ -195,6 +195,31 @@
 // slots kept open). An observation arriving after its timeout has passed
 // everywhere is counted in Stats.Late; it still makes a record.
 //
+// # Repeated observations
+//
+// A live probe never reports an observation twice; a probe restarted on
+// the capture it was replaying (a new run, from its start), a capture
+// replayed twice or a spool resent after a restart do. An observation
+// with the flow, hop, signature, size and first and last times of one an
+// open record holds is that observation again, neither a packet nor a
+// copy of one (RFC 7679 §3.7 / RFC 7680 duplicates arrive at the hop at
+// different times, and still count as duplicates): Stats.Repeats, ignored.
+// A classified record keeps nothing, so after Resume (a new run of a hop's
+// probe) an observation at that hop up to the time its earlier runs had
+// reported through (the hop's clock then, its probe's last report if it
+// had ended, at most its latest observation) that joins no open record
+// repeats one whose packet was classified and written:
+// Stats.RepeatsClassified, ignored (as a record it would be a second,
+// lost, packet). The new run's later observations are new packets, as a
+// live probe's always are. Both reach the collector's oneway_totals
+// event. Tested on oneway-udp, A killed after 5, 8, 9 and 15 s of its
+// realtime replay and restarted on the same capture: per 10 s interval
+// the truth's 3769 sent, 3723 delivered, 46 lost and 1231, 1218, 13
+// (TestLabUDPProbeRestartReplays; before: 3791 sent, 68 lost with the
+// kill at 5 s). Limit: an observation of the earlier run's last,
+// undelivered PDU captured before the hop's clock (one that did not fit
+// its predecessor) whose packet no other hop saw is taken for a repeat.
+//
 // Tested on the lab captures with their ground truth: oneway-udp A->B
 // (every delay within 1 µs, 59 lost exactly, no false match), A, RC, RS,
 // B (per-segment delays, losses located between RC and RS), oneway-icmp

@@ -125,11 +125,13 @@ type obsKey struct {
 	sig uint64
 }
 
-// pduOut is one PDU a simulated probe sent.
+// pduOut is one PDU a simulated probe sent, or (resume set) a new run of
+// that probe starting at the collector (Reconciler.Resume).
 type pduOut struct {
 	hop     int
 	buildNs int64
 	payload []byte
+	resume  string
 }
 
 // probeRun is what a simulated probe produced for one capture point.
@@ -216,6 +218,18 @@ type collected struct {
 // to the PDU's build time; then Flush.
 func runCollector(t testing.TB, cfg Config, lim Limits, runs ...probeRun) *collected {
 	t.Helper()
+	var all []pduOut
+	for _, run := range runs {
+		all = append(all, run.pdus...)
+	}
+	sortPDUs(all)
+	return feedCollector(t, cfg, lim, all)
+}
+
+// feedCollector is runCollector's Reconciler fed the PDUs all in their
+// order (a resume entry calls Resume).
+func feedCollector(t testing.TB, cfg Config, lim Limits, all []pduOut) *collected {
+	t.Helper()
 	var c collected
 	out := Output{
 		Packet: func(p *Packet) {
@@ -247,12 +261,11 @@ func runCollector(t testing.TB, cfg Config, lim Limits, runs ...probeRun) *colle
 		t.Fatal(err)
 	}
 	r.DefineFlow(1, "flow")
-	var all []pduOut
-	for _, run := range runs {
-		all = append(all, run.pdus...)
-	}
-	sortPDUs(all)
 	for _, p := range all {
+		if p.resume != "" {
+			r.Resume(p.resume)
+			continue
+		}
 		if err := Decode(p.payload, func(o *Obs) { r.Observe(p.hop, 1, o) }); err != nil {
 			t.Fatal(err)
 		}

@@ -106,22 +106,24 @@ type Packet struct {
 
 // Stats counts what a Reconciler did; every counter only grows.
 type Stats struct {
-	Observations   uint64 // observations given to Observe (bad hops excluded)
-	Matched        uint64 // observations joined to a record of another hop
-	Records        uint64 // packet records created
-	Collisions     uint64 // packets classified while another packet of the flow with the same signature was open (within the timeout): resolved by size and time
-	Duplicates     uint64 // extra copies of a packet at a hop (folded into the packet: see Observe)
-	Delivered      uint64 // packets seen at every hop
-	Lost           uint64 // packets missing at the end of the path
-	Missed         uint64 // packets seen at the end but missing upstream
-	Dropped        uint64 // packets with an observation given up by a probe
-	NegativeDelays uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
-	Late           uint64 // observations arriving after their timeout had passed at every hop
-	Evicted        uint64 // records classified early for MaxRecords
-	FlowsFull      uint64 // observations of flows beyond MaxFlows, ignored
-	BadHop         uint64 // observations or clocks for a hop index out of range
-	DropRangesFull uint64 // Drop notices ignored for MaxDropRanges
-	Intervals      uint64 // (flow, interval) slots closed
+	Observations      uint64 // observations given to Observe (bad hops excluded)
+	Matched           uint64 // observations joined to a record of another hop
+	Records           uint64 // packet records created
+	Collisions        uint64 // packets classified while another packet of the flow with the same signature was open (within the timeout): resolved by size and time
+	Duplicates        uint64 // extra copies of a packet at a hop (folded into the packet: see Observe)
+	Delivered         uint64 // packets seen at every hop
+	Lost              uint64 // packets missing at the end of the path
+	Missed            uint64 // packets seen at the end but missing upstream
+	Dropped           uint64 // packets with an observation given up by a probe
+	NegativeDelays    uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
+	Late              uint64 // observations arriving after their timeout had passed at every hop
+	Repeats           uint64 // observations an open record already held (same hop, signature, size and times: a restarted probe's replay, a resent spool), ignored: RFC 7679 §3.7 duplicates arrive at different times
+	RepeatsClassified uint64 // observations of a later run of a hop's probe (Resume) up to the time its earlier runs had reported through, joining no open record: their packets were classified and written then; ignored
+	Evicted           uint64 // records classified early for MaxRecords
+	FlowsFull         uint64 // observations of flows beyond MaxFlows, ignored
+	BadHop            uint64 // observations or clocks for a hop index out of range
+	DropRangesFull    uint64 // Drop notices ignored for MaxDropRanges
+	Intervals         uint64 // (flow, interval) slots closed
 }
 
 // mItem orders records for matching: flow, signature, reference time.
@@ -206,6 +208,8 @@ type Reconciler struct {
 	offNs                  []int64
 	nowNs                  []int64 // per hop, corrected
 	endNs                  []int64 // per hop, corrected: its probe's run ended there (EndProbe); math.MaxInt64 while it runs
+	seenNs                 []int64 // per hop, corrected: its latest observation (all runs); math.MinInt64 before the first
+	rerunNs                []int64 // per hop, corrected: earlier runs of its probe reported through this time (Resume); math.MinInt64 before a rerun
 	timeout                int64
 	interval               int64
 	dupWin                 int64
@@ -244,6 +248,8 @@ type Reconciler struct {
 type query struct {
 	hop      int
 	t        int64
+	first    int64 // matching: first fragment time
+	repeat   int32 // matching: the record already holding this observation (Repeats), or -1
 	size     uint32
 	best     int32 // matching: the best candidate; classifying: the record
 	bestCost int64
@@ -290,6 +296,8 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		offNs:    make([]int64, nh),
 		nowNs:    make([]int64, nh),
 		endNs:    slices.Repeat([]int64{math.MaxInt64}, nh),
+		seenNs:   slices.Repeat([]int64{math.MinInt64}, nh),
+		rerunNs:  slices.Repeat([]int64{math.MinInt64}, nh),
 		timeout:  int64(cfg.TimeoutS * 1e9),
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),
@@ -367,7 +375,15 @@ func (r *Reconciler) flow(id uint64) *flowState {
 // reference time is the closest"), a causal candidate (delay >= 0)
 // winning over one that is not; closest once the flow's current delay
 // is counted (see visit). Otherwise it starts a record. Duplicates are
-// decided when records are classified (see finalize).
+// decided when records are classified (see finalize). An observation an
+// open record already holds (same hop, signature, size and times: a
+// restarted probe replaying its capture, a resent spool) is that
+// observation reported again, not another copy of the packet: it is
+// counted in Stats.Repeats and ignored. One of a later run of the hop's
+// probe (Resume) at or before the time its earlier runs had reported
+// through, that neither repeats an open observation nor joins an open
+// record, repeats one whose packet was classified and written already:
+// counted in Stats.RepeatsClassified and ignored.
 func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if hop < 0 || hop >= r.nh {
 		r.stats.BadHop++
@@ -384,13 +400,22 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	if o.FirstNs != 0 && o.FirstNs <= o.TimeNs {
 		first = o.FirstNs - off
 	}
-	if t <= r.settled {
-		r.stats.Late++
-	}
-	r.q = query{hop: hop, t: t, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1}
+	late := t <= r.settled
+	r.seenNs[hop] = max(r.seenNs[hop], t)
+	r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1}
 	lo := mItem{flow: flowID, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}
 	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
+	switch {
+	case r.q.repeat >= 0:
+		r.stats.Repeats++
+		return
+	case r.q.best < 0 && t <= r.rerunNs[hop]:
+		r.stats.RepeatsClassified++
+		return
+	case late:
+		r.stats.Late++
+	}
 	if q := &r.q; q.best >= 0 {
 		rec := &r.recs[q.best]
 		r.stats.Matched++
@@ -442,10 +467,17 @@ func sizesDiffer(a, b uint32) bool { return a != 0 && b != 0 && a != b }
 func (r *Reconciler) visit(it mItem) bool {
 	q := &r.q
 	rec := &r.recs[it.idx]
-	if sizesDiffer(q.size, rec.size) || rec.seen&(1<<q.hop) != 0 {
-		return true // another packet, or this hop already seen
+	if sizesDiffer(q.size, rec.size) {
+		return true // another packet
 	}
 	base := int(it.idx) * r.nh
+	if rec.seen&(1<<q.hop) != 0 {
+		if i := base + q.hop; r.last[i] == q.t && r.first[i] == q.first {
+			q.repeat = it.idx // this very observation, reported again
+			return false
+		}
+		return true // this hop already seen: another copy, or another packet
+	}
 	// nearest hop that saw the packet, upstream first on a tie
 	var cost int64 = math.MaxInt64
 	var d int64

@@ -20,6 +20,7 @@ import (
 type State struct {
 	NowNs            []int64
 	EndNs            []int64 // Reconciler.endNs; nil in a state saved before it existed
+	SeenNs, RerunNs  []int64 // Reconciler.seenNs and rerunNs; nil in a state saved before they existed
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -50,6 +51,7 @@ type FlowState struct {
 	Name  string
 	Slots []SlotState
 	Drops []DropState
+	Est   []int64 // per hop pair, the flow's current delay (flowState.est); nil before its first match, or in a state saved before it existed
 }
 
 // SlotState is one open interval of a flow: one aggregate per hop pair.
@@ -74,7 +76,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -84,7 +86,7 @@ func (r *Reconciler) SaveState() State {
 		return true
 	})
 	for _, f := range r.order {
-		fs := FlowState{ID: f.id, Name: f.name}
+		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est)}
 		for _, s := range f.slots {
 			ss := SlotState{Start: s.start}
 			for _, a := range s.pairs {
@@ -115,7 +117,7 @@ func (r *Reconciler) RestoreState(st State) error {
 	flows := map[uint64]*flowState{}
 	var order []*flowState
 	for _, fs := range st.Flows {
-		f := &flowState{id: fs.ID, name: fs.Name}
+		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est)}
 		for _, ss := range fs.Slots {
 			if len(ss.Pairs) != st.Pairs {
 				return fmt.Errorf("%w: saved interval with %d pairs", ErrConfig, len(ss.Pairs))
@@ -173,6 +175,9 @@ func (r *Reconciler) RestoreState(st State) error {
 	r.nowNs = slices.Clone(st.NowNs)
 	if len(st.EndNs) == r.nh {
 		r.endNs = slices.Clone(st.EndNs)
+	}
+	if len(st.SeenNs) == r.nh && len(st.RerunNs) == r.nh {
+		r.seenNs, r.rerunNs = slices.Clone(st.SeenNs), slices.Clone(st.RerunNs)
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
