@@ -64,6 +64,7 @@ type flowKey struct {
 type Collector struct {
 	log       *slog.Logger
 	restoring bool // Server.Recover is replaying the journal: probes are restored, not connecting
+	periodic  bool // every Drain reports the one-way counters that grew (SetPeriodicReports)
 	rx        *pdu.Receiver
 	probes    map[uint16]*probeState
 	flows     flowTable
@@ -578,7 +579,9 @@ func (c *Collector) take(final bool) *observe.Batch {
 	if final {
 		c.flushOneway()
 	}
-	c.reportRepeats()
+	if c.periodic && !final {
+		c.reportOneway()
+	}
 	c.reportBad()
 	b := &c.batch
 	var heldHists []pendingHist

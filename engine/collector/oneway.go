@@ -48,13 +48,13 @@ type owState struct {
 	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
 	runs    map[uint16]int64            // epoch of the run times follows, per probe
 	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
-	repeats map[string][2]uint64        // per class, the reconciler's Repeats and RepeatsClassified at the last oneway_repeats event
+	told    map[string]oneway.Stats     // per class, the reconciler's counters at the last report (reportOneway)
 }
 
 func newOwState() *owState {
 	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
 		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{},
-		repeats: map[string][2]uint64{}}
+		told: map[string]oneway.Stats{}}
 }
 
 // setupOneway creates a reconciler per one-way class of cfg.
@@ -288,12 +288,7 @@ func (c *Collector) flushOneway() {
 		rec := c.ow.recs[n]
 		rec.Flush()
 		st := rec.Stats()
-		if st.NegativeDelays > 0 {
-			c.event(at, observe.SevWarning, "oneway_negative_delays", fmt.Sprintf("class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us", n, st.NegativeDelays))
-		}
-		if st.Collisions > 0 {
-			c.event(at, observe.SevInfo, "oneway_signature_collisions", fmt.Sprintf("class %s: %d signature collisions resolved by time", n, st.Collisions))
-		}
+		c.reportClass(at, n, &st)
 		c.event(at, observe.SevInfo, "oneway_totals", "class "+n+":"+onewayTotals(&st))
 	}
 }
@@ -322,25 +317,64 @@ func onewayTotals(st *oneway.Stats) string {
 	return b.String()
 }
 
-// reportRepeats turns the observations the reconcilers ignored as
-// repeats since the last report (a probe restarted on the capture it was
-// replaying, a resent spool: oneway.Stats.Repeats and RepeatsClassified)
-// into one oneway_repeats event per class: an engineer sees why the
-// observations outnumber the packets, when it happens (the class's
-// oneway_totals comes at the end of the run only).
-func (c *Collector) reportRepeats() {
-	at := cmp.Or(c.dataNs, c.lastNs)
+// onewayEvents are the reconcilers' counters an engineer must see as
+// they happen: each is reported with its growth since the last report in
+// events.count, one event per class whose counter grew (the class's
+// oneway_totals event, at the end of a run or a switch, has them all). A
+// served collector reports them at every drain (SetPeriodicReports: a
+// durable one stopped between runs ends none), an in-process run at its
+// end, so that its rows do not depend on when the caller drains.
+var onewayEvents = []struct {
+	Kind, Severity, Message string // Message: class, count (refgen reads these keys)
+	n                       func(*oneway.Stats) uint64
+}{
+	{Kind: "oneway_negative_delays", Severity: observe.SevWarning, Message: "class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us",
+		n: func(s *oneway.Stats) uint64 { return s.NegativeDelays }},
+	{Kind: "oneway_signature_collisions", Severity: observe.SevInfo, Message: "class %s: %d signature collisions resolved by time",
+		n: func(s *oneway.Stats) uint64 { return s.Collisions }},
+	{Kind: "oneway_late", Severity: observe.SevWarning, Message: "class %s: %d observations arrived after the timeout (timeout_s) had passed at every hop: each made a record of its own, so its packet may count as lost at one hop and missed at another; raise timeout_s if the probes' PDUs arrive that late",
+		n: func(s *oneway.Stats) uint64 { return s.Late }},
+	{Kind: "oneway_evicted", Severity: observe.SevWarning, Message: "class %s: %d packet records classified before their timeout to keep the collector's open records bounded: their packets may count as lost; shorten timeout_s or narrow the class",
+		n: func(s *oneway.Stats) uint64 { return s.Evicted }},
+	{Kind: "oneway_flows_full", Severity: observe.SevWarning, Message: "class %s: %d observations of one-way flows beyond the collector's limit of flows per class ignored: narrow the class or its granularity",
+		n: func(s *oneway.Stats) uint64 { return s.FlowsFull }},
+	{Kind: "oneway_drop_notices_full", Severity: observe.SevWarning, Message: "class %s: %d notices of observations a probe destroyed ignored beyond the collector's limit: their packets count as lost, not dropped",
+		n: func(s *oneway.Stats) uint64 { return s.DropRangesFull }},
+	{Kind: "oneway_bad_hop", Severity: observe.SevError, Message: "class %s: %d observations or clocks for a hop outside the class's hops ignored",
+		n: func(s *oneway.Stats) uint64 { return s.BadHop }},
+}
+
+// SetPeriodicReports makes every Drain report the one-way counters that
+// grew since the last report (onewayEvents, oneway_repeats), as a served
+// collector wants (NewServer sets it); off, they come at Finish and at a
+// configuration switch only.
+func (c *Collector) SetPeriodicReports(on bool) { c.periodic = on }
+
+// reportOneway reports, for every class, the counters that grew since the
+// last report (onewayEvents, oneway_repeats).
+func (c *Collector) reportOneway() {
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		st := c.ow.recs[n].Stats()
-		was := c.ow.repeats[n]
-		open, done := st.Repeats-was[0], st.RepeatsClassified-was[1]
-		if open+done == 0 {
-			continue
+		c.reportClass(at, n, &st)
+	}
+}
+
+// reportClass reports class n's counters st that grew since the last
+// report, at time at.
+func (c *Collector) reportClass(at int64, n string, st *oneway.Stats) {
+	was := c.ow.told[n]
+	c.ow.told[n] = *st
+	for _, e := range onewayEvents {
+		if d := e.n(st) - e.n(&was); d > 0 {
+			c.EventCount(at, e.Severity, e.Kind, fmt.Sprintf(e.Message, n, d), d)
 		}
-		c.ow.repeats[n] = [2]uint64{st.Repeats, st.RepeatsClassified}
-		c.batch.Events = append(c.batch.Events, observe.Event{Time: at, Source: "collector", Kind: "oneway_repeats", Severity: observe.SevInfo,
-			Message: fmt.Sprintf("class %s: %d observations reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written",
-				n, open+done, open, done), Count: open + done})
+	}
+	// Repeats (a probe restarted on the capture it was replaying, a resent
+	// spool): an engineer sees why the observations outnumber the packets.
+	if open, done := st.Repeats-was.Repeats, st.RepeatsClassified-was.RepeatsClassified; open+done > 0 {
+		c.EventCount(at, observe.SevInfo, "oneway_repeats", fmt.Sprintf("class %s: %d observations reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written",
+			n, open+done, open, done), open+done)
 	}
 }
 

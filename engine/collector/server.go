@@ -173,6 +173,7 @@ func NewServer(c *Collector, t Transport, sink observe.Sink, opt ServerOptions) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opt: opt, tr: t, sink: sink, log: log, coll: c, failed: make(chan struct{}), flushNow: make(chan struct{}, 1)}
+	c.SetPeriodicReports(true)
 	if opt.Journal != nil {
 		s.dur = &durable{log: opt.Journal}
 		s.dur.sink, _ = sink.(PlannedSink)

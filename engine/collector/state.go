@@ -46,7 +46,7 @@ type savedState struct {
 	OwTimes  []savedTimes
 	OwRuns   map[uint16]int64
 	OwMarks  map[uint16]int64
-	OwRepeat map[string][2]uint64 // owState.repeats; nil in a state saved before it existed
+	OwTold   map[string]oneway.Stats // owState.told; nil in a state saved before it existed
 	Recs     map[string]oneway.State
 	Bad      map[uint16]savedBad
 	Restarts map[uint16]savedBad
@@ -148,7 +148,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
 	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
-		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwRepeat: c.ow.repeats, Recs: map[string]oneway.State{}}
+		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwTold: c.ow.told, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
@@ -295,9 +295,9 @@ func (c *Collector) RestoreState(b []byte) error {
 	if ow.marks == nil {
 		ow.marks = map[uint16]int64{}
 	}
-	ow.repeats = s.OwRepeat
-	if ow.repeats == nil {
-		ow.repeats = map[string][2]uint64{}
+	ow.told = s.OwTold
+	if ow.told == nil {
+		ow.told = map[string]oneway.Stats{}
 	}
 	return nil
 }

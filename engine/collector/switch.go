@@ -34,8 +34,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 		return err
 	}
 	c.flushOneway()
-	c.reportRepeats() // the new reconcilers count from 0
-	clear(c.ow.repeats)
+	clear(c.ow.told) // the new reconcilers count from 0
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
 	c.setInterval(cfg)
