@@ -98,7 +98,9 @@ type Options struct {
 	FlushEveryNs int64 // default 5 s of capture time
 	// SinkTick, when set, also hands the first collector's rows to the
 	// sink at each tick (live capture: the tables stay current while the
-	// run goes on, design 4). The caller owns the clock behind it.
+	// run goes on, design 4), and the collectors report the one-way
+	// counters at every drain (collector.SetPeriodicReports). The caller
+	// owns the clock behind it.
 	SinkTick <-chan time.Time
 	// Health, when set, is called with the read loop's periodic work
 	// (every 1024 packets and each idle wake-up) and a function that

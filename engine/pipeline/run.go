@@ -100,6 +100,10 @@ func (r *run) startCollectors() error {
 			}
 		}
 		coll.SetProbes(ids)
+		// live capture: the one-way counters at every drain, as a served
+		// collector's; a replay's at its end (its rows do not depend on
+		// when it drains)
+		coll.SetPeriodicReports(r.opt.SinkTick != nil)
 		r.collectors[c] = coll
 		if r.opt.Parallel && !cc.Faults.Active() && len(keys) == 0 {
 			var drain func(*collector.Collector, bool) error
