@@ -419,23 +419,12 @@ func TestOnewayClockOffset(t *testing.T) {
 // events whose counts add up to the run's total; a replay reports them
 // once, at its end (its rows do not depend on when it drains).
 func TestOnewayCountersLive(t *testing.T) {
-	dir := filepath.Join(samplesDir(t), "lab", "oneway-udp")
 	cfg, err := config.Parse([]byte("probes:\n  - {name: A}\n  - {name: B, clock_offset_us: 1000}\n"+udpConfig("A, B", "32")), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, live := range []bool{true, false} {
-		var inputs []pipeline.Input
-		var ids []probe.Identity
-		for i, n := range []string{"A", "B"} {
-			f, err := replay.Open(filepath.Join(dir, n+".pcap"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { f.Close() })
-			inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
-			ids = append(ids, probe.Identity{Name: n})
-		}
+		inputs, ids := onewayInputs(t)
 		var counts []uint64
 		opt := pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge, FlushEveryNs: 1e9,
 			Sink: funcSink(func(b *observe.Batch) error {
