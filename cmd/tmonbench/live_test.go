@@ -410,7 +410,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "sw", "--write-every", "200ms")
 	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -419,7 +419,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
 		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
 	}
-	validFrom := switchUnderTraffic(cfg, version)
+	validFrom, _ := switchUnderTraffic(t, cfg, version, nil, &stderr)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
