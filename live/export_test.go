@@ -3,6 +3,7 @@
 package live
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -21,4 +22,23 @@ func OnClock(s *Source, f func()) { s.onClock = f }
 func Handed(s *Source, i int) bool {
 	k := s.socks[i]
 	return k.inBlock || atomic.LoadUint32(k.status(k.block))&unix.TP_STATUS_USER != 0
+}
+
+// LinkSettle is how long a LinkWatcher holds a change.
+const LinkSettle = linkSettle
+
+// SetLinkClock makes w hold its changes by clock (Unix ns) instead of the
+// wall clock (TestLinkAttrsAnnounced: a clock that stands still while
+// the kernel takes its time).
+func SetLinkClock(w *LinkWatcher, clock func() int64) {
+	w.mu.Lock()
+	w.now = clock
+	w.mu.Unlock()
+}
+
+// Held returns the changes w holds, which Changes has not given yet.
+func Held(w *LinkWatcher) []LinkChange {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.changes)
 }

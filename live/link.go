@@ -138,7 +138,8 @@ type LinkWatcher struct {
 	indexes []int
 	mu      sync.Mutex
 	changes []LinkChange
-	dropped uint64 // changes dropped past maxLinkChanges, or lost by the socket (ENOBUFS)
+	now     func() int64 // the clock changes are held by: wall time (Unix ns); tests set their own
+	dropped uint64       // changes dropped past maxLinkChanges, or lost by the socket (ENOBUFS)
 	done    chan struct{}
 	closing atomic.Bool
 }
@@ -163,7 +164,7 @@ func (s *Source) WatchLinks() (*LinkWatcher, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("live: link announcements: %w", err)
 	}
-	w := &LinkWatcher{fd: fd, indexes: slices.Clone(s.indexes), done: make(chan struct{})}
+	w := &LinkWatcher{fd: fd, indexes: slices.Clone(s.indexes), done: make(chan struct{}), now: func() int64 { return time.Now().UnixNano() }}
 	go w.read()
 	return w, nil
 }
@@ -230,9 +231,9 @@ func (w *LinkWatcher) announce(typ uint16, index int, flags uint32, l Link) {
 	if typ == unix.RTM_DELLINK {
 		l = Link{State: LinkGone}
 	}
-	now := time.Now().UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	now := w.now()
 	for i, idx := range w.indexes {
 		if index != idx {
 			continue
@@ -267,9 +268,9 @@ func (w *LinkWatcher) Holding(i int) bool {
 // is the way to the current state. An announcement may repeat what the
 // previous one gave (a change of another attribute).
 func (w *LinkWatcher) Changes(dst []LinkChange) ([]LinkChange, uint64) {
-	old := time.Now().Add(-linkSettle).UnixNano()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	old := w.now() - int64(linkSettle)
 	n := 0
 	for n < len(w.changes) && w.changes[n].at <= old {
 		n++

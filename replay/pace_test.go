@@ -144,7 +144,7 @@ func TestPacerCancel(t *testing.T) {
 	if err := p.Wait(ctx, int64(time.Hour)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Wait = %v, want context.Canceled", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); d > time.Minute { // an uncancelled Wait takes the hour: a minute only bounds a stall
 		t.Errorf("cancelled Wait took %v", d)
 	}
 }

@@ -37,7 +37,7 @@ func goldenRun(t *testing.T, out string, steps ...step) string {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model)
 	if n := len(fm.e.inflight); n != 0 {
 		t.Fatalf("%d queries still in flight at the end", n)
 	}
@@ -48,16 +48,14 @@ func goldenRun(t *testing.T, out string, steps ...step) string {
 // no "running" note).
 func waitIdle(t *testing.T, tm *teatest.TestModel) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		ch := make(chan int, 1)
-		tm.Send(inspectMsg(func(m *Model) { ch <- len(m.e.inflight) }))
-		if <-ch == 0 {
+		if inspect(t, tm, "no query in flight", func(m *Model) int { return len(m.e.inflight) }) == 0 {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("queries still in flight after 20 s")
+	t.Fatal("queries still in flight after a minute")
 }
 
 type step struct {

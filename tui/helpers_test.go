@@ -91,7 +91,24 @@ func waitText(t *testing.T, tm *teatest.TestModel, want ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(time.Minute), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// inspect runs f on the program's model, in its event loop, and returns
+// what f returns. A minute bounds the wait, which was a bare channel
+// receive: a program that has ended (a panic, a quit) never runs f, and
+// the test waited until the package's timeout with no word of what for.
+func inspect[T any](t testing.TB, tm *teatest.TestModel, what string, f func(*Model) T) T {
+	t.Helper()
+	ch := make(chan T, 1)
+	go tm.Send(inspectMsg(func(m *Model) { ch <- f(m) })) // Send blocks while the program is busy
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(time.Minute):
+		t.Fatalf("the program did not run an inspection within a minute (ended or stuck) while the test waited for %s", what)
+		panic("unreachable")
+	}
 }
 
 // keys turns "4", "enter", "esc", "/" ... into key messages.

@@ -152,11 +152,9 @@ func TestGoldenLive(t *testing.T) {
 	// the overview's reload at the end of the run done, nothing in flight
 	// (polls go on every 20 ms: a reload skipped while a query ran is
 	// retried at the next one)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
-		ch := make(chan bool, 1)
-		tm.Send(inspectMsg(func(m *Model) { ch <- m.tabs[0].(*overview).sawDone && len(m.e.inflight) == 0 }))
-		if <-ch {
+		if inspect(t, tm, "the overview's reload at the end of the run", func(m *Model) bool { return m.tabs[0].(*overview).sawDone && len(m.e.inflight) == 0 }) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -167,7 +165,7 @@ func TestGoldenLive(t *testing.T) {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model)
 	golden.RequireEqual(t, []byte(fm.View()))
 }
 

@@ -25,9 +25,7 @@ func TestNarrowFooters(t *testing.T) {
 	waitText(t, tm, "Throughput", "Protocols")
 	waitIdle(t, tm)
 	view := func() string {
-		ch := make(chan string, 1)
-		tm.Send(inspectMsg(func(m *Model) { ch <- ansi.Strip(m.View()) }))
-		return <-ch
+		return inspect(t, tm, "the screen", func(m *Model) string { return ansi.Strip(m.View()) })
 	}
 	check := func(name string, want ...string) {
 		t.Helper()
@@ -72,7 +70,7 @@ func TestNarrowFooters(t *testing.T) {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(time.Minute))
 }
 
 // TestResizeRedrawsStrip: a 120×40 session resized to 80×24 while another

@@ -61,9 +61,7 @@ func TestFilterErrorEsc(t *testing.T) {
 	tm.Send(keyMsg("2"))
 	waitIdle(t, tm)
 	view := func() (string, string) {
-		ch := make(chan [2]string, 1)
-		tm.Send(inspectMsg(func(m *Model) { ch <- [2]string{ansi.Strip(m.View()), m.e.errMsg} }))
-		v := <-ch
+		v := inspect(t, tm, "the screen and its error", func(m *Model) [2]string { return [2]string{ansi.Strip(m.View()), m.e.errMsg} })
 		return v[0], v[1]
 	}
 	typed := func(text string) {
@@ -114,7 +112,7 @@ func TestFilterErrorEsc(t *testing.T) {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(time.Minute))
 }
 
 // TestMovedCapture: a capture file moved after its replay: the Packets

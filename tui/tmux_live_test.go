@@ -102,7 +102,7 @@ func TestTmuxReplayRealtime(t *testing.T) {
 	s := newTmuxSized(t, 120, 40, nil, shell)
 	s.waitFor("Live · replaying", "pkt/s over the last")
 	during := 0
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		p := s.pane()
 		if m := statusPkts.FindStringSubmatch(p); m != nil {
@@ -184,7 +184,7 @@ func TestTmuxLiveNetns(t *testing.T) {
 	for _, f := range truth.Flows {
 		sent += int(f.Packets)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		p := s.pane()
 		if m := statusCapturing.FindStringSubmatch(p); m != nil && atoiComma(m[1]) >= sent {

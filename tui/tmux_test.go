@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,9 +33,17 @@ func newTmux(t *testing.T, shell string) *tmuxSession {
 	return s
 }
 
+// run runs a tmux command on the session's server; a minute bounds it
+// (a tmux that does not answer would hold the test until the package's
+// timeout).
 func (s *tmuxSession) run(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput()
+	if ctx.Err() != nil {
+		s.t.Fatalf("tmux %v: no answer within a minute\n%s", args, out)
+	}
 	if err != nil {
 		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
 	}
@@ -45,7 +54,7 @@ func (s *tmuxSession) pane() string { return s.run("capture-pane", "-p", "-t", s
 
 func (s *tmuxSession) waitFor(want ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		p := s.pane()
 		ok := true
@@ -56,7 +65,7 @@ func (s *tmuxSession) waitFor(want ...string) string {
 			return p
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("screen lacks %q after 30 s:\n%s", want, p)
+			s.t.Fatalf("screen lacks %q after a minute:\n%s", want, p)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -151,9 +160,11 @@ func TestTmuxConfigKeys(t *testing.T) {
 	testout.Run(t, "replay", "-q", "--progress", "never", "--config", cfg, "--out", out, capture(t, ftpLab))
 	s := newTmux(t, shellAround(testout.Binary(t), out, "--config", cfg))
 	s.waitFor("1 Overview", "x quit")
+	// q, then 2: the Flows screen shows once q has been handled (keys
+	// come in order), without quitting
 	s.keys("q")
-	time.Sleep(500 * time.Millisecond)
-	if p := s.pane(); strings.Contains(p, "TUI-EXIT") {
+	s.keys("2")
+	if p := s.waitFor("row 1 of 84"); strings.Contains(p, "TUI-EXIT") {
 		t.Fatalf("q still quits after remapping quit to x:\n%s", p)
 	}
 	s.keys("x")

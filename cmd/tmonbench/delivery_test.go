@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tmonbench/tmonbench/engine/store"
 )
 
 // TestProbeRunsInARow: one collector process, the same probe run twice in
@@ -190,7 +193,15 @@ func TestTwoRunsOneFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	time.Sleep(700 * time.Millisecond) // the first holds the folder
+	// the first holds the folder: its lock file names it (store.LockName)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(out, store.LockName)); string(b) == strconv.Itoa(first.Process.Pid)+"\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first replay did not lock %s within a minute", out)
+		}
+	}
 	const busy = "another tmonbench run (process "
 	refused := func(what, msg string, args ...string) {
 		t.Helper()

@@ -35,13 +35,16 @@ func TestLivePair(t *testing.T) {
 	cfg := filepath.Join(dir, "lab.yaml")
 	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
 	out := filepath.Join(dir, "out")
+	watch := watchNet(t, lab.B, in, outIf) // before live: it sees a frame after live's rings
 	cmd, stderr := startLive(t, lab.B, bin, "--pair", in+","+outIf, "--config", cfg, "--out", out, "--name", "tap")
 	const pings = 10
 	truth, err := lab.Send(netlab.Mix{Pings: pings, UDP: 30, UDPSize: 200, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the tap's copies are asynchronous (tc mirred)
+	// The tap's copies are asynchronous (tc mirred: another veth's
+	// receive queue): stop once they have all reached the rings.
+	watch.waitFor(t, "the generator's packets on the tap", func(pkts []watched) bool { return flowsSeen(truth.Flows, pkts) })
 	stopLive(t, cmd, stderr)
 	db := openOut(t, out)
 	for _, f := range truth.Flows {

@@ -78,11 +78,16 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			Kernel:   kernelCounters(l.src),
 			State:    "capturing",
 			Finish: func(*pipeline.Result) []observe.Event {
-				if next := l.ss.next; next != nil && !l.ss.ended {
-					return []observe.Event{{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
-						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())}}
+				var evs []observe.Event
+				if announce != "" { // the run ended before its first health check
+					evs = append(evs, observe.Event{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_start", Message: announce})
+					announce = ""
 				}
-				return append(l.h.final(l.name), captureEvents(l.name, l.src, l.h.links.current(l.infos))...)
+				if next := l.ss.next; next != nil && !l.ss.ended {
+					return append(evs, observe.Event{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
+						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())})
+				}
+				return append(append(evs, l.h.final(l.name)...), captureEvents(l.name, l.src, l.h.links.current(l.infos))...)
 			},
 			Log: l.log,
 		})

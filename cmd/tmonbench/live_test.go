@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -123,10 +124,10 @@ func TestLiveNetns(t *testing.T) {
 		sent += f.Packets
 	}
 	// The engines' counters are copied once a second: scrape until they
-	// show every generator packet (at most 20 s: CI machines may be loaded).
+	// show every generator packet (a minute bounds a hang).
 	iface := `{interface="` + lab.IfB + `",probe="labB"}`
 	var m map[string]float64
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
 		m = scrape(t, lab.B, "127.0.0.1:9464")
 		if m[`tmonbench_probe_packets_total{probe="labB"}`] >= float64(sent) && m[`tmonbench_pdu_acked_total{collector="0",probe="labB"}`] > 0 || time.Now().After(deadline) {
 			break
@@ -220,7 +221,13 @@ func TestLiveNetns(t *testing.T) {
 // TestLiveOneWay runs `tmonbench live` on both interfaces of a router
 // between A and C: every datagram from A to C is seen at R0 then R1, on
 // the same clock, and the collector matches them into one-way delay rows,
-// one per datagram, each of a few microseconds to milliseconds.
+// one per datagram, each with the times the capture itself gave the
+// datagram at R0 and R1 (the test's own capture of the two interfaces:
+// the kernel stamps a frame once for every packet socket) and their
+// difference as its delay. The delay is the router's: its forwarding,
+// which a loaded machine's ksoftirqd runs late, is what is measured, not
+// the product (the bound of 20 ms this test had was the machine's load);
+// so no bound on it, only the capture's own times, and none negative.
 func TestLiveOneWay(t *testing.T) {
 	lab := netlab.NewRouted(t)
 	bin := testout.Binary(t)
@@ -239,21 +246,60 @@ classes:
       records: true
 `), 0o644)
 	out := filepath.Join(dir, "out")
+	watch := watchNet(t, lab.R, lab.R0, lab.R1) // before live: it sees a frame after live's rings
 	cmd, stderr := startLive(t, lab.R, bin, "-i", lab.R0, "-i", lab.R1, "--config", cfg, "--out", out, "--name", "labR")
-	if _, err := netlab.UDP(lab.A, lab.C, lab.AddrA, lab.AddrC, 9000, 30, 120, 2*time.Millisecond); err != nil {
+	const n = 30
+	if _, err := netlab.UDP(lab.A, lab.C, lab.AddrA, lab.AddrC, 9000, n, 120, 2*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2500 * time.Millisecond) // past the one-way timeout
+	// datagram number -> its capture times at R0 and R1
+	at := func(pkts []watched) map[uint32][2]int64 {
+		m := map[uint32][2]int64{}
+		for _, p := range pkts {
+			if p.proto == 17 && p.dst.Port() == 9000 && p.iface < 2 {
+				ts := m[p.head]
+				ts[p.iface] = p.timeNs
+				m[p.head] = ts
+			}
+		}
+		return m
+	}
+	watch.waitFor(t, "the datagrams at R0 and R1", func(pkts []watched) bool {
+		full := 0
+		for _, ts := range at(pkts) {
+			if ts[0] != 0 && ts[1] != 0 {
+				full++
+			}
+		}
+		return full == n
+	})
 	stopLive(t, cmd, stderr)
+	want := map[[2]int64]bool{}
+	for _, ts := range at(watch.seen()) {
+		want[ts] = true
+	}
 	db := openOut(t, out)
-	var n, matched int64
-	var minUs, maxUs sql.NullFloat64
-	if err := db.QueryRow(`SELECT count(*), count(delay_us), min(delay_us), max(delay_us) FROM oneway_delays`).Scan(&n, &matched, &minUs, &maxUs); err != nil {
+	rows, err := db.Query(`SELECT epoch_ns(send_time), epoch_ns(recv_time), delay_us FROM oneway_delays WHERE status = 'delivered'`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d one-way records, %d with a delay, %.1f to %.1f µs", n, matched, minUs.Float64, maxUs.Float64)
-	if matched != 30 || minUs.Float64 < 0 || maxUs.Float64 > 20000 {
-		t.Errorf("%d of 30 datagrams with a delay, %.1f..%.1f µs\n%s", matched, minUs.Float64, maxUs.Float64, stderr.String())
+	defer rows.Close()
+	matched, maxUs := 0, 0.0
+	for rows.Next() {
+		var ts [2]int64
+		var us float64
+		if err := rows.Scan(&ts[0], &ts[1], &us); err != nil {
+			t.Fatal(err)
+		}
+		matched, maxUs = matched+1, max(maxUs, us)
+		if !want[ts] || us < 0 || math.Abs(us-float64(ts[1]-ts[0])/1e3) > 1e-3 {
+			t.Errorf("one-way record sent %d, received %d ns, delay %.3f µs: not a datagram's times at R0 and R1 as captured (or a negative delay)", ts[0], ts[1], us)
+		}
+		delete(want, ts)
+	}
+	t.Logf("%d one-way records, delays up to %.1f µs", matched, maxUs)
+	if matched != n || len(want) != 0 {
+		t.Errorf("%d delivered one-way records, want one per datagram (%d); %d datagrams without one\n%s", matched, n, len(want), stderr.String())
 	}
 }
 
@@ -321,7 +367,7 @@ func TestLiveSNMPTraps(t *testing.T) {
 	}
 	base := trapBase
 	kinds := map[string]map[string]string{}
-	timeout := time.After(3 * time.Second)
+	timeout := time.After(time.Minute) // sent before live exited: only bounds a hang
 	have := func() bool {
 		return kinds["probe_start"] != nil && kinds["probe_stop"] != nil && kinds["capture_stop"] != nil
 	}
@@ -330,7 +376,7 @@ func TestLiveSNMPTraps(t *testing.T) {
 		case v := <-got:
 			kinds[v[base+".1.1"]] = v
 		case <-timeout:
-			t.Fatalf("traps received: %v", kinds)
+			t.Fatalf("traps received within a minute: %v, want probe_start, probe_stop and capture_stop", kinds)
 		}
 	}
 	for _, k := range []string{"probe_start", "probe_stop", "capture_stop"} {
@@ -364,7 +410,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "sw", "--write-every", "200ms")
 	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -373,7 +419,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
 		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
 	}
-	validFrom := switchUnderTraffic(cfg, version)
+	validFrom, _ := switchUnderTraffic(t, cfg, version, nil, &stderr)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	coll := startCollector(t, bin, collCfg, out, "--idle-exit", "2s")
 	cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw", "--linger", "5s")
 	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	if line := <-lines; !strings.Contains(line, "capturing on") {
 		t.Fatalf("probe did not start: %q\n%s", line, stderr.String())
 	}
-	validFrom := switchUnderTraffic(cfg, version)
+	validFrom, _ := switchUnderTraffic(t, cfg, version, nil, &stderr)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("probe after SIGTERM: %v\n%s", err, stderr.String())
@@ -91,60 +92,123 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	checkSwitchLines(t, "probe", stderr.String(), cfg)
 }
 
-// switchVersions writes, 0.5 s apart after the first, an invalid version
-// of the config file (rejected) then version("b", "9102", valid_from)
-// with valid_from 2 s ahead, and returns once 1 s past valid_from. The
-// gaps leave the watcher (100 ms settling) time to read each version even
-// on a loaded machine.
-func switchVersions(cfg string, version func(class, port, validFrom string) string) time.Time {
-	time.Sleep(500 * time.Millisecond)
+// switchVersions writes an invalid version of the config file, then
+// version("b", "9102", valid_from) with valid_from 2 s ahead, and returns
+// valid_from and when every process watching the file (said: their
+// stderr) had said it switched. It waits for what the processes say, not
+// for a time: the rejection of the first version before writing the
+// second (a watcher that had not read the first would only read the
+// second), then the switch. A watcher that reads the second version
+// after its valid_from (a loaded machine) switches at once:
+// checkSwitchBoundary checks that case apart.
+func switchVersions(t *testing.T, cfg string, version func(class, port, validFrom string) string, said []*lockedBuffer) (validFrom, switched time.Time) {
+	t.Helper()
 	os.WriteFile(cfg, []byte("interval_s: 100000\nclasses: []\n"), 0o644) // invalid (over a day): rejected
-	time.Sleep(time.Second)
-	validFrom := time.Now().Add(2 * time.Second).UTC()
+	waitSaid(t, said, " rejected: ")
+	validFrom = time.Now().Add(2 * time.Second).UTC()
 	os.WriteFile(cfg, []byte(version("b", "9102", validFrom.Format(time.RFC3339Nano))), 0o644)
-	time.Sleep(3 * time.Second)
-	return validFrom
+	return validFrom, waitSaid(t, said, " in effect (valid_from ")
+}
+
+// waitSaid waits until every one of said holds want and returns the time
+// it saw them all. A minute only bounds a hang.
+func waitSaid(t *testing.T, said []*lockedBuffer, want string) time.Time {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		all := true
+		for _, s := range said {
+			all = all && strings.Contains(s.String(), want)
+		}
+		if all {
+			return time.Now()
+		}
+		if time.Now().After(deadline) {
+			var b strings.Builder
+			for i, s := range said {
+				fmt.Fprintf(&b, "process %d said:\n%s\n", i, s.String())
+			}
+			t.Fatalf("not every process watching the config said %q within a minute:\n%s", want, b.String())
+		}
+	}
 }
 
 // switchUnderTraffic runs switchVersions while a goroutine sends a UDP
-// datagram to 127.0.0.1:9101 (class a) and one to 9102 (class b) every
-// 20 ms, and returns valid_from once the traffic has stopped.
-func switchUnderTraffic(cfg string, version func(class, port, validFrom string) string) time.Time {
+// datagram to 127.0.0.1:9101 (class a) and one to 9102 (class b, its
+// payload numbered: distinct one-way signatures) every 20 ms: 10 rounds
+// before the first version is written, 2 more after every process has
+// switched (class b packets: a run shorter than its first health check,
+// TestLiveSwitchOver) and, when after is not nil, until after says so;
+// it returns once the traffic has stopped.
+func switchUnderTraffic(t *testing.T, cfg string, version func(class, port, validFrom string) string, after func(validFrom time.Time) bool, said ...*lockedBuffer) (validFrom, switched time.Time) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	var rounds atomic.Int64
 	go func() {
 		defer close(done)
 		a, _ := net.Dial("udp", "127.0.0.1:9101")
 		b, _ := net.Dial("udp", "127.0.0.1:9102")
 		defer a.Close()
 		defer b.Close()
-		for {
+		for i := 0; ; i++ {
 			select {
 			case <-stop:
 				return
 			case <-time.After(20 * time.Millisecond):
 				a.Write([]byte("class a"))
-				b.Write([]byte("class b"))
+				b.Write(fmt.Appendf(nil, "class b %d", i))
+				rounds.Add(1)
 			}
 		}
 	}()
-	validFrom := switchVersions(cfg, version)
-	close(stop)
-	<-done
-	return validFrom
+	defer func() {
+		close(stop)
+		<-done
+	}()
+	waitRounds := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); rounds.Load() < n; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the traffic goroutine sent %d rounds in a minute, want %d", rounds.Load(), n)
+			}
+		}
+	}
+	waitRounds(10)
+	validFrom, switched = switchVersions(t, cfg, version, said)
+	waitRounds(rounds.Load() + 2)
+	for deadline := time.Now().Add(time.Minute); after != nil && !after(validFrom); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the traffic after the switch: what the test waits for did not come within a minute")
+		}
+	}
+	return validFrom, switched
 }
 
 // checkSwitchBoundary: class a (the first configuration version) saw no
 // packet from valid_from on, and class b (the second) none before it.
+// A version accepted after its valid_from (its config_accepted event
+// later than valid_from: a loaded machine's watcher read it late) takes
+// effect at once, at a packet after valid_from: then class a's last
+// packet comes before class b's first, which is not before valid_from.
 func checkSwitchBoundary(t *testing.T, db *sql.DB, validFrom time.Time) {
 	t.Helper()
 	vf := validFrom.UnixNano()
-	var aLast, bFirst int64
+	var aLast, bFirst, accepted int64
 	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.QueryRow(`SELECT epoch_ns(min(first_seen)) FROM flows WHERE class = 'b'`).Scan(&bFirst); err != nil {
 		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT epoch_ns(max(time)) FROM events WHERE kind = 'config_accepted'`).Scan(&accepted); err != nil {
+		t.Fatal(err)
+	}
+	if accepted >= vf {
+		t.Logf("version accepted %d ns after its valid_from: in effect at once", accepted-vf)
+		if aLast >= bFirst || bFirst < vf {
+			t.Errorf("class a last seen %d, class b first seen %d, valid_from %d (accepted at %d)", aLast, bFirst, vf, accepted)
+		}
+		return
 	}
 	if aLast >= vf || bFirst < vf {
 		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)

@@ -183,13 +183,16 @@ func TestCollectorRestart(t *testing.T) {
 	addr := freeUDPPort(t)
 	os.WriteFile(cfg, []byte(fmt.Sprintf("interval_s: 1\nprobes: [{name: A}]\ncollectors:\n  - {name: central, address: %q, min_gap_ms: 1, initial_timeout_s: 0.5, timeout_increment_s: 0.1, timeout_multiplier: 1}\n", addr)), 0o644)
 	out := filepath.Join(tmp, "out")
-	first := startCollector(t, bin, cfg, out, "--write-every", "200ms")
+	var firstSaid lockedBuffer
+	first := startCollectorTee(t, &firstSaid, bin, cfg, out, "--write-every", "200ms")
 	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", capture, "--speed", "4x")
 	p.Stdout, p.Stderr = os.Stdout, os.Stderr
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1200 * time.Millisecond)
+	// in the middle of the probe's run: once its PDUs arrive (it slept
+	// 1.2 s, which a loaded machine can spend starting the probe)
+	waitSaid(t, []*lockedBuffer{&firstSaid}, "probe connected")
 	first.Process.Signal(syscall.SIGTERM)
 	waitTimeout(t, first, 10*time.Second)
 	time.Sleep(300 * time.Millisecond)

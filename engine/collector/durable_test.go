@@ -487,27 +487,34 @@ type feedTransport struct {
 	armAt  int
 	armed  *atomic.Bool
 	acked  int // acks sent before the failure was armed
+	want   int // PDUs (not heartbeats) handed over before it
 }
 
 func (f *feedTransport) Serve(ctx context.Context, handle func([]byte, netip.AddrPort) []byte) error {
 	for i, fr := range f.frames {
 		if i == f.armAt {
 			// Let the group commit acknowledge what came before: arm
-			// once the acks have not moved for 50 ms (a loaded machine
-			// commits late; acks of rows made durable before the
-			// failure are right, and must not count as after it).
-			for last, k := -1, 0; k < 400; k++ {
-				time.Sleep(50 * time.Millisecond)
+			// once every PDU handed over so far is acknowledged (one
+			// ack per PDU; heartbeats have none, pdu/doc.go), however
+			// late a loaded machine commits. A minute only bounds a
+			// hang: armed then, the test fails on the count.
+			want := 0
+			for _, b := range f.frames[:i] {
+				if h, _, err := pdu.ParseFrame(b); err == nil && h.Type != pdu.TypeHeartbeat {
+					want++
+				}
+			}
+			for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
 				f.mu.Lock()
-				n := f.acks
-				if n == last {
-					f.acked = n
+				done := f.acks >= want || time.Now().After(deadline)
+				if done {
+					f.acked, f.want = f.acks, want
 					f.armed.Store(true)
-					f.mu.Unlock()
-					break
 				}
 				f.mu.Unlock()
-				last = n
+				if done {
+					break
+				}
 			}
 		}
 		handle(fr, netip.AddrPort{})
@@ -533,7 +540,7 @@ func TestDurableWriteFailure(t *testing.T) {
 	go func() { done <- srv.Serve(context.Background()) }()
 	select {
 	case err = <-done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(2 * time.Minute): // bounds a hang (the acks are awaited up to a minute)
 		t.Fatal("Serve did not stop after the write failure")
 	}
 	if !errors.Is(err, journal.ErrFailed) || !strings.Contains(err.Error(), "no space left") {
@@ -541,7 +548,10 @@ func TestDurableWriteFailure(t *testing.T) {
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if tr.acked == 0 || tr.acks != tr.acked {
+	if tr.acked != tr.want {
+		t.Fatalf("%d acks before the failure was armed, want one per PDU handed over (%d): the group commit did not acknowledge them within a minute", tr.acked, tr.want)
+	}
+	if tr.acks != tr.acked {
 		t.Fatalf("%d acks in all, %d before the failure: acks went on after it", tr.acks, tr.acked)
 	}
 	// The journal failed, the sink did not: the event went straight to it.

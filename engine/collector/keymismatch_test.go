@@ -31,7 +31,14 @@ func TestKeyMismatchEvent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	time.Sleep(100 * time.Millisecond) // several ticks: the event is said once
+	// every frame handled and the event written, then more ticks: it is
+	// said once (not a time: ticks counted)
+	for deadline := time.Now().Add(time.Minute); srv.Stats().Receiver.BadAuth < 20 || len(eventMessages(sink.events(), "probe_key_mismatch")) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute: %d frames refused for their tag, events %q", srv.Stats().Receiver.BadAuth, eventMessages(sink.events(), "probe_key_mismatch"))
+		}
+	}
+	moreTicks(t, sink, 5)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -111,7 +118,8 @@ func TestRefusedFramesLogged(t *testing.T) {
 	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}]\n", "not-the-key", 5)
 	var log syncio.Writer // held: the server's goroutine writes, the test reads
 	from := netip.MustParseAddrPort("192.0.2.7:40001")
-	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, &recordSink{}, ServerOptions{WriteEvery: 10 * time.Millisecond,
+	sink := &recordSink{}
+	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, sink, ServerOptions{WriteEvery: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -122,7 +130,7 @@ func TestRefusedFramesLogged(t *testing.T) {
 			t.Fatalf("no log line on the refused frames:\n%s", log.String())
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // ticks every 10 ms: still one line
+	moreTicks(t, sink, 5) // still one line
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -236,4 +244,32 @@ func eventMessages(events []observe.Event, kind string) []string {
 		}
 	}
 	return msgs
+}
+
+// moreTicks waits until the server has committed n more drains to sink
+// (one a tick, every WriteEvery): the ticks that would repeat what is to
+// be said once. A minute bounds a hang.
+func moreTicks(t *testing.T, sink *recordSink, n int) {
+	t.Helper()
+	sink.mu.Lock()
+	from := sink.commits
+	sink.mu.Unlock()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		sink.mu.Lock()
+		c := sink.commits
+		sink.mu.Unlock()
+		if c >= from+n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ticks in a minute, want %d", c-from, n)
+		}
+	}
+}
+
+// events returns the events written to s so far.
+func (s *recordSink) events() []observe.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]observe.Event(nil), s.rows.Events...)
 }
