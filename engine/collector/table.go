@@ -11,12 +11,13 @@ import (
 // presence bit: one cache line a lookup, no hashing. Ids the table cannot
 // reach at a bounded cost (ids spread out by capture ordinal with several
 // workers, a restarted run's new base while old flows are held, a flow
-// kept for very long) go to a map, as every flow did before. An id is in
-// the dense table when it falls in its range, in the map otherwise: the
-// range only grows over ids no flow of the map can have, and slides up.
+// kept for very long) go to the sparse store (sparseFlows: an index and
+// a slab, as a Go map did before). An id is in the dense table when it
+// falls in its range, in the sparse store otherwise: the range only grows
+// over ids no flow of the sparse store can have, and slides up.
 type flowTable struct {
 	dense  []*denseFlows // by probe id, nil until the probe's first flow
-	sparse map[flowKey]cflow
+	sparse sparseFlows
 	n      int
 }
 
@@ -28,8 +29,8 @@ type denseFlows struct {
 	pages    [][]cflow
 	present  []uint64 // bit i: flow lo+i is held
 	n        int      // flows held in the dense range
-	nsparse  int      // flows of this probe held in the map
-	hiSparse uint64   // no flow of this probe in the map has a higher id (0 when none)
+	nsparse  int      // flows of this probe held in the sparse store
+	hiSparse uint64   // no flow of this probe in the sparse store has a higher id (0 when none)
 	probe    uint16
 }
 
@@ -43,7 +44,7 @@ func (d *denseFlows) at(i int) *cflow { return &d.pages[i/pageFlows][i%pageFlows
 // range is at most twice the flows it holds.
 const minDense = 4096
 
-func newFlowTable() flowTable { return flowTable{sparse: map[flowKey]cflow{}} }
+func newFlowTable() flowTable { return flowTable{sparse: newSparseFlows()} }
 
 // Len returns the number of flows held.
 func (t *flowTable) Len() int { return t.n }
@@ -77,8 +78,10 @@ func (t *flowTable) Get(k flowKey) (cflow, bool) {
 	if d == nil || d.nsparse == 0 {
 		return cflow{}, false
 	}
-	f, ok := t.sparse[k]
-	return f, ok
+	if p := t.sparse.get(k); p != nil {
+		return *p, true
+	}
+	return cflow{}, false
 }
 
 // Has reports whether flow k is held.
@@ -102,12 +105,11 @@ func (t *flowTable) Set(k flowKey, f cflow) {
 		i = d.reach(t, k.id)
 	}
 	if i < 0 {
-		if _, ok := t.sparse[k]; !ok {
+		if t.sparse.set(k, f) {
 			t.n++
 			d.nsparse++
 			d.hiSparse = max(d.hiSparse, k.id)
 		}
-		t.sparse[k] = f
 		return
 	}
 	if !d.has(i) {
@@ -129,8 +131,9 @@ func (d *denseFlows) reset(lo uint64) {
 
 // reach extends the dense range to id, sliding it up when id is too far
 // from its start (the few long-lived flows below the new start move to
-// the map), and returns id's index; or -1: id goes to the map (below the
-// range, ids spread out, or a flow of the map could be in the new part).
+// the sparse store), and returns id's index; or -1: id goes to the sparse
+// store (below the range, ids spread out, or a flow of the sparse store
+// could be in the new part).
 func (d *denseFlows) reach(t *flowTable, id uint64) int {
 	if d.n == 0 && (d.nsparse == 0 || d.hiSparse < id) { // nothing held: start the range at id
 		d.reset(id)
@@ -153,7 +156,7 @@ func (d *denseFlows) reach(t *flowTable, id uint64) int {
 			for word != 0 {
 				i := w*64 + bits.TrailingZeros64(word)
 				word &= word - 1
-				t.sparse[flowKey{d.probe, d.lo + uint64(i)}] = *d.at(i)
+				t.sparse.set(flowKey{d.probe, d.lo + uint64(i)}, *d.at(i))
 				d.hiSparse = max(d.hiSparse, d.lo+uint64(i))
 			}
 		}
@@ -197,8 +200,7 @@ func (t *flowTable) Delete(k flowKey) {
 	if d == nil || d.nsparse == 0 {
 		return
 	}
-	if _, ok := t.sparse[k]; ok {
-		delete(t.sparse, k)
+	if t.sparse.del(k) {
 		d.nsparse--
 		t.n--
 		if d.nsparse == 0 {
@@ -215,7 +217,7 @@ func (t *flowTable) Clear() {
 			d.nsparse, d.hiSparse = 0, 0
 		}
 	}
-	clear(t.sparse)
+	t.sparse.clear()
 	t.n = 0
 }
 
@@ -236,9 +238,5 @@ func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
 			}
 		}
 	}
-	for k, f := range t.sparse {
-		if !yield(k, &f) {
-			return
-		}
-	}
+	t.sparse.all(yield)
 }
