@@ -5,43 +5,43 @@ import (
 	"math/rand/v2"
 )
 
-// sparseFlows holds the flows no dense range reaches (flowTable): every
-// flow of a Workers run, whose ids are spread by capture ordinal, and a
-// lone probe's few long-lived ones. Open addressing with linear probing
-// over a power-of-two array of 16-byte slots (the key and the flow's place),
-// at most 3/4 full, a removal shifting back the slots that follow (no
-// tombstones), as engine/flow's index; the flows themselves in pages of
-// pageFlows, a freed place reused before a new one (issue 14). 80 bytes
-// a flow and 21-43 of slots, against 136-181 for a Go map of flowKey to
-// cflow (Go 1.26, 50-200 k flows: TestSparseFlowsMemory), whose groups
-// hold the key next to each flow and are never more than 7/8 full.
+// sparseFlows holds a probe's flows that its dense range does not reach
+// (flowTable): every flow of a Workers run, whose ids are spread by
+// capture ordinal, and a lone probe's few long-lived ones (issue 14). The
+// flows and their ids sit in pages of pageFlows, a freed place reused
+// before a new one; an index finds them: open addressing with linear
+// probing over a power-of-two array of 8-byte slots (the flow's place and
+// 32 bits of its id's hash, whose low bits are the home slot), at most
+// 7/8 full, a removal shifting back the slots that follow (no
+// tombstones), as engine/flow's index. Fuller than that index (3/4): a
+// lookup here is per record, not per packet, and the slots are small. 88
+// bytes a flow and 9-18 of slots, against 136-184 for a Go map of
+// flowKey to cflow (Go 1.26, 100-197 k flows: TestSparseFlowsMemory),
+// whose groups hold the key next to each flow and are never more than
+// 7/8 full. The zero value is an empty store.
 type sparseFlows struct {
 	slots []sparseSlot
 	pages [][]cflow
-	free  uint32 // the first freed place + 1 (0: none); a freed flow's packets field holds the next
-	top   uint32 // places handed out
+	ids   [][]uint64 // the id of the flow at each place, in pages as pages
+	free  uint32     // the first freed place + 1 (0: none); a freed flow's packets field holds the next
+	top   uint32     // places handed out
 	n     int
 	seed  uint64
 }
 
-// sparseSlot is one slot of the index: a flow's key and its place.
+// sparseSlot is one slot of the index.
 type sparseSlot struct {
-	id    uint64
-	at    uint32 // the flow's place in the pages + 1; 0: empty slot
-	probe uint16
+	at   uint32 // the flow's place in the pages + 1; 0: empty slot
+	hash uint32 // sparseFlows.hash of the flow's id
 }
 
 // minSparseSlots is the smallest slot array.
 const minSparseSlots = 64
 
-func newSparseFlows() sparseFlows {
-	return sparseFlows{slots: make([]sparseSlot, minSparseSlots), seed: rand.Uint64()}
-}
-
-// hash mixes k wyhash-style, seeded per table.
-func (s *sparseFlows) hash(k flowKey) uint64 {
-	hi, lo := bits.Mul64(k.id^s.seed, uint64(k.probe)^0xe7037ed1a0b428db)
-	return hi ^ lo
+// hash mixes id wyhash-style, seeded per store.
+func (s *sparseFlows) hash(id uint64) uint32 {
+	hi, lo := bits.Mul64(id^s.seed, 0xe7037ed1a0b428db)
+	return uint32(hi ^ lo)
 }
 
 // flow returns the flow at place at (1-based).
@@ -49,34 +49,40 @@ func (s *sparseFlows) flow(at uint32) *cflow {
 	return &s.pages[(at-1)/pageFlows][(at-1)%pageFlows]
 }
 
-// find returns k's slot index, or -1.
-func (s *sparseFlows) find(k flowKey) int {
-	mask := uint64(len(s.slots) - 1)
-	for i := s.hash(k) & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
+// id returns the id of the flow at place at.
+func (s *sparseFlows) id(at uint32) *uint64 {
+	return &s.ids[(at-1)/pageFlows][(at-1)%pageFlows]
+}
+
+// find returns id's slot index, or -1.
+func (s *sparseFlows) find(id uint64) int {
+	h := s.hash(id)
+	mask := uint32(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := s.slots[i]
 		if sl.at == 0 {
 			return -1
 		}
-		if sl.id == k.id && sl.probe == k.probe {
+		if sl.hash == h && *s.id(sl.at) == id {
 			return int(i)
 		}
 	}
 }
 
-// get returns flow k, or nil.
-func (s *sparseFlows) get(k flowKey) *cflow {
+// get returns flow id, or nil.
+func (s *sparseFlows) get(id uint64) *cflow {
 	if s.n == 0 {
 		return nil
 	}
-	if i := s.find(k); i >= 0 {
+	if i := s.find(id); i >= 0 {
 		return s.flow(s.slots[i].at)
 	}
 	return nil
 }
 
-// set holds f as flow k and reports whether k is new.
-func (s *sparseFlows) set(k flowKey, f cflow) bool {
-	if p := s.get(k); p != nil {
+// set holds f as flow id and reports whether id is new.
+func (s *sparseFlows) set(id uint64, f cflow) bool {
+	if p := s.get(id); p != nil {
 		*p = f
 		return false
 	}
@@ -89,10 +95,13 @@ func (s *sparseFlows) set(k flowKey, f cflow) bool {
 		at = s.top
 		if int(at) > len(s.pages)*pageFlows {
 			s.pages = append(s.pages, make([]cflow, pageFlows))
+			s.ids = append(s.ids, make([]uint64, pageFlows))
 		}
 	}
-	*s.flow(at) = f
-	if (s.n+1)*4 > len(s.slots)*3 {
+	*s.flow(at), *s.id(at) = f, id
+	if len(s.slots) == 0 {
+		s.slots, s.seed = make([]sparseSlot, minSparseSlots), rand.Uint64()
+	} else if (s.n+1)*8 > len(s.slots)*7 {
 		old := s.slots
 		s.slots = make([]sparseSlot, 2*len(old))
 		for _, sl := range old {
@@ -101,26 +110,26 @@ func (s *sparseFlows) set(k flowKey, f cflow) bool {
 			}
 		}
 	}
-	s.place(sparseSlot{id: k.id, at: at, probe: k.probe})
+	s.place(sparseSlot{at: at, hash: s.hash(id)})
 	s.n++
 	return true
 }
 
 func (s *sparseFlows) place(sl sparseSlot) {
-	mask := uint64(len(s.slots) - 1)
-	i := s.hash(flowKey{sl.probe, sl.id}) & mask
+	mask := uint32(len(s.slots) - 1)
+	i := sl.hash & mask
 	for s.slots[i].at != 0 {
 		i = (i + 1) & mask
 	}
 	s.slots[i] = sl
 }
 
-// del forgets flow k and reports whether it was held.
-func (s *sparseFlows) del(k flowKey) bool {
+// del forgets flow id and reports whether it was held.
+func (s *sparseFlows) del(id uint64) bool {
 	if s.n == 0 {
 		return false
 	}
-	i := s.find(k)
+	i := s.find(id)
 	if i < 0 {
 		return false
 	}
@@ -136,7 +145,7 @@ func (s *sparseFlows) del(k flowKey) bool {
 			break
 		}
 		// sl stays when its home slot h lies cyclically in (i, j].
-		h := int(s.hash(flowKey{sl.probe, sl.id})) & mask
+		h := int(sl.hash) & mask
 		if (i < j && i < h && h <= j) || (i > j && (i < h || h <= j)) {
 			continue
 		}
@@ -154,15 +163,16 @@ func (s *sparseFlows) clear() {
 	s.free, s.top, s.n = 0, 0, 0
 }
 
-// all calls yield with every flow held (in no specified order) until it
-// returns false.
-func (s *sparseFlows) all(yield func(flowKey, *cflow) bool) {
+// all calls yield with every flow held (in no specified order), as probe
+// p's, until it returns false, and reports whether it did not.
+func (s *sparseFlows) all(p uint16, yield func(flowKey, *cflow) bool) bool {
 	if s.n == 0 {
-		return
+		return true
 	}
 	for _, sl := range s.slots {
-		if sl.at != 0 && !yield(flowKey{sl.probe, sl.id}, s.flow(sl.at)) {
-			return
+		if sl.at != 0 && !yield(flowKey{p, *s.id(sl.at)}, s.flow(sl.at)) {
+			return false
 		}
 	}
+	return true
 }
