@@ -11,13 +11,14 @@ import (
 // presence bit: one cache line a lookup, no hashing. Ids the table cannot
 // reach at a bounded cost (ids spread out by capture ordinal with several
 // workers, a restarted run's new base while old flows are held, a flow
-// kept for very long) go to a map, as every flow did before. An id is in
-// the dense table when it falls in its range, in the map otherwise: the
-// range only grows over ids no flow of the map can have, and slides up.
+// kept for very long) go to the probe's sparse store (sparseFlows: an
+// index and pages, where a Go map held them before). An id is in the
+// dense table when it falls in its range, in the sparse store otherwise:
+// the range only grows over ids no flow of the sparse store can have,
+// and slides up.
 type flowTable struct {
-	dense  []*denseFlows // by probe id, nil until the probe's first flow
-	sparse map[flowKey]cflow
-	n      int
+	dense []*denseFlows // by probe id, nil until the probe's first flow
+	n     int
 }
 
 // denseFlows is one probe's dense range of flow ids [lo, lo+size), in
@@ -26,10 +27,10 @@ type denseFlows struct {
 	lo       uint64
 	size     int
 	pages    [][]cflow
-	present  []uint64 // bit i: flow lo+i is held
-	n        int      // flows held in the dense range
-	nsparse  int      // flows of this probe held in the map
-	hiSparse uint64   // no flow of this probe in the map has a higher id (0 when none)
+	present  []uint64    // bit i: flow lo+i is held
+	n        int         // flows held in the dense range
+	sparse   sparseFlows // the probe's other flows
+	hiSparse uint64      // no flow of the sparse store has a higher id (0 when none)
 	probe    uint16
 }
 
@@ -43,7 +44,7 @@ func (d *denseFlows) at(i int) *cflow { return &d.pages[i/pageFlows][i%pageFlows
 // range is at most twice the flows it holds.
 const minDense = 4096
 
-func newFlowTable() flowTable { return flowTable{sparse: map[flowKey]cflow{}} }
+func newFlowTable() flowTable { return flowTable{} }
 
 // Len returns the number of flows held.
 func (t *flowTable) Len() int { return t.n }
@@ -74,11 +75,13 @@ func (t *flowTable) Get(k flowKey) (cflow, bool) {
 		}
 		return cflow{}, false
 	}
-	if d == nil || d.nsparse == 0 {
+	if d == nil {
 		return cflow{}, false
 	}
-	f, ok := t.sparse[k]
-	return f, ok
+	if p := d.sparse.get(k.id); p != nil {
+		return *p, true
+	}
+	return cflow{}, false
 }
 
 // Has reports whether flow k is held.
@@ -102,12 +105,10 @@ func (t *flowTable) Set(k flowKey, f cflow) {
 		i = d.reach(t, k.id)
 	}
 	if i < 0 {
-		if _, ok := t.sparse[k]; !ok {
+		if d.sparse.set(k.id, f) {
 			t.n++
-			d.nsparse++
 			d.hiSparse = max(d.hiSparse, k.id)
 		}
-		t.sparse[k] = f
 		return
 	}
 	if !d.has(i) {
@@ -129,13 +130,14 @@ func (d *denseFlows) reset(lo uint64) {
 
 // reach extends the dense range to id, sliding it up when id is too far
 // from its start (the few long-lived flows below the new start move to
-// the map), and returns id's index; or -1: id goes to the map (below the
-// range, ids spread out, or a flow of the map could be in the new part).
+// the sparse store), and returns id's index; or -1: id goes to the sparse
+// store (below the range, ids spread out, or a flow of the sparse store
+// could be in the new part).
 func (d *denseFlows) reach(t *flowTable, id uint64) int {
-	if d.n == 0 && (d.nsparse == 0 || d.hiSparse < id) { // nothing held: start the range at id
+	if d.n == 0 && (d.sparse.n == 0 || d.hiSparse < id) { // nothing held: start the range at id
 		d.reset(id)
 	}
-	if id < d.lo || d.nsparse != 0 && d.hiSparse >= d.lo+uint64(d.size) {
+	if id < d.lo || d.sparse.n != 0 && d.hiSparse >= d.lo+uint64(d.size) {
 		return -1
 	}
 	if limit := uint64(max(minDense, 2*(d.n+1))); id-d.lo >= limit {
@@ -153,12 +155,11 @@ func (d *denseFlows) reach(t *flowTable, id uint64) int {
 			for word != 0 {
 				i := w*64 + bits.TrailingZeros64(word)
 				word &= word - 1
-				t.sparse[flowKey{d.probe, d.lo + uint64(i)}] = *d.at(i)
+				d.sparse.set(d.lo+uint64(i), *d.at(i))
 				d.hiSparse = max(d.hiSparse, d.lo+uint64(i))
 			}
 		}
 		d.n -= moved
-		d.nsparse += moved
 		for _, pg := range d.pages[:drop] { // the dropped pages become the last ones
 			clear(pg)
 		}
@@ -194,14 +195,12 @@ func (t *flowTable) Delete(k flowKey) {
 		}
 		return
 	}
-	if d == nil || d.nsparse == 0 {
+	if d == nil {
 		return
 	}
-	if _, ok := t.sparse[k]; ok {
-		delete(t.sparse, k)
-		d.nsparse--
+	if d.sparse.del(k.id) {
 		t.n--
-		if d.nsparse == 0 {
+		if d.sparse.n == 0 {
 			d.hiSparse = 0
 		}
 	}
@@ -212,10 +211,10 @@ func (t *flowTable) Clear() {
 	for _, d := range t.dense {
 		if d != nil {
 			d.reset(0)
-			d.nsparse, d.hiSparse = 0, 0
+			d.sparse.clear()
+			d.hiSparse = 0
 		}
 	}
-	clear(t.sparse)
 	t.n = 0
 }
 
@@ -223,7 +222,7 @@ func (t *flowTable) Clear() {
 // returns false. yield must not change the table.
 func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
 	for p, d := range t.dense {
-		if d == nil || d.n == 0 {
+		if d == nil {
 			continue
 		}
 		for w, word := range d.present {
@@ -235,9 +234,7 @@ func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
 				}
 			}
 		}
-	}
-	for k, f := range t.sparse {
-		if !yield(k, &f) {
+		if !d.sparse.all(uint16(p), yield) {
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"testing"
+	"unsafe"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
@@ -40,5 +41,35 @@ func TestRecorderGivesBackCloseChunks(t *testing.T) {
 		if op.ord != uint64(i+1) || !bytes.Equal(got, []byte{byte(i), byte(i >> 8)}) {
 			t.Fatalf("op %d: ord %d, record %v", i, op.ord, got)
 		}
+	}
+}
+
+// TestRecorderKeepsLittle: what a recorder keeps across batches is at
+// most 96 KiB (one chunk of 64 KiB of records and one of 1024 ops of 32
+// bytes): a Workers run keeps (workerInflight+1) recorders per worker,
+// 0.6 MB for two workers where two chunks of 256 KiB and two of 4096
+// 40-byte ops kept 5 MB (issue 14: `bench --workers 2` on the 5 M corpus
+// published under 32 KiB in 98 % of its batches).
+func TestRecorderKeepsLittle(t *testing.T) {
+	if n := unsafe.Sizeof(recOp{}); n != 32 {
+		t.Errorf("recOp takes %d bytes, want 32", n)
+	}
+	var r recorder
+	for i := range 20_000 { // more than a chunk of each
+		r.ord = uint64(i + 1)
+		e := r.Begin(pdu.TypeCounters, 1)
+		e.B = append(e.B, bytes.Repeat([]byte{1}, 50)...)
+		r.End(pdu.TypeCounters, 1)
+	}
+	r.reset()
+	kept := 0
+	for _, c := range r.ops {
+		kept += cap(c) * int(unsafe.Sizeof(recOp{}))
+	}
+	for _, c := range r.bufs {
+		kept += cap(c)
+	}
+	if kept > 96<<10 {
+		t.Errorf("a recorder keeps %d bytes after reset, want at most %d", kept, 96<<10)
 	}
 }
