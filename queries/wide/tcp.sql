@@ -1,4 +1,4 @@
--- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT
+-- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT: SYN to SYN/ACK (handshake_ms, the RTT only at a probe beside the client) and SYN to the handshake's ACK (irtt_ms, tshark's tcp.analysis.initial_rtt: the RTT wherever the probe sits)
 SELECT
     probe,
     class,
@@ -11,6 +11,7 @@ SELECT
     client_payload_bytes,
     server_payload_bytes,
     client_retransmissions + server_retransmissions AS retransmissions,
-    round(handshake_syn_synack_ms, 3) AS handshake_ms
+    round(handshake_syn_synack_ms, 3) AS handshake_ms,
+    round(handshake_rtt_ms + handshake_synack_ack_ms, 3) AS irtt_ms
 FROM tcp_connections
 ORDER BY probe, start_time, client
