@@ -428,3 +428,21 @@ func TestTCPQueryIRTT(t *testing.T) {
 		}
 	}
 }
+
+// TestTCPQueryIPv6Endpoints: the tcp query writes an IPv6 endpoint as
+// [address]:port (RFC 5952 §6), as the flows names do; unbracketed,
+// 2001:db8:1:2::1002:35023 reads as an address of its own (eight groups
+// with ::), not port 35023 of 2001:db8:1:2::1002. The capture holds one
+// HTTP connection over IPv4 and one over IPv6; `tshark -q -z conv,tcp`:
+// 172.16.16.140:53350 <-> 172.16.16.139:80 and 2001:db8:1:2::1002:35023
+// <-> 2001:db8:1:2::1000:80.
+func TestTCPQueryIPv6Endpoints(t *testing.T) {
+	rows := namedRows(t, "tcp", testsamples.Path(t, "pcap", "ipv6", "chrissanders_http_ip4and6.pcapng"))
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["client"], " ", r["server"]))
+	}
+	if want := []string{"172.16.16.140:53350 172.16.16.139:80", "[2001:db8:1:2::1002]:35023 [2001:db8:1:2::1000]:80"}; !slices.Equal(got, want) {
+		t.Errorf("tcp client server = %q, want %q", got, want)
+	}
+}
