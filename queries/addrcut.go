@@ -20,8 +20,8 @@ func addrChar(c byte) bool {
 }
 
 // isAddr reports whether tok is an IP address, address:port,
-// [v6]:port, [v6], or an unbracketed v6 followed by :port (as
-// tcp_connections prints it).
+// [v6]:port, [v6], or an unbracketed v6 followed by :port (as tshark's
+// conversation tables print it, and SQL over tcp_connections may).
 func isAddr(tok string) bool {
 	if _, err := netip.ParseAddr(tok); err == nil {
 		return true

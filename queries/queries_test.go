@@ -95,7 +95,7 @@ var (
 	}
 	testConns = []observe.TCPConnection{
 		{Probe: "p1", Interface: "eth0", Class: "all", ConnID: 1, ClientAddr: "10.0.0.1", ClientPort: 51000, ServerAddr: "10.0.0.2", ServerPort: 443,
-			StartTime: 1700000000500000000, EndTime: 1700000002500000000, DurationS: 2, HandshakeSynSynackMs: &hs,
+			StartTime: 1700000000500000000, EndTime: 1700000002500000000, DurationS: 2, HandshakeSynSynackMs: &hs, HandshakeRTTMs: &hs, HandshakeSynackAckMs: &hs,
 			ClientPayloadBytes: 500, ServerPayloadBytes: 9000, ServerRetransmissions: 2, ClientWScale: &ws7, ServerWScale: &wsAbsent, ConnState: "SF", History: "ShADadFf", SawStart: true},
 	}
 	testRTT = []observe.RTTSample{

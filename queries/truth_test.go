@@ -390,3 +390,59 @@ func labUDPTruth(t *testing.T) []labDatagram {
 	}
 	return out
 }
+
+// TestTCPQueryIRTT: the tcp query's irtt_ms is tshark's iRTT
+// (tcp.analysis.initial_rtt: the SYN to the ACK completing the
+// handshake), the round trip wherever the probe sits, where SYN to SYN/ACK
+// (handshake_ms) is one only beside the client. testdata/irtt-*.pcap hold
+// the handshake of one HTTP connection (10.77.2.2:53094 to 10.77.1.1:8000)
+// captured with tcpdump on both sides of a router (Linux network
+// namespaces, veth): at the server (irtt-server-side.pcap) SYN to SYN/ACK
+// is the server's 20 µs, at the client 55 µs; `tshark -T fields -e
+// tcp.analysis.initial_rtt` gives 0.000043 and 0.000071 s. The compact
+// query showed SYN to SYN/ACK as rtt_ms: 0.02 at the server.
+func TestTCPQueryIRTT(t *testing.T) {
+	q, err := Get("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file                string
+		handshakeMs, irttMs float64
+	}{
+		{"irtt-server-side.pcap", 0.02, 0.043},
+		{"irtt-client-side.pcap", 0.055, 0.071},
+	} {
+		db, err := Open(testout.Replay(t, filepath.Join("testdata", c.file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		wide := run(t, db, "SELECT handshake_ms, irtt_ms FROM ("+q.Wide+")")
+		compact := run(t, db, q.SQL)
+		if got, want := fmt.Sprint(wide.Rows), fmt.Sprint([][]any{{c.handshakeMs, c.irttMs}}); got != want {
+			t.Errorf("%s: --wide handshake_ms, irtt_ms = %s, want %s (SYN to SYN/ACK, tshark's initial_rtt)", c.file, got, want)
+		}
+		if n := len(compact.Columns); n != 9 || compact.Columns[n-1] != "irtt_ms" || len(compact.Rows) != 1 || fmt.Sprint(compact.Rows[0][n-1]) != fmt.Sprint(c.irttMs) {
+			t.Errorf("%s: tcp shows %v %v, want irtt_ms %v last", c.file, compact.Columns, compact.Rows, c.irttMs)
+		}
+	}
+}
+
+// TestTCPQueryIPv6Endpoints: the tcp query writes an IPv6 endpoint as
+// [address]:port (RFC 5952 §6), as the flows names do; unbracketed,
+// 2001:db8:1:2::1002:35023 reads as an address of its own (eight groups
+// with ::), not port 35023 of 2001:db8:1:2::1002. The capture holds one
+// HTTP connection over IPv4 and one over IPv6; `tshark -q -z conv,tcp`:
+// 172.16.16.140:53350 <-> 172.16.16.139:80 and 2001:db8:1:2::1002:35023
+// <-> 2001:db8:1:2::1000:80.
+func TestTCPQueryIPv6Endpoints(t *testing.T) {
+	rows := namedRows(t, "tcp", testsamples.Path(t, "pcap", "ipv6", "chrissanders_http_ip4and6.pcapng"))
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["client"], " ", r["server"]))
+	}
+	if want := []string{"172.16.16.140:53350 172.16.16.139:80", "[2001:db8:1:2::1002]:35023 [2001:db8:1:2::1000]:80"}; !slices.Equal(got, want) {
+		t.Errorf("tcp client server = %q, want %q", got, want)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +56,12 @@ type counterPoint struct {
 	packets, bytes float64
 }
 
+// hostPort writes an endpoint as the flows names do: [v6]:port (RFC 5952
+// §6), so that 2001:db8::1:80 does not read as one address.
+func hostPort(addr any, port int64) string {
+	return net.JoinHostPort(toString(addr), strconv.FormatInt(port, 10))
+}
+
 func newDetail(e *env, ref flowRef) *detail {
 	return &detail{screenBase: screenBase{sid: e.newID(), title: fmt.Sprintf("Flow %s/%d", ref.probe, ref.flowID)}, ref: ref, vp: viewport.New(80, 20)}
 }
@@ -61,7 +69,7 @@ func newDetail(e *env, ref flowRef) *detail {
 // newDetailOf opens the flow carrying a connection (TCP, FTP data).
 func newDetailOf(e *env, ep endpoints) *detail {
 	d := newDetail(e, flowRef{probe: ep.probe})
-	d.title = fmt.Sprintf("Flow of %s:%d-%s:%d", ep.a, ep.ap, ep.b, ep.bp)
+	d.title = "Flow of " + hostPort(ep.a, ep.ap) + "-" + hostPort(ep.b, ep.bp)
 	d.find = func(ctx context.Context, db *sql.DB) (flowRef, error) { return findFlow(ctx, db, ep) }
 	return d
 }
@@ -158,7 +166,8 @@ WHERE probe = $probe AND flow_id IN ` + peers + ` GROUP BY 1, 2, 3 ORDER BY 1, 2
 		{&d.rtt, `SELECT kind, request_time, rtt_ms, client_addr, client_port, server_addr, server_port, detail FROM rtt_samples
 WHERE probe = $probe AND (flow_id IN ` + peers + ` OR (` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `
   AND epoch_ns(request_time) BETWEEN $lo AND $hi)) ORDER BY request_time LIMIT 50`},
-		{&d.tcp, `SELECT class, client_addr || ':' || client_port || ' > ' || server_addr || ':' || server_port AS connection,
+		{&d.tcp, `SELECT class, CASE WHEN contains(client_addr, ':') THEN '[' || client_addr || ']' ELSE client_addr END || ':' || client_port || ' > ' ||
+  CASE WHEN contains(server_addr, ':') THEN '[' || server_addr || ']' ELSE server_addr END || ':' || server_port AS connection,
   handshake_syn_synack_ms, handshake_synack_ack_ms, duration_s, client_payload_bytes, server_payload_bytes,
   client_retransmissions, server_retransmissions, client_out_of_order, server_out_of_order,
   client_zero_windows, server_zero_windows, client_mss, server_mss, client_wscale, server_wscale, sack_permitted, conn_state, history
@@ -303,7 +312,7 @@ func (d *detail) render(e *env, w int) string {
 	}
 	fmt.Fprintf(&b, "%s → %s  (%.6f s)   packets %s   bytes %s (%s)   %.3f Mbit/s   %s  (p: packets)\n",
 		fmtTime(lo), stamp(hi, e.dated), dur, human(queries.Int64(f["packets"])), human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"])), rate,
-		st.dim.Render(fmt.Sprintf("%s:%d > %s:%d proto %d", f["src_addr"], queries.Int64(f["src_port"]), f["dst_addr"], queries.Int64(f["dst_port"]), queries.Int64(f["protocol"]))))
+		st.dim.Render(fmt.Sprintf("%s > %s proto %d", hostPort(f["src_addr"], queries.Int64(f["src_port"])), hostPort(f["dst_addr"], queries.Int64(f["dst_port"])), queries.Int64(f["protocol"]))))
 
 	// counters over time
 	b.WriteString("\n" + st.section.Render("Counters over time") + "\n")

@@ -68,6 +68,11 @@ func TestQueryFlags(t *testing.T) {
 	if want := "query manager reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench query: "+want {
 		t.Errorf("manager before rollup: %d %q", code, stderr)
 	}
+	// report likewise, naming the folder (it said `tmonbench rollup`, which prepares ./tmon-out)
+	code, _, stderr = tmon(t, "report", "--out", out, "-o", filepath.Join(t.TempDir(), "r.html"))
+	if want := "report: the report reads the rollups and the addresses table, which " + out + " does not hold yet: run `tmonbench rollup --out " + out + "` first"; code != 1 || strings.TrimSpace(stderr) != "tmonbench "+want {
+		t.Errorf("report before rollup: %d %q", code, stderr)
+	}
 	_, help, _ := tmon(t, "query", "--help")
 	for _, want := range []string{"COPY (SELECT ...) TO", "--local-time", "--wide"} {
 		if !strings.Contains(help, want) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,9 @@ func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 		defer db.Close()
 		noteRollupsBehind(stderr, "report", *out)
 		d, err := report.Build(context.Background(), db, opt)
+		if errors.Is(err, report.ErrNotPrepared) { // name the folder: `tmonbench rollup` alone prepares ./tmon-out
+			return fmt.Errorf("report: the report reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", *out, *out)
+		}
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,8 @@
 -- IPDV(i) = D(i) - D(i-1) for packets i-1, i consecutive in the send order at
 -- from_hop and both delivered (a lost or dropped packet leaves its two pairs
 -- undefined, RFC 3393 §2.4; copies and missed packets are not in the sent
--- stream); a pair counts in the interval of packet i's send time. PDV(i) =
+-- stream); packets with one send time are in their arrival order (as
+-- loss-pattern.sql); a pair counts in the interval of packet i's send time. PDV(i) =
 -- D(i) - min D over the interval's delivered packets. Rows: one per
 -- oneway_loss row, pairs 0 where no two consecutive packets were delivered.
 WITH sent AS (
@@ -12,7 +13,7 @@ WITH sent AS (
         delay_us - lag(delay_us) OVER w AS ipdv_us
     FROM oneway_delays
     WHERE status IN ('delivered', 'lost', 'dropped')
-    WINDOW w AS (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, signature)
+    WINDOW w AS (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature)
 ),
 bucketed AS (
     SELECT

@@ -6,12 +6,15 @@
 -- packet's send time. A delivered packet is reordered when a packet sent
 -- after it arrived before it (RFC 4737 §3.3: its sequence is below the
 -- next expected one); it counts in the interval of its send time. Copies
--- and packets missed at from_hop are not in the sequence. Rows: one per
+-- and packets missed at from_hop are not in the sequence. Packets with
+-- one send time (a µs capture at line rate stamps bursts alike) have no
+-- send order of their own: their arrival order stands for it, so they are
+-- never reordered among themselves (lost ones after them). Rows: one per
 -- oneway_loss row.
 WITH sent AS (
     SELECT
         class, flow_id, from_hop, to_hop, send_time, recv_time, status,
-        row_number() OVER (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, signature) AS seq
+        row_number() OVER (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature) AS seq
     FROM oneway_delays
     WHERE status IN ('delivered', 'lost', 'dropped')
 ),

@@ -1,9 +1,10 @@
--- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT
+-- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT: SYN to SYN/ACK (handshake_ms, the RTT only at a probe beside the client) and SYN to the handshake's ACK (irtt_ms, tshark's tcp.analysis.initial_rtt: the RTT wherever the probe sits)
 SELECT
     probe,
     class,
-    client_addr || ':' || client_port AS client,
-    server_addr || ':' || server_port AS server,
+    -- [v6]:port, as the flows names (RFC 5952 §6): 2001:db8::1:80 would read as one address
+    CASE WHEN contains(client_addr, ':') THEN '[' || client_addr || ']' ELSE client_addr END || ':' || client_port AS client,
+    CASE WHEN contains(server_addr, ':') THEN '[' || server_addr || ']' ELSE server_addr END || ':' || server_port AS server,
     start_time,
     round(duration_s, 3) AS duration_s,
     conn_state,
@@ -11,6 +12,7 @@ SELECT
     client_payload_bytes,
     server_payload_bytes,
     client_retransmissions + server_retransmissions AS retransmissions,
-    round(handshake_syn_synack_ms, 3) AS handshake_ms
+    round(handshake_syn_synack_ms, 3) AS handshake_ms,
+    round(handshake_rtt_ms + handshake_synack_ack_ms, 3) AS irtt_ms
 FROM tcp_connections
 ORDER BY probe, start_time, client
