@@ -3,6 +3,8 @@ package collector
 import (
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/tmonbench/tmonbench/engine/flow"
 )
 
 // sparseFlows holds a probe's flows that its dense range does not reach
@@ -136,23 +138,8 @@ func (s *sparseFlows) del(id uint64) bool {
 	at := s.slots[i].at
 	*s.flow(at) = cflow{packets: uint64(s.free)}
 	s.free = at
-	// Shift back the slots of the chain that would no longer be found.
 	mask := len(s.slots) - 1
-	for j := i; ; {
-		j = (j + 1) & mask
-		sl := s.slots[j]
-		if sl.at == 0 {
-			break
-		}
-		// sl stays when its home slot h lies cyclically in (i, j].
-		h := int(sl.hash) & mask
-		if (i < j && i < h && h <= j) || (i > j && (i < h || h <= j)) {
-			continue
-		}
-		s.slots[i] = sl
-		i = j
-	}
-	s.slots[i] = sparseSlot{}
+	flow.ShiftBack(s.slots, i, func(sl sparseSlot) (int, bool) { return int(sl.hash) & mask, sl.at == 0 })
 	s.n--
 	return true
 }

@@ -102,20 +102,31 @@ func (x *index) remove(f *Flow, h uint64) {
 	for x.slots[i].f != f {
 		i = (i + 1) & mask
 	}
+	ShiftBack(x.slots, int(i), func(s slot) (int, bool) { return int(s.h & mask), s.f == nil })
+	x.n--
+}
+
+// ShiftBack empties slot i of a linear-probing hash table whose length is
+// a power of two, moving back the slots after it whose chain would
+// otherwise break (backward-shift deletion, no tombstones: Knuth, TAOCP
+// vol. 3, §6.4 Algorithm R). at returns a slot's home index (its hash
+// masked to the table) and whether the slot is empty. The flow table's
+// index and the collector's sparse flow store use it.
+func ShiftBack[S any](slots []S, i int, at func(S) (home int, empty bool)) {
+	mask := len(slots) - 1
 	for j := i; ; {
 		j = (j + 1) & mask
-		s := x.slots[j]
-		if s.f == nil {
+		k, empty := at(slots[j])
+		if empty {
 			break
 		}
-		// s stays when its home slot k lies cyclically in (i, j].
-		k := s.h & mask
+		// slot j stays when its home k lies cyclically in (i, j].
 		if (i < j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
 			continue
 		}
-		x.slots[i] = s
+		slots[i] = slots[j]
 		i = j
 	}
-	x.slots[i] = slot{}
-	x.n--
+	var zero S
+	slots[i] = zero
 }
