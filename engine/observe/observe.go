@@ -170,7 +170,7 @@ type RTTSample struct {
 	FlowID      uint64  `parquet:"flow_id"`                                  // flow of the request in the analysing class
 	Kind        string  `parquet:"kind,dict"`                                // icmp_echo, dns, snmp, ntp, tcp_handshake or tcp_ts
 	RequestTime int64   `parquet:"request_time,timestamp(nanosecond:local)"` // capture time of the request
-	RTTMs       float64 `parquet:"rtt_ms"`                                   // response time minus request time at the probe
+	RTTMs       float64 `parquet:"rtt_ms"`                                   // response time minus request time at the probe; a retransmitted request is timed from its latest copy (as tshark's icmp.resptime and snmp.time; tshark's dns.time from the first: engine/rtt/doc.go)
 	ClientAddr  string  `parquet:"client_addr,dict"`                         // address that sent the request
 	ClientPort  uint16  `parquet:"client_port"`                              // its port (0 for ICMP)
 	ServerAddr  string  `parquet:"server_addr,dict"`                         // address that answered
