@@ -25,3 +25,20 @@ func TestIPv6Endpoints(t *testing.T) {
 		t.Errorf("the detail's header lacks the bracketed endpoints:\n%s", d.content)
 	}
 }
+
+// TestFmtSpan: the overview's capture span stays within its 9 columns
+// and readable at any length (a 3-year capture read "96970194.886").
+func TestFmtSpan(t *testing.T) {
+	for _, c := range []struct {
+		ns   int64
+		want string
+	}{
+		{0, "0.000 s"}, {7_426_000_000, "7.426 s"}, {999_999_000_000, "999.999 s"},
+		{1000e9, "0h16m40s"}, {(27*3600 + 5*60 + 12) * 1e9, "27h05m12s"},
+		{96970194_886_000_000, "1122d08h"},
+	} {
+		if got := fmtSpan(c.ns); got != c.want || len(got) > 9 {
+			t.Errorf("fmtSpan(%d) = %q, want %q (9 columns at most)", c.ns, got, c.want)
+		}
+	}
+}

@@ -436,7 +436,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
 	}
-	row("probe", "iface", "class", "first seen", "span s", "packets", "IP bytes", "flows", "malformed", "drops")
+	row("probe", "iface", "class", "first seen", "span", "packets", "IP bytes", "flows", "malformed", "drops")
 	for _, p := range o.d.probes {
 		mal := p.malformed
 		if mal == "" {
@@ -455,10 +455,26 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		if drops == "" {
 			drops = "·"
 		}
-		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmt.Sprintf("%.3f", float64(p.last-p.first)/1e9),
+		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmtSpan(p.last-p.first),
 			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
 	}
+}
+
+// fmtSpan writes a capture span of ns nanoseconds in at most 9 columns:
+// seconds to the ms under 1000 s ("7.426 s"), then hours, minutes and
+// seconds under 100 h ("27h05m12s"), then days and hours ("1122d08h": a
+// capture of three years read "96970194.886").
+func fmtSpan(ns int64) string {
+	s := float64(ns) / 1e9
+	if s < 1000 {
+		return fmt.Sprintf("%.3f s", s)
+	}
+	sec := ns / 1e9
+	if sec < 100*3600 {
+		return fmt.Sprintf("%dh%02dm%02ds", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("%dd%02dh", sec/86400, sec/3600%24)
 }
