@@ -279,12 +279,7 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 // dropped notices left out), without data PDUs the latest heartbeat's.
 func (c *Collector) flushOneway() {
 	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
-	names := make([]string, 0, len(c.ow.recs))
-	for n := range c.ow.recs {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		rec := c.ow.recs[n]
 		rec.Flush()
 		st := rec.Stats()
@@ -321,9 +316,10 @@ func onewayTotals(st *oneway.Stats) string {
 // they happen: each is reported with its growth since the last report in
 // events.count, one event per class whose counter grew (the class's
 // oneway_totals event, at the end of a run or a switch, has them all). A
-// served collector reports them at every drain (SetPeriodicReports: a
-// durable one stopped between runs ends none), an in-process run at its
-// end, so that its rows do not depend on when the caller drains.
+// served collector and a live capture's report them at every drain
+// (SetPeriodicReports: a durable collector stopped between runs ends
+// none), a replay at its end, so that its rows do not depend on when the
+// caller drains.
 var onewayEvents = []struct {
 	Kind, Severity, Message string // Message: class, count (refgen reads these keys)
 	n                       func(*oneway.Stats) uint64
@@ -346,8 +342,9 @@ var onewayEvents = []struct {
 
 // SetPeriodicReports makes every Drain report the one-way counters that
 // grew since the last report (onewayEvents, oneway_repeats), as a served
-// collector wants (NewServer sets it); off, they come at Finish and at a
-// configuration switch only.
+// collector and a live capture want (NewServer sets it, and the pipeline
+// with Options.SinkTick); off, they come at Finish and at a configuration
+// switch only.
 func (c *Collector) SetPeriodicReports(on bool) { c.periodic = on }
 
 // reportOneway reports, for every class, the counters that grew since the

@@ -222,6 +222,7 @@ func (r *Reconciler) Resume(probe string) {
 			// clock (its probe's last report when it ended), none after
 			// its latest observation
 			r.rerunNs[i] = max(r.rerunNs[i], min(r.nowNs[i], r.endNs[i], r.seenNs[i]))
+			r.repeatNs[i] = max(r.repeatNs[i], r.seenNs[i])
 			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}

@@ -199,11 +199,14 @@
 //
 // A live probe never reports an observation twice; a probe restarted on
 // the capture it was replaying (a new run, from its start), a capture
-// replayed twice or a spool resent after a restart do. An observation
-// with the flow, hop, signature, size and first and last times of one an
-// open record holds is that observation again, neither a packet nor a
-// copy of one (RFC 7679 §3.7 / RFC 7680 duplicates arrive at the hop at
-// different times, and still count as duplicates): Stats.Repeats, ignored.
+// replayed twice or a spool resent after a restart do. An observation of
+// a later run of the hop's probe (Resume), up to the earlier runs' latest
+// observation there, with the flow, hop, signature, size and first and
+// last times of one an open record holds is that observation again,
+// neither a packet nor a copy of one: Stats.Repeats, ignored. Within one
+// run the receiver drops repeated PDUs, so an equal observation there is
+// a real copy (a SPAN port mirroring both directions within the time
+// unit): a duplicate (RFC 7679 §3.7, RFC 7680; TestSameTimeCopyIsADuplicate).
 // A classified record keeps nothing, so after Resume (a new run of a hop's
 // probe) an observation at that hop up to the time its earlier runs had
 // reported through (the hop's clock then, its probe's last report if it

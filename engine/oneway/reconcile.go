@@ -117,7 +117,7 @@ type Stats struct {
 	Dropped           uint64 // packets with an observation given up by a probe
 	NegativeDelays    uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
 	Late              uint64 // observations arriving after their timeout had passed at every hop
-	Repeats           uint64 // observations an open record already held (same hop, signature, size and times: a restarted probe's replay, a resent spool), ignored: RFC 7679 §3.7 duplicates arrive at different times
+	Repeats           uint64 // observations of a later run of a hop's probe (Resume) that an open record already held (same hop, signature, size and times: a restarted probe's replay, a resent spool), ignored
 	RepeatsClassified uint64 // observations of a later run of a hop's probe (Resume) up to the time its earlier runs had reported through, joining no open record: their packets were classified and written then; ignored
 	Evicted           uint64 // records classified early for MaxRecords
 	FlowsFull         uint64 // observations of flows beyond MaxFlows, ignored
@@ -210,6 +210,7 @@ type Reconciler struct {
 	endNs                  []int64 // per hop, corrected: its probe's run ended there (EndProbe); math.MaxInt64 while it runs
 	seenNs                 []int64 // per hop, corrected: its latest observation (all runs); math.MinInt64 before the first
 	rerunNs                []int64 // per hop, corrected: earlier runs of its probe reported through this time (Resume); math.MinInt64 before a rerun
+	repeatNs               []int64 // per hop, corrected: the latest observation of the earlier runs of its probe (Resume); math.MinInt64 before a rerun
 	timeout                int64
 	interval               int64
 	dupWin                 int64
@@ -298,6 +299,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		endNs:    slices.Repeat([]int64{math.MaxInt64}, nh),
 		seenNs:   slices.Repeat([]int64{math.MinInt64}, nh),
 		rerunNs:  slices.Repeat([]int64{math.MinInt64}, nh),
+		repeatNs: slices.Repeat([]int64{math.MinInt64}, nh),
 		timeout:  int64(cfg.TimeoutS * 1e9),
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),
@@ -375,11 +377,14 @@ func (r *Reconciler) flow(id uint64) *flowState {
 // reference time is the closest"), a causal candidate (delay >= 0)
 // winning over one that is not; closest once the flow's current delay
 // is counted (see visit). Otherwise it starts a record. Duplicates are
-// decided when records are classified (see finalize). An observation an
-// open record already holds (same hop, signature, size and times: a
-// restarted probe replaying its capture, a resent spool) is that
-// observation reported again, not another copy of the packet: it is
-// counted in Stats.Repeats and ignored. One of a later run of the hop's
+// decided when records are classified (see finalize). An observation of a
+// later run of the hop's probe (Resume), at or before the earlier runs'
+// latest observation there, that an open record already holds
+// (same hop, signature, size and times: a restarted probe replaying its
+// capture, a resent spool) is that observation reported again, not
+// another copy of the packet: it is counted in Stats.Repeats and ignored
+// (within one run the receiver drops repeated PDUs, so an equal
+// observation is a real copy, a duplicate). One of a later run of the hop's
 // probe (Resume) at or before the time its earlier runs had reported
 // through, that neither repeats an open observation nor joins an open
 // record, repeats one whose packet was classified and written already:
@@ -472,8 +477,11 @@ func (r *Reconciler) visit(it mItem) bool {
 	}
 	base := int(it.idx) * r.nh
 	if rec.seen&(1<<q.hop) != 0 {
-		if i := base + q.hop; r.last[i] == q.t && r.first[i] == q.first {
-			q.repeat = it.idx // this very observation, reported again
+		// this very observation, reported again by a later run of the
+		// hop's probe (within a run the receiver drops repeated PDUs, so
+		// a copy with the same times is a real one: a duplicate)
+		if i := base + q.hop; q.t <= r.repeatNs[q.hop] && r.last[i] == q.t && r.first[i] == q.first {
+			q.repeat = it.idx
 			return false
 		}
 		return true // this hop already seen: another copy, or another packet

@@ -126,9 +126,9 @@ func TestLabUDPProbeRestartReplays(t *testing.T) {
 // TestRepeatIsNotADuplicate: at b a packet arrives twice, 50 µs apart (a
 // duplicate: RFC 7679 §3.7, RFC 7680 counts it once, reported as a
 // duplicate); then b's probe is restarted and replays both observations,
-// and a's first report reaches the collector twice. The repeats (same hop,
-// signature, size and time as an observation held) are counted in
-// Stats.Repeats and change nothing: one packet sent and delivered, one
+// and a's, restarted too, its first report. The repeats (a later run's,
+// same hop, signature, size and time as an observation held) are counted
+// in Stats.Repeats and change nothing: one packet sent and delivered, one
 // duplicate at b.
 func TestRepeatIsNotADuplicate(t *testing.T) {
 	s := newSim(t, twoHops(), Limits{IntervalS: 10})
@@ -138,7 +138,8 @@ func TestRepeatIsNotADuplicate(t *testing.T) {
 	s.r.Resume("b")
 	s.obs(1, 1, 100, 100) // b's new run replays its capture
 	s.obs(1, 1, 150, 100)
-	s.obs(0, 1, 0, 100) // a's report resent
+	s.r.Resume("a")
+	s.obs(0, 1, 0, 100) // a's new run too
 	s.r.Flush()
 	st := s.r.Stats()
 	if st.Delivered != 1 || st.Duplicates != 1 || st.Repeats != 3 || st.Records != 2 || st.Lost != 0 || st.Collisions != 0 {
@@ -193,14 +194,31 @@ func TestRepeatsZeroAllocs(t *testing.T) {
 	s.obs(0, 1, 100, 100)
 	s.obs(0, 2, 200, 100)
 	s.advanceAll(3e6)
+	s.obs(0, 3, 3_000_250, 100) // open when a's probe restarts
 	s.r.Resume("a")
-	s.obs(0, 3, 250, 100) // the new run's own packet
-	open := &Obs{Signature: 3, TimeNs: us(250), SizeBytes: 100}
+	open := &Obs{Signature: 3, TimeNs: us(3_000_250), SizeBytes: 100}
 	classified := &Obs{Signature: 2, TimeNs: us(200), SizeBytes: 100}
 	if n := testing.AllocsPerRun(100, func() { s.r.Observe(0, 1, open); s.r.Observe(0, 1, classified) }); n != 0 {
 		t.Errorf("%v allocations per pair of repeats, want 0", n)
 	}
 	if st := s.r.Stats(); st.Repeats != 101 || st.RepeatsClassified != 101 {
 		t.Errorf("stats %+v, want 101 repeats of each kind", st)
+	}
+}
+
+// TestSameTimeCopyIsADuplicate: within one run of b's probe, a copy of a
+// packet with b's very timestamp (a SPAN port mirroring both directions
+// within a µs, time_unit_ns 1000) is a real copy: a duplicate (RFC 7679
+// §3.7), not a repeat; the receiver drops a run's repeated PDUs, so only a
+// later run (Resume) reports an observation again.
+func TestSameTimeCopyIsADuplicate(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100)
+	s.obs(1, 1, 100, 100) // the copy, same µs
+	s.r.Flush()
+	st := s.r.Stats()
+	if st.Delivered != 1 || st.Duplicates != 1 || st.Repeats != 0 {
+		t.Errorf("stats %+v, want 1 delivered, 1 duplicate, 0 repeats", st)
 	}
 }

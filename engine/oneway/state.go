@@ -21,6 +21,7 @@ type State struct {
 	NowNs            []int64
 	EndNs            []int64 // Reconciler.endNs; nil in a state saved before it existed
 	SeenNs, RerunNs  []int64 // Reconciler.seenNs and rerunNs; nil in a state saved before they existed
+	RepeatNs         []int64 // Reconciler.repeatNs; nil in a state saved before it existed
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -76,7 +77,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -117,6 +118,9 @@ func (r *Reconciler) RestoreState(st State) error {
 	flows := map[uint64]*flowState{}
 	var order []*flowState
 	for _, fs := range st.Flows {
+		if fs.Est != nil && len(fs.Est) != r.nh*r.nh {
+			return fmt.Errorf("%w: saved flow with %d delay estimates", ErrConfig, len(fs.Est))
+		}
 		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est)}
 		for _, ss := range fs.Slots {
 			if len(ss.Pairs) != st.Pairs {
@@ -178,6 +182,9 @@ func (r *Reconciler) RestoreState(st State) error {
 	}
 	if len(st.SeenNs) == r.nh && len(st.RerunNs) == r.nh {
 		r.seenNs, r.rerunNs = slices.Clone(st.SeenNs), slices.Clone(st.RerunNs)
+	}
+	if len(st.RepeatNs) == r.nh {
+		r.repeatNs = slices.Clone(st.RepeatNs)
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order

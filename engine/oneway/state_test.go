@@ -3,6 +3,7 @@ package oneway
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -161,6 +162,24 @@ func TestStateRoundTrip(t *testing.T) {
 	other := newSim(t, Config{Hops: []string{"a", "b"}, TimeoutS: 1}, lim)
 	if err := other.r.RestoreState(deepSim(t, cfg, lim).r.SaveState()); err == nil {
 		t.Fatal("state of 3 hops restored into a 2-hop class")
+	}
+	// a flow's delay estimates of another size (a corrupt checkpoint):
+	// refused, not a panic at the next match
+	src := deepSim(t, cfg, lim)
+	src.obs(0, 1, 0, 100)
+	src.obs(1, 1, 100, 100) // matched: the flow has its estimates
+	st := src.r.SaveState()
+	if len(st.Flows) != 1 || st.Flows[0].Est == nil {
+		t.Fatalf("saved flows %+v, want one with estimates", st.Flows)
+	}
+	for i := range st.Flows {
+		if st.Flows[i].Est != nil {
+			st.Flows[i].Est = st.Flows[i].Est[:1]
+			break
+		}
+	}
+	if err := deepSim(t, cfg, lim).r.RestoreState(st); !errors.Is(err, ErrConfig) {
+		t.Fatalf("state with a short delay estimate restored: %v", err)
 	}
 }
 
