@@ -116,13 +116,13 @@ func withReplay(o Options) Options {
 }
 
 // TestMemoryLimitPreload: preloaded captures are not the runs' memory.
-// On Linux preload puts them outside the Go heap (the collector neither
-// counts nor paces by them: in the heap, the 5M corpus's 2.9 GiB against
-// the runs' 156 MiB limit had the floor's collector run without pause,
-// 7.4 s instead of 1.0, and the full run 329 cycles instead of 12); a
-// copy in the heap (other systems) raises the limit by its size, and the
-// guard lifts it only when the live heap beyond it outgrows LiftAt of the
-// runs' own.
+// On Linux preload puts them outside the Go heap, so the collector
+// neither counts nor paces by them (in the heap, the 5M corpus's 2.9 GiB
+// made the guard lift the 156 MiB limit at once; kept and raised by the
+// preload, the full run's collector ran 329 cycles instead of 12); a
+// copy in the heap (other systems, Linux's fallbacks) raises the limit by
+// its size, and the guard lifts it only when the live heap beyond it
+// outgrows LiftAt of the runs' own.
 func TestMemoryLimitPreload(t *testing.T) {
 	old := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(old)

@@ -5,12 +5,8 @@ package bench
 import "os"
 
 // preload reads the capture at path into the Go heap (inHeap: the runs'
-// memory limit is raised by its size) and touches every page once
-// (warm). release does nothing.
+// memory limit is raised by its size). release does nothing.
 func preload(path string) (data []byte, release func(), inHeap bool, err error) {
 	b, err := os.ReadFile(path)
-	if err == nil {
-		_ = warm(b)
-	}
 	return b, func() {}, true, err
 }
