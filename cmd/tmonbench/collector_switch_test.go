@@ -136,6 +136,17 @@ classes:
 	if at < vf || at > switched.UnixNano() {
 		t.Errorf("collector switched %d ns after valid_from, %d ns after it said so: want at or after valid_from, before the line", at-vf, at-switched.UnixNano())
 	}
+	// and promptly: once the version is both accepted and valid, the
+	// watcher (switchPoll) switches within a few polls; 5 s bounds a
+	// watcher that waited for something else (a minute-long wait above
+	// would hide it), loose enough for a loaded machine
+	var accepted int64
+	if err := db.QueryRow(`SELECT epoch_ns(max(time)) FROM events WHERE kind = 'config_accepted' AND source = 'collector'`).Scan(&accepted); err != nil {
+		t.Fatal(err)
+	}
+	if due := max(vf, accepted); at-due > int64(5*time.Second) {
+		t.Errorf("collector switched %v after the version was valid and accepted (valid_from %d, accepted %d): want within 5 s", time.Duration(at-due), vf, accepted)
+	}
 }
 
 // TestRecoveredLine: a restarted collector says whether its state came
