@@ -114,6 +114,10 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("queries: create macro ip6_hex: %w", err)
 	}
+	if _, err := db.Exec(HostPortMacro); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queries: create macro host_port: %w", err)
+	}
 	return db, nil
 }
 
@@ -129,6 +133,12 @@ CREATE OR REPLACE MACRO ip6_hex(a) AS CASE WHEN NOT contains(a, ':') OR contains
  ELSE array_to_string(list_transform(list_concat(ip6_groups(split_part(a, '::', 1)),
   list_transform(range(CASE WHEN contains(a, '::') THEN 8 - len(ip6_groups(split_part(a, '::', 1))) - len(ip6_groups(split_part(a, '::', 2))) ELSE 0 END), x -> '0'),
   ip6_groups(split_part(a, '::', 2))), g -> lpad(g, 4, '0')), '') END`
+
+// HostPortMacro is the DuckDB statement that defines the SQL macro
+// host_port(addr, port) every connection of Open has: an endpoint as the
+// flows' names write it, [addr]:port for an IPv6 address (RFC 5952 §6:
+// 2001:db8::1:80 would read as one address), addr:port otherwise.
+const HostPortMacro = `CREATE OR REPLACE MACRO host_port(a, p) AS CASE WHEN contains(a, ':') THEN '[' || a || ']' ELSE a END || ':' || p`
 
 // ProtocolNameMacro is the DuckDB statement that defines the SQL macro
 // protocol_name(p) every connection of Open has: the name of IP protocol

@@ -166,8 +166,7 @@ WHERE probe = $probe AND flow_id IN ` + peers + ` GROUP BY 1, 2, 3 ORDER BY 1, 2
 		{&d.rtt, `SELECT kind, request_time, rtt_ms, client_addr, client_port, server_addr, server_port, detail FROM rtt_samples
 WHERE probe = $probe AND (flow_id IN ` + peers + ` OR (` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `
   AND epoch_ns(request_time) BETWEEN $lo AND $hi)) ORDER BY request_time LIMIT 50`},
-		{&d.tcp, `SELECT class, CASE WHEN contains(client_addr, ':') THEN '[' || client_addr || ']' ELSE client_addr END || ':' || client_port || ' > ' ||
-  CASE WHEN contains(server_addr, ':') THEN '[' || server_addr || ']' ELSE server_addr END || ':' || server_port AS connection,
+		{&d.tcp, `SELECT class, host_port(client_addr, client_port) || ' > ' || host_port(server_addr, server_port) AS connection,
   handshake_syn_synack_ms, handshake_synack_ack_ms, duration_s, client_payload_bytes, server_payload_bytes,
   client_retransmissions, server_retransmissions, client_out_of_order, server_out_of_order,
   client_zero_windows, server_zero_windows, client_mss, server_mss, client_wscale, server_wscale, sack_permitted, conn_state, history

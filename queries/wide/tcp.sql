@@ -3,8 +3,8 @@ SELECT
     probe,
     class,
     -- [v6]:port, as the flows names (RFC 5952 §6): 2001:db8::1:80 would read as one address
-    CASE WHEN contains(client_addr, ':') THEN '[' || client_addr || ']' ELSE client_addr END || ':' || client_port AS client,
-    CASE WHEN contains(server_addr, ':') THEN '[' || server_addr || ']' ELSE server_addr END || ':' || server_port AS server,
+    host_port(client_addr, client_port) AS client,
+    host_port(server_addr, server_port) AS server,
     start_time,
     round(duration_s, 3) AS duration_s,
     conn_state,
