@@ -101,9 +101,17 @@ func tableRows(t *testing.T, out string) map[string]string {
 	for _, tab := range []string{"flows", "flow_counters", "size_histograms", "tcp_connections", "rtt_samples", "rtt_histograms", "oneway_delays", "oneway_latency", "oneway_loss"} {
 		rows[tab] = csvQuery(t, out, "select * from "+tab+" order by all")
 	}
-	rows["events"] = csvQuery(t, out, "select * from events where kind not like 'pdu_%' and kind not in ('probe_silent', 'probe_alive', 'collector_recovered', 'collector_write_failed') order by all")
+	rows["events"] = csvQuery(t, out, "select * from events where kind not like 'pdu_%' and kind not in ('probe_silent', 'probe_alive', 'collector_recovered', 'collector_write_failed') and kind not in "+periodicKinds+" order by all")
+	// the one-way counters a served collector reports at each drain: how
+	// their growth splits across drains follows the drains (kills move
+	// them); what they count in all must not
+	rows["events (periodic one-way counters, summed)"] = csvQuery(t, out, "select source, kind, sum(count) n from events where kind in "+periodicKinds+" group by all order by all")
 	return rows
 }
+
+// periodicKinds are the event kinds a served collector reports at every
+// drain with their growth (collector.SetPeriodicReports), as a SQL list.
+const periodicKinds = "('oneway_negative_delays', 'oneway_signature_collisions', 'oneway_late', 'oneway_evicted', 'oneway_flows_full', 'oneway_drop_notices_full', 'oneway_bad_hop', 'oneway_repeats')"
 
 // TestKillCollector: the collector process of a two-process run is
 // killed with SIGKILL at random moments and restarted from its output
