@@ -3,8 +3,6 @@
 package live_test
 
 import (
-	"errors"
-	"io"
 	"net/netip"
 	"sync"
 	"testing"
@@ -55,24 +53,16 @@ func startCapture(t *testing.T, ns *netlab.NS, cfg live.Config) (*capture, []liv
 			defer c.wg.Done()
 			defer s.Close()
 			ds := dissect.New()
-			for {
-				data, m, err := s.Next()
-				if errors.Is(err, pkt.ErrIdle) {
-					continue
-				}
-				if err == io.EOF {
-					return
-				}
-				if err != nil {
-					c.mu.Lock()
-					c.errs = append(c.errs, err)
-					c.mu.Unlock()
-					return
-				}
+			err := netlab.ReadAll(s, func(data []byte, m pkt.Meta) {
 				cp := captured{m: m, data: append([]byte(nil), data...), src: i}
 				cp.err = ds.Dissect(cp.data, m, &cp.d)
 				c.mu.Lock()
 				c.pkts = append(c.pkts, cp)
+				c.mu.Unlock()
+			})
+			if err != nil {
+				c.mu.Lock()
+				c.errs = append(c.errs, err)
 				c.mu.Unlock()
 			}
 		}()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io"
 	"net/netip"
 	"sync"
 	"testing"
@@ -66,22 +64,9 @@ func (w *netWatch) read(s *live.Source) {
 	defer s.Close()
 	ds := dissect.New()
 	var d dissect.Dissection
-	for {
-		data, m, err := s.Next()
-		if errors.Is(err, pkt.ErrIdle) {
-			continue
-		}
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			w.mu.Lock()
-			w.errs = append(w.errs, err)
-			w.mu.Unlock()
-			return
-		}
+	err := netlab.ReadAll(s, func(data []byte, m pkt.Meta) {
 		if ds.Dissect(data, m, &d) != nil || d.IPVersion == 0 {
-			continue
+			return
 		}
 		p := watched{iface: int(m.Iface), timeNs: m.TimeNs, proto: d.Protocol, tcpFlags: d.TCPFlags,
 			src: netip.AddrPortFrom(d.SrcAddr, d.SrcPort), dst: netip.AddrPortFrom(d.DstAddr, d.DstPort)}
@@ -90,6 +75,11 @@ func (w *netWatch) read(s *live.Source) {
 		}
 		w.mu.Lock()
 		w.pkts = append(w.pkts, p)
+		w.mu.Unlock()
+	})
+	if err != nil {
+		w.mu.Lock()
+		w.errs = append(w.errs, err)
 		w.mu.Unlock()
 	}
 }

@@ -10,7 +10,9 @@
 package netlab
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -22,6 +24,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // Addresses of the two ends (TEST-NET-1, RFC 5737; documentation IPv6,
@@ -288,4 +292,22 @@ func NewRouted(t testing.TB) *Routed {
 	r.R.WaitRunning(t, r.R0)
 	r.R.WaitRunning(t, r.R1)
 	return r
+}
+
+// ReadAll delivers every packet of src to each, in order, until src ends
+// (io.EOF: nil) or fails (its error); a live source's pkt.ErrIdle (no
+// packet for now) just waits on. data is src's, valid during the call.
+func ReadAll(src pkt.Source, each func(data []byte, m pkt.Meta)) error {
+	for {
+		data, m, err := src.Next()
+		switch {
+		case errors.Is(err, pkt.ErrIdle):
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		default:
+			each(data, m)
+		}
+	}
 }
