@@ -371,9 +371,30 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.active().update(m.e, msg)
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return m, m.keyRunes(msg)
+		}
 		return m, m.key(msg)
 	}
 	return m, m.active().update(m.e, msg)
+}
+
+// keyRunes handles keys typed faster than the terminal is read, which
+// bubbletea hands over as one message of several runes: outside a text
+// field each is a key of its own ("q2" is q, then 2; in tmux a fast "q2"
+// was ignored whole); once a rune opens a text field (/ filter), the rest
+// are typed into it.
+func (m *Model) keyRunes(msg tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if m.active().typing() {
+			rest := msg
+			rest.Runes = msg.Runes[i:]
+			return tea.Batch(append(cmds, m.key(rest))...)
+		}
+		cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) reopen() tea.Cmd {
