@@ -15,14 +15,7 @@ import (
 // word is still a text search.
 func TestPcapFilterError(t *testing.T) {
 	m, press, expect := screenModel(t, replayed(t, ftpLab))
-	filter := func(text string) {
-		t.Helper()
-		press("/", "ctrl+u")
-		for _, r := range text {
-			press(string(r))
-		}
-		press("enter")
-	}
+	filter := func(text string) { t.Helper(); typeFilter(press, text) }
 	press("2")
 	filter("port 20")
 	expect("filter", "filter: port 20", "of 28") // select count(*) from flows where 20 in (src_port, dst_port)
@@ -84,14 +77,7 @@ func TestPcapFilterError(t *testing.T) {
 // way of the file-5M.bin transfer, 1.0 MB of file-1M.bin, in both classes).
 func TestWhereStaysInside(t *testing.T) {
 	m, press, expect := screenModel(t, replayed(t, ftpLab))
-	filter := func(text string) {
-		t.Helper()
-		press("/", "ctrl+u")
-		for _, r := range text {
-			press(string(r))
-		}
-		press("enter")
-	}
+	filter := func(text string) { t.Helper(); typeFilter(press, text) }
 	lo := time.Date(2026, 11, 29, 14, 57, 39, 807614000, time.UTC).UnixNano()
 	hi := time.Date(2026, 11, 29, 14, 57, 41, 758507000, time.UTC).UnixNano()
 	m.e.brush = brush{lo: lo, hi: hi}
@@ -123,4 +109,14 @@ func TestFastKeys(t *testing.T) {
 	drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/port 20")})
 	press("enter")
 	expect("/ then the filter typed", "filter: port 20", "of 28")
+}
+
+// typeFilter opens the / filter, clears it, types text key by key and
+// applies it.
+func typeFilter(press func(...string), text string) {
+	press("/", "ctrl+u")
+	for _, r := range text {
+		press(string(r))
+	}
+	press("enter")
 }

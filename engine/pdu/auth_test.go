@@ -124,19 +124,7 @@ func TestReceiverWindowBound(t *testing.T) {
 
 // TestUDPRoundTrip: a Sender over UDP to a Receiver on 127.0.0.1.
 func TestUDPRoundTrip(t *testing.T) {
-	ln, err := ListenUDP("127.0.0.1:0")
-	if err != nil {
-		testenv.Skipf(t, "no UDP on loopback: %v", err)
-	}
-	coll := newColl(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- ln.Serve(ctx, func(f []byte, _ netip.AddrPort) []byte { return coll.handle(f) }) }()
-	link, err := DialUDP(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer link.Close()
+	coll, link, stop := udpCollector(t)
 	cfg := DefaultSenderConfig()
 	cfg.MinGapNs = 1e6
 	s := NewSender(cfg, 5, link)
@@ -157,8 +145,7 @@ func TestUDPRoundTrip(t *testing.T) {
 		link.Poll(s, now)
 		s.Tick(now)
 	}
-	cancel()
-	if err := <-served; !errors.Is(err, context.Canceled) {
+	if err := stop(); !errors.Is(err, context.Canceled) {
 		t.Errorf("Serve returned %v", err)
 	}
 	st := s.Stats()
@@ -226,4 +213,27 @@ func newKeyedReceiver(t *testing.T, key string) *Receiver {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// udpCollector serves a test collector on 127.0.0.1 over UDP and dials
+// it: stop ends the serving and returns what Serve returned; the link is
+// closed with the test.
+func udpCollector(t *testing.T) (*testColl, *UDPLink, func() error) {
+	t.Helper()
+	ln, err := ListenUDP("127.0.0.1:0")
+	if err != nil {
+		testenv.Skipf(t, "no UDP on loopback: %v", err)
+	}
+	coll := newColl(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- ln.Serve(ctx, func(f []byte, _ netip.AddrPort) []byte { return coll.handle(f) }) }()
+	link, err := DialUDP(ln.Addr().String())
+	if err != nil {
+		cancel()
+		<-served
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { link.Close() })
+	return coll, link, func() error { cancel(); return <-served }
 }

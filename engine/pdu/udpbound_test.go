@@ -1,9 +1,7 @@
 package pdu
 
 import (
-	"context"
 	"net"
-	"net/netip"
 	"os"
 	"runtime"
 	"testing"
@@ -113,19 +111,7 @@ func TestSocketBuffers(t *testing.T) {
 // accepted all 8,445.
 func TestUDPAcksKeptUntilPoll(t *testing.T) {
 	const pdus = 3000
-	ln, err := ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	coll := newColl(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- ln.Serve(ctx, func(f []byte, _ netip.AddrPort) []byte { return coll.handle(f) }) }()
-	link, err := DialUDP(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer link.Close()
+	_, link, stop := udpCollector(t)
 	s := NewSender(DefaultSenderConfig(), 5, link)
 	g := newGen(s)
 	now := t0
@@ -143,8 +129,7 @@ func TestUDPAcksKeptUntilPoll(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	link.Poll(s, now)
-	cancel()
-	<-served
+	stop()
 	if us := link.Stats(); s.Pending() != 0 || us.AcksDropped != 0 {
 		t.Errorf("%d PDUs sent in one drain, %d acks read: %d still pending after one Poll, %d acks dropped", sent, us.Received, s.Pending(), us.AcksDropped)
 	}
