@@ -48,12 +48,13 @@ type owState struct {
 	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
 	runs    map[uint16]int64            // epoch of the run times follows, per probe
 	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
+	before  map[uint16]int64            // per probe, its newest run begun before the latest switch-over (Switch)
 	told    map[string]oneway.Stats     // per class, the reconciler's counters at the last report (reportOneway)
 }
 
 func newOwState() *owState {
 	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
-		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{},
+		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}, before: map[uint16]int64{},
 		told: map[string]oneway.Stats{}}
 }
 
@@ -219,6 +220,9 @@ func (c *Collector) replayPending(pid uint16) {
 func (c *Collector) advanceOneway(h pdu.Header) {
 	if len(c.ow.recs) == 0 {
 		return
+	}
+	if run, ok := c.ow.before[h.ProbeID]; ok && h.Epoch <= run {
+		return // a run of the version a switch-over stopped: the reconcilers in effect follow the probe's next run (Switch)
 	}
 	t := c.ow.times[h.ProbeID]
 	if run, ok := c.ow.runs[h.ProbeID]; !ok || h.Epoch > run {

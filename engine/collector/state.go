@@ -46,6 +46,7 @@ type savedState struct {
 	OwTimes  []savedTimes
 	OwRuns   map[uint16]int64
 	OwMarks  map[uint16]int64
+	OwBefore map[uint16]int64        // owState.before; nil in a state saved before it existed
 	OwTold   map[string]oneway.Stats // owState.told; nil in a state saved before it existed
 	Recs     map[string]oneway.State
 	Bad      map[uint16]savedBad
@@ -148,7 +149,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
 	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
-		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwTold: c.ow.told, Recs: map[string]oneway.State{}}
+		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwBefore: c.ow.before, OwTold: c.ow.told, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
@@ -288,7 +289,10 @@ func (c *Collector) RestoreState(b []byte) error {
 		}
 		ow.times[x.Probe] = x.Times
 	}
-	ow.runs, ow.marks = s.OwRuns, s.OwMarks
+	ow.runs, ow.marks, ow.before = s.OwRuns, s.OwMarks, s.OwBefore
+	if ow.before == nil {
+		ow.before = map[uint16]int64{}
+	}
 	if ow.runs == nil {
 		ow.runs = map[uint16]int64{}
 	}

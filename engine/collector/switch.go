@@ -21,8 +21,11 @@ import (
 // at Finish) and those of cfg replace them, each given the one-way flows
 // of its class already defined (same collector-wide ids). Observations go
 // to the new reconcilers from then on; those of a class cfg does not
-// reconcile are dropped. Everything else (probe runs, flows, their rows)
-// goes on. Errors: a one-way class of cfg the reconciler cannot run; the
+// reconcile are dropped. The probes' runs begun before the switch end
+// under the version that stops: the new reconcilers wait for each probe's
+// next run (an earlier run's end would have made them take every packet
+// missing at its hops for one nobody watched, its watermark for one lost). Everything else (probe
+// runs, flows, their rows) goes on. Errors: a one-way class of cfg the reconciler cannot run; the
 // collector is then unchanged.
 func (c *Collector) Switch(cfg *config.Config) error {
 	old := c.ow.recs
@@ -41,6 +44,17 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)
+	// The runs begun before the switch end under the version that stops
+	// (their probes restart with cfg): neither their progress nor their
+	// ends tell the new reconcilers how far a hop has reported. A run that
+	// began at or after valid_from is already of cfg (it reached the
+	// collector first).
+	vf, timed := cfg.ValidFromNs()
+	for pid := range c.probes {
+		if run, ok := c.rx.CurrentEpoch(pid); ok && (!timed || run < vf) {
+			ow.before[pid] = run
+		}
+	}
 	// The flows already defined, in probe-flow order (a journal replay
 	// defines them in the same order).
 	keys := slices.SortedFunc(maps.Keys(ow.defs), func(a, b flowKey) int {

@@ -175,3 +175,62 @@ func TestOnewaySecondRun(t *testing.T) {
 		}
 	}
 }
+
+// TestSwitchOverShortRuns: probes A and B end their first runs (the lab's
+// TCP mix: no one-way packet) at a switch-over, their final reports
+// reaching the collector after it switched, and run again under the new
+// version over the one-way UDP captures, A's whole second run reaching the
+// collector before B's first PDU of it (runs shorter than a report
+// interval: all their PDUs come at their ends). The new version's
+// reconciler waits for B's second run: oneway_delays, oneway_loss and
+// oneway_latency are those of a collector that saw only the second runs,
+// in the same order. Before the fix, the first runs' ends, handled after
+// the switch, told the new reconciler that B's hop was done: every packet
+// of A's second run was dropped at B (nobody watching), every one of B's
+// missed (seen with two `tmonbench probe` processes on lo:
+// TestCollectorSwitchOver with 0.5 s of traffic after valid_from gave 20
+// records, none delivered).
+func TestSwitchOverShortRuns(t *testing.T) {
+	cfg, _ := labPDUs(t)
+	run := func(switched bool) map[string][]string {
+		c := labCollector(t, cfg)
+		all := &observe.Batch{}
+		if switched {
+			first := [][][]byte{probeFrames(t, cfg, "A", "lab/tcp-mix/A.pcap", 7), probeFrames(t, cfg, "B", "lab/tcp-mix/A.pcap", 7)}
+			for _, fs := range first {
+				for _, f := range fs[:len(fs)-1] {
+					c.Handle(f)
+				}
+			}
+			if err := c.Switch(cfg); err != nil {
+				t.Fatal(err)
+			}
+			for _, fs := range first {
+				c.Handle(fs[len(fs)-1])
+			}
+			if c.FinishedRuns() != 2 {
+				t.Fatalf("%d first runs finished after the switch, want 2", c.FinishedRuns())
+			}
+			all.Append(c.Drain())
+		}
+		for _, name := range []string{"A", "B"} {
+			for _, f := range probeFrames(t, cfg, name, "lab/oneway-udp/"+name+".pcap", 8) {
+				c.Handle(f)
+			}
+		}
+		all.Append(c.Finish())
+		return rowSet(all)
+	}
+	got, want := run(true), run(false)
+	if len(want["oneway_delays"]) == 0 {
+		t.Fatal("no oneway_delays rows from the one-way captures")
+	}
+	for _, tab := range []string{"oneway_delays", "oneway_loss", "oneway_latency"} {
+		if !slices.Equal(got[tab], want[tab]) {
+			t.Errorf("%s: %d rows after the switch-over, %d from the second runs alone", tab, len(got[tab]), len(want[tab]))
+			for i := range min(3, len(got[tab])) {
+				t.Logf("got  %s", got[tab][i])
+			}
+		}
+	}
+}
