@@ -1,6 +1,7 @@
--- conversations: the 20 address pairs with the most bytes (both directions, class all): who they are (activity, location, country, DNS name), bytes each way, packets, flows, duration (needs tmonbench rollup)
+-- conversations: the 20 address pairs with the most bytes at one probe (both directions, class all; a row per probe that saw the pair): who they are (activity, location, country, DNS name), bytes each way, packets, flows, duration (needs tmonbench rollup)
 -- The columns of `wide` (wide/conversations.sql, `tmonbench query --wide conversations`) that fit 120 columns.
 SELECT
+    probe,
     a,
     a_is,
     b,
@@ -11,4 +12,4 @@ SELECT
     flows,
     round((epoch_ns(last_seen) - epoch_ns(first_seen)) / 1e9, 3) AS duration_s
 FROM wide
-ORDER BY bytes DESC, a, b
+ORDER BY bytes DESC, probe, a, b

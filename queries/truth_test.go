@@ -446,3 +446,41 @@ func TestTCPQueryIPv6Endpoints(t *testing.T) {
 		t.Errorf("tcp client server = %q, want %q", got, want)
 	}
 }
+
+// TestConversationsTwoProbesOnAPath: the lab's tcp-mix as captured by four
+// probes, two on each side of its NAT router (A and RC on the client's
+// link, B and RS on the server's: each two see the same packets). Each
+// conversation has a row per probe with what that probe counted: no sum
+// over probes, which would count the packets again. Truth: tshark's ip.len
+// summed per direction (`tshark -r X.pcap -T fields -e ip.src -e ip.dst -e
+// ip.len`): A.pcap and RC.pcap 2,934 packets and 192,010 bytes
+// 10.10.1.100 → 198.51.100.10, 3,502 and 5,197,742 back; B.pcap and
+// RS.pcap 2,920 and 191,126 bytes 198.51.100.1 → 198.51.100.10, 4,064
+// and 6,035,718 back.
+func TestConversationsTwoProbesOnAPath(t *testing.T) {
+	var args []string
+	for _, p := range []string{"A", "RC", "B", "RS"} {
+		args = append(args, "--probe", p+"="+testsamples.Path(t, "lab", "tcp-mix", p+".pcap"))
+	}
+	rows := namedRows(t, "conversations", append(args, "--rollup")...)
+	client, server := [3]float64{192010, 5197742, 2934 + 3502}, [3]float64{191126, 6035718, 2920 + 4064}
+	want := map[string][3]float64{
+		"A 10.10.1.100 198.51.100.10": client, "RC 10.10.1.100 198.51.100.10": client,
+		"B 198.51.100.1 198.51.100.10": server, "RS 198.51.100.1 198.51.100.10": server,
+	}
+	for _, r := range rows {
+		k := fmt.Sprint(r["probe"], " ", r["a"], " ", r["b"])
+		w, ok := want[k]
+		if !ok {
+			t.Errorf("conversation %s: not in tshark's", k)
+			continue
+		}
+		delete(want, k)
+		if got := [3]float64{num(t, r["bytes_a_to_b"]), num(t, r["bytes_b_to_a"]), num(t, r["packets"])}; got != w {
+			t.Errorf("%s: bytes each way and packets %v, tshark %v", k, got, w)
+		}
+	}
+	for k := range want {
+		t.Errorf("no conversation %s in %d rows", k, len(rows))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/queries"
@@ -39,11 +40,12 @@ const flowJoin = `JOIN (SELECT DISTINCT probe, flow_id, class, protocol, src_add
 	LEFT JOIN addresses d ON d.address = f.dst_addr`
 
 // TrafficSQL is the query behind the traffic charts: a metric (%[2]s) per
-// interval of table %[1]s and protocol over the flows of class all.
-const TrafficSQL = `SELECT epoch_ms(c.interval_start) AS t, protocol_name(f.protocol) AS name, sum(c.sum) AS v
+// probe, interval of table %[1]s and protocol over the flows of class all.
+// Probes are not summed: two probes on one path see the same packets.
+const TrafficSQL = `SELECT f.probe, epoch_ms(c.interval_start) AS t, protocol_name(f.protocol) AS name, sum(c.sum) AS v
 FROM %[1]s c ` + flowJoin + `
 WHERE f.class = 'all' AND c.metric = '%[2]s' AND ` + flowFilter + `
-GROUP BY ALL ORDER BY t, name`
+GROUP BY ALL ORDER BY f.probe, t, name`
 
 // resolution picks the table a time series reads: the raw table (its own
 // interval) when its rows span at most 6 hours, the 1-minute rollup up to
@@ -63,31 +65,58 @@ func resolution(ctx context.Context, conn *sql.Conn, raw string) (string, string
 	return raw + "_1h", "per hour", nil
 }
 
-// traffic adds the IP bytes and packets charts.
+// traffic adds the IP bytes and packets charts of each probe, in probe
+// order (a probe's two charts together). A sum over probes would count
+// twice what two probes on one path both saw.
 func traffic(ctx context.Context, conn *sql.Conn, d *Data) error {
 	table, per, err := resolution(ctx, conn, "flow_counters")
 	if err != nil {
 		return err
 	}
+	var probes []string
+	charts := map[string][]Series{}
 	for _, m := range []struct{ metric, id, title, unit string }{
-		{"ip_bytes", "traffic-bytes", "IP bytes " + per + " and protocol", "bytes"},
-		{"packets", "traffic-packets", "IP packets " + per + " and protocol", "packets"},
+		{"ip_bytes", "traffic-bytes", "IP bytes " + per + " and protocol at ", "bytes"},
+		{"packets", "traffic-packets", "IP packets " + per + " and protocol at ", "packets"},
 	} {
 		res, err := runConn(ctx, conn, fmt.Sprintf(TrafficSQL, table, m.metric))
 		if err != nil {
 			return err
 		}
-		if len(res.Rows) == 0 {
-			continue
+		for rows := res.Rows; len(rows) > 0; {
+			probe := fmt.Sprint(rows[0][0])
+			n := 1
+			for n < len(rows) && fmt.Sprint(rows[n][0]) == probe {
+				n++
+			}
+			if charts[probe] == nil {
+				probes = append(probes, probe)
+			}
+			ts, lines := pivot(rowsFrom(rows[:n], 1))
+			charts[probe] = append(charts[probe], Series{Chart: Chart{ID: m.id, Title: m.title + probe}, Unit: m.unit, T: ts, Lines: lines})
+			rows = rows[n:]
 		}
-		ts, lines := pivot(res.Rows)
-		d.Series = append(d.Series, Series{Chart: Chart{ID: m.id, Title: m.title}, Unit: m.unit, T: ts, Lines: lines})
+	}
+	slices.Sort(probes)
+	for i, p := range probes {
+		for _, s := range charts[p] {
+			s.ID = fmt.Sprintf("%s-%d", s.ID, i+1)
+			d.Series = append(d.Series, s)
+		}
 	}
 	return nil
 }
 
-// onewaySeries adds one chart per one-way flow and hop pair (up to 10
-// series in all): mean, min and max delay in ms, and the loss in %.
+// rowsFrom returns the rows without their first n columns.
+func rowsFrom(rows [][]any, n int) [][]any {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = r[n:]
+	}
+	return out
+}
+
+// onewaySeries adds one chart per one-way flow and hop pair (up to 10): mean, min and max delay in ms, and the loss in %.
 func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	table, per, err := resolution(ctx, conn, "oneway_loss")
 	if err != nil {
@@ -104,13 +133,15 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	}
 	names := []string{"mean delay ms", "min delay ms", "max delay ms", "loss %"}
 	var cur *Series
+	n := 0 // one-way charts
 	for _, r := range res.Rows {
 		title := fmt.Sprintf("One-way %s %s, %s → %s, %s", r[0], r[1], r[2], r[3], per)
 		if cur == nil || cur.Title != title {
-			if len(d.Series) >= 10 {
+			if n == 10 {
 				break
 			}
-			d.Series = append(d.Series, Series{Chart: Chart{ID: fmt.Sprintf("oneway-%d", len(d.Series)), Title: title}, Unit: "ms / %"})
+			n++
+			d.Series = append(d.Series, Series{Chart: Chart{ID: fmt.Sprintf("oneway-%d", n), Title: title}, Unit: "ms / %"})
 			cur = &d.Series[len(d.Series)-1]
 			for _, n := range names {
 				cur.Lines = append(cur.Lines, Line{Name: n})
@@ -227,12 +258,12 @@ func topConversations(_ context.Context, _ *sql.Conn, d *Data) error {
 		for i, c := range t.Columns {
 			col[c] = i
 		}
-		top := TopN{Chart: Chart{ID: "top-conversations", Title: "Top 10 conversations (bytes, both directions)"}, Unit: "bytes"}
+		top := TopN{Chart: Chart{ID: "top-conversations", Title: "Top 10 conversations (bytes, both directions, at one probe)"}, Unit: "bytes"}
 		for i, r := range t.Rows {
 			if i == 10 {
 				break
 			}
-			top.Labels = append(top.Labels, fmt.Sprintf("%v ↔ %v", r[col["a"]], r[col["b"]]))
+			top.Labels = append(top.Labels, fmt.Sprintf("%v ↔ %v at %v", r[col["a"]], r[col["b"]], r[col["probe"]]))
 			top.Values = append(top.Values, queries.Float64(r[col["bytes"]]))
 		}
 		if len(top.Labels) > 0 {

@@ -162,7 +162,7 @@ func TestViewsEqualRaw(t *testing.T) {
 		{"conversations: bytes each way of the top pair",
 			`SELECT a, b, bytes_a_to_b, bytes_b_to_a, flows FROM (` + sqlOf(t, "conversations") + `) LIMIT 1`,
 			`SELECT least(src_addr, dst_addr) a, greatest(src_addr, dst_addr) b, sum(bytes) FILTER (WHERE src_addr < dst_addr), sum(bytes) FILTER (WHERE src_addr > dst_addr), count(*)
-			 FROM flows WHERE class = 'all' GROUP BY ALL ORDER BY sum(bytes) DESC LIMIT 1`},
+			 FROM flows WHERE class = 'all' GROUP BY probe, a, b ORDER BY sum(bytes) DESC LIMIT 1`},
 		{"ftp-daily: transfers, complete and bytes per direction",
 			`SELECT direction, transfers, complete, bytes FROM (` + sqlOf(t, "ftp-daily") + `) ORDER BY ALL`,
 			`SELECT direction, count(*), count(*) FILTER (WHERE status = 'complete'), sum(bytes) FROM ftp_transfers GROUP BY ALL ORDER BY ALL`},
@@ -213,26 +213,35 @@ func TestReportEqualsRaw(t *testing.T) {
 	for _, h := range d.Histograms {
 		charts = append(charts, h.ID)
 	}
-	if len(d.Series) != 3 || len(d.Histograms) < 6 || len(d.Top) != 1 || len(d.Tables) != len(Views) {
+	// two traffic charts per probe (5), one one-way chart
+	if len(d.Series) != 11 || len(d.Histograms) < 6 || len(d.Top) != 1 || len(d.Tables) != len(Views) {
 		t.Fatalf("%d series, %d histograms, %d top, %d tables: %v", len(d.Series), len(d.Histograms), len(d.Top), len(d.Tables), charts)
 	}
-	// Traffic: per protocol, the points add up to the flows' totals.
+	// Traffic: per probe (not summed: A and B see the same packets) and
+	// protocol, the points add up to the flows' totals.
 	for i, metric := range []string{"bytes", "packets"} {
 		var got strings.Builder
-		for _, l := range d.Series[i].Lines {
-			sum := 0.0
-			for _, v := range l.Values {
-				sum += *v
+		for _, s := range d.Series[:10] {
+			probe, ok := strings.CutPrefix(s.Title, map[string]string{"bytes": "IP bytes", "packets": "IP packets"}[metric])
+			if !ok {
+				continue
 			}
-			fmt.Fprintf(&got, "%s|%.0f\n", l.Name, sum)
+			probe = probe[strings.LastIndex(probe, " at ")+4:]
+			for _, l := range s.Lines {
+				sum := 0.0
+				for _, v := range l.Values {
+					sum += *v
+				}
+				fmt.Fprintf(&got, "%s|%s|%.0f\n", probe, l.Name, sum)
+			}
 		}
-		want := one(t, db, fmt.Sprintf(`SELECT CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' ELSE 'x' END, sum(%s) FROM flows WHERE class = 'all' GROUP BY ALL ORDER BY 2 DESC`, metric))
-		if sortLines(got.String()) != sortLines(want) {
-			t.Errorf("traffic %s: chart %q, flows %q", metric, got.String(), want)
+		want := one(t, db, fmt.Sprintf(`SELECT probe, CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' ELSE 'x' END, sum(%s) FROM flows WHERE class = 'all' GROUP BY ALL`, metric))
+		if sortLines(got.String()) != sortLines(want) || strings.Count(want, "\n") < 5 {
+			t.Errorf("traffic %s (%d): charts %q, flows %q", metric, i, got.String(), want)
 		}
 	}
 	// One-way: the series' loss and the latency histogram's counts.
-	ow := d.Series[2]
+	ow := d.Series[10]
 	lossRaw := one(t, db, `SELECT loss FROM (SELECT epoch_ns(send_time) // 10000000000 AS b, round(100.0 * count(*) FILTER (WHERE status = 'lost') / count(*), 6) AS loss
 		FROM oneway_delays WHERE send_time IS NOT NULL GROUP BY b) ORDER BY b`)
 	var lossChart []string
@@ -278,8 +287,8 @@ func TestReportEqualsRaw(t *testing.T) {
 	if sortLines(rttChart.String()) != sortLines(rtt) || rtt == "" {
 		t.Errorf("RTT histograms\n%s\nsamples\n%s", rttChart.String(), rtt)
 	}
-	// Top conversations: the bars are the pairs' byte totals.
-	top := one(t, db, `SELECT least(src_addr, dst_addr) || ' ↔ ' || greatest(src_addr, dst_addr), sum(bytes) FROM flows WHERE class = 'all'
+	// Top conversations: the bars are the pairs' byte totals at each probe.
+	top := one(t, db, `SELECT least(src_addr, dst_addr) || ' ↔ ' || greatest(src_addr, dst_addr) || ' at ' || probe, sum(bytes) FROM flows WHERE class = 'all'
 		GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 10`)
 	var bars strings.Builder
 	for i := range d.Top[0].Labels {

@@ -1,6 +1,7 @@
--- conversations --wide: the 20 address pairs with the most bytes (both directions, class all): activity, location, country and DNS name, bytes each way and in total, packets, flows, first and last seen (needs tmonbench rollup)
+-- conversations --wide: the 20 address pairs with the most bytes at one probe (both directions, class all; a pair two probes saw has a row per probe: on one path they saw the same packets): activity, location, country and DNS name, bytes each way and in total, packets, flows, first and last seen (needs tmonbench rollup)
 WITH p AS (
     SELECT
+        probe,
         least(src_addr, dst_addr) AS a,
         greatest(src_addr, dst_addr) AS b,
         sum(bytes) FILTER (WHERE src_addr <= dst_addr) AS bytes_a_to_b,
@@ -16,6 +17,7 @@ WITH p AS (
     GROUP BY ALL
 )
 SELECT
+    p.probe,
     p.a,
     coalesce(nullif(concat_ws(' ', nullif(x.activity, ''), nullif(x.location, ''), nullif(x.country, ''), nullif(x.dns_name, '')), ''), '-') AS a_is,
     p.b,
@@ -32,5 +34,5 @@ LEFT JOIN addresses x ON x.address = p.a
 LEFT JOIN addresses y ON y.address = p.b
 WHERE (getvariable('activity') IS NULL OR getvariable('activity') IN (x.activity, y.activity))
   AND (getvariable('location') IS NULL OR getvariable('location') IN (x.location, y.location))
-ORDER BY bytes DESC, p.a, p.b
+ORDER BY bytes DESC, p.probe, p.a, p.b
 LIMIT 20
