@@ -1,9 +1,10 @@
--- manager: volumes per day and local Activity/Location: direction, peer (country, ?? when unknown: no GeoIP match; or activity@location inside the organisation), packets and bytes (needs tmonbench rollup)
+-- manager: volumes per day, probe and local Activity/Location: direction, peer (country, ?? when unknown: no GeoIP match; or activity@location inside the organisation), packets and bytes (needs tmonbench rollup)
 WITH f AS (
     SELECT DISTINCT probe, flow_id, src_addr, dst_addr FROM flows WHERE class = 'all'
 ), v AS (
     SELECT
         c.interval_start::DATE AS day,
+        c.probe,
         f.src_addr,
         f.dst_addr,
         sum(c.sum) FILTER (WHERE c.metric = 'packets') AS packets,
@@ -15,6 +16,7 @@ WITH f AS (
 ), q AS (
     SELECT
         v.day,
+        v.probe,
         CASE
             WHEN s.network <> '' AND d.network <> '' THEN 'internal'
             WHEN s.network <> '' THEN 'outbound'
@@ -31,6 +33,7 @@ WITH f AS (
 )
 SELECT
     day,
+    probe,
     coalesce(nullif(l.activity, ''), '-') AS activity,
     coalesce(nullif(l.location, ''), '-') AS "location",
     direction,
@@ -46,4 +49,4 @@ WHERE (getvariable('from') IS NULL OR day >= getvariable('from')::DATE)
   AND (getvariable('activity') IS NULL OR l.activity = getvariable('activity'))
   AND (getvariable('location') IS NULL OR l.location = getvariable('location'))
 GROUP BY ALL
-ORDER BY day, bytes DESC, activity, "location", direction, peer
+ORDER BY day, probe, bytes DESC, activity, "location", direction, peer

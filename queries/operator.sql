@@ -1,7 +1,8 @@
--- operator: per hour and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
+-- operator: per hour, probe and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
 -- The columns of `wide` (wide/operator.sql, `tmonbench query --wide operator`), shorter names to fit 120 columns.
 SELECT
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
+    probe,
     protocol AS proto,
     flows,
     packets,
@@ -12,4 +13,4 @@ SELECT
     tcp_fin AS fin,
     tcp_rst AS rst
 FROM wide
-ORDER BY wide.hour, bytes DESC, proto
+ORDER BY wide.hour, probe, bytes DESC, proto

@@ -1,4 +1,4 @@
--- operator --wide: per hour and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
+-- operator --wide: per hour, probe and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
 WITH f AS (
     SELECT DISTINCT probe, flow_id, protocol, src_addr, dst_addr FROM flows WHERE class = 'all'
 ), c AS (
@@ -13,14 +13,15 @@ WITH f AS (
       AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))
 ), sizes AS (
     -- packet sizes merged over the flows of the hour (Chan: m2 + n (mean_i - mean)^2)
-    SELECT interval_start, protocol, sum(n) AS n, sum(sum) AS total,
+    SELECT interval_start, probe, protocol, sum(n) AS n, sum(sum) AS total,
         sum(m2 + n * (sum / n - gsum / gn) ** 2) AS m2
     FROM (SELECT *, sum(n) OVER w AS gn, sum(sum) OVER w AS gsum FROM c
-          WHERE metric = 'ip_bytes' AND n > 0 WINDOW w AS (PARTITION BY interval_start, protocol))
+          WHERE metric = 'ip_bytes' AND n > 0 WINDOW w AS (PARTITION BY interval_start, probe, protocol))
     GROUP BY ALL
 )
 SELECT
     c.interval_start AS hour,
+    c.probe,
     protocol_name(c.protocol) AS protocol,
     count(DISTINCT (c.probe, c.flow_id)) AS flows,
     sum(c.sum) FILTER (WHERE c.metric = 'packets')::UBIGINT AS packets,
@@ -31,6 +32,6 @@ SELECT
     coalesce(sum(c.n) FILTER (WHERE c.metric = 'tcp_fin'), 0)::UBIGINT AS tcp_fin,
     coalesce(sum(c.n) FILTER (WHERE c.metric = 'tcp_rst'), 0)::UBIGINT AS tcp_rst
 FROM c
-LEFT JOIN sizes s ON s.interval_start = c.interval_start AND s.protocol = c.protocol
+LEFT JOIN sizes s ON s.interval_start = c.interval_start AND s.probe = c.probe AND s.protocol = c.protocol
 GROUP BY ALL
-ORDER BY hour, bytes DESC, protocol
+ORDER BY hour, c.probe, bytes DESC, protocol
