@@ -62,7 +62,9 @@
       tooltip: { trigger: "axis" },
       legend: { top: 22, type: "scroll" },
       grid: { top: 60, left: 70, right: 20, bottom: 70 },
-      xAxis: { type: "time" },
+      // from the first interval's start to the last one's end (ECharts
+      // would show one point in a 2-day axis)
+      xAxis: { type: "time", min: s.t[0], max: s.t[s.t.length - 1] + s.step_ms },
       yAxis: { type: "value", name: s.unit },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 10 }],
       series: s.lines.map(function (l) {

@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -98,6 +100,11 @@ func TestReportInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// the time axes as drawn: [min, max] in Unix ms
+	axes, err := chromedp.Run(tctx, chromedp.Evaluate[[][]float64](`window.reportCharts.slice(0, `+fmt.Sprint(len(d.Series))+`).map(c => c.chart.getModel().getComponent("xAxis", 0).axis.scale.getExtent())`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tableRows, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`))
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +127,14 @@ func TestReportInChromium(t *testing.T) {
 	for i, n := range points {
 		if n == 0 {
 			t.Errorf("chart %d has no data point", i)
+		}
+	}
+	// Each time axis runs from the first interval's start to the last
+	// one's end (a chart of one 10 s interval had a 2-day axis).
+	for i, s := range d.Series {
+		want := []float64{float64(s.T[0]), float64(s.T[len(s.T)-1] + s.StepMs)}
+		if i >= len(axes) || !slices.Equal(axes[i], want) || s.StepMs != 10_000 {
+			t.Errorf("%s: time axis %.0f, want %.0f (%d ms intervals)", s.Title, axes[min(i, len(axes)-1)], want, s.StepMs)
 		}
 	}
 	rows := 0

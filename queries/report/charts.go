@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -49,27 +50,28 @@ GROUP BY ALL ORDER BY f.probe, t, name`
 
 // resolution picks the table a time series reads: the raw table (its own
 // interval) when its rows span at most 6 hours, the 1-minute rollup up to
-// 7 days, else the 1-hour rollup. It returns the table and "per ..." text.
-func resolution(ctx context.Context, conn *sql.Conn, raw string) (string, string, error) {
+// 7 days, else the 1-hour rollup. It returns the table, the "per ..." text
+// and the interval in ms.
+func resolution(ctx context.Context, conn *sql.Conn, raw string) (table, per string, stepMs int64, err error) {
 	var span, step sql.NullFloat64
-	err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT (epoch_ms(max(interval_start)) - epoch_ms(min(interval_start))) / 1000.0, min(interval_s) FROM %s`, raw)).Scan(&span, &step)
+	err = conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT (epoch_ms(max(interval_start)) - epoch_ms(min(interval_start))) / 1000.0, min(interval_s) FROM %s`, raw)).Scan(&span, &step)
 	if err != nil {
-		return "", "", fmt.Errorf("report: %w", err)
+		return "", "", 0, fmt.Errorf("report: %w", err)
 	}
 	switch {
 	case span.Float64 <= 6*3600:
-		return raw, fmt.Sprintf("per %g s", step.Float64), nil
+		return raw, fmt.Sprintf("per %g s", step.Float64), int64(math.Round(step.Float64 * 1000)), nil
 	case span.Float64 <= 7*86400:
-		return raw + "_1m", "per minute", nil
+		return raw + "_1m", "per minute", 60_000, nil
 	}
-	return raw + "_1h", "per hour", nil
+	return raw + "_1h", "per hour", 3_600_000, nil
 }
 
 // traffic adds the IP bytes and packets charts of each probe, in probe
 // order (a probe's two charts together). A sum over probes would count
 // twice what two probes on one path both saw.
 func traffic(ctx context.Context, conn *sql.Conn, d *Data) error {
-	table, per, err := resolution(ctx, conn, "flow_counters")
+	table, per, step, err := resolution(ctx, conn, "flow_counters")
 	if err != nil {
 		return err
 	}
@@ -93,7 +95,7 @@ func traffic(ctx context.Context, conn *sql.Conn, d *Data) error {
 				probes = append(probes, probe)
 			}
 			ts, lines := pivot(rowsFrom(rows[:n], 1))
-			charts[probe] = append(charts[probe], Series{Chart: Chart{ID: m.id, Title: m.title + probe}, Unit: m.unit, T: ts, Lines: lines})
+			charts[probe] = append(charts[probe], Series{Chart: Chart{ID: m.id, Title: m.title + probe}, Unit: m.unit, T: ts, StepMs: step, Lines: lines})
 			rows = rows[n:]
 		}
 	}
@@ -118,7 +120,7 @@ func rowsFrom(rows [][]any, n int) [][]any {
 
 // onewaySeries adds one chart per one-way flow and hop pair (up to 10): mean, min and max delay in ms, and the loss in %.
 func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
-	table, per, err := resolution(ctx, conn, "oneway_loss")
+	table, per, step, err := resolution(ctx, conn, "oneway_loss")
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 				break
 			}
 			n++
-			d.Series = append(d.Series, Series{Chart: Chart{ID: fmt.Sprintf("oneway-%d", n), Title: title}, Unit: "ms / %"})
+			d.Series = append(d.Series, Series{Chart: Chart{ID: fmt.Sprintf("oneway-%d", n), Title: title}, Unit: "ms / %", StepMs: step})
 			cur = &d.Series[len(d.Series)-1]
 			for _, n := range names {
 				cur.Lines = append(cur.Lines, Line{Name: n})

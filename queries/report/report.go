@@ -72,9 +72,10 @@ type Chart struct {
 // Series is one time-series chart: shared times, one line each.
 type Series struct {
 	Chart
-	Unit  string  `json:"unit"`
-	T     []int64 `json:"t"` // Unix milliseconds (UTC)
-	Lines []Line  `json:"lines"`
+	Unit   string  `json:"unit"`
+	T      []int64 `json:"t"`       // interval starts, Unix milliseconds (UTC)
+	StepMs int64   `json:"step_ms"` // interval length: the time axis runs from T[0] to the last T plus StepMs
+	Lines  []Line  `json:"lines"`
 }
 
 // Line is one named line of a Series; nil values are gaps.
