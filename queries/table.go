@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
@@ -20,6 +21,10 @@ func FormatTable(w io.Writer, res *Result) error { return formatTable(w, res, Op
 // minCut is the narrowest a text column is cut to (its name may be wider:
 // a column is never narrower than its name).
 const minCut = 10
+
+// minWrap is the narrowest the wrapped last column (wrapColumn) is made
+// before other columns are cut.
+const minWrap = 20
 
 // formatTable prints the table format with o: at most o.MaxRows rows, text
 // cells cut to fit o.Width, or one row per block when even that is too wide.
@@ -50,7 +55,7 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	shown, widths, fits := fitColumns(res, cells, addr, o.Width)
 	var err error
 	if fits {
-		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths)
+		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), addr[:shown], widths)
 	} else {
 		err = renderVertical(w, res, cells, o.Width)
 	}
@@ -112,9 +117,10 @@ func projectCells(cells [][]string, shown int) [][]string {
 }
 
 // fitWidths returns the width of each column and whether the boxed table
-// fits in width (0: no limit): the widest text columns are cut, one
-// column at a time, down to minCut or their name's width; numbers, times
-// and address columns (addr) are never cut.
+// fits in width (0: no limit): a wrapped last column (wrapColumn) is made
+// narrower first, down to minWrap, then the widest text columns are cut,
+// one column at a time, down to minCut or their name's width; numbers,
+// times and address columns (addr) are never cut.
 func fitWidths(res *Result, cells [][]string, addr []bool, width int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
@@ -145,7 +151,12 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width int) ([]int, bo
 	if width <= 0 {
 		return widths, true
 	}
+	wrap := wrapColumn(res.Types, addr)
 	for total() > width {
+		if wrap >= 0 && widths[wrap] > max(floor[wrap], minWrap) {
+			widths[wrap]--
+			continue
+		}
 		widest := -1
 		for i := range widths {
 			if widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest]) {
@@ -166,8 +177,56 @@ func cuttable(typ string) bool {
 	return !isNumeric(typ) && !strings.HasPrefix(typ, "TIMESTAMP") && typ != "BOOLEAN" && typ != "DATE"
 }
 
-// renderBoxes draws the boxed table with cells cut to widths.
-func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int) error {
+// wrapColumn returns the index of the column whose cells wrap onto more
+// lines instead of being cut: the last one, when it is text and not an
+// address column (an event's message, an RTT sample's detail: read to
+// the end, cut they said little); -1 when none.
+func wrapColumn(types []string, addr []bool) int {
+	if n := len(types) - 1; n >= 0 && cuttable(types[n]) && !addr[n] {
+		return n
+	}
+	return -1
+}
+
+// wrapText breaks s into lines of at most width columns at spaces (runs
+// of white space fold into one); a word wider than width is split.
+func wrapText(s string, width int) string {
+	if runewidth.StringWidth(s) <= width || width < 1 {
+		return s
+	}
+	var b strings.Builder
+	lw := 0 // width of the current line
+	for _, word := range strings.Fields(s) {
+		ww := runewidth.StringWidth(word)
+		if lw > 0 && lw+1+ww > width {
+			b.WriteByte('\n')
+			lw = 0
+		}
+		if lw > 0 {
+			b.WriteByte(' ')
+			lw++
+		}
+		for ww > width-lw {
+			head := runewidth.Truncate(word, width-lw, "")
+			if head == "" { // a rune wider than the room left
+				_, n := utf8.DecodeRuneInString(word)
+				head = word[:n]
+			}
+			b.WriteString(head)
+			b.WriteByte('\n')
+			word, lw = word[len(head):], 0
+			ww = runewidth.StringWidth(word)
+		}
+		b.WriteString(word)
+		lw += ww
+	}
+	return b.String()
+}
+
+// renderBoxes draws the boxed table with cells cut to widths, those of the
+// wrapped column (wrapColumn) broken onto lines of its width.
+func renderBoxes(w io.Writer, res *Result, cells [][]string, addr []bool, widths []int) error {
+	wrap := wrapColumn(res.Types, addr)
 	align := make([]tw.Align, len(res.Columns))
 	for i := range align {
 		align[i] = tw.AlignLeft
@@ -195,7 +254,11 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int) error
 	for _, row := range cells {
 		rec := make([]string, len(row)) // the table keeps it until Render
 		for i, c := range row {
-			rec[i] = cut(c, widths[i])
+			if i == wrap {
+				rec[i] = wrapText(c, widths[i])
+			} else {
+				rec[i] = cut(c, widths[i])
+			}
 		}
 		if err := table.Append(rec); err != nil {
 			return fmt.Errorf("queries: table: %w", err)

@@ -165,7 +165,8 @@ Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
 Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
 .json). One statement per --sql. The table format fits the terminal, or when
-piped $COLUMNS, else 120 columns: long text cells (probe, message) are cut
+piped $COLUMNS, else 120 columns: the last column, when text (an event's
+message), wraps onto more lines; other long text cells (probe) are cut
 with …, never inside an IP address or address:port, and address columns
 (client, server, flow names) never; if still too wide, the last columns are
 left out (at most a third, named below the table), else each row prints as a
