@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,7 @@ type packetsData struct {
 	read     int    // packets read from the file
 	how      string // "index: seek to offset N" or "scan from the start"
 	complete bool
+	seqs     tcpSeqs // tcpdump's relative sequence numbers, over the packets read
 }
 
 // packetsScreen lists the packets of a flow read back from its capture
@@ -219,7 +221,7 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 	if err != nil {
 		return nil, err
 	}
-	d := &packetsData{how: how, complete: true}
+	d := &packetsData{how: how, complete: true, seqs: tcpSeqs{}}
 	for _, sp := range spans {
 		if d.path == "" {
 			d.path = sp.path
@@ -284,7 +286,7 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, m.TimeNs).UTC(), CaptureLength: int(m.CapLen), Length: int(m.WireLen)}
 		pk = gopacket.NewPacket(buf, lt, gopacket.Default)
 		d.link = lt
-		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk)})
+		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk, d.seqs)})
 	}
 }
 
@@ -321,8 +323,52 @@ func (s packetSel) matches(pk gopacket.Packet) bool {
 	return dir(src, dst, sp, dp) || (s.both && dir(dst, src, dp, sp))
 }
 
-// tcpdumpLine prints a packet the way tcpdump -n does.
-func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet) string {
+// tcpSeqs holds tcpdump's bases for relative TCP sequence numbers
+// (print-tcp.c, without -S), one entry for both directions of a
+// connection: the first segment with ACK set (or any SYN-ACK) records the
+// bases and prints absolute numbers; the later ones print seq and ack
+// relative to them (the handshake's third segment: seq 1, ack 1). A
+// segment without ACK prints absolute numbers and records nothing.
+type tcpSeqs map[tcpPair]*tcpBase
+
+// tcpPair is a connection's endpoints in tcpdump's order: the lower port
+// first (the lower address when the ports are equal).
+type tcpPair struct {
+	a, b netip.AddrPort
+}
+
+// tcpBase is the sequence number base of each side of a tcpPair.
+type tcpBase struct{ a, b uint32 }
+
+// rel returns seq and ack as tcpdump prints them for a segment from src to
+// dst with flags syn and ack (ackOn: the ACK flag).
+func (s tcpSeqs) rel(src, dst netip.AddrPort, syn, ackOn bool, seq, ack uint32) (uint32, uint32) {
+	if s == nil || !ackOn {
+		return seq, ack
+	}
+	rev := src.Port() > dst.Port() || src.Port() == dst.Port() && src.Addr().Compare(dst.Addr()) > 0
+	k := tcpPair{src, dst}
+	if rev {
+		k = tcpPair{dst, src}
+	}
+	b, ok := s[k]
+	if !ok || syn {
+		if rev {
+			s[k] = &tcpBase{a: ack - 1, b: seq}
+		} else {
+			s[k] = &tcpBase{a: seq, b: ack - 1}
+		}
+		return seq, ack
+	}
+	if rev {
+		return seq - b.b, ack - b.a
+	}
+	return seq - b.a, ack - b.b
+}
+
+// tcpdumpLine prints a packet the way tcpdump -n does, TCP sequence
+// numbers relative through seqs (nil: absolute, as tcpdump -S).
+func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) string {
 	ts := ci.Timestamp.Format("15:04:05.000000")
 	var src, dst, fam string
 	switch ip := pk.NetworkLayer().(type) {
@@ -348,17 +394,20 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet) string {
 			}
 		}
 		n := wirePayload(pk, int(t.DataOffset)*4, len(t.Payload))
+		sa, _ := netip.ParseAddr(src)
+		da, _ := netip.ParseAddr(dst)
+		seq, ack := seqs.rel(netip.AddrPortFrom(sa, uint16(t.SrcPort)), netip.AddrPortFrom(da, uint16(t.DstPort)), t.SYN, t.ACK, t.Seq, t.Ack)
 		// tcpdump's rule: a sequence number when the segment carries data
 		// or a SYN, FIN or RST
 		s := fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s]", ts, fam, src, t.SrcPort, dst, t.DstPort, flags)
 		if t.SYN || t.FIN || t.RST {
-			s += fmt.Sprintf(", seq %d", t.Seq)
+			s += fmt.Sprintf(", seq %d", seq)
 		}
 		if n > 0 {
-			s = fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d:%d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, t.Seq, t.Seq+uint32(n))
+			s = fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s], seq %d:%d", ts, fam, src, t.SrcPort, dst, t.DstPort, flags, seq, seq+uint32(n))
 		}
 		if t.ACK {
-			s += fmt.Sprintf(", ack %d", t.Ack)
+			s += fmt.Sprintf(", ack %d", ack)
 		}
 		return s + fmt.Sprintf(", win %d, length %d", t.Window, n)
 	case *layers.UDP:
