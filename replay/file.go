@@ -266,20 +266,18 @@ func join(a, b string) string {
 // capture yields every good packet, then one *Error wrapping
 // pkt.ErrTruncated (cut inside a record) or pkt.ErrMalformed (inconsistent
 // header) carrying the frame number and byte offset, then io.EOF.
-func (f *File) Next() ([]byte, pkt.Meta, error) {
+func (f *File) Next() (data []byte, m pkt.Meta, err error) {
 	if f.err != nil {
 		f.err = io.EOF
 		return nil, pkt.Meta{}, io.EOF
 	}
-	var (
-		data []byte
-		m    pkt.Meta
-		err  error
-	)
+	// The readers fill m in place: a Meta (40 bytes) returned by value is
+	// copied twice on the stack per call level, which cost more than the
+	// record's parsing (issue 14).
 	if f.format == FormatPcap {
-		data, m, err = f.nextPcap()
+		data, err = f.nextPcap(&m)
 	} else {
-		data, m, err = f.nextNG()
+		data, err = f.nextNG(&m)
 	}
 	if err != nil {
 		f.err = err

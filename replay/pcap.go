@@ -70,14 +70,15 @@ func (f *File) openPcap() error {
 	return nil
 }
 
-func (f *File) nextPcap() ([]byte, pkt.Meta, error) {
+// nextPcap reads the next record into m.
+func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
 	off := f.off
 	h, err := f.br.Peek(pcapRecordLen)
 	if len(h) < pcapRecordLen {
 		if len(h) == 0 && (err == nil || err == io.EOF) {
-			return nil, pkt.Meta{}, io.EOF
+			return nil, io.EOF
 		}
-		return nil, pkt.Meta{}, f.damage(err, off, "record header", len(h), pcapRecordLen)
+		return nil, f.damage(err, off, "record header", len(h), pcapRecordLen)
 	}
 	sec, frac := f.u32(h[0:]), f.u32(h[4:])
 	caplen, wirelen := f.u32(h[8:]), f.u32(h[12:])
@@ -85,13 +86,13 @@ func (f *File) nextPcap() ([]byte, pkt.Meta, error) {
 		caplen, wirelen = wirelen, caplen
 	}
 	if caplen > maxCapLen {
-		return nil, pkt.Meta{}, f.malformed(off, "record header: captured length %d > %d", caplen, maxCapLen)
+		return nil, f.malformed(off, "record header: captured length %d > %d", caplen, maxCapLen)
 	}
 	hl := pcapRecordLen + f.recExtra
 	n := hl + int(caplen)
 	rec, err := f.read(n)
 	if len(rec) < n {
-		return nil, pkt.Meta{}, f.damage(err, off, "record data", max(avail(rec, err)-hl, 0), int(caplen))
+		return nil, f.damage(err, off, "record data", max(avail(rec, err)-hl, 0), int(caplen))
 	}
 	data := rec[hl:]
 	f.advance(n)
@@ -115,11 +116,12 @@ func (f *File) nextPcap() ([]byte, pkt.Meta, error) {
 		}
 		ns += int64(frac) * 1e3
 	}
-	return data, pkt.Meta{
+	*m = pkt.Meta{
 		TimeNs:   ns,
 		CapLen:   caplen,
 		WireLen:  wirelen,
 		LinkType: f.ifaces[0].LinkType,
 		Frame:    f.frame,
-	}, nil
+	}
+	return data, nil
 }

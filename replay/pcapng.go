@@ -202,7 +202,8 @@ func (f *File) openNG() error {
 		Err:    ErrUnsupportedLinkType}
 }
 
-func (f *File) nextNG() ([]byte, pkt.Meta, error) {
+// nextNG reads blocks up to the next packet, into m.
+func (f *File) nextNG(m *pkt.Meta) ([]byte, error) {
 	for {
 		var b block
 		switch {
@@ -211,25 +212,25 @@ func (f *File) nextNG() ([]byte, pkt.Meta, error) {
 		case f.pendErr != nil:
 			err := f.pendErr
 			f.pendErr = nil
-			return nil, pkt.Meta{}, err
+			return nil, err
 		default:
 			var err error
 			if b, err = f.readBlock(); err != nil {
-				return nil, pkt.Meta{}, err
+				return nil, err
 			}
 		}
 		if !isPacket(b.typ) {
 			if err := f.meta(b); err != nil {
-				return nil, pkt.Meta{}, err
+				return nil, err
 			}
 			continue
 		}
-		data, m, ok, err := f.packet(b)
+		data, ok, err := f.packet(b, m)
 		if err != nil {
-			return nil, pkt.Meta{}, err
+			return nil, err
 		}
 		if ok {
-			return data, m, nil
+			return data, nil
 		}
 	}
 }
@@ -353,9 +354,9 @@ func (f *File) iface(b block) error {
 	return nil
 }
 
-// packet decodes an EPB, OPB or SPB. ok is false for a packet of an
-// unsupported interface, which is counted and skipped.
-func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
+// packet decodes an EPB, OPB or SPB into m. ok is false for a packet of
+// an unsupported interface, which is counted and skipped (m untouched).
+func (f *File) packet(b block, m *pkt.Meta) (data []byte, ok bool, err error) {
 	body := b.body
 	var (
 		id            uint32
@@ -366,7 +367,7 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 	switch b.typ {
 	case blockEPB, blockOPB:
 		if len(body) < 20 {
-			return nil, m, false, f.malformed(b.off, "%s: %d bytes", blockName(b.typ), len(body))
+			return nil, false, f.malformed(b.off, "%s: %d bytes", blockName(b.typ), len(body))
 		}
 		if b.typ == blockEPB {
 			id = f.u32(body)
@@ -376,19 +377,19 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 		ts = uint64(f.u32(body[4:]))<<32 | uint64(f.u32(body[8:]))
 		caplen, wire = f.u32(body[12:]), f.u32(body[16:])
 		if uint64(caplen) > uint64(len(body)-20) {
-			return nil, m, false, f.malformed(b.off, "%s: captured length %d runs past the block (%d bytes)", blockName(b.typ), caplen, len(body)-20)
+			return nil, false, f.malformed(b.off, "%s: captured length %d runs past the block (%d bytes)", blockName(b.typ), caplen, len(body)-20)
 		}
 		data = body[20 : 20+caplen]
 		hasTime = true
 	case blockSPB:
 		if len(body) < 4 {
-			return nil, m, false, f.malformed(b.off, "simple packet block: %d bytes", len(body))
+			return nil, false, f.malformed(b.off, "simple packet block: %d bytes", len(body))
 		}
 		wire = f.u32(body)
 		caplen = uint32(min(uint64(wire), uint64(len(body)-4)))
 	}
 	if n := len(f.ifaces) - f.secFirst; uint64(id) >= uint64(n) {
-		return nil, m, false, f.malformed(b.off, "%s: interface id %d not described in its section (%d interfaces)", blockName(b.typ), id, n)
+		return nil, false, f.malformed(b.off, "%s: interface id %d not described in its section (%d interfaces)", blockName(b.typ), id, n)
 	}
 	g := f.secFirst + int(id)
 	it := &f.ifaces[g]
@@ -414,12 +415,12 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 	f.lastNs = ns
 	if !it.Supported {
 		f.stats.SkippedUnsupported++
-		return nil, m, false, nil
+		return nil, false, nil
 	}
 	if over {
 		f.stats.OverSnaplen++
 	}
-	return data, pkt.Meta{
+	*m = pkt.Meta{
 		TimeNs:   ns,
 		CapLen:   caplen,
 		WireLen:  wire,
@@ -428,5 +429,6 @@ func (f *File) packet(b block) (data []byte, m pkt.Meta, ok bool, err error) {
 		Frame:    f.frame,
 		// The previous packet's time (pkt.Meta.TimeBorrowed).
 		TimeBorrowed: borrowed,
-	}, true, nil
+	}
+	return data, true, nil
 }
