@@ -475,3 +475,35 @@ func TestFullTableForgetsAnswered(t *testing.T) {
 		t.Errorf("PendingFull %d, AnsweredForgotten %d, Pending %d: want 2, 16, 8", st.PendingFull, st.AnsweredForgotten, st.Pending)
 	}
 }
+
+// TestHistogramPages: the histograms of an interval span several pages
+// (histPage each), and the next interval reuses their slots: each of its
+// rows holds its own round trips only, none of the interval before. With
+// the default slices [2, 10, 50] ms, 3 ms falls in slice 2-10 and 60 ms in
+// 50-.
+func TestHistogramPages(t *testing.T) {
+	tr := New(DefaultConfig())
+	const many = 2*histPage + 10
+	for f := range uint64(many) {
+		tr.Observe(f, KindDNS, 3)
+		tr.Observe(f, KindDNS, 60)
+	}
+	n := 0
+	tr.CloseInterval(0, 60e9, func(r *observe.RTTHistogram) { n++ })
+	if n != 2*many {
+		t.Fatalf("first interval: %d rows, want %d", n, 2*many)
+	}
+	for f := range uint64(histPage + 1) {
+		tr.Observe(1000+f, KindDNS, 3)
+	}
+	var rows []observe.RTTHistogram
+	tr.CloseInterval(60e9, 60e9, func(r *observe.RTTHistogram) { rows = append(rows, *r) })
+	if len(rows) != histPage+1 {
+		t.Fatalf("second interval: %d rows, want %d", len(rows), histPage+1)
+	}
+	for i, r := range rows {
+		if r.FlowID != 1000+uint64(i) || r.N != 1 || r.Sum != 3 || r.SliceLoMs != 2 || r.SliceHiMs != 10 {
+			t.Fatalf("second interval row %d: %+v, want flow %d, one 3 ms sample in 2-10", i, r, 1000+i)
+		}
+	}
+}
