@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -505,5 +506,43 @@ func TestHistogramPages(t *testing.T) {
 		if r.FlowID != 1000+uint64(i) || r.N != 1 || r.Sum != 3 || r.SliceLoMs != 2 || r.SliceHiMs != 10 {
 			t.Fatalf("second interval row %d: %+v, want flow %d, one 3 ms sample in 2-10", i, r, 1000+i)
 		}
+	}
+}
+
+// TestHistIndexMatchesMap: the histograms' index finds and adds keys as a
+// Go map does, through growth and resets (random flows, mostly close
+// ids as the probe's, all kinds; a few ids near 2^63); a second run with
+// every home slot among the first 16 makes the chains long, so keys of
+// one flow and different kinds meet on them.
+func TestHistIndexMatchesMap(t *testing.T) {
+	for _, mask := range []uint64{math.MaxUint64, 15} {
+		histIndexMatchesMap(t, mask)
+	}
+}
+
+func histIndexMatchesMap(t *testing.T, mask uint64) {
+	r := rand.New(rand.NewPCG(14, 3))
+	x := histIndex{slots: make([]histSlot, minHistSlots), homeMask: mask}
+	for round := range 4 {
+		ref := map[histKey]int32{}
+		for range 3000 + 2000*round {
+			k := histKey{flowID: uint64(r.IntN(2500)), kind: Kind(r.IntN(int(NumKinds)))}
+			if r.IntN(50) == 0 {
+				k.flowID |= 1 << 63
+			}
+			s := x.find(k)
+			want, ok := ref[k]
+			if got := s.i - 1; ok != (got >= 0) || (ok && got != want) {
+				t.Fatalf("home mask %#x, round %d, key %+v: index says %d, map %d (%v)", mask, round, k, got, want, ok)
+			}
+			if !ok {
+				ref[k] = int32(len(ref))
+				x.add(s, k, ref[k])
+			}
+		}
+		if x.n != len(ref) {
+			t.Fatalf("round %d: %d keys indexed, want %d", round, x.n, len(ref))
+		}
+		x.reset()
 	}
 }
