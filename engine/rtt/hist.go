@@ -3,6 +3,8 @@ package rtt
 import (
 	"cmp"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -58,7 +60,7 @@ func (h *histTable) init(bounds []float64, max int) {
 	h.bounds = bounds
 	h.n = len(bounds) + 1
 	h.max = max
-	h.idx = histIndex{slots: make([]histSlot, minHistSlots), homeMask: math.MaxUint64}
+	h.idx = histIndex{slots: make([]histSlot, minHistSlots), seed: rand.Uint64(), homeMask: math.MaxUint64}
 }
 
 // slice returns the index of the slice holding ms (negative values, from
@@ -180,12 +182,12 @@ func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*o
 // linear probing over a power-of-two array of slots, at most half full,
 // emptied at once at the end of the interval (no deletion). It replaces a
 // Go map (issue 14: its lookup and insert were two thirds of observe's
-// time on the 5M corpus). Flow ids are the probe's own sequence, not
-// chosen by the traffic, so a multiplicative (Fibonacci) hash of the id
-// spreads them.
+// time on the 5M corpus). The hash is a seeded 128-bit multiply of the
+// flow id folded (as the flow table's index mixes its keys).
 type histIndex struct {
 	slots []histSlot
 	n     int
+	seed  uint64 // random per index: the traffic cannot aim flow ids at one chain
 	// homeMask is applied to every home slot: all ones, except in a test
 	// that crowds every key into a few home slots (long chains).
 	homeMask uint64
@@ -203,7 +205,8 @@ type histSlot struct {
 const minHistSlots = 64
 
 func (x *histIndex) home(k histKey) uint64 {
-	return (k.flowID<<3 ^ uint64(k.kind)) * 0x9e3779b97f4a7c15 >> 32 & x.homeMask
+	hi, lo := bits.Mul64(k.flowID^x.seed, 0x9e3779b97f4a7c15^uint64(k.kind)<<1) // an odd multiplier per kind
+	return (hi ^ lo) & x.homeMask
 }
 
 // find returns the slot of k: its histogram's, or the empty slot where
