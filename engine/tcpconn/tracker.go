@@ -288,9 +288,12 @@ func (t *Tracker) unlink(i int32) {
 
 // relink moves connection i to the tail of the list of its current state.
 func (t *Tracker) relink(i int32) {
-	t.unlink(i)
 	c := t.conn(i)
 	l := c.listOf()
+	if c.list == l && t.tail[l] == i {
+		return // already there: the packet before was the connection's too
+	}
+	t.unlink(i)
 	c.list, c.prev, c.next = l, t.tail[l], -1
 	if c.prev >= 0 {
 		t.conn(c.prev).next = i
