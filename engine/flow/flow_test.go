@@ -162,6 +162,9 @@ func TestZeroAllocsPerFlow(t *testing.T) {
 		if !created {
 			t.Fatal("not created")
 		}
+		if g, again := tb.LookupRef(&k, now, none); g != f || again { // the probe's path, the flow known
+			t.Fatal("LookupRef did not find the flow")
+		}
 		tb.Extra(f, 42).Count()
 		tb.Extra(f, 7).Add(3)
 		f.Sizes()[1]++

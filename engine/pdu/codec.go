@@ -63,6 +63,10 @@ func (e *Enc) AddrString(s string) {
 		e.Addr(netip.Addr{})
 		return
 	}
+	if b, ok := canonicalIPv4(s); ok {
+		e.B = append(e.B, 4, b[0], b[1], b[2], b[3]) // as Addr writes netip.AddrFrom4(b)
+		return
+	}
 	var buf [64]byte
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && string(a.AppendTo(buf[:0])) == s {
 		e.Addr(a)
@@ -70,6 +74,37 @@ func (e *Enc) AddrString(s string) {
 	}
 	e.B = append(e.B, addrTagString)
 	e.String(s)
+}
+
+// canonicalIPv4 parses s when it is an IPv4 address in the dotted
+// decimal form netip.Addr.String gives (four decimal octets of 0 to 255,
+// no leading zero, nothing else): the rows' addresses are nearly all so,
+// and this spares them ParseAddr and the AppendTo that checks its result
+// (issue 14: two per rtt sample). Anything else is left to AddrString's
+// general path, which then decides as before.
+func canonicalIPv4(s string) (b [4]byte, ok bool) {
+	if len(s) < len("0.0.0.0") || len(s) > len("255.255.255.255") {
+		return b, false
+	}
+	i := 0
+	for k := range b {
+		if k > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return b, false
+			}
+			i++
+		}
+		start, v := i, 0
+		for i < len(s) && i-start < 3 && '0' <= s[i] && s[i] <= '9' {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		if n := i - start; n == 0 || v > 255 || (n > 1 && s[start] == '0') {
+			return b, false
+		}
+		b[k] = byte(v)
+	}
+	return b, i == len(s)
 }
 
 // AddrPort appends an endpoint of a row: its address column (AddrString)

@@ -1,6 +1,11 @@
 package pdu
 
-import "testing"
+import (
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"testing"
+)
 
 // TestAddrString: the one address-column codec of the row records (ftp,
 // rtt, tcpconn) gives back every string unchanged, spends 1, 5 or 17
@@ -28,4 +33,55 @@ func TestAddrString(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { e.B = e.B[:0]; e.AddrString("2001:db8::1") }); n != 0 {
 		t.Errorf("AddrString allocates %v times", n)
 	}
+}
+
+// TestAddrStringIPv4Fast: AddrString's dotted-quad path (canonicalIPv4)
+// writes the bytes of its general path (ParseAddr, the canonical-text
+// check, Addr; addrStringGeneral below) for every string: canonical
+// addresses (tag 4 and the 4 bytes), and the near misses netip refuses or
+// does not print so (leading zeros, octets past 255, missing or extra
+// parts, zones, spaces), which stay text (tag 1).
+func TestAddrStringIPv4Fast(t *testing.T) {
+	cases := []string{"0.0.0.0", "255.255.255.255", "10.0.0.1", "192.0.2.10", "1.2.3.4",
+		"256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "00.0.0.0", "1.2.3", "1.2.3.4.5", "1.2.3.4 ", " 1.2.3.4",
+		"1234.1.1.1", "1.2.3.1234", "1..2.3", "1.2.3.", ".1.2.3", "1.2.3.4%eth0", "::ffff:1.2.3.4", "a.b.c.d", "1.2.3.-4", "999.999.999.999"}
+	r := rand.New(rand.NewPCG(14, 14))
+	for range 2000 {
+		var parts [4]string
+		for k := range parts {
+			parts[k] = strconv.Itoa(r.IntN(300))
+			if r.IntN(20) == 0 {
+				parts[k] = "0" + parts[k]
+			}
+		}
+		cases = append(cases, parts[0]+"."+parts[1]+"."+parts[2]+"."+parts[3])
+	}
+	for _, s := range cases {
+		var got, want Enc
+		got.AddrString(s)
+		addrStringGeneral(&want, s)
+		if string(got.B) != string(want.B) {
+			t.Errorf("%q: % x, want % x", s, got.B, want.B)
+		}
+	}
+	var e Enc
+	e.AddrString("192.0.2.10")
+	if want := []byte{4, 192, 0, 2, 10}; string(e.B) != string(want) {
+		t.Errorf("192.0.2.10: % x, want % x", e.B, want)
+	}
+}
+
+// addrStringGeneral is AddrString without its IPv4 fast path.
+func addrStringGeneral(e *Enc, s string) {
+	if s == "" {
+		e.Addr(netip.Addr{})
+		return
+	}
+	var buf [64]byte
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && string(a.AppendTo(buf[:0])) == s {
+		e.Addr(a)
+		return
+	}
+	e.B = append(e.B, addrTagString)
+	e.String(s)
 }

@@ -541,8 +541,16 @@ func floorDiv(t, iv int64) int64 {
 }
 
 func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
+	var k flow.Key
+	p.keyTo(&k, ci, d)
+	return k
+}
+
+// keyTo writes the key of d's flow in class ci to *k, in place: account
+// passes it on by pointer, no 64-byte key copied per packet (issue 14).
+func (p *Probe) keyTo(k *flow.Key, ci int, d *dissect.Dissection) {
 	c := &p.classes[ci]
-	k := flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
+	*k = flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
 	f := c.fields
 	if f&pdu.FieldIPVersion != 0 {
 		k.IPVersion = d.IPVersion
@@ -576,12 +584,13 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 	if f&pdu.FieldVLAN != 0 && d.NVLAN > 0 {
 		k.VLAN = d.VLANs[0]
 	}
-	return k
 }
 
 func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
-	f, created := p.flows.Lookup(p.key(ci, d), now, p.evict)
+	var k flow.Key
+	p.keyTo(&k, ci, d)
+	f, created := p.flows.LookupRef(&k, now, p.evict)
 	if created {
 		f.FirstSeenNs = min(f.FirstSeenNs, p.earlyNs)
 		p.define(f, ci)

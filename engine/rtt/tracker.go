@@ -203,7 +203,7 @@ func (t *Tracker) Release() {
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {
-		h.idx, h.keys, h.stats, h.order = nil, nil, nil, nil
+		h.idx, h.keys, h.pages, h.order = histIndex{}, nil, nil, nil
 	}
 }
 

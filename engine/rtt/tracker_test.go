@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -473,5 +474,75 @@ func TestFullTableForgetsAnswered(t *testing.T) {
 	}
 	if st := tr.Stats(); st.PendingFull != 2 || st.AnsweredForgotten != 16 || st.Pending != 8 {
 		t.Errorf("PendingFull %d, AnsweredForgotten %d, Pending %d: want 2, 16, 8", st.PendingFull, st.AnsweredForgotten, st.Pending)
+	}
+}
+
+// TestHistogramPages: the histograms of an interval span several pages
+// (histPage each), and the next interval reuses their slots: each of its
+// rows holds its own round trips only, none of the interval before. With
+// the default slices [2, 10, 50] ms, 3 ms falls in slice 2-10 and 60 ms in
+// 50-.
+func TestHistogramPages(t *testing.T) {
+	tr := New(DefaultConfig())
+	const many = 2*histPage + 10
+	for f := range uint64(many) {
+		tr.Observe(f, KindDNS, 3)
+		tr.Observe(f, KindDNS, 60)
+	}
+	n := 0
+	tr.CloseInterval(0, 60e9, func(r *observe.RTTHistogram) { n++ })
+	if n != 2*many {
+		t.Fatalf("first interval: %d rows, want %d", n, 2*many)
+	}
+	for f := range uint64(histPage + 1) {
+		tr.Observe(1000+f, KindDNS, 3)
+	}
+	var rows []observe.RTTHistogram
+	tr.CloseInterval(60e9, 60e9, func(r *observe.RTTHistogram) { rows = append(rows, *r) })
+	if len(rows) != histPage+1 {
+		t.Fatalf("second interval: %d rows, want %d", len(rows), histPage+1)
+	}
+	for i, r := range rows {
+		if r.FlowID != 1000+uint64(i) || r.N != 1 || r.Sum != 3 || r.SliceLoMs != 2 || r.SliceHiMs != 10 {
+			t.Fatalf("second interval row %d: %+v, want flow %d, one 3 ms sample in 2-10", i, r, 1000+i)
+		}
+	}
+}
+
+// TestHistIndexMatchesMap: the histograms' index finds and adds keys as a
+// Go map does, through growth and resets (random flows, mostly close
+// ids as the probe's, all kinds; a few ids near 2^63); a second run with
+// every home slot among the first 16 makes the chains long, so keys of
+// one flow and different kinds meet on them.
+func TestHistIndexMatchesMap(t *testing.T) {
+	for _, mask := range []uint64{math.MaxUint64, 15} {
+		histIndexMatchesMap(t, mask)
+	}
+}
+
+func histIndexMatchesMap(t *testing.T, mask uint64) {
+	r := rand.New(rand.NewPCG(14, 3))
+	x := histIndex{slots: make([]histSlot, minHistSlots), homeMask: mask}
+	for round := range 4 {
+		ref := map[histKey]int32{}
+		for range 3000 + 2000*round {
+			k := histKey{flowID: uint64(r.IntN(2500)), kind: Kind(r.IntN(int(NumKinds)))}
+			if r.IntN(50) == 0 {
+				k.flowID |= 1 << 63
+			}
+			s := x.find(k)
+			want, ok := ref[k]
+			if got := s.i - 1; ok != (got >= 0) || (ok && got != want) {
+				t.Fatalf("home mask %#x, round %d, key %+v: index says %d, map %d (%v)", mask, round, k, got, want, ok)
+			}
+			if !ok {
+				ref[k] = int32(len(ref))
+				x.add(s, k, ref[k])
+			}
+		}
+		if x.n != len(ref) {
+			t.Fatalf("round %d: %d keys indexed, want %d", round, x.n, len(ref))
+		}
+		x.reset()
 	}
 }

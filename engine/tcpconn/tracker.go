@@ -51,9 +51,16 @@ type pending struct {
 // Config.MaxPending waiting rows; packets of known connections do not
 // allocate.
 type Tracker struct {
-	cfg     Config
-	index   map[key]int32
-	conns   []conn
+	cfg   Config
+	index map[key]int32
+	// conns holds the connections in pages of connPage (the last one
+	// cut at MaxConns): connection i is conns[i/connPage][i%connPage],
+	// and made of them have been used. A new page leaves the others where
+	// they are: a growing table copies no connection (issue 14: the
+	// slice that doubled copied its connections, 888 bytes each, into
+	// fresh memory: half of create's time in the 5M corpus's profile).
+	conns   [][]conn
+	made    int32
 	free    []int32
 	head    [nLists]int32
 	tail    [nLists]int32
@@ -93,7 +100,7 @@ func (t *Tracker) Len() int { return t.live }
 // end of the run is the peak of the heap). Only Stats, Len and Pending
 // may be called afterwards.
 func (t *Tracker) Release() {
-	t.index, t.conns, t.free, t.pending = nil, nil, nil, nil
+	t.index, t.conns, t.made, t.free, t.pending = nil, nil, 0, nil, nil
 }
 
 // Packet analyses one TCP segment (d.Has(dissect.HasTCP), its flags
@@ -141,12 +148,12 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 	// A live connection is the index's entry of its key: create runs only
 	// when the key has none (absent, or released by finishPending).
 	i, ok := int32(*hint)-1, false
-	if i >= 0 && int(i) < len(t.conns) && t.conns[i].live && t.conns[i].k.matches(d) {
+	if i >= 0 && i < t.made && t.conn(i).live && t.conn(i).k.matches(d) {
 		ok = true
 	} else {
 		i, ok = t.index[makeKey(d)]
 	}
-	if ok && fl&flagSYN != 0 && t.conns[i].reuse(d) {
+	if ok && fl&flagSYN != 0 && t.conn(i).reuse(d) {
 		t.stats.PortReuses++
 		t.finishPending(i)
 		ok = false
@@ -155,7 +162,7 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 		i = t.create(makeKey(d), d, class, boundaryOnly) // a new connection: the key once more
 	}
 	*hint = Hint(i + 1)
-	kind := t.conns[i].packet(d)
+	kind := t.conn(i).packet(d)
 	t.relink(i)
 	return kind
 }
@@ -216,18 +223,18 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 		i = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
-		if len(t.conns) == cap(t.conns) {
-			// Grow by doubling but never past MaxConns: a full table
-			// holds exactly MaxConns connections (the memory budget).
-			n := min(max(2*cap(t.conns), 64), t.cfg.MaxConns)
-			t.conns = slices.Grow(t.conns, max(n-len(t.conns), 1))
+		if int(t.made) == len(t.conns)*connPage {
+			// Never past MaxConns: a full table holds exactly
+			// MaxConns connections (the memory budget).
+			t.conns = append(t.conns, make([]conn, max(min(connPage, t.cfg.MaxConns-int(t.made)), 1)))
 		}
-		t.conns = append(t.conns, conn{})
-		i = int32(len(t.conns) - 1)
+		i = t.made
+		t.made++
 	}
 	t.nextID++
-	t.conns[i].init(k, t.nextID, d, class, boundaryOnly)
-	t.conns[i].list = nLists // not linked yet
+	c := t.conn(i)
+	c.init(k, t.nextID, d, class, boundaryOnly)
+	c.list = nLists // not linked yet
 	t.index[k] = i
 	t.live++
 	t.stats.Created++
@@ -255,18 +262,24 @@ func (t *Tracker) timeout(l uint8) int64 {
 	return t.cfg.IdleTimeoutNs
 }
 
+// connPage is the number of connections per page of Tracker.conns.
+const connPage = 128
+
+// conn returns connection i.
+func (t *Tracker) conn(i int32) *conn { return &t.conns[i/connPage][i%connPage] }
+
 func (t *Tracker) unlink(i int32) {
-	c := &t.conns[i]
+	c := t.conn(i)
 	if c.list >= nLists {
 		return
 	}
 	if c.prev >= 0 {
-		t.conns[c.prev].next = c.next
+		t.conn(c.prev).next = c.next
 	} else {
 		t.head[c.list] = c.next
 	}
 	if c.next >= 0 {
-		t.conns[c.next].prev = c.prev
+		t.conn(c.next).prev = c.prev
 	} else {
 		t.tail[c.list] = c.prev
 	}
@@ -275,12 +288,15 @@ func (t *Tracker) unlink(i int32) {
 
 // relink moves connection i to the tail of the list of its current state.
 func (t *Tracker) relink(i int32) {
-	t.unlink(i)
-	c := &t.conns[i]
+	c := t.conn(i)
 	l := c.listOf()
+	if c.list == l && t.tail[l] == i {
+		return // already there: the packet before was the connection's too
+	}
+	t.unlink(i)
 	c.list, c.prev, c.next = l, t.tail[l], -1
 	if c.prev >= 0 {
-		t.conns[c.prev].next = i
+		t.conn(c.prev).next = i
 	} else {
 		t.head[l] = i
 	}
@@ -290,7 +306,7 @@ func (t *Tracker) relink(i int32) {
 // release forgets connection i and frees its slot.
 func (t *Tracker) release(i int32) {
 	t.unlink(i)
-	c := &t.conns[i]
+	c := t.conn(i)
 	if j, ok := t.index[c.k]; ok && j == i {
 		delete(t.index, c.k)
 	}
@@ -303,7 +319,7 @@ func (t *Tracker) release(i int32) {
 // finishPending ends connection i now and queues its row for the next
 // Expire or Flush call.
 func (t *Tracker) finishPending(i int32) {
-	c := &t.conns[i]
+	c := t.conn(i)
 	if len(t.pending) >= t.cfg.MaxPending {
 		t.stats.Dropped++
 	} else {
@@ -324,7 +340,7 @@ func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
 
 // emit reports connection i through fn and forgets it.
 func (t *Tracker) emit(i int32, fn Emit) {
-	c := &t.conns[i]
+	c := t.conn(i)
 	t.fillRow(c, &t.row)
 	t.stats.Emitted++
 	iface := c.k.iface
@@ -360,7 +376,7 @@ func (t *Tracker) Expire(nowNs int64, fn Emit) {
 		to := t.timeout(l)
 		for t.head[l] >= 0 {
 			i := t.head[l]
-			if nowNs-t.conns[i].activeNs < to {
+			if nowNs-t.conn(i).activeNs < to {
 				break
 			}
 			if l == listClosing {
@@ -381,19 +397,19 @@ func (t *Tracker) Flush(nowNs int64, fn Emit) {
 	_ = nowNs // rows end at their last packet, not at the end of input
 	t.drainPending(fn)
 	ids := make([]int32, 0, t.live)
-	for i := range t.conns {
-		if t.conns[i].live {
-			ids = append(ids, int32(i))
+	for i := range t.made {
+		if t.conn(i).live {
+			ids = append(ids, i)
 		}
 	}
 	slices.SortFunc(ids, func(a, b int32) int {
-		if t.conns[a].id < t.conns[b].id {
+		if t.conn(a).id < t.conn(b).id {
 			return -1
 		}
 		return 1
 	})
 	for _, i := range ids {
-		if t.conns[i].finished() {
+		if t.conn(i).finished() {
 			t.stats.Closed++
 		} else {
 			t.stats.Flushed++

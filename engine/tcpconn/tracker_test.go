@@ -260,6 +260,38 @@ func TestEviction(t *testing.T) {
 	}
 }
 
+// TestConnPages: a table of MaxConns 200 holds its connections in a page
+// of connPage (128) and one cut at 200: 300 SYNs of different client
+// ports leave the last 200 followed (the first 100 evicted, oldest first:
+// TestEviction's rule), every one with its own port, flushed in ConnID
+// order, and no slot beyond MaxConns made.
+func TestConnPages(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxConns, cfg.MaxPending = 200, 300
+	tr := New(cfg)
+	for i := uint16(0); i < 300; i++ {
+		feedSegs(tr, []seg{{ms: int64(i), fromClient: true, flags: S, seq: isnC, cport: 40000 + i}}, false)
+	}
+	slots := 0
+	for _, p := range tr.conns {
+		slots += len(p)
+	}
+	if tr.Len() != 200 || tr.Stats().Evicted != 100 || slots != 200 {
+		t.Fatalf("len %d, evicted %d, slots %d; want 200, 100, 200", tr.Len(), tr.Stats().Evicted, slots)
+	}
+	var evicted []observe.TCPConnection
+	tr.Expire(0, func(_ uint16, r *observe.TCPConnection) { evicted = append(evicted, *r) })
+	rows := flushAll(tr)
+	if len(evicted) != 100 || len(rows) != 200 {
+		t.Fatalf("%d evicted rows, %d flushed; want 100, 200", len(evicted), len(rows))
+	}
+	for i, r := range append(evicted, rows...) {
+		if r.ClientPort != 40000+uint16(i) || r.ConnState != StateS0 {
+			t.Fatalf("row %d: port %d state %s, want %d S0", i, r.ClientPort, r.ConnState, 40000+i)
+		}
+	}
+}
+
 // TestBoundaryOnly (design 3.6): only SYN, FIN and RST are analysed; sizes
 // come from the boundary sequence numbers, modulo 2^32 above 4 GiB.
 func TestBoundaryOnly(t *testing.T) {
@@ -337,7 +369,7 @@ func TestWrapAndAcks(t *testing.T) {
 	for i := range ds {
 		tr.Packet(&ds[i], "x", false)
 	}
-	c := &tr.conns[0]
+	c := tr.conn(0)
 	if c.s[0].finPos != 4_294_008_145 || c.s[0].ackHigh != 4_294_008_146 || len(c.s[0].holes) != 2 {
 		t.Errorf("FIN position %d, ACK %d, holes %v", c.s[0].finPos, c.s[0].ackHigh, c.s[0].holes)
 	}
