@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/ftp"
@@ -42,6 +41,7 @@ type probeState struct {
 	ifaces  []string
 	metrics map[uint32]string
 	mrefs   map[uint32]string // metricRef cache
+	mlabels []metricLabel     // metricNameUnit cache, by metric id
 	hists   map[uint32]pdu.HistDef
 	// finalID is the id of the probe's final report (0 before it came);
 	// finished is set once every PDU up to it has arrived.
@@ -72,6 +72,7 @@ type Collector struct {
 	// (addresses included) and nullable values.
 	classNames []string
 	arena      pdu.Arena
+	nameBuf    []byte // flowRow's name, before its string is made
 	batch      observe.Batch
 	stats      Stats
 
@@ -307,6 +308,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				p.metrics[r.ID] = r.Name
+				p.forgetMetric(r.ID)
 			}
 		case pdu.TypeHistDef:
 			var r pdu.HistDef
@@ -354,15 +356,19 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			iface := tcpconn.DecodeConn(&d, &r)
 			if d.Err() == nil {
 				r.Probe, r.Interface, r.ConnID = p.label(), p.ifaceLabel(iface), r.ConnID+c.base
-				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
+				c.batch.TCPConnections = append(room(c.batch.TCPConnections, 1), r)
 			}
 		case pdu.TypeFTPTransfer:
+			c.batch.FTPTransfers = room(c.batch.FTPTransfers, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, ftp.DecodeTransfer, func(r *observe.FTPTransfer) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPTransfers)
 		case pdu.TypeFTPSession:
+			c.batch.FTPSessions = room(c.batch.FTPSessions, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
+			c.batch.RTTSamples = room(c.batch.RTTSamples, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
+			c.batch.RTTHistograms = room(c.batch.RTTHistograms, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTHistograms)
 		case pdu.TypeDropped:
 			var x oneway.Dropped
@@ -394,6 +400,34 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 		c.stats.Records++
 	}
 	return nil
+}
+
+// batchRows is the rows of one table a batch grows to by doubling: the
+// pipeline hands the rows to its sink every 64 k rows
+// (pipeline.DefaultSinkRows).
+const batchRows = 1 << 16
+
+// room returns rows with room for n more. Up to batchRows a full slice
+// doubles: Go's append grows a large slice by a quarter, so the first 64
+// k flow_counters rows of a run were copied about four times over, 45 MB
+// of fresh memory where doubling takes 15 (issue 14). Past batchRows it
+// grows as append does. A recycled batch (Recycle) keeps its room.
+func room[T any](rows []T, n int) []T {
+	if len(rows)+n <= cap(rows) {
+		return rows
+	}
+	return grow(rows, n)
+}
+
+// grow is room for a full slice.
+func grow[T any](rows []T, n int) []T {
+	if cap(rows) >= batchRows {
+		return rows
+	}
+	c := max(min(2*cap(rows), batchRows), 64, len(rows)+n)
+	out := make([]T, len(rows), c)
+	copy(out, rows)
+	return out
 }
 
 // decodeRow decodes one row record with decode, lets own fill the
@@ -438,52 +472,61 @@ func (c *Collector) Rows() int {
 // FlowName returns the readable name of a flow (design 7), e.g.
 // "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
 // fields the class does not split by are written "*".
-func FlowName(r *pdu.FlowDef) string {
-	var b strings.Builder
+func FlowName(r *pdu.FlowDef) string { return string(AppendFlowName(nil, r)) }
+
+// AppendFlowName appends FlowName(r) to b: the rows of a drain build
+// their names in one buffer, one allocation per name (the string) where
+// the concatenations made six (issue 14).
+func AppendFlowName(b []byte, r *pdu.FlowDef) []byte {
 	end := func(a netip.Addr, port uint16, hasAddr, hasPort, folded bool) {
 		switch {
 		case !hasAddr:
-			b.WriteString("*")
+			b = append(b, '*')
 		case a.Is6() && hasPort:
-			b.WriteString("[" + a.String() + "]")
+			b = append(b, '[')
+			b = a.AppendTo(b)
+			b = append(b, ']')
 		default:
-			b.WriteString(a.String())
+			b = a.AppendTo(b)
 		}
 		if hasPort {
-			b.WriteByte(':')
+			b = append(b, ':')
 			if folded {
-				b.WriteString("high")
+				b = append(b, "high"...)
 			} else {
-				b.WriteString(strconv.Itoa(int(port)))
+				b = strconv.AppendUint(b, uint64(port), 10)
 			}
 		}
 	}
 	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
 	end(r.SrcAddr, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
-	b.WriteByte('>')
+	b = append(b, '>')
 	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
 	if r.Fields&pdu.FieldProtocol != 0 {
-		b.WriteByte('/')
-		b.WriteString(observe.ProtocolName(r.Protocol))
+		b = append(b, '/')
+		b = append(b, observe.ProtocolName(r.Protocol)...)
 	}
 	if r.Fields&pdu.FieldDSCP != 0 {
-		b.WriteString(" dscp " + strconv.Itoa(int(r.DSCP)))
+		b = append(b, " dscp "...)
+		b = strconv.AppendUint(b, uint64(r.DSCP), 10)
 	}
 	if r.Fields&pdu.FieldVLAN != 0 {
-		b.WriteString(" vlan " + strconv.Itoa(int(r.VLAN)))
+		b = append(b, " vlan "...)
+		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
 	}
-	return b.String()
+	return b
 }
 
 func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 	if !c.flows.Has(flowKey{pid, r.FlowID}) {
 		c.stats.UnknownFlow++
 	}
+	c.batch.FlowCounters = room(c.batch.FlowCounters, len(r.Metrics))
 	for _, m := range r.Metrics {
-		name := p.metricLabel(m.ID)
+		name, unit := p.metricNameUnit(m.ID)
 		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
 			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
-			Metric: name, Unit: observe.MetricUnit(name), N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
+			Metric: name, Unit: unit, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
 		})
 	}
 }

@@ -69,8 +69,9 @@ func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
 		return observe.Flow{FlowID: k.id, Probe: p.label(), LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes}
 	}
 	d := f.def(c, k.id)
+	c.nameBuf = AppendFlowName(c.nameBuf[:0], &d)
 	return observe.Flow{
-		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: FlowName(&d),
+		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: string(c.nameBuf),
 		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.arena.Addr(d.SrcAddr), DstAddr: c.arena.Addr(d.DstAddr),
 		SrcPort: d.SrcPort, DstPort: d.DstPort, FirstSeen: f.firstNs, LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes,
 	}
