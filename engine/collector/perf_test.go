@@ -171,6 +171,46 @@ func TestRoomDoubles(t *testing.T) {
 	}
 }
 
+// TestEndedOnce: a flow ended by two updates (idle, then its final
+// totals, reordered: the larger totals are kept) is listed once and
+// written once, at the next drain; an update after that is ignored (the
+// flow is retired), and a flow ended before its definition waits for it.
+func TestEndedOnce(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	c.Handle(testFrame(pdu.TypeFlowDef, 2, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol | pdu.FieldSrcPort | pdu.FieldDstPort, Protocol: 17, DstPort: 53, FirstSeenNs: 1e8, FoldedPorts: 1}).Append(e)
+	}))
+	update := func(id uint32, flow uint64, packets uint64, end uint8) {
+		c.Handle(testFrame(pdu.TypeFlowUpdate, id, func(e *pdu.Enc) {
+			(&pdu.FlowUpdate{FlowID: flow, LastSeenNs: 5e8, Packets: packets, Bytes: 100 * packets, Ended: end}).Append(e)
+		}))
+	}
+	update(3, 7, 9, pdu.EndFinal)
+	update(4, 7, 5, pdu.EndIdle)
+	update(5, 8, 1, pdu.EndIdle) // flow 8: no definition yet
+	if len(c.ended) != 2 {
+		t.Errorf("ended flows listed %v, want 7 and 8 once each", c.ended)
+	}
+	b := c.Drain()
+	if len(b.Flows) != 1 || b.Flows[0].FlowID != 7 || b.Flows[0].Packets != 9 || b.Flows[0].Bytes != 900 || b.Flows[0].Name != "*:high>*:53/udp" {
+		t.Fatalf("flows %+v, want flow 7 once with 9 packets", b.Flows)
+	}
+	update(6, 7, 12, pdu.EndFinal)
+	c.Handle(testFrame(pdu.TypeFlowDef, 7, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 8, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 1e8}).Append(e)
+	}))
+	if b := c.Drain(); len(b.Flows) != 1 || b.Flows[0].FlowID != 8 || b.Flows[0].Packets != 1 {
+		t.Fatalf("flows %+v, want flow 8 only", b.Flows)
+	}
+	if b := c.Finish(); len(b.Flows) != 0 {
+		t.Fatalf("flows written twice: %+v", b.Flows)
+	}
+}
+
 // BenchmarkCounters measures the collector's per-row path: Counters PDUs
 // (40 flows x 6 metrics) decoded into flow_counters rows, drained and
 // recycled every 100 PDUs.
