@@ -680,7 +680,9 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})
-	slices.SortStableFunc(b.FlowCounters, func(x, y observe.FlowCounter) int {
+	sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
+	}, func(x, y *observe.FlowCounter) int { return cmp.Compare(x.Metric, y.Metric) }, func(x, y observe.FlowCounter) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
 	})
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
