@@ -69,6 +69,50 @@ func TestZeroAllocs(t *testing.T) {
 	}
 }
 
+// TestZeroAllocsEnded: once warmed up, flow updates that end defined
+// flows allocate nothing: the flow changes in place (flowTable.Ptr) and
+// the list of ended flows keeps its room across drains.
+func TestZeroAllocsEnded(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: "site-a", Interfaces: []string{"eth0"}}).Append(e) }))
+	id := uint32(2)
+	frame := func(typ pdu.Type, rec func(e *pdu.Enc, f uint64), lo, hi uint64) []byte {
+		id++
+		return testFrame(typ, id, func(e *pdu.Enc) {
+			for f := lo; f < hi; f++ {
+				rec(e, f)
+			}
+		})
+	}
+	for lo := uint64(1); lo <= 3000; lo += 100 {
+		c.Handle(frame(pdu.TypeFlowDef, func(e *pdu.Enc, f uint64) {
+			(&pdu.FlowDef{FlowID: f, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 1e8}).Append(e)
+		}, lo, lo+100))
+	}
+	var ends [][]byte
+	for lo := uint64(1); lo <= 2000; lo += 100 {
+		ends = append(ends, frame(pdu.TypeFlowUpdate, func(e *pdu.Enc, f uint64) {
+			(&pdu.FlowUpdate{FlowID: f, LastSeenNs: 2e9, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}).Append(e)
+		}, lo, lo+100))
+	}
+	for _, f := range ends[:10] { // warm up: the list of ended flows grows once
+		c.Handle(f)
+	}
+	if b := c.Drain(); len(b.Flows) != 1000 {
+		t.Fatalf("%d flows written, want the 1000 ended", len(b.Flows))
+	}
+	i := 10
+	if n := testing.AllocsPerRun(9, func() { c.Handle(ends[i]); i++ }); n != 0 {
+		t.Errorf("%.1f allocations per PDU of 100 flow updates ending their flows, want 0", n)
+	}
+	if len(c.ended) != 1000 {
+		t.Errorf("%d flows listed as ended, want 1000", len(c.ended))
+	}
+}
+
 // TestMetricLabelCache: a metric used before its definition is named by
 // its placeholder, resolved at the drain, and once the definition came
 // the rows carry its name and unit (observe.MetricUnit: ip_bytes is in
