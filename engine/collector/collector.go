@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/ftp"
@@ -42,6 +41,7 @@ type probeState struct {
 	ifaces  []string
 	metrics map[uint32]string
 	mrefs   map[uint32]string // metricRef cache
+	mlabels []metricLabel     // metricNameUnit cache, by metric id
 	hists   map[uint32]pdu.HistDef
 	// finalID is the id of the probe's final report (0 before it came);
 	// finished is set once every PDU up to it has arrived.
@@ -72,6 +72,7 @@ type Collector struct {
 	// (addresses included) and nullable values.
 	classNames []string
 	arena      pdu.Arena
+	nameBuf    []byte // flowRow's name, before its string is made
 	batch      observe.Batch
 	stats      Stats
 
@@ -84,9 +85,14 @@ type Collector struct {
 	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
 	restarts map[uint16]*badPDUs // probe restarts since the last drain
 	ow       *owState
-	ended    map[flowKey]struct{} // flows the probe ended (idle, evicted): written at the next Drain
-	retired  retiredSet           // flows written out by a Drain: later updates are ignored
-	hists    []pendingHist        // size histograms, expanded at Finish once their slices are known
+	// ended lists the flows the probe ended (idle, evicted, its run
+	// finished), each once (flowEnded): written at the next Drain. A list,
+	// not a map: a finished probe's every flow goes in at once (197 k
+	// flows of the 5M corpus, a tenth of the collector's decoding time in
+	// map inserts and growth, issue 14).
+	ended   []flowKey
+	retired retiredSet    // flows written out by a Drain: later updates are ignored
+	hists   []pendingHist // size histograms, expanded at Finish once their slices are known
 	// finishedRuns counts the probe runs found finished (checkFinished).
 	finishedRuns uint64
 	// listed names the config's probes by wire id (config.ProbeID), for
@@ -117,8 +123,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: newFlowTable(), ow: newOwState(),
-		ended: map[flowKey]struct{}{}}
+	c := &Collector{log: log, rx: pdu.NewReceiver(), probes: map[uint16]*probeState{}, flows: newFlowTable(), ow: newOwState()}
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
 	c.setInterval(cfg)
@@ -253,9 +258,9 @@ func (c *Collector) checkFinished(pid uint16) {
 	// regulation destroyed (pdu_overflow) too: the next drain writes them,
 	// as it writes the ones the probe ended, instead of at the collector's
 	// end.
-	for k := range c.flows.All {
+	for k, f := range c.flows.All {
 		if k.probe == pid {
-			c.ended[k] = struct{}{}
+			c.markEnded(k, f)
 		}
 	}
 	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
@@ -313,6 +318,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				p.metrics[r.ID] = r.Name
+				p.forgetMetric(r.ID)
 			}
 		case pdu.TypeHistDef:
 			var r pdu.HistDef
@@ -360,15 +366,19 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			iface := tcpconn.DecodeConn(&d, &r)
 			if d.Err() == nil {
 				r.Probe, r.Interface, r.ConnID = p.label(), p.ifaceLabel(iface), r.ConnID+c.base
-				c.batch.TCPConnections = append(c.batch.TCPConnections, r)
+				c.batch.TCPConnections = append(room(c.batch.TCPConnections, 1), r)
 			}
 		case pdu.TypeFTPTransfer:
+			c.batch.FTPTransfers = room(c.batch.FTPTransfers, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, ftp.DecodeTransfer, func(r *observe.FTPTransfer) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPTransfers)
 		case pdu.TypeFTPSession:
+			c.batch.FTPSessions = room(c.batch.FTPSessions, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
+			c.batch.RTTSamples = room(c.batch.RTTSamples, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
+			c.batch.RTTHistograms = room(c.batch.RTTHistograms, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTHistograms)
 		case pdu.TypeDropped:
 			var x oneway.Dropped
@@ -400,6 +410,34 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 		c.stats.Records++
 	}
 	return nil
+}
+
+// batchRows is the rows of one table a batch grows to by doubling: the
+// pipeline hands the rows to its sink every 64 k rows
+// (pipeline.DefaultSinkRows).
+const batchRows = 1 << 16
+
+// room returns rows with room for n more. Up to batchRows a full slice
+// doubles: Go's append grows a large slice by a quarter, so the first 64
+// k flow_counters rows of a run were copied about four times over, 45 MB
+// of fresh memory where doubling takes 15 (issue 14). Past batchRows it
+// grows as append does. A recycled batch (Recycle) keeps its room.
+func room[T any](rows []T, n int) []T {
+	if len(rows)+n <= cap(rows) {
+		return rows
+	}
+	return grow(rows, n)
+}
+
+// grow is room for a full slice.
+func grow[T any](rows []T, n int) []T {
+	if cap(rows) >= batchRows {
+		return rows
+	}
+	c := max(min(2*cap(rows), batchRows), 64, len(rows)+n)
+	out := make([]T, len(rows), c)
+	copy(out, rows)
+	return out
 }
 
 // decodeRow decodes one row record with decode, lets own fill the
@@ -444,52 +482,61 @@ func (c *Collector) Rows() int {
 // FlowName returns the readable name of a flow (design 7), e.g.
 // "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
 // fields the class does not split by are written "*".
-func FlowName(r *pdu.FlowDef) string {
-	var b strings.Builder
+func FlowName(r *pdu.FlowDef) string { return string(AppendFlowName(nil, r)) }
+
+// AppendFlowName appends FlowName(r) to b: the rows of a drain build
+// their names in one buffer, one allocation per name (the string) where
+// the concatenations made six (issue 14).
+func AppendFlowName(b []byte, r *pdu.FlowDef) []byte {
 	end := func(a netip.Addr, port uint16, hasAddr, hasPort, folded bool) {
 		switch {
 		case !hasAddr:
-			b.WriteString("*")
+			b = append(b, '*')
 		case a.Is6() && hasPort:
-			b.WriteString("[" + a.String() + "]")
+			b = append(b, '[')
+			b = a.AppendTo(b)
+			b = append(b, ']')
 		default:
-			b.WriteString(a.String())
+			b = a.AppendTo(b)
 		}
 		if hasPort {
-			b.WriteByte(':')
+			b = append(b, ':')
 			if folded {
-				b.WriteString("high")
+				b = append(b, "high"...)
 			} else {
-				b.WriteString(strconv.Itoa(int(port)))
+				b = strconv.AppendUint(b, uint64(port), 10)
 			}
 		}
 	}
 	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
 	end(r.SrcAddr, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
-	b.WriteByte('>')
+	b = append(b, '>')
 	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
 	if r.Fields&pdu.FieldProtocol != 0 {
-		b.WriteByte('/')
-		b.WriteString(observe.ProtocolName(r.Protocol))
+		b = append(b, '/')
+		b = append(b, observe.ProtocolName(r.Protocol)...)
 	}
 	if r.Fields&pdu.FieldDSCP != 0 {
-		b.WriteString(" dscp " + strconv.Itoa(int(r.DSCP)))
+		b = append(b, " dscp "...)
+		b = strconv.AppendUint(b, uint64(r.DSCP), 10)
 	}
 	if r.Fields&pdu.FieldVLAN != 0 {
-		b.WriteString(" vlan " + strconv.Itoa(int(r.VLAN)))
+		b = append(b, " vlan "...)
+		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
 	}
-	return b.String()
+	return b
 }
 
 func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 	if !c.flows.Has(flowKey{pid, r.FlowID}) {
 		c.stats.UnknownFlow++
 	}
+	c.batch.FlowCounters = room(c.batch.FlowCounters, len(r.Metrics))
 	for _, m := range r.Metrics {
-		name := p.metricLabel(m.ID)
+		name, unit := p.metricNameUnit(m.ID)
 		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
 			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
-			Metric: name, Unit: observe.MetricUnit(name), N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
+			Metric: name, Unit: unit, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
 		})
 	}
 }
@@ -526,12 +573,11 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	if c.retired.has(k) {
 		return // already written out as ended
 	}
-	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted || r.Ended == pdu.EndFinal {
-		c.ended[k] = struct{}{}
-	}
-	f, ok := c.flows.Get(k)
-	if !ok {
+	f := c.flows.Ptr(k)
+	if f == nil {
 		c.stats.UnknownFlow++
+		c.flows.Set(k, cflow{})
+		f = c.flows.Ptr(k)
 	}
 	// Totals are cumulative: keep the largest (PDUs may arrive reordered).
 	if r.Packets >= f.packets {
@@ -540,7 +586,9 @@ func (c *Collector) updateFlow(pid uint16, r *pdu.FlowUpdate) {
 	if r.LastSeenNs > f.lastNs {
 		f.lastNs = r.LastSeenNs
 	}
-	c.flows.Set(k, f)
+	if r.Ended == pdu.EndIdle || r.Ended == pdu.EndEvicted || r.Ended == pdu.EndFinal {
+		c.markEnded(k, f)
+	}
 }
 
 // Finish returns every row accumulated since the last Drain, and every
@@ -614,28 +662,33 @@ func (c *Collector) take(final bool) *observe.Batch {
 			c.retire(k)
 		}
 		c.flows.Clear()
-		clear(c.ended)
+		c.ended = c.ended[:0]
 	} else {
 		// Flows the probe ended are final: write them now, so a long run
 		// does not keep every flow it ever saw.
-		for k := range c.ended {
-			f, ok := c.flows.Get(k)
-			if ok && (f.class == 0 || !c.probe(k.probe).hello) {
-				continue // its definition or Hello has not arrived yet
+		kept := c.ended[:0]
+		for _, k := range c.ended {
+			f := c.flows.Ptr(k)
+			if f != nil && (f.class == 0 || !c.probe(k.probe).hello) {
+				kept = append(kept, k) // its definition or Hello has not arrived yet
+				continue
 			}
-			if ok {
-				b.Flows = append(b.Flows, c.flowRow(k, &f))
+			if f != nil {
+				b.Flows = append(b.Flows, c.flowRow(k, f))
 				c.flows.Delete(k)
 			}
-			delete(c.ended, k)
 			c.retire(k)
 		}
+		clear(c.ended[len(kept):])
+		c.ended = kept
 	}
 	c.resolve(b)
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})
-	slices.SortStableFunc(b.FlowCounters, func(x, y observe.FlowCounter) int {
+	sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
+		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
+	}, func(x, y *observe.FlowCounter) int { return cmp.Compare(x.Metric, y.Metric) }, func(x, y observe.FlowCounter) int {
 		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
 	})
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {

@@ -21,6 +21,10 @@ func TestFlowName(t *testing.T) {
 		{pdu.FlowDef{Fields: all, Protocol: 1, SrcAddr: netip.MustParseAddr("10.0.0.1"), DstAddr: netip.MustParseAddr("10.0.0.3")}, "10.0.0.1>10.0.0.3/icmp"},
 		{pdu.FlowDef{Fields: pdu.FieldDstAddr | pdu.FieldDstPort, DstAddr: netip.MustParseAddr("198.51.100.10"), DstPort: 9000}, "*>198.51.100.10:9000"},
 		{pdu.FlowDef{Fields: pdu.FieldProtocol | pdu.FieldDSCP, Protocol: 6, DSCP: 46}, "*>*/tcp dscp 46"},
+		{pdu.FlowDef{Fields: all | pdu.FieldDSCP | pdu.FieldVLAN, Protocol: 253, SrcAddr: netip.MustParseAddr("::ffff:192.0.2.1"), DstAddr: netip.MustParseAddr("fe80::1%eth0"), DSCP: 63, VLAN: 4094},
+			"::ffff:192.0.2.1>fe80::1%eth0/253 dscp 63 vlan 4094"},
+		{pdu.FlowDef{Fields: all, Protocol: 6, SrcAddr: netip.MustParseAddr("::ffff:192.0.2.1"), DstAddr: netip.MustParseAddr("fe80::1%eth0"), SrcPort: 65535, FoldedPorts: 2},
+			"[::ffff:192.0.2.1]:65535>[fe80::1%eth0]:high/tcp"},
 	} {
 		if got := FlowName(&c.def); got != c.want {
 			t.Errorf("FlowName = %q, want %q", got, c.want)

@@ -24,8 +24,27 @@ type cflow struct {
 	iface, class       uint16 // class: index+1 into Collector.classNames; 0: no definition yet
 	sport, dport, vlan uint16
 	fields, ver, proto uint8
-	dscp, folded       uint8
+	dscp, folded       uint8 // folded: FoldedPorts, and flowEnded
 	addrs              flow.AddrPair
+}
+
+// flowEnded is set in cflow.folded, above the folded-ports bits, while
+// the flow is listed in Collector.ended.
+const flowEnded = 0x80
+
+// markEnded lists flow k, held at f, as ended (written at the next
+// Drain), once.
+func (c *Collector) markEnded(k flowKey, f *cflow) {
+	if f.folded&flowEnded == 0 {
+		f.folded |= flowEnded
+		if len(c.ended) == cap(c.ended) {
+			// Doubling: the end of a probe's run ends its every flow
+			// at once (197 k on the 5M corpus), and append's growth by
+			// a quarter copied them over and over.
+			c.ended = slices.Grow(c.ended, max(len(c.ended), 1024))
+		}
+		c.ended = append(c.ended, k)
+	}
 }
 
 // define records the flow's definition.
@@ -33,7 +52,7 @@ func (f *cflow) define(c *Collector, r *pdu.FlowDef) {
 	f.firstNs, f.lastNs = r.FirstSeenNs, max(f.lastNs, r.FirstSeenNs)
 	f.iface, f.class = r.Iface, c.classIndex(r.Class)
 	f.sport, f.dport, f.vlan = r.SrcPort, r.DstPort, r.VLAN
-	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts
+	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts|f.folded&flowEnded
 	f.addrs = flow.PackAddrs(r.SrcAddr, r.DstAddr)
 }
 
@@ -41,7 +60,7 @@ func (f *cflow) define(c *Collector, r *pdu.FlowDef) {
 func (f *cflow) def(c *Collector, id uint64) pdu.FlowDef {
 	return pdu.FlowDef{FlowID: id, Iface: f.iface, Class: c.className(f.class), Fields: f.fields, IPVersion: f.ver, Protocol: f.proto,
 		SrcAddr: f.addrs.Src(), DstAddr: f.addrs.Dst(),
-		SrcPort: f.sport, DstPort: f.dport, DSCP: f.dscp, VLAN: f.vlan, FoldedPorts: f.folded, FirstSeenNs: f.firstNs}
+		SrcPort: f.sport, DstPort: f.dport, DSCP: f.dscp, VLAN: f.vlan, FoldedPorts: f.folded &^ flowEnded, FirstSeenNs: f.firstNs}
 }
 
 // classIndex interns a class name.
@@ -69,8 +88,9 @@ func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
 		return observe.Flow{FlowID: k.id, Probe: p.label(), LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes}
 	}
 	d := f.def(c, k.id)
+	c.nameBuf = AppendFlowName(c.nameBuf[:0], &d)
 	return observe.Flow{
-		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: FlowName(&d),
+		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: string(c.nameBuf),
 		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.arena.Addr(d.SrcAddr), DstAddr: c.arena.Addr(d.DstAddr),
 		SrcPort: d.SrcPort, DstPort: d.DstPort, FirstSeen: f.firstNs, LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes,
 	}

@@ -97,7 +97,7 @@ func (c *Collector) delayRow(r *observe.OnewayDelay) {
 	row := *r
 	row.SendTime, row.RecvTime, row.DelayUs = clonePtr(r.SendTime), clonePtr(r.RecvTime), clonePtr(r.DelayUs)
 	row.SendFirstTime, row.RecvFirstTime = clonePtr(r.SendFirstTime), clonePtr(r.RecvFirstTime)
-	c.batch.OnewayDelays = append(c.batch.OnewayDelays, row)
+	c.batch.OnewayDelays = append(room(c.batch.OnewayDelays, 1), row)
 }
 
 func clonePtr[T any](p *T) *T {

@@ -165,7 +165,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Flows = append(s.Flows, sf)
 	}
 	slices.SortFunc(s.Flows, func(a, b savedFlow) int { return cmpKey(a.Key, b.Key) })
-	for k := range c.ended {
+	for _, k := range c.ended {
 		s.Ended = append(s.Ended, keyS(k))
 	}
 	for _, k := range c.retired.keys() {
@@ -255,9 +255,13 @@ func (c *Collector) RestoreState(b []byte) error {
 		c.flows.Set(sf.Key.key(), f)
 	}
 	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs
-	c.ended, c.retired = map[flowKey]struct{}{}, retiredSet{}
+	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
-		c.ended[k.key()] = struct{}{}
+		if f := c.flows.Ptr(k.key()); f != nil {
+			c.markEnded(k.key(), f)
+		} else {
+			c.ended = append(c.ended, k.key()) // its flow was flushed (FlushFlows): retired at the next Drain
+		}
 	}
 	for _, k := range s.Retired {
 		c.retire(k.key())

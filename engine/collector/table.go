@@ -68,20 +68,26 @@ func (d *denseFlows) has(i int) bool { return d.present[i>>6]&(1<<(i&63)) != 0 }
 
 // Get returns flow k and whether it is held.
 func (t *flowTable) Get(k flowKey) (cflow, bool) {
-	d := t.probe(k.probe)
-	if i := d.index(k.id); i >= 0 {
-		if d.has(i) {
-			return *d.at(i), true
-		}
-		return cflow{}, false
-	}
-	if d == nil {
-		return cflow{}, false
-	}
-	if p := d.sparse.get(k.id); p != nil {
+	if p := t.Ptr(k); p != nil {
 		return *p, true
 	}
 	return cflow{}, false
+}
+
+// Ptr returns where flow k is held (valid until the next Set or Delete),
+// or nil: an update changes the flow in place, with one lookup.
+func (t *flowTable) Ptr(k flowKey) *cflow {
+	d := t.probe(k.probe)
+	if i := d.index(k.id); i >= 0 {
+		if d.has(i) {
+			return d.at(i)
+		}
+		return nil
+	}
+	if d == nil {
+		return nil
+	}
+	return d.sparse.get(k.id)
 }
 
 // Has reports whether flow k is held.

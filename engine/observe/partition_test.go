@@ -2,6 +2,7 @@ package observe
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -73,6 +74,28 @@ func TestSplitFolders(t *testing.T) {
 	}
 	if parts := TableNamed(TableFlowCounters).Split(&u); len(parts) != 1 || &parts[0].Batch.FlowCounters[0] != &u.FlowCounters[0] {
 		t.Errorf("one partition: %d parts or rows copied", len(parts))
+	}
+}
+
+// TestSplitOneFolderMemory: splitting a hand-over whose rows share one
+// folder (the common case) shares the rows and allocates a few small
+// values, not one folder per row (a 1 MiB slice of 65 536 folders before).
+func TestSplitOneFolderMemory(t *testing.T) {
+	var batch Batch
+	for i := range 65536 {
+		batch.FlowCounters = append(batch.FlowCounters, FlowCounter{Probe: "probe-1", FlowID: uint64(i), IntervalStart: 1764374400e9 + int64(i)*1e6})
+	}
+	tb := TableNamed(TableFlowCounters)
+	tb.Split(&batch)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	parts := tb.Split(&batch)
+	runtime.ReadMemStats(&after)
+	if len(parts) != 1 || parts[0].Dir != "date=2025-11-29/probe=probe-1" || len(parts[0].Batch.FlowCounters) != 65536 {
+		t.Fatalf("%d parts, first %q", len(parts), parts[0].Dir)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4096 {
+		t.Errorf("Split allocated %d bytes for 65536 rows in one folder, want at most 4096", n)
 	}
 }
 

@@ -73,6 +73,8 @@ type Table struct {
 	Doc  string
 	Row  reflect.Type
 	ops  tableOps
+	// access reads the partition keys' columns of a row (Split).
+	access []keyAccess
 }
 
 // tableOps is implemented by rowsOf[T] for each row type T.
@@ -84,6 +86,7 @@ type tableOps interface {
 	setRows(b *Batch, rows any)
 	keepTail(dst, src *Batch, from, n int)
 	newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter
+	split(b *Batch, keys []PartitionKey, acc []keyAccess) []Part
 }
 
 // Len returns the number of the table's rows in b.
@@ -145,6 +148,16 @@ func (r rowsOf[T]) keepTail(dst, src *Batch, from, n int) {
 		*d = (*d)[:k]
 	}
 	*d = append(*d, s...)
+}
+
+func (r rowsOf[T]) split(b *Batch, keys []PartitionKey, acc []keyAccess) []Part {
+	dirs, rows := splitRows(*r.slot(b), keys, acc)
+	parts := make([]Part, len(dirs))
+	for i := range parts {
+		parts[i] = Part{Dir: dirs[i], Batch: &Batch{}}
+		*r.slot(parts[i].Batch) = rows[i]
+	}
+	return parts
 }
 
 func (r rowsOf[T]) newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter {
