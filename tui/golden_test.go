@@ -2,6 +2,7 @@ package tui
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,30 @@ func TestGoldenPackets(t *testing.T) {
 		step{keys: keys("4"), wait: []string{"file-5M.bin", "row 1 of 16"}},
 		step{keys: keys("enter"), wait: []string{"TCP connections"}},
 		step{keys: keys("p"), wait: []string{"3624 packets", "Flags [S.]"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+// TestGoldenTCPScrolled: the TCP screen scrolled right to its last column
+// (history) keeps the connection's endpoints at the left (they scrolled
+// away before: a row of numbers without its connection).
+func TestGoldenTCPScrolled(t *testing.T) {
+	out := replayed(t, ftpLab)
+	right := make([]string, 14)
+	for i := range right {
+		right[i] = "right"
+	}
+	v := goldenRun(t, out,
+		step{keys: keys("3"), wait: []string{"TCP", "sorted by start_time"}},
+		step{keys: right, wait: []string{"history", "ShAdDaFf"}})
+	text := stripANSI(v)
+	for _, c := range []string{"client_addr", "server_port", "conn_state", "history"} {
+		if !strings.Contains(text, c) {
+			t.Errorf("no %s column in the scrolled view", c)
+		}
+	}
+	if strings.Contains(text, "duration_s") {
+		t.Error("duration_s still shown: the view did not scroll")
+	}
 	golden.RequireEqual(t, []byte(v))
 }
 

@@ -20,6 +20,7 @@ func flowsSpec() *tableSpec {
 		title: "Flows", table: observe.TableFlows,
 		cols: []string{"probe", "interface", "class", "name", "packets", "bytes", "first_seen", "last_seen", "flow_id"},
 		sort: "bytes", desc: true, timeLo: "first_seen", timeHi: "last_seen",
+		key: []string{"name"},
 		ep: queries.Endpoints{SrcAddr: "src_addr", DstAddr: "dst_addr", SrcPort: "src_port", DstPort: "dst_port",
 			Proto: "protocol", IPVersion: "ip_version"},
 		drill: func(e *env, r row) tea.Cmd {
@@ -38,7 +39,8 @@ func tcpSpec() *tableSpec {
 			"handshake_syn_synack_ms", "client_payload_bytes", "server_payload_bytes", "client_retransmissions",
 			"server_retransmissions", "conn_state", "history"},
 		sort: "start_time", timeLo: "start_time", timeHi: "end_time",
-		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
+		key: []string{"client_addr", "client_port", "server_addr", "server_port"},
+		ep:  queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
 		drill: func(e *env, r row) tea.Cmd {
 			return resolveFlow(e, endpoints{probe: toString(r["probe"]), iface: toString(r["interface"]), class: toString(r["class"]),
 				a: toString(r["client_addr"]), ap: queries.Int64(r["client_port"]), b: toString(r["server_addr"]), bp: queries.Int64(r["server_port"]),
@@ -53,7 +55,8 @@ func ftpSpec() *tableSpec {
 		cols: []string{"probe", "session_id", "command", "file_name", "bytes", "duration_s", "throughput_mbps", "data_mode",
 			"mode_command", "status", "reply_code", "start_time", "data_src_addr", "data_src_port", "data_dst_addr", "data_dst_port"},
 		sort: "bytes", desc: true, timeLo: "start_time", timeHi: "end_time",
-		ep: queries.Endpoints{SrcAddr: "data_src_addr", DstAddr: "data_dst_addr", SrcPort: "data_src_port", DstPort: "data_dst_port", Proto: "6"},
+		key: []string{"file_name"},
+		ep:  queries.Endpoints{SrcAddr: "data_src_addr", DstAddr: "data_dst_addr", SrcPort: "data_src_port", DstPort: "data_dst_port", Proto: "6"},
 		drill: func(e *env, r row) tea.Cmd {
 			return resolveFlow(e, endpoints{probe: toString(r["probe"]),
 				a: toString(r["data_src_addr"]), ap: queries.Int64(r["data_src_port"]), b: toString(r["data_dst_addr"]), bp: queries.Int64(r["data_dst_port"]),

@@ -36,6 +36,10 @@ type tableSpec struct {
 	packets        func(e *env, r row) tea.Cmd // p
 	where          []string                    // fixed predicates (a table of one flow)
 	args           []any
+	// key are the columns that name a row (a connection's endpoints): they
+	// stay at the left when the view scrolls right past them, as long as
+	// they take at most half the width.
+	key []string
 }
 
 // pagedTable is a table screen read one page at a time (queries.Pager):
@@ -675,13 +679,16 @@ func (t *pagedTable) view(e *env, w, h int) string {
 			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type, e.dated))))
 		}
 	}
-	widths = fitWidths(widths, t.xoff, w)
-	// horizontal scroll keeps the column cursor visible
+	// horizontal scroll keeps the column cursor visible, and the key
+	// columns scrolled past (kept) at the left
 	if t.colCur < t.xoff {
 		t.xoff = t.colCur
 	}
+	kept := t.kept(widths, w)
+	widths = fitWidths(widths, t.xoff, w-keptWidth(widths, kept))
 	for t.xoff < t.colCur {
-		used := 0
+		kept = t.kept(widths, w)
+		used := keptWidth(widths, kept)
 		for i := t.xoff; i <= t.colCur; i++ {
 			used += widths[i] + 1
 		}
@@ -690,8 +697,13 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		}
 		t.xoff++
 	}
-	var hdr []string
+	kept = t.kept(widths, w)
+	vis := kept
 	for i := t.xoff; i < len(t.show); i++ {
+		vis = append(vis, i)
+	}
+	var hdr []string
+	for _, i := range vis {
 		s := fmt.Sprintf("%-*s", widths[i], cut(t.show[i], widths[i]))
 		switch {
 		case i == t.colCur:
@@ -706,7 +718,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	b.WriteString(strings.Join(hdr, " ") + "\n")
 	for r := t.top; r < end; r++ {
 		var cells []string
-		for i := t.xoff; i < len(t.show); i++ {
+		for _, i := range vis {
 			v := t.rows[r].Values[idx[i]]
 			s := cut(cell(v, t.cols[idx[i]].Type, e.dated), widths[i])
 			if isNumeric(t.cols[idx[i]].Type) {
@@ -726,6 +738,31 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		b.WriteString(st.dim.Render("  (no rows" + map[bool]string{true: " in the brushed time range", false: ""}[e.brush.active()] + ")"))
 	}
 	return b.String()
+}
+
+// kept returns the key columns (tableSpec.key) left of the scrolled view
+// (before xoff), in order, when they take at most half of w; nil
+// otherwise.
+func (t *pagedTable) kept(widths []int, w int) []int {
+	var kept []int
+	for i := 0; i < t.xoff && i < len(t.show); i++ {
+		if slices.Contains(t.spec.key, t.show[i]) {
+			kept = append(kept, i)
+		}
+	}
+	if keptWidth(widths, kept) > w/2 {
+		return nil
+	}
+	return kept
+}
+
+// keptWidth is the width the kept columns take, separators included.
+func keptWidth(widths []int, kept []int) int {
+	n := 0
+	for _, i := range kept {
+		n += min(widths[i], maxColWidth) + 1
+	}
+	return n
 }
 
 func isNumeric(typ string) bool {
