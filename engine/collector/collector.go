@@ -266,7 +266,7 @@ func (c *Collector) checkFinished(pid uint16) {
 	if run, ok := c.ow.runs[pid]; ok && run > p.finalEpoch {
 		return // a later run of the probe already speaks: its hops are not done
 	}
-	if run, ok := c.ow.before[pid]; ok && p.finalEpoch <= run {
+	if c.preSwitch(pid, p.finalEpoch) {
 		// A run begun under the version a switch-over stopped: the
 		// reconcilers of the version in effect wait for the probe's next
 		// run, whose observations come after this end (design 1.6).

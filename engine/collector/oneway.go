@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // owKey identifies a one-way flow across probes (design 7): the class and
@@ -48,13 +50,19 @@ type owState struct {
 	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
 	runs    map[uint16]int64            // epoch of the run times follows, per probe
 	marks   map[uint16]int64            // probe clock watermark: no PDU built before it can still arrive
-	before  map[uint16]int64            // per probe, its newest run begun before the latest switch-over (Switch)
-	told    map[string]oneway.Stats     // per class, the reconciler's counters at the last report (reportOneway)
+	before  map[uint16]int64            // per probe, its newest run heard from before the latest switch-over (Switch)
+	follow  map[uint16]int64            // per probe, a run begun before the switch-over that went on past it: followed (preSwitch)
+	// switchAt is when the latest switch-over took effect: its valid_from
+	// (timed: every run begun before it is of the version that stopped),
+	// else the latest probe clock heard then; MinInt64 before any.
+	switchAt int64
+	timed    bool
+	told     map[string]oneway.Stats // per class, the reconciler's counters at the last report (reportOneway)
 }
 
 func newOwState() *owState {
 	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
-		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}, before: map[uint16]int64{},
+		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}, before: map[uint16]int64{}, follow: map[uint16]int64{}, switchAt: math.MinInt64,
 		told: map[string]oneway.Stats{}}
 }
 
@@ -221,8 +229,10 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 	if len(c.ow.recs) == 0 {
 		return
 	}
-	if run, ok := c.ow.before[h.ProbeID]; ok && h.Epoch <= run {
-		return // a run of the version a switch-over stopped: the reconcilers in effect follow the probe's next run (Switch)
+	if c.preSwitch(h.ProbeID, h.Epoch) {
+		if !c.notSwitched(h) {
+			return // a run of the version a switch-over stopped: the reconcilers in effect follow the probe's next run (Switch)
+		}
 	}
 	t := c.ow.times[h.ProbeID]
 	if run, ok := c.ow.runs[h.ProbeID]; !ok || h.Epoch > run {
@@ -258,6 +268,40 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 	for _, rec := range c.ow.recs {
 		rec.AdvanceProbe(p.name, mark)
 	}
+}
+
+// preSwitch reports whether run epoch of probe pid began under the version
+// the latest switch-over stopped (Switch): the reconcilers in effect do
+// not follow it, unless it went on past the switch (notSwitched).
+func (c *Collector) preSwitch(pid uint16, epoch int64) bool {
+	if f, ok := c.ow.follow[pid]; ok && f == epoch {
+		return false
+	}
+	if c.ow.timed && epoch < c.ow.switchAt {
+		return true
+	}
+	run, ok := c.ow.before[pid]
+	return ok && epoch <= run
+}
+
+// notSwitched tells whether h, of a run begun before the latest
+// switch-over, was built more than the longest one-way timeout after it:
+// its probe did not restart with the new version (it refused it, or never
+// got the file), so the reconcilers follow that run from then on instead
+// of holding its hops open to the end; a warning says so.
+func (c *Collector) notSwitched(h pdu.Header) bool {
+	var timeoutNs int64
+	for _, rec := range c.ow.recs {
+		timeoutNs = max(timeoutNs, int64(rec.Config().TimeoutS*1e9))
+	}
+	if h.BuildTimeNs <= pkt.AddNs(c.ow.switchAt, timeoutNs) {
+		return false
+	}
+	c.ow.follow[h.ProbeID] = h.Epoch
+	p := c.probe(h.ProbeID)
+	c.event(h.BuildTimeNs, observe.SevWarning, "oneway_probe_not_switched", fmt.Sprintf("probe %s still reports its run begun before the configuration switch-over, %.1f s after it: the one-way reconcilers of the new version follow that run (a probe that refused the new version or did not get it)",
+		p.name, float64(h.BuildTimeNs-c.ow.switchAt)/1e9))
+	return true
 }
 
 // resumeOneway starts a new run of h's probe in the reconcilers (a

@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -47,6 +48,8 @@ type savedState struct {
 	OwRuns   map[uint16]int64
 	OwMarks  map[uint16]int64
 	OwBefore map[uint16]int64        // owState.before; nil in a state saved before it existed
+	OwFollow map[uint16]int64        // owState.follow; nil likewise
+	OwSwitch *savedSwitch            // owState.switchAt and timed; nil before any switch-over
 	OwTold   map[string]oneway.Stats // owState.told; nil in a state saved before it existed
 	Recs     map[string]oneway.State
 	Bad      map[uint16]savedBad
@@ -149,7 +152,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
 	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
-		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwBefore: c.ow.before, OwTold: c.ow.told, Recs: map[string]oneway.State{}}
+		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwBefore: c.ow.before, OwFollow: c.ow.follow, OwSwitch: c.ow.savedSwitch(), OwTold: c.ow.told, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
@@ -297,6 +300,13 @@ func (c *Collector) RestoreState(b []byte) error {
 	if ow.before == nil {
 		ow.before = map[uint16]int64{}
 	}
+	if ow.follow = s.OwFollow; ow.follow == nil {
+		ow.follow = map[uint16]int64{}
+	}
+	ow.switchAt = math.MinInt64
+	if s.OwSwitch != nil {
+		ow.switchAt, ow.timed = s.OwSwitch.AtNs, s.OwSwitch.Timed
+	}
 	if ow.runs == nil {
 		ow.runs = map[uint16]int64{}
 	}
@@ -381,4 +391,19 @@ func restoreBad(m map[uint16]savedBad) map[uint16]*badPDUs {
 		out[id] = &badPDUs{n: b.N, firstNs: b.FirstNs, first: b.First}
 	}
 	return out
+}
+
+// savedSwitch is the latest switch-over's time in a checkpoint.
+type savedSwitch struct {
+	AtNs  int64
+	Timed bool
+}
+
+// savedSwitch returns the latest switch-over for a checkpoint, nil when
+// none came.
+func (ow *owState) savedSwitch() *savedSwitch {
+	if ow.switchAt == math.MinInt64 {
+		return nil
+	}
+	return &savedSwitch{AtNs: ow.switchAt, Timed: ow.timed}
 }

@@ -21,12 +21,16 @@ import (
 // at Finish) and those of cfg replace them, each given the one-way flows
 // of its class already defined (same collector-wide ids). Observations go
 // to the new reconcilers from then on; those of a class cfg does not
-// reconcile are dropped. The probes' runs begun before the switch end
-// under the version that stops: the new reconcilers wait for each probe's
-// next run (an earlier run's end would have made them take every packet
-// missing at its hops for one nobody watched, its watermark for one lost). Everything else (probe
-// runs, flows, their rows) goes on. Errors: a one-way class of cfg the reconciler cannot run; the
-// collector is then unchanged.
+// reconcile are dropped. The probes' runs begun before the switch (before
+// valid_from, or heard from before the switch when it has none) end under
+// the version that stops: the new reconcilers wait for each probe's next
+// run (an earlier run's end would have made them take every packet missing
+// at its hops for one nobody watched, its watermark for one lost), unless
+// such a run goes on past the switch by more than the one-way timeout (a
+// probe that refused the new version or never got it): they then follow
+// it, with a oneway_probe_not_switched warning. Everything else (probe
+// runs, flows, their rows) goes on. Errors: a one-way class of cfg the
+// reconciler cannot run; the collector is then unchanged.
 func (c *Collector) Switch(cfg *config.Config) error {
 	old := c.ow.recs
 	c.ow.recs = map[string]*oneway.Reconciler{}
@@ -50,6 +54,8 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	// began at or after valid_from is already of cfg (it reached the
 	// collector first).
 	vf, timed := cfg.ValidFromNs()
+	ow.switchAt, ow.timed = cmp.Or(vf, c.lastNs), timed
+	clear(ow.follow)
 	for pid := range c.probes {
 		if run, ok := c.rx.CurrentEpoch(pid); ok && (!timed || run < vf) {
 			ow.before[pid] = run

@@ -234,3 +234,116 @@ func TestSwitchOverShortRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestSwitchOverUnheardRuns: as TestSwitchOverShortRuns, but no PDU of the
+// first runs reaches the collector before it switches to a version with a
+// valid_from (all of them come after): the runs begun before valid_from
+// are of the version that stopped, heard from or not (the review's case:
+// only the runs heard from were held back, and the bug came back whole).
+func TestSwitchOverUnheardRuns(t *testing.T) {
+	cfg, _ := labPDUs(t)
+	// valid_from after every capture time of the lab (build times of the
+	// first runs' PDUs: within the timeout of the switch), the second
+	// runs' epoch at it, the first runs' before
+	const vf = 1_800_000_000 * int64(time.Second)
+	cfg2, err := config.Parse([]byte(labConfig+"valid_from: \""+time.Unix(0, vf).UTC().Format(time.RFC3339Nano)+"\"\n"), "lab-v2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(switched bool) map[string][]string {
+		c := labCollector(t, cfg)
+		all := &observe.Batch{}
+		if switched {
+			if err := c.Switch(cfg2); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"A", "B"} {
+				for _, f := range probeFrames(t, cfg, name, "lab/tcp-mix/A.pcap", 7) {
+					c.Handle(f)
+				}
+			}
+			all.Append(c.Drain())
+		}
+		for _, name := range []string{"A", "B"} {
+			for _, f := range probeFrames(t, cfg, name, "lab/oneway-udp/"+name+".pcap", vf) {
+				c.Handle(f)
+			}
+		}
+		all.Append(c.Finish())
+		return rowSet(all)
+	}
+	got, want := run(true), run(false)
+	for _, tab := range []string{"oneway_delays", "oneway_loss", "oneway_latency"} {
+		if !slices.Equal(got[tab], want[tab]) || len(want[tab]) == 0 {
+			t.Errorf("%s: %d rows after the switch-over, %d from the second runs alone", tab, len(got[tab]), len(want[tab]))
+		}
+	}
+}
+
+// TestSwitchOverNotRestarted: probes A and B do not restart with the new
+// version (they refused it, or never got the file): their runs begun
+// before the switch-over go on over the one-way captures. Once their PDUs
+// are built more than the one-way timeout (5 s) after the switch, the new
+// reconcilers follow those runs, with a oneway_probe_not_switched warning
+// each, and classify as they go: every packet sent more than 6 s before
+// the captures' end (the timeout and an interval) is written before the
+// end of the collector: 2,000 records (before the fix, the new
+// reconcilers held them open to the end: 1,591 were written before
+// Finish, those the switch flushed).
+func TestSwitchOverNotRestarted(t *testing.T) {
+	cfg, _ := labPDUs(t)
+	c := labCollector(t, cfg)
+	frames := [][][]byte{probeFrames(t, cfg, "A", "lab/oneway-udp/A.pcap", 7), probeFrames(t, cfg, "B", "lab/oneway-udp/B.pcap", 7)}
+	sw := len(frames[0]) / 3
+	var early observe.Batch
+	for i := 0; i < max(len(frames[0]), len(frames[1])); i++ {
+		if i == sw {
+			if err := c.Switch(cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, fs := range frames {
+			if i < len(fs) {
+				c.Handle(fs[i])
+			}
+		}
+		if i%20 == 19 {
+			early.Append(c.Drain())
+		}
+	}
+	end := early.OnewayDelays
+	all := c.Finish()
+	var total, before, warned int
+	var endNs int64
+	for _, b := range []*observe.Batch{&early, all} {
+		for _, r := range b.OnewayDelays {
+			if r.SendTime != nil {
+				endNs = max(endNs, *r.SendTime)
+			}
+		}
+		for _, e := range b.Events {
+			if e.Kind == "oneway_probe_not_switched" {
+				warned++
+			}
+		}
+	}
+	for _, b := range []*observe.Batch{&early, all} {
+		for _, r := range b.OnewayDelays {
+			if r.SendTime == nil {
+				continue
+			}
+			if *r.SendTime < endNs-6*int64(time.Second) {
+				total++
+			}
+		}
+	}
+	for _, r := range end {
+		if r.SendTime != nil && *r.SendTime < endNs-6*int64(time.Second) {
+			before++
+		}
+	}
+	t.Logf("%d of the %d records sent more than 6 s before the end written before Finish; %d warnings", before, total, warned)
+	if warned != 2 || total == 0 || before != total {
+		t.Errorf("%d oneway_probe_not_switched events (want 2); of the %d records sent more than 6 s before the end, %d written before Finish", warned, total, before)
+	}
+}
