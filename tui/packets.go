@@ -276,6 +276,14 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		lt := layers.LinkType(m.LinkType)
 		pk := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
 		if !sel.matches(pk) {
+			if both := sel; !sel.both {
+				// the other direction of the connection sets the
+				// relative sequence numbers' bases as in tcpdump
+				// over the file
+				if both.both = true; both.matches(pk) {
+					d.seqs.segment(pk)
+				}
+			}
 			continue
 		}
 		if len(d.pkts) >= maxPackets {
@@ -366,6 +374,30 @@ func (s tcpSeqs) rel(src, dst netip.AddrPort, syn, ackOn bool, seq, ack uint32) 
 	return seq - b.a, ack - b.b
 }
 
+// segment returns the TCP segment of pk with its sequence and
+// acknowledgement numbers as tcpdump prints them (through s; absolute with
+// a nil s), false when pk holds no TCP segment. The endpoints are the IP
+// header's bytes (an IPv4-mapped IPv6 address stays IPv6, as in tcpdump).
+func (s tcpSeqs) segment(pk gopacket.Packet) (t *layers.TCP, seq, ack uint32, ok bool) {
+	t, ok = pk.TransportLayer().(*layers.TCP)
+	if !ok {
+		return nil, 0, 0, false
+	}
+	var src, dst netip.Addr
+	switch ip := pk.NetworkLayer().(type) {
+	case *layers.IPv4:
+		src, _ = netip.AddrFromSlice(ip.SrcIP)
+		dst, _ = netip.AddrFromSlice(ip.DstIP)
+	case *layers.IPv6:
+		src, _ = netip.AddrFromSlice(ip.SrcIP)
+		dst, _ = netip.AddrFromSlice(ip.DstIP)
+	default:
+		return nil, 0, 0, false
+	}
+	seq, ack = s.rel(netip.AddrPortFrom(src, uint16(t.SrcPort)), netip.AddrPortFrom(dst, uint16(t.DstPort)), t.SYN, t.ACK, t.Seq, t.Ack)
+	return t, seq, ack, true
+}
+
 // tcpdumpLine prints a packet the way tcpdump -n does, TCP sequence
 // numbers relative through seqs (nil: absolute, as tcpdump -S).
 func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) string {
@@ -382,8 +414,7 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) stri
 	default:
 		return fmt.Sprintf("%s %s, length %d", ts, pk.Layers()[0].LayerType(), ci.Length)
 	}
-	switch t := pk.TransportLayer().(type) {
-	case *layers.TCP:
+	if t, seq, ack, ok := seqs.segment(pk); ok {
 		flags := ""
 		for _, f := range []struct {
 			on bool
@@ -394,9 +425,6 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) stri
 			}
 		}
 		n := wirePayload(pk, int(t.DataOffset)*4, len(t.Payload))
-		sa, _ := netip.ParseAddr(src)
-		da, _ := netip.ParseAddr(dst)
-		seq, ack := seqs.rel(netip.AddrPortFrom(sa, uint16(t.SrcPort)), netip.AddrPortFrom(da, uint16(t.DstPort)), t.SYN, t.ACK, t.Seq, t.Ack)
 		// tcpdump's rule: a sequence number when the segment carries data
 		// or a SYN, FIN or RST
 		s := fmt.Sprintf("%s %s %s.%d > %s.%d: Flags [%s]", ts, fam, src, t.SrcPort, dst, t.DstPort, flags)
@@ -410,7 +438,8 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) stri
 			s += fmt.Sprintf(", ack %d", ack)
 		}
 		return s + fmt.Sprintf(", win %d, length %d", t.Window, n)
-	case *layers.UDP:
+	}
+	if t, ok := pk.TransportLayer().(*layers.UDP); ok {
 		return fmt.Sprintf("%s %s %s.%d > %s.%d: UDP, length %d", ts, fam, src, t.SrcPort, dst, t.DstPort, wirePayload(pk, 8, len(t.Payload)))
 	}
 	if ic, ok := pk.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok {

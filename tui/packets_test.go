@@ -1,15 +1,20 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
+	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -266,5 +271,66 @@ func TestTcpdumpLinesAgree(t *testing.T) {
 			t.Fatalf("%v: %d packets cut by the snap length, %d with ack 1: the test checks nothing it names", args, cut, relative)
 		}
 		t.Logf("%v: %d packets agree, %d of them cut by the snap length, %d with ack 1", args, len(want), cut, relative)
+	}
+}
+
+// TestTcpdumpSeqOneDirection: the Packets screen's default view shows one
+// direction of a connection; its relative sequence numbers are those
+// tcpdump prints over the whole file, the other direction's segments
+// setting the bases unseen. A client's SYN (seq 1000), the server's
+// SYN-ACK (5000, ack 1001), the client's ACK and 100 bytes: tcpdump -nn
+// prints the data as "seq 1:101, ack 1"; the client's view alone took its
+// bases from the client's own ACK and printed "seq 0:100, ack 1" (the
+// review).
+func TestTcpdumpSeqOneDirection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hs.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	cli, srv := net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}
+	segs := []struct {
+		fromClient bool
+		syn, ack   bool
+		seq, acked uint32
+		payload    int
+	}{{true, true, false, 1000, 0, 0}, {false, true, true, 5000, 1001, 0}, {true, false, true, 1001, 5001, 0}, {true, false, true, 1001, 5001, 100}}
+	for i, s := range segs {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: cli, DstIP: srv}
+		tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: s.seq, Ack: s.acked, SYN: s.syn, ACK: s.ack, Window: 512}
+		if !s.fromClient {
+			ip.SrcIP, ip.DstIP = srv, cli
+			tcp.SrcPort, tcp.DstPort = 80, 40000
+		}
+		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+			t.Fatal(err)
+		}
+		buf := gopacket.NewSerializeBuffer()
+		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{0, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(make([]byte, s.payload))); err != nil {
+			t.Fatal(err)
+		}
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1_700_000_000, int64(i)*1000), CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
+		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	d := &packetsData{complete: true, seqs: tcpSeqs{}}
+	sel := packetSel{src: "10.0.0.1", dst: "10.0.0.2", sport: 40000, dport: 80, proto: 6}
+	if err := d.readSpan(context.Background(), fileSpan{path: path}, sel, 0, math.MaxInt64, 0); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, p := range d.pkts {
+		lines = append(lines, p.line[strings.Index(p.line, "Flags"):])
+	}
+	want := []string{"Flags [S], seq 1000, win 512, length 0", "Flags [.], ack 1, win 512, length 0", "Flags [.], seq 1:101, ack 1, win 512, length 100"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("the client's segments:\n%q\nwant (tcpdump -nn)\n%q", lines, want)
 	}
 }
