@@ -224,27 +224,27 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 }
 
 // sizeHistograms adds one IP size histogram per class with the sizes
-// analysis.
+// analysis and probe (not summed over probes, as the traffic charts).
 func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
-	res, err := runConn(ctx, conn, `SELECT f.class, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
+	res, err := runConn(ctx, conn, `SELECT f.class, f.probe, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
 		FROM size_histograms_1m c `+flowJoin+` WHERE `+flowFilter+`
-		GROUP BY ALL ORDER BY f.class, c.slice_lo_bytes`)
+		GROUP BY ALL ORDER BY f.class, f.probe, c.slice_lo_bytes`)
 	if err != nil {
 		return err
 	}
 	var cur *Histogram
 	for _, r := range res.Rows {
-		title := fmt.Sprintf("IP packet sizes, class %s", r[0])
+		title := fmt.Sprintf("IP packet sizes, class %s at %s", r[0], r[1])
 		if cur == nil || cur.Title != title {
 			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
-		label := fmt.Sprintf("(%d, %d] bytes", r[1], r[2])
-		if queries.Int64(r[2]) == 0 {
-			label = fmt.Sprintf("> %d bytes", r[1])
+		label := fmt.Sprintf("(%d, %d] bytes", r[2], r[3])
+		if queries.Int64(r[3]) == 0 {
+			label = fmt.Sprintf("> %d bytes", r[2])
 		}
 		cur.Bins = append(cur.Bins, label)
-		cur.Counts = append(cur.Counts, r[3].(uint64))
+		cur.Counts = append(cur.Counts, r[4].(uint64))
 	}
 	return nil
 }
