@@ -55,7 +55,11 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	shown, widths, fits := fitColumns(res, cells, addr, o.Width)
 	var err error
 	if fits {
-		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), addr[:shown], widths)
+		wrap := wrapColumn(res.Types, addr)
+		if shown < len(res.Columns) {
+			wrap = -1 // the column that wraps is left out: the others are cut
+		}
+		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths, wrap)
 	} else {
 		err = renderVertical(w, res, cells, o.Width)
 	}
@@ -93,8 +97,12 @@ func RowWord[N int | int64 | uint64](n N) string {
 // (the vertical layout).
 func fitColumns(res *Result, cells [][]string, addr []bool, width int) (int, []int, bool) {
 	n := len(res.Columns)
+	wrap := wrapColumn(res.Types, addr)
 	for shown := n; shown >= 1 && shown >= n-n/3; shown-- {
-		widths, fits := fitWidths(project(res, shown), projectCells(cells, shown), addr[:shown], width)
+		if shown < n {
+			wrap = -1
+		}
+		widths, fits := fitWidths(project(res, shown), projectCells(cells, shown), addr[:shown], width, wrap)
 		if fits {
 			return shown, widths, true
 		}
@@ -117,11 +125,12 @@ func projectCells(cells [][]string, shown int) [][]string {
 }
 
 // fitWidths returns the width of each column and whether the boxed table
-// fits in width (0: no limit): a wrapped last column (wrapColumn) is made
-// narrower first, down to minWrap, then the widest text columns are cut,
+// fits in width (0: no limit): the column that wraps (wrap, from
+// wrapColumn; -1: none) is made narrower first, down to minWrap, then the
+// widest text columns are cut,
 // one column at a time, down to minCut or their name's width; numbers,
 // times and address columns (addr) are never cut.
-func fitWidths(res *Result, cells [][]string, addr []bool, width int) ([]int, bool) {
+func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
 	floor := make([]int, n)
@@ -151,7 +160,6 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width int) ([]int, bo
 	if width <= 0 {
 		return widths, true
 	}
-	wrap := wrapColumn(res.Types, addr)
 	for total() > width {
 		if wrap >= 0 && widths[wrap] > max(floor[wrap], minWrap) {
 			widths[wrap]--
@@ -213,9 +221,13 @@ func wrapText(s string, width int) string {
 				head = word[:n]
 			}
 			b.WriteString(head)
+			if word = word[len(head):]; word == "" {
+				lw += runewidth.StringWidth(head)
+				ww = 0
+				break
+			}
 			b.WriteByte('\n')
-			word, lw = word[len(head):], 0
-			ww = runewidth.StringWidth(word)
+			lw, ww = 0, runewidth.StringWidth(word)
 		}
 		b.WriteString(word)
 		lw += ww
@@ -223,10 +235,9 @@ func wrapText(s string, width int) string {
 	return b.String()
 }
 
-// renderBoxes draws the boxed table with cells cut to widths, those of the
-// wrapped column (wrapColumn) broken onto lines of its width.
-func renderBoxes(w io.Writer, res *Result, cells [][]string, addr []bool, widths []int) error {
-	wrap := wrapColumn(res.Types, addr)
+// renderBoxes draws the boxed table with cells cut to widths, those of
+// column wrap (-1: none) broken onto lines of its width.
+func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap int) error {
 	align := make([]tw.Align, len(res.Columns))
 	for i := range align {
 		align[i] = tw.AlignLeft

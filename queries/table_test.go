@@ -216,9 +216,25 @@ func TestLastColumnWraps(t *testing.T) {
 		{"first  by 2011-03-18T19:06:10Z", 10, "first by\n2011-03-18\nT19:06:10Z"},
 		{"x 12345678901234", 5, "x\n12345\n67890\n1234"},
 		{"fits", 4, "fits"},
+		{"漢", 1, "漢"}, // a rune wider than the column: alone on its line
+		{"ab漢字", 2, "ab\n漢\n字"},
 	} {
 		if got := wrapText(c.in, c.width); got != c.want {
 			t.Errorf("wrapText(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
 		}
+	}
+}
+
+// TestWrapOnlyTheLastColumn: when the table leaves out its last columns,
+// the message among them, the last one shown is cut like the others, not
+// wrapped (the help says only the last column wraps).
+func TestWrapOnlyTheLastColumn(t *testing.T) {
+	long := strings.Repeat("probe-name-", 6)
+	res := &Result{Columns: []string{"id", "n1", "n2", "kind", "probe", "message"},
+		Types: []string{"BIGINT", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"},
+		Rows:  [][]any{{int64(1), int64(123456789012), int64(123456789012), "rtt_orphan_responses", long, strings.Repeat("word ", 40)}}}
+	got := formatted(t, res, "table", Options{Width: 70})
+	if !strings.Contains(got, "not shown: message") || strings.Count(got, "\n") != 7 || maxLineWidth(got) > 70 {
+		t.Errorf("at 70 columns, want the message left out and one line per row:\n%s", got)
 	}
 }
