@@ -99,7 +99,8 @@ func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 		h.idx.add(slot, key, i)
 		h.keys = append(h.keys, key)
 		if int(i/histPage) == len(h.pages) {
-			h.pages = append(h.pages, make([]stat.Stat, histPage*h.n))
+			// the last page holds no more than the table's bound
+			h.pages = append(h.pages, make([]stat.Stat, min(histPage, h.max-int(i))*h.n))
 		} else {
 			clear(h.hist(i)) // the slot of a histogram of an earlier interval
 		}

@@ -507,6 +507,16 @@ func TestHistogramPages(t *testing.T) {
 			t.Fatalf("second interval row %d: %+v, want flow %d, one 3 ms sample in 2-10", i, r, 1000+i)
 		}
 	}
+	// a table bounded below a page allocates the bound, not a page
+	cfg := DefaultConfig()
+	cfg.MaxHistograms = 3
+	small := New(cfg)
+	for f := range uint64(5) {
+		small.Observe(f, KindDNS, 3)
+	}
+	if p := small.hist.pages; len(p) != 1 || len(p[0]) != 3*small.hist.n || small.Stats().HistFull != 2 {
+		t.Errorf("MaxHistograms 3: pages of %d stats (%d slices each), %d full, want one page of 3 histograms, 2 full", len(p[0]), small.hist.n, small.Stats().HistFull)
+	}
 }
 
 // TestHistIndexMatchesMap: the histograms' index finds and adds keys as a

@@ -54,8 +54,8 @@ type Tracker struct {
 	cfg   Config
 	index map[key]int32
 	// conns holds the connections in pages of connPage (the last one
-	// cut at MaxConns): connection i is conns[i/connPage][i%connPage],
-	// and made of them have been used. A new page leaves the others where
+	// cut at MaxConns): connection i is conns[i/connPage][i%connPage];
+	// the first made slots have been used. A new page leaves the others where
 	// they are: a growing table copies no connection (issue 14: the
 	// slice that doubled copied its connections, 888 bytes each, into
 	// fresh memory: half of create's time in the 5M corpus's profile).
