@@ -267,25 +267,33 @@ func join(a, b string) string {
 // pkt.ErrTruncated (cut inside a record) or pkt.ErrMalformed (inconsistent
 // header) carrying the frame number and byte offset, then io.EOF.
 func (f *File) Next() (data []byte, m pkt.Meta, err error) {
+	data, err = f.NextInto(&m)
+	return data, m, err
+}
+
+// NextInto is Next filling *m in place (pkt.MetaSource).
+func (f *File) NextInto(m *pkt.Meta) (data []byte, err error) {
 	if f.err != nil {
 		f.err = io.EOF
-		return nil, pkt.Meta{}, io.EOF
+		*m = pkt.Meta{}
+		return nil, io.EOF
 	}
 	// The readers fill m in place: a Meta (40 bytes) returned by value is
 	// copied twice on the stack per call level, which cost more than the
 	// record's parsing (issue 14).
 	if f.format == FormatPcap {
-		data, err = f.nextPcap(&m)
+		data, err = f.nextPcap(m)
 	} else {
-		data, err = f.nextNG(&m)
+		data, err = f.nextNG(m)
 	}
 	if err != nil {
 		f.err = err
-		return nil, pkt.Meta{}, err
+		*m = pkt.Meta{}
+		return nil, err
 	}
 	f.stats.Packets++
 	f.stats.Bytes += uint64(len(data))
-	return data, m, nil
+	return data, nil
 }
 
 // Close releases the file opened by Open (NewReader's reader is left

@@ -17,6 +17,8 @@ type Merged struct {
 	last    int
 	errs    []error
 	ended   bool // the joined error (or io.EOF) has been returned
+	// one is the single source when it fills Metas in place (NextInto).
+	one pkt.MetaSource
 }
 
 // head is the next packet of one source, borrowed from it: the source is
@@ -42,7 +44,25 @@ type head struct {
 // source's error, so errors.Is(err, pkt.ErrTruncated) works) if there were
 // any, and io.EOF from then on (or straight away if there were none).
 func Merge(srcs ...pkt.Source) *Merged {
-	return &Merged{srcs: srcs, heads: make([]head, len(srcs)), last: -1}
+	g := &Merged{srcs: srcs, heads: make([]head, len(srcs)), last: -1}
+	if len(srcs) == 1 {
+		g.one, _ = srcs[0].(pkt.MetaSource)
+	}
+	return g
+}
+
+// NextInto is Next filling *m in place (pkt.MetaSource): the packets of a
+// single source that has NextInto pass straight through without a copy.
+func (g *Merged) NextInto(m *pkt.Meta) (data []byte, err error) {
+	if g.one != nil && g.last == 0 {
+		if data, err = g.one.NextInto(m); err == nil {
+			return data, nil
+		}
+		data, *m, err = g.endOne(err)
+		return data, err
+	}
+	data, *m, err = g.Next()
+	return data, err
 }
 
 // Next returns the earliest pending packet of all sources. data is

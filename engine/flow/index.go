@@ -130,3 +130,14 @@ func ShiftBack[S any](slots []S, i int, at func(S) (home int, empty bool)) {
 	var zero S
 	slots[i] = zero
 }
+
+// Hash returns a seeded hash of p (its address words and families mixed
+// as the flow table's index mixes its keys), for the open-addressing
+// tables of other packages keyed by an AddrPair (engine/rtt's pending
+// requests). Equal pairs hash equal under one seed.
+func (p *AddrPair) Hash(seed uint64) uint64 {
+	s0, s1 := binary.LittleEndian.Uint64(p.src[:8]), binary.LittleEndian.Uint64(p.src[8:])
+	d0, d1 := binary.LittleEndian.Uint64(p.dst[:8]), binary.LittleEndian.Uint64(p.dst[8:])
+	h := mix(s0^0xa0761d6478bd642f, s1^seed)
+	return mix(d0^0xe7037ed1a0b428db, d1^h^uint64(p.fam)<<56)
+}

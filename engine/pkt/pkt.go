@@ -150,6 +150,17 @@ type Source interface {
 	Close() error
 }
 
+// MetaSource is a Source that also fills the caller's Meta in place:
+// NextInto(m) is Next with the Meta stored through m (the zero Meta with
+// an error). A Meta returned by value is copied twice on the stack at
+// each level of wrapped sources (issue 14: the 40 bytes do not fit the
+// result registers beside the data and the error), so the read loop and
+// the wrappers on its path use NextInto when their source has it.
+type MetaSource interface {
+	Source
+	NextInto(m *Meta) (data []byte, err error)
+}
+
 // Errors a Source returns after the last good packet of damaged input.
 var (
 	// ErrTruncated means the capture ends in the middle of a record.

@@ -74,13 +74,21 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 	if l.Wall != nil {
 		lastNs = l.Wall()
 	}
+	into, _ := src.(pkt.MetaSource) // fills m in place: no copies of it per packet
+	var m pkt.Meta
 	for {
 		if l.Packets%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		data, m, err := src.Next()
+		var data []byte
+		var err error
+		if into != nil {
+			data, err = into.NextInto(&m)
+		} else {
+			data, m, err = src.Next()
+		}
 		if err != nil {
 			switch {
 			case err == io.EOF:

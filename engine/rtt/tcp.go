@@ -155,18 +155,18 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 		if d.PayloadLen > 0 {
 			a := k
 			a.id = tfoAlias | uint64(d.Seq+1+d.PayloadLen)
-			if _, ok := t.pending[a]; !ok && len(t.pending) < t.cfg.MaxPending {
-				t.pending[a] = pending{reqNs: capTime(&d.Meta), reqClk: d.Meta.Clock(), alias: true, isn: d.Seq}
+			if !t.pend.has(&a) && t.pend.len() < t.cfg.MaxPending {
+				t.pend.put(&a, pending{reqNs: capTime(&d.Meta), reqClk: d.Meta.Clock(), alias: true, isn: d.Seq})
 				t.minReqNs = min(t.minReqNs, d.Meta.Clock())
 			}
 		}
 		return
 	}
 	k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(d.Ack-1)
-	if _, ok := t.pending[k]; !ok {
+	if !t.pend.has(&k) {
 		a := k
 		a.id = tfoAlias | uint64(d.Ack)
-		if p, ok := t.pending[a]; ok && p.alias {
+		if p, ok := t.pend.get(&a); ok && p.alias {
 			k.id = uint64(p.isn) // the SYN's data was accepted
 		}
 	}
@@ -191,18 +191,18 @@ func (t *Tracker) handshake(d *dissect.Dissection, ack bool, flowID uint64, emit
 func (t *Tracker) refused(d *dissect.Dissection) {
 	k := pendKey{kind: KindTCPHandshake, proto: dissect.ProtoTCP, addrs: flow.PackAddrs(d.DstAddr, d.SrcAddr),
 		cport: d.DstPort, sport: d.SrcPort, id: uint64(d.Ack - 1)}
-	p, ok := t.pending[k]
+	p, ok := t.pend.get(&k)
 	if !ok {
 		a := k
 		a.id = tfoAlias | uint64(d.Ack)
-		if q, found := t.pending[a]; found && q.alias {
+		if q, found := t.pend.get(&a); found && q.alias {
 			k.id = uint64(q.isn)
-			p, ok = t.pending[k]
+			p, ok = t.pend.get(&k)
 		}
 	}
 	if ok && !p.answered && !p.alias {
 		p.refused = true
-		t.pending[k] = p
+		t.pend.put(&k, p)
 	}
 }
 

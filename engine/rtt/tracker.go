@@ -94,9 +94,9 @@ type pending struct {
 // the current interval. It is not safe for concurrent use; give each flow
 // class that asks for the rtt analysis its own Tracker.
 type Tracker struct {
-	cfg     Config
-	kinds   uint8
-	pending map[pendKey]pending
+	cfg   Config
+	kinds uint8
+	pend  pendTable // pending requests (pend.go)
 	// dnsLast maps a DNS query's key without its question (q 0) to the
 	// question of the latest query of that key, for responses that carry
 	// no question (udp.go, dnsMessage). An entry whose query has gone
@@ -164,7 +164,7 @@ func New(cfg Config) *Tracker {
 	t := &Tracker{
 		cfg:        cfg,
 		kinds:      cfg.kindMask(),
-		pending:    make(map[pendKey]pending),
+		pend:       newPendTable(),
 		dnsLast:    make(map[pendKey]uint64),
 		ntpXleave:  make(map[pendKey]uint64),
 		conns:      make(map[connKey]*conn),
@@ -187,7 +187,7 @@ func (t *Tracker) Config() Config { return t.cfg }
 // Stats returns the counters so far.
 func (t *Tracker) Stats() Stats {
 	s := t.stats
-	s.Pending = len(t.pending)
+	s.Pending = t.pend.len()
 	s.Conns = len(t.conns)
 	return s
 }
@@ -198,7 +198,7 @@ func (t *Tracker) Stats() Stats {
 // flow reports (issue 14: the end of the run is the peak of the heap).
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
-	t.pending, t.conns, t.free, t.expired, t.byID, t.freeIDs = nil, nil, nil, nil, nil, nil
+	t.pend, t.conns, t.free, t.expired, t.byID, t.freeIDs = pendTable{}, nil, nil, nil, nil, nil
 	t.dnsLast, t.ntpXleave, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
@@ -302,9 +302,9 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 // request starts a new transaction, except for a SYN of the same ISN.
 func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 	t.stats.Requests[k.kind]++
-	p, ok := t.pending[*k]
+	p, ok := t.pend.get(k)
 	if ok && p.refused {
-		t.pending[*k] = pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
+		t.pend.put(k, pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info})
 		t.minReqNs = min(t.minReqNs, m.Clock())
 		return
 	}
@@ -314,14 +314,14 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 		if k.kind != KindTCPHandshake {
 			p.reqNs, p.reqClk, p.flowID, p.info = capTime(m), m.Clock(), flowID, info
 		}
-		t.pending[*k] = p
+		t.pend.put(k, p)
 		return
 	}
-	if !ok && len(t.pending) >= t.cfg.MaxPending && !t.sweepAnswered(m.Clock()) {
+	if !ok && t.pend.len() >= t.cfg.MaxPending && !t.sweepAnswered(m.Clock()) {
 		t.stats.PendingFull++
 		return
 	}
-	t.pending[*k] = pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info}
+	t.pend.put(k, pending{reqNs: capTime(m), reqClk: m.Clock(), flowID: flowID, copies: 1, info: info})
 	t.minReqNs = min(t.minReqNs, m.Clock())
 }
 
@@ -331,7 +331,7 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 // resolver answers each query within milliseconds, and its answered
 // queries, kept TimeoutNs, filled the table at MaxPending/TimeoutNs
 // queries a second: 6,554/s by default). Every answered entry goes, so
-// the rows do not depend on the map's order; a later duplicate response
+// the rows do not depend on the table's order; a later duplicate response
 // to one counts as an orphan. It reports whether room was made. A sweep
 // that freed less than an eighth of the table is not tried again before
 // TimeoutNs/10 of capture time (the cost of a scan stays bounded under a
@@ -341,9 +341,9 @@ func (t *Tracker) sweepAnswered(nowNs int64) bool {
 		return false
 	}
 	freed := 0
-	for k, p := range t.pending {
-		if p.answered && !p.alias {
-			delete(t.pending, k)
+	for i := t.pend.len() - 1; i >= 0; i-- { // delAt moves the last entry, seen already, into i
+		if p := &t.pend.at(i).p; p.answered && !p.alias {
+			t.pend.delAt(i)
 			freed++
 		}
 	}
@@ -351,7 +351,7 @@ func (t *Tracker) sweepAnswered(nowNs int64) bool {
 	if freed < t.cfg.MaxPending/8 {
 		t.sweepAfterNs = pkt.AddNs(nowNs, t.cfg.TimeoutNs/10)
 	}
-	return len(t.pending) < t.cfg.MaxPending
+	return t.pend.len() < t.cfg.MaxPending
 }
 
 // response looks up the request k answers. It returns false for a
@@ -359,7 +359,7 @@ func (t *Tracker) sweepAnswered(nowNs int64) bool {
 // (duplicate: only the first response pairs).
 func (t *Tracker) response(k *pendKey) (pending, bool) {
 	t.stats.Responses[k.kind]++
-	p, ok := t.pending[*k]
+	p, ok := t.pend.get(k)
 	if !ok {
 		t.stats.Orphans[k.kind]++
 		return p, false
@@ -369,7 +369,7 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 		return p, false
 	}
 	p.answered = true
-	t.pending[*k] = p
+	t.pend.put(k, p)
 	return p, true
 }
 
@@ -513,15 +513,16 @@ func (t *Tracker) expire(nowNs int64, all bool, unanswered func(kind string, flo
 	}
 	t.expired = t.expired[:0]
 	t.minReqNs = math.MaxInt64
-	for k, p := range t.pending {
-		if !all && nowNs-p.reqClk <= t.cfg.TimeoutNs {
-			t.minReqNs = min(t.minReqNs, p.reqClk)
+	for i := t.pend.len() - 1; i >= 0; i-- { // delAt moves the last entry, seen already, into i
+		e := t.pend.at(i)
+		if !all && nowNs-e.p.reqClk <= t.cfg.TimeoutNs {
+			t.minReqNs = min(t.minReqNs, e.p.reqClk)
 			continue
 		}
-		delete(t.pending, k)
-		if !p.answered && !p.alias {
-			t.expired = append(t.expired, expiredReq{k: k, p: p})
+		if !e.p.answered && !e.p.alias {
+			t.expired = append(t.expired, expiredReq{k: e.k, p: e.p})
 		}
+		t.pend.delAt(i)
 	}
 	slices.SortFunc(t.expired, func(a, b expiredReq) int {
 		if c := cmp.Compare(a.p.reqNs, b.p.reqNs); c != 0 {

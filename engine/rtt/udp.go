@@ -48,7 +48,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 		k.addrs, k.cport, k.sport = flow.PackAddrs(d.SrcAddr, d.DstAddr), d.SrcPort, d.DstPort
 		t.request(&k, &d.Meta, flowID, uint16(qtype))
 		if k.q != 0 {
-			if _, ok := t.pending[k]; ok {
+			if t.pend.has(&k) {
 				k0 := k
 				k0.q = 0
 				if _, had := t.dnsLast[k0]; !had && len(t.dnsLast) >= t.cfg.MaxPending {
@@ -61,7 +61,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 	}
 	k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
 	if k.q == 0 {
-		if p, ok := t.pending[k]; !ok || p.answered {
+		if p, ok := t.pend.get(&k); !ok || p.answered {
 			if q, ok := t.dnsLast[k]; ok {
 				k.q = q
 			}
@@ -225,11 +225,11 @@ func (t *Tracker) snmpMessage(d *dissect.Dissection, flowID uint64, emit func(*o
 		// nor does this. A Report to a request not seen (an encrypted
 		// one) is not counted.
 		k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
-		if p, ok := t.pending[k]; ok && !p.answered {
+		if p, ok := t.pend.get(&k); ok && !p.answered {
 			t.stats.Responses[KindSNMP]++
 			t.stats.Reports++
 			p.answered = true
-			t.pending[k] = p
+			t.pend.put(&k, p)
 		}
 	}
 }
@@ -391,7 +391,7 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
 		xleave := false
 		if len(t.ntpXleave) > 0 {
-			if _, ok := t.pending[k]; !ok {
+			if !t.pend.has(&k) {
 				if id, ok := t.ntpXleave[k]; ok {
 					delete(t.ntpXleave, k) // one reply per request
 					k.id, xleave = id, true
@@ -538,12 +538,12 @@ func berTLV(b []byte, want byte) (content, rest []byte, ok bool) {
 // Each keeps the transaction TimeoutNs longer (a transfer may outlast
 // it), so its next message is not an orphan.
 func (t *Tracker) zoneTransferMore(k *pendKey, d *dissect.Dissection) bool {
-	p, ok := t.pending[*k]
+	p, ok := t.pend.get(k)
 	if !ok || !p.answered || (p.info != dnsTypeAXFR && p.info != dnsTypeIXFR) {
 		return false
 	}
 	t.stats.Responses[KindDNS]++
 	p.reqClk = d.Meta.Clock()
-	t.pending[*k] = p
+	t.pend.put(k, p)
 	return true
 }
