@@ -287,26 +287,7 @@ func TestReportEqualsRaw(t *testing.T) {
 	if sortLines(rttChart.String()) != sortLines(rtt) || rtt == "" {
 		t.Errorf("RTT histograms\n%s\nsamples\n%s", rttChart.String(), rtt)
 	}
-	// Sizes: per class and probe (not summed: A and B see the same
-	// packets), the packets per slice of size_histograms.
-	sizes := one(t, db, `SELECT 'IP packet sizes, class ' || f.class || ' at ' || f.probe, s.slice_lo_bytes, s.slice_hi_bytes, sum(s.packets)
-		FROM size_histograms s JOIN (SELECT DISTINCT probe, flow_id, class FROM flows) f USING (probe, flow_id) GROUP BY ALL ORDER BY ALL`)
-	var sizeChart strings.Builder
-	for _, h := range d.Histograms {
-		if !strings.HasPrefix(h.Title, "IP packet sizes") {
-			continue
-		}
-		for i, b := range h.Bins {
-			var lo, hi int
-			if _, err := fmt.Sscanf(b, "(%d, %d] bytes", &lo, &hi); err != nil {
-				fmt.Sscanf(b, "> %d bytes", &lo)
-			}
-			fmt.Fprintf(&sizeChart, "%s|%d|%d|%d\n", h.Title, lo, hi, h.Counts[i])
-		}
-	}
-	if sortLines(sizeChart.String()) != sortLines(sizes) || !strings.Contains(sizes, " at B|") {
-		t.Errorf("size histograms\n%s\nsize_histograms\n%s", sizeChart.String(), sizes)
-	}
+	checkSizeHistograms(t, db, d)
 	// Top conversations: the bars are the pairs' byte totals at each probe.
 	top := one(t, db, `SELECT least(src_addr, dst_addr) || ' ↔ ' || greatest(src_addr, dst_addr) || ' at ' || probe, sum(bytes) FROM flows WHERE class = 'all'
 		GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 10`)
@@ -429,5 +410,30 @@ func TestOnewayFilters(t *testing.T) {
 		if nope := c.opt.Activity == "NOPE" || c.opt.Location == "NOPE"; d.Empty() != nope {
 			t.Errorf("activity %q location %q: Empty() = %v", c.opt.Activity, c.opt.Location, d.Empty())
 		}
+	}
+}
+
+// checkSizeHistograms: per class and probe (not summed: A and B see the
+// same packets), the report's size histograms hold the packets per slice
+// of size_histograms.
+func checkSizeHistograms(t *testing.T, db *sql.DB, d *Data) {
+	t.Helper()
+	sizes := one(t, db, `SELECT 'IP packet sizes, class ' || f.class || ' at ' || f.probe, s.slice_lo_bytes, s.slice_hi_bytes, sum(s.packets)
+			FROM size_histograms s JOIN (SELECT DISTINCT probe, flow_id, class FROM flows) f USING (probe, flow_id) GROUP BY ALL ORDER BY ALL`)
+	var sizeChart strings.Builder
+	for _, h := range d.Histograms {
+		if !strings.HasPrefix(h.Title, "IP packet sizes") {
+			continue
+		}
+		for i, b := range h.Bins {
+			var lo, hi int
+			if _, err := fmt.Sscanf(b, "(%d, %d] bytes", &lo, &hi); err != nil {
+				fmt.Sscanf(b, "> %d bytes", &lo)
+			}
+			fmt.Fprintf(&sizeChart, "%s|%d|%d|%d\n", h.Title, lo, hi, h.Counts[i])
+		}
+	}
+	if sortLines(sizeChart.String()) != sortLines(sizes) || !strings.Contains(sizes, " at B|") {
+		t.Errorf("size histograms\n%s\nsize_histograms\n%s", sizeChart.String(), sizes)
 	}
 }
