@@ -67,6 +67,12 @@ func (e *Enc) AddrString(s string) {
 		e.B = append(e.B, 4, b[0], b[1], b[2], b[3]) // as Addr writes netip.AddrFrom4(b)
 		return
 	}
+	e.addrStringParsed(s)
+}
+
+// addrStringParsed is AddrString without its IPv4 fast path: s parsed as
+// an address and kept as one when it prints back the same, else a string.
+func (e *Enc) addrStringParsed(s string) {
 	var buf [64]byte
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" && string(a.AppendTo(buf[:0])) == s {
 		e.Addr(a)
