@@ -174,22 +174,29 @@ func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	if err != nil {
 		return err
 	}
+	histogramsOf(d, res.Rows, func(r []any) string { return fmt.Sprintf("Round trips %s at %s", r[1], r[0]) },
+		func(r []any) string {
+			if lo, hi := queries.Float64(r[2]), queries.Float64(r[3]); hi != 0 {
+				return fmt.Sprintf("[%g, %g) ms", lo, hi)
+			}
+			return fmt.Sprintf("≥ %g ms", queries.Float64(r[2]))
+		})
+	return nil
+}
+
+// histogramsOf adds one histogram per run of rows with the same title
+// (rows sorted by it), a bin a row: its label, and its count in the last
+// column (UBIGINT).
+func histogramsOf(d *Data, rows [][]any, title, label func(r []any) string) {
 	var cur *Histogram
-	for _, r := range res.Rows {
-		title := fmt.Sprintf("Round trips %s at %s", r[1], r[0])
-		if cur == nil || cur.Title != title {
-			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
+	for _, r := range rows {
+		if t := title(r); cur == nil || cur.Title != t {
+			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: t}})
 			cur = &d.Histograms[len(d.Histograms)-1]
 		}
-		lo, hi := queries.Float64(r[2]), queries.Float64(r[3])
-		label := fmt.Sprintf("[%g, %g) ms", lo, hi)
-		if hi == 0 {
-			label = fmt.Sprintf("≥ %g ms", lo)
-		}
-		cur.Bins = append(cur.Bins, label)
-		cur.Counts = append(cur.Counts, r[4].(uint64))
+		cur.Bins = append(cur.Bins, label(r))
+		cur.Counts = append(cur.Counts, r[len(r)-1].(uint64))
 	}
-	return nil
 }
 
 // onewayHistograms adds one latency histogram per one-way flow and hop
@@ -232,20 +239,13 @@ func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	if err != nil {
 		return err
 	}
-	var cur *Histogram
-	for _, r := range res.Rows {
-		title := fmt.Sprintf("IP packet sizes, class %s at %s", r[0], r[1])
-		if cur == nil || cur.Title != title {
-			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
-			cur = &d.Histograms[len(d.Histograms)-1]
-		}
-		label := fmt.Sprintf("(%d, %d] bytes", r[2], r[3])
-		if queries.Int64(r[3]) == 0 {
-			label = fmt.Sprintf("> %d bytes", r[2])
-		}
-		cur.Bins = append(cur.Bins, label)
-		cur.Counts = append(cur.Counts, r[4].(uint64))
-	}
+	histogramsOf(d, res.Rows, func(r []any) string { return fmt.Sprintf("IP packet sizes, class %s at %s", r[0], r[1]) },
+		func(r []any) string {
+			if queries.Int64(r[3]) == 0 {
+				return fmt.Sprintf("> %d bytes", r[2])
+			}
+			return fmt.Sprintf("(%d, %d] bytes", r[2], r[3])
+		})
 	return nil
 }
 
