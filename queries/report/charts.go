@@ -168,28 +168,28 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 // rttHistograms adds one histogram per probe and RTT kind: round trips
 // per slice over the report's range (rtt_histograms_1m merged).
 func rttHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
-	res, err := runConn(ctx, conn, `SELECT c.probe, c.kind, c.slice_lo_ms, c.slice_hi_ms, sum(c.n)::UBIGINT
+	return histogramsOf(ctx, conn, d, `SELECT c.probe, c.kind, c.slice_lo_ms, c.slice_hi_ms, sum(c.n)::UBIGINT
 		FROM rtt_histograms_1m c `+flowJoin+` WHERE `+flowFilter+`
-		GROUP BY ALL ORDER BY c.probe, c.kind, c.slice_lo_ms`)
-	if err != nil {
-		return err
-	}
-	histogramsOf(d, res.Rows, func(r []any) string { return fmt.Sprintf("Round trips %s at %s", r[1], r[0]) },
+		GROUP BY ALL ORDER BY c.probe, c.kind, c.slice_lo_ms`,
+		func(r []any) string { return fmt.Sprintf("Round trips %s at %s", r[1], r[0]) },
 		func(r []any) string {
 			if lo, hi := queries.Float64(r[2]), queries.Float64(r[3]); hi != 0 {
 				return fmt.Sprintf("[%g, %g) ms", lo, hi)
 			}
 			return fmt.Sprintf("≥ %g ms", queries.Float64(r[2]))
 		})
-	return nil
 }
 
-// histogramsOf adds one histogram per run of rows with the same title
-// (rows sorted by it), a bin a row: its label, and its count in the last
-// column (UBIGINT).
-func histogramsOf(d *Data, rows [][]any, title, label func(r []any) string) {
+// histogramsOf runs query and adds one histogram per run of its rows with
+// the same title (rows sorted by it), a bin a row: its label, and its
+// count in the last column (UBIGINT).
+func histogramsOf(ctx context.Context, conn *sql.Conn, d *Data, query string, title, label func(r []any) string) error {
+	res, err := runConn(ctx, conn, query)
+	if err != nil {
+		return err
+	}
 	var cur *Histogram
-	for _, r := range rows {
+	for _, r := range res.Rows {
 		if t := title(r); cur == nil || cur.Title != t {
 			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: t}})
 			cur = &d.Histograms[len(d.Histograms)-1]
@@ -197,6 +197,7 @@ func histogramsOf(d *Data, rows [][]any, title, label func(r []any) string) {
 		cur.Bins = append(cur.Bins, label(r))
 		cur.Counts = append(cur.Counts, r[len(r)-1].(uint64))
 	}
+	return nil
 }
 
 // onewayHistograms adds one latency histogram per one-way flow and hop
@@ -233,20 +234,16 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 // sizeHistograms adds one IP size histogram per class with the sizes
 // analysis and probe (not summed over probes, as the traffic charts).
 func sizeHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
-	res, err := runConn(ctx, conn, `SELECT f.class, f.probe, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
+	return histogramsOf(ctx, conn, d, `SELECT f.class, f.probe, c.slice_lo_bytes, c.slice_hi_bytes, sum(c.packets)::UBIGINT
 		FROM size_histograms_1m c `+flowJoin+` WHERE `+flowFilter+`
-		GROUP BY ALL ORDER BY f.class, f.probe, c.slice_lo_bytes`)
-	if err != nil {
-		return err
-	}
-	histogramsOf(d, res.Rows, func(r []any) string { return fmt.Sprintf("IP packet sizes, class %s at %s", r[0], r[1]) },
+		GROUP BY ALL ORDER BY f.class, f.probe, c.slice_lo_bytes`,
+		func(r []any) string { return fmt.Sprintf("IP packet sizes, class %s at %s", r[0], r[1]) },
 		func(r []any) string {
 			if queries.Int64(r[3]) == 0 {
 				return fmt.Sprintf("> %d bytes", r[2])
 			}
 			return fmt.Sprintf("(%d, %d] bytes", r[2], r[3])
 		})
-	return nil
 }
 
 // topConversations adds the top-10 conversations by bytes, from the
