@@ -271,21 +271,8 @@ func TestReportEqualsRaw(t *testing.T) {
 		JOIN (SELECT DISTINCT probe, kind, slice_lo_ms, slice_hi_ms FROM rtt_histograms) h ON h.probe = s.probe AND h.kind = s.kind
 		  AND s.rtt_ms >= h.slice_lo_ms AND (h.slice_hi_ms = 0 OR s.rtt_ms < h.slice_hi_ms)
 		GROUP BY ALL ORDER BY ALL`)
-	var rttChart strings.Builder
-	for _, h := range d.Histograms {
-		if !strings.HasPrefix(h.Title, "Round trips") {
-			continue
-		}
-		for i, b := range h.Bins {
-			var lo, hi float64
-			if _, err := fmt.Sscanf(b, "[%g, %g) ms", &lo, &hi); err != nil {
-				fmt.Sscanf(b, "≥ %g ms", &lo)
-			}
-			fmt.Fprintf(&rttChart, "%s|%g|%g|%d\n", h.Title, lo, hi, h.Counts[i])
-		}
-	}
-	if sortLines(rttChart.String()) != sortLines(rtt) || rtt == "" {
-		t.Errorf("RTT histograms\n%s\nsamples\n%s", rttChart.String(), rtt)
+	if rttChart := histogramText(d, "Round trips", "[%g, %g) ms", "≥ %g ms"); sortLines(rttChart) != sortLines(rtt) || rtt == "" {
+		t.Errorf("RTT histograms\n%s\nsamples\n%s", rttChart, rtt)
 	}
 	checkSizeHistograms(t, db, d)
 	// Top conversations: the bars are the pairs' byte totals at each probe.
@@ -420,20 +407,27 @@ func checkSizeHistograms(t *testing.T, db *sql.DB, d *Data) {
 	t.Helper()
 	sizes := one(t, db, `SELECT 'IP packet sizes, class ' || f.class || ' at ' || f.probe, s.slice_lo_bytes, s.slice_hi_bytes, sum(s.packets)
 			FROM size_histograms s JOIN (SELECT DISTINCT probe, flow_id, class FROM flows) f USING (probe, flow_id) GROUP BY ALL ORDER BY ALL`)
-	var sizeChart strings.Builder
+	if sizeChart := histogramText(d, "IP packet sizes", "(%g, %g] bytes", "> %g bytes"); sortLines(sizeChart) != sortLines(sizes) || !strings.Contains(sizes, " at B|") {
+		t.Errorf("size histograms\n%s\nsize_histograms\n%s", sizeChart, sizes)
+	}
+}
+
+// histogramText writes the histograms of d whose title starts with prefix
+// as "title|lo|hi|count" lines, each bin read with the bounded format (two
+// numbers) or else the open one (one number, hi 0).
+func histogramText(d *Data, prefix, bounded, open string) string {
+	var b strings.Builder
 	for _, h := range d.Histograms {
-		if !strings.HasPrefix(h.Title, "IP packet sizes") {
+		if !strings.HasPrefix(h.Title, prefix) {
 			continue
 		}
-		for i, b := range h.Bins {
-			var lo, hi int
-			if _, err := fmt.Sscanf(b, "(%d, %d] bytes", &lo, &hi); err != nil {
-				fmt.Sscanf(b, "> %d bytes", &lo)
+		for i, bin := range h.Bins {
+			var lo, hi float64
+			if _, err := fmt.Sscanf(bin, bounded, &lo, &hi); err != nil {
+				fmt.Sscanf(bin, open, &lo)
 			}
-			fmt.Fprintf(&sizeChart, "%s|%d|%d|%d\n", h.Title, lo, hi, h.Counts[i])
+			fmt.Fprintf(&b, "%s|%g|%g|%d\n", h.Title, lo, hi, h.Counts[i])
 		}
 	}
-	if sortLines(sizeChart.String()) != sortLines(sizes) || !strings.Contains(sizes, " at B|") {
-		t.Errorf("size histograms\n%s\nsize_histograms\n%s", sizeChart.String(), sizes)
-	}
+	return b.String()
 }
