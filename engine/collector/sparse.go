@@ -1,8 +1,6 @@
 package collector
 
 import (
-	"math/bits"
-
 	"github.com/tmonbench/tmonbench/engine/flow"
 )
 
@@ -47,8 +45,7 @@ const minSparseSlots = 64
 
 // hash mixes id wyhash-style (seed: sparseSeed).
 func (s *sparseFlows) hash(id uint64) uint32 {
-	hi, lo := bits.Mul64(id^s.seed, 0xe7037ed1a0b428db)
-	return uint32(hi ^ lo)
+	return uint32(flow.Mix(id^s.seed, 0xe7037ed1a0b428db))
 }
 
 // flow returns the flow at place at (1-based).

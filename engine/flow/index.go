@@ -41,13 +41,16 @@ func (x *index) hash(k *ckey) uint64 {
 	d0, d1 := binary.LittleEndian.Uint64(a.dst[:8]), binary.LittleEndian.Uint64(a.dst[8:])
 	m := uint64(k.class) | uint64(k.iface)<<16 | uint64(k.sport)<<32 | uint64(k.dport)<<48
 	n := uint64(k.vlan) | uint64(k.ver)<<16 | uint64(k.proto)<<24 | uint64(k.dscp)<<32 | uint64(k.folded)<<40 | uint64(a.fam)<<48
-	h := mix(s0^0xa0761d6478bd642f, s1^x.seed)
-	h = mix(d0^0xe7037ed1a0b428db, d1^h)
-	h = mix(m^0x8ebc6af09c88c6e3, n^h)
-	return mix(h^0x589965cc75374cc3, 0x1d8e4e27c47d124f)
+	h := Mix(s0^0xa0761d6478bd642f, s1^x.seed)
+	h = Mix(d0^0xe7037ed1a0b428db, d1^h)
+	h = Mix(m^0x8ebc6af09c88c6e3, n^h)
+	return Mix(h^0x589965cc75374cc3, 0x1d8e4e27c47d124f)
 }
 
-func mix(a, b uint64) uint64 {
+// Mix folds the 128-bit product of a and b into 64 bits (wyhash's mum):
+// the mixing step of the flow index's hash, and of the other
+// open-addressing tables keyed by flows (engine/rtt, engine/collector).
+func Mix(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	return hi ^ lo
 }
@@ -138,6 +141,6 @@ func ShiftBack[S any](slots []S, i int, at func(S) (home int, empty bool)) {
 func (p *AddrPair) Hash(seed uint64) uint64 {
 	s0, s1 := binary.LittleEndian.Uint64(p.src[:8]), binary.LittleEndian.Uint64(p.src[8:])
 	d0, d1 := binary.LittleEndian.Uint64(p.dst[:8]), binary.LittleEndian.Uint64(p.dst[8:])
-	h := mix(s0^0xa0761d6478bd642f, s1^seed)
-	return mix(d0^0xe7037ed1a0b428db, d1^h^uint64(p.fam)<<56)
+	h := Mix(s0^0xa0761d6478bd642f, s1^seed)
+	return Mix(d0^0xe7037ed1a0b428db, d1^h^uint64(p.fam)<<56)
 }

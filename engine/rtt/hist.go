@@ -3,10 +3,10 @@ package rtt
 import (
 	"cmp"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
@@ -206,8 +206,7 @@ type histSlot struct {
 const minHistSlots = 64
 
 func (x *histIndex) home(k histKey) uint64 {
-	hi, lo := bits.Mul64(k.flowID^x.seed, 0x9e3779b97f4a7c15^uint64(k.kind)<<1) // an odd multiplier per kind
-	return (hi ^ lo) & x.homeMask
+	return flow.Mix(k.flowID^x.seed, 0x9e3779b97f4a7c15^uint64(k.kind)<<1) & x.homeMask // an odd multiplier per kind
 }
 
 // find returns the slot of k: its histogram's, or the empty slot where

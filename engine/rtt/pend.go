@@ -2,7 +2,6 @@ package rtt
 
 import (
 	"math"
-	"math/bits"
 	"math/rand/v2"
 
 	"github.com/tmonbench/tmonbench/engine/flow"
@@ -57,15 +56,10 @@ func newPendTable() pendTable {
 	return pendTable{slots: make([]pendSlot, minPendSlots), seed: rand.Uint64(), homeMask: math.MaxUint32}
 }
 
-func mix64(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	return hi ^ lo
-}
-
 func (x *pendTable) hash(k *pendKey) uint32 {
 	h := k.addrs.Hash(x.seed)
-	h = mix64(h^(uint64(k.cport)|uint64(k.sport)<<16|uint64(k.kind)<<32|uint64(k.proto)<<40), k.id^x.seed)
-	h = mix64(h^k.q^0x589965cc75374cc3, x.seed^0x1d8e4e27c47d124f)
+	h = flow.Mix(h^(uint64(k.cport)|uint64(k.sport)<<16|uint64(k.kind)<<32|uint64(k.proto)<<40), k.id^x.seed)
+	h = flow.Mix(h^k.q^0x589965cc75374cc3, x.seed^0x1d8e4e27c47d124f)
 	return uint32(h^h>>32) & x.homeMask
 }
 
