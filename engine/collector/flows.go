@@ -29,7 +29,9 @@ type cflow struct {
 }
 
 // flowEnded is set in cflow.folded, above the folded-ports bits, while
-// the flow is listed in Collector.ended.
+// the flow is listed in Collector.ended; a definition's own bit 7 (not a
+// folded port: a probe's mistake) is dropped, or the flow would never be
+// listed.
 const flowEnded = 0x80
 
 // markEnded lists flow k, held at f, as ended (written at the next
@@ -52,7 +54,7 @@ func (f *cflow) define(c *Collector, r *pdu.FlowDef) {
 	f.firstNs, f.lastNs = r.FirstSeenNs, max(f.lastNs, r.FirstSeenNs)
 	f.iface, f.class = r.Iface, c.classIndex(r.Class)
 	f.sport, f.dport, f.vlan = r.SrcPort, r.DstPort, r.VLAN
-	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts|f.folded&flowEnded
+	f.fields, f.ver, f.proto, f.dscp, f.folded = r.Fields, r.IPVersion, r.Protocol, r.DSCP, r.FoldedPorts&^flowEnded|f.folded&flowEnded
 	f.addrs = flow.PackAddrs(r.SrcAddr, r.DstAddr)
 }
 

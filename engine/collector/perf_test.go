@@ -233,6 +233,16 @@ func TestEndedOnce(t *testing.T) {
 			(&pdu.FlowUpdate{FlowID: flow, LastSeenNs: 5e8, Packets: packets, Bytes: 100 * packets, Ended: end}).Append(e)
 		}))
 	}
+	// flow 9's definition carries bit 7 (no folded port): dropped, the
+	// flow is listed when it ends
+	c.Handle(testFrame(pdu.TypeFlowDef, 8, func(e *pdu.Enc) {
+		(&pdu.FlowDef{FlowID: 9, Class: "all", Fields: pdu.FieldProtocol, Protocol: 6, FirstSeenNs: 1e8, FoldedPorts: 0x80}).Append(e)
+	}))
+	update(9, 9, 3, pdu.EndFinal)
+	if len(c.ended) != 1 || c.ended[0].id != 9 {
+		t.Fatalf("ended flows listed %v, want flow 9", c.ended)
+	}
+	c.Drain()
 	update(3, 7, 9, pdu.EndFinal)
 	update(4, 7, 5, pdu.EndIdle)
 	update(5, 8, 1, pdu.EndIdle) // flow 8: no definition yet
