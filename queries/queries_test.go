@@ -222,9 +222,10 @@ func TestTimestampNanoseconds(t *testing.T) {
 // TestSummaryValues asserts the summary query against sums done by hand
 // over testFlows and testFlows2 (class 'web' flow 6 excluded), with the
 // datagrams reassembled from testCounters (issue 15.15: 2 in the udp
-// flow). duration_s is not a column (last_seen - first_seen, exact in ns):
-// the reassembled count (ip_reasm: flow_counters ip_reassembled) takes
-// its place within 120 columns.
+// flow). One probe (p1): a row per protocol and its total. last_seen is
+// not a column: duration_s (last_seen - first_seen, rounded to the µs:
+// 9.999999998 s is 10) takes its place, so that the probe column fits
+// within 120 columns.
 func TestSummaryValues(t *testing.T) {
 	db := openTest(t)
 	q, err := Get("summary")
@@ -232,17 +233,17 @@ func TestSummaryValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := run(t, db, q.SQL)
-	if want := []string{"protocol", "flows", "packets", "bytes", "first_seen", "last_seen", "ip_reasm"}; !reflect.DeepEqual(res.Columns, want) {
+	if want := []string{"probe", "protocol", "flows", "packets", "bytes", "first_seen", "duration_s", "ip_reasm"}; !reflect.DeepEqual(res.Columns, want) {
 		t.Fatalf("columns = %v", res.Columns)
 	}
 	ns := func(v int64) time.Time { return time.Unix(0, v).UTC() }
 	want := [][]any{
-		{"tcp", int64(2), uint64(18), uint64(16300), ns(1700000000000000001), ns(1700000009999999999), uint64(0)},
-		{"udp", int64(1), uint64(3), uint64(240), ns(1700000000123456789), ns(1700000001987654321), uint64(2)},
-		{"icmp6", int64(1), uint64(2), uint64(208), ns(1700000004000000007), ns(1700000005000000007), uint64(0)},
-		{"gre", int64(1), uint64(1), uint64(100), ns(1700000006000000000), ns(1700000006000000000), uint64(0)},
-		{"icmp", int64(1), uint64(1), uint64(84), ns(1700000003000000000), ns(1700000003000000000), uint64(0)},
-		{"total", int64(6), uint64(25), uint64(16932), ns(1700000000000000001), ns(1700000009999999999), uint64(2)},
+		{"p1", "tcp", int64(2), uint64(18), uint64(16300), ns(1700000000000000001), 10.0, uint64(0)},
+		{"p1", "udp", int64(1), uint64(3), uint64(240), ns(1700000000123456789), 1.864198, uint64(2)},
+		{"p1", "icmp6", int64(1), uint64(2), uint64(208), ns(1700000004000000007), 1.0, uint64(0)},
+		{"p1", "gre", int64(1), uint64(1), uint64(100), ns(1700000006000000000), 0.0, uint64(0)},
+		{"p1", "icmp", int64(1), uint64(1), uint64(84), ns(1700000003000000000), 0.0, uint64(0)},
+		{"p1", "total", int64(6), uint64(25), uint64(16932), ns(1700000000000000001), 10.0, uint64(2)},
 	}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Errorf("summary\n%v\nwant\n%v", res.Rows, want)

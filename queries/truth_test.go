@@ -484,3 +484,31 @@ func TestConversationsTwoProbesOnAPath(t *testing.T) {
 		t.Errorf("no conversation %s in %d rows", k, len(rows))
 	}
 }
+
+// TestSummaryPerProbe: the summary of two probes on one path (the lab's
+// tcp-mix at A, the client's side of its NAT router, and B, the server's)
+// has a total per probe, each that capture's own, never one over both
+// (which would count each packet twice). Truth: tshark's IP packets and
+// ip.len sum (`tshark -r X.pcap -q -z io,stat,0,ip,"SUM(ip.len)ip.len"`:
+// A 6,436 packets 5,389,752 bytes, B 6,984 and 6,226,844) and the span
+// from the first to the last IP packet (`tshark -Y ip -T fields -e
+// frame.time_epoch`: A 1795964319.922139688 to .830935628 (+11 s), B
+// .922407155 to .828137436).
+func TestSummaryPerProbe(t *testing.T) {
+	var args []string
+	for _, p := range []string{"A", "B"} {
+		args = append(args, "--probe", p+"="+testsamples.Path(t, "lab", "tcp-mix", p+".pcap"))
+	}
+	rows := namedRows(t, "summary", args...)
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["probe"], " ", r["protocol"], " ", r["flows"], " ", r["packets"], " ", r["bytes"], " ", r["duration_s"]))
+	}
+	want := []string{
+		"A tcp 16 6436 5389752 10.908796", "A total 16 6436 5389752 10.908796",
+		"B tcp 16 6984 6226844 10.90573", "B total 16 6984 6226844 10.90573",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("summary rows\n%q\nwant (tshark)\n%q", got, want)
+	}
+}

@@ -31,7 +31,7 @@ func TestTimesCarryDate(t *testing.T) {
 	press("7")
 	expect("events", "2011-03-18 19:06:08.000000", "2020-12-08 19:10:03.000000")
 	press("8", "enter")
-	expect("summary", "2011-03-18 19:06:08.000000", "2020-12-08 19:10:07.000000")
+	expect("summary", "2011-03-18 19:06:08.000000", "2020-12-08 19:10:03.000000") // first_seen of udp and icmp
 }
 
 // TestTimesOfOneDay: the FTP lab's output lies within one UTC day: times
