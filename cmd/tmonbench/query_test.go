@@ -139,10 +139,10 @@ func TestReassembledInSummaries(t *testing.T) {
 		t.Fatalf("replay: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = tmon(t, "query", "--out", out, "--format", "csv", "summary")
-	var got []string // protocol and ip_reassembled, the first and last columns
+	var got []string // protocol and ip_reassembled, the second and last columns
 	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
 		f := strings.Split(line, ",")
-		got = append(got, f[0]+"="+f[len(f)-1])
+		got = append(got, f[1]+"="+f[len(f)-1])
 	}
 	if want := "protocol=ip_reasm udp=2 tcp=1 total=3"; code != 0 || strings.Join(got, " ") != want {
 		t.Errorf("query summary: exit %d %q, want %q\n%s%s", code, got, want, stdout, stderr)

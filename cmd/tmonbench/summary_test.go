@@ -44,8 +44,8 @@ func TestReplaySummaryFlowsAgree(t *testing.T) {
 	}
 	var total string
 	for _, l := range strings.Split(q("summary"), "\n") {
-		if strings.HasPrefix(l, "total,") {
-			total = strings.Split(l, ",")[1]
+		if strings.HasPrefix(l, "zeek_wikipedia,total,") {
+			total = strings.Split(l, ",")[2]
 		}
 	}
 	if all := q("--sql", "select count(*) n from flows where class = 'all'"); total != "57" || all != "n\n57\n" {
@@ -93,8 +93,8 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 }
 
 // TestSummaryOfNothing: `query summary` over a capture without a packet
-// says 0 flows, 0 packets and 0 bytes, not NULL (the first and last times
-// stay empty: there are none), and the replay says on stderr that the file
+// says 0 flows, 0 packets and 0 bytes, not NULL and not nothing (no probe,
+// first time or duration: there are none), and the replay says on stderr that the file
 // held no packet (it used to succeed in silence, with an empty events
 // table); a capture with packets beside it gets no such warning.
 func TestSummaryOfNothing(t *testing.T) {
@@ -119,7 +119,7 @@ func TestSummaryOfNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("query: exit %d\n%s", code, stderr)
 	}
-	if want := "protocol,flows,packets,bytes,first_seen,last_seen,ip_reasm\ntotal,0,0,0,,,0\n"; stdout != want {
+	if want := "probe,protocol,flows,packets,bytes,first_seen,duration_s,ip_reasm\n,total,0,0,0,,,0\n"; stdout != want {
 		t.Errorf("summary of no packets:\n%s\nwant:\n%s", stdout, want)
 	}
 }
