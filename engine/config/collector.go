@@ -41,7 +41,8 @@ func (cl *Collector) checkFaults(bad func(int, string, string, ...any) error, f 
 // HopsOutsideProbes returns a warning line for every hop of a one-way
 // class whose probe (the part before "/") is not in the probes list, when
 // the list names any: a collector accepting only the listed probes never
-// sees that hop, and every packet that should reach it counts as lost.
+// sees that hop, and every packet that should reach it counts as dropped
+// there (not lost or missed: nobody reported it).
 func (c *Config) HopsOutsideProbes() []string {
 	if len(c.Probes) == 0 {
 		return nil
@@ -58,7 +59,7 @@ func (c *Config) HopsOutsideProbes() []string {
 		for _, h := range cl.Oneway.Hops {
 			p, _, _ := strings.Cut(h, "/")
 			if !slices.Contains(names, p) {
-				w = append(w, fmt.Sprintf("%s:%d: one-way class %q: hop %q is of no probe in the probes list (%s): every packet that should reach it counts as lost",
+				w = append(w, fmt.Sprintf("%s:%d: one-way class %q: hop %q is of no probe in the probes list (%s): nothing is observed there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)",
 					c.file, cl.line, cl.Name, h, strings.Join(names, ", ")))
 			}
 		}

@@ -140,7 +140,7 @@ func FuzzParse(f *testing.F) {
 // TestHopsOutsideProbes: a one-way hop whose probe is not in the probes
 // list is warned about with the file, the class's line, the hop and the
 // list: a collector accepting only the listed probes never sees it, and
-// every packet that should reach it counts as lost (a second new user's
+// every packet that should reach it counts as dropped (a second new user's
 // hops [A, C] with probes A and B: 100 % loss, silently). "B/eth0" is
 // probe B's; without a probes list there is nothing to check.
 func TestHopsOutsideProbes(t *testing.T) {
@@ -152,7 +152,7 @@ classes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{`hops.yaml:4: one-way class "ac": hop "C" is of no probe in the probes list (A, B): every packet that should reach it counts as lost`}
+	want := []string{`hops.yaml:4: one-way class "ac": hop "C" is of no probe in the probes list (A, B): nothing is observed there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`}
 	if got := cfg.HopsOutsideProbes(); !slices.Equal(got, want) {
 		t.Errorf("HopsOutsideProbes:\n%q\nwant\n%q", got, want)
 	}

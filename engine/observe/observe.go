@@ -250,10 +250,14 @@ type FTPTransfer struct {
 // one-way delay, RFC 7680 loss). A one-way flow is identified without probe
 // or interface (design 7): by class and the granularity fields, named in
 // flow. Status: delivered (seen at both hops: delay_us set), lost (seen at
-// from_hop, never at to_hop: lost on this segment), missed (seen at to_hop,
-// not at from_hop), dropped (not observed: the observation expired at the
-// probe before reaching the collector, or the probe had ended its run
-// before the packet reached its hop), duplicate (a second copy at to_hop).
+// from_hop and at no hop after it: lost on this segment), missed (passed a
+// hop of the pair unobserved: seen at to_hop and not at from_hop, or at
+// from_hop and a later hop and not at to_hop), dropped (not observed at a
+// hop whose probe did not report that time: the observation expired at the
+// probe before reaching the collector, the probe had ended its run before
+// the packet reached its hop, or it had not reported that far when the
+// packet was classified: killed, silent or never heard from), duplicate (a
+// second copy at to_hop).
 type OnewayDelay struct {
 	Class     string   `parquet:"class,dict"`                                     // one-way class name
 	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow
@@ -312,9 +316,9 @@ type OnewayLoss struct {
 	IntervalS     float64 `parquet:"interval_s"`                                 // interval length
 	Sent          uint64  `parquet:"sent"`                                       // seen at from_hop
 	Delivered     uint64  `parquet:"delivered"`                                  // seen at both
-	Lost          uint64  `parquet:"lost"`                                       // seen at from_hop, not at to_hop
-	Missed        uint64  `parquet:"missed"`                                     // seen at to_hop, not at from_hop
-	Dropped       uint64  `parquet:"dropped"`                                    // not observed at to_hop: its observation expired at the probe, or the probe had ended its run
+	Lost          uint64  `parquet:"lost"`                                       // seen at from_hop and at no hop after it: lost on the way to to_hop
+	Missed        uint64  `parquet:"missed"`                                     // passed a hop of the pair unobserved: seen at to_hop and not at from_hop, or at from_hop and a later hop and not at to_hop
+	Dropped       uint64  `parquet:"dropped"`                                    // not observed at a hop of the pair whose probe did not report that time: its observation expired at the probe, its run had ended, or it had not reported that far when the packet was classified (probe killed, silent, never heard from)
 	Duplicates    uint64  `parquet:"duplicates"`                                 // extra copies at to_hop
 	Collisions    uint64  `parquet:"collisions"`                                 // signature collisions resolved by time
 }

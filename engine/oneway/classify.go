@@ -177,12 +177,19 @@ func (r *Reconciler) EndProbe(probe string, lastNs int64) {
 }
 
 // afterEnd reports whether the packet of record base (flow f), missing at
-// hop h, would have been seen there after the hop's probe ended
-// (EndProbe): seen upstream of h at a time that, with the flow's current
-// delay to h (that of its latest match there, when known), is after the
-// end (or, seen downstream only, more than the timeout after it).
+// hop h, would have been seen there after the last thing the hop's probe
+// reported: after its run ended (EndProbe), or, classified while its
+// probe had not reported that far (a probe killed or silent, never heard
+// from, or still running when the collector stops: Flush, or evicted),
+// after its latest report (Advance). Seen upstream of h at a time that,
+// with the flow's current delay to h (that of its latest match there,
+// when known), is after that (or, seen downstream only, more than the
+// timeout after it). Nobody reported the packet there: it is dropped, not
+// lost or missed (design 4.3: a missing observation its probe did not
+// deliver is dropped). A record settled in time is behind every hop's
+// report by the timeout: this never holds for it.
 func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) bool {
-	end := r.endNs[h]
+	end := min(r.endNs[h], r.nowNs[h])
 	if end == math.MaxInt64 {
 		return false
 	}

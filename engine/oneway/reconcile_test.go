@@ -63,6 +63,11 @@ func (s *sim) advanceAll(atUs float64) {
 	}
 }
 
+// reported advances every hop far past the packets of a test (10 s): each
+// probe reported everything it saw, so a packet missing at a hop is lost
+// or missed there, not dropped (afterEnd).
+func (s *sim) reported() { s.advanceAll(1e7) }
+
 func twoHops() Config { return Config{Hops: []string{"a", "b"}, TimeoutS: 1, Records: true} }
 
 func TestDuplicateAndMissed(t *testing.T) {
@@ -71,6 +76,7 @@ func TestDuplicateAndMissed(t *testing.T) {
 	s.obs(1, 1, 100, 100)
 	s.obs(1, 1, 150, 100) // a second copy at b, 50 µs later
 	s.obs(1, 2, 500, 100) // seen at b only
+	s.reported()
 	s.r.Flush()
 	st := s.r.Stats()
 	if st.Delivered != 1 || st.Missed != 1 || st.Duplicates != 1 || st.Lost != 0 {
@@ -118,6 +124,7 @@ func TestDropped(t *testing.T) {
 	s.obs(0, 2, 10_000, 100)
 	// b's probe gave up the PDU holding its observations between 50 and 80 µs
 	s.r.Drop(1, 1, &Dropped{FlowID: 5, Count: 1, FirstNs: us(50), LastNs: us(80)})
+	s.reported()
 	s.r.Flush()
 	st := s.r.Stats()
 	if st.Dropped != 1 || st.Lost != 1 {
@@ -233,6 +240,7 @@ func TestThreeHopsMissedInTheMiddle(t *testing.T) {
 	s.obs(2, 1, 300, 100) // not seen at m
 	s.obs(0, 2, 1000, 100)
 	s.obs(1, 2, 1100, 100) // lost between m and b
+	s.reported()
 	s.r.Flush()
 	st := s.r.Stats()
 	if st.Missed != 1 || st.Lost != 1 {
@@ -255,6 +263,7 @@ func TestThreeHopsMissedInTheMiddle(t *testing.T) {
 
 func TestEvictionAndFlows(t *testing.T) {
 	s := newSim(t, twoHops(), Limits{MaxRecords: 2, MaxFlows: 1})
+	s.r.Advance(1, us(1e6)) // b reported past the packets: the evicted one is lost there
 	s.obs(0, 1, 0, 100)
 	s.obs(0, 2, 10, 100)
 	s.obs(0, 3, 20, 100)
@@ -408,8 +417,46 @@ func TestEndedProbeDropsNotLoses(t *testing.T) {
 	s.obs(0, 1, 0, 100)
 	s.obs(0, 2, 2000, 100)
 	s.obs(1, 1, 100, 100)
+	s.r.Advance(1, us(1e6)) // the new run reports past the packets
 	s.r.Flush()
 	if st := s.r.Stats(); st.Delivered != 1 || st.Lost != 1 || st.Dropped != 0 {
 		t.Errorf("after Resume: stats %+v, want 1 delivered, 1 lost", st)
+	}
+}
+
+// TestUnreportedHopDrops: the lab's four-hop path with its probe at RC
+// killed (kill -9: no final report, no EndProbe) after reporting through
+// 1000 µs, and one hop (rs) whose probe never ran: what those hops never
+// reported is dropped at them, not lost or missed on the path. A trial
+// on the lab's oneway-udp captures with probe RC killed 5 s in gave
+// A>RC 2,729 missed and 33 lost (truth: 0 lost A to RC), and a replay of
+// A and B alone A>RC 59 lost and 4,941 missed. Packet 1 (at a 0, rc 100,
+// b 300) is before the kill: delivered a>rc; packet 2 (a 2000, b 2300)
+// after it: dropped at rc; packet 3 (a 2500 only) dropped at rc too, not
+// lost, since rc cannot say it passed.
+func TestUnreportedHopDrops(t *testing.T) {
+	s := newSim(t, Config{Hops: []string{"a", "rc", "rs", "b"}, TimeoutS: 1, Records: true}, Limits{IntervalS: 10})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100)
+	s.obs(3, 1, 300, 100)
+	s.r.Advance(1, us(1000)) // rc's last report
+	s.obs(0, 2, 2000, 100)
+	s.obs(3, 2, 2300, 100)
+	s.obs(0, 3, 2500, 100)
+	s.r.Advance(0, us(1e7))
+	s.r.Advance(3, us(1e7))
+	s.r.Flush() // the collector stops: rc silent, rs never heard from
+	got := map[string]string{}
+	for _, d := range s.delays {
+		got[d.FromHop+">"+d.ToHop+string(rune('0'+d.Signature))] = d.Status
+	}
+	want := map[string]string{"a>rc1": "delivered", "a>rc2": "dropped", "a>rc3": "dropped", "rs>b2": "dropped", "rs>b1": "dropped"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	if st := s.r.Stats(); st.Lost != 0 || st.Missed != 0 || st.Dropped != 3 {
+		t.Errorf("stats %+v, want 3 dropped, none lost or missed", st)
 	}
 }

@@ -297,9 +297,9 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 // UnseenHops returns a warning line for every hop of a one-way class of
 // cfg that no capture point of probes reaches (oneway.HopIndex: a hop
 // "P" is probe P's, "P/I" its interface I): no packet is seen there, so
-// every packet of the class that should reach it counts as lost, and a
+// every packet of the class that should reach it counts as dropped, and a
 // hop misspelled or of a probe left out of the run is easy to miss in a
-// 100 % loss. The lines name the class, the hop and the run's probes.
+// 100 % drop. The lines name the class, the hop and the run's probes.
 func UnseenHops(cfg *config.Config, probes []probe.Identity) []string {
 	var names []string
 	for _, p := range probes {
@@ -312,7 +312,7 @@ func UnseenHops(cfg *config.Config, probes []probe.Identity) []string {
 		}
 		for _, h := range cl.Oneway.Hops {
 			if !hopSeen(h, probes) {
-				w = append(w, fmt.Sprintf("one-way class %q: hop %q is no probe (or probe/interface) of this run (probes %s): no packet is seen there, so every packet that should reach it counts as lost",
+				w = append(w, fmt.Sprintf("one-way class %q: hop %q is no probe (or probe/interface) of this run (probes %s): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)",
 					cl.Name, h, strings.Join(names, ", ")))
 			}
 		}

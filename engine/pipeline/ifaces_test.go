@@ -141,8 +141,8 @@ classes:
 	probes := []probe.Identity{{Name: "A", Interfaces: []string{"if0"}}, {Name: "B", Interfaces: []string{"eth0", "eth1"}}}
 	got := pipeline.UnseenHops(cfg, probes)
 	want := []string{
-		`one-way class "ac": hop "C" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as lost`,
-		`one-way class "ax": hop "B/eth9" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as lost`,
+		`one-way class "ac": hop "C" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
+		`one-way class "ax": hop "B/eth9" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("UnseenHops:\n%q\nwant\n%q", got, want)
