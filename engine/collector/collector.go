@@ -51,6 +51,11 @@ type probeState struct {
 	// quietEnd is set while a finished probe is silent: it ended, it is
 	// not lost (no probe_silent, and no probe_alive when it comes back)
 	quietEnd bool
+	// runConfig is the configuration hash run runConfigEpoch said it is
+	// under (pdu.RunConfig): a switch-over does not wait for a run already
+	// of the new version (Switch).
+	runConfig      string
+	runConfigEpoch int64
 }
 
 type flowKey struct {
@@ -312,6 +317,12 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 				}
 				p.name, p.ifaces, p.hello = r.Probe, r.Interfaces, true
 				defer c.replayPending(h.ProbeID)
+			}
+		case pdu.TypeRunConfig:
+			var r pdu.RunConfig
+			r.Decode(&d)
+			if d.Err() == nil {
+				c.runConfig(h, r.ConfigHash)
 			}
 		case pdu.TypeMetricDef:
 			var r pdu.MetricDef

@@ -57,7 +57,11 @@ type owState struct {
 	// else the latest probe clock heard then; MinInt64 before any.
 	switchAt int64
 	timed    bool
-	told     map[string]oneway.Stats // per class, the reconciler's counters at the last report (reportOneway)
+	// switchHash is the configuration hash the latest switch-over took
+	// (config.Config.Hash): a run that says it is under it (pdu.RunConfig)
+	// is of the new version, whenever it began.
+	switchHash string
+	told       map[string]oneway.Stats // per class, the reconciler's counters at the last report (reportOneway)
 }
 
 func newOwState() *owState {
@@ -284,6 +288,19 @@ func (c *Collector) preSwitch(pid uint16, epoch int64) bool {
 	return ok && epoch <= run
 }
 
+// runConfig notes that run h.Epoch of h's probe is under configuration
+// hash (pdu.RunConfig). A run of the version the latest switch-over took
+// is not one begun before it, even if the collector heard from it first
+// (its probe restarted faster than the collector switched): the new
+// reconcilers follow it.
+func (c *Collector) runConfig(h pdu.Header, hash string) {
+	p := c.probe(h.ProbeID)
+	p.runConfig, p.runConfigEpoch = hash, h.Epoch
+	if run, ok := c.ow.before[h.ProbeID]; ok && hash != "" && hash == c.ow.switchHash && run >= h.Epoch {
+		c.ow.before[h.ProbeID] = h.Epoch - 1 // its earlier runs stay of the version that stopped
+	}
+}
+
 // notSwitched tells whether h, of a run begun before the latest
 // switch-over, was built more than the longest one-way timeout after it:
 // its probe did not restart with the new version (it refused it, or never
@@ -378,7 +395,7 @@ var onewayEvents = []struct {
 		n: func(s *oneway.Stats) uint64 { return s.Collisions }},
 	{Kind: "oneway_late", Severity: observe.SevWarning, Message: "class %s: %d observations arrived after the timeout (timeout_s) had passed at every hop: each made a record of its own, so its packet may count as lost at one hop and missed at another; raise timeout_s if the probes' PDUs arrive that late",
 		n: func(s *oneway.Stats) uint64 { return s.Late }},
-	{Kind: "oneway_evicted", Severity: observe.SevWarning, Message: "class %s: %d packet records classified before their timeout to keep the collector's open records bounded: their packets may count as lost; shorten timeout_s or narrow the class",
+	{Kind: "oneway_evicted", Severity: observe.SevWarning, Message: "class %s: %d packet records classified before their timeout to keep the collector's open records bounded: at a hop that had not reported them yet they count as dropped; shorten timeout_s or narrow the class",
 		n: func(s *oneway.Stats) uint64 { return s.Evicted }},
 	{Kind: "oneway_flows_full", Severity: observe.SevWarning, Message: "class %s: %d observations of one-way flows beyond the collector's limit of flows per class ignored: narrow the class or its granularity",
 		n: func(s *oneway.Stats) uint64 { return s.FlowsFull }},

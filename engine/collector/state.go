@@ -80,6 +80,11 @@ type savedProbe struct {
 	FinalID    uint32
 	FinalEpoch int64
 	Finished   bool
+	// RunConfig and RunConfigEpoch: the configuration hash the probe's
+	// run RunConfigEpoch said it is under (pdu.RunConfig); empty in a
+	// state saved before it existed.
+	RunConfig      string
+	RunConfigEpoch int64
 }
 
 // savedFlow is a cflow in exported fields: its definition (Defined
@@ -158,7 +163,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
 		p := c.probes[id]
 		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
-			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished})
+			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished, RunConfig: p.runConfig, RunConfigEpoch: p.runConfigEpoch})
 	}
 	for k, f := range c.flows.All {
 		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
@@ -239,7 +244,7 @@ func (c *Collector) RestoreState(b []byte) error {
 	c.probes = map[uint16]*probeState{}
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
-			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished}
+			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch}
 		if ps.metrics == nil {
 			ps.metrics = map[uint32]string{}
 		}
@@ -305,7 +310,7 @@ func (c *Collector) RestoreState(b []byte) error {
 	}
 	ow.switchAt = math.MinInt64
 	if s.OwSwitch != nil {
-		ow.switchAt, ow.timed = s.OwSwitch.AtNs, s.OwSwitch.Timed
+		ow.switchAt, ow.timed, ow.switchHash = s.OwSwitch.AtNs, s.OwSwitch.Timed, s.OwSwitch.Hash
 	}
 	if ow.runs == nil {
 		ow.runs = map[uint16]int64{}
@@ -397,6 +402,7 @@ func restoreBad(m map[uint16]savedBad) map[uint16]*badPDUs {
 type savedSwitch struct {
 	AtNs  int64
 	Timed bool
+	Hash  string // the version switched to; empty in a state saved before it existed
 }
 
 // savedSwitch returns the latest switch-over for a checkpoint, nil when
@@ -405,5 +411,5 @@ func (ow *owState) savedSwitch() *savedSwitch {
 	if ow.switchAt == math.MinInt64 {
 		return nil
 	}
-	return &savedSwitch{AtNs: ow.switchAt, Timed: ow.timed}
+	return &savedSwitch{AtNs: ow.switchAt, Timed: ow.timed, Hash: ow.switchHash}
 }

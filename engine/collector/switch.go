@@ -28,9 +28,11 @@ import (
 // at its hops for one nobody watched, its watermark for one lost), unless
 // such a run goes on past the switch by more than the one-way timeout (a
 // probe that refused the new version or never got it): they then follow
-// it, with a oneway_probe_not_switched warning. Everything else (probe
-// runs, flows, their rows) goes on. Errors: a one-way class of cfg the
-// reconciler cannot run; the collector is then unchanged.
+// it, with a oneway_probe_not_switched warning. A run that said it is
+// under cfg (pdu.RunConfig: cfg.Hash()) is of cfg, whenever it began or
+// was heard from. Everything else (probe runs, flows, their rows) goes
+// on. Errors: a one-way class of cfg the reconciler cannot run; the
+// collector is then unchanged.
 func (c *Collector) Switch(cfg *config.Config) error {
 	old := c.ow.recs
 	c.ow.recs = map[string]*oneway.Reconciler{}
@@ -54,10 +56,11 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	// began at or after valid_from is already of cfg (it reached the
 	// collector first).
 	vf, timed := cfg.ValidFromNs()
-	ow.switchAt, ow.timed = cmp.Or(vf, c.lastNs), timed
+	ow.switchAt, ow.timed, ow.switchHash = cmp.Or(vf, c.lastNs), timed, cfg.Hash()
 	clear(ow.follow)
-	for pid := range c.probes {
-		if run, ok := c.rx.CurrentEpoch(pid); ok && (!timed || run < vf) {
+	for pid, p := range c.probes {
+		run, ok := c.rx.CurrentEpoch(pid)
+		if ok && (!timed || run < vf) && (p.runConfigEpoch != run || p.runConfig != ow.switchHash) {
 			ow.before[pid] = run
 		}
 	}

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -192,6 +193,7 @@ func TestOnewaySecondRun(t *testing.T) {
 // records, none delivered).
 func TestSwitchOverShortRuns(t *testing.T) {
 	cfg, _ := labPDUs(t)
+	v2 := labV2(t)
 	run := func(switched bool) map[string][]string {
 		c := labCollector(t, cfg)
 		all := &observe.Batch{}
@@ -202,7 +204,7 @@ func TestSwitchOverShortRuns(t *testing.T) {
 					c.Handle(f)
 				}
 			}
-			if err := c.Switch(cfg); err != nil {
+			if err := c.Switch(v2); err != nil {
 				t.Fatal(err)
 			}
 			for _, fs := range first {
@@ -214,7 +216,7 @@ func TestSwitchOverShortRuns(t *testing.T) {
 			all.Append(c.Drain())
 		}
 		for _, name := range []string{"A", "B"} {
-			for _, f := range probeFrames(t, cfg, name, "lab/oneway-udp/"+name+".pcap", 8) {
+			for _, f := range probeFrames(t, v2, name, "lab/oneway-udp/"+name+".pcap", 8) {
 				c.Handle(f)
 			}
 		}
@@ -298,7 +300,7 @@ func TestSwitchOverNotRestarted(t *testing.T) {
 	var early observe.Batch
 	for i := 0; i < max(len(frames[0]), len(frames[1])); i++ {
 		if i == sw {
-			if err := c.Switch(cfg); err != nil {
+			if err := c.Switch(labV2(t)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -345,5 +347,118 @@ func TestSwitchOverNotRestarted(t *testing.T) {
 	t.Logf("%d of the %d records sent more than 6 s before the end written before Finish; %d warnings", before, total, warned)
 	if warned != 2 || total == 0 || before != total {
 		t.Errorf("%d oneway_probe_not_switched events (want 2); of the %d records sent more than 6 s before the end, %d written before Finish", warned, total, before)
+	}
+}
+
+// labV2 is labConfig's next version: the tcp class without sizes, the
+// one-way class unchanged (another config hash, the same reconcilers).
+func labV2(t *testing.T) *config.Config {
+	t.Helper()
+	v2, err := config.Parse([]byte(strings.Replace(labConfig, "[counters, sizes, tcp, rtt]", "[counters, tcp, rtt]", 1)), "lab-v2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := labPDUs(t); v2.Hash() == cfg.Hash() {
+		t.Fatal("labV2 has labConfig's hash")
+	}
+	return v2
+}
+
+// TestSwitchOverProbeFirst: a version without valid_from, which the probes
+// (their watchers faster than the collector's poll, switchPoll) take
+// before the collector: A's and B's first runs (the TCP mix: no one-way
+// packet) end, and their second runs, under the new version, reach the
+// collector before it switches, up to their first one-way observations
+// (Hello, RunConfig, definitions). Each second run's RunConfig names the
+// new version's hash: the new reconcilers follow them from their start.
+// oneway_delays, oneway_loss and oneway_latency are those of a collector
+// that saw only the second runs, as many written before the end, and no
+// oneway_probe_not_switched warning. Before (the runs heard from before
+// an untimed switch were held as of the old version): the new reconcilers
+// waited for those runs' hops until their PDUs were built more than the
+// one-way timeout after the switch, then followed them with that warning,
+// wrong for runs that had switched. With late, the RunConfig PDUs come
+// just after the switch (the runs' Hellos before it): the same rows.
+func TestSwitchOverProbeFirst(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		t.Run(fmt.Sprint("late=", late), func(t *testing.T) { testSwitchOverProbeFirst(t, late) })
+	}
+}
+
+func testSwitchOverProbeFirst(t *testing.T, late bool) {
+	cfg, _ := labPDUs(t)
+	v2 := labV2(t)
+	second := [][][]byte{probeFrames(t, v2, "A", "lab/oneway-udp/A.pcap", 8), probeFrames(t, v2, "B", "lab/oneway-udp/B.pcap", 8)}
+	run := func(switched bool) (map[string][]string, []observe.Event, int) {
+		c := labCollector(t, cfg)
+		all := &observe.Batch{}
+		if switched {
+			for _, name := range []string{"A", "B"} {
+				for _, f := range probeFrames(t, cfg, name, "lab/tcp-mix/A.pcap", 7) {
+					c.Handle(f)
+				}
+			}
+		}
+		next := make([]int, len(second))
+		var held [][]byte
+		for i, fs := range second { // up to the first observations
+			for ; next[i] < len(fs); next[i]++ {
+				h, _, err := pdu.ParseFrame(fs[next[i]])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h.Type == pdu.TypePacketObs {
+					break
+				}
+				if late && h.Type == pdu.TypeRunConfig {
+					held = append(held, fs[next[i]])
+					continue
+				}
+				c.Handle(fs[next[i]])
+			}
+			if next[i] == len(fs) || next[i] < 2 {
+				t.Fatalf("probe %d: first observations at frame %d of %d", i, next[i], len(fs))
+			}
+		}
+		if switched {
+			if err := c.Switch(v2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if late && len(held) != 2 {
+			t.Fatalf("%d RunConfig PDUs before the observations, want 2", len(held))
+		}
+		for _, f := range held {
+			c.Handle(f)
+		}
+		for k := 0; next[0] < len(second[0]) || next[1] < len(second[1]); k++ {
+			for i, fs := range second {
+				if next[i] < len(fs) {
+					c.Handle(fs[next[i]])
+					next[i]++
+				}
+			}
+			if k%20 == 19 {
+				all.Append(c.Drain())
+			}
+		}
+		early := len(all.OnewayDelays)
+		all.Append(c.Finish())
+		return rowSet(all), all.Events, early
+	}
+	got, events, early := run(true)
+	want, _, wantEarly := run(false)
+	for _, tab := range []string{"oneway_delays", "oneway_loss", "oneway_latency"} {
+		if !slices.Equal(got[tab], want[tab]) || len(want[tab]) == 0 {
+			t.Errorf("%s: %d rows after the switch-over, %d from the second runs alone", tab, len(got[tab]), len(want[tab]))
+		}
+	}
+	for _, e := range events {
+		if e.Kind == "oneway_probe_not_switched" {
+			t.Errorf("event %s: %s", e.Kind, e.Message)
+		}
+	}
+	if early != wantEarly {
+		t.Errorf("%d oneway_delays rows written before Finish, %d without the switch-over", early, wantEarly)
 	}
 }

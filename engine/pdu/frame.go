@@ -62,12 +62,13 @@ const (
 	TypeRTTHist     Type = 16 // round-trip histograms per interval
 	TypeDropped     Type = 17 // one-way observations a probe gave up (design 4.3 "dropped")
 	TypeReport      Type = 18 // a probe's account of its channel, last PDU of its run (pdu_stats)
-	typeLimit       Type = 19
+	TypeRunConfig   Type = 19 // the configuration version a probe run is under: sent after hello
+	typeLimit       Type = 20
 	magic0, magic1       = 'T', 'M'
 )
 
 var typeNames = [typeLimit]string{"", "hello", "flow_def", "metric_def", "counters", "flow_update", "events", "heartbeat", "ack",
-	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist", "dropped", "report"}
+	"tcp_conn", "ftp_transfer", "rtt_sample", "packet_obs", "histograms", "hist_def", "ftp_session", "rtt_hist", "dropped", "report", "run_config"}
 
 // String names the type as in pdu_stats and events.
 func (t Type) String() string {

@@ -42,6 +42,22 @@ func (h *Hello) Decode(d *Dec) {
 	}
 }
 
+// RunConfig names the configuration version a probe run is under
+// (TypeRunConfig, sent with the Hello of each run): the hash of its
+// effective configuration (config.Config.Hash, run.json's config_hash).
+// All components share one version of one file (design 1.6): a collector
+// that switches versions knows by it which probe runs are already of the
+// new one.
+type RunConfig struct {
+	ConfigHash string
+}
+
+// Append encodes r.
+func (r *RunConfig) Append(e *Enc) { e.String(r.ConfigHash) }
+
+// Decode decodes r.
+func (r *RunConfig) Decode(d *Dec) { r.ConfigHash = d.String() }
+
 // Field bits of FlowDef.Fields: which granularity fields the flow key holds.
 const (
 	FieldIPVersion uint8 = 1 << iota

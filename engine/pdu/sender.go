@@ -475,10 +475,10 @@ func (s *Sender) AppendRecord(t Type, nowNs int64, rec []byte) {
 
 // definitions are flushed before any observation PDU so the collector
 // learns flows and metrics before their observations (design 3.14).
-var definitions = [...]Type{TypeHello, TypeMetricDef, TypeHistDef, TypeFlowDef}
+var definitions = [...]Type{TypeHello, TypeRunConfig, TypeMetricDef, TypeHistDef, TypeFlowDef}
 
 func isDefinition(t Type) bool {
-	return t == TypeHello || t == TypeMetricDef || t == TypeHistDef || t == TypeFlowDef
+	return t == TypeHello || t == TypeRunConfig || t == TypeMetricDef || t == TypeHistDef || t == TypeFlowDef
 }
 
 // Permanent reports whether PDUs of type t are never destroyed: the key

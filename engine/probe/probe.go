@@ -93,6 +93,7 @@ type owClass struct {
 type Probe struct {
 	id      Identity
 	cfg     *config.Config
+	cfgHash string // cfg.Hash(), sent as each run's RunConfig
 	log     *slog.Logger
 	dis     *dissect.Dissector
 	sieve   *filter.Sieve
@@ -251,6 +252,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		id:         id,
 		earlyNs:    math.MaxInt64,
 		cfg:        cfg,
+		cfgHash:    cfg.Hash(),
 		log:        log,
 		dis:        dissect.New(),
 		sieve:      sieve,
@@ -363,6 +365,9 @@ func (p *Probe) sendDefinitions(nowNs int64) {
 	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
 	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
 	p.out.End(pdu.TypeHello, nowNs)
+	rc := pdu.RunConfig{ConfigHash: p.cfgHash}
+	rc.Append(p.out.Begin(pdu.TypeRunConfig, nowNs))
+	p.out.End(pdu.TypeRunConfig, nowNs)
 	for id, name := range flow.MetricNames {
 		m := pdu.MetricDef{ID: uint32(id), Name: name}
 		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
