@@ -7,7 +7,9 @@ SELECT
     count(*) FILTER (WHERE status <> 'complete') AS not_complete,
     count(*) FILTER (WHERE command IN ('RETR', 'STOR', 'APPE', 'STOU')) AS files,
     sum(bytes)::UBIGINT AS bytes,
-    round(sum(bytes) * 8 / nullif(sum(duration_s), 0) / 1e6, 3) AS mean_mbps,
+    -- transfers whose data connection is not in the capture have no rate
+    round(sum(bytes) FILTER (WHERE status <> 'data_not_captured') * 8
+        / nullif(sum(duration_s) FILTER (WHERE status <> 'data_not_captured'), 0) / 1e6, 3) AS mean_mbps,
     round(max(throughput_mbps), 3) AS max_mbps
 FROM ftp_transfers
 LEFT JOIN addresses s ON s.address = data_src_addr

@@ -512,3 +512,21 @@ func TestSummaryPerProbe(t *testing.T) {
 		t.Errorf("summary rows\n%q\nwant (tshark)\n%q", got, want)
 	}
 }
+
+// TestFTPDataNotCaptured: Zeek's ftp cwd-navigation capture holds one
+// control connection with 687 RETR, each answered 226, and none of their
+// data connections (tshark -q -z conv,tcp: the control connection only).
+// The ftp query gives each transfer status data_not_captured and NULL
+// bytes and throughput (unknown), not 0 bytes "incomplete" (a trial read
+// 687 empty files).
+func TestFTPDataNotCaptured(t *testing.T) {
+	rows := namedRows(t, "ftp", testsamples.Path(t, "pcap", "ftp-edge", "zeek_ftp_cwd-navigation.pcap"))
+	if len(rows) != 687 {
+		t.Fatalf("%d transfers, want 687", len(rows))
+	}
+	for i, r := range rows {
+		if r["status"] != "data_not_captured" || num(t, r["reply_code"]) != 226 || r["bytes"] != nil || r["throughput_mbps"] != nil {
+			t.Fatalf("transfer %d: %v", i, r)
+		}
+	}
+}

@@ -12,7 +12,7 @@ var (
 	directionCodes = []string{"", DirServerToClient, DirClientToServer}
 	modeCodes      = []string{"", ModePassive, ModeActive}
 	modeCmdCodes   = []string{"", "PASV", "EPSV", "PORT", "EPRT"}
-	statusCodes    = []string{"", StatusComplete, StatusAborted, StatusFailed, StatusIncomplete}
+	statusCodes    = []string{"", StatusComplete, StatusAborted, StatusFailed, StatusIncomplete, StatusDataNotCaptured}
 )
 
 func appendEnum(e *pdu.Enc, s string, table []string) {

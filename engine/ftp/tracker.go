@@ -29,6 +29,11 @@ const (
 	StatusAborted     = "aborted"
 	StatusFailed      = "failed"
 	StatusIncomplete  = "incomplete"
+	// StatusDataNotCaptured: the server's final reply says the transfer
+	// ended (2xx), but its data connection is not in the capture: bytes,
+	// throughput and the data connection's source port are unknown (0 in
+	// the row, NULL in the ftp query).
+	StatusDataNotCaptured = "data_not_captured"
 )
 
 // Tracker follows FTP control connections and their data connections
@@ -581,6 +586,8 @@ func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTr
 			r.Status = StatusFailed
 		case x.reply >= 200 && x.reply < 300 && c != nil:
 			r.Status = StatusComplete
+		case x.reply >= 200 && x.reply < 300:
+			r.Status = StatusDataNotCaptured
 		}
 	}
 	if x.dir == dirUp {

@@ -223,7 +223,10 @@ type FTPSession struct {
 // session (RETR, STOR, APPE, STOU, LIST, NLST, MLSD). The data connection is
 // written with its TCP initiator first (the client in passive mode, the
 // server's port 20 in active mode). Status: complete (2xx final reply),
-// aborted (426), failed (other 4xx/5xx) or incomplete (no final reply).
+// aborted (426), failed (other 4xx/5xx), incomplete (no final reply) or
+// data_not_captured (a 2xx final reply, but the data connection is not in
+// the capture: bytes, throughput_mbps and data_src_port are 0 for
+// unknown).
 type FTPTransfer struct {
 	Probe          string  `parquet:"probe,dict"`                             // probe name
 	SessionID      uint64  `parquet:"session_id"`                             // the ftp_sessions row of the control connection
@@ -242,7 +245,7 @@ type FTPTransfer struct {
 	Bytes          uint64  `parquet:"bytes"`                                  // data connection payload in the transfer direction
 	ThroughputMbps float64 `parquet:"throughput_mbps"`                        // bytes * 8 / duration_s / 1e6
 	ReplyCode      uint16  `parquet:"reply_code"`                             // final reply (226, 426, 550, ...); 0 none
-	Status         string  `parquet:"status,dict"`                            // complete, aborted, failed or incomplete
+	Status         string  `parquet:"status,dict"`                            // complete, aborted, failed, incomplete or data_not_captured
 }
 
 // OnewayDelay is one row of oneway_delays (a class's oneway.records on):

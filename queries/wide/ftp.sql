@@ -8,9 +8,10 @@ SELECT
     direction,
     data_mode,
     mode_command,
-    bytes,
+    -- unknown (NULL) when the data connection is not in the capture
+    CASE WHEN status <> 'data_not_captured' THEN bytes END AS bytes,
     round(duration_s, 3) AS duration_s,
-    round(throughput_mbps, 3) AS throughput_mbps,
+    CASE WHEN status <> 'data_not_captured' THEN round(throughput_mbps, 3) END AS throughput_mbps,
     reply_code,
     status
 FROM ftp_transfers
