@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,9 +88,8 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		stopCtx, stopCapture := context.WithCancel(context.Background())
 		defer stopCapture()
-		pacer := replay.NewPacer(speed)
-		r.pace = func(_ context.Context, t int64) error { return pacer.Wait(stopCtx, t) }
 		src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
+		r.paceFile(src, replay.NewPacer(speed), *pcap)
 		ctx, release := probeSignals(src, func() {
 			stopCapture()
 			fmt.Fprintf(stderr, "tmonbench probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
@@ -99,7 +99,10 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		return r.unacked(ctx, res)
+		if err := r.unacked(ctx, res); err != nil || !src.interrupted {
+			return err
+		}
+		return &exitError{code: 130, err: errors.New("probe: interrupted: the replay stopped before the end of " + *pcap)}
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/replay"
 )
 
 // stoppableFile is the capture file a probe process replays: it ends (as
@@ -22,19 +24,61 @@ type stoppableFile struct {
 	pkt.Source
 	stop  context.Context
 	ended atomic.Bool // the file ended (EOF, damage or stop)
+	// interrupted: the stop ended the file before its end; onStop is
+	// called then, once, with the packets read (the run_interrupted
+	// event).
+	interrupted bool
+	onStop      func(packets uint64)
+	packets     uint64
 }
 
 // Next implements pkt.Source.
 func (s *stoppableFile) Next() ([]byte, pkt.Meta, error) {
 	if s.stop.Err() != nil {
-		s.ended.Store(true)
+		s.interrupt(0)
 		return nil, pkt.Meta{}, io.EOF
 	}
 	data, m, err := s.Source.Next()
 	if err != nil {
 		s.ended.Store(true)
+	} else {
+		s.packets++
 	}
 	return data, m, err
+}
+
+// interrupt ends the file before its end (the stop came): once, it calls
+// onStop with the packets handled, the packets read but unhandled left
+// out. Called by Next, and by the pacer's wait that the stop cut short
+// (the packet it paced is not handled, and the run reads no more).
+func (s *stoppableFile) interrupt(unhandled uint64) {
+	if !s.ended.Swap(true) {
+		s.interrupted = true
+		if s.onStop != nil {
+			s.onStop(s.packets - unhandled)
+		}
+	}
+}
+
+// paceFile sets r to pace src's packets with pacer, a wait cut short by
+// the stop ending the file, and to report an interrupted file as replay
+// does: a run_interrupted event with the packets handled (then exit
+// status 130).
+func (r *probeRunner) paceFile(src *stoppableFile, pacer *replay.Pacer, path string) {
+	var eng probe.Engine
+	r.started = func(p probe.Engine) { eng = p }
+	src.onStop = func(n uint64) {
+		if eng != nil {
+			eng.Event(eng.Now(), pdu.SevWarning, "run_interrupted", fmt.Sprintf("probe %s: replay of %s interrupted after %d packets (a stop signal): the tables hold what was observed until then", r.name, path, n))
+		}
+	}
+	r.pace = func(_ context.Context, t int64) error {
+		err := pacer.Wait(src.stop, t)
+		if err != nil && src.stop.Err() != nil {
+			src.interrupt(1)
+		}
+		return err
+	}
 }
 
 // stopSignals stop a run: SIGINT and SIGTERM.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,5 +83,48 @@ func TestProbeSignalDuringLinger(t *testing.T) {
 	summary := regexp.MustCompile(`collector c: \d+ PDUs, \d+ retransmissions, (\d+) unacknowledged`).FindStringSubmatch(stdout.String())
 	if said == nil || summary == nil || said[1] != summary[1] || said[1] == "0" {
 		t.Errorf("stdout %q\nstderr %q: want the summary's unacknowledged count (> 0) said on stderr", stdout.String(), stderr.String())
+	}
+}
+
+// TestProbeInterruptedExit130: a probe process replaying a file at
+// realtime, stopped by SIGINT 2 s in (the lab's tcp-mix A.pcap lasts
+// 10.9 s), sends its last PDUs, is acknowledged and exits 130, as an
+// interrupted replay does (`probe --help`: 130 interrupted), and the
+// collector's events say run_interrupted with the packets read. A trial
+// saw exit 0 and no event: an interrupted run looked complete (1,900
+// packets of 5,000).
+func TestProbeInterruptedExit130(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: A}]\ncollectors:\n  - {name: c, address: "+freeUDPPort(t)+", min_gap_ms: 1}\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	coll := startCollector(t, bin, cfg, out, "--idle-exit", "2s", "--write-every", "200ms")
+	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", testsamples.Path(t, "lab", "tcp-mix", "A.pcap"),
+		"--speed", "realtime", "--linger", "30s", "--state-dir", "")
+	var stderr bytes.Buffer
+	p.Stderr = &stderr
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Process.Kill() })
+	time.Sleep(2 * time.Second)
+	p.Process.Signal(syscall.SIGINT)
+	err := p.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	waitTimeout(t, coll, 30*time.Second)
+	got := csvQuery(t, out, "select count(*) n, min(message) m from events where kind = 'run_interrupted'")
+	m := regexp.MustCompile(`^n,m\n1,probe A: replay of \S+A\.pcap interrupted after (\d+) packets`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("run_interrupted events: %q", got)
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 || n >= 6436 {
+		t.Errorf("interrupted after %d packets, want some of the capture's 6,436", n)
+	}
+	if sum := csvQuery(t, out, "select sum(packets) n from flows where class = 'all'"); sum != "n\n"+m[1]+"\n" {
+		t.Errorf("flows count %q packets, the event says %s read", sum, m[1])
 	}
 }
