@@ -26,6 +26,22 @@ type RunState struct {
 	// Dir is the folder holding the tables being read: the output folder,
 	// or a running replay's staging folder inside it.
 	Dir string
+	// Abandoned are the runs into outDir whose process is gone without
+	// finishing them (killed, crashed).
+	Abandoned []Abandoned
+}
+
+// Abandoned is a run whose run.json still says running while its process
+// is gone.
+type Abandoned struct {
+	Mode    string    // "replay", "collector" or "live"
+	PID     int       // the process that was writing
+	Started time.Time // run.json started
+	// Staged: a replay's staging folder, whose rows are not in the
+	// output's tables (those are of the last replay that finished); else
+	// an appending run (collector, live), whose rows written before it
+	// stopped are.
+	Staged bool
 }
 
 // manifest is the part of run.json State and RunID read.
@@ -81,10 +97,16 @@ func State(outDir string) RunState {
 			if m, ok := running(dir); ok {
 				return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: dir}
 			}
+			if m, ok := readManifest(dir); ok && m.State == "running" {
+				st.Abandoned = append(st.Abandoned, Abandoned{Mode: m.Mode, PID: m.PID, Started: m.Started, Staged: true})
+			}
 		}
 	}
 	if m, ok := running(abs); ok {
 		return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: abs}
+	}
+	if m, ok := readManifest(abs); ok && m.State == "running" {
+		st.Abandoned = append(st.Abandoned, Abandoned{Mode: m.Mode, PID: m.PID, Started: m.Started})
 	}
 	return st
 }

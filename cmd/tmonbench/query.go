@@ -84,12 +84,15 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		if *local {
 			opt.Location = time.Local
 		}
+		st := queries.State(*out)
+		noteAbandoned(stderr, *out, st)
 		db, err := queries.Open(*out)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if st := queries.State(*out); st.Running {
+		noteAnalysesOff(stderr, *out, texts)
+		if st.Running {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
 				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",
 				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))

@@ -209,3 +209,39 @@ func TestQueryPipedWidth(t *testing.T) {
 		t.Errorf("--width 0: not every cell whole (longest message %s):\n%s", whole, stdout)
 	}
 }
+
+// TestQueryNotes: `query` says on stderr why a table is empty when no
+// class of the output's configuration (run.json) runs the analysis that
+// fills it (a trial's config without tcp gave `query tcp` "(0 rows)" and
+// nothing else), and, when a replay into the folder was killed (its
+// staging folder's run.json says running, its process is gone), that the
+// tables are the last finished replay's (a trial queried rows of the
+// previous capture without a word).
+func TestQueryNotes(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("classes:\n  - {name: web, filter: \"tcp\", granularity: [src_addr, dst_addr], analyses: [counters]}\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stdout, stderr := tmon(t, "query", "--out", out, "tcp")
+	if want := "tmonbench query: tcp_connections is empty: no class of the configuration that wrote " + out + " runs the tcp analysis (add \"tcp\" to a class's analyses)\n"; !strings.HasSuffix(stdout, "(0 rows)\n") || !strings.Contains(stderr, want) {
+		t.Errorf("query tcp: stdout %q stderr %q, want (0 rows) and %q", stdout, stderr, want)
+	}
+	if _, _, stderr := tmon(t, "query", "--out", out, "summary"); stderr != "" {
+		t.Errorf("query summary: stderr %q, want nothing", stderr)
+	}
+	// a killed replay's staging folder: a process that has ended
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	staging := filepath.Join(out, fmt.Sprintf(".tmon-run-%d-1", gone.Process.Pid))
+	os.Mkdir(staging, 0o755)
+	os.WriteFile(filepath.Join(staging, "run.json"), []byte(fmt.Sprintf(`{"mode": "replay", "state": "running", "pid": %d, "started": "2026-12-06T00:00:00Z"}`, gone.Process.Pid)), 0o644)
+	_, _, stderr = tmon(t, "query", "--out", out, "summary")
+	if want := fmt.Sprintf("tmonbench query: a replay into %s (pid %d, started 2026-12-06T00:00:00Z) stopped without finishing (killed?): none of its rows are in these tables, which are the last finished replay's\n", out, gone.Process.Pid); stderr != want {
+		t.Errorf("query after a killed replay: stderr %q, want %q", stderr, want)
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// noteAbandoned says on stderr, for each run into out whose process is
+// gone without finishing it (killed, crashed), what the tables hold: a
+// replay's rows are not in them (they are the last finished replay's), an
+// appending run's are, up to where it stopped.
+func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
+	for _, a := range st.Abandoned {
+		started := a.Started.UTC().Format(time.RFC3339)
+		if a.Staged {
+			fmt.Fprintf(stderr, "tmonbench query: a %s into %s (pid %d, started %s) stopped without finishing (killed?): none of its rows are in these tables, which are the last finished replay's\n",
+				runWhat(a.Mode), out, a.PID, started)
+			continue
+		}
+		again := ""
+		if a.Mode == "collector" {
+			again = "; a collector started again on this folder recovers the rest from its journal"
+		}
+		fmt.Fprintf(stderr, "tmonbench query: the %s writing %s (pid %d, started %s) stopped without finishing (killed?): these are the rows it wrote before%s\n",
+			runWhat(a.Mode), out, a.PID, started, again)
+	}
+}
+
+// analysisTables are the tables that only an analysis fills.
+var analysisTables = []struct{ table, analysis string }{
+	{"tcp_connections", config.AnalysisTCP}, {"rtt_samples", config.AnalysisRTT}, {"rtt_histograms", config.AnalysisRTT},
+	{"ftp_transfers", config.AnalysisFTP}, {"ftp_sessions", config.AnalysisFTP},
+	{"oneway_delays", config.AnalysisOneway}, {"oneway_loss", config.AnalysisOneway}, {"oneway_latency", config.AnalysisOneway},
+}
+
+// noteAnalysesOff says on stderr, for each table sql reads that only an
+// analysis fills, when no class of the configuration out was written with
+// (run.json's config) runs that analysis: the table is empty for that
+// reason, not for want of traffic. Nothing when run.json holds no config.
+func noteAnalysesOff(stderr io.Writer, out string, sqls []string) {
+	m, err := store.ReadManifest(out)
+	if err != nil || m.Config == "" {
+		return
+	}
+	cfg, err := config.Parse([]byte(m.Config), "run.json")
+	if err != nil {
+		return
+	}
+	said := map[string]bool{}
+	for _, t := range analysisTables {
+		read := slices.ContainsFunc(sqls, func(q string) bool { return strings.Contains(q, t.table) })
+		if !read || said[t.analysis] || slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(t.analysis) }) {
+			continue
+		}
+		said[t.analysis] = true
+		fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",
+			t.table, out, t.analysis, t.analysis)
+	}
+}
