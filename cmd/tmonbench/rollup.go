@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/queries/rollup"
@@ -127,6 +128,9 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 		return err
 	}
 	defer db.Close()
+	if err := store.CheckWritable(out); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "tmonbench %s: %s\n", cmd, out)
 	if withRollups {
 		res, err := rollup.Build(ctx, db, out)

@@ -139,3 +139,21 @@ func onlyTables(dir string) bool {
 	}
 	return true
 }
+
+// CheckWritable reports whether files can be created in the existing
+// folder out, as a command that adds tables to it (rollup, enrich) needs,
+// before it writes anything: ErrOutUnwritable, the message the runs give
+// (a read-only mount made rollup print its header, then the raw error of
+// a removal inside DuckDB's output).
+func CheckWritable(out string) error {
+	f, err := os.CreateTemp(out, ".tmon-write-check-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%w %s: cannot create files in it: %w", ErrOutUnwritable, out, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -458,3 +458,26 @@ func TestRunStagingLifecycle(t *testing.T) {
 		t.Errorf("final manifest %+v, %v", m, err)
 	}
 }
+
+// TestCheckWritable: a folder whose files cannot be created (0555, as
+// nobody: root ignores folder permissions) is ErrOutUnwritable naming it,
+// and a writable one is left as it was.
+func TestCheckWritable(t *testing.T) {
+	if testenv.Unprivileged(t) {
+		return // ran as nobody in a child process
+	}
+	ok := t.TempDir()
+	if err := CheckWritable(ok); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, ok)
+	ro := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(ro, 0o755)
+	err := CheckWritable(ro)
+	if !errors.Is(err, ErrOutUnwritable) || !strings.Contains(err.Error(), ro+": cannot create files in it: permission denied") {
+		t.Fatalf("err = %v, want ErrOutUnwritable naming %s", err, ro)
+	}
+}
