@@ -28,7 +28,7 @@ import (
 // apart (probe.RunResult.Unsent, pdu.Sender.Unsent).
 func TestUnackedSaysUnsent(t *testing.T) {
 	var stderr bytes.Buffer
-	r := &probeRunner{linger: 5 * time.Second, stderr: &stderr}
+	r := &probeRunner{name: "A", linger: 5 * time.Second, stderr: &stderr}
 	for _, tc := range []struct {
 		res        probe.RunResult
 		want, lack string
@@ -36,6 +36,9 @@ func TestUnackedSaysUnsent(t *testing.T) {
 		{probe.RunResult{Unacked: 2083, Unsent: 2083}, "probe: 2083 PDUs never sent after --linger 5s: the channel's regulation (one PDU per min_gap_ms) could not carry them in time", "collector running"},
 		{probe.RunResult{Unacked: 300, Unsent: 28}, "probe: 300 PDUs still unacknowledged after --linger 5s, 28 of them never sent (the channel's regulation, one PDU per min_gap_ms, could not carry them in time) (is the collector running", ""},
 		{probe.RunResult{Unacked: 5}, "probe: 5 PDUs still unacknowledged after --linger 5s (is the collector running", "never sent"},
+		// a trial's older of two probes named A: refused by the collector
+		// (probe_duplicate_name), it was told of the collector's address only
+		{probe.RunResult{Unacked: 7}, "probe: 7 PDUs still unacknowledged after --linger 5s (is the collector running at the configured address, with this probe's key? Or did another probe process start under the name A: a collector then follows the newer run only, its events say probe_duplicate_name)", ""},
 	} {
 		err := r.unacked(context.Background(), tc.res)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || (tc.lack != "" && strings.Contains(err.Error(), tc.lack)) {
