@@ -768,6 +768,16 @@ func ascending(v []float64) bool {
 	return true
 }
 
+// ValidFromText says when the version takes effect, for the switch-over
+// messages: `valid_from "2026-12-06T10:00:00Z"`, or "at once: no
+// valid_from".
+func (c *Config) ValidFromText() string {
+	if c.ValidFrom == "" {
+		return "at once: no valid_from"
+	}
+	return fmt.Sprintf("valid_from %q", c.ValidFrom)
+}
+
 // ValidFromNs returns ValidFrom in Unix nanoseconds, and false when the
 // version takes effect at once.
 func (c *Config) ValidFromNs() (int64, bool) {
