@@ -3,6 +3,8 @@ package dissect
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // ShardMul is the multiplier of the shard hash (Fibonacci hashing: 2^32
@@ -60,4 +62,49 @@ func (d *Dissection) QuotedShard(n int) (int, bool) {
 		return 0, false
 	}
 	return ShardOfAddrs(d.InnerSrcAddr, d.InnerDstAddr, n), true
+}
+
+// PeekShard returns the worker, among n, that Shard gives a TCP or UDP
+// packet, read from its link and IP headers without dissecting it, or -1
+// when it does not say: a link other than Ethernet or Linux cooked, MPLS,
+// PPPoE, a short frame, a version other than the EtherType's, another
+// protocol (an ICMP error also concerns the worker of the packet it
+// quotes), IPv6 extension headers. When it says s >= 0 and Dissect
+// accepts the packet, Shard(n) is s and HasInner is unset
+// (TestPeekShardAgrees): a worker other than 0 skips the dissection of
+// the packets another worker owns (probe.shard.skips).
+func PeekShard(data []byte, lt pkt.LinkType, n int) int {
+	switch lt {
+	case pkt.LinkEthernet, pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
+	default:
+		return -1
+	}
+	off, proto := etherHeader(lt)
+	if len(data) < off {
+		return -1
+	}
+	etype := binary.BigEndian.Uint16(data[proto:])
+	for etype == etherVLAN || etype == etherQinQ || etype == etherQinQ2 {
+		if len(data) < off+4 {
+			return -1
+		}
+		etype = binary.BigEndian.Uint16(data[off+2:])
+		off += 4
+	}
+	h := data[off:]
+	var x uint32
+	switch {
+	case etype == etherIPv4 && len(h) >= 20 && h[0]>>4 == 4 && (h[9] == ProtoTCP || h[9] == ProtoUDP):
+		x = binary.BigEndian.Uint32(h[12:]) ^ binary.BigEndian.Uint32(h[16:])
+	case etype == etherIPv6 && len(h) >= 40 && h[0]>>4 == 6 && (h[6] == ProtoTCP || h[6] == ProtoUDP):
+		for i := 8; i < 40; i += 4 {
+			x ^= binary.BigEndian.Uint32(h[i:])
+		}
+	default:
+		return -1
+	}
+	if n <= 1 {
+		return 0
+	}
+	return int((x * ShardMul >> 16) % uint32(n))
 }

@@ -174,7 +174,7 @@ func (p *Probe) initCounters() {
 	add("probe_totals", "", func() any { return p.Stats() })
 	add("dissect_totals", "", func() any {
 		if !p.primary() {
-			return dissect.Stats{} // every worker dissects every packet: worker 0 counts them
+			return dissect.Stats{} // worker 0 dissects every packet and counts them
 		}
 		return p.dis.Stats
 	})

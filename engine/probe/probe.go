@@ -430,6 +430,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	p.reportDrops()
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(data))
+	if p.sh != nil && p.sh.skips(data, m.LinkType) {
+		return
+	}
 	d := &p.d
 	if err := p.dis.Dissect(data, m, d); err != nil {
 		return

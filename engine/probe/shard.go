@@ -6,19 +6,22 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // A probe's share of a Workers run (issue 14, design 1.14.2).
 //
 // Every worker sees every packet, in capture order: it stamps it, moves
 // its clock, closes intervals and runs its timers exactly as a lone probe
-// would, and dissects it. Only the worker that owns the packet's unordered
-// address pair (dissect.Dissection.Shard: both directions, every fragment
-// of a datagram, an FTP session's data connections and a request and its
-// response fall together) sieves it and runs the flow table and the
-// analysers on it; an ICMP error also reaches the owner of the packet it
-// quotes (QuotedShard). Worker 0 reports what concerns every packet
-// (definitions, probe_start, malformed packets, capture-time events); the
+// would. Worker 0 dissects every packet; another worker dissects those
+// whose owner its headers do not tell (dissect.PeekShard: all but TCP and
+// UDP over Ethernet or Linux cooked links) and its own. Only the worker
+// that owns the packet's unordered address pair (dissect.Dissection.Shard:
+// both directions, every fragment of a datagram, an FTP session's data
+// connections and a request and its response fall together) sieves it and
+// runs the flow table and the analysers on it; an ICMP error also reaches
+// the owner of the packet it quotes (QuotedShard). Worker 0 reports what
+// concerns every packet (definitions, probe_start, malformed packets, capture-time events); the
 // workers' own figures (anomaly counters, S0 aggregates, evictions,
 // totals) are summed by the merge (Workers.merge), so the events are one
 // probe's. Flows, TCP connections and FTP sessions are numbered from the
@@ -59,6 +62,20 @@ func (sh *shard) owns(p *Probe, d *dissect.Dissection) bool {
 	}
 	sh.setIDs(p, p.ord)
 	return true
+}
+
+// skips reports whether a worker other than 0 can leave a packet alone
+// without dissecting it: another worker owns it, as its headers say
+// (dissect.PeekShard: a TCP or UDP packet, which quotes no other flow).
+// Worker 0 dissects every packet (it counts them all: Stats, malformed
+// packets); the others found the packets of other workers a no-op after
+// dissecting them, which cost each of them the dissection of every packet.
+func (sh *shard) skips(data []byte, lt pkt.LinkType) bool {
+	if sh.w == 0 {
+		return false
+	}
+	s := dissect.PeekShard(data, lt, sh.n)
+	return s >= 0 && s != sh.w
 }
 
 // ownsQuoted reports whether the worker owns the packet an ICMP error

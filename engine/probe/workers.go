@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -164,10 +165,14 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 
 // work is worker i's goroutine.
 func work(i int, p *Probe, jobs <-chan *workBatch) {
+	var sum byte
 	for b := range jobs {
 		o := &b.out[i]
 		p.sh.rec, p.out, p.sh.parts = &o.rec, &o.rec, o.parts[:0]
 		for j := range b.items {
+			if j%touchPackets == 0 {
+				sum += b.touch(j)
+			}
 			it := &b.items[j]
 			if it.tick {
 				p.Tick(it.m.TimeNs)
@@ -178,6 +183,34 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 		o.parts, o.stats = p.sh.parts, p.Stats()
 		b.wg.Done()
 	}
+	touchSink.Add(uint32(sum))
+}
+
+// touchPackets is how many packets of a batch a worker touches at once
+// (workBatch.touch): 64 packets' headers, 4-8 KiB, stay in the core's L1
+// and L2 caches until dissected.
+const touchPackets = 64
+
+// touchSink keeps the bytes touched alive, so the compiler keeps the loads.
+var touchSink atomic.Uint32
+
+// touch reads the first and 64th byte of items j to j+touchPackets-1 and
+// returns their sum. The caller's goroutine copied the packets into the
+// batch on another core: the dissector's first read of each header was a
+// cache miss, one after the other. These loads do not depend on each
+// other, so the core has many misses in flight at once, and the dissector
+// then finds the headers in cache. Measured on the 5 M corpus (bench
+// --workers 1, CPU profiles of 2 runs each, alternated): Dissect 0.23 and
+// 0.39 s before, Dissect and touch 0.22 s after; the worker's goroutine
+// 2.20 and 2.24 s before, 2.07 and 2.13 s after.
+func (b *workBatch) touch(j int) byte {
+	var sum byte
+	for _, it := range b.items[j:min(j+touchPackets, len(b.items))] {
+		if it.end > it.off {
+			sum += b.data[it.off] + b.data[min(it.off+64, it.end-1)]
+		}
+	}
+	return sum
 }
 
 // batch returns an empty batch.
