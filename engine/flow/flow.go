@@ -167,8 +167,10 @@ type Flow struct {
 	key         ckey
 	FirstSeenNs int64
 	LastSeenNs  int64
-	Packets     uint64 // since first seen
-	Bytes       uint64 // IP bytes since first seen
+	// The packets and IP bytes of the intervals already reported
+	// (Packets and Bytes add the current one's: no second count per
+	// packet).
+	packetsBefore, bytesBefore uint64
 
 	// This interval's fixed metrics.
 	n, nL4          uint32 // packets; TCP/UDP packets
@@ -196,6 +198,12 @@ type Flow struct {
 
 	x *extra // run-time metrics and size slices, when the flow has any
 }
+
+// Packets returns the flow's packets since first seen.
+func (f *Flow) Packets() uint64 { return f.packetsBefore + uint64(f.n) + f.carried(carryN) }
+
+// Bytes returns the flow's IP bytes since first seen.
+func (f *Flow) Bytes() uint64 { return f.bytesBefore + f.ipSum }
 
 // extra holds what few flows need.
 type extra struct {
@@ -411,6 +419,7 @@ func (f *Flow) Metric(id int) stat.Stat {
 
 // ResetInterval clears the interval counters after they were reported.
 func (f *Flow) ResetInterval() {
+	f.packetsBefore, f.bytesBefore = f.Packets(), f.Bytes()
 	f.n, f.nL4 = 0, 0
 	f.ipSum, f.ipSumSq, f.l4Sum, f.l4SumSq = 0, 0, 0, 0
 	f.ttlSum, f.ttlSq, f.dscpSum, f.dscpSq = 0, 0, 0, 0
@@ -428,8 +437,12 @@ func (f *Flow) ResetInterval() {
 // order for Each, ByID (binary search), idle expiry and eviction (scans of
 // the list: expiry runs once per interval, eviction frees a batch at once).
 type Table struct {
-	m        index
-	last     *Flow   // the flow Lookup returned last (nil after its removal): a packet of the same flow skips the index
+	m index
+	// last holds, per class (modulo lastWays), the flow Lookup returned
+	// last (nil after its removal): a packet of the same flow skips the
+	// index. Per class, because a packet of two classes (all and dns)
+	// looks up two flows in turn.
+	last     [lastWays]*Flow
 	all      []*Flow // by id; removed flows stay until compaction
 	gone     int     // removed flows still in all
 	max      int
@@ -449,6 +462,9 @@ type Table struct {
 	Expired uint64
 	Evicted uint64
 }
+
+// lastWays is the number of classes whose last flow Lookup keeps apart.
+const lastWays = 8
 
 // New returns a table for nClasses classes holding at most maxFlows flows.
 // sizeBins is the number of size histogram slices kept per flow (0: none).
@@ -481,27 +497,28 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 func (t *Table) LookupRef(k *Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	var ck ckey
 	ck.set(k)
-	if f = t.last; f != nil && f.key == ck {
+	last := &t.last[ck.class%lastWays]
+	if f = *last; f != nil && f.key == ck {
 		return f, false // a quarter of the 5M corpus's lookups (issue 14)
 	}
 	h := t.m.hash(&ck)
 	if f = t.m.get(&ck, h); f != nil {
-		t.last = f
+		*last = f
 		return f, false
 	}
 	if t.m.n >= t.max {
 		t.evictOldest(evict)
 	}
 	t.nextID++
-	f = t.newFlow()
-	*f = Flow{ID: t.nextID, key: ck, FirstSeenNs: nowNs, LastSeenNs: nowNs}
+	f = t.newFlow() // zero: only what is not zero is written
+	f.ID, f.key, f.FirstSeenNs, f.LastSeenNs = t.nextID, ck, nowNs, nowNs
 	if t.sizeBins > 0 {
 		f.x = t.newSizes()
 	}
 	t.m.add(f, h)
 	t.all = append(t.all, f)
 	t.Created++
-	t.last = f
+	*last = f
 	return f, true
 }
 
@@ -633,7 +650,8 @@ func (t *Table) Each(fn func(*Flow)) {
 // and may be used again. fn must not keep the flow.
 func (t *Table) Close(fn func(*Flow)) {
 	all := t.all
-	t.m, t.all, t.gone, t.scratch, t.last = newIndex(), nil, 0, nil, nil
+	smallPages(t.m.slots) // the index's memory goes back to the heap without its advice
+	t.m, t.all, t.gone, t.scratch, t.last = newIndex(), nil, 0, nil, [lastWays]*Flow{}
 	t.slab, t.xslab, t.sizes = nil, nil, nil
 	for i, f := range all {
 		all[i] = nil
@@ -645,8 +663,8 @@ func (t *Table) Close(fn func(*Flow)) {
 
 func (t *Table) remove(f *Flow) {
 	t.m.remove(f, t.m.hash(&f.key))
-	if t.last == f {
-		t.last = nil
+	if last := &t.last[f.key.class%lastWays]; *last == f {
+		*last = nil
 	}
 	f.gone = true
 	t.gone++

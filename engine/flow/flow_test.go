@@ -296,6 +296,39 @@ func TestLastFlowForgotten(t *testing.T) {
 	}
 }
 
+// TestLastFlowPerClass: Lookup remembers the last flow of each class
+// apart (a packet of classes all and dns looks up two flows in turn), so
+// flows of two classes, and of classes 1 and 1+lastWays that share a
+// place, alternate without one standing for the other; a flow that
+// expired is forgotten in its class's place only.
+func TestLastFlowPerClass(t *testing.T) {
+	none := func(*Flow) {}
+	tb := New(2+lastWays, 100, 0)
+	classes := []uint16{0, 1 + lastWays, 1} // class 1 last: its place holds its flow
+	var fs []*Flow
+	for _, c := range classes {
+		f, _ := tb.Lookup(key(c, 1), 10, none)
+		f.LastSeenNs = 10 * int64(c+1)
+		fs = append(fs, f)
+	}
+	for round := range 3 {
+		for i, c := range classes {
+			if f, created := tb.Lookup(key(c, 1), 20, none); f != fs[i] || created || f.Class() != int(c) {
+				t.Fatalf("round %d: class %d found flow %d of class %d (created %v)", round, c, f.ID, f.Class(), created)
+			}
+		}
+	}
+	tb.Expire(1, 25, none) // class 1's flow (last seen at 20 ns) goes
+	if f, created := tb.Lookup(key(1, 1), 30, none); !created || f == fs[2] {
+		t.Errorf("class 1: the expired flow was handed out again (created %v)", created)
+	}
+	for _, i := range []int{0, 1} {
+		if f, created := tb.Lookup(key(classes[i], 1), 30, none); f != fs[i] || created {
+			t.Errorf("class %d: another flow after class 1's expired (created %v)", classes[i], created)
+		}
+	}
+}
+
 // TestCountsBeyond32Bits: a flow's interval counts go past 2^32 (4.3e9
 // packets of one flow in one interval: one day, interval_s 86400, at
 // 50,000 packets/s) instead of wrapping to a few packets. The count is set
@@ -324,9 +357,18 @@ func TestCountsBeyond32Bits(t *testing.T) {
 	if got := f.Metric(MIPBytes); got.Min != 100 || got.Max != 100 {
 		t.Errorf("ip_bytes min %v max %v after the carry, want 100 and 100", got.Min, got.Max)
 	}
+	if got := f.Packets(); got != want {
+		t.Errorf("total packets %d, want %d", got, uint64(want))
+	}
 	f.ResetInterval()
 	f.AddPacket(60, 64, 0)
 	if got := f.Metric(MPackets).N; got != 1 {
 		t.Errorf("next interval: packets %d, want 1", got)
+	}
+	// The totals since first seen keep the reported intervals, carry
+	// included: 2^32+1 packets, then one more; 100 IP bytes each but the
+	// last, 60 (the 2^32-3 packets set directly added no bytes: 4 of 100).
+	if got, b := f.Packets(), f.Bytes(); got != want+1 || b != 4*100+60 {
+		t.Errorf("totals after the interval: %d packets %d bytes, want %d and %d", got, b, uint64(want+1), 4*100+60)
 	}
 }

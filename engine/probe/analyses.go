@@ -136,10 +136,12 @@ func (p *Probe) flushObservations(c *class) int {
 // flushStaleObservations sends observations buffered for longer than a
 // PDU's build time (design 1.5: a PDU under construction is flushed when
 // too old), so the collector can reconcile them in time.
+// It runs on every packet that moves the clock: it walks the one-way
+// classes only, not every class.
 func (p *Probe) flushStaleObservations(nowNs int64) {
-	for ci := range p.classes {
+	for _, ci := range p.owClasses {
 		c := &p.classes[ci]
-		if c.ow != nil && c.ow.enc.Len() > 0 && nowNs-c.ow.enc.OldestNs() >= p.obsMaxAgeNs {
+		if c.ow.enc.Len() > 0 && nowNs-c.ow.enc.OldestNs() >= p.obsMaxAgeNs {
 			p.flushObservations(c)
 		}
 	}

@@ -102,7 +102,7 @@ func (p *Probe) Close() {
 	}
 	p.intervalEvents(p.nowNs)
 	p.flows.Close(func(f *flow.Flow) {
-		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: pdu.EndFinal}
+		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: pdu.EndFinal}
 		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
 		p.out.End(pdu.TypeFlowUpdate, p.nowNs)
 	})

@@ -146,6 +146,7 @@ type Probe struct {
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
 	ftpClasses  []int      // classes running the ftp analysis
+	owClasses   []int      // classes running the oneway analysis (advance checks their encoders)
 	ftpData     filter.Set // classes the current packet joined as an FTP data connection
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
@@ -281,6 +282,9 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
+		}
+		if p.classes[ci].ow != nil {
+			p.owClasses = append(p.owClasses, ci)
 		}
 		if p.classes[ci].cfg.UpperLayer {
 			p.upperLayer.Add(ci)
@@ -608,8 +612,6 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	}
 	p.touch(f)
 	ipLen := float64(d.IPLen)
-	f.Packets++
-	f.Bytes += uint64(d.IPLen)
 	f.AddPacket(d.IPLen, d.TTL, d.DSCP())
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
@@ -723,7 +725,7 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		}
 		f.ResetInterval()
 	}
-	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets, Bytes: f.Bytes, Ended: ended}
+	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: ended}
 	u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
 	p.out.End(pdu.TypeFlowUpdate, p.nowNs)
 }

@@ -1,0 +1,44 @@
+//go:build linux
+
+package flow
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// hugePages advises the kernel to back the whole 2 MiB pages within b's
+// memory with transparent huge pages (MADV_HUGEPAGE; the system's
+// default, "madvise", gives them only where asked). Advice only: memory
+// the kernel will not back so stays as it was. b must be released with
+// smallPages before it is dropped: the advice stays with the address
+// range, and the Go heap reuses it for other objects.
+func hugePages[T any](b []T) { advise(b, madvHugePage) }
+
+// smallPages takes hugePages' advice back from b (MADV_NOHUGEPAGE): the
+// heap memory it leaves does not bring whole huge pages into the
+// resident set when smaller objects reuse it.
+func smallPages[T any](b []T) { advise(b, madvNoHugePage) }
+
+func advise[T any](b []T, advice int) {
+	const huge = 2 << 20
+	n := uintptr(len(b)) * unsafe.Sizeof(*new(T))
+	if n < huge {
+		return
+	}
+	mem := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b))), n)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(mem)))
+	lo := (start+huge-1)&^(huge-1) - start // first whole huge page
+	hi := (start+n)&^(huge-1) - start
+	if hi <= lo {
+		return
+	}
+	_ = syscall.Madvise(mem[lo:hi], advice)
+}
+
+// MADV_HUGEPAGE and MADV_NOHUGEPAGE (linux/mman.h), which package
+// syscall does not name.
+const (
+	madvHugePage   = 14
+	madvNoHugePage = 15
+)

@@ -1,0 +1,62 @@
+package flow
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestHugePagesAdvised: a slot array of 8 MiB is advised into huge pages:
+// the mapping holding its middle carries the "hg" flag (MADV_HUGEPAGE,
+// proc(5) smaps VmFlags) where the kernel has transparent huge pages
+// (/sys/kernel/mm/transparent_hugepage exists), and a 64-slot one (under
+// 2 MiB) is left alone (no madvise, the call returns at once);
+// smallPages takes the advice back.
+func TestHugePagesAdvised(t *testing.T) {
+	big := make([]slot, 1<<19)
+	hugePages(big)
+	hugePages(make([]slot, 64))
+	mid := uintptr(unsafe.Pointer(&big[len(big)/2]))
+	flags, err := vmFlags(mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, thp := os.Stat("/sys/kernel/mm/transparent_hugepage")
+	if got, want := strings.Contains(" "+flags+" ", " hg "), thp == nil; got != want {
+		t.Errorf("VmFlags %q of the slots' mapping: hg %v, want %v", flags, got, want)
+	}
+	smallPages(big) // released: the heap reuses the range without the advice
+	if flags, err = vmFlags(mid); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(" "+flags+" ", " hg ") {
+		t.Errorf("VmFlags %q after smallPages: still hg", flags)
+	}
+}
+
+// vmFlags returns the VmFlags of the mapping of /proc/self/smaps holding
+// address a.
+func vmFlags(a uintptr) (string, error) {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && !strings.HasSuffix(strings.Fields(line)[0], ":") {
+			in = lo <= a && a < hi
+			continue
+		}
+		if in && strings.HasPrefix(line, "VmFlags:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:")), nil
+		}
+	}
+	return "", fmt.Errorf("no mapping holds %#x", a)
+}
