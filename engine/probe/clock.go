@@ -112,7 +112,7 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		p.stats.ClockJumps++
 		c.off = pkt.SubNs(c.off, step)
 		p.limitedEvent(evTimeJump, raw, pdu.SevWarning, fmt.Sprintf(
-			"frame %d: capture time jumps forward by %v (to %s): a clock step, not counted as time by the timers",
+			"frame %d: capture time jumps forward by %v (to %s): taken for a clock step, not counted as time by the timers (flows and connections open across it are not expired); if it is a silence of the link, replay the parts before and after it apart",
 			m.Frame, time.Duration(step), time.Unix(0, raw).UTC().Format(time.RFC3339Nano)))
 	}
 	c.lastRaw = raw
