@@ -401,6 +401,8 @@ var onewayEvents = []struct {
 		n: func(s *oneway.Stats) uint64 { return s.FlowsFull }},
 	{Kind: "oneway_drop_notices_full", Severity: observe.SevWarning, Message: "class %s: %d notices of observations a probe destroyed ignored beyond the collector's limit: their packets count as lost, not dropped",
 		n: func(s *oneway.Stats) uint64 { return s.DropRangesFull }},
+	{Kind: "oneway_unreported", Severity: observe.SevWarning, Message: "class %s: %d packets dropped at hops whose probe had not reported that far when they were classified (a probe killed, silent or never heard from, or still running when the collector stopped): nobody can say whether they passed there",
+		n: func(s *oneway.Stats) uint64 { return s.Unreported }},
 	{Kind: "oneway_bad_hop", Severity: observe.SevError, Message: "class %s: %d observations or clocks for a hop outside the class's hops ignored",
 		n: func(s *oneway.Stats) uint64 { return s.BadHop }},
 }

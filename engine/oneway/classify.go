@@ -335,9 +335,15 @@ func (r *Reconciler) finalize(idx int32) {
 	nh, base := r.nh, int(idx)*r.nh
 	all := uint32(1)<<nh - 1
 	var dropped uint32
+	unreported := false
 	for h := range nh {
-		if rec.seen&(1<<h) == 0 && (r.droppedAt(f, rec.seen, base, h) || r.afterEnd(f, rec.seen, base, h)) {
+		switch {
+		case rec.seen&(1<<h) != 0:
+		case r.droppedAt(f, rec.seen, base, h):
 			dropped |= 1 << h
+		case r.afterEnd(f, rec.seen, base, h):
+			dropped |= 1 << h
+			unreported = unreported || r.nowNs[h] < r.endNs[h] // past its latest report, its run not ended
 		}
 	}
 	p := &r.pkt
@@ -349,6 +355,9 @@ func (r *Reconciler) finalize(idx int32) {
 	case dropped != 0:
 		p.Status = StatusDropped
 		r.stats.Dropped++
+		if unreported {
+			r.stats.Unreported++
+		}
 	case rec.seen&(1<<(nh-1)) == 0:
 		p.Status = StatusLost
 		r.stats.Lost++

@@ -115,6 +115,7 @@ type Stats struct {
 	Lost              uint64 // packets missing at the end of the path
 	Missed            uint64 // packets seen at the end but missing upstream
 	Dropped           uint64 // packets with an observation given up by a probe
+	Unreported        uint64 // of Dropped: missing at a hop whose probe, still in its run, had not reported that far when they were classified (killed, silent, never heard from, still running at Flush; afterEnd)
 	NegativeDelays    uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
 	Late              uint64 // observations arriving after their timeout had passed at every hop
 	Repeats           uint64 // observations of a later run of a hop's probe (Resume) that an open record already held (same hop, signature, size and times: a restarted probe's replay, a resent spool), ignored

@@ -401,8 +401,8 @@ func TestEndedProbeDropsNotLoses(t *testing.T) {
 	s.r.EndProbe("b", us(1000))
 	s.r.Flush()
 	st := s.r.Stats()
-	if st.Delivered != 1 || st.Lost != 1 || st.Dropped != 2 {
-		t.Fatalf("stats %+v, want 1 delivered, 1 lost, 2 dropped", st)
+	if st.Delivered != 1 || st.Lost != 1 || st.Dropped != 2 || st.Unreported != 0 {
+		t.Fatalf("stats %+v, want 1 delivered, 1 lost, 2 dropped (after b's end, none unreported)", st)
 	}
 	want := []Status{StatusDelivered, StatusLost, StatusDropped, StatusDropped}
 	for i, p := range s.packets {
@@ -456,7 +456,7 @@ func TestUnreportedHopDrops(t *testing.T) {
 			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
 		}
 	}
-	if st := s.r.Stats(); st.Lost != 0 || st.Missed != 0 || st.Dropped != 3 {
-		t.Errorf("stats %+v, want 3 dropped, none lost or missed", st)
+	if st := s.r.Stats(); st.Lost != 0 || st.Missed != 0 || st.Dropped != 3 || st.Unreported != 3 {
+		t.Errorf("stats %+v, want 3 dropped (3 unreported), none lost or missed", st)
 	}
 }
