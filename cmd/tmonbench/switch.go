@@ -108,13 +108,17 @@ func (s *switcher) reload() {
 	}
 	s.pending = cfg
 	s.events = append(s.events, pendingEvent{Severity: pdu.SevInfo, Kind: "config_accepted", Message: fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+	for _, w := range cfg.Warnings() { // as a file loaded at start warns (loadConfig)
+		s.events = append(s.events, pendingEvent{Severity: pdu.SevWarning, Kind: "config_warning", Message: fmt.Sprintf("configuration %s: %s", cfg.Hash(), w)})
+	}
 }
 
 // say prints on stderr, as one line, what a watcher event tells the
-// operator: a rejected version (a warning: the running one goes on).
+// operator: a rejected version (a warning: the running one goes on), a
+// warning about an accepted one (classes that leave analyses out...).
 // The others are only events.
 func (e pendingEvent) say(stderr io.Writer, cmd string) {
-	if e.Kind == "config_rejected" {
+	if e.Kind == "config_rejected" || e.Kind == "config_warning" {
 		fmt.Fprintf(stderr, "tmonbench %s: warning: %s\n", cmd, e.Message)
 	}
 }
