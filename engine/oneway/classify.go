@@ -178,18 +178,22 @@ func (r *Reconciler) EndProbe(probe string, lastNs int64) {
 
 // afterEnd reports whether the packet of record base (flow f), missing at
 // hop h, would have been seen there after the last thing the hop's probe
-// reported: after its run ended (EndProbe), or, classified while its
-// probe had not reported that far (a probe killed or silent, never heard
-// from, or still running when the collector stops: Flush, or evicted),
-// after its latest report (Advance). Seen upstream of h at a time that,
-// with the flow's current delay to h (that of its latest match there,
-// when known), is after that (or, seen downstream only, more than the
-// timeout after it). Nobody reported the packet there: it is dropped, not
-// lost or missed (design 4.3: a missing observation its probe did not
-// deliver is dropped). A record settled in time is behind every hop's
-// report by the timeout: this never holds for it.
+// reported: after its run ended (EndProbe), or, for a record classified
+// before every hop reported past it (forced: Flush at the collector's end
+// or a switch-over, an eviction), after the hop's latest report (Advance:
+// a probe killed or silent, never heard from, or still running). Seen
+// upstream of h at a time that, with the flow's current delay to h (that
+// of its latest match there, when known), is after that (or, seen
+// downstream only, more than the timeout after it). Nobody reported the
+// packet there: it is dropped, not lost or missed (design 4.3: a missing
+// observation its probe did not deliver is dropped). A record settled in
+// time is classified on the hops' ends only: its hops reported past its
+// key by the timeout, though a later hop's time may be beyond that.
 func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) bool {
-	end := min(r.endNs[h], r.nowNs[h])
+	end := r.endNs[h]
+	if r.forced {
+		end = min(end, r.nowNs[h])
+	}
 	if end == math.MaxInt64 {
 		return false
 	}
@@ -241,7 +245,11 @@ func (r *Reconciler) Resume(probe string) {
 
 // Flush classifies every open packet and emits every open interval (end
 // of input).
-func (r *Reconciler) Flush() { r.settle(math.MaxInt64) }
+func (r *Reconciler) Flush() {
+	r.forced = true
+	r.settle(math.MaxInt64)
+	r.forced = false
+}
 
 // settle classifies the records with key <= l and closes the slots ending
 // at or before l.
@@ -343,7 +351,7 @@ func (r *Reconciler) finalize(idx int32) {
 			dropped |= 1 << h
 		case r.afterEnd(f, rec.seen, base, h):
 			dropped |= 1 << h
-			unreported = unreported || r.nowNs[h] < r.endNs[h] // past its latest report, its run not ended
+			unreported = unreported || r.forced && r.nowNs[h] < r.endNs[h] // past its latest report, its run not ended
 		}
 	}
 	p := &r.pkt

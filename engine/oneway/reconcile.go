@@ -216,6 +216,10 @@ type Reconciler struct {
 	interval               int64
 	dupWin                 int64
 	settled                int64 // every record with key <= settled is classified
+	// forced is set while records are classified before every hop has
+	// reported past them (Flush, eviction): afterEnd then takes a hop's
+	// latest report for the end of what it watched.
+	forced bool
 	closed                 int64 // every slot ending at or before closed is emitted
 	next                   int64 // earliest end of an open slot
 	flows                  map[uint64]*flowState
@@ -541,7 +545,9 @@ func (r *Reconciler) alloc() int32 {
 	if r.live >= r.lim.MaxRecords {
 		if it, ok := r.times.Min(); ok {
 			r.stats.Evicted++
+			r.forced = true
 			r.finalize(it.idx)
+			r.forced = false
 		}
 	}
 	r.live++

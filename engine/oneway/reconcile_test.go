@@ -460,3 +460,22 @@ func TestUnreportedHopDrops(t *testing.T) {
 		t.Errorf("stats %+v, want 3 dropped (3 unreported), none lost or missed", st)
 	}
 }
+
+// TestSettledInTimeNotUnreported (the review of TestUnreportedHopDrops's
+// fix): on hops [a, m, b] with a 1 s timeout and 0.6 s from m to b, a
+// packet seen at a at 2.0 s and m at 2.6 s and never at b is lost once
+// every hop reported through 3.1 s: settled in time, although its time
+// due at b (3.2 s) is past b's latest report. Before, the cutoff took b's
+// report there and counted it dropped (and unreported).
+func TestSettledInTimeNotUnreported(t *testing.T) {
+	s := newSim(t, Config{Hops: []string{"a", "m", "b"}, TimeoutS: 1, Records: true}, Limits{IntervalS: 10})
+	s.obs(2, 1, 1.2e6, 100) // b's report first: one record for the three hops
+	s.obs(1, 1, 0.6e6, 100)
+	s.obs(0, 1, 0, 100)
+	s.obs(0, 2, 2.0e6, 100)
+	s.obs(1, 2, 2.6e6, 100)
+	s.advanceAll(3.1e6)
+	if st := s.r.Stats(); st.Delivered != 1 || st.Lost != 1 || st.Dropped != 0 || st.Unreported != 0 {
+		t.Errorf("stats %+v, want 1 delivered, 1 lost", st)
+	}
+}
