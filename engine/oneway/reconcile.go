@@ -199,27 +199,27 @@ const noEst = math.MinInt64
 // every hop's clock has passed its reference time plus the timeout. Not
 // safe for concurrent use.
 type Reconciler struct {
-	class                  string
-	cfg                    Config
-	lim                    Limits
-	out                    Output
-	nh                     int
-	pairs                  []pair
-	latPair                int
-	offNs                  []int64
-	nowNs                  []int64 // per hop, corrected
-	endNs                  []int64 // per hop, corrected: its probe's run ended there (EndProbe); math.MaxInt64 while it runs
-	seenNs                 []int64 // per hop, corrected: its latest observation (all runs); math.MinInt64 before the first
-	rerunNs                []int64 // per hop, corrected: earlier runs of its probe reported through this time (Resume); math.MinInt64 before a rerun
-	repeatNs               []int64 // per hop, corrected: the latest observation of the earlier runs of its probe (Resume); math.MinInt64 before a rerun
-	timeout                int64
-	interval               int64
-	dupWin                 int64
-	settled                int64 // every record with key <= settled is classified
+	class    string
+	cfg      Config
+	lim      Limits
+	out      Output
+	nh       int
+	pairs    []pair
+	latPair  int
+	offNs    []int64
+	nowNs    []int64 // per hop, corrected
+	endNs    []int64 // per hop, corrected: its probe's run ended there (EndProbe); math.MaxInt64 while it runs
+	seenNs   []int64 // per hop, corrected: its latest observation (all runs); math.MinInt64 before the first
+	rerunNs  []int64 // per hop, corrected: earlier runs of its probe reported through this time (Resume); math.MinInt64 before a rerun
+	repeatNs []int64 // per hop, corrected: the latest observation of the earlier runs of its probe (Resume); math.MinInt64 before a rerun
+	timeout  int64
+	interval int64
+	dupWin   int64
+	settled  int64 // every record with key <= settled is classified
 	// forced is set while records are classified before every hop has
 	// reported past them (Flush, eviction): afterEnd then takes a hop's
 	// latest report for the end of what it watched.
-	forced bool
+	forced                 bool
 	closed                 int64 // every slot ending at or before closed is emitted
 	next                   int64 // earliest end of an open slot
 	flows                  map[uint64]*flowState
