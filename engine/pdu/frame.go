@@ -7,12 +7,20 @@ import (
 	"hash/crc32"
 )
 
-// Version is the wire format version this package writes and accepts.
-// Version 2 added the probe epoch to the header (issue 13), version 3
-// FlagKept and the age bound (issue 13.3: a version 2 collector would
-// count kept frames as garbage); frames of other versions are refused and
-// counted (ReceiverStats.OldVersion: "upgrade the probe").
-const Version = 3
+// Version is the wire format version this package writes. Version 2
+// added the probe epoch to the header (issue 13), version 3 FlagKept and
+// the age bound (issue 13.3: a version 2 collector would count kept
+// frames as garbage), version 4 the RunConfig PDU type (a version 3
+// collector took it for garbage and never acknowledged it, so a new probe
+// never finished there); frames of versions outside MinVersion..Version
+// are refused and counted (ReceiverStats.OldVersion: "upgrade the
+// probe").
+const Version = 4
+
+// MinVersion is the oldest version this package accepts: version 3 frames
+// (probes from before RunConfig, and the journals of collectors that
+// received them) have version 4's layout and lack only RunConfig PDUs.
+const MinVersion = 3
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an
 // authenticated frame (flag FlagHMAC) adds TagLen bytes of HMAC tag between
@@ -158,7 +166,7 @@ func appendFrame(dst []byte, h Header, payload []byte, k *Key) []byte {
 // keys. Errors: ErrShort, ErrCorrupt, ErrVersion, ErrCRC.
 func ParseFrame(b []byte) (Header, []byte, error) {
 	var h Header
-	if len(b) >= 3 && b[0] == magic0 && b[1] == magic1 && b[2] != Version {
+	if len(b) >= 3 && b[0] == magic0 && b[1] == magic1 && (b[2] < MinVersion || b[2] > Version) {
 		return h, nil, ErrVersion // whatever its length: an old probe
 	}
 	if len(b) < HeaderLen+TrailerLen {

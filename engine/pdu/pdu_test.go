@@ -2,7 +2,9 @@ package pdu
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -38,6 +40,16 @@ func TestFrameRoundTrip(t *testing.T) {
 	g[2] = 9
 	if _, _, err := ParseFrame(g); !errors.Is(err, ErrVersion) {
 		t.Fatalf("version 9: %v", err)
+	}
+	// version 3 (a probe from before RunConfig, or its journal): the same
+	// layout, accepted; version 2 refused
+	for v, ok := range map[byte]bool{2: false, 3: true, 4: true, 5: false} {
+		g := bytes.Clone(f)
+		g[2] = v
+		binary.BigEndian.PutUint32(g[len(g)-4:], crc32.Checksum(g[:len(g)-4], castagnoli))
+		if _, _, err := ParseFrame(g); (err == nil) != ok {
+			t.Errorf("version %d: err %v, want accepted %v", v, err, ok)
+		}
 	}
 }
 
@@ -269,7 +281,8 @@ func TestReceiverRejectsBadFrames(t *testing.T) {
 }
 
 // FuzzParseFrame: no input panics; what parses re-encodes to the same bytes
-// (a tagged frame: the same header and payload, flag set, tag kept).
+// (a tagged frame: the same header and payload, flag set, tag kept; a
+// frame of an older version accepted is written as this version).
 func FuzzParseFrame(f *testing.F) {
 	f.Add(AppendFrame(nil, Header{Type: TypeCounters, ProbeID: 1, ID: 2, BuildTimeNs: 3}, []byte{1, 2, 3}))
 	f.Add(AppendAck(nil, 1, 5, 2))
@@ -285,6 +298,9 @@ func FuzzParseFrame(f *testing.F) {
 			t.Fatalf("reserved flags %#x accepted", h.Flags)
 		}
 		re := AppendFrame(nil, h, p)
+		if b[2] != Version { // an older version accepted (MinVersion): written as this one
+			return
+		}
 		if h.Flags&FlagHMAC == 0 {
 			if !bytes.Equal(re, b) {
 				t.Fatal("re-encoding differs")
@@ -307,7 +323,7 @@ type record interface {
 
 // newRecords returns one empty value of every record type.
 func newRecords() []record {
-	return []record{&Hello{}, &FlowDef{}, &MetricDef{}, &Counters{}, &FlowUpdate{}, &Event{}, &HistDef{}, &Histogram{}, &Report{}}
+	return []record{&Hello{}, &RunConfig{}, &FlowDef{}, &MetricDef{}, &Counters{}, &FlowUpdate{}, &Event{}, &HistDef{}, &Histogram{}, &Report{}}
 }
 
 // retainedBytes is the memory a decoded value holds: its size, the
