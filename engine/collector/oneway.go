@@ -281,6 +281,9 @@ func (c *Collector) preSwitch(pid uint16, epoch int64) bool {
 	if f, ok := c.ow.follow[pid]; ok && f == epoch {
 		return false
 	}
+	if p := c.probes[pid]; p != nil && p.runConfigEpoch == epoch && p.runConfig != "" && p.runConfig == c.ow.switchHash {
+		return false // the run says it is of the version switched to (RunConfig)
+	}
 	if c.ow.timed && epoch < c.ow.switchAt {
 		return true
 	}
@@ -289,15 +292,14 @@ func (c *Collector) preSwitch(pid uint16, epoch int64) bool {
 }
 
 // runConfig notes that run h.Epoch of h's probe is under configuration
-// hash (pdu.RunConfig). A run of the version the latest switch-over took
-// is not one begun before it, even if the collector heard from it first
-// (its probe restarted faster than the collector switched): the new
-// reconcilers follow it.
+// hash (pdu.RunConfig): a run of the version the latest switch-over took
+// is not one begun before it (preSwitch), even if the collector heard
+// from it first (its probe restarted faster than the collector switched)
+// or it began before valid_from by the probe's clock. A late copy from an
+// older run changes nothing.
 func (c *Collector) runConfig(h pdu.Header, hash string) {
-	p := c.probe(h.ProbeID)
-	p.runConfig, p.runConfigEpoch = hash, h.Epoch
-	if run, ok := c.ow.before[h.ProbeID]; ok && hash != "" && hash == c.ow.switchHash && run >= h.Epoch {
-		c.ow.before[h.ProbeID] = h.Epoch - 1 // its earlier runs stay of the version that stopped
+	if p := c.probe(h.ProbeID); h.Epoch >= p.runConfigEpoch {
+		p.runConfig, p.runConfigEpoch = hash, h.Epoch
 	}
 }
 

@@ -58,10 +58,9 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	vf, timed := cfg.ValidFromNs()
 	ow.switchAt, ow.timed, ow.switchHash = cmp.Or(vf, c.lastNs), timed, cfg.Hash()
 	clear(ow.follow)
-	for pid, p := range c.probes {
-		run, ok := c.rx.CurrentEpoch(pid)
-		if ok && (!timed || run < vf) && (p.runConfigEpoch != run || p.runConfig != ow.switchHash) {
-			ow.before[pid] = run
+	for pid := range c.probes {
+		if run, ok := c.rx.CurrentEpoch(pid); ok && (!timed || run < vf) {
+			ow.before[pid] = run // a run that says it is of cfg is followed all the same (preSwitch)
 		}
 	}
 	// The flows already defined, in probe-flow order (a journal replay

@@ -462,3 +462,25 @@ func testSwitchOverProbeFirst(t *testing.T, late bool) {
 		t.Errorf("%d oneway_delays rows written before Finish, %d without the switch-over", early, wantEarly)
 	}
 }
+
+// TestRunConfigLateCopy (the review of 2cb27cc): a RunConfig of an older
+// run that arrives after the newer run's (RunConfig PDUs are kept until
+// acknowledged, and may be spooled) leaves the newer run's version in
+// place: before, it replaced it, and after a switch back to the older
+// hash (A, B, A) the newer run was followed as one of A.
+func TestRunConfigLateCopy(t *testing.T) {
+	c := labCollector(t, labV2(t))
+	c.runConfig(pdu.Header{ProbeID: 1, Epoch: 8}, "hash-b")
+	c.runConfig(pdu.Header{ProbeID: 1, Epoch: 7}, "hash-a")
+	if p := c.probes[1]; p.runConfig != "hash-b" || p.runConfigEpoch != 8 {
+		t.Errorf("run config %q of epoch %d, want hash-b of 8", p.runConfig, p.runConfigEpoch)
+	}
+	c.ow.switchHash, c.ow.before[1] = "hash-a", 8
+	if !c.preSwitch(1, 8) {
+		t.Error("run 8 (of hash-b) followed after a switch to hash-a")
+	}
+	c.runConfig(pdu.Header{ProbeID: 1, Epoch: 9}, "hash-a")
+	if c.preSwitch(1, 9) || !c.preSwitch(1, 8) {
+		t.Error("run 9 says hash-a: followed; run 8 held")
+	}
+}
