@@ -1,10 +1,11 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -40,11 +41,12 @@ var analysisTables = []struct{ table, analysis string }{
 	{"oneway_delays", config.AnalysisOneway}, {"oneway_loss", config.AnalysisOneway}, {"oneway_latency", config.AnalysisOneway},
 }
 
-// noteAnalysesOff says on stderr, for each table sql reads that only an
-// analysis fills, when no class of the configuration out was written with
-// (run.json's config) runs that analysis: the table is empty for that
-// reason, not for want of traffic. Nothing when run.json holds no config.
-func noteAnalysesOff(stderr io.Writer, out string, sqls []string) {
+// noteAnalysesOff says on stderr, for each empty table sql reads that only
+// an analysis fills, when no class of the configuration in run.json (the
+// one in force last: a collector's switch-over replaces it) runs that
+// analysis: the table is empty for that reason, not for want of traffic.
+// Nothing when run.json holds no config.
+func noteAnalysesOff(stderr io.Writer, db *sql.DB, out string, sqls []string) {
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {
 		return
@@ -55,9 +57,14 @@ func noteAnalysesOff(stderr io.Writer, out string, sqls []string) {
 	}
 	said := map[string]bool{}
 	for _, t := range analysisTables {
-		read := slices.ContainsFunc(sqls, func(q string) bool { return strings.Contains(q, t.table) })
+		word := regexp.MustCompile(`\b` + t.table + `\b`)
+		read := slices.ContainsFunc(sqls, word.MatchString)
 		if !read || said[t.analysis] || slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(t.analysis) }) {
 			continue
+		}
+		var n int64
+		if err := db.QueryRow("SELECT count(*) FROM " + t.table).Scan(&n); err != nil || n > 0 {
+			continue // rows of an earlier version that ran it, or no such view
 		}
 		said[t.analysis] = true
 		fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",

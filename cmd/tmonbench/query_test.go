@@ -232,6 +232,11 @@ func TestQueryNotes(t *testing.T) {
 	if _, _, stderr := tmon(t, "query", "--out", out, "summary"); stderr != "" {
 		t.Errorf("query summary: stderr %q, want nothing", stderr)
 	}
+	// a name inside another word is not the table (the review: any
+	// substring matched)
+	if _, _, stderr := tmon(t, "query", "--out", out, "--sql", "SELECT 1 AS my_tcp_connections_x"); stderr != "" {
+		t.Errorf("query naming no table: stderr %q, want nothing", stderr)
+	}
 	// a killed replay's staging folder: a process that has ended
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
