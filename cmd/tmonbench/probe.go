@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,10 +98,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		if err := r.unacked(ctx, res); err != nil || !src.interrupted {
-			return err
-		}
-		return &exitError{code: 130, err: errors.New("probe: interrupted: the replay stopped before the end of " + *pcap)}
+		return r.fileExit(ctx, res, src)
 	}
 }
 

@@ -81,6 +81,22 @@ func (r *probeRunner) paceFile(src *stoppableFile, pacer *replay.Pacer, path str
 	}
 }
 
+// fileExit is the outcome of a probe's run over a capture file: the
+// unacknowledged PDUs' error (unacked), and exit status 130 when a signal
+// stopped the file before its end, said on stderr with that error if any
+// (130's message is not printed by main).
+func (r *probeRunner) fileExit(ctx context.Context, res probe.RunResult, src *stoppableFile) error {
+	err := r.unacked(ctx, res)
+	if !src.interrupted {
+		return err
+	}
+	var ee *exitError
+	if err != nil && !(errors.As(err, &ee) && ee.code == 130) {
+		fmt.Fprintf(r.stderr, "tmonbench %v\n", err)
+	}
+	return &exitError{code: 130, err: errors.New("probe: interrupted: the replay stopped before the end of its file")}
+}
+
 // stopSignals stop a run: SIGINT and SIGTERM.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -112,5 +113,23 @@ func TestUDPPart(t *testing.T) {
 	want := ", 2 datagram writes failed, 5 refused (ICMP port unreachable), 1819 acknowledgements dropped unread (their PDUs retried), 1 acknowledgements not written back"
 	if got != want {
 		t.Errorf("udpPart = %q, want %q", got, want)
+	}
+}
+
+// TestInterruptedUnackedExit130 (the review of 0fe537f): a file stopped
+// by a signal whose last PDUs were not all acknowledged after the linger
+// exits 130 (interrupted), as `probe --help` says, with the
+// unacknowledged count said on stderr; it exited 1.
+func TestInterruptedUnackedExit130(t *testing.T) {
+	var stderr bytes.Buffer
+	r := &probeRunner{name: "A", linger: 5 * time.Second, stderr: &stderr}
+	err := r.fileExit(context.Background(), probe.RunResult{Unacked: 4}, &stoppableFile{interrupted: true})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 || !strings.HasPrefix(stderr.String(), "tmonbench probe: 4 PDUs still unacknowledged after --linger 5s") {
+		t.Errorf("err %v, stderr %q: want exit 130 and the count said", err, stderr.String())
+	}
+	stderr.Reset()
+	if err := r.fileExit(context.Background(), probe.RunResult{}, &stoppableFile{}); err != nil || stderr.Len() != 0 {
+		t.Errorf("a whole file, all acknowledged: %v %q", err, stderr.String())
 	}
 }
