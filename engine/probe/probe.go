@@ -361,37 +361,6 @@ func (p *Probe) start(nowNs int64) {
 	p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 }
 
-// sendDefinitions sends what the collector needs to read observations: the
-// probe's Hello, metric names, histogram slices, and (after the first time)
-// the definition of every live flow. Definitions are key PDUs: retried
-// until delivered (design 1.5).
-func (p *Probe) sendDefinitions(nowNs int64) {
-	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
-	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
-	p.out.End(pdu.TypeHello, nowNs)
-	rc := pdu.RunConfig{ConfigHash: p.cfgHash}
-	rc.Append(p.out.Begin(pdu.TypeRunConfig, nowNs))
-	p.out.End(pdu.TypeRunConfig, nowNs)
-	for id, name := range flow.MetricNames {
-		m := pdu.MetricDef{ID: uint32(id), Name: name}
-		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
-		p.out.End(pdu.TypeMetricDef, nowNs)
-	}
-	for ci := range p.classes {
-		if c := &p.classes[ci]; c.sizes {
-			h := pdu.HistDef{ID: uint32(ci), Unit: "bytes", Edges: c.cfg.SizeEdges}
-			h.Append(p.out.Begin(pdu.TypeHistDef, nowNs))
-			p.out.End(pdu.TypeHistDef, nowNs)
-		}
-	}
-	for name, id := range p.metrics {
-		m := pdu.MetricDef{ID: id, Name: name}
-		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
-		p.out.End(pdu.TypeMetricDef, nowNs)
-	}
-	p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
-}
-
 // resync re-sends every definition after a collector restart (design 3.2
 // and 4: the probe keeps its flow ids, so a restarted collector needs only
 // the definitions again).
