@@ -142,8 +142,12 @@ func (r *Reconciler) Advance(hop int, nowNs int64) {
 		r.stats.BadHop++
 		return
 	}
-	if t := nowNs - r.offNs[hop]; t > r.nowNs[hop] {
+	t := nowNs - r.offNs[hop]
+	if t > r.nowNs[hop] {
 		r.nowNs[hop] = t
+	}
+	if r.gapHi[hop] == math.MaxInt64 { // the new run's first report
+		r.gapHi[hop] = t
 	}
 	w := slices.Min(r.nowNs)
 	if l := pkt.SubNs(w, r.timeout); l > r.settled {
@@ -177,41 +181,58 @@ func (r *Reconciler) EndProbe(probe string, lastNs int64) {
 }
 
 // afterEnd reports whether the packet of record base (flow f), missing at
-// hop h, would have been seen there after the last thing the hop's probe
-// reported: after its run ended (EndProbe), or, for a record classified
+// hop h, was due there (dueAt) when nobody reported for the hop: after its
+// probe's run ended (EndProbe); or, unreported, for a record classified
 // before every hop reported past it (forced: Flush at the collector's end
 // or a switch-over, an eviction), after the hop's latest report (Advance:
-// a probe killed or silent, never heard from, or still running). Seen
-// upstream of h at a time that, with the flow's current delay to h (that
-// of its latest match there, when known), is after that (or, seen
-// downstream only, more than the timeout after it). Nobody reported the
-// packet there: it is dropped, not lost or missed (design 4.3: a missing
-// observation its probe did not deliver is dropped). A record settled in
-// time is classified on the hops' ends only: its hops reported past its
-// key by the timeout, though a later hop's time may be beyond that.
-func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) bool {
-	end := r.endNs[h]
-	if r.forced {
-		end = min(end, r.nowNs[h])
+// a probe killed or silent, never heard from, or still running), or
+// between two runs of its probe (inGap: a probe killed and started again).
+// Nobody reported the packet there: it is dropped, not lost or missed
+// (design 4.3: a missing observation its probe did not deliver is
+// dropped). A record settled in time is not judged by the hops' latest
+// reports: its hops reported past its key by the timeout, though a later
+// hop's time may be beyond that.
+func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) (dropped, unreported bool) {
+	lo, hi, ok := r.dueAt(f, seen, base, h)
+	switch {
+	case !ok:
+		return false, false
+	case lo > r.endNs[h]:
+		return true, false
+	case r.forced && lo > r.nowNs[h], r.inGap(h, lo, hi):
+		return true, true
 	}
-	if end == math.MaxInt64 {
-		return false
-	}
+	return false, false
+}
+
+// dueAt is when the packet of record base (flow f), missing at hop h, was
+// due there, as an interval [lo, hi]: the nearest hop upstream's time plus
+// the flow's current delay to h (that of its latest match there, when
+// known; lo = hi), or, seen downstream only, within the timeout before the
+// nearest hop downstream's time. ok is false when it was seen nowhere.
+func (r *Reconciler) dueAt(f *flowState, seen uint32, base, h int) (lo, hi int64, ok bool) {
 	for u := h - 1; u >= 0; u-- {
 		if seen&(1<<u) != 0 {
 			t := r.last[base+u]
 			if f.est != nil && f.est[u*r.nh+h] != noEst {
 				t = pkt.AddNs(t, f.est[u*r.nh+h])
 			}
-			return t > end
+			return t, t, true
 		}
 	}
 	for d := h + 1; d < r.nh; d++ {
 		if seen&(1<<d) != 0 {
-			return pkt.SubNs(r.last[base+d], r.timeout) > end
+			return pkt.SubNs(r.last[base+d], r.timeout), r.last[base+d], true
 		}
 	}
-	return false
+	return 0, 0, false
+}
+
+// inGap reports whether [lo, hi] lies between what hop h's probe reported
+// before its latest Resume (a run killed, or ended) and the first report
+// of its new run (gapLo, gapHi): a time nobody watched there.
+func (r *Reconciler) inGap(h int, lo, hi int64) bool {
+	return r.gapHi[h] != math.MinInt64 && lo > r.gapLo[h] && hi < r.gapHi[h]
 }
 
 // Resume returns the hops of probe (named probe or "probe/<interface>") to
@@ -234,6 +255,9 @@ func (r *Reconciler) Resume(probe string) {
 			// its latest observation
 			r.rerunNs[i] = max(r.rerunNs[i], min(r.nowNs[i], r.endNs[i], r.seenNs[i]))
 			r.repeatNs[i] = max(r.repeatNs[i], r.seenNs[i])
+			// nobody watched from the end of what the earlier run
+			// reported to the new run's first report (Observe, Advance)
+			r.gapLo[i], r.gapHi[i] = min(r.nowNs[i], r.endNs[i]), math.MaxInt64
 			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}
@@ -345,13 +369,14 @@ func (r *Reconciler) finalize(idx int32) {
 	var dropped uint32
 	unreported := false
 	for h := range nh {
-		switch {
-		case rec.seen&(1<<h) != 0:
-		case r.droppedAt(f, rec.seen, base, h):
+		if rec.seen&(1<<h) != 0 {
+			continue
+		}
+		if r.droppedAt(f, rec.seen, base, h) {
 			dropped |= 1 << h
-		case r.afterEnd(f, rec.seen, base, h):
+		} else if after, unrep := r.afterEnd(f, rec.seen, base, h); after {
 			dropped |= 1 << h
-			unreported = unreported || r.forced && r.nowNs[h] < r.endNs[h] // past its latest report, its run not ended
+			unreported = unreported || unrep
 		}
 	}
 	p := &r.pkt

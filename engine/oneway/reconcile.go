@@ -115,7 +115,7 @@ type Stats struct {
 	Lost              uint64 // packets missing at the end of the path
 	Missed            uint64 // packets seen at the end but missing upstream
 	Dropped           uint64 // packets with an observation given up by a probe
-	Unreported        uint64 // of Dropped: missing at a hop whose probe, still in its run, had not reported that far when they were classified (killed, silent, never heard from, still running at Flush; afterEnd)
+	Unreported        uint64 // of Dropped: missing at a hop whose probe, still in its run, had not reported that far when they were classified (killed, silent, never heard from, still running at Flush), or due there between two runs of its probe (afterEnd)
 	NegativeDelays    uint64 // hop-pair delays below zero after clock offsets (report them: clocks disagree)
 	Late              uint64 // observations arriving after their timeout had passed at every hop
 	Repeats           uint64 // observations of a later run of a hop's probe (Resume) that an open record already held (same hop, signature, size and times: a restarted probe's replay, a resent spool), ignored
@@ -212,10 +212,16 @@ type Reconciler struct {
 	seenNs   []int64 // per hop, corrected: its latest observation (all runs); math.MinInt64 before the first
 	rerunNs  []int64 // per hop, corrected: earlier runs of its probe reported through this time (Resume); math.MinInt64 before a rerun
 	repeatNs []int64 // per hop, corrected: the latest observation of the earlier runs of its probe (Resume); math.MinInt64 before a rerun
-	timeout  int64
-	interval int64
-	dupWin   int64
-	settled  int64 // every record with key <= settled is classified
+	// gapLo and gapHi: per hop, corrected, the time nobody watched between
+	// its probe's runs: what the run before the latest Resume reported
+	// through, and the new run's first report (observation or Advance);
+	// gapHi is math.MinInt64 before any Resume, math.MaxInt64 until that
+	// first report (inGap)
+	gapLo, gapHi []int64
+	timeout      int64
+	interval     int64
+	dupWin       int64
+	settled      int64 // every record with key <= settled is classified
 	// forced is set while records are classified before every hop has
 	// reported past them (Flush, eviction): afterEnd then takes a hop's
 	// latest report for the end of what it watched.
@@ -305,6 +311,8 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		seenNs:   slices.Repeat([]int64{math.MinInt64}, nh),
 		rerunNs:  slices.Repeat([]int64{math.MinInt64}, nh),
 		repeatNs: slices.Repeat([]int64{math.MinInt64}, nh),
+		gapLo:    slices.Repeat([]int64{math.MinInt64}, nh),
+		gapHi:    slices.Repeat([]int64{math.MinInt64}, nh),
 		timeout:  int64(cfg.TimeoutS * 1e9),
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),
@@ -412,6 +420,9 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	}
 	late := t <= r.settled
 	r.seenNs[hop] = max(r.seenNs[hop], t)
+	if r.gapHi[hop] == math.MaxInt64 { // the new run's first report (Resume)
+		r.gapHi[hop] = t
+	}
 	r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1}
 	lo := mItem{flow: flowID, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}

@@ -479,3 +479,34 @@ func TestSettledInTimeNotUnreported(t *testing.T) {
 		t.Errorf("stats %+v, want 1 delivered, 1 lost", st)
 	}
 }
+
+// TestRestartedProbeGapDrops (the review of 738c04a): b's probe reports
+// through 1000 µs, is killed (no EndProbe) and started again, its new run
+// first reporting at 5100 µs (Resume). Packets due at b between the two
+// runs (left a at 2000 and 3000 µs, 100 µs from b) are dropped there,
+// unreported: nobody watched. One due before the first run's last report
+// (600 µs) and one due after the new run's first (6100 µs) are lost.
+// Before, all four were lost.
+func TestRestartedProbeGapDrops(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 100, 100)
+	s.obs(0, 2, 500, 100)
+	s.r.Advance(1, us(1000))
+	s.r.Resume("b")
+	s.obs(0, 3, 2000, 100)
+	s.obs(0, 4, 3000, 100)
+	s.obs(1, 5, 5100, 100) // the new run's first report
+	s.obs(0, 5, 5000, 100)
+	s.obs(0, 6, 6000, 100)
+	s.reported()
+	want := map[uint64]Status{1: StatusDelivered, 2: StatusLost, 3: StatusDropped, 4: StatusDropped, 5: StatusDelivered, 6: StatusLost}
+	for _, p := range s.packets {
+		if p.Status != want[p.Signature] {
+			t.Errorf("packet %d: %v, want %v", p.Signature, p.Status, want[p.Signature])
+		}
+	}
+	if st := s.r.Stats(); len(s.packets) != 6 || st.Dropped != 2 || st.Unreported != 2 {
+		t.Errorf("%d packets, stats %+v: want 6, 2 dropped, 2 unreported", len(s.packets), st)
+	}
+}

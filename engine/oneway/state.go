@@ -22,6 +22,7 @@ type State struct {
 	EndNs            []int64 // Reconciler.endNs; nil in a state saved before it existed
 	SeenNs, RerunNs  []int64 // Reconciler.seenNs and rerunNs; nil in a state saved before they existed
 	RepeatNs         []int64 // Reconciler.repeatNs; nil in a state saved before it existed
+	GapLo, GapHi     []int64 // Reconciler.gapLo and gapHi; nil in a state saved before they existed
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -77,7 +78,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), GapLo: slices.Clone(r.gapLo), GapHi: slices.Clone(r.gapHi), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -185,6 +186,9 @@ func (r *Reconciler) RestoreState(st State) error {
 	}
 	if len(st.RepeatNs) == r.nh {
 		r.repeatNs = slices.Clone(st.RepeatNs)
+	}
+	if len(st.GapLo) == r.nh && len(st.GapHi) == r.nh {
+		r.gapLo, r.gapHi = slices.Clone(st.GapLo), slices.Clone(st.GapHi)
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
