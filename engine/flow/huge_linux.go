@@ -3,8 +3,9 @@
 package flow
 
 import (
-	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // hugePages advises the kernel to back the whole 2 MiB pages within b's
@@ -13,12 +14,12 @@ import (
 // the kernel will not back so stays as it was. b must be released with
 // smallPages before it is dropped: the advice stays with the address
 // range, and the Go heap reuses it for other objects.
-func hugePages[T any](b []T) { advise(b, madvHugePage) }
+func hugePages[T any](b []T) { advise(b, unix.MADV_HUGEPAGE) }
 
 // smallPages takes hugePages' advice back from b (MADV_NOHUGEPAGE): the
 // heap memory it leaves does not bring whole huge pages into the
 // resident set when smaller objects reuse it.
-func smallPages[T any](b []T) { advise(b, madvNoHugePage) }
+func smallPages[T any](b []T) { advise(b, unix.MADV_NOHUGEPAGE) }
 
 func advise[T any](b []T, advice int) {
 	const huge = 2 << 20
@@ -33,12 +34,5 @@ func advise[T any](b []T, advice int) {
 	if hi <= lo {
 		return
 	}
-	_ = syscall.Madvise(mem[lo:hi], advice)
+	_ = unix.Madvise(mem[lo:hi], advice)
 }
-
-// MADV_HUGEPAGE and MADV_NOHUGEPAGE (linux/mman.h), which package
-// syscall does not name.
-const (
-	madvHugePage   = 14
-	madvNoHugePage = 15
-)
