@@ -113,7 +113,7 @@ func (w *collectorWatch) tick() {
 		w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
 		return
 	}
-	sayConfigSwitch(w.stderr, "collector", fmt.Sprintf("configuration %s in effect (%s), replacing %s", next.Hash(), next.ValidFromText(), w.cfg.Hash()))
+	sayConfigSwitch(w.stderr, "collector", next.InEffect(w.cfg.Hash()))
 	w.cfg = next
 	if err := w.app.SetConfig(next.Hash(), string(next.EffectiveYAML()), time.Unix(0, now).UTC()); err != nil {
 		w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)

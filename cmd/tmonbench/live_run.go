@@ -95,7 +95,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
-		started = fmt.Sprintf("configuration %s in effect (%s), replacing %s", l.ss.next.Hash(), l.ss.next.ValidFromText(), cfg.Hash())
+		started = l.ss.next.InEffect(cfg.Hash())
 		sayConfigSwitch(l.stderr, "live", started)
 		cfg, l.ss.next = l.ss.next, nil
 		if l.setConfig != nil {

@@ -82,7 +82,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		if res.Unacked > 0 {
 			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s%s", cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
 		}
-		feed.announce = fmt.Sprintf("configuration %s in effect (%s), replacing %s", next.Hash(), next.ValidFromText(), cfg.Hash())
+		feed.announce = next.InEffect(cfg.Hash())
 		sayConfigSwitch(r.stderr, "probe", feed.announce)
 		cfg, feed.switchSource.next = next, nil
 		capture.h.periodNs = int64(cfg.IntervalS * 1e9)

@@ -117,7 +117,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	s.coll.SetProbes(probes)
 	for _, e := range []struct{ sev, kind, msg string }{
 		{observe.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (one-way reconcilers flushed and restarted: a short glitch)", from, cfg.Hash())},
-		{observe.SevInfo, "config_switch_start", fmt.Sprintf("configuration %s in effect (%s), replacing %s", cfg.Hash(), cfg.ValidFromText(), from)},
+		{observe.SevInfo, "config_switch_start", cfg.InEffect(from)},
 	} {
 		s.recordEvent(nowNs, e.sev, e.kind, e.msg, 0)
 		s.coll.Event(nowNs, e.sev, e.kind, e.msg)

@@ -768,14 +768,17 @@ func ascending(v []float64) bool {
 	return true
 }
 
-// ValidFromText says when the version takes effect, for the switch-over
-// messages: `valid_from "2026-12-06T10:00:00Z"`, or "at once: no
-// valid_from".
-func (c *Config) ValidFromText() string {
-	if c.ValidFrom == "" {
-		return "at once: no valid_from"
+// InEffect is the one line of a switch-over to this version, replacing
+// the version of hash from (the config_switch_start event, and what the
+// collector, live and the probe print): "configuration H in effect
+// (valid_from "2026-12-06T10:00:00Z"), replacing G", or "(at once: no
+// valid_from)".
+func (c *Config) InEffect(from string) string {
+	when := "at once: no valid_from"
+	if c.ValidFrom != "" {
+		when = fmt.Sprintf("valid_from %q", c.ValidFrom)
 	}
-	return fmt.Sprintf("valid_from %q", c.ValidFrom)
+	return fmt.Sprintf("configuration %s in effect (%s), replacing %s", c.Hash(), when, from)
 }
 
 // ValidFromNs returns ValidFrom in Unix nanoseconds, and false when the

@@ -489,17 +489,18 @@ func message(args []ast.Expr) string {
 // localMessages are the messages assigned to the variables of the file
 // being read (message of the right-hand side), for an event call that
 // passes the message in a variable; returnedMessages are the messages
-// unexported functions build and return (a message function of their
-// own, such as the collector's keyMismatch), by function name.
+// functions build and return (a message function of their own, such as
+// the collector's keyMismatch), by function name.
 var localMessages, returnedMessages = map[string]string{}, map[string]string{}
 
 // localSeverities are the severities assigned to the variables of the
 // file being read ("info/warning" for one set to either).
 var localSeverities = map[string]string{}
 
-// findReturnedMessages fills returnedMessages: the unexported functions
-// under engine/ whose body ends in return fmt.Sprintf("...", ...) and
-// return a string.
+// findReturnedMessages fills returnedMessages: the functions under engine/
+// (String and Error methods aside) whose body ends in return
+// fmt.Sprintf("...", ...) and return a string (config.Config.InEffect:
+// config_switch_start's message).
 func findReturnedMessages(root string) error {
 	return filepath.WalkDir(filepath.Join(root, "engine"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -512,7 +513,7 @@ func findReturnedMessages(root string) error {
 		indexKinds(f)
 		for _, decl := range f.Decls {
 			fd, ok := decl.(*ast.FuncDecl)
-			if !ok || fd.Body == nil || ast.IsExported(fd.Name.Name) || len(fd.Body.List) == 0 || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 {
+			if !ok || fd.Body == nil || fd.Name.Name == "String" || fd.Name.Name == "Error" || len(fd.Body.List) == 0 || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 {
 				continue
 			}
 			if r, ok := fd.Body.List[len(fd.Body.List)-1].(*ast.ReturnStmt); ok && len(r.Results) == 1 {
