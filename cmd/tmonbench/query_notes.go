@@ -34,13 +34,6 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 	}
 }
 
-// analysisTables are the tables that only an analysis fills.
-var analysisTables = []struct{ table, analysis string }{
-	{"tcp_connections", config.AnalysisTCP}, {"rtt_samples", config.AnalysisRTT}, {"rtt_histograms", config.AnalysisRTT},
-	{"ftp_transfers", config.AnalysisFTP}, {"ftp_sessions", config.AnalysisFTP},
-	{"oneway_delays", config.AnalysisOneway}, {"oneway_loss", config.AnalysisOneway}, {"oneway_latency", config.AnalysisOneway},
-}
-
 // noteAnalysesOff says on stderr, for each empty table sql reads that only
 // an analysis fills, when no class of the configuration in run.json (the
 // one in force last: a collector's switch-over replaces it) runs that
@@ -55,19 +48,21 @@ func noteAnalysesOff(stderr io.Writer, db *sql.DB, out string, sqls []string) {
 	if err != nil {
 		return
 	}
-	said := map[string]bool{}
-	for _, t := range analysisTables {
-		word := regexp.MustCompile(`\b` + t.table + `\b`)
-		read := slices.ContainsFunc(sqls, word.MatchString)
-		if !read || said[t.analysis] || slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(t.analysis) }) {
+	for _, a := range config.Analyses { // config.AnalysisTables: the tables only a fills
+		if slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(a) }) {
 			continue
 		}
-		var n int64
-		if err := db.QueryRow("SELECT count(*) FROM " + t.table).Scan(&n); err != nil || n > 0 {
-			continue // rows of an earlier version that ran it, or no such view
+		for _, table := range config.AnalysisTables[a] {
+			if !slices.ContainsFunc(sqls, regexp.MustCompile(`\b`+table+`\b`).MatchString) {
+				continue
+			}
+			var n int64
+			if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n > 0 {
+				continue // rows of an earlier version that ran it, or no such view
+			}
+			fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",
+				table, out, a, a)
+			break // one line per analysis
 		}
-		said[t.analysis] = true
-		fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",
-			t.table, out, t.analysis, t.analysis)
 	}
 }

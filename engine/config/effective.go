@@ -66,14 +66,16 @@ func analysisSet(classes []Class) (analyses, kinds []string) {
 	return analyses, kinds
 }
 
-// analysisTables names the tables an analysis fills, for warnings.
-var analysisTables = map[string]string{
-	AnalysisCounters: "flow_counters",
-	AnalysisSizes:    "size_histograms",
-	AnalysisTCP:      "tcp_connections",
-	AnalysisRTT:      "rtt_samples, rtt_histograms",
-	AnalysisFTP:      "ftp_sessions, ftp_transfers",
-	AnalysisOneway:   "oneway_delays, oneway_loss, oneway_latency",
+// AnalysisTables names, per analysis, the tables only it fills: for the
+// warnings about analyses a file turns off, and for `query`'s note on a
+// table left empty by them.
+var AnalysisTables = map[string][]string{
+	AnalysisCounters: {"flow_counters"},
+	AnalysisSizes:    {"size_histograms"},
+	AnalysisTCP:      {"tcp_connections"},
+	AnalysisRTT:      {"rtt_samples", "rtt_histograms"},
+	AnalysisFTP:      {"ftp_sessions", "ftp_transfers"},
+	AnalysisOneway:   {"oneway_delays", "oneway_loss", "oneway_latency"},
 }
 
 // Warnings lists what this configuration turns off that the embedded
@@ -93,14 +95,14 @@ func (c *Config) Warnings() []string {
 	for _, a := range defA {
 		if !slices.Contains(hasA, a) {
 			lostA = append(lostA, a)
-			tables = append(tables, analysisTables[a])
+			tables = append(tables, AnalysisTables[a]...)
 		}
 	}
 	switch len(lostA) {
 	case 0:
 	case 1:
 		w = append(w, fmt.Sprintf("%s: no class runs the %s analysis the default configuration runs (no %s rows): the file's classes replace the default ones; add %q to a class's analyses, or leave classes: out to keep the default ones",
-			c.file, lostA[0], tables[0], lostA[0]))
+			c.file, lostA[0], strings.Join(tables, ", "), lostA[0]))
 	default:
 		w = append(w, fmt.Sprintf("%s: no class runs the %s analyses the default configuration runs (no %s rows): the file's classes replace the default ones; add them to a class's analyses, or leave classes: out to keep the default ones",
 			c.file, strings.Join(lostA, ", "), strings.Join(tables, ", ")))
