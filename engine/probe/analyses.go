@@ -48,7 +48,8 @@ func (p *Probe) rttUnanswered(kind string, flowID uint64) {
 	p.touch(f)
 	id, ok := p.unansweredIDs[kind]
 	if !ok {
-		id = p.metricID("rtt_unanswered_" + kind)
+		name := "rtt_unanswered_" + kind
+		id = p.metricID(name, sharedMetricID(name))
 		p.unansweredIDs[kind] = id
 	}
 	p.flows.Extra(f, id).Count()

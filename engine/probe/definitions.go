@@ -29,10 +29,16 @@ func (p *Probe) sendDefinitions(nowNs int64) {
 			p.out.End(pdu.TypeHistDef, nowNs)
 		}
 	}
+	p.sendMetricDefs(nowNs)
+	p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
+}
+
+// sendMetricDefs sends the names of the run-time metrics registered so
+// far (metricID).
+func (p *Probe) sendMetricDefs(nowNs int64) {
 	for name, id := range p.metrics {
 		m := pdu.MetricDef{ID: id, Name: name}
 		m.Append(p.out.Begin(pdu.TypeMetricDef, nowNs))
 		p.out.End(pdu.TypeMetricDef, nowNs)
 	}
-	p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
 }

@@ -145,7 +145,7 @@ func keyOf(d *dissect.Dissection) fragKey {
 // fragMetricID returns the id of fragMetric[m], registering it once.
 func (p *Probe) fragMetricID(m int) uint32 {
 	if p.fragIDs[m] == 0 {
-		p.fragIDs[m] = p.metricID(fragMetric[m])
+		p.fragIDs[m] = p.metricID(fragMetric[m], sharedMetricID(fragMetric[m]))
 	}
 	return p.fragIDs[m]
 }

@@ -9,14 +9,15 @@ import (
 )
 
 // metricID returns the id of a run-time metric, registering it (and
-// sending its MetricDef to the collector) on first use.
-func (p *Probe) metricID(name string) uint32 {
+// sending its MetricDef to the collector) on first use. shared is its id
+// in a Workers run (sharedMetricID, or sharedICMP for ICMP metrics).
+func (p *Probe) metricID(name string, shared uint32) uint32 {
 	if id, ok := p.metrics[name]; ok {
 		return id
 	}
 	id := uint32(flow.NumFixed + len(p.metrics))
 	if p.sh != nil {
-		id = sharedMetricID(name) // the same id in every worker
+		id = shared // the same id in every worker
 	}
 	p.metrics[name] = id
 	m := pdu.MetricDef{ID: id, Name: name}
@@ -47,7 +48,7 @@ func (p *Probe) icmpMetricID(version uint8, quoted bool, typ, code uint8) uint32
 	if quoted {
 		pre += "_error"
 	}
-	id := p.metricID(fmt.Sprintf("%s_type_%d_code_%d", pre, typ, code))
+	id := p.metricID(fmt.Sprintf("%s_type_%d_code_%d", pre, typ, code), sharedICMP|k)
 	p.icmpMetric[k] = id
 	return id
 }

@@ -368,6 +368,7 @@ func (p *Probe) resync() {
 	p.resyncWanted = false
 	if !p.primary() {
 		p.flows.Each(func(f *flow.Flow) { p.define(f, f.Class()) })
+		p.sendMetricDefs(p.nowNs) // those worker 0 never used
 		return
 	}
 	p.sendDefinitions(p.nowNs)

@@ -120,12 +120,21 @@ func (sh *shard) final(p *Probe) {
 
 // sharedMetricID is a run-time metric's id in a Workers run: a hash of its
 // name, the same in every worker (a lone probe numbers them in order of
-// first use). Above every fixed metric id.
+// first use), with bit 31 set (above every fixed metric id) and bit 30
+// clear (below every sharedICMP id). The names hashed are a fixed few
+// (rtt_unanswered_<kind>, fragMetric): TestSharedMetricIDsDistinct.
 func sharedMetricID(name string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(name))
-	return h.Sum32() | 1<<31
+	return h.Sum32()&(1<<30-1) | 1<<31
 }
+
+// sharedICMP is the base of the ICMP metrics' ids in a Workers run: the
+// id is sharedICMP | the 18-bit key of icmpMetricID (version, error,
+// type, code), one id per name. A hash of the 2^18 names would collide
+// (about 16 pairs expected in 31 bits), counting two kinds of message as
+// one.
+const sharedICMP = 1<<31 | 1<<30
 
 // addValue adds src to dst field by field (unsigned and signed integers,
 // arrays and structs of them): the sum of the workers' Stats.

@@ -72,7 +72,8 @@ const (
 // the config's bound in all); under a flow-table or connection-table flood
 // the evictions, and so the rows, depend on n; the limited events
 // (ip_reassembly_incomplete, ip_reassembly_oversize) keep their first 20
-// per interval per worker; pdu_stats describes the PDUs, whose packing
+// per interval per worker; pdu_stats describes the PDUs: the same records
+// of each type (a metric's name once: defOnce), whose packing into PDUs
 // depends on n. An interval close holds the interval's reports of a
 // batch in memory until the merge (the end of the run does not: each
 // worker's last reports go straight to the senders).
@@ -150,10 +151,11 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 		})
 		w.senders = append(w.senders, s)
 	}
-	w.out = w.senders[0]
+	var out pdu.Publisher = w.senders[0]
 	if len(w.senders) > 1 {
-		w.out = pdu.NewMulti(w.senders...)
+		out = pdu.NewMulti(w.senders...)
 	}
+	w.out = &defOnce{out: out, defined: map[uint32]bool{}}
 	w.cur = w.batch()
 	for i, p := range w.ws {
 		ch := make(chan *workBatch, workerInflight)
