@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -66,6 +65,17 @@ type Config struct {
 	// in seconds of capture time (design 1.4: 10 s to 1 h), 1 to 86400.
 	// 0 or absent: 60 (DefaultIntervalS).
 	IntervalS float64 `yaml:"interval_s"`
+	// ClockJumpS: a forward step of capture time between two packets of
+	// more than ClockJumpS seconds is taken by the probe for the capture
+	// host's clock set forward rather than for a silence of the link
+	// (issue 15.6): no time
+	// passes on the timers across it (a flow or connection open across it
+	// is not expired, split and reported twice), and a capture_time_jump
+	// event tells it. In seconds, 1 to 315360000 (ten years); 0 or absent:
+	// 600 (DefaultClockJumpS). A capture of a quiet link with longer
+	// silences replays as `live` saw it (its timeouts falling in the
+	// silences) with a value above its longest silence.
+	ClockJumpS float64 `yaml:"clock_jump_s,omitempty"`
 	// FlowTable bounds the probe's granular flow table.
 	FlowTable FlowTable `yaml:"flow_table"`
 	// TCPTable bounds and times the connections of each class with tcp.
@@ -131,80 +141,6 @@ const (
 
 // Analyses lists every known analysis name.
 var Analyses = []string{AnalysisCounters, AnalysisSizes, AnalysisTCP, AnalysisRTT, AnalysisFTP, AnalysisOneway}
-
-// Probe holds per-probe settings.
-type Probe struct {
-	// Name is the probe's name (in replay: --probe NAME or the file name).
-	Name string `yaml:"name"`
-	// ClockOffsetUs is subtracted from the probe's capture times in
-	// one-way delays: a known offset of its clock, in microseconds
-	// (design 1.2 assumes synchronised clocks).
-	ClockOffsetUs float64 `yaml:"clock_offset_us"`
-	// Key is the probe's shared secret: its PDUs and their
-	// acknowledgements carry an HMAC-SHA256 tag under it, and collectors
-	// accept observations only from configured probes with valid tags.
-	// When any probe has a key, every probe needs one.
-	Key string `yaml:"key"`
-}
-
-// ProbeID returns the probe's number on the wire (the PDU frame header),
-// the one rule every engine uses: its position in Probes, from 1, for a
-// listed probe; otherwise a hash of its name in [1024, 65535), so probes
-// the config does not list need no coordination (ids up to 1023 are the
-// listed ones: at most 65535 may be listed, but a listed probe beyond
-// 1023 may share its id with an unlisted one).
-func (c *Config) ProbeID(name string) uint16 {
-	for i, p := range c.Probes {
-		if p.Name == name {
-			return uint16(i + 1)
-		}
-	}
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return uint16(1024 + h.Sum32()%(65535-1024))
-}
-
-// ProbeKey returns the probe's shared key, nil when it has none.
-func (c *Config) ProbeKey(name string) []byte {
-	for _, p := range c.Probes {
-		if p.Name == name && p.Key != "" {
-			return []byte(p.Key)
-		}
-	}
-	return nil
-}
-
-// ProbeUnlisted refuses a probe name the probes list leaves out when the
-// list has keys: the collector then authenticates every PDU, and the
-// probe, without a key, would have each one refused (an in-process run
-// used to end with empty tables). nil when the name is listed with a key
-// or no probe has one.
-func (c *Config) ProbeUnlisted(name string) error {
-	if len(c.ProbeKeys()) == 0 || c.ProbeKey(name) != nil {
-		return nil
-	}
-	var names []string
-	for _, p := range c.Probes {
-		names = append(names, p.Name)
-	}
-	return fmt.Errorf("probe %q is not in the probes list of %s (%s), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (replay --probe NAME=FILE, live --name NAME) or list it with a key",
-		name, c.File(), strings.Join(names, ", "))
-}
-
-// ProbeKeys returns every listed probe's key by wire id (ProbeID), nil
-// when no probe has one: what a collector verifies tags with.
-func (c *Config) ProbeKeys() map[uint16][]byte {
-	var keys map[uint16][]byte
-	for _, p := range c.Probes {
-		if p.Key != "" {
-			if keys == nil {
-				keys = map[uint16][]byte{}
-			}
-			keys[c.ProbeID(p.Name)] = []byte(p.Key)
-		}
-	}
-	return keys
-}
 
 // Collector is one collector and the regulation of the channel every probe
 // keeps with it (design 1.5). Numbers set to 0 or absent take the
@@ -395,6 +331,9 @@ type Class struct {
 func (c *Config) Hash() string {
 	cc := *c
 	cc.TUI = TUI{} // display preferences change no measurement
+	if cc.ClockJumpS == DefaultClockJumpS {
+		cc.ClockJumpS = 0 // omitted: the hash of a version without it stays the one before clock_jump_s existed
+	}
 	b, _ := yaml.Marshal(&cc)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
@@ -500,6 +439,9 @@ func (c *Config) applyDefaults() {
 	if c.IntervalS == 0 {
 		c.IntervalS = DefaultIntervalS
 	}
+	if c.ClockJumpS == 0 {
+		c.ClockJumpS = DefaultClockJumpS
+	}
 	if c.FlowTable.MaxFlows == 0 {
 		c.FlowTable.MaxFlows = DefaultMaxFlows
 	}
@@ -577,6 +519,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
 		return bad(0, "interval_s", "must be between 1 and 86400 seconds (0 or absent: %g), got %g", float64(DefaultIntervalS), c.IntervalS)
+	}
+	if !(c.ClockJumpS >= 1 && c.ClockJumpS <= maxClockJumpS) {
+		return bad(0, "clock_jump_s", "must be between 1 and %d seconds (0 or absent: %d), got %g", maxClockJumpS, DefaultClockJumpS, c.ClockJumpS)
 	}
 	if c.FlowTable.MaxFlows < 1 {
 		return bad(0, "flow_table.max_flows", "must be at least 1 (0 or absent: %d), got %d", DefaultMaxFlows, c.FlowTable.MaxFlows)

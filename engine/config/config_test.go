@@ -47,6 +47,8 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: a\n    filtre: tcp\n", "x.yaml:3: classes[0].filtre: unknown field \"filtre\" in classes[0] (known: name, filter,"},
 		{"classes:\n  - name: a\n    oneway: {hopz: [a, b]}\n", "x.yaml:3: classes[0].oneway.hopz: unknown field"},
 		{"interval_s: .nan\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds (0 or absent: 60), got NaN"},
+		{"clock_jump_s: -5\n", "x.yaml:1: clock_jump_s: must be between 1 and 315360000 seconds (0 or absent: 600), got -5"},
+		{"clock_jump_s: .inf\n", "x.yaml:1: clock_jump_s: must be between 1 and 315360000 seconds (0 or absent: 600), got +Inf"},
 		{"classes:\n  - name: all\n    filter: tcp\n", "x.yaml:3: classes[0].filter: the class all counts every IP packet"},
 		{"classes: 3\n", "x.yaml:1: classes: want a list of classes, got \"3\""},
 		{"classes:\n  - name: t\n    filter: udp\n    granularity: [src_addr, dst_port]\n    analyses: [oneway]\n    oneway:\n      hops: [a, b]\n      mask: [src_addr, src_port]\n",
@@ -159,5 +161,33 @@ classes:
 	cfg.Probes = nil
 	if got := cfg.HopsOutsideProbes(); got != nil {
 		t.Errorf("without a probes list: %q", got)
+	}
+}
+
+// TestClockJumpHash: clock_jump_s at its default leaves the configuration
+// hash (RunConfig, run.json) as it was before the field existed (the
+// values printed by the previous commit, f1fd466, for the embedded default
+// and for "interval_s: 10"), so a probe and a collector of the two
+// versions agree on an unchanged file; another value changes it.
+func TestClockJumpHash(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"", "32cf4b8a472fb489"},
+		{"clock_jump_s: 600\n", "32cf4b8a472fb489"},
+		{"interval_s: 10\n", "474932424ad84d40"},
+	} {
+		cfg, err := Parse([]byte(c.yaml), "x.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Hash(); got != c.want {
+			t.Errorf("%q: hash %s, want %s", c.yaml, got, c.want)
+		}
+	}
+	cfg, err := Parse([]byte("clock_jump_s: 86400\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Hash() == Default().Hash() || cfg.ClockJumpNs() != 86400e9 {
+		t.Errorf("clock_jump_s 86400: hash %s (default's %s), %d ns", cfg.Hash(), Default().Hash(), cfg.ClockJumpNs())
 	}
 }

@@ -83,6 +83,24 @@ type Reassembly struct {
 // DefaultIntervalS is interval_s when a file sets it to 0 or leaves it out.
 const DefaultIntervalS = 60
 
+// DefaultClockJumpS is clock_jump_s when a file sets it to 0 or leaves it
+// out: 10 minutes, beyond any retransmission or keepalive timer of a live
+// connection (issue 15.6).
+const DefaultClockJumpS = 600
+
+// maxClockJumpS is clock_jump_s's largest value: ten years.
+const maxClockJumpS = 10 * 365 * 86400
+
+// ClockJumpNs returns clock_jump_s in ns (DefaultClockJumpS before the
+// defaults are applied).
+func (c *Config) ClockJumpNs() int64 {
+	s := c.ClockJumpS
+	if s == 0 {
+		s = DefaultClockJumpS
+	}
+	return int64(s * 1e9)
+}
+
 // DefaultMaxFlows is flow_table.max_flows when a file sets it to 0 or
 // leaves it out.
 const DefaultMaxFlows = 1 << 20

@@ -17,7 +17,7 @@ import (
 // analysers run their timeouts and measure their durations: capture time
 // with the capture's clock steps taken out. A step back of more than
 // clockStepBackNs (a repeated section, a clock set back) and a step
-// forward of more than clockJumpNs (a clock set forward) count as no time
+// forward of more than clock_jump_s (a clock set forward) count as no time
 // on it, so a connection is not expired, split and reported twice across
 // the step, a repeated section's connections live their normal timeouts,
 // and no round trip or handshake is measured across the step. Smaller
@@ -34,13 +34,13 @@ import (
 // packet's time, or dropped when no packet came before it. Counted in
 // Stats.ClockStepsBack, ClockJumps, Reordered, TimeInvalid.
 
-const (
-	clockStepBackNs = int64(time.Second)
-	clockJumpNs     = int64(10 * time.Minute)
-)
+// clockStepBackNs is the largest step back taken for reordering; the
+// smallest jump forward is the config's clock_jump_s (clockState.jumpNs).
+const clockStepBackNs = int64(time.Second)
 
 // clockState is the probe's view of capture time.
 type clockState struct {
+	jumpNs  int64 // clock_jump_s
 	started bool
 	lastRaw int64 // previous packet's capture time
 	// lastTick is the latest idle tick's time (live capture): it moves
@@ -107,13 +107,13 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		}
 		c.reorderI++
 		c.reorderMax = max(c.reorderMax, -step)
-	case raw-ref > clockJumpNs:
+	case raw-ref > c.jumpNs:
 		step = raw - ref
 		p.stats.ClockJumps++
 		c.off = pkt.SubNs(c.off, step)
 		p.limitedEvent(evTimeJump, raw, pdu.SevWarning, fmt.Sprintf(
-			"frame %d: capture time jumps forward by %v (to %s): taken for a clock step, not counted as time by the timers (flows and connections open across it are not expired); if it is a silence of the link, replay the parts before and after it apart",
-			m.Frame, time.Duration(step), time.Unix(0, raw).UTC().Format(time.RFC3339Nano)))
+			"frame %d: capture time jumps forward by %v (to %s): more than clock_jump_s (%v): taken for a clock step, not counted as time by the timers (flows and connections open across it are not expired); if it is a silence of the link, set clock_jump_s above it",
+			m.Frame, time.Duration(step), time.Unix(0, raw).UTC().Format(time.RFC3339Nano), time.Duration(c.jumpNs)))
 	}
 	c.lastRaw = raw
 	m.ClockNs = pkt.AddNs(raw, c.off)
@@ -151,7 +151,7 @@ func (p *Probe) runTimers() {
 func (p *Probe) tickClock(nowNs int64) {
 	c := &p.clk
 	ref := max(c.lastRaw, c.lastTick)
-	if !c.started || !pkt.ValidTime(nowNs) || nowNs <= ref || nowNs-ref > clockJumpNs {
+	if !c.started || !pkt.ValidTime(nowNs) || nowNs <= ref || nowNs-ref > c.jumpNs {
 		return
 	}
 	c.lastTick = nowNs

@@ -56,7 +56,7 @@ type Stats struct {
 	// without their datagram's ports, because maxHeldFrags were held.
 	FragsNotHeld uint64
 	// Capture time (clock.go): steps back beyond a second, smaller steps
-	// back (reordering), jumps forward beyond ten minutes, impossible times.
+	// back (reordering), jumps forward beyond clock_jump_s, impossible times.
 	ClockStepsBack, Reordered, ClockJumps, TimeInvalid uint64
 	// Reasm holds the reassembler's counters (overlaps, timeouts, ...).
 	Reasm reasm.Stats
@@ -254,6 +254,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		earlyNs:    math.MaxInt64,
 		cfg:        cfg,
 		cfgHash:    cfg.Hash(),
+		clk:        clockState{jumpNs: cfg.ClockJumpNs()},
 		log:        log,
 		dis:        dissect.New(),
 		sieve:      sieve,

@@ -223,17 +223,18 @@ type ChannelEnd struct {
 // ctx.Err() if ctx ended the capture, or the error of Pace. The probe must not be used
 // from another goroutine meanwhile (opt.Snapshot is read from any).
 func (p *Probe) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
-	return runEngine(ctx, p, p.id, src, opt)
+	return runEngine(ctx, p, p.id, p.clk.jumpNs, src, opt)
 }
 
 // Run is Probe.Run with the analysis on the workers: a probe process's
 // life on n cores, its tables those of a lone Probe (Workers).
 func (w *Workers) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunResult, error) {
-	return runEngine(ctx, w, w.ws[0].id, src, opt)
+	return runEngine(ctx, w, w.ws[0].id, w.ws[0].clk.jumpNs, src, opt)
 }
 
-// runEngine is Run for either engine of probe identity id.
-func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt RunOptions) (RunResult, error) {
+// runEngine is Run for either engine of probe identity id, whose clock
+// takes a step of more than jumpNs for a jump.
+func runEngine(ctx context.Context, e Engine, id Identity, jumpNs int64, src pkt.Source, opt RunOptions) (RunResult, error) {
 	poll := func(nowNs int64) {
 		senders := e.Senders()
 		for i, a := range opt.Acks {
@@ -247,7 +248,7 @@ func runEngine(ctx context.Context, e Engine, id Identity, src pkt.Source, opt R
 		every = 64
 	}
 	l := Loop{
-		Pace:  pacePolling(opt.Pace, e, poll),
+		Pace:  pacePolling(opt.Pace, e, jumpNs, poll),
 		Wall:  opt.Wall,
 		Every: every,
 		Idle: func(nowNs int64) {
@@ -305,14 +306,14 @@ const pollStepNs = int64(time.Second)
 // before the packet is handled. Decided on capture time: the same capture
 // gives the same polls at any speed. Nil pace: nil (full speed polls
 // every PollEvery packets).
-func pacePolling(pace func(context.Context, int64) error, e Engine, poll func(int64)) func(context.Context, int64) error {
+func pacePolling(pace func(context.Context, int64) error, e Engine, jumpNs int64, poll func(int64)) func(context.Context, int64) error {
 	if pace == nil {
 		return nil
 	}
 	var last int64
 	started := false
 	return func(ctx context.Context, timeNs int64) error {
-		if gap := pkt.SubNs(timeNs, last); started && gap > pollStepNs && gap <= clockJumpNs {
+		if gap := pkt.SubNs(timeNs, last); started && gap > pollStepNs && gap <= jumpNs {
 			// A long wait: the clock goes on in steps, as a live probe's
 			// does while idle, reading acknowledgements at each.
 			for s := last + pollStepNs; s < timeNs; s += pollStepNs {

@@ -354,3 +354,49 @@ func TestCountersReachOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestClockJumpSetting: one UDP flow (a datagram every 10 s) with a silence
+// of 660 s in the middle, the class's idle_timeout_s 300. By default a
+// step of more than clock_jump_s 600 is a clock jump (issue 15.6): no time
+// passes, the flow does not expire, one flow row and a capture_time_jump
+// event. With clock_jump_s: 86400 the silence is time, as `live` (whose
+// clock runs through silences) sees it: the flow expires after 300 s idle
+// and its next datagram starts a second flow, no event. A 540 s silence is
+// time with either (two flows).
+func TestClockJumpSetting(t *testing.T) {
+	frames := func(silenceS int64) []capgen.Frame {
+		var out []capgen.Frame
+		at := capgen.Base
+		for i := range 6 {
+			if i == 3 {
+				at += silenceS * 1e9
+			}
+			u := capgen.UDP{Src: capgen.AP("192.0.2.7:5000"), Dst: capgen.AP("198.51.100.9:6000"), Payload: payload(32)}
+			out = append(out, capgen.Frame{TimeNs: at, Data: u.Frame()})
+			at += 10e9
+		}
+		return out
+	}
+	const classes = "classes:\n  - name: udp\n    filter: udp\n    idle_timeout_s: 300\n"
+	for _, c := range []struct {
+		silenceS  int64
+		yaml      string
+		wantFlows int
+		wantJumps int
+	}{
+		{660, classes, 1, 1},
+		{660, "clock_jump_s: 86400\n" + classes, 2, 0},
+		{540, classes, 2, 0},
+	} {
+		b := runFrames(t, c.yaml, fmt.Sprintf("silence-%ds.pcap", c.silenceS), frames(c.silenceS))
+		flows := 0
+		for _, f := range b.Flows {
+			if f.Class == "udp" {
+				flows++
+			}
+		}
+		if jumps := len(eventsOf(b, "capture_time_jump")); flows != c.wantFlows || jumps != c.wantJumps {
+			t.Errorf("silence %d s, config %q: %d flows and %d capture_time_jump events, want %d and %d", c.silenceS, c.yaml, flows, jumps, c.wantFlows, c.wantJumps)
+		}
+	}
+}
