@@ -49,12 +49,13 @@ type counterSpec struct {
 // counterSpecs lists every field of every Stats struct the probe watches.
 var counterSpecs = map[reflect.Type][]counterSpec{
 	reflect.TypeFor[tcpconn.Stats](): {
-		{field: "Packets"}, {field: "NotTCP"}, {field: "BoundarySkipped"}, {field: "Created"}, {field: "Emitted"},
+		{field: "Packets"}, {field: "NotTCP"}, {field: "BoundarySkipped"}, {field: "Created"}, {field: "Finished"},
 		{field: "Closed"}, {field: "Expired"}, {field: "Flushed"},
-		{field: "Evicted", how: perInterval, kind: "tcp_connections_evicted", sev: pdu.SevWarning, what: "TCP connections reported early: connection table full"},
+		{field: "Evicted", how: perInterval, kind: "tcp_connections_evicted", sev: pdu.SevWarning, what: "TCP connections ended early to make room: connection table full (each a tcp_connections row, or, half-open, counted in tcp_s0_aggregated)"},
 		{field: "PortReuses", how: perInterval, kind: "tcp_port_reuse", sev: pdu.SevInfo, what: "SYNs started a new connection on a 4-tuple still followed (port reuse)"},
 		{field: "Dropped", how: perInterval, kind: "tcp_rows_dropped", sev: pdu.SevError, what: "tcp_connections rows lost: too many rows waiting"},
 		{field: "HistoryCut", how: perInterval, kind: "tcp_history_cut", sev: pdu.SevInfo, what: "tcp_connections histories cut at 48 letters"},
+		{field: "HolesGivenUp", how: perInterval, kind: "tcp_holes_given_up", sev: pdu.SevInfo, what: "TCP sequence holes given up (64 open in one direction, none acknowledged past: counted as missing even if a copy comes later)"},
 	},
 	reflect.TypeFor[rtt.Stats](): {
 		{field: "Requests"}, {field: "Responses"}, {field: "Samples"}, {field: "Ignored"}, {field: "ConnsIdle"},

@@ -87,8 +87,10 @@
 //     and its payload (all of it missing) the bytes acknowledged since.
 //   - missing bytes = the sequence space never seen: holes between seen
 //     segments, plus acknowledged bytes beyond the highest segment. Holes
-//     are kept as sorted ranges, at most 256 per direction; beyond that the
-//     two closest are merged (seen bytes between them then count as missing).
+//     are kept as sorted ranges, at most 64 per direction; beyond that the
+//     holes the peer acknowledged past are settled (no segment can fill
+//     them), or else the lowest is given up (Stats.HolesGivenUp: a later
+//     copy of its bytes counts as a retransmission, its bytes as missing).
 //
 // # Retransmissions, out-of-order, zero windows (Wireshark tcp.analysis)
 //

@@ -60,7 +60,7 @@ func FuzzTracker(f *testing.F) {
 		}
 		tr.Flush(0, emit)
 		st := tr.Stats()
-		if st.Emitted != uint64(len(emitted)) || st.Emitted+st.Dropped != st.Created || tr.Len() != 0 {
+		if st.Finished != uint64(len(emitted)) || st.Finished+st.Dropped != st.Created || tr.Len() != 0 {
 			t.Fatalf("stats %+v, %d distinct rows", st, len(emitted))
 		}
 		for id, n := range emitted {

@@ -106,7 +106,7 @@ func TestLabTCPMix(t *testing.T) {
 			if want := convCount(t, filepath.Join(dir, "meta", "conv_tcp_"+probe+".txt")); len(rows) != want {
 				t.Fatalf("%d connections, tshark conv,tcp lists %d", len(rows), want)
 			}
-			if st := tr.Stats(); st.Created != uint64(len(rows)) || st.Emitted != st.Created || tr.Len() != 0 {
+			if st := tr.Stats(); st.Created != uint64(len(rows)) || st.Finished != st.Created || tr.Len() != 0 {
 				t.Errorf("stats %+v, %d still followed", st, tr.Len())
 			}
 			byClient := map[string]*observe.TCPConnection{}

@@ -22,7 +22,7 @@ type Stats struct {
 	NotTCP          uint64 // packets ignored: no TCP header decoded, or one cut before its flags (dissect.TCPFlagsCut)
 	BoundarySkipped uint64 // boundary-only segments without SYN/FIN/RST, ignored
 	Created         uint64 // connections created
-	Emitted         uint64 // rows emitted (all reasons)
+	Finished        uint64 // connections finished (all reasons): a row each, or, half-open while the table evicts, a count in the probe's tcp_s0_aggregated events
 	Closed          uint64 // ... after FIN/RST and the close delay
 	Expired         uint64 // ... after the idle or handshake timeout
 	Evicted         uint64 // ... early, to make room in a full table
@@ -30,6 +30,7 @@ type Stats struct {
 	PortReuses      uint64 // new SYN on a known 4-tuple: previous connection ended
 	Dropped         uint64 // rows lost because MaxPending rows were waiting
 	HistoryCut      uint64 // rows whose history had more than 48 letters (cut)
+	HolesGivenUp    uint64 // sequence holes given up unacknowledged, 64 being open in one direction (seq.go maxHoles): their bytes count as missing even if filled later
 }
 
 // Expiry lists: each is ordered by last activity and has one timeout.
@@ -326,13 +327,14 @@ func (t *Tracker) finishPending(i int32) {
 		t.pending = append(t.pending, pending{iface: c.k.iface})
 		p := &t.pending[len(t.pending)-1]
 		t.fillRow(c, &p.row)
-		t.stats.Emitted++
+		t.stats.Finished++
 	}
 	t.release(i)
 }
 
 func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
 	c.fill(r, &t.arena)
+	t.stats.HolesGivenUp += c.s[0].givenUp + c.s[1].givenUp
 	if c.hist.lost {
 		t.stats.HistoryCut++
 	}
@@ -342,7 +344,7 @@ func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
 func (t *Tracker) emit(i int32, fn Emit) {
 	c := t.conn(i)
 	t.fillRow(c, &t.row)
-	t.stats.Emitted++
+	t.stats.Finished++
 	iface := c.k.iface
 	t.release(i)
 	fn(iface, &t.row)

@@ -220,7 +220,7 @@ func TestPortReuse(t *testing.T) {
 	if len(rows) != 2 || rows[1].ConnState != StateS0 || rows[1].ConnID != 2 || rows[1].History != "S" {
 		t.Fatalf("rows %+v", rows)
 	}
-	if st := tr.Stats(); st.PortReuses != 1 || st.Created != 2 || st.Emitted != 2 {
+	if st := tr.Stats(); st.PortReuses != 1 || st.Created != 2 || st.Finished != 2 {
 		t.Errorf("stats %+v", st)
 	}
 }
