@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -46,8 +47,31 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 		fmt.Fprintf(w, "%s %d", name, st.Tables[name].Rows)
 	}
 	fmt.Fprintln(w)
+	printNotable(w, st)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s)\n", secs, float64(res.Packets)/max(secs, 1e-9))
 	fmt.Fprintf(w, "  output          %s\n", out)
+}
+
+// printNotable prints a line per severity naming the warning and error
+// event kinds written, each with the things they count (events.count
+// summed), or the number of events for kinds that count nothing: a flow
+// table that evicted, a clock that jumped, PDUs destroyed are said here,
+// not left to the events table.
+func printNotable(w io.Writer, st store.Stats) {
+	line := map[string][]string{}
+	for _, k := range st.NotableKeys() {
+		t := st.Notable[k]
+		n := fmt.Sprintf("%s %d", k.Kind, t.Count)
+		if t.Count == 0 {
+			n = fmt.Sprintf("%s (%d event%s)", k.Kind, t.Events, plural(t.Events))
+		}
+		line[k.Severity] = append(line[k.Severity], n)
+	}
+	for _, sev := range []string{observe.SevError, observe.SevWarning} {
+		if l := line[sev]; len(l) > 0 {
+			fmt.Fprintf(w, "  %-15s %s  (tmonbench query events)\n", sev+"s", strings.Join(l, ", "))
+		}
+	}
 }
 
 // senderSummary is a probe process's summary of its channel to collector
@@ -105,4 +129,12 @@ func udpPart(st pdu.UDPStats) string {
 		return ""
 	}
 	return ", " + strings.Join(parts, ", ")
+}
+
+// plural is "s" unless n is 1.
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -166,3 +166,32 @@ func TestDamagedFirstRecordNotHeaderOnly(t *testing.T) {
 		t.Errorf("replay of a capture malformed at its first record: exit %d, stderr:\n%s\nwant exit 0 and the damage warning alone", code, stderr)
 	}
 }
+
+// TestReplaySummaryWarnings: the replay summary names the warning events
+// the run wrote, each with its events.count summed, as `query` finds them
+// in the events table: with max_flows 10, samples/zeek_wikipedia.pcap's
+// flows_evicted (the flow table full was only in the events table
+// before). The default run, with no warning, has no such line (README).
+func TestReplaySummaryWarnings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(cfg, []byte("flow_table:\n  max_flows: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pcap := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := tmon(t, "replay", "--config", cfg, "--out", out, pcap)
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	m := regexp.MustCompile(`(?m)^  warnings +flows_evicted (\d+)  \(tmonbench query events\)$`).FindStringSubmatch(stdout)
+	code, q, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql",
+		"select string_agg(kind || ' ' || c, ', ') from (select kind, sum(count) c from events where severity = 'warning' group by kind)")
+	if code != 0 || m == nil || !strings.Contains(q, "flows_evicted "+m[1]+"\n") || m[1] == "0" {
+		t.Errorf("summary:\n%s\nquery (exit %d): %s%s\nwant the summary's warnings line to give the events table's flows_evicted count", stdout, code, q, stderr)
+	}
+	code, stdout, _ = tmon(t, "replay", "--out", filepath.Join(dir, "default"), pcap)
+	if code != 0 || strings.Contains(stdout, "warnings") {
+		t.Errorf("default run (exit %d) has a warnings line:\n%s", code, stdout)
+	}
+}

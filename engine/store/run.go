@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,6 +59,29 @@ type TableStats struct {
 // Stats counts what a run wrote, per table name, for the end-of-run summary.
 type Stats struct {
 	Tables map[string]TableStats
+	// Notable sums the warning and error events written (Write), by
+	// severity and kind: what the summary must not leave to the events
+	// table alone.
+	Notable map[EventKey]EventTotal
+}
+
+// EventKey is a severity and an event kind.
+type EventKey struct{ Severity, Kind string }
+
+// EventTotal sums the events of one EventKey: rows, and their counts
+// (events.count: the things reported, 0 for an event that counts none).
+type EventTotal struct {
+	Events int64
+	Count  uint64
+}
+
+// NotableKeys returns the keys of Notable, errors first, then by kind.
+func (s Stats) NotableKeys() []EventKey {
+	keys := slices.Collect(maps.Keys(s.Notable))
+	slices.SortFunc(keys, func(a, b EventKey) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Kind, b.Kind)) // "warning" > "error"
+	})
+	return keys
 }
 
 // Total sums the per-table counts.
@@ -408,11 +433,27 @@ func (r *Run) Stats() Stats {
 }
 
 func (s Stats) clone() Stats {
-	c := Stats{Tables: make(map[string]TableStats, len(s.Tables))}
-	for k, v := range s.Tables {
-		c.Tables[k] = v
-	}
+	c := Stats{Tables: make(map[string]TableStats, len(s.Tables)), Notable: maps.Clone(s.Notable)}
+	maps.Copy(c.Tables, s.Tables)
 	return c
+}
+
+// tallyLocked adds the warning and error events to Stats.Notable.
+func (r *Run) tallyLocked(events []observe.Event) {
+	for i := range events {
+		e := &events[i]
+		if e.Severity == observe.SevInfo {
+			continue
+		}
+		if r.stats.Notable == nil {
+			r.stats.Notable = map[EventKey]EventTotal{}
+		}
+		k := EventKey{e.Severity, e.Kind}
+		t := r.stats.Notable[k]
+		t.Events++
+		t.Count += e.Count
+		r.stats.Notable[k] = t
+	}
 }
 
 // Append writes rows as the next part file of table in the run (part-00000,
@@ -450,6 +491,7 @@ func (r *Run) Write(b *observe.Batch) error {
 		return ErrRunDone
 	}
 	r.streamed = true
+	r.tallyLocked(b.Events)
 	var errs []error
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
