@@ -323,7 +323,7 @@ func (r *run) runEvents() []observe.Event {
 	}
 	if n := res.Unacked(); n > 0 {
 		ev = append(ev, observe.Event{Time: res.LastNs, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
-			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)})
+			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
 	}
 	return ev
 }

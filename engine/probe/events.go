@@ -72,7 +72,7 @@ func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 	}
 	p.limitedI[k]++
 	if p.limitedI[k] <= maxFragEvents {
-		p.Event(timeNs, sev, limitedKinds[k], msg)
+		p.EventCount(timeNs, sev, limitedKinds[k], msg, 1)
 	}
 }
 
@@ -81,7 +81,7 @@ func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 func (p *Probe) limitedSummary(atNs int64) {
 	for k := range p.limitedI {
 		if n := p.limitedI[k]; n > maxFragEvents {
-			p.Event(atNs, pdu.SevWarning, limitedKinds[k], fmt.Sprintf("%d more %s events in the interval", n-maxFragEvents, limitedKinds[k]))
+			p.EventCount(atNs, pdu.SevWarning, limitedKinds[k], fmt.Sprintf("%d more %s events in the interval", n-maxFragEvents, limitedKinds[k]), n-maxFragEvents)
 		}
 		p.limitedI[k] = 0
 	}

@@ -196,13 +196,20 @@ func TestCaptureTimeSteps(t *testing.T) {
 		}
 	}
 	info := false
+	count := map[string]uint64{}
 	for _, e := range b.Events {
 		if e.Kind == "capture_time_backwards" && e.Severity == observe.SevInfo && strings.Contains(e.Message, "1 packets") {
-			info = true
+			info = info || e.Count == 1
 		}
+		count[e.Kind] += e.Count
 	}
 	if !info {
-		t.Error("no reordering summary for the echo reply")
+		t.Error("no reordering summary with count 1 for the echo reply")
+	}
+	// events.count: sum(count) over a kind is the things it reports (the
+	// steps above, 3 back and the reordering; 2 jumps), not 0
+	if count["capture_time_backwards"] != 4 || count["capture_time_jump"] != 2 {
+		t.Errorf("sum(count): capture_time_backwards %d, capture_time_jump %d; want 4 and 2", count["capture_time_backwards"], count["capture_time_jump"])
 	}
 }
 
