@@ -58,7 +58,7 @@ func Open(outDir string) (*sql.DB, error) {
 	}
 	st := State(abs)
 	db, err := openDir(outDir, st.Dir)
-	for try := 0; err != nil && st.Running && try < 5; try++ {
+	for try := 0; err != nil && (st.Running || st.Finishing) && try < 5; try++ {
 		// A running replay moving its tables in place as it ends: the
 		// files read a moment ago moved; read where they are now.
 		time.Sleep(20 * time.Millisecond)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -14,6 +15,10 @@ import (
 // running replay writes its tables (engine/store's StagingPrefix, repeated
 // here because queries/ imports no engine package but observe).
 const stagingPrefix = ".tmon-run-"
+
+// oldPrefix starts the folder a finishing replay moves the previous run
+// into before moving its own tables in place (store.Run.Finish).
+const oldPrefix = ".tmon-old-"
 
 // RunState says whether an output folder is still being written.
 type RunState struct {
@@ -29,6 +34,10 @@ type RunState struct {
 	// Abandoned are the runs into outDir whose process is gone without
 	// finishing them (killed, crashed).
 	Abandoned []Abandoned
+	// Finishing is set while a live process moves a finished run's tables
+	// into outDir (store.Run.Finish): for a moment outDir may hold neither
+	// the previous run nor the new one.
+	Finishing bool
 }
 
 // Abandoned is a run whose run.json still says running while its process
@@ -92,6 +101,9 @@ func State(outDir string) RunState {
 	st := RunState{Dir: abs}
 	ents, _ := os.ReadDir(abs)
 	for _, e := range ents {
+		if e.IsDir() && (strings.HasPrefix(e.Name(), stagingPrefix) || strings.HasPrefix(e.Name(), oldPrefix)) && alive(folderPID(e.Name())) {
+			st.Finishing = true // unless running, found below
+		}
 		if e.IsDir() && strings.HasPrefix(e.Name(), stagingPrefix) {
 			dir := filepath.Join(abs, e.Name())
 			if m, ok := running(dir); ok {
@@ -109,6 +121,18 @@ func State(outDir string) RunState {
 		st.Abandoned = append(st.Abandoned, Abandoned{Mode: m.Mode, PID: m.PID, Started: m.Started})
 	}
 	return st
+}
+
+// folderPID returns the pid in a staging or old-run folder's name
+// (.tmon-run-<pid>-XXXX, .tmon-old-<pid>-XXXX), or 0.
+func folderPID(name string) int {
+	name = strings.TrimPrefix(strings.TrimPrefix(name, stagingPrefix), oldPrefix)
+	pid, _, _ := strings.Cut(name, "-")
+	n, err := strconv.Atoi(pid)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // running reads dir/run.json and reports a run still going.

@@ -1,0 +1,44 @@
+package queries
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestStateFinishing: while a replay ends (store.Run.Finish) it moves the
+// previous run's tables and run.json into .tmon-old-<pid>-XXXX before
+// moving its own in place, so for a moment the output folder holds no
+// run: a query then said "no tmonbench output" (a trial saw it once while
+// another replay into the folder was ending). State says Finishing while
+// such a folder of a live process is there, and Open reads again; a folder
+// left by a process that is gone is not a run finishing.
+func TestStateFinishing(t *testing.T) {
+	out := makeOut(t, t.TempDir(), "out")
+	old := filepath.Join(out, fmt.Sprintf("%s%d-x", oldPrefix, os.Getpid()))
+	if err := os.Mkdir(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if e.Name() != filepath.Base(old) {
+			if err := os.Rename(filepath.Join(out, e.Name()), filepath.Join(old, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st := State(out); !st.Finishing || st.Running {
+		t.Errorf("mid-finish: %+v, want Finishing", st)
+	}
+	gone := filepath.Join(out, oldPrefix+"999999999-y") // no such process
+	if err := os.Rename(old, gone); err != nil {
+		t.Fatal(err)
+	}
+	if st := State(out); st.Finishing {
+		t.Errorf("folder of a process gone: %+v, want not Finishing", st)
+	}
+	if folderPID(".tmon-run-123-abc") != 123 || folderPID(".tmon-old-45-x") != 45 || folderPID(".tmon-old-x") != 0 {
+		t.Error("folderPID")
+	}
+}
