@@ -184,6 +184,7 @@ func (r *run) stopWorkers() {
 func (r *run) feed(ctx context.Context) error {
 	opt := r.opt
 	srcs := make([]pkt.Source, len(r.inputs))
+	lends := r.lenders()
 	for i, in := range r.inputs {
 		src := in.Source
 		if opt.ReadAhead {
@@ -251,6 +252,10 @@ func (r *run) feed(ctx context.Context) error {
 		r.nowNs = m.TimeNs
 		r.snap.Count(in, len(data))
 		m.Iface = r.inputs[in].iface(m.Iface)
+		if l := &lends[in]; l.w != nil {
+			l.w.PacketLent(data, m, l.src.Lent())
+			return
+		}
 		r.probes[r.inputs[in].Probe].Packet(data, m)
 	})
 	r.res.FirstNs, r.res.LastNs = l.FirstNs, l.LastNs
@@ -392,6 +397,28 @@ func (r *run) sink(c *collector.Collector, b *observe.Batch) error {
 		c.Recycle(b) // the sink does not keep b: its slices hold the next rows
 	}
 	return r.opt.Sink.Commit()
+}
+
+// lender is an input whose packets its probe's workers take without a
+// copy (probe.Workers.PacketLent).
+type lender struct {
+	src pkt.Lender
+	w   *probe.Workers
+}
+
+// lenders returns, per input, the source's blocks and the workers to
+// lend them to: for an input that lends its packets (pkt.Lender, read in
+// the probes' goroutine: a read-ahead copies them) feeding workers.
+func (r *run) lenders() []lender {
+	ls := make([]lender, len(r.inputs))
+	for i, in := range r.inputs {
+		src, ok := in.Source.(pkt.Lender)
+		w, isW := r.probes[in.Probe].(*probe.Workers)
+		if ok && isW && !r.opt.ReadAhead {
+			ls[i] = lender{src: src, w: w}
+		}
+	}
+	return ls
 }
 
 // guarded ends an input at its first error, reporting the error, so the
