@@ -2,7 +2,9 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -22,9 +24,9 @@ type blockSource struct {
 	f        *replay.File
 	cur      *pkt.Block
 	w        int
-	made     int // blocks made
-	shared   int // blocks still held by the workers when the source moved on
-	recycled int // blocks whose last reference was released
+	made     int          // blocks made
+	shared   int          // blocks still held by the workers when the source moved on
+	recycled atomic.Int64 // blocks whose last reference was released (from any goroutine)
 }
 
 func (s *blockSource) Next() ([]byte, pkt.Meta, error) {
@@ -52,7 +54,7 @@ func (s *blockSource) recycle(b *pkt.Block) {
 	for i := range b.Data {
 		b.Data[i] = 0xff
 	}
-	s.recycled++
+	s.recycled.Add(1)
 }
 
 func (s *blockSource) Lent() *pkt.Block { return s.cur }
@@ -74,18 +76,23 @@ func (s *blockSource) Close() error {
 // moved on to the next one, and every block was given back at the end.
 // Captures: the lab's tcp-mix A (1.2 MiB, 70 blocks) alone and the four
 // capture points of oneway-udp merged (blocks of four sources in one
-// batch).
+// batch); each also through read-aheads, which lend the blocks on
+// (TestAheadLends).
 func TestWorkersLentPackets(t *testing.T) {
 	lab := filepath.Join(samplesDir(t), "lab")
 	var merged []string
 	for _, p := range []string{"A", "B", "RC", "RS"} {
 		merged = append(merged, filepath.Join(lab, "oneway-udp", p+".pcap"))
 	}
-	for _, paths := range [][]string{{filepath.Join(lab, "tcp-mix", "A.pcap")}, merged} {
-		t.Run(filepath.Base(filepath.Dir(paths[0]))+"/"+filepath.Base(paths[0]), func(t *testing.T) {
-			want := runLent(t, paths, false)
+	for _, c := range []struct {
+		paths []string
+		ahead bool
+	}{{[]string{filepath.Join(lab, "tcp-mix", "A.pcap")}, false}, {merged, false}, {merged, true}} {
+		paths := c.paths
+		t.Run(fmt.Sprintf("%s/%s/ahead=%v", filepath.Base(filepath.Dir(paths[0])), filepath.Base(paths[0]), c.ahead), func(t *testing.T) {
+			want := runLent(t, paths, false, c.ahead)
 			var srcs []*blockSource
-			got := runLent(t, paths, true, &srcs)
+			got := runLent(t, paths, true, c.ahead, &srcs)
 			if got.Packets == 0 || got.Packets != want.Packets || got.ProbeTotals() != want.ProbeTotals() {
 				t.Errorf("lent: %+v\ncopied: %+v", got.ProbeTotals(), want.ProbeTotals())
 			}
@@ -94,8 +101,8 @@ func TestWorkersLentPackets(t *testing.T) {
 				if s.made < 10 || s.shared == 0 {
 					t.Errorf("source %d: %d blocks, %d held by the workers when the source moved on; want several", i, s.made, s.shared)
 				}
-				if s.recycled != s.made {
-					t.Errorf("source %d: %d blocks of %d given back", i, s.recycled, s.made)
+				if n := s.recycled.Load(); n != int64(s.made) {
+					t.Errorf("source %d: %d blocks of %d given back", i, n, s.made)
 				}
 			}
 		})
@@ -104,8 +111,8 @@ func TestWorkersLentPackets(t *testing.T) {
 
 // runLent replays paths on 2 probe workers, through blockSources when
 // lend is set (appended to srcs[0], closed before it returns), else
-// through a wrapper that lends nothing.
-func runLent(t *testing.T, paths []string, lend bool, srcs ...*[]*blockSource) *pipeline.Result {
+// through a wrapper that lends nothing; with read-aheads when ahead is set.
+func runLent(t *testing.T, paths []string, lend, ahead bool, srcs ...*[]*blockSource) *pipeline.Result {
 	t.Helper()
 	var inputs []pipeline.Input
 	var ids []probe.Identity
@@ -128,7 +135,7 @@ func runLent(t *testing.T, paths []string, lend bool, srcs ...*[]*blockSource) *
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	res, err := pipeline.Run(context.Background(), inputs, pipeline.Options{
-		Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: 2,
+		Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: 2, ReadAhead: ahead,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -184,7 +184,7 @@ func (r *run) stopWorkers() {
 func (r *run) feed(ctx context.Context) error {
 	opt := r.opt
 	srcs := make([]pkt.Source, len(r.inputs))
-	lends := r.lenders()
+	lends := make([]lender, len(r.inputs))
 	for i, in := range r.inputs {
 		src := in.Source
 		if opt.ReadAhead {
@@ -192,6 +192,7 @@ func (r *run) feed(ctx context.Context) error {
 			defer a.stop() // the inputs are the caller's again when Run returns
 			src = a
 		}
+		lends[i] = r.lender(in, src)
 		g := &guarded{src: src, failed: func(err error) { r.inputFailed(i, err) }}
 		g.into, _ = src.(pkt.MetaSource)
 		srcs[i] = g
@@ -406,19 +407,16 @@ type lender struct {
 	w   *probe.Workers
 }
 
-// lenders returns, per input, the source's blocks and the workers to
-// lend them to: for an input that lends its packets (pkt.Lender, read in
-// the probes' goroutine: a read-ahead copies them) feeding workers.
-func (r *run) lenders() []lender {
-	ls := make([]lender, len(r.inputs))
-	for i, in := range r.inputs {
-		src, ok := in.Source.(pkt.Lender)
-		w, isW := r.probes[in.Probe].(*probe.Workers)
-		if ok && isW && !r.opt.ReadAhead {
-			ls[i] = lender{src: src, w: w}
-		}
+// lender returns the blocks of input in, read through src (in's source or
+// its read-ahead), and the workers to lend them to: none unless src lends
+// its packets (pkt.Lender) and in's probe runs workers.
+func (r *run) lender(in Input, src pkt.Source) lender {
+	l, ok := src.(pkt.Lender)
+	w, isW := r.probes[in.Probe].(*probe.Workers)
+	if !ok || !isW {
+		return lender{}
 	}
-	return ls
+	return lender{src: l, w: w}
 }
 
 // guarded ends an input at its first error, reporting the error, so the
