@@ -57,8 +57,9 @@ const (
 )
 
 // Workers runs one probe identity on n goroutines (issue 14, design
-// 1.14.2): the caller's goroutine reads and copies packets into batches
-// of workerBatchPackets packets (or workerBatchBytes bytes); every worker
+// 1.14.2): the caller's goroutine reads packets into batches of
+// workerBatchPackets packets (or workerBatchBytes bytes), copied, or left
+// in the source's blocks when it lends them (PacketLent); every worker
 // goes through every batch and owns the flows of its share of address
 // pairs (shard.go); the caller's goroutine merges what the workers
 // published for each batch, in capture order of the packets that caused
@@ -210,7 +211,8 @@ var touchSink atomic.Uint32
 
 // touch reads the first and 64th byte of items j to j+touchPackets-1 and
 // returns their sum. The caller's goroutine copied the packets into the
-// batch on another core: the dissector's first read of each header was a
+// batch (or the kernel into the source's blocks: PacketLent) on another
+// core: the dissector's first read of each header was a
 // cache miss, one after the other. These loads do not depend on each
 // other, so the core has many misses in flight at once, and the dissector
 // then finds the headers in cache. Measured on the 5 M corpus (bench
