@@ -113,3 +113,47 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadFile reads a capture file from disk (the page cache, after
+// the first run) with Open, as replay and bench do: one op is one whole
+// file, ns/pkt per packet. TMONBENCH_BENCH_PCAP names another capture
+// (e.g. the 5 M corpus of ../shared/bench).
+//
+//	go test ./replay -run '^$' -bench ReadFile -benchtime 3x
+func BenchmarkReadFile(b *testing.B) {
+	path := os.Getenv("TMONBENCH_BENCH_PCAP")
+	if path == "" {
+		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
+	}
+	var packets uint64
+	var sum byte
+	var m pkt.Meta
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			data, err := f.NextInto(&m)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(data) > 0 {
+				sum += data[0]
+			}
+			packets++
+		}
+		f.Close()
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
+	b.ReportMetric(ns, "ns/pkt")
+	b.ReportMetric(1e9/ns, "pkts/s")
+	benchSink = sum
+}
+
+// benchSink keeps the bytes BenchmarkReadFile reads alive.
+var benchSink byte

@@ -20,8 +20,9 @@ const (
 	// accepted; a larger record header is malformed. libpcap's own limit
 	// is 262144 bytes; 256 MiB leaves room for odd writers.
 	maxCapLen = 256 << 20
-	// bufSize is the read buffer of a File: records up to this size are
-	// returned straight from it without a copy.
+	// bufSize is the read buffer of a File (a block of blockReader):
+	// records up to this size are returned straight from it without a
+	// copy, and can be lent (File.Lent).
 	bufSize = 512 << 10
 	// largeChunk is the growth step when a record larger than bufSize is
 	// read from a stream of unknown length, so that a lying header in a
@@ -121,11 +122,13 @@ type Interface struct {
 // another reads.
 //
 // Next returns data borrowed from the File's buffer, valid until the next
-// call to Next; it allocates nothing per packet.
+// call to Next; it allocates nothing per packet. The buffer is a
+// pkt.Block (pkt.Lender): a caller that holds it (Lent, Retain) keeps the
+// packet's bytes past the next call without copying them.
 type File struct {
 	name   string
 	closer io.Closer
-	br     *bufio.Reader   // the uncompressed capture stream
+	br     *blockReader    // the uncompressed capture stream
 	cr     *countingReader // the raw (possibly compressed) stream
 	size   int64           // raw size in bytes, ≤ 0 unknown
 	gz     bool
@@ -152,6 +155,7 @@ type File struct {
 	stats    Stats
 	err      error // terminal error, returned once, then io.EOF
 	buf      []byte
+	inBuf    bool // the last read's bytes are in buf, not in br's block
 	progress atomic.Int64
 }
 
@@ -203,16 +207,17 @@ func NewReader(r io.Reader, name string, size int64) (*File, error) {
 	if size > 0 && size < bufSize {
 		rawSize = max(int(size), 4096) // a small file needs no big buffer
 	}
-	raw := bufio.NewReaderSize(f.cr, rawSize)
+	raw := newBlockReader(f.cr, rawSize)
 	magic, err := raw.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(raw)
+		// gzip reads a *bufio.Reader fastest (flate's bufio fast path)
+		zr, err := gzip.NewReader(bufio.NewReaderSize(raw, rawSize))
 		if err != nil {
 			d, c := cause(err)
 			return nil, &Error{Path: name, Offset: 0, Detail: join("gzip header", d), Err: c}
 		}
 		f.gz = true
-		f.br = bufio.NewReaderSize(zr, bufSize)
+		f.br = newBlockReader(zr, bufSize)
 		magic, err = f.br.Peek(4)
 		if len(magic) < 4 {
 			return nil, f.headerErr(err, len(magic))
@@ -296,6 +301,16 @@ func (f *File) NextInto(m *pkt.Meta) (data []byte, err error) {
 	return data, nil
 }
 
+// Lent returns the block holding the bytes of the packet Next returned
+// last (pkt.Lender), or nil: after an error or the end, or for a record
+// larger than the read buffer (bufSize), read into a buffer of its own.
+func (f *File) Lent() *pkt.Block {
+	if f.err != nil || f.inBuf {
+		return nil
+	}
+	return f.br.Block()
+}
+
 // Close releases the file opened by Open (NewReader's reader is left
 // open). Next returns io.EOF afterwards.
 func (f *File) Close() error {
@@ -358,6 +373,7 @@ func (f *File) advance(n int) {
 // there is and the error (io.EOF at the end of input).
 func (f *File) read(n int) ([]byte, error) {
 	if n <= f.br.Size() {
+		f.inBuf = false
 		p, err := f.br.Peek(n)
 		if len(p) < n {
 			if err == nil {
@@ -368,6 +384,7 @@ func (f *File) read(n int) ([]byte, error) {
 		f.br.Discard(n)
 		return p, nil
 	}
+	f.inBuf = true
 	if !f.gz && f.size > 0 && f.off+int64(n) > f.size {
 		// Cannot be there: say how much is, without reading it.
 		have := max(f.size-f.off, 0)

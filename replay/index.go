@@ -95,6 +95,10 @@ func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
 // Close closes the File.
 func (x *Indexer) Close() error { return x.f.Close() }
 
+// Lent returns the File's block of the packet Next returned last
+// (pkt.Lender).
+func (x *Indexer) Lent() *pkt.Block { return x.f.Lent() }
+
 // File returns the indexed File.
 func (x *Indexer) File() *File { return x.f }
 

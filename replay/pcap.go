@@ -73,7 +73,12 @@ func (f *File) openPcap() error {
 // nextPcap reads the next record into m.
 func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
 	off := f.off
-	h, err := f.br.Peek(pcapRecordLen)
+	br := f.br
+	h := br.buf[br.r:br.w] // Peek's fast path, in place
+	var err error
+	if len(h) < pcapRecordLen {
+		h, err = br.Peek(pcapRecordLen)
+	}
 	if len(h) < pcapRecordLen {
 		if len(h) == 0 && (err == nil || err == io.EOF) {
 			return nil, io.EOF
@@ -90,8 +95,12 @@ func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
 	}
 	hl := pcapRecordLen + f.recExtra
 	n := hl + int(caplen)
-	rec, err := f.read(n)
-	if len(rec) < n {
+	var rec []byte
+	if br.w-br.r >= n { // buffered: read's Peek and Discard in place
+		rec = br.buf[br.r : br.r+n]
+		br.r += n
+		f.inBuf = false
+	} else if rec, err = f.read(n); len(rec) < n {
 		return nil, f.damage(err, off, "record data", max(avail(rec, err)-hl, 0), int(caplen))
 	}
 	data := rec[hl:]

@@ -10,9 +10,11 @@ import (
 
 // Read-ahead (Options.ReadAhead, issue 14 item 4: the reader stage): each
 // input is read in its own goroutine, ahead of the probes, into batches of
-// copied packets handed over a channel. The read system calls and the
-// capture parsing then leave the probes' goroutine; the packets, their
-// order, their metadata and the position of the input's error are
+// packets handed over a channel: copied, or, from a source that lends
+// them (pkt.Lender: replay.File), left in the source's blocks, which the
+// batch holds until the consumer is done with it. The read system calls
+// and the capture parsing then leave the probes' goroutine; the packets,
+// their order, their metadata and the position of the input's error are
 // unchanged, so the rows are the same.
 const (
 	aheadPackets = 1024    // packets per batch at most
@@ -20,17 +22,32 @@ const (
 	aheadBatches = 4       // batches per input: one being read, up to two waiting, one being consumed
 )
 
-// aheadBatch is packets copied one after the other into data, then the
-// error the source returned after them (nil: the batch is full).
+// aheadBatch is packets copied one after the other into data or lent in
+// blocks (one reference each, released when the consumer is done with the
+// batch), then the error the source returned after them (nil: the batch
+// is full).
 type aheadBatch struct {
-	data []byte
-	pkts []aheadPacket
-	err  error
+	data      []byte
+	pkts      []aheadPacket
+	blocks    []*pkt.Block
+	lentBytes int
+	err       error
 }
 
 type aheadPacket struct {
+	lent     []byte     // the packet in blk, or nil: data[off:end]
+	blk      *pkt.Block // lent's block
 	off, end int
 	m        pkt.Meta
+}
+
+// release gives back the batch's blocks.
+func (b *aheadBatch) release() {
+	for i, blk := range b.blocks {
+		blk.Release()
+		b.blocks[i] = nil
+	}
+	b.blocks, b.lentBytes = b.blocks[:0], 0
 }
 
 // ahead is a pkt.Source reading src ahead in a goroutine. Next's data stays
@@ -47,6 +64,7 @@ type ahead struct {
 
 	cur   *aheadBatch
 	i     int
+	lent  *pkt.Block // the block of the packet Next returned last
 	ended bool
 }
 
@@ -66,6 +84,7 @@ func newAhead(src pkt.Source) *ahead {
 // stop.
 func (a *ahead) read() {
 	defer close(a.done)
+	lender, _ := a.src.(pkt.Lender)
 	for {
 		var b *aheadBatch
 		select {
@@ -74,11 +93,22 @@ func (a *ahead) read() {
 			return
 		}
 		b.data, b.pkts, b.err = b.data[:0], b.pkts[:0], nil
-		for len(b.pkts) < aheadPackets && len(b.data) < aheadBytes {
+		for len(b.pkts) < aheadPackets && len(b.data)+b.lentBytes < aheadBytes {
 			data, m, err := a.src.Next()
 			if err != nil {
 				b.err = err
 				break
+			}
+			if lender != nil && len(data) > 0 {
+				if blk := lender.Lent(); blk != nil {
+					if n := len(b.blocks); n == 0 || b.blocks[n-1] != blk {
+						blk.Retain()
+						b.blocks = append(b.blocks, blk)
+					}
+					b.lentBytes += len(data)
+					b.pkts = append(b.pkts, aheadPacket{lent: data, blk: blk, m: m})
+					continue
+				}
 			}
 			off := len(b.data)
 			b.data = append(b.data, data...)
@@ -104,11 +134,16 @@ func (a *ahead) Next() ([]byte, pkt.Meta, error) {
 			if a.i < len(b.pkts) {
 				p := &b.pkts[a.i]
 				a.i++
+				a.lent = p.blk
+				if p.lent != nil {
+					return p.lent, p.m, nil
+				}
 				return b.data[p.off:p.end:p.end], p.m, nil
 			}
 			err := b.err
 			b.err = nil
-			a.cur = nil
+			a.cur, a.lent = nil, nil
+			b.release()
 			a.free <- b // never blocks: aheadBatches batches, aheadBatches slots
 			if err != nil {
 				if !errors.Is(err, pkt.ErrIdle) {
@@ -123,6 +158,11 @@ func (a *ahead) Next() ([]byte, pkt.Meta, error) {
 		a.cur, a.i = <-a.full, 0
 	}
 }
+
+// Lent returns the source's block holding the packet Next returned last
+// (pkt.Lender), nil when it was copied: the packet stays valid while the
+// caller holds the block, after the batch is released.
+func (a *ahead) Lent() *pkt.Block { return a.lent }
 
 // stop ends the reading goroutine and waits for it: src is then only
 // the caller's again (its counters can be read, it can be closed).

@@ -3,14 +3,17 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -89,4 +92,64 @@ func BenchmarkFloor(b *testing.B) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
 	b.ReportMetric(ns, "ns/pkt")
 	b.ReportMetric(1e9/ns, "pkts/s")
+}
+
+// BenchmarkWorkersLent replays a capture file (read from disk, as bench
+// and replay do) on 2 probe workers, its packets lent to them
+// (probe.Workers.PacketLent) or copied into their batches (the source
+// hidden behind a wrapper that does not lend), and the collector in its
+// own goroutine; one op is one whole replay. The two alternate in one
+// process, three rounds (-count runs each sub-benchmark N times in a
+// row: no alternation). cpu-ns/pkt is the process's CPU time (user
+// and system) per packet: on a shared machine it moves less than the wall
+// time. TMONBENCH_BENCH_PCAP names another capture.
+//
+//	go test ./engine/pipeline -run '^$' -bench WorkersLent -benchtime 1x
+func BenchmarkWorkersLent(b *testing.B) {
+	path := os.Getenv("TMONBENCH_BENCH_PCAP")
+	if path == "" {
+		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
+	}
+	for i := range 6 {
+		lend := i%2 == 1
+		name := "copied"
+		if lend {
+			name = "lent"
+		}
+		b.Run(fmt.Sprintf("%s/round=%d", name, i/2+1), func(b *testing.B) {
+			var packets uint64
+			cpu0 := processCPU(b)
+			for b.Loop() {
+				f, err := replay.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var src pkt.Source = f
+				if !lend {
+					src = struct{ pkt.Source }{f}
+				}
+				res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: src}}, pipeline.Options{
+					Config: config.Default(), Probes: []probe.Identity{{Name: "bench"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+					Parallel: true, Workers: 2,
+				})
+				f.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				packets += res.Packets
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
+			b.ReportMetric(ns, "ns/pkt")
+			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
+		})
+	}
+}
+
+// processCPU returns the process's user and system CPU time in ns.
+func processCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -130,7 +130,8 @@ type Options struct {
 	// same as without Parallel.
 	Parallel bool
 	// ReadAhead reads each input in its own goroutine, ahead of the
-	// probes, into batches of copied packets (a few MiB per input): the
+	// probes, into batches of packets (a few MiB per input; the packets
+	// of a pkt.Lender stay in its blocks, the others are copied): the
 	// read system calls and the capture parsing leave the probes'
 	// goroutine (issue 14: the reader stage). The packets, their order and
 	// the position of an input's error are unchanged, so the rows are the
@@ -139,7 +140,8 @@ type Options struct {
 	ReadAhead bool
 	// Workers, when positive, runs each probe on that many worker
 	// goroutines sharded by address pair (probe.Workers, issue 14, design
-	// 1.14.2): the tables are the same for any positive Workers; flow,
+	// 1.14.2; the packets of an input that lends them, pkt.Lender, go to
+	// the workers without a copy, Workers.PacketLent): the tables are the same for any positive Workers; flow,
 	// connection and session ids are then numbered by capture ordinal, not
 	// as a lone probe (0) numbers them.
 	Workers int

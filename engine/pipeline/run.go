@@ -184,6 +184,7 @@ func (r *run) stopWorkers() {
 func (r *run) feed(ctx context.Context) error {
 	opt := r.opt
 	srcs := make([]pkt.Source, len(r.inputs))
+	lends := make([]lender, len(r.inputs))
 	for i, in := range r.inputs {
 		src := in.Source
 		if opt.ReadAhead {
@@ -191,6 +192,7 @@ func (r *run) feed(ctx context.Context) error {
 			defer a.stop() // the inputs are the caller's again when Run returns
 			src = a
 		}
+		lends[i] = r.lender(in, src)
 		g := &guarded{src: src, failed: func(err error) { r.inputFailed(i, err) }}
 		g.into, _ = src.(pkt.MetaSource)
 		srcs[i] = g
@@ -251,6 +253,10 @@ func (r *run) feed(ctx context.Context) error {
 		r.nowNs = m.TimeNs
 		r.snap.Count(in, len(data))
 		m.Iface = r.inputs[in].iface(m.Iface)
+		if l := &lends[in]; l.w != nil {
+			l.w.PacketLent(data, m, l.src.Lent())
+			return
+		}
 		r.probes[r.inputs[in].Probe].Packet(data, m)
 	})
 	r.res.FirstNs, r.res.LastNs = l.FirstNs, l.LastNs
@@ -392,6 +398,25 @@ func (r *run) sink(c *collector.Collector, b *observe.Batch) error {
 		c.Recycle(b) // the sink does not keep b: its slices hold the next rows
 	}
 	return r.opt.Sink.Commit()
+}
+
+// lender is an input whose packets its probe's workers take without a
+// copy (probe.Workers.PacketLent).
+type lender struct {
+	src pkt.Lender
+	w   *probe.Workers
+}
+
+// lender returns the blocks of input in, read through src (in's source or
+// its read-ahead), and the workers to lend them to: none unless src lends
+// its packets (pkt.Lender) and in's probe runs workers.
+func (r *run) lender(in Input, src pkt.Source) lender {
+	l, ok := src.(pkt.Lender)
+	w, isW := r.probes[in.Probe].(*probe.Workers)
+	if !ok || !isW {
+		return lender{}
+	}
+	return lender{src: l, w: w}
 }
 
 // guarded ends an input at its first error, reporting the error, so the

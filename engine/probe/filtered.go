@@ -20,11 +20,22 @@ type Filtered struct {
 	ds      *dissect.Dissector
 	d       dissect.Dissection
 	dropped uint64
+	lender  pkt.Lender // Source, when it lends its packets
 }
 
 // NewFiltered wraps src with the expression e.
 func NewFiltered(src pkt.Source, e filter.Expr) *Filtered {
-	return &Filtered{Source: src, expr: e, ds: dissect.New()}
+	l, _ := src.(pkt.Lender)
+	return &Filtered{Source: src, expr: e, ds: dissect.New(), lender: l}
+}
+
+// Lent returns the wrapped source's block of the packet Next returned
+// last (pkt.Lender), nil when it lends none.
+func (f *Filtered) Lent() *pkt.Block {
+	if f.lender == nil {
+		return nil
+	}
+	return f.lender.Lent()
 }
 
 // Next returns the next packet the expression accepts, or the wrapped
