@@ -64,15 +64,29 @@ func NewIndexer(f *File, probe, iface, absPath string, everyPackets uint64, ever
 		everyPackets: max(everyPackets, 1), everyNs: everyNs}
 }
 
+var _ interface {
+	pkt.MetaSource
+	pkt.Lender
+} = (*Indexer)(nil)
+
 // Next returns f's next packet, noting an entry when one is due. The entry
 // is the offset before the read, which for pcapng may precede metadata
 // blocks: reading from it handles them as the first read did.
 func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
+	var m pkt.Meta
+	data, err := x.NextInto(&m)
+	return data, m, err
+}
+
+// NextInto is Next filling *m in place (pkt.MetaSource): the pipeline
+// reads a File so, and an Indexer in front of it took that away (the read
+// stage of bench on the 5 M corpus, 125 -> 229 ns/packet).
+func (x *Indexer) NextInto(m *pkt.Meta) ([]byte, error) {
 	off := x.f.off
 	ifaces := len(x.f.ifaces)
-	data, m, err := x.f.Next()
+	data, err := x.f.NextInto(m)
 	if err != nil {
-		return data, m, err
+		return data, err
 	}
 	x.sinceLast++
 	segment := len(x.entries) == 0 || m.TimeNs < x.segMaxNs-StepBackNs
@@ -89,7 +103,7 @@ func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
 		}
 		x.segMaxNs = max(x.segMaxNs, m.TimeNs)
 	}
-	return data, m, nil
+	return data, nil
 }
 
 // Close closes the File.
