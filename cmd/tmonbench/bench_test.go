@@ -21,11 +21,20 @@ import (
 // where bench, which took the file for one interface, found 3 and 15; it
 // also left out replay's packet index and its events about the inputs
 // (pcapng blocks skipped, Simple Packet Blocks without a time). With and
-// without --preload (the interfaces then read from memory), and on two
-// lab captures (two probes).
+// without --preload (the interfaces then read from memory), on two lab
+// captures (two probes), and on a folder of rotated captures (one probe,
+// as replay makes it: bench made a probe of each file).
 func TestBenchRowsAreReplays(t *testing.T) {
 	multi := testsamples.Path(t, "pcap", "pcapng-multi-if", "gopacket_pcapgo_le_test202.pcapng")
 	lab := []string{testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"), testsamples.Path(t, "lab", "dns-snmp-ntp", "B.pcap")}
+	rotated := t.TempDir() // the two lab captures in one folder: one probe
+	for i, p := range lab {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(rotated, fmt.Sprintf("eth0-%d.pcap", i)), b, 0o644)
+	}
 	for _, c := range []struct {
 		name    string
 		files   []string
@@ -35,6 +44,7 @@ func TestBenchRowsAreReplays(t *testing.T) {
 		{"multi-if", []string{multi}, false, map[string]int64{"flows": 5, "flow_counters": 25, "packet_index": 3, "events": 14}},
 		{"multi-if preloaded", []string{multi}, true, map[string]int64{"flows": 5, "flow_counters": 25, "packet_index": 3, "events": 14}},
 		{"lab", lab, false, nil},
+		{"folder", []string{rotated}, false, nil},
 	} {
 		out := filepath.Join(t.TempDir(), "o")
 		code, stdout, stderr := tmon(t, append([]string{"replay", "--out", out}, c.files...)...)
