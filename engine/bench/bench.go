@@ -30,7 +30,8 @@ import (
 // Options configure a benchmark.
 type Options struct {
 	Config *config.Config
-	// Paths are the captures; each is a probe of its own (as in replay).
+	// Paths are the capture files: the floor reads each; the full runs
+	// read them through Workload, as replay does (its probes).
 	Paths []string
 	// Workers is the number of analysis workers per probe
 	// (pipeline.Options.Workers): 0 runs each probe in the reader's
