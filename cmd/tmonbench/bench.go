@@ -29,7 +29,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
 	memPath := fs.String("memprofile", "", "write a heap profile of the last full run, at its largest live heap, to `FILE`")
 	memLimit := fs.Int64("memory-limit", bench.DefaultMemoryLimit>>20, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT), lifted for the rest of a run whose live heap outgrows 90 % of it; 0: none. Ignored when GOMEMLIMIT is set")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the report as JSON (its fields: README, Speed; ratios null where the text says n/a)")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
 	return "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.", func(args []string, stdout, stderr io.Writer) error {
@@ -43,7 +43,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 		case fs.NArg() == 0:
 			return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
 		}
-		paths, err := benchPaths(fs.Args())
+		caps, err := benchPaths(fs.Args())
 		if err != nil {
 			return err
 		}
@@ -57,9 +57,13 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		ctx, stop := untilSignal()
 		defer stop()
+		paths := make([]string, len(caps))
+		for i, c := range caps {
+			paths[i] = c.Path
+		}
 		opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
 			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
-			Open: benchCapture, Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
+			Open: benchCapture, Workload: benchWorkload(caps), Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 		if !*quiet {
 			opt.Progress = func(what string) { fmt.Fprintln(stderr, "tmonbench bench:", what) }
 		}
@@ -92,14 +96,13 @@ func benchCapture(path string, data []byte) (pkt.Source, error) {
 }
 
 // benchPaths reads bench's arguments as replay does (a folder or a quoted
-// glob: its files, as the shell expands an unquoted one) and opens each,
-// so a bad capture stops bench before any run, in replay's words.
-func benchPaths(args []string) ([]string, error) {
+// glob: its files, one probe, as replay makes them) and opens each, so a
+// bad capture stops bench before any run, in replay's words.
+func benchPaths(args []string) ([]pipeline.Capture, error) {
 	caps, err := pipeline.Captures(args, nil)
 	if err != nil {
 		return nil, captureErr(err)
 	}
-	paths := make([]string, 0, len(caps))
 	for _, c := range caps {
 		if c.Path == "-" {
 			return nil, usageErr("bench: reads capture files, not standard input (-)")
@@ -109,7 +112,6 @@ func benchPaths(args []string) ([]string, error) {
 			return nil, err
 		}
 		f.Close()
-		paths = append(paths, c.Path)
 	}
-	return paths, nil
+	return caps, nil
 }

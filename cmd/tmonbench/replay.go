@@ -46,8 +46,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		// Open every input first: a bad file stops the run before any work.
-		// Each interface of a file is an interface of its probe.
+		// Open every input first, in the wall time (a pcapng's interface scan can take seconds):
+		// a bad file stops the run before any work. A file's interfaces are its probe's.
+		started := clock()
 		for i := range a.caps {
 			if err := scanIfaces(&a.caps[i]); err != nil {
 				return folderHint(err, a.caps[i].Path, a.folders)
@@ -85,8 +86,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			}
 			inputs = append(inputs, pipeline.Input{Source: src, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
-
-		started := time.Now()
+		opening := clock().Sub(started)
 		run, err := store.BeginRun(a.out, store.Manifest{
 			Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
 			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.EffectiveYAML()), Started: started.UTC(),
@@ -170,7 +170,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnEmpty(stderr, a.caps, files, damaged)
 		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), time.Since(started), files, probes, leftOut(filters))
+			printSummary(stdout, res, run.Stats(), run.Out(), clock().Sub(started), opening, files, probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}

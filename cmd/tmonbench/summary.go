@@ -14,10 +14,15 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
+// clock is replay's wall clock (a test's fake one counts what the wall
+// time covers).
+var clock = time.Now
+
 // printSummary prints a replay's summary; leftOut is the packets --filter
 // left out (they are not in "packets read", which counts what the probes
-// got, as tcpdump -r FILE EXPR counts what matches).
-func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall time.Duration, files []*replay.File, probes []probe.Identity, leftOut uint64) {
+// got, as tcpdump -r FILE EXPR counts what matches); wall is from opening
+// the captures (opening of it) to the output written.
+func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall, opening time.Duration, files []*replay.File, probes []probe.Identity, leftOut uint64) {
 	ps := res.ProbeTotals()
 	pdus, pduBytes, retrans := res.PDUTotals()
 	secs := wall.Seconds()
@@ -48,7 +53,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	}
 	fmt.Fprintln(w)
 	printNotable(w, st)
-	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s)\n", secs, float64(res.Packets)/max(secs, 1e-9))
+	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s; opening the captures %.3f s of it)\n", secs, float64(res.Packets)/max(secs, 1e-9), opening.Seconds())
 	fmt.Fprintf(w, "  output          %s\n", out)
 }
 

@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 )
@@ -28,7 +30,8 @@ import (
 // Options configure a benchmark.
 type Options struct {
 	Config *config.Config
-	// Paths are the captures; each is a probe of its own (as in replay).
+	// Paths are the capture files: the floor reads each; the full runs
+	// read them through Workload, as replay does (its probes).
 	Paths []string
 	// Workers is the number of analysis workers per probe
 	// (pipeline.Options.Workers): 0 runs each probe in the reader's
@@ -67,13 +70,39 @@ type Options struct {
 	TempDir string
 	// Progress, when set, is told which run starts ("floor 1/3", ...).
 	Progress func(what string)
-	// Open opens a capture for the full runs: from its path, or from its
-	// preloaded bytes when data is not nil. Engines do not import replay/:
-	// the command passes replay's reader (replay.Open, replay.NewReader).
+	// Open opens a capture, from its path or from its preloaded bytes when
+	// data is not nil, to check that the captures hold a packet before any
+	// run. Engines do not import replay/: the command passes replay's
+	// reader (replay.Open, replay.NewReader).
 	Open func(path string, data []byte) (pkt.Source, error)
+	// Workload opens the captures for one full run as replay opens them
+	// (the command passes replay's steps: each pcapng's interfaces scanned,
+	// so a multi-interface file is as many interfaces of its probe, the
+	// probes assigned, the packet index noted), so that a full run is
+	// replay's workload and writes replay's rows; data[i] is Paths[i]'s
+	// preloaded bytes (nil without Preload). It is called inside the run's
+	// measured span: the full run's wall time covers opening the captures,
+	// as the floor's covers its reader's opening (the file header and a
+	// pcapng's interface blocks up to the first packet).
+	Workload func(data [][]byte) (*Workload, error)
 	// Merge reads several captures of one interface in capture-time order
 	// (replay.Merge).
 	Merge func(...pkt.Source) pipeline.Merged
+}
+
+// Workload is a full run's inputs, opened as replay opens them.
+type Workload struct {
+	// Probes and Inputs are pipeline.Run's (Options.Probes, inputs).
+	Probes []probe.Identity
+	Inputs []pipeline.Input
+	// Events, when set, is pipeline.Options.Finish: replay's events about
+	// its inputs (pcapng blocks skipped, records without a time, ...).
+	Events func(*pipeline.Result) []observe.Event
+	// Write, when set, writes replay's own tables (the packet index) into
+	// the run before it is finished.
+	Write func(*store.Run) error
+	// Close closes the captures.
+	Close func()
 }
 
 // DefaultMemoryLimit is the soft memory limit the bench command sets
@@ -100,14 +129,20 @@ const LiftAt = 0.90
 // Measure is one run's cost: wall and CPU time (whole process, every
 // goroutine), allocations, garbage-collector CPU and peak resident memory.
 type Measure struct {
-	WallNs       int64  `json:"wall_ns"`
-	UserNs       int64  `json:"user_ns"`
-	SysNs        int64  `json:"sys_ns"`
-	Allocs       uint64 `json:"allocs"`
-	AllocBytes   uint64 `json:"alloc_bytes"`
-	GCCPUNs      int64  `json:"gc_cpu_ns"`
-	GCCycles     uint64 `json:"gc_cycles"`
-	PeakRSSBytes int64  `json:"peak_rss_bytes"`
+	WallNs     int64  `json:"wall_ns"`
+	UserNs     int64  `json:"user_ns"`
+	SysNs      int64  `json:"sys_ns"`
+	Allocs     uint64 `json:"allocs"`
+	AllocBytes uint64 `json:"alloc_bytes"`
+	GCCPUNs    int64  `json:"gc_cpu_ns"`
+	GCCycles   uint64 `json:"gc_cycles"`
+	// PeakRSSBytes is the process' peak resident memory during the run
+	// (VmHWM), preloaded captures included.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// PeakRSSLessPreloadBytes is PeakRSSBytes less Report.PreloadBytes
+	// (the preloaded captures, every page of them resident before the
+	// runs): the run's own, which the text report prints.
+	PeakRSSLessPreloadBytes int64 `json:"peak_rss_less_preload_bytes"`
 	// FileRSSBytes is the part of the resident memory mapped from files
 	// at the run's end (RssFile of /proc/self/status; 0 where it is
 	// missing): the executable's code and read-only data the process has
@@ -129,31 +164,48 @@ func (m Measure) CPUNs() int64 { return m.UserNs + m.SysNs }
 
 // Report is what a benchmark measured.
 type Report struct {
-	Paths        []string `json:"paths"`
-	Workers      int      `json:"workers"`
-	Preload      bool     `json:"preload"`
-	ReadAhead    bool     `json:"read_ahead"`
-	PreloadBytes int64    `json:"preload_bytes"`
-	GOGC         string   `json:"gogc"`
-	GOMEMLIMIT   string   `json:"gomemlimit"`
-	GOMAXPROCS   int      `json:"gomaxprocs"`
-	NumCPU       int      `json:"num_cpu"`
+	Paths     []string `json:"paths"`
+	Workers   int      `json:"workers"`
+	Preload   bool     `json:"preload"`
+	ReadAhead bool     `json:"read_ahead"`
+	// PreloadBytes is the size of the preloaded captures (Preload).
+	PreloadBytes int64  `json:"preload_bytes"`
+	GOGC         string `json:"gogc"`
+	// GOMEMLIMIT is the memory limit as the text report prints it
+	// ("156MiB", "off", the GOMEMLIMIT variable as given).
+	GOMEMLIMIT string `json:"-"`
+	// GOMEMLIMITBytes is the runs' soft memory limit in bytes as the
+	// runtime has it (debug.SetMemoryLimit), the preloaded bytes it was
+	// raised by left out (GOMEMLIMITPreloadBytes); nil (JSON null) for
+	// none.
+	GOMEMLIMITBytes *int64 `json:"gomemlimit_bytes"`
+	// GOMEMLIMITPreloadBytes is what the limit was raised by for
+	// preloaded captures in the Go heap (0 where they are outside it, as
+	// on Linux).
+	GOMEMLIMITPreloadBytes int64 `json:"gomemlimit_preload_bytes"`
+	GOMAXPROCS             int   `json:"gomaxprocs"`
+	NumCPU                 int   `json:"num_cpu"`
 
-	Packets       uint64 `json:"packets"`
+	Packets uint64 `json:"packets"`
+	// CapturedBytes are the bytes of the packets as captured (each
+	// record's captured length, at most the snap length).
 	CapturedBytes uint64 `json:"captured_bytes"`
-	WireBytes     uint64 `json:"wire_bytes"`
+	// WireBytes are the packets' bytes on the wire (each record's
+	// original length, pcap orig_len): Gbit/s are of these.
+	WireBytes uint64 `json:"wire_bytes"`
 
 	Floor []Measure `json:"floor"`
 	Full  []Measure `json:"full"`
-	// Ratios are the per-pair wall ratios full/floor.
-	Ratios []float64 `json:"ratios"`
+	// Ratios are the per-pair wall-time ratios full/floor (JSON
+	// wall_ratios, with cpu_ratios beside them: WriteJSON).
+	Ratios []float64 `json:"-"`
 	// Warnings say why figures are not meaningful: a capture under
 	// MinPackets packets or MinWorkNs of full-pipeline work.
 	Warnings []string `json:"warnings"`
 
 	// Stages is the CPU time per stage summed over the profiled full runs
 	// (StageRuns of them); ProfiledNs their total.
-	Stages     StageTimes `json:"stage_cpu_ns"`
+	Stages     StageTimes `json:"-"`
 	StageRuns  int        `json:"stage_runs"`
 	ProfiledNs int64      `json:"profiled_cpu_ns"`
 	// ProfileSamples is how many CPU profile samples (100 a second) the
@@ -230,8 +282,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if len(opt.Paths) == 0 {
 		return nil, errors.New("bench: no capture")
 	}
-	if opt.Open == nil || opt.Merge == nil {
-		return nil, errors.New("bench: Options.Open and Options.Merge are required")
+	if opt.Open == nil || opt.Merge == nil || opt.Workload == nil {
+		return nil, errors.New("bench: Options.Open, Options.Merge and Options.Workload are required")
 	}
 	if opt.Config == nil {
 		opt.Config = config.Default()
@@ -266,6 +318,10 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if heapPreload > 0 {
 			r.GOMEMLIMIT += fmt.Sprintf(" + %dMiB preloaded", heapPreload>>20)
 		}
+	}
+	if lim := debug.SetMemoryLimit(-1); lim != math.MaxInt64 { // -1 reads it
+		lim -= heapPreload
+		r.GOMEMLIMITBytes, r.GOMEMLIMITPreloadBytes = &lim, heapPreload
 	}
 	if err := anyPacket(opt, data); err != nil { // refused before any run (and progress line)
 		return nil, err
@@ -304,6 +360,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("bench: the floor read %d packets, the pipeline %d", fc.Packets, r.Packets)
 		}
 		r.WireBytes = fc.Bytes
+		fm.PeakRSSLessPreloadBytes = fm.PeakRSSBytes - r.PreloadBytes
+		m.PeakRSSLessPreloadBytes = m.PeakRSSBytes - r.PreloadBytes
 		r.Floor = append(r.Floor, fm)
 		r.Full = append(r.Full, m)
 		r.Ratios = append(r.Ratios, float64(m.WallNs)/float64(max(fm.WallNs, 1)))
@@ -361,10 +419,6 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		return Measure{}, fmt.Errorf("bench: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	caps, err := pipeline.Captures(opt.Paths, nil)
-	if err != nil {
-		return Measure{}, err
-	}
 	colls, err := pipeline.Collectors(opt.Config)
 	if err != nil {
 		return Measure{}, err
@@ -377,29 +431,18 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		}
 	}
 	s := startMeasure()
-	probes, routes := pipeline.Assign(caps)
-	var inputs []pipeline.Input
-	for i, c := range caps {
-		var d []byte
-		if data != nil {
-			d = data[i]
-		}
-		f, err := opt.Open(c.Path, d)
-		if err != nil {
-			return Measure{}, err
-		}
-		defer f.Close()
-		inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface})
+	wl, err := opt.Workload(data)
+	if err != nil {
+		return Measure{}, err
+	}
+	if wl.Close != nil {
+		defer wl.Close()
 	}
 	run, err := store.BeginRun(filepath.Join(tmp, "out"), store.Manifest{Version: "bench", Command: []string{"tmonbench", "bench"}, ConfigHash: opt.Config.Hash()})
 	if err != nil {
 		return Measure{}, err
 	}
 	defer run.Abort()
-	var total uint64
-	for _, d := range data {
-		total += uint64(len(d))
-	}
 	st := newSteady()
 	var lifted func() bool
 	if opt.MemoryLimit > 0 {
@@ -409,14 +452,19 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		stop := watchHeap(opt.HeapProfilePath)
 		defer stop()
 	}
-	res, err := pipeline.Run(ctx, inputs, pipeline.Options{
-		Config: opt.Config, Probes: probes, Collectors: colls,
-		Merge:    opt.Merge,
+	res, err := pipeline.Run(ctx, wl.Inputs, pipeline.Options{
+		Config: opt.Config, Probes: wl.Probes, Collectors: colls,
+		Merge: opt.Merge, Finish: wl.Events,
 		Parallel: true, Sink: run, ReadAhead: !opt.NoReadAhead, Workers: opt.Workers,
 		Progress: st.progress, ProgressEvery: steadyEvery,
 	})
 	if err != nil {
 		return Measure{}, err
+	}
+	if wl.Write != nil {
+		if err := wl.Write(run); err != nil {
+			return Measure{}, err
+		}
 	}
 	if err := run.Finish(); err != nil {
 		return Measure{}, err
@@ -551,6 +599,10 @@ func (s *steady) rate(total uint64) (perPacket float64, ok bool) {
 	return float64(s.allocs[hi]-s.allocs[lo]) / float64(s.packets[hi]-s.packets[lo]), true
 }
 
+// now is the clock of the measured spans (a test's fake clock counts what
+// a span covers).
+var now = time.Now
+
 // span is a measurement in progress.
 type span struct {
 	wall         time.Time
@@ -578,12 +630,12 @@ func startMeasure() *span {
 	runtime.ReadMemStats(&s.ms)
 	s.gcCPU = gcSeconds(s.samples)
 	syscall.Getrusage(syscall.RUSAGE_SELF, &s.ru)
-	s.wall = time.Now()
+	s.wall = now()
 	return s
 }
 
 func (s *span) stop() Measure {
-	wall := time.Since(s.wall)
+	wall := now().Sub(s.wall)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	var ms runtime.MemStats

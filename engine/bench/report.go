@@ -9,7 +9,10 @@ import (
 	"strings"
 )
 
-// WriteJSON writes the report as one indented JSON object.
+// WriteJSON writes the report as one indented JSON object (README,
+// Speed, lists its fields). Where the text report says n/a, the JSON says
+// null: the ratios of a capture too small for them (Small), and the
+// stages of a profile under MinProfileSamples samples.
 func (r *Report) WriteJSON(w io.Writer) error {
 	type stage struct {
 		Stage    string  `json:"stage"`
@@ -19,19 +22,56 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	out := struct {
 		*Report
-		RatioMedian *float64 `json:"ratio_median"` // null: capture too small (Warnings)
-		StageList   []stage  `json:"stages"`
-	}{Report: r}
+		WallRatios      []float64  `json:"wall_ratios"` // per pair, full/floor
+		WallRatioMedian *float64   `json:"wall_ratio_median"`
+		CPURatios       []float64  `json:"cpu_ratios"`
+		CPURatioMedian  *float64   `json:"cpu_ratio_median"`
+		FloorMedian     rateJSON   `json:"floor_median"`
+		FullMedian      rateJSON   `json:"full_median"`
+		StageCPUNs      StageTimes `json:"stage_cpu_ns"`
+		StageList       []stage    `json:"stages"`
+	}{Report: r, FloorMedian: r.rates(r.Floor), FullMedian: r.rates(r.Full)}
 	if !r.Small() {
-		m := median(r.Ratios)
-		out.RatioMedian = &m
+		wm, cm := median(r.Ratios), median(r.cpuRatios())
+		out.WallRatios, out.WallRatioMedian, out.CPURatios, out.CPURatioMedian = r.Ratios, &wm, r.cpuRatios(), &cm
 	}
-	for _, s := range r.stageRows() {
-		out.StageList = append(out.StageList, stage{Stage: s.name, CPUNs: s.ns, NsPerPkt: s.perPkt, Share: s.share})
+	if r.ProfileSamples >= MinProfileSamples {
+		out.StageCPUNs = r.Stages
+		for _, s := range r.stageRows() {
+			out.StageList = append(out.StageList, stage{Stage: s.name, CPUNs: s.ns, NsPerPkt: s.perPkt, Share: s.share})
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// rateJSON is one side's median wall time and the rates of it.
+type rateJSON struct {
+	// WallNs is the median wall time (the mean of the middle two for an
+	// even number of runs).
+	WallNs float64 `json:"wall_ns"`
+	// PacketsPerS and WireGbitPerS are the packets and their bytes on the
+	// wire (Report.WireBytes) over WallNs.
+	PacketsPerS  float64 `json:"packets_per_s"`
+	WireGbitPerS float64 `json:"wire_gbit_per_s"`
+}
+
+func (r *Report) rates(ms []Measure) rateJSON {
+	if len(ms) == 0 {
+		return rateJSON{}
+	}
+	wall := summarize(ms, func(m Measure) float64 { return float64(m.WallNs) })
+	return rateJSON{WallNs: wall.med, PacketsPerS: float64(r.Packets) / (wall.med / 1e9), WireGbitPerS: float64(r.WireBytes) * 8 / wall.med}
+}
+
+// cpuRatios are the per-pair CPU-time ratios full/floor.
+func (r *Report) cpuRatios() []float64 {
+	v := make([]float64, min(len(r.Full), len(r.Floor)))
+	for i := range v {
+		v[i] = float64(r.Full[i].CPUNs()) / float64(max(r.Floor[i].CPUNs(), 1))
+	}
+	return v
 }
 
 type stageRow struct {
@@ -82,6 +122,13 @@ func summarize(ms []Measure, f func(Measure) float64) summary {
 	return summary{min: slices.Min(v), med: median(v), max: slices.Max(v)}
 }
 
+// per is v over each wall time of w: median v/w.med, min v/w.max, max
+// v/w.min, so that a rate is of the wall time printed beside it (a median
+// of per-run rates is not, for an even number of runs).
+func per(v float64, w summary) summary {
+	return summary{min: v / w.max, med: v / w.med, max: v / w.min}
+}
+
 func (s summary) fmt(format string, n int) string {
 	if n == 1 {
 		return fmt.Sprintf(format, s.med)
@@ -107,8 +154,8 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Workers > 0 {
 		workers = fmt.Sprintf("%d worker(s) per probe", r.Workers)
 	}
-	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %s captured; %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
-		strings.Join(names, " "), r.Packets, sizeText(r.CapturedBytes), workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
+	fmt.Fprintf(w, "tmonbench bench: %s: %d packets, %s captured (%s on the wire); %s; %s; %d pair(s) floor/full; GOMAXPROCS %d (%d CPUs), GOGC %s, GOMEMLIMIT %s\n",
+		strings.Join(names, " "), r.Packets, sizeText(r.CapturedBytes), sizeText(r.WireBytes), workers, src, n, r.GOMAXPROCS, r.NumCPU, r.GOGC, r.GOMEMLIMIT)
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}
@@ -118,23 +165,21 @@ func (r *Report) WriteText(w io.Writer) {
 	if n > 1 {
 		fmt.Fprintln(w, "figures: median (min-max) over the pairs")
 	}
-	fmt.Fprintf(w, "\n%-22s %20s %20s %22s %18s %18s\n", "run", "wall s", "CPU s", "packets/s", "Gbit/s", "peak RSS MiB")
+	fmt.Fprintf(w, "\n%-22s %20s %20s %22s %20s %18s\n", "run", "wall s", "CPU s", "packets/s", "Gbit/s on the wire", "peak RSS MiB")
 	for _, row := range []struct {
 		name string
 		ms   []Measure
 	}{{"floor (decode only)", r.Floor}, {"full pipeline", r.Full}} {
 		wall := summarize(row.ms, func(m Measure) float64 { return float64(m.WallNs) / 1e9 })
 		cpu := summarize(row.ms, func(m Measure) float64 { return float64(m.CPUNs()) / 1e9 })
-		pps := summarize(row.ms, func(m Measure) float64 { return float64(r.Packets) / (float64(m.WallNs) / 1e9) })
-		gbps := summarize(row.ms, func(m Measure) float64 { return float64(r.WireBytes) * 8 / float64(m.WallNs) })
-		rss := summarize(row.ms, func(m Measure) float64 { return float64(m.PeakRSSBytes-r.PreloadBytes) / (1 << 20) })
-		fmt.Fprintf(w, "%-22s %20s %20s %22s %18s %18s\n", row.name, wall.fmt("%.2f", n), cpu.fmt("%.2f", n), pps.fmt("%.0f", n), gbps.fmt("%.2f", n), rss.fmt("%.0f", n))
+		pps, gbps := per(float64(r.Packets), wall), per(float64(r.WireBytes)*8/1e9, wall)
+		rss := summarize(row.ms, func(m Measure) float64 { return float64(m.PeakRSSLessPreloadBytes) / (1 << 20) })
+		fmt.Fprintf(w, "%-22s %20s %20s %22s %20s %18s\n", row.name, wall.fmt("%.2f", n), cpu.fmt("%.2f", n), pps.fmt("%.0f", n), gbps.fmt("%.2f", n), rss.fmt("%.0f", n))
 	}
+	fmt.Fprintln(w, "(packets/s and Gbit/s: the packets and their bytes on the wire, pcap orig_len, over the wall time beside them;",
+		"wall times include opening the captures: the floor's pcapgo reader, the full pipeline's as replay opens them)")
 	ratio := summary{min: slices.Min(r.Ratios), med: median(r.Ratios), max: slices.Max(r.Ratios)}
-	cpuRatios := make([]float64, n)
-	for i := range r.Full {
-		cpuRatios[i] = float64(r.Full[i].CPUNs()) / float64(max(r.Floor[i].CPUNs(), 1))
-	}
+	cpuRatios := r.cpuRatios()
 	cr := summary{min: slices.Min(cpuRatios), med: median(cpuRatios), max: slices.Max(cpuRatios)}
 	if r.Small() {
 		fmt.Fprintf(w, "\nratio full/floor: n/a (capture too small: under %d packets or %.1f s of work per run)\n", MinPackets, float64(MinWorkNs)/1e9)

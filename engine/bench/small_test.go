@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,11 +56,11 @@ func TestSmallReport(t *testing.T) {
 		ratio, steadyJS any
 	}{
 		{"small", 7799, 100e6, 25_000, 6, nil,
-			[]string{"7799 packets, 25.0 kB captured;", "\nCPU per stage: n/a (the capture is too short for per-stage figures: 6 CPU profile samples, under 100)\n", "ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
+			[]string{"7799 packets, 25.0 kB captured (", "\nCPU per stage: n/a (the capture is too short for per-stage figures: 6 CPU profile samples, under 100)\n", "ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
 				"allocations per packet: 2.000 (2.000-2.000) over the whole run, in steady state: n/a (too few packets for a steady state)\n"},
 			[]string{"-1.000", "NaN", "Inf", "1525", "ns/pkt", "rows per CPU second"}, nil, nil},
 		{"big", 5_000_000, 2e9, 2_996_100_000, 600, &steady,
-			[]string{"5000000 packets, 2996.1 MB captured;", "CPU per stage (full runs, from a CPU profile, 2 run(s)):\n", "rows per CPU second", "ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
+			[]string{"5000000 packets, 2996.1 MB captured (", "CPU per stage (full runs, from a CPU profile, 2 run(s)):\n", "rows per CPU second", "ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
 			[]string{"n/a"}, 2.0, 0.204},
 	} {
 		m := Measure{WallNs: c.wallNs, UserNs: c.wallNs, Allocs: 2 * c.packets, SteadyAllocsPerPacket: c.steady}
@@ -83,14 +84,108 @@ func TestSmallReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		var back struct {
-			RatioMedian any `json:"ratio_median"`
-			Full        []struct {
+			RatioMedian    any   `json:"wall_ratio_median"`
+			CPURatioMedian any   `json:"cpu_ratio_median"`
+			WallRatios     []any `json:"wall_ratios"`
+			Stages         []any `json:"stages"`
+			StageCPU       any   `json:"stage_cpu_ns"`
+			Full           []struct {
 				Steady any `json:"steady_allocs_per_packet"`
 			} `json:"full"`
 		}
-		if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.RatioMedian != c.ratio || back.Full[0].Steady != c.steadyJS {
-			t.Errorf("%s: json %v: ratio_median %v, steady %v", c.name, err, back.RatioMedian, back.Full[0].Steady)
+		if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.RatioMedian != c.ratio || back.CPURatioMedian != c.ratio || back.Full[0].Steady != c.steadyJS {
+			t.Errorf("%s: json %v: wall_ratio_median %v, cpu_ratio_median %v, steady %v", c.name, err, back.RatioMedian, back.CPURatioMedian, back.Full[0].Steady)
 		}
+		// where the text says n/a, the JSON says null (a trial found the
+		// stages filled where the text printed n/a)
+		if small := c.ratio == nil; (back.WallRatios == nil) != small || (back.Stages == nil) != small || (back.StageCPU == nil) != small {
+			t.Errorf("%s: json wall_ratios %v, stages %v, stage_cpu_ns %v: want null exactly where the text says n/a", c.name, back.WallRatios, back.Stages, back.StageCPU)
+		}
+	}
+}
+
+// TestRatesOfMedianWall: packets/s and Gbit/s are of the wall time
+// printed beside them, and Gbit/s of the bytes on the wire, both labelled.
+// Two full runs of 6 M packets took 2 and 4 s: the median wall is 3 s, so
+// 2000000 packets/s (6e6 / 3), min 1500000 (6e6 / 4), max 3000000
+// (6e6 / 2); a trial saw the mean of the two runs' rates (2250000 here)
+// beside the median wall. 3 GB on the wire (1.5 GB captured, snap length
+// 96) in 3 s is 8.00 Gbit/s (3e9 * 8 / 3e9), 6.00-12.00.
+func TestRatesOfMedianWall(t *testing.T) {
+	full := []Measure{{WallNs: 2e9, UserNs: 2e9}, {WallNs: 4e9, UserNs: 4e9}}
+	floor := []Measure{{WallNs: 1e9, UserNs: 1e9}, {WallNs: 1e9, UserNs: 1e9}}
+	r := &Report{Paths: []string{"x.pcap"}, Packets: 6_000_000, CapturedBytes: 1_500_000_000, WireBytes: 3_000_000_000, Full: full, Floor: floor, Ratios: []float64{2, 4}}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	for _, want := range []string{"1500.0 MB captured (3000.0 MB on the wire)", "Gbit/s on the wire",
+		"full pipeline 3.00 (2.00-4.00) 3.00 (2.00-4.00) 2000000 (1500000-3000000) 8.00 (6.00-12.00) 0 (0-0)",
+		"packets/s and Gbit/s: the packets and their bytes on the wire, pcap orig_len, over the wall time beside them"} {
+		if !strings.Contains(strings.Join(strings.Fields(text.String()), " "), want) { // columns' spacing aside
+			t.Errorf("no %q in\n%s", want, text.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Full struct {
+			WallNs       float64 `json:"wall_ns"`
+			PacketsPerS  float64 `json:"packets_per_s"`
+			WireGbitPerS float64 `json:"wire_gbit_per_s"`
+		} `json:"full_median"`
+		CPURatios []float64 `json:"cpu_ratios"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Full.WallNs != 3e9 || back.Full.PacketsPerS != 2e6 || back.Full.WireGbitPerS != 8 {
+		t.Errorf("json full_median %+v (%v): want 3e9 ns, 2e6 packets/s, 8 Gbit/s on the wire", back.Full, err)
+	}
+	if len(back.CPURatios) != 2 || back.CPURatios[0] != 2 || back.CPURatios[1] != 4 {
+		t.Errorf("json cpu_ratios %v: want [2 4] (CPU 2 s and 4 s against 1 s)", back.CPURatios)
+	}
+}
+
+// TestPeakRSSPreloadJSON: the text report and the JSON agree on the peak
+// RSS with --preload: the text prints it less the preloaded captures
+// ("excludes the 322 MiB"), which the JSON gave whole as peak_rss_bytes;
+// it now gives both, named (peak_rss_bytes, peak_rss_less_preload_bytes,
+// preload_bytes), and the memory limit in bytes (it gave "156MiB").
+func TestPeakRSSPreloadJSON(t *testing.T) {
+	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
+	size, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, Preload: true, TempDir: t.TempDir(), MemoryLimit: DefaultMemoryLimit}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		PreloadBytes    int64 `json:"preload_bytes"`
+		GOMEMLIMITBytes int64 `json:"gomemlimit_bytes"`
+		Full            []struct {
+			Peak     int64 `json:"peak_rss_bytes"`
+			LessPre  int64 `json:"peak_rss_less_preload_bytes"`
+			FileRSS  int64 `json:"file_rss_bytes"`
+			WallNs   int64 `json:"wall_ns"`
+			Unwanted any   `json:"ratios"`
+		} `json:"full"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	m := back.Full[0]
+	if back.PreloadBytes != size.Size() || m.LessPre != m.Peak-size.Size() || back.GOMEMLIMITBytes != 156<<20 {
+		t.Errorf("json preload_bytes %d (file %d), peak_rss_bytes %d, peak_rss_less_preload_bytes %d, gomemlimit_bytes %d (want 156 MiB)",
+			back.PreloadBytes, size.Size(), m.Peak, m.LessPre, back.GOMEMLIMITBytes)
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if want := fmt.Sprintf("%.0f\n", float64(m.LessPre)/(1<<20)); !strings.Contains(text.String(), want) {
+		t.Errorf("the text's full-run peak RSS is not the JSON's peak_rss_less_preload_bytes (%s MiB):\n%s", strings.TrimSpace(want), text.String())
 	}
 }
 

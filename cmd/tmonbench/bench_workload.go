@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+
+	"github.com/tmonbench/tmonbench/engine/bench"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// benchWorkload opens the captures of a bench full run as cmdReplay opens
+// them, so that bench measures replay's workload and writes its rows
+// (TestBenchRowsAreReplays): each pcapng's interfaces named (scanIfaces),
+// so that a multi-interface file is as many interfaces of its probe, the
+// probes assigned as replay's (a folder is one probe), every file read
+// through its packet indexer, and at the end replay's events about its
+// inputs and the packet index. With --preload, data[i] is caps[i]'s bytes:
+// the interfaces are read from them (to the file's end, as
+// replay.ScanInterfaces reads the file) rather than from the disk.
+func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload, error) {
+	return func(data [][]byte) (wl *bench.Workload, err error) {
+		caps := append([]pipeline.Capture(nil), caps...)
+		for i := range caps {
+			if data == nil {
+				err = scanIfaces(&caps[i])
+			} else {
+				err = scanBytes(&caps[i], data[i])
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		probes, routes := pipeline.Assign(caps)
+		var files []*replay.File
+		var indexers []fileIndex
+		closeAll := func() {
+			for _, f := range files {
+				f.Close()
+			}
+		}
+		defer func() {
+			if err != nil {
+				closeAll()
+			}
+		}()
+		var inputs []pipeline.Input
+		for i, c := range caps {
+			f, err := benchFile(c.Path, data, i)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+			ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+			indexers = append(indexers, ix)
+			inputs = append(inputs, pipeline.Input{Source: ix.ix, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
+		}
+		return &bench.Workload{
+			Probes: probes, Inputs: inputs, Close: closeAll,
+			Events: func(res *pipeline.Result) []observe.Event { return inputEvents(res, caps, files) },
+			Write:  func(run *store.Run) error { return writeIndex(run, indexers) },
+		}, nil
+	}
+}
+
+// benchFile opens capture i: from its preloaded bytes when data is not
+// nil, else from path.
+func benchFile(path string, data [][]byte, i int) (*replay.File, error) {
+	if data != nil {
+		return replay.NewReader(bytes.NewReader(data[i]), path, int64(len(data[i])))
+	}
+	return replay.Open(path)
+}
+
+// scanBytes names the interfaces of a preloaded capture as scanIfaces
+// names a file's: it reads every record (damage ends the reading and
+// keeps the interfaces described before it, as replay.ScanInterfaces).
+func scanBytes(c *pipeline.Capture, data []byte) error {
+	if c.Iface != "" {
+		return nil
+	}
+	f, err := replay.NewReader(bytes.NewReader(data), c.Path, int64(len(data)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if f.Format() == replay.FormatPcapNG {
+		for { // to io.EOF, or damage: keep what was described
+			if _, _, err := f.Next(); err != nil {
+				break
+			}
+		}
+	}
+	for _, it := range f.Interfaces() {
+		c.Ifaces = append(c.Ifaces, it.Name)
+	}
+	return nil
+}
