@@ -500,4 +500,25 @@ func TestManyHoles(t *testing.T) {
 				c.name, r.ClientMissingBytes, r.ClientPayloadBytes, tr.Stats().HolesGivenUp, c.givenUp)
 		}
 	}
+	// Midstream and one-way (no ACK of the client's data seen): one
+	// segment, then 70 earlier ones newest first with the 70 between them
+	// missing, then those 70. Every byte is seen, but 70 holes were open
+	// at once: the 6 lowest were given up (their 60 bytes count as
+	// missing, as documented). A review found them settled silently as if
+	// acknowledged (ackHigh 0 taken for an ACK): 630 missing, none given up.
+	var frames []capgen.Frame
+	v := conv{c: capgen.AP("192.0.2.10:40000"), s: capgen.AP("198.51.100.20:80"), frames: &frames}
+	const b = 1000000
+	v.seg(0, cli, "PA", b, 5000, 10, 502)
+	for k := 1; k <= 70; k++ {
+		v.seg(float64(k), cli, "PA", uint32(b-20*k), 5000, 10, 502)
+	}
+	for k := 1; k <= 70; k++ {
+		v.seg(float64(70+k), cli, "PA", uint32(b-20*k+10), 5000, 10, 502)
+	}
+	path := capgen.Golden(t, "testdata/tcp-many-holes-midstream.pcap", capgen.PCAP(frames, true))
+	rows, tr := run(t, DefaultConfig(), readDissections(t, path), false)
+	if r := oneRow(t, rows); r.ClientMissingBytes != 60 || tr.Stats().HolesGivenUp != 6 {
+		t.Errorf("midstream: client missing %d bytes, %d holes given up; want 60, 6", r.ClientMissingBytes, tr.Stats().HolesGivenUp)
+	}
 }

@@ -179,7 +179,7 @@ func (s *side) addHole(lo, hi int64) {
 // to settled.
 func (s *side) settle() {
 	n := 0
-	for n < len(s.holes) && s.holes[n].hi <= s.ackHigh {
+	for s.ackHigh > 0 && n < len(s.holes) && s.holes[n].hi <= s.ackHigh { // 0: no ACK seen
 		n++
 	}
 	if n == 0 {
