@@ -87,7 +87,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 					return append(evs, observe.Event{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
 						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())})
 				}
-				return append(append(evs, l.h.final(l.name)...), captureEvents(l.name, l.src, l.h.links.current(l.infos))...)
+				return append(append(evs, l.h.final(l.name)...), live.StopEvents(l.name, l.src.Stats(), l.h.links.current(l.infos), wallNs())...)
 			},
 			Log: l.log,
 		})
@@ -103,6 +103,22 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 			}
 		}
+	}
+}
+
+// liveVersionCheck is what live needs of a configuration version, at
+// start and for each new version of its watched --config: --interval
+// applied (interval: it holds for every version), collectors it can run
+// and probe name among its probes when it lists them.
+func liveVersionCheck(name string, interval func(*config.Config) error) func(*config.Config) error {
+	return func(c *config.Config) error {
+		if err := interval(c); err != nil {
+			return err
+		}
+		if _, err := pipeline.Collectors(c); err != nil {
+			return err
+		}
+		return c.ProbeUnlisted(name)
 	}
 }
 

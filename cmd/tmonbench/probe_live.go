@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/live"
 )
 
 // live runs probe -i: it captures on the interfaces of cf until SIGINT,
@@ -20,8 +21,9 @@ import (
 // and at its valid_from the probe stops (config_switch_stop; every
 // interval, flow and PDU flushed and acknowledged) and a new one starts
 // with it (config_switch_start; a new run for the collectors), from the
-// packet that reached that time, sending to the collectors it names.
-func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration) error {
+// packet that reached that time, sending to the collectors it names;
+// interval applies --interval to each version.
+func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration, interval func(*config.Config) error) error {
 	lc, userFilter, err := cf.liveConfig(r.stderr)
 	if err != nil {
 		return err
@@ -44,7 +46,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	defer capture.h.links.close()
 	feed.end = func() { // as live's run ends: the last period's drops, each interface's kernel totals
 		capture.h.report(feed.event)
-		for _, e := range captureEvents(r.name, ls, capture.h.links.current(infos)) {
+		for _, e := range live.StopEvents(r.name, ls.Stats(), capture.h.links.current(infos), wallNs()) {
 			sev := pdu.SevInfo
 			if e.Severity == observe.SevWarning {
 				sev = pdu.SevWarning
@@ -57,7 +59,12 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		src = probe.NewFiltered(capture, *userFilter)
 	}
 	src, r.ifaces = pairInput(src, lc.Interfaces, lc.Pair)
-	sw, err := watchConfig(path, cfg, func(c *config.Config) error { return checkProbeConfig(c, r.name, path) })
+	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
+		if err := interval(c); err != nil { // --interval holds for every version
+			return err
+		}
+		return checkProbeConfig(c, r.name, path)
+	})
 	if err != nil {
 		return err
 	}

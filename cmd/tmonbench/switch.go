@@ -42,7 +42,9 @@ type pendingEvent struct {
 
 // watchConfig starts watching path (its folder: editors replace files);
 // running is the version in effect; check, when set, refuses versions the
-// command cannot run with as config.Load refuses invalid ones.
+// command cannot run with as config.Load refuses invalid ones, and applies
+// to each the command line's overrides (--interval) before its hash is
+// compared with the running one's.
 func watchConfig(path string, running *config.Config, check func(*config.Config) error) (*switcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
