@@ -130,13 +130,17 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 	}
 	data, m, err := f.switchSource.Next()
 	switch {
-	case err == nil, errors.Is(err, pkt.ErrIdle):
+	case err == nil, errors.Is(err, pkt.ErrIdle) && !errors.Is(err, pkt.ErrWake):
 		// The engine handles a packet or ticks on an idle wake-up
-		// before the next call: either starts the probe.
+		// before the next call: either starts the probe (a wake-up
+		// while packets flow does not tick).
 		f.started = true
 	case err == io.EOF && f.switchSource.next != nil && f.started:
 		f.report()
 		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()), 0)
+		if f.lastNs > f.p.Now() {
+			f.p.Tick(f.lastNs) // its probe_stop, at its clock, comes after these events, not 1 ns before
+		}
 	case err == io.EOF && f.switchSource.ended && f.started && f.end != nil:
 		f.report()
 		f.end() // the capture's end: the collector's events get capture_stop as live's do
@@ -148,6 +152,7 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 // report sends the pending config_switch_start and watcher events.
 func (f *probeFeed) report() {
 	if f.announce != "" {
+		f.lastNs = max(f.lastNs, f.p.Now()) // 1 ns after the probe_start at the clock of the run's first packet or tick
 		f.event(pdu.SevInfo, "config_switch_start", f.announce, 0)
 		f.announce = ""
 	}
