@@ -120,3 +120,39 @@ func typeFilter(press func(...string), text string) {
 	}
 	press("enter")
 }
+
+// TestRTTFilterProto: the RTT screen takes protocol filters as the other
+// screens do (a trial's /icmp was refused there: rtt_samples had no
+// protocol, and its kind cannot tell DNS over TCP from DNS over UDP); its
+// proto column (Zeek's tcp, udp, icmp) answers them. Lab DNS/SNMP/NTP
+// capture at A, counts of rtt_pairs.csv (tshark's pairs, transport
+// column): DNS 8 over tcp and 193 over udp, SNMP 53 and NTP 10 over udp,
+// with the 8 handshakes of the DNS over TCP connections (summary.json
+// tcp_handshake n); no ICMP. Lab one-way ICMP capture at A: the 1459
+// echoes of ground_truth.csv with request and reply at A, IPv4.
+func TestRTTFilterProto(t *testing.T) {
+	m, press, expect := screenModel(t, replayed(t, "lab/dns-snmp-ntp/A.pcap"))
+	press("5")
+	expect("RTT", "of 272")
+	for _, c := range []struct{ filter, want string }{
+		{"tcp", "of 16"},
+		{"tcp port 53", "of 16"},
+		{"udp port 53", "of 193"},
+		{"udp", "of 256"},
+		{"proto 17 and port 161", "of 53"},
+		{"not tcp and not udp", "no rows"},
+	} {
+		typeFilter(press, c.filter)
+		expect(c.filter, "filter: "+c.filter, c.want)
+	}
+	typeFilter(press, "icmp")
+	if m.e.errMsg != "" {
+		t.Fatalf("icmp refused: %q", m.e.errMsg)
+	}
+	_, press, expect = screenModel(t, replayed(t, "lab/oneway-icmp/A.pcap.gz"))
+	press("5")
+	for _, c := range []struct{ filter, want string }{{"icmp", "of 1,459"}, {"icmp6", "no rows"}, {"ip and icmp", "of 1,459"}} {
+		typeFilter(press, c.filter)
+		expect(c.filter, "filter: "+c.filter, c.want)
+	}
+}

@@ -246,8 +246,8 @@ func TestRTTScreen(t *testing.T) {
 		t.Fatalf("largest RTT %v ms, lab truth %v µs", rtts[0], maxUs)
 	}
 
-	// sort by client_port (6th column: five steps right): descending
-	press("right", "right", "right", "right", "right", "s")
+	// sort by client_port (7th column: six steps right): descending
+	press("right", "right", "right", "right", "right", "right", "s")
 	expect("sort", "sorted by client_port ↓")
 	tb = activeTable(t, m)
 	ports := column(t, tb, "client_port")

@@ -68,9 +68,13 @@ func ftpSpec() *tableSpec {
 func rttSpec() *tableSpec {
 	return &tableSpec{
 		title: "RTT", table: observe.TableRTTSamples,
-		cols: []string{"probe", "kind", "request_time", "rtt_ms", "client_addr", "client_port", "server_addr", "server_port", "detail", "flow_id"},
+		cols: []string{"probe", "kind", "proto", "request_time", "rtt_ms", "client_addr", "client_port", "server_addr", "server_port", "detail", "flow_id"},
 		sort: "rtt_ms", desc: true, timeLo: "request_time", timeHi: "request_time",
-		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port"},
+		// proto is the transport (Zeek's tcp, udp, icmp): its IP protocol
+		// number for icmp, icmp6, tcp, udp, proto N (icmp of an IPv6 pair:
+		// ICMPv6)
+		ep: queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port",
+			Proto: "CASE proto WHEN 'tcp' THEN 6 WHEN 'udp' THEN 17 WHEN 'icmp' THEN (CASE WHEN contains(client_addr, ':') THEN 58 ELSE 1 END) END"},
 		drill: func(e *env, r row) tea.Cmd {
 			return pushCmd(newDetail(e, flowRef{probe: toString(r["probe"]), flowID: queries.Int64(r["flow_id"])}))
 		},

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/pflag"
+
+	"github.com/tmonbench/tmonbench/engine/config"
 )
 
 // command is one subcommand: its name, the one-line summary completion
@@ -69,6 +71,23 @@ func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
 	cfgPath = fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
 	return cfgPath, out
+}
+
+// intervalFlag declares --interval as the commands that run probes
+// (replay, live, probe) have it, and returns what applies it to a loaded
+// configuration, and to each new version of a watched one (nothing when
+// the flag is not given): it overrides interval_s.
+func intervalFlag(fs *pflag.FlagSet) (override func(*config.Config) error) {
+	s := fs.Float64("interval", 0, "override interval_s: aggregation interval in `SECONDS` of capture time, 1 to 86400; 0: 60, as interval_s: 0 (default: the config's)")
+	return func(cfg *config.Config) error {
+		if !fs.Changed("interval") {
+			return nil
+		}
+		if err := cfg.SetIntervalS(*s); err != nil {
+			return usageErr("--interval %g: %v", *s, err)
+		}
+		return nil
+	}
 }
 
 // newFlagSet returns the flag set of subcommand c with its flags

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
-	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -32,6 +31,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
 	cfgPath, out := runFlags(fs)
+	interval := intervalFlag(fs)
 	name := fs.String("name", "", "probe `NAME` in the tables (default: the host name)")
 	duration := fs.Duration("duration", 0, "stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	writeEvery := fs.Duration("write-every", 5*time.Second, "write the rows observed so far every `DURATION`")
@@ -52,7 +52,12 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 				return usageErr("live: --tui needs a terminal: %v", err)
 			}
 		}
+		*name = probeNameOr(*name)
+		check := liveVersionCheck(*name, interval) // of this version and each new one of a watched --config
 		cfg, err := loadConfig("live", *cfgPath, stderr)
+		if err == nil {
+			err = check(cfg)
+		}
 		if err != nil {
 			return err
 		}
@@ -60,9 +65,6 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			if err := checkKeys(cfg); err != nil {
 				return err
 			}
-		}
-		if _, err := pipeline.Collectors(cfg); err != nil {
-			return err
 		}
 		traps, err := trapArgs.open() // before the capture and the output: a bad address opens nothing
 		if err != nil {
@@ -83,18 +85,9 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			}
 			defer metrics.stop()
 		}
-		*name = probeNameOr(*name)
-		if err := cfg.ProbeUnlisted(*name); err != nil {
-			return err
-		}
 		var sw *switcher
 		if *cfgPath != "" {
-			if sw, err = watchConfig(*cfgPath, cfg, func(c *config.Config) error {
-				if _, err := pipeline.Collectors(c); err != nil {
-					return err
-				}
-				return c.ProbeUnlisted(*name)
-			}); err != nil {
+			if sw, err = watchConfig(*cfgPath, cfg, check); err != nil {
 				return err
 			}
 			defer sw.close()
@@ -193,23 +186,6 @@ func (m *liveMerged) Next() ([]byte, pkt.Meta, error) {
 
 // Last returns the input (interface) of the last packet.
 func (m *liveMerged) Last() int { return m.last }
-
-// captureEvents are the end-of-run events with each interface's kernel
-// counters, under its name and MTU in infos (linkWatch.current: as now).
-func captureEvents(name string, src *live.Source, infos []live.Info) []observe.Event {
-	var evs []observe.Event
-	now := time.Now().UnixNano()
-	for i, s := range src.Stats() {
-		sev := observe.SevInfo
-		if s.Drops > 0 {
-			sev = observe.SevWarning
-		}
-		evs = append(evs, observe.Event{Time: now, Source: "probe:" + name, Severity: sev, Kind: "capture_stop", Count: s.Drops,
-			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
-				infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.OutOfOrder, s.Drops, s.Freezes, s.LoopbackCopies)})
-	}
-	return evs
-}
 
 // printCapture prints the end-of-run summary of a live capture.
 func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Result, out string, took time.Duration) {

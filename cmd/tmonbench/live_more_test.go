@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"database/sql"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -208,4 +209,61 @@ func TestLiveAbortExit130(t *testing.T) {
 	if m, err := store.ReadManifest(out); err != nil || !m.Interrupted || m.State != "" {
 		t.Errorf("run.json after the abort: %+v %v, want interrupted and no state", m, err)
 	}
+}
+
+// TestLiveSwitchAtOnce: a new version without valid_from, saved while
+// `tmonbench live` captures under traffic (a trial's case), takes effect
+// at once, and its events read in the order they happened
+// (checkSwitchOrder): the acceptance, reported before, not by the run the
+// version starts, then the stop of the old version and its probe, the
+// start of the new probe and version.
+func TestLiveSwitchAtOnce(t *testing.T) {
+	netlab.Need(t)
+	bin := testout.Binary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "live.yaml")
+	version := func(class, port string) string {
+		return "interval_s: 1\nclasses:\n  - name: " + class + "\n    filter: \"udp port " + port + "\"\n    granularity: [protocol, dst_port]\n    analyses: [counters]\n"
+	}
+	os.WriteFile(cfg, []byte(version("a", "9101")), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "once", "--write-every", "200ms")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
+		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { // a datagram to each class every 5 ms: packets in the ring as the version comes
+		defer close(done)
+		a, _ := net.Dial("udp", "127.0.0.1:9101")
+		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		defer a.Close()
+		defer b.Close()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				a.Write([]byte("class a"))
+				b.Write([]byte("class b"))
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // traffic under version 1 (not a timed assertion: only some packets)
+	os.WriteFile(cfg, []byte(version("b", "9102")), 0o644)
+	waitSaid(t, []*lockedBuffer{&stderr}, " in effect (at once: no valid_from)")
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	<-done
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	checkSwitchOrder(t, openOut(t, out), "probe:once")
 }

@@ -50,7 +50,8 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		if err != nil {
 			return total, err
 		}
-		announce := started
+		announce := started // config_switch_start, at the run's first periodic work
+		stopSaid := false   // config_switch_stop, at its last (the wake-up before a switch-over)
 		res, err := pipeline.Run(ctx, l.inputs(), pipeline.Options{
 			Config:     cfg,
 			Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
@@ -63,7 +64,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			SinkTick:   l.tick,
 			Health: func(event func(int, uint8, string, string, uint64)) {
 				if announce != "" {
-					event(0, pdu.SevWarning, "config_switch_start", announce, 0)
+					event(0, pdu.SevInfo, "config_switch_start", announce, 0) // info, as the probe's and collector's
 					announce = ""
 				}
 				if l.ss.sw != nil {
@@ -73,21 +74,19 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 					}
 				}
 				l.h.check(wallNs(), func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) })
+				if next := l.ss.next; next != nil && !stopSaid { // the wake-up before the run ends (switchSource)
+					stopSaid = true
+					event(0, pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash()), 0)
+				}
 			},
 			Snapshot: l.snap,
 			Kernel:   kernelCounters(l.src),
 			State:    "capturing",
 			Finish: func(*pipeline.Result) []observe.Event {
-				var evs []observe.Event
-				if announce != "" { // the run ended before its first health check
-					evs = append(evs, observe.Event{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_start", Message: announce})
-					announce = ""
+				if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
+					return nil
 				}
-				if next := l.ss.next; next != nil && !l.ss.ended {
-					return append(evs, observe.Event{Time: wallNs(), Source: "probe:" + l.name, Severity: observe.SevWarning, Kind: "config_switch_stop",
-						Message: fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash())})
-				}
-				return append(append(evs, l.h.final(l.name)...), captureEvents(l.name, l.src, l.h.links.current(l.infos))...)
+				return append(l.h.final(l.name), live.StopEvents(l.name, l.src.Stats(), l.h.links.current(l.infos), wallNs())...)
 			},
 			Log: l.log,
 		})
@@ -103,6 +102,22 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 			}
 		}
+	}
+}
+
+// liveVersionCheck is what live needs of a configuration version, at
+// start and for each new version of its watched --config: --interval
+// applied (interval: it holds for every version), collectors it can run
+// and probe name among its probes when it lists them.
+func liveVersionCheck(name string, interval func(*config.Config) error) func(*config.Config) error {
+	return func(c *config.Config) error {
+		if err := interval(c); err != nil {
+			return err
+		}
+		if _, err := pipeline.Collectors(c); err != nil {
+			return err
+		}
+		return c.ProbeUnlisted(name)
 	}
 }
 

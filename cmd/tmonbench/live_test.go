@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -392,8 +393,10 @@ func TestLiveSNMPTraps(t *testing.T) {
 // a valid one with valid_from 2 s ahead takes effect then, in the
 // probe and the collector together: class a (UDP port 9101) counts packets
 // only before valid_from, class b (port 9102) only from it, and the events
-// mark the glitch (config_accepted, config_switch_stop, config_switch_start);
-// run.json then holds version 2 (hash, text, since its switch).
+// mark the glitch (config_accepted, config_switch_stop, config_switch_start),
+// in the order they happened among probe_stop and probe_start; --interval 2
+// holds for both versions (their interval_s: 1 overridden); run.json then
+// holds version 2 (hash, text as it ran, since its switch).
 func TestLiveSwitchOver(t *testing.T) {
 	netlab.Need(t)
 	bin := testout.Binary(t)
@@ -408,7 +411,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	}
 	os.WriteFile(cfg, []byte(version("a", "9101", "")), 0o644)
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "sw", "--write-every", "200ms")
+	cmd := exec.Command(bin, "live", "-i", "lo", "--config", cfg, "--out", out, "--name", "sw", "--write-every", "200ms", "--interval", "2")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -428,9 +431,6 @@ func TestLiveSwitchOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(v2.EffectiveYAML()) || m.ConfigSince.Before(validFrom) {
-		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v config %s since %v", validFrom, v2.Hash(), err, m.ConfigHash, m.ConfigSince)
-	}
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
 	for _, k := range []string{"config_rejected", "config_accepted", "config_switch_stop", "config_switch_start"} {
@@ -438,7 +438,44 @@ func TestLiveSwitchOver(t *testing.T) {
 			t.Errorf("%d %s events", n, k)
 		}
 	}
+	checkSwitchOrder(t, db, "probe:sw")
+	// --interval 2 overrides interval_s: 1 of both versions
+	if n := queryInt(t, db, `SELECT count(*) FROM flow_counters WHERE interval_s <> 2`); n != 0 || queryInt(t, db, `SELECT count(*) FROM flow_counters`) == 0 {
+		t.Errorf("%d flow_counters rows with an interval_s other than --interval 2", n)
+	}
+	v2.SetIntervalS(2) // run.json: version 2 as it ran, --interval applied
+	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(v2.EffectiveYAML()) || m.ConfigSince.Before(validFrom) {
+		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v config %s since %v", validFrom, v2.Hash(), err, m.ConfigHash, m.ConfigSince)
+	}
 	checkSwitchLines(t, "live", stderr.String(), cfg)
+}
+
+// checkSwitchOrder: the events of one switch-over at source (a LIKE pattern), in the
+// events table's order (queries/events.sql: by time, source, kind), read
+// as they happened: the new version accepted, the old one stops, its
+// probe stops, the new probe starts, the new version is in effect (a
+// trial read probe_stop, probe_start, config_switch_stop,
+// config_switch_start, config_accepted: the stop stamped with the wall
+// clock at the end of the run, the start at the new probe's time,
+// sorted before its probe_start by its kind, the acceptance reported by
+// the second run).
+func checkSwitchOrder(t *testing.T, db *sql.DB, source string) {
+	t.Helper()
+	rows, err := db.Query(`SELECT kind FROM events WHERE source LIKE ? AND kind IN ('config_accepted', 'config_switch_stop', 'probe_stop', 'probe_start', 'config_switch_start') ORDER BY time, source, kind, message`, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		got = append(got, k)
+	}
+	want := []string{"probe_start", "config_accepted", "config_switch_stop", "probe_stop", "probe_start", "config_switch_start", "probe_stop"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events of %s by time:\n  %v\nwant\n  %v", source, got, want)
+	}
 }
 
 // checkSwitchLines: stderr of a switch-over run (cmd live, probe or

@@ -5,7 +5,7 @@
 // Usage:
 //
 //	tmonbench replay [--config FILE] [--out DIR] [--speed full|realtime|Nx] PCAP...
-//	tmonbench live -i IFACE [-i IFACE...] [--config C] [--out DIR] [--duration D] [--filter EXPR] [--stats]
+//	tmonbench live -i IFACE [-i IFACE...] [--config C] [--interval S] [--out DIR] [--duration D] [--filter EXPR] [--stats]
 //	tmonbench bench [--config C] [--workers N] [--preload] [--repeat K] [--json] PCAP...
 //	tmonbench query [--out DIR] [--format table|csv|json] NAME | --sql "SELECT ..."
 //	tmonbench rollup [--out DIR]   1-minute, 1-hour and 1-day rollups, addresses table

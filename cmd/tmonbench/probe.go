@@ -29,6 +29,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
 	pcap := fs.String("pcap", "", "capture `FILE` to replay as this probe's traffic")
 	speedStr := fs.String("speed", "realtime", "replay `SPEED`: realtime (as live), a factor such as 4x, or full")
+	interval := intervalFlag(fs)
 	linger := fs.Duration("linger", 30*time.Second, "after the capture, wait at most this `DURATION` for the collectors' acknowledgements")
 	var cf captureFlags
 	cf.register(fs)
@@ -45,6 +46,9 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
 		}
 		cfg, err := loadConfig("probe", *cfgPath, stderr)
+		if err == nil {
+			err = interval(cfg)
+		}
 		if err != nil {
 			return err
 		}
@@ -69,7 +73,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
 		}
 		if isLive {
-			return r.live(cf, *cfgPath, cfg, *duration)
+			return r.live(cf, *cfgPath, cfg, *duration, interval)
 		}
 		f, err := openFile(*pcap)
 		if err != nil {

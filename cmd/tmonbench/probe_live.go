@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/live"
 )
 
 // live runs probe -i: it captures on the interfaces of cf until SIGINT,
@@ -20,8 +21,9 @@ import (
 // and at its valid_from the probe stops (config_switch_stop; every
 // interval, flow and PDU flushed and acknowledged) and a new one starts
 // with it (config_switch_start; a new run for the collectors), from the
-// packet that reached that time, sending to the collectors it names.
-func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration) error {
+// packet that reached that time, sending to the collectors it names;
+// interval applies --interval to each version.
+func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration, interval func(*config.Config) error) error {
 	lc, userFilter, err := cf.liveConfig(r.stderr)
 	if err != nil {
 		return err
@@ -44,7 +46,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	defer capture.h.links.close()
 	feed.end = func() { // as live's run ends: the last period's drops, each interface's kernel totals
 		capture.h.report(feed.event)
-		for _, e := range captureEvents(r.name, ls, capture.h.links.current(infos)) {
+		for _, e := range live.StopEvents(r.name, ls.Stats(), capture.h.links.current(infos), wallNs()) {
 			sev := pdu.SevInfo
 			if e.Severity == observe.SevWarning {
 				sev = pdu.SevWarning
@@ -57,7 +59,12 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		src = probe.NewFiltered(capture, *userFilter)
 	}
 	src, r.ifaces = pairInput(src, lc.Interfaces, lc.Pair)
-	sw, err := watchConfig(path, cfg, func(c *config.Config) error { return checkProbeConfig(c, r.name, path) })
+	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
+		if err := interval(c); err != nil { // --interval holds for every version
+			return err
+		}
+		return checkProbeConfig(c, r.name, path)
+	})
 	if err != nil {
 		return err
 	}
@@ -123,13 +130,17 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 	}
 	data, m, err := f.switchSource.Next()
 	switch {
-	case err == nil, errors.Is(err, pkt.ErrIdle):
+	case err == nil, errors.Is(err, pkt.ErrIdle) && !errors.Is(err, pkt.ErrWake):
 		// The engine handles a packet or ticks on an idle wake-up
-		// before the next call: either starts the probe.
+		// before the next call: either starts the probe (a wake-up
+		// while packets flow does not tick).
 		f.started = true
 	case err == io.EOF && f.switchSource.next != nil && f.started:
 		f.report()
 		f.event(pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s takes effect: the probe stops and restarts with it (a short glitch)", f.switchSource.next.Hash()), 0)
+		if f.lastNs > f.p.Now() {
+			f.p.Tick(f.lastNs) // its probe_stop, at its clock, comes after these events, not 1 ns before
+		}
 	case err == io.EOF && f.switchSource.ended && f.started && f.end != nil:
 		f.report()
 		f.end() // the capture's end: the collector's events get capture_stop as live's do
@@ -141,6 +152,7 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 // report sends the pending config_switch_start and watcher events.
 func (f *probeFeed) report() {
 	if f.announce != "" {
+		f.lastNs = max(f.lastNs, f.p.Now()) // 1 ns after the probe_start at the clock of the run's first packet or tick
 		f.event(pdu.SevInfo, "config_switch_start", f.announce, 0)
 		f.announce = ""
 	}

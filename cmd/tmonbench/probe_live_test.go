@@ -89,6 +89,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 			t.Errorf("%d %s events, want %d", n, k, want)
 		}
 	}
+	checkSwitchOrder(t, db, "%sw%")
 	checkSwitchLines(t, "probe", stderr.String(), cfg)
 }
 

@@ -51,7 +51,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
 	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
-	interval := fs.Float64("interval", 0, "override interval_s: aggregation interval in `SECONDS` of capture time, 1 to 86400; 0: 60, as interval_s: 0 (default: the config's)")
+	interval := intervalFlag(fs)
 	fs.StringVar(&a.progress, "progress", "auto", "`WHEN` to draw a progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
@@ -117,14 +117,8 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 			return nil, err
 		}
-		if fs.Changed("interval") { // 0: the default, as interval_s: 0 in a config
-			a.cfg.IntervalS = *interval
-			if *interval == 0 {
-				a.cfg.IntervalS = config.DefaultIntervalS
-			}
-			if err := a.cfg.Validate(); err != nil {
-				return nil, usageErr("--interval %g: must be between 1 and 86400 seconds of capture time (0: %d)", *interval, config.DefaultIntervalS)
-			}
+		if err := interval(a.cfg); err != nil {
+			return nil, err
 		}
 		if a.rollup { // its databases checked before anything is written
 			if err := enrich.CheckGeoIP(a.cfg.Enrich.GeoIP); err != nil {

@@ -42,7 +42,9 @@ type pendingEvent struct {
 
 // watchConfig starts watching path (its folder: editors replace files);
 // running is the version in effect; check, when set, refuses versions the
-// command cannot run with as config.Load refuses invalid ones.
+// command cannot run with as config.Load refuses invalid ones, and applies
+// to each the command line's overrides (--interval) before its hash is
+// compared with the running one's.
 func watchConfig(path string, running *config.Config, check func(*config.Config) error) (*switcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -161,10 +163,15 @@ func (s *switcher) close() {
 
 // switchSource ends a run (io.EOF) when a new configuration is due, holding
 // the packet that reached its time for the next run (its data stays valid:
-// the underlying source is not read again before it is handed out).
+// the underlying source is not read again before it is handed out). The
+// run ends, for a switch or the source's end, after one more wake-up
+// (pkt.ErrWake): the engines' periodic work reports the watcher's events
+// and config_switch_stop (live's Health) at the probe's time, before its
+// probe_stop, not after it as events added at the end.
 type switchSource struct {
 	pkt.Source
 	sw     *switcher
+	ending bool // the wake-up before the end was given: io.EOF next
 	held   bool
 	data   []byte
 	meta   pkt.Meta
@@ -182,6 +189,10 @@ const wakeNs = 250e6
 
 // Next implements pkt.Source.
 func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
+	if s.ending {
+		s.ending = false
+		return nil, pkt.Meta{}, io.EOF
+	}
 	if s.held {
 		s.held = false
 		return s.data, s.meta, nil
@@ -196,8 +207,8 @@ func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
 	now := m.TimeNs
 	if err != nil {
 		if err == io.EOF {
-			s.ended = true
-			return data, m, err
+			s.ended, s.ending = true, true
+			return nil, pkt.Meta{}, pkt.ErrWake
 		}
 		now = s.wallNs()
 		s.lastNs = now
@@ -208,7 +219,8 @@ func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
 			if err == nil {
 				s.held, s.data, s.meta = true, data, m
 			}
-			return nil, pkt.Meta{}, io.EOF
+			s.ending = true
+			return nil, pkt.Meta{}, pkt.ErrWake
 		}
 	}
 	return data, m, err

@@ -131,7 +131,7 @@ func TestPrepareChecksFirst(t *testing.T) {
 	}
 }
 
-// TestFlagRefusals: replay --interval 0 (as -5), report --from not
+// TestFlagRefusals: replay --interval -5 (live 90000, probe 0.5), report --from not
 // before --to, probe and collector with a stray argument, query --limit
 // -1, --list or --schema with a query, and bench --memory-limit -5,
 // --repeat 0 or --workers -1 (naming that flag only) are refused with exit status 2
@@ -139,11 +139,15 @@ func TestPrepareChecksFirst(t *testing.T) {
 func TestFlagRefusals(t *testing.T) {
 	dir := t.TempDir()
 	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
+	probeCfg := filepath.Join(dir, "probe.yaml") // the default classes: no warning before the refusal
+	os.WriteFile(probeCfg, []byte("probes: [{name: A}]\ncollectors: [{name: c, address: \"127.0.0.1:4739\"}]\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"replay", "--interval", "-5", "--out", filepath.Join(dir, "a"), pcap}, "--interval -5: must be between 1 and 86400 seconds of capture time (0: 60)"},
+		{[]string{"live", "-i", "lo", "--interval", "90000", "--out", filepath.Join(dir, "a")}, "--interval 90000: must be between 1 and 86400 seconds of capture time (0: 60)"},
+		{[]string{"probe", "--config", probeCfg, "--name", "A", "--pcap", pcap, "--interval", "0.5"}, "--interval 0.5: must be between 1 and 86400 seconds of capture time (0: 60)"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-30", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "--from 2026-11-30 is not before --to 2026-11-29"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-29", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "is not before --to"},
 		// stray arguments (a trial saw probe and collector run with them)
@@ -166,6 +170,28 @@ func TestFlagRefusals(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("a refused replay created its output")
+	}
+}
+
+// TestIntervalFlag: every command that runs probes (replay, live, probe)
+// takes --interval (a trial found live without it: interval_s only
+// through a config file), with one help text that says it overrides the
+// config's interval_s.
+func TestIntervalFlag(t *testing.T) {
+	var want string
+	for _, name := range []string{"replay", "live", "probe"} {
+		c, _ := findCommand(name)
+		f := flagsOf(c).Lookup("interval")
+		if f == nil {
+			t.Errorf("tmonbench %s has no --interval", name)
+			continue
+		}
+		if want == "" {
+			want = f.Usage
+		}
+		if f.Usage != want || !strings.HasPrefix(f.Usage, "override interval_s: ") {
+			t.Errorf("tmonbench %s --interval: %q, want %q (as replay's)", name, f.Usage, want)
+		}
 	}
 }
 

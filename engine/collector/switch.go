@@ -11,6 +11,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // Switch puts a new configuration version in effect (design 1.6: a
@@ -93,8 +94,9 @@ func (c *Collector) Switch(cfg *config.Config) error {
 // version that stops. A durable server journals the switch (the
 // effective YAML of cfg, so that a replay switches at the same point) and
 // checkpoints at once, so that a restart with the new version restores a
-// state of that version. It adds the config_switch_stop and
-// config_switch_start events after it. Errors: those of SetKeys (nothing
+// state of that version. It adds the config_switch_stop event at nowNs
+// and config_switch_start 1 ns after it (the events table, sorted by time
+// then kind, would read start before stop). Errors: those of SetKeys (nothing
 // changed) and Collector.Switch (only the keys changed: validate cfg with
 // New first), or of the journal (the server then stops
 // as at any journal failure).
@@ -115,12 +117,13 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	}
 	s.record(recSwitch, cfg.EffectiveYAML())
 	s.coll.SetProbes(probes)
-	for _, e := range []struct{ sev, kind, msg string }{
+	for i, e := range []struct{ sev, kind, msg string }{
 		{observe.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (one-way reconcilers flushed and restarted: a short glitch)", from, cfg.Hash())},
 		{observe.SevInfo, "config_switch_start", cfg.InEffect(from)},
 	} {
-		s.recordEvent(nowNs, e.sev, e.kind, e.msg, 0)
-		s.coll.Event(nowNs, e.sev, e.kind, e.msg)
+		t := pkt.AddNs(nowNs, int64(i))
+		s.recordEvent(t, e.sev, e.kind, e.msg, 0)
+		s.coll.Event(t, e.sev, e.kind, e.msg)
 	}
 	if s.dur != nil && !s.isFailed() {
 		if err := s.checkpointLocked(); err != nil {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,7 +20,8 @@ import (
 // probe A's frames to a version whose telemetry class keeps no per-packet
 // records (records: false). The one-way records open at the switch are flushed, so
 // oneway_delays has rows, fewer than without the switch; the switch is
-// marked by one config_switch_stop and one config_switch_start event; and
+// marked by one config_switch_stop and one config_switch_start event, in
+// that order by time; and
 // a collector killed after the switch and restarted with the new version
 // (a new collector from that version, the journal replayed) ends with
 // exactly the rows of the one that was not killed.
@@ -99,6 +101,25 @@ func TestSwitchDurable(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d %s events, want 1", n, kind)
 		}
+	}
+	// in the order of the events table (queries/events.sql: by time,
+	// source, kind), the stop before the start (both at one time, start
+	// sorted first by its kind)
+	var order []string
+	evs := ref.events()
+	slices.SortStableFunc(evs, func(a, b observe.Event) int {
+		if a.Time != b.Time {
+			return cmp.Compare(a.Time, b.Time)
+		}
+		return strings.Compare(a.Kind, b.Kind)
+	})
+	for _, e := range evs {
+		if strings.HasPrefix(e.Kind, "config_switch_") && e.Source == "collector" {
+			order = append(order, e.Kind)
+		}
+	}
+	if !slices.Equal(order, []string{"config_switch_stop", "config_switch_start"}) {
+		t.Errorf("the switch's events in time order: %v, want config_switch_stop, config_switch_start", order)
 	}
 	// killed 50 frames after the switch (journal synced), restarted with
 	// the new version

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,5 +190,22 @@ func TestClockJumpHash(t *testing.T) {
 	}
 	if cfg.Hash() == Default().Hash() || cfg.ClockJumpNs() != 86400e9 {
 		t.Errorf("clock_jump_s 86400: hash %s (default's %s), %d ns", cfg.Hash(), Default().Hash(), cfg.ClockJumpNs())
+	}
+}
+
+// TestSetIntervalS: --interval's override (replay, live, probe) takes what
+// interval_s takes (0: DefaultIntervalS) and refuses the rest, leaving
+// the configuration as it was.
+func TestSetIntervalS(t *testing.T) {
+	c := Default()
+	for _, v := range []float64{-5, 0.5, 86401, math.NaN(), math.Inf(1)} {
+		if err := c.SetIntervalS(v); err == nil || c.IntervalS != DefaultIntervalS {
+			t.Errorf("SetIntervalS(%g): err %v, interval_s %g", v, err, c.IntervalS)
+		}
+	}
+	for v, want := range map[float64]float64{1: 1, 2.5: 2.5, 86400: 86400, 0: DefaultIntervalS} {
+		if err := c.SetIntervalS(v); err != nil || c.IntervalS != want || c.Validate() != nil {
+			t.Errorf("SetIntervalS(%g): err %v, interval_s %g, want %g", v, err, c.IntervalS, want)
+		}
 	}
 }

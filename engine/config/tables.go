@@ -101,6 +101,21 @@ func (c *Config) ClockJumpNs() int64 {
 	return int64(s * 1e9)
 }
 
+// SetIntervalS sets interval_s as a command line's --interval gives it,
+// over the file's: 0 is DefaultIntervalS, as interval_s: 0 in a file. A
+// value outside 1 to 86400 seconds (NaN too) is refused and the
+// configuration left as it was.
+func (c *Config) SetIntervalS(s float64) error {
+	if s == 0 {
+		s = DefaultIntervalS
+	}
+	if !(s >= 1 && s <= 86400) {
+		return fmt.Errorf("must be between 1 and 86400 seconds of capture time (0: %d)", DefaultIntervalS)
+	}
+	c.IntervalS = s
+	return nil
+}
+
 // DefaultMaxFlows is flow_table.max_flows when a file sets it to 0 or
 // leaves it out.
 const DefaultMaxFlows = 1 << 20

@@ -12,14 +12,18 @@ import (
 // the age bound (issue 13.3: a version 2 collector would count kept
 // frames as garbage), version 4 the RunConfig PDU type (a version 3
 // collector took it for garbage and never acknowledged it, so a new probe
-// never finished there); frames of versions outside MinVersion..Version
+// never finished there), version 5 the proto of an RTT sample that is not
+// its kind's (a DNS sample over TCP: a version 4 collector took its kind
+// byte for corruption); frames of versions outside MinVersion..Version
 // are refused and counted (ReceiverStats.OldVersion: "upgrade the
 // probe").
-const Version = 4
+const Version = 5
 
-// MinVersion is the oldest version this package accepts: version 3 frames
-// (probes from before RunConfig, and the journals of collectors that
-// received them) have version 4's layout and lack only RunConfig PDUs.
+// MinVersion is the oldest version this package accepts: version 3 and 4
+// frames (probes from before RunConfig or the RTT samples' proto, and the
+// journals of collectors that received them) have version 5's layout and
+// lack only RunConfig PDUs and the proto of DNS samples over TCP (read as
+// udp).
 const MinVersion = 3
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an

@@ -41,9 +41,10 @@ func TestFrameRoundTrip(t *testing.T) {
 	if _, _, err := ParseFrame(g); !errors.Is(err, ErrVersion) {
 		t.Fatalf("version 9: %v", err)
 	}
-	// version 3 (a probe from before RunConfig, or its journal): the same
-	// layout, accepted; version 2 refused
-	for v, ok := range map[byte]bool{2: false, 3: true, 4: true, 5: false} {
+	// versions 3 and 4 (a probe from before RunConfig or the RTT samples'
+	// proto, or its journal): the same layout, accepted; version 2 and
+	// one after this one refused
+	for v, ok := range map[byte]bool{2: false, 3: true, 4: true, 5: true, 6: false} {
 		g := bytes.Clone(f)
 		g[2] = v
 		binary.BigEndian.PutUint32(g[len(g)-4:], crc32.Checksum(g[:len(g)-4], castagnoli))

@@ -229,13 +229,18 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	return r.res, runErr
 }
 
-// settle closes every probe and lets each channel run on (in probe time)
+// settle closes every probe (its clock first moved to the time of the
+// last Options.Health event it reported, when later: an event stamped 1
+// ns after the one before it, event) and lets each channel run on (in probe time)
 // until all its PDUs are delivered or an hour has passed: over a lossy
 // link the last PDUs may still wait for acknowledgements. Settling runs
 // without packets: it stops, with ctx.Err(), once ctx is done (what is
 // still pending is reported as undelivered).
 func (r *run) settle(ctx context.Context) error {
-	for _, p := range r.probes {
+	for i, p := range r.probes {
+		if i < len(r.healthNs) && r.healthNs[i] > p.Now() {
+			p.Tick(r.healthNs[i]) // its probe_stop comes after the events it reported
+		}
 		p.Close()
 	}
 	for _, p := range r.probes {

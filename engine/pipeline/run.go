@@ -274,12 +274,19 @@ func (r *run) feed(ctx context.Context) error {
 // time (an interface down and up again in one check) is stamped 1 ns after
 // the one before, so that the events table, sorted by time and then by
 // kind, keeps their order (up, down read down, up: the interface seemed
-// up while it was down).
+// up while it was down). The first of a run is stamped 1 ns after the
+// probe's clock: after its probe_start, stamped at the clock of its first
+// packet or tick (config_switch_start then reads after the probe_start of
+// the run it starts, not before it by its kind). The probe closes at the
+// time of the last one, at the latest (settle).
 func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 	if i >= 0 && i < len(r.probes) {
 		p := r.probes[i]
 		if r.healthNs == nil {
 			r.healthNs = make([]int64, len(r.probes))
+		}
+		if r.healthNs[i] == 0 {
+			r.healthNs[i] = p.Now()
 		}
 		t := pkt.After(p.Now(), r.healthNs[i])
 		r.healthNs[i] = t

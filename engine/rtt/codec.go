@@ -18,7 +18,10 @@ import (
 //	           n uvarint, sum, sumsq, min, max float64
 //
 // kind is a byte: 1+Kind for the known kinds, 0 followed by the string
-// otherwise. rtt is a byte 0 followed by a varint of nanoseconds when
+// otherwise. A sample's kind byte has bit 0x80 set when its proto is not
+// its kind's (kindProto: dns over TCP), the IP protocol number following
+// the kind as a byte (pdu version 5; earlier probes sent no proto: their
+// dns samples read as udp). rtt is a byte 0 followed by a varint of nanoseconds when
 // rtt_ms is exactly ns/1e6 (always, for the Tracker's samples), else 1 and
 // a float64. An address is pdu.Enc.Addr's form (version byte 4 or 6 and
 // its bytes) when the string is an address in canonical form, else a 0
@@ -28,7 +31,7 @@ import (
 // AppendSample appends the wire form of r to e.
 func AppendSample(e *pdu.Enc, r *observe.RTTSample) {
 	e.Uvarint(r.FlowID)
-	appendKind(e, r.Kind)
+	appendSampleKind(e, r.Kind, r.Proto)
 	e.Varint(r.RequestTime)
 	if ns, ok := exactNs(r.RTTMs); ok {
 		e.Byte(0)
@@ -49,7 +52,7 @@ func AppendSample(e *pdu.Enc, r *observe.RTTSample) {
 // r is then partly filled. It never panics.
 func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 	r.FlowID = d.Uvarint()
-	r.Kind = decodeKind(d)
+	r.Kind, r.Proto = decodeSampleKind(d)
 	r.RequestTime = d.Varint()
 	switch d.Byte() {
 	case 0:
@@ -106,8 +109,65 @@ func appendKind(e *pdu.Enc, s string) {
 	e.String(s)
 }
 
-func decodeKind(d *pdu.Dec) string {
+// kindProto is the proto of each kind's samples that says none (a dns
+// sample over TCP says it).
+var kindProto = [NumKinds]string{
+	KindICMPEcho:     "icmp",
+	KindDNS:          "udp",
+	KindSNMP:         "udp",
+	KindNTP:          "udp",
+	KindTCPHandshake: "tcp",
+	KindTCPTS:        "tcp",
+}
+
+// protoOther is the kind byte's bit of a sample whose proto follows.
+const protoOther = 0x80
+
+// protoNumbers are the IP protocol numbers of the proto names (ProtoName).
+var protoNumbers = map[string]uint8{"tcp": 6, "udp": 17, "icmp": 1}
+
+// appendSampleKind appends a sample's kind and, when not its kind's,
+// its proto.
+func appendSampleKind(e *pdu.Enc, s, proto string) {
+	k, ok := ParseKind(s)
+	if ok && kindProto[k] == proto {
+		e.Byte(byte(k) + 1)
+		return
+	}
+	if !ok && proto == "" {
+		e.Byte(0)
+		e.String(s)
+		return
+	}
+	if ok {
+		e.Byte(protoOther | (byte(k) + 1))
+	} else {
+		e.Byte(protoOther)
+		e.String(s)
+	}
+	e.Byte(protoNumbers[proto])
+}
+
+// decodeSampleKind reads what appendSampleKind wrote.
+func decodeSampleKind(d *pdu.Dec) (kind, proto string) {
 	c := d.Byte()
+	kind = kindOf(d, c&^protoOther)
+	if d.Err() != nil {
+		return "", ""
+	}
+	if k := c &^ protoOther; k != 0 {
+		proto = kindProto[k-1] // kindOf checked k
+	}
+	if c&protoOther != 0 {
+		proto = ProtoName(d.Byte())
+	}
+	return kind, proto
+}
+
+func decodeKind(d *pdu.Dec) string { return kindOf(d, d.Byte()) }
+
+// kindOf is the kind of kind byte c (the string following when 0).
+func kindOf(d *pdu.Dec, c byte) string {
 	switch {
 	case d.Err() != nil:
 		return ""

@@ -11,13 +11,16 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
+// codecSamples: proto as the Tracker sets it (its kind's; dns over TCP
+// "tcp", sent after the kind), and a kind of no Tracker's with a proto.
 var codecSamples = []observe.RTTSample{
-	{FlowID: 12, Kind: "icmp_echo", RequestTime: 1795964272081502656, RTTMs: 1.118007, ClientAddr: "10.10.1.100", ServerAddr: "198.51.100.10", Detail: "echo id 8 seq 1"},
-	{FlowID: 1 << 40, Kind: "dns", RequestTime: -5, RTTMs: float64(12649247) / 1e6, ClientAddr: "2001:db8::1", ClientPort: 52328, ServerAddr: "2001:db8::53", ServerPort: 53, Detail: "AAAA www.lab.example NOERROR"},
-	{Kind: "custom_kind", RTTMs: 0.1234567891, ClientAddr: "not an address", ServerAddr: "::ffff:10.0.0.1", Detail: ""},
-	{Kind: "tcp_ts", RTTMs: -2.5, ClientAddr: "fe80::1%eth0", ServerAddr: "010.1.1.1"},
+	{FlowID: 12, Kind: "icmp_echo", Proto: "icmp", RequestTime: 1795964272081502656, RTTMs: 1.118007, ClientAddr: "10.10.1.100", ServerAddr: "198.51.100.10", Detail: "echo id 8 seq 1"},
+	{FlowID: 1 << 40, Kind: "dns", Proto: "tcp", RequestTime: -5, RTTMs: float64(12649247) / 1e6, ClientAddr: "2001:db8::1", ClientPort: 52328, ServerAddr: "2001:db8::53", ServerPort: 53, Detail: "AAAA www.lab.example NOERROR"},
+	{Kind: "dns", Proto: "udp", ClientPort: 5353},
+	{Kind: "custom_kind", Proto: "udp", RTTMs: 0.1234567891, ClientAddr: "not an address", ServerAddr: "::ffff:10.0.0.1", Detail: ""},
+	{Kind: "tcp_ts", Proto: "tcp", RTTMs: -2.5, ClientAddr: "fe80::1%eth0", ServerAddr: "010.1.1.1"},
 	{Kind: "", RTTMs: math.Inf(1)},
-	{Kind: "snmp", RTTMs: math.Copysign(0, -1)},
+	{Kind: "snmp", Proto: "udp", RTTMs: math.Copysign(0, -1)},
 }
 
 var codecHistograms = []observe.RTTHistogram{

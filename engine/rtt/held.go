@@ -194,5 +194,5 @@ func (t *Tracker) emitHandshake(hk heldKey, h *held, alt int) {
 	if alt >= 0 {
 		rspNs, rspClk, gen = h.alts.a[alt].ns, h.alts.a[alt].clk, h.alts.a[alt].gen
 	}
-	t.emitSample(KindTCPHandshake, hk.client, hk.cport, hk.server, hk.sport, h.flowID, h.reqNs, h.reqClk, rspNs, rspClk, gen, h.emit)
+	t.emitSample(KindTCPHandshake, dissect.ProtoTCP, hk.client, hk.cport, hk.server, hk.sport, h.flowID, h.reqNs, h.reqClk, rspNs, rspClk, gen, h.emit)
 }

@@ -141,7 +141,8 @@ func wantDetail(t *testing.T, p *labPair) string {
 // TestLabDNSSNMPNTP compares the Tracker with the lab ground truth at
 // probes A (client side, pre-NAT) and B (server side, post-NAT): every
 // pair of rtt_pairs.csv (tshark's dns.time, snmp.time, ntp.delta_time,
-// two-pass) is found with the same request time and client/server, RTT
+// two-pass) is found with the same request time and client/server, its
+// transport as proto (DNS over TCP: tcp), RTT
 // within 1 µs and the same detail; the only extra pairs are the
 // responses_not_paired_by_tshark of summary.json (a response to a request
 // that was retransmitted after it, see doc.go), each followed by a tshark
@@ -190,6 +191,9 @@ func TestLabDNSSNMPNTP(t *testing.T) {
 					s := &have[found]
 					if d := math.Abs(s.RTTMs*1e6 - float64(w.rttNs)); d > 1000 {
 						t.Errorf("%s: pair at %d: rtt %.0f ns, tshark %d ns", proto.kind, w.reqNs, s.RTTMs*1e6, w.rttNs)
+					}
+					if s.Proto != w.transport { // rtt_pairs.csv's transport: tshark's udp or tcp layer
+						t.Errorf("%s: pair at %d: proto %q, want %q", proto.kind, w.reqNs, s.Proto, w.transport)
 					}
 					if s.ClientAddr != w.client || s.ServerAddr != w.server {
 						t.Errorf("%s: pair at %d: %s > %s, want %s > %s", proto.kind, w.reqNs, s.ClientAddr, s.ServerAddr, w.client, w.server)

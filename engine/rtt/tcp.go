@@ -256,7 +256,7 @@ func (t *Tracker) timestamps(c *conn, dir int, d *dissect.Dissection, flowID uin
 		t.stats.Responses[KindTCPTS]++
 		b := append(t.scratch[:0], "tsval "...)
 		t.scratch = appendUint(b, uint64(v))
-		t.emitSample(KindTCPTS, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, capTime(&d.Meta), d.Meta.Clock(), t.closes, emit)
+		t.emitSample(KindTCPTS, dissect.ProtoTCP, d.DstAddr, d.DstPort, d.SrcAddr, d.SrcPort, o.flowID, reqNs, reqClk, capTime(&d.Meta), d.Meta.Clock(), t.closes, emit)
 		return
 	}
 }

@@ -376,7 +376,7 @@ func (t *Tracker) response(k *pendKey) (pending, bool) {
 // finish histograms the pair and emits its sample. t.scratch holds the
 // detail text on entry; m is the response's metadata.
 func (t *Tracker) finish(k *pendKey, p *pending, m *pkt.Meta, emit func(*observe.RTTSample)) {
-	t.emitSample(k.kind, k.addrs.Src(), k.cport, k.addrs.Dst(), k.sport, p.flowID, p.reqNs, p.reqClk, capTime(m), m.Clock(), t.closes, emit)
+	t.emitSample(k.kind, k.proto, k.addrs.Src(), k.cport, k.addrs.Dst(), k.sport, p.flowID, p.reqNs, p.reqClk, capTime(m), m.Clock(), t.closes, emit)
 }
 
 // noTimeNs stands for the capture time of a packet that has none of its
@@ -402,7 +402,7 @@ func capTime(m *pkt.Meta) int64 {
 // without a capture time of its own (noTimeNs: a pcapng Simple Packet
 // Block, pkt.Meta.TimeBorrowed) gives no sample (Stats.Unmeasured): an
 // RTT is never negative, never spans a step, never made of a borrowed time.
-func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
+func (t *Tracker) emitSample(kind Kind, proto uint8, client netip.Addr, cport uint16, server netip.Addr, sport uint16,
 	flowID uint64, reqNs, reqClk, rspNs, rspClk int64, gen uint64, emit func(*observe.RTTSample)) {
 	d := rspNs - reqNs
 	if reqNs == noTimeNs || rspNs == noTimeNs || d < 0 || d != rspClk-reqClk {
@@ -429,6 +429,7 @@ func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server 
 	*s = observe.RTTSample{
 		FlowID:      flowID,
 		Kind:        kindNames[kind],
+		Proto:       ProtoName(proto),
 		RequestTime: reqNs,
 		RTTMs:       ms,
 		ClientAddr:  borrow(b[dEnd:cEnd]),
@@ -438,6 +439,21 @@ func (t *Tracker) emitSample(kind Kind, client netip.Addr, cport uint16, server 
 		Detail:      borrow(b[:dEnd]),
 	}
 	emit(s)
+}
+
+// ProtoName is the transport of IP protocol number proto as Zeek's
+// conn.log and dns.log name it (proto): "tcp", "udp", or "icmp" (ICMPv6
+// too); "" for another.
+func ProtoName(proto uint8) string {
+	switch proto {
+	case dissect.ProtoTCP:
+		return "tcp"
+	case dissect.ProtoUDP:
+		return "udp"
+	case dissect.ProtoICMP, dissect.ProtoICMPv6:
+		return "icmp"
+	}
+	return ""
 }
 
 // borrow returns b as a string without copying; b must not change while

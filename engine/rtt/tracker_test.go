@@ -114,8 +114,8 @@ func TestICMPRetransmitAndDuplicates(t *testing.T) {
 		t.Fatalf("%d samples, want 2", len(c.samples))
 	}
 	want := []observe.RTTSample{
-		{FlowID: 12, Kind: "icmp_echo", RequestTime: 1000 * ms, RTTMs: 3, ClientAddr: "192.0.2.1", ServerAddr: "198.51.100.2", Detail: "echo id 7 seq 1"},
-		{FlowID: 13, Kind: "icmp_echo", RequestTime: 2000 * ms, RTTMs: 1, ClientAddr: "192.0.2.1", ServerAddr: "198.51.100.2", Detail: "echo id 7 seq 1"},
+		{FlowID: 12, Kind: "icmp_echo", Proto: "icmp", RequestTime: 1000 * ms, RTTMs: 3, ClientAddr: "192.0.2.1", ServerAddr: "198.51.100.2", Detail: "echo id 7 seq 1"},
+		{FlowID: 13, Kind: "icmp_echo", Proto: "icmp", RequestTime: 2000 * ms, RTTMs: 1, ClientAddr: "192.0.2.1", ServerAddr: "198.51.100.2", Detail: "echo id 7 seq 1"},
 	}
 	if !reflect.DeepEqual(c.samples, want) {
 		t.Errorf("samples\n%+v\nwant\n%+v", c.samples, want)

@@ -317,7 +317,11 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 						}
 						for i, a := range n.Args {
 							if s, ok := stringLit(a); ok && kindRE.MatchString(s) {
-								add(s, severity(n.Args), source, message(n.Args[i+1:]))
+								sev := namedSeverity(n.Args) // event(0, pdu.SevWarning, ...): 0 is the probe
+								if sev == "" {
+									sev = severity(n.Args)
+								}
+								add(s, sev, source, message(n.Args[i+1:]))
 								break
 							}
 						}
