@@ -61,12 +61,16 @@ func Open(outDir string) (*sql.DB, error) {
 	for try := 0; err != nil && (st.Running || st.Finishing) && try < 5; try++ {
 		// A running replay moving its tables in place as it ends: the
 		// files read a moment ago moved; read where they are now.
-		time.Sleep(20 * time.Millisecond)
+		retryWait()
 		st = State(abs)
 		db, err = openDir(outDir, st.Dir)
 	}
 	return db, err
 }
+
+// retryWait is Open's pause before reading a finishing run again (a test
+// moves the tables in place instead).
+var retryWait = func() { time.Sleep(20 * time.Millisecond) }
 
 // openDir is Open over the tables of abs (the output folder, or a running
 // replay's staging folder inside it).

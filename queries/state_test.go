@@ -31,6 +31,26 @@ func TestStateFinishing(t *testing.T) {
 	if st := State(out); !st.Finishing || st.Running {
 		t.Errorf("mid-finish: %+v, want Finishing", st)
 	}
+	// Open reads again once the tables are in place (here: moved back
+	// during its first pause), instead of saying "no tmonbench output"
+	defer func(w func()) { retryWait = w }(retryWait)
+	retryWait = func() {
+		moved, _ := os.ReadDir(old)
+		for _, e := range moved {
+			os.Rename(filepath.Join(old, e.Name()), filepath.Join(out, e.Name()))
+		}
+	}
+	db, err := Open(out)
+	if err != nil {
+		t.Fatalf("Open mid-finish: %v", err)
+	}
+	db.Close()
+	moved, _ := os.ReadDir(out)
+	for _, e := range moved {
+		if e.Name() != filepath.Base(old) {
+			os.Rename(filepath.Join(out, e.Name()), filepath.Join(old, e.Name()))
+		}
+	}
 	gone := filepath.Join(out, oldPrefix+"999999999-y") // no such process
 	if err := os.Rename(old, gone); err != nil {
 		t.Fatal(err)

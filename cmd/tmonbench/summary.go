@@ -52,7 +52,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 		fmt.Fprintf(w, "%s %d", name, st.Tables[name].Rows)
 	}
 	fmt.Fprintln(w)
-	printNotable(w, st)
+	printNotable(w, st.Notable)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s; opening the captures %.3f s of it)\n", secs, float64(res.Packets)/max(secs, 1e-9), opening.Seconds())
 	fmt.Fprintf(w, "  output          %s\n", out)
 }
@@ -62,10 +62,10 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 // summed), or the number of events for kinds that count nothing: a flow
 // table that evicted, a clock that jumped, PDUs destroyed are said here,
 // not left to the events table.
-func printNotable(w io.Writer, st store.Stats) {
+func printNotable(w io.Writer, n store.Notable) {
 	line := map[string][]string{}
-	for _, k := range st.NotableKeys() {
-		t := st.Notable[k]
+	for _, k := range n.Keys() {
+		t := n[k]
 		n := fmt.Sprintf("%s %d", k.Kind, t.Count)
 		if t.Count == 0 {
 			n = fmt.Sprintf("%s (%d event%s)", k.Kind, t.Events, plural(t.Events))

@@ -157,7 +157,7 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 	if s.lostPDUs > 0 {
 		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout (PDUs per type:%s)", s.lostPDUs, s.lostRecords, lost.String())
 	}
-	s.event(SevInfo, EventLongRetryLeave, msg)
+	s.eventN(SevInfo, EventLongRetryLeave, msg, s.lostRecords) // the break's records destroyed (pdu_destroyed said the first, count 0)
 }
 
 // EndLong ends long retry mode, if the channel is in it, at the end of
@@ -178,7 +178,7 @@ func (s *Sender) EndLong(nowNs int64) {
 	if s.lostPDUs > 0 {
 		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout", s.lostPDUs, s.lostRecords)
 	}
-	s.event(SevWarning, EventLongRetryLeave, msg)
+	s.eventN(SevWarning, EventLongRetryLeave, msg, s.lostRecords)
 	s.deliver()
 }
 

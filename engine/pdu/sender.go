@@ -765,9 +765,12 @@ func (s *Sender) prefix() string {
 	return "collector " + s.cfg.Collector + ": "
 }
 
-func (s *Sender) event(sev uint8, kind, msg string) {
+func (s *Sender) event(sev uint8, kind, msg string) { s.eventN(sev, kind, msg, 0) }
+
+// eventN is event for an event that reports n things (events.count).
+func (s *Sender) eventN(sev uint8, kind, msg string, n uint64) {
 	if s.onEvent != nil {
-		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: sev, kind: kind, msg: msg})
+		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: sev, kind: kind, msg: msg, count: n})
 	}
 }
 

@@ -71,6 +71,7 @@ func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 		return // capture time is every worker's: worker 0 reports it
 	}
 	p.limitedI[k]++
+	p.limitedSev[k] = sev
 	if p.limitedI[k] <= maxFragEvents {
 		p.EventCount(timeNs, sev, limitedKinds[k], msg, 1)
 	}
@@ -81,7 +82,7 @@ func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 func (p *Probe) limitedSummary(atNs int64) {
 	for k := range p.limitedI {
 		if n := p.limitedI[k]; n > maxFragEvents {
-			p.EventCount(atNs, pdu.SevWarning, limitedKinds[k], fmt.Sprintf("%d more %s events in the interval", n-maxFragEvents, limitedKinds[k]), n-maxFragEvents)
+			p.EventCount(atNs, p.limitedSev[k], limitedKinds[k], fmt.Sprintf("%d more %s events in the interval", n-maxFragEvents, limitedKinds[k]), n-maxFragEvents)
 		}
 		p.limitedI[k] = 0
 	}

@@ -140,6 +140,7 @@ type Probe struct {
 	earlyNs     int64
 	fragIDs     [len(fragMetric)]uint32
 	limitedI    [numLimited]uint64 // limited events in the current interval
+	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
 
 	emitConn    tcpconn.Emit

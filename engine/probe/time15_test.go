@@ -407,3 +407,29 @@ func TestClockJumpSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitedSummarySeverity: 25 packets stamped in 2262 after a good one
+// give 20 capture_time_invalid errors and a summary of the 5 more, an
+// error too (a review found it written as a warning, so `where severity =
+// 'error'` counted 20 of 25), and sum(count) is the 25 packets.
+func TestLimitedSummarySeverity(t *testing.T) {
+	const year2262 = 9_223_372_036_000_000_000
+	u := capgen.UDP{Src: capgen.AP("192.0.2.1:1000"), Dst: capgen.AP("198.51.100.2:9"), Payload: payload(10)}.Frame()
+	fr := []capgen.Frame{{TimeNs: capgen.Base, Data: u}}
+	for i := range 25 {
+		fr = append(fr, capgen.Frame{TimeNs: year2262 - int64(i), Data: u})
+	}
+	path, err := filepath.Abs(capgen.Golden(t, "testdata/time-invalid-25.pcapng", capgen.PCAPNG([][]string{{"eth0"}}, fr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	sev := map[string]int{}
+	for _, e := range eventsOf(runPath(t, "", path), "capture_time_invalid") {
+		n += e.Count
+		sev[e.Severity]++
+	}
+	if n != 25 || sev[observe.SevError] != 21 || len(sev) != 1 {
+		t.Errorf("capture_time_invalid: sum(count) %d, events by severity %v; want 25 and 21 errors (20 + the summary)", n, sev)
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +26,14 @@ type Appender struct {
 	lock     *outLock       // held until Close
 	manifest Manifest
 	closed   bool
+	notable  Notable
+}
+
+// Notable returns the warning and error events Write wrote so far.
+func (a *Appender) Notable() Notable {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.notable)
 }
 
 // OpenAppend prepares out (created if missing) for appending: it writes
@@ -248,6 +257,9 @@ func AppendTo[T any](a *Appender, table string, rows []T) error {
 // rows as a new part, and an empty part (the schema only) for a table that
 // has no folder yet, so that every table's view exists. b is not kept.
 func (a *Appender) Write(b *observe.Batch) error {
+	a.mu.Lock()
+	a.notable.add(b.Events)
+	a.mu.Unlock()
 	var errs []error
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
@@ -293,6 +305,9 @@ func (a *Appender) Plan(b *observe.Batch) map[string]int {
 // rows). A partition the plan misses gets a new part. Later parts are
 // numbered after the planned ones.
 func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
+	a.mu.Lock()
+	a.notable.add(b.Events)
+	a.mu.Unlock()
 	planned := map[string]bool{}
 	for k, part := range plan {
 		a.mu.Lock()

@@ -59,11 +59,14 @@ type TableStats struct {
 // Stats counts what a run wrote, per table name, for the end-of-run summary.
 type Stats struct {
 	Tables map[string]TableStats
-	// Notable sums the warning and error events written (Write), by
-	// severity and kind: what the summary must not leave to the events
-	// table alone.
-	Notable map[EventKey]EventTotal
+	// Notable sums the warning and error events written (Write): what the
+	// summary must not leave to the events table alone.
+	Notable Notable
 }
+
+// Notable sums the warning and error events a run or an Appender wrote,
+// by severity and kind.
+type Notable map[EventKey]EventTotal
 
 // EventKey is a severity and an event kind.
 type EventKey struct{ Severity, Kind string }
@@ -75,13 +78,32 @@ type EventTotal struct {
 	Count  uint64
 }
 
-// NotableKeys returns the keys of Notable, errors first, then by kind.
-func (s Stats) NotableKeys() []EventKey {
-	keys := slices.Collect(maps.Keys(s.Notable))
+// Keys returns n's keys, by severity ("error" before "warning"), then
+// kind.
+func (n Notable) Keys() []EventKey {
+	keys := slices.Collect(maps.Keys(n))
 	slices.SortFunc(keys, func(a, b EventKey) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Kind, b.Kind)) // "warning" > "error"
+		return cmp.Or(cmp.Compare(a.Severity, b.Severity), cmp.Compare(a.Kind, b.Kind))
 	})
 	return keys
+}
+
+// add sums the warning and error events into *n (made on first use).
+func (n *Notable) add(events []observe.Event) {
+	for i := range events {
+		e := &events[i]
+		if e.Severity == observe.SevInfo {
+			continue
+		}
+		if *n == nil {
+			*n = Notable{}
+		}
+		k := EventKey{e.Severity, e.Kind}
+		t := (*n)[k]
+		t.Events++
+		t.Count += e.Count
+		(*n)[k] = t
+	}
 }
 
 // Total sums the per-table counts.
@@ -438,24 +460,6 @@ func (s Stats) clone() Stats {
 	return c
 }
 
-// tallyLocked adds the warning and error events to Stats.Notable.
-func (r *Run) tallyLocked(events []observe.Event) {
-	for i := range events {
-		e := &events[i]
-		if e.Severity == observe.SevInfo {
-			continue
-		}
-		if r.stats.Notable == nil {
-			r.stats.Notable = map[EventKey]EventTotal{}
-		}
-		k := EventKey{e.Severity, e.Kind}
-		t := r.stats.Notable[k]
-		t.Events++
-		t.Count += e.Count
-		r.stats.Notable[k] = t
-	}
-}
-
 // Append writes rows as the next part file of table in the run (part-00000,
 // part-00001, ... in call order) and counts them in the run's Stats. Call it
 // once per table with an empty slice to create a table that has no rows.
@@ -491,7 +495,7 @@ func (r *Run) Write(b *observe.Batch) error {
 		return ErrRunDone
 	}
 	r.streamed = true
-	r.tallyLocked(b.Events)
+	r.stats.Notable.add(b.Events)
 	var errs []error
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
