@@ -138,7 +138,12 @@ const (
 // layer may still be missing: see out.Flags), ErrNotIP for non-IP frames
 // and ErrMalformed for broken link/IP headers; both are counted in d.Stats.
 func (d *Dissector) Dissect(data []byte, m pkt.Meta, out *Dissection) error {
-	*out = Dissection{Meta: m, WScale: -1, Data: data}
+	// Cleared in place, then set: a composite literal is built on the
+	// stack and copied over (two passes over ~330 bytes, the copy's wide
+	// loads stalled on the literal's narrower stores: ~14 ns a packet,
+	// issue 14).
+	*out = Dissection{}
+	out.Meta, out.WScale, out.Data = m, -1, data
 	d.Stats.Packets++
 	off, etype, ok := d.link(data, m.LinkType, out)
 	if !ok {

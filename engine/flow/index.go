@@ -40,14 +40,9 @@ func newIndex() index {
 
 // hash mixes the key's words wyhash-style (128-bit products folded).
 func (x *index) hash(k *ckey) uint64 {
-	a := &k.addrs
-	s0, s1 := binary.LittleEndian.Uint64(a.src[:8]), binary.LittleEndian.Uint64(a.src[8:])
-	d0, d1 := binary.LittleEndian.Uint64(a.dst[:8]), binary.LittleEndian.Uint64(a.dst[8:])
-	m := uint64(k.class) | uint64(k.iface)<<16 | uint64(k.sport)<<32 | uint64(k.dport)<<48
-	n := uint64(k.vlan) | uint64(k.ver)<<16 | uint64(k.proto)<<24 | uint64(k.dscp)<<32 | uint64(k.folded)<<40 | uint64(a.fam)<<48
-	h := Mix(s0^0xa0761d6478bd642f, s1^x.seed)
-	h = Mix(d0^0xe7037ed1a0b428db, d1^h)
-	h = Mix(m^0x8ebc6af09c88c6e3, n^h)
+	h := Mix(k.src0^0xa0761d6478bd642f, k.src1^x.seed)
+	h = Mix(k.dst0^0xe7037ed1a0b428db, k.dst1^h)
+	h = Mix(k.ports^0x8ebc6af09c88c6e3, k.rest^h)
 	return Mix(h^0x589965cc75374cc3, 0x1d8e4e27c47d124f)
 }
 
@@ -67,7 +62,7 @@ func (x *index) get(k *ckey, h uint64) *Flow {
 		if s.f == nil {
 			return nil
 		}
-		if s.h == h && s.f.key == *k {
+		if s.h == h && s.f.key.eq(k) {
 			return s.f
 		}
 	}

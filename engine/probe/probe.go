@@ -113,6 +113,7 @@ type Probe struct {
 	closed        bool
 	resyncWanted  bool               // a collector restarted: send definitions again
 	drops         [][]oneway.Dropped // per channel: one-way observations its sender destroyed, to report
+	dropsWaiting  bool               // drops holds some: reportDrops, run per packet, has work
 
 	d          dissect.Dissection
 	set        filter.Set
@@ -144,6 +145,7 @@ type Probe struct {
 	reassembled uint64
 
 	emitConn    tcpconn.Emit
+	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
 	ftpClasses  []int      // classes running the ftp analysis
@@ -280,6 +282,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.icmpMetric = map[uint32]uint32{}
 	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
 	p.emitConn = p.tcpConnection
+	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
@@ -298,7 +301,10 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		s.SetOnRestart(func() { p.resyncWanted = true })
 		s.SetOnDestroy(func(t pdu.Type, payload []byte) {
 			if t == pdu.TypePacketObs {
-				oneway.Summarize(payload, func(x *oneway.Dropped) { p.drops[i] = append(p.drops[i], *x) })
+				oneway.Summarize(payload, func(x *oneway.Dropped) {
+					p.drops[i] = append(p.drops[i], *x)
+					p.dropsWaiting = true
+				})
 			}
 		})
 	}
@@ -429,10 +435,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if len(p.ftpClasses) > 0 && d.Flags&dissect.HasTCP != 0 {
 		p.ftpJoin(d)
 	}
-	for ci := p.set.Next(0); ci >= 0; ci = p.set.Next(ci + 1) {
-		p.stats.Matched++
-		p.account(ci, d, data)
-	}
+	p.accountSet(d, data)
 	p.earlyNs = math.MaxInt64
 	if d.Flags&dissect.HasInner != 0 && (p.sh == nil || p.sh.ownsQuoted(d)) {
 		p.icmpError(d)
@@ -451,7 +454,9 @@ func (p *Probe) advance(nowNs int64) {
 	if nowNs >= pkt.AddNs(p.intervalStart, p.intervalNs) {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
 	}
-	p.flushStaleObservations(nowNs)
+	if len(p.owClasses) > 0 {
+		p.flushStaleObservations(nowNs)
+	}
 	p.out.Tick(nowNs)
 }
 
@@ -481,6 +486,10 @@ func (p *Probe) Tick(nowNs int64) {
 // destroyed, so it classifies those packets as dropped rather than lost or
 // missed (design 4.3). Dropped notices are key PDUs: never destroyed.
 func (p *Probe) reportDrops() {
+	if !p.dropsWaiting {
+		return
+	}
+	p.dropsWaiting = false
 	for i := range p.drops {
 		if len(p.drops[i]) == 0 {
 			continue
@@ -526,14 +535,14 @@ func floorDiv(t, iv int64) int64 {
 
 func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 	var k flow.Key
-	p.keyTo(&k, ci, d)
+	p.keyTo(&k, &p.classes[ci], ci, d)
 	return k
 }
 
-// keyTo writes the key of d's flow in class ci to *k, in place: account
-// passes it on by pointer, no 64-byte key copied per packet (issue 14).
-func (p *Probe) keyTo(k *flow.Key, ci int, d *dissect.Dissection) {
-	c := &p.classes[ci]
+// keyTo writes the key of d's flow in class ci (c) to *k, in place:
+// account passes it on by pointer, no 64-byte key copied per packet
+// (issue 14).
+func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
 	*k = flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
 	f := c.fields
 	if f&pdu.FieldIPVersion != 0 {
@@ -572,9 +581,10 @@ func (p *Probe) keyTo(k *flow.Key, ci int, d *dissect.Dissection) {
 
 func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
+	c := &p.classes[ci] // once: each p.classes[ci] is a bounds check and a multiply
 	var k flow.Key
-	p.keyTo(&k, ci, d)
-	f, created := p.flows.LookupRef(&k, now, p.evict)
+	p.keyTo(&k, c, ci, d)
+	f, created := p.flows.LookupRef(&k, now, p.evictFn)
 	if created {
 		f.FirstSeenNs = min(f.FirstSeenNs, p.earlyNs)
 		p.define(f, ci)
@@ -608,7 +618,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	if d.Flags&dissect.HasICMP != 0 {
 		p.flows.Extra(f, p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
-	if c := &p.classes[ci]; !d.Fragment() {
+	if !d.Fragment() {
 		if c.rtt != nil {
 			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
 		}
@@ -625,7 +635,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 			p.observe(c, f.ID, d, data, d.Meta.TimeNs)
 		}
 	}
-	if c := &p.classes[ci]; c.sizes && f.Sizes() != nil {
+	if c.sizes && f.Sizes() != nil {
 		edges := c.cfg.SizeEdges
 		i := 0
 		for i < len(edges) && ipLen > edges[i] {

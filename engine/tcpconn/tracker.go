@@ -149,9 +149,12 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 	// A live connection is the index's entry of its key: create runs only
 	// when the key has none (absent, or released by finishPending).
 	i, ok := int32(*hint)-1, false
-	if i >= 0 && i < t.made && t.conn(i).live && t.conn(i).k.matches(d) {
-		ok = true
-	} else {
+	if i >= 0 && i < t.made {
+		if c := t.conn(i); c.live && c.k.matches(d) {
+			ok = true
+		}
+	}
+	if !ok {
 		i, ok = t.index[makeKey(d)]
 	}
 	if ok && fl&flagSYN != 0 && t.conn(i).reuse(d) {
@@ -163,8 +166,9 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 		i = t.create(makeKey(d), d, class, boundaryOnly) // a new connection: the key once more
 	}
 	*hint = Hint(i + 1)
-	kind := t.conn(i).packet(d)
-	t.relink(i)
+	c := t.conn(i)
+	kind := c.packet(d)
+	t.relink(c, i)
 	return kind
 }
 
@@ -266,8 +270,12 @@ func (t *Tracker) timeout(l uint8) int64 {
 // connPage is the number of connections per page of Tracker.conns.
 const connPage = 128
 
-// conn returns connection i.
-func (t *Tracker) conn(i int32) *conn { return &t.conns[i/connPage][i%connPage] }
+// conn returns connection i (i >= 0). Unsigned, i/connPage and
+// i%connPage are a shift and a mask, without a signed division's fix-up.
+func (t *Tracker) conn(i int32) *conn {
+	u := uint32(i)
+	return &t.conns[u/connPage][u%connPage]
+}
 
 func (t *Tracker) unlink(i int32) {
 	c := t.conn(i)
@@ -288,8 +296,7 @@ func (t *Tracker) unlink(i int32) {
 }
 
 // relink moves connection i to the tail of the list of its current state.
-func (t *Tracker) relink(i int32) {
-	c := t.conn(i)
+func (t *Tracker) relink(c *conn, i int32) {
 	l := c.listOf()
 	if c.list == l && t.tail[l] == i {
 		return // already there: the packet before was the connection's too

@@ -159,11 +159,15 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	if !orig {
 		shift = 16
 	}
-	bits := 0
-	for _, b := range [3]bool{syn, fin, rst} {
-		if b {
-			bits++
-		}
+	bits := 0 // how many of SYN, FIN, RST
+	if syn {
+		bits++
+	}
+	if fin {
+		bits++
+	}
+	if rst {
+		bits++
 	}
 	switch {
 	case bits > 1:
