@@ -418,9 +418,15 @@ func (s *Sender) Begin(t Type, nowNs int64) *Enc {
 
 // End closes the record begun with Begin, queueing the PDU for sending if
 // it is full. A record that does not fit starts the next PDU; a record
-// larger than a PDU is sent alone.
+// larger than a PDU is sent alone, and one larger than MaxRecordBytes is
+// refused (EventRecordTooLarge).
 func (s *Sender) End(t Type, nowNs int64) {
 	bd := &s.build[t]
+	if s.tooLarge(t, bd) {
+		s.advance(nowNs)
+		s.deliver()
+		return
+	}
 	bd.records++
 	s.stats.Records[t]++
 	if len(bd.enc.B) > s.maxBytes {
