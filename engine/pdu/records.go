@@ -30,7 +30,7 @@ func (h *Hello) Append(e *Enc) {
 // of payload, RFC 768 with RFC 791's 65,535-byte datagram). A larger
 // record is refused (Sender.End, EventRecordTooLarge), never sent as a
 // frame no collector can parse and retried for ever.
-const MaxRecordBytes = 65507 - HeaderLen - TagLen - TrailerLen
+const MaxRecordBytes = MaxFrameBytes - HeaderLen - TagLen - TrailerLen
 
 // Fit trims h.Interfaces to the longest prefix whose record encodes in at
 // most maxBytes and returns how many names it dropped: a probe with tens

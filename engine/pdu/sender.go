@@ -240,7 +240,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 		s.key, _ = NewKey(cfg.Key)
 		over += TagLen
 	}
-	s.cfg.MaxPDUBytes = min(max(cfg.MaxPDUBytes, HeaderLen+TagLen+TrailerLen+64), over+MaxPayload)
+	s.cfg.MaxPDUBytes = min(max(cfg.MaxPDUBytes, HeaderLen+TagLen+TrailerLen+64), over+MaxPayload, MaxFrameBytes)
 	s.maxBytes = s.cfg.MaxPDUBytes - over
 	s.cfg.MaxBuildNs = max(cfg.MaxBuildNs, 0)
 	s.cfg.MinGapNs = max(cfg.MinGapNs, 0)

@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"net"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,39 @@ func TestHelloFit(t *testing.T) {
 	}
 	if got := h.Fit(8); got != 0 {
 		t.Errorf("Fit(8) of a fitting record dropped %d", got)
+	}
+}
+
+// TestMaxFrameOneDatagram: a frame longer than MaxFrameBytes does not go
+// over UDP at all (the kernel refuses a 65,508-byte datagram on IPv4
+// loopback, EMSGSIZE: 65,535 less 20 bytes of IP and 8 of UDP header),
+// so a channel configured with max_pdu_bytes 65535 sent PDUs that failed
+// at every retry. NewSender now clamps MaxPDUBytes to MaxFrameBytes and
+// Validate refuses more.
+func TestMaxFrameOneDatagram(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := net.DialUDP("udp4", nil, conn.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(make([]byte, MaxFrameBytes)); err != nil {
+		t.Errorf("a datagram of MaxFrameBytes: %v", err)
+	}
+	if _, err := c.Write(make([]byte, MaxFrameBytes+1)); err == nil {
+		t.Errorf("a datagram of MaxFrameBytes+1 was sent")
+	}
+	s := NewSender(SenderConfig{MaxPDUBytes: 65535}, 1, &captureLink{})
+	if got := s.PayloadBytes(); got != MaxFrameBytes-HeaderLen-TrailerLen {
+		t.Errorf("payload %d bytes, want %d", got, MaxFrameBytes-HeaderLen-TrailerLen)
+	}
+	cfg := DefaultSenderConfig()
+	cfg.MaxPDUBytes = 65535
+	if cfg.Validate() == nil {
+		t.Errorf("MaxPDUBytes 65535 accepted")
 	}
 }
