@@ -16,52 +16,64 @@ const TablePacketIndex = "packet_index"
 
 // PacketIndexDoc says what a packet_index row is, for the reference
 // (docs/tables.md, `tmonbench query --schema`).
-const PacketIndexDoc = "a position in a capture file `tmonbench replay` read (every input but standard input), noted for its first packet, then every thousand packets or second of capture time, and where capture time steps back by more than a second (replay.StepBackNs): the TUI seeks there to read a flow's packets back (replay.IndexEntry)"
+const PacketIndexDoc = "a position in a capture file `tmonbench replay` read (every input but standard input), noted for its first packet, then every thousand packets or second of capture time, and where capture time steps back by more than a second (replay.StepBackNs), with the earliest and latest capture times up to the file's next row: the TUI seeks there to read a flow's packets back (replay.Spans). At most 4,096 rows per file (replay.MaxIndexEntries): past that, neighbouring rows are merged two by two and rows noted half as often, so a long capture, or one whose clock keeps stepping back, has rows further apart; a file feeding several interfaces of its probe (a pcapng) has its rows once, with interface ''"
 
 // IndexEntry is one row of packet_index: reading File from Offset (a
 // position in the uncompressed capture stream where a record or block
 // starts) yields packet Frame, captured at Time, and then the packets
-// after it. Offset 0 means "from the start of the file".
+// after it; those up to the next entry of the file were captured between
+// MinTime and MaxTime. Offset 0 means "from the start of the file".
 type IndexEntry struct {
-	Probe     string `parquet:"probe,dict"`                       // probe the capture file was replayed as
-	Interface string `parquet:"interface,dict"`                   // the probe interface the file feeds
-	Path      string `parquet:"path,dict"`                        // the capture file, absolute
-	Time      int64  `parquet:"time,timestamp(nanosecond:local)"` // capture time of the packet at offset_bytes
-	Offset    int64  `parquet:"offset_bytes"`                     // where a record or block starts in the uncompressed capture stream (0: from the start of the file)
-	Frame     uint64 `parquet:"frame"`                            // 1-based record number of the packet at offset_bytes
-	Ifaces    uint32 `parquet:"ifaces"`                           // pcapng interfaces known at offset_bytes (a later seek checks it)
-	Gzip      bool   `parquet:"compressed"`                       // offset_bytes is in the decompressed stream: reading there decompresses from the start
+	Probe     string `parquet:"probe,dict"`                           // probe the capture file was replayed as
+	Interface string `parquet:"interface,dict"`                       // the probe interface the file feeds ('' when it feeds several: a pcapng of several interfaces)
+	Path      string `parquet:"path,dict"`                            // the capture file, absolute
+	Time      int64  `parquet:"time,timestamp(nanosecond:local)"`     // capture time of the packet at offset_bytes
+	MinTime   int64  `parquet:"min_time,timestamp(nanosecond:local)"` // earliest capture time of the packets from offset_bytes up to the file's next row
+	MaxTime   int64  `parquet:"max_time,timestamp(nanosecond:local)"` // latest capture time of the packets from offset_bytes up to the file's next row
+	Offset    int64  `parquet:"offset_bytes"`                         // where a record or block starts in the uncompressed capture stream (0: from the start of the file)
+	Frame     uint64 `parquet:"frame"`                                // 1-based record number of the packet at offset_bytes
+	Ifaces    uint32 `parquet:"ifaces"`                               // pcapng interfaces known at offset_bytes (a later seek checks it)
+	Gzip      bool   `parquet:"compressed"`                           // offset_bytes is in the decompressed stream: reading there decompresses from the start
 }
+
+// MaxIndexEntries bounds the entries an Indexer keeps for one capture
+// file, whatever the file: when full, it merges each two neighbouring
+// entries into one (the first's position, the union of their times) and
+// notes entries half as often from then on, so a file of any length or
+// clock gives at most this many packet_index rows (about 100 bytes each
+// in memory) and a seek reads at most a 4,096th of the file past its
+// start.
+const MaxIndexEntries = 4096
 
 // Offset returns the position in the uncompressed capture stream of the
 // next byte Next will read (after the packet it returned last).
 func (f *File) Offset() int64 { return f.off }
 
 // Indexer is a pkt.Source that passes a File's packets through and notes
-// an IndexEntry every EveryPackets packets or EveryNs of capture time,
-// whichever comes first, for the first packet, and for each packet that
-// starts a segment: one captured more than StepBackNs before the latest
-// entry of its segment (the capture's clock stepped back, or captures of
-// different times were concatenated). Spans reads the segments back.
+// an IndexEntry for the first packet, then every EveryPackets packets or
+// EveryNs of capture time, whichever comes first, and where capture time
+// steps back more than StepBackNs before the latest entry (the clock set
+// back, captures of different times concatenated), keeping each entry's
+// MinTime and MaxTime up to date. Past MaxIndexEntries it thins its
+// entries (see there). Spans reads the entries back.
 type Indexer struct {
 	f            *File
 	base         IndexEntry
 	everyPackets uint64
 	everyNs      int64
+	minPackets   uint64 // packets between entries at least (doubled by each thinning)
+	maxEntries   int
 	sinceLast    uint64
 	lastNs       int64 // time of the last entry
-	segMaxNs     int64 // latest entry time of the current segment
 	entries      []IndexEntry
 }
 
-// NewIndexer indexes f, read as interface iface of probe, at most every
-// everyPackets packets and every everyNs nanoseconds of capture time.
-// Spans relies on an entry at least every StepBackNs of capture time:
-// everyNs 0 or above it leaves a file's segments without an upper time
-// bound Spans can trust.
+// NewIndexer indexes f, read as interface iface of probe (empty for a file
+// feeding several interfaces), at most every everyPackets packets and
+// every everyNs nanoseconds of capture time (0: no time rule).
 func NewIndexer(f *File, probe, iface, absPath string, everyPackets uint64, everyNs int64) *Indexer {
 	return &Indexer{f: f, base: IndexEntry{Probe: probe, Interface: iface, Path: absPath, Gzip: f.gz},
-		everyPackets: max(everyPackets, 1), everyNs: everyNs}
+		everyPackets: max(everyPackets, 1), everyNs: everyNs, minPackets: 1, maxEntries: MaxIndexEntries}
 }
 
 var _ interface {
@@ -89,21 +101,47 @@ func (x *Indexer) NextInto(m *pkt.Meta) ([]byte, error) {
 		return data, err
 	}
 	x.sinceLast++
-	segment := len(x.entries) == 0 || m.TimeNs < x.segMaxNs-StepBackNs
-	if segment || x.sinceLast >= x.everyPackets || (x.everyNs > 0 && m.TimeNs-x.lastNs >= x.everyNs) {
-		e := x.base
-		e.Time, e.Offset, e.Frame, e.Ifaces = m.TimeNs, off, m.Frame, uint32(ifaces)
-		if m.Frame == 1 {
-			e.Offset = 0
-		}
-		x.entries = append(x.entries, e)
-		x.sinceLast, x.lastNs = 0, m.TimeNs
-		if segment {
-			x.segMaxNs = m.TimeNs
-		}
-		x.segMaxNs = max(x.segMaxNs, m.TimeNs)
+	t := m.TimeNs
+	due := len(x.entries) == 0 || x.sinceLast >= x.everyPackets ||
+		x.sinceLast >= x.minPackets && x.everyNs > 0 && (t-x.lastNs >= x.everyNs || t < x.lastNs-StepBackNs)
+	if !due {
+		last := &x.entries[len(x.entries)-1]
+		last.MinTime, last.MaxTime = min(last.MinTime, t), max(last.MaxTime, t)
+		return data, nil
 	}
+	if len(x.entries) >= x.maxEntries {
+		x.thin()
+	}
+	e := x.base
+	e.Time, e.MinTime, e.MaxTime, e.Offset, e.Frame, e.Ifaces = t, t, t, off, m.Frame, uint32(ifaces)
+	if m.Frame == 1 {
+		e.Offset = 0
+	}
+	x.entries = append(x.entries, e)
+	x.sinceLast, x.lastNs = 0, t
 	return data, nil
+}
+
+// thin merges entries 2i and 2i+1 into one and halves how often entries
+// are noted: at most MaxIndexEntries entries whatever the input, each
+// thinning costing one pass over them after at least MaxIndexEntries/2
+// new entries.
+func (x *Indexer) thin() {
+	es := x.entries
+	n := 0
+	for i := 0; i < len(es); i += 2 {
+		e := es[i]
+		if i+1 < len(es) {
+			e.MinTime, e.MaxTime = min(e.MinTime, es[i+1].MinTime), max(e.MaxTime, es[i+1].MaxTime)
+		}
+		es[n] = e
+		n++
+	}
+	clear(es[n:])
+	x.entries = es[:n]
+	x.everyPackets *= 2
+	x.minPackets *= 2
+	x.everyNs *= 2
 }
 
 // Close closes the File.

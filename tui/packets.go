@@ -103,18 +103,21 @@ type fileSpan struct {
 // locate finds where to read the packets of a probe interface between
 // lo and hi (the selection's times, widened for both directions): with
 // the packet index, the spans of each indexed capture file that can hold
-// them (replay.Spans: a file whose capture time steps back has several
-// segments), else the run's inputs (a file named after the probe, or the
-// only one) from the start.
+// them (replay.Spans: the runs of rows whose times meet the range; a file
+// whose capture time steps back may have several), else (no index, or
+// one written before its min_time and max_time) the run's inputs (a file
+// named after the probe, or the only one) from the start.
 func locate(ctx context.Context, db *sql.DB, out string, sel packetSel, lo, hi int64) (spans []fileSpan, how string, err error) {
-	q := `SELECT path, epoch_ns(time), offset_bytes, frame, ifaces FROM packet_index WHERE probe = ? AND (? = '' OR interface = ?)
+	// an empty interface: the file feeds several interfaces of the probe
+	q := `SELECT path, epoch_ns(time), epoch_ns(min_time), epoch_ns(max_time), offset_bytes, frame, ifaces FROM packet_index
+WHERE probe = ? AND (? = '' OR interface = ? OR interface = '')
 ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 	rows, err := db.QueryContext(ctx, q, sel.probe, sel.iface, sel.iface)
 	var files [][]replay.IndexEntry
 	if err == nil {
 		for rows.Next() {
 			var e replay.IndexEntry
-			if err := rows.Scan(&e.Path, &e.Time, &e.Offset, &e.Frame, &e.Ifaces); err != nil {
+			if err := rows.Scan(&e.Path, &e.Time, &e.MinTime, &e.MaxTime, &e.Offset, &e.Frame, &e.Ifaces); err != nil {
 				rows.Close()
 				return nil, "", err
 			}

@@ -99,7 +99,7 @@ func TestTmux(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("TCP connections", "handshake_syn_synack_ms 0.021571")
 	s.keys("p")
-	s.waitFor("3624 packets", "packet index: from the start", "Flags [S.]")
+	s.waitFor("3624 packets", "packet index: seek to byte 176892 (frame 1001)", "Flags [S.]")
 	s.keys("q")
 	s.waitFor("TUI-EXIT=0")
 	s.waitFor("STTY-")

@@ -64,7 +64,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				f.Close()
 			}
 		}()
-		filters, damaged := []*probe.Filtered(nil), make([]atomic.Bool, len(a.caps)) // damaged[i]: files[i] ended in damage
+		filters, damage := []*probe.Filtered(nil), make([]atomic.Value, len(a.caps)) // damage[i]: how files[i] ended in damage (its error's text)
 		for i, c := range a.caps {
 			f, err := openFile(c.Path)
 			if err != nil {
@@ -132,12 +132,12 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			ProgressEvery: 1024,
 			Wall:          wall,
 			InputError: func(i int, err error) {
-				damaged[i].Store(true) // inputs[i] reads files[i]
+				damage[i].Store(err.Error()) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
-				return append(append(inputEvents(res, a.caps, files), ev...), filterEvents(res, a, filters)...)
+				return append(append(append(inputEvents(res, a.caps, files), ev...), damagedEvents(res, routes, damage)...), filterEvents(res, a, filters)...)
 			},
 			Log: warnLog(logw, "replay"),
 		}
@@ -167,7 +167,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		if !res.Interrupted {
-			warnEmpty(stderr, a.caps, files, damaged)
+			warnEmpty(stderr, a.caps, files, damage)
 		}
 		if !a.quiet {
 			printSummary(stdout, res, run.Stats(), run.Out(), clock().Sub(started), opening, files, probes, leftOut(filters))

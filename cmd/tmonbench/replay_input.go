@@ -41,14 +41,32 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 	return ev
 }
 
+// damagedEvents are the capture_damaged events of the files damaged
+// before their probe saw a packet (a pcapng refused for its 65,537th
+// interface before its first packet): their probe never started, so the
+// event it was given went nowhere, and the run had no row saying why it
+// was empty. The probes that started have theirs.
+func damagedEvents(res *pipeline.Result, routes []pipeline.Input, damage []atomic.Value) []observe.Event {
+	var ev []observe.Event
+	for i := range damage {
+		msg, ok := damage[i].Load().(string)
+		if !ok || routes[i].Probe >= len(res.Probes) || res.Probes[routes[i].Probe].Packets > 0 {
+			continue
+		}
+		ev = append(ev, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "capture_damaged", Severity: observe.SevWarning, Count: 1,
+			Message: msg + " (before the probe's first packet: nothing of it is in the tables)"})
+	}
+	return ev
+}
+
 // warnEmpty says which captures held no packet record (a header-only
 // file): the run succeeds, yet nothing of them is in the tables, not even
 // a probe_start event, so the summary's zeros alone would leave the user
-// guessing. A file damaged before its first record (damaged[i]) has had
+// guessing. A file damaged before its first record (damage[i] set) has had
 // its warning: it is not a header-only one.
-func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damaged []atomic.Bool) {
+func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damage []atomic.Value) {
 	for i, f := range files {
-		if f.Stats().Records == 0 && !damaged[i].Load() {
+		if f.Stats().Records == 0 && damage[i].Load() == nil {
 			warnf(w, "replay", "%s holds no packet (a capture header only): nothing of it is in the tables", caps[i].Path)
 		}
 	}

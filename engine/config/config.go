@@ -625,8 +625,8 @@ func (c *Config) Validate() error {
 			return bad(0, f+".name", "%q named twice", cl.Name)
 		}
 		names[cl.Name] = i
-		if cl.MaxPDUBytes != 0 && (cl.MaxPDUBytes < 128 || cl.MaxPDUBytes > 65535) {
-			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65535 (0 or absent: %d), got %d", DefaultCollector().MaxPDUBytes, cl.MaxPDUBytes)
+		if cl.MaxPDUBytes != 0 && (cl.MaxPDUBytes < 128 || cl.MaxPDUBytes > 65507) { // one UDP datagram over IPv4 (pdu.MaxFrameBytes)
+			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65507, one UDP datagram (0 or absent: %d), got %d", DefaultCollector().MaxPDUBytes, cl.MaxPDUBytes)
 		}
 		if err := cl.checkRegulation(bad, f); err != nil {
 			return err

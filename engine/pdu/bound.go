@@ -85,3 +85,22 @@ func (s *Sender) overflow(p *pending) {
 	}
 	s.release(p)
 }
+
+// EventRecordTooLarge is the event of a record refused for its length.
+const EventRecordTooLarge = "pdu_record_too_large" // SevError: a record longer than MaxRecordBytes refused (counted in DestroyedRecords)
+
+// tooLarge refuses the record just appended to bd when it is longer than
+// MaxRecordBytes: no frame can carry it (16-bit length, one UDP
+// datagram), and sent it would be refused as corrupt and, permanent,
+// retried for ever. It is dropped, counted in DestroyedRecords and said
+// (EventRecordTooLarge).
+func (s *Sender) tooLarge(t Type, bd *building) bool {
+	n := len(bd.enc.B) - bd.mark
+	if n <= MaxRecordBytes {
+		return false
+	}
+	bd.enc.B = bd.enc.B[:bd.mark]
+	s.stats.DestroyedRecords[t]++
+	s.event(SevError, EventRecordTooLarge, fmt.Sprintf("%sa %s record of %d bytes refused: a record holds at most %d bytes (one frame, one UDP datagram)", s.prefix(), t, n, MaxRecordBytes))
+	return true
+}

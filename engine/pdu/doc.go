@@ -108,7 +108,7 @@
 //
 // Parameters, defaults (DefaultSenderConfig) and zero values:
 //
-//	MaxPDUBytes        1400 B      frame size limit (at least 106, payload at most 65535)
+//	MaxPDUBytes        1400 B      frame size limit (106 to 65507: one UDP datagram)
 //	MaxBuildNs         1 s         age of a PDU under construction before it is built
 //	MinGapNs           1 ms        sending slot (0: no gap)
 //	InitialTimeoutNs   2 s         first ack timeout (0: 2 s)

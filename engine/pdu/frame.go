@@ -50,6 +50,12 @@ const FlagKept uint8 = 2
 // MaxPayload is the largest payload a frame can carry (16-bit length).
 const MaxPayload = 0xffff
 
+// MaxFrameBytes is the largest frame a Sender builds: one UDP datagram
+// over IPv4 (65,535 bytes less the 20-byte IP and 8-byte UDP headers, RFC
+// 791 and RFC 768). A larger frame fails to send (EMSGSIZE) at every
+// retry: a max_pdu_bytes above it would never be delivered over UDP.
+const MaxFrameBytes = 65507
+
 // Type is the PDU type: one PDU under construction per type and collector
 // (design 3.14).
 type Type uint8

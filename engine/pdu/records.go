@@ -24,6 +24,42 @@ func (h *Hello) Append(e *Enc) {
 	}
 }
 
+// MaxRecordBytes is the largest record a Sender sends: one record alone
+// in a PDU must fit the frame's 16-bit payload length (MaxPayload) and,
+// with header, HMAC tag and CRC, one UDP datagram over IPv4 (65,507 bytes
+// of payload, RFC 768 with RFC 791's 65,535-byte datagram). A larger
+// record is refused (Sender.End, EventRecordTooLarge), never sent as a
+// frame no collector can parse and retried for ever.
+const MaxRecordBytes = MaxFrameBytes - HeaderLen - TagLen - TrailerLen
+
+// Fit trims h.Interfaces to the longest prefix whose record encodes in at
+// most maxBytes and returns how many names it dropped: a probe with tens
+// of thousands of interfaces (a pcapng may describe 65,536) still gets
+// its name and its first interfaces' names to the collector, which names
+// the others by their number (interface index). The probe name alone
+// must fit (probe.New refuses longer names).
+func (h *Hello) Fit(maxBytes int) (dropped int) {
+	n := uvarintLen(uint64(len(h.Probe))) + len(h.Probe) + uvarintLen(uint64(len(h.Interfaces)))
+	for i, s := range h.Interfaces {
+		n += uvarintLen(uint64(len(s))) + len(s)
+		if n > maxBytes {
+			dropped = len(h.Interfaces) - i
+			h.Interfaces = h.Interfaces[:i] // the count only shrinks: its varint too
+			return dropped
+		}
+	}
+	return 0
+}
+
+// uvarintLen is the length of v's unsigned varint encoding in bytes.
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
 // Decode decodes h; an empty probe name is ErrCorrupt (FuzzApply).
 func (h *Hello) Decode(d *Dec) {
 	h.Probe = d.String()

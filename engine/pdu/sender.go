@@ -240,7 +240,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 		s.key, _ = NewKey(cfg.Key)
 		over += TagLen
 	}
-	s.cfg.MaxPDUBytes = min(max(cfg.MaxPDUBytes, HeaderLen+TagLen+TrailerLen+64), over+MaxPayload)
+	s.cfg.MaxPDUBytes = min(max(cfg.MaxPDUBytes, HeaderLen+TagLen+TrailerLen+64), over+MaxPayload, MaxFrameBytes)
 	s.maxBytes = s.cfg.MaxPDUBytes - over
 	s.cfg.MaxBuildNs = max(cfg.MaxBuildNs, 0)
 	s.cfg.MinGapNs = max(cfg.MinGapNs, 0)
@@ -418,9 +418,15 @@ func (s *Sender) Begin(t Type, nowNs int64) *Enc {
 
 // End closes the record begun with Begin, queueing the PDU for sending if
 // it is full. A record that does not fit starts the next PDU; a record
-// larger than a PDU is sent alone.
+// larger than a PDU is sent alone, and one larger than MaxRecordBytes is
+// refused (EventRecordTooLarge).
 func (s *Sender) End(t Type, nowNs int64) {
 	bd := &s.build[t]
+	if s.tooLarge(t, bd) {
+		s.advance(nowNs)
+		s.deliver()
+		return
+	}
 	bd.records++
 	s.stats.Records[t]++
 	if len(bd.enc.B) > s.maxBytes {

@@ -22,7 +22,7 @@ type SenderConfig struct {
 	Collector string
 	// MaxPDUBytes is the largest frame sent, header, tag and CRC included
 	// (design 1.5 "maximum PDU size"). NewSender clamps it to
-	// [HeaderLen+TagLen+TrailerLen+64, HeaderLen+TagLen+TrailerLen+MaxPayload].
+	// [HeaderLen+TagLen+TrailerLen+64, MaxFrameBytes].
 	MaxPDUBytes int
 	// MaxBuildNs flushes a PDU under construction once its first record is
 	// this old (design 1.5 "maximum build duration").
@@ -146,7 +146,7 @@ func (c SenderConfig) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...))
 	}
-	lo, hi := HeaderLen+TagLen+TrailerLen+64, HeaderLen+TagLen+TrailerLen+MaxPayload
+	lo, hi := HeaderLen+TagLen+TrailerLen+64, MaxFrameBytes
 	if c.MaxPDUBytes < lo || c.MaxPDUBytes > hi {
 		bad("MaxPDUBytes %d outside [%d, %d]", c.MaxPDUBytes, lo, hi)
 	}

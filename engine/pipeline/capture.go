@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -259,6 +258,7 @@ func ProbeName(path string) string {
 func Assign(caps []Capture) ([]probe.Identity, []Input) {
 	var ids []probe.Identity
 	index := map[string]int{}
+	var ifIndex []map[string]int // per probe: interface name -> index (a pcapng may have 65,536)
 	routes := make([]Input, len(caps))
 	for i, c := range caps {
 		pi, ok := index[c.Probe]
@@ -266,6 +266,7 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 			pi = len(ids)
 			index[c.Probe] = pi
 			ids = append(ids, probe.Identity{Name: c.Probe})
+			ifIndex = append(ifIndex, map[string]int{})
 		}
 		id := &ids[pi]
 		names := c.Ifaces
@@ -277,9 +278,10 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 			if name == "" {
 				name = fmt.Sprintf("if%d", len(id.Interfaces))
 			}
-			ii := slices.Index(id.Interfaces, name)
-			if ii < 0 {
+			ii, ok := ifIndex[pi][name]
+			if !ok {
 				ii = len(id.Interfaces)
+				ifIndex[pi][name] = ii
 				id.Interfaces = append(id.Interfaces, name)
 			}
 			if k == 0 {

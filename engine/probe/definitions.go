@@ -1,19 +1,28 @@
 package probe
 
 import (
+	"fmt"
+
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // sendDefinitions sends what the collector needs to read observations: the
-// probe's Hello and RunConfig (its configuration's hash), metric names,
+// probe's Hello (with as many interface names as its record holds:
+// pdu.Hello.Fit) and RunConfig (its configuration's hash), metric names,
 // histogram slices, and (after the first time) the definition of every
 // live flow. Definitions are key PDUs: retried
 // until delivered (design 1.5).
 func (p *Probe) sendDefinitions(nowNs int64) {
 	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
+	unnamed := h.Fit(pdu.MaxRecordBytes)
 	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
 	p.out.End(pdu.TypeHello, nowNs)
+	if unnamed > 0 {
+		n := len(p.id.Interfaces)
+		p.EventCount(nowNs, pdu.SevWarning, "hello_interfaces_unnamed", fmt.Sprintf("the names of %d of the probe's %d interfaces do not fit its Hello record (%d bytes at most): the tables name interfaces %d to %d by their number",
+			unnamed, n, pdu.MaxRecordBytes, n-unnamed, n-1), uint64(unnamed))
+	}
 	rc := pdu.RunConfig{ConfigHash: p.cfgHash}
 	rc.Append(p.out.Begin(pdu.TypeRunConfig, nowNs))
 	p.out.End(pdu.TypeRunConfig, nowNs)

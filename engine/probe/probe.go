@@ -182,6 +182,11 @@ type Channel struct {
 	Config pdu.SenderConfig
 }
 
+// MaxNameBytes bounds a probe's name: it travels in the Hello record with
+// the interface names (pdu.Hello.Fit keeps the name whole and trims the
+// interface list), and in the events' sources.
+const MaxNameBytes = 1024
+
 // New returns a probe that sends its observations to every channel (at
 // least one). The caller feeds packets with Packet and ends with Close;
 // acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
@@ -193,6 +198,9 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	if id.Name == "" {
 		return nil, errors.New("probe: empty name")
+	}
+	if len(id.Name) > MaxNameBytes {
+		return nil, fmt.Errorf("probe: name of %d bytes, at most %d: %.40q", len(id.Name), MaxNameBytes, id.Name)
 	}
 	if len(id.Interfaces) == 0 {
 		id.Interfaces = []string{"0"}

@@ -1,0 +1,83 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/internal/capgen"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// TestHelloManyInterfaces: a probe with 2,700 interfaces named
+// "mirror-port-capture-NNNNN" (25 bytes, 26 with its length) has a Hello
+// record of 70,204 bytes, past a frame's 16-bit payload length: the frame
+// went out corrupt, the collector never acknowledged it, every row came
+// out under the placeholder probe-N with interfaces "0", "1", ... after
+// 49 long-retry cycles, and pdu_undelivered said an error. Now the Hello
+// carries the names that fit pdu.MaxRecordBytes (65,457 bytes: 2 for the
+// probe name "P", 2 for the count, 26 per name: (65457-4)/26 = 2517
+// names), the rest are named by their number, a hello_interfaces_unnamed
+// warning counts them (183), and every PDU is acknowledged. The capture
+// (built here with capgen.PCAPNG) has one UDP packet on interface 0 and
+// one on interface 2699.
+func TestHelloManyInterfaces(t *testing.T) {
+	const n = 2700
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("mirror-port-capture-%05d", i)
+	}
+	d := capgen.UDP{Src: capgen.AP("192.0.2.1:4000"), Dst: capgen.AP("198.51.100.9:9"), Payload: []byte("x")}.Frame()
+	path := filepath.Join(t.TempDir(), "many.pcapng")
+	if err := os.WriteFile(path, capgen.PCAPNG([][]string{names}, []capgen.Frame{{TimeNs: capgen.Base, Iface: 0, Data: d}, {TimeNs: capgen.Base + 1e6, Iface: n - 1, Data: d}}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	caps := []pipeline.Capture{{Path: path, Probe: "P", Ifaces: names}}
+	ids, routes := pipeline.Assign(caps)
+	f, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := config.Parse([]byte("classes:\n  - {name: u, filter: udp, analyses: [counters]}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f, Probe: 0, Iface: routes[0].Iface, Ifaces: routes[0].Ifaces}},
+		pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, fl := range res.Batch.Flows {
+		if fl.Probe != "P" {
+			t.Errorf("flow of probe %q, want P", fl.Probe)
+		}
+		got[fl.Interface] = true
+	}
+	if !got[names[0]] || !got["2699"] || len(got) != 2 {
+		t.Errorf("flow interfaces %v, want %s and 2699", got, names[0])
+	}
+	var unnamed uint64
+	for _, e := range res.Batch.Events {
+		switch {
+		case e.Kind == "hello_interfaces_unnamed":
+			unnamed += e.Count
+			if !strings.Contains(e.Message, "2517 to 2699") {
+				t.Errorf("message %q, want interfaces 2517 to 2699", e.Message)
+			}
+		case e.Severity == observe.SevError || e.Kind == "pdu_long_retry_enter":
+			t.Errorf("event %s: %s", e.Kind, e.Message)
+		}
+	}
+	if unnamed != n-2517 {
+		t.Errorf("hello_interfaces_unnamed count %d, want %d", unnamed, n-2517)
+	}
+}
