@@ -20,6 +20,11 @@ const (
 	aheadPackets = 1024    // packets per batch at most
 	aheadBytes   = 1 << 20 // bytes per batch, about (a batch ends after the packet that crosses it)
 	aheadBatches = 4       // batches per input: one being read, up to two waiting, one being consumed
+	// aheadBlockBytes bounds the blocks a batch holds references to (their
+	// whole size): a packet whose block would pass it is copied instead,
+	// so a filter passing one packet a block does not hold a block per
+	// packet (as probe.workerBlockBytes).
+	aheadBlockBytes = 4 * aheadBytes
 )
 
 // aheadBatch is packets copied one after the other into data or lent in
@@ -27,11 +32,12 @@ const (
 // batch), then the error the source returned after them (nil: the batch
 // is full).
 type aheadBatch struct {
-	data      []byte
-	pkts      []aheadPacket
-	blocks    []*pkt.Block
-	lentBytes int
-	err       error
+	data       []byte
+	pkts       []aheadPacket
+	blocks     []*pkt.Block
+	lentBytes  int
+	blockBytes int // the blocks' sizes summed (aheadBlockBytes)
+	err        error
 }
 
 type aheadPacket struct {
@@ -47,7 +53,7 @@ func (b *aheadBatch) release() {
 		blk.Release()
 		b.blocks[i] = nil
 	}
-	b.blocks, b.lentBytes = b.blocks[:0], 0
+	b.blocks, b.lentBytes, b.blockBytes = b.blocks[:0], 0, 0
 }
 
 // ahead is a pkt.Source reading src ahead in a goroutine. Next's data stays
@@ -101,13 +107,18 @@ func (a *ahead) read() {
 			}
 			if lender != nil && len(data) > 0 {
 				if blk := lender.Lent(); blk != nil {
-					if n := len(b.blocks); n == 0 || b.blocks[n-1] != blk {
-						blk.Retain()
-						b.blocks = append(b.blocks, blk)
+					n := len(b.blocks)
+					held := n > 0 && b.blocks[n-1] == blk
+					if held || b.blockBytes+len(blk.Data) <= aheadBlockBytes {
+						if !held {
+							blk.Retain()
+							b.blocks = append(b.blocks, blk)
+							b.blockBytes += len(blk.Data)
+						}
+						b.lentBytes += len(data)
+						b.pkts = append(b.pkts, aheadPacket{lent: data, blk: blk, m: m})
+						continue
 					}
-					b.lentBytes += len(data)
-					b.pkts = append(b.pkts, aheadPacket{lent: data, blk: blk, m: m})
-					continue
 				}
 			}
 			off := len(b.data)

@@ -202,3 +202,55 @@ func TestAheadLends(t *testing.T) {
 		t.Errorf("%d blocks given back of %d", rec, made)
 	}
 }
+
+// sparseLender lends each packet in a block of its own (64 KiB), as a
+// replay.File does for packets a filter passes one in a block: it counts
+// the blocks not yet given back, and the most at once.
+type sparseLender struct {
+	script
+	cur                     *pkt.Block
+	made, recycled, maxLive atomic.Int64
+}
+
+func (s *sparseLender) Next() ([]byte, pkt.Meta, error) {
+	data, m, err := s.script.Next()
+	if err != nil {
+		return data, m, err
+	}
+	if s.cur != nil {
+		s.cur.Release()
+	}
+	s.cur = pkt.NewBlock(64<<10, func(*pkt.Block) { s.recycled.Add(1) })
+	s.made.Add(1)
+	if live := s.made.Load() - s.recycled.Load(); live > s.maxLive.Load() {
+		s.maxLive.Store(live)
+	}
+	return s.cur.Data[:copy(s.cur.Data, data)], m, nil
+}
+
+func (s *sparseLender) Lent() *pkt.Block { return s.cur }
+
+// TestAheadBoundsBlocksHeld: packets lent one a block are copied once a
+// batch holds aheadBlockBytes of blocks, so the blocks held stay bounded
+// whatever the packets per block: at most aheadBatches batches of
+// aheadBlockBytes/64 KiB blocks (a review: a batch held a 512 KiB block
+// for each of its 1024 packets, a whole 227 MB capture in memory).
+func TestAheadBoundsBlocksHeld(t *testing.T) {
+	sizes := make([]int, 5000)
+	for i := range sizes {
+		sizes[i] = 100
+	}
+	src := &sparseLender{script: script{sizes: sizes}}
+	a := newAhead(src)
+	for i := range sizes {
+		data, _, err := a.Next()
+		if err != nil || len(data) != 100 || data[0] != byte(i) {
+			t.Fatalf("packet %d: %d bytes, %v", i, len(data), err)
+		}
+	}
+	a.stop()
+	bound := int64(aheadBatches*(4*aheadBytes/(64<<10)+1) + 1) // 261
+	if m := src.maxLive.Load(); m > bound {
+		t.Errorf("%d blocks held at once, want at most %d", m, bound)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -126,5 +127,42 @@ func TestSharedMetricIDsDistinct(t *testing.T) {
 		if id < flow.NumFixed || id&sharedICMP == sharedICMP {
 			t.Errorf("%s: id %#x outside [2^31, 2^31+2^30)", n, id)
 		}
+	}
+}
+
+// TestWorkersBoundBlocksHeld: packets lent one a block (a filter passing
+// one packet of each 64 KiB block) are copied once a batch holds
+// workerBlockBytes of blocks, so the blocks held stay bounded: at most the
+// batches in flight and the one being filled, each with 4 MiB of blocks (a
+// review: a batch held a block for each of its 1024 packets).
+func TestWorkersBoundBlocksHeld(t *testing.T) {
+	link := &defLink{}
+	w, err := NewWorkers(Identity{Name: "p", ID: 1}, config.Default(), []Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}, nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link.s = w.Senders()[0]
+	var made, recycled, maxLive atomic.Int64
+	a0, b0 := pairOf(t, false, 0)
+	frame := capgen.ICMPEcho{Src: a0, Dst: b0, ID: 1, Seq: 1}.Frame()
+	at := capgen.Ms(0)
+	var cur *pkt.Block
+	for range 5000 {
+		if cur != nil {
+			cur.Release()
+		}
+		cur = pkt.NewBlock(64<<10, func(*pkt.Block) { recycled.Add(1) })
+		made.Add(1)
+		if live := made.Load() - recycled.Load(); live > maxLive.Load() {
+			maxLive.Store(live)
+		}
+		data := cur.Data[:copy(cur.Data, frame)]
+		at += 1e3
+		w.PacketLent(data, pkt.Meta{TimeNs: at, CapLen: uint32(len(data)), WireLen: uint32(len(data)), LinkType: pkt.LinkEthernet}, cur)
+	}
+	w.Close()
+	bound := int64((workerInflight+2)*(4*workerBatchBytes/(64<<10)+1) + 1) // 261
+	if m := maxLive.Load(); m > bound {
+		t.Errorf("%d blocks held at once, want at most %d", m, bound)
 	}
 }

@@ -54,6 +54,12 @@ const (
 	workerBatchPackets = 1024
 	workerBatchBytes   = 1 << 20
 	workerInflight     = 2
+	// workerBlockBytes bounds the blocks a batch holds references to
+	// (their whole size, not the lent packets'): a packet whose block
+	// would pass it is copied instead. A filter passing one packet of a
+	// block would otherwise hold a 512 KiB block per packet, 1024 a batch
+	// (a review: a 227 MB capture's whole file held, 96 -> 288 MB).
+	workerBlockBytes = 4 * workerBatchBytes
 )
 
 // Workers runs one probe identity on n goroutines (issue 14, design
@@ -105,10 +111,11 @@ type workBatch struct {
 	// blocks are the source's blocks the lent packets are in (PacketLent),
 	// each with a reference released when the batch is merged; lentBytes
 	// counts those packets' bytes.
-	blocks    []*pkt.Block
-	lentBytes int
-	wg        sync.WaitGroup
-	out       []workOut // per worker
+	blocks     []*pkt.Block
+	lentBytes  int
+	blockBytes int // the blocks' sizes summed (workerBlockBytes)
+	wg         sync.WaitGroup
+	out        []workOut // per worker
 }
 
 type workItem struct {
@@ -268,8 +275,13 @@ func (w *Workers) PacketLent(data []byte, m pkt.Meta, blk *pkt.Block) {
 	}
 	b := w.cur
 	if !b.holds(blk) {
+		if b.blockBytes+len(blk.Data) > workerBlockBytes {
+			w.Packet(data, m) // sparse packets: a copy is cheaper than their blocks
+			return
+		}
 		blk.Retain()
 		b.blocks = append(b.blocks, blk)
+		b.blockBytes += len(blk.Data)
 	}
 	b.lentBytes += len(data)
 	b.items = append(b.items, workItem{m: m, lent: data})
@@ -350,7 +362,7 @@ func (w *Workers) retire() {
 		blk.Release()
 		b.blocks[i] = nil
 	}
-	b.blocks, b.lentBytes = b.blocks[:0], 0
+	b.blocks, b.lentBytes, b.blockBytes = b.blocks[:0], 0, 0
 	for i := range b.out {
 		b.out[i].rec.reset()
 		b.out[i].parts = b.out[i].parts[:0]
