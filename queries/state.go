@@ -17,7 +17,8 @@ import (
 const stagingPrefix = ".tmon-run-"
 
 // oldPrefix starts the folder a finishing replay moves the previous run
-// into before moving its own tables in place (store.Run.Finish).
+// into before moving its own tables in place (store.Run.Finish; engine/
+// store's OldPrefix, repeated as stagingPrefix is: TestPrefixesAreStores).
 const oldPrefix = ".tmon-old-"
 
 // RunState says whether an output folder is still being written.

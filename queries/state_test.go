@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/store"
 )
 
 // TestStateFinishing: while a replay ends (store.Run.Finish) it moves the
@@ -60,5 +62,14 @@ func TestStateFinishing(t *testing.T) {
 	}
 	if folderPID(".tmon-run-123-abc") != 123 || folderPID(".tmon-old-45-x") != 45 || folderPID(".tmon-old-x") != 0 {
 		t.Error("folderPID")
+	}
+}
+
+// TestPrefixesAreStores: the hidden folder names queries looks for are the
+// ones engine/store writes (repeated here: queries imports no engine
+// package but observe).
+func TestPrefixesAreStores(t *testing.T) {
+	if stagingPrefix != store.StagingPrefix || oldPrefix != store.OldPrefix {
+		t.Errorf("queries %q %q, store %q %q", stagingPrefix, oldPrefix, store.StagingPrefix, store.OldPrefix)
 	}
 }

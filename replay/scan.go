@@ -14,6 +14,14 @@ func ScanInterfaces(path string) ([]Interface, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return f.ScanInterfaces(), nil
+}
+
+// ScanInterfaces reads the rest of a File just opened (Open, NewReader)
+// as the function ScanInterfaces reads a path, and returns every
+// interface it describes: for a capture already in memory (bench
+// --preload). The File is left at its end.
+func (f *File) ScanInterfaces() []Interface {
 	if f.format == FormatPcapNG && f.pendErr == nil {
 		for {
 			b, err := f.readBlock()
@@ -25,5 +33,5 @@ func ScanInterfaces(path string) ([]Interface, error) {
 			}
 		}
 	}
-	return f.Interfaces(), nil
+	return f.Interfaces()
 }

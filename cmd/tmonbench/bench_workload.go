@@ -74,8 +74,7 @@ func benchFile(path string, data [][]byte, i int) (*replay.File, error) {
 }
 
 // scanBytes names the interfaces of a preloaded capture as scanIfaces
-// names a file's: it reads every record (damage ends the reading and
-// keeps the interfaces described before it, as replay.ScanInterfaces).
+// names a file's (File.ScanInterfaces, the same reading).
 func scanBytes(c *pipeline.Capture, data []byte) error {
 	if c.Iface != "" {
 		return nil
@@ -85,14 +84,7 @@ func scanBytes(c *pipeline.Capture, data []byte) error {
 		return err
 	}
 	defer f.Close()
-	if f.Format() == replay.FormatPcapNG {
-		for { // to io.EOF, or damage: keep what was described
-			if _, _, err := f.Next(); err != nil {
-				break
-			}
-		}
-	}
-	for _, it := range f.Interfaces() {
+	for _, it := range f.ScanInterfaces() {
 		c.Ifaces = append(c.Ifaces, it.Name)
 	}
 	return nil

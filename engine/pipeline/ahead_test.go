@@ -138,9 +138,12 @@ func TestAheadZeroAllocs(t *testing.T) {
 // released: a packet read after its batch gave its block back shows it.
 type lendScript struct {
 	script
-	cur            *pkt.Block
-	w              int
-	made, recycled atomic.Int64
+	cur                     *pkt.Block
+	w                       int
+	made, recycled, maxLive atomic.Int64
+	// sparse: each packet in a 64 KiB block of its own, as a replay.File
+	// lends the packets a filter passes one in a block
+	sparse bool
 }
 
 func (s *lendScript) Next() ([]byte, pkt.Meta, error) {
@@ -148,12 +151,18 @@ func (s *lendScript) Next() ([]byte, pkt.Meta, error) {
 	if err != nil {
 		return data, m, err
 	}
-	if s.cur == nil || s.w+len(data) > len(s.cur.Data) {
+	if s.cur == nil || s.sparse || s.w+len(data) > len(s.cur.Data) {
 		if s.cur != nil {
 			s.cur.Release()
 		}
-		s.cur, s.w = pkt.NewBlock(max(4096, len(data)), s.recycle), 0
-		s.made.Add(1)
+		size := max(4096, len(data))
+		if s.sparse {
+			size = 64 << 10
+		}
+		s.cur, s.w = pkt.NewBlock(size, s.recycle), 0
+		if live := s.made.Add(1) - s.recycled.Load(); live > s.maxLive.Load() {
+			s.maxLive.Store(live)
+		}
 	}
 	p := s.cur.Data[s.w : s.w+len(data)]
 	copy(p, data)
@@ -203,33 +212,6 @@ func TestAheadLends(t *testing.T) {
 	}
 }
 
-// sparseLender lends each packet in a block of its own (64 KiB), as a
-// replay.File does for packets a filter passes one in a block: it counts
-// the blocks not yet given back, and the most at once.
-type sparseLender struct {
-	script
-	cur                     *pkt.Block
-	made, recycled, maxLive atomic.Int64
-}
-
-func (s *sparseLender) Next() ([]byte, pkt.Meta, error) {
-	data, m, err := s.script.Next()
-	if err != nil {
-		return data, m, err
-	}
-	if s.cur != nil {
-		s.cur.Release()
-	}
-	s.cur = pkt.NewBlock(64<<10, func(*pkt.Block) { s.recycled.Add(1) })
-	s.made.Add(1)
-	if live := s.made.Load() - s.recycled.Load(); live > s.maxLive.Load() {
-		s.maxLive.Store(live)
-	}
-	return s.cur.Data[:copy(s.cur.Data, data)], m, nil
-}
-
-func (s *sparseLender) Lent() *pkt.Block { return s.cur }
-
 // TestAheadBoundsBlocksHeld: packets lent one a block are copied once a
 // batch holds aheadBlockBytes of blocks, so the blocks held stay bounded
 // whatever the packets per block: at most aheadBatches batches of
@@ -240,7 +222,7 @@ func TestAheadBoundsBlocksHeld(t *testing.T) {
 	for i := range sizes {
 		sizes[i] = 100
 	}
-	src := &sparseLender{script: script{sizes: sizes}}
+	src := &lendScript{script: script{sizes: sizes}, sparse: true}
 	a := newAhead(src)
 	for i := range sizes {
 		data, _, err := a.Next()

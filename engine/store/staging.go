@@ -23,6 +23,10 @@ const (
 // run from there: see queries.State).
 const StagingPrefix = stagingPrefix
 
+// OldPrefix starts the name of the folder Finish sets the previous run
+// aside in (queries.State waits while a live process has one).
+const OldPrefix = oldPrefix
+
 // ours reports whether name is one of the run's hidden folders.
 func ours(name string) bool {
 	return strings.HasPrefix(name, stagingPrefix) || strings.HasPrefix(name, oldPrefix)
