@@ -20,7 +20,7 @@ import (
 // packets.
 func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
-	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine, the fastest on 2 cores: README, Speed)")
+	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine, the fastest on 2 cores: docs/speed.md)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores 3-12 % more CPU for no measured wall gain)")
 	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")
@@ -29,7 +29,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
 	memPath := fs.String("memprofile", "", "write a heap profile of the last full run, at its largest live heap, to `FILE`")
 	memLimit := fs.Int64("memory-limit", bench.DefaultMemoryLimit>>20, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT), lifted for the rest of a run whose live heap outgrows 90 % of it; 0: none. Ignored when GOMEMLIMIT is set")
-	asJSON := fs.Bool("json", false, "print the report as JSON (its fields: README, Speed; ratios null where the text says n/a)")
+	asJSON := fs.Bool("json", false, "print the report as JSON (its fields: docs/speed.md; ratios null where the text says n/a)")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
 	return "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.", func(args []string, stdout, stderr io.Writer) error {
@@ -83,7 +83,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 // probes (pipeline.Options.ReadAhead): with 3 cores or more, so the reader,
 // the probes and the collector each have one. On 2 cores the total CPU
 // bounds the run and the copy into the read-ahead batches costs more than
-// the overlap gives (measured on the 5M corpus: README, Speed).
+// the overlap gives (measured on the 5M corpus: docs/speed.md).
 func readAheadDefault() bool { return runtime.GOMAXPROCS(0) > 2 }
 
 // benchCapture opens a capture for bench: from its path, or from its

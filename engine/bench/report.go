@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// WriteJSON writes the report as one indented JSON object (README,
-// Speed, lists its fields). Where the text report says n/a, the JSON says
+// WriteJSON writes the report as one indented JSON object (docs/speed.md
+// lists its fields). Where the text report says n/a, the JSON says
 // null: the ratios of a capture too small for them (Small), and the
 // stages of a profile under MinProfileSamples samples.
 func (r *Report) WriteJSON(w io.Writer) error {

@@ -31,7 +31,7 @@ func (f *ackAfterRows) SendAck(ack []byte, to netip.AddrPort) error {
 // arrives (its run finished), the server writes at once, not at the next
 // WriteEvery (1 h here), and acknowledges the report only after that
 // write: a probe process ends once acknowledged, so a query right after
-// it sees its rows (the README's separate-process recipe). The other
+// it sees its rows (the separate-process recipe of docs/processes.md). The other
 // frames are acknowledged at once.
 func TestServerWritesFinishedProbeAtOnce(t *testing.T) {
 	sink := &recordSink{}

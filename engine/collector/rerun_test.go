@@ -13,7 +13,7 @@ import (
 )
 
 // distConfig is samples/dist.yaml without the keys and collectors: the
-// one-way class of README "Separate processes over UDP".
+// one-way class of docs/processes.md.
 const distConfig = `
 interval_s: 10
 probes: [{name: A}, {name: B}]
@@ -32,8 +32,8 @@ classes:
       time_unit_ns: 1000
 `
 
-// TestProbeRestartedOnItsCapture: the new-user trial of README "Separate
-// processes over UDP": probe A killed 5 s into its realtime replay of
+// TestProbeRestartedOnItsCapture: the new-user trial of docs/processes.md
+// (probe A killed 5 s into its realtime replay of
 // oneway-udp/A.pcap (its run epoch 7: the frames built in those 5 s
 // arrived) and restarted on the same capture (epoch 8: every frame again,
 // from the start), B undisturbed. The oneway_loss rows are those of the

@@ -14,7 +14,7 @@ import (
 type TUI struct {
 	// Keys remaps TUI actions to keys, e.g. {quit: [x, ctrl+c]}: bubbletea
 	// key names ("ctrl+n", "pgdown", "x"); the help shows the first. The
-	// action names are the TUI's (press ? inside, or see the README); every
+	// action names are the TUI's (press ? inside, or see docs/tui.md); every
 	// tmonbench command that loads the file refuses an unknown one, or a
 	// key bound to two actions, naming its line (KeyError).
 	Keys map[string][]string `yaml:"keys"`

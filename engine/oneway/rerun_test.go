@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestLabUDPProbeRestartReplays: the new-user trial of README "Separate
-// processes over UDP" (samples/dist.yaml: hops A and B, 16-bit
+// TestLabUDPProbeRestartReplays: the new-user trial of docs/processes.md (
+// samples/dist.yaml: hops A and B, 16-bit
 // signatures, whole µs, 5 s timeout, 10 s intervals) with probe A killed
 // after killS seconds of its realtime replay of oneway-udp/A.pcap (the PDU
 // it was building is lost) and restarted on the same capture: a new run

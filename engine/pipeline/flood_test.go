@@ -173,7 +173,7 @@ func floodRun(t testing.TB, n, maxFlows int) (uint64, uint64, *countSink, *pipel
 }
 
 // Memory budget of a probe and its in-process collector at the default
-// configuration (README "Memory budget"): fixed analyser tables, bytes
+// configuration (docs/memory.md): fixed analyser tables, bytes
 // per max_flows slot, the collector's retired-flow set and the sender's
 // queue bound.
 const (
