@@ -62,6 +62,38 @@ type LiveFlow struct {
 	SrcPort, DstPort    uint16  // 0 when absent or not split by
 	Packets             uint64  // IP packets in the interval
 	Bytes               uint64  // IP bytes in the interval
+	// CoveredStartNs (Unix ns) and CoveredS (seconds) are the part of the
+	// interval the capture covered (observe.IntervalFlow.CoveredS): the
+	// rates divide by CoveredS, not IntervalS.
+	CoveredStartNs int64
+	CoveredS       float64
+}
+
+// mbps is the flow's IP throughput in Mbit/s over the capture time its
+// interval's counters cover (CoveredS); ok is false when that is no time
+// (a capture of one instant).
+func (f LiveFlow) mbps() (mbps float64, ok bool) {
+	if f.CoveredS <= 0 {
+		return 0, false
+	}
+	return float64(f.Bytes) * 8 / f.CoveredS / 1e6, true
+}
+
+// mbpsText is mbps to the kbit/s, "·" without a rate.
+func (f LiveFlow) mbpsText() string {
+	if r, ok := f.mbps(); ok {
+		return fmt.Sprintf("%.3f", r)
+	}
+	return "·"
+}
+
+// rateWindow says what time a flow's rate covers: the whole interval, or
+// the part of it the capture covered (a run started or ended inside it).
+func (f LiveFlow) rateWindow(dated bool) string {
+	if f.CoveredS >= f.IntervalS {
+		return fmt.Sprintf("Mbit/s over the interval's %g s", f.IntervalS)
+	}
+	return fmt.Sprintf("Mbit/s over the %.3f s captured of the %g s interval (from %s)", f.CoveredS, f.IntervalS, stamp(f.CoveredStartNs, dated))
 }
 
 // name is the flow's readable name as in the flows table
@@ -367,16 +399,12 @@ func busiestFlows(e *env, w, n int) string {
 			last = f
 		}
 	}
-	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes over the engines' last closed interval (%s, %g s), every second", fmtTime(last.IntervalStartNs), last.IntervalS), w)) + "\n")
+	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes in the last closed interval, %s +%g s; %s", stamp(last.IntervalStartNs, e.dated), last.IntervalS, last.rateWindow(e.dated)), w)) + "\n")
 	pw, iw := nameWidths(fs, func(f LiveFlow) (string, string) { return f.Probe, f.Iface }, 10, 8, w-112) // the row's 112 columns
 	fmt.Fprintf(&b, "%-*s %-*s %-7s %-50s %9s %12s %9s\n", pw, "probe", iw, "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
 	for _, f := range fs {
-		mbps := 0.0
-		if f.IntervalS > 0 {
-			mbps = float64(f.Bytes) * 8 / f.IntervalS / 1e6
-		}
-		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-50s %9s %12s %9.3f", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), cut(f.name(), 50),
-			human(int64(f.Packets)), human(int64(f.Bytes)), mbps), w) + "\n")
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-50s %9s %12s %9s", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), cut(f.name(), 50),
+			human(int64(f.Packets)), human(int64(f.Bytes)), f.mbpsText()), w) + "\n")
 	}
 	return b.String()
 }

@@ -64,7 +64,8 @@ func liveSnaps() []LiveStatus {
 func liveFlows(k int) []LiveFlow {
 	const start = int64(1_795_964_250_000_000_000) // 2026-11-29 14:57:30 UTC
 	mk := func(class string, id uint64, sport, dport uint16, pk, by uint64) LiveFlow {
-		return LiveFlow{Probe: "A", Iface: "if0", Class: class, FlowID: id, IntervalStartNs: start + int64(k)*10e9, IntervalS: 10, Protocol: 6,
+		return LiveFlow{Probe: "A", Iface: "if0", Class: class, FlowID: id, IntervalStartNs: start + int64(k)*10e9, IntervalS: 10,
+			CoveredStartNs: start + int64(k)*10e9, CoveredS: 10, Protocol: 6,
 			SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: sport, DstPort: dport, Packets: pk, Bytes: by}
 	}
 	ctl := uint64(900)
@@ -487,7 +488,7 @@ func TestLiveRowsScreens(t *testing.T) {
 func TestLiveFlowPackets(t *testing.T) {
 	out := replayed(t, ftpLab)
 	s := liveSnaps()[1]
-	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "ftp", FlowID: 40, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
+	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "ftp", FlowID: 40, IntervalStartNs: 1795964262_000000000, IntervalS: 1, CoveredStartNs: 1795964262_000000000, CoveredS: 1,
 		FirstSeenNs: 1795964260040554667, Protocol: 6, SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: 40171, DstPort: 37982,
 		Packets: 1000, Bytes: 1_500_000}}
 	m := liveModel(t, out, []LiveStatus{s})
@@ -595,7 +596,7 @@ func TestLiveFlowsNarrow(t *testing.T) {
 // screen, not "loading flow …" for ever, and esc goes back.
 func TestLiveFlowNotWrittenYet(t *testing.T) {
 	s := liveSnaps()[1]
-	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "all", FlowID: 99999, IntervalStartNs: 1795964262_000000000, IntervalS: 1,
+	s.Flows = []LiveFlow{{Probe: "A", Iface: "if0", Class: "all", FlowID: 99999, IntervalStartNs: 1795964262_000000000, IntervalS: 1, CoveredStartNs: 1795964262_000000000, CoveredS: 1,
 		Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 1, Bytes: 100}}
 	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
 	expect := screenHas(t, m)

@@ -50,16 +50,8 @@ var liveCols = [...]struct {
 	{"name", false, 46, LiveFlow.name, func(a, b LiveFlow) int { return cmp.Compare(a.name(), b.name()) }},
 	{"packets", true, 9, func(f LiveFlow) string { return human(int64(f.Packets)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Packets, b.Packets) }},
 	{"bytes", true, 12, func(f LiveFlow) string { return human(int64(f.Bytes)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Bytes, b.Bytes) }},
-	{"Mbit/s", true, 9, func(f LiveFlow) string { return fmt.Sprintf("%.3f", f.mbps()) }, func(a, b LiveFlow) int { return cmp.Compare(a.mbps(), b.mbps()) }},
+	{"Mbit/s", true, 9, LiveFlow.mbpsText, func(a, b LiveFlow) int { x, _ := a.mbps(); y, _ := b.mbps(); return cmp.Compare(x, y) }},
 	{"flow_id", true, 8, func(f LiveFlow) string { return fmt.Sprint(f.FlowID) }, func(a, b LiveFlow) int { return cmp.Compare(a.FlowID, b.FlowID) }},
-}
-
-// mbps is the flow's IP throughput over its interval in Mbit/s.
-func (f LiveFlow) mbps() float64 {
-	if f.IntervalS <= 0 {
-		return 0
-	}
-	return float64(f.Bytes) * 8 / f.IntervalS / 1e6
 }
 
 func newLiveFlowsTab(e *env) *liveFlowsTab {
@@ -205,7 +197,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	var b strings.Builder
 	fs := t.flows(e)
 	t.cur = t.find(fs)
-	t.pageH = max(h-3, 1)
+	t.pageH = max(h-4, 1) // the info line, the header, the rates' window below
 	if t.cur < t.top {
 		t.top = t.cur
 	}
@@ -218,17 +210,20 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	if t.asc {
 		dir = "↑"
 	}
-	info := "waiting for the engines' first snapshot"
+	info, window := "waiting for the engines' first snapshot", ""
 	switch {
 	case e.snap != nil && len(fs) == 0:
 		info = e.snap.noFlows()
 	case len(fs) > 0:
-		last := fs[0].IntervalStartNs
+		last := fs[0]
 		for _, f := range fs {
-			last = max(last, f.IntervalStartNs)
+			if f.IntervalStartNs > last.IntervalStartNs {
+				last = f
+			}
 		}
 		info = fmt.Sprintf("row %d of %d · sorted by %s %s · live: the engines' last closed interval, %s +%g s",
-			t.cur+1, len(fs), c.name, dir, stamp(last, e.dated), fs[0].IntervalS)
+			t.cur+1, len(fs), c.name, dir, stamp(last.IntervalStartNs, e.dated), last.IntervalS)
+		window = last.rateWindow(e.dated)
 	}
 	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
 	widths, first := t.layout(w)
@@ -269,6 +264,9 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 			line = st.selected.Render(pad(line, w))
 		}
 		b.WriteString(line + "\n")
+	}
+	if window != "" {
+		b.WriteString(st.dim.Render(cut(window, w)) + "\n")
 	}
 	return b.String()
 }

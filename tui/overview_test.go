@@ -198,7 +198,7 @@ func TestLiveProbeNamesWhole(t *testing.T) {
 	s := &LiveStatus{
 		Ifaces: []LiveIface{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Packets: 1000, Bytes: 64000, KernelDrops: 0}},
 		Probes: []LiveProbe{{Name: "ip-172-31-20-144", Packets: 1000}},
-		Flows: []LiveFlow{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Class: "all", FlowID: 1, IntervalS: 1,
+		Flows: []LiveFlow{{Probe: "ip-172-31-20-144", Iface: "enp0s31f6+enp0s31f7", Class: "all", FlowID: 1, IntervalS: 1, CoveredS: 1,
 			Protocol: 17, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 5000, DstPort: 6000, Packets: 10, Bytes: 1000}},
 	}
 	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), snap: s}

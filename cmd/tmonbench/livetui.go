@@ -54,7 +54,8 @@ func (f *liveFeed) Status() tui.LiveStatus {
 	for _, f := range o.Flows {
 		s.Flows = append(s.Flows, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
 			IntervalStartNs: f.IntervalStart, IntervalS: f.IntervalS, FirstSeenNs: f.FirstSeen, Protocol: f.Protocol,
-			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes})
+			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes,
+			CoveredStartNs: f.CoveredStart, CoveredS: f.CoveredS})
 	}
 	return s
 }

@@ -25,11 +25,11 @@ func TestLiveFeedFlows(t *testing.T) {
 		t.Fatalf("flows before any snapshot: %v", s.Flows)
 	}
 	in := observe.IntervalFlow{Probe: "A", Interface: "if0", Class: "all", FlowID: 7, IntervalStart: 1e18, IntervalS: 10,
-		IPVersion: 4, Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
+		CoveredStart: 1e18 + 3e9, CoveredS: 7, IPVersion: 4, Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
 	l.Publish(&observe.Snapshot{State: "capturing", Flows: []observe.IntervalFlow{in}})
 	got := f.Status().Flows
 	want := tui.LiveFlow{Probe: "A", Iface: "if0", Class: "all", FlowID: 7, IntervalStartNs: 1e18, IntervalS: 10,
-		Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
+		CoveredStartNs: 1e18 + 3e9, CoveredS: 7, Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("flows %+v, want %+v", got, want)
 	}

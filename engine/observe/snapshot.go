@@ -131,6 +131,15 @@ type IntervalFlow struct {
 	SrcPort, DstPort        uint16
 	Packets                 uint64 // IP packets in the interval
 	Bytes                   uint64 // IP bytes in the interval
+	// CoveredStart (Unix ns) and CoveredS (seconds) are the part of the
+	// interval the capture covered: from the later of the interval's start
+	// and the run's first packet to the earlier of its end and the probe
+	// clock at its close (the last packet when the run ended inside it).
+	// A rate over the interval is Bytes over CoveredS, not IntervalS (a
+	// 10.9 s capture inside a 60 s interval moved its bytes in 10.9 s);
+	// CoveredS is 0 when the capture is one instant (one packet).
+	CoveredStart int64
+	CoveredS     float64
 }
 
 // Snapshotter is anything that gives a Snapshot of a running engine: a

@@ -108,6 +108,7 @@ type Probe struct {
 	intervalNs    int64
 	intervalStart int64 // start of the current interval, Unix ns; 0 before the first packet
 	nowNs         int64 // probe clock: the latest capture time seen
+	firstNs       int64 // probe clock when the probe started (its first packet, or a live tick)
 	active        []*flow.Flow
 	started       bool
 	closed        bool
@@ -407,7 +408,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	}
 	if !p.started {
 		p.intervalStart = floorDiv(m.TimeNs, p.intervalNs)
-		p.nowNs = m.TimeNs
+		p.nowNs, p.firstNs = m.TimeNs, m.TimeNs
 		p.start(m.TimeNs)
 	}
 	if m.TimeNs > p.nowNs {
@@ -476,7 +477,7 @@ func (p *Probe) Tick(nowNs int64) {
 		// run that sees no packet still has its probe_start and
 		// probe_stop.
 		p.intervalStart = floorDiv(nowNs, p.intervalNs)
-		p.nowNs = nowNs
+		p.nowNs, p.firstNs = nowNs, nowNs
 		p.start(nowNs)
 	}
 	p.tickClock(nowNs)
@@ -787,7 +788,8 @@ func (p *Probe) reportActive() {
 		}
 	}
 	p.active = p.active[:0]
-	p.top.closed(p.intervalStart, p.intervalNs)
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	p.top.closed(p.intervalStart, p.intervalNs, max(p.intervalStart, p.firstNs), min(end, p.nowNs))
 	p.closeRTT()
 }
 

@@ -28,6 +28,9 @@ type topFlows struct {
 	nLast        int
 	lastStart    int64 // start of the interval last holds (Unix ns)
 	lastLengthNs int64
+	// the capture time last's counters cover within that interval (Unix
+	// ns, [coveredLo, coveredHi)): observe.IntervalFlow.CoveredStart
+	coveredLo, coveredHi int64
 }
 
 // note offers f's interval counters (before they are reset).
@@ -79,8 +82,10 @@ func (t *topFlows) down(i int) {
 }
 
 // closed makes the flows noted so far the latest closed interval's, the
-// interval starting at startNs and lasting lengthNs.
-func (t *topFlows) closed(startNs, lengthNs int64) {
+// interval starting at startNs and lasting lengthNs, of which the capture
+// covered [lo, hi) (lo the run's first packet when later than startNs, hi
+// the probe clock at the close when earlier than the interval's end).
+func (t *topFlows) closed(startNs, lengthNs, lo, hi int64) {
 	t.last, t.nLast = t.heap, t.n
 	slices.SortFunc(t.last[:t.nLast], func(a, b topFlow) int {
 		switch {
@@ -92,6 +97,7 @@ func (t *topFlows) closed(startNs, lengthNs int64) {
 		return 0
 	})
 	t.n, t.lastStart, t.lastLengthNs = 0, startNs, lengthNs
+	t.coveredLo, t.coveredHi = lo, max(hi, lo)
 }
 
 // AppendSnapshot adds the probe's counters, its channels' transport state
@@ -150,6 +156,7 @@ func (p *Probe) appendFlows(out []observe.IntervalFlow) []observe.IntervalFlow {
 	for _, x := range t.last[:t.nLast] {
 		k := x.key
 		f := observe.IntervalFlow{Probe: p.id.Name, FlowID: x.id, IntervalStart: t.lastStart, IntervalS: float64(t.lastLengthNs) / 1e9, FirstSeen: x.firstNs,
+			CoveredStart: t.coveredLo, CoveredS: float64(t.coveredHi-t.coveredLo) / 1e9,
 			IPVersion: k.IPVersion, Protocol: k.Protocol, SrcPort: k.SrcPort, DstPort: k.DstPort, Packets: x.packets, Bytes: x.ipBytes}
 		if int(k.Class) < len(p.classes) {
 			f.Class = p.classes[k.Class].cfg.Name
