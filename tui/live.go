@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -288,6 +289,11 @@ func (m *Model) pollLive() tea.Cmd {
 	})
 }
 
+// liveLegend follows the live panel's title: the captured bytes and the
+// IP bytes of the same packets differ (a snaplen of 256 keeps 1.1 MB of
+// 5.4 MB), and the labels say why.
+const liveLegend = "  captured B: snaplen-cut · IP bytes: on the wire · engines' counters, every second"
+
 // livePanel draws the live section of the overview: per interface what
 // the engines counted so far, the PDU channels, the capture rate over
 // the last minutes and, when the body (h lines) has room, the busiest
@@ -302,7 +308,10 @@ func livePanel(e *env, w, bodyH int) string {
 	if s.Done {
 		title += " · ended"
 	}
-	b.WriteString(st.section.Render(title) + st.dim.Render("  engines' counters, every second") + "\n")
+	// captured B (what the capture kept of each frame, cut at its snaplen)
+	// and the IP bytes below (IP total lengths, as on the wire) count the
+	// same packets: say which is which before the rest, cut first
+	b.WriteString(st.section.Render(title) + st.dim.Render(cut(liveLegend, max(w-ansi.StringWidth(title), 0))) + "\n")
 	pw, iw := nameWidths(s.Ifaces, func(i LiveIface) (string, string) { return i.Probe, i.Iface }, 10, 8, w-80) // the row's 80 columns
 	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "packets", "pkt/s", "captured B", "flows", "malformed", "drops")
 	shown := map[string]bool{}

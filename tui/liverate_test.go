@@ -1,10 +1,13 @@
 package tui
 
 import (
+	"io"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // tcpMixSnap is the final snapshot of the lab's tcp-mix replay at A: the
@@ -53,5 +56,22 @@ func TestLiveRateOverCaptured(t *testing.T) {
 	one.CoveredS = 0
 	if got := one.mbpsText(); got != "·" {
 		t.Errorf("a flow over no time: %q, want ·", got)
+	}
+}
+
+// TestLiveBytesLegend: the live panel's captured bytes (snaplen-cut: the
+// lab's tcp-mix at A, snaplen 256, keeps 1,124,561 B of its 6,436 frames)
+// and the IP bytes beside them (5,389,752, the IP total lengths on the
+// wire; tshark -T fields -e frame.cap_len -e ip.len, summed) read as a contradiction unless the screen says
+// which is which: its title line does, within 80 columns, even when the
+// run has ended.
+func TestLiveBytesLegend(t *testing.T) {
+	s := tcpMixSnap()
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), snap: &s}
+	for _, w := range []int{80, 120} {
+		title := strings.SplitN(livePanel(e, w, 20), "\n", 2)[0]
+		if !strings.HasPrefix(title, "Live · replaying · ended  captured B: snaplen-cut · IP bytes: on the wire") || ansi.StringWidth(title) > w {
+			t.Errorf("width %d: title line %q", w, title)
+		}
 	}
 }
