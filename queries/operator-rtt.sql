@@ -1,6 +1,6 @@
--- operator-rtt: round trips per hour, probe and kind: samples, ms mean and max, and the upper bounds of the bins holding p50/p90/p99 (needs tmonbench rollup)
+-- operator-rtt: round trips per hour, probe and kind: samples, ms mean and max, and the upper bounds of the bins holding p50/p99 (p90: --wide) (needs tmonbench rollup)
 -- The columns of `wide` (wide/operator-rtt.sql, `tmonbench query --wide operator-rtt`: stddev,
--- min and both bounds of each percentile) that fit 120 columns.
+-- min, p90 and both bounds of each percentile) that fit 120 columns.
 SELECT
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
     probe,
@@ -8,7 +8,6 @@ SELECT
     samples,
     mean_ms,
     p50_hi_ms,
-    p90_hi_ms,
     p99_hi_ms,
     max_ms
 FROM wide

@@ -1,5 +1,6 @@
 -- operator: per hour, probe and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
--- The columns of `wide` (wide/operator.sql, `tmonbench query --wide operator`), shorter names to fit 120 columns.
+-- The columns of `wide` (wide/operator.sql, `tmonbench query --wide operator`), shorter names to fit 120 columns
+-- (mean_bytes, sd_bytes: the packet size mean and standard deviation).
 SELECT
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
     probe,
@@ -7,8 +8,8 @@ SELECT
     flows,
     packets,
     bytes,
-    mean_packet_bytes AS mean_pkt_bytes,
-    stddev_packet_bytes AS stddev_pkt_bytes,
+    mean_packet_bytes AS mean_bytes,
+    stddev_packet_bytes AS sd_bytes,
     tcp_syn AS syn,
     tcp_fin AS fin,
     tcp_rst AS rst

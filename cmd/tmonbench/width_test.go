@@ -14,11 +14,16 @@ import (
 	"github.com/tmonbench/tmonbench/queries"
 )
 
-// TestNamedQueriesFit120 runs every named query with --width 120 over two
+// TestNamedQueriesFit120 runs every named query with --width 120 over three
 // lab outputs (the FTP lab with the default configuration, the one-way
-// UDP lab with samples/oneway-lab.yaml, both rolled up): every line fits
-// 120 columns, every query prints a boxed table (never the vertical
-// layout) with no cell cut (but events' free-text messages), and ratios
+// UDP lab with samples/oneway-lab.yaml, and every lab capture together
+// with the default configuration, as a newcomer's first try makes it: its
+// probes are named dir/file, dns-snmp-ntp/RC the longest; all rolled up):
+// every line fits 120 columns, every query prints a boxed table (never
+// the vertical layout) with no cell cut (but events' free-text messages)
+// and no column left out (a trial saw operator drop rst and
+// conversations a column, top-flows duration_s, operator-rtt cut its
+// kinds, on the lab together), and ratios
 // print as percentages (no *ratio* column; *_pct columns with at most 3
 // decimals). A query with a wide form prints it with --wide: other
 // columns (more of them, or operator's longer names), as many rows.
@@ -28,9 +33,20 @@ func TestNamedQueriesFit120(t *testing.T) {
 	outs := map[string][]string{
 		"ftp":    {"replay", "-q", "--out", filepath.Join(tmp, "ftp")},
 		"oneway": {"replay", "-q", "--config", filepath.Join("..", "..", "samples", "oneway-lab.yaml"), "--out", filepath.Join(tmp, "oneway")},
+		"lab":    {"replay", "-q", "--out", filepath.Join(tmp, "lab")},
 	}
 	for name, args := range outs {
 		for _, f := range []string{"A", "B", "RC", "RS"} {
+			if name == "lab" {
+				for _, dir := range []string{"dns-snmp-ntp", "frag", "ftp", "oneway-icmp", "oneway-udp", "tcp-mix"} {
+					p := filepath.Join(lab, dir, f+".pcap")
+					if dir == "oneway-icmp" {
+						p += ".gz"
+					}
+					args = append(args, p)
+				}
+				continue
+			}
 			args = append(args, filepath.Join(lab, map[string]string{"ftp": "ftp", "oneway": "oneway-udp"}[name], f+".pcap"))
 		}
 		if code, _, stderr := tmon(t, args...); code != 0 {
@@ -42,7 +58,7 @@ func TestNamedQueriesFit120(t *testing.T) {
 	}
 	pct := 0
 	for _, q := range queries.List() {
-		for _, name := range []string{"ftp", "oneway"} {
+		for _, name := range []string{"ftp", "oneway", "lab"} {
 			out := filepath.Join(tmp, name)
 			code, stdout, stderr := tmon(t, "query", "--out", out, "--width", "120", q.Name)
 			if code != 0 {
@@ -53,8 +69,12 @@ func TestNamedQueriesFit120(t *testing.T) {
 					t.Errorf("query %s on %s: a line of %d columns: %q", q.Name, name, w, l)
 				}
 			}
-			if !strings.HasPrefix(stdout, "┌") || (strings.Contains(stdout, "…") && q.Name != "events") {
-				t.Errorf("query %s on %s: not a boxed table of uncut cells at 120 columns:\n%s", q.Name, name, stdout)
+			// tcp on the lab together (130 columns: irtt_ms left out) waits
+			// for the branch that reworks its RTT column (h-hs): the lead
+			// drops this exception when merging it
+			leftOut := strings.Contains(stdout, "not shown") && (q.Name != "tcp" || name != "lab")
+			if !strings.HasPrefix(stdout, "┌") || (strings.Contains(stdout, "…") && q.Name != "events") || leftOut {
+				t.Errorf("query %s on %s: not a boxed table of uncut cells and every column at 120 columns:\n%s", q.Name, name, stdout)
 			}
 			rows := csvRows(t, "--out", out, q.Name)
 			if q.HasWide() {
