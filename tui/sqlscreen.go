@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -120,6 +121,14 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			return cmd
 		}
 		k := e.keys
+		if r, ok := s.startsSQL(k, msg); ok {
+			// typed straight in: a new query begins with this character
+			// ("select …" lost its s to sort and its e to the editor)
+			s.editing = true
+			s.editor.Reset()
+			s.editor.InsertRune(r)
+			return s.editor.Focus()
+		}
 		switch {
 		case key.Matches(msg, k.Filter), msg.String() == "e", msg.String() == "i":
 			s.editing = true
@@ -183,7 +192,7 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 		return b.String()
 	}
 	if s.res == nil {
-		b.WriteString(st.section.Render("Named queries") + st.dim.Render("  enter runs · / or e writes your own SQL") + "\n")
+		b.WriteString(st.section.Render("Named queries") + st.dim.Render("  enter runs · type SQL to write your own (or / or e)") + "\n")
 		for i, q := range s.named {
 			line := fmt.Sprintf("  %-14s %s", q.Name, q.Description)
 			if q.NeedsRollup {
@@ -208,6 +217,26 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 	b.WriteString(resultTable(e, page, w, s.pageN) + "\n")
 	b.WriteString(st.dim.Render(fmt.Sprintf("rows %d–%d of %d · ←/→ columns · esc: back to the list · / edit", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))))
 	return b.String()
+}
+
+// startsSQL reports whether msg is a printable character that begins a
+// query typed straight in: one this screen does not act on (not its
+// moves, enter, esc, / or e and i that open the editor; the keys of
+// every screen, q, ?, tab and the digits, never come here). r is the
+// character.
+func (s *sqlScreen) startsSQL(k KeyMap, msg tea.KeyMsg) (r rune, ok bool) {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) != 1 || msg.Alt || !unicode.IsPrint(msg.Runes[0]) || unicode.IsSpace(msg.Runes[0]) {
+		return 0, false
+	}
+	if msg.String() == "e" || msg.String() == "i" {
+		return 0, false
+	}
+	for _, b := range []key.Binding{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Filter, k.Enter, k.Back} {
+		if key.Matches(msg, b) {
+			return 0, false
+		}
+	}
+	return msg.Runes[0], true
 }
 
 // columns is the number of columns of the result shown, 0 before a query.
