@@ -112,7 +112,8 @@ func TestGoldenPackets(t *testing.T) {
 
 // TestGoldenTCPScrolled: the TCP screen scrolled right to its last column
 // (history) keeps the connection's endpoints at the left (they scrolled
-// away before: a row of numbers without its connection).
+// away before: a row of numbers without its connection), under their
+// short headers (client, port, server, port).
 func TestGoldenTCPScrolled(t *testing.T) {
 	out := replayed(t, ftpLab)
 	right := make([]string, 14)
@@ -123,7 +124,7 @@ func TestGoldenTCPScrolled(t *testing.T) {
 		step{keys: keys("3"), wait: []string{"TCP", "sorted by start_time"}},
 		step{keys: right, wait: []string{"history", "ShAdDaFf"}})
 	text := stripANSI(v)
-	for _, c := range []string{"client_addr", "server_port", "conn_state", "history"} {
+	for _, c := range []string{"client", "server", "class", "history"} {
 		if !strings.Contains(text, c) {
 			t.Errorf("no %s column in the scrolled view", c)
 		}

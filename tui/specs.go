@@ -32,12 +32,22 @@ func flowsSpec() *tableSpec {
 	}
 }
 
+// tcpSpec lists connections in Zeek conn.log's order (endpoints,
+// duration, bytes, state): at 80 columns the client, the server, the
+// state, the duration and the payload bytes each way show, the
+// retransmissions next, under Zeek's shorter names (orig_bytes: the
+// client's payload bytes; orig_retx its retransmissions), the endpoints
+// staying at the left when the view scrolls (40 columns: at most half of
+// 80).
 func tcpSpec() *tableSpec {
 	return &tableSpec{
 		title: "TCP", table: observe.TableTCPConnections,
-		cols: []string{"probe", "class", "client_addr", "client_port", "server_addr", "server_port", "start_time", "duration_s",
-			"handshake_syn_synack_ms", "client_payload_bytes", "server_payload_bytes", "client_retransmissions",
-			"server_retransmissions", "conn_state", "history"},
+		cols: []string{"client_addr", "client_port", "server_addr", "server_port", "conn_state", "duration_s",
+			"client_payload_bytes", "server_payload_bytes", "client_retransmissions", "server_retransmissions",
+			"handshake_syn_synack_ms", "start_time", "probe", "class", "history"},
+		headers: map[string]string{"client_addr": "client", "client_port": "port", "server_addr": "server", "server_port": "port",
+			"conn_state": "state", "client_payload_bytes": "orig_bytes", "server_payload_bytes": "resp_bytes",
+			"client_retransmissions": "orig_retx", "server_retransmissions": "resp_retx"},
 		sort: "start_time", timeLo: "start_time", timeHi: "end_time",
 		key: []string{"client_addr", "client_port", "server_addr", "server_port"},
 		ep:  queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
@@ -166,4 +176,22 @@ ORDER BY (class = ?) DESC, bytes DESC, flow_id LIMIT 1`
 // send time.
 func resolveOnewayFlow(e *env, name, hop string, t int64) tea.Cmd {
 	return pushCmd(newDetailOfOneway(e, name, hop, t))
+}
+
+// header is the name a column's header shows: its short name (headers),
+// else the column's.
+func (s *tableSpec) header(col string) string {
+	if h, ok := s.headers[col]; ok {
+		return h
+	}
+	return col
+}
+
+// aka says a column's header name in the column chooser when it differs,
+// "" otherwise.
+func (s *tableSpec) aka(col string) string {
+	if h := s.header(col); h != col {
+		return "header " + h
+	}
+	return ""
 }

@@ -40,6 +40,9 @@ type tableSpec struct {
 	// stay at the left when the view scrolls right past them, as long as
 	// they take at most half the width.
 	key []string
+	// headers are shorter header names of long columns (header); sort,
+	// filters and the column chooser use the table's names.
+	headers map[string]string
 }
 
 // pagedTable is a table screen read one page at a time (queries.Pager):
@@ -666,7 +669,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	widths := make([]int, len(t.show))
 	idx := make([]int, len(t.show))
 	for i, c := range t.show {
-		widths[i] = len(c)
+		widths[i] = len(t.spec.header(c))
 		for j, col := range t.cols {
 			if col.Name == c {
 				idx[i] = j
@@ -704,7 +707,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	}
 	var hdr []string
 	for _, i := range vis {
-		s := fmt.Sprintf("%-*s", widths[i], cut(t.show[i], widths[i]))
+		s := fmt.Sprintf("%-*s", widths[i], cut(t.spec.header(t.show[i]), widths[i]))
 		switch {
 		case i == t.colCur:
 			hdr = append(hdr, st.sortCol.Render(s))
@@ -783,7 +786,7 @@ func (t *pagedTable) chooserView(e *env, h int) string {
 		if slices.Contains(t.show, c.Name) {
 			mark = "[x]"
 		}
-		line := fmt.Sprintf("%s %-28s %s", mark, c.Name, c.Type)
+		line := strings.TrimRight(fmt.Sprintf("%s %-28s %-9s %s", mark, c.Name, c.Type, t.spec.aka(c.Name)), " ")
 		if i == t.chCur {
 			line = e.st.selected.Render(line)
 		}
