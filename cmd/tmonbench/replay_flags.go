@@ -84,6 +84,9 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 			}
 		}
 		if a.tui {
+			if err := terminalForTUI(); err != nil { // before --out is touched, as live
+				return nil, usageErr("replay: --tui needs a terminal: %v", err)
+			}
 			a.progress = "never" // the TUI owns the terminal
 		}
 		switch a.progress {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/store"
@@ -63,5 +66,31 @@ func TestClosedPipeKeepsRunning(t *testing.T) {
 				t.Fatalf("run.json: state %q, finished %v, interrupted %v: want a finished run", m.State, m.Finished, m.Interrupted)
 			}
 		})
+	}
+}
+
+// TestReplayTUINeedsTerminal: `replay --tui` with no terminal (a trial ran
+// it with stdin from /dev/null, outside any session's terminal) replayed,
+// failed to draw, then said "interrupted: the tables hold what was observed
+// so far", left an empty output marked interrupted and exited 1. As live's
+// --tui, it is a usage mistake said before anything is opened: exit 2, one
+// line, --out not created.
+func TestReplayTUINeedsTerminal(t *testing.T) {
+	bin := testout.Binary(t)
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(bin, "replay", "--tui", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // a new session: no controlling terminal, /dev/tty fails
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("replay --tui without a terminal: %v, want exit status 2\n%s", err, stderr.String())
+	}
+	if want := "tmonbench replay: --tui needs a terminal: "; !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+		t.Fatalf("stderr %q: want one line starting %q", stderr.String(), want)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("--out %s exists (%v): a usage mistake must not touch it", out, err)
 	}
 }
