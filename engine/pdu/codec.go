@@ -173,6 +173,18 @@ func (d *Dec) Uvarints(ps ...*uint64) {
 	}
 }
 
+// Uint16 reads an unsigned varint holding a 16-bit field (an interface
+// index, a port, a VLAN id): a value above 65,535 is ErrCorrupt and reads
+// as 0, never wrapped onto another interface or port.
+func (d *Dec) Uint16() uint16 {
+	v := d.Uvarint()
+	if v > math.MaxUint16 {
+		d.fail(ErrCorrupt)
+		return 0
+	}
+	return uint16(v)
+}
+
 // Varint reads a zig-zag signed varint (encoding/binary's Varint).
 func (d *Dec) Varint() int64 {
 	u := d.Uvarint()
@@ -256,7 +268,7 @@ func (d *Dec) AddrString() string {
 // AddrPort reads an endpoint written by Enc.AddrPort.
 func (d *Dec) AddrPort() (addr string, port uint16) {
 	addr = d.AddrString()
-	return addr, uint16(d.Uvarint())
+	return addr, d.Uint16()
 }
 
 // Times reads a start and end time written by Enc.Times.

@@ -63,9 +63,9 @@ func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 		corrupt(d)
 	}
 	r.ClientAddr = d.AddrString()
-	r.ClientPort = uint16(d.Uvarint())
+	r.ClientPort = d.Uint16()
 	r.ServerAddr = d.AddrString()
-	r.ServerPort = uint16(d.Uvarint())
+	r.ServerPort = d.Uint16()
 	r.Detail = d.String()
 }
 
