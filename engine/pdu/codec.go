@@ -135,8 +135,12 @@ type Dec struct {
 	// A, when set, keeps the strings and nullable values the decoded
 	// rows hold (String, AddrString and the record decoders' pointers):
 	// decoding then allocates nothing once warmed up.
-	A   *Arena
-	err error
+	A *Arena
+	// Version is the wire version of the frame B comes from when older
+	// than this package's (Header.Version), 0 for Version: the record
+	// decoders read what that version wrote (rtt.DecodeSample).
+	Version uint8
+	err     error
 }
 
 // Err returns the first decoding error.
