@@ -32,7 +32,10 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 				return nil, err
 			}
 		}
-		probes, routes := pipeline.Assign(caps)
+		probes, routes, err := pipeline.Assign(caps)
+		if err != nil {
+			return nil, err
+		}
 		var files []*replay.File
 		var indexers []fileIndex
 		closeAll := func() {

@@ -49,12 +49,10 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		// Open every input first, in the wall time (a pcapng's interface scan can take seconds):
 		// a bad file stops the run before any work. A file's interfaces are its probe's.
 		started := clock()
-		for i := range a.caps {
-			if err := scanIfaces(&a.caps[i]); err != nil {
-				return folderHint(err, a.caps[i].Path, a.folders)
-			}
+		probes, routes, err := assignProbes(a, stderr)
+		if err != nil {
+			return err
 		}
-		probes, routes := assignProbes(a.cfg, a.caps, stderr)
 		var inputs []pipeline.Input
 		var files []*replay.File
 		var manifestInputs []store.Input

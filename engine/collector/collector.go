@@ -297,7 +297,7 @@ func (c *Collector) probe(id uint16) *probeState {
 }
 
 func (c *Collector) decode(h pdu.Header, payload []byte) error {
-	d := pdu.Dec{B: payload, A: &c.arena}
+	d := pdu.Dec{B: payload, A: &c.arena, Version: h.Version}
 	p := c.probe(h.ProbeID)
 	for !d.Done() {
 		switch h.Type {
@@ -387,7 +387,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
 			c.batch.RTTSamples = room(c.batch.RTTSamples, 1) // here: within decodeRow, d would escape
-			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTSamples)
+			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { c.ownSample(p, r) }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
 			c.batch.RTTHistograms = room(c.batch.RTTHistograms, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTHistograms)

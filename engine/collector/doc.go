@@ -31,7 +31,8 @@
 //     replays the journal through a fresh engine.
 //
 // The journal (engine/journal, in <out>/.journal) records, in the order
-// the server makes them: Apply(time, frame header, payload) for every frame
+// the server makes them: Apply(time, frame header, payload; with the
+// frame's wire version when older than pdu.Version) for every frame
 // Check passed (a duplicate without its payload; frames Accept would refuse
 // are not journalled), Liveness(time, silence), ReportRefused(time,
 // counts), Event(...), Switch (the new configuration's effective YAML:

@@ -169,7 +169,7 @@ type RTTSample struct {
 	Probe       string  `parquet:"probe,dict"`                               // probe name
 	FlowID      uint64  `parquet:"flow_id"`                                  // flow of the request in the analysing class
 	Kind        string  `parquet:"kind,dict"`                                // icmp_echo, dns, snmp, ntp, tcp_handshake or tcp_ts
-	Proto       string  `parquet:"proto,dict"`                               // transport, as Zeek's conn.log and dns.log proto: tcp, udp or icmp (ICMPv6 too); dns is udp or tcp, the other kinds have one
+	Proto       string  `parquet:"proto,dict"`                               // transport, as Zeek's conn.log and dns.log proto: tcp, udp or icmp (ICMPv6 too); dns is udp or tcp, the other kinds have one; empty when unknown: a dns sample from a probe of PDU wire version 3 or 4 (which did not send it) whose flow's class does not split by protocol
 	RequestTime int64   `parquet:"request_time,timestamp(nanosecond:local)"` // capture time of the request
 	RTTMs       float64 `parquet:"rtt_ms"`                                   // response time minus request time at the probe; a retransmitted request is timed from its latest copy (as tshark's icmp.resptime and snmp.time; tshark's dns.time from the first: engine/rtt/doc.go)
 	ClientAddr  string  `parquet:"client_addr,dict"`                         // address that sent the request

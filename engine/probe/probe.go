@@ -27,7 +27,8 @@ type Identity struct {
 	// ID is the probe's number on the wire (pdu frame header); unique per
 	// collector.
 	ID uint16
-	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it.
+	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it,
+	// so it holds at most pkt.MaxIfaces names (New refuses more).
 	Interfaces []string
 	// Epoch identifies this run of the probe in every PDU (pdu.Header.Epoch):
 	// its start time in Unix ns, greater than any earlier run's, so that a
@@ -191,7 +192,8 @@ const MaxNameBytes = 1024
 // least one). The caller feeds packets with Packet and ends with Close;
 // acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
 // the lifecycle messages (logLifecycle: start, stop, configuration switch,
-// collector restarted, unreachable or back, damaged capture).
+// collector restarted, unreachable or back, damaged capture). It refuses
+// an empty or too long name, and more than pkt.MaxIfaces interfaces.
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
 	if len(channels) == 0 {
 		return nil, errors.New("probe: no collector channel")
@@ -204,6 +206,9 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	if len(id.Interfaces) == 0 {
 		id.Interfaces = []string{"0"}
+	}
+	if n := len(id.Interfaces); n > pkt.MaxIfaces {
+		return nil, fmt.Errorf("probe %s: %d interfaces, at most %d (pkt.Meta.Iface numbers them 0 to %d)", id.Name, n, pkt.MaxIfaces, pkt.MaxIfaces-1)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
