@@ -84,9 +84,6 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 			}
 		}
 		if a.tui {
-			if err := terminalForTUI(); err != nil { // before --out is touched, as live
-				return nil, usageErr("replay: --tui needs a terminal: %v", err)
-			}
 			a.progress = "never" // the TUI owns the terminal
 		}
 		switch a.progress {
@@ -134,6 +131,11 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if faultFlags(fs) { // the flags replace the faults of the config's collectors
 			for i := range a.colls {
 				a.colls[i].Faults = faults
+			}
+		}
+		if a.tui { // checked once the config (its tui.keys) is, before --out is touched, as live
+			if err := terminalForTUI(); err != nil {
+				return nil, usageErr("replay: --tui needs a terminal: %v", err)
 			}
 		}
 		return a, nil
