@@ -674,7 +674,8 @@ func (r *Run) Finish() error {
 }
 
 // moveEntries renames the entries of from into to: the table folders and
-// (unless tablesOnly) run.json; hidden run folders are left alone.
+// (unless tablesOnly) run.json; hidden run folders and the lock file (held
+// by the caller) are left alone.
 func moveEntries(from, to string, tablesOnly bool) error {
 	ents, err := os.ReadDir(from)
 	if err != nil {
@@ -682,7 +683,7 @@ func moveEntries(from, to string, tablesOnly bool) error {
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if ours(n) || (tablesOnly && n == ManifestName) {
+		if ours(n) || n == LockName || (tablesOnly && n == ManifestName) {
 			continue
 		}
 		if err := os.Rename(filepath.Join(from, n), filepath.Join(to, n)); err != nil {
