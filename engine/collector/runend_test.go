@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -141,6 +143,7 @@ func checkDeadRun(t *testing.T, b *observe.Batch, lastNs int64, found string) {
 	}
 	var got []tot
 	inFlows := map[uint64]bool{}
+	slices.SortFunc(b.Flows, func(x, y observe.Flow) int { return cmp.Compare(x.FlowID, y.FlowID) }) // parts of several drains
 	for _, f := range b.Flows {
 		if f.FlowID>>pdu.RunShift == 0 {
 			got = append(got, tot{f.Name, f.Packets, f.Bytes})
@@ -283,4 +286,54 @@ func TestKilledProbeIdleExit(t *testing.T) {
 		t.Fatal("the server did not stop at its idle exit")
 	}
 	checkDeadRun(t, &sink.rows, lastNs, "the collector finished")
+}
+
+// TestKilledProbeDurable: the dead run of TestKilledProbeIdleExit into a
+// durable collector that is itself killed after the run's frames and
+// restarted from its journal, then finishes (--idle-exit): the rows and
+// the one probe_run_incomplete event of checkDeadRun, as without the
+// crash (the run followed is restored from the checkpoint taken at the
+// drain after its last frame: one at every drain).
+func TestKilledProbeDurable(t *testing.T) {
+	cfg, err := config.Parse([]byte(deadConfig), "dead.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, lastNs := deadRun(t, cfg)
+	dir, sink, clock := t.TempDir(), newMemSink(), time.Unix(1_800_000_000, 0)
+	server := func() *Server {
+		l, err := journal.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := NewServer(c, &ackRecorder{}, sink, ServerOptions{Journal: l, CheckpointBytes: 1, Silence: time.Hour, Now: func() time.Time { return clock }})
+		if _, err := srv.Recover(); err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	first := server()
+	for i, f := range dead {
+		first.handle(f, netip.AddrPort{})
+		if i%9 == 8 {
+			first.tick(clock, true)
+		}
+	}
+	first.tick(clock, true) // a drain after the last frame: a checkpoint covers them all; then killed, no stop
+	server().stopDurable(true)
+	var all observe.Batch
+	for _, p := range sink.parts[observe.TableFlows] {
+		all.Flows = append(all.Flows, p.Flows...)
+	}
+	for _, p := range sink.parts[observe.TableRTTSamples] {
+		all.RTTSamples = append(all.RTTSamples, p.RTTSamples...)
+	}
+	for _, p := range sink.parts[observe.TableEvents] {
+		all.Events = append(all.Events, p.Events...)
+	}
+	checkDeadRun(t, &all, lastNs, "the collector finished")
 }
