@@ -56,6 +56,7 @@ type probeState struct {
 	// of the new version (Switch).
 	runConfig      string
 	runConfigEpoch int64
+	run            probeRun // its newest run, until its end (runend.go)
 }
 
 type flowKey struct {
@@ -81,15 +82,16 @@ type Collector struct {
 	batch      observe.Batch
 	stats      Stats
 
-	counters pdu.Counters
-	names    map[string]string   // placeholder -> name, during resolve
-	lastNs   int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
-	dataNs   int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
-	seenNs   int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
-	base     uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
-	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
-	restarts map[uint16]*badPDUs // probe restarts since the last drain
-	ow       *owState
+	counters   pdu.Counters
+	names      map[string]string   // placeholder -> name, during resolve
+	lastNs     int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
+	dataNs     int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
+	seenNs     int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
+	base       uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
+	bad        map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
+	restarts   map[uint16]*badPDUs // probe restarts since the last drain
+	incomplete map[uint16]*badPDUs // probe runs ended without their final report since the last drain (endRun)
+	ow         *owState
 	// ended lists the flows the probe ended (idle, evicted, its run
 	// finished), each once (flowEnded): written at the next Drain. A list,
 	// not a map: a finished probe's every flow goes in at once (197 k
@@ -227,6 +229,9 @@ func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen in
 	}
 	if v.Restart {
 		c.restarted(h, v.Base)
+	}
+	if v.Fresh || v.Restart {
+		c.followRun(h, v.Base)
 	}
 	if v.Fresh {
 		if h.Type != pdu.TypeEvents && h.Type != pdu.TypeDropped {
@@ -642,6 +647,7 @@ func (c *Collector) Open() bool { return c.rx.Open() }
 
 func (c *Collector) take(final bool) *observe.Batch {
 	if final {
+		c.endRuns()
 		c.flushOneway()
 	}
 	if c.periodic && !final {
@@ -791,10 +797,3 @@ func (r *retiredSet) keys() []flowKey {
 
 // retire remembers that flow k was written out.
 func (c *Collector) retire(k flowKey) { c.retired.add(k) }
-
-func ptr(p *int64) int64 {
-	if p == nil {
-		return -1 << 63
-	}
-	return *p
-}

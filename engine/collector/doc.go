@@ -16,6 +16,12 @@
 // report acknowledged only after that write (a probe process that has
 // ended has its rows in the output).
 //
+// A probe run ends with its final report. One that ends without it (the
+// probe killed or crashed) is found when the probe's next run begins or
+// at Finish: a probe_run_incomplete event, its open flows written with the
+// totals of their last report, and those without any left out of flows
+// (runend.go).
+//
 // # Durable acknowledgements (issue 13)
 //
 // An acknowledgement must mean that the PDU's rows survive a crash: the

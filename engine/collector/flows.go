@@ -130,6 +130,7 @@ func ifaceName(p *probeState, i uint16) string {
 // new rows: call it once the probes are done. Call it once the probes are done, before
 // Finish (whose batch then has no flows but those of late definitions).
 func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) error {
+	c.endRuns() // the runs that did not finish leave out their flows without totals
 	keys := make([]flowKey, 0, c.flows.Len())
 	for k := range c.flows.All {
 		keys = append(keys, k)
