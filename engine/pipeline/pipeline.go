@@ -108,6 +108,13 @@ type Options struct {
 	// time, with what it counts (events.count; 0 for none): live capture
 	// turns kernel drops into events (design 1.7).
 	Health func(event func(i int, severity uint8, kind, msg string, n uint64))
+	// End, when set, is called once the inputs ended (their end, ctx, an
+	// error: every way a run ends), before the probes close, with
+	// Health's event function: what it reports (live: the capture's
+	// capture_drops of its last period and capture_stop per interface)
+	// is stamped at the probes' clock and reads before their probe_stop,
+	// as the capture stops before the probe does.
+	End func(event func(i int, severity uint8, kind, msg string, n uint64))
 	// Snapshot, when set, receives an observe.Snapshot of the engines (per
 	// input packets and bytes, the probes, their channels, the
 	// collectors, the busiest flows of each probe's latest closed
@@ -175,6 +182,11 @@ type Result struct {
 	Bytes   uint64
 	FirstNs int64 // capture time of the first packet
 	LastNs  int64 // capture time of the last packet
+	// Started says, per probe, whether it started (a packet with a valid
+	// time reached it, or a tick): one that did not sent nothing, not
+	// even the events it was given (probe.Engine.Held), and its inputs'
+	// damage (InputError) is the caller's to report.
+	Started []bool
 	// Interrupted is set when ctx ended the run before its inputs did.
 	Interrupted bool
 	// DeliveredDuringRun counts the frames the first collector received
@@ -219,6 +231,9 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	}
 	if runErr == nil {
 		runErr = r.feed(ctx)
+	}
+	if opt.End != nil {
+		opt.End(r.event)
 	}
 	if err := r.settle(ctx); err != nil && runErr == nil {
 		runErr = err
@@ -272,6 +287,7 @@ func (r *run) finish(runErr error) error {
 	}
 	for _, p := range r.probes {
 		res.Probes = append(res.Probes, p.Stats())
+		res.Started = append(res.Started, p.Started())
 		for _, s := range p.Senders() {
 			res.Senders = append(res.Senders, s.Stats())
 		}
