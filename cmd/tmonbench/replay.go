@@ -128,7 +128,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			Pace:          pace,
 			Progress:      prog.counted,
 			ProgressEvery: 1024,
-			Wall:          wall,
+			Wall:          wall, StartedNs: started.UnixNano(), // the run's own events' time when no packet gives one
 			InputError: func(i int, err error) {
 				damage[i].Store(err.Error()) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)

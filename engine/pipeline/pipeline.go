@@ -127,6 +127,11 @@ type Options struct {
 	Kernel func(in []observe.InputCounters)
 	// State is the snapshots' State (default "replaying").
 	State string
+	// StartedNs is the wall clock (Unix ns) when the run started: the
+	// time of the run's own events (run_interrupted, pdu_undelivered) when
+	// no packet gives one (interrupted before its first packet); 0: the
+	// last packet's time only.
+	StartedNs int64
 	// Finish, when set, returns events to add to the first collector's
 	// last rows (e.g. what the caller knows about its inputs).
 	Finish func(res *Result) []observe.Event
@@ -336,16 +341,27 @@ func (r *run) finish(runErr error) error {
 }
 
 // runEvents are the events of the run itself: interrupted, PDUs never
-// delivered.
+// delivered; at the end of the probes' clocks (the last packet, or a live
+// capture's last idle tick), or at Options.StartedNs when no probe
+// started (not 1970).
 func (r *run) runEvents() []observe.Event {
 	res := r.res
+	at := res.LastNs
+	for _, p := range r.probes {
+		if p.Started() {
+			at = max(at, p.Now())
+		}
+	}
+	if at == 0 && res.Packets == 0 {
+		at = r.opt.StartedNs
+	}
 	var ev []observe.Event
 	if res.Interrupted {
-		ev = append(ev, observe.Event{Time: res.LastNs, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
+		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
 			Message: fmt.Sprintf("replay interrupted after %d packets: the tables hold what was observed until then", res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
-		ev = append(ev, observe.Event{Time: res.LastNs, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
+		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
 			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
 	}
 	return ev
