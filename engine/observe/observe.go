@@ -56,11 +56,21 @@ type FlowCounter struct {
 // collector (design 1.7, 3.13), such as a truncated capture, an evicted
 // flow or a transport state change.
 type Event struct {
-	Time     int64  `parquet:"time,timestamp(nanosecond:local)"` // capture time of the occurrence
-	Source   string `parquet:"source,dict"`                      // "probe:NAME" or "collector"
-	Kind     string `parquet:"kind,dict"`                        // stable machine name, e.g. capture_truncated
-	Severity string `parquet:"severity,dict"`                    // info, warning or error
-	Message  string `parquet:"message"`                          // what happened, for a person
+	// Time is the capture time of the occurrence: the probe's clock
+	// (live: the capture's, which idle ticks move with the wall clock).
+	// A probe's events lie between its probe_start and its probe_stop
+	// (one given to it before its first packet, such as a capture damaged
+	// before its first record, is stamped 1 ns after probe_start;
+	// capture_stop comes before probe_stop). Source replay: the run's first
+	// packet, else the first one --filter left out, else (no packet at
+	// all: header-only captures, a capture refused before its first
+	// record) the wall clock at the replay's start, run.json's started:
+	// never 1970 unless the capture says so.
+	Time     int64  `parquet:"time,timestamp(nanosecond:local)"`
+	Source   string `parquet:"source,dict"`   // "probe:NAME", "collector" or "replay" (what replay knows of its capture files)
+	Kind     string `parquet:"kind,dict"`     // stable machine name, e.g. capture_truncated
+	Severity string `parquet:"severity,dict"` // info, warning or error
+	Message  string `parquet:"message"`       // what happened, for a person
 	// Count is how many things the event reports (frames refused, rows
 	// dropped, flows evicted...), 0 when it counts nothing: sum(count)
 	// over a kind tells how much is missing.

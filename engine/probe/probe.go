@@ -111,6 +111,9 @@ type Probe struct {
 	nowNs         int64 // probe clock: the latest capture time seen
 	active        []*flow.Flow
 	started       bool
+	startNs       int64        // the probe clock at its start: probe_start's time
+	lastEvNs      int64        // the latest time of an event given to EventCount or sent held (stopEvent)
+	early         []earlyEvent // events reported before the start, sent after probe_start (EventCount)
 	closed        bool
 	resyncWanted  bool               // a collector restarted: send definitions again
 	drops         [][]oneway.Dropped // per channel: one-way observations its sender destroyed, to report
@@ -374,12 +377,12 @@ func fieldBits(c *config.Class) uint8 {
 }
 
 func (p *Probe) start(nowNs int64) {
-	p.started = true
-	if !p.primary() {
-		return // worker 0 sends the definitions and the start event
+	p.started, p.startNs = true, nowNs
+	if p.primary() { // worker 0 sends the definitions and the start event
+		p.sendDefinitions(nowNs)
+		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 	}
-	p.sendDefinitions(nowNs)
-	p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+	p.lastEvNs = max(p.lastEvNs, sendEarly(p.out, &p.early, nowNs))
 }
 
 // resync re-sends every definition after a collector restart (design 3.2
@@ -493,27 +496,6 @@ func (p *Probe) Tick(nowNs int64) {
 		p.resync()
 	}
 	p.reportDrops()
-}
-
-// reportDrops tells each collector which one-way observations its channel
-// destroyed, so it classifies those packets as dropped rather than lost or
-// missed (design 4.3). Dropped notices are key PDUs: never destroyed.
-func (p *Probe) reportDrops() {
-	if !p.dropsWaiting {
-		return
-	}
-	p.dropsWaiting = false
-	for i := range p.drops {
-		if len(p.drops[i]) == 0 {
-			continue
-		}
-		s := p.senders[i]
-		for k := range p.drops[i] {
-			oneway.AppendDropped(s.Begin(pdu.TypeDropped, p.nowNs), &p.drops[i][k])
-			s.End(pdu.TypeDropped, p.nowNs)
-		}
-		p.drops[i] = p.drops[i][:0]
-	}
 }
 
 // ObservedBytes returns the IP bytes of the packets whose one-way
