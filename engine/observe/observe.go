@@ -116,7 +116,7 @@ type TCPConnection struct {
 	EndTime               int64    `parquet:"end_time,timestamp(nanosecond:local)"`   // last packet of the connection
 	DurationS             float64  `parquet:"duration_s"`                             // end_time - start_time
 	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of SYN-ACKs with different ISNs, the first of the ISN the client's ACK names, zeek#3313); NULL when the SYN-ACK came first, either is missing or either has no capture time of its own (pcapng Simple Packet Block)
-	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // first SYN-ACK to the client's first ACK (NULL as handshake_syn_synack_ms)
+	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // the SYN-ACK handshake_rtt_ms ends at (the first after the client's last SYN; the first SYN-ACK when none came after that SYN or no SYN was seen) to the client's first ACK after it, so handshake_rtt_ms + handshake_synack_ack_ms is tshark's tcp.analysis.initial_rtt (last SYN to the handshake's ACK) wherever the probe sits; the first SYN-ACK's time to the ACK unless the client sent a SYN after it (that SYN-ACK was lost beyond the probe); NULL without a SYN-ACK and a client ACK after it, or when either has no capture time of its own
 	ClientPayloadBytes    uint64   `parquet:"client_payload_bytes"`                   // from sequence numbers (highest reached), 64-bit
 	ServerPayloadBytes    uint64   `parquet:"server_payload_bytes"`
 	ClientMissingBytes    uint64   `parquet:"client_missing_bytes"` // sequence space never seen (capture holes)
@@ -140,11 +140,13 @@ type TCPConnection struct {
 	SawEnd                bool     `parquet:"saw_end"`         // the probe saw FIN from both sides or a RST
 	BoundaryOnly          bool     `parquet:"boundary_only"`   // only SYN/FIN/RST were analysed (design 3.6)
 	// HandshakeRTTMs is Karn-safe: from the client's last SYN before the
-	// first SYN-ACK to that SYN-ACK (the SYN a retransmission answers is
-	// the latest one; tshark's tcp.analysis.initial_rtt also starts at
-	// the last SYN, but ends at the ACK completing the handshake). Equal
-	// to handshake_syn_synack_ms when the SYN was not retransmitted; NULL
-	// as it.
+	// handshake's ACK (tshark's ts_mru_syn) to the first SYN-ACK after it
+	// (the SYN a retransmitted SYN-ACK answers is the latest one), of the
+	// ISN the client's ACK names; plus handshake_synack_ack_ms it is
+	// tshark's tcp.analysis.initial_rtt. Equal to handshake_syn_synack_ms
+	// when neither the SYN nor the SYN-ACK was sent again; NULL when no
+	// SYN-ACK came after the last SYN (or the SYN-ACK came first), or
+	// either has no capture time of its own.
 	HandshakeRTTMs *float64 `parquet:"handshake_rtt_ms,optional"`
 	// Keep-alives (Wireshark's tcp.analysis.keep_alive: 0 or 1 byte at
 	// the next expected sequence number minus 1, no SYN/FIN/RST) and
