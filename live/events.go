@@ -8,21 +8,23 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
-// StopEvents are the capture_stop events at the end of a capture, one per
-// interface, at nowNs as events of probe name: its name, MTU and offloads
-// (infos, in the order of st: as they are now) and its kernel counters st
-// (Source.Stats); a warning when the kernel dropped packets, with the
-// drops in events.count.
-func StopEvents(name string, st []Stats, infos []Info, nowNs int64) []observe.Event {
-	var evs []observe.Event
+// StopEvents reports the capture_stop events at the end of a capture, one
+// per interface, through event: its name, MTU and offloads (infos, in the
+// order of st: as they are now) and its kernel counters st
+// (Source.Stats); severity observe.SevWarning when the kernel dropped
+// packets (else observe.SevInfo), with the drops as the count
+// (events.count). event stamps them: the callers report them as events of
+// the probe, at its clock (the engines' capture time, which a live
+// capture's idle ticks move with the wall clock) and before it stops, so
+// that capture_stop reads before probe_stop, as the capture ends before
+// the probe does.
+func StopEvents(st []Stats, infos []Info, event func(severity, kind, msg string, n uint64)) {
 	for i, s := range st {
 		sev := observe.SevInfo
 		if s.Drops > 0 {
 			sev = observe.SevWarning
 		}
-		evs = append(evs, observe.Event{Time: nowNs, Source: "probe:" + name, Severity: sev, Kind: "capture_stop", Count: s.Drops,
-			Message: fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
-				infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.OutOfOrder, s.Drops, s.Freezes, s.LoopbackCopies)})
+		event(sev, "capture_stop", fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full %d times), %d loopback copies skipped",
+			infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.OutOfOrder, s.Drops, s.Freezes, s.LoopbackCopies), s.Drops)
 	}
-	return evs
 }

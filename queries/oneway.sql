@@ -1,4 +1,6 @@
--- oneway: per one-way flow, hop pair and interval: sent, lost, loss (RFC 7680) and delay p50/p90/p99/max in µs (RFC 7679)
+-- oneway: per one-way flow, hop pair and interval: sent, lost, loss (RFC 7680) and delay p50/p90/p99/max in µs (RFC 7679; percentiles from an HDR histogram)
+-- p50/p90/p99 are oneway_latency's: the nearest rank read from an HDR histogram of 2 significant
+-- digits (HdrHistogram ValueAtQuantile: at most 1 % above the exact nearest-rank delay, within min and max).
 -- The columns of `wide` (wide/oneway.sql, `tmonbench query --wide oneway`) that fit 120 columns.
 SELECT
     flow,

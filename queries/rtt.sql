@@ -1,4 +1,7 @@
--- rtt: round trips per probe and kind (icmp_echo, dns, snmp, ntp, tcp_handshake, tcp_ts): samples and ms statistics
+-- rtt: round trips per probe and kind (icmp_echo, dns, snmp, ntp, tcp_handshake, tcp_ts): samples and ms statistics, p50/p90 interpolated (quantile_cont)
+-- Percentiles interpolate linearly between the two samples around the rank (DuckDB quantile_cont,
+-- R's type 7): not always a sample. A nearest-rank percentile (the lab truth's summary.json,
+-- DuckDB quantile_disc) is one of the samples: the two differ by up to the gap between neighbours.
 SELECT
     probe,
     kind,

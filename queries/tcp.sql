@@ -1,4 +1,4 @@
--- tcp: TCP connections per probe: client, server, duration, state (Zeek conn_state), payload bytes each way (Zeek orig_bytes, resp_bytes), retransmissions, handshake RTT (irtt_ms: tshark's iRTT, SYN to the handshake's ACK, wherever the probe sits)
+-- tcp: TCP connections per probe: client, server, duration, state (Zeek conn_state), payload bytes each way (Zeek orig_bytes, resp_bytes), retransmissions, handshake RTT (irtt_ms: tshark's iRTT, the last SYN to the handshake's ACK, wherever the probe sits)
 -- The columns of `wide` (wide/tcp.sql, `tmonbench query --wide tcp`) that fit 120 columns.
 SELECT
     probe,

@@ -51,7 +51,7 @@ const (
 	nsPerS int64 = 1e9
 	// maxInterfaces is the number of interfaces Meta.Iface (uint16) can
 	// tell apart.
-	maxInterfaces = 1 << 16
+	maxInterfaces = pkt.MaxIfaces
 )
 
 // block is one pcapng block read whole. body is borrowed until the next

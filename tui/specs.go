@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -34,23 +36,28 @@ func flowsSpec() *tableSpec {
 
 // tcpSpec lists connections in Zeek conn.log's order (endpoints,
 // duration, bytes, state): at 80 columns the client, the server, the
-// state, the duration and the payload bytes each way show, the
-// retransmissions next, under Zeek's shorter names (orig_bytes: the
-// client's payload bytes; orig_retx its retransmissions), the endpoints
-// staying at the left when the view scrolls (40 columns: at most half of
-// 80).
+// state, the duration and the payload bytes each way show, the round trip
+// (irtt_ms) and the retransmissions next, under Zeek's shorter names
+// (orig_bytes: the client's payload bytes; orig_retx its
+// retransmissions), the endpoints staying at the left when the view
+// scrolls (40 columns: at most half of 80).
 func tcpSpec() *tableSpec {
 	return &tableSpec{
 		title: "TCP", table: observe.TableTCPConnections,
 		cols: []string{"client_addr", "client_port", "server_addr", "server_port", "conn_state", "duration_s",
-			"client_payload_bytes", "server_payload_bytes", "client_retransmissions", "server_retransmissions",
-			"handshake_syn_synack_ms", "start_time", "probe", "class", "history"},
+			"client_payload_bytes", "server_payload_bytes", "irtt_ms", "client_retransmissions", "server_retransmissions",
+			"start_time", "probe", "class", "history"},
 		headers: map[string]string{"client_addr": "client", "client_port": "port", "server_addr": "server", "server_port": "port",
 			"conn_state": "state", "client_payload_bytes": "orig_bytes", "server_payload_bytes": "resp_bytes",
 			"client_retransmissions": "orig_retx", "server_retransmissions": "resp_retx"},
 		sort: "start_time", timeLo: "start_time", timeHi: "end_time",
 		key: []string{"client_addr", "client_port", "server_addr", "server_port"},
-		ep:  queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
+		// the round trip wherever the probe sits, as the tcp query's
+		// irtt_ms: tshark's initial_rtt, the last SYN to the handshake's
+		// ACK (handshake_syn_synack_ms, from the first SYN to the first
+		// SYN-ACK, is one only beside the client, without lost SYNs)
+		derived: "handshake_rtt_ms + handshake_synack_ack_ms AS irtt_ms",
+		ep:      queries.Endpoints{SrcAddr: "client_addr", DstAddr: "server_addr", SrcPort: "client_port", DstPort: "server_port", Proto: "6"},
 		drill: func(e *env, r row) tea.Cmd {
 			return resolveFlow(e, endpoints{probe: toString(r["probe"]), iface: toString(r["interface"]), class: toString(r["class"]),
 				a: toString(r["client_addr"]), ap: queries.Int64(r["client_port"]), b: toString(r["server_addr"]), bp: queries.Int64(r["server_port"]),
@@ -194,4 +201,21 @@ func (s *tableSpec) aka(col string) string {
 		return "header " + h
 	}
 	return ""
+}
+
+// withDerived returns the FROM item of a table source src (a
+// queries.TableSource, or a live table when live) with the derived
+// columns added (a subquery), and the row-key columns it selects
+// besides the table's own, which are no columns to show: the keys
+// (queries.RowKeys, a live table's rowid) are virtual and a subquery's *
+// leaves them out. Without derived columns it returns src.
+func withDerived(src, derived string, live bool) (string, []string) {
+	if derived == "" {
+		return src, nil
+	}
+	keys := queries.RowKeys
+	if live {
+		keys = []string{"rowid"}
+	}
+	return "(SELECT *, " + strings.Join(keys, ", ") + ", " + derived + " FROM " + src + ")", keys
 }

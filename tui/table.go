@@ -39,10 +39,11 @@ type tableSpec struct {
 	// key are the columns that name a row (a connection's endpoints): they
 	// stay at the left when the view scrolls right past them, as long as
 	// they take at most half the width.
-	key []string
-	// headers are shorter header names of long columns (header); sort,
-	// filters and the column chooser use the table's names.
-	headers map[string]string
+	key     []string
+	headers map[string]string // short header names (tableSpec.header); sort and filters use the table's
+	// derived are columns computed from the table's ("expr AS name, ..."):
+	// listed, sorted and filtered as its own (withDerived).
+	derived string
 }
 
 // pagedTable is a table screen read one page at a time (queries.Pager):
@@ -128,7 +129,7 @@ type countResult struct {
 func (t *pagedTable) load(e *env) tea.Cmd {
 	t.seq++
 	t.rows, t.cur, t.top, t.offset, t.total, t.busy = nil, 0, 0, 0, -1, false
-	out, table, live := e.out, t.spec.table, t.liveView
+	out, table, live, derived := e.out, t.spec.table, t.liveView, t.spec.derived
 	if live && !e.liveReady {
 		// the engines' rows are not in this database yet (a reopened
 		// one has lost them): liveRowsMsg loads this once they are
@@ -148,10 +149,12 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
+		src, keys := withDerived(src, derived, live)
 		cols, err := queries.Describe(ctx, db, src)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", table, err)
 		}
+		cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
 		return tableInit{src: src, cols: cols}, nil
 	})
 }

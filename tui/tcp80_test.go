@@ -27,7 +27,7 @@ func TestTCPScreen80(t *testing.T) {
 	if r := strings.Fields(lines[3]); len(r) < 6 || strings.Join(r[:6], " ") != "10.10.1.100 33488 198.51.100.10 21 SF 1.07159" {
 		t.Fatalf("first row at 80 columns: %q", lines[3])
 	}
-	for range 9 { // to server_retransmissions
+	for range 10 { // to server_retransmissions
 		drive(t, m, keyMsg("right"))
 	}
 	h := strings.Split(plain(m), "\n")[2]

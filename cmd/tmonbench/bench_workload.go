@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -32,7 +33,10 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 				return nil, err
 			}
 		}
-		probes, routes := pipeline.Assign(caps)
+		probes, routes, err := pipeline.Assign(caps)
+		if err != nil {
+			return nil, err
+		}
 		var files []*replay.File
 		var indexers []fileIndex
 		closeAll := func() {
@@ -56,10 +60,13 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 			indexers = append(indexers, ix)
 			inputs = append(inputs, pipeline.Input{Source: ix.ix, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
+		began := time.Now() // the events' time if no packet gives one (replayTime)
 		return &bench.Workload{
 			Probes: probes, Inputs: inputs, Close: closeAll,
-			Events: func(res *pipeline.Result) []observe.Event { return inputEvents(res, caps, files) },
-			Write:  func(run *store.Run) error { return writeIndex(run, indexers) },
+			Events: func(res *pipeline.Result) []observe.Event {
+				return inputEvents(replayTime(res, nil, began), caps, files)
+			},
+			Write: func(run *store.Run) error { return writeIndex(run, indexers) },
 		}, nil
 	}
 }

@@ -69,7 +69,7 @@ func readOutFlag(fs *pflag.FlagSet) *string {
 // engines into a fresh output folder (replay, live) have them.
 func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
 	cfgPath = fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
-	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous run there is replaced")
+	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous replay there is replaced (a live or collector output is refused)")
 	return cfgPath, out
 }
 

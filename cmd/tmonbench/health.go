@@ -38,17 +38,30 @@ func (h *health) check(nowNs int64, event eventFunc) {
 	h.report(event)
 }
 
-// final is the last period's capture_drops event at the end of a run (its
-// drops would otherwise be said only in capture_stop's message), with the
-// drops in Count; nil without drops since the last check.
-func (h *health) final(name string) []observe.Event {
-	var ev []observe.Event
+// final reports through event the last period's capture_drops event at
+// the end of a run (its drops would otherwise be said only in
+// capture_stop's message), with the drops as the count; nothing without
+// drops since the last check.
+func (h *health) final(event eventFunc) {
 	h.report(func(sev uint8, kind, msg string, n uint64) {
 		if kind == "capture_drops" {
-			ev = append(ev, observe.Event{Time: wallNs(), Source: "probe:" + name, Severity: pdu.SeverityName(sev), Kind: kind, Message: msg, Count: n})
+			event(sev, kind, msg, n)
 		}
 	})
-	return ev
+}
+
+// stopEvents reports through event each interface's capture_stop
+// (live.StopEvents; infos as openCapture gave them, their state read
+// now). The callers report them as events of the probe before it stops:
+// the capture ends first.
+func (h *health) stopEvents(infos []live.Info, event eventFunc) {
+	live.StopEvents(h.src.Stats(), h.links.current(infos), func(sev, kind, msg string, n uint64) {
+		s := pdu.SevInfo
+		if sev == observe.SevWarning {
+			s = pdu.SevWarning
+		}
+		event(s, kind, msg, n)
+	})
 }
 
 // report compares the kernel counters with the last report's.

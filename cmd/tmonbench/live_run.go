@@ -82,11 +82,14 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			Snapshot: l.snap,
 			Kernel:   kernelCounters(l.src),
 			State:    "capturing",
-			Finish: func(*pipeline.Result) []observe.Event {
+			End: func(event func(int, uint8, string, string, uint64)) {
 				if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
-					return nil
+					return
 				}
-				return append(l.h.final(l.name), live.StopEvents(l.name, l.src.Stats(), l.h.links.current(l.infos), wallNs())...)
+				// the capture's end, at the probe's clock before its probe_stop
+				ev := func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) }
+				l.h.final(ev)
+				l.h.stopEvents(l.infos, ev)
 			},
 			Log: l.log,
 		})

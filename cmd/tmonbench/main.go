@@ -25,8 +25,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -78,8 +80,22 @@ Exit status:
 const exitHelp = "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)"
 
 func main() {
+	if len(os.Args) > 1 && pipeProof[os.Args[1]] {
+		signal.Ignore(syscall.SIGPIPE)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// pipeProof are the commands that write tables or files. A closed stdout
+// or stderr (`| tee` ended by the same Ctrl-C as the command, `2>&1 |
+// head`) must not end them before their tables are written, as Go's
+// default does: a write to a broken pipe on fd 1 or 2 raises SIGPIPE,
+// which kills the process (os/signal, "SIGPIPE"). Ignored, the write
+// fails with EPIPE and the line is lost, the run goes on. The commands
+// that only print (query, config, version...) keep the default and stop
+// quietly, as `| head` expects.
+var pipeProof = map[string]bool{"replay": true, "live": true, "bench": true, "probe": true, "collector": true,
+	"rollup": true, "enrich": true, "report": true, "merge": true}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

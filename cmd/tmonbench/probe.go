@@ -86,7 +86,10 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 			if err := scanIfaces(&c); err != nil {
 				return err
 			}
-			ids, routes := pipeline.Assign([]pipeline.Capture{c})
+			ids, routes, err := pipeline.Assign([]pipeline.Capture{c})
+			if err != nil {
+				return err
+			}
 			r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
 		}
 		stopCtx, stopCapture := context.WithCancel(context.Background())

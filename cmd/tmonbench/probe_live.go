@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/live"
 )
 
 // live runs probe -i: it captures on the interfaces of cf until SIGINT,
@@ -46,13 +44,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	defer capture.h.links.close()
 	feed.end = func() { // as live's run ends: the last period's drops, each interface's kernel totals
 		capture.h.report(feed.event)
-		for _, e := range live.StopEvents(r.name, ls.Stats(), capture.h.links.current(infos), wallNs()) {
-			sev := pdu.SevInfo
-			if e.Severity == observe.SevWarning {
-				sev = pdu.SevWarning
-			}
-			feed.event(sev, e.Kind, e.Message, 0)
-		}
+		capture.h.stopEvents(infos, feed.event)
 	}
 	var src pkt.Source = capture
 	if userFilter != nil {
@@ -141,9 +133,12 @@ func (f *probeFeed) Next() ([]byte, pkt.Meta, error) {
 		if f.lastNs > f.p.Now() {
 			f.p.Tick(f.lastNs) // its probe_stop, at its clock, comes after these events, not 1 ns before
 		}
-	case err == io.EOF && f.switchSource.ended && f.started && f.end != nil:
+	case err == io.EOF && f.switchSource.ended && f.end != nil:
+		// the capture's end: the collector's events get capture_stop as
+		// live's do, before probe_stop; a probe not started yet holds
+		// them and starts at the wall clock (probe.Run)
 		f.report()
-		f.end() // the capture's end: the collector's events get capture_stop as live's do
+		f.end()
 		f.end = nil
 	}
 	return data, m, err

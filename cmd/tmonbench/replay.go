@@ -49,12 +49,10 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		// Open every input first, in the wall time (a pcapng's interface scan can take seconds):
 		// a bad file stops the run before any work. A file's interfaces are its probe's.
 		started := clock()
-		for i := range a.caps {
-			if err := scanIfaces(&a.caps[i]); err != nil {
-				return folderHint(err, a.caps[i].Path, a.folders)
-			}
+		probes, routes, err := assignProbes(a, stderr)
+		if err != nil {
+			return err
 		}
-		probes, routes := assignProbes(a.cfg, a.caps, stderr)
 		var inputs []pipeline.Input
 		var files []*replay.File
 		var manifestInputs []store.Input
@@ -130,14 +128,14 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			Pace:          pace,
 			Progress:      prog.counted,
 			ProgressEvery: 1024,
-			Wall:          wall,
+			Wall:          wall, StartedNs: started.UnixNano(), // the run's own events' time when no packet gives one
 			InputError: func(i int, err error) {
 				damage[i].Store(err.Error()) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
-				return append(append(append(inputEvents(res, a.caps, files), ev...), damagedEvents(res, routes, damage)...), filterEvents(res, a, filters)...)
+				return finishEvents(res, a, files, routes, damage, filters, ev, started)
 			},
 			Log: warnLog(logw, "replay"),
 		}
@@ -224,13 +222,13 @@ func openFile(path string) (*replay.File, error) {
 	return replay.Open(path)
 }
 
-// filterEvents tells how many packets --filter left out.
-func filterEvents(res *pipeline.Result, a *replayArgs, filters []*probe.Filtered) []observe.Event {
+// filterEvents tells how many packets --filter left out, at time at (replayTime).
+func filterEvents(at int64, a *replayArgs, filters []*probe.Filtered) []observe.Event {
 	if a.filter == nil {
 		return nil
 	}
 	n := leftOut(filters)
-	return []observe.Event{{Time: res.FirstNs, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
+	return []observe.Event{{Time: at, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
 		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
 }
 

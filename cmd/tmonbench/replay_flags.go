@@ -133,6 +133,11 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 				a.colls[i].Faults = faults
 			}
 		}
+		if a.tui { // checked once the config (its tui.keys) is, before --out is touched, as live
+			if err := terminalForTUI(); err != nil {
+				return nil, usageErr("replay: --tui needs a terminal: %v", err)
+			}
+		}
 		return a, nil
 	}
 }
@@ -184,12 +189,23 @@ func folderHint(err error, path string, folders []string) error {
 // shellSafe are the characters a shell word needs no quoting for.
 const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%"
 
-// assignProbes makes the probes of the captures (pipeline.Assign) and
-// warns about the one-way hops none of them is (pipeline.UnseenHops).
-func assignProbes(cfg *config.Config, caps []pipeline.Capture, stderr io.Writer) ([]probe.Identity, []pipeline.Input) {
-	probes, routes := pipeline.Assign(caps)
-	for _, w := range pipeline.UnseenHops(cfg, probes) {
+// assignProbes names the interfaces of a's captures (scanIfaces), makes
+// their probes (pipeline.Assign) and warns about the one-way hops none of
+// them is (pipeline.UnseenHops). A file that cannot be read, or a probe
+// whose captures describe more interfaces than a probe can number
+// (pipeline.ErrTooManyIfaces), is an error (exit status 1).
+func assignProbes(a *replayArgs, stderr io.Writer) ([]probe.Identity, []pipeline.Input, error) {
+	for i := range a.caps {
+		if err := scanIfaces(&a.caps[i]); err != nil {
+			return nil, nil, folderHint(err, a.caps[i].Path, a.folders)
+		}
+	}
+	probes, routes, err := pipeline.Assign(a.caps)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range pipeline.UnseenHops(a.cfg, probes) {
 		warnf(stderr, "replay", "%s", w)
 	}
-	return probes, routes
+	return probes, routes, nil
 }

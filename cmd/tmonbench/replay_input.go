@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -16,7 +18,8 @@ import (
 // type (skipped), Simple Packet Blocks without a time, records longer
 // than the snap length (kept whole) and pcapng blocks ignored. Every
 // counter the reader keeps reaches the events table (issue 15).
-func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.File) []observe.Event {
+// They are stamped at (replayTime).
+func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []observe.Event {
 	var ev []observe.Event
 	for i, f := range files {
 		st, path := f.Stats(), caps[i].Path
@@ -33,7 +36,7 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 				Message: fmt.Sprintf("%s: %d pcapng blocks ignored (name resolution, interface statistics, secrets, custom or unknown)", path, st.SkippedBlocks)},
 		} {
 			if e.Count > 0 {
-				e.Time, e.Source = res.FirstNs, "replay"
+				e.Time, e.Source = at, "replay"
 				ev = append(ev, e)
 			}
 		}
@@ -41,22 +44,56 @@ func inputEvents(res *pipeline.Result, caps []pipeline.Capture, files []*replay.
 	return ev
 }
 
-// damagedEvents are the capture_damaged events of the files damaged
-// before their probe saw a packet (a pcapng refused for its 65,537th
-// interface before its first packet): their probe never started, so the
-// event it was given went nowhere, and the run had no row saying why it
-// was empty. The probes that started have theirs.
-func damagedEvents(res *pipeline.Result, routes []pipeline.Input, damage []atomic.Value) []observe.Event {
+// damagedEvents are the capture_damaged events, at time at (replayTime),
+// of the files damaged whose probe never started (a pcapng refused for its
+// 65,537th interface before its first packet, and no other file of its
+// probe with a packet): the event it was given was never sent
+// (pipeline.Result.Started), and the run had no row saying why it was
+// empty. The probes that started have theirs, after their probe_start.
+func damagedEvents(at int64, res *pipeline.Result, routes []pipeline.Input, damage []atomic.Value) []observe.Event {
 	var ev []observe.Event
 	for i := range damage {
 		msg, ok := damage[i].Load().(string)
-		if !ok || routes[i].Probe >= len(res.Probes) || res.Probes[routes[i].Probe].Packets > 0 {
+		if p := routes[i].Probe; !ok || p >= len(res.Started) || res.Started[p] {
 			continue
 		}
-		ev = append(ev, observe.Event{Time: res.FirstNs, Source: "replay", Kind: "capture_damaged", Severity: observe.SevWarning, Count: 1,
+		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "capture_damaged", Severity: observe.SevWarning, Count: 1,
 			Message: msg + " (before the probe's first packet: nothing of it is in the tables)"})
 	}
 	return ev
+}
+
+// finishEvents are the replay's own events at the end of its run
+// (pipeline.Options.Finish), stamped at replayTime: the capture files'
+// counters, behind (replay_behind), the damage of captures whose probe
+// never started and what --filter left out.
+func finishEvents(res *pipeline.Result, a *replayArgs, files []*replay.File, routes []pipeline.Input, damage []atomic.Value, filters []*probe.Filtered, behind []observe.Event, started time.Time) []observe.Event {
+	at := replayTime(res, filters, started)
+	return append(append(append(inputEvents(at, a.caps, files), behind...), damagedEvents(at, res, routes, damage)...), filterEvents(at, a, filters)...)
+}
+
+// replayTime is the time of the replay's own events (source replay:
+// replay_filter, capture_damaged of a file refused before its probe's
+// first packet, the capture files' counters): the capture time of the
+// run's first packet; without one, that of the first packet --filter left
+// out; without any packet at all (header-only captures, a file refused
+// before its first record), started, the wall clock at the replay's start
+// (run.json's started): the time the captures were read, the only time
+// the run has, rather than 1970.
+func replayTime(res *pipeline.Result, filters []*probe.Filtered, started time.Time) int64 {
+	if res.Packets > 0 {
+		return res.FirstNs
+	}
+	at, found := int64(0), false
+	for _, f := range filters {
+		if t, ok := f.First(); ok && (!found || t < at) {
+			at, found = t, true
+		}
+	}
+	if found {
+		return at
+	}
+	return started.UnixNano()
 }
 
 // warnEmpty says which captures held no packet record (a header-only

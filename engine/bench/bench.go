@@ -14,6 +14,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -169,8 +170,14 @@ type Report struct {
 	Preload   bool     `json:"preload"`
 	ReadAhead bool     `json:"read_ahead"`
 	// PreloadBytes is the size of the preloaded captures (Preload).
-	PreloadBytes int64  `json:"preload_bytes"`
-	GOGC         string `json:"gogc"`
+	PreloadBytes int64 `json:"preload_bytes"`
+	// GOGC is the runtime's GC percent as the text report prints it:
+	// "100", "off" (gcPercent).
+	GOGC string `json:"-"`
+	// GOGCPercent is the runtime's GC percent (the GOGC variable as the
+	// runtime read it, or debug.SetGCPercent's): 100 by default; nil (JSON
+	// null) when the collector is off (GOGC=off, or negative).
+	GOGCPercent *int `json:"gogc"`
 	// GOMEMLIMIT is the memory limit as the text report prints it
 	// ("156MiB", "off", the GOMEMLIMIT variable as given).
 	GOMEMLIMIT string `json:"-"`
@@ -291,7 +298,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	opt.Repeat = max(opt.Repeat, 1)
 	opt.Workers = max(opt.Workers, 0)
 	r := &Report{Paths: opt.Paths, Workers: opt.Workers, Preload: opt.Preload, ReadAhead: !opt.NoReadAhead, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
-		GOGC: envOr("GOGC", "100"), GOMEMLIMIT: envOr("GOMEMLIMIT", "off"), Stages: StageTimes{}}
+		GOMEMLIMIT: envOr("GOMEMLIMIT", "off"), Stages: StageTimes{}}
+	r.GOGC, r.GOGCPercent = gcPercent()
 	var data [][]byte
 	var heapPreload int64 // preloaded bytes in the Go heap (preload_other.go, Linux's fallbacks)
 	if opt.Preload {
@@ -375,6 +383,19 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			r.Packets, work, MinPackets, float64(MinWorkNs)/1e9))
 	}
 	return r, nil
+}
+
+// gcPercent is the runtime's GC percent (runtime/metrics
+// "/gc/gogc:percent", which holds -1 as a uint64 when the collector is
+// off) as text ("100", "off") and as a number (nil: off).
+func gcPercent() (string, *int) {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[0].Value.Uint64() > math.MaxInt32 {
+		return "off", nil
+	}
+	p := int(s[0].Value.Uint64())
+	return strconv.Itoa(p), &p
 }
 
 func envOr(k, def string) string {

@@ -131,7 +131,10 @@ func withReplay(o Options) Options {
 		}
 		wl := &Workload{}
 		var routes []pipeline.Input
-		wl.Probes, routes = pipeline.Assign(caps)
+		wl.Probes, routes, err = pipeline.Assign(caps)
+		if err != nil {
+			return nil, err
+		}
 		var srcs []pkt.Source
 		wl.Close = func() {
 			for _, s := range srcs {

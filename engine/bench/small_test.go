@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -242,6 +243,41 @@ func TestFloorFormats(t *testing.T) {
 		}
 		if r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()})); err != nil || r.Packets != c.packets {
 			t.Errorf("%s: bench %v, want %d packets", c.name, err, c.packets)
+		}
+	}
+}
+
+// TestGOGCJSON: --json gives gogc as the runtime's GC percent, a number
+// beside the other numeric settings (it gave the string "100"), and null
+// when the collector is off (it gave "off"); the text keeps "GOGC 100",
+// "GOGC off". The percent is set here as GOGC sets it at start-up
+// (debug.SetGCPercent: a negative one is off).
+func TestGOGCJSON(t *testing.T) {
+	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
+	for _, c := range []struct {
+		percent int
+		want    any // the decoded JSON value
+		text    string
+	}{{100, float64(100), "GOGC 100,"}, {50, float64(50), "GOGC 50,"}, {-1, nil, "GOGC off,"}} {
+		old := debug.SetGCPercent(c.percent)
+		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+		debug.SetGCPercent(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var js, text bytes.Buffer
+		if err := r.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		var back map[string]any
+		if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := back["gogc"]; !ok || got != c.want {
+			t.Errorf("GC percent %d: json gogc %#v (present %v), want %#v", c.percent, got, ok, c.want)
+		}
+		if r.WriteText(&text); !strings.Contains(text.String(), c.text) {
+			t.Errorf("GC percent %d: text\n%s\nwant %q", c.percent, text.String(), c.text)
 		}
 	}
 }

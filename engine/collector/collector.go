@@ -56,6 +56,7 @@ type probeState struct {
 	// of the new version (Switch).
 	runConfig      string
 	runConfigEpoch int64
+	run            probeRun // its newest run, until its end (runend.go)
 }
 
 type flowKey struct {
@@ -81,15 +82,16 @@ type Collector struct {
 	batch      observe.Batch
 	stats      Stats
 
-	counters pdu.Counters
-	names    map[string]string   // placeholder -> name, during resolve
-	lastNs   int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
-	dataNs   int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
-	seenNs   int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
-	base     uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
-	bad      map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
-	restarts map[uint16]*badPDUs // probe restarts since the last drain
-	ow       *owState
+	counters   pdu.Counters
+	names      map[string]string   // placeholder -> name, during resolve
+	lastNs     int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
+	dataNs     int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
+	seenNs     int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
+	base       uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
+	bad        map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
+	restarts   map[uint16]*badPDUs // probe restarts since the last drain
+	incomplete map[uint16]*badPDUs // probe runs ended without their final report since the last drain (endRun)
+	ow         *owState
 	// ended lists the flows the probe ended (idle, evicted, its run
 	// finished), each once (flowEnded): written at the next Drain. A list,
 	// not a map: a finished probe's every flow goes in at once (197 k
@@ -228,6 +230,9 @@ func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen in
 	if v.Restart {
 		c.restarted(h, v.Base)
 	}
+	if v.Fresh || v.Restart {
+		c.followRun(h, v.Base)
+	}
 	if v.Fresh {
 		if h.Type != pdu.TypeEvents && h.Type != pdu.TypeDropped {
 			// Events and dropped notices are left out too: a probe
@@ -297,7 +302,7 @@ func (c *Collector) probe(id uint16) *probeState {
 }
 
 func (c *Collector) decode(h pdu.Header, payload []byte) error {
-	d := pdu.Dec{B: payload, A: &c.arena}
+	d := pdu.Dec{B: payload, A: &c.arena, Version: h.Version}
 	p := c.probe(h.ProbeID)
 	for !d.Done() {
 		switch h.Type {
@@ -387,7 +392,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			decodeRow(&d, ftp.DecodeSession, func(r *observe.FTPSession) { r.Probe, r.SessionID = p.label(), r.SessionID+c.base }, &c.batch.FTPSessions)
 		case pdu.TypeRTTSample:
 			c.batch.RTTSamples = room(c.batch.RTTSamples, 1) // here: within decodeRow, d would escape
-			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTSamples)
+			decodeRow(&d, rtt.DecodeSample, func(r *observe.RTTSample) { c.ownSample(p, r) }, &c.batch.RTTSamples)
 		case pdu.TypeRTTHist:
 			c.batch.RTTHistograms = room(c.batch.RTTHistograms, 1) // here: within decodeRow, d would escape
 			decodeRow(&d, rtt.DecodeHistogram, func(r *observe.RTTHistogram) { r.Probe, r.FlowID = p.label(), r.FlowID+c.base }, &c.batch.RTTHistograms)
@@ -642,6 +647,7 @@ func (c *Collector) Open() bool { return c.rx.Open() }
 
 func (c *Collector) take(final bool) *observe.Batch {
 	if final {
+		c.endRuns()
 		c.flushOneway()
 	}
 	if c.periodic && !final {
@@ -791,10 +797,3 @@ func (r *retiredSet) keys() []flowKey {
 
 // retire remembers that flow k was written out.
 func (c *Collector) retire(k flowKey) { c.retired.add(k) }
-
-func ptr(p *int64) int64 {
-	if p == nil {
-		return -1 << 63
-	}
-	return *p
-}

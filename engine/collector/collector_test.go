@@ -128,6 +128,11 @@ func TestProbeNameConflict(t *testing.T) {
 	namedAlike(c, pdu.TypeFlowDef, func(e *pdu.Enc) {
 		(&pdu.FlowDef{FlowID: 7, Class: "all", Fields: pdu.FieldProtocol, Protocol: 17, FirstSeenNs: 5e8}).Append(e)
 	})
+	for _, id := range []uint16{3, 4} { // its totals: a flow without any is left out of flows
+		var e pdu.Enc
+		(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 6e8, Packets: 1, Bytes: 60}).Append(&e)
+		c.Handle(pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeFlowUpdate, ProbeID: id, ID: 3, BuildTimeNs: 1e9}, e.B))
+	}
 	b := c.Finish()
 	var probes []string
 	for _, f := range b.Flows {

@@ -16,6 +16,12 @@
 // report acknowledged only after that write (a probe process that has
 // ended has its rows in the output).
 //
+// A probe run ends with its final report. One that ends without it (the
+// probe killed or crashed) is found when the probe's next run begins or
+// at Finish: a probe_run_incomplete event, its open flows written with the
+// totals of their last report, and those without any left out of flows
+// (runend.go).
+//
 // # Durable acknowledgements (issue 13)
 //
 // An acknowledgement must mean that the PDU's rows survive a crash: the
@@ -31,7 +37,8 @@
 //     replays the journal through a fresh engine.
 //
 // The journal (engine/journal, in <out>/.journal) records, in the order
-// the server makes them: Apply(time, frame header, payload) for every frame
+// the server makes them: Apply(time, frame header, payload; with the
+// frame's wire version when older than pdu.Version) for every frame
 // Check passed (a duplicate without its payload; frames Accept would refuse
 // are not journalled), Liveness(time, silence), ReportRefused(time,
 // counts), Event(...), Switch (the new configuration's effective YAML:

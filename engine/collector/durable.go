@@ -39,6 +39,7 @@ var ErrNotPlanned = errors.New("collector: a journal needs a sink that plans its
 const (
 	recEpoch    byte = 'M' // collector state epoch (first record of a new journal)
 	recFrame    byte = 'F' // Apply: time, header, payload (empty for a duplicate)
+	recFrameOld byte = 'O' // Apply of a frame of an older wire version: the version byte, then recFrame's body
 	recLiveness byte = 'L' // Liveness: time, silence
 	recRefused  byte = 'R' // ReportRefused: time, counts
 	recEvent    byte = 'E' // Event: time, severity, kind, message
@@ -71,9 +72,14 @@ type durable struct {
 }
 
 // appendFrame journals an Apply call (the caller holds the server lock).
-// The payload of a duplicate is left out: Apply does not read it.
+// The payload of a duplicate is left out: Apply does not read it. A frame
+// of an older wire version (h.Version) is a recFrameOld: its records are
+// decoded as that version wrote them.
 func (d *durable) appendFrame(nowNs int64, h pdu.Header, payload []byte, frameLen int, dup bool) (uint64, error) {
-	b := d.buf[:0]
+	b, kind := d.buf[:0], recFrame
+	if h.Version != 0 {
+		b, kind = append(b, h.Version), recFrameOld
+	}
 	b = binary.BigEndian.AppendUint64(b, uint64(nowNs))
 	b = append(b, byte(h.Type), h.Flags)
 	b = binary.BigEndian.AppendUint16(b, h.ProbeID)
@@ -85,7 +91,7 @@ func (d *durable) appendFrame(nowNs int64, h pdu.Header, payload []byte, frameLe
 	if dup {
 		payload = nil
 	}
-	return d.log.Append(recFrame, b, payload)
+	return d.log.Append(kind, b, payload)
 }
 
 // frameHeaderLen is the fixed part of a recFrame body.
@@ -254,11 +260,16 @@ func (s *Server) Recover() (Recovery, error) {
 		switch kind {
 		case recEpoch:
 			d.epoch = int64(getU64(body, 0))
-		case recFrame:
+		case recFrame, recFrameOld:
+			var version byte
+			if kind == recFrameOld && len(body) > 0 {
+				version, body = body[0], body[1:]
+			}
 			now, h, payload, n, err := parseFrameRec(body)
 			if err != nil {
 				return err
 			}
+			h.Version = version
 			rec.Frames++
 			s.coll.Apply(now, h, payload, n)
 		case recLiveness:

@@ -60,8 +60,9 @@ func (c *Collector) restarted(h pdu.Header, base uint64) {
 	}
 }
 
-// reportBad turns the undecodable PDUs and the probe restarts counted
-// since the last drain into events: one per probe, or one in all past
+// reportBad turns the undecodable PDUs, the probe restarts and the probe
+// runs ended without their final report counted since the last drain into
+// events: one per probe, or one in all past
 // maxProbeEvents probes.
 func (c *Collector) reportBad() {
 	for _, k := range []struct {
@@ -73,6 +74,8 @@ func (c *Collector) reportBad() {
 			all: "%d PDUs of %d probes with records that do not decode (their rows are missing); first from probe %s: %s"},
 		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted: %d new run(s) since the last report, each de-duplicated on its own; latest %s",
 			all: "%d restarts of %d probes; first probe %s: %s"},
+		{m: c.incomplete, Kind: "probe_run_incomplete", Severity: observe.SevWarning, Message: "probe %s: a run ended without its final report (killed, crashed, or the report never arrived): %d flows still open in it never got their final totals; %s",
+			all: "%d flows still open in the runs of %d probes that ended without their final report never got their final totals; first probe %s: %s"},
 	} {
 		ids := slices.Sorted(maps.Keys(k.m))
 		if len(ids) <= maxProbeEvents {

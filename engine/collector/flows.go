@@ -9,6 +9,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/rtt"
 )
 
 // cflow is what the collector keeps of one probe flow until it writes its
@@ -65,6 +66,22 @@ func (f *cflow) def(c *Collector, id uint64) pdu.FlowDef {
 		SrcPort: f.sport, DstPort: f.dport, DSCP: f.dscp, VLAN: f.vlan, FoldedPorts: f.folded &^ flowEnded, FirstSeenNs: f.firstNs}
 }
 
+// ownSample makes a decoded RTT sample probe p's (name, flow id past the
+// base), and gives one whose record did not say its proto (a dns sample
+// of a probe of wire version 3 or 4, over UDP or TCP: rtt.DecodeSample)
+// its flow's transport when the flow's class splits flows by protocol and
+// its definition has come; otherwise the proto stays "" (unknown,
+// rtt_samples.proto), never a made-up udp.
+func (c *Collector) ownSample(p *probeState, r *observe.RTTSample) {
+	r.Probe, r.FlowID = p.label(), r.FlowID+c.base
+	if r.Proto != "" {
+		return
+	}
+	if f := c.flows.Ptr(flowKey{p.id, r.FlowID}); f != nil && f.class != 0 && f.fields&pdu.FieldProtocol != 0 {
+		r.Proto = rtt.ProtoName(f.proto)
+	}
+}
+
 // classIndex interns a class name.
 func (c *Collector) classIndex(name string) uint16 {
 	for i, n := range c.classNames {
@@ -113,6 +130,7 @@ func ifaceName(p *probeState, i uint16) string {
 // new rows: call it once the probes are done. Call it once the probes are done, before
 // Finish (whose batch then has no flows but those of late definitions).
 func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) error {
+	c.endRuns() // the runs that did not finish leave out their flows without totals
 	keys := make([]flowKey, 0, c.flows.Len())
 	for k := range c.flows.All {
 		keys = append(keys, k)

@@ -80,6 +80,7 @@ func TestServerFlushesWhileServing(t *testing.T) {
 		}),
 		testFrame(pdu.TypeFlowUpdate, 4, func(e *pdu.Enc) {
 			(&pdu.FlowUpdate{FlowID: 7, LastSeenNs: 5e8, Packets: 9, Bytes: 900, Ended: pdu.EndIdle}).Append(e)
+			(&pdu.FlowUpdate{FlowID: 8, LastSeenNs: 5e8, Packets: 2, Bytes: 120}).Append(e)
 		}),
 	}}
 	c, err := New(nil, nil)

@@ -40,3 +40,11 @@ func sortRuns[T any](rows []T, outer, inner func(x, y *T) int, both func(x, y T)
 
 // maxInsertion is the longest run sortRuns sorts by insertion.
 const maxInsertion = 32
+
+// ptr is a nullable time's sort key: NULL first.
+func ptr(p *int64) int64 {
+	if p == nil {
+		return -1 << 63
+	}
+	return *p
+}

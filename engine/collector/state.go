@@ -54,6 +54,8 @@ type savedState struct {
 	Recs     map[string]oneway.State
 	Bad      map[uint16]savedBad
 	Restarts map[uint16]savedBad
+	// Incomplete: Collector.incomplete (nil in a state saved before it existed).
+	Incomplete map[uint16]savedBad
 }
 
 type savedBad struct {
@@ -85,6 +87,17 @@ type savedProbe struct {
 	// state saved before it existed.
 	RunConfig      string
 	RunConfigEpoch int64
+	// Run is the run followed until its end (probeRun); zero in a state
+	// saved before it existed: the next frame starts following.
+	Run savedRun
+}
+
+// savedRun is a probeRun in exported fields.
+type savedRun struct {
+	Seen, Ended bool
+	Epoch       int64
+	Base        uint64
+	LastNs      int64
 }
 
 // savedFlow is a cflow in exported fields: its definition (Defined
@@ -163,7 +176,8 @@ func (c *Collector) SaveState() ([]byte, error) {
 	for _, id := range slices.Sorted(maps.Keys(c.probes)) {
 		p := c.probes[id]
 		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
-			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished, RunConfig: p.runConfig, RunConfigEpoch: p.runConfigEpoch})
+			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished, RunConfig: p.runConfig, RunConfigEpoch: p.runConfigEpoch,
+			Run: savedRun{Seen: p.run.seen, Ended: p.run.ended, Epoch: p.run.epoch, Base: p.run.base, LastNs: p.run.lastNs}})
 	}
 	for k, f := range c.flows.All {
 		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
@@ -206,7 +220,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 	for name, rec := range c.ow.recs {
 		s.Recs[name] = rec.SaveState()
 	}
-	s.Bad, s.Restarts = saveBad(c.bad), saveBad(c.restarts)
+	s.Bad, s.Restarts, s.Incomplete = saveBad(c.bad), saveBad(c.restarts), saveBad(c.incomplete)
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
 		return nil, fmt.Errorf("collector: save state: %w", err)
@@ -244,7 +258,8 @@ func (c *Collector) RestoreState(b []byte) error {
 	c.probes = map[uint16]*probeState{}
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
-			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch}
+			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch,
+			run: probeRun{seen: p.Run.Seen, epoch: p.Run.Epoch, base: p.Run.Base, lastNs: p.Run.LastNs, ended: p.Run.Ended}}
 		if ps.metrics == nil {
 			ps.metrics = map[uint32]string{}
 		}
@@ -278,7 +293,7 @@ func (c *Collector) RestoreState(b []byte) error {
 	for _, h := range s.Hists {
 		c.hists = append(c.hists, pendingHist{probe: h.Probe, h: h.H})
 	}
-	c.bad, c.restarts = restoreBad(s.Bad), restoreBad(s.Restarts)
+	c.bad, c.restarts, c.incomplete = restoreBad(s.Bad), restoreBad(s.Restarts), restoreBad(s.Incomplete)
 	ow := c.ow
 	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owKey{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
 	for _, x := range s.OwIDs {

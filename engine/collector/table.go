@@ -227,21 +227,33 @@ func (t *flowTable) Clear() {
 // All calls yield with every flow held (in no specified order) until it
 // returns false. yield must not change the table.
 func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
-	for p, d := range t.dense {
-		if d == nil {
-			continue
-		}
-		for w, word := range d.present {
-			for word != 0 {
-				i := w*64 + bits.TrailingZeros64(word)
-				word &= word - 1
-				if !yield(flowKey{uint16(p), d.lo + uint64(i)}, d.at(i)) {
-					return
-				}
-			}
-		}
-		if !d.sparse.all(uint16(p), yield) {
+	for p := range t.dense {
+		if !t.probeFlows(uint16(p), yield) {
 			return
 		}
 	}
+}
+
+// Probe returns the iterator of every flow of probe p held (in no
+// specified order), as All. yield must not change the table.
+func (t *flowTable) Probe(p uint16) func(yield func(flowKey, *cflow) bool) {
+	return func(yield func(flowKey, *cflow) bool) { t.probeFlows(p, yield) }
+}
+
+// probeFlows is Probe, reporting whether yield always returned true.
+func (t *flowTable) probeFlows(p uint16, yield func(flowKey, *cflow) bool) bool {
+	d := t.probe(p)
+	if d == nil {
+		return true
+	}
+	for w, word := range d.present {
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			if !yield(flowKey{p, d.lo + uint64(i)}, d.at(i)) {
+				return false
+			}
+		}
+	}
+	return d.sparse.all(p, yield)
 }

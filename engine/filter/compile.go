@@ -245,6 +245,9 @@ func (c *compiler) finish() {
 	for i := range c.base {
 		c.base[i] = c.constTrue[i] | c.negMask[i]
 	}
+	if c.w == 1 {
+		c.pool1 = c.pool
+	}
 	if c.w <= 4 {
 		for i := 0; i < len(c.pool)/max(c.w, 1); i++ {
 			var m mask4

@@ -187,23 +187,30 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 	return 0, false
 }
 
+// portKeys returns the keys of the port pair field (fPort) in d, and
+// false when d shows no ports.
+func portKeys(d *dissect.Dissection) (src, dst uint64, ok bool) {
+	k := portsVisible(d)
+	if k == l4None {
+		return 0, 0, false
+	}
+	var base uint64
+	if k == l4UDP {
+		base |= portUDP
+	}
+	if d.IPVersion == 6 {
+		base |= portV6
+	}
+	return base | uint64(d.SrcPort), base | uint64(d.DstPort), true
+}
+
 // pairKeys returns the source and destination values of pair field f in
 // d (64-bit fields use lo only), and false when d has no such field.
 func pairKeys(f field, d *dissect.Dissection) (src, dst u128, ok bool) {
 	switch f {
 	case fPort:
-		k := portsVisible(d)
-		if k == l4None {
-			return
-		}
-		var base uint64
-		if k == l4UDP {
-			base |= portUDP
-		}
-		if d.IPVersion == 6 {
-			base |= portV6
-		}
-		return u128{0, base | uint64(d.SrcPort)}, u128{0, base | uint64(d.DstPort)}, true
+		s, t, ok := portKeys(d)
+		return u128{0, s}, u128{0, t}, ok
 	case fAddr4:
 		if d.IPVersion != 4 || !d.SrcAddr.Is4() || !d.DstAddr.Is4() {
 			return

@@ -256,3 +256,59 @@ func TestTrie(t *testing.T) {
 		}
 	}
 }
+
+// TestSieveOneWord checks the one-word walk (match1, sieves of at most 64
+// terms) against Expr.Match on every frame: the default config's classes
+// (one port-pair field with its trie), and batches of random classes small
+// enough for one word.
+func TestSieveOneWord(t *testing.T) {
+	frames := diffFrames(t)
+	sets := [][]string{{"", "tcp port 21", "udp port 53 or tcp port 53", "udp port 161 or udp port 162", "udp port 123"}}
+	r := rand.New(rand.NewPCG(3, 4))
+	for len(sets) < 40 {
+		srcs := make([]string, 1+r.IntN(8))
+		ok := true
+		for i := range srcs {
+			srcs[i] = randExpr(r, 2)
+			if _, err := Parse(srcs[i]); err != nil {
+				ok = false
+			}
+		}
+		if ok {
+			sets = append(sets, srcs)
+		}
+	}
+	oneWord, tries := 0, 0
+	for _, srcs := range sets {
+		s, err := Compile(srcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.w != 1 {
+			continue
+		}
+		oneWord++
+		for i := range s.fields {
+			if s.fields[i].kind == kPair && s.fields[i].trie != nil {
+				tries++
+			}
+		}
+		exprs := make([]Expr, len(srcs))
+		for i, src := range srcs {
+			exprs[i], _ = Parse(src)
+		}
+		var set Set
+		for k := range frames {
+			d := &frames[k].d
+			s.Match(d, &set)
+			for i, e := range exprs {
+				if want := e.Match(d); set.Has(i) != want {
+					t.Fatalf("frame %d, class %d %q of %q: sieve %v, Expr.Match %v", frames[k].num, i, srcs[i], srcs, set.Has(i), want)
+				}
+			}
+		}
+	}
+	if oneWord < 30 || tries == 0 {
+		t.Fatalf("%d one-word sieves, %d port tries: the test does not cover match1", oneWord, tries)
+	}
+}

@@ -676,7 +676,7 @@ func (t *Table) Each(fn func(*Flow)) {
 // and may be used again. fn must not keep the flow.
 func (t *Table) Close(fn func(*Flow)) {
 	all := t.all
-	smallPages(t.m.slots) // the index's memory goes back to the heap without its advice
+	SmallPages(t.m.slots) // the index's memory goes back to the heap without its advice
 	t.m, t.all, t.gone, t.scratch, t.last = newIndex(), nil, 0, nil, [lastWays]*Flow{}
 	t.slab, t.xslab, t.sizes = nil, nil, nil
 	for i, f := range all {

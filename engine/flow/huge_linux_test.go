@@ -14,11 +14,11 @@ import (
 // proc(5) smaps VmFlags) where the kernel has transparent huge pages
 // (/sys/kernel/mm/transparent_hugepage exists), and a 64-slot one (under
 // 2 MiB) is left alone (no madvise, the call returns at once);
-// smallPages takes the advice back.
+// SmallPages takes the advice back.
 func TestHugePagesAdvised(t *testing.T) {
 	big := make([]slot, 1<<19)
-	hugePages(big)
-	hugePages(make([]slot, 64))
+	HugePages(big)
+	HugePages(make([]slot, 64))
 	mid := uintptr(unsafe.Pointer(&big[len(big)/2]))
 	flags, err := vmFlags(mid)
 	if err != nil {
@@ -28,12 +28,12 @@ func TestHugePagesAdvised(t *testing.T) {
 	if got, want := strings.Contains(" "+flags+" ", " hg "), thp == nil; got != want {
 		t.Errorf("VmFlags %q of the slots' mapping: hg %v, want %v", flags, got, want)
 	}
-	smallPages(big) // released: the heap reuses the range without the advice
+	SmallPages(big) // released: the heap reuses the range without the advice
 	if flags, err = vmFlags(mid); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(" "+flags+" ", " hg ") {
-		t.Errorf("VmFlags %q after smallPages: still hg", flags)
+		t.Errorf("VmFlags %q after SmallPages: still hg", flags)
 	}
 }
 

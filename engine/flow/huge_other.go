@@ -2,8 +2,8 @@
 
 package flow
 
-// hugePages does nothing where transparent huge pages are not advised.
-func hugePages[T any](b []T) {}
+// HugePages does nothing where transparent huge pages are not advised.
+func HugePages[T any](b []T) {}
 
-// smallPages does nothing where transparent huge pages are not advised.
-func smallPages[T any](b []T) {}
+// SmallPages does nothing where transparent huge pages are not advised.
+func SmallPages[T any](b []T) {}

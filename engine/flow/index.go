@@ -16,7 +16,7 @@ import (
 // caches, and about a third of the memory per flow. The hash is seeded at
 // random per table, so a capture cannot aim its flows at one chain
 // without knowing the seed. An array of 2 MiB or more (131072 slots) is
-// advised into transparent huge pages (hugePages, Linux): on the probe
+// advised into transparent huge pages (HugePages, Linux): on the probe
 // virtual machine a fresh 4 KiB page cost 30-50 µs at its first write and
 // a huge page about 1 µs per 4 KiB, and the index of the 5M corpus's
 // 197 k flows grows through 2, 4 and 8 MiB.
@@ -89,13 +89,13 @@ func (x *index) place(s slot) {
 func (x *index) grow() {
 	old := x.slots
 	x.slots = make([]slot, 2*len(old))
-	hugePages(x.slots)
+	HugePages(x.slots)
 	for _, s := range old {
 		if s.f != nil {
 			x.place(s)
 		}
 	}
-	smallPages(old)
+	SmallPages(old)
 }
 
 // remove removes f (held, its key hashing to h) and shifts back the slots

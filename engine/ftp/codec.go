@@ -75,7 +75,7 @@ func DecodeTransfer(d *pdu.Dec, r *observe.FTPTransfer) {
 	r.DurationS = d.Float()
 	r.Bytes = d.Uvarint()
 	r.ThroughputMbps = d.Float()
-	r.ReplyCode = uint16(d.Uvarint())
+	r.ReplyCode = d.Uint16()
 	r.Status = decodeEnum(d, statusCodes)
 }
 
@@ -119,5 +119,5 @@ func DecodeSession(d *pdu.Dec, r *observe.FTPSession) {
 	r.LoggedIn = f&flagLoggedIn != 0
 	r.SawStart = f&flagSawStart != 0
 	d.Uvarints(&r.Commands, &r.Transfers, &r.BytesDown, &r.BytesUp)
-	r.LastReply = uint16(d.Uvarint())
+	r.LastReply = d.Uint16()
 }

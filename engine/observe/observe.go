@@ -56,11 +56,21 @@ type FlowCounter struct {
 // collector (design 1.7, 3.13), such as a truncated capture, an evicted
 // flow or a transport state change.
 type Event struct {
-	Time     int64  `parquet:"time,timestamp(nanosecond:local)"` // capture time of the occurrence
-	Source   string `parquet:"source,dict"`                      // "probe:NAME" or "collector"
-	Kind     string `parquet:"kind,dict"`                        // stable machine name, e.g. capture_truncated
-	Severity string `parquet:"severity,dict"`                    // info, warning or error
-	Message  string `parquet:"message"`                          // what happened, for a person
+	// Time is the capture time of the occurrence: the probe's clock
+	// (live: the capture's, which idle ticks move with the wall clock).
+	// A probe's events lie between its probe_start and its probe_stop
+	// (one given to it before its first packet, such as a capture damaged
+	// before its first record, is stamped 1 ns after probe_start;
+	// capture_stop comes before probe_stop). Source replay: the run's first
+	// packet, else the first one --filter left out, else (no packet at
+	// all: header-only captures, a capture refused before its first
+	// record) the wall clock at the replay's start, run.json's started:
+	// never 1970 unless the capture says so.
+	Time     int64  `parquet:"time,timestamp(nanosecond:local)"`
+	Source   string `parquet:"source,dict"`   // "probe:NAME", "collector" or "replay" (what replay knows of its capture files)
+	Kind     string `parquet:"kind,dict"`     // stable machine name, e.g. capture_truncated
+	Severity string `parquet:"severity,dict"` // info, warning or error
+	Message  string `parquet:"message"`       // what happened, for a person
 	// Count is how many things the event reports (frames refused, rows
 	// dropped, flows evicted...), 0 when it counts nothing: sum(count)
 	// over a kind tells how much is missing.
@@ -106,7 +116,7 @@ type TCPConnection struct {
 	EndTime               int64    `parquet:"end_time,timestamp(nanosecond:local)"`   // last packet of the connection
 	DurationS             float64  `parquet:"duration_s"`                             // end_time - start_time
 	HandshakeSynSynackMs  *float64 `parquet:"handshake_syn_synack_ms,optional"`       // first SYN to first SYN-ACK seen at the probe (a lost SYN adds its retransmission timeout; of SYN-ACKs with different ISNs, the first of the ISN the client's ACK names, zeek#3313); NULL when the SYN-ACK came first, either is missing or either has no capture time of its own (pcapng Simple Packet Block)
-	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // first SYN-ACK to the client's first ACK (NULL as handshake_syn_synack_ms)
+	HandshakeSynackAckMs  *float64 `parquet:"handshake_synack_ack_ms,optional"`       // the SYN-ACK handshake_rtt_ms ends at (the first after the client's last SYN; the first SYN-ACK when none came after that SYN or no SYN was seen) to the client's first ACK after it, so handshake_rtt_ms + handshake_synack_ack_ms is tshark's tcp.analysis.initial_rtt (last SYN to the handshake's ACK) wherever the probe sits; the first SYN-ACK's time to the ACK unless the client sent a SYN after it (that SYN-ACK was lost beyond the probe); NULL without a SYN-ACK and a client ACK after it, or when either has no capture time of its own
 	ClientPayloadBytes    uint64   `parquet:"client_payload_bytes"`                   // from sequence numbers (highest reached), 64-bit
 	ServerPayloadBytes    uint64   `parquet:"server_payload_bytes"`
 	ClientMissingBytes    uint64   `parquet:"client_missing_bytes"` // sequence space never seen (capture holes)
@@ -130,11 +140,13 @@ type TCPConnection struct {
 	SawEnd                bool     `parquet:"saw_end"`         // the probe saw FIN from both sides or a RST
 	BoundaryOnly          bool     `parquet:"boundary_only"`   // only SYN/FIN/RST were analysed (design 3.6)
 	// HandshakeRTTMs is Karn-safe: from the client's last SYN before the
-	// first SYN-ACK to that SYN-ACK (the SYN a retransmission answers is
-	// the latest one; tshark's tcp.analysis.initial_rtt also starts at
-	// the last SYN, but ends at the ACK completing the handshake). Equal
-	// to handshake_syn_synack_ms when the SYN was not retransmitted; NULL
-	// as it.
+	// handshake's ACK (tshark's ts_mru_syn) to the first SYN-ACK after it
+	// (the SYN a retransmitted SYN-ACK answers is the latest one), of the
+	// ISN the client's ACK names; plus handshake_synack_ack_ms it is
+	// tshark's tcp.analysis.initial_rtt. Equal to handshake_syn_synack_ms
+	// when neither the SYN nor the SYN-ACK was sent again; NULL when no
+	// SYN-ACK came after the last SYN (or the SYN-ACK came first), or
+	// either has no capture time of its own.
 	HandshakeRTTMs *float64 `parquet:"handshake_rtt_ms,optional"`
 	// Keep-alives (Wireshark's tcp.analysis.keep_alive: 0 or 1 byte at
 	// the next expected sequence number minus 1, no SYN/FIN/RST) and
@@ -169,7 +181,7 @@ type RTTSample struct {
 	Probe       string  `parquet:"probe,dict"`                               // probe name
 	FlowID      uint64  `parquet:"flow_id"`                                  // flow of the request in the analysing class
 	Kind        string  `parquet:"kind,dict"`                                // icmp_echo, dns, snmp, ntp, tcp_handshake or tcp_ts
-	Proto       string  `parquet:"proto,dict"`                               // transport, as Zeek's conn.log and dns.log proto: tcp, udp or icmp (ICMPv6 too); dns is udp or tcp, the other kinds have one
+	Proto       string  `parquet:"proto,dict"`                               // transport, as Zeek's conn.log and dns.log proto: tcp, udp or icmp (ICMPv6 too); dns is udp or tcp, the other kinds have one; empty when unknown: a dns sample from a probe of PDU wire version 3 or 4 (which did not send it) whose flow's class does not split by protocol
 	RequestTime int64   `parquet:"request_time,timestamp(nanosecond:local)"` // capture time of the request
 	RTTMs       float64 `parquet:"rtt_ms"`                                   // response time minus request time at the probe; a retransmitted request is timed from its latest copy (as tshark's icmp.resptime and snmp.time; tshark's dns.time from the first: engine/rtt/doc.go)
 	ClientAddr  string  `parquet:"client_addr,dict"`                         // address that sent the request

@@ -135,8 +135,12 @@ type Dec struct {
 	// A, when set, keeps the strings and nullable values the decoded
 	// rows hold (String, AddrString and the record decoders' pointers):
 	// decoding then allocates nothing once warmed up.
-	A   *Arena
-	err error
+	A *Arena
+	// Version is the wire version of the frame B comes from when older
+	// than this package's (Header.Version), 0 for Version: the record
+	// decoders read what that version wrote (rtt.DecodeSample).
+	Version uint8
+	err     error
 }
 
 // Err returns the first decoding error.
@@ -171,6 +175,18 @@ func (d *Dec) Uvarints(ps ...*uint64) {
 	for _, p := range ps {
 		*p = d.Uvarint()
 	}
+}
+
+// Uint16 reads an unsigned varint holding a 16-bit field (an interface
+// index, a port, a VLAN id): a value above 65,535 is ErrCorrupt and reads
+// as 0, never wrapped onto another interface or port.
+func (d *Dec) Uint16() uint16 {
+	v := d.Uvarint()
+	if v > math.MaxUint16 {
+		d.fail(ErrCorrupt)
+		return 0
+	}
+	return uint16(v)
 }
 
 // Varint reads a zig-zag signed varint (encoding/binary's Varint).
@@ -256,7 +272,7 @@ func (d *Dec) AddrString() string {
 // AddrPort reads an endpoint written by Enc.AddrPort.
 func (d *Dec) AddrPort() (addr string, port uint16) {
 	addr = d.AddrString()
-	return addr, uint16(d.Uvarint())
+	return addr, d.Uint16()
 }
 
 // Times reads a start and end time written by Enc.Times.

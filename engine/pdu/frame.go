@@ -22,8 +22,9 @@ const Version = 5
 // MinVersion is the oldest version this package accepts: version 3 and 4
 // frames (probes from before RunConfig or the RTT samples' proto, and the
 // journals of collectors that received them) have version 5's layout and
-// lack only RunConfig PDUs and the proto of DNS samples over TCP (read as
-// udp).
+// lack only RunConfig PDUs and the proto of DNS samples: such a sample
+// does not say whether it went over UDP or TCP (Header.Version tells the
+// decoders: rtt.DecodeSample).
 const MinVersion = 3
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an
@@ -140,6 +141,11 @@ type Header struct {
 	Epoch       int64
 	ID          uint32 // PDU id, from 1
 	BuildTimeNs int64  // probe clock when built, Unix ns
+	// Version is the wire format version of a frame ParseFrame accepted
+	// from an older probe (MinVersion to Version-1), whose records lack
+	// what later versions added; 0 for a frame of this Version.
+	// AppendFrame ignores it: a frame is always written as Version.
+	Version uint8
 }
 
 // AppendFrame appends a complete unauthenticated frame (header, payload,
@@ -209,6 +215,9 @@ func ParseFrame(b []byte) (Header, []byte, error) {
 	h.Epoch = int64(binary.BigEndian.Uint64(b[8:]))
 	h.ID = binary.BigEndian.Uint32(b[16:])
 	h.BuildTimeNs = int64(binary.BigEndian.Uint64(b[20:]))
+	if b[2] != Version {
+		h.Version = b[2]
+	}
 	return h, b[HeaderLen : HeaderLen+n], nil
 }
 

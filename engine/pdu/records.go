@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/stat"
 )
 
@@ -60,7 +61,8 @@ func uvarintLen(v uint64) int {
 	return n
 }
 
-// Decode decodes h; an empty probe name is ErrCorrupt (FuzzApply).
+// Decode decodes h; an empty probe name, or more interface names than a
+// probe can have (pkt.MaxIfaces), is ErrCorrupt (FuzzApply).
 func (h *Hello) Decode(d *Dec) {
 	h.Probe = d.String()
 	if h.Probe == "" && d.Err() == nil { // probe.New refuses an empty name
@@ -68,7 +70,7 @@ func (h *Hello) Decode(d *Dec) {
 		return
 	}
 	n := d.Uvarint()
-	if n > uint64(len(d.B)) { // each string costs at least one byte
+	if n > uint64(len(d.B)) || n > pkt.MaxIfaces { // each string costs at least one byte; pkt.Meta.Iface indexes them
 		d.fail(ErrCorrupt)
 		return
 	}
@@ -147,17 +149,17 @@ func (f *FlowDef) Append(e *Enc) {
 // Decode decodes f.
 func (f *FlowDef) Decode(d *Dec) {
 	f.FlowID = d.Uvarint()
-	f.Iface = uint16(d.Uvarint())
+	f.Iface = d.Uint16()
 	f.Class = d.String()
 	f.Fields = d.Byte()
 	f.IPVersion = d.Byte()
 	f.Protocol = d.Byte()
 	f.SrcAddr = d.Addr()
 	f.DstAddr = d.Addr()
-	f.SrcPort = uint16(d.Uvarint())
-	f.DstPort = uint16(d.Uvarint())
+	f.SrcPort = d.Uint16()
+	f.DstPort = d.Uint16()
 	f.DSCP = d.Byte()
-	f.VLAN = uint16(d.Uvarint())
+	f.VLAN = d.Uint16()
 	f.FoldedPorts = d.Byte()
 	f.FirstSeenNs = d.Varint()
 }

@@ -25,6 +25,24 @@ func (s *Sender) advance(nowNs int64) {
 	s.run(nowNs, false)
 }
 
+// Tick advances the channel to probe time nowNs: flushes PDUs older than
+// MaxBuildNs, handles expired acknowledgement timeouts, uses the sending
+// slots up to nowNs and sends heartbeats. Call it as probe time advances
+// (on every packet in replay; at least every MinGapNs, or at NextEventNs,
+// in live capture). Earlier times than already seen are taken as the
+// latest one.
+func (s *Sender) Tick(nowNs int64) {
+	// What advance and deliver do when nothing is due, no PDU waits on the
+	// wall clock and no event waits for delivery, inline: the probe ticks
+	// on almost every packet (issue 14: ~45 instructions a packet saved).
+	if nowNs < s.wakeNs && len(s.wall.items) == 0 && len(s.events) == 0 && !s.inLoop {
+		s.clock = max(s.clock, nowNs)
+		return
+	}
+	s.advance(nowNs)
+	s.deliver()
+}
+
 // wallReady reports whether a PDU timed out in probe time has waited its
 // timeout in wall time too (SenderConfig.WallNs). The wall clock is read
 // on one call in wallEvery, not per packet: a retry waits at most that

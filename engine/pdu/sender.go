@@ -592,17 +592,6 @@ func (s *Sender) release(p *pending) {
 	}
 }
 
-// Tick advances the channel to probe time nowNs: flushes PDUs older than
-// MaxBuildNs, handles expired acknowledgement timeouts, uses the sending
-// slots up to nowNs and sends heartbeats. Call it as probe time advances
-// (on every packet in replay; at least every MinGapNs, or at NextEventNs,
-// in live capture). Earlier times than already seen are taken as the
-// latest one.
-func (s *Sender) Tick(nowNs int64) {
-	s.advance(nowNs)
-	s.deliver()
-}
-
 // Flush is the end of input or a shutdown: it builds every PDU under
 // construction and sends every PDU never sent yet, one per sending slot
 // from nowNs on, moving the channel's clock past nowNs by MinGapNs per PDU

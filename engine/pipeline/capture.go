@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 )
 
@@ -246,6 +247,10 @@ func ProbeName(path string) string {
 	return b
 }
 
+// ErrTooManyIfaces: the captures of one probe describe more interfaces
+// than a probe can number (pkt.MaxIfaces).
+var ErrTooManyIfaces = errors.New("pipeline: too many interfaces")
+
 // Assign groups captures into probes (in order of first appearance) and
 // interfaces within them: the probes' identities, and for each capture
 // its route (Input without Source). A capture with Iface set is that one
@@ -255,7 +260,14 @@ func ProbeName(path string) string {
 // of the same name (in several sections or files of one probe) are one
 // interface. So NAME=FILE gives a probe all the interfaces of FILE, and
 // two interfaces of one file can be the two hops of a one-way class.
-func Assign(caps []Capture) ([]probe.Identity, []Input) {
+//
+// A probe has at most pkt.MaxIfaces interfaces (index 0 to 65,535, the
+// 16 bits of pkt.Meta.Iface): one pcapng cannot describe more (replay
+// stops it at the 65,537th), but several files of one probe can add up
+// to more. Assign then returns an error wrapping ErrTooManyIfaces that
+// names the first such probe and its count, and no probe: numbering the
+// rest modulo 2^16 would merge two interfaces' packets under one name.
+func Assign(caps []Capture) ([]probe.Identity, []Input, error) {
 	var ids []probe.Identity
 	index := map[string]int{}
 	var ifIndex []map[string]int // per probe: interface name -> index (a pcapng may have 65,536)
@@ -284,6 +296,9 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 				ifIndex[pi][name] = ii
 				id.Interfaces = append(id.Interfaces, name)
 			}
+			if ii >= pkt.MaxIfaces {
+				continue // refused below, once the probe's count is known
+			}
 			if k == 0 {
 				r.Iface = uint16(ii)
 			}
@@ -293,7 +308,13 @@ func Assign(caps []Capture) ([]probe.Identity, []Input) {
 		}
 		routes[i] = r
 	}
-	return ids, routes
+	for _, id := range ids {
+		if n := len(id.Interfaces); n > pkt.MaxIfaces {
+			return nil, nil, fmt.Errorf("%w: probe %s: its captures describe %d interfaces, at most %d (numbered 0 to %d): give some of its files a probe of their own (--probe NAME=FILE)",
+				ErrTooManyIfaces, id.Name, n, pkt.MaxIfaces, pkt.MaxIfaces-1)
+		}
+	}
+	return ids, routes, nil
 }
 
 // UnseenHops returns a warning line for every hop of a one-way class of

@@ -36,7 +36,10 @@ func TestCapturesNames(t *testing.T) {
 	if !reflect.DeepEqual(caps, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", caps, want)
 	}
-	ids, routes := Assign(caps)
+	ids, routes, err := Assign(caps)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := routes[4]; ids[r.Probe].Name != "rot" || len(ids[r.Probe].Interfaces) != 1 || !reflect.DeepEqual(routes[5], r) {
 		t.Errorf("a folder is one probe, one interface: %+v %+v", ids[r.Probe], routes[4:6])
 	}

@@ -40,7 +40,10 @@ func TestHelloManyInterfaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	caps := []pipeline.Capture{{Path: path, Probe: "P", Ifaces: names}}
-	ids, routes := pipeline.Assign(caps)
+	ids, routes, err := pipeline.Assign(caps)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f, err := replay.Open(path)
 	if err != nil {
 		t.Fatal(err)

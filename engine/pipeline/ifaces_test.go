@@ -63,7 +63,10 @@ func TestPcapngInterfaces(t *testing.T) {
 	for _, it := range ifs {
 		caps[0].Ifaces = append(caps[0].Ifaces, it.Name)
 	}
-	ids, routes := pipeline.Assign(caps)
+	ids, routes, err := pipeline.Assign(caps)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := ids[0].Interfaces; len(got) != 3 || got[0] != "eth0" || got[1] != "eth1" || got[2] != "if2" {
 		t.Fatalf("probe interfaces %q, want [eth0 eth1 if2]", got)
 	}

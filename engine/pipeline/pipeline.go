@@ -108,6 +108,13 @@ type Options struct {
 	// time, with what it counts (events.count; 0 for none): live capture
 	// turns kernel drops into events (design 1.7).
 	Health func(event func(i int, severity uint8, kind, msg string, n uint64))
+	// End, when set, is called once the inputs ended (their end, ctx, an
+	// error: every way a run ends), before the probes close, with
+	// Health's event function: what it reports (live: the capture's
+	// capture_drops of its last period and capture_stop per interface)
+	// is stamped at the probes' clock and reads before their probe_stop,
+	// as the capture stops before the probe does.
+	End func(event func(i int, severity uint8, kind, msg string, n uint64))
 	// Snapshot, when set, receives an observe.Snapshot of the engines (per
 	// input packets and bytes, the probes, their channels, the
 	// collectors, the busiest flows of each probe's latest closed
@@ -120,6 +127,11 @@ type Options struct {
 	Kernel func(in []observe.InputCounters)
 	// State is the snapshots' State (default "replaying").
 	State string
+	// StartedNs is the wall clock (Unix ns) when the run started: the
+	// time of the run's own events (run_interrupted, pdu_undelivered) when
+	// no packet gives one (interrupted before its first packet); 0: the
+	// last packet's time only.
+	StartedNs int64
 	// Finish, when set, returns events to add to the first collector's
 	// last rows (e.g. what the caller knows about its inputs).
 	Finish func(res *Result) []observe.Event
@@ -175,6 +187,11 @@ type Result struct {
 	Bytes   uint64
 	FirstNs int64 // capture time of the first packet
 	LastNs  int64 // capture time of the last packet
+	// Started says, per probe, whether it started (a packet with a valid
+	// time reached it, or a tick): one that did not sent nothing, not
+	// even the events it was given (probe.Engine.Held), and its inputs'
+	// damage (InputError) is the caller's to report.
+	Started []bool
 	// Interrupted is set when ctx ended the run before its inputs did.
 	Interrupted bool
 	// DeliveredDuringRun counts the frames the first collector received
@@ -219,6 +236,9 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	}
 	if runErr == nil {
 		runErr = r.feed(ctx)
+	}
+	if opt.End != nil {
+		opt.End(r.event)
 	}
 	if err := r.settle(ctx); err != nil && runErr == nil {
 		runErr = err
@@ -272,6 +292,7 @@ func (r *run) finish(runErr error) error {
 	}
 	for _, p := range r.probes {
 		res.Probes = append(res.Probes, p.Stats())
+		res.Started = append(res.Started, p.Started())
 		for _, s := range p.Senders() {
 			res.Senders = append(res.Senders, s.Stats())
 		}
@@ -320,16 +341,27 @@ func (r *run) finish(runErr error) error {
 }
 
 // runEvents are the events of the run itself: interrupted, PDUs never
-// delivered.
+// delivered; at the end of the probes' clocks (the last packet, or a live
+// capture's last idle tick), or at Options.StartedNs when no probe
+// started (not 1970).
 func (r *run) runEvents() []observe.Event {
 	res := r.res
+	at := res.LastNs
+	for _, p := range r.probes {
+		if p.Started() {
+			at = max(at, p.Now())
+		}
+	}
+	if at == 0 && res.Packets == 0 {
+		at = r.opt.StartedNs
+	}
 	var ev []observe.Event
 	if res.Interrupted {
-		ev = append(ev, observe.Event{Time: res.LastNs, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
+		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
 			Message: fmt.Sprintf("replay interrupted after %d packets: the tables hold what was observed until then", res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
-		ev = append(ev, observe.Event{Time: res.LastNs, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
+		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
 			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
 	}
 	return ev

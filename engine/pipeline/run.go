@@ -269,7 +269,7 @@ func (r *run) feed(ctx context.Context) error {
 	return err
 }
 
-// event reports an event of Options.Health as probe i at its current
+// event reports an event of Options.Health (or End) as probe i at its current
 // time, with what it counts (n, for events.count); a later one at the same
 // time (an interface down and up again in one check) is stamped 1 ns after
 // the one before, so that the events table, sorted by time and then by
@@ -277,11 +277,17 @@ func (r *run) feed(ctx context.Context) error {
 // up while it was down). The first of a run is stamped 1 ns after the
 // probe's clock: after its probe_start, stamped at the clock of its first
 // packet or tick (config_switch_start then reads after the probe_start of
-// the run it starts, not before it by its kind). The probe closes at the
-// time of the last one, at the latest (settle).
+// the run it starts, not before it by its kind). A probe that has not
+// started yet (a live capture stopped before its first packet or idle
+// wake-up) starts first, at Options.Wall's time: the probe starts with the
+// capture, and its clock is never 0 (1970) under its events. The probe
+// closes at the time of the last one, at the latest (settle).
 func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 	if i >= 0 && i < len(r.probes) {
 		p := r.probes[i]
+		if !p.Started() && r.opt.Wall != nil {
+			p.Tick(r.opt.Wall())
+		}
 		if r.healthNs == nil {
 			r.healthNs = make([]int64, len(r.probes))
 		}
@@ -294,7 +300,10 @@ func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 	}
 }
 
-// inputFailed reports a damaged input as an event of its probe.
+// inputFailed reports a damaged input as an event of its probe: one
+// damaged before the probe's first packet is held until the probe starts
+// (probe.Probe.EventCount), and sent after its probe_start; if it never
+// starts, Result.Started says so and the caller reports the damage.
 func (r *run) inputFailed(i int, err error) {
 	p := r.probes[r.inputs[i].Probe]
 	p.Event(p.Now(), pdu.SevWarning, "capture_damaged", err.Error())

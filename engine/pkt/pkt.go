@@ -99,6 +99,13 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
+// MaxIfaces is the number of capture interfaces one probe can have:
+// Meta.Iface (16 bits) numbers them 0 to 65,535. A pcapng describing more
+// is damaged at the 65,537th (replay); captures of one probe whose
+// interfaces add up to more are refused before any packet is read
+// (pipeline.Assign); probe.New refuses an Identity naming more.
+const MaxIfaces = 1 << 16
+
 // Meta describes one captured packet. It is a small value type, copied freely.
 type Meta struct {
 	// TimeNs is the capture time in nanoseconds since the Unix epoch (UTC),

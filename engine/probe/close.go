@@ -6,6 +6,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // intervalEvents turns the interval's malformed packets and evictions into
@@ -100,7 +101,11 @@ func (p *Probe) Close() {
 			}
 		}
 	}
-	p.intervalEvents(p.nowNs)
+	// The end's events come after probe_start, stamped at the start: a run
+	// of one instant (one packet, or a start by a tick and no packet)
+	// stamps them 1 ns after it, so that they do not sort before it.
+	endNs := pkt.After(p.nowNs, p.startNs)
+	p.intervalEvents(endNs)
 	p.flows.Close(func(f *flow.Flow) {
 		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: pdu.EndFinal}
 		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
@@ -112,18 +117,24 @@ func (p *Probe) Close() {
 	}
 	p.readSources()
 	for i, s := range p.sources {
-		p.Event(p.nowNs, pdu.SevInfo, s.kind, totalsText(p.sources[i], s.value))
+		p.Event(endNs, pdu.SevInfo, s.kind, totalsText(p.sources[i], s.value))
 	}
-	p.stopEvent(p.out, p.nowNs, p.Stats())
+	p.stopEvent(p.out, max(endNs, p.lastEvNs), p.Stats())
 	p.out.Flush(p.nowNs)
 	ow, all := p.ObservedBytes()
 	sendReports(p.senders, ow, all, p.nowNs)
 	p.out.Flush(p.nowNs)
 }
 
-// stopEvent reports the end of the run with the probe's counters st.
-func (p *Probe) stopEvent(out pdu.Publisher, nowNs int64, st Stats) {
-	appendEvent(out, nowNs, pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s: %d packets, %d IP, %d not IP, %d malformed, %d flows", p.id.Name, st.Packets, st.IP, st.NotIP, st.Malformed, st.Flows), 0)
+// stopEvent reports the end of the run with the probe's counters st, 1 ns
+// after lastNs, the latest time of the events of the run (its clock, an
+// event given to EventCount later than it: a live capture's capture_stop,
+// or one held for its start: sendEarly): the events table, sorted by time
+// then kind, reads probe_stop after every event of the run, not among the
+// totals stamped at the probe's clock (probe_totals, tcp_totals sorted
+// after it by their kind).
+func (p *Probe) stopEvent(out pdu.Publisher, lastNs int64, st Stats) {
+	appendEvent(out, pkt.AddNs(lastNs, 1), pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s: %d packets, %d IP, %d not IP, %d malformed, %d flows", p.id.Name, st.Packets, st.IP, st.NotIP, st.Malformed, st.Flows), 0)
 	p.logLifecycle(pdu.SevInfo, "probe_stop", fmt.Sprintf("probe %s stopped: %d packets, %d flows", p.id.Name, st.Packets, st.Flows))
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // Event reports a probe event (design 1.7, 3.13) at capture time timeNs.
@@ -16,12 +17,61 @@ func (p *Probe) Event(timeNs int64, sev uint8, kind, msg string) {
 // EventCount is Event for an event that reports n things (packets, rows,
 // connections): the count reaches events.count, so a query can sum what
 // is missing.
+//
+// An event reported before the probe started (its first packet or tick:
+// a capture damaged before its first packet, a packet without a valid
+// time, a live capture's health event) is held and sent right after
+// probe_start, stamped 1 ns after it (sendEarly): the events table reads
+// probe_start first, and no event of the probe is stamped at the time 0
+// (1970) of a clock that has not started. A probe closed without starting
+// sends none of them (Held counts them: the caller that knows the run's
+// time starts it, or reports them itself).
 func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
 	p.logLifecycle(sev, kind, msg)
+	if !p.started {
+		p.early = append(p.early, earlyEvent{timeNs: timeNs, sev: sev, kind: kind, msg: msg, n: n})
+		return
+	}
+	if !p.closed {
+		p.lastEvNs = max(p.lastEvNs, timeNs) // probe_stop comes after it (stopEvent)
+	}
 	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg, Count: n}
 	e.Append(p.out.Begin(pdu.TypeEvents, timeNs))
 	p.out.End(pdu.TypeEvents, timeNs)
 }
+
+// earlyEvent is an event reported before its probe started (EventCount).
+type earlyEvent struct {
+	timeNs int64
+	sev    uint8
+	kind   string
+	msg    string
+	n      uint64
+}
+
+// sendEarly publishes the events held in *early to out, once the probe has
+// started at startNs (after its probe_start): each at its own time if
+// later, else 1 ns after the start (pkt.After), in the order reported. It
+// returns the latest time it stamped (startNs if none): probe_stop comes
+// after it (stopEvent).
+func sendEarly(out pdu.Publisher, early *[]earlyEvent, startNs int64) int64 {
+	last := startNs
+	for _, e := range *early {
+		t := pkt.After(e.timeNs, startNs)
+		appendEvent(out, t, e.sev, e.kind, e.msg, e.n)
+		last = max(last, t)
+	}
+	*early = nil
+	return last
+}
+
+// Held returns how many events the probe holds for its start (EventCount):
+// reported before its first packet or tick.
+func (p *Probe) Held() int { return len(p.early) }
+
+// Started reports whether the probe started: it handled a packet with a
+// valid time or a tick (its probe_start is sent).
+func (p *Probe) Started() bool { return p.started }
 
 // logLifecycle writes the probe's lifecycle events to its Logger: start,
 // stop, a collector restarted, unreachable (long retry) or reachable

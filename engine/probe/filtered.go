@@ -21,6 +21,8 @@ type Filtered struct {
 	d       dissect.Dissection
 	dropped uint64
 	lender  pkt.Lender // Source, when it lends its packets
+	firstNs int64      // capture time of the first packet read, passed or not
+	seen    bool       // a packet was read
 }
 
 // NewFiltered wraps src with the expression e.
@@ -46,12 +48,21 @@ func (f *Filtered) Next() ([]byte, pkt.Meta, error) {
 		if err != nil {
 			return data, m, err
 		}
+		if !f.seen {
+			f.firstNs, f.seen = m.TimeNs, true
+		}
 		if err := f.ds.Dissect(data, m, &f.d); errors.Is(err, dissect.ErrMalformed) || f.expr.Match(&f.d) {
 			return data, m, nil
 		}
 		f.dropped++
 	}
 }
+
+// First returns the capture time of the first packet read from the
+// wrapped source, whether the expression passed it or not, and whether
+// there was one: the run's time when it left every packet out. Call it as
+// Dropped.
+func (f *Filtered) First() (timeNs int64, ok bool) { return f.firstNs, f.seen }
 
 // Dropped returns how many packets the expression left out so far. Call
 // it from the goroutine that calls Next, or after the source is drained.

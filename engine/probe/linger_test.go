@@ -28,6 +28,8 @@ func (e *lingerEngine) Close()                           {}
 func (e *lingerEngine) Senders() []*pdu.Sender           { return []*pdu.Sender{e.s} }
 func (e *lingerEngine) Stats() Stats                     { return Stats{} }
 func (e *lingerEngine) Now() int64                       { return e.nowNs }
+func (e *lingerEngine) Started() bool                    { return true }
+func (e *lingerEngine) Held() int                        { return 0 }
 func (e *lingerEngine) Pending() int                     { return e.s.Pending() }
 func (e *lingerEngine) DestroyedAfterReport(int64)       {}
 func (e *lingerEngine) AppendSnapshot(*observe.Snapshot) {}

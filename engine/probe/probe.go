@@ -27,7 +27,8 @@ type Identity struct {
 	// ID is the probe's number on the wire (pdu frame header); unique per
 	// collector.
 	ID uint16
-	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it.
+	// Interfaces names the capture interfaces; pkt.Meta.Iface indexes it,
+	// so it holds at most pkt.MaxIfaces names (New refuses more).
 	Interfaces []string
 	// Epoch identifies this run of the probe in every PDU (pdu.Header.Epoch):
 	// its start time in Unix ns, greater than any earlier run's, so that a
@@ -111,6 +112,9 @@ type Probe struct {
 	firstNs       int64 // probe clock when the probe started (its first packet, or a live tick)
 	active        []*flow.Flow
 	started       bool
+	startNs       int64        // the probe clock at its start: probe_start's time
+	lastEvNs      int64        // the latest time of an event given to EventCount or sent held (stopEvent)
+	early         []earlyEvent // events reported before the start, sent after probe_start (EventCount)
 	closed        bool
 	resyncWanted  bool               // a collector restarted: send definitions again
 	drops         [][]oneway.Dropped // per channel: one-way observations its sender destroyed, to report
@@ -192,7 +196,8 @@ const MaxNameBytes = 1024
 // least one). The caller feeds packets with Packet and ends with Close;
 // acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
 // the lifecycle messages (logLifecycle: start, stop, configuration switch,
-// collector restarted, unreachable or back, damaged capture).
+// collector restarted, unreachable or back, damaged capture). It refuses
+// an empty or too long name, and more than pkt.MaxIfaces interfaces.
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
 	if len(channels) == 0 {
 		return nil, errors.New("probe: no collector channel")
@@ -205,6 +210,9 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	}
 	if len(id.Interfaces) == 0 {
 		id.Interfaces = []string{"0"}
+	}
+	if n := len(id.Interfaces); n > pkt.MaxIfaces {
+		return nil, fmt.Errorf("probe %s: %d interfaces, at most %d (pkt.Meta.Iface numbers them 0 to %d)", id.Name, n, pkt.MaxIfaces, pkt.MaxIfaces-1)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -370,12 +378,12 @@ func fieldBits(c *config.Class) uint8 {
 }
 
 func (p *Probe) start(nowNs int64) {
-	p.started = true
-	if !p.primary() {
-		return // worker 0 sends the definitions and the start event
+	p.started, p.startNs = true, nowNs
+	if p.primary() { // worker 0 sends the definitions and the start event
+		p.sendDefinitions(nowNs)
+		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 	}
-	p.sendDefinitions(nowNs)
-	p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+	p.lastEvNs = max(p.lastEvNs, sendEarly(p.out, &p.early, nowNs))
 }
 
 // resync re-sends every definition after a collector restart (design 3.2
@@ -489,27 +497,6 @@ func (p *Probe) Tick(nowNs int64) {
 		p.resync()
 	}
 	p.reportDrops()
-}
-
-// reportDrops tells each collector which one-way observations its channel
-// destroyed, so it classifies those packets as dropped rather than lost or
-// missed (design 4.3). Dropped notices are key PDUs: never destroyed.
-func (p *Probe) reportDrops() {
-	if !p.dropsWaiting {
-		return
-	}
-	p.dropsWaiting = false
-	for i := range p.drops {
-		if len(p.drops[i]) == 0 {
-			continue
-		}
-		s := p.senders[i]
-		for k := range p.drops[i] {
-			oneway.AppendDropped(s.Begin(pdu.TypeDropped, p.nowNs), &p.drops[i][k])
-			s.End(pdu.TypeDropped, p.nowNs)
-		}
-		p.drops[i] = p.drops[i][:0]
-	}
 }
 
 // ObservedBytes returns the IP bytes of the packets whose one-way

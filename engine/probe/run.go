@@ -274,6 +274,14 @@ func runEngine(ctx context.Context, e Engine, id Identity, jumpNs int64, src pkt
 		sn.Count(int(m.Iface), len(data))
 		e.Packet(data, m)
 	})
+	if !e.Started() && e.Held() > 0 && opt.Wall != nil {
+		// The run ends before a packet or tick started the probe, with
+		// events to say (a capture damaged before its first packet, a
+		// live capture's end): it starts at the wall clock, the one time
+		// the run has, and they reach the collectors between its
+		// probe_start and probe_stop.
+		e.Tick(opt.Wall())
+	}
 	e.Close()
 	linger(ctx, e, opt, poll)
 	sn.Publish(true, e.AppendSnapshot)

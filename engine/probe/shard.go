@@ -111,7 +111,7 @@ func (sh *shard) closeInterval(p *Probe, atNs int64) {
 // final keeps the worker's totals at the end of the run.
 func (sh *shard) final(p *Probe) {
 	p.readSources()
-	part := closePart{atNs: p.nowNs, final: true, stats: p.Stats()}
+	part := closePart{atNs: pkt.After(p.nowNs, p.startNs), final: true, stats: p.Stats()} // as Close stamps a lone probe's end
 	for _, s := range p.sources {
 		part.totals = append(part.totals, s.value)
 	}

@@ -32,6 +32,12 @@ type Engine interface {
 	EventCount(timeNs int64, sev uint8, kind, msg string, n uint64)
 	// Now is the probe clock (Unix ns of capture time).
 	Now() int64
+	// Started reports whether the probe started (probe_start sent: a
+	// packet with a valid time or a tick reached it).
+	Started() bool
+	// Held counts the events reported before the start, waiting for it
+	// (Probe.EventCount).
+	Held() int
 	// Pending counts the PDUs awaiting acknowledgement.
 	Pending() int
 	// DestroyedAfterReport reports the PDUs destroyed after the final
@@ -97,6 +103,9 @@ type Workers struct {
 	now      int64
 	closed   bool
 	resync   bool
+	started  bool         // worker 0 started, as of the last merge (its probe_start is sent)
+	lastEvNs int64        // the latest time of an event given to EventCount or sent held (final)
+	early    []earlyEvent // events reported before that, sent after it (Probe.EventCount)
 	drops    [][]oneway.Dropped
 	idx      []int
 	slotN    []uint64
@@ -138,6 +147,10 @@ type workOut struct {
 	rec   recorder
 	parts []closePart
 	stats Stats // the worker's Stats at the batch's end
+	// started and startNs: the worker started, at that time (Probe.startNs),
+	// as of the batch's end.
+	started bool
+	startNs int64
 }
 
 // NewWorkers returns a probe engine of n workers (n >= 1) sending to
@@ -205,6 +218,7 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 			}
 		}
 		o.parts, o.stats = p.sh.parts, p.Stats()
+		o.started, o.startNs = p.started, p.startNs
 		b.wg.Done()
 	}
 	touchSink.Add(uint32(sum))
@@ -395,6 +409,7 @@ func (w *Workers) Close() {
 		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, w.out, nil
 		p.Close()
 		outs[i].parts, outs[i].stats = p.sh.parts, p.Stats()
+		outs[i].started, outs[i].startNs = p.started, p.startNs
 	}
 	w.merge(outs)
 }
@@ -419,6 +434,12 @@ func (w *Workers) merge(outs []workOut) {
 		r := &outs[best].rec
 		r.replay(r.op(w.idx[best]), w.out)
 		w.idx[best]++
+	}
+	if !w.started && outs[0].started {
+		// worker 0's probe_start was just replayed: the events reported
+		// before it follow it
+		w.started = true
+		w.lastEvNs = max(w.lastEvNs, sendEarly(w.out, &w.early, outs[0].startNs))
 	}
 	for i := range outs[0].parts {
 		w.mergeClose(outs, i)
@@ -492,7 +513,7 @@ func (w *Workers) final(outs []workOut, i int) {
 		o, a := p.ObservedBytes()
 		ow, all = ow+o, all+a
 	}
-	p0.stopEvent(w.out, now, st)
+	p0.stopEvent(w.out, max(now, w.lastEvNs), st)
 	w.out.Flush(now)
 	sendReports(w.senders, ow, all, now)
 	w.out.Flush(now)
@@ -504,19 +525,6 @@ func (w *Workers) eventCount(timeNs int64, sev uint8, kind, msg string, n uint64
 	appendEvent(w.out, timeNs, sev, kind, msg, n)
 }
 
-// reportDrops tells each collector which one-way observations its channel
-// destroyed (Probe.reportDrops).
-func (w *Workers) reportDrops() {
-	for i := range w.drops {
-		s := w.senders[i]
-		for k := range w.drops[i] {
-			oneway.AppendDropped(s.Begin(pdu.TypeDropped, w.now), &w.drops[i][k])
-			s.End(pdu.TypeDropped, w.now)
-		}
-		w.drops[i] = w.drops[i][:0]
-	}
-}
-
 // Senders returns the PDU senders, one per channel.
 func (w *Workers) Senders() []*pdu.Sender { return w.senders }
 
@@ -525,13 +533,29 @@ func (w *Workers) Stats() Stats { return w.stats }
 
 // Event reports an event at capture time timeNs.
 func (w *Workers) Event(timeNs int64, sev uint8, kind, msg string) {
-	appendEvent(w.out, timeNs, sev, kind, msg, 0)
+	w.EventCount(timeNs, sev, kind, msg, 0)
 }
 
-// EventCount is Event with what the event counts (events.count).
+// EventCount is Event with what the event counts (events.count). One
+// reported before the probe started is held for its start, as
+// Probe.EventCount holds it.
 func (w *Workers) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) {
+	if !w.started {
+		w.early = append(w.early, earlyEvent{timeNs: timeNs, sev: sev, kind: kind, msg: msg, n: n})
+		return
+	}
+	if !w.closed {
+		w.lastEvNs = max(w.lastEvNs, timeNs)
+	}
 	appendEvent(w.out, timeNs, sev, kind, msg, n)
 }
+
+// Started reports whether the probe started, as of the last merge of the
+// workers' output (its probe_start is sent).
+func (w *Workers) Started() bool { return w.started }
+
+// Held counts the events held for the start (EventCount).
+func (w *Workers) Held() int { return len(w.early) }
 
 // Now returns the latest capture time handed to the workers.
 func (w *Workers) Now() int64 { return w.now }

@@ -20,8 +20,10 @@ import (
 // kind is a byte: 1+Kind for the known kinds, 0 followed by the string
 // otherwise. A sample's kind byte has bit 0x80 set when its proto is not
 // its kind's (kindProto: dns over TCP), the IP protocol number following
-// the kind as a byte (pdu version 5; earlier probes sent no proto: their
-// dns samples read as udp). rtt is a byte 0 followed by a varint of nanoseconds when
+// the kind as a byte (pdu version 5, SampleProtoVersion; earlier probes
+// sent no proto: their dns samples, over UDP or TCP alike, read with proto
+// "", which the collector fills from the sample's flow when its class
+// splits flows by protocol). rtt is a byte 0 followed by a varint of nanoseconds when
 // rtt_ms is exactly ns/1e6 (always, for the Tracker's samples), else 1 and
 // a float64. An address is pdu.Enc.Addr's form (version byte 4 or 6 and
 // its bytes) when the string is an address in canonical form, else a 0
@@ -47,9 +49,17 @@ func AppendSample(e *pdu.Enc, r *observe.RTTSample) {
 	e.String(r.Detail)
 }
 
+// SampleProtoVersion is the first PDU wire version (pdu.Version 5) whose
+// samples say their proto when it is not their kind's: a dns sample of an
+// older frame (pdu.Dec.Version 3 or 4) may have gone over UDP or TCP.
+const SampleProtoVersion = 5
+
 // DecodeSample decodes a sample written by AppendSample into r (Probe is
-// left as is). Errors are d's: pdu.ErrShort or pdu.ErrCorrupt in d.Err();
-// r is then partly filled. It never panics.
+// left as is), as the wire version of d (pdu.Dec.Version) wrote it: a dns
+// sample of a frame older than SampleProtoVersion gets proto "" (its
+// record does not say UDP or TCP), never a made-up udp. Errors are d's:
+// pdu.ErrShort or pdu.ErrCorrupt in d.Err(); r is then partly filled. It
+// never panics.
 func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 	r.FlowID = d.Uvarint()
 	r.Kind, r.Proto = decodeSampleKind(d)
@@ -63,9 +73,9 @@ func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 		corrupt(d)
 	}
 	r.ClientAddr = d.AddrString()
-	r.ClientPort = uint16(d.Uvarint())
+	r.ClientPort = d.Uint16()
 	r.ServerAddr = d.AddrString()
-	r.ServerPort = uint16(d.Uvarint())
+	r.ServerPort = d.Uint16()
 	r.Detail = d.String()
 }
 
@@ -157,6 +167,9 @@ func decodeSampleKind(d *pdu.Dec) (kind, proto string) {
 	}
 	if k := c &^ protoOther; k != 0 {
 		proto = kindProto[k-1] // kindOf checked k
+		if Kind(k-1) == KindDNS && d.Version != 0 && d.Version < SampleProtoVersion {
+			proto = "" // over UDP or TCP: an older probe's record does not say
+		}
 	}
 	if c&protoOther != 0 {
 		proto = ProtoName(d.Byte())

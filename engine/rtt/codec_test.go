@@ -195,3 +195,44 @@ func sameHistogram(a, b observe.RTTHistogram) bool {
 		sameFloat(a.IntervalS, b.IntervalS) && sameFloat(a.SliceLoMs, b.SliceLoMs) && sameFloat(a.SliceHiMs, b.SliceHiMs) &&
 		sameFloat(a.Sum, b.Sum) && sameFloat(a.SumSq, b.SumSq) && sameFloat(a.Min, b.Min) && sameFloat(a.Max, b.Max)
 }
+
+// TestSampleOlderVersion: a DNS sample over TCP as a probe of wire
+// version 3 or 4 encoded it (no proto byte: the kind byte alone, as for
+// a sample over UDP) decodes with proto "" (unknown), not udp: nothing in
+// the record tells the transport (the collector asks the sample's flow).
+// The same bytes of a version 5 frame are a sample over UDP. Kinds of one
+// transport keep theirs (icmp_echo: icmp, ntp: udp, tcp_handshake: tcp).
+func TestSampleOlderVersion(t *testing.T) {
+	var e pdu.Enc
+	e.Uvarint(5)
+	e.Byte(byte(KindDNS) + 1) // a version 4 probe's dns sample, over TCP or UDP
+	e.Varint(1e9)
+	e.Byte(0)
+	e.Varint(2_500_000)
+	e.AddrString("192.0.2.10")
+	e.Uvarint(40000)
+	e.AddrString("192.0.2.53")
+	e.Uvarint(53)
+	e.String("A www.example.com NOERROR")
+	v4 := e.B
+	for _, tc := range []struct {
+		version uint8 // pdu.Dec.Version: 0 for pdu.Version
+		want    string
+	}{{3, ""}, {4, ""}, {0, "udp"}} {
+		var r observe.RTTSample
+		d := pdu.Dec{B: v4, Version: tc.version}
+		DecodeSample(&d, &r)
+		if d.Err() != nil || !d.Done() || r.Kind != "dns" || r.Proto != tc.want || r.ServerPort != 53 || r.RTTMs != 2.5 {
+			t.Errorf("version %d: %+v %v, want dns with proto %q", tc.version, r, d.Err(), tc.want)
+		}
+	}
+	for _, s := range []observe.RTTSample{{Kind: "icmp_echo", Proto: "icmp"}, {Kind: "ntp", Proto: "udp"}, {Kind: "tcp_handshake", Proto: "tcp"}} {
+		e = pdu.Enc{}
+		AppendSample(&e, &s)
+		var r observe.RTTSample
+		d := pdu.Dec{B: e.B, Version: 4}
+		if DecodeSample(&d, &r); d.Err() != nil || r.Proto != s.Proto {
+			t.Errorf("version 4 %s: proto %q (%v), want %q", s.Kind, r.Proto, d.Err(), s.Proto)
+		}
+	}
+}

@@ -21,7 +21,7 @@ const (
 	KindDNS                      // DNS query -> response over UDP or TCP port 53 (RFC 1035 §4.2)
 	KindSNMP                     // SNMP v1/v2c request -> response on port 161/162 (RFC 1157, RFC 3416)
 	KindNTP                      // NTP client mode 3 -> server mode 4 on port 123 (RFC 5905)
-	KindTCPHandshake             // first TCP SYN -> first SYN-ACK (RFC 9293 §3.5)
+	KindTCPHandshake             // latest TCP SYN copy -> first SYN-ACK (RFC 9293 §3.5; Karn, RFC 6298 §3)
 	KindTCPTS                    // TCP timestamp TSval -> first TSecr echo (RFC 7323 §4)
 	NumKinds                     // number of kinds; not a kind
 )

@@ -87,12 +87,18 @@
 //     ntp.delta_time. Detail "v4 stratum 8"; a Kiss-o'-Death reply
 //     (stratum 0, RFC 5905 §7.4) adds its kiss code: "v4 stratum 0 kiss
 //     RATE".
-//   - tcp_handshake: the first SYN -> the first SYN-ACK acknowledging its
-//     ISN (RFC 9293 §3.5). A retransmitted SYN keeps the first SYN's time,
-//     so a lost SYN adds its retransmission timeout, as the lab's ground
-//     truth (handshake_syn_to_synack_us) measures, and the sample equals
-//     tcp_connections.handshake_syn_synack_ms (whose handshake_rtt_ms is
-//     the Karn-safe time from the last SYN). A SYN sent again with the
+//   - tcp_handshake: SYN -> the first SYN-ACK acknowledging its ISN (RFC
+//     9293 §3.5), timed from the latest SYN copy before that SYN-ACK, as
+//     every retransmitted request here (Karn's rule, RFC 6298 §3: a
+//     retransmission timeout is no round trip), so the sample equals
+//     tcp_connections.handshake_rtt_ms unless the client sent a SYN after
+//     that SYN-ACK (the SYN-ACK lost beyond the probe: the sample stays
+//     the first pair, handshake_rtt_ms restarts at that SYN), and
+//     handshake_syn_synack_ms (from the first SYN, as the lab's ground
+//     truth handshake_syn_to_synack_us) when the SYN was not sent again.
+//     A SYN copy after the SYN-ACK counts in Stats.Retransmits and in the
+//     detail only. tshark's tcp.analysis.initial_rtt also starts at the
+//     latest SYN but ends at the handshake's ACK. A SYN sent again with the
 //     same ISN after a RST/ACK acknowledging it (RFC 9293 §3.10.7.3: the
 //     connection was refused; Windows retries so) is a new attempt, timed
 //     from itself, as tcp_connections starts a new row for it. A SYN carrying data (TCP Fast

@@ -21,7 +21,7 @@ type heldKey struct {
 // client's word on which SYN-ACK the connection follows (zeek#3313: a
 // stray SYN-ACK with another ISN may come before the real one).
 type held struct {
-	reqNs, reqClk int64  // the first SYN (pending.reqNs, reqClk)
+	reqNs, reqClk int64  // the latest SYN copy before the SYN-ACK (pending.reqNs, reqClk)
 	flowID        uint64 // its flow
 	isnC          uint32 // its ISN: the pending key's id
 	copies        uint32 // SYN copies when the first SYN-ACK paired

@@ -139,10 +139,11 @@ func (t *Tracker) tcp(d *dissect.Dissection, flowID uint64, hint *Hint, emit fun
 	}
 }
 
-// handshake times the first SYN to the first SYN-ACK of a connection. The
-// request is keyed by the client's ISN, which the SYN-ACK acknowledges
-// (ack = ISN+1): a retransmitted SYN keeps the first one's time, a new
-// connection on the same 4-tuple starts a new handshake. A SYN carrying
+// handshake times a connection's SYN to its first SYN-ACK. The request is
+// keyed by the client's ISN, which the SYN-ACK acknowledges (ack = ISN+1):
+// a retransmitted SYN moves the request to its own time (Karn: the
+// SYN-ACK is timed from the latest copy), a new connection on the same
+// 4-tuple starts a new handshake. A SYN carrying
 // data (TCP Fast Open, RFC 7413 §4.2) is acknowledged at ISN+1+len when
 // the server accepts the data, at ISN+1 when it does not: it also gets an
 // alias key by the first ACK number, pointing at its ISN. The pair is

@@ -70,8 +70,8 @@ func TestTCPFastOpenHandshake(t *testing.T) {
 // TestHandshakeAgreesWithTCPConn (issue 15.1 with the stray SYN-ACK first,
 // zeek#3313; found by an audit): on tcpconn's issue-15 captures, every
 // tcp_handshake sample equals its connection's
-// tcp_connections.handshake_syn_synack_ms, and a connection with that
-// column has a sample. In tcp-stray-synack-first.pcap a SYN-ACK with
+// tcp_connections.handshake_rtt_ms (both from the latest SYN copy, Karn),
+// and a connection with that column has a sample. In tcp-stray-synack-first.pcap a SYN-ACK with
 // another ISN comes 5 ms after the SYN and the real one at 10 ms, which
 // the client's ACK names: the sample is 10 ms (it was 5, from the first
 // SYN-ACK). The stray after the real one (tcp-stray-synack.pcap), the
@@ -89,8 +89,8 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 		{"../tcpconn/testdata/tcp-stray-synack-midstream.pcap", []float64{}},         // no SYN: no handshake time
 		{"../tcpconn/testdata/tcp-late-syn.pcap", []float64{}},                       // the SYN came after its SYN-ACK
 		{"../tcpconn/testdata/tcp-late-syn-tfo.pcap", []float64{}},
-		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{1010}}, // first SYN to the SYN-ACK
-		{"../tcpconn/testdata/tcp-rej-retry.pcap", []float64{0.4}},          // SYN sent again after a RST: a new attempt
+		{"../tcpconn/testdata/tcp-syn-retransmitted.pcap", []float64{10}}, // the SYN sent again at 1 s to the SYN-ACK at 1010 ms
+		{"../tcpconn/testdata/tcp-rej-retry.pcap", []float64{0.4}},        // SYN sent again after a RST: a new attempt
 		{"testdata/tcp-fast-open.pcap", []float64{0.8, 1.2}},
 	} {
 		path, err := filepath.Abs(c.path)
@@ -110,21 +110,21 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 		tr.Flush(0, func(_ uint16, r *observe.TCPConnection) {
 			cp := *r
 			conns[r.ClientPort] = &cp
-			if r.HandshakeSynSynackMs != nil {
+			if r.HandshakeRTTMs != nil {
 				withHS++
 			}
 		})
 		if len(hs) != withHS {
-			t.Errorf("%s: %d handshake samples, %d connections with handshake_syn_synack_ms", c.path, len(hs), withHS)
+			t.Errorf("%s: %d handshake samples, %d connections with handshake_rtt_ms", c.path, len(hs), withHS)
 		}
 		for i, s := range hs {
 			r := conns[s.ClientPort]
-			if r == nil || r.HandshakeSynSynackMs == nil || *r.HandshakeSynSynackMs != s.RTTMs {
+			if r == nil || r.HandshakeRTTMs == nil || *r.HandshakeRTTMs != s.RTTMs {
 				col := "no row or NULL"
-				if r != nil && r.HandshakeSynSynackMs != nil {
-					col = fmt.Sprint(*r.HandshakeSynSynackMs)
+				if r != nil && r.HandshakeRTTMs != nil {
+					col = fmt.Sprint(*r.HandshakeRTTMs)
 				}
-				t.Errorf("%s: sample %v ms (port %d), tcp_connections.handshake_syn_synack_ms %s", c.path, s.RTTMs, s.ClientPort, col)
+				t.Errorf("%s: sample %v ms (port %d), tcp_connections.handshake_rtt_ms %s", c.path, s.RTTMs, s.ClientPort, col)
 			}
 			if i >= len(c.want) || math.Abs(s.RTTMs-c.want[i]) > 1e-9 {
 				t.Errorf("%s: sample %d is %v ms, want %v", c.path, i, s.RTTMs, c.want)

@@ -297,9 +297,10 @@ func (t *Tracker) icmp(d *dissect.Dissection, flowID uint64, emit func(*observe.
 }
 
 // request records one request copy. A copy of a request still pending
-// replaces it (the response pairs with the latest copy), except for TCP
-// SYNs (the handshake is timed from the first SYN); a copy of an answered
-// request starts a new transaction, except for a SYN of the same ISN.
+// replaces it (the response pairs with the latest copy: Karn's rule, RFC
+// 6298 §3), TCP SYNs included; a copy of an answered request starts a
+// new transaction, except for a SYN of the same ISN (counted in copies
+// and Retransmits only).
 func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 	t.stats.Requests[k.kind]++
 	p, ok := t.pend.get(k)
@@ -309,9 +310,12 @@ func (t *Tracker) request(k *pendKey, m *pkt.Meta, flowID uint64, info uint16) {
 		return
 	}
 	if ok && (!p.answered || k.kind == KindTCPHandshake) {
+		// A copy of a pending request: the response is timed from the
+		// latest (Karn, RFC 6298 §3). A SYN copy after its SYN-ACK (the
+		// SYN-ACK lost beyond the probe) counts and times nothing.
 		t.stats.Retransmits[k.kind]++
 		p.copies++
-		if k.kind != KindTCPHandshake {
+		if !p.answered {
 			p.reqNs, p.reqClk, p.flowID, p.info = capTime(m), m.Clock(), flowID, info
 		}
 		t.pend.put(k, p)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -48,9 +49,10 @@ func OpenAppend(out string, m Manifest) (*Appender, error) {
 }
 
 // OpenReplace is OpenAppend for a run that starts a new output (tmonbench
-// live): a previous tmonbench output in out (replay or collector) is
-// removed first, only once the folder's lock is held, so a second run
-// refused with ErrBusy never deletes the output of the run writing there.
+// live): a previous replay's output in out is removed first, only once the
+// folder's lock is held, so a second run refused with ErrBusy never
+// deletes the output of the run writing there; a collector's or a live
+// run's output is refused (ErrOtherMode, Irreplaceable).
 // A folder tmonbench did not write is refused as by OpenAppend. tmonbench
 // live sets m.Mode to ModeLive.
 func OpenReplace(out string, m Manifest) (*Appender, error) {
@@ -82,6 +84,11 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		}
 	}
 	if state == outRun && replace {
+		if old, err := ReadManifest(abs); err == nil {
+			if err := refuseIrreplaceable(out, old, cmp.Or(m.Mode, ModeLive)); err != nil {
+				return nil, err
+			}
+		}
 		if err := removeContents(abs); err != nil {
 			return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 		}
@@ -337,13 +344,17 @@ func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
 }
 
 // removeContents empties folder dir (checked by checkOut: what a tmonbench
-// run wrote), keeping the folder itself.
+// run wrote), keeping the folder itself and its lock file, which the
+// caller holds.
 func removeContents(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range ents {
+		if e.Name() == LockName {
+			continue // ours, held: removed, a second run would lock a new file and replace this one's output
+		}
 		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}

@@ -88,42 +88,51 @@ func TestStaleStagingRemoved(t *testing.T) {
 	}
 }
 
-// TestReplaceTakesLockFirst: tmonbench live replaces a previous output
+// TestReplaceTakesLockFirst: tmonbench live replaces a replay's output
 // (OpenReplace), but a second run refused with ErrBusy leaves the running
 // one's output untouched; once free, the old rows are gone and a folder
-// tmonbench did not write is never emptied.
+// tmonbench did not write is never emptied. A live output itself is not
+// replaced (TestIrreplaceableRefused).
 func TestReplaceTakesLockFirst(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	a, err := OpenReplace(out, Manifest{})
+	run, err := BeginRun(out, Manifest{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := run.Write(&observe.Batch{Flows: testFlows}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenReplace(out, Manifest{Mode: ModeLive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only run.json and the schema-only parts an Appender starts with
+	// (every table exists from the start): the replay's rows are gone.
+	for _, f := range listTree(t, out) {
+		if f != ManifestName && f != LockName && rowsIn(filepath.Join(out, f)) != 0 {
+			t.Errorf("after replace: %s has rows, want only %s and schema-only parts", f, ManifestName)
+		}
+	}
+	// The lock is still the file locked: a second run is busy, not let
+	// in to replace this one's output (the replace removed the lock file,
+	// and a second live run locked a new one and emptied the folder).
 	if err := a.Write(&observe.Batch{Flows: testFlows}); err != nil {
 		t.Fatal(err)
 	}
 	before := listTree(t, out)
-	if _, err := OpenReplace(out, Manifest{}); !errors.Is(err, ErrBusy) {
+	if _, err := OpenReplace(out, Manifest{Mode: ModeLive}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second live run while the first writes: %v", err)
 	}
 	if got := listTree(t, out); !slices.Equal(got, before) {
 		t.Fatalf("refused run changed the output:\n%v\nwant\n%v", got, before)
 	}
 	a.Close()
-	b, err := OpenReplace(out, Manifest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	// Only run.json and the schema-only parts an Appender starts with
-	// (every table exists from the start): the old rows are gone.
-	for _, f := range listTree(t, out) {
-		if f != ManifestName && rowsIn(filepath.Join(out, f)) != 0 {
-			t.Errorf("after replace: %s has rows, want only %s and schema-only parts", f, ManifestName)
-		}
-	}
 	// A replay's output is replaced too (OpenAppend refuses it).
 	r := filepath.Join(t.TempDir(), "replay")
-	run, err := BeginRun(r, Manifest{})
+	run, err = BeginRun(r, Manifest{})
 	if err != nil {
 		t.Fatal(err)
 	}

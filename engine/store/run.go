@@ -170,14 +170,30 @@ const StateRunning = "running"
 
 // Modes of a run: a replay replaces the folder as a whole; a collector
 // appends to it as it goes. Neither writes into the other's folder. A
-// live run (tmonbench live) writes as a collector does but replaces a
-// previous output as a replay does (OpenReplace): a replay may replace
-// its output, a collector does not append to it.
+// live run (tmonbench live) writes as a collector does and replaces a
+// previous replay's output as a replay does (OpenReplace); a collector does
+// not append to it. The output of a collector or a live run is never
+// replaced (Irreplaceable).
 const (
 	ModeReplay    = "replay"
 	ModeCollector = "collector"
 	ModeLive      = "live"
 )
+
+// Irreplaceable reports whether an output of mode can be replaced by a
+// new run: a collector's and a live run's hold observations no capture
+// file stands behind, so they are refused (ErrOtherMode) by BeginRun and
+// OpenReplace, where a replay's can be made again from its captures.
+func Irreplaceable(mode string) bool { return mode == ModeCollector || mode == ModeLive }
+
+// refuseIrreplaceable returns the ErrOtherMode error for a run of mode by
+// into out, whose previous run was old, or nil when it may be replaced.
+func refuseIrreplaceable(out string, old Manifest, by string) error {
+	if !Irreplaceable(old.Mode) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is the output of tmonbench %s (observations no capture file stands behind); tmonbench %s will not replace it: choose another --out, or remove the folder first", ErrOtherMode, out, old.Mode, by)
+}
 
 // ReadManifest reads <out>/run.json. The error wraps fs.ErrNotExist when
 // out has none.
@@ -229,8 +245,8 @@ type Run struct {
 // Nothing else in out changes until Finish.
 //
 // Errors, before any work is done: ErrNotRunDir when out exists, is not
-// empty and has no run.json (a user's folder: never touched), or is a
-// collector's output; ErrOutUnwritable (wrapped with the cause) when out is
+// empty and has no run.json (a user's folder: never touched); ErrOtherMode
+// when it is a collector's or a live run's output (Irreplaceable); ErrOutUnwritable (wrapped with the cause) when out is
 // a file, is the root, or cannot be created or written.
 func BeginRun(out string, m Manifest) (*Run, error) {
 	abs, state, err := resolveOut(out)
@@ -241,8 +257,10 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 		m.Mode = ModeReplay
 	}
 	if state == outRun {
-		if old, err := ReadManifest(abs); err == nil && old.Mode == ModeCollector {
-			return nil, fmt.Errorf("%w: %s is the output of tmonbench collector; tmonbench %s will not replace it: choose another --out", ErrOtherMode, out, m.Mode)
+		if old, err := ReadManifest(abs); err == nil {
+			if err := refuseIrreplaceable(out, old, m.Mode); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if m.Tool == "" {
@@ -656,7 +674,8 @@ func (r *Run) Finish() error {
 }
 
 // moveEntries renames the entries of from into to: the table folders and
-// (unless tablesOnly) run.json; hidden run folders are left alone.
+// (unless tablesOnly) run.json; hidden run folders and the lock file (held
+// by the caller) are left alone.
 func moveEntries(from, to string, tablesOnly bool) error {
 	ents, err := os.ReadDir(from)
 	if err != nil {
@@ -664,7 +683,7 @@ func moveEntries(from, to string, tablesOnly bool) error {
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if ours(n) || (tablesOnly && n == ManifestName) {
+		if ours(n) || n == LockName || (tablesOnly && n == ManifestName) {
 			continue
 		}
 		if err := os.Rename(filepath.Join(from, n), filepath.Join(to, n)); err != nil {

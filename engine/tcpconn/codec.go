@@ -116,7 +116,7 @@ func AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection) {
 // panics and allocates only the row's strings and handshake values.
 func DecodeConn(d *pdu.Dec, r *observe.TCPConnection) (iface uint16) {
 	*r = observe.TCPConnection{}
-	iface = uint16(d.Uvarint())
+	iface = d.Uint16()
 	r.Class = d.String()
 	r.ConnID = d.Uvarint()
 	fl := d.Uvarint()

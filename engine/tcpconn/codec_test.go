@@ -1,6 +1,7 @@
 package tcpconn
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"reflect"
@@ -89,6 +90,23 @@ func TestCodecTruncated(t *testing.T) {
 	DecodeConn(&d, &r)
 	if !errors.Is(d.Err(), pdu.ErrCorrupt) {
 		t.Errorf("unknown state code: %v, want ErrCorrupt", d.Err())
+	}
+	// an interface index past 16 bits (65,536: pkt.Meta.Iface is uint16)
+	// is corrupt; it read as interface 0, another interface's connection
+	for _, port := range []bool{false, true} {
+		e = pdu.Enc{}
+		if port { // the client port, after iface 0, class "", conn id 0, flags 0 and the address
+			AppendConn(&e, 0, &observe.TCPConnection{ClientAddr: "192.0.2.1", ClientPort: 0})
+			e.B = append(append(e.B[:0:0], e.B[:9]...), append(binary.AppendUvarint(nil, 65536), e.B[10:]...)...)
+		} else {
+			AppendConn(&e, 0, &observe.TCPConnection{})
+			e.B = append(binary.AppendUvarint(nil, 65536), e.B[1:]...)
+		}
+		d = pdu.Dec{B: e.B}
+		iface := DecodeConn(&d, &r)
+		if !errors.Is(d.Err(), pdu.ErrCorrupt) {
+			t.Errorf("interface or port 65536 (port %v): interface %d, port %d, %v; want ErrCorrupt", port, iface, r.ClientPort, d.Err())
+		}
 	}
 }
 

@@ -75,10 +75,12 @@ type conn struct {
 	lastNs       int64   // capture time of the last packet (end_time)
 	activeNs     int64   // timer clock of the latest packet: expiry
 	syn          instant // client's first SYN
-	lastSyn      instant // client's last SYN before the first SYN-ACK (Wireshark's ts_mru_syn)
+	lastSyn      instant // client's last SYN before its handshake ACK (Wireshark's ts_mru_syn)
 	hasLastSyn   bool
 	synAck       instant // server's first SYN-ACK
 	synAckAck    uint32  // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
+	mruSynAck    instant // server's first SYN-ACK after lastSyn (of the ISN followed)
+	hasMruSynAck bool
 	ack          instant // client's first ACK after the SYN-ACK
 	hasSyn       bool
 	hasSynAck    bool
@@ -198,18 +200,25 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	plen := d.PayloadLen
 	s.packets++
 
-	// Handshake times: first SYN, last SYN before the SYN-ACK, first
-	// SYN-ACK, client's first ACK after it.
+	// Handshake times: first SYN, first SYN-ACK, client's first ACK after
+	// it; the last SYN before that ACK and the first SYN-ACK after that
+	// SYN (Karn: a SYN-ACK answers the latest SYN, handshake_rtt_ms).
 	switch {
 	case syn && !ack && orig:
 		if !c.hasSyn {
 			c.syn, c.hasSyn = at, true
 		}
-		if !c.hasSynAck {
-			c.lastSyn, c.hasLastSyn = at, true
+		if !c.hasAck {
+			c.lastSyn, c.hasLastSyn, c.hasMruSynAck = at, true, false
+			c.s[1].alts.sent()
 		}
-	case syn && ack && !orig && !c.hasSynAck:
-		c.synAck, c.hasSynAck, c.synAckAck = at, true, d.Ack
+	case syn && ack && !orig:
+		if !c.hasSynAck {
+			c.synAck, c.hasSynAck, c.synAckAck = at, true, d.Ack
+		}
+		if c.hasLastSyn && !c.hasMruSynAck && !c.hasAck && (!c.s[1].sawSYN || d.Seq == c.s[1].base) {
+			c.mruSynAck, c.hasMruSynAck = at, true // a SYN-ACK of another ISN: altSynAcks.note
+		}
 	case ack && !syn && orig && c.hasSynAck && !c.hasAck && !c.boundaryOnly:
 		c.ack, c.hasAck = at, true
 	}
@@ -277,6 +286,7 @@ func (c *conn) followAcked(d *dissect.Dissection) {
 	s.retrans += uint64(a.n - 1)
 	if c.hasSynAck {
 		c.synAck, c.synAckAck = a.at, a.ack
+		c.mruSynAck, c.hasMruSynAck = a.mru, a.hasMru
 	}
 	s.alts = nil
 	if z := &c.z[1]; z.start == old {
@@ -363,7 +373,7 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 				if s.alts == nil {
 					s.alts = new(altSynAcks)
 				}
-				s.alts.note(d.Seq, d.Ack, instantOf(d, now))
+				s.alts.note(d.Seq, d.Ack, instantOf(d, now), c.hasLastSyn && !c.hasAck)
 			}
 			return segStray
 		}
@@ -590,10 +600,14 @@ func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
 		r.HandshakeSynSynackMs = between(c.syn, c.synAck, ar)
 	}
 	if c.hasSynAck && c.hasAck {
-		r.HandshakeSynackAckMs = between(c.synAck, c.ack, ar)
+		sa := c.synAck
+		if c.hasMruSynAck {
+			sa = c.mruSynAck
+		}
+		r.HandshakeSynackAckMs = between(sa, c.ack, ar)
 	}
-	if c.hasLastSyn && c.hasSynAck {
-		r.HandshakeRTTMs = between(c.lastSyn, c.synAck, ar)
+	if c.hasLastSyn && c.hasMruSynAck {
+		r.HandshakeRTTMs = between(c.lastSyn, c.mruSynAck, ar)
 	}
 	r.ClientWScale, r.ClientMSS = cl.options(ar)
 	r.ServerWScale, r.ServerMSS = sv.options(ar)

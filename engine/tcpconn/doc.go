@@ -128,12 +128,26 @@
 // first SYN-ACK seen at the probe (NULL when the SYN-ACK was captured
 // first, or either is missing): a lost SYN adds its retransmission timeout,
 // as in the lab ground truth. handshake_rtt_ms is Karn-safe: from the
-// client's last SYN before that SYN-ACK to it (a retransmitted SYN's
-// answer is timed from the latest copy, like tshark's initial_rtt, which
-// however ends at the third segment). handshake_synack_ack_ms runs from
-// that SYN-ACK to the client's first ACK after it (the lab ground truth's
-// definition). A time that would be negative (capture time going
-// backwards) is NULL. Window scale, MSS and SACK-permitted come from each
+// client's last SYN before the handshake's ACK (Wireshark's ts_mru_syn) to
+// the first SYN-ACK after it, of the ISN the client's ACK names (a
+// retransmitted SYN's answer is timed from the latest copy; a SYN sent
+// again because the SYN-ACK was lost beyond the probe, where the server
+// sends its SYN-ACK again, restarts it). handshake_synack_ack_ms runs from
+// that SYN-ACK (the first SYN-ACK when none followed the last SYN, or no
+// SYN was seen) to the client's first ACK after it, so that
+// handshake_rtt_ms + handshake_synack_ack_ms is the last SYN to the
+// handshake's ACK: tshark's tcp.analysis.initial_rtt, the round trip
+// wherever the probe sits (the tcp query's irtt_ms). Without a
+// retransmitted SYN or SYN-ACK the three are the lab ground truth's
+// (handshake_syn_to_synack_us, handshake_synack_to_ack_us); when the
+// client sent a SYN after the first SYN-ACK, the truth's SYN-ACK to ACK
+// runs from the first SYN-ACK, across the client's retransmission timeout.
+// tshark's iRTT ends at the first segment with ACK and without SYN after a
+// SYN, from either side, needing no SYN-ACK: it also times a RST/ACK
+// refusing or cutting the handshake, and the ACK of a handshake whose
+// SYN-ACK was not captured, where handshake_rtt_ms is NULL (and so is the
+// sum); tshark shows no iRTT of 0 (equal capture times). A time that would
+// be negative (capture time going backwards) is NULL. Window scale, MSS and SACK-permitted come from each
 // side's first SYN; the shift is reported as sent even above 14 (RFC 7323
 // §2.3 tells receivers to use 14); sack_permitted needs both SYNs. A side
 // whose SYN was not seen has NULL window scale and MSS (unknown, so

@@ -77,10 +77,12 @@ type side struct {
 const maxAltSynAcks = 3
 
 // altSynAck is the first SYN-ACK of one other ISN (n of them seen, the
-// first at at, acknowledging ack).
+// first at at, acknowledging ack; the first since the client's last SYN
+// at mru when hasMru).
 type altSynAck struct {
 	isn, ack, n uint32
-	at          instant
+	at, mru     instant
+	hasMru      bool
 }
 
 // altSynAcks are a side's SYN-ACKs with other ISNs, in order of arrival.
@@ -90,17 +92,33 @@ type altSynAcks struct {
 }
 
 // note remembers a SYN-ACK with another ISN: the first of each ISN keeps
-// its time (a retransmission only counts).
-func (x *altSynAcks) note(isn, ack uint32, at instant) {
+// its time (a retransmission only counts), and so does the first since the
+// client's last SYN when afterSyn (the client sent a SYN and no handshake
+// ACK yet).
+func (x *altSynAcks) note(isn, ack uint32, at instant, afterSyn bool) {
 	for i := range x.a[:x.n] {
-		if x.a[i].isn == isn {
-			x.a[i].n++
+		if a := &x.a[i]; a.isn == isn {
+			a.n++
+			if afterSyn && !a.hasMru {
+				a.mru, a.hasMru = at, true
+			}
 			return
 		}
 	}
 	if x.n < len(x.a) {
-		x.a[x.n] = altSynAck{isn: isn, ack: ack, n: 1, at: at}
+		x.a[x.n] = altSynAck{isn: isn, ack: ack, n: 1, at: at, mru: at, hasMru: afterSyn}
 		x.n++
+	}
+}
+
+// sent forgets the SYN-ACKs since the client's last SYN: it sent another
+// (x may be nil).
+func (x *altSynAcks) sent() {
+	if x == nil {
+		return
+	}
+	for i := range x.a[:x.n] {
+		x.a[i].hasMru = false
 	}
 }
 

@@ -1,4 +1,4 @@
--- oneway --wide: per one-way class, flow, hop pair and interval: sent, delivered, lost, missed, dropped, duplicates, loss (RFC 7680) and delay min/p50/p90/p99/max/mean in µs (RFC 7679)
+-- oneway --wide: per one-way class, flow, hop pair and interval: sent, delivered, lost, missed, dropped, duplicates, loss (RFC 7680) and delay min/p50/p90/p99/max/mean in µs (RFC 7679; percentiles: nearest rank from an HDR histogram, 2 significant digits)
 SELECT
     s.class,
     s.flow,

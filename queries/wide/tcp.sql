@@ -1,4 +1,4 @@
--- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT: SYN to SYN/ACK (handshake_ms, the RTT only at a probe beside the client) and SYN to the handshake's ACK (irtt_ms, tshark's tcp.analysis.initial_rtt: the RTT wherever the probe sits)
+-- tcp --wide: TCP connections per probe: start time, class, client and server, duration, Zeek conn_state and history, payload bytes each way, retransmissions, handshake RTT: first SYN to SYN/ACK (handshake_ms, the RTT only at a probe beside the client, a lost SYN's timeout included) and the last SYN to the handshake's ACK (irtt_ms = handshake_rtt_ms + handshake_synack_ack_ms, tshark's tcp.analysis.initial_rtt: the RTT wherever the probe sits)
 SELECT
     probe,
     class,
