@@ -69,10 +69,7 @@ func TestNamedQueriesFit120(t *testing.T) {
 					t.Errorf("query %s on %s: a line of %d columns: %q", q.Name, name, w, l)
 				}
 			}
-			// tcp on the lab together (130 columns: irtt_ms left out, after
-			// h-hs's rework of its RTT column) belongs to that work: the one
-			// exception, to drop once tcp fits
-			leftOut := strings.Contains(stdout, "not shown") && (q.Name != "tcp" || name != "lab")
+			leftOut := strings.Contains(stdout, "not shown")
 			if !strings.HasPrefix(stdout, "┌") || (strings.Contains(stdout, "…") && q.Name != "events") || leftOut {
 				t.Errorf("query %s on %s: not a boxed table of uncut cells and every column at 120 columns:\n%s", q.Name, name, stdout)
 			}
