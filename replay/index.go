@@ -72,15 +72,14 @@ type Indexer struct {
 	sinceLast    uint64
 	lastNs       int64 // time of the last entry
 	entries      []IndexEntry
-	// lo and hi bound the capture times [lo, hi) that the time rules
-	// cannot make due (from lastNs, everyNs and StepBackNs; empty when
-	// they would overflow or before the first entry): File.NextInto tests
-	// a packet against them and calls note only outside, or when the
-	// packet rule is due.
-	lo, hi int64
+	// hi bounds the capture times that the time rules cannot make due:
+	// a packet at t, maxT <= t < hi, with fewer than everyPackets since
+	// the latest entry, is not due (window); File.NextInto tests that and
+	// calls note otherwise. hi is MinInt64 (every packet to note) before
+	// the first entry and where the bounds would overflow.
+	hi int64
 	// minT and maxT are the latest entry's MinTime and MaxTime, kept here
-	// while reading and written into it by flush. maxT >= lastNs >= lo:
-	// File.NextInto's window test is maxT <= t < hi.
+	// while reading and written into it by flush.
 	minT, maxT int64
 }
 
@@ -92,7 +91,7 @@ type Indexer struct {
 func NewIndexer(f *File, probe, iface, absPath string, everyPackets uint64, everyNs int64) *Indexer {
 	x := &Indexer{f: f, base: IndexEntry{Probe: probe, Interface: iface, Path: absPath, Gzip: f.gz},
 		everyPackets: max(everyPackets, 1), everyNs: everyNs, minPackets: 1, maxEntries: MaxIndexEntries,
-		lo: math.MaxInt64, hi: math.MinInt64}
+		hi: math.MinInt64}
 	f.ix = x
 	return x
 }
@@ -153,16 +152,19 @@ func (x *Indexer) noted(data []byte, off int64, t int64, frame uint64) ([]byte, 
 	return data, nil
 }
 
-// window sets lo and hi from lastNs and everyNs: a time t in [lo, hi) has
-// t-lastNs < everyNs and t >= lastNs-StepBackNs without overflow, so no
-// time rule makes it due.
+// window sets hi from lastNs and everyNs. A time t with maxT <= t < hi
+// is within [lastNs, lastNs+everyNs) (maxT >= lastNs, the latest entry's
+// own time), computed without overflow: t-lastNs < everyNs and t is not
+// before lastNs-StepBackNs, so no time rule makes it due.
 func (x *Indexer) window() {
-	x.lo, x.hi = math.MaxInt64, math.MinInt64 // empty: every packet to note
 	switch {
 	case x.everyNs <= 0:
-		x.lo, x.hi = math.MinInt64, math.MaxInt64 // no time rule
+		x.hi = math.MaxInt64 // no time rule
 	case x.lastNs >= math.MinInt64+StepBackNs && x.lastNs <= math.MaxInt64-x.everyNs:
-		x.lo, x.hi = x.lastNs-StepBackNs, x.lastNs+x.everyNs
+		// (note's lastNs-StepBackNs wraps below MinInt64+StepBackNs)
+		x.hi = x.lastNs + x.everyNs
+	default:
+		x.hi = math.MinInt64 // empty: every packet to note
 	}
 }
 
