@@ -157,3 +157,57 @@ func BenchmarkReadFile(b *testing.B) {
 
 // benchSink keeps the bytes BenchmarkReadFile reads alive.
 var benchSink byte
+
+// BenchmarkReplayPath reads a capture file as `tmonbench replay` and
+// `bench` read one: Open, an Indexer in front of it (the packet index),
+// Merge of that single source, packets taken with NextInto and their
+// blocks with Lent. One op is one whole file, ns/pkt per packet.
+// TMONBENCH_BENCH_PCAP names another capture. Under valgrind (cachegrind
+// instruction counts, -benchtime 1x) it gives the read path's
+// instructions per packet.
+//
+//	go test ./replay -run '^$' -bench ReplayPath -benchtime 3x
+func BenchmarkReplayPath(b *testing.B) {
+	path := os.Getenv("TMONBENCH_BENCH_PCAP")
+	if path == "" {
+		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
+	}
+	var packets uint64
+	var sum byte
+	var m pkt.Meta
+	var blocks int
+	var last *pkt.Block
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := NewIndexer(f, "bench", "if0", path, 1000, 1e9)
+		var src pkt.Source = Merge(x)
+		into := src.(pkt.MetaSource)
+		lender := pkt.Lender(x)
+		for {
+			data, err := into.NextInto(&m)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if blk := lender.Lent(); blk != last {
+				last = blk
+				blocks++
+			}
+			if len(data) > 0 {
+				sum += data[0]
+			}
+			packets++
+		}
+		f.Close()
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
+	b.ReportMetric(ns, "ns/pkt")
+	b.ReportMetric(1e9/ns, "pkts/s")
+	benchSink = sum + byte(blocks)
+}

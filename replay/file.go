@@ -140,6 +140,17 @@ type File struct {
 	swapLens bool // pcap 2.0-2.2: caplen and len may be swapped
 	recExtra int  // bytes after the 16-byte record header: 8 in Kuznetzov's modified pcap
 	snaplen  uint32
+	// fast: NextInto reads a record held whole in the block in place
+	// (little-endian pcap 2.3-2.4, no error yet); records it cannot take
+	// (cut by the block's end, captured length beyond capMax, fraction
+	// not below fracMax) go to nextPcap.
+	fast     bool
+	fastNG   bool   // pcapng: NextInto tries epb first (little-endian section, nothing pending)
+	capMax   uint32 // the snaplen, or the largest uint32 when 0 (none)
+	fracMax  uint32 // 1e6 (µs) or 1e9 (ns)
+	fracMul  int64  // ns per fraction unit: 1000 (µs) or 1 (ns)
+	link     pkt.LinkType
+	seekSkip uint64 // pcap records OpenAt moved past without reading them
 
 	// pcapng
 	conv     []tsConv // parallel to ifaces
@@ -149,6 +160,7 @@ type File struct {
 	pendErr  error
 	lastNs   int64
 
+	ix       *Indexer // the packet index noting this file's packets, or nil
 	ifaces   []Interface
 	off      int64  // offset of the next record in the uncompressed stream
 	frame    uint64 // number of packet records read
@@ -277,12 +289,73 @@ func (f *File) Next() (data []byte, m pkt.Meta, err error) {
 }
 
 // NextInto is Next filling *m in place (pkt.MetaSource).
-func (f *File) NextInto(m *pkt.Meta) (data []byte, err error) {
+//
+// A classic pcap record held whole in the read block is read here, in
+// place, with nothing but its own fields checked (issue 14: the read was
+// 270 instructions per packet through nextPcap, the indexer and their
+// counters, more than the decode-only floor's whole reader): the
+// per-file conditions (byte order, version, no error yet) are decided
+// once in fast, the counters that equal the frame number are derived
+// from it (Stats, Interfaces), the progress is published once per block
+// (publish), and the packet index's check is one window test
+// (Indexer.note).
+func (f *File) NextInto(m *pkt.Meta) ([]byte, error) {
+	if f.fast {
+		br := f.br
+		h := br.buf[br.r:br.w]
+		if len(h) >= pcapRecordLen {
+			sec := binary.LittleEndian.Uint32(h[0:])
+			frac := binary.LittleEndian.Uint32(h[4:])
+			caplen := binary.LittleEndian.Uint32(h[8:])
+			wirelen := binary.LittleEndian.Uint32(h[12:])
+			if caplen <= f.capMax && frac < f.fracMax && uint64(caplen) <= uint64(len(h)-pcapRecordLen) {
+				n := pcapRecordLen + int(caplen)
+				data := h[pcapRecordLen:n]
+				br.r += n
+				f.inBuf = false
+				off := f.off
+				f.off = off + int64(n)
+				f.frame++
+				f.stats.Bytes += uint64(caplen)
+				ns := int64(sec)*1e9 + int64(frac)*f.fracMul
+				// field by field: a composite literal is built on the stack
+				// and copied (twice the stores)
+				m.TimeNs, m.CapLen, m.WireLen = ns, caplen, wirelen
+				m.LinkType, m.Iface, m.TimeBorrowed = f.link, 0, false
+				m.Frame, m.ClockNs = f.frame, 0
+				if x := f.ix; x != nil {
+					// not due, and no earlier than the entry's packets so far
+					// (maxT >= lo): its MaxTime moves, its MinTime does not
+					x.sinceLast++
+					if x.sinceLast >= x.everyPackets || ns < x.maxT || ns >= x.hi {
+						return x.noted(data, off, ns, f.frame)
+					}
+					x.maxT = ns
+				}
+				return data, nil
+			}
+		}
+	} else if f.fastNG {
+		if data, ok := f.epb(m); ok {
+			return data, nil
+		}
+	}
+	return f.nextInto(m)
+}
+
+// nextInto is NextInto for every record its fast path does not take.
+func (f *File) nextInto(m *pkt.Meta) (data []byte, err error) {
 	if f.err != nil {
 		f.err = io.EOF
 		*m = pkt.Meta{}
 		return nil, io.EOF
 	}
+	defer func() {
+		// epb reads the next blocks, unless a section of the other byte
+		// order, Open's pending block or the end came
+		f.fastNG = f.format == FormatPcapNG && !f.big && !f.havePend && f.pendErr == nil && f.err == nil
+	}()
+	off, ifaces := f.off, len(f.ifaces)
 	// The readers fill m in place: a Meta (40 bytes) returned by value is
 	// copied twice on the stack per call level, which cost more than the
 	// record's parsing (issue 14).
@@ -293,11 +366,24 @@ func (f *File) NextInto(m *pkt.Meta) (data []byte, err error) {
 	}
 	if err != nil {
 		f.err = err
+		f.fast = false // fastNG: the deferred update
+		f.publish()
 		*m = pkt.Meta{}
 		return nil, err
 	}
-	f.stats.Packets++
+	if f.format != FormatPcap {
+		f.stats.Packets++ // pcap: the records read (Stats)
+	}
 	f.stats.Bytes += uint64(len(data))
+	if x := f.ix; x != nil {
+		// NextInto's window test (see there)
+		x.sinceLast++
+		if t := m.TimeNs; x.sinceLast >= x.everyPackets || t < x.maxT || t >= x.hi {
+			x.note(off, ifaces, t, m.Frame)
+		} else {
+			x.maxT = t
+		}
+	}
 	return data, nil
 }
 
@@ -315,6 +401,7 @@ func (f *File) Lent() *pkt.Block {
 // open). Next returns io.EOF afterwards.
 func (f *File) Close() error {
 	f.err = io.EOF
+	f.fast, f.fastNG = false, false
 	if f.closer != nil {
 		c := f.closer
 		f.closer = nil
@@ -338,7 +425,19 @@ func (f *File) Compressed() bool { return f.gz }
 func (f *File) Snaplen() uint32 { return f.snaplen }
 
 // Stats returns the counters so far.
-func (f *File) Stats() Stats { return f.stats }
+func (f *File) Stats() Stats {
+	s := f.stats
+	if f.format == FormatPcap {
+		// every record read is returned: Records and Packets are the
+		// records read (NextInto counts only the frame number)
+		s.Records = f.pcapRecords()
+		s.Packets = s.Records
+	}
+	return s
+}
+
+// pcapRecords is the number of classic pcap records read.
+func (f *File) pcapRecords() uint64 { return f.frame - f.seekSkip }
 
 // Interfaces returns the capture interfaces described so far (all of them
 // once Next has returned io.EOF), in file-wide order; Meta.Iface indexes
@@ -346,6 +445,9 @@ func (f *File) Stats() Stats { return f.stats }
 func (f *File) Interfaces() []Interface {
 	out := make([]Interface, len(f.ifaces))
 	copy(out, f.ifaces)
+	if f.format == FormatPcap && len(out) == 1 {
+		out[0].Packets = f.pcapRecords()
+	}
 	return out
 }
 
@@ -361,8 +463,13 @@ func (f *File) Progress() (readBytes, totalBytes int64) {
 }
 
 // advance moves past n bytes of the uncompressed stream.
-func (f *File) advance(n int) {
-	f.off += int64(n)
+func (f *File) advance(n int) { f.off += int64(n) }
+
+// publish makes the offset reached visible to Progress: after the file
+// header, whenever the read block is refilled (once per block, not per
+// packet: an atomic store per packet was a locked instruction per packet),
+// and at the end or an error.
+func (f *File) publish() {
 	if !f.gz {
 		f.progress.Store(f.off)
 	}
@@ -372,6 +479,9 @@ func (f *File) advance(n int) {
 // are borrowed until the next read. If fewer are left, it returns what
 // there is and the error (io.EOF at the end of input).
 func (f *File) read(n int) ([]byte, error) {
+	if n > f.br.Buffered() {
+		f.publish() // the block is refilled: once per block
+	}
 	if n <= f.br.Size() {
 		f.inBuf = false
 		p, err := f.br.Peek(n)

@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -56,6 +57,11 @@ func (f *File) Offset() int64 { return f.off }
 // back, captures of different times concatenated), keeping each entry's
 // MinTime and MaxTime up to date. Past MaxIndexEntries it thins its
 // entries (see there). Spans reads the entries back.
+//
+// The File itself notes the entries as it reads (NewIndexer attaches the
+// Indexer to it): reading the File directly or through the Indexer gives
+// the same entries, and a reader that takes the File saves a call per
+// packet.
 type Indexer struct {
 	f            *File
 	base         IndexEntry
@@ -66,14 +72,28 @@ type Indexer struct {
 	sinceLast    uint64
 	lastNs       int64 // time of the last entry
 	entries      []IndexEntry
+	// hi bounds the capture times that the time rules cannot make due:
+	// a packet at t, maxT <= t < hi, with fewer than everyPackets since
+	// the latest entry, is not due (window); File.NextInto tests that and
+	// calls note otherwise. hi is MinInt64 (every packet to note) before
+	// the first entry and where the bounds would overflow.
+	hi int64
+	// minT and maxT are the latest entry's MinTime and MaxTime, kept here
+	// while reading and written into it by flush.
+	minT, maxT int64
 }
 
 // NewIndexer indexes f, read as interface iface of probe (empty for a file
 // feeding several interfaces), at most every everyPackets packets and
-// every everyNs nanoseconds of capture time (0: no time rule).
+// every everyNs nanoseconds of capture time (0: no time rule). It attaches
+// itself to f (replacing an Indexer attached before): f's packets from
+// then on are noted, read through the Indexer or from f.
 func NewIndexer(f *File, probe, iface, absPath string, everyPackets uint64, everyNs int64) *Indexer {
-	return &Indexer{f: f, base: IndexEntry{Probe: probe, Interface: iface, Path: absPath, Gzip: f.gz},
-		everyPackets: max(everyPackets, 1), everyNs: everyNs, minPackets: 1, maxEntries: MaxIndexEntries}
+	x := &Indexer{f: f, base: IndexEntry{Probe: probe, Interface: iface, Path: absPath, Gzip: f.gz},
+		everyPackets: max(everyPackets, 1), everyNs: everyNs, minPackets: 1, maxEntries: MaxIndexEntries,
+		hi: math.MinInt64}
+	f.ix = x
+	return x
 }
 
 var _ interface {
@@ -86,40 +106,73 @@ var _ interface {
 // blocks: reading from it handles them as the first read did.
 func (x *Indexer) Next() ([]byte, pkt.Meta, error) {
 	var m pkt.Meta
-	data, err := x.NextInto(&m)
+	data, err := x.f.NextInto(&m)
 	return data, m, err
 }
 
 // NextInto is Next filling *m in place (pkt.MetaSource): the pipeline
 // reads a File so, and an Indexer in front of it took that away (the read
 // stage of bench on the 5 M corpus, 125 -> 229 ns/packet).
-func (x *Indexer) NextInto(m *pkt.Meta) ([]byte, error) {
-	off := x.f.off
-	ifaces := len(x.f.ifaces)
-	data, err := x.f.NextInto(m)
-	if err != nil {
-		return data, err
-	}
-	x.sinceLast++
-	t := m.TimeNs
+func (x *Indexer) NextInto(m *pkt.Meta) ([]byte, error) { return x.f.NextInto(m) }
+
+// note is the index's check of a packet File.NextInto read (sinceLast
+// already counts it) at capture time t, frame frame, from offset off of
+// the stream where ifaces interfaces were known, when the window test
+// could not tell it is not due.
+func (x *Indexer) note(off int64, ifaces int, t int64, frame uint64) {
 	due := len(x.entries) == 0 || x.sinceLast >= x.everyPackets ||
 		x.sinceLast >= x.minPackets && x.everyNs > 0 && (t-x.lastNs >= x.everyNs || t < x.lastNs-StepBackNs)
 	if !due {
-		last := &x.entries[len(x.entries)-1]
-		last.MinTime, last.MaxTime = min(last.MinTime, t), max(last.MaxTime, t)
-		return data, nil
+		x.minT, x.maxT = min(x.minT, t), max(x.maxT, t)
+		return
 	}
+	x.flush()
 	if len(x.entries) >= x.maxEntries {
 		x.thin()
 	}
 	e := x.base
-	e.Time, e.MinTime, e.MaxTime, e.Offset, e.Frame, e.Ifaces = t, t, t, off, m.Frame, uint32(ifaces)
-	if m.Frame == 1 {
+	e.Time, e.MinTime, e.MaxTime, e.Offset, e.Frame, e.Ifaces = t, t, t, off, frame, uint32(ifaces)
+	if frame == 1 {
 		e.Offset = 0
 	}
 	x.entries = append(x.entries, e)
 	x.sinceLast, x.lastNs = 0, t
+	x.minT, x.maxT = t, t
+	x.window()
+}
+
+// noted is note for a classic pcap packet File.NextInto read in place,
+// returning its data: not inlined, so that nothing of the caller is live
+// across the call (inlined, it had the packet spilled on every packet's
+// path).
+//
+//go:noinline
+func (x *Indexer) noted(data []byte, off int64, t int64, frame uint64) ([]byte, error) {
+	x.note(off, 1, t, frame)
 	return data, nil
+}
+
+// window sets hi from lastNs and everyNs. A time t with maxT <= t < hi
+// is within [lastNs, lastNs+everyNs) (maxT >= lastNs, the latest entry's
+// own time), computed without overflow: t-lastNs < everyNs and t is not
+// before lastNs-StepBackNs, so no time rule makes it due.
+func (x *Indexer) window() {
+	switch {
+	case x.everyNs <= 0:
+		x.hi = math.MaxInt64 // no time rule
+	case x.lastNs >= math.MinInt64+StepBackNs && x.lastNs <= math.MaxInt64-x.everyNs:
+		// (note's lastNs-StepBackNs wraps below MinInt64+StepBackNs)
+		x.hi = x.lastNs + x.everyNs
+	default:
+		x.hi = math.MinInt64 // empty: every packet to note
+	}
+}
+
+// flush writes minT and maxT into the latest entry.
+func (x *Indexer) flush() {
+	if n := len(x.entries); n > 0 {
+		x.entries[n-1].MinTime, x.entries[n-1].MaxTime = x.minT, x.maxT
+	}
 }
 
 // thin merges entries 2i and 2i+1 into one and halves how often entries
@@ -154,8 +207,12 @@ func (x *Indexer) Lent() *pkt.Block { return x.f.Lent() }
 // File returns the indexed File.
 func (x *Indexer) File() *File { return x.f }
 
-// Entries returns the entries noted so far, in capture-file order.
-func (x *Indexer) Entries() []IndexEntry { return x.entries }
+// Entries returns the entries noted so far, in capture-file order. Not
+// safe while another goroutine reads the File.
+func (x *Indexer) Entries() []IndexEntry {
+	x.flush()
+	return x.entries
+}
 
 // OpenAt opens a capture file and moves to an IndexEntry's position: the
 // next Next returns packet e.Frame. A plain file seeks; a compressed one
@@ -199,6 +256,7 @@ func OpenAt(path string, offset int64, frame uint64, ifaces uint32) (*File, erro
 		}
 	}
 	f.off = offset
+	f.seekSkip += frame - 1 - f.frame
 	f.frame = frame - 1
 	f.havePend, f.pendErr = false, nil
 	return f, nil

@@ -152,6 +152,17 @@ func (g *Merged) fill(i int) {
 	g.heads[i] = head{data: data, m: m, ok: true}
 }
 
+// Single returns the source of a merge of one, whose packets, Meta and
+// end Next passes through unchanged (the error wrapped): a reader that
+// knows which input the packets come from may read it directly, a call
+// level less per packet. nil for several sources.
+func (g *Merged) Single() pkt.Source {
+	if len(g.srcs) == 1 {
+		return g.srcs[0]
+	}
+	return nil
+}
+
 // Last returns the index in Merge's srcs of the source of the packet the
 // last call to Next returned, or -1 before the first packet and after the
 // end.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
@@ -67,11 +68,26 @@ func (f *File) openPcap() error {
 	f.ifaces = append(f.ifaces, Interface{LinkType: pkt.FileLinkType(raw), SnapLen: f.snaplen, TicksPerSecond: tps, Supported: true})
 	f.stats.Sections = 1
 	f.advance(pcapHeaderLen)
+	f.publish()
+	f.link = pkt.FileLinkType(raw)
+	f.capMax = f.snaplen
+	if f.snaplen == 0 {
+		f.capMax = math.MaxUint32
+	}
+	f.fracMax, f.fracMul = 1e6, 1e3
+	if f.nano {
+		f.fracMax, f.fracMul = 1e9, 1
+	}
+	f.fast = !f.big && !f.swapLens && f.recExtra == 0
 	return nil
 }
 
-// nextPcap reads the next record into m.
+// nextPcap reads the next record into m: every record of a file NextInto's
+// fast path does not read (big-endian, pcap 2.0-2.2, Kuznetzov), and the
+// others it leaves (cut by the end of the block, over the snaplen, an
+// invalid fraction, the end or damage).
 func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
+	f.publish() // once per block at least: the fast path leaves its last record here
 	off := f.off
 	br := f.br
 	h := br.buf[br.r:br.w] // Peek's fast path, in place
@@ -105,9 +121,7 @@ func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
 	}
 	data := rec[hl:]
 	f.advance(n)
-	f.frame++
-	f.stats.Records++
-	f.ifaces[0].Packets++
+	f.frame++ // Records and the interface's Packets are derived from it (Stats)
 	if f.snaplen != 0 && caplen > f.snaplen {
 		f.stats.OverSnaplen++
 	}
@@ -129,7 +143,7 @@ func (f *File) nextPcap(m *pkt.Meta) ([]byte, error) {
 		TimeNs:   ns,
 		CapLen:   caplen,
 		WireLen:  wirelen,
-		LinkType: f.ifaces[0].LinkType,
+		LinkType: f.link,
 		Frame:    f.frame,
 	}
 	return data, nil

@@ -56,9 +56,9 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 				return nil, err
 			}
 			files = append(files, f)
-			ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
-			indexers = append(indexers, ix)
-			inputs = append(inputs, pipeline.Input{Source: ix.ix, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
+			// the indexer notes f's packets as f reads them (replay's input)
+			indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
+			inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
 		began := time.Now() // the events' time if no packet gives one (replayTime)
 		return &bench.Workload{

@@ -22,12 +22,13 @@ type fileIndex struct {
 	ix *replay.Indexer
 }
 
-// newIndexer wraps a capture file so that replaying it notes the packet
-// index (time -> file offset) the TUI seeks to a flow's packets with; r is
-// the file's route (its probe interface, or one per file interface). A
-// file feeding several interfaces of its probe (a pcapng) has its rows
-// once, with an empty interface (any of the probe's): copied per interface, a
-// file of 9,000 interfaces had 9,000 copies of every row.
+// newIndexer attaches to a capture file the packet indexer that notes,
+// as the file is read, the packet index (time -> file offset) the TUI
+// seeks to a flow's packets with; r is the file's route (its probe
+// interface, or one per file interface). A file feeding several
+// interfaces of its probe (a pcapng) has its rows once, with an empty
+// interface (any of the probe's): copied per interface, a file of 9,000
+// interfaces had 9,000 copies of every row.
 func newIndexer(f *replay.File, path string, id probe.Identity, r pipeline.Input) fileIndex {
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -73,9 +73,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
 			var src pkt.Source = f
 			if c.Path != "-" { // standard input cannot be read back: no packet index
-				ix := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
-				indexers = append(indexers, ix)
-				src = ix.ix
+				// the indexer notes f's packets as f reads them: the
+				// input is f itself, one call less per packet
+				indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
 			}
 			if a.filter != nil {
 				fl := probe.NewFiltered(src, *a.filter)

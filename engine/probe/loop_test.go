@@ -65,3 +65,31 @@ func TestLoopPeriodicOnTime(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopPeriodicEvery: without a wall clock Periodic comes after every
+// Every packets (counted since the Loop's first packet, across Runs),
+// whether the loop counts them with a division or a countdown.
+func TestLoopPeriodicEvery(t *testing.T) {
+	wallNs := int64(0)
+	var at []uint64
+	l := probe.Loop{Every: 7}
+	l.Periodic = func() error { at = append(at, l.Packets); return nil }
+	for _, n := range []int64{100, 12} { // the second Run goes on from packet 100
+		src := &steady{n: n, gapNs: 1, wallNs: &wallNs, data: make([]byte, 60)}
+		if err := l.Run(context.Background(), src, func([]byte, pkt.Meta) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []uint64
+	for p := uint64(7); p <= 112; p += 7 {
+		want = append(want, p)
+	}
+	if len(at) != len(want) {
+		t.Fatalf("Periodic after packets %v, want %v", at, want)
+	}
+	for i := range at {
+		if at[i] != want[i] {
+			t.Fatalf("Periodic after packets %v, want %v", at, want)
+		}
+	}
+}

@@ -75,6 +75,10 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 		lastNs = l.Wall()
 	}
 	into, _ := src.(pkt.MetaSource) // fills m in place: no copies of it per packet
+	// packets until Periodic is due: a countdown, not Packets%every per
+	// packet (a 64-bit division, some 40 cycles, on the probe's critical
+	// path: issue 14)
+	untilDue := every - l.Packets%every
 	var m pkt.Meta
 	for {
 		if l.Packets%256 == 0 {
@@ -120,7 +124,11 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 		if l.Periodic == nil {
 			continue
 		}
-		due := l.Packets%every == 0
+		untilDue--
+		due := untilDue == 0
+		if due {
+			untilDue = every
+		}
 		if l.Wall != nil && (due || l.Packets%wallEvery == 0) {
 			if now := l.Wall(); due || now-lastNs >= period {
 				due, lastNs = true, now
