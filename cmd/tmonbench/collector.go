@@ -29,7 +29,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
-	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came (0: run until SIGINT/SIGTERM)")
+	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence at least (0: run until SIGINT/SIGTERM)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
 	var trapArgs trapFlags
 	trapArgs.register(fs)

@@ -39,6 +39,18 @@ func (c *Collector) followRun(h pdu.Header, base uint64) {
 	}
 }
 
+// runOpen reports whether a probe's run followed has neither sent its
+// final report nor been ended (endRun): the probe may still be running,
+// quiet between two PDUs (Server's IdleExit waits for it).
+func (c *Collector) runOpen() bool {
+	for _, p := range c.probes {
+		if r := &p.run; r.seen && !r.ended && (p.finalID == 0 || p.finalEpoch != r.epoch) {
+			return true
+		}
+	}
+	return false
+}
+
 // endRuns ends the run of every probe (the collector finishes: nothing
 // more of them will be written), in probe order.
 func (c *Collector) endRuns() {

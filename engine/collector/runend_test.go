@@ -337,3 +337,45 @@ func TestKilledProbeDurable(t *testing.T) {
 	}
 	checkDeadRun(t, &all, lastNs, "the collector finished")
 }
+
+// TestIdleExitWaitsForOpenRun: a second trial ran `collector --idle-exit
+// 2s` beside a probe replaying at realtime; the probe's PDUs came more
+// than 2 s apart, so the collector stopped during the run (10 flows of 16,
+// a probe_run_incomplete for a probe never killed) and left the probe
+// retrying. While a run has not sent its final report, idle means silent
+// for Silence too (the probe's heartbeats come every heartbeat_s); a run
+// whose final report came, or none, leaves IdleExit alone.
+func TestIdleExitWaitsForOpenRun(t *testing.T) {
+	cfg, err := config.Parse([]byte(deadConfig), "dead.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _ := deadRun(t, cfg)
+	data, metas := deadTraffic()
+	whole := runFrames(t, cfg, 1, data, metas) // the final report among them
+	for _, c := range []struct {
+		name   string
+		frames [][]byte
+		idleAt time.Duration // the first whole second after the last frame at which tick says idle
+	}{{"open run", open, 30 * time.Second}, {"finished run", whole, 2 * time.Second}} {
+		coll, err := New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Unix(1_800_000_000, 0)
+		srv := NewServer(coll, &ackRecorder{}, newMemSink(), ServerOptions{IdleExit: 2 * time.Second, Silence: 30 * time.Second, Now: func() time.Time { return start }})
+		for _, f := range c.frames {
+			srv.handle(f, netip.AddrPort{})
+		}
+		var idleAt time.Duration
+		for s := time.Duration(0); s <= time.Minute; s += time.Second {
+			if srv.tick(start.Add(s), false) {
+				idleAt = s
+				break
+			}
+		}
+		if idleAt != c.idleAt {
+			t.Errorf("%s: idle %v after the last frame, want %v", c.name, idleAt, c.idleAt)
+		}
+	}
+}

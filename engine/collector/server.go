@@ -50,7 +50,10 @@ type ServerOptions struct {
 	// probe_silent event (default 30 s).
 	Silence time.Duration
 	// IdleExit stops Serve after this long without any frame, once one
-	// came (0: run until ctx ends).
+	// came (0: run until ctx ends); while a probe's run has not sent its
+	// final report, after Silence at least (a probe quiet between PDUs
+	// is not gone: a trial's --idle-exit 2s stopped during a realtime
+	// replay and left the probe retrying).
 	IdleExit time.Duration
 	// Now is the wall clock (default time.Now): the collector's own time
 	// for liveness and flushing; rows keep the probes' capture times.
@@ -433,7 +436,11 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
 		s.limited = s.acks.limited
 	}
-	idle = s.opt.IdleExit > 0 && (s.frames > 0 || s.resumed) && now.Sub(s.last) >= s.opt.IdleExit
+	wait := s.opt.IdleExit
+	if s.coll.runOpen() { // a probe mid-run sends a heartbeat every heartbeat_s when quiet: only Silence says it is gone
+		wait = max(wait, s.opt.Silence)
+	}
+	idle = s.opt.IdleExit > 0 && (s.frames > 0 || s.resumed) && now.Sub(s.last) >= wait
 	var b *observe.Batch
 	var n uint64
 	var finals []heldAck
