@@ -252,3 +252,27 @@ func TestProbeLiveStoppedAtOnce(t *testing.T) {
 		t.Errorf("probe -i: %d capture_stop events, want 1", n)
 	}
 }
+
+// TestReplayDamagedAfterOnlyPacket: a second trial cut a capture after
+// its first record (`head -c 124`): the damage, found at the time of the
+// probe's only packet, was stamped at probe_start's instant and sorted
+// before it. An event of the probe at or before its start's instant is
+// stamped 1 ns after it (tshark -r tcpdump_dns_udp.pcap -c 1 -T fields -e
+// frame.time_epoch: 1591780794.740079000).
+func TestReplayDamagedAfterOnlyPacket(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pcap", "dns", "tcpdump_dns_udp.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := 24 + 16 + int(binary.LittleEndian.Uint32(good[24+8:])) // file header, one record
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	os.WriteFile(cut, good[:first+10], 0o644) // and 10 bytes of the next record's header
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, cut); code != 0 {
+		t.Fatalf("replay: %s", stderr)
+	}
+	got := csvQuery(t, out, "select epoch_ns(time) - 1591780794740079000 after_first_ns, kind, count from events where kind in ('probe_start', 'capture_damaged') order by time")
+	if want := "after_first_ns,kind,count\n0,probe_start,0\n1,capture_damaged,1\n"; got != want {
+		t.Errorf("events:\n%swant\n%s", got, want)
+	}
+}

@@ -32,6 +32,12 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 		p.early = append(p.early, earlyEvent{timeNs: timeNs, sev: sev, kind: kind, msg: msg, n: n})
 		return
 	}
+	if kind != "probe_start" {
+		// One stamped at probe_start's instant or before (a capture damaged
+		// right after its only packet, a pcapng section's interfaces at its
+		// first packet) reads after it: the events table sorts by time.
+		timeNs = pkt.After(timeNs, p.startNs)
+	}
 	if !p.closed {
 		p.lastEvNs = max(p.lastEvNs, timeNs) // probe_stop comes after it (stopEvent)
 	}
