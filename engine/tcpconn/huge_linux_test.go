@@ -4,31 +4,38 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 )
 
-// TestConnChunks: connection pages are cut from chunks of connChunk pages
-// (fewer when MaxConns leaves fewer connections: a full table still holds
-// exactly MaxConns), a chunk of 2 MiB or more is advised into transparent
-// huge pages (the "hg" VmFlag of proc(5) smaps, where the kernel has them)
-// and Release takes the advice back.
+// TestConnChunks: connection pages are cut from chunks of 1, 2, 4 ...
+// connChunk pages (fewer when MaxConns leaves fewer connections: a full
+// table still holds exactly MaxConns), a chunk of 2 MiB or more is advised
+// into transparent huge pages (the "hg" VmFlag of proc(5) smaps, where the
+// kernel has them) and Release takes the advice back.
 func TestConnChunks(t *testing.T) {
 	small := New(Config{MaxConns: 200})
-	a, b := small.page(connPage), small.page(200-connPage)
-	if len(small.chunks) != 1 || len(small.chunks[0]) != 200 || &a[0] != &small.chunks[0][0] || &b[0] != &small.chunks[0][connPage] {
-		t.Fatalf("MaxConns 200: %d chunks (want 1 of 200 connections holding both pages)", len(small.chunks))
+	a := small.page(connPage)
+	small.made = connPage // as create counts them
+	b := small.page(200 - connPage)
+	if len(small.chunks) != 2 || len(small.chunks[0]) != connPage || len(small.chunks[1]) != 200-connPage || &a[0] != &small.chunks[0][0] || &b[0] != &small.chunks[1][0] {
+		t.Fatalf("MaxConns 200: %d chunks (want one of a page, then one of the 72 connections MaxConns leaves)", len(small.chunks))
 	}
 
 	big := New(Config{MaxConns: 1 << 16})
-	for range connChunk + 1 {
+	for range 2*connChunk - 1 + 1 { // 1+2+...+64 pages in 7 chunks, then one page of an eighth
 		big.page(connPage)
 	}
-	if len(big.chunks) != 2 || len(big.chunks[0]) != connChunk*connPage {
-		t.Fatalf("%d chunks after %d pages, the first of %d connections; want 2, %d", len(big.chunks), connChunk+1, len(big.chunks[0]), connChunk*connPage)
+	var sizes []int
+	for _, c := range big.chunks {
+		sizes = append(sizes, len(c)/connPage)
 	}
-	first := big.chunks[0]
+	if want := []int{1, 2, 4, 8, 16, 32, 64, 64}; !slices.Equal(sizes, want) {
+		t.Fatalf("chunks of %v pages, want %v", sizes, want)
+	}
+	first := big.chunks[6] // the first of connChunk pages
 	mid := uintptr(unsafe.Pointer(&first[len(first)/2]))
 	flags, err := vmFlags(mid)
 	if err != nil {
