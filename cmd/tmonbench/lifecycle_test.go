@@ -255,24 +255,33 @@ func TestProbeLiveStoppedAtOnce(t *testing.T) {
 
 // TestReplayDamagedAfterOnlyPacket: a second trial cut a capture after
 // its first record (`head -c 124`): the damage, found at the time of the
-// probe's only packet, was stamped at probe_start's instant and sorted
-// before it. An event of the probe at or before its start's instant is
-// stamped 1 ns after it (tshark -r tcpdump_dns_udp.pcap -c 1 -T fields -e
-// frame.time_epoch: 1591780794.740079000).
+// probe's packets, was stamped at probe_start's instant and sorted before
+// it; a review found the same with --workers 2 (the workers' own event
+// path). Here 20,000 copies of one record, all at one instant, then 10
+// bytes of a record header: an event of the probe at its start's instant
+// is stamped 1 ns after it, with or without workers (tshark -r
+// tcpdump_dns_udp.pcap -c 1 -T fields -e frame.time_epoch:
+// 1591780794.740079000).
 func TestReplayDamagedAfterOnlyPacket(t *testing.T) {
 	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pcap", "dns", "tcpdump_dns_udp.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := 24 + 16 + int(binary.LittleEndian.Uint32(good[24+8:])) // file header, one record
-	cut := filepath.Join(t.TempDir(), "cut.pcap")
-	os.WriteFile(cut, good[:first+10], 0o644) // and 10 bytes of the next record's header
-	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, cut); code != 0 {
-		t.Fatalf("replay: %s", stderr)
+	rec := good[24 : 24+16+int(binary.LittleEndian.Uint32(good[24+8:]))] // the first record
+	b := append([]byte{}, good[:24]...)
+	for range 20000 {
+		b = append(b, rec...)
 	}
-	got := csvQuery(t, out, "select epoch_ns(time) - 1591780794740079000 after_first_ns, kind, count from events where kind in ('probe_start', 'capture_damaged') order by time")
-	if want := "after_first_ns,kind,count\n0,probe_start,0\n1,capture_damaged,1\n"; got != want {
-		t.Errorf("events:\n%swant\n%s", got, want)
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	os.WriteFile(cut, append(b, rec[:10]...), 0o644)
+	for _, workers := range []string{"0", "2"} {
+		out := filepath.Join(t.TempDir(), "out")
+		if code, _, stderr := tmon(t, "replay", "-q", "--workers", workers, "--out", out, cut); code != 0 {
+			t.Fatalf("replay: %s", stderr)
+		}
+		got := csvQuery(t, out, "select epoch_ns(time) - 1591780794740079000 after_first_ns, kind, count from events where kind in ('probe_start', 'capture_damaged') order by time, kind")
+		if want := "after_first_ns,kind,count\n0,probe_start,0\n1,capture_damaged,1\n"; got != want {
+			t.Errorf("--workers %s, events:\n%swant\n%s", workers, got, want)
+		}
 	}
 }

@@ -32,18 +32,27 @@ func (p *Probe) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64) 
 		p.early = append(p.early, earlyEvent{timeNs: timeNs, sev: sev, kind: kind, msg: msg, n: n})
 		return
 	}
-	if kind != "probe_start" {
-		// One stamped at probe_start's instant or before (a capture damaged
-		// right after its only packet, a pcapng section's interfaces at its
-		// first packet) reads after it: the events table sorts by time.
-		timeNs = pkt.After(timeNs, p.startNs)
-	}
+	timeNs = afterStart(kind, timeNs, p.startNs)
 	if !p.closed {
 		p.lastEvNs = max(p.lastEvNs, timeNs) // probe_stop comes after it (stopEvent)
 	}
 	e := pdu.Event{TimeNs: timeNs, Severity: sev, Kind: kind, Message: msg, Count: n}
 	e.Append(p.out.Begin(pdu.TypeEvents, timeNs))
 	p.out.End(pdu.TypeEvents, timeNs)
+}
+
+// afterStart returns the time of an event of kind stamped at timeNs by a
+// probe started at startNs: one at probe_start's very instant (a capture
+// damaged right after its only packet, a pcapng section's interfaces
+// described at its first packet) is stamped 1 ns after it, as the events
+// table sorts by time and would put it first. One stamped earlier keeps its
+// time: a capture clock that stepped back (capture_time_backwards) says
+// when, in capture time, it happened.
+func afterStart(kind string, timeNs, startNs int64) int64 {
+	if kind != "probe_start" && timeNs == startNs {
+		return pkt.After(timeNs, startNs)
+	}
+	return timeNs
 }
 
 // earlyEvent is an event reported before its probe started (EventCount).

@@ -104,6 +104,7 @@ type Workers struct {
 	closed   bool
 	resync   bool
 	started  bool         // worker 0 started, as of the last merge (its probe_start is sent)
+	startNs  int64        // worker 0's start: probe_start's time (afterStart)
 	lastEvNs int64        // the latest time of an event given to EventCount or sent held (final)
 	early    []earlyEvent // events reported before that, sent after it (Probe.EventCount)
 	drops    [][]oneway.Dropped
@@ -438,7 +439,7 @@ func (w *Workers) merge(outs []workOut) {
 	if !w.started && outs[0].started {
 		// worker 0's probe_start was just replayed: the events reported
 		// before it follow it
-		w.started = true
+		w.started, w.startNs = true, outs[0].startNs
 		w.lastEvNs = max(w.lastEvNs, sendEarly(w.out, &w.early, outs[0].startNs))
 	}
 	for i := range outs[0].parts {
@@ -544,6 +545,7 @@ func (w *Workers) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64
 		w.early = append(w.early, earlyEvent{timeNs: timeNs, sev: sev, kind: kind, msg: msg, n: n})
 		return
 	}
+	timeNs = afterStart(kind, timeNs, w.startNs)
 	if !w.closed {
 		w.lastEvNs = max(w.lastEvNs, timeNs)
 	}
