@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
@@ -29,7 +31,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
-	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence at least (0: run until SIGINT/SIGTERM)")
+	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence and twice the config's heartbeat_s at least (0: run until SIGINT/SIGTERM)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
 	var trapArgs trapFlags
 	trapArgs.register(fs)
@@ -108,7 +110,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		if err := reserveSpace(reserve, reserveBytes); err != nil {
 			warnf(stderr, "collector", "no disk space reserved for the event of a write failure: %v", err)
 		}
-		srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Now: time.Now, Log: log, Journal: jr,
+		srv := collector.NewServer(coll, nil, traps.around(app), collector.ServerOptions{WriteEvery: *every, Silence: *silence, IdleExit: *idleExit, Heartbeat: heartbeat(cfg), Now: time.Now, Log: log, Journal: jr,
 			OnFail: func() { os.Remove(reserve) }})
 		rec, err := srv.Recover()
 		if err != nil {
@@ -216,4 +218,14 @@ func recoveredLine(dir string, rec collector.Recovery) string {
 	}
 	return fmt.Sprintf("tmonbench collector: state recovered from %s (%s): %d journal records (%d PDUs) replayed, %d interrupted writes redone",
 		dir, from, rec.Records, rec.Frames, rec.Redone)
+}
+
+// heartbeat is the probes' heartbeat period under cfg: the largest
+// heartbeat_s of its collectors (0: the default).
+func heartbeat(cfg *config.Config) time.Duration {
+	def, hb := config.DefaultCollector().HeartbeatS, 0.0
+	for _, c := range cfg.Collectors {
+		hb = max(hb, cmp.Or(c.HeartbeatS, def))
+	}
+	return time.Duration(cmp.Or(hb, def) * float64(time.Second))
 }

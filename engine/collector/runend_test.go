@@ -343,8 +343,9 @@ func TestKilledProbeDurable(t *testing.T) {
 // than 2 s apart, so the collector stopped during the run (10 flows of 16,
 // a probe_run_incomplete for a probe never killed) and left the probe
 // retrying. While a run has not sent its final report, idle means silent
-// for Silence too (the probe's heartbeats come every heartbeat_s); a run
-// whose final report came, or none, leaves IdleExit alone.
+// for Silence and two heartbeats too (the probe's heartbeats come every
+// heartbeat_s); a run whose final report came, or none, leaves IdleExit
+// alone.
 func TestIdleExitWaitsForOpenRun(t *testing.T) {
 	cfg, err := config.Parse([]byte(deadConfig), "dead.yaml")
 	if err != nil {
@@ -354,16 +355,22 @@ func TestIdleExitWaitsForOpenRun(t *testing.T) {
 	data, metas := deadTraffic()
 	whole := runFrames(t, cfg, 1, data, metas) // the final report among them
 	for _, c := range []struct {
-		name   string
-		frames [][]byte
-		idleAt time.Duration // the first whole second after the last frame at which tick says idle
-	}{{"open run", open, 30 * time.Second}, {"finished run", whole, 2 * time.Second}} {
+		name          string
+		frames        [][]byte
+		silence, beat time.Duration
+		idleAt        time.Duration // the first whole second after the last frame at which tick says idle
+	}{
+		{"open run", open, 30 * time.Second, 10 * time.Second, 30 * time.Second},
+		// a review: --silence 5s under heartbeat_s 10 stopped during a 20 s gap of the capture
+		{"open run, short silence", open, 5 * time.Second, 10 * time.Second, 20 * time.Second},
+		{"finished run", whole, 30 * time.Second, 10 * time.Second, 2 * time.Second},
+	} {
 		coll, err := New(cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Unix(1_800_000_000, 0)
-		srv := NewServer(coll, &ackRecorder{}, newMemSink(), ServerOptions{IdleExit: 2 * time.Second, Silence: 30 * time.Second, Now: func() time.Time { return start }})
+		srv := NewServer(coll, &ackRecorder{}, newMemSink(), ServerOptions{IdleExit: 2 * time.Second, Silence: c.silence, Heartbeat: c.beat, Now: func() time.Time { return start }})
 		for _, f := range c.frames {
 			srv.handle(f, netip.AddrPort{})
 		}

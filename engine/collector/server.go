@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -51,10 +52,14 @@ type ServerOptions struct {
 	Silence time.Duration
 	// IdleExit stops Serve after this long without any frame, once one
 	// came (0: run until ctx ends); while a probe's run has not sent its
-	// final report, after Silence at least (a probe quiet between PDUs
-	// is not gone: a trial's --idle-exit 2s stopped during a realtime
-	// replay and left the probe retrying).
+	// final report, after Silence and two Heartbeats at least (a probe
+	// quiet between PDUs is not gone: a trial's --idle-exit 2s stopped
+	// during a realtime replay and left the probe retrying).
 	IdleExit time.Duration
+	// Heartbeat is the probes' heartbeat period, the largest heartbeat_s
+	// of the config's collectors (default: config.DefaultCollector's, 10
+	// s): a quiet probe sends one this often (design 1.5).
+	Heartbeat time.Duration
 	// Now is the wall clock (default time.Now): the collector's own time
 	// for liveness and flushing; rows keep the probes' capture times.
 	Now func() time.Time
@@ -155,6 +160,9 @@ func NewServer(c *Collector, t Transport, sink observe.Sink, opt ServerOptions) 
 	}
 	if opt.Silence <= 0 {
 		opt.Silence = 30 * time.Second
+	}
+	if opt.Heartbeat <= 0 {
+		opt.Heartbeat = time.Duration(config.DefaultCollector().HeartbeatS * float64(time.Second))
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -437,8 +445,8 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 		s.limited = s.acks.limited
 	}
 	wait := s.opt.IdleExit
-	if s.coll.runOpen() { // a probe mid-run sends a heartbeat every heartbeat_s when quiet: only Silence says it is gone
-		wait = max(wait, s.opt.Silence)
+	if s.coll.runOpen() { // a probe mid-run sends a heartbeat every heartbeat_s when quiet: silent for two of them and Silence, it is gone
+		wait = max(wait, s.opt.Silence, 2*s.opt.Heartbeat)
 	}
 	idle = s.opt.IdleExit > 0 && (s.frames > 0 || s.resumed) && now.Sub(s.last) >= wait
 	var b *observe.Batch
