@@ -1,12 +1,12 @@
 package flow
 
 import (
-	"bufio"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/tmonbench/tmonbench/internal/testref"
 )
 
 // TestHugePagesAdvised: a slot array of 8 MiB is advised into huge pages:
@@ -20,7 +20,7 @@ func TestHugePagesAdvised(t *testing.T) {
 	HugePages(big)
 	HugePages(make([]slot, 64))
 	mid := uintptr(unsafe.Pointer(&big[len(big)/2]))
-	flags, err := vmFlags(mid)
+	flags, err := testref.VMFlags(mid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,34 +29,10 @@ func TestHugePagesAdvised(t *testing.T) {
 		t.Errorf("VmFlags %q of the slots' mapping: hg %v, want %v", flags, got, want)
 	}
 	SmallPages(big) // released: the heap reuses the range without the advice
-	if flags, err = vmFlags(mid); err != nil {
+	if flags, err = testref.VMFlags(mid); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(" "+flags+" ", " hg ") {
 		t.Errorf("VmFlags %q after SmallPages: still hg", flags)
 	}
-}
-
-// vmFlags returns the VmFlags of the mapping of /proc/self/smaps holding
-// address a.
-func vmFlags(a uintptr) (string, error) {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	in := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		var lo, hi uintptr
-		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && !strings.HasSuffix(strings.Fields(line)[0], ":") {
-			in = lo <= a && a < hi
-			continue
-		}
-		if in && strings.HasPrefix(line, "VmFlags:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:")), nil
-		}
-	}
-	return "", fmt.Errorf("no mapping holds %#x", a)
 }

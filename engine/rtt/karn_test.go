@@ -1,13 +1,12 @@
 package rtt
 
 import (
-	"bufio"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testref"
 )
 
 // handshakeRef is one handshake of testdata/tshark/handshakes.tsv.
@@ -21,39 +20,18 @@ type handshakeRef struct {
 // how tshark made it).
 func readHandshakeRefs(t *testing.T) []handshakeRef {
 	t.Helper()
-	f, err := os.Open("testdata/tshark/handshakes.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []handshakeRef
-	file := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "#"):
-			continue
-		case strings.HasPrefix(line, "@"):
-			file = line[1:]
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 5 || file == "" {
-			t.Fatalf("handshakes.tsv: line %q", line)
-		}
-		r := handshakeRef{file: file, client: c[0], server: c[1]}
+	for _, row := range testref.ReadTSV(t, "testdata/tshark/handshakes.tsv", 5) {
+		c := row.Cols
+		r := handshakeRef{file: row.File, client: c[0], server: c[1]}
 		var err1, err2, err3 error
 		r.synNs, err1 = strconv.ParseInt(c[2], 10, 64)
 		r.synAckNs, err2 = strconv.ParseInt(c[3], 10, 64)
 		r.copies, err3 = strconv.Atoi(c[4])
 		if err1 != nil || err2 != nil || err3 != nil {
-			t.Fatalf("handshakes.tsv: line %q", line)
+			t.Fatalf("handshakes.tsv: row %q", c)
 		}
 		out = append(out, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

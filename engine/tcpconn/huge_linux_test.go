@@ -1,13 +1,13 @@
 package tcpconn
 
 import (
-	"bufio"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/tmonbench/tmonbench/internal/testref"
 )
 
 // TestConnChunks: connection pages are cut from chunks of 1, 2, 4 ...
@@ -37,7 +37,7 @@ func TestConnChunks(t *testing.T) {
 	}
 	first := big.chunks[6] // the first of connChunk pages
 	mid := uintptr(unsafe.Pointer(&first[len(first)/2]))
-	flags, err := vmFlags(mid)
+	flags, err := testref.VMFlags(mid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,34 +46,10 @@ func TestConnChunks(t *testing.T) {
 		t.Errorf("VmFlags %q of the first chunk's mapping: hg %v, want %v", flags, got, want)
 	}
 	big.Release()
-	if flags, err = vmFlags(mid); err != nil {
+	if flags, err = testref.VMFlags(mid); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(" "+flags+" ", " hg ") {
 		t.Errorf("VmFlags %q after Release: still hg", flags)
 	}
-}
-
-// vmFlags returns the VmFlags of the mapping of /proc/self/smaps holding
-// address a (as engine/flow's test).
-func vmFlags(a uintptr) (string, error) {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	in := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		var lo, hi uintptr
-		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && !strings.HasSuffix(strings.Fields(line)[0], ":") {
-			in = lo <= a && a < hi
-			continue
-		}
-		if in && strings.HasPrefix(line, "VmFlags:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:")), nil
-		}
-	}
-	return "", fmt.Errorf("no mapping holds %#x", a)
 }

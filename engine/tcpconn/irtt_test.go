@@ -1,14 +1,13 @@
 package tcpconn
 
 import (
-	"bufio"
 	"math"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testref"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -25,40 +24,19 @@ type irttRef struct {
 // tshark made it).
 func readIRTTRefs(t *testing.T) []irttRef {
 	t.Helper()
-	f, err := os.Open("testdata/tshark/initial-rtt.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []irttRef
-	file := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "#"):
-			continue
-		case strings.HasPrefix(line, "@"):
-			file = line[1:]
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 4 || file == "" {
-			t.Fatalf("initial-rtt.tsv: line %q", line)
-		}
-		r := irttRef{file: file, client: c[0], server: c[1], irttNs: -1}
+	for _, row := range testref.ReadTSV(t, "testdata/tshark/initial-rtt.tsv", 4) {
+		c := row.Cols
+		r := irttRef{file: row.File, client: c[0], server: c[1], irttNs: -1}
 		var err1, err2 error
 		r.startNs, err1 = strconv.ParseInt(c[2], 10, 64)
 		if c[3] != "-" {
 			r.irttNs, err2 = strconv.ParseInt(c[3], 10, 64)
 		}
 		if err1 != nil || err2 != nil {
-			t.Fatalf("initial-rtt.tsv: line %q", line)
+			t.Fatalf("initial-rtt.tsv: row %q", c)
 		}
 		out = append(out, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
