@@ -770,15 +770,18 @@ func (r *retiredSet) has(k flowKey) bool {
 	return ok
 }
 
-// add remembers k.
-func (r *retiredSet) add(k flowKey) {
+// add remembers k, and returns the generation it forgot to make room
+// (nil when none).
+func (r *retiredSet) add(k flowKey) (forgot map[flowKey]struct{}) {
 	if r.has(k) {
-		return
+		return nil
 	}
 	if r.newer == nil || len(r.newer) >= maxRetired {
+		forgot = r.older
 		r.older, r.newer = r.newer, make(map[flowKey]struct{}, min(maxRetired, 1024))
 	}
 	r.newer[k] = struct{}{}
+	return forgot
 }
 
 // keys returns the remembered flows, the older generation first, each
@@ -795,5 +798,10 @@ func (r *retiredSet) keys() []flowKey {
 	return out
 }
 
-// retire remembers that flow k was written out.
-func (c *Collector) retire(k flowKey) { c.retired.add(k) }
+// retire remembers that flow k was written out; the one-way state of the
+// flows it forgets to make room goes with them (forgetOneway).
+func (c *Collector) retire(k flowKey) {
+	if forgot := c.retired.add(k); len(forgot) > 0 {
+		c.forgetOneway(forgot)
+	}
+}

@@ -125,13 +125,15 @@ type owKeyS struct {
 }
 
 type savedOwID struct {
-	Key owKeyS
-	ID  uint64
+	Key  owKeyS
+	ID   uint64
+	Name string // owState.names (empty in a state saved before it)
 }
 
 type savedOwDef struct {
-	Flow flowKeyS
-	Key  owKeyS
+	Flow  flowKeyS
+	Key   owKeyS
+	Iface uint16
 }
 
 type savedRoute struct {
@@ -197,10 +199,10 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Hists = append(s.Hists, savedHist{Probe: h.probe, H: h.h})
 	}
 	for k, id := range c.ow.ids {
-		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id})
+		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id, Name: c.ow.names[id]})
 	}
-	for k, ok := range c.ow.defs {
-		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(ok)})
+	for k, d := range c.ow.defs {
+		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(d.key), Iface: d.iface})
 	}
 	for k, rt := range c.ow.routes {
 		class := ""
@@ -295,12 +297,15 @@ func (c *Collector) RestoreState(b []byte) error {
 	}
 	c.bad, c.restarts, c.incomplete = restoreBad(s.Bad), restoreBad(s.Restarts), restoreBad(s.Incomplete)
 	ow := c.ow
-	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owKey{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
+	ow.ids, ow.names, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[uint64]string{}, map[flowKey]owDef{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
 	for _, x := range s.OwIDs {
 		ow.ids[x.Key.key()] = x.ID
+		if x.Name != "" {
+			ow.names[x.ID] = x.Name
+		}
 	}
 	for _, x := range s.OwDefs {
-		ow.defs[x.Flow.key()] = x.Key.key()
+		ow.defs[x.Flow.key()] = owDef{key: x.Key.key(), iface: x.Iface}
 	}
 	for _, x := range s.OwRoutes {
 		ow.routes[x.Flow.key()] = owRoute{rec: ow.recs[x.Class], flow: x.ID, hop: x.Hop}
