@@ -57,6 +57,10 @@ type probeState struct {
 	runConfig      string
 	runConfigEpoch int64
 	run            probeRun // its newest run, until its end (runend.go)
+	// leftOut lists the runs (flow id >> pdu.RunShift) that ended without
+	// their final report, the latest maxLeftOutRuns: a definition of one
+	// of their flows arriving after that end is left out (endRun).
+	leftOut []uint64
 }
 
 type flowKey struct {
@@ -470,6 +474,10 @@ func decodeRow[T any](d *pdu.Dec, decode func(*pdu.Dec, *T), own func(*T), rows 
 func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 	k := flowKey{pid, r.FlowID}
 	if c.retired.has(k) {
+		return
+	}
+	if !c.flows.Has(k) && slices.Contains(p.leftOut, k.id>>pdu.RunShift) {
+		c.retire(k) // of a run ended without its final report: no totals will come (endRun)
 		return
 	}
 	f, _ := c.flows.Get(k)

@@ -140,11 +140,11 @@ func (c *Collector) latencyRow(r *observe.OnewayLatency) {
 }
 
 // defineOneway records the one-way flow of a probe flow definition of a
-// one-way class. The definition of a flow already written (retired: a
-// duplicate, or a late one of a run ended without its final report) adds
-// nothing, as defineFlow.
+// one-way class. A flow left out of flows (a late definition of a run
+// ended without its final report, endRun) is defined all the same: its
+// observations are packets seen, as its rtt_samples are kept.
 func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
-	if _, ok := c.ow.recs[r.Class]; !ok || c.retired.has(flowKey{pid, r.FlowID}) {
+	if _, ok := c.ow.recs[r.Class]; !ok {
 		return
 	}
 	k := owKey{class: r.Class, ipVersion: r.IPVersion, protocol: r.Protocol, dscp: r.DSCP, srcPort: r.SrcPort, dstPort: r.DstPort,

@@ -90,6 +90,8 @@ type savedProbe struct {
 	// Run is the run followed until its end (probeRun); zero in a state
 	// saved before it existed: the next frame starts following.
 	Run savedRun
+	// LeftOut: probeState.leftOut (nil in a state saved before it).
+	LeftOut []uint64
 }
 
 // savedRun is a probeRun in exported fields.
@@ -179,7 +181,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 		p := c.probes[id]
 		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
 			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished, RunConfig: p.runConfig, RunConfigEpoch: p.runConfigEpoch,
-			Run: savedRun{Seen: p.run.seen, Ended: p.run.ended, Epoch: p.run.epoch, Base: p.run.base, LastNs: p.run.lastNs}})
+			Run: savedRun{Seen: p.run.seen, Ended: p.run.ended, Epoch: p.run.epoch, Base: p.run.base, LastNs: p.run.lastNs}, LeftOut: p.leftOut})
 	}
 	for k, f := range c.flows.All {
 		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
@@ -261,7 +263,7 @@ func (c *Collector) RestoreState(b []byte) error {
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
 			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch,
-			run: probeRun{seen: p.Run.Seen, epoch: p.Run.Epoch, base: p.Run.Base, lastNs: p.Run.LastNs, ended: p.Run.Ended}}
+			run: probeRun{seen: p.Run.Seen, epoch: p.Run.Epoch, base: p.Run.Base, lastNs: p.Run.LastNs, ended: p.Run.Ended}, leftOut: p.LeftOut}
 		if ps.metrics == nil {
 			ps.metrics = map[uint32]string{}
 		}
