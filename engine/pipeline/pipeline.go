@@ -258,6 +258,9 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 // still pending is reported as undelivered).
 func (r *run) settle(ctx context.Context) error {
 	for i, p := range r.probes {
+		if !p.Started() && p.Held() > 0 {
+			r.startLate(p)
+		}
 		if i < len(r.healthNs) && r.healthNs[i] > p.Now() {
 			p.Tick(r.healthNs[i]) // its probe_stop comes after the events it reported
 		}
@@ -281,6 +284,25 @@ func (r *run) settle(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// startLate starts probe p, which holds events (capture_damaged,
+// capture_time_invalid: probe.Engine.Held) but no packet with a valid time
+// started (every packet of its capture stamped before 1970 or after 2116,
+// or a capture damaged before its first packet), so that its events reach
+// the output rather than go with it: at Options.StartedNs, the wall clock
+// of the replay's start (the time the run's own events take without a
+// packet time, as a replay's replayTime: the only time the run has, not
+// 1970), else at Options.Wall's time (a live capture's, as `tmonbench
+// probe` starts such a probe: probe.Run). With neither it stays unstarted
+// and the caller reports the damage (Result.Started).
+func (r *run) startLate(p probe.Engine) {
+	switch {
+	case r.opt.StartedNs > 0:
+		p.Tick(r.opt.StartedNs)
+	case r.opt.Wall != nil:
+		p.Tick(r.opt.Wall())
+	}
 }
 
 // finish collects the counters and every collector's last rows, with the
