@@ -373,9 +373,11 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 // sending slots move on (retransmissions take some), a heartbeat's or a
 // lingering probe's events' follow the wall clock. Without flow updates
 // they take the latest data PDU's build time (heartbeats, events and
-// dropped notices left out), without data PDUs the latest heartbeat's.
+// dropped notices left out), without data PDUs the latest heartbeat's,
+// without any PDU the server's latest wall time (Collector.wallNs: a
+// switch-over or the end of a collector that received nothing), not 0.
 func (c *Collector) flushOneway() {
-	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs, c.wallNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		rec := c.ow.recs[n]
 		rec.Flush()
@@ -449,7 +451,7 @@ func (c *Collector) SetPeriodicReports(on bool) { c.periodic = on }
 // reportOneway reports, for every class, the counters that grew since the
 // last report (onewayEvents, oneway_repeats).
 func (c *Collector) reportOneway() {
-	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs, c.wallNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		st := c.ow.recs[n].Stats()
 		c.reportClass(at, n, &st)

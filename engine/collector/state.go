@@ -36,6 +36,7 @@ type savedState struct {
 	LastNs   int64
 	DataNs   int64
 	SeenNs   int64
+	WallNs   int64 // Collector.wallNs (0 in a state saved before it)
 	Ended    []flowKeyS
 	Retired  []flowKeyS
 	Hists    []savedHist
@@ -173,7 +174,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // one would, rows not drained yet included. The journal of a durable
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
-	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
+	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs, WallNs: c.wallNs,
 		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwBefore: c.ow.before, OwFollow: c.ow.follow, OwSwitch: c.ow.savedSwitch(), OwTold: c.ow.told, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
@@ -281,7 +282,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
 		c.flows.Set(sf.Key.key(), f)
 	}
-	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs
+	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs, c.wallNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs, s.WallNs
 	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
 		if f := c.flows.Ptr(k.key()); f != nil {

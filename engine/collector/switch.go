@@ -112,6 +112,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 		return err
 	}
 	s.keyMisSaid, s.noKeySaid = 0, 0
+	s.coll.wallNs = max(s.coll.wallNs, nowNs) // the flushed reconcilers' oneway_totals when nothing was received
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}
