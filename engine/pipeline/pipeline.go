@@ -258,7 +258,7 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 // still pending is reported as undelivered).
 func (r *run) settle(ctx context.Context) error {
 	for i, p := range r.probes {
-		if !p.Started() && p.Held() > 0 {
+		if !p.Started() && p.Held() > 0 && p.Stats().Packets > 0 {
 			r.startLate(p)
 		}
 		if i < len(r.healthNs) && r.healthNs[i] > p.Now() {
@@ -286,16 +286,18 @@ func (r *run) settle(ctx context.Context) error {
 	return nil
 }
 
-// startLate starts probe p, which holds events (capture_damaged,
-// capture_time_invalid: probe.Engine.Held) but no packet with a valid time
-// started (every packet of its capture stamped before 1970 or after 2116,
-// or a capture damaged before its first packet), so that its events reach
-// the output rather than go with it: at Options.StartedNs, the wall clock
-// of the replay's start (the time the run's own events take without a
-// packet time, as a replay's replayTime: the only time the run has, not
-// 1970), else at Options.Wall's time (a live capture's, as `tmonbench
-// probe` starts such a probe: probe.Run). With neither it stays unstarted
-// and the caller reports the damage (Result.Started).
+// startLate starts probe p, which was handed packets but none with a
+// valid time (every one stamped before 1970 or after 2116: dropped, each
+// with a capture_time_invalid event held for the start, as a
+// capture_damaged after them is: probe.Engine.Held), so that its events
+// and totals reach the output rather than go with it: at
+// Options.StartedNs, the wall clock of the replay's start (the time the
+// run's own events take without a packet time, as a replay's replayTime:
+// the only time the run has, not 1970), else at Options.Wall's time (a
+// live capture's, as `tmonbench probe` starts such a probe: probe.Run).
+// With neither it stays unstarted. A probe handed no packet at all (its
+// capture damaged before its first record) stays unstarted too: the
+// caller reports the damage (Result.Started), as before.
 func (r *run) startLate(p probe.Engine) {
 	switch {
 	case r.opt.StartedNs > 0:
