@@ -274,11 +274,15 @@ func (o *overview) view(e *env, w, h int) string {
 		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
-	title := "Output " + filepath.Base(e.out)
+	// names elided in the middle: captures a.pcap, …, z.pcap keeps both ends
+	title := elideMiddle("Output "+filepath.Base(e.out), w)
 	if len(o.d.inputs) > 0 {
-		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
+		head := title + "  ·  captures "
+		if room := w - ansi.StringWidth(head); room >= 10 {
+			title = head + elideMiddle(strings.Join(o.d.inputs, ", "), room)
+		}
 	}
-	b.WriteString(st.section.Render(cut(title, w)) + "\n")
+	b.WriteString(st.section.Render(title) + "\n")
 	o.probeRows(e, &b, w)
 	// throughput strip
 	stripH := max(min(h/4, 10), 2)
@@ -422,11 +426,20 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 			b.WriteString(st.brush.Render(l) + "\n")
 		}
 	}
-	// one line of 116 columns; narrower, the counts go on a second line
-	// (a first line of 74)
+	drops := o.probeDrops(e)
+	// one line of 116 columns; narrower, one line as narrowProbeTable
+	// shortens it, else the counts go on a second line (a first line of 74)
 	wide, fixed := w >= 116, 74
 	if wide {
 		fixed = 116
+	} else if lines := narrowProbeTable(o.d.probes, drops, e.dated, w); lines != nil {
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+		if len(o.d.probes) == 0 {
+			b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+		}
+		return
 	}
 	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
@@ -437,26 +450,13 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
 	}
 	row("probe", "iface", "class", "first seen", "span", "packets", "IP bytes", "flows", "malformed", "drops")
-	for _, p := range o.d.probes {
+	for n, p := range o.d.probes {
 		mal := p.malformed
 		if mal == "" {
 			mal = "·"
 		}
-		// capture drops: a replayed file has none (·); a live capture's
-		// come from its capture_stop event, or while it runs from the engines
-		drops := p.drops
-		if e.snap != nil {
-			for _, i := range e.snap.Ifaces {
-				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
-					drops = human(i.KernelDrops)
-				}
-			}
-		}
-		if drops == "" {
-			drops = "·"
-		}
 		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmtSpan(p.last-p.first),
-			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+			human(p.packets), human(p.bytes), human(p.flows), mal, drops[n])
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
