@@ -274,15 +274,7 @@ func (o *overview) view(e *env, w, h int) string {
 		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
-	// names elided in the middle: captures a.pcap, …, z.pcap keeps both ends
-	title := elideMiddle("Output "+filepath.Base(e.out), w)
-	if len(o.d.inputs) > 0 {
-		head := title + "  ·  captures "
-		if room := w - ansi.StringWidth(head); room >= 10 {
-			title = head + elideMiddle(strings.Join(o.d.inputs, ", "), room)
-		}
-	}
-	b.WriteString(st.section.Render(title) + "\n")
+	b.WriteString(st.section.Render(outputTitle(e.out, o.d.inputs, w)) + "\n")
 	o.probeRows(e, &b, w)
 	// throughput strip
 	stripH := max(min(h/4, 10), 2)

@@ -298,3 +298,17 @@ func TestShortCount(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputTitle: the overview's title keeps the first and the last of
+// its capture files when they do not fit (it was cut at the end: the
+// last captures lost).
+func TestOutputTitle(t *testing.T) {
+	in := []string{"chrissanders_dns_lab.pcapng", "zeek_ntp.pcap", "zeek_wikipedia.pcap"}
+	if got := outputTitle("/tmp/tmon-out", in, 120); got != "Output tmon-out  ·  captures chrissanders_dns_lab.pcapng, zeek_ntp.pcap, zeek_wikipedia.pcap" {
+		t.Errorf("at 120: %q", got)
+	}
+	got := outputTitle("/tmp/tmon-out", in, 60)
+	if !strings.HasPrefix(got, "Output tmon-out  ·  captures chrissan") || !strings.HasSuffix(got, "ikipedia.pcap") || !strings.Contains(got, "…") || ansi.StringWidth(got) != 60 {
+		t.Errorf("at 60: %q", got)
+	}
+}

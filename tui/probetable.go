@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,20 @@ func elideMiddle(s string, w int) string {
 		t = append([]rune{rs[i]}, t...)
 	}
 	return string(h) + "…" + string(t)
+}
+
+// outputTitle is the overview's title line within w columns: the output
+// folder and the capture files, their names elided in the middle (a list
+// of captures keeps its first and last).
+func outputTitle(out string, inputs []string, w int) string {
+	title := elideMiddle("Output "+filepath.Base(out), w)
+	if len(inputs) > 0 {
+		head := title + "  ·  captures "
+		if room := w - ansi.StringWidth(head); room >= 10 {
+			title = head + elideMiddle(strings.Join(inputs, ", "), room)
+		}
+	}
+	return title
 }
 
 // narrowProbeCol is one column of the overview's probe table below 116
