@@ -151,8 +151,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			defer cancel()
 			uiErr := withTUI(a.out, a.cfg, feed, stdout, cancel, func() {
 				res, runErr = pipeline.Run(runCtx, inputs, opt)
-				runErr = closeRun(run, res, runErr, indexers, logw, behind)
-				took = clock().Sub(started)
+				runErr, took = closeRun(run, res, runErr, indexers, logw, behind), clock().Sub(started) // (left to right)
 				feed.done.Store(true)
 			})
 			if runErr == nil {
@@ -161,8 +160,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		} else {
 			res, runErr = pipeline.Run(ctx, inputs, opt)
 			bar.finish(res != nil && res.Interrupted)
-			runErr = closeRun(run, res, runErr, indexers, stderr, behind)
-			took = clock().Sub(started)
+			runErr, took = closeRun(run, res, runErr, indexers, stderr, behind), clock().Sub(started)
 		}
 		if runErr != nil {
 			return runErr
