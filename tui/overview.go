@@ -419,9 +419,12 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 	}
 	drops := o.probeDrops(e)
-	// one line of 116 columns; narrower, one line as narrowProbeTable
-	// shortens it, else the counts go on a second line (a first line of 74)
-	wide, fixed := w >= 116, 74
+	// one line of 116 columns and the names whole; narrower, one line as
+	// narrowProbeTable shortens it (at 120 columns a probe named after its
+	// file, chrissanders_dns_lab, read "chrissanders_…" in the 116),
+	// else the counts go on a second line (a first line of 74)
+	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, 1<<20)
+	wide, fixed := w >= 116+pw-10+iw-6, 74
 	if wide {
 		fixed = 116
 	} else if lines := narrowProbeTable(o.d.probes, drops, e.dated, w); lines != nil {
@@ -433,7 +436,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 		return
 	}
-	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
+	pw, iw = nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
 		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {

@@ -235,7 +235,7 @@ func TestProbeTableOneLine(t *testing.T) {
 	}
 	o := &overview{d: &overviewData{probes: rows}}
 	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), dated: true}
-	for _, w := range []int{60, 80, 90, 100, 115} {
+	for _, w := range []int{60, 80, 90, 100, 115, 120} {
 		var b strings.Builder
 		o.probeRows(e, &b, w)
 		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
@@ -263,6 +263,21 @@ func TestProbeTableOneLine(t *testing.T) {
 				t.Errorf("width %d: no %s in\n%s", w, c, b.String())
 			}
 		}
+	}
+}
+
+// TestProbeNameWholeAt120: at 120 columns the 116-column row cut a probe
+// named after its capture (replay --tui of chrissanders_dns_lab.pcapng
+// read "chrissanders_…"); the row that fits it whole is taken instead.
+func TestProbeNameWholeAt120(t *testing.T) {
+	o := &overview{d: &overviewData{probes: []probeRow{{probe: "chrissanders_dns_lab", iface: "if0", class: "all", packets: 22, bytes: 1957, flows: 22,
+		first: 1490971523_828324000, last: 1490971527_270409000}}}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	var b strings.Builder
+	o.probeRows(e, &b, 120)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "chrissanders_dns_lab ") || ansi.StringWidth(lines[1]) > 120 {
+		t.Errorf("at 120 columns:\n%s", b.String())
 	}
 }
 
