@@ -52,8 +52,8 @@ func outputTitle(out string, inputs []string, w int) string {
 	return title
 }
 
-// narrowProbeCol is one column of the overview's probe table below 116
-// columns: its header and cells, left-aligned or not.
+// narrowProbeCol is one column of narrowProbeTable: its header and
+// cells, left-aligned or not.
 type narrowProbeCol struct {
 	head  string
 	left  bool
@@ -61,8 +61,9 @@ type narrowProbeCol struct {
 }
 
 // narrowProbeTable lays out the overview's probe table in one line per
-// row within w columns (a terminal of 80: the 116-column row wrapped onto
-// two lines each, a trial found it hard to read): each column as wide as
+// row within w columns, where the fixed 116-column row does not fit with
+// its names whole (a terminal of 80: that row wrapped onto two lines
+// each, a trial found it hard to read): each column as wide as
 // its header and cells, the names elided in the middle. As far as needed
 // to fit, the probe and interface names give up columns down to 14 and 9,
 // then the shortenings of narrowProbeCols apply one after the other, then
