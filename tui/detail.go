@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -95,9 +96,33 @@ func (d *detail) typing() bool { return false }
 // errNoFlowRow means the flows table has no row for the flow asked for.
 var errNoFlowRow = errors.New("no flows row")
 
+// whyNoFlowRow says why a flow other rows name has no flows row when an
+// event tells: a probe run that ended without its final report
+// (probe_run_incomplete: killed, crashed) leaves out the flows none of
+// whose totals arrived (engine/collector endRun). Of the events naming the
+// probe, the first at or after the flow's earliest rtt_samples or
+// flow_counters time, else the latest; "" when none names it.
+func whyNoFlowRow(ctx context.Context, db *sql.DB, ref flowRef, dated bool) string {
+	const names = `kind = 'probe_run_incomplete' AND (starts_with(message, 'probe ' || $probe || ':') OR contains(message, 'first probe ' || $probe || ':'))`
+	params := []any{sql.Named("probe", ref.probe), sql.Named("id", ref.flowID)}
+	res, err := runNamed(ctx, db, `WITH seen AS (SELECT min(t) AS t FROM (
+    SELECT min(epoch_ns(request_time)) AS t FROM rtt_samples WHERE probe = $probe AND flow_id = $id
+    UNION ALL SELECT min(epoch_ns(interval_start)) FROM flow_counters WHERE probe = $probe AND flow_id = $id))
+SELECT epoch_ns(time) AS ns, message FROM events, seen WHERE `+names+`
+ORDER BY seen.t IS NOT NULL AND epoch_ns(time) < seen.t, CASE WHEN seen.t IS NULL THEN -epoch_ns(time) ELSE epoch_ns(time) END LIMIT 1`, params)
+	if err != nil && ctx.Err() == nil { // an output without one of those tables
+		res, err = runNamed(ctx, db, `SELECT epoch_ns(time) AS ns, message FROM events WHERE `+names+` ORDER BY time DESC LIMIT 1`, params)
+	}
+	if err != nil || len(res.Rows) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the probe run was incomplete (probe_run_incomplete at %s: %s)", stamp(queries.Int64(res.Rows[0][0]), dated), toString(res.Rows[0][1]))
+}
+
 func (d *detail) load(e *env) tea.Cmd {
 	ref, find := d.ref, d.find
 	running := e.snap != nil && !e.snap.Done
+	dated := e.dated
 	d.err = nil
 	return e.query(d.sid, "detail", func(ctx context.Context, db *sql.DB) (any, error) {
 		var err error
@@ -111,6 +136,10 @@ func (d *detail) load(e *env) tea.Cmd {
 		if errors.Is(err, errNoFlowRow) && running {
 			// a running run writes a flow's row when the flow ends
 			err = fmt.Errorf("%w: the run writes a flow's row when the flow ends (idle, evicted, or at the end of the run)", err)
+		} else if errors.Is(err, errNoFlowRow) && find == nil && ctx.Err() == nil {
+			if why := whyNoFlowRow(ctx, db, ref, dated); why != "" {
+				err = fmt.Errorf("%w: %s", err, why)
+			}
 		}
 		return dd, err
 	})
@@ -282,8 +311,8 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 }
 
 func (d *detail) view(e *env, w, h int) string {
-	if d.d == nil && d.err != nil {
-		return e.st.err.Render(cut(firstLine(d.err.Error()), w)) + "\n" + e.st.dim.Render("esc: back")
+	if d.d == nil && d.err != nil { // wrapped: why a row is missing can take lines
+		return e.st.err.Render(ansi.Wrap(firstLine(d.err.Error()), w, " ")) + "\n" + e.st.dim.Render("esc: back")
 	}
 	if d.d == nil {
 		return e.st.dim.Render("loading flow …")

@@ -208,5 +208,5 @@ func TestEscCancelsSlowQuery(t *testing.T) {
 		press(string(r))
 	}
 	press("ctrl+r")
-	expect("next query", "1 rows", "answer", "42")
+	expect("next query", "1 row", "answer", "42")
 }

@@ -43,6 +43,11 @@ type LiveStatus struct {
 	// (the engines keep them: observe.Snapshot.Flows), largest first per
 	// probe: the live panel shows them without a query.
 	Flows []LiveFlow
+	// Current are the busiest flows of each probe's interval in progress,
+	// their counters so far (observe.Snapshot.Current: partial, the
+	// interval has not closed; CoveredS is the capture time covered so
+	// far), so that a flow started since the last close shows at once.
+	Current []LiveFlow
 	// Recent holds the engines' latest rows of observe.RecentTables
 	// (observe.Snapshot.Recent, shared: not modified), nil before any;
 	// RecentRows counts the rows taken so far (it changes when rows come).
@@ -374,46 +379,143 @@ const (
 	liveFlowsMinH  = 30
 )
 
-// busiest returns the n flows with the most IP bytes over the latest
-// closed interval of every probe, from a snapshot. When the snapshot has
-// flows of the class "all", only those count (every flow is also in its
-// own class: the same traffic twice otherwise).
-func busiest(s *LiveStatus, n int) []LiveFlow {
-	fs := s.Flows
-	if slices.ContainsFunc(fs, func(f LiveFlow) bool { return f.Class == "all" }) {
-		fs = slices.DeleteFunc(slices.Clone(fs), func(f LiveFlow) bool { return f.Class != "all" })
-	} else {
-		fs = slices.Clone(fs)
+// busyFlow is one row of the live panel's busiest flows: a flow's
+// counters over its probe's last closed interval (closed) and so far over
+// the interval in progress (now, partial); either is nil when the flow is
+// not among that interval's busiest.
+type busyFlow struct{ closed, now *LiveFlow }
+
+// flow is the row's flow (its key and name).
+func (b busyFlow) flow() *LiveFlow {
+	if b.closed != nil {
+		return b.closed
 	}
-	slices.SortStableFunc(fs, func(a, b LiveFlow) int {
-		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Probe, b.Probe), cmp.Compare(a.FlowID, b.FlowID))
+	return b.now
+}
+
+// rate is the row's rank: the higher of its Mbit/s in the two intervals
+// (rates over different spans compare; bytes do not).
+func (b busyFlow) rate() float64 {
+	r := 0.0
+	for _, f := range []*LiveFlow{b.closed, b.now} {
+		if f != nil {
+			x, _ := f.mbps()
+			r = max(r, x)
+		}
+	}
+	return r
+}
+
+// bytes is the row's tie-break: the higher of its IP bytes.
+func (b busyFlow) bytes() uint64 {
+	var n uint64
+	for _, f := range []*LiveFlow{b.closed, b.now} {
+		if f != nil {
+			n = max(n, f.Bytes)
+		}
+	}
+	return n
+}
+
+// busiest returns the n busiest flows of every probe, from a snapshot:
+// those of the latest closed interval and those of the interval in
+// progress, a row per flow, by the higher of their two Mbit/s (a flow
+// started since the last close ranks by its rate so far). When the
+// snapshot has flows of the class "all", only those count (every flow is
+// also in its own class: the same traffic twice otherwise).
+func busiest(s *LiveStatus, n int) []busyFlow {
+	all := func(f LiveFlow) bool { return f.Class == "all" }
+	only := slices.ContainsFunc(s.Flows, all) || slices.ContainsFunc(s.Current, all)
+	type key struct {
+		probe, class string
+		id           uint64
+	}
+	at := map[key]int{}
+	var rows []busyFlow
+	for now, fs := range [][]LiveFlow{s.Flows, s.Current} {
+		for i := range fs {
+			f := &fs[i]
+			if only && !all(*f) {
+				continue
+			}
+			k := key{f.Probe, f.Class, f.FlowID}
+			j, ok := at[k]
+			if !ok {
+				j = len(rows)
+				at[k] = j
+				rows = append(rows, busyFlow{})
+			}
+			if now == 1 {
+				rows[j].now = f
+			} else {
+				rows[j].closed = f
+			}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b busyFlow) int {
+		fa, fb := a.flow(), b.flow()
+		return cmp.Or(cmp.Compare(b.rate(), a.rate()), cmp.Compare(b.bytes(), a.bytes()), cmp.Compare(fa.Probe, fb.Probe), cmp.Compare(fa.FlowID, fb.FlowID))
 	})
-	return fs[:min(n, len(fs))]
+	return rows[:min(n, len(rows))]
 }
 
 // busiestFlows draws the live panel's busiest flows: the engines' latest
-// closed interval, updated with every snapshot, no Parquet read.
+// closed interval and, in the column "partial", the Mbit/s so far of the
+// interval in progress, updated with every snapshot, no Parquet read.
 func busiestFlows(e *env, w, n int) string {
 	st := e.st
-	fs := busiest(e.snap, n)
+	rows := busiest(e.snap, n)
 	var b strings.Builder
 	b.WriteString(st.section.Render("Busiest flows"))
-	if len(fs) == 0 {
+	if len(rows) == 0 {
 		b.WriteString(st.dim.Render("  "+e.snap.noFlows()) + "\n")
 		return b.String()
 	}
-	last := fs[0]
-	for _, f := range fs {
-		if f.IntervalStartNs > last.IntervalStartNs {
-			last = f
+	var last, cur *LiveFlow // the latest intervals the rows show
+	for _, r := range rows {
+		if r.closed != nil && (last == nil || r.closed.IntervalStartNs > last.IntervalStartNs) {
+			last = r.closed
+		}
+		if r.now != nil && (cur == nil || r.now.IntervalStartNs > cur.IntervalStartNs) {
+			cur = r.now
 		}
 	}
-	b.WriteString(st.dim.Render(cut(fmt.Sprintf("  by IP bytes in the last closed interval, %s +%g s; %s", stamp(last.IntervalStartNs, e.dated), last.IntervalS, last.rateWindow(e.dated)), w)) + "\n")
-	pw, iw := nameWidths(fs, func(f LiveFlow) (string, string) { return f.Probe, f.Iface }, 10, 8, w-112) // the row's 112 columns
-	fmt.Fprintf(&b, "%-*s %-*s %-7s %-50s %9s %12s %9s\n", pw, "probe", iw, "iface", "class", "flow", "packets", "IP bytes", "Mbit/s")
-	for _, f := range fs {
-		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-50s %9s %12s %9s", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), cut(f.name(), 50),
-			human(int64(f.Packets)), human(int64(f.Bytes)), f.mbpsText()), w) + "\n")
+	caption := ""
+	switch {
+	case cur == nil:
+		caption = fmt.Sprintf("by Mbit/s in the last closed interval, %s +%g s; %s", stamp(last.IntervalStartNs, e.dated), last.IntervalS, last.rateWindow(e.dated))
+	default: // the interval in progress first: its figures are partial
+		caption = fmt.Sprintf("by Mbit/s · partial: so far in %s +%g s (%.3f s of it) · ", stamp(cur.IntervalStartNs, e.dated), cur.IntervalS, cur.CoveredS)
+		if last == nil {
+			caption += e.snap.noFlows()
+		} else {
+			caption += fmt.Sprintf("last closed %s +%g s", stamp(last.IntervalStartNs, e.dated), last.IntervalS)
+			if last.CoveredS < last.IntervalS {
+				caption += ", " + last.rateWindow(e.dated)
+			}
+		}
+	}
+	b.WriteString(st.dim.Render(cut("  "+caption, max(w-len("Busiest flows"), 1))) + "\n")
+	flows := make([]LiveFlow, len(rows))
+	for i, r := range rows {
+		flows[i] = *r.flow()
+	}
+	// the row: names, class 7, flow 40 to 50 and the counts (46, with the
+	// separators 53); the flow's name gives up to 10 columns first
+	pw, iw := nameWidths(flows, func(f LiveFlow) (string, string) { return f.Probe, f.Iface }, 10, 8, w-121)
+	fw := min(max(w-pw-iw-53, 40), 50)
+	fmt.Fprintf(&b, "%-*s %-*s %-7s %-*s %9s %12s %9s %9s\n", pw, "probe", iw, "iface", "class", fw, "flow", "packets", "IP bytes", "Mbit/s", "partial")
+	for _, r := range rows {
+		f := r.flow()
+		packets, bytes, mbps, partial := "·", "·", "·", "·"
+		if c := r.closed; c != nil {
+			packets, bytes, mbps = human(int64(c.Packets)), human(int64(c.Bytes)), c.mbpsText()
+		}
+		if r.now != nil {
+			partial = r.now.mbpsText()
+		}
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), fw, cut(f.name(), fw),
+			packets, bytes, mbps, partial), w) + "\n")
 	}
 	return b.String()
 }

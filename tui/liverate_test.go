@@ -42,7 +42,7 @@ func TestLiveRateOverCaptured(t *testing.T) {
 	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 50}, liveMsg{st: &s})
 	v := expect("overview", "Mbit/s over the 10.909 s captured of the 60 s interval (from 14:58:39.922139)")
 	for port, want := range map[string]string{"60878": "1.594", "60868": "0.797"} {
-		if f := strings.Fields(lineWith(v, ":"+port+"/tcp")); len(f) == 0 || f[len(f)-1] != want {
+		if f := strings.Fields(lineWith(v, ":"+port+"/tcp")); len(f) < 2 || f[len(f)-2] != want || f[len(f)-1] != "·" { // partial: no interval in progress
 			t.Errorf("overview: the flow to %s shows %q, want %s Mbit/s", port, f, want)
 		}
 	}
@@ -72,6 +72,61 @@ func TestLiveBytesLegend(t *testing.T) {
 		title := strings.SplitN(livePanel(e, w, 20), "\n", 2)[0]
 		if !strings.HasPrefix(title, "Live · replaying · ended  captured B: snaplen-cut · IP bytes: on the wire") || ansi.StringWidth(title) > w {
 			t.Errorf("width %d: title line %q", w, title)
+		}
+	}
+}
+
+// TestLiveBusiestPartial: the live panel's busiest flows listed closed
+// intervals only, so a flow started since the last close was invisible
+// for up to an interval. They now take the interval in progress too
+// (LiveStatus.Current, the engines' counters so far): its Mbit/s in the
+// column "partial", said in the caption with the time covered so far, and
+// rows ranked by the higher of a flow's two rates. In the second interval
+// of liveFlows (14:57:40 +10 s, closed), 3.25 s into the next: a new flow
+// to port 5001 with 4,062,500 B so far (4,062,500 × 8 / 3.25 s = 10.000
+// Mbit/s) comes first, its closed columns empty (·); the data connection
+// to 47000 shows both (5,431,336 × 8 / 10 s = 4.345 closed; 1,000,000 × 8
+// / 3.25 s = 2.462 so far). Before any interval closed (the first
+// minutes of a live run) the rows of the interval in progress show alone.
+func TestLiveBusiestPartial(t *testing.T) {
+	const next = int64(1_795_964_270_000_000_000) // 14:57:50, the interval after liveFlows(1)'s
+	cur := func(id uint64, dport uint16, pk, by uint64) LiveFlow {
+		return LiveFlow{Probe: "A", Iface: "if0", Class: "all", FlowID: id, IntervalStartNs: next, IntervalS: 10,
+			CoveredStartNs: next, CoveredS: 3.25, Protocol: 6, SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", SrcPort: 20, DstPort: dport, Packets: pk, Bytes: by}
+	}
+	s := liveSnaps()[2]
+	s.Current = []LiveFlow{cur(60, 5001, 2700, 4_062_500), cur(40, 47000, 700, 1_000_000)}
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
+	expect := screenHas(t, m)
+	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 50}, liveMsg{st: &s})
+	v := expect("overview", "Busiest flows  by Mbit/s · partial: so far in 14:57:50.000000 +10 s (3.250 s of it) · last closed 14:57:40.000000 +10 s")
+	header := strings.Fields(lineWith(v, "probe", "flow", "partial"))
+	if strings.Join(header, " ") != "probe iface class flow packets IP bytes Mbit/s partial" {
+		t.Errorf("header %q", header)
+	}
+	rows := strings.Split(v[strings.Index(v, "Busiest flows"):], "\n")[2:]
+	for i, want := range []string{
+		"A if0 all 198.51.100.10:20>10.10.1.100:5001/tcp · · · 10.000",
+		"A if0 all 198.51.100.10:21>10.10.1.100:33488/tcp 46 9,000,000 7.200 ·",
+		"A if0 all 198.51.100.10:20>10.10.1.100:47000/tcp 3,624 5,431,336 4.345 2.462",
+	} {
+		if got := strings.Join(strings.Fields(rows[i]), " "); got != want {
+			t.Errorf("row %d %q, want %q", i, got, want)
+		}
+	}
+	// the first interval of a run: nothing closed yet, the partial rows
+	first := liveSnaps()[0]
+	first.Current = s.Current
+	drive(t, m, liveMsg{st: &first})
+	v = expect("first interval", "Busiest flows  by Mbit/s · partial: so far in 14:57:50.000000 +10 s (3.250 s of it) · none yet: no interval has closed")
+	if got := strings.Join(strings.Fields(lineWith(v, ":5001/tcp")), " "); got != "A if0 all 198.51.100.10:20>10.10.1.100:5001/tcp · · · 10.000" {
+		t.Errorf("first interval: row %q", got)
+	}
+	// at 120 columns (the golden's) the rows fit, the flow's name whole
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
+	for _, l := range strings.Split(plain(m), "\n") {
+		if strings.Contains(l, ">10.10.1.100:") && (ansi.StringWidth(l) > 120 || strings.Contains(l, "…")) {
+			t.Errorf("at 120 columns: %q", l)
 		}
 	}
 }

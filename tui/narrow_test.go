@@ -12,9 +12,9 @@ import (
 
 // At 80×24 (the README: "80×24 fits every screen") every screen's footer
 // keeps "? help" and "q quit" (other hints go first), the ? page keeps
-// every key (its columns reflow), and the overview's header wraps to two
-// lines instead of losing its counts; the throughput caption and the
-// protocol mix fit.
+// every key (its columns reflow), and the overview's probe table keeps
+// every count on one line a row (narrowProbeTable); the throughput
+// caption and the protocol mix fit.
 
 // TestNarrowFooters: teatest at 80×24, each top-level screen, a drilled-in
 // flow and the ? page.
@@ -45,8 +45,11 @@ func TestNarrowFooters(t *testing.T) {
 			t.Errorf("%s: %d lines", name, len(lines))
 		}
 	}
-	// the overview's header on two lines: every count is there
-	check("overview", "IP bytes", "flows", "malformed", "drops", "8,150,454")
+	// the overview's probe table: every count is there, a row on one line
+	check("overview", "IP bytes", "flows", "malf", "drops", "8,150,454")
+	if l := lineWith(view(), "14:57:38.548973"); !strings.Contains(l, "8,150,454") || !strings.HasSuffix(strings.TrimSpace(l), "·") {
+		t.Errorf("overview: probe row %q, want its counts on its line", l)
+	}
 	// the strip's caption fits (keys left to ? help) and the protocol
 	// mix keeps its share on the bar's line (7.8 MiB, not 8,150,454 B)
 	ov := view()

@@ -274,11 +274,7 @@ func (o *overview) view(e *env, w, h int) string {
 		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
-	title := "Output " + filepath.Base(e.out)
-	if len(o.d.inputs) > 0 {
-		title += "  ·  captures " + strings.Join(o.d.inputs, ", ")
-	}
-	b.WriteString(st.section.Render(cut(title, w)) + "\n")
+	b.WriteString(st.section.Render(outputTitle(e.out, o.d.inputs, w)) + "\n")
 	o.probeRows(e, &b, w)
 	// throughput strip
 	stripH := max(min(h/4, 10), 2)
@@ -422,13 +418,25 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 			b.WriteString(st.brush.Render(l) + "\n")
 		}
 	}
-	// one line of 116 columns; narrower, the counts go on a second line
-	// (a first line of 74)
-	wide, fixed := w >= 116, 74
+	drops := o.probeDrops(e)
+	// one line of 116 columns and the names whole; narrower, one line as
+	// narrowProbeTable shortens it (at 120 columns a probe named after its
+	// file, chrissanders_dns_lab, read "chrissanders_…" in the 116),
+	// else the counts go on a second line (a first line of 74)
+	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, 1<<20)
+	wide, fixed := w >= 116+pw-10+iw-6, 74
 	if wide {
 		fixed = 116
+	} else if lines := narrowProbeTable(o.d.probes, drops, e.dated, w); lines != nil {
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+		if len(o.d.probes) == 0 {
+			b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+		}
+		return
 	}
-	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
+	pw, iw = nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
 		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
 		if !wide {
@@ -437,26 +445,13 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
 	}
 	row("probe", "iface", "class", "first seen", "span", "packets", "IP bytes", "flows", "malformed", "drops")
-	for _, p := range o.d.probes {
+	for n, p := range o.d.probes {
 		mal := p.malformed
 		if mal == "" {
 			mal = "·"
 		}
-		// capture drops: a replayed file has none (·); a live capture's
-		// come from its capture_stop event, or while it runs from the engines
-		drops := p.drops
-		if e.snap != nil {
-			for _, i := range e.snap.Ifaces {
-				if i.Probe == p.probe && i.Iface == p.iface && i.KernelDrops >= 0 {
-					drops = human(i.KernelDrops)
-				}
-			}
-		}
-		if drops == "" {
-			drops = "·"
-		}
 		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmtSpan(p.last-p.first),
-			human(p.packets), human(p.bytes), human(p.flows), mal, drops)
+			human(p.packets), human(p.bytes), human(p.flows), mal, drops[n])
 	}
 	if len(o.d.probes) == 0 {
 		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))

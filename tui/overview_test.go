@@ -219,3 +219,111 @@ func TestLiveProbeNamesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeTableOneLine: below 116 columns the overview's probe rows took
+// two lines each (a trial at 80 columns read every row wrapped). From 80
+// columns up each row is one line no wider than the screen, with names
+// that share their first 10 characters kept apart (elided in the middle),
+// over a dated output (first seen with its date) and counts of billions;
+// at 60 columns, too narrow for that, two lines a row as before.
+func TestProbeTableOneLine(t *testing.T) {
+	const day = 86400e9
+	rows := []probeRow{
+		{probe: "chrissanders_http_ip4and6", iface: "if0", class: "all", packets: 20, bytes: 2415, flows: 4, first: 1.6e18, last: 1.6e18 + 5e9},
+		{probe: "chrissanders_ipv6_fragments", iface: "if0", class: "all", packets: 3_123_456_789, bytes: 4_123_456_789_012, flows: 12_345_678, first: 1.6e18 + 3*day, last: 1.6e18 + 4*day, malformed: "1,234"},
+		{probe: "tap", iface: "eth0+eth1", class: "dns", packets: 1, bytes: 60, flows: 1, first: 1.6e18, last: 1.6e18},
+	}
+	o := &overview{d: &overviewData{probes: rows}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), dated: true}
+	for _, w := range []int{60, 80, 90, 100, 115, 120} {
+		var b strings.Builder
+		o.probeRows(e, &b, w)
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		want := 1 + len(rows)
+		if w == 60 {
+			want = 2 * want
+		}
+		if len(lines) != want {
+			t.Errorf("width %d: %d lines, want %d:\n%s", w, len(lines), want, b.String())
+		}
+		if w == 60 {
+			continue
+		}
+		for _, l := range lines {
+			if n := ansi.StringWidth(l); n > w {
+				t.Errorf("width %d: a line of %d columns: %q", w, n, l)
+			}
+		}
+		first := func(l string) string { return strings.Fields(l)[0] }
+		if a, b := first(lines[1]), first(lines[2]); a == b || !strings.HasPrefix(a, "chri") || !strings.HasSuffix(b, "nts") {
+			t.Errorf("width %d: probes %q and %q, want both ends of each name", w, a, b)
+		}
+		for _, c := range []string{"2020-09-16 12:26", "2020-09-13 12:26", "1,234"} {
+			if !strings.Contains(b.String(), c) {
+				t.Errorf("width %d: no %s in\n%s", w, c, b.String())
+			}
+		}
+	}
+}
+
+// TestProbeNameWholeAt120: at 120 columns the 116-column row cut a probe
+// named after its capture (replay --tui of chrissanders_dns_lab.pcapng
+// read "chrissanders_…"); the row that fits it whole is taken instead.
+func TestProbeNameWholeAt120(t *testing.T) {
+	o := &overview{d: &overviewData{probes: []probeRow{{probe: "chrissanders_dns_lab", iface: "if0", class: "all", packets: 22, bytes: 1957, flows: 22,
+		first: 1490971523_828324000, last: 1490971527_270409000}}}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	var b strings.Builder
+	o.probeRows(e, &b, 120)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "chrissanders_dns_lab ") || ansi.StringWidth(lines[1]) > 120 {
+		t.Errorf("at 120 columns:\n%s", b.String())
+	}
+}
+
+// TestElideMiddle: names are shortened in their middle, to the width
+// asked, the head taking the odd column.
+func TestElideMiddle(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"chrissanders_ipv6_fragments", 10, "chris…ents"},
+		{"chrissanders_ipv6_fragments", 11, "chris…ments"},
+		{"short", 10, "short"},
+		{"abc", 1, "…"},
+		{"täst_ümlaut", 6, "täs…ut"},
+	} {
+		if got := elideMiddle(c.s, c.w); got != c.want || ansi.StringWidth(got) > c.w {
+			t.Errorf("elideMiddle(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
+
+// TestShortCount: counts from 100,000 up in 3 digits and a unit.
+func TestShortCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{7799, "7,799"}, {99999, "99,999"}, {100000, "100k"}, {123456, "123k"}, {999_499, "999k"}, {999_500, "1M"},
+		{12_345_678, "12.3M"}, {3_123_456_789, "3.12G"}, {-123456, "-123k"}} {
+		if got := shortCount(c.n); got != c.want {
+			t.Errorf("shortCount(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}
+
+// TestOutputTitle: the overview's title keeps the first and the last of
+// its capture files when they do not fit (it was cut at the end: the
+// last captures lost).
+func TestOutputTitle(t *testing.T) {
+	in := []string{"chrissanders_dns_lab.pcapng", "zeek_ntp.pcap", "zeek_wikipedia.pcap"}
+	if got := outputTitle("/tmp/tmon-out", in, 120); got != "Output tmon-out  ·  captures chrissanders_dns_lab.pcapng, zeek_ntp.pcap, zeek_wikipedia.pcap" {
+		t.Errorf("at 120: %q", got)
+	}
+	got := outputTitle("/tmp/tmon-out", in, 60)
+	if !strings.HasPrefix(got, "Output tmon-out  ·  captures chrissan") || !strings.HasSuffix(got, "ikipedia.pcap") || !strings.Contains(got, "…") || ansi.StringWidth(got) != 60 {
+		t.Errorf("at 60: %q", got)
+	}
+}

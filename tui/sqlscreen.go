@@ -100,6 +100,9 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		if r, ok := msg.v.(*queries.Result); ok {
 			s.res = r
 			e.status = fmt.Sprintf("%d rows", len(r.Rows))
+			if len(r.Rows) == 1 {
+				e.status = "1 row"
+			}
 			if len(r.Rows) == sqlPageRows {
 				e.status = fmt.Sprintf("first %d rows (add a LIMIT or a WHERE)", sqlPageRows)
 			}

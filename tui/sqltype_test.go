@@ -42,7 +42,10 @@ func TestSQLTypedStraightIn(t *testing.T) {
 			t.Fatalf("burst %v: editing %v, editor %q; want %q", burst, s.editing, s.editor.Value(), q)
 		}
 		press("ctrl+r")
-		expect("result", "answer", "1 rows")
+		expect("result", "answer", "1 row")
+		if strings.Contains(plain(m), "1 rows") { // a trial's status line read "1 rows"
+			t.Errorf("burst %v: status says \"1 rows\"", burst)
+		}
 		if f := strings.Fields(lineWith(plain(m), "84")); len(f) != 1 || f[0] != "84" {
 			t.Fatalf("burst %v: the result's row %q, want 84:\n%s", burst, f, plain(m))
 		}

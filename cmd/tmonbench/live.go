@@ -92,8 +92,10 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			}
 			defer sw.close()
 		}
-		var warned strings.Builder // the capture's warnings, repeated in the TUI's status line
-		src, infos, err := openCapture("live", lc, io.MultiWriter(stderr, &warned))
+		// The capture's warnings (offloads, carrier, snap length) are said
+		// once the output is ours: a refused --out is the only line.
+		var warned strings.Builder // repeated in the TUI's status line
+		src, infos, err := openCapture("live", lc, &warned)
 		if err != nil {
 			return err
 		}
@@ -112,6 +114,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer closeAppender(app)
+		io.WriteString(stderr, warned.String())
 		said := stderr
 		if *withUI {
 			said = io.Discard // the TUI has the terminal; its status line says the run ended

@@ -275,6 +275,41 @@ func TestLiveDurationOffloads(t *testing.T) {
 	}
 }
 
+// TestLiveRefusedOutFirst: `tmonbench live` on an interface with offloads
+// on and an --out it must refuse (a folder that is no tmonbench output, one
+// a live run wrote) says only why it refuses, exit 1: a trial saw the
+// offload warning first, as if the capture were going on.
+func TestLiveRefusedOutFirst(t *testing.T) {
+	lab := netlab.New(t)
+	if err := lab.B.SetOffloads(lab.IfB, true); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	stray := filepath.Join(dir, "stray")
+	os.MkdirAll(stray, 0o755)
+	os.WriteFile(filepath.Join(stray, "notes.txt"), []byte("mine\n"), 0o644)
+	prev := filepath.Join(dir, "prev")
+	if b, err := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "--out", prev, "--duration", "1ms").CombinedOutput(); err != nil {
+		t.Fatalf("first live run: %v\n%s", err, b)
+	}
+	for _, c := range []struct{ out, refusal string }{
+		{stray, "tmonbench live: refusing to replace a folder that is not a tmonbench output: " + stray + " holds files but no run.json"},
+		{prev, "tmonbench live: refusing to write into the output of another tmonbench command: " + prev + " is the output of tmonbench live"},
+	} {
+		var stdout, stderr strings.Builder
+		cmd := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "--out", c.out, "--duration", "1s")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("--out %s: %v, want exit status 1", c.out, err)
+		}
+		if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], c.refusal) || stdout.Len() != 0 {
+			t.Errorf("--out %s: stdout %q, stderr:\n%s\nwant only the line %q...", c.out, stdout.String(), stderr.String(), c.refusal)
+		}
+	}
+}
+
 // TestLiveStats runs `tmonbench live --stats --duration 3s --filter 'udp
 // dst port 9000'` while 2,000 such datagrams cross the link: stdout has a line per second and one for the
 // last part of a second, each with the rate, its packets, the kernel

@@ -139,9 +139,11 @@ func TestLiveWorkers(t *testing.T) {
 // ring after the first (a block timeout of 1 s: 2 s of draining; the
 // datagrams still flowing are no longer taken) aborts the run: it says
 // so, run.json says "interrupted": true and the exit status is 130, as
-// replay's. It exited 0, as a complete run does, and run.json said
-// nothing; then, once the capture took nothing after the first signal,
-// the engines saw the abort only at the next packet: never.
+// replay's, and its run_interrupted event names the live capture (source
+// probe:NAME; it said "replay interrupted", source replay). It exited 0,
+// as a complete run does, and run.json said nothing; then, once the
+// capture took nothing after the first signal, the engines saw the abort
+// only at the next packet: never.
 func TestLiveAbortExit130(t *testing.T) {
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
@@ -208,6 +210,13 @@ func TestLiveAbortExit130(t *testing.T) {
 	}
 	if m, err := store.ReadManifest(out); err != nil || !m.Interrupted || m.State != "" {
 		t.Errorf("run.json after the abort: %+v %v, want interrupted and no state", m, err)
+	}
+	// The event says what was interrupted, from the live probe (a trial
+	// read "replay interrupted", source replay, after a live run's abort).
+	got := csvQuery(t, out, "select source, message from events where kind = 'run_interrupted'")
+	want := "probe:ab,live capture on " + lab.IfB + " interrupted after "
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], want) {
+		t.Errorf("run_interrupted events:\n%s\nwant one starting %q", got, want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -82,6 +83,9 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			Snapshot: l.snap,
 			Kernel:   kernelCounters(l.src),
 			State:    "capturing",
+			// an abort (a second stop signal) is the live probe's, not a replay's
+			RunSource: "probe:" + l.name,
+			RunWhat:   "live capture on " + strings.Join(l.ifNames, ", "),
 			End: func(event func(int, uint8, string, string, uint64)) {
 				if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
 					return

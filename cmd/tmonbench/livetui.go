@@ -51,13 +51,20 @@ func (f *liveFeed) Status() tui.LiveStatus {
 		s.CollectorQueue += c.QueueFrames
 	}
 	s.Recent, s.RecentRows = o.Recent, o.RecentRows
-	for _, f := range o.Flows {
-		s.Flows = append(s.Flows, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
+	s.Flows, s.Current = liveFlows(o.Flows), liveFlows(o.Current)
+	return s
+}
+
+// liveFlows are a snapshot's interval flows as the TUI's.
+func liveFlows(fs []observe.IntervalFlow) []tui.LiveFlow {
+	var out []tui.LiveFlow
+	for _, f := range fs {
+		out = append(out, tui.LiveFlow{Probe: f.Probe, Iface: f.Interface, Class: f.Class, FlowID: f.FlowID,
 			IntervalStartNs: f.IntervalStart, IntervalS: f.IntervalS, FirstSeenNs: f.FirstSeen, Protocol: f.Protocol,
 			SrcAddr: f.SrcAddr, DstAddr: f.DstAddr, SrcPort: f.SrcPort, DstPort: f.DstPort, Packets: f.Packets, Bytes: f.Bytes,
 			CoveredStartNs: f.CoveredStart, CoveredS: f.CoveredS})
 	}
-	return s
+	return out
 }
 
 // withTUI runs the engines (run) in a goroutine and the TUI over out in

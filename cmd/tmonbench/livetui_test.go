@@ -17,7 +17,8 @@ import (
 )
 
 // TestLiveFeedFlows: the TUI's live feed passes the engines' busiest
-// flows of a snapshot through field by field.
+// flows of a snapshot through field by field, those of the last closed
+// interval and those of the interval in progress.
 func TestLiveFeedFlows(t *testing.T) {
 	var l observe.Latest
 	f := &liveFeed{snap: &l}
@@ -26,12 +27,18 @@ func TestLiveFeedFlows(t *testing.T) {
 	}
 	in := observe.IntervalFlow{Probe: "A", Interface: "if0", Class: "all", FlowID: 7, IntervalStart: 1e18, IntervalS: 10,
 		CoveredStart: 1e18 + 3e9, CoveredS: 7, IPVersion: 4, Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
-	l.Publish(&observe.Snapshot{State: "capturing", Flows: []observe.IntervalFlow{in}})
-	got := f.Status().Flows
+	now := in // the interval in progress (Snapshot.Current): counters so far
+	now.FlowID, now.IntervalStart, now.CoveredStart, now.CoveredS, now.Packets, now.Bytes = 9, 1e18+10e9, 1e18+10e9, 2.5, 5, 900
+	l.Publish(&observe.Snapshot{State: "capturing", Flows: []observe.IntervalFlow{in}, Current: []observe.IntervalFlow{now}})
+	st := f.Status()
 	want := tui.LiveFlow{Probe: "A", Iface: "if0", Class: "all", FlowID: 7, IntervalStartNs: 1e18, IntervalS: 10,
 		CoveredStartNs: 1e18 + 3e9, CoveredS: 7, Protocol: 6, SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", SrcPort: 40000, DstPort: 21, Packets: 3, Bytes: 180}
-	if len(got) != 1 || got[0] != want {
+	if got := st.Flows; len(got) != 1 || got[0] != want {
 		t.Fatalf("flows %+v, want %+v", got, want)
+	}
+	want.FlowID, want.IntervalStartNs, want.CoveredStartNs, want.CoveredS, want.Packets, want.Bytes = 9, 1e18+10e9, 1e18+10e9, 2.5, 5, 900
+	if got := st.Current; len(got) != 1 || got[0] != want {
+		t.Fatalf("current flows %+v, want %+v", got, want)
 	}
 }
 

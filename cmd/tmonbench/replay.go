@@ -142,6 +142,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		behind := func() string { _, msg := prog.behind(a.speed); return msg }
 		var res *pipeline.Result
 		var runErr error
+		var took time.Duration // the run's wall time: not the TUI left open after it
 		if feed != nil {
 			// the run is written in the engines' goroutine: the TUI then shows
 			// the finished output before it quits
@@ -150,7 +151,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			defer cancel()
 			uiErr := withTUI(a.out, a.cfg, feed, stdout, cancel, func() {
 				res, runErr = pipeline.Run(runCtx, inputs, opt)
-				runErr = closeRun(run, res, runErr, indexers, logw, behind)
+				runErr, took = closeRun(run, res, runErr, indexers, logw, behind), clock().Sub(started) // (left to right)
 				feed.done.Store(true)
 			})
 			if runErr == nil {
@@ -159,7 +160,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		} else {
 			res, runErr = pipeline.Run(ctx, inputs, opt)
 			bar.finish(res != nil && res.Interrupted)
-			runErr = closeRun(run, res, runErr, indexers, stderr, behind)
+			runErr, took = closeRun(run, res, runErr, indexers, stderr, behind), clock().Sub(started)
 		}
 		if runErr != nil {
 			return runErr
@@ -168,7 +169,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnEmpty(stderr, a.caps, files, damage)
 		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), clock().Sub(started), opening, files, probes, leftOut(filters))
+			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}

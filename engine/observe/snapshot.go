@@ -33,6 +33,13 @@ type Snapshot struct {
 	// (by IP bytes, largest first, at most SnapshotFlows a probe), so a
 	// live table shows flows without a query.
 	Flows []IntervalFlow
+	// Current are the busiest flows of each probe's interval in progress,
+	// as Flows, their counters so far (partial: the interval has not
+	// closed; CoveredS is the capture time it covered until the snapshot),
+	// so that a flow started since the latest close is seen before the
+	// next. Taken at the snapshot from the flows active in the interval,
+	// nothing per packet.
+	Current []IntervalFlow
 	// Recent holds the latest rows of RecentTables (at most SnapshotRecent
 	// a table, oldest first; nil when the run keeps none), taken from the
 	// first collector as it produces them, before they are written;

@@ -7,6 +7,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,6 +128,13 @@ type Options struct {
 	Kernel func(in []observe.InputCounters)
 	// State is the snapshots' State (default "replaying").
 	State string
+	// RunSource is the source column of the run's own events
+	// (run_interrupted, pdu_undelivered): "" is "replay"; live capture
+	// gives its probe's, "probe:NAME" (events.source, docs/tables.md).
+	RunSource string
+	// RunWhat names the run in run_interrupted's message: "" is "replay";
+	// live capture gives "live capture on IFACE, ...".
+	RunWhat string
 	// StartedNs is the wall clock (Unix ns) when the run started: the
 	// time of the run's own events (run_interrupted, pdu_undelivered) when
 	// no packet gives one (interrupted before its first packet); 0: the
@@ -379,13 +387,14 @@ func (r *run) runEvents() []observe.Event {
 	if at == 0 && res.Packets == 0 {
 		at = r.opt.StartedNs
 	}
+	source, what := cmp.Or(r.opt.RunSource, "replay"), cmp.Or(r.opt.RunWhat, "replay")
 	var ev []observe.Event
 	if res.Interrupted {
-		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "run_interrupted", Severity: observe.SevWarning,
-			Message: fmt.Sprintf("replay interrupted after %d packets: the tables hold what was observed until then", res.Packets)})
+		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "run_interrupted", Severity: observe.SevWarning,
+			Message: fmt.Sprintf("%s interrupted after %d packets: the tables hold what was observed until then", what, res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
-		ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "pdu_undelivered", Severity: observe.SevError,
+		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_undelivered", Severity: observe.SevError,
 			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
 	}
 	return ev

@@ -339,3 +339,74 @@ func TestSnapshotCoveredInsideInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotCurrentInterval: while a run goes on, its snapshots hold
+// the busiest flows of the interval in progress (Snapshot.Current, their
+// counters so far): the live TUI listed closed intervals only, so a new
+// heavy flow was invisible for up to an interval. The lab's tcp-mix at A
+// lies inside one 60 s interval (see TestSnapshotCoveredInsideInterval):
+// no snapshot before the end has a closed interval's flows, and each one
+// taken mid-run (at Health, every 1024 packets) has in Current the flows
+// of class all holding every IP packet counted so far, largest first,
+// covering the capture from its first packet to the probe clock; the
+// busiest flow's bytes so far grow to its 2,172,921 (tshark -qz conv,tcp).
+// The final snapshot's Current is empty (the interval closed). Alone and
+// on 2 workers.
+func TestSnapshotCurrentInterval(t *testing.T) {
+	for _, workers := range []int{0, 2} {
+		f, err := replay.Open(filepath.Join(samplesDir(t), "lab", "tcp-mix", "A.pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var latest observe.Latest
+		var mids []*observe.Snapshot
+		_, err = pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{Config: config.Default(),
+			Probes: []probe.Identity{{Name: "A", Interfaces: []string{"if0"}}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
+			Workers: workers, Snapshot: &latest,
+			Health: func(func(int, uint8, string, string, uint64)) {
+				if s := latest.Snapshot(); s != nil && !s.Done && (len(mids) == 0 || mids[len(mids)-1] != s) {
+					mids = append(mids, s)
+				}
+			}})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("workers %d: %d mid-run snapshots", workers, len(mids))
+		if len(mids) < 2 {
+			t.Fatalf("workers %d: %d snapshots taken mid-run", workers, len(mids))
+		}
+		var last uint64
+		for _, s := range mids {
+			var pk uint64
+			for i, fl := range s.Current {
+				if fl.Class == "all" {
+					pk += fl.Packets
+				}
+				if i > 0 && fl.Bytes > s.Current[i-1].Bytes {
+					t.Errorf("workers %d: current flows not largest first", workers)
+				}
+				if fl.IntervalStart != 1795964280e9 || fl.IntervalS != 60 || fl.CoveredStart != 1795964319_922139688 || fl.CoveredStart+int64(fl.CoveredS*1e9) > s.CaptureNs+1 {
+					t.Errorf("workers %d: flow %d: interval %d +%g s, covered from %d for %.9f s; want 1795964280e9 +60 s from 1795964319922139688 to the clock %d",
+						workers, fl.FlowID, fl.IntervalStart, fl.IntervalS, fl.CoveredStart, fl.CoveredS, s.CaptureNs)
+				}
+				if fl.DstPort == 60878 && fl.Class == "all" {
+					if fl.Bytes < last || fl.Bytes > 2_172_921 {
+						t.Errorf("workers %d: the busiest flow's bytes so far %d after %d, at most 2,172,921", workers, fl.Bytes, last)
+					}
+					last = fl.Bytes
+				}
+			}
+			if len(s.Flows) != 0 || len(s.Probes) != 1 || pk != s.Probes[0].IP {
+				t.Errorf("workers %d: mid-run snapshot: %d closed interval flows (want 0), current flows of class all hold %d packets, want the %d IP packets so far",
+					workers, len(s.Flows), pk, s.Probes[0].IP)
+			}
+		}
+		if last == 0 {
+			t.Errorf("workers %d: the busiest flow (port 60878) never in a mid-run snapshot's Current", workers)
+		}
+		if s := latest.Snapshot(); !s.Done || len(s.Current) != 0 || len(s.Flows) == 0 {
+			t.Errorf("workers %d: final snapshot: %d current flows, %d closed; want 0 and some", workers, len(s.Current), len(s.Flows))
+		}
+	}
+}

@@ -177,6 +177,7 @@ type Probe struct {
 	ord           uint64           // capture ordinal of the packet being processed (1 for the first)
 	sh            *shard           // this probe's share of a Workers run (workers.go); nil alone
 	top           topFlows         // the busiest flows of the latest closed interval (snapshot.go)
+	cur           topFlows         // scratch of appendCurrent: the interval in progress's at a snapshot
 }
 
 // Channel is one collector a probe sends to: the link that carries the

@@ -7,6 +7,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // topFlow is one flow's counters over an interval, kept for snapshots.
@@ -107,6 +108,7 @@ func (t *topFlows) closed(startNs, lengthNs, lo, hi int64) {
 func (p *Probe) AppendSnapshot(s *observe.Snapshot) {
 	appendEngine(s, p.id.Name, p.Stats(), p.flows.Len(), p.nowNs, p.senders)
 	s.Flows = p.appendFlows(s.Flows)
+	s.Current = p.appendCurrent(s.Current)
 }
 
 // AppendSnapshot is Probe.AppendSnapshot for the workers together: it
@@ -123,9 +125,20 @@ func (w *Workers) AppendSnapshot(s *observe.Snapshot) {
 	for _, p := range w.ws {
 		s.Flows = p.appendFlows(s.Flows)
 	}
-	flows := s.Flows[start:]
+	s.Flows = busiestOf(s.Flows, start)
+	start = len(s.Current)
+	for _, p := range w.ws {
+		s.Current = p.appendCurrent(s.Current)
+	}
+	s.Current = busiestOf(s.Current, start)
+}
+
+// busiestOf keeps the observe.SnapshotFlows busiest of the flows the
+// workers appended to fs from start on, largest first.
+func busiestOf(fs []observe.IntervalFlow, start int) []observe.IntervalFlow {
+	flows := fs[start:]
 	slices.SortStableFunc(flows, func(a, b observe.IntervalFlow) int { return cmp.Compare(b.Bytes, a.Bytes) })
-	s.Flows = s.Flows[:start+min(len(flows), observe.SnapshotFlows)]
+	return fs[:start+min(len(flows), observe.SnapshotFlows)]
 }
 
 // appendEngine adds one probe identity's counters and channels to s.
@@ -152,7 +165,31 @@ func appendEngine(s *observe.Snapshot, name string, st Stats, active int, nowNs 
 // appendFlows appends the busiest flows of the probe's latest closed
 // interval, largest first.
 func (p *Probe) appendFlows(out []observe.IntervalFlow) []observe.IntervalFlow {
-	t := &p.top
+	return p.appendTop(out, &p.top)
+}
+
+// appendCurrent appends the busiest flows of the probe's interval in
+// progress, their counters so far (observe.Snapshot.Current), largest
+// first: one pass over the interval's active flows (as its close makes,
+// reportActive), at a snapshot, once a second at most; nothing per packet.
+// None before the probe started.
+func (p *Probe) appendCurrent(out []observe.IntervalFlow) []observe.IntervalFlow {
+	if !p.started {
+		return out
+	}
+	t := &p.cur
+	for _, f := range p.active {
+		if f.Active {
+			t.note(f)
+		}
+	}
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	t.closed(p.intervalStart, p.intervalNs, max(p.intervalStart, p.firstNs), min(end, p.nowNs))
+	return p.appendTop(out, t)
+}
+
+// appendTop appends the flows t holds as its last interval's.
+func (p *Probe) appendTop(out []observe.IntervalFlow, t *topFlows) []observe.IntervalFlow {
 	for _, x := range t.last[:t.nLast] {
 		k := x.key
 		f := observe.IntervalFlow{Probe: p.id.Name, FlowID: x.id, IntervalStart: t.lastStart, IntervalS: float64(t.lastLengthNs) / 1e9, FirstSeen: x.firstNs,
