@@ -3,6 +3,7 @@ package observe
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,6 +76,49 @@ func TestSplitFolders(t *testing.T) {
 	if parts := TableNamed(TableFlowCounters).Split(&u); len(parts) != 1 || &parts[0].Batch.FlowCounters[0] != &u.FlowCounters[0] {
 		t.Errorf("one partition: %d parts or rows copied", len(parts))
 	}
+}
+
+// TestSplitOneFolderScan: the scan that decides whether every row of a
+// hand-over falls in the first row's folder (sameRun) tells two rows
+// apart exactly when refDir does: the day's last and next nanoseconds,
+// days before 1970, the int64 extremes (where the first row's day starts
+// or ends beyond int64), names equal in other strings (one folder) or
+// sharing their bytes with a different length (two).
+func TestSplitOneFolderScan(t *testing.T) {
+	day := int64(24 * time.Hour)
+	mid := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC).UnixNano()
+	const minNs, maxNs = -1 << 63, 1<<63 - 1
+	ab := "AB"
+	for _, c := range []struct {
+		t0, t1 int64
+		n0, n1 string
+	}{
+		{mid, mid + day - 1, "A", "A"}, {mid - 1, mid, "A", "A"}, {mid, mid + day, "A", "A"},
+		{-day, -1, "A", "A"}, {-1, 0, "A", "A"}, {-day - 1, -day, "A", "A"},
+		{minNs, maxNs, "A", "A"}, {maxNs, minNs, "A", "A"}, {minNs, minNs + 1, "A", "A"}, {maxNs - 1, maxNs, "A", "A"},
+		{mid, mid, "A", strings.Clone("A")}, {mid, mid, ab[:1], ab}, {mid, mid, "A", "B"},
+	} {
+		var b Batch
+		for i, r := range [][2]any{{c.t0, c.n0}, {c.t0, c.n0}, {c.t1, c.n1}} {
+			b.FlowCounters = append(b.FlowCounters, FlowCounter{Probe: r[1].(string), FlowID: uint64(i), IntervalStart: r[0].(int64)})
+		}
+		parts := TableNamed(TableFlowCounters).Split(&b)
+		d0, d1 := refDir(c.t0, false, c.n0, "probe"), refDir(c.t1, false, c.n1, "probe")
+		if want := 1 + btoi(d0 != d1); len(parts) != want || parts[0].Dir != d0 || parts[len(parts)-1].Dir != d1 {
+			var got []string
+			for _, p := range parts {
+				got = append(got, p.Dir)
+			}
+			t.Errorf("rows at %d %q and %d %q: folders %q, want %q and %q", c.t0, c.n0, c.t1, c.n1, got, d0, d1)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestSplitOneFolderMemory: splitting a hand-over whose rows share one

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
@@ -23,9 +21,6 @@ var partRows = PartRows
 // rowGroupRows bounds the rows an open part buffers before writing them as
 // a row group, so the memory an open part holds stays small.
 const rowGroupRows = 1 << 16
-
-// partOptions are the Parquet settings of the parts Run.Write streams.
-var partOptions = append([]parquet.WriterOption{parquet.MaxRowsPerRowGroup(rowGroupRows)}, writerOptions...)
 
 // openPart is a table's part file being written by Run.Write: a hidden
 // temporary file, renamed to its part name when closed.
@@ -57,7 +52,7 @@ func openTablePart(dir string, t *observe.Table, sub string, part int) (*openPar
 	}
 	op := &openPart{table: t, part: part, path: path, f: f, cw: &countWriter{w: f}}
 	op.bw = bufio.NewWriterSize(op.cw, 256<<10)
-	op.tw = t.NewWriter(op.bw, partOptions...)
+	op.tw = t.NewWriter(op.bw, optionsFor(t.Row, true)...)
 	return op, nil
 }
 

@@ -63,7 +63,7 @@ func write[T any](dir, table string, part int, rows []T) (path string, size int6
 		return "", 0, err
 	}
 	return writeFile(dir, table, part, func(w io.Writer) error {
-		pw := parquet.NewGenericWriter[T](w, writerOptions...)
+		pw := parquet.NewGenericWriter[T](w, optionsFor(reflect.TypeFor[T](), false)...)
 		if _, err := pw.Write(rows); err != nil {
 			return fmt.Errorf("encode %s rows: %w", table, err)
 		}
@@ -92,7 +92,8 @@ var pageBuffers = parquet.NewChunkBufferPool(pageChunkBytes)
 // pageChunkBytes is the chunk size of pageBuffers.
 const pageChunkBytes = 8 << 10
 
-// writerOptions are the Parquet settings of every part file. Pages carry
+// writerOptions are the Parquet settings of every part file (optionsFor
+// adds each row type's column encodings). Pages carry
 // no statistics in their headers (DataPageStatistics off): parquet-go
 // computes a page's bounds once for them and again for the column index
 // and the column chunk's statistics, which are still written (readers
@@ -128,7 +129,7 @@ const (
 func WriteTable(dir string, t *observe.Table, next func(sub string) int, b *observe.Batch) (size int64, files int, err error) {
 	for _, p := range t.Split(b) {
 		_, n, err := writeFileIn(dir, t.Name, p.Dir, next(p.Dir), func(w io.Writer) error {
-			tw := t.NewWriter(w, writerOptions...)
+			tw := t.NewWriter(w, optionsFor(t.Row, false)...)
 			if _, err := tw.Write(p.Batch); err != nil {
 				return fmt.Errorf("encode %s rows: %w", t.Name, err)
 			}

@@ -19,6 +19,18 @@ import (
 // has one block encoder, not one per CPU: Run.Write encodes one page at a
 // time under its lock, and each block encoder holds about 3.4 MB (its 2 MiB
 // history and match tables; 3.4 MB less peak heap on the 5M corpus).
+//
+// The level stays parquet-go's, SpeedDefault: on these pages, long runs of
+// near-repeats, a faster level finds shorter matches and so codes more
+// sequences. Measured with BenchmarkRunWrite under cachegrind (the tables
+// of the 5M corpus's first million packets, 307,853 rows, PLAIN integers
+// then): zstd 295 M instructions a run at SpeedDefault, 351 M at
+// SpeedFastest with files 15 % larger (3.84 against 3.33 bytes a row),
+// 494 M at SpeedBetterCompression (3.13). With the delta encodings
+// (encoding.go): literals without Huffman coding
+// (WithNoEntropyCompression) save 28 M of the run's 729 M for files 14 %
+// larger; Snappy instead of zstd saved 77 M of 720 M for files 85 %
+// larger (4.69 against 2.53 bytes a row, every integer delta-packed).
 type zstdCodec struct {
 	pzstd.Codec
 	once sync.Once
