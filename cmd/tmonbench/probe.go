@@ -175,6 +175,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		watched = append(watched, watchedLink{name: c.Name, addr: c.Address, link: l})
 	}
 	defer watchCollectors(watched, r.stderr)()
+	warnFaults(cfg, r.stderr)
 	epoch, err := probe.NextEpoch(r.stateDir, r.name, time.Now().UnixNano())
 	if err != nil {
 		warnf(r.stderr, "probe", "%v: the epoch is the clock (refused if it stepped back since the last run)", err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 )
@@ -68,5 +69,18 @@ func (w *watchedLink) check(now time.Time, stderr io.Writer) {
 		warnf(stderr, "probe", "no acknowledgement from collector %s at %s after %v (%d datagrams sent): is it running there, with this probe's key? The probe keeps retrying",
 			w.name, w.addr, silentWarn, st.Sent)
 		w.warned = true
+	}
+}
+
+// warnFaults says, once per collector whose config has faults (loss, dup,
+// reorder, corrupt, outages), that a probe process does not inject them:
+// they act on replay's in-process link only (config.Collector.Faults),
+// and a probe sent over UDP without a word.
+func warnFaults(cfg *config.Config, stderr io.Writer) {
+	for _, c := range cfg.Collectors {
+		if f := c.Faults; f.Loss > 0 || f.Dup > 0 || f.Reorder > 0 || f.Corrupt > 0 || len(f.Outages) > 0 {
+			warnf(stderr, "probe", "collector %s: its faults (loss %g, dup %g, reorder %g, corrupt %g, %d outages) are injected only on tmonbench replay's in-process link: this probe sends to it over UDP without them (impair the real path instead, e.g. tc qdisc add dev DEV root netem loss 20%%)",
+				c.Name, f.Loss, f.Dup, f.Reorder, f.Corrupt, len(f.Outages))
+		}
 	}
 }

@@ -335,3 +335,21 @@ func TestQueryRunningReplay(t *testing.T) {
 		t.Errorf("after the replay: %q %q %v; want the 6436 packets and no running note", got, note, err)
 	}
 }
+
+// TestProbeWarnsConfigFaults: a collector's faults in the config (loss,
+// dup, reorder, corrupt, outages) act on tmonbench replay's in-process
+// link only; a probe process sent over UDP without them and without a
+// word (a trial: faults {dup: 0.5} gave "0 duplicates" at the collector,
+// {loss: 0.5} 0 retransmissions). The probe now says so on stderr, once
+// per such collector, and not for one without faults.
+func TestProbeWarnsConfigFaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "f.yaml")
+	os.WriteFile(cfg, []byte("probes: [{name: A}]\ncollectors:\n  - {name: c, address: \""+freeUDPPort(t)+"\", faults: {dup: 0.5, seed: 3}}\n  - {name: d, address: \""+freeUDPPort(t)+"\"}\n"), 0o644)
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	_, _, stderr := tmon(t, "probe", "--config", cfg, "--name", "A", "--pcap", wiki, "--speed", "full", "--linger", "100ms", "--state-dir", "")
+	want := "tmonbench probe: warning: collector c: its faults (loss 0, dup 0.5, reorder 0, corrupt 0, 0 outages) are injected only on tmonbench replay's in-process link: this probe sends to it over UDP without them"
+	if n := strings.Count(stderr, "its faults ("); n != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("probe stderr (%d fault warnings):\n%s\nwant once: %s", n, stderr, want)
+	}
+}
