@@ -8,6 +8,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -75,18 +76,19 @@ func finishEvents(res *pipeline.Result, a *replayArgs, files []*replay.File, rou
 // replayTime is the time of the replay's own events (source replay:
 // replay_filter, capture_damaged of a file refused before its probe's
 // first packet, the capture files' counters): the capture time of the
-// run's first packet; without one, that of the first packet --filter left
-// out; without any packet at all (header-only captures, a file refused
+// run's first packet with a valid time (pkt.ValidTime: not one stamped
+// after 2116, which put replay_filter in 2150); without one, that of the
+// first packet --filter left out; without any such packet (header-only captures, a file refused
 // before its first record), started, the wall clock at the replay's start
 // (run.json's started): the time the captures were read, the only time
 // the run has, rather than 1970.
 func replayTime(res *pipeline.Result, filters []*probe.Filtered, started time.Time) int64 {
-	if res.Packets > 0 {
+	if res.FirstNs > 0 || res.LastNs > 0 { // a packet with a valid time (pipeline.Result)
 		return res.FirstNs
 	}
 	at, found := int64(0), false
 	for _, f := range filters {
-		if t, ok := f.First(); ok && (!found || t < at) {
+		if t, ok := f.First(); ok && pkt.ValidTime(t) && (!found || t < at) {
 			at, found = t, true
 		}
 	}

@@ -40,8 +40,11 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
 	fmt.Fprintf(w, "  reassembled     %12d  (IP datagrams rebuilt from fragments: flow_counters ip_reassembled)\n", ps.Reassembled)
 	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class; query summary counts class 'all' only)\n", ps.Flows)
-	if res.Packets > 0 {
+	switch {
+	case res.FirstNs > 0 || res.LastNs > 0:
 		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
+	case res.Packets > 0:
+		fmt.Fprintf(w, "  capture span    %12s    (no packet has a valid capture time: capture_time_invalid)\n", "none")
 	}
 	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
 	fmt.Fprintf(w, "  rows written    ")

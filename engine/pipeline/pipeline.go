@@ -193,8 +193,12 @@ type Result struct {
 	Senders []pdu.SenderStats
 	Packets uint64
 	Bytes   uint64
-	FirstNs int64 // capture time of the first packet
-	LastNs  int64 // capture time of the last packet
+	// FirstNs and LastNs are the capture times of the first packet and
+	// the latest one with a valid time (probe.Loop); both 0 when no packet
+	// had one (they read 2150 for a capture stamped there, and stamped the
+	// run's and the replay's own events then).
+	FirstNs int64
+	LastNs  int64
 	// Started says, per probe, whether it started (a packet with a valid
 	// time reached it, or a tick): one that did not sent nothing, not
 	// even the events it was given (probe.Engine.Held), and its inputs'
@@ -384,7 +388,7 @@ func (r *run) runEvents() []observe.Event {
 			at = max(at, p.Now())
 		}
 	}
-	if at == 0 && res.Packets == 0 {
+	if at == 0 {
 		at = r.opt.StartedNs
 	}
 	source, what := cmp.Or(r.opt.RunSource, "replay"), cmp.Or(r.opt.RunWhat, "replay")

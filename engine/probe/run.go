@@ -46,8 +46,13 @@ type Loop struct {
 	// Counts of what went through, readable once Run returned.
 	Packets uint64
 	Bytes   uint64 // captured bytes
-	FirstNs int64  // capture time of the first packet
-	LastNs  int64  // the latest capture time seen
+	// FirstNs and LastNs are the capture times of the first packet and
+	// the latest one with a valid time (pkt.ValidTime: a packet stamped
+	// before 1970 or after 2116 is left out, as the probe's clock leaves
+	// it); both 0 when no packet had one.
+	FirstNs int64
+	LastNs  int64
+	timed   bool // FirstNs is set
 }
 
 const (
@@ -114,10 +119,12 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 				return err
 			}
 		}
-		if l.Packets == 0 {
-			l.FirstNs = m.TimeNs
+		if pkt.ValidTime(m.TimeNs) { // an impossible time (capture_time_invalid) is no time of the run
+			if !l.timed {
+				l.timed, l.FirstNs = true, m.TimeNs
+			}
+			l.LastNs = max(l.LastNs, m.TimeNs)
 		}
-		l.LastNs = max(l.LastNs, m.TimeNs)
 		l.Packets++
 		l.Bytes += uint64(len(data))
 		packet(data, m)
