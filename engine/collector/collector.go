@@ -98,6 +98,7 @@ type Collector struct {
 	// flows of the 5M corpus, a tenth of the collector's decoding time in
 	// map inserts and growth, issue 14).
 	ended   []flowKey
+	sortBuf runScratch    // sortRuns' scratch
 	retired retiredSet    // flows written out by a Drain: later updates are ignored
 	hists   []pendingHist // size histograms, expanded at Finish once their slices are known
 	// finishedRuns counts the probe runs found finished (checkFinished).
@@ -701,45 +702,43 @@ func (c *Collector) take(final bool) *observe.Batch {
 	}
 	c.resolve(b)
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})
 	sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
-	}, func(x, y *observe.FlowCounter) int { return cmp.Compare(x.Metric, y.Metric) }, func(x, y observe.FlowCounter) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
-	})
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
+	}, func(x, y *observe.FlowCounter) int { return cmpStr(x.Metric, y.Metric) }, &c.sortBuf)
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
 	})
 	slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
 	})
 	slices.SortStableFunc(b.FTPSessions, func(x, y observe.FTPSession) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
 	})
 	slices.SortStableFunc(b.FTPTransfers, func(x, y observe.FTPTransfer) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID), cmp.Compare(x.StartTime, y.StartTime))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID), cmp.Compare(x.StartTime, y.StartTime))
 	})
 	slices.SortStableFunc(b.RTTSamples, func(x, y observe.RTTSample) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmpStr(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))
 	})
 	slices.SortStableFunc(b.RTTHistograms, func(x, y observe.RTTHistogram) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
 	})
 	slices.SortStableFunc(b.OnewayDelays, func(x, y observe.OnewayDelay) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
 	})
 	slices.SortStableFunc(b.OnewayLatency, func(x, y observe.OnewayLatency) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 	})
 	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 	})
 	slices.SortStableFunc(b.PDUStats, func(x, y observe.PDUStat) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Collector, y.Collector))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Collector, y.Collector))
 	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
-		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
+		return cmp.Or(cmp.Compare(x.Time, y.Time), cmpStr(x.Source, y.Source), cmpStr(x.Kind, y.Kind), cmpStr(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
 	})
 	out := *b
 	c.batch = held
