@@ -98,11 +98,19 @@ func (p *probeState) metricRef(m uint32) string {
 	return r
 }
 
-// name resolves a placeholder (or returns s unchanged).
+// name resolves a placeholder (or returns s unchanged). Inlined: resolve
+// calls it on every row's names, nearly never placeholders (a call per
+// name was 4 % of the collector's instructions on the 5M corpus, issue
+// 14).
 func (c *Collector) name(s string) string {
-	if !strings.HasPrefix(s, refPrefix) || len(s) < 3 {
+	if len(s) < 3 || s[0] != refPrefix[0] {
 		return s
 	}
+	return c.resolveRef(s)
+}
+
+// resolveRef is name for a placeholder.
+func (c *Collector) resolveRef(s string) string {
 	if n, ok := c.names[s]; ok {
 		return n
 	}
