@@ -42,6 +42,7 @@ type probeState struct {
 	metrics map[uint32]string
 	mrefs   map[uint32]string // metricRef cache
 	mlabels []metricLabel     // metricNameUnit cache, by metric id
+	mgen    uint64            // metric definitions received (countersOrder's cache)
 	hists   map[uint32]pdu.HistDef
 	// finalID is the id of the probe's final report (0 before it came);
 	// finished is set once every PDU up to it has arrived.
@@ -97,10 +98,11 @@ type Collector struct {
 	// not a map: a finished probe's every flow goes in at once (197 k
 	// flows of the 5M corpus, a tenth of the collector's decoding time in
 	// map inserts and growth, issue 14).
-	ended   []flowKey
-	sortBuf runScratch    // sortRuns' scratch
-	retired retiredSet    // flows written out by a Drain: later updates are ignored
-	hists   []pendingHist // size histograms, expanded at Finish once their slices are known
+	ended        []flowKey
+	sortBuf      runScratch    // sortRuns' scratch
+	counterOrder countersOrder // whether take need sort flow_counters
+	retired      retiredSet    // flows written out by a Drain: later updates are ignored
+	hists        []pendingHist // size histograms, expanded at Finish once their slices are known
 	// finishedRuns counts the probe runs found finished (checkFinished).
 	finishedRuns uint64
 	// listed names the config's probes by wire id (config.ProbeID), for
@@ -544,20 +546,6 @@ func AppendFlowName(b []byte, r *pdu.FlowDef) []byte {
 	return b
 }
 
-func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
-	if !c.flows.Has(flowKey{pid, r.FlowID}) {
-		c.stats.UnknownFlow++
-	}
-	c.batch.FlowCounters = room(c.batch.FlowCounters, len(r.Metrics))
-	for _, m := range r.Metrics {
-		name, unit := p.metricNameUnit(m.ID)
-		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
-			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
-			Metric: name, Unit: unit, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
-		})
-	}
-}
-
 // addHistogram turns IP size slice counts into size_histograms rows, one
 // per non-empty slice.
 func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
@@ -704,9 +692,11 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
 		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})
-	sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
-		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
-	}, func(x, y *observe.FlowCounter) int { return cmpStr(x.Metric, y.Metric) }, &c.sortBuf)
+	if !c.counterOrder.sorted(len(b.FlowCounters)) {
+		sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
+			return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		}, func(x, y *observe.FlowCounter) int { return cmpStr(x.Metric, y.Metric) }, &c.sortBuf)
+	}
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
 		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
 	})
@@ -741,7 +731,7 @@ func (c *Collector) take(final bool) *observe.Batch {
 		return cmp.Or(cmp.Compare(x.Time, y.Time), cmpStr(x.Source, y.Source), cmpStr(x.Kind, y.Kind), cmpStr(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
 	})
 	out := *b
-	c.batch = held
+	c.batch, c.counterOrder.ok = held, false
 	return &out
 }
 

@@ -79,6 +79,7 @@ func (p *probeState) metricNameUnit(m uint32) (name, unit string) {
 
 // forgetMetric drops the cached label of metric m (its definition came).
 func (p *probeState) forgetMetric(m uint32) {
+	p.mgen++
 	if int(m) < len(p.mlabels) {
 		p.mlabels[m] = metricLabel{}
 	}

@@ -278,6 +278,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		c.flows.Set(sf.Key.key(), f)
 	}
 	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs
+	c.counterOrder.ok = false // rows this collector did not decode
 	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
 		if f := c.flows.Ptr(k.key()); f != nil {
