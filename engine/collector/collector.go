@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/netip"
 	"slices"
 	"strconv"
 
@@ -74,6 +73,7 @@ type Collector struct {
 	periodic  bool // every Drain reports the one-way counters that grew (SetPeriodicReports)
 	rx        *pdu.Receiver
 	probes    map[uint16]*probeState
+	lastProbe *probeState // probe's last answer (nil when probes is replaced)
 	flows     flowTable
 	// classNames interns the flows' class names; arena the rows' strings
 	// (addresses included) and nullable values.
@@ -296,11 +296,15 @@ func (c *Collector) checkFinished(pid uint16) {
 }
 
 func (c *Collector) probe(id uint16) *probeState {
+	if p := c.lastProbe; p != nil && p.id == id {
+		return p // the probe of the previous call: of every PDU and flows row
+	}
 	p := c.probes[id]
 	if p == nil {
 		p = &probeState{id: id, ref: refPrefix + "p" + strconv.Itoa(int(id)), name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}, hists: map[uint32]pdu.HistDef{}}
 		c.probes[id] = p
 	}
+	c.lastProbe = p
 	return p
 }
 
@@ -496,54 +500,6 @@ func (c *Collector) Recycle(b *observe.Batch) {
 // excluded): a caller streaming the output drains when it grows.
 func (c *Collector) Rows() int {
 	return c.batch.Rows() - len(c.batch.Flows) + len(c.hists)
-}
-
-// FlowName returns the readable name of a flow (design 7), e.g.
-// "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
-// fields the class does not split by are written "*".
-func FlowName(r *pdu.FlowDef) string { return string(AppendFlowName(nil, r)) }
-
-// AppendFlowName appends FlowName(r) to b: the rows of a drain build
-// their names in one buffer, one allocation per name (the string) where
-// the concatenations made six (issue 14).
-func AppendFlowName(b []byte, r *pdu.FlowDef) []byte {
-	end := func(a netip.Addr, port uint16, hasAddr, hasPort, folded bool) {
-		switch {
-		case !hasAddr:
-			b = append(b, '*')
-		case a.Is6() && hasPort:
-			b = append(b, '[')
-			b = a.AppendTo(b)
-			b = append(b, ']')
-		default:
-			b = a.AppendTo(b)
-		}
-		if hasPort {
-			b = append(b, ':')
-			if folded {
-				b = append(b, "high"...)
-			} else {
-				b = strconv.AppendUint(b, uint64(port), 10)
-			}
-		}
-	}
-	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
-	end(r.SrcAddr, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
-	b = append(b, '>')
-	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
-	if r.Fields&pdu.FieldProtocol != 0 {
-		b = append(b, '/')
-		b = append(b, observe.ProtocolName(r.Protocol)...)
-	}
-	if r.Fields&pdu.FieldDSCP != 0 {
-		b = append(b, " dscp "...)
-		b = strconv.AppendUint(b, uint64(r.DSCP), 10)
-	}
-	if r.Fields&pdu.FieldVLAN != 0 {
-		b = append(b, " vlan "...)
-		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
-	}
-	return b
 }
 
 // addHistogram turns IP size slice counts into size_histograms rows, one

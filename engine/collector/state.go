@@ -255,7 +255,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		}
 	}
 	c.rx.SetState(s.Receiver)
-	c.probes = map[uint16]*probeState{}
+	c.probes, c.lastProbe = map[uint16]*probeState{}, nil
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
 			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch,
