@@ -208,6 +208,25 @@ func uvarintLong(b []byte, i int) (uint64, int) {
 	return v, i + n
 }
 
+// uvarintsAt reads len(vs) unsigned varints at b[i:] into vs, as
+// uvarintLong does each, and returns the index past them; 0 when one is
+// cut short or overflows.
+func uvarintsAt(b []byte, i int, vs []uint64) int {
+	for k := range vs {
+		if i < len(b) && b[i] < 0x80 {
+			vs[k] = uint64(b[i])
+			i++
+			continue
+		}
+		var n int
+		if vs[k], n = uvarintLong(b, i); n <= 0 {
+			return 0
+		}
+		i = n
+	}
+	return i
+}
+
 // gather7 packs the low 7 bits of each byte of x (little endian) into 56
 // bits.
 func gather7(x uint64) uint64 {

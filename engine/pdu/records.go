@@ -332,16 +332,8 @@ func (c *Counters) Decode(d *Dec) {
 // error.
 func (c *Counters) decodeFast(b []byte) int {
 	var u [4]uint64 // interval start, interval, flow, metrics
-	i := 0
-	for k := range u {
-		if i < len(b) && b[i] < 0x80 {
-			u[k] = uint64(b[i])
-			i++
-		} else if u[k], i = uvarintLong(b, i); i <= 0 {
-			return 0
-		}
-	}
-	if u[3] > uint64(len(b)-i) {
+	i := uvarintsAt(b, 0, u[:])
+	if i == 0 || u[3] > uint64(len(b)-i) {
 		return 0
 	}
 	c.IntervalStartNs, c.IntervalNs, c.FlowID = unzigzag(u[0]), unzigzag(u[1]), u[2]
@@ -407,8 +399,21 @@ func (u *FlowUpdate) Append(e *Enc) {
 	e.Byte(u.Ended)
 }
 
-// Decode decodes u.
+// Decode decodes u: a whole record in one pass over a local index (0.8 M
+// flow updates of the 5M corpus, four varints each: issue 14), anything
+// else field by field for its error.
 func (u *FlowUpdate) Decode(d *Dec) {
+	var v [4]uint64 // flow, last seen, packets, bytes
+	if i := uvarintsAt(d.B, 0, v[:]); i > 0 && i < len(d.B) {
+		u.FlowID, u.LastSeenNs, u.Packets, u.Bytes, u.Ended = v[0], unzigzag(v[1]), v[2], v[3], d.B[i]
+		d.B = d.B[i+1:]
+		return
+	}
+	u.decodeSlow(d)
+}
+
+// decodeSlow is Decode field by field.
+func (u *FlowUpdate) decodeSlow(d *Dec) {
 	u.FlowID = d.Uvarint()
 	u.LastSeenNs = d.Varint()
 	d.Uvarints(&u.Packets, &u.Bytes)

@@ -198,3 +198,38 @@ func TestCountersDecodeFast(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowUpdateDecodeFast: FlowUpdate.Decode (its one pass when the
+// record is whole) reads every record as decodeSlow does, field by field:
+// the same fields, bytes left and error, for whole records and every cut
+// and corruption of them.
+func TestFlowUpdateDecodeFast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 12))
+	for range 500 {
+		r := FlowUpdate{FlowID: rng.Uint64() >> rng.UintN(64), LastSeenNs: rng.Int64() >> rng.UintN(64), Packets: rng.Uint64() >> rng.UintN(64),
+			Bytes: rng.Uint64() >> rng.UintN(64), Ended: uint8(rng.IntN(4))}
+		var e Enc
+		r.Append(&e)
+		whole := append(bytes.Clone(e.B), 0x81, 0x01)
+		var inputs [][]byte
+		for cut := range len(whole) + 1 {
+			inputs = append(inputs, whole[:cut])
+		}
+		for k := range len(e.B) {
+			for _, x := range []byte{0x80, 0xff, 3} {
+				b := bytes.Clone(whole)
+				b[k] = x
+				inputs = append(inputs, b)
+			}
+		}
+		for _, b := range inputs {
+			var got, want FlowUpdate
+			fast, slow := Dec{B: b}, Dec{B: b}
+			got.Decode(&fast)
+			want.decodeSlow(&slow)
+			if (fast.Err() == nil) != (slow.Err() == nil) || !errors.Is(fast.Err(), slow.Err()) || len(fast.B) != len(slow.B) || fast.Err() == nil && got != want {
+				t.Fatalf("Decode(% x) = %+v, err %v, %d left; field by field %+v, err %v, %d left", b, got, fast.Err(), len(fast.B), want, slow.Err(), len(slow.B))
+			}
+		}
+	}
+}
