@@ -15,7 +15,8 @@ import (
 // rows from the probe's metric order to name order: issue 14). Any doubt
 // leaves the rows to take's sort (sortRuns), which gives the same order:
 // rows from another probe or probe name, a record not after the previous
-// one, a metric named by a placeholder (resolved at the drain), or rows
+// one, a probe or metric named by a placeholder (resolved at the drain:
+// rows in order have none, and resolve skips them), or rows
 // the collector did not append itself (a recycled, held or restored
 // batch: the count differs).
 type countersOrder struct {
@@ -71,7 +72,7 @@ func (o *countersOrder) learn(p *probeState, ms []pdu.Metric) {
 		name, unit := p.metricNameUnit(m.ID)
 		o.ids = append(o.ids, m.ID)
 		o.labels = append(o.labels, metricLabel{name: name, unit: unit})
-		refs = refs || len(name) >= 3 && name[0] == refPrefix[0]
+		refs = refs || isRef(name)
 	}
 	if refs || len(ms) > maxOrdered {
 		return
@@ -89,7 +90,7 @@ func (o *countersOrder) learn(p *probeState, ms []pdu.Metric) {
 }
 
 // follow notes a record of probe pid (rows labelled probe) appended to a
-// batch of n rows, in name order or not (ordered).
+// batch of n rows, in name order without placeholders or not (ordered).
 func (o *countersOrder) follow(n int, pid uint16, probe string, r *pdu.Counters, ordered bool) {
 	switch {
 	case n == 0:
@@ -119,7 +120,7 @@ func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
 	if o.never {
 		perm = nil
 	}
-	o.follow(len(c.batch.FlowCounters), pid, probe, r, perm != nil)
+	o.follow(len(c.batch.FlowCounters), pid, probe, r, perm != nil && !isRef(probe))
 	rows := room(c.batch.FlowCounters, len(r.Metrics))
 	intervalS := float64(r.IntervalNs) / 1e9
 	for i := range r.Metrics {

@@ -16,7 +16,8 @@ import (
 // sort of take), over random runs of two probes: flows mostly in order,
 // sometimes back or repeated, metrics in id order (not by name), some
 // defined late (placeholders), renamed, two of one name, or 70 in one
-// record, Hellos late or renaming the probe, drains and recycled batches
+// record, Hellos late (just before a drain, after rows under the probe's
+// placeholder) or renaming the probe, drains and recycled batches
 // anywhere. Both paths must be taken.
 func TestCountersOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 11))
@@ -50,9 +51,12 @@ func TestCountersOrder(t *testing.T) {
 				(&pdu.MetricDef{ID: m, Name: names[rng.IntN(len(names))]}).Append(e)
 			})
 		}
-		tidy := trial%2 == 0 // one probe, its Hello and definitions first, flows seldom back
+		tidy := trial%2 == 0 // one probe, its definitions first, flows seldom back
+		// lateHello: a tidy probe's Hello comes only just before a drain,
+		// after rows under its placeholder.
+		lateHello := trial%4 == 2
 		for _, pid := range []uint16{3, 4} {
-			if tidy || rng.IntN(4) > 0 {
+			if tidy && !lateHello || !tidy && rng.IntN(4) > 0 {
 				hello(pid)
 			}
 			for m := range uint32(8) {
@@ -68,11 +72,14 @@ func TestCountersOrder(t *testing.T) {
 				pid = 3
 			}
 			switch x := rng.IntN(20); {
-			case x == 0:
+			case x == 0 && !lateHello:
 				hello(pid)
 			case x == 1:
 				define(pid, uint32(rng.IntN(8)))
 			case x < 4:
+				if lateHello && rng.IntN(3) == 0 {
+					hello(pid)
+				}
 				b1, b2 := c1.Drain(), c2.Drain()
 				compareCounters(t, trial, step, b1.FlowCounters, b2.FlowCounters)
 				if rng.IntN(2) == 0 {

@@ -104,11 +104,14 @@ func (p *probeState) metricRef(m uint32) string {
 // name was 4 % of the collector's instructions on the 5M corpus, issue
 // 14).
 func (c *Collector) name(s string) string {
-	if len(s) < 3 || s[0] != refPrefix[0] {
+	if len(s) < 3 || s[0] != refPrefix[0] { // !isRef(s), cheaper for the inliner
 		return s
 	}
 	return c.resolveRef(s)
 }
+
+// isRef reports whether s has the form of a placeholder.
+func isRef(s string) bool { return len(s) >= 3 && s[0] == refPrefix[0] }
 
 // resolveRef is name for a placeholder.
 func (c *Collector) resolveRef(s string) string {
@@ -238,6 +241,9 @@ func (c *Collector) resolve(b *observe.Batch) {
 		b.Flows[i].Probe, b.Flows[i].Interface = c.name(b.Flows[i].Probe), c.name(b.Flows[i].Interface)
 	}
 	for i := range b.FlowCounters {
+		if i == 0 && c.counterOrder.sorted(len(b.FlowCounters)) {
+			break // decoded without placeholders (countersOrder)
+		}
 		r := &b.FlowCounters[i]
 		r.Probe = c.name(r.Probe)
 		if m := c.name(r.Metric); m != r.Metric { // a placeholder: its unit was the placeholder's
