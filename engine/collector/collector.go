@@ -656,9 +656,12 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
 		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
 	})
-	slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
-		return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
-	})
+	if !sortKeyed(b.TCPConnections, func(r *observe.TCPConnection) (string, string) { return r.Probe, r.Class },
+		func(r *observe.TCPConnection) uint64 { return r.ConnID }, &c.sortBuf) {
+		slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
+			return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
+		})
+	}
 	slices.SortStableFunc(b.FTPSessions, func(x, y observe.FTPSession) int {
 		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
 	})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -70,5 +71,55 @@ func TestSortRuns(t *testing.T) {
 		if !slices.Equal(rows, want) {
 			t.Fatalf("trial %d: sortRuns differs from a stable sort:\n%v\nwant\n%v", trial, rows, want)
 		}
+	}
+}
+
+// TestSortKeyed: sortKeyed orders rows as slices.SortStableFunc by
+// (group, id) does (rows of one group and id keep their order), with one
+// or several groups (string pairs, out of order), ids repeated, rows
+// sorted already or not; and it leaves the rows alone, returning false,
+// for an id of 32 bits or more or more than 255 groups.
+func TestSortKeyed(t *testing.T) {
+	type row struct {
+		probe, class string
+		id           uint64
+		seq          int
+	}
+	group := func(r *row) (string, string) { return r.probe, r.class }
+	id := func(r *row) uint64 { return r.id }
+	stable := func(x, y row) int {
+		return cmp.Or(cmpStr(x.probe, y.probe), cmpStr(x.class, y.class), cmp.Compare(x.id, y.id))
+	}
+	rng := rand.New(rand.NewPCG(14, 13))
+	var s runScratch
+	for trial := range 300 {
+		groups := 1 + trial%4
+		rows := make([]row, rng.IntN(600))
+		for i := range rows {
+			g := rng.IntN(groups)
+			rows[i] = row{probe: []string{"b", "a"}[g%2], class: []string{"x", "all"}[g/2], id: uint64(rng.IntN(400)) << (trial % 3 * 10), seq: i}
+		}
+		if trial%5 == 0 {
+			slices.SortStableFunc(rows, stable)
+		}
+		want := slices.Clone(rows)
+		slices.SortStableFunc(want, stable)
+		if !sortKeyed(rows, group, id, &s) {
+			t.Fatalf("trial %d: keys that fit refused", trial)
+		}
+		if !slices.Equal(rows, want) {
+			t.Fatalf("trial %d: sortKeyed differs from a stable sort:\n%v\nwant\n%v", trial, rows, want)
+		}
+	}
+	big := []row{{probe: "a", id: 5, seq: 0}, {probe: "a", id: 1 << 32, seq: 1}, {probe: "a", id: 1, seq: 2}}
+	if sortKeyed(big, group, id, &s) || big[0].seq != 0 || big[2].seq != 2 {
+		t.Errorf("an id of 2^32: sorted %v, want it refused and left alone", big)
+	}
+	var many []row
+	for i := range 300 {
+		many = append(many, row{probe: strconv.Itoa(300 - i), id: 1, seq: i})
+	}
+	if sortKeyed(many, group, id, &s) || many[0].seq != 0 {
+		t.Errorf("300 groups: sorted, want them refused and left alone")
 	}
 }
