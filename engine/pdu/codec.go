@@ -164,6 +164,10 @@ func (d *Dec) Uvarint() uint64 {
 		d.B = b[1:]
 		return uint64(b[0])
 	}
+	if len(b) > 1 && b[1] < 0x80 {
+		d.B = b[2:]
+		return uint64(b[0]&0x7f) | uint64(b[1])<<7
+	}
 	v, n := uvarintLong(b, 0)
 	if n <= 0 {
 		d.fail(ErrShort)
@@ -216,6 +220,11 @@ func uvarintsAt(b []byte, i int, vs []uint64) int {
 		if i < len(b) && b[i] < 0x80 {
 			vs[k] = uint64(b[i])
 			i++
+			continue
+		}
+		if i+1 < len(b) && b[i+1] < 0x80 { // two bytes (sizes, flow ids)
+			vs[k] = uint64(b[i]&0x7f) | uint64(b[i+1])<<7
+			i += 2
 			continue
 		}
 		var n int

@@ -271,13 +271,8 @@ func decodeStatFast(b []byte) (s stat.Stat, n int) {
 		s.Sum, s.SumSq, s.Min, s.Max = float64(s.N), float64(s.N), 1, 1
 	case statIntegral:
 		var v [4]uint64
-		for k := range v {
-			if i < len(b) && b[i] < 0x80 {
-				v[k] = uint64(b[i])
-				i++
-			} else if v[k], i = uvarintLong(b, i); i <= 0 {
-				return s, 0
-			}
+		if i = uvarintsAt(b, i, v[:]); i == 0 {
+			return s, 0
 		}
 		s.Sum, s.SumSq, s.Min, s.Max = float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])
 	case statFloat:

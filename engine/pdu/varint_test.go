@@ -60,8 +60,8 @@ func varintCases() [][]byte {
 	return out
 }
 
-// TestUvarintAsBinary: Dec.Uvarint and uvarintLong (its 8 bytes at once)
-// read what binary.Uvarint reads, from every offset: the value, the bytes
+// TestUvarintAsBinary: Dec.Uvarint, uvarintLong (its 8 bytes at once)
+// and uvarintsAt (one and two bytes inline) read what binary.Uvarint reads, from every offset: the value, the bytes
 // taken, and ErrShort for a varint cut short, ErrCorrupt for one past 64
 // bits.
 func TestUvarintAsBinary(t *testing.T) {
@@ -71,6 +71,10 @@ func TestUvarintAsBinary(t *testing.T) {
 			v, n := uvarintLong(b, i)
 			if wantN > 0 && b[i] >= 0x80 && (v != wantV || n != i+wantN) || wantN <= 0 && (n > 0 || (n < 0) != (wantN < 0)) {
 				t.Fatalf("uvarintLong(% x, %d) = %d, %d; binary.Uvarint gives %d, %d", b, i, v, n, wantV, wantN)
+			}
+			var one [1]uint64
+			if n := uvarintsAt(b, i, one[:]); wantN > 0 && (one[0] != wantV || n != i+wantN) || wantN <= 0 && n != 0 {
+				t.Fatalf("uvarintsAt(% x, %d) = %d, %d; binary.Uvarint gives %d, %d", b, i, one[0], n, wantV, wantN)
 			}
 			d := Dec{B: b[i:]}
 			v = d.Uvarint()
