@@ -319,6 +319,10 @@ func (d *Dec) Float() float64 {
 
 // Addr reads an address written by Enc.Addr.
 func (d *Dec) Addr() netip.Addr {
+	if b := d.B; len(b) >= 5 && b[0] == 4 { // IPv4, the rows' usual: d.B moved once (issue 14)
+		d.B = b[5:]
+		return netip.AddrFrom4([4]byte(b[1:5]))
+	}
 	switch d.Byte() {
 	case 0:
 		return netip.Addr{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/stat"
@@ -234,6 +235,48 @@ func TestFlowUpdateDecodeFast(t *testing.T) {
 			if (fast.Err() == nil) != (slow.Err() == nil) || !errors.Is(fast.Err(), slow.Err()) || len(fast.B) != len(slow.B) || fast.Err() == nil && got != want {
 				t.Fatalf("Decode(% x) = %+v, err %v, %d left; field by field %+v, err %v, %d left", b, got, fast.Err(), len(fast.B), want, slow.Err(), len(slow.B))
 			}
+		}
+	}
+}
+
+// TestDecAddr: Dec.Addr (its IPv4 path in one move) reads what the tag
+// and bytes say, as a read of the tag then of the bytes does: every
+// address kind, cut at every length, with an unknown tag, followed by more
+// bytes or not.
+func TestDecAddr(t *testing.T) {
+	byParts := func(d *Dec) netip.Addr { // the tag, then the bytes
+		switch d.Byte() {
+		case 0:
+			return netip.Addr{}
+		case 4:
+			if b := d.take(4); b != nil {
+				return netip.AddrFrom4([4]byte(b))
+			}
+			return netip.Addr{}
+		case 6:
+			if b := d.take(16); b != nil {
+				return netip.AddrFrom16([16]byte(b))
+			}
+			return netip.Addr{}
+		}
+		d.fail(ErrCorrupt)
+		return netip.Addr{}
+	}
+	var inputs [][]byte
+	for _, a := range []netip.Addr{{}, netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("2001:db8::9"), netip.MustParseAddr("::ffff:10.1.2.3")} {
+		var e Enc
+		e.Addr(a)
+		whole := append(bytes.Clone(e.B), 4, 1)
+		for cut := range len(whole) + 1 {
+			inputs = append(inputs, whole[:cut])
+		}
+	}
+	inputs = append(inputs, []byte{5, 1, 2, 3, 4}, []byte{1, 1, 2, 3, 4, 5})
+	for _, b := range inputs {
+		got, want := Dec{B: b}, Dec{B: b}
+		ga, wa := got.Addr(), byParts(&want)
+		if ga != wa || len(got.B) != len(want.B) || !errors.Is(got.Err(), want.Err()) || (got.Err() == nil) != (want.Err() == nil) {
+			t.Errorf("Addr(% x) = %v, %d left, err %v; tag then bytes %v, %d left, err %v", b, ga, len(got.B), got.Err(), wa, len(want.B), want.Err())
 		}
 	}
 }
