@@ -57,6 +57,10 @@ type probeState struct {
 	runConfig      string
 	runConfigEpoch int64
 	run            probeRun // its newest run, until its end (runend.go)
+	// leftOut lists the runs (flow id >> pdu.RunShift) that ended without
+	// their final report, the latest maxLeftOutRuns: a definition of one
+	// of their flows arriving after that end is left out (endRun).
+	leftOut []uint64
 }
 
 type flowKey struct {
@@ -88,6 +92,7 @@ type Collector struct {
 	lastNs     int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
 	dataNs     int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
 	seenNs     int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
+	wallNs     int64               // the latest wall time the server handed in (Liveness, ReportRefused, Server.Switch): the time of the collector's own events no capture time dates (a collector that received nothing), never 0 once served
 	base       uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
 	bad        map[uint16]*badPDUs // undecodable PDUs per probe since the last drain
 	restarts   map[uint16]*badPDUs // probe restarts since the last drain
@@ -479,6 +484,10 @@ func (c *Collector) defineFlow(pid uint16, p *probeState, r *pdu.FlowDef) {
 	if c.retired.has(k) {
 		return
 	}
+	if !c.flows.Has(k) && slices.Contains(p.leftOut, k.id>>pdu.RunShift) {
+		c.retire(k) // of a run ended without its final report: no totals will come (endRun)
+		return
+	}
 	f, _ := c.flows.Get(k)
 	f.define(c, r)
 	c.flows.Set(k, f)
@@ -693,55 +702,3 @@ func (c *Collector) take(final bool) *observe.Batch {
 	c.batch, c.counterOrder.ok = held, false
 	return &out
 }
-
-// maxRetired bounds the flows remembered as written (their late updates
-// ignored): a reordered or retransmitted PDU comes within seconds, while
-// remembering every flow ever written would grow with the traffic (it
-// keeps between maxRetired and twice that). An update of a flow forgotten
-// meanwhile counts as UnknownFlow.
-const maxRetired = 1 << 18
-
-// retiredSet remembers the latest flows written out in two generations
-// of at most maxRetired each: when the newer is full the older is dropped
-// whole (its memory freed, which deleting map entries one by one would
-// not do) and the newer takes its place. No queue of keys is kept.
-type retiredSet struct {
-	older, newer map[flowKey]struct{}
-}
-
-// has reports whether k is remembered.
-func (r *retiredSet) has(k flowKey) bool {
-	if _, ok := r.newer[k]; ok {
-		return true
-	}
-	_, ok := r.older[k]
-	return ok
-}
-
-// add remembers k.
-func (r *retiredSet) add(k flowKey) {
-	if r.has(k) {
-		return
-	}
-	if r.newer == nil || len(r.newer) >= maxRetired {
-		r.older, r.newer = r.newer, make(map[flowKey]struct{}, min(maxRetired, 1024))
-	}
-	r.newer[k] = struct{}{}
-}
-
-// keys returns the remembered flows, the older generation first, each
-// generation in key order: adding them in that order rebuilds the set.
-func (r *retiredSet) keys() []flowKey {
-	var out []flowKey
-	for _, g := range []map[flowKey]struct{}{r.older, r.newer} {
-		n := len(out)
-		for k := range g {
-			out = append(out, k)
-		}
-		slices.SortFunc(out[n:], func(a, b flowKey) int { return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.id, b.id)) })
-	}
-	return out
-}
-
-// retire remembers that flow k was written out.
-func (c *Collector) retire(k flowKey) { c.retired.add(k) }

@@ -106,6 +106,7 @@ func (c *Collector) event(t int64, sev, kind, msg string) {
 // collector time nowNs, with every reason's count: an event per
 // interval, never one per frame (issue 13).
 func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
+	c.wallNs = max(c.wallNs, nowNs)
 	n := d.Refused()
 	if n == 0 {
 		return
@@ -137,6 +138,7 @@ func refusedReasons(d pdu.ReceiverStats) string {
 // run finished (its final report and everything before it arrived) is
 // silent by design: no event.
 func (c *Collector) Liveness(nowNs, afterNs int64) {
+	c.wallNs = max(c.wallNs, nowNs)
 	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
 		p := c.probe(id)
 		if silent && p.finished {

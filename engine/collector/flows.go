@@ -176,13 +176,21 @@ func appendFlowName(b []byte, r *pdu.FlowDef, srcText, dstText string) []byte {
 	return b
 }
 
-// ifaceName is interface i of probe p as rows name it.
+// ifaceName is interface i of probe p as rows name it: its name in the
+// probe's Hello, else unnamedIface(i).
 func ifaceName(p *probeState, i uint16) string {
 	if int(i) < len(p.ifaces) {
 		return p.ifaces[i]
 	}
-	return strconv.Itoa(int(i))
+	return unnamedIface(int(i))
 }
+
+// unnamedIface names interface index i that the probe's Hello does not
+// name (pdu.Hello.Fit left it out): "if" and the index, as a replay names
+// an interface its capture gives no name (pipeline.Assign), so that the
+// same capture gives the same interface names in a replay and through
+// probe and collector processes.
+func unnamedIface(i int) string { return "if" + strconv.Itoa(i) }
 
 // FlushFlows writes the row of every flow still held, sorted by probe and
 // flow id, through write in batches of at most chunk rows (the batch is

@@ -141,7 +141,7 @@ func (c *Collector) lookupName(s string) string {
 		if i < len(p.ifaces) {
 			return p.ifaces[i]
 		}
-		return sub
+		return unnamedIface(i)
 	case 'm':
 		m, _ := strconv.ParseUint(sub, 10, 32)
 		if n, ok := p.metrics[uint32(m)]; ok {

@@ -27,6 +27,14 @@ type owKey struct {
 	srcAddr, dstAddr          netip.Addr
 }
 
+// owDef is the one-way flow of a probe flow and the probe's interface
+// number it was seen on (its route's hop, even once the flow is written
+// and deleted from the flow table).
+type owDef struct {
+	key   owKey
+	iface uint16
+}
+
 // owRoute is where a probe's flow sends its observations: a reconciler, the
 // collector-wide one-way flow id and the hop of the probe's interface.
 type owRoute struct {
@@ -41,11 +49,15 @@ const maxPendingObs = 1 << 20
 
 // oneway holds the collector's one-way reconciliation (design 4.3).
 type owState struct {
-	recs    map[string]*oneway.Reconciler // by class name
-	ids     map[owKey]uint64              // one-way flow ids, collector-wide
-	defs    map[flowKey]owKey             // probe flow -> one-way flow
-	routes  map[flowKey]owRoute           // resolved once the probe's name is known
-	pending map[flowKey][]oneway.Obs      // observations waiting for a definition
+	recs  map[string]*oneway.Reconciler // by class name
+	ids   map[owKey]uint64              // one-way flow ids, collector-wide
+	names map[uint64]string             // one-way flow id -> its name (FlowName of its first definition)
+	// defs, routes and pending are per probe flow: they go when the flow
+	// is forgotten (forgetOneway), so they hold the open flows and those
+	// remembered as written (retiredSet), never every flow ever seen.
+	defs    map[flowKey]owDef        // probe flow -> one-way flow
+	routes  map[flowKey]owRoute      // resolved once the probe's name is known
+	pending map[flowKey][]oneway.Obs // observations waiting for a definition
 	npend   int
 	times   map[uint16]map[uint32]int64 // PDU build times above the receiver's watermark, current run
 	runs    map[uint16]int64            // epoch of the run times follows, per probe
@@ -65,7 +77,7 @@ type owState struct {
 }
 
 func newOwState() *owState {
-	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owKey{},
+	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, names: map[uint64]string{}, defs: map[flowKey]owDef{},
 		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}, before: map[uint16]int64{}, follow: map[uint16]int64{}, switchAt: math.MinInt64,
 		told: map[string]oneway.Stats{}}
 }
@@ -128,7 +140,9 @@ func (c *Collector) latencyRow(r *observe.OnewayLatency) {
 }
 
 // defineOneway records the one-way flow of a probe flow definition of a
-// one-way class.
+// one-way class. A flow left out of flows (a late definition of a run
+// ended without its final report, endRun) is defined all the same: its
+// observations are packets seen, as its rtt_samples are kept.
 func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
 	if _, ok := c.ow.recs[r.Class]; !ok {
 		return
@@ -139,10 +153,28 @@ func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
 		id := uint64(len(c.ow.ids) + 1)
 		c.ow.ids[k] = id
 		def := *r
-		c.ow.recs[r.Class].DefineFlow(id, FlowName(&def))
+		c.ow.names[id] = FlowName(&def)
+		c.ow.recs[r.Class].DefineFlow(id, c.ow.names[id])
 	}
-	c.ow.defs[flowKey{pid, r.FlowID}] = k
+	c.ow.defs[flowKey{pid, r.FlowID}] = owDef{key: k, iface: r.Iface}
 	c.replayPending(pid)
+}
+
+// forgetOneway drops the one-way state of probe flows the collector
+// forgot (retiredSet): an observation of one arriving later waits for a
+// definition as one of an unknown flow does.
+func (c *Collector) forgetOneway(keys map[flowKey]struct{}) {
+	for fk := range keys {
+		if c.flows.Has(fk) {
+			continue // defined again since (an update of a forgotten flow)
+		}
+		delete(c.ow.defs, fk)
+		delete(c.ow.routes, fk)
+		if obs, ok := c.ow.pending[fk]; ok {
+			c.ow.npend -= len(obs)
+			delete(c.ow.pending, fk)
+		}
+	}
 }
 
 // route resolves where a probe flow's observations go, once both its
@@ -152,22 +184,20 @@ func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
 	if rt, ok := c.ow.routes[fk]; ok {
 		return rt, true
 	}
-	k, ok := c.ow.defs[fk]
+	d, ok := c.ow.defs[fk]
 	p := c.probes[pid]
 	if !ok || p == nil || !p.hello {
 		return owRoute{}, false
 	}
-	rec := c.ow.recs[k.class]
+	rec := c.ow.recs[d.key.class]
 	if rec == nil { // a class the running version does not reconcile (Switch)
 		rt := owRoute{hop: -1}
 		c.ow.routes[fk] = rt
 		return rt, true
 	}
-	iface := ""
-	if f, ok := c.flows.Get(fk); ok && f.class != 0 {
-		iface = ifaceName(p, f.iface)
-	}
-	rt := owRoute{rec: rec, flow: c.ow.ids[k], hop: rec.Hop(p.name, iface)}
+	// The interface of the definition, not of the flow table: a flow
+	// written (deleted) keeps its hop after a switch-over.
+	rt := owRoute{rec: rec, flow: c.ow.ids[d.key], hop: rec.Hop(p.name, ifaceName(p, d.iface))}
 	c.ow.routes[fk] = rt
 	return rt, true
 }
@@ -343,9 +373,11 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 // sending slots move on (retransmissions take some), a heartbeat's or a
 // lingering probe's events' follow the wall clock. Without flow updates
 // they take the latest data PDU's build time (heartbeats, events and
-// dropped notices left out), without data PDUs the latest heartbeat's.
+// dropped notices left out), without data PDUs the latest heartbeat's,
+// without any PDU the server's latest wall time (Collector.wallNs: a
+// switch-over or the end of a collector that received nothing), not 0.
 func (c *Collector) flushOneway() {
-	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs, c.wallNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		rec := c.ow.recs[n]
 		rec.Flush()
@@ -419,7 +451,7 @@ func (c *Collector) SetPeriodicReports(on bool) { c.periodic = on }
 // reportOneway reports, for every class, the counters that grew since the
 // last report (onewayEvents, oneway_repeats).
 func (c *Collector) reportOneway() {
-	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs)
+	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs, c.wallNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
 		st := c.ow.recs[n].Stats()
 		c.reportClass(at, n, &st)

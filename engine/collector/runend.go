@@ -51,6 +51,11 @@ func (c *Collector) runOpen() bool {
 	return false
 }
 
+// maxLeftOutRuns bounds the runs ended without their final report a
+// probe remembers (probeState.leftOut): a definition reordered across a
+// restart comes within seconds, a few runs later at most.
+const maxLeftOutRuns = 8
+
 // endRuns ends the run of every probe (the collector finishes: nothing
 // more of them will be written), in probe order.
 func (c *Collector) endRuns() {
@@ -68,11 +73,14 @@ func (c *Collector) endRuns() {
 // arrived (only its definition did: it began after the run's last report
 // that arrived) is left out of flows, as a 0-packet row would read as a
 // measured flow that carried nothing, and is retired (a late update is
-// ignored); one whose totals of an earlier interval arrived is written
-// with them at the next Drain (lower bounds: the packets up to that
-// report). The next Drain says so in a probe_run_incomplete warning
-// (reportBad), at the run's last observation that arrived, its count the
-// open flows without their final totals.
+// ignored), as is a flow whose definition arrives only after the end
+// (reordered across a restart: probeState.leftOut; the event's count,
+// written by then, is of the flows known at the end); one whose totals of
+// an earlier interval arrived is written with them at the next Drain
+// (lower bounds: the packets up to that report). The next Drain says so
+// in a probe_run_incomplete warning (reportBad), at the run's last
+// observation that arrived, its count the open flows without their final
+// totals.
 func (c *Collector) endRun(p *probeState, why string) {
 	r := &p.run
 	if !r.seen || r.ended {
@@ -81,6 +89,10 @@ func (c *Collector) endRun(p *probeState, why string) {
 	r.ended = true
 	if p.finalID != 0 && p.finalEpoch == r.epoch {
 		return // its final report came: what it lacks, the probe destroyed and counted (pdu_stats)
+	}
+	p.leftOut = append(p.leftOut, r.base>>pdu.RunShift)
+	if len(p.leftOut) > maxLeftOutRuns {
+		p.leftOut = slices.Delete(p.leftOut, 0, len(p.leftOut)-maxLeftOutRuns)
 	}
 	var missing []flowKey
 	var partial uint64

@@ -36,6 +36,7 @@ type savedState struct {
 	LastNs   int64
 	DataNs   int64
 	SeenNs   int64
+	WallNs   int64 // Collector.wallNs (0 in a state saved before it)
 	Ended    []flowKeyS
 	Retired  []flowKeyS
 	Hists    []savedHist
@@ -90,6 +91,8 @@ type savedProbe struct {
 	// Run is the run followed until its end (probeRun); zero in a state
 	// saved before it existed: the next frame starts following.
 	Run savedRun
+	// LeftOut: probeState.leftOut (nil in a state saved before it).
+	LeftOut []uint64
 }
 
 // savedRun is a probeRun in exported fields.
@@ -125,13 +128,15 @@ type owKeyS struct {
 }
 
 type savedOwID struct {
-	Key owKeyS
-	ID  uint64
+	Key  owKeyS
+	ID   uint64
+	Name string // owState.names (empty in a state saved before it)
 }
 
 type savedOwDef struct {
-	Flow flowKeyS
-	Key  owKeyS
+	Flow  flowKeyS
+	Key   owKeyS
+	Iface uint16
 }
 
 type savedRoute struct {
@@ -169,7 +174,7 @@ func cmpKey(a, b flowKeyS) int { return cmp.Or(cmp.Compare(a.Probe, b.Probe), cm
 // one would, rows not drained yet included. The journal of a durable
 // collector checkpoints it (issue 13).
 func (c *Collector) SaveState() ([]byte, error) {
-	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs,
+	s := savedState{Version: stateVersion, Receiver: c.rx.State(), Batch: c.batch, Stats: c.stats, LastNs: c.lastNs, DataNs: c.dataNs, SeenNs: c.seenNs, WallNs: c.wallNs,
 		OwNPend: c.ow.npend, OwRuns: c.ow.runs, OwMarks: c.ow.marks, OwBefore: c.ow.before, OwFollow: c.ow.follow, OwSwitch: c.ow.savedSwitch(), OwTold: c.ow.told, Recs: map[string]oneway.State{}}
 	s.Stats.Receiver = pdu.ReceiverStats{}
 	s.Present = presence(&s.Batch)
@@ -177,7 +182,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 		p := c.probes[id]
 		s.Probes = append(s.Probes, savedProbe{ID: id, Hello: p.hello, Ref: p.ref, Name: p.name, Ifaces: p.ifaces, Metrics: p.metrics, Hists: p.hists,
 			FinalID: p.finalID, FinalEpoch: p.finalEpoch, Finished: p.finished, RunConfig: p.runConfig, RunConfigEpoch: p.runConfigEpoch,
-			Run: savedRun{Seen: p.run.seen, Ended: p.run.ended, Epoch: p.run.epoch, Base: p.run.base, LastNs: p.run.lastNs}})
+			Run: savedRun{Seen: p.run.seen, Ended: p.run.ended, Epoch: p.run.epoch, Base: p.run.base, LastNs: p.run.lastNs}, LeftOut: p.leftOut})
 	}
 	for k, f := range c.flows.All {
 		sf := savedFlow{Key: keyS(k), Defined: f.class != 0, LastNs: f.lastNs, Packets: f.packets, Bytes: f.bytes}
@@ -197,10 +202,10 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Hists = append(s.Hists, savedHist{Probe: h.probe, H: h.h})
 	}
 	for k, id := range c.ow.ids {
-		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id})
+		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id, Name: c.ow.names[id]})
 	}
-	for k, ok := range c.ow.defs {
-		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(ok)})
+	for k, d := range c.ow.defs {
+		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(d.key), Iface: d.iface})
 	}
 	for k, rt := range c.ow.routes {
 		class := ""
@@ -259,7 +264,7 @@ func (c *Collector) RestoreState(b []byte) error {
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
 			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch,
-			run: probeRun{seen: p.Run.Seen, epoch: p.Run.Epoch, base: p.Run.Base, lastNs: p.Run.LastNs, ended: p.Run.Ended}}
+			run: probeRun{seen: p.Run.Seen, epoch: p.Run.Epoch, base: p.Run.Base, lastNs: p.Run.LastNs, ended: p.Run.Ended}, leftOut: p.LeftOut}
 		if ps.metrics == nil {
 			ps.metrics = map[uint32]string{}
 		}
@@ -277,7 +282,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		f.lastNs, f.packets, f.bytes = max(f.lastNs, sf.LastNs), sf.Packets, sf.Bytes
 		c.flows.Set(sf.Key.key(), f)
 	}
-	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs
+	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs, c.wallNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs, s.WallNs
 	c.counterOrder.ok = false // rows this collector did not decode
 	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
@@ -296,12 +301,15 @@ func (c *Collector) RestoreState(b []byte) error {
 	}
 	c.bad, c.restarts, c.incomplete = restoreBad(s.Bad), restoreBad(s.Restarts), restoreBad(s.Incomplete)
 	ow := c.ow
-	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owKey{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
+	ow.ids, ow.names, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[uint64]string{}, map[flowKey]owDef{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
 	for _, x := range s.OwIDs {
 		ow.ids[x.Key.key()] = x.ID
+		if x.Name != "" {
+			ow.names[x.ID] = x.Name
+		}
 	}
 	for _, x := range s.OwDefs {
-		ow.defs[x.Flow.key()] = x.Key.key()
+		ow.defs[x.Flow.key()] = owDef{key: x.Key.key(), iface: x.Iface}
 	}
 	for _, x := range s.OwRoutes {
 		ow.routes[x.Flow.key()] = owRoute{rec: ow.recs[x.Class], flow: x.ID, hop: x.Hop}

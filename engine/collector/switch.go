@@ -71,18 +71,18 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	})
 	defined := map[uint64]bool{}
 	for _, fk := range keys {
-		k := ow.defs[fk]
+		k := ow.defs[fk].key
 		rec, id := fresh[k.class], ow.ids[k]
 		if rec == nil || defined[id] {
 			continue
 		}
 		defined[id] = true
-		name := ""
-		if f, ok := c.flows.Get(fk); ok && f.class != 0 {
+		name, ok := ow.names[id]
+		if f, open := c.flows.Get(fk); !ok && open && f.class != 0 { // a state saved without names
 			def := f.def(c, fk.id)
 			name = FlowName(&def)
 		}
-		rec.DefineFlow(id, name)
+		rec.DefineFlow(id, name) // the one-way flow's own name: the probe flow that defined it first may be written and deleted
 	}
 	return nil
 }
@@ -112,6 +112,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 		return err
 	}
 	s.keyMisSaid, s.noKeySaid = 0, 0
+	s.coll.wallNs = max(s.coll.wallNs, nowNs) // the flushed reconcilers' oneway_totals when nothing was received
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ const MaxRecordBytes = MaxFrameBytes - HeaderLen - TagLen - TrailerLen
 // most maxBytes and returns how many names it dropped: a probe with tens
 // of thousands of interfaces (a pcapng may describe 65,536) still gets
 // its name and its first interfaces' names to the collector, which names
-// the others by their number (interface index). The probe name alone
+// the others by their number (interface index), "if" and the index. The probe name alone
 // must fit (probe.New refuses longer names).
 func (h *Hello) Fit(maxBytes int) (dropped int) {
 	n := uvarintLen(uint64(len(h.Probe))) + len(h.Probe) + uvarintLen(uint64(len(h.Interfaces)))

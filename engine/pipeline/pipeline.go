@@ -258,6 +258,9 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 // still pending is reported as undelivered).
 func (r *run) settle(ctx context.Context) error {
 	for i, p := range r.probes {
+		if !p.Started() && p.Held() > 0 && p.Stats().Packets > 0 {
+			r.startLate(p)
+		}
 		if i < len(r.healthNs) && r.healthNs[i] > p.Now() {
 			p.Tick(r.healthNs[i]) // its probe_stop comes after the events it reported
 		}
@@ -281,6 +284,27 @@ func (r *run) settle(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// startLate starts probe p, which was handed packets but none with a
+// valid time (every one stamped before 1970 or after 2116: dropped, each
+// with a capture_time_invalid event held for the start, as a
+// capture_damaged after them is: probe.Engine.Held), so that its events
+// and totals reach the output rather than go with it: at
+// Options.StartedNs, the wall clock of the replay's start (the time the
+// run's own events take without a packet time, as a replay's replayTime:
+// the only time the run has, not 1970), else at Options.Wall's time (a
+// live capture's, as `tmonbench probe` starts such a probe: probe.Run).
+// With neither it stays unstarted. A probe handed no packet at all (its
+// capture damaged before its first record) stays unstarted too: the
+// caller reports the damage (Result.Started), as before.
+func (r *run) startLate(p probe.Engine) {
+	switch {
+	case r.opt.StartedNs > 0:
+		p.Tick(r.opt.StartedNs)
+	case r.opt.Wall != nil:
+		p.Tick(r.opt.Wall())
+	}
 }
 
 // finish collects the counters and every collector's last rows, with the

@@ -20,7 +20,7 @@ func (p *Probe) sendDefinitions(nowNs int64) {
 	p.out.End(pdu.TypeHello, nowNs)
 	if unnamed > 0 {
 		n := len(p.id.Interfaces)
-		p.EventCount(nowNs, pdu.SevWarning, "hello_interfaces_unnamed", fmt.Sprintf("the names of %d of the probe's %d interfaces do not fit its Hello record (%d bytes at most): the tables name interfaces %d to %d by their number",
+		p.EventCount(nowNs, pdu.SevWarning, "hello_interfaces_unnamed", fmt.Sprintf("the names of %d of the probe's %d interfaces do not fit its Hello record (%d bytes at most): the tables name interfaces %d to %d ifN, N their number, as a replay names an interface without a name",
 			unnamed, n, pdu.MaxRecordBytes, n-unnamed, n-1), uint64(unnamed))
 	}
 	rc := pdu.RunConfig{ConfigHash: p.cfgHash}

@@ -556,8 +556,22 @@ func (w *Workers) EventCount(timeNs int64, sev uint8, kind, msg string, n uint64
 // workers' output (its probe_start is sent).
 func (w *Workers) Started() bool { return w.started }
 
-// Held counts the events held for the start (EventCount).
-func (w *Workers) Held() int { return len(w.early) }
+// Held counts the events held for the start: those given to EventCount
+// and those the workers hold (a packet's capture_time_invalid before any
+// valid time: Probe.stamp), once the batches in flight are merged. A
+// worker's count is read while it is idle: Held waits for them.
+func (w *Workers) Held() int {
+	if w.closed {
+		return len(w.early)
+	}
+	w.dispatch()
+	w.drain()
+	n := len(w.early)
+	for _, p := range w.ws {
+		n += p.Held()
+	}
+	return n
+}
 
 // Now returns the latest capture time handed to the workers.
 func (w *Workers) Now() int64 { return w.now }

@@ -60,14 +60,14 @@ func OpenReplace(out string, m Manifest) (*Appender, error) {
 }
 
 func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
-	abs, state, err := resolveOut(out)
+	abs, _, _, err := resolveOut(out) // refuses a user's folder before a lock file is made in it
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
-	lock, err := lockOut(abs)
+	lock, err := lockOutFn(abs)
 	if err != nil {
 		return nil, err
 	}
@@ -77,17 +77,15 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 			lock.release()
 		}
 	}()
-	if replace {
-		// Checked again under the lock: the folder is no run's any more.
-		if state, err = checkOut(abs); err != nil {
-			return nil, err
-		}
+	// Checked again under the lock, where no other tmonbench run changes
+	// out: run.json read once, its mode decides.
+	state, old, err := checkOut(abs)
+	if err != nil {
+		return nil, err
 	}
 	if state == outRun && replace {
-		if old, err := ReadManifest(abs); err == nil {
-			if err := refuseIrreplaceable(out, old, cmp.Or(m.Mode, ModeLive)); err != nil {
-				return nil, err
-			}
+		if err := refuseIrreplaceable(out, old, cmp.Or(m.Mode, ModeLive)); err != nil {
+			return nil, err
 		}
 		if err := removeContents(abs); err != nil {
 			return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
@@ -95,14 +93,11 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		state = outEmpty
 	}
 	if state == outRun {
-		old, err := ReadManifest(abs)
-		if err == nil && old.Mode != ModeCollector {
+		if old.Mode != ModeCollector {
 			return nil, fmt.Errorf("%w: %s is the output of tmonbench %s; a collector appends only to its own output: choose another --out", ErrOtherMode, out, old.Mode)
 		}
-		if err == nil {
-			m = old
-			m.Finished, m.Tables = time.Time{}, nil // running again: counted at Close
-		}
+		m = old
+		m.Finished, m.Tables = time.Time{}, nil // running again: counted at Close
 	} else {
 		if m.Tool == "" {
 			m.Tool = Application

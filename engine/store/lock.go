@@ -36,6 +36,10 @@ type outLock struct {
 	path string
 }
 
+// lockOutFn is lockOut, called by BeginRun and OpenAppend; a test puts
+// another run between a check of out and its lock through it.
+var lockOutFn = lockOut
+
 // lockOut takes the lock of out (the folder must exist), writing
 // our process id in the lock file for the other run's message. Error:
 // ErrBusy naming the holder.

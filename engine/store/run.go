@@ -39,6 +39,12 @@ var (
 	// ErrOutUnwritable: --out cannot be created or replaced (it is a file,
 	// or its parent folder cannot be written).
 	ErrOutUnwritable = errors.New("store: cannot write output folder")
+	// ErrManifestUnreadable: --out holds a run.json that cannot be read
+	// or parsed (permissions, garbage, a disk fault, not a regular file),
+	// so whether it is a collector's or a live run's output, which is
+	// never replaced (Irreplaceable), cannot be told: it is left alone, as
+	// ErrOtherMode leaves such an output.
+	ErrManifestUnreadable = errors.New("store: refusing to write into an output whose run.json cannot be read")
 	// ErrRunDone: the Run was already committed or aborted.
 	ErrRunDone = errors.New("store: run already committed or aborted")
 )
@@ -246,22 +252,23 @@ type Run struct {
 //
 // Errors, before any work is done: ErrNotRunDir when out exists, is not
 // empty and has no run.json (a user's folder: never touched); ErrOtherMode
-// when it is a collector's or a live run's output (Irreplaceable); ErrOutUnwritable (wrapped with the cause) when out is
-// a file, is the root, or cannot be created or written.
+// when it is a collector's or a live run's output (Irreplaceable);
+// ErrManifestUnreadable when its run.json cannot be read, so its mode
+// cannot be told; ErrBusy when another run holds its lock; ErrOutUnwritable
+// (wrapped with the cause) when out is a file, is the root, or cannot be
+// created or written. The mode is checked once out's lock is held (a
+// collector that wrote out between a check and the lock would otherwise be
+// replaced).
 func BeginRun(out string, m Manifest) (*Run, error) {
-	abs, state, err := resolveOut(out)
-	if err != nil {
-		return nil, err
-	}
+	abs, state, old, err := resolveOut(out) // refuses a user's folder before a lock file is made in it
 	if m.Mode == "" {
 		m.Mode = ModeReplay
 	}
-	if state == outRun {
-		if old, err := ReadManifest(abs); err == nil {
-			if err := refuseIrreplaceable(out, old, m.Mode); err != nil {
-				return nil, err
-			}
-		}
+	if err == nil {
+		err = refuseIrreplaceable(out, old, m.Mode) // also when its collector runs, holding the lock
+	}
+	if err != nil {
+		return nil, err
 	}
 	if m.Tool == "" {
 		m.Tool = Application
@@ -269,10 +276,23 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
-	lock, err := lockOut(abs)
+	lock, err := lockOutFn(abs)
 	if err != nil {
 		if state == outAbsent {
 			os.Remove(abs) // made for nothing (empty)
+		}
+		return nil, err
+	}
+	// Under the lock, no other tmonbench run changes out: what is there
+	// now is what Finish replaces.
+	_, old, err = checkOut(abs)
+	if err == nil {
+		err = refuseIrreplaceable(out, old, m.Mode)
+	}
+	if err != nil {
+		lock.release()
+		if state == outAbsent {
+			os.Remove(abs)
 		}
 		return nil, err
 	}
@@ -322,25 +342,26 @@ func writeManifest(dir string, m Manifest) error {
 
 // resolveOut makes out absolute and follows a symlink at out itself, so that
 // Finish replaces the folder it points to rather than the link, then
-// classifies what is there (checkOut).
-func resolveOut(out string) (string, outState, error) {
+// classifies what is there (checkOut: the state, and the run.json of an
+// outRun).
+func resolveOut(out string) (string, outState, Manifest, error) {
 	if out == "" {
-		return "", 0, fmt.Errorf("%w: empty path", ErrOutUnwritable)
+		return "", 0, Manifest{}, fmt.Errorf("%w: empty path", ErrOutUnwritable)
 	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
-		return "", 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		return "", 0, Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if abs, err = filepath.EvalSymlinks(abs); err != nil {
-			return "", 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+			return "", 0, Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 		}
 	}
 	if filepath.Dir(abs) == abs {
-		return "", 0, fmt.Errorf("%w %s: it is a filesystem root", ErrOutUnwritable, out)
+		return "", 0, Manifest{}, fmt.Errorf("%w %s: it is a filesystem root", ErrOutUnwritable, out)
 	}
-	state, err := checkOut(abs)
-	return abs, state, err
+	state, m, err := checkOut(abs)
+	return abs, state, m, err
 }
 
 // outState says what checkOut found at the output path.
@@ -352,46 +373,54 @@ const (
 	outRun                    // a folder holding run.json
 )
 
-// checkOut classifies out; anything but a missing path, an empty folder or
-// a folder with run.json is an error.
-func checkOut(out string) (outState, error) {
+// checkOut classifies out, with the run.json of an outRun (the zero
+// Manifest otherwise); anything but a missing path, an empty folder or a
+// folder with a run.json tmonbench wrote is an error. A run.json that
+// cannot be read is ErrManifestUnreadable, never a folder without one:
+// its mode is unknown.
+func checkOut(out string) (outState, Manifest, error) {
 	fi, err := os.Stat(out)
 	if errors.Is(err, fs.ErrNotExist) {
-		return outAbsent, nil
+		return outAbsent, Manifest{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		return 0, Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	if !fi.IsDir() {
-		return 0, fmt.Errorf("%w %s: it is a file, not a folder", ErrOutUnwritable, out)
+		return 0, Manifest{}, fmt.Errorf("%w %s: it is a file, not a folder", ErrOutUnwritable, out)
 	}
-	if fi, err := os.Stat(filepath.Join(out, ManifestName)); err == nil && fi.Mode().IsRegular() {
-		if err := checkRunDir(out); err != nil {
-			return 0, err
+	if _, err := os.Lstat(filepath.Join(out, ManifestName)); !errors.Is(err, fs.ErrNotExist) {
+		m, err := checkRunDir(out)
+		if err != nil {
+			return 0, Manifest{}, err
 		}
-		return outRun, nil
+		return outRun, m, nil
 	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
-		return 0, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		return 0, Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return e.Name() != LockName && (!e.IsDir() || !ours(e.Name())) }) {
-		return outEmpty, nil // empty, or only the staging folder of a first run
+		return outEmpty, Manifest{}, nil // empty, or only the staging folder of a first run
 	}
-	return 0, fmt.Errorf("%w: %s holds files but no %s; choose another --out or empty it", ErrNotRunDir, out, ManifestName)
+	return 0, Manifest{}, fmt.Errorf("%w: %s holds files but no %s; choose another --out or empty it", ErrNotRunDir, out, ManifestName)
 }
 
-// checkRunDir refuses a folder with a run.json that tmonbench did not
-// write, or that holds anything besides run.json and table folders of
-// Parquet parts: replacing it must never delete a user's files.
-func checkRunDir(out string) error {
-	m, err := ReadManifest(out)
-	if err != nil || m.Tool != Application {
-		return fmt.Errorf("%w: %s has a %s that tmonbench did not write; choose another --out", ErrNotRunDir, out, ManifestName)
+// checkRunDir reads out's run.json and refuses a folder whose run.json
+// cannot be read (ErrManifestUnreadable), that tmonbench did not write, or
+// that holds anything besides run.json and table folders of Parquet
+// parts (ErrNotRunDir): replacing it must never delete a user's files.
+func checkRunDir(out string) (Manifest, error) {
+	m, err := readRunManifest(out)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if m.Tool != Application {
+		return Manifest{}, fmt.Errorf("%w: %s has a %s that tmonbench did not write; choose another --out", ErrNotRunDir, out, ManifestName)
 	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
-		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+		return Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
 	var foreign []string
 	for _, e := range ents {
@@ -407,16 +436,39 @@ func checkRunDir(out string) error {
 			continue
 		}
 		if err := foreignParts(out, name, &foreign); err != nil {
-			return fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+			return Manifest{}, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 		}
 	}
 	if len(foreign) > 0 {
 		if len(foreign) > 5 {
 			foreign = append(foreign[:5], "...")
 		}
-		return fmt.Errorf("%w: %s holds files tmonbench did not write (%s); choose another --out", ErrNotRunDir, out, strings.Join(foreign, ", "))
+		return Manifest{}, fmt.Errorf("%w: %s holds files tmonbench did not write (%s); choose another --out", ErrNotRunDir, out, strings.Join(foreign, ", "))
 	}
-	return nil
+	return m, nil
+}
+
+// readRunManifest reads the run.json of an output folder being checked:
+// ErrManifestUnreadable (with the cause) when it is not a regular file
+// (a folder, a dangling link, a FIFO that would block the read) or cannot
+// be read or parsed.
+func readRunManifest(out string) (Manifest, error) {
+	path := filepath.Join(out, ManifestName)
+	unreadable := func(cause error) error {
+		return fmt.Errorf("%w: %s: %w; it may be the output of a tmonbench collector or live run, which is never replaced: choose another --out, or repair or remove the folder first", ErrManifestUnreadable, path, cause)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Manifest{}, unreadable(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Manifest{}, unreadable(fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		return Manifest{}, unreadable(err)
+	}
+	return m, nil
 }
 
 // foreignParts adds to foreign what the table folder rel (relative to out)
@@ -645,7 +697,9 @@ func (r *Run) Finish() error {
 	if err := syncDir(r.staging); err != nil {
 		return fmt.Errorf("store: fsync %s: %w", r.staging, err)
 	}
-	if _, err := checkOut(r.out); err != nil {
+	if _, prev, err := checkOut(r.out); err != nil {
+		return err
+	} else if err := refuseIrreplaceable(r.out, prev, r.manifest.Mode); err != nil {
 		return err
 	}
 	old, err := os.MkdirTemp(r.out, fmt.Sprintf("%s%d-*", oldPrefix, os.Getpid()))
