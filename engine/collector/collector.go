@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/netip"
 	"slices"
 	"strconv"
 
@@ -42,6 +41,7 @@ type probeState struct {
 	metrics map[uint32]string
 	mrefs   map[uint32]string // metricRef cache
 	mlabels []metricLabel     // metricNameUnit cache, by metric id
+	mgen    uint64            // metric definitions received (countersOrder's cache)
 	hists   map[uint32]pdu.HistDef
 	// finalID is the id of the probe's final report (0 before it came);
 	// finished is set once every PDU up to it has arrived.
@@ -77,6 +77,7 @@ type Collector struct {
 	periodic  bool // every Drain reports the one-way counters that grew (SetPeriodicReports)
 	rx        *pdu.Receiver
 	probes    map[uint16]*probeState
+	lastProbe *probeState // probe's last answer (nil when probes is replaced)
 	flows     flowTable
 	// classNames interns the flows' class names; arena the rows' strings
 	// (addresses included) and nullable values.
@@ -102,9 +103,11 @@ type Collector struct {
 	// not a map: a finished probe's every flow goes in at once (197 k
 	// flows of the 5M corpus, a tenth of the collector's decoding time in
 	// map inserts and growth, issue 14).
-	ended   []flowKey
-	retired retiredSet    // flows written out by a Drain: later updates are ignored
-	hists   []pendingHist // size histograms, expanded at Finish once their slices are known
+	ended        []flowKey
+	sortBuf      runScratch    // sortRuns' scratch
+	counterOrder countersOrder // whether take need sort flow_counters
+	retired      retiredSet    // flows written out by a Drain: later updates are ignored
+	hists        []pendingHist // size histograms, expanded at Finish once their slices are known
 	// finishedRuns counts the probe runs found finished (checkFinished).
 	finishedRuns uint64
 	// listed names the config's probes by wire id (config.ProbeID), for
@@ -298,11 +301,15 @@ func (c *Collector) checkFinished(pid uint16) {
 }
 
 func (c *Collector) probe(id uint16) *probeState {
+	if p := c.lastProbe; p != nil && p.id == id {
+		return p // the probe of the previous call: of every PDU and flows row
+	}
 	p := c.probes[id]
 	if p == nil {
 		p = &probeState{id: id, ref: refPrefix + "p" + strconv.Itoa(int(id)), name: "probe-" + strconv.Itoa(int(id)), metrics: map[uint32]string{}, hists: map[uint32]pdu.HistDef{}}
 		c.probes[id] = p
 	}
+	c.lastProbe = p
 	return p
 }
 
@@ -504,68 +511,6 @@ func (c *Collector) Rows() int {
 	return c.batch.Rows() - len(c.batch.Flows) + len(c.hists)
 }
 
-// FlowName returns the readable name of a flow (design 7), e.g.
-// "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
-// fields the class does not split by are written "*".
-func FlowName(r *pdu.FlowDef) string { return string(AppendFlowName(nil, r)) }
-
-// AppendFlowName appends FlowName(r) to b: the rows of a drain build
-// their names in one buffer, one allocation per name (the string) where
-// the concatenations made six (issue 14).
-func AppendFlowName(b []byte, r *pdu.FlowDef) []byte {
-	end := func(a netip.Addr, port uint16, hasAddr, hasPort, folded bool) {
-		switch {
-		case !hasAddr:
-			b = append(b, '*')
-		case a.Is6() && hasPort:
-			b = append(b, '[')
-			b = a.AppendTo(b)
-			b = append(b, ']')
-		default:
-			b = a.AppendTo(b)
-		}
-		if hasPort {
-			b = append(b, ':')
-			if folded {
-				b = append(b, "high"...)
-			} else {
-				b = strconv.AppendUint(b, uint64(port), 10)
-			}
-		}
-	}
-	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
-	end(r.SrcAddr, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
-	b = append(b, '>')
-	end(r.DstAddr, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
-	if r.Fields&pdu.FieldProtocol != 0 {
-		b = append(b, '/')
-		b = append(b, observe.ProtocolName(r.Protocol)...)
-	}
-	if r.Fields&pdu.FieldDSCP != 0 {
-		b = append(b, " dscp "...)
-		b = strconv.AppendUint(b, uint64(r.DSCP), 10)
-	}
-	if r.Fields&pdu.FieldVLAN != 0 {
-		b = append(b, " vlan "...)
-		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
-	}
-	return b
-}
-
-func (c *Collector) addCounters(pid uint16, p *probeState, r *pdu.Counters) {
-	if !c.flows.Has(flowKey{pid, r.FlowID}) {
-		c.stats.UnknownFlow++
-	}
-	c.batch.FlowCounters = room(c.batch.FlowCounters, len(r.Metrics))
-	for _, m := range r.Metrics {
-		name, unit := p.metricNameUnit(m.ID)
-		c.batch.FlowCounters = append(c.batch.FlowCounters, observe.FlowCounter{
-			Probe: p.label(), FlowID: r.FlowID, IntervalStart: r.IntervalStartNs, IntervalS: float64(r.IntervalNs) / 1e9,
-			Metric: name, Unit: unit, N: m.Stat.N, Sum: m.Stat.Sum, SumSq: m.Stat.SumSq, Min: m.Stat.Min, Max: m.Stat.Max,
-		})
-	}
-}
-
 // addHistogram turns IP size slice counts into size_histograms rows, one
 // per non-empty slice.
 func (c *Collector) addHistogram(p *probeState, r *pdu.Histogram) {
@@ -710,47 +655,50 @@ func (c *Collector) take(final bool) *observe.Batch {
 	}
 	c.resolve(b)
 	slices.SortFunc(b.Flows, func(x, y observe.Flow) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
 	})
-	sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
-	}, func(x, y *observe.FlowCounter) int { return cmp.Compare(x.Metric, y.Metric) }, func(x, y observe.FlowCounter) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.Metric, y.Metric))
-	})
+	if !c.counterOrder.sorted(len(b.FlowCounters)) {
+		sortRuns(b.FlowCounters, func(x, y *observe.FlowCounter) int {
+			return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		}, func(x, y *observe.FlowCounter) int { return cmpStr(x.Metric, y.Metric) }, &c.sortBuf)
+	}
 	slices.SortStableFunc(b.SizeHistograms, func(x, y observe.SizeHistogram) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoBytes, y.SliceLoBytes))
 	})
-	slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
-	})
+	if !sortKeyed(b.TCPConnections, func(r *observe.TCPConnection) (string, string) { return r.Probe, r.Class },
+		func(r *observe.TCPConnection) uint64 { return r.ConnID }, &c.sortBuf) {
+		slices.SortStableFunc(b.TCPConnections, func(x, y observe.TCPConnection) int {
+			return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Class, y.Class), cmp.Compare(x.ConnID, y.ConnID))
+		})
+	}
 	slices.SortStableFunc(b.FTPSessions, func(x, y observe.FTPSession) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID))
 	})
 	slices.SortStableFunc(b.FTPTransfers, func(x, y observe.FTPTransfer) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID), cmp.Compare(x.StartTime, y.StartTime))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.SessionID, y.SessionID), cmp.Compare(x.StartTime, y.StartTime))
 	})
 	slices.SortStableFunc(b.RTTSamples, func(x, y observe.RTTSample) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.RequestTime, y.RequestTime), cmpStr(x.Kind, y.Kind), cmp.Compare(x.FlowID, y.FlowID))
 	})
 	slices.SortStableFunc(b.RTTHistograms, func(x, y observe.RTTHistogram) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.Kind, y.Kind), cmp.Compare(x.IntervalStart, y.IntervalStart), cmp.Compare(x.SliceLoMs, y.SliceLoMs))
 	})
 	slices.SortStableFunc(b.OnewayDelays, func(x, y observe.OnewayDelay) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
 	})
 	slices.SortStableFunc(b.OnewayLatency, func(x, y observe.OnewayLatency) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 	})
 	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int {
-		return cmp.Or(cmp.Compare(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmp.Compare(x.FromHop, y.FromHop), cmp.Compare(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
+		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 	})
 	slices.SortStableFunc(b.PDUStats, func(x, y observe.PDUStat) int {
-		return cmp.Or(cmp.Compare(x.Probe, y.Probe), cmp.Compare(x.Collector, y.Collector))
+		return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Collector, y.Collector))
 	})
 	slices.SortStableFunc(b.Events, func(x, y observe.Event) int {
-		return cmp.Or(cmp.Compare(x.Time, y.Time), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
+		return cmp.Or(cmp.Compare(x.Time, y.Time), cmpStr(x.Source, y.Source), cmpStr(x.Kind, y.Kind), cmpStr(x.Message, y.Message), cmp.Compare(x.Count, y.Count))
 	})
 	out := *b
-	c.batch = held
+	c.batch, c.counterOrder.ok = held, false
 	return &out
 }

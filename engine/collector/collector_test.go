@@ -10,6 +10,8 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
+// TestFlowName: the readable names of design 7 (ports folded to
+// "high", IPv6 in brackets before a port, fields not split by as "*").
 func TestFlowName(t *testing.T) {
 	all := pdu.FieldIPVersion | pdu.FieldProtocol | pdu.FieldSrcAddr | pdu.FieldDstAddr | pdu.FieldSrcPort | pdu.FieldDstPort
 	for _, c := range []struct {
@@ -28,6 +30,12 @@ func TestFlowName(t *testing.T) {
 	} {
 		if got := FlowName(&c.def); got != c.want {
 			t.Errorf("FlowName = %q, want %q", got, c.want)
+		}
+		// The flows rows' names take the address texts of their columns
+		// (the arena's) rather than formatting them again.
+		var a pdu.Arena
+		if got := string(appendFlowName(nil, &c.def, a.Addr(c.def.SrcAddr), a.Addr(c.def.DstAddr))); got != c.want {
+			t.Errorf("appendFlowName with the address texts = %q, want %q", got, c.want)
 		}
 	}
 }

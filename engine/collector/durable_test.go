@@ -685,3 +685,39 @@ func TestRestartLogged(t *testing.T) {
 		t.Errorf("log:\n%s\nwant 2 restart lines, the second of epoch 300", log.String())
 	}
 }
+
+// TestRestoreForgetsLastProbe: a collector that restores a state decodes
+// the next PDUs with the restored probes, not with the probe it looked up
+// last before (Collector.probe keeps its last answer).
+func TestRestoreForgetsLastProbe(t *testing.T) {
+	hello := func(name string) []byte {
+		return testFrame(pdu.TypeHello, 1, func(e *pdu.Enc) { (&pdu.Hello{Probe: name, Interfaces: []string{"eth0"}}).Append(e) })
+	}
+	saved, _ := New(nil, nil)
+	saved.Handle(hello("site-b"))
+	state, err := saved.SaveState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := New(nil, nil)
+	c.Handle(hello("site-a"))
+	if err := c.RestoreState(state); err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(testFrame(pdu.TypeEvents, 2, func(e *pdu.Enc) {
+		(&pdu.Event{TimeNs: 2e9, Kind: "capture_truncated", Message: "x"}).Append(e)
+	}))
+	b := c.Finish()
+	n := 0
+	for _, ev := range b.Events {
+		if ev.Kind == "capture_truncated" {
+			n++
+			if ev.Source != "probe:site-b" {
+				t.Errorf("event of the restored probe from %q, want probe:site-b", ev.Source)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d capture_truncated events, want 1: %+v", n, b.Events)
+	}
+}

@@ -3,6 +3,7 @@ package collector
 import (
 	"cmp"
 	"maps"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -107,12 +108,72 @@ func (c *Collector) flowRow(k flowKey, f *cflow) observe.Flow {
 		return observe.Flow{FlowID: k.id, Probe: p.label(), LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes}
 	}
 	d := f.def(c, k.id)
-	c.nameBuf = AppendFlowName(c.nameBuf[:0], &d)
+	src, dst := c.arena.Addr(d.SrcAddr), c.arena.Addr(d.DstAddr)
+	c.nameBuf = appendFlowName(c.nameBuf[:0], &d, src, dst)
 	return observe.Flow{
 		FlowID: k.id, Probe: p.label(), Interface: p.ifaceLabel(f.iface), Class: d.Class, Name: string(c.nameBuf),
-		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: c.arena.Addr(d.SrcAddr), DstAddr: c.arena.Addr(d.DstAddr),
+		IPVersion: d.IPVersion, Protocol: d.Protocol, SrcAddr: src, DstAddr: dst,
 		SrcPort: d.SrcPort, DstPort: d.DstPort, FirstSeen: f.firstNs, LastSeen: f.lastNs, Packets: f.packets, Bytes: f.bytes,
 	}
+}
+
+// FlowName returns the readable name of a flow (design 7), e.g.
+// "10.0.0.1:high>10.0.0.2:161/udp" or "[2001:db8::1]:53>[2001:db8::2]:33000/udp";
+// fields the class does not split by are written "*".
+func FlowName(r *pdu.FlowDef) string { return string(AppendFlowName(nil, r)) }
+
+// AppendFlowName appends FlowName(r) to b: the rows of a drain build
+// their names in one buffer, one allocation per name (the string) where
+// the concatenations made six (issue 14).
+func AppendFlowName(b []byte, r *pdu.FlowDef) []byte { return appendFlowName(b, r, "", "") }
+
+// appendFlowName is AppendFlowName given the texts of r's addresses
+// (netip.Addr.String, as the flows row has them; "": formatted here).
+func appendFlowName(b []byte, r *pdu.FlowDef, srcText, dstText string) []byte {
+	addr := func(a netip.Addr, text string) {
+		if text != "" {
+			b = append(b, text...)
+		} else {
+			b = a.AppendTo(b)
+		}
+	}
+	end := func(a netip.Addr, text string, port uint16, hasAddr, hasPort, folded bool) {
+		switch {
+		case !hasAddr:
+			b = append(b, '*')
+		case a.Is6() && hasPort:
+			b = append(b, '[')
+			addr(a, text)
+			b = append(b, ']')
+		default:
+			addr(a, text)
+		}
+		if hasPort {
+			b = append(b, ':')
+			if folded {
+				b = append(b, "high"...)
+			} else {
+				b = strconv.AppendUint(b, uint64(port), 10)
+			}
+		}
+	}
+	ports := r.Protocol == 6 || r.Protocol == 17 || r.Protocol == 132 || r.Fields&pdu.FieldProtocol == 0
+	end(r.SrcAddr, srcText, r.SrcPort, r.Fields&pdu.FieldSrcAddr != 0 && r.SrcAddr.IsValid(), ports && r.Fields&pdu.FieldSrcPort != 0, r.FoldedPorts&1 != 0)
+	b = append(b, '>')
+	end(r.DstAddr, dstText, r.DstPort, r.Fields&pdu.FieldDstAddr != 0 && r.DstAddr.IsValid(), ports && r.Fields&pdu.FieldDstPort != 0, r.FoldedPorts&2 != 0)
+	if r.Fields&pdu.FieldProtocol != 0 {
+		b = append(b, '/')
+		b = append(b, observe.ProtocolName(r.Protocol)...)
+	}
+	if r.Fields&pdu.FieldDSCP != 0 {
+		b = append(b, " dscp "...)
+		b = strconv.AppendUint(b, uint64(r.DSCP), 10)
+	}
+	if r.Fields&pdu.FieldVLAN != 0 {
+		b = append(b, " vlan "...)
+		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
+	}
+	return b
 }
 
 // ifaceName is interface i of probe p as rows name it: its name in the
@@ -148,7 +209,10 @@ func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) erro
 	// Probes by name, as ranks: the sort compares integers, not strings
 	// looked up per comparison.
 	names := map[uint16]string{}
-	for _, k := range keys {
+	for i, k := range keys {
+		if i > 0 && k.probe == keys[i-1].probe {
+			continue // keys come by probe: a lookup per probe, not per flow
+		}
 		if _, ok := names[k.probe]; !ok {
 			names[k.probe] = c.name(c.probe(k.probe).label())
 		}
@@ -158,8 +222,12 @@ func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) erro
 	for i, p := range byName {
 		rank[p] = uint16(i)
 	}
-	for i := range keys { // sort (rank, id), then put the probes back
-		keys[i].probe = rank[keys[i].probe]
+	from, to := uint16(0), uint16(0) // the last probe ranked: keys come by probe
+	for i := range keys {            // sort (rank, id), then put the probes back
+		if i == 0 || keys[i].probe != from {
+			from, to = keys[i].probe, rank[keys[i].probe]
+		}
+		keys[i].probe = to
 	}
 	slices.SortFunc(keys, func(x, y flowKey) int { return cmp.Or(cmp.Compare(x.probe, y.probe), cmp.Compare(x.id, y.id)) })
 	for i := range keys {

@@ -260,7 +260,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		}
 	}
 	c.rx.SetState(s.Receiver)
-	c.probes = map[uint16]*probeState{}
+	c.probes, c.lastProbe = map[uint16]*probeState{}, nil
 	for _, p := range s.Probes {
 		ps := &probeState{hello: p.Hello, id: p.ID, ref: p.Ref, name: p.Name, ifaces: p.Ifaces, metrics: p.Metrics, hists: p.Hists,
 			finalID: p.FinalID, finalEpoch: p.FinalEpoch, finished: p.Finished, runConfig: p.RunConfig, runConfigEpoch: p.RunConfigEpoch,
@@ -283,6 +283,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		c.flows.Set(sf.Key.key(), f)
 	}
 	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs, c.wallNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs, s.WallNs
+	c.counterOrder.ok = false // rows this collector did not decode
 	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
 		if f := c.flows.Ptr(k.key()); f != nil {

@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -95,3 +96,33 @@ func TestArenaZeroAllocs(t *testing.T) {
 }
 
 func unsafeData(s string) *byte { return unsafe.StringData(s) }
+
+// TestArenaAddrRecent: the recent cache in front of the interned
+// addresses gives every address its own text, whether it is new, in the
+// cache, pushed out of it or past a restart of the intern map: IPv4 and
+// the same address mapped into IPv6 (one slot: the same 16 bytes), zones,
+// and more addresses than slots and than ArenaAddrsMax.
+func TestArenaAddrRecent(t *testing.T) {
+	var a Arena
+	rng := rand.New(rand.NewPCG(14, 10))
+	var addrs []netip.Addr
+	for range 3 * arenaRecent {
+		b := [4]byte{10, byte(rng.IntN(4)), byte(rng.Uint32()), byte(rng.Uint32())}
+		v4 := netip.AddrFrom4(b)
+		addrs = append(addrs, v4, netip.AddrFrom16(v4.As16()), netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(rng.Uint32())}).WithZone("eth"+strconv.Itoa(rng.IntN(3))))
+	}
+	for round := range 3 {
+		for range len(addrs) {
+			x := addrs[rng.IntN(len(addrs))]
+			if got := a.Addr(x); got != x.String() {
+				t.Fatalf("round %d: Addr(%v) = %q", round, x, got)
+			}
+		}
+		for i := range ArenaAddrsMax + 10 { // the intern map starts over
+			x := netip.AddrFrom4([4]byte{172, 16, byte(i >> 8), byte(i)})
+			if got := a.Addr(x); got != x.String() {
+				t.Fatalf("Addr(%v) = %q", x, got)
+			}
+		}
+	}
+}
