@@ -541,9 +541,12 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 
 // keyTo writes the key of d's flow in class ci (c) to *k, in place:
 // account passes it on by pointer, no 64-byte key copied per packet
-// (issue 14).
+// (issue 14). *k must be the zero Key (both callers' fresh variable): the
+// fields the class does not split by are left as they are, not cleared
+// again (clearing *k, which may hold pointers, took a write-barrier check
+// and four stores a packet).
 func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
-	*k = flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
+	k.Class, k.Iface = uint16(ci), d.Meta.Iface
 	f := c.fields
 	if f&pdu.FieldIPVersion != 0 {
 		k.IPVersion = d.IPVersion
