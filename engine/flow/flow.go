@@ -262,18 +262,20 @@ func (f *Flow) Class() int { return int(f.key.class()) }
 // TTL (hop limit) and DSCP: the metrics packets, ip_bytes, ttl and dscp.
 func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
 	f.hold(&f.n, carryN)
+	t, d := uint32(ttl), uint32(dscp)
 	if f.n == 0 {
 		f.ipMin, f.ipMax, f.ttlMin, f.ttlMax, f.dscpMin, f.dscpMax = ipLen, ipLen, ttl, ttl, dscp, dscp
 	} else {
+		// TTL and DSCP compared as 32-bit values: as bytes the compiler
+		// branched and reloaded them from the stack (issue 14)
 		f.ipMin, f.ipMax = min(f.ipMin, ipLen), max(f.ipMax, ipLen)
-		f.ttlMin, f.ttlMax = min(f.ttlMin, ttl), max(f.ttlMax, ttl)
-		f.dscpMin, f.dscpMax = min(f.dscpMin, dscp), max(f.dscpMax, dscp)
+		f.ttlMin, f.ttlMax = uint8(min(uint32(f.ttlMin), t)), uint8(max(uint32(f.ttlMax), t))
+		f.dscpMin, f.dscpMax = uint8(min(uint32(f.dscpMin), d)), uint8(max(uint32(f.dscpMax), d))
 	}
 	f.n++
 	l := uint64(ipLen)
 	f.ipSum += l
 	f.ipSumSq += l * l
-	t, d := uint32(ttl), uint32(dscp)
 	if f.n >= 1<<16 { // 2^16 * 255^2 would overflow 32 bits: widen
 		f.addWide(t, d)
 		return
@@ -299,9 +301,19 @@ const (
 // carry i when the next increment would wrap it.
 func (f *Flow) hold(c *uint32, i int) {
 	if *c == math.MaxUint32 {
-		*c -= carryStep
-		*f.carry(i) += carryStep
+		f.handOn(c, i)
 	}
+}
+
+// handOn hands carryStep of *c to carry i. Kept out of line: inlined,
+// its allocations made AddPacket and AddL4Payload spill their arguments
+// and set up a frame on every packet (issue 14: ~20 instructions a
+// packet of the 5M corpus).
+//
+//go:noinline
+func (f *Flow) handOn(c *uint32, i int) {
+	*c -= carryStep
+	*f.carry(i) += carryStep
 }
 
 // carry returns the 64-bit carry of count i.

@@ -410,7 +410,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if p.sh != nil {
 		p.sh.rec.ord = p.ord
 	}
-	if !p.stamp(&m) {
+	if p.clk.stampCommon(&m) {
+		p.watchDue()
+	} else if !p.stamp(&m) {
 		p.stats.Packets++
 		p.stats.Bytes += uint64(len(data))
 		return
@@ -427,7 +429,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if p.resyncWanted {
 		p.resync()
 	}
-	p.reportDrops()
+	if p.dropsWaiting { // here, not in reportDrops: a call per packet for nothing was 10 instructions (issue 14)
+		p.reportDrops()
+	}
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(data))
 	if p.sh != nil && p.sh.skips(data, m.LinkType) {
@@ -538,9 +542,12 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 
 // keyTo writes the key of d's flow in class ci (c) to *k, in place:
 // account passes it on by pointer, no 64-byte key copied per packet
-// (issue 14).
+// (issue 14). *k must be the zero Key (both callers' fresh variable): the
+// fields the class does not split by are left as they are, not cleared
+// again (clearing *k, which may hold pointers, took a write-barrier check
+// and four stores a packet).
 func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
-	*k = flow.Key{Class: uint16(ci), Iface: d.Meta.Iface}
+	k.Class, k.Iface = uint16(ci), d.Meta.Iface
 	f := c.fields
 	if f&pdu.FieldIPVersion != 0 {
 		k.IPVersion = d.IPVersion

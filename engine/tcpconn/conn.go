@@ -543,15 +543,7 @@ func (s *side) options(ar *pdu.Arena) (wscale *int16, mss *uint16) {
 // one side closed while the other never sent anything.
 func (c *conn) finished() bool {
 	a, b := &c.s[0], &c.s[1]
-	switch {
-	case a.rst || b.rst:
-		return true
-	case a.fin && b.fin:
-		return true
-	case a.fin && b.packets == 0, b.fin && a.packets == 0:
-		return true
-	}
-	return false
+	return a.rst || b.rst || a.fin && (b.fin || b.packets == 0) || b.fin && a.packets == 0
 }
 
 // halfOpen reports whether one side never sent anything.

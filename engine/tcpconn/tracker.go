@@ -179,7 +179,9 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 	*hint = Hint(i + 1)
 	c := t.conn(i)
 	kind := c.packet(d)
-	t.relink(c, i)
+	if l := c.listOf(); c.list != l || t.tail[l] != i {
+		t.relink(c, i, l) // not at the tail of its list: the packet before was another connection's
+	}
 	return kind
 }
 
@@ -259,10 +261,10 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 
 // listOf returns the expiry list a connection belongs to now.
 func (c *conn) listOf() uint8 {
-	switch {
-	case c.finished():
+	if c.finished() {
 		return listClosing
-	case c.halfOpen():
+	}
+	if c.halfOpen() {
 		return listHandshake
 	}
 	return listActive
@@ -340,12 +342,11 @@ func (t *Tracker) unlink(i int32) {
 	c.prev, c.next, c.list = -1, -1, nLists
 }
 
-// relink moves connection i to the tail of the list of its current state.
-func (t *Tracker) relink(c *conn, i int32) {
-	l := c.listOf()
-	if c.list == l && t.tail[l] == i {
-		return // already there: the packet before was the connection's too
-	}
+// relink moves connection i (c) to the tail of list l, the list of its
+// current state. Tracker.packet checks inline that it is not there
+// already (issue 14: the call and listOf's were ~20 instructions a
+// segment).
+func (t *Tracker) relink(c *conn, i int32, l uint8) {
 	t.unlink(i)
 	c.list, c.prev, c.next = l, t.tail[l], -1
 	if c.prev >= 0 {
