@@ -116,7 +116,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}
-	s.record(recSwitch, cfg.EffectiveYAML())
+	s.record(recSwitch, cfg.RedactedYAML()) // keys redacted: replaySwitch needs none (SetKeys)
 	s.coll.SetProbes(probes)
 	for i, e := range []struct{ sev, kind, msg string }{
 		{observe.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (one-way reconcilers flushed and restarted: a short glitch)", from, cfg.Hash())},
