@@ -239,7 +239,7 @@ func TestCollectorRestart(t *testing.T) {
 	// The restarted collector says which PDUs of its summary came from
 	// before it (restored from the state folder), and a probe it knows from
 	// there is "restored", not "connected" (both read as new traffic).
-	if s := said.String(); !strings.Contains(s, "of them from before this process: restored from the state folder)") || strings.Contains(s, "probe connected") {
+	if s := said.String(); !strings.Contains(s, "PDUs before this process started: restored from its state folder)") || strings.Contains(s, "probe connected") {
 		t.Errorf("restarted collector said:\n%s", s)
 	}
 	missing := csvQuery(t, out, "select count(distinct flow_id) n from flow_counters where flow_id not in (select flow_id from flows)")
