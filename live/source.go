@@ -127,6 +127,21 @@ type Stats struct {
 	OutOfOrder uint64
 }
 
+// Unread returns the packets the socket filter passed to the ring that
+// were neither delivered, dropped nor skipped as loopback copies:
+// KernelPackets - Delivered - Drops - LoopbackCopies, 0 when that would be
+// negative (the kernel counters are read a moment apart from the
+// Source's). Those the ring still held when the run stopped without
+// draining it (a second Ctrl-C: 17191 of 445068 in a trial), or the few
+// the kernel was filling in as a drained Stop came: in no table.
+func (s Stats) Unread() uint64 {
+	n := s.Delivered + s.Drops + s.LoopbackCopies
+	if s.KernelPackets <= n {
+		return 0
+	}
+	return s.KernelPackets - n
+}
+
 // Source is a live capture on one or more interfaces (one worker's share
 // when Workers > 1). It implements pkt.Source: Next returns packets with
 // kernel timestamps in nanoseconds, pkt.ErrIdle after IdleWait without a

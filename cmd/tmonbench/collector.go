@@ -93,7 +93,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
-		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: time.Now().UTC()})
+		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.RedactedYAML()), Started: time.Now().UTC()})
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		st := srv.Stats()
 		rx := st.Receiver
-		fmt.Fprintf(stdout, "tmonbench collector: %d frames, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s\n",
+		fmt.Fprintf(stdout, "tmonbench collector: %d frames received, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s\n",
 			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(l.Stats()), app.Out())
 		printNotable(stdout, app.Notable())
 		return err
@@ -198,15 +198,16 @@ func listenErr(addr string, err error, flag bool) error {
 	return fmt.Errorf("collector: listen %s: %w", addr, err)
 }
 
-// beforeRestart says how many of the summary's frames and PDUs came from
-// before this process, restored from the state folder (checkpoint and
-// journal): the summary counts the output's, and a journal replays PDUs,
-// not frames.
+// beforeRestart says how many of the summary's frames and PDUs (the
+// output's, every process that appended to it) came before this process
+// started, restored from the state folder: its checkpoint's counters and
+// the frames its journal replays (each counted once, with its PDUs:
+// pdu.Receiver.CountReplayed).
 func beforeRestart(restored pdu.ReceiverStats) string {
 	if restored.Frames == 0 && restored.Accepted == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%d frames and %d PDUs of them from before this process: restored from the state folder)", restored.Frames, restored.Accepted)
+	return fmt.Sprintf(" (of which %d frames and %d PDUs before this process started: restored from its state folder)", restored.Frames, restored.Accepted)
 }
 
 // recoveredLine says what a restarted collector took back from its state

@@ -109,7 +109,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		// run); a previous replay there is replaced (a live or collector output is refused), once the
 		// folder's lock is ours (another run writing there: ErrBusy, untouched).
 		app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
-			ConfigHash: cfg.Hash(), Config: string(cfg.EffectiveYAML()), Started: started.UTC()})
+			ConfigHash: cfg.Hash(), Config: string(cfg.RedactedYAML()), Started: started.UTC()})
 		if err != nil {
 			return err
 		}

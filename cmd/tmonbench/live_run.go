@@ -105,7 +105,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		sayConfigSwitch(l.stderr, "live", started)
 		cfg, l.ss.next = l.ss.next, nil
 		if l.setConfig != nil {
-			if err := l.setConfig(cfg.Hash(), string(cfg.EffectiveYAML()), time.Now().UTC()); err != nil {
+			if err := l.setConfig(cfg.Hash(), string(cfg.RedactedYAML()), time.Now().UTC()); err != nil {
 				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 			}
 		}

@@ -169,6 +169,39 @@ classes:
 	if got := csvQuery(t, outDist, "select status, count(*) n from oneway_delays group by 1 order by 1"); got != "status,n\ndelivered,4941\nlost,59\n" {
 		t.Errorf("statuses %q, want 4941 delivered and 59 lost (lab truth)", got)
 	}
+	for _, out := range []string{outDist, outLocal} {
+		noSecret(t, out, "secret-a", "secret-b")
+	}
+}
+
+// noSecret fails when any file under dir (run.json, tables, a collector's
+// journal) holds one of the secrets: run.json records the configuration
+// with its probe keys redacted (config.RedactedYAML).
+func noSecret(t *testing.T, dir string, secrets ...string) {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds the key %q", path, s)
+			}
+		}
+		return nil
+	})
+	if err != nil || files == 0 {
+		t.Fatalf("walk %s: %d files, %v", dir, files, err)
+	}
+	if m, err := os.ReadFile(filepath.Join(dir, "run.json")); err != nil || !bytes.Contains(m, []byte("redacted (sha256 prefix ")) {
+		t.Errorf("%s/run.json does not say its keys were redacted: %v", dir, err)
+	}
 }
 
 // TestCollectorRestart: the collector is stopped (SIGTERM) and restarted
@@ -206,7 +239,7 @@ func TestCollectorRestart(t *testing.T) {
 	// The restarted collector says which PDUs of its summary came from
 	// before it (restored from the state folder), and a probe it knows from
 	// there is "restored", not "connected" (both read as new traffic).
-	if s := said.String(); !strings.Contains(s, "of them from before this process: restored from the state folder)") || strings.Contains(s, "probe connected") {
+	if s := said.String(); !strings.Contains(s, "PDUs before this process started: restored from its state folder)") || strings.Contains(s, "probe connected") {
 		t.Errorf("restarted collector said:\n%s", s)
 	}
 	missing := csvQuery(t, out, "select count(distinct flow_id) n from flow_counters where flow_id not in (select flow_id from flows)")

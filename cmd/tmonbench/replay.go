@@ -87,7 +87,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		opening := clock().Sub(started)
 		run, err := store.BeginRun(a.out, store.Manifest{
 			Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
-			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.EffectiveYAML()), Started: started.UTC(),
+			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.RedactedYAML()), Started: started.UTC(),
 		})
 		if err != nil {
 			return err

@@ -271,6 +271,7 @@ func (s *Server) Recover() (Recovery, error) {
 			}
 			h.Version = version
 			rec.Frames++
+			s.coll.rx.CountReplayed() // Check counted it before the crash
 			s.coll.Apply(now, h, payload, n)
 		case recLiveness:
 			s.coll.Liveness(int64(getU64(body, 0)), int64(getU64(body, 1)))

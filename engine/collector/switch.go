@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -34,7 +35,11 @@ import (
 // was heard from. Everything else (probe runs, flows, their rows) goes
 // on. Errors: a one-way class of cfg the reconciler cannot run; the
 // collector is then unchanged.
-func (c *Collector) Switch(cfg *config.Config) error {
+func (c *Collector) Switch(cfg *config.Config) error { return c.switchTo(cfg, cfg.Hash()) }
+
+// switchTo is Switch with the configuration's hash given: the journal's
+// record has the keys redacted, so its hash is said apart (switchRecord).
+func (c *Collector) switchTo(cfg *config.Config, hash string) error {
 	old := c.ow.recs
 	c.ow.recs = map[string]*oneway.Reconciler{}
 	err := c.setupOneway(cfg)
@@ -57,7 +62,7 @@ func (c *Collector) Switch(cfg *config.Config) error {
 	// began at or after valid_from is already of cfg (it reached the
 	// collector first).
 	vf, timed := cfg.ValidFromNs()
-	ow.switchAt, ow.timed, ow.switchHash = cmp.Or(vf, c.lastNs), timed, cfg.Hash()
+	ow.switchAt, ow.timed, ow.switchHash = cmp.Or(vf, c.lastNs), timed, hash
 	clear(ow.follow)
 	for pid := range c.probes {
 		if run, ok := c.rx.CurrentEpoch(pid); ok && (!timed || run < vf) {
@@ -116,7 +121,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	if err := s.coll.Switch(cfg); err != nil {
 		return err
 	}
-	s.record(recSwitch, cfg.EffectiveYAML())
+	s.record(recSwitch, switchRecord(cfg))
 	s.coll.SetProbes(probes)
 	for i, e := range []struct{ sev, kind, msg string }{
 		{observe.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (one-way reconcilers flushed and restarted: a short glitch)", from, cfg.Hash())},
@@ -135,11 +140,30 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	return nil
 }
 
-// replaySwitch is the journal replay of a Switch record.
+// switchHashLine starts a Switch record: the configuration's hash, taken
+// before its keys are redacted (a YAML comment, which Parse skips).
+const switchHashLine = "# config_hash "
+
+// switchRecord is the body of a Switch record: the hash of cfg, then its
+// effective YAML with the probes' keys redacted (config.RedactedYAML: the
+// journal is a file of the output, and the keys are set apart, SetKeys),
+// whose own hash is not cfg's.
+func switchRecord(cfg *config.Config) []byte {
+	return append([]byte(switchHashLine+cfg.Hash()+"\n"), cfg.RedactedYAML()...)
+}
+
+// replaySwitch is the journal replay of a Switch record (switchRecord; a
+// record of a version before it, the YAML alone with its keys, is its own
+// hash).
 func (c *Collector) replaySwitch(body []byte) error {
 	cfg, err := config.Parse(body, "journal")
 	if err != nil {
 		return fmt.Errorf("%w: switch record: %v", journal.ErrCorrupt, err)
 	}
-	return c.Switch(cfg)
+	hash := cfg.Hash()
+	if rest, ok := bytes.CutPrefix(body, []byte(switchHashLine)); ok {
+		line, _, _ := bytes.Cut(rest, []byte("\n"))
+		hash = string(line)
+	}
+	return c.switchTo(cfg, hash)
 }

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"net/netip"
@@ -503,5 +504,28 @@ func TestRunConfigLateCopy(t *testing.T) {
 	c.runConfig(pdu.Header{ProbeID: 1, Epoch: 9}, "hash-a")
 	if c.preSwitch(1, 9) || !c.preSwitch(1, 8) {
 		t.Error("run 9 says hash-a: followed; run 8 held")
+	}
+}
+
+// TestSwitchRecordKeys: a Switch record of the journal (a file of the
+// output) held the new version's keys in clear; it holds them redacted
+// (config.RedactedYAML) and the real configuration's hash, which the
+// replay takes as the switch's (the runs of the new version are told by
+// it), not the hash of the redacted YAML.
+func TestSwitchRecordKeys(t *testing.T) {
+	cfg, err := config.Parse([]byte("probes:\n  - {name: A, key: \"secret-a\"}\n"), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := switchRecord(cfg)
+	if bytes.Contains(body, []byte("secret-a")) {
+		t.Errorf("switch record holds the key:\n%s", body)
+	}
+	c := labCollector(t, labV2(t))
+	if err := c.replaySwitch(body); err != nil {
+		t.Fatal(err)
+	}
+	if c.ow.switchHash != cfg.Hash() {
+		t.Errorf("replayed switch hash %s, want the real configuration's %s", c.ow.switchHash, cfg.Hash())
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"slices"
@@ -142,6 +143,26 @@ func (c *Config) EffectiveYAML() []byte {
 	}
 	enc.Close()
 	return h.Bytes()
+}
+
+// RedactedYAML is EffectiveYAML with every probe's key replaced by
+// "redacted (sha256 prefix XXXXXXXX)", the first 4 bytes of the key's
+// SHA-256 in hex: what a run records (run.json, a collector journal's
+// switch records), files others may read, so two runs' keys can still be
+// told apart without the secret being written. Hash stays over the real
+// configuration, keys included. Parse reads it back to the same
+// configuration but for the keys (a collector's journal needs none: keys
+// are set apart, Collector.SetKeys).
+func (c *Config) RedactedYAML() []byte {
+	cc := *c
+	cc.Probes = slices.Clone(c.Probes)
+	for i := range cc.Probes {
+		if k := cc.Probes[i].Key; k != "" {
+			h := sha256.Sum256([]byte(k))
+			cc.Probes[i].Key = fmt.Sprintf("redacted (sha256 prefix %x)", h[:4])
+		}
+	}
+	return cc.EffectiveYAML()
 }
 
 // flowLists writes lists of scalars on one line ([a, b, c]), as a person

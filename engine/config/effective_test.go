@@ -169,3 +169,28 @@ func TestSampleWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedYAML: what a run records has no probe key but each key's
+// SHA-256 prefix (printf %s secret-a | sha256sum: 8766b9cb…), parses back,
+// and the hash stays the real configuration's.
+func TestRedactedYAML(t *testing.T) {
+	c, err := Parse([]byte("probes:\n  - {name: A, key: \"secret-a\"}\n  - {name: B, key: \"secret-b\"}\n"), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Hash()
+	y := string(c.RedactedYAML())
+	if strings.Contains(y, "secret-") {
+		t.Errorf("redacted YAML holds a key:\n%s", y)
+	}
+	if c.Probes[0].Key != "secret-a" || c.Hash() != h {
+		t.Errorf("RedactedYAML changed the config: key %q", c.Probes[0].Key)
+	}
+	back, err := Parse([]byte(y), "run.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Probes[0].Key != "redacted (sha256 prefix 8766b9cb)" || back.Probes[1].Key != "redacted (sha256 prefix ff492ef7)" {
+		t.Errorf("key recorded as %q", back.Probes[0].Key)
+	}
+}

@@ -56,6 +56,13 @@ func (r *Receiver) State() ReceiverState {
 	return st
 }
 
+// CountReplayed counts in Frames a frame a collector replays from its
+// journal (Accept follows): Check counted it in the process that received
+// it, whose counters since its last checkpoint the journal does not keep,
+// so without it a restarted collector counted the replayed frames' PDUs
+// (Accept) but not the frames.
+func (r *Receiver) CountReplayed() { r.stats.Frames++ }
+
 // SetState replaces the receiver's state by st (from State); the
 // configuration is kept. Windows with a bitmap of the wrong size are
 // taken as full (every id of the window received).

@@ -1,6 +1,9 @@
 package pkt
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Capture time arithmetic. Capture times are int64 Unix nanoseconds
 // (Meta.TimeNs); a timeout or interval added to one must not wrap past
@@ -54,3 +57,11 @@ func (m *Meta) Clock() int64 {
 	}
 	return m.TimeNs
 }
+
+// TimeString formats a capture time in Unix nanoseconds as an RFC 3339
+// UTC date with its nanoseconds (time.RFC3339Nano), what an event shows
+// beside the raw number so a person can read an impossible time
+// (capture_time_invalid). Every int64 is a time between 1677-09-21 and
+// 2262-04-11, which RFC 3339 writes (4-digit years): the int64 range is
+// the saturation, nothing needs clamping.
+func TimeString(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }

@@ -46,3 +46,22 @@ func TestAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeString: RFC 3339 UTC dates of capture times, the int64 range's
+// ends included (date -u -d @9223372036: 2262-04-11T23:47:16Z; date -u
+// -d @5700475167.133969: 2150-08-22T17:19:27.133969Z, the trial's value;
+// time.Unix(0, math.MinInt64): 1677-09-21T00:12:43.145224192Z).
+func TestTimeString(t *testing.T) {
+	for ns, want := range map[int64]string{
+		0:                   "1970-01-01T00:00:00Z",
+		-1:                  "1969-12-31T23:59:59.999999999Z",
+		5700475167133969000: "2150-08-22T17:19:27.133969Z",
+		9223372036000000000: "2262-04-11T23:47:16Z",
+		math.MaxInt64:       "2262-04-11T23:47:16.854775807Z",
+		math.MinInt64:       "1677-09-21T00:12:43.145224192Z",
+	} {
+		if got := TimeString(ns); got != want {
+			t.Errorf("TimeString(%d) = %s, want %s", ns, got, want)
+		}
+	}
+}

@@ -80,11 +80,11 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 		p.stats.TimeInvalid++
 		if !c.started {
 			p.limitedEvent(evTimeInvalid, 0, pdu.SevError, fmt.Sprintf(
-				"frame %d: capture time %d ns is before 1970 or after 2116, and no packet before it gives a time: packet dropped", m.Frame, m.TimeNs))
+				"frame %d: capture time %d ns (%s) is before 1970 or after 2116, and no packet before it gives a time: packet dropped", m.Frame, m.TimeNs, pkt.TimeString(m.TimeNs)))
 			return false
 		}
 		p.limitedEvent(evTimeInvalid, c.lastRaw, pdu.SevError, fmt.Sprintf(
-			"frame %d: capture time %d ns is before 1970 or after 2116: packet taken at the previous packet's time", m.Frame, m.TimeNs))
+			"frame %d: capture time %d ns (%s) is before 1970 or after 2116: packet taken at the previous packet's time", m.Frame, m.TimeNs, pkt.TimeString(m.TimeNs)))
 		m.TimeNs, m.TimeBorrowed = c.lastRaw, true
 	}
 	raw := m.TimeNs

@@ -15,13 +15,24 @@ import (
 // until delivered (design 1.5).
 func (p *Probe) sendDefinitions(nowNs int64) {
 	h := pdu.Hello{Probe: p.id.Name, Interfaces: p.id.Interfaces}
-	unnamed := h.Fit(pdu.MaxRecordBytes)
+	fit := len(p.id.Interfaces) - h.Fit(pdu.MaxRecordBytes)
 	h.Append(p.out.Begin(pdu.TypeHello, nowNs))
 	p.out.End(pdu.TypeHello, nowNs)
-	if unnamed > 0 {
-		n := len(p.id.Interfaces)
+	// Only the names left out that the collector's ifN does not restore
+	// change what the tables say: interfaces the capture did not name
+	// are ifN already (pipeline.Assign), and were warned about for nothing.
+	renamed, first, last := 0, 0, 0
+	for i := fit; i < len(p.id.Interfaces); i++ {
+		if p.id.Interfaces[i] != fmt.Sprintf("if%d", i) {
+			if renamed == 0 {
+				first = i
+			}
+			renamed, last = renamed+1, i
+		}
+	}
+	if renamed > 0 {
 		p.EventCount(nowNs, pdu.SevWarning, "hello_interfaces_unnamed", fmt.Sprintf("the names of %d of the probe's %d interfaces do not fit its Hello record (%d bytes at most): the tables name interfaces %d to %d ifN, N their number, as a replay names an interface without a name",
-			unnamed, n, pdu.MaxRecordBytes, n-unnamed, n-1), uint64(unnamed))
+			renamed, len(p.id.Interfaces), pdu.MaxRecordBytes, first, last), uint64(renamed))
 	}
 	rc := pdu.RunConfig{ConfigHash: p.cfgHash}
 	rc.Append(p.out.Begin(pdu.TypeRunConfig, nowNs))

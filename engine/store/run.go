@@ -161,8 +161,11 @@ type Manifest struct {
 	// (null while it runs).
 	Tables map[string]TableStats `json:"tables"`
 
-	// Config is the effective configuration's text (config.EffectiveYAML:
-	// every default applied), so a run says what it ran. A collector that
+	// Config is the effective configuration's text (config.RedactedYAML:
+	// every default applied, each probe key replaced by "redacted (sha256
+	// prefix XXXXXXXX)", since run.json is a file others read), so a run
+	// says what it ran. ConfigHash is over the real configuration, keys
+	// included (config.Hash), as runs compare it. A collector that
 	// switches configuration (design 1.6) rewrites it, ConfigHash and
 	// ConfigSince with the version in force (Appender.SetConfig).
 	Config string `json:"config,omitempty"`
@@ -202,15 +205,17 @@ func refuseIrreplaceable(out string, old Manifest, by string) error {
 }
 
 // ReadManifest reads <out>/run.json. The error wraps fs.ErrNotExist when
-// out has none.
+// out has none; a run.json that is not one JSON object (null, [], garbage)
+// is an error, never a zero Manifest.
 func ReadManifest(out string) (Manifest, error) {
-	var m Manifest
-	b, err := os.ReadFile(filepath.Join(out, ManifestName))
+	path := filepath.Join(out, ManifestName)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return m, fmt.Errorf("store: read manifest: %w", err)
+		return Manifest{}, fmt.Errorf("store: %w", err) // *fs.PathError: "open <path>: <cause>"
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("store: parse %s: %w", filepath.Join(out, ManifestName), err)
+	m, err := decodeManifest(b)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("store: %s %w", path, err)
 	}
 	return m, nil
 }
@@ -444,29 +449,6 @@ func checkRunDir(out string) (Manifest, error) {
 			foreign = append(foreign[:5], "...")
 		}
 		return Manifest{}, fmt.Errorf("%w: %s holds files tmonbench did not write (%s); choose another --out", ErrNotRunDir, out, strings.Join(foreign, ", "))
-	}
-	return m, nil
-}
-
-// readRunManifest reads the run.json of an output folder being checked:
-// ErrManifestUnreadable (with the cause) when it is not a regular file
-// (a folder, a dangling link, a FIFO that would block the read) or cannot
-// be read or parsed.
-func readRunManifest(out string) (Manifest, error) {
-	path := filepath.Join(out, ManifestName)
-	unreadable := func(cause error) error {
-		return fmt.Errorf("%w: %s: %w; it may be the output of a tmonbench collector or live run, which is never replaced: choose another --out, or repair or remove the folder first", ErrManifestUnreadable, path, cause)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return Manifest{}, unreadable(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return Manifest{}, unreadable(fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
-	}
-	m, err := ReadManifest(out)
-	if err != nil {
-		return Manifest{}, unreadable(err)
 	}
 	return m, nil
 }

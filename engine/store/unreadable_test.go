@@ -18,27 +18,43 @@ import (
 // file, and the folder is left as it was. It was refused as "a run.json
 // that tmonbench did not write" or "holds files but no run.json"
 // (ErrNotRunDir), which sent the user looking for the wrong fault.
+//
+// Each refusal is one sentence naming the file and its fault (want: what
+// follows the path): a folder read "not a regular file (d---------)",
+// like permissions 000; a dangling link "stat: no such file or
+// directory" without the link; null was "a run.json that tmonbench did
+// not write" while [] "cannot be read"; and a read error repeated a
+// prefix ("store: read manifest: open <path>: ...").
 func TestUnreadableManifestRefused(t *testing.T) {
-	faults := map[string]func(path string) error{
-		"garbage":   func(p string) error { return os.WriteFile(p, []byte("\x00\x13\xff{"), 0o644) },
-		"truncated": func(p string) error { return os.WriteFile(p, []byte(`{"tool": "tmonbench", "mode": "coll`), 0o644) },
-		"folder": func(p string) error {
+	type fault struct {
+		make func(path string) error
+		want string
+	}
+	write := func(b string) func(string) error {
+		return func(p string) error { return os.WriteFile(p, []byte(b), 0o644) }
+	}
+	faults := map[string]fault{
+		"garbage":   {write("\x00\x13\xff{"), ` is not a JSON object: it starts with "\x00\x13\xff{"; `},
+		"truncated": {write(`{"tool": "tmonbench", "mode": "coll`), " is not valid JSON: unexpected end of JSON input; "},
+		"null":      {write("null\n"), ` is not a JSON object: it starts with "null"; `},
+		"array":     {write("[]"), ` is not a JSON object: it starts with "[]"; `},
+		"folder": {func(p string) error {
 			if err := os.Remove(p); err != nil {
 				return err
 			}
 			return os.Mkdir(p, 0o755)
-		},
-		"dangling link": func(p string) error {
+		}, " is a directory, not a file; "},
+		"dangling link": {func(p string) error {
 			if err := os.Remove(p); err != nil {
 				return err
 			}
 			return os.Symlink(filepath.Join(filepath.Dir(p), "gone"), p)
-		},
+		}, " is a dangling symbolic link (to GONE, which does not exist); "},
 	}
 	if os.Geteuid() != 0 { // root reads a file whatever its permissions
-		faults["no permission"] = func(p string) error { return os.Chmod(p, 0) }
+		faults["no permission"] = fault{func(p string) error { return os.Chmod(p, 0) }, " cannot be read: permission denied; "}
 	}
-	for name, fault := range faults {
+	for name, f := range faults {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "coll")
 			a, err := OpenAppend(out, Manifest{Mode: ModeCollector})
@@ -49,15 +65,17 @@ func TestUnreadableManifestRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			manifest := filepath.Join(out, ManifestName)
-			if err := fault(manifest); err != nil {
+			if err := f.make(manifest); err != nil {
 				t.Fatal(err)
 			}
+			want := "store: refusing to write into an output whose run.json cannot be read: " + manifest +
+				strings.ReplaceAll(f.want, "GONE", filepath.Join(out, "gone")) +
+				"it may be the output of a tmonbench collector or live run, which is never replaced: choose another --out, or repair or remove the folder first"
 			before := listTree(t, out)
 			check := func(by string, err error) {
 				t.Helper()
-				if !errors.Is(err, ErrManifestUnreadable) || errors.Is(err, ErrNotRunDir) || !strings.Contains(err.Error(), manifest) ||
-					!strings.Contains(err.Error(), "refusing to write into an output whose run.json cannot be read") || !strings.Contains(err.Error(), "choose another --out") {
-					t.Errorf("%s: err = %v, want ErrManifestUnreadable naming %s", by, err, manifest)
+				if !errors.Is(err, ErrManifestUnreadable) || errors.Is(err, ErrNotRunDir) || err.Error() != want {
+					t.Errorf("%s: err = %v\nwant %s", by, err, want)
 				}
 			}
 			_, err = BeginRun(out, testManifest())
