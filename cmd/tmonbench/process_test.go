@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
@@ -199,7 +200,7 @@ func noSecret(t *testing.T, dir string, secrets ...string) {
 	if err != nil || files == 0 {
 		t.Fatalf("walk %s: %d files, %v", dir, files, err)
 	}
-	if m, err := os.ReadFile(filepath.Join(dir, "run.json")); err != nil || !bytes.Contains(m, []byte("redacted (sha256 prefix ")) {
+	if m, err := os.ReadFile(filepath.Join(dir, "run.json")); err != nil || !bytes.Contains(m, []byte("key: "+config.RedactedKey)) {
 		t.Errorf("%s/run.json does not say its keys were redacted: %v", dir, err)
 	}
 }

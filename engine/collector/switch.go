@@ -140,14 +140,16 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	return nil
 }
 
-// switchHashLine starts a Switch record: the configuration's hash, taken
-// before its keys are redacted (a YAML comment, which Parse skips).
+// switchHashLine starts a Switch record: the configuration's hash (a YAML
+// comment, which Parse skips). Records of this version hash the text
+// that follows (config.Hash counts keys as redacted); earlier ones
+// hashed the keys' text, so the record carries the hash it was taken
+// with.
 const switchHashLine = "# config_hash "
 
 // switchRecord is the body of a Switch record: the hash of cfg, then its
 // effective YAML with the probes' keys redacted (config.RedactedYAML: the
-// journal is a file of the output, and the keys are set apart, SetKeys),
-// whose own hash is not cfg's.
+// journal is a file of the output, and the keys are set apart, SetKeys).
 func switchRecord(cfg *config.Config) []byte {
 	return append([]byte(switchHashLine+cfg.Hash()+"\n"), cfg.RedactedYAML()...)
 }

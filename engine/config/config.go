@@ -327,9 +327,16 @@ type Class struct {
 }
 
 // Hash returns a short hash of the effective configuration (hex of the
-// first 8 bytes of the SHA-256 of its YAML form): run.json's config_hash.
+// first 8 bytes of the SHA-256 of its YAML form): run.json's config_hash,
+// and what a probe's RunConfig PDU carries. Probe keys enter it only as
+// RedactedKey (a keyed probe hashes apart from an unkeyed one, but the
+// key's text does not count): the hash sits in run.json beside the
+// redacted text (RedactedYAML), so a hash over the keys would let anyone
+// who reads the file test guessed keys offline (a review: two keys
+// recovered from a three-word list). A key rotation alone keeps the hash.
 func (c *Config) Hash() string {
 	cc := *c
+	cc.Probes = redactKeys(c.Probes)
 	cc.TUI = TUI{} // display preferences change no measurement
 	if cc.ClockJumpS == DefaultClockJumpS {
 		cc.ClockJumpS = 0 // omitted: the hash of a version without it stays the one before clock_jump_s existed

@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"slices"
@@ -145,23 +144,33 @@ func (c *Config) EffectiveYAML() []byte {
 	return h.Bytes()
 }
 
-// RedactedYAML is EffectiveYAML with every probe's key replaced by
-// "redacted (sha256 prefix XXXXXXXX)", the first 4 bytes of the key's
-// SHA-256 in hex: what a run records (run.json, a collector journal's
-// switch records), files others may read, so two runs' keys can still be
-// told apart without the secret being written. Hash stays over the real
-// configuration, keys included. Parse reads it back to the same
-// configuration but for the keys (a collector's journal needs none: keys
-// are set apart, Collector.SetKeys).
-func (c *Config) RedactedYAML() []byte {
-	cc := *c
-	cc.Probes = slices.Clone(c.Probes)
-	for i := range cc.Probes {
-		if k := cc.Probes[i].Key; k != "" {
-			h := sha256.Sum256([]byte(k))
-			cc.Probes[i].Key = fmt.Sprintf("redacted (sha256 prefix %x)", h[:4])
+// RedactedKey is what a probe's key becomes in what a run records
+// (RedactedYAML) and in Hash.
+const RedactedKey = "redacted"
+
+// redactKeys returns a copy of probes with every key replaced by
+// RedactedKey (an empty key, no authentication, stays empty).
+func redactKeys(probes []Probe) []Probe {
+	out := slices.Clone(probes)
+	for i := range out {
+		if out[i].Key != "" {
+			out[i].Key = RedactedKey
 		}
 	}
+	return out
+}
+
+// RedactedYAML is EffectiveYAML with every probe's key replaced by
+// RedactedKey: what a run records (run.json, a collector journal's switch
+// records), files others may read. No digest of a key is written (an
+// unsalted digest of a short key can be reversed by trying guesses), and
+// Hash leaves the keys' text out too, so the recorded hash is the
+// recorded text's: the file gives nothing to test a guessed key against.
+// Parse reads it back to the same configuration but for the keys (a
+// collector's journal needs none: keys are set apart, Collector.SetKeys).
+func (c *Config) RedactedYAML() []byte {
+	cc := *c
+	cc.Probes = redactKeys(c.Probes)
 	return cc.EffectiveYAML()
 }
 

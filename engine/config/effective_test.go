@@ -170,27 +170,44 @@ func TestSampleWarnings(t *testing.T) {
 	}
 }
 
-// TestRedactedYAML: what a run records has no probe key but each key's
-// SHA-256 prefix (printf %s secret-a | sha256sum: 8766b9cb…), parses back,
-// and the hash stays the real configuration's.
+// TestRedactedYAML: what a run records holds no probe key nor any digest
+// of one, parses back, and its hash (run.json's config_hash beside it) is
+// the recorded text's, so the file gives nothing to test a guessed key
+// against (a review recovered "secret-a" and "secret-b" from a
+// three-word list when the hash covered the keys and each key had an
+// unsalted SHA-256 prefix); a keyed probe still hashes apart from an
+// unkeyed one.
 func TestRedactedYAML(t *testing.T) {
-	c, err := Parse([]byte("probes:\n  - {name: A, key: \"secret-a\"}\n  - {name: B, key: \"secret-b\"}\n"), "k.yaml")
-	if err != nil {
-		t.Fatal(err)
+	parse := func(y string) *Config {
+		t.Helper()
+		c, err := Parse([]byte(y), "k.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
+	c := parse("probes:\n  - {name: A, key: \"secret-a\"}\n  - {name: B, key: \"secret-b\"}\n")
 	h := c.Hash()
 	y := string(c.RedactedYAML())
-	if strings.Contains(y, "secret-") {
-		t.Errorf("redacted YAML holds a key:\n%s", y)
+	for _, secret := range []string{"secret-", "8766b9cb", "ff492ef7"} { // the keys, their SHA-256 prefixes (printf %s secret-a | sha256sum)
+		if strings.Contains(y, secret) {
+			t.Errorf("redacted YAML holds %q:\n%s", secret, y)
+		}
 	}
 	if c.Probes[0].Key != "secret-a" || c.Hash() != h {
 		t.Errorf("RedactedYAML changed the config: key %q", c.Probes[0].Key)
 	}
-	back, err := Parse([]byte(y), "run.json")
-	if err != nil {
-		t.Fatal(err)
+	back := parse(y)
+	if back.Probes[0].Key != RedactedKey || back.Probes[1].Key != RedactedKey {
+		t.Errorf("keys recorded as %q, %q", back.Probes[0].Key, back.Probes[1].Key)
 	}
-	if back.Probes[0].Key != "redacted (sha256 prefix 8766b9cb)" || back.Probes[1].Key != "redacted (sha256 prefix ff492ef7)" {
-		t.Errorf("key recorded as %q", back.Probes[0].Key)
+	if back.Hash() != h {
+		t.Errorf("the recorded text hashes to %s, the run's hash is %s: the hash depends on the keys", back.Hash(), h)
+	}
+	if other := parse("probes:\n  - {name: A, key: \"guess-1\"}\n  - {name: B, key: \"guess-2\"}\n"); other.Hash() != h {
+		t.Errorf("other keys hash to %s, not %s", other.Hash(), h)
+	}
+	if unkeyed := parse("probes:\n  - {name: A}\n  - {name: B}\n"); unkeyed.Hash() == h {
+		t.Errorf("unkeyed probes hash as keyed ones: %s", h)
 	}
 }

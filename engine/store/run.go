@@ -162,10 +162,11 @@ type Manifest struct {
 	Tables map[string]TableStats `json:"tables"`
 
 	// Config is the effective configuration's text (config.RedactedYAML:
-	// every default applied, each probe key replaced by "redacted (sha256
-	// prefix XXXXXXXX)", since run.json is a file others read), so a run
-	// says what it ran. ConfigHash is over the real configuration, keys
-	// included (config.Hash), as runs compare it. A collector that
+	// every default applied, each probe key replaced by "redacted", since
+	// run.json is a file others read), so a run says what it ran.
+	// ConfigHash (config.Hash) counts the keys as redacted too: it is the
+	// hash of Config's text, and gives nothing to test a guessed key
+	// against. A collector that
 	// switches configuration (design 1.6) rewrites it, ConfigHash and
 	// ConfigSince with the version in force (Appender.SetConfig).
 	Config string `json:"config,omitempty"`
