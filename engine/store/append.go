@@ -96,8 +96,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		if old.Mode != ModeCollector {
 			return nil, fmt.Errorf("%w: %s is the output of tmonbench %s; a collector appends only to its own output: choose another --out", ErrOtherMode, out, old.Mode)
 		}
-		m = old
-		m.Finished, m.Tables = time.Time{}, nil // running again: counted at Close
+		m = appendedManifest(old, m)
 	} else {
 		if m.Tool == "" {
 			m.Tool = Application
@@ -355,4 +354,23 @@ func removeContents(dir string) error {
 		}
 	}
 	return nil
+}
+
+// appendedManifest is the run.json of an output a collector appends to
+// again: old's, running again (Finished and Tables counted at Close),
+// with the configuration the new process runs (m's Config and
+// ConfigHash, when given; ConfigSince its start when the hash changed).
+// Keeping old's text left a configuration the process no longer ran in
+// run.json, and the probe keys in clear of an output written before they
+// were redacted (a review).
+func appendedManifest(old, m Manifest) Manifest {
+	out := old
+	out.Finished, out.Tables = time.Time{}, nil
+	if m.Config != "" {
+		out.Config = m.Config
+	}
+	if m.ConfigHash != "" && m.ConfigHash != old.ConfigHash {
+		out.ConfigHash, out.ConfigSince = m.ConfigHash, m.Started
+	}
+	return out
 }

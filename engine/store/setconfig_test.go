@@ -1,7 +1,9 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +104,52 @@ func TestAppenderTables(t *testing.T) {
 	}
 	if o := m.Tables["oneway_loss"]; o.Rows != 0 || o.Files != 1 {
 		t.Errorf("oneway_loss: %+v, want 0 rows in its schema-only file", o)
+	}
+}
+
+// TestAppendTakesNewConfig: a collector restarted on its output records
+// the configuration it now runs, not the first process's: a review found
+// an output written before probe keys were redacted kept them in clear in
+// run.json across an upgraded collector's restart (only a switch-over
+// rewrote it), and a restart with an edited config kept the old hash.
+// The start and command stay the first process's; the hash's change
+// dates ConfigSince at the new start, an unchanged hash keeps it.
+func TestAppendTakesNewConfig(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a, err := OpenAppend(out, Manifest{Command: []string{"tmonbench", "collector"}, ConfigHash: "h1", Config: "probes: [{name: A, key: secret-a}]", Started: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetFinished(started.Add(time.Minute))
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := started.Add(time.Hour)
+	if a, err = OpenAppend(out, Manifest{ConfigHash: "h2", Config: "probes: [{name: A, key: redacted}]", Started: restarted}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ConfigHash != "h2" || m.Config != "probes: [{name: A, key: redacted}]" || !m.ConfigSince.Equal(restarted) || !m.Started.Equal(started) || len(m.Command) != 2 {
+		t.Errorf("restarted: %+v", m)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, ManifestName)); strings.Contains(string(b), "secret-a") {
+		t.Errorf("run.json still holds the key:\n%s", b)
+	}
+	a.SetFinished(restarted.Add(time.Minute))
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = OpenAppend(out, Manifest{ConfigHash: "h2", Config: "probes: [{name: A, key: redacted}]", Started: restarted.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ = ReadManifest(out); !m.ConfigSince.Equal(restarted) {
+		t.Errorf("the same config moved config_since to %v", m.ConfigSince)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
