@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -68,11 +67,7 @@ func TestCollectorEventTimes(t *testing.T) {
 	}
 	cfg.Probes = append(cfg.Probes, config.Probe{Name: "peer"})
 	dead, _ := deadRun(t, cfg)
-	u1 := capgen.UDP{Src: capgen.AP("10.0.0.1:1000"), Dst: capgen.AP("10.0.0.2:9"), Payload: make([]byte, udpBytes-28)}.Frame()
-	meta := func(s float64) pkt.Meta {
-		return pkt.Meta{TimeNs: capgen.Ms(s * 1000), CapLen: uint32(len(u1)), WireLen: uint32(len(u1)), LinkType: pkt.LinkEthernet}
-	}
-	again := runFrames(t, cfg, 2, [][]byte{u1, u1}, []pkt.Meta{meta(20.5), meta(21.5)})
+	again := restartedRun(t, cfg)
 	c, err := New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

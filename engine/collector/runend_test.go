@@ -189,6 +189,17 @@ func checkDeadRun(t *testing.T, b *observe.Batch, lastNs int64, found string) {
 	}
 }
 
+// restartedRun is the frames of the probe's next run after deadRun's
+// (epoch 2): two UDP packets of U1 at 20.5 and 21.5 s.
+func restartedRun(t *testing.T, cfg *config.Config) [][]byte {
+	t.Helper()
+	u1 := capgen.UDP{Src: capgen.AP("10.0.0.1:1000"), Dst: capgen.AP("10.0.0.2:9"), Payload: make([]byte, udpBytes-28)}.Frame()
+	meta := func(s float64) pkt.Meta {
+		return pkt.Meta{TimeNs: capgen.Ms(s * 1000), CapLen: uint32(len(u1)), WireLen: uint32(len(u1)), LinkType: pkt.LinkEthernet}
+	}
+	return runFrames(t, cfg, 2, [][]byte{u1, u1}, []pkt.Meta{meta(20.5), meta(21.5)})
+}
+
 // TestKilledProbeRestarted: the new-user trial's probe killed (kill -9)
 // 10 s into its run and restarted (run epoch 2, two datagrams of U1 at 20.5
 // and 21.5 s, then a clean stop). Before, the dead run's echo flows were
@@ -203,11 +214,7 @@ func TestKilledProbeRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead, lastNs := deadRun(t, cfg)
-	u1 := capgen.UDP{Src: capgen.AP("10.0.0.1:1000"), Dst: capgen.AP("10.0.0.2:9"), Payload: make([]byte, udpBytes-28)}.Frame()
-	meta := func(s float64) pkt.Meta {
-		return pkt.Meta{TimeNs: capgen.Ms(s * 1000), CapLen: uint32(len(u1)), WireLen: uint32(len(u1)), LinkType: pkt.LinkEthernet}
-	}
-	again := runFrames(t, cfg, 2, [][]byte{u1, u1}, []pkt.Meta{meta(20.5), meta(21.5)})
+	again := restartedRun(t, cfg)
 	c, err := New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
