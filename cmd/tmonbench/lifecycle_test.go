@@ -222,17 +222,7 @@ func TestProbeLiveStoppedAtOnce(t *testing.T) {
 	cfg := filepath.Join(dir, "probe.yaml")
 	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: q}]\ncollectors: [{name: c, address: \"127.0.0.1:9556\"}]\n"), 0o644)
 	out := filepath.Join(dir, "out")
-	coll := lab.B.Command(bin, "collector", "--config", cfg, "--out", out)
-	collOut, _ := coll.StdoutPipe()
-	if err := coll.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
-	r := bufio.NewReader(collOut)
-	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "listening on") {
-		t.Fatalf("collector did not start: %q %v", line, err)
-	}
-	go r.WriteTo(discard{})
+	coll := startLabCollector(t, lab, bin, cfg, out)
 	p := lab.B.Command(bin, "probe", "-i", lab.IfB, "--config", cfg, "--name", "q", "--linger", "5s", "--filter", "udp dst port 9")
 	pout, _ := p.StdoutPipe()
 	if err := p.Start(); err != nil {

@@ -242,17 +242,7 @@ func TestProbeLiveInterfaceGone(t *testing.T) {
 	cfg := filepath.Join(dir, "probe.yaml")
 	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: pg}]\ncollectors: [{name: c, address: \"127.0.0.1:9555\"}]\n"), 0o644)
 	out := filepath.Join(dir, "out")
-	coll := lab.B.Command(bin, "collector", "--config", cfg, "--out", out)
-	collOut, _ := coll.StdoutPipe()
-	if err := coll.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
-	r := bufio.NewReader(collOut)
-	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "listening on") {
-		t.Fatalf("collector did not start: %q %v", line, err)
-	}
-	go r.WriteTo(discard{})
+	coll := startLabCollector(t, lab, bin, cfg, out)
 	probe := lab.B.Command(bin, "probe", "-i", second, "--config", cfg, "--name", "pg", "--linger", "5s")
 	errs := watchStderr(t, probe)
 	if err := probe.Start(); err != nil {
@@ -301,4 +291,23 @@ func waitProbeStart(t *testing.T, out string, stderr func() string) {
 			t.Fatalf("no probe_start event after 60 s:\n%s", stderr())
 		}
 	}
+}
+
+// startLabCollector starts a collector process in the lab's namespace B
+// on config cfg and output out, waits for its "listening on" line, and
+// kills it when the test ends; the test may stop it first (SIGTERM).
+func startLabCollector(t *testing.T, lab *netlab.Lab, bin, cfg, out string) *exec.Cmd {
+	t.Helper()
+	coll := lab.B.Command(bin, "collector", "--config", cfg, "--out", out)
+	collOut, _ := coll.StdoutPipe()
+	if err := coll.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
+	r := bufio.NewReader(collOut)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "listening on") {
+		t.Fatalf("collector did not start: %q %v", line, err)
+	}
+	go r.WriteTo(discard{})
+	return coll
 }
