@@ -67,6 +67,7 @@ type class struct {
 	cfg    *config.Class
 	fields uint8 // pdu.Field* bits
 	fold   uint16
+	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
 	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
@@ -225,6 +226,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
 		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
+		classes[i].mask = flow.NewMask(uint16(i), classes[i].fields, c.FoldPortsAbove)
 		if c.Has(config.AnalysisRTT) {
 			rc := rtt.DefaultConfig()
 			rc.SlicesMs, rc.TimeoutNs, rc.Kinds = c.RTT.SlicesMs, int64(c.RTT.TimeoutS*1e9), c.RTT.Kinds
@@ -540,9 +542,10 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 	return k
 }
 
-// keyTo writes the key of d's flow in class ci (c) to *k, in place:
-// account passes it on by pointer, no 64-byte key copied per packet
-// (issue 14). *k must be the zero Key (both callers' fresh variable): the
+// keyTo writes the key of d's flow in class ci (c) to *k, in place (the
+// flows of a datagram's fragments, datagramFlows; account looks its flow
+// up with flow.Table.LookupPacket and the class's mask, the same key
+// without a Key, TestKeysFieldByField). *k must be the zero Key: the
 // fields the class does not split by are left as they are, not cleared
 // again (clearing *k, which may hold pointers, took a write-barrier check
 // and four stores a packet).
@@ -586,9 +589,7 @@ func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
 func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
 	c := &p.classes[ci] // once: each p.classes[ci] is a bounds check and a multiply
-	var k flow.Key
-	p.keyTo(&k, c, ci, d)
-	f, created := p.flows.LookupRef(&k, now, p.evictFn)
+	f, created := p.flows.LookupPacket(d, &c.mask, now, p.evictFn)
 	if created {
 		f.FirstSeenNs = min(f.FirstSeenNs, p.earlyNs)
 		p.define(f, ci)
