@@ -154,9 +154,11 @@ type Probe struct {
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
-	ftpClasses  []int      // classes running the ftp analysis
-	owClasses   []int      // classes running the oneway analysis (advance checks their encoders)
-	ftpData     filter.Set // classes the current packet joined as an FTP data connection
+	ftpClasses  []int          // classes running the ftp analysis
+	ftpTrackers []*ftp.Tracker // their trackers (ftpBusy)
+	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
+	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
+	ftpJoined   bool           // ftpData is not empty
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
@@ -307,6 +309,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
+			p.ftpTrackers = append(p.ftpTrackers, p.classes[ci].ftp)
 		}
 		if p.classes[ci].ow != nil {
 			p.owClasses = append(p.owClasses, ci)
@@ -456,7 +459,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	} else {
 		p.match(d, &p.set)
 	}
-	if len(p.ftpClasses) > 0 && d.Flags&dissect.HasTCP != 0 {
+	if d.Flags&dissect.HasTCP != 0 && p.ftpBusy() {
 		p.ftpJoin(d)
 	}
 	p.accountSet(d, data)
