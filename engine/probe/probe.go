@@ -600,9 +600,11 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	if now > f.LastSeenNs {
 		f.LastSeenNs = now
 	}
-	p.touch(f)
+	if !f.Counted() { // a flow that counted a packet in the interval is Active: its third line stays unread
+		p.touch(f)
+	}
 	ipLen := float64(d.IPLen)
-	f.AddPacket(d.IPLen, d.TTL, d.DSCP())
+	p.flows.AddPacket(f, d.IPLen, d.TTL, d.DSCP())
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
 	}
