@@ -629,7 +629,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		p.flows.Extra(f, p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
 	if !d.Fragment() {
-		if c.rtt != nil {
+		if c.rtt != nil && !c.rtt.Quiet(d) {
 			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
