@@ -59,9 +59,20 @@ func NewMask(class uint16, fields uint8, fold uint16) Mask {
 // with their Folded bit), every other field zero, as ckey.set packs it.
 func (t *Table) LookupPacket(d *dissect.Dissection, m *Mask, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	var c ckey
-	s, a := d.SrcAddr.As16(), d.DstAddr.As16()
-	c.src0, c.src1 = binary.LittleEndian.Uint64(s[:8])&m.src, binary.LittleEndian.Uint64(s[8:])&m.src
-	c.dst0, c.dst1 = binary.LittleEndian.Uint64(a[:8])&m.dst, binary.LittleEndian.Uint64(a[8:])&m.dst
+	var fam uint8
+	if d.SrcAddr.Is4() && d.DstAddr.Is4() {
+		// IPv4-mapped 16-byte forms: 0xffff then the 4 bytes (As16 and
+		// the family tests of both took ~30 instructions more a packet)
+		s, a := d.SrcAddr.As4(), d.DstAddr.As4()
+		c.src1 = (0xffff0000 | uint64(binary.LittleEndian.Uint32(s[:]))<<32) & m.src
+		c.dst1 = (0xffff0000 | uint64(binary.LittleEndian.Uint32(a[:]))<<32) & m.dst
+		fam = 5 | 5<<1
+	} else {
+		s, a := d.SrcAddr.As16(), d.DstAddr.As16()
+		c.src0, c.src1 = binary.LittleEndian.Uint64(s[:8])&m.src, binary.LittleEndian.Uint64(s[8:])&m.src
+		c.dst0, c.dst1 = binary.LittleEndian.Uint64(a[:8])&m.dst, binary.LittleEndian.Uint64(a[8:])&m.dst
+		fam = famBits(d.SrcAddr) | famBits(d.DstAddr)<<1
+	}
 	ports := uint64(d.Meta.Iface) << 16
 	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
 		ports |= uint64(d.SrcPort)<<32 | uint64(d.DstPort)<<48
@@ -71,7 +82,6 @@ func (t *Table) LookupPacket(d *dissect.Dissection, m *Mask, nowNs int64, evict 
 	if d.NVLAN > 0 {
 		vlan = uint64(d.VLANs[0])
 	}
-	fam := famBits(d.SrcAddr) | famBits(d.DstAddr)<<1
 	rest := (vlan | uint64(d.IPVersion)<<16 | uint64(d.Protocol)<<24 | uint64(d.DSCP())<<32 | uint64(fam)<<48) & m.rest
 	if m.fold > 0 {
 		if uint16(ports>>32) > m.fold {
