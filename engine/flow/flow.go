@@ -193,42 +193,57 @@ func addrOf(b [16]byte, valid, v4 bool) netip.Addr {
 // interval's fixed metrics are kept as integers (exact: IP lengths, TTLs,
 // DSCPs and payload lengths are integers) and one packet count, not as one
 // float aggregate each: a flow takes about half the memory.
+//
+// A Flow is three 64-byte cache lines (TestFlowLayout; the table's slabs
+// start on a line): the first holds what a lookup compares and every
+// packet reads (key, last sight, id), the second what every packet counts
+// (Table.AddPacket, AddL4Payload, the tcp handle), the third the rest
+// (first sight, earlier intervals' totals, event counts, the rtt handle,
+// Active, what few flows need). A packet of a flow not in the caches
+// misses two lines, not three or four (issue 14: flow records were ~2.3
+// D1 misses a packet of the 5M corpus). The interval's TTL and DSCP are
+// kept as their minimum and maximum only while each is constant, the
+// usual case (their sums are then n times the value); the sums are kept
+// apart (extra) once one varies.
 type Flow struct {
-	ID          uint64
-	key         ckey
-	FirstSeenNs int64
-	LastSeenNs  int64
-	// The packets and IP bytes of the intervals already reported
-	// (Packets and Bytes add the current one's: no second count per
-	// packet).
-	packetsBefore, bytesBefore uint64
+	key        ckey
+	LastSeenNs int64
+	ID         uint64
 
 	// This interval's fixed metrics.
-	n, nL4          uint32 // packets; TCP/UDP packets
-	ipSum, ipSumSq  uint64
-	l4Sum, l4SumSq  uint64
-	ipMin, ipMax    uint32
-	l4Min, l4Max    uint32
-	ttlSum, ttlSq   uint32 // exact for 65535 packets an interval; AddPacket widens to x.wide beyond
-	dscpSum, dscpSq uint32
-	ttlMin, ttlMax  uint8
-	dscpMin         uint8
-	dscpMax         uint8
-	counts          [NumFixed - MFragments]uint32
-	// Active is true when the flow saw a packet in the current interval.
-	Active bool
-	gone   bool // removed from the table (kept in its id list until compaction)
+	n, nL4         uint32 // packets; TCP/UDP packets
+	ipSum, ipSumSq uint64
+	l4Sum, l4SumSq uint64
+	ipMin, ipMax   uint32
+	l4Min, l4Max   uint32
+	td             uint32 // TTL minimum, maximum, DSCP minimum, maximum: a byte each, lowest first
 	// TCP is the tcp analyser's handle of the flow's latest connection
 	// (tcpconn.Hint; 0: none): the analyser finds the connection of the
 	// packet from the flow record instead of its own index (issue 14: one
 	// flow lookup per packet). New flows start with 0.
 	TCP int32
+
 	// RTT is the rtt analyser's handle of the flow's latest timestamped
 	// TCP connection (rtt.Hint; 0: none), for the same reason.
 	RTT int32
+	// Active is true when the flow saw a packet in the current interval
+	// (Counted), or was touched by a metric of its own (rtt_unanswered).
+	Active      bool
+	gone        bool // removed from the table (kept in its id list until compaction)
+	FirstSeenNs int64
+	// The packets and IP bytes of the intervals already reported
+	// (Packets and Bytes add the current one's: no second count per
+	// packet).
+	packetsBefore, bytesBefore uint64
+	counts                     [NumFixed - MFragments]uint32
 
-	x *extra // run-time metrics and size slices, when the flow has any
+	x *extra // run-time metrics, size slices, varied TTL/DSCP sums, carries, when the flow has any
 }
+
+// Counted reports whether the flow counted a packet in the current
+// interval (AddPacket since ResetInterval): such a flow is Active. It
+// reads the line AddPacket writes, not Active's.
+func (f *Flow) Counted() bool { return f.n != 0 }
 
 // Packets returns the flow's packets since first seen.
 func (f *Flow) Packets() uint64 { return f.packetsBefore + uint64(f.n) + f.carried(carryN) }
@@ -240,11 +255,12 @@ func (f *Flow) Bytes() uint64 { return f.bytesBefore + f.ipSum }
 type extra struct {
 	extras []Extra   // this interval's run-time metrics (small, linear)
 	sizes  []uint64  // this interval's size histogram slice counts
-	wide   wideStats // TTL and DSCP sums once they outgrow 32 bits
+	wide   wideStats // TTL and DSCP sums of an interval in which they varied; the counts' carries
 	inline [2]Extra  // extras' first storage (no allocation for one or two metrics)
 }
 
 type wideStats struct {
+	// The interval's TTL and DSCP sums, once either varied in it (on).
 	ttlSum, ttlSq, dscpSum, dscpSq uint64
 	// carry holds what the 32-bit interval counts (n, nL4, counts) handed
 	// on (carryN, carryL4, then counts' order), nil until one did.
@@ -260,30 +276,60 @@ func (f *Flow) Class() int { return int(f.key.class()) }
 
 // AddPacket counts one packet of the interval with its IP total length,
 // TTL (hop limit) and DSCP: the metrics packets, ip_bytes, ttl and dscp.
-func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) {
+// Table.AddPacket does the same with the table's slabs (no allocation
+// when the TTL or DSCP varies).
+func (f *Flow) AddPacket(ipLen uint32, ttl, dscp uint8) { f.addPacket(ipLen, ttl, dscp, nil) }
+
+// AddPacket is f.AddPacket, what f needs when its TTL or DSCP varies
+// taken from t's slabs.
+func (t *Table) AddPacket(f *Flow, ipLen uint32, ttl, dscp uint8) { f.addPacket(ipLen, ttl, dscp, t) }
+
+func (f *Flow) addPacket(ipLen uint32, ttl, dscp uint8, t *Table) {
 	f.hold(&f.n, carryN)
-	t, d := uint32(ttl), uint32(dscp)
+	td := uint32(ttl)*0x0101 | uint32(dscp)*0x01010000 // as f.td when the interval's TTL and DSCP are this packet's
 	if f.n == 0 {
-		f.ipMin, f.ipMax, f.ttlMin, f.ttlMax, f.dscpMin, f.dscpMax = ipLen, ipLen, ttl, ttl, dscp, dscp
+		f.ipMin, f.ipMax, f.td = ipLen, ipLen, td
 	} else {
-		// TTL and DSCP compared as 32-bit values: as bytes the compiler
-		// branched and reloaded them from the stack (issue 14)
 		f.ipMin, f.ipMax = min(f.ipMin, ipLen), max(f.ipMax, ipLen)
-		f.ttlMin, f.ttlMax = uint8(min(uint32(f.ttlMin), t)), uint8(max(uint32(f.ttlMax), t))
-		f.dscpMin, f.dscpMax = uint8(min(uint32(f.dscpMin), d)), uint8(max(uint32(f.dscpMax), d))
+		if td != f.td {
+			f.varied(ttl, dscp, t)
+		}
 	}
 	f.n++
 	l := uint64(ipLen)
 	f.ipSum += l
 	f.ipSumSq += l * l
-	if f.n >= 1<<16 { // 2^16 * 255^2 would overflow 32 bits: widen
-		f.addWide(t, d)
-		return
+}
+
+// varied counts the TTL and DSCP of a packet of an interval in which
+// they did not all stay the same (a packet of another TTL or DSCP now, or
+// before): the sums go to x.wide, started from the packets before, which
+// all had f.td's values. Kept out of line: this is rare.
+//
+//go:noinline
+func (f *Flow) varied(ttl, dscp uint8, t *Table) {
+	if f.x == nil {
+		if t != nil {
+			f.x = t.newExtra()
+		} else {
+			f.x = &extra{}
+		}
 	}
-	f.ttlSum += t
-	f.ttlSq += t * t
-	f.dscpSum += d
-	f.dscpSq += d * d
+	w := &f.x.wide
+	if !w.on {
+		n := uint64(f.n) + f.carried(carryN) // the packets before this one
+		t0, d0 := uint64(f.td&0xff), uint64(f.td>>16&0xff)
+		w.ttlSum, w.ttlSq, w.dscpSum, w.dscpSq, w.on = n*t0, n*t0*t0, n*d0, n*d0*d0, true
+	}
+	tt, dd := uint64(ttl), uint64(dscp)
+	w.ttlSum += tt
+	w.ttlSq += tt * tt
+	w.dscpSum += dd
+	w.dscpSq += dd * dd
+	b := [4]uint32{f.td & 0xff, f.td >> 8 & 0xff, f.td >> 16 & 0xff, f.td >> 24}
+	b[0], b[1] = min(b[0], uint32(ttl)), max(b[1], uint32(ttl))
+	b[2], b[3] = min(b[2], uint32(dscp)), max(b[3], uint32(dscp))
+	f.td = b[0] | b[1]<<8 | b[2]<<16 | b[3]<<24
 }
 
 // Interval counts are 32-bit: 4.3e9 packets of one flow in one interval
@@ -331,17 +377,6 @@ func (f *Flow) carried(i int) uint64 {
 		return 0
 	}
 	return f.x.wide.carry[i]
-}
-
-func (f *Flow) addWide(t, d uint32) {
-	x := f.ext()
-	if !x.wide.on {
-		x.wide = wideStats{ttlSum: uint64(f.ttlSum), ttlSq: uint64(f.ttlSq), dscpSum: uint64(f.dscpSum), dscpSq: uint64(f.dscpSq), on: true}
-	}
-	x.wide.ttlSum += uint64(t)
-	x.wide.ttlSq += uint64(t * t)
-	x.wide.dscpSum += uint64(d)
-	x.wide.dscpSq += uint64(d * d)
 }
 
 // AddL4Payload adds one TCP/UDP packet's announced payload length
@@ -435,17 +470,19 @@ func (f *Flow) Metric(id int) stat.Stat {
 	case MIPBytes:
 		return u(n, f.ipSum, f.ipSumSq, f.ipMin, f.ipMax)
 	case MTTL, MDSCP:
-		sum, sq, lo, hi := uint64(f.ttlSum), uint64(f.ttlSq), f.ttlMin, f.ttlMax
+		lo, hi := f.td&0xff, f.td>>8&0xff
 		if id == MDSCP {
-			sum, sq, lo, hi = uint64(f.dscpSum), uint64(f.dscpSq), f.dscpMin, f.dscpMax
+			lo, hi = f.td>>16&0xff, f.td>>24
 		}
+		v := uint64(lo) // the value of every packet, while constant
+		sum, sq := n*v, n*v*v
 		if f.x != nil && f.x.wide.on {
 			sum, sq = f.x.wide.ttlSum, f.x.wide.ttlSq
 			if id == MDSCP {
 				sum, sq = f.x.wide.dscpSum, f.x.wide.dscpSq
 			}
 		}
-		return u(n, sum, sq, uint32(lo), uint32(hi))
+		return u(n, sum, sq, lo, hi)
 	case ML4PayloadBytes:
 		return u(nL4, f.l4Sum, f.l4SumSq, f.l4Min, f.l4Max)
 	case MPackets:
@@ -460,7 +497,6 @@ func (f *Flow) ResetInterval() {
 	f.packetsBefore, f.bytesBefore = f.Packets(), f.Bytes()
 	f.n, f.nL4 = 0, 0
 	f.ipSum, f.ipSumSq, f.l4Sum, f.l4SumSq = 0, 0, 0, 0
-	f.ttlSum, f.ttlSq, f.dscpSum, f.dscpSq = 0, 0, 0, 0
 	f.counts = [NumFixed - MFragments]uint32{}
 	if x := f.x; x != nil {
 		x.extras = x.extras[:0]
@@ -488,7 +524,7 @@ type Table struct {
 	sizeBins int
 	scratch  []*Flow
 	// slab holds flows not handed out yet: flows are carved from chunks
-	// of flowSlab (one allocation per chunk, not per flow; issue 14). A
+	// of flowChunk (one allocation per chunk, not per flow; issue 14). A
 	// chunk is never reused: it is freed once none of its flows is
 	// referenced any more.
 	slab  []Flow
@@ -535,12 +571,17 @@ func (t *Table) Lookup(k Key, nowNs int64, evict func(*Flow)) (f *Flow, created 
 func (t *Table) LookupRef(k *Key, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	var ck ckey
 	ck.set(k)
+	return t.lookup(&ck, nowNs, evict)
+}
+
+// lookup is LookupRef for a compact key.
+func (t *Table) lookup(ck *ckey, nowNs int64, evict func(*Flow)) (f *Flow, created bool) {
 	last := &t.last[ck.class()%lastWays]
-	if f = *last; f != nil && f.key.eq(&ck) {
+	if f = *last; f != nil && f.key.eq(ck) {
 		return f, false // a quarter of the 5M corpus's lookups (issue 14)
 	}
-	h := t.m.hash(&ck)
-	if f = t.m.get(&ck, h); f != nil {
+	h := t.m.hash(ck)
+	if f = t.m.get(ck, h); f != nil {
 		*last = f
 		return f, false
 	}
@@ -549,7 +590,7 @@ func (t *Table) LookupRef(k *Key, nowNs int64, evict func(*Flow)) (f *Flow, crea
 	}
 	t.nextID++
 	f = t.newFlow() // zero: only what is not zero is written
-	f.ID, f.key, f.FirstSeenNs, f.LastSeenNs = t.nextID, ck, nowNs, nowNs
+	f.ID, f.key, f.FirstSeenNs, f.LastSeenNs = t.nextID, *ck, nowNs, nowNs
 	if t.sizeBins > 0 {
 		f.x = t.newSizes()
 	}
@@ -560,11 +601,25 @@ func (t *Table) LookupRef(k *Key, nowNs int64, evict func(*Flow)) (f *Flow, crea
 	return f, true
 }
 
-// flowSlab is the number of flows allocated at once.
+// flowSlab is the number of extras allocated at once.
 const flowSlab = 64
 
+// flowChunk is the number of flows allocated at once: 48 KiB, six pages.
+// Go allocates an object beyond 32 KiB on pages of its own, so each flow
+// of the chunk starts on a cache line (a Flow is three); a smaller chunk
+// holding pointers starts 8 bytes past one, after its allocation header
+// (TestFlowLayout).
+const flowChunk = 256
+
 // newFlow returns a zero Flow from the slab.
-func (t *Table) newFlow() *Flow { return fromSlab(&t.slab) }
+func (t *Table) newFlow() *Flow {
+	if len(t.slab) == 0 {
+		t.slab = make([]Flow, flowChunk)
+	}
+	f := &t.slab[0]
+	t.slab = t.slab[1:]
+	return f
+}
 
 // newExtra returns a zero extra from the slab.
 func (t *Table) newExtra() *extra { return fromSlab(&t.xslab) }
@@ -681,7 +736,7 @@ func (t *Table) Each(fn func(*Flow)) {
 
 // Close hands every flow held to fn, in id order, and empties the table
 // as it goes: the index and the list go first, and each flow's memory is
-// freed once fn returned (its chunk of flowSlab flows once all of them
+// freed once fn returned (its chunk of flowChunk flows once all of them
 // were handed), so a probe's final reports do not hold the whole table
 // (issue 14: the end of a run is the peak of the heap). The counters
 // (Created, Expired, Evicted) are kept; the table is empty afterwards

@@ -147,7 +147,7 @@ func TestEvictionBatch(t *testing.T) {
 // TestZeroAllocsPerFlow: creating a flow, with its size histogram and two
 // run-time metrics, and expiring it costs less than one allocation per
 // flow (issue 14): flows, their extras and histograms come from slabs of
-// flowSlab, not one allocation each; the map and the id list grow
+// flowChunk and flowSlab, not one allocation each; the map and the id list grow
 // amortized.
 func TestZeroAllocsPerFlow(t *testing.T) {
 	tb := New(1, 1<<20, 4)

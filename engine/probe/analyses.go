@@ -71,9 +71,12 @@ func (p *Probe) closeRTTAt(startNs int64) {
 // the segment as one of its data connections (design 1.4, 3.6: passive data
 // connections use ports no filter would match), so data connections count
 // as FTP in the flow counters. Control segments (the sieve matched the
-// class) are left to Control.
+// class) are left to Control. Packet calls it only when a tracker follows
+// an FTP peer or the previous segment joined (ftpBusy): while none does,
+// Data and Joins have nothing to do and ftpData stays empty (issue 14:
+// ~60 instructions a TCP segment of the 5M corpus, which has no FTP).
 func (p *Probe) ftpJoin(d *dissect.Dissection) {
-	p.ftpData = filter.Set{}
+	p.ftpData, p.ftpJoined = filter.Set{}, false
 	for _, ci := range p.ftpClasses {
 		if p.set.Has(ci) {
 			continue
@@ -87,8 +90,24 @@ func (p *Probe) ftpJoin(d *dissect.Dissection) {
 		if ok {
 			p.set.Add(ci)
 			p.ftpData.Add(ci)
+			p.ftpJoined = true
 		}
 	}
+}
+
+// ftpBusy reports whether ftpJoin has work: a tracker follows an FTP
+// peer (ftp.Tracker.Idle), or ftpData holds the previous segment's
+// classes.
+func (p *Probe) ftpBusy() bool {
+	if p.ftpJoined {
+		return true
+	}
+	for _, t := range p.ftpTrackers {
+		if !t.Idle() {
+			return true
+		}
+	}
+	return false
 }
 
 // ftpTransfer sends one FTP transfer record (borrowed).

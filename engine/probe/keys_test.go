@@ -70,19 +70,32 @@ func refKey(c *config.Class, ci int, d *dissect.Dissection) flow.Key {
 	return k
 }
 
+// packetFlow returns the flow of tb LookupPacket finds or creates for d
+// in class c when its key is not want (nil when it is: Get finds that
+// flow by want and it rebuilds want).
+func packetFlow(tb *flow.Table, d *dissect.Dissection, c *class, want flow.Key) *flow.Flow {
+	f, _ := tb.LookupPacket(d, &c.mask, 1, nil)
+	if tb.Get(want) != f || f.Key() != want {
+		return f
+	}
+	return nil
+}
+
 // TestKeysFieldByField: for every packet of every capture under testdata
 // (IPv4, IPv6, VLAN and Q-in-Q, fragments, ICMP errors, Linux SLL,
 // malformed ones), synthetic packets with ports at and around each
 // class's fold, and every class of keyClasses, the probe's flow key is
 // refKey's (keyTo writes into a zero Key and leaves the fields a class
 // does not split by as they are: a caller passing another Key would get
-// a stale field).
+// a stale field), and so is the key flow.Table.LookupPacket makes from
+// the packet and the class's mask (account's lookup).
 func TestKeysFieldByField(t *testing.T) {
 	cfg, err := config.Parse([]byte(keyClasses), "keys.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := newTestProbe(t, cfg)
+	tb := flow.New(len(p.classes), 1<<30, 0) // the flows of the packets' keys, made by LookupPacket
 	var files []string
 	root := testsamples.Dir(t)
 	err = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
@@ -116,6 +129,9 @@ func TestKeysFieldByField(t *testing.T) {
 				if got := p.key(ci, &d); got != want {
 					t.Fatalf("%s frame %d class %s: key %+v, want %+v", filepath.Base(path), m.Frame, c.cfg.Name, got, want)
 				}
+				if f := packetFlow(tb, &d, c, want); f != nil {
+					t.Fatalf("%s frame %d class %s: LookupPacket's flow has key %+v, want %+v", filepath.Base(path), m.Frame, c.cfg.Name, f.Key(), want)
+				}
 				if want.Folded != 0 {
 					folded++
 				}
@@ -136,6 +152,9 @@ func TestKeysFieldByField(t *testing.T) {
 					for ci := range p.classes {
 						if got, want := p.key(ci, &d), refKey(p.classes[ci].cfg, ci, &d); got != want {
 							t.Fatalf("ports %v, flags %#x, addresses %v, class %s: key %+v, want %+v", ports, d.Flags, addrs, p.classes[ci].cfg.Name, got, want)
+						}
+						if f := packetFlow(tb, &d, &p.classes[ci], refKey(p.classes[ci].cfg, ci, &d)); f != nil {
+							t.Fatalf("ports %v, flags %#x, addresses %v, class %s: LookupPacket's flow has key %+v", ports, d.Flags, addrs, p.classes[ci].cfg.Name, f.Key())
 						}
 					}
 				}

@@ -67,6 +67,7 @@ type class struct {
 	cfg    *config.Class
 	fields uint8 // pdu.Field* bits
 	fold   uint16
+	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
 	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
@@ -153,9 +154,11 @@ type Probe struct {
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
-	ftpClasses  []int      // classes running the ftp analysis
-	owClasses   []int      // classes running the oneway analysis (advance checks their encoders)
-	ftpData     filter.Set // classes the current packet joined as an FTP data connection
+	ftpClasses  []int          // classes running the ftp analysis
+	ftpTrackers []*ftp.Tracker // their trackers (ftpBusy)
+	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
+	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
+	ftpJoined   bool           // ftpData is not empty
 	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
@@ -225,6 +228,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
 		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
+		classes[i].mask = flow.NewMask(uint16(i), classes[i].fields, c.FoldPortsAbove)
 		if c.Has(config.AnalysisRTT) {
 			rc := rtt.DefaultConfig()
 			rc.SlicesMs, rc.TimeoutNs, rc.Kinds = c.RTT.SlicesMs, int64(c.RTT.TimeoutS*1e9), c.RTT.Kinds
@@ -305,6 +309,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
+			p.ftpTrackers = append(p.ftpTrackers, p.classes[ci].ftp)
 		}
 		if p.classes[ci].ow != nil {
 			p.owClasses = append(p.owClasses, ci)
@@ -454,7 +459,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	} else {
 		p.match(d, &p.set)
 	}
-	if len(p.ftpClasses) > 0 && d.Flags&dissect.HasTCP != 0 {
+	if d.Flags&dissect.HasTCP != 0 && p.ftpBusy() {
 		p.ftpJoin(d)
 	}
 	p.accountSet(d, data)
@@ -540,9 +545,10 @@ func (p *Probe) key(ci int, d *dissect.Dissection) flow.Key {
 	return k
 }
 
-// keyTo writes the key of d's flow in class ci (c) to *k, in place:
-// account passes it on by pointer, no 64-byte key copied per packet
-// (issue 14). *k must be the zero Key (both callers' fresh variable): the
+// keyTo writes the key of d's flow in class ci (c) to *k, in place (the
+// flows of a datagram's fragments, datagramFlows; account looks its flow
+// up with flow.Table.LookupPacket and the class's mask, the same key
+// without a Key, TestKeysFieldByField). *k must be the zero Key: the
 // fields the class does not split by are left as they are, not cleared
 // again (clearing *k, which may hold pointers, took a write-barrier check
 // and four stores a packet).
@@ -586,9 +592,7 @@ func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
 func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	now := d.Meta.TimeNs
 	c := &p.classes[ci] // once: each p.classes[ci] is a bounds check and a multiply
-	var k flow.Key
-	p.keyTo(&k, c, ci, d)
-	f, created := p.flows.LookupRef(&k, now, p.evictFn)
+	f, created := p.flows.LookupPacket(d, &c.mask, now, p.evictFn)
 	if created {
 		f.FirstSeenNs = min(f.FirstSeenNs, p.earlyNs)
 		p.define(f, ci)
@@ -596,9 +600,11 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	if now > f.LastSeenNs {
 		f.LastSeenNs = now
 	}
-	p.touch(f)
+	if !f.Counted() { // a flow that counted a packet in the interval is Active: its third line stays unread
+		p.touch(f)
+	}
 	ipLen := float64(d.IPLen)
-	f.AddPacket(d.IPLen, d.TTL, d.DSCP())
+	p.flows.AddPacket(f, d.IPLen, d.TTL, d.DSCP())
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
 	}
@@ -623,7 +629,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 		p.flows.Extra(f, p.icmpMetricID(d.IPVersion, false, d.ICMPType, d.ICMPCode)).Count()
 	}
 	if !d.Fragment() {
-		if c.rtt != nil {
+		if c.rtt != nil && !c.rtt.Quiet(d) {
 			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
