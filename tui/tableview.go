@@ -65,9 +65,15 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		}
 	}
 	end := min(t.top+t.pageH, len(t.rows))
-	for r := t.top; r < end; r++ {
-		for i := range t.show {
-			widths[i] = max(widths[i], len([]rune(cell(t.rows[r].Values[idx[i]], t.cols[idx[i]].Type, e.dated))))
+	texts := make([][]string, len(t.show)) // by shown column, the window's rows (columnCells)
+	for i, c := range t.show {
+		vals := make([]any, 0, end-t.top)
+		for r := t.top; r < end; r++ {
+			vals = append(vals, t.rows[r].Values[idx[i]])
+		}
+		texts[i] = columnCells(c, t.typ[c], vals, e.dated)
+		for _, s := range texts[i] {
+			widths[i] = max(widths[i], len([]rune(s)))
 		}
 	}
 	// horizontal scroll keeps the column cursor visible, and the key
@@ -96,6 +102,9 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	var hdr []string
 	for _, i := range vis {
 		s := fmt.Sprintf("%-*s", widths[i], cut(t.spec.header(t.show[i]), widths[i]))
+		if isNumeric(t.typ[t.show[i]]) { // over its numbers' last digit
+			s = fmt.Sprintf("%*s", widths[i], cut(t.spec.header(t.show[i]), widths[i]))
+		}
 		switch {
 		case i == t.colCur:
 			hdr = append(hdr, st.sortCol.Render(s))
@@ -110,9 +119,8 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	for r := t.top; r < end; r++ {
 		var cells []string
 		for _, i := range vis {
-			v := t.rows[r].Values[idx[i]]
-			s := cut(cell(v, t.cols[idx[i]].Type, e.dated), widths[i])
-			if isNumeric(t.cols[idx[i]].Type) {
+			s := cut(texts[i][r-t.top], widths[i])
+			if isNumeric(t.typ[t.show[i]]) {
 				s = fmt.Sprintf("%*s", widths[i], s)
 			} else {
 				s = fmt.Sprintf("%-*s", widths[i], s)
