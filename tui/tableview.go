@@ -5,13 +5,17 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // The drawing of a table screen (pagedTable): its info line, header and
 // rows fitted to the window, and the column chooser.
 
-// view draws the header, the visible rows and a position line.
+// view draws the info line, the header and the visible rows, the columns
+// fitted to the window (layout): what does not fit is said in the info
+// line, never cut off at the window's edge.
 func (t *pagedTable) view(e *env, w, h int) string {
 	st := e.st
 	t.pageH = max(h-3, 1)
@@ -19,7 +23,72 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		return t.chooserView(e, h)
 	}
 	var b strings.Builder
-	// info line: filter, sort, position
+	// the cells of the window's rows, by shown column (columnCells)
+	end := min(t.top+t.pageH, len(t.rows))
+	texts := make([][]string, len(t.show))
+	for i, c := range t.show {
+		vals := make([]any, 0, end-t.top)
+		for r := t.top; r < end; r++ {
+			vals = append(vals, t.rows[r].Values[t.colIndex(c)])
+		}
+		texts[i] = columnCells(c, t.typ[c], vals, e.dated)
+	}
+	lay := t.layout(texts, w)
+	b.WriteString(t.infoLine(e, lay) + "\n")
+	var hdr []string
+	for k, i := range lay.vis {
+		cw := lay.widths[k]
+		s := fmt.Sprintf("%-*s", cw, cut(t.spec.header(t.show[i]), cw))
+		if isNumeric(t.typ[t.show[i]]) { // over its numbers' last digit
+			s = fmt.Sprintf("%*s", cw, cut(t.spec.header(t.show[i]), cw))
+		}
+		switch {
+		case i == t.colCur, t.show[i] == t.sort:
+			hdr = append(hdr, st.sortCol.Render(s))
+		default:
+			hdr = append(hdr, st.header.Render(s))
+		}
+	}
+	b.WriteString(strings.Join(hdr, " ") + "\n")
+	for r := t.top; r < end; r++ {
+		var cells []string
+		for k, i := range lay.vis {
+			cw := lay.widths[k]
+			s := texts[i][r-t.top]
+			if isNumeric(t.typ[t.show[i]]) {
+				s = fmt.Sprintf("%*s", cw, cut(s, cw))
+			} else {
+				s = fmt.Sprintf("%-*s", cw, elideText(t.show[i], s, cw))
+			}
+			cells = append(cells, s)
+		}
+		line := strings.Join(cells, " ")
+		if r == t.cur {
+			line = st.selected.Render(pad(line, w))
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(t.rows) == 0 && t.pager != nil && !t.busy {
+		b.WriteString(st.dim.Render("  (no rows" + map[bool]string{true: " in the brushed time range", false: ""}[e.brush.active()] + ")"))
+	}
+	return b.String()
+}
+
+// colIndex is the index of column c in t.cols (0 when absent).
+func (t *pagedTable) colIndex(c string) int {
+	for j, col := range t.cols {
+		if col.Name == c {
+			return j
+		}
+	}
+	return 0
+}
+
+// infoLine is the line above the header: position, sort, live or written
+// rows, the filter, and the columns the window does not show (scrolled
+// past on the left, beyond its right edge: → shows them).
+func (t *pagedTable) infoLine(e *env, lay colLayout) string {
+	st := e.st
 	pos := "…"
 	if len(t.rows) > 0 {
 		pos = fmt.Sprintf("row %s", human(t.offset+int64(t.cur)+1))
@@ -38,6 +107,9 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		sortTxt += " ↑"
 	}
 	info := st.dim.Render(fmt.Sprintf("%s · %s", pos, sortTxt))
+	if hid := lay.hiddenText(); hid != "" {
+		info += st.dim.Render(" · " + hid)
+	}
 	switch {
 	case t.liveView && t.waiting:
 		info = st.dim.Render("live: waiting for the engines' first rows · L: written " + t.spec.table)
@@ -51,92 +123,49 @@ func (t *pagedTable) view(e *env, w, h int) string {
 	} else if t.filter != "" {
 		info += "  " + st.brush.Render("filter: "+t.filter)
 	}
-	b.WriteString(info + "\n")
+	return info
+}
 
-	// column widths from header and the window's values
-	widths := make([]int, len(t.show))
-	idx := make([]int, len(t.show))
+// layout fits the shown columns to w terminal columns (fitColumns): the
+// kept key columns, then those from the scroll offset on, as many as fit
+// with their text columns shrunk, the column cursor always among them
+// (the offset follows it).
+func (t *pagedTable) layout(texts [][]string, w int) colLayout {
+	natural := make([]int, len(t.show))
+	least := make([]int, len(t.show))
 	for i, c := range t.show {
-		widths[i] = len(t.spec.header(c))
-		for j, col := range t.cols {
-			if col.Name == c {
-				idx[i] = j
-			}
-		}
-	}
-	end := min(t.top+t.pageH, len(t.rows))
-	texts := make([][]string, len(t.show)) // by shown column, the window's rows (columnCells)
-	for i, c := range t.show {
-		vals := make([]any, 0, end-t.top)
-		for r := t.top; r < end; r++ {
-			vals = append(vals, t.rows[r].Values[idx[i]])
-		}
-		texts[i] = columnCells(c, t.typ[c], vals, e.dated)
+		hw := ansi.StringWidth(t.spec.header(c))
+		natural[i] = hw
 		for _, s := range texts[i] {
-			widths[i] = max(widths[i], len([]rune(s)))
+			natural[i] = max(natural[i], ansi.StringWidth(s))
 		}
-	}
-	// horizontal scroll keeps the column cursor visible, and the key
-	// columns scrolled past (kept) at the left
-	if t.colCur < t.xoff {
-		t.xoff = t.colCur
-	}
-	kept := t.kept(widths, w)
-	widths = fitWidths(widths, t.xoff, w-keptWidth(widths, kept))
-	for t.xoff < t.colCur {
-		kept = t.kept(widths, w)
-		used := keptWidth(widths, kept)
-		for i := t.xoff; i <= t.colCur; i++ {
-			used += widths[i] + 1
-		}
-		if used <= w {
-			break
-		}
-		t.xoff++
-	}
-	kept = t.kept(widths, w)
-	vis := kept
-	for i := t.xoff; i < len(t.show); i++ {
-		vis = append(vis, i)
-	}
-	var hdr []string
-	for _, i := range vis {
-		s := fmt.Sprintf("%-*s", widths[i], cut(t.spec.header(t.show[i]), widths[i]))
-		if isNumeric(t.typ[t.show[i]]) { // over its numbers' last digit
-			s = fmt.Sprintf("%*s", widths[i], cut(t.spec.header(t.show[i]), widths[i]))
-		}
-		switch {
-		case i == t.colCur:
-			hdr = append(hdr, st.sortCol.Render(s))
-		default:
-			hdr = append(hdr, st.header.Render(s))
-		}
-		if t.show[i] == t.sort {
-			hdr[len(hdr)-1] = st.sortCol.Render(s)
-		}
-	}
-	b.WriteString(strings.Join(hdr, " ") + "\n")
-	for r := t.top; r < end; r++ {
-		var cells []string
-		for _, i := range vis {
-			s := cut(texts[i][r-t.top], widths[i])
-			if isNumeric(t.typ[t.show[i]]) {
-				s = fmt.Sprintf("%*s", widths[i], s)
-			} else {
-				s = fmt.Sprintf("%-*s", widths[i], s)
+		least[i] = natural[i]
+		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) {
+			least[i] = min(natural[i], max(hw, minTextWidth))
+			if slices.Contains(t.spec.key, c) { // what names the row: a third of the window
+				least[i] = min(natural[i], max(hw, minTextWidth, w/3))
 			}
-			cells = append(cells, s)
 		}
-		line := strings.Join(cells, " ")
-		if r == t.cur {
-			line = st.selected.Render(pad(line, w))
+	}
+	t.colCur = min(t.colCur, max(len(t.show)-1, 0))
+	t.xoff = min(t.xoff, t.colCur)
+	for {
+		kept := t.kept(natural, w)
+		vis := append(slices.Clone(kept), make([]int, 0, len(t.show))...)
+		for i := t.xoff; i < len(t.show); i++ {
+			vis = append(vis, i)
 		}
-		b.WriteString(line + "\n")
+		nat, lst, key := make([]int, len(vis)), make([]int, len(vis)), make([]bool, len(vis))
+		for k, i := range vis {
+			nat[k], lst[k], key[k] = natural[i], least[i], slices.Contains(t.spec.key, t.show[i])
+		}
+		widths, n := fitColumns(nat, lst, key, w)
+		if t.xoff < t.colCur && !slices.Contains(vis[:n], t.colCur) {
+			t.xoff++
+			continue
+		}
+		return colLayout{vis: vis[:n], widths: widths, left: t.xoff - len(kept), right: len(vis) - n}
 	}
-	if len(t.rows) == 0 && t.pager != nil && !t.busy {
-		b.WriteString(st.dim.Render("  (no rows" + map[bool]string{true: " in the brushed time range", false: ""}[e.brush.active()] + ")"))
-	}
-	return b.String()
 }
 
 // kept returns the key columns (tableSpec.key) left of the scrolled view
