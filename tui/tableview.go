@@ -133,6 +133,12 @@ func (t *pagedTable) infoLine(e *env, lay colLayout) string {
 func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 	natural := make([]int, len(t.show))
 	least := make([]int, len(t.show))
+	textKeys := 0 // the text columns that name the row share two fifths of the window
+	for _, c := range t.show {
+		if slices.Contains(t.spec.key, c) && !isNumeric(t.typ[c]) && !isTime(t.typ[c]) {
+			textKeys++
+		}
+	}
 	for i, c := range t.show {
 		hw := ansi.StringWidth(t.spec.header(c))
 		natural[i] = hw
@@ -142,8 +148,8 @@ func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 		least[i] = natural[i]
 		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) {
 			least[i] = min(natural[i], max(hw, minTextWidth))
-			if slices.Contains(t.spec.key, c) { // what names the row: a third of the window
-				least[i] = min(natural[i], max(hw, minTextWidth, w/3))
+			if slices.Contains(t.spec.key, c) { // what names the row: two fifths of the window
+				least[i] = min(natural[i], max(hw, minTextWidth, w*2/5/textKeys))
 			}
 		}
 	}

@@ -105,3 +105,22 @@ func plural(n int) string {
 	}
 	return strconv.Itoa(n) + " more columns"
 }
+
+// TestFlowsNameWhole80: the row's name (tableSpec.key) gives its width
+// last and keeps two fifths of the window: at 80 columns the lab FTP
+// capture's largest flow, 198.51.100.10:40171>10.10.1.100:37982/tcp (41
+// columns; tshark -q -z conv,tcp: 3624 frames, 5482 kB from 40171 to
+// 37982, that is 5,431,336 B of IP and 3624 × 14 B of Ethernet), shows whole
+// beside its packets and bytes, first_seen left out (with a third of
+// the window it read 198.51.100.10…00:37982/tcp, its source port lost,
+// to make room for first_seen).
+func TestFlowsNameWhole80(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("2"))
+	row := strings.Fields(strings.Split(plain(m), "\n")[3])
+	if want := []string{"A", "if0", "ftp", "198.51.100.10:40171>10.10.1.100:37982/tcp", "3624", "5431336"}; !slices.Equal(row, want) {
+		t.Errorf("first row at 80 columns %q, want %q", row, want)
+	}
+}
