@@ -59,6 +59,7 @@ type env struct {
 	brushGen int // incremented when the brush changes: screens reload
 	nextID   int
 	inflight map[int]context.CancelFunc
+	owner    map[int]int // request id -> id of the screen that asked (query's sid), for the requests in flight
 	status   string
 	errMsg   string
 	live     Live
@@ -158,6 +159,10 @@ func (e *env) query(sid int, tag string, fn func(ctx context.Context, db *sql.DB
 	id := e.newID()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.inflight[id] = cancel
+	if e.owner == nil {
+		e.owner = map[int]int{}
+	}
+	e.owner[id] = sid
 	db := e.db
 	return func() (msg tea.Msg) {
 		defer func() {
@@ -174,6 +179,22 @@ func (e *env) query(sid int, tag string, fn func(ctx context.Context, db *sql.DB
 		}
 		return dataMsg{req: id, screen: sid, tag: tag, v: v, err: err}
 	}
+}
+
+// cancelQueries cancels the queries in flight asked by screen sid (every
+// one when sid < 0) and forgets them (their results, context.Canceled,
+// still reach their screens); it returns how many it cancelled.
+func (e *env) cancelQueries(sid int) int {
+	n := 0
+	for id, c := range e.inflight {
+		if sid < 0 || e.owner[id] == sid {
+			c()
+			delete(e.inflight, id)
+			delete(e.owner, id)
+			n++
+		}
+	}
+	return n
 }
 
 func (e *env) setErr(err error) {
@@ -317,6 +338,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if ok {
 			c()
 			delete(m.e.inflight, msg.req)
+			delete(m.e.owner, msg.req)
 		}
 		if ok && errors.Is(msg.err, context.Canceled) { // (esc and a reload remove what they cancel, and say so)
 			m.e.status = "query cancelled"
@@ -441,18 +463,21 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.showHelp = true
 		return nil
 	case key.Matches(msg, k.Back):
-		if len(m.e.inflight) > 0 {
-			for id, c := range m.e.inflight {
-				c()
-				delete(m.e.inflight, id)
-			}
-			m.e.status = "query cancelled"
-			return s.update(m.e, cancelledMsg{})
-		}
+		// on a screen drilled into, esc goes back one level at once,
+		// cancelling what that screen still loads (a flow detail or a
+		// packet list left on "loading …" by the cancel, its load never
+		// asked again, took a second esc to leave); the screen below
+		// keeps its own queries. On a top-level screen it cancels the
+		// queries in flight, or else goes back within the screen.
 		if len(m.stack) > 0 {
+			m.e.cancelQueries(s.base().sid)
 			m.stack = m.stack[:len(m.stack)-1]
 			m.e.errMsg = ""
 			return m.show()
+		}
+		if m.e.cancelQueries(-1) > 0 {
+			m.e.status = "query cancelled"
+			return s.update(m.e, cancelledMsg{})
 		}
 		return s.update(m.e, msg)
 	case key.Matches(msg, k.BrushClear) && m.e.brush.active():

@@ -478,8 +478,13 @@ func resultTable(e *env, r *queries.Result, w, maxRows int) string {
 	cells := make([][]string, n)
 	for j := range n {
 		cells[j] = make([]string, len(r.Columns))
-		for i := range r.Columns {
-			s := cell(r.Rows[j][i], r.Types[i], e.dated)
+	}
+	for i, c := range r.Columns {
+		vals := make([]any, n)
+		for j := range n {
+			vals[j] = r.Rows[j][i]
+		}
+		for j, s := range columnCells(c, r.Types[i], vals, e.dated) {
 			cells[j][i] = s
 			widths[i] = min(max(widths[i], len([]rune(s))), 60)
 		}
@@ -487,7 +492,11 @@ func resultTable(e *env, r *queries.Result, w, maxRows int) string {
 	var b strings.Builder
 	var hdr []string
 	for i, c := range r.Columns {
-		hdr = append(hdr, st.header.Render(fmt.Sprintf("%-*s", widths[i], cut(c, widths[i]))))
+		f := "%-*s"
+		if isNumeric(r.Types[i]) { // over its numbers' last digit
+			f = "%*s"
+		}
+		hdr = append(hdr, st.header.Render(fmt.Sprintf(f, widths[i], cut(c, widths[i]))))
 	}
 	b.WriteString("  " + strings.Join(hdr, " ") + "\n")
 	for j := range n {

@@ -335,7 +335,7 @@ func livePanel(e *env, w, bodyH int) string {
 			drops = human(i.KernelDrops)
 		}
 		rate := h.ratePps[i.Probe+"\x00"+i.Iface]
-		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, cut(i.Probe, pw), iw, cut(i.Iface, iw), human(int64(i.Packets)),
+		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, elideMiddle(i.Probe, pw), iw, elideMiddle(i.Iface, iw), human(int64(i.Packets)),
 			human(int64(rate)), human(int64(i.Bytes)), flows, mal, drops)
 	}
 	var ch []string
@@ -514,7 +514,7 @@ func busiestFlows(e *env, w, n int) string {
 		if r.now != nil {
 			partial = r.now.mbpsText()
 		}
-		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, cut(f.Probe, pw), iw, cut(f.Iface, iw), cut(f.Class, 7), fw, cut(f.name(), fw),
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, elideMiddle(f.Probe, pw), iw, elideMiddle(f.Iface, iw), elideMiddle(f.Class, 7), fw, elideMiddle(f.name(), fw),
 			packets, bytes, mbps, partial), w) + "\n")
 	}
 	return b.String()

@@ -571,7 +571,8 @@ func TestNoFlowsSaysWhy(t *testing.T) {
 // TestLiveFlowsNarrow: at 80 columns the live Flows screen shrinks its
 // name column and scrolls sideways with the column cursor, so every
 // column can be read (a trial saw packets, bytes, Mbit/s and flow_id cut
-// to "p…" with no way to reach them).
+// to "p…" with no way to reach them); the columns beyond the edge are
+// left out whole and counted on the info line.
 func TestLiveFlowsNarrow(t *testing.T) {
 	s := liveSnaps()[1]
 	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
@@ -579,6 +580,16 @@ func TestLiveFlowsNarrow(t *testing.T) {
 	header := func() string { return strings.Split(plain(m), "\n")[2] }
 	if h := header(); !strings.Contains(h, "packets") || !strings.Contains(h, "bytes↓") || ansi.StringWidth(h) > 80 {
 		t.Fatalf("header at 80 columns: %q", h)
+	}
+	// the columns that do not fit are left out whole and said (Mbit/s
+	// was cut to "Mbi…" at the edge, flow_id out of sight unsaid)
+	for i, l := range strings.Split(plain(m), "\n")[2:6] {
+		if strings.HasSuffix(strings.TrimRight(l, " "), "…") {
+			t.Errorf("line %d cut at the edge: %q", i+2, l)
+		}
+	}
+	if info := strings.Split(plain(m), "\n")[1]; !strings.Contains(info, "more columns →") {
+		t.Errorf("info line %q does not say columns are beyond the edge", info)
 	}
 	for range 7 {
 		drive(t, m, keyMsg("right"))

@@ -225,11 +225,14 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 			t.cur+1, len(fs), c.name, dir, stamp(last.IntervalStartNs, e.dated), last.IntervalS)
 		window = last.rateWindow(e.dated)
 	}
+	widths, first, stop := t.layout(w)
+	if hid := (colLayout{left: first, right: len(liveCols) - stop}).hiddenText(); hid != "" && len(fs) > 0 {
+		info = strings.Replace(info, " · live:", " · "+hid+" · live:", 1)
+	}
 	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
-	widths, first := t.layout(w)
 	var hdr []string
 	for i, col := range liveCols {
-		if i < first {
+		if i < first || i >= stop {
 			continue
 		}
 		name := col.name
@@ -250,9 +253,12 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	b.WriteString(strings.Join(hdr, " ") + "\n")
 	for i := t.top; i < len(fs) && i < t.top+t.pageH; i++ {
 		var cells []string
-		for j, col := range liveCols[first:] {
+		for j, col := range liveCols[first:stop] {
 			cw := widths[first+j]
 			v := cut(col.val(fs[i]), cw)
+			if !col.num { // names: their distinguishing ends stay (-uplink-A, -B; the port and protocol)
+				v = elideMiddle(col.val(fs[i]), cw)
+			}
 			if col.num {
 				cells = append(cells, fmt.Sprintf("%*s", cw, v))
 			} else {
@@ -272,10 +278,11 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 }
 
 // layout gives each column's width for a screen w cells wide (the name
-// column shrinks to what the others leave, down to 20) and the first
-// column shown: columns scroll sideways so that the column cursor is on
-// screen.
-func (t *liveFlowsTab) layout(w int) (widths []int, first int) {
+// column shrinks to what the others leave, down to 20), the first column
+// shown and the end of those shown (the columns from first that fit whole:
+// the others are left out, not cut at the window's edge): columns scroll
+// sideways so that the column cursor is on screen.
+func (t *liveFlowsTab) layout(w int) (widths []int, first, stop int) {
 	rest := 0
 	for _, c := range liveCols {
 		widths = append(widths, c.width)
@@ -298,5 +305,9 @@ func (t *liveFlowsTab) layout(w int) (widths []int, first int) {
 	for first < t.colCur && span(first, t.colCur) > w {
 		first++
 	}
-	return widths, first
+	stop = first + 1
+	for stop < len(liveCols) && span(first, stop) <= w {
+		stop++
+	}
+	return widths, first, stop
 }

@@ -2,7 +2,10 @@ package tui
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -46,6 +49,42 @@ func TestLiveFlowNameAsFlowsTable(t *testing.T) {
 		}
 		if got := f.name(); got != c.want {
 			t.Errorf("live flow name %q, the flows table's %q", got, c.want)
+		}
+	}
+}
+
+// TestLiveProbeNamesElided: two probes named alike but for their end
+// (brussels-core-router-uplink-A and -B, --probe NAME=PCAP) on an 80-column
+// live overview, and on the live Flows screen: the probe column is 10
+// columns wide and cut them from the end, both rows reading
+// "brussels-…". They are elided in the middle, so the rows say which
+// probe they are ("bruss…nk-A", 10 columns as elideMiddle draws it).
+func TestLiveProbeNamesElided(t *testing.T) {
+	s := liveSnaps()[1]
+	names := []string{"brussels-core-router-uplink-A", "brussels-core-router-uplink-B"}
+	s.Ifaces = []LiveIface{{Probe: names[0], Iface: "if0", Packets: 10}, {Probe: names[1], Iface: "if0", Packets: 20}}
+	s.Probes = []LiveProbe{{Name: names[0], Packets: 10}, {Name: names[1], Packets: 20}}
+	s.Channels = nil
+	for i := range s.Flows {
+		s.Flows[i].Probe = names[i%2]
+	}
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, liveMsg{st: &s})
+	want := []string{elideMiddle(names[0], 10), elideMiddle(names[1], 10)}
+	if want[0] != "bruss…nk-A" || want[1] != "bruss…nk-B" {
+		t.Fatalf("elideMiddle gives %q", want)
+	}
+	v := plain(m)
+	for i, w := range want {
+		if l := lineWith(v, w+" if0"); !strings.Contains(l, []string{" 10 ", " 20 "}[i]) {
+			t.Errorf("live panel: no row of %s (%q) with its packets:\n%s", names[i], w, v)
+		}
+	}
+	drive(t, m, keyMsg("2"))
+	v = plain(m)
+	for _, w := range want {
+		if lineWith(v, w+" if0") == "" {
+			t.Errorf("live Flows: no row of %q:\n%s", w, v)
 		}
 	}
 }

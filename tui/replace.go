@@ -46,10 +46,7 @@ func (m *Model) checkOutput() tea.Cmd {
 	if e.db == nil || !ok || key == e.runKey {
 		return next
 	}
-	for id, c := range e.inflight {
-		c()
-		delete(e.inflight, id)
-	}
+	e.cancelQueries(-1)
 	e.db.Close()
 	e.db = nil
 	m.stack = nil

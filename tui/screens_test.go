@@ -377,7 +377,7 @@ func TestGoldenTCP(t *testing.T) {
 
 func TestGoldenRTT(t *testing.T) {
 	out := replayed(t, ftpLab)
-	v := goldenRun(t, out, step{keys: keys("5"), wait: []string{"row 1 of 21", "0.246207"}})
+	v := goldenRun(t, out, step{keys: keys("5"), wait: []string{"row 1 of 21", "0.246 "}})
 	golden.RequireEqual(t, []byte(v))
 }
 

@@ -13,8 +13,8 @@ import (
 // bytes and retransmissions 7 or more → away), and scrolled right to the
 // retransmissions it keeps the endpoints at the left. The lab FTP
 // capture at A: its first connection, 10.10.1.100:33488 to
-// 198.51.100.10:21 (the control session), SF, 1.07159 s (tshark -z
-// conv,tcp: 1.0716 s).
+// 198.51.100.10:21 (the control session), SF, 1.071588 s (tshark -z
+// conv,tcp: 1.0716 s; the TUI draws a duration to the µs).
 func TestTCPScreen80(t *testing.T) {
 	m := newTestModel(t, replayed(t, ftpLab))
 	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
@@ -24,7 +24,7 @@ func TestTCPScreen80(t *testing.T) {
 	if h := strings.Fields(strings.TrimRight(lines[2], "…")); strings.Join(h[:min(len(h), 8)], " ") != "client port server port state duration_s orig_bytes resp_bytes" {
 		t.Fatalf("header at 80 columns: %q", lines[2])
 	}
-	if r := strings.Fields(lines[3]); len(r) < 6 || strings.Join(r[:6], " ") != "10.10.1.100 33488 198.51.100.10 21 SF 1.07159" {
+	if r := strings.Fields(lines[3]); len(r) < 6 || strings.Join(r[:6], " ") != "10.10.1.100 33488 198.51.100.10 21 SF 1.071588" {
 		t.Fatalf("first row at 80 columns: %q", lines[3])
 	}
 	for range 10 { // to server_retransmissions

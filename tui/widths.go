@@ -1,42 +1,113 @@
 package tui
 
-import "github.com/charmbracelet/x/ansi"
+import (
+	"fmt"
+	"slices"
+	"strings"
 
-// maxColWidth is the width, in terminal columns, a column is cut to when
-// the window cannot show every column whole.
+	"github.com/charmbracelet/x/ansi"
+)
+
+// maxColWidth is the most a key column counts for when deciding whether
+// the key columns scrolled past stay at the left (pagedTable.kept).
 const maxColWidth = 44
 
-// fitWidths returns the columns' widths for a window w columns wide whose
-// first shown column is xoff: each natural width (header and values) is
-// cut to maxColWidth, then the room the window has left goes back to the
-// cut columns, the last column (an event's message) first and then left to
-// right, so a wide terminal shows a long IPv6 flow name whole (a 64-column
-// [2001:db8:...]:port>[...]:port/tcp name was cut at 44 on any window).
-func fitWidths(natural []int, xoff, w int) []int {
-	widths := make([]int, len(natural))
-	room := w
-	for i, n := range natural {
-		widths[i] = min(n, maxColWidth)
-		if i >= xoff {
-			room -= widths[i] + 1
+// minTextWidth is the least a text column is shrunk to (its header's
+// width when wider) before a column is left out: an IPv4 flow name
+// elided in the middle still shows both ends ("10.10.1…:9000/udp").
+const minTextWidth = 16
+
+// fitColumns fits columns of natural widths (header and values) to a
+// window w terminal columns wide, one space between two: it shows the
+// first n columns whose least widths fit (at least one), then, while they
+// are wider than w, takes a column from the widest one that can still
+// shrink (the addresses or flow names, elided in the middle, before a
+// probe name) down to its least; numbers and times have least = natural
+// and keep their width. The columns after n are left out whole, never cut
+// at the window's edge (the table says how many: colLayout.hiddenText).
+// Key columns (key[i]: the row's name, tableSpec.key) shrink only once
+// the others are at their least. It returns the n widths.
+func fitColumns(natural, least []int, key []bool, w int) (widths []int, n int) {
+	used := -1
+	for i := range natural {
+		if n > 0 && used+1+least[i] > w {
+			break
 		}
+		used += 1 + least[i]
+		n++
 	}
-	room++ // no separator after the last column
-	if len(widths) == 0 || room <= 0 {
-		return widths
+	widths = slices.Clone(natural[:n])
+	total := n - 1
+	for _, x := range widths {
+		total += x
 	}
-	give := func(i int) {
-		grow := min(natural[i]-widths[i], room)
-		if grow > 0 {
-			widths[i] += grow
-			room -= grow
+	widest := func(keys bool) int {
+		j := -1
+		for i := range widths {
+			if key[i] == keys && widths[i] > least[i] && (j < 0 || widths[i] > widths[j]) {
+				j = i
+			}
 		}
+		return j
 	}
-	give(len(widths) - 1)
-	for i := xoff; i < len(widths)-1; i++ {
-		give(i)
+	for total > w {
+		j := widest(false)
+		if j < 0 {
+			j = widest(true)
+		}
+		if j < 0 {
+			break
+		}
+		widths[j]--
+		total--
 	}
-	return widths
+	if total > w && n > 0 { // one column alone wider than the window
+		widths[n-1] = max(widths[n-1]-(total-w), 1)
+	}
+	return widths, n
+}
+
+// colLayout is what a table screen shows of its columns.
+type colLayout struct {
+	vis         []int // shown columns (indexes into the shown list), kept key columns first
+	widths      []int // their widths, as vis
+	left, right int   // columns not shown: scrolled past (not kept), beyond the right edge
+}
+
+// hiddenText says which columns the window does not show, "" when it
+// shows them all: "← 2 columns · 3 more columns →".
+func (l colLayout) hiddenText() string {
+	var parts []string
+	plural := func(n int) string {
+		if n == 1 {
+			return "column"
+		}
+		return "columns"
+	}
+	if l.left > 0 {
+		parts = append(parts, fmt.Sprintf("← %d %s", l.left, plural(l.left)))
+	}
+	if l.right > 0 {
+		parts = append(parts, fmt.Sprintf("%d more %s →", l.right, plural(l.right)))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// elideText shortens a text cell to w columns: prose (an event's message,
+// a sample's detail) loses its end, names and addresses their middle, so
+// that both ends (the source and the destination, the port and the
+// protocol; a probe's -A or -B) stay.
+func elideText(col, s string, w int) string {
+	switch col {
+	case "message", "detail", "history":
+		return cut(s, w)
+	}
+	return elideMiddle(s, w)
+}
+
+// isTime reports whether a DuckDB type is a time, drawn whole.
+func isTime(typ string) bool {
+	return strings.HasPrefix(typ, "TIMESTAMP") || typ == "DATE" || typ == "TIME"
 }
 
 // nameWidths returns the widths of a table's probe and interface columns

@@ -49,9 +49,18 @@ const maxPendingObs = 1 << 20
 
 // oneway holds the collector's one-way reconciliation (design 4.3).
 type owState struct {
-	recs  map[string]*oneway.Reconciler // by class name
-	ids   map[owKey]uint64              // one-way flow ids, collector-wide
-	names map[uint64]string             // one-way flow id -> its name (FlowName of its first definition)
+	recs map[string]*oneway.Reconciler // by class name
+	// ids are the one-way flow ids, collector-wide, of the flows the
+	// reconcilers hold: a one-way flow is numbered only while its class's
+	// reconciler has room (oneway.Limits.MaxFlows; it keeps a flow for
+	// its life, and one it has no room for has id 0, its observations
+	// refused: FlowsFull), and a switch-over keeps those the new
+	// reconcilers take, so ids stay within the reconcilers' bounds over
+	// any run. The flow's name (FlowName of its first definition) is kept
+	// by its reconciler (DefineFlow, FlowName), not here: a map of every
+	// name ever defined grew without bound.
+	ids  map[owKey]uint64
+	next uint64 // the latest id given (ids are never reused)
 	// defs, routes and pending are per probe flow: they go when the flow
 	// is forgotten (forgetOneway), so they hold the open flows and those
 	// remembered as written (retiredSet), never every flow ever seen.
@@ -77,7 +86,7 @@ type owState struct {
 }
 
 func newOwState() *owState {
-	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, names: map[uint64]string{}, defs: map[flowKey]owDef{},
+	return &owState{recs: map[string]*oneway.Reconciler{}, ids: map[owKey]uint64{}, defs: map[flowKey]owDef{},
 		routes: map[flowKey]owRoute{}, pending: map[flowKey][]oneway.Obs{}, times: map[uint16]map[uint32]int64{}, runs: map[uint16]int64{}, marks: map[uint16]int64{}, before: map[uint16]int64{}, follow: map[uint16]int64{}, switchAt: math.MinInt64,
 		told: map[string]oneway.Stats{}}
 }
@@ -149,12 +158,11 @@ func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
 	}
 	k := owKey{class: r.Class, ipVersion: r.IPVersion, protocol: r.Protocol, dscp: r.DSCP, srcPort: r.SrcPort, dstPort: r.DstPort,
 		vlan: r.VLAN, folded: r.FoldedPorts, srcAddr: r.SrcAddr, dstAddr: r.DstAddr}
-	if _, ok := c.ow.ids[k]; !ok {
-		id := uint64(len(c.ow.ids) + 1)
-		c.ow.ids[k] = id
+	if _, ok := c.ow.ids[k]; !ok && c.ow.recs[r.Class].Room() {
+		c.ow.next++
+		c.ow.ids[k] = c.ow.next
 		def := *r
-		c.ow.names[id] = FlowName(&def)
-		c.ow.recs[r.Class].DefineFlow(id, c.ow.names[id])
+		c.ow.recs[r.Class].DefineFlow(c.ow.next, FlowName(&def))
 	}
 	c.ow.defs[flowKey{pid, r.FlowID}] = owDef{key: k, iface: r.Iface}
 	c.replayPending(pid)

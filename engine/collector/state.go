@@ -41,6 +41,7 @@ type savedState struct {
 	Retired  []flowKeyS
 	Hists    []savedHist
 	OwIDs    []savedOwID
+	OwNext   uint64 // owState.next (0 in a state saved before it: the largest of OwIDs)
 	OwDefs   []savedOwDef
 	OwRoutes []savedRoute
 	OwPend   []savedPending
@@ -130,7 +131,7 @@ type owKeyS struct {
 type savedOwID struct {
 	Key  owKeyS
 	ID   uint64
-	Name string // owState.names (empty in a state saved before it)
+	Name string // the flow's name in its reconciler (restored from Recs: read by no version since)
 }
 
 type savedOwDef struct {
@@ -202,8 +203,13 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Hists = append(s.Hists, savedHist{Probe: h.probe, H: h.h})
 	}
 	for k, id := range c.ow.ids {
-		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id, Name: c.ow.names[id]})
+		name := ""
+		if rec := c.ow.recs[k.class]; rec != nil {
+			name, _ = rec.FlowName(id)
+		}
+		s.OwIDs = append(s.OwIDs, savedOwID{Key: owKeyOf(k), ID: id, Name: name})
 	}
+	s.OwNext = c.ow.next
 	for k, d := range c.ow.defs {
 		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(d.key), Iface: d.iface})
 	}
@@ -301,12 +307,11 @@ func (c *Collector) RestoreState(b []byte) error {
 	}
 	c.bad, c.restarts, c.incomplete = restoreBad(s.Bad), restoreBad(s.Restarts), restoreBad(s.Incomplete)
 	ow := c.ow
-	ow.ids, ow.names, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[uint64]string{}, map[flowKey]owDef{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
-	for _, x := range s.OwIDs {
+	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owDef{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
+	ow.next = s.OwNext
+	for _, x := range s.OwIDs { // their names are in their reconcilers' states (Recs)
 		ow.ids[x.Key.key()] = x.ID
-		if x.Name != "" {
-			ow.names[x.ID] = x.Name
-		}
+		ow.next = max(ow.next, x.ID) // a state saved before OwNext: ids were 1..n
 	}
 	for _, x := range s.OwDefs {
 		ow.defs[x.Flow.key()] = owDef{key: x.Key.key(), iface: x.Iface}

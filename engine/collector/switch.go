@@ -74,21 +74,35 @@ func (c *Collector) switchTo(cfg *config.Config, hash string) error {
 	keys := slices.SortedFunc(maps.Keys(ow.defs), func(a, b flowKey) int {
 		return cmp.Or(cmp.Compare(a.probe, b.probe), cmp.Compare(a.id, b.id))
 	})
-	defined := map[uint64]bool{}
+	// The ids the new reconcilers take are kept, and only those: a one-way
+	// flow no probe flow defines any more, or of a class cfg does not
+	// reconcile, is numbered anew should it come back (ids stay within
+	// the reconcilers' bounds); one the old reconciler had no room for
+	// is numbered now if the new one has.
+	kept := map[owKey]uint64{}
 	for _, fk := range keys {
 		k := ow.defs[fk].key
-		rec, id := fresh[k.class], ow.ids[k]
-		if rec == nil || defined[id] {
+		rec := fresh[k.class]
+		if _, done := kept[k]; rec == nil || done || !rec.Room() {
 			continue
 		}
-		defined[id] = true
-		name, ok := ow.names[id]
-		if f, open := c.flows.Get(fk); !ok && open && f.class != 0 { // a state saved without names
+		id, ok := ow.ids[k]
+		name, named := "", false
+		if ok && old[k.class] != nil {
+			name, named = old[k.class].FlowName(id)
+		}
+		if !ok {
+			ow.next++
+			id = ow.next
+		}
+		if f, open := c.flows.Get(fk); !named && open && f.class != 0 { // a flow the old reconciler did not hold
 			def := f.def(c, fk.id)
 			name = FlowName(&def)
 		}
+		kept[k] = id
 		rec.DefineFlow(id, name) // the one-way flow's own name: the probe flow that defined it first may be written and deleted
 	}
+	ow.ids = kept
 	return nil
 }
 

@@ -359,11 +359,28 @@ func (r *Reconciler) DefineFlow(flowID uint64, name string) {
 	}
 }
 
+// Room reports whether a flow not held yet would be taken: the Reconciler
+// holds fewer than Limits.MaxFlows flows (it keeps a flow for its life).
+func (r *Reconciler) Room() bool { return len(r.flows) < r.lim.MaxFlows }
+
+// FlowName returns the name DefineFlow gave flow id, and whether the
+// Reconciler holds that flow.
+func (r *Reconciler) FlowName(id uint64) (string, bool) {
+	f := r.flows[id]
+	if f == nil {
+		return "", false
+	}
+	return f.name, true
+}
+
+// flow returns flow id's state, made if there is room. Id 0 names no
+// flow (the collector's for a flow it gave no id, the Reconciler being
+// full): its observations are refused as those beyond MaxFlows.
 func (r *Reconciler) flow(id uint64) *flowState {
 	if f := r.flows[id]; f != nil {
 		return f
 	}
-	if len(r.flows) >= r.lim.MaxFlows {
+	if id == 0 || len(r.flows) >= r.lim.MaxFlows {
 		r.stats.FlowsFull++
 		return nil
 	}
