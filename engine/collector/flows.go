@@ -193,12 +193,16 @@ func ifaceName(p *probeState, i uint16) string {
 func unnamedIface(i int) string { return "if" + strconv.Itoa(i) }
 
 // FlushFlows writes the row of every flow still held, sorted by probe and
-// flow id, through write in batches of at most chunk rows (the batch is
-// reused: write must not keep it), and forgets them: the final flows table
-// is streamed, never held whole. Later updates of those flows would make
-// new rows: call it once the probes are done. Call it once the probes are done, before
+// flow id, through write in batches of at most chunk rows, and forgets
+// them: the final flows table is streamed, never held whole. write takes
+// a filled batch and returns the batch to fill next: the same one once
+// written (write must not keep it then), or another one it is done with
+// (a writer that encodes batches in a goroutine of its own keeps b and
+// returns the one before it, or a new empty one the first time), so that
+// the next rows are built while b is written. Later updates of those
+// flows would make new rows: call it once the probes are done, before
 // Finish (whose batch then has no flows but those of late definitions).
-func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) error {
+func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) (*observe.Batch, error)) error {
 	c.endRuns() // the runs that did not finish leave out their flows without totals
 	keys := make([]flowKey, 0, c.flows.Len())
 	for k := range c.flows.All {
@@ -233,17 +237,22 @@ func (c *Collector) FlushFlows(chunk int, write func(*observe.Batch) error) erro
 	for i := range keys {
 		keys[i].probe = byName[keys[i].probe]
 	}
-	b := &observe.Batch{Flows: make([]observe.Flow, 0, min(chunk, len(keys)))}
+	b := &observe.Batch{}
 	for i, k := range keys {
+		if len(b.Flows) == 0 && cap(b.Flows) < min(chunk, len(keys)-i) {
+			b.Flows = make([]observe.Flow, 0, min(chunk, len(keys)-i))
+		}
 		f, _ := c.flows.Get(k)
 		r := c.flowRow(k, &f)
 		r.Probe, r.Interface = c.name(r.Probe), c.name(r.Interface)
 		b.Flows = append(b.Flows, r)
 		c.flows.Delete(k)
 		if len(b.Flows) == chunk || i == len(keys)-1 {
-			if err := write(b); err != nil {
+			next, err := write(b)
+			if err != nil {
 				return err
 			}
+			b = next
 			clear(b.Flows)
 			b.Flows = b.Flows[:0]
 		}

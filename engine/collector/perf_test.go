@@ -179,7 +179,7 @@ func TestFlowRowAllocs(t *testing.T) {
 	rows := 0
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	err = c.FlushFlows(512, func(b *observe.Batch) error { rows += len(b.Flows); return nil })
+	err = c.FlushFlows(512, func(b *observe.Batch) (*observe.Batch, error) { rows += len(b.Flows); return b, nil })
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -532,11 +532,11 @@ func BenchmarkCollectorToParquet(b *testing.B) {
 		}
 		t := time.Now()
 		var flushed time.Duration
-		if err := c.FlushFlows(1<<15, func(batch *observe.Batch) error {
+		if err := c.FlushFlows(1<<15, func(batch *observe.Batch) (*observe.Batch, error) {
 			t0 := time.Now()
 			write(batch)
 			flushed += time.Since(t0)
-			return nil
+			return batch, nil
 		}); err != nil {
 			b.Fatal(err)
 		}

@@ -77,7 +77,7 @@ func BenchmarkCollectorRows(b *testing.B) {
 				c.Recycle(batch)
 			}
 		}
-		if err := c.FlushFlows(1<<15, func(batch *observe.Batch) error { write(batch); return nil }); err != nil {
+		if err := c.FlushFlows(1<<15, func(batch *observe.Batch) (*observe.Batch, error) { write(batch); return batch, nil }); err != nil {
 			b.Fatal(err)
 		}
 		write(c.Finish())

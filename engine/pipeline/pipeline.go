@@ -227,8 +227,9 @@ func (r *Result) Unacked() int {
 // these hand-overs.
 const DefaultSinkRows = 1 << 16
 
-// finalFlowChunk is the rows per batch of the final flows table.
-const finalFlowChunk = 1 << 15
+// finalFlowChunk is the rows per batch of the final flows table (a
+// variable: tests lower it).
+var finalFlowChunk = 1 << 15
 
 // ErrNoProbes means Options.Probes is empty.
 var ErrNoProbes = errors.New("pipeline: no probes")
@@ -349,13 +350,22 @@ func (r *run) finish(runErr error) error {
 	if opt.Sink != nil && r.staged.Rows() > 0 {
 		errs = append(errs, r.writeStaged())
 	}
+	var flows *flowsWriter
 	if opt.Sink != nil {
 		// The final flows table goes out in chunks, never held whole.
-		errs = append(errs, r.collectors[0].FlushFlows(finalFlowChunk, opt.Sink.Write))
+		var err error
+		flows, err = r.flushFlows()
+		errs = append(errs, err)
 	}
 	res.Collector = r.collectors[0].Stats()
 	for _, c := range r.collectors {
 		res.Batches = append(res.Batches, c.Finish())
+	}
+	if flows != nil {
+		// its last chunk was written while the collectors finished
+		if err := flows.stop(); !errors.Is(errors.Join(errs...), err) {
+			errs = append(errs, err)
+		}
 	}
 	res.Batch = res.Batches[0]
 	res.Interrupted = runErr != nil && errors.Is(runErr, context.Canceled)
