@@ -15,9 +15,10 @@ import (
 // place, as it does in its own blocks. Nothing is done per packet on the
 // reading side and nothing is copied but the unread tail of a block (a
 // record cut by the chunk's end) into the room left before the next
-// chunk's bytes: the hand-off costs one channel operation per chunk, the
-// read system calls (the kernel's copy out of the page cache, 80-95 ns a
-// packet on the 5 M corpus) leave the consumer's goroutine.
+// chunk's bytes: the hand-off costs a channel operation per chunk and a
+// wake-up of the reading goroutine per three, and the read system calls
+// (the kernel's copy out of the page cache, 80-95 ns a packet on the 5 M
+// corpus) leave the consumer's goroutine.
 var (
 	// prefetchHead is the room before a chunk's bytes in its block for
 	// the unread tail of the block before (a record cut by the chunk's
@@ -31,17 +32,17 @@ var (
 	// prefetchWake: the reading goroutine, waiting for room, is woken once
 	// this many chunks or fewer wait, and so reads 3 chunks a wake-up.
 	// Woken after each chunk taken (2 chunks of 128 KiB), reading ahead
-	// cost 60-80 ns of CPU a packet more than reading in the caller's
-	// goroutine, against 20-40 so (BenchmarkReadAhead with 400 rounds of
-	// xorshift a packet, the 5 M corpus's first million packets, on a
-	// loaded 2-core machine): the goroutines' wake-ups, not cache misses,
-	// were the hand-off's cost.
+	// cost 170-240 ns of CPU a packet more than reading in the caller's
+	// goroutine; woken once both were taken, 40-100; so, 5-50
+	// (BenchmarkReadAhead with 400 rounds of xorshift a packet, the 5 M
+	// corpus's first million packets, on a loaded 2-core machine): the
+	// goroutines' wake-ups, not cache misses, were the hand-off's cost
+	// (docs/speed.md, Reading ahead).
 	prefetchWake = 1
 )
 
 // chunk is prefetchChunk bytes at most of the stream, read into
-// blk.Data[head:head+n], then the reader's error (nil:
-// reading goes on).
+// blk.Data[head:head+n], then the reader's error (nil: reading goes on).
 type chunk struct {
 	blk *pkt.Block
 	n   int
@@ -63,8 +64,8 @@ type prefetch struct {
 	once    sync.Once
 	// stopped: stop returned, nothing more will come than what full holds
 	stopped bool
-	// pend is a chunk taken and partly copied (blockReader.takeCopy), off
-	// bytes of it
+	// pend is a chunk taken and copied in part (fillAhead), pendOff bytes
+	// of it
 	pend    chunk
 	pendOff int
 	hasPend bool
