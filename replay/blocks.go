@@ -25,6 +25,9 @@ type blockReader struct {
 	r, w int    // read and write positions in buf
 	err  error
 	pool *blockPool
+	// ahead, when not nil, reads rd ahead in a goroutine (prefetch.go):
+	// fill takes its chunks
+	ahead *prefetch
 }
 
 // blockPool keeps a blockReader's released blocks for reuse. A block is
@@ -71,6 +74,7 @@ func (br *blockReader) Buffered() int { return br.w - br.r }
 
 // Reset discards the buffered bytes and reads from rd from now on.
 func (br *blockReader) Reset(rd io.Reader) {
+	br.dropPrefetch()
 	br.rd, br.err = rd, nil
 	br.r, br.w = 0, 0
 	if br.cur.Shared() {
@@ -95,6 +99,10 @@ func (br *blockReader) move() {
 
 // fill reads a new chunk into the buffer, as bufio.Reader's fill.
 func (br *blockReader) fill() {
+	if br.ahead != nil {
+		br.fillAhead()
+		return
+	}
 	if br.r > 0 {
 		br.move()
 	}
@@ -190,6 +198,12 @@ func (br *blockReader) Read(p []byte) (int, error) {
 			return 0, nil
 		}
 		return 0, br.readErr()
+	}
+	if br.r == br.w && br.ahead != nil && br.err == nil {
+		br.fillAhead()
+		if br.r == br.w {
+			return 0, br.readErr()
+		}
 	}
 	if br.r == br.w {
 		if br.err != nil {

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -169,6 +170,10 @@ type File struct {
 	buf      []byte
 	inBuf    bool // the last read's bytes are in buf, not in br's block
 	progress atomic.Int64
+	// aheadOK: the input can be read ahead (ReadAhead): a regular file
+	// or bytes in memory, whose reads end; not a pipe, which a stop would
+	// wait on
+	aheadOK bool
 }
 
 // Open opens a capture file for reading: classic pcap (µs magic 0xa1b2c3d4
@@ -198,6 +203,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	f.closer = fh
+	f.aheadOK = st.Mode().IsRegular()
 	return f, nil
 }
 
@@ -215,6 +221,7 @@ func osError(path string, err error) error {
 // close r.
 func NewReader(r io.Reader, name string, size int64) (*File, error) {
 	f := &File{name: name, size: size, cr: &countingReader{r: r}}
+	_, f.aheadOK = r.(*bytes.Reader)
 	rawSize := bufSize
 	if size > 0 && size < bufSize {
 		rawSize = max(int(size), 4096) // a small file needs no big buffer
@@ -397,9 +404,28 @@ func (f *File) Lent() *pkt.Block {
 	return f.br.Block()
 }
 
+// ReadAhead reads the capture ahead of Next in a goroutine of its own
+// (pkt.ReadAheader, issue 14: the reader stage): the read system calls,
+// and a gzip file's decompression, leave the caller's goroutine, which
+// still parses the records, in place in the chunks read ahead
+// (prefetch.go). The packets, their metadata, the errors and their
+// positions, Lent, Stats and Progress are the same. stop ends the
+// goroutine and waits for it; Close does too. It returns nil, reading
+// nothing ahead, unless the input is a regular file (Open) or a
+// *bytes.Reader (NewReader) of at least a read buffer (bufSize): a pipe's
+// read would hold up a stop, and a small file is read whole at once.
+func (f *File) ReadAhead() (stop func()) {
+	if !f.aheadOK || f.err != nil || !canPrefetch(f.br.size) {
+		return nil
+	}
+	f.br.startPrefetch()
+	return f.br.stopPrefetch
+}
+
 // Close releases the file opened by Open (NewReader's reader is left
 // open). Next returns io.EOF afterwards.
 func (f *File) Close() error {
+	f.br.stopPrefetch()
 	f.err = io.EOF
 	f.fast, f.fastNG = false, false
 	if f.closer != nil {

@@ -277,3 +277,7 @@ func OpenScan(path string, frame uint64) (*File, error) {
 	}
 	return f, nil
 }
+
+// ReadAhead reads the File ahead (File.ReadAhead, pkt.ReadAheader); nil
+// when it cannot.
+func (x *Indexer) ReadAhead() (stop func()) { return x.f.ReadAhead() }

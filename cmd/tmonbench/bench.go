@@ -22,7 +22,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine, the fastest on 2 cores: docs/speed.md)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
-	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores 3-12 % more CPU for no measured wall gain)")
+	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores about 7 % more CPU, no wall gain measured on a loaded machine: docs/speed.md)")
 	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")
 	warmup := fs.Bool("warmup", false, "run one more pair first and leave it out")
 	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
@@ -80,10 +80,13 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 }
 
 // readAheadDefault is whether replay and bench read captures ahead of the
-// probes (pipeline.Options.ReadAhead): with 3 cores or more, so the reader,
-// the probes and the collector each have one. On 2 cores the total CPU
-// bounds the run and the copy into the read-ahead batches costs more than
-// the overlap gives (measured on the 5M corpus: docs/speed.md).
+// probes (pipeline.Options.ReadAhead: a capture file reads ahead in
+// chunks, replay.File.ReadAhead): with 3 cores or more, so the reader,
+// the probes and the collector each have one. On 2 cores it takes the read
+// system calls off the probe's goroutine (0.1-0.5 s of its 2.4-2.9 s on
+// the 5M corpus) for about 7 % more CPU in all, and no wall gain could be
+// measured on the loaded machine of those runs (docs/speed.md, Reading
+// ahead): not the default there until one is.
 func readAheadDefault() bool { return runtime.GOMAXPROCS(0) > 2 }
 
 // benchCapture opens a capture for bench: from its path, or from its

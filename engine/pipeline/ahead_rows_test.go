@@ -10,13 +10,16 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
 // runReadAhead replays captures (one probe each, as replayFiles) with or
-// without Options.ReadAhead, counting the input errors.
-func runReadAhead(t *testing.T, readAhead bool, paths ...string) (*pipeline.Result, int) {
+// without Options.ReadAhead, counting the input errors: read ahead by
+// the files themselves (replay.File.ReadAhead, in chunks), or, batches
+// set, in the pipeline's batches of packets (ahead.go).
+func runReadAhead(t *testing.T, readAhead, batches bool, paths ...string) (*pipeline.Result, int) {
 	t.Helper()
 	var inputs []pipeline.Input
 	var ids []probe.Identity
@@ -26,7 +29,11 @@ func runReadAhead(t *testing.T, readAhead bool, paths ...string) (*pipeline.Resu
 			t.Fatal(err)
 		}
 		defer f.Close()
-		inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
+		var src pkt.Source = f
+		if batches {
+			src = batchesOnly{f}
+		}
+		inputs = append(inputs, pipeline.Input{Source: src, Probe: i})
 		ids = append(ids, probe.Identity{Name: filepath.Base(filepath.Dir(p)) + "-" + filepath.Base(p), Interfaces: []string{"if0"}})
 	}
 	failed := 0
@@ -46,7 +53,8 @@ func runReadAhead(t *testing.T, readAhead bool, paths ...string) (*pipeline.Resu
 // (and the collector in its own, as tmonbench replay and bench run) gives
 // every table row for row as the plain run does, on every lab capture, on
 // several captures merged, and on a damaged capture (its error at the same
-// packet).
+// packet): read ahead by the files in chunks and in the pipeline's
+// batches.
 func TestReadAheadSameRows(t *testing.T) {
 	lab := filepath.Join(samplesDir(t), "lab")
 	runs := [][]string{
@@ -68,16 +76,18 @@ func TestReadAheadSameRows(t *testing.T) {
 			name += "+merged"
 		}
 		t.Run(name, func(t *testing.T) {
-			want, wantFailed := runReadAhead(t, false, paths...)
-			got, gotFailed := runReadAhead(t, true, paths...)
-			if gotFailed != wantFailed || got.Packets != want.Packets || got.Bytes != want.Bytes {
-				t.Errorf("read ahead: %d packets, %d bytes, %d input errors; plain %d, %d, %d",
-					got.Packets, got.Bytes, gotFailed, want.Packets, want.Bytes, wantFailed)
-			}
+			want, wantFailed := runReadAhead(t, false, false, paths...)
 			if want.Packets == 0 {
 				t.Fatal("no packet: wrong capture path?")
 			}
-			diffBatches(t, got.Batch, want.Batch)
+			for _, batches := range []bool{false, true} {
+				got, gotFailed := runReadAhead(t, true, batches, paths...)
+				if gotFailed != wantFailed || got.Packets != want.Packets || got.Bytes != want.Bytes {
+					t.Errorf("read ahead (batches %v): %d packets, %d bytes, %d input errors; plain %d, %d, %d",
+						batches, got.Packets, got.Bytes, gotFailed, want.Packets, want.Bytes, wantFailed)
+				}
+				diffBatches(t, got.Batch, want.Batch)
+			}
 		})
 	}
 }

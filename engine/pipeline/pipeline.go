@@ -150,12 +150,15 @@ type Options struct {
 	// same as without Parallel.
 	Parallel bool
 	// ReadAhead reads each input in its own goroutine, ahead of the
-	// probes, into batches of packets (a few MiB per input; the packets
-	// of a pkt.Lender stay in its blocks, the others are copied): the
-	// read system calls and the capture parsing leave the probes'
-	// goroutine (issue 14: the reader stage). The packets, their order and
-	// the position of an input's error are unchanged, so the rows are the
-	// same as without it. For capture files; an input's own counters
+	// probes (issue 14: the reader stage): an input that reads ahead
+	// itself (pkt.ReadAheader: a replay.File, in chunks of 256 KiB, its
+	// records still parsed in the probes' goroutine, nothing done per
+	// packet on the other side) does so; any other is read into batches
+	// of packets (ahead.go: a few MiB per input; the packets of a
+	// pkt.Lender stay in its blocks, the others are copied), its capture
+	// parsing leaving the probes' goroutine too. The packets, their order
+	// and the position of an input's error are unchanged, so the rows are
+	// the same as without it. For capture files; an input's own counters
 	// (replay.File.Stats) are complete when Run returns.
 	ReadAhead bool
 	// Workers, when positive, runs each probe on that many worker

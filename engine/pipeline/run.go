@@ -188,9 +188,17 @@ func (r *run) feed(ctx context.Context) error {
 	for i, in := range r.inputs {
 		src := in.Source
 		if opt.ReadAhead {
-			a := newAhead(src)
-			defer a.stop() // the inputs are the caller's again when Run returns
-			src = a
+			// a source that reads ahead itself (replay.File: in chunks,
+			// nothing per packet), or the batches of ahead.go
+			var stop func()
+			if ra, ok := src.(pkt.ReadAheader); ok {
+				stop = ra.ReadAhead()
+			}
+			if stop == nil {
+				a := newAhead(src)
+				stop, src = a.stop, a
+			}
+			defer stop() // the inputs are the caller's again when Run returns
 		}
 		lends[i] = r.lender(in, src)
 		g := &guarded{src: src, failed: func(err error) { r.inputFailed(i, err) }}

@@ -25,7 +25,7 @@ import (
 
 // runWorkers replays captures (one probe each) with n probe workers
 // (pipeline.Options.Workers) and the collector in its own goroutine.
-func runWorkers(t *testing.T, n int, intervalS float64, paths ...string) *pipeline.Result {
+func runWorkers(t *testing.T, n int, readAhead bool, intervalS float64, paths ...string) *pipeline.Result {
 	t.Helper()
 	var inputs []pipeline.Input
 	var ids []probe.Identity
@@ -42,6 +42,7 @@ func runWorkers(t *testing.T, n int, intervalS float64, paths ...string) *pipeli
 	cfg.IntervalS = intervalS
 	res, err := pipeline.Run(context.Background(), inputs, pipeline.Options{
 		Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: n,
+		ReadAhead: readAhead,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -115,16 +116,20 @@ func TestWorkersSameRows(t *testing.T) {
 	}
 }
 
-// sameRows compares 2 and 4 workers with 1 on one run.
+// sameRows compares 2 and 4 workers, and 2 workers whose files are read
+// ahead (their packets lent from the chunks' blocks), with 1 on one run.
 func sameRows(t *testing.T, intervalS float64, paths []string) {
-	want := runWorkers(t, 1, intervalS, paths...)
+	want := runWorkers(t, 1, false, intervalS, paths...)
 	if want.Packets > 0 && len(want.Batch.Events) == 0 {
 		t.Fatal("no event: wrong capture path?")
 	}
-	for _, n := range []int{2, 4} {
-		got := runWorkers(t, n, intervalS, paths...)
+	for _, c := range []struct {
+		n     int
+		ahead bool
+	}{{2, false}, {4, false}, {2, true}} {
+		got := runWorkers(t, c.n, c.ahead, intervalS, paths...)
 		if got.Packets != want.Packets || got.ProbeTotals() != want.ProbeTotals() {
-			t.Errorf("%d workers: %+v\n1 worker: %+v", n, got.ProbeTotals(), want.ProbeTotals())
+			t.Errorf("%d workers (read ahead %v): %+v\n1 worker: %+v", c.n, c.ahead, got.ProbeTotals(), want.ProbeTotals())
 		}
 		diffBatches(t, withoutPacking(got.Batch), withoutPacking(want.Batch))
 	}

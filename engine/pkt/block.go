@@ -54,3 +54,16 @@ type Lender interface {
 	// before it, and Release once done with them.
 	Lent() *Block
 }
+
+// ReadAheader is a Source that can read its input ahead of Next in a
+// goroutine of its own (issue 14: the read system calls leave the
+// consumer's goroutine; the packets, their metadata, their order, the
+// errors and Lent are unchanged). ReadAhead starts it and returns stop,
+// which ends it and waits for it: the source is then read in the
+// caller's goroutine again, from where Next left off, and can be closed.
+// A source that cannot read ahead (a pipe, whose read a stop would wait
+// on) returns nil.
+type ReadAheader interface {
+	Source
+	ReadAhead() (stop func())
+}

@@ -40,6 +40,16 @@ func (f *Filtered) Lent() *pkt.Block {
 	return f.lender.Lent()
 }
 
+// ReadAhead reads the wrapped source ahead when it can
+// (pkt.ReadAheader: replay.File); nil otherwise. The expression is still
+// matched in the caller's goroutine.
+func (f *Filtered) ReadAhead() (stop func()) {
+	if ra, ok := f.Source.(pkt.ReadAheader); ok {
+		return ra.ReadAhead()
+	}
+	return nil
+}
+
 // Next returns the next packet the expression accepts, or the wrapped
 // source's error.
 func (f *Filtered) Next() ([]byte, pkt.Meta, error) {

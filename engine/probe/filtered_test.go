@@ -58,3 +58,38 @@ func TestFiltered(t *testing.T) {
 		t.Error("Close did not close the source")
 	}
 }
+
+// aheadSource is a frameSource that reads ahead (pkt.ReadAheader),
+// counting its starts and stops.
+type aheadSource struct {
+	frameSource
+	started, stopped int
+}
+
+func (s *aheadSource) ReadAhead() func() {
+	s.started++
+	return func() { s.stopped++ }
+}
+
+// TestFilteredReadAhead: a Filtered source reads ahead when the source
+// it wraps can (replay.File under `replay --filter`: the pipeline's
+// read-ahead then reads the file in chunks, not in batches of packets),
+// and says it cannot (nil) otherwise.
+func TestFilteredReadAhead(t *testing.T) {
+	e, err := filter.Parse("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &aheadSource{}
+	stop := probe.NewFiltered(src, e).ReadAhead()
+	if stop == nil || src.started != 1 {
+		t.Fatalf("not read ahead: stop %v, %d starts", stop != nil, src.started)
+	}
+	stop()
+	if src.stopped != 1 {
+		t.Errorf("%d stops, want 1", src.stopped)
+	}
+	if probe.NewFiltered(&frameSource{}, e).ReadAhead() != nil {
+		t.Error("a source that cannot read ahead: stop not nil")
+	}
+}
