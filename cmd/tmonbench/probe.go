@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/syncio"
@@ -34,6 +34,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
+	liveOnlyUsage(fs)
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch (so a run after the clock stepped back still follows the previous one) and the spool of the definitions a silent collector has not acknowledged past max_permanent_mb ('' keeps nothing: those are destroyed, counted)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
@@ -44,6 +45,13 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 			return usageErr("probe: --pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)")
 		case *cfgPath == "" || *name == "" || (*pcap == "" && !isLive):
 			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
+		}
+		var expr *filter.Expr // --filter on a capture file
+		if !isLive {
+			var err error
+			if expr, err = probeFileFlags(fs, &cf); err != nil {
+				return err
+			}
 		}
 		cfg, err := loadConfig("probe", *cfgPath, stderr)
 		if err == nil {
@@ -75,37 +83,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if isLive {
 			return r.live(cf, *cfgPath, cfg, *duration, interval)
 		}
-		f, err := openFile(*pcap)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		var ifaceOf []uint16      // file interface -> probe interface (several in a pcapng)
-		if !fs.Changed("iface") { // every interface of the file, named by its if_name
-			c := pipeline.Capture{Path: *pcap, Probe: *name}
-			if err := scanIfaces(&c); err != nil {
-				return err
-			}
-			ids, routes, err := pipeline.Assign([]pipeline.Capture{c})
-			if err != nil {
-				return err
-			}
-			r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
-		}
-		stopCtx, stopCapture := context.WithCancel(context.Background())
-		defer stopCapture()
-		src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
-		r.paceFile(src, replay.NewPacer(speed), *pcap)
-		ctx, release := probeSignals(src, func() {
-			stopCapture()
-			fmt.Fprintf(stderr, "tmonbench probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
-		})
-		defer release()
-		res, err := r.run(ctx, cfg, src)
-		if err != nil {
-			return err
-		}
-		return r.fileExit(ctx, res, src)
+		return r.file(cfg, *pcap, speed, expr, cf.filter, !fs.Changed("iface"))
 	}
 }
 
