@@ -88,8 +88,8 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 }
 
 // checkProbeConfig refuses a config the probe name cannot run with: no
-// collector, a collector without address, no key for it while others
-// have one (at start, and for each new version of a watched config).
+// collector, a collector without address, a name the probes list leaves
+// out (at start, and for each new version of a watched config).
 func checkProbeConfig(cfg *config.Config, name, path string) error {
 	if len(cfg.Collectors) == 0 {
 		return usageErr("probe: %s names no collectors (collectors: [{name, address}])", path)
@@ -99,7 +99,7 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 			return usageErr("probe: collector %q has no address", c.Name)
 		}
 	}
-	if err := cfg.ProbeUnlisted(name); err != nil {
+	if err := cfg.ProbeListed(name, "probe --name NAME"); err != nil {
 		return usageErr("probe: %v", err)
 	}
 	return nil
