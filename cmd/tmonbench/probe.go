@@ -26,7 +26,7 @@ import (
 func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` naming the collectors (collectors[].address)")
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
-	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
+	iface := fs.String("iface", "", "interface `NAME` the whole --pcap capture was taken on (one-way hops may name probe/iface); without it, each interface of a pcapng is named by its if_name, a pcap's if0")
 	pcap := fs.String("pcap", "", "capture `FILE` to replay as this probe's traffic")
 	speedStr := fs.String("speed", "realtime", "replay `SPEED`: realtime (as live), a factor such as 4x, or full")
 	interval := intervalFlag(fs)
@@ -43,6 +43,8 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		switch {
 		case *pcap != "" && isLive:
 			return usageErr("probe: --pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)")
+		case isLive && fs.Changed("iface"), fs.Changed("iface") && *iface == "":
+			return usageErr("probe: --iface NAME names a --pcap capture's interface (live capture is named by -i)")
 		case *cfgPath == "" || *name == "" || (*pcap == "" && !isLive):
 			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
 		}
