@@ -211,3 +211,23 @@ func TestRedactedYAML(t *testing.T) {
 		t.Errorf("unkeyed probes hash as keyed ones: %s", h)
 	}
 }
+
+// TestEffectiveEmptyKinds: config --effective printed "kinds: []" for an
+// rtt class without kinds, read as none by a trial, though empty means
+// every kind (RTTOptions.Kinds): the line names the kinds timed, and the
+// text still reads back to the same configuration and hash.
+func TestEffectiveEmptyKinds(t *testing.T) {
+	cfg, err := Parse([]byte("classes:\n  - name: d\n    filter: udp\n    analyses: [counters, rtt]\n  - name: e\n    filter: tcp\n    analyses: [counters]\n"), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(cfg.EffectiveYAML())
+	const want = "kinds: [] # empty: every kind is timed: icmp_echo, dns, snmp, ntp, tcp_handshake, tcp_ts\n"
+	if strings.Count(out, want) != 1 { // class e runs no rtt: no note
+		t.Errorf("effective YAML has %d lines %q, want 1:\n%s", strings.Count(out, want), want, out)
+	}
+	back, err := Parse([]byte(out), "k.yaml")
+	if err != nil || back.Hash() != cfg.Hash() {
+		t.Errorf("read back: %v, hash %s, want %s", err, back.Hash(), cfg.Hash())
+	}
+}
