@@ -165,8 +165,13 @@ func refusedReasons(d pdu.ReceiverStats) string {
 // events (design 4.1: "the probe alive time is refreshed"). A probe whose
 // run finished (its final report and everything before it arrived) is
 // silent by design: no event.
+//
+// A probe run under a configuration the collector does not run is said
+// once afterNs passed without the collector switching to it
+// (probe_config_mismatch, reportConfig).
 func (c *Collector) Liveness(nowNs, afterNs int64) {
 	c.wallNs = max(c.wallNs, nowNs)
+	defer c.reportConfig(nowNs, afterNs, false)
 	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
 		p := c.probe(id)
 		if silent && p.finished {
