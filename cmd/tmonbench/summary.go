@@ -159,11 +159,3 @@ func udpPart(st pdu.UDPStats) string {
 	}
 	return ", " + strings.Join(parts, ", ")
 }
-
-// plural is "s" unless n is 1.
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
