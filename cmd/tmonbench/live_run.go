@@ -86,6 +86,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			// an abort (a second stop signal) is the live probe's, not a replay's
 			RunSource: "probe:" + l.name,
 			RunWhat:   "live capture on " + strings.Join(l.ifNames, ", "),
+			ProbeHow:  "live --name NAME",
 			End: func(event func(int, uint8, string, string, uint64)) {
 				if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
 					return
@@ -124,7 +125,7 @@ func liveVersionCheck(name string, interval func(*config.Config) error) func(*co
 		if _, err := pipeline.Collectors(c); err != nil {
 			return err
 		}
-		return c.ProbeUnlisted(name)
+		return c.ProbeUnlisted(name, "live --name NAME")
 	}
 }
 

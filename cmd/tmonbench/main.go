@@ -14,7 +14,7 @@
 //	tmonbench merge --out DIR SRC...   union outputs, de-duplicated
 //	tmonbench tui [--out DIR]   browse the output in a terminal UI
 //	tmonbench probe --config C --name NAME --pcap F    a probe process (PDUs over UDP)
-//	tmonbench collector --config C --listen ADDR --out DIR
+//	tmonbench collector --config C [--listen ADDR] [--out DIR]
 //	tmonbench config [--effective [--config F]]   the default configuration, or what F runs
 //	tmonbench completion bash|zsh|fish
 //	tmonbench version
@@ -62,7 +62,7 @@ Usage:
   tmonbench merge --out DIR SRC...     union several outputs (de-duplicated) into one
   tmonbench tui [--out DIR]            browse the output in the terminal: overview, flows, detail, packets
   tmonbench probe --config C --name N --pcap F      run a probe process sending PDUs over UDP
-  tmonbench collector --config C --listen ADDR --out DIR   run a collector process
+  tmonbench collector --config C [--listen ADDR] [--out DIR]   run a collector process
   tmonbench config [--effective [--config F]]   print the default configuration, or what F will run
   tmonbench completion bash|zsh|fish   print a shell completion script
   tmonbench version                    print the version, commit, Go and DuckDB versions (also -v, --version)

@@ -27,6 +27,9 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 	rollup := fs.Bool("rollup", false, "then write the rollups and the addresses table of the merged output")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	ef := addEnrichFlags(fs)
+	for _, n := range []string{"config", "geoip", "dns"} { // the rollup's enrichment
+		fs.Lookup(n).Usage = "with --rollup: " + fs.Lookup(n).Usage
+	}
 	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.", func(args []string, stdout, stderr io.Writer) error {
 		if *out == "" || fs.NArg() == 0 {
 			return usageErr("merge: want --out DIR and at least one SRC output folder")

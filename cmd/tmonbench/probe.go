@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/syncio"
@@ -26,7 +26,7 @@ import (
 func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` naming the collectors (collectors[].address)")
 	name := fs.String("name", "", "probe `NAME` (in the config's probes list for its id and key)")
-	iface := fs.String("iface", "if0", "interface `NAME` the whole capture was taken on (one-way hops may name probe/iface); default: each interface of a pcapng by its if_name, if0 for a pcap")
+	iface := fs.String("iface", "", "interface `NAME` the whole --pcap capture was taken on (one-way hops may name probe/iface); without it, each interface of a pcapng is named by its if_name, a pcap's if0")
 	pcap := fs.String("pcap", "", "capture `FILE` to replay as this probe's traffic")
 	speedStr := fs.String("speed", "realtime", "replay `SPEED`: realtime (as live), a factor such as 4x, or full")
 	interval := intervalFlag(fs)
@@ -34,6 +34,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	var cf captureFlags
 	cf.register(fs)
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
+	liveOnlyUsage(fs)
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch (so a run after the clock stepped back still follows the previous one) and the spool of the definitions a silent collector has not acknowledged past max_permanent_mb ('' keeps nothing: those are destroyed, counted)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
@@ -42,8 +43,17 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		switch {
 		case *pcap != "" && isLive:
 			return usageErr("probe: --pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)")
+		case isLive && fs.Changed("iface"), fs.Changed("iface") && *iface == "":
+			return usageErr("probe: --iface NAME names a --pcap capture's interface (live capture is named by -i)")
 		case *cfgPath == "" || *name == "" || (*pcap == "" && !isLive):
 			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
+		}
+		var expr *filter.Expr // --filter on a capture file
+		if !isLive {
+			var err error
+			if expr, err = probeFileFlags(fs, &cf); err != nil {
+				return err
+			}
 		}
 		cfg, err := loadConfig("probe", *cfgPath, stderr)
 		if err == nil {
@@ -75,43 +85,13 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if isLive {
 			return r.live(cf, *cfgPath, cfg, *duration, interval)
 		}
-		f, err := openFile(*pcap)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		var ifaceOf []uint16      // file interface -> probe interface (several in a pcapng)
-		if !fs.Changed("iface") { // every interface of the file, named by its if_name
-			c := pipeline.Capture{Path: *pcap, Probe: *name}
-			if err := scanIfaces(&c); err != nil {
-				return err
-			}
-			ids, routes, err := pipeline.Assign([]pipeline.Capture{c})
-			if err != nil {
-				return err
-			}
-			r.ifaces, ifaceOf = ids[0].Interfaces, routes[0].Ifaces
-		}
-		stopCtx, stopCapture := context.WithCancel(context.Background())
-		defer stopCapture()
-		src := &stoppableFile{Source: &ifaceMap{Source: f, of: ifaceOf}, stop: stopCtx}
-		r.paceFile(src, replay.NewPacer(speed), *pcap)
-		ctx, release := probeSignals(src, func() {
-			stopCapture()
-			fmt.Fprintf(stderr, "tmonbench probe %s: replay stopped; waiting at most %s (--linger) for the collectors' acknowledgements: a second signal stops at once\n", *name, *linger)
-		})
-		defer release()
-		res, err := r.run(ctx, cfg, src)
-		if err != nil {
-			return err
-		}
-		return r.fileExit(ctx, res, src)
+		return r.file(cfg, *pcap, speed, expr, cf.filter, !fs.Changed("iface"))
 	}
 }
 
 // checkProbeConfig refuses a config the probe name cannot run with: no
-// collector, a collector without address, no key for it while others
-// have one (at start, and for each new version of a watched config).
+// collector, a collector without address, a name the probes list leaves
+// out (at start, and for each new version of a watched config).
 func checkProbeConfig(cfg *config.Config, name, path string) error {
 	if len(cfg.Collectors) == 0 {
 		return usageErr("probe: %s names no collectors (collectors: [{name, address}])", path)
@@ -121,7 +101,7 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 			return usageErr("probe: collector %q has no address", c.Name)
 		}
 	}
-	if err := cfg.ProbeUnlisted(name); err != nil {
+	if err := cfg.ProbeListed(name, "probe --name NAME"); err != nil {
 		return usageErr("probe: %v", err)
 	}
 	return nil

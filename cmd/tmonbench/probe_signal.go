@@ -30,6 +30,19 @@ type stoppableFile struct {
 	interrupted bool
 	onStop      func(packets uint64)
 	packets     uint64
+	// onEnd, when set, is called once when the file ends (EOF, damage
+	// or stop), from the reading goroutine, before the probe's final
+	// report: the replay_filter event.
+	onEnd   func()
+	endSaid bool
+}
+
+// end calls onEnd, once.
+func (s *stoppableFile) end() {
+	if !s.endSaid && s.onEnd != nil {
+		s.endSaid = true
+		s.onEnd()
+	}
 }
 
 // Next implements pkt.Source.
@@ -41,6 +54,7 @@ func (s *stoppableFile) Next() ([]byte, pkt.Meta, error) {
 	data, m, err := s.Source.Next()
 	if err != nil {
 		s.ended.Store(true)
+		s.end()
 	} else {
 		s.packets++
 	}
@@ -57,6 +71,7 @@ func (s *stoppableFile) interrupt(unhandled uint64) {
 		if s.onStop != nil {
 			s.onStop(s.packets - unhandled)
 		}
+		s.end()
 	}
 }
 

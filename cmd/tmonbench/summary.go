@@ -61,25 +61,46 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 }
 
 // printNotable prints a line per severity naming the warning and error
-// event kinds written, each with the things they count (events.count
-// summed), or the number of events for kinds that count nothing: a flow
-// table that evicted, a clock that jumped, PDUs destroyed are said here,
-// not left to the events table.
+// event kinds written (replay's, live's and a collector's summaries), each
+// with its number of events and, for kinds that count things, what they
+// count (events.count summed, in countUnits' unit): "probe_run_incomplete
+// 1 (2 flows still open)", "flows_evicted 3 (12000 flows)". A flow table
+// that evicted, a clock that jumped, PDUs destroyed are said here, not
+// left to the events table. It printed the counts alone, no unit:
+// "probe_run_incomplete 2" for one event counting two flows.
 func printNotable(w io.Writer, n store.Notable) {
 	line := map[string][]string{}
 	for _, k := range n.Keys() {
 		t := n[k]
-		n := fmt.Sprintf("%s %d", k.Kind, t.Count)
-		if t.Count == 0 {
-			n = fmt.Sprintf("%s (%d event%s)", k.Kind, t.Events, plural(t.Events))
+		n := fmt.Sprintf("%s %d", k.Kind, t.Events)
+		if t.Count > 0 {
+			unit := countUnits[k.Kind]
+			if unit == "" {
+				unit = "counted"
+			}
+			n += fmt.Sprintf(" (%d %s)", t.Count, unit)
 		}
 		line[k.Severity] = append(line[k.Severity], n)
 	}
 	for _, sev := range []string{observe.SevError, observe.SevWarning} {
 		if l := line[sev]; len(l) > 0 {
-			fmt.Fprintf(w, "  %-15s %s  (tmonbench query events)\n", sev+"s", strings.Join(l, ", "))
+			fmt.Fprintf(w, "  %-15s %s  (events, and what they count: tmonbench query events)\n", sev+"s", strings.Join(l, ", "))
 		}
 	}
+}
+
+// countUnits names what events.count counts for the warning and error
+// kinds that count things (their messages in docs/tables.md' event
+// reference); a kind missing here is said "(N counted)".
+var countUnits = map[string]string{
+	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
+	"malformed_packets": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
+	"oneway_evicted": "packet records", "oneway_flows_full": "observations", "oneway_late": "observations",
+	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
+	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",
+	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "probe_restart": "new runs",
+	"probe_run_incomplete": "flows still open", "replay_behind": "packets", "run_interrupted": "packets",
+	"tcp_s0_aggregated": "half-open attempts",
 }
 
 // senderSummary is a probe process's summary of its channel to collector
@@ -137,12 +158,4 @@ func udpPart(st pdu.UDPStats) string {
 		return ""
 	}
 	return ", " + strings.Join(parts, ", ")
-}
-
-// plural is "s" unless n is 1.
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 )
 
@@ -184,7 +185,7 @@ func TestReplaySummaryWarnings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("replay: exit %d\n%s", code, stderr)
 	}
-	m := regexp.MustCompile(`(?m)^  warnings +flows_evicted (\d+)  \(tmonbench query events\)$`).FindStringSubmatch(stdout)
+	m := regexp.MustCompile(`(?m)^  warnings +flows_evicted \d+ \((\d+) flows\)  \(events, and what they count: tmonbench query events\)$`).FindStringSubmatch(stdout)
 	code, q, stderr := tmon(t, "query", "--out", out, "--format", "csv", "--sql",
 		"select string_agg(kind || ' ' || c, ', ') from (select kind, sum(count) c from events where severity = 'warning' group by kind)")
 	if code != 0 || m == nil || !strings.Contains(q, "flows_evicted "+m[1]+"\n") || m[1] == "0" {
@@ -193,5 +194,24 @@ func TestReplaySummaryWarnings(t *testing.T) {
 	code, stdout, _ = tmon(t, "replay", "--out", filepath.Join(dir, "default"), pcap)
 	if code != 0 || strings.Contains(stdout, "warnings") {
 		t.Errorf("default run (exit %d) has a warnings line:\n%s", code, stdout)
+	}
+}
+
+// TestNotableUnits: the collector's summary said "warnings probe_restart
+// 3, probe_run_incomplete 2" where the events table had one
+// probe_run_incomplete row counting 2 flows (a trial): each kind gives its
+// events, then what their counts count.
+func TestNotableUnits(t *testing.T) {
+	var b strings.Builder
+	printNotable(&b, store.Notable{
+		store.EventKey{Severity: "warning", Kind: "probe_run_incomplete"}: store.EventTotal{Events: 1, Count: 2},
+		store.EventKey{Severity: "warning", Kind: "probe_restart"}:        {Events: 3, Count: 3},
+		store.EventKey{Severity: "warning", Kind: "probe_silent"}:         {Events: 2},
+		store.EventKey{Severity: "error", Kind: "pdu_future_kind"}:        {Events: 1, Count: 7},
+	})
+	const want = "  errors          pdu_future_kind 1 (7 counted)  (events, and what they count: tmonbench query events)\n" +
+		"  warnings        probe_restart 3 (3 new runs), probe_run_incomplete 1 (2 flows still open), probe_silent 2  (events, and what they count: tmonbench query events)\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }

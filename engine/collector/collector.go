@@ -118,6 +118,12 @@ type Collector struct {
 	// intervalNs is the config's interval (interval_s): the period of the
 	// pdu_refused events (Server).
 	intervalNs int64
+	// cfgHash is the hash of the configuration the collector runs,
+	// cfgHashes those of every version it ran ("" and nil without a
+	// config), cfgMismatch the probe runs under another (cfgmatch.go).
+	cfgHash     string
+	cfgHashes   map[string]bool
+	cfgMismatch map[uint16]*configMismatch
 }
 
 // FinishedRuns returns how many probe runs the collector has found
@@ -143,6 +149,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Collector, error) {
 	c.list(cfg)
 	c.setInterval(cfg)
 	if cfg != nil {
+		c.setConfig(cfg, cfg.Hash())
 		if err := c.setupOneway(cfg); err != nil {
 			return nil, err
 		}
@@ -340,6 +347,7 @@ func (c *Collector) decode(h pdu.Header, payload []byte) error {
 			r.Decode(&d)
 			if d.Err() == nil {
 				c.runConfig(h, r.ConfigHash)
+				c.noteConfig(h, r.ConfigHash)
 			}
 		case pdu.TypeMetricDef:
 			var r pdu.MetricDef
@@ -603,6 +611,7 @@ func (c *Collector) take(final bool) *observe.Batch {
 	if final {
 		c.endRuns()
 		c.flushOneway()
+		c.reportConfig(c.wallNs, 0, true)
 	}
 	if c.periodic && !final {
 		c.reportOneway()

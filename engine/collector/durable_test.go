@@ -681,7 +681,7 @@ func TestRestartLogged(t *testing.T) {
 		c.HandleAt(1_800_000_000e9, pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeCounters, ProbeID: 1, Epoch: epoch, ID: 1, BuildTimeNs: 1e18}, nil))
 		c.Drain() // one line per probe and drain at most: forged epochs cannot flood the log
 	}
-	if n := strings.Count(log.String(), `msg="probe restarted: a new run"`); n != 2 || !strings.Contains(log.String(), "epoch=300") {
+	if n := strings.Count(log.String(), `msg="probe restarted: a new run, the previous one did not end cleanly"`); n != 2 || !strings.Contains(log.String(), "epoch=300") {
 		t.Errorf("log:\n%s\nwant 2 restart lines, the second of epoch 300", log.String())
 	}
 }

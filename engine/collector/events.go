@@ -21,6 +21,9 @@ type badPDUs struct {
 	n       uint64
 	firstNs int64
 	first   string
+	// unclean: a probe_restart followed a run that did not end cleanly
+	// (no final report): a warning; after clean ends only, info.
+	unclean bool
 }
 
 // badRecords counts an undecodable PDU of h's probe.
@@ -43,8 +46,14 @@ const maxProbeEvents = 16
 
 // restarted counts a new run (epoch) of h's probe, reported at the drain
 // (probe_restart), and logs it at once: the first new run of a probe
-// since the last drain, of at most maxProbeEvents probes.
+// since the last drain, of at most maxProbeEvents probes. Called before
+// followRun: p.run is still the previous run. A new run after one whose
+// final report arrived (a clean end: a probe run again on the next
+// capture, a restart after an upgrade) is normal, said as info; after one
+// that did not end cleanly (killed, crashed, or still sending), a warning.
 func (c *Collector) restarted(h pdu.Header, base uint64) {
+	p := c.probe(h.ProbeID)
+	clean := p.run.seen && p.finalID != 0 && p.finalEpoch == p.run.epoch
 	if c.restarts == nil {
 		c.restarts = map[uint16]*badPDUs{}
 	}
@@ -55,8 +64,18 @@ func (c *Collector) restarted(h pdu.Header, base uint64) {
 	}
 	r.n++
 	r.first = fmt.Sprintf("run epoch %d, ids offset by %d", h.Epoch, base)
+	if clean {
+		r.first += ", after a clean end (the previous run's final report arrived)"
+	} else {
+		r.first += ", after a run that did not end cleanly (no final report)"
+		r.unclean = true
+	}
 	if r.n == 1 && len(c.restarts) <= maxProbeEvents { // forged epochs cannot flood the log
-		c.say(slog.LevelWarn, "probe restarted: a new run", "probe", c.probe(h.ProbeID).name, "id", h.ProbeID, "epoch", h.Epoch)
+		if clean {
+			c.say(slog.LevelInfo, "probe started a new run after a clean end", "probe", p.name, "id", h.ProbeID, "epoch", h.Epoch)
+		} else {
+			c.say(slog.LevelWarn, "probe restarted: a new run, the previous one did not end cleanly", "probe", p.name, "id", h.ProbeID, "epoch", h.Epoch)
+		}
 	}
 }
 
@@ -78,19 +97,28 @@ func (c *Collector) reportBad() {
 			all: "%d flows still open in the runs of %d probes that ended without their final report never got their final totals; first probe %s: %s"},
 	} {
 		ids := slices.Sorted(maps.Keys(k.m))
+		// probe_restart: info when every run before a new one ended cleanly
+		sev := func(unclean bool) string {
+			if k.Kind == "probe_restart" && !unclean {
+				return observe.SevInfo
+			}
+			return k.Severity
+		}
 		if len(ids) <= maxProbeEvents {
 			for _, id := range ids {
 				b := k.m[id]
-				c.batch.Events = append(c.batch.Events, observe.Event{Time: b.firstNs, Source: "collector", Kind: k.Kind, Severity: k.Severity,
+				c.batch.Events = append(c.batch.Events, observe.Event{Time: b.firstNs, Source: "collector", Kind: k.Kind, Severity: sev(b.unclean),
 					Message: fmt.Sprintf(k.Message, c.probe(id).ref, b.n, b.first), Count: b.n})
 			}
 		} else {
 			var n uint64
+			unclean := false
 			first := k.m[ids[0]]
 			for _, id := range ids {
 				n += k.m[id].n
+				unclean = unclean || k.m[id].unclean
 			}
-			c.batch.Events = append(c.batch.Events, observe.Event{Time: first.firstNs, Source: "collector", Kind: k.Kind, Severity: k.Severity,
+			c.batch.Events = append(c.batch.Events, observe.Event{Time: first.firstNs, Source: "collector", Kind: k.Kind, Severity: sev(unclean),
 				Message: fmt.Sprintf(k.all, n, len(ids), c.probe(ids[0]).ref, first.first), Count: n})
 		}
 		clear(k.m)
@@ -137,8 +165,13 @@ func refusedReasons(d pdu.ReceiverStats) string {
 // events (design 4.1: "the probe alive time is refreshed"). A probe whose
 // run finished (its final report and everything before it arrived) is
 // silent by design: no event.
+//
+// A probe run under a configuration the collector does not run is said
+// once afterNs passed without the collector switching to it
+// (probe_config_mismatch, reportConfig).
 func (c *Collector) Liveness(nowNs, afterNs int64) {
 	c.wallNs = max(c.wallNs, nowNs)
+	defer c.reportConfig(nowNs, afterNs, false)
 	c.rx.Liveness(nowNs, afterNs, func(id uint16, lastNs int64, silent bool) {
 		p := c.probe(id)
 		if silent && p.finished {

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -272,4 +273,42 @@ func (s *recordSink) events() []observe.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]observe.Event(nil), s.rows.Events...)
+}
+
+// TestRefusedHelloNamed: a probe the config does not list (no keys) had
+// every frame refused and the log said only "claiming wire id 16054
+// (probe-16054)" (a trial's probe X); its Hello names it: the line says
+// so.
+func TestRefusedHelloNamed(t *testing.T) {
+	cfg, err := config.Parse([]byte("probes: [{name: A}]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetProbes([]uint16{cfg.ProbeID("A")})
+	frames := probeFrames(t, cfg, "X", "lab/dns-snmp-ntp/A.pcap", 7)
+	var log syncio.Writer
+	from := netip.MustParseAddrPort("192.0.2.7:40001")
+	sink := &recordSink{}
+	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, sink, ServerOptions{WriteEvery: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "frames refused"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line on the refused frames:\n%s", log.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`probe not in the config (the last from 192.0.2.7:40001, claiming wire id %d (probe-%d; its hello names it \"X\"))`, cfg.ProbeID("X"), cfg.ProbeID("X"))
+	if !strings.Contains(log.String(), want) {
+		t.Errorf("log:\n%s\nwant %s", log.String(), want)
+	}
 }

@@ -117,6 +117,10 @@ type Server struct {
 	// the frame's header if it parsed (ProbeID 0: not), for the log line.
 	refusedFrom  netip.AddrPort
 	refusedClaim pdu.Header
+	// refusedNames: the names refused Hello frames gave their wire ids
+	// (at most maxRefusedNames), for the log line: an unlisted probe is
+	// named as it names itself, not only probe-<id>.
+	refusedNames map[uint16]string
 	// keyMisSaid counts the receiver's key mismatches reported (events),
 	// noKeySaid the probes of its KeyMissing.
 	keyMisSaid int
@@ -379,8 +383,24 @@ func (s *Server) noteRefused(before uint64, frame []byte, from netip.AddrPort) {
 		return
 	}
 	s.refusedFrom = from
-	s.refusedClaim, _, _ = pdu.ParseFrame(frame)
+	h, payload, err := pdu.ParseFrame(frame)
+	s.refusedClaim = h
+	if err != nil || h.Type != pdu.TypeHello || h.ProbeID == 0 || (len(s.refusedNames) >= maxRefusedNames && s.refusedNames[h.ProbeID] == "") {
+		return
+	}
+	d := pdu.Dec{B: payload, Version: h.Version}
+	var r pdu.Hello
+	if r.Decode(&d); d.Err() == nil && r.Probe != "" {
+		if s.refusedNames == nil {
+			s.refusedNames = map[uint16]string{}
+		}
+		s.refusedNames[h.ProbeID] = r.Probe
+	}
 }
+
+// maxRefusedNames bounds the names of refused Hellos kept for the log
+// (forged Hellos cannot grow it).
+const maxRefusedNames = 64
 
 // sayRefused logs the frames refused since the last line (rx: the
 // receiver's counters now), at most once per refusedLogEvery; the
@@ -394,7 +414,11 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
 	if s.refusedFrom.IsValid() {
 		who = " (the last from " + s.refusedFrom.String()
 		if id := s.refusedClaim.ProbeID; id != 0 {
-			who += fmt.Sprintf(", claiming wire id %d (%s)", id, s.coll.probeName(id))
+			name := s.coll.probeName(id)
+			if n := s.refusedNames[id]; n != "" && n != name {
+				name += fmt.Sprintf("; its hello names it %q", n)
+			}
+			who += fmt.Sprintf(", claiming wire id %d (%s)", id, name)
 		}
 		who += ")"
 	}

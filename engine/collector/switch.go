@@ -53,6 +53,7 @@ func (c *Collector) switchTo(cfg *config.Config, hash string) error {
 	c.rx.MaxAgeNs = pdu.CollectorMaxAgeNs(cfg)
 	c.list(cfg)
 	c.setInterval(cfg)
+	c.setConfig(cfg, hash)
 	ow := c.ow
 	ow.recs = fresh
 	clear(ow.routes)

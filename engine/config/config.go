@@ -108,8 +108,8 @@ type Config struct {
 // FlowTable bounds the granular flow table of each probe (design 3.2).
 type FlowTable struct {
 	// MaxFlows is the most flows kept at once per probe; when full, the
-	// least recently seen flow is evicted and an event counts it. At
-	// least 1; 0 or absent: 1048576.
+	// least recently seen flow is evicted and an event counts it. 1 to
+	// MaxMaxFlows; 0 or absent: 1048576.
 	MaxFlows int `yaml:"max_flows"`
 }
 
@@ -530,8 +530,12 @@ func (c *Config) Validate() error {
 	if !(c.ClockJumpS >= 1 && c.ClockJumpS <= maxClockJumpS) {
 		return bad(0, "clock_jump_s", "must be between 1 and %d seconds (0 or absent: %d), got %g", maxClockJumpS, DefaultClockJumpS, c.ClockJumpS)
 	}
-	if c.FlowTable.MaxFlows < 1 {
-		return bad(0, "flow_table.max_flows", "must be at least 1 (0 or absent: %d), got %d", DefaultMaxFlows, c.FlowTable.MaxFlows)
+	if n := c.FlowTable.MaxFlows; n < 1 || n > MaxMaxFlows {
+		mem := "" // what the table could take
+		if n > MaxMaxFlows {
+			mem = fmt.Sprintf(" (~%d B a flow: %s)", flowBytes, sizeText(float64(n)*flowBytes))
+		}
+		return bad(0, "flow_table.max_flows", "must be between 1 and %d (0 or absent: %d), got %d%s", MaxMaxFlows, DefaultMaxFlows, n, mem)
 	}
 	if err := c.validateTables(); err != nil {
 		return err

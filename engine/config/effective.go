@@ -129,6 +129,7 @@ func (c *Config) EffectiveYAML() []byte {
 		panic("config: marshal: " + err.Error()) // plain data: cannot fail
 	}
 	flowLists(&n)
+	allKinds(&n, c.Classes)
 	var h bytes.Buffer
 	fmt.Fprintf(&h, "# effective configuration of %s (every default applied", c.file)
 	if c.classesDefault {
@@ -189,6 +190,42 @@ func flowLists(n *yaml.Node) {
 	for _, c := range n.Content {
 		flowLists(c)
 	}
+}
+
+// allKinds notes, on the empty rtt.kinds of each class of classes that
+// runs the rtt analysis (the encoded configuration n), the kinds it times:
+// every one (RTTKinds). The list stays empty, so the text reads back to
+// the same configuration and hash; a trial read "kinds: []" as none.
+func allKinds(n *yaml.Node, classes []Class) {
+	seq := mapValue(n, "classes")
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, cn := range seq.Content {
+		if i >= len(classes) || !classes[i].Has("rtt") || len(classes[i].RTT.Kinds) > 0 {
+			continue
+		}
+		if k := mapValue(mapValue(cn, "rtt"), "kinds"); k != nil {
+			k.LineComment = "# empty: every kind is timed: " + strings.Join(RTTKinds, ", ")
+		}
+	}
+}
+
+// mapValue returns the value of key in mapping n (a document's root
+// mapping when n is the document), nil when absent.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // lineRE finds the line number yaml.v3 puts in its error messages.

@@ -129,6 +129,12 @@ func TestYAMLErrorLine(t *testing.T) {
 			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
 		// a syntax error, a text or a list: FILE:LINE: what is wrong
 		{"interval_s: [1\n", "f.yaml:1: did not find expected ',' or ']'"},
+		// the fault on line 3 (yaml.v3 says line 1: the sequence it was
+		// parsing begins on line 2, counted from 0)
+		{"classes:\n  - name: d\n   filter: \"udp\"\n", "f.yaml:3: did not find expected '-' indicator"},
+		{"interval_s: 5\nclasses:\n  - name: d\n    filter: udp\n  - name: e\n   filter: tcp\n", "f.yaml:6: did not find expected '-' indicator"},
+		// a scanner error: yaml.v3's line was right, and stays
+		{"a: 1\nb:\n  - x\n   y: 2\n", "f.yaml:4: mapping values are not allowed in this context"},
 		{"hi\n", "f.yaml:1: not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"},
 		{"# settings\n\n- 1\n- 2\n", "f.yaml:3: not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"},
 	} {
@@ -209,5 +215,25 @@ func TestRedactedYAML(t *testing.T) {
 	}
 	if unkeyed := parse("probes:\n  - {name: A}\n  - {name: B}\n"); unkeyed.Hash() == h {
 		t.Errorf("unkeyed probes hash as keyed ones: %s", h)
+	}
+}
+
+// TestEffectiveEmptyKinds: config --effective printed "kinds: []" for an
+// rtt class without kinds, read as none by a trial, though empty means
+// every kind (RTTOptions.Kinds): the line names the kinds timed, and the
+// text still reads back to the same configuration and hash.
+func TestEffectiveEmptyKinds(t *testing.T) {
+	cfg, err := Parse([]byte("classes:\n  - name: d\n    filter: udp\n    analyses: [counters, rtt]\n  - name: e\n    filter: tcp\n    analyses: [counters]\n"), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(cfg.EffectiveYAML())
+	const want = "kinds: [] # empty: every kind is timed: icmp_echo, dns, snmp, ntp, tcp_handshake, tcp_ts\n"
+	if strings.Count(out, want) != 1 { // class e runs no rtt: no note
+		t.Errorf("effective YAML has %d lines %q, want 1:\n%s", strings.Count(out, want), want, out)
+	}
+	back, err := Parse([]byte(out), "k.yaml")
+	if err != nil || back.Hash() != cfg.Hash() {
+		t.Errorf("read back: %v, hash %s, want %s", err, back.Hash(), cfg.Hash())
 	}
 }

@@ -41,6 +41,9 @@ func TestErrorMessages(t *testing.T) {
 		{"reassembly:\n  max_fragments: 1.5\n", "c.yaml:2: reassembly.max_fragments: want a whole number, got 1.5"},
 		{"classes:\n  - name: a\n    fold_ports_above: 1.5\n", "c.yaml:3: classes[0].fold_ports_above: want a whole number, got 1.5"},
 		{"classes:\n  - name: a\n    fold_ports_above: 70000.0\n", "c.yaml:3: classes[0].fold_ports_above: must be between 0 and 65535 (0 or absent: no folding), got 70000.0"},
+		// a flow table no machine holds was taken without a word: ~300 B
+		// a flow (docs/memory.md) x 1e11 = 3e13 B = 27.3 TiB
+		{"flow_table: {max_flows: 100000000000}\n", "c.yaml:1: flow_table.max_flows: must be between 1 and 67108864 (0 or absent: 1048576), got 100000000000 (~300 B a flow: 27.3 TiB)"},
 		{"flow_table:\n  max_flows: .nan\n", "c.yaml:2: flow_table.max_flows: want a whole number, got .nan"},
 		{"classes:\n  - name: a\n    upper_layer: \"yes\"\n", "c.yaml:3: classes[0].upper_layer: want true or false, got \"yes\" (a quoted text)"},
 		{"enrich:\n  reverse_dns: {enabled: 'true'}\n", "c.yaml:2: enrich.reverse_dns.enabled: want true or false, got \"true\" (a quoted text)"},
@@ -78,5 +81,16 @@ func TestWholeNumbersStillRead(t *testing.T) {
 	}
 	if c.FlowTable.MaxFlows != 2 || !c.Classes[1].UpperLayer || c.Classes[1].FoldPortsAbove != 16 {
 		t.Errorf("max_flows %d, upper_layer %v, fold_ports_above %d; want 2, true, 16", c.FlowTable.MaxFlows, c.Classes[1].UpperLayer, c.Classes[1].FoldPortsAbove)
+	}
+}
+
+// TestMaxFlowsBound: the largest flow table (MaxMaxFlows, ~19 GiB at
+// ~300 B a flow) is taken; one more flow is refused.
+func TestMaxFlowsBound(t *testing.T) {
+	if _, err := Parse([]byte("flow_table: {max_flows: 67108864}\n"), "c.yaml"); err != nil {
+		t.Error(err)
+	}
+	if _, err := Parse([]byte("flow_table: {max_flows: 67108865}\n"), "c.yaml"); err == nil {
+		t.Error("max_flows 67108865 taken")
 	}
 }

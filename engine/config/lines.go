@@ -71,16 +71,22 @@ func (c *Config) lineOf(path, item string) int {
 	return line
 }
 
-// syntaxError turns a YAML syntax error into FILE:LINE: what. yaml.v3
-// leaves the line out when the fault is on the first line (its fail()
-// writes "line N: " only for N != 0, the mark's line counted from 0), so
-// an error without one is on line 1. A tab where indentation goes gets a
-// word on why (YAML indents with spaces only: YAML 1.2 section 6.1).
+// syntaxError turns a YAML syntax error into FILE:LINE: what. The line
+// is the fault's (faultLine): yaml.v3's "line N" is, for a parser error,
+// the line where the construct being parsed began, counted from 0 (its
+// fail() prefers the context mark, adding 1 for scanner errors only), and
+// it writes none for 0: "classes:\n  - name: d\n   filter: x" said line
+// 1 for a fault on line 3. Its line is kept when no cut of the text gives
+// the error. A tab where indentation goes gets a word on why (YAML
+// indents with spaces only: YAML 1.2 section 6.1).
 func syntaxError(file string, text []byte, err error) *Error {
 	e := &Error{File: file, Line: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	if sub := lineRE.FindStringSubmatch(e.Msg); sub != nil {
 		e.Line, _ = strconv.Atoi(sub[1])
 		e.Msg = strings.TrimPrefix(e.Msg, sub[0])
+	}
+	if l := faultLine(text, e.Msg); l > 0 {
+		e.Line = l
 	}
 	lines := strings.Split(string(text), "\n")
 	if e.Line <= len(lines) && strings.Contains(e.Msg, "token") {
@@ -89,4 +95,35 @@ func syntaxError(file string, text []byte, err error) *Error {
 		}
 	}
 	return e
+}
+
+// maxFaultLines bounds the text faultLine cuts (a parse per line).
+const maxFaultLines = 2000
+
+// faultLine returns the first line after which text, cut there, fails to
+// parse with msg (yaml.v3's message without its line): the line of the
+// token at fault, as the parser stops at the first bad token. 0 when no
+// cut does, or the text has more than maxFaultLines lines.
+func faultLine(text []byte, msg string) int {
+	lines := strings.SplitAfter(string(text), "\n")
+	if len(lines) > maxFaultLines {
+		return 0
+	}
+	cut := 0
+	for i, l := range lines {
+		cut += len(l)
+		var n yaml.Node
+		err := yaml.Unmarshal(text[:cut], &n)
+		if err == nil {
+			continue
+		}
+		m := strings.TrimPrefix(err.Error(), "yaml: ")
+		if sub := lineRE.FindStringSubmatch(m); sub != nil {
+			m = strings.TrimPrefix(m, sub[0])
+		}
+		if m == msg {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -51,18 +51,45 @@ func (c *Config) ProbeKey(name string) []byte {
 // ProbeUnlisted refuses a probe name the probes list leaves out when the
 // list has keys: the collector then authenticates every PDU, and the
 // probe, without a key, would have each one refused (an in-process run
-// used to end with empty tables). nil when the name is listed with a key
-// or no probe has one.
-func (c *Config) ProbeUnlisted(name string) error {
+// used to end with empty tables). how is the way the command in use
+// names its probe, for the message ("replay --probe NAME=FILE", "live
+// --name NAME", "probe --name NAME"). nil when the name is listed with a
+// key or no probe has one.
+func (c *Config) ProbeUnlisted(name, how string) error {
 	if len(c.ProbeKeys()) == 0 || c.ProbeKey(name) != nil {
 		return nil
 	}
-	var names []string
-	for _, p := range c.Probes {
-		names = append(names, p.Name)
+	return fmt.Errorf("probe %q is not in the probes list of %s (%s), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (%s) or list it with a key",
+		name, c.File(), c.probeNames(), how)
+}
+
+// ProbeListed is ProbeUnlisted for a probe process (tmonbench probe),
+// whose collectors are processes of their own: such a collector accepts
+// only the probes its config lists, keys or not, and refuses every PDU of
+// another (counted as "probe not in the config"), so the run would be
+// lost. It refuses a name the list leaves out; nil when the name is
+// listed or the config lists no probe (the collector then runs with
+// --any-probe, or not at all).
+func (c *Config) ProbeListed(name, how string) error {
+	if err := c.ProbeUnlisted(name, how); err != nil || len(c.Probes) == 0 {
+		return err
 	}
-	return fmt.Errorf("probe %q is not in the probes list of %s (%s), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (replay --probe NAME=FILE, live --name NAME) or list it with a key",
-		name, c.File(), strings.Join(names, ", "))
+	for _, p := range c.Probes {
+		if p.Name == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("probe %q is not in the probes list of %s (%s): a collector on this config accepts only the probes it lists and would refuse all its observations; run it under a listed name (%s) or list it",
+		name, c.File(), c.probeNames(), how)
+}
+
+// probeNames lists the probes list's names, comma separated.
+func (c *Config) probeNames() string {
+	names := make([]string, len(c.Probes))
+	for i, p := range c.Probes {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // ProbeKeys returns every listed probe's key by wire id (ProbeID), nil

@@ -120,6 +120,27 @@ func (c *Config) SetIntervalS(s float64) error {
 // leaves it out.
 const DefaultMaxFlows = 1 << 20
 
+// MaxMaxFlows is flow_table.max_flows's largest value: 2^26 flows, at
+// flowBytes a flow ~19 GiB of probe memory (docs/memory.md). A larger
+// table (a trial's 100000000000: ~27 TiB) could only end in the kernel's
+// out-of-memory killer once the traffic fills it.
+const MaxMaxFlows = 1 << 26
+
+// flowBytes is a flow's memory in the probe: flow, map slot, lists
+// (docs/memory.md's budget).
+const flowBytes = 300
+
+// sizeText says a byte count in the largest binary unit under it (MiB,
+// GiB, TiB), to one decimal.
+func sizeText(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for ; b >= 1024 && i < len(units)-1; i++ {
+		b /= 1024
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
 // Defaults of the analysers' tables, applied to every field a file leaves
 // out or sets to 0 (each field's doc and range error say so): the engines' DefaultConfig are these, in nanoseconds
 // (engine/tcpconn, engine/ftp and engine/reasm FromTable), so each default

@@ -135,6 +135,10 @@ type Options struct {
 	// RunWhat names the run in run_interrupted's message: "" is "replay";
 	// live capture gives "live capture on IFACE, ...".
 	RunWhat string
+	// ProbeHow is how the command names a probe, for the refusal of an
+	// unlisted one (config.ProbeUnlisted): "" is "replay --probe
+	// NAME=FILE"; live capture gives "live --name NAME".
+	ProbeHow string
 	// StartedNs is the wall clock (Unix ns) when the run started: the
 	// time of the run's own events (run_interrupted, pdu_undelivered) when
 	// no packet gives one (interrupted before its first packet); 0: the

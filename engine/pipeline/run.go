@@ -129,7 +129,7 @@ func (r *run) startProbes() error {
 		if other, dup := ids[id.ID]; dup {
 			return fmt.Errorf("pipeline: probes %q and %q share the wire id %d: list them under probes: in the config", other, id.Name, id.ID)
 		}
-		if err := r.opt.Config.ProbeUnlisted(id.Name); err != nil {
+		if err := r.opt.Config.ProbeUnlisted(id.Name, r.opt.probeHow()); err != nil {
 			return err
 		}
 		ids[id.ID] = id.Name
@@ -506,3 +506,11 @@ func (g *guarded) end(err error) ([]byte, pkt.Meta, error) {
 
 // Close closes the input.
 func (g *guarded) Close() error { return g.src.Close() }
+
+// probeHow is ProbeHow, "" made replay's.
+func (o *Options) probeHow() string {
+	if o.ProbeHow == "" {
+		return "replay --probe NAME=FILE"
+	}
+	return o.ProbeHow
+}

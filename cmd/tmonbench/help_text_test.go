@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestHelpTexts: the help texts a trial found contradicting themselves or
+// each other. probe's --iface said both "default: each interface of a
+// pcapng by its if_name" and (default "if0"); the top-level help had
+// `collector --config C --listen ADDR --out DIR` where collector --help
+// and README have --listen optional (the config's first collector
+// address) and --out defaulting to ./tmon-out; merge listed --config,
+// --dns and --geoip without saying only --rollup uses them.
+func TestHelpTexts(t *testing.T) {
+	_, probe, _ := tmon(t, "probe", "--help")
+	for _, line := range strings.Split(probe, "\n") {
+		if strings.Contains(line, "--iface") && strings.Contains(line, "(default") {
+			t.Errorf("probe --help: %q: a default beside 'without it, ... by its if_name'", line)
+		}
+	}
+	const usage = "collector --config C [--listen ADDR] [--out DIR]"
+	_, top, _ := tmon(t, "--help")
+	_, coll, _ := tmon(t, "collector", "--help")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(top, usage) || !strings.Contains(string(readme), usage) || !strings.HasPrefix(coll, "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR]") {
+		t.Errorf("collector's synopsis differs between tmonbench --help, collector --help and README.md; want %q in each", usage)
+	}
+	_, merge, _ := tmon(t, "merge", "--help")
+	for _, f := range []string{"--config", "--dns", "--geoip"} {
+		for _, line := range strings.Split(merge, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), f+" ") && !strings.Contains(line, "with --rollup") {
+				t.Errorf("merge --help: %q does not say it needs --rollup", line)
+			}
+		}
+	}
+	code, _, stderr := tmon(t, "probe", "--config", "x.yaml", "--name", "A", "-i", "lo", "--iface", "eth0")
+	if code != 2 || !strings.Contains(stderr, "--iface NAME names a --pcap capture's interface") {
+		t.Errorf("probe -i with --iface: exit %d, %q; want a refusal (exit 2)", code, stderr)
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// TestProbeFileFilter: probe --pcap --filter keeps what replay --filter
+// keeps (a trial found it ignored: 604 packets counted). The right
+// values: `tcpdump -r testdata/lab/dns-snmp-ntp/A.pcap "udp port 53" |
+// wc -l` gives 395 of the file's 604 packets, so 209 are left out, in a
+// replay_filter event as replay's.
+func TestProbeFileFilter(t *testing.T) {
+	bin := buildBinary(t)
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("probes: [{name: A}]\ncollectors: [{name: c, address: %q}]\n", freeUDPPort(t))), 0o644)
+	out := filepath.Join(tmp, "out")
+	coll := startCollector(t, bin, cfg, out, "--idle-exit", "1s")
+	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"), "--speed", "full", "--filter", "udp port 53")
+	var stdout strings.Builder
+	p.Stdout, p.Stderr = &stdout, os.Stderr
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitTimeout(t, p, 60*time.Second)
+	waitTimeout(t, coll, 30*time.Second)
+	if !strings.Contains(stdout.String(), "tmonbench probe A: 395 packets, 395 IP,") {
+		t.Errorf("probe summary %q; want 395 packets (tcpdump's count of udp port 53)", stdout.String())
+	}
+	if got := csvQuery(t, out, "select source, count, message from events where kind = 'replay_filter'"); got != "source,count,message\nprobe:A,209,--filter udp port 53: 209 packets left out\n" {
+		t.Errorf("replay_filter events %q; want one of probe A counting 209 (604 - 395)", got)
+	}
+}
+
+// TestProbeFileRefusesLiveFlags: the live capture flags given with --pcap
+// were ignored without a word; they are refused (exit 2, one line), before
+// the config is read.
+func TestProbeFileRefusesLiveFlags(t *testing.T) {
+	pcap := testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap")
+	base := []string{"probe", "--config", "no-such.yaml", "--name", "A", "--pcap", pcap}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--snaplen", "60", "--ring-mb", "1", "--no-promisc", "--duration", "1ms"}, "probe: --snaplen, --ring-mb, --no-promisc, --duration: live capture (-i IFACE) only"},
+		{[]string{"--block-timeout", "1s"}, "probe: --block-timeout: live capture (-i IFACE) only"},
+		{[]string{"--filter", "udp prt 53"}, `probe: --filter "udp prt 53": `},
+	} {
+		code, _, stderr := tmon(t, append(base, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line %q", c.args, code, stderr, c.want)
+		}
+	}
+}
