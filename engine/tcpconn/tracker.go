@@ -284,10 +284,10 @@ func (t *Tracker) timeout(l uint8) int64 {
 const connPage = 128
 
 // connChunk is the most pages allocated at once: 64 pages of 128
-// connections of 888 bytes, 6.9 MiB, whose whole 2 MiB pages (at least
+// connections of 832 bytes, 6.5 MiB, whose whole 2 MiB pages (at least
 // three) are advised into transparent huge pages. The chunks grow from one
 // page, doubling (1, 2, 4 ... 64 pages): a table of few connections (a
-// class that sees few, each of several workers) is not given 6.9 MiB it
+// class that sees few, each of several workers) is not given 6.5 MiB it
 // does not use, which the heap counts all the same (with 2 workers the
 // 5M corpus's live heap outgrew bench's memory limit: peak RSS 284 MiB
 // against 187 with one page at a time, 192 with the doubling). A connection's first
