@@ -41,17 +41,22 @@ func makeKey(d *dissect.Dissection) key {
 	return k
 }
 
-// matches reports whether d belongs to the connection of key k, in either
-// direction: makeKey(d) == k without building the key.
-func (k *key) matches(d *dissect.Dissection) bool {
+// sender reports which end of the connection of key k sent d: 1 its (a, pa)
+// end, 2 its (b, pb) end, 0 when d is not of this connection (makeKey(d)
+// != k, found without building the key). A connection from an address
+// and port to themselves is sent by its a end.
+func (k *key) sender(d *dissect.Dissection) uint8 {
 	if k.iface != d.Meta.Iface || k.ipv != d.IPVersion {
-		return false
+		return 0
 	}
 	src, dst := d.SrcAddr.As16(), d.DstAddr.As16()
 	if k.pa == d.SrcPort && k.pb == d.DstPort && k.a == src && k.b == dst {
-		return true
+		return 1
 	}
-	return k.pa == d.DstPort && k.pb == d.SrcPort && k.a == dst && k.b == src
+	if k.pa == d.DstPort && k.pb == d.SrcPort && k.a == dst && k.b == src {
+		return 2
+	}
+	return 0
 }
 
 func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
@@ -184,8 +189,10 @@ func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, bound
 	default:
 		senderIsClient = d.SrcPort >= d.DstPort
 	}
-	srcA := d.SrcPort == k.pa && d.SrcAddr.As16() == k.a // the sender is the key's a end
-	c.cliA = senderIsClient == srcA
+	// the key's a end is the client when it sent d and d's sender is the
+	// client, or the other way round, or when both ends are one (key.end)
+	srcA := d.SrcPort == k.pa && d.SrcAddr.As16() == k.a
+	c.cliA = senderIsClient == srcA || k.a == k.b && k.pa == k.pb
 	if !senderIsClient {
 		c.hist.add('^')
 	}
@@ -212,8 +219,8 @@ const (
 // packet analyses one segment of the connection and returns its class.
 // Its capture time (TimeNs) moves the connection's start and end; every
 // duration and timeout runs on its timer clock (pkt.Meta.Clock: capture
-// time with clock steps taken out).
-func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
+// time with clock steps taken out). orig: the client sent it (conn.fromClient).
+func (c *conn) packet(d *dissect.Dissection, orig bool) (kind segKind) {
 	if t := d.Meta.TimeNs; t > c.lastNs {
 		c.lastNs = t
 	} else if t < c.firstNs {
@@ -222,7 +229,6 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	now := d.Meta.Clock()
 	c.activeNs = max(c.activeNs, now)
 	at := instantOf(d, now)
-	orig := c.fromClient(d)
 	si := 1
 	if orig {
 		si = 0
