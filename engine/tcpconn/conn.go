@@ -105,18 +105,18 @@ type conn struct {
 	// lines 2-9: each side's per-segment state in its first line
 	s [2]side
 
-	// cold
+	// cold; line 10 what init writes
 	firstNs   int64 // capture time of the first packet (start_time)
 	id        uint64
 	class     string
-	syn       instant // client's first SYN
-	lastSyn   instant // client's last SYN before its handshake ACK (Wireshark's ts_mru_syn)
-	synAck    instant // server's first SYN-ACK
-	mruSynAck instant // server's first SYN-ACK after lastSyn (of the ISN followed)
-	ack       instant // client's first ACK after the SYN-ACK
-	synAckAck uint32  // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
 	hist      history
-	_         [26]byte // 832 bytes: conns in a page start on a line
+	syn       instant  // client's first SYN
+	lastSyn   instant  // client's last SYN before its handshake ACK (Wireshark's ts_mru_syn)
+	synAck    instant  // server's first SYN-ACK
+	mruSynAck instant  // server's first SYN-ACK after lastSyn (of the ISN followed)
+	ack       instant  // client's first ACK after the SYN-ACK
+	synAckAck uint32   // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
+	_         [20]byte // 832 bytes: conns in a page start on a line
 }
 
 // end returns the address and port of the client (i 0) or the server
@@ -131,6 +131,15 @@ func (c *conn) end(i int) (netip.Addr, uint16) {
 		return netip.AddrFrom4([4]byte(a[12:])), p
 	}
 	return netip.AddrFrom16(a), p
+}
+
+// clear makes c a free slot: zero, keeping its holes' memory (a
+// connection's init writes only what is not zero). The tracker clears a
+// connection when it releases it, just after its row read every line.
+func (c *conn) clear() {
+	h0, h1 := c.s[0].holes[:0], c.s[1].holes[:0]
+	*c = conn{}
+	c.s[0].holes, c.s[1].holes = h0, h1
 }
 
 // instant is a packet's capture time and timer clock (pkt.Meta.Clock);
@@ -177,9 +186,11 @@ func (c *conn) fromClient(d *dissect.Dissection) bool {
 // higher port (the sender on a tie). Zeek's '^' starts the history when the
 // client is not the sender of the first packet.
 func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, boundaryOnly bool) {
-	h0, h1 := c.s[0].holes[:0], c.s[1].holes[:0]
-	*c = conn{k: k, id: id, class: class, boundaryOnly: boundaryOnly, prev: -1, next: -1, live: true,
-		firstNs: d.Meta.TimeNs, lastNs: d.Meta.TimeNs, activeNs: d.Meta.Clock()}
+	// c is a free slot, zero but for its holes' memory (clear): only
+	// what is not zero is written, in five of its lines, not all 13
+	c.k, c.id, c.class, c.boundaryOnly = k, id, class, boundaryOnly
+	c.prev, c.next, c.live = -1, -1, true
+	c.firstNs, c.lastNs, c.activeNs = d.Meta.TimeNs, d.Meta.TimeNs, d.Meta.Clock()
 	fl := d.TCPFlags
 	senderIsClient := true
 	switch {
@@ -190,13 +201,12 @@ func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, bound
 		senderIsClient = d.SrcPort >= d.DstPort
 	}
 	// the key's a end is the client when it sent d and d's sender is the
-	// client, or the other way round, or when both ends are one (key.end)
+	// client, or the other way round, or when both ends are one (key.sender)
 	srcA := d.SrcPort == k.pa && d.SrcAddr.As16() == k.a
 	c.cliA = senderIsClient == srcA || k.a == k.b && k.pa == k.pb
 	if !senderIsClient {
 		c.hist.add('^')
 	}
-	c.s[0].holes, c.s[1].holes = h0, h1
 	for i := range c.s {
 		c.s[i].wscale = -1
 		c.s[i].boundary = boundaryOnly

@@ -2,6 +2,7 @@ package tcpconn
 
 import (
 	"net/netip"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -74,6 +75,21 @@ func TestConnLayout(t *testing.T) {
 	}
 	fields = append(fields, sideFields(0)...)
 	fields = append(fields, sideFields(1)...)
+	// init writes (besides lines 0 and 1) line 10 and one line of each
+	// side: five lines of a new connection, not 13
+	fields = append(fields,
+		field{"firstNs", unsafe.Offsetof(c.firstNs), 8, 10},
+		field{"id", unsafe.Offsetof(c.id), 8, 10},
+		field{"class", unsafe.Offsetof(c.class), unsafe.Sizeof(c.class), 10},
+		field{"hist.n", unsafe.Offsetof(c.hist) + unsafe.Offsetof(c.hist.n), 1, 10},
+		field{"hist.b[0]", unsafe.Offsetof(c.hist) + unsafe.Offsetof(c.hist.b), 1, 10})
+	for i := range uintptr(2) {
+		var s side
+		b := s0 + i*unsafe.Sizeof(s)
+		fields = append(fields,
+			field{"boundary", b + unsafe.Offsetof(s.boundary), 1, 4 + 4*i},
+			field{"wscale", b + unsafe.Offsetof(s.wscale), 2, 4 + 4*i})
+	}
 	for _, f := range fields {
 		if f.off/64 != f.lineNo || (f.off+f.size-1)/64 != f.lineNo {
 			t.Errorf("%s at bytes %d-%d, want in line %d", f.name, f.off, f.off+f.size-1, f.lineNo)
@@ -142,5 +158,46 @@ func TestManyDupAcksFastRetrans(t *testing.T) {
 				r.ClientAddr, r.ClientPort, r.ServerAddr, r.ServerPort, r.ClientPackets, r.ServerPackets, r.ClientRetransmissions,
 				cli, srv, dups+1)
 		}
+	}
+}
+
+// TestFreeSlotsZero: a released connection's slot is zero but for its
+// holes' memory (conn.clear), which conn.init relies on to write only
+// what is not zero; a connection made in a reused slot gives the row of
+// one made in a fresh one.
+func TestFreeSlotsZero(t *testing.T) {
+	tr := New(DefaultConfig())
+	mk := func(id int) []seg {
+		port := uint16(40000 + id)
+		return []seg{
+			{ms: 0, fromClient: true, flags: S, seq: isnC, cport: port, win: 0xffff},
+			{ms: 1, flags: SA, seq: isnS, ack: isnC + 1, cport: port},
+			{ms: 2, fromClient: true, flags: A, seq: isnC + 1, ack: isnS + 1, cport: port},
+			{ms: 3, fromClient: true, flags: A, seq: isnC + 101, ack: isnS + 1, len: 50, cport: port}, // a hole of 100 bytes
+			{ms: 4, flags: R, seq: isnS + 1, cport: port},
+		}
+	}
+	feedSegs(tr, mk(0), false)
+	first := flushAll(tr)
+	if len(tr.free) != 1 {
+		t.Fatalf("%d free slots, want 1", len(tr.free))
+	}
+	c := tr.conn(tr.free[0])
+	if cap(c.s[0].holes) == 0 {
+		t.Errorf("the client's holes' memory was not kept")
+	}
+	z := *c
+	z.s[0].holes, z.s[1].holes = nil, nil
+	if !reflect.DeepEqual(z, conn{}) || len(c.s[0].holes) != 0 || len(c.s[1].holes) != 0 {
+		t.Errorf("free slot not zero: %+v", *c)
+	}
+	feedSegs(tr, mk(0), false)
+	again := flushAll(tr)
+	if len(first) != 1 || len(again) != 1 {
+		t.Fatalf("rows %d, %d, want 1, 1", len(first), len(again))
+	}
+	again[0].ConnID = first[0].ConnID
+	if !reflect.DeepEqual(first[0], again[0]) {
+		t.Errorf("in a reused slot: %+v\nwant %+v", again[0], first[0])
 	}
 }

@@ -45,14 +45,16 @@ type side struct {
 	hasWindow  bool
 
 	// cold
-	start    int64  // position of the first payload byte (1, or lower for midstream)
-	finPos   int64  // position of the FIN flag (after the FIN segment's data)
-	holes    []span // sequence ranges not seen, sorted, disjoint
-	settled  int64  // bytes of the holes taken out of holes when maxHoles were open
-	givenUp  uint64 // of those, holes not acknowledged past (Stats.HolesGivenUp)
-	bEnd     uint32 // boundary-only: FIN end or RST seq, relative to base
-	bAck     uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
-	boundary bool   // boundary-only positions (32-bit, from base)
+	start   int64  // position of the first payload byte (1, or lower for midstream)
+	finPos  int64  // position of the FIN flag (after the FIN segment's data)
+	holes   []span // sequence ranges not seen, sorted, disjoint
+	settled int64  // bytes of the holes taken out of holes when maxHoles were open
+	givenUp uint64 // of those, holes not acknowledged past (Stats.HolesGivenUp)
+	bEnd    uint32 // boundary-only: FIN end or RST seq, relative to base
+	bAck    uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
+
+	// line 2: boundary and wscale, what conn.init writes, together
+	boundary bool // boundary-only positions (32-bit, from base)
 	bHasEnd  bool
 	bHasAck  bool
 	// A side whose segments are never seen (a one-way capture) is known
@@ -62,7 +64,10 @@ type side struct {
 	acked     bool
 	ackedBase uint32
 	ackedHigh int64
-
+	wscale    int16
+	mss       uint16
+	sackPerm  bool
+	synOpts   bool // options taken from this side's SYN
 	// Counters for the row (packets: conn.packets).
 	retrans, ooo, zeroWin uint64
 	keepAlives, zwProbes  uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
@@ -71,13 +76,9 @@ type side struct {
 	// nothing after its first one (nil until one comes): the connection
 	// follows one of them instead when the client acknowledges it
 	// (conn.followAcked).
-	alts     *altSynAcks
-	zc       zeekCold // Zeek's endpoint state not needed by every segment
-	wscale   int16
-	mss      uint16
-	sackPerm bool
-	synOpts  bool     // options taken from this side's SYN
-	_        [10]byte // 256 bytes: four lines
+	alts *altSynAcks
+	zc   zeekCold // Zeek's endpoint state not needed by every segment
+	_    [8]byte  // 256 bytes: four lines
 }
 
 // maxAltSynAcks bounds the other ISNs a server side remembers before its

@@ -373,8 +373,7 @@ func (t *Tracker) release(i int32) {
 	if j, ok := t.index[c.k]; ok && j == i {
 		delete(t.index, c.k)
 	}
-	c.live = false
-	c.class = ""
+	c.clear()
 	t.free = append(t.free, i)
 	t.live--
 }

@@ -60,9 +60,9 @@ func (z *zeekSide) setState(s uint8) {
 // history is a connection's Zeek history string being built (the masks
 // seen are conn.seen, in the conn's first line).
 type history struct {
-	b    [histCapacity]byte
 	n    uint8
 	lost bool // a letter did not fit
+	b    [histCapacity]byte
 }
 
 func (h *history) add(code byte) {
