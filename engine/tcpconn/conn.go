@@ -41,17 +41,22 @@ func makeKey(d *dissect.Dissection) key {
 	return k
 }
 
-// matches reports whether d belongs to the connection of key k, in either
-// direction: makeKey(d) == k without building the key.
-func (k *key) matches(d *dissect.Dissection) bool {
+// sender reports which end of the connection of key k sent d: 1 its (a, pa)
+// end, 2 its (b, pb) end, 0 when d is not of this connection (makeKey(d)
+// != k, found without building the key). A connection from an address
+// and port to themselves is sent by its a end.
+func (k *key) sender(d *dissect.Dissection) uint8 {
 	if k.iface != d.Meta.Iface || k.ipv != d.IPVersion {
-		return false
+		return 0
 	}
 	src, dst := d.SrcAddr.As16(), d.DstAddr.As16()
 	if k.pa == d.SrcPort && k.pb == d.DstPort && k.a == src && k.b == dst {
-		return true
+		return 1
 	}
-	return k.pa == d.DstPort && k.pb == d.SrcPort && k.a == dst && k.b == src
+	if k.pa == d.DstPort && k.pb == d.SrcPort && k.a == dst && k.b == src {
+		return 2
+	}
+	return 0
 }
 
 func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
@@ -65,34 +70,76 @@ func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
 
 // conn is one followed connection. Index 0 of the per-side arrays is the
 // client, 1 the server.
+//
+// What every segment reads and writes lies in four cache lines (issue 14;
+// TestConnLayout): line 0 the key (the hint's check), the expiry list
+// links and the flags, line 1 the times, packet counts and Zeek's
+// per-endpoint state, and the first line of each side (seq.go). The
+// rest (the handshake's instants, the row's counters and strings, what
+// only rare segments touch) follows. A conn is 832 bytes, 13 lines (was
+// 928 in 15 lines, a segment touching ~14 of them); the tracker's chunks
+// start on a line (over 32 KiB, MaxConns 40 or more: Go gives them pages
+// of their own), so each conn does.
 type conn struct {
+	// line 0
 	k            key
-	id           uint64
-	class        string
-	addr         [2]netip.Addr
-	port         [2]uint16
-	firstNs      int64   // capture time of the first packet (start_time)
-	lastNs       int64   // capture time of the last packet (end_time)
-	activeNs     int64   // timer clock of the latest packet: expiry
-	syn          instant // client's first SYN
-	lastSyn      instant // client's last SYN before its handshake ACK (Wireshark's ts_mru_syn)
-	hasLastSyn   bool
-	synAck       instant // server's first SYN-ACK
-	synAckAck    uint32  // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
-	mruSynAck    instant // server's first SYN-ACK after lastSyn (of the ISN followed)
-	hasMruSynAck bool
-	ack          instant // client's first ACK after the SYN-ACK
+	prev, next   int32  // expiry list links (-1: none)
+	seen         uint32 // Zeek's history masks seen (history.check)
+	list         uint8  // which expiry list holds it
+	live         bool   // followed: the index maps k to it (a hint may name it)
+	cliA         bool   // the client is the key's (a, pa) end, else its (b, pb)
 	hasSyn       bool
 	hasSynAck    bool
 	hasAck       bool
+	hasLastSyn   bool
+	hasMruSynAck bool
 	boundaryOnly bool
-	s            [2]side
-	z            [2]zeekSide
-	hist         history
 
-	list       uint8 // which expiry list holds it
-	prev, next int32 // expiry list links (-1: none)
-	live       bool  // followed: the index maps k to it (a hint may name it)
+	// line 1
+	lastNs   int64     // capture time of the last packet (end_time)
+	activeNs int64     // timer clock of the latest packet: expiry
+	packets  [2]uint64 // segments sent by each side
+	z        [2]zeekSide
+	_        [8]byte // the sides start on line 2
+
+	// lines 2-9: each side's per-segment state in its first line
+	s [2]side
+
+	// cold; line 10 what init writes
+	firstNs   int64 // capture time of the first packet (start_time)
+	id        uint64
+	class     string
+	hist      history
+	syn       instant  // client's first SYN
+	lastSyn   instant  // client's last SYN before its handshake ACK (Wireshark's ts_mru_syn)
+	synAck    instant  // server's first SYN-ACK
+	mruSynAck instant  // server's first SYN-ACK after lastSyn (of the ISN followed)
+	ack       instant  // client's first ACK after the SYN-ACK
+	synAckAck uint32   // ACK number of the server's first SYN-ACK (client ISN + 1, + SYN data with TFO)
+	_         [20]byte // 832 bytes: conns in a page start on a line
+}
+
+// end returns the address and port of the client (i 0) or the server
+// (i 1), as the dissection gave them: the key's, an IPv4 address back
+// in its 4-byte form.
+func (c *conn) end(i int) (netip.Addr, uint16) {
+	a, p := c.k.a, c.k.pa
+	if (i == 0) != c.cliA {
+		a, p = c.k.b, c.k.pb
+	}
+	if c.k.ipv == 4 {
+		return netip.AddrFrom4([4]byte(a[12:])), p
+	}
+	return netip.AddrFrom16(a), p
+}
+
+// clear makes c a free slot: zero, keeping its holes' memory (a
+// connection's init writes only what is not zero). The tracker clears a
+// connection when it releases it, just after its row read every line.
+func (c *conn) clear() {
+	h0, h1 := c.s[0].holes[:0], c.s[1].holes[:0]
+	*c = conn{}
+	c.s[0].holes, c.s[1].holes = h0, h1
 }
 
 // instant is a packet's capture time and timer clock (pkt.Meta.Clock);
@@ -128,7 +175,10 @@ func between(a, b instant, ar *pdu.Arena) *float64 {
 
 // fromClient reports whether d was sent by the connection's client.
 func (c *conn) fromClient(d *dissect.Dissection) bool {
-	return d.SrcPort == c.port[0] && d.SrcAddr == c.addr[0]
+	if c.cliA {
+		return d.SrcPort == c.k.pa && d.SrcAddr.As16() == c.k.a
+	}
+	return d.SrcPort == c.k.pb && d.SrcAddr.As16() == c.k.b
 }
 
 // init sets up a new connection from its first segment: the client is the
@@ -136,9 +186,11 @@ func (c *conn) fromClient(d *dissect.Dissection) bool {
 // higher port (the sender on a tie). Zeek's '^' starts the history when the
 // client is not the sender of the first packet.
 func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, boundaryOnly bool) {
-	h0, h1 := c.s[0].holes[:0], c.s[1].holes[:0]
-	*c = conn{k: k, id: id, class: class, boundaryOnly: boundaryOnly, prev: -1, next: -1, live: true,
-		firstNs: d.Meta.TimeNs, lastNs: d.Meta.TimeNs, activeNs: d.Meta.Clock()}
+	// c is a free slot, zero but for its holes' memory (clear): only
+	// what is not zero is written, in five of its lines, not all 13
+	c.k, c.id, c.class, c.boundaryOnly = k, id, class, boundaryOnly
+	c.prev, c.next, c.live = -1, -1, true
+	c.firstNs, c.lastNs, c.activeNs = d.Meta.TimeNs, d.Meta.TimeNs, d.Meta.Clock()
 	fl := d.TCPFlags
 	senderIsClient := true
 	switch {
@@ -148,15 +200,13 @@ func (c *conn) init(k key, id uint64, d *dissect.Dissection, class string, bound
 	default:
 		senderIsClient = d.SrcPort >= d.DstPort
 	}
-	if senderIsClient {
-		c.addr = [2]netip.Addr{d.SrcAddr, d.DstAddr}
-		c.port = [2]uint16{d.SrcPort, d.DstPort}
-	} else {
-		c.addr = [2]netip.Addr{d.DstAddr, d.SrcAddr}
-		c.port = [2]uint16{d.DstPort, d.SrcPort}
+	// the key's a end is the client when it sent d and d's sender is the
+	// client, or the other way round, or when both ends are one (key.sender)
+	srcA := d.SrcPort == k.pa && d.SrcAddr.As16() == k.a
+	c.cliA = senderIsClient == srcA || k.a == k.b && k.pa == k.pb
+	if !senderIsClient {
 		c.hist.add('^')
 	}
-	c.s[0].holes, c.s[1].holes = h0, h1
 	for i := range c.s {
 		c.s[i].wscale = -1
 		c.s[i].boundary = boundaryOnly
@@ -179,8 +229,8 @@ const (
 // packet analyses one segment of the connection and returns its class.
 // Its capture time (TimeNs) moves the connection's start and end; every
 // duration and timeout runs on its timer clock (pkt.Meta.Clock: capture
-// time with clock steps taken out).
-func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
+// time with clock steps taken out). orig: the client sent it (conn.fromClient).
+func (c *conn) packet(d *dissect.Dissection, orig bool) (kind segKind) {
 	if t := d.Meta.TimeNs; t > c.lastNs {
 		c.lastNs = t
 	} else if t < c.firstNs {
@@ -189,7 +239,6 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	now := d.Meta.Clock()
 	c.activeNs = max(c.activeNs, now)
 	at := instantOf(d, now)
-	orig := c.fromClient(d)
 	si := 1
 	if orig {
 		si = 0
@@ -198,7 +247,7 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 	fl := d.TCPFlags
 	syn, fin, rst, ack := fl&flagSYN != 0, fl&flagFIN != 0, fl&flagRST != 0, fl&flagACK != 0
 	plen := d.PayloadLen
-	s.packets++
+	c.packets[si]++
 
 	// Handshake times: first SYN, first SYN-ACK, client's first ACK after
 	// it; the last SYN before that ACK and the first SYN-ACK after that
@@ -273,7 +322,7 @@ func (c *conn) packet(d *dissect.Dissection) (kind segKind) {
 // ISN's first SYN-ACK's.
 func (c *conn) followAcked(d *dissect.Dissection) {
 	s := &c.s[1]
-	if s.alts == nil || s.high > 1 || len(s.holes) > 0 || d.Ack == s.base+1 {
+	if s.high > 1 || d.Ack == s.base+1 || s.alts == nil || len(s.holes) > 0 { // the first line's fields first
 		return
 	}
 	a := s.alts.acked(d.Ack)
@@ -398,7 +447,7 @@ func (c *conn) sequence(s, peer *side, d *dissect.Dissection, now int64) (kind s
 	// Duplicate ACK (this side repeating its ACK); the count restarts
 	// when the ACK number changes.
 	if plen == 0 && !syn && !fin && !rst && d.Window != 0 && d.Flags&dissect.TCPWindowCut == 0 && s.hasWindow &&
-		d.Window == s.window && p == s.next && s.hasLastAck && d.Ack == s.lastAck {
+		d.Window == s.window && p == s.next && s.hasLastAck && d.Ack == s.lastAck && s.dupAcks < math.MaxUint8 {
 		s.dupAcks++
 	}
 	if !s.hasLastAck || d.Ack != s.lastAck {
@@ -543,23 +592,25 @@ func (s *side) options(ar *pdu.Arena) (wscale *int16, mss *uint16) {
 // one side closed while the other never sent anything.
 func (c *conn) finished() bool {
 	a, b := &c.s[0], &c.s[1]
-	return a.rst || b.rst || a.fin && (b.fin || b.packets == 0) || b.fin && a.packets == 0
+	return a.rst || b.rst || a.fin && (b.fin || c.packets[1] == 0) || b.fin && c.packets[0] == 0
 }
 
 // halfOpen reports whether one side never sent anything.
-func (c *conn) halfOpen() bool { return c.s[0].packets == 0 || c.s[1].packets == 0 }
+func (c *conn) halfOpen() bool { return c.packets[0] == 0 || c.packets[1] == 0 }
 
 // fill writes the connection's row into r (Probe and Interface left
 // empty), its strings and nullable values kept in ar.
 func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
 	cl, sv := &c.s[0], &c.s[1]
+	ca, cp := c.end(0)
+	sa, sp := c.end(1)
 	*r = observe.TCPConnection{
 		Class:                     c.class,
 		ConnID:                    c.id,
-		ClientAddr:                ar.Addr(c.addr[0]),
-		ClientPort:                c.port[0],
-		ServerAddr:                ar.Addr(c.addr[1]),
-		ServerPort:                c.port[1],
+		ClientAddr:                ar.Addr(ca),
+		ClientPort:                cp,
+		ServerAddr:                ar.Addr(sa),
+		ServerPort:                sp,
 		StartTime:                 c.firstNs,
 		EndTime:                   c.lastNs,
 		DurationS:                 float64(c.lastNs-c.firstNs) / 1e9,
@@ -567,8 +618,8 @@ func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
 		ServerPayloadBytes:        sv.payload(),
 		ClientMissingBytes:        cl.missing(),
 		ServerMissingBytes:        sv.missing(),
-		ClientPackets:             cl.packets,
-		ServerPackets:             sv.packets,
+		ClientPackets:             c.packets[0],
+		ServerPackets:             c.packets[1],
 		ClientRetransmissions:     cl.retrans,
 		ServerRetransmissions:     sv.retrans,
 		ClientOutOfOrder:          cl.ooo,
@@ -579,8 +630,8 @@ func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
 		ServerKeepalives:          sv.keepAlives,
 		ClientZeroWindowProbes:    cl.zwProbes,
 		ServerZeroWindowProbes:    sv.zwProbes,
-		ClientZeekRetransmissions: c.z[0].rexmits,
-		ServerZeekRetransmissions: c.z[1].rexmits,
+		ClientZeekRetransmissions: cl.zc.rexmits,
+		ServerZeekRetransmissions: sv.zc.rexmits,
 		ClientStraySYNs:           cl.straySYNs,
 		ServerStraySYNs:           sv.straySYNs,
 		SACKPermitted:             cl.synOpts && sv.synOpts && cl.sackPerm && sv.sackPerm,

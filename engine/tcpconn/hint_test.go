@@ -88,3 +88,32 @@ func TestHintStale(t *testing.T) {
 		}
 	}
 }
+
+// TestHintSelfConnection: a connection from an address and port to
+// themselves (both ends of its key one) first seen from a SYN-ACK counts
+// every segment as the client's, as Packet always did (its client and
+// server ends being equal, each segment is sent by the client), whether
+// the hint names it (the sender then comes from the key's check) or not.
+func TestHintSelfConnection(t *testing.T) {
+	segs := []seg{
+		{ms: 0, flags: SA, seq: isnS, ack: isnC + 1},
+		{ms: 1, flags: A, seq: isnS + 1, ack: isnS + 1},
+		{ms: 2, flags: A, seq: isnS + 1, ack: isnS + 1, len: 10},
+	}
+	for _, hinted := range []bool{false, true} {
+		tr := New(DefaultConfig())
+		var h Hint
+		for _, s := range segs {
+			d := s.dissection()
+			d.DstAddr, d.DstPort = d.SrcAddr, d.SrcPort
+			if !hinted {
+				h = 0
+			}
+			tr.PacketHint(&d, "synthetic", false, &h)
+		}
+		rows := flushAll(tr)
+		if len(rows) != 1 || rows[0].ClientPackets != 3 || rows[0].ServerPackets != 0 {
+			t.Errorf("hinted %v: rows %+v, want one with 3 client packets", hinted, rows)
+		}
+	}
+}

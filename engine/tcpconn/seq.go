@@ -19,26 +19,43 @@ type span struct{ lo, hi int64 }
 // position 0 is the SYN (or, without a SYN, the byte before the first one
 // seen), so that the first payload byte is position 1 as in tshark's
 // relative sequence numbers.
+//
+// Its first cache line holds what a segment reads or writes of its
+// sender's side and of its peer's (issue 14; TestConnLayout); the rest
+// is touched by the handshake, holes, rare segments (retransmissions,
+// zero windows, boundary-only, one-way captures) and the row. A side is
+// four lines, so that both sides of a conn start on a line.
 type side struct {
-	based    bool   // base is known (this side sent a segment)
-	sawSYN   bool   // base is this side's ISN
-	placed   bool   // a segment other than a RST placed this side's stream (base is not a guess from a RST)
-	base     uint32 // raw sequence number of position 0
-	start    int64  // position of the first payload byte (1, or lower for midstream)
-	high     int64  // highest sequence-space end seen (exclusive), zero-window probes included
-	next     int64  // Wireshark's nextseq: high without the zero-window probes
-	nextNs   int64  // capture time next last advanced (Wireshark's nextseqtime)
-	ackHigh  int64  // highest position acknowledged by the peer (0: none)
-	fin      bool   // a FIN was seen
-	finPos   int64  // position of the FIN flag (after the FIN segment's data)
-	rst      bool   // a RST was seen from this side
-	holes    []span // sequence ranges not seen, sorted, disjoint
-	settled  int64  // bytes of the holes taken out of holes when maxHoles were open
-	givenUp  uint64 // of those, holes not acknowledged past (Stats.HolesGivenUp)
-	boundary bool   // boundary-only positions (32-bit, from base)
-	bEnd     uint32 // boundary-only: FIN end or RST seq, relative to base
+	// line 0
+	high       int64  // highest sequence-space end seen (exclusive), zero-window probes included
+	ackHigh    int64  // highest position acknowledged by the peer (0: none)
+	next       int64  // Wireshark's nextseq: high without the zero-window probes
+	nextNs     int64  // capture time next last advanced (Wireshark's nextseqtime)
+	lastAckNs  int64  // timer clock of lastAck
+	base       uint32 // raw sequence number of position 0
+	lastAck    uint32 // last ACK number this side sent (Wireshark tcp.analysis state)
+	window     uint16 // last raw window this side advertised
+	dupAcks    uint8  // consecutive duplicate ACKs this side sent, up to 255 (only >= 2 matters)
+	based      bool   // base is known (this side sent a segment)
+	sawSYN     bool   // base is this side's ISN
+	placed     bool   // a segment other than a RST placed this side's stream (base is not a guess from a RST)
+	fin        bool   // a FIN was seen
+	rst        bool   // a RST was seen from this side
+	hasLastAck bool
+	hasWindow  bool
+
+	// cold
+	start   int64  // position of the first payload byte (1, or lower for midstream)
+	finPos  int64  // position of the FIN flag (after the FIN segment's data)
+	holes   []span // sequence ranges not seen, sorted, disjoint
+	settled int64  // bytes of the holes taken out of holes when maxHoles were open
+	givenUp uint64 // of those, holes not acknowledged past (Stats.HolesGivenUp)
+	bEnd    uint32 // boundary-only: FIN end or RST seq, relative to base
+	bAck    uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
+
+	// line 2: boundary and wscale, what conn.init writes, together
+	boundary bool // boundary-only positions (32-bit, from base)
 	bHasEnd  bool
-	bAck     uint32 // boundary-only: highest ACK of this side's data in the peer's FIN/RST
 	bHasAck  bool
 	// A side whose segments are never seen (a one-way capture) is known
 	// from the peer's ACKs only, as Zeek's init_peer does: its ISN is the
@@ -47,28 +64,21 @@ type side struct {
 	acked     bool
 	ackedBase uint32
 	ackedHigh int64
-
-	// Wireshark tcp.analysis state (packet-tcp.c tcp_analyze_sequence_number).
-	lastAck    uint32 // last ACK number this side sent
-	lastAckNs  int64
-	hasLastAck bool
-	dupAcks    uint32 // consecutive duplicate ACKs this side sent
-	window     uint16 // last raw window this side advertised
-	hasWindow  bool
-
-	// Counters for the row.
-	packets, retrans, ooo, zeroWin uint64
-	keepAlives, zwProbes           uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
-	straySYNs                      uint64 // SYNs with another ISN that did not start a new connection (ignored)
+	wscale    int16
+	mss       uint16
+	sackPerm  bool
+	synOpts   bool // options taken from this side's SYN
+	// Counters for the row (packets: conn.packets).
+	retrans, ooo, zeroWin uint64
+	keepAlives, zwProbes  uint64 // tcp.analysis.keep_alive, tcp.analysis.zero_window_probe
+	straySYNs             uint64 // SYNs with another ISN that did not start a new connection (ignored)
 	// alts are the SYN-ACKs with other ISNs seen while this side had sent
 	// nothing after its first one (nil until one comes): the connection
 	// follows one of them instead when the client acknowledges it
 	// (conn.followAcked).
-	alts     *altSynAcks
-	wscale   int16
-	mss      uint16
-	sackPerm bool
-	synOpts  bool // options taken from this side's SYN
+	alts *altSynAcks
+	zc   zeekCold // Zeek's endpoint state not needed by every segment
+	_    [8]byte  // 256 bytes: four lines
 }
 
 // maxAltSynAcks bounds the other ISNs a server side remembers before its

@@ -158,27 +158,38 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 	}
 	t.stats.Packets++
 	// A live connection is the index's entry of its key: create runs only
-	// when the key has none (absent, or released by finishPending).
-	i, ok := int32(*hint)-1, false
+	// when the key has none (absent, or released by finishPending). The
+	// hint's check tells who sent the segment; an index lookup leaves it
+	// to fromClient.
+	var c *conn
+	orig := false
+	i := int32(*hint) - 1
 	if i >= 0 && i < t.made {
-		if c := t.conn(i); c.live && c.k.matches(d) {
-			ok = true
+		c = t.conn(i)
+		if e := c.k.sender(d); c.live && e != 0 {
+			orig = (e == 1) == c.cliA
+		} else {
+			c = nil
 		}
 	}
-	if !ok {
-		i, ok = t.index[makeKey(d)]
+	if c == nil {
+		if j, ok := t.index[makeKey(d)]; ok {
+			i, c = j, t.conn(j)
+			orig = c.fromClient(d)
+		}
 	}
-	if ok && fl&flagSYN != 0 && t.conn(i).reuse(d) {
+	if c != nil && fl&flagSYN != 0 && c.reuse(d, orig) {
 		t.stats.PortReuses++
 		t.finishPending(i)
-		ok = false
+		c = nil
 	}
-	if !ok {
+	if c == nil {
 		i = t.create(makeKey(d), d, class, boundaryOnly) // a new connection: the key once more
+		c = t.conn(i)
+		orig = c.fromClient(d)
 	}
 	*hint = Hint(i + 1)
-	c := t.conn(i)
-	kind := c.packet(d)
+	kind := c.packet(d, orig)
 	if l := c.listOf(); c.list != l || t.tail[l] != i {
 		t.relink(c, i, l) // not at the tail of its list: the packet before was another connection's
 	}
@@ -200,8 +211,7 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 // section of the capture (where Zeek would start another row). A client
 // SYN whose ISN the connection's SYN-ACK acknowledged is the connection's
 // own original SYN captured late (arkime#4019), never reuse.
-func (c *conn) reuse(d *dissect.Dissection) bool {
-	fromClient := c.fromClient(d)
+func (c *conn) reuse(d *dissect.Dissection, fromClient bool) bool {
 	reset := c.s[0].rst || c.s[1].rst
 	if d.TCPFlags&flagACK == 0 { // SYN
 		if !fromClient {
@@ -284,10 +294,10 @@ func (t *Tracker) timeout(l uint8) int64 {
 const connPage = 128
 
 // connChunk is the most pages allocated at once: 64 pages of 128
-// connections of 888 bytes, 6.9 MiB, whose whole 2 MiB pages (at least
+// connections of 832 bytes, 6.5 MiB, whose whole 2 MiB pages (at least
 // three) are advised into transparent huge pages. The chunks grow from one
 // page, doubling (1, 2, 4 ... 64 pages): a table of few connections (a
-// class that sees few, each of several workers) is not given 6.9 MiB it
+// class that sees few, each of several workers) is not given 6.5 MiB it
 // does not use, which the heap counts all the same (with 2 workers the
 // 5M corpus's live heap outgrew bench's memory limit: peak RSS 284 MiB
 // against 187 with one page at a time, 192 with the doubling). A connection's first
@@ -324,8 +334,7 @@ func (t *Tracker) conn(i int32) *conn {
 	return &t.conns[u/connPage][u%connPage]
 }
 
-func (t *Tracker) unlink(i int32) {
-	c := t.conn(i)
+func (t *Tracker) unlink(c *conn) {
 	if c.list >= nLists {
 		return
 	}
@@ -347,7 +356,7 @@ func (t *Tracker) unlink(i int32) {
 // already (issue 14: the call and listOf's were ~20 instructions a
 // segment).
 func (t *Tracker) relink(c *conn, i int32, l uint8) {
-	t.unlink(i)
+	t.unlink(c)
 	c.list, c.prev, c.next = l, t.tail[l], -1
 	if c.prev >= 0 {
 		t.conn(c.prev).next = i
@@ -359,13 +368,12 @@ func (t *Tracker) relink(c *conn, i int32, l uint8) {
 
 // release forgets connection i and frees its slot.
 func (t *Tracker) release(i int32) {
-	t.unlink(i)
 	c := t.conn(i)
+	t.unlink(c)
 	if j, ok := t.index[c.k]; ok && j == i {
 		delete(t.index, c.k)
 	}
-	c.live = false
-	c.class = ""
+	c.clear()
 	t.free = append(t.free, i)
 	t.live--
 }

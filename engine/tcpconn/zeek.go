@@ -33,16 +33,22 @@ const (
 const tooLargeSeqDelta = 1 << 20
 
 // zeekSide is the per-endpoint state Zeek keeps for the state machine and
-// the history letters.
+// the history letters that every segment reads (in the conn's line 1).
 type zeekSide struct {
-	state, prev   uint8
-	start, last   uint32 // Zeek's StartSeq and LastSeq (32-bit)
+	state, prev uint8
+	start, last uint32 // Zeek's StartSeq and LastSeq (32-bit)
+}
+
+// zeekCold is the rest of Zeek's per-endpoint state (in the side's cold
+// lines): what SYN, FIN, RST, retransmitted and zero-window segments
+// touch.
+type zeekCold struct {
 	lastSYN       uint32 // relative seq of the last SYN, FIN end, RST
 	lastFIN       uint32
 	lastRST       uint32
 	rxmt, rxmtThr uint32 // 'T' letters at 1, 10, 100, ... retransmissions
-	rexmits       uint64 // every retransmission of Zeek's rule (the count behind 'T')
 	win0, win0Thr uint32 // 'W' letters at 1, 10, 100, ... zero windows
+	rexmits       uint64 // every retransmission of Zeek's rule (the count behind 'T')
 }
 
 func (z *zeekSide) setState(s uint8) {
@@ -51,12 +57,12 @@ func (z *zeekSide) setState(s uint8) {
 	}
 }
 
-// history is a connection's Zeek history string being built.
+// history is a connection's Zeek history string being built (the masks
+// seen are conn.seen, in the conn's first line).
 type history struct {
-	b    [histCapacity]byte
 	n    uint8
-	seen uint32
 	lost bool // a letter did not fit
+	b    [histCapacity]byte
 }
 
 func (h *history) add(code byte) {
@@ -70,10 +76,10 @@ func (h *history) add(code byte) {
 
 // check adds code the first time mask is seen and reports whether it had
 // been seen before (Zeek's Connection::CheckHistory).
-func (h *history) check(mask uint32, code byte) bool {
-	if h.seen&mask == 0 {
-		h.seen |= mask
-		h.add(code)
+func (c *conn) check(mask uint32, code byte) bool {
+	if c.seen&mask == 0 {
+		c.seen |= mask
+		c.hist.add(code)
 		return false
 	}
 	return true
@@ -110,9 +116,9 @@ func (h *history) scaled(code byte, counter, threshold *uint32) {
 // that was not reused, see sequence) does not rebase Zeek's sequence
 // numbers either: Zeek does, which is zeek#3313.
 func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window uint16, stray bool) {
-	ep, peer := &c.z[1], &c.z[0]
+	ep, peer, ec := &c.z[1], &c.z[0], &c.s[1].zc
 	if orig {
-		ep, peer = &c.z[0], &c.z[1]
+		ep, peer, ec = &c.z[0], &c.z[1], &c.s[0].zc
 	}
 	syn, fin, rst, ackf := flags&flagSYN != 0, flags&flagFIN != 0, flags&flagRST != 0, flags&flagACK != 0
 	segLen := payload
@@ -172,9 +178,9 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	switch {
 	case bits > 1:
 		if fin && rst {
-			h.check(histFINRST<<shift, letter('I', orig))
+			c.check(histFINRST<<shift, letter('I', orig))
 		} else {
-			h.check(histMulti<<shift, letter('Q', orig))
+			c.check(histMulti<<shift, letter('Q', orig))
 		}
 	case bits == 1:
 		if syn {
@@ -182,34 +188,34 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 			if ackf {
 				code = 'H'
 			}
-			if h.check(histSYN<<shift, letter(code, orig)) && rel != ep.lastSYN {
+			if c.check(histSYN<<shift, letter(code, orig)) && rel != ec.lastSYN {
 				h.add(letter(code, orig))
 			}
-			ep.lastSYN = rel
+			ec.lastSYN = rel
 		}
 		if fin {
-			if h.check(histFIN<<shift, letter('F', orig)) && rel+payload != ep.lastFIN {
+			if c.check(histFIN<<shift, letter('F', orig)) && rel+payload != ec.lastFIN {
 				h.add(letter('F', orig))
 			}
-			ep.lastFIN = rel + payload
+			ec.lastFIN = rel + payload
 		}
 		if rst {
-			if h.check(histRST<<shift, letter('R', orig)) && rel != ep.lastRST {
+			if c.check(histRST<<shift, letter('R', orig)) && rel != ec.lastRST {
 				h.add(letter('R', orig))
 			}
-			ep.lastRST = rel
+			ec.lastRST = rel
 		}
 	default:
 		if payload > 0 {
-			h.check(histData<<shift, letter('D', orig))
+			c.check(histData<<shift, letter('D', orig))
 		} else if ackf {
-			h.check(histACK<<shift, letter('A', orig))
+			c.check(histACK<<shift, letter('A', orig))
 		}
 	}
 
 	// update_window: zero windows that matter
 	if window == 0 && !rst && peer.state != stClosed && ep.state != stReset {
-		h.scaled(letter('W', orig), &ep.win0, &ep.win0Thr)
+		h.scaled(letter('W', orig), &ec.win0, &ec.win0Thr)
 	}
 
 	// update_last_seq
@@ -223,8 +229,8 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	case delta > 0:
 		ep.last = seq + segLen
 	case payload > 0:
-		ep.rexmits++
-		h.scaled(letter('T', orig), &ep.rxmt, &ep.rxmtThr)
+		ec.rexmits++
+		h.scaled(letter('T', orig), &ec.rxmt, &ec.rxmtThr)
 	}
 
 	c.zeekStateMachine(ep, peer, orig, payload, syn, fin, rst, ackf)
