@@ -110,6 +110,9 @@ func cell(v any, typ string, dated bool) string {
 	case nil:
 		return "·"
 	case time.Time:
+		if typ == "DATE" { // a day: its midnight read 00:00:00.000000
+			return x.UTC().Format("2006-01-02")
+		}
 		if dated {
 			return x.UTC().Format("2006-01-02 15:04:05.000000")
 		}
