@@ -552,9 +552,13 @@ func (m *Model) View() string {
 
 // footer is the short help on one line of w cells: the hints before
 // "? help" and "q quit" go first, from the last, until it fits (those two
-// always stay).
+// always stay). On a table whose cells can be longer than the window
+// (Events) "m whole row" follows "enter".
 func (m *Model) footer(w int) string {
 	bs := m.e.keys.ShortHelp()
+	if t, ok := m.active().(*pagedTable); ok && t.spec.long { // m (the whole row) after enter
+		bs = append(bs[:2:2], append([]key.Binding{m.e.keys.Row}, bs[2:]...)...)
+	}
 	for {
 		v := m.help.ShortHelpView(bs)
 		if ansi.StringWidth(v) <= w || len(bs) <= 2 {

@@ -332,15 +332,20 @@ func (d *detail) render(e *env, w int) string {
 	var b strings.Builder
 	lo, hi := queries.Int64(f["first_seen"]), queries.Int64(f["last_seen"])
 	dur := float64(hi-lo) / 1e9
-	fmt.Fprintf(&b, "%s  %s\n", st.section.Render(toString(f["name"])), st.dim.Render(fmt.Sprintf("probe %s · interface %s · class %s · flow_id %d",
-		f["probe"], f["interface"], f["class"], queries.Int64(f["flow_id"]))))
+	// the header's items wrap between two, never inside one (at 100
+	// columns "bytes 5,431,336 (5.2 MiB)" lost its "B)")
+	b.WriteString(wrapItems(w, "  ", st.section.Render(toString(f["name"])),
+		st.dim.Render(fmt.Sprintf("probe %s · interface %s · class %s · flow_id %d", f["probe"], f["interface"], f["class"], queries.Int64(f["flow_id"])))) + "\n")
 	rate := 0.0
 	if dur > 0 {
 		rate = queries.Float64(f["bytes"]) * 8 / dur / 1e6
 	}
-	fmt.Fprintf(&b, "%s → %s  (%.6f s)   packets %s   bytes %s (%s)   %.3f Mbit/s   %s  (p: packets)\n",
-		fmtTime(lo), stamp(hi, e.dated), dur, human(queries.Int64(f["packets"])), human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"])), rate,
-		st.dim.Render(fmt.Sprintf("%s > %s proto %d", hostPort(f["src_addr"], queries.Int64(f["src_port"])), hostPort(f["dst_addr"], queries.Int64(f["dst_port"])), queries.Int64(f["protocol"]))))
+	b.WriteString(wrapItems(w, "   ", fmt.Sprintf("%s → %s  (%.6f s)", fmtTime(lo), stamp(hi, e.dated), dur),
+		"packets "+human(queries.Int64(f["packets"])),
+		fmt.Sprintf("bytes %s (%s)", human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"]))),
+		fmt.Sprintf("%.3f Mbit/s", rate),
+		st.dim.Render(fmt.Sprintf("%s > %s proto %d", hostPort(f["src_addr"], queries.Int64(f["src_port"])), hostPort(f["dst_addr"], queries.Int64(f["dst_port"])), queries.Int64(f["protocol"]))),
+		"(p: packets)") + "\n")
 
 	// counters over time
 	b.WriteString("\n" + st.section.Render("Counters over time") + "\n")

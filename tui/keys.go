@@ -24,7 +24,7 @@ type KeyMap struct {
 	Events, SQL            key.Binding
 	BrushMark, BrushClear  key.Binding
 	Write, BothDirections  key.Binding
-	LiveFlows              key.Binding
+	LiveFlows, Row         key.Binding
 	Help, Quit             key.Binding
 }
 
@@ -64,6 +64,7 @@ func DefaultKeyMap() KeyMap {
 		Write:          b("w", "write pcap", "w"),
 		BothDirections: b("r", "both directions", "r"),
 		LiveFlows:      b("L", "live/written rows", "L"),
+		Row:            b("m", "whole row", "m"),
 		Help:           b("?", "help", "?"),
 		Quit:           b("q", "quit", "q", "ctrl+c"),
 	}
@@ -80,7 +81,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"overview": &k.Overview, "flows": &k.Flows, "tcp": &k.TCP, "ftp": &k.FTP,
 		"rtt": &k.RTT, "oneway": &k.Oneway, "events": &k.Events, "sql": &k.SQL,
 		"brush_mark": &k.BrushMark, "brush_clear": &k.BrushClear,
-		"write": &k.Write, "both_directions": &k.BothDirections, "live_flows": &k.LiveFlows,
+		"write": &k.Write, "both_directions": &k.BothDirections, "live_flows": &k.LiveFlows, "row": &k.Row,
 		"help": &k.Help, "quit": &k.Quit,
 	}
 }
@@ -164,7 +165,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Filter, k.Sort, k.Columns, k.Enter, k.Back, k.Packets, k.Write, k.BothDirections},
 		{k.NextScreen, k.PrevScreen, k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway},
-		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.LiveFlows, k.Help, k.Quit},
+		{k.Events, k.SQL, k.BrushMark, k.BrushClear, k.LiveFlows, k.Row, k.Help, k.Quit},
 	}
 }
 

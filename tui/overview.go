@@ -444,7 +444,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		}
 		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
 	}
-	row("probe", "iface", "class", "first seen", "span", "packets", "IP bytes", "flows", "malformed", "drops")
+	row("probe", "iface", "class", "first seen", "span", "IP packets", "IP bytes", "flows", "malformed", "drops")
 	for n, p := range o.d.probes {
 		mal := p.malformed
 		if mal == "" {

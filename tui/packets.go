@@ -548,9 +548,12 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 	case dataMsg:
 		if msg.err != nil {
 			var nc noCapture
-			if errors.As(msg.err, &nc) {
+			switch {
+			case errors.As(msg.err, &nc) && msg.tag == "packets":
+				e.status = "" // the screen's body says it, once
+			case errors.As(msg.err, &nc):
 				e.status = string(nc)
-			} else {
+			default:
 				e.status = ""
 				e.setErr(msg.err)
 			}

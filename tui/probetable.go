@@ -131,15 +131,18 @@ func layoutCols(cols []narrowProbeCol, widths []int, n int) []string {
 const narrowLevels = 5
 
 // narrowProbeCols are the columns of narrowProbeTable at a level of
-// shortening: 0 none; 1 the headers "malformed" and "packets" as "malf"
-// and "pkts"; 2 the IP bytes in KiB, MiB...; 3 the first seen to the
+// shortening: 0 none; 1 the headers "malformed" and "IP packets" as
+// "malf" and "IP pkts"; 2 the IP bytes in KiB, MiB...; 3 the first seen to the
 // millisecond (with its date: to the second); 4 the packets and flows from
-// 100,000 up in 3 digits (123k, 12.3M, 3.12G); 5 with its date, the first
-// seen to the minute.
+// 100,000 up in 3 digits (123k, 12.3M, 3.12G); 5 "IP pkts" as "pkts" and,
+// with its date, the first seen to the minute.
 func narrowProbeCols(rows []probeRow, drops []string, dated bool, level int) []narrowProbeCol {
-	mal, pkts := "malformed", "packets"
+	mal, pkts := "malformed", "IP packets" // the class's IP packets (the live panel's are every packet)
 	if level >= 1 {
-		mal, pkts = "malf", "pkts"
+		mal, pkts = "malf", "IP pkts"
+	}
+	if level >= 5 {
+		pkts = "pkts"
 	}
 	first := func(ns int64) string { return stamp(ns, dated) }
 	layout := ""

@@ -110,6 +110,9 @@ func cell(v any, typ string, dated bool) string {
 	case nil:
 		return "·"
 	case time.Time:
+		if typ == "DATE" { // a day: its midnight read 00:00:00.000000
+			return x.UTC().Format("2006-01-02")
+		}
 		if dated {
 			return x.UTC().Format("2006-01-02 15:04:05.000000")
 		}
@@ -182,4 +185,36 @@ func toString(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// wrapItems joins items (styled or not) with sep into lines of at most w
+// columns, breaking only between two items: a value such as "bytes
+// 5,431,336 (5.2 MiB)" stays whole on one line. An item wider than w
+// alone is wrapped on its own lines.
+func wrapItems(w int, sep string, items ...string) string {
+	var lines []string
+	line, lw := "", 0
+	for _, it := range items {
+		iw := ansi.StringWidth(it)
+		switch {
+		case lw == 0 && iw > w:
+			lines = append(lines, ansi.Wrap(it, w, " "))
+		case lw == 0:
+			line, lw = it, iw
+		case lw+len(sep)+iw <= w:
+			line, lw = line+sep+it, lw+len(sep)+iw
+		default:
+			lines = append(lines, line)
+			line, lw = "", 0
+			if iw > w {
+				lines = append(lines, ansi.Wrap(it, w, " "))
+			} else {
+				line, lw = it, iw
+			}
+		}
+	}
+	if lw > 0 {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }

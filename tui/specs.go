@@ -123,7 +123,7 @@ func eventsSpec() *tableSpec {
 	return &tableSpec{
 		title: "Events", table: observe.TableEvents,
 		cols: []string{"time", "source", "severity", "kind", "message"},
-		sort: "time", timeLo: "time", timeHi: "time",
+		sort: "time", timeLo: "time", timeHi: "time", long: true,
 		drill: func(e *env, r row) tea.Cmd {
 			// an event links to the flows active around it: brush ±5 s
 			t := queries.Int64(r["time"])

@@ -44,6 +44,9 @@ type tableSpec struct {
 	// derived are columns computed from the table's ("expr AS name, ..."):
 	// listed, sorted and filtered as its own (withDerived).
 	derived string
+	// long is set where a cell can be longer than any window (an event's
+	// message): the footer then shows m, the whole row (rowView).
+	long bool
 }
 
 // pagedTable is a table screen read one page at a time (queries.Pager):
@@ -456,6 +459,10 @@ func (t *pagedTable) navKey(e *env, msg tea.KeyMsg) tea.Cmd {
 		return t.input.Focus()
 	case key.Matches(msg, k.Columns):
 		t.chooser, t.chCur = true, 0
+	case key.Matches(msg, k.Row):
+		if v := newRowView(e, t); v != nil {
+			return pushCmd(v)
+		}
 	case key.Matches(msg, k.Back):
 		t.dropFilterErr(e)
 		if t.filter != "" {

@@ -129,7 +129,8 @@ func (t *pagedTable) infoLine(e *env, lay colLayout) string {
 // layout fits the shown columns to w terminal columns (fitColumns): the
 // kept key columns, then those from the scroll offset on, as many as fit
 // with their text columns shrunk, the column cursor always among them
-// (the offset follows it).
+// (the offset follows it). When every column fits (the window grew), the
+// offset goes back to 0: none is left scrolled past.
 func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 	natural := make([]int, len(t.show))
 	least := make([]int, len(t.show))
@@ -155,6 +156,15 @@ func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 	}
 	t.colCur = min(t.colCur, max(len(t.show)-1, 0))
 	t.xoff = min(t.xoff, t.colCur)
+	if t.xoff > 0 { // a wider window (a resize) that shows every column: none scrolled past
+		key := make([]bool, len(t.show))
+		for i, c := range t.show {
+			key[i] = slices.Contains(t.spec.key, c)
+		}
+		if _, n := fitColumns(natural, least, key, w); n == len(t.show) {
+			t.xoff = 0
+		}
+	}
 	for {
 		kept := t.kept(natural, w)
 		vis := append(slices.Clone(kept), make([]int, 0, len(t.show))...)

@@ -35,3 +35,29 @@ func TestTCPScreen80(t *testing.T) {
 		t.Fatalf("header scrolled to the retransmissions: %q", h)
 	}
 }
+
+// TestTCPResizeRefits: scrolled right on the TCP screen at 80 columns,
+// the window grown to 200x50 shows every column again, none counted as
+// scrolled past (a trial saw "← 1 column" and the state column hidden
+// after the resize though every column fits in 200; without the re-fit
+// this test's lab FTP capture at A kept "← 3 columns").
+func TestTCPResizeRefits(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("3"))
+	for range 10 {
+		drive(t, m, keyMsg("right"))
+	}
+	if l := strings.Split(plain(m), "\n")[1]; !strings.Contains(l, "← ") {
+		t.Fatalf("scrolled at 80 columns, the info line says no column is scrolled past: %q", l)
+	}
+	drive(t, m, tea.WindowSizeMsg{Width: 200, Height: 50})
+	lines := strings.Split(plain(m), "\n")
+	if strings.Contains(lines[1], "column") {
+		t.Fatalf("at 200 columns the info line still counts hidden columns: %q", lines[1])
+	}
+	if f := strings.Fields(lines[2]); len(f) < 5 || strings.Join(f[:5], " ") != "client port server port state" {
+		t.Fatalf("header at 200 columns: %q", lines[2])
+	}
+}

@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// rowView is the whole-row screen (m on a table screen): every column of
+// the row under the cursor, one a line, its value wrapped to the window
+// and never cut, so that an event's message of hundreds of characters
+// (probe_run_incomplete's) can be read; ↑/↓ scroll, esc goes back.
+type rowView struct {
+	screenBase
+	names, vals []string // the table's columns and the row's cells, drawn as in the table
+	vp          viewport.Model
+	w           int
+	content     string
+}
+
+// newRowView opens the whole-row screen of a table screen's current row
+// (nil when there is none).
+func newRowView(e *env, t *pagedTable) *rowView {
+	if t.cur < 0 || t.cur >= len(t.rows) {
+		return nil
+	}
+	v := &rowView{screenBase: screenBase{sid: e.newID(), title: t.spec.title + " row"}, vp: viewport.New(80, 20)}
+	for i, c := range t.cols {
+		v.names = append(v.names, c.Name)
+		v.vals = append(v.vals, columnCells(c.Name, c.Type, []any{t.rows[t.cur].Values[i]}, e.dated)[0])
+	}
+	return v
+}
+
+func (v *rowView) typing() bool { return false }
+
+func (v *rowView) load(*env) tea.Cmd { v.loaded = true; return nil }
+
+func (v *rowView) update(e *env, msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(tea.KeyMsg); ok {
+		k := e.keys
+		switch {
+		case key.Matches(msg, k.Down):
+			v.vp.ScrollDown(1)
+		case key.Matches(msg, k.Up):
+			v.vp.ScrollUp(1)
+		case key.Matches(msg, k.PageDown):
+			v.vp.PageDown()
+		case key.Matches(msg, k.PageUp):
+			v.vp.PageUp()
+		case key.Matches(msg, k.Top):
+			v.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			v.vp.GotoBottom()
+		}
+	}
+	return nil
+}
+
+func (v *rowView) view(e *env, w, h int) string {
+	if v.content == "" || v.w != w {
+		v.w = w
+		v.content = rowText(v.names, v.vals, w)
+		v.vp.SetContent(v.content)
+	}
+	v.vp.Width, v.vp.Height = w, h
+	return v.vp.View()
+}
+
+// rowText lays out names and values in two columns within w: each value
+// wrapped at spaces (a word wider than its room broken) under its own
+// start, so nothing is cut.
+func rowText(names, vals []string, w int) string {
+	nw := 0
+	for _, n := range names {
+		nw = max(nw, ansi.StringWidth(n))
+	}
+	nw = min(nw, max(w/3, 1))
+	room := max(w-nw-1, 10)
+	var b strings.Builder
+	for i, n := range names {
+		lines := strings.Split(ansi.Wrap(vals[i], room, " "), "\n")
+		for j, l := range lines {
+			head := ""
+			if j == 0 {
+				head = cut(n, nw)
+			}
+			fmt.Fprintf(&b, "%-*s %s\n", nw, head, strings.TrimRight(l, " "))
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
