@@ -41,9 +41,14 @@ func TestQueryFlags(t *testing.T) {
 	if maxWidth(stdout) > 50 || !strings.Contains(stdout, "…") {
 		t.Errorf("--width 50:\n%s", stdout)
 	}
-	code, stdout, _ := tmon(t, "query", "--out", out, "-f", "csv", "--sql", "select 1 a", "--sql", "select 2 b")
-	if code != 0 || stdout != "a\n1\nb\n2\n" {
-		t.Errorf("two --sql: %d %q", code, stdout)
+	// two results: a blank line between two CSV results, as between two
+	// tables (README), not "a\n1\nb\n2\n", which reads as one column a
+	// of rows 1, b, 2 (a trial); JSON: one array each, a stream jq reads
+	for format, want := range map[string]string{"csv": "a\n1\n\nb\n2\n", "json": "[\n  {\"a\":1}\n]\n[\n  {\"b\":2}\n]\n"} {
+		code, stdout, _ := tmon(t, "query", "--out", out, "-f", format, "--sql", "select 1 a", "--sql", "select 2 b")
+		if code != 0 || stdout != want {
+			t.Errorf("two --sql, --format %s: %d %q, want %q", format, code, stdout, want)
+		}
 	}
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
 	if code != 2 || !strings.Contains(stderr, `--sql "select 1; select 2" holds several statements: give one per --sql`) || strings.Count(stderr, "\n") != 1 {
