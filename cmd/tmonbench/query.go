@@ -91,7 +91,7 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer db.Close()
-		noteAnalysesOff(stderr, db, *out, texts)
+		noteEmpty(stderr, db, emptyReasons(db, *out), texts)
 		if st.Running {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
 				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
-	"regexp"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -34,35 +34,63 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 	}
 }
 
-// noteAnalysesOff says on stderr, for each empty table sql reads that only
-// an analysis fills, when no class of the configuration in run.json (the
-// one in force last: a collector's switch-over replaces it) runs that
-// analysis: the table is empty for that reason, not for want of traffic.
-// Nothing when run.json holds no config.
-func noteAnalysesOff(stderr io.Writer, db *sql.DB, out string, sqls []string) {
+// emptyReasons says why tables of out are empty, in the words `query`
+// prints on stderr, the TUI shows for "(no rows)" and the report under an
+// empty table (queries.EmptyReasons):
+//   - the tables only an analysis fills (config.AnalysisTables), when no
+//     class of the configuration in run.json (the one in force last: a
+//     collector's switch-over replaces it) runs that analysis, or when the
+//     classes that run it made no flow (their filters matched no packet).
+//
+// Reasons are only given; a note is printed for a table a query reads that
+// is empty (EmptyReasons.Notes).
+func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
+	r := queries.EmptyReasons{}
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {
-		return
+		return r
 	}
 	cfg, err := config.Parse([]byte(m.Config), "run.json")
 	if err != nil {
-		return
+		return r
 	}
 	for _, a := range config.Analyses { // config.AnalysisTables: the tables only a fills
-		if slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(a) }) {
-			continue
+		var classes []string
+		for _, c := range cfg.Classes {
+			if c.Has(a) {
+				classes = append(classes, c.Name)
+			}
+		}
+		why := ""
+		switch {
+		case len(classes) == 0:
+			why = fmt.Sprintf("no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)", out, a, a)
+		default:
+			var n int64
+			list := "'" + strings.Join(classes, "', '") + "'"
+			if err := db.QueryRow("SELECT count(*) FROM flows WHERE class IN (" + list + ")").Scan(&n); err == nil && n == 0 {
+				why = fmt.Sprintf("no packet matched the classes that run the %s analysis (%s: no flow of theirs in flows)", a, strings.Join(classes, ", "))
+			}
 		}
 		for _, table := range config.AnalysisTables[a] {
-			if !slices.ContainsFunc(sqls, regexp.MustCompile(`\b`+table+`\b`).MatchString) {
-				continue
+			if why != "" && r[table] == "" {
+				r[table] = why
 			}
-			var n int64
-			if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n > 0 {
-				continue // rows of an earlier version that ran it, or no such view
+		}
+	}
+	return r
+}
+
+// noteEmpty prints on stderr why each empty table the queries read is
+// empty (emptyReasons), one line each.
+func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts []string) {
+	said := map[string]bool{}
+	for _, q := range texts {
+		for _, n := range reasons.Notes(context.Background(), db, q) {
+			if !said[n] {
+				said[n] = true
+				fmt.Fprintf(stderr, "tmonbench query: %s\n", n)
 			}
-			fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",
-				table, out, a, a)
-			break // one line per analysis
 		}
 	}
 }
