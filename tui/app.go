@@ -45,6 +45,10 @@ type Options struct {
 	// first key: what the command warned about before the TUI took the
 	// terminal (a live capture's offloads), "" none.
 	Notice string
+	// Empty says why tables are empty (the command's, as `tmonbench
+	// query` prints them): a table screen without a row shows its table's
+	// reason in place of "(no rows)"; nil: none.
+	Empty queries.EmptyReasons
 }
 
 // env is what every screen shares: the database, keys, styles, the time
@@ -62,6 +66,7 @@ type env struct {
 	owner    map[int]int // request id -> id of the screen that asked (query's sid), for the requests in flight
 	status   string
 	errMsg   string
+	empty    queries.EmptyReasons // why tables are empty (Options.Empty)
 	live     Live
 	snap     *LiveStatus // the latest snapshot of a live run (nil offline)
 	liveHist liveHistory
@@ -247,7 +252,7 @@ func New(opts Options) (*Model, error) {
 			r.SetColorProfile(termenv.ANSI)
 		}
 	}
-	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll}
+	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll, empty: opts.Empty}
 	e.status = opts.Notice
 	e.runKey, _ = queries.RunID(opts.Out) // before Open: a run replacing it in between is seen at the next check
 	e.db, e.openErr = queries.Open(opts.Out)

@@ -69,7 +69,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		b.WriteString(line + "\n")
 	}
 	if len(t.rows) == 0 && t.pager != nil && !t.busy {
-		b.WriteString(st.dim.Render("  (no rows" + map[bool]string{true: " in the brushed time range", false: ""}[e.brush.active()] + ")"))
+		b.WriteString(st.dim.Render("  " + t.emptyNote(e)))
 	}
 	return b.String()
 }

@@ -41,7 +41,11 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			if err != nil || !fi.IsDir() {
 				return fmt.Errorf("merge: %s is not an output folder", s)
 			}
-			inputs = append(inputs, store.Input{Path: s})
+			var size int64 // the Parquet parts of its tables, what merge reads
+			for _, ts := range store.FolderStats(s) {
+				size += ts.Bytes
+			}
+			inputs = append(inputs, store.Input{Path: s, SizeBytes: size})
 		}
 		var opt enrich.Options
 		if *rollup { // its flags checked before anything is written
@@ -60,6 +64,7 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
+		run.CountTables() // DuckDB wrote the parts: run.json counts them as a replay's
 		run.SetFinished(time.Now().UTC())
 		if err := run.Finish(); err != nil {
 			return err

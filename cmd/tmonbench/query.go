@@ -22,7 +22,7 @@ import (
 func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 	out := readOutFlag(fs)
 	format := fs.StringP("format", "f", "table", "output `FORMAT`: "+strings.Join(queries.Formats, ", "))
-	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn")
+	sqls := fs.StringArray("sql", nil, "run this `SQL` statement instead of a named query (views: one per table); repeatable, each printed in turn (table, csv: a blank line between; json: one array each)")
 	list := fs.Bool("list", false, "list the named queries")
 	wide := fs.Bool("wide", false, "a named query: every column (queries/wide/NAME.sql) instead of those that fit 120 columns")
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
@@ -91,7 +91,7 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer db.Close()
-		noteAnalysesOff(stderr, db, *out, texts)
+		noteEmpty(stderr, db, emptyReasons(db, *out), texts)
 		if st.Running {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
 				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",
@@ -106,7 +106,7 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			}
 		}
 		for i, q := range texts {
-			if i > 0 && *format == "table" {
+			if i > 0 && *format != "json" { // json: one array a result, a stream jq reads
 				fmt.Fprintln(stdout)
 			}
 			// rows are written as they come (the table keeps the --limit it prints)

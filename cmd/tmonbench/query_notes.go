@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -34,35 +36,122 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 	}
 }
 
-// noteAnalysesOff says on stderr, for each empty table sql reads that only
-// an analysis fills, when no class of the configuration in run.json (the
-// one in force last: a collector's switch-over replaces it) runs that
-// analysis: the table is empty for that reason, not for want of traffic.
-// Nothing when run.json holds no config.
-func noteAnalysesOff(stderr io.Writer, db *sql.DB, out string, sqls []string) {
+// emptyReasons says why tables of out are empty, in the words `query`
+// prints on stderr, the TUI shows for "(no rows)" and the report under an
+// empty table (queries.EmptyReasons):
+//   - flows and flow_counters, when no packet made a flow: the packets a
+//     --filter left out (event replay_filter), no packet read, or none of
+//     them IP (event probe_totals);
+//   - the tables only an analysis fills (config.AnalysisTables), when no
+//     class of the configuration in run.json (the one in force last: a
+//     collector's switch-over replaces it) runs that analysis, or when the
+//     classes that run it made no flow (their filters matched no packet),
+//     or when no flow was made at all (the flows reason).
+//
+// Reasons are only given; a note is printed for a table a query reads that
+// is empty (EmptyReasons.Notes).
+func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
+	r := queries.EmptyReasons{}
+	if why := noFlowReason(db); why != "" {
+		r["flows"], r["flow_counters"] = why, why
+	}
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {
-		return
+		return r
 	}
 	cfg, err := config.Parse([]byte(m.Config), "run.json")
 	if err != nil {
-		return
+		return r
 	}
 	for _, a := range config.Analyses { // config.AnalysisTables: the tables only a fills
-		if slices.ContainsFunc(cfg.Classes, func(c config.Class) bool { return c.Has(a) }) {
-			continue
+		var classes []string
+		for _, c := range cfg.Classes {
+			if c.Has(a) {
+				classes = append(classes, c.Name)
+			}
+		}
+		why := ""
+		switch {
+		case len(classes) == 0:
+			why = fmt.Sprintf("no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)", out, a, a)
+		case r["flows"] != "":
+			why = r["flows"]
+		default:
+			var n int64
+			list := "'" + strings.Join(classes, "', '") + "'"
+			if err := db.QueryRow("SELECT count(*) FROM flows WHERE class IN (" + list + ")").Scan(&n); err == nil && n == 0 {
+				why = fmt.Sprintf("no packet matched the classes that run the %s analysis (%s: no flow of theirs in flows)", a, strings.Join(classes, ", "))
+			}
 		}
 		for _, table := range config.AnalysisTables[a] {
-			if !slices.ContainsFunc(sqls, regexp.MustCompile(`\b`+table+`\b`).MatchString) {
+			if why != "" && r[table] == "" {
+				r[table] = why
+			}
+		}
+	}
+	return r
+}
+
+// totalsField reads NAME=N fields of probe_totals messages.
+var totalsField = regexp.MustCompile(`\b(packets|ip)=(\d+)`)
+
+// noFlowReason says why the output holds no flow, from its events: the
+// packets --filter left out, no packet read, or none of them IP; "" when
+// it holds flows, or the events say nothing of it (a run still going).
+func noFlowReason(db *sql.DB) string {
+	var flows int64
+	if err := db.QueryRow("SELECT count(*) FROM flows").Scan(&flows); err != nil || flows > 0 {
+		return ""
+	}
+	var filtered []string
+	if rows, err := db.Query("SELECT message FROM events WHERE kind = 'replay_filter' ORDER BY time"); err == nil {
+		for rows.Next() {
+			var msg string
+			if rows.Scan(&msg) == nil {
+				filtered = append(filtered, msg)
+			}
+		}
+		rows.Close()
+	}
+	var packets, ip int64
+	if rows, err := db.Query("SELECT message FROM events WHERE kind = 'probe_totals'"); err == nil {
+		for rows.Next() {
+			var msg string
+			if rows.Scan(&msg) != nil {
 				continue
 			}
-			var n int64
-			if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n > 0 {
-				continue // rows of an earlier version that ran it, or no such view
+			for _, f := range totalsField.FindAllStringSubmatch(msg, -1) {
+				n, _ := strconv.ParseInt(f[2], 10, 64)
+				if f[1] == "packets" {
+					packets += n
+				} else {
+					ip += n
+				}
 			}
-			fmt.Fprintf(stderr, "tmonbench query: %s is empty: no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)\n",
-				table, out, a, a)
-			break // one line per analysis
+		}
+		rows.Close()
+	}
+	switch {
+	case len(filtered) > 0 && packets == 0:
+		return "no packet passed the replay's filter (" + strings.Join(filtered, "; ") + ": event replay_filter)"
+	case packets == 0:
+		return "the run read no packet (tmonbench query events)"
+	case ip == 0:
+		return fmt.Sprintf("none of the %d packets the probes read is IP (event probe_totals: not_ip, malformed)", packets)
+	}
+	return ""
+}
+
+// noteEmpty prints on stderr why each empty table the queries read is
+// empty (emptyReasons), one line each.
+func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts []string) {
+	said := map[string]bool{}
+	for _, q := range texts {
+		for _, n := range reasons.Notes(context.Background(), db, q) {
+			if !said[n] {
+				said[n] = true
+				fmt.Fprintf(stderr, "tmonbench query: %s\n", n)
+			}
 		}
 	}
 }

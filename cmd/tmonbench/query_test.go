@@ -41,9 +41,14 @@ func TestQueryFlags(t *testing.T) {
 	if maxWidth(stdout) > 50 || !strings.Contains(stdout, "…") {
 		t.Errorf("--width 50:\n%s", stdout)
 	}
-	code, stdout, _ := tmon(t, "query", "--out", out, "-f", "csv", "--sql", "select 1 a", "--sql", "select 2 b")
-	if code != 0 || stdout != "a\n1\nb\n2\n" {
-		t.Errorf("two --sql: %d %q", code, stdout)
+	// two results: a blank line between two CSV results, as between two
+	// tables (README), not "a\n1\nb\n2\n", which reads as one column a
+	// of rows 1, b, 2 (a trial); JSON: one array each, a stream jq reads
+	for format, want := range map[string]string{"csv": "a\n1\n\nb\n2\n", "json": "[\n  {\"a\":1}\n]\n[\n  {\"b\":2}\n]\n"} {
+		code, stdout, _ := tmon(t, "query", "--out", out, "-f", format, "--sql", "select 1 a", "--sql", "select 2 b")
+		if code != 0 || stdout != want {
+			t.Errorf("two --sql, --format %s: %d %q, want %q", format, code, stdout, want)
+		}
 	}
 	code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select 1; select 2")
 	if code != 2 || !strings.Contains(stderr, `--sql "select 1; select 2" holds several statements: give one per --sql`) || strings.Count(stderr, "\n") != 1 {
@@ -231,6 +236,22 @@ func TestQueryNotes(t *testing.T) {
 	}
 	if _, _, stderr := tmon(t, "query", "--out", out, "summary"); stderr != "" {
 		t.Errorf("query summary: stderr %q, want nothing", stderr)
+	}
+	// the default configuration runs ftp (class ftp) and no oneway: over
+	// a capture without FTP (zeek_wikipedia: tshark -Y ftp finds nothing)
+	// ftp, and ftp-daily after rollup, say the ftp class matched nothing,
+	// oneway-hourly that no class runs oneway, on its rollup (they said
+	// "(0 rows)" alone, a trial)
+	plain := filepath.Join(dir, "plain")
+	if code, _, stderr := tmon(t, "replay", "-q", "--rollup", "--out", plain, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	noFTP := "tmonbench query: ftp_transfers is empty: no packet matched the classes that run the ftp analysis (ftp: no flow of theirs in flows)\n"
+	for q, want := range map[string]string{"ftp": noFTP, "ftp-daily": noFTP,
+		"oneway-hourly": "tmonbench query: oneway_loss_1h is empty: no class of the configuration that wrote " + plain + " runs the oneway analysis (add \"oneway\" to a class's analyses) (oneway_loss_1h is rolled up from oneway_loss)\n"} {
+		if code, stdout, stderr := tmon(t, "query", "--out", plain, q); code != 0 || stderr != want || !strings.HasSuffix(stdout, "(0 rows)\n") {
+			t.Errorf("query %s: exit %d, stdout %q, stderr %q, want (0 rows) and %q", q, code, stdout, stderr, want)
+		}
 	}
 	// a name inside another word is not the table (the review: any
 	// substring matched)

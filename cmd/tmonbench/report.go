@@ -45,6 +45,7 @@ func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer db.Close()
 		noteRollupsBehind(stderr, "report", *out)
+		opt.Empty = emptyReasons(db, *out) // an empty table says why, as query does
 		d, err := report.Build(context.Background(), db, opt)
 		if errors.Is(err, report.ErrNotPrepared) { // name the folder: `tmonbench rollup` alone prepares ./tmon-out
 			return fmt.Errorf("report: the report reads the rollups and the addresses table, which %s does not hold yet: run `tmonbench rollup --out %s` first", *out, *out)

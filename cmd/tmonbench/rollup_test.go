@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 )
@@ -87,6 +88,7 @@ func TestRollupCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(merged, "_manifest.json")); err != nil {
 		t.Error(err)
 	}
+	mergedRunJSON(t, merged, out, twin)
 	// packet_index is not derived from the tables: rollup never rebuilds
 	// it (the merge said it did); a replay of the captures writes it
 	if !strings.Contains(stdout, "  not merged: [packet_index] (offsets into each source's capture files, for the TUI's p; replay the captures to write it)\n") ||
@@ -231,5 +233,45 @@ func TestQueryNotesRollupsBehind(t *testing.T) {
 	}
 	if code, _, stderr := tmon(t, "query", "--out", out, "operator"); code != 0 || stderr != "" {
 		t.Errorf("query operator after rollup: %d %q, want no note", code, stderr)
+	}
+}
+
+// mergedRunJSON: merge's run.json says what it wrote per table, as a
+// replay's does (it said "tables": {}): each table's rows are the rows
+// DuckDB counts in the merged output (flows: the 59 distinct written),
+// and each source's size_bytes (it said 0) is the bytes of the Parquet
+// parts of its tables (what merge reads: rollups and packet_index left
+// out), summed here from the files.
+func mergedRunJSON(t *testing.T, merged string, srcs ...string) {
+	t.Helper()
+	m, err := store.ReadManifest(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Tables["flows"].Rows != 59 || m.Tables["flows"].Files == 0 || len(m.Tables) != len(observe.Tables) {
+		t.Errorf("merge's run.json tables: %v, want flows 59 rows and every table", m.Tables)
+	}
+	for _, tb := range observe.Tables {
+		rows := csvRows(t, "--out", merged, "--sql", "select count(*) from "+tb.Name)
+		if got := fmt.Sprint(m.Tables[tb.Name].Rows); got != rows[1][0] {
+			t.Errorf("merge's run.json: %s has %s rows, DuckDB counts %s", tb.Name, got, rows[1][0])
+		}
+	}
+	if len(m.Inputs) != len(srcs) {
+		t.Fatalf("merge's run.json inputs %v, want %v", m.Inputs, srcs)
+	}
+	for i, src := range srcs {
+		var want int64
+		for _, tb := range observe.Tables {
+			filepath.WalkDir(filepath.Join(src, tb.Name), func(path string, e os.DirEntry, err error) error {
+				if fi, ierr := os.Stat(path); err == nil && ierr == nil && strings.HasSuffix(path, ".parquet") {
+					want += fi.Size()
+				}
+				return nil
+			})
+		}
+		if m.Inputs[i].Path != src || m.Inputs[i].SizeBytes != want || want == 0 {
+			t.Errorf("merge's run.json input %d: %+v, want %s of %d bytes", i, m.Inputs[i], src, want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/capgen"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // TestReplaySummaryFlowsAgree: the flow count of the replay's summary and
@@ -94,10 +95,15 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 }
 
 // TestSummaryOfNothing: `query summary` over a capture without a packet
-// says 0 flows, 0 packets and 0 bytes, not NULL and not nothing (no probe,
-// first time or duration: there are none), and the replay says on stderr that the file
-// held no packet (it used to succeed in silence, with an empty events
-// table); a capture with packets beside it gets no such warning.
+// prints no row (it printed a total row of zeros and NULLs: no probe,
+// first time or duration, which a trial read as a broken probe) and says
+// why on stderr, as `query oneway` explains its empty table: the run read
+// no packet; over the lab's dns-snmp-ntp A capture replayed with --filter
+// icmp (it holds none: tcpdump -r A.pcap icmp prints nothing), the
+// replay_filter event's "--filter icmp: 604 packets left out" (tcpdump -r
+// A.pcap | wc -l: 604). The replay says on stderr that the file held no
+// packet (it used to succeed in silence, with an empty events table); a
+// capture with packets beside it gets no such warning.
 func TestSummaryOfNothing(t *testing.T) {
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "empty.pcap")
@@ -120,8 +126,21 @@ func TestSummaryOfNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("query: exit %d\n%s", code, stderr)
 	}
-	if want := "probe,protocol,flows,packets,bytes,first_seen,duration_s,ip_reasm\n,total,0,0,0,,,0\n"; stdout != want {
+	if want := "probe,protocol,flows,packets,bytes,first_seen,duration_s,ip_reasm\n"; stdout != want {
 		t.Errorf("summary of no packets:\n%s\nwant:\n%s", stdout, want)
+	}
+	if want := "tmonbench query: flows is empty: the run read no packet (tmonbench query events)\n"; stderr != want {
+		t.Errorf("summary of no packets: stderr %q, want %q", stderr, want)
+	}
+	filtered := filepath.Join(dir, "filtered")
+	lab := filepath.Join(testsamples.Dir(t), "lab", "dns-snmp-ntp", "A.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--filter", "icmp", "--out", filtered, lab); code != 0 {
+		t.Fatalf("replay --filter icmp: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr = tmon(t, "query", "--out", filtered, "summary")
+	if want := "tmonbench query: flows is empty: no packet passed the replay's filter (--filter icmp: 604 packets left out: event replay_filter)\n"; code != 0 ||
+		stderr != want || !strings.HasSuffix(stdout, "(0 rows)\n") || strings.Contains(stdout, "NULL") {
+		t.Errorf("summary after --filter icmp: exit %d, stdout\n%s\nstderr %q, want no row and %q", code, stdout, stderr, want)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/tui"
 )
 
@@ -33,6 +34,10 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer release()
 		opts.Output = screen
+		if db, err := queries.Open(*out); err == nil { // why empty screens are empty, as query says
+			opts.Empty = emptyReasons(db, *out)
+			db.Close()
+		}
 		m, err := tui.New(opts)
 		if err != nil {
 			return keysErr(c, err)

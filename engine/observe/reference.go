@@ -168,6 +168,35 @@ var MetricUnits = map[string]string{
 	"ip_fragment_duplicates": "fragments", "ip_fragment_overlaps": "fragments",
 }
 
+// metricFlows says which flows have a fixed metric (docs/tables.md's
+// flow_counters metrics); a metric missing here is counted in every flow.
+var metricFlows = map[string]string{
+	"packets": "every flow", "ip_bytes": "every flow (the IP total length of each packet)", "ttl": "every flow",
+	"dscp": "every flow", "ip_fragments": "flows of fragmented datagrams",
+	"tcp_syn": "TCP flows", "tcp_fin": "TCP flows", "tcp_rst": "TCP flows", "tcp_zero_window": "TCP flows",
+	"l4_payload_bytes":       "TCP and UDP flows only (the payload after their header); absent from ICMP, ICMPv6 and other protocols' flows, whose payload ip_bytes includes",
+	"ip_reassembly_failures": "flows of fragmented datagrams", "ip_reassembled": "flows of fragmented datagrams",
+	"ip_reassembly_oversize": "flows of fragmented datagrams", "ip_fragment_duplicates": "flows of fragmented datagrams",
+	"ip_fragment_overlaps": "flows of fragmented datagrams",
+}
+
+// RunTimeMetric is a family of flow_counters metrics named at run time:
+// Pattern with its variable parts in capitals or <angle brackets>.
+type RunTimeMetric struct {
+	Pattern, Unit, Flows string
+}
+
+// RunTimeMetrics lists the metric families a probe names as it meets them
+// (engine/probe: ICMP messages by type and code, errors in the flow they
+// quote, requests left unanswered per rtt kind); MetricUnit gives them
+// "messages".
+var RunTimeMetrics = []RunTimeMetric{
+	{Pattern: "icmp_type_T_code_C", Unit: "messages", Flows: "ICMP flows: the messages of type T, code C"},
+	{Pattern: "icmp6_type_T_code_C", Unit: "messages", Flows: "ICMPv6 flows: the messages of type T, code C"},
+	{Pattern: "icmp_error_type_T_code_C", Unit: "messages", Flows: "the flow of the packet an ICMP error quotes (icmp6_error_... for ICMPv6)"},
+	{Pattern: "rtt_unanswered_<kind>", Unit: "messages", Flows: "flows of a class with the rtt analysis: requests of that rtt kind (icmp_echo, dns, snmp, ntp, ...: the rtt_samples kinds) left without a response"},
+}
+
 // MetricUnit returns the unit of a flow_counters metric (flow_counters.unit).
 func MetricUnit(metric string) string {
 	if u, ok := MetricUnits[metric]; ok {
@@ -224,9 +253,12 @@ given below; "count" is a number of things (packets, segments, rows...).
 		}
 		writeColumns(&b, cols)
 	}
-	b.WriteString("## flow_counters metrics\n\nThe `metric` column of flow_counters, with its `unit`; metrics made at run time\n(`icmp_type_T_code_C`, `icmp6_...`, `icmp_error_...`) count messages.\n\n| metric | unit |\n|---|---|\n")
+	b.WriteString("## flow_counters metrics\n\nThe `metric` column of flow_counters, with its `unit` and the flows that have it (a flow has a\nrow of a metric only for the intervals it counted in); the last rows are families named at run time.\n\n| metric | unit | flows |\n|---|---|---|\n")
 	for _, m := range sortedKeys(MetricUnits) {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", m, MetricUnits[m])
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", m, MetricUnits[m], cell(metricFlows[m]))
+	}
+	for _, m := range RunTimeMetrics {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", m.Pattern, m.Unit, cell(m.Flows))
 	}
 	b.WriteString("\n## Event kinds\n\nThe `kind` column of events, as the code emits it (severity, emitting package, message).\n\n| kind | severity | from | message |\n|---|---|---|---|\n")
 	for _, e := range EventKinds {

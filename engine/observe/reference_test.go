@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -134,5 +135,40 @@ func TestUnitsInNames(t *testing.T) {
 	}
 	if MetricUnit("ip_bytes") != "bytes" || MetricUnit("icmp_type_8_code_0") != "messages" {
 		t.Errorf("units: %s %s", MetricUnit("ip_bytes"), MetricUnit("icmp_type_8_code_0"))
+	}
+}
+
+// TestMetricsTableAsREADME: every flow_counters metric the README lists
+// (its flow_counters row: rtt_unanswered_<kind> among them, which the data
+// holds as rtt_unanswered_dns, unit messages, and the reference left out)
+// has a row in the reference's metrics table, with its unit, and
+// l4_payload_bytes says ICMP flows have none (probe.go counts it only for
+// TCP and UDP: a replay of icmp-echo gives no ICMP flow that row).
+func TestMetricsTableAsREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `flow_counters` \\|.*Metrics: (.*)$").FindSubmatch(readme)
+	if row == nil {
+		t.Fatal("README.md has no flow_counters row listing Metrics:")
+	}
+	_, table, _ := strings.Cut(Reference(), "## flow_counters metrics")
+	table, _, _ = strings.Cut(table, "\n## ")
+	names := regexp.MustCompile("`([a-z0-9_<>A-Z.]+)`").FindAllStringSubmatch(string(row[1]), -1)
+	if len(names) < 15 {
+		t.Fatalf("README's flow_counters row names %d metrics", len(names))
+	}
+	for _, n := range names {
+		m := strings.Replace(n[1], "icmp6_...", "icmp6_type_T_code_C", 1)
+		if !strings.Contains(table, "| `"+m+"` | "+MetricUnit(strings.NewReplacer("<kind>", "dns").Replace(m))+" |") {
+			t.Errorf("metric %s (README) has no row with its unit in the reference", m)
+		}
+	}
+	if !strings.Contains(table, "| `rtt_unanswered_<kind>` | messages |") || MetricUnit("rtt_unanswered_dns") != "messages" {
+		t.Errorf("rtt_unanswered_<kind>: not a row of unit messages:\n%s", table)
+	}
+	if !regexp.MustCompile("\\| `l4_payload_bytes` \\| bytes \\| TCP and UDP flows only[^|]*absent from ICMP").MatchString(table) {
+		t.Errorf("l4_payload_bytes does not say ICMP flows lack it:\n%s", table)
 	}
 }

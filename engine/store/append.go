@@ -133,16 +133,17 @@ func (a *Appender) mark(state string) error {
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
-		a.manifest.Tables = folderStats(a.out)
+		a.manifest.Tables = FolderStats(a.out)
 		return a.mark("")
 	})
 }
 
-// folderStats counts what every table's folder under out holds: part
-// files, rows (from their footers) and bytes. An appended output's
-// run.json gives them from Close on, for every run that appended to it
-// (a collector restarted on its folder), as a replay's gives its own.
-func folderStats(out string) map[string]TableStats {
+// FolderStats counts what every table's folder (observe.Tables) under out
+// holds: part files, rows (from their footers) and bytes (file sizes). An
+// appended output's run.json gives them from Close on, for every run that
+// appended to it (a collector restarted on its folder), as a replay's
+// gives its own; merge gives its sources' summed bytes as their sizes.
+func FolderStats(out string) map[string]TableStats {
 	stats := make(map[string]TableStats, len(observe.Tables))
 	for _, t := range observe.Tables {
 		var ts TableStats

@@ -481,6 +481,17 @@ func foreignParts(out, rel string, foreign *[]string) error {
 // (pass it to Write, or use Append). It is not the final path.
 func (r *Run) Dir() string { return r.staging }
 
+// CountTables sets what run.json's "tables" gives (the run's Stats) from
+// what the table folders of Dir hold (FolderStats), for a run whose parts
+// another writer put there, which Write never counted: merge's, written by
+// DuckDB. Tables left empty count as written, with 0 files.
+func (r *Run) CountTables() {
+	stats := FolderStats(r.staging)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	maps.Copy(r.stats.Tables, stats)
+}
+
 // Out returns the absolute output folder Finish will replace.
 func (r *Run) Out() string { return r.out }
 

@@ -99,7 +99,7 @@
     }
     var shown = (t.rows || []).length;
     main.appendChild(el("p", { "class": "note" }, t.total + " rows" + (shown < t.total ? ", first " + shown + " shown" : "") +
-      " · tmonbench query " + t.name));
+      " · tmonbench query " + t.name + (t.empty ? " · " + t.empty : "")));
     var wrap = el("div", { "class": "tablewrap" });
     var tb = el("table");
     var tr = el("tr");

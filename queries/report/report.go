@@ -22,6 +22,10 @@ type Options struct {
 	Source    string    // the output folder, shown in the header
 	Generated time.Time // shown in the header (the caller's wall clock)
 	MaxRows   int       // rows per table kept in the page; default 1000
+	// Empty says why tables are empty (the command's, as `tmonbench
+	// query` prints them): a view without a row gives its notes
+	// (Table.Empty); nil: none.
+	Empty queries.EmptyReasons
 }
 
 // Views are the named queries (queries/*.sql, in their wide form: every
@@ -107,6 +111,9 @@ type Table struct {
 	Rows    [][]any  `json:"rows"`  // at most MaxRows
 	Total   int      `json:"total"` // rows the query returned
 	Error   string   `json:"error,omitempty"`
+	// Empty says why a view without a row is empty ("T is empty: reason",
+	// Options.Empty), shown under its title; "" when no reason is known.
+	Empty string `json:"empty,omitempty"`
 }
 
 // ErrNotPrepared: the output has no rollups or no addresses table: run
@@ -141,7 +148,11 @@ func Build(ctx context.Context, db *sql.DB, opt Options) (*Data, error) {
 		d.Filters[k] = v
 	}
 	for _, v := range Views {
-		d.Tables = append(d.Tables, view(ctx, conn, v.Name, v.Title, opt.MaxRows))
+		t := view(ctx, conn, v.Name, v.Title, opt.MaxRows)
+		if q, err := queries.Get(v.Name); err == nil && t.Total == 0 && t.Error == "" {
+			t.Empty = strings.Join(opt.Empty.Notes(ctx, conn, q.Wide), "; ")
+		}
+		d.Tables = append(d.Tables, t)
 	}
 	steps := []func(context.Context, *sql.Conn, *Data) error{traffic, onewaySeries, rttHistograms, onewayHistograms, sizeHistograms, topConversations}
 	for _, step := range steps {

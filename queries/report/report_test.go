@@ -431,3 +431,47 @@ func histogramText(d *Data, prefix, bounded, open string) string {
 	}
 	return b.String()
 }
+
+// TestEmptyViewSaysWhy: a view without a row says why under its title
+// (Table.Empty, drawn after "0 rows · tmonbench query NAME"), from the
+// reasons the command gives (Options.Empty: cmd/tmonbench emptyReasons,
+// as `tmonbench query ftp-daily` prints them), where the page said
+// "0 rows" alone (a trial): the lab's dns-snmp-ntp A capture has no FTP,
+// so ftp-daily (ftp_transfers) is empty, and the default configuration
+// runs no oneway analysis, so oneway-hourly (oneway_loss_1h, rolled up
+// from oneway_loss) is. A view with rows (the lab output's ftp-daily)
+// gets no note, whatever the reasons.
+func TestEmptyViewSaysWhy(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	testout.Run(t, "replay", "-q", "--rollup", "--progress", "never", "--out", out, testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"))
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reasons := queries.EmptyReasons{
+		"ftp_transfers": "no packet matched the classes that run the ftp analysis (ftp: no flow of theirs in flows)",
+		"oneway_loss":   "no class of the configuration that wrote out runs the oneway analysis (add \"oneway\" to a class's analyses)",
+	}
+	d, err := Build(context.Background(), db, Options{Empty: reasons})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ftp-daily":     "ftp_transfers is empty: " + reasons["ftp_transfers"],
+		"oneway-hourly": "oneway_loss_1h is empty: " + reasons["oneway_loss"] + " (oneway_loss_1h is rolled up from oneway_loss)",
+	}
+	for _, tb := range d.Tables {
+		if tb.Empty != want[tb.Name] || (tb.Total == 0) != (want[tb.Name] != "") {
+			t.Errorf("%s: %d rows, empty %q, want %q", tb.Name, tb.Total, tb.Empty, want[tb.Name])
+		}
+	}
+	if d, err = Build(context.Background(), openLab(t), Options{Empty: reasons}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range d.Tables {
+		if tb.Empty != "" || tb.Total == 0 {
+			t.Errorf("lab output: %s: %d rows, empty %q, want rows and no note", tb.Name, tb.Total, tb.Empty)
+		}
+	}
+}
