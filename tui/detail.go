@@ -288,20 +288,10 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		k := e.keys
-		switch {
-		case key.Matches(msg, k.Down):
-			d.vp.ScrollDown(1)
-		case key.Matches(msg, k.Up):
-			d.vp.ScrollUp(1)
-		case key.Matches(msg, k.PageDown):
-			d.vp.PageDown()
-		case key.Matches(msg, k.PageUp):
-			d.vp.PageUp()
-		case key.Matches(msg, k.Top):
-			d.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			d.vp.GotoBottom()
-		case key.Matches(msg, k.Packets), key.Matches(msg, k.Enter):
+		if scroll(&d.vp, k, msg) {
+			return nil
+		}
+		if key.Matches(msg, k.Packets) || key.Matches(msg, k.Enter) {
 			if d.d != nil {
 				return pushCmd(newPackets(e, packetsOf(d.d.flow)))
 			}

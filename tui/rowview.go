@@ -42,23 +42,31 @@ func (v *rowView) load(*env) tea.Cmd { v.loaded = true; return nil }
 
 func (v *rowView) update(e *env, msg tea.Msg) tea.Cmd {
 	if msg, ok := msg.(tea.KeyMsg); ok {
-		k := e.keys
-		switch {
-		case key.Matches(msg, k.Down):
-			v.vp.ScrollDown(1)
-		case key.Matches(msg, k.Up):
-			v.vp.ScrollUp(1)
-		case key.Matches(msg, k.PageDown):
-			v.vp.PageDown()
-		case key.Matches(msg, k.PageUp):
-			v.vp.PageUp()
-		case key.Matches(msg, k.Top):
-			v.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			v.vp.GotoBottom()
-		}
+		scroll(&v.vp, e.keys, msg)
 	}
 	return nil
+}
+
+// scroll moves vp by the scrolling key msg (line, page, top, bottom) and
+// reports whether msg was one: the row view's and the flow page's keys.
+func scroll(vp *viewport.Model, k KeyMap, msg tea.KeyMsg) bool {
+	switch {
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.Top):
+		vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
 }
 
 func (v *rowView) view(e *env, w, h int) string {
