@@ -36,6 +36,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	duration := fs.Duration("duration", 0, "live capture (-i): stop after this `DURATION`; 0: until SIGINT or SIGTERM")
 	liveOnlyUsage(fs)
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch (so a run after the clock stepped back still follows the previous one) and the spool of the definitions a silent collector has not acknowledged past max_permanent_mb ('' keeps nothing: those are destroyed, counted)")
+	unlisted := fs.Bool("unlisted", false, "run under a name the config's probes list (without keys) leaves out: for a collector run with --any-probe")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
 		stderr = syncio.NewWriter(stderr) // the collector watch writes too
@@ -62,7 +63,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		if err := checkProbeConfig(cfg, *name, *cfgPath); err != nil {
+		if err := checkProbeConfig(cfg, *name, *cfgPath, *unlisted); err != nil {
 			return err
 		}
 		speed, err := replay.ParseSpeed(*speedStr)
@@ -72,7 +73,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if cf.workers < 0 || cf.workers > maxWorkers {
 			return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
 		}
-		r := &probeRunner{name: *name, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
+		r := &probeRunner{name: *name, unlisted: *unlisted, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 			log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 		if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
 			m, err := serveMetrics(*metricsAddr, r.snap)
@@ -91,8 +92,10 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 
 // checkProbeConfig refuses a config the probe name cannot run with: no
 // collector, a collector without address, a name the probes list leaves
-// out (at start, and for each new version of a watched config).
-func checkProbeConfig(cfg *config.Config, name, path string) error {
+// out (at start, and for each new version of a watched config); with
+// unlisted (--unlisted, for a collector run with --any-probe), only a name
+// a list with keys leaves out.
+func checkProbeConfig(cfg *config.Config, name, path string, unlisted bool) error {
 	if len(cfg.Collectors) == 0 {
 		return usageErr("probe: %s names no collectors (collectors: [{name, address}])", path)
 	}
@@ -101,7 +104,11 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 			return usageErr("probe: collector %q has no address", c.Name)
 		}
 	}
-	if err := cfg.ProbeListed(name, "probe --name NAME"); err != nil {
+	check := cfg.ProbeListed
+	if unlisted {
+		check = cfg.ProbeUnlisted
+	}
+	if err := check(name, "probe --name NAME"); err != nil {
 		return usageErr("probe: %v", err)
 	}
 	return nil
@@ -111,6 +118,7 @@ func checkProbeConfig(cfg *config.Config, name, path string) error {
 // live, once per configuration version (probe_live.go).
 type probeRunner struct {
 	name, stateDir string
+	unlisted       bool // --unlisted: checkProbeConfig's
 	ifaces         []string
 	linger         time.Duration
 	pace           func(context.Context, int64) error

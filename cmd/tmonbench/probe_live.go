@@ -55,7 +55,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		if err := interval(c); err != nil { // --interval holds for every version
 			return err
 		}
-		return checkProbeConfig(c, r.name, path)
+		return checkProbeConfig(c, r.name, path, r.unlisted)
 	})
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (c *Config) ProbeListed(name, how string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("probe %q is not in the probes list of %s (%s): a collector on this config accepts only the probes it lists and would refuse all its observations; run it under a listed name (%s) or list it",
+	return fmt.Errorf("probe %q is not in the probes list of %s (%s): a collector on this config accepts only the probes it lists (unless run with --any-probe) and would refuse all its observations; run it under a listed name (%s) or list it (--unlisted runs it for a collector with --any-probe)",
 		name, c.File(), c.probeNames(), how)
 }
 

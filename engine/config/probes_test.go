@@ -13,7 +13,7 @@ func TestProbeListed(t *testing.T) {
 		yaml, name, want string
 		keyed            bool // replay and live refuse it too
 	}{
-		{"probes: [{name: A}, {name: B}]\n", "X", `probe "X" is not in the probes list of d.yaml (A, B): a collector on this config accepts only the probes it lists and would refuse all its observations; run it under a listed name (probe --name NAME) or list it`, false},
+		{"probes: [{name: A}, {name: B}]\n", "X", `probe "X" is not in the probes list of d.yaml (A, B): a collector on this config accepts only the probes it lists (unless run with --any-probe) and would refuse all its observations; run it under a listed name (probe --name NAME) or list it (--unlisted runs it for a collector with --any-probe)`, false},
 		{"probes: [{name: A, key: ka}, {name: B, key: kb}]\n", "X", `probe "X" is not in the probes list of d.yaml (A, B), whose keys authenticate every PDU: the collector would refuse all its observations; run it under a listed name (probe --name NAME) or list it with a key`, true},
 		{"probes: [{name: A}, {name: B}]\n", "B", "", false},
 		{"interval_s: 5\n", "X", "", false},
