@@ -133,6 +133,11 @@ func TestYAMLErrorLine(t *testing.T) {
 		// parsing begins on line 2, counted from 0)
 		{"classes:\n  - name: d\n   filter: \"udp\"\n", "f.yaml:3: did not find expected '-' indicator"},
 		{"interval_s: 5\nclasses:\n  - name: d\n    filter: udp\n  - name: e\n   filter: tcp\n", "f.yaml:6: did not find expected '-' indicator"},
+		// an unclosed quote on line 9 after a valid quoted filter over
+		// lines 4-5: yaml.v3 says line 9; cutting the text inside the
+		// filter on line 4 fails alike but names line 4 (a review: line 4
+		// was reported)
+		{"interval_s: 10\nclasses:\n  - name: a\n    filter: \"tcp\n      or udp\"\n  - name: b\n    filter: udp\n  - name: c\n    filter: \"icmp\n", "f.yaml:9: found unexpected end of stream"},
 		// a scanner error: yaml.v3's line was right, and stays
 		{"a: 1\nb:\n  - x\n   y: 2\n", "f.yaml:4: mapping values are not allowed in this context"},
 		{"hi\n", "f.yaml:1: not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"},
