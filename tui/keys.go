@@ -110,8 +110,13 @@ type KeyError struct {
 func (e *KeyError) Error() string { return "tui: " + e.Msg }
 
 // Remap replaces the keys of the named actions (bubbletea key names:
-// "ctrl+n", "pgdown", "x"); the help text shows the first key. An unknown
-// action is an error naming the known ones. Errors are *KeyError.
+// "ctrl+n", "pgdown", "x"); the help text shows the first key. A key
+// given takes precedence over the defaults: an action left as it is loses
+// that key (quit: [j] leaves down ↓; brush_mark: [m] leaves row, the
+// whole-row view added after such files were written, without a key: it
+// is then not shown, remap it to use it). An unknown action, or a key
+// given to two remapped actions, is an error naming them. Errors are
+// *KeyError.
 func (k *KeyMap) Remap(keys map[string][]string) error {
 	m := k.bindings()
 	names := make([]string, 0, len(keys))
@@ -130,12 +135,53 @@ func (k *KeyMap) Remap(keys map[string][]string) error {
 		b.SetKeys(keys[n]...)
 		b.SetHelp(keys[n][0], b.Help().Desc)
 	}
+	yieldKeys(m, keys)
 	return k.clashes(keys)
 }
 
-// clashes refuses a key bound to two actions (quit: [j] takes down's
-// key: one of them would never work), naming both; the error's Action is
-// one of them that remapped remaps (the later when both are).
+// yieldKeys takes the keys that remapped gives away from the actions it
+// leaves as they are (their help shows the keys left; one left without
+// keys is disabled).
+func yieldKeys(m map[string]*key.Binding, remapped map[string][]string) {
+	given := map[string]bool{}
+	for _, ks := range remapped {
+		for _, key := range ks {
+			given[key] = true
+		}
+	}
+	for n, b := range m {
+		if _, ok := remapped[n]; ok {
+			continue
+		}
+		var kept []string
+		for _, key := range b.Keys() {
+			if !given[key] {
+				kept = append(kept, key)
+			}
+		}
+		if len(kept) == len(b.Keys()) {
+			continue
+		}
+		b.SetKeys(kept...)
+		if len(kept) == 0 {
+			b.SetEnabled(false)
+			continue
+		}
+		shown := make([]string, len(kept))
+		for i, key := range kept {
+			shown[i] = map[string]string{"up": "↑", "down": "↓"}[key]
+			if shown[i] == "" {
+				shown[i] = key
+			}
+		}
+		b.SetHelp(strings.Join(shown, "/"), b.Help().Desc)
+	}
+}
+
+// clashes refuses a key bound to two actions (quit: [x] and help: [x]:
+// one of them would never work), naming both; the error's Action is one
+// of them that remapped remaps (the later when both are). After
+// yieldKeys, only two remapped actions can share a key.
 func (k *KeyMap) clashes(remapped map[string][]string) error {
 	m := k.bindings()
 	owner := map[string]string{}

@@ -147,7 +147,7 @@ func TestKeysCheckedAtLoad(t *testing.T) {
 	dir := t.TempDir()
 	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
 	for _, c := range []struct{ yaml, want string }{
-		{"interval_s: 10\ntui:\n  keys:\n    quit: [j]\n", `k.yaml:4: tui.keys.quit: key "j" is bound to both down and quit`},
+		{"interval_s: 10\ntui:\n  keys:\n    help: [x]\n    quit: [x]\n", `k.yaml:5: tui.keys.quit: key "x" is bound to both help and quit`},
 		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
 	} {
 		cfg := filepath.Join(dir, "k.yaml")

@@ -29,7 +29,7 @@ func TestTUIKeyErrorsNameLine(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "keys.yaml")
 	for _, c := range []struct{ keys, want string }{
 		{"    quit: [x]\n    nosuch: [y]\n", cfg + `:5: tui.keys.nosuch: unknown key action "nosuch" (known: back, `},
-		{"    help: [\"?\"]\n    quit:\n      - x\n      - j\n", cfg + `:7: tui.keys.quit: key "j" is bound to both down and quit: remap one of them in tui.keys`},
+		{"    help: [\"?\"]\n    quit:\n      - x\n      - \"?\"\n", cfg + `:7: tui.keys.quit: key "?" is bound to both help and quit: remap one of them in tui.keys`},
 	} {
 		if err := os.WriteFile(cfg, []byte("interval_s: 60\ntui:\n  keys:\n"+c.keys), 0o644); err != nil {
 			t.Fatal(err)
