@@ -36,11 +36,8 @@ const (
 	KindIPBadVersion  // version nibble disagrees with the EtherType
 	KindIPv6BadExtHdr // extension header chain truncated or too long
 	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
-	// (the record's original length): kept, marked Truncated, its IP length
-	// taken as the bytes the frame holds, as Wireshark does ("IPv4 total
-	// length exceeds packet length", an error; tcpdump's "truncated-ip - N
-	// bytes missing!"). A snap length's cut is not this: there the wire
-	// had the bytes and the IP length stands.
+	// (kept, the IP length trusted, marked Truncated: a capture tool that
+	// lost the frame's length, or a lying header).
 	KindIPLongerThanFrame
 	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
 	// frame's length is used, as Wireshark does).
@@ -424,10 +421,9 @@ func (d *Dissector) ipv4(b []byte, off int, out *Dissection) Kind {
 	if total < ihl {
 		return KindIPv4BadLength
 	}
-	if total > wire { // bytes the wire never carried: the frame's are counted
+	if total > wire {
 		d.Stats.Kinds[KindIPLongerThanFrame]++
 		out.Truncated = true
-		total = wire
 	}
 	out.Flags |= HasIP
 	out.IPVersion = 4
@@ -498,10 +494,9 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	if plen == 0 {
 		plen = d.ipv6ZeroLength(h, wire)
 	}
-	if 40+plen > wire && 40+plen > len(h) { // as IPv4's: the frame's bytes
+	if 40+plen > wire && 40+plen > len(h) {
 		d.Stats.Kinds[KindIPLongerThanFrame]++
 		out.Truncated = true
-		plen = max(wire, len(h)) - 40
 	}
 	out.Flags |= HasIP
 	out.IPVersion = 6

@@ -55,16 +55,12 @@
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
 // window from 16 (TCPWindowCut before); a UDP header the snap length cut
 // keeps its ports from 4 bytes (KindUDPTruncated). An IP
-// length beyond the frame on the wire (the record's original length: a
-// lying header, or a capture tool that lost the frame's length) is
-// decoded as tcpdump ("truncated-ip - 1 bytes missing!") and tshark
-// ("IPv4 total length exceeds packet length (84 bytes)", an error) decode
-// it, with the bytes the frame holds: IPLen is those bytes (the flow
-// counts what crossed the wire: 84 of the 85 announced in the-tcpdump-group's
-// ipv4_invalid_total_length.pcap), the Dissection is marked Truncated
-// and the packet counted as KindIPLongerThanFrame, kept (not malformed:
-// its headers are whole). A snap length's cut differs: the original length
-// covers the IP length, which the wire carried and the flow counts.
+// length beyond the frame on the wire (a capture tool that lost the
+// frame's length, or a lying header) is trusted as a snap length's cut
+// is: the flow counts the announced bytes, the Dissection is marked
+// Truncated and the packet counted as KindIPLongerThanFrame (Wireshark
+// decodes only what is there: a 74-byte frame announcing 140 IPv4 bytes
+// gives it tcp.len 20, here a payload of 100).
 // A length field of 0 takes the frame's length: an IPv4 total length
 // (TSO), an IPv6 Payload Length before TCP or UDP (TSO, GSO, BIG TCP);
 // an IPv6 jumbogram's length is its Jumbo Payload option's (RFC 2675),
