@@ -126,7 +126,7 @@ func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, 
 		r.started = func(p probe.Engine) { eng = p; started(p) }
 		src.onEnd = func() { // before the probe's final report
 			n := ff.Dropped()
-			eng.EventCount(ff.eventTime(eng.Now()), pdu.SevInfo, "replay_filter", filterMessage(exprText, n), n)
+			eng.EventCount(ff.eventTime(eng.Now()), pdu.SevInfo, "replay_filter", fmt.Sprintf("--filter %s: %d packets left out", exprText, n), n)
 		}
 	}
 	ctx, release := probeSignals(src, func() {
@@ -139,11 +139,4 @@ func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, 
 		return err
 	}
 	return r.fileExit(ctx, res, src)
-}
-
-// filterMessage is the replay_filter event's text, replay's and a probe
-// process's on a --pcap file alike: the expression and the packets it
-// left out.
-func filterMessage(expr string, n uint64) string {
-	return fmt.Sprintf("--filter %s: %d packets left out", expr, n)
 }
