@@ -14,9 +14,7 @@ SELECT
 FROM ftp_transfers
 LEFT JOIN addresses s ON s.address = data_src_addr
 LEFT JOIN addresses d ON d.address = data_dst_addr
-WHERE (getvariable('from') IS NULL OR start_time >= getvariable('from')::TIMESTAMP)
-  AND (getvariable('to') IS NULL OR start_time < getvariable('to')::TIMESTAMP)
-  AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
-  AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))
+WHERE report_range(start_time)
+  AND report_activity(s.activity, d.activity) AND report_location(s.location, d.location)
 GROUP BY ALL
 ORDER BY day, direction

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,20 +111,53 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
 		}
 	}
-	if _, err := db.Exec(ProtocolNameMacro()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("queries: create macro protocol_name: %w", err)
-	}
-	if _, err := db.Exec(IP6HexMacro); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("queries: create macro ip6_hex: %w", err)
-	}
-	if _, err := db.Exec(HostPortMacro); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("queries: create macro host_port: %w", err)
+	for _, m := range []struct{ name, stmt string }{
+		{"protocol_name", ProtocolNameMacro()}, {"ip6_hex", IP6HexMacro}, {"host_port", HostPortMacro},
+		{"report_range", ReportFilterMacros}, {"report_oneway_flow", ReportOnewayFlowMacro},
+	} {
+		if m.stmt == ReportOnewayFlowMacro && !(slices.Contains(tables, "flows") && slices.Contains(tables, "addresses")) {
+			continue // DuckDB binds its subquery at creation
+		}
+		if _, err := db.Exec(m.stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("queries: create macro %s: %w", m.name, err)
+		}
 	}
 	return db, nil
 }
+
+// ReportFilterMacros is the DuckDB statement that defines the SQL macros
+// of the report's filters (the DuckDB variables from, to, activity and
+// location that `tmonbench report` sets; NULL: no filter) every
+// connection of Open has, so that the named queries and the report's
+// charts apply one rule:
+//
+//   - report_range(t): capture time t is within [from, to).
+//   - report_activity(a, b), report_location(a, b): one of a traffic's
+//     two addresses (their addresses.activity or .location, NULL for an
+//     address without a row) has the activity or location asked for.
+//   - report_oneway_flow(class, flow): ReportOnewayFlowMacro.
+const ReportFilterMacros = `CREATE OR REPLACE MACRO report_range(t) AS
+  (getvariable('from') IS NULL OR t >= getvariable('from')::TIMESTAMP)
+  AND (getvariable('to') IS NULL OR t < getvariable('to')::TIMESTAMP);
+CREATE OR REPLACE MACRO report_activity(a, b) AS getvariable('activity') IS NULL OR getvariable('activity') IN (a, b);
+CREATE OR REPLACE MACRO report_location(a, b) AS getvariable('location') IS NULL OR getvariable('location') IN (a, b)`
+
+// ReportOnewayFlowMacro defines report_oneway_flow(class, flow), the
+// report's activity and location filter on a one-way row (see
+// ReportFilterMacros): the one-way flow called flow of class class is kept
+// when an address of one of the probe flows of that class and name (the
+// collector names both with collector.FlowName) passes report_activity
+// and report_location. Open defines it over an output with the flows and
+// addresses tables (`tmonbench rollup` writes addresses) only: DuckDB
+// reads the tables a macro's subquery names when it creates the macro.
+const ReportOnewayFlowMacro = `CREATE OR REPLACE MACRO report_oneway_flow(oneway_class, oneway_flow) AS
+  getvariable('activity') IS NULL AND getvariable('location') IS NULL OR EXISTS (
+    SELECT 1 FROM flows f
+    LEFT JOIN addresses a ON a.address = f.src_addr
+    LEFT JOIN addresses b ON b.address = f.dst_addr
+    WHERE f.class = oneway_class AND f.name = oneway_flow
+      AND report_activity(a.activity, b.activity) AND report_location(a.location, b.location))`
 
 // IP6HexMacro is the DuckDB statement that defines the SQL macro
 // ip6_hex(a) every connection of Open has: IPv6 address text a as the

@@ -13,27 +13,16 @@ import (
 
 // flowFilter is the WHERE condition on a rollup row c joined with flows f
 // (probe, flow_id) and addresses s (source) and d (destination) that
-// applies the report's filters.
-const flowFilter = `(getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP)
-	AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
-	AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
-	AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))`
+// applies the report's filters (queries.ReportFilterMacros).
+const flowFilter = `report_range(c.interval_start)
+	AND report_activity(s.activity, d.activity) AND report_location(s.location, d.location)`
 
 // onewayFilter is the WHERE condition on a one-way rollup row o
-// (oneway_loss or oneway_latency) that applies the report's filters: the
-// range on its interval, activity and location on the addresses of the
-// probe flows it is made of (the flows of its class with its name: the
-// collector names both with collector.FlowName). queries/wide/oneway-hourly.sql
-// has the same condition.
-const onewayFilter = `(getvariable('from') IS NULL OR o.interval_start >= getvariable('from')::TIMESTAMP)
-	AND (getvariable('to') IS NULL OR o.interval_start < getvariable('to')::TIMESTAMP)
-	AND (getvariable('activity') IS NULL AND getvariable('location') IS NULL OR EXISTS (
-		SELECT 1 FROM flows f
-		LEFT JOIN addresses s ON s.address = f.src_addr
-		LEFT JOIN addresses d ON d.address = f.dst_addr
-		WHERE f.class = o.class AND f.name = o.flow
-		  AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
-		  AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))))`
+// (oneway_loss or oneway_latency) that applies the report's filters
+// (queries.ReportFilterMacros): the range on its interval, activity and
+// location on the addresses of the probe flows it is made of, as
+// queries/wide/oneway-hourly.sql.
+const onewayFilter = `report_range(o.interval_start) AND report_oneway_flow(o.class, o.flow)`
 
 // flowJoin joins a rollup c to its flow and both addresses.
 const flowJoin = `JOIN (SELECT DISTINCT probe, flow_id, class, protocol, src_addr, dst_addr FROM flows) f USING (probe, flow_id)

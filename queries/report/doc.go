@@ -10,7 +10,9 @@
 // Input: the views of queries.Open over an output that `tmonbench rollup`
 // has prepared (the *_1m, *_1h, *_1d rollups and the addresses table).
 // Filters (time range, activity, location) are DuckDB variables the named
-// queries read with getvariable('from'|'to'|'activity'|'location').
+// queries and the charts read with the macros of
+// queries.ReportFilterMacros (report_range, report_activity,
+// report_location, report_oneway_flow).
 //
 // Every figure comes from one SQL query over the rollups or raw tables;
 // the data sit in the page as JSON (<script id="report-data">) so tests

@@ -32,7 +32,6 @@ SELECT
 FROM p
 LEFT JOIN addresses x ON x.address = p.a
 LEFT JOIN addresses y ON y.address = p.b
-WHERE (getvariable('activity') IS NULL OR getvariable('activity') IN (x.activity, y.activity))
-  AND (getvariable('location') IS NULL OR getvariable('location') IN (x.location, y.location))
+WHERE report_activity(x.activity, y.activity) AND report_location(x.location, y.location)
 ORDER BY bytes DESC, p.probe, p.a, p.b
 LIMIT 20

@@ -22,14 +22,7 @@ SELECT
     l.p99_hi_us
 FROM oneway_loss_1h s
 LEFT JOIN oneway_latency_1h l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
-WHERE (getvariable('from') IS NULL OR s.interval_start >= getvariable('from')::TIMESTAMP)
-  AND (getvariable('to') IS NULL OR s.interval_start < getvariable('to')::TIMESTAMP)
-  -- activity and location: of the addresses of the probe flows of the class with the one-way flow's name
-  AND (getvariable('activity') IS NULL AND getvariable('location') IS NULL OR EXISTS (
-      SELECT 1 FROM flows f
-      LEFT JOIN addresses a ON a.address = f.src_addr
-      LEFT JOIN addresses b ON b.address = f.dst_addr
-      WHERE f.class = s.class AND f.name = s.flow
-        AND (getvariable('activity') IS NULL OR getvariable('activity') IN (a.activity, b.activity))
-        AND (getvariable('location') IS NULL OR getvariable('location') IN (a.location, b.location))))
+-- report_range, report_oneway_flow: the report's filters (queries/open.go: ReportFilterMacros), activity
+-- and location of the addresses of the probe flows of the class with the one-way flow's name
+WHERE report_range(s.interval_start) AND report_oneway_flow(s.class, s.flow)
 ORDER BY s.class, s.flow, s.from_hop, s.to_hop, hour

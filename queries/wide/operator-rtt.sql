@@ -6,10 +6,8 @@ WITH h AS (
     LEFT JOIN addresses s ON s.address = f.src_addr
     LEFT JOIN addresses d ON d.address = f.dst_addr
     WHERE r.n > 0
-      AND (getvariable('from') IS NULL OR r.interval_start >= getvariable('from')::TIMESTAMP)
-      AND (getvariable('to') IS NULL OR r.interval_start < getvariable('to')::TIMESTAMP)
-      AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
-      AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))
+      AND report_range(r.interval_start)
+      AND report_activity(s.activity, d.activity) AND report_location(s.location, d.location)
 ), bins AS (
     -- one row per slice of the hour, merged over flows (Chan's formula for m2)
     SELECT interval_start, probe, kind, slice_lo_ms, sum(n) AS n, sum(sum) AS total,

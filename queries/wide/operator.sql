@@ -7,10 +7,8 @@ WITH f AS (
     JOIN f USING (probe, flow_id)
     LEFT JOIN addresses s ON s.address = f.src_addr
     LEFT JOIN addresses d ON d.address = f.dst_addr
-    WHERE (getvariable('from') IS NULL OR c.interval_start >= getvariable('from')::TIMESTAMP)
-      AND (getvariable('to') IS NULL OR c.interval_start < getvariable('to')::TIMESTAMP)
-      AND (getvariable('activity') IS NULL OR getvariable('activity') IN (s.activity, d.activity))
-      AND (getvariable('location') IS NULL OR getvariable('location') IN (s.location, d.location))
+    WHERE report_range(c.interval_start)
+      AND report_activity(s.activity, d.activity) AND report_location(s.location, d.location)
 ), sizes AS (
     -- packet sizes merged over the flows of the hour (Chan: m2 + n (mean_i - mean)^2)
     SELECT interval_start, probe, protocol, sum(n) AS n, sum(sum) AS total,
