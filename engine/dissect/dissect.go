@@ -457,6 +457,13 @@ func (d *Dissector) ipv4(b []byte, off int, out *Dissection) Kind {
 		out.PayloadLen = uint32(total - ihl)
 		return kindOK
 	}
+	if out.Protocol == ProtoTCP {
+		// transport's TCP case, without the call (issue 14: most
+		// packets)
+		out.L4Off = uint32(off + ihl)
+		d.tcp(b[off+ihl:end], total-ihl, out)
+		return kindOK
+	}
 	d.transport(b, off+ihl, end, off+total, out)
 	return kindOK
 }

@@ -62,13 +62,25 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 	if cut && !first {
 		out.Truncated = true
 	}
-	if optEnd := min(doff, n); optEnd > 20 {
+	if optEnd := min(doff, n); optEnd == 32 && binary.BigEndian.Uint32(avail[20:]) == tsOptions {
+		// NOP, NOP, Timestamps (RFC 7323 Appendix A's layout, nearly
+		// every segment of a connection that agreed on timestamps):
+		// what tcpOptions makes of these 12 bytes, without its loop
+		// (issue 14: ~45 instructions a packet).
+		out.Flags |= HasTCPTS
+		out.TSVal = binary.BigEndian.Uint32(avail[24:])
+		out.TSEcr = binary.BigEndian.Uint32(avail[28:])
+	} else if optEnd > 20 {
 		d.tcpOptions(avail[20:optEnd], out, cut)
 	}
 	if !cut {
 		out.Payload = avail[doff:]
 	}
 }
+
+// tsOptions is the first word of the 12 option bytes NOP, NOP, kind 8
+// (Timestamps), length 10.
+const tsOptions = 0x0101080a
 
 // tcpOptions reads MSS, window scale, SACK-permitted, SACK and timestamps
 // (RFC 793 §3.1, RFC 7323 §2.2, §3.2, RFC 2018). cut says the options go

@@ -246,7 +246,12 @@ func (c *compiler) finish() {
 		c.base[i] = c.constTrue[i] | c.negMask[i]
 	}
 	if c.w == 1 {
-		c.pool1 = c.pool
+		for i := range c.fields {
+			c.fields1 = append(c.fields1, c.field1(&c.fields[i]))
+		}
+		if len(c.fields1) == 1 && c.fields1[0].f == fPort && len(c.slow) == 0 {
+			c.ports = &c.fields1[0]
+		}
 	}
 	if c.w <= 4 {
 		for i := 0; i < len(c.pool)/max(c.w, 1); i++ {
@@ -255,6 +260,24 @@ func (c *compiler) finish() {
 			c.pool4 = append(c.pool4, m)
 		}
 	}
+}
+
+// field1 returns the one-word plan of fp (w == 1): its pool indices
+// replaced by the masks they index.
+func (c *compiler) field1(fp *fieldPlan) field1 {
+	f := field1{terms: fp.terms[0], absent: c.pool[fp.absent], f: fp.f, kind: fp.kind,
+		trie: fp.trie, bounds: fp.bounds, bounds6: fp.bounds6}
+	for _, m := range fp.table {
+		f.table = append(f.table, c.pool[m])
+	}
+	for j, m := range fp.ks {
+		sg := seg1{s: c.pool[m]}
+		if fp.kd != nil {
+			sg.d, sg.e = c.pool[fp.kd[j]], c.pool[fp.ke[j]]
+		}
+		f.segs = append(f.segs, sg)
+	}
+	return f
 }
 
 func appendAtoms(dst []int, f *fnode) []int {

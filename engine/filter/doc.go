@@ -160,7 +160,11 @@
 // term is alive. A class matches when each of its Si keeps a live term (for
 // a class compiled as NOT (...), when one does not). The cost per packet
 // depends on the number of fields the classes test, hardly on the number of
-// classes (BenchmarkSieve). Filters whose normal form would be too large,
+// classes (BenchmarkSieve). Sieves of at most 64 terms keep the alive set
+// in one word and their kill masks inside the field plans; when they test
+// ports only (`tcp port 21`, `udp port 53 or tcp port 53`: the default
+// config's classes), Match looks the port pair up without the field walk
+// (TestPortsPathTcpdump, TestPortsPathEdges). Filters whose normal form would be too large,
 // classes past a total size budget and filters with relations on packet
 // bytes are evaluated by walking their formula with each predicate
 // evaluated at most once per packet.

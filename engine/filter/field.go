@@ -188,20 +188,26 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 }
 
 // portKeys returns the keys of the port pair field (fPort) in d, and
-// false when d shows no ports.
+// false when d shows no ports (the keys are then meaningless). It is
+// portsVisible folded into the key's making, small enough to be inlined
+// (issue 14).
 func portKeys(d *dissect.Dissection) (src, dst uint64, ok bool) {
-	k := portsVisible(d)
-	if k == l4None {
-		return 0, 0, false
-	}
 	var base uint64
-	if k == l4UDP {
-		base |= portUDP
+	switch d.IPVersion {
+	case 4:
+		ok = d.FragOff == 0
+	case 6:
+		ok, base = d.IPHdrLen == 40, portV6
 	}
-	if d.IPVersion == 6 {
-		base |= portV6
+	switch d.Protocol {
+	case dissect.ProtoTCP:
+		ok = ok && d.Flags&dissect.HasTCP != 0
+	case dissect.ProtoUDP:
+		ok, base = ok && d.Flags&dissect.HasUDP != 0, base|portUDP
+	default:
+		ok = false
 	}
-	return base | uint64(d.SrcPort), base | uint64(d.DstPort), true
+	return base | uint64(d.SrcPort), base | uint64(d.DstPort), ok
 }
 
 // pairKeys returns the source and destination values of pair field f in

@@ -257,10 +257,11 @@ func TestTrie(t *testing.T) {
 	}
 }
 
-// TestSieveOneWord checks the one-word walk (match1, sieves of at most 64
-// terms) against Expr.Match on every frame: the default config's classes
-// (one port-pair field with its trie), and batches of random classes small
-// enough for one word.
+// TestSieveOneWord checks the one-word sieves (match1's walk over every
+// kind of field plan, and the ports path) against Expr.Match on every
+// frame: the default config's classes (one port-pair field with its
+// trie: the ports path), and batches of random classes small enough for
+// one word.
 func TestSieveOneWord(t *testing.T) {
 	frames := diffFrames(t)
 	sets := [][]string{{"", "tcp port 21", "udp port 53 or tcp port 53", "udp port 161 or udp port 162", "udp port 123"}}
@@ -279,6 +280,7 @@ func TestSieveOneWord(t *testing.T) {
 		}
 	}
 	oneWord, tries := 0, 0
+	var kinds [kPair6 + 1]int // one-word field plans of each kind walked
 	for _, srcs := range sets {
 		s, err := Compile(srcs)
 		if err != nil {
@@ -291,6 +293,11 @@ func TestSieveOneWord(t *testing.T) {
 		for i := range s.fields {
 			if s.fields[i].kind == kPair && s.fields[i].trie != nil {
 				tries++
+			}
+		}
+		if s.ports == nil {
+			for i := range s.fields1 {
+				kinds[s.fields1[i].kind]++
 			}
 		}
 		exprs := make([]Expr, len(srcs))
@@ -308,7 +315,7 @@ func TestSieveOneWord(t *testing.T) {
 			}
 		}
 	}
-	if oneWord < 30 || tries == 0 {
-		t.Fatalf("%d one-word sieves, %d port tries: the test does not cover match1", oneWord, tries)
+	if oneWord < 30 || tries == 0 || slices.Contains(kinds[:], 0) {
+		t.Fatalf("%d one-word sieves, %d port tries, field kinds walked %v: the test does not cover match1", oneWord, tries, kinds)
 	}
 }

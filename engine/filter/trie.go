@@ -19,10 +19,12 @@ const leafBit = 1 << 31
 const maxTrieEntries = 1 << 20
 
 // find returns the segment of k (k within the field's domain).
+// The shifts are masked to 63 (they are below 32): Go then shifts
+// without its test for counts of 64 and more.
 func (t *trie) find(k uint64) int {
-	e := t.nodes[k>>t.shift[0]]
+	e := t.nodes[k>>(t.shift[0]&63)]
 	for l := 1; e&leafBit == 0; l++ {
-		e = t.nodes[e+uint32(k>>t.shift[l])&t.mask[l]]
+		e = t.nodes[e+uint32(k>>(t.shift[l]&63))&t.mask[l]]
 	}
 	return int(e &^ leafBit)
 }

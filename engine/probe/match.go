@@ -15,7 +15,9 @@ import (
 // header (libpcap gen_port6). Other classes keep tcpdump's semantics.
 func (p *Probe) match(d *dissect.Dissection, set *filter.Set) {
 	p.sieve.Match(d, set)
-	if p.upperLayer.Empty() || d.IPVersion != 6 || d.IPHdrLen == 40 || d.Flags&dissect.HasL4 == 0 {
+	// The version first: most packets are IPv4, and it is one compare
+	// where Empty is four words (issue 14).
+	if d.IPVersion != 6 || d.IPHdrLen == 40 || d.Flags&dissect.HasL4 == 0 || p.upperLayer.Empty() {
 		return
 	}
 	v := &p.uv
