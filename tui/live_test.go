@@ -145,10 +145,17 @@ func TestLiveOverview(t *testing.T) {
 // TestGoldenLive: the overview of a live run at 120×40 (256 colours),
 // polled by the program itself until the run has ended.
 func TestGoldenLive(t *testing.T) {
+	golden.RequireEqual(t, []byte(liveGoldenView(t, 120, 40)))
+}
+
+// liveGoldenView is the final screen of TestGoldenLive's run on a
+// terminal of w×h.
+func liveGoldenView(t *testing.T, w, h int) string {
+	t.Helper()
 	out := replayed(t, ftpLab)
 	m := liveModel(t, out, liveSnaps())
 	m.e.livePoll = 20 * time.Millisecond
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	waitText(t, tm, "Live · capturing · ended", "Throughput", "(peak 2,000)")
 	// the overview's reload at the end of the run done, nothing in flight
 	// (polls go on every 20 ms: a reload skipped while a query ran is
@@ -167,7 +174,7 @@ func TestGoldenLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model)
-	golden.RequireEqual(t, []byte(fm.View()))
+	return fm.View()
 }
 
 // sgrColour finds SGR sequences that set a colour (30-38, 40-48, 90-97,
