@@ -673,3 +673,34 @@ func liveModel(t *testing.T, out string, snaps []LiveStatus) *Model {
 	t.Cleanup(func() { m.Close() })
 	return m
 }
+
+// TestLiveOverviewNotWrittenYet: a realtime replay writes its tables at
+// its end, so for the whole run its overview said "loading ./tmon-out …"
+// (a tmux trial at 5 s and 8 s into the lab FTP capture), without its
+// hint line, while the status line said no flows rows were written. It
+// now says so under the output's name, its hint below.
+func TestLiveOverviewNotWrittenYet(t *testing.T) {
+	src := replayed(t, ftpLab)
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	if err := os.CopyFS(out, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []string{"flows", "flow_counters", "_manifest.json"} {
+		if err := os.RemoveAll(filepath.Join(out, tb)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps := liveSnaps()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := snaps[1]
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
+	drive(t, m, runCmd(m.Init())...)
+	v := plain(m)
+	if strings.Contains(v, "loading") || !strings.Contains(v, "no flows rows written yet: a replay writes its tables at its end") || !strings.Contains(v, overviewHint) {
+		t.Fatalf("the overview of a run that has not written flows:\n%s", v)
+	}
+}

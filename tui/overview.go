@@ -293,6 +293,13 @@ func (o *overview) render(e *env, w, h, stripH int) string {
 			// the status line has the error: no empty screen saying "loading"
 			return b.String() + st.dim.Render("waiting for tmonbench output in "+e.out+" (looked again every 2 s; q quits)")
 		}
+		if tbl, ok := missingTable(e.errMsg); ok && e.snap != nil && !e.snap.Done {
+			// a replay writes its tables at its end: "loading" stood there
+			// for the whole run
+			return b.String() + st.section.Render(cut("Output "+e.out, w)) + "\n" +
+				st.dim.Render(wrapItems(w, " ", "  no "+tbl+" rows written yet:", "a replay writes its tables at its end,", "live every --write-every")) +
+				"\n\n" + st.dim.Render(overviewHint)
+		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
 	b.WriteString(st.section.Render(outputTitle(e.out, o.d.inputs, w)) + "\n")
