@@ -529,19 +529,7 @@ func (m *Model) View() string {
 		return ""
 	}
 	st := m.e.st
-	var tabs []string
-	for i, s := range m.tabs {
-		t := fmt.Sprintf("%d %s", i+1, s.base().title)
-		if i == m.cur && len(m.stack) == 0 {
-			tabs = append(tabs, st.title.Render(t))
-		} else {
-			tabs = append(tabs, st.tab.Render(t))
-		}
-	}
-	for _, s := range m.stack {
-		tabs = append(tabs, st.dim.Render("›"), st.title.Render(s.base().title))
-	}
-	bar := strings.Join(tabs, "")
+	bar := m.tabBar(w)
 	bodyH := max(h-3, 1)
 	var body string
 	if m.showHelp {
@@ -553,6 +541,41 @@ func (m *Model) View() string {
 	status := m.statusLine(w)
 	foot := m.footer(w)
 	return fit(bar, w, 1) + "\n" + fit(body, w, bodyH) + "\n" + fit(status, w, 1) + "\n" + fit(foot, w, 1)
+}
+
+// tabBar is the screens' tabs and, after "›", the screens drilled into,
+// within w cells: when they do not fit, the tabs other than the current
+// one show their number only ("1 2 3 4 5 6 7 Events 8 › Events row 11" at
+// 80 columns, where the whole bar cut the title to "Events …"), then the
+// screens drilled into before the last one become "…".
+func (m *Model) tabBar(w int) string {
+	st := m.e.st
+	draw := func(short bool, from int) string {
+		var tabs []string
+		for i, s := range m.tabs {
+			t := fmt.Sprintf("%d %s", i+1, s.base().title)
+			switch {
+			case i == m.cur && len(m.stack) == 0:
+				tabs = append(tabs, st.title.Render(t))
+			case short && i != m.cur:
+				tabs = append(tabs, st.tab.Render(fmt.Sprint(i+1)))
+			default:
+				tabs = append(tabs, st.tab.Render(t))
+			}
+		}
+		if from > 0 {
+			tabs = append(tabs, st.dim.Render("› …"))
+		}
+		for _, s := range m.stack[from:] {
+			tabs = append(tabs, st.dim.Render("›"), st.title.Render(s.base().title))
+		}
+		return strings.Join(tabs, "")
+	}
+	bar := draw(false, 0)
+	for from := 0; ansi.StringWidth(bar) > w && from < len(m.stack); from++ {
+		bar = draw(true, from)
+	}
+	return bar
 }
 
 // footer is the short help on one line of w cells: the hints before

@@ -1,7 +1,11 @@
 package tui
 
 import (
+	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -20,4 +24,31 @@ func TestOnewayEmptySaysWhy(t *testing.T) {
 	why := "no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses)"
 	m.e.empty = queries.EmptyReasons{"oneway_delays": why}
 	expect("a reason", "(oneway_delays is empty: no class of the configuration that wrote")
+}
+
+// TestEmptyNoteWrapped80: at 80 columns the empty table's reason was cut
+// at the window's edge ("… that wrote /tmp/tui3-t…", a tmux trial on a
+// replay of samples/zeek_ftp_ipv4.pcap); it is wrapped between its words,
+// every word shown.
+func TestEmptyNoteWrapped80(t *testing.T) {
+	out := replayed(t, ftpLab)
+	m := newTestModel(t, out)
+	m.e.empty = queries.EmptyReasons{"oneway_delays": "no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses)"}
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("6"))
+	s := plain(m)
+	var words []string
+	for _, l := range strings.Split(s, "\n") {
+		if ansi.StringWidth(l) > 80 {
+			t.Fatalf("a line wider than 80: %q", l)
+		}
+		if strings.HasPrefix(l, "  ") && !strings.HasPrefix(strings.TrimSpace(l), "tab ") {
+			words = append(words, strings.Fields(l)...)
+		}
+	}
+	want := "(oneway_delays is empty: no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses))"
+	if got := strings.Join(words, " "); got != want {
+		t.Fatalf("the empty note:\n%q\nwant\n%q\n%s", got, want, s)
+	}
 }

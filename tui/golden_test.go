@@ -182,3 +182,18 @@ func TestGoldenQueryError(t *testing.T) {
 		step{keys: keys("ctrl+r"), wait: []string{"error:", "nope"}})
 	golden.RequireEqual(t, []byte(v))
 }
+
+// TestGoldenFTP: the FTP transfers by bytes (docs/tui.md's screenshot).
+func TestGoldenFTP(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRun(t, out, step{keys: keys("4"), wait: []string{"file-5M.bin", "row 1 of 16"}})
+	golden.RequireEqual(t, []byte(v))
+}
+
+// TestGoldenHelp: the ? page, every key of the key map (docs/tui.md's
+// screenshot).
+func TestGoldenHelp(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRun(t, out, step{wait: []string{"Throughput"}}, step{keys: keys("?"), wait: []string{"any key closes"}})
+	golden.RequireEqual(t, []byte(v))
+}

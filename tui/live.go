@@ -294,17 +294,16 @@ func (m *Model) pollLive() tea.Cmd {
 	})
 }
 
-// liveLegend follows the live panel's title: the captured bytes and the
-// IP bytes of the same packets differ (a snaplen of 256 keeps 1.1 MB of
-// 5.4 MB), and the labels say why.
-const liveLegend = "  captured B: snaplen-cut · IP bytes: on the wire · engines' counters, every second"
-
-// liveCounts is the live panel's second legend line (wrapped at its
-// items): its captured packets and flows and the Output section's
-// packets and flows count different things (a replay of 136 packets, 10
-// of them not IP, read 136 and 59 flows live, 126 and 57 in the output).
-var liveCounts = []string{"captured: every packet, IP or not", "flows: every class's",
-	"Output below: IP packets and flows of its row's class"}
+// liveLegend follows the live panel's title, its items wrapped between
+// them within the window (at 100 columns the one line was cut at
+// "every sec…", at 80 at "on the wire"): the captured bytes and the IP
+// bytes of the same packets differ (a snaplen of 256 keeps 1.1 MB of 5.4
+// MB); its captured packets and flows and the Output section's packets
+// and flows count different things (a replay of 136 packets, 10 of them
+// not IP, read 136 and 59 flows live, 126 and 57 in the output). The
+// first item follows the title on its line.
+var liveLegend = []string{"captured B: snaplen-cut", "IP bytes: on the wire", "engines' counters, every second",
+	"captured: every packet, IP or not", "flows: every class's", "Output below: IP packets and flows of its row's class"}
 
 // livePanel draws the live section of the overview: per interface what
 // the engines counted so far, the PDU channels, the capture rate over
@@ -322,11 +321,18 @@ func livePanel(e *env, w, bodyH int) string {
 	}
 	// captured B (what the capture kept of each frame, cut at its snaplen)
 	// and the IP bytes below (IP total lengths, as on the wire) count the
-	// same packets: say which is which before the rest, cut first
-	b.WriteString(st.section.Render(title) + st.dim.Render(cut(liveLegend, max(w-ansi.StringWidth(title), 0))) + "\n")
-	// the output's rows below count one class's IP packets and flows,
-	// these every packet and every class's flows: say which is which
-	b.WriteString(st.dim.Render(wrapItems(w, "; ", liveCounts...)) + "\n")
+	// same packets, and the output's rows below count one class's IP
+	// packets and flows, these every packet and every class's flows: say
+	// which is which before the rest, every item whole
+	items := append([]string{title + "  " + liveLegend[0]}, liveLegend[1:]...)
+	legend := strings.Split(wrapItems(w, " · ", items...), "\n")
+	for i, l := range legend {
+		if i == 0 && strings.HasPrefix(l, title) {
+			b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
+			continue
+		}
+		b.WriteString(st.dim.Render(cut(l, w)) + "\n")
+	}
 	pw, iw := nameWidths(s.Ifaces, func(i LiveIface) (string, string) { return i.Probe, i.Iface }, 10, 8, w-80) // the row's 80 columns
 	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "captured", "pkt/s", "captured B", "flows", "malformed", "drops")
 	shown := map[string]bool{}

@@ -136,27 +136,30 @@ func TestLiveBusiestPartial(t *testing.T) {
 // and the Output row's (the class's IP packets and flows): a trial read
 // 136 and 59 against 126 and 57 with nothing to tell them apart. The
 // panel's header says "captured", its legend says what each counts,
-// every item whole, at 80 and 100 columns.
+// every item whole, at 80 and 100 columns, the bytes' legend of the
+// title line too (at 100 it was cut at "every sec…", at 80 it lost
+// "engines' counters, every second" whole).
 func TestLiveCountsLabelled(t *testing.T) {
 	s := tcpMixSnap()
 	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), snap: &s}
 	for _, w := range []int{80, 100} {
 		lines := strings.Split(ansi.Strip(livePanel(e, w, 20)), "\n")
 		var legend []string
-		for i := 1; i < len(lines) && !strings.HasPrefix(lines[i], "probe "); i++ {
+		for i := 0; i < len(lines) && !strings.HasPrefix(lines[i], "probe "); i++ {
 			if ansi.StringWidth(lines[i]) > w {
 				t.Fatalf("width %d: legend line %q wider than the window", w, lines[i])
 			}
 			legend = append(legend, lines[i])
 		}
 		text := strings.Join(legend, "\n")
-		for _, want := range []string{"captured: every packet, IP or not", "flows: every class's", "Output below: IP packets and flows of its row's class"} {
+		for _, want := range []string{"captured B: snaplen-cut", "IP bytes: on the wire", "engines' counters, every second",
+			"captured: every packet, IP or not", "flows: every class's", "Output below: IP packets and flows of its row's class"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("width %d: legend lacks %q whole:\n%s", w, want, text)
 			}
 		}
-		if h := strings.Fields(lines[len(legend)+1]); len(h) < 3 || h[2] != "captured" {
-			t.Errorf("width %d: header %q, want captured third", w, lines[len(legend)+1])
+		if h := strings.Fields(lines[len(legend)]); len(h) < 3 || h[2] != "captured" {
+			t.Errorf("width %d: header %q, want captured third", w, lines[len(legend)])
 		}
 	}
 }

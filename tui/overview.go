@@ -261,7 +261,28 @@ func brushLine(n int, in func(i int) bool) string {
 	return strings.TrimRight(string(line), " ")
 }
 
+// overviewHint is the overview's last line, its own keys.
+const overviewHint = "enter: flows · tab/1-8: screens · ? help"
+
+// view draws the overview within h lines, its key hint on the last: a
+// live panel above it (its legend, busiest flows) pushed the hint off a
+// 120×40 screen. The throughput strip gives up its lines first (down to
+// 2), then the lines above the hint are cut.
 func (o *overview) view(e *env, w, h int) string {
+	stripH := max(min(h/4, 10), 2)
+	v := o.render(e, w, h, stripH)
+	for n := strings.Count(v, "\n") + 1; n > h && stripH > 2; n = strings.Count(v, "\n") + 1 {
+		stripH = max(stripH-(n-h), 2)
+		v = o.render(e, w, h, stripH)
+	}
+	if lines := strings.Split(v, "\n"); len(lines) > h && strings.HasSuffix(v, e.st.dim.Render(overviewHint)) {
+		v = strings.Join(append(lines[:max(h-1, 0)], lines[len(lines)-1]), "\n")
+	}
+	return v
+}
+
+// render draws the overview with a throughput strip of stripH lines.
+func (o *overview) render(e *env, w, h, stripH int) string {
 	st := e.st
 	var b strings.Builder
 	if e.snap != nil {
@@ -272,12 +293,18 @@ func (o *overview) view(e *env, w, h int) string {
 			// the status line has the error: no empty screen saying "loading"
 			return b.String() + st.dim.Render("waiting for tmonbench output in "+e.out+" (looked again every 2 s; q quits)")
 		}
+		if tbl, ok := missingTable(e.errMsg); ok && e.snap != nil && !e.snap.Done {
+			// a replay writes its tables at its end: "loading" stood there
+			// for the whole run
+			return b.String() + st.section.Render(cut("Output "+e.out, w)) + "\n" +
+				st.dim.Render(wrapItems(w, " ", "  no "+tbl+" rows written yet:", "a replay writes its tables at its end,", "live every --write-every")) +
+				"\n\n" + st.dim.Render(overviewHint)
+		}
 		return b.String() + st.dim.Render("loading "+e.out+" …")
 	}
 	b.WriteString(st.section.Render(outputTitle(e.out, o.d.inputs, w)) + "\n")
 	o.probeRows(e, &b, w)
 	// throughput strip
-	stripH := max(min(h/4, 10), 2)
 	if o.strip == nil && o.stripW != 0 {
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
 	}
@@ -402,7 +429,7 @@ func (o *overview) view(e *env, w, h int) string {
 		st.r.NewStyle().Width(colW+1).Render(protos),
 		st.r.NewStyle().Width(colW+1).Render(classes),
 		ev.String()))
-	b.WriteString("\n\n" + st.dim.Render("enter: flows · tab/1-8: screens · ? help"))
+	b.WriteString("\n\n" + st.dim.Render(overviewHint))
 	return b.String()
 }
 

@@ -684,7 +684,17 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	if p.sel.both {
 		dir = "both directions (r: one)"
 	}
-	b.WriteString(st.section.Render(cut(p.sel.title, w/2)) + st.dim.Render(fmt.Sprintf("  %d packets · %s · w writes a pcap", len(p.d.pkts), dir)) + "\n")
+	// the header wrapped between its items: at 80 columns one line lost
+	// "w writes a pcap" and the r of "(r: both)"
+	title := cut(p.sel.title, w/2)
+	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %d packets", title, len(p.d.pkts)), dir, "w writes a pcap"), "\n")
+	for i, l := range head {
+		if i == 0 && strings.HasPrefix(l, title) {
+			b.WriteString(st.section.Render(title) + st.dim.Render(l[len(title):]) + "\n")
+		} else {
+			b.WriteString(st.dim.Render(l) + "\n")
+		}
+	}
 	if len(p.d.pkts) == 0 {
 		b.WriteString(st.dim.Render("  (no packet of this flow in the capture file between its first and last seen times)"))
 		return b.String()
@@ -693,7 +703,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	hdr := headerLines(pk.pkt)
 	hexLines := strings.Split(strings.TrimRight(hex.Dump(pk.data), "\n"), "\n")
 	paneH := min(len(hdr)+1+min(len(hexLines), 8), h/2)
-	p.rows = max(h-1-paneH-1, 3)
+	p.rows = max(h-len(head)-paneH-1, 3)
 	if p.cur < p.top {
 		p.top = p.cur
 	}

@@ -194,6 +194,7 @@ func toString(v any) string {
 func wrapItems(w int, sep string, items ...string) string {
 	var lines []string
 	line, lw := "", 0
+	sw := ansi.StringWidth(sep) // " · " is 3 cells, 4 bytes
 	for _, it := range items {
 		iw := ansi.StringWidth(it)
 		switch {
@@ -201,8 +202,8 @@ func wrapItems(w int, sep string, items ...string) string {
 			lines = append(lines, ansi.Wrap(it, w, " "))
 		case lw == 0:
 			line, lw = it, iw
-		case lw+len(sep)+iw <= w:
-			line, lw = line+sep+it, lw+len(sep)+iw
+		case lw+sw+iw <= w:
+			line, lw = line+sep+it, lw+sw+iw
 		default:
 			lines = append(lines, line)
 			line, lw = "", 0

@@ -10,7 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// rowView is the whole-row screen (m on a table screen): every column of
+// rowView is the whole-row screen (m on a table screen or on the SQL
+// screen's results): every column of
 // the row under the cursor, one a line, its value wrapped to the window
 // and never cut, so that an event's message of hundreds of characters
 // (probe_run_incomplete's) can be read; ↑/↓ scroll, esc goes back.
@@ -23,15 +24,26 @@ type rowView struct {
 }
 
 // newRowView opens the whole-row screen of a table screen's current row
-// (nil when there is none).
+// (nil when there is none), titled with the table and the row's number
+// as the info line counts it ("Events row 11").
 func newRowView(e *env, t *pagedTable) *rowView {
 	if t.cur < 0 || t.cur >= len(t.rows) {
 		return nil
 	}
-	v := &rowView{screenBase: screenBase{sid: e.newID(), title: t.spec.title + " row"}, vp: viewport.New(80, 20)}
+	names, types := make([]string, len(t.cols)), make([]string, len(t.cols))
 	for i, c := range t.cols {
-		v.names = append(v.names, c.Name)
-		v.vals = append(v.vals, columnCells(c.Name, c.Type, []any{t.rows[t.cur].Values[i]}, e.dated)[0])
+		names[i], types[i] = c.Name, c.Type
+	}
+	return rowViewOf(e, fmt.Sprintf("%s row %s", t.spec.title, human(t.offset+int64(t.cur)+1)), names, types, t.rows[t.cur].Values)
+}
+
+// rowViewOf is the whole-row screen titled title of one row: its
+// columns' names and DuckDB types, and its values, drawn as the tables
+// draw them.
+func rowViewOf(e *env, title string, names, types []string, vals []any) *rowView {
+	v := &rowView{screenBase: screenBase{sid: e.newID(), title: title}, vp: viewport.New(80, 20), names: names}
+	for i := range names {
+		v.vals = append(v.vals, columnCells(names[i], types[i], []any{vals[i]}, e.dated)[0])
 	}
 	return v
 }

@@ -63,3 +63,71 @@ func TestEventMessageWhole(t *testing.T) {
 		t.Fatalf("esc went to %q, want Events", tb.spec.title)
 	}
 }
+
+// TestRowViewTitle80: the whole-row screen's tab said "Events …" at 80
+// columns (the eight tabs take 69 of them, the title was cut); the tabs
+// left behind now show their number only, so the title says the table
+// and the row whole: the ftp lab's Events has 11 rows (tmonbench query
+// --sql "select count(*) from events"), G goes to the last.
+func TestRowViewTitle80(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, runCmd(m.Init())...)
+	for _, k := range []string{"7", "G", "m"} {
+		drive(t, m, keyMsg(k))
+	}
+	bar := strings.Split(plain(m), "\n")[0]
+	if !strings.Contains(bar, "› Events row 11") || ansi.StringWidth(bar) > 80 {
+		t.Fatalf("the tab bar at 80 columns: %q", bar)
+	}
+	if !strings.HasPrefix(strings.Join(strings.Fields(bar), " "), "1 2 3 4 5 6 7 Events 8 ›") {
+		t.Errorf("the tabs left behind: %q", bar)
+	}
+	// at 120 columns every tab keeps its name
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	if bar := strings.Split(plain(m), "\n")[0]; !strings.Contains(bar, "1 Overview  2 Flows") || !strings.Contains(bar, "› Events row 11") {
+		t.Errorf("the tab bar at 120 columns: %q", bar)
+	}
+}
+
+// TestSQLRowWhole: m on the SQL screen's results began a query "m" (the
+// editor opened); it now opens the result row under the cursor whole, as
+// on the table screens. The lab's transfers by bytes, then session: the
+// third is session 3's RETR of file-1M.bin, active mode by PORT, 1048576
+// bytes (testdata/lab/ftp/ftp_transfers.csv); j j moves the cursor there.
+func TestSQLRowWhole(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("8"), keyMsg("/"))
+	for _, r := range "select session_id, command, file_name, data_mode, mode_command, bytes from ftp_transfers order by bytes desc, session_id" {
+		drive(t, m, keyMsg(string(r)))
+	}
+	drive(t, m, keyMsg("ctrl+r"))
+	drive(t, m, keyMsg("j"), keyMsg("j"))
+	if s := plain(m); !strings.Contains(s, "m whole row") {
+		t.Errorf("the results' hint lacks m:\n%s", s)
+	}
+	drive(t, m, keyMsg("m"))
+	s := plain(m)
+	if _, ok := m.active().(*rowView); !ok {
+		t.Fatalf("m on the results opened %T, want the row view:\n%s", m.active(), s)
+	}
+	var got []string
+	for _, l := range strings.Split(s, "\n")[1:] {
+		if f := strings.Fields(l); len(f) == 2 {
+			got = append(got, f[0]+"="+f[1])
+		}
+	}
+	want := "session_id=3 command=RETR file_name=file-1M.bin data_mode=active mode_command=PORT bytes=1048576"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("the row: %q, want %q\n%s", strings.Join(got, " "), want, s)
+	}
+	if bar := strings.Split(s, "\n")[0]; !strings.Contains(bar, "› SQL row 3") {
+		t.Errorf("the tab bar: %q", bar)
+	}
+	drive(t, m, keyMsg("esc"))
+	if sq, ok := m.active().(*sqlScreen); !ok || sq.res == nil {
+		t.Fatalf("esc went to %T, want the SQL results", m.active())
+	}
+}

@@ -25,7 +25,8 @@ type sqlScreen struct {
 	editor  textarea.Model
 	editing bool
 	res     *queries.Result
-	top     int
+	top     int // first result row shown
+	cur     int // result row under the cursor (m opens it whole)
 	sqlText string
 	pageN   int
 	cols    int // first visible column
@@ -57,7 +58,7 @@ func (s *sqlScreen) load(*env) tea.Cmd { return nil }
 // run runs q; named is the named query it is, nil for the editor's SQL.
 func (s *sqlScreen) run(e *env, q string, named *queries.Named) tea.Cmd {
 	s.sqlText = q
-	s.res, s.top = nil, 0
+	s.res, s.top, s.cur = nil, 0, 0
 	e.errMsg = ""
 	out := e.out
 	return e.query(s.sid, "sql", func(ctx context.Context, db *sql.DB) (any, error) {
@@ -138,33 +139,40 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			return s.editor.Focus()
 		case key.Matches(msg, k.Up):
 			if s.res != nil {
-				s.top = max(s.top-1, 0)
+				s.moveTo(s.cur - 1)
 			} else {
 				s.pick = max(s.pick-1, 0)
 			}
 		case key.Matches(msg, k.Down):
 			if s.res != nil {
-				s.top = min(s.top+1, max(len(s.res.Rows)-1, 0))
+				s.moveTo(s.cur + 1)
 			} else {
 				s.pick = min(s.pick+1, len(s.named)-1)
 			}
 		case key.Matches(msg, k.PageDown):
 			if s.res != nil {
-				s.top = min(s.top+s.pageN, max(len(s.res.Rows)-1, 0))
+				s.moveTo(s.cur + max(s.pageN, 1))
 			}
 		case key.Matches(msg, k.PageUp):
-			s.top = max(s.top-s.pageN, 0)
+			if s.res != nil {
+				s.moveTo(s.cur - max(s.pageN, 1))
+			}
 		case key.Matches(msg, k.Top):
 			if s.res != nil {
-				s.top = 0
+				s.moveTo(0)
 			} else {
 				s.pick = 0
 			}
 		case key.Matches(msg, k.Bottom):
 			if s.res != nil {
-				s.top = max(len(s.res.Rows)-s.pageN, 0)
+				s.moveTo(len(s.res.Rows) - 1)
 			} else {
 				s.pick = max(len(s.named)-1, 0)
+			}
+		case key.Matches(msg, k.Row):
+			// the result row under the cursor whole, as on the table screens
+			if s.res != nil && s.cur < len(s.res.Rows) {
+				return pushCmd(rowViewOf(e, fmt.Sprintf("SQL row %s", human(int64(s.cur+1))), s.res.Columns, s.res.Types, s.res.Rows[s.cur]))
 			}
 		case key.Matches(msg, k.Left), key.Matches(msg, k.Right):
 			s.cols = k.across(msg, s.cols, s.columns())
@@ -214,11 +222,20 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 	b.WriteString(st.dim.Render(cut("SQL: "+strings.Join(strings.Fields(stripComments(s.sqlText)), " "), w)) + "\n")
 	s.pageN = max(h-3, 1)
 	page := &queries.Result{Columns: s.res.Columns[s.cols:], Types: s.res.Types[s.cols:]}
+	s.moveTo(s.cur) // the cursor on the page after a resize
 	for i := s.top; i < len(s.res.Rows) && i < s.top+s.pageN; i++ {
 		page.Rows = append(page.Rows, s.res.Rows[i][s.cols:])
 	}
-	b.WriteString(resultTable(e, page, w, s.pageN) + "\n")
-	b.WriteString(st.dim.Render(fmt.Sprintf("rows %d–%d of %d · ←/→ columns · esc: back to the list · / edit", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))))
+	lines := strings.Split(resultTable(e, page, w, s.pageN), "\n")
+	if at := 1 + s.cur - s.top; len(s.res.Rows) > 0 && at < len(lines) { // under the header
+		lines[at] = st.selected.Render(pad(lines[at], w))
+	}
+	b.WriteString(strings.Join(lines, "\n") + "\n")
+	hint := fmt.Sprintf("rows %d–%d of %d · ←/→ columns", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))
+	if e.keys.Row.Enabled() { // a remapped m, or none
+		hint += " · " + e.keys.Row.Help().Key + " whole row"
+	}
+	b.WriteString(st.dim.Render(cut(hint+" · esc: back to the list · / edit", w)))
 	return b.String()
 }
 
@@ -239,7 +256,26 @@ func (s *sqlScreen) startsSQL(k KeyMap, msg tea.KeyMsg) (r rune, ok bool) {
 			return 0, false
 		}
 	}
+	if s.res != nil && key.Matches(msg, k.Row) { // m opens the result's row: it began a query "m"
+		return 0, false
+	}
 	return msg.Runes[0], true
+}
+
+// moveTo puts the cursor on result row i (kept within the result) and
+// scrolls the page to show it.
+func (s *sqlScreen) moveTo(i int) {
+	if s.res == nil {
+		return
+	}
+	s.cur = max(min(i, len(s.res.Rows)-1), 0)
+	n := max(s.pageN, 1)
+	if s.cur < s.top {
+		s.top = s.cur
+	} else if s.cur >= s.top+n {
+		s.top = s.cur - n + 1
+	}
+	s.top = max(min(s.top, len(s.res.Rows)-1), 0)
 }
 
 // columns is the number of columns of the result shown, 0 before a query.

@@ -69,7 +69,11 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		b.WriteString(line + "\n")
 	}
 	if len(t.rows) == 0 && t.pager != nil && !t.busy {
-		b.WriteString(st.dim.Render("  " + t.emptyNote(e)))
+		// wrapped between its words: at 80 columns the reason was cut
+		// ("no class of the configuration that wrote /tmp/…")
+		for _, l := range strings.Split(wrapItems(max(w-2, 10), " ", strings.Fields(t.emptyNote(e))...), "\n") {
+			b.WriteString(st.dim.Render("  "+l) + "\n")
+		}
 	}
 	return b.String()
 }
