@@ -324,7 +324,7 @@ func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
 		}
 		for ci := set.Next(0); ci >= 0; ci = set.Next(ci + 1) {
 			p.stats.Matched++
-			p.account(ci, hd, nil)
+			p.account(ci, hd)
 		}
 		p.heldFree = append(p.heldFree, i)
 		i = h.next

@@ -35,16 +35,16 @@ func (p *Probe) match(d *dissect.Dissection, set *filter.Set) {
 // word holds them all: its bits are taken lowest first, without Set.Next's
 // scan of the other words after the last class (issue 14: ~40
 // instructions a packet).
-func (p *Probe) accountSet(d *dissect.Dissection, data []byte) {
+func (p *Probe) accountSet(d *dissect.Dissection) {
 	if len(p.classes) > 64 {
 		for ci := p.set.Next(0); ci >= 0; ci = p.set.Next(ci + 1) {
 			p.stats.Matched++
-			p.account(ci, d, data)
+			p.account(ci, d)
 		}
 		return
 	}
 	for w := p.set[0]; w != 0; w &= w - 1 {
 		p.stats.Matched++
-		p.account(bits.TrailingZeros64(w), d, data)
+		p.account(bits.TrailingZeros64(w), d)
 	}
 }

@@ -462,7 +462,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	if d.Flags&dissect.HasTCP != 0 && p.ftpBusy() {
 		p.ftpJoin(d)
 	}
-	p.accountSet(d, data)
+	p.accountSet(d)
 	p.earlyNs = math.MaxInt64
 	if d.Flags&dissect.HasInner != 0 && (p.sh == nil || p.sh.ownsQuoted(d)) {
 		p.icmpError(d)
@@ -589,7 +589,7 @@ func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
 	}
 }
 
-func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
+func (p *Probe) account(ci int, d *dissect.Dissection) {
 	now := d.Meta.TimeNs
 	c := &p.classes[ci] // once: each p.classes[ci] is a bounds check and a multiply
 	f, created := p.flows.LookupPacket(d, &c.mask, now, p.evictFn)
@@ -642,7 +642,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 			c.ftp.Control(d)
 		}
 		if c.ow != nil {
-			p.observe(c, f.ID, d, data, d.Meta.TimeNs)
+			p.observe(c, f.ID, d, d.Data, d.Meta.TimeNs) // d.Data: the packet (Dissect), not an argument spilled on every packet
 		}
 	}
 	if c.sizes && f.Sizes() != nil {
