@@ -62,7 +62,7 @@ func findCommand(name string) (command, bool) {
 // readOutFlag declares --out as the commands that read an output folder
 // and take it as written (query, rollup, enrich) have it.
 func readOutFlag(fs *pflag.FlagSet) *string {
-	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay, live or collector (a collector's default: ./tmon-collector)")
 }
 
 // runFlags declares --config and --out as the commands that run the

@@ -11,7 +11,8 @@ import (
 // pcapng by its if_name" and (default "if0"); the top-level help had
 // `collector --config C --listen ADDR --out DIR` where collector --help
 // and README have --listen optional (the config's first collector
-// address) and --out defaulting to ./tmon-out; merge listed --config,
+// address) and --out defaulting to ./tmon-out (./tmon-collector now, see
+// TestCollectorDefaultOutAfterReplay); merge listed --config,
 // --dns and --geoip without saying only --rollup uses them.
 func TestHelpTexts(t *testing.T) {
 	_, probe, _ := tmon(t, "probe", "--help")
