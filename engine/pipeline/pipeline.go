@@ -432,6 +432,7 @@ func (r *Result) ProbeTotals() probe.Stats {
 		t.IP += p.IP
 		t.NotIP += p.NotIP
 		t.Malformed += p.Malformed
+		t.Anomalies += p.Anomalies
 		t.Matched += p.Matched
 		t.Flows += p.Flows
 		t.Expired += p.Expired

@@ -46,6 +46,10 @@ type Stats struct {
 	IP        uint64 // packets with a usable IP header
 	NotIP     uint64 // non-IP frames
 	Malformed uint64 // packets with a broken link or IP header
+	// Anomalies counts the packets kept at IP level with a doubtful
+	// length or header, once per kind (dissect.Kind.Kept; a packet may
+	// count under two): the packet_anomalies events' counts summed.
+	Anomalies uint64
 	Matched   uint64 // (packet, class) memberships
 	Flows     uint64 // flows created
 	Expired   uint64 // flows expired idle
@@ -352,12 +356,17 @@ func (p *Probe) Senders() []*pdu.Sender { return p.senders }
 func (p *Probe) Stats() Stats {
 	s := p.stats
 	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
+	p.dis.Stats.EachKind(func(k dissect.Kind, n uint64) {
+		if k.Kept() {
+			s.Anomalies += n
+		}
+	})
 	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
 	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
 	if !p.primary() {
 		// Every worker sees every packet: worker 0 counts the packet-wide
 		// figures, so the workers' Stats add up to one probe's.
-		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Intervals = 0, 0, 0, 0, 0, 0
+		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Anomalies, s.Intervals = 0, 0, 0, 0, 0, 0, 0
 		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
 	}
 	return s
