@@ -46,10 +46,7 @@ type Stats struct {
 	IP        uint64 // packets with a usable IP header
 	NotIP     uint64 // non-IP frames
 	Malformed uint64 // packets with a broken link or IP header
-	// Anomalies counts the packets kept at IP level with a doubtful
-	// length or header, once per kind (dissect.Kind.Kept; a packet may
-	// count under two): the packet_anomalies events' counts summed.
-	Anomalies uint64
+	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies)
 	Matched   uint64 // (packet, class) memberships
 	Flows     uint64 // flows created
 	Expired   uint64 // flows expired idle
@@ -355,12 +352,7 @@ func (p *Probe) Senders() []*pdu.Sender { return p.senders }
 // Stats returns the probe's counters.
 func (p *Probe) Stats() Stats {
 	s := p.stats
-	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
-	p.dis.Stats.EachKind(func(k dissect.Kind, n uint64) {
-		if k.Kept() {
-			s.Anomalies += n
-		}
-	})
+	s.IP, s.NotIP, s.Malformed, s.Anomalies = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed, p.dis.Stats.Anomalies()
 	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
 	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
 	if !p.primary() {
