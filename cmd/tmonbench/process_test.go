@@ -422,9 +422,11 @@ func TestCollectorDefaultOutAfterReplay(t *testing.T) {
 	if want := filepath.Join(tmp, "tmon-collector"); !strings.Contains(line, "listening on") || !strings.Contains(line, "writing to "+want) {
 		t.Fatalf("collector after a replay, both on their default --out: %q (stderr %q); want it listening and writing to %s", line, errs.String(), want)
 	}
-	go io.Copy(io.Discard, stdout)
-	coll.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, coll, 30*time.Second)
+	// Killed: the line is printed before the signal handler is set, so a
+	// SIGTERM this early may end it without its cleanup; run.json is
+	// written before the line.
+	coll.Process.Kill()
+	coll.Wait()
 	for dir, mode := range map[string]string{"tmon-out": "replay", "tmon-collector": "collector"} {
 		b, err := os.ReadFile(filepath.Join(tmp, dir, "run.json"))
 		if err != nil || !strings.Contains(string(b), `"mode": "`+mode+`"`) {
