@@ -1,7 +1,7 @@
 // Package queries runs SQL over a tmonbench output folder with DuckDB
 // (github.com/duckdb/duckdb-go/v2, cgo) and formats the results.
 //
-// Input: the folder engine/store writes (--out, default ./tmon-out): run.json
+// Input: the folder engine/store writes (--out, default ./tmon-out; a collector process's ./tmon-collector): run.json
 // and one folder of Parquet part files per table. Open makes an in-memory
 // DuckDB with one view per table folder, named like the table (flows,
 // flow_counters, events, see engine/observe):

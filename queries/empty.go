@@ -25,7 +25,8 @@ type EmptyReasons map[string]string
 var tableWord = regexp.MustCompile(`\b[a-z][a-z0-9_]*\b`)
 
 // Notes returns, for each table with a reason that query reads (named
-// as a word of its text, a rollup by its own name) and that is empty in
+// as a word of its text outside comments and string literals, codeOnly;
+// a rollup by its own name) and that is empty in
 // db, the line "T is empty: reason", flows first (the other tables'
 // reason is often its), then in the order query names them; one line per
 // reason; nil when none. A table db has no view of is left out.
@@ -34,7 +35,7 @@ func (r EmptyReasons) Notes(ctx context.Context, db Querier, query string) []str
 		return nil
 	}
 	var names []string // in the order the query names them, flows first
-	for _, w := range tableWord.FindAllString(query, -1) {
+	for _, w := range tableWord.FindAllString(codeOnly(query), -1) {
 		if _, base := r.reason(w); base != "" && !slices.Contains(names, w) {
 			names = append(names, w)
 		}
@@ -87,3 +88,87 @@ func (r EmptyReasons) reason(table string) (why, base string) {
 	}
 	return "", ""
 }
+
+// codeOnly returns query with its comments (-- to the end of the line,
+// /* */, nested as DuckDB nests them) and string literals ('...' with ”
+// inside, $$...$$ and $tag$...$tag$) made spaces, so that a table named
+// only there ("-- flows is empty here", WHERE kind = 'flows_evicted') is
+// not taken for a table the query reads. Quoted identifiers ("flows")
+// stay: they name tables.
+func codeOnly(query string) string {
+	b := []byte(query)
+	blank := func(from, to int) {
+		for i := from; i < to && i < len(b); i++ {
+			if b[i] != '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	for i := 0; i < len(b); {
+		switch {
+		case b[i] == '"': // a quoted identifier: kept, skipped whole
+			j := strings.IndexByte(query[i+1:], '"')
+			if j < 0 {
+				return string(b)
+			}
+			i += j + 2
+		case strings.HasPrefix(query[i:], "--"):
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				j = len(query) - i
+			}
+			blank(i, i+j)
+			i += j
+		case strings.HasPrefix(query[i:], "/*"):
+			depth, j := 0, i
+			for j < len(query) {
+				if strings.HasPrefix(query[j:], "/*") {
+					depth, j = depth+1, j+2
+				} else if strings.HasPrefix(query[j:], "*/") {
+					depth, j = depth-1, j+2
+					if depth == 0 {
+						break
+					}
+				} else {
+					j++
+				}
+			}
+			blank(i, j)
+			i = j
+		case b[i] == '\'':
+			j := i + 1
+			for j < len(query) {
+				if query[j] == '\'' {
+					if j+1 < len(query) && query[j+1] == '\'' {
+						j += 2 // '' inside the literal
+						continue
+					}
+					j++
+					break
+				}
+				j++
+			}
+			blank(i, j)
+			i = j
+		case b[i] == '$':
+			if tag := dollarTag.FindString(query[i:]); tag != "" {
+				end := strings.Index(query[i+len(tag):], tag)
+				if end < 0 {
+					end = len(query) - i - len(tag)
+				} else {
+					end += len(tag)
+				}
+				blank(i, i+len(tag)+end)
+				i += len(tag) + end
+				continue
+			}
+			i++
+		default:
+			i++
+		}
+	}
+	return string(b)
+}
+
+// dollarTag matches the opening of a dollar-quoted string: $$ or $tag$.
+var dollarTag = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)?\$`)

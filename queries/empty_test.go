@@ -32,6 +32,24 @@ func TestEmptyNotes(t *testing.T) {
 	if got := r.For("oneway_latency_1h"); got != off+" (oneway_latency_1h is rolled up from oneway_latency)" {
 		t.Errorf("For(oneway_latency_1h) = %q", got)
 	}
+	// Named only in comments and string literals: not read (a note
+	// fired for every table a query's text named anywhere); a quoted
+	// identifier is read.
+	for _, q := range []string{
+		"SELECT * FROM flows -- size_histograms is empty here\n",
+		"SELECT * FROM flows /* size_histograms /* nested */ size_histograms */",
+		"SELECT * FROM flows WHERE 'size_histograms' <> 'it''s size_histograms'",
+		"SELECT $$size_histograms$$, $t$ size_histograms $t$ FROM flows",
+	} {
+		if got := r.Notes(ctx, db, q); got != nil {
+			t.Errorf("%q: %q, want no note (size_histograms only in a comment or literal)", q, got)
+		}
+	}
+	for _, q := range []string{`SELECT * FROM "size_histograms" -- a quoted table`, "SELECT '--' AS x FROM size_histograms", "SELECT 'a' /* b */ FROM size_histograms"} {
+		if got := r.Notes(ctx, db, q); !reflect.DeepEqual(got, []string{"size_histograms is empty: no class runs the sizes analysis"}) {
+			t.Errorf("%q: %q, want the size_histograms note", q, got)
+		}
+	}
 	if got := (EmptyReasons)(nil).Notes(ctx, db, "SELECT * FROM size_histograms"); got != nil {
 		t.Errorf("no reasons: %q", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
@@ -168,8 +169,9 @@ type File struct {
 	stats    Stats
 	err      error // terminal error, returned once, then io.EOF
 	buf      []byte
-	inBuf    bool // the last read's bytes are in buf, not in br's block
-	progress atomic.Int64
+	inBuf    bool         // the last read's bytes are in buf, not in br's block
+	progress atomic.Int64 // off, published (publish): the bytes of the uncompressed stream processed
+	zc       *gzCounter   // a gzip file's compressed offsets (nil: not gzip)
 	// aheadOK: the input can be read ahead (ReadAhead): a regular file
 	// or bytes in memory, whose reads end; not a pipe, which a stop would
 	// wait on
@@ -230,13 +232,15 @@ func NewReader(r io.Reader, name string, size int64) (*File, error) {
 	magic, err := raw.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		// gzip reads a *bufio.Reader fastest (flate's bufio fast path)
-		zr, err := gzip.NewReader(bufio.NewReaderSize(raw, rawSize))
+		bz := bufio.NewReaderSize(raw, rawSize)
+		zr, err := gzip.NewReader(bz)
 		if err != nil {
 			d, c := cause(err)
 			return nil, &Error{Path: name, Offset: 0, Detail: join("gzip header", d), Err: c}
 		}
 		f.gz = true
-		f.br = newBlockReader(zr, bufSize)
+		f.zc = &gzCounter{zr: zr, cr: f.cr, raw: raw, bz: bz}
+		f.br = newBlockReader(f.zc, bufSize)
 		magic, err = f.br.Peek(4)
 		if len(magic) < 4 {
 			return nil, f.headerErr(err, len(magic))
@@ -478,12 +482,15 @@ func (f *File) Interfaces() []Interface {
 }
 
 // Progress returns how far reading has got, for a progress bar: bytes of
-// the file consumed and the file's total size in bytes (≤ 0 if unknown).
-// For a gzip file both count compressed bytes. Safe to call from any
-// goroutine while another calls Next.
+// the file processed (the records Next returned, published once per
+// block) and the file's total size in bytes (≤ 0 if unknown). For a gzip
+// file both count compressed bytes: those that gave the uncompressed bytes
+// processed (gzCounter), not those the decompressor read ahead (up to
+// 1.5 MiB of uncompressed records ahead with ReadAhead). Safe to call
+// from any goroutine while another calls Next.
 func (f *File) Progress() (readBytes, totalBytes int64) {
 	if f.gz {
-		return f.cr.n.Load(), f.size
+		return f.zc.compressed(f.progress.Load()), f.size
 	}
 	return f.progress.Load(), f.size
 }
@@ -495,11 +502,7 @@ func (f *File) advance(n int) { f.off += int64(n) }
 // header, whenever the read block is refilled (once per block, not per
 // packet: an atomic store per packet was a locked instruction per packet),
 // and at the end or an error.
-func (f *File) publish() {
-	if !f.gz {
-		f.progress.Store(f.off)
-	}
-}
+func (f *File) publish() { f.progress.Store(f.off) }
 
 // read returns the next n bytes of the stream and consumes them. The bytes
 // are borrowed until the next read. If fewer are left, it returns what
@@ -604,6 +607,53 @@ func (f *File) u64(b []byte) uint64 {
 		return binary.BigEndian.Uint64(b)
 	}
 	return binary.LittleEndian.Uint64(b)
+}
+
+// gzCounter is a gzip file's decompressor as the File reads it: it notes,
+// after each read (in the goroutine that reads: the caller's, or
+// ReadAhead's), the uncompressed bytes given so far and the compressed
+// bytes that gave them (those read from the file less those still
+// buffered before the decompressor), so that Progress can say how many
+// compressed bytes the records processed came from.
+type gzCounter struct {
+	zr  io.Reader
+	cr  *countingReader
+	raw *blockReader  // buffers compressed bytes read: not given yet
+	bz  *bufio.Reader // likewise
+	u   int64         // uncompressed bytes given (the reading goroutine's)
+	mu  sync.Mutex
+	at  [2]int64 // uncompressed bytes given, compressed bytes they came from
+	// shown is the largest value compressed returned
+	shown int64
+}
+
+func (g *gzCounter) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	g.u += int64(n)
+	c := g.cr.n.Load()
+	if err == nil {
+		c -= int64(g.raw.Buffered() + g.bz.Buffered())
+	}
+	g.mu.Lock()
+	g.at = [2]int64{g.u, c}
+	g.mu.Unlock()
+	return n, err
+}
+
+// compressed returns how many compressed bytes gave the first u
+// uncompressed ones: those of the last read when u reached it, else in
+// proportion (the compression ratio so far: the decompressor's position
+// is known once per read, not per record), never less than it returned
+// before (a ratio that changes could move the estimate back).
+func (g *gzCounter) compressed(u int64) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.at[1]
+	if u < g.at[0] {
+		c = int64(float64(c) * float64(u) / float64(g.at[0]))
+	}
+	g.shown = max(g.shown, c)
+	return g.shown
 }
 
 // countingReader counts the bytes read from the raw input, for Progress.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -274,5 +275,49 @@ func TestReadAheadReset(t *testing.T) {
 	got, err := io.ReadAll(br)
 	if err != nil || !bytes.Equal(got, frame(7, 10)) {
 		t.Errorf("after Reset: %v %v", got, err)
+	}
+}
+
+// TestGzipProgressProcessed: a gzip file's Progress says the compressed
+// bytes that gave the records read, not those the decompressor read
+// ahead (it ran ahead by them: the read buffers, and with ReadAhead up to
+// four chunks more). A pcap of 4,000 records of 1,000 random bytes
+// (incompressible: compressed and uncompressed offsets in proportion),
+// read to its 2,000th record: Progress lies between the compressed
+// offset of that record (len(gzip) * offset / len(pcap)) less a block
+// (published once per block) and that offset plus 64 KiB (the gzip
+// framing of incompressible data: stored blocks' headers).
+func TestGzipProgressProcessed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	parts := [][]byte{pcapHeader(le, false, 2, 4, 0, 1)}
+	for i := range 4000 {
+		b := make([]byte, 1000)
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		parts = append(parts, pcapRecord(le, uint32(i), 0, 1000, b))
+	}
+	plain := cat(parts...)
+	z := gz(t, plain)
+	for _, ahead := range []bool{false, true} {
+		f, err := Open(writeTemp(t, "c.pcap.gz", z))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ahead && f.ReadAhead() == nil {
+			t.Fatal("not read ahead")
+		}
+		for range 2000 {
+			if _, _, err := f.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		off := int64(len(parts[0]) + 2000*(16+1000))
+		want := int64(len(z)) * off / int64(len(plain))
+		got, total := f.Progress()
+		if total != int64(len(z)) || got > want+64<<10 || got < want-bufSize-64<<10 {
+			t.Errorf("read ahead %v: Progress %d/%d after 2000 records of 4000, want %d (+64 KiB, -%d) of %d", ahead, got, total, want, bufSize+64<<10, len(z))
+		}
+		f.Close()
 	}
 }

@@ -20,7 +20,7 @@ import (
 // packets.
 func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
-	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1; 0: the probe in the reader's goroutine, the fastest on 2 cores: docs/speed.md)")
+	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1)"+workersCost)
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores about 7 % more CPU, no wall gain measured on a loaded machine: docs/speed.md)")
 	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")

@@ -40,7 +40,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
 	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION`")
-	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1); 0: the probe in the reading goroutine")
+	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)"+workersCost)
 	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
 }
 

@@ -28,7 +28,7 @@ import (
 func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
-	out := fs.String("out", "./tmon-out", "output `DIR`: rows are appended as new Parquet parts (a restart adds to them)")
+	out := fs.String("out", collectorOut, "output `DIR`: rows are appended as new Parquet parts (a restart adds to them); not ./tmon-out, which replay writes and a collector refuses (query it with --out DIR)")
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence and twice the config's heartbeat_s at least (0: run until SIGINT/SIGTERM)")
@@ -152,6 +152,11 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		return err
 	}
 }
+
+// collectorOut is the collector's default --out: a folder of its own, as
+// a collector appends only to a collector's output (store.OpenAppend) and
+// ./tmon-out, replay's default, is a replay's output once one ran there.
+const collectorOut = "./tmon-collector"
 
 // reserveBytes is the disk space a collector keeps for the
 // collector_write_failed event of a full disk (a part of a few kB, the

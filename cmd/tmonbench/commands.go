@@ -59,10 +59,18 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
+// workersCost ends every --workers help (replay, bench, live, probe):
+// what the default is and what workers cost as measured (docs/speed.md,
+// "Output on the 5 M corpus", 2026-12-06 on 2 cores: --workers 2's CPU
+// ratio 3.68-3.73 against the default's median 2.81, its wall ratio
+// 2.36-2.39 against the default's median 2.31), without claiming more
+// than was measured: no machine with more cores was.
+const workersCost = "; 0 (default): the probe in the reader's goroutine. On 2 cores, --workers 2 took about 3.7x the decode floor's CPU against 2.8x for 0, and no less wall time (docs/speed.md); workers are for machines with cores to spare, not measured there yet"
+
 // readOutFlag declares --out as the commands that read an output folder
 // and take it as written (query, rollup, enrich) have it.
 func readOutFlag(fs *pflag.FlagSet) *string {
-	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay or collector")
+	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay, live or collector (a collector's default: ./tmon-collector)")
 }
 
 // runFlags declares --config and --out as the commands that run the

@@ -11,7 +11,8 @@ import (
 // pcapng by its if_name" and (default "if0"); the top-level help had
 // `collector --config C --listen ADDR --out DIR` where collector --help
 // and README have --listen optional (the config's first collector
-// address) and --out defaulting to ./tmon-out; merge listed --config,
+// address) and --out defaulting to ./tmon-out (./tmon-collector now, see
+// TestCollectorDefaultOutAfterReplay); merge listed --config,
 // --dns and --geoip without saying only --rollup uses them.
 func TestHelpTexts(t *testing.T) {
 	_, probe, _ := tmon(t, "probe", "--help")
@@ -41,5 +42,30 @@ func TestHelpTexts(t *testing.T) {
 	code, _, stderr := tmon(t, "probe", "--config", "x.yaml", "--name", "A", "-i", "lo", "--iface", "eth0")
 	if code != 2 || !strings.Contains(stderr, "--iface NAME names a --pcap capture's interface") {
 		t.Errorf("probe -i with --iface: exit %d, %q; want a refusal (exit 2)", code, stderr)
+	}
+}
+
+// TestWorkersHelp: every --workers help (replay, bench, probe, live) says
+// what was measured (docs/speed.md, "Output on the 5 M corpus": on 2
+// cores --workers 2's CPU ratio 3.68-3.73 against the default's 2.81,
+// its wall ratio 2.36-2.39 against 2.31), not that 0 is "the fastest"
+// (bench said so, the others nothing), and not more than was measured.
+func TestWorkersHelp(t *testing.T) {
+	for _, cmd := range []string{"replay", "bench", "probe", "live"} {
+		_, help, _ := tmon(t, cmd, "--help")
+		var line string
+		for _, l := range strings.Split(help, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "--workers ") {
+				line = l
+			}
+		}
+		for _, want := range []string{"0 (default)", "On 2 cores", "3.7x", "2.8x", "no less wall time", "docs/speed.md", "not measured"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("%s --help: %q lacks %q", cmd, line, want)
+			}
+		}
+		if strings.Contains(line, "fastest") {
+			t.Errorf("%s --help: %q: 'fastest' is not what was measured", cmd, line)
+		}
 	}
 }

@@ -387,3 +387,50 @@ func TestProbeWarnsConfigFaults(t *testing.T) {
 		t.Errorf("probe stderr (%d fault warnings):\n%s\nwant once: %s", n, stderr, want)
 	}
 }
+
+// TestCollectorDefaultOutAfterReplay: a newcomer's `tmonbench replay FILE`
+// then `tmonbench collector --config C`, both without --out, in the same
+// folder: the collector starts (its default folder is its own,
+// ./tmon-collector) instead of refusing the replay's ./tmon-out, which
+// stays the replay's.
+func TestCollectorDefaultOutAfterReplay(t *testing.T) {
+	bin := buildBinary(t)
+	tmp := t.TempDir()
+	pcap, err := filepath.Abs(filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := filepath.Abs(filepath.Join("..", "..", "samples", "dist.yaml"))
+	rep := exec.Command(bin, "replay", "-q", pcap)
+	rep.Dir = tmp
+	if b, err := rep.CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	coll := exec.Command(bin, "collector", "--config", cfg, "--listen", freeUDPPort(t))
+	coll.Dir = tmp
+	var errs lockedBuffer
+	coll.Stderr = &errs
+	stdout, err := coll.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := coll.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if want := filepath.Join(tmp, "tmon-collector"); !strings.Contains(line, "listening on") || !strings.Contains(line, "writing to "+want) {
+		t.Fatalf("collector after a replay, both on their default --out: %q (stderr %q); want it listening and writing to %s", line, errs.String(), want)
+	}
+	// Killed: the line is printed before the signal handler is set, so a
+	// SIGTERM this early may end it without its cleanup; run.json is
+	// written before the line.
+	coll.Process.Kill()
+	coll.Wait()
+	for dir, mode := range map[string]string{"tmon-out": "replay", "tmon-collector": "collector"} {
+		b, err := os.ReadFile(filepath.Join(tmp, dir, "run.json"))
+		if err != nil || !strings.Contains(string(b), `"mode": "`+mode+`"`) {
+			t.Errorf("%s/run.json: %v; want mode %s: %s", dir, err, mode, b)
+		}
+	}
+}

@@ -38,6 +38,9 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  decoded (IP)    %12d\n", ps.IP)
 	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
 	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
+	if ps.Anomalies > 0 {
+		fmt.Fprintf(w, "  anomalies       %12d  (packets kept with a doubtful length or header, once per kind: events packet_anomalies)\n", ps.Anomalies)
+	}
 	fmt.Fprintf(w, "  reassembled     %12d  (IP datagrams rebuilt from fragments: flow_counters ip_reassembled)\n", ps.Reassembled)
 	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class; query summary counts class 'all' only)\n", ps.Flows)
 	switch {
@@ -94,7 +97,7 @@ func printNotable(w io.Writer, n store.Notable) {
 // reference); a kind missing here is said "(N counted)".
 var countUnits = map[string]string{
 	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
-	"malformed_packets": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
+	"malformed_packets": "packets", "packet_anomalies": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
 	"oneway_evicted": "packet records", "oneway_flows_full": "observations", "oneway_late": "observations",
 	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
 	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",

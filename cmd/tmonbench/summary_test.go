@@ -234,3 +234,25 @@ func TestNotableUnits(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// TestReplaySummaryAnomalies: samples/zeek_tcp_reassembly.pcap holds five
+// frames whose IPv4 total length exceeds the frame (tshark -r
+// samples/zeek_tcp_reassembly.pcap -q -z expert: "Errors (5) ... IPv4
+// total length exceeds packet length", 3 of 1492 bytes and 2 of 1480):
+// the replay's summary counts them on a line of its own, and their
+// packet_anomalies event is an error, as tshark rates them, so the
+// summary's errors line names it (it was info, said nowhere).
+func TestReplaySummaryAnomalies(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	code, stdout, stderr := tmon(t, "replay", "--out", out, filepath.Join("..", "..", "samples", "zeek_tcp_reassembly.pcap"))
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^  anomalies +5  \(`).MatchString(stdout) || !regexp.MustCompile(`(?m)^  errors +.*packet_anomalies 1 \(5 packets\)`).MatchString(stdout) {
+		t.Errorf("summary without an anomalies line of 5 and an errors line naming packet_anomalies 1 (5 packets):\n%s", stdout)
+	}
+	_, got, _ := tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select severity, count from events where kind = 'packet_anomalies'")
+	if got != "severity,count\nerror,5\n" {
+		t.Errorf("packet_anomalies events %q, want one error counting 5", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // TestProbeConfigMismatch: a probe on interval_s 5 and a collector on
@@ -83,6 +84,68 @@ func TestProbeConfigMismatch(t *testing.T) {
 		}
 		if logged := strings.Count(log.String(), "probe runs another configuration than this collector"); logged != c.want {
 			t.Errorf("%s: %d log lines, want %d:\n%s", c.name, logged, c.want, log.String())
+		}
+	}
+}
+
+// TestProbeConfigMismatchAfterRestart: a collector restarted from its
+// journal's checkpoint (SaveState, RestoreState) after a probe's RunConfig
+// under another configuration still writes its probe_config_mismatch
+// once the grace passed (it forgot it: the RunConfig frame was before the
+// checkpoint, so no replayed frame notes it again); one said before the
+// checkpoint is not said again.
+func TestProbeConfigMismatchAfterRestart(t *testing.T) {
+	c5, err := config.Parse([]byte("interval_s: 5\nprobes: [{name: A}]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c7, err := config.Parse([]byte("interval_s: 7\nprobes: [{name: A}]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := probeFrames(t, c5, "A", "lab/dns-snmp-ntp/A.pcap", 7)
+	const t0, grace = int64(1_800_000_000e9), int64(30e9)
+	mismatches := func(b *observe.Batch) int {
+		n := 0
+		for _, e := range b.Events {
+			if e.Kind == "probe_config_mismatch" {
+				n++
+			}
+		}
+		return n
+	}
+	for _, saidBefore := range []bool{false, true} {
+		a, err := New(c7, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SetProbes([]uint16{1})
+		for _, f := range frames {
+			a.Handle(f)
+		}
+		a.Liveness(t0, grace)
+		if saidBefore {
+			a.Liveness(t0+2*grace, grace)
+		}
+		before := mismatches(a.Drain())
+		state, err := a.SaveState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := New(c7, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.SetProbes([]uint16{1})
+		if err := b.RestoreState(state); err != nil {
+			t.Fatal(err)
+		}
+		b.Liveness(t0+3*grace, grace)
+		b.Liveness(t0+4*grace, grace)
+		after := mismatches(b.Drain())
+		after += mismatches(b.Finish())
+		if before+after != 1 {
+			t.Errorf("said before the restart %v: %d probe_config_mismatch events before it, %d after; want one in all", saidBefore, before, after)
 		}
 	}
 }

@@ -58,6 +58,18 @@ type savedState struct {
 	Restarts map[uint16]savedBad
 	// Incomplete: Collector.incomplete (nil in a state saved before it existed).
 	Incomplete map[uint16]savedBad
+	// CfgMismatch: Collector.cfgMismatch, the probe runs under another
+	// configuration, said or still to say (nil in a state saved before it
+	// existed).
+	CfgMismatch map[uint16]savedMismatch
+}
+
+// savedMismatch is a configMismatch in exported fields.
+type savedMismatch struct {
+	Epoch   int64
+	Hash    string
+	SinceNs int64
+	Said    bool
 }
 
 type savedBad struct {
@@ -232,6 +244,12 @@ func (c *Collector) SaveState() ([]byte, error) {
 		s.Recs[name] = rec.SaveState()
 	}
 	s.Bad, s.Restarts, s.Incomplete = saveBad(c.bad), saveBad(c.restarts), saveBad(c.incomplete)
+	for id, m := range c.cfgMismatch {
+		if s.CfgMismatch == nil {
+			s.CfgMismatch = map[uint16]savedMismatch{}
+		}
+		s.CfgMismatch[id] = savedMismatch{Epoch: m.epoch, Hash: m.hash, SinceNs: m.sinceNs, Said: m.said}
+	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
 		return nil, fmt.Errorf("collector: save state: %w", err)
@@ -306,6 +324,13 @@ func (c *Collector) RestoreState(b []byte) error {
 		c.hists = append(c.hists, pendingHist{probe: h.Probe, h: h.H})
 	}
 	c.bad, c.restarts, c.incomplete = restoreBad(s.Bad), restoreBad(s.Restarts), restoreBad(s.Incomplete)
+	c.cfgMismatch = nil
+	for id, m := range s.CfgMismatch {
+		if c.cfgMismatch == nil {
+			c.cfgMismatch = map[uint16]*configMismatch{}
+		}
+		c.cfgMismatch[id] = &configMismatch{epoch: m.Epoch, hash: m.Hash, sinceNs: m.SinceNs, said: m.Said}
+	}
 	ow := c.ow
 	ow.ids, ow.defs, ow.routes, ow.pending = map[owKey]uint64{}, map[flowKey]owDef{}, map[flowKey]owRoute{}, map[flowKey][]oneway.Obs{}
 	ow.next = s.OwNext

@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -13,7 +16,10 @@ import (
 // is (issue 14: the end of a run, where the second core idled). The
 // chunks and their order are the sink's as when written in the run's
 // goroutine: only the wall time changes. Two chunks at most are held (one
-// written, one built).
+// written, one built). After the sink's error, the chunks handed over are
+// not written but kept (left): built while the failed one was written,
+// they would have stayed in the collector's table, for its final batch,
+// had the chunks been written in the run's goroutine.
 type flowsWriter struct {
 	sink  observe.Sink
 	chunk chan *observe.Batch // to write
@@ -21,7 +27,8 @@ type flowsWriter struct {
 	done  chan struct{}
 	held  int // chunks handed over and not taken back
 	mu    sync.Mutex
-	err   error // the sink's first error: the chunks after it are not written
+	err   error          // the sink's first error: the chunks after it are not written
+	left  []observe.Flow // the rows of the chunks not written after err, in order
 }
 
 func startFlowsWriter(sink observe.Sink) *flowsWriter {
@@ -35,6 +42,8 @@ func startFlowsWriter(sink observe.Sink) *flowsWriter {
 					w.err = err
 					w.mu.Unlock()
 				}
+			} else {
+				w.left = append(w.left, b.Flows...) // copied: b is handed back
 			}
 			w.back <- b
 		}
@@ -62,11 +71,13 @@ func (w *flowsWriter) write(b *observe.Batch) (*observe.Batch, error) {
 }
 
 // stop waits for the chunks handed over to be written and returns the
-// sink's first error.
-func (w *flowsWriter) stop() error {
+// rows of those not written after the sink's first error (the caller
+// writes them with the collectors' final batch, as the rows FlushFlows
+// did not reach) and that error.
+func (w *flowsWriter) stop() ([]observe.Flow, error) {
 	close(w.chunk)
 	<-w.done
-	return w.failed()
+	return w.left, w.failed()
 }
 
 // flowsInGoroutine is whether Parallel runs use a flowsWriter (tests
@@ -84,4 +95,19 @@ func (r *run) flushFlows() (*flowsWriter, error) {
 	}
 	w := startFlowsWriter(r.opt.Sink)
 	return w, c.FlushFlows(finalFlowChunk, w.write)
+}
+
+// addLeftFlows puts left, the final flows table's rows a failed sink left
+// unwritten in a flowsWriter, into b, the first collector's final batch,
+// in its order (probe, flow id: collector.Finish), as the rows FlushFlows
+// did not reach are: the same batch as when the chunks are written in the
+// run's goroutine (TestFlowsWriterError).
+func addLeftFlows(b *observe.Batch, left []observe.Flow) {
+	if len(left) == 0 {
+		return
+	}
+	b.Flows = append(left, b.Flows...)
+	slices.SortStableFunc(b.Flows, func(x, y observe.Flow) int {
+		return cmp.Or(strings.Compare(x.Probe, y.Probe), cmp.Compare(x.FlowID, y.FlowID))
+	})
 }

@@ -144,15 +144,25 @@ func firstDiff(a, b []any) int {
 
 // TestFlowsWriterError: a sink failing on a chunk of the final flows
 // table ends the run with its error, said once, and receives no chunk
-// after it, as when the chunks are written in the run's goroutine. (The
-// last batch is still written, as before; the flows it holds, those the
-// failed table left out, may then differ: the chunks built while the
-// failed one was written are not in it.)
+// after it, as when the chunks are written in the run's goroutine. The
+// last batch is still written, with the flows the failed table left out:
+// the same sink calls in both ways, so the chunk built while the failed
+// one was written (and the last one, when the one before it fails) is in
+// that batch, not lost. Failing at the third chunk of 15 and at the last
+// but one.
 func TestFlowsWriterError(t *testing.T) {
 	defer pipeline.SetFinalFlowChunk(100)()
 	path := filepath.Join(samplesDir(t), "pcap", "ftp-edge", "chrissanders_ppa1e_ftp-crack.pcap")
-	for _, inGoroutine := range []bool{false, true} {
-		s := &recordSink{delay: time.Millisecond, failAt: 3}
+	for _, failAt := range []int{3, 14} {
+		t.Run(fmt.Sprint("failAt=", failAt), func(t *testing.T) { flowsWriterError(t, path, failAt) })
+	}
+}
+
+func flowsWriterError(t *testing.T, path string, failAt int) {
+	var sinks [2]*recordSink
+	for i, inGoroutine := range []bool{false, true} {
+		s := &recordSink{delay: time.Millisecond, failAt: failAt}
+		sinks[i] = s
 		_, err := runRecorded(t, s, inGoroutine, 0, path)
 		if !errors.Is(err, errSinkFull) || strings.Count(err.Error(), errSinkFull.Error()) != 1 {
 			t.Errorf("in goroutine %v: error %v, want %q once", inGoroutine, err, errSinkFull)
@@ -163,8 +173,24 @@ func TestFlowsWriterError(t *testing.T) {
 				chunks++
 			}
 		}
-		if chunks != 3 {
-			t.Errorf("in goroutine %v: %d chunks of the flows table written, want 3 (none after the one that failed)", inGoroutine, chunks)
+		if chunks != failAt {
+			t.Errorf("in goroutine %v: %d chunks of the flows table written, want %d (none after the one that failed)", inGoroutine, chunks, failAt)
 		}
 	}
+	want, got := sinks[0], sinks[1]
+	if !reflect.DeepEqual(got.calls, want.calls) {
+		t.Errorf("%d sink calls (%d flows rows) in a goroutine of their own, %d (%d) in the run's; first difference at %d",
+			len(got.calls), flowRows(got.calls), len(want.calls), flowRows(want.calls), firstDiff(got.calls, want.calls))
+	}
+}
+
+// flowRows counts the flows rows of the batches among calls.
+func flowRows(calls []any) int {
+	n := 0
+	for _, c := range calls {
+		if b, ok := c.(*observe.Batch); ok {
+			n += len(b.Flows)
+		}
+	}
+	return n
 }

@@ -368,13 +368,15 @@ func (r *run) finish(runErr error) error {
 	for _, c := range r.collectors {
 		res.Batches = append(res.Batches, c.Finish())
 	}
+	res.Batch = res.Batches[0]
 	if flows != nil {
 		// its last chunk was written while the collectors finished
-		if err := flows.stop(); !errors.Is(errors.Join(errs...), err) {
+		left, err := flows.stop()
+		if !errors.Is(errors.Join(errs...), err) {
 			errs = append(errs, err)
 		}
+		addLeftFlows(res.Batch, left)
 	}
-	res.Batch = res.Batches[0]
 	res.Interrupted = runErr != nil && errors.Is(runErr, context.Canceled)
 	res.Batch.Events = append(res.Batch.Events, r.runEvents()...)
 	if opt.Finish != nil {
@@ -430,6 +432,7 @@ func (r *Result) ProbeTotals() probe.Stats {
 		t.IP += p.IP
 		t.NotIP += p.NotIP
 		t.Malformed += p.Malformed
+		t.Anomalies += p.Anomalies
 		t.Matched += p.Matched
 		t.Flows += p.Flows
 		t.Expired += p.Expired

@@ -19,7 +19,11 @@ func (p *Probe) intervalEvents(atNs int64) {
 		for k := range cur.Kinds {
 			if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
 				if dissect.Kind(k).Kept() {
-					p.EventCount(atNs, pdu.SevInfo, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)), n)
+					sev := pdu.SevInfo // the event's one kind's, as Wireshark rates it
+					if dissect.Kind(k).Severe() {
+						sev = pdu.SevError
+					}
+					p.EventCount(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)), n)
 				} else {
 					p.EventCount(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, dissect.Kind(k)), n)
 				}

@@ -121,6 +121,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 	},
 	reflect.TypeFor[Stats](): {
 		{field: "Packets"}, {field: "Bytes"}, {field: "IP"}, {field: "NotIP"}, {field: "Malformed"}, {field: "Matched"},
+		{field: "Anomalies", how: elsewhere, what: "packet_anomalies events per interval, and replay's summary"},
 		{field: "Flows"}, {field: "Expired"}, {field: "Intervals"},
 		{field: "Evicted", how: elsewhere, what: "flows_evicted events"},
 		{field: "Reassembled", how: elsewhere, what: "flow_counters ip_reassembled"},

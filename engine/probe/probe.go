@@ -46,6 +46,7 @@ type Stats struct {
 	IP        uint64 // packets with a usable IP header
 	NotIP     uint64 // non-IP frames
 	Malformed uint64 // packets with a broken link or IP header
+	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies)
 	Matched   uint64 // (packet, class) memberships
 	Flows     uint64 // flows created
 	Expired   uint64 // flows expired idle
@@ -351,13 +352,13 @@ func (p *Probe) Senders() []*pdu.Sender { return p.senders }
 // Stats returns the probe's counters.
 func (p *Probe) Stats() Stats {
 	s := p.stats
-	s.IP, s.NotIP, s.Malformed = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed
+	s.IP, s.NotIP, s.Malformed, s.Anomalies = p.dis.Stats.IP, p.dis.Stats.NotIP, p.dis.Stats.Malformed, p.dis.Stats.Anomalies()
 	s.Flows, s.Expired, s.Evicted = p.flows.Created, p.flows.Expired, p.flows.Evicted
 	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
 	if !p.primary() {
 		// Every worker sees every packet: worker 0 counts the packet-wide
 		// figures, so the workers' Stats add up to one probe's.
-		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Intervals = 0, 0, 0, 0, 0, 0
+		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Anomalies, s.Intervals = 0, 0, 0, 0, 0, 0, 0
 		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
 	}
 	return s

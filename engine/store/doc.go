@@ -1,5 +1,5 @@
 // Package store writes the collector's rows as Parquet files and manages the
-// output folder (--out, default ./tmon-out) they land in.
+// output folder (--out, default ./tmon-out; a collector process's ./tmon-collector) they land in.
 //
 // Inputs: slices of row structs from engine/observe (any struct with parquet
 // tags; the package is generic over the row type). Outputs, under one run

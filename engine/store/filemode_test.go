@@ -4,6 +4,7 @@ package store
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,13 +21,29 @@ import (
 // umask 027 (a collector run as a service with group-only access) every
 // file is 0640 and every folder 0750, run.json included: one mode an
 // operator sets, not a stricter file beside readable tables or the
-// reverse (docs: README, Tables).
+// reverse (docs: README, Tables). A running replay's staging folder, which
+// its tables are read from while it runs, too (it was 0755 whatever the
+// umask).
 func TestOneFileMode(t *testing.T) {
 	for _, umask := range []int{0o022, 0o027, 0o077} {
 		old := syscall.Umask(umask)
 		dir := t.TempDir()
 		replay := filepath.Join(dir, "replay")
 		doRun(t, replay, testFlows)
+		r, err := BeginRun(filepath.Join(dir, "running"), testManifest())
+		if err != nil {
+			syscall.Umask(old)
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(r.Dir())
+		r.Abort()
+		if err != nil {
+			syscall.Umask(old)
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != fs.FileMode(0o755&^umask) {
+			t.Errorf("umask %03o: a running replay's staging folder %s is %v, want %v", umask, r.Dir(), fi.Mode().Perm(), fs.FileMode(0o755&^umask))
+		}
 		coll := filepath.Join(dir, "coll")
 		a, err := OpenAppend(coll, Manifest{Mode: ModeCollector, Config: "probes: [{name: A, key: redacted}]", Started: time.Unix(1700000000, 0).UTC()})
 		if err == nil {

@@ -303,10 +303,7 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 		return nil, err
 	}
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
-	staging, err := os.MkdirTemp(abs, fmt.Sprintf("%s%d-*", stagingPrefix, os.Getpid()))
-	if err == nil {
-		err = os.Chmod(staging, 0o755) // MkdirTemp makes 0700
-	}
+	staging, err := mkdirHidden(abs, stagingPrefix)
 	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
 		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, lock: lock, Stale: stale}
 	if err == nil {
@@ -696,7 +693,7 @@ func (r *Run) Finish() error {
 	} else if err := refuseIrreplaceable(r.out, prev, r.manifest.Mode); err != nil {
 		return err
 	}
-	old, err := os.MkdirTemp(r.out, fmt.Sprintf("%s%d-*", oldPrefix, os.Getpid()))
+	old, err := mkdirHidden(r.out, oldPrefix)
 	if err != nil {
 		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
 	}

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -26,6 +30,25 @@ const StagingPrefix = stagingPrefix
 // OldPrefix starts the name of the folder Finish sets the previous run
 // aside in (queries.State waits while a live process has one).
 const OldPrefix = oldPrefix
+
+// mkdirHidden creates a new folder in out named prefix, this process's
+// PID, "-" and a random number, and returns its path. It is made 0755 less
+// the process's umask, as every folder of an output (MkdirAll 0755 for the
+// tables): os.MkdirTemp's 0700 (and the fixed 0755 it was once changed to,
+// whatever the umask) would set a running replay's staging folder apart
+// from the tables it becomes (TestOneFileMode).
+func mkdirHidden(out, prefix string) (string, error) {
+	for try := 0; ; try++ {
+		dir := filepath.Join(out, prefix+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(rand.Uint64(), 36))
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return "", err
+		}
+	}
+}
 
 // ours reports whether name is one of the run's hidden folders.
 func ours(name string) bool {

@@ -1,0 +1,129 @@
+package dissect_test
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/internal/capgen"
+	"github.com/tmonbench/tmonbench/replay"
+)
+
+// anomalyFrames are the frames of testdata/anomaly-kinds.pcap (go test
+// -update rewrites it), one kept kind each (Kind.Kept), IPv4 10.0.0.1 >
+// 10.0.0.2 or IPv6 ::1 > ::2 on Ethernet, and beside each the highest
+// severity of Wireshark's expert info on it (tshark 4.0.17: tshark -r
+// testdata/anomaly-kinds.pcap -T fields -e frame.number -e
+// _ws.expert.severity -e _ws.expert.message -E occurrence=a; -o
+// ipv6.tso_support:TRUE for frame 3, as the dissector reads it), leaving
+// out the TCP analysis' own (a SYN's Chat, a retransmission's Note).
+var anomalyFrames = []struct {
+	kind    dissect.Kind
+	data    []byte
+	wireLen int    // 0: the frame whole
+	tshark  string // Error, Chat, Note or "" (none)
+	message string
+}{
+	{dissect.KindIPLongerThanFrame, ip4(6, 100, tcpHdr(5, nil)), 0, "Error", "IPv4 total length exceeds packet length (40 bytes)"},
+	{dissect.KindIPv4ZeroLength, ip4(6, 0, tcpHdr(5, nil)), 0, "", ""},
+	{dissect.KindIPv6ZeroLength, ip6(6, 0, tcpHdr(5, nil)), 0, "", "(with ipv6.tso_support none; without it Chat, \"IPv6 payload length equals 0\", and the TCP header Malformed)"},
+	{dissect.KindIPv6BadExtHdr, ip6(0, 4, []byte{6, 0, 0, 0}), 0, "Error", "Malformed Packet (Exception occurred)"},
+	{dissect.KindTCPTruncated, ip4(6, 30, tcpHdr(5, nil)[:10]), 0, "Error", "Malformed Packet (Exception occurred)"},
+	{dissect.KindTCPTruncated, ip4(6, 40, tcpHdr(5, nil))[:44], 54, "", "([Packet size limited during capture]: no expert info)"},
+	{dissect.KindTCPBadOffset, ip4(6, 40, tcpHdr(4, nil)), 0, "Error", "Bogus TCP header length (16, must be at least 20)"},
+	{dissect.KindUDPTruncated, ip4(17, 24, []byte{4, 210, 0, 53}), 0, "Error", "Malformed Packet (Exception occurred)"},
+	{dissect.KindUDPBadLength, ip4(17, 28, []byte{4, 210, 0, 53, 0, 4, 0, 0}), 0, "Error", "Bad length value 4 < 8"},
+	{dissect.KindUDPBadLength, ip4(17, 32, []byte{4, 210, 0, 53, 0, 100, 0, 0, 'a', 'b', 'c', 'd'}), 0, "Error", "Bad length value 100 > IP payload length"},
+	{dissect.KindICMPTruncated, ip4(1, 22, []byte{8, 0}), 0, "Error", "Malformed Packet (Exception occurred)"},
+	{dissect.KindTCPBadOption, ip4(6, 44, tcpHdr(6, []byte{2, 8, 5, 180})), 0, "Note", "Maximum segment size (option length = 8 bytes says option goes past end of options)"},
+}
+
+// eth is an Ethernet header before an IP packet of EtherType t.
+func eth(t uint16, p []byte) []byte {
+	h := []byte{0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, byte(t >> 8), byte(t)}
+	return append(h, p...)
+}
+
+// ip4 is an Ethernet frame holding an IPv4 header (protocol proto, total
+// length totLen, whatever payload holds) and payload.
+func ip4(proto byte, totLen uint16, payload []byte) []byte {
+	h := []byte{0x45, 0, byte(totLen >> 8), byte(totLen), 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2}
+	var s uint32
+	for i := 0; i < len(h); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	s = s>>16 + s&0xffff
+	s += s >> 16
+	binary.BigEndian.PutUint16(h[10:], ^uint16(s))
+	return eth(0x0800, append(h, payload...))
+}
+
+// ip6 is an Ethernet frame holding an IPv6 header (next header nh,
+// payload length plen) and payload.
+func ip6(nh byte, plen uint16, payload []byte) []byte {
+	h := make([]byte, 40)
+	h[0], h[4], h[5], h[6], h[7], h[23], h[39] = 0x60, byte(plen>>8), byte(plen), nh, 64, 1, 2
+	return eth(0x86dd, append(h, payload...))
+}
+
+// tcpHdr is a TCP SYN 1234 > 80 of data offset off (words) and options.
+func tcpHdr(off byte, opts []byte) []byte {
+	h := []byte{4, 210, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, off << 4, 0x02, 255, 255, 0, 0, 0, 0}
+	return append(h, opts...)
+}
+
+// TestAnomalySeverity: each kept kind is counted on its frame, and
+// Kind.Severe (a packet_anomalies event's severity error, else info) is
+// whether tshark rates that frame an Error. The *_truncated kinds are
+// rated Error when the IP length leaves the header out but nothing when
+// the snap length cut it (frame 6): they stay info, the usual case (a
+// capture with a short snap length) not being an error.
+func TestAnomalySeverity(t *testing.T) {
+	var frames []capgen.Frame
+	for i, f := range anomalyFrames {
+		fr := capgen.Frame{TimeNs: capgen.Ms(float64(i)), Data: f.data}
+		if f.wireLen > 0 {
+			fr.WireLen = f.wireLen
+		}
+		frames = append(frames, fr)
+	}
+	path := capgen.Golden(t, "testdata/anomaly-kinds.pcap", capgen.PCAP(frames, false))
+	src, err := replay.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	d := dissect.New()
+	var x dissect.Dissection
+	for i, f := range anomalyFrames {
+		data, m, err := src.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := d.Stats.Kinds
+		if err := d.Dissect(data, m, &x); err != nil {
+			t.Errorf("frame %d: %v, want it kept (%s)", i+1, err, f.kind)
+		}
+		var kinds []dissect.Kind
+		for k := range d.Stats.Kinds {
+			if d.Stats.Kinds[k] != before[k] {
+				kinds = append(kinds, dissect.Kind(k))
+			}
+		}
+		if len(kinds) != 1 || kinds[0] != f.kind || !f.kind.Kept() {
+			t.Errorf("frame %d: kinds %v, want %s alone (kept)", i+1, kinds, f.kind)
+		}
+		if want := f.tshark == "Error"; f.kind.Severe() != want && !truncatedKind(f.kind) {
+			t.Errorf("frame %d: %s Severe() %v; tshark rates it %q (%s)", i+1, f.kind, f.kind.Severe(), f.tshark, f.message)
+		}
+		if truncatedKind(f.kind) && f.kind.Severe() {
+			t.Errorf("%s is severe: tshark says nothing of a header the snap length cut", f.kind)
+		}
+	}
+}
+
+// truncatedKind: a header not captured, by the snap length or the IP
+// length (Kind.Severe).
+func truncatedKind(k dissect.Kind) bool {
+	return k == dissect.KindTCPTruncated || k == dissect.KindUDPTruncated || k == dissect.KindICMPTruncated
+}
