@@ -118,6 +118,10 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		snap.set(srv)
 		restored := srv.Stats().Receiver
+		// Stop signals are handled from before the listening line: a
+		// signal sent once the line is read ends the run cleanly.
+		ctx, stop := untilSignal()
+		defer stop()
 		fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
 		if metrics != nil {
 			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
@@ -128,8 +132,6 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		if f, ok := stdout.(*os.File); ok {
 			f.Sync()
 		}
-		ctx, stop := untilSignal()
-		defer stop()
 		srv.SetTransport(l)
 		var watch *collectorWatch
 		if *cfgPath != "" {

@@ -418,15 +418,19 @@ func TestCollectorDefaultOutAfterReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { coll.Process.Kill(); coll.Wait() })
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	r := bufio.NewReader(stdout)
+	line, _ := r.ReadString('\n')
 	if want := filepath.Join(tmp, "tmon-collector"); !strings.Contains(line, "listening on") || !strings.Contains(line, "writing to "+want) {
 		t.Fatalf("collector after a replay, both on their default --out: %q (stderr %q); want it listening and writing to %s", line, errs.String(), want)
 	}
-	// Killed: the line is printed before the signal handler is set, so a
-	// SIGTERM this early may end it without its cleanup; run.json is
-	// written before the line.
-	coll.Process.Kill()
-	coll.Wait()
+	// A SIGTERM sent as soon as the listening line is read ends the run
+	// cleanly (its handler is set before the line: it once was after, and
+	// such a signal killed the collector without its summary).
+	coll.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(r)
+	if err := coll.Wait(); err != nil || !strings.Contains(string(rest), "frames received") {
+		t.Errorf("collector stopped by SIGTERM right after its listening line: %v, stdout %q, stderr %q; want exit 0 and its summary", err, rest, errs.String())
+	}
 	for dir, mode := range map[string]string{"tmon-out": "replay", "tmon-collector": "collector"} {
 		b, err := os.ReadFile(filepath.Join(tmp, dir, "run.json"))
 		if err != nil || !strings.Contains(string(b), `"mode": "`+mode+`"`) {
