@@ -70,8 +70,10 @@ type class struct {
 	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
-	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
-	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
+	rtt    *rtt.Tracker // nil unless the class runs the rtt analysis
+	// emitRTT sends rtt's samples (Probe.rttSample), made once in New
+	emitRTT func(*observe.RTTSample)
+	tcp     *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	// tcpEvictBase is the tracker's Evicted count at the interval's start;
 	// tcpEvictPrev: it evicted in the previous interval (flood.go).
 	tcpEvictBase uint64
@@ -159,7 +161,6 @@ type Probe struct {
 	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
 	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
 	ftpJoined   bool           // ftpData is not empty
-	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
 	rd          dissect.Dissection // a reassembled datagram
@@ -302,7 +303,12 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.metrics = map[string]uint32{}
 	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
-	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
+	p.emitRTTHist, p.unanswered = p.rttHistogram, p.rttUnanswered
+	for ci := range p.classes {
+		if t := p.classes[ci].rtt; t != nil {
+			p.classes[ci].emitRTT = func(s *observe.RTTSample) { p.rttSample(t, s) }
+		}
+	}
 	p.emitConn = p.tcpConnection
 	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
@@ -630,7 +636,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection, data []byte) {
 	}
 	if !d.Fragment() {
 		if c.rtt != nil && !c.rtt.Quiet(d) {
-			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
+			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), c.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))

@@ -157,7 +157,10 @@ type Tracker struct {
 
 	scratch []byte            // strings of the emitted sample
 	sample  observe.RTTSample // the emitted sample (borrowed by emit)
-	stats   Stats
+	// sampleAddrs are the client and server addresses the emitted
+	// sample's ClientAddr and ServerAddr were written from (AppendSample)
+	sampleAddrs [2]netip.Addr
+	stats       Stats
 }
 
 // New returns a Tracker. Zero or invalid fields of cfg take their
@@ -443,6 +446,7 @@ func (t *Tracker) emitSample(kind Kind, proto uint8, client netip.Addr, cport ui
 	b = server.AppendTo(b)
 	t.scratch = b
 	s := &t.sample
+	t.sampleAddrs = [2]netip.Addr{client, server}
 	*s = observe.RTTSample{
 		FlowID:      flowID,
 		Kind:        kindNames[kind],
