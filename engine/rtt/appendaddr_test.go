@@ -31,7 +31,7 @@ func TestTrackerAppendSampleBytes(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Kinds = nil // every kind
-	n, v6 := 0, 0 // samples, of IPv6
+	n, v6 := 0, 0   // samples, of IPv6
 	for _, path := range paths {
 		pkts := readCapture(t, path)
 		tr := New(cfg)
