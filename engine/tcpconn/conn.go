@@ -246,7 +246,10 @@ func (c *conn) packet(d *dissect.Dissection, orig bool) (kind segKind) {
 	if orig {
 		si = 0
 	}
-	s, peer := &c.s[si], &c.s[1-si]
+	s, peer := &c.s[1], &c.s[0] // not &c.s[si], &c.s[1-si]: ~5 instructions more
+	if orig {
+		s, peer = peer, s
+	}
 	fl := d.TCPFlags
 	syn, fin, rst, ack := fl&flagSYN != 0, fl&flagFIN != 0, fl&flagRST != 0, fl&flagACK != 0
 	plen := d.PayloadLen
