@@ -70,10 +70,8 @@ type class struct {
 	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
-	rtt    *rtt.Tracker // nil unless the class runs the rtt analysis
-	// emitRTT sends rtt's samples (Probe.rttSample), made once in New
-	emitRTT func(*observe.RTTSample)
-	tcp     *tcpconn.Tracker // nil unless the class runs the tcp analysis
+	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
+	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	// tcpEvictBase is the tracker's Evicted count at the interval's start;
 	// tcpEvictPrev: it evicted in the previous interval (flood.go).
 	tcpEvictBase uint64
@@ -81,6 +79,7 @@ type class struct {
 	bound        bool         // tcp.boundary_only: only SYN/FIN/RST segments are analysed
 	ftp          *ftp.Tracker // nil unless the class runs the ftp analysis
 	ow           *owClass     // nil unless the class runs the oneway analysis
+	emitRTT      func(*observe.RTTSample)
 }
 
 // owClass signs the packets of a one-way class and packs their
@@ -303,12 +302,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.metrics = map[string]uint32{}
 	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
-	p.emitRTTHist, p.unanswered = p.rttHistogram, p.rttUnanswered
-	for ci := range p.classes {
-		if t := p.classes[ci].rtt; t != nil {
-			p.classes[ci].emitRTT = func(s *observe.RTTSample) { p.rttSample(t, s) }
-		}
-	}
+	p.rttEmitters()
 	p.emitConn = p.tcpConnection
 	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
