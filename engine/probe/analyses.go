@@ -21,9 +21,24 @@ func (p *Probe) tcpConnection(iface uint16, r *observe.TCPConnection) {
 	p.out.End(pdu.TypeTCPConn, p.nowNs)
 }
 
-// rttSample sends one round-trip sample (borrowed: encoded at once).
-func (p *Probe) rttSample(s *observe.RTTSample) {
-	sendRow(p, pdu.TypeRTTSample, rtt.AppendSample, s)
+// rttEmitters makes the emits of the rtt trackers once (New): the
+// histograms' and unanswered requests', and each class's emitRTT, which
+// sends its tracker's samples (rttSample).
+func (p *Probe) rttEmitters() {
+	p.emitRTTHist, p.unanswered = p.rttHistogram, p.rttUnanswered
+	for ci := range p.classes {
+		if t := p.classes[ci].rtt; t != nil {
+			p.classes[ci].emitRTT = func(s *observe.RTTSample) { p.rttSample(t, s) }
+		}
+	}
+}
+
+// rttSample sends one round-trip sample of tracker t (borrowed: encoded
+// at once, by t.AppendSample: the addresses of the sample t is emitting
+// are not parsed back from their text).
+func (p *Probe) rttSample(t *rtt.Tracker, s *observe.RTTSample) {
+	t.AppendSample(p.out.Begin(pdu.TypeRTTSample, p.nowNs), s)
+	p.out.End(pdu.TypeRTTSample, p.nowNs)
 }
 
 // rttHistogram sends one histogram slice row (borrowed).

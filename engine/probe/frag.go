@@ -445,7 +445,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 			continue
 		}
 		if f := p.flows.Get(p.key(ci, rd)); f != nil {
-			c.rtt.Packet(rd, f.ID, p.emitRTT)
+			c.rtt.Packet(rd, f.ID, c.emitRTT)
 		}
 	}
 }

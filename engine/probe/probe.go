@@ -80,6 +80,7 @@ type class struct {
 	bound        bool         // tcp.boundary_only: only SYN/FIN/RST segments are analysed
 	ftp          *ftp.Tracker // nil unless the class runs the ftp analysis
 	ow           *owClass     // nil unless the class runs the oneway analysis
+	emitRTT      func(*observe.RTTSample)
 }
 
 // owClass signs the packets of a one-way class and packs their
@@ -160,7 +161,6 @@ type Probe struct {
 	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
 	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
 	ftpJoined   bool           // ftpData is not empty
-	emitRTT     func(*observe.RTTSample)
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
 	rd          dissect.Dissection // a reassembled datagram
@@ -303,7 +303,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.metrics = map[string]uint32{}
 	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
-	p.emitRTT, p.emitRTTHist, p.unanswered = p.rttSample, p.rttHistogram, p.rttUnanswered
+	p.rttEmitters()
 	p.emitConn = p.tcpConnection
 	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
@@ -631,7 +631,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	}
 	if !d.Fragment() {
 		if c.rtt != nil && !c.rtt.Quiet(d) {
-			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), p.emitRTT)
+			c.rtt.PacketHint(d, f.ID, (*rtt.Hint)(&f.RTT), c.emitRTT)
 		}
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))

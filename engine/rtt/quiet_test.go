@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
@@ -12,11 +13,13 @@ import (
 // probe) gets the samples, unanswered requests and counters of one that
 // hands every packet to Packet, on every committed capture, with the
 // default config's class all (icmp_echo and tcp_handshake: most TCP
-// segments quiet) and with every kind (tcp_ts and dns: none).
+// segments and the UDP datagrams not fragments quiet) and with every
+// kind (tcp_ts and dns: none).
 func TestQuietSameSamples(t *testing.T) {
 	handshakes := DefaultConfig()
 	handshakes.Kinds = []string{"icmp_echo", "tcp_handshake"}
 	quiet, handshakeSamples := 0, 0
+	quietUDP, quietDNS := 0, 0 // of which UDP, to or from port 53
 	for _, f := range testsamples.Captures(t) {
 		pkts := readCapture(t, f)
 		for _, cfg := range []Config{handshakes, DefaultConfig()} {
@@ -36,6 +39,12 @@ func TestQuietSameSamples(t *testing.T) {
 				id := r.flows.of(&p.d) // numbered as run numbers them
 				if r.tr.Quiet(&p.d) {
 					quiet++
+					if p.d.Flags&dissect.HasUDP != 0 {
+						quietUDP++
+						if p.d.SrcPort == 53 || p.d.DstPort == 53 {
+							quietDNS++
+						}
+					}
 					continue
 				}
 				r.tr.Packet(&p.d, id, emit)
@@ -47,7 +56,7 @@ func TestQuietSameSamples(t *testing.T) {
 			handshakeSamples += len(want.byKind("tcp_handshake"))
 		}
 	}
-	if quiet < 10000 || handshakeSamples < 100 {
-		t.Fatalf("%d quiet packets, %d tcp_handshake samples: not exercised", quiet, handshakeSamples)
+	if quiet < 10000 || handshakeSamples < 100 || quietUDP < 1000 || quietDNS < 100 {
+		t.Fatalf("%d quiet packets (%d UDP, %d DNS), %d tcp_handshake samples: not exercised", quiet, quietUDP, quietDNS, handshakeSamples)
 	}
 }

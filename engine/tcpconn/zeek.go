@@ -165,24 +165,23 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 	if !orig {
 		shift = 16
 	}
-	bits := 0 // how many of SYN, FIN, RST
-	if syn {
-		bits++
-	}
-	if fin {
-		bits++
-	}
-	if rst {
-		bits++
-	}
-	switch {
-	case bits > 1:
+	// which of SYN, FIN, RST: none (most segments, tested first), more
+	// than one (a bit besides the lowest), or one (issue 14: counting
+	// them was ~8 instructions a segment)
+	switch m := flags & (flagSYN | flagFIN | flagRST); {
+	case m == 0:
+		if payload > 0 {
+			c.check(histData<<shift, letter('D', orig))
+		} else if ackf {
+			c.check(histACK<<shift, letter('A', orig))
+		}
+	case m&(m-1) != 0:
 		if fin && rst {
 			c.check(histFINRST<<shift, letter('I', orig))
 		} else {
 			c.check(histMulti<<shift, letter('Q', orig))
 		}
-	case bits == 1:
+	default:
 		if syn {
 			code := byte('S')
 			if ackf {
@@ -204,12 +203,6 @@ func (c *conn) zeekPacket(orig bool, seq, payload uint32, flags uint16, window u
 				h.add(letter('R', orig))
 			}
 			ec.lastRST = rel
-		}
-	default:
-		if payload > 0 {
-			c.check(histData<<shift, letter('D', orig))
-		} else if ackf {
-			c.check(histACK<<shift, letter('A', orig))
 		}
 	}
 
