@@ -55,7 +55,9 @@ var liveCols = [...]struct {
 }
 
 func newLiveFlowsTab(e *env) *liveFlowsTab {
-	return &liveFlowsTab{pagedTable: newTableScreen(e, flowsSpec()), live: true, sortCol: 5}
+	pt := newTableScreen(e, flowsSpec())
+	pt.liveFlows = true // its info line says it is the written table, L the way back
+	return &liveFlowsTab{pagedTable: pt, live: true, sortCol: 5}
 }
 
 func (t *liveFlowsTab) typing() bool { return !t.live && t.pagedTable.typing() }
@@ -229,7 +231,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	if hid := (colLayout{left: first, right: len(liveCols) - stop}).hiddenText(); hid != "" && len(fs) > 0 {
 		info = strings.Replace(info, " · live:", " · "+hid+" · live:", 1)
 	}
-	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
+	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written table") + "\n")
 	var hdr []string
 	for i, col := range liveCols {
 		if i < first || i >= stop {
