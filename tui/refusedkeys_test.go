@@ -94,3 +94,25 @@ func TestInfoLineKeepsFront(t *testing.T) {
 		t.Fatalf("the header is not below the info line: %q", lines[2])
 	}
 }
+
+// TestLiveFlowsFit: at 100×30 the live Flows screen elided its flow names
+// in the middle ("10.99.0.2:8080….0.1:56910/tcp", a tmux trial of the lab
+// FTP replay) while its probe column was 10 wide for "A" and its bytes 12
+// wide for "5,431,336": the columns had fixed widths. They are now as wide
+// as their header and cells, the room left going to the name, as on a
+// written table: the snapshot's names (38 cells at most) are whole, every
+// column is shown, and the probe column is as wide as its header.
+func TestLiveFlowsFit(t *testing.T) {
+	s := liveSnaps()[1]
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
+	drive(t, m, tea.WindowSizeMsg{Width: 100, Height: 30}, liveMsg{st: &s}, keyMsg("2"))
+	lines := strings.Split(plain(m), "\n")
+	if !strings.HasPrefix(lines[2], "probe interface class name ") || !strings.Contains(lines[2], "flow_id") {
+		t.Fatalf("header at 100 columns: %q", lines[2])
+	}
+	for _, f := range s.Flows {
+		if lineWith(strings.Join(lines, "\n"), " "+f.name()+" ") == "" {
+			t.Fatalf("no row with the whole name %q:\n%s", f.name(), strings.Join(lines, "\n"))
+		}
+	}
+}
