@@ -459,7 +459,12 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	s := m.active()
 	if s.typing() {
-		return s.update(m.e, msg)
+		c, ok := s.(interface{ closeChooser() bool })
+		if !ok || !m.screenKey(msg) || !c.closeChooser() {
+			return s.update(m.e, msg)
+		}
+		// the column chooser takes no text: a screen key (1–8, tab)
+		// closes it and does what it does elsewhere
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -504,7 +509,45 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	// keys this screen has no use for say why, rather than nothing
+	switch {
+	case key.Matches(msg, k.LiveFlows) && !hasLiveRows(s):
+		if m.e.live == nil {
+			m.e.status = "L: live rows only in a live run (tmonbench live/replay --tui)"
+		} else {
+			m.e.status = "L: this screen has no live rows"
+		}
+		return nil
+	case key.Matches(msg, k.Write):
+		if _, ok := s.(*packetsScreen); !ok {
+			m.e.status = "w: writes packets from a Packets screen (p opens one)"
+			return nil
+		}
+	}
 	return s.update(m.e, msg)
+}
+
+// screenKey reports whether msg changes the top-level screen (1–8, tab,
+// shift+tab).
+func (m *Model) screenKey(msg tea.KeyMsg) bool {
+	k := m.e.keys
+	for _, b := range []key.Binding{k.NextScreen, k.PrevScreen, k.Overview, k.Flows, k.TCP, k.FTP, k.RTT, k.Oneway, k.Events, k.SQL} {
+		if key.Matches(msg, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLiveRows reports whether L switches s between live and written rows.
+func hasLiveRows(s screen) bool {
+	switch s := s.(type) {
+	case *liveFlowsTab:
+		return true
+	case *pagedTable:
+		return s.liveable
+	}
+	return false
 }
 
 // inspectMsg runs a function on the model in the program's goroutine

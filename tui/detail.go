@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -61,6 +63,40 @@ type counterPoint struct {
 // §6), so that 2001:db8::1:80 does not read as one address.
 func hostPort(addr any, port int64) string {
 	return net.JoinHostPort(toString(addr), strconv.FormatInt(port, 10))
+}
+
+// flowFields is the flow page's line of the fields its class keeps, as
+// the flows row has them: "10.10.1.100:33488 > 198.51.100.10:21 proto 6
+// (tcp)"; a field the class's granularity leaves out (an empty address, a
+// port 0) is not shown, an address as "*" when its port is
+// ("* > *:21 proto 6 (tcp)"), both ends not at all when neither is kept
+// ("proto 1 (icmp)", a class of granularity [protocol]; the flows table's
+// name is "*>*/icmp": collector.FlowName). It was ":0 > :0 proto 1".
+func flowFields(f row) string {
+	end := func(addr any, port int64) string {
+		a := toString(addr)
+		switch {
+		case port == 0:
+			return a
+		case a == "":
+			a = "*"
+		}
+		return net.JoinHostPort(a, strconv.FormatInt(port, 10))
+	}
+	src, dst := end(f["src_addr"], queries.Int64(f["src_port"])), end(f["dst_addr"], queries.Int64(f["dst_port"]))
+	var parts []string
+	if src != "" || dst != "" {
+		parts = append(parts, cmp.Or(src, "*")+" > "+cmp.Or(dst, "*"))
+	}
+	if p := queries.Int64(f["protocol"]); p != 0 {
+		name := observe.ProtocolName(uint8(p))
+		if name == strconv.FormatInt(p, 10) {
+			parts = append(parts, "proto "+name)
+		} else {
+			parts = append(parts, fmt.Sprintf("proto %d (%s)", p, name))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func newDetail(e *env, ref flowRef) *detail {
@@ -334,7 +370,7 @@ func (d *detail) render(e *env, w int) string {
 		"packets "+human(queries.Int64(f["packets"])),
 		fmt.Sprintf("bytes %s (%s)", human(queries.Int64(f["bytes"])), bytesIEC(queries.Float64(f["bytes"]))),
 		fmt.Sprintf("%.3f Mbit/s", rate),
-		st.dim.Render(fmt.Sprintf("%s > %s proto %d", hostPort(f["src_addr"], queries.Int64(f["src_port"])), hostPort(f["dst_addr"], queries.Int64(f["dst_port"])), queries.Int64(f["protocol"]))),
+		st.dim.Render(flowFields(f)),
 		"(p: packets)") + "\n")
 
 	// counters over time

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // liveFlowsTab is the Flows screen of a live run (live/replay --tui): by
@@ -38,24 +39,25 @@ type liveFlowKey struct {
 
 // liveCols are the live Flows screen's columns.
 var liveCols = [...]struct {
-	name  string
-	num   bool
-	width int
-	val   func(f LiveFlow) string
-	cmp   func(a, b LiveFlow) int
+	name string
+	num  bool
+	val  func(f LiveFlow) string
+	cmp  func(a, b LiveFlow) int
 }{
-	{"probe", false, 10, func(f LiveFlow) string { return f.Probe }, func(a, b LiveFlow) int { return cmp.Compare(a.Probe, b.Probe) }},
-	{"interface", false, 9, func(f LiveFlow) string { return f.Iface }, func(a, b LiveFlow) int { return cmp.Compare(a.Iface, b.Iface) }},
-	{"class", false, 7, func(f LiveFlow) string { return f.Class }, func(a, b LiveFlow) int { return cmp.Compare(a.Class, b.Class) }},
-	{"name", false, 46, LiveFlow.name, func(a, b LiveFlow) int { return cmp.Compare(a.name(), b.name()) }},
-	{"packets", true, 9, func(f LiveFlow) string { return human(int64(f.Packets)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Packets, b.Packets) }},
-	{"bytes", true, 12, func(f LiveFlow) string { return human(int64(f.Bytes)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Bytes, b.Bytes) }},
-	{"Mbit/s", true, 9, LiveFlow.mbpsText, func(a, b LiveFlow) int { x, _ := a.mbps(); y, _ := b.mbps(); return cmp.Compare(x, y) }},
-	{"flow_id", true, 8, func(f LiveFlow) string { return fmt.Sprint(f.FlowID) }, func(a, b LiveFlow) int { return cmp.Compare(a.FlowID, b.FlowID) }},
+	{"probe", false, func(f LiveFlow) string { return f.Probe }, func(a, b LiveFlow) int { return cmp.Compare(a.Probe, b.Probe) }},
+	{"interface", false, func(f LiveFlow) string { return f.Iface }, func(a, b LiveFlow) int { return cmp.Compare(a.Iface, b.Iface) }},
+	{"class", false, func(f LiveFlow) string { return f.Class }, func(a, b LiveFlow) int { return cmp.Compare(a.Class, b.Class) }},
+	{"name", false, LiveFlow.name, func(a, b LiveFlow) int { return cmp.Compare(a.name(), b.name()) }},
+	{"packets", true, func(f LiveFlow) string { return human(int64(f.Packets)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Packets, b.Packets) }},
+	{"bytes", true, func(f LiveFlow) string { return human(int64(f.Bytes)) }, func(a, b LiveFlow) int { return cmp.Compare(a.Bytes, b.Bytes) }},
+	{"Mbit/s", true, LiveFlow.mbpsText, func(a, b LiveFlow) int { x, _ := a.mbps(); y, _ := b.mbps(); return cmp.Compare(x, y) }},
+	{"flow_id", true, func(f LiveFlow) string { return fmt.Sprint(f.FlowID) }, func(a, b LiveFlow) int { return cmp.Compare(a.FlowID, b.FlowID) }},
 }
 
 func newLiveFlowsTab(e *env) *liveFlowsTab {
-	return &liveFlowsTab{pagedTable: newTableScreen(e, flowsSpec()), live: true, sortCol: 5}
+	pt := newTableScreen(e, flowsSpec())
+	pt.liveFlows = true // its info line says it is the written table, L the way back
+	return &liveFlowsTab{pagedTable: pt, live: true, sortCol: 5}
 }
 
 func (t *liveFlowsTab) typing() bool { return !t.live && t.pagedTable.typing() }
@@ -225,11 +227,11 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 			t.cur+1, len(fs), c.name, dir, stamp(last.IntervalStartNs, e.dated), last.IntervalS)
 		window = last.rateWindow(e.dated)
 	}
-	widths, first, stop := t.layout(w)
+	widths, first, stop := t.layout(fs, w)
 	if hid := (colLayout{left: first, right: len(liveCols) - stop}).hiddenText(); hid != "" && len(fs) > 0 {
 		info = strings.Replace(info, " · live:", " · "+hid+" · live:", 1)
 	}
-	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written flows") + "\n")
+	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written table") + "\n")
 	var hdr []string
 	for i, col := range liveCols {
 		if i < first || i >= stop {
@@ -239,6 +241,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 		if i == t.sortCol {
 			name += dir
 		}
+		name = cut(name, widths[i])
 		cellTxt := fmt.Sprintf("%-*s", widths[i], name)
 		if col.num {
 			cellTxt = fmt.Sprintf("%*s", widths[i], name)
@@ -277,37 +280,42 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 	return b.String()
 }
 
-// layout gives each column's width for a screen w cells wide (the name
-// column shrinks to what the others leave, down to 20), the first column
-// shown and the end of those shown (the columns from first that fit whole:
-// the others are left out, not cut at the window's edge): columns scroll
-// sideways so that the column cursor is on screen.
-func (t *liveFlowsTab) layout(w int) (widths []int, first, stop int) {
-	rest := 0
-	for _, c := range liveCols {
-		widths = append(widths, c.width)
-		if c.name != "name" {
-			rest += c.width + 1
-		}
-	}
+// layout gives each column's width for a screen w cells wide, the first
+// column shown and the end of those shown, as a written table's
+// (pagedTable.layout, fitColumns): each column as wide as its header and
+// the cells of fs, the text columns shrunk when they do not fit, the
+// probe, interface and class before the flow's name (elided in the
+// middle, down to two fifths of the window), the columns that still do
+// not fit left out, not cut at the window's edge; columns scroll sideways
+// so that the column cursor is on screen.
+func (t *liveFlowsTab) layout(fs []LiveFlow, w int) (widths []int, first, stop int) {
+	n := len(liveCols)
+	natural, least, key := make([]int, n), make([]int, n), make([]bool, n)
 	for i, c := range liveCols {
-		if c.name == "name" {
-			widths[i] = min(c.width, max(20, w-rest))
+		hw := ansi.StringWidth(c.name)
+		if i == t.sortCol {
+			hw++ // its arrow
+		}
+		natural[i] = hw
+		for _, f := range fs {
+			natural[i] = max(natural[i], ansi.StringWidth(c.val(f)))
+		}
+		least[i] = natural[i]
+		if !c.num {
+			key[i] = c.name == "name"
+			least[i] = min(natural[i], max(hw, minTextWidth))
+			if key[i] { // what names the row: two fifths of the window
+				least[i] = min(natural[i], max(hw, minTextWidth, w*2/5))
+			}
 		}
 	}
-	span := func(from, to int) int { // cells of columns from..to with their spaces
-		n := 0
-		for i := from; i <= to; i++ {
-			n += widths[i] + 1
-		}
-		return n - 1
-	}
-	for first < t.colCur && span(first, t.colCur) > w {
+	fit := func(from int) ([]int, int) { return fitColumns(natural[from:], least[from:], key[from:], w) }
+	ws, shown := fit(0)
+	for first < t.colCur && first+shown <= t.colCur {
 		first++
+		ws, shown = fit(first)
 	}
-	stop = first + 1
-	for stop < len(liveCols) && span(first, stop) <= w {
-		stop++
-	}
-	return widths, first, stop
+	widths = make([]int, n)
+	copy(widths[first:], ws)
+	return widths, first, first + shown
 }

@@ -58,7 +58,8 @@ func TestLiveFlowNameAsFlowsTable(t *testing.T) {
 // live overview, and on the live Flows screen: the probe column is 10
 // columns wide and cut them from the end, both rows reading
 // "brussels-…". They are elided in the middle, so the rows say which
-// probe they are ("bruss…nk-A", 10 columns as elideMiddle draws it).
+// probe they are ("bruss…nk-A", 10 columns as elideMiddle draws it; on the
+// Flows screen "brussels…uplink-A", its probe column fitted to the window).
 func TestLiveProbeNamesElided(t *testing.T) {
 	s := liveSnaps()[1]
 	names := []string{"brussels-core-router-uplink-A", "brussels-core-router-uplink-B"}
@@ -80,10 +81,13 @@ func TestLiveProbeNamesElided(t *testing.T) {
 			t.Errorf("live panel: no row of %s (%q) with its packets:\n%s", names[i], w, v)
 		}
 	}
+	// the Flows screen fits its columns as a written table does
+	// (TestLiveFlowsFit): the probe column shrinks, before the flow's
+	// name, to what leaves room for the packets at 80 columns: 17
 	drive(t, m, keyMsg("2"))
 	v = plain(m)
-	for _, w := range want {
-		if lineWith(v, w+" if0") == "" {
+	for _, name := range names {
+		if w := elideMiddle(name, 17); lineWith(v, w+" if0") == "" {
 			t.Errorf("live Flows: no row of %q:\n%s", w, v)
 		}
 	}

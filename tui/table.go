@@ -90,9 +90,13 @@ type pagedTable struct {
 	// refreshed in place as rows come (keep: the cursor row's text, found
 	// again after the refresh; keepAt its index and screen line).
 	liveable, liveView bool
-	waiting            bool // shown before the live rows were loaded: load when they are
-	keep               string
-	keepAt, keepLine   int
+	// liveFlows: this is the written table of the live Flows screen
+	// (liveFlowsTab), whose L goes back to the engines' flows.
+	liveFlows        bool
+	failed           bool // the table's description failed (the status line says why)
+	waiting          bool // shown before the live rows were loaded: load when they are
+	keep             string
+	keepAt, keepLine int
 }
 
 func newTableScreen(e *env, spec *tableSpec) *pagedTable {
@@ -111,6 +115,13 @@ func newTableScreen(e *env, spec *tableSpec) *pagedTable {
 }
 
 func (t *pagedTable) typing() bool { return t.editing || t.chooser }
+
+// closeChooser closes the column chooser, reporting whether it was open.
+func (t *pagedTable) closeChooser() bool {
+	open := t.chooser
+	t.chooser = false
+	return open
+}
 
 type tableInit struct {
 	src  string
@@ -131,7 +142,7 @@ type countResult struct {
 // load describes the table, then reads the first page and the count.
 func (t *pagedTable) load(e *env) tea.Cmd {
 	t.seq++
-	t.rows, t.cur, t.top, t.offset, t.total, t.busy = nil, 0, 0, 0, -1, false
+	t.rows, t.cur, t.top, t.offset, t.total, t.busy, t.failed = nil, 0, 0, 0, -1, false, false
 	out, table, live, derived := e.out, t.spec.table, t.liveView, t.spec.derived
 	if live && !e.liveReady {
 		// the engines' rows are not in this database yet (a reopened
@@ -278,6 +289,9 @@ func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
 	if msg.err != nil {
 		if msg.tag == "page" {
 			t.busy = false
+		}
+		if msg.tag == "init" && t.cols == nil && !errors.Is(msg.err, context.Canceled) {
+			t.failed = true
 		}
 		if !errors.Is(msg.err, context.Canceled) {
 			e.setErr(msg.err)

@@ -98,6 +98,8 @@ func (t *pagedTable) infoLine(e *env, lay colLayout) string {
 		pos = fmt.Sprintf("row %s", human(t.offset+int64(t.cur)+1))
 	} else if t.pager != nil && !t.busy {
 		pos = "no rows"
+	} else if t.failed {
+		pos = "not loaded" // the status line says why
 	}
 	if t.total >= 0 && len(t.rows) > 0 {
 		pos += " of " + human(t.total)
@@ -116,10 +118,10 @@ func (t *pagedTable) infoLine(e *env, lay colLayout) string {
 	}
 	switch {
 	case t.liveView && t.waiting:
-		info = st.dim.Render("live: waiting for the engines' first rows · L: written " + t.spec.table)
+		info = st.dim.Render("live: waiting for the engines' first rows · L: written table")
 	case t.liveView:
 		info += st.dim.Render(fmt.Sprintf(" · live: the engines' latest %d rows · L: written table", observe.SnapshotRecent))
-	case t.liveable:
+	case t.liveable, t.liveFlows:
 		info += st.dim.Render(" · written table · L: live rows")
 	}
 	if t.editing {
@@ -223,7 +225,7 @@ func isNumeric(typ string) bool {
 
 func (t *pagedTable) chooserView(e *env, h int) string {
 	var b strings.Builder
-	b.WriteString(e.st.section.Render("Columns of "+t.spec.table) + e.st.dim.Render("  (space toggles, enter closes)") + "\n")
+	b.WriteString(e.st.section.Render("Columns of "+t.spec.table) + e.st.dim.Render("  (space toggles, enter closes; screen keys leave it)") + "\n")
 	top := max(0, t.chCur-(h-3))
 	for i := top; i < len(t.cols) && i < top+h-1; i++ {
 		c := t.cols[i]
