@@ -125,7 +125,7 @@ classes:
 			n, matched, seen, firstSend.Int64-vf, minUs.Float64, maxUs.Float64)
 	}
 	for _, src := range []string{"collector", "probe:sw1", "probe:sw2"} {
-		for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1} {
+		for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1} {
 			if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source = ?`, k, src); n != want {
 				t.Errorf("%s: %d %s events, want %d", src, n, k, want)
 			}

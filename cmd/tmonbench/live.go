@@ -54,10 +54,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		*name = probeNameOr(*name)
 		check := liveVersionCheck(*name, interval) // of this version and each new one of a watched --config
-		cfg, err := loadConfig("live", *cfgPath, stderr)
-		if err == nil {
-			err = check(cfg)
-		}
+		cfg, err := loadChecked("live", *cfgPath, stderr, check)
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,7 @@ type liveRun struct {
 // versions as they come due.
 func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result, error) {
 	var total *pipeline.Result
+	var prev *config.Config // the version before a switch-over, until the new one's run started
 	started := ""
 	for {
 		colls, err := pipeline.Collectors(cfg)
@@ -98,17 +99,32 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			},
 			Log: l.log,
 		})
+		if res == nil && err != nil && prev != nil {
+			// The new version's engines could not start (acceptConfig
+			// should have refused it): the capture goes on under the
+			// previous one, to its summary and capture_stop, not ended
+			// with an error and neither.
+			l.ss.sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
+			cfg, prev, started = prev, nil, ""
+			l.recordConfig(cfg)
+			continue
+		}
 		total = addResults(total, res)
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
 		started = l.ss.next.InEffect(cfg.Hash())
 		sayConfigSwitch(l.stderr, "live", started)
-		cfg, l.ss.next = l.ss.next, nil
-		if l.setConfig != nil {
-			if err := l.setConfig(cfg.Hash(), string(cfg.RedactedYAML()), time.Now().UTC()); err != nil {
-				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
-			}
+		prev, cfg, l.ss.next = cfg, l.ss.next, nil
+		l.recordConfig(cfg)
+	}
+}
+
+// recordConfig records cfg as the configuration in force in run.json.
+func (l *liveRun) recordConfig(cfg *config.Config) {
+	if l.setConfig != nil {
+		if err := l.setConfig(cfg.Hash(), string(cfg.RedactedYAML()), time.Now().UTC()); err != nil {
+			l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 		}
 	}
 }
