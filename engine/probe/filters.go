@@ -48,7 +48,7 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 	for i := range cfg.Classes {
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
-		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
+		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes), counters: c.Has(config.AnalysisCounters)}
 		classes[i].mask = flow.NewMask(uint16(i), classes[i].fields, c.FoldPortsAbove)
 		if c.Has(config.AnalysisRTT) {
 			rc := rtt.DefaultConfig()

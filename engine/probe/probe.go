@@ -70,8 +70,12 @@ type class struct {
 	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
-	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
-	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
+	// counters: the class runs the counters analysis (design 3.9: counters
+	// statistics are one of the analyses a class requires): its flows'
+	// interval counters are reported (flow_counters rows)
+	counters bool
+	rtt      *rtt.Tracker     // nil unless the class runs the rtt analysis
+	tcp      *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	// tcpEvictBase is the tracker's Evicted count at the interval's start;
 	// tcpEvictPrev: it evicted in the previous interval (flood.go).
 	tcpEvictBase uint64
@@ -662,8 +666,10 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		for _, x := range f.Extras() {
 			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
 		}
-		c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
-		p.out.End(pdu.TypeCounters, p.nowNs)
+		if p.classes[f.Class()].counters {
+			c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
+			p.out.End(pdu.TypeCounters, p.nowNs)
+		}
 		if ci := f.Class(); f.Sizes() != nil && p.classes[ci].sizes {
 			h := &p.hist
 			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(ci)
