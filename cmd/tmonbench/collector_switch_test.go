@@ -14,6 +14,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -97,7 +98,7 @@ classes:
 			break
 		}
 	}
-	if err != nil || m.State != store.StateRunning || m.ConfigHash != v2.Hash() || m.Config != string(v2.RedactedYAML()) ||
+	if err != nil || m.State != store.StateRunning || m.ConfigHash != v2.Hash() || m.Config != string(pdu.EffectiveConfig(v2).RedactedYAML()) ||
 		m.ConfigSince.Before(validFrom) || m.ConfigSince.After(switched) {
 		t.Errorf("run.json after the switch (valid_from %v, said by %v, version 2 %s): %v state %q config %s since %v", validFrom, switched, v2.Hash(), err, m.State, m.ConfigHash, m.ConfigSince)
 	}

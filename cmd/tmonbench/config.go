@@ -102,10 +102,7 @@ func cmdConfig(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		for i, c := range cfg.Collectors {
-			cfg.Collectors[i] = pdu.EffectiveCollector(c) // the regulation's defaults, not zeros
-		}
-		_, err = stdout.Write(cfg.EffectiveYAML())
+		_, err = stdout.Write(pdu.EffectiveConfig(cfg).EffectiveYAML()) // the regulation's defaults, not zeros: as run.json records it
 		return err
 	}
 }

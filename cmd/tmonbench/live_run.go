@@ -123,7 +123,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 // recordConfig records cfg as the configuration in force in run.json.
 func (l *liveRun) recordConfig(cfg *config.Config) {
 	if l.setConfig != nil {
-		if err := l.setConfig(cfg.Hash(), string(cfg.RedactedYAML()), time.Now().UTC()); err != nil {
+		if err := l.setConfig(cfg.Hash(), string(pdu.EffectiveConfig(cfg).RedactedYAML()), time.Now().UTC()); err != nil {
 			l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 		}
 	}

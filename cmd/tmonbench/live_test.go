@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -444,7 +445,7 @@ func TestLiveSwitchOver(t *testing.T) {
 		t.Errorf("%d flow_counters rows with an interval_s other than --interval 2", n)
 	}
 	v2.SetIntervalS(2) // run.json: version 2 as it ran, --interval applied
-	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(v2.RedactedYAML()) || m.ConfigSince.Before(validFrom) {
+	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(pdu.EffectiveConfig(v2).RedactedYAML()) || m.ConfigSince.Before(validFrom) {
 		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v config %s since %v", validFrom, v2.Hash(), err, m.ConfigHash, m.ConfigSince)
 	}
 	checkSwitchLines(t, "live", stderr.String(), cfg)
