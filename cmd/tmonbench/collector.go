@@ -93,7 +93,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
-		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(cfg.RedactedYAML()), Started: time.Now().UTC()})
+		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(pdu.EffectiveConfig(cfg).RedactedYAML()), Started: time.Now().UTC()})
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func (w *collectorWatch) tick() {
 	}
 	sayConfigSwitch(w.stderr, "collector", next.InEffect(w.cfg.Hash()))
 	w.cfg = next
-	if err := w.app.SetConfig(next.Hash(), string(next.RedactedYAML()), time.Unix(0, now).UTC()); err != nil {
+	if err := w.app.SetConfig(next.Hash(), string(pdu.EffectiveConfig(next).RedactedYAML()), time.Unix(0, now).UTC()); err != nil {
 		w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)
 	}
 }

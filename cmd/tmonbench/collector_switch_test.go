@@ -14,6 +14,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/collector"
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -97,7 +98,7 @@ classes:
 			break
 		}
 	}
-	if err != nil || m.State != store.StateRunning || m.ConfigHash != v2.Hash() || m.Config != string(v2.RedactedYAML()) ||
+	if err != nil || m.State != store.StateRunning || m.ConfigHash != v2.Hash() || m.Config != string(pdu.EffectiveConfig(v2).RedactedYAML()) ||
 		m.ConfigSince.Before(validFrom) || m.ConfigSince.After(switched) {
 		t.Errorf("run.json after the switch (valid_from %v, said by %v, version 2 %s): %v state %q config %s since %v", validFrom, switched, v2.Hash(), err, m.State, m.ConfigHash, m.ConfigSince)
 	}
@@ -125,7 +126,7 @@ classes:
 			n, matched, seen, firstSend.Int64-vf, minUs.Float64, maxUs.Float64)
 	}
 	for _, src := range []string{"collector", "probe:sw1", "probe:sw2"} {
-		for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1} {
+		for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1} {
 			if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source = ?`, k, src); n != want {
 				t.Errorf("%s: %d %s events, want %d", src, n, k, want)
 			}

@@ -14,21 +14,54 @@ import (
 )
 
 // loadConfig loads the config file, or the embedded default without one,
-// checks its class filters and, once it is accepted, prints on stderr what
-// the file turns off that the default runs (config.Warnings).
+// validates it (acceptConfig) and, once it is accepted, prints on stderr
+// what the file turns off that the default runs (config.Warnings).
 func loadConfig(cmd, path string, stderr io.Writer) (*config.Config, error) {
+	return loadChecked(cmd, path, stderr, nil)
+}
+
+// loadChecked is loadConfig with check, what the command needs of a
+// configuration beyond acceptConfig (nil: nothing), applied to the
+// default too: a configuration it refuses prints no warning.
+func loadChecked(cmd, path string, stderr io.Writer, check func(*config.Config) error) (*config.Config, error) {
 	if path == "" {
-		return config.Default(), nil
+		cfg := config.Default()
+		if check != nil {
+			if err := check(cfg); err != nil {
+				return nil, err
+			}
+		}
+		return cfg, nil
 	}
-	cfg, err := readConfig(path)
+	cfg, err := acceptConfig(path, check)
 	if err != nil {
-		return nil, err
-	}
-	if err := probe.CheckFilters(cfg); err != nil {
 		return nil, err // refused: no warnings about a config that will not run
 	}
 	for _, w := range cfg.Warnings() {
 		warnf(stderr, cmd, "%s", w)
+	}
+	return cfg, nil
+}
+
+// acceptConfig loads the config file at path and validates it as a
+// command about to run it: config.Load's checks, the TUI's keys
+// (checkKeys), what the probe engine builds of every class (its filters
+// compiled, its analysers' settings: probe.CheckConfig), then check (nil:
+// nothing more). It is the one validation of a configuration, at start
+// (loadConfig) and for each new version of a watched file (switcher): a
+// new version cannot be accepted that a start would refuse.
+func acceptConfig(path string, check func(*config.Config) error) (*config.Config, error) {
+	cfg, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe.CheckConfig(cfg); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(cfg); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }
@@ -69,10 +102,7 @@ func cmdConfig(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return err
 		}
-		for i, c := range cfg.Collectors {
-			cfg.Collectors[i] = pdu.EffectiveCollector(c) // the regulation's defaults, not zeros
-		}
-		_, err = stdout.Write(cfg.EffectiveYAML())
+		_, err = stdout.Write(pdu.EffectiveConfig(cfg).EffectiveYAML()) // the regulation's defaults, not zeros: as run.json records it
 		return err
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -54,10 +55,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		*name = probeNameOr(*name)
 		check := liveVersionCheck(*name, interval) // of this version and each new one of a watched --config
-		cfg, err := loadConfig("live", *cfgPath, stderr)
-		if err == nil {
-			err = check(cfg)
-		}
+		cfg, err := loadChecked("live", *cfgPath, stderr, check)
 		if err != nil {
 			return err
 		}
@@ -109,7 +107,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		// run); a previous replay there is replaced (a live or collector output is refused), once the
 		// folder's lock is ours (another run writing there: ErrBusy, untouched).
 		app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
-			ConfigHash: cfg.Hash(), Config: string(cfg.RedactedYAML()), Started: started.UTC()})
+			ConfigHash: cfg.Hash(), Config: string(pdu.EffectiveConfig(cfg).RedactedYAML()), Started: started.UTC()})
 		if err != nil {
 			return err
 		}

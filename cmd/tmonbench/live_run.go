@@ -45,70 +45,97 @@ type liveRun struct {
 // versions as they come due.
 func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result, error) {
 	var total *pipeline.Result
+	var prev *config.Config // the version before a switch-over, until the new one's run started
 	started := ""
 	for {
 		colls, err := pipeline.Collectors(cfg)
-		if err != nil {
+		if err != nil && prev == nil {
 			return total, err
 		}
 		announce := started // config_switch_start, at the run's first periodic work
 		stopSaid := false   // config_switch_stop, at its last (the wake-up before a switch-over)
-		res, err := pipeline.Run(ctx, l.inputs(), pipeline.Options{
-			Config:     cfg,
-			Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
-			Collectors: colls,
-			Merge:      l.merge,
-			Wall:       idleClock(l.src),
-			Parallel:   true,
-			Workers:    l.workers,
-			Sink:       l.sink,
-			SinkTick:   l.tick,
-			Health: func(event func(int, uint8, string, string, uint64)) {
-				if announce != "" {
-					event(0, pdu.SevInfo, "config_switch_start", announce, 0) // info, as the probe's and collector's
-					announce = ""
-				}
-				if l.ss.sw != nil {
-					for _, e := range l.ss.sw.drainEvents() {
-						e.say(l.stderr, "live")
-						event(0, e.Severity, e.Kind, e.Message, 0)
-					}
-				}
-				l.h.check(wallNs(), func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) })
-				if next := l.ss.next; next != nil && !stopSaid { // the wake-up before the run ends (switchSource)
-					stopSaid = true
-					event(0, pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash()), 0)
-				}
-			},
-			Snapshot: l.snap,
-			Kernel:   kernelCounters(l.src),
-			State:    "capturing",
-			// an abort (a second stop signal) is the live probe's, not a replay's
-			RunSource: "probe:" + l.name,
-			RunWhat:   "live capture on " + strings.Join(l.ifNames, ", "),
-			ProbeHow:  "live --name NAME",
-			End: func(event func(int, uint8, string, string, uint64)) {
-				if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
-					return
-				}
-				// the capture's end, at the probe's clock before its probe_stop
-				ev := func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) }
-				l.h.final(ev)
-				l.h.stopEvents(l.infos, ev)
-			},
-			Log: l.log,
-		})
+		var res *pipeline.Result
+		if err == nil { // else the new version's collectors cannot run: the previous one goes on
+			res, err = l.runOnce(ctx, cfg, colls, &announce, &stopSaid)
+		}
+		if res == nil && err != nil && prev != nil {
+			// The new version's engines could not start (acceptConfig
+			// should have refused it): the capture goes on under the
+			// previous one, to its summary and capture_stop, not ended
+			// with an error and neither.
+			l.ss.sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
+			cfg, prev, started = prev, nil, ""
+			l.recordConfig(cfg)
+			continue
+		}
 		total = addResults(total, res)
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
 		started = l.ss.next.InEffect(cfg.Hash())
 		sayConfigSwitch(l.stderr, "live", started)
-		cfg, l.ss.next = l.ss.next, nil
-		if l.setConfig != nil {
-			if err := l.setConfig(cfg.Hash(), string(cfg.RedactedYAML()), time.Now().UTC()); err != nil {
-				l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
+		prev, cfg, l.ss.next = cfg, l.ss.next, nil
+		l.recordConfig(cfg)
+	}
+}
+
+// runOnce runs the engines under one configuration version, cfg, until
+// the source ends or a new version is due; announce is the
+// config_switch_start message to give at its first periodic work (""
+// none), stopSaid whether config_switch_stop was given.
+func (l *liveRun) runOnce(ctx context.Context, cfg *config.Config, colls []pipeline.Collector, announce *string, stopSaid *bool) (*pipeline.Result, error) {
+	return pipeline.Run(ctx, l.inputs(), pipeline.Options{
+		Config:     cfg,
+		Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
+		Collectors: colls,
+		Merge:      l.merge,
+		Wall:       idleClock(l.src),
+		Parallel:   true,
+		Workers:    l.workers,
+		Sink:       l.sink,
+		SinkTick:   l.tick,
+		Health: func(event func(int, uint8, string, string, uint64)) {
+			if *announce != "" {
+				event(0, pdu.SevInfo, "config_switch_start", *announce, 0) // info, as the probe's and collector's
+				*announce = ""
 			}
+			if l.ss.sw != nil {
+				for _, e := range l.ss.sw.drainEvents() {
+					e.say(l.stderr, "live")
+					event(0, e.Severity, e.Kind, e.Message, 0)
+				}
+			}
+			l.h.check(wallNs(), func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) })
+			if next := l.ss.next; next != nil && !*stopSaid { // the wake-up before the run ends (switchSource)
+				*stopSaid = true
+				event(0, pdu.SevWarning, "config_switch_stop", fmt.Sprintf("configuration %s stops: %s takes effect (probe and collector restart: a short glitch)", cfg.Hash(), next.Hash()), 0)
+			}
+		},
+		Snapshot: l.snap,
+		Kernel:   kernelCounters(l.src),
+		State:    "capturing",
+		// an abort (a second stop signal) is the live probe's, not a replay's
+		RunSource: "probe:" + l.name,
+		RunWhat:   "live capture on " + strings.Join(l.ifNames, ", "),
+		ProbeHow:  "live --name NAME",
+		End: func(event func(int, uint8, string, string, uint64)) {
+			if l.ss.next != nil && !l.ss.ended { // a switch-over: the capture goes on
+				return
+			}
+			// the capture's end, at the probe's clock before its probe_stop
+			ev := func(sev uint8, kind, msg string, n uint64) { event(0, sev, kind, msg, n) }
+			l.h.final(ev)
+			l.h.stopEvents(l.infos, ev)
+		},
+		Log: l.log,
+	})
+}
+
+// recordConfig records cfg as the configuration in force in run.json.
+func (l *liveRun) recordConfig(cfg *config.Config) {
+	if l.setConfig != nil {
+		if err := l.setConfig(cfg.Hash(), string(pdu.EffectiveConfig(cfg).RedactedYAML()), time.Now().UTC()); err != nil {
+			l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -433,9 +434,9 @@ func TestLiveSwitchOver(t *testing.T) {
 	}
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
-	for _, k := range []string{"config_rejected", "config_accepted", "config_switch_stop", "config_switch_start"} {
-		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != 1 {
-			t.Errorf("%d %s events", n, k)
+	for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "capture_stop": 1} {
+		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ?`, k); n != want {
+			t.Errorf("%d %s events, want %d", n, k, want)
 		}
 	}
 	checkSwitchOrder(t, db, "probe:sw")
@@ -444,7 +445,7 @@ func TestLiveSwitchOver(t *testing.T) {
 		t.Errorf("%d flow_counters rows with an interval_s other than --interval 2", n)
 	}
 	v2.SetIntervalS(2) // run.json: version 2 as it ran, --interval applied
-	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(v2.RedactedYAML()) || m.ConfigSince.Before(validFrom) {
+	if m, err := store.ReadManifest(out); err != nil || m.ConfigHash != v2.Hash() || m.Config != string(pdu.EffectiveConfig(v2).RedactedYAML()) || m.ConfigSince.Before(validFrom) {
 		t.Errorf("run.json after the switch (valid_from %v, version 2 %s): %v config %s since %v", validFrom, v2.Hash(), err, m.ConfigHash, m.ConfigSince)
 	}
 	checkSwitchLines(t, "live", stderr.String(), cfg)
@@ -479,15 +480,15 @@ func checkSwitchOrder(t *testing.T, db *sql.DB, source string) {
 }
 
 // checkSwitchLines: stderr of a switch-over run (cmd live, probe or
-// collector) says the rejected version and the switch in one line each,
+// collector) says the two rejected versions (switchVersions) and the switch in one line each,
 // in the house form, and holds no raw log line about them.
 func checkSwitchLines(t *testing.T, cmd, stderr, cfg string) {
 	t.Helper()
 	rejected := regexp.MustCompile(`(?m)^tmonbench ` + cmd + `: warning: new version (of ` + regexp.QuoteMeta(cfg) + ` )?rejected: .+: the running configuration goes on$`)
 	switched := regexp.MustCompile(`(?m)^tmonbench ` + cmd + `: configuration [0-9a-f]+ in effect \(valid_from "[^"]+"\), replacing [0-9a-f]+$`)
 	t.Logf("%s stderr:\n%s", cmd, stderr)
-	if n, m := len(rejected.FindAllString(stderr, -1)), len(switched.FindAllString(stderr, -1)); n != 1 || m != 1 {
-		t.Errorf("%d rejected lines, %d switch lines (want 1 each) in stderr:\n%s", n, m, stderr)
+	if n, m := len(rejected.FindAllString(stderr, -1)), len(switched.FindAllString(stderr, -1)); n != 2 || m != 1 {
+		t.Errorf("%d rejected lines, %d switch lines (want 2 and 1: switchVersions) in stderr:\n%s", n, m, stderr)
 	}
 	if strings.Contains(stderr, "config_switch") || strings.Contains(stderr, "config_rejected") {
 		t.Errorf("a raw log line about the switch-over in stderr:\n%s", stderr)

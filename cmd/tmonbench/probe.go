@@ -56,14 +56,9 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
-		cfg, err := loadConfig("probe", *cfgPath, stderr)
-		if err == nil {
-			err = interval(cfg)
-		}
+		check := probeVersionCheck(*name, *cfgPath, *unlisted, interval) // of this version and each new one of a watched --config
+		cfg, err := loadChecked("probe", *cfgPath, stderr, check)        // a wrong --name before the config's warnings
 		if err != nil {
-			return err
-		}
-		if err := checkProbeConfig(cfg, *name, *cfgPath, *unlisted); err != nil {
 			return err
 		}
 		speed, err := replay.ParseSpeed(*speedStr)
@@ -84,9 +79,21 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
 		}
 		if isLive {
-			return r.live(cf, *cfgPath, cfg, *duration, interval)
+			return r.live(cf, *cfgPath, cfg, *duration, check)
 		}
 		return r.file(cfg, *pcap, speed, expr, cf.filter, !fs.Changed("iface"))
+	}
+}
+
+// probeVersionCheck is what a probe process needs of a configuration
+// version, at start and for each new version of its watched --config:
+// --interval applied (interval), then checkProbeConfig.
+func probeVersionCheck(name, path string, unlisted bool, interval func(*config.Config) error) func(*config.Config) error {
+	return func(c *config.Config) error {
+		if err := interval(c); err != nil {
+			return err
+		}
+		return checkProbeConfig(c, name, path, unlisted)
 	}
 }
 

@@ -20,8 +20,8 @@ import (
 // interval, flow and PDU flushed and acknowledged) and a new one starts
 // with it (config_switch_start; a new run for the collectors), from the
 // packet that reached that time, sending to the collectors it names;
-// interval applies --interval to each version.
-func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration, interval func(*config.Config) error) error {
+// check is what the probe needs of each version (probeVersionCheck: --interval applied).
+func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, duration time.Duration, check func(*config.Config) error) error {
 	lc, userFilter, err := cf.liveConfig(r.stderr)
 	if err != nil {
 		return err
@@ -51,12 +51,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		src = probe.NewFiltered(capture, *userFilter)
 	}
 	src, r.ifaces = pairInput(src, lc.Interfaces, lc.Pair)
-	sw, err := watchConfig(path, cfg, func(c *config.Config) error {
-		if err := interval(c); err != nil { // --interval holds for every version
-			return err
-		}
-		return checkProbeConfig(c, r.name, path, r.unlisted)
-	})
+	sw, err := watchConfig(path, cfg, check)
 	if err != nil {
 		return err
 	}
@@ -66,8 +61,17 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 	defer stop()
 	r.started = func(p probe.Engine) { feed.p, feed.started = p, false }
 	fmt.Fprintf(r.stdout, "tmonbench probe %s: capturing on %s (SIGINT or SIGTERM stops; %s watched)\n", r.name, strings.Join(r.ifaces, ", "), path)
+	var prev *config.Config // the version before a switch-over, until the new one's run started
 	for {
 		res, err := r.run(ctx, cfg, feed)
+		if err != nil && prev != nil {
+			// The new version's probe could not start (acceptConfig should
+			// have refused it): the capture goes on under the previous one.
+			sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("probe", err), prev.Hash()))
+			cfg, prev, feed.announce = prev, nil, ""
+			capture.h.periodNs = int64(cfg.IntervalS * 1e9)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -83,7 +87,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		}
 		feed.announce = next.InEffect(cfg.Hash())
 		sayConfigSwitch(r.stderr, "probe", feed.announce)
-		cfg, feed.switchSource.next = next, nil
+		prev, cfg, feed.switchSource.next = cfg, next, nil
 		capture.h.periodNs = int64(cfg.IntervalS * 1e9)
 	}
 }

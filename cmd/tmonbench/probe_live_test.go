@@ -84,7 +84,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	waitTimeout(t, coll, 30*time.Second)
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
-	for k, want := range map[string]int64{"config_rejected": 1, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2, "capture_stop": 1} {
+	for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2, "capture_stop": 1} {
 		if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = ? AND source LIKE '%sw%'`, k); n != want {
 			t.Errorf("%d %s events, want %d", n, k, want)
 		}
@@ -93,19 +93,26 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	checkSwitchLines(t, "probe", stderr.String(), cfg)
 }
 
-// switchVersions writes an invalid version of the config file, then
-// version("b", "9102", valid_from) with valid_from 2 s ahead, and returns
+// switchVersions writes two invalid versions of the config file (an
+// interval over a day; version("c", ...) with a class filter that does not
+// parse), then version("b", "9102", valid_from) with valid_from 2 s ahead, and returns
 // valid_from and when every process watching the file (said: their
 // stderr) had said it switched. It waits for what the processes say, not
-// for a time: the rejection of the first version before writing the
-// second (a watcher that had not read the first would only read the
-// second), then the switch. A watcher that reads the second version
+// for a time: the rejection of each invalid version before writing the
+// next (a watcher that had not read one would only read the next), then
+// the switch. A watcher that reads the second version
 // after its valid_from (a loaded machine) switches at once:
 // checkSwitchBoundary checks that case apart.
 func switchVersions(t *testing.T, cfg string, version func(class, port, validFrom string) string, said []*lockedBuffer) (validFrom, switched time.Time) {
 	t.Helper()
 	os.WriteFile(cfg, []byte("interval_s: 100000\nclasses: []\n"), 0o644) // invalid (over a day): rejected
-	waitSaid(t, said, " rejected: ")
+	waitSaidN(t, said, " rejected: ", 1)
+	// Valid but for a class filter that does not parse: rejected as a
+	// start refuses it, not accepted then fatal to the run (a trial's live
+	// and probe -i exited 1 with no summary; its collector accepted it).
+	bad := strings.Replace(version("c", "9101", ""), "udp port ", "udp portt ", 1)
+	os.WriteFile(cfg, []byte(bad), 0o644)
+	waitSaidN(t, said, `expected 'and' or 'or' before "portt" at offset 4: the running configuration goes on`, 1)
 	validFrom = time.Now().Add(2 * time.Second).UTC()
 	os.WriteFile(cfg, []byte(version("b", "9102", validFrom.Format(time.RFC3339Nano))), 0o644)
 	return validFrom, waitSaid(t, said, " in effect (valid_from ")
@@ -115,10 +122,16 @@ func switchVersions(t *testing.T, cfg string, version func(class, port, validFro
 // it saw them all. A minute only bounds a hang.
 func waitSaid(t *testing.T, said []*lockedBuffer, want string) time.Time {
 	t.Helper()
+	return waitSaidN(t, said, want, 1)
+}
+
+// waitSaidN is waitSaid for n times want in each of said.
+func waitSaidN(t *testing.T, said []*lockedBuffer, want string, n int) time.Time {
+	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
 		all := true
 		for _, s := range said {
-			all = all && strings.Contains(s.String(), want)
+			all = all && strings.Count(s.String(), want) >= n
 		}
 		if all {
 			return time.Now()
@@ -128,7 +141,7 @@ func waitSaid(t *testing.T, said []*lockedBuffer, want string) time.Time {
 			for i, s := range said {
 				fmt.Fprintf(&b, "process %d said:\n%s\n", i, s.String())
 			}
-			t.Fatalf("not every process watching the config said %q within a minute:\n%s", want, b.String())
+			t.Fatalf("not every process watching the config said %q %d times within a minute:\n%s", want, n, b.String())
 		}
 	}
 }

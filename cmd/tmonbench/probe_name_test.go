@@ -61,3 +61,20 @@ func TestProbeUnlistedAnyProbe(t *testing.T) {
 		t.Errorf("the collector's flows: %q, want X's 604 packets", got)
 	}
 }
+
+// TestProbeUnlistedNameNoWarning: a config whose classes leave out
+// analyses the default runs (a warning at every load) and a --name its
+// probes list leaves out: the refusal comes alone, exit 2, as every
+// refused config's (docs/configuration.md: errors come alone). A trial's
+// probe --config samples/dist.yaml --name C printed the "no class runs
+// the tcp, rtt, ftp ..." warning before it.
+func TestProbeUnlistedNameNoWarning(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "dist.yaml")
+	os.WriteFile(cfg, []byte("probes: [{name: A}, {name: B}]\ncollectors: [{name: c, address: \"127.0.0.1:9\"}]\nclasses:\n  - {name: web, filter: \"tcp port 80\"}\n"), 0o644)
+	pcap := testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap")
+	code, stdout, stderr := tmon(t, "probe", "--config", cfg, "--name", "C", "--pcap", pcap, "--speed", "full", "--linger", "100ms")
+	want := `tmonbench probe: probe "C" is not in the probes list of ` + cfg + ` (A, B): `
+	if code != 2 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line %q...", code, stdout, stderr, want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -87,7 +88,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		opening := clock().Sub(started)
 		run, err := store.BeginRun(a.out, store.Manifest{
 			Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
-			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(a.cfg.RedactedYAML()), Started: started.UTC(),
+			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(pdu.EffectiveConfig(a.cfg).RedactedYAML()), Started: started.UTC(),
 		})
 		if err != nil {
 			return err

@@ -30,7 +30,7 @@ type switcher struct {
 	current string         // hash of the running version
 	events  []pendingEvent // to report as the probe's events
 	done    chan struct{}
-	check   func(*config.Config) error // what the command needs of a version, beyond config.Load
+	check   func(*config.Config) error // what the command needs of a version, beyond acceptConfig's checks
 }
 
 // pendingEvent is an event of the watcher, reported by the command at its
@@ -42,7 +42,7 @@ type pendingEvent struct {
 
 // watchConfig starts watching path (its folder: editors replace files);
 // running is the version in effect; check, when set, refuses versions the
-// command cannot run with as config.Load refuses invalid ones, and applies
+// command cannot run with (after acceptConfig's checks, as at start), and applies
 // to each the command line's overrides (--interval) before its hash is
 // compared with the running one's.
 func watchConfig(path string, running *config.Config, check func(*config.Config) error) (*switcher, error) {
@@ -84,18 +84,12 @@ func (s *switcher) loop() {
 
 // reload loads and validates the file now.
 func (s *switcher) reload() {
-	cfg, err := config.Load(s.path)
-	if err == nil {
-		err = checkKeys(cfg)
-	}
-	if err == nil && s.check != nil {
-		err = s.check(cfg)
-	}
+	cfg, err := acceptConfig(s.path, s.check) // as at start (loadChecked)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
 		what, msg := "new version of "+s.path, userMessage("config", err)
-		if strings.Contains(msg, s.path) { // config.Load names the file and the line
+		if strings.Contains(msg, s.path) { // config.Load names the file (and the line), as a class filter's error
 			what = "new version"
 		}
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: fmt.Sprintf("%s rejected: %s: the running configuration goes on", what, msg)})
@@ -113,6 +107,16 @@ func (s *switcher) reload() {
 	for _, w := range cfg.Warnings() { // as a file loaded at start warns (loadConfig)
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevWarning, Kind: "config_warning", Message: fmt.Sprintf("configuration %s: %s", cfg.Hash(), w)})
 	}
+}
+
+// refuse reports a version that was accepted but could not start (a
+// config_rejected event with msg): running, the hash of the version that
+// goes on, is the running one again.
+func (s *switcher) refuse(running, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current = running
+	s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: msg})
 }
 
 // say prints on stderr, as one line, what a watcher event tells the

@@ -305,7 +305,11 @@ type Class struct {
 	// new flow. A clock jump forward counts no time. More than 0; 0 or
 	// absent: 300.
 	IdleTimeoutS float64 `yaml:"idle_timeout_s"`
-	// Analyses to run on the class's packets, from Analyses.
+	// Analyses to run on the class's packets, from Analyses; absent:
+	// [counters]. counters is an analysis like the others (design 3.9
+	// lists counters statistics among them): a list that leaves it out
+	// writes no flow_counters rows for the class (its flows rows stay),
+	// and analyses: [] runs none.
 	Analyses []string `yaml:"analyses"`
 	// SizeEdges are the upper bounds (bytes, ascending) of the IP size
 	// histogram slices for the sizes analysis; a last slice takes the rest.

@@ -82,3 +82,18 @@ func CollectorMaxAgeNs(cfg *config.Config) int64 {
 	}
 	return bound
 }
+
+// EffectiveConfig returns a copy of cfg whose collectors have every
+// regulation default applied (EffectiveCollector), cfg unchanged: the
+// configuration as it runs, which `tmonbench config --effective` prints
+// and every run.json records (its text: EffectiveYAML, RedactedYAML). Its
+// Hash is not cfg's: the hash a run records and its processes compare is
+// cfg.Hash().
+func EffectiveConfig(cfg *config.Config) *config.Config {
+	c := *cfg
+	c.Collectors = nil
+	for _, col := range cfg.Collectors {
+		c.Collectors = append(c.Collectors, EffectiveCollector(col))
+	}
+	return &c
+}

@@ -82,7 +82,7 @@ classes:
   - name: telemetry
     filter: "udp and dst port 9000"
     granularity: [dst_addr, dst_port]   # the NAT rewrites the source
-    analyses: [oneway]
+    analyses: [counters, oneway]        # counters: TestSnapshotFinal matches the snapshot's flows with flow_counters rows
     oneway:
       hops: [%HOPS%]
       signature_bits: %BITS%

@@ -7,21 +7,105 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/filter"
+	"github.com/tmonbench/tmonbench/engine/flow"
+	"github.com/tmonbench/tmonbench/engine/ftp"
+	"github.com/tmonbench/tmonbench/engine/oneway"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/rtt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
-// CheckFilters compiles the class filters of cfg as New does: the
-// commands call it when they load a config, so a filter error comes
-// first (FILE:LINE of the filter), before any warning about the config.
-func CheckFilters(cfg *config.Config) error {
+// CheckConfig builds what New builds of cfg's classes (their RTT and
+// one-way analysers, the sieve of their filters) and returns the first
+// error New would return for cfg, nil if none: the commands call it on
+// every configuration they load, at start and for each new version of a
+// watched file, so that no version is accepted that a probe then cannot
+// start with. A filter error comes first as FILE:LINE: class "NAME":
+// filter "...": what (the line of the filter); another one as FILE:
+// class NAME: what.
+func CheckConfig(cfg *config.Config) error {
+	maxPDUBytes := 0
+	if len(cfg.Collectors) > 0 { // the first collector's channel, as Channels gives New
+		maxPDUBytes = pdu.SenderConfigFor(cfg.Collectors[0]).MaxPDUBytes
+	}
+	_, _, _, err := buildClasses(cfg, maxPDUBytes)
+	var ce *classError
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", cfg.File(), err)
+}
+
+// buildClasses makes the probe's classes of cfg, their analysers, and
+// the sieve of their filters; sizeBins is the most size bins a class
+// counts. maxPDUBytes is the first channel's PDU size (0: the default),
+// which bounds the one-way encoders' payload. Errors: a class's settings
+// its analysers refuse (class NAME: what), a filter that does not compile
+// (classError).
+func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *filter.Sieve, sizeBins int, err error) {
 	filters := make([]string, len(cfg.Classes))
+	classes = make([]class, len(cfg.Classes))
 	for i := range cfg.Classes {
-		filters[i] = cfg.Classes[i].Filter
+		c := &cfg.Classes[i]
+		filters[i] = c.Filter
+		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes), counters: c.Has(config.AnalysisCounters)}
+		classes[i].mask = flow.NewMask(uint16(i), classes[i].fields, c.FoldPortsAbove)
+		if c.Has(config.AnalysisRTT) {
+			rc := rtt.DefaultConfig()
+			rc.SlicesMs, rc.TimeoutNs, rc.Kinds = c.RTT.SlicesMs, int64(c.RTT.TimeoutS*1e9), c.RTT.Kinds
+			if err := rc.Validate(); err != nil {
+				return nil, nil, 0, fmt.Errorf("class %s: %w", c.Name, err)
+			}
+			classes[i].rtt = rtt.New(rc)
+		}
+		if c.Has(config.AnalysisOneway) {
+			ow, err := newOwClass(c, maxPDUBytes)
+			if err != nil {
+				return nil, nil, 0, fmt.Errorf("class %s: %w", c.Name, err)
+			}
+			classes[i].ow = ow
+		}
+		if c.Has(config.AnalysisFTP) {
+			classes[i].ftp = ftp.New(ftp.FromTable(cfg.FTPTable))
+		}
+		if c.Has(config.AnalysisTCP) {
+			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))
+			classes[i].bound = c.TCP.BoundaryOnly
+		}
+		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
+			sizeBins = len(c.SizeEdges) + 1
+		}
 	}
-	_, err := filter.Compile(filters)
-	if ce := classFilterError(cfg, err); ce != nil {
-		return ce
+	sieve, err = filter.Compile(filters)
+	if err != nil {
+		if ce := classFilterError(cfg, err); ce != nil {
+			return nil, nil, 0, ce
+		}
+		return nil, nil, 0, err
 	}
-	return err
+	return classes, sieve, sizeBins, nil
+}
+
+// newOwClass makes the one-way signer and encoder of class c (design
+// 3.7); maxPDUBytes as buildClasses.
+func newOwClass(c *config.Class, maxPDUBytes int) (*owClass, error) {
+	mask, err := oneway.ParseMask(c.Oneway.Mask)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := oneway.NewSigner(c.Oneway.SignatureBits, mask)
+	if err != nil {
+		return nil, err
+	}
+	maxPayload := 0 // the encoder's default, sized for 1400-byte PDUs
+	if maxPDUBytes > 0 {
+		maxPayload = max(64, maxPDUBytes-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen)
+	}
+	enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload, TimeUnitNs: c.Oneway.TimeUnitNs})
+	if err != nil {
+		return nil, err
+	}
+	return &owClass{signer: signer, enc: enc}, nil
 }
 
 // classFilterError returns a class's filter error from filter.Compile

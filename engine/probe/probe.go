@@ -71,8 +71,12 @@ type class struct {
 	mask   flow.Mask // the class's key fields (account: flow.Table.LookupPacket)
 	idleNs int64
 	sizes  bool
-	rtt    *rtt.Tracker     // nil unless the class runs the rtt analysis
-	tcp    *tcpconn.Tracker // nil unless the class runs the tcp analysis
+	// counters: the class runs the counters analysis (design 3.9: counters
+	// statistics are one of the analyses a class requires): its flows'
+	// interval counters are reported (flow_counters rows)
+	counters bool
+	rtt      *rtt.Tracker     // nil unless the class runs the rtt analysis
+	tcp      *tcpconn.Tracker // nil unless the class runs the tcp analysis
 	// tcpEvictBase is the tracker's Evicted count at the interval's start;
 	// tcpEvictPrev: it evicted in the previous interval (flood.go).
 	tcpEvictBase uint64
@@ -222,56 +226,12 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	filters := make([]string, len(cfg.Classes))
-	classes := make([]class, len(cfg.Classes))
-	sizeBins := 0
-	for i := range cfg.Classes {
-		c := &cfg.Classes[i]
-		filters[i] = c.Filter
-		classes[i] = class{cfg: c, fields: fieldBits(c), fold: c.FoldPortsAbove, idleNs: int64(c.IdleTimeoutS * 1e9), sizes: c.Has(config.AnalysisSizes)}
-		classes[i].mask = flow.NewMask(uint16(i), classes[i].fields, c.FoldPortsAbove)
-		if c.Has(config.AnalysisRTT) {
-			rc := rtt.DefaultConfig()
-			rc.SlicesMs, rc.TimeoutNs, rc.Kinds = c.RTT.SlicesMs, int64(c.RTT.TimeoutS*1e9), c.RTT.Kinds
-			if err := rc.Validate(); err != nil {
-				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
-			}
-			classes[i].rtt = rtt.New(rc)
-		}
-		if c.Has(config.AnalysisOneway) {
-			mask, err := oneway.ParseMask(c.Oneway.Mask)
-			if err != nil {
-				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
-			}
-			signer, err := oneway.NewSigner(c.Oneway.SignatureBits, mask)
-			if err != nil {
-				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
-			}
-			maxPayload := 0 // the encoder's default, sized for 1400-byte PDUs
-			if mb := channels[0].Config.MaxPDUBytes; mb > 0 {
-				maxPayload = max(64, mb-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen)
-			}
-			enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload, TimeUnitNs: c.Oneway.TimeUnitNs})
-			if err != nil {
-				return nil, fmt.Errorf("probe %s: class %s: %w", id.Name, c.Name, err)
-			}
-			classes[i].ow = &owClass{signer: signer, enc: enc}
-		}
-		if c.Has(config.AnalysisFTP) {
-			classes[i].ftp = ftp.New(ftp.FromTable(cfg.FTPTable))
-		}
-		if c.Has(config.AnalysisTCP) {
-			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))
-			classes[i].bound = c.TCP.BoundaryOnly
-		}
-		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
-			sizeBins = len(c.SizeEdges) + 1
-		}
-	}
-	sieve, err := filter.Compile(filters)
+	maxPDUBytes := channels[0].Config.MaxPDUBytes
+	classes, sieve, sizeBins, err := buildClasses(cfg, maxPDUBytes)
 	if err != nil {
-		if ce := classFilterError(cfg, err); ce != nil {
-			return nil, ce
+		var ce *classError
+		if errors.As(err, &ce) {
+			return nil, ce // FILE:LINE: class "web": filter "...": ...
 		}
 		return nil, fmt.Errorf("probe %s: %w", id.Name, err)
 	}
@@ -707,8 +667,10 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		for _, x := range f.Extras() {
 			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
 		}
-		c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
-		p.out.End(pdu.TypeCounters, p.nowNs)
+		if p.classes[f.Class()].counters {
+			c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
+			p.out.End(pdu.TypeCounters, p.nowNs)
+		}
 		if ci := f.Class(); f.Sizes() != nil && p.classes[ci].sizes {
 			h := &p.hist
 			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(ci)
