@@ -96,23 +96,15 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 var totalsField = regexp.MustCompile(`\b(packets|ip)=(\d+)`)
 
 // noFlowReason says why the output holds no flow, from its events: the
-// packets --filter left out, no packet read, or none of them IP; "" when
+// packets --filter left out, no packet read (the header-only captures:
+// capture_empty), or none of them IP; "" when
 // it holds flows, or the events say nothing of it (a run still going).
 func noFlowReason(db *sql.DB) string {
 	var flows int64
 	if err := db.QueryRow("SELECT count(*) FROM flows").Scan(&flows); err != nil || flows > 0 {
 		return ""
 	}
-	var filtered []string
-	if rows, err := db.Query("SELECT message FROM events WHERE kind = 'replay_filter' ORDER BY time"); err == nil {
-		for rows.Next() {
-			var msg string
-			if rows.Scan(&msg) == nil {
-				filtered = append(filtered, msg)
-			}
-		}
-		rows.Close()
-	}
+	filtered, empty := eventMessages(db, "replay_filter"), eventMessages(db, "capture_empty")
 	var packets, ip int64
 	if rows, err := db.Query("SELECT message FROM events WHERE kind = 'probe_totals'"); err == nil {
 		for rows.Next() {
@@ -134,12 +126,32 @@ func noFlowReason(db *sql.DB) string {
 	switch {
 	case len(filtered) > 0 && packets == 0:
 		return "no packet passed the replay's filter (" + strings.Join(filtered, "; ") + ": event replay_filter)"
+	case packets == 0 && len(empty) > 0:
+		return "the run read no packet: " + strings.Join(empty, "; ") + " (event capture_empty)"
 	case packets == 0:
 		return "the run read no packet (tmonbench query events)"
 	case ip == 0:
 		return fmt.Sprintf("none of the %d packets the probes read is IP (event probe_totals: not_ip, malformed)", packets)
 	}
 	return ""
+}
+
+// eventMessages are the messages of the events of kind, oldest first
+// (none when the query fails).
+func eventMessages(db *sql.DB, kind string) []string {
+	var msgs []string
+	rows, err := db.Query("SELECT message FROM events WHERE kind = ? ORDER BY time, message", kind)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var msg string
+		if rows.Scan(&msg) == nil {
+			msgs = append(msgs, msg)
+		}
+	}
+	return msgs
 }
 
 // noteEmpty prints on stderr why each empty table the queries read is

@@ -67,10 +67,17 @@ func damagedEvents(at int64, res *pipeline.Result, routes []pipeline.Input, dama
 // finishEvents are the replay's own events at the end of its run
 // (pipeline.Options.Finish), stamped at replayTime: the capture files'
 // counters, behind (replay_behind), the damage of captures whose probe
-// never started and what --filter left out.
+// never started, the header-only captures and what --filter left out.
 func finishEvents(res *pipeline.Result, a *replayArgs, files []*replay.File, routes []pipeline.Input, damage []atomic.Value, filters []*probe.Filtered, behind []observe.Event, started time.Time) []observe.Event {
 	at := replayTime(res, filters, started)
-	return append(append(append(inputEvents(at, a.caps, files), behind...), damagedEvents(at, res, routes, damage)...), filterEvents(at, a, filters)...)
+	ev := append(append(inputEvents(at, a.caps, files), behind...), damagedEvents(at, res, routes, damage)...)
+	if !res.Interrupted {
+		for _, path := range emptyCaptures(a.caps, files, damage) {
+			ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "capture_empty", Severity: observe.SevWarning, Count: 1,
+				Message: fmt.Sprintf("%s holds no packet (a capture header only): nothing of it is in the tables", path)})
+		}
+	}
+	return append(ev, filterEvents(at, a, filters)...)
 }
 
 // replayTime is the time of the replay's own events (source replay:
@@ -99,14 +106,24 @@ func replayTime(res *pipeline.Result, filters []*probe.Filtered, started time.Ti
 }
 
 // warnEmpty says which captures held no packet record (a header-only
-// file): the run succeeds, yet nothing of them is in the tables, not even
-// a probe_start event, so the summary's zeros alone would leave the user
-// guessing. A file damaged before its first record (damage[i] set) has had
-// its warning: it is not a header-only one.
+// file): the run succeeds, yet nothing of them is in the tables but the
+// capture_empty event (finishEvents), not even a probe_start, so the
+// summary's zeros alone would leave the user guessing.
 func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damage []atomic.Value) {
+	for _, path := range emptyCaptures(caps, files, damage) {
+		warnf(w, "replay", "%s holds no packet (a capture header only): nothing of it is in the tables", path)
+	}
+}
+
+// emptyCaptures are the paths of the captures that held no packet record.
+// A file damaged before its first record (damage[i] set) has had its
+// warning and capture_damaged event: it is not a header-only one.
+func emptyCaptures(caps []pipeline.Capture, files []*replay.File, damage []atomic.Value) []string {
+	var paths []string
 	for i, f := range files {
 		if f.Stats().Records == 0 && damage[i].Load() == nil {
-			warnf(w, "replay", "%s holds no packet (a capture header only): nothing of it is in the tables", caps[i].Path)
+			paths = append(paths, caps[i].Path)
 		}
 	}
+	return paths
 }

@@ -102,8 +102,10 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 // icmp (it holds none: tcpdump -r A.pcap icmp prints nothing), the
 // replay_filter event's "--filter icmp: 604 packets left out" (tcpdump -r
 // A.pcap | wc -l: 604). The replay says on stderr that the file held no
-// packet (it used to succeed in silence, with an empty events table); a
-// capture with packets beside it gets no such warning.
+// packet (it used to succeed in silence, with an empty events table), and
+// so does a capture_empty event, which the note names (it pointed at
+// `query events`, an empty table); a capture with packets beside it gets
+// no such warning.
 func TestSummaryOfNothing(t *testing.T) {
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "empty.pcap")
@@ -129,8 +131,13 @@ func TestSummaryOfNothing(t *testing.T) {
 	if want := "probe,protocol,flows,packets,bytes,first_seen,duration_s,ip_reasm\n"; stdout != want {
 		t.Errorf("summary of no packets:\n%s\nwant:\n%s", stdout, want)
 	}
-	if want := "tmonbench query: flows is empty: the run read no packet (tmonbench query events)\n"; stderr != want {
+	if want := "tmonbench query: flows is empty: the run read no packet: " + pcap + " holds no packet (a capture header only): nothing of it is in the tables (event capture_empty)\n"; stderr != want {
 		t.Errorf("summary of no packets: stderr %q, want %q", stderr, want)
+	}
+	// the note points at the events table: it holds the replay's warning
+	if got, want := csvQuery(t, out, "select source, kind, severity, count, message from events"),
+		"source,kind,severity,count,message\nreplay,capture_empty,warning,1,"+pcap+" holds no packet (a capture header only): nothing of it is in the tables\n"; got != want {
+		t.Errorf("events of a header-only capture:\n%s\nwant:\n%s", got, want)
 	}
 	filtered := filepath.Join(dir, "filtered")
 	lab := filepath.Join(testsamples.Dir(t), "lab", "dns-snmp-ntp", "A.pcap")

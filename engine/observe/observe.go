@@ -312,9 +312,9 @@ type OnewayLatency struct {
 	SumSq         float64   `parquet:"sumsq_us2"`                                  // sum of the squared delays
 	Min           float64   `parquet:"min_us"`                                     // smallest delay
 	Max           float64   `parquet:"max_us"`                                     // largest delay
-	P50Us         float64   `parquet:"p50_us"`                                     // median delay (HdrHistogram, 2 significant digits, within min and max)
-	P90Us         float64   `parquet:"p90_us"`                                     // 90th percentile delay (as p50_us)
-	P99Us         float64   `parquet:"p99_us"`                                     // 99th percentile delay (as p50_us)
+	P50Us         float64   `parquet:"p50_us"`                                     // median delay: the nearest rank (the ⌈n/2⌉-th smallest delay) read from an HdrHistogram of ns with 2 significant digits, at most 0.79 % above it, within min and max
+	P90Us         float64   `parquet:"p90_us"`                                     // 90th percentile delay (as p50_us: the ⌈0.9·n⌉-th smallest)
+	P99Us         float64   `parquet:"p99_us"`                                     // 99th percentile delay (as p50_us: the ⌈0.99·n⌉-th smallest)
 	SlicesMs      []float64 `parquet:"slices_ms,list"`                             // upper bounds of the slices, ms
 	SliceCounts   []uint64  `parquet:"slice_counts,list"`                          // len(slices_ms)+1 counts
 }

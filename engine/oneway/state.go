@@ -30,7 +30,8 @@ type State struct {
 	Records          []RecordState
 	Flows            []FlowState // by id
 	Stats            Stats
-	Hops, Pairs, Bin int // shape checks: hops, hop pairs, latency slices + 1
+	Hops, Pairs, Bin int  // shape checks: hops, hop pairs, latency slices + 1
+	HistNs           bool // the histograms count ns; false in a state saved before (whole µs): RestoreState converts them
 }
 
 // RecordState is one open packet record and its per-hop times.
@@ -79,7 +80,7 @@ type DropState struct {
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
 	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), GapLo: slices.Clone(r.gapLo), GapHi: slices.Clone(r.gapHi), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
-		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1}
+		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1, HistNs: true}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
 		b, e := int(it.idx)*r.nh, int(it.idx+1)*r.nh
@@ -135,7 +136,7 @@ func (r *Reconciler) RestoreState(st State) error {
 				s.pairs[i] = agg{delay: as.Delay, slices: slices.Clone(as.Slices), sent: as.Sent, delivered: as.Delivered, lost: as.Lost,
 					missed: as.Missed, dropped: as.Dropped, dups: as.Dups, collisions: as.Collisions}
 				if as.Hist != nil {
-					s.pairs[i].hist = &histogram{h: hdr.Import(as.Hist)}
+					s.pairs[i].hist = r.importHist(as.Hist, st.HistNs)
 				}
 			}
 			f.slots = append(f.slots, s)
@@ -198,4 +199,20 @@ func (r *Reconciler) RestoreState(st State) error {
 	r.ndrops = ndrops
 	r.stats = st.Stats
 	return nil
+}
+
+// importHist rebuilds a saved histogram. One in whole µs (a state saved
+// before they counted ns) is re-recorded in ns, each µs bin's count at its
+// upper edge, which quantile read before.
+func (r *Reconciler) importHist(snap *hdr.Snapshot, ns bool) *histogram {
+	if ns {
+		return &histogram{h: hdr.Import(snap)}
+	}
+	h := hdr.New(1, histHighNs(r.timeout), 2)
+	for _, b := range hdr.Import(snap).Distribution() {
+		if b.Count > 0 {
+			_ = h.RecordValues(min(b.To*1000, h.HighestTrackableValue()), b.Count) // in range by construction
+		}
+	}
+	return &histogram{h: h}
 }

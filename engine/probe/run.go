@@ -251,6 +251,9 @@ func (w *Workers) Run(ctx context.Context, src pkt.Source, opt RunOptions) (RunR
 // takes a step of more than jumpNs for a jump.
 func runEngine(ctx context.Context, e Engine, id Identity, jumpNs int64, src pkt.Source, opt RunOptions) (RunResult, error) {
 	poll := func(nowNs int64) {
+		if a, ok := e.(interface{ ackNs(int64) int64 }); ok {
+			nowNs = a.ackNs(nowNs) // Workers: not past the batches merged into the senders
+		}
 		senders := e.Senders()
 		for i, a := range opt.Acks {
 			if a != nil && i < len(senders) {
