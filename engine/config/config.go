@@ -308,8 +308,9 @@ type Class struct {
 	// Analyses to run on the class's packets, from Analyses; absent:
 	// [counters]. counters is an analysis like the others (design 3.9
 	// lists counters statistics among them): a list that leaves it out
-	// writes no flow_counters rows for the class (its flows rows stay),
-	// and analyses: [] runs none.
+	// writes no protocol counters for the class (its flows rows stay, and
+	// its other analyses' metrics, rtt_unanswered_<kind>), and
+	// analyses: [] runs none.
 	Analyses []string `yaml:"analyses"`
 	// SizeEdges are the upper bounds (bytes, ascending) of the IP size
 	// histogram slices for the sizes analysis; a last slice takes the rest.

@@ -70,6 +70,24 @@ func (p *Probe) rttUnanswered(kind string, flowID uint64) {
 	p.flows.Extra(f, id).Count()
 }
 
+// analysisMetrics keeps, in place, the metrics of ms that an analysis
+// other than counters owns (rtt_unanswered_<kind>, the rtt analysis's):
+// what a class whose analyses leave counters out still reports in
+// flow_counters.
+func (p *Probe) analysisMetrics(ms []pdu.Metric) []pdu.Metric {
+	n := 0
+	for _, m := range ms {
+		for _, id := range p.unansweredIDs {
+			if m.ID == id {
+				ms[n] = m
+				n++
+				break
+			}
+		}
+	}
+	return ms[:n]
+}
+
 // closeRTT reports the interval's round-trip histograms of every class.
 func (p *Probe) closeRTT() { p.closeRTTAt(p.intervalStart) }
 

@@ -667,7 +667,12 @@ func (p *Probe) report(f *flow.Flow, ended uint8) {
 		for _, x := range f.Extras() {
 			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
 		}
-		if p.classes[f.Class()].counters {
+		if !p.classes[f.Class()].counters {
+			// Counters left out of the class's analyses: only the
+			// metrics its other analyses keep (rtt_unanswered_<kind>).
+			c.Metrics = p.analysisMetrics(c.Metrics)
+		}
+		if p.classes[f.Class()].counters || len(c.Metrics) > 0 {
 			c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
 			p.out.End(pdu.TypeCounters, p.nowNs)
 		}
