@@ -28,7 +28,7 @@ import (
 func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (probes and their keys, one-way classes)")
 	listen := fs.String("listen", "", "UDP `ADDR` to listen on, host:port (default: the first collector's address in the config)")
-	out := fs.String("out", collectorOut, "output `DIR`: rows are appended as new Parquet parts (a restart adds to them); not ./tmon-out, which replay writes and a collector refuses (query it with --out DIR)")
+	out := fs.String("out", collectorOut, "output `DIR`: rows are appended as new Parquet parts (a restart adds to them); not ./tmon-out, replay's default, which a collector refuses once a replay wrote there; a collector run before 2026-12-06 wrote ./tmon-out: give --out ./tmon-out to go on appending there (query it with --out DIR)")
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence and twice the config's heartbeat_s at least (0: run until SIGINT/SIGTERM)")
@@ -92,6 +92,9 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			if err := coll.SetKeys(keys); err != nil {
 				return err
 			}
+		}
+		if m, err := store.ReadManifest("./tmon-out"); err == nil && m.Mode == store.ModeCollector && !fs.Changed("out") {
+			warnf(stderr, "collector", "./tmon-out holds a collector's output (the default --out before 2026-12-06); this run writes %s: give --out ./tmon-out to append there", *out)
 		}
 		app, err := store.OpenAppend(*out, store.Manifest{Version: version, Command: append([]string{"tmonbench", "collector"}, args...), ConfigHash: cfg.Hash(), Config: string(pdu.EffectiveConfig(cfg).RedactedYAML()), Started: time.Now().UTC()})
 		if err != nil {

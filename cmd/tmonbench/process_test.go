@@ -438,3 +438,46 @@ func TestCollectorDefaultOutAfterReplay(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectorOldDefaultOutWarned: a collector's output in ./tmon-out (the
+// collector's default --out before 2026-12-06) is not taken over silently by
+// a collector started without --out, which writes ./tmon-collector: its
+// stderr says where the old output is and how to go on appending there (a
+// review: an upgrade would split the history without a word).
+func TestCollectorOldDefaultOutWarned(t *testing.T) {
+	bin := buildBinary(t)
+	tmp := t.TempDir()
+	cfg, _ := filepath.Abs(filepath.Join("..", "..", "samples", "dist.yaml"))
+	run := func(extra ...string) string {
+		coll := exec.Command(bin, append([]string{"collector", "--config", cfg, "--listen", freeUDPPort(t)}, extra...)...)
+		coll.Dir = tmp
+		var errs lockedBuffer
+		coll.Stderr = &errs
+		stdout, err := coll.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := coll.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(stdout)
+		if line, _ := r.ReadString('\n'); !strings.Contains(line, "listening on") {
+			coll.Process.Kill()
+			coll.Wait()
+			t.Fatalf("collector %v did not start: %q, stderr %q", extra, line, errs.String())
+		}
+		coll.Process.Signal(syscall.SIGTERM)
+		io.ReadAll(r)
+		if err := coll.Wait(); err != nil {
+			t.Fatalf("collector %v stopped by SIGTERM: %v, stderr %q", extra, err, errs.String())
+		}
+		return errs.String()
+	}
+	if errs := run("--out", "tmon-out"); strings.Contains(errs, "holds a collector's output") {
+		t.Errorf("collector with --out tmon-out warned: %q", errs)
+	}
+	const want = "./tmon-out holds a collector's output (the default --out before 2026-12-06); this run writes ./tmon-collector: give --out ./tmon-out to append there"
+	if errs := run(); !strings.Contains(errs, want) {
+		t.Errorf("collector without --out beside an old collector's ./tmon-out: stderr %q; want %q", errs, want)
+	}
+}
