@@ -28,7 +28,7 @@ type RunState struct {
 	Running bool
 	Mode    string    // "replay", "collector" or "live" (run.json mode)
 	PID     int       // the writing process
-	Started time.Time // run.json started
+	Started time.Time // when the writing process started: run.json resumed, else started
 	// Dir is the folder holding the tables being read: the output folder,
 	// or a running replay's staging folder inside it.
 	Dir string
@@ -60,7 +60,17 @@ type manifest struct {
 	State   string    `json:"state"`
 	PID     int       `json:"pid"`
 	Started time.Time `json:"started"`
+	Resumed time.Time `json:"resumed"`
 	Command []string  `json:"command"`
+}
+
+// since is when the process writing the output started: a restarted
+// collector's or live run's resumed time, else the output's start.
+func (m manifest) since() time.Time {
+	if !m.Resumed.IsZero() {
+		return m.Resumed
+	}
+	return m.Started
 }
 
 // readManifest reads dir/run.json; false when it is missing or does not
@@ -108,7 +118,7 @@ func State(outDir string) RunState {
 		if e.IsDir() && strings.HasPrefix(e.Name(), stagingPrefix) {
 			dir := filepath.Join(abs, e.Name())
 			if m, ok := running(dir); ok {
-				return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: dir}
+				return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.since(), Dir: dir}
 			}
 			if m, ok := readManifest(dir); ok && m.State == "running" {
 				st.Abandoned = append(st.Abandoned, Abandoned{Mode: m.Mode, PID: m.PID, Started: m.Started, Staged: true})
@@ -116,7 +126,7 @@ func State(outDir string) RunState {
 		}
 	}
 	if m, ok := running(abs); ok {
-		return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.Started, Dir: abs}
+		return RunState{Running: true, Mode: m.Mode, PID: m.PID, Started: m.since(), Dir: abs}
 	}
 	if m, ok := readManifest(abs); ok && m.State == "running" {
 		st.Abandoned = append(st.Abandoned, Abandoned{Mode: m.Mode, PID: m.PID, Started: m.Started})

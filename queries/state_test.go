@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/store"
 )
@@ -71,5 +72,25 @@ func TestStateFinishing(t *testing.T) {
 func TestPrefixesAreStores(t *testing.T) {
 	if stagingPrefix != store.StagingPrefix || oldPrefix != store.OldPrefix {
 		t.Errorf("queries %q %q, store %q %q", stagingPrefix, oldPrefix, store.StagingPrefix, store.OldPrefix)
+	}
+}
+
+// TestStateResumed: a running output's State gives when its writing
+// process started: run.json's resumed (a collector restarted on its
+// output) before its started (the output's first start).
+func TestStateResumed(t *testing.T) {
+	out := t.TempDir()
+	write := func(js string) {
+		if err := os.WriteFile(filepath.Join(out, ManifestName), []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(fmt.Sprintf(`{"mode": "collector", "state": "running", "pid": %d, "started": "2026-12-06T13:41:24Z"}`, os.Getpid()))
+	if st := State(out); !st.Running || st.Started.Format(time.RFC3339) != "2026-12-06T13:41:24Z" {
+		t.Errorf("first run: %+v, want running since 13:41:24", st)
+	}
+	write(fmt.Sprintf(`{"mode": "collector", "state": "running", "pid": %d, "started": "2026-12-06T13:41:24Z", "resumed": "2026-12-06T13:41:32Z"}`, os.Getpid()))
+	if st := State(out); !st.Running || st.Started.Format(time.RFC3339) != "2026-12-06T13:41:32Z" {
+		t.Errorf("restarted: %+v, want running since 13:41:32 (resumed)", st)
 	}
 }

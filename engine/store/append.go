@@ -367,6 +367,7 @@ func removeContents(dir string) error {
 func appendedManifest(old, m Manifest) Manifest {
 	out := old
 	out.Finished, out.Tables = time.Time{}, nil
+	out.Resumed = m.Started
 	if m.Config != "" {
 		out.Config = m.Config
 	}

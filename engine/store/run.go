@@ -154,7 +154,11 @@ type Manifest struct {
 	Inputs     []Input   `json:"inputs"`      // captures read, with sizes
 	ConfigHash string    `json:"config_hash"` // hash of the effective config
 	Started    time.Time `json:"started,omitzero"`
-	Finished   time.Time `json:"finished,omitzero"`
+	// Resumed is when the process writing an appended output now (a
+	// collector or live run restarted on it) started; zero while the
+	// first one writes. Started stays the output's first start.
+	Resumed  time.Time `json:"resumed,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
 	// Tables gives per table the part files, rows and bytes: a replay's
 	// what it wrote; an appended output's (live, collector) what its
 	// folder holds, every run that appended to it included, from Close on
