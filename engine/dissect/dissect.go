@@ -34,7 +34,7 @@ const (
 	KindIPv4BadLength // total length < header length
 	KindIPv6Truncated // fewer than 40 bytes captured
 	KindIPBadVersion  // version nibble disagrees with the EtherType
-	KindIPv6BadExtHdr // extension header chain truncated or too long
+	KindIPv6BadExtHdr // extension header chain longer than the IP payload length, or more than 17 headers
 	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
 	// (kept, the IP length trusted, marked Truncated: a capture tool that
 	// lost the frame's length, or a lying header).
@@ -54,6 +54,11 @@ const (
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
 	KindICMPTruncated // ICMP header not captured
 	KindTCPBadOption  // option length runs past the header (kept, options ignored)
+	// KindIPv6ExtHdrTruncated: the extension header chain cut by the snap
+	// length (the header fits in the IP payload length, the captured bytes
+	// end first), counted as KindIPv6BadExtHdr before. Appended last:
+	// kinds are reported by name, and Kept holds from KindIPv6BadExtHdr on.
+	KindIPv6ExtHdrTruncated
 	numKinds
 )
 
@@ -75,6 +80,8 @@ var kindNames = [numKinds]string{
 	KindUDPBadLength:      "udp_bad_length",
 	KindICMPTruncated:     "icmp_truncated",
 	KindTCPBadOption:      "tcp_bad_option",
+
+	KindIPv6ExtHdrTruncated: "ipv6_ext_header_truncated",
 }
 
 // Kept reports whether packets of this kind still count at IP level (the
@@ -514,6 +521,10 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	out.SrcAddr = netip.AddrFrom16([16]byte(h[8:24]))
 	out.DstAddr = netip.AddrFrom16([16]byte(h[24:40]))
 	end := off + 40 + plen
+	// reported: where the datagram ends in the frame on the wire (its
+	// length, or the frame's when shorter: ip_longer_than_frame), as
+	// Wireshark's reported length; end: where its captured bytes do
+	reported := min(end, max(off+wire, len(b)))
 	if end > len(b) {
 		end = len(b)
 		out.Truncated = true
@@ -526,7 +537,7 @@ walk:
 			if p+8 > end || hops > 16 {
 				out.Protocol = next
 				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				d.Stats.Kinds[extCut(p+8, reported, hops)]++
 				return kindOK
 			}
 			n, _ := IPv6ExtLen(next, b[p+1])
@@ -538,7 +549,7 @@ walk:
 			if p+8 > end {
 				out.Protocol = next
 				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				d.Stats.Kinds[extCut(p+8, reported, 0)]++
 				return kindOK
 			}
 			fo := binary.BigEndian.Uint16(b[p+2:])
@@ -568,7 +579,7 @@ walk:
 	if p > end {
 		out.Protocol = next
 		out.IPHdrLen = uint32(end - off)
-		d.Stats.Kinds[KindIPv6BadExtHdr]++
+		d.Stats.Kinds[extCut(p, reported, 0)]++
 		return kindOK
 	}
 	out.Protocol = next
@@ -580,6 +591,20 @@ walk:
 	}
 	d.transport(b, p, end, off+40+plen, out)
 	return kindOK
+}
+
+// extCut is the kind of an IPv6 extension header chain that needs the
+// bytes up to need (an offset in the frame) but ends before them, hops
+// headers in: KindIPv6ExtHdrTruncated when the datagram on the wire holds
+// them (up to reported) and only the snap length cut them (Wireshark:
+// "Packet size limited during capture", no expert info), else
+// KindIPv6BadExtHdr (a chain longer than the payload length, or than 17
+// headers: Wireshark's "Malformed Packet", an Error).
+func extCut(need, reported, hops int) Kind {
+	if need <= reported && hops <= 16 {
+		return KindIPv6ExtHdrTruncated
+	}
+	return KindIPv6BadExtHdr
 }
 
 // ipv6ZeroLength returns the payload length of an IPv6 header h whose

@@ -7,7 +7,9 @@ package dissect
 // udp_bad_length ("Malformed Packet", "Bad length value"),
 // tcp_bad_offset ("Bogus TCP header length"). Not severe: the zero
 // lengths of TSO and GSO captures (IPv4: nothing; IPv6: Chat),
-// tcp_bad_option (Note: "option goes past end of options"), and the
+// tcp_bad_option (Note: "option goes past end of options"),
+// ipv6_ext_header_truncated (nothing but "Packet size limited during
+// capture": the snap length cut the extension header chain), and the
 // *_truncated kinds, which count a header the snap length cut as well
 // (nothing but "Packet size limited during capture") as one the IP length
 // leaves out (Malformed, Error): this package cannot tell them apart.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -17,6 +18,18 @@ import (
 // _ws.expert.severity -e _ws.expert.message -E occurrence=a; -o
 // ipv6.tso_support:TRUE for frame 3, as the dissector reads it), leaving
 // out the TCP analysis' own (a SYN's Chat, a retransmission's Note).
+// Frames 13 to 16, an IPv6 extension header chain cut by the snap length
+// or longer than the payload length (tshark -r testdata/anomaly-kinds.pcap
+// -Y 'frame.number >= 13' -T fields -e frame.number -e frame.len -e
+// frame.cap_len -e _ws.expert.severity -e _ws.expert.message):
+//
+//	13	90	60
+//	14	98	74
+//	15	82	58
+//	16	78	78	8388608	Malformed Packet (Exception occurred)
+//
+// (8388608 is PI_ERROR; tshark's one-line summary of 13 to 15 ends in
+// "[Packet size limited during capture]", of 16 in "[Malformed Packet]").
 var anomalyFrames = []struct {
 	kind    dissect.Kind
 	data    []byte
@@ -36,6 +49,64 @@ var anomalyFrames = []struct {
 	{dissect.KindUDPBadLength, ip4(17, 32, []byte{4, 210, 0, 53, 0, 100, 0, 0, 'a', 'b', 'c', 'd'}), 0, "Error", "Bad length value 100 > IP payload length"},
 	{dissect.KindICMPTruncated, ip4(1, 22, []byte{8, 0}), 0, "Error", "Malformed Packet (Exception occurred)"},
 	{dissect.KindTCPBadOption, ip4(6, 44, tcpHdr(6, []byte{2, 8, 5, 180})), 0, "Note", "Maximum segment size (option length = 8 bytes says option goes past end of options)"},
+	{dissect.KindIPv6ExtHdrTruncated, ip6(0, 36, ext6(ext6(tcpHdr(5, nil), 6, 0), 60, 0))[:60], 90, "", "(snap length 60 in the hop-by-hop header: [Packet size limited during capture], no expert info)"},
+	{dissect.KindIPv6ExtHdrTruncated, ip6(0, 44, ext6(ext6(tcpHdr(5, nil), 6, 1), 60, 0))[:74], 98, "", "(snap length 74 in the 16-byte destination options header)"},
+	{dissect.KindIPv6ExtHdrTruncated, ip6(44, 28, append([]byte{6, 0, 0, 0, 0, 0, 0, 1}, tcpHdr(5, nil)...))[:58], 82, "", "(snap length 58 in the fragment header)"},
+	{dissect.KindIPv6BadExtHdr, ip6(0, 16, ext6(ext6(nil, 59, 1), 60, 0)), 0, "Error", "Malformed Packet (Exception occurred)"},
+}
+
+// TestIPv6ExtHdrTooMany: a chain of 18 destination options headers (then
+// No Next Header) whose payload length holds it whole is
+// ipv6_bad_ext_header, the dissector giving up after 17 headers, however
+// many bytes were captured. tshark says nothing of it (tshark 4.0.17 on
+// this frame: -T fields -e _ws.expert.severity -e _ws.expert.message:
+// empty; "IPv6 no next header"), though RFC 8200 §4.1 has each extension
+// header occur once (destination options twice): Kind.Severe's one rating
+// per kind keeps it an error with the chains longer than their payload
+// length, which it is not in Wireshark.
+func TestIPv6ExtHdrTooMany(t *testing.T) {
+	for _, caplen := range []int{198, 60} {
+		d := dissect.New()
+		var x dissect.Dissection
+		f := ip6(60, 144, chain6(18))
+		m := pkt.Meta{LinkType: pkt.LinkEthernet, CapLen: uint32(caplen), WireLen: uint32(len(f))}
+		if err := d.Dissect(f[:caplen], m, &x); err != nil || kindsOf(d) != wantTooMany(caplen) {
+			t.Errorf("captured %d of %d: %v, kinds %q; want %q", caplen, len(f), err, kindsOf(d), wantTooMany(caplen))
+		}
+	}
+}
+
+// wantTooMany: 18 headers whole are too many; cut at 60 bytes (6 of the
+// first header's 8) they are cut by the snap length before the count
+// says anything.
+func wantTooMany(caplen int) string {
+	if caplen < 198 {
+		return "ipv6_ext_header_truncated=1"
+	}
+	return "ipv6_bad_ext_header=1"
+}
+
+// ext6 is an IPv6 extension header (hop-by-hop or destination options)
+// of next header nh and Hdr Ext Len words (8 + 8*words bytes, a PadN
+// option filling it) before rest.
+func ext6(rest []byte, nh, words byte) []byte {
+	h := make([]byte, 8+8*int(words))
+	h[0], h[1], h[2], h[3] = nh, words, 1, byte(len(h)-4)
+	return append(h, rest...)
+}
+
+// chain6 is n destination options headers (8 bytes each) before No Next
+// Header.
+func chain6(n int) []byte {
+	var b []byte
+	for i := range n {
+		nh := byte(60)
+		if i == n-1 {
+			nh = 59
+		}
+		b = append(b, ext6(nil, nh, 0)...)
+	}
+	return b
 }
 
 // eth is an Ethernet header before an IP packet of EtherType t.
