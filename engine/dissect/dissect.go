@@ -18,78 +18,6 @@ var (
 	ErrMalformed = errors.New("dissect: malformed packet")
 )
 
-// Kind names one class of malformed or truncated header, as counted in
-// Stats and reported in events (e.g. "ipv4_bad_ihl").
-type Kind uint8
-
-// Kinds of malformed or truncated headers. Link and IP kinds make the whole
-// packet unusable (Dissect returns ErrMalformed); the IPv6 extension header
-// and transport kinds only lose the transport layer (the packet still
-// counts at IP level).
-const (
-	KindLinkTruncated Kind = iota // link header shorter than its fixed size
-	KindUnsupportedLink
-	KindIPv4Truncated // fewer than 20 bytes, or fewer than IHL*4, captured
-	KindIPv4BadIHL    // IHL < 5
-	KindIPv4BadLength // total length < header length
-	KindIPv6Truncated // fewer than 40 bytes captured
-	KindIPBadVersion  // version nibble disagrees with the EtherType
-	KindIPv6BadExtHdr // extension header chain truncated or too long
-	// KindIPLongerThanFrame: the IP length exceeds the frame on the wire
-	// (kept, the IP length trusted, marked Truncated: a capture tool that
-	// lost the frame's length, or a lying header).
-	KindIPLongerThanFrame
-	// KindIPv4ZeroLength: total length 0, as TSO captures write (kept; the
-	// frame's length is used, as Wireshark does).
-	KindIPv4ZeroLength
-	// KindIPv6ZeroLength: payload length 0 before a TCP or UDP header, as
-	// Linux writes it in the BIG TCP and GSO packets it hands the capture
-	// (kept; the frame's length is used, as tcpdump since
-	// the-tcpdump-group/tcpdump#1329 and Wireshark with ipv6.tso_support
-	// do).
-	KindIPv6ZeroLength
-	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
-	KindTCPBadOffset  // data offset < 5 or beyond the segment
-	KindUDPTruncated  // UDP header not captured (from 4 bytes on, when the snap length cut it, the ports decoded)
-	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
-	KindICMPTruncated // ICMP header not captured
-	KindTCPBadOption  // option length runs past the header (kept, options ignored)
-	numKinds
-)
-
-var kindNames = [numKinds]string{
-	KindLinkTruncated:     "link_truncated",
-	KindUnsupportedLink:   "unsupported_link",
-	KindIPv4Truncated:     "ipv4_truncated",
-	KindIPv4BadIHL:        "ipv4_bad_ihl",
-	KindIPv4BadLength:     "ipv4_bad_length",
-	KindIPv6Truncated:     "ipv6_truncated",
-	KindIPLongerThanFrame: "ip_longer_than_frame",
-	KindIPv4ZeroLength:    "ipv4_zero_length",
-	KindIPv6ZeroLength:    "ipv6_zero_length",
-	KindIPBadVersion:      "ip_bad_version",
-	KindIPv6BadExtHdr:     "ipv6_bad_ext_header",
-	KindTCPTruncated:      "tcp_truncated",
-	KindTCPBadOffset:      "tcp_bad_offset",
-	KindUDPTruncated:      "udp_truncated",
-	KindUDPBadLength:      "udp_bad_length",
-	KindICMPTruncated:     "icmp_truncated",
-	KindTCPBadOption:      "tcp_bad_option",
-}
-
-// Kept reports whether packets of this kind still count at IP level (the
-// transport layer or a length is doubtful) rather than being rejected
-// with ErrMalformed.
-func (k Kind) Kept() bool { return k >= KindIPv6BadExtHdr }
-
-// String returns the stable snake_case name of the kind.
-func (k Kind) String() string {
-	if k < numKinds {
-		return kindNames[k]
-	}
-	return "unknown"
-}
-
 // Stats counts what Dissect saw. Counters only grow; the probe reports
 // them as events and in the end-of-run summary.
 type Stats struct {
@@ -514,6 +442,10 @@ func (d *Dissector) ipv6(b []byte, off int, out *Dissection) Kind {
 	out.SrcAddr = netip.AddrFrom16([16]byte(h[8:24]))
 	out.DstAddr = netip.AddrFrom16([16]byte(h[24:40]))
 	end := off + 40 + plen
+	// reported: where the datagram ends in the frame on the wire (its
+	// length, or the frame's when shorter: ip_longer_than_frame), as
+	// Wireshark's reported length; end: where its captured bytes do
+	reported := min(end, max(off+wire, len(b)))
 	if end > len(b) {
 		end = len(b)
 		out.Truncated = true
@@ -526,7 +458,7 @@ walk:
 			if p+8 > end || hops > 16 {
 				out.Protocol = next
 				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				d.Stats.Kinds[extCut(p+8, reported, hops)]++
 				return kindOK
 			}
 			n, _ := IPv6ExtLen(next, b[p+1])
@@ -538,7 +470,7 @@ walk:
 			if p+8 > end {
 				out.Protocol = next
 				out.IPHdrLen = uint32(p - off)
-				d.Stats.Kinds[KindIPv6BadExtHdr]++
+				d.Stats.Kinds[extCut(p+8, reported, 0)]++
 				return kindOK
 			}
 			fo := binary.BigEndian.Uint16(b[p+2:])
@@ -568,7 +500,7 @@ walk:
 	if p > end {
 		out.Protocol = next
 		out.IPHdrLen = uint32(end - off)
-		d.Stats.Kinds[KindIPv6BadExtHdr]++
+		d.Stats.Kinds[extCut(p, reported, 0)]++
 		return kindOK
 	}
 	out.Protocol = next
@@ -580,6 +512,20 @@ walk:
 	}
 	d.transport(b, p, end, off+40+plen, out)
 	return kindOK
+}
+
+// extCut is the kind of an IPv6 extension header chain that needs the
+// bytes up to need (an offset in the frame) but ends before them, hops
+// headers in: KindIPv6ExtHdrTruncated when the datagram on the wire holds
+// them (up to reported) and only the snap length cut them (Wireshark:
+// "Packet size limited during capture", no expert info), else
+// KindIPv6BadExtHdr (a chain longer than the payload length, or than 17
+// headers: Wireshark's "Malformed Packet", an Error).
+func extCut(need, reported, hops int) Kind {
+	if need <= reported && hops <= 16 {
+		return KindIPv6ExtHdrTruncated
+	}
+	return KindIPv6BadExtHdr
 }
 
 // ipv6ZeroLength returns the payload length of an IPv6 header h whose
@@ -632,7 +578,7 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		d.tcp(avail, announced, out)
 	case ProtoUDP:
 		if len(avail) < 8 {
-			d.Stats.Kinds[KindUDPTruncated]++
+			d.Stats.Kinds[shortKind(announced, 8, out, KindUDPTruncated, KindUDPBeyondIPLength)]++
 			if len(avail) >= 4 && announced >= 8 {
 				// cut by the snap length: the ports from 4 bytes, as for
 				// TCP (tcpdump's `udp port` reads them), the length from IP
@@ -670,7 +616,7 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		out.PayloadLen = uint32(plen)
 	case ProtoICMP, ProtoICMPv6:
 		if len(avail) < 4 {
-			d.Stats.Kinds[KindICMPTruncated]++
+			d.Stats.Kinds[shortKind(announced, 4, out, KindICMPTruncated, KindICMPBeyondIPLength)]++
 			return
 		}
 		out.Flags |= HasL4 | HasICMP
@@ -691,6 +637,18 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		out.Payload = avail
 		out.PayloadLen = uint32(announced)
 	}
+}
+
+// shortKind is the kind of a transport header of size bytes not all
+// captured, announced bytes of it in the IP packet: beyond when the IP
+// length leaves part of it out (Wireshark: "Malformed Packet", an Error),
+// else cut, the snap length having cut it (or the datagram's next
+// fragment holding the rest: a first fragment's).
+func shortKind(announced, size int, out *Dissection, cut, beyond Kind) Kind {
+	if announced < size && out.Flags&IsFrag == 0 {
+		return beyond
+	}
+	return cut
 }
 
 func (out *Dissection) isEcho() bool {

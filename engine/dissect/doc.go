@@ -54,9 +54,14 @@
 // fragment), is decoded as far as it goes: its ports from 4 bytes, the
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
 // window from 16 (TCPWindowCut before); a UDP header the snap length cut
-// keeps its ports from 4 bytes (KindUDPTruncated). An IP
-// length beyond the frame on the wire (a capture tool that lost the
-// frame's length, or a lying header) is trusted as a snap length's cut
+// keeps its ports from 4 bytes (KindUDPTruncated). A header or extension
+// header chain the snap length cut (KindIPv6ExtHdrTruncated, the
+// *Truncated transport kinds) is told from one the IP length leaves out
+// (KindIPv6BadExtHdr, the *BeyondIPLength kinds), as Wireshark tells
+// "Packet size limited during capture" from "Malformed Packet"
+// (Kind.Severe). An IP length beyond the frame on the wire (a capture
+// tool that lost the frame's length, or a lying header) is trusted as a
+// snap length's cut
 // is: the flow counts the announced bytes, the Dissection is marked
 // Truncated and the packet counted as KindIPLongerThanFrame (Wireshark
 // decodes only what is there: a 74-byte frame announcing 140 IPv4 bytes

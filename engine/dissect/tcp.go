@@ -15,15 +15,17 @@ import "encoding/binary"
 // (tcpdump's `tcp port` reads them), the sequence number 8, the data
 // offset 13, the flags 14 (TCPFlagsCut before), the window 16
 // (TCPWindowCut before). Other TCP headers shorter than 20 bytes, or than
-// their data offset, are dropped whole (KindTCPTruncated,
-// KindTCPBadOffset). Cut headers count as KindTCPTruncated too, except in
-// a first fragment, where the rest of the header is not missing but
-// later.
+// their data offset, are dropped whole: KindTCPBeyondIPLength when the IP
+// length leaves part of the 20 bytes out (outside a first fragment),
+// KindTCPBadOffset for a data offset below 20 or beyond the segment,
+// KindTCPTruncated for fewer than 4 bytes captured. Cut headers count as
+// KindTCPTruncated too, except in a first fragment, where the rest of the
+// header is not missing but later.
 func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 	n := len(avail)
 	first := out.Flags&IsFrag != 0 // a first fragment: the header may go on in the next one
 	if n < 20 && (n < 4 || announced < 20 && !first) {
-		d.Stats.Kinds[KindTCPTruncated]++
+		d.Stats.Kinds[shortKind(announced, 20, out, KindTCPTruncated, KindTCPBeyondIPLength)]++
 		return
 	}
 	doff := 0 // unknown
