@@ -85,6 +85,7 @@ type class struct {
 	ftp          *ftp.Tracker // nil unless the class runs the ftp analysis
 	ow           *owClass     // nil unless the class runs the oneway analysis
 	emitRTT      func(*observe.RTTSample)
+	emitConn     tcpconn.Emit // sends tcp's rows (Probe.tcpConnection), made once in New
 }
 
 // owClass signs the packets of a one-way class and packs their
@@ -157,7 +158,6 @@ type Probe struct {
 	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
 
-	emitConn    tcpconn.Emit
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
@@ -266,7 +266,6 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
 	p.rttEmitters()
-	p.emitConn = p.tcpConnection
 	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
 	for ci := range p.classes {
@@ -605,7 +604,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))
 			if c.tcp.Pending() >= tcpDrainAt {
-				c.tcp.DrainPending(p.emitConn) // a flood evicting connections: no row lost
+				c.tcp.DrainPending(c.emitConn) // a flood evicting connections: no row lost
 			}
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
