@@ -148,7 +148,7 @@ type File struct {
 	// not below fracMax) go to nextPcap.
 	fast     bool
 	fastNG   bool   // pcapng: NextInto tries epb first (little-endian section, nothing pending)
-	capMax   uint32 // the snaplen, or the largest uint32 when 0 (none)
+	capMax   uint32 // the snaplen (maxCapLen if none), at most maxCapLen
 	fracMax  uint32 // 1e6 (µs) or 1e9 (ns)
 	fracMul  int64  // ns per fraction unit: 1000 (µs) or 1 (ns)
 	link     pkt.LinkType
@@ -319,7 +319,9 @@ func (f *File) NextInto(m *pkt.Meta) ([]byte, error) {
 			frac := binary.LittleEndian.Uint32(h[4:])
 			caplen := binary.LittleEndian.Uint32(h[8:])
 			wirelen := binary.LittleEndian.Uint32(h[12:])
-			if caplen <= f.capMax && frac < f.fracMax && uint64(caplen) <= uint64(len(h)-pcapRecordLen) {
+			// int(caplen): a check the compiler knows, so that slicing
+			// data below has none (caplen <= capMax <= maxCapLen)
+			if caplen <= f.capMax && frac < f.fracMax && int(caplen) <= len(h)-pcapRecordLen {
 				n := pcapRecordLen + int(caplen)
 				data := h[pcapRecordLen:n]
 				br.r += n

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
 )
@@ -70,9 +69,11 @@ func (f *File) openPcap() error {
 	f.advance(pcapHeaderLen)
 	f.publish()
 	f.link = pkt.FileLinkType(raw)
-	f.capMax = f.snaplen
-	if f.snaplen == 0 {
-		f.capMax = math.MaxUint32
+	// a record longer than maxCapLen is malformed (nextPcap says so):
+	// below it, int(caplen) is a length on any platform
+	f.capMax = maxCapLen
+	if f.snaplen != 0 {
+		f.capMax = min(f.snaplen, maxCapLen)
 	}
 	f.fracMax, f.fracMul = 1e6, 1e3
 	if f.nano {

@@ -66,7 +66,7 @@ func (s *Sender) bound() {
 		s.overflow(p)
 	}
 	if pdus > 0 && s.onEvent != nil {
-		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: SevError, kind: EventOverflow, count: records, msg: fmt.Sprintf(
+		s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventOverflow, count: records, msg: fmt.Sprintf(
 			"%s%d PDUs (%d records, oldest PDU %d) destroyed: more than %d kB of observations waited to be sent or acknowledged (the link is slower than the observations, or down)",
 			s.prefix(), pdus, records, first, s.cfg.MaxQueueBytes>>10)})
 	}

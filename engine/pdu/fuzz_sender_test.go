@@ -92,6 +92,7 @@ func FuzzSender(f *testing.F) {
 			p0, b0, st0 := uint64(s.Pending()), built(s.Stats()), s.steps
 			callSends = 0
 			fn()
+			checkTickDue(t, s, what)
 			p := p0 + built(s.Stats()) - b0 // PDUs the call could handle
 			// Per PDU: at most maxRetryRun+2 transmissions (all PDUs:
 			// maxRunRetries, then one more each), each a slot and a timer
@@ -144,6 +145,21 @@ func FuzzSender(f *testing.F) {
 			t.Fatalf("%d pending, %d received + %d destroyed != %d built; %+v", s.Pending(), len(coll.ids), destroyed, built(st), st)
 		}
 	})
+}
+
+// checkTickDue fails unless Tick's inline path (before tickDue) is only
+// taken where the full check would find nothing to do: tickDue at most
+// wakeNs, and math.MinInt64 while PDUs wait on the wall clock, events
+// wait for delivery or the loop runs.
+func checkTickDue(t *testing.T, s *Sender, what string) {
+	t.Helper()
+	if s.tickDue == math.MinInt64 {
+		return
+	}
+	if s.tickDue > s.wakeNs || len(s.wall.items) > 0 || len(s.events) > 0 || s.inLoop {
+		t.Fatalf("after %s: tickDue %d, wakeNs %d, %d waiting on the wall clock, %d events, in loop %v: a Tick would skip due work",
+			what, s.tickDue, s.wakeNs, len(s.wall.items), len(s.events), s.inLoop)
+	}
 }
 
 // built counts the PDUs built, heartbeats aside.

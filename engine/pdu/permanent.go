@@ -120,7 +120,7 @@ func (s *Sender) spoolFailed(err error) {
 		s.sp = nil
 		if pdus > 0 && s.onEvent != nil {
 			msg += fmt.Sprintf("; the %d PDUs (%d records) in the spool are lost", pdus, records)
-			s.events = append(s.events, senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: s.prefix() + fmt.Sprintf("%d permanent PDUs (%d records) lost with the spool: %v", pdus, records, err)})
+			s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: s.prefix() + fmt.Sprintf("%d permanent PDUs (%d records) lost with the spool: %v", pdus, records, err)})
 		}
 	}
 	s.event(SevWarning, EventSpoolFailed, msg)
@@ -200,7 +200,7 @@ func (s *Sender) permanentOverflow(pdus, records uint64, why string) {
 	s.stats.PermanentDestroyed += pdus
 	s.stats.PermanentDestroyedRecords += records
 	if s.onEvent != nil {
-		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: fmt.Sprintf(
+		s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: fmt.Sprintf(
 			"%s%d permanent PDUs (%d records: flow definitions, FTP records, events) destroyed, oldest first: %s while the collector did not acknowledge",
 			s.prefix(), pdus, records, why)})
 	}

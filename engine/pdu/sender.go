@@ -208,6 +208,9 @@ type Sender struct {
 	runRetries int    // retransmissions in the current run
 	steps      uint64 // events processed, for the tests' work bound
 	wakeNs     int64  // no event before this time
+	// tickDue: before this time Tick only moves the clock (rearm); at
+	// most wakeNs, math.MinInt64 while anything else may be due
+	tickDue    int64
 	lastSendNs int64
 	hasSent    bool
 	inLoop     bool
@@ -280,6 +283,7 @@ func NewSender(cfg SenderConfig, probeID uint16, link Link) *Sender {
 	s.clock = math.MinInt64 / 4
 	s.lastSendNs = math.MinInt64 / 4
 	s.wakeNs = math.MaxInt64
+	s.tickDue = math.MinInt64 // the first Tick rearms
 	return s
 }
 
@@ -411,6 +415,7 @@ func (s *Sender) Begin(t Type, nowNs int64) *Enc {
 	if len(bd.enc.B) == 0 {
 		bd.startNs = max(nowNs, s.clock)
 		s.wakeNs = min(s.wakeNs, pkt.AddNs(bd.startNs, s.cfg.MaxBuildNs))
+		s.tickDue = min(s.tickDue, s.wakeNs)
 	}
 	bd.mark = len(bd.enc.B)
 	return &bd.enc
@@ -442,6 +447,7 @@ func (s *Sender) End(t Type, nowNs int64) {
 			bd.records = 1
 			bd.startNs = now
 			s.wakeNs = min(s.wakeNs, pkt.AddNs(now, s.cfg.MaxBuildNs))
+			s.tickDue = min(s.tickDue, s.wakeNs)
 			s.scratch = rest
 		}
 	}
@@ -545,6 +551,7 @@ func (s *Sender) enqueue(t Type, records uint64, buildNs int64, payload []byte) 
 	}
 	s.checkBacklog()
 	s.wakeNs = min(s.wakeNs, s.slotNs())
+	s.tickDue = min(s.tickDue, s.wakeNs)
 }
 
 func (s *Sender) newPending() *pending {
@@ -665,7 +672,7 @@ func (s *Sender) HandleAckAt(nowNs int64, frame []byte) {
 	s.advance(nowNs)
 	s.ack(frame)
 	if !s.inLoop {
-		s.wakeNs = math.MinInt64
+		s.wakeNs, s.tickDue = math.MinInt64, math.MinInt64
 		s.advance(s.clock)
 	}
 	s.deliver()
@@ -765,7 +772,7 @@ func (s *Sender) event(sev uint8, kind, msg string) { s.eventN(sev, kind, msg, 0
 // eventN is event for an event that reports n things (events.count).
 func (s *Sender) eventN(sev uint8, kind, msg string, n uint64) {
 	if s.onEvent != nil {
-		s.events = append(s.events, senderEvent{timeNs: s.clock, sev: sev, kind: kind, msg: msg, count: n})
+		s.pushEvent(senderEvent{timeNs: s.clock, sev: sev, kind: kind, msg: msg, count: n})
 	}
 }
 

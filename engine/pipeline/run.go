@@ -256,7 +256,7 @@ func (r *run) feed(ctx context.Context) error {
 		},
 	}
 	first := true
-	err := l.Run(ctx, read, func(data []byte, m pkt.Meta) {
+	packet := func(data []byte, m pkt.Meta) {
 		in := 0
 		if damaged == nil {
 			in = src.Last()
@@ -279,7 +279,27 @@ func (r *run) feed(ctx context.Context) error {
 			return
 		}
 		r.probes[r.inputs[in].Probe].Packet(data, m)
-	})
+	}
+	if damaged != nil && lends[0].w == nil {
+		// One input read straight, its packets not lent: the input, its
+		// probe and its interfaces are known here, not looked up per
+		// packet (issue 14: the probe's goroutine is the critical path).
+		in0 := &r.inputs[0]
+		p0 := r.probes[in0.Probe]
+		packet = func(data []byte, m pkt.Meta) {
+			if first {
+				first = false
+				r.setOrigin(m.TimeNs)
+			}
+			r.res.Packets++
+			r.res.Bytes += uint64(len(data))
+			r.nowNs = m.TimeNs
+			r.snap.Count(0, len(data))
+			m.Iface = in0.iface(m.Iface)
+			p0.Packet(data, m)
+		}
+	}
+	err := l.Run(ctx, read, packet)
 	r.res.FirstNs, r.res.LastNs = l.FirstNs, l.LastNs
 	for _, ls := range r.links {
 		r.res.DeliveredDuringRun += ls[0].Stats().Delivered

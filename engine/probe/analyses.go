@@ -11,24 +11,30 @@ import (
 	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
-// tcpConnection sends one TCP connection record (borrowed).
-func (p *Probe) tcpConnection(iface uint16, r *observe.TCPConnection) {
+// tcpConnection sends one TCP connection record of tracker t (borrowed:
+// encoded at once, by t.AppendConn: the addresses of the row t is
+// emitting are not parsed back from their text).
+func (p *Probe) tcpConnection(t *tcpconn.Tracker, iface uint16, r *observe.TCPConnection) {
 	if r.ConnState == "S0" && p.tcpUnderFlood(r.Class) {
 		p.aggregateS0(r)
 		return
 	}
-	tcpconn.AppendConn(p.out.Begin(pdu.TypeTCPConn, p.nowNs), iface, r)
+	t.AppendConn(p.out.Begin(pdu.TypeTCPConn, p.nowNs), iface, r)
 	p.out.End(pdu.TypeTCPConn, p.nowNs)
 }
 
-// rttEmitters makes the emits of the rtt trackers once (New): the
-// histograms' and unanswered requests', and each class's emitRTT, which
-// sends its tracker's samples (rttSample).
+// rttEmitters makes the emits of the rtt and tcp trackers once (New):
+// the histograms' and unanswered requests', each class's emitRTT, which
+// sends its tracker's samples (rttSample), and its emitConn, which sends
+// its tracker's rows (tcpConnection).
 func (p *Probe) rttEmitters() {
 	p.emitRTTHist, p.unanswered = p.rttHistogram, p.rttUnanswered
 	for ci := range p.classes {
 		if t := p.classes[ci].rtt; t != nil {
 			p.classes[ci].emitRTT = func(s *observe.RTTSample) { p.rttSample(t, s) }
+		}
+		if t := p.classes[ci].tcp; t != nil {
+			p.classes[ci].emitConn = func(iface uint16, r *observe.TCPConnection) { p.tcpConnection(t, iface, r) }
 		}
 	}
 }

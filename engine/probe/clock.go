@@ -212,7 +212,7 @@ func (p *Probe) timers() {
 		for ci := range p.classes {
 			cl := &p.classes[ci]
 			if cl.tcp != nil {
-				cl.tcp.Expire(now, p.emitConn)
+				cl.tcp.Expire(now, cl.emitConn)
 			}
 			if cl.ftp != nil {
 				cl.ftp.Expire(now, p.emitXfer, p.emitSess)

@@ -79,7 +79,7 @@ func (p *Probe) Close() {
 			c.rtt.Flush(p.unanswered)
 		}
 		if c.tcp != nil {
-			c.tcp.Flush(p.nowNs, p.emitConn)
+			c.tcp.Flush(p.nowNs, c.emitConn)
 		}
 		if c.ftp != nil {
 			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)

@@ -85,6 +85,7 @@ type class struct {
 	ftp          *ftp.Tracker // nil unless the class runs the ftp analysis
 	ow           *owClass     // nil unless the class runs the oneway analysis
 	emitRTT      func(*observe.RTTSample)
+	emitConn     tcpconn.Emit // sends tcp's rows (Probe.tcpConnection), made once in New
 }
 
 // owClass signs the packets of a one-way class and packs their
@@ -115,6 +116,7 @@ type Probe struct {
 
 	intervalNs    int64
 	intervalStart int64 // start of the current interval, Unix ns; 0 before the first packet
+	intervalEnd   int64 // pkt.AddNs(intervalStart, intervalNs), for advance's test per packet (setInterval)
 	nowNs         int64 // probe clock: the latest capture time seen
 	firstNs       int64 // probe clock when the probe started (its first packet, or a live tick)
 	active        []*flow.Flow
@@ -156,7 +158,6 @@ type Probe struct {
 	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
 
-	emitConn    tcpconn.Emit
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
@@ -248,6 +249,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		flows:      flow.New(len(classes), cfg.FlowTable.MaxFlows, sizeBins),
 		intervalNs: int64(cfg.IntervalS * 1e9),
 	}
+	p.setInterval(0)
 	for _, ch := range channels {
 		sc := ch.Config
 		sc.Epoch = id.Epoch
@@ -264,7 +266,6 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	p.unansweredIDs = map[string]uint32{}
 	p.icmpMetric = map[uint32]uint32{}
 	p.rttEmitters()
-	p.emitConn = p.tcpConnection
 	p.evictFn = p.evict
 	p.emitXfer, p.emitSess = p.ftpTransfer, p.ftpSession
 	for ci := range p.classes {
@@ -384,7 +385,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 		return
 	}
 	if !p.started {
-		p.intervalStart = floorDiv(m.TimeNs, p.intervalNs)
+		p.setInterval(floorDiv(m.TimeNs, p.intervalNs))
 		p.nowNs, p.firstNs = m.TimeNs, m.TimeNs
 		p.start(m.TimeNs)
 	}
@@ -439,13 +440,20 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 // advance moves the probe clock to nowNs, closing intervals on the way.
 func (p *Probe) advance(nowNs int64) {
 	p.nowNs = nowNs
-	if nowNs >= pkt.AddNs(p.intervalStart, p.intervalNs) {
+	if nowNs >= p.intervalEnd {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
 	}
 	if len(p.owClasses) > 0 {
 		p.flushStaleObservations(nowNs)
 	}
-	p.out.Tick(nowNs)
+	if s, ok := p.out.(*pdu.Sender); ok {
+		// inline: a compare and the clock, until something is due (a
+		// Workers' probe writes to a recorder: p.out is set in several
+		// places, so it is asked here)
+		s.Tick(nowNs)
+	} else {
+		p.out.Tick(nowNs)
+	}
 }
 
 // Tick advances the probe clock without a packet (live capture idles).
@@ -455,7 +463,7 @@ func (p *Probe) Tick(nowNs int64) {
 		// wake-up at wall time): the probe starts with the capture, so a
 		// run that sees no packet still has its probe_start and
 		// probe_stop.
-		p.intervalStart = floorDiv(nowNs, p.intervalNs)
+		p.setInterval(floorDiv(nowNs, p.intervalNs))
 		p.nowNs, p.firstNs = nowNs, nowNs
 		p.start(nowNs)
 	}
@@ -596,7 +604,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 		if c.tcp != nil && d.Flags&dissect.HasTCP != 0 && (!c.bound || d.TCPFlags&(dissect.TCPSyn|dissect.TCPFin|dissect.TCPRst) != 0) {
 			c.tcp.PacketHint(d, c.cfg.Name, c.bound, (*tcpconn.Hint)(&f.TCP))
 			if c.tcp.Pending() >= tcpDrainAt {
-				c.tcp.DrainPending(p.emitConn) // a flood evicting connections: no row lost
+				c.tcp.DrainPending(c.emitConn) // a flood evicting connections: no row lost
 			}
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
@@ -744,7 +752,12 @@ func (p *Probe) closeInterval(nextStart int64) {
 	p.expireFragments(p.clk.now)
 	p.intervalEvents(end)
 	p.stats.Intervals++
-	p.intervalStart = nextStart
+	p.setInterval(nextStart)
+}
+
+// setInterval starts the interval at start (Unix ns).
+func (p *Probe) setInterval(start int64) {
+	p.intervalStart, p.intervalEnd = start, pkt.AddNs(start, p.intervalNs)
 }
 
 // reportActive reports every flow active in the current interval (the

@@ -605,11 +605,13 @@ func (c *conn) finished() bool {
 func (c *conn) halfOpen() bool { return c.packets[0] == 0 || c.packets[1] == 0 }
 
 // fill writes the connection's row into r (Probe and Interface left
-// empty), its strings and nullable values kept in ar.
-func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena) {
+// empty), its strings and nullable values kept in ar, and the client and
+// server addresses its text is made of into addrs (Tracker.AppendConn).
+func (c *conn) fill(r *observe.TCPConnection, ar *pdu.Arena, addrs *[2]netip.Addr) {
 	cl, sv := &c.s[0], &c.s[1]
 	ca, cp := c.end(0)
 	sa, sp := c.end(1)
+	addrs[0], addrs[1] = ca, sa
 	*r = observe.TCPConnection{
 		Class:                     c.class,
 		ConnID:                    c.id,

@@ -1,6 +1,7 @@
 package tcpconn
 
 import (
+	"net/netip"
 	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -46,6 +47,7 @@ const (
 type pending struct {
 	iface uint16
 	row   observe.TCPConnection
+	addrs [2]netip.Addr // the row's client and server address (conn.fill)
 }
 
 // Tracker follows TCP connections (analysis "tcp"). It is not safe for
@@ -77,7 +79,11 @@ type Tracker struct {
 	pending []pending
 	row     observe.TCPConnection
 	arena   pdu.Arena // the rows' strings and nullable values
-	stats   Stats
+	// cur is the row being passed to an emit (nil between emits), whose
+	// client and server addresses are curAddrs (AppendConn)
+	cur      *observe.TCPConnection
+	curAddrs [2]netip.Addr
+	stats    Stats
 }
 
 // SetNextID makes the next connection created get conn_id id+1 (the
@@ -387,14 +393,14 @@ func (t *Tracker) finishPending(i int32) {
 	} else {
 		t.pending = append(t.pending, pending{iface: c.k.iface})
 		p := &t.pending[len(t.pending)-1]
-		t.fillRow(c, &p.row)
+		t.fillRow(c, &p.row, &p.addrs)
 		t.stats.Finished++
 	}
 	t.release(i)
 }
 
-func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
-	c.fill(r, &t.arena)
+func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection, addrs *[2]netip.Addr) {
+	c.fill(r, &t.arena, addrs)
 	t.stats.HolesGivenUp += c.s[0].givenUp + c.s[1].givenUp
 	if c.hist.lost {
 		t.stats.HistoryCut++
@@ -404,11 +410,13 @@ func (t *Tracker) fillRow(c *conn, r *observe.TCPConnection) {
 // emit reports connection i through fn and forgets it.
 func (t *Tracker) emit(i int32, fn Emit) {
 	c := t.conn(i)
-	t.fillRow(c, &t.row)
+	t.fillRow(c, &t.row, &t.curAddrs)
 	t.stats.Finished++
 	iface := c.k.iface
 	t.release(i)
+	t.cur = &t.row
 	fn(iface, &t.row)
+	t.cur = nil
 }
 
 // Pending returns the rows finished inside Packet (port reuse, eviction)
@@ -422,7 +430,10 @@ func (t *Tracker) DrainPending(fn Emit) { t.drainPending(fn) }
 
 func (t *Tracker) drainPending(fn Emit) {
 	for j := range t.pending {
-		fn(t.pending[j].iface, &t.pending[j].row)
+		p := &t.pending[j]
+		t.cur, t.curAddrs = &p.row, p.addrs
+		fn(p.iface, &p.row)
+		t.cur = nil
 		t.pending[j] = pending{}
 	}
 	t.pending = t.pending[:0]
