@@ -557,10 +557,6 @@ func (t *Table) Len() int { return t.m.n }
 // whatever worker owns it.
 func (t *Table) SetNextID(id uint64) { t.nextID = id }
 
-// LastID returns the highest flow id given so far (or set by SetNextID):
-// a later run of the probe numbers its flows above it (Identity.IDBase).
-func (t *Table) LastID() uint64 { return t.nextID }
-
 // Lookup returns the flow of k, creating it at time nowNs if absent
 // (created = true). When the table is full, the least recently seen
 // flows of all classes (1/64 of the table, at least one) are evicted
