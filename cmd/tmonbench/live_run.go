@@ -36,6 +36,7 @@ type liveRun struct {
 	feed    *liveFeed // --tui
 	notice  string    // --tui: the capture's first warning, for the TUI's status line
 	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
+	idBase  uint64    // the last run's highest id: the next run's ids follow (probe.Identity.IDBase)
 	// setConfig records the configuration in force in run.json (at each
 	// switch-over); nil: not recorded.
 	setConfig func(hash, text string, since time.Time) error
@@ -69,6 +70,9 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			continue
 		}
 		total = addResults(total, res)
+		if res != nil && len(res.LastIDs) > 0 {
+			l.idBase = res.LastIDs[0] // (probe, flow_id) stays unique across switch-overs
+		}
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
@@ -86,7 +90,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 func (l *liveRun) runOnce(ctx context.Context, cfg *config.Config, colls []pipeline.Collector, announce *string, stopSaid *bool) (*pipeline.Result, error) {
 	return pipeline.Run(ctx, l.inputs(), pipeline.Options{
 		Config:     cfg,
-		Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames}},
+		Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames, IDBase: l.idBase}},
 		Collectors: colls,
 		Merge:      l.merge,
 		Wall:       idleClock(l.src),

@@ -206,6 +206,7 @@ func switchUnderTraffic(t *testing.T, cfg string, version func(class, port, vali
 // packet comes before class b's first, which is not before valid_from.
 func checkSwitchBoundary(t *testing.T, db *sql.DB, validFrom time.Time) {
 	t.Helper()
+	checkFlowIDsUnique(t, db)
 	vf := validFrom.UnixNano()
 	var aLast, bFirst, accepted int64
 	if err := db.QueryRow(`SELECT epoch_ns(max(last_seen)) FROM flows WHERE class = 'a'`).Scan(&aLast); err != nil {
@@ -226,5 +227,28 @@ func checkSwitchBoundary(t *testing.T, db *sql.DB, validFrom time.Time) {
 	}
 	if aLast >= vf || bFirst < vf {
 		t.Errorf("class a last seen %d, class b first seen %d, valid_from %d", aLast, bFirst, vf)
+	}
+}
+
+// checkFlowIDsUnique: no (probe, flow_id) pair names two flows rows
+// (docs/tables.md: flow_id is probe-unique, flow_counters name their flow
+// by it). A trial's live run numbered each configuration version's flows
+// from 1 again: after three switch-overs probe vm had four rows for each
+// of flow ids 1 to 4, and the rollup merged counters of different flows.
+func checkFlowIDsUnique(t *testing.T, db *sql.DB) {
+	t.Helper()
+	rows, err := db.Query(`SELECT probe, flow_id, string_agg(class, ' ' ORDER BY class) FROM flows GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var probe, classes string
+		var id uint64
+		rows.Scan(&probe, &id, &classes)
+		t.Errorf("probe %s flow_id %d names flows of classes %s: (probe, flow_id) is not unique", probe, id, classes)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }

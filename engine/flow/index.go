@@ -145,3 +145,8 @@ func (p *AddrPair) Hash(seed uint64) uint64 {
 	h := Mix(s0^0xa0761d6478bd642f, s1^seed)
 	return Mix(d0^0xe7037ed1a0b428db, d1^h^uint64(p.fam)<<56)
 }
+
+// LastID returns the highest flow id the table gave so far (or set by
+// SetNextID): a later run of the probe numbers its flows above it
+// (probe.Identity.IDBase).
+func (t *Table) LastID() uint64 { return t.nextID }

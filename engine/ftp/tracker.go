@@ -66,6 +66,10 @@ type Tracker struct {
 // packet, so the id does not depend on the worker; ids must grow).
 func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 
+// LastID returns the highest session_id given so far (or set by
+// SetNextID): a later run of the probe numbers its sessions above it.
+func (t *Tracker) LastID() uint64 { return t.nextID }
+
 // traceEvent reports one parsed command or reply (tests only).
 type traceEvent struct {
 	Session uint64

@@ -211,6 +211,10 @@ type Result struct {
 	// even the events it was given (probe.Engine.Held), and its inputs'
 	// damage (InputError) is the caller's to report.
 	Started []bool
+	// LastIDs holds, per probe, the highest flow, connection or session id
+	// its run gave (probe.Engine.LastID): the next run of the probe into
+	// the same output starts above it (probe.Identity.IDBase).
+	LastIDs []uint64
 	// Interrupted is set when ctx ended the run before its inputs did.
 	Interrupted bool
 	// DeliveredDuringRun counts the frames the first collector received
@@ -337,6 +341,7 @@ func (r *run) finish(runErr error) error {
 	for _, p := range r.probes {
 		res.Probes = append(res.Probes, p.Stats())
 		res.Started = append(res.Started, p.Started())
+		res.LastIDs = append(res.LastIDs, p.LastID())
 		for _, s := range p.Senders() {
 			res.Senders = append(res.Senders, s.Stats())
 		}

@@ -30,6 +30,7 @@ func (e *lingerEngine) Stats() Stats                     { return Stats{} }
 func (e *lingerEngine) Now() int64                       { return e.nowNs }
 func (e *lingerEngine) Started() bool                    { return true }
 func (e *lingerEngine) Held() int                        { return 0 }
+func (e *lingerEngine) LastID() uint64                   { return 0 }
 func (e *lingerEngine) Pending() int                     { return e.s.Pending() }
 func (e *lingerEngine) DestroyedAfterReport(int64)       {}
 func (e *lingerEngine) AppendSnapshot(*observe.Snapshot) {}

@@ -37,6 +37,13 @@ type Identity struct {
 	// sets it (engines do not read the clock); 0 is for in-process runs,
 	// which never restart.
 	Epoch int64
+	// IDBase is the id this run numbers above: its flow ids, conn_ids and
+	// session_ids start at IDBase+1. A process running several runs of one
+	// probe into one output (a configuration switch-over of live or
+	// probe -i, design 1.6) gives each the previous run's Engine.LastID,
+	// so that (probe, flow_id) names one flow in the whole output
+	// (docs/tables.md: flow_id is probe-unique); 0 for a first run.
+	IDBase uint64
 }
 
 // Stats counts what the probe did; it feeds the end-of-run summary.
@@ -255,6 +262,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 		sc.Epoch = id.Epoch
 		p.senders = append(p.senders, pdu.NewSender(sc, id.ID, ch.Link))
 	}
+	p.setIDBase(id.IDBase)
 	if len(p.senders) == 1 {
 		p.out = p.senders[0]
 	} else {

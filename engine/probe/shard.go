@@ -86,18 +86,18 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 }
 
 // setIDs numbers what the packet of capture ordinal ord creates: flow
-// ids (ord-1)*classes+1 onwards (a packet creates at most one flow per
-// class), connection and session ids ord (at most one per class's
-// tracker).
+// ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
+// per class), connection and session ids base+ord (at most one per
+// class's tracker), base being Identity.IDBase.
 func (sh *shard) setIDs(p *Probe, ord uint64) {
-	p.flows.SetNextID((ord - 1) * uint64(len(p.classes)))
+	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.tcp != nil {
-			c.tcp.SetNextID(ord - 1)
+			c.tcp.SetNextID(p.id.IDBase + ord - 1)
 		}
 		if c.ftp != nil {
-			c.ftp.SetNextID(ord - 1)
+			c.ftp.SetNextID(p.id.IDBase + ord - 1)
 		}
 	}
 }

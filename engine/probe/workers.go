@@ -36,6 +36,10 @@ type Engine interface {
 	// Started reports whether the probe started (probe_start sent: a
 	// packet with a valid time or a tick reached it).
 	Started() bool
+	// LastID is the highest flow, connection or session id given
+	// (Identity.IDBase when none), once Close returned: the next run's
+	// Identity.IDBase.
+	LastID() uint64
 	// Held counts the events reported before the start, waiting for it
 	// (Probe.EventCount).
 	Held() int

@@ -91,6 +91,10 @@ type Tracker struct {
 // first packet, so the id does not depend on the worker; ids must grow).
 func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 
+// LastID returns the highest conn_id given so far (or set by SetNextID):
+// a later run of the probe numbers its connections above it.
+func (t *Tracker) LastID() uint64 { return t.nextID }
+
 // New returns a Tracker. cfg should have passed Validate; out-of-range
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
