@@ -63,7 +63,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			// should have refused it): the capture goes on under the
 			// previous one, to its summary and capture_stop, not ended
 			// with an error and neither.
-			l.ss.sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
+			l.ss.sw.refuse(prev, fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
 			cfg, prev, started = prev, nil, ""
 			l.recordConfig(cfg)
 			continue
