@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
@@ -37,7 +38,10 @@ func TestCollectorSwitchKeyOnly(t *testing.T) {
 	var said lockedBuffer
 	coll := startCollectorTee(t, &said, bin, cfg, out)
 	os.WriteFile(cfg, version("new-key"), 0o644)
-	waitSaid(t, []*lockedBuffer{&said}, " in effect (at once: no valid_from)")
+	waitSaid(t, []*lockedBuffer{&said}, " in effect (at once: no valid_from), replacing ")
+	if h := mustLoad(t, cfg).Hash(); !strings.Contains(said.String(), "configuration "+h+" in effect (at once: no valid_from), replacing "+h+" (its probe keys before the change)") {
+		t.Errorf("the collector's switch line does not name the key change:\n%s", said.String())
+	}
 	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", capture, "--speed", "full", "--linger", "10s")
 	p.Stdout, p.Stderr = os.Stdout, os.Stderr
 	if err := p.Start(); err != nil {
@@ -93,7 +97,7 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 		}
 	}()
 	os.WriteFile(cfg, version("new-key"), 0o644)
-	waitSaid(t, []*lockedBuffer{&said[0], &said[1]}, " in effect (at once: no valid_from)")
+	waitSaid(t, []*lockedBuffer{&said[0], &said[1]}, " replacing "+mustLoad(t, cfg).Hash()+" (its probe keys before the change)")
 	c, err := net.ListenPacket("udp", "127.0.0.1:0") // unconnected: no write refused after the port's ICMP error
 	if err != nil {
 		t.Fatal(err)
@@ -117,4 +121,14 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 	if n := queryInt(t, db, `SELECT count(*) FROM events WHERE kind = 'pdu_refused'`); n != 0 {
 		t.Errorf("%d pdu_refused events", n)
 	}
+}
+
+// mustLoad loads the config file at path.
+func mustLoad(t *testing.T, path string) *config.Config {
+	t.Helper()
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -72,7 +72,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
-		started = l.ss.next.InEffect(cfg.Hash())
+		started = l.ss.next.InEffect(replacing(cfg, l.ss.next))
 		sayConfigSwitch(l.stderr, "live", started)
 		prev, cfg, l.ss.next = cfg, l.ss.next, nil
 		l.recordConfig(cfg)

@@ -85,7 +85,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		if res.Unacked > 0 {
 			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s%s", cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
 		}
-		feed.announce = next.InEffect(cfg.Hash())
+		feed.announce = next.InEffect(replacing(cfg, next))
 		sayConfigSwitch(r.stderr, "probe", feed.announce)
 		prev, cfg, feed.switchSource.next = cfg, next, nil
 		capture.h.periodNs = int64(cfg.IntervalS * 1e9)

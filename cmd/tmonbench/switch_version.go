@@ -87,3 +87,13 @@ func (s *switcher) resolve() {
 	}
 	s.target = t
 }
+
+// replacing names prev, the version next replaces, in the switch-over's
+// events and line: its hash, said to be the one before a key change when
+// next has the same hash ("replacing X, replacing X" read as no change).
+func replacing(prev, next *config.Config) string {
+	if prev.Hash() == next.Hash() && versionOf(prev) != versionOf(next) {
+		return prev.Hash() + " (its probe keys before the change)"
+	}
+	return prev.Hash()
+}
