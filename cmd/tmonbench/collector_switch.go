@@ -109,11 +109,11 @@ func (w *collectorWatch) tick() {
 		return
 	}
 	ids, _ := acceptedProbes(next, w.anyProbe) // checked when accepted
-	if err := w.srv.Switch(now, next, w.cfg.Hash(), ids, next.ProbeKeys()); err != nil {
+	if err := w.srv.Switch(now, next, replacing(w.cfg, next), ids, next.ProbeKeys()); err != nil {
 		w.log.Error("collector: configuration switch-over failed: the previous version goes on", "config", next.Hash(), "err", err)
 		return
 	}
-	sayConfigSwitch(w.stderr, "collector", next.InEffect(w.cfg.Hash()))
+	sayConfigSwitch(w.stderr, "collector", next.InEffect(replacing(w.cfg, next)))
 	w.cfg = next
 	if err := w.app.SetConfig(next.Hash(), string(pdu.EffectiveConfig(next).RedactedYAML()), time.Unix(0, now).UTC()); err != nil {
 		w.log.Error("collector: run.json does not show the configuration in force", "config", next.Hash(), "err", err)

@@ -64,7 +64,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			// should have refused it): the capture goes on under the
 			// previous one, to its summary and capture_stop, not ended
 			// with an error and neither.
-			l.ss.sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
+			l.ss.sw.refuse(prev, fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("live", err), prev.Hash()))
 			cfg, prev, started = prev, nil, ""
 			l.recordConfig(cfg)
 			continue
@@ -76,7 +76,7 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
-		started = l.ss.next.InEffect(cfg.Hash())
+		started = l.ss.next.InEffect(replacing(cfg, l.ss.next))
 		sayConfigSwitch(l.stderr, "live", started)
 		prev, cfg, l.ss.next = cfg, l.ss.next, nil
 		l.recordConfig(cfg)

@@ -67,7 +67,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		if err != nil && prev != nil {
 			// The new version's probe could not start (acceptConfig should
 			// have refused it): the capture goes on under the previous one.
-			sw.refuse(prev.Hash(), fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("probe", err), prev.Hash()))
+			sw.refuse(prev, fmt.Sprintf("configuration %s could not start: %s: configuration %s goes on", cfg.Hash(), userMessage("probe", err), prev.Hash()))
 			cfg, prev, feed.announce = prev, nil, ""
 			capture.h.periodNs = int64(cfg.IntervalS * 1e9)
 			continue
@@ -85,7 +85,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		if res.Unacked > 0 {
 			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s%s", cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
 		}
-		feed.announce = next.InEffect(cfg.Hash())
+		feed.announce = next.InEffect(replacing(cfg, next))
 		sayConfigSwitch(r.stderr, "probe", feed.announce)
 		prev, cfg, feed.switchSource.next = cfg, next, nil
 		capture.h.periodNs = int64(cfg.IntervalS * 1e9)

@@ -24,10 +24,11 @@ import (
 // run starts with the new version from that packet on.
 type switcher struct {
 	path    string
+	target  string // the file path names (a symlink's target, resolved again when the link changes): resolve
 	w       *fsnotify.Watcher
 	mu      sync.Mutex
 	pending *config.Config // accepted, waiting for its time
-	current string         // hash of the running version
+	current string         // identity of the running version (versionOf: its hash and probe keys)
 	events  []pendingEvent // to report as the probe's events
 	done    chan struct{}
 	check   func(*config.Config) error // what the command needs of a version, beyond acceptConfig's checks
@@ -40,7 +41,8 @@ type pendingEvent struct {
 	Kind, Message string
 }
 
-// watchConfig starts watching path (its folder: editors replace files);
+// watchConfig starts watching path (its folder: editors replace files;
+// with a symlink, its target's folder too);
 // running is the version in effect; check, when set, refuses versions the
 // command cannot run with (after acceptConfig's checks, as at start), and applies
 // to each the command line's overrides (--interval) before its hash is
@@ -54,7 +56,8 @@ func watchConfig(path string, running *config.Config, check func(*config.Config)
 		w.Close()
 		return nil, fmt.Errorf("watch %s: %w", path, err)
 	}
-	s := &switcher{path: path, w: w, done: make(chan struct{}), current: running.Hash(), check: check}
+	s := &switcher{path: path, w: w, done: make(chan struct{}), current: versionOf(running), check: check}
+	s.resolve()
 	go s.loop()
 	return s, nil
 }
@@ -68,7 +71,14 @@ func (s *switcher) loop() {
 			if !ok {
 				return
 			}
-			if filepath.Clean(ev.Name) == filepath.Clean(s.path) && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) == 0 {
+				break
+			}
+			name := filepath.Clean(ev.Name)
+			if name == filepath.Clean(s.path) {
+				s.resolve() // the link itself replaced: maybe a new target
+			}
+			if name == filepath.Clean(s.path) || name == s.target {
 				settle = time.After(100 * time.Millisecond) // let the writer finish
 			}
 		case <-settle:
@@ -84,7 +94,11 @@ func (s *switcher) loop() {
 
 // reload loads and validates the file now.
 func (s *switcher) reload() {
-	cfg, err := acceptConfig(s.path, s.check) // as at start (loadChecked)
+	s.resolve() // a link replaced between the event and now
+	cfg, err := (*config.Config)(nil), notEmpty(s.path)
+	if err == nil {
+		cfg, err = acceptConfig(s.path, s.check) // as at start (loadChecked)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -95,27 +109,31 @@ func (s *switcher) reload() {
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: fmt.Sprintf("%s rejected: %s: the running configuration goes on", what, msg)})
 		return
 	}
-	if h := cfg.Hash(); h == s.current || s.pending != nil && h == s.pending.Hash() {
+	if v := versionOf(cfg); s.pending != nil && v == versionOf(s.pending) {
 		return // the same version again (editors write in several steps)
+	} else if v == s.current {
+		s.supersede(cfg.Hash() + " (the running one)") // the running one back, if another was pending
+		return
 	}
+	s.supersede(cfg.Hash())
 	when := "at once"
 	if ns, ok := cfg.ValidFromNs(); ok {
 		when = "at " + time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 	}
 	s.pending = cfg
-	s.events = append(s.events, pendingEvent{Severity: pdu.SevInfo, Kind: "config_accepted", Message: fmt.Sprintf("configuration %s validated: takes effect %s", cfg.Hash(), when)})
+	s.events = append(s.events, pendingEvent{Severity: pdu.SevInfo, Kind: "config_accepted", Message: fmt.Sprintf("configuration %s validated%s: takes effect %s", cfg.Hash(), keysOnly(cfg, s.current), when)})
 	for _, w := range cfg.Warnings() { // as a file loaded at start warns (loadConfig)
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevWarning, Kind: "config_warning", Message: fmt.Sprintf("configuration %s: %s", cfg.Hash(), w)})
 	}
 }
 
 // refuse reports a version that was accepted but could not start (a
-// config_rejected event with msg): running, the hash of the version that
-// goes on, is the running one again.
-func (s *switcher) refuse(running, msg string) {
+// config_rejected event with msg): running, the version that goes on, is
+// the running one again.
+func (s *switcher) refuse(running *config.Config, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.current = running
+	s.current = versionOf(running)
 	s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: msg})
 }
 
@@ -156,7 +174,7 @@ func (s *switcher) due(nowNs int64) *config.Config {
 	}
 	c := s.pending
 	s.pending = nil
-	s.current = c.Hash()
+	s.current = versionOf(c)
 	return c
 }
 

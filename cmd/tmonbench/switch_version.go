@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pdu"
+)
+
+// versionOf is what tells two versions of a watched config apart: its
+// hash and its probes' keys. config.Hash leaves the keys out (run.json
+// shows it beside the redacted text), yet a key rotation alone is a new
+// version: the collector must accept the probes' new keys and a probe
+// sign with its own (a trial's collector refused every PDU, "bad tag",
+// until restarted). The keys stay in memory: the result is never written.
+func versionOf(c *config.Config) string {
+	var b strings.Builder
+	b.WriteString(c.Hash())
+	for _, p := range c.Probes {
+		fmt.Fprintf(&b, "\x00%q=%q", p.Name, p.Key)
+	}
+	return b.String()
+}
+
+// keysOnly is the note of a config_accepted event for a version whose
+// hash is the running one's (running: versionOf it): only probe keys
+// changed, and the hash alone would read as the same version.
+func keysOnly(c *config.Config, running string) string {
+	if strings.HasPrefix(running, c.Hash()+"\x00") {
+		return " (probe keys changed)"
+	}
+	return ""
+}
+
+// supersede drops the pending version, if any, replaced by by before it
+// took effect (its config_accepted said when it would): a
+// config_superseded event names both. Called with s.mu held.
+func (s *switcher) supersede(by string) {
+	if s.pending == nil {
+		return
+	}
+	when := "at once"
+	if s.pending.ValidFrom != "" {
+		when = fmt.Sprintf("valid_from %q", s.pending.ValidFrom)
+	}
+	s.events = append(s.events, pendingEvent{Severity: pdu.SevInfo, Kind: "config_superseded", Message: fmt.Sprintf("configuration %s (%s) replaced by configuration %s before it took effect: it never will", s.pending.Hash(), when, by)})
+	s.pending = nil
+}
+
+// notEmpty refuses an empty (or blank) new version of a watched file: a
+// start takes one for the embedded defaults, but during a run it is far
+// more likely an editor's truncation before it writes, or a mistaken
+// redirection, than a wish to replace every class.
+func notEmpty(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil // acceptConfig says why it cannot be read
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return fmt.Errorf("%s is empty", path)
+	}
+	return nil
+}
+
+// resolve follows path when it is a symlink and watches its target's
+// folder too: an edit of the file it points to then counts as an edit of
+// path (the folder of path alone only sees the link replaced). Called at
+// start and whenever the link itself changes.
+func (s *switcher) resolve() {
+	t, err := filepath.EvalSymlinks(s.path)
+	if err != nil {
+		t = s.path // gone for now (an editor's rename): the next event resolves it again
+	}
+	t = filepath.Clean(t)
+	if t == s.target {
+		return
+	}
+	dir, old := filepath.Dir(filepath.Clean(s.path)), filepath.Dir(s.target)
+	if d := filepath.Dir(t); d != dir && d != old {
+		s.w.Add(d) // an error leaves only the link's folder watched, as before
+	}
+	if s.target != "" && old != dir && old != filepath.Dir(t) {
+		s.w.Remove(old)
+	}
+	s.target = t
+}
+
+// replacing names prev, the version next replaces, in the switch-over's
+// events and line: its hash, said to be the one before a key change when
+// next has the same hash ("replacing X, replacing X" read as no change).
+func replacing(prev, next *config.Config) string {
+	if prev.Hash() == next.Hash() && versionOf(prev) != versionOf(next) {
+		return prev.Hash() + " (its probe keys before the change)"
+	}
+	return prev.Hash()
+}
