@@ -60,3 +60,24 @@ func TestFlowPageNoCounters(t *testing.T) {
 		t.Errorf("the counters section of a flow without counters charts or tables nothing:\n%s", sec)
 	}
 }
+
+// TestPacketsNoDirection: the Packets page of a flow whose class keeps no
+// addresses or ports (*>*/tcp of granularity [protocol]) said "one
+// direction (r: both)" while listing both directions: it lists the 7799
+// TCP packets of the capture (tshark -r testdata/lab/ftp/A.pcap -Y tcp |
+// wc -l; flows.packets of the flow), says "both directions", and r says
+// why it changes nothing.
+func TestPacketsNoDirection(t *testing.T) {
+	m, press, expect := openProtoFlow(t)
+	press("p")
+	expect("packets", "7799 packets", "both directions")
+	if s := plain(m); strings.Contains(s, "one direction") || strings.Contains(s, "(r: one)") {
+		t.Errorf("a direction for a flow that has none:\n%s", s)
+	}
+	press("r")
+	const want = "r: this flow's class keeps no addresses or ports: its packets are both directions already"
+	if m.e.status != want {
+		t.Fatalf("r: status %q, want %q", m.e.status, want)
+	}
+	expect("r", "7799 packets", want)
+}
