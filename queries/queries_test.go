@@ -543,3 +543,46 @@ func TestViewSeesNewParts(t *testing.T) {
 		t.Errorf("events after a new part = %v, want 4", got)
 	}
 }
+
+// TestSummaryNoCountersNull: where class 'all' kept no counters (its
+// flows have no flow_counters row: the class has no counters analysis;
+// here only flow 6 of class web has some), the summary's ip_reasm is NULL,
+// not 0: it said 0 reassembled while the replay's summary counted 2
+// (testCounters' ip_reassembled of flow 1, which a class without counters
+// never writes).
+func TestSummaryNoCountersNull(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	r, err := store.BeginRun(out, store.Manifest{Version: "test", Command: []string{"test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	for _, err := range []error{
+		appendErr(store.Append(r, observe.TableFlows, testFlows)),
+		appendErr(store.Append(r, observe.TableFlows, testFlows2)),
+		appendErr(store.Append(r, observe.TableFlowCounters, testCounters[3:])), // flow 6's, of class web
+		r.Finish(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, err := Get("summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, db, q.SQL)
+	if len(res.Rows) != 6 {
+		t.Fatalf("%d rows, want 6 (5 protocols and the total): %v", len(res.Rows), res.Rows)
+	}
+	for _, row := range res.Rows {
+		if row[7] != nil {
+			t.Errorf("%v: ip_reasm %v, want NULL (class all kept no counters)", row[:2], row[7])
+		}
+	}
+}

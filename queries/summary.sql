@@ -1,4 +1,6 @@
 -- summary: per probe, per protocol and in total (class 'all'): flows, packets, bytes, first seen, duration_s, IP reassembled
+-- ip_reasm is NULL (no value) at a probe whose class 'all' kept no counters (no flow_counters row of its flows:
+-- the class has no counters analysis), not 0: nobody counted the datagrams reassembled there.
 -- Per probe: two probes on one path see the same packets, so a sum over probes would count them twice.
 -- Without any flow: no row (not a total of zeros and NULLs); `tmonbench query` says why on stderr
 -- (flows is empty: the packets --filter left out, no packet read, none of them IP).
@@ -7,6 +9,11 @@ WITH reassembled AS (
     FROM flow_counters
     WHERE metric = 'ip_reassembled'
     GROUP BY probe, flow_id
+),
+counted AS (
+    SELECT DISTINCT probe
+    FROM flow_counters
+    WHERE (probe, flow_id) IN (SELECT (probe, flow_id) FROM flows WHERE class = 'all')
 ),
 per_probe AS (
     SELECT
@@ -17,11 +24,12 @@ per_probe AS (
         coalesce(sum(bytes), 0)::UBIGINT AS bytes,
         min(first_seen) AS first_seen,
         round((epoch_ns(max(last_seen)) - epoch_ns(min(first_seen))) / 1e9, 6) AS duration_s,
-        coalesce(sum(reassembled.n), 0)::UBIGINT AS ip_reasm,
+        CASE WHEN bool_or(counted.probe IS NOT NULL) THEN coalesce(sum(reassembled.n), 0)::UBIGINT END AS ip_reasm,
         grouping(flows.protocol) AS total_row,
         flows.protocol AS protocol_number
     FROM flows
     LEFT JOIN reassembled ON reassembled.probe = flows.probe AND reassembled.flow_id = flows.flow_id
+    LEFT JOIN counted ON counted.probe = flows.probe
     WHERE class = 'all'
     GROUP BY GROUPING SETS ((flows.probe, flows.protocol), (flows.probe))
 )

@@ -518,6 +518,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			m.e.status = "L: this screen has no live rows"
 		}
 		return nil
+	case key.Matches(msg, k.Row) && !opensRows(s):
+		m.e.status = k.Row.Help().Key + ": opens a table row whole, on a table screen"
+		return nil
 	case key.Matches(msg, k.Write):
 		if _, ok := s.(*packetsScreen); !ok {
 			m.e.status = "w: writes packets from a Packets screen (p opens one)"
@@ -537,6 +540,17 @@ func (m *Model) screenKey(msg tea.KeyMsg) bool {
 		}
 	}
 	return false
+}
+
+// opensRows reports whether m (whole row) means something on s: not on
+// the overview, a flow page or a Packets screen, which have no table row
+// under a cursor.
+func opensRows(s screen) bool {
+	switch s.(type) {
+	case *overview, *detail, *packetsScreen:
+		return false
+	}
+	return true
 }
 
 // hasLiveRows reports whether L switches s between live and written rows.

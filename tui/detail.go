@@ -57,6 +57,19 @@ type detailData struct {
 type counterPoint struct {
 	t              int64
 	packets, bytes float64
+	kept           bool // the interval has a packets or ip_bytes row (the counters analysis)
+}
+
+// counted tells whether the flow has packets or ip_bytes counters (its
+// class runs the counters analysis): another analysis's flow_counters
+// rows alone (its intervals without those metrics) would chart blank bars.
+func (d *detailData) counted() bool {
+	for _, c := range d.counters {
+		if c.kept {
+			return true
+		}
+	}
+	return false
 }
 
 // hostPort writes an endpoint as the flows names do: [v6]:port (RFC 5952
@@ -268,7 +281,8 @@ WHERE epoch_ns(time) BETWEEN $lo AND $hi AND (source = 'probe:' || $probe OR sou
 FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`, params)
 	if err == nil {
 		for _, r := range cres.Rows {
-			d.counters = append(d.counters, counterPoint{t: queries.Int64(r[0]), packets: queries.Float64(r[1]), bytes: queries.Float64(r[2])})
+			d.counters = append(d.counters, counterPoint{t: queries.Int64(r[0]), packets: queries.Float64(r[1]), bytes: queries.Float64(r[2]),
+				kept: r[1] != nil || r[2] != nil})
 		}
 	}
 	return d, nil
@@ -375,7 +389,9 @@ func (d *detail) render(e *env, w int) string {
 
 	// counters over time
 	b.WriteString("\n" + st.section.Render("Counters over time") + "\n")
-	if len(d.d.counters) > 0 {
+	if !d.d.counted() {
+		b.WriteString(st.dim.Render("  (no packets or ip bytes per interval: the class has no `counters` analysis)") + "\n")
+	} else {
 		pk := make([]float64, len(d.d.counters))
 		by := make([]float64, len(d.d.counters))
 		for i, c := range d.d.counters {
@@ -387,7 +403,9 @@ func (d *detail) render(e *env, w int) string {
 			"ip bytes per interval\n"+columnChart(stretch(by, cw), cw, 4, func(int) lipgloss.Style { return st.chart })))
 		b.WriteString("\n" + st.dim.Render(fmt.Sprintf("%d interval(s) from %s", len(d.d.counters), fmtTime(d.d.counters[0].t))) + "\n")
 	}
-	b.WriteString(resultTable(e, d.d.metrics, w, 20) + "\n")
+	if d.d.counted() || d.d.metrics == nil || len(d.d.metrics.Rows) > 0 {
+		b.WriteString(resultTable(e, d.d.metrics, w, 20) + "\n")
+	}
 
 	// size histogram
 	b.WriteString("\n" + st.section.Render("IP size histogram") + "\n")

@@ -334,6 +334,11 @@ func (s packetSel) matches(pk gopacket.Packet) bool {
 	return dir(src, dst, sp, dp) || (s.both && dir(dst, src, dp, sp))
 }
 
+// oneWay tells whether the selection has a direction: its reverse (r)
+// selects other packets. A flow of a class that keeps no addresses and no
+// ports (granularity [protocol]) matches both directions already.
+func (s packetSel) oneWay() bool { return s.src != s.dst || s.sport != s.dport }
+
 // tcpSeqs holds tcpdump's bases for relative TCP sequence numbers
 // (print-tcp.c, without -S), one entry for both directions of a
 // connection: the first segment with ACK set (or any SYN-ACK) records the
@@ -591,6 +596,8 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			p.cur = 0
 		case key.Matches(msg, k.Bottom):
 			p.cur = n - 1
+		case key.Matches(msg, k.BothDirections) && !p.sel.oneWay():
+			e.status = k.BothDirections.Help().Key + ": this flow's class keeps no addresses or ports: its packets are both directions already"
 		case key.Matches(msg, k.BothDirections):
 			p.sel.both = !p.sel.both
 			p.d = nil // w must not write the other direction's packets under this name
@@ -616,7 +623,7 @@ func (p *packetsScreen) write(e *env) tea.Cmd {
 	}
 	return e.query(p.sid, "write", func(ctx context.Context, _ *sql.DB) (any, error) {
 		dir := "one"
-		if sel.both {
+		if sel.both || !sel.oneWay() {
 			dir = "both"
 		}
 		base := fmt.Sprintf("tmonbench-%s-%s-%s", sanitize(sel.probe), time.Unix(0, sel.lo).UTC().Format("20060102T150405.000000000"), dir)
@@ -681,7 +688,10 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	}
 	var b strings.Builder
 	dir := "one direction (r: both)"
-	if p.sel.both {
+	switch {
+	case !p.sel.oneWay():
+		dir = "both directions"
+	case p.sel.both:
 		dir = "both directions (r: one)"
 	}
 	// the header wrapped between its items: at 80 columns one line lost

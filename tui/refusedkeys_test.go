@@ -12,7 +12,8 @@ import (
 // TestRefusedKeysSayWhy: L outside a live run and w outside a Packets
 // screen did nothing and said nothing (a new user's trial): each now
 // leaves a note in the status line, as other refused keys do; in a live
-// run, L on a screen without live rows (the overview) says so too.
+// run, L on a screen without live rows (the overview) says so too; so
+// does m (whole row) off a table screen.
 func TestRefusedKeysSayWhy(t *testing.T) {
 	out := replayed(t, ftpLab)
 	m, press, expect := screenModel(t, out)
@@ -28,6 +29,25 @@ func TestRefusedKeysSayWhy(t *testing.T) {
 		t.Fatalf("w on the Flows screen: status %q", m.e.status)
 	}
 	expect("w", "w: writes packets from a Packets screen (p opens one)")
+
+	// m (whole row) on the overview, a flow page and a Packets screen,
+	// which have no table row under a cursor, said nothing
+	for _, step := range []struct {
+		keys       []string
+		what, want string
+	}{
+		{[]string{"1"}, "the overview", "Overview"},
+		{[]string{"4", "enter"}, "a flow page", "TCP connections"},
+		{[]string{"4", "enter", "p"}, "a Packets screen", "3624 packets"},
+	} {
+		press(step.keys...)
+		press("m")
+		if m.e.status != "m: opens a table row whole, on a table screen" {
+			t.Fatalf("m on %s: status %q", step.what, m.e.status)
+		}
+		expect("m on "+step.what, step.want, "m: opens a table row whole, on a table screen")
+		press("1")
+	}
 
 	lm, _ := liveFlowsScreen(t)
 	drive(t, lm, keyMsg("1"), keyMsg("L"))

@@ -102,6 +102,12 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if userFilter != nil {
 			input = probe.NewFiltered(src, *userFilter)
 		}
+		input, ifNames := pairInput(input, ifaceNames(infos), lc.Pair)
+		// as replay: a one-way hop that is not this probe (or one of its
+		// interfaces) sees no packet, and the class's pairs with it are all drops
+		for _, w := range pipeline.UnseenHops(cfg, []probe.Identity{{Name: *name, Interfaces: ifNames}}) {
+			warnf(&warned, "live", "%s", w)
+		}
 		started := time.Now()
 		// Rows are appended to --out as they come (queries work during the
 		// run); a previous replay there is replaced (a live or collector output is refused), once the
@@ -135,7 +141,6 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		if metrics != nil {
 			fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
 		}
-		input, ifNames := pairInput(input, ifaceNames(infos), lc.Pair)
 		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 			snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}

@@ -88,7 +88,7 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		noteAbandoned(stderr, *out, st)
 		db, err := queries.Open(*out)
 		if err != nil {
-			return err
+			return collectorHint(err, *out)
 		}
 		defer db.Close()
 		noteEmpty(stderr, db, emptyReasons(db, *out), texts)

@@ -26,7 +26,7 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 			opts.Keys = c.TUI.Keys
 		}
 		if err := tui.CheckOutput(*out); err != nil {
-			return err // nothing to browse: one line and status 1, no empty screen
+			return collectorHint(err, *out) // nothing to browse: one line and status 1, no empty screen
 		}
 		w, screen, release, err := tuiScreen(stdout, "")
 		if err != nil {

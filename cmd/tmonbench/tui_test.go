@@ -57,3 +57,29 @@ func TestReplayTUIBadKeysTouchNothing(t *testing.T) {
 	}
 	sameTree(t, out, before)
 }
+
+// TestNoOutputNamesCollectorOut: in a folder where a collector ran with
+// its default --out (./tmon-collector) and no replay, query and tui over
+// their default ./tmon-out say where the output is instead of asking for
+// a replay (they said "run tmonbench replay first").
+func TestNoOutputNamesCollectorOut(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	want := "no tmonbench output in ./tmon-out; ./tmon-collector holds a collector's output: --out ./tmon-collector\n"
+	for _, args := range [][]string{{"query", "summary"}, {"tui"}} {
+		if code, _, stderr := tmon(t, args...); code != 1 || !strings.HasSuffix(stderr, "run tmonbench replay FILE first\n") && !strings.HasSuffix(stderr, "(run `tmonbench replay` first)\n") {
+			t.Errorf("%v with no output anywhere: status %d, stderr %q, want 1 and the replay hint", args, code, stderr)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tmon-collector"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmon-collector", "run.json"), []byte(`{"mode":"collector"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"query", "summary"}, {"tui"}} {
+		if code, _, stderr := tmon(t, args...); code != 1 || stderr != "tmonbench "+args[0]+": "+want {
+			t.Errorf("%v: status %d, stderr %q, want 1 and %q", args, code, stderr, "tmonbench "+args[0]+": "+want)
+		}
+	}
+}
