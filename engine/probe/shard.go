@@ -136,6 +136,10 @@ func sharedMetricID(name string) uint32 {
 // one.
 const sharedICMP = 1<<31 | 1<<30
 
+// Add adds o's counters to s, field by field (Reasm's included): the
+// sum of several workers' or probes' Stats (pipeline.Result.ProbeTotals).
+func (s *Stats) Add(o *Stats) { addValue(reflect.ValueOf(s).Elem(), reflect.ValueOf(o).Elem()) }
+
 // addValue adds src to dst field by field (unsigned and signed integers,
 // arrays and structs of them): the sum of the workers' Stats.
 func addValue(dst, src reflect.Value) {

@@ -457,7 +457,7 @@ func (w *Workers) merge(outs []workOut) {
 	}
 	w.stats = Stats{}
 	for i := range outs {
-		addValue(reflect.ValueOf(&w.stats).Elem(), reflect.ValueOf(outs[i].stats))
+		w.stats.Add(&outs[i].stats)
 	}
 	w.reportDrops()
 }
