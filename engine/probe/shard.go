@@ -5,8 +5,10 @@ import (
 	"reflect"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
 // A probe's share of a Workers run (issue 14, design 1.14.2).
@@ -35,6 +37,8 @@ import (
 type shard struct {
 	w, n  int
 	peek  int // the packet's owner as its headers say, or -1 (workItem.shard)
+	tcps  []*tcpconn.Tracker
+	ftps  []*ftp.Tracker
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
 }
@@ -90,7 +94,11 @@ func (sh *shard) dissect(p *Probe, data []byte, m pkt.Meta) bool {
 		}
 		// its own, quoting no other (TestPeekShardAgrees): owns without
 		// hashing its addresses again (netip.Addr: 50-60 instructions)
-		sh.setIDs(p, p.ord)
+		if d.Flags&(dissect.HasTCP|dissect.IsFrag) != 0 {
+			sh.setIDs(p, p.ord)
+		} else { // UDP, whole: it creates no connection nor session
+			p.flows.SetNextID(p.id.IDBase + (p.ord-1)*uint64(len(p.classes)))
+		}
 		return true
 	}
 	saved := p.dis.Stats
@@ -117,15 +125,34 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 // ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
 // per class), connection and session ids base+ord (at most one per
 // class's tracker), base being Identity.IDBase.
+//
+// The trackers are listed once (trackers): walking the classes for them
+// cost 80 instructions a packet with the default config's (issue 14).
 func (sh *shard) setIDs(p *Probe, ord uint64) {
 	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
+	if sh.tcps == nil && sh.ftps == nil {
+		sh.trackers(p)
+	}
+	id := p.id.IDBase + ord - 1
+	for _, t := range sh.tcps {
+		t.SetNextID(id)
+	}
+	for _, t := range sh.ftps {
+		t.SetNextID(id)
+	}
+}
+
+// trackers lists the classes' TCP and FTP trackers (setIDs); an empty,
+// non-nil list when there are none.
+func (sh *shard) trackers(p *Probe) {
+	sh.tcps, sh.ftps = []*tcpconn.Tracker{}, []*ftp.Tracker{}
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.tcp != nil {
-			c.tcp.SetNextID(p.id.IDBase + ord - 1)
+			sh.tcps = append(sh.tcps, c.tcp)
 		}
 		if c.ftp != nil {
-			c.ftp.SetNextID(p.id.IDBase + ord - 1)
+			sh.ftps = append(sh.ftps, c.ftp)
 		}
 	}
 }
