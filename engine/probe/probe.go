@@ -459,6 +459,10 @@ func (p *Probe) advance(nowNs int64) {
 		// Workers' probe writes to a recorder: p.out is set in several
 		// places, so it is asked here)
 		s.Tick(nowNs)
+	} else if r, ok := p.out.(*recorder); ok {
+		if !r.extend(nowNs) { // inline too: a worker's every packet (issue 14)
+			r.Tick(nowNs)
+		}
 	} else {
 		p.out.Tick(nowNs)
 	}

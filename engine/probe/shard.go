@@ -264,6 +264,7 @@ type recorder struct {
 	ops  [][]recOp // chunks of recOpsChunk
 	bufs [][]byte  // chunks of recBytesChunk (or one record, when larger)
 	nops int       // chunks of ops in use (the last may be partly filled)
+	tick *recOp    // the last op when it is a clock step (Tick), else nil
 	nbuf int
 	enc  pdu.Enc
 }
@@ -295,6 +296,7 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 
 // add appends op.
 func (r *recorder) add(op recOp) {
+	r.tick = nil
 	if r.nops == 0 || len(r.ops[r.nops-1]) == recOpsChunk {
 		if r.nops == len(r.ops) {
 			r.ops = append(r.ops, make([]recOp, 0, recOpsChunk))
@@ -313,13 +315,24 @@ func (r *recorder) last() *recOp {
 	return &c[len(c)-1]
 }
 
-// Tick keeps the clock step.
+// Tick keeps the clock step: one step for a run of steps.
 func (r *recorder) Tick(nowNs int64) {
-	if l := r.last(); l != nil && l.op == opTick { // one step for a run of steps
-		l.ord, l.nowNs = r.ord, max(l.nowNs, nowNs)
-		return
+	if !r.extend(nowNs) {
+		r.add(recOp{ord: r.ord, op: opTick, nowNs: nowNs})
+		r.tick = r.last()
 	}
-	r.add(recOp{ord: r.ord, op: opTick, nowNs: nowNs})
+}
+
+// extend moves the last op to nowNs when it is a clock step, and reports
+// whether it was. Inlined (Probe.advance): a worker's every packet moves
+// its clock.
+func (r *recorder) extend(nowNs int64) bool {
+	l := r.tick
+	if l == nil {
+		return false
+	}
+	l.ord, l.nowNs = r.ord, max(l.nowNs, nowNs)
+	return true
 }
 
 // Flush is done by the merge at the end of the run.
@@ -387,5 +400,5 @@ func (r *recorder) reset() {
 		clear(r.bufs[recKeepBufs:])
 		r.bufs = r.bufs[:recKeepBufs]
 	}
-	r.nops, r.nbuf = 0, 0
+	r.nops, r.nbuf, r.tick = 0, 0, nil
 }
