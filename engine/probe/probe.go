@@ -413,6 +413,9 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	p.stats.Bytes += uint64(len(data))
 	d := &p.d
 	if p.sh != nil {
+		if s := p.sh.peek; s >= 0 && s != p.sh.w { // another worker's, unread (shard.dissect)
+			return
+		}
 		if !p.sh.dissect(p, data, m) {
 			return
 		}
