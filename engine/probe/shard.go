@@ -19,11 +19,11 @@ import (
 // headers do not tell (dissect.PeekShard, read once by Workers: all but
 // TCP and UDP over Ethernet or Linux cooked links); it leaves the others'
 // alone, unread, and its dissector counts only its own (shard.dissect).
-// Only the worker
-// that owns the packet's unordered address pair (dissect.Dissection.Shard:
-// both directions, every fragment of a datagram, an FTP session's data
-// connections and a request and its response fall together) sieves it and
-// runs the flow table and the analysers on it; an ICMP error also reaches
+// Only the worker that owns the packet's unordered address pair
+// (dissect.Dissection.Shard: both directions, every fragment of a
+// datagram, an FTP session's data connections and a request and its
+// response fall together) sieves it and runs the flow table and the
+// analysers on it; an ICMP error also reaches
 // the owner of the packet it quotes (QuotedShard). Worker 0 reports what
 // concerns every packet (definitions, probe_start, capture-time events);
 // the workers' own figures (malformed packets and anomalies of each
@@ -77,9 +77,9 @@ func (sh *shard) owns(p *Probe, d *dissect.Dissection) bool {
 // on with it: it owns it (owns). A packet another worker owns, as its
 // headers say (sh.peek: dissect.PeekShard, read once by Workers for all:
 // a TCP or UDP packet, which quotes no other flow), is left alone without
-// dissecting it, nor reading it; the others (ICMP, not
-// IP, links PeekShard does not read) are dissected by every worker to
-// find their owner. The dissector's counters (dissect.Stats: packets, IP,
+// dissecting it, nor reading it; the others (ICMP, not IP, links
+// PeekShard does not read) are dissected by every worker to find their
+// owner. The dissector's counters (dissect.Stats: packets, IP,
 // malformed, each kind of anomaly) count only the packets the worker owns
 // (Dissection.Shard, also for a malformed packet: every worker reads the
 // same fields of it), so the workers' counters add up to one probe's
