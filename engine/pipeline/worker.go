@@ -13,6 +13,7 @@ import (
 type worker struct {
 	ch   chan []byte
 	free chan []byte
+	made int // frame buffers made (deliver)
 	// frameBytes is the room a frame buffer is made with: the largest
 	// frame the probes send this collector (its MaxPDUBytes), so that a
 	// recycled buffer holds any frame.
@@ -28,12 +29,20 @@ type worker struct {
 	failed error
 }
 
+// workerQueue is the number of frames a collector worker's queue holds.
+const workerQueue = 256
+
 // startWorker starts the goroutine of c, whose probes send frames of at
 // most frameBytes; drain, when set, is called from it after each frame (it
 // writes c's rows to the sink when due) and, with ticked set, at each tick
 // of tick.
 func startWorker(c *collector.Collector, name string, frameBytes int, drain func(c *collector.Collector, ticked bool) error, tick <-chan time.Time) *worker {
-	w := &worker{ch: make(chan []byte, 256), free: make(chan []byte, 256), frameBytes: frameBytes, done: make(chan struct{}), cnt: observe.CollectorCounters{Collector: name}}
+	// free holds every buffer there can be (the queue's, the one being
+	// filled while the queue is full, the one being handled), so none is
+	// dropped and made again after the collector's next stall (a drain
+	// writing Parquet); with room for the queue's only, a stall of the
+	// collector made one or two new buffers (issue 14).
+	w := &worker{ch: make(chan []byte, workerQueue), free: make(chan []byte, workerQueue+2), frameBytes: frameBytes, done: make(chan struct{}), cnt: observe.CollectorCounters{Collector: name}}
 	if drain == nil {
 		tick = nil
 	}
@@ -79,6 +88,9 @@ func (w *worker) deliver(frame []byte) []byte {
 	select {
 	case buf = <-w.free:
 	default:
+	}
+	if cap(buf) < len(frame) {
+		w.made++
 	}
 	w.ch <- copyFrame(buf, frame, w.frameBytes)
 	if h.Type == pdu.TypeHeartbeat {
