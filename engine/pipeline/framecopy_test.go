@@ -47,8 +47,10 @@ func TestCopyFrameAllocs(t *testing.T) {
 // for all of them. With room for the queue's only, each stall that filled
 // the queue dropped a buffer on the way back and made one again (issue
 // 14: 194 frame buffers made in the steady state of a million packets of
-// the 5M corpus).
+// the 5M corpus). A worker of 1400-byte frames makes them all up front:
+// delivering a frame allocates nothing from the start.
 func TestWorkerBuffersKept(t *testing.T) {
+	const frameBytes = 8192 // larger than prefillBytes allows up front: buffers made as needed
 	c, err := collector.New(nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func TestWorkerBuffersKept(t *testing.T) {
 		}
 		return nil
 	}
-	w := startWorker(c, "c", 1400, drain, nil)
+	w := startWorker(c, "c", frameBytes, drain, nil)
 	defer w.stop()
 	frame := pdu.AppendFrame(nil, pdu.Header{Type: pdu.TypeHeartbeat, ProbeID: 1, Epoch: 1, ID: 1}, nil)
 	waitFor := func(what string, ok func() bool) {
@@ -84,5 +86,15 @@ func TestWorkerBuffersKept(t *testing.T) {
 	}
 	if max := cap(w.ch) + 2; w.made > max {
 		t.Errorf("%d frame buffers made over 5 stalls, want at most %d", w.made, max)
+	}
+	// Frames of the default 1400 bytes: every buffer was made up front.
+	c2, err := collector.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2 := startWorker(c2, "c2", 1400, nil, nil)
+	defer w2.stop()
+	if n := testing.AllocsPerRun(100, func() { w2.deliver(frame) }); n != 0 || w2.made != 0 {
+		t.Errorf("%v allocations per frame delivered to a new worker, %d buffers made, want 0", n, w2.made)
 	}
 }
