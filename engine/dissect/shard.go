@@ -71,8 +71,8 @@ func (d *Dissection) QuotedShard(n int) (int, bool) {
 // protocol (an ICMP error also concerns the worker of the packet it
 // quotes), IPv6 extension headers. When it says s >= 0 and Dissect
 // accepts the packet, Shard(n) is s and HasInner is unset
-// (TestPeekShardAgrees): a worker other than 0 skips the dissection of
-// the packets another worker owns (probe.shard.skips).
+// (TestPeekShardAgrees): every worker, 0 included, skips the dissection
+// of the packets another worker owns (the probe's workItem.shard).
 func PeekShard(data []byte, lt pkt.LinkType, n int) int {
 	// Untagged IPv4 over Ethernet first, most packets: its bounds checked
 	// once (on the 5 M corpus 60 instructions a packet before, issue 14).

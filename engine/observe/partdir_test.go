@@ -26,4 +26,16 @@ func TestSplitDirCached(t *testing.T) {
 	if len(parts) != 2 || parts[0].Dir != "date=2025-11-29/probe=p1" || parts[1].Dir != "date=2025-11-30/probe=p2" {
 		t.Errorf("two partitions: %+v", parts)
 	}
+	// The same raw keys (a day and "p1") in a table whose second key is
+	// class: the cache keeps the tables apart (dirKey.keys), the folder
+	// says class=p1, not the probe= of flow_counters cached before.
+	ow := TableNamed(TableOnewayLatency)
+	parts = ow.Split(&Batch{OnewayLatency: []OnewayLatency{{Class: "p1", IntervalStart: day}}})
+	if len(parts) != 1 || parts[0].Dir != "date=2025-11-29/class=p1" {
+		t.Errorf("oneway_latency after flow_counters with the same raw keys: %+v", parts)
+	}
+	parts = tab.Split(&Batch{FlowCounters: []FlowCounter{{Probe: "p1", IntervalStart: day}}})
+	if len(parts) != 1 || parts[0].Dir != "date=2025-11-29/probe=p1" {
+		t.Errorf("flow_counters after oneway_latency with the same raw keys: %+v", parts)
+	}
 }

@@ -306,10 +306,7 @@ func (r *run) feed(ctx context.Context) error {
 				first = false
 				r.setOrigin(m.TimeNs)
 			}
-			r.res.Packets++
-			r.res.Bytes += uint64(len(data))
-			r.nowNs = m.TimeNs
-			r.snap.Count(0, len(data))
+			r.took(0, len(data), m.TimeNs)
 			m.Iface = in0.iface(m.Iface)
 			ln.w.PacketLent(data, m, ln.src.Lent())
 		}
@@ -369,9 +366,9 @@ func (r *run) inputFailed(i int, err error) {
 }
 
 // took counts a packet of n bytes read from input in at capture time
-// timeNs in the run's totals, its clock and the snapshots: what both feed
-// closures do with every packet. It is inlined (go build -gcflags=-m), so
-// the one-input closure pays no call for it.
+// timeNs in the run's totals, its clock and the snapshots: what every
+// feed closure does with every packet. It is inlined (go build -gcflags=-m),
+// so the one-input closures pay no call for it.
 func (r *run) took(in, n int, timeNs int64) {
 	r.res.Packets++
 	r.res.Bytes += uint64(n)

@@ -11,8 +11,11 @@ import (
 
 // intervalEvents turns the interval's malformed packets and evictions into
 // events (aggregated, never one per packet). A worker (workers.go) reports
-// the packet-wide events only as worker 0 (every worker sees every packet)
-// and hands its share of the others to the merge (closePart).
+// the clock summary only as worker 0 (every worker sees every packet) and
+// hands the rest to the merge (closePart): the packets of each dissect
+// kind it counted (those it owns: closePart.kinds), which Workers.mergeClose
+// sums into the packet_anomalies and malformed_packets events, and its
+// counter changes, S0 aggregates and evictions.
 func (p *Probe) intervalEvents(atNs int64) {
 	cur := p.dis.Stats
 	if p.sh == nil {

@@ -150,7 +150,7 @@ type statSource struct {
 	class string
 	read  func() any // returns the Stats value
 	typ   reflect.Type
-	value reflect.Value // latest read
+	value reflect.Value // read by readSources at the run's end (the totals events; a worker's: shard.final)
 	// fill reads the Stats value into cur (addressable, of type typ), as
 	// watchCounters does every second of capture time: read boxed it
 	// into a new any each time (issue 14: 288 of the 12.8k allocations
@@ -213,7 +213,7 @@ func (p *Probe) readSources() {
 	}
 }
 
-// value reads the slot's counter from its source's cur (fillSources).
+// value reads the slot's counter from its source's cur (statSource.fill).
 func (w *watchSlot) value() uint64 {
 	v := w.src.cur.FieldByIndex(w.index)
 	if w.elem >= 0 {

@@ -16,7 +16,7 @@ import (
 // BenchmarkWorkersCPU measures the process's CPU time (user and system:
 // every goroutine, the workers' and the merge's) per packet of a lone
 // probe (workers=0) and of probe.Workers with 2 workers, the packets held
-// in memory in 64 MiB blocks lent to the workers (PacketLent, as
+// in memory in 512 KiB blocks (lentFrames) lent to the workers (PacketLent, as
 // replay.File lends them), PDUs acknowledged at once, no collector. The
 // two alternate in one process, three rounds: on a shared machine CPU
 // time moves less than wall time, and the alternation spreads the load

@@ -304,36 +304,7 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 						}
 					}
 				case *ast.CallExpr:
-					// The *_totals events of engine/probe (counters.go): one
-					// per analyser at the end, "name=value ..." of its Stats.
-					// (addSource(p, "tcp_totals", ...): the kind is the first
-					// string argument).
-					for _, a := range n.Args {
-						if name := strings.ToLower(funcName(n.Fun)); strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount") {
-							break // an event call: its message is read below
-						}
-						if s, ok := stringLit(a); ok {
-							if kindRE.MatchString(s) && strings.HasSuffix(s, "_totals") {
-								add(s, "info", source, "every counter of the "+strings.TrimSuffix(s, "_totals")+" stage at the end of the run: name=value ...")
-							}
-							break
-						}
-					}
-					if name := strings.ToLower(funcName(n.Fun)); strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount") {
-						if id, ok := firstIdent(n.Args); ok && indexedKinds[id] != "" {
-							add(indexedKinds[id], namedSeverity(n.Args), source, message(n.Args[1:]))
-						}
-						for i, a := range n.Args {
-							if s, ok := stringLit(a); ok && kindRE.MatchString(s) {
-								sev := namedSeverity(n.Args) // event(0, pdu.SevWarning, ...): 0 is the probe
-								if sev == "" {
-									sev = severity(n.Args)
-								}
-								add(s, sev, source, message(n.Args[i+1:]))
-								break
-							}
-						}
-					}
+					callKinds(n, source, add)
 				case *ast.CompositeLit:
 					var kind, sev, msg string
 					// positional: {observe.SevInfo, "kind", fmt.Sprintf(...)}
@@ -402,6 +373,44 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 		out = append(out, *found[k])
 	}
 	return out, nil
+}
+
+// callKinds adds the kinds a call names: a *_totals kind as the first
+// string argument of a call that is no event call (addSource(p,
+// "tcp_totals", ...)), and an event call's kind (a string literal or an
+// indexed kinds array), severity and message.
+func callKinds(n *ast.CallExpr, source string, add func(kind, sev, source, msg string)) {
+	name := strings.ToLower(funcName(n.Fun))
+	isEvent := strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount")
+	// The *_totals events of engine/probe (counters.go): one per analyser
+	// at the end, "name=value ..." of its Stats (addSource(p,
+	// "tcp_totals", ...): the kind is the first string argument).
+	for _, a := range n.Args {
+		if isEvent {
+			break // an event call: its message is read below
+		}
+		if s, ok := stringLit(a); ok {
+			if kindRE.MatchString(s) && strings.HasSuffix(s, "_totals") {
+				add(s, "info", source, "every counter of the "+strings.TrimSuffix(s, "_totals")+" stage at the end of the run: name=value ...")
+			}
+			break
+		}
+	}
+	if isEvent {
+		if id, ok := firstIdent(n.Args); ok && indexedKinds[id] != "" {
+			add(indexedKinds[id], namedSeverity(n.Args), source, message(n.Args[1:]))
+		}
+		for i, a := range n.Args {
+			if s, ok := stringLit(a); ok && kindRE.MatchString(s) {
+				sev := namedSeverity(n.Args) // event(0, pdu.SevWarning, ...): 0 is the probe
+				if sev == "" {
+					sev = severity(n.Args)
+				}
+				add(s, sev, source, message(n.Args[i+1:]))
+				break
+			}
+		}
+	}
 }
 
 func funcName(e ast.Expr) string {
