@@ -37,6 +37,7 @@ type liveRun struct {
 	notice  string    // --tui: the capture's first warning, for the TUI's status line
 	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
 	idBase  uint64    // the last run's highest id: the next run's ids follow (probe.Identity.IDBase)
+	owBase  uint64    // the last run's highest one-way flow id: the next run's follow (pipeline.Options.OnewayIDBase)
 	// setConfig records the configuration in force in run.json (at each
 	// switch-over); nil: not recorded.
 	setConfig func(hash, text string, since time.Time) error
@@ -73,6 +74,9 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 		if res != nil && len(res.LastIDs) > 0 {
 			l.idBase = res.LastIDs[0] // (probe, flow_id) stays unique across switch-overs
 		}
+		if res != nil {
+			l.owBase = max(l.owBase, res.LastOnewayID) // and (class, flow_id) of the one-way tables
+		}
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
 		}
@@ -89,15 +93,16 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 // none), stopSaid whether config_switch_stop was given.
 func (l *liveRun) runOnce(ctx context.Context, cfg *config.Config, colls []pipeline.Collector, announce *string, stopSaid *bool) (*pipeline.Result, error) {
 	return pipeline.Run(ctx, l.inputs(), pipeline.Options{
-		Config:     cfg,
-		Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames, IDBase: l.idBase}},
-		Collectors: colls,
-		Merge:      l.merge,
-		Wall:       idleClock(l.src),
-		Parallel:   true,
-		Workers:    l.workers,
-		Sink:       l.sink,
-		SinkTick:   l.tick,
+		Config:       cfg,
+		Probes:       []probe.Identity{{Name: l.name, Interfaces: l.ifNames, IDBase: l.idBase}},
+		OnewayIDBase: l.owBase,
+		Collectors:   colls,
+		Merge:        l.merge,
+		Wall:         idleClock(l.src),
+		Parallel:     true,
+		Workers:      l.workers,
+		Sink:         l.sink,
+		SinkTick:     l.tick,
 		Health: func(event func(int, uint8, string, string, uint64)) {
 			if *announce != "" {
 				event(0, pdu.SevInfo, "config_switch_start", *announce, 0) // info, as the probe's and collector's
