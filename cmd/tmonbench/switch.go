@@ -192,16 +192,17 @@ func (s *switcher) close() {
 // probe_stop, not after it as events added at the end.
 type switchSource struct {
 	pkt.Source
-	sw     *switcher
-	ending bool // the wake-up before the end was given: io.EOF next
-	held   bool
-	data   []byte
-	meta   pkt.Meta
-	next   *config.Config // the version the next run uses
-	ended  bool           // the underlying source ended
-	wallNs func() int64
-	n      uint64
-	lastNs int64 // wall time of the last wake-up handed to the engines
+	sw      *switcher
+	ending  bool // the wake-up before the end was given: io.EOF next
+	held    bool
+	data    []byte
+	meta    pkt.Meta
+	next    *config.Config // the version the next run uses
+	ended   bool           // the underlying source ended
+	wallNs  func() int64
+	n       uint64
+	lastNs  int64                     // wall time of the last wake-up handed to the engines
+	inPlace func(*config.Config) bool // offered each version due: true when taken without ending the run (liveRun.keysInPlace)
 }
 
 // wakeNs is the longest time between two of the engines' periodic wake-ups
@@ -236,7 +237,7 @@ func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
 		s.lastNs = now
 	}
 	if s.sw != nil {
-		if c := s.sw.due(now); c != nil {
+		if c := s.sw.due(now); c != nil && (s.inPlace == nil || !s.inPlace(c)) {
 			s.next = c
 			if err == nil {
 				s.held, s.data, s.meta = true, data, m

@@ -97,3 +97,11 @@ func replacing(prev, next *config.Config) string {
 	}
 	return prev.Hash()
 }
+
+// note queues an event of the command's own, reported with the watcher's
+// (drainEvents).
+func (s *switcher) note(sev uint8, kind, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, pendingEvent{Severity: sev, Kind: kind, Message: msg})
+}
