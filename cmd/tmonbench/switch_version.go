@@ -78,13 +78,14 @@ func (s *switcher) resolve() {
 	for _, n := range chain {
 		want[filepath.Dir(n)] = true
 	}
+	own := filepath.Dir(s.path) // watched by watchConfig, for the switcher's life
 	for d := range want {
-		if !s.dirs[d] && s.w.Add(d) != nil {
+		if d != own && !s.dirs[d] && s.w.Add(d) != nil {
 			delete(want, d) // unwatched (gone for now): the next event or reload resolves it again
 		}
 	}
 	for d := range s.dirs {
-		if !want[d] {
+		if d != own && !want[d] {
 			s.w.Remove(d)
 		}
 	}
