@@ -194,27 +194,27 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 // portKeys returns the keys of the port pair field (fPort) in d, and
 // false when d shows no ports (the keys are then meaningless). It is
 // portsVisible folded into the key's making, small enough to be inlined
-// (issue 14).
+// (issue 14): the transport protocols with ports are a table lookup, not
+// a switch (a third case, SCTP, put the switch over the budget).
 func portKeys(d *dissect.Dissection) (src, dst uint64, ok bool) {
-	var base uint64
+	pp := &portProtos[d.Protocol]
+	base := uint64(pp.base)
 	switch d.IPVersion {
 	case 4:
 		ok = d.FragOff == 0
 	case 6:
-		ok, base = d.IPHdrLen == 40, portV6
+		ok, base = d.IPHdrLen == 40, base|portV6
 	}
-	switch d.Protocol {
-	case dissect.ProtoTCP:
-		ok = ok && d.Flags&dissect.HasTCP != 0
-	case dissect.ProtoUDP:
-		ok, base = ok && d.Flags&dissect.HasUDP != 0, base|portUDP
-	case dissect.ProtoSCTP:
-		ok, base = ok && d.Flags&dissect.HasSCTP != 0, base|portSCTP
-	default:
-		ok = false
-	}
+	ok = ok && d.Flags&pp.flag != 0
 	return base | uint64(d.SrcPort), base | uint64(d.DstPort), ok
 }
+
+// portProtos holds, by IP protocol, the dissection flag that says its
+// ports were decoded and its fPort key bits (0: no ports).
+var portProtos = [256]struct {
+	flag uint16
+	base uint32
+}{dissect.ProtoTCP: {dissect.HasTCP, 0}, dissect.ProtoUDP: {dissect.HasUDP, portUDP}, dissect.ProtoSCTP: {dissect.HasSCTP, portSCTP}}
 
 // pairKeys returns the source and destination values of pair field f in
 // d (64-bit fields use lo only), and false when d has no such field.
