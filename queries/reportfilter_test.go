@@ -75,7 +75,7 @@ func TestMacroTables(t *testing.T) {
 	reads := "CREATE OR REPLACE MACRO busy_flow(id) AS EXISTS (SELECT 1 FROM nosuch_table WHERE flow_id = id)"
 	for stmt, want := range map[string][]string{
 		ReportOnewayFlowMacro: {"flows", "addresses"},
-		ReportFilterMacros:    nil, IP6HexMacro: nil, HostPortMacro: nil, ProtocolNameMacro(): nil,
+		ReportFilterMacros:    nil, IP6HexMacro: nil, HostPortMacro: nil, ProtocolNameMacro(): nil, PercentMacro: nil,
 		"CREATE MACRO m(x) AS (SELECT count(*) FROM read_parquet('x') JOIN Tcp_Connections USING (flow_id))": {"tcp_connections"},
 	} {
 		if got := macroTables(stmt); !slices.Equal(got, want) {
