@@ -355,11 +355,19 @@ func Assign(caps []Capture) ([]probe.Identity, []Input, error) {
 // "P" is probe P's, "P/I" its interface I): no packet is seen there, so
 // every packet of the class that should reach it counts as dropped, and a
 // hop misspelled or of a probe left out of the run is easy to miss in a
-// 100 % drop. The lines name the class, the hop and the run's probes.
+// 100 % drop. The lines name the class, the hop and the run's capture
+// points, probe/interface ("probes P/eth0, Q/if0"; a probe without
+// interfaces by its name), so that a hop naming an interface the probe
+// does not capture on (P/eth1) shows why it does not match.
 func UnseenHops(cfg *config.Config, probes []probe.Identity) []string {
 	var names []string
 	for _, p := range probes {
-		names = append(names, p.Name)
+		if len(p.Interfaces) == 0 {
+			names = append(names, p.Name)
+		}
+		for _, iface := range p.Interfaces {
+			names = append(names, p.Name+"/"+iface)
+		}
 	}
 	var w []string
 	for _, cl := range cfg.Classes {
