@@ -111,19 +111,55 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
 		}
 	}
-	for _, m := range []struct{ name, stmt string }{
-		{"protocol_name", ProtocolNameMacro()}, {"ip6_hex", IP6HexMacro}, {"host_port", HostPortMacro},
-		{"report_range", ReportFilterMacros}, {"report_oneway_flow", ReportOnewayFlowMacro}, {"percent", PercentMacro},
-	} {
-		if m.stmt == ReportOnewayFlowMacro && !(slices.Contains(tables, "flows") && slices.Contains(tables, "addresses")) {
-			continue // DuckDB binds its subquery at creation
-		}
-		if _, err := db.Exec(m.stmt); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("queries: create macro %s: %w", m.name, err)
-		}
+	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro}); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
+}
+
+// createMacros runs each macro statement of stmts on db, but for those
+// that read a table (macroTables) the output lacks, of tables: DuckDB binds
+// a macro's subquery when it creates the macro, so such a statement fails
+// (report_oneway_flow over an output without the addresses table, which
+// only `tmonbench rollup` writes). An output lacking it opens without
+// the macro. Its error names the first macro of the statement.
+func createMacros(db *sql.DB, tables, stmts []string) error {
+	for _, stmt := range stmts {
+		if slices.ContainsFunc(macroTables(stmt), func(t string) bool { return !slices.Contains(tables, t) }) {
+			continue
+		}
+		if _, err := db.Exec(stmt); err != nil {
+			name := "?"
+			if m := macroName.FindStringSubmatch(stmt); m != nil {
+				name = m[1]
+			}
+			return fmt.Errorf("queries: create macro %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// macroName finds a macro statement's (first) macro name.
+var macroName = regexp.MustCompile(`(?i)\bMACRO\s+([a-z_][a-z0-9_]*)`)
+
+// tableRef finds the names after FROM and JOIN: a table, unless a "("
+// follows (a table function: read_parquet(...), range(...)).
+var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\b(\s*\()?`)
+
+// macroTables returns the tables a macro statement reads (FROM or JOIN
+// followed by a name, not by a table function's "("), each once, in
+// order: the tables createMacros needs in the output. The statements are
+// this package's own: no FROM in a string literal, no common table
+// expression.
+func macroTables(stmt string) []string {
+	var out []string
+	for _, m := range tableRef.FindAllStringSubmatch(stmt, -1) {
+		if m[2] == "" && !slices.Contains(out, strings.ToLower(m[1])) {
+			out = append(out, strings.ToLower(m[1]))
+		}
+	}
+	return out
 }
 
 // ReportFilterMacros is the DuckDB statement that defines the SQL macros

@@ -2,6 +2,8 @@ package queries
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +60,41 @@ func TestReportFilterMacros(t *testing.T) {
 	var n int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'report_oneway_flow'").Scan(&n); err != nil || n != 0 {
 		t.Errorf("report_oneway_flow over an output without addresses: %d definitions, %v; want none", n, err)
+	}
+}
+
+// TestMacroTables: Open leaves out a macro whose statement reads a table
+// the output lacks, found by reading the statement (macroTables), not by
+// comparing it with one statement's text: report_oneway_flow reads flows
+// and addresses (ReportOnewayFlowMacro: FROM flows, two JOINs of
+// addresses), the other macros no table (range(...) is a table function);
+// and a statement that reads a table the output lacks is left out too,
+// where Open only knew report_oneway_flow's text and would have failed to
+// open the output on it ("create macro ...: Catalog Error").
+func TestMacroTables(t *testing.T) {
+	reads := "CREATE OR REPLACE MACRO busy_flow(id) AS EXISTS (SELECT 1 FROM nosuch_table WHERE flow_id = id)"
+	for stmt, want := range map[string][]string{
+		ReportOnewayFlowMacro: {"flows", "addresses"},
+		ReportFilterMacros:    nil, IP6HexMacro: nil, HostPortMacro: nil, ProtocolNameMacro(): nil, PercentMacro: nil,
+		"CREATE MACRO m(x) AS (SELECT count(*) FROM read_parquet('x') JOIN Tcp_Connections USING (flow_id))": {"tcp_connections"},
+	} {
+		if got := macroTables(stmt); !slices.Equal(got, want) {
+			t.Errorf("macroTables(%.60q...) = %q, want %q", stmt, got, want)
+		}
+	}
+	db := openTest(t)
+	if _, err := db.Exec(reads); err == nil || !strings.Contains(err.Error(), "nosuch_table") {
+		t.Fatalf("creating a macro over a missing table: %v, want DuckDB's error (it binds the subquery at creation)", err)
+	}
+	ok := "CREATE OR REPLACE MACRO twice(x) AS x * 2"
+	if err := createMacros(db, []string{"flows"}, []string{reads, ok}); err != nil {
+		t.Fatalf("a macro reading a table the output lacks: %v (want it left out)", err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM duckdb_functions() WHERE function_name IN ('busy_flow', 'twice')").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d of busy_flow and twice defined, %v: want twice only", n, err)
+	}
+	if err := createMacros(db, []string{"flows", "nosuch_table"}, []string{reads}); err == nil || !strings.Contains(err.Error(), "create macro busy_flow: ") {
+		t.Errorf("a macro whose table is said to be there but is not: %v, want its creation's error naming it", err)
 	}
 }

@@ -596,7 +596,7 @@ func TestLiveFlowsNarrow(t *testing.T) {
 			t.Errorf("line %d cut at the edge: %q", i+2, l)
 		}
 	}
-	if info := strings.Split(plain(m), "\n")[1]; !strings.Contains(info, "more column") { // flow_id, or more
+	if info := strings.Split(plain(m), "\n")[1]; !strings.Contains(info, " more →") { // flow_id, or more (the short form at 80: TestLiveFlowsInfoAt80)
 		t.Errorf("info line %q does not say columns are beyond the edge", info)
 	}
 	for range 7 {

@@ -213,6 +213,7 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 		dir = "↑"
 	}
 	info, window := "waiting for the engines' first snapshot", ""
+	widths, first, stop := t.layout(fs, w)
 	switch {
 	case e.snap != nil && len(fs) == 0:
 		info = e.snap.noFlows()
@@ -223,15 +224,13 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 				last = f
 			}
 		}
-		info = fmt.Sprintf("row %d of %d · sorted by %s %s · live: the engines' last closed interval, %s +%g s",
-			t.cur+1, len(fs), c.name, dir, stamp(last.IntervalStartNs, e.dated), last.IntervalS)
 		window = last.rateWindow(e.dated)
+		b.WriteString(st.dim.Render(liveInfoLine(w, t.cur+1, len(fs), c.name+" "+dir, first, len(liveCols)-stop,
+			stamp(last.IntervalStartNs, e.dated), last.IntervalS)) + "\n")
 	}
-	widths, first, stop := t.layout(fs, w)
-	if hid := (colLayout{left: first, right: len(liveCols) - stop}).hiddenText(); hid != "" && len(fs) > 0 {
-		info = strings.Replace(info, " · live:", " · "+hid+" · live:", 1)
+	if len(fs) == 0 {
+		b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written table") + "\n")
 	}
-	b.WriteString(st.dim.Render(cut(info, w-21)+" · L: written table") + "\n")
 	var hdr []string
 	for i, col := range liveCols {
 		if i < first || i >= stop {
@@ -318,4 +317,49 @@ func (t *liveFlowsTab) layout(fs []LiveFlow, w int) (widths []int, first, stop i
 	widths = make([]int, n)
 	copy(widths[first:], ws)
 	return widths, first, first + shown
+}
+
+// liveInfoLine is the live Flows screen's info line in w columns: row
+// cur of n, the sort (column and arrow), the columns scrolled past (left)
+// and beyond the right edge (right), the closed interval the rows are of
+// (its start, at, and length, intervalS) and the key back to the written
+// table. Too wide, its parts take shorter forms one after the other, the
+// words first and the facts last (at 80 columns a trial read
+// "... · live: … · L: written table": the interval was lost); only what
+// the shortest forms cannot fit is cut.
+func liveInfoLine(w, cur, n int, sort string, left, right int, at string, intervalS float64) string {
+	var hid []string // long, short
+	if lay := (colLayout{left: left, right: right}); left > 0 || right > 0 {
+		hid = []string{lay.hiddenText(), lay.shortHidden()}
+	}
+	parts := [][]string{
+		{fmt.Sprintf("row %d of %d", cur, n), fmt.Sprintf("%d/%d", cur, n)},
+		{"sorted by " + sort, "by " + sort},
+		hid,
+		{fmt.Sprintf("live: the engines' last closed interval, %s +%g s", at, intervalS),
+			fmt.Sprintf("live: last closed interval %s +%g s", at, intervalS),
+			fmt.Sprintf("live: interval %s +%g s", at, intervalS),
+			fmt.Sprintf("live: %s +%g s", at, intervalS)},
+		{"L: written table", "L: written"},
+	}
+	form := make([]int, len(parts))
+	line := func() string {
+		var out []string
+		for i, p := range parts {
+			if len(p) > 0 {
+				out = append(out, p[form[i]])
+			}
+		}
+		return strings.Join(out, " · ")
+	}
+	// the order parts shorten in: words before numbers, the position last
+	for _, i := range []int{3, 1, 3, 2, 4, 3, 0} {
+		if ansi.StringWidth(line()) <= w {
+			break
+		}
+		if form[i]+1 < len(parts[i]) {
+			form[i]++
+		}
+	}
+	return cut(line(), w)
 }

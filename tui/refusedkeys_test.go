@@ -107,7 +107,8 @@ func TestInfoLineKeepsFront(t *testing.T) {
 	drive(t, m, tea.WindowSizeMsg{Width: 40, Height: 24})
 	lines := strings.Split(plain(m), "\n")
 	info := strings.TrimRight(lines[1], " ")
-	if !strings.HasPrefix(info, "row 1 of 84 · sorted by") || !strings.HasSuffix(info, "…") || ansi.StringWidth(info) > 40 {
+	// the short forms (pagedTable.infoLine) fit it whole: row, sort, the 5 columns beyond the edge
+	if info != "row 1 of 84 · by bytes ↓ · 5 more →" || ansi.StringWidth(info) > 40 {
 		t.Fatalf("info line at 40 columns %q", info)
 	}
 	if !strings.HasPrefix(lines[2], "probe") {
@@ -134,5 +135,29 @@ func TestLiveFlowsFit(t *testing.T) {
 		if lineWith(strings.Join(lines, "\n"), " "+f.name()+" ") == "" {
 			t.Fatalf("no row with the whole name %q:\n%s", f.name(), strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// TestLiveFlowsInfoAt80: at 80x24 the live Flows screen's info line keeps,
+// uncut, the row, the sort, the interval its rows are of (liveFlows(0):
+// 14:57:30 UTC, 10 s) and the key back to the written table, and the
+// written table's line keeps its key to the live rows: a trial read "row
+// 1 of 12 · sorted by bytes ↓ · 1 more column → · live: … · L: written
+// table" (the interval lost) and "... · written table · L: live ro…".
+func TestLiveFlowsInfoAt80(t *testing.T) {
+	s := liveSnaps()[1]
+	m := liveModel(t, replayed(t, ftpLab), []LiveStatus{s})
+	drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, liveMsg{st: &s}, keyMsg("2"))
+	info := strings.TrimRight(strings.Split(plain(m), "\n")[1], " ")
+	if want := "row 1 of 12 · by bytes ↓ · 1 more → · live: 14:57:30.000000 +10 s · L: written"; info != want {
+		t.Errorf("live rows' info line at 80 columns:\n%q\nwant\n%q", info, want)
+	}
+	drive(t, m, keyMsg("L"))
+	info = strings.TrimRight(strings.Split(plain(m), "\n")[1], " ")
+	if want := "row 1 of 84 · by bytes ↓ · 3 more → · written · L: live rows"; info != want {
+		t.Errorf("written table's info line at 80 columns:\n%q\nwant\n%q", info, want)
+	}
+	if got := liveInfoLine(200, 1, 12, "bytes ↓", 0, 1, "14:57:30.000000", 10); got != "row 1 of 12 · sorted by bytes ↓ · 1 more column → · live: the engines' last closed interval, 14:57:30.000000 +10 s · L: written table" {
+		t.Errorf("at 200 columns, the long form: %q", got)
 	}
 }

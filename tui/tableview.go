@@ -34,7 +34,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		texts[i] = columnCells(c, t.typ[c], vals, e.dated)
 	}
 	lay := t.layout(texts, w)
-	b.WriteString(t.infoLine(e, lay) + "\n")
+	b.WriteString(t.infoLine(e, lay, w) + "\n")
 	var hdr []string
 	for k, i := range lay.vis {
 		cw := lay.widths[k]
@@ -90,8 +90,11 @@ func (t *pagedTable) colIndex(c string) int {
 
 // infoLine is the line above the header: position, sort, live or written
 // rows, the filter, and the columns the window does not show (scrolled
-// past on the left, beyond its right edge: → shows them).
-func (t *pagedTable) infoLine(e *env, lay colLayout) string {
+// past on the left, beyond its right edge: → shows them). In w columns:
+// too wide, the sort, the hidden columns and the live or written note take
+// shorter forms (at 80 columns a live Flows screen read "... · L: live
+// ro…"), and only what those cannot fit is cut by the screen.
+func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 	st := e.st
 	pos := "…"
 	if len(t.rows) > 0 {
@@ -104,25 +107,44 @@ func (t *pagedTable) infoLine(e *env, lay colLayout) string {
 	if t.total >= 0 && len(t.rows) > 0 {
 		pos += " of " + human(t.total)
 	}
-	sortTxt := "sorted by " + t.sort
-	if t.sort == "" {
-		sortTxt = "file order"
-	} else if t.desc {
-		sortTxt += " ↓"
-	} else {
-		sortTxt += " ↑"
+	sortTxt, arrow := "file order", ""
+	if t.sort != "" {
+		arrow = " ↑"
+		if t.desc {
+			arrow = " ↓"
+		}
 	}
-	info := st.dim.Render(fmt.Sprintf("%s · %s", pos, sortTxt))
-	if hid := lay.hiddenText(); hid != "" {
-		info += st.dim.Render(" · " + hid)
-	}
-	switch {
-	case t.liveView && t.waiting:
-		info = st.dim.Render("live: waiting for the engines' first rows · L: written table")
-	case t.liveView:
-		info += st.dim.Render(fmt.Sprintf(" · live: the engines' latest %d rows · L: written table", observe.SnapshotRecent))
-	case t.liveable, t.liveFlows:
-		info += st.dim.Render(" · written table · L: live rows")
+	var info string
+	for _, short := range []bool{false, true} {
+		if t.sort != "" {
+			sortTxt = "sorted by " + t.sort + arrow
+			if short {
+				sortTxt = "by " + t.sort + arrow
+			}
+		}
+		info = st.dim.Render(fmt.Sprintf("%s · %s", pos, sortTxt))
+		hid := lay.hiddenText()
+		if short {
+			hid = lay.shortHidden()
+		}
+		if hid != "" {
+			info += st.dim.Render(" · " + hid)
+		}
+		switch {
+		case t.liveView && t.waiting:
+			info = st.dim.Render("live: waiting for the engines' first rows · L: written table")
+		case t.liveView && short:
+			info += st.dim.Render(fmt.Sprintf(" · live: latest %d rows · L: written", observe.SnapshotRecent))
+		case t.liveView:
+			info += st.dim.Render(fmt.Sprintf(" · live: the engines' latest %d rows · L: written table", observe.SnapshotRecent))
+		case (t.liveable || t.liveFlows) && short:
+			info += st.dim.Render(" · written · L: live rows")
+		case t.liveable, t.liveFlows:
+			info += st.dim.Render(" · written table · L: live rows")
+		}
+		if ansi.StringWidth(info) <= w {
+			break
+		}
 	}
 	if t.editing {
 		info = t.input.View()

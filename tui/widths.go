@@ -93,6 +93,19 @@ func (l colLayout) hiddenText() string {
 	return strings.Join(parts, " · ")
 }
 
+// shortHidden is hiddenText in fewer columns (← 2 · 3 more →), for an
+// info line that cannot hold the long form.
+func (l colLayout) shortHidden() string {
+	var parts []string
+	if l.left > 0 {
+		parts = append(parts, fmt.Sprintf("← %d", l.left))
+	}
+	if l.right > 0 {
+		parts = append(parts, fmt.Sprintf("%d more →", l.right))
+	}
+	return strings.Join(parts, " · ")
+}
+
 // elideText shortens a text cell to w columns: prose (an event's message,
 // a sample's detail) loses its end, names and addresses their middle, so
 // that both ends (the source and the destination, the port and the

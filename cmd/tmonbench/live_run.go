@@ -32,11 +32,13 @@ type liveRun struct {
 	h       *health
 	snap    *observe.Latest // --metrics and --tui read it; nil: no snapshots
 	log     *slog.Logger
-	stderr  io.Writer // the warnings and the switch-over lines (--tui: held)
-	feed    *liveFeed // --tui
-	notice  string    // --tui: the capture's first warning, for the TUI's status line
-	workers int       // --workers: probe.Workers (0: the probe in the engines' goroutine)
-	idBase  uint64    // the last run's highest id: the next run's ids follow (probe.Identity.IDBase)
+	stderr  io.Writer      // the warnings and the switch-over lines (--tui: held)
+	feed    *liveFeed      // --tui
+	notice  string         // --tui: the capture's first warning, for the TUI's status line
+	workers int            // --workers: probe.Workers (0: the probe in the engines' goroutine)
+	idBase  uint64         // the last run's highest id: the next run's ids follow (probe.Identity.IDBase)
+	owBase  uint64         // the last run's highest one-way flow id: the next run's follow (pipeline.Options.OnewayIDBase)
+	running *config.Config // the version in force (run, keysInPlace)
 	// setConfig records the configuration in force in run.json (at each
 	// switch-over); nil: not recorded.
 	setConfig func(hash, text string, since time.Time) error
@@ -48,7 +50,9 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 	var total *pipeline.Result
 	var prev *config.Config // the version before a switch-over, until the new one's run started
 	started := ""
+	l.ss.inPlace = l.keysInPlace
 	for {
+		l.running = cfg
 		colls, err := pipeline.Collectors(cfg)
 		if err != nil && prev == nil {
 			return total, err
@@ -69,9 +73,13 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 			l.recordConfig(cfg)
 			continue
 		}
+		cfg = l.running // a key-only version taken during the run
 		total = addResults(total, res)
 		if res != nil && len(res.LastIDs) > 0 {
 			l.idBase = res.LastIDs[0] // (probe, flow_id) stays unique across switch-overs
+		}
+		if res != nil {
+			l.owBase = max(l.owBase, res.LastOnewayID) // and (class, flow_id) of the one-way tables
 		}
 		if err != nil || res.Interrupted || l.ss.next == nil || l.ss.ended {
 			return total, err
@@ -89,15 +97,16 @@ func (l *liveRun) run(ctx context.Context, cfg *config.Config) (*pipeline.Result
 // none), stopSaid whether config_switch_stop was given.
 func (l *liveRun) runOnce(ctx context.Context, cfg *config.Config, colls []pipeline.Collector, announce *string, stopSaid *bool) (*pipeline.Result, error) {
 	return pipeline.Run(ctx, l.inputs(), pipeline.Options{
-		Config:     cfg,
-		Probes:     []probe.Identity{{Name: l.name, Interfaces: l.ifNames, IDBase: l.idBase}},
-		Collectors: colls,
-		Merge:      l.merge,
-		Wall:       idleClock(l.src),
-		Parallel:   true,
-		Workers:    l.workers,
-		Sink:       l.sink,
-		SinkTick:   l.tick,
+		Config:       cfg,
+		Probes:       []probe.Identity{{Name: l.name, Interfaces: l.ifNames, IDBase: l.idBase}},
+		OnewayIDBase: l.owBase,
+		Collectors:   colls,
+		Merge:        l.merge,
+		Wall:         idleClock(l.src),
+		Parallel:     true,
+		Workers:      l.workers,
+		Sink:         l.sink,
+		SinkTick:     l.tick,
 		Health: func(event func(int, uint8, string, string, uint64)) {
 			if *announce != "" {
 				event(0, pdu.SevInfo, "config_switch_start", *announce, 0) // info, as the probe's and collector's
@@ -133,31 +142,6 @@ func (l *liveRun) runOnce(ctx context.Context, cfg *config.Config, colls []pipel
 		},
 		Log: l.log,
 	})
-}
-
-// recordConfig records cfg as the configuration in force in run.json.
-func (l *liveRun) recordConfig(cfg *config.Config) {
-	if l.setConfig != nil {
-		if err := l.setConfig(cfg.Hash(), string(pdu.EffectiveConfig(cfg).RedactedYAML()), time.Now().UTC()); err != nil {
-			l.log.Error("live: run.json does not show the configuration in force", "config", cfg.Hash(), "err", err)
-		}
-	}
-}
-
-// liveVersionCheck is what live needs of a configuration version, at
-// start and for each new version of its watched --config: --interval
-// applied (interval: it holds for every version), collectors it can run
-// and probe name among its probes when it lists them.
-func liveVersionCheck(name string, interval func(*config.Config) error) func(*config.Config) error {
-	return func(c *config.Config) error {
-		if err := interval(c); err != nil {
-			return err
-		}
-		if _, err := pipeline.Collectors(c); err != nil {
-			return err
-		}
-		return c.ProbeUnlisted(name, "live --name NAME")
-	}
 }
 
 // merge is the one merged source of the capture.

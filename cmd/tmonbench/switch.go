@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,8 @@ import (
 // run starts with the new version from that packet on.
 type switcher struct {
 	path    string
-	target  string // the file path names (a symlink's target, resolved again when the link changes): resolve
+	chain   []string        // path and the names its symlinks lead to, the file last (resolve)
+	dirs    map[string]bool // the folders watched: those of chain
 	w       *fsnotify.Watcher
 	mu      sync.Mutex
 	pending *config.Config // accepted, waiting for its time
@@ -42,7 +44,7 @@ type pendingEvent struct {
 }
 
 // watchConfig starts watching path (its folder: editors replace files;
-// with a symlink, its target's folder too);
+// with a symlink, the folder of every link of its chain and of the file);
 // running is the version in effect; check, when set, refuses versions the
 // command cannot run with (after acceptConfig's checks, as at start), and applies
 // to each the command line's overrides (--interval) before its hash is
@@ -56,7 +58,7 @@ func watchConfig(path string, running *config.Config, check func(*config.Config)
 		w.Close()
 		return nil, fmt.Errorf("watch %s: %w", path, err)
 	}
-	s := &switcher{path: path, w: w, done: make(chan struct{}), current: versionOf(running), check: check}
+	s := &switcher{path: path, w: w, done: make(chan struct{}), current: versionOf(running), check: check, dirs: map[string]bool{filepath.Dir(path): true}}
 	s.resolve()
 	go s.loop()
 	return s, nil
@@ -74,11 +76,8 @@ func (s *switcher) loop() {
 			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) == 0 {
 				break
 			}
-			name := filepath.Clean(ev.Name)
-			if name == filepath.Clean(s.path) {
-				s.resolve() // the link itself replaced: maybe a new target
-			}
-			if name == filepath.Clean(s.path) || name == s.target {
+			if slices.Contains(s.chain, filepath.Clean(ev.Name)) {
+				s.resolve()                                 // a link replaced: maybe a new chain
 				settle = time.After(100 * time.Millisecond) // let the writer finish
 			}
 		case <-settle:
@@ -192,16 +191,17 @@ func (s *switcher) close() {
 // probe_stop, not after it as events added at the end.
 type switchSource struct {
 	pkt.Source
-	sw     *switcher
-	ending bool // the wake-up before the end was given: io.EOF next
-	held   bool
-	data   []byte
-	meta   pkt.Meta
-	next   *config.Config // the version the next run uses
-	ended  bool           // the underlying source ended
-	wallNs func() int64
-	n      uint64
-	lastNs int64 // wall time of the last wake-up handed to the engines
+	sw      *switcher
+	ending  bool // the wake-up before the end was given: io.EOF next
+	held    bool
+	data    []byte
+	meta    pkt.Meta
+	next    *config.Config // the version the next run uses
+	ended   bool           // the underlying source ended
+	wallNs  func() int64
+	n       uint64
+	lastNs  int64                     // wall time of the last wake-up handed to the engines
+	inPlace func(*config.Config) bool // offered each version due: true when taken without ending the run (liveRun.keysInPlace)
 }
 
 // wakeNs is the longest time between two of the engines' periodic wake-ups
@@ -236,7 +236,7 @@ func (s *switchSource) Next() ([]byte, pkt.Meta, error) {
 		s.lastNs = now
 	}
 	if s.sw != nil {
-		if c := s.sw.due(now); c != nil {
+		if c := s.sw.due(now); c != nil && (s.inPlace == nil || !s.inPlace(c)) {
 			s.next = c
 			if err == nil {
 				s.held, s.data, s.meta = true, data, m

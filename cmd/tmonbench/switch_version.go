@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -65,27 +66,56 @@ func notEmpty(path string) error {
 	return nil
 }
 
-// resolve follows path when it is a symlink and watches its target's
-// folder too: an edit of the file it points to then counts as an edit of
-// path (the folder of path alone only sees the link replaced). Called at
-// start and whenever the link itself changes.
+// resolve follows path through its symlinks, if any, and watches the
+// folder of every link of the chain and of the file it ends at: an edit of
+// the file, or a link anywhere in the chain replaced (ln -sfn), then
+// counts as an edit of path (the folder of path alone only sees path
+// itself replaced; its final target's folder only the file's edits).
+// Called at start and whenever a name of the chain changes.
 func (s *switcher) resolve() {
-	t, err := filepath.EvalSymlinks(s.path)
-	if err != nil {
-		t = s.path // gone for now (an editor's rename): the next event resolves it again
+	chain := linkChain(s.path)
+	want := map[string]bool{}
+	for _, n := range chain {
+		want[filepath.Dir(n)] = true
 	}
-	t = filepath.Clean(t)
-	if t == s.target {
-		return
+	own := filepath.Dir(s.path) // watched by watchConfig, for the switcher's life
+	for d := range want {
+		if d != own && !s.dirs[d] && s.w.Add(d) != nil {
+			delete(want, d) // unwatched (gone for now): the next event or reload resolves it again
+		}
 	}
-	dir, old := filepath.Dir(filepath.Clean(s.path)), filepath.Dir(s.target)
-	if d := filepath.Dir(t); d != dir && d != old {
-		s.w.Add(d) // an error leaves only the link's folder watched, as before
+	for d := range s.dirs {
+		if d != own && !want[d] {
+			s.w.Remove(d)
+		}
 	}
-	if s.target != "" && old != dir && old != filepath.Dir(t) {
-		s.w.Remove(old)
+	s.chain, s.dirs = chain, want
+}
+
+// maxLinks bounds a symlink chain, as the kernel's ELOOP does (40).
+const maxLinks = 40
+
+// linkChain returns path and every name it leads to through symlinks, in
+// order (cleaned, relative targets joined to their link's folder): the
+// last is the file, or the first name that is not a readable link
+// (missing for now, an editor's rename). A loop ends the chain.
+func linkChain(path string) []string {
+	p := filepath.Clean(path)
+	chain := []string{p}
+	for range maxLinks {
+		to, err := os.Readlink(p)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(p), to)
+		}
+		if p = filepath.Clean(to); slices.Contains(chain, p) {
+			break
+		}
+		chain = append(chain, p)
 	}
-	s.target = t
+	return chain
 }
 
 // replacing names prev, the version next replaces, in the switch-over's
@@ -96,4 +126,12 @@ func replacing(prev, next *config.Config) string {
 		return prev.Hash() + " (its probe keys before the change)"
 	}
 	return prev.Hash()
+}
+
+// note queues an event of the command's own, reported with the watcher's
+// (drainEvents).
+func (s *switcher) note(sev uint8, kind, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, pendingEvent{Severity: sev, Kind: kind, Message: msg})
 }

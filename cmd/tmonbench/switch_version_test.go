@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,62 @@ func TestSwitchSymlinkTarget(t *testing.T) {
 	waitEvent(t, sw, "config_accepted")
 	if c := sw.due(time.Now().UnixNano()); c == nil || c.IntervalS != 40 {
 		t.Fatalf("after the new target's edit, due: %v", c)
+	}
+}
+
+// TestSwitchSymlinkChain: with --config a chain of two symlinks (c.yaml ->
+// mid/link.yaml -> real/c.yaml, each in its own folder), an edit of the
+// file, the middle link replaced (ln -sfn, as a deployment tool flips a
+// "current" link), and then an edit of the middle link's new target are
+// each a new version. The watcher followed the final target only: the
+// middle link's folder was not watched, and its replacement went unseen.
+func TestSwitchSymlinkChain(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"real", "other", "mid"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	target := filepath.Join(dir, "real", "c.yaml")
+	os.WriteFile(target, []byte("interval_s: 10\n"), 0o644)
+	mid := filepath.Join(dir, "mid", "link.yaml")
+	if err := os.Symlink("../real/c.yaml", mid); err != nil { // relative, as ln -s often is
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "c.yaml")
+	if err := os.Symlink(mid, link); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := acceptConfig(link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := watchConfig(link, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sw.close()
+	if want := []string{link, mid, target}; !slices.Equal(sw.chain, want) {
+		t.Errorf("chain %q, want %q", sw.chain, want)
+	}
+	os.WriteFile(target, []byte("interval_s: 20\n"), 0o644)
+	waitEvent(t, sw, "config_accepted")
+	if c := sw.due(time.Now().UnixNano()); c == nil || c.IntervalS != 20 {
+		t.Fatalf("after the file's edit, due: %v", c)
+	}
+	other := filepath.Join(dir, "other", "c.yaml")
+	os.WriteFile(other, []byte("interval_s: 30\n"), 0o644)
+	tmp := mid + ".new"
+	os.Symlink(other, tmp)
+	os.Rename(tmp, mid) // the middle link replaced
+	waitEvent(t, sw, "config_accepted")
+	if c := sw.due(time.Now().UnixNano()); c == nil || c.IntervalS != 30 {
+		t.Fatalf("after the middle link's replacement, due: %v", c)
+	}
+	os.WriteFile(other, []byte("interval_s: 40\n"), 0o644)
+	waitEvent(t, sw, "config_accepted")
+	if c := sw.due(time.Now().UnixNano()); c == nil || c.IntervalS != 40 {
+		t.Fatalf("after the new target's edit, due: %v", c)
+	}
+	if sw.dirs[filepath.Join(dir, "real")] {
+		t.Errorf("the old target's folder is still watched: %v", sw.dirs)
 	}
 }

@@ -81,13 +81,45 @@ var AnalysisTables = map[string][]string{
 // Warnings lists what this configuration turns off that the embedded
 // default runs: one line for the analyses no class runs any more (a file
 // with only a one-way class gets one line, not one per analysis), one for
-// the round-trip kinds no rtt class matches. The commands print them on
-// stderr (a file's classes replace the default ones as a whole, so
-// writing a class can silently drop TCP, RTT or FTP).
+// the round-trip kinds no rtt class matches, one for the classes whose
+// analyses leave counters out. Every command that loads a file prints
+// them once on stderr (config --effective, replay, probe, live, collector,
+// bench: loadChecked; a new version of a watched file as config_warning
+// events): a file's classes replace the default ones as a whole, so
+// writing a class can silently drop TCP, RTT or FTP, and a class without
+// counters writes fewer flow_counters rows than files of before
+// 2026-12-06 did (design 3.9).
 func (c *Config) Warnings() []string {
 	if c.classesDefault {
 		return nil
 	}
+	w := c.lostAnalyses()
+	if nc := c.noCounters(); len(nc) > 0 && len(nc) < len(c.Classes) { // none: the line on lost analyses says it
+		what, its := fmt.Sprintf("class %s leaves", nc[0]), "its"
+		if len(nc) > 1 {
+			what, its = fmt.Sprintf("classes %s leave", strings.Join(nc, ", ")), "their"
+		}
+		w = append(w, fmt.Sprintf("%s: %s counters out of %s analyses: no packet, byte or protocol counters in flow_counters for %s flows, only other analyses' metrics (until 2026-12-06 every class counted); add counters to %s analyses to keep them",
+			c.file, what, its, its, its))
+	}
+	return w
+}
+
+// noCounters names the classes whose analyses leave counters out (an
+// absent list is [counters]).
+func (c *Config) noCounters() []string {
+	var out []string
+	for i := range c.Classes {
+		if !c.Classes[i].Has(AnalysisCounters) {
+			out = append(out, c.Classes[i].Name)
+		}
+	}
+	return out
+}
+
+// lostAnalyses is Warnings' lines on the analyses and round-trip kinds
+// the default runs that this configuration's classes do not.
+func (c *Config) lostAnalyses() []string {
 	defA, defK := analysisSet(Default().Classes)
 	hasA, hasK := analysisSet(c.Classes)
 	var w []string

@@ -68,7 +68,8 @@ func TestClassesReplaceDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "g.yaml: no rtt class matches the round trips icmp_echo, tcp_handshake, snmp, ntp") {
+	if w := c.Warnings(); len(w) != 2 || !strings.Contains(w[0], "g.yaml: no rtt class matches the round trips icmp_echo, tcp_handshake, snmp, ntp") ||
+		!strings.HasPrefix(w[1], "g.yaml: class ftp leaves counters out of its analyses") { // TestWarnsNoCounters
 		t.Errorf("warnings %q", w)
 	}
 	// An empty kinds list matches every kind: nothing is lost.
@@ -240,5 +241,28 @@ func TestEffectiveEmptyKinds(t *testing.T) {
 	back, err := Parse([]byte(out), "k.yaml")
 	if err != nil || back.Hash() != cfg.Hash() {
 		t.Errorf("read back: %v, hash %s, want %s", err, back.Hash(), cfg.Hash())
+	}
+}
+
+// TestWarnsNoCounters: a class whose analyses leave counters out writes no
+// packet, byte or protocol counters for its flows (docs/configuration.md,
+// TestCountersAnalysisOff), fewer flow_counters rows than such a file
+// wrote before 2026-12-06: Warnings says so, in one line naming every
+// such class, for every command that loads the file. Nothing said it at
+// run time; a class without a list (counters) and the class all added
+// for a file without one are not named (rest, all below).
+func TestWarnsNoCounters(t *testing.T) {
+	c, err := Parse([]byte("classes:\n  - name: web\n    filter: tcp\n    analyses: [tcp]\n  - name: dns\n    filter: udp port 53\n    analyses: []\n  - name: rest\n    filter: udp\n"), "n.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "n.yaml: classes web, dns leave counters out of their analyses: no packet, byte or protocol counters in flow_counters for their flows, only other analyses' metrics (until 2026-12-06 every class counted); add counters to their analyses to keep them"
+	if w := c.Warnings(); len(w) != 2 || w[1] != want {
+		t.Errorf("warnings %q\nwant the second\n%s", w, want)
+	}
+	// no class counts: the line on the analyses no class runs says it, once
+	c, _ = Parse([]byte("classes:\n  - name: all\n    analyses: [tcp, rtt, ftp]\n"), "o.yaml")
+	if w := c.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "o.yaml: no class runs the counters analysis the default configuration runs") {
+		t.Errorf("warnings %q", w)
 	}
 }

@@ -614,6 +614,8 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 			plen = 0
 		}
 		out.PayloadLen = uint32(plen)
+	case ProtoSCTP:
+		d.sctp(avail, announced, out)
 	case ProtoICMP, ProtoICMPv6:
 		if len(avail) < 4 {
 			d.Stats.Kinds[shortKind(announced, 4, out, KindICMPTruncated, KindICMPBeyondIPLength)]++
@@ -731,10 +733,35 @@ func quoted(q []byte, out *Dissection) {
 	}
 	out.Flags |= HasInner
 	switch out.InnerProtocol {
-	case ProtoTCP, ProtoUDP, 132: // SCTP has ports at the same place
+	case ProtoTCP, ProtoUDP, ProtoSCTP: // ports at the same place
 		if p+4 <= len(q) {
 			out.InnerSrcPort = binary.BigEndian.Uint16(q[p:])
 			out.InnerDstPort = binary.BigEndian.Uint16(q[p+2:])
 		}
 	}
+}
+
+// sctpHeaderLen is the length of SCTP's common header: ports, the
+// verification tag, the checksum (RFC 9260 §3.1).
+const sctpHeaderLen = 12
+
+// sctp decodes the ports of the SCTP common header in avail, announced
+// being the transport bytes the IP header announces. A header the snap
+// length cut keeps its ports from 4 bytes on (as UDP's: tcpdump's `sctp
+// port` reads them); a header the IP length leaves out has none. The
+// chunks are not decoded: the payload is what follows the common header.
+func (d *Dissector) sctp(avail []byte, announced int, out *Dissection) {
+	if announced < sctpHeaderLen || len(avail) < 4 {
+		out.Payload, out.PayloadLen = avail, uint32(max(announced, 0))
+		return
+	}
+	out.Flags |= HasL4 | HasSCTP
+	out.SrcPort = binary.BigEndian.Uint16(avail[0:])
+	out.DstPort = binary.BigEndian.Uint16(avail[2:])
+	out.PayloadLen = uint32(announced - sctpHeaderLen)
+	if len(avail) < sctpHeaderLen {
+		out.Truncated = true
+		return
+	}
+	out.Payload = avail[sctpHeaderLen:]
 }

@@ -9,7 +9,7 @@ import (
 // Layer flags: which headers a Dissection holds.
 const (
 	HasIP        uint16 = 1 << iota // an IPv4 or IPv6 header was decoded
-	HasL4                           // the transport header (TCP, UDP, ICMP) was decoded
+	HasL4                           // the transport header (TCP, UDP, SCTP, ICMP) was decoded
 	HasTCP                          // L4 is TCP
 	HasUDP                          // L4 is UDP
 	HasICMP                         // L4 is ICMPv4 or ICMPv6
@@ -27,6 +27,11 @@ const (
 	// offset are unknown (0), and the packet is no segment the TCP
 	// analyses can take. TCPWindowCut is set with it.
 	TCPFlagsCut
+	// HasSCTP: L4 is SCTP, its common header's ports decoded (RFC 9260
+	// §3.1; from 4 bytes when the snap length cut the header, as tcpdump's
+	// `sctp port` reads them). SCTP is not analysed further: the ports
+	// split flows and match port filters as TCP's and UDP's do.
+	HasSCTP
 )
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).
@@ -47,6 +52,7 @@ const (
 	ProtoICMP   uint8 = 1
 	ProtoTCP    uint8 = 6
 	ProtoUDP    uint8 = 17
+	ProtoSCTP   uint8 = 132
 	ProtoICMPv6 uint8 = 58
 )
 

@@ -83,7 +83,7 @@ const (
 	mIPVer = iota // 0 (not IP), 4 or 6
 	mNet          // offset of the IP header
 	mProto        // fProto key (field.go: 0x400|proto, 0x600|next header, 0x800|next header after a fragment header); 0 when not IP
-	mPorts        // l4None, l4TCP or l4UDP: whose ports (and TCP flags) are visible
+	mPorts        // l4None, l4TCP, l4UDP or l4SCTP: whose ports (and TCP flags) are visible
 	mL4           // offset of the transport header when mPorts != 0
 	mNVLAN        // number of VLAN tags
 	mVLAN0        // outermost VLAN ID
@@ -484,11 +484,19 @@ func (c *bpfc) end(lenSlot int) {
 // ports the dissector decodes (dissect's tcp: 20 bytes, or from 4 a header
 // cut short in a first fragment (mFrag) or by the end of the frame; a
 // data offset, when captured, of 5 or more, within the announced bytes in
-// mTmp unless in a first fragment; 8 bytes for UDP) and sets mPorts.
+// mTmp unless in a first fragment; 8 bytes for UDP; for SCTP 4 bytes of
+// a common header of 12 announced, dissect's sctp) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
-	tcp, udp := c.newLabel(), c.newLabel()
+	tcp, udp, sctp, sctpAnn := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
 	c.emit(ldM(mProto))
-	c.cases(body, arm{base | 6, tcp}, arm{base | 17, udp})
+	c.cases(body, arm{base | 6, tcp}, arm{base | 17, udp}, arm{base | 132, sctp})
+	c.place(sctp)
+	c.needEnd(mL4, 4, mEnd, body)
+	c.emit(ldM(mTmp))
+	c.jif(bpf.JumpGreaterOrEqual, 12, sctpAnn, body)
+	c.place(sctpAnn)
+	c.emit(ldK(l4SCTP), stM(mPorts))
+	c.jump(body)
 	c.place(tcp)
 	cut, ann, short, hdr, ports := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
 	c.needEnd(mL4, 20, mEnd, cut)

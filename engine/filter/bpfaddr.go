@@ -99,6 +99,8 @@ func (c *bpfc) port(p *prim, t, f label) {
 		c.jif(bpf.JumpEqual, l4TCP, n, f)
 	case qUDP:
 		c.jif(bpf.JumpEqual, l4UDP, n, f)
+	case qSCTP:
+		c.jif(bpf.JumpEqual, l4SCTP, n, f)
 	default:
 		c.jif(bpf.JumpEqual, l4None, f, n)
 	}

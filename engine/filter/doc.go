@@ -72,10 +72,11 @@
 //     does not match an MLD report behind a hop-by-hop header).
 //   - host / net: the outer source and/or destination address of IPv4 or
 //     IPv6 (never the packet quoted by an ICMP error).
-//   - port / portrange: TCP or UDP ports, of IPv4 packets at fragment
-//     offset 0 (first fragments included) and of IPv6 packets whose fixed
-//     header's next header is TCP or UDP (libpcap does not skip extension
-//     headers, fragment header included, for ports).
+//   - port / portrange: TCP, UDP or SCTP ports (tcp, udp, sctp port: that
+//     protocol's), of IPv4 packets at fragment offset 0 (first fragments
+//     included) and of IPv6 packets whose fixed header's next header is
+//     TCP, UDP or SCTP (libpcap does not skip extension headers, fragment
+//     header included, for ports).
 //   - len: the wire length (pkt.Meta.WireLen), link header included.
 //   - proto[off:size] (libpcap 1.10 gen_load): ether[] and link[] count
 //     from the first byte of the frame; ip[] and ip6[] from the network
@@ -124,9 +125,9 @@
 //     rejects the packet whatever the rest of the filter says.
 //   - Only IP packets are sieved (design 3.2): tcpdump's host and net also
 //     test ARP and RARP addresses; ours never match ARP.
-//   - port and portrange do not cover SCTP (libpcap includes it); `sctp port`
-//     is rejected. Ports and flags come from transport headers the
-//     dissector accepted; libpcap reads whatever bytes were captured.
+//   - Ports and flags come from transport headers the dissector accepted
+//     (an SCTP common header announced whole by the IP length, its ports
+//     from 4 captured bytes); libpcap reads whatever bytes were captured.
 //     Packets the dissector rejects as malformed never reach the sieve.
 //   - `ip multicast` and `ip6 multicast` test the destination address, as
 //     libpcap's (224.0.0.0/4, ff00::/8); bare `multicast` and `broadcast`

@@ -73,7 +73,7 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		return p.dir(p.pfx.Contains(d.SrcAddr), p.pfx.Contains(d.DstAddr))
 	case pPort, pPortRange:
 		k := portsVisible(d)
-		if k == l4None || p.pq == qTCP && k != l4TCP || p.pq == qUDP && k != l4UDP {
+		if k == l4None || p.pq == qTCP && k != l4TCP || p.pq == qUDP && k != l4UDP || p.pq == qSCTP && k != l4SCTP {
 			return false
 		}
 		in := func(v uint16) bool { return uint32(v) >= p.lo && uint32(v) <= p.hi }

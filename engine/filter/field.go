@@ -44,6 +44,7 @@ const (
 	l4None = iota
 	l4TCP
 	l4UDP
+	l4SCTP
 )
 
 // portsVisible returns which transport header libpcap would read ports (and
@@ -68,6 +69,8 @@ func portsVisible(d *dissect.Dissection) int {
 		return l4TCP
 	case d.Protocol == dissect.ProtoUDP && d.Flags&dissect.HasUDP != 0:
 		return l4UDP
+	case d.Protocol == dissect.ProtoSCTP && d.Flags&dissect.HasSCTP != 0:
+		return l4SCTP
 	}
 	return l4None
 }
@@ -86,7 +89,7 @@ const (
 	fVLAN0              // outermost VLAN ID, when tagged
 	fVLAN1              // second VLAN ID, when tagged twice
 	fNVLAN              // number of VLAN tags
-	fPort               // pair: v6<<17 | udp<<16 | port, when ports are visible
+	fPort               // pair: v6<<18 | (udp 1, sctp 2)<<16 | port, when ports are visible
 	fAddr4              // pair: IPv4 addresses
 	fAddr6              // pair: IPv6 addresses (128-bit keys)
 	fLen                // wire length (pkt.Meta.WireLen)
@@ -133,7 +136,7 @@ var fieldInfo = [numFields]struct {
 	fVLAN0: {"vlan0", u128{0, 4095}, true, false},
 	fVLAN1: {"vlan1", u128{0, 4095}, true, false},
 	fNVLAN: {"nvlan", u128{0, 255}, true, false},
-	fPort:  {"port", u128{0, 1<<18 - 1}, false, true},
+	fPort:  {"port", u128{0, 1<<19 - 1}, false, true},
 	fAddr4: {"addr4", u128{0, 1<<32 - 1}, false, true},
 	fAddr6: {"addr6", u128{^uint64(0), ^uint64(0)}, false, true},
 	fLen:   {"len", u128{0, 1<<32 - 1}, false, false},
@@ -148,8 +151,9 @@ const (
 
 // Key bits of fPort above the 16-bit port.
 const (
-	portUDP = 1 << 16
-	portV6  = 1 << 17
+	portUDP  = 1 << 16
+	portSCTP = 2 << 16
+	portV6   = 1 << 18
 )
 
 // key returns the value of single field f in d, and false when d has no
@@ -190,25 +194,27 @@ func key(f field, d *dissect.Dissection) (uint64, bool) {
 // portKeys returns the keys of the port pair field (fPort) in d, and
 // false when d shows no ports (the keys are then meaningless). It is
 // portsVisible folded into the key's making, small enough to be inlined
-// (issue 14).
+// (issue 14): the transport protocols with ports are a table lookup, not
+// a switch (a third case, SCTP, put the switch over the budget).
 func portKeys(d *dissect.Dissection) (src, dst uint64, ok bool) {
-	var base uint64
+	pp := &portProtos[d.Protocol]
+	base := uint64(pp.base)
 	switch d.IPVersion {
 	case 4:
 		ok = d.FragOff == 0
 	case 6:
-		ok, base = d.IPHdrLen == 40, portV6
+		ok, base = d.IPHdrLen == 40, base|portV6
 	}
-	switch d.Protocol {
-	case dissect.ProtoTCP:
-		ok = ok && d.Flags&dissect.HasTCP != 0
-	case dissect.ProtoUDP:
-		ok, base = ok && d.Flags&dissect.HasUDP != 0, base|portUDP
-	default:
-		ok = false
-	}
+	ok = ok && d.Flags&pp.flag != 0
 	return base | uint64(d.SrcPort), base | uint64(d.DstPort), ok
 }
+
+// portProtos holds, by IP protocol, the dissection flag that says its
+// ports were decoded and its fPort key bits (0: no ports).
+var portProtos = [256]struct {
+	flag uint16
+	base uint32
+}{dissect.ProtoTCP: {dissect.HasTCP, 0}, dissect.ProtoUDP: {dissect.HasUDP, portUDP}, dissect.ProtoSCTP: {dissect.HasSCTP, portSCTP}}
 
 // pairKeys returns the source and destination values of pair field f in
 // d (64-bit fields use lo only), and false when d has no such field.

@@ -340,11 +340,13 @@ func (lw *lowerer) prim(p *prim) *fnode {
 	case pPort, pPortRange:
 		var ivs []ival
 		for _, v6 := range []uint64{0, portV6} {
-			if p.pq != qUDP {
-				ivs = append(ivs, span(v6|uint64(p.lo), v6|uint64(p.hi)))
-			}
-			if p.pq != qTCP {
-				ivs = append(ivs, span(v6|portUDP|uint64(p.lo), v6|portUDP|uint64(p.hi)))
+			for _, k := range []struct {
+				q    pqual
+				base uint64
+			}{{qTCP, 0}, {qUDP, portUDP}, {qSCTP, portSCTP}} {
+				if p.pq == qDefault || p.pq == k.q {
+					ivs = append(ivs, span(v6|k.base|uint64(p.lo), v6|k.base|uint64(p.hi)))
+				}
 			}
 		}
 		return lw.atom(fPort, sideOf(p.dq), ivs...)

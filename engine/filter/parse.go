@@ -476,9 +476,7 @@ func (p *parser) value(q qual) (prim, error) {
 			what = "portrange"
 		}
 		switch q.pq {
-		case qDefault, qTCP, qUDP:
-		case qSCTP:
-			return pr, p.errAt(t, fmt.Sprintf("'sctp %s' is not supported (SCTP ports are not dissected)", what))
+		case qDefault, qTCP, qUDP, qSCTP:
 		default:
 			return pr, p.errAt(t, fmt.Sprintf("illegal qualifier of '%s'", what))
 		}

@@ -120,8 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{"port 65536", "filter: illegal port number 65536 > 65535 at offset 5"},         // libpcap: same
 		{"portrange 1-70000", "filter: illegal port number 70000 > 65535 at offset 10"}, // libpcap: same
 		{"portrange a-b", "filter: expected port range at offset 10"},
-		{"ip port 80", "filter: illegal qualifier of 'port' at offset 8"}, // libpcap: same
-		{"sctp port 80", "filter: 'sctp port' is not supported (SCTP ports are not dissected) at offset 10"},
+		{"ip port 80", "filter: illegal qualifier of 'port' at offset 8"},                              // libpcap: same
 		{"10.0.0.1", `filter: missing qualifier (host, net, port, ...) before "10.0.0.1" at offset 0`}, // libpcap: syntax error
 		{"(host 1.2.3.4) or 1.2.3.5", `filter: missing qualifier (host, net, port, ...) before "1.2.3.5" at offset 18`},
 		{"tcp or 80", `filter: missing qualifier (host, net, port, ...) before "80" at offset 7`},

@@ -218,7 +218,7 @@ func TestSieveConstants(t *testing.T) {
 // bound and at random keys.
 func TestTrie(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, width := range []int{18, 32} {
+	for _, width := range []int{19, 32} {
 		for round := 0; round < 50; round++ {
 			top := uint64(1)<<width - 1
 			bounds := []uint64{0}

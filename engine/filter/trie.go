@@ -1,8 +1,8 @@
 package filter
 
 // trie maps a 64-bit key to its segment in a few dependent loads: a
-// multibit trie (strides of 12, 8, 8, 4 bits for 32-bit keys; 10, 8 for
-// the 18-bit port keys) whose entries are either a segment (leafBit set)
+// multibit trie (strides of 12, 8, 8, 4 bits for 32-bit keys; 11, 8 for
+// the 19-bit port keys) whose entries are either a segment (leafBit set)
 // or the offset of a child node. A key range that lies inside one segment
 // is a leaf at the first level where that holds, so most keys resolve in
 // one or two loads whatever the number of segments.
@@ -35,8 +35,8 @@ func (t *trie) find(k uint64) int {
 func buildTrie(starts []uint64, width int) *trie {
 	var strides []int
 	switch width {
-	case 18:
-		strides = []int{10, 8}
+	case 19:
+		strides = []int{11, 8}
 	case 32:
 		strides = []int{12, 8, 8, 4}
 	default:

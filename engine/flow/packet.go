@@ -74,7 +74,7 @@ func (t *Table) LookupPacket(d *dissect.Dissection, m *Mask, nowNs int64, evict 
 		fam = famBits(d.SrcAddr) | famBits(d.DstAddr)<<1
 	}
 	ports := uint64(d.Meta.Iface) << 16
-	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP) != 0 {
 		ports |= uint64(d.SrcPort)<<32 | uint64(d.DstPort)<<48
 	}
 	ports &= m.ports

@@ -57,6 +57,11 @@ type Options struct {
 	// Probes names the probes and their interfaces; Identity.ID is the
 	// config's wire id (config.ProbeID) when zero.
 	Probes []probe.Identity
+	// OnewayIDBase is the id the collectors number one-way flows above
+	// (oneway_delays, oneway_latency, oneway_loss: their flow_id starts at
+	// OnewayIDBase+1): a previous run's Result.LastOnewayID when runs of one
+	// output follow each other (live's switch-overs, design 1.6), 0 else.
+	OnewayIDBase uint64
 	// Merge interleaves the inputs in capture-time order (replay.Merge).
 	// Inputs that fail are reported through InputError and end; the
 	// others go on.
@@ -216,6 +221,10 @@ type Result struct {
 	// its run gave (probe.Engine.LastID): the next run of the probe into
 	// the same output starts above it (probe.Identity.IDBase).
 	LastIDs []uint64
+	// LastOnewayID is the highest collector-wide one-way flow id any
+	// collector gave (Options.OnewayIDBase when none): the next run into
+	// the same output numbers its one-way flows above it.
+	LastOnewayID uint64
 	// Interrupted is set when ctx ended the run before its inputs did.
 	Interrupted bool
 	// DeliveredDuringRun counts the frames the first collector received
@@ -411,7 +420,9 @@ func (r *run) finish(runErr error) error {
 		errs = append(errs, err)
 	}
 	res.Collector = r.collectors[0].Stats()
+	res.LastOnewayID = opt.OnewayIDBase
 	for _, c := range r.collectors {
+		res.LastOnewayID = max(res.LastOnewayID, c.LastOnewayID())
 		res.Batches = append(res.Batches, c.Finish())
 	}
 	res.Batch = res.Batches[0]

@@ -100,6 +100,7 @@ func (r *run) startCollectors() error {
 			}
 		}
 		coll.SetProbes(ids)
+		coll.SetOnewayIDBase(r.opt.OnewayIDBase)
 		// live capture: the one-way counters at every drain, as a served
 		// collector's; a replay's at its end (its rows do not depend on
 		// when it drains)

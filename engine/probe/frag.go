@@ -184,7 +184,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	}
 	if d.FragOff == 0 {
 		p.match(d, &p.set)
-		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP), true, p.set
+		fi.srcPort, fi.dstPort, fi.l4, fi.haveFirst, fi.classes = d.SrcPort, d.DstPort, d.Flags&(dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP), true, p.set
 		fi.proto = d.Protocol
 		fi.setLink(d)
 		p.frags[k] = fi
@@ -312,7 +312,7 @@ func (p *Probe) releaseHeld(k fragKey, first *dissect.Dissection) {
 		*hd = dissect.Dissection{Meta: pkt.Meta{Iface: k.iface}, Flags: dissect.HasIP | fi.l4, Protocol: fi.proto, SrcAddr: k.src, DstAddr: k.dst, IPID: k.id,
 			SrcPort: fi.srcPort, DstPort: fi.dstPort, WScale: -1}
 	}
-	hd.Flags = hd.Flags&(dissect.HasIP|dissect.HasTCP|dissect.HasUDP) | dissect.IsFrag
+	hd.Flags = hd.Flags&(dissect.HasIP|dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP) | dissect.IsFrag
 	for i := fi.held; i >= 0; {
 		h := &p.held[i]
 		hd.Meta = pkt.Meta{TimeNs: h.timeNs, CapLen: h.capLen, WireLen: h.wire, LinkType: h.linkType, Iface: k.iface, Frame: h.frame, TimeBorrowed: h.timeBorrowed}

@@ -47,7 +47,7 @@ func refKey(c *config.Class, ci int, d *dissect.Dissection) flow.Key {
 	if f&pdu.FieldDstAddr != 0 {
 		k.DstAddr = d.DstAddr
 	}
-	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP) != 0 { // ports: TCP, UDP, SCTP (RFC 9260 §3.1)
 		if f&pdu.FieldSrcPort != 0 {
 			k.SrcPort = d.SrcPort
 			if fold > 0 && k.SrcPort > fold {
@@ -144,7 +144,7 @@ func TestKeysFieldByField(t *testing.T) {
 	a4, b6 := netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("2001:db8::7")
 	for _, port := range []uint16{0, 4, 5, 6, 999, 1000, 1001, 1023, 1024, 29999, 30000, 30001, 65535} {
 		for _, ports := range [][2]uint16{{port, 65535 - port}, {65535 - port, port}} {
-			for _, l4 := range []uint16{dissect.HasTCP, dissect.HasUDP, dissect.HasICMP} {
+			for _, l4 := range []uint16{dissect.HasTCP, dissect.HasUDP, dissect.HasSCTP, dissect.HasICMP} {
 				for _, addrs := range [][2]netip.Addr{{a4, a4}, {b6, a4}, {{}, b6}, {{}, {}}} {
 					d := dissect.Dissection{Flags: dissect.HasIP | l4, IPVersion: 4, Protocol: 17, TOS: 0xb8, SrcAddr: addrs[0], DstAddr: addrs[1],
 						SrcPort: ports[0], DstPort: ports[1], NVLAN: uint8(port % 3), VLANs: [2]uint16{port, 7}}

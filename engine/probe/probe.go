@@ -551,7 +551,7 @@ func (p *Probe) keyTo(k *flow.Key, c *class, ci int, d *dissect.Dissection) {
 	if f&pdu.FieldDstAddr != 0 {
 		k.DstAddr = d.DstAddr
 	}
-	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP) != 0 {
 		if f&pdu.FieldSrcPort != 0 {
 			k.SrcPort = d.SrcPort
 			if c.fold > 0 && k.SrcPort > c.fold {
