@@ -257,6 +257,7 @@ type Reconciler struct {
 	ndrops                 int
 	slotPool               []*slot
 	histPool               []*histogram
+	histLive, histPeak     int // histograms of open intervals, and their peak since the last trimHists
 	pkt                    Packet
 	row                    observe.OnewayDelay
 	sendT                  int64

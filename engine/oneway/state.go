@@ -201,6 +201,17 @@ func (r *Reconciler) RestoreState(st State) error {
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
+	r.histLive = 0
+	for _, f := range order {
+		for _, sl := range f.slots {
+			for i := range sl.pairs {
+				if sl.pairs[i].hist != nil {
+					r.histLive++
+				}
+			}
+		}
+	}
+	r.histPeak = r.histLive
 	r.recs, r.first, r.last, r.dupNs, r.dups = recs, first, last, dupNs, dups
 	r.free = slices.Clone(st.Free)
 	r.live = len(st.Records)
