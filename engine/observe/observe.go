@@ -107,7 +107,7 @@ type TCPConnection struct {
 	Probe                 string   `parquet:"probe,dict"`                             // probe name
 	Interface             string   `parquet:"interface,dict"`                         // capture interface within the probe
 	Class                 string   `parquet:"class,dict"`                             // flow class that followed the connection
-	ConnID                uint64   `parquet:"conn_id"`                                // probe-unique
+	ConnID                uint64   `parquet:"conn_id"`                                // probe-unique, across classes: a connection two classes follow is two rows with two conn_ids (Zeek: a uid is unique in its log)
 	ClientAddr            string   `parquet:"client_addr,dict"`                       // address of the side that sent the first SYN
 	ClientPort            uint16   `parquet:"client_port"`                            // its port
 	ServerAddr            string   `parquet:"server_addr,dict"`                       // address of the other side

@@ -45,6 +45,7 @@ func CheckConfig(cfg *config.Config) error {
 func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *filter.Sieve, sizeBins int, err error) {
 	filters := make([]string, len(cfg.Classes))
 	classes = make([]class, len(cfg.Classes))
+	var firstTCP *tcpconn.Tracker
 	for i := range cfg.Classes {
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
@@ -71,6 +72,11 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 		if c.Has(config.AnalysisTCP) {
 			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))
 			classes[i].bound = c.TCP.BoundaryOnly
+			if firstTCP == nil {
+				firstTCP = classes[i].tcp
+			} else {
+				classes[i].tcp.ShareIDs(firstTCP) // conn_ids distinct across classes
+			}
 		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
 			sizeBins = len(c.SizeEdges) + 1

@@ -33,6 +33,7 @@ type shard struct {
 	w, n  int
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
+	ntcp  uint64      // classes with tcp (setIDs); 0 until counted
 }
 
 // closePart is a worker's share of one interval close (or of the end of
@@ -87,14 +88,24 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 
 // setIDs numbers what the packet of capture ordinal ord creates: flow
 // ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
-// per class), connection and session ids base+ord (at most one per
-// class's tracker), base being Identity.IDBase.
+// per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
+// (at most one per such class; they share one counter: tcpconn.ShareIDs;
+// with one such class, base+ord),
+// session ids base+ord (at most one per class's tracker), base being
+// Identity.IDBase.
 func (sh *shard) setIDs(p *Probe, ord uint64) {
 	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
+	if sh.ntcp == 0 {
+		for ci := range p.classes {
+			if p.classes[ci].tcp != nil {
+				sh.ntcp++
+			}
+		}
+	}
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.tcp != nil {
-			c.tcp.SetNextID(p.id.IDBase + ord - 1)
+			c.tcp.SetNextID(p.id.IDBase + (ord-1)*sh.ntcp)
 		}
 		if c.ftp != nil {
 			c.ftp.SetNextID(p.id.IDBase + ord - 1)
