@@ -214,10 +214,14 @@ const MaxNameBytes = 1024
 // acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
 // the lifecycle messages (logLifecycle: start, stop, configuration switch,
 // collector restarted, unreachable or back, damaged capture). It refuses
-// an empty or too long name, and more than pkt.MaxIfaces interfaces.
+// an empty or too long name, more than pkt.MaxIfaces interfaces, and a
+// channel whose PDU size is out of range (checkChannels).
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
 	if len(channels) == 0 {
 		return nil, errors.New("probe: no collector channel")
+	}
+	if err := checkChannels(channels); err != nil {
+		return nil, err
 	}
 	if id.Name == "" {
 		return nil, errors.New("probe: empty name")
