@@ -53,7 +53,7 @@ type Stats struct {
 	IP        uint64 // packets with a usable IP header
 	NotIP     uint64 // non-IP frames
 	Malformed uint64 // packets with a broken link or IP header
-	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies)
+	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies), and reassembled datagrams whose UDP length disagrees with their IP payload
 	Matched   uint64 // (packet, class) memberships
 	Flows     uint64 // flows created
 	Expired   uint64 // flows expired idle
@@ -164,6 +164,10 @@ type Probe struct {
 	limitedI    [numLimited]uint64 // limited events in the current interval
 	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
+	// reasmBad counts the reassembled datagrams whose UDP length disagrees
+	// with their IP payload (teardrop), reasmBadI those of the current
+	// interval (reasmAnomalyEvent)
+	reasmBad, reasmBadI uint64
 
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
@@ -334,6 +338,7 @@ func (p *Probe) Stats() Stats {
 		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Anomalies, s.Intervals = 0, 0, 0, 0, 0, 0, 0
 		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
 	}
+	s.Anomalies += p.reasmBad // each worker its own datagrams
 	return s
 }
 

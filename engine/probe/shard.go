@@ -39,13 +39,14 @@ type shard struct {
 // closePart is a worker's share of one interval close (or of the end of
 // the run, final), for the merge to sum.
 type closePart struct {
-	atNs    int64
-	changes []slotChange
-	s0      []s0Count
-	evicted uint64
-	final   bool
-	totals  []reflect.Value // per source (final)
-	stats   Stats           // final
+	atNs     int64
+	changes  []slotChange
+	s0       []s0Count
+	evicted  uint64
+	reasmBad uint64 // reassembled datagrams with a bad UDP length (reasmAnomalyEvent)
+	final    bool
+	totals   []reflect.Value // per source (final)
+	stats    Stats           // final
 }
 
 // primary reports whether p reports the packet-wide figures: a lone probe,
@@ -115,8 +116,8 @@ func (sh *shard) setIDs(p *Probe, ord uint64) {
 
 // closeInterval keeps the worker's share of an interval's events.
 func (sh *shard) closeInterval(p *Probe, atNs int64) {
-	sh.parts = append(sh.parts, closePart{atNs: atNs, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI})
-	p.evictedI = 0
+	sh.parts = append(sh.parts, closePart{atNs: atNs, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
+	p.evictedI, p.reasmBadI = 0, 0
 }
 
 // final keeps the worker's totals at the end of the run.
