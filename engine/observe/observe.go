@@ -276,7 +276,7 @@ type FTPTransfer struct {
 // second copy at to_hop).
 type OnewayDelay struct {
 	Class     string   `parquet:"class,dict"`                                     // one-way class name
-	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow
+	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow      string   `parquet:"flow,dict"`                                      // readable one-way flow name (granularity fields)
 	FromHop   string   `parquet:"from_hop,dict"`                                  // hop the packet left (probe or probe/interface)
 	ToHop     string   `parquet:"to_hop,dict"`                                    // hop the packet reached, or should have
@@ -301,7 +301,7 @@ type OnewayDelay struct {
 // observations).
 type OnewayLatency struct {
 	Class         string    `parquet:"class,dict"`                                 // one-way class name
-	FlowID        uint64    `parquet:"flow_id"`                                    // collector-wide id of the one-way flow
+	FlowID        uint64    `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow          string    `parquet:"flow,dict"`                                  // readable one-way flow name
 	FromHop       string    `parquet:"from_hop,dict"`                              // first hop of the pair
 	ToHop         string    `parquet:"to_hop,dict"`                                // second hop of the pair
@@ -324,7 +324,7 @@ type OnewayLatency struct {
 // (RFC 7680 loss; design 4.3 classification).
 type OnewayLoss struct {
 	Class         string  `parquet:"class,dict"`                                 // one-way class name
-	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow
+	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow          string  `parquet:"flow,dict"`                                  // readable one-way flow name
 	FromHop       string  `parquet:"from_hop,dict"`                              // first hop of the pair
 	ToHop         string  `parquet:"to_hop,dict"`                                // second hop of the pair
