@@ -113,7 +113,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 	}
 	for _, m := range []struct{ name, stmt string }{
 		{"protocol_name", ProtocolNameMacro()}, {"ip6_hex", IP6HexMacro}, {"host_port", HostPortMacro},
-		{"report_range", ReportFilterMacros}, {"report_oneway_flow", ReportOnewayFlowMacro},
+		{"report_range", ReportFilterMacros}, {"report_oneway_flow", ReportOnewayFlowMacro}, {"percent", PercentMacro},
 	} {
 		if m.stmt == ReportOnewayFlowMacro && !(slices.Contains(tables, "flows") && slices.Contains(tables, "addresses")) {
 			continue // DuckDB binds its subquery at creation
@@ -177,6 +177,13 @@ CREATE OR REPLACE MACRO ip6_hex(a) AS CASE WHEN NOT contains(a, ':') OR contains
 // flows' names write it, [addr]:port for an IPv6 address (RFC 5952 §6:
 // 2001:db8::1:80 would read as one address), addr:port otherwise.
 const HostPortMacro = `CREATE OR REPLACE MACRO host_port(a, p) AS CASE WHEN contains(a, ':') THEN '[' || a || ']' ELSE a END || ':' || p`
+
+// PercentMacro is the DuckDB statement that defines the SQL macro
+// percent(part, whole) every connection of Open has: part in % of whole,
+// 100.0 * part / whole, NULL where whole is 0 (no packet sent: no loss
+// ratio). The one rule of the named queries' and the report's loss_pct
+// and reordered_pct.
+const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * part / nullif(whole, 0)`
 
 // ProtocolNameMacro is the DuckDB statement that defines the SQL macro
 // protocol_name(p) every connection of Open has: the name of IP protocol

@@ -74,6 +74,16 @@ func (d *Dissection) QuotedShard(n int) (int, bool) {
 // (TestPeekShardAgrees): a worker other than 0 skips the dissection of
 // the packets another worker owns (probe.shard.skips).
 func PeekShard(data []byte, lt pkt.LinkType, n int) int {
+	// Untagged IPv4 over Ethernet first, most packets: its bounds checked
+	// once (on the 5 M corpus 60 instructions a packet before, issue 14).
+	if lt == pkt.LinkEthernet && len(data) >= 34 && data[12] == 0x08 && data[13] == 0x00 &&
+		data[14]>>4 == 4 && (data[23] == ProtoTCP || data[23] == ProtoUDP) {
+		if n <= 1 {
+			return 0
+		}
+		x := binary.BigEndian.Uint32(data[26:]) ^ binary.BigEndian.Uint32(data[30:])
+		return int((x * ShardMul >> 16) % uint32(n))
+	}
 	switch lt {
 	case pkt.LinkEthernet, pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
 	default:

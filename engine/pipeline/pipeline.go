@@ -429,22 +429,12 @@ func (r *run) runEvents() []observe.Event {
 	return ev
 }
 
-// ProbeTotals sums the probes' counters.
+// ProbeTotals sums the probes' counters, every field of probe.Stats
+// (probe.Stats.Add).
 func (r *Result) ProbeTotals() probe.Stats {
 	var t probe.Stats
-	for _, p := range r.Probes {
-		t.Packets += p.Packets
-		t.Bytes += p.Bytes
-		t.IP += p.IP
-		t.NotIP += p.NotIP
-		t.Malformed += p.Malformed
-		t.Anomalies += p.Anomalies
-		t.Matched += p.Matched
-		t.Flows += p.Flows
-		t.Expired += p.Expired
-		t.Evicted += p.Evicted
-		t.Intervals += p.Intervals
-		t.Reassembled += p.Reassembled
+	for i := range r.Probes {
+		t.Add(&r.Probes[i])
 	}
 	return t
 }

@@ -15,26 +15,19 @@ import (
 // and hands its share of the others to the merge (closePart).
 func (p *Probe) intervalEvents(atNs int64) {
 	cur := p.dis.Stats
-	if p.primary() {
+	if p.sh == nil {
 		for k := range cur.Kinds {
-			if n := cur.Kinds[k] - p.lastDis.Kinds[k]; n > 0 {
-				if dissect.Kind(k).Kept() {
-					sev := pdu.SevInfo // the event's one kind's, as Wireshark rates it
-					if dissect.Kind(k).Severe() {
-						sev = pdu.SevError
-					}
-					p.EventCount(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, dissect.Kind(k)), n)
-				} else {
-					p.EventCount(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, dissect.Kind(k)), n)
-				}
-			}
+			kindEvent(p.EventCount, atNs, dissect.Kind(k), cur.Kinds[k]-p.lastDis.Kinds[k])
 		}
+	}
+	if p.primary() {
 		p.clockSummary(atNs)
 	}
+	last := p.lastDis
 	p.lastDis = cur
 	p.limitedSummary(atNs)
 	if p.sh != nil {
-		p.sh.closeInterval(p, atNs)
+		p.sh.closeInterval(p, atNs, kindsSince(&cur, &last))
 		return
 	}
 	reasmAnomalyEvent(p.out, atNs, p.reasmBadI)
@@ -45,6 +38,23 @@ func (p *Probe) intervalEvents(atNs int64) {
 	p.s0Events(atNs)
 	p.evictedEvent(p.out, atNs, p.evictedI)
 	p.evictedI = 0
+}
+
+// kindEvent reports n packets of dissect kind k in an interval (none: no
+// event) through report (Probe.EventCount).
+func kindEvent(report func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k dissect.Kind, n uint64) {
+	if n == 0 {
+		return
+	}
+	if k.Kept() {
+		sev := pdu.SevInfo // the event's one kind's, as Wireshark rates it
+		if k.Severe() {
+			sev = pdu.SevError
+		}
+		report(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
+	} else {
+		report(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
+	}
 }
 
 // evictedEvent reports n flows evicted in an interval (none: no event).

@@ -174,12 +174,7 @@ func (p *Probe) initCounters() {
 		}
 	}
 	add("probe_totals", "", func() any { return p.Stats() })
-	add("dissect_totals", "", func() any {
-		if !p.primary() {
-			return dissect.Stats{} // worker 0 dissects every packet and counts them
-		}
-		return p.dis.Stats
-	})
+	add("dissect_totals", "", func() any { return p.dis.Stats }) // a worker's: the packets it owns (shard.dissect)
 	add("reasm_totals", "", func() any { return p.reasm.Stats() })
 	for ci := range p.classes {
 		c := &p.classes[ci]

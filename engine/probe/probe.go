@@ -334,8 +334,10 @@ func (p *Probe) Stats() Stats {
 	s.Reassembled, s.Reasm = p.reassembled, p.reasm.Stats()
 	if !p.primary() {
 		// Every worker sees every packet: worker 0 counts the packet-wide
-		// figures, so the workers' Stats add up to one probe's.
-		s.Packets, s.Bytes, s.IP, s.NotIP, s.Malformed, s.Anomalies, s.Intervals = 0, 0, 0, 0, 0, 0, 0
+		// figures, so the workers' Stats add up to one probe's. The
+		// dissector's (IP, NotIP, Malformed, Anomalies) count the packets
+		// the worker owns (shard.dissect): they add up too.
+		s.Packets, s.Bytes, s.Intervals = 0, 0, 0
 		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
 	}
 	s.Anomalies += p.reasmBad // each worker its own datagrams
@@ -418,14 +420,15 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	}
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(data))
-	if p.sh != nil && p.sh.skips(data, m.LinkType) {
-		return
-	}
 	d := &p.d
-	if err := p.dis.Dissect(data, m, d); err != nil {
-		return
-	}
-	if p.sh != nil && !p.sh.owns(p, d) {
+	if p.sh != nil {
+		if s := p.sh.peek; s >= 0 && s != p.sh.w { // another worker's, unread (shard.dissect)
+			return
+		}
+		if !p.sh.dissect(p, data, m) {
+			return
+		}
+	} else if err := p.dis.Dissect(data, m, d); err != nil {
 		return
 	}
 	p.ipBytes += uint64(d.IPLen)
@@ -468,6 +471,10 @@ func (p *Probe) advance(nowNs int64) {
 		// Workers' probe writes to a recorder: p.out is set in several
 		// places, so it is asked here)
 		s.Tick(nowNs)
+	} else if r, ok := p.out.(*recorder); ok {
+		if !r.extend(nowNs) { // inline too: a worker's every packet (issue 14)
+			r.Tick(nowNs)
+		}
 	} else {
 		p.out.Tick(nowNs)
 	}

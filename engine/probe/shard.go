@@ -5,25 +5,30 @@ import (
 	"reflect"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/engine/ftp"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/tcpconn"
 )
 
 // A probe's share of a Workers run (issue 14, design 1.14.2).
 //
 // Every worker sees every packet, in capture order: it stamps it, moves
 // its clock, closes intervals and runs its timers exactly as a lone probe
-// would. Worker 0 dissects every packet; another worker dissects those
-// whose owner its headers do not tell (dissect.PeekShard: all but TCP and
-// UDP over Ethernet or Linux cooked links) and its own. Only the worker
-// that owns the packet's unordered address pair (dissect.Dissection.Shard:
-// both directions, every fragment of a datagram, an FTP session's data
-// connections and a request and its response fall together) sieves it and
-// runs the flow table and the analysers on it; an ICMP error also reaches
+// would. A worker dissects its own packets and those whose owner their
+// headers do not tell (dissect.PeekShard, read once by Workers: all but
+// TCP and UDP over Ethernet or Linux cooked links); it leaves the others'
+// alone, unread, and its dissector counts only its own (shard.dissect).
+// Only the worker that owns the packet's unordered address pair
+// (dissect.Dissection.Shard: both directions, every fragment of a
+// datagram, an FTP session's data connections and a request and its
+// response fall together) sieves it and runs the flow table and the
+// analysers on it; an ICMP error also reaches
 // the owner of the packet it quotes (QuotedShard). Worker 0 reports what
-// concerns every packet (definitions, probe_start, malformed packets, capture-time events); the
-// workers' own figures (anomaly counters, S0 aggregates, evictions,
-// totals) are summed by the merge (Workers.merge), so the events are one
+// concerns every packet (definitions, probe_start, capture-time events);
+// the workers' own figures (malformed packets and anomalies of each
+// dissect kind, anomaly counters, S0 aggregates, evictions, totals) are
+// summed by the merge (Workers.merge), so the events are one
 // probe's. Flows, TCP connections and FTP sessions are numbered from the
 // capture ordinal of the packet that created them (setIDs), not in order
 // of creation per worker: the same ids for any number of workers.
@@ -31,15 +36,18 @@ import (
 // shard is a worker probe's place in a Workers run.
 type shard struct {
 	w, n  int
+	peek  int // the packet's owner as its headers say, or -1 (workItem.shard)
+	tcps  []*tcpconn.Tracker
+	ftps  []*ftp.Tracker
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
-	ntcp  uint64      // classes with tcp (setIDs); 0 until counted
 }
 
 // closePart is a worker's share of one interval close (or of the end of
 // the run, final), for the merge to sum.
 type closePart struct {
 	atNs     int64
+	kinds    []kindCount // the packets of each dissect kind (packet_anomalies, malformed_packets)
 	changes  []slotChange
 	s0       []s0Count
 	evicted  uint64
@@ -66,18 +74,45 @@ func (sh *shard) owns(p *Probe, d *dissect.Dissection) bool {
 	return true
 }
 
-// skips reports whether a worker other than 0 can leave a packet alone
-// without dissecting it: another worker owns it, as its headers say
-// (dissect.PeekShard: a TCP or UDP packet, which quotes no other flow).
-// Worker 0 dissects every packet (it counts them all: Stats, malformed
-// packets); the others found the packets of other workers a no-op after
-// dissecting them, which cost each of them the dissection of every packet.
-func (sh *shard) skips(data []byte, lt pkt.LinkType) bool {
-	if sh.w == 0 {
+// dissect dissects a packet into p.d and reports whether the worker goes
+// on with it: it owns it (owns). A packet another worker owns, as its
+// headers say (sh.peek: dissect.PeekShard, read once by Workers for all:
+// a TCP or UDP packet, which quotes no other flow), is left alone without
+// dissecting it, nor reading it; the others (ICMP, not IP, links
+// PeekShard does not read) are dissected by every worker to find their
+// owner. The dissector's counters (dissect.Stats: packets, IP,
+// malformed, each kind of anomaly) count only the packets the worker owns
+// (Dissection.Shard, also for a malformed packet: every worker reads the
+// same fields of it), so the workers' counters add up to one probe's
+// (Stats, dissect_totals, the packet_anomalies events of mergeClose).
+// Before, worker 0 dissected every packet to count them all: on the 5 M
+// corpus with 2 workers, half its dissections for nothing (issue 14).
+func (sh *shard) dissect(p *Probe, data []byte, m pkt.Meta) bool {
+	d := &p.d
+	if s := sh.peek; s >= 0 {
+		if s != sh.w || p.dis.Dissect(data, m, d) != nil {
+			return false
+		}
+		// its own, quoting no other (TestPeekShardAgrees): owns without
+		// hashing its addresses again (netip.Addr: 50-60 instructions)
+		if d.Flags&(dissect.HasTCP|dissect.IsFrag) != 0 {
+			sh.setIDs(p, p.ord)
+		} else { // UDP, whole: it creates no connection nor session
+			p.flows.SetNextID(p.id.IDBase + (p.ord-1)*uint64(len(p.classes)))
+		}
+		return true
+	}
+	saved := p.dis.Stats
+	if err := p.dis.Dissect(data, m, d); err != nil {
+		if d.Shard(sh.n) != sh.w {
+			p.dis.Stats = saved
+		}
 		return false
 	}
-	s := dissect.PeekShard(data, lt, sh.n)
-	return s >= 0 && s != sh.w
+	if d.Shard(sh.n) != sh.w {
+		p.dis.Stats = saved
+	}
+	return sh.owns(p, d)
 }
 
 // ownsQuoted reports whether the worker owns the packet an ICMP error
@@ -90,33 +125,63 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 // setIDs numbers what the packet of capture ordinal ord creates: flow
 // ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
 // per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
-// (at most one per such class; they share one counter: tcpconn.ShareIDs;
-// with one such class, base+ord),
-// session ids base+ord (at most one per class's tracker), base being
-// Identity.IDBase.
+// (at most one per such class; their trackers share one counter,
+// tcpconn.ShareIDs, so the first one sets it; with one such class,
+// base+ord), session ids base+ord (at most one per class's tracker), base
+// being Identity.IDBase.
+//
+// The trackers are listed once (trackers): walking the classes for them
+// cost 80 instructions a packet with the default config's (issue 14).
 func (sh *shard) setIDs(p *Probe, ord uint64) {
 	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
-	if sh.ntcp == 0 {
-		for ci := range p.classes {
-			if p.classes[ci].tcp != nil {
-				sh.ntcp++
-			}
-		}
+	if sh.tcps == nil && sh.ftps == nil {
+		sh.trackers(p)
 	}
+	if len(sh.tcps) > 0 {
+		sh.tcps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.tcps)))
+	}
+	id := p.id.IDBase + ord - 1
+	for _, t := range sh.ftps {
+		t.SetNextID(id)
+	}
+}
+
+// trackers lists the classes' TCP and FTP trackers (setIDs); an empty,
+// non-nil list when there are none.
+func (sh *shard) trackers(p *Probe) {
+	sh.tcps, sh.ftps = []*tcpconn.Tracker{}, []*ftp.Tracker{}
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.tcp != nil {
-			c.tcp.SetNextID(p.id.IDBase + (ord-1)*sh.ntcp)
+			sh.tcps = append(sh.tcps, c.tcp)
 		}
 		if c.ftp != nil {
-			c.ftp.SetNextID(p.id.IDBase + ord - 1)
+			sh.ftps = append(sh.ftps, c.ftp)
 		}
 	}
 }
 
+// kindCount is a number of packets of one dissect kind.
+type kindCount struct {
+	k dissect.Kind
+	n uint64
+}
+
+// kindsSince returns the kinds whose count moved from last to cur, in
+// Kind order (nil when none did).
+func kindsSince(cur, last *dissect.Stats) []kindCount {
+	var out []kindCount
+	for k := range cur.Kinds {
+		if n := cur.Kinds[k] - last.Kinds[k]; n > 0 {
+			out = append(out, kindCount{dissect.Kind(k), n})
+		}
+	}
+	return out
+}
+
 // closeInterval keeps the worker's share of an interval's events.
-func (sh *shard) closeInterval(p *Probe, atNs int64) {
-	sh.parts = append(sh.parts, closePart{atNs: atNs, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
+func (sh *shard) closeInterval(p *Probe, atNs int64, kinds []kindCount) {
+	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
 	p.evictedI, p.reasmBadI = 0, 0
 }
 
@@ -147,6 +212,10 @@ func sharedMetricID(name string) uint32 {
 // (about 16 pairs expected in 31 bits), counting two kinds of message as
 // one.
 const sharedICMP = 1<<31 | 1<<30
+
+// Add adds o's counters to s, field by field (Reasm's included): the
+// sum of several workers' or probes' Stats (pipeline.Result.ProbeTotals).
+func (s *Stats) Add(o *Stats) { addValue(reflect.ValueOf(s).Elem(), reflect.ValueOf(o).Elem()) }
 
 // addValue adds src to dst field by field (unsigned and signed integers,
 // arrays and structs of them): the sum of the workers' Stats.
@@ -203,6 +272,7 @@ type recorder struct {
 	ops  [][]recOp // chunks of recOpsChunk
 	bufs [][]byte  // chunks of recBytesChunk (or one record, when larger)
 	nops int       // chunks of ops in use (the last may be partly filled)
+	tick *recOp    // the last op when it is a clock step (Tick), else nil
 	nbuf int
 	enc  pdu.Enc
 }
@@ -234,6 +304,7 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 
 // add appends op.
 func (r *recorder) add(op recOp) {
+	r.tick = nil
 	if r.nops == 0 || len(r.ops[r.nops-1]) == recOpsChunk {
 		if r.nops == len(r.ops) {
 			r.ops = append(r.ops, make([]recOp, 0, recOpsChunk))
@@ -252,13 +323,24 @@ func (r *recorder) last() *recOp {
 	return &c[len(c)-1]
 }
 
-// Tick keeps the clock step.
+// Tick keeps the clock step: one step for a run of steps.
 func (r *recorder) Tick(nowNs int64) {
-	if l := r.last(); l != nil && l.op == opTick { // one step for a run of steps
-		l.ord, l.nowNs = r.ord, max(l.nowNs, nowNs)
-		return
+	if !r.extend(nowNs) {
+		r.add(recOp{ord: r.ord, op: opTick, nowNs: nowNs})
+		r.tick = r.last()
 	}
-	r.add(recOp{ord: r.ord, op: opTick, nowNs: nowNs})
+}
+
+// extend moves the last op to nowNs when it is a clock step, and reports
+// whether it was. Inlined (Probe.advance): a worker's every packet moves
+// its clock.
+func (r *recorder) extend(nowNs int64) bool {
+	l := r.tick
+	if l == nil {
+		return false
+	}
+	l.ord, l.nowNs = r.ord, max(l.nowNs, nowNs)
+	return true
 }
 
 // Flush is done by the merge at the end of the run.
@@ -326,5 +408,5 @@ func (r *recorder) reset() {
 		clear(r.bufs[recKeepBufs:])
 		r.bufs = r.bufs[:recKeepBufs]
 	}
-	r.nops, r.nbuf = 0, 0
+	r.nops, r.nbuf, r.tick = 0, 0, nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -140,6 +141,11 @@ type workItem struct {
 	lent     []byte // the packet in a block of blocks, or nil: copied, data[off:end]
 	off, end int
 	tick     bool
+	// shard is the worker that owns the packet as its headers say
+	// (dissect.PeekShard, read by the caller's goroutine, in whose cache
+	// the packet is), or -1 when they do not say: a worker leaves the
+	// packets of the others alone without reading them (shard.dissect).
+	shard int32
 }
 
 // packet returns the bytes of item it.
@@ -176,7 +182,7 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 		if err != nil {
 			return nil, err
 		}
-		p.sh = &shard{w: i, n: n, rec: &recorder{}}
+		p.sh = &shard{w: i, n: n, peek: -1, rec: &recorder{}}
 		p.out, p.senders, p.drops = p.sh.rec, nil, nil
 		w.ws = append(w.ws, p)
 	}
@@ -216,12 +222,13 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 		p.sh.rec, p.out, p.sh.parts = &o.rec, &o.rec, o.parts[:0]
 		for j := range b.items {
 			if j%touchPackets == 0 {
-				sum += b.touch(j)
+				sum += b.touch(j, i)
 			}
 			it := &b.items[j]
 			if it.tick {
 				p.Tick(it.m.TimeNs)
 			} else {
+				p.sh.peek = int(it.shard)
 				p.Packet(b.packet(it), it.m)
 			}
 		}
@@ -240,8 +247,9 @@ const touchPackets = 64
 // touchSink keeps the bytes touched alive, so the compiler keeps the loads.
 var touchSink atomic.Uint32
 
-// touch reads the first and 64th byte of items j to j+touchPackets-1 and
-// returns their sum. The caller's goroutine copied the packets into the
+// touch reads the first and 64th byte of items j to j+touchPackets-1
+// that worker w may dissect (not another's: workItem.shard) and returns
+// their sum. The caller's goroutine copied the packets into the
 // batch (or the kernel into the source's blocks: PacketLent) on another
 // core: the dissector's first read of each header was a
 // cache miss, one after the other. These loads do not depend on each
@@ -250,10 +258,14 @@ var touchSink atomic.Uint32
 // --workers 1, CPU profiles of 2 runs each, alternated): Dissect 0.23 and
 // 0.39 s before, Dissect and touch 0.22 s after; the worker's goroutine
 // 2.20 and 2.24 s before, 2.07 and 2.13 s after.
-func (b *workBatch) touch(j int) byte {
+func (b *workBatch) touch(j, w int) byte {
 	var sum byte
 	for k := j; k < min(j+touchPackets, len(b.items)); k++ {
-		if d := b.packet(&b.items[k]); len(d) > 0 {
+		it := &b.items[k]
+		if it.shard >= 0 && int(it.shard) != w {
+			continue
+		}
+		if d := b.packet(it); len(d) > 0 {
 			sum += d[0] + d[min(64, len(d)-1)]
 		}
 	}
@@ -278,7 +290,7 @@ func (w *Workers) Packet(data []byte, m pkt.Meta) {
 	b := w.cur
 	off := len(b.data)
 	b.data = append(b.data, data...)
-	b.items = append(b.items, workItem{m: m, off: off, end: len(b.data)})
+	b.items = append(b.items, workItem{m: m, off: off, end: len(b.data), shard: w.peek(data, m.LinkType)})
 	w.queued(m.TimeNs)
 }
 
@@ -306,8 +318,14 @@ func (w *Workers) PacketLent(data []byte, m pkt.Meta, blk *pkt.Block) {
 		b.blockBytes += len(blk.Data)
 	}
 	b.lentBytes += len(data)
-	b.items = append(b.items, workItem{m: m, lent: data})
+	b.items = append(b.items, workItem{m: m, lent: data, shard: w.peek(data, m.LinkType)})
 	w.queued(m.TimeNs)
+}
+
+// peek returns the worker that owns a packet as its headers say, or -1
+// (dissect.PeekShard; workItem.shard).
+func (w *Workers) peek(data []byte, lt pkt.LinkType) int32 {
+	return int32(dissect.PeekShard(data, lt, len(w.ws)))
 }
 
 // holds reports whether the batch has a reference to blk: the last block
@@ -342,7 +360,7 @@ func (w *Workers) Tick(nowNs int64) {
 		w.reportDrops()
 		return
 	}
-	w.cur.items = append(w.cur.items, workItem{m: pkt.Meta{TimeNs: nowNs}, tick: true})
+	w.cur.items = append(w.cur.items, workItem{m: pkt.Meta{TimeNs: nowNs}, tick: true, shard: -1})
 	w.now = max(w.now, nowNs)
 	w.cur.maxNs = max(w.cur.maxNs, nowNs)
 	w.dispatch()
@@ -457,13 +475,14 @@ func (w *Workers) merge(outs []workOut) {
 	}
 	w.stats = Stats{}
 	for i := range outs {
-		addValue(reflect.ValueOf(&w.stats).Elem(), reflect.ValueOf(outs[i].stats))
+		w.stats.Add(&outs[i].stats)
 	}
 	w.reportDrops()
 }
 
 // mergeClose writes the events of the i-th interval close of a batch:
-// each anomaly's count summed, first seen at the earliest worker's time;
+// the packets of each dissect kind summed (each worker counts those it
+// owns: shard.dissect), each anomaly's count summed, first seen at the earliest worker's time;
 // the S0 aggregates and evictions summed; at the end of the run the
 // totals and probe_stop summed and the final reports.
 func (w *Workers) mergeClose(outs []workOut, i int) {
@@ -472,6 +491,15 @@ func (w *Workers) mergeClose(outs []workOut, i int) {
 	if part.final {
 		w.final(outs, i)
 		return
+	}
+	var kinds [len(dissect.Stats{}.Kinds)]uint64
+	for j := range outs {
+		for _, c := range outs[j].parts[i].kinds {
+			kinds[c.k] += c.n
+		}
+	}
+	for k, n := range kinds {
+		kindEvent(w.intervalEvent, part.atNs, dissect.Kind(k), n)
 	}
 	w.slotN = append(w.slotN[:0], make([]uint64, len(p0.slots))...)
 	w.slotAt = append(w.slotAt[:0], make([]int64, len(p0.slots))...)
@@ -530,6 +558,13 @@ func (w *Workers) final(outs []workOut, i int) {
 	w.out.Flush(now)
 	sendReports(w.senders, ow, all, now)
 	w.out.Flush(now)
+}
+
+// intervalEvent reports an event of an interval close summed over the
+// workers (kindEvent), as worker 0's Probe.EventCount would have: after
+// its start (the interval closes follow it).
+func (w *Workers) intervalEvent(timeNs int64, sev uint8, kind, msg string, n uint64) {
+	appendEvent(w.out, afterStart(kind, timeNs, w.startNs), sev, kind, msg, n)
 }
 
 // eventCount reports a channel's event (backlog, overflow).

@@ -115,7 +115,7 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	}
 	lat := strings.Replace(table, "oneway_loss", "oneway_latency", 1)
 	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, epoch_ms(o.interval_start),
-		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, 100.0 * o.lost / nullif(o.sent, 0)
+		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, percent(o.lost, o.sent)
 		FROM `+table+` o LEFT JOIN `+lat+` l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
 		WHERE `+onewayFilter+`
 		ORDER BY class, flow, from_hop, to_hop, o.interval_start`)

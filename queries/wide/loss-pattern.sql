@@ -59,12 +59,12 @@ reorder_stats AS (
 )
 SELECT
     class, flow, from_hop, to_hop, interval_start, sent, delivered, lost,
-    round(100.0 * lost / nullif(sent, 0), 3) AS loss_pct,
+    round(percent(lost, sent), 3) AS loss_pct,
     coalesce(loss_periods, 0) AS loss_periods,
     round(loss_period_mean_pkts, 2) AS loss_period_mean_pkts,
     loss_period_max_pkts,
     coalesce(reordered, 0) AS reordered,
-    round(100.0 * coalesce(reordered, 0) / nullif(delivered, 0), 3) AS reordered_pct
+    round(percent(coalesce(reordered, 0), delivered), 3) AS reordered_pct
 FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
 LEFT JOIN period_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
 LEFT JOIN reorder_stats USING (class, flow_id, from_hop, to_hop, interval_ns)

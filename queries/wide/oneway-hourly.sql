@@ -11,7 +11,7 @@ SELECT
     s.missed,
     s.dropped,
     s.duplicates,
-    round(100.0 * s.lost / nullif(s.sent, 0), 3) AS loss_pct,
+    round(percent(s.lost, s.sent), 3) AS loss_pct,
     round(l.sum_us / nullif(l.n, 0), 1) AS mean_us,
     round(sqrt(l.m2_us2 / nullif(l.n, 0)), 1) AS stddev_us,
     l.min_us,

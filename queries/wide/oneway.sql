@@ -11,7 +11,7 @@ SELECT
     s.missed,
     s.dropped,
     s.duplicates,
-    round(100.0 * s.lost / nullif(s.sent, 0), 3) AS loss_pct,
+    round(percent(s.lost, s.sent), 3) AS loss_pct,
     round(l.min_us, 1) AS min_us,
     round(l.p50_us, 1) AS p50_us,
     round(l.p90_us, 1) AS p90_us,
