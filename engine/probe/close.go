@@ -41,8 +41,9 @@ func (p *Probe) intervalEvents(atNs int64) {
 }
 
 // kindEvent reports n packets of dissect kind k in an interval (none: no
-// event) through report (Probe.EventCount).
-func kindEvent(report func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k dissect.Kind, n uint64) {
+// event) through reportEvent (Probe.EventCount; its name ends in "event"
+// for internal/refgen, which finds event kinds by such calls).
+func kindEvent(reportEvent func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k dissect.Kind, n uint64) {
 	if n == 0 {
 		return
 	}
@@ -51,9 +52,9 @@ func kindEvent(report func(timeNs int64, sev uint8, kind, msg string, n uint64),
 		if k.Severe() {
 			sev = pdu.SevError
 		}
-		report(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
+		reportEvent(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
 	} else {
-		report(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
+		reportEvent(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
 	}
 }
 

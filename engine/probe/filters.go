@@ -36,12 +36,15 @@ func CheckConfig(cfg *config.Config) error {
 	return fmt.Errorf("%s: %w", cfg.File(), err)
 }
 
-// checkChannels refuses a channel whose PDU size (pdu.SenderConfig.
+// checkChannels refuses no channel, and a channel whose PDU size (pdu.SenderConfig.
 // MaxPDUBytes) is outside what a sender sends, [header + tag + trailer +
 // 64, pdu.MaxFrameBytes]: the sender clamped it (0 became PDUs of 114
 // bytes) while the one-way encoders, sized from it, took 0 for the
 // 1400-byte default and built records those PDUs could not carry.
 func checkChannels(channels []Channel) error {
+	if len(channels) == 0 {
+		return errors.New("probe: no collector channel")
+	}
 	lo, hi := pdu.HeaderLen+pdu.TagLen+pdu.TrailerLen+64, pdu.MaxFrameBytes
 	for i, ch := range channels {
 		if v := ch.Config.MaxPDUBytes; v < lo || v > hi {

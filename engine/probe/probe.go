@@ -164,9 +164,7 @@ type Probe struct {
 	limitedI    [numLimited]uint64 // limited events in the current interval
 	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
-	// reasmBad counts the reassembled datagrams whose UDP length disagrees
-	// with their IP payload (teardrop), reasmBadI those of the current
-	// interval (reasmAnomalyEvent)
+	// reassembled datagrams with a bad UDP length, in all and in the interval (reasmAnomalyEvent)
 	reasmBad, reasmBadI uint64
 
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
@@ -221,10 +219,7 @@ const MaxNameBytes = 1024
 // an empty or too long name, more than pkt.MaxIfaces interfaces, and a
 // channel whose PDU size is out of range (checkChannels).
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
-	if len(channels) == 0 {
-		return nil, errors.New("probe: no collector channel")
-	}
-	if err := checkChannels(channels); err != nil {
+	if err := checkChannels(channels); err != nil { // none, or a PDU size out of range
 		return nil, err
 	}
 	if id.Name == "" {
