@@ -148,7 +148,7 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 		}
 		return spans, fmt.Sprintf("packet index: %d stretches (capture time steps back): %s", len(spans), strings.Join(where, ", ")), nil
 	}
-	path, how, err := unindexed(out, sel)
+	path, how, err := unindexed(out, sel, func() bool { return capturedLive(ctx, db, sel) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -157,8 +157,10 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 
 // unindexed finds the capture file of a probe interface in an output
 // without a packet index: the run's inputs (a file named after the
-// probe, or the only one), read from the start.
-func unindexed(out string, sel packetSel) (path, how string, err error) {
+// probe, or the only one), read from the start. live tells, for an
+// output without one (noCaptureError), whether the interface was
+// captured live.
+func unindexed(out string, sel packetSel, live func() bool) (path, how string, err error) {
 	m, rerr := readRun(out)
 	if rerr != nil {
 		return "", "", fmt.Errorf("no packet index and no run.json in %s: %w", out, rerr)
@@ -176,7 +178,7 @@ func unindexed(out string, sel packetSel) (path, how string, err error) {
 		cands = append(cands, m.Inputs[0].Path)
 	}
 	if len(cands) == 0 && (m.Mode == modeCollector || len(m.Inputs) == 0) {
-		return "", "", noCaptureError(m.Mode, sel)
+		return "", "", noCaptureError(m.Mode, sel, m.Mode == modeCollector && live())
 	}
 	if len(cands) != 1 {
 		return "", "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
@@ -193,19 +195,35 @@ const modeLive = "live"
 
 // noCaptureError says which capture an output without one lacks (a
 // collector's: it receives the probes' counters, never their packets) and
-// how to get the packets: replay that capture.
-func noCaptureError(mode string, sel packetSel) error {
+// how to get the packets: replay that capture; for an interface a probe
+// captured live (live: capturedLive), which no run keeps the packets of,
+// or one that may have been (a collector's probe still running), replay
+// a file tcpdump -w wrote beside it.
+func noCaptureError(mode string, sel packetSel, live bool) error {
 	capture := "probe " + sel.probe
 	if sel.iface != "" {
 		capture += " " + sel.iface
 	}
-	switch mode {
-	case modeCollector:
-		return noCapture(fmt.Sprintf("no capture of %s here (a collector gets counters, not packets): run tmonbench replay on it to see packets", capture))
-	case modeLive:
+	switch {
+	case live:
+		return noCapture(fmt.Sprintf("no capture of %s here (captured live: no run keeps the packets): replay a tcpdump -w file of it to see packets", capture))
+	case mode == modeCollector:
+		return noCapture(fmt.Sprintf("no capture of %s here (a collector gets counters, not packets): replay its pcap, or a tcpdump -w one if live", capture))
+	case mode == modeLive:
 		return noCapture(fmt.Sprintf("no capture of %s here (a live capture keeps no packets): replay a tcpdump -w file to see packets", capture))
 	}
 	return noCapture(fmt.Sprintf("no capture of %s here (this output lists none): run tmonbench replay on it to see packets", capture))
+}
+
+// capturedLive reports whether the events say that probe sel.probe
+// captured interface sel.iface (any, when empty) live: the capture_stop
+// event a live capture writes at its end, "IFACE (MTU ...): ..."
+// (live.StopEvents). A probe still capturing has written none yet.
+func capturedLive(ctx context.Context, db *sql.DB, sel packetSel) bool {
+	var n int64
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE kind = 'capture_stop' AND source = 'probe:' || ?
+AND (? = '' OR starts_with(message, ? || ' (MTU '))`, sel.probe, sel.iface, sel.iface).Scan(&n)
+	return err == nil && n > 0
 }
 
 // noCapture is the error of an output that has no capture file to read

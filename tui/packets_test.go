@@ -187,7 +187,7 @@ func outputAs(t *testing.T, replayOut, mode string) string {
 // trial saw it twice, body and status); no error, and w writes nothing.
 func TestPacketsCollectorOutput(t *testing.T) {
 	for mode, want := range map[string]string{
-		"collector": "no capture of probe A if0 here (a collector gets counters, not packets): run tmonbench replay on it to see packets",
+		"collector": "no capture of probe A if0 here (a collector gets counters, not packets): replay its pcap, or a tcpdump -w one if live",
 		"live":      "no capture of probe A if0 here (a live capture keeps no packets): replay a tcpdump -w file to see packets",
 	} {
 		out := outputAs(t, replayed(t, ftpLab), mode)

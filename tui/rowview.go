@@ -25,7 +25,8 @@ type rowView struct {
 
 // newRowView opens the whole-row screen of a table screen's current row
 // (nil when there is none), titled with the table and the row's number
-// as the info line counts it ("Events row 11").
+// as the info line counts it ("Events row 11"), its values as the table
+// draws them in its window.
 func newRowView(e *env, t *pagedTable) *rowView {
 	if t.cur < 0 || t.cur >= len(t.rows) {
 		return nil
@@ -34,16 +35,31 @@ func newRowView(e *env, t *pagedTable) *rowView {
 	for i, c := range t.cols {
 		names[i], types[i] = c.Name, c.Type
 	}
-	return rowViewOf(e, fmt.Sprintf("%s row %s", t.spec.title, human(t.offset+int64(t.cur)+1)), names, types, t.rows[t.cur].Values)
+	lo, hi := t.top, min(t.top+max(t.pageH, 1), len(t.rows)) // the rows tableview draws
+	if t.cur < lo || t.cur >= hi {
+		lo, hi = t.cur, t.cur+1
+	}
+	window := make([][]any, 0, hi-lo)
+	for r := lo; r < hi; r++ {
+		window = append(window, t.rows[r].Values)
+	}
+	return rowViewOf(e, fmt.Sprintf("%s row %s", t.spec.title, human(t.offset+int64(t.cur)+1)), names, types, window, t.cur-lo)
 }
 
-// rowViewOf is the whole-row screen titled title of one row: its
-// columns' names and DuckDB types, and its values, drawn as the tables
-// draw them.
-func rowViewOf(e *env, title string, names, types []string, vals []any) *rowView {
+// rowViewOf is the whole-row screen titled title of row at of window,
+// the rows drawn together with it (a table's window, the SQL screen's
+// page): its columns' names and DuckDB types, and its values drawn as
+// the table draws them, by columnCells over the window's column (a
+// float with the decimals of the column's cells: duration_s 1.071588,
+// not the 1.07159 of its six significant digits alone).
+func rowViewOf(e *env, title string, names, types []string, window [][]any, at int) *rowView {
 	v := &rowView{screenBase: screenBase{sid: e.newID(), title: title}, vp: viewport.New(80, 20), names: names}
+	col := make([]any, len(window))
 	for i := range names {
-		v.vals = append(v.vals, columnCells(names[i], types[i], []any{vals[i]}, e.dated)[0])
+		for r, row := range window {
+			col[r] = row[i]
+		}
+		v.vals = append(v.vals, columnCells(names[i], types[i], col, e.dated)[at])
 	}
 	return v
 }

@@ -131,3 +131,42 @@ func TestSQLRowWhole(t *testing.T) {
 		t.Fatalf("esc went to %T, want the SQL results", m.active())
 	}
 }
+
+// TestRowViewDecimals: the whole row draws a float as the table does in
+// its window (columnCells over the column the table shows): on the TCP
+// screen of the lab FTP capture, connection 10.10.1.100:33488 > :21 has
+// duration_s 1.071588094 (tmonbench query --sql "select duration_s from
+// tcp_connections where client_port = 33488"), drawn 1.071588 (to the µs,
+// docs/tui.md: `_s` 6) in the table beside sub-second durations; m showed
+// 1.07159, the six significant digits of the value alone (a trial).
+func TestRowViewDecimals(t *testing.T) {
+	m := newTestModel(t, replayed(t, ftpLab))
+	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("3"))
+	tb := activeTable(t, m)
+	for i := 0; i < 40 && tb.current()["client_port"] != any(uint16(33488)); i++ {
+		drive(t, m, keyMsg("j"))
+		tb = activeTable(t, m)
+	}
+	if d, _ := tb.current()["duration_s"].(float64); d < 1.0715880 || d > 1.0715881 {
+		t.Fatalf("the TCP screen's row of client port 33488 not found (at %v, duration_s %v)\n%s", tb.current()["client_port"], tb.current()["duration_s"], plain(m))
+	}
+	if s := plain(m); !strings.Contains(s, " 1.071588 ") {
+		t.Fatalf("the table does not draw duration_s 1.071588:\n%s", s)
+	}
+	drive(t, m, keyMsg("m"))
+	s := plain(m)
+	if _, ok := m.active().(*rowView); !ok {
+		t.Fatalf("m opened %T, want the row view:\n%s", m.active(), s)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "duration_s" {
+			if f[1] != "1.071588" {
+				t.Errorf("the whole row's duration_s %s, want 1.071588 as the table draws it", f[1])
+			}
+			return
+		}
+	}
+	t.Fatalf("no duration_s line in the whole row:\n%s", s)
+}

@@ -172,7 +172,11 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Row):
 			// the result row under the cursor whole, as on the table screens
 			if s.res != nil && s.cur < len(s.res.Rows) {
-				return pushCmd(rowViewOf(e, fmt.Sprintf("SQL row %s", human(int64(s.cur+1))), s.res.Columns, s.res.Types, s.res.Rows[s.cur]))
+				lo, hi := s.top, min(s.top+max(s.pageN, 1), len(s.res.Rows)) // the page view draws
+				if s.cur < lo || s.cur >= hi {
+					lo, hi = s.cur, s.cur+1
+				}
+				return pushCmd(rowViewOf(e, fmt.Sprintf("SQL row %s", human(int64(s.cur+1))), s.res.Columns, s.res.Types, s.res.Rows[lo:hi], s.cur-lo))
 			}
 		case key.Matches(msg, k.Left), key.Matches(msg, k.Right):
 			s.cols = k.across(msg, s.cols, s.columns())

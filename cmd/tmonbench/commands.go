@@ -129,6 +129,9 @@ func (c command) execute(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErr("%s: %v", c.name, err)
 	}
+	if err := nonNegativeDurations(c.name, fs); err != nil {
+		return err
+	}
 	switch {
 	case !c.noArgs || fs.NArg() == 0:
 		return body(args, stdout, stderr)
@@ -136,6 +139,24 @@ func (c command) execute(args []string, stdout, stderr io.Writer) error {
 		return usageErr("%s: unexpected argument %q (%s)", c.name, fs.Arg(0), c.hint)
 	}
 	return usageErr("%s: unexpected argument %q", c.name, fs.Arg(0))
+}
+
+// nonNegativeDurations refuses, as a usage error, a negative value given
+// to any duration flag of subcommand cmd's fs: every DURATION of every
+// subcommand is a period, a wait or a bound, none has a meaning below 0
+// (a negative --write-every or --idle-exit was taken silently, as the
+// default or as 0).
+func nonNegativeDurations(cmd string, fs *pflag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *pflag.Flag) {
+		if f.Value.Type() != "duration" || err != nil {
+			return
+		}
+		if d, e := fs.GetDuration(f.Name); e == nil && d < 0 {
+			err = usageErr("%s: --%s %v: want a duration >= 0", cmd, f.Name, d)
+		}
+	})
+	return err
 }
 
 // flagsOf returns the flags of subcommand c.

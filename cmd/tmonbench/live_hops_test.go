@@ -31,7 +31,7 @@ classes:
 		t.Fatalf("live: status %d\n%s", code, stderr)
 	}
 	for _, hop := range []string{"A", "B"} {
-		want := `tmonbench live: warning: one-way class "path": hop "` + hop + `" is no probe (or probe/interface) of this run (probes h): no packet is seen there`
+		want := `tmonbench live: warning: one-way class "path": hop "` + hop + `" is no probe (or probe/interface) of this run (probes h/lo): no packet is seen there`
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

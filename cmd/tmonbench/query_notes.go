@@ -41,7 +41,8 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 // empty table (queries.EmptyReasons):
 //   - flows and flow_counters, when no packet made a flow: the packets a
 //     --filter left out (event replay_filter), no packet read, or none of
-//     them IP (event probe_totals);
+//     them IP (event probe_totals); while the run writing out still goes,
+//     that no flow has ended yet (noFlowReason);
 //   - the tables only an analysis fills (config.AnalysisTables), when no
 //     class of the configuration in run.json (the one in force last: a
 //     collector's switch-over replaces it) runs that analysis, or when the
@@ -52,7 +53,7 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 // is empty (EmptyReasons.Notes).
 func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 	r := queries.EmptyReasons{}
-	if why := noFlowReason(db); why != "" {
+	if why := noFlowReason(db, queries.State(out)); why != "" {
 		r["flows"], r["flow_counters"] = why, why
 	}
 	m, err := store.ReadManifest(out)
@@ -95,23 +96,31 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 // totalsField reads NAME=N fields of probe_totals messages.
 var totalsField = regexp.MustCompile(`\b(packets|ip)=(\d+)`)
 
-// noFlowReason says why the output holds no flow, from its events: the
-// packets --filter left out, no packet read (the header-only captures:
-// capture_empty), or none of them IP; "" when
-// it holds flows, or the events say nothing of it (a run still going).
-func noFlowReason(db *sql.DB) string {
+// noFlowReason says why the output holds no flow, from its events and
+// st, the state of the run writing it: while the run goes, that no flow
+// has ended yet (a flow's row is written when it ends, and probe_totals
+// only at the end of a probe's run, so its absence says nothing of the
+// packets read); else the packets --filter left out, no packet read (the
+// header-only captures: capture_empty), or none of them IP; for a live
+// capture or collector killed before it wrote its totals, that no flow
+// had ended when it stopped. "" when it holds flows.
+func noFlowReason(db *sql.DB, st queries.RunState) string {
 	var flows int64
 	if err := db.QueryRow("SELECT count(*) FROM flows").Scan(&flows); err != nil || flows > 0 {
 		return ""
 	}
+	if st.Running {
+		return fmt.Sprintf("no flow has ended yet: the %s writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)", runWhat(st.Mode))
+	}
 	filtered, empty := eventMessages(db, "replay_filter"), eventMessages(db, "capture_empty")
-	var packets, ip int64
+	var packets, ip, totals int64
 	if rows, err := db.Query("SELECT message FROM events WHERE kind = 'probe_totals'"); err == nil {
 		for rows.Next() {
 			var msg string
 			if rows.Scan(&msg) != nil {
 				continue
 			}
+			totals++
 			for _, f := range totalsField.FindAllStringSubmatch(msg, -1) {
 				n, _ := strconv.ParseInt(f[2], 10, 64)
 				if f[1] == "packets" {
@@ -128,12 +137,27 @@ func noFlowReason(db *sql.DB) string {
 		return "no packet passed the replay's filter (" + strings.Join(filtered, "; ") + ": event replay_filter)"
 	case packets == 0 && len(empty) > 0:
 		return "the run read no packet: " + strings.Join(empty, "; ") + " (event capture_empty)"
+	case totals == 0 && appendingAbandoned(st):
+		return "no flow had ended when the run writing it stopped without finishing (killed?: it wrote no probe_totals event)"
 	case packets == 0:
 		return "the run read no packet (tmonbench query events)"
 	case ip == 0:
 		return fmt.Sprintf("none of the %d packets the probes read is IP (event probe_totals: not_ip, malformed)", packets)
 	}
 	return ""
+}
+
+// appendingAbandoned reports whether a collector or live capture writing
+// the output's own tables stopped without finishing (st.Abandoned not
+// Staged: a killed replay's staging folder leaves the last finished
+// replay's tables, whose events hold their totals).
+func appendingAbandoned(st queries.RunState) bool {
+	for _, a := range st.Abandoned {
+		if !a.Staged {
+			return true
+		}
+	}
+	return false
 }
 
 // eventMessages are the messages of the events of kind, oldest first

@@ -203,8 +203,8 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 	if msg := behind(); msg != "" {
 		warnf(stderr, "replay", "%s (event replay_behind)", msg)
 	}
-	if n := res.Unacked(); n > 0 {
-		warnf(stderr, "replay", "%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)
+	if msg := res.Undelivered(); msg != "" {
+		warnf(stderr, "replay", "%s", msg)
 	}
 	if err := writeIndex(run, indexers); err != nil {
 		return err

@@ -101,7 +101,7 @@ var countUnits = map[string]string{
 	"oneway_evicted": "packet records", "oneway_flows_full": "observations", "oneway_late": "observations",
 	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
 	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",
-	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "probe_restart": "new runs",
+	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "pdu_unreported": "PDUs", "probe_restart": "new runs",
 	"probe_run_incomplete": "flows still open", "replay_behind": "packets", "run_interrupted": "packets",
 	"tcp_s0_aggregated": "half-open attempts",
 }

@@ -89,6 +89,7 @@ type Collector struct {
 
 	counters   pdu.Counters
 	names      map[string]string   // placeholder -> name, during resolve
+	namesMap   map[string]string   // names' map, kept with its room from one resolve to the next
 	lastNs     int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
 	dataNs     int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
 	seenNs     int64               // the latest packet the flow updates report (capture time): the end-of-run events' time

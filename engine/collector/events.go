@@ -96,6 +96,9 @@ func (c *Collector) reportBad() {
 		{m: c.incomplete, Kind: "probe_run_incomplete", Severity: observe.SevWarning, Message: "probe %s: a run ended without its final report (killed, crashed, or the report never arrived): %d flows still open in it never got their final totals; %s",
 			all: "%d flows still open in the runs of %d probes that ended without their final report never got their final totals; first probe %s: %s"},
 	} {
+		if len(k.m) == 0 {
+			continue // nothing to say: no sorted list of none (issue 14: 3 allocations a drain)
+		}
 		ids := slices.Sorted(maps.Keys(k.m))
 		// probe_restart: info when every run before a new one ended cleanly
 		sev := func(unclean bool) string {

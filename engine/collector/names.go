@@ -235,7 +235,11 @@ func (c *Collector) allKnown() bool {
 
 // resolve replaces the placeholders of every row by names.
 func (c *Collector) resolve(b *observe.Batch) {
-	c.names = map[string]string{} // names are fixed for the duration of one resolve
+	if c.namesMap == nil {
+		c.namesMap = map[string]string{}
+	}
+	clear(c.namesMap) // names are fixed for the duration of one resolve
+	c.names = c.namesMap
 	defer func() { c.names = nil }()
 	for i := range b.Flows {
 		b.Flows[i].Probe, b.Flows[i].Interface = c.name(b.Flows[i].Probe), c.name(b.Flows[i].Interface)

@@ -557,3 +557,31 @@ func BenchmarkCollectorToParquet(b *testing.B) {
 	b.ReportMetric(float64(rows)/float64(b.N), "rows/op")
 	b.ReportMetric(float64(fileBytes)*float64(b.N)/float64(rows), "file-bytes/row")
 }
+
+// TestDrainAllocs: a drain with nothing bad to report (no undecodable
+// records, restarts or incomplete runs) allocates only the batch it hands
+// out: listing the probes of three empty maps, and a new map for the names
+// resolved, cost 10 more allocations a drain here (issue 14: 150 of the
+// 12.8k allocations of the 5M corpus's steady state).
+func TestDrainAllocs(t *testing.T) {
+	c, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, frames := countersFrames(200)
+	for _, f := range defs {
+		c.Handle(f)
+	}
+	i := 0
+	run := func() {
+		c.Handle(frames[i%len(frames)])
+		i++
+		c.Recycle(c.Drain())
+	}
+	for range 10 { // warm up: the batch and the sort scratch grow
+		run()
+	}
+	if n := testing.AllocsPerRun(50, run); n > 1 {
+		t.Errorf("%.1f allocations per Counters PDU and drain, want at most 1 (the Batch handed out)", n)
+	}
+}

@@ -365,12 +365,15 @@ func TestIdleExitWaitsForOpenRun(t *testing.T) {
 		name          string
 		frames        [][]byte
 		silence, beat time.Duration
-		idleAt        time.Duration // the first whole second after the last frame at which tick says idle
+		idleAt        time.Duration // the first whole second after the last frame at which tick says idle; -1: never in a minute
 	}{
 		{"open run", open, 30 * time.Second, 10 * time.Second, 30 * time.Second},
 		// a review: --silence 5s under heartbeat_s 10 stopped during a 20 s gap of the capture
 		{"open run, short silence", open, 5 * time.Second, 10 * time.Second, 20 * time.Second},
 		{"finished run", whole, 30 * time.Second, 10 * time.Second, 2 * time.Second},
+		// no frame ever: idle-exit waits for the first (--help: "once one
+		// came"; docs/processes.md said "after D without a frame")
+		{"no frame", nil, 30 * time.Second, 10 * time.Second, -1},
 	} {
 		coll, err := New(cfg, nil)
 		if err != nil {
@@ -381,7 +384,7 @@ func TestIdleExitWaitsForOpenRun(t *testing.T) {
 		for _, f := range c.frames {
 			srv.handle(f, netip.AddrPort{})
 		}
-		var idleAt time.Duration
+		idleAt := time.Duration(-1)
 		for s := time.Duration(0); s <= time.Minute; s += time.Second {
 			if srv.tick(start.Add(s), false) {
 				idleAt = s

@@ -123,7 +123,10 @@ const (
 	FieldSrcPort   = "src_port"
 	FieldDstPort   = "dst_port"
 	FieldDSCP      = "dscp"
-	FieldVLAN      = "vlan"
+	// FieldVLAN is the outermost VLAN tag's ID (0 untagged): of a Q-in-Q
+	// (802.1ad) packet the S-tag; the inner C-tag splits no flow (a
+	// filter reaches it: "vlan S and vlan C", as in tcpdump).
+	FieldVLAN = "vlan"
 )
 
 // Fields lists every granularity field in canonical order.

@@ -21,7 +21,7 @@ type Flow struct {
 	Probe     string `parquet:"probe,dict"`                             // probe name
 	Interface string `parquet:"interface,dict"`                         // capture interface name within the probe
 	Class     string `parquet:"class,dict"`                             // flow class name from the config
-	Name      string `parquet:"name"`                                   // readable flow name, e.g. "10.0.0.1:high>10.0.0.2:161/udp"
+	Name      string `parquet:"name"`                                   // readable flow name, e.g. "10.0.0.1:high>10.0.0.2:161/udp"; a class split by dscp or vlan adds " dscp N", " vlan N": the outermost VLAN tag's ID (Q-in-Q: the S-tag; the inner C-tag splits no flow), 0 untagged
 	IPVersion uint8  `parquet:"ip_version"`                             // 4 or 6; 0 when the class does not split by it
 	Protocol  uint8  `parquet:"protocol"`                               // IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6)
 	SrcAddr   string `parquet:"src_addr,dict"`                          // "" when the class does not split by it

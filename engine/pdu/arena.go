@@ -3,6 +3,7 @@ package pdu
 import (
 	"encoding/binary"
 	"net/netip"
+	"unsafe"
 )
 
 // Arena holds what decoded rows keep beyond the payload they were read
@@ -26,6 +27,7 @@ type Arena struct {
 	// corpus's flows, tcp connections and rtt samples, 180 instructions
 	// each; issue 14).
 	recent  *[arenaRecent]addrText
+	text    []byte // the text slab the interned strings' bytes are carved from
 	floats  []float64
 	int16s  []int16
 	uint16s []uint16
@@ -41,8 +43,12 @@ const (
 	// ArenaInternLen is the longest string an Arena interns; longer ones
 	// are allocated each time.
 	ArenaInternLen = 64
-	// arenaSlab is the number of values per slab.
-	arenaSlab = 512
+	// arenaSlab is the number of values per slab: a tcp_connections row
+	// takes up to 4 floats, so a slab serves 1024 rows or more.
+	arenaSlab = 4096
+	// arenaText is the size in bytes of a text slab: at least
+	// arenaText/ArenaInternLen = 256 strings, 1000 IPv4 address texts.
+	arenaText = 16 << 10
 	// arenaRecent is the number of slots of Arena.recent (a power of 2).
 	arenaRecent = 1 << 12
 )
@@ -66,9 +72,24 @@ func (a *Arena) String(b []byte) string {
 	} else if len(a.strs) >= ArenaStringsMax {
 		clear(a.strs)
 	}
-	s := string(b)
+	s := a.keep(b)
 	a.strs[s] = s
 	return s
+}
+
+// keep returns a copy of b (at most ArenaInternLen bytes) carved from the
+// text slab, a new slab when it has no room left (the old one stays with
+// the strings into it).
+func (a *Arena) keep(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.text)-len(a.text) < len(b) {
+		a.text = make([]byte, 0, arenaText)
+	}
+	n := len(a.text)
+	a.text = append(a.text, b...)
+	return unsafe.String(&a.text[n], len(b))
 }
 
 // Addr returns addr.String(), interned; "" for the zero Addr.
@@ -103,7 +124,13 @@ func (a *Arena) internAddr(addr netip.Addr) string {
 	} else if len(a.addrs) >= ArenaAddrsMax {
 		clear(a.addrs)
 	}
-	s := addr.String()
+	var buf [ArenaInternLen]byte
+	var s string
+	if b := addr.AppendTo(buf[:0]); len(b) <= len(buf) {
+		s = a.keep(b)
+	} else {
+		s = addr.String() // an IPv6 address with a long zone
+	}
 	a.addrs[addr] = s
 	return s
 }

@@ -104,6 +104,7 @@ type SenderStats struct {
 	// Destroyed, but missing from the collector's pdu_stats rows.
 	DestroyedAfterReport        uint64
 	DestroyedRecordsAfterReport uint64
+	ReportAcked                 bool // the final report (built after ReportTaken) was acknowledged: its counts, Destroyed among them, are in pdu_stats
 	// PermanentBytes is the memory the permanent PDUs held take now
 	// (frames plus their bookkeeping), at most MaxPermanentBytes but for
 	// one PDU (permanent.go).
@@ -152,6 +153,7 @@ type pending struct {
 	sends      int   // transmissions so far
 	round      int   // transmissions in the current nominal round
 	border     bool  // kept by the break-border window
+	final      bool  // a report PDU built after ReportTaken: the final report
 	probe      bool  // the exhausted PDU retried at the initial timeout in long retry mode
 	where      uint8
 	idx        int
@@ -540,6 +542,7 @@ func (s *Sender) enqueue(t Type, records uint64, buildNs int64, payload []byte) 
 	}
 	p := s.newPending()
 	p.id, p.typ, p.records, p.buildNs = s.nextID, t, records, buildNs
+	p.final = t == TypeReport && s.reported
 	s.lastBuildNs = max(s.lastBuildNs, buildNs)
 	p.frame = appendFrame(s.frameBuf(HeaderLen+len(payload)+TagLen+TrailerLen), Header{Type: t, ProbeID: s.probeID, Epoch: s.cfg.Epoch, ID: p.id, BuildTimeNs: buildNs}, payload, s.key)
 	s.unacked[p.id] = p
@@ -713,6 +716,7 @@ func (s *Sender) ack(frame []byte) {
 	s.unqueue(p)
 	delete(s.unacked, id)
 	s.stats.Acked++
+	s.stats.ReportAcked = s.stats.ReportAcked || p.final
 	if s.long {
 		s.leaveLong(id, p.typ)
 	}

@@ -42,7 +42,8 @@ var ErrNoCaptureFile = errors.New("pipeline: no capture file")
 // tcpdump -C/-G) or a glob such as 'rot/eth0-*.pcap' (quoted: one probe
 // named after the pattern). Names are made unique and readable with the
 // parent folders ("ftp/A" and "tcp-mix/A" for two A.pcap files). A file
-// the plain arguments name twice, by any path, is refused (onceEach).
+// the plain arguments name twice, by any path, is refused (onceEach), as
+// is one file two specs give the same probe, on any interface (specsOnce).
 // Errors wrap ErrCaptureSpec or ErrNoCaptureFile.
 func Captures(files, specs []string) ([]Capture, error) {
 	var caps []Capture
@@ -56,6 +57,9 @@ func Captures(files, specs []string) ([]Capture, error) {
 			return nil, fmt.Errorf("%w: --probe %q: want NAME=PCAP or NAME/IFACE=PCAP with non-empty names", ErrCaptureSpec, s)
 		}
 		caps = append(caps, Capture{Path: path, Probe: probeName, Iface: iface})
+	}
+	if err := specsOnce(caps, specs); err != nil {
+		return nil, err
 	}
 	used := map[string]bool{}
 	for _, c := range caps {
@@ -121,6 +125,35 @@ func onceEach(groups []group) error {
 				}
 			}
 			files = append(files, seen{p, st})
+		}
+	}
+	return nil
+}
+
+// specsOnce refuses a capture file that two specs (caps, from specs in
+// the same order) give to the same probe, whatever the paths and the
+// interfaces: "--probe A/eth0=F --probe A/eth0=F" or "--probe A=F
+// --probe A=./F" would feed the probe every packet of F twice (every
+// count doubled), "--probe A/eth0=F --probe A/eth1=F" the same packets
+// on two of its interfaces. One file under two probes stays allowed: it
+// is how a file is replayed as two probes (--probe A=F --probe B=F).
+func specsOnce(caps []Capture, specs []string) error {
+	infos := make([]os.FileInfo, len(caps))
+	for i, c := range caps {
+		st, err := os.Stat(c.Path)
+		if err != nil || !st.Mode().IsRegular() {
+			continue // not there, or not a file: the reader says why
+		}
+		infos[i] = st
+		for j := range i {
+			if caps[j].Probe == c.Probe && infos[j] != nil && os.SameFile(infos[j], st) {
+				what := "--probe " + specs[i] + " is given twice"
+				if specs[j] != specs[i] {
+					what = "--probe " + specs[j] + " and --probe " + specs[i] + " give probe " + c.Probe + " the same file"
+				}
+				return fmt.Errorf("%w: %s: the probe would count every packet twice; each file once per probe; to replay one file as two probes, name them: --probe A=%s --probe B=%s",
+					ErrCaptureSpec, what, c.Path, c.Path)
+			}
 		}
 	}
 	return nil
@@ -322,11 +355,19 @@ func Assign(caps []Capture) ([]probe.Identity, []Input, error) {
 // "P" is probe P's, "P/I" its interface I): no packet is seen there, so
 // every packet of the class that should reach it counts as dropped, and a
 // hop misspelled or of a probe left out of the run is easy to miss in a
-// 100 % drop. The lines name the class, the hop and the run's probes.
+// 100 % drop. The lines name the class, the hop and the run's capture
+// points, probe/interface ("probes P/eth0, Q/if0"; a probe without
+// interfaces by its name), so that a hop naming an interface the probe
+// does not capture on (P/eth1) shows why it does not match.
 func UnseenHops(cfg *config.Config, probes []probe.Identity) []string {
 	var names []string
 	for _, p := range probes {
-		names = append(names, p.Name)
+		if len(p.Interfaces) == 0 {
+			names = append(names, p.Name)
+		}
+		for _, iface := range p.Interfaces {
+			names = append(names, p.Name+"/"+iface)
+		}
 	}
 	var w []string
 	for _, cl := range cfg.Classes {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -129,7 +130,10 @@ func fmtUs(v *float64) any {
 // hops [A, C] and probes A and B, every packet of A counted as lost at C
 // (3769 sent, 3769 lost on the lab's one-way capture) without a word. A
 // hop "P" is any interface of probe P; "P/I" only its interface I
-// (oneway.HopIndex).
+// (oneway.HopIndex). The probes are named with their interfaces,
+// probe/interface: a trial's live --name P on interface t36va with hops
+// [P/eth0, P/eth1] read "(probes P)", which did not show why P/eth0 is
+// not P's; it reads "(probes P/t36va)".
 func TestUnseenHops(t *testing.T) {
 	cfg, err := config.Parse([]byte(`
 classes:
@@ -144,10 +148,20 @@ classes:
 	probes := []probe.Identity{{Name: "A", Interfaces: []string{"if0"}}, {Name: "B", Interfaces: []string{"eth0", "eth1"}}}
 	got := pipeline.UnseenHops(cfg, probes)
 	want := []string{
-		`one-way class "ac": hop "C" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
-		`one-way class "ax": hop "B/eth9" is no probe (or probe/interface) of this run (probes A, B): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
+		`one-way class "ac": hop "C" is no probe (or probe/interface) of this run (probes A/if0, B/eth0, B/eth1): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
+		`one-way class "ax": hop "B/eth9" is no probe (or probe/interface) of this run (probes A/if0, B/eth0, B/eth1): no packet is seen there, so every packet that should reach it counts as dropped on the pairs with it (not lost or missed)`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("UnseenHops:\n%q\nwant\n%q", got, want)
+	}
+	cfg, err = config.Parse([]byte("classes:\n  - {name: path, filter: udp, analyses: [oneway], oneway: {hops: [P/eth0, P/eth1]}}\n"), "live.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = pipeline.UnseenHops(cfg, []probe.Identity{{Name: "P", Interfaces: []string{"t36va"}}})
+	for i, hop := range []string{"P/eth0", "P/eth1"} {
+		if want := `one-way class "path": hop "` + hop + `" is no probe (or probe/interface) of this run (probes P/t36va): no packet`; len(got) != 2 || !strings.HasPrefix(got[i], want) {
+			t.Errorf("UnseenHops of live P on t36va: %q, want %d lines, line %d starting %q", got, 2, i+1, want)
+		}
 	}
 }

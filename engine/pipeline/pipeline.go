@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/collector"
@@ -233,6 +234,46 @@ func (r *Result) Unacked() int {
 	return n
 }
 
+// Unreported returns the PDUs, and their records, that the regulation
+// destroyed unacknowledged (long retry final timeout, backlog bound,
+// spool bound: pdu.SenderStats.Destroyed) on the channels whose final
+// report no collector acknowledged: no pdu_stats row counts them
+// (pdu.SenderStats.ReportAcked), so the run's own pdu_unreported event
+// does. Those of an acknowledged report are in its pdu_stats rows, and
+// those destroyed after it in a pdu_destroyed_after_report event.
+func (r *Result) Unreported() (pdus, records uint64) {
+	for _, s := range r.Senders {
+		if s.ReportAcked {
+			continue
+		}
+		for t := range s.Destroyed {
+			pdus += s.Destroyed[t]
+			records += s.DestroyedRecords[t]
+		}
+	}
+	return pdus, records
+}
+
+// Undelivered says, for the end of a replay, what no collector acknowledged
+// and the tables lack, every PDU named: those still pending at the end
+// (Unacked, pdu_undelivered) and those the regulation destroyed that no
+// pdu_stats row counts (Unreported, pdu_unreported); "" when there are none.
+func (r *Result) Undelivered() string {
+	n := uint64(r.Unacked())
+	d, recs := r.Unreported()
+	if n+d == 0 {
+		return ""
+	}
+	var parts []string
+	if n > 0 {
+		parts = append(parts, fmt.Sprintf("%d still unacknowledged at the end (event pdu_undelivered)", n))
+	}
+	if d > 0 {
+		parts = append(parts, fmt.Sprintf("%d destroyed unacknowledged by the regulation, %d records, with no final report in pdu_stats to count them (event pdu_unreported)", d, recs))
+	}
+	return fmt.Sprintf("%d PDUs were never acknowledged by a collector: %s; their observations are missing from the tables", n+d, strings.Join(parts, ", "))
+}
+
 // DefaultSinkRows is Options.SinkRows when zero: the collector's rows are
 // handed to the sink every 64 k rows (about 6 MB of flow_counters rows), so
 // the rows held stay small; the store sizes its part files by rows, not by
@@ -402,7 +443,9 @@ func (r *run) finish(runErr error) error {
 }
 
 // runEvents are the events of the run itself: interrupted, PDUs never
-// delivered; at the end of the probes' clocks (the last packet, or a live
+// delivered (pending at the end: pdu_undelivered; destroyed by the
+// regulation with no final report acknowledged to count them:
+// pdu_unreported); at the end of the probes' clocks (the last packet, or a live
 // capture's last idle tick), or at Options.StartedNs when no probe
 // started (not 1970).
 func (r *run) runEvents() []observe.Event {
@@ -425,6 +468,10 @@ func (r *run) runEvents() []observe.Event {
 	if n := res.Unacked(); n > 0 {
 		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_undelivered", Severity: observe.SevError,
 			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
+	}
+	if n, recs := res.Unreported(); n > 0 {
+		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_unreported", Severity: observe.SevError,
+			Message: fmt.Sprintf("%d PDUs (%d records) were destroyed unacknowledged by the regulation (long retry final timeout, backlog or spool bound) and no final report that counts them reached a collector (pdu_stats lacks them): their observations are missing from the tables", n, recs), Count: n})
 	}
 	return ev
 }

@@ -110,7 +110,11 @@ func (r *run) startCollectors() error {
 			if c == 0 && r.opt.Sink != nil {
 				drain = r.drainIfDue
 			}
-			r.workers[c] = startWorker(coll, cc.Name, drain, r.opt.SinkTick)
+			frameBytes := cc.Sender.MaxPDUBytes
+			if frameBytes <= 0 {
+				frameBytes = pdu.DefaultSenderConfig().MaxPDUBytes
+			}
+			r.workers[c] = startWorker(coll, cc.Name, min(frameBytes, pdu.MaxFrameBytes), drain, r.opt.SinkTick)
 		}
 	}
 	return nil

@@ -41,9 +41,8 @@ func (p *Probe) intervalEvents(atNs int64) {
 }
 
 // kindEvent reports n packets of dissect kind k in an interval (none: no
-// event) through reportEvent (Probe.EventCount; its name ends in "event"
-// for internal/refgen, which finds event kinds by such calls).
-func kindEvent(reportEvent func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k dissect.Kind, n uint64) {
+// event) through event (Probe.EventCount).
+func kindEvent(event func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k dissect.Kind, n uint64) {
 	if n == 0 {
 		return
 	}
@@ -52,9 +51,9 @@ func kindEvent(reportEvent func(timeNs int64, sev uint8, kind, msg string, n uin
 		if k.Severe() {
 			sev = pdu.SevError
 		}
-		reportEvent(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
+		event(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
 	} else {
-		reportEvent(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
+		event(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
 	}
 }
 

@@ -151,46 +151,57 @@ type statSource struct {
 	read  func() any // returns the Stats value
 	typ   reflect.Type
 	value reflect.Value // latest read
+	// fill reads the Stats value into cur (addressable, of type typ), as
+	// watchCounters does every second of capture time: read boxed it
+	// into a new any each time (issue 14: 288 of the 12.8k allocations
+	// of the 5M corpus's steady state).
+	fill func()
+	cur  reflect.Value
+}
+
+// addSource lists one Stats source of type T read by read, and its
+// watched slots.
+func addSource[T any](p *Probe, kind, class string, read func() T) {
+	cur := new(T)
+	s := &statSource{kind: kind, class: class, read: func() any { return read() }, typ: reflect.TypeFor[T](),
+		fill: func() { *cur = read() }, cur: reflect.ValueOf(cur).Elem()}
+	p.sources = append(p.sources, s)
+	for i := range counterSpecs[s.typ] {
+		sp := &counterSpecs[s.typ][i]
+		if sp.how != perInterval {
+			continue
+		}
+		f, _ := s.typ.FieldByName(sp.field)
+		if f.Type.Kind() == reflect.Array {
+			for e := range f.Type.Len() {
+				p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: e, elemName: elemName(s.typ, e)})
+			}
+			continue
+		}
+		p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: -1})
+	}
 }
 
 // initCounters lists the probe's Stats sources and their watched slots.
 func (p *Probe) initCounters() {
-	add := func(kind, class string, read func() any) {
-		s := &statSource{kind: kind, class: class, read: read, typ: reflect.TypeOf(read())}
-		p.sources = append(p.sources, s)
-		for i := range counterSpecs[s.typ] {
-			sp := &counterSpecs[s.typ][i]
-			if sp.how != perInterval {
-				continue
-			}
-			f, _ := s.typ.FieldByName(sp.field)
-			if f.Type.Kind() == reflect.Array {
-				for e := range f.Type.Len() {
-					p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: e, elemName: elemName(s.typ, e)})
-				}
-				continue
-			}
-			p.slots = append(p.slots, watchSlot{spec: sp, src: s, index: f.Index, elem: -1})
-		}
-	}
-	add("probe_totals", "", func() any { return p.Stats() })
-	add("dissect_totals", "", func() any { return p.dis.Stats }) // a worker's: the packets it owns (shard.dissect)
-	add("reasm_totals", "", func() any { return p.reasm.Stats() })
+	addSource(p, "probe_totals", "", p.Stats)
+	addSource(p, "dissect_totals", "", func() dissect.Stats { return p.dis.Stats }) // a worker's: the packets it owns (shard.dissect)
+	addSource(p, "reasm_totals", "", p.reasm.Stats)
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		name := c.cfg.Name
 		if c.tcp != nil {
-			add("tcp_totals", name, func() any { return c.tcp.Stats() })
+			addSource(p, "tcp_totals", name, c.tcp.Stats)
 		}
 		if c.rtt != nil {
-			add("rtt_totals", name, func() any { return c.rtt.Stats() })
+			addSource(p, "rtt_totals", name, c.rtt.Stats)
 		}
 		if c.ftp != nil {
-			add("ftp_totals", name, func() any { return c.ftp.Stats() })
+			addSource(p, "ftp_totals", name, c.ftp.Stats)
 		}
 		if c.ow != nil {
-			add("oneway_totals", name, func() any { return c.ow.signer.Stats })
-			add("oneway_totals", name, func() any { return c.ow.enc.Stats })
+			addSource(p, "oneway_totals", name, func() oneway.SignerStats { return c.ow.signer.Stats })
+			addSource(p, "oneway_totals", name, func() oneway.EncoderStats { return c.ow.enc.Stats })
 		}
 	}
 }
@@ -202,8 +213,9 @@ func (p *Probe) readSources() {
 	}
 }
 
+// value reads the slot's counter from its source's cur (fillSources).
 func (w *watchSlot) value() uint64 {
-	v := w.src.value.FieldByIndex(w.index)
+	v := w.src.cur.FieldByIndex(w.index)
 	if w.elem >= 0 {
 		v = v.Index(w.elem)
 	}
@@ -217,7 +229,9 @@ func (p *Probe) watchCounters() {
 	if len(p.slots) == 0 {
 		return
 	}
-	p.readSources()
+	for _, s := range p.sources {
+		s.fill()
+	}
 	for i := range p.slots {
 		w := &p.slots[i]
 		if v := w.value(); v != w.now {

@@ -322,6 +322,11 @@ type Reassembler struct {
 	pending  []Incomplete // evicted/superseded contexts, delivered by the next Expire or Flush
 	out      []byte       // datagram assembly when the header exceeds headroom
 	stats    Stats
+	// recs and spans are the fragment records and cover spans new slots
+	// take theirs from (slotRecs each, slotChunk slots per allocation;
+	// alloc).
+	recs  []fragRec
+	spans []span
 }
 
 // New returns an empty Reassembler. Fields of cfg that Validate would

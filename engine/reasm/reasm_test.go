@@ -365,3 +365,30 @@ func TestZeroAllocs(t *testing.T) {
 		t.Errorf("%v allocations per run of %d fragments, want 0", n, len(frames))
 	}
 }
+
+// TestNewSlotsAmortised: contexts that keep growing in number (reassembled
+// datagrams kept for their timeout, as the 5M corpus's steady state has
+// them growing towards MaxDatagrams) take their fragment records and
+// cover spans from chunks: 1024 new slots cost 2389 allocations before
+// (two each, and the growth), now 10: the chunks' 8 and the growth of the slot slice and
+// the maps (amortised doubling, 1024 -> 2048 entries).
+func TestNewSlotsAmortised(t *testing.T) {
+	const n = 1024 // datagrams per call; AllocsPerRun calls once more first
+	frames, dis := synthFrames(2*n, 3)
+	cfg := DefaultConfig()
+	cfg.MaxDatagrams = 4 * n // every reassembled one is kept
+	r := New(cfg)
+	next := 0
+	allocs := testing.AllocsPerRun(1, func() {
+		for range 3 * n {
+			r.Add(&dis[next], frames[next])
+			next++
+		}
+	})
+	if r.Stats().Datagrams != 2*n {
+		t.Fatalf("%d datagrams reassembled, want %d", r.Stats().Datagrams, 2*n)
+	}
+	if allocs > n/32 {
+		t.Errorf("%v allocations for %d new slots, want at most %d", allocs, n, n/32)
+	}
+}

@@ -306,9 +306,17 @@ func eventKinds(root string) ([]observe.EventKind, error) {
 				case *ast.CallExpr:
 					// The *_totals events of engine/probe (counters.go): one
 					// per analyser at the end, "name=value ..." of its Stats.
-					if len(n.Args) > 0 {
-						if s, ok := stringLit(n.Args[0]); ok && kindRE.MatchString(s) && strings.HasSuffix(s, "_totals") {
-							add(s, "info", source, "every counter of the "+strings.TrimSuffix(s, "_totals")+" stage at the end of the run: name=value ...")
+					// (addSource(p, "tcp_totals", ...): the kind is the first
+					// string argument).
+					for _, a := range n.Args {
+						if name := strings.ToLower(funcName(n.Fun)); strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount") {
+							break // an event call: its message is read below
+						}
+						if s, ok := stringLit(a); ok {
+							if kindRE.MatchString(s) && strings.HasSuffix(s, "_totals") {
+								add(s, "info", source, "every counter of the "+strings.TrimSuffix(s, "_totals")+" stage at the end of the run: name=value ...")
+							}
+							break
 						}
 					}
 					if name := strings.ToLower(funcName(n.Fun)); strings.HasSuffix(name, "event") || strings.HasSuffix(name, "eventcount") {

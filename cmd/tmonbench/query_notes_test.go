@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/store"
+)
+
+// TestQueryNoFlowYet: `query summary` (it reads flows) on the output of a
+// live capture still running, with rows in rtt_samples and none in flows
+// (a flow's row is written when it ends, probe_totals at the end of the
+// run), says no flow has ended yet; it said "flows is empty: the run read
+// no packet" (the 2026-12-06 trial: rtt_samples held 20 rows). Once the
+// run has finished with a probe_totals event of packets=0 (the message of
+// a probe that read nothing: a replay's probe_totals of zeek_ntp.pcap reads
+// "packets=12 ... ip=12 ...", here zeros), it says the run read no packet;
+// a live capture killed before its totals, that no flow had ended.
+func TestQueryNoFlowYet(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "live")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	rtt := make([]observe.RTTSample, 20)
+	for i := range rtt {
+		rtt[i] = observe.RTTSample{Probe: "P1", Kind: "icmp_echo", Proto: "icmp", RequestTime: time.Date(2026, 12, 6, 0, 0, i, 0, time.UTC).UnixNano(), RTTMs: 1}
+	}
+	if err := app.Write(&observe.Batch{RTTSamples: rtt}); err != nil {
+		t.Fatal(err)
+	}
+	running := "tmonbench query: flows is empty: no flow has ended yet: the live capture writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)\n"
+	code, _, stderr := tmon(t, "query", "--out", out, "summary")
+	if code != 0 || !strings.HasPrefix(stderr, running) || strings.Contains(stderr, "read no packet") {
+		t.Errorf("query summary during a live capture: exit %d, stderr %q, want it to start with %q", code, stderr, running)
+	}
+	totals := observe.Event{Time: time.Date(2026, 12, 6, 0, 1, 0, 0, time.UTC).UnixNano(), Source: "probe:P1", Kind: "probe_totals", Severity: "info",
+		Message: "packets=0 bytes=0 ip=0 not_ip=0 malformed=0 matched=0 anomalies=0 flows=0"}
+	if err := app.Write(&observe.Batch{Events: []observe.Event{totals}}); err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+	if code, _, stderr := tmon(t, "query", "--out", out, "summary"); code != 0 || stderr != "tmonbench query: flows is empty: the run read no packet (tmonbench query events)\n" {
+		t.Errorf("query summary after a live capture of no packet: exit %d, stderr %q", code, stderr)
+	}
+
+	// killed: run.json still says running, its process is gone, no totals
+	killed := filepath.Join(dir, "killed")
+	app2, err := store.OpenReplace(killed, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app2.Close()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(killed, "run.json"))
+	var m map[string]any
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["state"], m["pid"] = "running", gone.Process.Pid
+	b, _ = json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(killed, "run.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "tmonbench query: flows is empty: no flow had ended when the run writing it stopped without finishing (killed?: it wrote no probe_totals event)\n"
+	if code, _, stderr := tmon(t, "query", "--out", killed, "summary"); code != 0 || !strings.HasSuffix(stderr, want) || strings.Contains(stderr, "read no packet") {
+		t.Errorf("query summary after a killed live capture: exit %d, stderr %q, want it to end with %q", code, stderr, want)
+	}
+}

@@ -1,0 +1,29 @@
+package observe
+
+import (
+	"testing"
+)
+
+// TestSplitDirCached: the folder of a partition seen before is not
+// formatted again: splitting a batch of one partition allocates only the
+// parts handed out (4: the folder list, the rows list, the parts and the
+// part's batch), where formatting the folder made it 14 (issue 14: for
+// every table of every drain). The folders read as before.
+func TestSplitDirCached(t *testing.T) {
+	const day = int64(1764426960000000000)
+	b := &Batch{FlowCounters: []FlowCounter{{Probe: "site a/1", IntervalStart: day}, {Probe: "site a/1", IntervalStart: day + 1e9}}}
+	tab := TableNamed(TableFlowCounters)
+	parts := tab.Split(b)
+	if len(parts) != 1 || parts[0].Dir != "date=2025-11-29/probe=site%20a%2F1" {
+		t.Fatalf("parts %+v", parts)
+	}
+	n := testing.AllocsPerRun(100, func() { tab.Split(b) })
+	if n > 4 {
+		t.Errorf("%v allocations per split of a partition seen before, want at most 4 (the parts handed out)", n)
+	}
+	two := &Batch{FlowCounters: []FlowCounter{{Probe: "p1", IntervalStart: day}, {Probe: "p2", IntervalStart: day + 86400e9}}}
+	parts = tab.Split(two)
+	if len(parts) != 2 || parts[0].Dir != "date=2025-11-29/probe=p1" || parts[1].Dir != "date=2025-11-30/probe=p2" {
+		t.Errorf("two partitions: %+v", parts)
+	}
+}
