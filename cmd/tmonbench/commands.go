@@ -60,12 +60,13 @@ func findCommand(name string) (command, bool) {
 }
 
 // workersCost ends every --workers help (replay, bench, live, probe):
-// what the default is and what workers cost as measured (docs/speed.md,
-// "Output on the 5 M corpus", 2026-12-06 on 2 cores: --workers 2's CPU
-// ratio 3.68-3.73 against the default's median 2.81, its wall ratio
-// 2.36-2.39 against the default's median 2.31), without claiming more
-// than was measured: no machine with more cores was.
-const workersCost = "; 0 (default): the probe in the reader's goroutine. On 2 cores, --workers 2 took about 3.7x the decode floor's CPU against 2.8x for 0, and no less wall time (docs/speed.md); workers are for machines with cores to spare, not measured there yet"
+// what the default is, what workers were found to cost on 2 cores, and
+// where the measured figures are (docs/speed.md, "Output on the 5 M
+// corpus"). It quotes no figure: each stop measures again, and a figure
+// here went stale (3.7x and 2.8x stood after docs/speed.md said 3.2x and
+// 2.4x). It claims no more than was measured: no machine with more cores
+// was.
+const workersCost = "; 0 (default): the probe in the reader's goroutine. On 2 cores, --workers 2 has taken more CPU than 0 for no less wall time (the measured ratios: docs/speed.md, \"Output on the 5 M corpus\"); workers are for machines with cores to spare, not measured there yet"
 
 // readOutFlag declares --out as the commands that read an output folder
 // and take it as written (query, rollup, enrich) have it.

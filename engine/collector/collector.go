@@ -306,6 +306,7 @@ func (c *Collector) checkFinished(pid uint16) {
 			rec.AdvanceProbe(p.name, math.MaxInt64/2)
 		}
 	}
+	c.pruneOwIDs()
 }
 
 func (c *Collector) probe(id uint16) *probeState {

@@ -31,8 +31,9 @@ type owKey struct {
 // number it was seen on (its route's hop, even once the flow is written
 // and deleted from the flow table).
 type owDef struct {
-	key   owKey
-	iface uint16
+	key    owKey
+	iface  uint16
+	fields uint8 // pdu.FlowDef.Fields: the flow's name (renewOneway)
 }
 
 // owRoute is where a probe's flow sends its observations: a reconciler, the
@@ -52,9 +53,10 @@ type owState struct {
 	recs map[string]*oneway.Reconciler // by class name
 	// ids are the one-way flow ids, collector-wide, of the flows the
 	// reconcilers hold: a one-way flow is numbered only while its class's
-	// reconciler has room (oneway.Limits.MaxFlows; it keeps a flow for
-	// its life, and one it has no room for has id 0, its observations
-	// refused: FlowsFull), and a switch-over keeps those the new
+	// reconciler has room (oneway.Limits.MaxFlows; it keeps a flow until
+	// the flow has been idle for the class's idle_timeout_s, then frees it
+	// and its id goes (pruneOwIDs); one it has no room for has id 0, its
+	// observations refused: FlowsFull), and a switch-over keeps those the new
 	// reconcilers take, so ids stay within the reconcilers' bounds over
 	// any run. The flow's name (FlowName of its first definition) is kept
 	// by its reconciler (DefineFlow, FlowName), not here: a map of every
@@ -83,6 +85,7 @@ type owState struct {
 	// is of the new version, whenever it began.
 	switchHash string
 	told       map[string]oneway.Stats // per class, the reconciler's counters at the last report (reportOneway)
+	freed      uint64                  // the reconcilers' Freed, summed, at the last pruneOwIDs
 }
 
 func newOwState() *owState {
@@ -115,7 +118,9 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 			Latency: c.latencyRow,
 			Loss:    func(r *observe.OnewayLoss) { c.batch.OnewayLoss = append(c.batch.OnewayLoss, *r) },
 		}
-		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS}, out)
+		// A one-way flow ends as its probe flows do (idle_timeout_s): its
+		// reconciler frees it, and its id here (pruneOwIDs).
+		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS, IdleS: cl.IdleTimeoutS}, out)
 		if err != nil {
 			return fmt.Errorf("collector: class %s: %w", cl.Name, err)
 		}
@@ -164,7 +169,7 @@ func (c *Collector) defineOneway(pid uint16, r *pdu.FlowDef) {
 		def := *r
 		c.ow.recs[r.Class].DefineFlow(c.ow.next, FlowName(&def))
 	}
-	c.ow.defs[flowKey{pid, r.FlowID}] = owDef{key: k, iface: r.Iface}
+	c.ow.defs[flowKey{pid, r.FlowID}] = owDef{key: k, iface: r.Iface, fields: r.Fields}
 	c.replayPending(pid)
 }
 
@@ -210,6 +215,69 @@ func (c *Collector) route(pid uint16, flowID uint64) (owRoute, bool) {
 	return rt, true
 }
 
+// observe gives o to the route's reconciler, if it has one and its hop is
+// on the path (a route renewed for a flow that ended: renewOneway).
+func (rt owRoute) observe(o *oneway.Obs) {
+	if rt.rec != nil && rt.hop >= 0 {
+		rt.rec.Observe(rt.hop, rt.flow, o)
+	}
+}
+
+// renewOneway gives probe flow (pid, id) a new one-way flow, its route's
+// having ended or been freed (oneway.Limits.IdleS: silent for the class's
+// idle_timeout_s), and returns its new route: the key's next id, named as
+// the flow it follows, or id 0 if the reconciler has no room (FlowsFull).
+// Another probe flow of the key (another hop) joins the new id when its
+// own observations come after the old flow's end.
+func (c *Collector) renewOneway(pid uint16, id uint64, old owRoute) owRoute {
+	fk := flowKey{pid, id}
+	delete(c.ow.routes, fk)
+	d, ok := c.ow.defs[fk]
+	if !ok {
+		return owRoute{hop: -1}
+	}
+	if cur, ok := c.ow.ids[d.key]; ok && cur == old.flow {
+		delete(c.ow.ids, d.key)
+	}
+	if _, ok := c.ow.ids[d.key]; !ok && old.rec.Room() {
+		name, named := old.rec.FlowName(old.flow)
+		if !named {
+			k := d.key
+			name = FlowName(&pdu.FlowDef{Class: k.class, Fields: d.fields, IPVersion: k.ipVersion, Protocol: k.protocol, SrcAddr: k.srcAddr, DstAddr: k.dstAddr,
+				SrcPort: k.srcPort, DstPort: k.dstPort, DSCP: k.dscp, VLAN: k.vlan, FoldedPorts: k.folded})
+		}
+		c.ow.next++
+		c.ow.ids[d.key] = c.ow.next
+		old.rec.DefineFlow(c.ow.next, name)
+	}
+	rt, ok := c.route(pid, id)
+	if !ok {
+		return owRoute{hop: -1}
+	}
+	return rt
+}
+
+// pruneOwIDs forgets the ids of the one-way flows the reconcilers freed
+// (oneway.Limits.IdleS), so that ids holds no more than the reconcilers
+// do. It looks only when a reconciler freed flows since the last look.
+func (c *Collector) pruneOwIDs() {
+	var n uint64
+	for _, rec := range c.ow.recs {
+		n += rec.Freed()
+	}
+	if n == c.ow.freed {
+		return
+	}
+	c.ow.freed = n
+	for k, id := range c.ow.ids {
+		if rec := c.ow.recs[k.class]; rec != nil {
+			if _, ok := rec.FlowName(id); !ok {
+				delete(c.ow.ids, k)
+			}
+		}
+	}
+}
+
 // packetObs feeds the observations of a PacketObs PDU to the reconcilers,
 // holding those whose flow is not defined yet.
 func (c *Collector) packetObs(pid uint16, payload []byte) error {
@@ -221,7 +289,9 @@ func (c *Collector) packetObs(pid uint16, payload []byte) error {
 				return
 			}
 			if rt.hop >= 0 {
-				rt.rec.Observe(rt.hop, rt.flow, &o)
+				if !rt.rec.Observe(rt.hop, rt.flow, &o) {
+					c.renewOneway(pid, o.FlowID, rt).observe(&o)
+				}
 			} else {
 				c.stats.OnewayNotOnPath++
 			}
@@ -254,8 +324,9 @@ func (c *Collector) replayPending(pid uint16) {
 			continue
 		}
 		for i := range obs {
-			if rt.hop >= 0 {
-				rt.rec.Observe(rt.hop, rt.flow, &obs[i])
+			if rt.hop >= 0 && !rt.rec.Observe(rt.hop, rt.flow, &obs[i]) {
+				rt = c.renewOneway(pid, fk.id, rt)
+				rt.observe(&obs[i])
 			}
 		}
 		c.ow.npend -= len(obs)
@@ -310,6 +381,7 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 	for _, rec := range c.ow.recs {
 		rec.AdvanceProbe(p.name, mark)
 	}
+	c.pruneOwIDs()
 }
 
 // preSwitch reports whether run epoch of probe pid began under the version

@@ -147,9 +147,10 @@ type savedOwID struct {
 }
 
 type savedOwDef struct {
-	Flow  flowKeyS
-	Key   owKeyS
-	Iface uint16
+	Flow   flowKeyS
+	Key    owKeyS
+	Iface  uint16
+	Fields uint8 // owDef.fields; 0 in a state saved before it existed
 }
 
 type savedRoute struct {
@@ -223,7 +224,7 @@ func (c *Collector) SaveState() ([]byte, error) {
 	}
 	s.OwNext = c.ow.next
 	for k, d := range c.ow.defs {
-		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(d.key), Iface: d.iface})
+		s.OwDefs = append(s.OwDefs, savedOwDef{Flow: keyS(k), Key: owKeyOf(d.key), Iface: d.iface, Fields: d.fields})
 	}
 	for k, rt := range c.ow.routes {
 		class := ""
@@ -339,7 +340,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		ow.next = max(ow.next, x.ID) // a state saved before OwNext: ids were 1..n
 	}
 	for _, x := range s.OwDefs {
-		ow.defs[x.Flow.key()] = owDef{key: x.Key.key(), iface: x.Iface}
+		ow.defs[x.Flow.key()] = owDef{key: x.Key.key(), iface: x.Iface, fields: x.Fields}
 	}
 	for _, x := range s.OwRoutes {
 		ow.routes[x.Flow.key()] = owRoute{rec: ow.recs[x.Class], flow: x.ID, hop: x.Hop}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"slices"
@@ -73,6 +74,50 @@ func (c *Config) HopsOutsideProbes() []string {
 func DefaultCollector() Collector {
 	return Collector{MaxPDUBytes: 1400, MaxBuildS: 1, MinGapMs: 1, InitialTimeoutS: 2, TimeoutIncrementS: 1, TimeoutMultiplier: 1.5,
 		MaxRetries: 5, FinalTimeoutS: 600, BreakBorderS: 30, HeartbeatS: 10, BacklogS: 10, MaxPermanentMB: 4, SpoolMaxMB: 1024}
+}
+
+// checkBuildBelowTimeout refuses a collector whose max_build_s is not
+// below the timeout_s of every one-way class (a config without collectors:
+// the default regulation's, 1 s). The collector classifies a one-way
+// packet once every hop's clock, the build time of the latest PDU it
+// received from that hop's probe, has passed the packet plus timeout_s;
+// an observation may wait up to max_build_s in its probe before its PDU is
+// built, so only with max_build_s below timeout_s is every observation of
+// a packet there before the packet is classified (engine/oneway
+// Reconciler.Advance).
+func (c *Config) checkBuildBelowTimeout(bad func(int, string, string, ...any) error) error {
+	type reg struct {
+		field string
+		line  int // the collector's, when it leaves max_build_s out
+		v     float64
+	}
+	regs := []reg{{"", 0, DefaultCollector().MaxBuildS}}
+	if len(c.Collectors) > 0 {
+		regs = regs[:0]
+		for i, cl := range c.Collectors {
+			f := fmt.Sprintf("collectors[%d]", i)
+			regs = append(regs, reg{f + ".max_build_s", c.lineOf(f, ""), cmp.Or(cl.MaxBuildS, DefaultCollector().MaxBuildS)})
+		}
+	}
+	for i := range c.Classes {
+		cl := &c.Classes[i]
+		if !cl.Has(AnalysisOneway) {
+			continue
+		}
+		f := fmt.Sprintf("classes[%d]", cl.index)
+		for _, r := range regs {
+			if r.v < cl.Oneway.TimeoutS {
+				continue
+			}
+			if r.field == "" {
+				return bad(cl.line, f+".oneway.timeout_s", "must be above %g, the max_build_s of the default regulation (no collector listed): a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 5), got %g",
+					r.v, cl.Oneway.TimeoutS)
+			}
+			return bad(r.line, r.field, "must be below %g, the one-way timeout_s of class %q: a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: %g), got %g",
+				cl.Oneway.TimeoutS, cl.Name, DefaultCollector().MaxBuildS, r.v)
+		}
+	}
+	return nil
 }
 
 // checkRegulation refuses a negative regulation number; its error says

@@ -657,7 +657,7 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.checkBuildBelowTimeout(bad)
 }
 
 // settingsOf names the class fields that tune one analysis each: the

@@ -107,7 +107,7 @@ type TCPConnection struct {
 	Probe                 string   `parquet:"probe,dict"`                             // probe name
 	Interface             string   `parquet:"interface,dict"`                         // capture interface within the probe
 	Class                 string   `parquet:"class,dict"`                             // flow class that followed the connection
-	ConnID                uint64   `parquet:"conn_id"`                                // probe-unique
+	ConnID                uint64   `parquet:"conn_id"`                                // probe-unique, across classes: a connection two classes follow is two rows with two conn_ids (Zeek: a uid is unique in its log)
 	ClientAddr            string   `parquet:"client_addr,dict"`                       // address of the side that sent the first SYN
 	ClientPort            uint16   `parquet:"client_port"`                            // its port
 	ServerAddr            string   `parquet:"server_addr,dict"`                       // address of the other side
@@ -276,7 +276,7 @@ type FTPTransfer struct {
 // second copy at to_hop).
 type OnewayDelay struct {
 	Class     string   `parquet:"class,dict"`                                     // one-way class name
-	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow
+	FlowID    uint64   `parquet:"flow_id"`                                        // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow      string   `parquet:"flow,dict"`                                      // readable one-way flow name (granularity fields)
 	FromHop   string   `parquet:"from_hop,dict"`                                  // hop the packet left (probe or probe/interface)
 	ToHop     string   `parquet:"to_hop,dict"`                                    // hop the packet reached, or should have
@@ -301,7 +301,7 @@ type OnewayDelay struct {
 // observations).
 type OnewayLatency struct {
 	Class         string    `parquet:"class,dict"`                                 // one-way class name
-	FlowID        uint64    `parquet:"flow_id"`                                    // collector-wide id of the one-way flow
+	FlowID        uint64    `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow          string    `parquet:"flow,dict"`                                  // readable one-way flow name
 	FromHop       string    `parquet:"from_hop,dict"`                              // first hop of the pair
 	ToHop         string    `parquet:"to_hop,dict"`                                // second hop of the pair
@@ -324,7 +324,7 @@ type OnewayLatency struct {
 // (RFC 7680 loss; design 4.3 classification).
 type OnewayLoss struct {
 	Class         string  `parquet:"class,dict"`                                 // one-way class name
-	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow
+	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow          string  `parquet:"flow,dict"`                                  // readable one-way flow name
 	FromHop       string  `parquet:"from_hop,dict"`                              // first hop of the pair
 	ToHop         string  `parquet:"to_hop,dict"`                                // second hop of the pair

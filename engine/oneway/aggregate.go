@@ -52,6 +52,8 @@ func (a *agg) add(us float64, slicesMs []float64, r *Reconciler) {
 }
 
 func (r *Reconciler) newHist() *histogram {
+	r.histLive++
+	r.histPeak = max(r.histPeak, r.histLive)
 	if n := len(r.histPool); n > 0 {
 		h := r.histPool[n-1]
 		r.histPool = r.histPool[:n-1]
@@ -128,6 +130,20 @@ func (r *Reconciler) closeSlots(l int64) {
 	if l > r.closed {
 		r.closed = l
 	}
+	r.trimHists()
+}
+
+// trimHists lets go of the pooled histograms (~24 KiB each) beyond what
+// the open intervals used at their peak since the last trim: a burst of
+// flows leaves no pool of its size behind once its intervals are written
+// (the pool held the largest number of histograms ever open for the
+// Reconciler's life), while a steady load reuses them, allocating none.
+func (r *Reconciler) trimHists() {
+	if keep := max(r.histPeak-r.histLive, 0); len(r.histPool) > keep {
+		clear(r.histPool[keep:])
+		r.histPool = r.histPool[:keep]
+	}
+	r.histPeak = r.histLive
 }
 
 // emitSlot writes the latency and loss rows of slot s and recycles it.
@@ -162,6 +178,7 @@ func (r *Reconciler) emitSlot(f *flowState, s *slot) {
 		if a.hist != nil {
 			a.hist.h.Reset()
 			r.histPool = append(r.histPool, a.hist)
+			r.histLive--
 		}
 		sl := a.slices
 		clear(sl)

@@ -123,6 +123,9 @@ func (r *Reconciler) Drop(hop int, flowID uint64, x *Dropped) {
 		r.stats.DropRangesFull++
 		return
 	}
+	if r.idle > 0 && flowID != 0 && r.flows[flowID] == nil {
+		return // a flow freed (Limits.IdleS): its packets are classified, nothing left to drop
+	}
 	f := r.flow(flowID)
 	if f == nil {
 		return
@@ -292,6 +295,7 @@ func (r *Reconciler) settle(l int64) {
 	if r.ndrops > 0 {
 		r.pruneDrops(pkt.SubNs(l, 2*r.timeout))
 	}
+	r.maybeSweep()
 }
 
 func (r *Reconciler) pruneDrops(before int64) {

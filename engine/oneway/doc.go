@@ -197,6 +197,21 @@
 // slots kept open). An observation arriving after its timeout has passed
 // everywhere is counted in Stats.Late; it still makes a record.
 //
+// # Flow ends (Limits.IdleS)
+//
+// A one-way flow ends as its probe flows do: after Limits.IdleS (the
+// collector gives its class's idle_timeout_s) of capture time without an
+// observation. An observation later than that belongs to a new flow of
+// the same key: Observe returns false and the collector gives the probe
+// flow a new id, named as before (the flows table numbers a flow back
+// after idle_timeout_s anew the same way). The end, once set, stays, so
+// another hop's observations up to it, reported later, still join the
+// old flow. A flow without open records, intervals or drop notices is
+// freed once every hop has reported (its clock, or its run's end) past
+// its end plus the timeout (checked once an interval of capture time,
+// never while records are classified early); the collector then forgets
+// its id. TestOnewayFlowsFreedWhenIdle (engine/collector).
+//
 // # Repeated observations
 //
 // A live probe never reports an observation twice; a probe restarted on

@@ -55,6 +55,15 @@ type Limits struct {
 	// MaxDropRanges bounds the Drop notices held (Stats.DropRangesFull).
 	// Default 4096.
 	MaxDropRanges int
+	// IdleS ends a one-way flow after this many seconds of capture time
+	// without an observation (the collector gives its class's
+	// idle_timeout_s): an observation later than that belongs to a new
+	// flow of the same key (Observe returns false), and the flow's state
+	// is freed once every hop has reported past its end plus the timeout,
+	// its packets classified and its intervals written (Freed). 0, the
+	// default: flows are kept for the Reconciler's life (Limits.MaxFlows
+	// then bounds them over any run).
+	IdleS float64
 }
 
 // DefaultLimits returns 60 s intervals, 1<<20 records, 65536 flows, a 20
@@ -187,6 +196,12 @@ type flowState struct {
 	// before the first): the flow's current delay, which picks among
 	// packets with one signature (see visit). Allocated at the first match.
 	est []int64
+	// last is the time (corrected) of the flow's latest observation,
+	// math.MinInt64 before the first (a sweep then starts its idle time);
+	// end, once set (math.MinInt64: not yet), is when it ended: an
+	// observation came more than Limits.IdleS after last (idle.go).
+	last, end int64
+	gen       uint64 // the latest sweep that found a record of it open
 }
 
 // noEst marks a hop pair without a delay estimate yet.
@@ -242,6 +257,7 @@ type Reconciler struct {
 	ndrops                 int
 	slotPool               []*slot
 	histPool               []*histogram
+	histLive, histPeak     int // histograms of open intervals, and their peak since the last trimHists
 	pkt                    Packet
 	row                    observe.OnewayDelay
 	sendT                  int64
@@ -254,6 +270,10 @@ type Reconciler struct {
 	graft                  []int32 // records holding the rest of the packet being classified (classify.go twin)
 	q                      query
 	stats                  Stats
+	idle                   int64  // Limits.IdleS in ns; 0: flows never end
+	sweepAt                int64  // the next sweep's earliest time (idle.go)
+	gen                    uint64 // sweeps done
+	freed                  uint64 // flows freed (Freed)
 }
 
 // query is the state of one matching scan.
@@ -295,7 +315,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 	if lim.MaxDropRanges == 0 {
 		lim.MaxDropRanges = d.MaxDropRanges
 	}
-	if !(lim.IntervalS >= 1e-3) || lim.MaxRecords < 1 || lim.MaxFlows < 1 || lim.DupWindowS < 0 || lim.MaxDropRanges < 0 {
+	if !(lim.IntervalS >= 1e-3) || lim.MaxRecords < 1 || lim.MaxFlows < 1 || lim.DupWindowS < 0 || lim.MaxDropRanges < 0 || !(lim.IdleS >= 0) || math.IsInf(lim.IdleS, 0) {
 		return nil, fmt.Errorf("%w: limits out of range: %+v", ErrConfig, lim)
 	}
 	nh := len(cfg.Hops)
@@ -316,6 +336,8 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		timeout:  int64(cfg.TimeoutS * 1e9),
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),
+		idle:     int64(lim.IdleS * 1e9),
+		sweepAt:  math.MinInt64,
 		settled:  math.MinInt64,
 		closed:   math.MinInt64,
 		next:     math.MaxInt64,
@@ -360,7 +382,8 @@ func (r *Reconciler) DefineFlow(flowID uint64, name string) {
 }
 
 // Room reports whether a flow not held yet would be taken: the Reconciler
-// holds fewer than Limits.MaxFlows flows (it keeps a flow for its life).
+// holds fewer than Limits.MaxFlows flows (it keeps a flow until it is
+// freed: Limits.IdleS).
 func (r *Reconciler) Room() bool { return len(r.flows) < r.lim.MaxFlows }
 
 // FlowName returns the name DefineFlow gave flow id, and whether the
@@ -384,7 +407,7 @@ func (r *Reconciler) flow(id uint64) *flowState {
 		r.stats.FlowsFull++
 		return nil
 	}
-	f := &flowState{id: id}
+	f := &flowState{id: id, last: math.MinInt64, end: math.MinInt64}
 	r.flows[id] = f
 	i, _ := slices.BinarySearchFunc(r.order, id, func(f *flowState, id uint64) int {
 		switch {
@@ -419,18 +442,33 @@ func (r *Reconciler) flow(id uint64) *flowState {
 // through, that neither repeats an open observation nor joins an open
 // record, repeats one whose packet was classified and written already:
 // counted in Stats.RepeatsClassified and ignored.
-func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
+//
+// With Limits.IdleS set, Observe returns false, having done nothing, for
+// an observation of a flow that ended (more than IdleS after the flow's
+// latest observation: the first of a new flow of the same key) or was
+// freed (an id it does not hold; ids are defined with DefineFlow first):
+// the caller gives it to a new flow id. It returns true otherwise.
+func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) bool {
 	if hop < 0 || hop >= r.nh {
 		r.stats.BadHop++
-		return
-	}
-	r.stats.Observations++
-	f := r.flow(flowID)
-	if f == nil {
-		return
+		return true
 	}
 	off := r.offNs[hop]
 	t := o.TimeNs - off
+	f := r.flows[flowID]
+	if f == nil && r.idle > 0 && flowID != 0 {
+		return false // freed
+	}
+	if f != nil && r.ended(f, t) {
+		return false
+	}
+	r.stats.Observations++
+	if f == nil {
+		if f = r.flow(flowID); f == nil {
+			return true
+		}
+	}
+	f.last = max(f.last, t)
 	first := t
 	if o.FirstNs != 0 && o.FirstNs <= o.TimeNs {
 		first = o.FirstNs - off
@@ -447,10 +485,10 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	switch {
 	case r.q.repeat >= 0:
 		r.stats.Repeats++
-		return
+		return true
 	case r.q.best < 0 && t <= r.rerunNs[hop]:
 		r.stats.RepeatsClassified++
-		return
+		return true
 	case late:
 		r.stats.Late++
 	}
@@ -475,7 +513,7 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 		if t < rec.key {
 			r.rekey(q.best, t)
 		}
-		return
+		return true
 	}
 	idx := r.alloc()
 	rec := &r.recs[idx]
@@ -486,6 +524,7 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) {
 	r.match.ReplaceOrInsert(mItem{flow: flowID, sig: o.Signature, key: t, idx: idx})
 	r.times.ReplaceOrInsert(tItem{key: t, idx: idx})
 	r.stats.Records++
+	return true
 }
 
 // rekey moves record idx to reference time key in both indexes.

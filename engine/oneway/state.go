@@ -3,6 +3,7 @@ package oneway
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -32,6 +33,7 @@ type State struct {
 	Stats            Stats
 	Hops, Pairs, Bin int  // shape checks: hops, hop pairs, latency slices + 1
 	HistNs           bool // the histograms count ns; false in a state saved before (whole µs): RestoreState converts them
+	FlowTimes        bool // FlowState.LastNs and EndNs are set; false in a state saved before they existed (flows then start their idle time at the first sweep)
 }
 
 // RecordState is one open packet record and its per-hop times.
@@ -55,6 +57,9 @@ type FlowState struct {
 	Slots []SlotState
 	Drops []DropState
 	Est   []int64 // per hop pair, the flow's current delay (flowState.est); nil before its first match, or in a state saved before it existed
+	// LastNs and EndNs: the flow's latest observation and its end
+	// (Limits.IdleS), corrected ns; math.MinInt64: none yet
+	LastNs, EndNs int64
 }
 
 // SlotState is one open interval of a flow: one aggregate per hop pair.
@@ -80,7 +85,7 @@ type DropState struct {
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
 	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), GapLo: slices.Clone(r.gapLo), GapHi: slices.Clone(r.gapHi), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
-		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1, HistNs: true}
+		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1, HistNs: true, FlowTimes: true}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
 		b, e := int(it.idx)*r.nh, int(it.idx+1)*r.nh
@@ -89,7 +94,7 @@ func (r *Reconciler) SaveState() State {
 		return true
 	})
 	for _, f := range r.order {
-		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est)}
+		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est), LastNs: f.last, EndNs: f.end}
 		for _, s := range f.slots {
 			ss := SlotState{Start: s.start}
 			for _, a := range s.pairs {
@@ -123,7 +128,10 @@ func (r *Reconciler) RestoreState(st State) error {
 		if fs.Est != nil && len(fs.Est) != r.nh*r.nh {
 			return fmt.Errorf("%w: saved flow with %d delay estimates", ErrConfig, len(fs.Est))
 		}
-		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est)}
+		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est), last: math.MinInt64, end: math.MinInt64}
+		if st.FlowTimes {
+			f.last, f.end = fs.LastNs, fs.EndNs
+		}
 		for _, ss := range fs.Slots {
 			if len(ss.Pairs) != st.Pairs {
 				return fmt.Errorf("%w: saved interval with %d pairs", ErrConfig, len(ss.Pairs))
@@ -193,6 +201,17 @@ func (r *Reconciler) RestoreState(st State) error {
 	}
 	r.settled, r.closed, r.next = st.Settled, st.Closed, st.Next
 	r.flows, r.order = flows, order
+	r.histLive = 0
+	for _, f := range order {
+		for _, sl := range f.slots {
+			for i := range sl.pairs {
+				if sl.pairs[i].hist != nil {
+					r.histLive++
+				}
+			}
+		}
+	}
+	r.histPeak = r.histLive
 	r.recs, r.first, r.last, r.dupNs, r.dups = recs, first, last, dupNs, dups
 	r.free = slices.Clone(st.Free)
 	r.live = len(st.Records)

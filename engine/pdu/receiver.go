@@ -77,7 +77,10 @@ const (
 	DefaultMaxProbes = 1024
 	// RunShift places a probe run's ordinal above the ids the probe assigns
 	// (flows, connections, sessions: below 2^48 per run): the collector
-	// adds run << RunShift to them, so runs never share an id.
+	// adds run << RunShift to them, so runs never share an id: run r's ids
+	// lie in [r·2^48, (r+1)·2^48). The ordinal keeps its low 16 bits (the
+	// shift drops the others): a probe's 65,537th run numbers as its first
+	// (docs/tables.md, flows).
 	RunShift = 48
 	// DuplicateRunNs: a frame of a superseded run (epoch) of a probe that
 	// comes this long (collector time) or more after the newer run's

@@ -66,7 +66,8 @@ type Options struct {
 	// Inputs that fail are reported through InputError and end; the
 	// others go on.
 	Merge func(srcs ...pkt.Source) Merged
-	// Sender regulates each probe's PDU channel when Collectors is empty.
+	// Sender regulates each probe's PDU channel when Collectors is empty
+	// (MaxPDUBytes 0, as in a zero SenderConfig: 1400, the default).
 	Sender pdu.SenderConfig
 	// Collectors lists the collectors every probe sends to, each with its
 	// own regulation and link faults (design 1.2: duplicated central sites

@@ -148,6 +148,9 @@ func (r *run) startProbes() error {
 			}
 			r.links[i] = append(r.links[i], l)
 			sc := cc.Sender
+			if sc.MaxPDUBytes == 0 { // a zero SenderConfig: the default size, which probe.New requires set
+				sc.MaxPDUBytes = pdu.DefaultSenderConfig().MaxPDUBytes
+			}
 			if !cc.Faults.Active() {
 				sc.MinGapNs = 0 // a perfect in-process link: nothing to protect from the observations
 			} else {

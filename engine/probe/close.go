@@ -33,6 +33,8 @@ func (p *Probe) intervalEvents(atNs int64) {
 		p.sh.closeInterval(p, atNs, kindsSince(&cur, &last))
 		return
 	}
+	reasmAnomalyEvent(p.out, atNs, p.reasmBadI)
+	p.reasmBadI = 0
 	for _, c := range p.counterChanges() {
 		p.slotEvent(p.out, c.slot, c.firstNs, c.n)
 	}
@@ -62,6 +64,18 @@ func kindEvent(event func(timeNs int64, sev uint8, kind, msg string, n uint64), 
 func (p *Probe) evictedEvent(out pdu.Publisher, atNs int64, n uint64) {
 	if n > 0 {
 		appendEvent(out, atNs, pdu.SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", n, p.cfg.FlowTable.MaxFlows), n)
+	}
+}
+
+// reasmAnomalyEvent reports n reassembled datagrams of an interval whose
+// UDP length disagrees with their reassembled IP payload (none: no event):
+// a packet_anomalies event of kind udp_bad_length, an error as the
+// single-packet one is (dissect.Kind.Severe), apart from the packets'
+// event of that kind so that a Workers run, which sums each worker's
+// datagrams (mergeClose), writes the same rows as a lone probe.
+func reasmAnomalyEvent(out pdu.Publisher, atNs int64, n uint64) {
+	if n > 0 {
+		appendEvent(out, atNs, pdu.SevError, "packet_anomalies", fmt.Sprintf("%d reassembled datagrams with %s in the interval: the UDP length disagrees with the reassembled IP payload (counted at IP level)", n, dissect.KindUDPBadLength), n)
 	}
 }
 

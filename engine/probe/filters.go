@@ -24,8 +24,8 @@ import (
 // filter "...": what (the line of the filter); another one as FILE:
 // class NAME: what.
 func CheckConfig(cfg *config.Config) error {
-	maxPDUBytes := 0
-	if len(cfg.Collectors) > 0 { // the first collector's channel, as Channels gives New
+	maxPDUBytes := pdu.DefaultSenderConfig().MaxPDUBytes // a run without collectors: the in-process link's
+	if len(cfg.Collectors) > 0 {                         // the first collector's channel, as Channels gives New
 		maxPDUBytes = pdu.SenderConfigFor(cfg.Collectors[0]).MaxPDUBytes
 	}
 	_, _, _, err := buildClasses(cfg, maxPDUBytes)
@@ -36,15 +36,34 @@ func CheckConfig(cfg *config.Config) error {
 	return fmt.Errorf("%s: %w", cfg.File(), err)
 }
 
+// checkChannels refuses no channel, and a channel whose PDU size (pdu.SenderConfig.
+// MaxPDUBytes) is outside what a sender sends, [header + tag + trailer +
+// 64, pdu.MaxFrameBytes]: the sender clamped it (0 became PDUs of 114
+// bytes) while the one-way encoders, sized from it, took 0 for the
+// 1400-byte default and built records those PDUs could not carry.
+func checkChannels(channels []Channel) error {
+	if len(channels) == 0 {
+		return errors.New("probe: no collector channel")
+	}
+	lo, hi := pdu.HeaderLen+pdu.TagLen+pdu.TrailerLen+64, pdu.MaxFrameBytes
+	for i, ch := range channels {
+		if v := ch.Config.MaxPDUBytes; v < lo || v > hi {
+			return fmt.Errorf("probe: channel %d: MaxPDUBytes %d outside [%d, %d] (a collector's max_pdu_bytes: 128 to 65507, 0 or absent: 1400)", i, v, lo, hi)
+		}
+	}
+	return nil
+}
+
 // buildClasses makes the probe's classes of cfg, their analysers, and
 // the sieve of their filters; sizeBins is the most size bins a class
-// counts. maxPDUBytes is the first channel's PDU size (0: the default),
+// counts. maxPDUBytes is the first channel's PDU size (checkChannels),
 // which bounds the one-way encoders' payload. Errors: a class's settings
 // its analysers refuse (class NAME: what), a filter that does not compile
 // (classError).
 func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *filter.Sieve, sizeBins int, err error) {
 	filters := make([]string, len(cfg.Classes))
 	classes = make([]class, len(cfg.Classes))
+	var firstTCP *tcpconn.Tracker
 	for i := range cfg.Classes {
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
@@ -71,6 +90,11 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 		if c.Has(config.AnalysisTCP) {
 			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))
 			classes[i].bound = c.TCP.BoundaryOnly
+			if firstTCP == nil {
+				firstTCP = classes[i].tcp
+			} else {
+				classes[i].tcp.ShareIDs(firstTCP) // conn_ids distinct across classes
+			}
 		}
 		if classes[i].sizes && len(c.SizeEdges)+1 > sizeBins {
 			sizeBins = len(c.SizeEdges) + 1
@@ -97,10 +121,7 @@ func newOwClass(c *config.Class, maxPDUBytes int) (*owClass, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxPayload := 0 // the encoder's default, sized for 1400-byte PDUs
-	if maxPDUBytes > 0 {
-		maxPayload = max(64, maxPDUBytes-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen)
-	}
+	maxPayload := max(64, maxPDUBytes-pdu.HeaderLen-pdu.TrailerLen-pdu.TagLen) // checkChannels: maxPDUBytes leaves 64 at least
 	enc, err := oneway.NewEncoder(oneway.EncoderConfig{SignatureBits: c.Oneway.SignatureBits, MaxPayload: maxPayload, TimeUnitNs: c.Oneway.TimeUnitNs})
 	if err != nil {
 		return nil, err

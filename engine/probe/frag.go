@@ -415,7 +415,16 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 	m := d.Meta // TimeBorrowed: the completing fragment's
 	m.LinkType, m.CapLen, m.WireLen, m.TimeNs = pkt.LinkRaw, uint32(len(res.Datagram)), uint32(len(res.Datagram)), res.LastNs
 	rd := &p.rd
-	if p.rdis.Dissect(res.Datagram, m, rd) != nil {
+	bad := p.rdis.Stats.Kinds[dissect.KindUDPBadLength]
+	err = p.rdis.Dissect(res.Datagram, m, rd)
+	if p.rdis.Stats.Kinds[dissect.KindUDPBadLength] != bad {
+		// a UDP length the reassembled payload disagrees with, which no
+		// fragment alone shows (teardrop: tshark's "Bad length value 36 >
+		// IP payload length" on the completing frame)
+		p.reasmBad++
+		p.reasmBadI++
+	}
+	if err != nil {
 		return
 	}
 	rd.VLANs[0], rd.NVLAN = fi.vlan, fi.nvlan // the link header is not in the datagram: its first fragment's tags

@@ -53,7 +53,7 @@ type Stats struct {
 	IP        uint64 // packets with a usable IP header
 	NotIP     uint64 // non-IP frames
 	Malformed uint64 // packets with a broken link or IP header
-	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies)
+	Anomalies uint64 // packets kept with a doubtful header, once per kind (dissect.Stats.Anomalies), and reassembled datagrams whose UDP length disagrees with their IP payload
 	Matched   uint64 // (packet, class) memberships
 	Flows     uint64 // flows created
 	Expired   uint64 // flows expired idle
@@ -164,6 +164,8 @@ type Probe struct {
 	limitedI    [numLimited]uint64 // limited events in the current interval
 	limitedSev  [numLimited]uint8  // their severity (the summary's)
 	reassembled uint64
+	// reassembled datagrams with a bad UDP length, in all and in the interval (reasmAnomalyEvent)
+	reasmBad, reasmBadI uint64
 
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
@@ -214,10 +216,11 @@ const MaxNameBytes = 1024
 // acknowledgements go to Senders()[i].HandleAck. log (nil: none) receives
 // the lifecycle messages (logLifecycle: start, stop, configuration switch,
 // collector restarted, unreachable or back, damaged capture). It refuses
-// an empty or too long name, and more than pkt.MaxIfaces interfaces.
+// an empty or too long name, more than pkt.MaxIfaces interfaces, and a
+// channel whose PDU size is out of range (checkChannels).
 func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) (*Probe, error) {
-	if len(channels) == 0 {
-		return nil, errors.New("probe: no collector channel")
+	if err := checkChannels(channels); err != nil { // none, or a PDU size out of range
+		return nil, err
 	}
 	if id.Name == "" {
 		return nil, errors.New("probe: empty name")
@@ -332,6 +335,7 @@ func (p *Probe) Stats() Stats {
 		s.Packets, s.Bytes, s.Intervals = 0, 0, 0
 		s.ClockStepsBack, s.Reordered, s.ClockJumps, s.TimeInvalid = 0, 0, 0, 0
 	}
+	s.Anomalies += p.reasmBad // each worker its own datagrams
 	return s
 }
 

@@ -46,14 +46,15 @@ type shard struct {
 // closePart is a worker's share of one interval close (or of the end of
 // the run, final), for the merge to sum.
 type closePart struct {
-	atNs    int64
-	kinds   []kindCount // the packets of each dissect kind (packet_anomalies, malformed_packets)
-	changes []slotChange
-	s0      []s0Count
-	evicted uint64
-	final   bool
-	totals  []reflect.Value // per source (final)
-	stats   Stats           // final
+	atNs     int64
+	kinds    []kindCount // the packets of each dissect kind (packet_anomalies, malformed_packets)
+	changes  []slotChange
+	s0       []s0Count
+	evicted  uint64
+	reasmBad uint64 // reassembled datagrams with a bad UDP length (reasmAnomalyEvent)
+	final    bool
+	totals   []reflect.Value // per source (final)
+	stats    Stats           // final
 }
 
 // primary reports whether p reports the packet-wide figures: a lone probe,
@@ -123,8 +124,11 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 
 // setIDs numbers what the packet of capture ordinal ord creates: flow
 // ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
-// per class), connection and session ids base+ord (at most one per
-// class's tracker), base being Identity.IDBase.
+// per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
+// (at most one per such class; their trackers share one counter,
+// tcpconn.ShareIDs, so the first one sets it; with one such class,
+// base+ord), session ids base+ord (at most one per class's tracker), base
+// being Identity.IDBase.
 //
 // The trackers are listed once (trackers): walking the classes for them
 // cost 80 instructions a packet with the default config's (issue 14).
@@ -133,10 +137,10 @@ func (sh *shard) setIDs(p *Probe, ord uint64) {
 	if sh.tcps == nil && sh.ftps == nil {
 		sh.trackers(p)
 	}
-	id := p.id.IDBase + ord - 1
-	for _, t := range sh.tcps {
-		t.SetNextID(id)
+	if len(sh.tcps) > 0 {
+		sh.tcps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.tcps)))
 	}
+	id := p.id.IDBase + ord - 1
 	for _, t := range sh.ftps {
 		t.SetNextID(id)
 	}
@@ -177,8 +181,8 @@ func kindsSince(cur, last *dissect.Stats) []kindCount {
 
 // closeInterval keeps the worker's share of an interval's events.
 func (sh *shard) closeInterval(p *Probe, atNs int64, kinds []kindCount) {
-	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI})
-	p.evictedI = 0
+	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
+	p.evictedI, p.reasmBadI = 0, 0
 }
 
 // final keeps the worker's totals at the end of the run.

@@ -504,7 +504,7 @@ func (w *Workers) mergeClose(outs []workOut, i int) {
 	w.slotN = append(w.slotN[:0], make([]uint64, len(p0.slots))...)
 	w.slotAt = append(w.slotAt[:0], make([]int64, len(p0.slots))...)
 	s0 := map[s0Key]uint64{}
-	var evicted uint64
+	var evicted, reasmBad uint64
 	for j := range outs {
 		pp := &outs[j].parts[i]
 		for _, c := range pp.changes {
@@ -517,6 +517,7 @@ func (w *Workers) mergeClose(outs []workOut, i int) {
 			s0[c.key] += c.n
 		}
 		evicted += pp.evicted
+		reasmBad += pp.reasmBad
 	}
 	for s, n := range w.slotN {
 		if n > 0 {
@@ -532,6 +533,7 @@ func (w *Workers) mergeClose(outs []workOut, i int) {
 		s0Event(w.out, part.atNs, c)
 	}
 	p0.evictedEvent(w.out, part.atNs, evicted)
+	reasmAnomalyEvent(w.out, part.atNs, reasmBad)
 }
 
 // final writes the run's summed totals, probe_stop and the reports.

@@ -76,6 +76,7 @@ type Tracker struct {
 	tail    [nLists]int32
 	live    int
 	nextID  uint64
+	ids     *uint64 // the conn_id counter: &nextID, or another tracker's (ShareIDs)
 	pending []pending
 	row     observe.TCPConnection
 	arena   pdu.Arena // the rows' strings and nullable values
@@ -89,17 +90,25 @@ type Tracker struct {
 // SetNextID makes the next connection created get conn_id id+1 (the
 // probe's workers number connections by the capture ordinal of their
 // first packet, so the id does not depend on the worker; ids must grow).
-func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
+func (t *Tracker) SetNextID(id uint64) { *t.ids = id }
 
 // LastID returns the highest conn_id given so far (or set by SetNextID):
 // a later run of the probe numbers its connections above it.
-func (t *Tracker) LastID() uint64 { return t.nextID }
+func (t *Tracker) LastID() uint64 { return *t.ids }
+
+// ShareIDs makes t number its connections with the counter of other (the
+// probe's first class with tcp), so that the conn_ids of every class of a
+// probe run are distinct: tcp_connections rows of two classes never share
+// one (docs/tables.md: conn_id is probe-unique, as a Zeek uid is unique in
+// its log).
+func (t *Tracker) ShareIDs(other *Tracker) { t.ids = other.ids }
 
 // New returns a Tracker. cfg should have passed Validate; out-of-range
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
 	config.FillDefaults(&cfg, DefaultConfig())
 	t := &Tracker{cfg: cfg, index: make(map[key]int32, min(cfg.MaxConns, 1024))}
+	t.ids = &t.nextID
 	for i := range t.head {
 		t.head[i], t.tail[i] = -1, -1
 	}
@@ -269,9 +278,9 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 		i = t.made
 		t.made++
 	}
-	t.nextID++
+	*t.ids++
 	c := t.conn(i)
-	c.init(k, t.nextID, d, class, boundaryOnly)
+	c.init(k, *t.ids, d, class, boundaryOnly)
 	c.list = nLists // not linked yet
 	t.index[k] = i
 	t.live++

@@ -1,0 +1,82 @@
+package oneway
+
+import (
+	"math"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
+)
+
+// ended reports whether an observation at time t (corrected) comes after
+// the end of flow f (Limits.IdleS): more than the idle time after its
+// latest observation, or after the end set by such an observation
+// earlier. The end, once set, stays: an observation of another hop up to
+// it, reported later (a hop lagging), is still the flow's.
+func (r *Reconciler) ended(f *flowState, t int64) bool {
+	if r.idle == 0 || f.last == math.MinInt64 {
+		return false
+	}
+	if f.end == math.MinInt64 && t > pkt.AddNs(f.last, r.idle) {
+		f.end = pkt.AddNs(f.last, r.idle)
+	}
+	return f.end != math.MinInt64 && t > f.end
+}
+
+// Freed returns the number of flows freed so far (Limits.IdleS): their
+// ids are held no more (FlowName reports false), and an observation of
+// one is refused (Observe returns false).
+func (r *Reconciler) Freed() uint64 { return r.freed }
+
+// maybeSweep frees the flows that ended by the time every hop has
+// reported through (its clock, or the end of its probe's run: a run ended
+// reported nothing past its end), less the timeout: their packets are
+// classified (settle) and their intervals written. It sweeps at most once
+// an interval of capture time, never while records are classified early
+// (Flush, a switch-over, an eviction: forced), so that a flow ends by
+// capture time only.
+func (r *Reconciler) maybeSweep() {
+	if r.idle == 0 || r.forced {
+		return
+	}
+	w := int64(math.MaxInt64)
+	for h := range r.nh {
+		w = min(w, r.nowNs[h], r.endNs[h])
+	}
+	if w >= math.MaxInt64/4 {
+		return // every hop moved to the end of time without a time of its own (AdvanceProbe): no capture time tells an end
+	}
+	l := pkt.SubNs(w, r.timeout)
+	if l < r.sweepAt || l > r.settled {
+		return
+	}
+	r.sweep(l)
+	r.sweepAt = pkt.AddNs(l, r.interval)
+}
+
+// sweep frees every flow ended by l with no open record, open interval or
+// drop notice. A flow never observed starts its idle time at its first
+// sweep.
+func (r *Reconciler) sweep(l int64) {
+	r.gen++
+	r.times.Ascend(func(it tItem) bool {
+		r.recs[it.idx].flow.gen = r.gen
+		return true
+	})
+	kept := r.order[:0]
+	for _, f := range r.order {
+		if f.last == math.MinInt64 {
+			f.last = l
+		}
+		end := f.end
+		if end == math.MinInt64 {
+			end = pkt.AddNs(f.last, r.idle)
+		}
+		if f.gen == r.gen || len(f.slots) > 0 || len(f.drops) > 0 || end > l {
+			kept = append(kept, f)
+			continue
+		}
+		delete(r.flows, f.id)
+		r.freed++
+	}
+	clear(r.order[len(kept):])
+	r.order = kept
+}
