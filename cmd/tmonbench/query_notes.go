@@ -47,14 +47,20 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 //     class of the configuration in run.json (the one in force last: a
 //     collector's switch-over replaces it) runs that analysis, or when the
 //     classes that run it made no flow (their filters matched no packet),
-//     or when no flow was made at all (the flows reason).
+//     or when no flow was made at all (the flows reason);
+//   - pdu_stats, while the run writing out still goes: its rows come with
+//     each probe's final report, at the end of the probe's run.
 //
 // Reasons are only given; a note is printed for a table a query reads that
 // is empty (EmptyReasons.Notes).
 func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 	r := queries.EmptyReasons{}
-	if why := noFlowReason(db, queries.State(out)); why != "" {
+	st := queries.State(out)
+	if why := noFlowReason(db, st); why != "" {
 		r["flows"], r["flow_counters"] = why, why
+	}
+	if st.Running {
+		r["pdu_stats"] = fmt.Sprintf("the %s writing it is still going: pdu_stats is written at the end of each probe's run (its final report)", runWhat(st.Mode))
 	}
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {

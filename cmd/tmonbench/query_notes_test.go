@@ -21,7 +21,8 @@ import (
 // run has finished with a probe_totals event of packets=0 (the message of
 // a probe that read nothing: a replay's probe_totals of zeek_ntp.pcap reads
 // "packets=12 ... ip=12 ...", here zeros), it says the run read no packet;
-// a live capture killed before its totals, that no flow had ended.
+// a live capture killed before its totals, that no flow had ended. An
+// empty pdu_stats while the run goes is said to come at the end.
 func TestQueryNoFlowYet(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "live")
@@ -41,6 +42,13 @@ func TestQueryNoFlowYet(t *testing.T) {
 	code, _, stderr := tmon(t, "query", "--out", out, "summary")
 	if code != 0 || !strings.HasPrefix(stderr, running) || strings.Contains(stderr, "read no packet") {
 		t.Errorf("query summary during a live capture: exit %d, stderr %q, want it to start with %q", code, stderr, running)
+	}
+	// pdu_stats too is written at the end (each probe's final report): a
+	// trial's `--sql 'select count(*) from pdu_stats'` during a replay gave
+	// 0 with only the general note that the run still goes
+	pduNote := "tmonbench query: pdu_stats is empty: the live capture writing it is still going: pdu_stats is written at the end of each probe's run (its final report)\n"
+	if code, _, stderr := tmon(t, "query", "--out", out, "--sql", "select count(*) from pdu_stats"); code != 0 || !strings.Contains(stderr, pduNote) {
+		t.Errorf("query pdu_stats during a live capture: exit %d, stderr %q, want it to hold %q", code, stderr, pduNote)
 	}
 	totals := observe.Event{Time: time.Date(2026, 12, 6, 0, 1, 0, 0, time.UTC).UnixNano(), Source: "probe:P1", Kind: "probe_totals", Severity: "info",
 		Message: "packets=0 bytes=0 ip=0 not_ip=0 malformed=0 matched=0 anomalies=0 flows=0"}

@@ -49,7 +49,10 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	case res.Packets > 0:
 		fmt.Fprintf(w, "  capture span    %12s    (no packet has a valid capture time: capture_time_invalid)\n", "none")
 	}
-	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
+	// The whole run's, the PDUs and retransmissions after the final reports
+	// (a replay settling, a probe lingering) included: pdu_stats counts
+	// each channel's up to its final report only, which took the counts.
+	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions; all of the run: pdu_stats counts up to each final report)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
 	fmt.Fprintf(w, "  rows written    ")
 	for i, name := range st.Names() {
 		if i > 0 {

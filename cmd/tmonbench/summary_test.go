@@ -263,3 +263,23 @@ func TestReplaySummaryAnomalies(t *testing.T) {
 		t.Errorf("packet_anomalies events %q, want one error counting 5", got)
 	}
 }
+
+// TestSummaryRetransmissionsAllOfRun: replay --link-loss 0.99 (seed 1) of
+// zeek_wikipedia.pcap retransmits 3806 times in all (acknowledgements lost
+// while the replay settles), pdu_stats counts the 9 before the final report
+// took the counts: the summary line says its figures are the whole run's
+// and pdu_stats stops at the final report, so the two are not read as a
+// contradiction (a trial's question).
+func TestSummaryRetransmissionsAllOfRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := tmon(t, "replay", "--out", out, "--link-loss", "0.99", filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s", code, stderr)
+	}
+	if want := "; 3806 retransmissions; all of the run: pdu_stats counts up to each final report)"; !strings.Contains(stdout, want) {
+		t.Errorf("summary:\n%s\nwant a PDUs line ending %q", stdout, want)
+	}
+	if got, want := csvQuery(t, out, "select retransmissions from pdu_stats where pdu_type = 'all'"), "retransmissions\n9\n"; got != want {
+		t.Errorf("pdu_stats: %q, want %q", got, want)
+	}
+}

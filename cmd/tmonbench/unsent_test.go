@@ -39,7 +39,7 @@ func TestUnackedSaysUnsent(t *testing.T) {
 		{probe.RunResult{Unacked: 5}, "probe: 5 PDUs still unacknowledged after --linger 5s (is the collector running", "never sent"},
 		// a trial's older of two probes named A: refused by the collector
 		// (probe_duplicate_name), it was told of the collector's address only
-		{probe.RunResult{Unacked: 7}, "probe: 7 PDUs still unacknowledged after --linger 5s (is the collector running at the configured address, with this probe's key? Or did another probe process start under the name A: a collector then follows the newer run only, its events say probe_duplicate_name)", ""},
+		{probe.RunResult{Unacked: 7}, "probe: 7 PDUs still unacknowledged after --linger 5s (is the collector running at the configured address, with this probe's key? Or did another probe process start under the name A: a collector then follows the newer run only, its events say probe_duplicate_name); not acknowledged, they may or may not have reached the collector", ""},
 	} {
 		err := r.unacked(context.Background(), tc.res)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || (tc.lack != "" && strings.Contains(err.Error(), tc.lack)) {

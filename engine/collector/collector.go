@@ -220,6 +220,14 @@ func (c *Collector) Check(frame []byte) (pdu.Header, []byte, error) { return c.r
 // not keep its payload.
 func (c *Collector) Seen(h pdu.Header) bool { return h.Type != pdu.TypeHeartbeat && c.rx.Seen(h) }
 
+// FinalReported reports whether the final report of the probe's run epoch
+// was received and decoded: its pdu_stats rows are in this collector's
+// tables (whether or not the probe saw the acknowledgement).
+func (c *Collector) FinalReported(probeID uint16, epoch int64) bool {
+	p := c.probes[probeID]
+	return p != nil && p.finalID != 0 && p.finalEpoch == epoch
+}
+
 // Refuses reports whether Apply would refuse a frame of h (a closed probe
 // epoch, too many probes) without changing anything but a counter.
 func (c *Collector) Refuses(h pdu.Header) bool { return c.rx.Refuses(h) }

@@ -347,10 +347,10 @@ type PDUStat struct {
 	Probe           string  `parquet:"probe,dict"`      // probe name
 	Collector       string  `parquet:"collector,dict"`  // collector name (config collectors[].name)
 	PDUType         string  `parquet:"pdu_type,dict"`   // PDU type (see PDU types), or all
-	PDUs            uint64  `parquet:"pdus"`            // PDUs sent (first transmissions)
+	PDUs            uint64  `parquet:"pdus"`            // PDUs sent (first transmissions) before the final report took the counts: the report itself and the PDUs after it (the end events, heartbeats) are not counted, the run's summary line counts them all
 	Records         uint64  `parquet:"records"`         // records those PDUs carried
 	Bytes           uint64  `parquet:"bytes"`           // frame bytes of first transmissions
-	Retransmissions uint64  `parquet:"retransmissions"` // all types together, on the row of type "all"
+	Retransmissions uint64  `parquet:"retransmissions"` // all types together, on the row of type "all"; those before the final report took the counts: the retries of a channel settling or lingering after it (acknowledgements lost) are not counted, the run's summary line counts them all
 	ObservedBytes   uint64  `parquet:"observed_bytes"`  // IP bytes of the packets the records describe
 	OverheadPct     float64 `parquet:"overhead_pct"`    // 100 * bytes / observed_bytes: the observations' cost in % of the traffic observed (0 when unknown)
 	// DestroyedPDUs and DestroyedRecords: what the probe gave up

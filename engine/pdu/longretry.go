@@ -58,9 +58,21 @@ func (s *Sender) enterLong(p *pending) {
 	}
 	s.timers.init()
 	s.retry.push(p)
-	s.event(SevWarning, EventLongRetryEnter, fmt.Sprintf("%sPDU %d (%s) unacknowledged after %d transmissions over %v: long retry mode, %d PDUs pending, %d kept as break border (built since %v before), others retried every %v and destroyed after %v",
-		s.prefix(), p.id, p.typ, p.sends, time.Duration(pkt.AddNs(s.firstWaitSpan(p), pkt.SubNs(now, p.lastSendNs))), len(s.unacked), border,
+	s.event(SevWarning, EventLongRetryEnter, fmt.Sprintf("%sPDU %d (%s) unacknowledged after %s: long retry mode, %d PDUs pending, %d kept as break border (built since %v before), others retried every %v and destroyed after %v",
+		s.prefix(), p.id, p.typ, s.exhausted(p), len(s.unacked), border,
 		time.Duration(s.cfg.BreakBorderNs), time.Duration(s.maxTimeoutNs), time.Duration(s.cfg.FinalTimeoutNs)))
+}
+
+// exhausted says the transmissions of p's round of retries and the time
+// they took, then, when an earlier long retry mode had restarted its
+// retries, its transmissions in all since its first and the time since:
+// each long_retry_enter event's own figures.
+func (s *Sender) exhausted(p *pending) string {
+	round := fmt.Sprintf("%d transmissions over %v", p.round, time.Duration(pkt.AddNs(s.firstWaitSpan(p), pkt.SubNs(s.clock, p.lastSendNs))))
+	if p.sends == p.round {
+		return round
+	}
+	return fmt.Sprintf("%s since its retries restarted (%d in all over %v)", round, p.sends, time.Duration(pkt.SubNs(s.clock, p.firstNs)))
 }
 
 // keep rewrites the frame of p, a PDU the sender will retry however old it

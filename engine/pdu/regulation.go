@@ -245,6 +245,9 @@ func (s *Sender) transmit(p *pending) {
 		p.waitNs = s.grow(p.waitNs)
 	}
 	p.lastSendNs = now
+	if p.sends == 1 {
+		p.firstNs = now
+	}
 	p.deadline = pkt.AddNs(now, p.waitNs)
 	if s.cfg.WallNs != nil {
 		p.wallDue = pkt.AddNs(s.cfg.WallNs(), p.waitNs)

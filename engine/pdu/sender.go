@@ -147,6 +147,7 @@ type pending struct {
 	records    uint64
 	buildNs    int64
 	lastSendNs int64
+	firstNs    int64 // its first transmission
 	deadline   int64
 	waitNs     int64 // acknowledgement timeout after the last transmission
 	wallDue    int64 // with SenderConfig.WallNs: the wall time the timeout also waits for

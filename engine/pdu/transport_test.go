@@ -723,3 +723,44 @@ func TestBacklogEvent(t *testing.T) {
 		t.Errorf("%d pending, %d of %d PDUs received", s.Pending(), len(coll.ids), st.PDUs[TypeCounters])
 	}
 }
+
+// TestLongRetryEnterOwnFigures: a PDU that exhausts its retries a second
+// time (its retries restarted when another PDU's acknowledgement ended
+// long retry mode) gets an event with that round's figures and its total,
+// not the first round's duration next to its lifetime transmissions. A
+// trial (replay --link-loss 0.99 zeek_wikipedia.pcap) said "PDU 1 (hello)
+// unacknowledged after 1432 transmissions over 1m11.125s ... retried every
+// 28.375s". Timeouts as TestRetryTiming: PDU 1 sent at 1, 3, 7, 14, 25.5,
+// 43.75 s, long retry mode at 72.125 s, then every 2 s: 72.125 ... 98.125 s
+// (14 sends, 20 in all); PDU 2's ack at 100 s leaves the mode, PDU 1 sent
+// again at 100 s and retried at 102, 106, 113, 124.5, 142.75 s (6), long
+// retry mode again at 100 + 71.125 = 171.125 s: 26 in all over 170.125 s.
+func TestLongRetryEnterOwnFigures(t *testing.T) {
+	var events []event
+	cfg := SenderConfig{Collector: "c", MaxPDUBytes: 1400, MaxBuildNs: 1e9, MinGapNs: 10e6, InitialTimeoutNs: 2e9,
+		TimeoutIncrementNs: 1e9, TimeoutMultiplier: 1.5, MaxRetries: 5, FinalTimeoutNs: 600e9,
+		OnEvent: func(ts int64, sev uint8, kind, msg string) { events = append(events, event{ts, sev, kind, msg}) }}
+	s := NewSender(cfg, 3, &Loopback{Deliver: func([]byte) []byte { return nil }})
+	g := newGen(s)
+	g.rec(TypeCounters, 0)     // PDU 1, built at 1 s
+	g.rec(TypeRTTSample, 10e9) // PDU 2, built at 11 s
+	s.Tick(100e9)
+	s.HandleAckAt(100e9, AppendAck(nil, 3, 0, 2))
+	s.Tick(200e9)
+	var enters []event
+	for _, e := range events {
+		if e.kind == EventLongRetryEnter {
+			enters = append(enters, e)
+		}
+	}
+	want := []string{"collector c: PDU 1 (counters) unacknowledged after 6 transmissions over 1m11.125s: long retry mode",
+		"collector c: PDU 1 (counters) unacknowledged after 6 transmissions over 1m11.125s since its retries restarted (26 in all over 2m50.125s): long retry mode"}
+	if len(enters) != 2 || enters[1].timeNs != 171.125e9 {
+		t.Fatalf("long retry entries %+v, want 2, the second at 171.125 s", enters)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(enters[i].msg, w) {
+			t.Errorf("entry %d says %q, want it to start %q", i, enters[i].msg, w)
+		}
+	}
+}

@@ -205,8 +205,14 @@ type Result struct {
 	Collector collector.Stats
 	// Senders holds every channel's counters, per probe then collector.
 	Senders []pdu.SenderStats
-	Packets uint64
-	Bytes   uint64
+	// Delivered holds, for each channel of Senders (same index), what its
+	// collector received, which the probe cannot know when an
+	// acknowledgement is lost: whether the final report came (pdu_stats
+	// counts the channel's destroyed PDUs) and how many of the PDUs still
+	// unacknowledged at the end it received.
+	Delivered []Delivery
+	Packets   uint64
+	Bytes     uint64
 	// FirstNs and LastNs are the capture times of the first packet and
 	// the latest one with a valid time (probe.Loop); both 0 when no packet
 	// had one (they read 2150 for a capture stamped there, and stamped the
@@ -234,6 +240,27 @@ type Result struct {
 	DeliveredDuringRun uint64
 }
 
+// Delivery is what a channel's collector received (Result.Delivered).
+type Delivery struct {
+	// FinalReport: the probe's final report reached the collector, its
+	// pdu_stats rows are in the tables (acknowledged or not).
+	FinalReport bool
+	// UnackedReceived counts the PDUs unacknowledged at the end that the
+	// collector received (their acknowledgements lost): their
+	// observations are in the tables.
+	UnackedReceived int
+}
+
+// delivery returns channel i's Delivery; without Delivered (a Result not
+// built by Run), what the probe knows: the final report is in pdu_stats
+// when acknowledged, and no unacknowledged PDU is known received.
+func (r *Result) delivery(i int) Delivery {
+	if i < len(r.Delivered) {
+		return r.Delivered[i]
+	}
+	return Delivery{FinalReport: r.Senders[i].ReportAcked}
+}
+
 // Unacked returns the PDUs never acknowledged, over every channel.
 func (r *Result) Unacked() int {
 	n := 0
@@ -243,16 +270,27 @@ func (r *Result) Unacked() int {
 	return n
 }
 
+// UnackedReceived returns, of Unacked, the PDUs a collector received all
+// the same (only their acknowledgements were lost): not missing.
+func (r *Result) UnackedReceived() int {
+	n := 0
+	for i := range r.Senders {
+		n += r.delivery(i).UnackedReceived
+	}
+	return n
+}
+
 // Unreported returns the PDUs, and their records, that the regulation
 // destroyed unacknowledged (long retry final timeout, backlog bound,
 // spool bound: pdu.SenderStats.Destroyed) on the channels whose final
-// report no collector acknowledged: no pdu_stats row counts them
-// (pdu.SenderStats.ReportAcked), so the run's own pdu_unreported event
-// does. Those of an acknowledged report are in its pdu_stats rows, and
-// those destroyed after it in a pdu_destroyed_after_report event.
+// report never reached the collector (Delivery.FinalReport, the
+// collector's side: an acknowledgement lost does not matter): no pdu_stats
+// row counts them, so the run's own pdu_unreported event does. Those of a
+// received report are in its pdu_stats rows, and those destroyed after it
+// in a pdu_destroyed_after_report event.
 func (r *Result) Unreported() (pdus, records uint64) {
-	for _, s := range r.Senders {
-		if s.ReportAcked {
+	for i, s := range r.Senders {
+		if r.delivery(i).FinalReport {
 			continue
 		}
 		for t := range s.Destroyed {
@@ -264,8 +302,9 @@ func (r *Result) Unreported() (pdus, records uint64) {
 }
 
 // Undelivered says, for the end of a replay, what no collector acknowledged
-// and the tables lack, every PDU named: those still pending at the end
-// (Unacked, pdu_undelivered) and those the regulation destroyed that no
+// and whether the tables lack it, every PDU named: those still pending at
+// the end (Unacked, pdu_undelivered: of them, those a collector received
+// all the same are not missing) and those the regulation destroyed that no
 // pdu_stats row counts (Unreported, pdu_unreported); "" when there are none.
 func (r *Result) Undelivered() string {
 	n := uint64(r.Unacked())
@@ -275,12 +314,29 @@ func (r *Result) Undelivered() string {
 	}
 	var parts []string
 	if n > 0 {
-		parts = append(parts, fmt.Sprintf("%d still unacknowledged at the end (event pdu_undelivered)", n))
+		parts = append(parts, fmt.Sprintf("%d still unacknowledged at the end (event pdu_undelivered)", n)+receivedPart(r.UnackedReceived()))
 	}
 	if d > 0 {
 		parts = append(parts, fmt.Sprintf("%d destroyed unacknowledged by the regulation, %d records, with no final report in pdu_stats to count them (event pdu_unreported)", d, recs))
 	}
-	return fmt.Sprintf("%d PDUs were never acknowledged by a collector: %s; their observations are missing from the tables", n+d, strings.Join(parts, ", "))
+	missing := n - uint64(r.UnackedReceived()) + d
+	what := fmt.Sprintf("the observations of %d of them are missing from the tables", missing)
+	switch missing {
+	case n + d:
+		what = "their observations are missing from the tables"
+	case 0:
+		what = "none is missing from the tables"
+	}
+	return fmt.Sprintf("%d PDUs were never acknowledged by a collector: %s; %s", n+d, strings.Join(parts, ", "), what)
+}
+
+// receivedPart says how many unacknowledged PDUs a collector received all
+// the same; "" for none.
+func receivedPart(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of them reached the collector: only their acknowledgements were lost)", n)
 }
 
 // DefaultSinkRows is Options.SinkRows when zero: the collector's rows are
@@ -403,6 +459,7 @@ func (r *run) finish(runErr error) error {
 			errs = append(errs, w.stop())
 		}
 	}
+	r.delivered() // the workers stopped: the collectors are still
 	for _, ls := range r.links {
 		var row []pdu.LinkStats
 		for _, l := range ls {
@@ -453,6 +510,27 @@ func (r *run) finish(runErr error) error {
 	return errors.Join(errs...)
 }
 
+// delivered fills Result.Delivered from the collectors' side: whether
+// each channel's final report reached its collector, and which of its
+// PDUs still unacknowledged it received.
+func (r *run) delivered() {
+	for _, p := range r.probes {
+		for c, s := range p.Senders() {
+			var d Delivery
+			if c < len(r.collectors) {
+				coll := r.collectors[c]
+				d.FinalReport = coll.FinalReported(s.Channel())
+				for _, h := range s.UnackedHeaders() {
+					if coll.Seen(h) {
+						d.UnackedReceived++
+					}
+				}
+			}
+			r.res.Delivered = append(r.res.Delivered, d)
+		}
+	}
+}
+
 // runEvents are the events of the run itself: interrupted, PDUs never
 // delivered (pending at the end: pdu_undelivered; destroyed by the
 // regulation with no final report acknowledged to count them:
@@ -477,8 +555,14 @@ func (r *run) runEvents() []observe.Event {
 			Message: fmt.Sprintf("%s interrupted after %d packets: the tables hold what was observed until then", what, res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
-		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_undelivered", Severity: observe.SevError,
-			Message: fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n), Count: uint64(n)})
+		msg := fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)
+		switch got := res.UnackedReceived(); {
+		case got == n:
+			msg = fmt.Sprintf("%d PDUs were never acknowledged by a collector, but it received every one (only the acknowledgements were lost): their observations are in the tables", n)
+		case got > 0:
+			msg = fmt.Sprintf("%d PDUs were never acknowledged by a collector: %d of them reached it (only their acknowledgements were lost), the observations of the other %d are missing from the tables", n, got, n-got)
+		}
+		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_undelivered", Severity: observe.SevError, Message: msg, Count: uint64(n)})
 	}
 	if n, recs := res.Unreported(); n > 0 {
 		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_unreported", Severity: observe.SevError,
