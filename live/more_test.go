@@ -443,3 +443,31 @@ func TestOpenDuringTraffic(t *testing.T) {
 	}
 	t.Logf("%d captures, %d during the flood", cycles, busy)
 }
+
+// TestStopHugeBlockTimeout: with the longest block timeout (49.7 days:
+// the kernel hands over a partly filled block only when full), Next returns
+// io.EOF after Stop within MaxStopWait (2.02 s), not once the block
+// retires: `live --block-timeout=99999h` ran on after the first SIGINT
+// until a second one. The datagrams sent before Stop stay in the
+// block the kernel keeps: counted as Unread. The guard is 30 s.
+func TestStopHugeBlockTimeout(t *testing.T) {
+	lab := netlab.New(t)
+	cfg := smallConfig(lab.IfB)
+	cfg.BlockTimeout = live.MaxKernelBlockTimeout
+	c, _ := startCapture(t, lab.B, cfg)
+	if _, err := lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 10, 80, 0, 9000); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan time.Duration, 1)
+	go func() {
+		start := time.Now()
+		c.stop(t)
+		done <- time.Since(start)
+	}()
+	select {
+	case d := <-done:
+		t.Logf("stopped in %v", d)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Next did not return io.EOF within 30 s of Stop")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,9 @@ type Config struct {
 	BlockBytes int
 	// BlockTimeout is how long the kernel fills a block before handing it
 	// over partly filled (default 10 ms): the latency of a quiet link.
+	// From 1 ms to MaxKernelBlockTimeout (the kernel's tp_retire_blk_tov
+	// is a uint32 of ms); after Stop, Next waits for a partly filled
+	// block MaxStopWait at most.
 	BlockTimeout time.Duration
 	// ReorderWindow bounds how long a packet waits for an older one on the
 	// other interfaces (default 2×BlockTimeout + 10 ms). Without Pair,
@@ -56,6 +60,19 @@ type Config struct {
 	// DefaultConfig).
 	Promiscuous bool
 }
+
+// MaxKernelBlockTimeout is the longest Config.BlockTimeout: the kernel
+// takes it as a uint32 of milliseconds (TPACKET_V3 tp_retire_blk_tov).
+const MaxKernelBlockTimeout = time.Duration(math.MaxUint32) * time.Millisecond
+
+// MaxStopWait bounds how long Next goes on after Stop waiting for the
+// kernel to hand over its partly filled blocks: 2×BlockTimeout + 20 ms,
+// at most this (the wait for a BlockTimeout of 1 s, tcpdump's 1000 ms).
+// With a longer BlockTimeout (a test rig's 60 s), the packets of a block
+// the kernel has not handed over by then stay in the ring (Stats.Unread)
+// rather than keep a stopped capture running for as long: a Stop with a
+// BlockTimeout of 99999 h waited for a second signal.
+const MaxStopWait = 2*time.Second + 20*time.Millisecond
 
 // DefaultConfig returns the defaults for the given interfaces.
 func DefaultConfig(ifaces ...string) Config {
@@ -85,8 +102,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("live: block size %d is not a multiple of the page size %d", c.BlockBytes, page)
 	case c.RingBytes < c.BlockBytes:
 		return fmt.Errorf("live: ring of %d bytes is smaller than one block of %d", c.RingBytes, c.BlockBytes)
-	case c.BlockTimeout < time.Millisecond:
-		return fmt.Errorf("live: block timeout %v is below 1 ms", c.BlockTimeout)
+	case c.BlockTimeout < time.Millisecond || c.BlockTimeout > MaxKernelBlockTimeout:
+		return fmt.Errorf("live: block timeout %v: want 1ms to %v", c.BlockTimeout, MaxKernelBlockTimeout)
 	case c.Workers > 64:
 		return fmt.Errorf("live: %d workers (at most 64)", c.Workers)
 	}
@@ -335,7 +352,7 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 			}
 		}
 		stopping := s.stopping.Load()
-		drained := stopping && now >= s.stopAt.Load()+2*s.cfg.BlockTimeout.Nanoseconds()+20e6
+		drained := stopping && now >= s.stopAt.Load()+min(2*s.cfg.BlockTimeout.Nanoseconds()+20e6, MaxStopWait.Nanoseconds())
 		wait := s.cfg.IdleWait.Nanoseconds()
 		if best >= 0 {
 			k := s.socks[best]
@@ -393,7 +410,8 @@ func (s *Source) Next() ([]byte, pkt.Meta, error) {
 // Stop ends the capture: the sockets take no packet from now on (their
 // filter refuses all; the kernel counts nothing more), and Next goes on
 // delivering every packet the kernel captured before the call (it waits
-// for the kernel to hand over its partly filled blocks), then returns
+// for the kernel to hand over its partly filled blocks, MaxStopWait at
+// most), then returns
 // io.EOF. A caller that lingers after the capture (a probe waiting for
 // its collectors' acknowledgements) keeps the counters of the capture: an
 // open socket would go on counting the packets of a still busy link and

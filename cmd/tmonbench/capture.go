@@ -19,6 +19,17 @@ import (
 	"github.com/tmonbench/tmonbench/live"
 )
 
+// The range of --block-timeout: the kernel counts it in ms (TPACKET_V3
+// tp_retire_blk_tov), and 1 s is tcpdump's timeout (libpcap's to_ms,
+// which it gives the kernel as tp_retire_blk_tov). Longer, a quiet link's
+// packets would come that late, and a stop would leave the packets of a
+// partly filled block in the ring (live.MaxStopWait, 2×1 s + 20 ms):
+// --block-timeout=99999h ran on after the first SIGINT until a second.
+const (
+	minBlockTimeout = time.Millisecond
+	maxBlockTimeout = time.Second
+)
+
 // captureFlags are the live-capture flags shared by `live` and `probe -i`.
 type captureFlags struct {
 	ifaces       []string
@@ -39,7 +50,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
 	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
-	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION`")
+	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION` (1ms to 1s)")
 	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)"+workersCost)
 	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
 }
@@ -78,6 +89,9 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	// would get the process killed with no word (exit 137).
 	if maxMB := physMB() / 2; c.ringMB < 1 || (maxMB > 0 && c.ringMB*len(ifaces) > maxMB) {
 		return lc, nil, usageErr("--ring-mb %d: want 1 to %d MiB per interface (half the memory, over %d interfaces)", c.ringMB, max(maxMB/len(ifaces), 1), len(ifaces))
+	}
+	if c.blockTimeout < minBlockTimeout || c.blockTimeout > maxBlockTimeout {
+		return lc, nil, durationErr(c.cmd, "block-timeout", c.blockTimeout, fmt.Sprintf("%v to %v", minBlockTimeout, maxBlockTimeout))
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
 	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc

@@ -37,6 +37,9 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
 	return "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.", func(args []string, stdout, stderr io.Writer) error {
+		if *every == 0 { // < 0: nonNegativeDurations
+			return durationErr("collector", "write-every", *every, wantPositive)
+		}
 		cfg, err := loadConfig("collector", *cfgPath, stderr)
 		if err != nil {
 			return err

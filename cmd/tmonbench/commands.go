@@ -153,10 +153,24 @@ func nonNegativeDurations(cmd string, fs *pflag.FlagSet) error {
 			return
 		}
 		if d, e := fs.GetDuration(f.Name); e == nil && d < 0 {
-			err = usageErr("%s: --%s %v: want a duration >= 0", cmd, f.Name, d)
+			err = durationErr(cmd, f.Name, d, wantNonNegative)
 		}
 	})
 	return err
+}
+
+// The ranges durationErr says: a duration >= 0 is the rule of every
+// DURATION flag (nonNegativeDurations); a period (--write-every, an
+// outage's length) must be > 0.
+const (
+	wantNonNegative = "a duration >= 0"
+	wantPositive    = "a duration > 0"
+)
+
+// durationErr is the one usage error of a DURATION flag out of its
+// range, naming that flag only: "CMD: --FLAG VALUE: want WANT".
+func durationErr(cmd, flag string, value any, want string) error {
+	return usageErr("%s: --%s %v: want %s", cmd, flag, value, want)
 }
 
 // flagsOf returns the flags of subcommand c.

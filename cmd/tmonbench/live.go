@@ -42,8 +42,8 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
 	return "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.", func(args []string, stdout, stderr io.Writer) error {
-		if *writeEvery <= 0 || *duration < 0 {
-			return usageErr("live: --write-every %v, --duration %v: want a positive period and a duration >= 0", *writeEvery, *duration)
+		if *writeEvery == 0 { // < 0 and --duration < 0: nonNegativeDurations
+			return durationErr("live", "write-every", *writeEvery, wantPositive)
 		}
 		if *withUI && *stats {
 			return usageErr("live: --stats prints on the terminal the TUI owns: use one or the other")

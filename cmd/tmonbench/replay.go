@@ -168,6 +168,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		if !res.Interrupted {
 			warnEmpty(stderr, a.caps, files, damage)
+			warnOutages(stderr, a.colls, res)
 		}
 		if !a.quiet {
 			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, probes, leftOut(filters))

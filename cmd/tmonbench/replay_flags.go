@@ -92,6 +92,9 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 			return nil, usageErr("--progress %q: want auto, always or never", a.progress)
 		}
 		for _, o := range *outages {
+			if err := outageDurations(o); err != nil {
+				return nil, err
+			}
 			w, err := pdu.ParseOutage(o)
 			if err != nil {
 				return nil, usageErr("--link-outage: %v", err)
@@ -208,4 +211,22 @@ func assignProbes(a *replayArgs, stderr io.Writer) ([]probe.Identity, []pipeline
 		warnf(stderr, "replay", "%s", w)
 	}
 	return probes, routes, nil
+}
+
+// outageDurations checks the two durations of a --link-outage
+// DURATION@START by the rule of every DURATION flag (durationErr): the
+// length > 0, the start >= 0. A value of another shape is left to
+// pdu.ParseOutage, which says the shape.
+func outageDurations(o string) error {
+	d, at, ok := strings.Cut(strings.TrimSpace(o), "@")
+	if !ok {
+		return nil
+	}
+	if v, err := time.ParseDuration(d); err == nil && v <= 0 {
+		return durationErr("replay", "link-outage", o, wantPositive+" before @")
+	}
+	if v, err := time.ParseDuration(at); err == nil && v < 0 {
+		return durationErr("replay", "link-outage", o, "a start >= 0 after @")
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
@@ -126,4 +127,26 @@ func emptyCaptures(caps []pipeline.Capture, files []*replay.File, damage []atomi
 		}
 	}
 	return paths
+}
+
+// warnOutages warns of each link outage (--link-outage, or a collector's
+// faults in the config) that starts after the capture's last packet: it
+// never began, and the run went as without it (5s@99999h ran silently).
+// Each window is said once, though the flag gives it to every collector.
+func warnOutages(w io.Writer, colls []pipeline.Collector, res *pipeline.Result) {
+	if res.FirstNs == 0 {
+		return // no packet with a time: warnEmpty says so
+	}
+	span := res.LastNs - res.FirstNs
+	said := map[pdu.Window]bool{}
+	for _, c := range colls {
+		for _, o := range c.Faults.Outages {
+			if o.StartNs <= span || said[o] {
+				continue
+			}
+			said[o] = true
+			warnf(w, "replay", "link outage %v@%v never began: the capture ended %v after its first packet",
+				time.Duration(o.EndNs-o.StartNs), time.Duration(o.StartNs), time.Duration(span))
+		}
+	}
 }
