@@ -114,9 +114,6 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.workers < 0 || a.workers > maxWorkers {
 			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
 		}
-		if a.maxGap < 0 {
-			return nil, usageErr("--max-gap %v: want a duration >= 0 (0 keeps every gap)", a.maxGap)
-		}
 		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
 			return nil, err
 		}
