@@ -533,8 +533,8 @@ func (r *run) delivered() {
 
 // runEvents are the events of the run itself: interrupted, PDUs never
 // delivered (pending at the end: pdu_undelivered; destroyed by the
-// regulation with no final report acknowledged to count them:
-// pdu_unreported); at the end of the probes' clocks (the last packet, or a live
+// regulation on a channel whose final report never reached the
+// collector: pdu_unreported); at the end of the probes' clocks (the last packet, or a live
 // capture's last idle tick), or at Options.StartedNs when no probe
 // started (not 1970).
 func (r *run) runEvents() []observe.Event {
