@@ -128,6 +128,14 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		// signal sent once the line is read ends the run cleanly.
 		ctx, stop := untilSignal()
 		defer stop()
+		// The watch is up before the listening line: a version written
+		// once the line is read raises its event.
+		var watch *collectorWatch
+		if *cfgPath != "" {
+			if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log, stderr); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
 		if metrics != nil {
 			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
@@ -139,12 +147,6 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			f.Sync()
 		}
 		srv.SetTransport(l)
-		var watch *collectorWatch
-		if *cfgPath != "" {
-			if watch, err = watchCollector(ctx, *cfgPath, cfg, *listen, *anyProbe, srv, app, log, stderr); err != nil {
-				return err
-			}
-		}
 		err = srv.Serve(ctx)
 		if watch != nil {
 			watch.close()

@@ -66,7 +66,11 @@ func watchConfig(path string, running *config.Config, check func(*config.Config)
 
 func (s *switcher) loop() {
 	defer close(s.done)
-	var settle <-chan time.Time
+	// One look at the file once the watch is up: a version written between
+	// the load at start and the watch's Add raised no event (a collector's
+	// key change lost so until the next edit); the running version again
+	// is no event (reload).
+	settle := time.After(0)
 	for {
 		select {
 		case ev, ok := <-s.w.Events:
