@@ -64,13 +64,19 @@ func watchConfig(path string, running *config.Config, check func(*config.Config)
 	return s, nil
 }
 
+// settleAfterEdit is how long the watcher waits after the last event on
+// the file before reading it (editors write in several steps).
+const settleAfterEdit = 100 * time.Millisecond
+
 func (s *switcher) loop() {
 	defer close(s.done)
 	// One look at the file once the watch is up: a version written between
 	// the load at start and the watch's Add raised no event (a collector's
 	// key change lost so until the next edit); the running version again
-	// is no event (reload).
-	settle := time.After(0)
+	// is no event (reload). It waits as after an edit, and an edit in the
+	// meantime delays it the same way (a file being written is not read
+	// half-way).
+	settle := time.After(settleAfterEdit)
 	for {
 		select {
 		case ev, ok := <-s.w.Events:
@@ -81,8 +87,8 @@ func (s *switcher) loop() {
 				break
 			}
 			if slices.Contains(s.chain, filepath.Clean(ev.Name)) {
-				s.resolve()                                 // a link replaced: maybe a new chain
-				settle = time.After(100 * time.Millisecond) // let the writer finish
+				s.resolve()                          // a link replaced: maybe a new chain
+				settle = time.After(settleAfterEdit) // let the writer finish
 			}
 		case <-settle:
 			settle = nil

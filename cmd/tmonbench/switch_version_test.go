@@ -208,3 +208,43 @@ func TestSwitchSymlinkChain(t *testing.T) {
 		t.Errorf("the old target's folder is still watched: %v", sw.dirs)
 	}
 }
+
+// TestSwitchWrittenBeforeWatch: a version written after the running one
+// was loaded but before the watch started raised no file event; the
+// watcher's first look at the file finds it (a collector's key change,
+// written right after its "listening on" line, was lost until the next
+// edit in one CI run of three). The running version itself is no event.
+func TestSwitchWrittenBeforeWatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	const v = "interval_s: 10\nprobes: [{name: A, key: %q}]\n"
+	if err := os.WriteFile(path, []byte(strings.Replace(v, "%q", `"k1"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	running, err := acceptConfig(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte(strings.Replace(v, "%q", `"k2"`, 1)), 0o644)
+	sw, err := watchConfig(path, running, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sw.close()
+	waitEvent(t, sw, "config_accepted")
+	if next := sw.due(time.Now().UnixNano()); next == nil || string(next.ProbeKey("A")) != "k2" {
+		t.Fatalf("the version due is %v, want the one with key k2", next)
+	}
+
+	// The running version is no event: one edit after the start gives
+	// one config_accepted, that edit's.
+	path = filepath.Join(t.TempDir(), "c.yaml")
+	same := watchedFile(t, path, "interval_s: 10\n")
+	os.WriteFile(path, []byte("interval_s: 20\n"), 0o644)
+	ev := waitEvent(t, same, "config_accepted")
+	for _, e := range ev[:len(ev)-1] {
+		t.Errorf("event before the edit's: %+v", e)
+	}
+	if next := same.due(time.Now().UnixNano()); next == nil || next.IntervalS != 20 {
+		t.Fatalf("the version due is %v, want interval_s 20", next)
+	}
+}
