@@ -51,7 +51,7 @@ func TestCollectorSwitchOver(t *testing.T) {
 	coll := startCollectorTee(t, &said[0], bin, cfg, out, "--idle-exit", "3s", "--write-every", "500ms")
 	var probes []*exec.Cmd
 	for i, name := range []string{"sw1", "sw2"} {
-		cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", name, "--linger", "5s")
+		cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", name, "--linger", "1m")
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = &said[1+i]
 		if err := cmd.Start(); err != nil {
@@ -108,7 +108,7 @@ classes:
 			t.Fatalf("probe after SIGTERM: %v\n%s", err, said[1+i].String())
 		}
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	db := openOut(t, out)
 	vf := validFrom.UnixNano()
 	var n, matched int64

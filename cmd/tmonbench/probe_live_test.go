@@ -46,7 +46,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	os.WriteFile(cfg, []byte(version("a", "9101", "")), 0o644)
 	out := filepath.Join(dir, "out")
 	coll := startCollector(t, bin, collCfg, out, "--idle-exit", "2s")
-	cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw", "--linger", "5s")
+	cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw", "--linger", "1m")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -81,7 +81,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	if len(summaries) != 2 || !strings.Contains(summaries[1], " 0 unacknowledged") || !strings.Contains(summaries[1], ", 0 kernel drops in ") {
 		t.Errorf("probe printed %q: want one summary per configuration version, with the kernel drops, all acknowledged", summaries)
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
 	for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2, "capture_stop": 1} {
