@@ -155,13 +155,29 @@ func waitSaidN(t *testing.T, said []*lockedBuffer, want string, n int) time.Time
 // it returns once the traffic has stopped.
 func switchUnderTraffic(t *testing.T, cfg string, version func(class, port, validFrom string) string, after func(validFrom time.Time) bool, said ...*lockedBuffer) (validFrom, switched time.Time) {
 	t.Helper()
+	return switchUnderTrafficIn(t, nil, cfg, version, after, said...)
+}
+
+// switchUnderTrafficIn is switchUnderTraffic with the traffic sent in
+// network namespace ns (nil: the test's own), to its loopback.
+func switchUnderTrafficIn(t *testing.T, ns *netlab.NS, cfg string, version func(class, port, validFrom string) string, after func(validFrom time.Time) bool, said ...*lockedBuffer) (validFrom, switched time.Time) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	var rounds atomic.Int64
 	go func() {
 		defer close(done)
-		a, _ := net.Dial("udp", "127.0.0.1:9101")
-		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		var a, b net.Conn
+		dial := func() error {
+			a, _ = net.Dial("udp", "127.0.0.1:9101")
+			b, _ = net.Dial("udp", "127.0.0.1:9102")
+			return nil
+		}
+		if ns != nil {
+			ns.Do(dial)
+		} else {
+			dial()
+		}
 		defer a.Close()
 		defer b.Close()
 		for i := 0; ; i++ {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
@@ -49,7 +50,18 @@ func startCollector(t *testing.T, bin, cfg, out string, extra ...string) *exec.C
 // stderr also copied into tee (when not nil).
 func startCollectorTee(t *testing.T, tee *lockedBuffer, bin, cfg, out string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"collector", "--config", cfg, "--out", out}, extra...)...)
+	return startCollectorIn(t, nil, tee, bin, cfg, out, extra...)
+}
+
+// startCollectorIn is startCollectorTee in network namespace ns (nil: the
+// test's own).
+func startCollectorIn(t *testing.T, ns *netlab.NS, tee *lockedBuffer, bin, cfg, out string, extra ...string) *exec.Cmd {
+	t.Helper()
+	args := append([]string{"collector", "--config", cfg, "--out", out}, extra...)
+	cmd := exec.Command(bin, args...)
+	if ns != nil {
+		cmd = ns.Command(bin, args...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
