@@ -44,7 +44,7 @@ func TestLinkStates(t *testing.T) {
 	}
 	waitState := func(want live.LinkState) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 			var got []live.LinkState
 			lab.B.Do(func() error {
 				for _, l := range s.Links() {
@@ -56,7 +56,7 @@ func TestLinkStates(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("links %v after 30 s, want %v", got, want)
+				t.Fatalf("links %v after a minute, want %v", got, want)
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func TestLinkStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := 0
-	for deadline := time.Now().Add(30 * time.Second); got < 20; {
+	for deadline := time.Now().Add(time.Minute); got < 20; {
 		data, _, err := s.Next()
 		if err == nil && len(data) >= 42 && data[23] == 17 && data[36] == 0x23 && data[37] == 0x28 {
 			got++
@@ -117,7 +117,7 @@ func TestLinkFlapAnnounced(t *testing.T) {
 	var seen []live.LinkState
 	wait := func(want ...live.LinkState) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 			ch, lost := w.Changes(nil)
 			if lost != 0 {
 				t.Fatalf("%d announcements lost", lost)
@@ -163,7 +163,7 @@ func TestLinkAttrsAnnounced(t *testing.T) {
 	var seen []live.LinkChange
 	until := func(what string, done func(live.LinkChange) bool) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
 			ch, _ := w.Changes(nil)
 			seen = append(seen, ch...)
 			if slices.ContainsFunc(ch, done) {

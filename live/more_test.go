@@ -449,7 +449,7 @@ func TestOpenDuringTraffic(t *testing.T) {
 // io.EOF after Stop within MaxStopWait (2.02 s), not once the block
 // retires: `live --block-timeout=99999h` ran on after the first SIGINT
 // until a second one. The datagrams sent before Stop stay in the
-// block the kernel keeps: counted as Unread. The guard is 30 s.
+// block the kernel keeps: counted as Unread. The guard is a minute.
 func TestStopHugeBlockTimeout(t *testing.T) {
 	lab := netlab.New(t)
 	cfg := smallConfig(lab.IfB)
@@ -467,7 +467,7 @@ func TestStopHugeBlockTimeout(t *testing.T) {
 	select {
 	case d := <-done:
 		t.Logf("stopped in %v", d)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Next did not return io.EOF within 30 s of Stop")
+	case <-time.After(time.Minute):
+		t.Fatal("Next did not return io.EOF within a minute of Stop")
 	}
 }

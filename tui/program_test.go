@@ -35,7 +35,7 @@ func TestRunRestoresAfterPanic(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- Run(panicky{newTestModel(t, out)}, tea.WithInput(in), tea.WithOutput(&term)) }()
 	// wait for the first screen (a hang guard, not a timing assertion)
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(term.String(), "1 Overview"); {
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(term.String(), "1 Overview"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("no first screen:\n%q", term.String())
 		}
@@ -47,7 +47,7 @@ func TestRunRestoresAfterPanic(t *testing.T) {
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("Run did not return after the panic")
 	}
 	feed.Close()

@@ -42,14 +42,14 @@ func TestCollectorSwitchKeyOnly(t *testing.T) {
 	if h := mustLoad(t, cfg).Hash(); !strings.Contains(said.String(), "configuration "+h+" in effect (at once: no valid_from), replacing "+h+" (its probe keys before the change)") {
 		t.Errorf("the collector's switch line does not name the key change:\n%s", said.String())
 	}
-	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", capture, "--speed", "full", "--linger", "10s")
+	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", capture, "--speed", "full", "--linger", "1m")
 	p.Stdout, p.Stderr = os.Stdout, os.Stderr
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, time.Minute)
+	waitTimeout(t, p, 2*time.Minute)
 	coll.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	db := openOut(t, out)
 	if n := queryInt(t, db, `SELECT sum(packets) FROM flows WHERE class = 'ip' AND probe = 'A'`); n != 6436 {
 		t.Errorf("the collector's flows count %d packets of probe A, want 6436", n)
@@ -81,7 +81,7 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	var said [2]lockedBuffer // the collector's, the probe's
 	coll := startCollectorTee(t, &said[0], bin, cfg, out)
-	p := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw1", "--linger", "10s")
+	p := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw1", "--linger", "1m")
 	stdout, _ := p.StdoutPipe()
 	p.Stderr = &said[1]
 	if err := p.Start(); err != nil {
@@ -126,7 +126,7 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 		t.Errorf("the probe's run under the new key left PDUs unacknowledged: %q", lines)
 	}
 	coll.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	db := openOut(t, out)
 	if n := queryInt(t, db, `SELECT coalesce(sum(packets), 0) FROM flows WHERE class = 'a' AND probe = 'sw1'`); n < 20 {
 		t.Errorf("the collector's flows count %d packets to port 9101, want the 20 sent after the switch at least", n)

@@ -34,9 +34,9 @@ func TestProbeRunsInARow(t *testing.T) {
 		if err := p.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waitTimeout(t, p, 60*time.Second)
+		waitTimeout(t, p, 2*time.Minute)
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", local, "--probe", "A="+capture); code != 0 {
 		t.Fatal(stderr)
 	}
@@ -132,7 +132,7 @@ func TestKillCollector(t *testing.T) {
 	for _, p := range killProbes(t, bin, cfg) {
 		waitTimeout(t, p, 90*time.Second)
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	want := tableRows(t, ref)
 	if strings.Count(want["oneway_delays"], "\n") < 4000 || strings.Count(want["tcp_connections"], "\n") < 5 {
 		t.Fatalf("the reference run is too small to tell: %d delays", strings.Count(want["oneway_delays"], "\n"))
@@ -155,7 +155,7 @@ func TestKillCollector(t *testing.T) {
 		for _, p := range probes {
 			waitTimeout(t, p, 90*time.Second)
 		}
-		waitTimeout(t, last, 30*time.Second)
+		waitTimeout(t, last, 2*time.Minute)
 		got := tableRows(t, out)
 		for tab, w := range want {
 			if g := got[tab]; g != w {
@@ -222,7 +222,7 @@ func TestTwoRunsOneFolder(t *testing.T) {
 		}
 	}
 	refused("second replay", busy, "replay", "-q", "--out", out, "--probe", "A="+capture)
-	waitTimeout(t, first, 60*time.Second)
+	waitTimeout(t, first, 2*time.Minute)
 	if code, _, stderr := tmon(t, "replay", "-q", "--out", solo, "--probe", "A="+capture); code != 0 {
 		t.Fatal(stderr)
 	}

@@ -80,8 +80,8 @@ classes:
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, 60*time.Second)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
+	waitTimeout(t, coll, 2*time.Minute)
 	if got := csvQuery(t, out, "select interface, sum(packets) p from flows where class = 'all' group by 1 order by 1"); got != "interface,p\neth0,10\neth1,10\nif2,1\n" {
 		t.Errorf("packets per interface:\n%s", got)
 	}

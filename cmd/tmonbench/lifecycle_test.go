@@ -168,14 +168,14 @@ func TestProbeDamagedBeforeFirstPacket(t *testing.T) {
 	out := filepath.Join(dir, "o")
 	coll := startCollector(t, bin, cfg, out, "--idle-exit", "2s")
 	before := time.Now().UnixNano()
-	p := exec.Command(bin, "probe", "--config", cfg, "--name", "P", "--pcap", bad, "--linger", "10s")
+	p := exec.Command(bin, "probe", "--config", cfg, "--name", "P", "--pcap", bad, "--linger", "1m")
 	p.Stdout, p.Stderr = os.Stdout, os.Stderr
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, 60*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
 	after := time.Now().UnixNano()
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	ev := checkRunOrder(t, "probe --pcap", out, "probe:P")
 	for _, e := range ev {
 		if e.ns < before || e.ns > after {
@@ -223,7 +223,7 @@ func TestProbeLiveStoppedAtOnce(t *testing.T) {
 	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: q}]\ncollectors: [{name: c, address: \"127.0.0.1:9556\"}]\n"), 0o644)
 	out := filepath.Join(dir, "out")
 	coll := startLabCollector(t, lab, bin, cfg, out)
-	p := lab.B.Command(bin, "probe", "-i", lab.IfB, "--config", cfg, "--name", "q", "--linger", "5s", "--filter", "udp dst port 9")
+	p := lab.B.Command(bin, "probe", "-i", lab.IfB, "--config", cfg, "--name", "q", "--linger", "1m", "--filter", "udp dst port 9")
 	pout, _ := p.StdoutPipe()
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -235,9 +235,9 @@ func TestProbeLiveStoppedAtOnce(t *testing.T) {
 	}
 	p.Process.Signal(syscall.SIGTERM)
 	go pr.WriteTo(discard{})
-	waitTimeout(t, p, 30*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
 	coll.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, coll, 60*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if n := count(checkRunOrder(t, "probe -i", out, "probe:q"), "capture_stop"); n != 1 {
 		t.Errorf("probe -i: %d capture_stop events, want 1", n)
 	}

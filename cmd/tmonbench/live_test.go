@@ -105,7 +105,7 @@ func TestLiveNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Queryable while running: the first intervals are written.
-	deadline := time.Now().Add(30 * time.Second) // generous: CI machines may be loaded
+	deadline := time.Now().Add(time.Minute) // generous: CI machines may be loaded
 	for {
 		if db, err := queries.Open(out); err == nil {
 			var n int64

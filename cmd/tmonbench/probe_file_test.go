@@ -30,8 +30,8 @@ func TestProbeFileFilter(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, 60*time.Second)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
+	waitTimeout(t, coll, 2*time.Minute)
 	if !strings.Contains(stdout.String(), "tmonbench probe A: 395 packets, 395 IP,") {
 		t.Errorf("probe summary %q; want 395 packets (tcpdump's count of udp port 53)", stdout.String())
 	}

@@ -46,7 +46,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	os.WriteFile(cfg, []byte(version("a", "9101", "")), 0o644)
 	out := filepath.Join(dir, "out")
 	coll := startCollector(t, bin, collCfg, out, "--idle-exit", "2s")
-	cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw", "--linger", "5s")
+	cmd := exec.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", "sw", "--linger", "1m")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -81,7 +81,7 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	if len(summaries) != 2 || !strings.Contains(summaries[1], " 0 unacknowledged") || !strings.Contains(summaries[1], ", 0 kernel drops in ") {
 		t.Errorf("probe printed %q: want one summary per configuration version, with the kernel drops, all acknowledged", summaries)
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	db := openOut(t, out)
 	checkSwitchBoundary(t, db, validFrom)
 	for k, want := range map[string]int64{"config_rejected": 2, "config_accepted": 1, "config_switch_stop": 1, "config_switch_start": 1, "probe_start": 2, "capture_stop": 1} {
@@ -155,13 +155,29 @@ func waitSaidN(t *testing.T, said []*lockedBuffer, want string, n int) time.Time
 // it returns once the traffic has stopped.
 func switchUnderTraffic(t *testing.T, cfg string, version func(class, port, validFrom string) string, after func(validFrom time.Time) bool, said ...*lockedBuffer) (validFrom, switched time.Time) {
 	t.Helper()
+	return switchUnderTrafficIn(t, nil, cfg, version, after, said...)
+}
+
+// switchUnderTrafficIn is switchUnderTraffic with the traffic sent in
+// network namespace ns (nil: the test's own), to its loopback.
+func switchUnderTrafficIn(t *testing.T, ns *netlab.NS, cfg string, version func(class, port, validFrom string) string, after func(validFrom time.Time) bool, said ...*lockedBuffer) (validFrom, switched time.Time) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	var rounds atomic.Int64
 	go func() {
 		defer close(done)
-		a, _ := net.Dial("udp", "127.0.0.1:9101")
-		b, _ := net.Dial("udp", "127.0.0.1:9102")
+		var a, b net.Conn
+		dial := func() error {
+			a, _ = net.Dial("udp", "127.0.0.1:9101")
+			b, _ = net.Dial("udp", "127.0.0.1:9102")
+			return nil
+		}
+		if ns != nil {
+			ns.Do(dial)
+		} else {
+			dial()
+		}
 		defer a.Close()
 		defer b.Close()
 		for i := 0; ; i++ {

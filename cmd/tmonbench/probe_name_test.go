@@ -52,11 +52,11 @@ func TestProbeUnlistedAnyProbe(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, 60*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
 	if code := p.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("probe --unlisted X: exit %d: %s", code, stderr.String())
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if got := csvQuery(t, out, "select probe, sum(packets) packets from flows where class = 'all' group by 1"); got != "probe,packets\nX,604\n" {
 		t.Errorf("the collector's flows: %q, want X's 604 packets", got)
 	}

@@ -87,7 +87,7 @@ func TestProbeSignalDuringLinger(t *testing.T) {
 }
 
 // TestProbeInterruptedExit130: a probe process replaying a file at
-// realtime, stopped by SIGINT 2 s in (the lab's tcp-mix A.pcap lasts
+// realtime, stopped by SIGINT once the collector has its first PDUs (the lab's tcp-mix A.pcap lasts
 // 10.9 s), sends its last PDUs, is acknowledged and exits 130, as an
 // interrupted replay does (`probe --help`: 130 interrupted), and the
 // collector's events say run_interrupted with the packets read. A trial
@@ -99,7 +99,8 @@ func TestProbeInterruptedExit130(t *testing.T) {
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("interval_s: 1\nprobes: [{name: A}]\ncollectors:\n  - {name: c, address: "+freeUDPPort(t)+", min_gap_ms: 1}\n"), 0o644)
 	out := filepath.Join(dir, "out")
-	coll := startCollector(t, bin, cfg, out, "--idle-exit", "2s", "--write-every", "200ms")
+	var said lockedBuffer
+	coll := startCollectorTee(t, &said, bin, cfg, out, "--idle-exit", "2s", "--write-every", "200ms")
 	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", testsamples.Path(t, "lab", "tcp-mix", "A.pcap"),
 		"--speed", "realtime", "--linger", "30s", "--state-dir", "")
 	var stderr bytes.Buffer
@@ -108,14 +109,18 @@ func TestProbeInterruptedExit130(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Process.Kill() })
-	time.Sleep(2 * time.Second)
+	// in the middle of the replay: once its first PDUs arrive (the probe
+	// has read packets and handles signals); a fixed 2 s, which a loaded
+	// machine could spend starting the probe, gave 0 packets read or a
+	// probe killed by the signal
+	waitSaid(t, []*lockedBuffer{&said}, "probe connected")
 	p.Process.Signal(syscall.SIGINT)
 	err := p.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	got := csvQuery(t, out, "select count(*) n, min(message) m from events where kind = 'run_interrupted'")
 	m := regexp.MustCompile(`^n,m\n1,probe A: replay of \S+A\.pcap interrupted after (\d+) packets`).FindStringSubmatch(got)
 	if m == nil {

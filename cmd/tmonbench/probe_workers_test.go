@@ -78,7 +78,7 @@ func TestProbeLiveWorkers(t *testing.T) {
 	var probes []*exec.Cmd
 	var errs []*strings.Builder
 	for _, w := range []string{"1", "3"} {
-		p, e := startIn(t, lab.B, "capturing on", "probe", "-i", lab.IfB, "--workers", w, "--config", cfg, "--name", "w"+w, "--filter", "net 192.0.2.0/24", "--linger", "20s")
+		p, e := startIn(t, lab.B, "capturing on", "probe", "-i", lab.IfB, "--workers", w, "--config", cfg, "--name", "w"+w, "--filter", "net 192.0.2.0/24", "--linger", "1m")
 		probes, errs = append(probes, p), append(errs, e)
 	}
 	truth, err := lab.Send(netlab.Mix{Pings: 5, UDP: 20, UDPSize: 100, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})

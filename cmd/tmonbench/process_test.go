@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
 )
 
@@ -49,7 +50,18 @@ func startCollector(t *testing.T, bin, cfg, out string, extra ...string) *exec.C
 // stderr also copied into tee (when not nil).
 func startCollectorTee(t *testing.T, tee *lockedBuffer, bin, cfg, out string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"collector", "--config", cfg, "--out", out}, extra...)...)
+	return startCollectorIn(t, nil, tee, bin, cfg, out, extra...)
+}
+
+// startCollectorIn is startCollectorTee in network namespace ns (nil: the
+// test's own).
+func startCollectorIn(t *testing.T, ns *netlab.NS, tee *lockedBuffer, bin, cfg, out string, extra ...string) *exec.Cmd {
+	t.Helper()
+	args := append([]string{"collector", "--config", cfg, "--out", out}, extra...)
+	cmd := exec.Command(bin, args...)
+	if ns != nil {
+		cmd = ns.Command(bin, args...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -156,9 +168,9 @@ classes:
 		probes = append(probes, p)
 	}
 	for _, p := range probes {
-		waitTimeout(t, p, 60*time.Second)
+		waitTimeout(t, p, 2*time.Minute)
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", outLocal, "--probe", "A="+filepath.Join(dir, "A.pcap"), "--probe", "B="+filepath.Join(dir, "B.pcap")); code != 0 {
 		t.Fatal(stderr)
 	}
@@ -228,15 +240,15 @@ func TestCollectorRestart(t *testing.T) {
 	// 1.2 s, which a loaded machine can spend starting the probe)
 	waitSaid(t, []*lockedBuffer{&firstSaid}, "probe connected")
 	first.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, first, 10*time.Second)
+	waitTimeout(t, first, 2*time.Minute)
 	time.Sleep(300 * time.Millisecond)
 	// Retries stay 0.6 s apart and the idle exit waits longer than that
 	// on a loaded machine: a probe backing off past --idle-exit would
 	// find no collector (the test failed so under go test ./...).
 	var said lockedBuffer
 	second := startCollectorTee(t, &said, bin, cfg, out, "--idle-exit", "5s", "--write-every", "200ms")
-	waitTimeout(t, p, 60*time.Second)
-	waitTimeout(t, second, 30*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
+	waitTimeout(t, second, 2*time.Minute)
 	// The restarted collector says which PDUs of its summary came from
 	// before it (restored from the state folder), and a probe it knows from
 	// there is "restored", not "connected" (both read as new traffic).
@@ -306,7 +318,7 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 		probes = append(probes, p)
 	}
 	for _, p := range probes {
-		waitTimeout(t, p, 60*time.Second)
+		waitTimeout(t, p, 2*time.Minute)
 	}
 	got, note := query("--wide", "oneway")
 	if got != readmeOneway {
@@ -325,7 +337,7 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 		t.Fatal("the collector stopped on its own")
 	}
 	coll.Process.Signal(syscall.SIGTERM)
-	waitTimeout(t, coll, 10*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if _, note := query("oneway"); strings.Contains(note, "still running") {
 		t.Errorf("after SIGTERM the query still says running: %q", note)
 	}
@@ -340,7 +352,11 @@ func TestQueryRunningReplay(t *testing.T) {
 	bin := buildBinary(t)
 	out := filepath.Join(t.TempDir(), "tmon-out")
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s of capture, 6436 packets (capinfos)
-	r := exec.Command(bin, "replay", "-q", "--out", out, "--interval", "1", "--speed", "2x", capture)
+	// at real speed (it was 2x): the tables are first written 5 s of
+	// capture time in, and the replay ends at 10.9 s: a window of 3 s of
+	// wall time at 2x, which a loaded machine's query process (start,
+	// DuckDB) could miss
+	r := exec.Command(bin, "replay", "-q", "--out", out, "--interval", "1", "--speed", "realtime", capture)
 	r.Stdout, r.Stderr = os.Stdout, os.Stderr
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
@@ -356,14 +372,14 @@ func TestQueryRunningReplay(t *testing.T) {
 	seen := false
 	var got, note string
 	var err error
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !seen; time.Sleep(200 * time.Millisecond) {
 		got, note, err = query("select count(*) > 0 any_rows from flow_counters")
 		seen = err == nil && got == "any_rows\ntrue\n" && strings.HasPrefix(note, "tmonbench query: the replay writing") && strings.Contains(note, "still running")
 	}
 	if !seen {
 		t.Fatalf("no counters readable, with the running note, while the replay ran: last %q %q %v", got, note, err)
 	}
-	waitTimeout(t, r, 60*time.Second)
+	waitTimeout(t, r, 2*time.Minute)
 	got, note, err = query("select sum(packets) p from flows where class = 'all'")
 	if err != nil || got != "p\n6436\n" || strings.Contains(note, "running") {
 		t.Errorf("after the replay: %q %q %v; want the 6436 packets and no running note", got, note, err)

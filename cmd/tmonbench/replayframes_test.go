@@ -106,7 +106,7 @@ func TestReplayedFramesTwoProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTimeout(t, p, 120*time.Second)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", local, "--probe", "A="+capture); code != 0 {
 		t.Fatal(stderr)
 	}
@@ -181,7 +181,7 @@ func TestReplayedFramesTwoProcesses(t *testing.T) {
 			}
 		}
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	if again := csvQuery(t, out, q); again != first {
 		t.Errorf("after the recorded frames were sent again: %q, before %q", again, first)
 	}

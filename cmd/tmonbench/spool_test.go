@@ -107,7 +107,7 @@ collectors:
 	coll := startCollector(t, bin, cfg, ref, collectorArgs...)
 	p, _ := probe(filepath.Join(tmp, "state-ref"))
 	waitTimeout(t, p, 120*time.Second)
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	want := tableRows(t, ref)
 
 	late := filepath.Join(tmp, "late")
@@ -130,7 +130,7 @@ collectors:
 	case <-time.After(120 * time.Second):
 		t.Fatal("the probe did not end within 120 s")
 	}
-	waitTimeout(t, coll, 30*time.Second)
+	waitTimeout(t, coll, 2*time.Minute)
 	t.Logf("probe: %s", strings.TrimSpace(pout.String()))
 	if !strings.Contains(pout.String(), "spooled to disk") || !strings.Contains(pout.String(), " 0 unacknowledged") {
 		t.Errorf("the probe did not spool, or left PDUs unacknowledged: %s", pout.String())

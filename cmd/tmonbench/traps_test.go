@@ -39,7 +39,7 @@ func trapListener(t *testing.T) (string, chan map[string]string) {
 	t.Cleanup(tl.Close)
 	select {
 	case <-tl.Listening():
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("trap listener did not start")
 	}
 	return addr, got
@@ -63,8 +63,8 @@ func TestCollectorSNMPTraps(t *testing.T) {
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitTimeout(t, p, 60*time.Second)
-	waitTimeout(t, coll, 60*time.Second)
+	waitTimeout(t, p, 2*time.Minute)
+	waitTimeout(t, coll, 2*time.Minute)
 	base := trapBase
 	kinds := map[string]map[string]string{}
 	for len(got) > 0 {

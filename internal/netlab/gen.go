@@ -121,7 +121,7 @@ func (l *Lab) ping(m *Mix, a, b netip.Addr, ipHdr uint64, tr *Truth) error {
 	}
 	defer unix.Close(fd)
 	// Raw ICMPv6 sockets have their checksum computed by the kernel.
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 2})
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: int64(hangBound / time.Second)})
 	var to unix.Sockaddr = &unix.SockaddrInet4{Addr: b.As4()}
 	if b.Is6() {
 		to = &unix.SockaddrInet6{Addr: b.As16()}
@@ -197,6 +197,13 @@ func listenUDP(ns *NS, ap netip.AddrPort) (*net.UDPConn, error) {
 	return c, err
 }
 
+// hangBound bounds every wait of the generator for the other end (a
+// datagram, an echo reply, a connection, the server's FIN): a lost packet
+// or a hung peer fails the send after it, and nothing else does. It was 2
+// to 10 s, which a loaded machine's ksoftirqd (the veth's receive queue)
+// and scheduler could use up on a packet that was not lost.
+const hangBound = time.Minute
+
 // udp sends m.UDP datagrams of m.UDPSize bytes, m.UDPGap apart, to a
 // socket that reads them in B.
 func udp(m *Mix, nsA, nsB *NS, a, b netip.Addr, ipHdr uint64, tr *Truth) error {
@@ -214,7 +221,7 @@ func udp(m *Mix, nsA, nsB *NS, a, b netip.Addr, ipHdr uint64, tr *Truth) error {
 	go func() {
 		buf := make([]byte, 65536)
 		n := 0
-		srv.SetReadDeadline(time.Now().Add(time.Duration(m.UDP)*m.UDPGap + 3*time.Second))
+		srv.SetReadDeadline(time.Now().Add(time.Duration(m.UDP)*m.UDPGap + hangBound))
 		for n < m.UDP {
 			if _, _, err := srv.ReadFromUDPAddrPort(buf); err != nil {
 				break
@@ -270,7 +277,7 @@ func (l *Lab) dns(a, b netip.Addr, ipHdr uint64, tr *Truth) error {
 	go func() {
 		defer wg.Done()
 		buf := make([]byte, 1500)
-		srv.SetReadDeadline(time.Now().Add(3 * time.Second))
+		srv.SetReadDeadline(time.Now().Add(hangBound))
 		n, from, err := srv.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			srvErr = err
@@ -297,7 +304,7 @@ func (l *Lab) dns(a, b netip.Addr, ipHdr uint64, tr *Truth) error {
 		return err
 	}
 	buf := make([]byte, 1500)
-	cli.SetReadDeadline(time.Now().Add(3 * time.Second))
+	cli.SetReadDeadline(time.Now().Add(hangBound))
 	n, _, err := cli.ReadFromUDPAddrPort(buf)
 	wg.Wait()
 	if err != nil {
@@ -331,20 +338,20 @@ func (l *Lab) tcp(m *Mix, a, b netip.Addr, tr *Truth) error {
 	got := make(chan error, 1)
 	var read int64
 	go func() {
-		ln.SetDeadline(time.Now().Add(5 * time.Second))
+		ln.SetDeadline(time.Now().Add(hangBound))
 		c, err := ln.AcceptTCP()
 		if err != nil {
 			got <- err
 			return
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.SetDeadline(time.Now().Add(hangBound))
 		read, err = io.Copy(io.Discard, c)
 		got <- err
 	}()
 	var c *net.TCPConn
 	if err := l.A.Do(func() (err error) {
-		d := net.Dialer{Timeout: 3 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0))}
+		d := net.Dialer{Timeout: hangBound, LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0))}
 		conn, err := d.Dial("tcp", dst.String())
 		if err == nil {
 			c = conn.(*net.TCPConn)
@@ -370,7 +377,7 @@ func (l *Lab) tcp(m *Mix, a, b netip.Addr, tr *Truth) error {
 		return err
 	}
 	// Wait for the server's FIN, so the connection ends cleanly.
-	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	c.SetReadDeadline(time.Now().Add(hangBound))
 	if _, err := c.Read(buf); err != nil && !errors.Is(err, io.EOF) {
 		c.Close()
 		return err

@@ -104,7 +104,7 @@ func New(t testing.TB) *Lab {
 // drops what is sent before that.
 func (n *NS) WaitRunning(t testing.TB, ifc string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute) // bounds a hang
 	for {
 		var up bool
 		n.Do(func() error {
@@ -116,7 +116,7 @@ func (n *NS) WaitRunning(t testing.TB, ifc string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s in %s: no carrier after 5 s", ifc, n.Name)
+			t.Fatalf("%s in %s: no carrier after a minute", ifc, n.Name)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
