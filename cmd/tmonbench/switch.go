@@ -67,6 +67,11 @@ func watchConfig(path string, running *config.Config, check func(*config.Config)
 // the file before reading it (editors write in several steps).
 const settleAfterEdit = 100 * time.Millisecond
 
+// confirmBad is how long a file found empty or invalid is left before it
+// is read again and, still so, rejected: a writer that truncates and then
+// stalls (a loaded machine) is not taken for a bad version.
+const confirmBad = time.Second
+
 func (s *switcher) loop() {
 	defer close(s.done)
 	// One look at the file once the watch is up: a version written between
@@ -76,6 +81,7 @@ func (s *switcher) loop() {
 	// meantime delays it the same way (a file being written is not read
 	// half-way).
 	settle := time.After(settleAfterEdit)
+	confirm := false // the last look found the file bad: the next one reports it
 	for {
 		select {
 		case ev, ok := <-s.w.Events:
@@ -91,7 +97,11 @@ func (s *switcher) loop() {
 			}
 		case <-settle:
 			settle = nil
-			s.reload()
+			if bad := s.reload(confirm); bad && !confirm {
+				confirm, settle = true, time.After(confirmBad)
+			} else {
+				confirm = false
+			}
 		case _, ok := <-s.w.Errors:
 			if !ok {
 				return
@@ -100,8 +110,10 @@ func (s *switcher) loop() {
 	}
 }
 
-// reload loads and validates the file now.
-func (s *switcher) reload() {
+// reload loads and validates the file now and reports whether it is
+// empty or invalid; such a file is a config_rejected event only when
+// report is set (the second look, loop).
+func (s *switcher) reload(report bool) (bad bool) {
 	s.resolve() // a link replaced between the event and now
 	cfg, err := (*config.Config)(nil), notEmpty(s.path)
 	if err == nil {
@@ -110,18 +122,21 @@ func (s *switcher) reload() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
+		if !report {
+			return true
+		}
 		what, msg := "new version of "+s.path, userMessage("config", err)
 		if strings.Contains(msg, s.path) { // config.Load names the file (and the line), as a class filter's error
 			what = "new version"
 		}
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevError, Kind: "config_rejected", Message: fmt.Sprintf("%s rejected: %s: the running configuration goes on", what, msg)})
-		return
+		return true
 	}
 	if v := versionOf(cfg); s.pending != nil && v == versionOf(s.pending) {
-		return // the same version again (editors write in several steps)
+		return false // the same version again (editors write in several steps)
 	} else if v == s.current {
 		s.supersede(cfg.Hash() + " (the running one)") // the running one back, if another was pending
-		return
+		return false
 	}
 	s.supersede(cfg.Hash())
 	when := "at once"
@@ -133,6 +148,7 @@ func (s *switcher) reload() {
 	for _, w := range cfg.Warnings() { // as a file loaded at start warns (loadConfig)
 		s.events = append(s.events, pendingEvent{Severity: pdu.SevWarning, Kind: "config_warning", Message: fmt.Sprintf("configuration %s: %s", cfg.Hash(), w)})
 	}
+	return false
 }
 
 // refuse reports a version that was accepted but could not start (a
