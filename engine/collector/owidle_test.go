@@ -2,6 +2,8 @@ package collector
 
 import (
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -117,5 +119,19 @@ func TestOnewayFlowsFreedWhenIdle(t *testing.T) {
 	m := rec.Stats().Matched
 	if m != st.Matched+1 {
 		t.Errorf("matched %d, want %d: A's and B's observations of the packet after the idle gap in one flow", m, st.Matched+1)
+	}
+	// the count of flows freed reaches the output: the class's
+	// oneway_totals event says flows_expired=65536 (the first batch,
+	// freed at the 307 s sweep; the second batch and the renewed flow are
+	// still live at Finish, which classifies without freeing)
+	var totals []string
+	for _, e := range c.Finish().Events {
+		if e.Kind == "oneway_totals" && strings.HasPrefix(e.Message, "class "+class+":") {
+			totals = append(totals, e.Message)
+		}
+	}
+	want := " flows_expired=" + strconv.Itoa(limit)
+	if len(totals) != 1 || !strings.Contains(totals[0]+" ", want+" ") {
+		t.Errorf("oneway_totals of class %s: %q, want one with%s", class, totals, want)
 	}
 }

@@ -210,7 +210,9 @@
 // freed once every hop has reported (its clock, or its run's end) past
 // its end plus the timeout (checked once an interval of capture time,
 // never while records are classified early); the collector then forgets
-// its id. TestOnewayFlowsFreedWhenIdle (engine/collector).
+// its id. The flows freed are counted (Stats.FlowsExpired, flows_expired
+// in the collector's oneway_totals event). TestOnewayFlowsFreedWhenIdle
+// (engine/collector).
 //
 // # Repeated observations
 //

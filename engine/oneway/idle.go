@@ -23,8 +23,8 @@ func (r *Reconciler) ended(f *flowState, t int64) bool {
 
 // Freed returns the number of flows freed so far (Limits.IdleS): their
 // ids are held no more (FlowName reports false), and an observation of
-// one is refused (Observe returns false).
-func (r *Reconciler) Freed() uint64 { return r.freed }
+// one is refused (Observe returns false). Stats.FlowsExpired holds it.
+func (r *Reconciler) Freed() uint64 { return r.stats.FlowsExpired }
 
 // maybeSweep frees the flows that ended by the time every hop has
 // reported through (its clock, or the end of its probe's run: a run ended
@@ -75,7 +75,7 @@ func (r *Reconciler) sweep(l int64) {
 			continue
 		}
 		delete(r.flows, f.id)
-		r.freed++
+		r.stats.FlowsExpired++
 	}
 	clear(r.order[len(kept):])
 	r.order = kept

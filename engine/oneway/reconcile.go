@@ -134,6 +134,7 @@ type Stats struct {
 	BadHop            uint64 // observations or clocks for a hop index out of range
 	DropRangesFull    uint64 // Drop notices ignored for MaxDropRanges
 	Intervals         uint64 // (flow, interval) slots closed
+	FlowsExpired      uint64 // one-way flows ended after Limits.IdleS without an observation and freed, their packets classified and their intervals written (Freed; oneway_totals flows_expired)
 }
 
 // mItem orders records for matching: flow, signature, reference time.
@@ -273,7 +274,6 @@ type Reconciler struct {
 	idle                   int64  // Limits.IdleS in ns; 0: flows never end
 	sweepAt                int64  // the next sweep's earliest time (idle.go)
 	gen                    uint64 // sweeps done
-	freed                  uint64 // flows freed (Freed)
 }
 
 // query is the state of one matching scan.
