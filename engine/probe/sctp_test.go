@@ -63,3 +63,19 @@ func TestSCTPPayloadBytes(t *testing.T) {
 		t.Errorf("l4_payload_bytes (n, sum) of the SCTP flows:\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestSCTPTruncatedAnomaly: an SCTP common header not all captured is a
+// counted anomaly, as TCP's and UDP's are (engine/dissect
+// TestAnomalySeverity: sctp_truncated when the snap length cut it, info,
+// tshark "[Packet size limited during capture]"; sctp_beyond_ip_length
+// when the IP length leaves it out, error, tshark "Malformed Packet").
+// testdata/edge/21-sctp-ports frame 7 is cut 4 bytes into it (tcpdump -nn
+// -r input.pcap: caplen 38 of 66): one packet_anomalies event, info,
+// count 1, where there was none.
+func TestSCTPTruncatedAnomaly(t *testing.T) {
+	b := runPath(t, "interval_s: 10\n", testsamples.Path(t, "edge", "21-sctp-ports", "input.pcap"))
+	ev := eventsOf(b, "packet_anomalies")
+	if len(ev) != 1 || ev[0].Count != 1 || ev[0].Severity != "info" || !strings.Contains(ev[0].Message, "1 packets with sctp_truncated ") {
+		t.Errorf("packet_anomalies events %+v, want one: 1 packets with sctp_truncated, info", ev)
+	}
+}
