@@ -214,7 +214,7 @@ type RTTHistogram struct {
 // (analysis "ftp", RFC 959, RFC 2428).
 type FTPSession struct {
 	Probe      string  `parquet:"probe,dict"`                             // probe name
-	SessionID  uint64  `parquet:"session_id"`                             // probe-unique
+	SessionID  uint64  `parquet:"session_id"`                             // probe-unique, across classes: a control connection two classes with ftp follow is two rows with two session_ids
 	ClientAddr string  `parquet:"client_addr,dict"`                       // address of the FTP client
 	ClientPort uint16  `parquet:"client_port"`                            // TCP port of the client's control connection
 	ServerAddr string  `parquet:"server_addr,dict"`                       // address of the FTP server

@@ -127,8 +127,8 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 // per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
 // (at most one per such class; their trackers share one counter,
 // tcpconn.ShareIDs, so the first one sets it; with one such class,
-// base+ord), session ids base+ord (at most one per class's tracker), base
-// being Identity.IDBase.
+// base+ord), session ids base+(ord-1)*m+1 onwards, m the classes with ftp
+// (the same way: ftp.Tracker.ShareIDs), base being Identity.IDBase.
 //
 // The trackers are listed once (trackers): walking the classes for them
 // cost 80 instructions a packet with the default config's (issue 14).
@@ -140,9 +140,8 @@ func (sh *shard) setIDs(p *Probe, ord uint64) {
 	if len(sh.tcps) > 0 {
 		sh.tcps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.tcps)))
 	}
-	id := p.id.IDBase + ord - 1
-	for _, t := range sh.ftps {
-		t.SetNextID(id)
+	if len(sh.ftps) > 0 {
+		sh.ftps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.ftps)))
 	}
 }
 
