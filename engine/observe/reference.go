@@ -50,8 +50,7 @@ type PDUType struct {
 // type, unit and meaning.
 func (t *Table) Columns() []Column {
 	var cols []Column
-	for i := 0; i < t.Row.NumField(); i++ {
-		f := t.Row.Field(i)
+	for _, f := range ColumnFields(t.Row) {
 		tag := f.Tag.Get("parquet")
 		if tag == "" || tag == "-" {
 			continue
