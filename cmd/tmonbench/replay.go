@@ -23,9 +23,10 @@ import (
 
 // scanIfaces names the interfaces of a capture that is not given one
 // interface (NAME/IFACE=FILE): a pcapng's if_name of each interface.
-// Standard input cannot be read twice: it is one interface.
+// A stream (standard input, a pipe: streamInput) cannot be read twice: it
+// is one interface.
 func scanIfaces(c *pipeline.Capture) error {
-	if c.Iface != "" || c.Path == "-" {
+	if c.Iface != "" || streamInput(c.Path) {
 		return nil
 	}
 	ifs, err := replay.ScanInterfaces(c.Path)
@@ -65,6 +66,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		}()
 		filters, damage := []*probe.Filtered(nil), make([]atomic.Value, len(a.caps)) // damage[i]: how files[i] ended in damage (its error's text)
 		for i, c := range a.caps {
+			warnStream(stderr, "replay", c.Path)
 			f, err := openFile(c.Path)
 			if err != nil {
 				return folderHint(err, c.Path, a.folders)
@@ -73,7 +75,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			_, size := f.Progress()
 			manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
 			var src pkt.Source = f
-			if c.Path != "-" { // standard input cannot be read back: no packet index
+			if !streamInput(c.Path) { // a stream cannot be read back: no packet index
 				// the indexer notes f's packets as f reads them: the
 				// input is f itself, one call less per packet
 				indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
@@ -217,7 +219,8 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 	return writeManifest(run.Out())
 }
 
-// openFile opens a capture file, or standard input for "-".
+// openFile opens a capture file, or standard input for "-", once: a
+// pipe's bytes are read as they come (streamInput).
 func openFile(path string) (*replay.File, error) {
 	if path == "-" {
 		return replay.NewReader(os.Stdin, "-", 0)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -148,5 +149,33 @@ func warnOutages(w io.Writer, colls []pipeline.Collector, res *pipeline.Result) 
 			warnf(w, "replay", "link outage %v@%v never began: the capture ended %v after its first packet",
 				time.Duration(o.EndNs-o.StartNs), time.Duration(o.StartNs), time.Duration(span))
 		}
+	}
+}
+
+// streamInput reports whether the capture at path can only be read once,
+// from its start to its end: standard input ("-"), or a path that is
+// neither a regular file nor a folder (a FIFO, /dev/stdin or /dev/fd/N of
+// a pipe, bash's <(cmd)), whose bytes a first open would consume (the
+// interface scan did, and the replay then read an empty pipe). A stream is
+// opened once and read as it comes: its pcapng interfaces are one
+// interface of its probe (no scan ahead), it has no packet index (the TUI
+// cannot read its packets back), no size in run.json, and bench, which
+// reads its captures several times, refuses it. A path that cannot be
+// read is not one: opening it says why.
+func streamInput(path string) bool {
+	if path == "-" {
+		return true
+	}
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
+}
+
+// warnStream says, for a capture path that is a pipe or device
+// (streamInput; not "-", which users give knowingly), what reading it once
+// costs.
+func warnStream(w io.Writer, cmd, path string) {
+	if path != "-" && streamInput(path) {
+		warnf(w, cmd, "%s is not a regular file (a pipe?): read once as a stream, as standard input: "+
+			"a pcapng's interfaces are one, no packet index (the TUI cannot read its packets back), no size in run.json", path)
 	}
 }
