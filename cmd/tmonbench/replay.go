@@ -100,7 +100,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		ctx, stop := untilSignal()
 		defer stop()
 		pacer := replay.NewPacer(a.speed)
-		pacer.SetMaxWait(a.maxGap) // 0: every gap kept
+		pacer.SetMaxWait(a.maxGap)              // 0: every gap kept
+		pacer.SetClockStep(a.cfg.ClockJumpNs()) // the engine's clock steps are not waited through
 		prog := &progress{}
 		var pace func(context.Context, int64) error
 		if !a.speed.Full() {
