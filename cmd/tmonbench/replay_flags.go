@@ -114,10 +114,8 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.workers < 0 || a.workers > maxWorkers {
 			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
 		}
-		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
-			return nil, err
-		}
-		if err := interval(a.cfg); err != nil {
+		// --interval applied before the config's warnings, which say what its value does to the rollups
+		if a.cfg, err = loadChecked("replay", *cfgPath, stderr, interval); err != nil {
 			return nil, err
 		}
 		if a.rollup { // its databases checked before anything is written
