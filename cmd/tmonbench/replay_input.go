@@ -29,6 +29,8 @@ func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []obse
 		for _, e := range []observe.Event{
 			{Kind: "invalid_timestamps", Severity: observe.SevWarning, Count: st.InvalidTimestamps,
 				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", path, st.InvalidTimestamps)},
+			{Kind: "capture_time_overflow", Severity: observe.SevWarning, Count: st.TimeOverflow,
+				Message: fmt.Sprintf("%s: %d pcapng timestamps beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)", path, st.TimeOverflow)},
 			{Kind: "capture_unsupported_link", Severity: observe.SevWarning, Count: st.SkippedUnsupported,
 				Message: fmt.Sprintf("%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)", path, st.SkippedUnsupported)},
 			{Kind: "capture_no_timestamp", Severity: observe.SevInfo, Count: st.NoTimestamp,
