@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -99,14 +98,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 
 		ctx, stop := untilSignal()
 		defer stop()
-		pacer := replay.NewPacer(a.speed)
-		pacer.SetMaxWait(a.maxGap)              // 0: every gap kept
-		pacer.SetClockStep(a.cfg.ClockJumpNs()) // the engine's clock steps are not waited through
 		prog := &progress{}
-		var pace func(context.Context, int64) error
-		if !a.speed.Full() {
-			pace = prog.pace(pacer)
-		}
+		pace := replayPace(a, prog)
 		bar := newBar(a.progress, stderr, files, prog, pace != nil, started)
 		var feed *liveFeed
 		var snap *observe.Latest
@@ -218,15 +211,6 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 		return err
 	}
 	return writeManifest(run.Out())
-}
-
-// openFile opens a capture file, or standard input for "-", once: a
-// pipe's bytes are read as they come (streamInput).
-func openFile(path string) (*replay.File, error) {
-	if path == "-" {
-		return replay.NewReader(os.Stdin, "-", 0)
-	}
-	return replay.Open(path)
 }
 
 // filterEvents tells how many packets --filter left out, at time at (replayTime).

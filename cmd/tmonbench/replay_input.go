@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -180,4 +181,26 @@ func warnStream(w io.Writer, cmd, path string) {
 		warnf(w, cmd, "%s is not a regular file (a pipe?): read once as a stream, as standard input: "+
 			"a pcapng's interfaces are one, no packet index (the TUI cannot read its packets back), no size in run.json", path)
 	}
+}
+
+// replayPace is the replay's pacing at a's --speed (nil at full speed),
+// recorded in prog: gaps capped at --max-gap (0: every gap kept), and the
+// engine's clock steps (beyond clock_jump_s) not waited through.
+func replayPace(a *replayArgs, prog *progress) func(context.Context, int64) error {
+	if a.speed.Full() {
+		return nil
+	}
+	pacer := replay.NewPacer(a.speed)
+	pacer.SetMaxWait(a.maxGap)
+	pacer.SetClockStep(a.cfg.ClockJumpNs())
+	return prog.pace(pacer)
+}
+
+// openFile opens a capture file, or standard input for "-", once: a
+// pipe's bytes are read as they come (streamInput).
+func openFile(path string) (*replay.File, error) {
+	if path == "-" {
+		return replay.NewReader(os.Stdin, "-", 0)
+	}
+	return replay.Open(path)
 }
