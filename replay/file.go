@@ -65,16 +65,19 @@ type Stats struct {
 	// SkippedUnsupported counts pcapng packets of interfaces whose link
 	// type pkt.LinkType.Supported rejects; they are not returned.
 	SkippedUnsupported uint64
-	// InvalidTimestamps counts records whose timestamp could not be used
-	// as stored: a classic pcap fraction ≥ 1 s (clamped to the last
-	// instant of its second, e.g. µs 1,000,000 -> 999,999) or a pcapng
-	// timestamp outside the int64 ns range (given the previous packet's
-	// time).
+	// InvalidTimestamps counts classic pcap records whose sub-second
+	// field is 1 s or more, clamped to the last instant of their second
+	// (e.g. µs 1,000,000 -> 999,999).
 	InvalidTimestamps uint64
+	// TimeOverflow counts pcapng timestamps beyond the int64 ns range
+	// (after 2262-04-11T23:47:16.854775807Z, e.g. if_tsresol 1 s and 2^62
+	// s; or before 1677 with a negative if_tsoffset): saturated to the
+	// range's end, which the probe engine takes for an impossible time
+	// (capture_time_invalid). A pcapng has no sub-second field to clamp.
+	TimeOverflow uint64
 	// NoTimestamp counts pcapng Simple Packet Blocks, which carry no time:
 	// they get the previous packet's time (0 if none), and
-	// pkt.Meta.TimeBorrowed says so (as for a pcapng timestamp beyond the
-	// int64 ns range, counted in InvalidTimestamps).
+	// pkt.Meta.TimeBorrowed says so.
 	NoTimestamp uint64
 	// OverSnaplen counts records whose captured length exceeds the
 	// declared snaplen (pcap header, pcapng interface); they are kept whole,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -426,9 +427,10 @@ func TestProgressConcurrent(t *testing.T) {
 
 // TestPcapngTimeBorrowed: a packet that takes the previous packet's time
 // says so in pkt.Meta.TimeBorrowed (the rtt analyser never times a round
-// trip with it): a Simple Packet Block (no time, pcapng §4.4) and an EPB
-// whose timestamp is beyond the int64 ns range (InvalidTimestamps); the
-// EPBs around them have their own time. tshark 4.0.17 likewise shows no
+// trip with it): a Simple Packet Block (no time, pcapng §4.4); an EPB
+// whose timestamp is beyond the int64 ns range has the range's end
+// (saturated, TimeOverflow: the probe engine takes it for an impossible
+// time), not borrowed; the EPBs around them have their own time. tshark 4.0.17 likewise shows no
 // frame.time_epoch for an SPB.
 func TestPcapngTimeBorrowed(t *testing.T) {
 	b := cat(ngSHB(le), ngIDB(le, 1, 0, ngOpt(le, optTsResol, []byte{9})),
@@ -447,12 +449,12 @@ func TestPcapngTimeBorrowed(t *testing.T) {
 	for i, w := range []struct {
 		ns       int64
 		borrowed bool
-	}{{1_700_000_000_000_000_001, false}, {1_700_000_000_000_000_001, true}, {1_700_000_000_000_000_001, true}, {1_700_000_000_000_000_004, false}} {
+	}{{1_700_000_000_000_000_001, false}, {1_700_000_000_000_000_001, true}, {math.MaxInt64, false}, {1_700_000_000_000_000_004, false}} {
 		if m := recs[i].m; m.TimeNs != w.ns || m.TimeBorrowed != w.borrowed {
 			t.Errorf("packet %d: time %d borrowed %v, want %d %v", i+1, m.TimeNs, m.TimeBorrowed, w.ns, w.borrowed)
 		}
 	}
-	if s := f.Stats(); s.NoTimestamp != 1 || s.InvalidTimestamps != 1 {
-		t.Errorf("NoTimestamp %d InvalidTimestamps %d, want 1 1", s.NoTimestamp, s.InvalidTimestamps)
+	if s := f.Stats(); s.NoTimestamp != 1 || s.InvalidTimestamps != 0 || s.TimeOverflow != 1 {
+		t.Errorf("NoTimestamp %d InvalidTimestamps %d TimeOverflow %d, want 1 0 1", s.NoTimestamp, s.InvalidTimestamps, s.TimeOverflow)
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // Speed is a replay speed: as fast as possible ("full", the zero value) or
@@ -78,6 +81,14 @@ type Pacer struct {
 	capBase  int64     // capture time of the first packet, Unix ns
 	wallBase time.Time // wall time it was released
 	lateNs   int64     // how late the last packet was released (Late)
+
+	// stepNs: a gap forward longer than this between two packets is a
+	// clock step (SetClockStep; 0: none is)
+	stepNs int64
+	lastNs int64 // capture time of the previous packet, Unix ns
+	// untilNs: the wall time (Unix ns) the current wait ends, 0 when
+	// none is under way; read by another goroutine (WaitingUntil)
+	untilNs atomic.Int64
 }
 
 // NewPacer returns a pacer for speed. With SpeedFull, Wait returns at once.
@@ -93,9 +104,30 @@ func NewPacer(speed Speed) *Pacer {
 // their proportion. It is replay's --max-gap, like tcpreplay's --maxsleep.
 func (p *Pacer) SetMaxWait(d time.Duration) { p.maxWait = d }
 
+// SetClockStep makes the pacer take the capture-time steps the probe
+// engine takes for clock steps as such (stepNs: the config's clock_jump_s
+// in ns, config.ClockJumpNs; 0, the default, takes none): a packet more
+// than stepNs after the previous one, or more than StepBackNs before it,
+// goes out at once, and the schedule resumes from its time, as the
+// engine's timers do (engine/probe capture_time_jump,
+// capture_time_backwards). Without it a capture whose clock was set 22
+// years forward waited 22 years, and one set back an hour went out at full
+// speed for an hour of capture time. --max-gap stays for the ordinary gaps
+// below stepNs.
+func (p *Pacer) SetClockStep(stepNs int64) { p.stepNs = stepNs }
+
+// WaitingUntil returns the wall time at which the current Wait will
+// return, and false when no Wait is sleeping. Safe for concurrent use (the
+// progress bar's goroutine reads it).
+func (p *Pacer) WaitingUntil() (time.Time, bool) {
+	ns := p.untilNs.Load()
+	return time.Unix(0, ns), ns != 0
+}
+
 // Wait blocks until the packet captured at captureTimeNs (Unix ns) is due.
 // The first call sets the schedule's origin and returns at once, as do
-// calls at full speed and for times at or before the origin. It returns
+// calls at full speed, for times at or before the origin and for clock
+// steps (SetClockStep), which move the origin by the step. It returns
 // ctx.Err() if ctx is cancelled during the wait (Ctrl-C), nil otherwise.
 func (p *Pacer) Wait(ctx context.Context, captureTimeNs int64) error {
 	if p.factor == 0 {
@@ -103,11 +135,17 @@ func (p *Pacer) Wait(ctx context.Context, captureTimeNs int64) error {
 	}
 	if !p.started {
 		p.started = true
-		p.capBase = captureTimeNs
+		p.capBase, p.lastNs = captureTimeNs, captureTimeNs
 		p.wallBase = p.now()
 		return nil
 	}
-	gap := captureTimeNs - p.capBase
+	if step := pkt.SubNs(captureTimeNs, p.lastNs); p.stepNs > 0 && (step > p.stepNs || step < -StepBackNs) {
+		// a clock step: no time on the schedule, which resumes from here
+		// (the packet is due when the previous one was)
+		p.capBase = pkt.AddNs(p.capBase, step)
+	}
+	p.lastNs = captureTimeNs
+	gap := pkt.SubNs(captureTimeNs, p.capBase)
 	if gap <= 0 {
 		return nil
 	}
@@ -125,7 +163,10 @@ func (p *Pacer) Wait(ctx context.Context, captureTimeNs int64) error {
 		p.wallBase = p.wallBase.Add(p.maxWait - d)
 		d = p.maxWait
 	}
-	return p.sleep(ctx, d)
+	p.untilNs.Store(p.now().Add(d).UnixNano())
+	err := p.sleep(ctx, d)
+	p.untilNs.Store(0)
+	return err
 }
 
 // Late returns how far behind its schedule the packet of the last Wait was

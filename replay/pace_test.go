@@ -160,3 +160,53 @@ func equalDurations(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+// TestPacerClockStep: a gap the probe engine takes for a clock step
+// (longer than clock_jump_s forward, or more than StepBackNs back) is not
+// waited through: the packet goes out at once and pacing resumes from its
+// time. A capture whose second packet is 22 years after its first waited
+// 22 years at realtime; one whose clock steps back an hour went out at
+// full speed for an hour of capture time. Ordinary gaps keep their wait
+// (1 s, 2 s, 1 s here: the capture's own gaps at realtime).
+func TestPacerClockStep(t *testing.T) {
+	const s = int64(time.Second)
+	base := int64(1_100_000_000) * s // 2004
+	year := 365 * 86400 * s
+	times := []int64{base, base + s, base + 22*year, base + 22*year + 2*s, base + 22*year - 3600*s, base + 22*year - 3599*s}
+	p := NewPacer(SpeedRealtime)
+	p.SetClockStep(600 * s) // config.DefaultClockJumpS
+	clk := &fakeClock{now: time.Unix(5000, 0)}
+	clk.install(p)
+	for _, ts := range times {
+		if err := p.Wait(context.Background(), ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, time.Second}; !equalDurations(clk.sleeps, want) {
+		t.Errorf("sleeps %v, want %v", clk.sleeps, want)
+	}
+}
+
+// TestPacerWaitingUntil: while a wait sleeps, WaitingUntil gives its end
+// (what the progress bar says of a long gap); outside one, false.
+func TestPacerWaitingUntil(t *testing.T) {
+	p := NewPacer(SpeedRealtime)
+	start := time.Unix(5000, 0)
+	var during time.Time
+	var ok bool
+	p.now = func() time.Time { return start }
+	p.sleep = func(context.Context, time.Duration) error { during, ok = p.WaitingUntil(); return nil }
+	const gap = 3*time.Hour + 20*time.Minute
+	if err := p.Wait(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(context.Background(), int64(gap)); err != nil {
+		t.Fatal(err)
+	}
+	if !ok || !during.Equal(start.Add(gap)) {
+		t.Errorf("during the wait: %v %v, want %v", during, ok, start.Add(gap))
+	}
+	if _, after := p.WaitingUntil(); after {
+		t.Error("WaitingUntil true after the wait")
+	}
+}

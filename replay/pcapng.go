@@ -106,35 +106,46 @@ func newConv(tps uint64, offS int64) tsConv {
 	return c
 }
 
-// ns returns ts ticks as Unix ns, false when out of the int64 range.
+// ns returns ts ticks as Unix ns, and false when they are out of the
+// int64 ns range (beyond 2262-04-11T23:47:16.854775807Z, or before
+// 1677-09-21 with a negative if_tsoffset): the time saturates to that
+// range's end (math.MaxInt64, math.MinInt64), the house rule for time
+// arithmetic (pkt.AddNs), and the probe engine then takes it for an
+// impossible time (pkt.ValidTime: capture_time_invalid).
 func (c *tsConv) ns(ts uint64) (int64, bool) {
 	if c.invalid {
-		return 0, false
+		if c.offS < 0 {
+			return math.MinInt64, false
+		}
+		return math.MaxInt64, false
 	}
 	var v int64
 	if c.mul != 0 {
 		hi, lo := bits.Mul64(ts, c.mul)
 		if hi != 0 || lo > math.MaxInt64 {
-			return 0, false
+			return math.MaxInt64, false
 		}
 		v = int64(lo)
 	} else {
 		sec := ts / c.tps
 		if sec > math.MaxInt64/uint64(nsPerS) {
-			return 0, false
+			return math.MaxInt64, false
 		}
 		hi, lo := bits.Mul64(ts%c.tps, 1e9)
 		q, _ := bits.Div64(hi, lo, c.tps) // ts%tps < tps, so hi < tps
 		s := int64(sec) * nsPerS
 		if s > math.MaxInt64-int64(q) {
-			return 0, false
+			return math.MaxInt64, false
 		}
 		v = s + int64(q)
 	}
 	if c.offS != 0 {
 		o := c.offS * nsPerS
-		if (o > 0 && v > math.MaxInt64-o) || (o < 0 && v < math.MinInt64-o) {
-			return 0, false
+		if o > 0 && v > math.MaxInt64-o {
+			return math.MaxInt64, false
+		}
+		if o < 0 && v < math.MinInt64-o {
+			return math.MinInt64, false
 		}
 		v += o
 	}
@@ -490,10 +501,12 @@ func (f *File) packet(b block, m *pkt.Meta) (data []byte, ok bool, err error) {
 	ns, borrowed := f.lastNs, true
 	if !hasTime {
 		f.stats.NoTimestamp++
-	} else if v, good := f.conv[g].ns(ts); good {
-		ns, borrowed = v, false
 	} else {
-		f.stats.InvalidTimestamps++
+		v, good := f.conv[g].ns(ts)
+		ns, borrowed = v, false // saturated when out of range
+		if !good {
+			f.stats.TimeOverflow++
+		}
 	}
 	f.lastNs = ns
 	if !it.Supported {

@@ -107,7 +107,29 @@ func (m *meter) line(p *progress, paced bool) string {
 		s += fmt.Sprintf(" | capture %s (+%.1f s) lag %.1f s", time.Unix(0, c).UTC().Format("15:04:05"),
 			float64(c-first)/1e9, time.Duration(p.lateNs.Load()).Seconds())
 	}
+	if paced && p.pacer != nil {
+		if until, ok := p.pacer.WaitingUntil(); ok && until.Sub(last.at) >= longWait {
+			s += fmt.Sprintf(" | waiting %s for the next packet (--max-gap caps gaps)", roughDuration(until.Sub(last.at)))
+		}
+	}
 	return s
+}
+
+// longWait is the paced wait the bar says it is in: a frozen bar for
+// longer would look like a hung replay.
+const longWait = 5 * time.Second
+
+// roughDuration writes d for a person, to the minute above an hour and
+// to the second below: "3 h 20 min", "4 min 10 s", "12 s".
+func roughDuration(d time.Duration) string {
+	switch d = d.Round(time.Second); {
+	case d >= time.Hour:
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%d h %d min", int64(d/time.Hour), int64(d%time.Hour/time.Minute))
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min %d s", int64(d/time.Minute), int64(d%time.Minute/time.Second))
+	}
+	return fmt.Sprintf("%d s", int64(d/time.Second))
 }
 
 // bar is the replay's progress bar (nil: none), redrawn in place every

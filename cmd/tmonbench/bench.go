@@ -110,6 +110,9 @@ func benchPaths(args []string) ([]pipeline.Capture, error) {
 		if c.Path == "-" {
 			return nil, usageErr("bench: reads capture files, not standard input (-)")
 		}
+		if streamInput(c.Path) { // checked before any open, which would consume a pipe
+			return nil, usageErr("bench: %s is not a regular file (a pipe?): bench reads each capture several times (the decode-only floor, --warmup, --repeat, --preload); save it to a file first", c.Path)
+		}
 		f, err := replay.Open(c.Path)
 		if err != nil {
 			return nil, err

@@ -87,7 +87,7 @@ func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
 // configuration, and to each new version of a watched one (nothing when
 // the flag is not given): it overrides interval_s.
 func intervalFlag(fs *pflag.FlagSet) (override func(*config.Config) error) {
-	s := fs.Float64("interval", 0, "override interval_s: aggregation interval in `SECONDS` of capture time, 1 to 86400; 0: 60, as interval_s: 0 (default: the config's)")
+	s := fs.Float64("interval", 0, "override interval_s: aggregation interval in whole `SECONDS` of capture time, 1 to 86400 (a divisor or multiple of 60 tiles the minute); 0: 60, as interval_s: 0 (default: the config's)")
 	return func(cfg *config.Config) error {
 		if !fs.Changed("interval") {
 			return nil

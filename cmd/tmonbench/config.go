@@ -31,6 +31,9 @@ func loadChecked(cmd, path string, stderr io.Writer, check func(*config.Config) 
 				return nil, err
 			}
 		}
+		for _, w := range cfg.Warnings() { // the default's: --interval's (IntervalWarning)
+			warnf(stderr, cmd, "%s", w)
+		}
 		return cfg, nil
 	}
 	cfg, err := acceptConfig(path, check)

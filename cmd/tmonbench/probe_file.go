@@ -119,7 +119,9 @@ func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, 
 		in = ff
 	}
 	src := &stoppableFile{Source: in, stop: stopCtx}
-	r.paceFile(src, replay.NewPacer(speed), path)
+	pacer := replay.NewPacer(speed)
+	pacer.SetClockStep(cfg.ClockJumpNs()) // the engine's clock steps are not waited through
+	r.paceFile(src, pacer, path)
 	if ff != nil {
 		started := r.started
 		var eng probe.Engine

@@ -31,6 +31,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 		return err
 	}
 	defer ls.Close()
+	warnSelfCapture(r.stderr, r.name, cfg, lc.Interfaces) // its own PDUs on a captured interface
 	r.kernel = kernelCounters(ls)
 	r.wall = idleClock(ls)
 	r.drops = func() (n uint64) {

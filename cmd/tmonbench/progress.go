@@ -19,9 +19,10 @@ const lateLimit = time.Second
 // speeds); the bar's goroutine reads the atomics.
 type progress struct {
 	packets   atomic.Uint64
-	firstNs   atomic.Int64 // capture time of the first packet (paced speeds)
-	captureNs atomic.Int64 // capture time of the latest packet (paced speeds)
-	lateNs    atomic.Int64 // how late the latest packet went out (paced speeds)
+	firstNs   atomic.Int64  // capture time of the first packet (paced speeds)
+	captureNs atomic.Int64  // capture time of the latest packet (paced speeds)
+	lateNs    atomic.Int64  // how late the latest packet went out (paced speeds)
+	pacer     *replay.Pacer // paced speeds: the bar asks it of the wait under way (set before the run)
 
 	// Feeding goroutine only; read once the run is over.
 	n         uint64
@@ -42,6 +43,7 @@ func (p *progress) counted(packets, _ uint64) {
 // A packet whose wait is interrupted (Ctrl-C) is never handled: it is not
 // counted, so the bar ends on the summary's "packets read".
 func (p *progress) pace(pc *replay.Pacer) func(ctx context.Context, captureNs int64) error {
+	p.pacer = pc
 	return func(ctx context.Context, captureNs int64) error {
 		if err := pc.Wait(ctx, captureNs); err != nil {
 			return err

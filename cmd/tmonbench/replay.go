@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -23,9 +22,10 @@ import (
 
 // scanIfaces names the interfaces of a capture that is not given one
 // interface (NAME/IFACE=FILE): a pcapng's if_name of each interface.
-// Standard input cannot be read twice: it is one interface.
+// A stream (standard input, a pipe: streamInput) cannot be read twice: it
+// is one interface.
 func scanIfaces(c *pipeline.Capture) error {
-	if c.Iface != "" || c.Path == "-" {
+	if c.Iface != "" || streamInput(c.Path) {
 		return nil
 	}
 	ifs, err := replay.ScanInterfaces(c.Path)
@@ -65,6 +65,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		}()
 		filters, damage := []*probe.Filtered(nil), make([]atomic.Value, len(a.caps)) // damage[i]: how files[i] ended in damage (its error's text)
 		for i, c := range a.caps {
+			warnStream(stderr, "replay", c.Path)
 			f, err := openFile(c.Path)
 			if err != nil {
 				return folderHint(err, c.Path, a.folders)
@@ -73,7 +74,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			_, size := f.Progress()
 			manifestInputs = append(manifestInputs, store.Input{Path: c.Path, SizeBytes: size})
 			var src pkt.Source = f
-			if c.Path != "-" { // standard input cannot be read back: no packet index
+			if !streamInput(c.Path) { // a stream cannot be read back: no packet index
 				// the indexer notes f's packets as f reads them: the
 				// input is f itself, one call less per packet
 				indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
@@ -97,13 +98,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 
 		ctx, stop := untilSignal()
 		defer stop()
-		pacer := replay.NewPacer(a.speed)
-		pacer.SetMaxWait(a.maxGap) // 0: every gap kept
 		prog := &progress{}
-		var pace func(context.Context, int64) error
-		if !a.speed.Full() {
-			pace = prog.pace(pacer)
-		}
+		pace := replayPace(a, prog)
 		bar := newBar(a.progress, stderr, files, prog, pace != nil, started)
 		var feed *liveFeed
 		var snap *observe.Latest
@@ -215,14 +211,6 @@ func closeRun(run *store.Run, res *pipeline.Result, runErr error, indexers []fil
 		return err
 	}
 	return writeManifest(run.Out())
-}
-
-// openFile opens a capture file, or standard input for "-".
-func openFile(path string) (*replay.File, error) {
-	if path == "-" {
-		return replay.NewReader(os.Stdin, "-", 0)
-	}
-	return replay.Open(path)
 }
 
 // filterEvents tells how many packets --filter left out, at time at (replayTime).

@@ -48,7 +48,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	a := &replayArgs{}
 	cfgPath, out := runFlags(fs)
 	speedStr := fs.String("speed", "full", "replay `SPEED`: full, realtime or a factor such as 4x")
-	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap")
+	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap (a clock step beyond clock_jump_s is never waited through)")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
 	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
 	interval := intervalFlag(fs)
@@ -114,10 +114,8 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.workers < 0 || a.workers > maxWorkers {
 			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
 		}
-		if a.cfg, err = loadConfig("replay", *cfgPath, stderr); err != nil {
-			return nil, err
-		}
-		if err := interval(a.cfg); err != nil {
+		// --interval applied before the config's warnings, which say what its value does to the rollups
+		if a.cfg, err = loadChecked("replay", *cfgPath, stderr, interval); err != nil {
 			return nil, err
 		}
 		if a.rollup { // its databases checked before anything is written

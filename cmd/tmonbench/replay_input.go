@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +30,8 @@ func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []obse
 		for _, e := range []observe.Event{
 			{Kind: "invalid_timestamps", Severity: observe.SevWarning, Count: st.InvalidTimestamps,
 				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", path, st.InvalidTimestamps)},
+			{Kind: "capture_time_overflow", Severity: observe.SevWarning, Count: st.TimeOverflow,
+				Message: fmt.Sprintf("%s: %d pcapng timestamps beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)", path, st.TimeOverflow)},
 			{Kind: "capture_unsupported_link", Severity: observe.SevWarning, Count: st.SkippedUnsupported,
 				Message: fmt.Sprintf("%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)", path, st.SkippedUnsupported)},
 			{Kind: "capture_no_timestamp", Severity: observe.SevInfo, Count: st.NoTimestamp,
@@ -149,4 +153,54 @@ func warnOutages(w io.Writer, colls []pipeline.Collector, res *pipeline.Result) 
 				time.Duration(o.EndNs-o.StartNs), time.Duration(o.StartNs), time.Duration(span))
 		}
 	}
+}
+
+// streamInput reports whether the capture at path can only be read once,
+// from its start to its end: standard input ("-"), or a path that is
+// neither a regular file nor a folder (a FIFO, /dev/stdin or /dev/fd/N of
+// a pipe, bash's <(cmd)), whose bytes a first open would consume (the
+// interface scan did, and the replay then read an empty pipe). A stream is
+// opened once and read as it comes: its pcapng interfaces are one
+// interface of its probe (no scan ahead), it has no packet index (the TUI
+// cannot read its packets back), no size in run.json, and bench, which
+// reads its captures several times, refuses it. A path that cannot be
+// read is not one: opening it says why.
+func streamInput(path string) bool {
+	if path == "-" {
+		return true
+	}
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
+}
+
+// warnStream says, for a capture path that is a pipe or device
+// (streamInput; not "-", which users give knowingly), what reading it once
+// costs.
+func warnStream(w io.Writer, cmd, path string) {
+	if path != "-" && streamInput(path) {
+		warnf(w, cmd, "%s is not a regular file (a pipe?): read once as a stream, as standard input: "+
+			"a pcapng's interfaces are one, no packet index (the TUI cannot read its packets back), no size in run.json", path)
+	}
+}
+
+// replayPace is the replay's pacing at a's --speed (nil at full speed),
+// recorded in prog: gaps capped at --max-gap (0: every gap kept), and the
+// engine's clock steps (beyond clock_jump_s) not waited through.
+func replayPace(a *replayArgs, prog *progress) func(context.Context, int64) error {
+	if a.speed.Full() {
+		return nil
+	}
+	pacer := replay.NewPacer(a.speed)
+	pacer.SetMaxWait(a.maxGap)
+	pacer.SetClockStep(a.cfg.ClockJumpNs())
+	return prog.pace(pacer)
+}
+
+// openFile opens a capture file, or standard input for "-", once: a
+// pipe's bytes are read as they come (streamInput).
+func openFile(path string) (*replay.File, error) {
+	if path == "-" {
+		return replay.NewReader(os.Stdin, "-", 0)
+	}
+	return replay.Open(path)
 }

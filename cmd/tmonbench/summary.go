@@ -79,6 +79,13 @@ func printNotable(w io.Writer, n store.Notable) {
 	for _, k := range n.Keys() {
 		t := n[k]
 		n := fmt.Sprintf("%s %d", k.Kind, t.Events)
+		if t.Unwritten > 0 { // an event the output refused is in no table
+			why := "the output could not be written"
+			if t.NoSpace {
+				why = "the disk was full"
+			}
+			n += fmt.Sprintf(" (%d not written: %s; see above)", t.Unwritten, why)
+		}
 		if t.Count > 0 {
 			unit := countUnits[k.Kind]
 			if unit == "" {

@@ -283,3 +283,22 @@ func TestSummaryRetransmissionsAllOfRun(t *testing.T) {
 		t.Errorf("pdu_stats: %q, want %q", got, want)
 	}
 }
+
+// TestNotableUnwritten: a collector whose disk filled logged "the
+// collector_write_failed event could not be written either", and its
+// summary said "errors collector_write_failed 1 (events, and what they
+// count: tmonbench query events)", an event no table holds. The summary
+// now says it was not written, and why (store.EventTotal.Unwritten,
+// NoSpace; engine/store TestNotableUnwritten injects the failed write).
+func TestNotableUnwritten(t *testing.T) {
+	var b strings.Builder
+	printNotable(&b, store.Notable{
+		store.EventKey{Severity: "error", Kind: "collector_write_failed"}: {Events: 1, Unwritten: 1, NoSpace: true},
+		store.EventKey{Severity: "warning", Kind: "probe_restart"}:        {Events: 2, Count: 2, Unwritten: 1},
+	})
+	const want = "  errors          collector_write_failed 1 (1 not written: the disk was full; see above)  (events, and what they count: tmonbench query events)\n" +
+		"  warnings        probe_restart 2 (1 not written: the output could not be written; see above) (2 new runs)  (events, and what they count: tmonbench query events)\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -197,6 +197,9 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"replay", "--interval", "-5", "--out", filepath.Join(dir, "a"), pcap}, "--interval -5: must be between 1 and 86400 seconds of capture time (0: 60)"},
 		{[]string{"live", "-i", "lo", "--interval", "90000", "--out", filepath.Join(dir, "a")}, "--interval 90000: must be between 1 and 86400 seconds of capture time (0: 60)"},
 		{[]string{"probe", "--config", probeCfg, "--name", "A", "--pcap", pcap, "--interval", "0.5"}, "--interval 0.5: must be between 1 and 86400 seconds of capture time (0: 60)"},
+		// fractions gave interval_start 19:06:07.047503700
+		{[]string{"replay", "--interval", "1.0000001", "--out", filepath.Join(dir, "a"), pcap}, "--interval 1.0000001: must be a whole number of seconds"},
+		{[]string{"probe", "--config", probeCfg, "--name", "A", "--pcap", pcap, "--interval", "2.5"}, "--interval 2.5: must be a whole number of seconds"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-30", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "--from 2026-11-30 is not before --to 2026-11-29"},
 		{[]string{"report", "--out", dir, "--from", "2026-11-29", "--to", "2026-11-29", "-o", filepath.Join(dir, "r.html")}, "is not before --to"},
 		// stray arguments (a trial saw probe and collector run with them)

@@ -62,8 +62,9 @@ type Config struct {
 	// switches at that time.
 	ValidFrom string `yaml:"valid_from,omitempty"`
 	// IntervalS is the aggregation interval of counters and histograms,
-	// in seconds of capture time (design 1.4: 10 s to 1 h), 1 to 86400.
-	// 0 or absent: 60 (DefaultIntervalS).
+	// in whole seconds of capture time (design 1.4: 10 s to 1 h), 1 to
+	// 86400; one that does not tile the minute is warned of
+	// (IntervalWarning). 0 or absent: 60 (DefaultIntervalS).
 	IntervalS float64 `yaml:"interval_s"`
 	// ClockJumpS: a forward step of capture time between two packets of
 	// more than ClockJumpS seconds is taken by the probe for the capture
@@ -534,6 +535,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
 		return bad(0, "interval_s", "must be between 1 and 86400 seconds (0 or absent: %g), got %g", float64(DefaultIntervalS), c.IntervalS)
+	}
+	if c.IntervalS != math.Trunc(c.IntervalS) {
+		return bad(0, "interval_s", "must be a whole number of seconds, got %v: %s", c.IntervalS, fractionWhy)
 	}
 	if !(c.ClockJumpS >= 1 && c.ClockJumpS <= maxClockJumpS) {
 		return bad(0, "clock_jump_s", "must be between 1 and %d seconds (0 or absent: %d), got %g", maxClockJumpS, DefaultClockJumpS, c.ClockJumpS)

@@ -39,6 +39,7 @@ func TestAllIsAlwaysKept(t *testing.T) {
 func TestErrorsNameLineAndField(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{"interval_s: 0.5\n", "x.yaml:1: interval_s: must be between 1 and 86400 seconds (0 or absent: 60), got 0.5"},
+		{"interval_s: 1.0000001\n", "x.yaml:1: interval_s: must be a whole number of seconds, got 1.0000001: " + fractionWhy},
 		{"classes:\n  - name: a\n  - name: b\n    granularity: [src_addr, colour]\n", "x.yaml:4: classes[1].granularity: unknown field \"colour\""},
 		{"classes:\n  - name: a\n    analyses: [counters, magic]\n", "x.yaml:3: classes[0].analyses: unknown analysis \"magic\""},
 		{"classes:\n  - name: a\n  - name: a\n", "x.yaml:3: classes[1].name: \"a\" already names classes[0]"},
@@ -198,14 +199,38 @@ func TestClockJumpHash(t *testing.T) {
 // the configuration as it was.
 func TestSetIntervalS(t *testing.T) {
 	c := Default()
-	for _, v := range []float64{-5, 0.5, 86401, math.NaN(), math.Inf(1)} {
+	for _, v := range []float64{-5, 0.5, 86401, math.NaN(), math.Inf(1), 1.0000001, 2.5} { // fractions: interval_start 19:06:07.047503700
 		if err := c.SetIntervalS(v); err == nil || c.IntervalS != DefaultIntervalS {
 			t.Errorf("SetIntervalS(%g): err %v, interval_s %g", v, err, c.IntervalS)
 		}
 	}
-	for v, want := range map[float64]float64{1: 1, 2.5: 2.5, 86400: 86400, 0: DefaultIntervalS} {
+	for v, want := range map[float64]float64{1: 1, 7: 7, 86400: 86400, 0: DefaultIntervalS} {
 		if err := c.SetIntervalS(v); err != nil || c.IntervalS != want || c.Validate() != nil {
 			t.Errorf("SetIntervalS(%g): err %v, interval_s %g, want %g", v, err, c.IntervalS, want)
+		}
+	}
+}
+
+// TestIntervalWarning: an interval that does not tile the minute is
+// warned of, with what the rollups do then; one that does is not. The
+// tiling ones: the divisors of 60 below a minute (60 % s == 0), the
+// multiples of 60 above (s % 60 == 0), by arithmetic.
+func TestIntervalWarning(t *testing.T) {
+	for s, want := range map[float64]string{
+		1: "", 5: "", 10: "", 15: "", 30: "", 60: "", 120: "", 3600: "", 86400: "",
+		7:    "interval 7 s (interval_s or --interval) does not divide a minute: intervals straddle minute boundaries, and the 1-minute rollups",
+		45:   "interval 45 s (interval_s or --interval) does not divide a minute",
+		90:   "interval 90 s (interval_s or --interval) is not a whole number of minutes: intervals straddle minute boundaries; the rollups skip the 1-minute level for rows longer than a minute and count each interval whole in the 1-hour bucket",
+		7201: "count each interval whole in the 1-day bucket",
+	} {
+		c := Default()
+		c.IntervalS = s
+		got := c.IntervalWarning()
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("interval %g s: warning %q, want %q", s, got, want)
+		}
+		if w := c.Warnings(); (got == "") != (len(w) == 0) || (got != "" && w[0] != got) {
+			t.Errorf("interval %g s: Warnings %q", s, w)
 		}
 	}
 }

@@ -88,12 +88,17 @@ var AnalysisTables = map[string][]string{
 // events): a file's classes replace the default ones as a whole, so
 // writing a class can silently drop TCP, RTT or FTP, and a class without
 // counters writes fewer flow_counters rows than files of before
-// 2026-12-06 did (design 3.9).
+// 2026-12-06 did (design 3.9). First comes IntervalWarning, of the
+// default classes too.
 func (c *Config) Warnings() []string {
-	if c.classesDefault {
-		return nil
+	var w []string
+	if iw := c.IntervalWarning(); iw != "" {
+		w = append(w, iw)
 	}
-	w := c.lostAnalyses()
+	if c.classesDefault {
+		return w
+	}
+	w = append(w, c.lostAnalyses()...)
 	if nc := c.noCounters(); len(nc) > 0 && len(nc) < len(c.Classes) { // none: the line on lost analyses says it
 		what, its := fmt.Sprintf("class %s leaves", nc[0]), "its"
 		if len(nc) > 1 {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 )
 
@@ -112,8 +113,43 @@ func (c *Config) SetIntervalS(s float64) error {
 	if !(s >= 1 && s <= 86400) {
 		return fmt.Errorf("must be between 1 and 86400 seconds of capture time (0: %d)", DefaultIntervalS)
 	}
+	if s != math.Trunc(s) {
+		return fmt.Errorf("must be a whole number of seconds: %s", fractionWhy)
+	}
 	c.IntervalS = s
 	return nil
+}
+
+// fractionWhy is why interval_s and --interval take whole seconds.
+const fractionWhy = "intervals start on whole multiples of the interval since the epoch and tile the minute for the 1-minute rollups (design 5.1: counters at 1 minute granularity or below)"
+
+// IntervalWarning says what the rollups do with this configuration's
+// interval_s (or --interval, which sets it) when its intervals do not tile
+// the minute: below 60 s, one that does not divide 60 (7 s: intervals
+// straddle minutes); above, one that is not a whole number of minutes
+// (90 s). "" when they tile (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, or
+// a multiple of 60). The rollups (queries/rollup) count a raw row whole in
+// the bucket where it starts and report such rows as misaligned.
+func (c *Config) IntervalWarning() string {
+	s := int64(c.IntervalS)
+	if s <= 0 || float64(s) != c.IntervalS {
+		return ""
+	}
+	switch {
+	case s < 60 && 60%s != 0:
+		return fmt.Sprintf("interval %d s (interval_s or --interval) does not divide a minute: intervals straddle minute boundaries, "+
+			"and the 1-minute rollups (tmonbench rollup, queries on 1-minute buckets) count each interval whole in the minute where it starts, "+
+			"so per-minute figures are uneven (rollup reports such rows as misaligned); a divisor of 60 (10, 15, 20, 30...) tiles the minute", s)
+	case s > 60 && s%60 != 0:
+		level := "1-hour"
+		if s > 3600 {
+			level = "1-day"
+		}
+		return fmt.Sprintf("interval %d s (interval_s or --interval) is not a whole number of minutes: intervals straddle minute boundaries; "+
+			"the rollups skip the 1-minute level for rows longer than a minute and count each interval whole in the %s bucket where it starts "+
+			"(rollup reports rows that do not divide it as misaligned); a multiple of 60 keeps minutes whole", s, level)
+	}
+	return ""
 }
 
 // DefaultMaxFlows is flow_table.max_flows when a file sets it to 0 or

@@ -124,7 +124,10 @@
 //     `not`, where tcpdump's `tcp[tcpflags]`, loading past the packet,
 //     rejects the packet whatever the rest of the filter says.
 //   - Only IP packets are sieved (design 3.2): tcpdump's host and net also
-//     test ARP and RARP addresses; ours never match ARP.
+//     test ARP and RARP addresses; ours never match ARP. `arp` and `rarp`
+//     alone are accepted with tcpdump's meaning for IP packets: false
+//     (`not arp` is true for every packet the sieve sees); `arp host A`
+//     and arp[N] are rejected.
 //   - Ports and flags come from transport headers the dissector accepted
 //     (an SCTP common header announced whole by the IP length, its ports
 //     from 4 captured bytes); libpcap reads whatever bytes were captured.
@@ -137,8 +140,12 @@
 //     host's /etc/services, which differs between hosts), partial host
 //     addresses (`host 10.1`, a network in libpcap), `proto N` above 255,
 //     `vlan ID` beyond the second tag. Link-layer and other primitives
-//     (ether host, arp, gateway, broadcast, mpls, loads of other
-//     protocols like arp[0]) are rejected with an "unsupported" error.
+//     (ether host/src/dst, gateway, broadcast, mpls, loads of other
+//     protocols like arp[0]) are rejected with an "unsupported" error:
+//     the dissector hands the sieve the network layer, the link header
+//     (VLAN tags, MPLS, PPPoE, Linux cooked) taken off, so MAC addresses
+//     are none of its fields; the error of `ether` gives the ether[]
+//     spelling that tests a MAC address on untagged Ethernet.
 //   - Byte offsets see the network layer through VLAN tags and MPLS labels
 //     like the rest (tcpdump needs `vlan` first); ether[] reads the frame
 //     as captured.

@@ -209,6 +209,10 @@ func unsupportedWhy(w string) string {
 	if n, ok := protoNumbers[w]; ok { // vrrp: libpcap's IPv4-only abbreviation
 		return fmt.Sprintf("write ip proto %d", n)
 	}
+	if w == "ether" {
+		return "the sieve classifies IP headers, after the dissector has taken off the link header (Ethernet, VLAN tags, MPLS, PPPoE, Linux cooked): MAC addresses are none of its fields; " +
+			"ether[N] reads the frame's bytes as captured: on untagged Ethernet, ether[6:4] = 0x00112233 and ether[10:2] = 0x4455 is ether src 00:11:22:33:44:55 (ether[0:4], ether[4:2]: dst)"
+	}
 	if w == "protochain" {
 		return "the sieve does not walk header chains: ip6 proto N tests the fixed header's next header; a class with upper_layer: true sees TCP and UDP behind IPv6 extension headers"
 	}
@@ -237,6 +241,15 @@ var aqualWords = map[string]aqual{
 func (p *parser) primitive() (*node, qual, error) {
 	t := p.tok()
 	w := t.text
+	if nx := p.peek(1).kind; (w == "arp" || w == "rarp") && (nx == tEOF || nx == tAnd || nx == tOr || nx == tRParen) {
+		// an ARP or RARP frame is never an IP packet, and the sieve sees
+		// IP packets only (design 3.2): `arp` is false for every packet it
+		// sees, as tcpdump's is for IP packets, and `not arp` true. It is
+		// written as a test no packet passes: len < 0. `arp host A` and
+		// arp[N] stay refused (ARP addresses and fields are not seen).
+		p.next()
+		return prim{kind: pLen, rel: rLT, lo: 0, off: t.off}.node(), qerr, nil
+	}
 	if unsupported[w] {
 		return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (%s)", w, unsupportedWhy(w)))
 	}

@@ -158,8 +158,9 @@ func TestParseErrors(t *testing.T) {
 		{"tcp udp", `filter: expected 'and' or 'or' before "udp" at offset 4`},
 		{"ip 1.2.3.4", `filter: expected 'and' or 'or' before "1.2.3.4" at offset 3`},
 		{"TCP", `filter: missing qualifier (host, net, port, ...) before "TCP" at offset 0`}, // keywords are lower case, as in libpcap
-		{"ether host 1:2:3:4:5:6", `filter: unsupported primitive "ether" (the sieve sees IP headers only) at offset 0`},
-		{"arp", `filter: unsupported primitive "arp" (the sieve sees IP headers only) at offset 0`},
+		{"ether host 1:2:3:4:5:6", `filter: unsupported primitive "ether" (the sieve classifies IP headers, after the dissector has taken off the link header (Ethernet, VLAN tags, MPLS, PPPoE, Linux cooked): MAC addresses are none of its fields; ` +
+			`ether[N] reads the frame's bytes as captured: on untagged Ethernet, ether[6:4] = 0x00112233 and ether[10:2] = 0x4455 is ether src 00:11:22:33:44:55 (ether[0:4], ether[4:2]: dst)) at offset 0`},
+		{"arp host 10.0.0.1", `filter: unsupported primitive "arp" (the sieve sees IP headers only) at offset 0`}, // `arp` alone is accepted (TestArpAlone)
 		{"tcp[13] & 2", "filter: expected comparison operator at offset 11"},
 		{"tcp[13 & 2 != 0", "filter: expected ']' at offset 11"},
 		{"ip[6:3] != 0", "filter: data size must be 1, 2, or 4 at offset 5"}, // libpcap: same
@@ -238,5 +239,23 @@ func TestCompileErrors(t *testing.T) {
 	}
 	if s, err := Compile(many[:MaxClasses]); err != nil || s.Len() != MaxClasses {
 		t.Errorf("%d classes: %v", MaxClasses, err)
+	}
+}
+
+// TestArpAlone: tcpdump's idioms `arp`, `rarp` and `not arp` are accepted
+// with their meaning for a sieve of IP packets: tcpdump's `arp` is false
+// for every IP packet (EtherType 0x0800/0x86dd, not 0x0806), so `not arp`
+// is true for all of them (TestTcpdumpEquivalence compares them with
+// tcpdump on the sample captures). They were refused as unsupported.
+func TestArpAlone(t *testing.T) {
+	for in, want := range map[string]bool{"arp": false, "rarp": false, "not arp": true, "tcp and not arp": true, "arp or tcp": true, "(arp)": false, "not (arp or rarp)": true} {
+		e, err := Parse(in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", in, err)
+			continue
+		}
+		if got := e.Match(&tcpSyn); got != want {
+			t.Errorf("%q on a TCP SYN: %v, want %v", in, got, want)
+		}
 	}
 }

@@ -75,6 +75,9 @@ var plainFilters = []eqCase{
 	{ours: "ip"},
 	{ours: "ip6"},
 	{ours: "not ip"},
+	{ours: "not arp"}, // tcpdump's arp is false for every IP packet (its ARP frames are left out: equivalence)
+	{ours: "tcp and not rarp"},
+	{ours: "arp or udp"},
 	{ours: "tcp"},
 	{ours: "udp"},
 	{ours: "icmp"},

@@ -258,11 +258,13 @@ func AppendTo[T any](a *Appender, table string, rows []T) error {
 // Write implements observe.Sink: it appends every table of b that holds
 // rows as a new part, and an empty part (the schema only) for a table that
 // has no folder yet, so that every table's view exists. b is not kept.
+//
+// Notable counts b's events once their table is written, and those whose
+// write failed as Unwritten: a summary must not name as written an event
+// a full disk refused (the collector's collector_write_failed).
 func (a *Appender) Write(b *observe.Batch) error {
-	a.mu.Lock()
-	a.notable.add(b.Events)
-	a.mu.Unlock()
 	var errs []error
+	var evErr error // the events table's
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
 			if _, err := os.Stat(filepath.Join(a.out, t.Name)); err == nil {
@@ -271,8 +273,14 @@ func (a *Appender) Write(b *observe.Batch) error {
 		}
 		if _, _, err := WriteTable(a.out, t, func(sub string) int { return a.part(t.Name + "/" + sub) }, b); err != nil {
 			errs = append(errs, err)
+			if t.Name == observe.TableEvents {
+				evErr = err
+			}
 		}
 	}
+	a.mu.Lock()
+	a.notable.addWritten(b.Events, evErr)
+	a.mu.Unlock()
 	return errors.Join(errs...)
 }
 

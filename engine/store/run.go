@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -82,6 +83,12 @@ type EventKey struct{ Severity, Kind string }
 type EventTotal struct {
 	Events int64
 	Count  uint64
+	// Unwritten is how many of Events could not be written (an
+	// Appender's Write of the events table failed: a full disk): they
+	// are in no table, only in the log that said the write failed.
+	// NoSpace: one such write failed for want of space (ENOSPC).
+	Unwritten int64
+	NoSpace   bool
 }
 
 // Keys returns n's keys, by severity ("error" before "warning"), then
@@ -95,7 +102,11 @@ func (n Notable) Keys() []EventKey {
 }
 
 // add sums the warning and error events into *n (made on first use).
-func (n *Notable) add(events []observe.Event) {
+func (n *Notable) add(events []observe.Event) { n.addWritten(events, nil) }
+
+// addWritten is add for events whose write into the events table gave
+// err: not nil, they are counted Unwritten too.
+func (n *Notable) addWritten(events []observe.Event, err error) {
 	for i := range events {
 		e := &events[i]
 		if e.Severity == observe.SevInfo {
@@ -108,6 +119,10 @@ func (n *Notable) add(events []observe.Event) {
 		t := (*n)[k]
 		t.Events++
 		t.Count += e.Count
+		if err != nil {
+			t.Unwritten++
+			t.NoSpace = t.NoSpace || errors.Is(err, syscall.ENOSPC)
+		}
 		(*n)[k] = t
 	}
 }
