@@ -110,17 +110,76 @@ func (o *overview) stripCmd(e *env, gs []flowGroup) tea.Cmd {
 	})
 }
 
-// runInputs reads the capture files named in run.json (for the title).
-func runInputs(out string) []string {
+// runInputs names the capture files of run.json for the title: each by
+// the shortest suffix of its path (whole folders) that no other input
+// shares, so four A.pcap of the lab read dns-snmp-ntp/A.pcap, frag/A.pcap,
+// ... and not A.pcap four times; prefixed with "probe=" when the probe
+// that read it (packet_index) is not named after that suffix (--probe
+// NAME=FILE).
+func runInputs(ctx context.Context, db *sql.DB, out string) []string {
 	m, err := readRun(out)
 	if err != nil {
 		return nil
 	}
-	var names []string
-	for _, in := range m.Inputs {
-		names = append(names, filepath.Base(in.Path))
+	probeOf := map[string]string{} // absolute path -> probe
+	if rows, err := db.QueryContext(ctx, `SELECT DISTINCT path, probe FROM packet_index`); err == nil {
+		for rows.Next() {
+			var path, probe string
+			if rows.Scan(&path, &probe) == nil {
+				probeOf[path] = probe
+			}
+		}
+		rows.Close()
+	}
+	paths := make([]string, len(m.Inputs))
+	for i, in := range m.Inputs {
+		paths[i] = in.Path
+	}
+	names := shortestSuffixes(paths)
+	for i, in := range m.Inputs {
+		for path, probe := range probeOf {
+			same := path == in.Path || !filepath.IsAbs(in.Path) && strings.HasSuffix(path, string(filepath.Separator)+filepath.Clean(in.Path))
+			if same && probe != stem(names[i]) {
+				names[i] = probe + "=" + names[i]
+			}
+		}
 	}
 	return names
+}
+
+// shortestSuffixes gives each path the fewest trailing elements (at least
+// its base name) that tell it apart from every other path of the list (the
+// same path listed twice counts once).
+func shortestSuffixes(paths []string) []string {
+	parts := make([][]string, len(paths))
+	for i, p := range paths {
+		parts[i] = strings.Split(filepath.ToSlash(filepath.Clean(p)), "/")
+	}
+	suffix := func(i, k int) string { return strings.Join(parts[i][max(len(parts[i])-k, 0):], "/") }
+	names := make([]string, len(paths))
+	for i := range paths {
+		for k := 1; ; k++ {
+			s := suffix(i, k)
+			unique := true
+			for j := range paths {
+				if j != i && suffix(j, k) == s && paths[j] != paths[i] {
+					unique = false
+				}
+			}
+			if unique || k >= len(parts[i]) {
+				names[i] = s
+				break
+			}
+		}
+	}
+	return names
+}
+
+// stem is a capture's name without its extensions (x.pcap.gz: x), as
+// replay names a probe after its file.
+func stem(name string) string {
+	name = strings.TrimSuffix(name, filepath.Ext(name))
+	return strings.TrimSuffix(name, filepath.Ext(name))
 }
 
 func (o *overview) update(e *env, msg tea.Msg) tea.Cmd {

@@ -235,7 +235,7 @@ ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`, ea
 		}
 		rows.Close()
 	}
-	d.inputs = runInputs(out)
+	d.inputs = runInputs(ctx, db, out)
 	return d, nil
 }
 

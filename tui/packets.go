@@ -243,9 +243,13 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 		return nil, err
 	}
 	d := &packetsData{how: how, complete: true, seqs: tcpSeqs{}}
+	m, _ := readRun(out) // no run.json: no sizes to compare
 	for _, sp := range spans {
 		if d.path == "" {
 			d.path = sp.path
+		}
+		if err := captureChanged(sp.path, m); err != nil {
+			return nil, err
 		}
 		if err := d.readSpan(ctx, sp, sel, lo, hi, slack); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -258,6 +262,27 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 		}
 	}
 	return d, nil
+}
+
+// captureChanged returns an error when the capture file at path (as the
+// packet index names it: absolute) is not the size run.json recorded for
+// it (size_bytes): another file was written in its place since the run,
+// and the index's offsets would read garbage from it ("captured length
+// 869225268 > 268435456: capture malformed"). nil when the size is the
+// same, the file is missing (readSpan says so) or run.json does not list
+// it (the index alone).
+func captureChanged(path string, m runManifest) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	for _, in := range m.Inputs {
+		same := in.Path == path || !filepath.IsAbs(in.Path) && strings.HasSuffix(path, string(filepath.Separator)+filepath.Clean(in.Path))
+		if same && in.SizeBytes > 0 && fi.Size() != in.SizeBytes {
+			return fmt.Errorf("capture file %s changed since the run (size %d bytes, was %d): packets cannot be read back (replay it again to see them)", path, fi.Size(), in.SizeBytes)
+		}
+	}
+	return nil
 }
 
 // readSpan appends the selected packets captured in [lo, hi] of one span

@@ -15,7 +15,8 @@ import (
 type runManifest struct {
 	Mode   string `json:"mode"`
 	Inputs []struct {
-		Path string `json:"path"`
+		Path      string `json:"path"`       // as given to the command (relative to where it ran, or absolute)
+		SizeBytes int64  `json:"size_bytes"` // the file's size when the run read it
 	} `json:"inputs"`
 	Command []string `json:"command"`
 }

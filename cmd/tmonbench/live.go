@@ -110,14 +110,17 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		started := time.Now()
 		// Rows are appended to --out as they come (queries work during the
-		// run); a previous replay there is replaced (a live or collector output is refused), once the
-		// folder's lock is ours (another run writing there: ErrBusy, untouched).
+		// run); a previous replay there is replaced, with a warning naming it (a live or collector
+		// output is refused), once the folder's lock is ours (another run writing there: ErrBusy, untouched).
 		app, err := store.OpenReplace(*out, store.Manifest{Mode: store.ModeLive, Version: version, Command: append([]string{"tmonbench", "live"}, args...),
 			ConfigHash: cfg.Hash(), Config: string(pdu.EffectiveConfig(cfg).RedactedYAML()), Started: started.UTC()})
 		if err != nil {
 			return err
 		}
 		defer closeAppender(app)
+		if old, ok := app.Replaced(); ok { // tcpdump -w and zeek overwrite too, but say so: the default --out is replay's
+			warnf(&warned, "live", "%s", replacedNote(*out, old))
+		}
 		io.WriteString(stderr, warned.String())
 		said := stderr
 		if *withUI {

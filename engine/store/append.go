@@ -28,6 +28,18 @@ type Appender struct {
 	manifest Manifest
 	closed   bool
 	notable  Notable
+	replaced *Manifest // the run.json of the output OpenReplace removed; nil: none
+}
+
+// Replaced returns the run.json of the previous run whose output
+// OpenReplace removed from the folder (a replay's), and false when there
+// was none (a new or empty folder, or OpenAppend), so the command can say
+// what it replaced.
+func (a *Appender) Replaced() (Manifest, bool) {
+	if a.replaced == nil {
+		return Manifest{}, false
+	}
+	return *a.replaced, true
 }
 
 // Notable returns the warning and error events Write wrote so far.
@@ -83,6 +95,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 	if err != nil {
 		return nil, err
 	}
+	var replaced *Manifest
 	if state == outRun && replace {
 		if err := refuseIrreplaceable(out, old, cmp.Or(m.Mode, ModeLive)); err != nil {
 			return nil, err
@@ -90,7 +103,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 		if err := removeContents(abs); err != nil {
 			return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 		}
-		state = outEmpty
+		state, replaced = outEmpty, &old
 	}
 	if state == outRun {
 		if old.Mode != ModeCollector {
@@ -105,7 +118,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 			m.Mode = ModeCollector
 		}
 	}
-	a := &Appender{out: abs, next: map[string]int{}, lock: lock, manifest: m}
+	a := &Appender{out: abs, next: map[string]int{}, lock: lock, manifest: m, replaced: replaced}
 	if err := a.mark(StateRunning); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}

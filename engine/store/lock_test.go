@@ -132,7 +132,7 @@ func TestReplaceTakesLockFirst(t *testing.T) {
 	a.Close()
 	// A replay's output is replaced too (OpenAppend refuses it).
 	r := filepath.Join(t.TempDir(), "replay")
-	run, err = BeginRun(r, Manifest{})
+	run, err = BeginRun(r, Manifest{Inputs: []Input{{Path: "A.pcap", SizeBytes: 24}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +142,18 @@ func TestReplaceTakesLockFirst(t *testing.T) {
 	if c, err := OpenReplace(r, Manifest{}); err != nil {
 		t.Fatalf("replace a replay's output: %v", err)
 	} else {
+		// what was replaced, for live's warning: the replay's run.json
+		if old, ok := c.Replaced(); !ok || old.Mode != ModeReplay || len(old.Inputs) != 1 || old.Inputs[0].Path != "A.pcap" {
+			t.Errorf("Replaced() = %+v, %v; want the replay's run.json", old, ok)
+		}
+		c.Close()
+	}
+	if c, err := OpenReplace(filepath.Join(t.TempDir(), "new"), Manifest{Mode: ModeLive}); err != nil {
+		t.Fatal(err)
+	} else {
+		if old, ok := c.Replaced(); ok {
+			t.Errorf("Replaced() of a new folder = %+v, true", old)
+		}
 		c.Close()
 	}
 	proj := t.TempDir()

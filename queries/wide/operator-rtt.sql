@@ -1,4 +1,7 @@
--- operator-rtt --wide: round trips per hour, probe and kind: samples, ms mean/stddev/min/max and bin-bounded p50/p90/p99 (both bounds) from the merged histograms (needs tmonbench rollup)
+-- operator-rtt --wide: round trips per hour, probe and kind: samples, ms mean/stddev/min/max and the histogram slices holding p50/p90/p99 (their smallest and largest samples) from the merged histograms (needs tmonbench rollup)
+-- pNN_slice_lo_ms and pNN_slice_hi_ms are not percentiles: they bound the rtt_histograms slice (slices_ms,
+-- default <2, 2-10, 10-50, >50 ms) where the cumulative count reaches the nearest rank, clipped to the
+-- samples it holds: its smallest and largest sample. The nearest-rank pNN lies between them.
 WITH h AS (
     SELECT r.*, r.sum_ms AS sum, r.m2_ms2 AS m2, r.min_ms AS min, r.max_ms AS max
     FROM rtt_histograms_1h r
@@ -35,13 +38,13 @@ SELECT
     round(sqrt(t.m2 / t.n), 3) AS stddev_ms,
     round(t.lo, 3) AS min_ms,
     round(t.hi, 3) AS max_ms,
-    -- the nearest-rank percentile lies in the slice where the cumulative count reaches it: [its min, its max]
-    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.50 * c.total_n)), 3) AS p50_lo_ms,
-    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.50 * c.total_n)), 3) AS p50_hi_ms,
-    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.90 * c.total_n)), 3) AS p90_lo_ms,
-    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.90 * c.total_n)), 3) AS p90_hi_ms,
-    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.99 * c.total_n)), 3) AS p99_lo_ms,
-    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.99 * c.total_n)), 3) AS p99_hi_ms
+    -- the nearest-rank percentile lies in the slice where the cumulative count reaches it: [its smallest sample, its largest]
+    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.50 * c.total_n)), 3) AS p50_slice_lo_ms,
+    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.50 * c.total_n)), 3) AS p50_slice_hi_ms,
+    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.90 * c.total_n)), 3) AS p90_slice_lo_ms,
+    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.90 * c.total_n)), 3) AS p90_slice_hi_ms,
+    round(arg_min(c.lo, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.99 * c.total_n)), 3) AS p99_slice_lo_ms,
+    round(arg_min(c.hi, c.slice_lo_ms) FILTER (WHERE c.upto >= ceil(0.99 * c.total_n)), 3) AS p99_slice_hi_ms
 FROM tot t
 JOIN cum c USING (interval_start, probe, kind)
 GROUP BY ALL
