@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestChangedCapture: a capture file overwritten by another after its
@@ -41,5 +44,29 @@ func TestChangedCapture(t *testing.T) {
 	want := fmt.Sprintf("capture file %s changed since the run (size %d bytes, was %d): packets cannot be read back", pcap, now, was)
 	if !strings.HasPrefix(m.e.errMsg, want) {
 		t.Fatalf("error %q, want %q", m.e.errMsg, want)
+	}
+}
+
+// TestUnindexedPipe: a run that read its capture from a pipe (a FIFO,
+// /dev/stdin, "-": replay reads it once, as a stream, without an index)
+// cannot give its packets back; the packet view says so at once instead
+// of opening the FIFO again, which waits for a writer for ever (a
+// trial's finding).
+func TestUnindexedPipe(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "A.pcap")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{fifo, "-"} {
+		b, _ := json.Marshal(map[string]any{"mode": "replay", "inputs": []map[string]any{{"path": in}}})
+		if err := os.WriteFile(filepath.Join(dir, queries.ManifestName), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := unindexed(dir, packetSel{probe: "A"}, func() bool { return false })
+		want := "the capture of probe A was read from a pipe (" + in + "): its packets cannot be read back (replay a file to see them)"
+		if err == nil || err.Error() != want {
+			t.Errorf("input %s: error %v, want %q", in, err, want)
+		}
 	}
 }

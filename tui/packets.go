@@ -183,6 +183,11 @@ func unindexed(out string, sel packetSel, live func() bool) (path, how string, e
 	if len(cands) != 1 {
 		return "", "", fmt.Errorf("no packet index in %s and no single capture file for probe %s (replay again to write the index)", out, sel.probe)
 	}
+	if fi, err := os.Stat(cands[0]); cands[0] == "-" || err == nil && !fi.Mode().IsRegular() {
+		// a pipe (FIFO, /dev/stdin, <(...)), read once by the run: opening it
+		// again would wait for a writer, or read other data
+		return "", "", fmt.Errorf("the capture of probe %s was read from a pipe (%s): its packets cannot be read back (replay a file to see them)", sel.probe, cands[0])
+	}
 	return cands[0], "no packet index: scan from the start", nil
 }
 
