@@ -35,7 +35,7 @@ func TestPcapFilterError(t *testing.T) {
 		{"dscp 0", `filter "dscp 0" not applied: "dscp 0" tests the DSCP of packets`},
 		{"tcp-syn", `filter "tcp-syn" not applied: "tcp-syn" tests the TCP flags of packets`},
 		{"icmp[icmptype] == icmp-echo", `filter "icmp[icmptype] == icmp-echo" not applied: "icmp[0:1] = 8" tests packet bytes`},
-		{"ether host 00:11:22:33:44:55", `filter "ether host 00:11:22:33:44:55": filter: unsupported primitive "ether" (the sieve sees IP headers only) at offset 0`},
+		{"ether host 00:11:22:33:44:55", `filter "ether host 00:11:22:33:44:55": filter: unsupported primitive "ether" (the sieve classifies IP headers, after the dissector has taken off the link header`},
 		{"port", `filter "port": filter: expected port number at offset 4`},
 	} {
 		filter(tc.text)
