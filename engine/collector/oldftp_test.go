@@ -71,3 +71,31 @@ func TestOldVersionFTPClass(t *testing.T) {
 		}
 	}
 }
+
+// TestFTPClassInSavedState: FTP rows not drained yet are in the
+// collector's saved state (savedState.Batch, gob by field name) with
+// their class: restored into a new collector, they end with class ftp.
+func TestFTPClassInSavedState(t *testing.T) {
+	a, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ftpFrames(pdu.Version, "ftp") {
+		a.Handle(f)
+	}
+	state, err := a.SaveState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RestoreState(state); err != nil {
+		t.Fatal(err)
+	}
+	r := b.Finish()
+	if len(r.FTPSessions) != 1 || len(r.FTPTransfers) != 1 || r.FTPSessions[0].Class != "ftp" || r.FTPTransfers[0].Class != "ftp" {
+		t.Errorf("restored: sessions %+v, transfers %+v, want one each of class ftp", r.FTPSessions, r.FTPTransfers)
+	}
+}
