@@ -104,7 +104,7 @@ var (
 		{Probe: "p1", FlowID: 4, Kind: "icmp_echo", RequestTime: 1700000003000000000, RTTMs: 0.25, ClientAddr: "10.0.0.1", ServerAddr: "10.0.0.3", Detail: "echo id 1 seq 1"},
 	}
 	testFTP = []observe.FTPTransfer{
-		{Probe: "p1", SessionID: 1, Command: "RETR", FileName: "file-1M.bin", Direction: "server_to_client", DataMode: "passive", ModeCommand: "PASV",
+		{Probe: "p1", Class: "ftp", SessionID: 1, Command: "RETR", FileName: "file-1M.bin", Direction: "server_to_client", DataMode: "passive", ModeCommand: "PASV",
 			DataSrcAddr: "10.0.0.1", DataSrcPort: 40002, DataDstAddr: "10.0.0.2", DataDstPort: 30000,
 			StartTime: 1700000004000000000, EndTime: 1700000005000000000, DurationS: 1, Bytes: 1048576, ThroughputMbps: 8.388608, ReplyCode: 226, Status: "complete"},
 	}

@@ -71,7 +71,7 @@ func TestStartTimesToTheMillisecond(t *testing.T) {
 		t.Errorf("top-flows first_seen: %s, want 2026-11-29T14:57:38.605Z", got)
 	}
 	wide := "2026-11-29T14:57:38.605025230Z 2026-11-29T14:57:38.611774529Z 2026-11-29T14:57:38.619629312Z 2026-11-29T14:57:38.625008794Z 2026-11-29T14:57:38.629850208Z"
-	if got := strings.Join(column("ftp --wide", 2), " "); got != wide {
+	if got := strings.Join(column("ftp --wide", 3), " "); got != wide { // probe, class, session_id, start_time
 		t.Errorf("ftp --wide start_time: %s\nwant %s", got, wide)
 	}
 	if got := strings.Join(column("top-flows --wide", 5), " "); got != "2026-11-29T14:57:38.605025230Z" {

@@ -250,11 +250,11 @@ WHERE probe = $probe AND (flow_id IN ` + peers + ` OR (` + flowMatch("client_add
   client_zero_windows, server_zero_windows, client_mss, server_mss, client_wscale, server_wscale, sack_permitted, conn_state, history
 FROM tcp_connections WHERE probe = $probe AND interface = $iface AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `
   AND epoch_ns(start_time) <= $hi AND epoch_ns(end_time) >= $lo ORDER BY start_time, class`},
-		{&d.ftp, `SELECT t.command, t.file_name, t.bytes, t.duration_s, t.throughput_mbps, t.data_mode, t.mode_command, t.status, t.reply_code,
+		{&d.ftp, `SELECT t.class, t.command, t.file_name, t.bytes, t.duration_s, t.throughput_mbps, t.data_mode, t.mode_command, t.status, t.reply_code,
   t.start_time, t.session_id
 FROM ftp_transfers t WHERE t.probe = $probe AND (` + flowMatch("t.data_src_addr", "t.data_src_port", "t.data_dst_addr", "t.data_dst_port") + `
   OR t.session_id IN (SELECT session_id FROM ftp_sessions WHERE probe = $probe AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `))
-ORDER BY t.start_time LIMIT 50`},
+ORDER BY t.start_time, t.class LIMIT 50`},
 		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min_us, p50_us, p90_us, p99_us, max_us FROM oneway_latency
 WHERE class = $class AND flow = $name ORDER BY interval_start, from_hop, to_hop LIMIT 200`},
 		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_loss

@@ -66,7 +66,7 @@ func TestDrillDown(t *testing.T) {
 	press("g", "enter")
 	expect("flow detail from flows", "Flow A/54", "198.51.100.10:20>10.10.1.100:53299/tcp")
 	press("G")
-	expect("detail bottom", "FTP transfers", "RETR    file-1M.bin 1048576", "Events in the flow's span")
+	expect("detail bottom", "FTP transfers", "class command", "ftp   RETR    file-1M.bin 1048576", "Events in the flow's span") // class: the default config's ftp
 	press("esc", "esc")
 	expect("filter cleared", "row 1 of 84")
 

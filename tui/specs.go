@@ -66,10 +66,12 @@ func tcpSpec() *tableSpec {
 	}
 }
 
+// ftpSpec lists ftp_transfers with the class beside the probe: a control
+// connection two classes with ftp follow is a transfer row per class.
 func ftpSpec() *tableSpec {
 	return &tableSpec{
 		title: "FTP", table: observe.TableFTPTransfers,
-		cols: []string{"probe", "session_id", "command", "file_name", "bytes", "duration_s", "throughput_mbps", "data_mode",
+		cols: []string{"probe", "class", "session_id", "command", "file_name", "bytes", "duration_s", "throughput_mbps", "data_mode",
 			"mode_command", "status", "reply_code", "start_time", "data_src_addr", "data_src_port", "data_dst_addr", "data_dst_port"},
 		sort: "bytes", desc: true, timeLo: "start_time", timeHi: "end_time",
 		key: []string{"file_name"},

@@ -37,12 +37,21 @@ func decodeEnum(d *pdu.Dec, table []string) string {
 	return "" // garbage: Dec keeps no error for it, the values are meaningless anyway
 }
 
+// ClassVersion is the first PDU wire version (pdu.Version 6) whose FTP
+// records carry the row's class: a record of an older frame (pdu.Dec.Version
+// 3 to 5) starts at the session ID, and decodes with class "".
+const ClassVersion = 6
+
+// hasClass reports whether the records d reads carry the class (ClassVersion).
+func hasClass(d *pdu.Dec) bool { return d.Version == 0 || d.Version >= ClassVersion }
+
 // AppendTransfer encodes one ftp_transfers row for the probe-to-collector
-// PDU: session ID, enums as one byte, the data connection's addresses as
+// PDU: class (the name, as tcpconn.AppendConn writes it), session ID, enums as one byte, the data connection's addresses as
 // 5 or 17 bytes, start time as a zig-zag varint and end time as a delta
 // from it, duration and throughput as float64. Probe is not encoded: the
 // collector fills it.
 func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
+	e.String(r.Class)
 	e.Uvarint(r.SessionID)
 	appendEnum(e, r.Command, commandCodes)
 	e.String(r.FileName)
@@ -60,9 +69,15 @@ func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
 }
 
 // DecodeTransfer decodes a row written by AppendTransfer into r (Probe is
-// left as is). Errors (short or corrupt input) are sticky in d: check
-// d.Err(). It never panics; garbage input gives garbage values.
+// left as is), as the wire version of d (pdu.Dec.Version) wrote it: the
+// class of a frame older than ClassVersion is "". Errors (short or corrupt
+// input) are sticky in d: check d.Err(). It never panics; garbage input
+// gives garbage values.
 func DecodeTransfer(d *pdu.Dec, r *observe.FTPTransfer) {
+	r.Class = ""
+	if hasClass(d) {
+		r.Class = d.String()
+	}
 	r.SessionID = d.Uvarint()
 	r.Command = decodeEnum(d, commandCodes)
 	r.FileName = d.String()
@@ -86,8 +101,9 @@ const (
 )
 
 // AppendSession encodes one ftp_sessions row (Probe is not encoded): the
-// end time as a delta from the start time, addresses as 5 or 17 bytes.
+// class first (as AppendTransfer), the end time as a delta from the start time, addresses as 5 or 17 bytes.
 func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
+	e.String(r.Class)
 	e.Uvarint(r.SessionID)
 	e.AddrPort(r.ClientAddr, r.ClientPort)
 	e.AddrPort(r.ServerAddr, r.ServerPort)
@@ -107,8 +123,13 @@ func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
 }
 
 // DecodeSession decodes a row written by AppendSession into r (Probe is
-// left as is). Errors are sticky in d; it never panics.
+// left as is), as the wire version of d wrote it (DecodeTransfer). Errors
+// are sticky in d; it never panics.
 func DecodeSession(d *pdu.Dec, r *observe.FTPSession) {
+	r.Class = ""
+	if hasClass(d) {
+		r.Class = d.String()
+	}
 	r.SessionID = d.Uvarint()
 	r.ClientAddr, r.ClientPort = d.AddrPort()
 	r.ServerAddr, r.ServerPort = d.AddrPort()

@@ -51,6 +51,7 @@ type Tracker struct {
 	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
 	ids       *uint64 // the session_id counter: &nextID, or another tracker's (ShareIDs)
+	class     string  // the rows' class column (SetClass)
 	// listeners holds the passive channels alive by announced address
 	// and port, for third-party transfers (data.go, linkTwin).
 	listeners map[netip.AddrPort]*channel
@@ -78,6 +79,10 @@ func (t *Tracker) LastID() uint64 { return *t.ids }
 // (docs/tables.md: session_id is probe-unique; tcpconn.Tracker.ShareIDs
 // does the same for conn_ids).
 func (t *Tracker) ShareIDs(other *Tracker) { t.ids = other.ids }
+
+// SetClass names the flow class t follows FTP for: the class column of
+// every row it emits (the probe's config class name; "" until set).
+func (t *Tracker) SetClass(name string) { t.class = name }
 
 // traceEvent reports one parsed command or reply (tests only).
 type traceEvent struct {
@@ -510,6 +515,7 @@ func (t *Tracker) emitAll(s *session, emitTransfer func(*observe.FTPTransfer), e
 	t.release(s)
 	r := &t.srow
 	*r = observe.FTPSession{
+		Class:      t.class,
 		SessionID:  s.id,
 		ClientAddr: addrString(s.client),
 		ClientPort: s.cport,
@@ -544,6 +550,7 @@ func addrString(a netip.Addr) string {
 func (t *Tracker) emitTransfer(s *session, x *transfer, emit func(*observe.FTPTransfer)) {
 	r := &t.trow
 	*r = observe.FTPTransfer{
+		Class:     t.class,
 		SessionID: s.id,
 		Command:   x.v.String(),
 		FileName:  x.arg,

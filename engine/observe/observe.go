@@ -214,6 +214,7 @@ type RTTHistogram struct {
 // (analysis "ftp", RFC 959, RFC 2428).
 type FTPSession struct {
 	Probe      string  `parquet:"probe,dict"`                             // probe name
+	Class      string  `parquet:"class,dict"`                             // flow class that followed the control connection (one row per class with ftp); "" from a probe of PDU wire version 5 or older, which did not send it
 	SessionID  uint64  `parquet:"session_id"`                             // probe-unique, across classes: a control connection two classes with ftp follow is two rows with two session_ids
 	ClientAddr string  `parquet:"client_addr,dict"`                       // address of the FTP client
 	ClientPort uint16  `parquet:"client_port"`                            // TCP port of the client's control connection
@@ -242,6 +243,7 @@ type FTPSession struct {
 // unknown).
 type FTPTransfer struct {
 	Probe          string  `parquet:"probe,dict"`                             // probe name
+	Class          string  `parquet:"class,dict"`                             // flow class that followed the session (its ftp_sessions row's class); "" from a probe of PDU wire version 5 or older, which did not send it
 	SessionID      uint64  `parquet:"session_id"`                             // the ftp_sessions row of the control connection
 	Command        string  `parquet:"command,dict"`                           // RETR, STOR, APPE, STOU, LIST, NLST or MLSD
 	FileName       string  `parquet:"file_name"`                              // the command's argument as sent

@@ -24,9 +24,10 @@
 //	30+n   16   only with FlagHMAC: HMAC-SHA256 of bytes 0..30+n, leftmost 16 bytes
 //	end-4  4    CRC-32C (Castagnoli) of every byte before it
 //
-// Frames of versions 3 and 4 (MinVersion) are accepted and read as they
-// were written (Header.Version, Dec.Version: their DNS samples do not say
-// UDP or TCP). Frames of other versions (1: no epoch, 22-byte header; 2:
+// Frames of versions 3 to 5 (MinVersion) are accepted and read as they
+// were written (Header.Version, Dec.Version: the DNS samples of versions 3
+// and 4 do not say UDP or TCP, the FTP rows of versions 3 to 5 not their
+// class). Frames of other versions (1: no epoch, 22-byte header; 2:
 // no FlagKept; a newer one) are refused and counted
 // (ReceiverStats.OldVersion): upgrade the older of probe and collector.
 //

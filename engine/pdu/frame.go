@@ -14,17 +14,19 @@ import (
 // collector took it for garbage and never acknowledged it, so a new probe
 // never finished there), version 5 the proto of an RTT sample that is not
 // its kind's (a DNS sample over TCP: a version 4 collector took its kind
-// byte for corruption); frames of versions outside MinVersion..Version
-// are refused and counted (ReceiverStats.OldVersion: "upgrade the
-// probe").
-const Version = 5
+// byte for corruption), version 6 the class of the FTP records (a version
+// 5 collector read the class string as the session id); frames of
+// versions outside MinVersion..Version are refused and counted
+// (ReceiverStats.OldVersion: "upgrade the probe").
+const Version = 6
 
-// MinVersion is the oldest version this package accepts: version 3 and 4
-// frames (probes from before RunConfig or the RTT samples' proto, and the
-// journals of collectors that received them) have version 5's layout and
-// lack only RunConfig PDUs and the proto of DNS samples: such a sample
-// does not say whether it went over UDP or TCP (Header.Version tells the
-// decoders: rtt.DecodeSample).
+// MinVersion is the oldest version this package accepts: version 3 to 5
+// frames (probes from before RunConfig, the RTT samples' proto or the FTP
+// records' class, and the journals of collectors that received them) have
+// version 6's layout and lack only RunConfig PDUs, the proto of DNS
+// samples (such a sample does not say whether it went over UDP or TCP)
+// and the class of FTP rows: Header.Version tells the decoders
+// (rtt.DecodeSample, ftp.DecodeSession, ftp.DecodeTransfer).
 const MinVersion = 3
 
 // HeaderLen and TrailerLen are the fixed frame overheads in bytes; an

@@ -41,10 +41,10 @@ func TestFrameRoundTrip(t *testing.T) {
 	if _, _, err := ParseFrame(g); !errors.Is(err, ErrVersion) {
 		t.Fatalf("version 9: %v", err)
 	}
-	// versions 3 and 4 (a probe from before RunConfig or the RTT samples'
-	// proto, or its journal): the same layout, accepted; version 2 and
-	// one after this one refused
-	for v, ok := range map[byte]bool{2: false, 3: true, 4: true, 5: true, 6: false} {
+	// versions 3 to 5 (a probe from before RunConfig, the RTT samples'
+	// proto or the FTP records' class, or its journal): the same layout,
+	// accepted; version 2 and one after this one refused
+	for v, ok := range map[byte]bool{2: false, 3: true, 4: true, 5: true, 6: true, 7: false} {
 		g := bytes.Clone(f)
 		g[2] = v
 		binary.BigEndian.PutUint32(g[len(g)-4:], crc32.Checksum(g[:len(g)-4], castagnoli))
@@ -53,7 +53,7 @@ func TestFrameRoundTrip(t *testing.T) {
 			t.Errorf("version %d: err %v, want accepted %v", v, err, ok)
 		}
 		// the decoders read an older frame as it was written (Header.Version)
-		if want := map[byte]uint8{3: 3, 4: 4}[v]; ok && h.Version != want {
+		if want := map[byte]uint8{3: 3, 4: 4, 5: 5}[v]; ok && h.Version != want {
 			t.Errorf("version %d: Header.Version %d, want %d", v, h.Version, want)
 		}
 	}

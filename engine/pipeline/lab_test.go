@@ -47,6 +47,27 @@ func TestLabFTPTransfers(t *testing.T) {
 			if len(res.Batch.FTPSessions) != 5 {
 				t.Errorf("%d sessions, want 5", len(res.Batch.FTPSessions))
 			}
+			// class: the default config's one class with ftp (its
+			// classes: "ftp", filter tcp port 21) on every row
+			var ftpClasses []string
+			for _, c := range config.Default().Classes {
+				if c.Has(config.AnalysisFTP) {
+					ftpClasses = append(ftpClasses, c.Name)
+				}
+			}
+			if len(ftpClasses) != 1 || ftpClasses[0] != "ftp" {
+				t.Fatalf("default config's classes with ftp %q, want [ftp]", ftpClasses)
+			}
+			for i, s := range res.Batch.FTPSessions {
+				if s.Class != "ftp" {
+					t.Errorf("session %d (session_id %d): class %q, want ftp", i, s.SessionID, s.Class)
+				}
+			}
+			for i, x := range got {
+				if x.Class != "ftp" {
+					t.Errorf("transfer %d (session_id %d): class %q, want ftp", i+1, x.SessionID, x.Class)
+				}
+			}
 			// Data connections count as FTP: every TCP packet of the capture
 			// (control and data) is in class ftp (tshark -Y tcp: 7799 at A).
 			var ftpPackets, allTCP uint64

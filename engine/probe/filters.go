@@ -87,6 +87,7 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 		}
 		if c.Has(config.AnalysisFTP) {
 			classes[i].ftp = ftp.New(ftp.FromTable(cfg.FTPTable))
+			classes[i].ftp.SetClass(c.Name) // the rows' class column
 			if firstFTP == nil {
 				firstFTP = classes[i].ftp
 			} else {

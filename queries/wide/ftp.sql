@@ -1,6 +1,7 @@
--- ftp --wide: FTP file transfers: session, start time, command, file, direction, data mode and its PORT/PASV command, bytes, duration, throughput, reply code and status
+-- ftp --wide: FTP file transfers: class (a session two classes with ftp follow is a row per class), session, start time, command, file, direction, data mode and its PORT/PASV command, bytes, duration, throughput, reply code and status
 SELECT
     probe,
+    class,
     session_id,
     start_time,
     command,
