@@ -43,7 +43,7 @@ func decodeEnum(d *pdu.Dec, table []string) string {
 // from it, duration and throughput as float64. Probe is not encoded: the
 // collector fills it.
 func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
-	e.Uvarint(r.SessionID)
+	e.ID(pdu.IDSession, r.SessionID)
 	appendEnum(e, r.Command, commandCodes)
 	e.String(r.FileName)
 	appendEnum(e, r.Direction, directionCodes)
@@ -88,7 +88,7 @@ const (
 // AppendSession encodes one ftp_sessions row (Probe is not encoded): the
 // end time as a delta from the start time, addresses as 5 or 17 bytes.
 func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
-	e.Uvarint(r.SessionID)
+	e.ID(pdu.IDSession, r.SessionID)
 	e.AddrPort(r.ClientAddr, r.ClientPort)
 	e.AddrPort(r.ServerAddr, r.ServerPort)
 	e.Times(r.StartTime, r.EndTime)

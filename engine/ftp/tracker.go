@@ -63,7 +63,8 @@ type Tracker struct {
 
 // SetNextID makes the next session created get session_id id+1 (the
 // probe's workers number sessions by the capture ordinal of their first
-// packet, so the id does not depend on the worker; ids must grow).
+// packet, unique across the workers, and their merge renumbers them
+// densely; ids must grow).
 func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
 
 // LastID returns the highest session_id given so far (or set by

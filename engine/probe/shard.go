@@ -31,7 +31,8 @@ import (
 // summed by the merge (Workers.merge), so the events are one
 // probe's. Flows, TCP connections and FTP sessions are numbered from the
 // capture ordinal of the packet that created them (setIDs), not in order
-// of creation per worker: the same ids for any number of workers.
+// of creation per worker, and the merge numbers them densely, as a lone
+// probe does (renum.go): the same ids for any number of workers.
 
 // shard is a worker probe's place in a Workers run.
 type shard struct {
@@ -41,6 +42,14 @@ type shard struct {
 	ftps  []*ftp.Tracker
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
+	// What setIDs last set, as far as noted (created): the flow
+	// table's, the first TCP tracker's and each FTP tracker's counters;
+	// ids tells whether setIDs set any, full whether it set the trackers'.
+	markFlow, markConn uint64
+	markFTP            []uint64
+	ids, full          bool
+	pend               []idSeg // created, not handed over yet
+	start              int     // the recorder's ops when the work item began (done)
 }
 
 // closePart is a worker's share of one interval close (or of the end of
@@ -74,6 +83,58 @@ func (sh *shard) owns(p *Probe, d *dissect.Dissection) bool {
 	return true
 }
 
+// created returns the ids the worker created since the last call, as
+// segments of sparse ids in order of creation (valid until the next
+// call).
+func (sh *shard) created(p *Probe) []idSeg {
+	sh.note(p)
+	segs := sh.pend
+	sh.pend = sh.pend[:0]
+	return segs
+}
+
+// note adds what the worker created since setIDs, or the last note, to
+// sh.pend.
+func (sh *shard) note(p *Probe) {
+	if !sh.ids {
+		return
+	}
+	if n := p.flows.LastID() - sh.markFlow; n > 0 {
+		sh.pend = append(sh.pend, idSeg{kind: segFlow, n: uint32(n), lo: sh.markFlow})
+		sh.markFlow += n
+	}
+	if !sh.full {
+		return
+	}
+	if len(sh.tcps) > 0 {
+		if n := sh.tcps[0].LastID() - sh.markConn; n > 0 {
+			sh.pend = append(sh.pend, idSeg{kind: segConn, n: uint32(n), lo: sh.markConn})
+			sh.markConn += n
+		}
+	}
+	for j, t := range sh.ftps {
+		if n := t.LastID() - sh.markFTP[j]; n > 0 {
+			sh.pend = append(sh.pend, idSeg{kind: segSession + uint32(j), n: uint32(n), lo: sh.markFTP[j]})
+			sh.markFTP[j] += n
+		}
+	}
+}
+
+// begin and done bracket one work item (a packet or a clock step): what
+// the worker created during it is noted in its recorder before the
+// item's records (recorder.insertIDs), for the merge to number.
+func (sh *shard) begin() { sh.start = sh.rec.len() }
+
+// done: see begin.
+func (sh *shard) done(p *Probe) {
+	if !sh.ids {
+		return
+	}
+	if segs := sh.created(p); len(segs) > 0 {
+		sh.rec.insertIDs(sh.start, segs)
+	}
+}
+
 // dissect dissects a packet into p.d and reports whether the worker goes
 // on with it: it owns it (owns). A packet another worker owns, as its
 // headers say (sh.peek: dissect.PeekShard, read once by Workers for all:
@@ -98,7 +159,10 @@ func (sh *shard) dissect(p *Probe, data []byte, m pkt.Meta) bool {
 		if d.Flags&(dissect.HasTCP|dissect.IsFrag) != 0 {
 			sh.setIDs(p, p.ord)
 		} else { // UDP, whole: it creates no connection nor session
-			p.flows.SetNextID(p.id.IDBase + (p.ord-1)*uint64(len(p.classes)))
+			sh.note(p)
+			sh.markFlow = p.id.IDBase + (p.ord-1)*uint64(len(p.classes))
+			p.flows.SetNextID(sh.markFlow)
+			sh.ids, sh.full = true, false
 		}
 		return true
 	}
@@ -127,23 +191,29 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 // per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
 // (at most one per such class; their trackers share one counter,
 // tcpconn.ShareIDs, so the first one sets it; with one such class,
-// base+ord), session ids base+ord (at most one per class's tracker), base
-// being Identity.IDBase.
+// base+ord), session ids base+(ord-1)*f+j+1 for the j-th of f FTP
+// trackers (at most one per tracker), base being Identity.IDBase. These
+// sparse ids are unique across the workers; the merge renumbers them
+// (renum.go). What was created since the last setIDs is noted first.
 //
 // The trackers are listed once (trackers): walking the classes for them
 // cost 80 instructions a packet with the default config's (issue 14).
 func (sh *shard) setIDs(p *Probe, ord uint64) {
-	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
 	if sh.tcps == nil && sh.ftps == nil {
 		sh.trackers(p)
 	}
+	sh.note(p)
+	sh.markFlow = p.id.IDBase + (ord-1)*uint64(len(p.classes))
+	p.flows.SetNextID(sh.markFlow)
 	if len(sh.tcps) > 0 {
-		sh.tcps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.tcps)))
+		sh.markConn = p.id.IDBase + (ord-1)*uint64(len(sh.tcps))
+		sh.tcps[0].SetNextID(sh.markConn)
 	}
-	id := p.id.IDBase + ord - 1
-	for _, t := range sh.ftps {
-		t.SetNextID(id)
+	for j, t := range sh.ftps {
+		sh.markFTP[j] = p.id.IDBase + (ord-1)*uint64(len(sh.ftps)) + uint64(j)
+		t.SetNextID(sh.markFTP[j])
 	}
+	sh.ids, sh.full = true, true
 }
 
 // trackers lists the classes' TCP and FTP trackers (setIDs); an empty,
@@ -159,6 +229,7 @@ func (sh *shard) trackers(p *Probe) {
 			sh.ftps = append(sh.ftps, c.ftp)
 		}
 	}
+	sh.markFTP = make([]uint64, len(sh.ftps))
 }
 
 // kindCount is a number of packets of one dissect kind.
@@ -246,12 +317,14 @@ type recOp struct {
 	off, end int32
 	op       uint8
 	t        pdu.Type
+	nmarks   uint16 // opEnd: the record's ids (recorder.marks)
 }
 
 const (
 	opEnd = iota
 	opTick
 	opFlushType
+	opIDs // ids created: recorder.segs[off:end] (shard.done)
 )
 
 // Chunk sizes of a recorder: an interval close publishes every active
@@ -275,13 +348,19 @@ type recorder struct {
 	tick *recOp    // the last op when it is a clock step (Tick), else nil
 	nbuf int
 	enc  pdu.Enc
+	// marks are the records' ids in order (recOp.nmarks each; a record,
+	// at most pdu.MaxRecordBytes, has fewer than 65536), mi those replayed;
+	// segs the ids created (opIDs).
+	marks []pdu.IDMark
+	mi    int
+	segs  []idSeg
 }
 
 var _ pdu.Publisher = (*recorder)(nil)
 
 // Begin returns the scratch encoder for one record.
 func (r *recorder) Begin(t pdu.Type, nowNs int64) *pdu.Enc {
-	r.enc.B = r.enc.B[:0]
+	r.enc.B, r.enc.Marks, r.enc.Mark = r.enc.B[:0], r.enc.Marks[:0], true
 	return &r.enc
 }
 
@@ -299,7 +378,24 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 	b := &r.bufs[r.nbuf-1]
 	off := len(*b)
 	*b = append(*b, r.enc.B...)
-	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b))})
+	r.marks = append(r.marks, r.enc.Marks...)
+	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b)), nmarks: uint16(len(r.enc.Marks))})
+}
+
+// insertIDs keeps the ids created as an opIDs op at index at (the ops
+// from at on move up one), before the records that name them.
+func (r *recorder) insertIDs(at int, segs []idSeg) {
+	tick := r.tick != nil
+	off := len(r.segs)
+	r.segs = append(r.segs, segs...)
+	r.add(recOp{})
+	for i := r.len() - 1; i > at; i-- {
+		*r.op(i) = *r.op(i - 1)
+	}
+	*r.op(at) = recOp{ord: r.ord, op: opIDs, off: int32(off), end: int32(len(r.segs))}
+	if tick { // the clock step moved up with the others
+		r.tick = r.last()
+	}
 }
 
 // add appends op.
@@ -363,12 +459,18 @@ func (r *recorder) len() int {
 	return (r.nops-1)*recOpsChunk + len(r.ops[r.nops-1])
 }
 
-// replay makes op's call on out.
-func (r *recorder) replay(op *recOp, out pdu.Publisher) {
+// replay makes op's call on out, the records' ids renumbered by rn
+// (opIDs were numbered by rn.prescan).
+func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum) {
 	switch op.op {
 	case opEnd:
 		e := out.Begin(op.t, op.nowNs)
-		e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)
+		if n := int(op.nmarks); n > 0 {
+			rn.rewrite(op.t, r.bufs[op.chunk][op.off:op.end], r.marks[r.mi:r.mi+n], e, op.nowNs)
+			r.mi += n
+		} else {
+			e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)
+		}
 		out.End(op.t, op.nowNs)
 	case opTick:
 		out.Tick(op.nowNs)
@@ -388,8 +490,9 @@ func (r *recorder) replay(op *recOp, out pdu.Publisher) {
 // workers recorders: 0.6 MB kept for 2 workers (5 MB with two chunks of
 // 4096 ops and 256 KiB each, before: issue 14).
 const (
-	recKeepOps  = 1
-	recKeepBufs = 1
+	recKeepOps   = 1
+	recKeepBufs  = 1
+	recKeepMarks = 4096 // ids of the records (32 KiB)
 )
 
 // reset forgets the ops and records, keeping the first chunks.
@@ -409,4 +512,8 @@ func (r *recorder) reset() {
 		r.bufs = r.bufs[:recKeepBufs]
 	}
 	r.nops, r.nbuf, r.tick = 0, 0, nil
+	r.marks, r.mi, r.segs = r.marks[:0], 0, r.segs[:0]
+	if cap(r.marks) > recKeepMarks { // an interval close's: given back as its chunks are
+		r.marks = nil
+	}
 }

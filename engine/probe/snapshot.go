@@ -126,11 +126,23 @@ func (w *Workers) AppendSnapshot(s *observe.Snapshot) {
 		s.Flows = p.appendFlows(s.Flows)
 	}
 	s.Flows = busiestOf(s.Flows, start)
+	w.denseIDs(s.Flows[start:])
 	start = len(s.Current)
 	for _, p := range w.ws {
 		s.Current = p.appendCurrent(s.Current)
 	}
 	s.Current = busiestOf(s.Current, start)
+	w.denseIDs(s.Current[start:])
+}
+
+// denseIDs gives the workers' flows their ids in the tables (renum.go):
+// every id they gave is numbered once the batches are merged.
+func (w *Workers) denseIDs(fs []observe.IntervalFlow) {
+	for i := range fs {
+		if d, ok := w.rn.m[pdu.IDFlow][fs[i].FlowID]; ok {
+			fs[i].FlowID = d
+		}
+	}
 }
 
 // busiestOf keeps the observe.SnapshotFlows busiest of the flows the

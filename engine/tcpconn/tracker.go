@@ -89,7 +89,8 @@ type Tracker struct {
 
 // SetNextID makes the next connection created get conn_id id+1 (the
 // probe's workers number connections by the capture ordinal of their
-// first packet, so the id does not depend on the worker; ids must grow).
+// first packet, unique across the workers, and their merge renumbers
+// them densely; ids must grow).
 func (t *Tracker) SetNextID(id uint64) { *t.ids = id }
 
 // LastID returns the highest conn_id given so far (or set by SetNextID):
