@@ -5,8 +5,9 @@ import (
 )
 
 // setIDBase makes the probe number its flows, connections and sessions
-// from base+1 (Identity.IDBase); a Workers share renumbers them per
-// packet (shard.setIDs), above the same base.
+// from base+1 (Identity.IDBase); a Workers share numbers its own from 1
+// (0: shard.trackers), its sessions per packet (shard.setIDs), and the
+// merge renumbers them above the base (renum.go).
 func (p *Probe) setIDBase(base uint64) {
 	p.flows.SetNextID(base)
 	for ci := range p.classes {

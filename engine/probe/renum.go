@@ -9,31 +9,42 @@ import (
 
 // Dense ids in a Workers run (issue 14).
 //
-// A worker numbers what a packet creates from the packet's capture
-// ordinal (shard.setIDs): sparse ids, unique across the workers, which
-// made the collector's flow store sparse (2 workers on the 5 M corpus:
-// collector decode + drain 0.60 + 0.37 s against 0.26 + 0.06 s with 1).
-// The worker notes what it created, as segments of sparse ids (idSeg),
-// in its recorder before the packet's records (an opIDs op); the merge,
-// which replays the workers' records in capture order of the packets
-// that caused them, numbers each segment densely from Identity.IDBase
-// in that order (renum.assign), which is the order a lone probe creates
-// them in, and writes the dense id in place of every sparse one the
-// records carry (pdu.Enc.ID marks where): flow ids, conn_ids and
+// A worker numbers its flows and TCP connections 1, 2, 3... in order of
+// creation, as a lone probe does, and its FTP sessions from the capture
+// ordinal of the packet that created them (shard.setIDs: unique across
+// the workers and their trackers); these local ids say nothing of the
+// other workers'. The worker notes what it created, as segments of local
+// ids (idSeg), in its recorder before the work item's records (an opIDs
+// op); the merge, which replays the workers' records in capture order of
+// the packets that caused them, numbers each segment densely from
+// Identity.IDBase in that order (renum.assign), the order a lone probe
+// creates them in, and writes the dense id in place of every local one
+// the records carry (pdu.Enc.ID marks where): flow ids, conn_ids and
 // session_ids equal a lone probe's (TestWorkersSameRows compares them).
+// Before, every id was numbered from the capture ordinal of the packet
+// (ids the same for any number of workers but sparse): the collector's
+// flow store went sparse, its decode and drain 0.60 + 0.37 s of CPU
+// against 0.26 + 0.06 s with one worker on the 5 M corpus.
 //
-// A sparse id is forgotten idGrace after the record that ends it (a
-// flow's last update, a connection's or a session's row): RTT histograms,
-// unanswered requests and one-way observations still waiting in an
-// encoder name a flow after it ended, within an interval, the rtt
-// timeout and the PDU build time.
+// A worker's local flow and connection ids map to dense ones through
+// pages of idPageIDs ids (idPages: an index, no hashing: the ids grow);
+// session ids, few, through a map. An id is forgotten idGrace after the
+// record that ends it (a flow's last update, a connection's or a
+// session's row): RTT histograms, unanswered requests and one-way
+// observations still waiting in an encoder name a flow after it ended,
+// within an interval, the rtt timeout and the PDU build time; a page
+// whose ids are all forgotten is reused.
 
-// idSeg is n ids created from lo+1 onwards, of kind segFlow, segConn or
-// segSession+j (the classes' j-th FTP tracker: each numbers its own).
+// idSeg is n ids created by worker w, from lo+1 onwards, of kind segFlow,
+// segConn or segSession+j (the classes' j-th FTP tracker: each numbers
+// its own sessions), at capture ordinal key (the packet the creation is
+// counted for: a held fragment's own, shard.setIDs).
 type idSeg struct {
-	kind uint32
+	kind uint16
+	w    uint16
 	n    uint32
 	lo   uint64
+	key  uint64
 }
 
 // Kinds of idSeg.
@@ -43,38 +54,34 @@ const (
 	segSession = 2
 )
 
-// idEnd is a sparse id to forget at capture time atNs.
+// idEnd is an id of worker w to forget at capture time atNs.
 type idEnd struct {
 	atNs int64
 	kind pdu.IDKind
+	w    uint16
 	id   uint64
 }
 
-// renum maps the workers' sparse ids to dense ones.
+// renum maps the workers' ids to dense ones.
 type renum struct {
-	m      [3]map[uint64]uint64 // by pdu.IDKind
-	next   [2]uint64            // the last flow id and conn_id given
-	sess   []uint64             // the last session_id given, per FTP tracker
-	ends   []idEnd              // oldest first, from head
+	pages  [][2]idPages      // per worker: flows, connections
+	sess   map[uint64]uint64 // session ids (unique across the workers)
+	next   [2]uint64         // the last flow id and conn_id given
+	sessN  []uint64          // the last session_id given, per FTP tracker
+	ends   []idEnd           // oldest first, from head
 	head   int
 	grace  int64
 	segs   []idSeg // renum.prescan's
-	misses uint64  // sparse ids not found (a fault: none expected)
-	// the last id looked up of each kind: a flow's records at an interval
-	// close (counters, histograms, update) come one after the other. A
-	// sparse id is never given again, so a forgotten one is never asked.
-	lastSparse, lastDense [3]uint64
+	misses uint64  // ids not found (a fault: none expected)
 }
 
-// newRenum returns a renum numbering above base, with ftps FTP trackers,
-// forgetting an ended id graceNs of capture time after its end.
-func newRenum(base uint64, ftps int, graceNs int64) *renum {
-	rn := &renum{next: [2]uint64{base, base}, sess: make([]uint64, ftps), grace: graceNs}
-	for i := range rn.sess {
-		rn.sess[i] = base
-	}
-	for i := range rn.m {
-		rn.m[i] = make(map[uint64]uint64, 1024)
+// newRenum returns a renum of n workers numbering above base, with ftps
+// FTP trackers, forgetting an ended id graceNs of capture time after its
+// end.
+func newRenum(n int, base uint64, ftps int, graceNs int64) *renum {
+	rn := &renum{pages: make([][2]idPages, n), sess: map[uint64]uint64{}, next: [2]uint64{base, base}, sessN: make([]uint64, ftps), grace: graceNs}
+	for i := range rn.sessN {
+		rn.sessN[i] = base
 	}
 	return rn
 }
@@ -82,19 +89,18 @@ func newRenum(base uint64, ftps int, graceNs int64) *renum {
 // assign numbers the ids of segs, in order.
 func (rn *renum) assign(segs []idSeg) {
 	for _, s := range segs {
-		var m map[uint64]uint64
-		var next *uint64
-		switch {
-		case s.kind == segFlow:
-			m, next = rn.m[pdu.IDFlow], &rn.next[0]
-		case s.kind == segConn:
-			m, next = rn.m[pdu.IDConn], &rn.next[1]
-		default:
-			m, next = rn.m[pdu.IDSession], &rn.sess[s.kind-segSession]
+		if s.kind >= segSession {
+			next := &rn.sessN[s.kind-segSession]
+			for k := range uint64(s.n) {
+				*next++
+				rn.sess[s.lo+1+k] = *next
+			}
+			continue
 		}
+		ps, next := &rn.pages[s.w][s.kind], &rn.next[s.kind]
 		for k := range uint64(s.n) {
 			*next++
-			m[s.lo+1+k] = *next
+			ps.set(s.lo+1+k, *next)
 		}
 	}
 }
@@ -102,33 +108,38 @@ func (rn *renum) assign(segs []idSeg) {
 // last returns the highest id given (the base when none).
 func (rn *renum) last() uint64 {
 	n := max(rn.next[0], rn.next[1])
-	for _, s := range rn.sess {
+	for _, s := range rn.sessN {
 		n = max(n, s)
 	}
 	return n
 }
 
-// rewrite appends record b of type t, published at nowNs, to dst with
-// the dense id in place of each sparse one marks locate, and notes the
-// ids the record ends.
-func (rn *renum) rewrite(t pdu.Type, b []byte, marks []pdu.IDMark, dst *pdu.Enc, nowNs int64) {
+// dense returns the dense id of worker w's id v of kind k.
+func (rn *renum) dense(w int, k pdu.IDKind, v uint64) (uint64, bool) {
+	if k == pdu.IDSession {
+		d, ok := rn.sess[v]
+		return d, ok
+	}
+	return rn.pages[w][k].get(v)
+}
+
+// rewrite appends record b of type t, published by worker w at nowNs,
+// to dst with the dense id in place of each local one marks locate, and
+// notes the ids the record ends.
+func (rn *renum) rewrite(w int, t pdu.Type, b []byte, marks []pdu.IDMark, dst *pdu.Enc, nowNs int64) {
 	pos := 0
 	for _, mk := range marks {
 		dst.B = append(dst.B, b[pos:mk.Off]...)
 		v, n := binary.Uvarint(b[mk.Off:])
-		d := rn.lastDense[mk.Kind]
-		if v != rn.lastSparse[mk.Kind] || d == 0 {
-			var ok bool
-			if d, ok = rn.m[mk.Kind][v]; !ok {
-				rn.misses++
-				d = v
-			}
-			rn.lastSparse[mk.Kind], rn.lastDense[mk.Kind] = v, d
+		d, ok := rn.dense(w, mk.Kind, v)
+		if !ok {
+			rn.misses++
+			d = v
 		}
 		dst.B = binary.AppendUvarint(dst.B, d)
 		pos = int(mk.Off) + n
 		if ends(t, b, mk.Kind) {
-			rn.ends = append(rn.ends, idEnd{atNs: nowNs + rn.grace, kind: mk.Kind, id: v})
+			rn.ends = append(rn.ends, idEnd{atNs: nowNs + rn.grace, kind: mk.Kind, w: uint16(w), id: v})
 		}
 	}
 	dst.B = append(dst.B, b[pos:]...)
@@ -153,7 +164,11 @@ func ends(t pdu.Type, b []byte, k pdu.IDKind) bool {
 func (rn *renum) expire(nowNs int64) {
 	for rn.head < len(rn.ends) && rn.ends[rn.head].atNs < nowNs {
 		e := &rn.ends[rn.head]
-		delete(rn.m[e.kind], e.id)
+		if e.kind == pdu.IDSession {
+			delete(rn.sess, e.id)
+		} else {
+			rn.pages[e.w][e.kind].forget(e.id)
+		}
 		rn.head++
 	}
 	if rn.head > 1024 && rn.head > len(rn.ends)/2 {
@@ -163,10 +178,10 @@ func (rn *renum) expire(nowNs int64) {
 }
 
 // prescan numbers the ids the workers created at capture ordinal ord
-// (their opIDs ops from idx on): in order of their sparse ids, which is
-// the order a lone probe creates them in when more than one worker
-// creates some at the same ordinal (fragments held without their first
-// fragment, released by a timer: numbered from their own ordinals).
+// (their opIDs ops from idx on): when more than one worker created some
+// (fragments held without their first fragment, released by a timer:
+// counted at their own ordinals, idSeg.key), in order of key, as a lone
+// probe's timer releases them in order of their expiry.
 func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
 	rn.segs = rn.segs[:0]
 	from := 0
@@ -185,15 +200,15 @@ func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
 			from = len(rn.segs)
 		}
 	}
-	if from < len(rn.segs) { // more than one worker: in sparse id order
+	if from < len(rn.segs) { // more than one worker
 		slices.SortStableFunc(rn.segs, func(a, b idSeg) int {
 			if a.kind != b.kind {
 				return int(a.kind) - int(b.kind)
 			}
-			if a.lo < b.lo {
+			if a.key < b.key {
 				return -1
 			}
-			if a.lo > b.lo {
+			if a.key > b.key {
 				return 1
 			}
 			return 0
@@ -202,13 +217,99 @@ func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
 	rn.assign(rn.segs)
 }
 
-// renumbering is the Publisher of a worker whose records go straight to
-// the senders (its end of run, Workers.Close): it renumbers each record's
-// ids as the merge does, after numbering what the worker created.
+// idPageIDs is the number of ids in a page of idPages.
+const idPageIDs = 1024
+
+// idPages maps one worker's local ids of one kind (1, 2, 3... in order
+// of creation) to dense ones: pages of idPageIDs ids, the first being
+// page number first (ids first*idPageIDs+1 onwards); a page whose ids
+// are all forgotten goes back to free once the ids after it are given.
+type idPages struct {
+	first uint64
+	pages []*idPage
+	free  []*idPage
+	top   uint64 // the highest local id set
+}
+
+// idPage holds the dense ids of idPageIDs local ids (0: none), and how
+// many are set.
+type idPage struct {
+	dense [idPageIDs]uint64
+	live  int
+}
+
+// set gives local id id (above every id set before) the dense id d.
+func (ps *idPages) set(id, d uint64) {
+	if len(ps.pages) == 0 {
+		ps.first = (id - 1) / idPageIDs
+	}
+	i := (id-1)/idPageIDs - ps.first
+	for uint64(len(ps.pages)) <= i {
+		var p *idPage
+		if n := len(ps.free); n > 0 {
+			p, ps.free = ps.free[n-1], ps.free[:n-1]
+		} else {
+			p = &idPage{}
+		}
+		ps.pages = append(ps.pages, p)
+	}
+	p := ps.pages[i]
+	p.dense[(id-1)%idPageIDs] = d
+	p.live++
+	ps.top = max(ps.top, id)
+}
+
+// page returns the page of local id id, or nil.
+func (ps *idPages) page(id uint64) *idPage {
+	if id == 0 || (id-1)/idPageIDs < ps.first {
+		return nil
+	}
+	i := (id-1)/idPageIDs - ps.first
+	if i >= uint64(len(ps.pages)) {
+		return nil
+	}
+	return ps.pages[i]
+}
+
+// get returns local id id's dense id.
+func (ps *idPages) get(id uint64) (uint64, bool) {
+	p := ps.page(id)
+	if p == nil {
+		return 0, false
+	}
+	d := p.dense[(id-1)%idPageIDs]
+	return d, d != 0
+}
+
+// forget forgets local id id; its page goes back to free when all its
+// ids are, and no id is to be set in it any more.
+func (ps *idPages) forget(id uint64) {
+	p := ps.page(id)
+	if p == nil || p.dense[(id-1)%idPageIDs] == 0 {
+		return
+	}
+	p.dense[(id-1)%idPageIDs] = 0
+	p.live--
+	if p.live > 0 || ps.top < ((id-1)/idPageIDs+1)*idPageIDs {
+		return
+	}
+	ps.pages[(id-1)/idPageIDs-ps.first] = nil
+	ps.free = append(ps.free, p)
+	for len(ps.pages) > 0 && ps.pages[0] == nil {
+		ps.pages = ps.pages[1:]
+		ps.first++
+	}
+}
+
+// renumbering is the Publisher of worker w whose records go straight to
+// the senders (its end of run, Workers.Close; its definitions again for a
+// restarted collector): it renumbers each record's ids as the merge does,
+// after numbering what the worker created.
 type renumbering struct {
 	out pdu.Publisher
 	rn  *renum
 	p   *Probe
+	w   int
 	enc pdu.Enc
 }
 
@@ -224,7 +325,7 @@ func (r *renumbering) Begin(t pdu.Type, nowNs int64) *pdu.Enc {
 func (r *renumbering) End(t pdu.Type, nowNs int64) {
 	r.rn.assign(r.p.sh.created(r.p))
 	e := r.out.Begin(t, nowNs)
-	r.rn.rewrite(t, r.enc.B, r.enc.Marks, e, nowNs)
+	r.rn.rewrite(r.w, t, r.enc.B, r.enc.Marks, e, nowNs)
 	r.out.End(t, nowNs)
 }
 

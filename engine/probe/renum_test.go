@@ -49,32 +49,71 @@ func TestRecorderInsertIDs(t *testing.T) {
 	}
 }
 
-// TestRenumRewrite: the merge gives a segment's sparse ids dense ones in
-// order, writes them in place of the sparse ones (a shorter varint), and
+// TestRenumRewrite: the merge gives the ids of the workers' segments
+// dense ones in order, each worker's own (worker 1's flow 1 is not
+// worker 0's), writes them in place of the local ones in a record, and
 // forgets an ended flow's id the grace after its last update.
 func TestRenumRewrite(t *testing.T) {
-	rn := newRenum(100, 1, 10)
-	rn.assign([]idSeg{{kind: segFlow, n: 2, lo: 1 << 40}, {kind: segConn, n: 1, lo: 1 << 41}, {kind: segSession, n: 1, lo: 1 << 42}, {kind: segFlow, n: 1, lo: 1<<40 + 7}})
+	rn := newRenum(2, 100, 1, 10)
+	rn.assign([]idSeg{{kind: segFlow, w: 0, n: 2}, {kind: segConn, w: 1, n: 1}, {kind: segSession, w: 1, n: 1, lo: 1 << 42}, {kind: segFlow, w: 1, n: 1}})
 	var src pdu.Enc
 	src.Mark = true
-	u := pdu.FlowUpdate{FlowID: 1<<40 + 2, LastSeenNs: 5, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}
+	u := pdu.FlowUpdate{FlowID: 1, LastSeenNs: 5, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}
 	u.Append(&src)
-	var dst pdu.Enc
-	rn.rewrite(pdu.TypeFlowUpdate, src.B, src.Marks, &dst, 50)
-	var got pdu.FlowUpdate
-	got.Decode(&pdu.Dec{B: dst.B})
-	if want := (pdu.FlowUpdate{FlowID: 102, LastSeenNs: 5, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}); got != want {
-		t.Errorf("rewritten %+v, want %+v", got, want)
+	for w, want := range []uint64{101, 103} {
+		var dst pdu.Enc
+		rn.rewrite(w, pdu.TypeFlowUpdate, src.B, src.Marks, &dst, 50)
+		var got pdu.FlowUpdate
+		got.Decode(&pdu.Dec{B: dst.B})
+		if want := (pdu.FlowUpdate{FlowID: want, LastSeenNs: 5, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}); got != want {
+			t.Errorf("worker %d's update rewritten %+v, want %+v", w, got, want)
+		}
 	}
-	if d := rn.m[pdu.IDFlow][1<<40+8]; d != 103 || rn.m[pdu.IDConn][1<<41+1] != 101 || rn.m[pdu.IDSession][1<<42+1] != 101 || rn.last() != 103 {
-		t.Errorf("dense ids: flow %d conn %d session %d, last %d; want 103, 101, 101, 103", d, rn.m[pdu.IDConn][1<<41+1], rn.m[pdu.IDSession][1<<42+1], rn.last())
+	d2, _ := rn.dense(0, pdu.IDFlow, 2)
+	dc, _ := rn.dense(1, pdu.IDConn, 1)
+	ds, _ := rn.dense(1, pdu.IDSession, 1<<42+1)
+	if d2 != 102 || dc != 101 || ds != 101 || rn.last() != 103 {
+		t.Errorf("dense ids: worker 0's flow 2 %d, worker 1's conn %d and session %d, last %d; want 102, 101, 101, 103", d2, dc, ds, rn.last())
 	}
 	rn.expire(60) // 50 + grace 10: not yet
-	if _, ok := rn.m[pdu.IDFlow][1<<40+2]; !ok {
+	if _, ok := rn.dense(0, pdu.IDFlow, 1); !ok {
 		t.Error("the ended flow's id forgotten before the grace passed")
 	}
 	rn.expire(61)
-	if _, ok := rn.m[pdu.IDFlow][1<<40+2]; ok || len(rn.m[pdu.IDFlow]) != 2 || rn.misses != 0 {
-		t.Errorf("after the grace: %d flow ids kept (want 2), ended one kept %v, %d misses", len(rn.m[pdu.IDFlow]), ok, rn.misses)
+	_, ok0 := rn.dense(0, pdu.IDFlow, 1)
+	_, ok1 := rn.dense(1, pdu.IDFlow, 1)
+	_, ok2 := rn.dense(0, pdu.IDFlow, 2)
+	if ok0 || ok1 || !ok2 || rn.misses != 0 {
+		t.Errorf("after the grace: ended flows kept %v %v, flow 2 kept %v (want false false true), %d misses", ok0, ok1, ok2, rn.misses)
+	}
+}
+
+// TestIDPagesReused: a page whose ids are all forgotten is reused once
+// the ids after it are given, the pages before a long-lived id stay; an
+// id forgotten or never given is not found.
+func TestIDPagesReused(t *testing.T) {
+	var ps idPages
+	const n = 3 * idPageIDs
+	for id := uint64(1); id <= n; id++ {
+		ps.set(id, id+1000)
+	}
+	for id := uint64(2); id <= 2*idPageIDs; id++ { // id 1 lives on
+		ps.forget(id)
+	}
+	if len(ps.pages) != 3 || ps.pages[1] != nil || len(ps.free) != 1 {
+		t.Fatalf("%d pages, the second %v, %d free; want 3, nil, 1", len(ps.pages), ps.pages[1] != nil, len(ps.free))
+	}
+	ps.forget(1)
+	if len(ps.pages) != 1 || ps.first != 2 || len(ps.free) != 2 {
+		t.Fatalf("after the long-lived id: %d pages from %d, %d free; want 1 from 2, 2", len(ps.pages), ps.first, len(ps.free))
+	}
+	ps.set(n+1, 1) // a new page: a free one
+	if len(ps.free) != 1 {
+		t.Errorf("%d free pages after a new one, want 1", len(ps.free))
+	}
+	for id, want := range map[uint64]uint64{1: 0, 5: 0, n: n + 1000, n + 1: 1, n + 2: 0, 0: 0} {
+		if d, ok := ps.get(id); d != want || ok != (want != 0) {
+			t.Errorf("get(%d) = %d, %v; want %d", id, d, ok, want)
+		}
 	}
 }

@@ -29,10 +29,10 @@ import (
 // the workers' own figures (malformed packets and anomalies of each
 // dissect kind, anomaly counters, S0 aggregates, evictions, totals) are
 // summed by the merge (Workers.merge), so the events are one
-// probe's. Flows, TCP connections and FTP sessions are numbered from the
-// capture ordinal of the packet that created them (setIDs), not in order
-// of creation per worker, and the merge numbers them densely, as a lone
-// probe does (renum.go): the same ids for any number of workers.
+// probe's. Flows and TCP connections are numbered 1, 2, 3... by each
+// worker (sessions from the capture ordinal of the packet that created
+// them: setIDs), and the merge numbers them densely, as a lone probe
+// does (renum.go): the same ids for any number of workers.
 
 // shard is a worker probe's place in a Workers run.
 type shard struct {
@@ -42,12 +42,12 @@ type shard struct {
 	ftps  []*ftp.Tracker
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
-	// What setIDs last set, as far as noted (created): the flow
-	// table's, the first TCP tracker's and each FTP tracker's counters;
-	// ids tells whether setIDs set any, full whether it set the trackers'.
+	// The ids noted so far (created): the flow table's, the first TCP
+	// tracker's and each FTP tracker's counters; key is the capture
+	// ordinal the creations are counted for (idSeg.key).
 	markFlow, markConn uint64
 	markFTP            []uint64
-	ids, full          bool
+	key                uint64
 	pend               []idSeg // created, not handed over yet
 	start              int     // the recorder's ops when the work item began (done)
 }
@@ -93,28 +93,22 @@ func (sh *shard) created(p *Probe) []idSeg {
 	return segs
 }
 
-// note adds what the worker created since setIDs, or the last note, to
-// sh.pend.
+// note adds what the worker created since the last note to sh.pend.
 func (sh *shard) note(p *Probe) {
-	if !sh.ids {
-		return
-	}
+	w := uint16(sh.w)
 	if n := p.flows.LastID() - sh.markFlow; n > 0 {
-		sh.pend = append(sh.pend, idSeg{kind: segFlow, n: uint32(n), lo: sh.markFlow})
+		sh.pend = append(sh.pend, idSeg{kind: segFlow, w: w, n: uint32(n), lo: sh.markFlow, key: sh.key})
 		sh.markFlow += n
-	}
-	if !sh.full {
-		return
 	}
 	if len(sh.tcps) > 0 {
 		if n := sh.tcps[0].LastID() - sh.markConn; n > 0 {
-			sh.pend = append(sh.pend, idSeg{kind: segConn, n: uint32(n), lo: sh.markConn})
+			sh.pend = append(sh.pend, idSeg{kind: segConn, w: w, n: uint32(n), lo: sh.markConn, key: sh.key})
 			sh.markConn += n
 		}
 	}
 	for j, t := range sh.ftps {
 		if n := t.LastID() - sh.markFTP[j]; n > 0 {
-			sh.pend = append(sh.pend, idSeg{kind: segSession + uint32(j), n: uint32(n), lo: sh.markFTP[j]})
+			sh.pend = append(sh.pend, idSeg{kind: segSession + uint16(j), w: w, n: uint32(n), lo: sh.markFTP[j], key: sh.key})
 			sh.markFTP[j] += n
 		}
 	}
@@ -127,9 +121,6 @@ func (sh *shard) begin() { sh.start = sh.rec.len() }
 
 // done: see begin.
 func (sh *shard) done(p *Probe) {
-	if !sh.ids {
-		return
-	}
 	if segs := sh.created(p); len(segs) > 0 {
 		sh.rec.insertIDs(sh.start, segs)
 	}
@@ -156,14 +147,7 @@ func (sh *shard) dissect(p *Probe, data []byte, m pkt.Meta) bool {
 		}
 		// its own, quoting no other (TestPeekShardAgrees): owns without
 		// hashing its addresses again (netip.Addr: 50-60 instructions)
-		if d.Flags&(dissect.HasTCP|dissect.IsFrag) != 0 {
-			sh.setIDs(p, p.ord)
-		} else { // UDP, whole: it creates no connection nor session
-			sh.note(p)
-			sh.markFlow = p.id.IDBase + (p.ord-1)*uint64(len(p.classes))
-			p.flows.SetNextID(sh.markFlow)
-			sh.ids, sh.full = true, false
-		}
+		sh.setIDs(p, p.ord)
 		return true
 	}
 	saved := p.dis.Stats
@@ -186,38 +170,24 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 	return w == sh.w
 }
 
-// setIDs numbers what the packet of capture ordinal ord creates: flow
-// ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
-// per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
-// (at most one per such class; their trackers share one counter,
-// tcpconn.ShareIDs, so the first one sets it; with one such class,
-// base+ord), session ids base+(ord-1)*f+j+1 for the j-th of f FTP
-// trackers (at most one per tracker), base being Identity.IDBase. These
-// sparse ids are unique across the workers; the merge renumbers them
-// (renum.go). What was created since the last setIDs is noted first.
-//
-// The trackers are listed once (trackers): walking the classes for them
-// cost 80 instructions a packet with the default config's (issue 14).
+// setIDs counts what the worker creates next for the packet of capture
+// ordinal ord (idSeg.key), after noting what it created before, and
+// numbers the sessions it creates (at most one per FTP tracker) from
+// (ord-1)*f+j+1 for the j-th of f trackers: ids unique across the
+// workers and the trackers, as the merge's map of them needs (renum.go).
+// Flows and connections are numbered 1, 2, 3... by each worker.
 func (sh *shard) setIDs(p *Probe, ord uint64) {
-	if sh.tcps == nil && sh.ftps == nil {
-		sh.trackers(p)
-	}
 	sh.note(p)
-	sh.markFlow = p.id.IDBase + (ord-1)*uint64(len(p.classes))
-	p.flows.SetNextID(sh.markFlow)
-	if len(sh.tcps) > 0 {
-		sh.markConn = p.id.IDBase + (ord-1)*uint64(len(sh.tcps))
-		sh.tcps[0].SetNextID(sh.markConn)
-	}
+	sh.key = ord
 	for j, t := range sh.ftps {
-		sh.markFTP[j] = p.id.IDBase + (ord-1)*uint64(len(sh.ftps)) + uint64(j)
+		sh.markFTP[j] = (ord-1)*uint64(len(sh.ftps)) + uint64(j)
 		t.SetNextID(sh.markFTP[j])
 	}
-	sh.ids, sh.full = true, true
 }
 
-// trackers lists the classes' TCP and FTP trackers (setIDs); an empty,
-// non-nil list when there are none.
+// trackers lists the classes' TCP and FTP trackers (setIDs, note; the
+// walk over the classes cost 80 instructions a packet with the default
+// config's, issue 14) and numbers the worker's ids from 0.
 func (sh *shard) trackers(p *Probe) {
 	sh.tcps, sh.ftps = []*tcpconn.Tracker{}, []*ftp.Tracker{}
 	for ci := range p.classes {
@@ -230,6 +200,7 @@ func (sh *shard) trackers(p *Probe) {
 		}
 	}
 	sh.markFTP = make([]uint64, len(sh.ftps))
+	p.setIDBase(0)
 }
 
 // kindCount is a number of packets of one dissect kind.
@@ -459,14 +430,14 @@ func (r *recorder) len() int {
 	return (r.nops-1)*recOpsChunk + len(r.ops[r.nops-1])
 }
 
-// replay makes op's call on out, the records' ids renumbered by rn
-// (opIDs were numbered by rn.prescan).
-func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum) {
+// replay makes op's call on out, the ids of worker w's records
+// renumbered by rn (opIDs were numbered by rn.prescan).
+func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum, w int) {
 	switch op.op {
 	case opEnd:
 		e := out.Begin(op.t, op.nowNs)
 		if n := int(op.nmarks); n > 0 {
-			rn.rewrite(op.t, r.bufs[op.chunk][op.off:op.end], r.marks[r.mi:r.mi+n], e, op.nowNs)
+			rn.rewrite(w, op.t, r.bufs[op.chunk][op.off:op.end], r.marks[r.mi:r.mi+n], e, op.nowNs)
 			r.mi += n
 		} else {
 			e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)

@@ -83,9 +83,9 @@ const (
 // published for each batch, in capture order of the packets that caused
 // it, into the probe's real senders, while the workers go on with the
 // next batch. The tables are the same for any n (TestWorkersSameRows),
-// ids included: flow, connection and session ids, numbered by capture
-// ordinal in the workers (shard.setIDs), are renumbered densely by the
-// merge, as a lone Probe numbers them (renum.go). Not safe for
+// ids included: the workers' own flow, connection and session ids are
+// renumbered densely by the merge, as a lone Probe numbers them
+// (renum.go). Not safe for
 // concurrent use: one goroutine calls its methods.
 //
 // Limits: max_flows and the analysers' tables hold per worker (n times
@@ -186,6 +186,7 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 			return nil, err
 		}
 		p.sh = &shard{w: i, n: n, peek: -1, rec: &recorder{}}
+		p.sh.trackers(p)
 		p.out, p.senders, p.drops = p.sh.rec, nil, nil
 		w.ws = append(w.ws, p)
 	}
@@ -208,10 +209,10 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 		out = pdu.NewMulti(w.senders...)
 	}
 	w.out = &defOnce{out: out, defined: map[uint32]bool{}}
-	w.rn = newRenum(id.IDBase, ftpTrackers(w.ws[0]), idGrace(cfg, w.ws[0]))
+	w.rn = newRenum(n, id.IDBase, ftpTrackers(w.ws[0]), idGrace(cfg, w.ws[0]))
 	w.direct = make([]renumbering, n)
 	for i, p := range w.ws {
-		w.direct[i] = renumbering{out: w.out, rn: w.rn, p: p}
+		w.direct[i] = renumbering{out: w.out, rn: w.rn, p: p, w: i}
 	}
 	w.cur = w.batch()
 	for i, p := range w.ws {
@@ -481,7 +482,7 @@ func (w *Workers) merge(outs []workOut) {
 			scanned, lastOrd = true, bestOrd
 		}
 		r := &outs[best].rec
-		r.replay(r.op(w.idx[best]), w.out, w.rn)
+		r.replay(r.op(w.idx[best]), w.out, w.rn, best)
 		w.idx[best]++
 	}
 	if !w.started && outs[0].started {
