@@ -100,7 +100,9 @@ func (rn *renum) assign(segs []idSeg) {
 		ps, next := &rn.pages[s.w][s.kind], &rn.next[s.kind]
 		for k := range uint64(s.n) {
 			*next++
-			ps.set(s.lo+1+k, *next)
+			if !ps.set(s.lo+1+k, *next) {
+				rn.misses++
+			}
 		}
 	}
 }
@@ -187,13 +189,18 @@ func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
 	from := 0
 	for i := range outs {
 		r := &outs[i].rec
+		var key uint64 // a worker's keys made non-decreasing: the sort keeps its own order
 		for j := idx[i]; j < r.len(); j++ {
 			op := r.op(j)
 			if op.ord != ord {
 				break
 			}
 			if op.op == opIDs {
-				rn.segs = append(rn.segs, r.segs[op.off:op.end]...)
+				for _, sg := range r.segs[op.off:op.end] {
+					key = max(key, sg.key)
+					sg.key = key
+					rn.segs = append(rn.segs, sg)
+				}
 			}
 		}
 		if from == 0 && len(rn.segs) > 0 {
@@ -238,10 +245,15 @@ type idPage struct {
 	live  int
 }
 
-// set gives local id id (above every id set before) the dense id d.
-func (ps *idPages) set(id, d uint64) {
+// set gives local id id the dense id d; it reports false, setting
+// nothing, for an id below the pages (a worker gives its ids in order:
+// none expected).
+func (ps *idPages) set(id, d uint64) bool {
 	if len(ps.pages) == 0 {
 		ps.first = (id - 1) / idPageIDs
+	}
+	if id == 0 || (id-1)/idPageIDs < ps.first {
+		return false
 	}
 	i := (id-1)/idPageIDs - ps.first
 	for uint64(len(ps.pages)) <= i {
@@ -257,6 +269,7 @@ func (ps *idPages) set(id, d uint64) {
 	p.dense[(id-1)%idPageIDs] = d
 	p.live++
 	ps.top = max(ps.top, id)
+	return true
 }
 
 // page returns the page of local id id, or nil.

@@ -117,3 +117,33 @@ func TestIDPagesReused(t *testing.T) {
 		}
 	}
 }
+
+// TestPrescanKeepsWorkerOrder: ids several workers created at one
+// capture ordinal are numbered in order of the ordinals they are counted
+// for (idSeg.key), each worker's in the order it gave them even when
+// their keys go down (held fragments released by a timer in map order):
+// a worker's pages take its ids in order.
+func TestPrescanKeepsWorkerOrder(t *testing.T) {
+	outs := make([]workOut, 2)
+	for i, segs := range [][]idSeg{
+		{{kind: segFlow, w: 0, n: 1, lo: 0, key: 5}, {kind: segFlow, w: 0, n: 1, lo: 1, key: 3}},
+		{{kind: segFlow, w: 1, n: 1, lo: 0, key: 4}},
+	} {
+		r := &outs[i].rec
+		r.ord = 7
+		r.insertIDs(0, segs)
+	}
+	rn := newRenum(2, 100, 0, 10)
+	rn.prescan(outs, []int{0, 0}, 7)
+	a, _ := rn.dense(0, pdu.IDFlow, 1)
+	b, _ := rn.dense(0, pdu.IDFlow, 2)
+	c, _ := rn.dense(1, pdu.IDFlow, 1)
+	if a != 102 || b != 103 || c != 101 || rn.misses != 0 {
+		t.Errorf("worker 0's flows 1, 2: %d, %d; worker 1's flow 1: %d; %d misses; want 102, 103, 101, 0", a, b, c, rn.misses)
+	}
+	var ps idPages
+	ps.set(5000, 1)
+	if ps.set(1, 2) { // below the pages: refused, not a page per id in between
+		t.Error("an id below the pages was set")
+	}
+}
