@@ -73,6 +73,7 @@ type renum struct {
 	grace  int64
 	segs   []idSeg // renum.prescan's
 	misses uint64  // ids not found (a fault: none expected)
+	forgot uint64  // ids forgotten (expire)
 }
 
 // newRenum returns a renum of n workers numbering above base, with ftps
@@ -172,6 +173,7 @@ func (rn *renum) expire(nowNs int64) {
 			rn.pages[e.w][e.kind].forget(e.id)
 		}
 		rn.head++
+		rn.forgot++
 	}
 	if rn.head > 1024 && rn.head > len(rn.ends)/2 {
 		n := copy(rn.ends, rn.ends[rn.head:])
