@@ -53,7 +53,7 @@ func LoadRows(ctx context.Context, db *sql.DB, t *observe.Table, b *observe.Batc
 		for i := range rows.Len() {
 			row := rows.Index(i)
 			for j, f := range fields {
-				vals[j] = cellValue(row.Field(f.index), f.timestamp)
+				vals[j] = cellValue(row.FieldByIndex(f.index), f.timestamp)
 			}
 			if err := app.AppendRow(vals...); err != nil {
 				app.Close()
@@ -74,20 +74,20 @@ func LoadRows(ctx context.Context, db *sql.DB, t *observe.Table, b *observe.Batc
 
 // columnField is a row struct field that is a column.
 type columnField struct {
-	index     int
-	timestamp bool // int64 nanoseconds written as a timestamp
+	index     []int // path for FieldByIndex (observe.ColumnFields)
+	timestamp bool  // int64 nanoseconds written as a timestamp
 }
 
 // columnFields lists the fields of a row type that observe.Table.Columns
 // lists, in the same order.
 func columnFields(row reflect.Type) []columnField {
 	var fs []columnField
-	for i := range row.NumField() {
-		tag := row.Field(i).Tag.Get("parquet")
-		if tag == "" || tag == "-" {
+	for _, f := range observe.ColumnFields(row) {
+		tag := f.Tag.Get("parquet")
+		if tag == "" {
 			continue
 		}
-		fs = append(fs, columnField{index: i, timestamp: strings.Contains(tag, "timestamp(")})
+		fs = append(fs, columnField{index: f.Index, timestamp: strings.Contains(tag, "timestamp(")})
 	}
 	return fs
 }

@@ -68,13 +68,13 @@ var (
 	ws7      = int16(7)
 	wsAbsent = int16(-1)
 	testLoss = []observe.OnewayLoss{
-		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 100, Delivered: 98, Lost: 2},
-		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000010000000000, IntervalS: 10, Sent: 50, Lost: 50},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 100, Delivered: 98, Lost: 2},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000010000000000, IntervalS: 10}, Sent: 50, Lost: 50},
 		// the packets of flow 2 in testDelays (TestLossPatternSelection)
-		{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 11, Delivered: 6, Lost: 4, Dropped: 1, Duplicates: 1},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 11, Delivered: 6, Lost: 4, Dropped: 1, Duplicates: 1},
 	}
 	testLatency = []observe.OnewayLatency{
-		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10,
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10},
 			N: 98, Sum: 9800, SumSq: 1e6, Min: 5.25, Max: 900, P50Us: 60, P90Us: 400, P99Us: 880, SlicesMs: []float64{1, 10}, SliceCounts: []uint64{98, 0, 0}},
 	}
 	// testDelays: interval 1 of testLoss's flow, in capture order but not

@@ -46,8 +46,8 @@ func TestSendTimeTies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Abort()
-	loss := []observe.OnewayLoss{{Class: "bulk", FlowID: 3, Flow: "10.77.1.1:8000>10.77.2.2:53094", FromHop: "A", ToHop: "B",
-		IntervalStart: 1700000000000000000, IntervalS: 10, Sent: 6, Delivered: 6}}
+	loss := []observe.OnewayLoss{{OnewayKey: observe.OnewayKey{Class: "bulk", FlowID: 3, Flow: "10.77.1.1:8000>10.77.2.2:53094", FromHop: "A", ToHop: "B",
+		IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 6, Delivered: 6}}
 	for _, err := range []error{
 		appendErr(store.Append(r, observe.TableOnewayLoss, loss)),
 		appendErr(store.Append(r, observe.TableOnewayDelays, burstDelays())),

@@ -46,9 +46,12 @@ type Options struct {
 	// terminal (a live capture's offloads), "" none.
 	Notice string
 	// Empty says why tables are empty (the command's, as `tmonbench
-	// query` prints them): a table screen without a row shows its table's
-	// reason in place of "(no rows)"; nil: none.
-	Empty queries.EmptyReasons
+	// query` prints them), read from db, the TUI's database of Out: a
+	// table screen without a row shows its table's reason in place of
+	// "(no rows)". It is called when the TUI opens, and again (off the
+	// event loop) when the state of the run writing Out changes or another
+	// run replaces it; nil: no reasons.
+	Empty func(db *sql.DB) queries.EmptyReasons
 }
 
 // env is what every screen shares: the database, keys, styles, the time
@@ -67,6 +70,9 @@ type env struct {
 	status   string
 	errMsg   string
 	empty    queries.EmptyReasons // why tables are empty (Options.Empty)
+	reasons  func(*sql.DB) queries.EmptyReasons
+	emptySig string // the run state empty was asked for (runSig)
+	emptyGen int    // incremented at each ask of reasons (emptyCheck)
 	live     Live
 	snap     *LiveStatus // the latest snapshot of a live run (nil offline)
 	liveHist liveHistory
@@ -252,11 +258,14 @@ func New(opts Options) (*Model, error) {
 			r.SetColorProfile(termenv.ANSI)
 		}
 	}
-	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll, empty: opts.Empty}
+	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll, reasons: opts.Empty}
 	e.status = opts.Notice
 	e.runKey, _ = queries.RunID(opts.Out) // before Open: a run replacing it in between is seen at the next check
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
+	if c := e.emptyCheck(true); c != nil { // the first frame says why already
+		e.setEmpty(c().(emptyMsg))
+	}
 	m := &Model{e: e, help: help.New(), w: 80, h: 24}
 	m.help.Styles.ShortKey = r.NewStyle().Bold(true)
 	m.help.Styles.ShortDesc = e.st.dim
@@ -373,6 +382,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.reopen()
 	case outputCheckMsg:
 		return m, m.checkOutput()
+	case emptyMsg:
+		m.e.setEmpty(msg)
+		return m, nil
 	case inspectMsg:
 		msg(m)
 		return m, nil
@@ -439,7 +451,7 @@ func (m *Model) reopen() tea.Cmd {
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 		s.base().loaded = false
 	}
-	return tea.Batch(m.show(), m.e.loadSpan())
+	return tea.Batch(m.show(), m.e.loadSpan(), m.e.emptyCheck(true))
 }
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {

@@ -1,6 +1,10 @@
 package tui
 
 import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,5 +54,82 @@ func TestEmptyNoteWrapped80(t *testing.T) {
 	want := "(oneway_delays is empty: no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses))"
 	if got := strings.Join(words, " "); got != want {
 		t.Fatalf("the empty note:\n%q\nwant\n%q\n%s", got, want, s)
+	}
+}
+
+// TestEmptyNoteFollowsRun: a TUI opened on an output whose run was still
+// going said, on an empty table, that the run was still going, and kept
+// saying it once the run had finished (Options.Empty was read once, when
+// the TUI opened). The output check (outputCheckMsg, every outputPoll)
+// now asks the reasons again when the run's state changes (run.json: the
+// state "running" and the pid of a live process, as engine/store writes
+// it while a collector appends; without both, once it has ended), and
+// only then: checks of an unchanged run and frames ask nothing.
+func TestEmptyNoteFollowsRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if err := os.CopyFS(out, os.DirFS(replayed(t, "lab/dns-snmp-ntp/A.pcap"))); err != nil {
+		t.Fatal(err)
+	}
+	mf := filepath.Join(out, queries.ManifestName)
+	setState := func(running bool) {
+		t.Helper()
+		b, err := os.ReadFile(mf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var man map[string]any
+		if err := json.Unmarshal(b, &man); err != nil {
+			t.Fatal(err)
+		}
+		delete(man, "state")
+		delete(man, "pid")
+		if running {
+			man["state"], man["pid"] = "running", os.Getpid()
+		}
+		if b, err = json.Marshal(man); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(mf, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setState(true)
+	asked := 0
+	empty := func(db *sql.DB) queries.EmptyReasons {
+		asked++
+		if queries.State(out).Running {
+			return queries.EmptyReasons{"oneway_delays": "the collector writing it is still going"}
+		}
+		return queries.EmptyReasons{"oneway_delays": "no class of the configuration runs the oneway analysis"}
+	}
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Empty: empty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	m.e.outPoll = 0
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("6"))
+	note := func(step, want string) {
+		t.Helper()
+		if s := plain(m); !strings.Contains(s, want) {
+			t.Fatalf("%s: screen lacks %q:\n%s", step, want, s)
+		}
+	}
+	note("running", "(oneway_delays is empty: the collector writing it is still going)")
+	drive(t, m, outputCheckMsg{}, outputCheckMsg{})
+	for range 5 {
+		plain(m)
+	}
+	if asked != 1 {
+		t.Fatalf("reasons asked %d times while the run's state did not change, want 1 (at open)", asked)
+	}
+	setState(false)
+	drive(t, m, outputCheckMsg{})
+	note("finished", "(oneway_delays is empty: no class of the configuration runs the oneway analysis)")
+	drive(t, m, outputCheckMsg{})
+	if asked != 2 {
+		t.Fatalf("reasons asked %d times, want 2 (at open, once the run finished)", asked)
 	}
 }

@@ -38,13 +38,14 @@ func (e *env) checkLater() tea.Cmd {
 // cancelled, the drilled screens and the brush (times of the old run)
 // dropped, every screen forgets its rows and the active one reloads; the
 // status line says so. A live run's appends keep the run's key: the
-// screens refresh as before.
+// screens refresh as before. Either way the reasons of empty tables follow
+// the run's state (emptyCheck).
 func (m *Model) checkOutput() tea.Cmd {
 	e := m.e
 	next := e.checkLater()
 	key, ok := queries.RunID(e.out)
 	if e.db == nil || !ok || key == e.runKey {
-		return next
+		return tea.Batch(next, e.emptyCheck(false)) // the same run may have ended: why tables are empty follows
 	}
 	e.cancelQueries(-1)
 	e.db.Close()

@@ -167,14 +167,6 @@ func idleClock(src *live.Source) func() int64 {
 	return func() int64 { return wallNs() - lag }
 }
 
-// signalEcho is how soon after the first stop signal a second one is the
-// same stop, not the abort: coreutils' timeout (without --foreground)
-// sends its signal to the command and then to its process group, so the
-// command gets it twice within microseconds, and aborted one run in five
-// of `timeout -s INT 60 tmonbench live ...`; a person pressing Ctrl-C
-// twice takes far longer.
-const signalEcho = 100 * time.Millisecond
-
 // stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
 // positive): the source then drains what the kernel captured before and
 // ends, and the run ends normally; said tells stderr why, and that a
@@ -189,46 +181,19 @@ func stopOnSignal(src *live.Source, ended func() bool, d time.Duration, stderr i
 	return ctx, func() { signal.Stop(sig); cancel() }
 }
 
-// watchStop calls stop at the first signal on sig, or after d (when
-// positive), and cancels the returned context at the next signal, but
-// for one within signalEcho of the first signal (on the clock now), and
-// one after ended reports true (nil: never), which is answered on stderr.
+// watchStop is live.WatchStop saying each of its events on stderr, for
+// the command who; then is what the run does once the capture stopped.
 func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop func(), ended func() bool, stderr io.Writer, who, then string) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var timer <-chan time.Time
-	if d > 0 {
-		timer = time.After(d)
-	}
-	go func() {
-		var first time.Time // of the first signal; zero after --duration
-		select {
-		case s := <-sig:
-			first = now()
+	return live.WatchStop(sig, d, now, stop, ended, func(ev live.StopEvent, s os.Signal) {
+		switch ev {
+		case live.StopBySignal:
 			fmt.Fprintf(stderr, "tmonbench %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
-		case <-timer:
+		case live.StopByDuration:
 			fmt.Fprintf(stderr, "tmonbench %s: --duration %v reached: capture stopped; %s\n", who, d, then)
-		case <-ctx.Done():
-			return
+		case live.SignalAfterEnd:
+			fmt.Fprintf(stderr, "tmonbench %s: the capture has ended: %s, nothing is left to abort\n", who, then)
 		}
-		stop()
-		for {
-			select {
-			case <-sig:
-				if !first.IsZero() && now().Sub(first) < signalEcho {
-					continue // the first one's echo
-				}
-				if ended != nil && ended() {
-					fmt.Fprintf(stderr, "tmonbench %s: the capture has ended: %s, nothing is left to abort\n", who, then)
-					continue
-				}
-				cancel()
-				return
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ctx, cancel
+	})
 }
 
 // physMB is the machine's memory in MiB (0 when unknown).

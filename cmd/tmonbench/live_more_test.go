@@ -17,6 +17,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
+	"github.com/tmonbench/tmonbench/live"
 )
 
 // TestLivePair runs `tmonbench live --pair IN,OUT` on a passive tap of the
@@ -195,9 +196,9 @@ func TestLiveAbortExit130(t *testing.T) {
 	go lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 2000, 100, 2*time.Millisecond, 9000) // 4 s: past the drain
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor("a second signal aborts")
-	// a signal within signalEcho of the first is its echo (coreutils'
+	// a signal within live.SignalEcho of the first is its echo (coreutils'
 	// timeout sends two): the first was taken before the line was said
-	time.Sleep(signalEcho)
+	time.Sleep(live.SignalEcho)
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor("aborted by a second signal")
 	for line := range lines {

@@ -91,8 +91,9 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 			return collectorHint(err, *out)
 		}
 		defer db.Close()
-		noteEmpty(stderr, db, emptyReasons(db, *out), texts)
-		if st.Running {
+		// a running run is said once: by the note of an empty table whose
+		// rows come later (it names the table and when), else in general
+		if saidRunning := noteEmpty(stderr, db, emptyReasons(db, *out), texts, st); st.Running && !saidRunning {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
 				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",
 				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))

@@ -60,7 +60,7 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 		r["flows"], r["flow_counters"] = why, why
 	}
 	if st.Running {
-		r["pdu_stats"] = fmt.Sprintf("the %s writing it is still going: pdu_stats is written at the end of each probe's run (its final report)", runWhat(st.Mode))
+		r["pdu_stats"] = stillGoing(st) + ": pdu_stats is written at the end of each probe's run (its final report)"
 	}
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {
@@ -116,7 +116,7 @@ func noFlowReason(db *sql.DB, st queries.RunState) string {
 		return ""
 	}
 	if st.Running {
-		return fmt.Sprintf("no flow has ended yet: the %s writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)", runWhat(st.Mode))
+		return "no flow has ended yet: " + stillGoing(st) + " (a flow's row is written when it ends: idle, evicted or at the end of the run)"
 	}
 	filtered, empty := eventMessages(db, "replay_filter"), eventMessages(db, "capture_empty")
 	var packets, ip, totals int64
@@ -184,16 +184,27 @@ func eventMessages(db *sql.DB, kind string) []string {
 	return msgs
 }
 
+// stillGoing is how a reason of emptyReasons says that the run writing
+// the output, in state st, has not ended: the table is empty because its
+// rows come later.
+func stillGoing(st queries.RunState) string {
+	return fmt.Sprintf("the %s writing it is still going", runWhat(st.Mode))
+}
+
 // noteEmpty prints on stderr why each empty table the queries read is
-// empty (emptyReasons), one line each.
-func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts []string) {
+// empty (emptyReasons), one line each, and reports whether a line said
+// that the run writing the output is still going (stillGoing of st):
+// query then does not say it again in a line of its own.
+func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts []string, st queries.RunState) (saidRunning bool) {
 	said := map[string]bool{}
 	for _, q := range texts {
 		for _, n := range reasons.Notes(context.Background(), db, q) {
 			if !said[n] {
 				said[n] = true
+				saidRunning = saidRunning || st.Running && strings.Contains(n, stillGoing(st))
 				fmt.Fprintf(stderr, "tmonbench query: %s\n", n)
 			}
 		}
 	}
+	return saidRunning
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,42 @@ func TestQueryNoFlowYet(t *testing.T) {
 	want := "tmonbench query: flows is empty: no flow had ended when the run writing it stopped without finishing (killed?: it wrote no probe_totals event)\n"
 	if code, _, stderr := tmon(t, "query", "--out", killed, "summary"); code != 0 || !strings.HasSuffix(stderr, want) || strings.Contains(stderr, "read no packet") {
 		t.Errorf("query summary after a killed live capture: exit %d, stderr %q, want it to end with %q", code, stderr, want)
+	}
+}
+
+// TestQueryRunningOneNote: `query summary` on the output of a collector
+// still running (reproduced with `tmonbench collector` on
+// samples/dist.yaml, no probe yet) printed two notes saying the same: the
+// empty table's ("flows is empty: no flow has ended yet: the collector
+// writing it is still going (a flow's row is written when it ends ...)")
+// and the general one ("the collector writing OUT is still running (pid
+// N, started T): these are the rows written so far (a flow's row in flows
+// is written when it ends ...)"). The table's note names the empty table
+// and when its rows come: it alone is printed. A query whose empty tables
+// say nothing of the run (rows, or another reason) still gets the general
+// note, once.
+func TestQueryRunningOneNote(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "coll")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeCollector, Command: []string{"tmonbench", "collector"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	rtt := []observe.RTTSample{{Probe: "P1", Kind: "icmp_echo", Proto: "icmp", RequestTime: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).UnixNano(), RTTMs: 1}}
+	if err := app.Write(&observe.Batch{RTTSamples: rtt}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"summary"}, "tmonbench query: flows is empty: no flow has ended yet: the collector writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)\n"},
+		{[]string{"--sql", "select count(*) from pdu_stats"}, "tmonbench query: pdu_stats is empty: the collector writing it is still going: pdu_stats is written at the end of each probe's run (its final report)\n"},
+		{[]string{"--sql", "select count(*) from rtt_samples"}, "tmonbench query: the collector writing " + out + " is still running (pid " + strconv.Itoa(os.Getpid()) + ", started "},
+	} {
+		code, _, stderr := tmon(t, append([]string{"query", "--out", out}, c.args...)...)
+		if code != 0 || !strings.HasPrefix(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("query %q during a collector's run: exit %d, stderr:\n%s\nwant one line starting %q", c.args, code, stderr, c.want)
+		}
 	}
 }

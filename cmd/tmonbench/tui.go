@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"io"
 
@@ -34,10 +35,9 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		defer release()
 		opts.Output = screen
-		if db, err := queries.Open(*out); err == nil { // why empty screens are empty, as query says
-			opts.Empty = emptyReasons(db, *out)
-			db.Close()
-		}
+		// why empty screens are empty, as query says (asked again when the
+		// run writing out changes state)
+		opts.Empty = func(db *sql.DB) queries.EmptyReasons { return emptyReasons(db, *out) }
 		m, err := tui.New(opts)
 		if err != nil {
 			return keysErr(c, err)

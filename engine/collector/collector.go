@@ -705,12 +705,8 @@ func (c *Collector) take(final bool) *observe.Batch {
 	slices.SortStableFunc(b.OnewayDelays, func(x, y observe.OnewayDelay) int {
 		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(ptr(x.SendTime), ptr(y.SendTime)), cmp.Compare(ptr(x.RecvTime), ptr(y.RecvTime)), cmp.Compare(x.Signature, y.Signature))
 	})
-	slices.SortStableFunc(b.OnewayLatency, func(x, y observe.OnewayLatency) int {
-		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
-	})
-	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int {
-		return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
-	})
+	slices.SortStableFunc(b.OnewayLatency, func(x, y observe.OnewayLatency) int { return cmpOnewayKey(&x.OnewayKey, &y.OnewayKey) })
+	slices.SortStableFunc(b.OnewayLoss, func(x, y observe.OnewayLoss) int { return cmpOnewayKey(&x.OnewayKey, &y.OnewayKey) })
 	slices.SortStableFunc(b.PDUStats, func(x, y observe.PDUStat) int {
 		return cmp.Or(cmpStr(x.Probe, y.Probe), cmpStr(x.Collector, y.Collector))
 	})

@@ -141,8 +141,8 @@ func rowSet(b *observe.Batch) map[string][]string {
 
 func formatRow(v reflect.Value) string {
 	var sb strings.Builder
-	for i := range v.NumField() {
-		f := v.Field(i)
+	for _, c := range observe.ColumnFields(v.Type()) {
+		f := v.FieldByIndex(c.Index)
 		if f.Kind() == reflect.Pointer {
 			if f.IsNil() {
 				sb.WriteString("NULL|")

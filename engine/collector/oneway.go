@@ -254,6 +254,9 @@ func (c *Collector) renewOneway(pid uint16, id uint64, old owRoute) owRoute {
 	if !ok {
 		return owRoute{hop: -1}
 	}
+	if rt.rec == old.rec && rt.flow != 0 {
+		old.rec.Renewed(old.flow, rt.flow) // another hop's observation of the packet, before the end, joins it there
+	}
 	return rt
 }
 

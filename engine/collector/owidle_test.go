@@ -2,6 +2,8 @@ package collector
 
 import (
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -117,5 +119,68 @@ func TestOnewayFlowsFreedWhenIdle(t *testing.T) {
 	m := rec.Stats().Matched
 	if m != st.Matched+1 {
 		t.Errorf("matched %d, want %d: A's and B's observations of the packet after the idle gap in one flow", m, st.Matched+1)
+	}
+	// the count of flows freed reaches the output: the class's
+	// oneway_totals event says flows_expired=65536 (the first batch,
+	// freed at the 307 s sweep; the second batch and the renewed flow are
+	// still live at Finish, which classifies without freeing)
+	var totals []string
+	for _, e := range c.Finish().Events {
+		if e.Kind == "oneway_totals" && strings.HasPrefix(e.Message, "class "+class+":") {
+			totals = append(totals, e.Message)
+		}
+	}
+	want := " flows_expired=" + strconv.Itoa(limit)
+	if len(totals) != 1 || !strings.Contains(totals[0]+" ", want+" ") {
+		t.Errorf("oneway_totals of class %s: %q, want one with%s", class, totals, want)
+	}
+}
+
+// TestOnewayEndSplitsNoPacket: the collector tells the reconciler which
+// flow follows an ended one (oneway.Reconciler.Renewed), so that a packet
+// whose downstream observation (B), past the flow's end, reached the
+// collector before its upstream one (A, lagging), before the end, is one
+// packet of the new flow, not a lost one in the old and a missed one in
+// the new. Packet 1 at A at t0 and at B 1 ms later; packet 2, after 300 s
+// of silence (the class's idle_timeout_s), at A at t0 + 300.0005 s and at
+// B 1 ms later, past the end (t0 + 300.001 s), B's reported first: both
+// packets delivered, 0 lost, 0 missed (the arithmetic of this schedule).
+func TestOnewayEndSplitsNoPacket(t *testing.T) {
+	cfg, err := config.Parse([]byte(labConfig), "lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := labCollector(t, cfg)
+	const class = "telemetry"
+	pa, pb := cfg.ProbeID("A"), cfg.ProbeID("B")
+	c.probes[pa] = &probeState{hello: true, id: pa, name: "A", ifaces: []string{"if0"}}
+	c.probes[pb] = &probeState{hello: true, id: pb, name: "B", ifaces: []string{"if0"}}
+	def := &pdu.FlowDef{FlowID: 1, Class: class, Fields: pdu.FieldDstAddr | pdu.FieldDstPort,
+		IPVersion: 4, Protocol: 17, DstAddr: netip.AddrFrom4([4]byte{10, 0, 0, 1}), DstPort: 9000}
+	c.defineOneway(pa, def)
+	c.defineOneway(pb, def)
+	const s = int64(1e9)
+	t0 := int64(1_700_000_000) * s
+	observe := func(pid uint16, sig uint64, at int64) {
+		t.Helper()
+		rt, ok := c.route(pid, 1)
+		if !ok || rt.flow == 0 {
+			t.Fatalf("probe %d: route %+v %v, want an id", pid, rt, ok)
+		}
+		o := oneway.Obs{TimeNs: at, Signature: sig, SizeBytes: 100}
+		if !rt.rec.Observe(rt.hop, rt.flow, &o) {
+			c.renewOneway(pid, 1, rt).observe(&o) // as packetObs does
+		}
+	}
+	observe(pa, 1, t0)
+	observe(pb, 1, t0+1e6)
+	observe(pb, 2, t0+300*s+1_500_000)
+	observe(pa, 2, t0+300*s+500_000)
+	rec := c.ow.recs[class]
+	rec.AdvanceProbe("A", t0+400*s)
+	rec.AdvanceProbe("B", t0+400*s)
+	c.Finish()
+	if st := rec.Stats(); st.Delivered != 2 || st.Lost != 0 || st.Missed != 0 {
+		t.Errorf("delivered %d, lost %d, missed %d, want 2, 0, 0", st.Delivered, st.Lost, st.Missed)
 	}
 }

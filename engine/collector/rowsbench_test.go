@@ -40,8 +40,8 @@ func BenchmarkCollectorRows(b *testing.B) {
 			for i := range v.Len() {
 				fmt.Fprintf(dump, "%s", t.Name)
 				r := v.Index(i)
-				for j := range r.NumField() {
-					f := r.Field(j)
+				for _, c := range observe.ColumnFields(t.Row) {
+					f := r.FieldByIndex(c.Index)
 					if f.Kind() == reflect.Pointer {
 						if f.IsNil() {
 							fmt.Fprintf(dump, " nil")

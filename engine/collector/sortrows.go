@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // sortRuns sorts rows by outer, then inner, keeping the order of rows
@@ -258,6 +260,12 @@ func cmpStr(a, b string) int {
 		return 0
 	}
 	return strings.Compare(a, b)
+}
+
+// cmpOnewayKey orders oneway_latency and oneway_loss rows: by class, flow
+// id, hop pair and interval.
+func cmpOnewayKey(x, y *observe.OnewayKey) int {
+	return cmp.Or(cmpStr(x.Class, y.Class), cmp.Compare(x.FlowID, y.FlowID), cmpStr(x.FromHop, y.FromHop), cmpStr(x.ToHop, y.ToHop), cmp.Compare(x.IntervalStart, y.IntervalStart))
 }
 
 // ptr is a nullable time's sort key: NULL first.

@@ -16,9 +16,18 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
-// stateVersion numbers the layout of a saved state; a checkpoint of
-// another version is refused.
-const stateVersion = 1
+// stateVersion numbers the layout of a saved state; a checkpoint of a
+// later version is refused (a build before version 2 refuses any but 1).
+// Version 2: oneway_latency and oneway_loss rows hold their key columns in
+// an embedded observe.OnewayKey, which gob sends as a field of its own; a
+// build of version 1 would decode such rows without their keys, so it must
+// refuse them. Version 1 (the keys as fields of the row) decodes into this
+// layout unchanged: gob finds a row's fields by name, the embedded ones
+// too (TestRestoreVersion1).
+const stateVersion = 2
+
+// oldestStateVersion is the first layout this build restores.
+const oldestStateVersion = 1
 
 // savedState is everything a Collector holds that its configuration does
 // not give (the rows not drained yet included), as plain values for
@@ -266,8 +275,8 @@ func (c *Collector) RestoreState(b []byte) error {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
 		return fmt.Errorf("collector: restore state: %w", err)
 	}
-	if s.Version != stateVersion {
-		return fmt.Errorf("collector: restore state: version %d, want %d", s.Version, stateVersion)
+	if s.Version < oldestStateVersion || s.Version > stateVersion {
+		return fmt.Errorf("collector: restore state: version %d, this build restores versions %d to %d", s.Version, oldestStateVersion, stateVersion)
 	}
 	if err := restorePresence(&s.Batch, s.Present); err != nil {
 		return err
@@ -426,10 +435,11 @@ func walkPointers(b *observe.Batch, fn func(reflect.Value)) {
 		if rows.Kind() != reflect.Slice || rows.Type().Elem().Kind() != reflect.Struct {
 			continue
 		}
+		cols := observe.ColumnFields(rows.Type().Elem())
 		for j := range rows.Len() {
 			row := rows.Index(j)
-			for k := range row.NumField() {
-				if f := row.Field(k); f.Kind() == reflect.Pointer && f.CanSet() {
+			for _, c := range cols {
+				if f := row.FieldByIndex(c.Index); f.Kind() == reflect.Pointer && f.CanSet() {
 					fn(f)
 				}
 			}

@@ -746,11 +746,17 @@ func quoted(q []byte, out *Dissection) {
 const sctpHeaderLen = 12
 
 // sctp decodes the ports of the SCTP common header in avail, announced
-// being the transport bytes the IP header announces. A header the snap
-// length cut keeps its ports from 4 bytes on (as UDP's: tcpdump's `sctp
-// port` reads them); a header the IP length leaves out has none. The
-// chunks are not decoded: the payload is what follows the common header.
+// being the transport bytes the IP header announces. A header not all
+// captured is counted as UDP's and TCP's are: KindSCTPBeyondIPLength when
+// the IP length leaves part of it out (no ports), else KindSCTPTruncated
+// (the snap length cut it, or a first fragment holds less than it), its
+// ports kept from 4 bytes on (as UDP's: tcpdump's `sctp port` reads
+// them). The chunks are not decoded: the payload is what follows the
+// common header.
 func (d *Dissector) sctp(avail []byte, announced int, out *Dissection) {
+	if len(avail) < sctpHeaderLen || announced < sctpHeaderLen {
+		d.Stats.Kinds[shortKind(announced, sctpHeaderLen, out, KindSCTPTruncated, KindSCTPBeyondIPLength)]++
+	}
 	if announced < sctpHeaderLen || len(avail) < 4 {
 		out.Payload, out.PayloadLen = avail, uint32(max(announced, 0))
 		return

@@ -30,7 +30,9 @@ const (
 	// HasSCTP: L4 is SCTP, its common header's ports decoded (RFC 9260
 	// §3.1; from 4 bytes when the snap length cut the header, as tcpdump's
 	// `sctp port` reads them). SCTP is not analysed further: the ports
-	// split flows and match port filters as TCP's and UDP's do.
+	// split flows and match port filters as TCP's and UDP's do, and
+	// PayloadLen (the bytes after the common header: its chunks) counts
+	// in l4_payload_bytes.
 	HasSCTP
 )
 

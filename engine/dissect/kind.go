@@ -50,6 +50,13 @@ const (
 	KindTCPBeyondIPLength
 	KindUDPBeyondIPLength
 	KindICMPBeyondIPLength
+	// KindSCTPTruncated: SCTP's 12-byte common header not captured, the
+	// IP length holding it (from 4 bytes on the ports decoded);
+	// KindSCTPBeyondIPLength: the IP length leaves part of it out
+	// (Wireshark: "Malformed Packet", an Error). Both went uncounted
+	// before (the packet counted at IP level, its ports unknown).
+	KindSCTPTruncated
+	KindSCTPBeyondIPLength
 	numKinds
 )
 
@@ -76,6 +83,8 @@ var kindNames = [numKinds]string{
 	KindTCPBeyondIPLength:   "tcp_beyond_ip_length",
 	KindUDPBeyondIPLength:   "udp_beyond_ip_length",
 	KindICMPBeyondIPLength:  "icmp_beyond_ip_length",
+	KindSCTPTruncated:       "sctp_truncated",
+	KindSCTPBeyondIPLength:  "sctp_beyond_ip_length",
 }
 
 // Kept reports whether packets of this kind still count at IP level (the

@@ -13,7 +13,7 @@ package dissect
 func (k Kind) Severe() bool {
 	switch k {
 	case KindIPLongerThanFrame, KindIPv6BadExtHdr, KindUDPBadLength, KindTCPBadOffset,
-		KindTCPBeyondIPLength, KindUDPBeyondIPLength, KindICMPBeyondIPLength:
+		KindTCPBeyondIPLength, KindUDPBeyondIPLength, KindICMPBeyondIPLength, KindSCTPBeyondIPLength:
 		return true
 	}
 	return false

@@ -19,10 +19,12 @@ import (
 // ipv6.tso_support:TRUE for frame 3, as the dissector reads it), leaving
 // out the TCP analysis' own (a SYN's Chat, a retransmission's Note).
 // Frames 13 to 16, an IPv6 extension header chain cut by the snap length
-// or longer than the payload length, and 17 and 18, a UDP and an ICMP
-// header cut by the snap length (tshark -r testdata/anomaly-kinds.pcap -Y
-// 'frame.number >= 13' -T fields -e frame.number -e frame.len -e
-// frame.cap_len -e _ws.expert.severity -e _ws.expert.message):
+// or longer than the payload length, 17 and 18, a UDP and an ICMP header
+// cut by the snap length, 19, an SCTP common header the IP length leaves
+// out (8 of its 12 bytes), and 20, one the snap length cut (6 bytes)
+// (tshark -r testdata/anomaly-kinds.pcap -Y 'frame.number >= 13' -T
+// fields -e frame.number -e frame.len -e frame.cap_len -e
+// _ws.expert.severity -e _ws.expert.message):
 //
 //	13	90	60
 //	14	98	74
@@ -30,11 +32,13 @@ import (
 //	16	78	78	8388608	Malformed Packet (Exception occurred)
 //	17	142	38
 //	18	42	36
+//	19	42	42	8388608	Malformed Packet (Exception occurred)
+//	20	66	40
 //
-// (8388608 is PI_ERROR; tshark's one-line summary of 13 to 15, 17 and 18
-// ends in "[Packet size limited during capture]", of 16 in "[Malformed
-// Packet]"; frames 5, 8 and 11, the headers the IP length leaves out, are
-// PI_ERROR "Malformed Packet (Exception occurred)" too).
+// (8388608 is PI_ERROR; tshark's one-line summary of 13 to 15, 17, 18 and
+// 20 ends in "[Packet size limited during capture]", of 16 and 19 in
+// "[Malformed Packet]"; frames 5, 8 and 11, the headers the IP length
+// leaves out, are PI_ERROR "Malformed Packet (Exception occurred)" too).
 var anomalyFrames = []struct {
 	kind    dissect.Kind
 	data    []byte
@@ -60,6 +64,15 @@ var anomalyFrames = []struct {
 	{dissect.KindIPv6BadExtHdr, ip6(0, 16, ext6(ext6(nil, 59, 1), 60, 0)), 0, "Error", "Malformed Packet (Exception occurred)"},
 	{dissect.KindUDPTruncated, ip4(17, 108, []byte{4, 210, 0, 53, 0, 108, 0, 0})[:38], 142, "", "(snap length 38, 4 bytes of the UDP header)"},
 	{dissect.KindICMPTruncated, ip4(1, 28, []byte{8, 0, 0, 0, 0, 1, 0, 1})[:36], 42, "", "(snap length 36, 2 bytes of the ICMP header)"},
+	{dissect.KindSCTPBeyondIPLength, ip4(132, 28, sctpHdr()[:8]), 0, "Error", "Malformed Packet (Exception occurred)"},
+	{dissect.KindSCTPTruncated, ip4(132, 52, sctpHdr())[:40], 66, "", "(snap length 40, 6 bytes of the SCTP common header)"},
+}
+
+// sctpHdr is an SCTP packet 9 > 5000 (RFC 9260 §3.1: ports, verification
+// tag, checksum 0) holding one DATA chunk with 4 bytes of data: 32 bytes.
+func sctpHdr() []byte {
+	return []byte{0, 9, 0x13, 0x88, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0,
+		0, 3, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'p', 'i', 'n', 'g'}
 }
 
 // TestIPv6ExtHdrTooMany: a chain of 18 destination options headers (then
@@ -153,9 +166,10 @@ func tcpHdr(off byte, opts []byte) []byte {
 // TestAnomalySeverity: each kept kind is counted on its frame, and
 // Kind.Severe (a packet_anomalies event's severity error, else info) is
 // whether tshark rates that frame an Error. A transport header the IP
-// length leaves out (frames 5, 8, 11: *_beyond_ip_length) is an Error, one
-// the snap length cut (frames 6, 17, 18: *_truncated) nothing: until the
-// split both counted as *_truncated, info.
+// length leaves out (frames 5, 8, 11, 19: *_beyond_ip_length) is an
+// Error, one the snap length cut (frames 6, 17, 18, 20: *_truncated)
+// nothing: until the split both counted as *_truncated, info. SCTP's
+// (19, 20) counted nothing before.
 func TestAnomalySeverity(t *testing.T) {
 	var frames []capgen.Frame
 	for i, f := range anomalyFrames {
@@ -200,7 +214,7 @@ func TestAnomalySeverity(t *testing.T) {
 // TestFirstFragmentShortHeader: a first IPv4 fragment (MF set, offset 0)
 // carrying less than a transport header counts *_truncated (info), not
 // *_beyond_ip_length: the rest of the header is in the next fragment.
-// tshark 4.0.17 on the same three frames (UDP 4 bytes, ICMP 2, TCP 2;
+// tshark 4.0.17 on the same four frames (UDP 4 bytes, ICMP 2, TCP 2, SCTP 8;
 // -T fields -e _ws.expert.severity -e _ws.expert.message) says nothing
 // but "Fragmented IP protocol (proto=UDP 17, off=0, ID=0001)".
 func TestFirstFragmentShortHeader(t *testing.T) {
@@ -211,6 +225,7 @@ func TestFirstFragmentShortHeader(t *testing.T) {
 		{frag4(ip4(17, 24, []byte{4, 210, 0, 53})), "udp_truncated=1"},
 		{frag4(ip4(1, 22, []byte{8, 0})), "icmp_truncated=1"},
 		{frag4(ip4(6, 22, []byte{4, 210})), "tcp_truncated=1"},
+		{frag4(ip4(132, 28, sctpHdr()[:8])), "sctp_truncated=1"},
 	} {
 		d := dissect.New()
 		var x dissect.Dissection

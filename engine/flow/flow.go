@@ -40,7 +40,7 @@ const (
 	MIPBytes        = iota // value: IP total length in bytes
 	MTTL                   // value: IPv4 TTL / IPv6 hop limit
 	MDSCP                  // value: DSCP code point
-	ML4PayloadBytes        // value: TCP/UDP payload bytes the packet carries (a fragment: its share of the datagram)
+	ML4PayloadBytes        // value: TCP/UDP/SCTP payload bytes the packet carries, after the transport header (SCTP: its common header) (a fragment: its share of the datagram)
 	NumValues              // number of value metrics
 )
 
@@ -379,7 +379,7 @@ func (f *Flow) carried(i int) uint64 {
 	return f.x.wide.carry[i]
 }
 
-// AddL4Payload adds one TCP/UDP packet's announced payload length
+// AddL4Payload adds one TCP, UDP or SCTP packet's announced payload length
 // (l4_payload_bytes).
 func (f *Flow) AddL4Payload(n uint32) {
 	f.hold(&f.nL4, carryL4)

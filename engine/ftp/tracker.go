@@ -50,6 +50,7 @@ type Tracker struct {
 	lastConn  *dataConn               // the data connection of the last Data hit
 	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
+	ids       *uint64 // the session_id counter: &nextID, or another tracker's (ShareIDs)
 	// listeners holds the passive channels alive by announced address
 	// and port, for third-party transfers (data.go, linkTwin).
 	listeners map[netip.AddrPort]*channel
@@ -61,15 +62,22 @@ type Tracker struct {
 	trace     func(ev traceEvent) // tests only
 }
 
-// SetNextID makes the next session created get session_id id+1 (the
-// probe's workers number sessions by the capture ordinal of their first
-// packet, unique across the workers, and their merge renumbers them
-// densely; ids must grow).
-func (t *Tracker) SetNextID(id uint64) { t.nextID = id }
+// SetNextID makes the next session created get session_id id+1: a run's
+// first id (the probe's workers number their own from 1 and their merge
+// renumbers them); ids must grow.
+func (t *Tracker) SetNextID(id uint64) { *t.ids = id }
 
 // LastID returns the highest session_id given so far (or set by
 // SetNextID): a later run of the probe numbers its sessions above it.
-func (t *Tracker) LastID() uint64 { return t.nextID }
+func (t *Tracker) LastID() uint64 { return *t.ids }
+
+// ShareIDs makes t number its sessions with the counter of other (the
+// probe's first class with ftp), so that the session_ids of every class
+// of a probe run are distinct: ftp_sessions rows of two classes never
+// share one, and an ftp_transfers row's session_id names one session row
+// (docs/tables.md: session_id is probe-unique; tcpconn.Tracker.ShareIDs
+// does the same for conn_ids).
+func (t *Tracker) ShareIDs(other *Tracker) { t.ids = other.ids }
 
 // traceEvent reports one parsed command or reply (tests only).
 type traceEvent struct {
@@ -91,6 +99,7 @@ func New(cfg Config) *Tracker {
 		peers:    make(map[pairKey]*peer),
 	}
 	t.lru.next, t.lru.prev = &t.lru, &t.lru
+	t.ids = &t.nextID
 	return t
 }
 
@@ -297,8 +306,8 @@ func (t *Tracker) newSession(d *dissect.Dissection, k connKey) *session {
 	case dissect.TCPSyn | dissect.TCPAck:
 		clientIsSrc = false
 	}
-	t.nextID++
-	s := &session{id: t.nextID, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.Clock()}
+	*t.ids++
+	s := &session{id: *t.ids, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.Clock()}
 	if clientIsSrc {
 		s.client, s.cport, s.server, s.sport = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
 	} else {

@@ -214,7 +214,7 @@ type RTTHistogram struct {
 // (analysis "ftp", RFC 959, RFC 2428).
 type FTPSession struct {
 	Probe      string  `parquet:"probe,dict"`                             // probe name
-	SessionID  uint64  `parquet:"session_id"`                             // probe-unique
+	SessionID  uint64  `parquet:"session_id"`                             // probe-unique, across classes: a control connection two classes with ftp follow is two rows with two session_ids
 	ClientAddr string  `parquet:"client_addr,dict"`                       // address of the FTP client
 	ClientPort uint16  `parquet:"client_port"`                            // TCP port of the client's control connection
 	ServerAddr string  `parquet:"server_addr,dict"`                       // address of the FTP server
@@ -293,36 +293,11 @@ type OnewayDelay struct {
 	RecvFirstTime *int64 `parquet:"recv_first_time,optional,timestamp(nanosecond:local)"`
 }
 
-// OnewayLatency is one row of oneway_latency: the delays of one hop pair of
-// one one-way flow over one interval, as n/sum/sumsq/min/max of delay_us,
-// percentiles from a histogram, and counts per slice (slices_ms, the last
-// slice unbounded). Intervals are closed only once every packet in them is
-// past the reconciliation timeout (design 4.3: slots kept open for late
-// observations).
-type OnewayLatency struct {
-	Class         string    `parquet:"class,dict"`                                 // one-way class name
-	FlowID        uint64    `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
-	Flow          string    `parquet:"flow,dict"`                                  // readable one-way flow name
-	FromHop       string    `parquet:"from_hop,dict"`                              // first hop of the pair
-	ToHop         string    `parquet:"to_hop,dict"`                                // second hop of the pair
-	IntervalStart int64     `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval, by the time at from_hop
-	IntervalS     float64   `parquet:"interval_s"`                                 // interval length
-	N             uint64    `parquet:"n"`                                          // delivered packets (delays) in the interval
-	Sum           float64   `parquet:"sum_us"`                                     // sum of the delays
-	SumSq         float64   `parquet:"sumsq_us2"`                                  // sum of the squared delays
-	Min           float64   `parquet:"min_us"`                                     // smallest delay
-	Max           float64   `parquet:"max_us"`                                     // largest delay
-	P50Us         float64   `parquet:"p50_us"`                                     // median delay: the nearest rank (the ⌈n/2⌉-th smallest delay) read from an HdrHistogram of ns with 2 significant digits, at most 0.79 % above it, within min and max
-	P90Us         float64   `parquet:"p90_us"`                                     // 90th percentile delay (as p50_us: the ⌈0.9·n⌉-th smallest)
-	P99Us         float64   `parquet:"p99_us"`                                     // 99th percentile delay (as p50_us: the ⌈0.99·n⌉-th smallest)
-	SlicesMs      []float64 `parquet:"slices_ms,list"`                             // upper bounds of the slices, ms
-	SliceCounts   []uint64  `parquet:"slice_counts,list"`                          // len(slices_ms)+1 counts
-}
-
-// OnewayLoss is one row of oneway_loss: what happened to the packets of one
-// one-way flow that entered a hop pair (from_hop -> to_hop) in one interval
-// (RFC 7680 loss; design 4.3 classification).
-type OnewayLoss struct {
+// OnewayKey is what a oneway_latency and a oneway_loss row are about: one
+// hop pair of one one-way flow over one interval. Both row types embed it,
+// so its fields are their first seven columns (parquet-go flattens an
+// embedded struct in its place; ColumnFields lists them so).
+type OnewayKey struct {
 	Class         string  `parquet:"class,dict"`                                 // one-way class name
 	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
 	Flow          string  `parquet:"flow,dict"`                                  // readable one-way flow name
@@ -330,13 +305,40 @@ type OnewayLoss struct {
 	ToHop         string  `parquet:"to_hop,dict"`                                // second hop of the pair
 	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval, by the time at from_hop
 	IntervalS     float64 `parquet:"interval_s"`                                 // interval length
-	Sent          uint64  `parquet:"sent"`                                       // seen at from_hop
-	Delivered     uint64  `parquet:"delivered"`                                  // seen at both
-	Lost          uint64  `parquet:"lost"`                                       // seen at from_hop and at no hop after it: lost on the way to to_hop
-	Missed        uint64  `parquet:"missed"`                                     // passed a hop of the pair unobserved: seen at to_hop and not at from_hop, or at from_hop and a later hop and not at to_hop
-	Dropped       uint64  `parquet:"dropped"`                                    // not observed at a hop of the pair whose probe did not report that time: its observation expired at the probe, its run had ended, or it had not reported that far when the packet was classified (probe killed, silent, never heard from)
-	Duplicates    uint64  `parquet:"duplicates"`                                 // extra copies at to_hop
-	Collisions    uint64  `parquet:"collisions"`                                 // signature collisions resolved by time
+}
+
+// OnewayLatency is one row of oneway_latency: the delays of one hop pair of
+// one one-way flow over one interval, as n/sum/sumsq/min/max of delay_us,
+// percentiles from a histogram, and counts per slice (slices_ms, the last
+// slice unbounded). Intervals are closed only once every packet in them is
+// past the reconciliation timeout (design 4.3: slots kept open for late
+// observations).
+type OnewayLatency struct {
+	OnewayKey
+	N           uint64    `parquet:"n"`                 // delivered packets (delays) in the interval
+	Sum         float64   `parquet:"sum_us"`            // sum of the delays
+	SumSq       float64   `parquet:"sumsq_us2"`         // sum of the squared delays
+	Min         float64   `parquet:"min_us"`            // smallest delay
+	Max         float64   `parquet:"max_us"`            // largest delay
+	P50Us       float64   `parquet:"p50_us"`            // median delay: the nearest rank (the ⌈n/2⌉-th smallest delay) read from an HdrHistogram of ns with 2 significant digits, at most 0.79 % above it, within min and max
+	P90Us       float64   `parquet:"p90_us"`            // 90th percentile delay (as p50_us: the ⌈0.9·n⌉-th smallest)
+	P99Us       float64   `parquet:"p99_us"`            // 99th percentile delay (as p50_us: the ⌈0.99·n⌉-th smallest)
+	SlicesMs    []float64 `parquet:"slices_ms,list"`    // upper bounds of the slices, ms
+	SliceCounts []uint64  `parquet:"slice_counts,list"` // len(slices_ms)+1 counts
+}
+
+// OnewayLoss is one row of oneway_loss: what happened to the packets of one
+// one-way flow that entered a hop pair (from_hop -> to_hop) in one interval
+// (RFC 7680 loss; design 4.3 classification).
+type OnewayLoss struct {
+	OnewayKey
+	Sent       uint64 `parquet:"sent"`       // seen at from_hop
+	Delivered  uint64 `parquet:"delivered"`  // seen at both
+	Lost       uint64 `parquet:"lost"`       // seen at from_hop and at no hop after it: lost on the way to to_hop
+	Missed     uint64 `parquet:"missed"`     // passed a hop of the pair unobserved: seen at to_hop and not at from_hop, or at from_hop and a later hop and not at to_hop
+	Dropped    uint64 `parquet:"dropped"`    // not observed at a hop of the pair whose probe did not report that time: its observation expired at the probe, its run had ended, or it had not reported that far when the packet was classified (probe killed, silent, never heard from)
+	Duplicates uint64 `parquet:"duplicates"` // extra copies at to_hop
+	Collisions uint64 `parquet:"collisions"` // signature collisions resolved by time
 }
 
 // PDUStat is one row of pdu_stats: what one probe's PDUs of one type cost

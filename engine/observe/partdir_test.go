@@ -30,7 +30,7 @@ func TestSplitDirCached(t *testing.T) {
 	// class: the cache keeps the tables apart (dirKey.keys), the folder
 	// says class=p1, not the probe= of flow_counters cached before.
 	ow := TableNamed(TableOnewayLatency)
-	parts = ow.Split(&Batch{OnewayLatency: []OnewayLatency{{Class: "p1", IntervalStart: day}}})
+	parts = ow.Split(&Batch{OnewayLatency: []OnewayLatency{{OnewayKey: OnewayKey{Class: "p1", IntervalStart: day}}}})
 	if len(parts) != 1 || parts[0].Dir != "date=2025-11-29/class=p1" {
 		t.Errorf("oneway_latency after flow_counters with the same raw keys: %+v", parts)
 	}

@@ -268,12 +268,13 @@ func dayKey(ns int64) rawKey {
 func (t *Table) keyAccesses(keys []PartitionKey) []keyAccess {
 	int64T, ptrT, strT := reflect.TypeFor[int64](), reflect.TypeFor[*int64](), reflect.TypeFor[string]()
 	out := make([]keyAccess, len(keys))
-	for i, f := range t.keyFields(keys) {
-		col := t.Row.Field(f[0])
+	cols := ColumnFields(t.Row)
+	for i, f := range t.keyFields(cols, keys) {
+		col := cols[f[0]]
 		a := keyAccess{off: col.Offset, ptr: col.Type == ptrT}
 		ok := col.Type == strT && !keys[i].Date || (col.Type == int64T || a.ptr) && keys[i].Date
 		if f[1] >= 0 {
-			fb := t.Row.Field(f[1])
+			fb := cols[f[1]]
 			a.fbOff, a.fbPtr, a.hasFallback = fb.Offset, fb.Type == ptrT, a.ptr
 			ok = ok && (fb.Type == int64T || a.fbPtr)
 		}
@@ -285,12 +286,12 @@ func (t *Table) keyAccesses(keys []PartitionKey) []keyAccess {
 	return out
 }
 
-// keyFields finds, for each key, the struct field indexes of Column and
-// Fallback by their parquet tag names.
-func (t *Table) keyFields(keys []PartitionKey) [][2]int {
+// keyFields finds, for each key, the indexes in cols (the row's
+// ColumnFields) of Column and Fallback by their parquet tag names.
+func (t *Table) keyFields(cols []reflect.StructField, keys []PartitionKey) [][2]int {
 	byTag := map[string]int{}
-	for i := 0; i < t.Row.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Row.Field(i).Tag.Get("parquet"), ",")
+	for i, f := range cols {
+		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
 		byTag[name] = i
 	}
 	out := make([][2]int, len(keys))

@@ -50,8 +50,7 @@ type PDUType struct {
 // type, unit and meaning.
 func (t *Table) Columns() []Column {
 	var cols []Column
-	for i := 0; i < t.Row.NumField(); i++ {
-		f := t.Row.Field(i)
+	for _, f := range ColumnFields(t.Row) {
 		tag := f.Tag.Get("parquet")
 		if tag == "" || tag == "-" {
 			continue
@@ -174,7 +173,7 @@ var metricFlows = map[string]string{
 	"packets": "every flow", "ip_bytes": "every flow (the IP total length of each packet)", "ttl": "every flow",
 	"dscp": "every flow", "ip_fragments": "flows of fragmented datagrams",
 	"tcp_syn": "TCP flows", "tcp_fin": "TCP flows", "tcp_rst": "TCP flows", "tcp_zero_window": "TCP flows",
-	"l4_payload_bytes":       "TCP and UDP flows only (the payload after their header); absent from ICMP, ICMPv6 and other protocols' flows, whose payload ip_bytes includes",
+	"l4_payload_bytes":       "TCP, UDP and SCTP flows only (the payload after their header; SCTP's after its 12-byte common header: its chunks, RFC 9260 §3.1); absent from ICMP, ICMPv6 and other protocols' flows, whose payload ip_bytes includes",
 	"ip_reassembly_failures": "flows of fragmented datagrams", "ip_reassembled": "flows of fragmented datagrams",
 	"ip_reassembly_oversize": "flows of fragmented datagrams", "ip_fragment_duplicates": "flows of fragmented datagrams",
 	"ip_fragment_overlaps": "flows of fragmented datagrams",

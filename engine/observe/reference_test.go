@@ -143,7 +143,7 @@ func TestUnitsInNames(t *testing.T) {
 // holds as rtt_unanswered_dns, unit messages, and the reference left out)
 // has a row in the reference's metrics table, with its unit, and
 // l4_payload_bytes says ICMP flows have none (probe.go counts it only for
-// TCP and UDP: a replay of icmp-echo gives no ICMP flow that row).
+// TCP, UDP and SCTP: a replay of icmp-echo gives no ICMP flow that row).
 func TestMetricsTableAsREADME(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -168,7 +168,7 @@ func TestMetricsTableAsREADME(t *testing.T) {
 	if !strings.Contains(table, "| `rtt_unanswered_<kind>` | messages |") || MetricUnit("rtt_unanswered_dns") != "messages" {
 		t.Errorf("rtt_unanswered_<kind>: not a row of unit messages:\n%s", table)
 	}
-	if !regexp.MustCompile("\\| `l4_payload_bytes` \\| bytes \\| TCP and UDP flows only[^|]*absent from ICMP").MatchString(table) {
+	if !regexp.MustCompile("\\| `l4_payload_bytes` \\| bytes \\| TCP, UDP and SCTP flows only[^|]*absent from ICMP").MatchString(table) {
 		t.Errorf("l4_payload_bytes does not say ICMP flows lack it:\n%s", table)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -66,7 +67,7 @@ func TableNames() []string {
 
 // Table describes one output table: its name (folder under --out, DuckDB
 // view), a one-line description, and its row type, whose parquet struct
-// tags are the columns (reflect Row to enumerate them). Its methods reach
+// tags are the columns (ColumnFields(Row) enumerates them). Its methods reach
 // the table's rows inside a Batch without naming the row type.
 type Table struct {
 	Name string
@@ -75,6 +76,31 @@ type Table struct {
 	ops  tableOps
 	// access reads the partition keys' columns of a row (Split).
 	access []keyAccess
+}
+
+// ColumnFields returns the fields of the row type t that parquet-go writes
+// as columns, in column order: its exported fields, with the fields of an
+// embedded struct (OnewayKey) in the embedded field's place, as parquet-go
+// flattens them; a field tagged parquet:"-" is left out. Each field's Index
+// is its path for reflect.Value.FieldByIndex, its Offset is from the start
+// of t.
+func ColumnFields(t reflect.Type) []reflect.StructField {
+	return appendColumnFields(nil, t, nil, 0)
+}
+
+func appendColumnFields(out []reflect.StructField, t reflect.Type, index []int, offset uintptr) []reflect.StructField {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		f.Index, f.Offset = append(slices.Clip(index), i), f.Offset+offset
+		switch {
+		case f.Tag.Get("parquet") == "-":
+		case f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = appendColumnFields(out, f.Type, f.Index, f.Offset)
+		case f.IsExported():
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // tableOps is implemented by rowsOf[T] for each row type T.

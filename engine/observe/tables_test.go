@@ -3,6 +3,8 @@ package observe
 import (
 	"bytes"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -74,11 +76,56 @@ func TestTableWriterSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := len(f.Schema().Fields()), tab.Row.NumField(); got != want {
-			t.Errorf("%s: %d columns, row type has %d fields", tab.Name, got, want)
+		var fields []string
+		for _, c := range ColumnFields(tab.Row) {
+			name, _, _ := strings.Cut(c.Tag.Get("parquet"), ",")
+			fields = append(fields, name)
+		}
+		var cols []string
+		for _, c := range f.Schema().Fields() {
+			cols = append(cols, c.Name())
+		}
+		if !slices.Equal(cols, fields) {
+			t.Errorf("%s: columns %v, ColumnFields %v", tab.Name, cols, fields)
 		}
 		if f.NumRows() != int64(tab.Len(&b)) {
 			t.Errorf("%s: %d rows in the file", tab.Name, f.NumRows())
 		}
 	}
+}
+
+// TestColumnFieldsEmbedded: an embedded struct's fields stand in its
+// place, with their path and their offset from the row's start (a key
+// after another column is read at the right address by Split), and a
+// parquet:"-" field is no column; the order is parquet-go's.
+func TestColumnFieldsEmbedded(t *testing.T) {
+	type row struct {
+		Probe string `parquet:"probe"`
+		OnewayKey
+		Skip  int64  `parquet:"-"`
+		N     uint64 `parquet:"n"`
+		dummy int
+	}
+	var r row
+	base := reflect.ValueOf(&r).Elem()
+	var names []string
+	for _, f := range ColumnFields(base.Type()) {
+		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+		names = append(names, name)
+		if got, want := f.Offset, base.FieldByIndex(f.Index).UnsafeAddr()-base.UnsafeAddr(); got != want {
+			t.Errorf("%s: Offset %d, want %d", name, got, want)
+		}
+	}
+	want := []string{"probe", "class", "flow_id", "flow", "from_hop", "to_hop", "interval_start", "interval_s", "n"}
+	if !slices.Equal(names, want) {
+		t.Errorf("columns %v, want %v", names, want)
+	}
+	var cols []string
+	for _, f := range parquet.SchemaOf(r).Fields() {
+		cols = append(cols, f.Name())
+	}
+	if !slices.Equal(cols, want) {
+		t.Errorf("parquet-go columns %v, want %v", cols, want)
+	}
+	_ = r.dummy
 }

@@ -151,12 +151,14 @@ func (r *Reconciler) emitSlot(f *flowState, s *slot) {
 	r.stats.Intervals++
 	for pi, pr := range r.pairs {
 		a := &s.pairs[pi]
+		key := observe.OnewayKey{
+			Class: r.class, FlowID: f.id, Flow: f.name,
+			FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+			IntervalStart: s.start, IntervalS: r.lim.IntervalS,
+		}
 		if a.delay.N > 0 && r.out.Latency != nil {
 			row := observe.OnewayLatency{
-				Class: r.class, FlowID: f.id, Flow: f.name,
-				FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
-				IntervalStart: s.start, IntervalS: r.lim.IntervalS,
-				N: a.delay.N, Sum: a.delay.Sum, SumSq: a.delay.SumSq, Min: a.delay.Min, Max: a.delay.Max,
+				OnewayKey: key, N: a.delay.N, Sum: a.delay.Sum, SumSq: a.delay.SumSq, Min: a.delay.Min, Max: a.delay.Max,
 				SlicesMs:    r.cfg.Latency.SlicesMs,
 				SliceCounts: append([]uint64(nil), a.slices...),
 			}
@@ -168,10 +170,7 @@ func (r *Reconciler) emitSlot(f *flowState, s *slot) {
 		}
 		if (a.sent > 0 || a.missed > 0 || a.dropped > 0 || a.dups > 0) && r.out.Loss != nil {
 			r.out.Loss(&observe.OnewayLoss{
-				Class: r.class, FlowID: f.id, Flow: f.name,
-				FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
-				IntervalStart: s.start, IntervalS: r.lim.IntervalS,
-				Sent: a.sent, Delivered: a.delivered, Lost: a.lost, Missed: a.missed,
+				OnewayKey: key, Sent: a.sent, Delivered: a.delivered, Lost: a.lost, Missed: a.missed,
 				Dropped: a.dropped, Duplicates: a.dups, Collisions: a.collisions,
 			})
 		}

@@ -204,13 +204,20 @@
 // observation. An observation later than that belongs to a new flow of
 // the same key: Observe returns false and the collector gives the probe
 // flow a new id, named as before (the flows table numbers a flow back
-// after idle_timeout_s anew the same way). The end, once set, stays, so
+// after idle_timeout_s anew the same way), and tells the reconciler which
+// flow follows the ended one (Renewed). The end, once set, stays, so
 // another hop's observations up to it, reported later, still join the
-// old flow. A flow without open records, intervals or drop notices is
+// old flow; one matching no record there but an open record of the
+// following flow joins that record: a packet's time past the end at a
+// downstream hop, reported first, and before it upstream (its delay
+// later), is one packet of the new flow, not a lost one and a missed one
+// (TestEndSplitsNoPacket). A flow without open records, intervals or drop notices is
 // freed once every hop has reported (its clock, or its run's end) past
 // its end plus the timeout (checked once an interval of capture time,
 // never while records are classified early); the collector then forgets
-// its id. TestOnewayFlowsFreedWhenIdle (engine/collector).
+// its id. The flows freed are counted (Stats.FlowsExpired, flows_expired
+// in the collector's oneway_totals event). TestOnewayFlowsFreedWhenIdle
+// (engine/collector).
 //
 // # Repeated observations
 //

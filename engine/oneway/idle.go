@@ -21,10 +21,47 @@ func (r *Reconciler) ended(f *flowState, t int64) bool {
 	return f.end != math.MinInt64 && t > f.end
 }
 
+// Renewed tells r that flow id follows flow old, of the same key, ended
+// (Observe returned false for old, and the caller gave the observation to
+// id). A packet has a later time at the downstream hop (its delay), so
+// its first observation past old's end, reported first by one hop, can
+// be followed by another hop's, reported later (a probe lagging), before
+// the end: that observation, matching no open record of old, joins the
+// record of id it matches, so that the packet is not split between a
+// lost one in old and a missed one in id (TestEndSplitsNoPacket). The
+// first follower told stays; nothing happens if r holds no flow old.
+func (r *Reconciler) Renewed(old, id uint64) {
+	if f := r.flows[old]; f != nil && f.next == 0 && id != old {
+		f.next = id
+	}
+}
+
+// successor returns the flow following f (Renewed) when the scan just
+// done on f (lo to hi: the observation's signature and times) found no
+// record and f has ended, and the same scan there finds one, left in r.q;
+// nil otherwise, r.q as it was.
+func (r *Reconciler) successor(f *flowState, lo, hi mItem) *flowState {
+	if r.q.best >= 0 || r.q.repeat >= 0 || f.end == math.MinInt64 || f.next == 0 {
+		return nil
+	}
+	g := r.flows[f.next]
+	if g == nil {
+		return nil
+	}
+	r.q.est = g.est
+	lo.flow, hi.flow = g.id, g.id
+	r.match.AscendRange(lo, hi, r.visitFn)
+	if r.q.best < 0 && r.q.repeat < 0 {
+		r.q.est = f.est
+		return nil
+	}
+	return g
+}
+
 // Freed returns the number of flows freed so far (Limits.IdleS): their
 // ids are held no more (FlowName reports false), and an observation of
-// one is refused (Observe returns false).
-func (r *Reconciler) Freed() uint64 { return r.freed }
+// one is refused (Observe returns false). Stats.FlowsExpired holds it.
+func (r *Reconciler) Freed() uint64 { return r.stats.FlowsExpired }
 
 // maybeSweep frees the flows that ended by the time every hop has
 // reported through (its clock, or the end of its probe's run: a run ended
@@ -75,7 +112,7 @@ func (r *Reconciler) sweep(l int64) {
 			continue
 		}
 		delete(r.flows, f.id)
-		r.freed++
+		r.stats.FlowsExpired++
 	}
 	clear(r.order[len(kept):])
 	r.order = kept

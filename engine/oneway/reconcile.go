@@ -134,6 +134,7 @@ type Stats struct {
 	BadHop            uint64 // observations or clocks for a hop index out of range
 	DropRangesFull    uint64 // Drop notices ignored for MaxDropRanges
 	Intervals         uint64 // (flow, interval) slots closed
+	FlowsExpired      uint64 // one-way flows ended after Limits.IdleS without an observation and freed, their packets classified and their intervals written (Freed; oneway_totals flows_expired)
 }
 
 // mItem orders records for matching: flow, signature, reference time.
@@ -202,6 +203,10 @@ type flowState struct {
 	// observation came more than Limits.IdleS after last (idle.go).
 	last, end int64
 	gen       uint64 // the latest sweep that found a record of it open
+	// next is the id of the flow of the same key that follows this one,
+	// ended (Renewed; 0: none told): an observation up to the end that
+	// matches no record here may match one there (idle.go).
+	next uint64
 }
 
 // noEst marks a hop pair without a delay estimate yet.
@@ -273,7 +278,6 @@ type Reconciler struct {
 	idle                   int64  // Limits.IdleS in ns; 0: flows never end
 	sweepAt                int64  // the next sweep's earliest time (idle.go)
 	gen                    uint64 // sweeps done
-	freed                  uint64 // flows freed (Freed)
 }
 
 // query is the state of one matching scan.
@@ -482,6 +486,10 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) bool {
 	lo := mItem{flow: flowID, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}
 	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
+	if g := r.successor(f, lo, hi); g != nil {
+		f, flowID = g, g.id // the packet, past the end at another hop, is the next flow's
+		f.last = max(f.last, t)
+	}
 	switch {
 	case r.q.repeat >= 0:
 		r.stats.Repeats++

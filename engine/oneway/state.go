@@ -60,6 +60,7 @@ type FlowState struct {
 	// LastNs and EndNs: the flow's latest observation and its end
 	// (Limits.IdleS), corrected ns; math.MinInt64: none yet
 	LastNs, EndNs int64
+	Next          uint64 // flowState.next (Renewed); 0 in a state saved before it existed
 }
 
 // SlotState is one open interval of a flow: one aggregate per hop pair.
@@ -94,7 +95,7 @@ func (r *Reconciler) SaveState() State {
 		return true
 	})
 	for _, f := range r.order {
-		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est), LastNs: f.last, EndNs: f.end}
+		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est), LastNs: f.last, EndNs: f.end, Next: f.next}
 		for _, s := range f.slots {
 			ss := SlotState{Start: s.start}
 			for _, a := range s.pairs {
@@ -128,7 +129,7 @@ func (r *Reconciler) RestoreState(st State) error {
 		if fs.Est != nil && len(fs.Est) != r.nh*r.nh {
 			return fmt.Errorf("%w: saved flow with %d delay estimates", ErrConfig, len(fs.Est))
 		}
-		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est), last: math.MinInt64, end: math.MinInt64}
+		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est), last: math.MinInt64, end: math.MinInt64, next: fs.Next}
 		if st.FlowTimes {
 			f.last, f.end = fs.LastNs, fs.EndNs
 		}

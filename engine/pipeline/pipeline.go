@@ -520,7 +520,7 @@ func (r *run) delivered() {
 			if c < len(r.collectors) {
 				coll := r.collectors[c]
 				d.FinalReport = coll.FinalReported(s.Channel())
-				for _, h := range s.UnackedHeaders() {
+				for h := range s.UnackedHeaders() {
 					if coll.Seen(h) {
 						d.UnackedReceived++
 					}

@@ -229,6 +229,7 @@ func (r *run) feed(ctx context.Context) error {
 	}
 	var lastProgress uint64
 	l := probe.Loop{
+		First:   r.setOrigin,
 		Damaged: damaged,
 		Pace:    opt.Pace,
 		Wall:    opt.Wall,
@@ -263,7 +264,6 @@ func (r *run) feed(ctx context.Context) error {
 			return r.drain()
 		},
 	}
-	first := true
 	packet := func(data []byte, m pkt.Meta) {
 		in := 0
 		if damaged == nil {
@@ -272,10 +272,6 @@ func (r *run) feed(ctx context.Context) error {
 		if in < 0 || in >= len(r.inputs) {
 			r.badInput = fmt.Errorf("pipeline: packet from unknown input %d", in)
 			return
-		}
-		if first {
-			first = false
-			r.setOrigin(m.TimeNs)
 		}
 		r.took(in, len(data), m.TimeNs)
 		m.Iface = r.inputs[in].iface(m.Iface)
@@ -292,10 +288,6 @@ func (r *run) feed(ctx context.Context) error {
 		in0 := &r.inputs[0]
 		p0 := r.probes[in0.Probe]
 		packet = func(data []byte, m pkt.Meta) {
-			if first {
-				first = false
-				r.setOrigin(m.TimeNs)
-			}
 			r.took(0, len(data), m.TimeNs)
 			m.Iface = in0.iface(m.Iface)
 			p0.Packet(data, m)
@@ -306,10 +298,6 @@ func (r *run) feed(ctx context.Context) error {
 		// Last, the lenders' slice), 2 workers on the corpus.
 		in0, ln := &r.inputs[0], lends[0]
 		packet = func(data []byte, m pkt.Meta) {
-			if first {
-				first = false
-				r.setOrigin(m.TimeNs)
-			}
 			r.took(0, len(data), m.TimeNs)
 			m.Iface = in0.iface(m.Iface)
 			ln.w.PacketLent(data, m, ln.src.Lent())
@@ -380,7 +368,9 @@ func (r *run) took(in, n int, timeNs int64) {
 	r.snap.Count(in, n)
 }
 
-// setOrigin starts the links' outage windows at the first packet.
+// setOrigin starts the links' outage windows at the run's first capture
+// time (probe.Loop.First: Result.FirstNs, the first packet with a valid
+// time).
 func (r *run) setOrigin(timeNs int64) {
 	for _, ls := range r.links {
 		for _, l := range ls {

@@ -64,6 +64,7 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 	filters := make([]string, len(cfg.Classes))
 	classes = make([]class, len(cfg.Classes))
 	var firstTCP *tcpconn.Tracker
+	var firstFTP *ftp.Tracker
 	for i := range cfg.Classes {
 		c := &cfg.Classes[i]
 		filters[i] = c.Filter
@@ -86,6 +87,11 @@ func buildClasses(cfg *config.Config, maxPDUBytes int) (classes []class, sieve *
 		}
 		if c.Has(config.AnalysisFTP) {
 			classes[i].ftp = ftp.New(ftp.FromTable(cfg.FTPTable))
+			if firstFTP == nil {
+				firstFTP = classes[i].ftp
+			} else {
+				classes[i].ftp.ShareIDs(firstFTP) // session_ids distinct across classes
+			}
 		}
 		if c.Has(config.AnalysisTCP) {
 			classes[i].tcp = tcpconn.New(tcpconn.FromTable(cfg.TCPTable))

@@ -6,8 +6,8 @@ import (
 
 // setIDBase makes the probe number its flows, connections and sessions
 // from base+1 (Identity.IDBase); a Workers share numbers its own from 1
-// (0: shard.trackers), its sessions per packet (shard.setIDs), and the
-// merge renumbers them above the base (renum.go).
+// (0: shard.trackers), and the merge renumbers them above the base
+// (renum.go).
 func (p *Probe) setIDBase(base uint64) {
 	p.flows.SetNextID(base)
 	for ci := range p.classes {
@@ -41,17 +41,6 @@ func (p *Probe) LastID() uint64 {
 // LastID returns the highest id the merge gave (renum.go), as a lone
 // Probe's LastID. Valid once Close returned (the workers have stopped).
 func (w *Workers) LastID() uint64 { return w.rn.last() }
-
-// ftpTrackers counts p's FTP trackers (each numbers its own sessions).
-func ftpTrackers(p *Probe) int {
-	n := 0
-	for ci := range p.classes {
-		if p.classes[ci].ftp != nil {
-			n++
-		}
-	}
-	return n
-}
 
 // idGrace is how long, in ns of capture time, the merge keeps a sparse
 // id after the record that ends it (renum.go): what still names it is

@@ -610,7 +610,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 			f.Count(flow.MTCPZeroWindow)
 		}
 	}
-	if d.Flags&(dissect.HasTCP|dissect.HasUDP) != 0 {
+	if d.Flags&(dissect.HasTCP|dissect.HasUDP|dissect.HasSCTP) != 0 {
 		f.AddL4Payload(l4Bytes(d))
 	}
 	if d.Flags&dissect.HasICMP != 0 {

@@ -9,11 +9,10 @@ import (
 
 // Dense ids in a Workers run (issue 14).
 //
-// A worker numbers its flows and TCP connections 1, 2, 3... in order of
-// creation, as a lone probe does, and its FTP sessions from the capture
-// ordinal of the packet that created them (shard.setIDs: unique across
-// the workers and their trackers); these local ids say nothing of the
-// other workers'. The worker notes what it created, as segments of local
+// A worker numbers its flows, TCP connections and FTP sessions 1, 2,
+// 3... in order of creation, as a lone probe does (its classes' trackers
+// share one counter of each); these local ids say nothing of the other
+// workers'. The worker notes what it created, as segments of local
 // ids (idSeg), in its recorder before the work item's records (an opIDs
 // op); the merge, which replays the workers' records in capture order of
 // the packets that caused them, numbers each segment densely from
@@ -26,9 +25,8 @@ import (
 // flow store went sparse, its decode and drain 0.60 + 0.37 s of CPU
 // against 0.26 + 0.06 s with one worker on the 5 M corpus.
 //
-// A worker's local flow and connection ids map to dense ones through
-// pages of idPageIDs ids (idPages: an index, no hashing: the ids grow);
-// session ids, few, through a map. An id is forgotten idGrace after the
+// A worker's local ids map to dense ones through pages of idPageIDs ids
+// per kind (idPages: an index, no hashing: the ids grow). An id is forgotten idGrace after the
 // record that ends it (a flow's last update, a connection's or a
 // session's row): RTT histograms, unanswered requests and one-way
 // observations still waiting in an encoder name a flow after it ended,
@@ -36,9 +34,9 @@ import (
 // whose ids are all forgotten is reused.
 
 // idSeg is n ids created by worker w, from lo+1 onwards, of kind segFlow,
-// segConn or segSession+j (the classes' j-th FTP tracker: each numbers
-// its own sessions), at capture ordinal key (the packet the creation is
-// counted for: a held fragment's own, shard.setIDs).
+// segConn or segSession (pdu.IDKind's values), at capture ordinal key
+// (the packet the creation is counted for: a held fragment's own,
+// shard.setIDs).
 type idSeg struct {
 	kind uint16
 	w    uint16
@@ -64,11 +62,9 @@ type idEnd struct {
 
 // renum maps the workers' ids to dense ones.
 type renum struct {
-	pages  [][2]idPages      // per worker: flows, connections
-	sess   map[uint64]uint64 // session ids (unique across the workers)
-	next   [2]uint64         // the last flow id and conn_id given
-	sessN  []uint64          // the last session_id given, per FTP tracker
-	ends   []idEnd           // oldest first, from head
+	pages  [][3]idPages // per worker: flows, connections, sessions
+	next   [3]uint64    // the last flow id, conn_id and session_id given
+	ends   []idEnd      // oldest first, from head
 	head   int
 	grace  int64
 	segs   []idSeg // renum.prescan's
@@ -76,28 +72,15 @@ type renum struct {
 	forgot uint64  // ids forgotten (expire)
 }
 
-// newRenum returns a renum of n workers numbering above base, with ftps
-// FTP trackers, forgetting an ended id graceNs of capture time after its
-// end.
-func newRenum(n int, base uint64, ftps int, graceNs int64) *renum {
-	rn := &renum{pages: make([][2]idPages, n), sess: map[uint64]uint64{}, next: [2]uint64{base, base}, sessN: make([]uint64, ftps), grace: graceNs}
-	for i := range rn.sessN {
-		rn.sessN[i] = base
-	}
-	return rn
+// newRenum returns a renum of n workers numbering above base,
+// forgetting an ended id graceNs of capture time after its end.
+func newRenum(n int, base uint64, graceNs int64) *renum {
+	return &renum{pages: make([][3]idPages, n), next: [3]uint64{base, base, base}, grace: graceNs}
 }
 
 // assign numbers the ids of segs, in order.
 func (rn *renum) assign(segs []idSeg) {
 	for _, s := range segs {
-		if s.kind >= segSession {
-			next := &rn.sessN[s.kind-segSession]
-			for k := range uint64(s.n) {
-				*next++
-				rn.sess[s.lo+1+k] = *next
-			}
-			continue
-		}
 		ps, next := &rn.pages[s.w][s.kind], &rn.next[s.kind]
 		for k := range uint64(s.n) {
 			*next++
@@ -110,19 +93,11 @@ func (rn *renum) assign(segs []idSeg) {
 
 // last returns the highest id given (the base when none).
 func (rn *renum) last() uint64 {
-	n := max(rn.next[0], rn.next[1])
-	for _, s := range rn.sessN {
-		n = max(n, s)
-	}
-	return n
+	return max(rn.next[0], rn.next[1], rn.next[2])
 }
 
 // dense returns the dense id of worker w's id v of kind k.
 func (rn *renum) dense(w int, k pdu.IDKind, v uint64) (uint64, bool) {
-	if k == pdu.IDSession {
-		d, ok := rn.sess[v]
-		return d, ok
-	}
 	return rn.pages[w][k].get(v)
 }
 
@@ -167,11 +142,7 @@ func ends(t pdu.Type, b []byte, k pdu.IDKind) bool {
 func (rn *renum) expire(nowNs int64) {
 	for rn.head < len(rn.ends) && rn.ends[rn.head].atNs < nowNs {
 		e := &rn.ends[rn.head]
-		if e.kind == pdu.IDSession {
-			delete(rn.sess, e.id)
-		} else {
-			rn.pages[e.w][e.kind].forget(e.id)
-		}
+		rn.pages[e.w][e.kind].forget(e.id)
 		rn.head++
 		rn.forgot++
 	}

@@ -56,8 +56,8 @@ func TestRecorderInsertIDs(t *testing.T) {
 // worker 0's), writes them in place of the local ones in a record, and
 // forgets an ended flow's id the grace after its last update.
 func TestRenumRewrite(t *testing.T) {
-	rn := newRenum(2, 100, 1, 10)
-	rn.assign([]idSeg{{kind: segFlow, w: 0, n: 2}, {kind: segConn, w: 1, n: 1}, {kind: segSession, w: 1, n: 1, lo: 1 << 42}, {kind: segFlow, w: 1, n: 1}})
+	rn := newRenum(2, 100, 10)
+	rn.assign([]idSeg{{kind: segFlow, w: 0, n: 2}, {kind: segConn, w: 1, n: 1}, {kind: segSession, w: 1, n: 1}, {kind: segFlow, w: 1, n: 1}})
 	var src pdu.Enc
 	src.Mark = true
 	u := pdu.FlowUpdate{FlowID: 1, LastSeenNs: 5, Packets: 3, Bytes: 300, Ended: pdu.EndIdle}
@@ -73,7 +73,7 @@ func TestRenumRewrite(t *testing.T) {
 	}
 	d2, _ := rn.dense(0, pdu.IDFlow, 2)
 	dc, _ := rn.dense(1, pdu.IDConn, 1)
-	ds, _ := rn.dense(1, pdu.IDSession, 1<<42+1)
+	ds, _ := rn.dense(1, pdu.IDSession, 1)
 	if d2 != 102 || dc != 101 || ds != 101 || rn.last() != 103 {
 		t.Errorf("dense ids: worker 0's flow 2 %d, worker 1's conn %d and session %d, last %d; want 102, 101, 101, 103", d2, dc, ds, rn.last())
 	}
@@ -135,7 +135,7 @@ func TestPrescanKeepsWorkerOrder(t *testing.T) {
 		r.ord = 7
 		r.insertIDs(0, segs)
 	}
-	rn := newRenum(2, 100, 0, 10)
+	rn := newRenum(2, 100, 10)
 	rn.prescan(outs, []int{0, 0}, 7)
 	a, _ := rn.dense(0, pdu.IDFlow, 1)
 	b, _ := rn.dense(0, pdu.IDFlow, 2)

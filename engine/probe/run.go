@@ -42,6 +42,9 @@ type Loop struct {
 	Every    uint64
 	PeriodNs int64 // default 100 ms
 	Periodic func() error
+	// First, when set, is called with FirstNs once it is set (the first
+	// packet with a valid time), before that packet is handed on.
+	First func(timeNs int64)
 
 	// Counts of what went through, readable once Run returned.
 	Packets uint64
@@ -122,6 +125,9 @@ func (l *Loop) Run(ctx context.Context, src pkt.Source, packet func(data []byte,
 		if pkt.ValidTime(m.TimeNs) { // an impossible time (capture_time_invalid) is no time of the run
 			if !l.timed {
 				l.timed, l.FirstNs = true, m.TimeNs
+				if l.First != nil {
+					l.First(m.TimeNs)
+				}
 			}
 			l.LastNs = max(l.LastNs, m.TimeNs)
 		}

@@ -29,10 +29,9 @@ import (
 // the workers' own figures (malformed packets and anomalies of each
 // dissect kind, anomaly counters, S0 aggregates, evictions, totals) are
 // summed by the merge (Workers.merge), so the events are one
-// probe's. Flows and TCP connections are numbered 1, 2, 3... by each
-// worker (sessions from the capture ordinal of the packet that created
-// them: setIDs), and the merge numbers them densely, as a lone probe
-// does (renum.go): the same ids for any number of workers.
+// probe's. Flows, TCP connections and FTP sessions are numbered 1, 2,
+// 3... by each worker, and the merge numbers them densely, as a lone
+// probe does (renum.go): the same ids for any number of workers.
 
 // shard is a worker probe's place in a Workers run.
 type shard struct {
@@ -43,13 +42,13 @@ type shard struct {
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
 	// The ids noted so far (created): the flow table's, the first TCP
-	// tracker's and each FTP tracker's counters; key is the capture
-	// ordinal the creations are counted for (idSeg.key).
-	markFlow, markConn uint64
-	markFTP            []uint64
-	key                uint64
-	pend               []idSeg // created, not handed over yet
-	start              int     // the recorder's ops when the work item began (done)
+	// tracker's and the first FTP tracker's counters (the others share
+	// them); key is the capture ordinal the creations are counted for
+	// (idSeg.key).
+	markFlow, markConn, markSess uint64
+	key                          uint64
+	pend                         []idSeg // created, not handed over yet
+	start                        int     // the recorder's ops when the work item began (done)
 }
 
 // closePart is a worker's share of one interval close (or of the end of
@@ -106,10 +105,10 @@ func (sh *shard) note(p *Probe) {
 			sh.markConn += n
 		}
 	}
-	for j, t := range sh.ftps {
-		if n := t.LastID() - sh.markFTP[j]; n > 0 {
-			sh.pend = append(sh.pend, idSeg{kind: segSession + uint16(j), w: w, n: uint32(n), lo: sh.markFTP[j], key: sh.key})
-			sh.markFTP[j] += n
+	if len(sh.ftps) > 0 {
+		if n := sh.ftps[0].LastID() - sh.markSess; n > 0 {
+			sh.pend = append(sh.pend, idSeg{kind: segSession, w: w, n: uint32(n), lo: sh.markSess, key: sh.key})
+			sh.markSess += n
 		}
 	}
 }
@@ -171,18 +170,11 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 }
 
 // setIDs counts what the worker creates next for the packet of capture
-// ordinal ord (idSeg.key), after noting what it created before, and
-// numbers the sessions it creates (at most one per FTP tracker) from
-// (ord-1)*f+j+1 for the j-th of f trackers: ids unique across the
-// workers and the trackers, as the merge's map of them needs (renum.go).
-// Flows and connections are numbered 1, 2, 3... by each worker.
+// ordinal ord (idSeg.key), after noting what it created before. Flows,
+// connections and sessions are numbered 1, 2, 3... by each worker.
 func (sh *shard) setIDs(p *Probe, ord uint64) {
 	sh.note(p)
 	sh.key = ord
-	for j, t := range sh.ftps {
-		sh.markFTP[j] = (ord-1)*uint64(len(sh.ftps)) + uint64(j)
-		t.SetNextID(sh.markFTP[j])
-	}
 }
 
 // trackers lists the classes' TCP and FTP trackers (setIDs, note; the
@@ -199,7 +191,6 @@ func (sh *shard) trackers(p *Probe) {
 			sh.ftps = append(sh.ftps, c.ftp)
 		}
 	}
-	sh.markFTP = make([]uint64, len(sh.ftps))
 	p.setIDBase(0)
 }
 

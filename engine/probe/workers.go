@@ -209,7 +209,7 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 		out = pdu.NewMulti(w.senders...)
 	}
 	w.out = &defOnce{out: out, defined: map[uint32]bool{}}
-	w.rn = newRenum(n, id.IDBase, ftpTrackers(w.ws[0]), idGrace(cfg, w.ws[0]))
+	w.rn = newRenum(n, id.IDBase, idGrace(cfg, w.ws[0]))
 	w.direct = make([]renumbering, n)
 	for i, p := range w.ws {
 		w.direct[i] = renumbering{out: w.out, rn: w.rn, p: p, w: i}

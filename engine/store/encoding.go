@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
 )
 
 // Column encodings. parquet-go writes an integer column PLAIN unless told
@@ -89,8 +91,7 @@ func deltaColumns(row reflect.Type) []parquet.SchemaOption {
 		return nil
 	}
 	var opts []parquet.SchemaOption
-	for i := range row.NumField() {
-		f := row.Field(i)
+	for _, f := range observe.ColumnFields(row) {
 		tag, ok := f.Tag.Lookup("parquet")
 		if !f.IsExported() || !ok || tag == "-" || !deltaColumn(f.Type, tag) {
 			continue

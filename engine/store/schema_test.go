@@ -20,8 +20,8 @@ func fillRows(b *observe.Batch, n int) {
 		rows := reflect.MakeSlice(reflect.SliceOf(tab.Row), n, n)
 		for i := range n {
 			r := rows.Index(i)
-			for f := range r.NumField() {
-				setField(r.Field(f), i, f)
+			for f, c := range observe.ColumnFields(tab.Row) {
+				setField(r.FieldByIndex(c.Index), i, f)
 			}
 		}
 		bv := reflect.ValueOf(b).Elem()

@@ -201,10 +201,8 @@ func checkRowType[T any]() error {
 	if t.Kind() != reflect.Struct {
 		return fmt.Errorf("%w: %s is not a struct", ErrRowType, t)
 	}
-	for i := range t.NumField() {
-		if f := t.Field(i); f.IsExported() && f.Tag.Get("parquet") != "-" {
-			return nil
-		}
+	if len(observe.ColumnFields(t)) > 0 {
+		return nil
 	}
 	return fmt.Errorf("%w: %s has no exported field", ErrRowType, t)
 }

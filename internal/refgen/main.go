@@ -160,10 +160,13 @@ func oneLine(cg ...*ast.CommentGroup) string {
 
 // columnDocs reads the row types of engine/observe: for each field with a
 // parquet tag, its doc and line comments. A server_X (or X_hi, max) field
-// without a comment next to a documented client_X says so.
+// without a comment next to a documented client_X says so. The columns of
+// an embedded struct of the package (observe.OnewayKey) are documented
+// under the embedding row type too, as parquet-go flattens them into it.
 func columnDocs(dir string) (map[string]string, error) {
 	fset := token.NewFileSet()
 	docs := map[string]string{}
+	embeds := map[string][]string{} // row type -> the struct types it embeds
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
@@ -188,6 +191,9 @@ func columnDocs(dir string) (map[string]string, error) {
 			byCol := map[string]string{}
 			var order []string
 			for _, fld := range st.Fields.List {
+				if id, ok := fld.Type.(*ast.Ident); ok && len(fld.Names) == 0 {
+					embeds[ts.Name.Name] = append(embeds[ts.Name.Name], id.Name)
+				}
 				if fld.Tag == nil || len(fld.Names) == 0 {
 					continue
 				}
@@ -209,6 +215,15 @@ func columnDocs(dir string) (map[string]string, error) {
 			}
 			return false
 		})
+	}
+	for row, types := range embeds {
+		for _, typ := range types {
+			for key, d := range docs {
+				if col, ok := strings.CutPrefix(key, typ+"."); ok {
+					docs[row+"."+col] = d
+				}
+			}
+		}
 	}
 	return docs, nil
 }

@@ -180,13 +180,19 @@ func histogramsOf(ctx context.Context, conn *sql.Conn, d *Data, query string, ti
 	var cur *Histogram
 	for _, r := range res.Rows {
 		if t := title(r); cur == nil || cur.Title != t {
-			d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: t}})
-			cur = &d.Histograms[len(d.Histograms)-1]
+			cur = d.newHistogram(t)
 		}
 		cur.Bins = append(cur.Bins, label(r))
 		cur.Counts = append(cur.Counts, r[len(r)-1].(uint64))
 	}
 	return nil
+}
+
+// newHistogram appends an empty histogram titled title to d and returns
+// it (valid until the next one): its chart id is hist-N, N its index.
+func (d *Data) newHistogram(title string) *Histogram {
+	d.Histograms = append(d.Histograms, Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: title}})
+	return &d.Histograms[len(d.Histograms)-1]
 }
 
 // onewayHistograms adds one latency histogram per one-way flow and hop
@@ -200,7 +206,7 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 		return err
 	}
 	for _, r := range res.Rows {
-		h := Histogram{Chart: Chart{ID: fmt.Sprintf("hist-%d", len(d.Histograms)), Title: fmt.Sprintf("One-way delay %s %s, %s → %s", r[0], r[1], r[2], r[3])}}
+		h := d.newHistogram(fmt.Sprintf("One-way delay %s %s, %s → %s", r[0], r[1], r[2], r[3]))
 		slices := r[4].([]any)
 		prev := ""
 		for _, s := range slices {
@@ -215,7 +221,6 @@ func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 		for _, c := range r[5].([]any) {
 			h.Counts = append(h.Counts, c.(uint64))
 		}
-		d.Histograms = append(d.Histograms, h)
 	}
 	return nil
 }

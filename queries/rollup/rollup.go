@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -56,9 +57,22 @@ var Tables = []Table{
 	{Name: observe.TableFlowCounters, Keys: []string{"probe", "flow_id", "metric", "unit"}, Stats: true, Part: "probe"},
 	{Name: observe.TableSizeHistograms, Keys: []string{"probe", "flow_id", "slice_lo_bytes", "slice_hi_bytes"}, Counts: []string{"packets"}, Part: "probe"},
 	{Name: observe.TableRTTHistograms, Keys: []string{"probe", "flow_id", "kind", "slice_lo_ms", "slice_hi_ms"}, Stats: true, Part: "probe", Unit: "_ms"},
-	{Name: observe.TableOnewayLatency, Keys: []string{"class", "flow_id", "flow", "from_hop", "to_hop", "slices_ms"}, Stats: true, Slices: true, Part: "class", Unit: "_us"},
-	{Name: observe.TableOnewayLoss, Keys: []string{"class", "flow_id", "flow", "from_hop", "to_hop"},
+	{Name: observe.TableOnewayLatency, Keys: append(onewayKeys(), "slices_ms"), Stats: true, Slices: true, Part: "class", Unit: "_us"},
+	{Name: observe.TableOnewayLoss, Keys: onewayKeys(),
 		Counts: []string{"sent", "delivered", "lost", "missed", "dropped", "duplicates", "collisions"}, Part: "class"},
+}
+
+// onewayKeys returns the key columns of oneway_latency and oneway_loss
+// besides the interval: observe.OnewayKey's columns but interval_start and
+// interval_s (class, flow_id, flow, from_hop, to_hop).
+func onewayKeys() []string {
+	var keys []string
+	for _, c := range (&observe.Table{Row: reflect.TypeFor[observe.OnewayKey]()}).Columns() {
+		if c.Name != "interval_start" && c.Name != "interval_s" {
+			keys = append(keys, c.Name)
+		}
+	}
+	return keys
 }
 
 // Percentiles are the bin-bounded percentiles of oneway_latency rollups:

@@ -355,7 +355,7 @@ func synthetic(t *testing.T) (string, map[[2]int64]*moments) {
 			}
 			fc = append(fc, observe.FlowCounter{Probe: "p", FlowID: flow, IntervalStart: start, IntervalS: float64(intervalS), Metric: "delay_us",
 				N: st.N, Sum: st.Sum, SumSq: st.SumSq, Min: st.Min, Max: st.Max})
-			lat = append(lat, observe.OnewayLatency{Class: "c", FlowID: flow, Flow: "f", FromHop: "A", ToHop: "B", IntervalStart: start, IntervalS: float64(intervalS),
+			lat = append(lat, observe.OnewayLatency{OnewayKey: observe.OnewayKey{Class: "c", FlowID: flow, Flow: "f", FromHop: "A", ToHop: "B", IntervalStart: start, IntervalS: float64(intervalS)},
 				N: st.N, Sum: st.Sum, SumSq: st.SumSq, Min: st.Min, Max: st.Max, SlicesMs: slices, SliceCounts: counts})
 			sh = append(sh, observe.SizeHistogram{Probe: "p", FlowID: flow, IntervalStart: start, IntervalS: float64(intervalS), SliceLoBytes: 0, SliceHiBytes: 100, Packets: size[0]},
 				observe.SizeHistogram{Probe: "p", FlowID: flow, IntervalStart: start, IntervalS: float64(intervalS), SliceLoBytes: 100, SliceHiBytes: 0, Packets: size[1]})
