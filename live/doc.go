@@ -66,7 +66,7 @@
 // address pair on one socket (TestFanoutWorkers), the workers' tables are
 // the same for any N only because they go through one stream in capture
 // order: flow, connection and session ids are numbered by the packet's
-// ordinal in that stream; worker 0 counts the totals (packets, bytes)
+// ordinal in that stream, then densely by the merge; worker 0 counts the totals (packets, bytes)
 // and the non-IP frames, and each malformed packet and anomaly is counted
 // by the worker that owns the packet (by its address pair when its
 // headers give one, else worker 0); an ICMP error is counted by the worker that

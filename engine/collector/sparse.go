@@ -5,8 +5,9 @@ import (
 )
 
 // sparseFlows holds a probe's flows that its dense range does not reach
-// (flowTable): every flow of a Workers run, whose ids are spread by
-// capture ordinal, and a lone probe's few long-lived ones (issue 14). The
+// (flowTable): a lone probe's few long-lived flows (issue 14), and every
+// flow of a Workers run before its merge renumbered ids densely (ids
+// spread by capture ordinal). The
 // flows and their ids sit in pages of pageFlows, a freed place reused
 // before a new one; an index finds them: open addressing with linear
 // probing over a power-of-two array of 8-byte slots (the flow's place and

@@ -9,8 +9,8 @@ import (
 // flows in order (1, 2, ... within a run, offset by the run's base), so
 // each probe's flows live in a dense table (pages) indexed by id-lo with a
 // presence bit: one cache line a lookup, no hashing. Ids the table cannot
-// reach at a bounded cost (ids spread out by capture ordinal with several
-// workers, a restarted run's new base while old flows are held, a flow
+// reach at a bounded cost (ids spread out by capture ordinal, as the
+// workers' were before their merge renumbered them, a restarted run's new base while old flows are held, a flow
 // kept for very long) go to the probe's sparse store (sparseFlows: an
 // index and pages, where a Go map held them before). An id is in the
 // dense table when it falls in its range, in the sparse store otherwise:

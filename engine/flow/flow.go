@@ -551,10 +551,9 @@ func New(nClasses, maxFlows, sizeBins int) *Table {
 func (t *Table) Len() int { return t.m.n }
 
 // SetNextID makes the next flow created get id+1, the one after id+2 and
-// so on. Ids must keep growing (ByID searches the flows in id order): the
-// probe's workers (probe.Workers, issue 14) number flows by the capture
-// ordinal of the packet that created them, so a flow has the same id
-// whatever worker owns it.
+// so on. Ids must keep growing (ByID searches the flows in id order): a
+// run's first id (Identity.IDBase; the probe's workers, probe.Workers,
+// number their own from 1 and their merge renumbers them).
 func (t *Table) SetNextID(id uint64) { t.nextID = id }
 
 // Lookup returns the flow of k, creating it at time nowNs if absent

@@ -52,7 +52,7 @@ func hasClass(d *pdu.Dec) bool { return d.Version == 0 || d.Version >= ClassVers
 // collector fills it.
 func AppendTransfer(e *pdu.Enc, r *observe.FTPTransfer) {
 	e.String(r.Class)
-	e.Uvarint(r.SessionID)
+	e.ID(pdu.IDSession, r.SessionID)
 	appendEnum(e, r.Command, commandCodes)
 	e.String(r.FileName)
 	appendEnum(e, r.Direction, directionCodes)
@@ -104,7 +104,7 @@ const (
 // class first (as AppendTransfer), the end time as a delta from the start time, addresses as 5 or 17 bytes.
 func AppendSession(e *pdu.Enc, r *observe.FTPSession) {
 	e.String(r.Class)
-	e.Uvarint(r.SessionID)
+	e.ID(pdu.IDSession, r.SessionID)
 	e.AddrPort(r.ClientAddr, r.ClientPort)
 	e.AddrPort(r.ServerAddr, r.ServerPort)
 	e.Times(r.StartTime, r.EndTime)

@@ -63,9 +63,9 @@ type Tracker struct {
 	trace     func(ev traceEvent) // tests only
 }
 
-// SetNextID makes the next session created get session_id id+1 (the
-// probe's workers number sessions by the capture ordinal of their first
-// packet, so the id does not depend on the worker; ids must grow).
+// SetNextID makes the next session created get session_id id+1: a run's
+// first id (the probe's workers number their own from 1 and their merge
+// renumbers them); ids must grow.
 func (t *Tracker) SetNextID(id uint64) { *t.ids = id }
 
 // LastID returns the highest session_id given so far (or set by

@@ -366,7 +366,7 @@ func (e *Encoder) block(dst *pdu.Enc, idx []int32) int {
 // write appends the record of observations idx coded with p.
 func (e *Encoder) write(dst *pdu.Enc, idx []int32, p *plan, base int64) {
 	n := len(idx)
-	dst.Uvarint(e.buf[idx[0]].FlowID)
+	dst.ID(pdu.IDFlow, e.buf[idx[0]].FlowID)
 	dst.Uvarint(uint64(n))
 	dst.Byte(byte(e.bits-1) | p.mode<<6)
 	var spans byte
@@ -611,7 +611,7 @@ type Dropped struct {
 
 // AppendDropped encodes x (flow id, count, first time, span to the last).
 func AppendDropped(e *pdu.Enc, x *Dropped) {
-	e.Uvarint(x.FlowID)
+	e.ID(pdu.IDFlow, x.FlowID)
 	e.Uvarint(x.Count)
 	e.Varint(x.FirstNs)
 	e.Varint(x.LastNs - x.FirstNs)

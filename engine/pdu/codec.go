@@ -8,7 +8,41 @@ import (
 )
 
 // Enc appends record fields to a byte slice. The zero value is ready.
-type Enc struct{ B []byte }
+type Enc struct {
+	B []byte
+	// Marks, when Mark is set, collects where ID wrote each id in B: a
+	// probe's workers number flows, connections and sessions sparsely and
+	// their merge renumbers them in the records (probe.Workers).
+	Marks []IDMark
+	Mark  bool
+}
+
+// IDKind says what an id numbers: a flow (flow_id), a TCP connection
+// (conn_id) or an FTP session (session_id).
+type IDKind uint8
+
+// Kinds of ids (IDMark.Kind).
+const (
+	IDFlow IDKind = iota
+	IDConn
+	IDSession
+)
+
+// IDMark is where an id starts in a record (Enc.Marks): Off bytes into
+// Enc.B, an unsigned varint of kind Kind.
+type IDMark struct {
+	Off  int32
+	Kind IDKind
+}
+
+// ID appends an id of kind k as an unsigned varint (Uvarint's bytes),
+// noting its place in Marks when Mark is set.
+func (e *Enc) ID(k IDKind, v uint64) {
+	if e.Mark {
+		e.Marks = append(e.Marks, IDMark{Off: int32(len(e.B)), Kind: k})
+	}
+	e.B = binary.AppendUvarint(e.B, v)
+}
 
 // Uvarint appends an unsigned varint.
 func (e *Enc) Uvarint(v uint64) { e.B = binary.AppendUvarint(e.B, v) }

@@ -131,7 +131,7 @@ type FlowDef struct {
 
 // Append encodes f.
 func (f *FlowDef) Append(e *Enc) {
-	e.Uvarint(f.FlowID)
+	e.ID(IDFlow, f.FlowID)
 	e.Uvarint(uint64(f.Iface))
 	e.String(f.Class)
 	e.Byte(f.Fields)
@@ -208,7 +208,7 @@ const (
 func (c *Counters) Append(e *Enc) {
 	e.Varint(c.IntervalStartNs)
 	e.Varint(c.IntervalNs)
-	e.Uvarint(c.FlowID)
+	e.ID(IDFlow, c.FlowID)
 	e.Uvarint(uint64(len(c.Metrics)))
 	for i := range c.Metrics {
 		m := &c.Metrics[i]
@@ -388,7 +388,7 @@ const (
 
 // Append encodes u.
 func (u *FlowUpdate) Append(e *Enc) {
-	e.Uvarint(u.FlowID)
+	e.ID(IDFlow, u.FlowID)
 	e.Varint(u.LastSeenNs)
 	e.Uvarints(u.Packets, u.Bytes)
 	e.Byte(u.Ended)
@@ -493,7 +493,7 @@ type Histogram struct {
 func (h *Histogram) Append(e *Enc) {
 	e.Varint(h.IntervalStartNs)
 	e.Varint(h.IntervalNs)
-	e.Uvarint(h.FlowID)
+	e.ID(IDFlow, h.FlowID)
 	e.Uvarint(uint64(h.DefID))
 	e.Uvarint(uint64(len(h.Counts)))
 	for _, c := range h.Counts {

@@ -175,9 +175,9 @@ type Options struct {
 	// Workers, when positive, runs each probe on that many worker
 	// goroutines sharded by address pair (probe.Workers, issue 14, design
 	// 1.14.2; the packets of an input that lends them, pkt.Lender, go to
-	// the workers without a copy, Workers.PacketLent): the tables are the same for any positive Workers; flow,
-	// connection and session ids are then numbered by capture ordinal, not
-	// as a lone probe (0) numbers them.
+	// the workers without a copy, Workers.PacketLent): the tables are the same for any positive Workers, and
+	// as a lone probe's (0), flow, connection and session ids included
+	// (TestWorkersSameRows).
 	Workers int
 	// Log receives lifecycle messages of the engines.
 	Log *slog.Logger

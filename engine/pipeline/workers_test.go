@@ -116,22 +116,27 @@ func TestWorkersSameRows(t *testing.T) {
 	}
 }
 
-// sameRows compares 2 and 4 workers, and 2 workers whose files are read
-// ahead (their packets lent from the chunks' blocks), with 1 on one run.
+// sameRows compares 1, 2 and 4 workers, and 2 workers whose files are
+// read ahead (their packets lent from the chunks' blocks), with a lone
+// probe (no workers) on one run: ids included (flow_id, conn_id,
+// session_id: the merge numbers them as a lone probe does).
 func sameRows(t *testing.T, intervalS float64, paths []string) {
-	want := runWorkers(t, 1, false, intervalS, paths...)
+	want := runWorkers(t, 0, false, intervalS, paths...)
 	if want.Packets > 0 && len(want.Batch.Events) == 0 {
 		t.Fatal("no event: wrong capture path?")
 	}
 	for _, c := range []struct {
 		n     int
 		ahead bool
-	}{{2, false}, {4, false}, {2, true}} {
+	}{{1, false}, {2, false}, {4, false}, {2, true}} {
 		got := runWorkers(t, c.n, c.ahead, intervalS, paths...)
 		if got.Packets != want.Packets || got.ProbeTotals() != want.ProbeTotals() {
-			t.Errorf("%d workers (read ahead %v): %+v\n1 worker: %+v", c.n, c.ahead, got.ProbeTotals(), want.ProbeTotals())
+			t.Errorf("%d workers (read ahead %v): %+v\nlone probe: %+v", c.n, c.ahead, got.ProbeTotals(), want.ProbeTotals())
 		}
 		diffBatches(t, withoutPacking(got.Batch), withoutPacking(want.Batch))
+		if !slices.Equal(got.LastIDs, want.LastIDs) {
+			t.Errorf("%d workers (read ahead %v): LastIDs %v, a lone probe's %v", c.n, c.ahead, got.LastIDs, want.LastIDs)
+		}
 	}
 }
 

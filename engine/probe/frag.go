@@ -113,7 +113,7 @@ type heldFrag struct {
 	vlans        [2]uint16
 	nvlan        uint8
 	frame        uint64
-	ord          uint64 // the probe's capture ordinal of the fragment (flow ids of workers)
+	ord          uint64 // the probe's capture ordinal of the fragment (what workers create for it: shard.setIDs)
 	linkType     pkt.LinkType
 	capLen, wire uint32
 	ipVersion    uint8

@@ -29,9 +29,9 @@ import (
 // the workers' own figures (malformed packets and anomalies of each
 // dissect kind, anomaly counters, S0 aggregates, evictions, totals) are
 // summed by the merge (Workers.merge), so the events are one
-// probe's. Flows, TCP connections and FTP sessions are numbered from the
-// capture ordinal of the packet that created them (setIDs), not in order
-// of creation per worker: the same ids for any number of workers.
+// probe's. Flows, TCP connections and FTP sessions are numbered 1, 2,
+// 3... by each worker, and the merge numbers them densely, as a lone
+// probe does (renum.go): the same ids for any number of workers.
 
 // shard is a worker probe's place in a Workers run.
 type shard struct {
@@ -41,6 +41,14 @@ type shard struct {
 	ftps  []*ftp.Tracker
 	rec   *recorder
 	parts []closePart // interval closes since the last merge
+	// The ids noted so far (created): the flow table's, the first TCP
+	// tracker's and the first FTP tracker's counters (the others share
+	// them); key is the capture ordinal the creations are counted for
+	// (idSeg.key).
+	markFlow, markConn, markSess uint64
+	key                          uint64
+	pend                         []idSeg // created, not handed over yet
+	start                        int     // the recorder's ops when the work item began (done)
 }
 
 // closePart is a worker's share of one interval close (or of the end of
@@ -74,6 +82,49 @@ func (sh *shard) owns(p *Probe, d *dissect.Dissection) bool {
 	return true
 }
 
+// created returns the ids the worker created since the last call, as
+// segments of sparse ids in order of creation (valid until the next
+// call).
+func (sh *shard) created(p *Probe) []idSeg {
+	sh.note(p)
+	segs := sh.pend
+	sh.pend = sh.pend[:0]
+	return segs
+}
+
+// note adds what the worker created since the last note to sh.pend.
+func (sh *shard) note(p *Probe) {
+	w := uint16(sh.w)
+	if n := p.flows.LastID() - sh.markFlow; n > 0 {
+		sh.pend = append(sh.pend, idSeg{kind: segFlow, w: w, n: uint32(n), lo: sh.markFlow, key: sh.key})
+		sh.markFlow += n
+	}
+	if len(sh.tcps) > 0 {
+		if n := sh.tcps[0].LastID() - sh.markConn; n > 0 {
+			sh.pend = append(sh.pend, idSeg{kind: segConn, w: w, n: uint32(n), lo: sh.markConn, key: sh.key})
+			sh.markConn += n
+		}
+	}
+	if len(sh.ftps) > 0 {
+		if n := sh.ftps[0].LastID() - sh.markSess; n > 0 {
+			sh.pend = append(sh.pend, idSeg{kind: segSession, w: w, n: uint32(n), lo: sh.markSess, key: sh.key})
+			sh.markSess += n
+		}
+	}
+}
+
+// begin and done bracket one work item (a packet or a clock step): what
+// the worker created during it is noted in its recorder before the
+// item's records (recorder.insertIDs), for the merge to number.
+func (sh *shard) begin() { sh.start = sh.rec.len() }
+
+// done: see begin.
+func (sh *shard) done(p *Probe) {
+	if segs := sh.created(p); len(segs) > 0 {
+		sh.rec.insertIDs(sh.start, segs)
+	}
+}
+
 // dissect dissects a packet into p.d and reports whether the worker goes
 // on with it: it owns it (owns). A packet another worker owns, as its
 // headers say (sh.peek: dissect.PeekShard, read once by Workers for all:
@@ -95,11 +146,7 @@ func (sh *shard) dissect(p *Probe, data []byte, m pkt.Meta) bool {
 		}
 		// its own, quoting no other (TestPeekShardAgrees): owns without
 		// hashing its addresses again (netip.Addr: 50-60 instructions)
-		if d.Flags&(dissect.HasTCP|dissect.IsFrag) != 0 {
-			sh.setIDs(p, p.ord)
-		} else { // UDP, whole: it creates no connection nor session
-			p.flows.SetNextID(p.id.IDBase + (p.ord-1)*uint64(len(p.classes)))
-		}
+		sh.setIDs(p, p.ord)
 		return true
 	}
 	saved := p.dis.Stats
@@ -122,31 +169,17 @@ func (sh *shard) ownsQuoted(d *dissect.Dissection) bool {
 	return w == sh.w
 }
 
-// setIDs numbers what the packet of capture ordinal ord creates: flow
-// ids base+(ord-1)*classes+1 onwards (a packet creates at most one flow
-// per class), conn_ids base+(ord-1)*n+1 onwards, n the classes with tcp
-// (at most one per such class; their trackers share one counter,
-// tcpconn.ShareIDs, so the first one sets it; with one such class,
-// base+ord), session ids base+(ord-1)*m+1 onwards, m the classes with ftp
-// (the same way: ftp.Tracker.ShareIDs), base being Identity.IDBase.
-//
-// The trackers are listed once (trackers): walking the classes for them
-// cost 80 instructions a packet with the default config's (issue 14).
+// setIDs counts what the worker creates next for the packet of capture
+// ordinal ord (idSeg.key), after noting what it created before. Flows,
+// connections and sessions are numbered 1, 2, 3... by each worker.
 func (sh *shard) setIDs(p *Probe, ord uint64) {
-	p.flows.SetNextID(p.id.IDBase + (ord-1)*uint64(len(p.classes)))
-	if sh.tcps == nil && sh.ftps == nil {
-		sh.trackers(p)
-	}
-	if len(sh.tcps) > 0 {
-		sh.tcps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.tcps)))
-	}
-	if len(sh.ftps) > 0 {
-		sh.ftps[0].SetNextID(p.id.IDBase + (ord-1)*uint64(len(sh.ftps)))
-	}
+	sh.note(p)
+	sh.key = ord
 }
 
-// trackers lists the classes' TCP and FTP trackers (setIDs); an empty,
-// non-nil list when there are none.
+// trackers lists the classes' TCP and FTP trackers (setIDs, note; the
+// walk over the classes cost 80 instructions a packet with the default
+// config's, issue 14) and numbers the worker's ids from 0.
 func (sh *shard) trackers(p *Probe) {
 	sh.tcps, sh.ftps = []*tcpconn.Tracker{}, []*ftp.Tracker{}
 	for ci := range p.classes {
@@ -158,6 +191,7 @@ func (sh *shard) trackers(p *Probe) {
 			sh.ftps = append(sh.ftps, c.ftp)
 		}
 	}
+	p.setIDBase(0)
 }
 
 // kindCount is a number of packets of one dissect kind.
@@ -245,12 +279,14 @@ type recOp struct {
 	off, end int32
 	op       uint8
 	t        pdu.Type
+	nmarks   uint16 // opEnd: the record's ids (recorder.marks)
 }
 
 const (
 	opEnd = iota
 	opTick
 	opFlushType
+	opIDs // ids created: recorder.segs[off:end] (shard.done)
 )
 
 // Chunk sizes of a recorder: an interval close publishes every active
@@ -274,13 +310,19 @@ type recorder struct {
 	tick *recOp    // the last op when it is a clock step (Tick), else nil
 	nbuf int
 	enc  pdu.Enc
+	// marks are the records' ids in order (recOp.nmarks each; a record,
+	// at most pdu.MaxRecordBytes, has fewer than 65536), mi those replayed;
+	// segs the ids created (opIDs).
+	marks []pdu.IDMark
+	mi    int
+	segs  []idSeg
 }
 
 var _ pdu.Publisher = (*recorder)(nil)
 
 // Begin returns the scratch encoder for one record.
 func (r *recorder) Begin(t pdu.Type, nowNs int64) *pdu.Enc {
-	r.enc.B = r.enc.B[:0]
+	r.enc.B, r.enc.Marks, r.enc.Mark = r.enc.B[:0], r.enc.Marks[:0], true
 	return &r.enc
 }
 
@@ -298,7 +340,24 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 	b := &r.bufs[r.nbuf-1]
 	off := len(*b)
 	*b = append(*b, r.enc.B...)
-	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b))})
+	r.marks = append(r.marks, r.enc.Marks...)
+	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b)), nmarks: uint16(len(r.enc.Marks))})
+}
+
+// insertIDs keeps the ids created as an opIDs op at index at (the ops
+// from at on move up one), before the records that name them.
+func (r *recorder) insertIDs(at int, segs []idSeg) {
+	tick := r.tick != nil
+	off := len(r.segs)
+	r.segs = append(r.segs, segs...)
+	r.add(recOp{})
+	for i := r.len() - 1; i > at; i-- {
+		*r.op(i) = *r.op(i - 1)
+	}
+	*r.op(at) = recOp{ord: r.ord, op: opIDs, off: int32(off), end: int32(len(r.segs))}
+	if tick { // the clock step moved up with the others
+		r.tick = r.last()
+	}
 }
 
 // add appends op.
@@ -362,12 +421,18 @@ func (r *recorder) len() int {
 	return (r.nops-1)*recOpsChunk + len(r.ops[r.nops-1])
 }
 
-// replay makes op's call on out.
-func (r *recorder) replay(op *recOp, out pdu.Publisher) {
+// replay makes op's call on out, the ids of worker w's records
+// renumbered by rn (opIDs were numbered by rn.prescan).
+func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum, w int) {
 	switch op.op {
 	case opEnd:
 		e := out.Begin(op.t, op.nowNs)
-		e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)
+		if n := int(op.nmarks); n > 0 {
+			rn.rewrite(w, op.t, r.bufs[op.chunk][op.off:op.end], r.marks[r.mi:r.mi+n], e, op.nowNs)
+			r.mi += n
+		} else {
+			e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)
+		}
 		out.End(op.t, op.nowNs)
 	case opTick:
 		out.Tick(op.nowNs)
@@ -387,8 +452,9 @@ func (r *recorder) replay(op *recOp, out pdu.Publisher) {
 // workers recorders: 0.6 MB kept for 2 workers (5 MB with two chunks of
 // 4096 ops and 256 KiB each, before: issue 14).
 const (
-	recKeepOps  = 1
-	recKeepBufs = 1
+	recKeepOps   = 1
+	recKeepBufs  = 1
+	recKeepMarks = 4096 // ids of the records (32 KiB)
 )
 
 // reset forgets the ops and records, keeping the first chunks.
@@ -408,4 +474,8 @@ func (r *recorder) reset() {
 		r.bufs = r.bufs[:recKeepBufs]
 	}
 	r.nops, r.nbuf, r.tick = 0, 0, nil
+	r.marks, r.mi, r.segs = r.marks[:0], 0, r.segs[:0]
+	if cap(r.marks) > recKeepMarks { // an interval close's: given back as its chunks are
+		r.marks = nil
+	}
 }

@@ -122,15 +122,29 @@ func (w *Workers) AppendSnapshot(s *observe.Snapshot) {
 	}
 	appendEngine(s, w.ws[0].id.Name, w.Stats(), active, w.now, w.senders)
 	start := len(s.Flows)
-	for _, p := range w.ws {
+	for i, p := range w.ws {
+		from := len(s.Flows)
 		s.Flows = p.appendFlows(s.Flows)
+		w.denseIDs(i, s.Flows[from:])
 	}
 	s.Flows = busiestOf(s.Flows, start)
 	start = len(s.Current)
-	for _, p := range w.ws {
+	for i, p := range w.ws {
+		from := len(s.Current)
 		s.Current = p.appendCurrent(s.Current)
+		w.denseIDs(i, s.Current[from:])
 	}
 	s.Current = busiestOf(s.Current, start)
+}
+
+// denseIDs gives worker i's flows their ids in the tables (renum.go):
+// every id it gave is numbered once the batches are merged.
+func (w *Workers) denseIDs(i int, fs []observe.IntervalFlow) {
+	for j := range fs {
+		if d, ok := w.rn.dense(i, pdu.IDFlow, fs[j].FlowID); ok {
+			fs[j].FlowID = d
+		}
+	}
 }
 
 // busiestOf keeps the observe.SnapshotFlows busiest of the flows the

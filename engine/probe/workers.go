@@ -82,9 +82,10 @@ const (
 // pairs (shard.go); the caller's goroutine merges what the workers
 // published for each batch, in capture order of the packets that caused
 // it, into the probe's real senders, while the workers go on with the
-// next batch. The tables are the same for any n (TestWorkersSameRows);
-// flow, connection and session ids are numbered by capture ordinal
-// (shard.setIDs), so they differ from a lone Probe's. Not safe for
+// next batch. The tables are the same for any n (TestWorkersSameRows),
+// ids included: the workers' own flow, connection and session ids are
+// renumbered densely by the merge, as a lone Probe numbers them
+// (renum.go). Not safe for
 // concurrent use: one goroutine calls its methods.
 //
 // Limits: max_flows and the analysers' tables hold per worker (n times
@@ -118,6 +119,8 @@ type Workers struct {
 	idx      []int
 	slotN    []uint64
 	slotAt   []int64
+	rn       *renum        // the workers' sparse ids to dense ones (renum.go)
+	direct   []renumbering // per worker: its records straight to the senders, renumbered
 }
 
 // workBatch is one hand-over of packets to the workers, and what each
@@ -183,6 +186,7 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 			return nil, err
 		}
 		p.sh = &shard{w: i, n: n, peek: -1, rec: &recorder{}}
+		p.sh.trackers(p)
 		p.out, p.senders, p.drops = p.sh.rec, nil, nil
 		w.ws = append(w.ws, p)
 	}
@@ -205,6 +209,11 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 		out = pdu.NewMulti(w.senders...)
 	}
 	w.out = &defOnce{out: out, defined: map[uint32]bool{}}
+	w.rn = newRenum(n, id.IDBase, idGrace(cfg, w.ws[0]))
+	w.direct = make([]renumbering, n)
+	for i, p := range w.ws {
+		w.direct[i] = renumbering{out: w.out, rn: w.rn, p: p, w: i}
+	}
 	w.cur = w.batch()
 	for i, p := range w.ws {
 		ch := make(chan *workBatch, workerInflight)
@@ -225,12 +234,14 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 				sum += b.touch(j, i)
 			}
 			it := &b.items[j]
+			p.sh.begin()
 			if it.tick {
 				p.Tick(it.m.TimeNs)
 			} else {
 				p.sh.peek = int(it.shard)
 				p.Packet(b.packet(it), it.m)
 			}
+			p.sh.done(p)
 		}
 		o.parts, o.stats = p.sh.parts, p.Stats()
 		o.started, o.startNs = p.started, p.startNs
@@ -376,8 +387,8 @@ func (w *Workers) dispatch() {
 	if w.resync { // a collector restarted: every worker defines its flows again
 		w.resync = false
 		w.drain()
-		for _, p := range w.ws {
-			p.out = w.out
+		for i, p := range w.ws {
+			p.out = &w.direct[i]
 			p.resync()
 		}
 	}
@@ -400,6 +411,7 @@ func (w *Workers) retire() {
 	b.wg.Wait()
 	w.merge(b.out)
 	w.merged = max(w.merged, b.maxNs)
+	w.rn.expire(w.merged)
 	b.data, b.items, b.maxNs = b.data[:0], b.items[:0], math.MinInt64
 	for i, blk := range b.blocks {
 		blk.Release()
@@ -435,12 +447,16 @@ func (w *Workers) Close() {
 	}
 	outs := make([]workOut, len(w.ws))
 	for i, p := range w.ws {
-		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, w.out, nil
+		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, &w.direct[i], nil
 		p.Close()
+		w.rn.assign(p.sh.created(p))
 		outs[i].parts, outs[i].stats = p.sh.parts, p.Stats()
 		outs[i].started, outs[i].startNs = p.started, p.startNs
 	}
 	w.merge(outs)
+	if w.rn.misses > 0 { // a fault of the merge: never seen in the tests (TestWorkersSameRows)
+		w.ws[0].log.Error("workers: ids not renumbered, left sparse in the tables", "probe", w.ws[0].id.Name, "ids", w.rn.misses)
+	}
 }
 
 // merge replays the workers' records of one batch into the senders, in
@@ -449,6 +465,7 @@ func (w *Workers) Close() {
 // closes and their counters.
 func (w *Workers) merge(outs []workOut) {
 	w.idx = append(w.idx[:0], make([]int, len(outs))...)
+	scanned, lastOrd := false, uint64(0)
 	for {
 		best := -1
 		var bestOrd uint64
@@ -460,8 +477,12 @@ func (w *Workers) merge(outs []workOut) {
 		if best < 0 {
 			break
 		}
+		if !scanned || bestOrd != lastOrd { // number the ids created at this ordinal first
+			w.rn.prescan(outs, w.idx, bestOrd)
+			scanned, lastOrd = true, bestOrd
+		}
 		r := &outs[best].rec
-		r.replay(r.op(w.idx[best]), w.out)
+		r.replay(r.op(w.idx[best]), w.out, w.rn, best)
 		w.idx[best]++
 	}
 	if !w.started && outs[0].started {

@@ -56,7 +56,7 @@ func (t *Tracker) AppendSample(e *pdu.Enc, r *observe.RTTSample) {
 // appendSample is AppendSample, taking the addresses from addrs (client,
 // server) when it is not nil: they must be those r's text was made of.
 func appendSample(e *pdu.Enc, r *observe.RTTSample, addrs *[2]netip.Addr) {
-	e.Uvarint(r.FlowID)
+	e.ID(pdu.IDFlow, r.FlowID)
 	appendSampleKind(e, r.Kind, r.Proto)
 	e.Varint(r.RequestTime)
 	if ns, ok := exactNs(r.RTTMs); ok {
@@ -111,7 +111,7 @@ func DecodeSample(d *pdu.Dec, r *observe.RTTSample) {
 
 // AppendHistogram appends the wire form of r to e.
 func AppendHistogram(e *pdu.Enc, r *observe.RTTHistogram) {
-	e.Uvarint(r.FlowID)
+	e.ID(pdu.IDFlow, r.FlowID)
 	appendKind(e, r.Kind)
 	e.Varint(r.IntervalStart)
 	appendNum(e, r.IntervalS)

@@ -60,7 +60,7 @@ func (t *Tracker) AppendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection)
 func appendConn(e *pdu.Enc, iface uint16, r *observe.TCPConnection, addrs *[2]netip.Addr) {
 	e.Uvarint(uint64(iface))
 	e.String(r.Class)
-	e.Uvarint(r.ConnID)
+	e.ID(pdu.IDConn, r.ConnID)
 	var fl uint64
 	for _, b := range [...]struct {
 		set bool

@@ -87,9 +87,9 @@ type Tracker struct {
 	stats    Stats
 }
 
-// SetNextID makes the next connection created get conn_id id+1 (the
-// probe's workers number connections by the capture ordinal of their
-// first packet, so the id does not depend on the worker; ids must grow).
+// SetNextID makes the next connection created get conn_id id+1: a run's
+// first id (the probe's workers number their own from 1 and their merge
+// renumbers them); ids must grow.
 func (t *Tracker) SetNextID(id uint64) { *t.ids = id }
 
 // LastID returns the highest conn_id given so far (or set by SetNextID):
