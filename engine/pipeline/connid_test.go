@@ -40,18 +40,7 @@ classes:
 	}
 	capture := filepath.Join(samplesDir(t), "lab", "ftp", "A.pcap")
 	for _, workers := range []int{0, 2} {
-		f, err := replay.Open(capture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-			Config: cfg, Probes: []probe.Identity{{Name: "vm", Interfaces: []string{"if0"}}},
-			Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: workers,
-		})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runVM(t, cfg, capture, workers, 0)
 		ids := map[uint64]string{}
 		classes := map[string]int{}
 		for _, r := range res.Batch.TCPConnections {
@@ -65,4 +54,23 @@ classes:
 			t.Errorf("workers %d: %d rows (%v), %d conn_ids, want 26: 5 ftp-control, 21 other-tcp", workers, len(res.Batch.TCPConnections), classes, len(ids))
 		}
 	}
+}
+
+// runVM replays capture as probe "vm" (one interface, if0) with cfg and
+// the given workers (0: the lone probe), its ids numbered above base.
+func runVM(t *testing.T, cfg *config.Config, capture string, workers int, base uint64) *pipeline.Result {
+	t.Helper()
+	f, err := replay.Open(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
+		Config: cfg, Probes: []probe.Identity{{Name: "vm", Interfaces: []string{"if0"}, IDBase: base}},
+		Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: workers,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

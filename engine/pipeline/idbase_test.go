@@ -1,15 +1,10 @@
 package pipeline_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestIDBaseAcrossRuns runs one probe three times in a row, as live does
@@ -26,18 +21,7 @@ func TestIDBaseAcrossRuns(t *testing.T) {
 		var base uint64
 		seen := map[string]map[uint64]int{"flow": {}, "conn": {}, "session": {}}
 		for run := range 3 {
-			f, err := replay.Open(capture)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-				Config: config.Default(), Probes: []probe.Identity{{Name: "vm", Interfaces: []string{"if0"}, IDBase: base}},
-				Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: workers,
-			})
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runVM(t, config.Default(), capture, workers, base)
 			last := res.LastIDs[0]
 			ids := map[string][]uint64{}
 			for _, r := range res.Batch.Flows {

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -9,10 +8,6 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestFTPSessionIDsDistinctAcrossClasses: each class with ftp numbered
@@ -48,18 +43,7 @@ classes:
 	capture := filepath.Join(samplesDir(t), "lab", "ftp", "A.pcap")
 	var first []string
 	for _, workers := range []int{0, 1, 2, 4} {
-		f, err := replay.Open(capture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-			Config: cfg, Probes: []probe.Identity{{Name: "vm", Interfaces: []string{"if0"}}},
-			Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: workers,
-		})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runVM(t, cfg, capture, workers, 0)
 		b := res.Batch
 		sessions := map[uint64]uint64{} // session_id: its transfers column
 		classOf := map[uint64]string{}  // session_id: its class

@@ -1,16 +1,11 @@
 package pipeline_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestTeardropReassembledBadUDPLength: in lwerdna_teardrop.pcap, frames 8
@@ -28,18 +23,7 @@ import (
 func TestTeardropReassembledBadUDPLength(t *testing.T) {
 	capture := filepath.Join(samplesDir(t), "pcap", "ipv4-fragments", "lwerdna_teardrop.pcap")
 	for _, workers := range []int{0, 2} {
-		f, err := replay.Open(capture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-			Config: config.Default(), Probes: []probe.Identity{{Name: "vm", Interfaces: []string{"if0"}}},
-			Sender: pdu.DefaultSenderConfig(), Merge: merge, Parallel: true, Workers: workers,
-		})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runVM(t, config.Default(), capture, workers, 0)
 		var found []string
 		for _, e := range res.Batch.Events {
 			if e.Kind == "packet_anomalies" && strings.Contains(e.Message, "reassembled") {
