@@ -1,12 +1,14 @@
 package replay
 
-import "time"
+import "github.com/tmonbench/tmonbench/engine/pkt"
 
 // StepBackNs is how far back in capture time a packet may come, from the
 // latest index entry, without an entry of its own (packets reordered
 // across capture queues do): one captured earlier than that is an entry
 // (Indexer), so that a file whose clock steps back keeps precise entries.
-const StepBackNs = int64(time.Second)
+// It is the probe's line between reordering and a clock set back
+// (pkt.StepBackNs), which the pacer follows too (SetClockStep).
+const StepBackNs = pkt.StepBackNs
 
 // Span is where to read a capture file for the packets of a time range:
 // from Start up to, not including, packet EndFrame (0: to the end of the

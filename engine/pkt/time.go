@@ -18,6 +18,14 @@ import (
 // capture_time_invalid).
 const MaxTimeNs int64 = 1 << 62
 
+// StepBackNs is the largest step back in capture time between two packets
+// taken for packets reordered (across capture queues, by a switch), not
+// for the clock set back: the probe's clock (a clock step beyond it, no
+// time on its timers), replay's packet index (an entry where time steps
+// back further) and its pacer (a step beyond it is not waited for) draw
+// the line at the same place.
+const StepBackNs = int64(time.Second)
+
 // ValidTime reports whether t is a plausible capture time: in
 // [0, MaxTimeNs].
 func ValidTime(t int64) bool { return t >= 0 && t <= MaxTimeNs }

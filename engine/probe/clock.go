@@ -16,7 +16,7 @@ import (
 // keeps, beside it, a timer clock (pkt.Meta.ClockNs) on which the
 // analysers run their timeouts and measure their durations: capture time
 // with the capture's clock steps taken out. A step back of more than
-// clockStepBackNs (a repeated section, a clock set back) and a step
+// pkt.StepBackNs (a repeated section, a clock set back) and a step
 // forward of more than clock_jump_s (a clock set forward) count as no time
 // on it, so a connection is not expired, split and reported twice across
 // the step, a repeated section's connections live their normal timeouts,
@@ -25,7 +25,7 @@ import (
 // packets, and a duration that comes out negative is not reported.
 //
 // Events: capture_time_backwards (warning) for each step back beyond
-// clockStepBackNs and capture_time_jump (warning) for each jump, with the
+// pkt.StepBackNs and capture_time_jump (warning) for each jump, with the
 // frame number and the size of the step (at most maxFragEvents of each
 // kind per interval, the rest summarised); capture_time_backwards (info)
 // once per interval summing the smaller steps back (count, first frame,
@@ -34,9 +34,8 @@ import (
 // packet's time, or dropped when no packet came before it. Counted in
 // Stats.ClockStepsBack, ClockJumps, Reordered, TimeInvalid.
 
-// clockStepBackNs is the largest step back taken for reordering; the
+// The largest step back taken for reordering is pkt.StepBackNs; the
 // smallest jump forward is the config's clock_jump_s (clockState.jumpNs).
-const clockStepBackNs = int64(time.Second)
 
 // clockState is the probe's view of capture time.
 type clockState struct {
@@ -98,7 +97,7 @@ func (p *Probe) stamp(m *pkt.Meta) bool {
 	step := raw - c.lastRaw // both in [0, MaxTimeNs]: no overflow
 	ref := max(c.lastRaw, c.lastTick)
 	switch {
-	case step < -clockStepBackNs:
+	case step < -pkt.StepBackNs:
 		p.stats.ClockStepsBack++
 		c.off = pkt.SubNs(c.off, step)
 		p.limitedEvent(evTimeBack, raw, pdu.SevWarning, fmt.Sprintf(
@@ -234,6 +233,6 @@ func (p *Probe) clockSummary(atNs int64) {
 	}
 	p.EventCount(atNs, pdu.SevInfo, "capture_time_backwards", fmt.Sprintf(
 		"%d packets stamped earlier than the packet before them (reordering within %v), first at frame %d, largest step %v",
-		c.reorderI, time.Duration(clockStepBackNs), c.reorderFrame, time.Duration(c.reorderMax)), c.reorderI)
+		c.reorderI, time.Duration(pkt.StepBackNs), c.reorderFrame, time.Duration(c.reorderMax)), c.reorderI)
 	c.reorderI, c.reorderMax = 0, 0
 }
