@@ -45,7 +45,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class; query summary counts class 'all' only)\n", ps.Flows)
 	switch {
 	case res.FirstNs > 0 || res.LastNs > 0:
-		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
+		fmt.Fprintf(w, "  capture span    %12.3f s%s\n", float64(res.LastNs-res.FirstNs)/1e9, longSpan(res.LastNs-res.FirstNs))
 	case res.Packets > 0:
 		fmt.Fprintf(w, "  capture span    %12s    (no packet has a valid capture time: capture_time_invalid)\n", "none")
 	}
@@ -64,6 +64,21 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	printNotable(w, st.Notable)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s; opening the captures %.3f s of it)\n", secs, float64(res.Packets)/max(secs, 1e-9), opening.Seconds())
 	fmt.Fprintf(w, "  output          %s\n", out)
+}
+
+// longSpan says a capture span of ns nanoseconds from 1000 s up in
+// hours or days, after two spaces and in parentheses ("  (27 h 05 min 12
+// s)", "  (280 d 16 h)"; the TUI's fmtSpan), as nobody reads
+// "24251308.426 s" as 280 days; "" below 1000 s.
+func longSpan(ns int64) string {
+	sec := ns / 1e9
+	switch {
+	case sec < 1000:
+		return ""
+	case sec < 100*3600:
+		return fmt.Sprintf("  (%d h %02d min %02d s)", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("  (%d d %02d h)", sec/86400, sec/3600%24)
 }
 
 // printNotable prints a line per severity naming the warning and error
