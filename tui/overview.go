@@ -508,9 +508,11 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 	// one line of 116 columns and the names whole; narrower, one line as
 	// narrowProbeTable shortens it (at 120 columns a probe named after its
 	// file, chrissanders_dns_lab, read "chrissanders_…" in the 116),
-	// else the counts go on a second line (a first line of 74)
+	// else the counts go on a second line (a first line of 62, a second
+	// of 55: the packets were on the first, of 74, which a terminal of 70
+	// cut to "IP pa…" with every count "…")
 	pw, iw := nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, 1<<20)
-	wide, fixed := w >= 116+pw-10+iw-6, 74
+	wide, fixed := w >= 116+pw-10+iw-6, 62
 	if wide {
 		fixed = 116
 	} else if lines := narrowProbeTable(o.d.probes, drops, e.dated, w); lines != nil {
@@ -523,12 +525,17 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		return
 	}
 	pw, iw = nameWidths(o.d.probes, func(p probeRow) (string, string) { return p.probe, p.iface }, 10, 6, w-fixed)
+	if over := fixed - w; !wide && over > 0 { // below 62 columns the names give up what is missing, down to 5 and 3
+		by := min(over, pw-5)
+		pw, over = pw-by, over-by
+		iw -= min(over, iw-3)
+	}
 	row := func(probe, iface, class, first, span, packets, bytes, flows, mal, drops string) {
-		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s %11s", pw, probe, iw, iface, class, first, span, packets)
+		fmt.Fprintf(b, "%-*s %-*s %-7s %-26s %9s", pw, probe, iw, iface, class, first, span)
 		if !wide {
-			b.WriteString("\n" + strings.Repeat(" ", 11))
+			b.WriteString("\n ")
 		}
-		fmt.Fprintf(b, " %14s %9s %9s %5s\n", bytes, flows, mal, drops)
+		fmt.Fprintf(b, " %11s %14s %9s %9s %5s\n", packets, bytes, flows, mal, drops)
 	}
 	row("probe", "iface", "class", "first seen", "span", "IP packets", "IP bytes", "flows", "malformed", "drops")
 	for n, p := range o.d.probes {
@@ -536,7 +543,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 		if mal == "" {
 			mal = "·"
 		}
-		row(cut(p.probe, pw), cut(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmtSpan(p.last-p.first),
+		row(elideMiddle(p.probe, pw), elideMiddle(p.iface, iw), cut(p.class, 7), fmtTime(p.first), fmtSpan(p.last-p.first),
 			human(p.packets), human(p.bytes), human(p.flows), mal, drops[n])
 	}
 	if len(o.d.probes) == 0 {

@@ -327,3 +327,41 @@ func TestOutputTitle(t *testing.T) {
 		t.Errorf("at 60: %q", got)
 	}
 }
+
+// TestProbeRowsTwoLinesFit: below the one-line layouts (under 77 columns
+// for these rows) each probe row takes two lines, and the first was 74
+// columns wide with the packets at its end: in a terminal of 70 (tmux, a
+// trial over the lab's A.pcap, zeek_wikipedia and chrissanders_http_ip4and6)
+// the header read "IP pa…" and every packet count "…"; at 60 the span was
+// cut too. The packets now open the second line: no line is wider than
+// the screen and every count is whole, down to 60 columns.
+func TestProbeRowsTwoLinesFit(t *testing.T) {
+	rows := []probeRow{
+		{probe: "chrissanders_http_ip4and6", iface: "if0", class: "all", packets: 20, bytes: 2415, flows: 4, first: 1.6e18, last: 1.6e18 + 5e9},
+		{probe: "chrissanders_ipv6_fragments", iface: "if0", class: "all", packets: 3_123_456_789, bytes: 4_123_456_789_012, flows: 12_345_678, first: 1.6e18, last: 1.6e18 + 7426e6, malformed: "1,234"},
+	}
+	o := &overview{d: &overviewData{probes: rows}}
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false), dated: true}
+	for _, w := range []int{60, 64, 70, 74} {
+		var b strings.Builder
+		o.probeRows(e, &b, w)
+		text := b.String()
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if len(lines) != 2*(1+len(rows)) {
+			t.Errorf("width %d: %d lines, want two a row:\n%s", w, len(lines), text)
+		}
+		for _, l := range lines {
+			if n := ansi.StringWidth(l); n > w {
+				t.Errorf("width %d: a line of %d columns: %q", w, n, l)
+			}
+		}
+		for _, want := range []string{"IP packets", "3,123,456,789", "4,123,456,789,012", "12,345,678", "1,234", "7.426 s", "5.000 s", "2020-09-13 12:26:40.000000"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("width %d: no %q in\n%s", w, want, text)
+			}
+		}
+		if a, b := strings.Fields(lines[2])[0], strings.Fields(lines[4])[0]; a == b {
+			t.Errorf("width %d: both probes read %q", w, a)
+		}
+	}
+}

@@ -31,6 +31,9 @@ const (
 type meter struct {
 	total   int64 // input size in bytes (0: unknown)
 	samples []sample
+	// waitUntil is the end of the long paced wait the bar says it is
+	// in, said until it ends (zero: none)
+	waitUntil time.Time
 }
 
 type sample struct {
@@ -108,15 +111,23 @@ func (m *meter) line(p *progress, paced bool) string {
 			float64(c-first)/1e9, time.Duration(p.lateNs.Load()).Seconds())
 	}
 	if paced && p.pacer != nil {
-		if until, ok := p.pacer.WaitingUntil(); ok && until.Sub(last.at) >= longWait {
-			s += fmt.Sprintf(" | waiting %s for the next packet (--max-gap caps gaps)", roughDuration(until.Sub(last.at)))
+		if until, ok := p.pacer.WaitingUntil(); ok {
+			left := until.Sub(last.at)
+			if left >= longWait {
+				m.waitUntil = until
+			}
+			if until.Equal(m.waitUntil) && left > 0 {
+				s += fmt.Sprintf(" | waiting %s for the next packet (--max-gap caps gaps)", roughDuration(max(left, time.Second)))
+			}
 		}
 	}
 	return s
 }
 
-// longWait is the paced wait the bar says it is in: a frozen bar for
-// longer would look like a hung replay.
+// longWait is the paced wait the bar says it is in, from its start to its
+// end (the last 5 s of a 7 s gap too, which it left unexplained, the
+// capture time standing still): a frozen bar for longer would look like a
+// hung replay.
 const longWait = 5 * time.Second
 
 // roughDuration writes d for a person, to the minute above an hour and

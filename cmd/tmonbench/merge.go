@@ -54,12 +54,18 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
+		old, oldErr := store.ReadManifest(*out)
 		started := time.Now()
 		run, err := store.BeginRun(*out, store.Manifest{Mode: "merge", Version: version, Command: append([]string{"tmonbench", "merge"}, args...), Inputs: inputs, Started: started.UTC()})
 		if err != nil {
 			return err
 		}
 		defer run.Abort()
+		if oldErr == nil && (old.Mode == store.ModeReplay || old.Mode == "") && !amongFolders(*out, srcs) {
+			// a replay's output is replaced as by a replay, but "merge
+			// --out A B" reads as merging B into A: say what A held
+			warnf(stderr, "merge", "%s", replacedNote(*out, old))
+		}
 		res, err := dataset.Merge(context.Background(), run.Dir(), srcs)
 		if err != nil {
 			return err
@@ -103,4 +109,19 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		return writeManifest(run.Out())
 	}
+}
+
+// amongFolders reports whether the folder dir is one of folders (by
+// os.SameFile: any path to it).
+func amongFolders(dir string, folders []string) bool {
+	di, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	for _, f := range folders {
+		if fi, err := os.Stat(f); err == nil && os.SameFile(di, fi) {
+			return true
+		}
+	}
+	return false
 }

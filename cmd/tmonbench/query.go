@@ -83,6 +83,9 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		if *local {
 			opt.Location = time.Local
+			if tz, set := os.LookupEnv("TZ"); localTimeWarning(tz, set, time.Local) != "" {
+				warnf(stderr, "query", "%s", localTimeWarning(tz, set, time.Local))
+			}
 		}
 		st := queries.State(*out)
 		noteAbandoned(stderr, *out, st)

@@ -39,13 +39,13 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  not IP          %12d\n", ps.NotIP)
 	fmt.Fprintf(w, "  malformed       %12d\n", ps.Malformed)
 	if ps.Anomalies > 0 {
-		fmt.Fprintf(w, "  anomalies       %12d  (packets kept with a doubtful length or header, once per kind: events packet_anomalies)\n", ps.Anomalies)
+		fmt.Fprintf(w, "  anomalies       %12d  (packets kept with a doubtful length or header, once per kind%s: events packet_anomalies)\n", ps.Anomalies, anomalyRating(ps.Anomalies, st.Notable))
 	}
 	fmt.Fprintf(w, "  reassembled     %12d  (IP datagrams rebuilt from fragments: flow_counters ip_reassembled)\n", ps.Reassembled)
 	fmt.Fprintf(w, "  flows           %12d  (granular flows of every class; query summary counts class 'all' only)\n", ps.Flows)
 	switch {
 	case res.FirstNs > 0 || res.LastNs > 0:
-		fmt.Fprintf(w, "  capture span    %12.3f s\n", float64(res.LastNs-res.FirstNs)/1e9)
+		fmt.Fprintf(w, "  capture span    %12.3f s%s\n", float64(res.LastNs-res.FirstNs)/1e9, longSpan(res.LastNs-res.FirstNs))
 	case res.Packets > 0:
 		fmt.Fprintf(w, "  capture span    %12s    (no packet has a valid capture time: capture_time_invalid)\n", "none")
 	}
@@ -64,6 +64,34 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	printNotable(w, st.Notable)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s; opening the captures %.3f s of it)\n", secs, float64(res.Packets)/max(secs, 1e-9), opening.Seconds())
 	fmt.Fprintf(w, "  output          %s\n", out)
+}
+
+// anomalyRating splits the anomalies line's count n by the severity of
+// their packet_anomalies events (dissect.Kind.Severe: Wireshark's rating),
+// after "; ": the errors line counts only the error ones, so "anomalies
+// 19" beside "packet_anomalies 11 (16 packets)" read as two counts of one
+// thing that disagree. "" when none is an error.
+func anomalyRating(n uint64, notable store.Notable) string {
+	e := notable[store.EventKey{Severity: observe.SevError, Kind: "packet_anomalies"}].Count
+	if e == 0 || e > n {
+		return ""
+	}
+	return fmt.Sprintf("; %d rated errors (below), %d notes", e, n-e)
+}
+
+// longSpan says a capture span of ns nanoseconds from 1000 s up in
+// hours or days, after two spaces and in parentheses ("  (27 h 05 min 12
+// s)", "  (280 d 16 h)"; the TUI's fmtSpan), as nobody reads
+// "24251308.426 s" as 280 days; "" below 1000 s.
+func longSpan(ns int64) string {
+	sec := ns / 1e9
+	switch {
+	case sec < 1000:
+		return ""
+	case sec < 100*3600:
+		return fmt.Sprintf("  (%d h %02d min %02d s)", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("  (%d d %02d h)", sec/86400, sec/3600%24)
 }
 
 // printNotable prints a line per severity naming the warning and error

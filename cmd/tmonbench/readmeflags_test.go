@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestReadmeReplayFlags: README.md's table of `tmonbench replay` flags
+// left out --tui, which replay --help lists (a trial reading the README
+// line by line did not learn it there). Every flag of replay --help is now
+// named in the table, as `--NAME`.
+func TestReadmeReplayFlags(t *testing.T) {
+	_, help, _ := tmon(t, "replay", "--help")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "`tmonbench replay` flags:")
+	if start < 0 {
+		t.Fatal("README.md: no \"`tmonbench replay` flags:\" table")
+	}
+	table := text[start:]
+	if end := strings.Index(table, "\n\n"+"Captures may be"); end > 0 {
+		table = table[:end]
+	}
+	flags := regexp.MustCompile(`(?m)^\s+(?:-\w, )?(--[a-z-]+)`).FindAllStringSubmatch(help, -1)
+	if len(flags) < 10 {
+		t.Fatalf("replay --help: %d flags found in\n%s", len(flags), help)
+	}
+	for _, f := range flags {
+		if f[1] == "--help" {
+			continue
+		}
+		if !strings.Contains(table, "`"+f[1]) {
+			t.Errorf("README.md's replay flags table does not name %s", f[1])
+		}
+	}
+}
