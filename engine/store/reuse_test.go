@@ -109,6 +109,40 @@ func TestRunReusesWriters(t *testing.T) {
 	}
 }
 
+// TestAppenderReusesWriters: a collector's or live run's Appender writes
+// each drain's parts with the writers of the drain before (reset), so a
+// Write allocates far less than making its writers did before (one per
+// table and partition at every drain, issue 14), and the parts are those
+// new writers write (TestResetSameBytes).
+func TestAppenderReusesWriters(t *testing.T) {
+	var b observe.Batch
+	fillRows(&b, 1)
+	a, err := OpenAppend(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	write := func() {
+		if err := a.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	allocs := testing.AllocsPerRun(3, write)
+	dir, part := t.TempDir(), 0
+	fresh := testing.AllocsPerRun(3, func() { // the same parts, each with a new writer (WriteTable)
+		for _, tab := range observe.Tables {
+			if _, _, err := WriteTable(dir, tab, func(string) int { part++; return part }, &b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Logf("a Write of %d parts: %.0f allocations with the writers reused, %.0f with new ones", len(observe.Tables), allocs, fresh)
+	if allocs*2 >= fresh {
+		t.Errorf("an Appender's Write of %d parts allocates %.0f times, %.0f with new writers: want the writers reused (under half)", len(observe.Tables), allocs, fresh)
+	}
+}
+
 func mapsEqual(a, b map[*openPart]bool) bool {
 	if len(a) != len(b) {
 		return false
