@@ -125,8 +125,16 @@ func (t *Table) Rows(b *Batch) any { return t.ops.rows(b) }
 type TableWriter interface {
 	// Write appends the table's rows of b (b is not kept).
 	Write(b *Batch) (int, error)
-	// Close writes the footer; the writer is then done.
+	// Close writes the footer; the writer is then done until Reset.
 	Close() error
+	// Reset starts a new file on w with the writer's schema and options,
+	// keeping its column writers and buffers (parquet-go's
+	// GenericWriter.Reset, fixed in v0.32.1 to write the column paths of
+	// the files after the first): a new writer is ~500 allocations for a
+	// table such as tcp_connections, and the store opens one per table at
+	// every publishing commit (issue 14). Call it after Close; the file is
+	// byte for byte the one a new writer writes.
+	Reset(w io.Writer)
 }
 
 // NewWriter returns a Parquet writer of the table's rows on w, with the
@@ -197,6 +205,7 @@ type typedWriter[T any] struct {
 
 func (t *typedWriter[T]) Write(b *Batch) (int, error) { return t.w.Write(*t.slot(b)) }
 func (t *typedWriter[T]) Close() error                { return t.w.Close() }
+func (t *typedWriter[T]) Reset(w io.Writer)           { t.w.Reset(w) }
 
 // Batch collects the rows the collector produces, one slice per table of
 // Tables; the store writes them as Parquet parts.

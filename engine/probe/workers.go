@@ -407,7 +407,12 @@ func (w *Workers) dispatch() {
 // retire waits for the oldest batch in flight and merges it.
 func (w *Workers) retire() {
 	b := w.inflight[0]
-	w.inflight = w.inflight[1:]
+	// Shift, not w.inflight[1:]: the slice keeps its start, so the
+	// dispatch's append does not outgrow it (a new backing array per
+	// batch: 0.001 allocations a packet with 2 workers, issue 14).
+	n := copy(w.inflight, w.inflight[1:])
+	w.inflight[n] = nil
+	w.inflight = w.inflight[:n]
 	b.wg.Wait()
 	w.merge(b.out)
 	w.merged = max(w.merged, b.maxNs)

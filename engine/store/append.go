@@ -29,6 +29,7 @@ type Appender struct {
 	closed   bool
 	notable  Notable
 	replaced *Manifest // the run.json of the output OpenReplace removed; nil: none
+	writers  writerPool
 }
 
 // Replaced returns the run.json of the previous run whose output
@@ -146,6 +147,7 @@ func (a *Appender) mark(state string) error {
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
+		a.writers.drop()
 		a.manifest.Tables = FolderStats(a.out)
 		return a.mark("")
 	})
@@ -284,7 +286,7 @@ func (a *Appender) Write(b *observe.Batch) error {
 				continue
 			}
 		}
-		if _, _, err := WriteTable(a.out, t, func(sub string) int { return a.part(t.Name + "/" + sub) }, b); err != nil {
+		if _, _, err := writeTable(a.out, t, func(sub string) int { return a.part(t.Name + "/" + sub) }, b, &a.writers); err != nil {
 			errs = append(errs, err)
 			if t.Name == observe.TableEvents {
 				evErr = err
@@ -352,7 +354,7 @@ func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
 			}
 			return a.part(t.Name + "/" + sub)
 		}
-		if _, _, err := WriteTable(a.out, t, next, b); err != nil {
+		if _, _, err := writeTable(a.out, t, next, b, &a.writers); err != nil {
 			errs = append(errs, err)
 		}
 	}

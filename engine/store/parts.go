@@ -36,8 +36,9 @@ type openPart struct {
 }
 
 // openTablePart starts part number part of table t in its partition
-// folder sub ("" for none) under dir.
-func openTablePart(dir string, t *observe.Table, sub string, part int) (*openPart, error) {
+// folder sub ("" for none) under dir, with a closed part of t from idle
+// if there is one (its writer and buffers reset for the new file).
+func openTablePart(dir string, t *observe.Table, sub string, part int, idle map[*observe.Table][]*openPart) (*openPart, error) {
 	if part > MaxPart {
 		return nil, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
 	}
@@ -50,10 +51,32 @@ func openTablePart(dir string, t *observe.Table, sub string, part int) (*openPar
 	if err != nil {
 		return nil, fmt.Errorf("store: write %s: %w", path, err)
 	}
+	if free := idle[t]; len(free) > 0 {
+		op := free[len(free)-1]
+		free[len(free)-1] = nil
+		idle[t] = free[:len(free)-1]
+		op.part, op.path, op.f, op.rows = part, path, f, 0
+		*op.cw = countWriter{w: f}
+		op.bw.Reset(op.cw)
+		op.tw.Reset(op.bw)
+		return op, nil
+	}
 	op := &openPart{table: t, part: part, path: path, f: f, cw: &countWriter{w: f}}
 	op.bw = bufio.NewWriterSize(op.cw, 256<<10)
 	op.tw = t.NewWriter(op.bw, optionsFor(t.Row, true)...)
 	return op, nil
+}
+
+// release keeps op, closed without error, in idle for the table's next
+// part: its Parquet writer (~500 allocations to make for a wide table)
+// and its 256 KiB file buffer are reused, not made again at each
+// publishing Commit (issue 14). idle holds at most as many parts of a
+// table as were open at once (one per partition folder written since the
+// last Commit), so at most the memory the open parts held.
+func (op *openPart) release(idle map[*observe.Table][]*openPart) {
+	op.f = nil
+	op.cw.w = nil
+	idle[op.table] = append(idle[op.table], op)
 }
 
 // write appends the table's rows of b.
@@ -99,6 +122,7 @@ func (r *Run) closeOpen() error {
 			continue
 		}
 		r.countLocked(op.table.Name, op.rows, size)
+		op.release(r.idle)
 	}
 	return errors.Join(errs...)
 }
@@ -125,7 +149,7 @@ func (r *Run) schemaOnlyLocked(t *observe.Table) error {
 	}
 	r.parts[t.Name] = 1
 	sub := t.Split(&observe.Batch{})[0].Dir
-	op, err := openTablePart(r.staging, t, sub, r.nextPartLocked(t.Name, sub))
+	op, err := openTablePart(r.staging, t, sub, r.nextPartLocked(t.Name, sub), r.idle)
 	if err != nil {
 		return err
 	}
@@ -134,5 +158,6 @@ func (r *Run) schemaOnlyLocked(t *observe.Table) error {
 		return err
 	}
 	r.countLocked(t.Name, 0, size)
+	op.release(r.idle)
 	return nil
 }

@@ -252,10 +252,11 @@ type Run struct {
 	mu       sync.Mutex
 	manifest Manifest
 	stats    Stats
-	parts    map[string]int       // parts written per table (Append: next part number)
-	subParts map[string]int       // next part number per table/partition folder
-	open     map[string]*openPart // parts Write is streaming into, per table/partition folder
-	streamed bool                 // Write was called: Finish gives every table a part
+	parts    map[string]int                 // parts written per table (Append: next part number)
+	subParts map[string]int                 // next part number per table/partition folder
+	open     map[string]*openPart           // parts Write is streaming into, per table/partition folder
+	idle     map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
+	streamed bool                           // Write was called: Finish gives every table a part
 	done     bool
 	// published is when Commit last made rows visible (zero until the
 	// first rows: the schema-only parts of the start do not count).
@@ -324,7 +325,7 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
 	staging, err := mkdirHidden(abs, stagingPrefix)
 	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
-		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, lock: lock, Stale: stale}
+		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
 	if err == nil {
 		err = r.writeManifest(StateRunning)
 	}
@@ -588,7 +589,7 @@ func (r *Run) Write(b *observe.Batch) error {
 			op := r.open[key]
 			if op == nil {
 				var err error
-				if op, err = openTablePart(r.staging, t, p.Dir, r.nextPartLocked(t.Name, p.Dir)); err != nil {
+				if op, err = openTablePart(r.staging, t, p.Dir, r.nextPartLocked(t.Name, p.Dir), r.idle); err != nil {
 					errs = append(errs, err)
 					continue
 				}
@@ -606,6 +607,7 @@ func (r *Run) Write(b *observe.Batch) error {
 					continue
 				}
 				r.countLocked(t.Name, op.rows, size)
+				op.release(r.idle)
 			}
 		}
 	}
@@ -695,6 +697,7 @@ func (r *Run) Finish() error {
 	if err := r.closeParts(); err != nil {
 		return err
 	}
+	r.idle = map[*observe.Table][]*openPart{} // no more parts: their buffers go
 	r.pruneSchemaOnly()
 	// One sync of the whole staging folder (the parts Write streamed are
 	// not fsynced one by one) before the manifest marks the run whole.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/parquet-go/parquet-go"
@@ -127,15 +128,22 @@ const (
 // part in the default partition. It returns the bytes written and the
 // number of files.
 func WriteTable(dir string, t *observe.Table, next func(sub string) int, b *observe.Batch) (size int64, files int, err error) {
+	return writeTable(dir, t, next, b, nil)
+}
+
+// writeTable is WriteTable with the Parquet writers taken from, and
+// given back to, writers (nil: new writers).
+func writeTable(dir string, t *observe.Table, next func(sub string) int, b *observe.Batch, writers *writerPool) (size int64, files int, err error) {
 	for _, p := range t.Split(b) {
 		_, n, err := writeFileIn(dir, t.Name, p.Dir, next(p.Dir), func(w io.Writer) error {
-			tw := t.NewWriter(w, optionsFor(t.Row, false)...)
+			tw := writers.get(t, w)
 			if _, err := tw.Write(p.Batch); err != nil {
 				return fmt.Errorf("encode %s rows: %w", t.Name, err)
 			}
 			if err := tw.Close(); err != nil {
 				return fmt.Errorf("close %s writer: %w", t.Name, err)
 			}
+			writers.put(t, tw)
 			return nil
 		})
 		if err != nil {
@@ -145,6 +153,56 @@ func WriteTable(dir string, t *observe.Table, next func(sub string) int, b *obse
 		files++
 	}
 	return size, files, nil
+}
+
+// writerPool keeps the Parquet writers of the parts an Appender wrote, so
+// that the next parts reuse them (observe.TableWriter.Reset) instead of
+// making new ones: ~500 allocations for a tcp_connections writer, one per
+// table and partition at every drain of a collector or live run (issue
+// 14). It holds at most as many writers of a table as were in use at
+// once. Safe for concurrent use; a nil pool makes a new writer each time.
+type writerPool struct {
+	mu   sync.Mutex
+	idle map[*observe.Table][]observe.TableWriter
+}
+
+// get returns a writer of t's rows on w, with the options of a part
+// written whole (optionsFor).
+func (p *writerPool) get(t *observe.Table, w io.Writer) observe.TableWriter {
+	if p != nil {
+		p.mu.Lock()
+		free := p.idle[t]
+		if n := len(free); n > 0 {
+			tw := free[n-1]
+			free[n-1] = nil
+			p.idle[t] = free[:n-1]
+			p.mu.Unlock()
+			tw.Reset(w)
+			return tw
+		}
+		p.mu.Unlock()
+	}
+	return t.NewWriter(w, optionsFor(t.Row, false)...)
+}
+
+// drop lets the idle writers go (their output is done).
+func (p *writerPool) drop() {
+	p.mu.Lock()
+	p.idle = nil
+	p.mu.Unlock()
+}
+
+// put gives back tw, closed without error, for t's next part.
+func (p *writerPool) put(t *observe.Table, tw observe.TableWriter) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.idle == nil {
+		p.idle = map[*observe.Table][]observe.TableWriter{}
+	}
+	p.idle[t] = append(p.idle[t], tw)
+	p.mu.Unlock()
 }
 
 // writeFile writes part number part of table under dir atomically with

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// TestResetSameBytes: a writer reset after a part (observe.TableWriter's
+// Reset, as Run.Write reuses them) writes, for every table, the same
+// bytes as a new writer, whatever the part before it held: more rows and
+// larger dictionaries, fewer, none, or several row groups.
+func TestResetSameBytes(t *testing.T) {
+	sizes := []int{3000, 10, 0, 2500, 700}
+	batches := make([]observe.Batch, len(sizes))
+	for i, n := range sizes {
+		fillRows(&batches[i], n)
+	}
+	write := func(tab *observe.Table, w observe.TableWriter, out *bytes.Buffer, b *observe.Batch) []byte {
+		if _, err := w.Write(b); err != nil {
+			t.Fatalf("%s: %v", tab.Name, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", tab.Name, err)
+		}
+		return out.Bytes()
+	}
+	for _, tab := range observe.Tables {
+		opts := append(slices.Clone(optionsFor(tab.Row, true)), parquet.MaxRowsPerRowGroup(1000)) // several row groups a part
+		var reused bytes.Buffer
+		w := tab.NewWriter(&reused, opts...)
+		for i := range batches {
+			reused.Reset()
+			if i > 0 {
+				w.Reset(&reused)
+			}
+			got := write(tab, w, &reused, &batches[i])
+			var fresh bytes.Buffer
+			want := write(tab, tab.NewWriter(&fresh, opts...), &fresh, &batches[i])
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s, part %d (%d rows): %d bytes from the reset writer, %d from a new one", tab.Name, i, sizes[i], len(got), len(want))
+			}
+		}
+	}
+}
+
+// TestRunReusesWriters: in steady state (rows drained, written and
+// published over and over) Run.Write opens each next part with the writer
+// of the part a Commit closed, so the Writes after a Commit allocate far
+// less than making their new writers alone did before (issue 14: ~500
+// allocations for a tcp_connections writer, one per table and partition
+// at every publishing Commit). Closing a part still allocates inside
+// parquet-go (column indexes, statistics, footer: docs/speed.md).
+func TestRunReusesWriters(t *testing.T) {
+	var b observe.Batch
+	fillRows(&b, 50)
+	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	r.PublishEvery = time.Nanosecond // every Commit publishes: closes the open parts
+	var open map[*openPart]bool
+	var ms runtime.MemStats
+	var writeAllocs uint64
+	cycle := func() {
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		if err := r.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&ms)
+		writeAllocs += ms.Mallocs - before
+		now := map[*openPart]bool{}
+		for _, op := range r.open {
+			now[op] = true
+		}
+		if open != nil && !mapsEqual(open, now) {
+			t.Fatalf("the parts opened after a Commit are not those it closed: %d open, %d before", len(now), len(open))
+		}
+		open = now
+		if err := r.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle()
+	cycle()
+	const cycles = 5
+	writeAllocs = 0
+	for range cycles {
+		cycle()
+	}
+	perWrite := float64(writeAllocs) / cycles
+	var writers float64
+	for _, tab := range observe.Tables {
+		writers += float64(len(tab.Split(&b))) * testing.AllocsPerRun(3, func() { tab.NewWriter(io.Discard, optionsFor(tab.Row, true)...) })
+	}
+	t.Logf("a Write opening %d parts after a Commit: %.0f allocations; making their writers: %.0f", len(open), perWrite, writers)
+	if perWrite*4 >= writers {
+		t.Errorf("a Write opening %d parts after a Commit allocates %.0f times, making their writers %.0f: want the writers reused (under a quarter)", len(open), perWrite, writers)
+	}
+}
+
+// TestAppenderReusesWriters: a collector's or live run's Appender writes
+// each drain's parts with the writers of the drain before (reset), so a
+// Write allocates far less than making its writers did before (one per
+// table and partition at every drain, issue 14), and the parts are those
+// new writers write (TestResetSameBytes).
+func TestAppenderReusesWriters(t *testing.T) {
+	var b observe.Batch
+	fillRows(&b, 1)
+	a, err := OpenAppend(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	write := func() {
+		if err := a.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	allocs := testing.AllocsPerRun(3, write)
+	dir, part := t.TempDir(), 0
+	fresh := testing.AllocsPerRun(3, func() { // the same parts, each with a new writer (WriteTable)
+		for _, tab := range observe.Tables {
+			if _, _, err := WriteTable(dir, tab, func(string) int { part++; return part }, &b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Logf("a Write of %d parts: %.0f allocations with the writers reused, %.0f with new ones", len(observe.Tables), allocs, fresh)
+	if allocs*2 >= fresh {
+		t.Errorf("an Appender's Write of %d parts allocates %.0f times, %.0f with new writers: want the writers reused (under half)", len(observe.Tables), allocs, fresh)
+	}
+}
+
+func mapsEqual(a, b map[*openPart]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
