@@ -141,7 +141,7 @@ func senderSummary(name string, ss pdu.SenderStats, pending int) string {
 	if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
 		part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
 	}
-	if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
+	if ss.DestroyedAfterReport > 0 { // not in the final pdu_stats rows: a late report's, if acknowledged
 		part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
 	}
 	return part

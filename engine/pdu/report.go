@@ -5,7 +5,10 @@ package pdu
 // describe (design 1.3). The collector writes it as pdu_stats rows and,
 // once every PDU before it has arrived, knows the probe has finished.
 type Report struct {
-	// Final marks the report of a closing probe (the only kind so far).
+	// Final marks the report of a closing probe. A report that is not
+	// final is a late one (Sender.LateReport): sent after the final
+	// report, it carries only the PDUs destroyed since (Destroyed,
+	// DestroyedRecords; the other counts 0).
 	Final bool
 	// Collector is the probe's name for the channel's collector
 	// (collectors[].name).
