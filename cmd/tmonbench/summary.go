@@ -108,7 +108,7 @@ func printNotable(w io.Writer, n store.Notable) {
 var countUnits = map[string]string{
 	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
 	"malformed_packets": "packets", "packet_anomalies": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
-	"oneway_evicted": "packet records", "oneway_flows_full": "observations", "oneway_late": "observations",
+	"oneway_evicted": "packet records", "oneway_hop_silent": "silences", "oneway_flows_full": "observations", "oneway_late": "observations",
 	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
 	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",
 	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "pdu_unreported": "PDUs", "probe_restart": "new runs",
