@@ -32,7 +32,8 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	every := fs.Duration("write-every", 5*time.Second, "write the rows received so far every `DURATION` (queries see them)")
 	silence := fs.Duration("silence", 30*time.Second, "a probe silent for this `DURATION` (no PDU, no heartbeat) becomes a probe_silent event")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this `DURATION` without any frame, once one came; while a probe run has not sent its final report, after --silence and twice the config's heartbeat_s at least (0: run until SIGINT/SIGTERM)")
-	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9465), path /metrics")
+	var metricsArg metricsFlag
+	metricsArg.register(fs, "127.0.0.1:9465", "")
 	var trapArgs trapFlags
 	trapArgs.register(fs)
 	anyProbe := fs.Bool("any-probe", false, "accept PDUs from any probe, not only the config's probes list (unsafe where others can send to the port)")
@@ -71,13 +72,11 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			warnf(stderr, "collector", "the kernel grants %d kB of UDP receive buffer, not %d kB (net.core.rmem_max): bursts of PDUs beyond it are dropped and retried; as root: sysctl -w net.core.rmem_max=%d", got>>10, pdu.SocketBufferBytes>>10, pdu.SocketBufferBytes)
 		}
 		var snap laterSnapshotter // the server's, once made
-		var metrics *liveMetrics
-		if *metricsAddr != "" {
-			if metrics, err = serveMetrics(*metricsAddr, &snap); err != nil {
-				return usageErr("collector: %v", err)
-			}
-			defer metrics.stop()
+		metrics, err := metricsArg.serve("collector", &snap)
+		if err != nil {
+			return err
 		}
+		defer metrics.stop()
 		coll, err := collector.New(cfg, log)
 		if err != nil {
 			return err
@@ -137,9 +136,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			}
 		}
 		fmt.Fprintf(stdout, "tmonbench collector listening on %s, writing to %s\n", l.Addr(), app.Out())
-		if metrics != nil {
-			fmt.Fprintf(stdout, "tmonbench collector: metrics on http://%s/metrics\n", metrics.addr)
-		}
+		metrics.say(stdout, "collector")
 		if rec.Records > 0 || rec.Checkpoint {
 			fmt.Fprintln(stdout, recoveredLine(jr.Dir(), rec))
 		}

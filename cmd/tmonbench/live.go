@@ -39,7 +39,8 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 	stats := fs.Bool("stats", false, "print every second the capture rate, kernel drops and the busiest stage")
 	var trapArgs trapFlags
 	trapArgs.register(fs)
-	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics")
+	var metricsArg metricsFlag
+	metricsArg.register(fs, "127.0.0.1:9464", "")
 	withUI := fs.Bool("tui", false, "show the terminal UI during the capture (engines' counters every second, tables as written); quitting it stops the capture")
 	return "Usage: tmonbench live -i IFACE [-i IFACE...] [flags]\n\nCaptures live (AF_PACKET, needs CAP_NET_RAW) through the probe and collector\nengines and writes the observations as Parquet under --out.", func(args []string, stdout, stderr io.Writer) error {
 		if *writeEvery == 0 { // < 0 and --duration < 0: nonNegativeDurations
@@ -76,13 +77,11 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 		// Every flag that can fail is checked before the capture and the
 		// output are opened: a bad one leaves a previous output untouched.
 		snap := &observe.Latest{} // the engines' counters, for --metrics and --tui
-		var metrics *liveMetrics
-		if *metricsAddr != "" {
-			if metrics, err = serveMetrics(*metricsAddr, snap); err != nil {
-				return usageErr("live: %v", err)
-			}
-			defer metrics.stop()
+		metrics, err := metricsArg.serve("live", snap)
+		if err != nil {
+			return err
 		}
+		defer metrics.stop()
 		var sw *switcher
 		if *cfgPath != "" {
 			if sw, err = watchConfig(*cfgPath, cfg, check); err != nil {
@@ -141,9 +140,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			st = startStats(stdout, src, unix.Gettid())
 			defer st.stop()
 		}
-		if metrics != nil {
-			fmt.Fprintf(stdout, "tmonbench live %s: metrics on http://%s/metrics\n", *name, metrics.addr)
-		}
+		metrics.say(stdout, "live "+*name)
 		lr := &liveRun{name: *name, ifNames: ifNames, src: src, infos: infos, sink: traps.around(app), tick: tick.C, h: h, workers: cf.workers,
 			snap: snap, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), setConfig: app.SetConfig}
 		lr.ss = &switchSource{Source: input, sw: sw, wallNs: wallNs}

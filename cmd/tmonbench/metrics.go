@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 )
@@ -182,7 +184,45 @@ func serveMetrics(addr string, snap observe.Snapshotter) (*liveMetrics, error) {
 	return m, nil
 }
 
-func (m *liveMetrics) stop() { m.srv.Close() }
+// stop closes the server; a nil m (no --metrics) is a no-op.
+func (m *liveMetrics) stop() {
+	if m != nil {
+		m.srv.Close()
+	}
+}
+
+// say prints on w where the metrics are served, for the command who
+// ("collector", "probe NAME"); a nil m (no --metrics) says nothing.
+func (m *liveMetrics) say(w io.Writer, who string) {
+	if m != nil {
+		fmt.Fprintf(w, "tmonbench %s: metrics on http://%s/metrics\n", who, m.addr)
+	}
+}
+
+// metricsFlag is the --metrics flag of the commands that run engines:
+// live, probe and collector.
+type metricsFlag struct{ addr *string }
+
+// register adds --metrics to fs; its help suggests the address example
+// (a collector's port is a probe's plus one: both fit on one host) and
+// ends with more.
+func (f *metricsFlag) register(fs *pflag.FlagSet, example, more string) {
+	f.addr = fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. "+example+"), path /metrics"+more)
+}
+
+// serve serves snap's metrics on the --metrics address, nil when the flag
+// is not set; an address it cannot listen on is a usage error of the
+// command cmd.
+func (f *metricsFlag) serve(cmd string, snap observe.Snapshotter) (*liveMetrics, error) {
+	if *f.addr == "" {
+		return nil, nil
+	}
+	m, err := serveMetrics(*f.addr, snap)
+	if err != nil {
+		return nil, usageErr("%s: %v", cmd, err)
+	}
+	return m, nil
+}
 
 // laterSnapshotter is a Snapshotter whose source is set once it exists
 // (the metrics listen before it is made): no snapshot before.

@@ -37,7 +37,8 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 	liveOnlyUsage(fs)
 	stateDir := fs.String("state-dir", probe.DefaultStateDir(), "`DIR` keeping the probe's last epoch (so a run after the clock stepped back still follows the previous one) and the spool of the definitions a silent collector has not acknowledged past max_permanent_mb ('' keeps nothing: those are destroyed, counted)")
 	unlisted := fs.Bool("unlisted", false, "run under a name the config's probes list (without keys) leaves out: for a collector run with --any-probe")
-	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9464), path /metrics, while the probe runs")
+	var metricsArg metricsFlag
+	metricsArg.register(fs, "127.0.0.1:9464", ", while the probe runs")
 	return "Usage: tmonbench probe --config FILE --name NAME (--pcap FILE | -i IFACE...) [flags]\n\nRuns a probe process, on a capture file or live on interfaces, that sends its observations as PDUs over UDP to the\ncollectors of the config.", func(args []string, stdout, stderr io.Writer) error {
 		stderr = syncio.NewWriter(stderr) // the collector watch writes too
 		isLive := len(cf.ifaces) > 0 || cf.pair != ""
@@ -70,14 +71,12 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		r := &probeRunner{name: *name, unlisted: *unlisted, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 			log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-		if *metricsAddr != "" { // before the capture is opened: a bad address opens nothing
-			m, err := serveMetrics(*metricsAddr, r.snap)
-			if err != nil {
-				return usageErr("probe: %v", err)
-			}
-			defer m.stop()
-			fmt.Fprintf(stdout, "tmonbench probe %s: metrics on http://%s/metrics\n", *name, m.addr)
+		m, err := metricsArg.serve("probe", r.snap) // before the capture is opened: a bad address opens nothing
+		if err != nil {
+			return err
 		}
+		defer m.stop()
+		m.say(stdout, "probe "+*name)
 		if isLive {
 			return r.live(cf, *cfgPath, cfg, *duration, check)
 		}

@@ -22,28 +22,27 @@ import (
 // type (skipped), Simple Packet Blocks without a time, records longer
 // than the snap length (kept whole) and pcapng blocks ignored. Every
 // counter the reader keeps reaches the events table (issue 15).
-// They are stamped at (replayTime).
+// They are stamped at (replayTime). Each message is a format of the
+// file's path and the counter, which is also the event's count.
 func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []observe.Event {
 	var ev []observe.Event
 	for i, f := range files {
-		st, path := f.Stats(), caps[i].Path
-		for _, e := range []observe.Event{
-			{Kind: "invalid_timestamps", Severity: observe.SevWarning, Count: st.InvalidTimestamps,
-				Message: fmt.Sprintf("%s: %d records with invalid timestamps (sub-second field out of range), normalised", path, st.InvalidTimestamps)},
-			{Kind: "capture_time_overflow", Severity: observe.SevWarning, Count: st.TimeOverflow,
-				Message: fmt.Sprintf("%s: %d pcapng timestamps beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)", path, st.TimeOverflow)},
-			{Kind: "capture_unsupported_link", Severity: observe.SevWarning, Count: st.SkippedUnsupported,
-				Message: fmt.Sprintf("%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)", path, st.SkippedUnsupported)},
-			{Kind: "capture_no_timestamp", Severity: observe.SevInfo, Count: st.NoTimestamp,
-				Message: fmt.Sprintf("%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's (counted as any other, never timed by rtt)", path, st.NoTimestamp)},
-			{Kind: "capture_over_snaplen", Severity: observe.SevInfo, Count: st.OverSnaplen,
-				Message: fmt.Sprintf("%s: %d records longer than the declared snap length, kept whole (as libpcap and Wireshark)", path, st.OverSnaplen)},
-			{Kind: "capture_blocks_skipped", Severity: observe.SevInfo, Count: st.SkippedBlocks,
-				Message: fmt.Sprintf("%s: %d pcapng blocks ignored (name resolution, interface statistics, secrets, custom or unknown)", path, st.SkippedBlocks)},
+		st := f.Stats()
+		for _, e := range []struct {
+			sev, kind string
+			count     uint64
+			format    string // of the path and count
+		}{
+			{observe.SevWarning, "invalid_timestamps", st.InvalidTimestamps, "%s: %d records with invalid timestamps (sub-second field out of range), normalised"},
+			{observe.SevWarning, "capture_time_overflow", st.TimeOverflow, "%s: %d pcapng timestamps beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)"},
+			{observe.SevWarning, "capture_unsupported_link", st.SkippedUnsupported, "%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)"},
+			{observe.SevInfo, "capture_no_timestamp", st.NoTimestamp, "%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's (counted as any other, never timed by rtt)"},
+			{observe.SevInfo, "capture_over_snaplen", st.OverSnaplen, "%s: %d records longer than the declared snap length, kept whole (as libpcap and Wireshark)"},
+			{observe.SevInfo, "capture_blocks_skipped", st.SkippedBlocks, "%s: %d pcapng blocks ignored (name resolution, interface statistics, secrets, custom or unknown)"},
 		} {
-			if e.Count > 0 {
-				e.Time, e.Source = at, "replay"
-				ev = append(ev, e)
+			if e.count > 0 {
+				ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: e.kind, Severity: e.sev, Count: e.count,
+					Message: fmt.Sprintf(e.format, caps[i].Path, e.count)})
 			}
 		}
 	}

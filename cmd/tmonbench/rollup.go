@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -88,7 +85,7 @@ func cmdPrepare(name string) flagsFunc {
 			}
 			// Ctrl-C stops the table being written (DuckDB's COPY), which
 			// removes its hidden folder; the tables written before stay.
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := untilSignal()
 			defer stop()
 			// A live capture or a collector appends to out while it runs:
 			// what is written now covers its rows so far, and stays as it

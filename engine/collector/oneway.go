@@ -497,19 +497,7 @@ func onewayTotals(st *oneway.Stats) string {
 	var b strings.Builder
 	v := reflect.ValueOf(st).Elem()
 	for i := range v.NumField() {
-		name := v.Type().Field(i).Name
-		var snake []byte
-		for j := range len(name) {
-			ch := name[j]
-			if ch >= 'A' && ch <= 'Z' {
-				if j > 0 && (name[j-1] < 'A' || name[j-1] > 'Z') {
-					snake = append(snake, '_')
-				}
-				ch += 'a' - 'A'
-			}
-			snake = append(snake, ch)
-		}
-		fmt.Fprintf(&b, " %s=%d", snake, v.Field(i).Uint())
+		fmt.Fprintf(&b, " %s=%d", observe.CounterName(v.Type().Field(i).Name), v.Field(i).Uint())
 	}
 	return b.String()
 }

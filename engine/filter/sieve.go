@@ -138,6 +138,20 @@ func (fp *field1) seg(k uint64) int {
 	return search64(fp.bounds, k)
 }
 
+// pairKill returns the kill mask of a kPair field for the packet's source
+// and destination keys: the source side of src's segment, the destination
+// side of dst's, and the both-sides mask where both segments have it.
+func (fp *field1) pairKill(src, dst uint64) uint64 {
+	var x, y int
+	if fp.trie != nil {
+		x, y = fp.trie.find(src), fp.trie.find(dst)
+	} else {
+		x, y = search64(fp.bounds, src), search64(fp.bounds, dst)
+	}
+	sx, sy := &fp.segs[x], &fp.segs[y]
+	return sx.s | sy.d | sx.e&sy.e
+}
+
 // pairSegs returns the segments of a pair's source and destination keys
 // (kPair: 64-bit keys, kPair6: 128-bit).
 func (fp *fieldPlan) pairSegs(src, dst u128) (x, y int) {
@@ -216,14 +230,7 @@ func (s *Sieve) Match(d *dissect.Dissection, out *Set) {
 		*out = s.base
 		kill := fp.absent
 		if src, dst, ok := portKeys(d); ok {
-			var x, y int
-			if fp.trie != nil {
-				x, y = fp.trie.find(src), fp.trie.find(dst)
-			} else {
-				x, y = search64(fp.bounds, src), search64(fp.bounds, dst)
-			}
-			sx, sy := &fp.segs[x], &fp.segs[y]
-			kill = sx.s | sy.d | sx.e&sy.e
+			kill = fp.pairKill(src, dst)
 		}
 		if a := s.allTerms4[0] &^ kill; a != 0 {
 			s.alive4[0] = a
@@ -332,14 +339,7 @@ func (s *Sieve) match1(d *dissect.Dissection) uint64 {
 				src, dst = s.lo, t.lo
 			}
 			if ok {
-				var x, y int
-				if fp.trie != nil {
-					x, y = fp.trie.find(src), fp.trie.find(dst)
-				} else {
-					x, y = search64(fp.bounds, src), search64(fp.bounds, dst)
-				}
-				sx, sy := &fp.segs[x], &fp.segs[y]
-				kill = sx.s | sy.d | sx.e&sy.e
+				kill = fp.pairKill(src, dst)
 			}
 		default:
 			if src, dst, ok := pairKeys(fp.f, d); ok {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/ftp"
+	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/reasm"
@@ -26,7 +27,8 @@ import (
 // its count in the interval. Every field, anomalies included, is written
 // at the end of the run in one totals event per package and class
 // (tcp_totals, rtt_totals, ftp_totals, reasm_totals, oneway_totals,
-// probe_totals): "name=value ..." with the field's snake_case name.
+// probe_totals): "name=value ..." with the field's snake_case name
+// (observe.CounterName).
 
 // how says how a counter reaches the output.
 type how uint8
@@ -297,15 +299,15 @@ func totalsText(s *statSource, v reflect.Value) string {
 		case reflect.Array:
 			for e := range f.Len() {
 				if n := f.Index(e).Uint(); n > 0 {
-					fmt.Fprintf(&b, " %s_%s=%d", snake(sp.field), elemName(s.typ, e), n)
+					fmt.Fprintf(&b, " %s_%s=%d", observe.CounterName(sp.field), elemName(s.typ, e), n)
 				}
 			}
 		case reflect.Struct:
 			// nested Stats (probe's Reasm): its own source reports it
 		case reflect.Int:
-			fmt.Fprintf(&b, " %s=%d", snake(sp.field), f.Int())
+			fmt.Fprintf(&b, " %s=%d", observe.CounterName(sp.field), f.Int())
 		default:
-			fmt.Fprintf(&b, " %s=%d", snake(sp.field), f.Uint())
+			fmt.Fprintf(&b, " %s=%d", observe.CounterName(sp.field), f.Uint())
 		}
 	}
 	return strings.TrimSpace(b.String())
@@ -318,27 +320,4 @@ func elemName(t reflect.Type, e int) string {
 		return dissect.Kind(e).String()
 	}
 	return rtt.Kind(e).String()
-}
-
-// snake turns a Go field name into snake_case (TooLong -> too_long,
-// TSRingFull -> ts_ring_full, IP -> ip, EarlySYNsDropped ->
-// early_syns_dropped: an acronym's plural s stays with it, as in the
-// tcp_connections columns client_stray_syns).
-func snake(s string) string {
-	var b strings.Builder
-	r := []rune(s)
-	isUp := func(i int) bool { return i < len(r) && r[i] >= 'A' && r[i] <= 'Z' }
-	for i, c := range r {
-		up := isUp(i)
-		plural := i+1 < len(r) && r[i+1] == 's' && (i+2 == len(r) || isUp(i+2))
-		startsWord := i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z' && !plural
-		if up && i > 0 && (!isUp(i-1) || startsWord) {
-			b.WriteByte('_')
-		}
-		if up {
-			c += 'a' - 'A'
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -92,16 +92,3 @@ func TestEveryCounterReported(t *testing.T) {
 		t.Error("oneway.Stats empty?")
 	}
 }
-
-func TestSnake(t *testing.T) {
-	for in, want := range map[string]string{"TooLong": "too_long", "TSRingFull": "ts_ring_full", "IP": "ip", "NotIP": "not_ip",
-		"AddrMismatch": "addr_mismatch", "BadAnnouncement": "bad_announcement",
-		// ftp.Stats' EarlySYNs were early_sy_ns in the ftp_totals event (seen on
-		// a probe -i run); the plural s stays with its acronym, as in the
-		// tcp_connections column client_stray_syns.
-		"EarlySYNs": "early_syns", "EarlySYNsDropped": "early_syns_dropped", "PDUsLost": "pdus_lost"} {
-		if got := snake(in); got != want {
-			t.Errorf("snake(%s) = %s, want %s", in, got, want)
-		}
-	}
-}
