@@ -136,7 +136,7 @@ func printNotable(w io.Writer, n store.Notable) {
 var countUnits = map[string]string{
 	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
 	"malformed_packets": "packets", "packet_anomalies": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
-	"oneway_evicted": "packet records", "oneway_flows_full": "observations", "oneway_late": "observations",
+	"oneway_evicted": "packet records", "oneway_hop_silent": "silences", "oneway_flows_full": "observations", "oneway_late": "observations",
 	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
 	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",
 	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "pdu_unreported": "PDUs", "probe_restart": "new runs",
@@ -169,7 +169,7 @@ func senderSummary(name string, ss pdu.SenderStats, pending int) string {
 	if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
 		part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
 	}
-	if ss.DestroyedAfterReport > 0 { // not in pdu_stats: the final report had gone
+	if ss.DestroyedAfterReport > 0 { // not in the final pdu_stats rows: a late report's, if acknowledged
 		part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
 	}
 	return part

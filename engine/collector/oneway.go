@@ -120,13 +120,33 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 		}
 		// A one-way flow ends as its probe flows do (idle_timeout_s): its
 		// reconciler frees it, and its id here (pruneOwIDs).
-		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS, IdleS: cl.IdleTimeoutS}, out)
+		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS, IdleS: cl.IdleTimeoutS, SilentS: silentS(cfg, oc.TimeoutS)}, out)
 		if err != nil {
 			return fmt.Errorf("collector: class %s: %w", cl.Name, err)
 		}
 		c.ow.recs[cl.Name] = rec
 	}
 	return nil
+}
+
+// silentS is how long, in capture time, a one-way class's packets and
+// intervals wait for a hop whose probe stopped reporting
+// (oneway.Limits.SilentS): the class's timeout_s (0: 5), interval_s, and
+// the longest max_build_s + final_timeout_s of the collectors' regulations
+// (the defaults when none is listed). A probe gives up a one-way PDU
+// unacknowledged for final_timeout_s (a drop notice says so), so an
+// observation built earlier than that cannot arrive any more; the hop is
+// silent, not late.
+func silentS(cfg *config.Config, timeoutS float64) float64 {
+	d := config.DefaultCollector()
+	reg := d.MaxBuildS + d.FinalTimeoutS
+	if len(cfg.Collectors) > 0 {
+		reg = 0
+	}
+	for _, cl := range cfg.Collectors {
+		reg = max(reg, cmp.Or(cl.MaxBuildS, d.MaxBuildS)+cmp.Or(cl.FinalTimeoutS, d.FinalTimeoutS))
+	}
+	return cmp.Or(timeoutS, oneway.DefaultConfig().TimeoutS) + cmp.Or(cfg.IntervalS, config.DefaultIntervalS) + reg
 }
 
 // delayRow keeps a copy of a borrowed oneway_delays row (its optional
@@ -508,6 +528,8 @@ var onewayEvents = []struct {
 		n: func(s *oneway.Stats) uint64 { return s.DropRangesFull }},
 	{Kind: "oneway_unreported", Severity: observe.SevWarning, Message: "class %s: %d packets dropped at hops whose probe had not reported that far when they were classified (a probe killed, silent or never heard from, or still running when the collector stopped): nobody can say whether they passed there",
 		n: func(s *oneway.Stats) uint64 { return s.Unreported }},
+	{Kind: "oneway_hop_silent", Severity: observe.SevWarning, Message: "class %s: %d times a hop's probe fell silent (no report while another hop's clock went on past timeout_s + interval_s + max_build_s + final_timeout_s): its packets and intervals were closed without it, the packets due there counted dropped and unreported (oneway_unreported)",
+		n: func(s *oneway.Stats) uint64 { return s.SilentHops }},
 	{Kind: "oneway_bad_hop", Severity: observe.SevError, Message: "class %s: %d observations or clocks for a hop outside the class's hops ignored",
 		n: func(s *oneway.Stats) uint64 { return s.BadHop }},
 }

@@ -21,7 +21,7 @@ func TestOnewayTotalsNames(t *testing.T) {
 	}
 	want := " observations=1 matched=2 records=3 collisions=4 duplicates=5 delivered=6 lost=7 missed=8 dropped=9 unreported=10" +
 		" negative_delays=11 late=12 repeats=13 repeats_classified=14 evicted=15 flows_full=16 bad_hop=17 drop_ranges_full=18" +
-		" intervals=19 flows_expired=20"
+		" intervals=19 flows_expired=20 silent_hops=21" // silent_hops: Stats.SilentHops (the silent-hop wait), by the same rule
 	if got := onewayTotals(&st); got != want {
 		t.Errorf("onewayTotals:\n got %q\nwant %q", got, want)
 	}

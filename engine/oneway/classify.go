@@ -138,8 +138,14 @@ func (r *Reconciler) Drop(hop int, flowID uint64, x *Dropped) {
 // everything up to nowNs of its clock (the build time of its latest PDU).
 // Packets whose reference time plus the timeout is behind every hop's
 // clock are classified, and intervals whose end plus the timeout is
-// behind it are emitted. A hop that never advances (a silent probe) holds
-// every packet open (design 4.3), up to MaxRecords.
+// behind it are emitted. A hop that does not advance (a silent probe)
+// holds the packets open (design 4.3) for Limits.SilentS of capture time
+// at most: once the clock of a hop whose probe still runs is that far
+// ahead of the hop's latest report, the hop is silent (Stats.SilentHops,
+// once until it catches up) and the packets and intervals are closed as
+// if it had reported up to that clock less SilentS; a packet due at the
+// silent hop after its latest report is dropped there, unreported (as
+// at Flush), not lost or missed.
 func (r *Reconciler) Advance(hop int, nowNs int64) {
 	if hop < 0 || hop >= r.nh {
 		r.stats.BadHop++
@@ -153,9 +159,61 @@ func (r *Reconciler) Advance(hop int, nowNs int64) {
 		r.gapHi[hop] = t
 	}
 	w := slices.Min(r.nowNs)
-	if l := pkt.SubNs(w, r.timeout); l > r.settled {
-		r.settle(l)
+	floor := r.silentFloor()
+	if floor > w {
+		w = floor
 	}
+	if l := pkt.SubNs(w, r.timeout); l > r.settled {
+		r.lifted = floor > math.MinInt64
+		r.settle(l)
+		r.lifted = false
+	}
+}
+
+// silentFloor returns the latest clock of a hop whose probe still runs
+// less Limits.SilentS, and marks silent (counted once, Stats.SilentHops)
+// the hops whose latest report or observation, in any run of their
+// probe, is older (a hop never heard from: the first report of any hop),
+// and no longer silent those that caught up. math.MinInt64 when no hop is
+// silent (or SilentS is 0): the hops' own clocks rule.
+func (r *Reconciler) silentFloor() int64 {
+	if r.silent <= 0 {
+		return math.MinInt64
+	}
+	top := int64(math.MinInt64)
+	for i, t := range r.nowNs {
+		if r.endNs[i] == math.MaxInt64 { // an ended run's hop is at the end of time (EndProbe)
+			top = max(top, t)
+		}
+	}
+	if top == math.MinInt64 {
+		return math.MinInt64
+	}
+	if r.firstNs == math.MinInt64 {
+		r.firstNs = top
+	}
+	floor := pkt.SubNs(top, r.silent)
+	found := false
+	for i, t := range r.nowNs {
+		// its latest report or observation, in any run of its probe
+		// (Resume); a hop not heard from yet is waited for from the
+		// first report of any hop
+		heard := max(t, r.gapLo[i], r.seenNs[i], r.firstNs)
+		switch {
+		case t >= floor:
+			r.quiet[i] = false
+		case heard < floor:
+			if !r.quiet[i] {
+				r.quiet[i] = true
+				r.stats.SilentHops++
+			}
+			found = true
+		}
+	}
+	if !found {
+		return math.MinInt64
+	}
+	return floor
 }
 
 // AdvanceProbe advances every hop of the probe: hops named probe or
@@ -202,7 +260,7 @@ func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) (dropped, 
 		return false, false
 	case lo > r.endNs[h]:
 		return true, false
-	case r.forced && lo > r.nowNs[h], r.inGap(h, lo, hi):
+	case (r.forced || r.lifted && r.quiet[h]) && lo > r.nowNs[h], r.inGap(h, lo, hi):
 		return true, true
 	}
 	return false, false

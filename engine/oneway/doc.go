@@ -168,7 +168,15 @@
 // A record is classified once every hop's clock (Advance: the build time
 // of its probe's latest PDU, offset subtracted) has passed its reference
 // time plus timeout_s: a silent probe holds every record open (up to
-// Limits.MaxRecords, then the oldest is classified early: Stats.Evicted).
+// Limits.MaxRecords, then the oldest is classified early: Stats.Evicted)
+// for Limits.SilentS of capture time at most (the collector's: timeout_s
+// + interval_s + max_build_s + final_timeout_s). Past that wait, another
+// hop's clock that far ahead of the silent hop's latest report, the
+// records and intervals are closed as if the silent hop had reported up
+// to that clock less SilentS, a packet due there after its latest report
+// counting dropped, unreported (Stats.SilentHops, once per silence;
+// event oneway_hop_silent); an observation of that hop arriving later is
+// late (Stats.Late).
 // A packet is delivered when seen at every hop; dropped when a missing
 // hop is covered by a Drop notice (the probe gave up the PDU holding the
 // observation: Summarize tells the transport what to declare, Dropped and

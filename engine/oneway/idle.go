@@ -69,7 +69,8 @@ func (r *Reconciler) Freed() uint64 { return r.stats.FlowsExpired }
 // classified (settle) and their intervals written. It sweeps at most once
 // an interval of capture time, never while records are classified early
 // (Flush, a switch-over, an eviction: forced), so that a flow ends by
-// capture time only.
+// capture time only. Past a silent hop (Limits.SilentS: lifted) it sweeps
+// through what was settled without it.
 func (r *Reconciler) maybeSweep() {
 	if r.idle == 0 || r.forced {
 		return
@@ -82,6 +83,9 @@ func (r *Reconciler) maybeSweep() {
 		return // every hop moved to the end of time without a time of its own (AdvanceProbe): no capture time tells an end
 	}
 	l := pkt.SubNs(w, r.timeout)
+	if r.lifted {
+		l = r.settled // past a silent hop's clock (Limits.SilentS): its flows end too
+	}
 	if l < r.sweepAt || l > r.settled {
 		return
 	}

@@ -64,6 +64,17 @@ type Limits struct {
 	// default: flows are kept for the Reconciler's life (Limits.MaxFlows
 	// then bounds them over any run).
 	IdleS float64
+	// SilentS bounds, in seconds of capture time, how long a hop whose
+	// probe stopped reporting (killed, partitioned, never heard from)
+	// holds the packets and intervals of the class open: once another
+	// hop's clock is that far ahead of its latest report, they are
+	// closed without it (Advance; Stats.SilentHops). The collector gives
+	// timeout_s + interval_s + the longest max_build_s + final_timeout_s
+	// of the regulation: a PDU older than that was given up by its probe
+	// (a drop notice says so), so nothing of the hop can still arrive in
+	// time. 0, the default: a silent hop holds them until Flush (or
+	// MaxRecords).
+	SilentS float64
 }
 
 // DefaultLimits returns 60 s intervals, 1<<20 records, 65536 flows, a 20
@@ -135,6 +146,7 @@ type Stats struct {
 	DropRangesFull    uint64 // Drop notices ignored for MaxDropRanges
 	Intervals         uint64 // (flow, interval) slots closed
 	FlowsExpired      uint64 // one-way flows ended after Limits.IdleS without an observation and freed, their packets classified and their intervals written (Freed; oneway_totals flows_expired)
+	SilentHops        uint64 // times a hop fell silent: another hop's clock went Limits.SilentS past its latest report, so the packets and intervals were closed without it (Advance); its missing packets are Unreported
 }
 
 // mItem orders records for matching: flow, signature, reference time.
@@ -245,9 +257,16 @@ type Reconciler struct {
 	// forced is set while records are classified before every hop has
 	// reported past them (Flush, eviction): afterEnd then takes a hop's
 	// latest report for the end of what it watched.
-	forced                 bool
-	closed                 int64 // every slot ending at or before closed is emitted
-	next                   int64 // earliest end of an open slot
+	forced bool
+	// lifted is set while records are classified past a silent hop's
+	// clock (Limits.SilentS, Advance): afterEnd takes the latest report
+	// of a quiet hop for the end of what it watched, as when forced.
+	lifted                 bool
+	quiet                  []bool // per hop: silent (Limits.SilentS), counted in Stats.SilentHops, until it catches up
+	silent                 int64  // Limits.SilentS in ns; 0: a silent hop holds everything open
+	firstNs                int64  // the first hop clock reported (silentFloor); math.MinInt64 before
+	closed                 int64  // every slot ending at or before closed is emitted
+	next                   int64  // earliest end of an open slot
 	flows                  map[uint64]*flowState
 	order                  []*flowState // by id, for deterministic output
 	match                  *btree.BTreeG[mItem]
@@ -319,7 +338,8 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 	if lim.MaxDropRanges == 0 {
 		lim.MaxDropRanges = d.MaxDropRanges
 	}
-	if !(lim.IntervalS >= 1e-3) || lim.MaxRecords < 1 || lim.MaxFlows < 1 || lim.DupWindowS < 0 || lim.MaxDropRanges < 0 || !(lim.IdleS >= 0) || math.IsInf(lim.IdleS, 0) {
+	if !(lim.IntervalS >= 1e-3) || lim.MaxRecords < 1 || lim.MaxFlows < 1 || lim.DupWindowS < 0 || lim.MaxDropRanges < 0 || !(lim.IdleS >= 0) || math.IsInf(lim.IdleS, 0) ||
+		!(lim.SilentS >= 0) || lim.SilentS > 1e9 {
 		return nil, fmt.Errorf("%w: limits out of range: %+v", ErrConfig, lim)
 	}
 	nh := len(cfg.Hops)
@@ -341,6 +361,9 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		interval: int64(lim.IntervalS * 1e9),
 		dupWin:   int64(lim.DupWindowS * 1e9),
 		idle:     int64(lim.IdleS * 1e9),
+		silent:   int64(lim.SilentS * 1e9),
+		quiet:    make([]bool, nh),
+		firstNs:  math.MinInt64,
 		sweepAt:  math.MinInt64,
 		settled:  math.MinInt64,
 		closed:   math.MinInt64,

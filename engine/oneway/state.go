@@ -24,6 +24,8 @@ type State struct {
 	SeenNs, RerunNs  []int64 // Reconciler.seenNs and rerunNs; nil in a state saved before they existed
 	RepeatNs         []int64 // Reconciler.repeatNs; nil in a state saved before it existed
 	GapLo, GapHi     []int64 // Reconciler.gapLo and gapHi; nil in a state saved before they existed
+	Quiet            []bool  // Reconciler.quiet: hops found silent (Limits.SilentS); nil in a state saved before it existed (none)
+	FirstNs          int64   // Reconciler.firstNs; 0 in a state saved before it existed, or none yet (taken at the next report)
 	Settled, Closed  int64
 	Next             int64
 	Arena            int     // records allocated (live and free)
@@ -85,7 +87,7 @@ type DropState struct {
 
 // SaveState returns the Reconciler's state (deep copy).
 func (r *Reconciler) SaveState() State {
-	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), GapLo: slices.Clone(r.gapLo), GapHi: slices.Clone(r.gapHi), Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
+	st := State{NowNs: slices.Clone(r.nowNs), EndNs: slices.Clone(r.endNs), SeenNs: slices.Clone(r.seenNs), RerunNs: slices.Clone(r.rerunNs), RepeatNs: slices.Clone(r.repeatNs), GapLo: slices.Clone(r.gapLo), GapHi: slices.Clone(r.gapHi), Quiet: slices.Clone(r.quiet), FirstNs: r.firstNs, Settled: r.settled, Closed: r.closed, Next: r.next, Arena: len(r.recs),
 		Free: slices.Clone(r.free), Stats: r.stats, Hops: r.nh, Pairs: len(r.pairs), Bin: len(r.cfg.Latency.SlicesMs) + 1, HistNs: true, FlowTimes: true}
 	r.times.Ascend(func(it tItem) bool {
 		rec := &r.recs[it.idx]
@@ -196,6 +198,12 @@ func (r *Reconciler) RestoreState(st State) error {
 	}
 	if len(st.RepeatNs) == r.nh {
 		r.repeatNs = slices.Clone(st.RepeatNs)
+	}
+	if len(st.Quiet) == r.nh {
+		r.quiet = slices.Clone(st.Quiet)
+	}
+	if st.FirstNs != 0 {
+		r.firstNs = st.FirstNs
 	}
 	if len(st.GapLo) == r.nh && len(st.GapHi) == r.nh {
 		r.gapLo, r.gapHi = slices.Clone(st.GapLo), slices.Clone(st.GapHi)

@@ -133,6 +133,8 @@ func (s *Sender) countDestroyed(t Type, n, records uint64) {
 	if s.reported {
 		s.stats.DestroyedAfterReport += n
 		s.stats.DestroyedRecordsAfterReport += records
+		s.afterReport[t][0] += n
+		s.afterReport[t][1] += records
 	}
 }
 

@@ -5,7 +5,10 @@ package pdu
 // describe (design 1.3). The collector writes it as pdu_stats rows and,
 // once every PDU before it has arrived, knows the probe has finished.
 type Report struct {
-	// Final marks the report of a closing probe (the only kind so far).
+	// Final marks the report of a closing probe. A report that is not
+	// final is a late one (Sender.LateReport): sent after the final
+	// report, it carries only the PDUs destroyed since (Destroyed,
+	// DestroyedRecords; the other counts 0).
 	Final bool
 	// Collector is the probe's name for the channel's collector
 	// (collectors[].name).
@@ -90,4 +93,38 @@ func (r *Report) Decode(d *Dec) {
 		}
 		r.Types = append(r.Types, t)
 	}
+}
+
+// LateReport sends, once the channel's final report was acknowledged
+// (SenderStats.ReportAcked: the collector holds its pdu_stats rows), a
+// report that is not final carrying per type the PDUs and records
+// destroyed after the final report took its counts (ReportTaken) that no
+// earlier late report carried: pdu_stats rows of destroyed counts only
+// (pdus, records, bytes 0), so destroyed_pdus summed over a channel's
+// rows is everything it destroyed. Reports are permanent PDUs, retried
+// until acknowledged: the count reaches the tables as reliably as the
+// final report did, not only through a pdu_destroyed_after_report event
+// (which a lossy link may drop as it dropped the PDUs). Before the
+// acknowledgement it sends nothing (the collector may lack the final
+// report: the destroyed counts would then read as the run's only ones).
+// It reports whether it built one; the caller flushes.
+func (s *Sender) LateReport(nowNs int64) bool {
+	if !s.stats.ReportAcked {
+		return false
+	}
+	r := Report{Collector: s.cfg.Collector}
+	for t := range s.afterReport {
+		d := [2]uint64{s.afterReport[t][0] - s.lateSent[t][0], s.afterReport[t][1] - s.lateSent[t][1]}
+		if d[0] > 0 {
+			r.Types = append(r.Types, TypeCount{Type: Type(t), Destroyed: d[0], DestroyedRecords: d[1]})
+			s.lateSent[t] = s.afterReport[t]
+		}
+	}
+	if len(r.Types) == 0 {
+		return false
+	}
+	r.Append(s.Begin(TypeReport, nowNs))
+	s.End(TypeReport, nowNs)
+	s.FlushType(TypeReport, nowNs)
+	return true
 }

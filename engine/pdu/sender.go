@@ -185,6 +185,10 @@ type Sender struct {
 	sp          *spool
 	noSpool     bool // the spool failed or cannot be made: the memory bound destroys
 	reported    bool // the final report took the counters (ReportTaken)
+	// afterReport counts the PDUs and records destroyed after ReportTaken
+	// per type; lateSent those of them late reports carry (LateReport).
+	afterReport [typeLimit][2]uint64
+	lateSent    [typeLimit][2]uint64
 	cfg         SenderConfig
 	probeID     uint16
 	link        Link
@@ -582,14 +586,7 @@ func (s *Sender) frameBuf(n int) []byte {
 func (s *Sender) ReportTaken() { s.reported = true }
 
 // destroyed counts p, destroyed unacknowledged.
-func (s *Sender) destroyed(p *pending) {
-	s.stats.Destroyed[p.typ]++
-	s.stats.DestroyedRecords[p.typ] += p.records
-	if s.reported {
-		s.stats.DestroyedAfterReport++
-		s.stats.DestroyedRecordsAfterReport += p.records
-	}
-}
+func (s *Sender) destroyed(p *pending) { s.countDestroyed(p.typ, 1, p.records) }
 
 // release recycles a PDU no longer pending (acknowledged or destroyed).
 func (s *Sender) release(p *pending) {

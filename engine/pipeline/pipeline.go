@@ -287,7 +287,8 @@ func (r *Result) UnackedReceived() int {
 // collector's side: an acknowledgement lost does not matter): no pdu_stats
 // row counts them, so the run's own pdu_unreported event does. Those of a
 // received report are in its pdu_stats rows, and those destroyed after it
-// in a pdu_destroyed_after_report event.
+// in a pdu_destroyed_after_report event and a late report's pdu_stats rows
+// (pdu.Sender.LateReport, sent only once the final report is acknowledged).
 func (r *Result) Unreported() (pdus, records uint64) {
 	for i, s := range r.Senders {
 		if r.delivery(i).FinalReport {

@@ -172,14 +172,16 @@ func (p *Probe) stopEvent(out pdu.Publisher, lastNs int64, st Stats) {
 // DestroyedAfterReport reports, as one pdu_destroyed_after_report event
 // per channel at probe time nowNs (events.count: the records), the PDUs
 // its channels destroyed since the previous call and after their final
-// report: pdu_stats misses them (pdu.SenderStats.DestroyedAfterReport). A
-// probe lingering for its acknowledgements, or a replay settling, calls
-// it as time goes on; the event reaches the collector if the link comes
-// back, and the totals stay in the senders' stats (the probe process's
-// summary line).
+// report, which its pdu_stats rows miss (pdu.SenderStats.DestroyedAfterReport),
+// and sends each channel whose final report was acknowledged a late
+// report of them (pdu.Sender.LateReport): pdu_stats rows that the
+// collector gets as reliably as the final report, where the event
+// travels as the PDUs destroyed did. A probe lingering for its
+// acknowledgements, or a replay settling, calls it as time goes on; the
+// totals stay in the senders' stats (the probe process's summary line).
 func (p *Probe) DestroyedAfterReport(nowNs int64) {
-	if reportLate(p.senders, &p.lateSeen, func(coll string, n, recs uint64) {
-		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", coll, n, recs), recs)
+	if reportLate(p.senders, &p.lateSeen, nowNs, func(coll string, n, recs uint64) {
+		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: a late report adds them to its pdu_stats rows once the final report is acknowledged", coll, n, recs), recs)
 	}) {
 		p.out.Flush(nowNs)
 	}
@@ -188,8 +190,8 @@ func (p *Probe) DestroyedAfterReport(nowNs int64) {
 // DestroyedAfterReport is Probe.DestroyedAfterReport for the workers'
 // channels.
 func (w *Workers) DestroyedAfterReport(nowNs int64) {
-	if reportLate(w.senders, &w.lateSeen, func(coll string, n, recs uint64) {
-		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: they are not in its pdu_stats rows", coll, n, recs), recs)
+	if reportLate(w.senders, &w.lateSeen, nowNs, func(coll string, n, recs uint64) {
+		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: a late report adds them to its pdu_stats rows once the final report is acknowledged", coll, n, recs), recs)
 	}) {
 		w.out.Flush(nowNs)
 	}
@@ -197,8 +199,9 @@ func (w *Workers) DestroyedAfterReport(nowNs int64) {
 
 // reportLate calls event for each of senders that destroyed PDUs after
 // its final report since the counts in seen (updated), with its
-// collector's name and the PDUs and records, and reports whether it did.
-func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(coll string, n, recs uint64)) (found bool) {
+// collector's name and the PDUs and records, sends the late reports due
+// at nowNs (pdu.Sender.LateReport), and reports whether it did either.
+func reportLate(senders []*pdu.Sender, seen *[][2]uint64, nowNs int64, event func(coll string, n, recs uint64)) (found bool) {
 	if len(*seen) < len(senders) {
 		*seen = make([][2]uint64, len(senders))
 	}
@@ -210,6 +213,9 @@ func reportLate(senders []*pdu.Sender, seen *[][2]uint64, event func(coll string
 			found = true
 		}
 		(*seen)[i] = now
+		if s.LateReport(nowNs) {
+			found = true
+		}
 	}
 	return found
 }

@@ -329,10 +329,14 @@ func (a *Appender) Plan(b *observe.Batch) map[string]int {
 // replacing a part already there (an interrupted write redone: the same
 // rows). A partition the plan misses gets a new part. Later parts are
 // numbered after the planned ones.
+//
+// Notable counts b's events as Write does: after the events table's
+// write, those it refused as Unwritten. (They were counted before the
+// write: a write that failed, or a crash in between, left events counted
+// as written that no table held, and the restart's redo of the journalled
+// plan counted them again.) A plan without the events table writes and
+// counts none of b's events.
 func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
-	a.mu.Lock()
-	a.notable.add(b.Events)
-	a.mu.Unlock()
 	planned := map[string]bool{}
 	for k, part := range plan {
 		a.mu.Lock()
@@ -354,8 +358,14 @@ func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
 			}
 			return a.part(t.Name + "/" + sub)
 		}
-		if _, _, err := writeTable(a.out, t, next, b, &a.writers); err != nil {
+		_, _, err := writeTable(a.out, t, next, b, &a.writers)
+		if err != nil {
 			errs = append(errs, err)
+		}
+		if t.Name == observe.TableEvents {
+			a.mu.Lock()
+			a.notable.addWritten(b.Events, err)
+			a.mu.Unlock()
 		}
 	}
 	return errors.Join(errs...)
