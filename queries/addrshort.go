@@ -60,7 +60,7 @@ func (lg v6Legend) only(shown int) v6Legend {
 func shortenV6(cells [][]string, addr []bool, shown, lead int) ([][]string, v6Legend) {
 	var order []netip.Addr
 	seen := map[netip.Addr]bool{}
-	eachV6(cells, addr, shown, func(_, _ int, a netip.Addr, _ [2]int) {
+	eachV6(cells, addr, shown, func(a netip.Addr, _ [2]int) {
 		if !seen[a] {
 			seen[a] = true
 			order = append(order, a)
@@ -81,7 +81,7 @@ func shortenV6(cells [][]string, addr []bool, shown, lead int) ([][]string, v6Le
 			}
 			var b strings.Builder
 			from := 0 // of row[i], copied up to here
-			eachV6([][]string{{row[i]}}, []bool{true}, 1, func(_, _ int, a netip.Addr, at [2]int) {
+			eachV6([][]string{{row[i]}}, []bool{true}, 1, func(a netip.Addr, at [2]int) {
 				l := labels[a]
 				if l == a.String() {
 					return // as long as the address: kept whole
@@ -112,16 +112,17 @@ func shortenV6(cells [][]string, addr []bool, shown, lead int) ([][]string, v6Le
 }
 
 // eachV6 calls f for each long IPv6 address in the first shown address
-// columns of cells: row, column, the address and its byte range in the cell.
-func eachV6(cells [][]string, addr []bool, shown int, f func(r, i int, a netip.Addr, at [2]int)) {
-	for r, row := range cells {
+// columns of cells, row by row, left to right: the address and its byte
+// range in the cell.
+func eachV6(cells [][]string, addr []bool, shown int, f func(a netip.Addr, at [2]int)) {
+	for _, row := range cells {
 		for i := 0; i < shown && i < len(row); i++ {
 			if !addr[i] {
 				continue
 			}
 			for _, sp := range addrSpans(row[i]) {
 				if a, at, ok := v6In(row[i][sp[0]:sp[1]]); ok {
-					f(r, i, a, [2]int{sp[0] + at[0], sp[0] + at[1]})
+					f(a, [2]int{sp[0] + at[0], sp[0] + at[1]})
 				}
 			}
 		}
