@@ -45,7 +45,9 @@ type Options struct {
 	// Width is the terminal width in columns for the table format: long
 	// text cells are cut (…) so the table fits, never inside an IP
 	// address or address:port, and columns of addresses (client, server,
-	// flow names) never; a table still too wide leaves out its last
+	// flow names) never, though their long IPv6 addresses are elided in
+	// the middle, with a legend under the table, when the table would not
+	// fit whole (addrshort.go); a table still too wide leaves out its last
 	// columns (at most a third, named on a last line), and beyond that
 	// prints each row vertically, one "column | value" line per column
 	// (like psql's \x). 0: no limit.

@@ -1,6 +1,8 @@
--- oneway-hourly: one-way loss (RFC 7680) and delay (RFC 7679) per flow, hop pair and hour: sent, lost, loss, µs max and the upper bounds of the bins holding p50/p99 (needs tmonbench rollup)
--- pNN_hi_us is a bound, not a percentile: the nearest-rank percentile lies in the rollup's slice
--- holding it, at most pNN_hi_us and at least pNN_lo_us (--wide).
+-- oneway-hourly: one-way loss (RFC 7680) and delay (RFC 7679) per flow, hop pair and hour: sent, lost, loss, µs max and the histogram slices holding p50/p99 as lo-hi ranges (needs tmonbench rollup)
+-- pNN_slice_us is a range, not a percentile: the nearest-rank percentile of the hour's delays lies
+-- in the oneway_latency slice where the cumulative count reaches it (slices_ms); the range is that
+-- slice narrowed by the hour's smallest and largest delay, in whole µs as max_us (--wide:
+-- pNN_slice_lo_us, pNN_slice_hi_us as numbers; the rollup's columns pNN_lo_us, pNN_hi_us).
 -- The columns of `wide` (wide/oneway-hourly.sql, `tmonbench query --wide oneway-hourly`: class,
 -- delivered, missed, dropped, duplicates, mean, stddev, min and both bounds) that fit 120 columns.
 SELECT
@@ -10,8 +12,10 @@ SELECT
     sent,
     lost,
     loss_pct,
-    p50_hi_us,
-    p99_hi_us,
-    max_us
+    -- whole µs (the ranges rounded outwards: they still hold the percentile), so that the ranges and
+    -- max_us fit 120 columns on the lab (5-1000, 100000-176644, 176644)
+    floor(p50_slice_lo_us)::BIGINT || '-' || ceil(p50_slice_hi_us)::BIGINT AS p50_slice_us,
+    floor(p99_slice_lo_us)::BIGINT || '-' || ceil(p99_slice_hi_us)::BIGINT AS p99_slice_us,
+    round(max_us)::BIGINT AS max_us
 FROM wide
 ORDER BY class, flow, from_hop, to_hop, wide.hour

@@ -111,7 +111,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
 		}
 	}
-	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro}); err != nil {
+	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayLossMacro}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -220,6 +220,20 @@ const HostPortMacro = `CREATE OR REPLACE MACRO host_port(a, p) AS CASE WHEN cont
 // ratio). The one rule of the named queries' and the report's loss_pct
 // and reordered_pct.
 const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * part / nullif(whole, 0)`
+
+// OnewayLossMacro is the DuckDB statement that defines the SQL table
+// macro oneway_loss_row(t) every connection of Open has: the rows of t,
+// oneway_loss or one of its rollups (oneway_loss_1h, named as a table,
+// not a string: query_table), as the one-way queries show them: class,
+// flow_id, flow, from_hop, to_hop, interval_start, sent, delivered, lost,
+// missed, dropped, duplicates and loss_pct (RFC 7680: lost in % of sent,
+// 3 decimals, NULL when none was sent). The one place the one-way loss
+// columns and their loss ratio are chosen for wide/oneway.sql (per
+// interval) and wide/oneway-hourly.sql (per hour).
+const OnewayLossMacro = `CREATE OR REPLACE MACRO oneway_loss_row(t) AS TABLE
+  SELECT class, flow_id, flow, from_hop, to_hop, interval_start,
+    sent, delivered, lost, missed, dropped, duplicates, round(percent(lost, sent), 3) AS loss_pct
+  FROM query_table(t)`
 
 // ProtocolNameMacro is the DuckDB statement that defines the SQL macro
 // protocol_name(p) every connection of Open has: the name of IP protocol

@@ -586,3 +586,23 @@ func TestSummaryNoCountersNull(t *testing.T) {
 		}
 	}
 }
+
+// TestOnewayLossRow: the table macro oneway_loss_row(t) (OnewayLossMacro),
+// where wide/oneway.sql and wide/oneway-hourly.sql take the loss columns
+// of a one-way row, gives testLoss's rows with loss_pct = 100 lost / sent
+// to 3 decimals: 2 of 100 (2), 50 of 50 (100), 4 of 11 (36.364).
+func TestOnewayLossRow(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, "SELECT * FROM oneway_loss_row(oneway_loss) ORDER BY flow_id, interval_start")
+	want := []string{"class", "flow_id", "flow", "from_hop", "to_hop", "interval_start", "sent", "delivered", "lost", "missed", "dropped", "duplicates", "loss_pct"}
+	if !reflect.DeepEqual(res.Columns, want) || len(res.Rows) != 3 {
+		t.Fatalf("columns %v, %d rows; want %v, 3 rows", res.Columns, len(res.Rows), want)
+	}
+	var pct []string
+	for _, r := range res.Rows {
+		pct = append(pct, text(r[12], res.Types[12]))
+	}
+	if got := strings.Join(pct, " "); got != "2 100 36.364" {
+		t.Errorf("loss_pct %s, want 2 100 36.364", got)
+	}
+}

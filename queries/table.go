@@ -53,6 +53,8 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	}
 	addr := addrColumns(res.Types, cells)
 	shown, widths, fits := fitColumns(res, cells, addr, o.Width)
+	var legend v6Legend
+	cells, shown, widths, fits, legend = fitShortV6(res, cells, addr, o.Width, shown, widths, fits)
 	var err error
 	if fits {
 		wrap := wrapColumn(res.Types, addr)
@@ -65,6 +67,11 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	}
 	if err != nil {
 		return err
+	}
+	if fits {
+		if err := legend.write(w); err != nil {
+			return err
+		}
 	}
 	if fits && shown < len(res.Columns) {
 		if _, err := fmt.Fprintf(w, "... not shown: %s (--width 0 prints them)\n",
@@ -108,6 +115,29 @@ func fitColumns(res *Result, cells [][]string, addr []bool, width int) (int, []i
 		}
 	}
 	return n, nil, false
+}
+
+// fitShortV6 returns the table fitColumns fitted (cells, shown, widths,
+// fits), or, when that leaves columns out or does not fit, the same cells
+// with their long IPv6 addresses shortened (shortenV6) if that shows more
+// columns: with the most leading groups of the labels that do, and the
+// legend to print under it.
+func fitShortV6(res *Result, cells [][]string, addr []bool, width, shown int, widths []int, fits bool) ([][]string, int, []int, bool, v6Legend) {
+	n := len(res.Columns)
+	if width <= 0 || fits && shown == n {
+		return cells, shown, widths, fits, v6Legend{}
+	}
+	for lead := 3; lead >= 1; lead-- {
+		short, lg := shortenV6(cells, addr, n, lead)
+		if len(lg.labels) == 0 {
+			break
+		}
+		s, w, f := fitColumns(res, short, addr, width)
+		if f && (!fits || s > shown) && (s == n || lead == 1) {
+			return short, s, w, f, lg.only(s)
+		}
+	}
+	return cells, shown, widths, fits, v6Legend{}
 }
 
 // project is res with its first shown columns only (rows untouched).

@@ -395,7 +395,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if c := m.liveReopen(msg.st); c != nil {
 			return m, tea.Batch(m.pollLive(), c, span)
 		}
-		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg), span)
+		// a live run polls no output (checkLater): its snapshots note the
+		// run's state for the empty tables' reasons (it ends, or ends the
+		// replay's staging), once a poll
+		return m, tea.Batch(m.pollLive(), m.loadLiveRows(msg.st), m.active().update(m.e, msg), span, m.e.emptyCheck(false))
 	case spanMsg:
 		m.e.setSpan(msg)
 		return m, nil

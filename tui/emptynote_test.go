@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -70,29 +71,7 @@ func TestEmptyNoteFollowsRun(t *testing.T) {
 	if err := os.CopyFS(out, os.DirFS(replayed(t, "lab/dns-snmp-ntp/A.pcap"))); err != nil {
 		t.Fatal(err)
 	}
-	mf := filepath.Join(out, queries.ManifestName)
-	setState := func(running bool) {
-		t.Helper()
-		b, err := os.ReadFile(mf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var man map[string]any
-		if err := json.Unmarshal(b, &man); err != nil {
-			t.Fatal(err)
-		}
-		delete(man, "state")
-		delete(man, "pid")
-		if running {
-			man["state"], man["pid"] = "running", os.Getpid()
-		}
-		if b, err = json.Marshal(man); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(mf, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	setState := func(running bool) { t.Helper(); setRunState(t, out, running) }
 	setState(true)
 	asked := 0
 	empty := func(db *sql.DB) queries.EmptyReasons {
@@ -131,5 +110,82 @@ func TestEmptyNoteFollowsRun(t *testing.T) {
 	drive(t, m, outputCheckMsg{})
 	if asked != 2 {
 		t.Fatalf("reasons asked %d times, want 2 (at open, once the run finished)", asked)
+	}
+}
+
+// setRunState writes into out's run.json that a run is writing it (the
+// state "running" and this process's pid, as engine/store writes them
+// while a collector appends) or that it has ended (neither).
+func setRunState(t *testing.T, out string, running bool) {
+	t.Helper()
+	mf := filepath.Join(out, queries.ManifestName)
+	b, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var man map[string]any
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatal(err)
+	}
+	delete(man, "state")
+	delete(man, "pid")
+	if running {
+		man["state"], man["pid"] = "running", os.Getpid()
+	}
+	if b, err = json.Marshal(man); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mf, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEmptyNoteFollowsLiveRun: the TUI of replay --tui and live --tui
+// polls no output (its snapshots come instead), so the reasons of its
+// empty tables, asked when it opened, kept saying the run was still going
+// after it had ended. Its snapshots now note the run's state, and the
+// reasons are asked again when it changed, once.
+func TestEmptyNoteFollowsLiveRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if err := os.CopyFS(out, os.DirFS(replayed(t, "lab/dns-snmp-ntp/A.pcap"))); err != nil {
+		t.Fatal(err)
+	}
+	setRunState(t, out, true)
+	asked := 0
+	empty := func(db *sql.DB) queries.EmptyReasons {
+		asked++
+		if queries.State(out).Running {
+			return queries.EmptyReasons{"oneway_delays": "nothing yet: the replay writing it is still going"}
+		}
+		return queries.EmptyReasons{"oneway_delays": "no class of the configuration runs the oneway analysis"}
+	}
+	snaps := liveSnaps()
+	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}, Empty: empty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	m.e.livePoll = time.Millisecond
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, keyMsg("6"), keyMsg("L")) // the written table (the live view shows the engines' rows)
+	note := func(step, want string) {
+		t.Helper()
+		if s := plain(m); !strings.Contains(s, want) {
+			t.Fatalf("%s: screen lacks %q:\n%s", step, want, s)
+		}
+	}
+	note("running", "(oneway_delays is empty: nothing yet: the replay writing it is still going)")
+	s0, s1 := snaps[0], snaps[1]
+	drive(t, m, liveMsg{st: &s0}, liveMsg{st: &s1})
+	if asked != 1 {
+		t.Fatalf("reasons asked %d times while the run's state did not change, want 1 (at open)", asked)
+	}
+	setRunState(t, out, false)
+	end := snaps[len(snaps)-1]
+	drive(t, m, liveMsg{st: &end})
+	note("ended", "(oneway_delays is empty: no class of the configuration runs the oneway analysis)")
+	if asked != 2 {
+		t.Fatalf("reasons asked %d times, want 2 (at open, once the run ended)", asked)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/tui"
 )
 
@@ -85,7 +87,7 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 		return err
 	}
 	defer release()
-	m, err := tui.New(tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice, Output: screen})
+	m, err := tui.New(liveOptions(out, cfg, feed, screen))
 	if err != nil {
 		stop()
 		<-done
@@ -96,6 +98,15 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 	stop()
 	<-done
 	return err
+}
+
+// liveOptions are the TUI's options for a run with --tui writing out:
+// the live feed, and why empty screens are empty, as `tmonbench tui` and
+// `query` say (emptyReasons: while the run goes, "nothing yet: the replay
+// writing it is still going"; they had no reasons, so "(no rows)" alone).
+func liveOptions(out string, cfg *config.Config, feed *liveFeed, screen *os.File) tui.Options {
+	empty := func(db *sql.DB) queries.EmptyReasons { return emptyReasons(db, out) }
+	return tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice, Output: screen, Empty: empty}
 }
 
 // terminalForTUI checks that --tui can have a terminal, before anything is

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/tui"
@@ -156,5 +157,31 @@ func TestSayCapturing(t *testing.T) {
 	}
 	if want := "tmonbench live n: capturing on lo (SIGINT or SIGTERM stops)\n"; !strings.HasPrefix(log.String(), want) {
 		t.Errorf("log %q", log.String())
+	}
+}
+
+// TestLiveTUIEmptyNotes: the TUI of replay --tui and live --tui said
+// "(no rows)" alone on an empty table (no Options.Empty), where tmonbench
+// tui and query say why. Its options now carry the reasons of the output
+// it watches: over a replay of zeek_ntp.pcap with the default
+// configuration (no class runs the oneway analysis), oneway_delays' is the
+// one query prints.
+func TestLiveTUIEmptyNotes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, filepath.Join("..", "..", "samples", "zeek_ntp.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	opts := liveOptions(out, config.Default(), &liveFeed{}, nil)
+	if opts.Empty == nil {
+		t.Fatal("no Options.Empty: empty tables say (no rows) alone")
+	}
+	db, err := queries.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := "no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses)"
+	if got := opts.Empty(db).For("oneway_delays"); got != want {
+		t.Errorf("oneway_delays: %q, want %q", got, want)
 	}
 }

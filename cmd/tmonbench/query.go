@@ -175,7 +175,9 @@ Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
 piped $COLUMNS, else 120 columns: the last column, when text (an event's
 message), wraps onto more lines; other long text cells (probe) are cut
 with …, never inside an IP address or address:port, and address columns
-(client, server, flow names) never; if still too wide, the last columns are
+(client, server, flow names) never: their long IPv6 addresses are elided in
+the middle ([2001…2e3e]:49185) with a legend below the table; if still too
+wide, the last columns are
 left out (at most a third, named below the table), else each row prints as a
 block of "column │ value" lines. --width 0 prints every cell whole, as
 --format csv and json always do.

@@ -47,7 +47,9 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 //     class of the configuration in run.json (the one in force last: a
 //     collector's switch-over replaces it) runs that analysis, or when the
 //     classes that run it made no flow (their filters matched no packet),
-//     or when no flow was made at all (the flows reason);
+//     or when no flow was made at all (the flows reason); while the run
+//     goes, in those last two cases, that nothing has come yet (their
+//     flows may not have ended, and their rows do not wait for that);
 //   - pdu_stats, while the run writing out still goes: its rows come with
 //     each probe's final report, at the end of the probe's run.
 //
@@ -81,14 +83,16 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 		switch {
 		case len(classes) == 0:
 			why = fmt.Sprintf("no class of the configuration that wrote %s runs the %s analysis (add %q to a class's analyses)", out, a, a)
+		case st.Running && (r["flows"] != "" || noFlowOf(db, classes)):
+			// not "no packet matched": their flows may not have ended
+			// yet; nor the flows reason (no flow has ended yet): these
+			// rows do not wait for a flow's end (one-way rows come each
+			// interval, a connection's when it closes)
+			why = fmt.Sprintf("nothing yet: %s (its rows come as the %s analysis of %s sees traffic)", stillGoing(st), a, strings.Join(classes, ", "))
 		case r["flows"] != "":
 			why = r["flows"]
-		default:
-			var n int64
-			list := "'" + strings.Join(classes, "', '") + "'"
-			if err := db.QueryRow("SELECT count(*) FROM flows WHERE class IN (" + list + ")").Scan(&n); err == nil && n == 0 {
-				why = fmt.Sprintf("no packet matched the classes that run the %s analysis (%s: no flow of theirs in flows)", a, strings.Join(classes, ", "))
-			}
+		case noFlowOf(db, classes):
+			why = fmt.Sprintf("no packet matched the classes that run the %s analysis (%s: no flow of theirs in flows)", a, strings.Join(classes, ", "))
 		}
 		for _, table := range config.AnalysisTables[a] {
 			if why != "" && r[table] == "" {
@@ -97,6 +101,15 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 		}
 	}
 	return r
+}
+
+// noFlowOf reports whether flows holds no row of the classes (false when
+// the count fails).
+func noFlowOf(db *sql.DB, classes []string) bool {
+	var n int64
+	list := "'" + strings.Join(classes, "', '") + "'"
+	err := db.QueryRow("SELECT count(*) FROM flows WHERE class IN (" + list + ")").Scan(&n)
+	return err == nil && n == 0
 }
 
 // totalsField reads NAME=N fields of probe_totals messages.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +125,86 @@ func TestQueryRunningOneNote(t *testing.T) {
 		code, _, stderr := tmon(t, append([]string{"query", "--out", out}, c.args...)...)
 		if code != 0 || !strings.HasPrefix(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("query %q during a collector's run: exit %d, stderr:\n%s\nwant one line starting %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// TestQueryNotesWhileRunning: while a collector runs a configuration with
+// a class "all" (counters) and a one-way class "telemetry", its empty
+// one-way tables were said empty for reasons that hold only once the run
+// has ended: with a flow of "all" in flows, "no packet matched the classes
+// that run the oneway analysis (telemetry: no flow of theirs in flows)"
+// (their flows had not ended yet); with no flow at all, the flows note "no
+// flow has ended yet ... (a flow's row is written when it ends ...)",
+// which one-way rows do not wait for. Both now say nothing has come yet
+// while the collector goes, one line (no general "still running" after
+// it); once it has ended, "no packet matched" holds and is said.
+func TestQueryNotesWhileRunning(t *testing.T) {
+	cfg := `classes:
+  - {name: all, filter: "", granularity: [src_addr, dst_addr], analyses: [counters]}
+  - name: telemetry
+    filter: "udp and dst port 9000"
+    granularity: [dst_addr, dst_port]
+    analyses: [oneway]
+    oneway: {hops: [A, B], latency: {from: A, to: B}}
+`
+	running := "tmonbench query: %s is empty: nothing yet: the collector writing it is still going (its rows come as the oneway analysis of telemetry sees traffic)\n"
+	for _, c := range []struct {
+		name  string
+		flows []observe.Flow
+		args  []string
+		table string
+	}{
+		{"a flow of another class", []observe.Flow{{Probe: "A", Class: "all", FlowID: 1, Name: "10.0.0.1>10.0.0.2/icmp", Packets: 1, Bytes: 84}},
+			[]string{"oneway"}, "oneway_loss"},
+		{"no flow", nil, []string{"--sql", "select count(*) from oneway_delays"}, "oneway_delays"},
+	} {
+		out := filepath.Join(t.TempDir(), "coll")
+		app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeCollector, Command: []string{"tmonbench", "collector"}, Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rtt := []observe.RTTSample{{Probe: "A", Kind: "icmp_echo", Proto: "icmp", RequestTime: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).UnixNano(), RTTMs: 1}}
+		if err := app.Write(&observe.Batch{Flows: c.flows, RTTSamples: rtt}); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf(running, c.table)
+		if code, _, stderr := tmon(t, append([]string{"query", "--out", out}, c.args...)...); code != 0 || stderr != want {
+			t.Errorf("%s: query %q during the run: exit %d, stderr:\n%s\nwant\n%s", c.name, c.args, code, stderr, want)
+		}
+		app.Close()
+		if c.flows == nil {
+			continue
+		}
+		ended := "tmonbench query: oneway_loss is empty: no packet matched the classes that run the oneway analysis (telemetry: no flow of theirs in flows)\n"
+		if code, _, stderr := tmon(t, append([]string{"query", "--out", out}, c.args...)...); code != 0 || stderr != ended {
+			t.Errorf("%s: query %q once ended: exit %d, stderr:\n%s\nwant\n%s", c.name, c.args, code, stderr, ended)
+		}
+	}
+}
+
+// TestRollupRunningOneNote: rollup and enrich on the output of a collector
+// still running say so once (as query does since TestQueryRunningOneNote),
+// and write their tables.
+func TestRollupRunningOneNote(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "coll")
+	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeCollector, Command: []string{"tmonbench", "collector"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	at := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).UnixNano()
+	b := &observe.Batch{
+		Flows:        []observe.Flow{{Probe: "A", Class: "all", FlowID: 1, Name: "10.0.0.1>10.0.0.2/icmp", SrcAddr: "10.0.0.1", DstAddr: "10.0.0.2", FirstSeen: at, LastSeen: at, Packets: 1, Bytes: 84}},
+		FlowCounters: []observe.FlowCounter{{Probe: "A", FlowID: 1, IntervalStart: at, IntervalS: 1, Metric: "packets", Unit: "packets", N: 1, Sum: 1, SumSq: 1, Min: 1, Max: 1}},
+	}
+	if err := app.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"rollup", "enrich"} {
+		code, _, stderr := tmon(t, cmd, "-q", "--out", out)
+		if n := strings.Count(stderr, "still running") + strings.Count(stderr, "still going"); code != 0 || n != 1 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s during a collector's run: exit %d, stderr:\n%s\nwant one line saying it still runs", cmd, code, stderr)
 		}
 	}
 }

@@ -271,3 +271,31 @@ func TestQueryNotes(t *testing.T) {
 		t.Errorf("query after a killed replay: stderr %q, want %q", stderr, want)
 	}
 }
+
+// TestQueryTCPIPv6: `query tcp` over an IPv6 FTP capture, piped (120
+// columns), is a table of one line per connection, not blocks of
+// "column │ value" lines: the long addresses are elided in their middle
+// and the legend under the table gives them whole. The six connections
+// and the two addresses are tshark's:
+// tshark -r testdata/pcap/ftp-active/zeek_ftp_ipv6.pcap -q -z conv,tcp.
+func TestQueryTCPIPv6(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	f := filepath.Join(samples(t), "pcap", "ftp-active", "zeek_ftp_ipv6.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, f); code != 0 {
+		t.Fatal(stderr)
+	}
+	t.Setenv("COLUMNS", "")
+	code, stdout, stderr := tmon(t, "query", "--out", out, "tcp")
+	if code != 0 || maxWidth(stdout) > 120 || strings.Contains(stdout, "─[ row") || strings.Count(stdout, "│ zeek_ftp_ipv6 │") != 6 {
+		t.Fatalf("exit %d, %d columns wide, want six connections a line each within 120:\n%s%s", code, maxWidth(stdout), stdout, stderr)
+	}
+	for _, want := range []string{
+		"│ [2001…2e3e]:49185 ", "│ [2001…21]:21 ", // the control connection
+		"│ [2001…21]:55647 ", "│ [2001…2e3e]:49190 ", // the last active-mode data connection
+		"\n  2001…2e3e  2001:470:1f11:81f:c999:d94:aa7c:2e3e\n  2001…21    2001:470:4867:99::21\n(6 rows)\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -161,6 +161,44 @@ func TestOperatorRTTSlices(t *testing.T) {
 	}
 }
 
+// TestOnewayHourlySlices: oneway-hourly's percentile columns say they are
+// histogram slices, as operator-rtt's do (TestOperatorRTTSlices), never
+// pNN_hi_us (read as a percentile: 1000 for a p50 delay of 58.7 µs), and
+// hold the nearest rank. The lab's one-way flow (lab.yaml: slices_ms 1, 2,
+// 5, ... 100) has 4941 delays in its hour, 2988 under 1 ms (oneway_delays):
+// the p50 (rank 2471) lies in the first slice, 0-1000 µs narrowed by the
+// smallest delay, 5.26 µs: 5-1000; the p99 (rank 4892) in the last,
+// 100000 µs up to the largest delay, 176643.537 µs: 100000-176644.
+func TestOnewayHourlySlices(t *testing.T) {
+	db := openLab(t)
+	q, err := queries.Get("oneway-hourly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{q.SQL, q.Wide} {
+		res, err := queries.Run(db, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Columns {
+			if regexp.MustCompile(`^p[0-9]+_`).MatchString(c) && !strings.Contains(c, "_slice_") {
+				t.Errorf("column %s of oneway-hourly reads as a percentile", c)
+			}
+		}
+	}
+	got := one(t, db, `SELECT p50_slice_us, p99_slice_us FROM (`+q.SQL+`)`)
+	raw := one(t, db, `SELECT floor(min(delay_us))::BIGINT || '-1000', '100000-' || ceil(max(delay_us))::BIGINT
+		FROM oneway_delays WHERE status = 'delivered'`)
+	if got != "5-1000|100000-176644\n" || got != raw {
+		t.Errorf("p50_slice_us|p99_slice_us %q, want 5-1000|100000-176644 (oneway_delays: %q)", got, raw)
+	}
+	in := one(t, db, `SELECT l[ceil(0.5 * n)::BIGINT] BETWEEN p50_slice_lo_us AND p50_slice_hi_us, l[ceil(0.99 * n)::BIGINT] BETWEEN p99_slice_lo_us AND p99_slice_hi_us
+		FROM (`+q.Wide+`), (SELECT list_sort(list(delay_us)) AS l, count(*) AS n FROM oneway_delays WHERE status = 'delivered')`)
+	if in != "true|true\n" {
+		t.Errorf("nearest-rank p50, p99 in their slices: %q, want true|true", in)
+	}
+}
+
 // TestViewsEqualRaw: the totals of every report view equal the same
 // figures computed from the raw tables (flows, rtt_samples, ftp_transfers,
 // oneway_delays), without the rollups.
