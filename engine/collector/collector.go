@@ -203,7 +203,7 @@ func (c *Collector) Handle(frame []byte) (ack []byte) {
 // HandleAt is Handle at collector time nowNs (Unix ns): liveness counts
 // from it (see Liveness).
 func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
-	h, payload, err := c.Check(frame)
+	h, payload, err := c.CheckAt(nowNs, frame)
 	if err != nil {
 		return nil
 	}
@@ -214,6 +214,13 @@ func (c *Collector) HandleAt(nowNs int64, frame []byte) (ack []byte) {
 // CRC, version, accepted probe, tag. Refused frames change nothing but the
 // receiver's counters (reported through ReportRefused).
 func (c *Collector) Check(frame []byte) (pdu.Header, []byte, error) { return c.rx.Check(frame) }
+
+// CheckAt is Check for a frame received at collector time nowNs (Unix ns):
+// a probe's previous key after a key change is good for a while
+// (pdu.Receiver.SetKeysAt).
+func (c *Collector) CheckAt(nowNs int64, frame []byte) (pdu.Header, []byte, error) {
+	return c.rx.CheckAt(nowNs, frame)
+}
 
 // Seen reports whether the PDU of h was already received (a duplicate,
 // which Apply acknowledges again and otherwise ignores): a journal need

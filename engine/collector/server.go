@@ -125,6 +125,9 @@ type Server struct {
 	// noKeySaid the probes of its KeyMissing.
 	keyMisSaid int
 	noKeySaid  int
+	// prevKeySaid is the receiver's PrevKey at the last
+	// probe_key_previous event.
+	prevKeySaid uint64
 	// reported holds the receiver counters at the last pdu_refused event;
 	// refusedPending is set once a tick saw refusals not reported yet, in
 	// the collector interval numbered refusedIdx (wall time / interval).
@@ -211,11 +214,11 @@ func (s *Server) handle(frame []byte, from netip.AddrPort) []byte {
 	s.frames++
 	refused := s.coll.rx.Stats().Refused()
 	defer s.noteRefused(refused, frame, from)
-	h, payload, err := s.coll.Check(frame)
+	now := s.last.UnixNano()
+	h, payload, err := s.coll.CheckAt(now, frame)
 	if err != nil {
 		return nil
 	}
-	now := s.last.UnixNano()
 	finished := s.coll.FinishedRuns()
 	if s.dur == nil {
 		ack := s.coll.Apply(now, h, payload, len(frame))
@@ -285,6 +288,21 @@ func (s *Server) sayKeyMissing(nowNs int64) {
 	}
 }
 
+// sayPrevKey turns the frames accepted under their probe's previous key
+// since the last call (pdu.Receiver.SetKeysAt: the last PDUs of runs
+// begun before a key change) into one probe_key_previous event, at wall
+// time nowNs. The server lock is held.
+func (s *Server) sayPrevKey(nowNs int64) {
+	n := s.coll.rx.Stats().PrevKey - s.prevKeySaid
+	if n == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%d frames accepted under their probe's previous HMAC key: frames of its runs begun before the key change, within %s of it (its later runs must use the new key)", n, time.Duration(pdu.KeyGraceNs))
+	s.coll.EventCount(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
+	s.recordEvent(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
+	s.prevKeySaid += n
+}
+
 // Serve receives frames until ctx ends, the transport fails or IdleExit
 // passes without a frame; then it hands every remaining row (Finish) to
 // the sink and commits (the sink has every table from the start:
@@ -349,6 +367,7 @@ loop:
 	}
 	s.mu.Lock()
 	s.reportRefused(s.opt.Now().UnixNano(), true) // the last interval's
+	s.sayPrevKey(s.opt.Now().UnixNano())
 	s.mu.Unlock()
 	if s.dur != nil {
 		s.stopDurable(idle)
@@ -463,6 +482,7 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 	}
 	s.sayKeyMismatches(nowNs)
 	s.sayKeyMissing(nowNs)
+	s.sayPrevKey(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
 		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
 		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)

@@ -110,13 +110,15 @@ func (c *Collector) switchTo(cfg *config.Config, hash string) error {
 // Switch puts cfg in effect in the running collector at wall time nowNs
 // (Unix ns; design 1.6), between two frames: the probes' keys (nil: no
 // authentication), Collector.Switch, then the probes it accepts (probes:
-// config.ProbeID of its probes; nil: any); from is the hash of the
+// config.ProbeID of its probes; nil: any; a probe whose key changed keeps
+// its previous key for its runs begun before, for pdu.KeyGraceNs:
+// pdu.Receiver.SetKeysAt, said by probe_key_previous events); from is the hash of the
 // version that stops. A durable server journals the switch (the
 // effective YAML of cfg, so that a replay switches at the same point) and
 // checkpoints at once, so that a restart with the new version restores a
 // state of that version. It adds the config_switch_stop event at nowNs
 // and config_switch_start 1 ns after it (the events table, sorted by time
-// then kind, would read start before stop). Errors: those of SetKeys (nothing
+// then kind, would read start before stop). Errors: those of SetKeysAt (nothing
 // changed) and Collector.Switch (only the keys changed: validate cfg with
 // New first), or of the journal (the server then stops
 // as at any journal failure).
@@ -128,7 +130,7 @@ func (s *Server) Switch(nowNs int64, cfg *config.Config, from string, probes []u
 	// otherwise).
 	s.sayKeyMismatches(nowNs)
 	s.sayKeyMissing(nowNs)
-	if err := s.coll.SetKeys(keys); err != nil {
+	if err := s.coll.rx.SetKeysAt(nowNs, keys); err != nil { // the probes' runs of the version that stops keep their keys a while
 		return err
 	}
 	s.keyMisSaid, s.noKeySaid = 0, 0

@@ -35,6 +35,11 @@ type ReceiverStats struct {
 	// key, the collector none for it (KeyMissing names them). Not a
 	// refusal reason of its own: Refused does not add it.
 	NoKey uint64
+	// PrevKey counts the frames whose tag Check verified with their
+	// probe's previous key after a key change (SetKeysAt, KeyGraceNs): the
+	// last frames of the probe's runs begun before it. Not a counter of
+	// its own either: Accept counts each as any frame that passed Check.
+	PrevKey uint64
 	// ClosedEpoch counts frames of a probe run (epoch) the collector closed
 	// or that is older than a run it already saw: replayed or very late
 	// frames, and those of a run closed as a duplicate (ErrDuplicateRun;
@@ -153,6 +158,13 @@ type probeState struct {
 type Receiver struct {
 	probes map[uint16]*probeState
 	keys   map[uint16]*Key // nil: no authentication
+	// secrets are the keys' secrets (SetKeysAt compares them); prev the
+	// probes' previous keys after a key change, prevHdr the frame Check
+	// last accepted under one when prevOK (keygrace.go).
+	secrets map[uint16][]byte
+	prev    map[uint16]*prevKey
+	prevHdr Header
+	prevOK  bool
 	// Frames with a wrong tag are tried with the other probes' keys
 	// (otherKey): keyTries counts the tries per claimed id, mismatches the
 	// pairs found.
@@ -202,10 +214,12 @@ func NewReceiver() *Receiver {
 // with it. Others are counted (Unknown, BadAuth) and dropped, never
 // acknowledged. A nil map turns authentication off. The key mismatches
 // found under the previous keys are forgotten (KeyMismatches starts
-// again). Error: ErrKey for an empty secret (nothing is changed then).
+// again), and so are the previous keys SetKeysAt kept. Error: ErrKey for
+// an empty secret (nothing is changed then).
 func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
+	r.prev, r.prevOK = nil, false
 	if keys == nil {
-		r.keys, r.noKey = nil, nil
+		r.keys, r.secrets, r.noKey = nil, nil, nil
 		return nil
 	}
 	ks := make(map[uint16]*Key, len(keys))
@@ -216,7 +230,7 @@ func (r *Receiver) SetKeys(keys map[uint16][]byte) error {
 		}
 		ks[id] = k
 	}
-	r.keys, r.keyTries, r.mismatches, r.noKey = ks, nil, nil, nil
+	r.keys, r.secrets, r.keyTries, r.mismatches, r.noKey = ks, maps.Clone(keys), nil, nil, nil
 	return nil
 }
 
@@ -326,9 +340,20 @@ type Verdict struct {
 // header and payload (borrowed from frame). Errors: those of ParseFrame,
 // ErrCorrupt for an ack or a malformed heartbeat, ErrUnknownProbe,
 // ErrAuth (also for a tagged frame of a probe the receiver has no key for,
-// counted in NoKey too: KeyMissing).
-func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
+// counted in NoKey too: KeyMissing). The frame's build time is taken as
+// the collector's time (as Handle does); CheckAt takes the collector's
+// clock.
+func (r *Receiver) Check(frame []byte) (Header, []byte, error) { return r.check(frame, 0, false) }
+
+// CheckAt is Check for a frame received at collector time nowNs (Unix
+// ns), which bounds a probe's previous key (SetKeysAt, KeyGraceNs).
+func (r *Receiver) CheckAt(nowNs int64, frame []byte) (Header, []byte, error) {
+	return r.check(frame, nowNs, true)
+}
+
+func (r *Receiver) check(frame []byte, nowNs int64, timed bool) (Header, []byte, error) {
 	r.stats.Frames++
+	r.prevOK = false
 	h, payload, err := ParseFrame(frame)
 	if err == nil && (h.Type == TypeAck || h.Type == TypeHeartbeat && len(payload) != 0 && len(payload) != 4) {
 		err = ErrCorrupt
@@ -369,6 +394,13 @@ func (r *Receiver) Check(frame []byte) (Header, []byte, error) {
 			return h, nil, ErrUnknownProbe
 		}
 		if err := k.Verify(frame); err != nil {
+			if !timed {
+				nowNs = h.BuildTimeNs
+			}
+			if r.prevVerify(h, frame, nowNs) {
+				r.stats.PrevKey++
+				return h, payload, nil
+			}
 			r.stats.BadAuth++
 			r.otherKey(h.ProbeID, frame)
 			return h, nil, err
@@ -417,11 +449,7 @@ func (r *Receiver) Accept(nowNs int64, h Header, payload []byte, frameLen int) (
 		}
 		return v, nil
 	}
-	var k *Key
-	if r.keys != nil {
-		k = r.keys[h.ProbeID]
-	}
-	r.ack = appendAck(r.ack[:0], h.ProbeID, h.Epoch, h.ID, r.epoch, k)
+	r.ack = appendAck(r.ack[:0], h.ProbeID, h.Epoch, h.ID, r.epoch, r.ackKey(h))
 	v.Ack = r.ack
 	if w.has(h.ID) {
 		r.stats.Duplicates++
@@ -534,7 +562,7 @@ func (r *Receiver) HandleAt(nowNs int64, frame []byte) (ack []byte, h Header, pa
 }
 
 func (r *Receiver) handle(frame []byte, nowNs int64, timed bool) (ack []byte, h Header, payload []byte, fresh bool, err error) {
-	h, payload, err = r.Check(frame)
+	h, payload, err = r.check(frame, nowNs, timed)
 	if err != nil {
 		return nil, h, nil, false, err
 	}
