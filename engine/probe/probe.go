@@ -367,9 +367,7 @@ func (p *Probe) start(nowNs int64) {
 		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 	}
 	p.lastEvNs = max(p.lastEvNs, sendEarly(p.out, &p.early, nowNs))
-	if p.sh != nil && p.sh.w == 0 {
-		p.sh.rec.add(recOp{ord: p.sh.rec.ord, op: opStart, nowNs: nowNs})
-	}
+	p.sh.markStart(nowNs)
 }
 
 // resync re-sends every definition after a collector restart (design 3.2

@@ -194,6 +194,15 @@ func (sh *shard) trackers(p *Probe) {
 	p.setIDBase(0)
 }
 
+// markStart notes worker 0's start at nowNs in its recorder (opStart),
+// after its probe_start: the merge sends the events held for the start
+// there. Nothing for a lone probe (nil) or another worker.
+func (sh *shard) markStart(nowNs int64) {
+	if sh != nil && sh.w == 0 {
+		sh.rec.add(recOp{ord: sh.rec.ord, op: opStart, nowNs: nowNs})
+	}
+}
+
 // kindCount is a number of packets of one dissect kind.
 type kindCount struct {
 	k dissect.Kind
