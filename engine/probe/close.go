@@ -18,10 +18,8 @@ import (
 // counter changes, S0 aggregates and evictions.
 func (p *Probe) intervalEvents(atNs int64) {
 	cur := p.dis.Stats
-	if p.sh == nil {
-		for k := range cur.Kinds {
-			kindEvent(p.EventCount, atNs, dissect.Kind(k), cur.Kinds[k]-p.lastDis.Kinds[k])
-		}
+	if p.sh != nil {
+		p.sh.rec.add(recOp{ord: p.sh.rec.ord, op: opClose, nowNs: atNs})
 	}
 	if p.primary() {
 		p.clockSummary(atNs)
@@ -32,6 +30,13 @@ func (p *Probe) intervalEvents(atNs int64) {
 	if p.sh != nil {
 		p.sh.closeInterval(p, atNs, kindsSince(&cur, &last))
 		return
+	}
+	// in the order Workers.mergeClose writes the workers' sums, at the
+	// same place among the close's records (after every worker's own:
+	// opClose), so that the PDUs are the same bytes for any number of
+	// workers
+	for k := range cur.Kinds {
+		kindEvent(p.EventCount, atNs, dissect.Kind(k), cur.Kinds[k]-last.Kinds[k])
 	}
 	reasmAnomalyEvent(p.out, atNs, p.reasmBadI)
 	p.reasmBadI = 0

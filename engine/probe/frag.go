@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/filter"
@@ -483,11 +485,43 @@ func (p *Probe) expireFragments(nowNs int64) {
 	if p.reasm.Len() > 0 {
 		p.reasm.Expire(nowNs, p.incomplete)
 	}
+	for _, d := range p.dueFragments(nowNs) {
+		p.forgetDatagram(d.k)
+	}
+}
+
+// fragDue is a datagram a timer forgets: its key, and the capture ordinal
+// of the first fragment held for it (math.MaxUint64 when none is).
+type fragDue struct {
+	ord uint64
+	k   fragKey
+}
+
+// dueFragments returns the datagrams whose fragment info expires before
+// beforeNs (math.MaxInt64: every one) in a fixed order: by the ordinal of
+// the first fragment held for them, then by key. Forgetting a datagram
+// whose first fragment never came creates the flows of its held
+// fragments: a walk of the map gave several such flows their ids in
+// random order, from run to run; in this order, a lone probe numbers
+// them as a Workers run does (renum.prescan: by the held fragments'
+// ordinals). The slice is reused.
+func (p *Probe) dueFragments(beforeNs int64) []fragDue {
+	due := p.fragsDue[:0]
 	for k, fi := range p.frags {
-		if fi.expiresNs < nowNs {
-			p.forgetDatagram(k)
+		if fi.expiresNs < beforeNs || beforeNs == math.MaxInt64 {
+			d := fragDue{ord: math.MaxUint64, k: k}
+			if fi.held >= 0 {
+				d.ord = p.held[fi.held].ord
+			}
+			due = append(due, d)
 		}
 	}
+	slices.SortFunc(due, func(a, b fragDue) int {
+		return cmp.Or(cmp.Compare(a.ord, b.ord), cmp.Compare(a.k.iface, b.k.iface), cmp.Compare(a.k.proto, b.k.proto),
+			cmp.Compare(a.k.id, b.k.id), a.k.src.Compare(b.k.src), a.k.dst.Compare(b.k.dst))
+	})
+	p.fragsDue = due
+	return due
 }
 
 // forgetDatagram counts what datagram k still holds and forgets it.
@@ -502,8 +536,8 @@ func (p *Probe) forgetDatagram(k fragKey) {
 // flushFragments ends the input: every datagram is given up.
 func (p *Probe) flushFragments() {
 	p.reasm.Flush(p.incomplete)
-	for k := range p.frags {
-		p.forgetDatagram(k)
+	for _, d := range p.dueFragments(math.MaxInt64) {
+		p.forgetDatagram(d.k)
 	}
 }
 

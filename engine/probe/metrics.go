@@ -4,20 +4,19 @@ import (
 	"fmt"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
-	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 )
 
 // metricID returns the id of a run-time metric, registering it (and
-// sending its MetricDef to the collector) on first use. shared is its id
-// in a Workers run (sharedMetricID, or sharedICMP for ICMP metrics).
-func (p *Probe) metricID(name string, shared uint32) uint32 {
+// sending its MetricDef to the collector) on first use. id is its id,
+// a function of its name alone (sharedMetricID, or sharedICMP for ICMP
+// metrics): the same in every worker of a Workers run and in a lone
+// probe, so that their records are the same bytes (a lone probe numbered
+// them in order of first use, flow.NumFixed onwards, before: pdu_stats'
+// bytes differed with the number of workers).
+func (p *Probe) metricID(name string, id uint32) uint32 {
 	if id, ok := p.metrics[name]; ok {
 		return id
-	}
-	id := uint32(flow.NumFixed + len(p.metrics))
-	if p.sh != nil {
-		id = shared // the same id in every worker
 	}
 	p.metrics[name] = id
 	m := pdu.MetricDef{ID: id, Name: name}

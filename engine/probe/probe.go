@@ -155,6 +155,7 @@ type Probe struct {
 	frags      map[fragKey]fragInfo
 	held       []heldFrag // early non-first fragments (fragInfo.held lists)
 	heldFree   []int32
+	fragsDue   []fragDue          // the datagrams a timer forgets, in order (dueFragments)
 	hd, kd     dissect.Dissection // a held fragment being counted; a datagram's flow key
 	// earlyNs is, while a first fragment is counted, the capture time of
 	// its datagram's earliest held fragment (MaxInt64: none): a flow it
@@ -366,6 +367,7 @@ func (p *Probe) start(nowNs int64) {
 		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
 	}
 	p.lastEvNs = max(p.lastEvNs, sendEarly(p.out, &p.early, nowNs))
+	p.sh.markStart(nowNs)
 }
 
 // resync re-sends every definition after a collector restart (design 3.2

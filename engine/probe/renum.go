@@ -68,8 +68,11 @@ type renum struct {
 	head   int
 	grace  int64
 	segs   []idSeg // renum.prescan's
-	misses uint64  // ids not found (a fault: none expected)
-	forgot uint64  // ids forgotten (expire)
+	misses uint64  // ids not found (a fault: none expected): the ids_not_renumbered event (Workers.final)
+	// forgot counts the ids forgotten (expire): bookkeeping of the pages,
+	// not an observation, read by TestRenumGraceHolds; not in a table,
+	// whose rows a lone probe (no pages) must write the same
+	forgot uint64
 }
 
 // newRenum returns a renum of n workers numbering above base,

@@ -194,6 +194,15 @@ func (sh *shard) trackers(p *Probe) {
 	p.setIDBase(0)
 }
 
+// markStart notes worker 0's start at nowNs in its recorder (opStart),
+// after its probe_start: the merge sends the events held for the start
+// there. Nothing for a lone probe (nil) or another worker.
+func (sh *shard) markStart(nowNs int64) {
+	if sh != nil && sh.w == 0 {
+		sh.rec.add(recOp{ord: sh.rec.ord, op: opStart, nowNs: nowNs})
+	}
+}
+
 // kindCount is a number of packets of one dissect kind.
 type kindCount struct {
 	k dissect.Kind
@@ -216,6 +225,7 @@ func kindsSince(cur, last *dissect.Stats) []kindCount {
 func (sh *shard) closeInterval(p *Probe, atNs int64, kinds []kindCount) {
 	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
 	p.evictedI, p.reasmBadI = 0, 0
+	sh.rec.add(recOp{ord: sh.rec.ord, op: opCloseEnd, nowNs: atNs})
 }
 
 // final keeps the worker's totals at the end of the run.
@@ -226,11 +236,12 @@ func (sh *shard) final(p *Probe) {
 		part.totals = append(part.totals, s.value)
 	}
 	sh.parts = append(sh.parts, part)
+	sh.rec.add(recOp{ord: sh.rec.ord, op: opClose, nowNs: part.atNs})
+	sh.rec.add(recOp{ord: sh.rec.ord, op: opCloseEnd, nowNs: part.atNs})
 }
 
-// sharedMetricID is a run-time metric's id in a Workers run: a hash of its
-// name, the same in every worker (a lone probe numbers them in order of
-// first use), with bit 31 set (above every fixed metric id) and bit 30
+// sharedMetricID is a run-time metric's id: a hash of its name, the same
+// in every worker of a Workers run and in a lone probe, with bit 31 set (above every fixed metric id) and bit 30
 // clear (below every sharedICMP id). The names hashed are a fixed few
 // (rtt_unanswered_<kind>, fragMetric): TestSharedMetricIDsDistinct.
 func sharedMetricID(name string) uint32 {
@@ -239,8 +250,8 @@ func sharedMetricID(name string) uint32 {
 	return h.Sum32()&(1<<30-1) | 1<<31
 }
 
-// sharedICMP is the base of the ICMP metrics' ids in a Workers run: the
-// id is sharedICMP | the 18-bit key of icmpMetricID (version, error,
+// sharedICMP is the base of the ICMP metrics' ids (a lone probe's and a
+// Workers run's): the id is sharedICMP | the 18-bit key of icmpMetricID (version, error,
 // type, code), one id per name. A hash of the 2^18 names would collide
 // (about 16 pairs expected in 31 bits), counting two kinds of message as
 // one.
@@ -287,6 +298,17 @@ const (
 	opTick
 	opFlushType
 	opIDs // ids created: recorder.segs[off:end] (shard.done)
+	// opClose: the worker published its records of an interval close (or
+	// of the end of the run) and starts on its events (Probe.intervalEvents),
+	// which end at opCloseEnd (its share of the close kept: closePart).
+	// The merge waits for every worker to reach opClose, replays each
+	// one's events, then writes their sums (Workers.merge): where a lone
+	// probe writes its own events, after every flow's records of the close
+	opClose
+	opCloseEnd
+	// opStart: worker 0 started (its probe_start published): the merge
+	// sends the events held for the start there, as a lone probe does
+	opStart
 )
 
 // Chunk sizes of a recorder: an interval close publishes every active
