@@ -43,7 +43,9 @@ type Options struct {
 	// `--local-time`); nil prints UTC with a Z.
 	Location *time.Location
 	// Width is the terminal width in columns for the table format: long
-	// text cells are cut (…) so the table fits, never inside an IP
+	// text cells are shortened (… in the middle of names, distinct names
+	// kept distinct; at the end of text with an address) so the table
+	// fits, never inside an IP
 	// address or address:port, and columns of addresses (client, server,
 	// flow names) never, though their long IPv6 addresses are elided in
 	// the middle, with a legend under the table, when the table would not

@@ -156,10 +156,12 @@ func projectCells(cells [][]string, shown int) [][]string {
 
 // fitWidths returns the width of each column and whether the boxed table
 // fits in width (0: no limit): the column that wraps (wrap, from
-// wrapColumn; -1: none) is made narrower first, down to minWrap, then the
-// widest text columns are cut,
-// one column at a time, down to minCut or their name's width; numbers,
-// times and address columns (addr) are never cut.
+// wrapColumn; -1: none) is made narrower first, down to its widest word
+// (at most maxWordFloor; at least minWrap), then the widest other text
+// columns are cut, one column at a time, down to minCut or their name's
+// width, or wider while their cells would not stay distinct
+// (distinctFloor), then the wrapped column down to minWrap, its words
+// split; numbers, times and address columns (addr) are never cut.
 func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
@@ -174,11 +176,19 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]i
 		}
 	}
 	for i := range floor {
-		if cuttable(res.Types[i]) && !addr[i] {
-			floor[i] = min(widths[i], max(floor[i], minCut))
-		} else {
+		switch {
+		case !cuttable(res.Types[i]) || addr[i]:
 			floor[i] = widths[i]
+		case i == wrap:
+			floor[i] = min(widths[i], max(floor[i], minWrap))
+		default:
+			floor[i] = min(widths[i], max(floor[i], minCut))
+			floor[i] = distinctFloor(cells, i, floor[i], widths[i])
 		}
+	}
+	words := 0 // the wrapped column is first kept as wide as its widest word
+	if wrap >= 0 {
+		words = min(widths[wrap], max(floor[wrap], longestWord(cells, wrap), minWrap), maxWordFloor)
 	}
 	total := func() int {
 		t := 3*n + 1 // "│ " before each cell, " " after, the last "│"
@@ -191,22 +201,41 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]i
 		return widths, true
 	}
 	for total() > width {
-		if wrap >= 0 && widths[wrap] > max(floor[wrap], minWrap) {
+		if wrap >= 0 && widths[wrap] > max(floor[wrap], words) {
 			widths[wrap]--
 			continue
 		}
 		widest := -1
 		for i := range widths {
-			if widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest]) {
+			if i != wrap && widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest]) {
 				widest = i
 			}
 		}
 		if widest < 0 {
-			return widths, false
+			if wrap < 0 || widths[wrap] <= floor[wrap] {
+				return widths, false
+			}
+			widest = wrap // the others are at their floor: words split
 		}
 		widths[widest]--
 	}
 	return widths, true
+}
+
+// maxWordFloor caps how wide the wrapped column is kept for its widest
+// word before other columns are cut (a longer word is split).
+const maxWordFloor = 40
+
+// longestWord returns the width of the widest space-separated word in
+// column i of cells.
+func longestWord(cells [][]string, i int) int {
+	w := 0
+	for _, row := range cells {
+		for _, word := range strings.Fields(row[i]) {
+			w = max(w, runewidth.StringWidth(word))
+		}
+	}
+	return w
 }
 
 // cuttable reports whether cells of DuckDB type typ may be cut to fit:
@@ -298,7 +327,7 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 			if i == wrap {
 				rec[i] = wrapText(c, widths[i])
 			} else {
-				rec[i] = cut(c, widths[i])
+				rec[i] = fitCell(c, widths[i])
 			}
 		}
 		if err := table.Append(rec); err != nil {
@@ -329,7 +358,7 @@ func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error
 		for i, c := range row {
 			b.WriteString(runewidth.FillRight(res.Columns[i], name))
 			b.WriteString(" │ ")
-			b.WriteString(cut(c, room))
+			b.WriteString(fitCell(c, room))
 			b.WriteByte('\n')
 		}
 	}

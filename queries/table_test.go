@@ -193,8 +193,14 @@ func TestLastColumnWraps(t *testing.T) {
 	msg := "class all: 1 responses without a request seen (tcp_handshake) in the interval, first by 2011-03-18T19:06:10.369722Z"
 	res := run(t, db, "SELECT flow_id, 'flow ' || name || ' seen' AS what, '"+msg+"' AS message FROM flows ORDER BY flow_id LIMIT 2")
 	got := formatted(t, res, "table", Options{Width: 80})
-	if w := maxLineWidth(got); w > 80 || !strings.Contains(got, "/… │") {
+	if w := maxLineWidth(got); w > 80 || !strings.Contains(got, ">… ") {
 		t.Errorf("table at 80 is %d wide, its what column not cut:\n%s", w, got)
+	}
+	// D10 trial: the message's column was narrowed to 20 before the what
+	// column was cut, splitting its timestamp (2011-03-18T19:06:10. /
+	// 369722Z): it now keeps its widest word whole while others can be cut.
+	if !strings.Contains(got, "│ 2011-03-18T19:06:10.369722Z │") {
+		t.Errorf("the timestamp in the message is split:\n%s", got)
 	}
 	// the message's column, line by line, read back (white space aside:
 	// a word wider than the column is split)
@@ -236,5 +242,60 @@ func TestWrapOnlyTheLastColumn(t *testing.T) {
 	got := formatted(t, res, "table", Options{Width: 70})
 	if !strings.Contains(got, "not shown: message") || strings.Count(got, "\n") != 7 || maxLineWidth(got) > 70 {
 		t.Errorf("at 70 columns, want the message left out and one line per row:\n%s", got)
+	}
+}
+
+// TestNamesElidedInMiddle (D10, new-user trial): `query summary` at 120
+// columns cut probe names from the end, so chrissanders_dns_axfr and
+// chrissanders_dns_lab both read chrissanders_d…; names are now elided in
+// the middle (their ends differ), and a column is kept wide enough that
+// distinct names stay distinct.
+func TestNamesElidedInMiddle(t *testing.T) {
+	rowOf := func(name string) []any {
+		return []any{name, int64(22), int64(123456), int64(123456789), int64(1490971523828324000), float64(123456.123456), int64(0)}
+	}
+	res := &Result{Columns: []string{"probe", "flows", "packets", "bytes", "first_seen_ns", "duration_s", "ip_reasm"},
+		Types: []string{"VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE", "BIGINT"},
+		Rows:  [][]any{rowOf("chrissanders_dns_axfr"), rowOf("chrissanders_dns_lab"), rowOf("zeek_wikipedia")}}
+	// numbers 5+7+9+19+13+8 = 61 columns, borders 3*7+1 = 22: at 98 the
+	// probe column has 15
+	got := formatted(t, res, "table", Options{Width: 98})
+	for _, want := range []string{"│ chrissa…ns_axfr │", "│ chrissa…dns_lab │", "│ zeek_wikipedia  │"} {
+		if !strings.Contains(got, want) || maxLineWidth(got) > 98 {
+			t.Errorf("want %q, at most 98 wide:\n%s", want, got)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"chrissanders_dns_axfr", 15, "chrissa…ns_axfr"},
+		{"chrissanders_dns_lab", 15, "chrissa…dns_lab"},
+		{"zeek_wikipedia", 13, "zeek_w…ipedia"},
+		{"fits", 4, "fits"},
+		{"abc", 1, "…"},
+		{"abc", 0, ""},
+		{"漢字漢字漢字", 6, "漢…字"}, // head 3 columns, tail 2: one rune of 2 each
+	} {
+		if got := ElideMiddle(c.in, c.w); got != c.want {
+			t.Errorf("ElideMiddle(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+	}
+	// site-paris-link-01/02-capture differ at the 18th character, the 9th
+	// from the end: elided in the middle they differ from 19 columns
+	// ((19-1)/2 = 9 kept at the end) on; the column is not made narrower.
+	cells := [][]string{{"site-paris-link-01-capture"}, {"site-paris-link-02-capture"}, {"site-paris-link-02-capture"}}
+	if got := distinctFloor(cells, 0, minCut, 26); got != 19 {
+		t.Errorf("distinctFloor = %d, want 19", got)
+	}
+	res = &Result{Columns: []string{"probe", "a", "b", "c"}, Types: []string{"VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
+		Rows: [][]any{{"site-paris-link-01-capture", int64(1), int64(2), int64(3)}, {"site-paris-link-02-capture", int64(1), int64(2), int64(3)}}}
+	// at 32 the probe column would have 32-16 = 16 (the end cut gave
+	// site-paris-link… twice); kept at 19 or more, c is left out: 20
+	got = formatted(t, res, "table", Options{Width: 32})
+	if !strings.Contains(got, "│ site-paris…1-capture │") || !strings.Contains(got, "│ site-paris…2-capture │") ||
+		!strings.Contains(got, "not shown: c (") || runewidth.StringWidth(strings.SplitN(got, "\n", 2)[0]) != 32 {
+		t.Errorf("at 32 columns the two probes are not told apart:\n%s", got)
 	}
 }

@@ -156,3 +156,36 @@ func TestRTTFilterProto(t *testing.T) {
 		expect(c.filter, "filter: "+c.filter, c.want)
 	}
 }
+
+// TestWhereRefusedByDuckDB (D17, new-user trial): "where packets >" passes
+// the parenthesis check, and DuckDB refused it with Parser Error: syntax
+// error at or near ")" (the parenthesis the pager wraps the condition in,
+// never typed) while the screen said "no rows · (no rows)". Now the status
+// line says the error against the typed filter, and the rows and filter of
+// before come back (84 flows of the lab FTP capture, TestFastKeys); a
+// condition DuckDB cannot bind says DuckDB's words without "Binder Error".
+func TestWhereRefusedByDuckDB(t *testing.T) {
+	m, press, expect := screenModel(t, replayed(t, ftpLab))
+	press("2")
+	expect("Flows", "row 1 of 84")
+	typeFilter(press, "where packets >")
+	if want := `filter "where packets >" not applied: incomplete condition`; m.e.errMsg != want {
+		t.Errorf("error %q, want %q", m.e.errMsg, want)
+	}
+	s := plain(m)
+	if strings.Contains(s, "no rows") || strings.Contains(s, `")"`) || !strings.Contains(s, "row 1 of 84") {
+		t.Errorf("refused filter: want the 84 rows back, no \"no rows\":\n%s", s)
+	}
+	typeFilter(press, "where nosuchcolumn > 1")
+	if want := `filter "where nosuchcolumn > 1" not applied: Referenced column "nosuchcolumn" not found`; !strings.HasPrefix(m.e.errMsg, want) {
+		t.Errorf("error %q, want %q...", m.e.errMsg, want)
+	}
+	if s := plain(m); strings.Contains(s, "no rows") || !strings.Contains(s, "row 1 of 84") {
+		t.Errorf("refused filter: want the 84 rows back:\n%s", s)
+	}
+	typeFilter(press, "where packets > 700")
+	if m.e.errMsg != "" {
+		t.Fatalf("error %q", m.e.errMsg)
+	}
+	expect("applied", "filter: where packets > 700")
+}

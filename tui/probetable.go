@@ -7,36 +7,16 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // elideMiddle shortens s to at most w terminal columns by putting "…" in
 // its middle: names that share their beginning (capture files named
 // chrissanders_...) or their end (…-lab.pcap) stay apart, which cut (the
-// end only) loses. Plain text only (no escapes).
-func elideMiddle(s string, w int) string {
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	if w <= 1 {
-		return cut(s, w)
-	}
-	rs := []rune(s)
-	head, tail := (w-1+1)/2, (w-1)/2 // the head gets the odd column
-	var h, t []rune
-	for _, r := range rs {
-		if ansi.StringWidth(string(h)+string(r)) > head {
-			break
-		}
-		h = append(h, r)
-	}
-	for i := len(rs) - 1; i >= len(h); i-- {
-		if ansi.StringWidth(string(rs[i])+string(t)) > tail {
-			break
-		}
-		t = append([]rune{rs[i]}, t...)
-	}
-	return string(h) + "…" + string(t)
-}
+// end only) loses. Plain text only (no escapes): queries.ElideMiddle,
+// the one the query tables use.
+func elideMiddle(s string, w int) string { return queries.ElideMiddle(s, w) }
 
 // outputTitle is the overview's title line within w columns: the output
 // folder and the capture files, their names elided in the middle (a list

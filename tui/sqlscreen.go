@@ -24,6 +24,10 @@ type sqlScreen struct {
 	pick    int
 	editor  textarea.Model
 	editing bool
+	// edited: the query running is the editor's (not a named one): if
+	// DuckDB refuses it the editor opens again on it (the status line
+	// under it says why)
+	edited  bool
 	res     *queries.Result
 	top     int // first result row shown
 	cur     int // result row under the cursor (m opens it whole)
@@ -58,6 +62,7 @@ func (s *sqlScreen) load(*env) tea.Cmd { return nil }
 // run runs q; named is the named query it is, nil for the editor's SQL.
 func (s *sqlScreen) run(e *env, q string, named *queries.Named) tea.Cmd {
 	s.sqlText = q
+	s.edited = named == nil
 	s.res, s.top, s.cur = nil, 0, 0
 	e.errMsg = ""
 	out := e.out
@@ -95,6 +100,13 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			if !errors.Is(msg.err, context.Canceled) {
 				e.setErr(msg.err)
+				if s.edited {
+					// D23: back in the editor on the query, to fix it
+					// (the trial was left on the list, the query out
+					// of sight)
+					s.editing = true
+					return s.editor.Focus()
+				}
 			}
 			return nil
 		}

@@ -92,8 +92,14 @@ type pagedTable struct {
 	liveable, liveView bool
 	// liveFlows: this is the written table of the live Flows screen
 	// (liveFlowsTab), whose L goes back to the engines' flows.
-	liveFlows        bool
-	failed           bool // the table's description failed (the status line says why)
+	liveFlows bool
+	failed    bool // the table's description failed (the status line says why)
+	// undo is the filter a "where" filter replaced, until its first page
+	// comes back: DuckDB refusing the condition restores it (filterRefused)
+	undo *filterUndo
+	// refusedSeq is the seq of a query a refused filter started: its
+	// other answers (the count) are dropped, their error said once
+	refusedSeq       int
 	waiting          bool // shown before the live rows were loaded: load when they are
 	keep             string
 	keepAt, keepLine int
@@ -191,6 +197,7 @@ func (t *pagedTable) reload(e *env) tea.Cmd {
 	t.seq++
 	seq := t.seq
 	t.rows, t.cur, t.top, t.offset, t.total, t.atStart, t.atEnd = nil, 0, 0, 0, -1, true, false
+	t.failed = false
 	where, args := t.predicates(e)
 	show := make([]string, len(t.cols))
 	types := make([]string, len(t.cols))
@@ -286,12 +293,22 @@ func (t *pagedTable) update(e *env, msg tea.Msg) tea.Cmd {
 }
 
 func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
+	seq := resultSeq(msg.v)
+	if seq != 0 && seq == t.refusedSeq {
+		return nil
+	}
+	if msg.err != nil && t.undo != nil && seq == t.undo.seq && !errors.Is(msg.err, context.Canceled) {
+		return t.filterRefused(e, msg.err)
+	}
+	if msg.err == nil && t.undo != nil && seq == t.undo.seq && msg.tag == "page" {
+		t.undo = nil // the condition ran
+	}
 	if msg.err != nil {
 		if msg.tag == "page" {
 			t.busy = false
 		}
-		if msg.tag == "init" && t.cols == nil && !errors.Is(msg.err, context.Canceled) {
-			t.failed = true
+		if !errors.Is(msg.err, context.Canceled) && (msg.tag == "init" && t.cols == nil || msg.tag == "page" && seq == t.seq && len(t.rows) == 0) {
+			t.failed = true // not "no rows": the status line says why
 		}
 		if !errors.Is(msg.err, context.Canceled) {
 			e.setErr(msg.err)
@@ -547,6 +564,9 @@ func (t *pagedTable) applyFilter(e *env, text string) tea.Cmd {
 			return nil
 		}
 		t.where = []string{text[len("where "):]}
+		cmd := t.reload(e)
+		t.undo = &filterUndo{seq: t.seq, text: text, filter: prevFilter, where: prevWhere, args: prevArgs}
+		return cmd
 	default:
 		w, err := queries.PcapSQL(text, t.spec.ep)
 		switch {
@@ -645,4 +665,64 @@ func (t *pagedTable) chooserKey(msg tea.KeyMsg) tea.Cmd {
 		t.chooser = false
 	}
 	return nil
+}
+
+// filterUndo is a "where" filter sent to DuckDB (text, the query's seq)
+// and the filter it replaced.
+type filterUndo struct {
+	seq    int
+	text   string
+	filter string
+	where  []string
+	args   []any
+}
+
+// resultSeq is the seq of the query a page or count answers; 0 for others.
+func resultSeq(v any) int {
+	switch v := v.(type) {
+	case pageResult:
+		return v.seq
+	case countResult:
+		return v.seq
+	}
+	return 0
+}
+
+// filterRefused handles DuckDB refusing a "where" filter (D17: "where
+// packets >" showed "no rows" and Parser Error: syntax error at or near
+// ")", a parenthesis the user never typed): the status line says the
+// error against the typed text (whereError), the previous filter and its
+// rows come back, as for a filter refused before it ran.
+func (t *pagedTable) filterRefused(e *env, err error) tea.Cmd {
+	u := t.undo
+	t.undo, t.refusedSeq = nil, u.seq
+	t.filter, t.where, t.args = u.filter, u.where, u.args
+	cmd := t.reload(e)
+	e.setErr(whereError(u.text, err))
+	t.filterErr = e.errMsg
+	return cmd
+}
+
+// whereError is the status line of a "where" filter DuckDB refused: its
+// message (first line, "Parser Error: " and the like dropped) said of
+// the text as typed. The pager wraps the condition in parentheses, so a
+// syntax error at the closing one it added, or at the end, means the
+// condition stopped short: "incomplete condition".
+func whereError(text string, err error) error {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	for _, p := range []string{"tui: ", "queries: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	if i := strings.Index(msg, " Error: "); i >= 0 && !strings.Contains(msg[:i], ":") {
+		msg = msg[i+len(" Error: "):] // "Parser Error: ", "Binder Error: "
+	}
+	cond := strings.TrimSpace(text[len("where "):])
+	if strings.Contains(msg, "syntax error at end of input") ||
+		strings.Contains(msg, `syntax error at or near ")"`) && !strings.Contains(cond, ")") {
+		msg = "incomplete condition"
+	}
+	return fmt.Errorf("filter %q not applied: %s", text, msg)
 }

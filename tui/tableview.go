@@ -68,7 +68,7 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		}
 		b.WriteString(line + "\n")
 	}
-	if len(t.rows) == 0 && t.pager != nil && !t.busy {
+	if len(t.rows) == 0 && t.pager != nil && !t.busy && !t.failed {
 		// wrapped between its words: at 80 columns the reason was cut
 		// ("no class of the configuration that wrote /tmp/…")
 		for _, l := range strings.Split(wrapItems(max(w-2, 10), " ", strings.Fields(t.emptyNote(e))...), "\n") {
@@ -99,10 +99,10 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 	pos := "…"
 	if len(t.rows) > 0 {
 		pos = fmt.Sprintf("row %s", human(t.offset+int64(t.cur)+1))
-	} else if t.pager != nil && !t.busy {
-		pos = "no rows"
 	} else if t.failed {
 		pos = "not loaded" // the status line says why
+	} else if t.pager != nil && !t.busy {
+		pos = "no rows"
 	}
 	if t.total >= 0 && len(t.rows) > 0 {
 		pos += " of " + human(t.total)

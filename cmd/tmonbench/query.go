@@ -173,8 +173,10 @@ times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.
 Export with SQL: --sql "COPY (SELECT ...) TO 'flows.csv' (HEADER)" (or .parquet,
 .json). One statement per --sql. The table format fits the terminal, or when
 piped $COLUMNS, else 120 columns: the last column, when text (an event's
-message), wraps onto more lines; other long text cells (probe) are cut
-with …, never inside an IP address or address:port, and address columns
+message), wraps onto more lines at spaces (as wide as its longest word
+while other columns can be cut); other long text cells are shortened with
+…: names (probe) in the middle, never to the same text for two names,
+others at the end, never inside an IP address or address:port; address columns
 (client, server, flow names) never: their long IPv6 addresses are elided in
 the middle ([2001…2e3e]:49185) with a legend below the table; if still too
 wide, the last columns are
