@@ -145,8 +145,12 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  %-20s %10d %s  (%d in configured networks, %d known to a geoip database, %d DNS names, %d look-ups)\n",
-		enrich.Table, res.Addresses, queries.RowWord(res.Addresses), res.InNetworks, res.Geo, res.DNSNames, res.DNSLookups)
+	kept := ""
+	if res.DNSKept > 0 { // reverse DNS persists: a rollup without --dns keeps the names
+		kept = fmt.Sprintf(" (%d kept from the previous table)", res.DNSKept)
+	}
+	fmt.Fprintf(w, "  %-20s %10d %s  (%d in configured networks, %d known to a geoip database, %d DNS names%s, %d look-ups)\n",
+		enrich.Table, res.Addresses, queries.RowWord(res.Addresses), res.InNetworks, res.Geo, res.DNSNames, kept, res.DNSLookups)
 	for _, d := range res.Databases {
 		fmt.Fprintf(w, "  geoip: %s\n", d)
 	}
