@@ -437,7 +437,7 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats, final bool) {
 	if final && more != "" {
 		total = fmt.Sprintf("; %d refused in all", s.refusedSaid)
 	}
-	s.log.Warn(pkt.Nouns(d.Refused(), fmt.Sprintf("collector: %d %sframe[s] refused: %s%s (the pdu_refused events count every one)%s", d.Refused(), more, refusedReasons(d), who, total)))
+	s.log.Warn(fmt.Sprintf(pkt.Nouns(d.Refused(), "collector: %d %sframe[s] refused: %s%s (the pdu_refused events count every one)%s"), d.Refused(), more, refusedReasons(d), who, total)) // markers resolved before the address ([v6]:port) goes in
 	s.refusedLogAt, s.refusedLogged = now, rx
 }
 
