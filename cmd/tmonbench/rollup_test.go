@@ -304,7 +304,7 @@ func TestRollupKeepsDNSNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := tmon(t, "rollup", "--out", out)
-	if code != 0 || !strings.Contains(stdout, "1 DNS names (1 kept from the previous table), 0 look-ups)") {
+	if code != 0 || !strings.Contains(stdout, "1 DNS name (1 kept from the previous table), 0 look-ups)") {
 		t.Errorf("rollup: %d\n%s\n%s", code, stdout, stderr)
 	}
 	if _, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select dns_name from addresses where dns_name <> ''"); stdout != "dns_name\nclient.lab.example\n" {
