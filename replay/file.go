@@ -83,6 +83,12 @@ type Stats struct {
 	// declared snaplen (pcap header, pcapng interface); they are kept whole,
 	// as libpcap and Wireshark do.
 	OverSnaplen uint64
+	// BadOptions counts pcapng Enhanced (and obsolete) Packet Blocks
+	// whose options, read from the 32-bit boundary after the packet data
+	// (pcapng: the data is padded to 32 bits), do not parse: packet data
+	// not padded, or options broken. The packet is kept (its captured
+	// length is whole inside the block); tshark calls such a file corrupt.
+	BadOptions uint64
 	// SkippedBlocks counts pcapng blocks read and ignored (name
 	// resolution, interface statistics, decryption secrets, custom and
 	// unknown blocks).

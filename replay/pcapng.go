@@ -282,6 +282,9 @@ func (f *File) epb(m *pkt.Meta) (data []byte, ok bool) {
 	if uint64(caplen) >= c.fastLim { // also: unsupported, over the snaplen, not mul alone
 		return nil, false
 	}
+	if opts := body[20+(caplen+3)&^3:]; len(opts) > 0 && f.optionsBad(opts) {
+		f.stats.BadOptions++
+	}
 	hi, ns := bits.Mul64(ts, c.mul)
 	if hi != 0 || ns > math.MaxInt64 {
 		return nil, false
@@ -309,6 +312,30 @@ func (f *File) epb(m *pkt.Meta) (data []byte, ok bool) {
 		}
 	}
 	return body[20 : 20+caplen], true
+}
+
+// optionsBad reports whether opts, the options of a packet block (after
+// its packet data and that data's padding to 32 bits), do not parse: each
+// option a 16-bit code and length and its value padded to 32 bits, all
+// inside the block, opt_endofopt (code 0) ending them (pcapng,
+// draft-ietf-opsawg-pcapng section 3.5). Packet data not padded shifts
+// them, as tshark finds ("Not enough data to handle option of length").
+func (f *File) optionsBad(opts []byte) bool {
+	for len(opts) > 0 {
+		if len(opts) < 4 {
+			return true
+		}
+		code, n := f.u16(opts), int(f.u16(opts[2:]))
+		if code == 0 {
+			return false
+		}
+		adv := 4 + (n+3)&^3
+		if adv > len(opts) {
+			return true
+		}
+		opts = opts[adv:]
+	}
+	return false
 }
 
 // readBlock reads the next whole block; io.EOF at a clean end of input.
@@ -475,6 +502,9 @@ func (f *File) packet(b block, m *pkt.Meta) (data []byte, ok bool, err error) {
 		}
 		data = body[20 : 20+caplen]
 		hasTime = true
+		if opts := body[20+(caplen+3)&^3:]; len(opts) > 0 && f.optionsBad(opts) { // the body is whole words: the padding is there
+			f.stats.BadOptions++
+		}
 	case blockSPB:
 		if len(body) < 4 {
 			return nil, false, f.malformed(b.off, "simple packet block: %d bytes", len(body))

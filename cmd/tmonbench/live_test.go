@@ -131,26 +131,26 @@ func TestLiveNetns(t *testing.T) {
 	var m map[string]float64
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
 		m = scrape(t, lab.B, "127.0.0.1:9464")
-		if m[`tmonbench_probe_packets_total{probe="labB"}`] >= float64(sent) && m[`tmonbench_pdu_acked_total{collector="0",probe="labB"}`] > 0 || time.Now().After(deadline) {
+		if m[`tmonbench_probe_packets_total{probe="labB"}`] >= float64(sent) && m[`tmonbench_pdu_acked_total{collector="collector",probe="labB"}`] > 0 || time.Now().After(deadline) {
 			break
 		}
 	}
 	if m["tmonbench_capture_delivered_packets_total"+iface] < float64(sent) || m["tmonbench_capture_kernel_drops_total"+iface] != 0 ||
-		m[`tmonbench_probe_packets_total{probe="labB"}`] < float64(sent) || m[`tmonbench_pdu_acked_total{collector="0",probe="labB"}`] == 0 ||
-		m[`tmonbench_pdu_long_retry{collector="0",probe="labB"}`] != 0 {
+		m[`tmonbench_probe_packets_total{probe="labB"}`] < float64(sent) || m[`tmonbench_pdu_acked_total{collector="collector",probe="labB"}`] == 0 ||
+		m[`tmonbench_pdu_long_retry{collector="collector",probe="labB"}`] != 0 {
 		t.Errorf("metrics after %d generator packets:\n%v", sent, m)
 	}
 	// The channel's backlog gauges are exported (a quiet lab link: none;
 	// the backlog itself is engine/pdu TestBacklogEvent's).
 	for _, n := range []string{"tmonbench_pdu_queued", "tmonbench_pdu_backlog", "tmonbench_pdu_backlog_entries_total"} {
-		if v, ok := m[n+`{collector="0",probe="labB"}`]; !ok || v != 0 {
+		if v, ok := m[n+`{collector="collector",probe="labB"}`]; !ok || v != 0 {
 			t.Errorf("%s: %v %v, want 0", n, v, ok)
 		}
 	}
 	// One-way records pending: reported (the lab class has no one-way
 	// analysis: 0; the values are checked by engine/pipeline
 	// TestObserveOnewayPending).
-	if v, ok := m[`tmonbench_collector_oneway_pending_packets{collector="0"}`]; !ok || v != 0 {
+	if v, ok := m[`tmonbench_collector_oneway_pending_packets{collector="collector"}`]; !ok || v != 0 {
 		t.Errorf("metrics after %d generator packets:\n%v", sent, m)
 	}
 	burst, err := lab.UDPFrom(netip.MustParseAddr(netlab.AddrA), 40, 300, 0, 9001)

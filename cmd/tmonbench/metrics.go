@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -150,14 +151,17 @@ func (m *liveMetrics) Collect(ch chan<- prometheus.Metric) {
 	for i := range o.Probes {
 		probeMetrics.collect(ch, &o.Probes[i], o.Probes[i].Probe)
 	}
-	chans := map[string]int{} // collector label: the channel's index among its probe's
+	// collector label: its name, as the TUI and pdu_stats say it (config
+	// collectors[].name, "collector" for the default one and the collector
+	// process; the index said "0"), its index among its probe's if nameless
+	chans := map[string]int{}
 	for i := range o.Channels {
 		c := &o.Channels[i]
-		channelMetrics.collect(ch, c, c.Probe, fmt.Sprint(chans[c.Probe]))
+		channelMetrics.collect(ch, c, c.Probe, cmp.Or(c.Collector, fmt.Sprint(chans[c.Probe])))
 		chans[c.Probe]++
 	}
 	for i := range o.Collectors {
-		collectorMetrics.collect(ch, &o.Collectors[i], fmt.Sprint(i))
+		collectorMetrics.collect(ch, &o.Collectors[i], cmp.Or(o.Collectors[i].Collector, fmt.Sprint(i)))
 	}
 }
 

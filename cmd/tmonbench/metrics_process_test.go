@@ -83,7 +83,7 @@ func TestProcessMetrics(t *testing.T) {
 	os.WriteFile(cfg, []byte(fmt.Sprintf("interval_s: 1\nprobes: [{name: A}]\ncollectors:\n  - {name: central, address: %q}\n", freeUDPPort(t))), 0o644)
 	caddr, paddr := freeTCPPort(t), freeTCPPort(t)
 	coll := startCollector(t, bin, cfg, filepath.Join(tmp, "out"), "--metrics", caddr)
-	const accepted = `tmonbench_collector_pdus_accepted_total{collector="0"}`
+	const accepted = `tmonbench_collector_pdus_accepted_total{collector="collector"}`
 	pollMetrics(t, caddr, time.Minute, func(m map[string]float64) bool { _, ok := m[accepted]; return ok })
 
 	p := exec.Command(bin, "probe", "--config", cfg, "--name", "A", "--pcap", filepath.Join(samples(t), "lab", "oneway-udp", "A.pcap"), "--metrics", paddr)
@@ -96,8 +96,8 @@ func TestProcessMetrics(t *testing.T) {
 	const (
 		packets   = `tmonbench_probe_packets_total{probe="A"}`
 		delivered = `tmonbench_capture_delivered_packets_total{interface="if0",probe="A"}`
-		sent      = `tmonbench_pdu_sent_total{collector="0",probe="A"}`
-		acked     = `tmonbench_pdu_acked_total{collector="0",probe="A"}`
+		sent      = `tmonbench_pdu_sent_total{collector="central",probe="A"}`
+		acked     = `tmonbench_pdu_acked_total{collector="central",probe="A"}`
 	)
 	// Intervals of 1 s close while the 10 s capture plays: PDUs are sent
 	// and acknowledged before it ends (fewer than its 5000 packets read;
@@ -119,7 +119,7 @@ func TestProcessMetrics(t *testing.T) {
 	}
 	pdus, _ := strconv.ParseFloat(sum[2], 64)
 	cm := pollMetrics(t, caddr, time.Minute, func(m map[string]float64) bool { return m[accepted] >= pdus })
-	if cm[accepted] != pdus || cm[`tmonbench_collector_frames_refused_total{collector="0"}`] != 0 || cm[`tmonbench_collector_frames_total{collector="0"}`] < pdus {
+	if cm[accepted] != pdus || cm[`tmonbench_collector_frames_refused_total{collector="collector"}`] != 0 || cm[`tmonbench_collector_frames_total{collector="collector"}`] < pdus {
 		t.Errorf("collector metrics after the probe's %v PDUs, all acknowledged: %v", pdus, cm)
 	}
 	coll.Process.Signal(syscall.SIGTERM)
@@ -176,9 +176,9 @@ func TestProbeLiveMetrics(t *testing.T) {
 		kernel    = `tmonbench_capture_kernel_packets_total{interface="lo",probe="lp"}`
 		delivered = `tmonbench_capture_delivered_packets_total{interface="lo",probe="lp"}`
 		packets   = `tmonbench_probe_packets_total{probe="lp"}`
-		sent      = `tmonbench_pdu_sent_total{collector="0",probe="lp"}`
-		acked     = `tmonbench_pdu_acked_total{collector="0",probe="lp"}`
-		beats     = `tmonbench_pdu_heartbeats_total{collector="0",probe="lp"}`
+		sent      = `tmonbench_pdu_sent_total{collector="central",probe="lp"}`
+		acked     = `tmonbench_pdu_acked_total{collector="central",probe="lp"}`
+		beats     = `tmonbench_pdu_heartbeats_total{collector="central",probe="lp"}`
 	)
 	// every PDU sent is acknowledged but heartbeats, which never are
 	m := pollMetrics(t, paddr, time.Minute, func(m map[string]float64) bool {
@@ -193,7 +193,7 @@ func TestProbeLiveMetrics(t *testing.T) {
 		t.Errorf("after %d datagrams: %v", n, m)
 	}
 	cm := pollMetrics(t, caddr, time.Minute, func(cm map[string]float64) bool {
-		return cm[`tmonbench_collector_pdus_accepted_total{collector="0"}`] >= m[acked]
+		return cm[`tmonbench_collector_pdus_accepted_total{collector="collector"}`] >= m[acked]
 	})
 	t.Logf("probe %v\ncollector %v", m, cm)
 	p.Process.Signal(syscall.SIGTERM)

@@ -48,7 +48,7 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		case isLive && fs.Changed("iface"), fs.Changed("iface") && *iface == "":
 			return usageErr("probe: --iface NAME names a --pcap capture's interface (live capture is named by -i)")
 		case *cfgPath == "" || *name == "" || (*pcap == "" && !isLive):
-			return usageErr("probe: --config, --name and one of --pcap FILE or -i IFACE are required")
+			return usageErr("probe: %s", probeMissing(*cfgPath, *name, *pcap != "" || isLive))
 		}
 		var expr *filter.Expr // --filter on a capture file
 		if !isLive {

@@ -142,3 +142,24 @@ func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, 
 	}
 	return r.fileExit(ctx, res, src)
 }
+
+// probeMissing says which of the flags probe requires are missing: "--name
+// is missing (--config, --name and one of --pcap FILE or -i IFACE are
+// required)".
+func probeMissing(cfgPath, name string, input bool) string {
+	var miss []string
+	if cfgPath == "" {
+		miss = append(miss, "--config FILE")
+	}
+	if name == "" {
+		miss = append(miss, "--name NAME")
+	}
+	if !input {
+		miss = append(miss, "--pcap FILE or -i IFACE")
+	}
+	verb := "is"
+	if len(miss) > 1 {
+		verb = "are"
+	}
+	return strings.Join(miss, ", ") + " " + verb + " missing (--config, --name and one of --pcap FILE or -i IFACE are required)"
+}

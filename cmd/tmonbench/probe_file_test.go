@@ -60,3 +60,23 @@ func TestProbeFileRefusesLiveFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeSaysMissingFlag: probe without one of its required flags names
+// the one missing (D14 of the trial: the same sentence listing all three
+// whichever was missing).
+func TestProbeSaysMissingFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--name", "A", "--pcap", "x.pcap"}, "probe: --config FILE is missing ("},
+		{[]string{"--config", "c.yaml", "--pcap", "x.pcap"}, "probe: --name NAME is missing ("},
+		{[]string{"--config", "c.yaml", "--name", "A"}, "probe: --pcap FILE or -i IFACE is missing ("},
+		{[]string{"--pcap", "x.pcap"}, "probe: --config FILE, --name NAME are missing ("},
+	} {
+		code, _, stderr := tmon(t, append([]string{"probe"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("probe %q: %d %q, want exit 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}

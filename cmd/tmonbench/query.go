@@ -28,21 +28,20 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 	limit := fs.Int("limit", 40, "table format: print at most `N` rows and say how many more (0: all)")
 	width := fs.Int("width", 0, "table format: fit `N` columns, cutting long cells with … (default: the terminal's; piped: $COLUMNS, else 120; 0: no limit)")
 	local := fs.Bool("local-time", false, "print times in the local time zone (TZ) with their offset instead of UTC")
-	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md)")
+	schema := fs.Bool("schema", false, "print the reference of every table, column (type, unit, meaning), event kind and PDU type (docs/tables.md); with TABLE names, of those tables only")
 	return queryUsage(), func(args []string, stdout, stderr io.Writer) error {
 		switch {
 		case *limit < 0:
 			return usageErr("query: --limit %d: want a number of rows (0: all)", *limit)
 		case *width < 0:
 			return usageErr("query: --width %d: want a number of columns (0: no limit)", *width)
-		case (*schema || *list) && (fs.NArg() > 0 || len(*sqls) > 0):
-			return usageErr("query: --schema and --list take no query NAME or --sql")
+		case *list && (fs.NArg() > 0 || len(*sqls) > 0), *schema && len(*sqls) > 0:
+			return usageErr("query: --list takes no query NAME or --sql, --schema only TABLE names")
 		case *schema && *list:
 			return usageErr("query: --schema or --list, not both")
 		}
 		if *schema {
-			_, err := io.WriteString(stdout, observe.Reference())
-			return err
+			return writeSchema(stdout, fs.Args())
 		}
 		if *list {
 			for _, n := range queries.List() {
@@ -68,7 +67,9 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 				return usageErr("query: %v (tmonbench query --list)", err)
 			}
 			texts = []string{n.SQL}
-			if *wide {
+			if *wide && !n.HasWide() { // its columns all fit: --wide would print the same
+				return usageErr("query: %s has no wide form, its columns fit as they are (--wide: the queries marked [--wide] in tmonbench query --list)", n.Name)
+			} else if *wide {
 				texts = []string{n.Wide}
 			}
 		default:
@@ -166,7 +167,7 @@ func terminalWidth(w io.Writer) int {
 // and the tables (views) a query can read.
 func queryUsage() string {
 	var w strings.Builder
-	fmt.Fprintf(&w, `Usage: tmonbench query [flags] NAME | --sql "SELECT ..." [--sql ...] | --list | --schema
+	fmt.Fprintf(&w, `Usage: tmonbench query [flags] NAME | --sql "SELECT ..." [--sql ...] | --list | --schema [TABLE...]
 
 Runs DuckDB over the Parquet tables of a replay or collector (--out). Stored
 times are UTC (DuckDB runs with TimeZone=UTC); --local-time prints them in TZ.

@@ -33,16 +33,17 @@ func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []obse
 			count     uint64
 			format    string // of the path and count
 		}{
-			{observe.SevWarning, "invalid_timestamps", st.InvalidTimestamps, "%s: %d records with invalid timestamps (sub-second field out of range), normalised"},
-			{observe.SevWarning, "capture_time_overflow", st.TimeOverflow, "%s: %d pcapng timestamps beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)"},
-			{observe.SevWarning, "capture_unsupported_link", st.SkippedUnsupported, "%s: %d packets of pcapng interfaces with an unsupported link type skipped (not in any table)"},
-			{observe.SevInfo, "capture_no_timestamp", st.NoTimestamp, "%s: %d pcapng Simple Packet Blocks carry no time: they took the previous packet's (counted as any other, never timed by rtt)"},
-			{observe.SevInfo, "capture_over_snaplen", st.OverSnaplen, "%s: %d records longer than the declared snap length, kept whole (as libpcap and Wireshark)"},
-			{observe.SevInfo, "capture_blocks_skipped", st.SkippedBlocks, "%s: %d pcapng blocks ignored (name resolution, interface statistics, secrets, custom or unknown)"},
+			{observe.SevWarning, "invalid_timestamps", st.InvalidTimestamps, "%s: %d record[s] with invalid timestamps (sub-second field out of range), normalised"},
+			{observe.SevWarning, "capture_time_overflow", st.TimeOverflow, "%s: %d pcapng timestamp[s] beyond 2262-04-11 (int64 nanoseconds overflow), saturated to 2262-04-11T23:47:16.854775807Z: the probe takes them for impossible times (capture_time_invalid)"},
+			{observe.SevWarning, "capture_unsupported_link", st.SkippedUnsupported, "%s: %d packet[s] of pcapng interfaces with an unsupported link type skipped (not in any table)"},
+			{observe.SevInfo, "capture_no_timestamp", st.NoTimestamp, "%s: %d pcapng Simple Packet Block[s] [carries|carry] no time: [it|they] took the previous packet's (counted as any other, never timed by rtt)"},
+			{observe.SevInfo, "capture_over_snaplen", st.OverSnaplen, "%s: %d record[s] longer than the declared snap length, kept whole (as libpcap and Wireshark)"},
+			{observe.SevWarning, "capture_bad_options", st.BadOptions, "%s: %d pcapng packet block[s] whose options do not parse from the 32-bit boundary after their packet data (data not padded, or broken options; tshark calls the file corrupt): the packet[s] [is|are] kept, [its|their] options ignored"},
+			{observe.SevInfo, "capture_blocks_skipped", st.SkippedBlocks, "%s: %d pcapng block[s] ignored (name resolution, interface statistics, secrets, custom or unknown)"},
 		} {
 			if e.count > 0 {
 				ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: e.kind, Severity: e.sev, Count: e.count,
-					Message: fmt.Sprintf(e.format, caps[i].Path, e.count)})
+					Message: fmt.Sprintf(pkt.Nouns(e.count, e.format), caps[i].Path, e.count)})
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/enrich"
@@ -145,8 +146,13 @@ func prepare(ctx context.Context, out string, opt enrich.Options, withRollups bo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  %-20s %10d %s  (%d in configured networks, %d known to a geoip database, %d DNS names, %d look-ups)\n",
-		enrich.Table, res.Addresses, queries.RowWord(res.Addresses), res.InNetworks, res.Geo, res.DNSNames, res.DNSLookups)
+	kept := ""
+	if res.DNSKept > 0 { // reverse DNS persists: a rollup without --dns keeps the names
+		kept = fmt.Sprintf(" (%d kept from the previous table)", res.DNSKept)
+	}
+	fmt.Fprintf(w, "  %-20s %10d %s  (%d in configured networks, %d known to a geoip database, %s%s, %s)\n",
+		enrich.Table, res.Addresses, queries.RowWord(res.Addresses), res.InNetworks, res.Geo,
+		pkt.Nouns(res.DNSNames, fmt.Sprintf("%d DNS name[s]", res.DNSNames)), kept, pkt.Nouns(res.DNSLookups, fmt.Sprintf("%d look-up[s]", res.DNSLookups)))
 	for _, d := range res.Databases {
 		fmt.Fprintf(w, "  geoip: %s\n", d)
 	}

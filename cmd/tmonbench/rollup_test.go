@@ -275,3 +275,39 @@ func mergedRunJSON(t *testing.T, merged string, srcs ...string) {
 		}
 	}
 }
+
+// hostsResolver answers reverse look-ups from a map (tests never resolve
+// external names); other addresses fail as "no such host".
+type hostsResolver map[string]string
+
+func (h hostsResolver) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	if n, ok := h[addr]; ok {
+		return []string{n + "."}, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+// TestRollupKeepsDNSNames: `tmonbench enrich --dns` then `tmonbench
+// rollup` without --dns (D24 of a new user's trial: the rollup rewrites
+// the addresses table and the look-ups seemed lost, its line saying
+// nothing of them): the names stay, and the rollup's line says they were
+// carried over from the previous table rather than looked up again.
+func TestRollupKeepsDNSNames(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	// 141.142.220.118 is the wikipedia capture's client (tcpdump -nr zeek_wikipedia.pcap).
+	dns := &enrich.DNSOptions{Resolver: hostsResolver{"141.142.220.118": "client.lab.example"}, RatePerS: 1000, Timeout: time.Second, Refresh: 7 * 24 * time.Hour}
+	if err := prepare(context.Background(), out, enrich.Options{DNS: dns, Now: time.Now().UTC()}, false, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := tmon(t, "rollup", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "1 DNS name (1 kept from the previous table), 0 look-ups)") {
+		t.Errorf("rollup: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select dns_name from addresses where dns_name <> ''"); stdout != "dns_name\nclient.lab.example\n" {
+		t.Errorf("after the rollup: %q", stdout)
+	}
+}

@@ -206,8 +206,10 @@ func TestFlagRefusals(t *testing.T) {
 		{[]string{"probe", "--config", "samples/dist.yaml", "--name", "A", "--pcap", pcap, "extra"}, `probe: unexpected argument "extra" (the capture is --pcap FILE or -i IFACE)`},
 		{[]string{"collector", "--config", "samples/dist.yaml", "--out", filepath.Join(dir, "c"), "extra"}, `collector: unexpected argument "extra"`},
 		{[]string{"query", "--out", dir, "--limit", "-1", "--sql", "select 1"}, "query: --limit -1: want a number of rows (0: all)"},
-		{[]string{"query", "--list", "summary"}, "query: --schema and --list take no query NAME or --sql"},
-		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --schema and --list take no query NAME or --sql"},
+		{[]string{"query", "--list", "summary"}, "query: --list takes no query NAME or --sql, --schema only TABLE names"},
+		{[]string{"query", "--schema", "--sql", "select 1"}, "query: --list takes no query NAME or --sql, --schema only TABLE names"},
+		{[]string{"query", "--schema", "nope"}, `query: --schema "nope": no such table (tables: flows, flow_counters, `},
+		{[]string{"query", "--wide", "summary"}, "query: summary has no wide form, its columns fit as they are"},
 		{[]string{"query", "--out", dir, "--width", "-1", "--sql", "select 1"}, "query: --width -1: want a number of columns (0: no limit)"},
 		// bench: a negative memory limit was taken silently; each names the flag at fault only
 		{[]string{"bench", "--memory-limit", "-5", pcap}, "bench: --memory-limit -5: want a number of MiB (0: none)"},

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // WriteJSON writes the report as one indented JSON object (docs/speed.md
@@ -230,14 +232,14 @@ func (r *Report) WriteText(w io.Writer) {
 		bytes += s.Bytes
 	}
 	slices.Sort(tnames)
-	fmt.Fprintf(w, "\nrows per table (%d rows in %d Parquet files, %.1f MiB", rows, files, float64(bytes)/(1<<20))
+	fmt.Fprintf(w, "\nrows per table (%s, %.1f MiB", pkt.Nouns(rows, fmt.Sprintf("%d row[s]", rows))+" in "+pkt.Nouns(files, fmt.Sprintf("%d Parquet file[s]", files)), float64(bytes)/(1<<20))
 	if pq := r.Stages[StageParquet]; pq > 0 && r.StageRuns > 0 && r.ProfileSamples >= MinProfileSamples {
 		fmt.Fprintf(w, "; Parquet %.2f M rows per CPU second", float64(rows)/(float64(pq)/float64(r.StageRuns)/1e9)/1e6)
 	}
 	fmt.Fprintln(w, "):")
 	for _, t := range tnames {
 		s := r.Tables[t]
-		fmt.Fprintf(w, "  %-16s %10d rows %4d files\n", t, s.Rows, s.Files)
+		fmt.Fprintf(w, "  %-16s %s %s\n", t, pkt.Nouns(s.Rows, fmt.Sprintf("%10d row[ |s]", s.Rows)), pkt.Nouns(s.Files, fmt.Sprintf("%4d file[s]", s.Files)))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
@@ -58,7 +59,9 @@ func TestSmallReport(t *testing.T) {
 	}{
 		{"small", 7799, 100e6, 25_000, 6, nil,
 			[]string{"7799 packets, 25.0 kB captured (", "\nCPU per stage: n/a (the capture is too short for per-stage figures: 6 CPU profile samples, under 100)\n", "ratio full/floor: n/a (capture too small: under 100000 packets or 0.5 s of work per run)\n",
-				"allocations per packet: 2.000 (2.000-2.000) over the whole run, in steady state: n/a (too few packets for a steady state)\n"},
+				"allocations per packet: 2.000 (2.000-2.000) over the whole run, in steady state: n/a (too few packets for a steady state)\n",
+				// one row, one file: singular (the trial's D13 read "1 files")
+				"rows per table (1 row in 1 Parquet file, 0.0 MiB", "  events                    1 row     1 file\n"},
 			[]string{"-1.000", "NaN", "Inf", "1525", "ns/pkt", "rows per CPU second"}, nil, nil},
 		{"big", 5_000_000, 2e9, 2_996_100_000, 600, &steady,
 			[]string{"5000000 packets, 2996.1 MB captured (", "CPU per stage (full runs, from a CPU profile, 2 run(s)):\n", "rows per CPU second", "ratio full/floor, wall: 2.00 (2.00-2.00)", "0.204 (0.204-0.204) in steady state (20-80 % of the packets)\n"},
@@ -67,7 +70,8 @@ func TestSmallReport(t *testing.T) {
 		m := Measure{WallNs: c.wallNs, UserNs: c.wallNs, Allocs: 2 * c.packets, SteadyAllocsPerPacket: c.steady}
 		f := Measure{WallNs: c.wallNs / 2, UserNs: c.wallNs / 2}
 		r := &Report{Paths: []string{"x.pcap"}, Packets: c.packets, CapturedBytes: c.bytes, Full: []Measure{m, m}, Floor: []Measure{f, f}, Ratios: []float64{2, 2},
-			Stages: StageTimes{StageParquet: c.wallNs}, StageRuns: 2, ProfiledNs: c.wallNs, ProfileSamples: c.samples}
+			Stages: StageTimes{StageParquet: c.wallNs}, StageRuns: 2, ProfiledNs: c.wallNs, ProfileSamples: c.samples,
+			Tables: map[string]store.TableStats{"events": {Files: 1, Rows: 1}}}
 		var text bytes.Buffer
 		r.WriteText(&text)
 		for _, w := range c.want {

@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // badPDUs counts a probe's PDUs whose records did not decode, reported
@@ -143,7 +144,7 @@ func (c *Collector) ReportRefused(nowNs int64, d pdu.ReceiverStats) {
 		return
 	}
 	c.batch.Events = append(c.batch.Events, observe.Event{Time: nowNs, Source: "collector", Kind: "pdu_refused", Severity: observe.SevWarning,
-		Message: fmt.Sprintf("%d frames refused: %s", n, refusedReasons(d)), Count: n})
+		Message: pkt.Nouns(n, fmt.Sprintf("%d frame[s] refused: %s", n, refusedReasons(d))), Count: n})
 }
 
 // refusedReasons says why the frames of d were refused, with every

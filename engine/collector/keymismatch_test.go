@@ -312,3 +312,67 @@ func TestRefusedHelloNamed(t *testing.T) {
 		t.Errorf("log:\n%s\nwant %s", log.String(), want)
 	}
 }
+
+// twoStepTransport hands its first frames to the server, then the rest
+// once next is closed.
+type twoStepTransport struct {
+	first, rest [][]byte
+	from        netip.AddrPort
+	next        chan struct{}
+}
+
+func (p *twoStepTransport) Serve(ctx context.Context, handle func([]byte, netip.AddrPort) []byte) error {
+	for _, fr := range p.first {
+		handle(fr, p.from)
+	}
+	select {
+	case <-p.next:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, fr := range p.rest {
+		handle(fr, p.from)
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (p *twoStepTransport) SendAck([]byte, netip.AddrPort) error { return nil }
+
+// TestRefusedLaterLoggedAtStop: frames refused after the log's line and
+// before the next minute were said only in pdu_refused events (D15 of a
+// new user's trial: '6 frames refused' in the log, the 55 refused later
+// nowhere but the events table). At stop the log says them, with the
+// run's total: 5 then 3 frames with a wrong key, 8 in all.
+func TestRefusedLaterLoggedAtStop(t *testing.T) {
+	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}]\n", "not-the-key", 8)
+	var log syncio.Writer
+	tr := &twoStepTransport{first: frames[:5], rest: frames[5:], from: netip.MustParseAddrPort("192.0.2.7:40001"), next: make(chan struct{})}
+	sink := &recordSink{}
+	srv := NewServer(c, tr, sink, ServerOptions{WriteEvery: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "frames refused"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) { // a hang guard, not a timing assertion
+			t.Fatalf("no log line on the refused frames:\n%s", log.String())
+		}
+	}
+	close(tr.next)
+	for deadline := time.Now().Add(time.Minute); srv.Stats().Receiver.Refused() < 8; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d frames refused, want 8", srv.Stats().Receiver.Refused())
+		}
+	}
+	moreTicks(t, sink, 2) // within the minute: no line yet
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := log.String()
+	if strings.Count(got, "frames refused") != 2 || !strings.Contains(got, "collector: 5 frames refused: 5 bad or missing HMAC tag") ||
+		!strings.Contains(got, "collector: 3 more frames refused: 3 bad or missing HMAC tag (the last from 192.0.2.7:40001, claiming wire id 1 (A)) (the pdu_refused events count every one); 8 refused in all") {
+		t.Errorf("log:\n%s\nwant a line on the first 5 frames refused, and at stop one on the 3 more, 8 in all", got)
+	}
+}

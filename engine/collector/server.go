@@ -13,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
@@ -113,6 +114,7 @@ type Server struct {
 	// receiver's counters then.
 	refusedLogAt  time.Time
 	refusedLogged pdu.ReceiverStats
+	refusedSaid   uint64 // frames the lines said so far
 	// refusedFrom is the sender of the last refused frame, refusedClaim
 	// the frame's header if it parsed (ProbeID 0: not), for the log line.
 	refusedFrom  netip.AddrPort
@@ -368,6 +370,9 @@ loop:
 	s.mu.Lock()
 	s.reportRefused(s.opt.Now().UnixNano(), true) // the last interval's
 	s.sayPrevKey(s.opt.Now().UnixNano())
+	if rx := s.coll.Stats().Receiver; rx.Refused() > s.refusedLogged.Refused() {
+		s.sayRefused(s.opt.Now(), rx, true) // those after the last line, however recent
+	}
 	s.mu.Unlock()
 	if s.dur != nil {
 		s.stopDurable(idle)
@@ -422,10 +427,12 @@ func (s *Server) noteRefused(before uint64, frame []byte, from netip.AddrPort) {
 const maxRefusedNames = 64
 
 // sayRefused logs the frames refused since the last line (rx: the
-// receiver's counters now), at most once per refusedLogEvery; the
-// pdu_refused events keep every count.
-func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
-	if !s.refusedLogAt.IsZero() && now.Sub(s.refusedLogAt) < refusedLogEvery {
+// receiver's counters now), at most once per refusedLogEvery, and when
+// final (the server stops) whatever the time, with the run's total: the
+// refusals after a line are never left unsaid. The pdu_refused events
+// keep every count.
+func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats, final bool) {
+	if !final && !s.refusedLogAt.IsZero() && now.Sub(s.refusedLogAt) < refusedLogEvery {
 		return
 	}
 	d := rxDelta(rx, s.refusedLogged)
@@ -441,7 +448,15 @@ func (s *Server) sayRefused(now time.Time, rx pdu.ReceiverStats) {
 		}
 		who += ")"
 	}
-	s.log.Warn(fmt.Sprintf("collector: %d frames refused: %s%s (the pdu_refused events count every one)", d.Refused(), refusedReasons(d), who))
+	more, total := "", ""
+	if s.refusedSaid > 0 {
+		more = "more "
+	}
+	s.refusedSaid += d.Refused()
+	if final && more != "" {
+		total = fmt.Sprintf("; %d refused in all", s.refusedSaid)
+	}
+	s.log.Warn(fmt.Sprintf(pkt.Nouns(d.Refused(), "collector: %d %sframe[s] refused: %s%s (the pdu_refused events count every one)%s"), d.Refused(), more, refusedReasons(d), who, total)) // markers resolved before the address ([v6]:port) goes in
 	s.refusedLogAt, s.refusedLogged = now, rx
 }
 
@@ -478,7 +493,7 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 	s.coll.Liveness(nowNs, silence)
 	s.reportRefused(nowNs, false)
 	if rx := s.coll.Stats().Receiver; rx.Refused() > s.refusedLogged.Refused() {
-		s.sayRefused(now, rx)
+		s.sayRefused(now, rx, false)
 	}
 	s.sayKeyMismatches(nowNs)
 	s.sayKeyMissing(nowNs)

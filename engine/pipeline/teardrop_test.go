@@ -33,7 +33,7 @@ func TestTeardropReassembledBadUDPLength(t *testing.T) {
 				}
 			}
 		}
-		want := "error 1 reassembled datagrams with udp_bad_length in the interval: the UDP length disagrees with the reassembled IP payload (counted at IP level)"
+		want := "error 1 reassembled datagram with udp_bad_length in the interval: the UDP length disagrees with the reassembled IP payload (counted at IP level)"
 		if len(found) != 1 || found[0] != want {
 			t.Errorf("workers %d: reassembled anomaly events %q, want [%q]", workers, found, want)
 		}

@@ -231,8 +231,8 @@ func (p *Probe) clockSummary(atNs int64) {
 	if c.reorderI == 0 {
 		return
 	}
-	p.EventCount(atNs, pdu.SevInfo, "capture_time_backwards", fmt.Sprintf(
-		"%d packets stamped earlier than the packet before them (reordering within %v), first at frame %d, largest step %v",
-		c.reorderI, time.Duration(pkt.StepBackNs), c.reorderFrame, time.Duration(c.reorderMax)), c.reorderI)
+	p.EventCount(atNs, pdu.SevInfo, "capture_time_backwards", pkt.Nouns(c.reorderI, fmt.Sprintf(
+		"%d packet[s] stamped earlier than the packet before them (reordering within %v), first at frame %d, largest step %v",
+		c.reorderI, time.Duration(pkt.StepBackNs), c.reorderFrame, time.Duration(c.reorderMax))), c.reorderI)
 	c.reorderI, c.reorderMax = 0, 0
 }

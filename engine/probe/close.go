@@ -59,16 +59,16 @@ func kindEvent(event func(timeNs int64, sev uint8, kind, msg string, n uint64), 
 		if k.Severe() {
 			sev = pdu.SevError
 		}
-		event(atNs, sev, "packet_anomalies", fmt.Sprintf("%d packets with %s in the interval (counted at IP level)", n, k), n)
+		event(atNs, sev, "packet_anomalies", pkt.Nouns(n, fmt.Sprintf("%d packet[s] with %s in the interval (counted at IP level)", n, k)), n)
 	} else {
-		event(atNs, pdu.SevWarning, "malformed_packets", fmt.Sprintf("%d packets with %s headers in the interval (skipped)", n, k), n)
+		event(atNs, pdu.SevWarning, "malformed_packets", pkt.Nouns(n, fmt.Sprintf("%d packet[s] with %s headers in the interval (skipped)", n, k)), n)
 	}
 }
 
 // evictedEvent reports n flows evicted in an interval (none: no event).
 func (p *Probe) evictedEvent(out pdu.Publisher, atNs int64, n uint64) {
 	if n > 0 {
-		appendEvent(out, atNs, pdu.SevWarning, "flows_evicted", fmt.Sprintf("%d flows evicted: flow table full (max_flows %d)", n, p.cfg.FlowTable.MaxFlows), n)
+		appendEvent(out, atNs, pdu.SevWarning, "flows_evicted", pkt.Nouns(n, fmt.Sprintf("%d flow[s] evicted: flow table full (max_flows %d)", n, p.cfg.FlowTable.MaxFlows)), n)
 	}
 }
 
@@ -80,7 +80,7 @@ func (p *Probe) evictedEvent(out pdu.Publisher, atNs int64, n uint64) {
 // datagrams (mergeClose), writes the same rows as a lone probe.
 func reasmAnomalyEvent(out pdu.Publisher, atNs int64, n uint64) {
 	if n > 0 {
-		appendEvent(out, atNs, pdu.SevError, "packet_anomalies", fmt.Sprintf("%d reassembled datagrams with %s in the interval: the UDP length disagrees with the reassembled IP payload (counted at IP level)", n, dissect.KindUDPBadLength), n)
+		appendEvent(out, atNs, pdu.SevError, "packet_anomalies", pkt.Nouns(n, fmt.Sprintf("%d reassembled datagram[s] with %s in the interval: the UDP length disagrees with the reassembled IP payload (counted at IP level)", n, dissect.KindUDPBadLength)), n)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/oneway"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/reasm"
 	"github.com/tmonbench/tmonbench/engine/rtt"
 	"github.com/tmonbench/tmonbench/engine/tcpconn"
@@ -53,46 +54,46 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 	reflect.TypeFor[tcpconn.Stats](): {
 		{field: "Packets"}, {field: "NotTCP"}, {field: "BoundarySkipped"}, {field: "Created"}, {field: "Finished"},
 		{field: "Closed"}, {field: "Expired"}, {field: "Flushed"},
-		{field: "Evicted", how: perInterval, kind: "tcp_connections_evicted", sev: pdu.SevWarning, what: "TCP connections ended early to make room: connection table full (each a tcp_connections row, or, half-open, counted in tcp_s0_aggregated)"},
-		{field: "PortReuses", how: perInterval, kind: "tcp_port_reuse", sev: pdu.SevInfo, what: "SYNs started a new connection on a 4-tuple still followed (port reuse)"},
-		{field: "Dropped", how: perInterval, kind: "tcp_rows_dropped", sev: pdu.SevError, what: "tcp_connections rows lost: too many rows waiting"},
-		{field: "HistoryCut", how: perInterval, kind: "tcp_history_cut", sev: pdu.SevInfo, what: "tcp_connections histories cut at 48 letters"},
-		{field: "HolesGivenUp", how: perInterval, kind: "tcp_holes_given_up", sev: pdu.SevInfo, what: "TCP sequence holes given up (64 open in one direction, none acknowledged past: counted as missing even if a copy comes later)"},
+		{field: "Evicted", how: perInterval, kind: "tcp_connections_evicted", sev: pdu.SevWarning, what: "TCP connection[s] ended early to make room: connection table full (each a tcp_connections row, or, half-open, counted in tcp_s0_aggregated)"},
+		{field: "PortReuses", how: perInterval, kind: "tcp_port_reuse", sev: pdu.SevInfo, what: "SYN[s] started a new connection on a 4-tuple still followed (port reuse)"},
+		{field: "Dropped", how: perInterval, kind: "tcp_rows_dropped", sev: pdu.SevError, what: "tcp_connections row[s] lost: too many rows waiting"},
+		{field: "HistoryCut", how: perInterval, kind: "tcp_history_cut", sev: pdu.SevInfo, what: "tcp_connections histor[y|ies] cut at 48 letters"},
+		{field: "HolesGivenUp", how: perInterval, kind: "tcp_holes_given_up", sev: pdu.SevInfo, what: "TCP sequence hole[s] given up (64 open in one direction, none acknowledged past: counted as missing even if a copy comes later)"},
 	},
 	reflect.TypeFor[rtt.Stats](): {
 		{field: "Requests"}, {field: "Responses"}, {field: "Samples"}, {field: "Ignored"}, {field: "ConnsIdle"},
 		{field: "Unanswered", how: elsewhere, what: "flow_counters rtt_unanswered_<kind>"},
-		{field: "Retransmits", how: perInterval, kind: "rtt_retransmitted_requests", sev: pdu.SevInfo, what: "requests sent again while pending (the response is timed from the latest copy)"},
-		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "responses to an already answered request (not paired)"},
-		{field: "Orphans", how: perInterval, kind: "rtt_orphan_responses", sev: pdu.SevInfo, what: "responses without a request seen"},
-		{field: "Malformed", how: perInterval, kind: "rtt_malformed", sev: pdu.SevWarning, what: "payloads that failed to decode"},
-		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pairs without a round trip: response stamped before its request, a clock step between them, or one without a capture time of its own (pcapng Simple Packet Block, impossible time)"},
-		{field: "PendingFull", how: perInterval, kind: "rtt_pending_full", sev: pdu.SevWarning, what: "requests not followed: pending table full"},
-		{field: "ConnsFull", how: perInterval, kind: "rtt_conns_full", sev: pdu.SevWarning, what: "TCP connections not followed for round trips: table full"},
-		{field: "StreamGaps", how: perInterval, kind: "rtt_dns_tcp_gaps", sev: pdu.SevInfo, what: "DNS-over-TCP stream gaps (stream resynchronised)"},
-		{field: "StreamFull", how: perInterval, kind: "rtt_dns_tcp_full", sev: pdu.SevWarning, what: "DNS-over-TCP buffers dropped: byte budget reached"},
-		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSvals not timed: too many awaiting their echo"},
-		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "samples not histogrammed: histogram table full"},
+		{field: "Retransmits", how: perInterval, kind: "rtt_retransmitted_requests", sev: pdu.SevInfo, what: "request[s] sent again while pending (the response is timed from the latest copy)"},
+		{field: "Duplicates", how: perInterval, kind: "rtt_duplicate_responses", sev: pdu.SevInfo, what: "response[s] to an already answered request (not paired)"},
+		{field: "Orphans", how: perInterval, kind: "rtt_orphan_responses", sev: pdu.SevInfo, what: "response[s] without a request seen"},
+		{field: "Malformed", how: perInterval, kind: "rtt_malformed", sev: pdu.SevWarning, what: "payload[s] that failed to decode"},
+		{field: "Unmeasured", how: perInterval, kind: "rtt_unmeasured", sev: pdu.SevInfo, what: "pair[s] without a round trip: response stamped before its request, a clock step between them, or one without a capture time of its own (pcapng Simple Packet Block, impossible time)"},
+		{field: "PendingFull", how: perInterval, kind: "rtt_pending_full", sev: pdu.SevWarning, what: "request[s] not followed: pending table full"},
+		{field: "ConnsFull", how: perInterval, kind: "rtt_conns_full", sev: pdu.SevWarning, what: "TCP connection[s] not followed for round trips: table full"},
+		{field: "StreamGaps", how: perInterval, kind: "rtt_dns_tcp_gaps", sev: pdu.SevInfo, what: "DNS-over-TCP stream gap[s] (stream resynchronised)"},
+		{field: "StreamFull", how: perInterval, kind: "rtt_dns_tcp_full", sev: pdu.SevWarning, what: "DNS-over-TCP buffer[s] dropped: byte budget reached"},
+		{field: "TSRingFull", how: perInterval, kind: "rtt_tsval_full", sev: pdu.SevInfo, what: "TSval[s] not timed: too many awaiting their echo"},
+		{field: "HistFull", how: perInterval, kind: "rtt_histograms_full", sev: pdu.SevWarning, what: "sample[s] not histogrammed: histogram table full"},
 		{field: "Pending", how: elsewhere, what: "gauge: requests waiting"}, {field: "Conns", how: elsewhere, what: "gauge: connections followed"},
 		{field: "Reports"}, {field: "NTPInterleaved"}, {field: "NTPNotTimed"}, {field: "LinkLocalDNSNotTimed"},
-		{field: "AnsweredForgotten", how: perInterval, kind: "rtt_answered_forgotten", sev: pdu.SevInfo, what: "answered requests forgotten before their timeout to make room in a full pending table (a duplicate response to one counts as an orphan)"},
+		{field: "AnsweredForgotten", how: perInterval, kind: "rtt_answered_forgotten", sev: pdu.SevInfo, what: "answered request[s] forgotten before their timeout to make room in a full pending table (a duplicate response to one counts as an orphan)"},
 	},
 	reflect.TypeFor[ftp.Stats](): {
 		{field: "Sessions"}, {field: "Commands"}, {field: "Replies"}, {field: "Retransmitted"}, {field: "OutOfOrder"},
 		{field: "Announcements"}, {field: "DataConns"}, {field: "DataPackets"}, {field: "Transfers"}, {field: "EarlySYNs"}, {field: "ListenerReuses"}, {field: "ThirdParty"},
-		{field: "EarlySYNsDropped", how: perInterval, kind: "ftp_early_syns_dropped", sev: pdu.SevInfo, what: "SYNs between FTP peers that matched no channel yet forgotten within 2 s to make room: a data connection announced after its SYN then starts at its SYN-ACK"},
-		{field: "SessionsEvicted", how: perInterval, kind: "ftp_sessions_evicted", sev: pdu.SevWarning, what: "FTP sessions reported early: session table full"},
-		{field: "UnpairedReplies", how: perInterval, kind: "ftp_unpaired_replies", sev: pdu.SevInfo, what: "FTP final replies with no command waiting"},
-		{field: "BadLines", how: perInterval, kind: "ftp_bad_lines", sev: pdu.SevInfo, what: "FTP control lines neither a command nor a reply"},
-		{field: "LongLines", how: perInterval, kind: "ftp_long_lines", sev: pdu.SevInfo, what: "FTP control lines cut at 2048 bytes"},
-		{field: "Holes", how: perInterval, kind: "ftp_control_gaps", sev: pdu.SevWarning, what: "FTP control stream gaps skipped (bytes never captured)"},
-		{field: "Encrypted", how: perInterval, kind: "ftp_encrypted", sev: pdu.SevInfo, what: "FTP sessions switched to TLS (AUTH, RFC 4217): no longer parsed"},
-		{field: "BadAnnouncement", how: perInterval, kind: "ftp_bad_announcements", sev: pdu.SevWarning, what: "FTP data-channel announcements (227, 229, PORT, EPRT) that did not parse"},
-		{field: "AddrMismatch", how: perInterval, kind: "ftp_announced_address_mismatch", sev: pdu.SevInfo, what: "FTP data channels announced with an address other than the control peer's (a NAT in the path: pure-ftpd#175)"},
-		{field: "ExpectRefused", how: perInterval, kind: "ftp_announcements_refused", sev: pdu.SevWarning, what: "FTP announcements not learnt: too many channels expected"},
-		{field: "ExpectExpired", how: perInterval, kind: "ftp_announcements_unused", sev: pdu.SevInfo, what: "FTP announcements forgotten without data connection or transfer"},
-		{field: "UnboundData", how: perInterval, kind: "ftp_unbound_data", sev: pdu.SevInfo, what: "FTP data connections no transfer command claimed"},
-		{field: "TransfersLost", how: perInterval, kind: "ftp_transfers_lost", sev: pdu.SevError, what: "ftp_transfers rows lost: too many waiting in one session"},
+		{field: "EarlySYNsDropped", how: perInterval, kind: "ftp_early_syns_dropped", sev: pdu.SevInfo, what: "SYN[s] between FTP peers that matched no channel yet forgotten within 2 s to make room: a data connection announced after its SYN then starts at its SYN-ACK"},
+		{field: "SessionsEvicted", how: perInterval, kind: "ftp_sessions_evicted", sev: pdu.SevWarning, what: "FTP session[s] reported early: session table full"},
+		{field: "UnpairedReplies", how: perInterval, kind: "ftp_unpaired_replies", sev: pdu.SevInfo, what: "FTP final repl[y|ies] with no command waiting"},
+		{field: "BadLines", how: perInterval, kind: "ftp_bad_lines", sev: pdu.SevInfo, what: "FTP control line[s] neither a command nor a reply"},
+		{field: "LongLines", how: perInterval, kind: "ftp_long_lines", sev: pdu.SevInfo, what: "FTP control line[s] cut at 2048 bytes"},
+		{field: "Holes", how: perInterval, kind: "ftp_control_gaps", sev: pdu.SevWarning, what: "FTP control stream gap[s] skipped (bytes never captured)"},
+		{field: "Encrypted", how: perInterval, kind: "ftp_encrypted", sev: pdu.SevInfo, what: "FTP session[s] switched to TLS (AUTH, RFC 4217): no longer parsed"},
+		{field: "BadAnnouncement", how: perInterval, kind: "ftp_bad_announcements", sev: pdu.SevWarning, what: "FTP data-channel announcement[s] (227, 229, PORT, EPRT) that did not parse"},
+		{field: "AddrMismatch", how: perInterval, kind: "ftp_announced_address_mismatch", sev: pdu.SevInfo, what: "FTP data channel[s] announced with an address other than the control peer's (a NAT in the path: pure-ftpd#175)"},
+		{field: "ExpectRefused", how: perInterval, kind: "ftp_announcements_refused", sev: pdu.SevWarning, what: "FTP announcement[s] not learnt: too many channels expected"},
+		{field: "ExpectExpired", how: perInterval, kind: "ftp_announcements_unused", sev: pdu.SevInfo, what: "FTP announcement[s] forgotten without data connection or transfer"},
+		{field: "UnboundData", how: perInterval, kind: "ftp_unbound_data", sev: pdu.SevInfo, what: "FTP data connection[s] no transfer command claimed"},
+		{field: "TransfersLost", how: perInterval, kind: "ftp_transfers_lost", sev: pdu.SevError, what: "ftp_transfers row[s] lost: too many waiting in one session"},
 	},
 	reflect.TypeFor[reasm.Stats](): {
 		{field: "Fragments"}, {field: "Datagrams", how: elsewhere, what: "flow_counters ip_reassembled"},
@@ -100,18 +101,18 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Discarded", how: elsewhere, what: "ip_reassembly_incomplete events (overlap)"},
 		{field: "Reused", how: elsewhere, what: "ip_reassembly_incomplete events (id_reused)"},
 		{field: "TooLong", how: elsewhere, what: "ip_reassembly_oversize events"}, {field: "Oversize", how: elsewhere, what: "ip_reassembly_oversize events"},
-		{field: "Overlaps", how: perInterval, kind: "ip_fragment_overlaps", sev: pdu.SevInfo, what: "IP fragments overlapping data held (IPv4: the first data received wins; IPv6: datagram discarded, RFC 5722)"},
-		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragments repeating one already held (ignored) or one of a datagram reassembled (late copies)"},
-		{field: "Unaligned", how: perInterval, kind: "ip_fragments_unaligned", sev: pdu.SevInfo, what: "IPv4 non-last fragments not a multiple of 8 bytes (trimmed, as Linux)"},
-		{field: "Evictions", how: perInterval, kind: "ip_reassembly_evictions", sev: pdu.SevWarning, what: "datagrams in reassembly given up: too many at once"},
-		{field: "Truncated", how: perInterval, kind: "ip_fragments_truncated", sev: pdu.SevWarning, what: "datagrams given up: a fragment captured short (snap length)"},
-		{field: "ShortChain", how: perInterval, kind: "ip_fragments_incomplete_chain", sev: pdu.SevWarning, what: "IPv6 datagrams given up: the first fragment lacks part of the header chain through the upper-layer header (RFC 7112; Linux drops it)"},
-		{field: "TooMany", how: perInterval, kind: "ip_reassembly_too_many_fragments", sev: pdu.SevWarning, what: "datagrams given up: too many fragments"},
-		{field: "Malformed", how: perInterval, kind: "ip_fragments_malformed", sev: pdu.SevWarning, what: "IP fragments with inconsistent headers (dropped)"},
+		{field: "Overlaps", how: perInterval, kind: "ip_fragment_overlaps", sev: pdu.SevInfo, what: "IP fragment[s] overlapping data held (IPv4: the first data received wins; IPv6: datagram discarded, RFC 5722)"},
+		{field: "Duplicates", how: perInterval, kind: "ip_fragment_duplicates", sev: pdu.SevInfo, what: "IP fragment[s] repeating one already held (ignored) or one of a datagram reassembled (late copies)"},
+		{field: "Unaligned", how: perInterval, kind: "ip_fragments_unaligned", sev: pdu.SevInfo, what: "IPv4 non-last fragment[s] not a multiple of 8 bytes (trimmed, as Linux)"},
+		{field: "Evictions", how: perInterval, kind: "ip_reassembly_evictions", sev: pdu.SevWarning, what: "datagram[s] in reassembly given up: too many at once"},
+		{field: "Truncated", how: perInterval, kind: "ip_fragments_truncated", sev: pdu.SevWarning, what: "datagram[s] given up: a fragment captured short (snap length)"},
+		{field: "ShortChain", how: perInterval, kind: "ip_fragments_incomplete_chain", sev: pdu.SevWarning, what: "IPv6 datagram[s] given up: the first fragment lacks part of the header chain through the upper-layer header (RFC 7112; Linux drops it)"},
+		{field: "TooMany", how: perInterval, kind: "ip_reassembly_too_many_fragments", sev: pdu.SevWarning, what: "datagram[s] given up: too many fragments"},
+		{field: "Malformed", how: perInterval, kind: "ip_fragments_malformed", sev: pdu.SevWarning, what: "IP fragment[s] with inconsistent headers (dropped)"},
 	},
 	reflect.TypeFor[oneway.SignerStats](): {
 		{field: "Signed"}, {field: "NotIP"}, {field: "Fragments"},
-		{field: "Truncated", how: perInterval, kind: "oneway_truncated", sev: pdu.SevWarning, what: "one-way packets captured short: signed over the captured bytes only"},
+		{field: "Truncated", how: perInterval, kind: "oneway_truncated", sev: pdu.SevWarning, what: "one-way packet[s] captured short: signed over the captured bytes only"},
 	},
 	reflect.TypeFor[oneway.EncoderStats](): {
 		{field: "Observations"}, {field: "Records"}, {field: "Bytes", how: elsewhere, what: "pdu_stats bytes"},
@@ -128,7 +129,7 @@ var counterSpecs = map[reflect.Type][]counterSpec{
 		{field: "Evicted", how: elsewhere, what: "flows_evicted events"},
 		{field: "Reassembled", how: elsewhere, what: "flow_counters ip_reassembled"},
 		{field: "Reasm", how: elsewhere, what: "reasm_totals and the reasm events"},
-		{field: "FragsNotHeld", how: perInterval, kind: "ip_fragments_not_held", sev: pdu.SevWarning, what: "early fragments counted without their datagram's ports: too many held"},
+		{field: "FragsNotHeld", how: perInterval, kind: "ip_fragments_not_held", sev: pdu.SevWarning, what: "early fragment[s] counted without their datagram's ports: too many held"},
 		{field: "ClockStepsBack", how: elsewhere, what: "capture_time_backwards events"}, {field: "Reordered", how: elsewhere, what: "capture_time_backwards events"},
 		{field: "ClockJumps", how: elsewhere, what: "capture_time_jump events"}, {field: "TimeInvalid", how: elsewhere, what: "capture_time_invalid events"},
 	},
@@ -279,7 +280,7 @@ func (p *Probe) slotEvent(out pdu.Publisher, i int, firstNs int64, n uint64) {
 	if w.src.class != "" {
 		fmt.Fprintf(&b, "class %s: ", w.src.class)
 	}
-	fmt.Fprintf(&b, "%d %s", n, w.spec.what)
+	b.WriteString(pkt.Nouns(n, fmt.Sprintf("%d %s", n, w.spec.what)))
 	if w.elem >= 0 {
 		fmt.Fprintf(&b, " (%s)", w.elemName)
 	}

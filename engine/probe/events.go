@@ -147,7 +147,7 @@ func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 func (p *Probe) limitedSummary(atNs int64) {
 	for k := range p.limitedI {
 		if n := p.limitedI[k]; n > maxFragEvents {
-			p.EventCount(atNs, p.limitedSev[k], limitedKinds[k], fmt.Sprintf("%d more %s events in the interval", n-maxFragEvents, limitedKinds[k]), n-maxFragEvents)
+			p.EventCount(atNs, p.limitedSev[k], limitedKinds[k], pkt.Nouns(n-maxFragEvents, fmt.Sprintf("%d more %s event[s] in the interval", n-maxFragEvents, limitedKinds[k])), n-maxFragEvents)
 		}
 		p.limitedI[k] = 0
 	}

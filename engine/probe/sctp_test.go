@@ -75,7 +75,7 @@ func TestSCTPPayloadBytes(t *testing.T) {
 func TestSCTPTruncatedAnomaly(t *testing.T) {
 	b := runPath(t, "interval_s: 10\n", testsamples.Path(t, "edge", "21-sctp-ports", "input.pcap"))
 	ev := eventsOf(b, "packet_anomalies")
-	if len(ev) != 1 || ev[0].Count != 1 || ev[0].Severity != "info" || !strings.Contains(ev[0].Message, "1 packets with sctp_truncated ") {
-		t.Errorf("packet_anomalies events %+v, want one: 1 packets with sctp_truncated, info", ev)
+	if len(ev) != 1 || ev[0].Count != 1 || ev[0].Severity != "info" || !strings.Contains(ev[0].Message, "1 packet with sctp_truncated ") {
+		t.Errorf("packet_anomalies events %+v, want one: 1 packet with sctp_truncated, info", ev)
 	}
 }

@@ -198,7 +198,7 @@ func TestCaptureTimeSteps(t *testing.T) {
 	info := false
 	count := map[string]uint64{}
 	for _, e := range b.Events {
-		if e.Kind == "capture_time_backwards" && e.Severity == observe.SevInfo && strings.Contains(e.Message, "1 packets") {
+		if e.Kind == "capture_time_backwards" && e.Severity == observe.SevInfo && strings.Contains(e.Message, "1 packet stamped") {
 			info = info || e.Count == 1
 		}
 		count[e.Kind] += e.Count
@@ -334,9 +334,9 @@ func TestCountersReachOutput(t *testing.T) {
 		kind, count string
 		at          int64
 	}{
-		{"ftp_announced_address_mismatch", "class ftp: 1 FTP data channels announced", mismatchAt},
-		{"rtt_retransmitted_requests", "class dns: 1 requests sent again", retryAt},
-		{"ip_fragment_duplicates", "1 IP fragments repeating", dupAt + 1e6},
+		{"ftp_announced_address_mismatch", "class ftp: 1 FTP data channel announced", mismatchAt},
+		{"rtt_retransmitted_requests", "class dns: 1 request sent again", retryAt},
+		{"ip_fragment_duplicates", "1 IP fragment repeating", dupAt + 1e6},
 	} {
 		e := ev(c.kind)
 		if !strings.Contains(e.Message, c.count) || e.Time < c.at || e.Time > c.at+1e9 {

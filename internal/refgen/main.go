@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/queries/rollup"
 	"github.com/tmonbench/tmonbench/replay"
@@ -264,6 +265,7 @@ var kindRE = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)+$`)
 func eventKinds(root string) ([]observe.EventKind, error) {
 	found := map[string]*observe.EventKind{}
 	add := func(kind, sev, source, msg string) {
+		msg = pkt.Nouns(2, msg) // the plural of the pkt.Nouns markers ("packet[s]": "packets")
 		e := found[kind]
 		if e == nil {
 			found[kind] = &observe.EventKind{Kind: kind, Severity: sev, Source: source, Message: msg}
@@ -502,6 +504,9 @@ func message(args []ast.Expr) string {
 		}
 		if c, ok := a.(*ast.CallExpr); ok && returnedMessages[funcName(c.Fun)] != "" {
 			return returnedMessages[funcName(c.Fun)]
+		}
+		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Nouns" && len(c.Args) == 2 {
+			return message(c.Args[1:]) // pkt.Nouns(n, msg): msg's markers, resolved in the plural by add
 		}
 		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Sprintf" && len(c.Args) > 0 {
 			if s, ok := stringLit(c.Args[0]); ok {

@@ -71,6 +71,7 @@ type Result struct {
 	Geo        int      // addresses some database knew
 	DNSLookups int      // look-ups made (cache misses and refreshes)
 	DNSNames   int      // rows with a DNS name
+	DNSKept    int      // of those, names carried over from the previous table (not looked up now)
 	Databases  []string // the databases opened, "file (type, built DATE)"
 	Path       string
 }
@@ -133,9 +134,16 @@ func Build(ctx context.Context, db *sql.DB, outDir string, opt Options) (*Result
 		}
 		res.DNSLookups = len(lookups)
 	}
+	looked := make(map[int]bool, len(lookups))
+	for _, i := range lookups {
+		looked[i] = true
+	}
 	for i := range rows {
 		if rows[i].DNSName != "" {
 			res.DNSNames++
+			if !looked[i] {
+				res.DNSKept++
+			}
 		}
 	}
 	res.Addresses = len(rows)
