@@ -29,7 +29,7 @@ const quietNs = int64(100e6)
 // times only, so rows do not depend on speed, read-ahead or workers.
 type quietTicks struct {
 	probes []probe.Engine
-	lastNs []int64      // per probe: latest valid capture time of its packets; 0: none yet
+	lastNs []int64      // per probe: capture time of its latest packet; 0: none yet
 	inputs [][]*guarded // per probe: its inputs (a probe with none open is not ticked)
 	nextNs int64        // run time of the next check
 }
@@ -51,23 +51,27 @@ func newQuietTicks(probes []probe.Engine, inputs []Input, srcs []pkt.Source) *qu
 
 // packet notes a packet of probe pi at capture time t (the run's clock:
 // the merge hands packets in time order) and ticks the quiet probes when a
-// check is due. Inlined in the feed closure but for the check.
+// check is due. Inlined in the feed closure but for the check (go build
+// -gcflags=-m).
 func (q *quietTicks) packet(pi int, t int64) {
-	if !pkt.ValidTime(t) {
-		return
-	}
-	q.lastNs[pi] = max(q.lastNs[pi], t)
+	q.lastNs[pi] = t
 	if t >= q.nextNs {
 		q.tick(t)
 	}
 }
 
 // tick ticks, at run time t, every started probe with an input open and
-// no packet for quietNs.
+// no packet for quietNs. A time before 1970 or after pkt.MaxTimeNs is no
+// time of the run (the probe takes such a packet at the previous one's
+// time): it ticks nothing, and its probe is not ticked before its next
+// packet.
 func (q *quietTicks) tick(t int64) {
+	if !pkt.ValidTime(t) {
+		return
+	}
 	q.nextNs = t + quietNs
 	for i, p := range q.probes {
-		if last := q.lastNs[i]; last != 0 && t-last >= quietNs && q.open(i) {
+		if last := q.lastNs[i]; pkt.ValidTime(last) && last != 0 && t-last >= quietNs && q.open(i) {
 			p.Tick(t)
 		}
 	}
