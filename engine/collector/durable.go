@@ -374,7 +374,7 @@ func (s *Server) Recover() (Recovery, error) {
 	s.coll.SetEpoch(d.epoch)
 	s.reported = s.coll.Stats().Receiver
 	s.refusedLogged = s.reported // the lines say what this process refused
-	s.prevKeySaid = s.reported.PrevKey
+	s.prevKeySaid, s.prevSaid = s.reported.PrevKey, append(s.prevSaid[:0], s.coll.rx.PrevKeyFrames()...)
 	rec.Epoch = d.epoch
 	d.recovered = true
 	return rec, nil

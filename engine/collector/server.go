@@ -128,8 +128,9 @@ type Server struct {
 	keyMisSaid int
 	noKeySaid  int
 	// prevKeySaid is the receiver's PrevKey at the last
-	// probe_key_previous event.
+	// probe_key_previous events, prevSaid its PrevKeyFrames then.
 	prevKeySaid uint64
+	prevSaid    []pdu.ProbeCount
 	// reported holds the receiver counters at the last pdu_refused event;
 	// refusedPending is set once a tick saw refusals not reported yet, in
 	// the collector interval numbered refusedIdx (wall time / interval).
@@ -292,17 +293,32 @@ func (s *Server) sayKeyMissing(nowNs int64) {
 
 // sayPrevKey turns the frames accepted under their probe's previous key
 // since the last call (pdu.Receiver.SetKeysAt: the last PDUs of runs
-// begun before a key change) into one probe_key_previous event, at wall
-// time nowNs. The server lock is held.
+// begun before a key change) into one probe_key_previous event per probe,
+// at wall time nowNs: the message names the probe, the count is its
+// frames. The server lock is held.
 func (s *Server) sayPrevKey(nowNs int64) {
-	n := s.coll.rx.Stats().PrevKey - s.prevKeySaid
-	if n == 0 {
+	if s.coll.rx.Stats().PrevKey == s.prevKeySaid {
 		return
 	}
-	msg := fmt.Sprintf("%d frames accepted under their probe's previous HMAC key: frames of its runs begun before the key change, within %s of it (its later runs must use the new key)", n, time.Duration(pdu.KeyGraceNs))
-	s.coll.EventCount(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
-	s.recordEvent(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
-	s.prevKeySaid += n
+	said := s.prevSaid
+	for _, c := range s.coll.rx.PrevKeyFrames() {
+		for len(said) > 0 && said[0].ID < c.ID {
+			said = said[1:]
+		}
+		n := c.N
+		if len(said) > 0 && said[0].ID == c.ID {
+			n -= min(said[0].N, n)
+		}
+		if n == 0 {
+			continue
+		}
+		msg := fmt.Sprintf(pkt.Nouns(n, "probe %s (wire id %d): %d frame[s] accepted under its previous HMAC key: frame[s] of its runs begun before the key change, within %s of it (its later runs must use the new key)"),
+			s.coll.probeName(c.ID), c.ID, n, time.Duration(pdu.KeyGraceNs)) // markers resolved before the name goes in
+		s.coll.EventCount(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
+		s.recordEvent(nowNs, observe.SevInfo, "probe_key_previous", msg, n)
+	}
+	s.prevKeySaid = s.coll.rx.Stats().PrevKey
+	s.prevSaid = append(s.prevSaid[:0], s.coll.rx.PrevKeyFrames()...)
 }
 
 // Serve receives frames until ctx ends, the transport fails or IdleExit

@@ -30,9 +30,10 @@ import (
 // PermanentDestroyed, and reported by a pdu_permanent_overflow event with
 // the records destroyed as its count; hello, metric and histogram
 // definitions and the final report (a few per run) are moved to the tail
-// instead. Without a spool (no SpoolDir, or it cannot be created or
-// written: a pdu_spool_failed warning, once) the oldest such PDUs in
-// memory are destroyed past MaxPermanentBytes, down to three quarters of
+// instead, and a late report (LateReport) never goes to the spool.
+// Without a spool (no SpoolDir, or it cannot be created or written: a
+// pdu_spool_failed warning, once) the oldest such PDUs in memory are
+// destroyed past MaxPermanentBytes, down to three quarters of
 // it, in the same way. So a channel's memory stays under MaxQueueBytes +
 // MaxPermanentBytes whatever the input, and its disk under SpoolMaxBytes
 // plus one segment.

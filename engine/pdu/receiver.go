@@ -163,8 +163,11 @@ type Receiver struct {
 	// last accepted under one when prevOK (keygrace.go).
 	secrets map[uint16][]byte
 	prev    map[uint16]*prevKey
-	prevHdr Header
-	prevOK  bool
+	// prevFrames counts per probe, in id order, the frames accepted
+	// under a previous key (PrevKeyFrames)
+	prevFrames []ProbeCount
+	prevHdr    Header
+	prevOK     bool
 	// Frames with a wrong tag are tried with the other probes' keys
 	// (otherKey): keyTries counts the tries per claimed id, mismatches the
 	// pairs found.
@@ -398,7 +401,6 @@ func (r *Receiver) check(frame []byte, nowNs int64, timed bool) (Header, []byte,
 				nowNs = h.BuildTimeNs
 			}
 			if r.prevVerify(h, frame, nowNs) {
-				r.stats.PrevKey++
 				return h, payload, nil
 			}
 			r.stats.BadAuth++

@@ -13,6 +13,13 @@ import (
 type ReceiverState struct {
 	Probes []ProbeRuns
 	Stats  ReceiverStats
+	// PrevKeys are the probes' previous keys a key change kept
+	// (SetKeysAt), each sealed under its probe's key of then, so that a
+	// collector restarted inside their grace (KeyGraceNs) keeps them to
+	// its end; nil in a state saved before them.
+	PrevKeys []SealedPrevKey
+	// PrevFrames is PrevKeyFrames (nil in a state saved before it).
+	PrevFrames []ProbeCount
 }
 
 // ProbeRuns is the state of one probe: its open runs (epochs), oldest
@@ -44,7 +51,7 @@ type RunWindow struct {
 
 // State returns a deep copy of the receiver's state, probes in id order.
 func (r *Receiver) State() ReceiverState {
-	st := ReceiverState{Stats: r.stats}
+	st := ReceiverState{Stats: r.stats, PrevKeys: r.sealPrev(), PrevFrames: slices.Clone(r.prevFrames)}
 	for _, id := range slices.Sorted(maps.Keys(r.probes)) {
 		p := r.probes[id]
 		pr := ProbeRuns{ID: id, Closed: p.closed, Runs: p.runs, LastNs: p.lastNs, Silent: p.silent}
@@ -85,4 +92,6 @@ func (r *Receiver) SetState(st ReceiverState) {
 		}
 		r.probes[pr.ID] = p
 	}
+	r.prevFrames = slices.Clone(st.PrevFrames)
+	r.unsealPrev(st.PrevKeys)
 }

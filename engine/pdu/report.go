@@ -102,8 +102,9 @@ func (r *Report) Decode(d *Dec) {
 // earlier late report carried: pdu_stats rows of destroyed counts only
 // (pdus, records, bytes 0), so destroyed_pdus summed over a channel's
 // rows is everything it destroyed. Reports are permanent PDUs, retried
-// until acknowledged: the count reaches the tables as reliably as the
-// final report did, not only through a pdu_destroyed_after_report event
+// until acknowledged, and a late one is kept in memory, out of the spool
+// and its bound (spoolable): the count reaches the tables as reliably as
+// the final report did, not only through a pdu_destroyed_after_report event
 // (which a lossy link may drop as it dropped the PDUs). Before the
 // acknowledgement it sends nothing (the collector may lack the final
 // report: the destroyed counts would then read as the run's only ones).
@@ -127,4 +128,17 @@ func (s *Sender) LateReport(nowNs int64) bool {
 	s.End(TypeReport, nowNs)
 	s.FlushType(TypeReport, nowNs)
 	return true
+}
+
+// spoolable reports whether a PDU of type t may wait in the spool
+// (permanent.go): the permanent types but a late report. A late report
+// (built once the final report was acknowledged) stays in memory, outside
+// every bound: it is small (two numbers per type) and carries the only
+// count of what was destroyed after the final report, so a spool that
+// failed (spoolFailed destroys what it held) must not take it with the
+// PDUs it counts (TestLateReportSurvivesSpool). Its place in the order of
+// the permanent PDUs does not matter: the collector adds its rows to the
+// run's, and only the final report's id tells it the run is complete.
+func (s *Sender) spoolable(t Type) bool {
+	return Permanent(t) && !(t == TypeReport && s.stats.ReportAcked)
 }

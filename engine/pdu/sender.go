@@ -531,7 +531,7 @@ func (s *Sender) flush(t Type, nowNs int64) {
 		return
 	}
 	s.stats.PDUs[t]++
-	if !Permanent(t) || !s.spooling(len(bd.enc.B)) || !s.toSpool(t, bd, nowNs) {
+	if !s.spoolable(t) || !s.spooling(len(bd.enc.B)) || !s.toSpool(t, bd, nowNs) {
 		s.enqueue(t, bd.records, nowNs, bd.enc.B)
 	}
 	bd.enc.B = bd.enc.B[:0]

@@ -228,6 +228,7 @@ func (r *run) feed(ctx context.Context) error {
 		every = 1 << 14
 	}
 	var lastProgress uint64
+	quiet := newQuietTicks(r.probes, r.inputs, srcs) // several probes: the quiet ones ticked on the run's clock
 	l := probe.Loop{
 		First:   r.setOrigin,
 		Damaged: damaged,
@@ -275,6 +276,9 @@ func (r *run) feed(ctx context.Context) error {
 		}
 		r.took(in, len(data), m.TimeNs)
 		m.Iface = r.inputs[in].iface(m.Iface)
+		if quiet != nil {
+			quiet.packet(r.inputs[in].Probe, m.TimeNs)
+		}
 		if l := &lends[in]; l.w != nil {
 			l.w.PacketLent(data, m, l.src.Lent())
 			return

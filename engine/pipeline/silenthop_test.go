@@ -31,29 +31,103 @@ func (g gapSource) Next() ([]byte, pkt.Meta, error) {
 // TestSilentHopReplay: oneway-udp's A and B (hops [A, B]; 5000 packets
 // over 10 s at A, 500 a second: the lab's ground_truth.csv) replayed, B's
 // capture without its packets from 1 s to 9.5 s into the capture: B's
-// probe has no packet, so its clock stops and it reports nothing for 8.5
-// s. The collector's wait for a silent hop (oneway.Limits.SilentS) is
-// timeout_s 0.2 + interval_s 1 + max_build_s 0.1 + final_timeout_s 0.5 =
-// 1.8 s; packets are classified at a clock less the timeout, so with A's
-// clock at T they are closed up to T - 2.0 s. By that arithmetic:
+// probe watches a silent link for 8.5 s. Its clock goes on with the run's
+// (quietTicks: as a live probe's idle ticks), so the observations it holds
+// are sent by max_build_s (0.1 s) and its interval closes, but it has
+// nothing to report until its packets come back: the collector hears
+// nothing from it from 1.711 s (its interval report of the packets up to
+// the second boundary at 1.537 s, sent at the first tick after it plus
+// max_build_s) to 9.601 s (its first observations after 9.5 s, plus
+// max_build_s): both build times as the collector received them. The
+// collector's wait for a silent hop (oneway.Limits.SilentS) is timeout_s
+// 0.2 + interval_s 1 + max_build_s 0.1 + final_timeout_s 0.5 = 1.8 s;
+// packets are classified at a clock less the timeout, so with A's clock at
+// T they are closed up to T - 2.0 s. By that arithmetic, and
+// ground_truth.csv's times (ts_a_ns, ts_b_ns; python3 over the csv):
 //   - B falls silent once (an oneway_hop_silent event counting 1);
-//   - the packets from B's last report (1 s) to B's return less the wait
-//     (9.5 - 2.0 = 7.5 s), 500 x 6.5 = 3250, are dropped at B, unreported
-//     (nobody watched), not lost (within 2 %: the clocks are PDU build
-//     times, not packet times);
-//   - those the wait still held when B reported again (its clock past
-//     them: it watched, and did not see them) are lost: at most 500 x 2.2
-//     = 1100 of the stretch;
-//   - B's observations of just before the stretch, held in PDUs under
-//     construction while its clock stood still (a replay's probe without
-//     packets does not tick), arrive after the wait: each is counted late
-//     (oneway_late) and makes a record of its own (missed), as design 4.3
-//     says of an observation past its timeout: the A>B rows are A's 5000
-//     packets plus one per late observation.
+//   - the packets A sent from B's last report to B's return less the wait
+//     (1.711 s to 9.601 - 2.0 = 7.601 s), 2945, are dropped at B,
+//     unreported (nobody reported), not lost (within 2 %: A's clock is
+//     the build time of its latest PDU, not its packet's time);
+//   - the rest of the stretch (1 s to 9.5 s: 4250 packets) is lost: B
+//     reported past it, and did not see it;
+//   - 748 packets reached B outside the cut (ts_b_ns outside [1 s, 9.5 s)):
+//     delivered, each one row with A's (none late, none missed).
 //
-// Before, B's silence held every packet and interval open until its probe
-// reported again, and all 4250 packets of the stretch were lost.
+// Before, B's clock stood still without packets: its observations of just
+// before the stretch, held in a PDU under construction, reached the
+// collector when its packets came back, after the wait: 48 of them were
+// late (oneway_late), each a record of its own (missed), 48 delivered
+// fewer, and A's rows of them dropped. Before the silent-hop wait, B's
+// silence held every packet and interval open until its probe reported
+// again, and all 4250 packets of the stretch were lost.
 func TestSilentHopReplay(t *testing.T) {
+	const start = 1_795_964_222_463_376_885 // A.pcap's first packet (capinfos -a: 2026-11-29 14:57:02.463376885 UTC)
+	from, to := int64(start+1e9), int64(start+9.5e9)
+	res := silentHopRun(t, 9.5e9)
+	var silences, late uint64
+	for _, e := range res.Batch.Events {
+		switch e.Kind {
+		case "oneway_hop_silent":
+			silences += e.Count
+		case "oneway_late":
+			late += e.Count
+		}
+	}
+	in, all := map[string]int{}, map[string]int{}
+	for _, r := range res.Batch.OnewayDelays {
+		if r.FromHop != "A" || r.ToHop != "B" {
+			continue
+		}
+		all[r.Status]++
+		if r.SendTime != nil && *r.SendTime >= from && *r.SendTime < to {
+			in[r.Status]++
+		}
+	}
+	t.Logf("stretch: %v; all: %v; %d silences, %d late", in, all, silences, late)
+	if silences != 1 {
+		t.Errorf("%d oneway_hop_silent counted, want 1", silences)
+	}
+	if d := all["dropped"]; d < 2945*98/100 || d > 2945*102/100 {
+		t.Errorf("%d packets dropped at B, want 2945 (sent from 1.711 s to 7.601 s) within 2 %%", d)
+	}
+	if in["lost"]+in["dropped"] != 4250 || in["delivered"] != 0 {
+		t.Errorf("stretch: %v, want its 4250 packets lost or dropped, none delivered", in)
+	}
+	if late != 0 || all["missed"] != 0 || all["delivered"] != 748 || total(all) != 5000 {
+		t.Errorf("%v, %d late observations: want 748 delivered of 5000 A>B rows, none late or missed", all, late)
+	}
+}
+
+// TestEndedCaptureNotTicked: the same replay with B's capture ending 1 s
+// into the run (its packets after it left out): B's probe no longer
+// watches, so quietTicks does not tick it on A's clock (it would report
+// past A's later packets, which would count lost at B, 4500 of them). The
+// packets A sent after B's end are dropped at B (nobody watched), and only
+// the lab's own losses before 1 s are lost: 2 in ground_truth.csv (no
+// ts_b_ns, ts_a_ns before 1 s), 3 taken here for one at the edge. The 499
+// packets B saw (ts_b_ns before 1 s) each make a delivered row or, those B
+// still held in a PDU under construction when its capture ended, reach the
+// collector at the run's end past the timeout, a missed row (48 here:
+// such a probe is closed only with the run).
+func TestEndedCaptureNotTicked(t *testing.T) {
+	res := silentHopRun(t, 100e9)
+	all := map[string]int{}
+	for _, r := range res.Batch.OnewayDelays {
+		if r.FromHop == "A" && r.ToHop == "B" {
+			all[r.Status]++
+		}
+	}
+	t.Logf("A>B rows: %v", all)
+	if all["lost"] > 3 || all["delivered"]+all["missed"] != 499 || all["dropped"] < 4400 {
+		t.Errorf("A>B rows %v: want at most 3 lost, 499 delivered or missed, the rest (some 4500) dropped", all)
+	}
+}
+
+// silentHopRun replays oneway-udp's A and B (hops [A, B]), B's capture
+// without its packets from 1 s to cutEndNs into the capture.
+func silentHopRun(t *testing.T, cutEndNs int64) *pipeline.Result {
+	t.Helper()
 	const yaml = `
 interval_s: 1
 collectors:
@@ -91,44 +165,13 @@ classes:
 	}
 	defer b.Close()
 	const start = 1_795_964_222_463_376_885 // A.pcap's first packet (capinfos -a: 2026-11-29 14:57:02.463376885 UTC)
-	from, to := int64(start+1e9), int64(start+9.5e9)
+	from, to := int64(start+1e9), start+cutEndNs
 	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: a, Probe: 0}, {Source: gapSource{b, from, to}, Probe: 1}},
 		pipeline.Options{Config: cfg, Probes: []probe.Identity{{Name: "A"}, {Name: "B"}}, Merge: merge, Collectors: colls})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var silences, late uint64
-	for _, e := range res.Batch.Events {
-		switch e.Kind {
-		case "oneway_hop_silent":
-			silences += e.Count
-		case "oneway_late":
-			late += e.Count
-		}
-	}
-	in, all := map[string]int{}, map[string]int{}
-	for _, r := range res.Batch.OnewayDelays {
-		if r.FromHop != "A" || r.ToHop != "B" {
-			continue
-		}
-		all[r.Status]++
-		if r.SendTime != nil && *r.SendTime >= from && *r.SendTime < to {
-			in[r.Status]++
-		}
-	}
-	t.Logf("stretch: %v; all: %v; %d silences, %d late", in, all, silences, late)
-	if silences != 1 {
-		t.Errorf("%d oneway_hop_silent counted, want 1", silences)
-	}
-	if d := all["dropped"]; d < 3250*98/100 || d > 3250*102/100 {
-		t.Errorf("%d packets dropped at B, want 3250 (500 a second from 1 s to 7.5 s) within 2 %%", d)
-	}
-	if in["lost"] > 1100 || in["delivered"] != 0 {
-		t.Errorf("stretch: %v, want at most 1100 lost, none delivered", in)
-	}
-	if n := total(all); uint64(all["missed"]) != late || uint64(n) != 5000+late {
-		t.Errorf("%d A>B rows, %d missed, %d late observations: want 5000 + late rows, each late one missed", n, all["missed"], late)
-	}
+	return res
 }
 
 func total(m map[string]int) (n int) {

@@ -509,7 +509,7 @@ func message(args []ast.Expr) string {
 			return message(c.Args[1:]) // pkt.Nouns(n, msg): msg's markers, resolved in the plural by add
 		}
 		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Sprintf" && len(c.Args) > 0 {
-			if s, ok := stringLit(c.Args[0]); ok {
+			if s := message(c.Args[:1]); s != "" { // a literal format, or fmt.Sprintf(pkt.Nouns(n, format), ...)
 				return s
 			}
 		}
