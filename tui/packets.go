@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ type capPacket struct {
 	data []byte
 	pkt  gopacket.Packet
 	line string
+	// frame is the packet's number in its capture file (1-based, as
+	// Wireshark's No. and tcpdump -#), file that file's base name: where
+	// to find the packet outside the TUI
+	frame uint64
+	file  string
 }
 
 type packetsData struct {
@@ -345,7 +351,7 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, m.TimeNs).UTC(), CaptureLength: int(m.CapLen), Length: int(m.WireLen)}
 		pk = gopacket.NewPacket(buf, lt, gopacket.Default)
 		d.link = lt
-		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk, d.seqs)})
+		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk, d.seqs), frame: m.Frame, file: filepath.Base(sp.path)})
 	}
 }
 
@@ -768,8 +774,12 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	if p.cur >= p.top+p.rows {
 		p.top = p.cur - p.rows + 1
 	}
+	digits := 5 // the frame numbers' column, as wide as the largest
+	for _, pk := range p.d.pkts {
+		digits = max(digits, len(strconv.FormatUint(pk.frame, 10)))
+	}
 	for i := p.top; i < len(p.d.pkts) && i < p.top+p.rows; i++ {
-		line := fmt.Sprintf("%5d %s", i+1, p.d.pkts[i].line)
+		line := fmt.Sprintf("%*d %s", digits, p.d.pkts[i].frame, p.d.pkts[i].line)
 		if i == p.cur {
 			line = st.selected.Render(pad(line, w))
 		}
@@ -778,7 +788,8 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	for i := len(p.d.pkts); i < p.top+p.rows; i++ {
 		b.WriteString("\n")
 	}
-	b.WriteString(st.section.Render(fmt.Sprintf("── packet %d: %d bytes captured, %d on the wire ", p.cur+1, pk.ci.CaptureLength, pk.ci.Length)) + "\n")
+	b.WriteString(st.section.Render(fmt.Sprintf("── frame %d of %s (%d of %d): %d bytes captured, %d on the wire ",
+		pk.frame, pk.file, p.cur+1, len(p.d.pkts), pk.ci.CaptureLength, pk.ci.Length)) + "\n")
 	for _, l := range hdr {
 		b.WriteString(cut(l, w) + "\n")
 	}
