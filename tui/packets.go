@@ -624,7 +624,7 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		switch v := msg.v.(type) {
 		case *packetsData:
 			p.d, p.cur, p.top, p.err = v, 0, 0, ""
-			e.status = fmt.Sprintf("%d packets from %s (%s; %d read)", len(v.pkts), filepath.Base(v.path), v.how, v.read)
+			e.status = fmt.Sprintf("%s from %s (%s; %d read)", packetCount(len(v.pkts)), filepath.Base(v.path), v.how, v.read)
 			if !v.complete {
 				e.status += fmt.Sprintf(" · first %d only", maxPackets)
 			}
@@ -751,7 +751,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	// the header wrapped between its items: at 80 columns one line lost
 	// "w writes a pcap" and the r of "(r: both)"
 	title := cut(p.sel.title, w/2)
-	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %d packets", title, len(p.d.pkts)), dir, "w writes a pcap"), "\n")
+	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, packetCount(len(p.d.pkts))), dir, "w writes a pcap"), "\n")
 	for i, l := range head {
 		if i == 0 && strings.HasPrefix(l, title) {
 			b.WriteString(st.section.Render(title) + st.dim.Render(l[len(title):]) + "\n")
@@ -801,4 +801,12 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 		b.WriteString(st.dim.Render(l) + "\n")
 	}
 	return b.String()
+}
+
+// packetCount is "1 packet", "N packets".
+func packetCount(n int) string {
+	if n == 1 {
+		return "1 packet"
+	}
+	return fmt.Sprintf("%d packets", n)
 }
