@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -550,20 +551,14 @@ func headerLines(pk gopacket.Packet) []string {
 			out = append(out, fmt.Sprintf("IPv6      %s > %s  payload %d  hop %d  class 0x%02x  flow 0x%05x  next %s",
 				x.SrcIP, x.DstIP, x.Length, x.HopLimit, x.TrafficClass, x.FlowLabel, x.NextHeader))
 		case *layers.TCP:
-			var opts []string
-			for _, o := range x.Options {
-				if o.OptionType != layers.TCPOptionKindNop && o.OptionType != layers.TCPOptionKindEndList {
-					opts = append(opts, o.String())
-				}
-			}
 			payload := fmt.Sprint(len(x.Payload))
 			if n := wirePayload(pk, int(x.DataOffset)*4, len(x.Payload)); n > len(x.Payload) {
 				payload = fmt.Sprintf("%d (%d captured)", n, len(x.Payload))
 			}
 			out = append(out, fmt.Sprintf("TCP       %d > %d  seq %d  ack %d  win %d  hdr %d  csum 0x%04x  payload %s",
 				x.SrcPort, x.DstPort, x.Seq, x.Ack, x.Window, int(x.DataOffset)*4, x.Checksum, payload))
-			if len(opts) > 0 {
-				out = append(out, "          options "+strings.Join(opts, " "))
+			if len(x.Options) > 0 {
+				out = append(out, "          options "+tcpOptions(x.Options))
 			}
 		case *layers.UDP:
 			out = append(out, fmt.Sprintf("UDP       %d > %d  len %d  csum 0x%04x", x.SrcPort, x.DstPort, x.Length, x.Checksum))
@@ -809,4 +804,53 @@ func packetCount(n int) string {
 		return "1 packet"
 	}
 	return fmt.Sprintf("%d packets", n)
+}
+
+// tcpOptions writes TCP options as tcpdump does (print-tcp.c): "[mss
+// 1460,sackOK,TS val 1828805 ecr 0,nop,wscale 7]"; SACK edges absolute,
+// as the detail's seq and ack (tcpdump -S). It printed gopacket's
+// "TCPOption(MSS:1460 0x05b4) TCPOption(SACKPermitted:) ...", cut before
+// the window scale (trial3 D6).
+func tcpOptions(opts []layers.TCPOption) string {
+	parts := make([]string, 0, len(opts))
+	for _, o := range opts {
+		d := o.OptionData
+		var p string
+		switch {
+		case o.OptionType == layers.TCPOptionKindEndList:
+			p = "eol"
+		case o.OptionType == layers.TCPOptionKindNop:
+			p = "nop"
+		case o.OptionType == layers.TCPOptionKindMSS && len(d) == 2:
+			p = fmt.Sprintf("mss %d", binary.BigEndian.Uint16(d))
+		case o.OptionType == layers.TCPOptionKindWindowScale && len(d) == 1:
+			p = fmt.Sprintf("wscale %d", d[0])
+		case o.OptionType == layers.TCPOptionKindSACKPermitted:
+			p = "sackOK"
+		case o.OptionType == layers.TCPOptionKindSACK && len(d)%8 == 0:
+			p = fmt.Sprintf("sack %d", len(d)/8)
+			for i := 0; i < len(d); i += 8 {
+				p += fmt.Sprintf(" {%d:%d}", binary.BigEndian.Uint32(d[i:]), binary.BigEndian.Uint32(d[i+4:]))
+			}
+		case o.OptionType == layers.TCPOptionKindTimestamps && len(d) == 8:
+			p = fmt.Sprintf("TS val %d ecr %d", binary.BigEndian.Uint32(d), binary.BigEndian.Uint32(d[4:]))
+		case o.OptionType == 34 || (o.OptionType == 253 || o.OptionType == 254) && len(d) >= 2 && binary.BigEndian.Uint16(d) == 0xf989:
+			p = "tfo" // RFC 7413; the experimental form carries the magic 0xf989
+			if o.OptionType != 34 {
+				p, d = "exp-tfo", d[2:]
+			}
+			if len(d) == 0 {
+				p += " cookiereq"
+			} else {
+				p += " cookie " + hex.EncodeToString(d)
+			}
+		default:
+			p = fmt.Sprintf("unknown-%d", o.OptionType)
+			if len(d) > 0 {
+				p += " 0x" + hex.EncodeToString(d)
+			}
+		}
+		parts = append(parts, p)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
