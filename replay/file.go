@@ -494,7 +494,7 @@ func (f *File) Interfaces() []Interface {
 
 // Progress returns how far reading has got, for a progress bar: bytes of
 // the file processed (the records Next returned, published once per
-// block) and the file's total size in bytes (≤ 0 if unknown). For a gzip
+// block and at each packet index entry) and the file's total size in bytes (≤ 0 if unknown). For a gzip
 // file both count compressed bytes: those that gave the uncompressed bytes
 // processed (gzCounter), not those the decompressor read ahead (up to
 // 1.5 MiB of uncompressed records ahead with ReadAhead). Safe to call
@@ -512,7 +512,8 @@ func (f *File) advance(n int) { f.off += int64(n) }
 // publish makes the offset reached visible to Progress: after the file
 // header, whenever the read block is refilled (once per block, not per
 // packet: an atomic store per packet was a locked instruction per packet),
-// and at the end or an error.
+// at each packet index entry (Indexer.note: every 1000 packets or second
+// of capture time, when indexed), and at the end or an error.
 func (f *File) publish() { f.progress.Store(f.off) }
 
 // read returns the next n bytes of the stream and consumes them. The bytes

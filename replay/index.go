@@ -126,6 +126,11 @@ func (x *Indexer) note(off int64, ifaces int, t int64, frame uint64) {
 		x.minT, x.maxT = min(x.minT, t), max(x.maxT, t)
 		return
 	}
+	// the progress too: within a block (512 KiB, published when read
+	// again) a bar said 0 % over the first 42 % of a 1.2 MB capture
+	// (trial3 D3); an entry is due every 1000 packets or second of
+	// capture time, off the per-packet path
+	x.f.publish()
 	x.flush()
 	if len(x.entries) >= x.maxEntries {
 		x.thin()

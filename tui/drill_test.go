@@ -41,8 +41,13 @@ func TestDrillDown(t *testing.T) {
 	expect("detail", "Flow A/39", "TCP connections", "handshake_syn_synack_ms 0.021571", "tcp_handshake")
 	press("p")
 	expect("packets", "3624 packets", "Flags [S.]", "IPv4      198.51.100.10 > 10.10.1.100")
+	// numbered by their frames in the file, as Wireshark's No.: tshark -r
+	// testdata/lab/ftp/A.pcap -Y 'tcp.srcport==40171 && tcp.dstport==37982'
+	// -T fields -e frame.number gives 1952, 1956, 1958 ... (they were
+	// numbered 1, 2, 3: trial3 D2)
+	expect("frames", " 1952 14:57:40.040554 IP 198.51.100.10.40171 > 10.10.1.100.37982: Flags [S.]", " 1956 14:57:40.041087 ")
 	press("down", "down")
-	expect("packet 3", "── packet 3:")
+	expect("packet 3", "── frame 1958 of A.pcap (3 of 3624):")
 	press("r")
 	expect("both directions", "4438 packets", "both directions")
 	press("esc")

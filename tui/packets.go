@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ type capPacket struct {
 	data []byte
 	pkt  gopacket.Packet
 	line string
+	// frame is the packet's number in its capture file (1-based, as
+	// Wireshark's No. and tcpdump -#), file that file's base name: where
+	// to find the packet outside the TUI
+	frame uint64
+	file  string
 }
 
 type packetsData struct {
@@ -345,7 +351,7 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, m.TimeNs).UTC(), CaptureLength: int(m.CapLen), Length: int(m.WireLen)}
 		pk = gopacket.NewPacket(buf, lt, gopacket.Default)
 		d.link = lt
-		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk, d.seqs)})
+		d.pkts = append(d.pkts, capPacket{ci: ci, data: buf, pkt: pk, line: tcpdumpLine(ci, pk, d.seqs), frame: m.Frame, file: filepath.Base(sp.path)})
 	}
 }
 
@@ -507,95 +513,6 @@ func tcpdumpLine(ci gopacket.CaptureInfo, pk gopacket.Packet, seqs tcpSeqs) stri
 	return fmt.Sprintf("%s %s %s > %s: %s, length %d", ts, fam, src, dst, pk.NetworkLayer().LayerPayload(), ci.Length)
 }
 
-// wirePayload is the transport payload's length on the wire, as tcpdump
-// prints it: from the IP header's length (a packet cut by the snap
-// length carries less), hdr being the transport header's length; the
-// captured length when the IP header says nothing usable (IPv6 extension
-// headers, a jumbogram).
-func wirePayload(pk gopacket.Packet, hdr, captured int) int {
-	n := -1
-	switch ip := pk.NetworkLayer().(type) {
-	case *layers.IPv4:
-		n = int(ip.Length) - int(ip.IHL)*4 - hdr
-	case *layers.IPv6:
-		if ip.NextHeader == layers.IPProtocolTCP || ip.NextHeader == layers.IPProtocolUDP {
-			n = int(ip.Length) - hdr
-		}
-	}
-	if n < captured {
-		return captured
-	}
-	return n
-}
-
-// headerLines is the decoded header pane: one line per layer.
-func headerLines(pk gopacket.Packet) []string {
-	var out []string
-	for _, l := range pk.Layers() {
-		switch x := l.(type) {
-		case *layers.Ethernet:
-			out = append(out, fmt.Sprintf("Ethernet  %s > %s  type %s", x.SrcMAC, x.DstMAC, x.EthernetType))
-		case *layers.Dot1Q:
-			out = append(out, fmt.Sprintf("802.1Q    vlan %d  prio %d  type %s", x.VLANIdentifier, x.Priority, x.Type))
-		case *layers.IPv4:
-			out = append(out, fmt.Sprintf("IPv4      %s > %s  len %d  id %d  ttl %d  tos 0x%02x  flags %s  frag %d  proto %s  csum 0x%04x",
-				x.SrcIP, x.DstIP, x.Length, x.Id, x.TTL, x.TOS, x.Flags, int(x.FragOffset)*8, x.Protocol, x.Checksum))
-		case *layers.IPv6:
-			out = append(out, fmt.Sprintf("IPv6      %s > %s  payload %d  hop %d  class 0x%02x  flow 0x%05x  next %s",
-				x.SrcIP, x.DstIP, x.Length, x.HopLimit, x.TrafficClass, x.FlowLabel, x.NextHeader))
-		case *layers.TCP:
-			var opts []string
-			for _, o := range x.Options {
-				if o.OptionType != layers.TCPOptionKindNop && o.OptionType != layers.TCPOptionKindEndList {
-					opts = append(opts, o.String())
-				}
-			}
-			payload := fmt.Sprint(len(x.Payload))
-			if n := wirePayload(pk, int(x.DataOffset)*4, len(x.Payload)); n > len(x.Payload) {
-				payload = fmt.Sprintf("%d (%d captured)", n, len(x.Payload))
-			}
-			out = append(out, fmt.Sprintf("TCP       %d > %d  seq %d  ack %d  win %d  hdr %d  csum 0x%04x  payload %s",
-				x.SrcPort, x.DstPort, x.Seq, x.Ack, x.Window, int(x.DataOffset)*4, x.Checksum, payload))
-			if len(opts) > 0 {
-				out = append(out, "          options "+strings.Join(opts, " "))
-			}
-		case *layers.UDP:
-			out = append(out, fmt.Sprintf("UDP       %d > %d  len %d  csum 0x%04x", x.SrcPort, x.DstPort, x.Length, x.Checksum))
-		case *layers.ICMPv4:
-			out = append(out, fmt.Sprintf("ICMP      %s  id %d  seq %d", x.TypeCode, x.Id, x.Seq))
-		case *layers.ICMPv6:
-			out = append(out, fmt.Sprintf("ICMPv6    %s", x.TypeCode))
-		case *layers.DNS:
-			q := ""
-			if len(x.Questions) > 0 {
-				q = string(x.Questions[0].Name) + " " + x.Questions[0].Type.String()
-			}
-			out = append(out, fmt.Sprintf("DNS       id %d  qr %v  %s  rcode %s  answers %d", x.ID, x.QR, q, x.ResponseCode, len(x.Answers)))
-		case gopacket.Payload:
-			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(x), cut(printable(x), 64)))
-		case *gopacket.Payload:
-			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(*x), cut(printable(*x), 64)))
-		default:
-			out = append(out, l.LayerType().String())
-		}
-	}
-	if el := pk.ErrorLayer(); el != nil {
-		out = append(out, "decode error: "+el.Error().Error())
-	}
-	return out
-}
-
-func printable(b []byte) string {
-	r := make([]byte, len(b))
-	for i, c := range b {
-		if c < 32 || c > 126 {
-			c = '.'
-		}
-		r[i] = c
-	}
-	return string(r)
-}
-
 func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
@@ -618,7 +535,7 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		switch v := msg.v.(type) {
 		case *packetsData:
 			p.d, p.cur, p.top, p.err = v, 0, 0, ""
-			e.status = fmt.Sprintf("%d packets from %s (%s; %d read)", len(v.pkts), filepath.Base(v.path), v.how, v.read)
+			e.status = fmt.Sprintf("%s from %s (%s; %d read)", packetCount(len(v.pkts)), filepath.Base(v.path), v.how, v.read)
 			if !v.complete {
 				e.status += fmt.Sprintf(" · first %d only", maxPackets)
 			}
@@ -745,7 +662,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	// the header wrapped between its items: at 80 columns one line lost
 	// "w writes a pcap" and the r of "(r: both)"
 	title := cut(p.sel.title, w/2)
-	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %d packets", title, len(p.d.pkts)), dir, "w writes a pcap"), "\n")
+	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, packetCount(len(p.d.pkts))), dir, "w writes a pcap"), "\n")
 	for i, l := range head {
 		if i == 0 && strings.HasPrefix(l, title) {
 			b.WriteString(st.section.Render(title) + st.dim.Render(l[len(title):]) + "\n")
@@ -768,8 +685,12 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	if p.cur >= p.top+p.rows {
 		p.top = p.cur - p.rows + 1
 	}
+	digits := 5 // the frame numbers' column, as wide as the largest
+	for _, pk := range p.d.pkts {
+		digits = max(digits, len(strconv.FormatUint(pk.frame, 10)))
+	}
 	for i := p.top; i < len(p.d.pkts) && i < p.top+p.rows; i++ {
-		line := fmt.Sprintf("%5d %s", i+1, p.d.pkts[i].line)
+		line := fmt.Sprintf("%*d %s", digits, p.d.pkts[i].frame, p.d.pkts[i].line)
 		if i == p.cur {
 			line = st.selected.Render(pad(line, w))
 		}
@@ -778,7 +699,8 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	for i := len(p.d.pkts); i < p.top+p.rows; i++ {
 		b.WriteString("\n")
 	}
-	b.WriteString(st.section.Render(fmt.Sprintf("── packet %d: %d bytes captured, %d on the wire ", p.cur+1, pk.ci.CaptureLength, pk.ci.Length)) + "\n")
+	b.WriteString(st.section.Render(fmt.Sprintf("── frame %d of %s (%d of %d): %d bytes captured, %d on the wire ",
+		pk.frame, pk.file, p.cur+1, len(p.d.pkts), pk.ci.CaptureLength, pk.ci.Length)) + "\n")
 	for _, l := range hdr {
 		b.WriteString(cut(l, w) + "\n")
 	}

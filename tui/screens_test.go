@@ -480,7 +480,7 @@ func TestOnewayScreen(t *testing.T) {
 	if int64(ip.Length) != queries.Int64(r["size_bytes"]) {
 		t.Fatalf("IP length %d, record's size_bytes %v", ip.Length, r["size_bytes"])
 	}
-	expect("packet", "1 packets", "packet of *>198.51.100.10:9000 at A", "198.51.100.10.9000: UDP")
+	expect("packet", "at A  1 packet · ", "1 packet from A.pcap", "packet of *>198.51.100.10:9000 at A", "198.51.100.10.9000: UDP") // "1 packets" before (trial3 D4)
 
 	// enter on the record: its flow at the sending hop
 	press("esc", "enter")

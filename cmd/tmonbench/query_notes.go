@@ -50,6 +50,9 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 //     or when no flow was made at all (the flows reason); while the run
 //     goes, in those last two cases, that nothing has come yet (their
 //     flows may not have ended, and their rows do not wait for that);
+//   - rtt_samples and rtt_histograms, when the classes that run rtt made
+//     flows but saw requests and not one response (a filter passing one
+//     direction), or no request (unansweredReason);
 //   - pdu_stats, while the run writing out still goes: its rows come with
 //     each probe's final report, at the end of the probe's run.
 //
@@ -93,6 +96,8 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 			why = r["flows"]
 		case noFlowOf(db, classes):
 			why = fmt.Sprintf("no packet matched the classes that run the %s analysis (%s: no flow of theirs in flows)", a, strings.Join(classes, ", "))
+		case a == config.AnalysisRTT:
+			why = unansweredReason(db, cfg, classes)
 		}
 		for _, table := range config.AnalysisTables[a] {
 			if why != "" && r[table] == "" {

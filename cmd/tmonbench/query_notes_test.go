@@ -208,3 +208,42 @@ func TestRollupRunningOneNote(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryRTTOneDirection: a class that runs rtt with a filter passing
+// the requests only ("udp dst port 53") times nothing and counts every
+// request unanswered; `query rtt` printed "(0 rows)" alone (trial3 D9: a
+// class "icmp and dst host X" read as 1500 pings unanswered, their 1459
+// replies in the capture). It now says why. zeek_wikipedia holds 14 DNS
+// queries to port 53: tshark -r samples/zeek_wikipedia.pcap -Y
+// 'udp.dstport==53 && dns.flags.response==0' | wc -l.
+func TestQueryRTTOneDirection(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("classes:\n  - {name: dnsq, filter: \"udp dst port 53\", analyses: [counters, rtt], rtt: {kinds: [dns]}}\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	want := "tmonbench query: rtt_samples is empty: the classes that run the rtt analysis saw requests but not one response (dnsq, filter \"udp dst port 53\": 14 dns requests; event rtt_totals): a class times a request by its response only when its filter passes the response too, so a filter that names one direction (dst host, dst port) leaves every request unanswered (flow_counters rtt_unanswered_<kind>)\n"
+	if code, stdout, stderr := tmon(t, "query", "--out", out, "rtt"); code != 0 || stderr != want || !strings.HasSuffix(stdout, "(0 rows)\n") {
+		t.Errorf("query rtt: exit %d, stdout %q, stderr %q, want (0 rows) and %q", code, stdout, stderr, want)
+	}
+	// a class whose traffic holds no request of its kinds (web traffic
+	// timed for dns)
+	os.WriteFile(cfg, []byte("classes:\n  - {name: web, filter: \"tcp port 80\", analyses: [counters, rtt], rtt: {kinds: [dns]}}\n"), 0o644)
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	want = "tmonbench query: rtt_samples is empty: the classes that run the rtt analysis saw no request of the kinds they time (web: event rtt_totals)\n"
+	if code, _, stderr := tmon(t, "query", "--out", out, "rtt"); code != 0 || stderr != want {
+		t.Errorf("query rtt of a class without requests: exit %d, stderr %q, want %q", code, stderr, want)
+	}
+	// both directions: samples, no note
+	os.WriteFile(cfg, []byte("classes:\n  - {name: dns, filter: \"udp port 53\", analyses: [counters, rtt], rtt: {kinds: [dns]}}\n"), 0o644)
+	if code, _, stderr := tmon(t, "replay", "-q", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, stdout, stderr := tmon(t, "query", "--out", out, "rtt"); code != 0 || stderr != "" || !strings.Contains(stdout, "│ dns  │      14 │") {
+		t.Errorf("query rtt over both directions: exit %d, stdout %q, stderr %q, want 14 dns samples and no note", code, stdout, stderr)
+	}
+}

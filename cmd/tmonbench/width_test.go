@@ -175,3 +175,20 @@ func legendBack(table string) string {
 	}
 	return head + strings.Join(rest, "")
 }
+
+// TestFTPStatusShown: `query ftp` at 120 columns over a capture whose
+// data connections were not captured (zeek_ftp_cwd-navigation: tshark -Y
+// ftp-data finds no packet, -Y 'ftp.response.code==226' 689 replies)
+// left out the status column, the one saying why bytes and rate_mbps are
+// NULL (trial3 D1): status now follows the file, and the last columns
+// left out would be numbers.
+func TestFTPStatusShown(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, filepath.Join("..", "..", "testdata", "pcap", "ftp-edge", "zeek_ftp_cwd-navigation.pcap")); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, stdout, stderr := tmon(t, "query", "--out", out, "--width", "120", "--limit", "3", "ftp")
+	if code != 0 || strings.Contains(stdout, "not shown") || !strings.Contains(stdout, "│ status ") || !strings.Contains(stdout, "│ data_n…tured │") {
+		t.Errorf("query ftp --width 120: exit %d, stderr %q, want the status column (data_not_captured, cut):\n%s", code, stderr, stdout)
+	}
+}
