@@ -206,15 +206,56 @@ const (
 
 // Append encodes c.
 func (c *Counters) Append(e *Enc) {
+	c.AppendHead(e, len(c.Metrics))
+	for i := range c.Metrics {
+		m := &c.Metrics[i]
+		AppendMetric(e, m.ID, m.Stat)
+	}
+}
+
+// AppendHead encodes c's interval, interval length and flow id and a count
+// of n metrics (c.Metrics is not read): the record's n metrics must follow,
+// each by AppendMetric or AppendIntMetric. A probe reporting a flow writes
+// its counters so, straight from the flow table (issue 14), the bytes
+// Append writes for the same metrics.
+func (c *Counters) AppendHead(e *Enc, n int) {
 	e.Varint(c.IntervalStartNs)
 	e.Varint(c.IntervalNs)
 	e.ID(IDFlow, c.FlowID)
-	e.Uvarint(uint64(len(c.Metrics)))
-	for i := range c.Metrics {
-		m := &c.Metrics[i]
-		e.Uvarint(uint64(m.ID))
-		appendStat(e, m.Stat)
+	e.Uvarint(uint64(n))
+}
+
+// AppendMetric encodes one metric of a Counters record (AppendHead).
+func AppendMetric(e *Enc, id uint32, s stat.Stat) {
+	e.Uvarint(uint64(id))
+	appendStat(e, s)
+}
+
+// AppendIntMetric encodes one metric whose aggregate is kept as integers
+// (a flow's fixed metrics): the bytes AppendMetric writes for s.Stat(),
+// without converting each field to a float64 and testing it for an
+// integer again. An empty s is written as AppendMetric writes the empty
+// Stat.
+func AppendIntMetric(e *Enc, id uint32, s *stat.Ints) {
+	if s.N == 0 || s.N|s.Sum|s.SumSq|s.Min|s.Max >= 1<<53 {
+		// Floats (appendStat's float64 comparisons and integral test
+		// on rounded values), or empty: as AppendMetric.
+		AppendMetric(e, id, s.Stat())
+		return
 	}
+	// Below 2^53 every field is an exact float64, so appendStat's tests
+	// on floats are these tests on integers (N is written as it is).
+	e.Uvarint(uint64(id))
+	e.Uvarint(s.N)
+	if s.Sum == s.N && s.SumSq == s.N && s.Min == 1 && s.Max == 1 {
+		e.Byte(statCount)
+		return
+	}
+	e.Byte(statIntegral)
+	e.Uvarint(s.Sum)
+	e.Uvarint(s.SumSq)
+	e.Uvarint(s.Min)
+	e.Uvarint(s.Max)
 }
 
 func appendStat(e *Enc, s stat.Stat) {

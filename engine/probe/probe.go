@@ -682,43 +682,6 @@ func (p *Probe) define(f *flow.Flow, ci int) {
 	p.out.End(pdu.TypeFlowDef, p.nowNs)
 }
 
-// report sends a flow's interval counters (if active) and its totals.
-func (p *Probe) report(f *flow.Flow, ended uint8) {
-	if f.Active {
-		c := &p.counters
-		c.IntervalStartNs, c.IntervalNs, c.FlowID = p.intervalStart, p.intervalNs, f.ID
-		c.Metrics = c.Metrics[:0]
-		for id := 0; id < flow.NumFixed; id++ {
-			if st := f.Metric(id); st.N > 0 {
-				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: st})
-			}
-		}
-		for _, x := range f.Extras() {
-			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
-		}
-		if !p.classes[f.Class()].counters {
-			// Counters left out of the class's analyses: only the
-			// metrics its other analyses keep (rtt_unanswered_<kind>).
-			c.Metrics = p.analysisMetrics(c.Metrics)
-		}
-		if p.classes[f.Class()].counters || len(c.Metrics) > 0 {
-			c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
-			p.out.End(pdu.TypeCounters, p.nowNs)
-		}
-		if ci := f.Class(); f.Sizes() != nil && p.classes[ci].sizes {
-			h := &p.hist
-			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(ci)
-			h.Counts = append(h.Counts[:0], f.Sizes()[:len(p.classes[ci].cfg.SizeEdges)+1]...)
-			h.Append(p.out.Begin(pdu.TypeHistograms, p.nowNs))
-			p.out.End(pdu.TypeHistograms, p.nowNs)
-		}
-		f.ResetInterval()
-	}
-	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: ended}
-	u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
-	p.out.End(pdu.TypeFlowUpdate, p.nowNs)
-}
-
 func (p *Probe) evict(f *flow.Flow) {
 	p.evictedI++
 	p.report(f, pdu.EndEvicted)
