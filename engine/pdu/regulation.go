@@ -18,7 +18,7 @@ func (s *Sender) advance(nowNs int64) {
 	if s.inLoop {
 		return
 	}
-	if nowNs < s.wakeNs && !s.wallReady() {
+	if nowNs < s.wakeNs && (len(s.wall.items) == 0 || !s.wallReady()) { // an empty wall queue without a call (issue 14: Begin and End of every record)
 		s.clock = max(s.clock, nowNs)
 		return
 	}
