@@ -134,16 +134,14 @@ func (f *FlowDef) Append(e *Enc) {
 	e.ID(IDFlow, f.FlowID)
 	e.Uvarint(uint64(f.Iface))
 	e.String(f.Class)
-	e.Byte(f.Fields)
-	e.Byte(f.IPVersion)
-	e.Byte(f.Protocol)
+	e.B = append(e.B, f.Fields, f.IPVersion, f.Protocol)
 	e.Addr(f.SrcAddr)
 	e.Addr(f.DstAddr)
-	e.Uvarint(uint64(f.SrcPort))
-	e.Uvarint(uint64(f.DstPort))
-	e.Byte(f.DSCP)
-	e.Uvarint(uint64(f.VLAN))
-	e.Byte(f.FoldedPorts)
+	b := binary.AppendUvarint(e.B, uint64(f.SrcPort)) // e.B stored once (AppendIntMetric)
+	b = binary.AppendUvarint(b, uint64(f.DstPort))
+	b = append(b, f.DSCP)
+	b = binary.AppendUvarint(b, uint64(f.VLAN))
+	e.B = append(b, f.FoldedPorts)
 	e.Varint(f.FirstSeenNs)
 }
 
@@ -245,17 +243,19 @@ func AppendIntMetric(e *Enc, id uint32, s *stat.Ints) {
 	}
 	// Below 2^53 every field is an exact float64, so appendStat's tests
 	// on floats are these tests on integers (N is written as it is).
-	e.Uvarint(uint64(id))
-	e.Uvarint(s.N)
+	// Appended to a local slice, stored once: e.B loaded and stored at
+	// each of the seven fields took a fifth of the instructions.
+	b := binary.AppendUvarint(e.B, uint64(id))
+	b = binary.AppendUvarint(b, s.N)
 	if s.Sum == s.N && s.SumSq == s.N && s.Min == 1 && s.Max == 1 {
-		e.Byte(statCount)
+		e.B = append(b, statCount)
 		return
 	}
-	e.Byte(statIntegral)
-	e.Uvarint(s.Sum)
-	e.Uvarint(s.SumSq)
-	e.Uvarint(s.Min)
-	e.Uvarint(s.Max)
+	b = append(b, statIntegral)
+	b = binary.AppendUvarint(b, s.Sum)
+	b = binary.AppendUvarint(b, s.SumSq)
+	b = binary.AppendUvarint(b, s.Min)
+	e.B = binary.AppendUvarint(b, s.Max)
 }
 
 func appendStat(e *Enc, s stat.Stat) {
@@ -431,8 +431,9 @@ const (
 func (u *FlowUpdate) Append(e *Enc) {
 	e.ID(IDFlow, u.FlowID)
 	e.Varint(u.LastSeenNs)
-	e.Uvarints(u.Packets, u.Bytes)
-	e.Byte(u.Ended)
+	b := binary.AppendUvarint(e.B, u.Packets) // e.B stored once (AppendIntMetric)
+	b = binary.AppendUvarint(b, u.Bytes)
+	e.B = append(b, u.Ended)
 }
 
 // Decode decodes u: a whole record in one pass over a local index (0.8 M

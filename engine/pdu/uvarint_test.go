@@ -44,3 +44,35 @@ func TestAppendUvarintSameBytes(t *testing.T) {
 		t.Fatalf("grown: % x, want % x", e.B, want)
 	}
 }
+
+// TestUvarintsAtRuns: uvarintsAt reads runs of varints of every length,
+// one after the other, as binary.Uvarint reads them one by one, with the
+// run's end at every distance from the buffer's end (its word reads and
+// its byte by byte reads), and fails on a run cut short.
+func TestUvarintsAtRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		vs := make([]uint64, 1+r.IntN(5))
+		var b []byte
+		for k := range vs {
+			vs[k] = r.Uint64() >> r.IntN(64)
+			b = binary.AppendUvarint(b, vs[k])
+		}
+		tail := r.IntN(12)
+		for range tail {
+			b = append(b, byte(r.IntN(256)))
+		}
+		got := make([]uint64, len(vs))
+		if n := uvarintsAt(b, 0, got); n != len(b)-tail {
+			t.Fatalf("uvarintsAt(% x) ends at %d, want %d", b, n, len(b)-tail)
+		}
+		for k := range vs {
+			if got[k] != vs[k] {
+				t.Fatalf("uvarintsAt(% x)[%d] = %d, want %d", b, k, got[k], vs[k])
+			}
+		}
+		if cut := b[:len(b)-tail-1]; uvarintsAt(cut, 0, got) != 0 {
+			t.Fatalf("uvarintsAt(% x) read a cut run", cut)
+		}
+	}
+}
