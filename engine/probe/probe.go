@@ -171,11 +171,11 @@ type Probe struct {
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
-	ftpClasses  []int          // classes running the ftp analysis
-	ftpTrackers []*ftp.Tracker // their trackers (ftpBusy)
-	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
-	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
-	ftpJoined   bool           // ftpData is not empty
+	ftpClasses  []int      // classes running the ftp analysis
+	ftpBusyN    int        // their trackers following an FTP peer (ftp.Tracker.CountBusy, ftpBusy)
+	owClasses   []int      // classes running the oneway analysis (advance checks their encoders)
+	ftpData     filter.Set // classes the current packet joined as an FTP data connection
+	ftpJoined   bool       // ftpData is not empty
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
 	rd          dissect.Dissection // a reassembled datagram
@@ -283,7 +283,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
-			p.ftpTrackers = append(p.ftpTrackers, p.classes[ci].ftp)
+			p.classes[ci].ftp.CountBusy(&p.ftpBusyN)
 		}
 		if p.classes[ci].ow != nil {
 			p.owClasses = append(p.owClasses, ci)
