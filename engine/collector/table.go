@@ -227,8 +227,8 @@ func (t *flowTable) Clear() {
 // All calls yield with every flow held (in no specified order) until it
 // returns false. yield must not change the table.
 func (t *flowTable) All(yield func(flowKey, *cflow) bool) {
-	for p := range t.dense {
-		if !t.probeFlows(uint16(p), yield) {
+	for p, d := range t.dense { // by probe id: wire ids are hashes, most slots of 65,536 nil
+		if d != nil && !t.probeFlows(uint16(p), yield) {
 			return
 		}
 	}

@@ -456,42 +456,6 @@ func (f *Flow) Count(id int) {
 	f.counts[id-MFragments]++
 }
 
-// Metric returns this interval's aggregate of fixed metric id; a count
-// reads as n events of value 1.
-func (f *Flow) Metric(id int) stat.Stat {
-	u := func(n uint64, sum, sq uint64, lo, hi uint32) stat.Stat {
-		if n == 0 {
-			return stat.Stat{}
-		}
-		return stat.Stat{N: n, Sum: float64(sum), SumSq: float64(sq), Min: float64(lo), Max: float64(hi)}
-	}
-	n, nL4 := uint64(f.n)+f.carried(carryN), uint64(f.nL4)+f.carried(carryL4)
-	switch id {
-	case MIPBytes:
-		return u(n, f.ipSum, f.ipSumSq, f.ipMin, f.ipMax)
-	case MTTL, MDSCP:
-		lo, hi := f.td&0xff, f.td>>8&0xff
-		if id == MDSCP {
-			lo, hi = f.td>>16&0xff, f.td>>24
-		}
-		v := uint64(lo) // the value of every packet, while constant
-		sum, sq := n*v, n*v*v
-		if f.x != nil && f.x.wide.on {
-			sum, sq = f.x.wide.ttlSum, f.x.wide.ttlSq
-			if id == MDSCP {
-				sum, sq = f.x.wide.dscpSum, f.x.wide.dscpSq
-			}
-		}
-		return u(n, sum, sq, lo, hi)
-	case ML4PayloadBytes:
-		return u(nL4, f.l4Sum, f.l4SumSq, f.l4Min, f.l4Max)
-	case MPackets:
-		return u(n, n, n, 1, 1)
-	}
-	c := uint64(f.counts[id-MFragments]) + f.carried(carryL4+1+id-MFragments)
-	return u(c, c, c, 1, 1)
-}
-
 // ResetInterval clears the interval counters after they were reported.
 func (f *Flow) ResetInterval() {
 	f.packetsBefore, f.bytesBefore = f.Packets(), f.Bytes()

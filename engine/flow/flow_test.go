@@ -372,3 +372,54 @@ func TestCountsBeyond32Bits(t *testing.T) {
 		t.Errorf("totals after the interval: %d packets %d bytes, want %d and %d", got, b, uint64(want+1), 4*100+60)
 	}
 }
+
+// TestIntMetricsAreMetric: IntMetrics gives, as integers, what Metric gives
+// for every fixed metric, in each state a flow's counters take: empty,
+// TCP only, constant and varied TTL and DSCP, every count, carries past 32
+// bits, and after a reset with an extra allocated.
+func TestIntMetricsAreMetric(t *testing.T) {
+	check := func(name string, f *Flow) {
+		t.Helper()
+		var got [NumFixed]stat.Ints
+		for i := range got {
+			got[i] = stat.Ints{N: 9, Sum: 9, Min: 9} // written over, empty or not
+		}
+		f.IntMetrics(&got)
+		for id := range NumFixed {
+			if g, w := got[id].Stat(), f.Metric(id); g != w {
+				t.Errorf("%s: %s = %+v, Metric %+v", name, MetricNames[id], g, w)
+			}
+			if got[id].N == 0 && got[id] != (stat.Ints{}) {
+				t.Errorf("%s: %s empty but %+v", name, MetricNames[id], got[id])
+			}
+		}
+	}
+	var f Flow
+	check("empty", &f)
+	f.AddPacket(60, 64, 0)
+	f.AddL4Payload(0)
+	f.Count(MTCPSyn)
+	check("one packet", &f)
+	for i := range 300 {
+		f.AddPacket(uint32(40+i), 64, 0)
+		f.AddL4Payload(uint32(i))
+		f.Count(MTCPFin)
+	}
+	check("constant ttl", &f)
+	f.AddPacket(1500, 63, 46)
+	for id := MFragments; id < NumFixed; id++ {
+		f.Count(id)
+	}
+	check("varied ttl and dscp, every count", &f)
+	f.ResetInterval()
+	check("reset with extra", &f)
+	f.AddPacket(576, 128, 10)
+	check("next interval, no l4", &f)
+	f.n, f.nL4, f.counts[MTCPRst-MFragments] = math.MaxUint32-1, math.MaxUint32-1, math.MaxUint32-1
+	for range 3 {
+		f.AddPacket(100, 64, 0)
+		f.AddL4Payload(72)
+		f.Count(MTCPRst)
+	}
+	check("carries", &f)
+}

@@ -67,6 +67,9 @@ func (t *Tracker) ref(k pairKey) *peer {
 	if p == nil {
 		p = &peer{key: k}
 		t.peers[k] = p
+		if len(t.peers) == 1 && t.busy != nil {
+			*t.busy++ // no longer Idle (CountBusy)
+		}
 		i := pairSlot(k.a, k.b)
 		if t.slotCount == nil {
 			t.slotCount = make([]uint32, filterSize)
@@ -82,6 +85,9 @@ func (t *Tracker) unref(p *peer) {
 	p.refs--
 	if p.refs <= 0 {
 		delete(t.peers, p.key)
+		if len(t.peers) == 0 && t.busy != nil {
+			*t.busy-- // Idle again (CountBusy)
+		}
 		i := pairSlot(p.key.a, p.key.b)
 		if t.slotCount[i]--; t.slotCount[i] == 0 {
 			t.filter[i>>6] &^= 1 << (i & 63)

@@ -51,6 +51,7 @@ type Tracker struct {
 	early     earlySYNs               // SYNs between peers that matched no channel yet (early.go)
 	nextID    uint64
 	ids       *uint64 // the session_id counter: &nextID, or another tracker's (ShareIDs)
+	busy      *int    // counts the trackers following a peer (CountBusy); nil: none
 	class     string  // the rows' class column (SetClass)
 	// listeners holds the passive channels alive by announced address
 	// and port, for third-party transfers (data.go, linkTwin).
@@ -112,6 +113,14 @@ func New(cfg Config) *Tracker {
 // then return false at once, without anything to do (the probe skips
 // them: issue 14, ~40 instructions a TCP segment while no FTP is seen).
 func (t *Tracker) Idle() bool { return len(t.peers) == 0 }
+
+// CountBusy makes t count itself in *n while it follows an FTP peer (not
+// Idle): *n goes up by one when its peer cache gains its first peer and
+// down when it loses its last. Trackers given the same n make *n the
+// number of those not Idle, which a probe reads for each TCP segment in
+// place of asking each tracker (issue 14: ~17 instructions a segment).
+// Call it before t sees a packet.
+func (t *Tracker) CountBusy(n *int) { t.busy = n }
 
 // Stats returns the counters so far.
 func (t *Tracker) Stats() Stats { return t.stats }

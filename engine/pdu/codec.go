@@ -47,6 +47,30 @@ func (e *Enc) ID(k IDKind, v uint64) {
 // Uvarint appends an unsigned varint.
 func (e *Enc) Uvarint(v uint64) { e.B = binary.AppendUvarint(e.B, v) }
 
+// appendUvarintWide appends v >= 2^49 as binary.AppendUvarint does, byte
+// for byte (TestAppendUvarintSameBytes): its first eight 7-bit groups
+// spread into one word at once (scatter7), where binary.AppendUvarint's
+// loop took about 8 instructions a byte.
+func appendUvarintWide(b []byte, v uint64) []byte {
+	if v < 1<<56 { // 8 bytes: the last without its continuation bit
+		return binary.LittleEndian.AppendUint64(b, scatter7(v)|0x0080808080808080)
+	}
+	b = binary.LittleEndian.AppendUint64(b, scatter7(v)|0x8080808080808080)
+	if v >>= 56; v < 0x80 {
+		return append(b, byte(v))
+	}
+	return append(b, byte(v)|0x80, byte(v>>7))
+}
+
+// scatter7 spreads the low 56 bits of v into the low 7 bits of each byte
+// of a word (little endian), gather7's inverse.
+func scatter7(v uint64) uint64 {
+	x := v & (1<<56 - 1)
+	x = x&0x000000000fffffff | (x&0x00fffffff0000000)<<4
+	x = x&0x00003fff00003fff | (x&0x0fffc0000fffc000)<<2
+	return x&0x007f007f007f007f | (x&0x3f803f803f803f80)<<1
+}
+
 // Uvarints appends each of vs as an unsigned varint, in order.
 func (e *Enc) Uvarints(vs ...uint64) {
 	for _, v := range vs {
@@ -55,7 +79,19 @@ func (e *Enc) Uvarints(vs ...uint64) {
 }
 
 // Varint appends a zig-zag signed varint.
-func (e *Enc) Varint(v int64) { e.B = binary.AppendVarint(e.B, v) }
+func (e *Enc) Varint(v int64) {
+	u := uint64(v) << 1 // zig-zag, as binary.AppendVarint
+	if v < 0 {
+		u = ^u
+	}
+	if u >= 1<<49 {
+		// Capture times in ns (9 bytes), the varints of most records
+		// (issue 14: a flow's report carries three).
+		e.B = appendUvarintWide(e.B, u)
+		return
+	}
+	e.B = binary.AppendUvarint(e.B, u)
+}
 
 // Byte appends one byte.
 func (e *Enc) Byte(v byte) { e.B = append(e.B, v) }

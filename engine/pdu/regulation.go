@@ -18,7 +18,7 @@ func (s *Sender) advance(nowNs int64) {
 	if s.inLoop {
 		return
 	}
-	if nowNs < s.wakeNs && !s.wallReady() {
+	if nowNs < s.wakeNs && (len(s.wall.items) == 0 || !s.wallReady()) { // an empty wall queue without a call (issue 14: Begin and End of every record)
 		s.clock = max(s.clock, nowNs)
 		return
 	}
@@ -316,4 +316,37 @@ func (s *Sender) checkBacklog() {
 		s.stats.BacklogTimeNs = pkt.AddNs(s.stats.BacklogTimeNs, pkt.SubNs(s.clock, s.backlogSince))
 		s.event(SevInfo, EventBacklogCleared, fmt.Sprintf("%sbacklog cleared after %v: %d PDUs wait for a slot", s.prefix(), time.Duration(pkt.SubNs(s.clock, s.backlogSince)), n))
 	}
+}
+
+// clockOnly is advance's common case, inline in Begin and End: nothing
+// due before wakeNs, no PDU waiting on the wall clock, outside the event
+// loop, only the clock moves. It reports whether that was all; otherwise
+// the caller calls advance (issue 14: three calls a record, each record of
+// every flow report, went to advance, wallReady and deliver for that).
+func (s *Sender) clockOnly(nowNs int64) bool {
+	if nowNs >= s.wakeNs || len(s.wall.items) > 0 || s.inLoop {
+		return false
+	}
+	if nowNs > s.clock {
+		s.clock = nowNs
+	}
+	return true
+}
+
+// deliver hands queued events to OnEvent once the state is settled.
+func (s *Sender) deliver() {
+	if s.inLoop || s.delivering || len(s.events) == 0 || s.onEvent == nil {
+		return
+	}
+	s.delivering = true
+	for i := 0; i < len(s.events); i++ {
+		e := s.events[i]
+		if s.onEventN != nil {
+			s.onEventN(e.timeNs, e.sev, e.kind, e.msg, e.count)
+		} else {
+			s.onEvent(e.timeNs, e.sev, e.kind, e.msg)
+		}
+	}
+	s.events = s.events[:0]
+	s.delivering = false
 }

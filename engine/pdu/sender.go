@@ -417,7 +417,9 @@ func (s *Sender) NextEventNs() int64 {
 // be a record type (not TypeHeartbeat or TypeAck, whose records are
 // discarded).
 func (s *Sender) Begin(t Type, nowNs int64) *Enc {
-	s.advance(nowNs)
+	if !s.clockOnly(nowNs) {
+		s.advance(nowNs)
+	}
 	bd := &s.build[t]
 	if len(bd.enc.B) == 0 {
 		bd.startNs = max(nowNs, s.clock)
@@ -434,7 +436,7 @@ func (s *Sender) Begin(t Type, nowNs int64) *Enc {
 // refused (EventRecordTooLarge).
 func (s *Sender) End(t Type, nowNs int64) {
 	bd := &s.build[t]
-	if s.tooLarge(t, bd) {
+	if len(bd.enc.B)-bd.mark > MaxRecordBytes && s.tooLarge(t, bd) {
 		s.advance(nowNs)
 		s.deliver()
 		return
@@ -458,8 +460,12 @@ func (s *Sender) End(t Type, nowNs int64) {
 			s.scratch = rest
 		}
 	}
-	s.advance(nowNs)
-	s.deliver()
+	if !s.clockOnly(nowNs) {
+		s.advance(nowNs)
+	}
+	if len(s.events) > 0 {
+		s.deliver()
+	}
 }
 
 // FlushType builds the PDU of type t under construction now (if it holds
@@ -776,22 +782,4 @@ func (s *Sender) eventN(sev uint8, kind, msg string, n uint64) {
 	if s.onEvent != nil {
 		s.pushEvent(senderEvent{timeNs: s.clock, sev: sev, kind: kind, msg: msg, count: n})
 	}
-}
-
-// deliver hands queued events to OnEvent once the state is settled.
-func (s *Sender) deliver() {
-	if s.inLoop || s.delivering || len(s.events) == 0 || s.onEvent == nil {
-		return
-	}
-	s.delivering = true
-	for i := 0; i < len(s.events); i++ {
-		e := s.events[i]
-		if s.onEventN != nil {
-			s.onEventN(e.timeNs, e.sev, e.kind, e.msg, e.count)
-		} else {
-			s.onEvent(e.timeNs, e.sev, e.kind, e.msg)
-		}
-	}
-	s.events = s.events[:0]
-	s.delivering = false
 }

@@ -135,19 +135,9 @@ func (p *Probe) ftpJoin(d *dissect.Dissection) {
 }
 
 // ftpBusy reports whether ftpJoin has work: a tracker follows an FTP
-// peer (ftp.Tracker.Idle), or ftpData holds the previous segment's
-// classes.
-func (p *Probe) ftpBusy() bool {
-	if p.ftpJoined {
-		return true
-	}
-	for _, t := range p.ftpTrackers {
-		if !t.Idle() {
-			return true
-		}
-	}
-	return false
-}
+// peer (not ftp.Tracker.Idle: counted in ftpBusyN), or ftpData holds the
+// previous segment's classes.
+func (p *Probe) ftpBusy() bool { return p.ftpJoined || p.ftpBusyN > 0 }
 
 // ftpTransfer sends one FTP transfer record (borrowed).
 func (p *Probe) ftpTransfer(r *observe.FTPTransfer) {

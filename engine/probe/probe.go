@@ -171,11 +171,11 @@ type Probe struct {
 	evictFn     func(*flow.Flow) // p.evict, made once (a method value per packet costs)
 	emitXfer    func(*observe.FTPTransfer)
 	emitSess    func(*observe.FTPSession)
-	ftpClasses  []int          // classes running the ftp analysis
-	ftpTrackers []*ftp.Tracker // their trackers (ftpBusy)
-	owClasses   []int          // classes running the oneway analysis (advance checks their encoders)
-	ftpData     filter.Set     // classes the current packet joined as an FTP data connection
-	ftpJoined   bool           // ftpData is not empty
+	ftpClasses  []int      // classes running the ftp analysis
+	ftpBusyN    int        // their trackers following an FTP peer (ftp.Tracker.CountBusy, ftpBusy)
+	owClasses   []int      // classes running the oneway analysis (advance checks their encoders)
+	ftpData     filter.Set // classes the current packet joined as an FTP data connection
+	ftpJoined   bool       // ftpData is not empty
 	emitRTTHist func(*observe.RTTHistogram)
 	unanswered  func(kind string, flowID uint64)
 	rd          dissect.Dissection // a reassembled datagram
@@ -283,7 +283,7 @@ func New(id Identity, cfg *config.Config, channels []Channel, log *slog.Logger) 
 	for ci := range p.classes {
 		if p.classes[ci].ftp != nil {
 			p.ftpClasses = append(p.ftpClasses, ci)
-			p.ftpTrackers = append(p.ftpTrackers, p.classes[ci].ftp)
+			p.classes[ci].ftp.CountBusy(&p.ftpBusyN)
 		}
 		if p.classes[ci].ow != nil {
 			p.owClasses = append(p.owClasses, ci)
@@ -680,43 +680,6 @@ func (p *Probe) define(f *flow.Flow, ci int) {
 	}
 	def.Append(p.out.Begin(pdu.TypeFlowDef, p.nowNs))
 	p.out.End(pdu.TypeFlowDef, p.nowNs)
-}
-
-// report sends a flow's interval counters (if active) and its totals.
-func (p *Probe) report(f *flow.Flow, ended uint8) {
-	if f.Active {
-		c := &p.counters
-		c.IntervalStartNs, c.IntervalNs, c.FlowID = p.intervalStart, p.intervalNs, f.ID
-		c.Metrics = c.Metrics[:0]
-		for id := 0; id < flow.NumFixed; id++ {
-			if st := f.Metric(id); st.N > 0 {
-				c.Metrics = append(c.Metrics, pdu.Metric{ID: uint32(id), Stat: st})
-			}
-		}
-		for _, x := range f.Extras() {
-			c.Metrics = append(c.Metrics, pdu.Metric{ID: x.ID, Stat: x.Stat})
-		}
-		if !p.classes[f.Class()].counters {
-			// Counters left out of the class's analyses: only the
-			// metrics its other analyses keep (rtt_unanswered_<kind>).
-			c.Metrics = p.analysisMetrics(c.Metrics)
-		}
-		if p.classes[f.Class()].counters || len(c.Metrics) > 0 {
-			c.Append(p.out.Begin(pdu.TypeCounters, p.nowNs))
-			p.out.End(pdu.TypeCounters, p.nowNs)
-		}
-		if ci := f.Class(); f.Sizes() != nil && p.classes[ci].sizes {
-			h := &p.hist
-			h.IntervalStartNs, h.IntervalNs, h.FlowID, h.DefID = p.intervalStart, p.intervalNs, f.ID, uint32(ci)
-			h.Counts = append(h.Counts[:0], f.Sizes()[:len(p.classes[ci].cfg.SizeEdges)+1]...)
-			h.Append(p.out.Begin(pdu.TypeHistograms, p.nowNs))
-			p.out.End(pdu.TypeHistograms, p.nowNs)
-		}
-		f.ResetInterval()
-	}
-	u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: ended}
-	u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
-	p.out.End(pdu.TypeFlowUpdate, p.nowNs)
 }
 
 func (p *Probe) evict(f *flow.Flow) {

@@ -15,6 +15,24 @@ type Stat struct {
 	Max   float64
 }
 
+// Ints is an aggregate of non-negative integer values kept as integers
+// (a flow's interval counters, engine/flow): population, sum, sum of
+// squares, minimum and maximum as in Stat, converted to floats only when
+// read as a Stat. The zero value is empty (N == 0); Min and Max are
+// meaningful only when N > 0.
+type Ints struct {
+	N, Sum, SumSq, Min, Max uint64
+}
+
+// Stat returns s as a Stat: each field converted to float64 (exactly
+// below 2^53), the zero Stat when s is empty.
+func (s *Ints) Stat() Stat {
+	if s.N == 0 {
+		return Stat{}
+	}
+	return Stat{N: s.N, Sum: float64(s.Sum), SumSq: float64(s.SumSq), Min: float64(s.Min), Max: float64(s.Max)}
+}
+
 // Add adds one value.
 func (s *Stat) Add(v float64) {
 	if s.N == 0 || v < s.Min {

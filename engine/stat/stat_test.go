@@ -40,3 +40,27 @@ func TestAddMergeMoments(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 }
+
+// TestIntsStat checks Ints.Stat against Stat.Add of the same values, and
+// the empty aggregate.
+func TestIntsStat(t *testing.T) {
+	var want Stat
+	var got Ints
+	for i, v := range []uint64{40, 1500, 576} {
+		want.Add(float64(v))
+		if i == 0 {
+			got.Min, got.Max = v, v
+		}
+		got.N++
+		got.Sum += v
+		got.SumSq += v * v
+		got.Min, got.Max = min(got.Min, v), max(got.Max, v)
+	}
+	if got.Stat() != want {
+		t.Errorf("Ints %+v as %+v, want %+v", got, got.Stat(), want)
+	}
+	empty := Ints{Sum: 3, Min: 1} // N == 0: empty whatever the rest holds
+	if empty.Stat() != (Stat{}) {
+		t.Errorf("empty Ints as %+v", empty.Stat())
+	}
+}
