@@ -73,11 +73,19 @@ Exit status:
   0    done (also live and collector stopped by SIGINT or SIGTERM)
   1    an error, said in one line on stderr: a missing or damaged input, an unwritable output, ...
   2    a usage mistake: an unknown command or flag, a bad value, a missing argument
+  3    replay done, but files a folder or glob brought in were skipped, not captures (a warning each, events capture_skipped)
   130  interrupted: a replay by Ctrl-C, live by a second signal (the tables hold what was observed until then)
 `
 
-// exitHelp ends every subcommand's --help: the exit statuses of usage.
-const exitHelp = "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)"
+// exitHelp ends every subcommand's --help: the exit statuses of usage
+// (replay's with its 3, exitSkipped).
+func exitHelp(cmd string) string {
+	skipped := ""
+	if cmd == "replay" {
+		skipped = ", 3 done but files of a folder or glob skipped, not captures (warnings, events capture_skipped)"
+	}
+	return "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake" + skipped + ", 130 interrupted (tmonbench --help)"
+}
 
 func main() {
 	if len(os.Args) > 1 && pipeProof[os.Args[1]] {
