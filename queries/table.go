@@ -160,7 +160,7 @@ func projectCells(cells [][]string, shown int) [][]string {
 // (at most maxWordFloor; at least minWrap), then the widest other text
 // columns are cut, one column at a time, down to minCut or their name's
 // width, or wider while their cells would not stay distinct
-// (distinctFloor), then the wrapped column down to minWrap, its words
+// (distinctFloor: elided where they differ, elideSplit), then the wrapped column down to minWrap, its words
 // split; numbers, times and address columns (addr) are never cut.
 func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]int, bool) {
 	n := len(res.Columns)
@@ -321,13 +321,22 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 		header[i] = c
 	}
 	table.Header(header...)
+	heads := make([]int, len(widths)) // where each column's names are elided
+	for i := range heads {
+		heads[i] = -1 // the middle
+		if i != wrap && i < len(res.Types) && cuttable(res.Types[i]) {
+			if h, ok := elideSplit(cells, i, widths[i]); ok {
+				heads[i] = h
+			}
+		}
+	}
 	for _, row := range cells {
 		rec := make([]string, len(row)) // the table keeps it until Render
 		for i, c := range row {
 			if i == wrap {
 				rec[i] = wrapText(c, widths[i])
 			} else {
-				rec[i] = fitCell(c, widths[i])
+				rec[i] = fitCell(c, widths[i], heads[i])
 			}
 		}
 		if err := table.Append(rec); err != nil {
@@ -358,7 +367,7 @@ func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error
 		for i, c := range row {
 			b.WriteString(runewidth.FillRight(res.Columns[i], name))
 			b.WriteString(" │ ")
-			b.WriteString(fitCell(c, room))
+			b.WriteString(fitCell(c, room, -1))
 			b.WriteByte('\n')
 		}
 	}

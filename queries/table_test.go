@@ -284,18 +284,51 @@ func TestNamesElidedInMiddle(t *testing.T) {
 	}
 	// site-paris-link-01/02-capture differ at the 18th character, the 9th
 	// from the end: elided in the middle they differ from 19 columns
-	// ((19-1)/2 = 9 kept at the end) on; the column is not made narrower.
+	// ((19-1)/2 = 9 kept at the end) on, which left out a column; elided
+	// where they differ (elideSplit) they differ from minCut on: at 10,
+	// the last 9 ("…1-capture").
 	cells := [][]string{{"site-paris-link-01-capture"}, {"site-paris-link-02-capture"}, {"site-paris-link-02-capture"}}
-	if got := distinctFloor(cells, 0, minCut, 26); got != 19 {
-		t.Errorf("distinctFloor = %d, want 19", got)
+	if got := distinctFloor(cells, 0, minCut, 26); got != 10 {
+		t.Errorf("distinctFloor = %d, want 10", got)
+	}
+	if got, ok := elideSplit(cells, 0, 10); !ok || got != 0 || fitCell(cells[0][0], 10, got) != "…1-capture" {
+		t.Errorf("elideSplit at 10 = %d, %v: want 0 (…1-capture)", got, ok)
 	}
 	res = &Result{Columns: []string{"probe", "a", "b", "c"}, Types: []string{"VARCHAR", "BIGINT", "BIGINT", "BIGINT"},
 		Rows: [][]any{{"site-paris-link-01-capture", int64(1), int64(2), int64(3)}, {"site-paris-link-02-capture", int64(1), int64(2), int64(3)}}}
-	// at 32 the probe column would have 32-16 = 16 (the end cut gave
-	// site-paris-link… twice); kept at 19 or more, c is left out: 20
+	// at 32 the probe column has 32-16 = 16: the middle keeps 8 and 7
+	// ("site-par…capture" twice), 6 and 9 tell them apart: every column
+	// shown (c was left out to keep the column at 19)
 	got = formatted(t, res, "table", Options{Width: 32})
-	if !strings.Contains(got, "│ site-paris…1-capture │") || !strings.Contains(got, "│ site-paris…2-capture │") ||
-		!strings.Contains(got, "not shown: c (") || runewidth.StringWidth(strings.SplitN(got, "\n", 2)[0]) != 32 {
-		t.Errorf("at 32 columns the two probes are not told apart:\n%s", got)
+	if !strings.Contains(got, "│ site-p…1-capture │") || !strings.Contains(got, "│ site-p…2-capture │") ||
+		strings.Contains(got, "not shown") || runewidth.StringWidth(strings.SplitN(got, "\n", 2)[0]) != 32 {
+		t.Errorf("at 32 columns the two probes are not told apart, or a column is left out:\n%s", got)
+	}
+}
+
+// TestSummaryKeepsEveryColumn: `query summary` at 120 columns left out
+// its last column (ip_reasm) to keep two long probe names that differ in
+// the middle distinct: lab-brussels-core-probe-A/B-eth0-rotated-2026
+// differ at the 25th column, the 19th from the end; the probe column has
+// 120 - 87 = 33 (the others 8+5+7+5+19+10+8 = 62, borders 3*8+1 = 25),
+// where the middle keeps 16 and 16 (the same text twice), so it was kept
+// at 39 and ip_reasm left out. Elided where they differ (13 and 19
+// columns: the split nearest the middle that tells them apart) every
+// column fits.
+func TestSummaryKeepsEveryColumn(t *testing.T) {
+	rowOf := func(name string) []any {
+		return []any{name, "udp", int64(22), int64(22), int64(1957), int64(1490971523828324000), float64(3.442085), int64(0)}
+	}
+	res := &Result{Columns: []string{"probe", "protocol", "flows", "packets", "bytes", "first_seen_ns", "duration_s", "ip_reasm"},
+		Types: []string{"VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DOUBLE", "BIGINT"},
+		Rows:  [][]any{rowOf("lab-brussels-core-probe-A-eth0-rotated-2026"), rowOf("lab-brussels-core-probe-B-eth0-rotated-2026")}}
+	got := formatted(t, res, "table", Options{Width: 120})
+	for _, want := range []string{"│ lab-brussels-…A-eth0-rotated-2026 │", "│ lab-brussels-…B-eth0-rotated-2026 │", "│ ip_reasm │"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("at 120 columns, no %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "not shown") || maxLineWidth(got) > 120 {
+		t.Errorf("at 120 columns a column is left out, or a line is wider:\n%s", got)
 	}
 }

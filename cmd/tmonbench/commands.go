@@ -110,10 +110,10 @@ func newFlagSet(c command, stdout, stderr io.Writer) (*pflag.FlagSet, runFunc) {
 	usage, body := c.flags(fs)
 	fs.Usage = func() {
 		if !fs.HasFlags() {
-			fmt.Fprintf(stdout, "%s\n\n%s\n", usage, exitHelp)
+			fmt.Fprintf(stdout, "%s\n\n%s\n", usage, exitHelp(c.name))
 			return
 		}
-		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s\n%s\n", usage, fs.FlagUsages(), exitHelp)
+		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s\n%s\n", usage, fs.FlagUsages(), exitHelp(c.name))
 	}
 	return fs, body
 }

@@ -73,11 +73,19 @@ Exit status:
   0    done (also live and collector stopped by SIGINT or SIGTERM)
   1    an error, said in one line on stderr: a missing or damaged input, an unwritable output, ...
   2    a usage mistake: an unknown command or flag, a bad value, a missing argument
+  3    replay done, but files a folder or glob brought in were skipped, not captures (a warning each, events capture_skipped)
   130  interrupted: a replay by Ctrl-C, live by a second signal (the tables hold what was observed until then)
 `
 
-// exitHelp ends every subcommand's --help: the exit statuses of usage.
-const exitHelp = "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake, 130 interrupted (tmonbench --help)"
+// exitHelp ends every subcommand's --help: the exit statuses of usage
+// (replay's with its 3, exitSkipped).
+func exitHelp(cmd string) string {
+	skipped := ""
+	if cmd == "replay" {
+		skipped = ", 3 done but files of a folder or glob skipped, not captures (warnings, events capture_skipped)"
+	}
+	return "Exit status: 0 done, 1 an error (one line on stderr), 2 a usage mistake" + skipped + ", 130 interrupted (tmonbench --help)"
+}
 
 func main() {
 	if len(os.Args) > 1 && pipeProof[os.Args[1]] {
@@ -133,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.code == 130 {
 		return 130 // interrupted: already said on stderr
 	}
-	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, firstError(userMessage(c.name, err), err))
+	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, oneLine(firstError(userMessage(c.name, err), err)))
 	if errors.As(err, &ee) {
 		return ee.code
 	}
@@ -156,7 +164,7 @@ func usageErr(format string, a ...any) error {
 // and the message, package prefixes taken off as from an error line
 // (userMessage).
 func warnf(w io.Writer, cmd, format string, a ...any) {
-	fmt.Fprintf(w, "tmonbench %s: warning: %s\n", cmd, userMessage(cmd, fmt.Errorf(format, a...)))
+	fmt.Fprintf(w, "tmonbench %s: warning: %s\n", cmd, oneLine(userMessage(cmd, fmt.Errorf(format, a...))))
 }
 
 // internalPrefixes are the names of the packages whose errors reach the
@@ -188,7 +196,8 @@ func userMessage(name string, err error) string {
 // firstError keeps msg, err's message, to one line when err joins several
 // errors (errors.Join: a replay whose parts all failed to write on a full
 // disk said each, one a line): the first line and how many more there
-// were. A single error's lines (DuckDB's, with its LINE marker) stay.
+// were. A single error's lines (DuckDB's, with its LINE marker) are
+// joined by oneLine.
 func firstError(msg string, err error) string {
 	line, _, multi := strings.Cut(msg, "\n")
 	if n := leaves(err); multi && n > 1 {

@@ -50,6 +50,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		// Open every input first, in the wall time (a pcapng's interface scan can take seconds):
 		// a bad file stops the run before any work. A file's interfaces are its probe's.
 		started := clock()
+		if a.skipped, err = skipNotCaptures(a, stderr); err != nil { // a folder's non-captures skipped, said
+			return err
+		}
 		probes, routes, err := assignProbes(a, stderr)
 		if err != nil {
 			return err
@@ -68,7 +71,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnStream(stderr, "replay", c.Path)
 			f, err := openFile(c.Path)
 			if err != nil {
-				return folderHint(err, c.Path, a.folders)
+				return err
 			}
 			files = append(files, f)
 			_, size := f.Progress()
@@ -89,7 +92,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		opening := clock().Sub(started)
 		run, err := store.BeginRun(a.out, store.Manifest{
 			Version: version, Command: append([]string{"tmonbench", "replay"}, args...),
-			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(pdu.EffectiveConfig(a.cfg).RedactedYAML()), Started: started.UTC(),
+			Inputs: manifestInputs, ConfigHash: a.cfg.Hash(), Config: string(pdu.EffectiveConfig(a.cfg).RedactedYAML()), Started: started.UTC(), Skipped: a.skipped,
 		})
 		if err != nil {
 			return err
@@ -167,24 +170,35 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnOutages(stderr, a.colls, res)
 		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, probes, leftOut(filters))
+			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, len(a.skipped), probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}
 		}
-		if a.rollup {
-			w := stdout
-			if a.quiet {
-				w = io.Discard
-			}
-			opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
-			if err != nil {
-				return err
-			}
-			return prepare(context.Background(), run.Out(), opt, true, w)
-		}
-		return nil
+		return replayEnd(a, run.Out(), stdout)
 	}
+}
+
+// replayEnd ends a replay whose run is written: the rollups of --rollup,
+// then exit status 3 (exitSkipped) if files were skipped.
+func replayEnd(a *replayArgs, out string, stdout io.Writer) error {
+	if a.rollup {
+		w := stdout
+		if a.quiet {
+			w = io.Discard
+		}
+		opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
+		if err != nil {
+			return err
+		}
+		if err := prepare(context.Background(), out, opt, true, w); err != nil {
+			return err
+		}
+	}
+	if len(a.skipped) > 0 {
+		return skippedErr(a.skipped)
+	}
+	return nil
 }
 
 // closeRun writes the end of a replay's run: the packet index, run.json

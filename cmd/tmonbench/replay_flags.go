@@ -2,11 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/queries/enrich"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -36,7 +33,7 @@ type replayArgs struct {
 	rollup     bool
 	tui        bool
 	workers    int
-	folders    []string // the arguments that are folders (folderHint)
+	skipped    []store.Skipped // files of a folder or glob that are not captures (skipNotCaptures)
 }
 
 // maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
@@ -64,16 +61,11 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	fs.Float64Var(&faults.CorruptRate, "link-corrupt", 0, "fault injection: corrupt this `SHARE` (0 to 1) of frames (the CRC catches them)")
 	outages := fs.StringArray("link-outage", nil, "fault injection: `DURATION@START` link outage, START from the first packet in capture time (e.g. 30s@120s); repeatable")
 	fs.Uint64Var(&faults.Seed, "link-seed", 1, "`SEED` of the injected faults (same seed, same faults)")
-	return "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.", func(stderr io.Writer) (*replayArgs, error) {
+	return "Usage: tmonbench replay [flags] PCAP|DIR|'GLOB'|-...\n\nReplays pcap/pcapng captures (optionally gzip-compressed) through probe and collector\nengines and writes the observations as Parquet under --out. A folder or a quoted glob\nis one probe over its files (rotated captures of one point); - reads standard input.\nA file a folder or glob brings in that is not a capture (not pcap or pcapng, an\nunsupported version, a header cut short) is skipped with a warning, an event\ncapture_skipped and run.json's skipped, and the exit status is 3; a file named is an error.", func(stderr io.Writer) (*replayArgs, error) {
 		a.out = *out
 		var err error
 		if a.caps, err = pipeline.Captures(fs.Args(), *probeSpecs); err != nil {
 			return nil, captureErr(err)
-		}
-		for _, arg := range fs.Args() {
-			if st, err := os.Stat(arg); err == nil && st.IsDir() {
-				a.folders = append(a.folders, filepath.Clean(arg))
-			}
 		}
 		for _, r := range []struct {
 			flag string
@@ -162,31 +154,6 @@ func captureErr(err error) error {
 	return usageErr("%s", msg)
 }
 
-// folderHint adds to the error of a file that is not a capture, when a
-// folder argument brought it in, what a folder is and how to replay the
-// captures in it as separate probes instead ("replay samples/" stopped on
-// samples/SOURCES.md): the glob, quoted for a shell when the folder's
-// name needs it (replay expands it itself), and only when it names a file
-// (a folder of notes alone, or of captures named otherwise, would be sent
-// to 'matches no file').
-func folderHint(err error, path string, folders []string) error {
-	if !errors.Is(err, replay.ErrNotCapture) || !slices.Contains(folders, filepath.Dir(path)) {
-		return err
-	}
-	dir := filepath.Dir(path)
-	glob := filepath.Join(dir, "*.pcap*")
-	if m, _ := filepath.Glob(glob); len(m) == 0 {
-		return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one)", err, dir)
-	}
-	if strings.ContainsFunc(dir, func(r rune) bool { return !strings.ContainsRune(shellSafe, r) }) {
-		glob = "'" + strings.ReplaceAll(glob, "'", `'\''`) + "'"
-	}
-	return fmt.Errorf("%w (a folder is one capture point's rotated captures: every file in %s must be one; to replay the captures in it as separate probes, name them: tmonbench replay %s)", err, dir, glob)
-}
-
-// shellSafe are the characters a shell word needs no quoting for.
-const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%"
-
 // assignProbes names the interfaces of a's captures (scanIfaces), makes
 // their probes (pipeline.Assign) and warns about the one-way hops none of
 // them is (pipeline.UnseenHops). A file that cannot be read, or a probe
@@ -195,7 +162,7 @@ const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 func assignProbes(a *replayArgs, stderr io.Writer) ([]probe.Identity, []pipeline.Input, error) {
 	for i := range a.caps {
 		if err := scanIfaces(&a.caps[i]); err != nil {
-			return nil, nil, folderHint(err, a.caps[i].Path, a.folders)
+			return nil, nil, err
 		}
 	}
 	probes, routes, err := pipeline.Assign(a.caps)

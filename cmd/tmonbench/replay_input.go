@@ -71,11 +71,11 @@ func damagedEvents(at int64, res *pipeline.Result, routes []pipeline.Input, dama
 
 // finishEvents are the replay's own events at the end of its run
 // (pipeline.Options.Finish), stamped at replayTime: the capture files'
-// counters, behind (replay_behind), the damage of captures whose probe
+// counters (after the files skipped, capture_skipped), behind (replay_behind), the damage of captures whose probe
 // never started, the header-only captures and what --filter left out.
 func finishEvents(res *pipeline.Result, a *replayArgs, files []*replay.File, routes []pipeline.Input, damage []atomic.Value, filters []*probe.Filtered, behind []observe.Event, started time.Time) []observe.Event {
 	at := replayTime(res, filters, started)
-	ev := append(append(inputEvents(at, a.caps, files), behind...), damagedEvents(at, res, routes, damage)...)
+	ev := append(append(append(skippedEvents(at, a.skipped), inputEvents(at, a.caps, files)...), behind...), damagedEvents(at, res, routes, damage)...)
 	if !res.Interrupted {
 		for _, path := range emptyCaptures(a.caps, files, damage) {
 			ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "capture_empty", Severity: observe.SevWarning, Count: 1,

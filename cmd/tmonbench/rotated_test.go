@@ -2,8 +2,8 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,61 +106,92 @@ func splitPcap(t *testing.T, src, dir string, n int) []string {
 	return paths
 }
 
-// TestReplayFolderNotCaptures: a folder holding a file that is not a
-// capture (samples/ has SOURCES.md) is refused, exit 1, with what a
-// folder means and how to replay its captures as separate probes; the
-// glob the message gives works.
-func TestReplayFolderNotCaptures(t *testing.T) {
+// TestReplayFolderSkipsNotCaptures: a folder of rotated captures holding
+// files that are not captures (notes, and a sample of libpcap's tests,
+// testdata/pcap/malformed/libpcap_pcap-invalid-version-1.pcap, pcap
+// version 1.4, which libpcap and tshark refuse) is replayed without them,
+// as Suricata's pcap directory mode does ("Failed to init pcap file %s,
+// skipping"): a warning each on stderr, an event capture_skipped each,
+// run.json's skipped, the summary's count, the rows of the captures
+// alone, and exit status 3 (exitSkipped) with a last line saying so. The
+// same through a quoted glob. Before: the run stopped at the first such
+// file (exit 1). A file named is still an error (exit 1), and so is a
+// folder none of whose files is a capture.
+func TestReplayFolderSkipsNotCaptures(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "mixed")
 	os.MkdirAll(dir, 0o755)
-	b, err := os.ReadFile(filepath.Join(samples(t), "lab", "ftp", "A.pcap"))
+	capture := filepath.Join(samples(t), "lab", "ftp", "A.pcap")
+	b, err := os.ReadFile(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := os.ReadFile(filepath.Join(samples(t), "pcap", "malformed", "libpcap_pcap-invalid-version-1.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "A.pcap"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "B-invalid-version.pcap"), bad, 0o644)
 	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# where the captures come from\n"), 0o644)
-	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), dir)
-	want := "tmonbench replay: " + filepath.Join(dir, "NOTES.md") + ": magic 0x23207768: not a pcap or pcapng file (a folder is one capture point's rotated captures: every file in " + dir +
-		" must be one; to replay the captures in it as separate probes, name them: tmonbench replay " + filepath.Join(dir, "*.pcap*") + ")\n"
+	badPath, notes := filepath.Join(dir, "B-invalid-version.pcap"), filepath.Join(dir, "NOTES.md")
+	badWhy := badPath + ": at byte 4: pcap version 1.4: unsupported capture file version"
+	notesWhy := notes + ": magic 0x23207768: not a pcap or pcapng file"
+	wantErr := "tmonbench replay: warning: " + badWhy + ": skipped, not a capture (a file of " + dir + "; event capture_skipped)\n" +
+		"tmonbench replay: warning: " + notesWhy + ": skipped, not a capture (a file of " + dir + "; event capture_skipped)\n" +
+		"tmonbench replay: 2 files of a folder or glob skipped, not captures (the warnings above, events capture_skipped, run.json's skipped): the run holds the others\n"
+	alone := filepath.Join(tmp, "alone")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", alone, "--probe", "mixed/if0="+capture); code != 0 {
+		t.Fatalf("the capture alone: exit %d: %s", code, stderr)
+	}
+	for name, arg := range map[string]string{"folder": dir, "glob": filepath.Join(dir, "*")} {
+		out := filepath.Join(tmp, name)
+		code, stdout, stderr := tmon(t, "replay", "--out", out, arg)
+		if code != exitSkipped || stderr != wantErr {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 3 and:\n%s", name, code, stderr, wantErr)
+		}
+		if !strings.HasPrefix(stdout, "tmonbench replay: 1 file(s) (2 skipped, not captures: events capture_skipped), 1 probe(s): mixed\n") {
+			t.Errorf("%s: summary %q: want the 2 files skipped counted", name, strings.SplitN(stdout, "\n", 2)[0])
+		}
+		ev := csvRows(t, "--out", out, "--sql", "select source, severity, count, message from events where kind = 'capture_skipped' order by message")
+		want := [][]string{{"source", "severity", "count", "message"},
+			{"replay", "warning", "1", badWhy + ": skipped, not a capture (a file of " + dir + "): nothing of it is in the tables"},
+			{"replay", "warning", "1", notesWhy + ": skipped, not a capture (a file of " + dir + "): nothing of it is in the tables"}}
+		if strings.Join(flat(ev), "\n") != strings.Join(flat(want), "\n") {
+			t.Errorf("%s: capture_skipped events:\n%v\nwant\n%v", name, ev, want)
+		}
+		var m struct {
+			Inputs  []struct{ Path string }
+			Skipped []struct {
+				Path      string
+				SizeBytes int64 `json:"size_bytes"`
+				Reason    string
+			}
+		}
+		if j, err := os.ReadFile(filepath.Join(out, "run.json")); err != nil || json.Unmarshal(j, &m) != nil {
+			t.Fatalf("%s: run.json: %v", name, err)
+		}
+		if len(m.Inputs) != 1 || len(m.Skipped) != 2 || m.Skipped[0].Path != badPath || m.Skipped[0].SizeBytes != int64(len(bad)) || m.Skipped[0].Reason != badWhy || m.Skipped[1].Reason != notesWhy {
+			t.Errorf("%s: run.json inputs %v, skipped %+v: want A.pcap read, the 2 others skipped with why", name, m.Inputs, m.Skipped)
+		}
+		for _, table := range []string{"flows", "tcp_connections", "ftp_sessions"} {
+			sql := "select * exclude (date) from " + table + " order by all"
+			if got, want := csvRows(t, "--out", out, "--sql", sql), csvRows(t, "--out", alone, "--sql", sql); strings.Join(flat(got), "\n") != strings.Join(flat(want), "\n") || len(want) < 2 {
+				t.Errorf("%s: %s: %d rows, the capture alone %d, or other values", name, table, len(got)-1, len(want)-1)
+			}
+		}
+	}
+	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "named"), badPath)
+	if want := "tmonbench replay: " + badWhy + "\n"; code != 1 || stderr != want {
+		t.Errorf("a file named: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
+	}
+	only := filepath.Join(tmp, "notes")
+	os.MkdirAll(only, 0o755)
+	os.WriteFile(filepath.Join(only, "NOTES.md"), []byte("# where the captures come from\n"), 0o644)
+	code, _, stderr = tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "none"), only)
+	onlyWhy := filepath.Join(only, "NOTES.md") + ": magic 0x23207768: not a pcap or pcapng file"
+	want := "tmonbench replay: warning: " + onlyWhy + ": skipped, not a capture (a file of " + only + "; event capture_skipped)\n" +
+		"tmonbench replay: " + only + " holds no capture: its 1 file is not one (" + onlyWhy + ")\n"
 	if code != 1 || stderr != want {
-		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
-	}
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), filepath.Join(dir, "*.pcap*")); code != 0 {
-		t.Errorf("the glob said: exit %d: %s", code, stderr)
-	}
-}
-
-// TestReplayFolderHintRunnable: the command folderHint suggests runs as
-// printed in a shell: a folder named with a space gets its glob quoted
-// (unquoted, "tmonbench replay my caps/*.pcap*" names two arguments),
-// and a folder without a file the glob matches (notes alone) gets no
-// glob, which would only say 'matches no file'.
-func TestReplayFolderHintRunnable(t *testing.T) {
-	tmp := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(samples(t), "lab", "ftp", "A.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	spaced, notes := filepath.Join(tmp, "my caps"), filepath.Join(tmp, "notes")
-	os.MkdirAll(spaced, 0o755)
-	os.MkdirAll(notes, 0o755)
-	os.WriteFile(filepath.Join(spaced, "A.pcap"), b, 0o644)
-	for _, d := range []string{spaced, notes} {
-		os.WriteFile(filepath.Join(d, "NOTES.md"), []byte("# where the captures come from\n"), 0o644)
-	}
-	_, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), spaced)
-	glob := "'" + filepath.Join(spaced, "*.pcap*") + "'"
-	if !strings.HasSuffix(stderr, "name them: tmonbench replay "+glob+")\n") {
-		t.Errorf("stderr %q: no quoted glob %s", stderr, glob)
-	}
-	out, err := exec.Command("sh", "-c", "printf '%s\\n' "+glob).Output()
-	if err != nil || string(out) != filepath.Join(spaced, "*.pcap*")+"\n" {
-		t.Errorf("the shell reads %s as %q (%v)", glob, out, err)
-	}
-	code, _, stderr := tmon(t, "replay", "-q", "--out", filepath.Join(tmp, "out"), notes)
-	want := "tmonbench replay: " + filepath.Join(notes, "NOTES.md") + ": magic 0x23207768: not a pcap or pcapng file (a folder is one capture point's rotated captures: every file in " + notes + " must be one)\n"
-	if code != 1 || stderr != want {
-		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+		t.Errorf("a folder of notes: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", code, stderr, want)
 	}
 }

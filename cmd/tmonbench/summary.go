@@ -22,7 +22,7 @@ var clock = time.Now
 // left out (they are not in "packets read", which counts what the probes
 // got, as tcpdump -r FILE EXPR counts what matches); wall is from opening
 // the captures (opening of it) to the output written.
-func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall, opening time.Duration, files []*replay.File, probes []probe.Identity, leftOut uint64) {
+func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall, opening time.Duration, files []*replay.File, skipped int, probes []probe.Identity, leftOut uint64) {
 	ps := res.ProbeTotals()
 	pdus, pduBytes, retrans := res.PDUTotals()
 	secs := wall.Seconds()
@@ -30,7 +30,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	for i, p := range probes {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(w, "tmonbench replay: %d file(s), %d probe(s): %s\n", len(files), len(res.Probes), strings.Join(names, ", "))
+	fmt.Fprintf(w, "tmonbench replay: %d file(s)%s, %d probe(s): %s\n", len(files), skippedNote(skipped), len(res.Probes), strings.Join(names, ", "))
 	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
 	if leftOut > 0 {
 		fmt.Fprintf(w, "  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", leftOut)
@@ -64,6 +64,16 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	printNotable(w, st.Notable)
 	fmt.Fprintf(w, "  wall time       %12.3f s  (%.0f packets/s; opening the captures %.3f s of it)\n", secs, float64(res.Packets)/max(secs, 1e-9), opening.Seconds())
 	fmt.Fprintf(w, "  output          %s\n", out)
+}
+
+// skippedNote says after the count of files replayed how many a folder
+// or glob brought in were skipped, not captures (skipNotCaptures); ""
+// when none was.
+func skippedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d skipped, not captures: events capture_skipped)", n)
 }
 
 // anomalyRating splits the anomalies line's count n by the severity of

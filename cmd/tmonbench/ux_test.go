@@ -329,7 +329,8 @@ func TestQueryNamesLiveRun(t *testing.T) {
 	}
 }
 
-// TestErrorLines: an error is one line "tmonbench CMD: " and the fault,
+// TestErrorLines: an error is one line "tmonbench CMD: " and the fault
+// (DuckDB's too: TestDuckDBErrorsOneLine),
 // no Go package name first (a trial saw "tmonbench: queries: Parser
 // Error", "tmonbench: replay: x.pcap: ...", "--link-outage: pdu: ...",
 // "s.yaml: config: invalid: ...", "lock: open /proc/.x.lock"); internalPrefixes names every
@@ -343,7 +344,7 @@ func TestErrorLines(t *testing.T) {
 	for i, c := range []struct {
 		args []string
 		want string
-	}{ // the first five may print more than one line, the others not
+	}{ // one line each; probe's config warning before its error
 		{[]string{"query", "--out", out, "--sql", "selec 1"}, `Parser Error: syntax error at or near "selec"`},
 		{[]string{"query", "--out", filepath.Dir(nope), "summary"}, "no tmonbench output in " + filepath.Dir(nope)},
 		{[]string{"query", "--out", out, "nosuch"}, `unknown query "nosuch"`},
@@ -361,8 +362,8 @@ func TestErrorLines(t *testing.T) {
 		{[]string{"replay", "--filter", "tcp portt 80", nope}, `--filter "tcp portt 80": expected 'and' or 'or' before "portt" at offset 4`},
 	} {
 		_, _, stderr := tmon(t, c.args...)
-		oneLine := i < 5 || strings.Count(stderr, "\n") == 1 // DuckDB's caret lines and a config's warning before
-		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) || !oneLine {
+		single := strings.Count(stderr, "\n") == 1 || (i == 3 && strings.Count(stderr, "\n") == 2 && strings.HasPrefix(stderr, "tmonbench probe: warning: "))
+		if fault := errFault(t, c.args[0], stderr); !strings.HasPrefix(fault, c.want) || !single {
 			t.Errorf("%v: %q, want one line %q", c.args, stderr, c.want)
 		}
 	}
@@ -374,6 +375,39 @@ func TestErrorLines(t *testing.T) {
 		path, name, _ := strings.Cut(line, " ")
 		if name != "main" && !strings.Contains(path, "/internal/") && !slices.Contains(internalPrefixes, name) {
 			t.Errorf("package %s (%s) is not in internalPrefixes", name, path)
+		}
+	}
+}
+
+// TestDuckDBErrorsOneLine: DuckDB's errors, three or four lines (the
+// message, its hint, a blank line, "LINE 1: ..." and a caret under the
+// fault), are one line on stderr as the usage text says ("1 an error,
+// said in one line on stderr"), the hint kept and the caret said as what
+// it points at (oneLine). The DuckDB texts are DuckDB's own (duckdb-go's
+// bundled DuckDB, `tmonbench query --sql` on any output). Before: the
+// lines as DuckDB gave them.
+func TestDuckDBErrorsOneLine(t *testing.T) {
+	out := replayed(t)
+	for _, c := range []struct{ sql, want string }{
+		{"SELECT nope", `Binder Error: Referenced column "nope" was not found because the FROM clause is missing (LINE 1: SELECT nope, at nope)`},
+		{"SELECT * FROM flowz", `Catalog Error: Table with name flowz does not exist! Did you mean "flows"? (LINE 1: SELECT * FROM flowz, at flowz)`},
+		{"SELECT src_adr FROM flows", `Binder Error: Referenced column "src_adr" not found in FROM clause! Candidate bindings: "src_addr", "src_port", "dst_addr", "dst_port", "class" (LINE 1: SELECT src_adr FROM flows, at src_adr)`},
+		{"SELECT *\nFROM flows\nWHERE nope = 1", `Binder Error: Referenced column "nope" not found in FROM clause! Candidate bindings: "name", "probe", "packets", "interface", "ip_version" (LINE 3: WHERE nope = 1, at nope)`},
+	} {
+		code, _, stderr := tmon(t, "query", "--out", out, "--sql", c.sql)
+		if want := "tmonbench query: " + c.want + "\n"; code != 1 || stderr != want {
+			t.Errorf("--sql %q: exit %d, stderr:\n%s\nwant exit 1 and:\n%s", c.sql, code, stderr, want)
+		}
+	}
+	for _, c := range []struct{ msg, want string }{
+		{"one line", "one line"},
+		{"a\nb", "a; b"},
+		{"Done.\n\nmore\n", "Done. more"},
+		{"E: x\n\nLINE 1: select ünï nope\n                   ^", "E: x (LINE 1: select ünï nope, at nope)"}, // the caret counts characters
+		{"E\nLINE 1: x\n          ^", "E (LINE 1: x)"},                                                       // a caret past the line
+	} {
+		if got := oneLine(c.msg); got != c.want {
+			t.Errorf("oneLine(%q) = %q, want %q", c.msg, got, c.want)
 		}
 	}
 }

@@ -24,6 +24,11 @@ type Capture struct {
 	// each section, "" when it has none (replay.ScanInterfaces). nil or
 	// one name: the file is one interface.
 	Ifaces []string
+	// Found is true for a file a folder or a quoted glob brought in
+	// (Captures), false for one named (a plain argument, a spec, "-"): a
+	// command may skip a found file that is not a capture, never a named
+	// one.
+	Found bool
 }
 
 // ErrCaptureSpec: a NAME=PCAP or NAME/IFACE=PCAP spec does not parse, or
@@ -85,7 +90,7 @@ func Captures(files, specs []string) ([]Capture, error) {
 	}
 	for i, name := range uniqueNames(groups, used) {
 		for _, p := range groups[i].paths {
-			c := Capture{Path: p, Probe: name}
+			c := Capture{Path: p, Probe: name, Found: groups[i].one}
 			if groups[i].one {
 				c.Iface = "if0" // rotated files of one interface
 			}

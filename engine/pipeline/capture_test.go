@@ -27,10 +27,10 @@ func TestCapturesNames(t *testing.T) {
 		{Path: in("ftp/A.pcap"), Probe: filepath.Base(dir) + "/ftp/A"},
 		{Path: in("tcp-mix/A.pcap"), Probe: "tcp-mix/A"},
 		{Path: in("x/ftp/A.pcap"), Probe: "x/ftp/A"},
-		{Path: in("rot/eth0-00.pcap"), Probe: "rot", Iface: "if0"},
-		{Path: in("rot/eth0-01.pcap"), Probe: "rot", Iface: "if0"},
-		{Path: in("rot2/eth1-00.pcap"), Probe: "eth1", Iface: "if0"},
-		{Path: in("rot2/eth1-01.pcap"), Probe: "eth1", Iface: "if0"},
+		{Path: in("rot/eth0-00.pcap"), Probe: "rot", Iface: "if0", Found: true},
+		{Path: in("rot/eth0-01.pcap"), Probe: "rot", Iface: "if0", Found: true},
+		{Path: in("rot2/eth1-00.pcap"), Probe: "eth1", Iface: "if0", Found: true},
+		{Path: in("rot2/eth1-01.pcap"), Probe: "eth1", Iface: "if0", Found: true},
 		{Path: "-", Probe: "stdin"},
 	}
 	if !reflect.DeepEqual(caps, want) {

@@ -50,12 +50,6 @@ var (
 	ErrRunDone = errors.New("store: run already committed or aborted")
 )
 
-// Input is one capture (or other input) the run read.
-type Input struct {
-	Path      string `json:"path"`
-	SizeBytes int64  `json:"size_bytes"`
-}
-
 // TableStats counts what a run wrote into one table folder.
 type TableStats struct {
 	Files int   `json:"files"` // Parquet part files
@@ -192,6 +186,10 @@ type Manifest struct {
 	// ConfigSince is when the configuration in force took effect; zero:
 	// since Started.
 	ConfigSince time.Time `json:"config_since,omitzero"`
+	// Skipped are the files of a folder or glob argument that were not
+	// captures (replay: each also an event capture_skipped), not in
+	// Inputs; absent when none was.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // StateRunning is Manifest.State while a run is being written.

@@ -5,18 +5,20 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/queries"
+	"github.com/tmonbench/tmonbench/queries/enrich"
 )
 
 // MergeResult says what Merge wrote per table.
 type MergeResult struct {
 	Tables []Merged
-	// Skipped lists derived tables not merged: rollups and addresses
-	// (`tmonbench rollup` on the merged output rebuilds them) and
+	// Skipped lists derived tables not merged: rollups (`tmonbench
+	// rollup` on the merged output rebuilds them) and
 	// packet_index (offsets into each source's capture files: a replay
 	// of the captures writes it).
 	Skipped []string
@@ -34,8 +36,12 @@ type Merged struct {
 // once: two collectors of duplicated central sites (design 1.2) that
 // received the same observations wrote the same rows, and two runs over
 // the same capture too. Sources may be flat (schema version 1) or
-// Hive-partitioned; dst is Hive-partitioned. Rollups and the addresses
-// table are derived, not merged (Skipped).
+// Hive-partitioned; dst is Hive-partitioned. Rollups are derived, not
+// merged (Skipped). The addresses table (queries/enrich) is merged one row
+// per address (mergeAddresses), for its DNS names: a reverse look-up's
+// answer cannot be derived again, only looked up again (later, maybe
+// otherwise, and only with --dns); the rollup of the merged output then
+// rebuilds its other columns from its configuration and keeps the names.
 func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error) {
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("dataset: merge: no source")
@@ -44,6 +50,7 @@ func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error)
 		return nil, err
 	}
 	have := map[string][]string{} // table -> source expressions
+	var addresses []string        // the sources' addresses tables
 	res := &MergeResult{}
 	skipped := map[string]bool{}
 	for _, s := range srcs {
@@ -55,6 +62,14 @@ func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error)
 			return nil, fmt.Errorf("%w in %s", queries.ErrNoOutput, s)
 		}
 		for _, t := range tables {
+			if t == enrich.Table {
+				expr, err := queries.TableSource(s, t)
+				if err != nil {
+					return nil, err
+				}
+				addresses = append(addresses, expr)
+				continue
+			}
 			if observe.TableNamed(t) == nil {
 				skipped[t] = true
 				continue
@@ -94,7 +109,44 @@ func Merge(ctx context.Context, dst string, srcs []string) (*MergeResult, error)
 		}
 		res.Tables = append(res.Tables, m)
 	}
+	if len(addresses) > 0 {
+		m, err := mergeAddresses(ctx, conn, dst, addresses)
+		if err != nil {
+			return nil, err
+		}
+		res.Tables = append(res.Tables, m)
+	}
 	return res, nil
+}
+
+// mergeAddresses writes into dst the addresses table (queries/enrich) of
+// the sources' tables exprs (in the order of the sources), one row per
+// address, the table's key: the row of the latest reverse look-up
+// (dns_time; a name looked up later is the newer answer, a failed
+// look-up's empty name included, as enrich keeps it), a row never looked
+// up last, the first source's on a tie. Flat, one part, as enrich writes
+// it.
+func mergeAddresses(ctx context.Context, conn *sql.Conn, dst string, exprs []string) (Merged, error) {
+	m := Merged{Name: enrich.Table}
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = fmt.Sprintf("SELECT *, %d AS merge_source FROM %s", i, e)
+	}
+	union := "(" + strings.Join(parts, " UNION ALL BY NAME ") + ")"
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+union).Scan(&m.Input); err != nil {
+		return m, fmt.Errorf("dataset: merge %s: %w", m.Name, err)
+	}
+	dir := filepath.Join(dst, enrich.Table)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return m, fmt.Errorf("dataset: %w", err)
+	}
+	q := "SELECT * EXCLUDE (merge_source) FROM " + union +
+		" QUALIFY row_number() OVER (PARTITION BY address ORDER BY dns_time DESC NULLS LAST, merge_source) = 1 ORDER BY address"
+	part := filepath.ToSlash(filepath.Join(dir, "part-00000.parquet"))
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, literal(part))).Scan(&m.Written); err != nil {
+		return m, fmt.Errorf("dataset: merge %s: %w", m.Name, err)
+	}
+	return m, nil
 }
 
 // distinctSources refuses a source named twice (by another path too, a

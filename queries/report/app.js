@@ -28,10 +28,46 @@
     option.animation = false;
     c.setOption(option);
     charts.push({ id: id, chart: c });
+    if (option.xAxis.type === "time") {
+      spaceTimeTicks(c);
+      c.on("datazoom", function () { spaceTimeTicks(c); });
+    }
   }
-  // chartSection adds a section of charts, one per item (with its id and
-  // title), optionOf giving the rest of each chart's ECharts option;
-  // nothing when there are no items.
+  // The tick spacings of a time axis, ECharts' own round steps (its
+  // TimeScale: 1, 2, 5, 10, 15, 20, 30 s and min, 1, 2, 4, 6, 12 h, 1, 2,
+  // 4, 7, 16 days, 1, 2, 3, 6 months, a year). ECharts' pick from the span
+  // alone put a label every 5 s on the 60 s axis of a capture shorter than
+  // a minute: 13 labels of 48 px ("14:45:05", 12 px sans-serif, bold on
+  // the minute) on 454 px, run into each other.
+  var S = 1e3, M = 60 * S, H = 60 * M, D = 24 * H;
+  var TIME_STEPS_MS = [S, 2 * S, 5 * S, 10 * S, 15 * S, 20 * S, 30 * S, M, 2 * M, 5 * M, 10 * M, 15 * M, 20 * M, 30 * M,
+    H, 2 * H, 4 * H, 6 * H, 12 * H, D, 2 * D, 4 * D, 7 * D, 16 * D, 30 * D, 60 * D, 90 * D, 180 * D, 365 * D];
+  // LABEL_PX is the room a time label needs: the widest, 48 px, and a gap.
+  var LABEL_PX = 80;
+  // timeStep is the smallest step of TIME_STEPS_MS (whole years beyond)
+  // that puts at most one label every LABEL_PX on px pixels for a span
+  // of spanMs: seconds for a short capture on a wide chart.
+  function timeStep(spanMs, px) {
+    var most = Math.max(1, Math.floor(px / LABEL_PX));
+    for (var i = 0; i < TIME_STEPS_MS.length; i++) {
+      if (spanMs / TIME_STEPS_MS[i] <= most) return TIME_STEPS_MS[i];
+    }
+    return Math.ceil(spanMs / most / (365 * D)) * 365 * D;
+  }
+  // spaceTimeTicks sets the tick spacing of chart c's time axis from the
+  // span it shows (zoomed or not) and its length in pixels (timeStep).
+  // ECharts takes the largest of its steps below the interval it is
+  // given: a step and a thousandth gives the step. hideOverlap is the
+  // safety net for the ticks ECharts adds at the ends of a zoomed axis
+  // and at unit boundaries (the 1st of a month after the 29th).
+  function spaceTimeTicks(c) {
+    var axis = c.getModel().getComponent("xAxis", 0).axis;
+    var span = axis.scale.getExtent(), px = axis.getExtent();
+    var step = timeStep(span[1] - span[0], Math.abs(px[1] - px[0]));
+    if (c.tickStepMs === step) return;
+    c.tickStepMs = step;
+    c.setOption({ xAxis: { minInterval: step * 1.001, maxInterval: step * 1.001, axisLabel: { hideOverlap: true } } });
+  }
   function chartSection(items, id, title, optionOf) {
     if (!(items || []).length) return;
     section(id, title);

@@ -34,7 +34,7 @@ func chromium(t *testing.T) string {
 
 // TestReportInChromium opens the lab report in headless Chromium: it
 // renders without any network request, every chart holds data points,
-// the tables hold rows, and a screenshot is saved with the test output
+// its time labels clear of each other, the tables hold rows, and a screenshot is saved with the test output
 // (go test -artifacts keeps it; the path is logged).
 func TestReportInChromium(t *testing.T) {
 	bin := chromium(t)
@@ -48,54 +48,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.ArtifactDir()
-	page := filepath.Join(dir, "report.html")
-	f, err := os.Create(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	if err := Write(w, d); err != nil {
-		t.Fatal(err)
-	}
-	w.Flush()
-	f.Close()
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(1400, 1000),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	var mu sync.Mutex
-	var requests []string
-	// The first call starts the browser: no timeout on its context.
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			requests = append(requests, e.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate("file://"+page)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(tctx, chromedp.Poll[bool]("window.reportReady === true", chromedp.WithPollingTimeout(60*time.Second))); err != nil {
-		t.Fatal(err)
-	}
+	tctx, requests := openReport(t, bin, d, filepath.Join(dir, "report.html"), 1400)
 	points, err := chromedp.Run(tctx, chromedp.Evaluate[[]int](`window.reportCharts.map(c => c.chart.getOption().series.reduce((n, s) => n + s.data.filter(p => p !== null && (!Array.isArray(p) || p[1] !== null)).length, 0))`))
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +58,13 @@ func TestReportInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	labels, err := chromedp.Run(tctx, chromedp.Evaluate[[][]axisLabel](axisLabelsJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range labels { // every label clear of the next (TestShortCaptureTimeLabels)
+		checkTimeLabels(t, d.Series[min(i, len(d.Series)-1)].Title, l)
+	}
 	tableRows, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`))
 	if err != nil {
 		t.Fatal(err)
@@ -113,9 +73,7 @@ func TestReportInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, u := range requests {
+	for _, u := range requests() {
 		if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
 			t.Errorf("the report requested %s", u)
 		}
@@ -148,5 +106,65 @@ func TestReportInChromium(t *testing.T) {
 	if err := os.WriteFile(png, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d charts (%v points), %d table rows, %d requests (all file://); screenshot %s", len(points), points, tableRows, len(requests), png)
+	t.Logf("%d charts (%v points), %d table rows, %d requests (all file://); screenshot %s", len(points), points, tableRows, len(requests()), png)
+}
+
+// openReport writes d as page and opens it in headless Chromium (bin)
+// with a window width px wide, until window.reportReady: the context to
+// evaluate in (90 s from the page's opening) and the URLs the page
+// requested so far.
+func openReport(t *testing.T, bin string, d *Data, page string, width int) (context.Context, func() []string) {
+	t.Helper()
+	f, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	if err := Write(w, d); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	f.Close()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.NoSandbox, // tests run as root in CI
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(width, 1000),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	var mu sync.Mutex
+	var requests []string
+	// The first call starts the browser: no timeout on its context.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			requests = append(requests, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tctx, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tctx, chromedp.Poll[bool]("window.reportReady === true", chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	return tctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(requests)
+	}
 }
