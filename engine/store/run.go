@@ -254,7 +254,8 @@ type Run struct {
 	stats    Stats
 	parts    map[string]int                 // parts written per table (Append: next part number)
 	subParts map[string]int                 // next part number per table/partition folder
-	open     map[string]*openPart           // parts Write is streaming into, per table/partition folder
+	open     map[partKey]*openPart          // parts Write is streaming into, per table and partition folder
+	split    observe.Splitter               // Write's split of each table by partition (kept: no allocation a drain)
 	idle     map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
 	streamed bool                           // Write was called: Finish gives every table a part
 	done     bool
@@ -325,7 +326,7 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
 	staging, err := mkdirHidden(abs, stagingPrefix)
 	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
-		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
+		parts: map[string]int{}, subParts: map[string]int{}, open: map[partKey]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
 	if err == nil {
 		err = r.writeManifest(StateRunning)
 	}
@@ -584,8 +585,8 @@ func (r *Run) Write(b *observe.Batch) error {
 			continue
 		}
 		r.parts[t.Name]++
-		for _, p := range t.Split(b) {
-			key := t.Name + "/" + p.Dir
+		for _, p := range r.split.Split(t, b) {
+			key := partKey{t, p.Dir}
 			op := r.open[key]
 			if op == nil {
 				var err error
@@ -611,7 +612,16 @@ func (r *Run) Write(b *observe.Batch) error {
 			}
 		}
 	}
+	r.split.Clear() // b's rows are not kept
 	return errors.Join(errs...)
+}
+
+// partKey is an open part's table and partition folder: a struct key,
+// where the folder's path "table/dir" was a string made for the lookup of
+// each table at every drain (issue 14).
+type partKey struct {
+	table *observe.Table
+	dir   string
 }
 
 // nextPartLocked returns the next part number of one partition folder of
