@@ -249,16 +249,17 @@ type Run struct {
 	staging    string // absolute staging folder, <out>/.tmon-run-<pid>-XXXX
 	createdOut bool   // out did not exist before BeginRun
 
-	mu       sync.Mutex
-	manifest Manifest
-	stats    Stats
-	parts    map[string]int                 // parts written per table (Append: next part number)
-	subParts map[string]int                 // next part number per table/partition folder
-	open     map[partKey]*openPart          // parts Write is streaming into, per table and partition folder
-	split    observe.Splitter               // Write's split of each table by partition (kept: no allocation a drain)
-	idle     map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
-	streamed bool                           // Write was called: Finish gives every table a part
-	done     bool
+	mu           sync.Mutex
+	manifest     Manifest
+	stats        Stats
+	parts        map[string]int                 // parts written per table (Append: next part number)
+	subParts     map[string]int                 // next part number per table/partition folder
+	open         map[partKey]*openPart          // parts Write is streaming into, per table and partition folder
+	split        observe.Splitter               // Write's split of each table by partition (kept: no allocation a drain)
+	manifestFile manifestFile                   // the staged run.json, written at each publish
+	idle         map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
+	streamed     bool                           // Write was called: Finish gives every table a part
+	done         bool
 	// published is when Commit last made rows visible (zero until the
 	// first rows: the schema-only parts of the start do not count).
 	published time.Time
@@ -340,12 +341,12 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 // writeManifest writes the staged run.json with the tables so far.
 func (r *Run) writeManifest(state string) error {
 	m := r.manifest
-	m.Tables = r.stats.clone().Tables
+	m.Tables = r.stats.Tables // encoded at once, under r.mu (or before the Run is shared)
 	m.State, m.PID = state, 0
 	if state == StateRunning {
 		m.PID = os.Getpid()
 	}
-	return writeManifest(r.staging, m)
+	return r.manifestFile.write(r.staging, m)
 }
 
 // writeManifest writes dir/run.json atomically.
