@@ -582,7 +582,9 @@ func (r *Run) Write(b *observe.Batch) error {
 	var errs []error
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
-			errs = append(errs, r.schemaOnlyLocked(t))
+			if err := r.schemaOnlyLocked(t); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		r.parts[t.Name]++
