@@ -29,6 +29,14 @@ var partRows = PartRows
 // same (184-186 MiB against 185-187) and its files 1.5 % smaller.
 const rowGroupRows = 1 << 18
 
+// partKey is an open part's table and partition folder: a struct key,
+// where the folder's path "table/dir" was a string made for the lookup of
+// each table at every drain (issue 14).
+type partKey struct {
+	table *observe.Table
+	dir   string
+}
+
 // openPart is a table's part file being written by Run.Write: a hidden
 // temporary file, renamed to its part name when closed.
 type openPart struct {

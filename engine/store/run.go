@@ -619,14 +619,6 @@ func (r *Run) Write(b *observe.Batch) error {
 	return errors.Join(errs...)
 }
 
-// partKey is an open part's table and partition folder: a struct key,
-// where the folder's path "table/dir" was a string made for the lookup of
-// each table at every drain (issue 14).
-type partKey struct {
-	table *observe.Table
-	dir   string
-}
-
 // nextPartLocked returns the next part number of one partition folder of
 // table (numbers are per partition); r.mu is held.
 func (r *Run) nextPartLocked(table, sub string) int {
