@@ -194,10 +194,11 @@ func oneDir[T any](rows []T, keys []PartitionKey, acc []keyAccess) (string, bool
 
 // Splitter is Table.Split into memory it keeps from one call to the next,
 // for a writer that splits every table of every drain (store.Run.Write):
-// Split's parts, their list and their batch were 4 allocations for each
-// table of each drain, in the common case where every row of the table
-// falls in one partition (issue 14). The zero Splitter is ready; it is not
-// safe for concurrent use.
+// Split's folder list, rows list, parts and part batch were 4 allocations
+// for each table of each drain, in the common case where every row of the
+// table falls in one partition (issue 14). Rows of several partitions
+// (several probes, a day's end) still take Split's allocations. The zero
+// Splitter is ready; it is not safe for concurrent use.
 type Splitter struct {
 	parts []Part
 	one   Batch // the one part's batch: only the split table's slot is set
