@@ -147,7 +147,7 @@ func (c *dirCache) of(keys []PartitionKey, r *[maxKeys]rawKey) string {
 // folder is formatted only when a row's raw keys differ from the
 // previous row's.
 func splitRows[T any](rows []T, keys []PartitionKey, acc []keyAccess) (dirs []string, parts [][]T) {
-	var first, raw [maxKeys]rawKey
+	var raw [maxKeys]rawKey
 	rowKeys := func(i int, out *[maxKeys]rawKey) {
 		p := unsafe.Pointer(&rows[i])
 		for k := range keys {
@@ -155,9 +155,8 @@ func splitRows[T any](rows []T, keys []PartitionKey, acc []keyAccess) (dirs []st
 		}
 	}
 	dirOf := func(r *[maxKeys]rawKey) string { return partDirs.of(keys, r) }
-	rowKeys(0, &first)
-	if sameRun(unsafe.Pointer(&rows[0]), len(rows), unsafe.Sizeof(rows[0]), keys, acc, &first) == len(rows) { // the common case: one folder, the slice shared
-		return []string{dirOf(&first)}, [][]T{rows}
+	if d, ok := oneDir(rows, keys, acc); ok { // the common case: one folder, the slice shared
+		return []string{d}, [][]T{rows}
 	}
 	subs := map[string]int{}
 	prev, at := raw, -1
@@ -177,6 +176,57 @@ func splitRows[T any](rows []T, keys []PartitionKey, acc []keyAccess) (dirs []st
 		parts[at] = append(parts[at], rows[i])
 	}
 	return dirs, parts
+}
+
+// oneDir returns the folder of rows (at least one) when every row falls
+// in the same partition, and false otherwise.
+func oneDir[T any](rows []T, keys []PartitionKey, acc []keyAccess) (string, bool) {
+	var first [maxKeys]rawKey
+	p := unsafe.Pointer(&rows[0])
+	for k := range keys {
+		first[k] = acc[k].raw(p, keys[k].Date)
+	}
+	if sameRun(p, len(rows), unsafe.Sizeof(rows[0]), keys, acc, &first) != len(rows) {
+		return "", false
+	}
+	return partDirs.of(keys, &first), true
+}
+
+// Splitter is Table.Split into memory it keeps from one call to the next,
+// for a writer that splits every table of every drain (store.Run.Write):
+// Split's folder list, rows list, parts and part batch were 4 allocations
+// for each table of each drain, in the common case where every row of the
+// table falls in one partition (issue 14). Rows of several partitions
+// (several probes, a day's end) still take Split's allocations. The zero
+// Splitter is ready; it is not safe for concurrent use.
+type Splitter struct {
+	parts []Part
+	one   Batch // the one part's batch: only the split table's slot is set
+}
+
+// Split returns Table.Split(b) of t. The parts and their batches are
+// valid until the next Split or Clear. When every row of the table falls
+// in one partition whose folder was formatted before (a cache of the
+// folders seen lately) it allocates nothing, and the part's rows are b's
+// slice; rows of several partitions are grouped into new slices, as
+// Table.Split does, and so is a table without rows.
+func (s *Splitter) Split(t *Table, b *Batch) []Part {
+	if t.Len(b) == 0 {
+		return t.Split(b)
+	}
+	s.one = Batch{}
+	if d, ok := t.ops.oneDir(b, &s.one, t.Partition(), t.access); ok {
+		s.parts = append(s.parts[:0], Part{Dir: d, Batch: &s.one})
+		return s.parts
+	}
+	return t.Split(b)
+}
+
+// Clear lets go of the rows the last Split's parts hold.
+func (s *Splitter) Clear() {
+	s.one = Batch{}
+	clear(s.parts)
+	s.parts = s.parts[:0]
 }
 
 // sameRun returns how many of the n rows at p (size bytes apart) have

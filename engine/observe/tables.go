@@ -113,6 +113,9 @@ type tableOps interface {
 	keepTail(dst, src *Batch, from, n int)
 	newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter
 	split(b *Batch, keys []PartitionKey, acc []keyAccess) []Part
+	// oneDir sets one's slot of the table to b's rows and returns their
+	// folder when every row (at least one) falls in one partition.
+	oneDir(b, one *Batch, keys []PartitionKey, acc []keyAccess) (string, bool)
 }
 
 // Len returns the number of the table's rows in b.
@@ -192,6 +195,15 @@ func (r rowsOf[T]) split(b *Batch, keys []PartitionKey, acc []keyAccess) []Part 
 		*r.slot(parts[i].Batch) = rows[i]
 	}
 	return parts
+}
+
+func (r rowsOf[T]) oneDir(b, one *Batch, keys []PartitionKey, acc []keyAccess) (string, bool) {
+	rows := *r.slot(b)
+	d, ok := oneDir(rows, keys, acc)
+	if ok {
+		*r.slot(one) = rows
+	}
+	return d, ok
 }
 
 func (r rowsOf[T]) newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter {

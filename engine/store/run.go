@@ -247,15 +247,17 @@ type Run struct {
 	staging    string // absolute staging folder, <out>/.tmon-run-<pid>-XXXX
 	createdOut bool   // out did not exist before BeginRun
 
-	mu       sync.Mutex
-	manifest Manifest
-	stats    Stats
-	parts    map[string]int                 // parts written per table (Append: next part number)
-	subParts map[string]int                 // next part number per table/partition folder
-	open     map[string]*openPart           // parts Write is streaming into, per table/partition folder
-	idle     map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
-	streamed bool                           // Write was called: Finish gives every table a part
-	done     bool
+	mu           sync.Mutex
+	manifest     Manifest
+	stats        Stats
+	parts        map[string]int                 // parts written per table (Append: next part number)
+	subParts     map[string]int                 // next part number per table/partition folder
+	open         map[partKey]*openPart          // parts Write is streaming into, per table and partition folder
+	split        observe.Splitter               // Write's split of each table by partition (kept: no allocation a drain)
+	manifestFile manifestFile                   // the staged run.json, written at each publish
+	idle         map[*observe.Table][]*openPart // closed parts whose writers the next parts reuse (openPart.release)
+	streamed     bool                           // Write was called: Finish gives every table a part
+	done         bool
 	// published is when Commit last made rows visible (zero until the
 	// first rows: the schema-only parts of the start do not count).
 	published time.Time
@@ -323,7 +325,7 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
 	staging, err := mkdirHidden(abs, stagingPrefix)
 	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
-		parts: map[string]int{}, subParts: map[string]int{}, open: map[string]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
+		parts: map[string]int{}, subParts: map[string]int{}, open: map[partKey]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
 	if err == nil {
 		err = r.writeManifest(StateRunning)
 	}
@@ -337,12 +339,12 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 // writeManifest writes the staged run.json with the tables so far.
 func (r *Run) writeManifest(state string) error {
 	m := r.manifest
-	m.Tables = r.stats.clone().Tables
+	m.Tables = r.stats.Tables // encoded at once, under r.mu (or before the Run is shared)
 	m.State, m.PID = state, 0
 	if state == StateRunning {
 		m.PID = os.Getpid()
 	}
-	return writeManifest(r.staging, m)
+	return r.manifestFile.write(r.staging, m)
 }
 
 // writeManifest writes dir/run.json atomically.
@@ -578,12 +580,14 @@ func (r *Run) Write(b *observe.Batch) error {
 	var errs []error
 	for _, t := range observe.Tables {
 		if t.Len(b) == 0 {
-			errs = append(errs, r.schemaOnlyLocked(t))
+			if err := r.schemaOnlyLocked(t); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		r.parts[t.Name]++
-		for _, p := range t.Split(b) {
-			key := t.Name + "/" + p.Dir
+		for _, p := range r.split.Split(t, b) {
+			key := partKey{t, p.Dir}
 			op := r.open[key]
 			if op == nil {
 				var err error
@@ -609,6 +613,7 @@ func (r *Run) Write(b *observe.Batch) error {
 			}
 		}
 	}
+	r.split.Clear() // b's rows are not kept
 	return errors.Join(errs...)
 }
 

@@ -87,8 +87,9 @@ const pageBufferBytes = 64 << 10
 // pageBuffers holds a row group's compressed pages until the row group is
 // written, in chunks of pageChunkBytes: parquet-go's default chunks of 32
 // KiB, one at least per column of every open writer, mostly held a few
-// KiB of compressed page each.
-var pageBuffers = parquet.NewChunkBufferPool(pageChunkBytes)
+// KiB of compressed page each. Its buffers and chunks are kept for the
+// next row groups (pagePool), not left to sync.Pools a collection empties.
+var pageBuffers = &pagePool{}
 
 // pageChunkBytes is the chunk size of pageBuffers.
 const pageChunkBytes = 8 << 10
