@@ -137,6 +137,7 @@ type Tracker struct {
 	// start and length (ns). closes counts the CloseInterval calls: a
 	// response seen when it was n is of the interval the (n+1)th closes.
 	prev               histTable
+	heldFlows          []uint64 // CloseInterval's: the flows of the handshakes held, sorted
 	prevOpen           bool
 	prevStart, prevLen int64
 	closes             uint64
