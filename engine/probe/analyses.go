@@ -43,12 +43,14 @@ func (p *Probe) rttEmitters() {
 // at once, by t.AppendSample: the addresses of the sample t is emitting
 // are not parsed back from their text).
 func (p *Probe) rttSample(t *rtt.Tracker, s *observe.RTTSample) {
+	p.sampleKey(s.RequestTime)
 	t.AppendSample(p.out.Begin(pdu.TypeRTTSample, p.nowNs), s)
 	p.out.End(pdu.TypeRTTSample, p.nowNs)
 }
 
 // rttHistogram sends one histogram slice row (borrowed).
 func (p *Probe) rttHistogram(h *observe.RTTHistogram) {
+	p.histKey(h.IntervalStart)
 	sendRow(p, pdu.TypeRTTHist, rtt.AppendHistogram, h)
 }
 
@@ -94,13 +96,13 @@ func (p *Probe) analysisMetrics(ms []pdu.Metric) []pdu.Metric {
 	return ms[:n]
 }
 
-// closeRTT reports the interval's round-trip histograms of every class.
-func (p *Probe) closeRTT() { p.closeRTTAt(p.intervalStart) }
-
-// closeRTTAt closes the round-trip trackers' interval starting at startNs.
-func (p *Probe) closeRTTAt(startNs int64) {
+// closeRTTAt closes the round-trip trackers' interval starting at startNs,
+// their rows published in stage (stageRTTClose and the like: keyed by
+// their interval start, then by flow id, as each tracker emits them).
+func (p *Probe) closeRTTAt(startNs int64, stage int) {
 	for ci := range p.classes {
 		if c := &p.classes[ci]; c.rtt != nil {
+			p.stage(stage, ci, 0)
 			c.rtt.CloseInterval(startNs, p.intervalNs, p.emitRTTHist)
 		}
 	}

@@ -238,6 +238,7 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 				sum += b.touch(j, i)
 			}
 			it := &b.items[j]
+			p.sh.rec.ord = uint64(j+1) << 32 // the item, every worker's the same (order.go)
 			p.sh.begin()
 			if it.tick {
 				p.Tick(it.m.TimeNs)
@@ -459,6 +460,7 @@ func (w *Workers) Close() {
 	outs := make([]workOut, len(w.ws))
 	for i, p := range w.ws {
 		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, &outs[i].rec, nil
+		p.sh.rec.ord = 1 << 32
 		p.sh.begin()
 		p.Close()
 		p.sh.done(p)
@@ -482,7 +484,7 @@ func (w *Workers) Close() {
 // worker 0's probe_start (opStart), as a lone probe sends them.
 func (w *Workers) merge(outs []workOut) {
 	w.idx = append(w.idx[:0], make([]int, len(outs))...)
-	scanned, lastOrd, closes := false, uint64(0), 0
+	scanned, lastItem, closes := false, uint64(0), 0
 	for {
 		best, closing := -1, false
 		var bestOrd, closeOrd uint64
@@ -502,6 +504,13 @@ func (w *Workers) merge(outs []workOut) {
 				best, bestOrd = i, op.ord
 			}
 		}
+		if best >= 0 && (!scanned || itemOf(bestOrd) != lastItem) { // number the ids created in this item first
+			w.rn.prescan(outs, w.idx, itemOf(bestOrd))
+			scanned, lastItem = true, itemOf(bestOrd)
+		}
+		if best >= 0 && (stageKeyed(bestOrd) || stageByID(bestOrd)) {
+			best = w.byKey(outs, best, bestOrd)
+		}
 		if closing && (best < 0 || bestOrd > closeOrd) { // every worker's records of the close replayed
 			for i := range outs {
 				if r := &outs[i].rec; w.idx[i] < r.len() && r.op(w.idx[i]).op == opClose && r.op(w.idx[i]).ord == closeOrd {
@@ -516,10 +525,6 @@ func (w *Workers) merge(outs []workOut) {
 		}
 		if best < 0 {
 			break
-		}
-		if !scanned || bestOrd != lastOrd { // number the ids created at this ordinal first
-			w.rn.prescan(outs, w.idx, bestOrd)
-			scanned, lastOrd = true, bestOrd
 		}
 		r := &outs[best].rec
 		if op := r.op(w.idx[best]); op.op == opStart {
@@ -540,6 +545,30 @@ func (w *Workers) merge(outs []workOut) {
 		w.stats.Add(&outs[i].stats)
 	}
 	w.reportDrops()
+}
+
+// byKey returns, among the workers whose next record is of recOp.ord ord
+// (best's, the smallest), the one whose record comes first in a lone
+// probe's order: the smallest key, then the smallest dense id (order.go).
+// Each worker publishes its records of a stage in that order.
+func (w *Workers) byKey(outs []workOut, best int, ord uint64) int {
+	r := &outs[best].rec
+	bestKey, bestID := r.headKey(r.op(w.idx[best]), w.rn, best)
+	for i := best + 1; i < len(outs); i++ {
+		r := &outs[i].rec
+		if w.idx[i] >= r.len() {
+			continue
+		}
+		op := r.op(w.idx[i])
+		if op.ord != ord || op.op == opClose {
+			continue
+		}
+		k, id := r.headKey(op, w.rn, i)
+		if k < bestKey || (k == bestKey && id < bestID) {
+			best, bestKey, bestID = i, k, id
+		}
+	}
+	return best
 }
 
 // closeEvents replays worker i's events of an interval close, from its
