@@ -121,6 +121,7 @@ type Workers struct {
 	early    []earlyEvent // events reported before that, sent after it (Probe.EventCount)
 	drops    [][]oneway.Dropped
 	idx      []int
+	heads    []headKey // the merge's keys of the workers' next records (head)
 	slotN    []uint64
 	slotAt   []int64
 	rn       *renum        // the workers' sparse ids to dense ones (renum.go)
@@ -484,6 +485,7 @@ func (w *Workers) Close() {
 // worker 0's probe_start (opStart), as a lone probe sends them.
 func (w *Workers) merge(outs []workOut) {
 	w.idx = append(w.idx[:0], make([]int, len(outs))...)
+	w.heads = append(w.heads[:0], make([]headKey, len(outs))...)
 	scanned, lastItem, closes := false, uint64(0), 0
 	for {
 		best, closing := -1, false
@@ -552,8 +554,8 @@ func (w *Workers) merge(outs []workOut) {
 // probe's order: the smallest key, then the smallest dense id (order.go).
 // Each worker publishes its records of a stage in that order.
 func (w *Workers) byKey(outs []workOut, best int, ord uint64) int {
-	r := &outs[best].rec
-	bestKey, bestID := r.headKey(r.op(w.idx[best]), w.rn, best)
+	var bestKey, bestID uint64
+	first := true
 	for i := best + 1; i < len(outs); i++ {
 		r := &outs[i].rec
 		if w.idx[i] >= r.len() {
@@ -563,12 +565,36 @@ func (w *Workers) byKey(outs []workOut, best int, ord uint64) int {
 		if op.ord != ord || op.op == opClose {
 			continue
 		}
-		k, id := r.headKey(op, w.rn, i)
+		if first { // another worker's record is of the same stage: keys needed
+			bestKey, bestID = w.head(outs, best)
+			first = false
+		}
+		k, id := w.head(outs, i)
 		if k < bestKey || (k == bestKey && id < bestID) {
 			best, bestKey, bestID = i, k, id
 		}
 	}
 	return best
+}
+
+// head returns the key and id of worker i's next record (recorder.headKey),
+// computed once per record: the merge compares it at every step until it
+// is replayed.
+func (w *Workers) head(outs []workOut, i int) (key, id uint64) {
+	h := &w.heads[i]
+	if h.at != w.idx[i]+1 {
+		r := &outs[i].rec
+		h.key, h.id = r.headKey(r.op(w.idx[i]), w.rn, i)
+		h.at = w.idx[i] + 1
+	}
+	return h.key, h.id
+}
+
+// headKey is a worker's next record's key and id as of index at-1 of its
+// recorder (Workers.head; at 0: none).
+type headKey struct {
+	at      int
+	key, id uint64
 }
 
 // closeEvents replays worker i's events of an interval close, from its
