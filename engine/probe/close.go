@@ -247,3 +247,49 @@ func sendReports(senders []*pdu.Sender, ow, all uint64, nowNs int64) {
 		s.End(pdu.TypeReport, nowNs)
 	}
 }
+
+// compactActive drops the flows that left the table (evicted, reported,
+// so no longer Active) from the interval's active list once they are the
+// larger part of it: under a flood of new flows the list would otherwise
+// keep every evicted flow reachable until the interval closes, and the
+// probe's memory would follow the flood instead of max_flows.
+func (p *Probe) compactActive() {
+	if len(p.active) <= 2*p.flows.Len()+4096 {
+		return
+	}
+	kept, ords := p.active[:0], p.activeOrd[:0]
+	for i, f := range p.active {
+		if f.Active {
+			kept = append(kept, f)
+			ords = append(ords, p.activeOrd[i])
+		}
+	}
+	clear(p.active[len(kept):])
+	p.active, p.activeOrd = kept, ords
+}
+
+// reportActive reports every flow active in the current interval (the
+// top talkers note them) and the interval's round-trip histograms.
+func (p *Probe) reportActive() {
+	stage := stageActive
+	if p.closed {
+		stage = stageFinalActive
+	}
+	p.stage(stage, 0, 0)
+	sortActive(p.active, p.activeOrd)
+	for i, f := range p.active {
+		if f.Active {
+			p.top.note(f)
+			p.keyed(p.activeOrd[i])
+			p.report(f, 0)
+		}
+	}
+	p.active, p.activeOrd = p.active[:0], p.activeOrd[:0]
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	p.top.closed(p.intervalStart, p.intervalNs, max(p.intervalStart, p.firstNs), min(end, p.nowNs))
+	if p.closed {
+		p.closeRTTAt(p.intervalStart, stageFinalRTTClose)
+	} else {
+		p.closeRTTAt(p.intervalStart, stageRTTClose)
+	}
+}

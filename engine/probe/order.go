@@ -210,3 +210,51 @@ func byFlowID(a, b *flow.Flow) int {
 	}
 	return 0
 }
+
+// byKey returns, among the workers whose next record is of recOp.ord ord
+// (best's, the smallest), the one whose record comes first in a lone
+// probe's order: the smallest key, then the smallest dense id (order.go).
+// Each worker publishes its records of a stage in that order.
+func (w *Workers) byKey(outs []workOut, best int, ord uint64) int {
+	var bestKey, bestID uint64
+	first := true
+	for i := best + 1; i < len(outs); i++ {
+		r := &outs[i].rec
+		if w.idx[i] >= r.len() {
+			continue
+		}
+		op := r.op(w.idx[i])
+		if op.ord != ord || op.op == opClose {
+			continue
+		}
+		if first { // another worker's record is of the same stage: keys needed
+			bestKey, bestID = w.head(outs, best)
+			first = false
+		}
+		k, id := w.head(outs, i)
+		if k < bestKey || (k == bestKey && id < bestID) {
+			best, bestKey, bestID = i, k, id
+		}
+	}
+	return best
+}
+
+// head returns the key and id of worker i's next record (recorder.headKey),
+// computed once per record: the merge compares it at every step until it
+// is replayed.
+func (w *Workers) head(outs []workOut, i int) (key, id uint64) {
+	h := &w.heads[i]
+	if h.at != w.idx[i]+1 {
+		r := &outs[i].rec
+		h.key, h.id = r.headKey(r.op(w.idx[i]), w.rn, i)
+		h.at = w.idx[i] + 1
+	}
+	return h.key, h.id
+}
+
+// headKey is a worker's next record's key and id as of index at-1 of its
+// recorder (Workers.head; at 0: none).
+type headKey struct {
+	at      int
+	key, id uint64
+}
