@@ -29,8 +29,9 @@ import (
 // included, on lab captures with fragments, FTP, TCP, one-way traffic
 // (ICMP and UDP), DNS/SNMP/NTP round trips, a sample web browsing capture
 // and a damaged one (an event held for the start). The output is written
-// as a replay writes it (store.Run), its parts sized by rows, not by the
-// wall time (PublishEvery an hour). Before, the rows were the same
+// as a replay writes it (store.Run), its parts cut by capture time, not by
+// the wall time (PublishByCapture, every second of capture time or more:
+// several parts of each table). Before, the rows were the same
 // (TestWorkersSameRows) but the files were not: the workers' run-time
 // metric ids were hashes of their names where a lone probe numbered them
 // in order of use (pdu_stats' bytes), the workers' summed events of an
@@ -75,6 +76,15 @@ func TestWorkersSameFiles(t *testing.T) {
 				if len(want) < 5 {
 					t.Fatalf("%d files: %v", len(want), want)
 				}
+				parts := 0
+				for f := range want {
+					if strings.HasSuffix(f, "part-00001.parquet") {
+						parts++
+					}
+				}
+				if parts == 0 {
+					t.Errorf("no table has a second part in %v: publishing by capture time not exercised", want)
+				}
 				for _, c := range []struct {
 					n     int
 					ahead bool
@@ -113,7 +123,7 @@ func fileSums(t *testing.T, path string, n int, readAhead bool, sinkRows int) ma
 		t.Fatal(err)
 	}
 	defer run.Abort()
-	run.PublishEvery = time.Hour // parts sized by rows, whatever the wall time
+	run.PublishByCapture, run.PublishEvery = true, time.Second // parts cut by capture time, whatever the wall time (as replay's at full speed)
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	_, err = pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
