@@ -37,7 +37,8 @@ import (
 // Stages of a work item, in the order a lone probe goes through them.
 const (
 	stagePre         = iota // before the clock moves (a packet's capture-time events)
-	stageActive             // an interval close: the active flows (key: activation ordinal)
+	stageRTTDue             // an interval close: requests whose timeout passed in it (metric definitions)
+	stageActive             // the close's active flows (key: activation ordinal)
 	stageRTTClose           // the round-trip histograms of each class (key: interval start)
 	stageRTTCloseAt         // the first of skipped intervals' (closeRTTAt; key: interval start)
 	stageExpire             // the idle flows of each class (key: last sight)

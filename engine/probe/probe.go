@@ -693,8 +693,9 @@ func (p *Probe) evict(f *flow.Flow) {
 // closeInterval reports every flow active in the current interval, expires
 // idle flows and starts the interval beginning at nextStart.
 func (p *Probe) closeInterval(nextStart int64) {
-	p.reportActive()
 	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	p.unansweredBy(pkt.AddNs(end, p.clk.off))
+	p.reportActive()
 	if nextStart > end {
 		// Idle intervals skipped: the round-trip trackers close the first
 		// too, as when a tick closes each, so that the handshakes held

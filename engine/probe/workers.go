@@ -93,12 +93,12 @@ const (
 // the config's bound in all); under a flow-table or connection-table flood
 // the evictions, and so the rows, depend on n; the limited events
 // (ip_reassembly_incomplete, ip_reassembly_oversize) keep their first 20
-// per interval per worker; pdu_stats describes the PDUs: the same records
-// of each type (a metric's name once: defOnce), packed into the same PDUs
-// on the tests' captures (TestWorkersSameFiles), but the records of one
-// interval close come worker after worker, where a lone probe interleaves
-// them, so a larger close may pack, and cut a collector's drain,
-// otherwise (docs/speed.md). An interval close holds the interval's reports of a
+// per interval per worker. The records of one packet or clock step that
+// several workers publish (an interval close, the timers, the end of the
+// run) are merged in a lone probe's order (order.go), so the PDUs are a
+// lone probe's, byte for byte (TestWorkersSameFrames), and so are a
+// probe's Parquet files (TestWorkersSameFiles), but for the few stages
+// order.go names. An interval close holds the interval's reports of a
 // batch in memory until the merge, and so does the end of the run (every
 // flow's last update, about 60 bytes a flow).
 type Workers struct {

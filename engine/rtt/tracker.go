@@ -528,6 +528,16 @@ func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64
 	t.expire(nowNs, false, unanswered)
 }
 
+// ExpireBefore is Expire at timer clock nowNs whatever the time of the
+// next scan: every request whose timeout passed before nowNs is reported
+// now. A probe calls it as an interval closes (nowNs its end), so that a
+// request is counted in the interval its timeout passed in, whatever the
+// other requests of the tracker (Expire's scans depend on them).
+func (t *Tracker) ExpireBefore(nowNs int64, unanswered func(kind string, flowID uint64)) {
+	t.nextScanNs = math.MinInt64
+	t.expire(nowNs, false, unanswered)
+}
+
 // Flush ends the capture: held handshakes are emitted (as CloseInterval
 // does), every request still unanswered is reported (as Expire does) and
 // all state is dropped. The current interval's
