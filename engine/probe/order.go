@@ -21,18 +21,20 @@ import (
 // published in (stageOf: the close's active flows, its histograms, its
 // idle flows, the timers, the packet itself...), and in the stages where
 // several workers publish, a key (stageKeyed: the activation ordinal, the
-// last sight, the interval start) and, for ties, the dense id of the
+// last sight, the interval start, the request time) and, for ties, the dense id of the
 // record's first id (stageByID). The lone probe publishes each stage's
 // records in that order, and so does each worker; the merge takes the
 // smallest (item, stage, key, dense id) of the workers' next records, a
 // k-way merge: the lone probe's order, without sorting the close.
 //
-// Stages not ordered by key or id (fragments' timers, one-way
-// observations, FTP's timers and end, the round-trip trackers' end)
-// keep the workers' order within the stage: the records of one worker,
-// then the next's, where a lone probe follows its own tables' order.
-// They publish together only when several workers' fragments, FTP
-// sessions or held handshakes end in one item (docs/speed.md).
+// Stages not ordered by key or id (fragments given up by a timer, a close
+// or the end, one-way observations flushed, FTP rows ended by a timer or
+// the end) keep the workers' order within the stage: the records of one
+// worker, then the next's, where a lone probe follows its own tables'
+// order; so do DNS-over-TCP answers drained at the end (keyed by request
+// time, in the order of their connections). They differ from a lone
+// probe's only when several workers publish in one of those stages at
+// the same item (docs/speed.md).
 
 // Stages of a work item, in the order a lone probe goes through them.
 const (

@@ -30,7 +30,8 @@ func (r *Run) Commit() error {
 }
 
 // publishLocked closes the open parts and updates the staged run.json (r.mu
-// held); now is the wall time.
+// held); now is the publish's time (Commit's wall time, CommitAt's capture
+// time: r.published, each compared only with its own).
 func (r *Run) publishLocked(now time.Time) error {
 	if len(r.open) > 0 {
 		// The throttle starts with the first rows: the schema-only
@@ -78,7 +79,7 @@ func (r *Run) CommitAt(captureNs int64) error {
 		}
 		r.capNext = captureNs + max(int64(r.publishEvery()), (captureNs-r.capFirst)/4)
 	}
-	return r.publishLocked(time.Now())
+	return r.publishLocked(time.Unix(0, captureNs)) // the publish's time on the capture clock: no wall time
 }
 
 // publishEvery is PublishEvery, DefaultPublishEvery when zero.
