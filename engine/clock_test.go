@@ -19,7 +19,7 @@ var wallClockAllowed = map[string]string{
 	"bench":                "measures the wall time of runs",
 	"collector/server.go":  "the serve loop around the Collector engine: flush period on the wall clock (ServerOptions.Now defaults to time.Now)",
 	"collector/durable.go": "the journal's group commit period (ServerOptions.GroupCommit)",
-	"store/run.go":         "a running replay shows its rows to queries at most once per Run.PublishEvery of wall time (parts stay sized by rows); no row depends on it",
+	"store/publish.go":     "a running run shows its rows to queries at most once per Run.PublishEvery of wall time (Commit; parts stay sized by rows); no row depends on it (a replay at full speed publishes by capture time: CommitAt)",
 }
 
 // TestCaptureTimeOnlyClock guards the house rule "capture time is the only

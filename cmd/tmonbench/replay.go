@@ -98,6 +98,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer run.Abort()
+		run.PublishByCapture = a.speed.Full() && !a.tui // the parts the capture cuts, whatever the machine's speed (docs/speed.md)
 
 		ctx, stop := untilSignal()
 		defer stop()

@@ -52,7 +52,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	fs.StringVar(&a.progress, "progress", "auto", "`WHEN` to draw a progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
-	fs.IntVar(&a.workers, "workers", 0, "run each probe's analyses on `N` workers, sharded by address pair: the same rows for any N >= 1, ids included, as with 0, but pdu_stats' packing"+workersCost)
+	fs.IntVar(&a.workers, "workers", 0, "run each probe's analyses on `N` workers, sharded by address pair: the same rows for any N, ids included, as with 0, and for one probe the same Parquet files at full speed"+workersCost)
 	fs.BoolVar(&a.rollup, "rollup", false, "after the run, write the 1-minute, 1-hour and 1-day rollups (as tmonbench rollup)")
 	var faults pdu.Faults
 	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this `SHARE` (0 to 1) of PDUs and acks on the probe-to-collector link (e.g. 0.2)")

@@ -282,6 +282,17 @@ type Sink interface {
 	Commit() error
 }
 
+// CaptureSink is a Sink whose Commit may be told the capture time of the
+// rows written so far (Unix ns; the pipeline's drains give the
+// collector's clock), so that it can make them visible by capture time
+// rather than by wall time (store.Run.PublishByCapture: the same part
+// files at any speed).
+type CaptureSink interface {
+	Sink
+	// CommitAt is Commit at capture time captureNs.
+	CommitAt(captureNs int64) error
+}
+
 // check that every table has a Batch slice and a distinct name (a
 // programmer error otherwise).
 func init() {

@@ -475,6 +475,9 @@ func (r *run) sink(c *collector.Collector, b *observe.Batch) error {
 	if c != nil {
 		c.Recycle(b) // the sink does not keep b: its slices hold the next rows
 	}
+	if cs, ok := r.opt.Sink.(observe.CaptureSink); ok {
+		return cs.CommitAt(r.lastFlush) // the drain's capture time: publishing follows the capture (store.Run.PublishByCapture)
+	}
 	return r.opt.Sink.Commit()
 }
 

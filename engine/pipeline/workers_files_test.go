@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -28,8 +29,9 @@ import (
 // included, on lab captures with fragments, FTP, TCP, one-way traffic
 // (ICMP and UDP), DNS/SNMP/NTP round trips, a sample web browsing capture
 // and a damaged one (an event held for the start). The output is written
-// as a replay writes it (store.Run), its parts sized by rows, not by the
-// wall time (PublishEvery an hour). Before, the rows were the same
+// as a replay writes it (store.Run), its parts cut by capture time, not by
+// the wall time (PublishByCapture, every second of capture time or more:
+// several parts of each table). Before, the rows were the same
 // (TestWorkersSameRows) but the files were not: the workers' run-time
 // metric ids were hashes of their names where a lone probe numbered them
 // in order of use (pdu_stats' bytes), the workers' summed events of an
@@ -40,6 +42,16 @@ import (
 // start was still in flight was held and sent at the start with its later
 // time (every PDU of the first batch then built at the end of the run:
 // the flow_counters rows split otherwise between drains).
+//
+// Each capture runs twice: with the default drain of 64 k rows, and with
+// the collector drained once it holds 7 rows (pipeline.Options.SinkRows),
+// so that drains are cut inside an interval close's records, as on a
+// larger capture (the corpus's first 200 k packets). With that cut, the
+// web browsing capture's flow_counters files differed for 2 and 4
+// workers: the merge replayed the records of one close worker after
+// worker where a lone probe interleaves them, and the collector sorts
+// rows only within a drain (engine/probe order.go; TestWorkersSameFrames
+// compares the frames themselves).
 //
 // Several probes in one run (a lab experiment's four capture points) are
 // left out: their rows are the same, but the interleaving of the probes'
@@ -58,35 +70,47 @@ func TestWorkersSameFiles(t *testing.T) {
 		filepath.Join(samplesDir(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap"),
 	} {
 		name := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			want := fileSums(t, path, 0, false)
-			if len(want) < 5 {
-				t.Fatalf("%d files: %v", len(want), want)
-			}
-			for _, c := range []struct {
-				n     int
-				ahead bool
-			}{{1, false}, {2, false}, {4, false}, {2, true}} {
-				got := fileSums(t, path, c.n, c.ahead)
-				for f, h := range want {
-					if got[f] != h {
-						t.Errorf("%d workers (read ahead %v): %s differs from a lone probe's (sha256 %.12s, a lone probe's %.12s)", c.n, c.ahead, f, got[f], h)
+		for _, sinkRows := range []int{0, 7} {
+			t.Run(fmt.Sprintf("%s/sink%d", name, sinkRows), func(t *testing.T) {
+				want := fileSums(t, path, 0, false, sinkRows)
+				if len(want) < 5 {
+					t.Fatalf("%d files: %v", len(want), want)
+				}
+				parts := 0
+				for f := range want {
+					if strings.HasSuffix(f, "part-00001.parquet") {
+						parts++
 					}
 				}
-				for f := range got {
-					if _, ok := want[f]; !ok {
-						t.Errorf("%d workers (read ahead %v): %s, which a lone probe does not write", c.n, c.ahead, f)
+				if parts == 0 {
+					t.Errorf("no table has a second part in %v: publishing by capture time not exercised", want)
+				}
+				for _, c := range []struct {
+					n     int
+					ahead bool
+				}{{1, false}, {2, false}, {4, false}, {2, true}} {
+					got := fileSums(t, path, c.n, c.ahead, sinkRows)
+					for f, h := range want {
+						if got[f] != h {
+							t.Errorf("%d workers (read ahead %v): %s differs from a lone probe's (sha256 %.12s, a lone probe's %.12s)", c.n, c.ahead, f, got[f], h)
+						}
+					}
+					for f := range got {
+						if _, ok := want[f]; !ok {
+							t.Errorf("%d workers (read ahead %v): %s, which a lone probe does not write", c.n, c.ahead, f)
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
 // fileSums replays path as one probe (n workers, 0: none) into a
-// store.Run and returns the sha256 of every Parquet file written, by
-// path in the output.
-func fileSums(t *testing.T, path string, n int, readAhead bool) map[string]string {
+// store.Run, its collector drained every sinkRows rows (0: the default),
+// and returns the sha256 of every Parquet file written, by path in the
+// output.
+func fileSums(t *testing.T, path string, n int, readAhead bool, sinkRows int) map[string]string {
 	t.Helper()
 	f, err := replay.Open(path)
 	if err != nil {
@@ -99,12 +123,12 @@ func fileSums(t *testing.T, path string, n int, readAhead bool) map[string]strin
 		t.Fatal(err)
 	}
 	defer run.Abort()
-	run.PublishEvery = time.Hour // parts sized by rows, whatever the wall time
+	run.PublishByCapture, run.PublishEvery = true, time.Second // parts cut by capture time, whatever the wall time (as replay's at full speed)
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	_, err = pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 		Config: cfg, Probes: []probe.Identity{{Name: "p", Interfaces: []string{"if0"}}}, Sender: pdu.DefaultSenderConfig(),
-		Merge: merge, Parallel: true, Workers: n, ReadAhead: readAhead, Sink: run,
+		Merge: merge, Parallel: true, Workers: n, ReadAhead: readAhead, Sink: run, SinkRows: sinkRows,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -202,6 +202,7 @@ func (p *Probe) timers() {
 		c.lastRTT = now
 		for ci := range p.classes {
 			if cl := &p.classes[ci]; cl.rtt != nil {
+				p.stage(stageRTTExpire, ci, 0)
 				cl.rtt.Expire(now, p.unanswered)
 			}
 		}
@@ -211,15 +212,18 @@ func (p *Probe) timers() {
 		for ci := range p.classes {
 			cl := &p.classes[ci]
 			if cl.tcp != nil {
-				cl.tcp.Expire(now, cl.emitConn)
+				p.stage(stageTCPExpire, ci, 0)
+				cl.tcp.Expire(now, cl.emitConn) // in conn_id order
 			}
 			if cl.ftp != nil {
+				p.stage(stageTCPExpire, ci, 1)
 				cl.ftp.Expire(now, p.emitXfer, p.emitSess)
 			}
 		}
 	}
 	if now-c.lastFrag >= 1e9 {
 		c.lastFrag = now
+		p.stage(stageFragTimer, 0, 0)
 		p.expireFragments(now)
 	}
 	c.setNextTimer()

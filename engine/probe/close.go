@@ -104,16 +104,20 @@ func (p *Probe) Close() {
 	}
 	// What is still pending is given up first (incomplete datagrams,
 	// unanswered requests), so it counts in the last interval.
+	p.stage(stageFinalFrag, 0, 0)
 	p.flushFragments()
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.rtt != nil {
+			p.stage(stageFinalAnalyses, ci, subRTT)
 			c.rtt.Flush(p.unanswered)
 		}
 		if c.tcp != nil {
-			c.tcp.Flush(p.nowNs, c.emitConn)
+			p.stage(stageFinalAnalyses, ci, subTCP)
+			c.tcp.Flush(p.nowNs, c.emitConn) // in conn_id order
 		}
 		if c.ftp != nil {
+			p.stage(stageFinalAnalyses, ci, subFTP)
 			c.ftp.Flush(p.nowNs, p.emitXfer, p.emitSess)
 		}
 	}
@@ -131,6 +135,7 @@ func (p *Probe) Close() {
 			c.tcp.Release()
 		}
 	}
+	p.stage(stageFinalOneway, 0, 0)
 	for ci := range p.classes {
 		if c := &p.classes[ci]; c.ow != nil {
 			for c.ow.enc.Len() > 0 && p.flushObservations(c) > 0 {
@@ -141,13 +146,16 @@ func (p *Probe) Close() {
 	// of one instant (one packet, or a start by a tick and no packet)
 	// stamps them 1 ns after it, so that they do not sort before it.
 	endNs := pkt.After(p.nowNs, p.startNs)
+	p.stage(stageFinalEvents, 0, 0)
 	p.intervalEvents(endNs)
-	p.flows.Close(func(f *flow.Flow) {
+	p.stage(stageFinalFlows, 0, 0)
+	p.flows.Close(func(f *flow.Flow) { // in id order
 		u := pdu.FlowUpdate{FlowID: f.ID, LastSeenNs: f.LastSeenNs, Packets: f.Packets(), Bytes: f.Bytes(), Ended: pdu.EndFinal}
 		u.Append(p.out.Begin(pdu.TypeFlowUpdate, p.nowNs))
 		p.out.End(pdu.TypeFlowUpdate, p.nowNs)
 	})
 	if p.sh != nil {
+		p.stage(stageFinalEnd, 0, 0)
 		p.sh.final(p) // the merge writes the totals, probe_stop and the reports
 		return
 	}
@@ -237,5 +245,51 @@ func sendReports(senders []*pdu.Sender, ow, all uint64, nowNs int64) {
 		s.ReportTaken()
 		r.Append(s.Begin(pdu.TypeReport, nowNs))
 		s.End(pdu.TypeReport, nowNs)
+	}
+}
+
+// compactActive drops the flows that left the table (evicted, reported,
+// so no longer Active) from the interval's active list once they are the
+// larger part of it: under a flood of new flows the list would otherwise
+// keep every evicted flow reachable until the interval closes, and the
+// probe's memory would follow the flood instead of max_flows.
+func (p *Probe) compactActive() {
+	if len(p.active) <= 2*p.flows.Len()+4096 {
+		return
+	}
+	kept, ords := p.active[:0], p.activeOrd[:0]
+	for i, f := range p.active {
+		if f.Active {
+			kept = append(kept, f)
+			ords = append(ords, p.activeOrd[i])
+		}
+	}
+	clear(p.active[len(kept):])
+	p.active, p.activeOrd = kept, ords
+}
+
+// reportActive reports every flow active in the current interval (the
+// top talkers note them) and the interval's round-trip histograms.
+func (p *Probe) reportActive() {
+	stage := stageActive
+	if p.closed {
+		stage = stageFinalActive
+	}
+	p.stage(stage, 0, 0)
+	sortActive(p.active, p.activeOrd)
+	for i, f := range p.active {
+		if f.Active {
+			p.top.note(f)
+			p.keyed(p.activeOrd[i])
+			p.report(f, 0)
+		}
+	}
+	p.active, p.activeOrd = p.active[:0], p.activeOrd[:0]
+	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	p.top.closed(p.intervalStart, p.intervalNs, max(p.intervalStart, p.firstNs), min(end, p.nowNs))
+	if p.closed {
+		p.closeRTTAt(p.intervalStart, stageFinalRTTClose)
+	} else {
+		p.closeRTTAt(p.intervalStart, stageRTTClose)
 	}
 }

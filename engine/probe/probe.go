@@ -127,6 +127,7 @@ type Probe struct {
 	nowNs         int64 // probe clock: the latest capture time seen
 	firstNs       int64 // probe clock when the probe started (its first packet, or a live tick)
 	active        []*flow.Flow
+	activeOrd     []uint64 // the capture ordinal of each active flow's first packet of the interval (sortActive)
 	started       bool
 	startNs       int64        // the probe clock at its start: probe_start's time
 	lastEvNs      int64        // the latest time of an event given to EventCount or sent held (stopEvent)
@@ -390,9 +391,6 @@ func (p *Probe) resync() {
 // current interval).
 func (p *Probe) Packet(data []byte, m pkt.Meta) {
 	p.ord++
-	if p.sh != nil {
-		p.sh.rec.ord = p.ord
-	}
 	if p.clk.stampCommon(&m) {
 		p.watchDue()
 	} else if !p.stamp(&m) {
@@ -422,6 +420,7 @@ func (p *Probe) Packet(data []byte, m pkt.Meta) {
 		if s := p.sh.peek; s >= 0 && s != p.sh.w { // another worker's, unread (shard.dissect)
 			return
 		}
+		p.stage(stagePacket, 0, 0)
 		if !p.sh.dissect(p, data, m) {
 			return
 		}
@@ -461,6 +460,7 @@ func (p *Probe) advance(nowNs int64) {
 		p.closeInterval(floorDiv(nowNs, p.intervalNs))
 	}
 	if len(p.owClasses) > 0 {
+		p.stage(stageOneway, 0, 0)
 		p.flushStaleObservations(nowNs)
 	}
 	if s, ok := p.out.(*pdu.Sender); ok {
@@ -469,6 +469,7 @@ func (p *Probe) advance(nowNs int64) {
 		// places, so it is asked here)
 		s.Tick(nowNs)
 	} else if r, ok := p.out.(*recorder); ok {
+		r.ord = r.ord&^(1<<32-1) | uint64(stageOf(stageTick, 0, 0))
 		if !r.extend(nowNs) { // inline too: a worker's every packet (issue 14)
 			r.Tick(nowNs)
 		}
@@ -667,6 +668,7 @@ func (p *Probe) touch(f *flow.Flow) {
 	if !f.Active {
 		f.Active = true
 		p.active = append(p.active, f)
+		p.activeOrd = append(p.activeOrd, p.ord)
 	}
 }
 
@@ -688,36 +690,18 @@ func (p *Probe) evict(f *flow.Flow) {
 	p.compactActive()
 }
 
-// compactActive drops the flows that left the table (evicted, reported,
-// so no longer Active) from the interval's active list once they are the
-// larger part of it: under a flood of new flows the list would otherwise
-// keep every evicted flow reachable until the interval closes, and the
-// probe's memory would follow the flood instead of max_flows.
-func (p *Probe) compactActive() {
-	if len(p.active) <= 2*p.flows.Len()+4096 {
-		return
-	}
-	kept := p.active[:0]
-	for _, f := range p.active {
-		if f.Active {
-			kept = append(kept, f)
-		}
-	}
-	clear(p.active[len(kept):])
-	p.active = kept
-}
-
 // closeInterval reports every flow active in the current interval, expires
 // idle flows and starts the interval beginning at nextStart.
 func (p *Probe) closeInterval(nextStart int64) {
-	p.reportActive()
 	end := pkt.AddNs(p.intervalStart, p.intervalNs)
+	p.unansweredBy(pkt.AddNs(end, p.clk.off))
+	p.reportActive()
 	if nextStart > end {
 		// Idle intervals skipped: the round-trip trackers close the first
 		// too, as when a tick closes each, so that the handshakes held
 		// across the close settle alike (rtt.Tracker.CloseInterval). The
 		// others are empty for them either way.
-		p.closeRTTAt(end)
+		p.closeRTTAt(end, stageRTTCloseAt)
 	}
 	// Flows expire at each interval's end once idle_timeout_s passed
 	// since their last packet. Idle intervals closed at once end at
@@ -731,9 +715,15 @@ func (p *Probe) closeInterval(nextStart int64) {
 	}
 	p.offAtClose = p.clk.off
 	for ci := range p.classes {
-		p.flows.Expire(ci, at-p.classes[ci].idleNs, func(f *flow.Flow) { p.report(f, pdu.EndIdle) })
+		p.stage(stageExpire, ci, 0)
+		p.flows.Expire(ci, at-p.classes[ci].idleNs, func(f *flow.Flow) {
+			p.keyed(timeKey(f.LastSeenNs)) // the table's order: by last sight, then id
+			p.report(f, pdu.EndIdle)
+		})
 	}
+	p.stage(stageFragClose, 0, 0)
 	p.expireFragments(p.clk.now)
+	p.stage(stageCloseEvents, 0, 0)
 	p.intervalEvents(end)
 	p.stats.Intervals++
 	p.setInterval(nextStart)
@@ -742,21 +732,6 @@ func (p *Probe) closeInterval(nextStart int64) {
 // setInterval starts the interval at start (Unix ns).
 func (p *Probe) setInterval(start int64) {
 	p.intervalStart, p.intervalEnd = start, pkt.AddNs(start, p.intervalNs)
-}
-
-// reportActive reports every flow active in the current interval (the
-// top talkers note them) and the interval's round-trip histograms.
-func (p *Probe) reportActive() {
-	for _, f := range p.active {
-		if f.Active {
-			p.top.note(f)
-			p.report(f, 0)
-		}
-	}
-	p.active = p.active[:0]
-	end := pkt.AddNs(p.intervalStart, p.intervalNs)
-	p.top.closed(p.intervalStart, p.intervalNs, max(p.intervalStart, p.firstNs), min(end, p.nowNs))
-	p.closeRTT()
 }
 
 // Now returns the probe clock (Unix ns of capture time).

@@ -155,12 +155,12 @@ func (rn *renum) expire(nowNs int64) {
 	}
 }
 
-// prescan numbers the ids the workers created at capture ordinal ord
+// prescan numbers the ids the workers created in work item item
 // (their opIDs ops from idx on): when more than one worker created some
 // (fragments held without their first fragment, released by a timer:
 // counted at their own ordinals, idSeg.key), in order of key, as a lone
 // probe's timer releases them in order of their expiry.
-func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
+func (rn *renum) prescan(outs []workOut, idx []int, item uint64) {
 	rn.segs = rn.segs[:0]
 	from := 0
 	for i := range outs {
@@ -168,7 +168,7 @@ func (rn *renum) prescan(outs []workOut, idx []int, ord uint64) {
 		var key uint64 // a worker's keys made non-decreasing: the sort keeps its own order
 		for j := idx[i]; j < r.len(); j++ {
 			op := r.op(j)
-			if op.ord != ord {
+			if itemOf(op.ord) != item {
 				break
 			}
 			if op.op == opIDs {

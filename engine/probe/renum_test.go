@@ -10,19 +10,19 @@ import (
 
 // TestRecorderInsertIDs: the ids a work item created are noted before
 // its records, across a chunk boundary; the ops keep their order and
-// their capture ordinals grow; a clock step that was the last op is still
+// their work items grow; a clock step that was the last op is still
 // the one the next step extends (recorder.tick).
 func TestRecorderInsertIDs(t *testing.T) {
 	var r recorder
-	r.ord = 1
+	r.ord = 1 << 32 // work item 1 (recOp.ord)
 	for range recOpsChunk - 2 {
 		r.Begin(pdu.TypeEvents, 1)
 		r.End(pdu.TypeEvents, 1)
 	}
 	r.Tick(5)        // the previous item's clock step
 	start := r.len() // shard.begin
-	r.ord = 2        // Probe.Packet
-	r.Tick(6)        // extends the step: its ordinal becomes 2
+	r.ord = 2 << 32  // work (the next item)
+	r.Tick(6)        // extends the step: its item becomes 2
 	e := r.Begin(pdu.TypeFlowUpdate, 6)
 	e.ID(pdu.IDFlow, 42)
 	e.B = append(e.B, 0)
@@ -32,7 +32,7 @@ func TestRecorderInsertIDs(t *testing.T) {
 	want := []struct {
 		op  uint8
 		ord uint64
-	}{{opTick, 2}, {opIDs, 2}, {opEnd, 2}, {opTick, 2}}
+	}{{opTick, 2 << 32}, {opIDs, 2 << 32}, {opEnd, 2 << 32}, {opTick, 2 << 32}}
 	if r.len() != recOpsChunk-2+len(want) {
 		t.Fatalf("%d ops, want %d", r.len(), recOpsChunk-2+len(want))
 	}
@@ -48,6 +48,33 @@ func TestRecorderInsertIDs(t *testing.T) {
 	r.Tick(9)
 	if last := r.last(); last.op != opTick || last.nowNs != 9 || r.len() != recOpsChunk-2+len(want) {
 		t.Errorf("the last step after insertIDs: %+v, %d ops", *last, r.len())
+	}
+
+	// An item that publishes nothing but ids (a SYN in a known flow): the
+	// step it extended is before them, no longer the last op; the next
+	// item's step is another op. Before, the next step took the ids' op
+	// for its own and moved it, ids and all, to its item (the merge then
+	// numbered them after the other workers' of the items in between).
+	var q recorder
+	q.ord = 1 << 32
+	q.Tick(5)
+	start = q.len()
+	q.ord = 2 << 32
+	q.Tick(6) // extends the step into item 2
+	q.insertIDs(start, []idSeg{{kind: segFlow, n: 1}})
+	q.ord = 3 << 32
+	q.Tick(7)
+	want = []struct {
+		op  uint8
+		ord uint64
+	}{{opTick, 2 << 32}, {opIDs, 2 << 32}, {opTick, 3 << 32}}
+	if q.len() != len(want) {
+		t.Fatalf("%d ops, want %d", q.len(), len(want))
+	}
+	for i, w := range want {
+		if op := q.op(i); op.op != w.op || op.ord != w.ord {
+			t.Errorf("op %d: op %d item %d, want op %d item %d", i, op.op, op.ord>>32, w.op, w.ord>>32)
+		}
 	}
 }
 
@@ -132,7 +159,7 @@ func TestPrescanKeepsWorkerOrder(t *testing.T) {
 		{{kind: segFlow, w: 1, n: 1, lo: 0, key: 4}},
 	} {
 		r := &outs[i].rec
-		r.ord = 7
+		r.ord = 7 << 32
 		r.insertIDs(0, segs)
 	}
 	rn := newRenum(2, 100, 10)

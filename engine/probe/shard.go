@@ -284,7 +284,12 @@ func addValue(dst, src reflect.Value) {
 
 // recOp is one recorded Publisher call (32 bytes: the two bytes last).
 type recOp struct {
-	ord      uint64 // capture ordinal of the packet being processed
+	// ord places the call among the workers' (Workers.merge): the work
+	// item of the batch (high 32 bits: the packet or clock step every
+	// worker goes through) and the stage of the item the call was made in
+	// (low 32 bits: stageOf), so that a lone probe's order of the stages
+	// within one item is kept whichever worker made the call
+	ord      uint64
 	nowNs    int64
 	chunk    int32 // the record's bytes: recorder.bufs[chunk][off:end] (opEnd)
 	off, end int32
@@ -338,6 +343,12 @@ type recorder struct {
 	marks []pdu.IDMark
 	mi    int
 	segs  []idSeg
+	// keys are the merge keys of the records published in a keyed stage
+	// (stageKeyed: one each, in order), ki those replayed; key is the
+	// next one's (Probe.keyed).
+	keys []uint64
+	ki   int
+	key  uint64
 }
 
 var _ pdu.Publisher = (*recorder)(nil)
@@ -364,21 +375,33 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 	*b = append(*b, r.enc.B...)
 	r.marks = append(r.marks, r.enc.Marks...)
 	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b)), nmarks: uint16(len(r.enc.Marks))})
+	if stageKeyed(r.ord) {
+		r.keys = append(r.keys, r.key)
+	}
 }
 
 // insertIDs keeps the ids created as an opIDs op at index at (the ops
 // from at on move up one), before the records that name them.
+//
+// A clock step that was the last op stays the one the next step extends
+// when it moved up with the others (it was published in this item); one
+// of an earlier item that this item extended (before at) is no longer the
+// last op: the next step adds another. Before, the opIDs op was taken for
+// it, and the next item's step moved it, ids and all, to a later item:
+// the merge numbered a worker's connection created by a packet that
+// published nothing (a SYN in a known flow) after the other workers' of
+// the packets in between (conn_ids swapped, TestWorkersSameFrames).
 func (r *recorder) insertIDs(at int, segs []idSeg) {
-	tick := r.tick != nil
+	tick := r.tick != nil && r.len()-1 >= at
 	off := len(r.segs)
 	r.segs = append(r.segs, segs...)
 	r.add(recOp{})
 	for i := r.len() - 1; i > at; i-- {
 		*r.op(i) = *r.op(i - 1)
 	}
-	*r.op(at) = recOp{ord: r.ord, op: opIDs, off: int32(off), end: int32(len(r.segs))}
-	if tick { // the clock step moved up with the others
-		r.tick = r.last()
+	*r.op(at) = recOp{ord: r.ord &^ (1<<32 - 1), op: opIDs, off: int32(off), end: int32(len(r.segs))} // the item's first stage: before its records
+	if tick {
+		r.tick = r.last() // the clock step moved up with the others
 	}
 }
 
@@ -448,6 +471,9 @@ func (r *recorder) len() int {
 func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum, w int) {
 	switch op.op {
 	case opEnd:
+		if stageKeyed(op.ord) {
+			r.ki++
+		}
 		e := out.Begin(op.t, op.nowNs)
 		if n := int(op.nmarks); n > 0 {
 			rn.rewrite(w, op.t, r.bufs[op.chunk][op.off:op.end], r.marks[r.mi:r.mi+n], e, op.nowNs)
@@ -497,6 +523,10 @@ func (r *recorder) reset() {
 	}
 	r.nops, r.nbuf, r.tick = 0, 0, nil
 	r.marks, r.mi, r.segs = r.marks[:0], 0, r.segs[:0]
+	r.keys, r.ki = r.keys[:0], 0
+	if cap(r.keys) > recKeepMarks {
+		r.keys = nil
+	}
 	if cap(r.marks) > recKeepMarks { // an interval close's: given back as its chunks are
 		r.marks = nil
 	}

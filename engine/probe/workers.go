@@ -93,12 +93,12 @@ const (
 // the config's bound in all); under a flow-table or connection-table flood
 // the evictions, and so the rows, depend on n; the limited events
 // (ip_reassembly_incomplete, ip_reassembly_oversize) keep their first 20
-// per interval per worker; pdu_stats describes the PDUs: the same records
-// of each type (a metric's name once: defOnce), packed into the same PDUs
-// on the tests' captures (TestWorkersSameFiles), but the records of one
-// interval close come worker after worker, where a lone probe interleaves
-// them, so a larger close may pack, and cut a collector's drain,
-// otherwise (docs/speed.md). An interval close holds the interval's reports of a
+// per interval per worker. The records of one packet or clock step that
+// several workers publish (an interval close, the timers, the end of the
+// run) are merged in a lone probe's order (order.go), so the PDUs are a
+// lone probe's, byte for byte (TestWorkersSameFrames), and so are a
+// probe's Parquet files (TestWorkersSameFiles), but for the few stages
+// order.go names. An interval close holds the interval's reports of a
 // batch in memory until the merge, and so does the end of the run (every
 // flow's last update, about 60 bytes a flow).
 type Workers struct {
@@ -121,6 +121,7 @@ type Workers struct {
 	early    []earlyEvent // events reported before that, sent after it (Probe.EventCount)
 	drops    [][]oneway.Dropped
 	idx      []int
+	heads    []headKey // the merge's keys of the workers' next records (head)
 	slotN    []uint64
 	slotAt   []int64
 	rn       *renum        // the workers' sparse ids to dense ones (renum.go)
@@ -238,6 +239,7 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 				sum += b.touch(j, i)
 			}
 			it := &b.items[j]
+			p.sh.rec.ord = uint64(j+1) << 32 // the item, every worker's the same (order.go)
 			p.sh.begin()
 			if it.tick {
 				p.Tick(it.m.TimeNs)
@@ -459,6 +461,7 @@ func (w *Workers) Close() {
 	outs := make([]workOut, len(w.ws))
 	for i, p := range w.ws {
 		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, &outs[i].rec, nil
+		p.sh.rec.ord = 1 << 32
 		p.sh.begin()
 		p.Close()
 		p.sh.done(p)
@@ -482,7 +485,8 @@ func (w *Workers) Close() {
 // worker 0's probe_start (opStart), as a lone probe sends them.
 func (w *Workers) merge(outs []workOut) {
 	w.idx = append(w.idx[:0], make([]int, len(outs))...)
-	scanned, lastOrd, closes := false, uint64(0), 0
+	w.heads = append(w.heads[:0], make([]headKey, len(outs))...)
+	scanned, lastItem, closes := false, uint64(0), 0
 	for {
 		best, closing := -1, false
 		var bestOrd, closeOrd uint64
@@ -502,6 +506,13 @@ func (w *Workers) merge(outs []workOut) {
 				best, bestOrd = i, op.ord
 			}
 		}
+		if best >= 0 && (!scanned || itemOf(bestOrd) != lastItem) { // number the ids created in this item first
+			w.rn.prescan(outs, w.idx, itemOf(bestOrd))
+			scanned, lastItem = true, itemOf(bestOrd)
+		}
+		if best >= 0 && (stageKeyed(bestOrd) || stageByID(bestOrd)) {
+			best = w.byKey(outs, best, bestOrd)
+		}
 		if closing && (best < 0 || bestOrd > closeOrd) { // every worker's records of the close replayed
 			for i := range outs {
 				if r := &outs[i].rec; w.idx[i] < r.len() && r.op(w.idx[i]).op == opClose && r.op(w.idx[i]).ord == closeOrd {
@@ -516,10 +527,6 @@ func (w *Workers) merge(outs []workOut) {
 		}
 		if best < 0 {
 			break
-		}
-		if !scanned || bestOrd != lastOrd { // number the ids created at this ordinal first
-			w.rn.prescan(outs, w.idx, bestOrd)
-			scanned, lastOrd = true, bestOrd
 		}
 		r := &outs[best].rec
 		if op := r.op(w.idx[best]); op.op == opStart {

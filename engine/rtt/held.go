@@ -176,8 +176,11 @@ type heldEntry struct {
 	h  held
 }
 
+// compareHeld orders held handshakes by request time, then flow id (the
+// order a probe's workers merge them in: a flow is one worker's), then
+// 4-tuple.
 func compareHeld(a, b heldEntry) int {
-	return cmp.Or(cmp.Compare(a.h.reqNs, b.h.reqNs), a.hk.client.Compare(b.hk.client), a.hk.server.Compare(b.hk.server),
+	return cmp.Or(cmp.Compare(a.h.reqNs, b.h.reqNs), cmp.Compare(a.h.flowID, b.h.flowID), a.hk.client.Compare(b.hk.client), a.hk.server.Compare(b.hk.server),
 		cmp.Compare(a.hk.cport, b.hk.cport), cmp.Compare(a.hk.sport, b.hk.sport))
 }
 

@@ -121,25 +121,38 @@ func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 // next call: those settled meanwhile on a SYN-ACK of the interval join it,
 // the others are settled then on their first SYN-ACK, and its rows are
 // emitted before the next interval's. Rows are thus at most one interval
-// late, and the same for any timing of the calls.
+// late, and the same for any timing of the calls. Only the histograms of
+// the flows with a handshake held wait (a held handshake's sample goes to
+// its own flow): the others' rows are emitted at once. Before, every
+// histogram of the tracker waited while one handshake was held, so the
+// rows of a flow came one close later or not depending on the other flows
+// of its tracker: on a probe's workers, each following its own flows,
+// they came at other closes than a lone probe's (issue 14: the same rows,
+// in other PDUs).
 func (t *Tracker) CloseInterval(startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
 	if t.prevOpen {
 		t.settleBefore(t.closes)
 		t.prevOpen = false
-		t.emitHist(&t.prev, t.prevStart, t.prevLen, emit)
+		t.emitHist(&t.prev, t.prevStart, t.prevLen, emit, nil)
 	}
 	t.closes++
+	var wait []uint64
 	if len(t.held) > 0 {
-		t.hist, t.prev = t.prev, t.hist
+		wait = t.heldFlows[:0]
+		for _, h := range t.held {
+			wait = append(wait, h.flowID)
+		}
+		slices.Sort(wait)
+		t.heldFlows = wait
 		t.prevOpen, t.prevStart, t.prevLen = true, startNs, intervalNs
-		return
 	}
-	t.emitHist(&t.hist, startNs, intervalNs, emit)
+	t.emitHist(&t.hist, startNs, intervalNs, emit, wait)
 }
 
 // emitHist emits the rows of h for the interval at startNs lasting
-// intervalNs and empties h.
-func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*observe.RTTHistogram)) {
+// intervalNs and empties h. The histograms of the flows in wait (sorted)
+// go to t.prev instead (empty: emitted before), for the next close.
+func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*observe.RTTHistogram), wait []uint64) {
 	h.order = h.order[:0]
 	for i, k := range h.keys {
 		h.order = append(h.order, histRef{key: k, i: int32(i)})
@@ -148,6 +161,12 @@ func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*o
 	row := &h.row
 	for _, ref := range h.order {
 		k, sts := ref.key, h.hist(ref.i)
+		if len(wait) > 0 {
+			if _, ok := slices.BinarySearch(wait, k.flowID); ok {
+				t.prev.put(k, sts)
+				continue
+			}
+		}
 		for s := range sts {
 			st := &sts[s]
 			if st.N == 0 {
@@ -177,6 +196,22 @@ func (t *Tracker) emitHist(h *histTable, startNs, intervalNs int64, emit func(*o
 	}
 	h.idx.reset()
 	h.keys = h.keys[:0]
+}
+
+// put adds histogram k, of slices sts, to h, which does not hold it yet
+// (a histogram that waits for the next close: Tracker.emitHist).
+func (h *histTable) put(k histKey, sts []stat.Stat) {
+	slot := h.idx.find(k)
+	if slot.i > 0 {
+		return // none expected: h was emptied
+	}
+	i := int32(len(h.keys))
+	h.idx.add(slot, k, i)
+	h.keys = append(h.keys, k)
+	if int(i/histPage) == len(h.pages) {
+		h.pages = append(h.pages, make([]stat.Stat, min(histPage, h.max-int(i))*h.n))
+	}
+	copy(h.hist(i), sts)
 }
 
 // histIndex finds an interval's histograms by key: open addressing with

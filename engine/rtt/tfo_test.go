@@ -138,11 +138,12 @@ func TestHandshakeAgreesWithTCPConn(t *testing.T) {
 
 // TestHandshakeHeldUntilSettled: the handshake sample waits for the
 // client's next segment, even across an interval's close: the closed
-// interval's histograms wait with it, and it joins them, being on a
-// SYN-ACK of that interval; they are emitted at the next close, before
-// the next interval's. A SYN-ACK never followed by another segment is
-// emitted by Flush. A server's pure ACK does not settle it; the server's
-// data does.
+// interval's histograms of its flow wait with it, and it joins them,
+// being on a SYN-ACK of that interval; they are emitted at the next
+// close, before the next interval's. Another flow's histograms (40021's,
+// settled) are emitted at the close. A SYN-ACK never followed by another
+// segment is emitted by Flush. A server's pure ACK does not settle it;
+// the server's data does. Each connection is a flow (its client port).
 func TestHandshakeHeldUntilSettled(t *testing.T) {
 	c1, c2, c3, s := capgen.AP("192.0.2.10:40020"), capgen.AP("192.0.2.10:40021"), capgen.AP("192.0.2.10:40022"), capgen.AP("198.51.100.20:80")
 	segs := []seg{
@@ -175,11 +176,15 @@ func TestHandshakeHeldUntilSettled(t *testing.T) {
 			if want := "[40021 3]"; fmt.Sprint(got) != want {
 				t.Errorf("samples emitted when the interval closed %v, want %s (40021 settled by the server's data at 8 ms, 40020 held)", got, want)
 			}
-			if len(hists) != 0 {
-				t.Errorf("histograms emitted with 40020 held: %v", hists)
+			if want := fmt.Sprintf("[%d:tcp_handshake 1 3]", capgen.Ms(0)/1e6); fmt.Sprint(hists) != want {
+				t.Errorf("histograms emitted with 40020 held: %v, want %s (40021's flow only)", hists, want)
 			}
 		}
-		tr.Packet(d, uint64(i), emit)
+		flowID := uint64(d.SrcPort) // the client's port
+		if d.SrcPort == 80 {
+			flowID = uint64(d.DstPort)
+		}
+		tr.Packet(d, flowID, emit)
 	}
 	if want := "[40021 3 40020 2]"; fmt.Sprint(got) != want {
 		t.Errorf("samples before Flush %v, want %s: the client's ACK at 20 ms settles 40020", got, want)
@@ -190,9 +195,9 @@ func TestHandshakeHeldUntilSettled(t *testing.T) {
 	}
 	tr.CloseInterval(closeAt, 10e6, hist)
 	start := capgen.Ms(0) / 1e6
-	want := fmt.Sprintf("[%d:tcp_handshake 1 2 %d:tcp_handshake 1 3 %d:tcp_handshake 1 4]", start, start, start+10)
+	want := fmt.Sprintf("[%d:tcp_handshake 1 3 %d:tcp_handshake 1 2 %d:tcp_handshake 1 4]", start, start, start+10)
 	if fmt.Sprint(hists) != want {
-		t.Errorf("histograms %v, want %s (2 and 3 ms in the first interval, 4 ms in the second)", hists, want)
+		t.Errorf("histograms %v, want %s (3 ms in the first interval at its close, 2 ms in it at the next, 4 ms in the second)", hists, want)
 	}
 }
 

@@ -137,6 +137,7 @@ type Tracker struct {
 	// start and length (ns). closes counts the CloseInterval calls: a
 	// response seen when it was n is of the interval the (n+1)th closes.
 	prev               histTable
+	heldFlows          []uint64 // CloseInterval's: the flows of the handshakes held, sorted
 	prevOpen           bool
 	prevStart, prevLen int64
 	closes             uint64
@@ -524,6 +525,16 @@ type expiredReq struct {
 // it may be called for every packet; a request is thus reported between
 // TimeoutNs and 1.1 TimeoutNs after it was seen.
 func (t *Tracker) Expire(nowNs int64, unanswered func(kind string, flowID uint64)) {
+	t.expire(nowNs, false, unanswered)
+}
+
+// ExpireBefore is Expire at timer clock nowNs whatever the time of the
+// next scan: every request whose timeout passed before nowNs is reported
+// now. A probe calls it as an interval closes (nowNs its end), so that a
+// request is counted in the interval its timeout passed in, whatever the
+// other requests of the tracker (Expire's scans depend on them).
+func (t *Tracker) ExpireBefore(nowNs int64, unanswered func(kind string, flowID uint64)) {
+	t.nextScanNs = math.MinInt64
 	t.expire(nowNs, false, unanswered)
 }
 

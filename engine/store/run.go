@@ -268,6 +268,10 @@ type Run struct {
 	// the rows visible (DefaultPublishEvery when zero). Set it before the
 	// first Write.
 	PublishEvery time.Duration
+	// PublishByCapture makes CommitAt publish by capture time, not wall
+	// time (publish.go). Set it before the first Write.
+	PublishByCapture  bool
+	capFirst, capNext int64 // capture time of the first publish, and of the next due (CommitAt)
 }
 
 // BeginRun checks that out can receive a run and stages a new, empty run in
@@ -628,46 +632,6 @@ func (r *Run) nextPartLocked(table, sub string) int {
 	r.subParts[k] = n + 1
 	return n
 }
-
-// Commit implements observe.Sink: it makes the rows written so far visible
-// to queries on the running run (the open parts are closed, the next Write
-// starts new ones, and the staged run.json is updated), at most once per
-// PublishEvery of wall time, so that a fast replay's parts stay sized by
-// rows. Parts are not fsynced: Finish syncs the run once.
-func (r *Run) Commit() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return ErrRunDone
-	}
-	now := time.Now()
-	if len(r.open) == 0 && !r.published.IsZero() {
-		return nil // nothing new to show
-	}
-	if !r.published.IsZero() && now.Sub(r.published) < r.publishEvery() {
-		return nil
-	}
-	if len(r.open) > 0 {
-		// The throttle starts with the first rows: the schema-only
-		// start of the run does not delay them.
-		r.published = now
-	}
-	if err := r.closeOpen(); err != nil {
-		return err
-	}
-	return r.writeManifest(StateRunning)
-}
-
-// publishEvery is PublishEvery, DefaultPublishEvery when zero.
-func (r *Run) publishEvery() time.Duration {
-	if r.PublishEvery > 0 {
-		return r.PublishEvery
-	}
-	return DefaultPublishEvery
-}
-
-// DefaultPublishEvery is Run.PublishEvery when zero.
-const DefaultPublishEvery = 5 * time.Second
 
 // count adds one part of n rows and size bytes to the table's stats.
 func (r *Run) count(table string, n int, size int64) {

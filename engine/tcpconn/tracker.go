@@ -1,6 +1,7 @@
 package tcpconn
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 
@@ -78,6 +79,7 @@ type Tracker struct {
 	nextID  uint64
 	ids     *uint64 // the conn_id counter: &nextID, or another tracker's (ShareIDs)
 	pending []pending
+	due     []int32 // Expire's
 	row     observe.TCPConnection
 	arena   pdu.Arena // the rows' strings and nullable values
 	// cur is the row being passed to an emit (nil between emits), whose
@@ -443,13 +445,18 @@ func (t *Tracker) DrainPending(fn Emit) { t.drainPending(fn) }
 
 func (t *Tracker) drainPending(fn Emit) {
 	for j := range t.pending {
-		p := &t.pending[j]
-		t.cur, t.curAddrs = &p.row, p.addrs
-		fn(p.iface, &p.row)
-		t.cur = nil
-		t.pending[j] = pending{}
+		t.emitPending(j, fn)
 	}
 	t.pending = t.pending[:0]
+}
+
+// emitPending reports pending row j through fn and clears it.
+func (t *Tracker) emitPending(j int, fn Emit) {
+	p := &t.pending[j]
+	t.cur, t.curAddrs = &p.row, p.addrs
+	fn(p.iface, &p.row)
+	t.cur = nil
+	t.pending[j] = pending{}
 }
 
 // Expire reports the rows finished inside Packet (port reuse, eviction),
@@ -457,12 +464,17 @@ func (t *Tracker) drainPending(fn Emit) {
 // packets' pkt.Meta.Clock, Unix ns): closing connections CloseDelayNs
 // after their last packet, half-open ones after HandshakeTimeoutNs,
 // others after IdleTimeoutNs.
+//
+// The rows go in ConnID order, those finished inside Packet among the
+// others: the probe's workers each report their own connections, and
+// their merge takes the rows of one timer in that order (the rows of a
+// lone probe's timer in the same order, so that its PDUs are the same
+// bytes: engine/probe order.go).
 func (t *Tracker) Expire(nowNs int64, fn Emit) {
-	t.drainPending(fn)
+	due := t.due[:0]
 	for l := uint8(0); l < nLists; l++ {
 		to := t.timeout(l)
-		for t.head[l] >= 0 {
-			i := t.head[l]
+		for i := t.head[l]; i >= 0; i = t.conn(i).next {
 			if nowNs-t.conn(i).activeNs < to {
 				break
 			}
@@ -471,36 +483,51 @@ func (t *Tracker) Expire(nowNs int64, fn Emit) {
 			} else {
 				t.stats.Expired++
 			}
-			t.emit(i, fn)
+			due = append(due, i)
 		}
 	}
+	t.emitByID(due, fn)
+	t.due = due[:0]
+}
+
+// emitByID reports the pending rows and connections due (forgotten) in
+// ConnID order.
+func (t *Tracker) emitByID(due []int32, fn Emit) {
+	if len(due) > 1 {
+		slices.SortFunc(due, func(a, b int32) int { return cmp.Compare(t.conn(a).id, t.conn(b).id) })
+	}
+	if len(t.pending) > 1 {
+		slices.SortFunc(t.pending, func(a, b pending) int { return cmp.Compare(a.row.ConnID, b.row.ConnID) })
+	}
+	j := 0
+	for _, i := range due {
+		for ; j < len(t.pending) && t.pending[j].row.ConnID < t.conn(i).id; j++ {
+			t.emitPending(j, fn)
+		}
+		t.emit(i, fn)
+	}
+	for ; j < len(t.pending); j++ {
+		t.emitPending(j, fn)
+	}
+	t.pending = t.pending[:0]
 }
 
 // Flush reports every waiting row and every connection still followed, in
-// ConnID order, at the end of input (capture time nowNs, Unix ns). Open
+// ConnID order (the waiting rows among the others), at the end of input (capture time nowNs, Unix ns). Open
 // connections are reported with their current state (S0, S1, OTH, ...);
 // each row's end_time stays its last packet's time.
 func (t *Tracker) Flush(nowNs int64, fn Emit) {
 	_ = nowNs // rows end at their last packet, not at the end of input
-	t.drainPending(fn)
 	ids := make([]int32, 0, t.live)
 	for i := range t.made {
-		if t.conn(i).live {
+		if c := t.conn(i); c.live {
 			ids = append(ids, i)
+			if c.finished() {
+				t.stats.Closed++
+			} else {
+				t.stats.Flushed++
+			}
 		}
 	}
-	slices.SortFunc(ids, func(a, b int32) int {
-		if t.conn(a).id < t.conn(b).id {
-			return -1
-		}
-		return 1
-	})
-	for _, i := range ids {
-		if t.conn(i).finished() {
-			t.stats.Closed++
-		} else {
-			t.stats.Flushed++
-		}
-		t.emit(i, fn)
-	}
+	t.emitByID(ids, fn) // the pending rows among them (Expire)
 }
