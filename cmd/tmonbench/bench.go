@@ -28,7 +28,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
 	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
 	memPath := fs.String("memprofile", "", "write a heap profile of the last full run, at its largest live heap, to `FILE`")
-	memLimit := fs.Int64("memory-limit", bench.DefaultMemoryLimit>>20, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT), lifted for the rest of a run whose live heap outgrows 90 % of it; 0: none. Ignored when GOMEMLIMIT is set")
+	memLimit := fs.Int64("memory-limit", bench.DefaultMemoryLimit>>20, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT), raised to 1.25 times the live heap of a run whose live heap outgrows 90 % of it; 0: none. Ignored when GOMEMLIMIT is set")
 	asJSON := fs.Bool("json", false, "print the report as JSON (its fields: docs/speed.md; ratios null where the text says n/a)")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")

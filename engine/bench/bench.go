@@ -61,10 +61,12 @@ type Options struct {
 	// limit for the runs (debug.SetMemoryLimit, as GOMEMLIMIT): the
 	// collector works harder as the heap nears it, which the GC stage
 	// shows. A full run whose live heap outgrows LiftAt of it has the
-	// limit lifted for the rest of the run (Measure.LimitLifted): past that
-	// point the collector would run ever more often for the same heap
-	// (thrashing), and the run goes on at GOGC alone. 0 leaves the
-	// runtime's setting. The command's default is DefaultMemoryLimit.
+	// limit raised to RaiseTo times its live heap (Measure.LimitRaisedTo),
+	// and again each time the live heap outgrows LiftAt of the new one:
+	// past that point the collector would run ever more often for the
+	// same heap (thrashing), while lifting the limit altogether would let
+	// the heap grow to GOGC's twice the live heap. 0 leaves the runtime's
+	// setting. The command's default is DefaultMemoryLimit.
 	MemoryLimit int64
 	// TempDir is where the full runs write their Parquet (a temporary
 	// folder inside it, removed afterwards); "" is os.TempDir().
@@ -117,7 +119,7 @@ type Workload struct {
 const DefaultMemoryLimit = 156 << 20
 
 // LiftAt is the share of the memory limit the live heap may reach before
-// the limit is lifted for the rest of the run (see Options.MemoryLimit):
+// the limit is raised (see Options.MemoryLimit, RaiseTo):
 // below it the collector has at least 10 % of the limit to allocate into
 // between cycles. At 80 % of 160 MiB one run in three of the 5M corpus
 // was lifted (its live heap peaks vary with how far the collector lags);
@@ -126,6 +128,15 @@ const DefaultMemoryLimit = 156 << 20
 // (196-200 MiB), GC 17 ns/packet against 14 by the runtime's estimate,
 // the wall ratio within the runs' noise.
 const LiftAt = 0.90
+
+// RaiseTo is the memory limit a run whose live heap outgrew LiftAt of
+// its limit gets, as a multiple of its live heap: the collector keeps a
+// quarter of the live heap to allocate into between cycles. Until
+// 2026-12-07 the limit was lifted altogether, and such runs ran at GOGC
+// alone: `bench --workers 2` on the 5M corpus, its live heap 145 MiB at
+// the end of the run, then peaked at 267-289 MiB in 9 runs of 9
+// (docs/speed.md, Memory).
+const RaiseTo = 1.25
 
 // Measure is one run's cost: wall and CPU time (whole process, every
 // goroutine), allocations, garbage-collector CPU and peak resident memory.
@@ -155,9 +166,11 @@ type Measure struct {
 	// (JSON null) when the capture has too few packets for a steady state
 	// (the counter is sampled every steadyEvery packets).
 	SteadyAllocsPerPacket *float64 `json:"steady_allocs_per_packet"`
-	// LimitLifted is true when the run's live heap outgrew LiftAt of the
-	// memory limit, which was then lifted for the rest of the run.
-	LimitLifted bool `json:"memory_limit_lifted"`
+	// LimitRaisedTo is the highest memory limit of the run in bytes
+	// (less preload) when its live heap outgrew LiftAt of the limit, which
+	// was then raised to RaiseTo times the live heap (as often as needed);
+	// 0 when it was never raised.
+	LimitRaisedTo int64 `json:"memory_limit_raised_to_bytes"`
 }
 
 // CPUNs returns user + system CPU time.
@@ -465,9 +478,9 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 	}
 	defer run.Abort()
 	st := newSteady()
-	var lifted func() bool
+	var raised func() int64
 	if opt.MemoryLimit > 0 {
-		lifted = guardLimit(opt.MemoryLimit, heapPreload)
+		raised = guardLimit(opt.MemoryLimit, heapPreload)
 	}
 	if opt.HeapProfilePath != "" && keep {
 		stop := watchHeap(opt.HeapProfilePath)
@@ -491,8 +504,8 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		return Measure{}, err
 	}
 	m := s.stop()
-	if lifted != nil {
-		m.LimitLifted = lifted()
+	if raised != nil {
+		m.LimitRaisedTo = raised()
 	}
 	if profiling {
 		pprof.StopCPUProfile()
@@ -539,30 +552,32 @@ func warm(b []byte) byte {
 	return s
 }
 
-// guardLimit watches the live heap every 20 ms and lifts the memory
-// limit (which must be set, to limit plus preload) once the live heap
-// beyond the preload bytes of preloaded captures outgrows LiftAt of
-// limit. done stops the watch, sets the limit again for the next run, and
-// reports whether it was lifted.
-func guardLimit(limit, preload int64) (done func() bool) {
-	var lifted bool
+// guardLimit watches the live heap every 20 ms and raises the memory
+// limit (which must be set, to limit plus preload) to RaiseTo times the
+// live heap beyond the preload bytes of preloaded captures each time that
+// heap outgrows LiftAt of the limit. done stops the watch, sets the limit
+// again for the next run, and returns the highest limit it set (less
+// preload), 0 if none.
+func guardLimit(limit, preload int64) (done func() int64) {
+	cur, raised := limit, int64(0)
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	over := func() bool { // the run's live heap outgrew LiftAt of the limit (s: one goroutine at a time)
+	check := func() { // s, cur, raised: one goroutine at a time
 		metrics.Read(s)
-		return float64(s[0].Value.Uint64())-float64(preload) > LiftAt*float64(limit)
+		if live := float64(s[0].Value.Uint64()) - float64(preload); live > LiftAt*float64(cur) {
+			cur = int64(live * RaiseTo)
+			debug.SetMemoryLimit(cur + preload)
+			raised = cur
+		}
 	}
 	stop := syncio.Ticking(20*time.Millisecond, func(time.Time) bool {
-		if over() {
-			debug.SetMemoryLimit(math.MaxInt64)
-			lifted = true
-		}
-		return lifted
+		check()
+		return false
 	})
-	return func() bool {
+	return func() int64 {
 		stop()
-		lifted = lifted || over() // a run shorter than a tick
+		check() // a run shorter than a tick
 		debug.SetMemoryLimit(limit + preload)
-		return lifted
+		return raised
 	}
 }
 

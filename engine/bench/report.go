@@ -210,8 +210,8 @@ func (r *Report) WriteText(w io.Writer) {
 	cycles := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCycles) })
 	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s\n", allocs.fmt("%.3f", n), steadyText)
 	fmt.Fprintf(w, "GC: %s cycles, %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n", cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
-	if k := lifted(r.Full); k > 0 {
-		fmt.Fprintf(w, "memory limit %s lifted in %d of %d full run(s): their live heap outgrew %.0f %% of it (the rest of the run at GOGC alone; peak RSS follows the live heap)\n", r.GOMEMLIMIT, k, n, LiftAt*100)
+	if k, hi := raised(r.Full); k > 0 {
+		fmt.Fprintf(w, "memory limit %s raised in %d of %d full run(s), to %d MiB at most: their live heap outgrew %.0f %% of it (the limit then follows the live heap, %.2f times it; peak RSS follows the live heap)\n", r.GOMEMLIMIT, k, n, hi>>20, LiftAt*100, RaiseTo)
 	}
 	fmt.Fprintf(w, "PDUs: %d, %d bytes: %.4f PDU bytes per captured byte, %d frames reached the collector while packets were read; flows %d\n",
 		r.PDUs, r.PDUBytes, float64(r.PDUBytes)/float64(max(r.CapturedBytes, 1)), r.PDUsDuringRun, r.Flows)
@@ -243,13 +243,14 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
-// lifted counts the runs whose memory limit was lifted.
-func lifted(ms []Measure) int {
-	k := 0
+// raised counts the runs whose memory limit was raised, and gives the
+// highest limit they reached in bytes.
+func raised(ms []Measure) (k int, hi int64) {
 	for _, m := range ms {
-		if m.LimitLifted {
+		if m.LimitRaisedTo > 0 {
 			k++
+			hi = max(hi, m.LimitRaisedTo)
 		}
 	}
-	return k
+	return k, hi
 }
