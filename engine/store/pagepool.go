@@ -32,10 +32,7 @@ const maxFreeChunks = 2048
 func (p *pagePool) GetBuffer() io.ReadWriteSeeker {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if n := len(p.bufs); n > 0 {
-		b := p.bufs[n-1]
-		p.bufs[n-1] = nil
-		p.bufs = p.bufs[:n-1]
+	if b, ok := pop(&p.bufs); ok {
 		return b
 	}
 	return &pageBuffer{pool: p}
@@ -64,13 +61,22 @@ func (p *pagePool) PutBuffer(rws io.ReadWriteSeeker) {
 func (p *pagePool) chunk() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if n := len(p.chunks); n > 0 {
-		c := p.chunks[n-1]
-		p.chunks[n-1] = nil
-		p.chunks = p.chunks[:n-1]
+	if c, ok := pop(&p.chunks); ok {
 		return c
 	}
 	return make([]byte, pageChunkBytes)
+}
+
+// pop takes the last element off *s, clearing its slot so that the free
+// list does not hold what it gave away; ok is false when *s is empty.
+func pop[T any](s *[]T) (v T, ok bool) {
+	n := len(*s)
+	if n == 0 {
+		return v, false
+	}
+	v, (*s)[n-1] = (*s)[n-1], v
+	*s = (*s)[:n-1]
+	return v, true
 }
 
 // pageBuffer is a pagePool's buffer: an io.ReadWriteSeeker over chunks of
