@@ -40,8 +40,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
+	"github.com/tmonbench/tmonbench/internal/fsync"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 )
 
@@ -94,18 +94,8 @@ func (OSFS) Rename(from, to string) error { return os.Rename(from, to) }
 func (OSFS) Remove(name string) error { return os.Remove(name) }
 
 // SyncDir implements FS: it fsyncs the folder (EINVAL, a filesystem that
-// cannot, is tolerated).
-func (OSFS) SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
-	}
-	return nil
-}
+// cannot, is tolerated: fsync.Dir).
+func (OSFS) SyncDir(dir string) error { return fsync.Dir(dir) }
 
 // Log is an open journal. Append and Sync may be called from different
 // goroutines: Append only copies into memory; Sync writes and fsyncs what

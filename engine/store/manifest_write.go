@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // manifestFile writes one folder's run.json again and again (a run's
@@ -134,7 +136,7 @@ func (w *manifestFile) writeFile(b []byte) (err error) {
 	if err := os.Rename(w.tmp, w.path); err != nil {
 		return err
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := fsync.Dir(w.dir); err != nil {
 		return fmt.Errorf("fsync folder: %w", err)
 	}
 	return nil

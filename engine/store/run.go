@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // ManifestName is the file that marks a folder as a tmonbench output and
@@ -674,7 +675,7 @@ func (r *Run) Finish() error {
 	if err := r.writeManifest(""); err != nil {
 		return err
 	}
-	if err := syncDir(r.staging); err != nil {
+	if err := fsync.Dir(r.staging); err != nil {
 		return fmt.Errorf("store: fsync %s: %w", r.staging, err)
 	}
 	if _, prev, err := checkOut(r.out); err != nil {
@@ -728,7 +729,7 @@ func moveEntries(from, to string, tablesOnly bool) error {
 }
 
 func syncDirErr(dir string) error {
-	if err := syncDir(dir); err != nil {
+	if err := fsync.Dir(dir); err != nil {
 		return fmt.Errorf("store: fsync %s: %w", dir, err)
 	}
 	return nil

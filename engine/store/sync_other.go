@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // syncTree fsyncs every file and folder under dir (no syncfs here).
@@ -15,7 +17,7 @@ func syncTree(dir string) error {
 			return err
 		}
 		if d.IsDir() {
-			return syncDir(path)
+			return fsync.Dir(path)
 		}
 		f, err := os.Open(path)
 		if err != nil {

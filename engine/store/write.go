@@ -10,11 +10,11 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // Errors returned by Write and Append (wrapped with the offending value).
@@ -305,7 +305,7 @@ func writeAtomic(path string, fill func(io.Writer) error) (size int64, err error
 	if err := os.Rename(tmp, path); err != nil {
 		return 0, err
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := fsync.Dir(filepath.Dir(path)); err != nil {
 		return cw.n, fmt.Errorf("fsync folder: %w", err)
 	}
 	return cw.n, nil
@@ -321,18 +321,4 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// syncDir fsyncs a folder so that renames and creations in it are durable.
-// Filesystems that cannot fsync a folder (EINVAL) are tolerated.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
-	}
-	return nil
 }
