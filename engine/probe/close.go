@@ -106,6 +106,9 @@ func (p *Probe) Close() {
 	// unanswered requests), so it counts in the last interval.
 	p.stage(stageFinalFrag, 0, 0)
 	p.flushFragments()
+	if p.sh != nil { // what follows creates no id: a work item of its own (bound.go)
+		p.sh.nextItem(p)
+	}
 	for ci := range p.classes {
 		c := &p.classes[ci]
 		if c.rtt != nil {

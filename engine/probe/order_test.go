@@ -50,90 +50,10 @@ func (l *keptLink) Send(frame []byte) {
 // created by a packet that published nothing was numbered late, so two
 // conn_ids were swapped (recorder.insertIDs).
 func TestWorkersSameFrames(t *testing.T) {
-	cfg, err := config.Parse([]byte(`
-interval_s: 1
-tcp_table: {idle_timeout_s: 3, handshake_timeout_s: 2, close_delay_s: 1}
-classes:
-  - name: all
-    filter: ""
-    granularity: [ip_version, protocol, src_addr, dst_addr, src_port, dst_port]
-    idle_timeout_s: 2
-    analyses: [counters, tcp, rtt]
-    rtt: {kinds: [icmp_echo, tcp_handshake], slices_ms: [2, 10, 50], timeout_s: 1}
-  - name: hosts
-    filter: "udp or icmp"
-    granularity: [src_addr, dst_addr]
-    idle_timeout_s: 3
-    analyses: [counters, rtt]
-    rtt: {kinds: [icmp_echo], timeout_s: 1}
-`), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	type item struct {
-		data []byte
-		m    pkt.Meta
-		tick bool
-	}
-	var items []item
-	rng := rand.New(rand.NewPCG(14, 2))
-	host := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}) }
-	client := netip.MustParseAddr("192.0.2.1")
-	ns := capgen.Ms(0)
-	seq := map[int]uint32{}
-	for n := 0; n < 4000; n++ {
-		ns += int64(rng.IntN(2)) * 3e6 // 0 or 3 ms: many packets share a time
-		if n%700 == 699 {
-			items = append(items, item{m: pkt.Meta{TimeNs: ns + 1.4e9}, tick: true}) // a clock step closes an interval
-			ns += 1.5e9
-		}
-		h := rng.IntN(24)
-		port := uint16(1000 + rng.IntN(3))
-		var data []byte
-		switch rng.IntN(6) {
-		case 0, 1:
-			data = capgen.UDP{Src: netip.AddrPortFrom(client, 40000+port), Dst: netip.AddrPortFrom(host(h), 53)}.Frame()
-		case 2:
-			data = capgen.ICMPEcho{Src: client, Dst: host(h), ID: uint16(h), Seq: uint16(n)}.Frame()
-		case 3:
-			data = capgen.ICMPEcho{Src: host(h), Dst: client, Reply: true, ID: uint16(h), Seq: uint16(n - rng.IntN(3))}.Frame()
-		case 4: // a SYN: a new connection, or a port reuse (another ISN)
-			seq[h] += 1000
-			data = capgen.TCP{Src: netip.AddrPortFrom(client, port), Dst: netip.AddrPortFrom(host(h), 80), Flags: "S", Seq: seq[h]}.Seg()
-		case 5:
-			flags := []string{"SA", "A", "FA", "RA"}[rng.IntN(4)]
-			data = capgen.TCP{Src: netip.AddrPortFrom(host(h), 80), Dst: netip.AddrPortFrom(client, port), Flags: flags, Ack: seq[h] + 1}.Seg()
-		}
-		items = append(items, item{data: data, m: pkt.Meta{TimeNs: ns, CapLen: uint32(len(data)), WireLen: uint32(len(data)), LinkType: pkt.LinkEthernet}})
-	}
+	cfg, items := framesInput(t)
 	run := func(workers int) [][]byte {
-		l := &keptLink{}
-		ch := []Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}
-		id := Identity{Name: "p", Interfaces: []string{"if0"}}
-		var e Engine
-		if workers == 0 {
-			p, err := New(id, cfg, ch, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e = p
-		} else {
-			w, err := NewWorkers(id, cfg, ch, nil, workers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e = w
-		}
-		l.s = e.Senders()[0]
-		for _, it := range items {
-			if it.tick {
-				e.Tick(it.m.TimeNs)
-			} else {
-				e.Packet(it.data, it.m)
-			}
-		}
-		e.Close()
-		return l.frames
+		f, _ := runFrames(t, cfg, items, workers, 0)
+		return f
 	}
 	want := run(0)
 	if len(want) < 100 {
@@ -166,4 +86,104 @@ func frameType(frames [][]byte, i int) string {
 		return err.Error()
 	}
 	return fmt.Sprint(h.Type)
+}
+
+// frameItem is a packet or a clock step of framesInput.
+type frameItem struct {
+	data []byte
+	m    pkt.Meta
+	tick bool
+}
+
+// framesInput is TestWorkersSameFrames's config and capture.
+func framesInput(t *testing.T) (*config.Config, []frameItem) {
+	cfg, err := config.Parse([]byte(`
+interval_s: 1
+tcp_table: {idle_timeout_s: 3, handshake_timeout_s: 2, close_delay_s: 1}
+classes:
+  - name: all
+    filter: ""
+    granularity: [ip_version, protocol, src_addr, dst_addr, src_port, dst_port]
+    idle_timeout_s: 2
+    analyses: [counters, tcp, rtt]
+    rtt: {kinds: [icmp_echo, tcp_handshake], slices_ms: [2, 10, 50], timeout_s: 1}
+  - name: hosts
+    filter: "udp or icmp"
+    granularity: [src_addr, dst_addr]
+    idle_timeout_s: 3
+    analyses: [counters, rtt]
+    rtt: {kinds: [icmp_echo], timeout_s: 1}
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []frameItem
+	rng := rand.New(rand.NewPCG(14, 2))
+	host := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}) }
+	client := netip.MustParseAddr("192.0.2.1")
+	ns := capgen.Ms(0)
+	seq := map[int]uint32{}
+	for n := 0; n < 4000; n++ {
+		ns += int64(rng.IntN(2)) * 3e6 // 0 or 3 ms: many packets share a time
+		if n%700 == 699 {
+			items = append(items, frameItem{m: pkt.Meta{TimeNs: ns + 1.4e9}, tick: true}) // a clock step closes an interval
+			ns += 1.5e9
+		}
+		h := rng.IntN(24)
+		port := uint16(1000 + rng.IntN(3))
+		var data []byte
+		switch rng.IntN(6) {
+		case 0, 1:
+			data = capgen.UDP{Src: netip.AddrPortFrom(client, 40000+port), Dst: netip.AddrPortFrom(host(h), 53)}.Frame()
+		case 2:
+			data = capgen.ICMPEcho{Src: client, Dst: host(h), ID: uint16(h), Seq: uint16(n)}.Frame()
+		case 3:
+			data = capgen.ICMPEcho{Src: host(h), Dst: client, Reply: true, ID: uint16(h), Seq: uint16(n - rng.IntN(3))}.Frame()
+		case 4: // a SYN: a new connection, or a port reuse (another ISN)
+			seq[h] += 1000
+			data = capgen.TCP{Src: netip.AddrPortFrom(client, port), Dst: netip.AddrPortFrom(host(h), 80), Flags: "S", Seq: seq[h]}.Seg()
+		case 5:
+			flags := []string{"SA", "A", "FA", "RA"}[rng.IntN(4)]
+			data = capgen.TCP{Src: netip.AddrPortFrom(host(h), 80), Dst: netip.AddrPortFrom(client, port), Flags: flags, Ack: seq[h] + 1}.Seg()
+		}
+		items = append(items, frameItem{data: data, m: pkt.Meta{TimeNs: ns, CapLen: uint32(len(data)), WireLen: uint32(len(data)), LinkType: pkt.LinkEthernet}})
+	}
+	return cfg, items
+}
+
+// runFrames runs items through a lone probe (workers 0) or a Workers
+// of workers with recorder bound bound (0: the default), and returns the
+// frames sent and the Workers.
+func runFrames(t *testing.T, cfg *config.Config, items []frameItem, workers, bound int) ([][]byte, *Workers) {
+	l := &keptLink{}
+	ch := []Channel{{Link: l, Config: pdu.DefaultSenderConfig()}}
+	id := Identity{Name: "p", Interfaces: []string{"if0"}}
+	var e Engine
+	var ws *Workers
+	if workers == 0 {
+		p, err := New(id, cfg, ch, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = p
+	} else {
+		w, err := NewWorkers(id, cfg, ch, nil, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bound > 0 {
+			w.setBound(bound)
+		}
+		e, ws = w, w
+	}
+	l.s = e.Senders()[0]
+	for _, it := range items {
+		if it.tick {
+			e.Tick(it.m.TimeNs)
+		} else {
+			e.Packet(it.data, it.m)
+		}
+	}
+	e.Close()
+	return l.frames, ws
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"hash/fnv"
 	"reflect"
+	"unsafe"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/ftp"
@@ -349,7 +350,24 @@ type recorder struct {
 	keys []uint64
 	ki   int
 	key  uint64
+	// held counts the bytes the recorder holds for the merge (its
+	// records, ops, ids and keys: heldBytes), maxHeld the most it held
+	// (compact, reset); bound is the worker's recorder bound (Workers.bound)
+	// and pause, when set, waits until the merge has taken every record
+	// (a mid-item pause: pausable).
+	held, maxHeld, bound int
+	pause                func()
+	dropped              int // the ops the last compact forgot (pauseWorker)
 }
+
+// Bytes a recorder counts for each op, id mark, key and id segment it
+// holds (recorder.held), besides the records' own bytes.
+const (
+	heldOpBytes  = int(unsafe.Sizeof(recOp{}))
+	heldMarkByte = int(unsafe.Sizeof(pdu.IDMark{}))
+	heldKeyBytes = 8
+	heldSegBytes = int(unsafe.Sizeof(idSeg{}))
+)
 
 var _ pdu.Publisher = (*recorder)(nil)
 
@@ -362,21 +380,16 @@ func (r *recorder) Begin(t pdu.Type, nowNs int64) *pdu.Enc {
 // End keeps the record.
 func (r *recorder) End(t pdu.Type, nowNs int64) {
 	n := len(r.enc.B)
-	if r.nbuf == 0 || len(r.bufs[r.nbuf-1])+n > cap(r.bufs[r.nbuf-1]) {
-		if r.nbuf == len(r.bufs) {
-			r.bufs = append(r.bufs, make([]byte, 0, max(recBytesChunk, n)))
-		} else if cap(r.bufs[r.nbuf]) < n {
-			r.bufs[r.nbuf] = make([]byte, 0, n)
-		}
-		r.nbuf++
-	}
-	b := &r.bufs[r.nbuf-1]
-	off := len(*b)
-	*b = append(*b, r.enc.B...)
+	chunk, off, end := r.keep(r.enc.B)
 	r.marks = append(r.marks, r.enc.Marks...)
-	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: int32(r.nbuf - 1), off: int32(off), end: int32(len(*b)), nmarks: uint16(len(r.enc.Marks))})
+	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: chunk, off: off, end: end, nmarks: uint16(len(r.enc.Marks))})
+	r.held += n + len(r.enc.Marks)*heldMarkByte
 	if stageKeyed(r.ord) {
 		r.keys = append(r.keys, r.key)
+		r.held += heldKeyBytes
+	}
+	if r.held > r.bound && r.pause != nil && pausable(r.ord) {
+		r.pause()
 	}
 }
 
@@ -395,6 +408,7 @@ func (r *recorder) insertIDs(at int, segs []idSeg) {
 	tick := r.tick != nil && r.len()-1 >= at
 	off := len(r.segs)
 	r.segs = append(r.segs, segs...)
+	r.held += len(segs) * heldSegBytes
 	r.add(recOp{})
 	for i := r.len() - 1; i > at; i-- {
 		*r.op(i) = *r.op(i - 1)
@@ -408,6 +422,7 @@ func (r *recorder) insertIDs(at int, segs []idSeg) {
 // add appends op.
 func (r *recorder) add(op recOp) {
 	r.tick = nil
+	r.held += heldOpBytes
 	if r.nops == 0 || len(r.ops[r.nops-1]) == recOpsChunk {
 		if r.nops == len(r.ops) {
 			r.ops = append(r.ops, make([]recOp, 0, recOpsChunk))
@@ -507,6 +522,7 @@ const (
 
 // reset forgets the ops and records, keeping the first chunks.
 func (r *recorder) reset() {
+	r.maxHeld, r.held = max(r.maxHeld, r.held), 0
 	for i := range r.nops {
 		r.ops[i] = r.ops[i][:0]
 	}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
-	"sync"
 	"sync/atomic"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -99,8 +98,8 @@ const (
 // lone probe's, byte for byte (TestWorkersSameFrames), and so are a
 // probe's Parquet files (TestWorkersSameFiles), but for the few stages
 // order.go names. An interval close holds the interval's reports of a
-// batch in memory until the merge, and so does the end of the run (every
-// flow's last update, about 60 bytes a flow).
+// batch in memory until the merge; the end of the run goes through each
+// worker's recorder bound (bound.go).
 type Workers struct {
 	ws       []*Probe
 	out      pdu.Publisher
@@ -124,7 +123,15 @@ type Workers struct {
 	heads    []headKey // the merge's keys of the workers' next records (head)
 	slotN    []uint64
 	slotAt   []int64
-	rn       *renum        // the workers' sparse ids to dense ones (renum.go)
+	rn       *renum // the workers' sparse ids to dense ones (renum.go)
+	// scanned, lastItem and closes are the merge's place in a batch, from
+	// one round to the next (mergeRound): the ids of item lastItem
+	// numbered (scanned), the interval closes written
+	scanned  bool
+	lastItem uint64
+	closes   int
+	bound    int           // a worker's recorder bound (bound.go)
+	rounds   uint64        // the merge's rounds cut short by a pause (mergeRounds; read by tests)
 	direct   []renumbering // per worker: its records straight to the senders, renumbered
 }
 
@@ -138,9 +145,9 @@ type workBatch struct {
 	// counts those packets' bytes.
 	blocks     []*pkt.Block
 	lentBytes  int
-	blockBytes int   // the blocks' sizes summed (workerBlockBytes)
-	maxNs      int64 // the latest capture time of its items
-	wg         sync.WaitGroup
+	blockBytes int       // the blocks' sizes summed (workerBlockBytes)
+	maxNs      int64     // the latest capture time of its items
+	final      bool      // the end of the run (Workers.Close): every worker's Probe.Close
 	out        []workOut // per worker
 }
 
@@ -173,6 +180,12 @@ type workOut struct {
 	// as of the batch's end.
 	started bool
 	startNs int64
+	// state is the worker's in this batch as the merge last saw it
+	// (workRunning, workPaused, workDone: Workers.retire); the worker
+	// sends its pauses and its end on sig and waits on resume (bound.go).
+	state  int
+	sig    chan int
+	resume chan struct{}
 }
 
 // NewWorkers returns a probe engine of n workers (n >= 1) sending to
@@ -219,6 +232,7 @@ func NewWorkers(id Identity, cfg *config.Config, channels []Channel, log *slog.L
 	for i, p := range w.ws {
 		w.direct[i] = renumbering{out: w.out, rn: w.rn, p: p, w: i}
 	}
+	w.bound = workerRecordBytes
 	w.cur = w.batch()
 	for i, p := range w.ws {
 		ch := make(chan *workBatch, workerInflight)
@@ -234,6 +248,12 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 	for b := range jobs {
 		o := &b.out[i]
 		p.sh.rec, p.out, p.sh.parts = &o.rec, &o.rec, o.parts[:0]
+		if b.final {
+			o.rec.ord = 1 << 32
+			p.sh.begin()
+			p.Close()
+			p.sh.done(p)
+		}
 		for j := range b.items {
 			if j%touchPackets == 0 {
 				sum += b.touch(j, i)
@@ -248,10 +268,13 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 				p.Packet(b.packet(it), it.m)
 			}
 			p.sh.done(p)
+			if o.rec.held > o.rec.bound && j+1 < len(b.items) {
+				pauseWorker(p, o) // at the item's end: bound.go
+			}
 		}
 		o.parts, o.stats = p.sh.parts, p.Stats()
 		o.started, o.startNs = p.started, p.startNs
-		b.wg.Done()
+		o.sig <- workDone
 	}
 	touchSink.Add(uint32(sum))
 }
@@ -296,7 +319,14 @@ func (w *Workers) batch() *workBatch {
 		w.free = w.free[:n-1]
 		return b
 	}
-	return &workBatch{out: make([]workOut, len(w.ws)), maxNs: math.MinInt64}
+	b := &workBatch{out: make([]workOut, len(w.ws)), maxNs: math.MinInt64}
+	for i := range b.out {
+		o, p := &b.out[i], w.ws[i]
+		o.sig, o.resume = make(chan int, 1), make(chan struct{}, 1)
+		o.rec.bound = w.bound
+		o.rec.pause = func() { pauseWithin(p, o) }
+	}
+	return b
 }
 
 // Packet queues one packet (copied) for the workers.
@@ -401,13 +431,16 @@ func (w *Workers) dispatch() {
 	for len(w.inflight) >= workerInflight {
 		w.retire()
 	}
-	b := w.cur
-	b.wg.Add(len(w.ws))
+	w.send(w.cur)
+	w.cur = w.batch()
+}
+
+// send hands batch b to the workers.
+func (w *Workers) send(b *workBatch) {
 	for _, ch := range w.jobs {
 		ch <- b
 	}
 	w.inflight = append(w.inflight, b)
-	w.cur = w.batch()
 }
 
 // retire waits for the oldest batch in flight and merges it.
@@ -419,8 +452,7 @@ func (w *Workers) retire() {
 	n := copy(w.inflight, w.inflight[1:])
 	w.inflight[n] = nil
 	w.inflight = w.inflight[:n]
-	b.wg.Wait()
-	w.merge(b.out)
+	w.mergeRounds(b.out)
 	w.merged = max(w.merged, b.maxNs)
 	w.rn.expire(w.merged)
 	b.data, b.items, b.maxNs = b.data[:0], b.items[:0], math.MinInt64
@@ -432,6 +464,7 @@ func (w *Workers) retire() {
 	for i := range b.out {
 		b.out[i].rec.reset()
 		b.out[i].parts = b.out[i].parts[:0]
+		b.out[i].state = workRunning
 	}
 	w.free = append(w.free, b)
 }
@@ -444,7 +477,7 @@ func (w *Workers) drain() {
 }
 
 // Close ends the run: the last batch, then every worker's end of run,
-// kept and merged as a batch's are (its last reports in the order of a
+// run by the workers and merged as a batch's are (its last reports in the order of a
 // lone probe's, so that the PDUs are the same bytes: before, each worker's
 // went straight to the senders, one worker after the other), then the
 // summed totals, probe_stop and the channels' final reports.
@@ -454,28 +487,22 @@ func (w *Workers) Close() {
 	}
 	w.dispatch()
 	w.drain()
+	b := w.cur
+	b.final = true
+	w.send(b)
+	w.retire()
+	b.final = false
 	w.closed = true
 	for _, ch := range w.jobs {
 		close(ch)
 	}
-	outs := make([]workOut, len(w.ws))
-	for i, p := range w.ws {
-		p.sh.rec, p.out, p.sh.parts = &outs[i].rec, &outs[i].rec, nil
-		p.sh.rec.ord = 1 << 32
-		p.sh.begin()
-		p.Close()
-		p.sh.done(p)
-		outs[i].parts, outs[i].stats = p.sh.parts, p.Stats()
-		outs[i].started, outs[i].startNs = p.started, p.startNs
-	}
-	w.merge(outs)
 	if w.rn.misses > 0 { // a fault of the merge: never seen in the tests (TestWorkersSameRows)
 		w.ws[0].log.Error("workers: ids not renumbered, left sparse in the tables", "probe", w.ws[0].id.Name, "ids", w.rn.misses)
 	}
 }
 
-// merge replays the workers' records of one batch into the senders, in
-// capture order of the packets that caused them (so flow definitions
+// mergeStart starts the merge of a batch. The merge replays the
+// workers' records of one batch into the senders, in capture order of the packets that caused them (so flow definitions
 // reach the collector in order of creation), then sums their counters.
 // An interval close's sums (mergeClose) are written where the workers
 // kept their share of it (opClose), once every worker's records of the
@@ -483,16 +510,27 @@ func (w *Workers) Close() {
 // records, so that the PDUs are the same bytes for any number of
 // workers (TestWorkersSameFiles). The events held for the start follow
 // worker 0's probe_start (opStart), as a lone probe sends them.
-func (w *Workers) merge(outs []workOut) {
+//
+// The merge is taken in rounds while a worker pauses (bound.go): each
+// round takes what it can (mergeRound), the next goes on from there.
+func (w *Workers) mergeStart(outs []workOut) {
 	w.idx = append(w.idx[:0], make([]int, len(outs))...)
 	w.heads = append(w.heads[:0], make([]headKey, len(outs))...)
-	scanned, lastItem, closes := false, uint64(0), 0
+	w.scanned, w.lastItem, w.closes = false, 0, 0
+}
+
+// mergeRound takes the workers' records while every worker not done has
+// one (a paused worker's next record may come before the others').
+func (w *Workers) mergeRound(outs []workOut) {
 	for {
 		best, closing := -1, false
 		var bestOrd, closeOrd uint64
 		for i := range outs {
 			r := &outs[i].rec
 			if w.idx[i] >= r.len() {
+				if outs[i].state != workDone {
+					return
+				}
 				continue
 			}
 			op := r.op(w.idx[i])
@@ -506,9 +544,9 @@ func (w *Workers) merge(outs []workOut) {
 				best, bestOrd = i, op.ord
 			}
 		}
-		if best >= 0 && (!scanned || itemOf(bestOrd) != lastItem) { // number the ids created in this item first
+		if best >= 0 && (!w.scanned || itemOf(bestOrd) != w.lastItem) { // number the ids created in this item first
 			w.rn.prescan(outs, w.idx, itemOf(bestOrd))
-			scanned, lastItem = true, itemOf(bestOrd)
+			w.scanned, w.lastItem = true, itemOf(bestOrd)
 		}
 		if best >= 0 && (stageKeyed(bestOrd) || stageByID(bestOrd)) {
 			best = w.byKey(outs, best, bestOrd)
@@ -519,9 +557,9 @@ func (w *Workers) merge(outs []workOut) {
 					w.closeEvents(r, i)
 				}
 			}
-			if closes < len(outs[0].parts) {
-				w.mergeClose(outs, closes)
-				closes++
+			if w.closes < len(outs[0].parts) {
+				w.mergeClose(outs, w.closes)
+				w.closes++
 			}
 			continue
 		}
@@ -536,17 +574,6 @@ func (w *Workers) merge(outs []workOut) {
 		}
 		w.idx[best]++
 	}
-	if !w.started && outs[0].started { // no opStart seen: none expected
-		w.start(outs[0].startNs)
-	}
-	for ; closes < len(outs[0].parts); closes++ { // no opClose seen: none expected
-		w.mergeClose(outs, closes)
-	}
-	w.stats = Stats{}
-	for i := range outs {
-		w.stats.Add(&outs[i].stats)
-	}
-	w.reportDrops()
 }
 
 // closeEvents replays worker i's events of an interval close, from its
