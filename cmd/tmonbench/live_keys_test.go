@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/internal/netlab"
@@ -24,21 +21,7 @@ import (
 // as any switch-over did (two probe_start and probe_stop).
 func TestLiveKeyOnlyNoRestart(t *testing.T) {
 	netlab.Need(t)
-	var cf captureFlags
-	fs := pflag.NewFlagSet("live", pflag.ContinueOnError)
-	cf.register(fs)
-	if err := fs.Parse([]string{"-i", "lo"}); err != nil {
-		t.Fatal(err)
-	}
-	lc, _, err := cf.liveConfig(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, infos, err := openCapture("live", lc, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src, infos := loopbackCapture(t)
 	const v = "interval_s: 1\nprobes: [{name: sw, key: KEY}]\n"
 	running, err := config.Parse([]byte(strings.Replace(v, "KEY", "k1", 1)), "live.yaml")
 	if err != nil {

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -41,21 +38,7 @@ func (s *eventSink) Commit() error { return nil }
 // exited 1 four seconds into the capture, without either.
 func TestLiveSwitchFailureGoesOn(t *testing.T) {
 	netlab.Need(t)
-	var cf captureFlags
-	fs := pflag.NewFlagSet("live", pflag.ContinueOnError)
-	cf.register(fs)
-	if err := fs.Parse([]string{"-i", "lo"}); err != nil {
-		t.Fatal(err)
-	}
-	lc, _, err := cf.liveConfig(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, infos, err := openCapture("live", lc, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src, infos := loopbackCapture(t)
 	running, err := config.Parse([]byte("interval_s: 1\n"), "live.yaml")
 	if err != nil {
 		t.Fatal(err)
