@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os/exec"
 	"testing"
@@ -45,6 +46,26 @@ func loopbackCapture(t *testing.T) (*live.Source, []live.Info) {
 	}
 	t.Cleanup(func() { src.Close() })
 	return src, infos
+}
+
+// switchingRun is live's run of probe sw on lo (src and infos:
+// loopbackCapture) with its versions switched by sw; the capture stops
+// 1.5 s after it returns (as --duration does). sink holds the run's
+// events, said its standard error and log.
+func switchingRun(t *testing.T, src *live.Source, infos []live.Info, sw *switcher) (lr *liveRun, sink *eventSink, said *lockedBuffer) {
+	t.Helper()
+	sink = &eventSink{}
+	tick := time.NewTicker(100 * time.Millisecond)
+	t.Cleanup(tick.Stop)
+	said = new(lockedBuffer)
+	h := &health{src: src, periodNs: 1e9, links: newLinkWatch("live", src, infos, said)}
+	t.Cleanup(h.links.close)
+	lr = &liveRun{name: "sw", ifNames: []string{"lo"}, src: src, infos: infos, sink: sink, tick: tick.C, h: h,
+		stderr: said, log: slog.New(slog.NewTextHandler(said, nil))}
+	lr.ss = &switchSource{Source: src, sw: sw, wallNs: wallNs}
+	stopped := time.AfterFunc(1500*time.Millisecond, src.Stop) // as --duration does
+	t.Cleanup(func() { stopped.Stop() })
+	return lr, sink, said
 }
 
 // scanLines sends the lines of r on a channel of capacity n, closed at

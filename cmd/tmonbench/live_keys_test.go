@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/internal/netlab"
@@ -35,17 +33,7 @@ func TestLiveKeyOnlyNoRestart(t *testing.T) {
 		t.Fatalf("the versions differ by more than their keys (hash %s, %s)", running.Hash(), rotated.Hash())
 	}
 	sw := &switcher{path: "live.yaml", current: versionOf(running), pending: rotated}
-	sink := &eventSink{}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var said lockedBuffer
-	h := &health{src: src, periodNs: 1e9, links: newLinkWatch("live", src, infos, &said)}
-	defer h.links.close()
-	lr := &liveRun{name: "sw", ifNames: []string{"lo"}, src: src, infos: infos, sink: sink, tick: tick.C, h: h,
-		stderr: &said, log: slog.New(slog.NewTextHandler(&said, nil))}
-	lr.ss = &switchSource{Source: src, sw: sw, wallNs: wallNs}
-	stopped := time.AfterFunc(1500*time.Millisecond, src.Stop) // as --duration does
-	defer stopped.Stop()
+	lr, sink, said := switchingRun(t, src, infos, sw)
 	res, err := lr.run(context.Background(), running)
 	if err != nil || res == nil {
 		t.Fatalf("run: %v, result %v\nsaid:\n%s", err, res, said.String())

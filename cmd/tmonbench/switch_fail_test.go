@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -49,17 +47,7 @@ func TestLiveSwitchFailureGoesOn(t *testing.T) {
 	}
 	broken.Classes[1].Filter = "tcp portt 80" // after validation: what a gap in acceptConfig would let through
 	sw := &switcher{path: "live.yaml", current: running.Hash(), pending: broken}
-	sink := &eventSink{}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var said lockedBuffer
-	h := &health{src: src, periodNs: 1e9, links: newLinkWatch("live", src, infos, &said)}
-	defer h.links.close()
-	lr := &liveRun{name: "sw", ifNames: []string{"lo"}, src: src, infos: infos, sink: sink, tick: tick.C, h: h,
-		stderr: &said, log: slog.New(slog.NewTextHandler(&said, nil))}
-	lr.ss = &switchSource{Source: src, sw: sw, wallNs: wallNs}
-	stopped := time.AfterFunc(1500*time.Millisecond, src.Stop) // as --duration does
-	defer stopped.Stop()
+	lr, sink, said := switchingRun(t, src, infos, sw)
 	res, err := lr.run(context.Background(), running)
 	if err != nil || res == nil {
 		t.Fatalf("run: %v, result %v (want the capture to go on to its end)\nsaid:\n%s", err, res, said.String())
