@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // loadSample reads a sample file into memory.
@@ -123,10 +124,7 @@ func BenchmarkRead(b *testing.B) {
 //
 //	go test ./replay -run '^$' -bench ReadFile -benchtime 3x
 func BenchmarkReadFile(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	var packets uint64
 	var sum byte
 	var m pkt.Meta
@@ -151,9 +149,7 @@ func BenchmarkReadFile(b *testing.B) {
 		}
 		f.Close()
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, packets)
 	benchSink = sum
 }
 
@@ -170,10 +166,7 @@ var benchSink byte
 //
 //	go test ./replay -run '^$' -bench ReplayPath -benchtime 3x
 func BenchmarkReplayPath(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	var packets uint64
 	var sum byte
 	var m pkt.Meta
@@ -208,9 +201,7 @@ func BenchmarkReplayPath(b *testing.B) {
 		}
 		f.Close()
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, packets)
 	benchSink = sum + byte(blocks)
 }
 
@@ -227,10 +218,7 @@ func BenchmarkReplayPath(b *testing.B) {
 //
 //	go test ./replay -run '^$' -bench ReadAhead -benchtime 3x
 func BenchmarkReadAhead(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	for i := range 6 {
 		ahead := i%2 == 1
 		name := "own"

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestRunInputsTellApart: the overview's title named the four A.pcap of
@@ -25,11 +25,7 @@ func TestRunInputsTellApart(t *testing.T) {
 	}
 	args = append(args, "--probe", "mix="+capture(t, "lab/tcp-mix/A.pcap"))
 	testout.Run(t, args...)
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	got := runInputs(context.Background(), db, out)
 	// replay names the probes of lab/D/A.pcap D/A (the width test's "dir/file");
 	// run.json lists the --probe inputs first

@@ -269,11 +269,7 @@ func TestLiveTableNotWrittenYet(t *testing.T) {
 			}
 		}
 		snaps := liveSnaps()
-		m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close()
+		m := liveModel(t, out, snaps)
 		s := snaps[1]
 		drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
 		drive(t, m, keyMsg("2"), keyMsg("L")) // the written flows table (2 alone shows the engines' flows)
@@ -692,11 +688,7 @@ func TestLiveOverviewNotWrittenYet(t *testing.T) {
 		}
 	}
 	snaps := liveSnaps()
-	m, err := New(Options{Out: out, Renderer: testRenderer(), Live: &fakeLive{snaps: snaps}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := liveModel(t, out, snaps)
 	s := snaps[1]
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
 	drive(t, m, runCmd(m.Init())...)

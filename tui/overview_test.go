@@ -11,8 +11,9 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestStripAddsUp: the throughput strip puts every IP byte of the main
@@ -24,11 +25,7 @@ import (
 // tshark). 20 buckets are at most four times finer than the 1 s intervals
 // (counters); 118 are not (flows).
 func TestStripAddsUp(t *testing.T) {
-	db, err := queries.Open(oneSecondOut(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, oneSecondOut(t))
 	ctx := context.Background()
 	gs, err := loadGroups(ctx, db, "")
 	if err != nil {
@@ -89,11 +86,7 @@ func oneSecondOut(t *testing.T) string {
 // (select sum(sum) from flow_counters join flows using (probe, flow_id)
 // where class = 'all' and interval_start in (...)).
 func TestBrushedOverviewCountsIntervals(t *testing.T) {
-	db, err := queries.Open(oneSecondOut(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, oneSecondOut(t))
 	b := brush{lo: 1795964259178000000, hi: 1795964260500000000}
 	d, err := loadOverview(context.Background(), db, "", b, false)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/internal/capgen"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -50,11 +51,7 @@ func TestPacketsTimeStepsBack(t *testing.T) {
 	path := capgen.Golden(t, filepath.Join("testdata", "stepback.pcap"), capgen.PCAP(stepBackFrames(), false))
 	out := filepath.Join(t.TempDir(), "out")
 	testout.Run(t, "replay", "-q", "--progress", "never", "--out", out, path)
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	for _, tc := range []struct {
 		where string
 		both  bool

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testout"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // newTmuxSized is newTmux at w×h with extra environment variables.
@@ -150,11 +150,7 @@ func TestTmuxReplayRealtime(t *testing.T) {
 	} else if wall, _ := strconv.ParseFloat(m[1], 64); wall > endSeen.Seconds() {
 		t.Errorf("summary's wall time %s s, more than the %.3f s at which the run's end was seen: it counts the TUI left open", m[1], endSeen.Seconds())
 	}
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM flows`).Scan(&n); err != nil || n != 84 {
 		t.Errorf("flows after the replay: %d %v, want 84", n, err)
@@ -219,11 +215,7 @@ func TestTmuxLiveNetns(t *testing.T) {
 	if !strings.Contains(p, "tmonbench live labB: ") {
 		t.Errorf("no summary after the TUI:\n%s", p)
 	}
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	// offline, the overview's drops column reads the capture_stop event
 	d, err := loadOverview(context.Background(), db, out, brush{}, false)
 	if err != nil {

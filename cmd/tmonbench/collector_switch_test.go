@@ -59,10 +59,7 @@ func TestCollectorSwitchOver(t *testing.T) {
 		cmd := lab.B.Command(bin, "probe", "-i", "lo", "--config", cfg, "--name", name, "--linger", "1m")
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = &said[1+i]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		startKilled(t, cmd)
 		sc := bufio.NewScanner(stdout)
 		if !sc.Scan() || !strings.Contains(sc.Text(), "capturing on") {
 			t.Fatalf("probe %s did not start: %q\n%s", name, sc.Text(), said[1+i].String())

@@ -105,10 +105,7 @@ func TestCollectorDiskFull(t *testing.T) {
 	cmd := exec.Command(bin, append([]string{"collector", "--config", cfg, "--out", out}, collectorArgs...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	time.Sleep(300 * time.Millisecond) // listening
 	p := probeCmd(io.MultiWriter(os.Stderr, &probeSaid))
 	probeDone := make(chan error, 1)

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/internal/netlab"
@@ -24,21 +19,7 @@ import (
 // as any switch-over did (two probe_start and probe_stop).
 func TestLiveKeyOnlyNoRestart(t *testing.T) {
 	netlab.Need(t)
-	var cf captureFlags
-	fs := pflag.NewFlagSet("live", pflag.ContinueOnError)
-	cf.register(fs)
-	if err := fs.Parse([]string{"-i", "lo"}); err != nil {
-		t.Fatal(err)
-	}
-	lc, _, err := cf.liveConfig(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, infos, err := openCapture("live", lc, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src, infos := loopbackCapture(t)
 	const v = "interval_s: 1\nprobes: [{name: sw, key: KEY}]\n"
 	running, err := config.Parse([]byte(strings.Replace(v, "KEY", "k1", 1)), "live.yaml")
 	if err != nil {
@@ -52,17 +33,7 @@ func TestLiveKeyOnlyNoRestart(t *testing.T) {
 		t.Fatalf("the versions differ by more than their keys (hash %s, %s)", running.Hash(), rotated.Hash())
 	}
 	sw := &switcher{path: "live.yaml", current: versionOf(running), pending: rotated}
-	sink := &eventSink{}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var said lockedBuffer
-	h := &health{src: src, periodNs: 1e9, links: newLinkWatch("live", src, infos, &said)}
-	defer h.links.close()
-	lr := &liveRun{name: "sw", ifNames: []string{"lo"}, src: src, infos: infos, sink: sink, tick: tick.C, h: h,
-		stderr: &said, log: slog.New(slog.NewTextHandler(&said, nil))}
-	lr.ss = &switchSource{Source: src, sw: sw, wallNs: wallNs}
-	stopped := time.AfterFunc(1500*time.Millisecond, src.Stop) // as --duration does
-	defer stopped.Stop()
+	lr, sink, said := switchingRun(t, src, infos, sw)
 	res, err := lr.run(context.Background(), running)
 	if err != nil || res == nil {
 		t.Fatalf("run: %v, result %v\nsaid:\n%s", err, res, said.String())

@@ -109,10 +109,7 @@ func TestLiveInterfaceStates(t *testing.T) {
 	cmd := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "-i", second, "--config", cfg, "--out", out, "--name", "links", "--write-every", "200ms")
 	cmd.Stdout = nil
 	errs := watchStderr(t, cmd)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	const w = "tmonbench live: warning: "
 	errs.wait(t, w+noCarrierAtStart(second))
 	run(lab.A, "link", "set", peer, "up")

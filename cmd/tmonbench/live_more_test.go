@@ -97,17 +97,7 @@ func TestLiveWorkers(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	cmd, stderr := startLive(t, lab.B, bin, "-i", lab.IfB, "--workers", "2", "--config", cfg, "--out", out, "--name", "w2")
 	const pings = 5
-	truth, err := lab.Send(netlab.Mix{Pings: pings, UDP: 20, UDPSize: 100, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, a := range srcs {
-		f, err := lab.UDPFrom(netip.MustParseAddr(a), 10+i, 80, 0, 9000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truth.Flows = append(truth.Flows, f)
-	}
+	truth := sendWorkersMix(t, lab, pings, srcs)
 	stopLive(t, cmd, stderr)
 	db := openOut(t, out)
 	for _, f := range truth.Flows {
@@ -158,18 +148,8 @@ func TestLiveAbortExit130(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	startKilled(t, cmd)
+	lines := scanLines(stderr, 64)
 	var said []string
 	waitFor := func(part string) {
 		t.Helper()
@@ -241,10 +221,7 @@ func TestLiveSwitchAtOnce(t *testing.T) {
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
 		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
 	}

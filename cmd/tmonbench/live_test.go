@@ -25,6 +25,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/internal/netlab"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -57,12 +58,7 @@ func stopLive(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder) {
 
 func openOut(t *testing.T, out string) *sql.DB {
 	t.Helper()
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testdb.Open(t, out)
 }
 
 func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int64 {
@@ -416,10 +412,7 @@ func TestLiveSwitchOver(t *testing.T) {
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "capturing on") {
 		t.Fatalf("live did not start: %q %v %s", line, err, stderr.String())
 	}

@@ -10,11 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/tui"
-	"golang.org/x/sys/unix"
 )
 
 // TestLiveFeedFlows: the TUI's live feed passes the engines' busiest
@@ -175,11 +177,7 @@ func TestLiveTUIEmptyNotes(t *testing.T) {
 	if opts.Empty == nil {
 		t.Fatal("no Options.Empty: empty tables say (no rows) alone")
 	}
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	want := "no class of the configuration that wrote " + out + " runs the oneway analysis (add \"oneway\" to a class's analyses)"
 	if got := opts.Empty(db).For("oneway_delays"); got != want {
 		t.Errorf("oneway_delays: %q, want %q", got, want)

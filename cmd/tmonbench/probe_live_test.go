@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"database/sql"
 	"fmt"
 	"net"
@@ -50,18 +49,8 @@ func TestProbeLiveSwitchOver(t *testing.T) {
 	stdout, _ := cmd.StdoutPipe()
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	startKilled(t, cmd)
+	lines := scanLines(stdout, 16)
 	if line := <-lines; !strings.Contains(line, "capturing on") {
 		t.Fatalf("probe did not start: %q\n%s", line, stderr.String())
 	}

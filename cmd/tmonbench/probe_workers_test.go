@@ -5,14 +5,12 @@ package main
 import (
 	"bufio"
 	"database/sql"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/tmonbench/tmonbench/internal/netlab"
 	"github.com/tmonbench/tmonbench/internal/testout"
@@ -35,10 +33,7 @@ func startBinIn(t *testing.T, ns *netlab.NS, bin, ready string, args ...string) 
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	r := bufio.NewReader(stdout)
 	for {
 		line, err := r.ReadString('\n')
@@ -81,17 +76,7 @@ func TestProbeLiveWorkers(t *testing.T) {
 		p, e := startIn(t, lab.B, "capturing on", "probe", "-i", lab.IfB, "--workers", w, "--config", cfg, "--name", "w"+w, "--filter", "net 192.0.2.0/24", "--linger", "1m")
 		probes, errs = append(probes, p), append(errs, e)
 	}
-	truth, err := lab.Send(netlab.Mix{Pings: 5, UDP: 20, UDPSize: 100, UDPGap: time.Millisecond, TCPBytes: 256 << 10, DNS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, a := range srcs {
-		f, err := lab.UDPFrom(netip.MustParseAddr(a), 10+i, 80, 0, 9000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truth.Flows = append(truth.Flows, f)
-	}
+	truth := sendWorkersMix(t, lab, 5, srcs)
 	for i, p := range probes {
 		p.Process.Signal(syscall.SIGTERM)
 		if err := p.Wait(); err != nil {

@@ -71,10 +71,7 @@ func startCollectorIn(t *testing.T, ns *netlab.NS, tee *lockedBuffer, bin, cfg, 
 		rest, errs = io.MultiWriter(os.Stdout, tee), io.MultiWriter(os.Stderr, tee)
 	}
 	cmd.Stderr = errs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	startKilled(t, cmd)
 	r := bufio.NewReader(stdout)
 	line, err := r.ReadString('\n')
 	if err != nil || !strings.Contains(line, "listening on") {

@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -41,21 +36,7 @@ func (s *eventSink) Commit() error { return nil }
 // exited 1 four seconds into the capture, without either.
 func TestLiveSwitchFailureGoesOn(t *testing.T) {
 	netlab.Need(t)
-	var cf captureFlags
-	fs := pflag.NewFlagSet("live", pflag.ContinueOnError)
-	cf.register(fs)
-	if err := fs.Parse([]string{"-i", "lo"}); err != nil {
-		t.Fatal(err)
-	}
-	lc, _, err := cf.liveConfig(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, infos, err := openCapture("live", lc, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src, infos := loopbackCapture(t)
 	running, err := config.Parse([]byte("interval_s: 1\n"), "live.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -66,17 +47,7 @@ func TestLiveSwitchFailureGoesOn(t *testing.T) {
 	}
 	broken.Classes[1].Filter = "tcp portt 80" // after validation: what a gap in acceptConfig would let through
 	sw := &switcher{path: "live.yaml", current: running.Hash(), pending: broken}
-	sink := &eventSink{}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var said lockedBuffer
-	h := &health{src: src, periodNs: 1e9, links: newLinkWatch("live", src, infos, &said)}
-	defer h.links.close()
-	lr := &liveRun{name: "sw", ifNames: []string{"lo"}, src: src, infos: infos, sink: sink, tick: tick.C, h: h,
-		stderr: &said, log: slog.New(slog.NewTextHandler(&said, nil))}
-	lr.ss = &switchSource{Source: src, sw: sw, wallNs: wallNs}
-	stopped := time.AfterFunc(1500*time.Millisecond, src.Stop) // as --duration does
-	defer stopped.Stop()
+	lr, sink, said := switchingRun(t, src, infos, sw)
 	res, err := lr.run(context.Background(), running)
 	if err != nil || res == nil {
 		t.Fatalf("run: %v, result %v (want the capture to go on to its end)\nsaid:\n%s", err, res, said.String())

@@ -16,6 +16,13 @@ func watchedFile(t *testing.T, path, text string) *switcher {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return watchedConfig(t, path)
+}
+
+// watchedConfig starts a switcher on the config at path (loaded as the running
+// version), closed at the test's end.
+func watchedConfig(t *testing.T, path string) *switcher {
+	t.Helper()
 	cfg, err := acceptConfig(path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -124,15 +131,7 @@ func TestSwitchSymlinkTarget(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := acceptConfig(link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := watchConfig(link, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sw.close()
+	sw := watchedConfig(t, link)
 	os.WriteFile(target, []byte("interval_s: 20\n"), 0o644)
 	waitEvent(t, sw, "config_accepted")
 	if c := sw.due(time.Now().UnixNano()); c == nil || c.IntervalS != 20 {
@@ -173,15 +172,7 @@ func TestSwitchSymlinkChain(t *testing.T) {
 	if err := os.Symlink(mid, link); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := acceptConfig(link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := watchConfig(link, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sw.close()
+	sw := watchedConfig(t, link)
 	if want := []string{link, mid, target}; !slices.Equal(sw.chain, want) {
 		t.Errorf("chain %q, want %q", sw.chain, want)
 	}

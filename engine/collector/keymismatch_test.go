@@ -117,25 +117,10 @@ func TestKeyMismatchAfterSwitch(t *testing.T) {
 // the ticks of this run.
 func TestRefusedFramesLogged(t *testing.T) {
 	c, frames := keyedFrames(t, "probes: [{name: A, key: secret-a}]\n", "not-the-key", 5)
-	var log syncio.Writer // held: the server's goroutine writes, the test reads
-	from := netip.MustParseAddrPort("192.0.2.7:40001")
-	sink := &recordSink{}
-	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, sink, ServerOptions{WriteEvery: 10 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	// the first line (a hang guard, not a timing assertion), then more ticks
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "frames refused"); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line on the refused frames:\n%s", log.String())
-		}
-	}
+	// the first line, then more ticks
+	sink, log, stop := serveUntilRefused(t, c, frames)
 	moreTicks(t, sink, 5) // still one line
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	lines := strings.Count(log.String(), "frames refused")
 	if lines != 1 || !strings.Contains(log.String(), "5 frames refused: 5 bad or missing HMAC tag (the last from 192.0.2.7:40001, claiming wire id 1 (A))") {
 		t.Errorf("log:\n%s\nwant one line saying 5 frames refused for their HMAC tag, the last from 192.0.2.7:40001 claiming A's wire id", log.String())
@@ -290,23 +275,8 @@ func TestRefusedHelloNamed(t *testing.T) {
 	}
 	c.SetProbes([]uint16{cfg.ProbeID("A")})
 	frames := probeFrames(t, cfg, "X", "lab/dns-snmp-ntp/A.pcap", 7)
-	var log syncio.Writer
-	from := netip.MustParseAddrPort("192.0.2.7:40001")
-	sink := &recordSink{}
-	srv := NewServer(c, &fakeTransport{frames: frames, from: from}, sink, ServerOptions{WriteEvery: 10 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "frames refused"); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line on the refused frames:\n%s", log.String())
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	_, log, stop := serveUntilRefused(t, c, frames)
+	stop()
 	want := fmt.Sprintf(`probe not in the config (the last from 192.0.2.7:40001, claiming wire id %d (probe-%d; its hello names it \"X\"))`, cfg.ProbeID("X"), cfg.ProbeID("X"))
 	if !strings.Contains(log.String(), want) {
 		t.Errorf("log:\n%s\nwant %s", log.String(), want)

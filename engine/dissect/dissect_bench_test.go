@@ -10,6 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/testframes"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // BenchmarkDissectVsDecodingLayerParser decodes the same real capture held
@@ -28,9 +29,7 @@ func BenchmarkDissectVsDecodingLayerParser(b *testing.B) {
 		}
 	}
 	report := func(b *testing.B) {
-		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-		b.ReportMetric(ns, "ns/pkt")
-		b.ReportMetric(1e9/ns, "pkts/s")
+		testsamples.ReportPerPacket(b, b.N)
 	}
 	b.Run("dissect", func(b *testing.B) {
 		d := dissect.New()

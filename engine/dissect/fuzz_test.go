@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testframes"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
 	"github.com/tmonbench/tmonbench/engine/pkt"
@@ -66,7 +67,5 @@ func BenchmarkDissect(b *testing.B) {
 		j := i % len(frames)
 		_ = d.Dissect(frames[j], metas[j], &out)
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, b.N)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // benchFilters returns n class filters of a plausible probe configuration:
@@ -92,9 +93,7 @@ func BenchmarkSieve(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			b.ReportMetric(ns, "ns/pkt")
-			b.ReportMetric(1e9/ns, "pkts/s")
+			testsamples.ReportPerPacket(b, b.N)
 			b.ReportMetric(float64(matched)/float64(b.N), "classes/pkt")
 		})
 	}

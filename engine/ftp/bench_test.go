@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/dissect"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -55,9 +56,7 @@ func loadedTracker(tb testing.TB) *Tracker {
 }
 
 func reportPerPacket(b *testing.B, n int) {
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(n)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, b.N*n)
 }
 
 // BenchmarkDataNonFTP: Data on the 1,797 packets of an SSH capture

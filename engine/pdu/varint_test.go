@@ -123,18 +123,7 @@ func TestDecodeStatFast(t *testing.T) {
 	for _, s := range stats {
 		var e Enc
 		appendStat(&e, s)
-		whole := append(bytes.Clone(e.B), 0x81, 0x01)
-		var inputs [][]byte
-		for cut := range len(whole) + 1 {
-			inputs = append(inputs, whole[:cut])
-		}
-		for k := range len(e.B) {
-			for _, x := range []byte{0x80, 0xff, 3} {
-				b := bytes.Clone(whole)
-				b[k] = x
-				inputs = append(inputs, b)
-			}
-		}
+		inputs := damaged(append(bytes.Clone(e.B), 0x81, 0x01), len(e.B), 0x80, 0xff, 3)
 		for _, b := range inputs {
 			fast, slow := Dec{B: b}, Dec{B: b}
 			got, want := decodeStat(&fast), decodeStatSlow(&slow)
@@ -147,6 +136,24 @@ func TestDecodeStatFast(t *testing.T) {
 			}
 		}
 	}
+}
+
+// damaged returns the inputs of the one-pass decoders' tests: whole cut
+// at every length (none of it to all of it), then whole with each of its
+// first n bytes replaced in turn by each of xs.
+func damaged(whole []byte, n int, xs ...byte) [][]byte {
+	var inputs [][]byte
+	for cut := range len(whole) + 1 {
+		inputs = append(inputs, whole[:cut])
+	}
+	for k := range n {
+		for _, x := range xs {
+			b := bytes.Clone(whole)
+			b[k] = x
+			inputs = append(inputs, b)
+		}
+	}
+	return inputs
 }
 
 // sameBits reports whether a and b are the same float64, NaNs included.
@@ -169,18 +176,7 @@ func TestCountersDecodeFast(t *testing.T) {
 		}
 		var e Enc
 		r.Append(&e)
-		whole := append(bytes.Clone(e.B), 0x81, 0x01)
-		var inputs [][]byte
-		for cut := range len(whole) + 1 {
-			inputs = append(inputs, whole[:cut])
-		}
-		for k := range len(e.B) {
-			for _, x := range []byte{0x80, 0xff, 3, 200} {
-				b := bytes.Clone(whole)
-				b[k] = x
-				inputs = append(inputs, b)
-			}
-		}
+		inputs := damaged(append(bytes.Clone(e.B), 0x81, 0x01), len(e.B), 0x80, 0xff, 3, 200)
 		for _, b := range inputs {
 			var got, want Counters
 			fast, slow := Dec{B: b}, Dec{B: b}
@@ -215,18 +211,7 @@ func TestFlowUpdateDecodeFast(t *testing.T) {
 			Bytes: rng.Uint64() >> rng.UintN(64), Ended: uint8(rng.IntN(4))}
 		var e Enc
 		r.Append(&e)
-		whole := append(bytes.Clone(e.B), 0x81, 0x01)
-		var inputs [][]byte
-		for cut := range len(whole) + 1 {
-			inputs = append(inputs, whole[:cut])
-		}
-		for k := range len(e.B) {
-			for _, x := range []byte{0x80, 0xff, 3} {
-				b := bytes.Clone(whole)
-				b[k] = x
-				inputs = append(inputs, b)
-			}
-		}
+		inputs := damaged(append(bytes.Clone(e.B), 0x81, 0x01), len(e.B), 0x80, 0xff, 3)
 		for _, b := range inputs {
 			var got, want FlowUpdate
 			fast, slow := Dec{B: b}, Dec{B: b}

@@ -11,7 +11,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -21,21 +20,12 @@ import (
 // set, in the pipeline's batches of packets (ahead.go).
 func runReadAhead(t *testing.T, readAhead, batches bool, paths ...string) (*pipeline.Result, int) {
 	t.Helper()
-	var inputs []pipeline.Input
-	var ids []probe.Identity
-	for i, p := range paths {
-		f, err := replay.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		var src pkt.Source = f
-		if batches {
-			src = batchesOnly{f}
-		}
-		inputs = append(inputs, pipeline.Input{Source: src, Probe: i})
-		ids = append(ids, probe.Identity{Name: filepath.Base(filepath.Dir(p)) + "-" + filepath.Base(p), Interfaces: []string{"if0"}})
+	var wrap func(*replay.File) pkt.Source
+	if batches {
+		wrap = func(f *replay.File) pkt.Source { return batchesOnly{f} }
 	}
+	inputs, ids, closeAll := probeInputs(t, wrap, paths...)
+	defer closeAll()
 	failed := 0
 	cfg := config.Default()
 	cfg.IntervalS = 1 // many intervals: many reports, expiries, drains

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -33,10 +33,7 @@ func BenchmarkPipeline(b *testing.B) {
 }
 
 func benchPipeline(b *testing.B, parallel bool) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
@@ -59,9 +56,7 @@ func benchPipeline(b *testing.B, parallel bool) {
 		}
 		packets += res.Packets
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, packets)
 }
 
 // BenchmarkFloor is the decode-only reference of ../shared/bench/README.md
@@ -71,10 +66,7 @@ func benchPipeline(b *testing.B, parallel bool) {
 // BenchmarkPipeline. Quote BenchmarkPipeline's ns/pkt as a
 // ratio to this one, measured in the same run.
 func BenchmarkFloor(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
@@ -89,9 +81,7 @@ func BenchmarkFloor(b *testing.B) {
 		}
 		packets += c.Packets
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, packets)
 }
 
 // BenchmarkWorkersLent replays a capture file (read from disk, as bench
@@ -106,10 +96,7 @@ func BenchmarkFloor(b *testing.B) {
 //
 //	go test ./engine/pipeline -run '^$' -bench WorkersLent -benchtime 1x
 func BenchmarkWorkersLent(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	for i := range 6 {
 		lend := i%2 == 1
 		name := "copied"

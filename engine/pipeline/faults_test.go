@@ -107,18 +107,8 @@ func sum(v []uint64) (n uint64) {
 // zeek_wikipedia.pcap) built 27 PDUs, 3 of them heartbeats, and its
 // events counted 16: the 8 destroyed were counted nowhere.
 func TestDeadLinkEveryPDUAccounted(t *testing.T) {
-	f, err := replay.Open(filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: config.Default(), Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
-		Collectors: []pipeline.Collector{{Name: "dead", Sender: pdu.DefaultSenderConfig(), Faults: pdu.Faults{LossRate: 1, Seed: 1}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openCapture(t, filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap"))
+	res := runToCollectors(t, f, config.Default(), pipeline.Collector{Name: "dead", Sender: pdu.DefaultSenderConfig(), Faults: pdu.Faults{LossRate: 1, Seed: 1}})
 	s := res.Senders[0]
 	built := sum(s.PDUs[:]) - s.PDUs[pdu.TypeHeartbeat]
 	if s.Acked != 0 || built != 24 {
@@ -150,18 +140,8 @@ func TestDeadLinkEveryPDUAccounted(t *testing.T) {
 // PDUs ... 8 destroyed ... with no final report in pdu_stats ... missing
 // from the tables" while pdu_stats had all 11 rows.
 func TestAckLossNothingUnreported(t *testing.T) {
-	f, err := replay.Open(filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: config.Default(), Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
-		Collectors: []pipeline.Collector{{Name: "lossy", Sender: pdu.DefaultSenderConfig(), Faults: pdu.Faults{LossRate: 0.99, Seed: 1}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openCapture(t, filepath.Join(samplesDir(t), "pcap", "mixed", "zeek_wikipedia.pcap"))
+	res := runToCollectors(t, f, config.Default(), pipeline.Collector{Name: "lossy", Sender: pdu.DefaultSenderConfig(), Faults: pdu.Faults{LossRate: 0.99, Seed: 1}})
 	s := res.Senders[0]
 	if n := len(res.Batch.PDUStats); n != 11 || !res.Delivered[0].FinalReport || s.ReportAcked {
 		t.Fatalf("pdu_stats has %d rows, final report received %v, acknowledged %v: want 11, true, false (the case of the test)", n, res.Delivered[0].FinalReport, s.ReportAcked)

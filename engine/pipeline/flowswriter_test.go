@@ -16,8 +16,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // recordSink keeps a copy of every batch written and every Commit, in
@@ -73,17 +71,8 @@ func (s *recordSink) Commit() error {
 func runRecorded(t *testing.T, s *recordSink, inGoroutine bool, workers int, paths ...string) (*pipeline.Result, error) {
 	t.Helper()
 	defer pipeline.SetFlowsInGoroutine(inGoroutine)()
-	var inputs []pipeline.Input
-	var ids []probe.Identity
-	for i, p := range paths {
-		f, err := replay.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
-		ids = append(ids, probe.Identity{Name: filepath.Base(filepath.Dir(p)) + "-" + filepath.Base(p), Interfaces: []string{"if0"}})
-	}
+	inputs, ids, closeAll := probeInputs(t, nil, paths...)
+	defer closeAll()
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	return pipeline.Run(context.Background(), inputs, pipeline.Options{

@@ -1,19 +1,15 @@
 package pipeline_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/internal/capgen"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestHelloManyInterfaces: a probe with 2,700 interfaces named
@@ -41,25 +37,8 @@ func TestHelloManyInterfaces(t *testing.T) {
 	if err := os.WriteFile(path, capgen.PCAPNG([][]string{names}, []capgen.Frame{{TimeNs: capgen.Base, Iface: 0, Data: d}, {TimeNs: capgen.Base + 1e6, Iface: n - 1, Data: d}}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	caps := []pipeline.Capture{{Path: path, Probe: "P", Ifaces: names}}
-	ids, routes, err := pipeline.Assign(caps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := config.Parse([]byte("classes:\n  - {name: u, filter: udp, analyses: [counters]}\n"), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f, Probe: 0, Iface: routes[0].Iface, Ifaces: routes[0].Ifaces}},
-		pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids, routes := assign(t, pipeline.Capture{Path: path, Probe: "P", Ifaces: names})
+	res := runRouted(t, path, parseConfig(t, udpCounters), ids, routes[0])
 	got := map[string]bool{}
 	for _, fl := range res.Batch.Flows {
 		if fl.Probe != "P" {
@@ -106,24 +85,8 @@ func TestHelloUnnamedInterfacesNoWarning(t *testing.T) {
 	if err := os.WriteFile(path, capgen.PCAPNG([][]string{names}, []capgen.Frame{{TimeNs: capgen.Base, Iface: 2550, Data: d}, {TimeNs: capgen.Base + 1e6, Iface: n - 1, Data: d}}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ids, routes, err := pipeline.Assign([]pipeline.Capture{{Path: path, Probe: "P", Ifaces: names}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := config.Parse([]byte("classes:\n  - {name: u, filter: udp, analyses: [counters]}\n"), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f, Probe: 0, Iface: routes[0].Iface, Ifaces: routes[0].Ifaces}},
-		pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids, routes := assign(t, pipeline.Capture{Path: path, Probe: "P", Ifaces: names})
+	res := runRouted(t, path, parseConfig(t, udpCounters), ids, routes[0])
 	got := map[string]bool{}
 	for _, fl := range res.Batch.Flows {
 		got[fl.Interface] = true

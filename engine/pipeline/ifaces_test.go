@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"math"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
@@ -64,14 +62,11 @@ func TestPcapngInterfaces(t *testing.T) {
 	for _, it := range ifs {
 		caps[0].Ifaces = append(caps[0].Ifaces, it.Name)
 	}
-	ids, routes, err := pipeline.Assign(caps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids, routes := assign(t, caps...)
 	if got := ids[0].Interfaces; len(got) != 3 || got[0] != "eth0" || got[1] != "eth1" || got[2] != "if2" {
 		t.Fatalf("probe interfaces %q, want [eth0 eth1 if2]", got)
 	}
-	cfg, err := config.Parse([]byte(`
+	cfg := parseConfig(t, `
 classes:
   - name: path
     filter: "udp and dst port 9000"
@@ -80,20 +75,8 @@ classes:
     oneway:
       hops: [P/eth0, P/eth1]
       records: true
-`), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f, Probe: 0, Iface: routes[0].Iface, Ifaces: routes[0].Ifaces}},
-		pipeline.Options{Config: cfg, Probes: ids, Sender: pdu.DefaultSenderConfig(), Merge: merge})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
+	res := runRouted(t, path, cfg, ids, routes[0])
 	perIface := map[string]uint64{}
 	for _, fl := range res.Batch.Flows {
 		if fl.Class == "all" {

@@ -1,15 +1,12 @@
 package pipeline_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestDestroyedAfterFinalReport: the link is down from 15 s into the
@@ -26,21 +23,11 @@ import (
 // the late report the rows missed the ones destroyed after the final
 // report.
 func TestDestroyedAfterFinalReport(t *testing.T) {
-	f, err := replay.Open(filepath.Join(samplesDir(t), "lab", "dns-snmp-ntp", "A.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openCapture(t, filepath.Join(samplesDir(t), "lab", "dns-snmp-ntp", "A.pcap"))
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	tight := tightSender(1e8)
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
-		Collectors: []pipeline.Collector{{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 15e9, EndNs: 40e9}}}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runToCollectors(t, f, cfg, pipeline.Collector{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 15e9, EndNs: 40e9}}}})
 	st, b := res.Senders[0], res.Batches[0]
 	var destroyed, destroyedRecs uint64
 	for typ := range st.Destroyed {

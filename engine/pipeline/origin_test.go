@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"bytes"
-	"context"
 	"net/netip"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/capgen"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -56,16 +54,10 @@ func TestOutageOriginFirstValidTime(t *testing.T) {
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	tight := tightSender(1e9)
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
-		Collectors: []pipeline.Collector{
-			{Name: "perfect", Sender: tight},
-			{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 5e9, EndNs: 15e9}}}},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runToCollectors(t, f, cfg,
+		pipeline.Collector{Name: "perfect", Sender: tight},
+		pipeline.Collector{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 5e9, EndNs: 15e9}}}},
+	)
 	if res.FirstNs != capgen.Base {
 		t.Errorf("FirstNs %d, want %d (the first valid packet)", res.FirstNs, capgen.Base)
 	}

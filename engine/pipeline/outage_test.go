@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,8 +9,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // TestOutageLongerThanFinalTimeout: a 10 s outage of the link to one of
@@ -22,24 +19,14 @@ import (
 // sender destroyed, and it counted them.
 func TestOutageLongerThanFinalTimeout(t *testing.T) {
 	path := filepath.Join(samplesDir(t), "lab", "dns-snmp-ntp", "A.pcap") // 20.3 s of capture
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openCapture(t, path)
 	cfg := config.Default()
 	cfg.IntervalS = 1
 	tight := tightSender(1e9)
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: cfg, Probes: []probe.Identity{{Name: "A"}}, Merge: merge,
-		Collectors: []pipeline.Collector{
-			{Name: "perfect", Sender: tight},
-			{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 3e9, EndNs: 13e9}}}},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runToCollectors(t, f, cfg,
+		pipeline.Collector{Name: "perfect", Sender: tight},
+		pipeline.Collector{Name: "cut", Sender: tight, Faults: pdu.Faults{Outages: []pdu.Window{{StartNs: 3e9, EndNs: 13e9}}}},
+	)
 	perfect, cut := res.Batches[0], res.Batches[1]
 	st := res.Senders[1]
 	kinds := map[string]int{}

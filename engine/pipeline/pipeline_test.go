@@ -194,11 +194,7 @@ func TestTwoProbesKeepTheirFlows(t *testing.T) {
 // rows of every packet before the damage and a capture_damaged event.
 func TestTruncatedCaptureKeepsRows(t *testing.T) {
 	path := filepath.Join(samplesDir(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openCapture(t, path)
 	var failed []error
 	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
 		Config: config.Default(), Probes: []probe.Identity{{Name: "p"}}, Sender: pdu.DefaultSenderConfig(), Merge: merge,
@@ -320,11 +316,7 @@ func TestDrainWritesEndedFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := replay.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openCapture(t, path)
 	seen := map[uint64]int{}
 	var packets uint64
 	early, last := 0, 0

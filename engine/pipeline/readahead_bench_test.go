@@ -3,8 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -12,6 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -40,10 +39,7 @@ func (s batchesOnly) Close() error                         { return s.f.Close() 
 //
 //	go test ./engine/pipeline -run '^$' -bench ReadAhead -benchtime 2x
 func BenchmarkReadAhead(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	modes := []string{"own", "batches", "chunks"}
 	for i := range 3 * len(modes) {
 		mode := modes[i%len(modes)]

@@ -2,8 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -11,6 +9,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -23,10 +22,7 @@ import (
 //
 //	go test ./engine/pipeline -run '^$' -bench ReplayFile -benchtime 1x
 func BenchmarkReplayFile(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	var packets uint64
 	b.ReportAllocs()
 	for b.Loop() {
@@ -48,7 +44,5 @@ func BenchmarkReplayFile(b *testing.B) {
 		}
 		packets += res.Packets
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, packets)
 }

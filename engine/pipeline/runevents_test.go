@@ -15,7 +15,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // noPackets is a source that ends at once (a live capture stopped before
@@ -72,11 +71,7 @@ func TestEndEventsBeforeProbeStop(t *testing.T) {
 // now at Options.StartedNs, the wall clock of the run's start.
 func TestInterruptedBeforeFirstPacket(t *testing.T) {
 	const started = int64(1_800_000_000e9)
-	f, err := replay.Open(filepath.Join(samplesDir(t), "lab", "tcp-mix", "A.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openCapture(t, filepath.Join(samplesDir(t), "lab", "tcp-mix", "A.pcap"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res, err := pipeline.Run(ctx, []pipeline.Input{{Source: f}}, pipeline.Options{

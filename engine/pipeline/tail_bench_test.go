@@ -15,6 +15,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -33,10 +34,7 @@ import (
 //
 //	TMONBENCH_BENCH_PCAP=corpus-5m.pcap go test ./engine/pipeline -run '^$' -bench Tail -benchtime 5x
 func BenchmarkTail(b *testing.B) {
-	path := os.Getenv("TMONBENCH_BENCH_PCAP")
-	if path == "" {
-		path = filepath.Join(samplesDir(b), "lab", "tcp-mix", "A.pcap")
-	}
+	path := testsamples.BenchCapture(b)
 	colls, err := pipeline.Collectors(config.Default())
 	if err != nil {
 		b.Fatal(err)

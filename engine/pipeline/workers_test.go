@@ -27,17 +27,8 @@ import (
 // (pipeline.Options.Workers) and the collector in its own goroutine.
 func runWorkers(t *testing.T, n int, readAhead bool, intervalS float64, paths ...string) *pipeline.Result {
 	t.Helper()
-	var inputs []pipeline.Input
-	var ids []probe.Identity
-	for i, p := range paths {
-		f, err := replay.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		inputs = append(inputs, pipeline.Input{Source: f, Probe: i})
-		ids = append(ids, probe.Identity{Name: filepath.Base(filepath.Dir(p)) + "-" + filepath.Base(p), Interfaces: []string{"if0"}})
-	}
+	inputs, ids, closeAll := probeInputs(t, nil, paths...)
+	defer closeAll()
 	cfg := config.Default()
 	cfg.IntervalS = intervalS
 	res, err := pipeline.Run(context.Background(), inputs, pipeline.Options{

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testframes"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -82,9 +83,7 @@ func BenchmarkProbe(b *testing.B) {
 				m.TimeNs += span * int64(1+i/len(frames))
 				p.Packet(frames[j], m)
 			}
-			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			b.ReportMetric(ns, "ns/pkt")
-			b.ReportMetric(1e9/ns, "pkts/s")
+			testsamples.ReportPerPacket(b, b.N)
 			st := p.Stats()
 			b.ReportMetric(float64(st.Matched)/float64(st.Packets), "classes/pkt")
 		})

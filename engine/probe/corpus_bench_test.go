@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testframes"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
@@ -29,14 +30,7 @@ func BenchmarkProbeDefault(b *testing.B) {
 	if path == "" {
 		path = "lab/tcp-mix/A.pcap"
 	}
-	limit := 1 << 20
-	if s := os.Getenv("TMONBENCH_BENCH_PACKETS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("TMONBENCH_BENCH_PACKETS=%q: want a packet count", s)
-		}
-		limit = n
-	}
+	limit := benchPackets(b)
 	frames, metas := framesUpTo(b, path, limit)
 	cfg := config.Default()
 	buf := make([]byte, 0, 1<<18)
@@ -54,9 +48,7 @@ func BenchmarkProbeDefault(b *testing.B) {
 			p.Packet(buf, metas[j])
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*len(frames))
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, b.N*len(frames))
 }
 
 // framesUpTo reads at most limit packets of the capture at path (relative
@@ -87,4 +79,18 @@ func framesUpTo(b *testing.B, path string, limit int) ([][]byte, []pkt.Meta) {
 		metas = append(metas, m)
 	}
 	return frames, metas
+}
+
+// benchPackets is how many packets of the capture the benchmarks replay:
+// the count TMONBENCH_BENCH_PACKETS says, 1 M (1 << 20) without it.
+func benchPackets(b *testing.B) int {
+	limit := 1 << 20
+	if s := os.Getenv("TMONBENCH_BENCH_PACKETS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("TMONBENCH_BENCH_PACKETS=%q: want a packet count", s)
+		}
+		limit = n
+	}
+	return limit
 }

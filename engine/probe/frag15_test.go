@@ -41,7 +41,7 @@ func runFrames(t *testing.T, yaml, name string, frames []capgen.Frame) *observe.
 }
 
 // runPath runs one probe over the capture at path with the config yaml.
-func runPath(t *testing.T, yaml, path string) *observe.Batch {
+func runPath(t testing.TB, yaml, path string) *observe.Batch {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml), "test.yaml")
 	if err != nil {

@@ -1,44 +1,22 @@
 package probe_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 
-	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/observe"
-	"github.com/tmonbench/tmonbench/engine/pdu"
-	"github.com/tmonbench/tmonbench/engine/pipeline"
-	"github.com/tmonbench/tmonbench/engine/pkt"
-	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/replay"
 )
 
 // samplesDir returns testdata/ at the module root (testsamples.Dir).
 func samplesDir(t testing.TB) string { return testsamples.Dir(t) }
 
+// run runs one probe over the capture rel (relative to samplesDir).
 func run(t testing.TB, yaml string, rel string) *observe.Batch {
 	t.Helper()
-	cfg, err := config.Parse([]byte(yaml), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := replay.Open(filepath.Join(samplesDir(t), rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res, err := pipeline.Run(context.Background(), []pipeline.Input{{Source: f}}, pipeline.Options{
-		Config: cfg, Probes: []probe.Identity{{Name: "p"}}, Sender: pdu.DefaultSenderConfig(),
-		Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Batch
+	return runPath(t, yaml, filepath.Join(samplesDir(t), rel))
 }
 
 func flowsOf(b *observe.Batch, class string) []observe.Flow {

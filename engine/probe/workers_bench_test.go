@@ -3,7 +3,6 @@ package probe_test
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 	"testing"
 
@@ -72,14 +71,7 @@ func lentFrames(b *testing.B) ([][]byte, []pkt.Meta, []*pkt.Block) {
 	if path == "" {
 		path = "lab/tcp-mix/A.pcap"
 	}
-	limit := 1 << 20
-	if s := os.Getenv("TMONBENCH_BENCH_PACKETS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("TMONBENCH_BENCH_PACKETS=%q: want a packet count", s)
-		}
-		limit = n
-	}
+	limit := benchPackets(b)
 	in, metas := framesUpTo(b, path, limit)
 	frames := make([][]byte, len(in))
 	blocks := make([]*pkt.Block, len(in))

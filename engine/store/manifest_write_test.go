@@ -67,11 +67,7 @@ func TestManifestFileBytes(t *testing.T) {
 func TestPublishManifestAllocs(t *testing.T) {
 	var b observe.Batch
 	fillRows(&b, 1)
-	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	r := beginTestRun(t)
 	if err := r.Write(&b); err != nil {
 		t.Fatal(err)
 	}

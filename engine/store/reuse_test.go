@@ -63,11 +63,7 @@ func TestResetSameBytes(t *testing.T) {
 func TestRunReusesWriters(t *testing.T) {
 	var b observe.Batch
 	fillRows(&b, 50)
-	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	r := beginTestRun(t)
 	r.PublishEvery = time.Nanosecond // every Commit publishes: closes the open parts
 	var open map[*openPart]bool
 	var ms runtime.MemStats
@@ -167,11 +163,7 @@ func mapsEqual(a, b map[*openPart]bool) bool {
 func TestRunWriteIntoOpenParts(t *testing.T) {
 	var b observe.Batch
 	fillRows(&b, 1)
-	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	r := beginTestRun(t)
 	write := func() {
 		if err := r.Write(&b); err != nil {
 			t.Fatal(err)

@@ -32,11 +32,7 @@ func TestStreamedRowGroups(t *testing.T) {
 		all.FlowCounters[i] = observe.FlowCounter{Probe: "p", FlowID: uint64(i / 8), IntervalStart: 1764426960000000000 + int64(i/4096)*1e9, IntervalS: 1,
 			Metric: "bytes", Unit: "B", N: uint64(i % 7), Sum: float64(i % 1000), SumSq: float64(i % 100), Min: 1, Max: float64(i % 1500)}
 	}
-	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	r := beginTestRun(t)
 	var ms runtime.MemStats
 	var allocs uint64
 	for i := 0; i < rows; i += drain {

@@ -322,11 +322,7 @@ func TestRunThroughSymlink(t *testing.T) {
 }
 
 func TestAppendConcurrent(t *testing.T) {
-	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Abort()
+	r := beginTestRun(t)
 	const n = 8
 	var wg sync.WaitGroup
 	for range n {

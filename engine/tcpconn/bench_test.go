@@ -5,6 +5,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // BenchmarkKnownConnections replays zeek_ssh_ssh.pcap (1797 packets, 23
@@ -23,9 +24,7 @@ func BenchmarkKnownConnections(b *testing.B) {
 		tr.Packet(&ds[i%len(ds)], "ssh", false)
 	}
 	b.StopTimer()
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, b.N)
 }
 
 // BenchmarkCapture runs the whole capture through a new Tracker per pass,
@@ -44,9 +43,7 @@ func BenchmarkCapture(b *testing.B) {
 		tr.Flush(0, emit)
 	}
 	b.StopTimer()
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*len(ds))
-	b.ReportMetric(ns, "ns/pkt")
-	b.ReportMetric(1e9/ns, "pkts/s")
+	testsamples.ReportPerPacket(b, b.N*len(ds))
 }
 
 // TestZeroAllocsRows: after a warm-up pass, a whole pass over a capture

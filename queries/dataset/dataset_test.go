@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -20,23 +21,8 @@ func sample(t *testing.T, name string) string {
 	return filepath.Join(testout.ModuleRoot(t), "samples", name)
 }
 
-func query(t *testing.T, out, q string) string {
-	t.Helper()
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := queries.Run(db, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	var b strings.Builder
-	for _, r := range res.Rows {
-		fmt.Fprintln(&b, r...)
-	}
-	return b.String()
-}
+// query runs q over the output out (testdb.Query).
+func query(t *testing.T, out, q string) string { return testdb.Query(t, out, q) }
 
 // TestHiveLayoutPruning: a replay of two captures of different days writes
 // every table as TABLE/date=.../probe=.../part-N.parquet; DuckDB reads the
@@ -63,11 +49,7 @@ func TestHiveLayoutPruning(t *testing.T) {
 	if got := query(t, out, `SELECT count(*), sum(packets) FROM flows WHERE date = DATE '2011-03-18'`); got != "59 154\n" {
 		t.Errorf("one day: %q", got)
 	}
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	res, err := queries.Run(db, `EXPLAIN SELECT sum(packets) FROM flows WHERE date = DATE '2011-03-18'`)
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +121,7 @@ func TestMerge(t *testing.T) {
 	if len(res.Tables) != len(observe.Tables) {
 		t.Errorf("%d tables merged", len(res.Tables))
 	}
-	db, err := queries.Open(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, dst)
 	for _, tb := range observe.Tables {
 		src, err := queries.TableSource(union, tb.Name)
 		if err != nil {

@@ -3,7 +3,6 @@ package enrich
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -141,23 +141,8 @@ func build(t *testing.T, out string, opt Options) *Result {
 	return res
 }
 
-func query(t *testing.T, out, q string) string {
-	t.Helper()
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := queries.Run(db, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	s := ""
-	for _, r := range res.Rows {
-		s += fmt.Sprintln(r...)
-	}
-	return s
-}
+// query runs q over the output out (testdb.Query).
+func query(t *testing.T, out, q string) string { return testdb.Query(t, out, q) }
 
 // TestAddresses: networks by longest prefix, three database layouts, the
 // oldest build date, and the join to flows.

@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testenv"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // chromium finds a Chromium binary (Debian package chromium). Without one
@@ -38,11 +38,7 @@ func chromium(t *testing.T) string {
 // (go test -artifacts keeps it; the path is logged).
 func TestReportInChromium(t *testing.T) {
 	bin := chromium(t)
-	db, err := queries.Open(labOut(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, labOut(t))
 	d, err := Build(context.Background(), db, Options{Source: "lab", Title: "tmonbench report: lab captures"})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/queries"
@@ -56,11 +57,7 @@ func labOut(t *testing.T) string {
 
 func openLab(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := queries.Open(labOut(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testdb.Open(t, labOut(t))
 	return db
 }
 
@@ -129,16 +126,12 @@ func TestViewsGolden(t *testing.T) {
 	}
 }
 
-// TestOperatorRTTSlices: operator-rtt's percentile columns say they are
-// histogram slices, never pNN_ms nor pNN_hi_ms (a trial read p50_hi_ms
-// 1.934 as the median of DNS round trips whose p50 is 0.122 ms), and the
-// narrow form's p50_slice_ms is the range of the samples of the slice
-// holding the nearest rank: for the lab's DNS at svc, 0.043-1.934, the
-// smallest DNS sample and the largest one under 2 ms (the first slice,
-// slices_ms default), from rtt_samples.
-func TestOperatorRTTSlices(t *testing.T) {
-	db := openLab(t)
-	q, err := queries.Get("operator-rtt")
+// sliceColumns returns the report query name after checking that none
+// of its columns, in its narrow form (SQL) or its wide one, reads as a
+// percentile (pNN_ without _slice_).
+func sliceColumns(t *testing.T, db *sql.DB, name string) queries.Named {
+	t.Helper()
+	q, err := queries.Get(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,10 +142,23 @@ func TestOperatorRTTSlices(t *testing.T) {
 		}
 		for _, c := range res.Columns {
 			if regexp.MustCompile(`^p[0-9]+_`).MatchString(c) && !strings.Contains(c, "_slice_") {
-				t.Errorf("column %s of operator-rtt reads as a percentile", c)
+				t.Errorf("column %s of %s reads as a percentile", c, name)
 			}
 		}
 	}
+	return q
+}
+
+// TestOperatorRTTSlices: operator-rtt's percentile columns say they are
+// histogram slices, never pNN_ms nor pNN_hi_ms (a trial read p50_hi_ms
+// 1.934 as the median of DNS round trips whose p50 is 0.122 ms), and the
+// narrow form's p50_slice_ms is the range of the samples of the slice
+// holding the nearest rank: for the lab's DNS at svc, 0.043-1.934, the
+// smallest DNS sample and the largest one under 2 ms (the first slice,
+// slices_ms default), from rtt_samples.
+func TestOperatorRTTSlices(t *testing.T) {
+	db := openLab(t)
+	q := sliceColumns(t, db, "operator-rtt")
 	got := one(t, db, `SELECT p50_slice_ms FROM (`+q.SQL+`) WHERE probe = 'svc' AND kind = 'dns'`)
 	raw := one(t, db, `SELECT round(min(rtt_ms), 3) || '-' || round(max(rtt_ms) FILTER (WHERE rtt_ms < 2), 3)
 		FROM rtt_samples WHERE probe = 'svc' AND kind = 'dns'`)
@@ -171,21 +177,7 @@ func TestOperatorRTTSlices(t *testing.T) {
 // 100000 µs up to the largest delay, 176643.537 µs: 100000-176644.
 func TestOnewayHourlySlices(t *testing.T) {
 	db := openLab(t)
-	q, err := queries.Get("oneway-hourly")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, text := range []string{q.SQL, q.Wide} {
-		res, err := queries.Run(db, text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range res.Columns {
-			if regexp.MustCompile(`^p[0-9]+_`).MatchString(c) && !strings.Contains(c, "_slice_") {
-				t.Errorf("column %s of oneway-hourly reads as a percentile", c)
-			}
-		}
-	}
+	q := sliceColumns(t, db, "oneway-hourly")
 	got := one(t, db, `SELECT p50_slice_us, p99_slice_us FROM (`+q.SQL+`)`)
 	raw := one(t, db, `SELECT floor(min(delay_us))::BIGINT || '-1000', '100000-' || ceil(max(delay_us))::BIGINT
 		FROM oneway_delays WHERE status = 'delivered'`)
@@ -405,11 +397,7 @@ func TestReportEqualsRaw(t *testing.T) {
 // TestNotPrepared: an output without rollups says to run tmonbench rollup.
 func TestNotPrepared(t *testing.T) {
 	out := testout.Replay(t, filepath.Join(testout.ModuleRoot(t), "samples", "zeek_ntp.pcap"))
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	if _, err := Build(context.Background(), db, Options{}); err != ErrNotPrepared {
 		t.Errorf("%v, want ErrNotPrepared", err)
 	}
@@ -515,11 +503,7 @@ func histogramText(d *Data, prefix, bounded, open string) string {
 func TestEmptyViewSaysWhy(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	testout.Run(t, "replay", "-q", "--rollup", "--progress", "never", "--out", out, testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"))
-	db, err := queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t, out)
 	reasons := queries.EmptyReasons{
 		"ftp_transfers": "no packet matched the classes that run the ftp analysis (ftp: no flow of theirs in flows)",
 		"oneway_loss":   "no class of the configuration that wrote out runs the oneway analysis (add \"oneway\" to a class's analyses)",

@@ -18,6 +18,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/stat"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testdb"
 	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/queries"
@@ -37,11 +38,7 @@ func build(t *testing.T, out string) (*sql.DB, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err = queries.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db = testdb.Open(t, out)
 	checkColumns(t, db)
 	return db, res
 }
