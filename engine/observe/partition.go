@@ -147,35 +147,43 @@ func (c *dirCache) of(keys []PartitionKey, r *[maxKeys]rawKey) string {
 // folder is formatted only when a row's raw keys differ from the
 // previous row's.
 func splitRows[T any](rows []T, keys []PartitionKey, acc []keyAccess) (dirs []string, parts [][]T) {
-	var raw [maxKeys]rawKey
-	rowKeys := func(i int, out *[maxKeys]rawKey) {
-		p := unsafe.Pointer(&rows[i])
-		for k := range keys {
-			out[k] = acc[k].raw(p, keys[k].Date)
-		}
-	}
-	dirOf := func(r *[maxKeys]rawKey) string { return partDirs.of(keys, r) }
 	if d, ok := oneDir(rows, keys, acc); ok { // the common case: one folder, the slice shared
 		return []string{d}, [][]T{rows}
 	}
-	subs := map[string]int{}
-	prev, at := raw, -1
+	dirs = groupRows(rows, keys, acc, map[string]int{}, nil, func(j int) *[]T {
+		if j == len(parts) {
+			parts = append(parts, make([]T, 0, 16))
+		}
+		return &parts[j]
+	})
+	return dirs, parts
+}
+
+// groupRows appends rows (of several partitions) to the rows of their
+// partition, part(j) for the j-th folder in order of first appearance
+// (made empty by the caller), with subs (empty) indexing the folders
+// appended to dirs; it returns dirs.
+func groupRows[T any](rows []T, keys []PartitionKey, acc []keyAccess, subs map[string]int, dirs []string, part func(j int) *[]T) []string {
+	var raw, prev [maxKeys]rawKey
+	var at *[]T
 	for i := range rows {
-		rowKeys(i, &raw)
-		if at < 0 || raw != prev {
-			d := dirOf(&raw)
+		p := unsafe.Pointer(&rows[i])
+		for k := range keys {
+			raw[k] = acc[k].raw(p, keys[k].Date)
+		}
+		if at == nil || raw != prev {
+			d := partDirs.of(keys, &raw)
 			j, ok := subs[d]
 			if !ok {
 				j = len(dirs)
 				subs[d] = j
 				dirs = append(dirs, d)
-				parts = append(parts, make([]T, 0, 16))
 			}
-			prev, at = raw, j
+			prev, at = raw, part(j)
 		}
-		parts[at] = append(parts[at], rows[i])
+		*at = append(*at, rows[i])
 	}
-	return dirs, parts
+	return dirs
 }
 
 // oneDir returns the folder of rows (at least one) when every row falls
@@ -193,40 +201,98 @@ func oneDir[T any](rows []T, keys []PartitionKey, acc []keyAccess) (string, bool
 }
 
 // Splitter is Table.Split into memory it keeps from one call to the next,
-// for a writer that splits every table of every drain (store.Run.Write):
-// Split's folder list, rows list, parts and part batch were 4 allocations
-// for each table of each drain, in the common case where every row of the
-// table falls in one partition (issue 14). Rows of several partitions
-// (several probes, a day's end) still take Split's allocations. The zero
-// Splitter is ready; it is not safe for concurrent use.
+// for a writer that splits every table of every drain (store.Run.Write,
+// store.Appender.Write): Split's folder list, rows list, parts and part
+// batch were 4 allocations for each table of each drain in the common
+// case where every row of the table falls in one partition, and rows of
+// several partitions (several probes, a day's end) took a map, a slice
+// per partition and their growth (issue 14). The zero Splitter is ready;
+// it is not safe for concurrent use.
+//
+// Rows of several partitions are copied into slices it keeps for the
+// table, as large as the largest drain's rows of each partition until
+// Clear lets go of their rows (not of the slices).
 type Splitter struct {
-	parts []Part
-	one   Batch // the one part's batch: only the split table's slot is set
+	parts  []Part
+	one    Batch                  // the one part's batch: only the split table's slot is set
+	tables map[*Table]*tableSplit // each table's kept partitions
+}
+
+// tableSplit is the memory a Splitter keeps for one table's rows of
+// several partitions: one batch per partition (only the table's slot
+// set), the folders and their index.
+type tableSplit struct {
+	batches []*Batch
+	n       int // batches holding rows of the last split
+	dirs    []string
+	subs    map[string]int
+	empty   string // the folder of a table without rows (DefaultPartition)
 }
 
 // Split returns Table.Split(b) of t. The parts and their batches are
-// valid until the next Split or Clear. When every row of the table falls
-// in one partition whose folder was formatted before (a cache of the
-// folders seen lately) it allocates nothing, and the part's rows are b's
-// slice; rows of several partitions are grouped into new slices, as
-// Table.Split does, and so is a table without rows.
+// valid until the next Split of t or Clear. It allocates nothing once it
+// has split as many partitions of t with as many rows, and their folders
+// were formatted before (a cache of the folders seen lately); when every
+// row falls in one partition the part's rows are b's slice.
 func (s *Splitter) Split(t *Table, b *Batch) []Part {
-	if t.Len(b) == 0 {
-		return t.Split(b)
+	keys := t.Partition()
+	ts := s.tables[t]
+	if ts == nil {
+		if s.tables == nil {
+			s.tables = map[*Table]*tableSplit{}
+		}
+		ts = &tableSplit{subs: map[string]int{}, empty: t.Split(&Batch{})[0].Dir}
+		s.tables[t] = ts
 	}
 	s.one = Batch{}
-	if d, ok := t.ops.oneDir(b, &s.one, t.Partition(), t.access); ok {
+	if t.Len(b) == 0 {
+		s.parts = append(s.parts[:0], Part{Dir: ts.empty, Batch: &s.one})
+		return s.parts
+	}
+	if d, ok := t.ops.oneDir(b, &s.one, keys, t.access); ok {
 		s.parts = append(s.parts[:0], Part{Dir: d, Batch: &s.one})
 		return s.parts
 	}
-	return t.Split(b)
+	ts.reset(t)
+	ts.dirs = t.ops.group(b, keys, t.access, ts)
+	ts.n = len(ts.dirs)
+	s.parts = s.parts[:0]
+	for j, d := range ts.dirs {
+		s.parts = append(s.parts, Part{Dir: d, Batch: ts.batches[j]})
+	}
+	return s.parts
 }
 
-// Clear lets go of the rows the last Split's parts hold.
+// batch returns the j-th kept batch, made when j is one past the last.
+func (ts *tableSplit) batch(j int) *Batch {
+	if j == len(ts.batches) {
+		ts.batches = append(ts.batches, &Batch{})
+	}
+	return ts.batches[j]
+}
+
+// reset empties t's slot of the batches the last split filled (their
+// rows let go, their slices kept), the folders and their index.
+func (ts *tableSplit) reset(t *Table) {
+	for _, b := range ts.batches[:ts.n] {
+		t.ops.reset(b)
+	}
+	ts.n = 0
+	clear(ts.dirs)
+	ts.dirs = ts.dirs[:0]
+	clear(ts.subs)
+}
+
+// Clear lets go of the rows the last Splits' parts hold.
 func (s *Splitter) Clear() {
 	s.one = Batch{}
 	clear(s.parts)
 	s.parts = s.parts[:0]
+	for t, ts := range s.tables {
+		if ts.n > 0 {
+			ts.reset(t)
+		}
+	}
 }
 
 // sameRun returns how many of the n rows at p (size bytes apart) have

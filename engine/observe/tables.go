@@ -116,6 +116,9 @@ type tableOps interface {
 	// oneDir sets one's slot of the table to b's rows and returns their
 	// folder when every row (at least one) falls in one partition.
 	oneDir(b, one *Batch, keys []PartitionKey, acc []keyAccess) (string, bool)
+	// group copies b's rows (of several partitions) into ts's batches,
+	// one per partition, and returns their folders.
+	group(b *Batch, keys []PartitionKey, acc []keyAccess, ts *tableSplit) []string
 }
 
 // Len returns the number of the table's rows in b.
@@ -204,6 +207,10 @@ func (r rowsOf[T]) oneDir(b, one *Batch, keys []PartitionKey, acc []keyAccess) (
 		*r.slot(one) = rows
 	}
 	return d, ok
+}
+
+func (r rowsOf[T]) group(b *Batch, keys []PartitionKey, acc []keyAccess, ts *tableSplit) []string {
+	return groupRows(*r.slot(b), keys, acc, ts.subs, ts.dirs, func(j int) *[]T { return r.slot(ts.batch(j)) })
 }
 
 func (r rowsOf[T]) newWriter(w io.Writer, opts []parquet.WriterOption) TableWriter {

@@ -23,8 +23,10 @@ import (
 type Appender struct {
 	out      string
 	mu       sync.Mutex
-	next     map[string]int // next part number per table or partition folder ("table/date=.../probe=...")
-	lock     *outLock       // held until Close
+	next     map[partDir]int     // next part number per table folder or partition folder
+	made     map[string]bool     // the tables whose folder exists (Write: written, or found)
+	split    []*observe.Splitter // idle splitters of Write (one per Write at once: its parts kept, issue 14)
+	lock     *outLock            // held until Close
 	manifest Manifest
 	closed   bool
 	notable  Notable
@@ -119,7 +121,7 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 			m.Mode = ModeCollector
 		}
 	}
-	a := &Appender{out: abs, next: map[string]int{}, lock: lock, manifest: m, replaced: replaced}
+	a := &Appender{out: abs, next: map[partDir]int{}, made: map[string]bool{}, lock: lock, manifest: m, replaced: replaced}
 	if err := a.mark(StateRunning); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
@@ -227,25 +229,40 @@ func (a *Appender) SetInterrupted() {
 // Out returns the absolute output folder.
 func (a *Appender) Out() string { return a.out }
 
-// part returns the next free part number of table (or partition folder
-// "table/key=value/...") and reserves it.
-func (a *Appender) part(table string) int {
+// partDir is a table folder, or a partition folder (sub, "key=value/...")
+// of a table: the part numbers are per folder. A struct key, where the
+// folder's path "table/sub" was a string made for each part (issue 14).
+type partDir struct{ table, sub string }
+
+// planKey is the key of d in a Plan: "table/sub".
+func (d partDir) planKey() string { return d.table + "/" + d.sub }
+
+// planDir is the folder of a Plan's key k.
+func planDir(k string) partDir {
+	table, sub, _ := strings.Cut(k, "/")
+	return partDir{table, sub}
+}
+
+// part returns the next free part number of table's folder, or of its
+// partition folder sub when not "", and reserves it.
+func (a *Appender) part(table, sub string) int {
+	d := partDir{table, sub}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.part0(table)
-	n := a.next[table]
-	a.next[table] = n + 1
+	a.part0(d)
+	n := a.next[d]
+	a.next[d] = n + 1
 	return n
 }
 
 // part0 sets the next free part number of a table or partition folder
 // from the folder the first time it is used (a.mu held).
-func (a *Appender) part0(table string) {
-	if _, ok := a.next[table]; ok {
+func (a *Appender) part0(d partDir) {
+	if _, ok := a.next[d]; ok {
 		return
 	}
 	n := 0
-	ents, _ := os.ReadDir(filepath.Join(a.out, filepath.FromSlash(table)))
+	ents, _ := os.ReadDir(filepath.Join(a.out, d.table, filepath.FromSlash(d.sub)))
 	for _, e := range ents {
 		name := e.Name()
 		if !strings.HasPrefix(name, "part-") || !strings.HasSuffix(name, ".parquet") {
@@ -255,7 +272,51 @@ func (a *Appender) part0(table string) {
 			n = v + 1
 		}
 	}
-	a.next[table] = n
+	a.next[d] = n
+}
+
+// exists reports whether table's folder exists: written by a or found
+// there (a stat of every empty table at every drain was 2 allocations
+// each, issue 14). A folder removed under a running collector is not
+// made again.
+func (a *Appender) exists(table string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.made[table] {
+		return true
+	}
+	if _, err := os.Stat(filepath.Join(a.out, table)); err != nil {
+		return false
+	}
+	a.made[table] = true
+	return true
+}
+
+// written records that table's folder exists.
+func (a *Appender) written(table string) {
+	a.mu.Lock()
+	a.made[table] = true
+	a.mu.Unlock()
+}
+
+// splitter returns an idle Splitter of a, or a new one.
+func (a *Appender) splitter() *observe.Splitter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if n := len(a.split); n > 0 {
+		s := a.split[n-1]
+		a.split = a.split[:n-1]
+		return s
+	}
+	return &observe.Splitter{}
+}
+
+// putSplitter gives back s, letting go of the rows it split.
+func (a *Appender) putSplitter(s *observe.Splitter) {
+	s.Clear()
+	a.mu.Lock()
+	a.split = append(a.split, s)
+	a.mu.Unlock()
 }
 
 // AppendTo writes rows as a new part of table (an empty slice writes
@@ -266,7 +327,7 @@ func AppendTo[T any](a *Appender, table string, rows []T) error {
 			return nil
 		}
 	}
-	_, err := Write(a.out, table, a.part(table), rows)
+	_, err := Write(a.out, table, a.part(table, ""), rows)
 	return err
 }
 
@@ -280,18 +341,20 @@ func AppendTo[T any](a *Appender, table string, rows []T) error {
 func (a *Appender) Write(b *observe.Batch) error {
 	var errs []error
 	var evErr error // the events table's
+	s := a.splitter()
+	defer a.putSplitter(s)
 	for _, t := range observe.Tables {
-		if t.Len(b) == 0 {
-			if _, err := os.Stat(filepath.Join(a.out, t.Name)); err == nil {
-				continue
-			}
+		if t.Len(b) == 0 && a.exists(t.Name) {
+			continue
 		}
-		if _, _, err := writeTable(a.out, t, func(sub string) int { return a.part(t.Name + "/" + sub) }, b, &a.writers); err != nil {
+		if _, _, err := writeParts(a.out, t, func(sub string) int { return a.part(t.Name, sub) }, s.Split(t, b), &a.writers); err != nil {
 			errs = append(errs, err)
 			if t.Name == observe.TableEvents {
 				evErr = err
 			}
+			continue
 		}
+		a.written(t.Name)
 	}
 	a.mu.Lock()
 	a.notable.addWritten(b.Events, evErr)
@@ -311,15 +374,15 @@ func (a *Appender) Commit() error { return nil }
 // a second copy of the rows.
 func (a *Appender) Plan(b *observe.Batch) map[string]int {
 	plan := map[string]int{}
+	s := a.splitter()
+	defer a.putSplitter(s)
 	for _, t := range observe.Tables {
-		if t.Len(b) == 0 {
-			if _, err := os.Stat(filepath.Join(a.out, t.Name)); err == nil {
-				continue
-			}
+		if t.Len(b) == 0 && a.exists(t.Name) {
+			continue
 		}
-		for _, p := range t.Split(b) {
-			k := t.Name + "/" + p.Dir
-			plan[k] = a.part(k)
+		for _, p := range s.Split(t, b) {
+			d := partDir{t.Name, p.Dir}
+			plan[d.planKey()] = a.part(d.table, d.sub)
 		}
 	}
 	return plan
@@ -339,14 +402,17 @@ func (a *Appender) Plan(b *observe.Batch) map[string]int {
 func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
 	planned := map[string]bool{}
 	for k, part := range plan {
+		d := planDir(k)
 		a.mu.Lock()
-		a.part0(k)
-		if a.next[k] <= part {
-			a.next[k] = part + 1
+		a.part0(d)
+		if a.next[d] <= part {
+			a.next[d] = part + 1
 		}
 		a.mu.Unlock()
-		planned[strings.SplitN(k, "/", 2)[0]] = true
+		planned[d.table] = true
 	}
+	s := a.splitter()
+	defer a.putSplitter(s)
 	var errs []error
 	for _, t := range observe.Tables {
 		if !planned[t.Name] {
@@ -356,11 +422,13 @@ func (a *Appender) WritePlan(b *observe.Batch, plan map[string]int) error {
 			if part, ok := plan[t.Name+"/"+sub]; ok {
 				return part
 			}
-			return a.part(t.Name + "/" + sub)
+			return a.part(t.Name, sub)
 		}
-		_, _, err := writeTable(a.out, t, next, b, &a.writers)
+		_, _, err := writeParts(a.out, t, next, s.Split(t, b), &a.writers)
 		if err != nil {
 			errs = append(errs, err)
+		} else {
+			a.written(t.Name)
 		}
 		if t.Name == observe.TableEvents {
 			a.mu.Lock()

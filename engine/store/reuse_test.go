@@ -191,3 +191,98 @@ func TestRunWriteIntoOpenParts(t *testing.T) {
 		t.Errorf("a Write of 2 tables of %d into open parts allocates %v times, want 0", len(observe.Tables), n)
 	}
 }
+
+// TestAppenderDrainAllocs: a collector's or live run's drain written by an
+// Appender after a drain of the same shape (each table's rows in two
+// partitions: two probes or sources) allocates no more than writing its
+// parts alone (writeParts of the parts Table.Split gives, less Split's
+// own allocations): parquet-go encoding and closing each part with a
+// reset writer, and the part file (paths, os.File, rename, the folder's
+// fsync). The Appender's own work adds nothing: the tables split with a
+// kept observe.Splitter (Table.Split's map, parts, batches and rows), the
+// part numbers found by a struct key (a "table/folder" string a part),
+// the 256 KiB file buffer kept (one a part), the empty tables' folders
+// known (a stat each at every drain) (issue 14). What is left is
+// parquet-go's, per part and column, and the file's (docs/speed.md).
+func TestAppenderDrainAllocs(t *testing.T) {
+	if testenv.Race {
+		t.Skip("allocation counts are asserted without -race (testenv.Race)")
+	}
+	var b observe.Batch
+	fillRows(&b, 2)
+	a, err := OpenAppend(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	write := func() {
+		if err := a.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	got := testing.AllocsPerRun(5, write)
+
+	parts, n := 0, 0
+	for _, tab := range observe.Tables {
+		parts += len(tab.Split(&b))
+	}
+	if parts <= len(observe.Tables) {
+		t.Fatalf("%d parts for %d tables: want rows of several partitions", parts, len(observe.Tables))
+	}
+	dir, pool := t.TempDir(), &writerPool{}
+	files := func() { // the same parts written by the same writers and buffers, numbered apart
+		for _, tab := range observe.Tables {
+			if _, _, err := writeParts(dir, tab, func(string) int { n++; return n }, tab.Split(&b), pool); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	files()
+	split := testing.AllocsPerRun(5, func() {
+		for _, tab := range observe.Tables {
+			tab.Split(&b)
+		}
+	})
+	floor := testing.AllocsPerRun(5, files) - split
+	t.Logf("a drain of %d parts: %.0f allocations; its floor %.0f (parquet-go's encoding and the files)", parts, got, floor)
+	if got > floor {
+		t.Errorf("an Appender's drain of %d parts allocates %.0f times, its parts' floor %.0f: want nothing of its own", parts, got, floor)
+	}
+}
+
+// TestRunWriteSeveralPartitions: a replay's drain whose tables' rows fall
+// in several partitions (two probes, a day's end), written into the parts
+// already open, allocates nothing of its own either: the Splitter keeps
+// each table's partitions (Table.Split made them again: 91 allocations a
+// drain of these 13 tables, 0 now; issue 14).
+func TestRunWriteSeveralPartitions(t *testing.T) {
+	if testenv.Race {
+		t.Skip("allocation counts are asserted without -race (testenv.Race)")
+	}
+	var b observe.Batch
+	fillRows(&b, 2)
+	r, err := BeginRun(filepath.Join(t.TempDir(), "out"), testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	write := func() {
+		if err := r.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		write()
+	}
+	parts := 0
+	for _, tab := range observe.Tables {
+		parts += len(tab.Split(&b))
+	}
+	if len(r.open) != parts || parts <= len(observe.Tables) {
+		t.Fatalf("%d parts open, %d partitions in %d tables: want several partitions a table, each open", len(r.open), parts, len(observe.Tables))
+	}
+	if n := testing.AllocsPerRun(100, write); n != 0 {
+		t.Errorf("a Write of %d tables in %d partitions into open parts allocates %v times, want 0", len(observe.Tables), parts, n)
+	}
+}

@@ -132,11 +132,18 @@ func WriteTable(dir string, t *observe.Table, next func(sub string) int, b *obse
 	return writeTable(dir, t, next, b, nil)
 }
 
-// writeTable is WriteTable with the Parquet writers taken from, and
-// given back to, writers (nil: new writers).
+// writeTable is WriteTable with the Parquet writers and file buffers
+// taken from, and given back to, writers (nil: new ones).
 func writeTable(dir string, t *observe.Table, next func(sub string) int, b *observe.Batch, writers *writerPool) (size int64, files int, err error) {
-	for _, p := range t.Split(b) {
-		_, n, err := writeFileIn(dir, t.Name, p.Dir, next(p.Dir), func(w io.Writer) error {
+	return writeParts(dir, t, next, t.Split(b), writers)
+}
+
+// writeParts writes parts, t's rows split by partition (Table.Split), as
+// writeTable does.
+func writeParts(dir string, t *observe.Table, next func(sub string) int, parts []observe.Part, writers *writerPool) (size int64, files int, err error) {
+	for _, p := range parts {
+		fb := writers.buffer()
+		_, n, err := writeFileIn(dir, t.Name, p.Dir, next(p.Dir), fb, func(w io.Writer) error {
 			tw := writers.get(t, w)
 			if _, err := tw.Write(p.Batch); err != nil {
 				return fmt.Errorf("encode %s rows: %w", t.Name, err)
@@ -147,6 +154,7 @@ func writeTable(dir string, t *observe.Table, next func(sub string) int, b *obse
 			writers.put(t, tw)
 			return nil
 		})
+		writers.putBuffer(fb)
 		if err != nil {
 			return size, files, err
 		}
@@ -161,10 +169,52 @@ func writeTable(dir string, t *observe.Table, next func(sub string) int, b *obse
 // making new ones: ~500 allocations for a tcp_connections writer, one per
 // table and partition at every drain of a collector or live run (issue
 // 14). It holds at most as many writers of a table as were in use at
-// once. Safe for concurrent use; a nil pool makes a new writer each time.
+// once, and so of the 256 KiB file buffers (each part's was made anew,
+// the same issue). Safe for concurrent use; a nil pool makes a new
+// writer and buffer each time.
 type writerPool struct {
 	mu   sync.Mutex
 	idle map[*observe.Table][]observe.TableWriter
+	bufs []*fileBuffer
+}
+
+// fileBuffer is the buffer of a part file being written, and the count
+// of the bytes it wrote through.
+type fileBuffer struct {
+	bw *bufio.Writer
+	cw countWriter
+}
+
+// fileBufferBytes is the size of a part file's write buffer.
+const fileBufferBytes = 256 << 10
+
+// buffer returns a file buffer from the pool, nil from a nil pool.
+func (p *writerPool) buffer() *fileBuffer {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.bufs); n > 0 {
+		fb := p.bufs[n-1]
+		p.bufs[n-1] = nil
+		p.bufs = p.bufs[:n-1]
+		return fb
+	}
+	fb := &fileBuffer{}
+	fb.bw = bufio.NewWriterSize(&fb.cw, fileBufferBytes)
+	return fb
+}
+
+// putBuffer gives back fb (nil: nothing).
+func (p *writerPool) putBuffer(fb *fileBuffer) {
+	if p == nil || fb == nil {
+		return
+	}
+	fb.cw = countWriter{}
+	p.mu.Lock()
+	p.bufs = append(p.bufs, fb)
+	p.mu.Unlock()
 }
 
 // get returns a writer of t's rows on w, with the options of a part
@@ -186,10 +236,10 @@ func (p *writerPool) get(t *observe.Table, w io.Writer) observe.TableWriter {
 	return t.NewWriter(w, optionsFor(t.Row, false)...)
 }
 
-// drop lets the idle writers go (their output is done).
+// drop lets the idle writers and buffers go (their output is done).
 func (p *writerPool) drop() {
 	p.mu.Lock()
-	p.idle = nil
+	p.idle, p.bufs = nil, nil
 	p.mu.Unlock()
 }
 
@@ -209,12 +259,12 @@ func (p *writerPool) put(t *observe.Table, tw observe.TableWriter) {
 // writeFile writes part number part of table under dir atomically with
 // fill (see Write).
 func writeFile(dir, table string, part int, fill func(io.Writer) error) (path string, size int64, err error) {
-	return writeFileIn(dir, table, "", part, fill)
+	return writeFileIn(dir, table, "", part, nil, fill)
 }
 
 // writeFileIn is writeFile into the sub-folder sub (a partition, "" for
-// none) of the table's folder.
-func writeFileIn(dir, table, sub string, part int, fill func(io.Writer) error) (path string, size int64, err error) {
+// none) of the table's folder, through fb (nil: a new buffer).
+func writeFileIn(dir, table, sub string, part int, fb *fileBuffer, fill func(io.Writer) error) (path string, size int64, err error) {
 	if err := checkTable(table); err != nil {
 		return "", 0, err
 	}
@@ -226,7 +276,7 @@ func writeFileIn(dir, table, sub string, part int, fill func(io.Writer) error) (
 		return "", 0, fmt.Errorf("store: create table folder: %w", err)
 	}
 	path = filepath.Join(tdir, PartName(part))
-	size, err = writeAtomic(path, func(w io.Writer) (err error) {
+	size, err = writeAtomicBuf(path, fb, func(w io.Writer) (err error) {
 		defer func() {
 			// parquet-go panics on struct fields it cannot map (chan, func,
 			// ...); report it as an error so the temporary file is removed.
@@ -277,6 +327,12 @@ func tmpName(path string) string {
 // the temporary file is removed and path is untouched. It returns the size
 // written in bytes.
 func writeAtomic(path string, fill func(io.Writer) error) (size int64, err error) {
+	return writeAtomicBuf(path, nil, fill)
+}
+
+// writeAtomicBuf is writeAtomic through fb (nil: a new buffer), which
+// must be empty.
+func writeAtomicBuf(path string, fb *fileBuffer, fill func(io.Writer) error) (size int64, err error) {
 	tmp := tmpName(path)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -288,12 +344,19 @@ func writeAtomic(path string, fill func(io.Writer) error) (size int64, err error
 			os.Remove(tmp)
 		}
 	}()
-	cw := &countWriter{w: f}
-	bw := bufio.NewWriterSize(cw, 256<<10)
+	if fb == nil {
+		fb = &fileBuffer{}
+		fb.bw = bufio.NewWriterSize(&fb.cw, fileBufferBytes)
+	}
+	fb.cw = countWriter{w: f}
+	defer func() { fb.cw.w = nil }()
+	cw, bw := &fb.cw, fb.bw
 	if err := fill(bw); err != nil {
+		bw.Reset(cw) // the pool's next file starts empty
 		return 0, err
 	}
 	if err := bw.Flush(); err != nil {
+		bw.Reset(cw)
 		return 0, err
 	}
 	if err := f.Sync(); err != nil {
