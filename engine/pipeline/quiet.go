@@ -86,3 +86,19 @@ func (q *quietTicks) open(i int) bool {
 	}
 	return false
 }
+
+// captureEnded is called when an input of probe pi ends (guarded.end,
+// within the merge's read of the next packet: the probe has taken every
+// packet of it). Once every input of the probe has ended, the one-way
+// observations it holds are sent at once, its clock unmoved
+// (probe.Engine.EndCapture): a probe no longer ticked (quietTicks) would
+// otherwise hold them until the run's end, after the collector's timeout
+// (TestEndedCaptureNotTicked: 48 rows missed).
+func (r *run) captureEnded(pi int, srcs []pkt.Source) {
+	for i, in := range r.inputs {
+		if g, ok := srcs[i].(*guarded); in.Probe == pi && (!ok || !g.done) {
+			return
+		}
+	}
+	r.probes[pi].EndCapture()
+}
