@@ -477,6 +477,11 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		return Measure{}, err
 	}
 	defer run.Abort()
+	// Parts published by capture time, as a replay at full speed does: the
+	// same files as replay's whatever the machine's speed (at 5 s of wall
+	// time a slower run cut more parts, and the parts' cost in the
+	// measure varied with it: TestBenchFilesAreReplays).
+	run.PublishByCapture = true
 	st := newSteady()
 	var raised func() int64
 	if opt.MemoryLimit > 0 {

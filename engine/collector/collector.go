@@ -277,6 +277,8 @@ func (c *Collector) Apply(nowNs int64, h pdu.Header, payload []byte, frameLen in
 			c.badRecords(h, err)
 		}
 		c.advanceOneway(h)
+	} else if h.Type == pdu.TypeHeartbeat {
+		c.heartbeatOneway(h)
 	}
 	c.checkFinished(h.ProbeID)
 	return v.Ack

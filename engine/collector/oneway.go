@@ -393,11 +393,16 @@ func (c *Collector) advanceOneway(h pdu.Header) {
 			delete(t, id)
 		}
 	}
-	if mark == c.ow.marks[h.ProbeID] {
+	c.moveMark(h.ProbeID, mark)
+}
+
+// moveMark moves probe pid's one-way watermark to mark, when later.
+func (c *Collector) moveMark(pid uint16, mark int64) {
+	if mark <= c.ow.marks[pid] {
 		return
 	}
-	c.ow.marks[h.ProbeID] = mark
-	p := c.probes[h.ProbeID]
+	c.ow.marks[pid] = mark
+	p := c.probes[pid]
 	if p == nil || !p.hello {
 		return
 	}

@@ -36,11 +36,13 @@
 // detect transmission errors"), with the acknowledged PDU's probe epoch in
 // the header and the collector's state epoch in the build-time field,
 // tagged like the PDUs when the channel is authenticated; a Sender refuses
-// acks of another epoch (a previous run's). A heartbeat (TypeHeartbeat,
-// id 0) is never acknowledged; its 4-byte payload is the sender's low
+// acks of another epoch (a previous run's). A heartbeat (TypeHeartbeat)
+// is never acknowledged; its 4-byte payload is the sender's low
 // watermark, the oldest PDU id it still holds, so the collector can close
 // its de-duplication window over ids the probe destroyed (counted in
-// ReceiverStats.Skipped).
+// ReceiverStats.Skipped); its id is the latest PDU id the sender gave (0
+// before any) and its build time the sender's clock, so that a collector
+// holding every PDU up to that id knows how far the probe observed.
 //
 // # Probe runs (epochs) and replay protection
 //

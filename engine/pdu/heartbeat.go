@@ -17,9 +17,14 @@ const (
 )
 
 // sendHeartbeat sends an empty-of-records heartbeat (not acknowledged, not
-// retried, PDU id 0). Its 4-byte payload is the low watermark: the oldest
-// PDU id still pending (or the next id), every lower id being acknowledged
-// or destroyed, so the collector can close its de-duplication window.
+// retried). Its 4-byte payload is the low watermark: the oldest PDU id
+// still pending (or the next id), every lower id being acknowledged or
+// destroyed, so the collector can close its de-duplication window. Its id
+// is the latest PDU id the sender gave (0: none yet) and its build time
+// the sender's clock: once the collector has every PDU up to that id, it
+// knows the probe observed until then (its one-way watermark moves: a
+// probe on a silent link is watching, not gone; collector
+// heartbeatOneway).
 func (s *Sender) sendHeartbeat() { s.heartbeatAt(s.clock) }
 
 // heartbeatAt sends a heartbeat stamped with probe time t (its
@@ -31,7 +36,7 @@ func (s *Sender) heartbeatAt(t int64) {
 	}
 	b := &s.heartbeatBody
 	b[0], b[1], b[2], b[3] = byte(wm>>24), byte(wm>>16), byte(wm>>8), byte(wm)
-	s.heartbeat = appendFrame(s.heartbeat[:0], Header{Type: TypeHeartbeat, ProbeID: s.probeID, Epoch: s.cfg.Epoch, BuildTimeNs: t}, b[:], s.key)
+	s.heartbeat = appendFrame(s.heartbeat[:0], Header{Type: TypeHeartbeat, ProbeID: s.probeID, Epoch: s.cfg.Epoch, ID: s.nextID, BuildTimeNs: t}, b[:], s.key)
 	s.lastSendNs, s.hasSent = s.clock, true
 	n := uint64(len(s.heartbeat))
 	s.stats.Heartbeats++

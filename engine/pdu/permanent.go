@@ -103,6 +103,7 @@ func (s *Sender) frameOver() int {
 // are destroyed and counted, and from now on the memory bound destroys.
 func (s *Sender) spoolFailed(err error) {
 	s.noSpool = true
+	kept := s.keepFinal()
 	msg := fmt.Sprintf("%spermanent PDUs past %d kB in memory cannot be spooled to disk (%v): the oldest flow definitions, FTP records and events are destroyed past that bound while the collector does not acknowledge",
 		s.prefix(), s.cfg.MaxPermanentBytes>>10, err)
 	if s.sp != nil {
@@ -119,6 +120,10 @@ func (s *Sender) spoolFailed(err error) {
 		s.stats.PermanentDestroyedRecords += records
 		s.sp.close()
 		s.sp = nil
+		if kept != nil {
+			s.enqueue(TypeReport, kept.records, kept.buildNs, kept.payload)
+			msg += "; the final report it held, kept in memory, is sent again"
+		}
 		if pdus > 0 && s.onEvent != nil {
 			msg += fmt.Sprintf("; the %d PDUs (%d records) in the spool are lost", pdus, records)
 			s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: s.prefix() + fmt.Sprintf("%d permanent PDUs (%d records) lost with the spool: %v", pdus, records, err)})
@@ -147,6 +152,7 @@ func (s *Sender) toSpool(t Type, bd *building, nowNs int64) bool {
 		s.spoolFailed(err)
 		return false
 	}
+	s.copyFinal(t, bd.records, nowNs, bd.enc.B)
 	s.stats.Spooled++
 	s.stats.SpoolPeakBytes = max(s.stats.SpoolPeakBytes, s.sp.bytes)
 	if s.sp.bytes > s.spoolMax() {
@@ -256,6 +262,9 @@ func (s *Sender) refill() {
 		if err != nil {
 			s.spoolFailed(err)
 			return
+		}
+		if r.typ == TypeReport {
+			s.finalCopy = nil // in memory now
 		}
 		s.enqueue(r.typ, r.records, r.buildNs, payload)
 	}

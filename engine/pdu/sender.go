@@ -183,8 +183,9 @@ type Sender struct {
 	permBytes   int // memory of the pending permanent PDUs (permanent.go)
 	permCount   int // pending permanent PDUs in memory
 	sp          *spool
-	noSpool     bool // the spool failed or cannot be made: the memory bound destroys
-	reported    bool // the final report took the counters (ReportTaken)
+	noSpool     bool           // the spool failed or cannot be made: the memory bound destroys
+	finalCopy   *spooledReport // the final report while it waits in the spool (finalcopy.go)
+	reported    bool           // the final report took the counters (ReportTaken)
 	// afterReport counts the PDUs and records destroyed after ReportTaken
 	// per type; lateSent those of them late reports carry (LateReport).
 	afterReport [typeLimit][2]uint64

@@ -213,6 +213,9 @@ func (r *run) feed(ctx context.Context) error {
 		g.into, _ = src.(pkt.MetaSource)
 		srcs[i] = g
 	}
+	for i, in := range r.inputs {
+		srcs[i].(*guarded).ended = func() { r.captureEnded(in.Probe, srcs) }
+	}
 	src := opt.Merge(srcs...)
 	// One input that the merge passes through (replay.Merged.Single) is
 	// read straight, its damage reported by the loop as guarded reports
@@ -506,6 +509,7 @@ type guarded struct {
 	src    pkt.Source
 	into   pkt.MetaSource // src, when it fills Metas in place
 	failed func(err error)
+	ended  func() // after done is set (captureEnded)
 	done   bool
 }
 
@@ -544,6 +548,9 @@ func (g *guarded) end(err error) ([]byte, pkt.Meta, error) {
 	g.done = true
 	if err != io.EOF {
 		g.failed(err)
+	}
+	if g.ended != nil {
+		g.ended()
 	}
 	return nil, pkt.Meta{}, io.EOF
 }

@@ -46,6 +46,9 @@ type Engine interface {
 	Held() int
 	// Pending counts the PDUs awaiting acknowledgement.
 	Pending() int
+	// EndCapture sends the one-way observations held when the engine's
+	// captures ended before the run (endcapture.go), its clock unmoved.
+	EndCapture()
 	// DestroyedAfterReport reports the PDUs destroyed after the final
 	// reports (Probe.DestroyedAfterReport).
 	DestroyedAfterReport(nowNs int64)
@@ -156,6 +159,8 @@ type workItem struct {
 	lent     []byte // the packet in a block of blocks, or nil: copied, data[off:end]
 	off, end int
 	tick     bool
+	// endCapture: the captures ended (EndCapture), not a packet
+	endCapture bool
 	// shard is the worker that owns the packet as its headers say
 	// (dissect.PeekShard, read by the caller's goroutine, in whose cache
 	// the packet is), or -1 when they do not say: a worker leaves the
@@ -263,6 +268,8 @@ func work(i int, p *Probe, jobs <-chan *workBatch) {
 			p.sh.begin()
 			if it.tick {
 				p.Tick(it.m.TimeNs)
+			} else if it.endCapture {
+				p.EndCapture()
 			} else {
 				p.sh.peek = int(it.shard)
 				p.Packet(b.packet(it), it.m)
