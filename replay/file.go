@@ -283,6 +283,12 @@ func (f *File) headerErr(err error, n int) error {
 		return &Error{Path: f.name, Offset: -1, Detail: "empty input", Err: ErrNotCapture}
 	}
 	d, c := cause(err)
+	if f.gz && errors.Is(err, io.ErrUnexpectedEOF) {
+		// the gzip stream, not the capture in it, ends early: a .pcap.gz
+		// cut short (still being written), not "0 bytes: not a pcap"
+		return &Error{Path: f.name, Offset: -1,
+			Detail: fmt.Sprintf("gzip stream cut short (%d bytes decompressed)", n), Err: pkt.ErrTruncated}
+	}
 	if c == pkt.ErrTruncated {
 		return &Error{Path: f.name, Offset: -1, Detail: fmt.Sprintf("%d bytes", n), Err: ErrNotCapture}
 	}

@@ -650,11 +650,15 @@ func (m *Model) tabBar(w int) string {
 	return bar
 }
 
-// footer is the short help on one line of w cells: the hints before
+// footer is the short help on one line of w cells: while a text field
+// has the keys, the field's own (inputKeys); else the hints before
 // "? help" and "q quit" go first, from the last, until it fits (those two
 // always stay). On a table whose cells can be longer than the window
 // (Events) "m whole row" follows "enter".
 func (m *Model) footer(w int) string {
+	if in, ok := m.active().(inputKeys); ok && m.active().typing() {
+		return m.help.ShortHelpView(in.inputHelp())
+	}
 	bs := m.e.keys.ShortHelp()
 	if t, ok := m.active().(*pagedTable); ok && t.spec.long { // m (the whole row) after enter
 		bs = append(bs[:2:2], append([]key.Binding{m.e.keys.Row}, bs[2:]...)...)

@@ -227,3 +227,24 @@ func (k KeyMap) across(msg tea.KeyMsg, cur, n int) int {
 	}
 	return cur
 }
+
+// inputKeys is what a screen's text field or chooser answers to while it
+// has the keys (screen.typing): the footer shows these instead of the key
+// map's, which the field takes as text ("q quit" typed a q into the SQL).
+type inputKeys interface {
+	inputHelp() []key.Binding
+}
+
+// hint is a footer entry for a key a text field handles itself.
+func hint(keys, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
+}
+
+// The footers of the text fields and the column chooser: their keys are
+// fixed (sqlScreen.update, pagedTable.editKey, pagedTable.chooserKey), not
+// remapped by tui.keys.
+var (
+	sqlEditorHelp   = []key.Binding{hint("ctrl+r", "run"), hint("esc", "leave the editor")}
+	filterInputHelp = []key.Binding{hint("enter", "apply the filter"), hint("esc", "cancel")}
+	chooserHelp     = []key.Binding{hint("↑/↓", "move"), hint("space", "show/hide the column"), hint("enter", "close")}
+)

@@ -261,6 +261,17 @@ func (h *liveHistory) rate() float64 {
 	return r[0]
 }
 
+// endedRate is a capture rate as the screens show it: 0 once the run has
+// ended. Its snapshots then repeat the last one's time (liveHistory.add
+// takes no rate from them), which kept the last second's rate on screen
+// (a trial's replay --tui read 491 pkt/s on A long after its end).
+func endedRate(s *LiveStatus, pps float64) float64 {
+	if s.Done {
+		return 0
+	}
+	return pps
+}
+
 // liveLine is the status-line text of the latest snapshot: capture rate,
 // kernel drops and the PDU transport state.
 func liveLine(s *LiveStatus, h *liveHistory) string {
@@ -271,7 +282,7 @@ func liveLine(s *LiveStatus, h *liveHistory) string {
 	if s.Done {
 		state += " (ended)"
 	}
-	t := fmt.Sprintf("%s %s pkts · %s pkt/s", state, human(int64(s.Packets())), human(int64(h.rate())))
+	t := fmt.Sprintf("%s %s pkts · %s pkt/s", state, human(int64(s.Packets())), human(int64(endedRate(s, h.rate()))))
 	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
 		t += " · drops " + human(d)
 	}
@@ -350,7 +361,7 @@ func livePanel(e *env, w, bodyH int) string {
 		if i.KernelDrops >= 0 {
 			drops = human(i.KernelDrops)
 		}
-		rate := h.ratePps[i.Probe+"\x00"+i.Iface]
+		rate := endedRate(s, h.ratePps[i.Probe+"\x00"+i.Iface])
 		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, elideMiddle(i.Probe, pw), iw, elideMiddle(i.Iface, iw), human(int64(i.Packets)),
 			human(int64(rate)), human(int64(i.Bytes)), flows, mal, drops)
 	}

@@ -301,3 +301,5 @@ func (s *sqlScreen) columns() int {
 	}
 	return len(s.res.Columns)
 }
+
+func (s *sqlScreen) inputHelp() []key.Binding { return sqlEditorHelp }

@@ -726,3 +726,10 @@ func whereError(text string, err error) error {
 	}
 	return fmt.Errorf("filter %q not applied: %s", text, msg)
 }
+
+func (t *pagedTable) inputHelp() []key.Binding {
+	if t.chooser {
+		return chooserHelp
+	}
+	return filterInputHelp
+}

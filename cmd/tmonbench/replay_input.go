@@ -120,6 +120,18 @@ func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damag
 	}
 }
 
+// warnUnsupportedLink says on stderr, as the capture_unsupported_link
+// event does, how many packets of each file came from pcapng interfaces
+// of an unsupported link type: a trial's pcapng of an Ethernet and an
+// 802.11 interface lost 136 of its 272 packets with no line under -q.
+func warnUnsupportedLink(w io.Writer, caps []pipeline.Capture, files []*replay.File) {
+	for i, f := range files {
+		if n := f.Stats().SkippedUnsupported; n > 0 {
+			warnf(w, "replay", pkt.Nouns(n, "%s: %d packet[s] of pcapng interfaces with an unsupported link type skipped (not in any table)"), caps[i].Path, n)
+		}
+	}
+}
+
 // emptyCaptures are the paths of the captures that held no packet record.
 // A file damaged before its first record (damage[i] set) has had its
 // warning and capture_damaged event: it is not a header-only one.

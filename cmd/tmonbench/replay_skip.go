@@ -120,5 +120,5 @@ func skippedEvents(at int64, skipped []store.Skipped) []observe.Event {
 // run is written; the line says how many and where to look.
 func skippedErr(skipped []store.Skipped) error {
 	return &exitError{code: exitSkipped, err: fmt.Errorf(pkt.Nouns(uint64(len(skipped)),
-		"%d file[s] of a folder or glob skipped, not capture[s] (the warnings above, events capture_skipped, run.json's skipped): the run holds the others"), len(skipped))}
+		"%d file[s] of a folder or glob skipped, not [a capture|captures] (the warnings above, events capture_skipped, run.json's skipped): the run holds the others"), len(skipped))}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/replay"
@@ -73,7 +74,7 @@ func skippedNote(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%d skipped, not captures: events capture_skipped)", n)
+	return fmt.Sprintf(pkt.Nouns(n, " (%d skipped, not [a capture|captures]: events capture_skipped)"), n)
 }
 
 // anomalyRating splits the anomalies line's count n by the severity of
