@@ -294,7 +294,7 @@ func TestLiveRefusedOutFirst(t *testing.T) {
 	}
 	for _, c := range []struct{ out, refusal string }{
 		{stray, "tmonbench live: refusing to replace a folder that is not a tmonbench output: " + stray + " holds files but no run.json"},
-		{prev, "tmonbench live: refusing to write into the output of another tmonbench command: " + prev + " is the output of tmonbench live"},
+		{prev, "tmonbench live: refusing to write into an existing tmonbench output: " + prev + " is the output of tmonbench live (observations no capture file stands behind); tmonbench live will not replace it"},
 	} {
 		var stdout, stderr strings.Builder
 		cmd := lab.B.Command(testout.Binary(t), "live", "-i", lab.IfB, "--out", c.out, "--duration", "1s")

@@ -76,6 +76,11 @@ func TestIrreplaceableRefused(t *testing.T) {
 		if !errors.Is(err, ErrOtherMode) || !strings.Contains(err.Error(), "tmonbench live will not replace it") {
 			t.Errorf("live into a %s output: %v", out.mode, err)
 		}
+		// A second live run into a live run's output is the same command,
+		// not "another" (the fourth new-user trial read it so).
+		if want := "store: refusing to write into an existing tmonbench output: " + out.dir + " is the output of tmonbench " + out.mode + " ("; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("live into a %s output: %v, want it to begin %q", out.mode, err, want)
+		}
 		if after := listTree(t, out.dir); !slices.Equal(after, before) {
 			t.Errorf("the %s output changed:\n%s\nwas\n%s", out.mode, after, before)
 		}

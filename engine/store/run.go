@@ -34,10 +34,13 @@ var (
 	// ErrNotRunDir: --out exists, is not empty and holds no run.json, so it
 	// is not a tmonbench output; it is never replaced or deleted.
 	ErrNotRunDir = errors.New("store: refusing to replace a folder that is not a tmonbench output")
-	// ErrOtherMode: --out is a tmonbench output of the other kind (a
-	// collector's, for a replay; a replay's, for a collector); it is left
-	// alone.
-	ErrOtherMode = errors.New("store: refusing to write into the output of another tmonbench command")
+	// ErrOtherMode: --out is a tmonbench output this command may not
+	// write into: one of the other kind (a collector's, for a replay; a
+	// replay's, for a collector), or one no capture file stands behind (a
+	// collector's or a live run's, for replay, merge and live itself:
+	// Irreplaceable). It is left alone; the error names the earlier run's
+	// mode.
+	ErrOtherMode = errors.New("store: refusing to write into an existing tmonbench output")
 	// ErrOutUnwritable: --out cannot be created or replaced (it is a file,
 	// or its parent folder cannot be written).
 	ErrOutUnwritable = errors.New("store: cannot write output folder")
