@@ -131,7 +131,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			ProgressEvery: 1024,
 			Wall:          wall, StartedNs: started.UnixNano(), // the run's own events' time when no packet gives one
 			InputError: func(i int, err error) {
-				damage[i].Store(err.Error()) // inputs[i] reads files[i]
+				damage[i].Store(pkt.Message(err)) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
