@@ -262,9 +262,9 @@ func mergedRunJSON(t *testing.T, merged string, srcs ...string) {
 		t.Fatalf("merge's run.json inputs %v, want %v", m.Inputs, srcs)
 	}
 	for i, src := range srcs {
-		var want int64
-		for _, tb := range observe.Tables {
-			filepath.WalkDir(filepath.Join(src, tb.Name), func(path string, e os.DirEntry, err error) error {
+		var want int64 // the Parquet files merge reads: its tables' and its addresses table's
+		for _, name := range append(observe.TableNames(), enrich.Table) {
+			filepath.WalkDir(filepath.Join(src, name), func(path string, e os.DirEntry, err error) error {
 				if fi, ierr := os.Stat(path); err == nil && ierr == nil && strings.HasSuffix(path, ".parquet") {
 					want += fi.Size()
 				}
