@@ -63,7 +63,7 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 		}
 		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths, wrap)
 	} else {
-		err = renderVertical(w, res, cells, o.Width)
+		err = renderVertical(w, res, cells, o.Width, wrapColumn(res.Types, addr))
 	}
 	if err != nil {
 		return err
@@ -161,7 +161,8 @@ func projectCells(cells [][]string, shown int) [][]string {
 // columns are cut, one column at a time, down to minCut or their name's
 // width, or wider while their cells would not stay distinct
 // (distinctFloor: elided where they differ, elideSplit), then the wrapped column down to minWrap, its words
-// split; numbers, times and address columns (addr) are never cut.
+// split; numbers, times, address columns (addr) and machine names
+// (MachineName: an event's kind and severity) are never cut.
 func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
@@ -177,7 +178,7 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]i
 	}
 	for i := range floor {
 		switch {
-		case !cuttable(res.Types[i]) || addr[i]:
+		case !cuttable(res.Types[i]) || addr[i] || MachineName(res.Columns[i]):
 			floor[i] = widths[i]
 		case i == wrap:
 			floor[i] = min(widths[i], max(floor[i], minWrap))
@@ -242,6 +243,17 @@ func longestWord(cells [][]string, i int) int {
 // text and nested values, not numbers, times or booleans.
 func cuttable(typ string) bool {
 	return !isNumeric(typ) && !strings.HasPrefix(typ, "TIMESTAMP") && typ != "BOOLEAN" && typ != "DATE"
+}
+
+// MachineName reports whether column col holds stable machine names (an
+// event's kind and severity, a round trip's kind: capture_skipped,
+// rtt_orphan_responses, warning), which are what a row is read by and,
+// cut, name nothing: the table cuts or wraps the other columns (the
+// message) or prints one block a row, never them (an event whose message
+// held a long path cut its kind to capture…ipped at 120 columns). Shared
+// by the query table printer and the TUI.
+func MachineName(col string) bool {
+	return col == "kind" || col == "severity"
 }
 
 // wrapColumn returns the index of the column whose cells wrap onto more
@@ -351,8 +363,9 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 
 // renderVertical prints each row as a block of "column │ value" lines
 // under a "─[ row N ]─" rule (psql's expanded display), values cut to the
-// width left (never inside an address: cut).
-func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error {
+// width left (never inside an address: cut), those of column wrap (-1:
+// none; an event's message) broken onto lines of that width instead.
+func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int) error {
 	name := 0
 	for _, c := range res.Columns {
 		name = max(name, runewidth.StringWidth(c))
@@ -367,7 +380,11 @@ func renderVertical(w io.Writer, res *Result, cells [][]string, width int) error
 		for i, c := range row {
 			b.WriteString(runewidth.FillRight(res.Columns[i], name))
 			b.WriteString(" │ ")
-			b.WriteString(fitCell(c, room, -1))
+			if i == wrap {
+				b.WriteString(strings.ReplaceAll(wrapText(c, room), "\n", "\n"+strings.Repeat(" ", name)+" │ "))
+			} else {
+				b.WriteString(fitCell(c, room, -1))
+			}
 			b.WriteByte('\n')
 		}
 	}

@@ -233,15 +233,17 @@ func TestLastColumnWraps(t *testing.T) {
 
 // TestWrapOnlyTheLastColumn: when the table leaves out its last columns,
 // the message among them, the last one shown is cut like the others, not
-// wrapped (the help says only the last column wraps).
+// wrapped (the help says only the last column wraps). The kind is never
+// cut (MachineName): 2+12+12+20 columns, the probe's 10 and the borders'
+// 16 are 72.
 func TestWrapOnlyTheLastColumn(t *testing.T) {
 	long := strings.Repeat("probe-name-", 6)
 	res := &Result{Columns: []string{"id", "n1", "n2", "kind", "probe", "message"},
 		Types: []string{"BIGINT", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"},
 		Rows:  [][]any{{int64(1), int64(123456789012), int64(123456789012), "rtt_orphan_responses", long, strings.Repeat("word ", 40)}}}
-	got := formatted(t, res, "table", Options{Width: 70})
-	if !strings.Contains(got, "not shown: message") || strings.Count(got, "\n") != 7 || maxLineWidth(got) > 70 {
-		t.Errorf("at 70 columns, want the message left out and one line per row:\n%s", got)
+	got := formatted(t, res, "table", Options{Width: 72})
+	if !strings.Contains(got, "not shown: message") || strings.Count(got, "\n") != 7 || maxLineWidth(got) > 72 {
+		t.Errorf("at 72 columns, want the message left out and one line per row:\n%s", got)
 	}
 }
 
@@ -330,5 +332,52 @@ func TestSummaryKeepsEveryColumn(t *testing.T) {
 	}
 	if strings.Contains(got, "not shown") || maxLineWidth(got) > 120 {
 		t.Errorf("at 120 columns a column is left out, or a line is wider:\n%s", got)
+	}
+}
+
+// TestEventKindNeverCut: `query events` at 80 and 120 columns cut the kind
+// (rtt_orp…sponses, capture…ipped) of events whose message held a long
+// path, and at 80 left the message out. The kind and severity (the event
+// kind names of engine/observe's Event, docs/tables.md) are never cut: at
+// 120 the message wraps beside them, at 80 (the time alone takes 30) each
+// event is a block with its message wrapped, every word of it printed.
+func TestEventKindNeverCut(t *testing.T) {
+	path := "/srv/captures/a-rather-long-directory-name-for-captures/site-brussels-probe-A-2026-12-07/notes-about-this-capture-session.txt"
+	msg := path + ": magic 0x68656c6c: not a pcap or pcapng file: skipped, not a capture"
+	res := &Result{Columns: []string{"time", "source", "kind", "severity", "message"},
+		Types: []string{"TIMESTAMP_NS", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"},
+		Rows: [][]any{
+			{time.Date(2011, 3, 18, 19, 6, 7, 96535000, time.UTC), "replay", "capture_skipped", "warning", msg},
+			{time.Date(2011, 3, 18, 19, 6, 10, 369722000, time.UTC), "probe:site-brussels-probe-A-2026-12-07", "rtt_orphan_responses", "info", "class all: 1 responses without a request seen (tcp_handshake) in the interval"},
+		}}
+	words := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	for _, c := range []struct {
+		width int
+		kinds []string
+	}{
+		{120, []string{"│ capture_skipped      │ warning  │", "│ rtt_orphan_responses │ info     │"}},
+		{80, []string{"kind     │ capture_skipped\nseverity │ warning\n", "kind     │ rtt_orphan_responses\nseverity │ info\n"}},
+	} {
+		got := formatted(t, res, "table", Options{Width: c.width})
+		for _, k := range c.kinds {
+			if !strings.Contains(got, k) {
+				t.Errorf("at %d columns, want %q:\n%s", c.width, k, got)
+			}
+		}
+		if maxLineWidth(got) > c.width {
+			t.Errorf("at %d columns, a line is %d wide:\n%s", c.width, maxLineWidth(got), got)
+		}
+		// the message read back: the last cell of each line, white space aside
+		var text strings.Builder
+		for _, l := range strings.Split(got, "\n") {
+			if f := strings.Split(l, "│"); len(f) == 7 {
+				text.WriteString(words(f[5]))
+			} else if len(f) == 2 && (strings.HasPrefix(l, "message ") || strings.HasPrefix(l, "  ")) {
+				text.WriteString(words(f[1]))
+			}
+		}
+		if !strings.Contains(text.String(), words(msg)) {
+			t.Errorf("at %d columns, the message is not printed whole (%q):\n%s", c.width, text.String(), got)
+		}
 	}
 }

@@ -56,9 +56,14 @@ type Error struct {
 }
 
 // Error formats "replay: PATH: [frame N ][at byte O: ]DETAIL: CAUSE".
-func (e *Error) Error() string {
+func (e *Error) Error() string { return "replay: " + e.Message() }
+
+// Message is Error without the package's prefix, "PATH: [frame N ][at
+// byte O: ]DETAIL: CAUSE": what a person reads of the damage, such as
+// the capture_damaged event's message (pkt.Message), as the other events
+// of a capture file begin with its path.
+func (e *Error) Message() string {
 	var b strings.Builder
-	b.WriteString("replay: ")
 	b.WriteString(e.Path)
 	b.WriteString(": ")
 	if e.Frame > 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // The drawing of a table screen (pagedTable): its info line, header and
@@ -175,7 +176,7 @@ func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 			natural[i] = max(natural[i], ansi.StringWidth(s))
 		}
 		least[i] = natural[i]
-		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) {
+		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) && !queries.MachineName(c) { // an event's kind: whole
 			least[i] = min(natural[i], max(hw, minTextWidth))
 			if slices.Contains(t.spec.key, c) { // what names the row: two fifths of the window
 				least[i] = min(natural[i], max(hw, minTextWidth, w*2/5/textKeys))

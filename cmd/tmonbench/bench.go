@@ -12,6 +12,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/bench"
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/engine/store"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -43,7 +44,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 		case fs.NArg() == 0:
 			return usageErr("bench: no capture given (tmonbench bench [flags] PCAP...)")
 		}
-		caps, err := benchPaths(fs.Args())
+		caps, skipped, err := benchPaths(fs.Args(), stderr)
 		if err != nil {
 			return err
 		}
@@ -72,10 +73,14 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		if *asJSON {
-			return rep.WriteJSON(stdout)
+			err = rep.WriteJSON(stdout)
+		} else {
+			rep.WriteText(stdout)
 		}
-		rep.WriteText(stdout)
-		return nil
+		if err == nil && len(skipped) > 0 { // as replay: the figures are of the others, exit 3
+			return skippedErr(skipped, "", "the figures are of the others")
+		}
+		return err
 	}
 }
 
@@ -99,25 +104,33 @@ func benchCapture(path string, data []byte) (pkt.Source, error) {
 }
 
 // benchPaths reads bench's arguments as replay does (a folder or a quoted
-// glob: its files, one probe, as replay makes them) and opens each, so a
-// bad capture stops bench before any run, in replay's words.
-func benchPaths(args []string) ([]pipeline.Capture, error) {
+// glob: its files, one probe, as replay makes them; those of them that
+// are not captures skipped and said, skipNotCaptures, returned) and opens
+// each, so a bad named capture stops bench before any run, in replay's
+// words.
+func benchPaths(args []string, stderr io.Writer) ([]pipeline.Capture, []store.Skipped, error) {
 	caps, err := pipeline.Captures(args, nil)
 	if err != nil {
-		return nil, captureErr(err)
+		return nil, nil, captureErr(err)
 	}
 	for _, c := range caps {
 		if c.Path == "-" {
-			return nil, usageErr("bench: reads capture files, not standard input (-)")
+			return nil, nil, usageErr("bench: reads capture files, not standard input (-)")
 		}
 		if streamInput(c.Path) { // checked before any open, which would consume a pipe
-			return nil, usageErr("bench: %s is not a regular file (a pipe?): bench reads each capture several times (the decode-only floor, --warmup, --repeat, --preload); save it to a file first", c.Path)
+			return nil, nil, usageErr("bench: %s is not a regular file (a pipe?): bench reads each capture several times (the decode-only floor, --warmup, --repeat, --preload); save it to a file first", c.Path)
 		}
+	}
+	caps, skipped, err := skipNotCaptures("bench", caps, "", stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range caps {
 		f, err := replay.Open(c.Path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		f.Close()
 	}
-	return caps, nil
+	return caps, skipped, nil
 }

@@ -194,6 +194,14 @@ func TestTruncatedCaptureWarns(t *testing.T) {
 	if stdout != "count_star()\n1\n" {
 		t.Errorf("events: %q", stdout)
 	}
+	// the event's message is the warning's text, beginning with the file
+	// as the other events of a capture do: it began "replay: " (the
+	// error's package)
+	said := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(stderr), "tmonbench replay: warning: "), " (the packets before the damage are kept)")
+	_, stdout, _ = tmon(t, "query", "--out", out, "--format", "csv", "--sql", "select message from events where kind = 'capture_damaged'")
+	if msg := strings.TrimSpace(strings.TrimPrefix(stdout, "message\n")); msg != said || !strings.HasPrefix(msg, f+": frame 26 ") {
+		t.Errorf("capture_damaged message %q, want %q (the warning's)", msg, said)
+	}
 }
 
 // TestEveryPublicSample: replay exits 0 on every capture of

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -41,8 +44,8 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			if err != nil || !fi.IsDir() {
 				return fmt.Errorf("merge: %s is not an output folder", s)
 			}
-			var size int64 // the Parquet parts of its tables, what merge reads
-			for _, ts := range store.FolderStats(s) {
+			size := partBytes(filepath.Join(s, enrich.Table)) // the Parquet parts merge reads: the addresses table's
+			for _, ts := range store.FolderStats(s) {         // and its tables'
 				size += ts.Bytes
 			}
 			inputs = append(inputs, store.Input{Path: s, SizeBytes: size})
@@ -124,4 +127,20 @@ func amongFolders(dir string, folders []string) bool {
 		}
 	}
 	return false
+}
+
+// partBytes is the size in bytes of the Parquet files under dir (0 when
+// there is none): a table merge reads besides those of observe.Tables
+// (store.FolderStats), the addresses table.
+func partBytes(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".parquet") {
+			if fi, err := e.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }

@@ -50,7 +50,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		// Open every input first, in the wall time (a pcapng's interface scan can take seconds):
 		// a bad file stops the run before any work. A file's interfaces are its probe's.
 		started := clock()
-		if a.skipped, err = skipNotCaptures(a, stderr); err != nil { // a folder's non-captures skipped, said
+		if a.caps, a.skipped, err = skipNotCaptures("replay", a.caps, "; event capture_skipped", stderr); err != nil { // a folder's non-captures skipped, said
 			return err
 		}
 		probes, routes, err := assignProbes(a, stderr)
@@ -131,7 +131,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			ProgressEvery: 1024,
 			Wall:          wall, StartedNs: started.UnixNano(), // the run's own events' time when no packet gives one
 			InputError: func(i int, err error) {
-				damage[i].Store(err.Error()) // inputs[i] reads files[i]
+				damage[i].Store(pkt.Message(err)) // inputs[i] reads files[i]
 				warnf(logw, "replay", "%v (the packets before the damage are kept)", err)
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
@@ -198,7 +198,7 @@ func replayEnd(a *replayArgs, out string, stdout io.Writer) error {
 		}
 	}
 	if len(a.skipped) > 0 {
-		return skippedErr(a.skipped)
+		return skippedErr(a.skipped, ", events capture_skipped, run.json's skipped", "the run holds the others")
 	}
 	return nil
 }

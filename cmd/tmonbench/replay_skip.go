@@ -21,21 +21,23 @@ import (
 // (rsync's 23, "partial transfer", is the same idea).
 const exitSkipped = 3
 
-// skipNotCaptures takes out of a.caps the files a folder or a quoted
+// skipNotCaptures returns caps without the files a folder or a quoted
 // glob brought in (pipeline.Capture.Found) that replay.Open refuses as
 // captures (notCapture: not pcap or pcapng, an unsupported version or
 // link type, a file header cut short or malformed), and warns of each on
-// stderr, one line: a rotated-capture folder holding a README, a
-// capture being written, or a broken file goes on with the others, as
-// Suricata's pcap directory mode does ("Failed to init pcap file %s,
-// skipping"). A named file is never skipped: it is the error it was. A
-// folder or glob none of whose files is a capture is an error (exit 1),
-// as one holding no file is (pipeline.ErrNoCaptureFile). The skipped are
-// returned for run.json, the capture_skipped events and the exit status.
-func skipNotCaptures(a *replayArgs, stderr io.Writer) ([]store.Skipped, error) {
+// stderr, one line from command cmd (replay, bench), ending in where it
+// is said after (note; replay's: "; event capture_skipped"): a
+// rotated-capture folder holding a README, a capture being written, or a
+// broken file goes on with the others, as Suricata's pcap directory mode
+// does ("Failed to init pcap file %s, skipping"). A named file is never
+// skipped: it is the error it was. A folder or glob none of whose files
+// is a capture is an error (exit 1), as one holding no file is
+// (pipeline.ErrNoCaptureFile). The skipped are returned for run.json,
+// the capture_skipped events and the exit status (skippedErr).
+func skipNotCaptures(cmd string, caps []pipeline.Capture, note string, stderr io.Writer) ([]pipeline.Capture, []store.Skipped, error) {
 	var skipped []store.Skipped
-	kept := a.caps[:0:0]
-	for _, c := range a.caps {
+	kept := caps[:0:0]
+	for _, c := range caps {
 		if !c.Found {
 			kept = append(kept, c)
 			continue
@@ -47,7 +49,7 @@ func skipNotCaptures(a *replayArgs, stderr io.Writer) ([]store.Skipped, error) {
 			continue
 		}
 		if !notCapture(err) {
-			return nil, err // unreadable (permissions, I/O): not the file's content
+			return nil, nil, err // unreadable (permissions, I/O): not the file's content
 		}
 		var size int64
 		if st, err := os.Stat(c.Path); err == nil {
@@ -55,22 +57,21 @@ func skipNotCaptures(a *replayArgs, stderr io.Writer) ([]store.Skipped, error) {
 		}
 		reason := userMessage("replay", err)
 		skipped = append(skipped, store.Skipped{Path: c.Path, SizeBytes: size, Reason: reason})
-		warnf(stderr, "replay", "%s: skipped, not a capture (a file of %s; event capture_skipped)", reason, filepath.Dir(c.Path))
+		warnf(stderr, cmd, "%s: skipped, not a capture (a file of %s%s)", reason, filepath.Dir(c.Path), note)
 	}
 	for _, s := range skipped { // a probe left without a file: its folder or glob held no capture
-		if name := probeOf(a.caps, s.Path); !hasProbe(kept, name) {
+		if name := probeOf(caps, s.Path); !hasProbe(kept, name) {
 			n := 0
 			for _, o := range skipped {
-				if probeOf(a.caps, o.Path) == name {
+				if probeOf(caps, o.Path) == name {
 					n++
 				}
 			}
-			return nil, fmt.Errorf("%s holds no capture: %s (%s)", filepath.Dir(s.Path),
+			return nil, nil, fmt.Errorf("%s holds no capture: %s (%s)", filepath.Dir(s.Path),
 				fmt.Sprintf(pkt.Nouns(uint64(n), "its %d file[s] [is|are] not one"), n), s.Reason)
 		}
 	}
-	a.caps = kept
-	return skipped, nil
+	return kept, skipped, nil
 }
 
 // notCapture reports whether err, replay.Open's, says the file is not a
@@ -116,9 +117,11 @@ func skippedEvents(at int64, skipped []store.Skipped) []observe.Event {
 	return ev
 }
 
-// skippedErr is replay's end when files were skipped (exitSkipped): the
-// run is written; the line says how many and where to look.
-func skippedErr(skipped []store.Skipped) error {
+// skippedErr is the end of replay or bench when files were skipped
+// (exitSkipped): the run is written (the figures printed); the line says
+// how many and, after them, where to look (replay's: "events
+// capture_skipped, run.json's skipped") and what holds the others.
+func skippedErr(skipped []store.Skipped, where, others string) error {
 	return &exitError{code: exitSkipped, err: fmt.Errorf(pkt.Nouns(uint64(len(skipped)),
-		"%d file[s] of a folder or glob skipped, not [a capture|captures] (the warnings above, events capture_skipped, run.json's skipped): the run holds the others"), len(skipped))}
+		"%d file[s] of a folder or glob skipped, not [a capture|captures] (the warnings above%s): %s"), len(skipped), where, others)}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -261,9 +262,9 @@ func mergedRunJSON(t *testing.T, merged string, srcs ...string) {
 		t.Fatalf("merge's run.json inputs %v, want %v", m.Inputs, srcs)
 	}
 	for i, src := range srcs {
-		var want int64
-		for _, tb := range observe.Tables {
-			filepath.WalkDir(filepath.Join(src, tb.Name), func(path string, e os.DirEntry, err error) error {
+		var want int64 // the Parquet files merge reads: its tables' and its addresses table's
+		for _, name := range append(observe.TableNames(), enrich.Table) {
+			filepath.WalkDir(filepath.Join(src, name), func(path string, e os.DirEntry, err error) error {
 				if fi, ierr := os.Stat(path); err == nil && ierr == nil && strings.HasSuffix(path, ".parquet") {
 					want += fi.Size()
 				}
@@ -366,6 +367,34 @@ func TestMergeCarriesDNSNames(t *testing.T) {
 		}
 		if len(args) == 2 && !strings.Contains(stdout, "2 DNS names (2 kept from the previous table), 0 look-ups)") {
 			t.Errorf("%v: the rollup's line does not say the names were kept:\n%s", args, stdout)
+		}
+		// run.json's size of each input is the bytes of the Parquet files
+		// merge reads: its tables' and, now, its addresses table's (left out)
+		var m struct {
+			Inputs []struct {
+				Path      string
+				SizeBytes int64 `json:"size_bytes"`
+			}
+		}
+		if j, err := os.ReadFile(filepath.Join(merged, "run.json")); err != nil || json.Unmarshal(j, &m) != nil || len(m.Inputs) != 2 {
+			t.Fatalf("%v: run.json: %v %+v", args, err, m)
+		}
+		for i, src := range []string{a, b} {
+			var want, addr int64
+			for _, table := range append(observe.TableNames(), "addresses") {
+				filepath.WalkDir(filepath.Join(src, table), func(f string, e os.DirEntry, err error) error {
+					if fi, err2 := os.Stat(f); err == nil && err2 == nil && fi.Mode().IsRegular() && strings.HasSuffix(f, ".parquet") {
+						want += fi.Size()
+						if table == "addresses" {
+							addr += fi.Size()
+						}
+					}
+					return nil
+				})
+			}
+			if m.Inputs[i].Path != src || m.Inputs[i].SizeBytes != want || addr == 0 {
+				t.Errorf("%v: input %s: size_bytes %d, want %d (the Parquet files of its tables, %d of them the addresses table's)", args, m.Inputs[i].Path, m.Inputs[i].SizeBytes, want, addr)
+			}
 		}
 	}
 }

@@ -20,7 +20,7 @@ func TestSkippedOneFile(t *testing.T) {
 		{2, "2 files of a folder or glob skipped, not captures (the warnings above, events capture_skipped, run.json's skipped): the run holds the others",
 			" (2 skipped, not captures: events capture_skipped)"},
 	} {
-		if got := skippedErr(make([]store.Skipped, c.n)).Error(); got != c.line {
+		if got := skippedErr(make([]store.Skipped, c.n), ", events capture_skipped, run.json's skipped", "the run holds the others").Error(); got != c.line {
 			t.Errorf("%d skipped: %q\nwant         %q", c.n, got, c.line)
 		}
 		if got := skippedNote(c.n); got != c.note {

@@ -358,7 +358,7 @@ func (r *run) event(i int, sev uint8, kind, msg string, n uint64) {
 // starts, Result.Started says so and the caller reports the damage.
 func (r *run) inputFailed(i int, err error) {
 	p := r.probes[r.inputs[i].Probe]
-	p.EventCount(p.Now(), pdu.SevWarning, "capture_damaged", err.Error(), 1) // one capture: as replay's own
+	p.EventCount(p.Now(), pdu.SevWarning, "capture_damaged", pkt.Message(err), 1) // one capture: as replay's own
 	if r.opt.InputError != nil {
 		r.opt.InputError(i, err)
 	}

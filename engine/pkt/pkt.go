@@ -168,6 +168,18 @@ type MetaSource interface {
 	NextInto(m *Meta) (data []byte, err error)
 }
 
+// Message returns err's text for a person, such as an event's message
+// (capture_damaged): that of its Message method when err has one (a
+// capture's error without its package's prefix: replay.Error reads
+// "a.pcap: frame 26 at byte 8877: ...", not "replay: a.pcap: ..."), else
+// err.Error().
+func Message(err error) string {
+	if m, ok := err.(interface{ Message() string }); ok {
+		return m.Message()
+	}
+	return err.Error()
+}
+
 // Errors a Source returns after the last good packet of damaged input.
 var (
 	// ErrTruncated means the capture ends in the middle of a record.

@@ -280,7 +280,7 @@ func runEngine(ctx context.Context, e Engine, id Identity, jumpNs int64, src pkt
 			e.Tick(nowNs)
 		},
 		Damaged: func(err error) {
-			e.EventCount(e.Now(), pdu.SevWarning, "capture_damaged", err.Error(), 1) // one capture: as replay's own
+			e.EventCount(e.Now(), pdu.SevWarning, "capture_damaged", pkt.Message(err), 1) // one capture: as replay's own
 			if opt.Damaged != nil {
 				opt.Damaged(err)
 			}
