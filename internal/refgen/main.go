@@ -496,8 +496,8 @@ func message(args []ast.Expr) string {
 		if s, ok := stringLit(a); ok {
 			return s
 		}
-		if c, ok := a.(*ast.CallExpr); ok && funcName(c.Fun) == "Error" && len(c.Args) == 0 {
-			return "the error's text"
+		if c, ok := a.(*ast.CallExpr); ok && (funcName(c.Fun) == "Error" && len(c.Args) == 0 || funcName(c.Fun) == "Message" && len(c.Args) == 1) {
+			return "the error's text" // err.Error(), or pkt.Message(err): the text without its package's prefix
 		}
 		if id, ok := a.(*ast.Ident); ok && localMessages[id.Name] != "" {
 			return localMessages[id.Name]
