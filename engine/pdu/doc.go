@@ -17,7 +17,8 @@
 //	5      1    reserved, 0
 //	6      2    probe id (big endian)
 //	8      8    probe epoch: the probe run's start time, Unix ns (grows from run to run)
-//	16     4    PDU id: per probe run and collector sequence number, from 1; 0 in heartbeats
+//	16     4    PDU id: per probe run and collector sequence number, from 1; in a heartbeat
+//	            the latest id the sender gave (0 before any)
 //	20     8    build time: probe clock in Unix ns when the PDU was built
 //	28     2    payload length n in bytes
 //	30     n    payload: records of the PDU's type, back to back
