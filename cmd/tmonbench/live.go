@@ -204,8 +204,14 @@ func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Resu
 	for _, p := range res.Probes {
 		flows += p.Flows
 	}
-	fmt.Fprintf(w, "tmonbench live %s: %d packets, %d bytes, %d flows, %d kernel drops in %.1f s; tables in %s\n",
-		name, res.Packets, res.Bytes, flows, drops, took.Seconds(), out)
+	fmt.Fprintln(w, captureLine(name, res.Packets, res.Bytes, flows, drops, took, out))
+}
+
+// captureLine is live's last line: "tmonbench live vm: 10 packets, 980
+// bytes, 1 flow, 0 kernel drops in 5.9 s; tables in DIR".
+func captureLine(name string, packets, bytes, flows, drops uint64, took time.Duration, out string) string {
+	return fmt.Sprintf("tmonbench live %s: %s, %d bytes, %s, %d kernel drops in %.1f s; tables in %s", name,
+		pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)), bytes, pkt.Nouns(flows, fmt.Sprintf("%d flow[s]", flows)), drops, took.Seconds(), out)
 }
 
 // sayCapturing tells stdout the capture runs (and reports whether it

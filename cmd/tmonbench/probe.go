@@ -198,7 +198,7 @@ func (r *probeRunner) run(ctx context.Context, cfg *config.Config, src pkt.Sourc
 		},
 	})
 	st := p.Stats()
-	head := fmt.Sprintf("tmonbench probe %s: %d packets, %d IP, %d flows", r.name, st.Packets, st.IP, st.Flows)
+	head := probeHead(r.name, st.Packets, st.IP, st.Flows)
 	if r.drops != nil {
 		head += fmt.Sprintf(", %d kernel drops", r.drops())
 	}

@@ -163,3 +163,10 @@ func probeMissing(cfgPath, name string, input bool) string {
 	}
 	return strings.Join(miss, ", ") + " " + verb + " missing (--config, --name and one of --pcap FILE or -i IFACE are required)"
 }
+
+// probeHead begins a probe process's last line: "tmonbench probe A: 1
+// packet, 1 IP, 1 flow" (its counts, then the collectors' in probe.run).
+func probeHead(name string, packets, ip, flows uint64) string {
+	return fmt.Sprintf("tmonbench probe %s: %s, %d IP, %s", name, pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)),
+		ip, pkt.Nouns(flows, fmt.Sprintf("%d flow[s]", flows)))
+}

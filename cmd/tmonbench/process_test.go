@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -306,17 +307,20 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 		t.Errorf("tables before any probe: %q, want them all empty", got)
 	}
 	var probes []*exec.Cmd
+	var lasts []*strings.Builder
 	for _, n := range []string{"A", "B"} {
 		p := exec.Command(bin, "probe", "--config", cfg, "--name", n, "--pcap", filepath.Join(dir, n+".pcap"), "--speed", "4x")
-		p.Stdout, p.Stderr = os.Stdout, os.Stderr
+		var last strings.Builder
+		p.Stdout, p.Stderr = &last, os.Stderr
 		if err := p.Start(); err != nil {
 			t.Fatal(err)
 		}
-		probes = append(probes, p)
+		probes, lasts = append(probes, p), append(lasts, &last)
 	}
 	for _, p := range probes {
 		waitTimeout(t, p, 2*time.Minute)
 	}
+	docsProbeLines(t, lasts[0].String()+lasts[1].String())
 	got, note := query("--wide", "oneway")
 	if got != readmeOneway {
 		t.Fatalf("query --wide oneway while the collector runs:\n%s\nwant (README):\n%s", got, readmeOneway)
@@ -492,5 +496,28 @@ func TestCollectorOldDefaultOutWarned(t *testing.T) {
 	const want = "./tmon-out holds a collector's output (the default --out before 2026-12-06); this run writes ./tmon-collector: give --out ./tmon-out to append there"
 	if errs := run(); !strings.Contains(errs, want) {
 		t.Errorf("collector without --out beside an old collector's ./tmon-out: stderr %q; want %q", errs, want)
+	}
+}
+
+// docsProbeLines: the probes' last lines (stdout) are docs/processes.md's,
+// their wall time aside: the PDUs are built on capture time, the same at
+// 4x as at realtime. The fifth trial's D3: the doc said 26 and 28 PDUs
+// where the recipe gives 27 and 29 (as the collector's "PDUs accepted").
+func docsProbeLines(t *testing.T, stdout string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "processes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := regexp.MustCompile(` in [0-9.]+ s;`)
+	var doc []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "tmonbench probe A: ") || strings.HasPrefix(l, "tmonbench probe B: ") {
+			doc = append(doc, took.ReplaceAllString(l, " in X s;"))
+		}
+	}
+	got := strings.Split(took.ReplaceAllString(strings.TrimSpace(stdout), " in X s;"), "\n")
+	if len(doc) != 2 || strings.Join(got, "\n") != strings.Join(doc, "\n") {
+		t.Errorf("probes' last lines:\n%s\ndocs/processes.md's:\n%s", strings.Join(got, "\n"), strings.Join(doc, "\n"))
 	}
 }

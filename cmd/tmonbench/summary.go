@@ -130,7 +130,7 @@ func printNotable(w io.Writer, n store.Notable) {
 			if unit == "" {
 				unit = "counted"
 			}
-			n += fmt.Sprintf(" (%d %s)", t.Count, unit)
+			n += fmt.Sprintf(" (%d %s)", t.Count, pkt.Nouns(t.Count, unit))
 		}
 		line[k.Severity] = append(line[k.Severity], n)
 	}
@@ -143,16 +143,17 @@ func printNotable(w io.Writer, n store.Notable) {
 
 // countUnits names what events.count counts for the warning and error
 // kinds that count things (their messages in docs/tables.md' event
-// reference); a kind missing here is said "(N counted)".
+// reference), with pkt.Nouns markers for a count of 1 ("(1 packet)");
+// a kind missing here is said "(N counted)".
 var countUnits = map[string]string{
-	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
-	"malformed_packets": "packets", "packet_anomalies": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
-	"oneway_evicted": "packet records", "oneway_hop_silent": "silences", "oneway_flows_full": "observations", "oneway_late": "observations",
-	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
-	"pdu_destroyed_after_report": "records", "pdu_overflow": "records", "pdu_permanent_overflow": "records",
-	"pdu_refused": "frames", "pdu_undelivered": "PDUs", "pdu_unreported": "PDUs", "probe_restart": "new runs",
-	"probe_run_incomplete": "flows still open", "replay_behind": "packets", "run_interrupted": "packets",
-	"tcp_s0_aggregated": "half-open attempts",
+	"acks_limited": "acknowledgement[s]", "capture_unsupported_link": "packet[s]", "flows_evicted": "flow[s]",
+	"malformed_packets": "packet[s]", "packet_anomalies": "packet[s]", "oneway_bad_hop": "observation[s]", "oneway_drop_notices_full": "notice[s]",
+	"oneway_evicted": "packet record[s]", "oneway_hop_silent": "silence[s]", "oneway_flows_full": "observation[s]", "oneway_late": "observation[s]",
+	"oneway_negative_delays": "delay[s]", "oneway_unreported": "packet[s]", "pdu_bad_records": "PDU[s]",
+	"pdu_destroyed_after_report": "record[s]", "pdu_overflow": "record[s]", "pdu_permanent_overflow": "record[s]",
+	"pdu_refused": "frame[s]", "pdu_undelivered": "PDU[s]", "pdu_unreported": "PDU[s]", "probe_restart": "new run[s]",
+	"probe_run_incomplete": "flow[s] still open", "replay_behind": "packet[s]", "run_interrupted": "packet[s]",
+	"tcp_s0_aggregated": "half-open attempt[s]",
 }
 
 // senderSummary is a probe process's summary of its channel to collector

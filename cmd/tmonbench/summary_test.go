@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/store"
@@ -300,5 +301,37 @@ func TestNotableUnwritten(t *testing.T) {
 		"  warnings        probe_restart 2 (1 not written: the output could not be written; see above) (2 new runs)  (events, and what they count: tmonbench query events)\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestOneIsSingular (the fifth trial's D1): a count of 1 takes the
+// singular in the summaries' warnings line and in live's and a probe
+// process's last lines. replay of testdata/pcap/truncated-snaplen/
+// zeek_trunc_trunc-hdr.pcap (one frame cut to 8 bytes, tshark: "Packet
+// size limited during capture") said "malformed_packets 1 (1 packets)";
+// live on lo with 5 pings of 127.0.0.1 said "10 packets, 980 bytes, 1
+// flows" (request and reply have the same address pair on lo).
+func TestOneIsSingular(t *testing.T) {
+	var b strings.Builder
+	printNotable(&b, store.Notable{
+		store.EventKey{Severity: "warning", Kind: "malformed_packets"}:    {Events: 1, Count: 1},
+		store.EventKey{Severity: "warning", Kind: "probe_run_incomplete"}: {Events: 1, Count: 1},
+		store.EventKey{Severity: "warning", Kind: "oneway_evicted"}:       {Events: 2, Count: 2},
+	})
+	const want = "  warnings        malformed_packets 1 (1 packet), oneway_evicted 2 (2 packet records), probe_run_incomplete 1 (1 flow still open)  (events, and what they count: tmonbench query events)\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if got, want := captureLine("vm", 10, 980, 1, 0, 5900*time.Millisecond, "/tmp/o"), "tmonbench live vm: 10 packets, 980 bytes, 1 flow, 0 kernel drops in 5.9 s; tables in /tmp/o"; got != want {
+		t.Errorf("live's last line %q, want %q", got, want)
+	}
+	if got, want := captureLine("vm", 1, 60, 2, 0, time.Second, "/tmp/o"), "tmonbench live vm: 1 packet, 60 bytes, 2 flows, 0 kernel drops in 1.0 s; tables in /tmp/o"; got != want {
+		t.Errorf("live's last line %q, want %q", got, want)
+	}
+	if got, want := probeHead("A", 1, 1, 1), "tmonbench probe A: 1 packet, 1 IP, 1 flow"; got != want {
+		t.Errorf("probe's head %q, want %q", got, want)
+	}
+	if got, want := probeHead("A", 5000, 5000, 2), "tmonbench probe A: 5000 packets, 5000 IP, 2 flows"; got != want {
+		t.Errorf("probe's head %q, want %q", got, want)
 	}
 }

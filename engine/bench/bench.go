@@ -487,9 +487,10 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 	if opt.MemoryLimit > 0 {
 		raised = guardLimit(opt.MemoryLimit, heapPreload)
 	}
+	stopHeap := func() error { return nil }
 	if opt.HeapProfilePath != "" && keep {
-		stop := watchHeap(opt.HeapProfilePath)
-		defer stop()
+		stopHeap = watchHeap(opt.HeapProfilePath)
+		defer func() { stopHeap() }() // a run that failed: its error is said
 	}
 	res, err := pipeline.Run(ctx, wl.Inputs, pipeline.Options{
 		Config: opt.Config, Probes: wl.Probes, Collectors: colls,
@@ -509,6 +510,11 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 		return Measure{}, err
 	}
 	m := s.stop()
+	err = stopHeap()
+	stopHeap = func() error { return nil }
+	if err != nil {
+		return Measure{}, err
+	}
 	if raised != nil {
 		m.LimitRaisedTo = raised()
 	}
@@ -587,21 +593,43 @@ func guardLimit(limit, preload int64) (done func() int64) {
 }
 
 // watchHeap writes a heap profile to path each time the live heap (after
-// a collection) reaches a new high, until stop is called.
-func watchHeap(path string) (stop func()) {
+// a collection) reaches a new high, until stop is called; stop writes one
+// if none was (a run shorter than a tick) and returns the first error
+// writing it (an unwritable path was said nowhere: bench --memprofile
+// /nonexist/x.prof exited 0 without a file).
+func watchHeap(path string) (stop func() error) {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var high uint64
-	return syncio.Ticking(50*time.Millisecond, func(time.Time) bool {
+	var err error
+	written := false
+	write := func() {
+		f, e := os.Create(path)
+		if e == nil {
+			e = pprof.Lookup("heap").WriteTo(f, 0)
+			if c := f.Close(); e == nil {
+				e = c
+			}
+		}
+		if e != nil && err == nil {
+			err = fmt.Errorf("bench: heap profile: %w", e)
+		}
+		written = written || e == nil
+	}
+	stopTicking := syncio.Ticking(50*time.Millisecond, func(time.Time) bool {
 		metrics.Read(s)
 		if v := s[0].Value.Uint64(); v > high+high/20 {
 			high = v
-			if f, err := os.Create(path); err == nil {
-				pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
-			}
+			write()
 		}
-		return false
+		return err != nil
 	})
+	return func() error {
+		stopTicking() // returns once the ticking goroutine has: err and written are ours
+		if !written && err == nil {
+			write()
+		}
+		return err
+	}
 }
 
 // steady records the allocation counter as the packets go, to measure the

@@ -1,0 +1,32 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
+)
+
+// TestHeapProfileWritten (the fifth trial's D9): bench --memprofile into a
+// folder that does not exist exited 0 with no file and no word (watchHeap
+// dropped os.Create's error); it is now the run's error, naming the path.
+// A run shorter than the 50 ms tick still writes its profile, a gzipped
+// pprof (magic 1f 8b, as runtime/pprof writes it).
+func TestHeapProfileWritten(t *testing.T) {
+	capture := testsamples.Path(t, "pcap", "mixed", "zeek_wikipedia.pcap")
+	bad := filepath.Join(t.TempDir(), "no-such-folder", "heap.prof")
+	_, err := Run(context.Background(), withReplay(Options{Paths: []string{capture}, TempDir: t.TempDir(), HeapProfilePath: bad}))
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("heap profile into a missing folder: err %v, want one naming %s", err, bad)
+	}
+	good := filepath.Join(t.TempDir(), "heap.prof")
+	if _, err := Run(context.Background(), withReplay(Options{Paths: []string{capture}, TempDir: t.TempDir(), HeapProfilePath: good})); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(good); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("heap profile: %d bytes, err %v: want a gzipped pprof", len(b), err)
+	}
+}
