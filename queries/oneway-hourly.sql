@@ -5,6 +5,9 @@
 -- pNN_slice_lo_us, pNN_slice_hi_us as numbers; the rollup's columns pNN_lo_us, pNN_hi_us).
 -- The columns of `wide` (wide/oneway-hourly.sql, `tmonbench query --wide oneway-hourly`: class,
 -- delivered, missed, dropped, duplicates, mean, stddev, min and both bounds) that fit 120 columns.
+-- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
+-- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
+-- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
 SELECT
     flow,
     from_hop || '>' || to_hop AS hops,
@@ -18,4 +21,4 @@ SELECT
     floor(p99_slice_lo_us)::BIGINT || '-' || ceil(p99_slice_hi_us)::BIGINT AS p99_slice_us,
     round(max_us)::BIGINT AS max_us
 FROM wide
-ORDER BY class, flow, from_hop, to_hop, wide.hour
+ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, wide.hour

@@ -105,10 +105,10 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			db.Close()
 			return nil, err
 		}
-		stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true%s)", quoteIdent(t), src, hiveOptions(abs, t))
-		if _, err := db.Exec(stmt); err != nil {
+		from := fmt.Sprintf("read_parquet(%s, union_by_name = true%s)", src, hiveOptions(abs, t))
+		if err := createView(db, t, from); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("queries: create view %s: %w", t, err)
+			return nil, err
 		}
 	}
 	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayLossMacro}); err != nil {
@@ -116,6 +116,67 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// createView creates the view of table t over from, a read_parquet(...)
+// expression. A column of t's current schema (observe.Tables, and the
+// derived tables of observe.DerivedTables: rollups, packet_index,
+// addresses) that none of its files holds, written before the column was
+// added (schema changes add columns), is in the view as a NULL of its
+// type, so the named queries that read it still run over such an output
+// (oneway's from_hop_index: the old order then). The Hive partition key
+// date is the folders', never added.
+func createView(db *sql.DB, t, from string) error {
+	stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(t), from)
+	if _, err := db.Exec(stmt); err != nil {
+		return fmt.Errorf("queries: create view %s: %w", t, err)
+	}
+	want := schemaColumns(t)
+	if len(want) == 0 {
+		return nil
+	}
+	rows, err := db.Query("SELECT column_name FROM (DESCRIBE " + quoteIdent(t) + ")")
+	if err != nil {
+		return fmt.Errorf("queries: describe view %s: %w", t, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return fmt.Errorf("queries: describe view %s: %w", t, err)
+		}
+		have[c] = true
+	}
+	rows.Close()
+	var added []string
+	for _, c := range want {
+		if !have[c.Name] && c.Name != "date" {
+			added = append(added, fmt.Sprintf("NULL::%s AS %s", c.Type, quoteIdent(c.Name)))
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	stmt = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT *, %s FROM %s", quoteIdent(t), strings.Join(added, ", "), from)
+	if _, err := db.Exec(stmt); err != nil {
+		return fmt.Errorf("queries: create view %s: %w", t, err)
+	}
+	return nil
+}
+
+// schemaColumns returns the columns the current schema gives table t, or
+// nil for a table it does not know.
+func schemaColumns(t string) []observe.Column {
+	if tab := observe.TableNamed(t); tab != nil {
+		return tab.Columns()
+	}
+	for _, d := range observe.DerivedTables {
+		if slices.Contains(d.Names, t) {
+			return d.Columns
+		}
+	}
+	return nil
 }
 
 // createMacros runs each macro statement of stmts on db, but for those
@@ -225,13 +286,14 @@ const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * pa
 // macro oneway_loss_row(t) every connection of Open has: the rows of t,
 // oneway_loss or one of its rollups (oneway_loss_1h, named as a table,
 // not a string: query_table), as the one-way queries show them: class,
-// flow_id, flow, from_hop, to_hop, interval_start, sent, delivered, lost,
+// flow_id, flow, from_hop, to_hop, from_hop_index, to_hop_index,
+// interval_start, sent, delivered, lost,
 // missed, dropped, duplicates and loss_pct (RFC 7680: lost in % of sent,
 // 3 decimals, NULL when none was sent). The one place the one-way loss
 // columns and their loss ratio are chosen for wide/oneway.sql (per
 // interval) and wide/oneway-hourly.sql (per hour).
 const OnewayLossMacro = `CREATE OR REPLACE MACRO oneway_loss_row(t) AS TABLE
-  SELECT class, flow_id, flow, from_hop, to_hop, interval_start,
+  SELECT class, flow_id, flow, from_hop, to_hop, from_hop_index, to_hop_index, interval_start,
     sent, delivered, lost, missed, dropped, duplicates, round(percent(lost, sent), 3) AS loss_pct
   FROM query_table(t)`
 

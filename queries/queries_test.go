@@ -68,13 +68,13 @@ var (
 	ws7      = int16(7)
 	wsAbsent = int16(-1)
 	testLoss = []observe.OnewayLoss{
-		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 100, Delivered: 98, Lost: 2},
-		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000010000000000, IntervalS: 10}, Sent: 50, Lost: 50},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", ToHopIndex: 1, IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 100, Delivered: 98, Lost: 2},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", ToHopIndex: 1, IntervalStart: 1700000010000000000, IntervalS: 10}, Sent: 50, Lost: 50},
 		// the packets of flow 2 in testDelays (TestLossPatternSelection)
-		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 11, Delivered: 6, Lost: 4, Dropped: 1, Duplicates: 1},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", ToHopIndex: 1, IntervalStart: 1700000000000000000, IntervalS: 10}, Sent: 11, Delivered: 6, Lost: 4, Dropped: 1, Duplicates: 1},
 	}
 	testLatency = []observe.OnewayLatency{
-		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalStart: 1700000000000000000, IntervalS: 10},
+		{OnewayKey: observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", ToHopIndex: 1, IntervalStart: 1700000000000000000, IntervalS: 10},
 			N: 98, Sum: 9800, SumSq: 1e6, Min: 5.25, Max: 900, P50Us: 60, P90Us: 400, P99Us: 880, SlicesMs: []float64{1, 10}, SliceCounts: []uint64{98, 0, 0}},
 	}
 	// testDelays: interval 1 of testLoss's flow, in capture order but not
@@ -84,14 +84,14 @@ var (
 	testDelays = []observe.OnewayDelay{
 		delay(2, 110, "delivered"), delay(1, 100, "delivered"), delay(3, 0, "lost"), delay(4, 90, "delivered"),
 		delay(5, 95, "delivered"), delay(5, 140, "duplicate"), delay(6, 0, "dropped"), delay(7, 80, "delivered"),
-		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", RecvTime: ptr(int64(1700000009000000000)), Status: "missed"},
+		{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", ToHopIndex: 1, RecvTime: ptr(int64(1700000009000000000)), Status: "missed"},
 		// flow 2, sent 1 ms apart: 1 ok, 2-3 lost, 4 ok, 5 late (5 ms:
 		// arrives after 6 and 8), a copy of 5 before 4, 6 ok, 7 lost, 8 ok,
 		// 9 dropped, 10 lost, 11 ok; a packet missed at A
 		flow2(1, 100, "delivered"), flow2(2, 0, "lost"), flow2(3, 0, "lost"), flow2(4, 100, "delivered"),
 		flow2(5, 5000, "delivered"), flow2(5, 50, "duplicate"), flow2(6, 100, "delivered"), flow2(7, 0, "lost"),
 		flow2(8, 100, "delivered"), flow2(9, 0, "dropped"), flow2(10, 0, "lost"), flow2(11, 100, "delivered"),
-		{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", RecvTime: ptr(int64(1700000000003000000)), Status: "missed"},
+		{Class: "telemetry", FlowID: 2, Flow: "*>198.51.100.20:9001", FromHop: "A", ToHop: "B", ToHopIndex: 1, RecvTime: ptr(int64(1700000000003000000)), Status: "missed"},
 	}
 	testConns = []observe.TCPConnection{
 		{Probe: "p1", Interface: "eth0", Class: "all", ConnID: 1, ClientAddr: "10.0.0.1", ClientPort: 51000, ServerAddr: "10.0.0.2", ServerPort: 443,
@@ -594,13 +594,13 @@ func TestSummaryNoCountersNull(t *testing.T) {
 func TestOnewayLossRow(t *testing.T) {
 	db := openTest(t)
 	res := run(t, db, "SELECT * FROM oneway_loss_row(oneway_loss) ORDER BY flow_id, interval_start")
-	want := []string{"class", "flow_id", "flow", "from_hop", "to_hop", "interval_start", "sent", "delivered", "lost", "missed", "dropped", "duplicates", "loss_pct"}
+	want := []string{"class", "flow_id", "flow", "from_hop", "to_hop", "from_hop_index", "to_hop_index", "interval_start", "sent", "delivered", "lost", "missed", "dropped", "duplicates", "loss_pct"}
 	if !reflect.DeepEqual(res.Columns, want) || len(res.Rows) != 3 {
 		t.Fatalf("columns %v, %d rows; want %v, 3 rows", res.Columns, len(res.Rows), want)
 	}
 	var pct []string
 	for _, r := range res.Rows {
-		pct = append(pct, text(r[12], res.Types[12]))
+		pct = append(pct, text(r[14], res.Types[14]))
 	}
 	if got := strings.Join(pct, " "); got != "2 100 36.364" {
 		t.Errorf("loss_pct %s, want 2 100 36.364", got)

@@ -70,6 +70,8 @@ func num(t *testing.T, v any) float64 {
 		return float64(x)
 	case uint16:
 		return float64(x)
+	case uint8:
+		return float64(x)
 	case nil:
 		return math.NaN()
 	}

@@ -267,9 +267,9 @@ func TestCollectorRestart(t *testing.T) {
 // readmeOneway is what the README shows for `tmonbench query --format csv
 // --wide oneway` after the separate-process recipe (and the in-process replay
 // with samples/oneway-lab.yaml): the lab truth is 4941 delivered, 59 lost.
-const readmeOneway = `class,flow,from_hop,to_hop,interval_start,sent,delivered,lost,missed,dropped,duplicates,loss_pct,min_us,p50_us,p90_us,p99_us,max_us,mean_us
-telemetry,*>198.51.100.10:9000,A,B,2026-11-29T14:57:00.000000000Z,3769,3723,46,0,0,0,1.22,5,59.1,92274.7,159383.6,176644,25288.5
-telemetry,*>198.51.100.10:9000,A,B,2026-11-29T14:57:10.000000000Z,1231,1218,13,0,0,0,1.056,5,59.1,75497.5,107479,109706,17702.7
+const readmeOneway = `class,flow,from_hop,to_hop,from_hop_index,to_hop_index,interval_start,sent,delivered,lost,missed,dropped,duplicates,loss_pct,min_us,p50_us,p90_us,p99_us,max_us,mean_us
+telemetry,*>198.51.100.10:9000,A,B,0,1,2026-11-29T14:57:00.000000000Z,3769,3723,46,0,0,0,1.22,5,59.1,92274.7,159383.6,176644,25288.5
+telemetry,*>198.51.100.10:9000,A,B,0,1,2026-11-29T14:57:10.000000000Z,1231,1218,13,0,0,0,1.056,5,59.1,75497.5,107479,109706,17702.7
 `
 
 // TestREADMERecipeQueryWhileRunning runs the README's separate-process

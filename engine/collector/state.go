@@ -317,6 +317,7 @@ func (c *Collector) RestoreState(b []byte) error {
 		c.flows.Set(sf.Key.key(), f)
 	}
 	c.batch, c.stats, c.lastNs, c.dataNs, c.seenNs, c.wallNs = s.Batch, s.Stats, s.LastNs, s.DataNs, s.SeenNs, s.WallNs
+	c.placeHops()
 	c.counterOrder.ok = false // rows this collector did not decode
 	c.ended, c.retired = nil, retiredSet{}
 	for _, k := range s.Ended {
@@ -477,4 +478,29 @@ func (ow *owState) savedSwitch() *savedSwitch {
 		return nil
 	}
 	return &savedSwitch{AtNs: ow.switchAt, Timed: ow.timed, Hash: ow.switchHash}
+}
+
+// placeHops sets the hop indices of the one-way rows of c.batch from their
+// hop names and their class's hops: rows of a state saved before
+// from_hop_index and to_hop_index were columns hold 0 there (gob leaves a
+// field it does not find zero), and the saving collector had the same
+// classes (RestoreState), so the names place each row on its path.
+func (c *Collector) placeHops() {
+	hops := map[string][]string{}
+	for name, rec := range c.ow.recs {
+		hops[name] = rec.Config().Hops
+	}
+	at := func(class, hop string) uint8 { return uint8(max(slices.Index(hops[class], hop), 0)) }
+	for i := range c.batch.OnewayDelays {
+		r := &c.batch.OnewayDelays[i]
+		r.FromHopIndex, r.ToHopIndex = at(r.Class, r.FromHop), at(r.Class, r.ToHop)
+	}
+	for i := range c.batch.OnewayLatency {
+		k := &c.batch.OnewayLatency[i].OnewayKey
+		k.FromHopIndex, k.ToHopIndex = at(k.Class, k.FromHop), at(k.Class, k.ToHop)
+	}
+	for i := range c.batch.OnewayLoss {
+		k := &c.batch.OnewayLoss[i].OnewayKey
+		k.FromHopIndex, k.ToHopIndex = at(k.Class, k.FromHop), at(k.Class, k.ToHop)
+	}
 }

@@ -45,8 +45,10 @@ func TestRestoreVersion1(t *testing.T) {
 	if len(b.batch.OnewayLatency) != 1 || len(b.batch.OnewayLoss) != 1 {
 		t.Fatalf("restored %d oneway_latency and %d oneway_loss rows, want 1 and 1", len(b.batch.OnewayLatency), len(b.batch.OnewayLoss))
 	}
-	// the lab's one flow, as labConfig's class names it (granularity dst_addr, dst_port)
-	want := observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalS: 1}
+	// the lab's one flow, as labConfig's class names it (granularity dst_addr,
+	// dst_port); its path [A, B] places the pair at 0 and 1, which a state
+	// saved before the hop indices did not hold
+	want := observe.OnewayKey{Class: "telemetry", FlowID: 1, Flow: "*>198.51.100.10:9000", FromHop: "A", ToHop: "B", IntervalS: 1, ToHopIndex: 1}
 	for _, k := range []observe.OnewayKey{b.batch.OnewayLatency[0].OnewayKey, b.batch.OnewayLoss[0].OnewayKey} {
 		k.IntervalStart = 0
 		if k != want {

@@ -293,12 +293,16 @@ type OnewayDelay struct {
 	// unfragmented packet they equal send_time and recv_time.
 	SendFirstTime *int64 `parquet:"send_first_time,optional,timestamp(nanosecond:local)"`
 	RecvFirstTime *int64 `parquet:"recv_first_time,optional,timestamp(nanosecond:local)"`
+	FromHopIndex  uint8  `parquet:"from_hop_index"` // position of from_hop on the class's path: its index in oneway.hops (design 4.3: the hops in the order the packets travel), 0 for the first hop; NULL in outputs written before the column was added (queries.Open)
+	ToHopIndex    uint8  `parquet:"to_hop_index"`   // position of to_hop on the path, after from_hop_index
 }
 
 // OnewayKey is what a oneway_latency and a oneway_loss row are about: one
 // hop pair of one one-way flow over one interval. Both row types embed it,
-// so its fields are their first seven columns (parquet-go flattens an
-// embedded struct in its place; ColumnFields lists them so).
+// so its fields are their first nine columns (parquet-go flattens an
+// embedded struct in its place; ColumnFields lists them so). The hop
+// indices came last (added columns go at the end: outputs written before
+// them read them as NULL, queries.Open).
 type OnewayKey struct {
 	Class         string  `parquet:"class,dict"`                                 // one-way class name
 	FlowID        uint64  `parquet:"flow_id"`                                    // collector-wide id of the one-way flow; a new one when its key comes back after the class's idle_timeout_s without packets
@@ -307,6 +311,8 @@ type OnewayKey struct {
 	ToHop         string  `parquet:"to_hop,dict"`                                // second hop of the pair
 	IntervalStart int64   `parquet:"interval_start,timestamp(nanosecond:local)"` // start of the interval, by the time at from_hop
 	IntervalS     float64 `parquet:"interval_s"`                                 // interval length
+	FromHopIndex  uint8   `parquet:"from_hop_index"`                             // position of from_hop on the class's path: its index in oneway.hops (design 4.3: the hops in the order the packets travel), 0 for the first hop; NULL in outputs written before the column was added (queries.Open)
+	ToHopIndex    uint8   `parquet:"to_hop_index"`                               // position of to_hop on the path, after from_hop_index
 }
 
 // OnewayLatency is one row of oneway_latency: the delays of one hop pair of

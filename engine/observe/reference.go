@@ -147,7 +147,7 @@ func UnitOf(name, typ string) string {
 	case "bytes", "bytes_down", "bytes_up", "observed_bytes":
 		return "bytes"
 	}
-	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") ||
+	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") || strings.HasSuffix(name, "_index") ||
 		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "frame" || name == "ip_version" || name == "protocol" || name == "asn" {
 		return ""
 	}

@@ -116,7 +116,7 @@ func TestColumnFieldsEmbedded(t *testing.T) {
 			t.Errorf("%s: Offset %d, want %d", name, got, want)
 		}
 	}
-	want := []string{"probe", "class", "flow_id", "flow", "from_hop", "to_hop", "interval_start", "interval_s", "n"}
+	want := []string{"probe", "class", "flow_id", "flow", "from_hop", "to_hop", "interval_start", "interval_s", "from_hop_index", "to_hop_index", "n"}
 	if !slices.Equal(names, want) {
 		t.Errorf("columns %v, want %v", names, want)
 	}

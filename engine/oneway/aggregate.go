@@ -155,6 +155,7 @@ func (r *Reconciler) emitSlot(f *flowState, s *slot) {
 			Class: r.class, FlowID: f.id, Flow: f.name,
 			FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
 			IntervalStart: s.start, IntervalS: r.lim.IntervalS,
+			FromHopIndex: uint8(pr.from), ToHopIndex: uint8(pr.to), // < MaxHops
 		}
 		if a.delay.N > 0 && r.out.Latency != nil {
 			row := observe.OnewayLatency{

@@ -542,6 +542,7 @@ func (r *Reconciler) pairOutcome(pi int, pr pair, rec *record, base int, dropped
 	*row = observe.OnewayDelay{
 		Class: r.class, FlowID: rec.flow.id, Flow: rec.flow.name,
 		FromHop: r.cfg.Hops[pr.from], ToHop: r.cfg.Hops[pr.to],
+		FromHopIndex: uint8(pr.from), ToHopIndex: uint8(pr.to),
 		SizeBytes: rec.size, Status: st.String(), Signature: rec.sig,
 	}
 	if si {

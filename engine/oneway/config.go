@@ -198,7 +198,8 @@ func HopIndex(hops []string, probe, iface string) int {
 	return slices.Index(hops, probe)
 }
 
-// pair is a hop pair of the outputs.
+// pair is a hop pair of the outputs: positions in the class's hops (below
+// MaxHops; the rows' from_hop_index and to_hop_index).
 type pair struct{ from, to int }
 
 // pairsOf returns the hop pairs that get delay, latency and loss rows:

@@ -67,12 +67,13 @@ func (q *quietTicks) packet(pi int, t int64) {
 // time): it ticks nothing, and its probe is not ticked before its next
 // packet.
 //
-// A probe on workers (probe.Workers) that is not quiet is ticked at the
-// time of its latest packet taken (prev for probe pi, whose packet at t
-// is still to come): its clock does not move, but the packets it holds
-// in batches (up to three of 1024 packets: seconds of a slow link) are
-// merged and their PDUs sent. Without it the probe's observations reached
-// the collector seconds of capture time after another probe's of the same
+// A probe that is not quiet is settled (probe.Engine.Settle) at the time
+// of its latest packet taken (prev for probe pi, whose packet at t is
+// still to come): its clock does not move, but a probe on workers
+// (probe.Workers) merges the packets it holds in batches (up to three of
+// 1024 packets: seconds of a slow link) and sends their PDUs; a lone
+// Probe has nothing held. Without it the probe's observations reached the
+// collector seconds of capture time after another probe's of the same
 // packets, which took it for a silent hop (oneway_hop_silent): a slow
 // probe's rows depended on the number of workers (TestSilentHopHeartbeats,
 // TestSilentHopReplay with 2 workers: 3144 dropped where a lone probe
@@ -91,8 +92,8 @@ func (q *quietTicks) tick(t int64, pi int, prev int64) {
 		if i == pi {
 			last = prev
 		}
-		if w, ok := p.(*probe.Workers); ok && pkt.ValidTime(last) && last != 0 {
-			w.Tick(last)
+		if pkt.ValidTime(last) && last != 0 {
+			p.Settle(last)
 		}
 	}
 }

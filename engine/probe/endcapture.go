@@ -35,3 +35,18 @@ func (w *Workers) EndCapture() {
 	w.dispatch()
 	w.drain()
 }
+
+// Settle does nothing: a Probe processes each packet as Packet takes it,
+// its PDUs are up to its packets (Engine.Settle).
+func (p *Probe) Settle(int64) {}
+
+// Settle hands the packets w holds in batches (up to three of
+// workerBatchPackets in flight and the one it fills: seconds of a slow
+// link) to the workers and merges them, their PDUs sent, as a Tick at
+// lastNs does; lastNs is the time of the latest packet taken, so the clock
+// does not move (Engine.Settle). Nothing after Close.
+func (w *Workers) Settle(lastNs int64) {
+	if !w.closed {
+		w.Tick(lastNs)
+	}
+}

@@ -34,6 +34,7 @@ func (e *lingerEngine) LastID() uint64                   { return 0 }
 func (e *lingerEngine) Pending() int                     { return e.s.Pending() }
 func (e *lingerEngine) DestroyedAfterReport(int64)       {}
 func (e *lingerEngine) EndCapture()                      {}
+func (e *lingerEngine) Settle(int64)                     {}
 func (e *lingerEngine) AppendSnapshot(*observe.Snapshot) {}
 func (e *lingerEngine) Event(t int64, sev uint8, kind, msg string) {
 	e.EventCount(t, sev, kind, msg, 0)

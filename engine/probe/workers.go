@@ -49,6 +49,11 @@ type Engine interface {
 	// EndCapture sends the one-way observations held when the engine's
 	// captures ended before the run (endcapture.go), its clock unmoved.
 	EndCapture()
+	// Settle brings the outputs up to the packets taken, lastNs the time
+	// of the latest, the clock unmoved: an engine holding packets (Workers'
+	// batches) processes them and sends their PDUs; Probe, processing each
+	// as it comes, does nothing (endcapture.go; pipeline's quietTicks).
+	Settle(lastNs int64)
 	// DestroyedAfterReport reports the PDUs destroyed after the final
 	// reports (Probe.DestroyedAfterReport).
 	DestroyedAfterReport(nowNs int64)

@@ -7,6 +7,9 @@ package testdb
 import (
 	"database/sql"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,4 +47,43 @@ func Query(tb testing.TB, out, q string) string {
 		fmt.Fprintln(&b, r...)
 	}
 	return b.String()
+}
+
+// DropColumns rewrites every Parquet file of table's folder in the output
+// out without the columns cols, as a tmonbench written before they were
+// added left them (schema changes add columns), with DuckDB. It fails the
+// test when a file holds none of them.
+func DropColumns(tb testing.TB, out, table string, cols ...string) {
+	tb.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	err = filepath.WalkDir(filepath.Join(out, table), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".parquet") {
+			return err
+		}
+		src := "read_parquet('" + strings.ReplaceAll(path, "'", "''") + "', hive_partitioning = false)"
+		var kept int
+		if err := db.QueryRow("SELECT count(*) FROM (DESCRIBE SELECT * FROM " + src + ") WHERE column_name IN ('" + strings.Join(cols, "', '") + "')").Scan(&kept); err != nil {
+			return err
+		}
+		if kept != len(cols) {
+			return fmt.Errorf("%s holds %d of the columns %v", path, kept, cols)
+		}
+		tmp := path + ".old"
+		if _, err := db.Exec("COPY (SELECT * EXCLUDE (" + strings.Join(cols, ", ") + ") FROM " + src + ") TO '" + strings.ReplaceAll(tmp, "'", "''") + "' (FORMAT parquet)"); err != nil {
+			return err
+		}
+		n++
+		return os.Rename(tmp, path)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if n == 0 {
+		tb.Fatalf("no Parquet file in %s", filepath.Join(out, table))
+	}
 }

@@ -64,7 +64,8 @@ var Tables = []Table{
 
 // onewayKeys returns the key columns of oneway_latency and oneway_loss
 // besides the interval: observe.OnewayKey's columns but interval_start and
-// interval_s (class, flow_id, flow, from_hop, to_hop).
+// interval_s (class, flow_id, flow, from_hop, to_hop, from_hop_index,
+// to_hop_index).
 func onewayKeys() []string {
 	var keys []string
 	for _, c := range (&observe.Table{Row: reflect.TypeFor[observe.OnewayKey]()}).Columns() {
