@@ -17,7 +17,10 @@ import (
 // live/, tui/ or queries/ (the engines take packets from any pkt.Source
 // and hand rows to any observe.Sink), nor on duckdb-go or bubbletea, so the
 // engines build without cgo. replay/ imports only engine/pkt; live/ only
-// the leaf types; queries/ only engine/observe and engine/filter; tui/
+// the leaf types; queries/ only engine/observe, engine/filter and
+// internal/fsync (the one rule of durable files: a folder's fsync that
+// the filesystem refuses with EINVAL is tolerated, the store's and the
+// derived tables' alike; a leaf, which imports no module package); tui/
 // only queries, engine/observe, engine/filter (the pcap-filter grammar:
 // the TUI's / filter and --filter parse alike, one parser) and replay (to
 // read a flow's packets back from the captures). internal/ (test helpers)
@@ -47,9 +50,14 @@ var leafTypes = []string{"engine/pkt", "engine/observe", "engine/config", "engin
 var outer = map[string][]string{
 	"replay":  {"engine/pkt"},
 	"live":    leafTypes,
-	"queries": {"engine/observe", "engine/filter"},
+	"queries": {"engine/observe", "engine/filter", "internal/fsync"},
 	"tui":     {"queries", "engine/observe", "engine/filter", "replay"},
 }
+
+// leaves are the packages outside engine/ that outer lets a folder import
+// although they are not its own: they must import no module package, or
+// the folder would reach through them what outer forbids.
+var leaves = []string{"internal/fsync"}
 
 // forbiddenInEngine are what no engine package may depend on, even
 // indirectly: module folders (prefixes) and external modules (prefixes).
@@ -129,6 +137,13 @@ func checkImports(pkgs []listed, rank map[string]int) []string {
 				}
 			}
 		}
+		if slices.Contains(leaves, name) {
+			for _, imp := range p.Imports {
+				if dep, ok := strings.CutPrefix(imp, module); ok {
+					bad = append(bad, fmt.Sprintf("%s imports %s: it is a leaf other folders may import (leaves), it imports no module package", name, dep))
+				}
+			}
+		}
 		if list, ok := outer[top]; ok {
 			for _, imp := range p.Imports {
 				dep, ok := strings.CutPrefix(imp, module)
@@ -203,6 +218,9 @@ func TestRulesCatch(t *testing.T) {
 		{"tui imports queries and observe", listed{ImportPath: module + "tui", Imports: m("queries", "engine/observe", "tui/views")}, ""},
 		{"replay imports dissect", listed{ImportPath: module + "replay", Imports: m("engine/dissect")}, "replay imports engine/dissect"},
 		{"queries imports the store", listed{ImportPath: module + "queries/rollup", Imports: m("engine/store", "queries")}, "queries/rollup imports engine/store"},
+		{"queries imports internal/fsync", listed{ImportPath: module + "queries/dataset", Imports: m("internal/fsync", "engine/observe")}, ""},
+		{"queries imports another internal package", listed{ImportPath: module + "queries/dataset", Imports: m("internal/testdb")}, "queries/dataset imports internal/testdb"},
+		{"a leaf imports the module", listed{ImportPath: module + "internal/fsync", Imports: m("engine/observe")}, "internal/fsync imports engine/observe: it is a leaf"},
 		{"cmd imports anything", listed{ImportPath: module + "cmd/tmonbench", Imports: m("engine/pipeline", "replay", "queries", "tui")}, ""},
 	} {
 		got := checkImports(append(base(), c.pkg), rank)
