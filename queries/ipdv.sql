@@ -2,7 +2,7 @@
 -- The columns of `wide` (wide/ipdv.sql, `tmonbench query --wide ipdv`) that fit 120 columns.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', interval_start)::TIMESTAMP_S AS interval_start,
     pairs,
     ipdv_min_us,

@@ -2,7 +2,7 @@
 -- The columns of `wide` (wide/loss-pattern.sql, `tmonbench query --wide loss-pattern`) that fit 120 columns.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', interval_start)::TIMESTAMP_S AS interval_start,
     lost,
     loss_periods AS periods,

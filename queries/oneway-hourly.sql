@@ -7,7 +7,7 @@
 -- delivered, missed, dropped, duplicates, mean, stddev, min and both bounds) that fit 120 columns.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
     sent,
     lost,

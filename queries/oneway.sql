@@ -4,7 +4,7 @@
 -- The columns of `wide` (wide/oneway.sql, `tmonbench query --wide oneway`) that fit 120 columns.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', interval_start)::TIMESTAMP_S AS interval_start,
     sent,
     lost,
