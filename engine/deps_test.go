@@ -17,7 +17,10 @@ import (
 // live/, tui/ or queries/ (the engines take packets from any pkt.Source
 // and hand rows to any observe.Sink), nor on duckdb-go or bubbletea, so the
 // engines build without cgo. replay/ imports only engine/pkt; live/ only
-// the leaf types; queries/ only engine/observe and engine/filter; tui/
+// the leaf types; queries/ only engine/observe, engine/filter and
+// internal/fsync (the one rule of durable files: a folder's fsync that
+// the filesystem refuses with EINVAL is tolerated, the store's and the
+// derived tables' alike; a leaf, which imports no module package); tui/
 // only queries, engine/observe, engine/filter (the pcap-filter grammar:
 // the TUI's / filter and --filter parse alike, one parser) and replay (to
 // read a flow's packets back from the captures). internal/ (test helpers)
@@ -47,9 +50,14 @@ var leafTypes = []string{"engine/pkt", "engine/observe", "engine/config", "engin
 var outer = map[string][]string{
 	"replay":  {"engine/pkt"},
 	"live":    leafTypes,
-	"queries": {"engine/observe", "engine/filter"},
+	"queries": {"engine/observe", "engine/filter", "internal/fsync"},
 	"tui":     {"queries", "engine/observe", "engine/filter", "replay"},
 }
+
+// leaves are the packages outside engine/ that outer lets a folder import
+// although they are not its own: they must import no module package, or
+// the folder would reach through them what outer forbids.
+var leaves = []string{"internal/fsync"}
 
 // forbiddenInEngine are what no engine package may depend on, even
 // indirectly: module folders (prefixes) and external modules (prefixes).
@@ -58,13 +66,38 @@ var forbiddenInEngine = []string{
 	"github.com/duckdb/", "github.com/marcboeker/go-duckdb", "github.com/charmbracelet/", "charm.land/",
 }
 
+// forbiddenInEngineTests are what no engine package's test may import,
+// directly or through a module package it imports: DuckDB (cgo) and the
+// TUI toolkit, and internal/testdb, which opens DuckDB over an output, so
+// that `CGO_ENABLED=0 go test ./engine/...` builds (house style). An
+// engine test may read captures through replay/ (its tests feed the
+// engines real files); the rows an engine writes are checked from the
+// Parquet files (parquet-go), not through SQL.
+var forbiddenInEngineTests = []string{
+	"github.com/duckdb/", "github.com/marcboeker/go-duckdb", "github.com/charmbracelet/", "charm.land/",
+	module + "internal/testdb", module + "queries", module + "tui",
+}
+
+// forbidden reports whether package d is one of prefixes or under one
+// (a prefix ending in "/" matches any path it starts).
+func forbidden(d string, prefixes []string) bool {
+	for _, f := range prefixes {
+		if d == f || strings.HasPrefix(d, f+"/") || strings.HasSuffix(f, "/") && strings.HasPrefix(d, f) {
+			return true
+		}
+	}
+	return false
+}
+
 type listed struct {
-	ImportPath string
-	Imports    []string
-	Deps       []string
-	CgoFiles   []string
-	Error      *struct{ Err string }
-	DepsErrors []*struct{ Err string }
+	ImportPath   string
+	Imports      []string
+	TestImports  []string // of the package's _test.go files in the package
+	XTestImports []string // of its _test.go files in package x_test
+	Deps         []string
+	CgoFiles     []string
+	Error        *struct{ Err string }
+	DepsErrors   []*struct{ Err string }
 }
 
 // goList runs `go list -e -json` on patterns with env added and decodes
@@ -100,6 +133,10 @@ func folder(name string) string {
 func checkImports(pkgs []listed, rank map[string]int) []string {
 	var bad []string
 	seen := map[string]bool{}
+	deps := map[string][]string{} // of every package listed, for what a test imports
+	for _, p := range pkgs {
+		deps[p.ImportPath] = p.Deps
+	}
 	for _, p := range pkgs {
 		name, ok := strings.CutPrefix(p.ImportPath, module)
 		if !ok {
@@ -113,11 +150,20 @@ func checkImports(pkgs []listed, rank map[string]int) []string {
 				bad = append(bad, fmt.Sprintf("package %s has no rank in engine/deps_test.go: place it in the layout", name))
 			}
 			for _, d := range p.Deps {
-				for _, f := range forbiddenInEngine {
-					if d == f || strings.HasPrefix(d, f+"/") || strings.HasSuffix(f, "/") && strings.HasPrefix(d, f) {
-						bad = append(bad, fmt.Sprintf("%s depends on %s: engines take packets from a pkt.Source and give rows to an observe.Sink; they need no source, UI, query engine or cgo", name, d))
-					}
+				if forbidden(d, forbiddenInEngine) {
+					bad = append(bad, fmt.Sprintf("%s depends on %s: engines take packets from a pkt.Source and give rows to an observe.Sink; they need no source, UI, query engine or cgo", name, d))
 				}
+			}
+			for _, imp := range slices.Concat(p.TestImports, p.XTestImports) {
+				via := ""
+				if !forbidden(imp, forbiddenInEngineTests) {
+					i := slices.IndexFunc(deps[imp], func(d string) bool { return forbidden(d, forbiddenInEngineTests) })
+					if i < 0 {
+						continue
+					}
+					via = " through " + deps[imp][i]
+				}
+				bad = append(bad, fmt.Sprintf("%s's tests import %s%s: engine tests build without cgo (CGO_ENABLED=0 go test ./engine/...); no DuckDB, TUI or internal/testdb", name, imp, via))
 			}
 			for _, imp := range p.Imports {
 				dep, ok := strings.CutPrefix(imp, module)
@@ -126,6 +172,13 @@ func checkImports(pkgs []listed, rank map[string]int) []string {
 				}
 				if dr, ok := rank[dep]; known && ok && dr >= r {
 					bad = append(bad, fmt.Sprintf("%s (rank %d) imports %s (rank %d): imports must run downwards", name, r, dep, dr))
+				}
+			}
+		}
+		if slices.Contains(leaves, name) {
+			for _, imp := range p.Imports {
+				if dep, ok := strings.CutPrefix(imp, module); ok {
+					bad = append(bad, fmt.Sprintf("%s imports %s: it is a leaf other folders may import (leaves), it imports no module package", name, dep))
 				}
 			}
 		}
@@ -193,6 +246,9 @@ func TestRulesCatch(t *testing.T) {
 		{"engine depends on bubbletea", listed{ImportPath: module + "engine/collector", Deps: []string{"github.com/charmbracelet/bubbletea"}}, "bubbletea"},
 		{"engine depends on live", listed{ImportPath: module + "engine/collector", Deps: m("live")}, "depends on " + module + "live"},
 		{"engine depends on tui", listed{ImportPath: module + "engine/collector", Deps: m("tui/views")}, "depends on " + module + "tui/views"},
+		{"engine test imports duckdb", listed{ImportPath: module + "engine/store", XTestImports: []string{"github.com/duckdb/duckdb-go/v2"}}, "engine/store's tests import github.com/duckdb/duckdb-go/v2"},
+		{"engine test imports testdb", listed{ImportPath: module + "engine/pipeline", TestImports: m("internal/testdb")}, "engine/pipeline's tests import " + module + "internal/testdb"},
+		{"engine test imports replay", listed{ImportPath: module + "engine/pipeline", XTestImports: m("replay", "internal/testsamples")}, ""},
 		{"engine imports upwards", listed{ImportPath: module + "engine/dissect", Imports: m("engine/filter")}, "engine/dissect (rank 1) imports engine/filter (rank 2)"},
 		{"engine imports sideways", listed{ImportPath: module + "engine/stat", Imports: m("engine/pkt")}, "engine/stat (rank 0) imports engine/pkt (rank 0)"},
 		{"engine package without rank", listed{ImportPath: module + "engine/newthing"}, "engine/newthing has no rank"},
@@ -203,6 +259,9 @@ func TestRulesCatch(t *testing.T) {
 		{"tui imports queries and observe", listed{ImportPath: module + "tui", Imports: m("queries", "engine/observe", "tui/views")}, ""},
 		{"replay imports dissect", listed{ImportPath: module + "replay", Imports: m("engine/dissect")}, "replay imports engine/dissect"},
 		{"queries imports the store", listed{ImportPath: module + "queries/rollup", Imports: m("engine/store", "queries")}, "queries/rollup imports engine/store"},
+		{"queries imports internal/fsync", listed{ImportPath: module + "queries/dataset", Imports: m("internal/fsync", "engine/observe")}, ""},
+		{"queries imports another internal package", listed{ImportPath: module + "queries/dataset", Imports: m("internal/testdb")}, "queries/dataset imports internal/testdb"},
+		{"a leaf imports the module", listed{ImportPath: module + "internal/fsync", Imports: m("engine/observe")}, "internal/fsync imports engine/observe: it is a leaf"},
 		{"cmd imports anything", listed{ImportPath: module + "cmd/tmonbench", Imports: m("engine/pipeline", "replay", "queries", "tui")}, ""},
 	} {
 		got := checkImports(append(base(), c.pkg), rank)
@@ -215,6 +274,14 @@ func TestRulesCatch(t *testing.T) {
 		if !found {
 			t.Errorf("%s: violations %q, want one with %q", c.name, got, c.want)
 		}
+	}
+	// A test that imports a module package depending on DuckDB is
+	// reported with the way it reaches it.
+	through := append(base(),
+		listed{ImportPath: module + "internal/refgen", Deps: m("engine/observe", "queries", "github.com/duckdb/duckdb-go/v2")},
+		listed{ImportPath: module + "engine/flow", XTestImports: m("internal/refgen")})
+	if got := checkImports(through, rank); len(got) != 1 || !strings.Contains(got[0], "engine/flow's tests import "+module+"internal/refgen through "+module+"queries") {
+		t.Errorf("engine test importing DuckDB indirectly: %q", got)
 	}
 	// A rank naming a package that does not exist is reported.
 	stale := map[string]int{"engine/signature": 2}

@@ -5,7 +5,7 @@
 -- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', interval_start)::TIMESTAMP_S AS interval_start,
     lost,
     loss_periods AS periods,

@@ -10,7 +10,7 @@
 -- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
 SELECT
     flow,
-    from_hop || '>' || to_hop AS hops,
+    hop_pair(from_hop, to_hop) AS hops,
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
     sent,
     lost,

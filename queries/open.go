@@ -111,7 +111,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 			return nil, err
 		}
 	}
-	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayLossMacro}); err != nil {
+	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayLossMacro, HopPairMacro}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -281,6 +281,12 @@ const HostPortMacro = `CREATE OR REPLACE MACRO host_port(a, p) AS CASE WHEN cont
 // ratio). The one rule of the named queries' and the report's loss_pct
 // and reordered_pct.
 const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * part / nullif(whole, 0)`
+
+// HopPairMacro is the DuckDB statement that defines the SQL macro
+// hop_pair(from_hop, to_hop) every connection of Open has: a one-way hop
+// pair as the narrow one-way queries show it, "A>B" (their hops column:
+// oneway, oneway-hourly, ipdv, loss-pattern).
+const HopPairMacro = `CREATE OR REPLACE MACRO hop_pair(from_hop, to_hop) AS from_hop || '>' || to_hop`
 
 // OnewayLossMacro is the DuckDB statement that defines the SQL table
 // macro oneway_loss_row(t) every connection of Open has: the rows of t,

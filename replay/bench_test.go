@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/pkt"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
@@ -230,7 +230,7 @@ func BenchmarkReadAhead(b *testing.B) {
 			var sum byte
 			var m pkt.Meta
 			b.ReportAllocs()
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			for b.Loop() {
 				f, err := Open(path)
 				if err != nil {
@@ -263,7 +263,7 @@ func BenchmarkReadAhead(b *testing.B) {
 			}
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
 			b.ReportMetric(ns, "ns/pkt")
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
+			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
 			benchSink = sum
 		})
 	}
@@ -273,12 +273,3 @@ func BenchmarkReadAhead(b *testing.B) {
 // in registers (400: about 700 ns, a probe's goroutine's time a packet,
 // so the reading is not what the consumer waits for, as in bench).
 const benchWork = 400
-
-// processCPU returns the process's user and system CPU time in ns.
-func processCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}

@@ -155,7 +155,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		rx := st.Receiver
 		fmt.Fprintf(stdout, "tmonbench collector: %d frames received, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s\n",
 			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(l.Stats()), app.Out())
-		printNotable(stdout, app.Notable())
+		printAppended(stdout, app)
 		return err
 	}
 }

@@ -168,7 +168,7 @@ func cmdLive(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		printCapture(stdout, *name, src, res, app.Out(), time.Since(started))
-		printNotable(stdout, app.Notable())
+		printAppended(stdout, app)
 		if res.Interrupted { // as replay: the packets still in the ring were not analysed
 			return &exitError{code: 130, err: errors.New("live aborted")}
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,4 +213,18 @@ func udpPart(st pdu.UDPStats) string {
 		return ""
 	}
 	return ", " + strings.Join(parts, ", ")
+}
+
+// printAppended prints what an Appender's output (a collector's, a live
+// run's) holds of note: its events (printNotable) and the table folders
+// found removed under it and made again (store.Appender.FoldersRemade).
+func printAppended(w io.Writer, app *store.Appender) {
+	printNotable(w, app.Notable())
+	if remade := app.FoldersRemade(); remade != nil {
+		var l []string
+		for _, t := range slices.Sorted(maps.Keys(remade)) {
+			l = append(l, fmt.Sprintf("%s %d", t, remade[t]))
+		}
+		fmt.Fprintf(w, "  %-15s %s  (table folders removed while the run wrote them, made again: the rows they held went with them, the rows since are kept)\n", "folders remade", strings.Join(l, ", "))
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/config"
@@ -675,7 +674,7 @@ var now = time.Now
 // span is a measurement in progress.
 type span struct {
 	wall         time.Time
-	ru           syscall.Rusage
+	cpu          cpuTimes
 	ms           runtime.MemStats
 	gcCPU        float64
 	samples      []metrics.Sample
@@ -698,22 +697,21 @@ func startMeasure() *span {
 	s.rssResetDone = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	runtime.ReadMemStats(&s.ms)
 	s.gcCPU = gcSeconds(s.samples)
-	syscall.Getrusage(syscall.RUSAGE_SELF, &s.ru)
+	s.cpu = readCPU()
 	s.wall = now()
 	return s
 }
 
 func (s *span) stop() Measure {
 	wall := now().Sub(s.wall)
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := readCPU()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	gc := gcSeconds(s.samples)
 	return Measure{
 		WallNs:       wall.Nanoseconds(),
-		UserNs:       ru.Utime.Nano() - s.ru.Utime.Nano(),
-		SysNs:        ru.Stime.Nano() - s.ru.Stime.Nano(),
+		UserNs:       cpu.userNs - s.cpu.userNs,
+		SysNs:        cpu.sysNs - s.cpu.sysNs,
 		Allocs:       ms.Mallocs - s.ms.Mallocs,
 		AllocBytes:   ms.TotalAlloc - s.ms.TotalAlloc,
 		GCCPUNs:      int64((gc - s.gcCPU) * 1e9),
@@ -740,9 +738,7 @@ func peakRSS() int64 {
 	if n := statusBytes("VmHWM:"); n > 0 {
 		return n
 	}
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Maxrss << 10
+	return readCPU().maxRSSBytes
 }
 
 // statusBytes reads the field named by prefix (in kB) from

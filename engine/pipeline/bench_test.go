@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/bench"
@@ -14,6 +13,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -105,7 +105,7 @@ func BenchmarkWorkersLent(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("%s/round=%d", name, i/2+1), func(b *testing.B) {
 			var packets uint64
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			for b.Loop() {
 				f, err := replay.Open(path)
 				if err != nil {
@@ -127,16 +127,7 @@ func BenchmarkWorkersLent(b *testing.B) {
 			}
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
 			b.ReportMetric(ns, "ns/pkt")
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
+			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
 		})
 	}
-}
-
-// processCPU returns the process's user and system CPU time in ns.
-func processCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

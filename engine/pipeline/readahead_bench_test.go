@@ -10,6 +10,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -45,7 +46,7 @@ func BenchmarkReadAhead(b *testing.B) {
 		mode := modes[i%len(modes)]
 		b.Run(fmt.Sprintf("%s/round=%d", mode, i/len(modes)+1), func(b *testing.B) {
 			var packets uint64
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			for b.Loop() {
 				f, err := replay.Open(path)
 				if err != nil {
@@ -67,7 +68,7 @@ func BenchmarkReadAhead(b *testing.B) {
 			}
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(packets)
 			b.ReportMetric(ns, "ns/pkt")
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
+			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(packets), "cpu-ns/pkt")
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -63,7 +64,7 @@ func BenchmarkTail(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				ended, cpu0 = time.Now(), processCPU(b)
+				ended, cpu0 = time.Now(), testenv.ProcessCPU(b)
 			},
 		})
 		if profile != "" {
@@ -73,7 +74,7 @@ func BenchmarkTail(b *testing.B) {
 			}
 		}
 		tails = append(tails, float64(time.Since(ended))/1e6)
-		cpus = append(cpus, float64(processCPU(b)-cpu0)/1e6)
+		cpus = append(cpus, float64(testenv.ProcessCPU(b)-cpu0)/1e6)
 		feeds = append(feeds, float64(ended.Sub(start))/1e6)
 		f.Close()
 		if err != nil {

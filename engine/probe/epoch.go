@@ -2,10 +2,13 @@ package probe
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // NextEpoch returns the epoch of a new run of probe name (pdu.Header.Epoch):
@@ -30,22 +33,11 @@ func NextEpoch(dir, name string, nowNs int64) (int64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return epoch, fmt.Errorf("probe epoch: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".epoch-*")
+	err := fsync.WriteFile(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, strconv.FormatInt(epoch, 10)+"\n")
+		return err
+	})
 	if err != nil {
-		return epoch, fmt.Errorf("probe epoch: %w", err)
-	}
-	_, err = tmp.WriteString(strconv.FormatInt(epoch, 10) + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
 		return epoch, fmt.Errorf("probe epoch: %w", err)
 	}
 	return epoch, nil

@@ -3,13 +3,13 @@ package probe_test
 import (
 	"fmt"
 	"os"
-	"syscall"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
 // BenchmarkWorkersCPU measures the process's CPU time (user and system:
@@ -29,7 +29,7 @@ func BenchmarkWorkersCPU(b *testing.B) {
 	for round := range 6 {
 		n := 2 * (round % 2)
 		b.Run(fmt.Sprintf("workers=%d/round=%d", n, round/2+1), func(b *testing.B) {
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			for b.Loop() {
 				link := &ackLink{}
 				ch := []probe.Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}
@@ -59,7 +59,7 @@ func BenchmarkWorkersCPU(b *testing.B) {
 				}
 				e.Close()
 			}
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N*len(frames)), "cpu-ns/pkt")
+			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(b.N*len(frames)), "cpu-ns/pkt")
 		})
 	}
 }
@@ -86,13 +86,4 @@ func lentFrames(b *testing.B) ([][]byte, []pkt.Meta, []*pkt.Block) {
 		off += len(f)
 	}
 	return frames, metas, blocks
-}
-
-// processCPU returns the process's user and system CPU time in ns.
-func processCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -25,6 +25,10 @@ type Appender struct {
 	mu       sync.Mutex
 	next     map[partDir]int     // next part number per table folder or partition folder
 	made     map[string]bool     // the tables whose folder exists (Write: written, or found)
+	seen     map[string]bool     // the tables whose folder existed once (made, then perhaps removed)
+	remade   map[string]int      // per table, the times its folder was found removed (and made again)
+	outDir   *os.File            // out, whose modification time tells when a table folder may have gone
+	outStamp folderStamp         // out's when made was last checked against the folders
 	split    []*observe.Splitter // idle splitters of Write (one per Write at once: its parts kept, issue 14)
 	lock     *outLock            // held until Close
 	manifest Manifest
@@ -121,7 +125,15 @@ func openAppend(out string, m Manifest, replace bool) (*Appender, error) {
 			m.Mode = ModeCollector
 		}
 	}
-	a := &Appender{out: abs, next: map[partDir]int{}, made: map[string]bool{}, lock: lock, manifest: m, replaced: replaced}
+	a := &Appender{out: abs, next: map[partDir]int{}, made: map[string]bool{}, seen: map[string]bool{}, remade: map[string]int{}, lock: lock, manifest: m, replaced: replaced}
+	if a.outDir, err = os.Open(abs); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
+	}
+	defer func() {
+		if !ok {
+			a.outDir.Close()
+		}
+	}()
 	if err := a.mark(StateRunning); err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrOutUnwritable, out, err)
 	}
@@ -149,6 +161,7 @@ func (a *Appender) mark(state string) error {
 func (a *Appender) Close() error {
 	return once(&a.mu, &a.closed, func() error {
 		defer a.lock.release()
+		defer a.outDir.Close()
 		a.writers.drop()
 		a.manifest.Tables = FolderStats(a.out)
 		return a.mark("")
@@ -275,10 +288,43 @@ func (a *Appender) part0(d partDir) {
 	a.next[d] = n
 }
 
+// FoldersRemade returns, per table, how many times its folder was found
+// removed from under the running Appender (an operator's rm -r) and made
+// again, with a schema-only part if no rows came (so its view exists) and
+// its entry fsynced in the output folder: the rows written after the
+// removal are kept. Nil when none was.
+func (a *Appender) FoldersRemade() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.remade) == 0 {
+		return nil
+	}
+	return maps.Clone(a.remade)
+}
+
+// recheck forgets which table folders exist when the output folder was
+// modified since the last check (a table folder removed or renamed
+// changes its folderStamp), so that exists looks at them again: one
+// fstat a Write (no allocation on Linux) where a stat of every empty table
+// at every drain was 2 allocations each (issue 14). A removal within the
+// filesystem's timestamp tick of the last check, on a filesystem that
+// does not count subfolders in the link count, goes unseen until the
+// folder is next modified (run.json rewritten, a folder made); a table
+// that gets rows has its folder made again by the write all the same.
+func (a *Appender) recheck() {
+	st, err := stampOf(a.outDir)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil || st != a.outStamp {
+		clear(a.made)
+		a.outStamp = st
+	}
+}
+
 // exists reports whether table's folder exists: written by a or found
-// there (a stat of every empty table at every drain was 2 allocations
-// each, issue 14). A folder removed under a running collector is not
-// made again.
+// there since out last changed (recheck). A folder found missing that
+// existed before is counted in FoldersRemade: the write that follows
+// makes it again.
 func (a *Appender) exists(table string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -286,16 +332,20 @@ func (a *Appender) exists(table string) bool {
 		return true
 	}
 	if _, err := os.Stat(filepath.Join(a.out, table)); err != nil {
+		if a.seen[table] {
+			a.seen[table] = false // counted once, until it is made again
+			a.remade[table]++
+		}
 		return false
 	}
-	a.made[table] = true
+	a.made[table], a.seen[table] = true, true
 	return true
 }
 
 // written records that table's folder exists.
 func (a *Appender) written(table string) {
 	a.mu.Lock()
-	a.made[table] = true
+	a.made[table], a.seen[table] = true, true
 	a.mu.Unlock()
 }
 
@@ -343,8 +393,9 @@ func (a *Appender) Write(b *observe.Batch) error {
 	var evErr error // the events table's
 	s := a.splitter()
 	defer a.putSplitter(s)
+	a.recheck()
 	for _, t := range observe.Tables {
-		if t.Len(b) == 0 && a.exists(t.Name) {
+		if a.exists(t.Name) && t.Len(b) == 0 { // a folder removed is written again (writeFileIn makes it, fsynced)
 			continue
 		}
 		if _, _, err := writeParts(a.out, t, func(sub string) int { return a.part(t.Name, sub) }, s.Split(t, b), &a.writers); err != nil {
@@ -376,8 +427,9 @@ func (a *Appender) Plan(b *observe.Batch) map[string]int {
 	plan := map[string]int{}
 	s := a.splitter()
 	defer a.putSplitter(s)
+	a.recheck()
 	for _, t := range observe.Tables {
-		if t.Len(b) == 0 && a.exists(t.Name) {
+		if a.exists(t.Name) && t.Len(b) == 0 {
 			continue
 		}
 		for _, p := range s.Split(t, b) {

@@ -91,8 +91,10 @@ func (r *Run) pruneSchemaOnly() {
 		for _, e := range ents {
 			path := filepath.Join(dir, e.Name())
 			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".parquet") && rowsIn(path) == 0 {
-				if os.Remove(path) == nil {
+				fi, err := os.Stat(path)
+				if err == nil && os.Remove(path) == nil {
 					ts.Files--
+					ts.Bytes -= fi.Size() // the stats count the files kept
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -272,7 +273,7 @@ func writeFileIn(dir, table, sub string, part int, fb *fileBuffer, fill func(io.
 		return "", 0, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
 	}
 	tdir := filepath.Join(dir, table, filepath.FromSlash(sub))
-	if err := os.MkdirAll(tdir, 0o755); err != nil {
+	if err := mkdirDurable(dir, tdir); err != nil {
 		return "", 0, fmt.Errorf("store: create table folder: %w", err)
 	}
 	path = filepath.Join(tdir, PartName(part))
@@ -290,6 +291,30 @@ func writeFileIn(dir, table, sub string, part int, fb *fileBuffer, fill func(io.
 		return "", 0, fmt.Errorf("store: write %s: %w", path, err)
 	}
 	return path, size, nil
+}
+
+// mkdirDurable makes folder dir, under root (which exists), with the
+// folders between, as os.MkdirAll, and fsyncs the parent of each folder it
+// made, so that a part written into dir (writeAtomic fsyncs dir only)
+// survives a crash with the folders above it: a table folder removed under
+// a running collector and made again, a new partition folder. A folder
+// that exists costs one stat, as MkdirAll's.
+func mkdirDurable(root, dir string) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != root && len(parent) > len(root) {
+		if err := mkdirDurable(root, parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // made meanwhile (another writer of the table)
+		}
+		return err
+	}
+	return fsync.Dir(filepath.Dir(dir))
 }
 
 // checkTable accepts plain folder names only.

@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 )
 
@@ -101,7 +100,7 @@ func Unprivileged(t *testing.T) bool {
 	cmd := exec.Command(bin, "-test.run=^"+regexpQuote(t.Name())+"$", "-test.count=1", "-test.v")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), unprivEnv+"="+t.Name(), "TMPDIR="+os.TempDir(), "HOME="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: NobodyID, Gid: NobodyID}}
+	asNobody(cmd)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("as uid %d in a child process: %v\n%s", NobodyID, err, out)

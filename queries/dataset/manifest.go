@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/fsync"
 	"github.com/tmonbench/tmonbench/queries"
 )
 
@@ -103,18 +105,14 @@ func WriteManifest(ctx context.Context, outDir, version string, now time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	tmp := filepath.Join(outDir, "."+ManifestName+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	err = fsync.WriteFile(filepath.Join(outDir, ManifestName), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	if err := syncFile(tmp); err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(outDir, ManifestName)); err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	return m, syncFile(outDir)
+	return m, nil
 }
 
 // scanTable reads the row count and time range of every part of one table.

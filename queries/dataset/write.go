@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // WriteTable writes the rows of query as the table name of outDir in the
@@ -53,7 +53,7 @@ func WriteTable(ctx context.Context, conn *sql.Conn, outDir, name string, keys [
 			return 0, fmt.Errorf("dataset: write %s: %w", name, err)
 		}
 	}
-	if err := syncTree(tmp); err != nil {
+	if err := fsync.Tree(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return 0, fmt.Errorf("dataset: write %s: %w", name, err)
 	}
@@ -70,27 +70,7 @@ func WriteTable(ctx context.Context, conn *sql.Conn, outDir, name string, keys [
 	if err := os.RemoveAll(old); err != nil {
 		return 0, fmt.Errorf("dataset: %w", err)
 	}
-	return rows, syncFile(outDir)
-}
-
-// syncTree fsyncs every file and folder under dir.
-func syncTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return syncFile(p)
-	})
-}
-
-// syncFile fsyncs a file or folder.
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return rows, fsync.Dir(outDir)
 }
 
 // ident makes s an SQL identifier.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/internal/fsync"
 )
 
 // Table is the name of the addresses table (folder and view).
@@ -286,34 +288,21 @@ func (m *matcher) match(a netip.Addr) (Network, bool) {
 }
 
 // write writes rows as <outDir>/addresses/part-00000.parquet, atomically
-// (hidden temporary file, fsync, rename).
+// (fsync.WriteFile: hidden temporary file, fsync, rename, folder fsync).
 func write(outDir string, rows []Address) (string, error) {
 	dir := filepath.Join(outDir, Table)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("enrich: %w", err)
 	}
 	final := filepath.Join(dir, "part-00000.parquet")
-	tmp := filepath.Join(dir, ".part-00000.parquet.tmp")
-	f, err := os.Create(tmp)
+	err := fsync.WriteFile(final, func(f io.Writer) error {
+		w := parquet.NewGenericWriter[Address](f, parquet.Compression(&parquet.Zstd), parquet.CreatedBy("tmonbench", "", ""))
+		if _, err := w.Write(rows); err != nil {
+			return err
+		}
+		return w.Close()
+	})
 	if err != nil {
-		return "", fmt.Errorf("enrich: %w", err)
-	}
-	w := parquet.NewGenericWriter[Address](f, parquet.Compression(&parquet.Zstd), parquet.CreatedBy("tmonbench", "", ""))
-	_, err = w.Write(rows)
-	if err == nil {
-		err = w.Close()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err != nil {
-		os.Remove(tmp)
 		return "", fmt.Errorf("enrich: write %s: %w", final, err)
 	}
 	return final, nil

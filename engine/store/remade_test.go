@@ -1,0 +1,57 @@
+package store
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/engine/observe"
+)
+
+// TestAppenderRemakesRemovedFolders: a table folder an operator removes
+// under a running collector (rm -r out/flows) is made again by the next
+// Write, and the rows written after the removal are kept: flows' new row
+// in a new part, rtt_samples, which gets no row, a schema-only part (its
+// view exists again). Each removal is counted once in FoldersRemade.
+// Before, an Appender that had seen a folder took it as there for good:
+// the empty table's folder stayed missing (its view gone), and the
+// folders made again for rows were not fsynced in the output folder.
+func TestAppenderRemakesRemovedFolders(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	a, err := OpenAppend(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var all observe.Batch
+	fillRows(&all, 1)
+	if err := a.Write(&all); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.FoldersRemade(); got != nil {
+		t.Fatalf("FoldersRemade before any removal: %v", got)
+	}
+	for _, table := range []string{observe.TableFlows, observe.TableRTTSamples} {
+		if err := os.RemoveAll(filepath.Join(out, table)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flows := observe.Batch{Flows: all.Flows}
+	for range 2 { // the second Write finds both folders there: counted once
+		if err := a.Write(&flows); err != nil {
+			t.Fatalf("Write after the removal: %v", err)
+		}
+	}
+	stats := FolderStats(out)
+	if got := stats[observe.TableFlows]; got.Rows != 2 || got.Files != 2 {
+		t.Errorf("flows after the removal: %+v, want the 2 rows written since in 2 parts", got)
+	}
+	if got := stats[observe.TableRTTSamples]; got.Rows != 0 || got.Files != 1 {
+		t.Errorf("rtt_samples after the removal: %+v, want 1 schema-only part", got)
+	}
+	want := map[string]int{observe.TableFlows: 1, observe.TableRTTSamples: 1}
+	if got := a.FoldersRemade(); !maps.Equal(got, want) {
+		t.Errorf("FoldersRemade = %v, want %v", got, want)
+	}
+}
