@@ -7,6 +7,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/probe"
+	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
 // BenchmarkWorkersSettleCPU measures what a replay of several probes costs
@@ -27,7 +28,7 @@ func BenchmarkWorkersSettleCPU(b *testing.B) {
 	for round := range 6 {
 		settle := round%2 == 1
 		b.Run(fmt.Sprintf("settle=%v/round=%d", settle, round/2+1), func(b *testing.B) {
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			settles := 0
 			for b.Loop() {
 				link := &ackLink{}
@@ -50,7 +51,7 @@ func BenchmarkWorkersSettleCPU(b *testing.B) {
 				}
 				w.Close()
 			}
-			perPkt := float64(processCPU(b)-cpu0) / float64(b.N*len(frames))
+			perPkt := float64(testenv.ProcessCPU(b)-cpu0) / float64(b.N*len(frames))
 			b.ReportMetric(perPkt, "cpu-ns/pkt")
 			if !settle {
 				without = perPkt
