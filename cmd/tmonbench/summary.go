@@ -145,7 +145,7 @@ func printNotable(w io.Writer, n store.Notable) {
 // kinds that count things (their messages in docs/tables.md' event
 // reference); a kind missing here is said "(N counted)".
 var countUnits = map[string]string{
-	"acks_limited": "acknowledgements", "capture_unsupported_link": "packets", "flows_evicted": "flows",
+	"acks_limited": "acknowledgements", "capture_trailing_data": "bytes", "capture_unsupported_link": "packets", "flows_evicted": "flows",
 	"malformed_packets": "packets", "packet_anomalies": "packets", "oneway_bad_hop": "observations", "oneway_drop_notices_full": "notices",
 	"oneway_evicted": "packet records", "oneway_hop_silent": "silences", "oneway_flows_full": "observations", "oneway_late": "observations",
 	"oneway_negative_delays": "delays", "oneway_unreported": "packets", "pdu_bad_records": "PDUs",
