@@ -541,7 +541,7 @@ func busiestFlows(e *env, w, n int) string {
 		if r.now != nil {
 			partial = r.now.mbpsText()
 		}
-		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, elideMiddle(f.Probe, pw), iw, elideMiddle(f.Iface, iw), elideMiddle(f.Class, 7), fw, elideMiddle(f.name(), fw),
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, elideMiddle(f.Probe, pw), iw, elideMiddle(f.Iface, iw), elideMiddle(f.Class, 7), fw, elideName(f.name(), fw),
 			packets, bytes, mbps, partial), w) + "\n")
 	}
 	return b.String()

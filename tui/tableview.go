@@ -177,7 +177,7 @@ func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 		}
 		least[i] = natural[i]
 		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) && !queries.MachineName(c) { // an event's kind: whole
-			least[i] = min(natural[i], max(hw, minTextWidth))
+			least[i] = addrLeast(texts[i], hw, natural[i], w)
 			if slices.Contains(t.spec.key, c) { // what names the row: two fifths of the window
 				least[i] = min(natural[i], max(hw, minTextWidth, w*2/5/textKeys))
 			}
