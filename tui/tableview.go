@@ -90,7 +90,8 @@ func (t *pagedTable) colIndex(c string) int {
 }
 
 // infoLine is the line above the header: position, sort, live or written
-// rows, the filter, and the columns the window does not show (scrolled
+// rows, the brush (as the filter: a trial found no sign of it on the
+// Flows screen), the filter, and the columns the window does not show (scrolled
 // past on the left, beyond its right edge: → shows them). In w columns:
 // too wide, the sort, the hidden columns and the live or written note take
 // shorter forms (at 80 columns a live Flows screen read "... · L: live
@@ -115,8 +116,11 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 			arrow = " ↓"
 		}
 	}
-	var info string
+	var info, brushed string
 	for _, short := range []bool{false, true} {
+		if e.brush.active() { // shown as a filter is: the rows are of its range only
+			brushed = "  " + st.brush.Render(e.brush.text(short))
+		}
 		if t.sort != "" {
 			sortTxt = "sorted by " + t.sort + arrow
 			if short {
@@ -143,14 +147,17 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 		case t.liveable, t.liveFlows:
 			info += st.dim.Render(" · written table · L: live rows")
 		}
-		if ansi.StringWidth(info) <= w {
+		if ansi.StringWidth(info+brushed) <= w {
 			break
 		}
 	}
 	if t.editing {
 		info = t.input.View()
-	} else if t.filter != "" {
-		info += "  " + st.brush.Render("filter: "+t.filter)
+	} else {
+		info += brushed
+		if t.filter != "" {
+			info += "  " + st.brush.Render("filter: "+t.filter)
+		}
 	}
 	return info
 }
