@@ -117,7 +117,10 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 		}
 	}
 	var info, brushed string
-	for _, short := range []bool{false, true} {
+	for pass := range 3 {
+		// shorter forms, then (a brush shown: a written table's rows)
+		// the written note left out before the brush is cut
+		short, noNote := pass > 0, pass == 2 && e.brush.active()
 		if e.brush.active() { // shown as a filter is: the rows are of its range only
 			brushed = "  " + st.brush.Render(e.brush.text(short))
 		}
@@ -136,6 +139,7 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 			info += st.dim.Render(" · " + hid)
 		}
 		switch {
+		case noNote && !t.liveView:
 		case t.liveView && t.waiting:
 			info = st.dim.Render("live: waiting for the engines' first rows · L: written table")
 		case t.liveView && short:
