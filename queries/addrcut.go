@@ -2,6 +2,7 @@ package queries
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-runewidth"
@@ -148,4 +149,98 @@ func cut(s string, width int) string {
 		return s
 	}
 	return s[:kept] + "…"
+}
+
+// StartsWithAddr reports whether s begins with an IP address, or with the
+// wildcard side of a one-way flow's name (*>198.51.100.10:9000): a cell
+// of an address column (client, server, a flow's name), which the TUI
+// elides at field boundaries (ElideFields). Shared by the query table
+// printer and the TUI.
+func StartsWithAddr(s string) bool { return startsWithAddr(s) }
+
+// ElideFields shortens s, a text holding addresses (a flow's name,
+// 10.10.1.100:39598>198.51.100.10:20/tcp), to at most w display columns
+// by putting "…" in place of whole fields of its middle (addresses,
+// ports, the protocol and the separators between them), never of part of
+// one: 198.51.….10:9000 reads as no address at all, or as another. It
+// keeps both ends when it can (the source, the port and protocol), then
+// the most columns that fit, then the more even ends; "…" alone when no
+// field fits. s is
+// returned as it is when it fits.
+func ElideFields(s string, w int) string {
+	if runewidth.StringWidth(s) <= w {
+		return s
+	}
+	if w <= 0 {
+		return ""
+	}
+	b := fieldBounds(s)
+	type choice struct{ both, kept, even int }
+	better := func(a, c choice) bool {
+		if a.both != c.both {
+			return a.both > c.both
+		}
+		if a.kept != c.kept {
+			return a.kept > c.kept
+		}
+		return a.even > c.even
+	}
+	best, bi, bj := choice{-1, -1, -1}, 0, len(s)
+	for _, i := range b {
+		hw := runewidth.StringWidth(s[:i])
+		for _, j := range b {
+			if j <= i {
+				continue
+			}
+			tw := runewidth.StringWidth(s[j:])
+			c := choice{kept: hw + tw, even: min(hw, tw)}
+			if hasField(s[:i]) && hasField(s[j:]) { // not the "*>" of a one-way flow alone
+				c.both = 1
+			}
+			if c.kept+1 <= w && better(c, best) {
+				best, bi, bj = c, i, j
+			}
+		}
+	}
+	return s[:bi] + "…" + s[bj:]
+}
+
+// hasField reports whether s holds a letter or digit: a field, not
+// separators alone.
+func hasField(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x80 && isWordChar(byte(r)) || r >= 0x80 }) >= 0
+}
+
+// fieldBounds returns the byte offsets in s where a field starts or ends:
+// s's ends, each address's (addrSpans) start, end and port separator
+// (the last ':' of 198.51.100.10:9000 or [2001:db8::1]:443), and either
+// side of each other character that is not a letter or digit (> / *).
+func fieldBounds(s string) []int {
+	b := []int{0, len(s)}
+	spans := addrSpans(s)
+	in := make([]bool, len(s))
+	for _, sp := range spans {
+		b = append(b, sp[0], sp[1])
+		for k := sp[0]; k < sp[1]; k++ {
+			in[k] = true
+		}
+		if a := s[sp[0]:sp[1]]; !isPlainAddr(a) {
+			if c := strings.LastIndexByte(a, ':'); c > 0 {
+				b = append(b, sp[0]+c)
+			}
+		}
+	}
+	for k := range len(s) {
+		if !in[k] && !isWordChar(s[k]) && s[k] < 0x80 {
+			b = append(b, k, k+1)
+		}
+	}
+	slices.Sort(b)
+	return slices.Compact(b)
+}
+
+// isPlainAddr reports whether a is an address without a port.
+func isPlainAddr(a string) bool {
+	_, err := netip.ParseAddr(a)
+	return err == nil
 }

@@ -57,11 +57,8 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	cells, shown, widths, fits, legend = fitShortV6(res, cells, addr, o.Width, shown, widths, fits)
 	var err error
 	if fits {
-		wrap := wrapColumn(res.Types, addr)
-		if shown < len(res.Columns) {
-			wrap = -1 // the column that wraps is left out: the others are cut
-		}
-		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths, wrap)
+		// every column is shown when one wraps (fitColumns)
+		err = renderBoxes(w, project(res, shown), projectCells(cells, shown), widths, wrapColumn(res.Types, addr))
 	} else {
 		err = renderVertical(w, res, cells, o.Width, wrapColumn(res.Types, addr))
 	}
@@ -101,14 +98,18 @@ func RowWord[N int | int64 | uint64](n N) string {
 // shows, their widths, and whether it fits in width (0: no limit): text
 // columns are cut first (fitWidths); a table still too wide leaves out
 // its last columns, at most a third of them; beyond that it does not fit
-// (the vertical layout).
+// (the vertical layout). A table whose last column wraps (wrapColumn: an
+// event's message) never leaves it out: it does not fit instead, and
+// each row is printed as a block with its message (at 100 columns `query
+// events` printed every column but the message; at 80, blocks).
 func fitColumns(res *Result, cells [][]string, addr []bool, width int) (int, []int, bool) {
 	n := len(res.Columns)
 	wrap := wrapColumn(res.Types, addr)
-	for shown := n; shown >= 1 && shown >= n-n/3; shown-- {
-		if shown < n {
-			wrap = -1
-		}
+	least := n - n/3
+	if wrap >= 0 {
+		least = n
+	}
+	for shown := n; shown >= 1 && shown >= least; shown-- {
 		widths, fits := fitWidths(project(res, shown), projectCells(cells, shown), addr[:shown], width, wrap)
 		if fits {
 			return shown, widths, true

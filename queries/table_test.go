@@ -231,19 +231,28 @@ func TestLastColumnWraps(t *testing.T) {
 	}
 }
 
-// TestWrapOnlyTheLastColumn: when the table leaves out its last columns,
-// the message among them, the last one shown is cut like the others, not
-// wrapped (the help says only the last column wraps). The kind is never
-// cut (MachineName): 2+12+12+20 columns, the probe's 10 and the borders'
-// 16 are 72.
+// TestWrapOnlyTheLastColumn: a table too wide for its message column
+// (the last one, which wraps) never leaves it out: each row is printed as
+// a block, the message wrapped whole (new-user trial: `query events
+// --width 100` printed every column but the message, ending "not shown:
+// message"). The kind is never cut (MachineName): 2+12+12+20 columns,
+// the probe's 10 and the borders' 19 leave the message 69-72 < minWrap.
 func TestWrapOnlyTheLastColumn(t *testing.T) {
 	long := strings.Repeat("probe-name-", 6)
+	msg := strings.TrimSpace(strings.Repeat("word ", 40))
 	res := &Result{Columns: []string{"id", "n1", "n2", "kind", "probe", "message"},
 		Types: []string{"BIGINT", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"},
-		Rows:  [][]any{{int64(1), int64(123456789012), int64(123456789012), "rtt_orphan_responses", long, strings.Repeat("word ", 40)}}}
+		Rows:  [][]any{{int64(1), int64(123456789012), int64(123456789012), "rtt_orphan_responses", long, msg}}}
 	got := formatted(t, res, "table", Options{Width: 72})
-	if !strings.Contains(got, "not shown: message") || strings.Count(got, "\n") != 7 || maxLineWidth(got) > 72 {
-		t.Errorf("at 72 columns, want the message left out and one line per row:\n%s", got)
+	var text []string
+	for _, l := range strings.Split(got, "\n") {
+		if f := strings.Split(l, " │ "); len(f) == 2 && (strings.HasPrefix(l, "message ") || strings.HasPrefix(l, "  ")) {
+			text = append(text, f[1])
+		}
+	}
+	if strings.Contains(got, "not shown") || !strings.HasPrefix(got, "─[ row 1 ]") || maxLineWidth(got) > 72 ||
+		strings.Join(text, " ") != msg || !strings.Contains(got, "\nkind    │ rtt_orphan_responses\n") {
+		t.Errorf("at 72 columns, want one block a row with the message whole (%q):\n%s", strings.Join(text, " "), got)
 	}
 }
 
@@ -357,6 +366,10 @@ func TestEventKindNeverCut(t *testing.T) {
 	}{
 		{120, []string{"│ capture_skipped      │ warning  │", "│ rtt_orphan_responses │ info     │"}},
 		{80, []string{"kind     │ capture_skipped\nseverity │ warning\n", "kind     │ rtt_orphan_responses\nseverity │ info\n"}},
+		// at 100 the time 30, the source cut to 10, the kind 20, the
+		// severity 8 and the borders 16 leave the message 16 columns, under
+		// minWrap: blocks, not a table without the message (new-user trial)
+		{100, []string{"kind     │ capture_skipped\nseverity │ warning\n", "kind     │ rtt_orphan_responses\nseverity │ info\n"}},
 	} {
 		got := formatted(t, res, "table", Options{Width: c.width})
 		for _, k := range c.kinds {

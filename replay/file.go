@@ -95,6 +95,12 @@ type Stats struct {
 	SkippedBlocks uint64
 	// Sections is the number of pcapng sections seen (1 for classic pcap).
 	Sections int
+	// TrailingBytes counts the bytes after a gzip file's last member that
+	// do not start another one (RFC 1952 §2.2: a file is a series of
+	// members), ignored as gzip -d does ("trailing garbage ignored"):
+	// every packet of the compressed stream was read, the capture is not
+	// cut short. 0 for an uncompressed file.
+	TrailingBytes uint64
 }
 
 // Interface describes one capture interface of a file: the single implicit
@@ -247,6 +253,7 @@ func NewReader(r io.Reader, name string, size int64) (*File, error) {
 			d, c := cause(err)
 			return nil, &Error{Path: name, Offset: 0, Detail: join("gzip header", d), Err: c}
 		}
+		zr.Multistream(false) // gzCounter reads the members, and what follows them
 		f.gz = true
 		f.zc = &gzCounter{zr: zr, cr: f.cr, raw: raw, bz: bz}
 		f.br = newBlockReader(f.zc, bufSize)
@@ -480,6 +487,9 @@ func (f *File) Stats() Stats {
 		s.Records = f.pcapRecords()
 		s.Packets = s.Records
 	}
+	if f.gz {
+		s.TrailingBytes = uint64(f.zc.trailing.Load())
+	}
 	return s
 }
 
@@ -634,7 +644,7 @@ func (f *File) u64(b []byte) uint64 {
 // buffered before the decompressor), so that Progress can say how many
 // compressed bytes the records processed came from.
 type gzCounter struct {
-	zr  io.Reader
+	zr  *gzip.Reader // one member at a time (Multistream(false))
 	cr  *countingReader
 	raw *blockReader  // buffers compressed bytes read: not given yet
 	bz  *bufio.Reader // likewise
@@ -643,10 +653,24 @@ type gzCounter struct {
 	at  [2]int64 // uncompressed bytes given, compressed bytes they came from
 	// shown is the largest value compressed returned
 	shown int64
+	// ended is set (by the reading goroutine) when the stream has ended:
+	// no member follows the last one
+	ended bool
+	// trailing is the number of bytes after the last member that do not
+	// start a member (Stats.TrailingBytes)
+	trailing atomic.Int64
 }
 
 func (g *gzCounter) Read(p []byte) (int, error) {
+	if g.ended {
+		return 0, io.EOF
+	}
 	n, err := g.zr.Read(p)
+	for err == io.EOF && !g.ended {
+		if err = g.next(); err == nil && n == 0 {
+			n, err = g.zr.Read(p)
+		}
+	}
 	g.u += int64(n)
 	c := g.cr.n.Load()
 	if err == nil {
@@ -656,6 +680,33 @@ func (g *gzCounter) Read(p []byte) (int, error) {
 	g.at = [2]int64{g.u, c}
 	g.mu.Unlock()
 	return n, err
+}
+
+// next is called at the end of a gzip member: it starts the next member
+// (a file of several, as `cat a.gz b.gz` makes, is one stream, as gzip -d
+// reads it), or ends the stream (io.EOF) at the end of the input, or
+// when what follows is not a member: those bytes are read, counted
+// (trailing) and ignored, as gzip -d does ("trailing garbage ignored"),
+// not taken for a capture cut short. Other errors (the input's) are
+// returned.
+func (g *gzCounter) next() error {
+	end := g.cr.n.Load() - int64(g.raw.Buffered()+g.bz.Buffered())
+	err := g.zr.Reset(g.bz)
+	if err == nil {
+		g.zr.Multistream(false)
+		return nil
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, gzip.ErrHeader) && !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return err // the input's error, not data
+	}
+	if err != io.EOF {
+		if _, err := io.Copy(io.Discard, g.bz); err != nil {
+			return err
+		}
+		g.trailing.Store(g.cr.n.Load() - end)
+	}
+	g.ended = true
+	return io.EOF
 }
 
 // compressed returns how many compressed bytes gave the first u

@@ -98,6 +98,20 @@ type brush struct{ lo, hi int64 }
 
 func (b brush) active() bool { return b.hi > b.lo }
 
+// text says the brushed range: "brush 2026-11-29 14:57:38.927849 –
+// 14:57:40.519131" (the end's day left out when the same), short without
+// the day when both ends are on it (a table's info line at 80 columns).
+func (b brush) text(short bool) string {
+	lo, hi := fmtTime(b.lo), fmtTime(b.hi)
+	if lo[:10] == hi[:10] {
+		hi = hi[11:] // the same day: its time only
+		if short {
+			return "brush " + lo[11:] + "–" + hi
+		}
+	}
+	return "brush " + lo + " – " + hi
+}
+
 // screen is one screen's model. Screens are pointers owned by the root
 // Model; they read and write the env the root passes in.
 type screen interface {
@@ -654,7 +668,8 @@ func (m *Model) tabBar(w int) string {
 // has the keys, the field's own (inputKeys); else the hints before
 // "? help" and "q quit" go first, from the last, until it fits (those two
 // always stay). On a table whose cells can be longer than the window
-// (Events) "m whole row" follows "enter".
+// (Events) "m whole row" follows "enter"; while a brush is set, "B clear
+// brush" comes first (a trial found no sign of it on the Flows screen).
 func (m *Model) footer(w int) string {
 	if in, ok := m.active().(inputKeys); ok && m.active().typing() {
 		return m.help.ShortHelpView(in.inputHelp())
@@ -662,6 +677,9 @@ func (m *Model) footer(w int) string {
 	bs := m.e.keys.ShortHelp()
 	if t, ok := m.active().(*pagedTable); ok && t.spec.long { // m (the whole row) after enter
 		bs = append(bs[:2:2], append([]key.Binding{m.e.keys.Row}, bs[2:]...)...)
+	}
+	if m.e.brush.active() { // how to clear it first: the last hint the width leaves out
+		bs = append([]key.Binding{m.e.keys.BrushClear}, bs...)
 	}
 	for {
 		v := m.help.ShortHelpView(bs)
@@ -728,11 +746,7 @@ func (m *Model) statusLine(w int) string {
 	}
 	// the brush before the notes: a long note must not push it off the line
 	if m.e.brush.active() {
-		hi := fmtTime(m.e.brush.hi)
-		if lo := fmtTime(m.e.brush.lo); lo[:10] == hi[:10] {
-			hi = hi[11:] // the same day: its time only
-		}
-		parts = append(parts, st.brush.Render("brush "+fmtTime(m.e.brush.lo)+" – "+hi))
+		parts = append(parts, st.brush.Render(m.e.brush.text(false)))
 	}
 	if n := len(m.e.inflight); n > 0 {
 		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))

@@ -31,6 +31,10 @@ type LiveStatus struct {
 	// is set once the run has ended (the numbers are then final).
 	State string
 	Done  bool
+	// CaptureNs is the engines' clock: the latest capture time seen (Unix
+	// ns, observe.Snapshot.CaptureNs), 0 before the first packet; once
+	// Done, the capture time the run ended at.
+	CaptureNs int64
 	// Ifaces are the capture interfaces (or replayed inputs), per probe.
 	Ifaces []LiveIface
 	// Probes are the probe engines' counters.
@@ -391,12 +395,30 @@ func livePanel(e *env, w, bodyH int) string {
 		for _, v := range r {
 			peak = max(peak, v)
 		}
-		b.WriteString(st.dim.Render(cut(fmt.Sprintf(" pkt/s over the last %d s (peak %s)", len(r), human(int64(peak))), w)) + "\n")
+		b.WriteString(st.dim.Render(cut(chartCaption(s, len(r), peak), w)) + "\n")
 	}
 	if bodyH >= liveFlowsMinH { // at 80×24 the overview's own table comes first
 		b.WriteString(busiestFlows(e, w, liveFlowsShown))
 	}
 	return b.String()
+}
+
+// chartCaption is the line under the live panel's rate chart of n
+// seconds: while the run goes on, the last n seconds and their peak; once
+// it has ended, the chart stays as the run left it (its last seconds, as
+// a monitor's graph does when its capture stops: the rates per
+// interface read 0, endedRate) and the caption says first that it ended,
+// at which capture time (a trial's replay --tui kept the 8-second chart
+// as it was, with nothing to tell it from a run going on).
+func chartCaption(s *LiveStatus, n int, peak float64) string {
+	if !s.Done {
+		return fmt.Sprintf(" pkt/s over the last %d s (peak %s)", n, human(int64(peak)))
+	}
+	at := ""
+	if s.CaptureNs > 0 {
+		at = " at " + fmtTime(s.CaptureNs)[11:] + " (capture time)"
+	}
+	return fmt.Sprintf(" ended%s · pkt/s over its last %d s (peak %s)", at, n, human(int64(peak)))
 }
 
 // liveFlowsShown is how many busiest flows the live panel lists, on a
@@ -541,7 +563,7 @@ func busiestFlows(e *env, w, n int) string {
 		if r.now != nil {
 			partial = r.now.mbpsText()
 		}
-		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, elideMiddle(f.Probe, pw), iw, elideMiddle(f.Iface, iw), elideMiddle(f.Class, 7), fw, elideMiddle(f.name(), fw),
+		b.WriteString(cut(fmt.Sprintf("%-*s %-*s %-7s %-*s %9s %12s %9s %9s", pw, elideMiddle(f.Probe, pw), iw, elideMiddle(f.Iface, iw), elideMiddle(f.Class, 7), fw, elideName(f.name(), fw),
 			packets, bytes, mbps, partial), w) + "\n")
 	}
 	return b.String()

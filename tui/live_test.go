@@ -132,7 +132,7 @@ func TestLiveOverview(t *testing.T) {
 		}
 	}
 	v := plain(m)
-	for _, w := range []string{"Live · capturing · ended", "A→local sent 74 (4 heartbeats) acked 70 unacked 0 ok", "pkt/s over the last 3 s (peak 2,000)"} {
+	for _, w := range []string{"Live · capturing · ended", "A→local sent 74 (4 heartbeats) acked 70 unacked 0 ok", "ended · pkt/s over its last 3 s (peak 2,000)"} {
 		if !strings.Contains(v, w) {
 			t.Errorf("final screen lacks %q:\n%s", w, v)
 		}

@@ -42,3 +42,48 @@ func TestLiveRateZeroOnceEnded(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveChartEnded: once the run has ended, the live panel's rate chart
+// stays as the run left it (its last seconds: a monitor's graph stops
+// with its capture) and the line under it says first that the run
+// ended, at which capture time; while it runs, it reads "over the last N
+// s". A trial's replay --tui kept the 8-second chart unchanged after the
+// end with nothing to tell it from a run going on. Here 9 snapshots a
+// second apart, 100 packets more each (8 rates of 100 pkt/s), then the
+// end at capture time 2026-11-29T14:57:45.974955Z (the FTP lab's last
+// packet, tshark -r testdata/lab/ftp/A.pcap -T fields -e frame.time_epoch:
+// 1795964265.974955172).
+func TestLiveChartEnded(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	snap := func(wallS int64, done bool) *LiveStatus {
+		packets := uint64(wallS) * 100
+		return &LiveStatus{TimeNs: wallS * 1e9, State: "replaying", Done: done, CaptureNs: 1795964265974955172,
+			Ifaces: []LiveIface{{Probe: "A", Iface: "if0", Packets: packets, Bytes: packets * 537, KernelDrops: -1}},
+			Probes: []LiveProbe{{Name: "A", Packets: packets, Flows: 2}}}
+	}
+	chart := func(panel string) string { // the chart's lines and the one under it
+		i := strings.Index(panel, "\n █")
+		if i < 0 {
+			t.Fatalf("no chart:\n%s", panel)
+		}
+		return panel[i+1:]
+	}
+	for s := int64(1); s <= 9; s++ {
+		e.snap = snap(s, false)
+		e.liveHist.add(e.snap)
+	}
+	running := chart(livePanel(e, 80, 20))
+	if !strings.Contains(running, "\n pkt/s over the last 8 s (peak 100)\n") {
+		t.Errorf("running: want the last 8 s:\n%s", running)
+	}
+	for range 2 { // the ended run's snapshots repeat the last one's time
+		e.snap = snap(9, true)
+		e.liveHist.add(e.snap)
+	}
+	ended := chart(livePanel(e, 80, 20))
+	bars := func(s string) string { return s[:strings.LastIndex(strings.TrimSuffix(s, "\n"), "\n")] }
+	want := "\n ended at 14:57:45.974955 (capture time) · pkt/s over its last 8 s (peak 100)\n"
+	if bars(ended) != bars(running) || !strings.HasSuffix(ended, want) {
+		t.Errorf("ended: want the same bars and %q:\n%s\nrunning:\n%s", want, ended, running)
+	}
+}

@@ -258,8 +258,8 @@ func (t *liveFlowsTab) view(e *env, w, h int) string {
 		for j, col := range liveCols[first:stop] {
 			cw := widths[first+j]
 			v := cut(col.val(fs[i]), cw)
-			if !col.num { // names: their distinguishing ends stay (-uplink-A, -B; the port and protocol)
-				v = elideMiddle(col.val(fs[i]), cw)
+			if !col.num { // names: their distinguishing ends stay (-uplink-A, -B); a flow's, whole fields
+				v = elideName(col.val(fs[i]), cw)
 			}
 			if col.num {
 				cells = append(cells, fmt.Sprintf("%*s", cw, v))

@@ -90,7 +90,8 @@ func (t *pagedTable) colIndex(c string) int {
 }
 
 // infoLine is the line above the header: position, sort, live or written
-// rows, the filter, and the columns the window does not show (scrolled
+// rows, the brush (as the filter: a trial found no sign of it on the
+// Flows screen), the filter, and the columns the window does not show (scrolled
 // past on the left, beyond its right edge: → shows them). In w columns:
 // too wide, the sort, the hidden columns and the live or written note take
 // shorter forms (at 80 columns a live Flows screen read "... · L: live
@@ -115,8 +116,14 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 			arrow = " ↓"
 		}
 	}
-	var info string
-	for _, short := range []bool{false, true} {
+	var info, brushed string
+	for pass := range 3 {
+		// shorter forms, then (a brush shown: a written table's rows)
+		// the written note left out before the brush is cut
+		short, noNote := pass > 0, pass == 2 && e.brush.active()
+		if e.brush.active() { // shown as a filter is: the rows are of its range only
+			brushed = "  " + st.brush.Render(e.brush.text(short))
+		}
 		if t.sort != "" {
 			sortTxt = "sorted by " + t.sort + arrow
 			if short {
@@ -132,6 +139,7 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 			info += st.dim.Render(" · " + hid)
 		}
 		switch {
+		case noNote && !t.liveView:
 		case t.liveView && t.waiting:
 			info = st.dim.Render("live: waiting for the engines' first rows · L: written table")
 		case t.liveView && short:
@@ -143,14 +151,17 @@ func (t *pagedTable) infoLine(e *env, lay colLayout, w int) string {
 		case t.liveable, t.liveFlows:
 			info += st.dim.Render(" · written table · L: live rows")
 		}
-		if ansi.StringWidth(info) <= w {
+		if ansi.StringWidth(info+brushed) <= w {
 			break
 		}
 	}
 	if t.editing {
 		info = t.input.View()
-	} else if t.filter != "" {
-		info += "  " + st.brush.Render("filter: "+t.filter)
+	} else {
+		info += brushed
+		if t.filter != "" {
+			info += "  " + st.brush.Render("filter: "+t.filter)
+		}
 	}
 	return info
 }
@@ -177,7 +188,7 @@ func (t *pagedTable) layout(texts [][]string, w int) colLayout {
 		}
 		least[i] = natural[i]
 		if !isNumeric(t.typ[c]) && !isTime(t.typ[c]) && !queries.MachineName(c) { // an event's kind: whole
-			least[i] = min(natural[i], max(hw, minTextWidth))
+			least[i] = addrLeast(texts[i], hw, natural[i], w)
 			if slices.Contains(t.spec.key, c) { // what names the row: two fifths of the window
 				least[i] = min(natural[i], max(hw, minTextWidth, w*2/5/textKeys))
 			}

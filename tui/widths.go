@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // maxColWidth is the most a key column counts for when deciding whether
@@ -13,9 +15,35 @@ import (
 const maxColWidth = 44
 
 // minTextWidth is the least a text column is shrunk to (its header's
-// width when wider) before a column is left out: an IPv4 flow name
-// elided in the middle still shows both ends ("10.10.1…:9000/udp").
+// width when wider) before a column is left out. A column of addresses
+// or flow names is kept whole up to two fifths of the window
+// (addrLeast), and elided at field boundaries beyond (elideText): at 80
+// columns the one-way screen cut *>198.51.100.10:9000 to
+// *>198.51.….10:9000, inside the address.
 const minTextWidth = 16
+
+// addrLeast is the least width of a text column: minTextWidth or its
+// header's width, two fifths of a window w wide for a column of
+// addresses or flow names (cells: every one not empty starts with an
+// address, queries.StartsWithAddr; at least one), at most natural.
+func addrLeast(cells []string, hw, natural, w int) int {
+	least := max(hw, minTextWidth)
+	addr := false
+	for _, s := range cells {
+		if s == "" || s == "NULL" {
+			continue
+		}
+		if !queries.StartsWithAddr(s) {
+			addr = false
+			break
+		}
+		addr = true
+	}
+	if addr {
+		least = max(least, w*2/5)
+	}
+	return min(natural, least)
+}
 
 // fitColumns fits columns of natural widths (header and values) to a
 // window w terminal columns wide, one space between two: it shows the
@@ -107,13 +135,23 @@ func (l colLayout) shortHidden() string {
 }
 
 // elideText shortens a text cell to w columns: prose (an event's message,
-// a sample's detail) loses its end, names and addresses their middle, so
-// that both ends (the source and the destination, the port and the
-// protocol; a probe's -A or -B) stay.
+// a sample's detail) loses its end, names their middle, so that both ends
+// (a probe's -A or -B) stay; addresses and flow names lose whole fields
+// of their middle (queries.ElideFields), never part of an address.
 func elideText(col, s string, w int) string {
 	switch col {
 	case "message", "detail", "history":
 		return cut(s, w)
+	}
+	return elideName(s, w)
+}
+
+// elideName shortens a name to w columns: at field boundaries when it
+// starts with an address (a flow's name: queries.ElideFields), else in
+// its middle.
+func elideName(s string, w int) string {
+	if queries.StartsWithAddr(s) {
+		return queries.ElideFields(s, w)
 	}
 	return elideMiddle(s, w)
 }

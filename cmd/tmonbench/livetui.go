@@ -39,7 +39,7 @@ func (f *liveFeed) Status() tui.LiveStatus {
 		// gives no rate, not 0 then twice the rate
 		s.TimeNs = o.WallNs
 	}
-	s.State = o.State
+	s.State, s.CaptureNs = o.State, o.CaptureNs
 	for _, in := range o.Inputs {
 		s.Ifaces = append(s.Ifaces, tui.LiveIface{Probe: in.Probe, Iface: in.Interface, Packets: in.Packets, Bytes: in.Bytes, KernelDrops: in.KernelDrops})
 	}

@@ -166,7 +166,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		if runErr != nil {
 			return runErr
 		}
-		warnUnsupportedLink(stderr, a.caps, files)
+		warnInputs(stderr, a.caps, files)
 		if !res.Interrupted {
 			warnEmpty(stderr, a.caps, files, damage)
 			warnOutages(stderr, a.colls, res)

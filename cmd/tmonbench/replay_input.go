@@ -40,6 +40,7 @@ func inputEvents(at int64, caps []pipeline.Capture, files []*replay.File) []obse
 			{observe.SevInfo, "capture_over_snaplen", st.OverSnaplen, "%s: %d record[s] longer than the declared snap length, kept whole (as libpcap and Wireshark)"},
 			{observe.SevWarning, "capture_bad_options", st.BadOptions, "%s: %d pcapng packet block[s] whose options do not parse from the 32-bit boundary after their packet data (data not padded, or broken options; tshark calls the file corrupt): the packet[s] [is|are] kept, [its|their] options ignored"},
 			{observe.SevInfo, "capture_blocks_skipped", st.SkippedBlocks, "%s: %d pcapng block[s] ignored (name resolution, interface statistics, secrets, custom or unknown)"},
+			{observe.SevWarning, "capture_trailing_data", st.TrailingBytes, "%s: %d byte[s] of trailing data after the gzip stream, ignored (as gzip -d: \"trailing garbage ignored\"): every packet of the stream read, not a truncated capture"},
 		} {
 			if e.count > 0 {
 				ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: e.kind, Severity: e.sev, Count: e.count,
@@ -120,14 +121,21 @@ func warnEmpty(w io.Writer, caps []pipeline.Capture, files []*replay.File, damag
 	}
 }
 
-// warnUnsupportedLink says on stderr, as the capture_unsupported_link
-// event does, how many packets of each file came from pcapng interfaces
-// of an unsupported link type: a trial's pcapng of an Ethernet and an
-// 802.11 interface lost 136 of its 272 packets with no line under -q.
-func warnUnsupportedLink(w io.Writer, caps []pipeline.Capture, files []*replay.File) {
+// warnInputs says on stderr, as their events do, how many packets of each
+// file came from pcapng interfaces of an unsupported link type (a trial's
+// pcapng of an Ethernet and an 802.11 interface lost 136 of its 272
+// packets with no line under -q) and how many bytes after a .gz file's
+// compressed stream were ignored (capture_trailing_data: a trial's
+// warning said "record header cut short ... capture truncated" though
+// every packet had been read).
+func warnInputs(w io.Writer, caps []pipeline.Capture, files []*replay.File) {
 	for i, f := range files {
-		if n := f.Stats().SkippedUnsupported; n > 0 {
+		st := f.Stats()
+		if n := st.SkippedUnsupported; n > 0 {
 			warnf(w, "replay", pkt.Nouns(n, "%s: %d packet[s] of pcapng interfaces with an unsupported link type skipped (not in any table)"), caps[i].Path, n)
+		}
+		if n := st.TrailingBytes; n > 0 {
+			warnf(w, "replay", pkt.Nouns(n, "%s: %d byte[s] of trailing data after the gzip stream, ignored (as gzip -d: \"trailing garbage ignored\"): every packet of the stream read, not a truncated capture"), caps[i].Path, n)
 		}
 	}
 }

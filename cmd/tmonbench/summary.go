@@ -148,7 +148,7 @@ func printNotable(w io.Writer, n store.Notable) {
 // reference), with pkt.Nouns markers for a count of 1 ("(1 packet)");
 // a kind missing here is said "(N counted)".
 var countUnits = map[string]string{
-	"acks_limited": "acknowledgement[s]", "capture_unsupported_link": "packet[s]", "flows_evicted": "flow[s]",
+	"acks_limited": "acknowledgement[s]", "capture_trailing_data": "byte[s]", "capture_unsupported_link": "packet[s]", "flows_evicted": "flow[s]",
 	"malformed_packets": "packet[s]", "packet_anomalies": "packet[s]", "oneway_bad_hop": "observation[s]", "oneway_drop_notices_full": "notice[s]",
 	"oneway_evicted": "packet record[s]", "oneway_hop_silent": "silence[s]", "oneway_flows_full": "observation[s]", "oneway_late": "observation[s]",
 	"oneway_negative_delays": "delay[s]", "oneway_unreported": "packet[s]", "pdu_bad_records": "PDU[s]",
