@@ -93,6 +93,7 @@ func (s *stderrLines) rest() []string {
 //     writes its tables (probe_stop) and exits with status 1 and one line
 //     that says so.
 func TestLiveInterfaceStates(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	peer, second := lab.AddVeth(t, "c")
 	run := func(ns *netlab.NS, args ...string) {
@@ -204,6 +205,7 @@ func TestLiveInterfaceStates(t *testing.T) {
 // and probe_stop events (the probe starts with the capture, not at its
 // first packet) and exits 0.
 func TestLiveQuietRun(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -232,6 +234,7 @@ func TestLiveQuietRun(t *testing.T) {
 // events table) and exits with status 1 and one line; the collector and
 // the probe run in the lab's namespace B (its loopback).
 func TestProbeLiveInterfaceGone(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	_, second := lab.AddVeth(t, "g")
 	bin := testout.Binary(t)
