@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -103,6 +104,25 @@ func TestLiveInterfaceStates(t *testing.T) {
 		}
 	}
 	run(lab.A, "link", "set", peer, "down")
+	// The kernel turns a carrier change into IFF_RUNNING (what live reads,
+	// live.Info.Carrier) later (linkwatch, a second or more on a loaded
+	// machine): until then live would start with the carrier and say it
+	// lost it, not that it had none at start (seen with this test run
+	// beside others).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		var running bool
+		lab.B.Do(func() error {
+			ifi, err := net.InterfaceByName(second)
+			running = err != nil || ifi.Flags&net.FlagRunning != 0
+			return nil
+		})
+		if !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still has its carrier a minute after its peer went down", second)
+		}
+	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")
 	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
