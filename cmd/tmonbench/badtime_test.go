@@ -21,6 +21,7 @@ import (
 // "capture span none"; valid then invalid gives the span of the valid
 // packets read (1 s here, by construction; --filter's are not read).
 func TestReplayInvalidTimesSpanAndEvents(t *testing.T) {
+	t.Parallel()
 	const t0 = int64(1_700_000_000e9)
 	const year2262 = int64(9_223_372_036_000_000_000)
 	kept := capgen.UDP{Src: capgen.AP("192.0.2.1:4000"), Dst: capgen.AP("198.51.100.9:9"), Payload: []byte("x")}.Frame()

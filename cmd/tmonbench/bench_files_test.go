@@ -22,6 +22,7 @@ import (
 // (well under 5 s) cut fewer parts (flow_counters 2 where replay cuts 4),
 // and a slower machine more.
 func TestBenchFilesAreReplays(t *testing.T) {
+	t.Parallel()
 	files := []string{testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"), testsamples.Path(t, "lab", "dns-snmp-ntp", "B.pcap")}
 	out := filepath.Join(t.TempDir(), "o")
 	if code, _, stderr := tmon(t, append([]string{"replay", "--out", out}, files...)...); code != 0 {

@@ -19,6 +19,7 @@ import (
 // events less the one capture_skipped, which bench, writing into a
 // temporary folder, has no table for).
 func TestBenchFolderSkipsNotCaptures(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "mixed")
 	os.MkdirAll(dir, 0o755)
 	b, err := os.ReadFile(testsamples.Path(t, "lab", "ftp", "A.pcap"))

@@ -26,6 +26,7 @@ import (
 // as replay makes it: bench made a probe of each file). The file's
 // packet_index has one row set whatever its interfaces (h-ifaces: 1 row).
 func TestBenchRowsAreReplays(t *testing.T) {
+	t.Parallel()
 	multi := testsamples.Path(t, "pcap", "pcapng-multi-if", "gopacket_pcapgo_le_test202.pcapng")
 	lab := []string{testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"), testsamples.Path(t, "lab", "dns-snmp-ntp", "B.pcap")}
 	rotated := t.TempDir() // the two lab captures in one folder: one probe

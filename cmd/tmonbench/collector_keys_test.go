@@ -25,6 +25,7 @@ import (
 // lab/tcp-mix/A.pcap is in its flows (6436: `tcpdump -r A.pcap -nn ip |
 // wc -l`) and no PDU is refused.
 func TestCollectorSwitchKeyOnly(t *testing.T) {
+	t.Parallel()
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap")
 	bin := buildBinary(t)
 	dir := t.TempDir()

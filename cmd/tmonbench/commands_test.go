@@ -65,6 +65,7 @@ func TestHelpExitStatus(t *testing.T) {
 // the usage text says) and asks bash to complete: the subcommands of the
 // table, a subcommand's flags, the named queries after `query`.
 func TestCompletionBash(t *testing.T) {
+	t.Parallel()
 	testenv.Tool(t, "bash")
 	bin := buildBinary(t)
 	script := `source <("$BIN" completion bash) || exit 1
@@ -123,6 +124,7 @@ comp tmonbench completion ''
 // completes subcommands, flags and named queries with it (CI installs
 // both shells).
 func TestCompletionScripts(t *testing.T) {
+	t.Parallel()
 	table := completionTable()
 	for _, sh := range []string{"zsh", "fish"} {
 		var out, errb strings.Builder
@@ -213,6 +215,7 @@ words=(tmonbench completion ''); CURRENT=3; _tmonbench | tail -1`, "zsh", dir)
 // it says why it is unknown. commitLine is checked for every source:
 // the stamp, Go's vcs.* settings, neither (-buildvcs=false).
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(buildBinary(t), "version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("version: %v\n%s", err, out)

@@ -18,6 +18,7 @@ import (
 // transfers of lab/ftp (ftp_transfers.csv) are found, as with no config,
 // and nothing is warned about.
 func TestIntervalOnlyConfigKeepsDefaults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "i10.yaml")
 	os.WriteFile(cfg, []byte("interval_s: 10\n"), 0o644)
@@ -87,6 +88,7 @@ func TestConfigEffective(t *testing.T) {
 // TestRunJSONKeepsConfig (issue 9.9): run.json keeps the effective
 // configuration's text, which parses back to the same configuration.
 func TestRunJSONKeepsConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "i10.yaml")
 	os.WriteFile(cfg, []byte("interval_s: 10\n"), 0o644)

@@ -53,6 +53,7 @@ func manyIfacesPcapng(n int) []byte {
 // the run wrote no row at all. Now the replay writes it. The capture is
 // built here (manyIfacesPcapng, 1.3 MB in the test's folder).
 func TestDamagedBeforeFirstPacket(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "many.pcapng")
 	if err := os.WriteFile(capture, manyIfacesPcapng(65537), 0o644); err != nil {

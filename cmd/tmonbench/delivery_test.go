@@ -21,6 +21,7 @@ import (
 // 13.1): twice the packets and flows of an in-process replay of the
 // capture, and one probe_restart event.
 func TestProbeRunsInARow(t *testing.T) {
+	t.Parallel()
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap")
 	bin := buildBinary(t)
 	tmp := t.TempDir()
@@ -121,6 +122,7 @@ const periodicKinds = "('oneway_negative_delays', 'oneway_signature_collisions',
 // never interrupted (issue 13.2: an acknowledgement means durable, the
 // journal replays the rest; several seeds).
 func TestKillCollector(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	cfg := filepath.Join(tmp, "c.yaml")
@@ -193,6 +195,7 @@ func firstDiff(a, b string) string {
 // collector's folder is refused the same way, and a replay into it as
 // another command's output.
 func TestTwoRunsOneFolder(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s: 2.2 s at 5x
 	tmp := t.TempDir()

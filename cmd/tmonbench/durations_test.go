@@ -42,6 +42,7 @@ func TestDurationEdges(t *testing.T) {
 // silently); one that starts within it does not. sparse-900s.pcap spans
 // 900 s (capinfos -u: Capture duration 900.000000 seconds).
 func TestOutageNeverBegan(t *testing.T) {
+	t.Parallel()
 	capture := filepath.Join("testdata", "sparse-900s.pcap")
 	for _, c := range []struct{ outage, want string }{
 		{"5s@99999h", "tmonbench replay: warning: link outage 5s@99999h0m0s never began: the capture ended 15m0s after its first packet\n"},

@@ -76,6 +76,7 @@ func fill(t *testing.T, path string) int64 {
 // everything and exits 0, and every table is row for row that of a run
 // whose disk never filled.
 func TestCollectorDiskFull(t *testing.T) {
+	t.Parallel()
 	disk := mountTmpfs(t, 64<<20)
 	bin := buildBinary(t)
 	tmp := t.TempDir()
@@ -104,9 +105,10 @@ func TestCollectorDiskFull(t *testing.T) {
 	out := filepath.Join(disk, "out")
 	cmd := exec.Command(bin, append([]string{"collector", "--config", cfg, "--out", out}, collectorArgs...)...)
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var said lockedBuffer
+	cmd.Stdout, cmd.Stderr = &said, &stderr
 	startKilled(t, cmd)
-	time.Sleep(300 * time.Millisecond) // listening
+	waitSaid(t, []*lockedBuffer{&said}, "listening on") // was a fixed 300 ms
 	p := probeCmd(io.MultiWriter(os.Stderr, &probeSaid))
 	probeDone := make(chan error, 1)
 	go func() { probeDone <- p.Wait() }()

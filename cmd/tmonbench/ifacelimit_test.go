@@ -17,6 +17,7 @@ import (
 // line naming the probe and its count, exit status 1 (an input problem,
 // as a missing file), and no run written.
 func TestReplayRefusesTooManyInterfaces(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.pcapng"), filepath.Join(dir, "b.pcapng")
 	for _, p := range []string{a, b} {

@@ -21,6 +21,7 @@ import (
 // once (21 packets: one row), with an empty interface (it feeds several: the TUI
 // finds a flow of any of them by it).
 func TestReplayPcapngInterfaces(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte(`classes:
@@ -57,6 +58,7 @@ func TestReplayPcapngInterfaces(t *testing.T) {
 // probe process and a collector process over UDP on 127.0.0.1 find the
 // same 10 deliveries at 2.321 µs as TestReplayPcapngInterfaces.
 func TestProbePcapngInterfaces(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")

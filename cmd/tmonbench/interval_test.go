@@ -13,6 +13,7 @@ import (
 // key, as --interval's is (TestFlagRefusals). 60 % 7 = 1 and 90 % 60 = 30:
 // neither tiles.
 func TestIntervalNotTilingWarned(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, _, stderr := tmon(t, "replay", "-q", "--interval", "7", "--out", filepath.Join(dir, "a"), wiki)

@@ -99,6 +99,7 @@ func badRecordPcap() []byte {
 // probe_stop comes last, after the totals of the last packet's time; for
 // --workers 2 too.
 func TestReplayDamagedSecondCapture(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.pcap")
 	os.WriteFile(bad, badRecordPcap(), 0o644)
@@ -128,6 +129,7 @@ func TestReplayDamagedSecondCapture(t *testing.T) {
 // (no capture time at all) is at the wall clock of the replay's start
 // (run.json's started), between the test's clock before and after.
 func TestReplayEventsWithoutCaptureTime(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join("..", "..", "testdata", "pcap", "dns", "tcpdump_dns_udp.pcap")
 	out := filepath.Join(dir, "filtered")
@@ -159,6 +161,7 @@ func TestReplayEventsWithoutCaptureTime(t *testing.T) {
 // the run has) and the collector writes probe_start, capture_damaged and
 // probe_stop in that order, at the time of the run.
 func TestProbeDamagedBeforeFirstPacket(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
@@ -196,6 +199,7 @@ func TestProbeDamagedBeforeFirstPacket(t *testing.T) {
 // probe_stop, and the probe starts with the capture in both cases; for
 // --workers 2 too.
 func TestLiveStopOrder(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	for _, c := range []struct{ duration, workers string }{{"1ms", "0"}, {"1ms", "2"}, {"1500ms", "0"}} {
@@ -216,6 +220,7 @@ func TestLiveStopOrder(t *testing.T) {
 // its collector gets probe_start, capture_stop and probe_stop in that
 // order (capture_stop was sent only by a probe that had started).
 func TestProbeLiveStoppedAtOnce(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
 	dir := t.TempDir()

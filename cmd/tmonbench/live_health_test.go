@@ -89,6 +89,7 @@ func (p *liveProc) wait(t *testing.T) []string {
 // counted as dropped by the kernel (the kernel filter --filter 'udp dst
 // port 9' keeps stray packets out of the ring and its counts).
 func TestLiveDropsEvent(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")
@@ -191,6 +192,7 @@ func dropEvents(t *testing.T, db *sql.DB, re *regexp.Regexp) (events, drops, cou
 // capture_drops events with the drops in the count column (those of the
 // last period at the end of the run), adding up to capture_stop's.
 func TestLiveDropsShortRun(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")
@@ -227,6 +229,7 @@ func TestLiveDropsShortRun(t *testing.T) {
 // during the first run are in its flows table. Once they are off, the
 // second run warns of nothing.
 func TestLiveDurationOffloads(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")
@@ -280,6 +283,7 @@ func TestLiveDurationOffloads(t *testing.T) {
 // a live run wrote) says only why it refuses, exit 1: a trial saw the
 // offload warning first, as if the capture were going on.
 func TestLiveRefusedOutFirst(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	if err := lab.B.SetOffloads(lab.IfB, true); err != nil {
 		t.Fatal(err)
@@ -316,6 +320,7 @@ func TestLiveRefusedOutFirst(t *testing.T) {
 // drops (0), the CPU of both stages and the busiest; their packets add up
 // to the packets of the summary.
 func TestLiveStats(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -93,6 +94,7 @@ func (s *stderrLines) rest() []string {
 //     writes its tables (probe_stop) and exits with status 1 and one line
 //     that says so.
 func TestLiveInterfaceStates(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	peer, second := lab.AddVeth(t, "c")
 	run := func(ns *netlab.NS, args ...string) {
@@ -102,6 +104,25 @@ func TestLiveInterfaceStates(t *testing.T) {
 		}
 	}
 	run(lab.A, "link", "set", peer, "down")
+	// The kernel turns a carrier change into IFF_RUNNING (what live reads,
+	// live.Info.Carrier) later (linkwatch, a second or more on a loaded
+	// machine): until then live would start with the carrier and say it
+	// lost it, not that it had none at start (seen with this test run
+	// beside others).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		var running bool
+		lab.B.Do(func() error {
+			ifi, err := net.InterfaceByName(second)
+			running = err != nil || ifi.Flags&net.FlagRunning != 0
+			return nil
+		})
+		if !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still has its carrier a minute after its peer went down", second)
+		}
+	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "lab.yaml")
 	os.WriteFile(cfg, []byte(liveLabConfig), 0o644)
@@ -204,6 +225,7 @@ func TestLiveInterfaceStates(t *testing.T) {
 // and probe_stop events (the probe starts with the capture, not at its
 // first packet) and exits 0.
 func TestLiveQuietRun(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -232,6 +254,7 @@ func TestLiveQuietRun(t *testing.T) {
 // events table) and exits with status 1 and one line; the collector and
 // the probe run in the lab's namespace B (its loopback).
 func TestProbeLiveInterfaceGone(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	_, second := lab.AddVeth(t, "g")
 	bin := testout.Binary(t)

@@ -30,6 +30,7 @@ import (
 // measured) with its 262144 payload bytes; and every echo has its RTT
 // sample (request before reply), the DNS query too.
 func TestLivePair(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	in, outIf := lab.Tap(t)
 	bin := testout.Binary(t)
@@ -88,6 +89,7 @@ func TestLivePair(t *testing.T) {
 // IP bytes sent, the TCP connection complete with its 262144 payload
 // bytes, an RTT sample per echo.
 func TestLiveWorkers(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	srcs := lab.AddAddrs(t, 8)
 	bin := testout.Binary(t)
@@ -136,6 +138,7 @@ func TestLiveWorkers(t *testing.T) {
 // capture took nothing after the first signal, the engines saw the abort
 // only at the next packet: never.
 func TestLiveAbortExit130(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
 	out := filepath.Join(t.TempDir(), "out")

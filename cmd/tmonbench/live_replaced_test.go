@@ -16,6 +16,7 @@ import (
 // its captures and when it finished (a trial lost a replay in the shared
 // default ./tmon-out without a word).
 func TestLiveSaysReplacedReplay(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
 	out := filepath.Join(t.TempDir(), "out")

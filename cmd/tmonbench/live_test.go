@@ -89,6 +89,7 @@ classes:
 // sample per echo, for the DNS query and the handshake, each no larger
 // than what the generator measured end to end.
 func TestLiveNetns(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	bin := testout.Binary(t)
 	dir := t.TempDir()
@@ -227,6 +228,7 @@ func TestLiveNetns(t *testing.T) {
 // the product (the bound of 20 ms this test had was the machine's load);
 // so no bound on it, only the capture's own times, and none negative.
 func TestLiveOneWay(t *testing.T) {
+	t.Parallel()
 	lab := netlab.NewRouted(t)
 	bin := testout.Binary(t)
 	dir := t.TempDir()

@@ -42,6 +42,7 @@ func TestLocalTimeWarning(t *testing.T) {
 // TestQueryLocalTimeUnknownTZ: the warning reaches the user, from a
 // process whose TZ is unknown (Go reads TZ once, at its start).
 func TestQueryLocalTimeUnknownTZ(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	out := filepath.Join(t.TempDir(), "o")
 	if code, _, stderr := tmon(t, "replay", "--progress", "never", "-q", "--out", out, filepath.Join("..", "..", "testdata", "pcap", "mixed", "zeek_wikipedia.pcap")); code != 0 {

@@ -126,6 +126,7 @@ func errFault(t *testing.T, cmd, stderr string) string {
 // TestReplayThenQuery: the README's main job, end to end through Parquet
 // and DuckDB, and a second run replaces the first without mixing.
 func TestReplayThenQuery(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "tmon-out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	if code, stdout, stderr := tmon(t, "replay", "--out", out, wiki); code != 0 || !strings.Contains(stdout, "decoded (IP)             126") {
@@ -179,6 +180,7 @@ func TestReplayThenQuery(t *testing.T) {
 // second time by the probe's log), exit status 0,
 // and the rows before the damage kept.
 func TestTruncatedCaptureWarns(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "o")
 	f := filepath.Join(samples(t), "pcap", "malformed", "chrissanders_ppa1e_http-fault-post.pcap")
 	code, _, stderr := tmon(t, "replay", "-q", "--out", out, f)
@@ -207,6 +209,7 @@ func TestTruncatedCaptureWarns(t *testing.T) {
 // TestEveryPublicSample: replay exits 0 on every capture of
 // ../shared/samples/pcap, or 1 with one clear line for the unreadable ones.
 func TestEveryPublicSample(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join(samples(t), "pcap", "*", "*"))
 	if len(files) < 80 {
 		t.Fatalf("%d sample files", len(files))
@@ -255,6 +258,7 @@ func TestConfigFaults(t *testing.T) {
 // case 19: 2 records longer than the snap length kept whole, one
 // capture_over_snaplen event with count 2.
 func TestInputCountersReported(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ capture, kind, want string }{
 		{"20-pcapng-unsupported-link/input.pcapng", "capture_unsupported_link", "warning,2,true"},
 		{"19-pcap-caplen-over-snaplen/input.pcap", "capture_over_snaplen", "info,2,true"},

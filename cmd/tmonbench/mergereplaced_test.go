@@ -14,6 +14,7 @@ import (
 // --out A A B keeps A's rows), nor over a previous merge (the same command
 // again).
 func TestMergeSaysReplacedReplay(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pcaps := filepath.Join("..", "..", "testdata", "pcap")
 	replayTo := func(out, pcap string) string {

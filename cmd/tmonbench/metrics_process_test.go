@@ -77,6 +77,7 @@ func pollMetrics(t *testing.T, addr string, d time.Duration, ok func(m map[strin
 // --metrics, serve live's metrics: the probe's counters while it runs,
 // the collector's PDUs accepted equal to the PDUs the probe sent.
 func TestProcessMetrics(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	cfg := filepath.Join(tmp, "c.yaml")

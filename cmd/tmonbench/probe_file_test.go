@@ -18,6 +18,7 @@ import (
 // wc -l` gives 395 of the file's 604 packets, so 209 are left out, in a
 // replay_filter event as replay's.
 func TestProbeFileFilter(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	cfg := filepath.Join(tmp, "c.yaml")

@@ -39,6 +39,7 @@ func TestProbeUnlistedName(t *testing.T) {
 // tables hold X's packets, 604 as tcpdump counts lab dns-snmp-ntp/A.pcap
 // (`tcpdump -r A.pcap | wc -l`).
 func TestProbeUnlistedAnyProbe(t *testing.T) {
+	t.Parallel()
 	capture := testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap")
 	bin := buildBinary(t)
 	tmp := t.TempDir()

@@ -25,6 +25,7 @@ import (
 // (nothing listens there), and again until it ends: a first one during
 // the replay would stop the replay and start the wait.
 func TestProbeSignalDuringLinger(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
@@ -94,6 +95,7 @@ func TestProbeSignalDuringLinger(t *testing.T) {
 // saw exit 0 and no event: an interrupted run looked complete (1,900
 // packets of 5,000).
 func TestProbeInterruptedExit130(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")

@@ -22,6 +22,7 @@ import (
 // port unreachable, "refuses"), and a socket that reads and never
 // acknowledges (no ICMP, "no acknowledgement").
 func TestProbeWithoutCollectorWarns(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	text, err := os.ReadFile(filepath.Join("..", "..", "samples", "dist.yaml"))
 	if err != nil {

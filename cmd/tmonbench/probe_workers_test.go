@@ -63,6 +63,7 @@ func (discard) Write(b []byte) (int, error) { return len(b), nil }
 // payload, packets, retransmissions, state, history); and the flows hold
 // exactly the packets and IP bytes the generator sent.
 func TestProbeLiveWorkers(t *testing.T) {
+	t.Parallel()
 	lab := netlab.New(t)
 	srcs := lab.AddAddrs(t, 4)
 	dir := t.TempDir()

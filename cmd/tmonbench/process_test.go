@@ -132,6 +132,7 @@ func csvQuery(t *testing.T, out, sql string) string {
 // same oneway_delays as the in-process replay (issue 6); probe B runs on 3
 // workers (--workers 3).
 func TestTwoProcesses(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(samples(t), "lab", "oneway-udp")
 	bin := buildBinary(t)
 	tmp := t.TempDir()
@@ -220,6 +221,7 @@ func noSecret(t *testing.T, dir string, secrets ...string) {
 // (issue 13), so it comes back under the same epoch: the probe sees no
 // restart, and every flow is written exactly once, with its definition.
 func TestCollectorRestart(t *testing.T) {
+	t.Parallel()
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s of capture
 	bin := buildBinary(t)
 	tmp := t.TempDir()
@@ -283,6 +285,7 @@ telemetry,*>198.51.100.10:9000,A,B,0,1,2026-11-29T14:57:10.000000000Z,1231,1218,
 // once acknowledged. The first query gives the README's numbers and says
 // the run is still going.
 func TestREADMERecipeQueryWhileRunning(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := filepath.Join(samples(t), "lab", "oneway-udp")
 	tmp := t.TempDir()
@@ -350,6 +353,7 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 // says the replay is still running; afterwards the output holds the whole
 // run and the note is gone.
 func TestQueryRunningReplay(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	out := filepath.Join(t.TempDir(), "tmon-out")
 	capture := filepath.Join(samples(t), "lab", "tcp-mix", "A.pcap") // 10.9 s of capture, 6436 packets (capinfos)
@@ -411,6 +415,7 @@ func TestProbeWarnsConfigFaults(t *testing.T) {
 // ./tmon-collector) instead of refusing the replay's ./tmon-out, which
 // stays the replay's.
 func TestCollectorDefaultOutAfterReplay(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	pcap, err := filepath.Abs(filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
@@ -462,6 +467,7 @@ func TestCollectorDefaultOutAfterReplay(t *testing.T) {
 // stderr says where the old output is and how to go on appending there (a
 // review: an upgrade would split the history without a word).
 func TestCollectorOldDefaultOutWarned(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	cfg, _ := filepath.Abs(filepath.Join("..", "..", "samples", "dist.yaml"))

@@ -26,6 +26,7 @@ import (
 // a live capture killed before its totals, that no flow had ended. An
 // empty pdu_stats while the run goes is said to come at the end.
 func TestQueryNoFlowYet(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "live")
 	app, err := store.OpenReplace(out, store.Manifest{Mode: store.ModeLive, Command: []string{"tmonbench", "live"}})
@@ -217,6 +218,7 @@ func TestRollupRunningOneNote(t *testing.T) {
 // queries to port 53: tshark -r samples/zeek_wikipedia.pcap -Y
 // 'udp.dstport==53 && dns.flags.response==0' | wc -l.
 func TestQueryRTTOneDirection(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("classes:\n  - {name: dnsq, filter: \"udp dst port 53\", analyses: [counters, rtt], rtt: {kinds: [dns]}}\n"), 0o644)

@@ -23,6 +23,7 @@ import (
 // under TZ=Europe/Brussels, and the help's export and flag lines
 // (TestQueryHelpListsAll checks its queries and tables).
 func TestQueryFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "o")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
@@ -245,6 +246,7 @@ func TestQueryPipedWidth(t *testing.T) {
 // tables are the last finished replay's (a trial queried rows of the
 // previous capture without a word).
 func TestQueryNotes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("classes:\n  - {name: web, filter: \"tcp\", granularity: [src_addr, dst_addr], analyses: [counters]}\n"), 0o644)

@@ -30,6 +30,7 @@ var readmeVarying = []struct{ label, pattern string }{
 // README's figures drifted once (12993 PDU bytes printed where the tree
 // gave 12992) and nothing noticed.
 func TestReadmeMainOutput(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {

@@ -91,6 +91,7 @@ func startProxy(t *testing.T, collector string) *frameProxy {
 // before the run's newest are refused and counted in pdu_refused as
 // "too old" (issue 13.3); the others are duplicates.
 func TestReplayedFramesTwoProcesses(t *testing.T) {
+	t.Parallel()
 	capture := sparseCapture(t)
 	bin := buildBinary(t)
 	tmp := t.TempDir()

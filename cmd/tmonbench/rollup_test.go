@@ -21,6 +21,7 @@ import (
 // tables beside the raw ones; a later replay into the folder still
 // replaces it.
 func TestRollupCommand(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, stdout, stderr := tmon(t, "replay", "--rollup", "--out", out, wiki)
@@ -203,6 +204,7 @@ func TestPrepareNotesRunningLive(t *testing.T) {
 // operator once rollup has run again. Found by the new-user trial: query
 // operator printed 0 rows from a rollup written mid-capture, silently.
 func TestQueryNotesRollupsBehind(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	if code, _, stderr := tmon(t, "replay", "-q", "--rollup", "--out", out, wiki); code != 0 {
@@ -294,6 +296,7 @@ func (h hostsResolver) LookupAddr(_ context.Context, addr string) ([]string, err
 // nothing of them): the names stay, and the rollup's line says they were
 // carried over from the previous table rather than looked up again.
 func TestRollupKeepsDNSNames(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
@@ -326,6 +329,7 @@ func TestRollupKeepsDNSNames(t *testing.T) {
 // its own; 141.142.220.118 and 208.80.152.2 are addresses of the capture
 // (tcpdump -nr samples/zeek_wikipedia.pcap).
 func TestMergeCarriesDNSNames(t *testing.T) {
+	t.Parallel()
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	now := time.Now().UTC().Truncate(time.Second)

@@ -18,6 +18,7 @@ import (
 // interface (--probe rot/if0=FILE for each, in reverse order: merged by
 // capture time), and as the uncut capture.
 func TestReplayFolderAndGlob(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	whole := filepath.Join(samples(t), "lab", "ftp", "A.pcap")
 	rot := filepath.Join(tmp, "rot")
@@ -118,6 +119,7 @@ func splitPcap(t *testing.T, src, dir string, n int) []string {
 // file (exit 1). A file named is still an error (exit 1), and so is a
 // folder none of whose files is a capture.
 func TestReplayFolderSkipsNotCaptures(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "mixed")
 	os.MkdirAll(dir, 0o755)

@@ -17,6 +17,7 @@ import (
 // where config --effective says 1, 2, 1, 1.5, 5, 30, 10, 10, 4, 1024 (the
 // defaults of pdu.DefaultSenderConfig and pdu.SenderConfigFor).
 func TestRunJSONEffectiveConfig(t *testing.T) {
+	t.Parallel()
 	dist := filepath.Join("..", "..", "samples", "dist.yaml")
 	code, effective, stderr := tmon(t, "config", "--effective", "--config", dist)
 	if code != 0 {

@@ -76,6 +76,7 @@ func TestClosedPipeKeepsRunning(t *testing.T) {
 // --tui, it is a usage mistake said before anything is opened: exit 2, one
 // line, --out not created.
 func TestReplayTUINeedsTerminal(t *testing.T) {
+	t.Parallel()
 	bin := testout.Binary(t)
 	out := filepath.Join(t.TempDir(), "out")
 	cmd := exec.Command(bin, "replay", "--tui", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))

@@ -80,6 +80,7 @@ func spoolFDs(pid int) int {
 // that of a run whose collector was there from the start (issue 13.5:
 // memory bounded, nothing lost).
 func TestSpoolLateCollector(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	tmp := t.TempDir()
 	pcap := filepath.Join(tmp, "syn.pcap")

@@ -25,6 +25,7 @@ import (
 // 5-tuples, TestReplayThenQuery), 59 in all classes with the default
 // configuration (dns takes 2).
 func TestReplaySummaryFlowsAgree(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "tmon-out")
 	code, stdout, stderr := tmon(t, "replay", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap"))
 	if code != 0 {
@@ -108,6 +109,7 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 // `query events`, an empty table); a capture with packets beside it gets
 // no such warning.
 func TestSummaryOfNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "empty.pcap")
 	if err := os.WriteFile(pcap, capgen.PCAP(nil, true), 0o644); err != nil {
@@ -201,6 +203,7 @@ func TestDamagedFirstRecordNotHeaderOnly(t *testing.T) {
 // flows_evicted (the flow table full was only in the events table
 // before). The default run, with no warning, has no such line (README).
 func TestReplaySummaryWarnings(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "small.yaml")
 	if err := os.WriteFile(cfg, []byte("flow_table:\n  max_flows: 10\n"), 0o644); err != nil {

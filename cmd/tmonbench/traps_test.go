@@ -52,6 +52,7 @@ func trapListener(t *testing.T) (string, chan map[string]string) {
 // The collector's journaled writes go through WritePlan: the traps must
 // be sent there too.
 func TestCollectorSNMPTraps(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	addr, got := trapListener(t)
 	tmp := t.TempDir()

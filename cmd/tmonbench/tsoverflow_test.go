@@ -16,6 +16,7 @@ import (
 // probe takes it for an impossible time: the previous packet's
 // (capture_time_invalid), so the run spans 1 s of 2023.
 func TestPcapngTimeOverflow(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "o")
 	code, stdout, stderr := tmon(t, "replay", "--progress", "never", "--out", out, filepath.Join("testdata", "ts-overflow.pcapng"))
 	if code != 0 || !strings.Contains(stdout, "capture span           1.000 s\n") {

@@ -336,6 +336,7 @@ func TestQueryNamesLiveRun(t *testing.T) {
 // "s.yaml: config: invalid: ...", "lock: open /proc/.x.lock"); internalPrefixes names every
 // package of the module but the test helpers under internal/.
 func TestErrorLines(t *testing.T) {
+	t.Parallel()
 	out := replayed(t)
 	nope := filepath.Join(t.TempDir(), "nope.pcap")
 	yamlSyntax, notes := filepath.Join(t.TempDir(), "s.yaml"), filepath.Join(t.TempDir(), "notes.txt")

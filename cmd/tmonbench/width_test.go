@@ -28,6 +28,7 @@ import (
 // decimals). A query with a wide form prints it with --wide: other
 // columns (more of them, or operator's longer names), as many rows.
 func TestNamedQueriesFit120(t *testing.T) {
+	t.Parallel()
 	lab := filepath.Join(samples(t), "lab")
 	tmp := t.TempDir()
 	outs := map[string][]string{

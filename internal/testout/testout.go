@@ -5,6 +5,7 @@
 package testout
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,10 +73,25 @@ func Commit(root string) string {
 
 // Binary builds cmd/tmonbench once per test binary, stamped with Commit
 // as `just build` does, and returns its path.
+//
+// With TMONBENCH_TEST_BINARY set (.ci/run sets it), Binary returns that
+// file instead: a tmonbench built from this checkout as Binary builds it,
+// shared by the packages of one `go test ./...` (each test binary linked
+// its own: six links of the DuckDB-sized command, about 10 s of CPU each).
+// Its `tmonbench version` must name Commit, else the test fails.
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	root := ModuleRoot(tb)
 	buildOnce.Do(func() {
+		if p := os.Getenv("TMONBENCH_TEST_BINARY"); p != "" {
+			binPath = p
+			out, err := exec.Command(p, "version").Output()
+			if c := Commit(root); err == nil && c != "" && !strings.Contains(string(out), "\ncommit  "+c+" ") {
+				err = fmt.Errorf("TMONBENCH_TEST_BINARY %s is not built from this checkout (commit %s)", p, c)
+			}
+			buildErr, buildOut = err, out
+			return
+		}
 		dir, err := os.MkdirTemp("", "tmonbench-testout-")
 		if err != nil {
 			buildErr = err
