@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testsamples"
@@ -24,35 +21,11 @@ import (
 func TestBenchFilesAreReplays(t *testing.T) {
 	t.Parallel()
 	files := []string{testsamples.Path(t, "lab", "dns-snmp-ntp", "A.pcap"), testsamples.Path(t, "lab", "dns-snmp-ntp", "B.pcap")}
-	out := filepath.Join(t.TempDir(), "o")
-	if code, _, stderr := tmon(t, append([]string{"replay", "--out", out}, files...)...); code != 0 {
-		t.Fatalf("replay: exit %d: %s", code, stderr)
-	}
-	type tableFiles struct{ Files, Rows, Bytes int64 }
-	var replayed struct {
-		Tables map[string]tableFiles `json:"tables"`
-	}
-	b, err := os.ReadFile(filepath.Join(out, "run.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &replayed); err != nil {
-		t.Fatalf("run.json: %v", err)
-	}
-	code, stdout, stderr := tmon(t, append([]string{"bench", "-q", "--json", "--stages=false", "--tmp", t.TempDir()}, files...)...)
-	if code != 0 {
-		t.Fatalf("bench: exit %d: %s", code, stderr)
-	}
-	var benched struct {
-		Tables map[string]tableFiles `json:"tables"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &benched); err != nil {
-		t.Fatalf("bench --json: %v", err)
-	}
-	if n := replayed.Tables["flow_counters"].Files; n < 3 {
+	_, replayed, benched := replayAndBench(t, files...)
+	if n := replayed["flow_counters"].Files; n < 3 {
 		t.Fatalf("scenario too weak: replay wrote %d flow_counters parts, want several", n)
 	}
-	if fmt.Sprint(benched.Tables) != fmt.Sprint(replayed.Tables) {
-		t.Errorf("part files, rows and bytes per table:\nbench  %v\nreplay %v", benched.Tables, replayed.Tables)
+	if fmt.Sprint(benched) != fmt.Sprint(replayed) {
+		t.Errorf("part files, rows and bytes per table:\nbench  %v\nreplay %v", benched, replayed)
 	}
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -116,4 +119,36 @@ func sendWorkersMix(t *testing.T, lab *netlab.Lab, pings int, srcs []string) net
 		truth.Flows = append(truth.Flows, f)
 	}
 	return truth
+}
+
+// tableFiles is what run.json and bench --json say of a table: its part
+// files, rows and bytes.
+type tableFiles struct{ Files, Rows, Bytes int64 }
+
+// replayAndBench replays files into a new output, then benches them, and
+// returns the output and the tables of its run.json and of bench --json.
+func replayAndBench(t *testing.T, files ...string) (out string, replayed, benched map[string]tableFiles) {
+	t.Helper()
+	out = filepath.Join(t.TempDir(), "o")
+	if code, _, stderr := tmon(t, append([]string{"replay", "-q", "--out", out}, files...)...); code != 0 {
+		t.Fatalf("replay: exit %d: %s", code, stderr)
+	}
+	var run, bench struct {
+		Tables map[string]tableFiles `json:"tables"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &run); err != nil {
+		t.Fatalf("run.json: %v", err)
+	}
+	code, stdout, stderr := tmon(t, append([]string{"bench", "-q", "--json", "--stages=false", "--tmp", t.TempDir()}, files...)...)
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s", code, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), &bench); err != nil {
+		t.Fatalf("bench --json: %v", err)
+	}
+	return out, run.Tables, bench.Tables
 }

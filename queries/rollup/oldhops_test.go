@@ -2,7 +2,6 @@ package rollup
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -25,11 +24,7 @@ var returnPath = []string{"B", "RS", "RC", "A"}
 // returns the output folder.
 func hopRows(t *testing.T) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "tmon-out")
-	run, err := store.BeginRun(out, store.Manifest{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, run := beginRun(t)
 	defer run.Abort()
 	const start = int64(1795910400) * 1e9 // 2026-11-29T00:00:00Z
 	var loss []observe.OnewayLoss

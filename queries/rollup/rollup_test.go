@@ -317,11 +317,7 @@ func TestRTTHistogramsEqualSamples(t *testing.T) {
 // flow_counters samples.
 func synthetic(t *testing.T) (string, map[[2]int64]*moments) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "tmon-out")
-	run, err := store.BeginRun(out, store.Manifest{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, run := beginRun(t)
 	defer run.Abort()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const day0 = int64(1795910400) * 1e9 // 2026-11-29T00:00:00Z
@@ -450,4 +446,16 @@ func TestRollupOfRollups(t *testing.T) {
 			}
 		}
 	}
+}
+
+// beginRun begins a store run of raw rows in a new output folder
+// (tmon-out in the test's temporary folder) and returns both.
+func beginRun(t *testing.T) (string, *store.Run) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	run, err := store.BeginRun(out, store.Manifest{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, run
 }
