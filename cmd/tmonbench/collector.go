@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -40,6 +38,9 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 	return "Usage: tmonbench collector --config FILE [--listen ADDR] [--out DIR] [flags]\n\nReceives, acknowledges and de-duplicates the probes' PDUs over UDP and writes\nthe same tables as tmonbench replay.", func(args []string, stdout, stderr io.Writer) error {
 		if *every == 0 { // < 0: nonNegativeDurations
 			return durationErr("collector", "write-every", *every, wantPositive)
+		}
+		if err := hostPort(*listen); err != nil { // a bad flag value first, before the config's warnings
+			return listenErr(*listen, err, true)
 		}
 		cfg, err := loadConfig("collector", *cfgPath, stderr)
 		if err != nil {
@@ -189,25 +190,6 @@ func reserveSpace(path string, n int) error {
 		os.Remove(path)
 	}
 	return err
-}
-
-// listenErr says why the collector cannot listen on addr: the cause once
-// ("bind: address already in use", not "listen udp ADDR: bind: ..."),
-// and, for a port taken, what to do. A --listen (flag set) that is no
-// address (a port out of range, none) is a usage error, exit status 2; a
-// port taken or an address this host lacks stays 1.
-func listenErr(addr string, err error, flag bool) error {
-	if ae := (*net.AddrError)(nil); flag && errors.As(err, &ae) {
-		return usageErr("collector: listen %s: %w", addr, err)
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		err = oe.Err
-	}
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("collector: listen %s: %w (another collector, or another program, listens there: stop it, or choose another --listen and collectors[].address)", addr, err)
-	}
-	return fmt.Errorf("collector: listen %s: %w", addr, err)
 }
 
 // beforeRestart says how many of the summary's frames and PDUs (the

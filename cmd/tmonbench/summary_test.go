@@ -87,6 +87,11 @@ func TestCollectorBadListenCreatesNothing(t *testing.T) {
 		if code != want || !strings.Contains(stderr, "collector: listen "+addr) || strings.Count(stderr, addr) != 1 {
 			t.Errorf("--listen %s: exit %d, stderr %q", addr, code, stderr)
 		}
+		if i == 0 && stderr != "tmonbench collector: listen 127.0.0.1:99999: address 99999: invalid port\n" {
+			// a bad flag value is said alone, before the config is read (the
+			// fifth new-user trial: dist.yaml's warning on its classes came first)
+			t.Errorf("--listen %s: stderr %q, want the usage error alone", addr, stderr)
+		}
 		if i == 2 && !strings.Contains(stderr, "collector: listen "+addr+": bind: address already in use (another collector, or another program, listens there") {
 			t.Errorf("--listen %s (taken): stderr %q", addr, stderr)
 		}
