@@ -98,6 +98,14 @@ func TestMaxGap(t *testing.T) {
 	if code, _, stderr := tmon(t, "replay", "--max-gap", "-1s", pcap); code != 2 || !strings.Contains(stderr, "--max-gap -1s") {
 		t.Errorf("negative --max-gap: %d %q", code, stderr)
 	}
+	// at full speed nothing is waited: the flag would do nothing (the fifth
+	// new-user trial's D7: it was accepted silently)
+	if code, _, stderr := tmon(t, "replay", "--max-gap", "200ms", "--out", filepath.Join(dir, "f2"), pcap); code != 2 || !strings.Contains(stderr, "--max-gap 200ms: only paced replays wait") {
+		t.Errorf("--max-gap at full speed: exit %d %q, want 2 and the refusal", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f2")); !os.IsNotExist(err) {
+		t.Errorf("--max-gap at full speed wrote its output: %v", err)
+	}
 }
 
 // TestStdinFilter: tcpdump habits. "-" replays standard input, and

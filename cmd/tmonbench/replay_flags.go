@@ -45,7 +45,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	a := &replayArgs{}
 	cfgPath, out := runFlags(fs)
 	speedStr := fs.String("speed", "full", "replay `SPEED`: full, realtime or a factor such as 4x")
-	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx: wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap (a clock step beyond clock_jump_s is never waited through)")
+	fs.DurationVar(&a.maxGap, "max-gap", 0, "at realtime or Nx (refused at full speed): wait at most this `DURATION` between two packets (like tcpreplay's --maxsleep); 0 keeps every gap (a clock step beyond clock_jump_s is never waited through)")
 	probeSpecs := fs.StringArray("probe", nil, "`NAME=PCAP` or NAME/IFACE=PCAP: replay PCAP as probe NAME (interface IFACE); repeatable")
 	filterStr := fs.String("filter", "", "replay only the packets matching this pcap-filter `EXPR` (tcpdump's trailing expression; the sieve's parser)")
 	interval := intervalFlag(fs)
@@ -95,6 +95,9 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		}
 		if a.speed, err = replay.ParseSpeed(*speedStr); err != nil {
 			return nil, usageErr("%v", err)
+		}
+		if a.maxGap > 0 && a.speed.Full() { // a flag that would do nothing is refused, not taken silently
+			return nil, usageErr("--max-gap %v: only paced replays wait between packets (--speed realtime or Nx); at full speed no gap is waited", a.maxGap)
 		}
 		if *filterStr != "" {
 			e, err := filter.Parse(*filterStr)
