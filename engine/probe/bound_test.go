@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"bytes"
 	"net/netip"
 	"testing"
 
@@ -28,18 +27,7 @@ func TestWorkersTinyBound(t *testing.T) {
 		if w.rn.misses != 0 {
 			t.Errorf("%d workers: %d ids not renumbered", n, w.rn.misses)
 		}
-		diff := 0
-		for i := range max(len(got), len(want)) {
-			if i >= len(got) || i >= len(want) || !bytes.Equal(got[i], want[i]) {
-				if diff == 0 {
-					t.Errorf("%d workers: frame %d of %d (a lone probe's: %d) differs: %s", n, i, len(got), len(want), frameType(got, i))
-				}
-				diff++
-			}
-		}
-		if diff > 0 {
-			t.Errorf("%d workers: %d frames differ", n, diff)
-		}
+		sameFrames(t, n, got, want)
 	}
 }
 

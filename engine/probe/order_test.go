@@ -61,18 +61,7 @@ func TestWorkersSameFrames(t *testing.T) {
 	}
 	for _, n := range []int{1, 2, 4} {
 		got := run(n)
-		diff := 0
-		for i := range max(len(got), len(want)) {
-			if i >= len(got) || i >= len(want) || !bytes.Equal(got[i], want[i]) {
-				if diff == 0 {
-					t.Errorf("%d workers: frame %d of %d (a lone probe's: %d) differs: %s", n, i, len(got), len(want), frameType(got, i))
-				}
-				diff++
-			}
-		}
-		if diff > 0 {
-			t.Errorf("%d workers: %d frames differ", n, diff)
-		}
+		sameFrames(t, n, got, want)
 	}
 }
 
@@ -186,4 +175,23 @@ func runFrames(t *testing.T, cfg *config.Config, items []frameItem, workers, bou
 	}
 	e.Close()
 	return l.frames, ws
+}
+
+// sameFrames reports the frames of a run on n workers (got) that differ
+// from a lone probe's (want): the first by its number and type, then how
+// many.
+func sameFrames(t *testing.T, n int, got, want [][]byte) {
+	t.Helper()
+	diff := 0
+	for i := range max(len(got), len(want)) {
+		if i >= len(got) || i >= len(want) || !bytes.Equal(got[i], want[i]) {
+			if diff == 0 {
+				t.Errorf("%d workers: frame %d of %d (a lone probe's: %d) differs: %s", n, i, len(got), len(want), frameType(got, i))
+			}
+			diff++
+		}
+	}
+	if diff > 0 {
+		t.Errorf("%d workers: %d frames differ", n, diff)
+	}
 }
