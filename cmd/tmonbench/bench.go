@@ -29,6 +29,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
 	profPath := fs.String("cpuprofile", "", "write the last full run's CPU profile to `FILE` (go tool pprof)")
 	memPath := fs.String("memprofile", "", "write a heap profile of the last full run, at its largest live heap, to `FILE`")
+	steadyPath := fs.String("steady-memprofile", "", "write every allocation of the last full run's steady state (20-80 % of the packets, the window of the allocations per packet in steady state) to `FILE` (go tool pprof -sample_index=alloc_objects)")
 	memLimit := fs.Int64("memory-limit", bench.DefaultMemoryLimit>>20, "Go soft memory limit in `MiB` for the runs (as GOMEMLIMIT), raised to 1.25 times the live heap of a run whose live heap outgrows 90 % of it; 0: none. Ignored when GOMEMLIMIT is set")
 	asJSON := fs.Bool("json", false, "print the report as JSON (its fields: docs/speed.md; ratios null where the text says n/a)")
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
@@ -63,7 +64,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 			paths[i] = c.Path
 		}
 		opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
-			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, MemoryLimit: limit,
+			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, SteadyProfilePath: *steadyPath, MemoryLimit: limit,
 			Open: benchCapture, Workload: benchWorkload(caps), Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 		if !*quiet {
 			opt.Progress = func(what string) { fmt.Fprintln(stderr, "tmonbench bench:", what) }

@@ -56,6 +56,11 @@ type Options struct {
 	// HeapProfilePath, when set, receives a heap profile taken when the
 	// live heap of the last full run was largest (checked every 50 ms).
 	HeapProfilePath string
+	// SteadyProfilePath, when set, receives the allocations of the last
+	// full run's steady state (Measure.SteadyAllocsPerPacket's window),
+	// every one recorded (runtime.MemProfileRate 1 for that run), as a
+	// pprof profile (go tool pprof -sample_index=alloc_objects).
+	SteadyProfilePath string
 	// MemoryLimit, when positive, is set as the Go runtime's soft memory
 	// limit for the runs (debug.SetMemoryLimit, as GOMEMLIMIT): the
 	// collector works harder as the heap nears it, which the GC stage
@@ -90,6 +95,8 @@ type Options struct {
 	// Merge reads several captures of one interface in capture-time order
 	// (replay.Merge).
 	Merge func(...pkt.Source) pipeline.Merged
+
+	floorPackets uint64 // the packets the floor just read: the full run's total (SteadyProfilePath's window)
 }
 
 // Workload is a full run's inputs, opened as replay opens them.
@@ -369,6 +376,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if opt.Progress != nil {
 			opt.Progress("full " + label)
 		}
+		opt.floorPackets = fc.Packets
 		m, err := runFull(ctx, opt, data, heapPreload, r, keep)
 		if err != nil {
 			return nil, err
@@ -482,6 +490,9 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 	// measure varied with it: TestBenchFilesAreReplays).
 	run.PublishByCapture = true
 	st := newSteady()
+	if opt.SteadyProfilePath != "" && keep {
+		defer st.profileWindow(opt.floorPackets)()
+	}
 	var raised func() int64
 	if opt.MemoryLimit > 0 {
 		raised = guardLimit(opt.MemoryLimit, heapPreload)
@@ -537,6 +548,11 @@ func runFull(ctx context.Context, opt Options, data [][]byte, heapPreload int64,
 	}
 	if v, ok := st.rate(res.Packets); ok {
 		m.SteadyAllocsPerPacket = &v
+	}
+	if opt.SteadyProfilePath != "" && keep {
+		if err := st.writeProfile(opt.SteadyProfilePath); err != nil {
+			return Measure{}, err
+		}
 	}
 	r.Packets, r.CapturedBytes = res.Packets, res.Bytes
 	r.PDUs, r.PDUBytes, _ = res.PDUTotals()
@@ -629,42 +645,6 @@ func watchHeap(path string) (stop func() error) {
 		}
 		return err
 	}
-}
-
-// steady records the allocation counter as the packets go, to measure the
-// allocation rate away from the start and the end of the run.
-type steady struct {
-	packets []uint64
-	allocs  []uint64
-	sample  []metrics.Sample
-}
-
-func newSteady() *steady {
-	return &steady{sample: []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}}
-}
-
-func (s *steady) progress(packets, _ uint64) {
-	metrics.Read(s.sample)
-	s.packets = append(s.packets, packets)
-	s.allocs = append(s.allocs, s.sample[0].Value.Uint64())
-}
-
-// rate returns the allocations per packet between 20 % and 80 % of
-// total; ok is false when no two samples fall in that span.
-func (s *steady) rate(total uint64) (perPacket float64, ok bool) {
-	lo, hi := -1, -1
-	for i, p := range s.packets {
-		if lo < 0 && p >= total/5 {
-			lo = i
-		}
-		if p <= total*4/5 {
-			hi = i
-		}
-	}
-	if lo < 0 || hi <= lo || s.packets[hi] == s.packets[lo] {
-		return 0, false
-	}
-	return float64(s.allocs[hi]-s.allocs[lo]) / float64(s.packets[hi]-s.packets[lo]), true
 }
 
 // now is the clock of the measured spans (a test's fake clock counts what

@@ -113,3 +113,24 @@ func TestPagePoolKeepsChunks(t *testing.T) {
 		t.Errorf("%d free chunks kept, want at most %d", len(p.chunks), maxFreeChunks)
 	}
 }
+
+// TestPageBufferNewAllocs: a new page buffer written up to pageInline
+// chunks allocates itself and its chunks (and here its pool), nothing more: its chunk list
+// grew by append before (1, 2, 4, 8 slots: 4 more allocations for 8
+// chunks; issue 14).
+func TestPageBufferNewAllocs(t *testing.T) {
+	if testenv.Race {
+		t.Skip("allocation counts are asserted without -race (testenv.Race)")
+	}
+	page := make([]byte, pageChunkBytes)
+	n := testing.AllocsPerRun(20, func() {
+		var p pagePool // empty: a new buffer, new chunks
+		b := p.GetBuffer()
+		for range pageInline {
+			b.Write(page)
+		}
+	})
+	if want := float64(2 + pageInline); n != want { // the pool (the buffer points to it), the buffer, its chunks
+		t.Errorf("a new page buffer of %d chunks: %v allocations, want %v (the pool, the buffer and its chunks)", pageInline, n, want)
+	}
+}

@@ -43,6 +43,7 @@ type openPart struct {
 	table *observe.Table
 	part  int
 	path  string
+	tmp   string // tmpName(path), the name it is written under
 	f     *os.File
 	bw    *bufio.Writer
 	cw    *countWriter
@@ -50,33 +51,43 @@ type openPart struct {
 	rows  int
 }
 
-// openTablePart starts part number part of table t in its partition
-// folder sub ("" for none) under dir, with a closed part of t from idle
-// if there is one (its writer and buffers reset for the new file).
-func openTablePart(dir string, t *observe.Table, sub string, part int, idle map[*observe.Table][]*openPart) (*openPart, error) {
+// openTablePart starts the next part of table t in its partition folder
+// sub ("" for none) under the staging folder, with a closed part of t
+// from r.idle if there is one (its writer and buffers reset for the new
+// file). The folder is made, and its path joined, once a run (r.dirs):
+// a part opened after each publish made them again (issue 14).
+func (r *Run) openTablePart(t *observe.Table, sub string) (*openPart, error) {
+	d := partDir{t.Name, sub}
+	part := r.subParts[d]
 	if part > MaxPart {
 		return nil, fmt.Errorf("%w: %d (want 0..%d)", ErrPart, part, MaxPart)
 	}
-	tdir := filepath.Join(dir, t.Name, filepath.FromSlash(sub))
-	if err := os.MkdirAll(tdir, 0o755); err != nil {
-		return nil, fmt.Errorf("store: create table folder: %w", err)
+	r.subParts[d] = part + 1
+	tdir, ok := r.dirs[d]
+	if !ok {
+		tdir = filepath.Join(r.staging, t.Name, filepath.FromSlash(sub))
+		if err := os.MkdirAll(tdir, 0o755); err != nil {
+			return nil, fmt.Errorf("store: create table folder: %w", err)
+		}
+		r.dirs[d] = tdir
 	}
-	path := filepath.Join(tdir, PartName(part))
-	f, err := os.OpenFile(tmpName(path), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	path := partPath(tdir, part)
+	tmp := tmpName(path)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("store: write %s: %w", path, err)
 	}
-	if free := idle[t]; len(free) > 0 {
+	if free := r.idle[t]; len(free) > 0 {
 		op := free[len(free)-1]
 		free[len(free)-1] = nil
-		idle[t] = free[:len(free)-1]
-		op.part, op.path, op.f, op.rows = part, path, f, 0
+		r.idle[t] = free[:len(free)-1]
+		op.part, op.path, op.tmp, op.f, op.rows = part, path, tmp, f, 0
 		*op.cw = countWriter{w: f}
 		op.bw.Reset(op.cw)
 		op.tw.Reset(op.bw)
 		return op, nil
 	}
-	op := &openPart{table: t, part: part, path: path, f: f, cw: &countWriter{w: f}}
+	op := &openPart{table: t, part: part, path: path, tmp: tmp, f: f, cw: &countWriter{w: f}}
 	op.bw = bufio.NewWriterSize(op.cw, 256<<10)
 	op.tw = t.NewWriter(op.bw, optionsFor(t.Row, true)...)
 	return op, nil
@@ -117,10 +128,10 @@ func (op *openPart) close() (size int64, err error) {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmpName(op.path), op.path)
+		err = os.Rename(op.tmp, op.path)
 	}
 	if err != nil {
-		os.Remove(tmpName(op.path))
+		os.Remove(op.tmp)
 		return 0, fmt.Errorf("store: write %s: %w", op.path, err)
 	}
 	return op.cw.n, nil
@@ -164,7 +175,7 @@ func (r *Run) schemaOnlyLocked(t *observe.Table) error {
 	}
 	r.parts[t.Name] = 1
 	sub := t.Split(&observe.Batch{})[0].Dir
-	op, err := openTablePart(r.staging, t, sub, r.nextPartLocked(t.Name, sub), r.idle)
+	op, err := r.openTablePart(t, sub)
 	if err != nil {
 		return err
 	}

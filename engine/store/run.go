@@ -255,7 +255,8 @@ type Run struct {
 	manifest     Manifest
 	stats        Stats
 	parts        map[string]int                 // parts written per table (Append: next part number)
-	subParts     map[string]int                 // next part number per table/partition folder
+	subParts     map[partDir]int                // next part number per table/partition folder
+	dirs         map[partDir]string             // the table/partition folders made in staging, their paths
 	open         map[partKey]*openPart          // parts Write is streaming into, per table and partition folder
 	split        observe.Splitter               // Write's split of each table by partition (kept: no allocation a drain)
 	manifestFile manifestFile                   // the staged run.json, written at each publish
@@ -333,7 +334,7 @@ func BeginRun(out string, m Manifest) (*Run, error) {
 	stale := append(removeStale(abs), removeStaleInside(abs)...)
 	staging, err := mkdirHidden(abs, stagingPrefix)
 	r := &Run{out: abs, staging: staging, createdOut: state == outAbsent, manifest: m, stats: Stats{Tables: map[string]TableStats{}},
-		parts: map[string]int{}, subParts: map[string]int{}, open: map[partKey]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
+		parts: map[string]int{}, subParts: map[partDir]int{}, dirs: map[partDir]string{}, open: map[partKey]*openPart{}, idle: map[*observe.Table][]*openPart{}, lock: lock, Stale: stale}
 	if err == nil {
 		err = r.writeManifest(StateRunning)
 	}
@@ -599,7 +600,7 @@ func (r *Run) Write(b *observe.Batch) error {
 			op := r.open[key]
 			if op == nil {
 				var err error
-				if op, err = openTablePart(r.staging, t, p.Dir, r.nextPartLocked(t.Name, p.Dir), r.idle); err != nil {
+				if op, err = r.openTablePart(t, p.Dir); err != nil {
 					errs = append(errs, err)
 					continue
 				}
@@ -623,18 +624,6 @@ func (r *Run) Write(b *observe.Batch) error {
 	}
 	r.split.Clear() // b's rows are not kept
 	return errors.Join(errs...)
-}
-
-// nextPartLocked returns the next part number of one partition folder of
-// table (numbers are per partition); r.mu is held.
-func (r *Run) nextPartLocked(table, sub string) int {
-	if r.subParts == nil {
-		r.subParts = map[string]int{}
-	}
-	k := table + "/" + sub
-	n := r.subParts[k]
-	r.subParts[k] = n + 1
-	return n
 }
 
 // count adds one part of n rows and size bytes to the table's stats.
