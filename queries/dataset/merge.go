@@ -249,7 +249,17 @@ func mergeTable(ctx context.Context, conn *sql.Conn, dst string, t *observe.Tabl
 		}
 		sel = append(sel, fmt.Sprintf("%s::DATE AS %s", col, ident(k.Name)))
 	}
-	q := fmt.Sprintf("SELECT *%s FROM (SELECT DISTINCT %s FROM %s)", prefixComma(sel), strings.Join(placeHops(cols), ", "), union)
+	if slices.Contains(cols, hopIndices[0]) && slices.Contains(cols, hopIndices[1]) {
+		// a source written before the hop indices: its rows are NULL there
+		var unplaced int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+union+" WHERE "+hopIndices[0]+" IS NULL OR "+hopIndices[1]+" IS NULL").Scan(&unplaced); err != nil {
+			return m, fmt.Errorf("dataset: merge %s: %w", t.Name, err)
+		}
+		if unplaced > 0 {
+			cols = placeHops(cols)
+		}
+	}
+	q := fmt.Sprintf("SELECT *%s FROM (SELECT DISTINCT %s FROM %s)", prefixComma(sel), strings.Join(cols, ", "), union)
 	n, err := WriteTable(ctx, conn, dst, t.Name, names, q)
 	if err != nil {
 		return m, err
@@ -270,10 +280,10 @@ var hopIndices = []string{ident("from_hop_index"), ident("to_hop_index")}
 // and an interval of the older run's sorts with its pair's others
 // (rollups and the one-way queries order hop pairs by them). A pair no
 // source places stays NULL.
+//
+// mergeTable applies it only to a table with rows lacking them: the
+// window reads the whole table once more.
 func placeHops(cols []string) []string {
-	if !slices.Contains(cols, hopIndices[0]) || !slices.Contains(cols, hopIndices[1]) {
-		return cols
-	}
 	out := slices.Clone(cols)
 	for i, c := range out {
 		if slices.Contains(hopIndices, c) {
