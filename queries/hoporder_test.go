@@ -1,22 +1,16 @@
 package queries
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/internal/testout"
 	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
-// labPath is the path the lab's client-to-server datagrams travel
-// (/work/shared/lab/README.md, topology: the client's capture A, the
-// router's client-side link RC, its server-side link RS, the server side
-// B), the hops of the class in path order.
-var labPath = []string{"A", "RC", "RS", "B"}
+// labPath is the lab's path, the hops of its class in path order
+// (testsamples.LabPath).
+var labPath = testsamples.LabPath
 
 // TestOnewayHopsInPathOrder: lab/oneway-udp replayed at its four capture
 // points with the class's hops [A, RC, RS, B] (samples/oneway-lab.yaml's
@@ -27,24 +21,7 @@ var labPath = []string{"A", "RC", "RS", "B"}
 // RC>RS, RS>B. The wide forms' from_hop_index and to_hop_index are the
 // hops' positions on that path.
 func TestOnewayHopsInPathOrder(t *testing.T) {
-	root := testout.ModuleRoot(t)
-	yaml, err := os.ReadFile(filepath.Join(root, "samples", "oneway-lab.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.Replace(string(yaml), "hops: [A, B]", "hops: ["+strings.Join(labPath, ", ")+"]", 1)
-	if cfg == string(yaml) {
-		t.Fatal("samples/oneway-lab.yaml has no 'hops: [A, B]' to set the lab's path in")
-	}
-	cfgPath := filepath.Join(t.TempDir(), "path.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"--config", cfgPath, "--rollup"}
-	for _, p := range labPath {
-		args = append(args, "--probe", p+"="+testsamples.Path(t, "lab", "oneway-udp", p+".pcap"))
-	}
-	db, err := Open(testout.Replay(t, args...))
+	db, err := Open(testsamples.ReplayOnewayLab(t, labPath, "--rollup"))
 	if err != nil {
 		t.Fatal(err)
 	}

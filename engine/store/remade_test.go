@@ -1,9 +1,11 @@
 package store
 
 import (
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -53,5 +55,69 @@ func TestAppenderRemakesRemovedFolders(t *testing.T) {
 	want := map[string]int{observe.TableFlows: 1, observe.TableRTTSamples: 1}
 	if got := a.FoldersRemade(); !maps.Equal(got, want) {
 		t.Errorf("FoldersRemade = %v, want %v", got, want)
+	}
+}
+
+// TestAppenderRemadeFoldersSynced: the table folders a running
+// collector's Appender makes again after an operator removed them (rm -r
+// out/flows, out/rtt_samples) are durable with the parts written into
+// them: every entry made, the table folder, its partition folders and
+// the part files, has its parent folder fsynced (fsync(2): a new name is
+// durable once its folder is synced; mkdirDurable, and the part's atomic
+// write for its own folder), the output folder included for the table
+// folder. The folders synced are recorded through syncDir. Without
+// mkdirDurable's sync of the parent (os.MkdirAll), out, out/flows and its
+// date= folder were never synced: a crash could lose the rows written
+// after the removal though the collector counted them written.
+func TestAppenderRemadeFoldersSynced(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	a, err := OpenAppend(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var all observe.Batch
+	fillRows(&all, 1)
+	if err := a.Write(&all); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	orig := syncDir
+	syncDir = func(dir string) error {
+		mu.Lock()
+		synced[dir] = true
+		mu.Unlock()
+		return orig(dir)
+	}
+	defer func() { syncDir = orig }()
+
+	tables := []string{observe.TableFlows, observe.TableRTTSamples}
+	for _, table := range tables {
+		if err := os.RemoveAll(filepath.Join(out, table)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Write(&observe.Batch{Flows: all.Flows}); err != nil {
+		t.Fatalf("Write after the removal: %v", err)
+	}
+	for _, table := range tables {
+		n := 0
+		err := filepath.WalkDir(filepath.Join(out, table), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			n++
+			if !synced[filepath.Dir(p)] {
+				t.Errorf("%s made again, its folder %s never fsynced", p, filepath.Dir(p))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 2 {
+			t.Errorf("%s: %d entries, want the folder made again and a part", table, n)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,8 +37,10 @@ type Merged struct {
 // once: two collectors of duplicated central sites (design 1.2) that
 // received the same observations wrote the same rows, and two runs over
 // the same capture too. Sources may be flat (schema version 1) or
-// Hive-partitioned; dst is Hive-partitioned. Rollups are derived, not
-// merged (Skipped). The addresses table (queries/enrich) is merged one row
+// Hive-partitioned; dst is Hive-partitioned. The one-way rows of a
+// source written before the hop indices take their pair's from the other
+// sources (placeHops), so that they are the same distinct rows as the
+// newer sources' ones. Rollups are derived, not merged (Skipped). The addresses table (queries/enrich) is merged one row
 // per address (mergeAddresses), for its DNS names: a reverse look-up's
 // answer cannot be derived again, only looked up again (later, maybe
 // otherwise, and only with --dns); the rollup of the merged output then
@@ -246,6 +249,16 @@ func mergeTable(ctx context.Context, conn *sql.Conn, dst string, t *observe.Tabl
 		}
 		sel = append(sel, fmt.Sprintf("%s::DATE AS %s", col, ident(k.Name)))
 	}
+	if slices.Contains(cols, hopIndices[0]) && slices.Contains(cols, hopIndices[1]) {
+		// a source written before the hop indices: its rows are NULL there
+		var unplaced int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+union+" WHERE "+hopIndices[0]+" IS NULL OR "+hopIndices[1]+" IS NULL").Scan(&unplaced); err != nil {
+			return m, fmt.Errorf("dataset: merge %s: %w", t.Name, err)
+		}
+		if unplaced > 0 {
+			cols = placeHops(cols)
+		}
+	}
 	q := fmt.Sprintf("SELECT *%s FROM (SELECT DISTINCT %s FROM %s)", prefixComma(sel), strings.Join(cols, ", "), union)
 	n, err := WriteTable(ctx, conn, dst, t.Name, names, q)
 	if err != nil {
@@ -253,6 +266,31 @@ func mergeTable(ctx context.Context, conn *sql.Conn, dst string, t *observe.Tabl
 	}
 	m.Written = n
 	return m, nil
+}
+
+// hopIndices are the one-way tables' hop positions (observe.OnewayKey),
+// NULL in the rows of an output written before them (queries.Open).
+var hopIndices = []string{ident("from_hop_index"), ident("to_hop_index")}
+
+// placeHops returns the merge's select list of the quoted columns cols:
+// those, but a one-way row's NULL hop index (its source written before the
+// indices) takes the pair's index in the other sources' rows (the largest
+// of its class's from_hop>to_hop rows), so that the rows two collectors,
+// one of them older, wrote of the same observations are one distinct row,
+// and an interval of the older run's sorts with its pair's others
+// (rollups and the one-way queries order hop pairs by them). A pair no
+// source places stays NULL.
+//
+// mergeTable applies it only to a table with rows lacking them: the
+// window reads the whole table once more.
+func placeHops(cols []string) []string {
+	out := slices.Clone(cols)
+	for i, c := range out {
+		if slices.Contains(hopIndices, c) {
+			out[i] = fmt.Sprintf("coalesce(%s, max(%[1]s) OVER (PARTITION BY class, from_hop, to_hop)) AS %[1]s", c)
+		}
+	}
+	return out
 }
 
 func prefixComma(s []string) string {

@@ -107,7 +107,20 @@ func rowsFrom(rows [][]any, n int) [][]any {
 	return out
 }
 
-// onewaySeries adds one chart per one-way flow and hop pair (up to 10): mean, min and max delay in ms, and the loss in %.
+// hopOrder orders the one-way charts of a flow by hop pair in path order,
+// as the one-way queries list them (queries/oneway.sql: to_hop_index -
+// from_hop_index, then from_hop_index: the segments from the first hop
+// on, then the longer spans, end to end last), then by the hops' names:
+// the only order of an output written before the hop indices (NULL
+// there: queries.Open). The indices are the pair's over all its rows
+// (from_index, to_index: the largest), so that an output merged from runs
+// before and after them (tmonbench merge: NULL in the older run's rows)
+// keeps a pair's rows together, one chart.
+const hopOrder = `to_index - from_index, from_index, from_hop, to_hop`
+
+// onewaySeries adds one chart per one-way flow and hop pair (up to 10), a
+// flow's pairs in path order (hopOrder): mean, min and max delay in ms,
+// and the loss in %.
 func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	table, per, step, err := resolution(ctx, conn, "oneway_loss")
 	if err != nil {
@@ -115,10 +128,12 @@ func onewaySeries(ctx context.Context, conn *sql.Conn, d *Data) error {
 	}
 	lat := strings.Replace(table, "oneway_loss", "oneway_latency", 1)
 	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, epoch_ms(o.interval_start),
-		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, percent(o.lost, o.sent)
+		l.sum_us / nullif(l.n, 0) / 1000, l.min_us / 1000, l.max_us / 1000, percent(o.lost, o.sent),
+		max(o.from_hop_index) OVER pair AS from_index, max(o.to_hop_index) OVER pair AS to_index
 		FROM `+table+` o LEFT JOIN `+lat+` l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
 		WHERE `+onewayFilter+`
-		ORDER BY class, flow, from_hop, to_hop, o.interval_start`)
+		WINDOW pair AS (PARTITION BY class, flow, from_hop, to_hop)
+		ORDER BY class, flow, `+hopOrder+`, o.interval_start`)
 	if err != nil {
 		return err
 	}
@@ -196,12 +211,16 @@ func (d *Data) newHistogram(title string) *Histogram {
 }
 
 // onewayHistograms adds one latency histogram per one-way flow and hop
-// pair: oneway_latency_1m slice counts summed over the report's range.
+// pair, a flow's pairs in path order (hopOrder): oneway_latency_1m slice
+// counts summed over the report's range.
 func onewayHistograms(ctx context.Context, conn *sql.Conn, d *Data) error {
 	res, err := runConn(ctx, conn, `SELECT class, flow, from_hop, to_hop, slices_ms,
-		list_transform(range(1, max(len(slice_counts)) + 1), i -> list_sum(list_transform(list(slice_counts), c -> coalesce(c[i], 0)))::UBIGINT)
+		list_transform(range(1, max(len(slice_counts)) + 1), i -> list_sum(list_transform(list(slice_counts), c -> coalesce(c[i], 0)))::UBIGINT),
+		max(max(from_hop_index)) OVER pair AS from_index, max(max(to_hop_index)) OVER pair AS to_index
 		FROM oneway_latency_1m o WHERE `+onewayFilter+`
-		GROUP BY ALL ORDER BY ALL`)
+		GROUP BY class, flow, from_hop, to_hop, slices_ms
+		WINDOW pair AS (PARTITION BY class, flow, from_hop, to_hop)
+		ORDER BY class, flow, `+hopOrder+`, slices_ms`)
 	if err != nil {
 		return err
 	}

@@ -18,15 +18,19 @@ import (
 // hops of a one-way class of the replies in the order they travel.
 var returnPath = []string{"B", "RS", "RC", "A"}
 
-// hopRows writes one interval of oneway_loss, oneway_latency and
-// oneway_delays rows for each hop pair the reconciler gives a four-hop
-// class (consecutive pairs, then end to end: engine/oneway pairsOf), and
+// hopStart is the interval hopRows writes by default:
+// 2026-11-29T00:00:00Z.
+const hopStart = int64(1795910400) * 1e9
+
+// hopRows writes one 10 s interval, from start (Unix ns), of oneway_loss,
+// oneway_latency and oneway_delays rows for each hop pair the reconciler
+// gives a four-hop class (consecutive pairs, then end to end:
+// engine/oneway pairsOf), 2 datagrams sent and delivered each, and
 // returns the output folder.
-func hopRows(t *testing.T) string {
+func hopRows(t *testing.T, start int64) string {
 	t.Helper()
 	out, run := beginRun(t)
 	defer run.Abort()
-	const start = int64(1795910400) * 1e9 // 2026-11-29T00:00:00Z
 	var loss []observe.OnewayLoss
 	var lat []observe.OnewayLatency
 	var delays []observe.OnewayDelay
@@ -44,9 +48,10 @@ func hopRows(t *testing.T) string {
 		}
 	}
 	// a probe flow of the one-way flow's name: the report's filter macro
-	// (oneway-hourly) reads flows and the addresses rollup writes
+	// (oneway-hourly) reads flows and the addresses rollup writes; the
+	// same row whatever start (outputs of one run's flow: they merge)
 	flows := []observe.Flow{{FlowID: 1, Probe: "B", Class: "replies", Name: "*>10.10.1.100", IPVersion: 4, Protocol: 1,
-		SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", FirstSeen: start, LastSeen: start + 1e6, Packets: 2, Bytes: 168}}
+		SrcAddr: "198.51.100.10", DstAddr: "10.10.1.100", FirstSeen: hopStart, LastSeen: hopStart + 20e9, Packets: 2, Bytes: 168}}
 	for _, err := range []error{
 		second(store.Append(run, observe.TableFlows, flows)),
 		second(store.Append(run, observe.TableOnewayLoss, loss)),
@@ -111,7 +116,7 @@ func hopsOf(t *testing.T, out, name string) []string {
 // without the columns. Without Open's NULL columns every one of these
 // queries fails ("Referenced column from_hop_index not found").
 func TestOnewayHopOrderOldOutput(t *testing.T) {
-	out := hopRows(t)
+	out := hopRows(t, hopStart)
 	path := []string{"B>RS", "RS>RC", "RC>A", "B>A"}
 	for _, name := range []string{"oneway", "ipdv", "loss-pattern"} {
 		if got := hopsOf(t, out, name); !reflect.DeepEqual(got, path) {
@@ -123,7 +128,7 @@ func TestOnewayHopOrderOldOutput(t *testing.T) {
 		t.Errorf("oneway-hourly: hops %v, want the path's %v", got, path)
 	}
 
-	old := hopRows(t)
+	old := hopRows(t, hopStart)
 	for _, table := range []string{observe.TableOnewayLoss, observe.TableOnewayLatency, observe.TableOnewayDelays} {
 		testdb.DropColumns(t, old, table, "from_hop_index", "to_hop_index")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -33,6 +34,24 @@ type Table struct {
 	// and of its rollups ("_us": sum_us, sumsq_us2, m2_us2, min_us,
 	// max_us); "" for flow_counters, whose rows carry a unit column.
 	Unit string
+	// Carried are columns of Keys that do not split a bucket: a row of
+	// the rollup takes their largest value over the rows it merges, NULL
+	// only when every one's is. The one-way hop indices: an output merged
+	// from a run before them (NULL: queries.Open) and one after
+	// (tmonbench merge) has both in one bucket, one hop pair.
+	Carried []string
+}
+
+// groupKeys are the columns of Keys a bucket's rows share: Keys but
+// Carried.
+func (t Table) groupKeys() []string {
+	var keys []string
+	for _, k := range t.Keys {
+		if !slices.Contains(t.Carried, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // statNames are the statistics columns in their merge state (n is a count).
@@ -57,10 +76,15 @@ var Tables = []Table{
 	{Name: observe.TableFlowCounters, Keys: []string{"probe", "flow_id", "metric", "unit"}, Stats: true, Part: "probe"},
 	{Name: observe.TableSizeHistograms, Keys: []string{"probe", "flow_id", "slice_lo_bytes", "slice_hi_bytes"}, Counts: []string{"packets"}, Part: "probe"},
 	{Name: observe.TableRTTHistograms, Keys: []string{"probe", "flow_id", "kind", "slice_lo_ms", "slice_hi_ms"}, Stats: true, Part: "probe", Unit: "_ms"},
-	{Name: observe.TableOnewayLatency, Keys: append(onewayKeys(), "slices_ms"), Stats: true, Slices: true, Part: "class", Unit: "_us"},
+	{Name: observe.TableOnewayLatency, Keys: append(onewayKeys(), "slices_ms"), Stats: true, Slices: true, Part: "class", Unit: "_us", Carried: hopIndices},
 	{Name: observe.TableOnewayLoss, Keys: onewayKeys(),
-		Counts: []string{"sent", "delivered", "lost", "missed", "dropped", "duplicates", "collisions"}, Part: "class"},
+		Counts: []string{"sent", "delivered", "lost", "missed", "dropped", "duplicates", "collisions"}, Part: "class", Carried: hopIndices},
 }
+
+// hopIndices are the one-way tables' hop positions (observe.OnewayKey):
+// keys of a row that a bucket carries (Table.Carried), its hop pair being
+// from_hop and to_hop.
+var hopIndices = []string{"from_hop_index", "to_hop_index"}
 
 // onewayKeys returns the key columns of oneway_latency and oneway_loss
 // besides the interval: observe.OnewayKey's columns but interval_start and
@@ -139,14 +163,21 @@ func (t Table) stateCols() []string {
 }
 
 // mergeSQL merges the state rows of src (a relation with stateCols) into
-// buckets of l seconds. The result has the rollup table's columns, in
+// buckets of l seconds, one row per bucket and groupKeys (Carried: the
+// largest). The result has the rollup table's columns, in
 // state form (t, interval_s, ...).
 func (t Table) mergeSQL(src string, l Level) string {
 	ns := l.Seconds * 1_000_000_000
-	keys := strings.Join(quoteAll(t.Keys), ", ")
+	keys := strings.Join(quoteAll(t.groupKeys()), ", ")
 	bucket := fmt.Sprintf("make_timestamp_ns((epoch_ns(t) // %d) * %d)", ns, ns)
 	var sel []string
-	sel = append(sel, quoteAll(t.Keys)...)
+	for _, k := range t.Keys {
+		if slices.Contains(t.Carried, k) {
+			sel = append(sel, fmt.Sprintf("max(%s) AS %[1]s", ident(k)))
+		} else {
+			sel = append(sel, ident(k))
+		}
+	}
 	sel = append(sel, "bt AS t", fmt.Sprintf("%d::DOUBLE AS interval_s", l.Seconds))
 	if t.Stats {
 		sel = append(sel,

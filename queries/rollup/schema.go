@@ -31,8 +31,12 @@ func (t Table) Doc() string {
 	case !t.Stats:
 		what = "summed counts"
 	}
-	return fmt.Sprintf("the rows of %s merged into 1-minute, 1-hour and 1-day buckets by `tmonbench rollup` (queries/rollup): one row per %s and bucket, with %s; 1h is computed from 1m, 1d from 1h",
-		t.Name, strings.Join(t.Keys, ", "), what)
+	carried := ""
+	if len(t.Carried) > 0 {
+		carried = fmt.Sprintf(" (%s: the largest of the rows merged, NULL only when every one's is)", strings.Join(t.Carried, ", "))
+	}
+	return fmt.Sprintf("the rows of %s merged into 1-minute, 1-hour and 1-day buckets by `tmonbench rollup` (queries/rollup): one row per %s and bucket%s, with %s; 1h is computed from 1m, 1d from 1h",
+		t.Name, strings.Join(t.groupKeys(), ", "), carried, what)
 }
 
 // PartitionKeys are the Hive partition keys of t's rollup tables,
