@@ -177,30 +177,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}
 		}
-		return replayEnd(a, run.Out(), stdout)
+		return replayEnd(ctx, a, run.Out(), stdout, stderr)
 	}
-}
-
-// replayEnd ends a replay whose run is written: the rollups of --rollup,
-// then exit status 3 (exitSkipped) if files were skipped.
-func replayEnd(a *replayArgs, out string, stdout io.Writer) error {
-	if a.rollup {
-		w := stdout
-		if a.quiet {
-			w = io.Discard
-		}
-		opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
-		if err != nil {
-			return err
-		}
-		if err := prepare(context.Background(), out, opt, true, w); err != nil {
-			return err
-		}
-	}
-	if len(a.skipped) > 0 {
-		return skippedErr(a.skipped, ", events capture_skipped, run.json's skipped", "the run holds the others")
-	}
-	return nil
 }
 
 // closeRun writes the end of a replay's run: the packet index, run.json

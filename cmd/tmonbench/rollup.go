@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -188,4 +189,35 @@ func absPath(path string) string {
 		return a
 	}
 	return path
+}
+
+// replayEnd ends a replay whose run is written: the rollups of --rollup,
+// then exit status 3 (exitSkipped) if files were skipped. ctx is the
+// replay's signal context: Ctrl-C stops the rollups as it stops
+// `tmonbench rollup` (exit 130; the run's tables stay whole). Under
+// context.Background() a rollup of seconds swallowed every Ctrl-C and
+// exited 0 (the sixth new-user trial).
+func replayEnd(ctx context.Context, a *replayArgs, out string, stdout, stderr io.Writer) error {
+	if a.rollup {
+		w := stdout
+		if a.quiet {
+			w = io.Discard
+		}
+		opt, err := enrichFlags{config: new(string), geoip: &[]string{}, dns: new(bool)}.options(a.cfg)
+		if err != nil {
+			return err
+		}
+		err = prepare(ctx, out, opt, true, w)
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "tmonbench replay: interrupted during the rollups: the run's tables are whole, the rollups and addresses may be missing (tmonbench rollup --out %s writes them)\n", out)
+			return &exitError{code: 130, err: errors.New("rollup interrupted")}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(a.skipped) > 0 {
+		return skippedErr(a.skipped, ", events capture_skipped, run.json's skipped", "the run holds the others")
+	}
+	return nil
 }

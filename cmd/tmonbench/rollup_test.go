@@ -171,6 +171,38 @@ func TestPrepareStopsAtCancel(t *testing.T) {
 	}
 }
 
+// TestReplayRollupStopsAtCancel: `replay --rollup` stops its rollups at
+// Ctrl-C (the replay's signal context) with exit 130 and says so, as
+// `tmonbench rollup` does (TestPrepareStopsAtCancel); the run's own tables
+// stay. The rollups ran under context.Background(): the sixth new-user
+// trial sent SIGINT twice during the 5 s of rollups after a replay of the
+// bench seed (149,496 packets) and the command went on and exited 0.
+func TestReplayRollupStopsAtCancel(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr strings.Builder
+	err := replayEnd(ctx, &replayArgs{rollup: true, quiet: true}, out, io.Discard, &stderr)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 {
+		t.Fatalf("replay --rollup interrupted: %v, want exit 130", err)
+	}
+	if want := "tmonbench replay: interrupted during the rollups"; !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("stderr %q, want it to start with %q", stderr.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "flow_counters_1m")); err == nil {
+		t.Errorf("flow_counters_1m written after the interrupt")
+	}
+	// the run's tables are untouched: the wikipedia sample's 126 IP packets (README, tshark -Y ip)
+	if got := csvQuery(t, out, "select sum(packets) n from flows where class = 'all'"); got != "n\n126\n" {
+		t.Errorf("flows after the interrupted rollup: %q, want 126 packets", got)
+	}
+}
+
 // TestPrepareNotesRunningLive: rollup and enrich on the output of a live
 // capture still running (run.json mode live, as cmdLive opens it) write
 // the tables, and say on stderr that they cover the rows written so far.
