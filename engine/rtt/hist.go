@@ -101,6 +101,7 @@ func (t *Tracker) observe(h *histTable, flowID uint64, k Kind, rttMs float64) {
 		if int(i/histPage) == len(h.pages) {
 			// the last page holds no more than the table's bound
 			h.pages = append(h.pages, make([]stat.Stat, min(histPage, h.max-int(i))*h.n))
+			flow.Populate(h.pages[len(h.pages)-1]) // filled in order: one call, not a page fault per page
 		} else {
 			clear(h.hist(i)) // the slot of a histogram of an earlier interval
 		}
@@ -210,6 +211,7 @@ func (h *histTable) put(k histKey, sts []stat.Stat) {
 	h.keys = append(h.keys, k)
 	if int(i/histPage) == len(h.pages) {
 		h.pages = append(h.pages, make([]stat.Stat, min(histPage, h.max-int(i))*h.n))
+		flow.Populate(h.pages[len(h.pages)-1])
 	}
 	copy(h.hist(i), sts)
 }

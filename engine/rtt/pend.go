@@ -109,6 +109,7 @@ func (x *pendTable) put(k *pendKey, p pending) {
 	}
 	if x.n/pendPage == len(x.pages) {
 		x.pages = append(x.pages, make([]pendEntry, pendPage))
+		flow.Populate(x.pages[len(x.pages)-1]) // filled in order: one call, not a page fault per page
 	}
 	*x.at(x.n) = pendEntry{k: *k, p: p}
 	x.n++
