@@ -72,3 +72,31 @@ func TestSlotsPopulated(t *testing.T) {
 		t.Errorf("slots: %d of %d pages resident (%v), want all", r, p, err)
 	}
 }
+
+// TestPopulateAhead: PopulateAhead populates a list's room one window
+// (AheadBytes) at a time, when its length reaches a window's start, and
+// nothing else (mincore(2) over a fresh mapping of three windows).
+func TestPopulateAhead(t *testing.T) {
+	const w = AheadBytes
+	m, err := unix.Mmap(-1, 0, 3*w, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	res := func(i int) int {
+		r, _, err := testref.Resident(uintptr(unsafe.Pointer(&m[i*w])), w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	PopulateAhead(m[:0])
+	PopulateAhead(m[:100]) // within the first window: nothing more
+	if a, b, c := res(0), res(1), res(2); a != w/4096 || b != 0 || c != 0 {
+		t.Errorf("at length 0 and 100: windows' resident pages %d %d %d, want %d 0 0", a, b, c, w/4096)
+	}
+	PopulateAhead(m[:w])
+	if b, c := res(1), res(2); b != w/4096 || c != 0 {
+		t.Errorf("at length %d: second and third windows' resident pages %d %d, want %d 0", w, b, c, w/4096)
+	}
+}
