@@ -88,14 +88,24 @@ func (x *index) place(s slot) {
 
 func (x *index) grow() {
 	old := x.slots
-	x.slots = make([]slot, 2*len(old))
-	HugePages(x.slots)
+	x.slots = newSlots(2 * len(old))
 	for _, s := range old {
 		if s.f != nil {
 			x.place(s)
 		}
 	}
 	SmallPages(old)
+}
+
+// newSlots returns n empty slots, advised into huge pages (HugePages) and
+// populated (Populate): grow writes them all over at once, random homes
+// putting flows on every page, and a page fault per 4 KiB cost more
+// than the populating (issue 14: 1.9 k faults a run of the 5M corpus).
+func newSlots(n int) []slot {
+	s := make([]slot, n)
+	HugePages(s)
+	Populate(s)
+	return s
 }
 
 // remove removes f (held, its key hashing to h) and shifts back the slots
