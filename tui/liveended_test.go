@@ -87,3 +87,29 @@ func TestLiveChartEnded(t *testing.T) {
 		t.Errorf("ended: want the same bars and %q:\n%s\nrunning:\n%s", want, ended, running)
 	}
 }
+
+// TestLiveChartSeconds (the sixth trial's D3): the rate chart has one
+// column per second of the run, however far apart the snapshots the TUI
+// took are. It polls a second after it handled the previous snapshot; a
+// TUI whose updates lag sees them seconds apart, and the chart had one
+// column per pair of snapshots: a realtime replay of the lab FTP capture
+// A.pcap (capinfos: 7.425982037 s, 7799 packets) polled every 2.5 s read
+// "over the last 3 s". Here snapshots at 0, 2.5, 5 and 7.4 s of wall time,
+// 1000 pkt/s: 7 columns (7.4 s rounded) of 1,000, the first pair's rate
+// over its 2.5 s, not one column.
+func TestLiveChartSeconds(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	for _, ms := range []int64{0, 2500, 5000, 7400} {
+		packets := uint64(ms) // 1000 pkt/s
+		e.snap = &LiveStatus{TimeNs: 1_800_000_000e9 + ms*1e6, State: "replaying",
+			Ifaces: []LiveIface{{Probe: "A", Iface: "A.pcap", Packets: packets, Bytes: packets * 537, KernelDrops: -1}},
+			Probes: []LiveProbe{{Name: "A", Packets: packets, Flows: 2}}}
+		e.liveHist.add(e.snap)
+	}
+	if got := e.liveHist.rates(78); len(got) != 7 || got[0] != 1000 || got[6] != 1000 {
+		t.Errorf("rates %v, want 7 seconds of 1000 pkt/s", got)
+	}
+	if p := livePanel(e, 80, 20); !strings.Contains(p, "\n pkt/s over the last 7 s (peak 1,000)\n") {
+		t.Errorf("want the last 7 s:\n%s", p)
+	}
+}
