@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestLiveRateZeroOnceEnded: once the run has ended, the capture rate is
@@ -111,5 +113,34 @@ func TestLiveChartSeconds(t *testing.T) {
 	}
 	if p := livePanel(e, 80, 20); !strings.Contains(p, "\n pkt/s over the last 7 s (peak 1,000)\n") {
 		t.Errorf("want the last 7 s:\n%s", p)
+	}
+}
+
+// TestBusiestKeepsPort (the sixth trial's D6): at 80 columns the live
+// panel's busiest flows have 40 columns for a flow's name, and
+// 10.100.200.201:49152>198.151.100.210:443/tcp (44) lost its server port
+// at a field boundary ("…198.151.100.210…tcp"): the port (the service,
+// RFC 9293's connection identity) is kept, the address before it elided.
+func TestBusiestKeepsPort(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	f := LiveFlow{Probe: "A", Iface: "eth0", Class: "all", FlowID: 1, IntervalStartNs: 1_800_000_000e9, IntervalS: 10,
+		Protocol: 6, SrcAddr: "10.100.200.201", DstAddr: "198.151.100.210", SrcPort: 49152, DstPort: 443,
+		Packets: 10, Bytes: 5000, CoveredStartNs: 1_800_000_000e9, CoveredS: 10}
+	e.snap = &LiveStatus{State: "capturing", Flows: []LiveFlow{f}, Probes: []LiveProbe{{Name: "A", Intervals: 1}}}
+	got := busiestFlows(e, 80, 5)
+	if want := " 10.100.200.201:49152>…:443/tcp "; !strings.Contains(got, want) {
+		t.Errorf("want the flow as %q:\n%s", want, got)
+	}
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"[2001:db8:1234:5678::abcd]:49152>[2001:db8:1234:5678::1]:443/tcp", 40, "…:49152>[2001:db8:1234:5678::1]:443/tcp"},
+		{"*>198.51.100.10:9000", 18, "*>198.51.100.10…"}, // a port alone says less than the address
+	} {
+		if got := queries.ElideFields(c.s, c.w); got != c.want {
+			t.Errorf("ElideFields(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
 	}
 }
