@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/gopacket/gopacket"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -142,5 +143,21 @@ func TestBusiestKeepsPort(t *testing.T) {
 		if got := queries.ElideFields(c.s, c.w); got != c.want {
 			t.Errorf("ElideFields(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
 		}
+	}
+}
+
+// TestPayloadByteSingular (the sixth trial's D2): the packet view's
+// payload line of a TCP keep-alive probe (RFC 9293 3.8.4: one garbage
+// octet) read "Payload   1 bytes"; and "wrote 1 packets" after w.
+func TestPayloadByteSingular(t *testing.T) {
+	if got := count(1, "byte"); got != "1 byte" {
+		t.Errorf("count(1, byte) = %q, want 1 byte", got)
+	}
+	if got := count(0, "byte"); got != "0 bytes" {
+		t.Errorf("count(0, byte) = %q, want 0 bytes", got)
+	}
+	lines := headerLines(gopacket.NewPacket([]byte{0}, gopacket.LayerTypePayload, gopacket.Default))
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Payload   1 byte  ") {
+		t.Errorf("payload of one octet: %q, want Payload   1 byte", lines)
 	}
 }
