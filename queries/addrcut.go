@@ -163,9 +163,13 @@ func StartsWithAddr(s string) bool { return startsWithAddr(s) }
 // by putting "…" in place of whole fields of its middle (addresses,
 // ports, the protocol and the separators between them), never of part of
 // one: 198.51.….10:9000 reads as no address at all, or as another. It
-// keeps both ends when it can (the source, the port and protocol), then
-// the most columns that fit, then the more even ends; "…" alone when no
-// field fits. s is
+// keeps the most ports along with an address (an address goes before
+// its port: at 40 columns
+// 10.100.200.201:49152>198.151.100.210:443/tcp was cut to
+// "10.100.200.201:49152>198.151.100.210…tcp", its server port lost; it
+// is now "10.100.200.201:49152>…:443/tcp"), then both ends when it can
+// (the source, the protocol), then the most columns that
+// fit, then the more even ends; "…" alone when no field fits. s is
 // returned as it is when it fits.
 func ElideFields(s string, w int) string {
 	if runewidth.StringWidth(s) <= w {
@@ -175,8 +179,13 @@ func ElideFields(s string, w int) string {
 		return ""
 	}
 	b := fieldBounds(s)
-	type choice struct{ both, kept, even int }
+	spans := addrSpans(s)
+	ports := portSpans(spans, s)
+	type choice struct{ ports, both, kept, even int }
 	better := func(a, c choice) bool {
+		if a.ports != c.ports {
+			return a.ports > c.ports
+		}
 		if a.both != c.both {
 			return a.both > c.both
 		}
@@ -185,7 +194,7 @@ func ElideFields(s string, w int) string {
 		}
 		return a.even > c.even
 	}
-	best, bi, bj := choice{-1, -1, -1}, 0, len(s)
+	best, bi, bj := choice{-1, -1, -1, -1}, 0, len(s)
 	for _, i := range b {
 		hw := runewidth.StringWidth(s[:i])
 		for _, j := range b {
@@ -194,6 +203,14 @@ func ElideFields(s string, w int) string {
 			}
 			tw := runewidth.StringWidth(s[j:])
 			c := choice{kept: hw + tw, even: min(hw, tw)}
+			for _, p := range ports {
+				if p[1] <= i || p[0] >= j { // not in the part elided
+					c.ports++
+				}
+			}
+			if !keepsAddr(spans, i, j) {
+				c.ports = 0 // a port alone ("*>…:9000") says less than an address ("*>198.51.100.10…")
+			}
 			if hasField(s[:i]) && hasField(s[j:]) { // not the "*>" of a one-way flow alone
 				c.both = 1
 			}
@@ -203,6 +220,31 @@ func ElideFields(s string, w int) string {
 		}
 	}
 	return s[:bi] + "…" + s[bj:]
+}
+
+// keepsAddr reports whether eliding s[i:j] keeps one of the addresses
+// (spans: addrSpans) whole.
+func keepsAddr(spans [][2]int, i, j int) bool {
+	for _, sp := range spans {
+		if sp[1] <= i || sp[0] >= j {
+			return true
+		}
+	}
+	return false
+}
+
+// portSpans returns the byte spans in s of the ports of its addresses
+// (spans: addrSpans; 443 of 198.51.100.10:443 or [2001:db8::1]:443).
+func portSpans(spans [][2]int, s string) [][2]int {
+	var out [][2]int
+	for _, sp := range spans {
+		if a := s[sp[0]:sp[1]]; !isPlainAddr(a) {
+			if c := strings.LastIndexByte(a, ':'); c > 0 {
+				out = append(out, [2]int{sp[0] + c + 1, sp[1]})
+			}
+		}
+	}
+	return out
 }
 
 // hasField reports whether s holds a letter or digit: a field, not

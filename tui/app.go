@@ -744,8 +744,10 @@ func (m *Model) statusLine(w int) string {
 	} else if m.e.db == nil && m.e.openErr != nil {
 		parts = append(parts, st.err.Render(m.e.openErr.Error()))
 	}
-	// the brush before the notes: a long note must not push it off the line
-	if m.e.brush.active() {
+	// the brush before the notes: a long note must not push it off the
+	// line; not when the screen's info line says it (a table's: the brush
+	// twice at 80 columns, the sixth trial's D6)
+	if sb, ok := m.active().(interface{ showsBrush() bool }); m.e.brush.active() && (m.showHelp || !ok || !sb.showsBrush()) {
 		parts = append(parts, st.brush.Render(m.e.brush.text(false)))
 	}
 	if n := len(m.e.inflight); n > 0 {

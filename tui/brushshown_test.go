@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,6 +36,17 @@ func TestBrushShownOnFlows(t *testing.T) {
 		!strings.HasPrefix(help, "B clear brush • ") || !strings.Contains(help, "? help") {
 		t.Errorf("brushed Flows at 80 columns: info line %q, help line %q: want the range after the rows' count, and B first in the help", info, help)
 	}
+	// once (the sixth trial's D6: the status line said it too)
+	said := regexp.MustCompile(`brush (2026-11-29 )?14:57:38\.548973`)
+	if v := plain(m); len(said.FindAllString(v, -1)) != 1 {
+		t.Errorf("brushed Flows at 80 columns: the brush said %d times, want once (the info line):\n%s", len(said.FindAllString(v, -1)), v)
+	}
+	// the overview says it in its status line (its strip marks it)
+	press("1")
+	if v := plain(m); len(said.FindAllString(v, -1)) != 1 {
+		t.Errorf("brushed overview: the brush said %d times, want once:\n%s", len(said.FindAllString(v, -1)), v)
+	}
+	press("2")
 	press("B")
 	lines = strings.Split(plain(m), "\n")
 	info, help = lines[1], lines[len(lines)-1]

@@ -238,8 +238,13 @@ func (h *liveHistory) add(s *LiveStatus) {
 	}
 }
 
-// rates returns the packets per second between successive snapshots,
-// the last n of them.
+// rates returns the packets per second of the last n seconds of the
+// snapshots' (wall) time: each pair of successive snapshots fills the
+// seconds it spans with its rate, at least one. The TUI polls a second
+// after it handled the previous snapshot: when its updates lag (a loaded
+// machine, a slow render) the snapshots it sees are seconds apart, and one
+// column per snapshot pair drew a 7.4 s replay polled every 2.5 s as "the
+// last 3 s" (the sixth trial's D3).
 func (h *liveHistory) rates(n int) []float64 {
 	var out []float64
 	for i := 1; i < len(h.times); i++ {
@@ -248,7 +253,10 @@ func (h *liveHistory) rates(n int) []float64 {
 		if dt > 0 && h.packets[i] >= h.packets[i-1] {
 			v = float64(h.packets[i]-h.packets[i-1]) / dt
 		}
-		out = append(out, v)
+		end := max(int((h.times[i]-h.times[0]+5e8)/1e9), len(out)+1) // the seconds covered so far, rounded
+		for len(out) < end {
+			out = append(out, v)
+		}
 	}
 	if len(out) > n {
 		out = out[len(out)-n:]

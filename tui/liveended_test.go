@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/gopacket/gopacket"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestLiveRateZeroOnceEnded: once the run has ended, the capture rate is
@@ -85,5 +88,76 @@ func TestLiveChartEnded(t *testing.T) {
 	want := "\n ended at 14:57:45.974955 (capture time) · pkt/s over its last 8 s (peak 100)\n"
 	if bars(ended) != bars(running) || !strings.HasSuffix(ended, want) {
 		t.Errorf("ended: want the same bars and %q:\n%s\nrunning:\n%s", want, ended, running)
+	}
+}
+
+// TestLiveChartSeconds (the sixth trial's D3): the rate chart has one
+// column per second of the run, however far apart the snapshots the TUI
+// took are. It polls a second after it handled the previous snapshot; a
+// TUI whose updates lag sees them seconds apart, and the chart had one
+// column per pair of snapshots: a realtime replay of the lab FTP capture
+// A.pcap (capinfos: 7.425982037 s, 7799 packets) polled every 2.5 s read
+// "over the last 3 s". Here snapshots at 0, 2.5, 5 and 7.4 s of wall time,
+// 1000 pkt/s: 7 columns (7.4 s rounded) of 1,000, the first pair's rate
+// over its 2.5 s, not one column.
+func TestLiveChartSeconds(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	for _, ms := range []int64{0, 2500, 5000, 7400} {
+		packets := uint64(ms) // 1000 pkt/s
+		e.snap = &LiveStatus{TimeNs: 1_800_000_000e9 + ms*1e6, State: "replaying",
+			Ifaces: []LiveIface{{Probe: "A", Iface: "A.pcap", Packets: packets, Bytes: packets * 537, KernelDrops: -1}},
+			Probes: []LiveProbe{{Name: "A", Packets: packets, Flows: 2}}}
+		e.liveHist.add(e.snap)
+	}
+	if got := e.liveHist.rates(78); len(got) != 7 || got[0] != 1000 || got[6] != 1000 {
+		t.Errorf("rates %v, want 7 seconds of 1000 pkt/s", got)
+	}
+	if p := livePanel(e, 80, 20); !strings.Contains(p, "\n pkt/s over the last 7 s (peak 1,000)\n") {
+		t.Errorf("want the last 7 s:\n%s", p)
+	}
+}
+
+// TestBusiestKeepsPort (the sixth trial's D6): at 80 columns the live
+// panel's busiest flows have 40 columns for a flow's name, and
+// 10.100.200.201:49152>198.151.100.210:443/tcp (44) lost its server port
+// at a field boundary ("…198.151.100.210…tcp"): the port (the service,
+// RFC 9293's connection identity) is kept, the address before it elided.
+func TestBusiestKeepsPort(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	f := LiveFlow{Probe: "A", Iface: "eth0", Class: "all", FlowID: 1, IntervalStartNs: 1_800_000_000e9, IntervalS: 10,
+		Protocol: 6, SrcAddr: "10.100.200.201", DstAddr: "198.151.100.210", SrcPort: 49152, DstPort: 443,
+		Packets: 10, Bytes: 5000, CoveredStartNs: 1_800_000_000e9, CoveredS: 10}
+	e.snap = &LiveStatus{State: "capturing", Flows: []LiveFlow{f}, Probes: []LiveProbe{{Name: "A", Intervals: 1}}}
+	got := busiestFlows(e, 80, 5)
+	if want := " 10.100.200.201:49152>…:443/tcp "; !strings.Contains(got, want) {
+		t.Errorf("want the flow as %q:\n%s", want, got)
+	}
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"[2001:db8:1234:5678::abcd]:49152>[2001:db8:1234:5678::1]:443/tcp", 40, "…:49152>[2001:db8:1234:5678::1]:443/tcp"},
+		{"*>198.51.100.10:9000", 18, "*>198.51.100.10…"}, // a port alone says less than the address
+	} {
+		if got := queries.ElideFields(c.s, c.w); got != c.want {
+			t.Errorf("ElideFields(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
+
+// TestPayloadByteSingular (the sixth trial's D2): the packet view's
+// payload line of a TCP keep-alive probe (RFC 9293 3.8.4: one garbage
+// octet) read "Payload   1 bytes"; and "wrote 1 packets" after w.
+func TestPayloadByteSingular(t *testing.T) {
+	if got := count(1, "byte"); got != "1 byte" {
+		t.Errorf("count(1, byte) = %q, want 1 byte", got)
+	}
+	if got := count(0, "byte"); got != "0 bytes" {
+		t.Errorf("count(0, byte) = %q, want 0 bytes", got)
+	}
+	lines := headerLines(gopacket.NewPacket([]byte{0}, gopacket.LayerTypePayload, gopacket.Default))
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Payload   1 byte  ") {
+		t.Errorf("payload of one octet: %q, want Payload   1 byte", lines)
 	}
 }

@@ -610,7 +610,7 @@ func (p *packetsScreen) write(e *env) tea.Cmd {
 		if err := fh.Close(); err != nil {
 			return nil, err
 		}
-		return fmt.Sprintf("wrote %d packets to %s", len(d.pkts), path), nil
+		return "wrote " + packetCount(len(d.pkts)) + " to " + path, nil
 	})
 }
 

@@ -72,9 +72,9 @@ func headerLines(pk gopacket.Packet) []string {
 			}
 			out = append(out, fmt.Sprintf("DNS       id %d  qr %v  %s  rcode %s  answers %d", x.ID, x.QR, q, x.ResponseCode, len(x.Answers)))
 		case gopacket.Payload:
-			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(x), cut(printable(x), 64)))
+			out = append(out, fmt.Sprintf("Payload   %s  %s", count(len(x), "byte"), cut(printable(x), 64)))
 		case *gopacket.Payload:
-			out = append(out, fmt.Sprintf("Payload   %d bytes  %s", len(*x), cut(printable(*x), 64)))
+			out = append(out, fmt.Sprintf("Payload   %s  %s", count(len(*x), "byte"), cut(printable(*x), 64)))
 		default:
 			out = append(out, l.LayerType().String())
 		}
@@ -97,11 +97,15 @@ func printable(b []byte) string {
 }
 
 // packetCount is "1 packet", "N packets".
-func packetCount(n int) string {
+func packetCount(n int) string { return count(n, "packet") }
+
+// count is n and its noun, singular for 1 ("1 byte", "0 bytes"; the
+// engines' pkt.Nouns, which the TUI does not import).
+func count(n int, noun string) string {
 	if n == 1 {
-		return "1 packet"
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d packets", n)
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // tcpOptions writes TCP options as tcpdump does (print-tcp.c): "[mss

@@ -89,6 +89,11 @@ func (t *pagedTable) colIndex(c string) int {
 	return 0
 }
 
+// showsBrush reports whether the table's view says the brush (its info
+// line does, but while the filter is typed or the columns are chosen):
+// the status line then leaves it out.
+func (t *pagedTable) showsBrush() bool { return !t.editing && !t.chooser }
+
 // infoLine is the line above the header: position, sort, live or written
 // rows, the brush (as the filter: a trial found no sign of it on the
 // Flows screen), the filter, and the columns the window does not show (scrolled

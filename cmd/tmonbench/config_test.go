@@ -151,6 +151,8 @@ func TestKeysCheckedAtLoad(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{"interval_s: 10\ntui:\n  keys:\n    help: [x]\n    quit: [x]\n", `k.yaml:5: tui.keys.quit: key "x" is bound to both help and quit`},
 		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
+		// one key alone (the sixth trial's D5: "want a list such as [a, b], got "x"" came first)
+		{"tui:\n  keys:\n    quitt: x\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
 	} {
 		cfg := filepath.Join(dir, "k.yaml")
 		os.WriteFile(cfg, []byte(c.yaml), 0o644)

@@ -330,7 +330,7 @@ func TestLiveStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := p.wait(t)
-	re := regexp.MustCompile(`^\d\d:\d\d:\d\d capture (\d+) pkt/s \((\d+) packets in ([\d.]+) s\) \| kernel drops 0 \(0 in all\) \| cpu probe \d+%, collector\+runtime \d+% \| busiest: (probe|collector\+runtime)$`)
+	re := regexp.MustCompile(`^\d\d:\d\d:\d\d capture (\d+) pkt/s \((\d+) packets? in ([\d.]+) s\) \| kernel drops 0 \(0 in all\) \| cpu probe \d+%, collector\+runtime \d+% \| busiest: (probe|collector\+runtime)$`)
 	summary := regexp.MustCompile(`^tmonbench live st: (\d+) packets, `)
 	var sum, total int64
 	n := 0

@@ -106,7 +106,7 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 // writing it is still going"; they had no reasons, so "(no rows)" alone).
 func liveOptions(out string, cfg *config.Config, feed *liveFeed, screen *os.File) tui.Options {
 	empty := func(db *sql.DB) queries.EmptyReasons { return emptyReasons(db, out) }
-	return tui.Options{Out: out, Keys: cfg.TUI.Keys, Live: feed, IntervalS: feed.intervalS, Notice: feed.notice, Output: screen, Empty: empty}
+	return tui.Options{Out: out, Keys: cfg.TUI.Bindings(), Live: feed, IntervalS: feed.intervalS, Notice: feed.notice, Output: screen, Empty: empty}
 }
 
 // terminalForTUI checks that --tui can have a terminal, before anything is

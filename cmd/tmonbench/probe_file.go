@@ -128,7 +128,7 @@ func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, 
 		r.started = func(p probe.Engine) { eng = p; started(p) }
 		src.onEnd = func() { // before the probe's final report
 			n := ff.Dropped()
-			eng.EventCount(ff.eventTime(eng.Now()), pdu.SevInfo, "replay_filter", fmt.Sprintf("--filter %s: %d packets left out", exprText, n), n)
+			eng.EventCount(ff.eventTime(eng.Now()), pdu.SevInfo, "replay_filter", fmt.Sprintf(pkt.Nouns(n, "--filter %s: %d packet[s] left out"), exprText, n), n)
 		}
 	}
 	ctx, release := probeSignals(src, func() {

@@ -84,7 +84,7 @@ func (r *probeRunner) paceFile(src *stoppableFile, pacer *replay.Pacer, path str
 	r.started = func(p probe.Engine) { eng = p }
 	src.onStop = func(n uint64) {
 		if eng != nil {
-			eng.Event(eng.Now(), pdu.SevWarning, "run_interrupted", fmt.Sprintf("probe %s: replay of %s interrupted after %d packets (a stop signal): the tables hold what was observed until then", r.name, path, n))
+			eng.Event(eng.Now(), pdu.SevWarning, "run_interrupted", fmt.Sprintf(pkt.Nouns(n, "probe %s: replay of %s interrupted after %d packet[s] (a stop signal): the tables hold what was observed until then"), r.name, path, n))
 		}
 	}
 	r.pace = func(_ context.Context, t int64) error {
@@ -152,7 +152,7 @@ func probeSignals(src *stoppableFile, stopCapture func()) (ctx context.Context, 
 // exit status 130 when a signal (ctx) cut the wait short.
 func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
 	if res.Unacked > 0 && ctx.Err() != nil { // 130: said here, not by main
-		fmt.Fprintf(r.stderr, "tmonbench probe: stopped by a signal with %d PDUs unacknowledged%s%s (their observations may be missing at the collector)\n", res.Unacked, perCollector(res), unsentText(res))
+		fmt.Fprintf(r.stderr, pkt.Nouns(res.Unacked, "tmonbench probe: stopped by a signal with %d PDU[s] unacknowledged%s%s (their observations may be missing at the collector)\n"), res.Unacked, perCollector(res), unsentText(res))
 		return &exitError{code: 130, err: errors.New("probe: interrupted")}
 	}
 	if res.Unacked > 0 && res.Unsent == res.Unacked {

@@ -214,7 +214,7 @@ func filterEvents(at int64, a *replayArgs, filters []*probe.Filtered) []observe.
 	}
 	n := leftOut(filters)
 	return []observe.Event{{Time: at, Source: "replay", Kind: "replay_filter", Severity: observe.SevInfo, Count: n,
-		Message: fmt.Sprintf("--filter %s: %d packets left out", a.filterText, n)}}
+		Message: fmt.Sprintf(pkt.Nouns(n, "--filter %s: %d packet[s] left out"), a.filterText, n)}}
 }
 
 // leftOut is the packets --filter left out.

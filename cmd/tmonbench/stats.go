@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/live"
 )
 
@@ -59,8 +60,7 @@ func startStats(w io.Writer, src *live.Source, probeTID int) *statsPrinter {
 			if rest > probe {
 				busiest = "collector+runtime"
 			}
-			fmt.Fprintf(w, "%s capture %.0f pkt/s (%d packets in %.2f s) | kernel drops %d (%d in all) | cpu probe %.0f%%, collector+runtime %.0f%% | busiest: %s\n",
-				now.Format("15:04:05"), float64(pk)/sec, pk, sec, drops, total, probe, rest, busiest)
+			fmt.Fprintln(w, statsLine(now, pk, sec, drops, total, probe, rest, busiest))
 			last, lastT, lastProbe, lastAll = st, now, cpuProbe, cpuAll
 			if stopping {
 				return
@@ -107,4 +107,12 @@ func threadCPU(tid int) time.Duration {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	k, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(u+k) * 10 * time.Millisecond
+}
+
+// statsLine is one --stats line: pk packets delivered in sec seconds, the
+// kernel drops of the period and in all, the CPU shares (%) and the
+// busiest thread.
+func statsLine(now time.Time, pk uint64, sec float64, drops, total uint64, probe, rest float64, busiest string) string {
+	return fmt.Sprintf(pkt.Nouns(pk, "%s capture %.0f pkt/s (%d packet[s] in %.2f s) | kernel drops %d (%d in all) | cpu probe %.0f%%, collector+runtime %.0f%% | busiest: %s"),
+		now.Format("15:04:05"), float64(pk)/sec, pk, sec, drops, total, probe, rest, busiest)
 }

@@ -342,4 +342,12 @@ func TestOneIsSingular(t *testing.T) {
 	if got, want := probeHead("A", 5000, 5000, 2), "tmonbench probe A: 5000 packets, 5000 IP, 2 flows"; got != want {
 		t.Errorf("probe's head %q, want %q", got, want)
 	}
+	// live --stats (the sixth trial's D2: "1 packets in")
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	if got, want := statsLine(at, 1, 1, 0, 0, 2, 3, "collector+runtime"), "09:00:00 capture 1 pkt/s (1 packet in 1.00 s) | kernel drops 0 (0 in all) | cpu probe 2%, collector+runtime 3% | busiest: collector+runtime"; got != want {
+		t.Errorf("--stats line %q, want %q", got, want)
+	}
+	if got := statsLine(at, 2, 1, 0, 0, 2, 3, "probe"); !strings.Contains(got, "(2 packets in 1.00 s)") {
+		t.Errorf("--stats line %q, want 2 packets", got)
+	}
 }

@@ -24,7 +24,7 @@ func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
 			if c, err = readConfig(*cfg); err != nil {
 				return err
 			}
-			opts.Keys = c.TUI.Keys
+			opts.Keys = c.TUI.Bindings()
 		}
 		if err := tui.CheckOutput(*out); err != nil {
 			return collectorHint(err, *out) // nothing to browse: one line and status 1, no empty screen
@@ -63,5 +63,5 @@ func keysErr(cfg *config.Config, err error) error {
 // output was replaced by an interrupted run for a typo in the keys).
 func checkKeys(cfg *config.Config) error {
 	km := tui.DefaultKeyMap()
-	return keysErr(cfg, km.Remap(cfg.TUI.Keys))
+	return keysErr(cfg, km.Remap(cfg.TUI.Bindings()))
 }

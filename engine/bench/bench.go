@@ -314,6 +314,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Config == nil {
 		opt.Config = config.Default()
 	}
+	if err := createProfiles(opt.ProfilePath, opt.HeapProfilePath); err != nil {
+		return nil, err
+	}
 	opt.Repeat = max(opt.Repeat, 1)
 	opt.Workers = max(opt.Workers, 0)
 	r := &Report{Paths: opt.Paths, Workers: opt.Workers, Preload: opt.Preload, ReadAhead: !opt.NoReadAhead, GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
@@ -605,6 +608,26 @@ func guardLimit(limit, preload int64) (done func() int64) {
 		debug.SetMemoryLimit(limit + preload)
 		return raised
 	}
+}
+
+// createProfiles creates the profile files named (empty until the last
+// full run writes them), so an unwritable path stops bench before its
+// first run: it was found only when the profile was written, after every
+// run (minutes on a large capture before the error).
+func createProfiles(paths ...string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return fmt.Errorf("bench: profile: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("bench: profile: %w", err)
+		}
+	}
+	return nil
 }
 
 // watchHeap writes a heap profile to path each time the live heap (after

@@ -30,3 +30,30 @@ func TestHeapProfileWritten(t *testing.T) {
 		t.Errorf("heap profile: %d bytes, err %v: want a gzipped pprof", len(b), err)
 	}
 }
+
+// TestProfilePathsFirst (the sixth trial's D4): bench --cpuprofile or
+// --memprofile into a folder that does not exist failed only when the
+// profile was written, after every run (minutes on a large capture); the
+// paths are now created before the first run: the error names the path
+// (os.Create's ENOENT) and no run starts (no progress line).
+func TestProfilePathsFirst(t *testing.T) {
+	capture := testsamples.Path(t, "pcap", "mixed", "zeek_wikipedia.pcap")
+	for _, flag := range []string{"cpuprofile", "memprofile"} {
+		bad := filepath.Join(t.TempDir(), "no-such-folder", "x.prof")
+		opt := Options{Paths: []string{capture}, TempDir: t.TempDir(), Stages: true}
+		if flag == "cpuprofile" {
+			opt.ProfilePath = bad
+		} else {
+			opt.HeapProfilePath = bad
+		}
+		var runs []string
+		opt.Progress = func(what string) { runs = append(runs, what) }
+		_, err := Run(context.Background(), withReplay(opt))
+		if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "no such file or directory") {
+			t.Errorf("--%s into a missing folder: err %v, want ENOENT naming %s", flag, err, bad)
+		}
+		if len(runs) != 0 {
+			t.Errorf("--%s into a missing folder: runs %q before the error, want none", flag, runs)
+		}
+	}
+}

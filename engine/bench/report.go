@@ -138,6 +138,15 @@ func (s summary) fmt(format string, n int) string {
 	return fmt.Sprintf(format+" ("+format+"-"+format+")", s.med, s.min, s.max)
 }
 
+// gcCount is the count whose noun the GC cycles of s take: 1 when every
+// run had one ("GC: 1 cycle"; "1 cycles" was printed), else 2.
+func gcCount(s summary) int {
+	if s.min == 1 && s.max == 1 {
+		return 1
+	}
+	return 2
+}
+
 // WriteText writes the report as the table tmonbench bench prints.
 func (r *Report) WriteText(w io.Writer) {
 	names := make([]string, len(r.Paths))
@@ -209,7 +218,7 @@ func (r *Report) WriteText(w io.Writer) {
 	gc := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCPUNs) / float64(r.Packets) })
 	cycles := summarize(r.Full, func(m Measure) float64 { return float64(m.GCCycles) })
 	fmt.Fprintf(w, "allocations per packet: %s over the whole run, %s\n", allocs.fmt("%.3f", n), steadyText)
-	fmt.Fprintf(w, "GC: %s cycles, %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n", cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
+	fmt.Fprintf(w, pkt.Nouns(gcCount(cycles), "GC: %s cycle[s], %s ns per packet of busy-P time by the runtime's estimate (the profile's GC stage is the CPU)\n"), cycles.fmt("%.0f", n), gc.fmt("%.0f", n))
 	if k, hi := raised(r.Full); k > 0 {
 		fmt.Fprintf(w, "memory limit %s raised in %d of %d full run(s), to %d MiB at most: their live heap outgrew %.0f %% of it (the limit then follows the live heap, %.2f times it; peak RSS follows the live heap)\n", r.GOMEMLIMIT, k, n, hi>>20, LiftAt*100, RaiseTo)
 	}

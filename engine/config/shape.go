@@ -83,6 +83,9 @@ type shapeError struct {
 	field, msg string
 }
 
+// keyListType is KeyList's: a scalar is one key (checkShape).
+var keyListType = reflect.TypeOf(KeyList(nil))
+
 // checkShape walks n against type t, as checkKnown does, and reports the
 // first value its field cannot hold; nil when yaml.v3 can decode every
 // value as written.
@@ -124,8 +127,14 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) *shapeError {
 			}
 		}
 	case reflect.Slice:
+		if t == keyListType && n.Kind == yaml.ScalarNode {
+			return nil // one key alone: a list of one (KeyList.UnmarshalYAML)
+		}
 		if n.Kind != yaml.SequenceNode {
 			want := "a list such as [a, b]"
+			if t == keyListType {
+				want = "a key or a list such as [a, b]"
+			}
 			if t.Elem().Kind() == reflect.Struct {
 				want = "a list of " + strings.TrimSuffix(name, "]")
 			}

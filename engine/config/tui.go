@@ -17,7 +17,40 @@ type TUI struct {
 	// action names are the TUI's (press ? inside, or see docs/tui.md); every
 	// tmonbench command that loads the file refuses an unknown one, or a
 	// key bound to two actions, naming its line (KeyError).
-	Keys map[string][]string `yaml:"keys"`
+	// An action's keys are a list, or one key alone ({quit: x} is
+	// {quit: [x]}: KeyList).
+	Keys map[string]KeyList `yaml:"keys"`
+}
+
+// KeyList is the keys of one TUI action: a YAML list ([x, ctrl+c]) or one
+// key alone (x), as written by hand for a single key.
+type KeyList []string
+
+// UnmarshalYAML reads a list of keys, or a scalar as a list of one key.
+func (l *KeyList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = KeyList{n.Value}
+		return nil
+	}
+	var keys []string
+	if err := n.Decode(&keys); err != nil {
+		return err
+	}
+	*l = keys
+	return nil
+}
+
+// Bindings returns the key map as the TUI takes it (tui.Options.Keys,
+// tui.KeyMap.Remap): each action's keys, nil when none are remapped.
+func (t TUI) Bindings() map[string][]string {
+	if t.Keys == nil {
+		return nil
+	}
+	m := make(map[string][]string, len(t.Keys))
+	for a, ks := range t.Keys {
+		m[a] = ks
+	}
+	return m
 }
 
 // validateTUI checks the shape of the key map: every action has keys, none

@@ -53,3 +53,22 @@ func TestTUISection(t *testing.T) {
 		t.Errorf("KeyError: %q, want %q", got, want)
 	}
 }
+
+// TestKeyAlone (the sixth trial's D5): one key written alone, quitt: x,
+// was refused by the shape check ("want a list such as [a, b], got "x"")
+// before the TUI could name the unknown action: a scalar is now a list of
+// one key (KeyList), as {quit: [x]} (YAML 1.2: a plain scalar is a
+// string); a mapping is still refused, naming both forms.
+func TestKeyAlone(t *testing.T) {
+	c, err := Parse([]byte("tui:\n  keys:\n    quitt: x\n    flows: [F, f]\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.TUI.Bindings(); len(got) != 2 || strings.Join(got["quitt"], ",") != "x" || strings.Join(got["flows"], ",") != "F,f" {
+		t.Errorf("bindings %v, want quitt: [x], flows: [F, f]", got)
+	}
+	_, err = Parse([]byte("tui:\n  keys:\n    quit: {a: b}\n"), "x.yaml")
+	if want := "x.yaml:3: tui.keys.quit: want a key or a list such as [a, b], got a mapping"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a mapping of keys: error %v, want %q", err, want)
+	}
+}

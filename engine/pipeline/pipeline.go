@@ -553,7 +553,7 @@ func (r *run) runEvents() []observe.Event {
 	var ev []observe.Event
 	if res.Interrupted {
 		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "run_interrupted", Severity: observe.SevWarning,
-			Message: fmt.Sprintf("%s interrupted after %d packets: the tables hold what was observed until then", what, res.Packets)})
+			Message: fmt.Sprintf(pkt.Nouns(res.Packets, "%s interrupted after %d packet[s]: the tables hold what was observed until then"), what, res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
 		msg := fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)

@@ -365,7 +365,7 @@ func (p *Probe) start(nowNs int64) {
 	p.started, p.startNs = true, nowNs
 	if p.primary() { // worker 0 sends the definitions and the start event
 		p.sendDefinitions(nowNs)
-		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf("probe %s started with %d classes, interval %gs", p.id.Name, len(p.classes), p.cfg.IntervalS))
+		p.Event(nowNs, pdu.SevInfo, "probe_start", fmt.Sprintf(pkt.Nouns(len(p.classes), "probe %s started with %d class[es], interval %gs"), p.id.Name, len(p.classes), p.cfg.IntervalS))
 	}
 	p.lastEvNs = max(p.lastEvNs, sendEarly(p.out, &p.early, nowNs))
 	p.sh.markStart(nowNs)
