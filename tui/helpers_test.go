@@ -22,7 +22,11 @@ import (
 // TestMain runs the tests, then removes the replays they shared (outs:
 // each in a tui-test-* folder of its own, which every run used to leave
 // in the temporary folder: 196 of them, 54 MB, on the project's machine).
+// With panickerEnv set it is TestTmuxPanic's panicker instead.
 func TestMain(m *testing.M) {
+	if os.Getenv(panickerEnv) != "" {
+		os.Exit(panicker(os.Args[1:]))
+	}
 	code := testout.Main(m)
 	for _, o := range outs {
 		os.RemoveAll(filepath.Dir(o))

@@ -172,18 +172,19 @@ func TestTmuxConfigKeys(t *testing.T) {
 }
 
 // TestTmuxPanic: a panic in the TUI (a test program running it through
-// tui.Run, as tmonbench tui does, panicking on "!") in a real terminal:
-// the terminal comes back as it was (main screen, no mouse reporting,
-// cursor shown, tty settings as before: raw mode undone) and the program
-// fails, saying so.
+// tui.Run, as tmonbench tui does, panicking on "!": this test binary
+// itself, run as the panicker by TestMain) in a real terminal: the
+// terminal comes back as it was (main screen, no mouse reporting, cursor
+// shown, tty settings as before: raw mode undone) and the program fails,
+// saying so.
 func TestTmuxPanic(t *testing.T) {
 	out := replayed(t, ftpLab)
-	bin := filepath.Join(t.TempDir(), "panicker")
-	if b, err := exec.Command("go", "build", "-o", bin, "./testdata/panicker").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./testdata/panicker: %v\n%s", err, b)
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
 	errs := filepath.Join(t.TempDir(), "stderr")
-	s := newTmux(t, fmt.Sprintf(`a=$(stty -g); %s %s 2>%s; echo "TUI-EXIT=$?"; tail -n 1 %s; b=$(stty -g); if [ "$a" = "$b" ]; then echo STTY-SAME; else echo STTY-DIFF; fi; sleep 60`, bin, out, errs, errs))
+	s := newTmux(t, fmt.Sprintf(`a=$(stty -g); %s=1 %s %s 2>%s; echo "TUI-EXIT=$?"; tail -n 1 %s; b=$(stty -g); if [ "$a" = "$b" ]; then echo STTY-SAME; else echo STTY-DIFF; fi; sleep 60`, panickerEnv, bin, out, errs, errs))
 	s.waitFor("1 Overview", "Throughput", "7,799")
 	if s.format("#{alternate_on}") != "1" || s.format("#{mouse_button_flag}") != "1" {
 		t.Fatal("the TUI does not use the alternate screen and the mouse")

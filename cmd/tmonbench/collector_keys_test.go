@@ -70,6 +70,15 @@ func TestCollectorSwitchKeyOnly(t *testing.T) {
 // every PDU of both runs is acknowledged (a probe left on the old key
 // would have its new run's refused: bad tag; the old run's last PDUs are
 // taken under the previous key, TestSwitchKeepsPreviousKey).
+//
+// Which of the two takes the new version first is the scheduler's
+// choice: a probe first has its new run's first PDUs refused (bad tag)
+// until the collector switches, and, under load, PDUs and
+// acknowledgements are lost or late. The default regulation retries
+// them after 2, 4.5, 8.3, 13.9, 22.3 s, then every 35 s (long retry): the
+// test took 4, 63 or 131 s by luck. Its collector retries every 0.5 s
+// (quickRetries): every PDU is acknowledged within half a second of what
+// held it back clearing, and the assertions are the same.
 func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 	netlab.Need(t)
 	bin := testout.Binary(t)
@@ -77,7 +86,7 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 	addr := freeUDPPort(t)
 	cfg := filepath.Join(dir, "c.yaml")
 	version := func(key string) []byte {
-		return []byte(fmt.Sprintf("interval_s: 1\nprobes: [{name: sw1, key: %q}]\ncollectors: [{name: central, address: %q}]\nclasses:\n  - {name: a, filter: \"udp port 9101\", granularity: [protocol, dst_port], analyses: [counters]}\n", key, addr))
+		return []byte(fmt.Sprintf("interval_s: 1\nprobes: [{name: sw1, key: %q}]\ncollectors: [{name: central, address: %q, %s}]\nclasses:\n  - {name: a, filter: \"udp port 9101\", granularity: [protocol, dst_port], analyses: [counters]}\n", key, addr, quickRetries))
 	}
 	os.WriteFile(cfg, version("old-key"), 0o644)
 	out := filepath.Join(dir, "out")
@@ -144,6 +153,11 @@ func TestProbeLiveSwitchKeyOnly(t *testing.T) {
 		t.Errorf("the collector's flows count %d packets to port 9101, want the 20 sent after the switch at least", n)
 	}
 }
+
+// quickRetries is a collector's regulation that retries an
+// unacknowledged PDU every 0.5 s (no back-off), and does not go to long
+// retry mode within a test's life.
+const quickRetries = "initial_timeout_s: 0.5, timeout_increment_s: 0.001, timeout_multiplier: 1, max_retries: 1000"
 
 // mustLoad loads the config file at path.
 func mustLoad(t *testing.T, path string) *config.Config {

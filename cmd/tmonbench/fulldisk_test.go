@@ -126,14 +126,21 @@ func TestCollectorDiskFull(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("collector still running 2 minutes after its disk filled (%d bytes of filler); stderr:\n%s", n, stderr.String())
 	}
-	before := strings.Count(probeSaid.String(), "long retry mode") // entered (or left) while the collector ran
+	// Long retry mode left while the collector ran (its enter line reads
+	// ": long retry mode, ", its leave line "in long retry mode: nominal
+	// mode"): none is left once it is down, no acknowledgement comes.
+	left := strings.Count(probeSaid.String(), "in long retry mode: nominal mode")
 	if msg := stderr.String(); !strings.Contains(msg, "no space left on device") || !strings.Contains(msg, "acknowledgements stopped") {
 		t.Errorf("collector's stderr does not say why it stopped:\n%s", msg)
 	}
 	// no collector: the probe retries, then enters long retry mode (it
-	// says so: engine/probe logLifecycle); a fixed 3 s, the probe's
-	// retries under a loaded machine's timers, did not say it had
-	waitSaidN(t, []*lockedBuffer{&probeSaid}, "long retry mode", before+1)
+	// says so: engine/probe logLifecycle) unless it is in it already:
+	// entered once more than left. A fixed 3 s, the probe's retries under
+	// a loaded machine's timers, did not say it had; waiting for one more
+	// enter line than before failed when the probe had entered while the
+	// collector ran (its acknowledgements stalled by the filling disk, on
+	// a machine at load 20) and stayed in it: a minute, then a failure.
+	waitSaidN(t, []*lockedBuffer{&probeSaid}, ": long retry mode, ", left+1)
 	select {
 	case err := <-probeDone:
 		t.Fatalf("the probe ended while its collector was down: %v", err)

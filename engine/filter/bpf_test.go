@@ -100,11 +100,11 @@ func bpfSelect(t testing.TB, expr string, frames []frame, skip map[uint64]bool) 
 // capture: the compiled program, run in the x/net/bpf VM over every frame
 // (as a file's frames and as a Linux socket sees them), selects exactly
 // the frames tcpdump selects.
-func checkBPF(t *testing.T, c eqCase, frames []frame, skip map[uint64]bool, want []uint64) {
+func checkBPF(t *testing.T, c eqCase, frames []frame, skip map[uint64]bool, want []uint64, origin []string) {
 	t.Helper()
 	for i, got := range bpfSelect(t, c.ours, frames, skip) {
 		if !slices.Equal(got, want) {
-			t.Errorf("filter %q: cBPF (kernel VLAN %v) %v, tcpdump %v", c.ours, i == 1, got, want)
+			t.Errorf("filter %q: cBPF (kernel VLAN %v) %v, tcpdump %v", c.ours, i == 1, frameNames(origin, got), frameNames(origin, want))
 		}
 	}
 }

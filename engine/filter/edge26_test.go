@@ -93,7 +93,7 @@ func TestLinkCutTcpdump(t *testing.T) {
 			if !slices.Equal(match, f.want) || !slices.Equal(sieve, f.want) {
 				t.Errorf("%s: %q: Expr.Match %v, sieve %v, want %v", c.file, f.ours, match, sieve, f.want)
 			}
-			checkBPF(t, eqCase{ours: f.ours}, frames, map[uint64]bool{}, f.want)
+			checkBPF(t, eqCase{ours: f.ours}, frames, map[uint64]bool{}, f.want, nil)
 		}
 	}
 }
@@ -131,6 +131,6 @@ func TestLinkCutBPFAgainstSieve(t *testing.T) {
 		if !slices.Equal(match, c.want) {
 			t.Errorf("%s: %q: Expr.Match %v, want %v", c.file, c.filter, match, c.want)
 		}
-		checkBPF(t, eqCase{ours: c.filter}, frames, map[uint64]bool{}, c.want)
+		checkBPF(t, eqCase{ours: c.filter}, frames, map[uint64]bool{}, c.want, nil)
 	}
 }

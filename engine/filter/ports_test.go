@@ -64,9 +64,13 @@ func TestPortsPathTcpdump(t *testing.T) {
 	captures := append(slices.Clip(plainCaptures), "pcap/ntp/tcpdump_ntp-time.pcap",
 		"pcap/snmp/zeek_snmpv1_get.pcap", "pcap/snmp/zeek_snmpv1_trap.pcap",
 		"pcap/truncated-snaplen/zeek_tcp_truncated-header.pcap")
-	for _, f := range captures {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			equivalence(t, filepath.Join(root, f), true, portFilters, func(filter string, n int) { selected[filter] += n })
+	paths := make([]string, len(captures))
+	for i, f := range captures {
+		paths[i] = filepath.Join(root, f)
+	}
+	for _, g := range byLinkType(t, paths) { // one file a link type (mergeCaptures)
+		t.Run(groupName(g), func(t *testing.T) {
+			equivalence(t, g, true, portFilters, func(filter string, n int) { selected[filter] += n })
 		})
 	}
 	for _, c := range portFilters {

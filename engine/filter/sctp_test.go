@@ -52,5 +52,5 @@ func TestSCTPPorts(t *testing.T) {
 		}
 	}
 	testenv.Tool(t, "tcpdump") // fails under CI=true when missing
-	equivalence(t, path, true, cases, func(string, int) {})
+	equivalence(t, byLinkType(t, []string{path})[0], true, cases, func(string, int) {})
 }

@@ -310,29 +310,34 @@ func TestTcpdumpEquivalence(t *testing.T) {
 	testenv.Tool(t, "tcpdump") // fails under CI=true when missing
 	root := samplesDir(t)
 	type job struct {
-		file    string
+		caps    []capture
 		filters []eqCase
 		plain   bool
 	}
 	var jobs []job
-	for _, f := range plainCaptures {
-		jobs = append(jobs, job{f, plainFilters, true})
+	paths := make([]string, len(plainCaptures))
+	for i, f := range plainCaptures {
+		paths[i] = filepath.Join(root, f)
+	}
+	// The plain captures share the table of filters: one tcpdump run a
+	// filter for every capture of a link type (mergeCaptures).
+	for _, g := range byLinkType(t, paths) {
+		jobs = append(jobs, job{g, plainFilters, true})
 	}
 	for _, v := range vlanCaptures {
-		jobs = append(jobs, job{v.file, v.filters, false})
+		jobs = append(jobs, job{byLinkType(t, []string{filepath.Join(root, v.file)})[0], v.filters, false})
 	}
 	var mu sync.Mutex
 	hits := make(map[string]int) // filter -> frames selected over all captures
 	nFilters, nCaptures := 0, 0
-	// The captures run in parallel (tcpdump is a process per filter): the
+	// The groups run in parallel (tcpdump is a process per filter): the
 	// group returns once every one is done.
 	t.Run("captures", func(t *testing.T) {
 		for _, j := range jobs {
-			nCaptures++
-			path := filepath.Join(root, j.file)
-			t.Run(filepath.Base(j.file), func(t *testing.T) {
+			nCaptures += len(j.caps)
+			t.Run(groupName(j.caps), func(t *testing.T) {
 				t.Parallel()
-				equivalence(t, path, j.plain, j.filters, func(filter string, selected int) {
+				equivalence(t, j.caps, j.plain, j.filters, func(filter string, selected int) {
 					mu.Lock()
 					defer mu.Unlock()
 					nFilters++
@@ -348,14 +353,15 @@ func TestTcpdumpEquivalence(t *testing.T) {
 			t.Errorf("filter %q selects no frame in any capture: useless in the table", c.ours)
 		}
 	}
-	t.Logf("%d filter runs over %d captures", nFilters, nCaptures)
+	t.Logf("%d filter runs over %d captures in %d files", nFilters, nCaptures, len(jobs))
 }
 
-// equivalence compares, on the capture at path, the frames each filter
-// selects with the sieve, Expr.Match and the BPF VM against tcpdump's
-// (TestTcpdumpEquivalence), and reports each filter's tcpdump count.
-func equivalence(t *testing.T, path string, plain bool, filters []eqCase, counted func(filter string, selected int)) {
-	frames := loadFrames(t, path)
+// equivalence compares, on the frames of caps (one link type: one file,
+// mergeCaptures), the frames each filter selects with the sieve,
+// Expr.Match and the BPF VM against tcpdump's (TestTcpdumpEquivalence),
+// and reports each filter's tcpdump count.
+func equivalence(t *testing.T, caps []capture, plain bool, filters []eqCase, counted func(filter string, selected int)) {
+	path, frames, origin := mergeCaptures(t, t.TempDir(), caps)
 	if len(frames) == 0 {
 		t.Fatal("no frames")
 	}
@@ -379,7 +385,7 @@ func equivalence(t *testing.T, path string, plain bool, filters []eqCase, counte
 			malformed++
 		}
 		if plain && fr.d.NVLAN != 0 {
-			t.Fatalf("frame %d: plain capture has a VLAN tag", fr.num)
+			t.Fatalf("frame %s: plain capture has a VLAN tag", origin[fr.num-1])
 		}
 	}
 	if malformed > 0 {
@@ -414,9 +420,9 @@ func equivalence(t *testing.T, path string, plain bool, filters []eqCase, counte
 			}
 		}
 		if !slices.Equal(got[i], want) {
-			t.Errorf("filter %q (tcpdump %q):\n sieve   %v\n tcpdump %v", c.ours, td, got[i], want)
+			t.Errorf("filter %q (tcpdump %q):\n sieve   %v\n tcpdump %v", c.ours, td, frameNames(origin, got[i]), frameNames(origin, want))
 		}
-		checkBPF(t, c, frames, skip, want)
+		checkBPF(t, c, frames, skip, want, origin)
 		e, _ := Parse(c.ours)
 		var ref []uint64
 		for k := range frames {
@@ -425,7 +431,7 @@ func equivalence(t *testing.T, path string, plain bool, filters []eqCase, counte
 			}
 		}
 		if !slices.Equal(ref, want) {
-			t.Errorf("filter %q: Expr.Match %v, tcpdump %v", c.ours, ref, want)
+			t.Errorf("filter %q: Expr.Match %v, tcpdump %v", c.ours, frameNames(origin, ref), frameNames(origin, want))
 		}
 		counted(c.ours, len(want))
 	}
