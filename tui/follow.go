@@ -24,19 +24,31 @@ import (
 // first when a table got its first parts (its view did not exist).
 
 // folderSeen is what the watch knows of one folder: its modification
-// time and size when last read, its subfolders then, and whether it held
-// a Parquet file.
+// time and size when last read, its subfolders then, and how many Parquet
+// files it held. settled is false when the folder had been modified less
+// than settleTime before it was read.
 type folderSeen struct {
-	mod   time.Time
-	size  int64
-	subs  []string
-	parts bool
+	mod     time.Time
+	size    int64
+	subs    []string
+	parts   int
+	settled bool
 }
+
+// settleTime is how old a folder's modification time must be for the
+// watch to trust that a later change moves it. A folder's timestamps are
+// coarse (one kernel tick, 1 to 10 ms, before Linux 6.13's multigrain
+// timestamps; 2 s on FAT): a part renamed in within the tick of the
+// folder's previous change, after a check read it, leaves its mtime as
+// it was. A folder modified that recently is read again at the next
+// check (its entries compared), so such a part shows one check later.
+const settleTime = 3 * time.Second
 
 // outputWatch tells cheaply whether an output's tables changed: one stat
 // per folder (the output, each table's, each partition's) a check, and a
 // folder's entries read only when its status changed (a part file added
-// or renamed into it, a partition or table folder made). A file written
+// or renamed into it, a partition or table folder made) or had changed
+// shortly before the previous check (settleTime). A file written
 // over in place would go unseen; the store never does that (it renames
 // new parts in).
 type outputWatch struct {
@@ -68,8 +80,8 @@ func (w *outputWatch) scan(path string, depth int) bool {
 	}
 	cur := old
 	changed := !had || !fi.ModTime().Equal(old.mod) || fi.Size() != old.size
-	if changed {
-		cur = folderSeen{mod: fi.ModTime(), size: fi.Size()}
+	if changed || !old.settled {
+		cur = folderSeen{mod: fi.ModTime(), size: fi.Size(), settled: time.Since(fi.ModTime()) > settleTime}
 		ents, _ := os.ReadDir(path)
 		for _, e := range ents {
 			n := e.Name()
@@ -78,9 +90,10 @@ func (w *outputWatch) scan(path string, depth int) bool {
 			case e.IsDir() && (depth == 0 || strings.Contains(n, "=")):
 				cur.subs = append(cur.subs, n)
 			case depth > 0 && e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
-				cur.parts = true
+				cur.parts++
 			}
 		}
+		changed = changed || cur.parts != old.parts || !slices.Equal(cur.subs, old.subs)
 		for _, s := range old.subs {
 			if !slices.Contains(cur.subs, s) {
 				w.forget(filepath.Join(path, s))
@@ -119,7 +132,7 @@ func (w *outputWatch) tables() []string {
 
 func (w *outputWatch) holdsParts(path string) bool {
 	f := w.folders[path]
-	if f.parts {
+	if f.parts > 0 {
 		return true
 	}
 	for _, s := range f.subs {

@@ -90,3 +90,44 @@ func TestTUIFollowsAppends(t *testing.T) {
 	press("7")
 	expect("the events table's first rows", "zeek_ntp")
 }
+
+// TestTUIFollowsSameTickPart: a folder's mtime is coarse (one kernel
+// tick before Linux 6.13): a part renamed in within the tick of the
+// folder's previous change, after a check read the folder, leaves its
+// mtime as it was, and the watch, which reads a folder's entries only
+// when its mtime or size changed, never saw the part. Here the folder's
+// mtime and the part count are set as such a rename leaves them
+// (os.Chtimes back to the mtime the check read): a folder modified less
+// than settleTime before a check is read again at the next one.
+func TestTUIFollowsSameTickPart(t *testing.T) {
+	out := t.TempDir()
+	leaf := filepath.Join(out, "flows", "date=2026-12-07", "probe=A")
+	if err := os.MkdirAll(leaf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	part := func(n int) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(leaf, fmt.Sprintf("part-%05d.parquet", n)), []byte("PAR1"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	part(0)
+	var w outputWatch
+	if changed, tables := w.changed(out); changed || fmt.Sprint(tables) != "[flows]" {
+		t.Fatalf("first look: changed %v, tables %v; want false, [flows]", changed, tables)
+	}
+	fi, err := os.Stat(leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part(1)
+	if err := os.Chtimes(leaf, fi.ModTime(), fi.ModTime()); err != nil { // the same tick
+		t.Fatal(err)
+	}
+	if changed, _ := w.changed(out); !changed {
+		t.Fatal("a part added in the tick of the folder's last change: not seen")
+	}
+	if changed, _ := w.changed(out); changed {
+		t.Fatal("nothing added since: changed")
+	}
+}
