@@ -82,9 +82,15 @@ type env struct {
 	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
 	spanDone bool          // the span was read after the live run ended
 	runKey   string        // the run the database was opened on (queries.RunID), "" none
-	outPoll  time.Duration // how often the output is checked for a new run (outputPoll; 0 in tests)
-	ivS      float64       // the run's interval_s (Options.IntervalS), 0 unknown
-	reopenNs int64         // snapshot time of the last check for new tables
+	// watch tells whether the output's tables changed (followOutput);
+	// watchTables are the tables with parts it saw when the screens last
+	// followed them; followDue a change not yet followed.
+	watch       outputWatch
+	watchTables []string
+	followDue   bool
+	outPoll     time.Duration // how often the output is checked for a new run (outputPoll; 0 in tests)
+	ivS         float64       // the run's interval_s (Options.IntervalS), 0 unknown
+	reopenNs    int64         // snapshot time of the last check for new tables
 	// the engines' latest rows (LiveStatus.Recent) in DuckDB's live_*
 	// tables: liveReady once loaded into the open database, liveRows the
 	// snapshot's RecentRows they hold, liveLoading while a load runs
@@ -275,6 +281,7 @@ func New(opts Options) (*Model, error) {
 	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll, reasons: opts.Empty}
 	e.status = opts.Notice
 	e.runKey, _ = queries.RunID(opts.Out) // before Open: a run replacing it in between is seen at the next check
+	e.watchNow()                          // likewise for parts appended in between
 	e.db, e.openErr = queries.Open(opts.Out)
 	e.tables = tableCount(opts.Out)
 	if c := e.emptyCheck(true); c != nil { // the first frame says why already
@@ -458,6 +465,7 @@ func (m *Model) reopen() tea.Cmd {
 		return nil
 	}
 	m.e.runKey, _ = queries.RunID(m.e.out)
+	m.e.watchNow()
 	m.e.db, m.e.openErr = queries.Open(m.e.out)
 	if m.e.db == nil {
 		return reopenLater()

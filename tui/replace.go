@@ -37,15 +37,21 @@ func (e *env) checkLater() tea.Cmd {
 // than the one the database was opened on: the queries in flight are
 // cancelled, the drilled screens and the brush (times of the old run)
 // dropped, every screen forgets its rows and the active one reloads; the
-// status line says so. A live run's appends keep the run's key: the
-// screens refresh as before. Either way the reasons of empty tables follow
+// status line says so. A collector's or live run's appends keep the
+// run's key: the screens follow them (followOutput). Either way the reasons of empty tables follow
 // the run's state (emptyCheck).
 func (m *Model) checkOutput() tea.Cmd {
 	e := m.e
 	next := e.checkLater()
 	key, ok := queries.RunID(e.out)
-	if e.db == nil || !ok || key == e.runKey {
+	if e.db == nil || !ok {
 		return tea.Batch(next, e.emptyCheck(false)) // the same run may have ended: why tables are empty follows
+	}
+	if key == e.runKey {
+		// the same run: its appends (a collector's, a live run's) refresh
+		// the screens (followOutput); it may have ended: why tables are
+		// empty follows
+		return tea.Batch(next, e.emptyCheck(false), m.followOutput())
 	}
 	e.cancelQueries(-1)
 	e.db.Close()

@@ -102,6 +102,7 @@ type pagedTable struct {
 	refusedSeq       int
 	waiting          bool // shown before the live rows were loaded: load when they are
 	keep             string
+	stale            bool // the output grew since the rows were read: refreshed when next shown
 	keepAt, keepLine int
 }
 
@@ -147,6 +148,13 @@ type countResult struct {
 
 // load describes the table, then reads the first page and the count.
 func (t *pagedTable) load(e *env) tea.Cmd {
+	if t.stale && t.cols != nil && !t.liveView {
+		// the output grew while another screen was shown (followOutput):
+		// back on the row the cursor was on
+		t.stale = false
+		return t.refresh(e)
+	}
+	t.stale = false
 	t.seq++
 	t.rows, t.cur, t.top, t.offset, t.total, t.busy, t.failed = nil, 0, 0, 0, -1, false, false
 	out, table, live, derived := e.out, t.spec.table, t.liveView, t.spec.derived
