@@ -152,11 +152,7 @@ func TestPrepareRefusesRunningReplay(t *testing.T) {
 // written; it was killed by the signal and left `.<table>.tmp` (the new
 // user's walk of 2026-12-05). The command maps the cancel to exit 130.
 func TestPrepareStopsAtCancel(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
-		t.Fatalf("replay: %d %s", code, stderr)
-	}
+	out := replayWikiOut(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := prepare(ctx, out, enrich.Options{}, true, io.Discard)
@@ -178,11 +174,7 @@ func TestPrepareStopsAtCancel(t *testing.T) {
 // trial sent SIGINT twice during the 5 s of rollups after a replay of the
 // bench seed (149,496 packets) and the command went on and exited 0.
 func TestReplayRollupStopsAtCancel(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
-	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
-		t.Fatalf("replay: %d %s", code, stderr)
-	}
+	out := replayWikiOut(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stderr strings.Builder
@@ -433,4 +425,16 @@ func TestMergeCarriesDNSNames(t *testing.T) {
 			}
 		}
 	}
+}
+
+// replayWikiOut replays the wikipedia sample (126 IP packets: README)
+// into a new output folder and returns it.
+func replayWikiOut(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
+	if code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki); code != 0 {
+		t.Fatalf("replay: %d %s", code, stderr)
+	}
+	return out
 }

@@ -20,17 +20,7 @@ import (
 // the empty table's folder stayed missing (its view gone), and the
 // folders made again for rows were not fsynced in the output folder.
 func TestAppenderRemakesRemovedFolders(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	a, err := OpenAppend(out, testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	var all observe.Batch
-	fillRows(&all, 1)
-	if err := a.Write(&all); err != nil {
-		t.Fatal(err)
-	}
+	out, a, all := appenderWritten(t)
 	if got := a.FoldersRemade(); got != nil {
 		t.Fatalf("FoldersRemade before any removal: %v", got)
 	}
@@ -70,17 +60,7 @@ func TestAppenderRemakesRemovedFolders(t *testing.T) {
 // date= folder were never synced: a crash could lose the rows written
 // after the removal though the collector counted them written.
 func TestAppenderRemadeFoldersSynced(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	a, err := OpenAppend(out, testManifest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	var all observe.Batch
-	fillRows(&all, 1)
-	if err := a.Write(&all); err != nil {
-		t.Fatal(err)
-	}
+	out, a, all := appenderWritten(t)
 	var mu sync.Mutex
 	synced := map[string]bool{}
 	orig := syncDir
@@ -120,4 +100,23 @@ func TestAppenderRemadeFoldersSynced(t *testing.T) {
 			t.Errorf("%s: %d entries, want the folder made again and a part", table, n)
 		}
 	}
+}
+
+// appenderWritten opens an Appender on a new output folder out and writes
+// one row of each table (fillRows) to it, as a collector's first drain;
+// the Appender is closed at the test's end.
+func appenderWritten(t *testing.T) (out string, a *Appender, all *observe.Batch) {
+	t.Helper()
+	out = filepath.Join(t.TempDir(), "out")
+	a, err := OpenAppend(out, testManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	all = new(observe.Batch)
+	fillRows(all, 1)
+	if err := a.Write(all); err != nil {
+		t.Fatal(err)
+	}
+	return out, a, all
 }
