@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -301,21 +300,52 @@ func formatFloat(f float64, bits int) string {
 	return strconv.FormatFloat(f, 'g', -1, bits)
 }
 
-// formatBytes prints a UUID in its usual form, UTF-8 text as is, and other
-// bytes as \x-prefixed hex (DuckDB's BLOB notation).
+// formatBytes prints a UUID in its usual form and other bytes as DuckDB
+// casts a BLOB to VARCHAR (its CLI prints them so): printable ASCII
+// (0x20-0x7E) as is but \, ' and ", every other byte as \x and two
+// upper-case hex digits, e.g. \xAA\x00ab; UTF-8 text too (ü: \xC3\xBC).
 func formatBytes(b []byte, typ string) string {
 	if typ == "UUID" && len(b) == 16 {
 		return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	}
-	if utf8.Valid(b) {
-		return string(b)
-	}
 	var sb strings.Builder
 	for _, c := range b {
-		fmt.Fprintf(&sb, `\x%02X`, c)
+		if c >= 0x20 && c <= 0x7E && c != '\\' && c != '\'' && c != '"' {
+			sb.WriteByte(c)
+		} else {
+			fmt.Fprintf(&sb, `\x%02X`, c)
+		}
 	}
 	return sb.String()
 }
+
+// escapeControls returns s with its control characters written out, so
+// none reaches a terminal raw (the table format): C0 bytes and DEL as \x
+// and two upper-case hex digits (DuckDB's BLOB notation: NUL is \x00,
+// ESC \x1B, a newline \x0A), C1 characters (U+0080-U+009F) as \u and
+// four (U+009B: \u009B). Other text is kept as it is.
+func escapeControls(s string) string {
+	i := strings.IndexFunc(s, isControl)
+	if i < 0 {
+		return s
+	}
+	var sb strings.Builder
+	sb.WriteString(s[:i])
+	for _, r := range s[i:] {
+		switch {
+		case r < 0x20 || r == 0x7F:
+			fmt.Fprintf(&sb, `\x%02X`, r)
+		case isControl(r):
+			fmt.Fprintf(&sb, `\u%04X`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+// isControl reports whether r is a C0 or C1 control character or DEL.
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7F && r <= 0x9F }
 
 // formatInterval prints an INTERVAL as months, days and a Go duration,
 // omitting zero parts: "1 month 2 days 3h0m0.5s".

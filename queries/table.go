@@ -14,8 +14,10 @@ import (
 // FormatTable writes res as an aligned text table (olekukonko/tablewriter,
 // box-drawing borders) followed by a "(N rows)" line. Column names are
 // printed as they are; number columns are right-aligned; NULL prints as
-// NULL. FormatTable prints every row, uncut; FormatOptions with Width and
-// MaxRows fits a terminal.
+// NULL; no control character of a value reaches the terminal raw: a tab,
+// newline, ESC or NUL (of a VARCHAR too) prints as \x09, \x0A, \x1B, \x00,
+// a C1 character as \u0080-\u009F (escapeControls). FormatTable prints
+// every row, uncut; FormatOptions with Width and MaxRows fits a terminal.
 func FormatTable(w io.Writer, res *Result) error { return formatTable(w, res, Options{}) }
 
 // minCut is the narrowest a text column is cut to (its name may be wider:
@@ -47,7 +49,7 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 			if v == nil {
 				cells[r][i] = "NULL"
 			} else {
-				cells[r][i] = p.text(v, res.Types[i])
+				cells[r][i] = escapeControls(p.text(v, res.Types[i]))
 			}
 		}
 	}
