@@ -379,3 +379,13 @@ func isNumeric(typ string) bool {
 	}
 	return strings.HasPrefix(typ, "DECIMAL")
 }
+
+// BlobText prints bytes as the query formats do (formatBytes): a UUID
+// (typ "UUID") in its usual form, other bytes as DuckDB casts a BLOB to
+// VARCHAR (\xAA\x00ab). The TUI's cells use it.
+func BlobText(b []byte, typ string) string { return formatBytes(b, typ) }
+
+// EscapeControls returns s with its control characters written out as
+// the table format prints them (escapeControls: NUL \x00, ESC \x1B, C1
+// U+009B \u009B), so none reaches a terminal raw. The TUI's cells use it.
+func EscapeControls(s string) string { return escapeControls(s) }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // fit makes s exactly h lines of exactly w cells: longer lines are cut
@@ -104,7 +106,9 @@ func spanDated(lo, hi int64) bool {
 
 // cell formats a value for a table cell: times with µs (time of day, or
 // with the date when dated: see spanDated), floats with six significant
-// digits, NULL as "·".
+// digits, NULL as "·", a newline as a space, other control characters
+// and BLOBs written out as the query formats print them (\x00, \x1B:
+// queries.EscapeControls, queries.BlobText), never raw to the terminal.
 func cell(v any, typ string, dated bool) string {
 	switch x := v.(type) {
 	case nil:
@@ -122,7 +126,9 @@ func cell(v any, typ string, dated bool) string {
 	case float32:
 		return fmtFloat(float64(x))
 	case string:
-		return strings.ReplaceAll(x, "\n", " ")
+		return queries.EscapeControls(strings.ReplaceAll(x, "\n", " "))
+	case []byte:
+		return queries.BlobText(x, typ)
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
