@@ -117,6 +117,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			defer buf.FlushTo(stderr)
 			logw = buf
 		}
+		writing, stopNote := noteFinishing(ctx, logw) // a Ctrl-C once the captures are read: said at once, exit 130 (replayEnd)
 		opt := pipeline.Options{
 			Config:        a.cfg,
 			Probes:        probes,
@@ -138,7 +139,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 				ev, _ := prog.behind(a.speed)
 				return finishEvents(res, a, files, routes, damage, filters, ev, started)
 			},
-			Log: warnLog(logw, "replay"),
+			Log:     warnLog(logw, "replay"),
+			Writing: writing,
 		}
 		behind := func() string { _, msg := prog.behind(a.speed); return msg }
 		var res *pipeline.Result
@@ -163,6 +165,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			bar.finish(res != nil && res.Interrupted)
 			runErr, took = closeRun(run, res, runErr, indexers, stderr, behind), clock().Sub(started)
 		}
+		stopNote()
 		if runErr != nil {
 			return runErr
 		}

@@ -194,10 +194,15 @@ func absPath(path string) string {
 // replayEnd ends a replay whose run is written: the rollups of --rollup,
 // then exit status 3 (exitSkipped) if files were skipped. ctx is the
 // replay's signal context: Ctrl-C stops the rollups as it stops
-// `tmonbench rollup` (exit 130; the run's tables stay whole). Under
+// `tmonbench rollup` (exit 130; the run's tables stay whole); one that came
+// while the run's tables were written (noteFinishing) exits 130 too, its
+// tables whole, with --rollup the rollups not written. Under
 // context.Background() a rollup of seconds swallowed every Ctrl-C and
 // exited 0 (the sixth new-user trial).
 func replayEnd(ctx context.Context, a *replayArgs, out string, stdout, stderr io.Writer) error {
+	if ctx.Err() != nil && !a.rollup { // Ctrl-C once the captures were read: the tables are whole (noteFinishing said so)
+		return &exitError{code: 130, err: errors.New("replay interrupted after reading its captures")}
+	}
 	if a.rollup {
 		w := stdout
 		if a.quiet {

@@ -123,6 +123,11 @@ type Options struct {
 	// is stamped at the probes' clock and reads before their probe_stop,
 	// as the capture stops before the probe does.
 	End func(event func(i int, severity uint8, kind, msg string, n uint64))
+	// Writing, when set, is called once the inputs were read to their end
+	// and the probes settled without ctx ending, as the last rows start to
+	// be written: a cancel of ctx from then on no longer interrupts the
+	// run (Result.Interrupted stays false, the tables are whole).
+	Writing func()
 	// Snapshot, when set, receives an observe.Snapshot of the engines (per
 	// input packets and bytes, the probes, their channels, the
 	// collectors, the busiest flows of each probe's latest closed
@@ -374,6 +379,9 @@ func Run(ctx context.Context, inputs []Input, opt Options) (*Result, error) {
 	}
 	if err := r.settle(ctx); err != nil && runErr == nil {
 		runErr = err
+	}
+	if runErr == nil && opt.Writing != nil {
+		opt.Writing()
 	}
 	if err := r.finish(runErr); err != nil && (runErr == nil || errors.Is(runErr, context.Canceled)) {
 		runErr = err
