@@ -37,6 +37,19 @@
 // capture time: ParseSpeed reads --speed ("full", "realtime", "4x") and a
 // Pacer sleeps between packets, interruptible through a context.
 //
+// Why read(2), not mmap: a File copies a regular file out of the page
+// cache with read(2) into its 512 KiB blocks (a goroutine of its own with
+// ReadAhead), the one copy left on the read path. Mapping the file
+// instead (read-only, MADV_SEQUENTIAL, MADV_POPULATE_READ on the window
+// ahead, MADV_DONTNEED behind) was measured for issue 14 and left out: on
+// the machine tmonbench is measured on (a VM, Linux 6.18) the first touch
+// of each newly mapped page costs 2.6-5.5 µs even when populated ahead,
+// against about 1 µs a page for read(2) to copy it, so a walk of the
+// mapped records took 1.5-1.7 µs a packet on the 5 M corpus against
+// 0.15-0.20 µs for this File, and a mapped File's read stage in bench
+// 410-434 ns a packet against 88-112 (BenchmarkMmap, docs/speed.md,
+// "Reading a capture file"). BenchmarkMmap measures it again elsewhere.
+//
 // The file readers are our own rather than gopacket's pcapgo, which gets
 // edge case 17 (2^-20 resolution, per-section interface ids) and the
 // invalid-timestamp sample wrong and gives errors without offsets (see
