@@ -14,7 +14,7 @@ WITH sent AS (
         class, flow_id, from_hop, to_hop, send_time, status, delay_us,
         lag(status) OVER w AS prev_status,
         delay_us - lag(delay_us) OVER w AS ipdv_us
-    FROM oneway_delays
+    FROM oneway_rows(oneway_delays)
     WHERE status IN ('delivered', 'lost', 'dropped')
     WINDOW w AS (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature)
 ),
@@ -50,6 +50,6 @@ SELECT
     round(ipdv_abs_p99_us, 1) AS ipdv_abs_p99_us,
     round(p50_delay_us - min_delay_us, 1) AS pdv_p50_us,
     round(p99_delay_us - min_delay_us, 1) AS pdv_p99_us
-FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_rows(oneway_loss))
 LEFT JOIN per_interval USING (class, flow_id, from_hop, to_hop, interval_ns)
 ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, interval_start

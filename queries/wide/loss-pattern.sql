@@ -18,7 +18,7 @@ WITH sent AS (
     SELECT
         class, flow_id, from_hop, to_hop, send_time, recv_time, status,
         row_number() OVER (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature) AS seq
-    FROM oneway_delays
+    FROM oneway_rows(oneway_delays)
     WHERE status IN ('delivered', 'lost', 'dropped')
 ),
 intervals AS (
@@ -68,7 +68,7 @@ SELECT
     loss_period_max_pkts,
     coalesce(reordered, 0) AS reordered,
     round(percent(coalesce(reordered, 0), delivered), 3) AS reordered_pct
-FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_rows(oneway_loss))
 LEFT JOIN period_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
 LEFT JOIN reorder_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
 ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, interval_start

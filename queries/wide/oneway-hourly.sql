@@ -17,7 +17,7 @@ SELECT
     l.p99_lo_us AS p99_slice_lo_us,
     l.p99_hi_us AS p99_slice_hi_us
 FROM oneway_loss_row(oneway_loss_1h) s
-LEFT JOIN oneway_latency_1h l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
+LEFT JOIN oneway_rows(oneway_latency_1h) l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
 -- report_range, report_oneway_flow: the report's filters (queries/open.go: ReportFilterMacros), activity
 -- and location of the addresses of the probe flows of the class with the one-way flow's name
 WHERE report_range(s.interval_start) AND report_oneway_flow(s.class, s.flow)

@@ -12,5 +12,5 @@ SELECT
     round(l.max_us, 1) AS max_us,
     round(l.sum_us / nullif(l.n, 0), 1) AS mean_us
 FROM oneway_loss_row(oneway_loss) s
-LEFT JOIN oneway_latency l USING (class, flow_id, from_hop, to_hop, interval_start)
+LEFT JOIN oneway_rows(oneway_latency) l USING (class, flow_id, from_hop, to_hop, interval_start)
 ORDER BY s.class, s.flow, s.to_hop_index - s.from_hop_index, s.from_hop_index, s.from_hop, s.to_hop, s.interval_start
