@@ -117,7 +117,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayRowsMacro, OnewayLossMacro, HopPairMacro}); err != nil {
+	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayRowsMacro, OnewayLossMacro, HopPairMacro, HopOrderMacro}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -300,6 +300,19 @@ const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * pa
 // pair as the narrow one-way queries show it, "A>B" (their hops column:
 // oneway, oneway-hourly, ipdv, loss-pattern).
 const HopPairMacro = `CREATE OR REPLACE MACRO hop_pair(from_hop, to_hop) AS from_hop || '>' || to_hop`
+
+// HopOrderMacro is the DuckDB statement that defines the SQL macro
+// hop_order(from_hop, to_hop, from_hop_index, to_hop_index) every
+// connection of Open has: the sort key of a one-way hop pair in path
+// order (from_hop_index, to_hop_index: the hops' positions in the class's
+// oneway.hops, design 4.3): the segments from the first hop on
+// (to_hop_index - from_hop_index, then from_hop_index), then the longer
+// spans, end to end last; then the hops' names, the only order of pairs
+// written before the indices (NULL: after the others, as NULLS LAST
+// sorts them). A STRUCT, which DuckDB orders field by field. The one rule
+// of the one-way queries' ORDER BY and the report's one-way charts.
+const HopOrderMacro = `CREATE OR REPLACE MACRO hop_order(from_hop, to_hop, from_hop_index, to_hop_index) AS
+  {'span': to_hop_index - from_hop_index, 'from_index': from_hop_index, 'from_hop': from_hop, 'to_hop': to_hop}`
 
 // OnewayRowsMacro is the DuckDB statement that defines the SQL table
 // macro oneway_rows(t) every connection of Open has: the rows of one-way
