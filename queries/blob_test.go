@@ -53,7 +53,38 @@ func TestBlobText(t *testing.T) {
 			t.Fatalf("table holds control character %U:\n%q", r, tb.String())
 		}
 	}
-	if !strings.Contains(tb.String(), `x\x00\x1B[31m\u009By\x0A`) || !strings.Contains(tb.String(), `\xAA\x00ab`) {
+	if !strings.Contains(tb.String(), `x\x00\x1B[31m\u009By\n`) || !strings.Contains(tb.String(), `\xAA\x00ab`) {
 		t.Errorf("table lacks the escaped values:\n%s", tb.String())
+	}
+}
+
+// TestTableNewlineAndNames: the table format writes a newline of a VARCHAR
+// as \n, in the wrapped last column too, and escapes the control
+// characters of column names as of values. The source is DuckDB's own
+// table (src/common/box_renderer.cpp, ConvertRenderValue, which its box
+// renderer applies to column names and values alike: a newline is "\\n",
+// ESC "\\e"; we keep \x1B for the others, the BLOB notation). Before, the
+// newline printed as \x0A and a column alias's ESC and newline reached the
+// terminal raw.
+func TestTableNewlineAndNames(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, `SELECT 1 AS "a`+"\x1b"+`[31mb", 'first line' || chr(10) || 'second line' AS "m`+"\n"+`sg"`)
+	for _, width := range []int{0, 37, 30} { // whole, wrapped, one block a row
+		var b bytes.Buffer
+		if err := FormatOptions(&b, res, "table", Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, r := range out {
+			if r != '\n' && isControl(r) {
+				t.Fatalf("width %d: table holds control character %U:\n%q", width, r, out)
+			}
+		}
+		flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "┃", " ").Replace(out)), " ")
+		for _, want := range []string{`a\x1B[31mb`, `m\nsg`, `line\nsecond`} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("width %d: table lacks %q:\n%s", width, want, out)
+			}
+		}
 	}
 }

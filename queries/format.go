@@ -320,10 +320,13 @@ func formatBytes(b []byte, typ string) string {
 }
 
 // escapeControls returns s with its control characters written out, so
-// none reaches a terminal raw (the table format): C0 bytes and DEL as \x
-// and two upper-case hex digits (DuckDB's BLOB notation: NUL is \x00,
-// ESC \x1B, a newline \x0A), C1 characters (U+0080-U+009F) as \u and
-// four (U+009B: \u009B). Other text is kept as it is.
+// none reaches a terminal raw (the table format): a newline as \n, as
+// DuckDB's own table (its CLI's box renderer) writes one
+// (src/common/box_renderer.cpp, ConvertRenderValue: a newline in a
+// VARCHAR is "\\n", never a line break of the cell); the other C0 bytes
+// and DEL as \x and two upper-case hex digits (DuckDB's BLOB notation:
+// NUL is \x00, ESC \x1B, a tab \x09), C1 characters (U+0080-U+009F) as
+// \u and four (U+009B: \u009B). Other text is kept as it is.
 func escapeControls(s string) string {
 	i := strings.IndexFunc(s, isControl)
 	if i < 0 {
@@ -333,6 +336,8 @@ func escapeControls(s string) string {
 	sb.WriteString(s[:i])
 	for _, r := range s[i:] {
 		switch {
+		case r == '\n':
+			sb.WriteString(`\n`)
 		case r < 0x20 || r == 0x7F:
 			fmt.Fprintf(&sb, `\x%02X`, r)
 		case isControl(r):

@@ -1,8 +1,6 @@
 -- ipdv: per one-way flow, hop pair and interval: delay variation in µs between consecutive packets (IPDV, RFC 3393: min, max, p99 of |IPDV|) and against the interval's smallest delay (PDV, RFC 5481 §4.2: p99)
 -- The columns of `wide` (wide/ipdv.sql, `tmonbench query --wide ipdv`) that fit 120 columns.
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 SELECT
     flow,
     hop_pair(from_hop, to_hop) AS hops,
@@ -13,4 +11,4 @@ SELECT
     ipdv_abs_p99_us AS ipdv_p99_us,
     pdv_p99_us
 FROM wide
-ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, wide.interval_start
+ORDER BY class, flow, hop_order(from_hop, to_hop, from_hop_index, to_hop_index), wide.interval_start

@@ -5,9 +5,7 @@
 -- pNN_slice_lo_us, pNN_slice_hi_us as numbers; the rollup's columns pNN_lo_us, pNN_hi_us).
 -- The columns of `wide` (wide/oneway-hourly.sql, `tmonbench query --wide oneway-hourly`: class,
 -- delivered, missed, dropped, duplicates, mean, stddev, min and both bounds) that fit 120 columns.
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 SELECT
     flow,
     hop_pair(from_hop, to_hop) AS hops,
@@ -21,4 +19,4 @@ SELECT
     floor(p99_slice_lo_us)::BIGINT || '-' || ceil(p99_slice_hi_us)::BIGINT AS p99_slice_us,
     round(max_us)::BIGINT AS max_us
 FROM wide
-ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, wide.hour
+ORDER BY class, flow, hop_order(from_hop, to_hop, from_hop_index, to_hop_index), wide.hour

@@ -2,9 +2,7 @@
 -- p50/p90/p99 are oneway_latency's: the nearest rank read from an HDR histogram of 2 significant
 -- digits (HdrHistogram ValueAtQuantile: at most 1 % above the exact nearest-rank delay, within min and max).
 -- The columns of `wide` (wide/oneway.sql, `tmonbench query --wide oneway`) that fit 120 columns.
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 SELECT
     flow,
     hop_pair(from_hop, to_hop) AS hops,
@@ -17,4 +15,4 @@ SELECT
     p99_us,
     max_us
 FROM wide
-ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, wide.interval_start
+ORDER BY class, flow, hop_order(from_hop, to_hop, from_hop_index, to_hop_index), wide.interval_start

@@ -117,7 +117,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayLossMacro, HopPairMacro}); err != nil {
+	if err := createMacros(db, tables, []string{ProtocolNameMacro(), IP6HexMacro, HostPortMacro, ReportFilterMacros, ReportOnewayFlowMacro, PercentMacro, OnewayRowsMacro, OnewayLossMacro, HopPairMacro, HopOrderMacro}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -301,10 +301,43 @@ const PercentMacro = `CREATE OR REPLACE MACRO percent(part, whole) AS 100.0 * pa
 // oneway, oneway-hourly, ipdv, loss-pattern).
 const HopPairMacro = `CREATE OR REPLACE MACRO hop_pair(from_hop, to_hop) AS from_hop || '>' || to_hop`
 
+// HopOrderMacro is the DuckDB statement that defines the SQL macro
+// hop_order(from_hop, to_hop, from_hop_index, to_hop_index) every
+// connection of Open has: the sort key of a one-way hop pair in path
+// order (from_hop_index, to_hop_index: the hops' positions in the class's
+// oneway.hops, design 4.3): the segments from the first hop on
+// (to_hop_index - from_hop_index, then from_hop_index), then the longer
+// spans, end to end last; then the hops' names, the only order of pairs
+// written before the indices (NULL: after the others, as NULLS LAST
+// sorts them). A STRUCT, which DuckDB orders field by field. The one rule
+// of the one-way queries' ORDER BY and the report's one-way charts.
+const HopOrderMacro = `CREATE OR REPLACE MACRO hop_order(from_hop, to_hop, from_hop_index, to_hop_index) AS
+  {'span': to_hop_index - from_hop_index, 'from_index': from_hop_index, 'from_hop': from_hop, 'to_hop': to_hop}`
+
+// OnewayRowsMacro is the DuckDB statement that defines the SQL table
+// macro oneway_rows(t) every connection of Open has: the rows of one-way
+// table t (oneway_loss, oneway_latency, oneway_delays or a rollup of
+// them, named as a table: query_table) as the one-way queries read them,
+// each once: a row's NULL from_hop_index or to_hop_index (its file
+// written before those columns) takes its pair's, the largest of t's
+// rows of the same class, from_hop and to_hop (as tmonbench merge places
+// them now: queries/dataset placeHops), and rows then alike are one
+// (SELECT DISTINCT). An output merged before merge placed them holds both
+// shapes of a pair's rows, NULL indices and the positions, the same
+// observations twice when its sources were two collectors of them: the
+// one-way queries listed each pair twice, in path order then
+// alphabetically (the NULLs last), and counted such rows twice.
+const OnewayRowsMacro = `CREATE OR REPLACE MACRO oneway_rows(t) AS TABLE
+  SELECT DISTINCT * REPLACE (coalesce(from_hop_index, max(from_hop_index) OVER pair) AS from_hop_index,
+    coalesce(to_hop_index, max(to_hop_index) OVER pair) AS to_hop_index)
+  FROM query_table(t)
+  WINDOW pair AS (PARTITION BY class, from_hop, to_hop)`
+
 // OnewayLossMacro is the DuckDB statement that defines the SQL table
 // macro oneway_loss_row(t) every connection of Open has: the rows of t,
 // oneway_loss or one of its rollups (oneway_loss_1h, named as a table,
-// not a string: query_table), as the one-way queries show them: class,
+// not a string: query_table), each once (oneway_rows), as the one-way
+// queries show them: class,
 // flow_id, flow, from_hop, to_hop, from_hop_index, to_hop_index,
 // interval_start, sent, delivered, lost,
 // missed, dropped, duplicates and loss_pct (RFC 7680: lost in % of sent,
@@ -314,7 +347,7 @@ const HopPairMacro = `CREATE OR REPLACE MACRO hop_pair(from_hop, to_hop) AS from
 const OnewayLossMacro = `CREATE OR REPLACE MACRO oneway_loss_row(t) AS TABLE
   SELECT class, flow_id, flow, from_hop, to_hop, from_hop_index, to_hop_index, interval_start,
     sent, delivered, lost, missed, dropped, duplicates, round(percent(lost, sent), 3) AS loss_pct
-  FROM query_table(t)`
+  FROM oneway_rows(t)`
 
 // ProtocolNameMacro is the DuckDB statement that defines the SQL macro
 // protocol_name(p) every connection of Open has: the name of IP protocol

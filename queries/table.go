@@ -3,6 +3,7 @@ package queries
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -12,12 +13,14 @@ import (
 )
 
 // FormatTable writes res as an aligned text table (olekukonko/tablewriter,
-// box-drawing borders) followed by a "(N rows)" line. Column names are
-// printed as they are; number columns are right-aligned; NULL prints as
-// NULL; no control character of a value reaches the terminal raw: a tab,
-// newline, ESC or NUL (of a VARCHAR too) prints as \x09, \x0A, \x1B, \x00,
-// a C1 character as \u0080-\u009F (escapeControls). FormatTable prints
-// every row, uncut; FormatOptions with Width and MaxRows fits a terminal.
+// box-drawing borders) followed by a "(N rows)" line. Number columns are
+// right-aligned; NULL prints as NULL; no control character of a value or
+// a column name reaches the terminal raw: a newline (of a VARCHAR too)
+// prints as \n, as DuckDB's CLI prints it, a tab, ESC or NUL as \x09,
+// \x1B, \x00, a C1 character as \u0080-\u009F (escapeControls; DuckDB's
+// box renderer passes names and values alike through one escape,
+// ConvertRenderValue). FormatTable prints every row, uncut; FormatOptions
+// with Width and MaxRows fits a terminal.
 func FormatTable(w io.Writer, res *Result) error { return formatTable(w, res, Options{}) }
 
 // minCut is the narrowest a text column is cut to (its name may be wider:
@@ -38,6 +41,7 @@ func formatTable(w io.Writer, res *Result, o Options) error {
 // holds the first ones (at least o.MaxRows of them when there are).
 func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	p := printer{o.Location}
+	res = escapedNames(res)
 	rows := res.Rows
 	if o.MaxRows > 0 && len(rows) > o.MaxRows {
 		rows = rows[:o.MaxRows]
@@ -85,6 +89,27 @@ func formatTableOf(w io.Writer, res *Result, o Options, total int) error {
 	}
 	_, err = fmt.Fprintf(w, "(%d %s)\n", total, RowWord(total))
 	return err
+}
+
+// escapedNames returns res with its column names' control characters
+// written out (escapeControls), res itself when none has one: a column
+// alias is text of the query's, as a value is.
+func escapedNames(res *Result) *Result {
+	var cols []string
+	for i, c := range res.Columns {
+		if e := escapeControls(c); e != c {
+			if cols == nil {
+				cols = slices.Clone(res.Columns)
+			}
+			cols[i] = e
+		}
+	}
+	if cols == nil {
+		return res
+	}
+	out := *res
+	out.Columns = cols
+	return &out
 }
 
 // RowWord returns "row" for n = 1 and "rows" otherwise, for counts of rows

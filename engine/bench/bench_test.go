@@ -26,7 +26,7 @@ import (
 func TestRun(t *testing.T) {
 	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
 	for _, preload := range []bool{false, true} {
-		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, Repeat: 2, Stages: true, Preload: preload, TempDir: t.TempDir()}))
+		r, err := runOn(t, path, Options{Repeat: 2, Stages: true, Preload: preload})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestRun(t *testing.T) {
 // packet is TCP over IPv4).
 func TestFloorCounts(t *testing.T) {
 	path := testsamples.Path(t, "lab", "tcp-mix", "A.pcap")
-	r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+	r, err := runOn(t, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +103,18 @@ func TestAttributeRules(t *testing.T) {
 }
 
 func mod2(s string) string { return "github.com/tmonbench/tmonbench/" + s }
+
+// runOn runs the benchmark over the capture at path with o (the command's
+// capture reader and workload: withReplay; a test's temporary folder
+// unless o names one).
+func runOn(t *testing.T, path string, o Options) (*Report, error) {
+	t.Helper()
+	o.Paths = []string{path}
+	if o.TempDir == "" {
+		o.TempDir = t.TempDir()
+	}
+	return Run(context.Background(), withReplay(o))
+}
 
 // withReplay sets the capture reader the command passes (replay's) and a
 // workload of one probe per capture, one interface per file interface
@@ -235,7 +247,7 @@ func TestMemoryLimitPreload(t *testing.T) {
 	}
 	release()
 
-	r, err := Run(context.Background(), withReplay(Options{Paths: []string{testsamples.Path(t, "lab", "tcp-mix", "A.pcap")}, TempDir: t.TempDir(), MemoryLimit: 64 << 20, Preload: true}))
+	r, err := runOn(t, testsamples.Path(t, "lab", "tcp-mix", "A.pcap"), Options{MemoryLimit: 64 << 20, Preload: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +271,7 @@ func TestMemoryLimitRaised(t *testing.T) {
 		limit int64
 		lift  bool
 	}{{1 << 20, true}, {1 << 40, false}} { // 1 MiB: any run's live heap outgrows it
-		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir(), MemoryLimit: c.limit}))
+		r, err := runOn(t, path, Options{MemoryLimit: c.limit})
 		if err != nil {
 			t.Fatal(err)
 		}

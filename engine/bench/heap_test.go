@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,12 +17,12 @@ import (
 func TestHeapProfileWritten(t *testing.T) {
 	capture := testsamples.Path(t, "pcap", "mixed", "zeek_wikipedia.pcap")
 	bad := filepath.Join(t.TempDir(), "no-such-folder", "heap.prof")
-	_, err := Run(context.Background(), withReplay(Options{Paths: []string{capture}, TempDir: t.TempDir(), HeapProfilePath: bad}))
+	_, err := runOn(t, capture, Options{HeapProfilePath: bad})
 	if err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("heap profile into a missing folder: err %v, want one naming %s", err, bad)
 	}
 	good := filepath.Join(t.TempDir(), "heap.prof")
-	if _, err := Run(context.Background(), withReplay(Options{Paths: []string{capture}, TempDir: t.TempDir(), HeapProfilePath: good})); err != nil {
+	if _, err := runOn(t, capture, Options{HeapProfilePath: good}); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(good); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
@@ -40,7 +39,7 @@ func TestProfilePathsFirst(t *testing.T) {
 	capture := testsamples.Path(t, "pcap", "mixed", "zeek_wikipedia.pcap")
 	for _, flag := range []string{"cpuprofile", "memprofile"} {
 		bad := filepath.Join(t.TempDir(), "no-such-folder", "x.prof")
-		opt := Options{Paths: []string{capture}, TempDir: t.TempDir(), Stages: true}
+		opt := Options{Stages: true}
 		if flag == "cpuprofile" {
 			opt.ProfilePath = bad
 		} else {
@@ -48,7 +47,7 @@ func TestProfilePathsFirst(t *testing.T) {
 		}
 		var runs []string
 		opt.Progress = func(what string) { runs = append(runs, what) }
-		_, err := Run(context.Background(), withReplay(opt))
+		_, err := runOn(t, capture, opt)
 		if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "no such file or directory") {
 			t.Errorf("--%s into a missing folder: err %v, want ENOENT naming %s", flag, err, bad)
 		}

@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -31,7 +30,7 @@ func TestEmptyCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress []string
-	_, err = Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir(), Progress: func(s string) { progress = append(progress, s) }}))
+	_, err = runOn(t, path, Options{Progress: func(s string) { progress = append(progress, s) }})
 	if progress != nil {
 		t.Errorf("runs before the refusal: %q", progress)
 	}
@@ -160,7 +159,7 @@ func TestPeakRSSPreloadJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, Preload: true, TempDir: t.TempDir(), MemoryLimit: DefaultMemoryLimit}))
+	r, err := runOn(t, path, Options{Preload: true, MemoryLimit: DefaultMemoryLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func TestFloorFormats(t *testing.T) {
 		if err != nil || fc.Packets != c.packets {
 			t.Errorf("%s: floor %d packets, %v; want %d", c.name, fc.Packets, err, c.packets)
 		}
-		if r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()})); err != nil || r.Packets != c.packets {
+		if r, err := runOn(t, path, Options{}); err != nil || r.Packets != c.packets {
 			t.Errorf("%s: bench %v, want %d packets", c.name, err, c.packets)
 		}
 	}
@@ -264,7 +263,7 @@ func TestGOGCJSON(t *testing.T) {
 		text    string
 	}{{100, float64(100), "GOGC 100,"}, {50, float64(50), "GOGC 50,"}, {-1, nil, "GOGC off,"}} {
 		old := debug.SetGCPercent(c.percent)
-		r, err := Run(context.Background(), withReplay(Options{Paths: []string{path}, TempDir: t.TempDir()}))
+		r, err := runOn(t, path, Options{})
 		debug.SetGCPercent(old)
 		if err != nil {
 			t.Fatal(err)

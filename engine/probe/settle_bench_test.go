@@ -5,9 +5,7 @@ import (
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/config"
-	"github.com/tmonbench/tmonbench/engine/pdu"
 	"github.com/tmonbench/tmonbench/engine/probe"
-	"github.com/tmonbench/tmonbench/internal/testenv"
 )
 
 // BenchmarkWorkersSettleCPU measures what a replay of several probes costs
@@ -25,40 +23,29 @@ func BenchmarkWorkersSettleCPU(b *testing.B) {
 	cfg := config.Default()
 	const quietNs = int64(100e6)
 	var without float64
-	for round := range 6 {
-		settle := round%2 == 1
-		b.Run(fmt.Sprintf("settle=%v/round=%d", settle, round/2+1), func(b *testing.B) {
-			cpu0 := testenv.ProcessCPU(b)
-			settles := 0
-			for b.Loop() {
-				link := &ackLink{}
-				w, err := probe.NewWorkers(probe.Identity{Name: "bench"}, cfg, []probe.Channel{{Link: link, Config: pdu.DefaultSenderConfig()}}, nil, 2)
-				if err != nil {
-					b.Fatal(err)
-				}
-				link.s = w.Senders()[0]
-				next := int64(0)
-				for j := range frames {
-					t := metas[j].TimeNs
-					if settle && t >= next {
-						if j > 0 {
-							w.Settle(metas[j-1].TimeNs)
-							settles++
-						}
-						next = t + quietNs
+	alternateRounds(b, func(settle bool) string { return fmt.Sprintf("settle=%v", settle) }, func(b *testing.B, settle bool) {
+		settles := 0
+		perPkt := cpuPerPacket(b, len(frames), func() {
+			w := ackedEngine(b, cfg, 2).(*probe.Workers)
+			next := int64(0)
+			for j := range frames {
+				t := metas[j].TimeNs
+				if settle && t >= next {
+					if j > 0 {
+						w.Settle(metas[j-1].TimeNs)
+						settles++
 					}
-					w.PacketLent(frames[j], metas[j], blocks[j])
+					next = t + quietNs
 				}
-				w.Close()
+				w.PacketLent(frames[j], metas[j], blocks[j])
 			}
-			perPkt := float64(testenv.ProcessCPU(b)-cpu0) / float64(b.N*len(frames))
-			b.ReportMetric(perPkt, "cpu-ns/pkt")
-			if !settle {
-				without = perPkt
-			} else if settles > 0 {
-				b.ReportMetric((perPkt-without)*float64(b.N*len(frames))/float64(settles)/1e3, "cpu-us/settle")
-				b.ReportMetric(float64(settles)/float64(b.N), "settles/run")
-			}
+			w.Close()
 		})
-	}
+		if !settle {
+			without = perPkt
+		} else if settles > 0 {
+			b.ReportMetric((perPkt-without)*float64(b.N*len(frames))/float64(settles)/1e3, "cpu-us/settle")
+			b.ReportMetric(float64(settles)/float64(b.N), "settles/run")
+		}
+	})
 }

@@ -108,15 +108,12 @@ func rowsFrom(rows [][]any, n int) [][]any {
 }
 
 // hopOrder orders the one-way charts of a flow by hop pair in path order,
-// as the one-way queries list them (queries/oneway.sql: to_hop_index -
-// from_hop_index, then from_hop_index: the segments from the first hop
-// on, then the longer spans, end to end last), then by the hops' names:
-// the only order of an output written before the hop indices (NULL
-// there: queries.Open). The indices are the pair's over all its rows
-// (from_index, to_index: the largest), so that an output merged from runs
-// before and after them (tmonbench merge: NULL in the older run's rows)
-// keeps a pair's rows together, one chart.
-const hopOrder = `to_index - from_index, from_index, from_hop, to_hop`
+// as the one-way queries list them (hop_order: queries.HopOrderMacro). The
+// indices are the pair's over all its rows (from_index, to_index: the
+// largest), so that an output merged from runs before and after them
+// (tmonbench merge: NULL in the older run's rows) keeps a pair's rows
+// together, one chart.
+const hopOrder = `hop_order(from_hop, to_hop, from_index, to_index)`
 
 // onewaySeries adds one chart per one-way flow and hop pair (up to 10), a
 // flow's pairs in path order (hopOrder): mean, min and max delay in ms,

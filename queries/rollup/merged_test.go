@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/internal/testdb"
+	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/queries/dataset"
 )
 
@@ -60,8 +62,22 @@ func checkOnePairRow(t *testing.T, out string) {
 // had two rows per pair (NULL indices and 2 sent, the positions and 2
 // sent), and oneway-hourly listed each pair twice.
 func TestRollupOldNewOnePairRow(t *testing.T) {
-	old := oldHopRows(t, hopStart)
-	out := hopRows(t, hopStart+10e9)
+	out := mergedBeforePlacing(t, hopStart, hopStart+10e9)
+	if got := testdb.Query(t, out, "SELECT count(*) FROM oneway_loss WHERE from_hop_index IS NULL"); got != "4\n" {
+		t.Fatalf("older parts' rows with NULL indices: %s, want hopRows' 4", got)
+	}
+	rollupOf(t, out)
+	checkOnePairRow(t, out)
+}
+
+// mergedBeforePlacing returns an output as tmonbench merge wrote one
+// before it placed the older rows' hops: the one-way tables of
+// hopRows(newStart) beside the parts of oldHopRows(oldStart) (no hop
+// index columns).
+func mergedBeforePlacing(t *testing.T, oldStart, newStart int64) string {
+	t.Helper()
+	old := oldHopRows(t, oldStart)
+	out := hopRows(t, newStart)
 	for _, table := range onewayTables {
 		err := filepath.WalkDir(filepath.Join(old, table), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
@@ -81,11 +97,80 @@ func TestRollupOldNewOnePairRow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := testdb.Query(t, out, "SELECT count(*) FROM oneway_loss WHERE from_hop_index IS NULL"); got != "4\n" {
-		t.Fatalf("older parts' rows with NULL indices: %s, want hopRows' 4", got)
+	return out
+}
+
+// TestRawOnewayOldNewOnePair: the raw one-way queries (oneway, ipdv,
+// loss-pattern, short and wide) over an output merged before merge placed
+// the older rows' hops (mergedBeforePlacing: NULL indices in the older
+// parts) list each hop pair once, along the lab's return path, with its
+// counts once (queries.OnewayRowsMacro). Two intervals (older 00:00:00,
+// newer 00:00:10): each pair's two rows together, 8 rows, 2 + 2 sent and
+// delivered, 3 IPDV pairs (RFC 3393: consecutive packets, the newer
+// interval's first with the older's last). The same interval (two
+// collectors of the same observations, one older): 4 rows, as either
+// source alone (hopRows: 2 sent, 2 delivered, one IPDV pair of its 2
+// delays), not 8 rows nor 4 sent. Before, the older rows came after the
+// newer, alphabetically (B>RS RS>RC RC>A B>A B>A B>RS RC>A RS>RC), and
+// the same observations counted twice.
+func TestRawOnewayOldNewOnePair(t *testing.T) {
+	path := []string{"B>RS", "RS>RC", "RC>A", "B>A"}
+	for _, c := range []struct {
+		name     string
+		oldStart int64
+		rows     int
+		sums     map[string]int64 // per hop pair, of the columns a query has
+	}{
+		{"two intervals", hopStart, 8, map[string]int64{"sent": 4, "delivered": 4, "pairs": 3}},
+		{"same observations", hopStart + 10e9, 4, map[string]int64{"sent": 2, "delivered": 2, "pairs": 1}},
+	} {
+		out := mergedBeforePlacing(t, c.oldStart, hopStart+10e9)
+		db := testdb.Open(t, out)
+		for _, name := range []string{"oneway", "ipdv", "loss-pattern"} {
+			q, err := queries.Get(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, form := range []struct{ name, sql string }{{"", q.SQL}, {" --wide", q.Wide}} {
+				res, err := queries.Run(db, form.sql)
+				if err != nil {
+					t.Fatalf("%s%s: %v", name, form.name, err)
+				}
+				var runs []string // the hop pairs as they come, each run once
+				sums := map[string]int64{}
+				for _, r := range res.Rows {
+					h := hopPairOf(res, r)
+					if len(runs) == 0 || runs[len(runs)-1] != h {
+						runs = append(runs, h)
+					}
+					for col := range c.sums {
+						if i := slices.Index(res.Columns, col); i >= 0 {
+							sums[h+" "+col] += queries.Int64(r[i])
+						}
+					}
+				}
+				for _, h := range path {
+					for col, want := range c.sums {
+						if got, ok := sums[h+" "+col]; ok && got != want {
+							t.Errorf("%s, %s%s: %s %s %d, want %d", c.name, name, form.name, h, col, got, want)
+						}
+					}
+				}
+				if !reflect.DeepEqual(runs, path) || len(res.Rows) != c.rows {
+					t.Errorf("%s, %s%s: %d rows, hop pairs %v, want %d rows, each pair once along %v", c.name, name, form.name, len(res.Rows), runs, c.rows, path)
+				}
+			}
+		}
 	}
-	rollupOf(t, out)
-	checkOnePairRow(t, out)
+}
+
+// hopPairOf returns row r's hop pair, A>B, from its hops column or its
+// from_hop and to_hop (--wide).
+func hopPairOf(res *queries.Result, r []any) string {
+	if i := slices.Index(res.Columns, "hops"); i >= 0 {
+		return r[i].(string)
+	}
+	return r[slices.Index(res.Columns, "from_hop")].(string) + ">" + r[slices.Index(res.Columns, "to_hop")].(string)
 }
 
 // TestMergeOldNewPlacesHops: tmonbench merge of an output written before

@@ -6,15 +6,13 @@
 -- loss-pattern.sql); a pair counts in the interval of packet i's send time. PDV(i) =
 -- D(i) - min D over the interval's delivered packets. Rows: one per
 -- oneway_loss row, pairs 0 where no two consecutive packets were delivered.
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 WITH sent AS (
     SELECT
         class, flow_id, from_hop, to_hop, send_time, status, delay_us,
         lag(status) OVER w AS prev_status,
         delay_us - lag(delay_us) OVER w AS ipdv_us
-    FROM oneway_delays
+    FROM oneway_rows(oneway_delays)
     WHERE status IN ('delivered', 'lost', 'dropped')
     WINDOW w AS (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature)
 ),
@@ -50,6 +48,6 @@ SELECT
     round(ipdv_abs_p99_us, 1) AS ipdv_abs_p99_us,
     round(p50_delay_us - min_delay_us, 1) AS pdv_p50_us,
     round(p99_delay_us - min_delay_us, 1) AS pdv_p99_us
-FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_rows(oneway_loss))
 LEFT JOIN per_interval USING (class, flow_id, from_hop, to_hop, interval_ns)
-ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, interval_start
+ORDER BY class, flow, hop_order(from_hop, to_hop, from_hop_index, to_hop_index), interval_start

@@ -11,14 +11,12 @@
 -- send order of their own: their arrival order stands for it, so they are
 -- never reordered among themselves (lost ones after them). Rows: one per
 -- oneway_loss row.
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 WITH sent AS (
     SELECT
         class, flow_id, from_hop, to_hop, send_time, recv_time, status,
         row_number() OVER (PARTITION BY class, flow_id, from_hop, to_hop ORDER BY send_time, recv_time NULLS LAST, signature) AS seq
-    FROM oneway_delays
+    FROM oneway_rows(oneway_delays)
     WHERE status IN ('delivered', 'lost', 'dropped')
 ),
 intervals AS (
@@ -68,7 +66,7 @@ SELECT
     loss_period_max_pkts,
     coalesce(reordered, 0) AS reordered,
     round(percent(coalesce(reordered, 0), delivered), 3) AS reordered_pct
-FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_loss)
+FROM (SELECT *, epoch_ns(interval_start) AS interval_ns FROM oneway_rows(oneway_loss))
 LEFT JOIN period_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
 LEFT JOIN reorder_stats USING (class, flow_id, from_hop, to_hop, interval_ns)
-ORDER BY class, flow, to_hop_index - from_hop_index, from_hop_index, from_hop, to_hop, interval_start
+ORDER BY class, flow, hop_order(from_hop, to_hop, from_hop_index, to_hop_index), interval_start

@@ -3,9 +3,7 @@
 -- (slices_ms) where the cumulative count reaches the nearest rank, narrowed by the hour's min and
 -- max (oneway_latency_1h's pNN_lo_us, pNN_hi_us). The nearest-rank pNN lies between them.
 -- oneway_loss_row: the loss columns and loss_pct of a one-way row (queries/open.go: OnewayLossMacro)
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 SELECT
     s.* EXCLUDE (flow_id) RENAME (interval_start AS hour),
     round(l.sum_us / nullif(l.n, 0), 1) AS mean_us,
@@ -17,8 +15,8 @@ SELECT
     l.p99_lo_us AS p99_slice_lo_us,
     l.p99_hi_us AS p99_slice_hi_us
 FROM oneway_loss_row(oneway_loss_1h) s
-LEFT JOIN oneway_latency_1h l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
+LEFT JOIN oneway_rows(oneway_latency_1h) l USING (class, flow_id, flow, from_hop, to_hop, interval_start)
 -- report_range, report_oneway_flow: the report's filters (queries/open.go: ReportFilterMacros), activity
 -- and location of the addresses of the probe flows of the class with the one-way flow's name
 WHERE report_range(s.interval_start) AND report_oneway_flow(s.class, s.flow)
-ORDER BY s.class, s.flow, s.to_hop_index - s.from_hop_index, s.from_hop_index, s.from_hop, s.to_hop, hour
+ORDER BY s.class, s.flow, hop_order(s.from_hop, s.to_hop, s.from_hop_index, s.to_hop_index), hour

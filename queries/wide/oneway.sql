@@ -1,8 +1,6 @@
 -- oneway --wide: per one-way class, flow, hop pair and interval: sent, delivered, lost, missed, dropped, duplicates, loss (RFC 7680) and delay min/p50/p90/p99/max/mean in µs (RFC 7679; percentiles: nearest rank from an HDR histogram, 2 significant digits)
 -- oneway_loss_row: the loss columns and loss_pct of a one-way row (queries/open.go: OnewayLossMacro)
--- Hop pairs in path order (from_hop_index, to_hop_index: the hops' positions in the class's
--- oneway.hops, design 4.3): the segments from the first hop on, then the longer spans, end to end
--- last; outputs written before those columns (NULL) keep the hops' alphabetical order.
+-- Hop pairs in path order, then by name where written before the hop indices (queries/open.go: HopOrderMacro).
 SELECT
     s.* EXCLUDE (flow_id),
     round(l.min_us, 1) AS min_us,
@@ -12,5 +10,5 @@ SELECT
     round(l.max_us, 1) AS max_us,
     round(l.sum_us / nullif(l.n, 0), 1) AS mean_us
 FROM oneway_loss_row(oneway_loss) s
-LEFT JOIN oneway_latency l USING (class, flow_id, from_hop, to_hop, interval_start)
-ORDER BY s.class, s.flow, s.to_hop_index - s.from_hop_index, s.from_hop_index, s.from_hop, s.to_hop, s.interval_start
+LEFT JOIN oneway_rows(oneway_latency) l USING (class, flow_id, from_hop, to_hop, interval_start)
+ORDER BY s.class, s.flow, hop_order(s.from_hop, s.to_hop, s.from_hop_index, s.to_hop_index), s.interval_start
