@@ -318,6 +318,7 @@ type query struct {
 	swapCost int64
 	swapPair int
 	swapD    int64
+	noSwap   bool // matching a displaced observation: no place is taken again
 }
 
 // New returns a Reconciler for the class named class. cfg is validated
@@ -529,39 +530,51 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) bool {
 	case late:
 		r.stats.Late++
 	}
-	if q := &r.q; q.best >= 0 {
-		rec := &r.recs[q.best]
-		r.stats.Matched++
-		i := int(q.best)*r.nh + hop
-		r.first[i], r.last[i] = first, t
-		rec.seen |= 1 << hop
-		if rec.size == 0 {
-			rec.size = o.SizeBytes
-		}
-		if q.bestPair >= 0 {
-			if f.est == nil {
-				f.est = make([]int64, r.nh*r.nh)
-				for i := range f.est {
-					f.est[i] = noEst
-				}
-			}
-			f.est[q.bestPair] = q.bestD
-		}
-		if t < rec.key {
-			r.rekey(q.best, t)
-		}
-		return true
-	}
-	if q := &r.q; q.swap >= 0 && r.recs[q.swap].flow == f {
+	if q := &r.q; q.swap >= 0 && (q.best < 0 || q.bestPair < 0) && r.recs[q.swap].flow == f {
+		// no causal record lacks the hop: take the place of one held
+		// there (visitTaken); the one displaced is matched again
 		first, t = r.retake(hop, first, t)
+		r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1, swap: -1, swapCost: math.MaxInt64, noSwap: true}
+		r.match.AscendRange(mItem{flow: f.id, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32},
+			mItem{flow: f.id, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}, r.visitFn)
+	}
+	if r.q.best >= 0 {
+		r.join(f, hop, o.SizeBytes, first, t)
+		return true
 	}
 	r.record(f, hop, o.Signature, o.SizeBytes, first, t)
 	return true
 }
 
+// join adds the observation at hop (times first, t) to the scan's best
+// record and makes its delay the flow's current one on the pair.
+func (r *Reconciler) join(f *flowState, hop int, size uint32, first, t int64) {
+	q := &r.q
+	rec := &r.recs[q.best]
+	r.stats.Matched++
+	i := int(q.best)*r.nh + hop
+	r.first[i], r.last[i] = first, t
+	rec.seen |= 1 << hop
+	if rec.size == 0 {
+		rec.size = size
+	}
+	if q.bestPair >= 0 {
+		if f.est == nil {
+			f.est = make([]int64, r.nh*r.nh)
+			for i := range f.est {
+				f.est[i] = noEst
+			}
+		}
+		f.est[q.bestPair] = q.bestD
+	}
+	if t < rec.key {
+		r.rekey(q.best, t)
+	}
+}
+
 // retake gives the scan's observation at hop (times first, t) the place
 // of the one record q.swap held there (visitTaken) and returns the times
-// of the observation it displaced, which starts a record of its own.
+// of the observation it displaced, to be matched again.
 func (r *Reconciler) retake(hop int, first, t int64) (int64, int64) {
 	q := &r.q
 	rec := &r.recs[q.swap]
@@ -660,19 +673,21 @@ func (r *Reconciler) nearest(base int, seen uint32, t int64) (d int64, pi int, c
 
 // visitTaken examines a record that already holds an observation at the
 // scan's hop: the scan's observation takes that place (Observe, when no
-// record lacks the hop) if, the flow's current delay on the pair being
-// known, it is causal and fits that delay better than the one held, which
-// misses it by more than DupWindowS (a copy's jitter never moves one). It
+// record lacks the hop with a causal delay) if, the flow's current delay
+// on the pair being known, it is causal and fits that delay better than
+// the one held, which misses it by more than DupWindowS (a copy's jitter
+// never moves one); the displaced observation is matched again. It
 // happens when the observations of a hop reach the collector after those
 // of the next one (a restarted collector, a PDU retransmitted): a packet
 // downstream joined the only record of its signature lacking it, another
 // packet's, and the upstream observation of its own comes later
 // (TestLateUpstreamTakesItsMatch: 4.88 s delivered and a packet lost, for
-// a 206 ms path that dropped the other one).
+// a 206 ms path that dropped the other one; TestLateUpstreamCrossedPair:
+// two packets delivered, 1.49 s and -1.08 s instead of 202 and 208 ms).
 func (r *Reconciler) visitTaken(idx int32, base int) {
 	q := &r.q
 	rec := &r.recs[idx]
-	if q.est == nil || r.dups[base+q.hop] != 0 {
+	if q.noSwap || q.est == nil || r.dups[base+q.hop] != 0 {
 		return
 	}
 	d, pi, cost := r.nearest(base, rec.seen&^(1<<q.hop), q.t)

@@ -55,3 +55,41 @@ func TestLateUpstreamTakesItsMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestLateUpstreamCrossedPair: the same lab, probe B killed and restarted,
+// the collector stopped and restarted, nft dropping 20 % of the PDUs.
+// Packets P1 and P2 shared signature 37047 and were both delivered: P1
+// left A at 0 and reached B 201,773 µs later, P2 left A 1,285,687 µs after
+// P1 and took 208,161 µs (tcpdump -w on c0 and s0: 757.887508 -> 758.089281,
+// 759.173195 -> 759.381356). B's PDU holding P1 was dropped and
+// retransmitted: B's P2 reached the collector first and joined P1's record
+// (1,493,848 µs), B's P1, just after it, started a record (the flow's delay
+// was then P2's wrong 1.49 s), which A's P2 joined for want of a causal
+// candidate (-1,083,914 µs): both delays wrong, one negative on a path with
+// one clock. A's P2 must take B's P2 back rather than join B's P1
+// backwards, and A's P1, displaced, join B's P1.
+func TestLateUpstreamCrossedPair(t *testing.T) {
+	cfg := Config{Hops: []string{"A", "B"}, TimeoutS: 5, Records: true}
+	s := newSim(t, cfg, Limits{IntervalS: 10})
+	s.obs(0, 1, -1e6, 1028) // an earlier packet: the flow's delay is ~200 ms
+	s.obs(1, 1, -1e6+200_000, 1028)
+	s.obs(0, 37047, 0, 1028)         // P1 at A
+	s.obs(1, 37047, 1_493_848, 1028) // P2 at B, its PDU first
+	s.obs(1, 37047, 201_773, 1028)   // P1 at B, retransmitted just after
+	s.obs(1, 2, 1_400_000, 1028)     // another packet's B before its A
+	s.obs(0, 2, 1_200_000, 1028)     // (sets the flow's delay back to 200 ms)
+	s.obs(0, 37047, 1_285_687, 1028) // P2 at A
+	s.reported()
+	s.r.Flush()
+	if st := s.r.Stats(); st.Delivered != 4 || st.Lost != 0 || st.Missed != 0 || st.NegativeDelays != 0 {
+		t.Fatalf("stats %+v, want 4 delivered, no negative delay", st)
+	}
+	want := map[int64]int64{us(0): 201_773e3, us(1_285_687): 208_161e3}
+	for _, p := range s.packets {
+		if w, ok := want[p.LastNs[0]]; ok {
+			if d := p.LastNs[1] - p.LastNs[0]; d != w {
+				t.Errorf("A at %d µs: delay %d µs, want %d (tcpdump)", (p.LastNs[0]-t0)/1e3, d/1e3, w/1e3)
+			}
+		}
+	}
+}
