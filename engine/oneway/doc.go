@@ -147,9 +147,17 @@
 // candidate wins (first in, first out): identical packets sent closer
 // together than their delay are each paired with their own copy
 // (TestIdenticalPacketsFirstInFirstOut), where the closest time alone
-// paired the first copy at B with the last at A. No candidate: a new
-// record. Signature collisions are therefore resolved by size and time,
-// never by dropping both packets; when a record is classified, the other
+// paired the first copy at B with the last at A. No causal candidate: the
+// observation takes the place of another one at its hop in a record whose
+// other hops it fits better, the flow's current delay being known, when
+// that one misses it by more than DupWindowS (the observations of a hop
+// reaching the collector after those of the next one, after a restart or
+// retransmissions: a downstream observation joined the only record of its
+// signature lacking it, another packet's; TestLateUpstreamTakesItsMatch,
+// TestLateUpstreamCrossedPair), and the displaced observation is matched
+// again; else the non-causal candidate, or a new record. Signature
+// collisions are therefore resolved by size and time, never by dropping
+// both packets; when a record is classified, the other
 // open records with its signature are examined: one seen at a strict
 // subset of its hops, with the same size and within DupWindowS (20 ms) of
 // it at each of those hops, holds extra copies of the packet and is

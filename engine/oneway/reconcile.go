@@ -312,6 +312,13 @@ type query struct {
 	bestPair int     // matching: est index of the best candidate's pair, -1 if non-causal
 	bestD    int64   // matching: its delay on that pair
 	into     int32   // classifying: the record this one duplicates, or -1
+	// matching: the record whose observation at the hop this one replaces
+	// (visitTaken), or -1; its cost, est index and delay
+	swap     int32
+	swapCost int64
+	swapPair int
+	swapD    int64
+	noSwap   bool // matching a displaced observation: no place is taken again
 }
 
 // New returns a Reconciler for the class named class. cfg is validated
@@ -505,12 +512,12 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) bool {
 	if r.gapHi[hop] == math.MaxInt64 { // the new run's first report (Resume)
 		r.gapHi[hop] = t
 	}
-	r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1}
+	r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1, swap: -1, swapCost: math.MaxInt64}
 	lo := mItem{flow: flowID, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32}
 	hi := mItem{flow: flowID, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}
 	r.match.AscendRange(lo, hi, r.visitFn) // hi.idx is never a record's: the range holds key == hi.key
 	if g := r.successor(f, lo, hi); g != nil {
-		f, flowID = g, g.id // the packet, past the end at another hop, is the next flow's
+		f = g // the packet, past the end at another hop, is the next flow's
 		f.last = max(f.last, t)
 	}
 	switch {
@@ -523,39 +530,83 @@ func (r *Reconciler) Observe(hop int, flowID uint64, o *Obs) bool {
 	case late:
 		r.stats.Late++
 	}
-	if q := &r.q; q.best >= 0 {
-		rec := &r.recs[q.best]
-		r.stats.Matched++
-		i := int(q.best)*r.nh + hop
-		r.first[i], r.last[i] = first, t
-		rec.seen |= 1 << hop
-		if rec.size == 0 {
-			rec.size = o.SizeBytes
-		}
-		if q.bestPair >= 0 {
-			if f.est == nil {
-				f.est = make([]int64, r.nh*r.nh)
-				for i := range f.est {
-					f.est[i] = noEst
-				}
-			}
-			f.est[q.bestPair] = q.bestD
-		}
-		if t < rec.key {
-			r.rekey(q.best, t)
-		}
+	if q := &r.q; q.swap >= 0 && (q.best < 0 || q.bestPair < 0) && r.recs[q.swap].flow == f {
+		// no causal record lacks the hop: take the place of one held
+		// there (visitTaken); the one displaced is matched again
+		first, t = r.retake(hop, first, t)
+		r.q = query{hop: hop, t: t, first: first, size: o.SizeBytes, best: -1, bestCost: math.MaxInt64, est: f.est, bestPair: -1, repeat: -1, swap: -1, swapCost: math.MaxInt64, noSwap: true}
+		r.match.AscendRange(mItem{flow: f.id, sig: o.Signature, key: pkt.SubNs(t, r.timeout), idx: math.MinInt32},
+			mItem{flow: f.id, sig: o.Signature, key: pkt.AddNs(t, r.timeout), idx: math.MaxInt32}, r.visitFn)
+	}
+	if r.q.best >= 0 {
+		r.join(f, hop, o.SizeBytes, first, t)
 		return true
 	}
+	r.record(f, hop, o.Signature, o.SizeBytes, first, t)
+	return true
+}
+
+// join adds the observation at hop (times first, t) to the scan's best
+// record and makes its delay the flow's current one on the pair.
+func (r *Reconciler) join(f *flowState, hop int, size uint32, first, t int64) {
+	q := &r.q
+	rec := &r.recs[q.best]
+	r.stats.Matched++
+	i := int(q.best)*r.nh + hop
+	r.first[i], r.last[i] = first, t
+	rec.seen |= 1 << hop
+	if rec.size == 0 {
+		rec.size = size
+	}
+	if q.bestPair >= 0 {
+		if f.est == nil {
+			f.est = make([]int64, r.nh*r.nh)
+			for i := range f.est {
+				f.est[i] = noEst
+			}
+		}
+		f.est[q.bestPair] = q.bestD
+	}
+	if t < rec.key {
+		r.rekey(q.best, t)
+	}
+}
+
+// retake gives the scan's observation at hop (times first, t) the place
+// of the one record q.swap held there (visitTaken) and returns the times
+// of the observation it displaced, to be matched again.
+func (r *Reconciler) retake(hop int, first, t int64) (int64, int64) {
+	q := &r.q
+	rec := &r.recs[q.swap]
+	base := int(q.swap) * r.nh
+	i := base + hop
+	oldFirst, oldLast := r.first[i], r.last[i]
+	r.first[i], r.last[i] = first, t
+	r.stats.Matched++
+	q.est[q.swapPair] = q.swapD
+	key := int64(math.MaxInt64)
+	for h := range r.nh {
+		if rec.seen&(1<<h) != 0 {
+			key = min(key, r.last[base+h])
+		}
+	}
+	if key != rec.key {
+		r.rekey(q.swap, key)
+	}
+	return oldFirst, oldLast
+}
+
+// record starts a record of flow f seen at hop at times first and t.
+func (r *Reconciler) record(f *flowState, hop int, sig uint64, size uint32, first, t int64) {
 	idx := r.alloc()
 	rec := &r.recs[idx]
-	*rec = record{flow: f, sig: o.Signature, key: t, size: o.SizeBytes, seen: 1 << hop}
+	*rec = record{flow: f, sig: sig, key: t, size: size, seen: 1 << hop}
 	base := int(idx) * r.nh
 	clear(r.dups[base : base+r.nh])
 	r.first[base+hop], r.last[base+hop] = first, t
-	r.match.ReplaceOrInsert(mItem{flow: flowID, sig: o.Signature, key: t, idx: idx})
+	r.match.ReplaceOrInsert(mItem{flow: f.id, sig: sig, key: t, idx: idx})
 	r.times.ReplaceOrInsert(tItem{key: t, idx: idx})
 	r.stats.Records++
-	return true
 }
 
 // rekey moves record idx to reference time key in both indexes.
@@ -587,24 +638,10 @@ func (r *Reconciler) visit(it mItem) bool {
 			q.repeat = it.idx
 			return false
 		}
+		r.visitTaken(it.idx, base)
 		return true // this hop already seen: another copy, or another packet
 	}
-	// nearest hop that saw the packet, upstream first on a tie
-	var cost int64 = math.MaxInt64
-	var d int64
-	pi := -1
-	for dist := 1; dist < r.nh; dist++ {
-		if u := q.hop - dist; u >= 0 && rec.seen&(1<<u) != 0 {
-			d, pi = q.t-r.last[base+u], u*r.nh+q.hop
-			cost = r.cost(d, pi, true)
-			break
-		}
-		if dn := q.hop + dist; dn < r.nh && rec.seen&(1<<dn) != 0 {
-			d, pi = r.last[base+dn]-q.t, q.hop*r.nh+dn
-			cost = r.cost(d, pi, false)
-			break
-		}
-	}
+	d, pi, cost := r.nearest(base, rec.seen, q.t)
 	if cost < q.bestCost {
 		q.best, q.bestCost, q.bestPair, q.bestD = it.idx, cost, pi, d
 		if d < 0 {
@@ -612,6 +649,54 @@ func (r *Reconciler) visit(it mItem) bool {
 		}
 	}
 	return true
+}
+
+// nearest returns, for an observation at hop q.hop and time t, the
+// delay d on the hop pair pi (est index) to the nearest hop of seen (hop
+// q.hop left out) of the record at base, upstream first on a tie, and
+// its matching cost; pi is -1 and the cost math.MaxInt64 when seen holds
+// no other hop.
+func (r *Reconciler) nearest(base int, seen uint32, t int64) (d int64, pi int, cost int64) {
+	q := &r.q
+	for dist := 1; dist < r.nh; dist++ {
+		if u := q.hop - dist; u >= 0 && seen&(1<<u) != 0 {
+			d, pi = t-r.last[base+u], u*r.nh+q.hop
+			return d, pi, r.cost(d, pi, true)
+		}
+		if dn := q.hop + dist; dn < r.nh && seen&(1<<dn) != 0 {
+			d, pi = r.last[base+dn]-t, q.hop*r.nh+dn
+			return d, pi, r.cost(d, pi, false)
+		}
+	}
+	return 0, -1, math.MaxInt64
+}
+
+// visitTaken examines a record that already holds an observation at the
+// scan's hop: the scan's observation takes that place (Observe, when no
+// record lacks the hop with a causal delay) if, the flow's current delay
+// on the pair being known, it is causal and fits that delay better than
+// the one held, which misses it by more than DupWindowS (a copy's jitter
+// never moves one); the displaced observation is matched again. It
+// happens when the observations of a hop reach the collector after those
+// of the next one (a restarted collector, a PDU retransmitted): a packet
+// downstream joined the only record of its signature lacking it, another
+// packet's, and the upstream observation of its own comes later
+// (TestLateUpstreamTakesItsMatch: 4.88 s delivered and a packet lost, for
+// a 206 ms path that dropped the other one; TestLateUpstreamCrossedPair:
+// two packets delivered, 1.49 s and -1.08 s instead of 202 and 208 ms).
+func (r *Reconciler) visitTaken(idx int32, base int) {
+	q := &r.q
+	rec := &r.recs[idx]
+	if q.noSwap || q.est == nil || r.dups[base+q.hop] != 0 {
+		return
+	}
+	d, pi, cost := r.nearest(base, rec.seen&^(1<<q.hop), q.t)
+	if pi < 0 || d < 0 || q.est[pi] == noEst || cost >= q.swapCost {
+		return
+	}
+	if _, _, held := r.nearest(base, rec.seen&^(1<<q.hop), r.last[base+q.hop]); held > r.dupWin && cost < held {
+		q.swap, q.swapCost, q.swapPair, q.swapD = idx, cost, pi, d
+	}
 }
 
 // cost is the matching cost of a candidate whose delay on hop pair pi
