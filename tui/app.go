@@ -757,6 +757,11 @@ func (m *Model) statusLine(w int) string {
 	if sb, ok := m.active().(interface{ showsBrush() bool }); m.e.brush.active() && (m.showHelp || !ok || !sb.showsBrush()) {
 		parts = append(parts, st.brush.Render(m.e.brush.text(false)))
 	}
+	if m.e.staged() {
+		// a replay writing the output: the TUI reads its staging folder
+		// (queries.Open), followed at each check, until it moves in place
+		parts = append(parts, st.status.Render(stagedNote))
+	}
 	if n := len(m.e.inflight); n > 0 {
 		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))
 	} else if m.e.status != "" && m.e.errMsg == "" {

@@ -277,3 +277,17 @@ func (e *env) watchNow(dir string) {
 	e.watchLayout = e.watch.layout()
 	e.followDue = false
 }
+
+// stagedNote is the status line's note while the tables read are those
+// of a replay still writing the output (env.staged).
+const stagedNote = "replay running: its rows so far, followed every 2 s"
+
+// staged reports whether the database reads a running replay's staging
+// folder inside the output (not a live TUI: its own run's line says).
+func (e *env) staged() bool {
+	if e.live != nil || e.db == nil || e.dbDir == "" {
+		return false
+	}
+	abs, err := filepath.Abs(e.out)
+	return err == nil && e.dbDir != abs
+}
