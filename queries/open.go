@@ -452,13 +452,43 @@ func partitionKeys(dir string) []string {
 	}
 }
 
+// partDepths returns the depths below dir (0: dir itself, 1: a
+// key=value folder, ...) of the folders holding *.parquet files, in
+// order.
+func partDepths(dir string) []int {
+	var ds []int
+	var walk func(dir string, d int)
+	walk = func(dir string, d int) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		parts := false
+		for _, e := range ents {
+			n := e.Name()
+			switch {
+			case strings.HasPrefix(n, "."):
+			case e.IsDir() && strings.Contains(n, "="):
+				walk(filepath.Join(dir, n), d+1)
+			case !parts && e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
+				parts = true
+				ds = append(ds, d)
+			}
+		}
+	}
+	walk(dir, 0)
+	slices.Sort(ds)
+	return slices.Compact(ds)
+}
+
 // hiveOptions are the read_parquet options of a Hive-partitioned table:
 // hive_partitioning with the keys typed (date a DATE, every other key
 // text, so that a probe named 42 stays a name); "" for a flat table.
 func hiveOptions(outDir, table string) string {
-	keys := partitionKeys(filepath.Join(outDir, table))
-	if len(keys) == 0 {
-		return ""
+	dir := filepath.Join(outDir, table)
+	keys := partitionKeys(dir)
+	if len(keys) == 0 || len(partDepths(dir)) > 1 {
+		return "" // flat, or mixed: DuckDB refuses partitions of several depths
 	}
 	types := make([]string, len(keys))
 	for i, k := range keys {
@@ -473,9 +503,23 @@ func hiveOptions(outDir, table string) string {
 
 // parquetSource is the first argument of read_parquet for one table: a
 // quoted glob, or a list of quoted files when the path has glob characters.
+// A table whose parts lie at several depths (flat parts of a run before
+// schema version 2 beside the date=…/probe=… folders of a later one
+// appending to the same output, or the reverse) gets a list of globs,
+// one per depth, and no Hive partitioning (hiveOptions): DuckDB refuses
+// to read partitions of several depths as one ("Hive partition
+// mismatch"), and one glob read only the partitioned parts. Such a view
+// lacks the date column, which only the folders' names hold.
 func parquetSource(outDir, table string) (string, error) {
 	dir := filepath.Join(outDir, table)
 	if !strings.ContainsAny(dir, "*?[]{}") {
+		if ds := partDepths(dir); len(ds) > 1 {
+			globs := make([]string, len(ds))
+			for i, d := range ds {
+				globs[i] = quoteString(filepath.ToSlash(filepath.Join(dir, strings.Repeat("*/", d)+"*.parquet")))
+			}
+			return "[" + strings.Join(globs, ", ") + "]", nil
+		}
 		glob := "*.parquet"
 		for range partitionKeys(dir) {
 			glob = "*/" + glob

@@ -231,6 +231,24 @@ func (p *Pager) Count(ctx context.Context, db *sql.DB) (int64, error) {
 	return n, nil
 }
 
+// CountBefore returns the number of rows the Where predicates select that
+// come before the row whose Key is key in the order: the row's position
+// from 0, which stays right when rows are added before it (a collector's
+// appends) where a remembered index does not.
+func (p *Pager) CountBefore(ctx context.Context, db *sql.DB, key []any) (int64, error) {
+	where := append([]string(nil), p.Where...)
+	args := append([]any(nil), p.Args...)
+	w, a := p.keyset(key, false)
+	where = append(where, w)
+	args = append(args, a...)
+	q := "SELECT count(*) FROM " + p.From + " WHERE (" + strings.Join(where, ") AND (") + ")"
+	var n int64
+	if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("queries: %w", err)
+	}
+	return n, nil
+}
+
 // fetch reads a page in two queries: the top-N of the sort value and keys
 // only (cheap: two or three columns), then the shown columns of just those
 // rows, selected by their keys. One query fetching whole rows makes DuckDB

@@ -83,10 +83,12 @@ func TestPagerMatchesOrderBy(t *testing.T) {
 		}
 		want := column(t, db, q+" ORDER BY "+order)
 		var got []any
+		var keys [][]any
 		page, err := p.First(ctx, db, 17)
 		for err == nil && len(page) > 0 {
 			for _, r := range page {
 				got = append(got, r.Values[0])
+				keys = append(keys, r.Key)
 			}
 			page, err = p.After(ctx, db, page[len(page)-1].Key, 17)
 		}
@@ -117,6 +119,15 @@ func TestPagerMatchesOrderBy(t *testing.T) {
 		n, err := p.Count(ctx, db)
 		if err != nil || n != int64(len(want)) {
 			t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
+		}
+		// a row's position is its index in the one ORDER BY
+		for _, i := range []int{0, 1, 16, 17, len(want) / 2, len(want) - 1} {
+			if i >= len(keys) {
+				continue
+			}
+			if n, err := p.CountBefore(ctx, db, keys[i]); err != nil || n != int64(i) {
+				t.Fatalf("%+v CountBefore(row %d) = %d, %v; want %d", tc, i, n, err, i)
+			}
 		}
 	}
 }

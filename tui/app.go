@@ -82,11 +82,16 @@ type env struct {
 	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
 	spanDone bool          // the span was read after the live run ended
 	runKey   string        // the run the database was opened on (queries.RunID), "" none
+	// dbDir is the folder the database's views read (queries.State's
+	// Dir when it was opened): a running replay's staging folder inside
+	// out, or out
+	dbDir string
 	// watch tells whether the output's tables changed (followOutput);
 	// watchTables are the tables with parts it saw when the screens last
 	// followed them; followDue a change not yet followed.
 	watch       outputWatch
 	watchTables []string
+	watchLayout []string // the tables' partition depths then (outputWatch.layout)
 	followDue   bool
 	outPoll     time.Duration // how often the output is checked for a new run (outputPoll; 0 in tests)
 	ivS         float64       // the run's interval_s (Options.IntervalS), 0 unknown
@@ -280,10 +285,7 @@ func New(opts Options) (*Model, error) {
 	}
 	e := &env{out: opts.Out, ivS: opts.IntervalS, keys: km, st: newStyles(r, colour), inflight: map[int]context.CancelFunc{}, live: opts.Live, livePoll: time.Second, outPoll: outputPoll, reasons: opts.Empty}
 	e.status = opts.Notice
-	e.runKey, _ = queries.RunID(opts.Out) // before Open: a run replacing it in between is seen at the next check
-	e.watchNow()                          // likewise for parts appended in between
-	e.db, e.openErr = queries.Open(opts.Out)
-	e.tables = tableCount(opts.Out)
+	e.openOutput()
 	if c := e.emptyCheck(true); c != nil { // the first frame says why already
 		e.setEmpty(c().(emptyMsg))
 	}
@@ -464,13 +466,10 @@ func (m *Model) reopen() tea.Cmd {
 	if m.e.db != nil {
 		return nil
 	}
-	m.e.runKey, _ = queries.RunID(m.e.out)
-	m.e.watchNow()
-	m.e.db, m.e.openErr = queries.Open(m.e.out)
+	m.e.openOutput()
 	if m.e.db == nil {
 		return reopenLater()
 	}
-	m.e.tables = tableCount(m.e.out)
 	m.e.liveReady, m.e.liveRows = false, 0 // the live tables were in the closed database
 	m.e.errMsg = ""
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
@@ -757,6 +756,11 @@ func (m *Model) statusLine(w int) string {
 	// twice at 80 columns, the sixth trial's D6)
 	if sb, ok := m.active().(interface{ showsBrush() bool }); m.e.brush.active() && (m.showHelp || !ok || !sb.showsBrush()) {
 		parts = append(parts, st.brush.Render(m.e.brush.text(false)))
+	}
+	if m.e.staged() {
+		// a replay writing the output: the TUI reads its staging folder
+		// (queries.Open), followed at each check, until it moves in place
+		parts = append(parts, st.status.Render(stagedNote))
 	}
 	if n := len(m.e.inflight); n > 0 {
 		parts = append(parts, st.status.Render(fmt.Sprintf("running %d quer%s… (esc cancels)", n, map[bool]string{true: "y", false: "ies"}[n == 1])))

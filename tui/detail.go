@@ -451,17 +451,7 @@ func (d *detail) render(e *env, w int) string {
 	b.WriteString("\n" + st.section.Render("FTP transfers") + "\n" + resultTable(e, d.d.ftp, w, 20) + "\n")
 
 	b.WriteString("\n" + st.section.Render("One-way latency") + "\n")
-	if r := d.d.latency; r != nil && len(r.Rows) > 0 && r.Columns[0] != "error" {
-		p50 := make([]float64, len(r.Rows))
-		p99 := make([]float64, len(r.Rows))
-		for i, x := range r.Rows {
-			p50[i], p99[i] = queries.Float64(x[5]), queries.Float64(x[7])
-		}
-		cw := min(max(len(p50)*2, 1), w/2-12)
-		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,
-			st.r.NewStyle().Width(w/2).Render("p50 µs per interval\n"+columnChart(stretch(p50, cw), cw, 3, func(int) lipgloss.Style { return st.chart })),
-			"p99 µs per interval\n"+columnChart(stretch(p99, cw), cw, 3, func(int) lipgloss.Style { return st.brush })) + "\n")
-	}
+	b.WriteString(latencyCharts(st, d.d.latency, w))
 	b.WriteString(resultTable(e, d.d.latency, w, 12) + "\n")
 	b.WriteString("\n" + st.section.Render("One-way loss") + "\n" + resultTable(e, d.d.loss, w, 12) + "\n")
 	b.WriteString("\n" + st.section.Render("One-way delay variation and loss pattern (ipdv, loss-pattern)") + "\n" + resultTable(e, d.d.variation, w, 12) + "\n")

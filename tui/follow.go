@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,61 +144,150 @@ func (w *outputWatch) holdsParts(path string) bool {
 	return false
 }
 
+// layout is how each table folder holding parts lays them out:
+// "flows:2" when its parts are two partition folders down
+// (date=…/probe=…/part-N.parquet), "flows:0" when flat (the layout before
+// schema version 2), "flows:0,2" when both; sorted. A view's glob is
+// fixed when the database is opened (queries.Open: one "*/" per
+// partition level), so a table whose parts come at another depth (a
+// collector of another version appending) needs the database opened
+// again.
+func (w *outputWatch) layout() []string {
+	var out []string
+	for _, t := range w.tables() {
+		var depths []string
+		w.depths(filepath.Join(w.root, t), 0, &depths)
+		slices.Sort(depths)
+		out = append(out, t+":"+strings.Join(slices.Compact(depths), ","))
+	}
+	return out
+}
+
+// depths adds to ds the depths under path (0: path itself) of the
+// folders holding parts.
+func (w *outputWatch) depths(path string, d int, ds *[]string) {
+	f := w.folders[path]
+	if f.parts > 0 {
+		*ds = append(*ds, strconv.Itoa(d))
+	}
+	for _, s := range f.subs {
+		w.depths(filepath.Join(path, s), d+1, ds)
+	}
+}
+
 // followOutput refreshes the screens when the output's tables changed
-// since the last check: the overview and the screen in view reload in
-// place (cursor, scroll, sort, filter and brush kept), the other screens
-// when next shown; the span of times is read again and why tables are
-// empty too. A table with its first parts since the database was opened
-// has no view: the database is opened again first. A change seen while
-// queries run waits for the next check with none (followDue).
-func (m *Model) followOutput() tea.Cmd {
+// since the last check (dir: the folder the output's tables are read
+// from now, queries.State's Dir): the overview and the screen in view
+// reload in place (cursor on its row, scroll, sort, filter and brush
+// kept), the other screens when next shown; the span of times is read
+// again and why tables are empty too. The database is opened again first
+// when its views no longer read what the folder holds: a table with its
+// first parts (it had no view), a table whose parts came at another
+// partition depth (layout), or a replay's staging folder moved into
+// place as the replay finished (dir differs from dbDir): the table
+// screens then read the new folders, their rows found again by key. A
+// change seen while queries run waits for the next check with none
+// (followDue).
+func (m *Model) followOutput(dir string) tea.Cmd {
 	e := m.e
-	changed, tables := e.watch.changed(queries.State(e.out).Dir)
-	if changed {
+	changed, tables := e.watch.changed(dir)
+	layout := e.watch.layout()
+	if changed || dir != e.dbDir {
 		e.followDue = true
 	}
 	if !e.followDue || e.db == nil || len(e.inflight) > 0 {
 		return nil
 	}
 	e.followDue = false
-	if !slices.Equal(tables, e.watchTables) {
+	moved := dir != e.dbDir
+	if moved || !slices.Equal(tables, e.watchTables) || !slices.Equal(layout, e.watchLayout) {
 		db, err := queries.Open(e.out)
 		if err != nil {
 			e.setErr(err)
+			e.followDue = true // again at the next check
 			return nil
 		}
 		e.db.Close()
-		e.db = db
+		e.db, e.dbDir = db, dir
 		e.tables = tableCount(e.out)
 		e.liveReady, e.liveRows = false, 0
+		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
+			if t, ok := s.(*pagedTable); ok && !t.liveView && t.cols != nil {
+				t.resource()
+			}
+		}
 	}
-	e.watchTables = tables
+	e.watchTables, e.watchLayout = tables, layout
 	var cmds []tea.Cmd
 	for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 		b := s.base()
+		active := s == m.active()
 		switch s := s.(type) {
 		case *overview:
 			s.refresh = true
-			if s == m.active() && b.loaded {
+			if active && b.loaded {
 				cmds = append(cmds, s.load(e))
 			} else {
 				b.loaded = false
 			}
 		case *pagedTable:
-			if s == m.active() && b.loaded && !s.typing() && s.cols != nil {
+			if active && b.loaded && !s.typing() && s.cols != nil {
 				cmds = append(cmds, s.refresh(e))
 			} else if b.loaded {
 				b.loaded, s.stale = false, true // refreshed in place when shown
+			}
+		case *sqlScreen:
+			if s.res == nil {
+				break
+			}
+			if active && !s.typing() {
+				cmds = append(cmds, s.refresh(e))
+			} else {
+				b.loaded, s.stale = false, true // refreshed in place when shown, or when the editor closes
+			}
+		case *detail:
+			// a detail shown reads its flow again, its scroll kept; one
+			// below another screen loads again when shown (Model.show)
+			if active {
+				cmds = append(cmds, s.load(e))
 			}
 		}
 	}
 	return tea.Batch(append(cmds, e.loadSpan(), e.emptyCheck(true))...)
 }
 
-// watchNow records the output's folders as they are, before the database
+// openOutput opens the database on the output as it is now, after noting
+// the run it holds (runKey), the folder its views read (dbDir) and that
+// folder's tables (watchNow): a run replacing it, or parts appended, in
+// between are seen at the next check.
+func (e *env) openOutput() {
+	st := queries.State(e.out)
+	e.runKey, _ = queries.RunID(st.Dir)
+	e.dbDir = st.Dir
+	e.watchNow(st.Dir)
+	e.db, e.openErr = queries.Open(e.out)
+	e.tables = tableCount(e.out)
+}
+
+// watchNow records the folders of dir as they are, before the database
 // is opened on them: what is appended after shows at the next check.
-func (e *env) watchNow() {
+func (e *env) watchNow(dir string) {
 	e.watch = outputWatch{}
-	_, e.watchTables = e.watch.changed(queries.State(e.out).Dir)
+	_, e.watchTables = e.watch.changed(dir)
+	e.watchLayout = e.watch.layout()
 	e.followDue = false
+}
+
+// stagedNote is the status line's note while the tables read are those
+// of a replay still writing the output (env.staged).
+const stagedNote = "replay running: its rows so far, followed every 2 s"
+
+// staged reports whether the database reads a running replay's staging
+// folder inside the output (not a live TUI: its own run's line says).
+func (e *env) staged() bool {
+	if e.live != nil || e.db == nil || e.dbDir == "" {
+		return false
+	}
+	abs, err := filepath.Abs(e.out)
+	return err == nil && e.dbDir != abs
 }

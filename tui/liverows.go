@@ -87,13 +87,3 @@ func (m *Model) liveRowsLoaded(msg liveRowsMsg) tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-
-// refresh reads the live rows again, keeping the cursor on its row (or at
-// its place when the row is gone) and the row on its screen line.
-func (t *pagedTable) refresh(e *env) tea.Cmd {
-	if t.cur >= 0 && t.cur < len(t.rows) {
-		t.keep = fmt.Sprint(t.rows[t.cur].Values)
-	}
-	t.keepAt, t.keepLine = t.cur, t.cur-t.top
-	return t.reload(e)
-}

@@ -87,7 +87,7 @@ func (o *overview) points() int {
 
 func (o *overview) load(e *env) tea.Cmd {
 	b := e.brush
-	out, dated := e.out, e.dated
+	out, dated := e.dbDir, e.dated // the run.json of the tables read: a running replay's staged one
 	o.pending = true
 	return e.query(o.sid, "overview", func(ctx context.Context, db *sql.DB) (any, error) {
 		return loadOverview(ctx, db, out, b, dated)

@@ -43,7 +43,11 @@ func (e *env) checkLater() tea.Cmd {
 func (m *Model) checkOutput() tea.Cmd {
 	e := m.e
 	next := e.checkLater()
-	key, ok := queries.RunID(e.out)
+	// the run of the folder the tables are read from: a running replay's
+	// staging folder (queries.Open reads it), which keeps its key when the
+	// replay finishes and moves it into place
+	dir := queries.State(e.out).Dir
+	key, ok := queries.RunID(dir)
 	if e.db == nil || !ok {
 		return tea.Batch(next, e.emptyCheck(false)) // the same run may have ended: why tables are empty follows
 	}
@@ -51,7 +55,7 @@ func (m *Model) checkOutput() tea.Cmd {
 		// the same run: its appends (a collector's, a live run's) refresh
 		// the screens (followOutput); it may have ended: why tables are
 		// empty follows
-		return tea.Batch(next, e.emptyCheck(false), m.followOutput())
+		return tea.Batch(next, e.emptyCheck(false), m.followOutput(dir))
 	}
 	e.cancelQueries(-1)
 	e.db.Close()

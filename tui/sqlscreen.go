@@ -32,8 +32,17 @@ type sqlScreen struct {
 	top     int // first result row shown
 	cur     int // result row under the cursor (m opens it whole)
 	sqlText string
+	last    *queries.Named // the named query sqlText is, nil for the editor's
 	pageN   int
 	cols    int // first visible column
+	// stale: the output grew since the result was read (followOutput): it
+	// is run again when shown, or when the editor closes; keeping the
+	// result's row under the cursor (keepRow) on its screen line
+	// (keepLine) once the new one comes
+	stale    bool
+	keeping  bool
+	keepRow  []any
+	keepLine int
 }
 
 // sqlPageRows bounds what one SQL result holds in memory: the query is
@@ -57,14 +66,27 @@ func newSQLScreen(e *env) *sqlScreen {
 
 func (s *sqlScreen) typing() bool { return s.editing }
 
-func (s *sqlScreen) load(*env) tea.Cmd { return nil }
+// load runs the result's query again when the output grew while another
+// screen was shown (stale).
+func (s *sqlScreen) load(e *env) tea.Cmd {
+	if s.stale && !s.editing {
+		return s.refresh(e)
+	}
+	return nil
+}
 
 // run runs q; named is the named query it is, nil for the editor's SQL.
 func (s *sqlScreen) run(e *env, q string, named *queries.Named) tea.Cmd {
-	s.sqlText = q
+	s.sqlText, s.last = q, named
 	s.edited = named == nil
 	s.res, s.top, s.cur = nil, 0, 0
+	s.keeping, s.stale = false, false
 	e.errMsg = ""
+	return s.query(e, q, named)
+}
+
+// query runs q as the screen's query (its result in a dataMsg).
+func (s *sqlScreen) query(e *env, q string, named *queries.Named) tea.Cmd {
 	out := e.out
 	return e.query(s.sid, "sql", func(ctx context.Context, db *sql.DB) (any, error) {
 		body := strings.TrimRight(strings.TrimSpace(stripComments(q)), ";")
@@ -97,6 +119,16 @@ func stripComments(q string) string {
 func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
+		keeping := s.keeping
+		s.keeping = false
+		if msg.err != nil && keeping {
+			// the query ran before: the output changed under it (a view
+			// reopened); the result shown stays, the status line says why
+			if !errors.Is(msg.err, context.Canceled) {
+				e.setErr(msg.err)
+			}
+			return nil
+		}
 		if msg.err != nil {
 			if !errors.Is(msg.err, context.Canceled) {
 				e.setErr(msg.err)
@@ -111,6 +143,10 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if r, ok := msg.v.(*queries.Result); ok {
+			if keeping && s.res != nil {
+				s.cur = findRow(r, s.res.Types, s.keepRow, s.cur)
+				s.top = max(s.cur-s.keepLine, 0)
+			}
 			s.res = r
 			e.status = fmt.Sprintf("%d rows", len(r.Rows))
 			if len(r.Rows) == 1 {
@@ -126,6 +162,9 @@ func (s *sqlScreen) update(e *env, msg tea.Msg) tea.Cmd {
 			case "esc":
 				s.editing = false
 				s.editor.Blur()
+				if s.stale {
+					return s.refresh(e) // the output grew while the editor was open
+				}
 				return nil
 			case "ctrl+r", "ctrl+j", "alt+enter":
 				s.editing = false

@@ -104,6 +104,8 @@ type pagedTable struct {
 	keep             string
 	stale            bool // the output grew since the rows were read: refreshed when next shown
 	keepAt, keepLine int
+	dir              string // the folder the rows' keys name (their part files): env.dbDir when read
+	redescribe       bool   // the database was reopened on other folders: describe the table again (resource)
 }
 
 func newTableScreen(e *env, spec *tableSpec) *pagedTable {
@@ -137,8 +139,14 @@ type tableInit struct {
 
 type pageResult struct {
 	seq  int
-	kind string // first, last, after, before
+	kind string // first, last, after, before, around
 	rows []queries.Row
+	// around: rows from before the row kept on a refresh (refreshKept),
+	// at its index (its successor's when it is gone), offset the
+	// position of rows[0], atStart/atEnd whether the rows reach the ends
+	at             int
+	offset         int64
+	atStart, atEnd bool
 }
 
 type countResult struct {
@@ -157,7 +165,7 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 	t.stale = false
 	t.seq++
 	t.rows, t.cur, t.top, t.offset, t.total, t.busy, t.failed = nil, 0, 0, 0, -1, false, false
-	out, table, live, derived := e.out, t.spec.table, t.liveView, t.spec.derived
+	out, table, live, derived := e.dbDir, t.spec.table, t.liveView, t.spec.derived
 	if live && !e.liveReady {
 		// the engines' rows are not in this database yet (a reopened
 		// one has lost them): liveRowsMsg loads this once they are
@@ -202,10 +210,36 @@ func (t *pagedTable) predicates(e *env) ([]string, []any) {
 
 // reload rebuilds the pager (sort, filter, brush) and reads from the top.
 func (t *pagedTable) reload(e *env) tea.Cmd {
+	if t.redescribe && !t.liveView {
+		return t.describeKept(e, nil, 0) // the folders changed (resource): reloaded once described
+	}
 	t.seq++
 	seq := t.seq
 	t.rows, t.cur, t.top, t.offset, t.total, t.atStart, t.atEnd = nil, 0, 0, 0, -1, true, false
 	t.failed = false
+	t.buildPager(e)
+	p := *t.pager
+	n := t.fetchN()
+	t.busy = true
+	first := e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
+		rows, err := p.First(ctx, db, n)
+		return pageResult{seq: seq, kind: "first", rows: rows}, err
+	})
+	return tea.Batch(first, t.count(e))
+}
+
+// count asks for the number of rows of the current pager.
+func (t *pagedTable) count(e *env) tea.Cmd {
+	p, seq := *t.pager, t.seq
+	return e.query(t.sid, "count", func(ctx context.Context, db *sql.DB) (any, error) {
+		n, err := p.Count(ctx, db)
+		return countResult{seq: seq, n: n}, err
+	})
+}
+
+// buildPager makes the pager of the table's source, sort, filter and
+// brush; dir is the folder its rows' keys name (env.dbDir).
+func (t *pagedTable) buildPager(e *env) {
 	where, args := t.predicates(e)
 	show := make([]string, len(t.cols))
 	types := make([]string, len(t.cols))
@@ -218,18 +252,7 @@ func (t *pagedTable) reload(e *env) tea.Cmd {
 	}
 	t.pager = &queries.Pager{From: t.src, Show: show, Types: types, Where: where, Args: args,
 		Sort: t.sort, SortTyp: t.typ[t.sort], Desc: t.desc, Keys: keys, TwoPhase: true}
-	p := *t.pager
-	n := t.fetchN()
-	t.busy = true
-	first := e.query(t.sid, "page", func(ctx context.Context, db *sql.DB) (any, error) {
-		rows, err := p.First(ctx, db, n)
-		return pageResult{seq: seq, kind: "first", rows: rows}, err
-	})
-	count := e.query(t.sid, "count", func(ctx context.Context, db *sql.DB) (any, error) {
-		n, err := p.Count(ctx, db)
-		return countResult{seq: seq, n: n}, err
-	})
-	return tea.Batch(first, count)
+	t.dir = e.dbDir
 }
 
 func (t *pagedTable) fetchN() int {
@@ -324,6 +347,8 @@ func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
 		return nil
 	}
 	switch v := msg.v.(type) {
+	case keptInit:
+		return t.keptDescribed(e, v)
 	case tableInit:
 		t.src, t.cols = v.src, v.cols
 		t.typ = map[string]string{}
@@ -378,6 +403,8 @@ func (t *pagedTable) addPage(v pageResult) {
 			}
 		}
 		t.keep = ""
+	case "around":
+		t.placeAround(v)
 	case "last":
 		t.rows = v.rows
 		t.cur = len(v.rows) - 1
