@@ -57,10 +57,16 @@ func newPendTable() pendTable {
 }
 
 func (x *pendTable) hash(k *pendKey) uint32 {
-	h := k.addrs.Hash(x.seed)
-	h = flow.Mix(h^(uint64(k.cport)|uint64(k.sport)<<16|uint64(k.kind)<<32|uint64(k.proto)<<40), k.id^x.seed)
-	h = flow.Mix(h^k.q^0x589965cc75374cc3, x.seed^0x1d8e4e27c47d124f)
+	h := pendHash(k, x.seed)
 	return uint32(h^h>>32) & x.homeMask
+}
+
+// pendHash returns a hash of k under seed, for the tables keyed by
+// requests (pendTable, idTable).
+func pendHash(k *pendKey, seed uint64) uint64 {
+	h := k.addrs.Hash(seed)
+	h = flow.Mix(h^(uint64(k.cport)|uint64(k.sport)<<16|uint64(k.kind)<<32|uint64(k.proto)<<40), k.id^seed)
+	return flow.Mix(h^k.q^0x589965cc75374cc3, seed^0x1d8e4e27c47d124f)
 }
 
 // find returns the slot of k (hash h) and the index of its entry, or the

@@ -47,6 +47,11 @@ func TestArraysPopulated(t *testing.T) {
 		t.Errorf("pending slots: %d of %d pages resident (%v), want all", r, n, err)
 	}
 	debug.FreeOSMemory()
+	is := newIDSlots(1 << 14)
+	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&is[0])), uintptr(len(is))*unsafe.Sizeof(is[0])); err != nil || r != n {
+		t.Errorf("id table slots: %d of %d pages resident (%v), want all", r, n, err)
+	}
+	debug.FreeOSMemory()
 	refs := sizedRefs(nil, 1<<16)[:1<<16]
 	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&refs[0])), uintptr(len(refs))*unsafe.Sizeof(refs[0])); err != nil || r != n {
 		t.Errorf("histogram order: %d of %d pages resident (%v), want all", r, n, err)

@@ -107,10 +107,9 @@ type Tracker struct {
 	// question of the latest query of that key, for responses that carry
 	// no question (udp.go, dnsMessage). An entry whose query has gone
 	// from pending is harmless (the response then finds no query, as
-	// without it); the map is cleared when it reaches MaxPending entries,
-	// never deleted from one by one: a map's deletions make its inserts
-	// allocate now and then (TestZeroAllocs), and clear keeps its room.
-	dnsLast map[pendKey]uint64
+	// without it); the table is cleared when a new key finds MaxPending
+	// held (idTable), never deleted from one by one.
+	dnsLast idTable
 	conns   map[connKey]*conn
 	noTS    noTSSyns // SYNs without the TSopt of tuples not followed (tsneg.go)
 	free    []*conn  // released connections, reused
@@ -121,7 +120,7 @@ type Tracker struct {
 	// timestamp for id to its transmit timestamp (the id it is pending
 	// under): an interleaved reply echoes the former (udp.go,
 	// ntpMessage). Bounded and cleared as dnsLast.
-	ntpXleave map[pendKey]uint64
+	ntpXleave idTable
 	// Lower bounds of the request times and connection activity in the
 	// tables, and the capture time of the next scan: Expire scans at most
 	// every TimeoutNs/10, and only when something may expire.
@@ -175,8 +174,8 @@ func New(cfg Config) *Tracker {
 		cfg:        cfg,
 		kinds:      cfg.kindMask(),
 		pend:       newPendTable(),
-		dnsLast:    make(map[pendKey]uint64),
-		ntpXleave:  make(map[pendKey]uint64),
+		dnsLast:    newIDTable(cfg.MaxPending),
+		ntpXleave:  newIDTable(cfg.MaxPending),
 		conns:      make(map[connKey]*conn),
 		held:       make(map[heldKey]held),
 		heldPorts:  new([heldSlots]uint32),
@@ -211,7 +210,7 @@ func (t *Tracker) Stats() Stats {
 // Only Stats and Config may be called afterwards.
 func (t *Tracker) Release() {
 	t.pend, t.conns, t.free, t.expired, t.byID, t.freeIDs = pendTable{}, nil, nil, nil, nil, nil
-	t.dnsLast, t.ntpXleave, t.heldPool, t.bufPool, t.drain = nil, nil, nil, nil, nil
+	t.dnsLast, t.ntpXleave, t.heldPool, t.bufPool, t.drain = idTable{}, idTable{}, nil, nil, nil
 	t.noTS = noTSSyns{}
 	t.held, t.heldPorts, t.heldAll = nil, nil, nil
 	for _, h := range []*histTable{&t.hist, &t.prev} {

@@ -51,10 +51,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 			if t.pend.has(&k) {
 				k0 := k
 				k0.q = 0
-				if _, had := t.dnsLast[k0]; !had && len(t.dnsLast) >= t.cfg.MaxPending {
-					clear(t.dnsLast)
-				}
-				t.dnsLast[k0] = k.q
+				t.dnsLast.set(&k0, k.q)
 			}
 		}
 		return
@@ -62,7 +59,7 @@ func (t *Tracker) dnsMessage(msg []byte, d *dissect.Dissection, flowID uint64, e
 	k.addrs, k.cport, k.sport = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort
 	if k.q == 0 {
 		if p, ok := t.pend.get(&k); !ok || p.answered {
-			if q, ok := t.dnsLast[k]; ok {
+			if q, ok := t.dnsLast.get(&k); ok {
 				k.q = q
 			}
 		}
@@ -382,18 +379,15 @@ func (t *Tracker) ntpMessage(d *dissect.Dissection, flowID uint64, emit func(*ob
 			// timestamp, which an interleaved reply echoes.
 			kx := k
 			kx.id = uint64(n.ReceiveTimestamp)
-			if _, had := t.ntpXleave[kx]; !had && len(t.ntpXleave) >= t.cfg.MaxPending {
-				clear(t.ntpXleave)
-			}
-			t.ntpXleave[kx] = k.id
+			t.ntpXleave.set(&kx, k.id)
 		}
 	case 4:
 		k.addrs, k.cport, k.sport, k.id = flow.PackAddrs(d.DstAddr, d.SrcAddr), d.DstPort, d.SrcPort, uint64(n.OriginTimestamp)
 		xleave := false
-		if len(t.ntpXleave) > 0 {
+		if t.ntpXleave.len() > 0 {
 			if !t.pend.has(&k) {
-				if id, ok := t.ntpXleave[k]; ok {
-					delete(t.ntpXleave, k) // one reply per request
+				if id, ok := t.ntpXleave.get(&k); ok {
+					t.ntpXleave.del(&k) // one reply per request
 					k.id, xleave = id, true
 				}
 			}

@@ -57,7 +57,7 @@ type pending struct {
 // allocate.
 type Tracker struct {
 	cfg   Config
-	index map[key]int32
+	index connIndex // index.go
 	// conns holds the connections in pages of connPage (the last one
 	// cut at MaxConns): connection i is conns[i/connPage][i%connPage];
 	// the first made slots have been used. A new page leaves the others where
@@ -109,7 +109,7 @@ func (t *Tracker) ShareIDs(other *Tracker) { t.ids = other.ids }
 // values are replaced by the defaults.
 func New(cfg Config) *Tracker {
 	config.FillDefaults(&cfg, DefaultConfig())
-	t := &Tracker{cfg: cfg, index: make(map[key]int32, min(cfg.MaxConns, 1024))}
+	t := &Tracker{cfg: cfg, index: newConnIndex()}
 	t.ids = &t.nextID
 	for i := range t.head {
 		t.head[i], t.tail[i] = -1, -1
@@ -132,7 +132,8 @@ func (t *Tracker) Release() {
 	for _, c := range t.chunks {
 		flow.SmallPages(c)
 	}
-	t.index, t.conns, t.made, t.free, t.pending = nil, nil, 0, nil, nil
+	flow.SmallPages(t.index.slots)
+	t.index, t.conns, t.made, t.free, t.pending = connIndex{}, nil, 0, nil, nil
 	t.chunk, t.chunks = nil, nil
 }
 
@@ -194,7 +195,8 @@ func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool,
 		}
 	}
 	if c == nil {
-		if j, ok := t.index[makeKey(d)]; ok {
+		k := makeKey(d)
+		if j, ok := t.lookup(&k); ok {
 			i, c = j, t.conn(j)
 			orig = c.fromClient(d)
 		}
@@ -284,7 +286,7 @@ func (t *Tracker) create(k key, d *dissect.Dissection, class string, boundaryOnl
 	c := t.conn(i)
 	c.init(k, *t.ids, d, class, boundaryOnly)
 	c.list = nLists // not linked yet
-	t.index[k] = i
+	t.indexAs(&k, i)
 	t.live++
 	t.stats.Created++
 	return i
@@ -392,9 +394,7 @@ func (t *Tracker) relink(c *conn, i int32, l uint8) {
 func (t *Tracker) release(i int32) {
 	c := t.conn(i)
 	t.unlink(c)
-	if j, ok := t.index[c.k]; ok && j == i {
-		delete(t.index, c.k)
-	}
+	t.unindex(&c.k, i)
 	c.clear()
 	t.free = append(t.free, i)
 	t.live--
