@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // StopEvents reports the capture_stop events at the end of a capture, one
@@ -27,7 +28,7 @@ func StopEvents(st []Stats, infos []Info, event func(severity, kind, msg string,
 		if s.Drops > 0 || s.Unread() > 0 {
 			sev = observe.SevWarning
 		}
-		event(sev, "capture_stop", fmt.Sprintf("%s (MTU %d, offloads %v): %d packets passed the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full %d times), %d loopback copies skipped, %d left unread in the ring when the capture stopped",
+		event(sev, "capture_stop", fmt.Sprintf("%s (MTU %d, offloads %v): "+pkt.Nouns(s.KernelPackets, "%d packet[s] passed")+" the kernel filter, %d delivered (%d out of time order), %d dropped by the kernel (ring full "+pkt.Nouns(s.Freezes, "%d time[s]")+"), "+pkt.Nouns(s.LoopbackCopies, "%d loopback cop[y|ies]")+" skipped, %d left unread in the ring when the capture stopped",
 			infos[i].Name, infos[i].MTU, infos[i].Offloads, s.KernelPackets, s.Delivered, s.OutOfOrder, s.Drops, s.Freezes, s.LoopbackCopies, s.Unread()), s.Drops)
 	}
 }

@@ -39,3 +39,25 @@ func TestStopEventsUnread(t *testing.T) {
 		}
 	}
 }
+
+// TestStopEventsNouns: capture_stop counts its nouns: 1 packet, 1 time,
+// 1 loopback copy (a trial read "1 packets passed", "ring full 1
+// times"); 2 of each are plural.
+func TestStopEventsNouns(t *testing.T) {
+	info := []Info{{Name: "lo", MTU: 65536}}
+	for _, c := range []struct {
+		st   Stats
+		want string
+	}{
+		{Stats{KernelPackets: 1, Delivered: 0, Drops: 0, Freezes: 1, LoopbackCopies: 1},
+			"lo (MTU 65536, offloads []): 1 packet passed the kernel filter, 0 delivered (0 out of time order), 0 dropped by the kernel (ring full 1 time), 1 loopback copy skipped, 0 left unread in the ring when the capture stopped"},
+		{Stats{KernelPackets: 2, Delivered: 0, Drops: 0, Freezes: 2, LoopbackCopies: 2},
+			"lo (MTU 65536, offloads []): 2 packets passed the kernel filter, 0 delivered (0 out of time order), 0 dropped by the kernel (ring full 2 times), 2 loopback copies skipped, 0 left unread in the ring when the capture stopped"},
+	} {
+		StopEvents([]Stats{c.st}, info, func(_, _, msg string, _ uint64) {
+			if msg != c.want {
+				t.Errorf("%+v:\n got %s\nwant %s", c.st, msg, c.want)
+			}
+		})
+	}
+}

@@ -3,12 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
@@ -153,8 +150,9 @@ type bar struct {
 	read    func() int64 // bytes of the input read so far
 	started time.Time
 
-	mu   sync.Mutex
-	stop func() // ends the redrawing
+	mu     sync.Mutex
+	stop   func() // ends the redrawing
+	halted bool   // a line was said over the bar (halting): never drawn again
 }
 
 // newBar returns the progress bar asked for by --progress, drawn at once.
@@ -186,6 +184,9 @@ func newBar(mode string, stderr io.Writer, files []*replay.File, p *progress, pa
 func (b *bar) draw(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.halted {
+		return
+	}
 	b.m.add(now, b.p.packets.Load(), b.read())
 	fmt.Fprintf(b.w, "\r%s\x1b[K", b.m.line(b.p, b.paced))
 }
@@ -201,6 +202,9 @@ func (b *bar) finish(interrupted bool) {
 		return
 	}
 	b.stop()
+	if b.halted {
+		return
+	}
 	now := time.Now()
 	packets := b.p.packets.Load()
 	line := b.final(now, packets)
@@ -229,20 +233,4 @@ func (m *meter) stopped(el time.Duration) string {
 	fill := int(m.share() * barWidth)
 	_, last, _ := m.span()
 	return fmt.Sprintf("replay %3.0f%% |%s%s| %d pkts, interrupted after %.1f s", m.share()*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets, el.Seconds())
-}
-
-// si writes v with a k or M suffix.
-func si(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e4:
-		return fmt.Sprintf("%.0fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/config"
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/store"
 )
 
@@ -154,8 +155,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 		}
 		st := srv.Stats()
 		rx := st.Receiver
-		fmt.Fprintf(stdout, "tmonbench collector: %d frames received, %d PDUs accepted%s, %d duplicates, %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s\n",
-			rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(l.Stats()), app.Out())
+		fmt.Fprintln(stdout, collectorLine(rx, restored, l.Stats(), app.Out()))
 		printAppended(stdout, app)
 		return err
 	}
@@ -192,6 +192,14 @@ func reserveSpace(path string, n int) error {
 	return err
 }
 
+// collectorLine is a collector's summary line: what its receiver rx
+// counted (restored of it before this process), its socket's udp
+// counters, its output out.
+func collectorLine(rx, restored pdu.ReceiverStats, udp pdu.UDPStats, out string) string {
+	return fmt.Sprintf("tmonbench collector: "+pkt.Nouns(rx.Frames, "%d frame[s]")+" received, "+pkt.Nouns(rx.Accepted, "%d PDU[s]")+" accepted%s, "+pkt.Nouns(rx.Duplicates, "%d duplicate[s]")+", %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s",
+		rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(udp), out)
+}
+
 // beforeRestart says how many of the summary's frames and PDUs (the
 // output's, every process that appended to it) came before this process
 // started, restored from the state folder: its checkpoint's counters and
@@ -201,7 +209,7 @@ func beforeRestart(restored pdu.ReceiverStats) string {
 	if restored.Frames == 0 && restored.Accepted == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (of which %d frames and %d PDUs before this process started: restored from its state folder)", restored.Frames, restored.Accepted)
+	return fmt.Sprintf(" (of which "+pkt.Nouns(restored.Frames, "%d frame[s]")+" and "+pkt.Nouns(restored.Accepted, "%d PDU[s]")+" before this process started: restored from its state folder)", restored.Frames, restored.Accepted)
 }
 
 // recoveredLine says what a restarted collector took back from its state
@@ -211,7 +219,7 @@ func recoveredLine(dir string, rec collector.Recovery) string {
 	if rec.Checkpoint {
 		from = "its checkpoint"
 	}
-	return fmt.Sprintf("tmonbench collector: state recovered from %s (%s): %d journal records (%d PDUs) replayed, %d interrupted writes redone",
+	return fmt.Sprintf("tmonbench collector: state recovered from %s (%s): "+pkt.Nouns(rec.Records, "%d journal record[s] (")+pkt.Nouns(rec.Frames, "%d PDU[s]) replayed, ")+pkt.Nouns(rec.Redone, "%d interrupted write[s] redone"),
 		dir, from, rec.Records, rec.Frames, rec.Redone)
 }
 

@@ -176,7 +176,8 @@ func TestRecoveredLine(t *testing.T) {
 		rec  collector.Recovery
 		want string
 	}{
-		{collector.Recovery{Records: 12, Frames: 34, Redone: 1}, "tmonbench collector: state recovered from S (no checkpoint yet): 12 journal records (34 PDUs) replayed, 1 interrupted writes redone"},
+		{collector.Recovery{Records: 12, Frames: 34, Redone: 1}, "tmonbench collector: state recovered from S (no checkpoint yet): 12 journal records (34 PDUs) replayed, 1 interrupted write redone"},
+		{collector.Recovery{Records: 1, Frames: 1, Redone: 2}, "tmonbench collector: state recovered from S (no checkpoint yet): 1 journal record (1 PDU) replayed, 2 interrupted writes redone"},
 		{collector.Recovery{Checkpoint: true}, "tmonbench collector: state recovered from S (its checkpoint): 0 journal records (0 PDUs) replayed, 0 interrupted writes redone"},
 	} {
 		if got := recoveredLine("S", c.rec); got != c.want {

@@ -74,18 +74,23 @@ func acceptConfig(path string, check func(*config.Config) error) (*config.Config
 // are checked as the TUI would (checkKeys): config --effective and replay
 // without --tui accepted remaps tmonbench tui then refused.
 func readConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, probe.FilterFaults, keyFaults) // every fault at once, the filters' and keys' too
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return nil, fmt.Errorf("--config %s: %w", path, pe.Err)
 	}
-	if err != nil {
-		return nil, err
+	return cfg, err
+}
+
+// keyFaults is the config.Checker of tui.keys (checkKeys).
+func keyFaults(cfg *config.Config) []*config.Error {
+	var e *config.Error
+	if err := checkKeys(cfg); errors.As(err, &e) {
+		return []*config.Error{e}
+	} else if err != nil {
+		return []*config.Error{cfg.Fault("tui.keys", "%v", err)}
 	}
-	if err := checkKeys(cfg); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return nil
 }
 
 // cmdConfig prints the embedded default configuration, or with
@@ -108,4 +113,18 @@ func cmdConfig(fs *pflag.FlagSet) (string, runFunc) {
 		_, err = stdout.Write(pdu.EffectiveConfig(cfg).EffectiveYAML()) // the regulation's defaults, not zeros: as run.json records it
 		return err
 	}
+}
+
+// configFaults says the faults of a configuration file (config.Errors)
+// as a compiler does, one FILE:LINE:COL: FIELD: what line each after
+// "tmonbench CMD: FILE: N errors:", and reports whether err was one: an
+// error's one line (oneLine) would hide all but the first, and a user
+// would fix them one run at a time.
+func configFaults(w io.Writer, cmd string, err error) bool {
+	var all *config.Errors
+	if !errors.As(err, &all) {
+		return false
+	}
+	fmt.Fprintf(w, "tmonbench %s: %s\n", cmd, all)
+	return true
 }

@@ -72,14 +72,14 @@ func TestConfigEffective(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n"), 0o644)
-	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || stderr != "tmonbench config: "+bad+":4: classes[0].idle_timeout_s: want a number of seconds, got \"soon\"\n" {
+	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || stderr != "tmonbench config: "+bad+":4:5: classes[0].idle_timeout_s: want a number of seconds, got \"soon\"\n" {
 		t.Errorf("bad YAML: %d %q", code, stderr)
 	}
 	// A filter the sieve refuses: the error alone, at the filter's line,
 	// with no warning about the classes of a config that will not run.
 	portt := filepath.Join(dir, "portt.yaml")
 	os.WriteFile(portt, []byte("interval_s: 10\nclasses:\n  - name: web\n    filter: \"tcp portt 80\"\n"), 0o644)
-	want := "tmonbench replay: " + portt + ":4: class \"web\": filter \"tcp portt 80\": expected 'and' or 'or' before \"portt\" at offset 4\n"
+	want := "tmonbench replay: " + portt + ":4:5: classes[0].filter: \"tcp portt 80\" (class web): expected 'and' or 'or' before \"portt\" at offset 4\n"
 	if code, _, stderr := tmon(t, "replay", "-q", "--config", portt, "--out", filepath.Join(dir, "p"), wiki); code != 1 || stderr != want {
 		t.Errorf("bad filter: %d\n%s\nwant\n%s", code, stderr, want)
 	}
@@ -149,10 +149,10 @@ func TestKeysCheckedAtLoad(t *testing.T) {
 	dir := t.TempDir()
 	pcap := testsamples.Path(t, "lab", "ftp", "A.pcap")
 	for _, c := range []struct{ yaml, want string }{
-		{"interval_s: 10\ntui:\n  keys:\n    help: [x]\n    quit: [x]\n", `k.yaml:5: tui.keys.quit: key "x" is bound to both help and quit`},
-		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
+		{"interval_s: 10\ntui:\n  keys:\n    help: [x]\n    quit: [x]\n", `k.yaml:5:5: tui.keys.quit: key "x" is bound to both help and quit`},
+		{"tui:\n  keys:\n    quitt: [x]\n", `k.yaml:3:5: tui.keys.quitt: unknown key action "quitt" (known: back,`},
 		// one key alone (the sixth trial's D5: "want a list such as [a, b], got "x"" came first)
-		{"tui:\n  keys:\n    quitt: x\n", `k.yaml:3: tui.keys.quitt: unknown key action "quitt" (known: back,`},
+		{"tui:\n  keys:\n    quitt: x\n", `k.yaml:3:5: tui.keys.quitt: unknown key action "quitt" (known: back,`},
 	} {
 		cfg := filepath.Join(dir, "k.yaml")
 		os.WriteFile(cfg, []byte(c.yaml), 0o644)

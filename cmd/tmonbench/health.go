@@ -84,10 +84,11 @@ func (h *health) reportStats(st []live.Stats, event eventFunc) {
 		drops, freezes = drops+d, freezes+f
 		switch {
 		case d > 0:
-			parts = append(parts, fmt.Sprintf("%s: %d of %d packets dropped by the kernel, ring full %d times (%d dropped in all)",
-				s.Interface, d, s.KernelPackets-h.last[i].KernelPackets, f, s.Drops))
+			got := s.KernelPackets - h.last[i].KernelPackets
+			parts = append(parts, fmt.Sprintf("%s: %d of "+pkt.Nouns(got, "%d packet[s]")+" dropped by the kernel, ring full "+pkt.Nouns(f, "%d time[s]")+" (%d dropped in all)",
+				s.Interface, d, got, f, s.Drops))
 		case f > 0:
-			parts = append(parts, fmt.Sprintf("%s: ring full %d times, no packet dropped (%d dropped in all)", s.Interface, f, s.Drops))
+			parts = append(parts, fmt.Sprintf("%s: ring full "+pkt.Nouns(f, "%d time[s]")+", no packet dropped (%d dropped in all)", s.Interface, f, s.Drops))
 		}
 	}
 	h.last = st

@@ -64,7 +64,7 @@ func TestRingFullWithoutDrops(t *testing.T) {
 	}
 	want := []string{
 		"error capture_drops 139 lnB0: 139 of 2006 packets dropped by the kernel, ring full 3 times (139 dropped in all): the probe cannot keep up (bigger --ring-mb, a --filter, or fewer classes)",
-		"warning capture_ring_full 0 lnB0: ring full 1 times, no packet dropped (139 dropped in all): the probe is at its limit (bigger --ring-mb, a --filter, or fewer classes)",
+		"warning capture_ring_full 0 lnB0: ring full 1 time, no packet dropped (139 dropped in all): the probe is at its limit (bigger --ring-mb, a --filter, or fewer classes)",
 		"info capture_recovered 0 no kernel drop and no full ring in the last period",
 	}
 	if !slices.Equal(got, want) {

@@ -32,7 +32,7 @@ func TestIntervalNotTilingWarned(t *testing.T) {
 	}
 	os.WriteFile(cfg, []byte("interval_s: 2.5\n"), 0o644)
 	code, _, stderr = tmon(t, "replay", "-q", "--config", cfg, "--out", filepath.Join(dir, "d"), wiki)
-	if code == 0 || !strings.Contains(stderr, "c.yaml:1: interval_s: must be a whole number of seconds, got 2.5") {
+	if code == 0 || !strings.Contains(stderr, "c.yaml:1:1: interval_s: must be a whole number of seconds, got 2.5") {
 		t.Errorf("interval_s: 2.5: exit %d, %s", code, stderr)
 	}
 }

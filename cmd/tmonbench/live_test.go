@@ -32,7 +32,10 @@ import (
 
 // TestMain removes the tmonbench binary the live tests share
 // (testout.Binary builds it once per test binary).
-func TestMain(m *testing.M) { os.Exit(testout.Main(m)) }
+func TestMain(m *testing.M) {
+	abandonChild() // a child process of TestReplayAbandonWhileWriting: never returns
+	os.Exit(testout.Main(m))
+}
 
 // startLive starts `tmonbench live` (bin) inside ns and waits for its
 // "capturing on" line.

@@ -141,7 +141,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.code == 130 {
 		return 130 // interrupted: already said on stderr
 	}
-	fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, oneLine(firstError(userMessage(c.name, err), err)))
+	if !configFaults(stderr, c.name, err) {
+		fmt.Fprintf(stderr, "tmonbench %s: %s\n", c.name, oneLine(firstError(userMessage(c.name, err), err)))
+	}
 	if errors.As(err, &ee) {
 		return ee.code
 	}

@@ -84,7 +84,7 @@ func (r *probeRunner) live(cf captureFlags, path string, cfg *config.Config, dur
 			return capture.h.links.goneErr("what was captured was sent")
 		}
 		if res.Unacked > 0 {
-			warnf(r.stderr, "probe", "configuration %s stopped with %d PDUs unacknowledged after --linger %s%s%s", cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
+			warnf(r.stderr, "probe", pkt.Nouns(res.Unacked, "configuration %s stopped with %d PDU[s] unacknowledged after --linger %s%s%s"), cfg.Hash(), res.Unacked, r.linger, perCollector(res), unsentText(res))
 		}
 		feed.announce = next.InEffect(replacing(cfg, next))
 		sayConfigSwitch(r.stderr, "probe", feed.announce)

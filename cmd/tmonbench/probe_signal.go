@@ -156,10 +156,10 @@ func (r *probeRunner) unacked(ctx context.Context, res probe.RunResult) error {
 		return &exitError{code: 130, err: errors.New("probe: interrupted")}
 	}
 	if res.Unacked > 0 && res.Unsent == res.Unacked {
-		return fmt.Errorf("probe: %d PDUs never sent after --linger %s: the channel's regulation (one PDU per min_gap_ms) could not carry them in time (a longer --linger, or a smaller min_gap_ms for this link)", res.Unacked, r.linger)
+		return fmt.Errorf(pkt.Nouns(res.Unacked, "probe: %d PDU[s] never sent after --linger %s: the channel's regulation (one PDU per min_gap_ms) could not carry [it|them] in time (a longer --linger, or a smaller min_gap_ms for this link)"), res.Unacked, r.linger)
 	}
 	if res.Unacked > 0 {
-		return fmt.Errorf("probe: %d PDUs still unacknowledged after --linger %s%s%s (is the collector running at the configured address, with this probe's key? Or did another probe process start under the name %s: a collector then follows the newer run only, its events say probe_duplicate_name); not acknowledged, they may or may not have reached the collector", res.Unacked, r.linger, perCollector(res), unsentText(res), r.name)
+		return fmt.Errorf(pkt.Nouns(res.Unacked, "probe: %d PDU[s] still unacknowledged after --linger %s%s%s (is the collector running at the configured address, with this probe's key? Or did another probe process start under the name %s: a collector then follows the newer run only, its events say probe_duplicate_name); not acknowledged, [it|they] may or may not have reached the collector"), res.Unacked, r.linger, perCollector(res), unsentText(res), r.name)
 	}
 	return nil
 }

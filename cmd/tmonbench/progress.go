@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -78,7 +79,7 @@ func (p *progress) behind(speed replay.Speed) ([]observe.Event, string) {
 		return nil, ""
 	}
 	ev := observe.Event{Time: p.firstLate, Source: "replay", Kind: "replay_behind", Severity: observe.SevWarning, Count: p.late,
-		Message: fmt.Sprintf("could not keep --speed %s: %d packets went out more than %v behind schedule (at most %.1f s); capture order kept, gaps shortened until the replay caught up",
+		Message: fmt.Sprintf(pkt.Nouns(p.late, "could not keep --speed %s: %d packet[s] went out more than %v behind schedule (at most %.1f s); capture order kept, gaps shortened until the replay caught up"),
 			speed, p.late, lateLimit, p.maxLate.Seconds())}
 	return []observe.Event{ev}, ev.Message
 }

@@ -131,7 +131,7 @@ func TestStdinFilter(t *testing.T) {
 	defer in.Close()
 	cmd.Stdin = in
 	summary, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(summary), fmt.Sprintf("1 probe(s): stdin\n  packets read    %12d", want)) || want != 78 ||
+	if err != nil || !strings.Contains(string(summary), fmt.Sprintf("1 probe: stdin\n  packets read    %12d", want)) || want != 78 ||
 		!strings.Contains(string(summary), fmt.Sprintf("\n  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", 136-want)) {
 		t.Fatalf("%v: tcpdump %d packets, replay:\n%s", err, want, summary)
 	}

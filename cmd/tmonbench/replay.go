@@ -117,7 +117,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			defer buf.FlushTo(stderr)
 			logw = buf
 		}
-		writing, stopNote := noteFinishing(ctx, logw) // a Ctrl-C once the captures are read: said at once, exit 130 (replayEnd)
+		writing, stopNote := noteFinishing(ctx, bar.halting(logw), func() (string, bool) { u, ok := run.Abandon(); return abandonLine(run.Out(), run.Dir(), u), ok }) // a Ctrl-C once the captures are read: said at once (the bar cleared, then no more drawn), exit 130 (replayEnd)
 		opt := pipeline.Options{
 			Config:        a.cfg,
 			Probes:        probes,

@@ -4,6 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/tmonbench/tmonbench/live"
 )
 
 // replayWritingHook, when set (by a test), is called with the replay's
@@ -11,18 +17,28 @@ import (
 // (pipeline.Options.Writing).
 var replayWritingHook func(ctx context.Context)
 
+// exitNow ends the process (os.Exit): a replay abandoned by a second
+// Ctrl-C.
+var exitNow = os.Exit
+
 // noteFinishing watches ctx, a replay's signal context, for a Ctrl-C
 // (SIGINT, SIGTERM) after its captures were read to their end: the run is
 // then no longer interrupted (the pipeline's settle is over), its tables
 // are finished whole (the last flush, the Parquet parts, run.json, the
 // publish of --out) and the replay exits with status 130 (replayEnd), as
 // `tmonbench rollup` and `replay --rollup` do. It says so on w at once,
-// not after the writing; a later Ctrl-C changes nothing. writing is
-// pipeline.Options.Writing; stop ends the watch (the line written by then)
-// once the run is closed. Before this, such a Ctrl-C went unsaid and the
-// replay exited 0 (a new-user trial).
-func noteFinishing(ctx context.Context, w io.Writer) (writing func(), stop func()) {
+// not after the writing. A second Ctrl-C then (not its echo, within
+// live.SignalEcho) abandons the writing at once: abandon (the run's
+// store.Run.Abandon) keeps the output folder whole, what it says is
+// written, and the process exits 130; abandon false (the run was already
+// moved in, whole) lets the replay end. writing is pipeline.Options.Writing;
+// stop ends the watch (the line written by then) once the run is closed.
+// Before, a second Ctrl-C while a large replay wrote its tables did
+// nothing (a new-user trial).
+func noteFinishing(ctx context.Context, w io.Writer, abandon func() (string, bool)) (writing func(), stop func()) {
 	wr, done, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	sig := make(chan os.Signal, 4) // every stop signal, the first (ctx's) included
+	signal.Notify(sig, stopSignals...)
 	go func() {
 		defer close(ended)
 		select {
@@ -38,8 +54,26 @@ func noteFinishing(ctx context.Context, w io.Writer) (writing func(), stop func(
 		}
 		select {
 		case <-wr:
-			fmt.Fprintln(w, "tmonbench replay: Ctrl-C after the captures were read to their end: the tables are being finished whole (run.json says finished), then the replay exits with status 130")
+			fmt.Fprintln(w, "tmonbench replay: Ctrl-C after the captures were read to their end: the tables are being finished whole (run.json says finished), then the replay exits with status 130; a second Ctrl-C abandons them at once")
 		default:
+			return
+		}
+		first := time.Now()
+		<-sig // the first Ctrl-C's own
+		for {
+			select {
+			case <-sig:
+			case <-done:
+				return
+			}
+			if time.Since(first) < live.SignalEcho {
+				continue // its echo (coreutils' timeout sends two)
+			}
+			if msg, ok := abandon(); ok {
+				fmt.Fprintln(w, msg)
+				exitNow(130)
+			}
+			return
 		}
 	}()
 	return func() {
@@ -50,5 +84,19 @@ func noteFinishing(ctx context.Context, w io.Writer) (writing func(), stop func(
 		}, func() {
 			close(done)
 			<-ended
+			signal.Stop(sig)
 		}
+}
+
+// abandonLine is what a replay abandoned by a second Ctrl-C says: the
+// parts left half-written (unfinished, store.Run.Abandon), run.json not
+// written, and that the output folder out holds only whole parts, its
+// previous content as it was, this run's staged in dir until the next run
+// removes them.
+func abandonLine(out, dir string, unfinished []string) string {
+	parts := "no part was being written"
+	if len(unfinished) > 0 {
+		parts = "not finished: " + strings.Join(unfinished, ", ")
+	}
+	return fmt.Sprintf("tmonbench replay: second Ctrl-C: writing abandoned (%s; run.json not written): %s holds only whole parts, its previous content as it was; this run's committed parts stay in %s until the next run removes it", parts, out, dir)
 }

@@ -28,7 +28,7 @@ func TestReplayInterruptWhileWriting(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	wiki := filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")
 	code, _, stderr := tmon(t, "replay", "-q", "--out", out, wiki)
-	want := "tmonbench replay: Ctrl-C after the captures were read to their end: the tables are being finished whole (run.json says finished), then the replay exits with status 130\n"
+	want := "tmonbench replay: Ctrl-C after the captures were read to their end: the tables are being finished whole (run.json says finished), then the replay exits with status 130; a second Ctrl-C abandons them at once\n"
 	if code != 130 || stderr != want {
 		t.Errorf("SIGINT while the tables are written: exit %d, stderr %q; want 130, %q", code, stderr, want)
 	}

@@ -33,7 +33,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	for i, p := range probes {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(w, "tmonbench replay: %d file(s)%s, %d probe(s): %s\n", len(files), skippedNote(skipped), len(res.Probes), strings.Join(names, ", "))
+	fmt.Fprintf(w, "tmonbench replay: "+pkt.Nouns(len(files), "%d file[s]")+"%s, "+pkt.Nouns(len(res.Probes), "%d probe[s]")+": %s\n", len(files), skippedNote(skipped), len(res.Probes), strings.Join(names, ", "))
 	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
 	if leftOut > 0 {
 		fmt.Fprintf(w, "  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", leftOut)
@@ -55,7 +55,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	// The whole run's, the PDUs and retransmissions after the final reports
 	// (a replay settling, a probe lingering) included: pdu_stats counts
 	// each channel's up to its final report only, which took the counts.
-	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; %d retransmissions; all of the run: pdu_stats counts up to each final report)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
+	fmt.Fprintf(w, "  PDUs            %12d  (%d bytes, %.2f%% of captured bytes; "+pkt.Nouns(retrans, "%d retransmission[s]")+"; all of the run: pdu_stats counts up to each final report)\n", pdus, pduBytes, 100*float64(pduBytes)/max(float64(res.Bytes), 1), retrans)
 	fmt.Fprintf(w, "  rows written    ")
 	for i, name := range st.Names() {
 		if i > 0 {
@@ -89,7 +89,7 @@ func anomalyRating(n uint64, notable store.Notable) string {
 	if e == 0 || e > n {
 		return ""
 	}
-	return fmt.Sprintf("; %d rated errors (below), %d notes", e, n-e)
+	return fmt.Sprintf("; "+pkt.Nouns(e, "%d rated error[s] (below)")+", "+pkt.Nouns(n-e, "%d note[s]"), e, n-e)
 }
 
 // longSpan says a capture span of ns nanoseconds from 1000 s up in
@@ -173,18 +173,18 @@ func senderSummary(name string, ss pdu.SenderStats, pending int) string {
 		destroyed += ss.Destroyed[t]
 		records += ss.DestroyedRecords[t]
 	}
-	part := fmt.Sprintf("collector %s: %d PDUs, %d retransmissions, %d unacknowledged", name, pdus, ss.Retransmits, pending)
+	part := fmt.Sprintf("collector %s: "+pkt.Nouns(pdus, "%d PDU[s]")+", "+pkt.Nouns(ss.Retransmits, "%d retransmission[s]")+", %d unacknowledged", name, pdus, ss.Retransmits, pending)
 	if d := destroyed - ss.PermanentDestroyed; d > 0 { // counters, histograms, RTT, TCP, one-way: past 16 MiB or final_timeout_s
-		part += fmt.Sprintf(", %d PDUs destroyed by the regulation (%d records: pdu_overflow, pdu_destroyed)", d, records-ss.PermanentDestroyedRecords)
+		part += fmt.Sprintf(pkt.Nouns(d, ", %d PDU[s] destroyed by the regulation (")+pkt.Nouns(records-ss.PermanentDestroyedRecords, "%d record[s]: pdu_overflow, pdu_destroyed)"), d, records-ss.PermanentDestroyedRecords)
 	}
 	if ss.Spooled > 0 {
 		part += fmt.Sprintf(", %d spooled to disk (at most %.1f MiB)", ss.Spooled, float64(ss.SpoolPeakBytes)/(1<<20))
 	}
 	if ss.PermanentDestroyed > 0 { // definitions past max_permanent_mb and spool_max_mb
-		part += fmt.Sprintf(", %d permanent PDUs destroyed (%d records: pdu_permanent_overflow)", ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
+		part += fmt.Sprintf(pkt.Nouns(ss.PermanentDestroyed, ", %d permanent PDU[s] destroyed (")+pkt.Nouns(ss.PermanentDestroyedRecords, "%d record[s]: pdu_permanent_overflow)"), ss.PermanentDestroyed, ss.PermanentDestroyedRecords)
 	}
 	if ss.DestroyedAfterReport > 0 { // not in the final pdu_stats rows: a late report's, if acknowledged
-		part += fmt.Sprintf(", %d destroyed after the final report (%d records)", ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
+		part += fmt.Sprintf(", %d destroyed after the final report ("+pkt.Nouns(ss.DestroyedRecordsAfterReport, "%d record[s])"), ss.DestroyedAfterReport, ss.DestroyedRecordsAfterReport)
 	}
 	return part
 }
@@ -200,13 +200,13 @@ func udpPart(st pdu.UDPStats) string {
 		n    uint64
 		what string
 	}{
-		{st.SendErrors, "datagram writes failed"},
+		{st.SendErrors, "datagram write[s] failed"},
 		{st.Refused, "refused (ICMP port unreachable)"},
-		{st.AcksDropped, "acknowledgements dropped unread (their PDUs retried)"},
-		{st.AckFails, "acknowledgements not written back"},
+		{st.AcksDropped, "acknowledgement[s] dropped unread ([its PDU|their PDUs] retried)"},
+		{st.AckFails, "acknowledgement[s] not written back"},
 	} {
 		if c.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+			parts = append(parts, fmt.Sprintf(pkt.Nouns(c.n, "%d "+c.what), c.n))
 		}
 	}
 	if len(parts) == 0 {

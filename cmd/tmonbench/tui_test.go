@@ -28,8 +28,8 @@ func TestTUIKeyErrorsNameLine(t *testing.T) {
 	out := replayed(t)
 	cfg := filepath.Join(t.TempDir(), "keys.yaml")
 	for _, c := range []struct{ keys, want string }{
-		{"    quit: [x]\n    nosuch: [y]\n", cfg + `:5: tui.keys.nosuch: unknown key action "nosuch" (known: back, `},
-		{"    help: [\"?\"]\n    quit:\n      - x\n      - \"?\"\n", cfg + `:7: tui.keys.quit: key "?" is bound to both help and quit: remap one of them in tui.keys`},
+		{"    quit: [x]\n    nosuch: [y]\n", cfg + `:5:5: tui.keys.nosuch: unknown key action "nosuch" (known: back, `},
+		{"    help: [\"?\"]\n    quit:\n      - x\n      - \"?\"\n", cfg + `:7:9: tui.keys.quit: key "?" is bound to both help and quit: remap one of them in tui.keys`},
 	} {
 		if err := os.WriteFile(cfg, []byte("interval_s: 60\ntui:\n  keys:\n"+c.keys), 0o644); err != nil {
 			t.Fatal(err)
@@ -52,7 +52,7 @@ func TestReplayTUIBadKeysTouchNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := tmon(t, "replay", "--tui", "--config", cfg, "--out", out, filepath.Join("..", "..", "samples", "zeek_ntp.pcap"))
-	if want := "tmonbench replay: " + cfg + `:3: tui.keys.nosuch: unknown key action "nosuch"`; code != 1 || !strings.HasPrefix(stderr, want) {
+	if want := "tmonbench replay: " + cfg + `:3:5: tui.keys.nosuch: unknown key action "nosuch"`; code != 1 || !strings.HasPrefix(stderr, want) {
 		t.Errorf("status %d, stderr %q, want 1 and %q", code, stderr, want)
 	}
 	sameTree(t, out, before)

@@ -110,7 +110,7 @@ func TestUDPPart(t *testing.T) {
 		t.Errorf("nothing wrong: %q", got)
 	}
 	got := udpPart(pdu.UDPStats{SendErrors: 2, Refused: 5, AcksDropped: 1819, AckFails: 1})
-	want := ", 2 datagram writes failed, 5 refused (ICMP port unreachable), 1819 acknowledgements dropped unread (their PDUs retried), 1 acknowledgements not written back"
+	want := ", 2 datagram writes failed, 5 refused (ICMP port unreachable), 1819 acknowledgements dropped unread (their PDUs retried), 1 acknowledgement not written back"
 	if got != want {
 		t.Errorf("udpPart = %q, want %q", got, want)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/journal"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // PlannedSink is a Sink whose part files can be chosen before they are
@@ -354,7 +355,7 @@ func (s *Server) Recover() (Recovery, error) {
 		// A clean stop ends the journal with a checkpoint: records after
 		// it mean the previous run was killed, crashed or failed to write.
 		now := s.opt.Now().UnixNano()
-		msg := fmt.Sprintf("collector state recovered from its journal after an unclean stop (killed, crashed or a write failed): %d records (%d PDUs) replayed, %d interrupted writes redone",
+		msg := fmt.Sprintf("collector state recovered from its journal after an unclean stop (killed, crashed or a write failed): "+pkt.Nouns(rec.Records, "%d record[s] (")+pkt.Nouns(rec.Frames, "%d PDU[s]) replayed, ")+pkt.Nouns(rec.Redone, "%d interrupted write[s] redone"),
 			rec.Records, rec.Frames, rec.Redone)
 		s.recordEvent(now, observe.SevWarning, "collector_recovered", msg, 0)
 		s.coll.Event(now, observe.SevWarning, "collector_recovered", msg)

@@ -90,11 +90,11 @@ func (c *Collector) reportBad() {
 		Kind, Severity, Message string // Message: one probe's event (refgen reads these keys)
 		all                     string
 	}{
-		{m: c.bad, Kind: "pdu_bad_records", Severity: observe.SevError, Message: "probe %s: %d PDUs with records that do not decode (their rows are missing); first %s",
+		{m: c.bad, Kind: "pdu_bad_records", Severity: observe.SevError, Message: "probe %s: %d PDU[s] with records that do not decode ([its|their] rows are missing); first %s",
 			all: "%d PDUs of %d probes with records that do not decode (their rows are missing); first from probe %s: %s"},
-		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted: %d new run(s) since the last report, each de-duplicated on its own; latest %s",
+		{m: c.restarts, Kind: "probe_restart", Severity: observe.SevWarning, Message: "probe %s restarted: %d new run[s] since the last report, each de-duplicated on its own; latest %s",
 			all: "%d restarts of %d probes; first probe %s: %s"},
-		{m: c.incomplete, Kind: "probe_run_incomplete", Severity: observe.SevWarning, Message: "probe %s: a run ended without its final report (killed, crashed, or the report never arrived): %d flows still open in it never got their final totals; %s",
+		{m: c.incomplete, Kind: "probe_run_incomplete", Severity: observe.SevWarning, Message: "probe %s: a run ended without its final report (killed, crashed, or the report never arrived): %d flow[s] still open in it never got [its|their] final totals; %s",
 			all: "%d flows still open in the runs of %d probes that ended without their final report never got their final totals; first probe %s: %s"},
 	} {
 		if len(k.m) == 0 {
@@ -112,7 +112,7 @@ func (c *Collector) reportBad() {
 			for _, id := range ids {
 				b := k.m[id]
 				c.batch.Events = append(c.batch.Events, observe.Event{Time: b.firstNs, Source: "collector", Kind: k.Kind, Severity: sev(b.unclean),
-					Message: fmt.Sprintf(k.Message, c.probe(id).ref, b.n, b.first), Count: b.n})
+					Message: fmt.Sprintf(pkt.Nouns(b.n, k.Message), c.probe(id).ref, b.n, b.first), Count: b.n})
 			}
 		} else {
 			var n uint64

@@ -519,23 +519,23 @@ var onewayEvents = []struct {
 	Kind, Severity, Message string // Message: class, count (refgen reads these keys)
 	n                       func(*oneway.Stats) uint64
 }{
-	{Kind: "oneway_negative_delays", Severity: observe.SevWarning, Message: "class %s: %d one-way delays below zero: check the probes' clock synchronisation or clock_offset_us",
+	{Kind: "oneway_negative_delays", Severity: observe.SevWarning, Message: "class %s: %d one-way delay[s] below zero: check the probes' clock synchronisation or clock_offset_us",
 		n: func(s *oneway.Stats) uint64 { return s.NegativeDelays }},
-	{Kind: "oneway_signature_collisions", Severity: observe.SevInfo, Message: "class %s: %d signature collisions resolved by time",
+	{Kind: "oneway_signature_collisions", Severity: observe.SevInfo, Message: "class %s: %d signature collision[s] resolved by time",
 		n: func(s *oneway.Stats) uint64 { return s.Collisions }},
-	{Kind: "oneway_late", Severity: observe.SevWarning, Message: "class %s: %d observations arrived after the timeout (timeout_s) had passed at every hop: each made a record of its own, so its packet may count as lost at one hop and missed at another; raise timeout_s if the probes' PDUs arrive that late",
+	{Kind: "oneway_late", Severity: observe.SevWarning, Message: "class %s: %d observation[s] arrived after the timeout (timeout_s) had passed at every hop: [it|each] made a record of its own, so its packet may count as lost at one hop and missed at another; raise timeout_s if the probes' PDUs arrive that late",
 		n: func(s *oneway.Stats) uint64 { return s.Late }},
-	{Kind: "oneway_evicted", Severity: observe.SevWarning, Message: "class %s: %d packet records classified before their timeout to keep the collector's open records bounded: at a hop that had not reported them yet they count as dropped; shorten timeout_s or narrow the class",
+	{Kind: "oneway_evicted", Severity: observe.SevWarning, Message: "class %s: %d packet record[s] classified before [its|their] timeout to keep the collector's open records bounded: at a hop that had not reported [it|them] yet [it counts|they count] as dropped; shorten timeout_s or narrow the class",
 		n: func(s *oneway.Stats) uint64 { return s.Evicted }},
-	{Kind: "oneway_flows_full", Severity: observe.SevWarning, Message: "class %s: %d observations of one-way flows beyond the collector's limit of flows per class ignored: narrow the class or its granularity",
+	{Kind: "oneway_flows_full", Severity: observe.SevWarning, Message: "class %s: %d observation[s] of one-way flows beyond the collector's limit of flows per class ignored: narrow the class or its granularity",
 		n: func(s *oneway.Stats) uint64 { return s.FlowsFull }},
-	{Kind: "oneway_drop_notices_full", Severity: observe.SevWarning, Message: "class %s: %d notices of observations a probe destroyed ignored beyond the collector's limit: their packets count as lost, not dropped",
+	{Kind: "oneway_drop_notices_full", Severity: observe.SevWarning, Message: "class %s: %d notice[s] of observations a probe destroyed ignored beyond the collector's limit: their packets count as lost, not dropped",
 		n: func(s *oneway.Stats) uint64 { return s.DropRangesFull }},
-	{Kind: "oneway_unreported", Severity: observe.SevWarning, Message: "class %s: %d packets dropped at hops whose probe had not reported that far when they were classified (a probe killed, silent or never heard from, or still running when the collector stopped): nobody can say whether they passed there",
+	{Kind: "oneway_unreported", Severity: observe.SevWarning, Message: "class %s: %d packet[s] dropped at hops whose probe had not reported that far when [it was|they were] classified (a probe killed, silent or never heard from, or still running when the collector stopped): nobody can say whether [it|they] passed there",
 		n: func(s *oneway.Stats) uint64 { return s.Unreported }},
-	{Kind: "oneway_hop_silent", Severity: observe.SevWarning, Message: "class %s: %d times a hop's probe fell silent (no report while another hop's clock went on past timeout_s + interval_s + max_build_s + final_timeout_s): its packets and intervals were closed without it, the packets due there counted dropped and unreported (oneway_unreported)",
+	{Kind: "oneway_hop_silent", Severity: observe.SevWarning, Message: "class %s: %d time[s] a hop's probe fell silent (no report while another hop's clock went on past timeout_s + interval_s + max_build_s + final_timeout_s): its packets and intervals were closed without it, the packets due there counted dropped and unreported (oneway_unreported)",
 		n: func(s *oneway.Stats) uint64 { return s.SilentHops }},
-	{Kind: "oneway_bad_hop", Severity: observe.SevError, Message: "class %s: %d observations or clocks for a hop outside the class's hops ignored",
+	{Kind: "oneway_bad_hop", Severity: observe.SevError, Message: "class %s: %d observation[s] or clock[s] for a hop outside the class's hops ignored",
 		n: func(s *oneway.Stats) uint64 { return s.BadHop }},
 }
 
@@ -563,13 +563,13 @@ func (c *Collector) reportClass(at int64, n string, st *oneway.Stats) {
 	c.ow.told[n] = *st
 	for _, e := range onewayEvents {
 		if d := e.n(st) - e.n(&was); d > 0 {
-			c.EventCount(at, e.Severity, e.Kind, fmt.Sprintf(e.Message, n, d), d)
+			c.EventCount(at, e.Severity, e.Kind, fmt.Sprintf(pkt.Nouns(d, e.Message), n, d), d)
 		}
 	}
 	// Repeats (a probe restarted on the capture it was replaying, a resent
 	// spool): an engineer sees why the observations outnumber the packets.
 	if open, done := st.Repeats-was.Repeats, st.RepeatsClassified-was.RepeatsClassified; open+done > 0 {
-		c.EventCount(at, observe.SevInfo, "oneway_repeats", fmt.Sprintf("class %s: %d observations reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written",
+		c.EventCount(at, observe.SevInfo, "oneway_repeats", fmt.Sprintf(pkt.Nouns(open+done, "class %s: %d observation[s] reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written"),
 			n, open+done, open, done), open+done)
 	}
 }

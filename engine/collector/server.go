@@ -515,8 +515,8 @@ func (s *Server) tick(now time.Time, flush bool) (idle bool) {
 	s.sayKeyMissing(nowNs)
 	s.sayPrevKey(nowNs)
 	if n := s.acks.limited - s.limited; n > 0 {
-		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
-		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", fmt.Sprintf("%d acknowledgements not sent: more than %d a second to addresses not acknowledged before (forged sources?); their probes retry", n, AckNewRate), n)
+		s.coll.EventCount(nowNs, observe.SevWarning, "acks_limited", acksLimited(n), n)
+		s.recordEvent(nowNs, observe.SevWarning, "acks_limited", acksLimited(n), n)
 		s.limited = s.acks.limited
 	}
 	wait := s.opt.IdleExit
@@ -592,4 +592,10 @@ func (s *Server) Snapshot() *observe.Snapshot {
 // Written returns the rows handed to the sink so far.
 func (s *Server) Written() uint64 {
 	return syncio.Locked(&s.mu, func() uint64 { return s.written })
+}
+
+// acksLimited is the acks_limited event's message for n acknowledgements
+// not sent.
+func acksLimited(n uint64) string {
+	return fmt.Sprintf(pkt.Nouns(n, "%d acknowledgement[s] not sent: more than %d a second to addresses not acknowledged before (forged sources?); [its probe retries|their probes retry]"), n, AckNewRate)
 }

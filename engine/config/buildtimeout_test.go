@@ -18,11 +18,11 @@ func TestMaxBuildBelowOnewayTimeout(t *testing.T) {
 	const class = "classes:\n  - name: o\n    filter: udp\n    analyses: [oneway]\n    oneway: {hops: [A, B], timeout_s: %s}\n"
 	for _, c := range []struct{ yaml, want string }{
 		{"collectors:\n  - {name: c, address: \"127.0.0.1:4739\", max_build_s: 5}\n" + fmtClass(class, "5"),
-			"c.yaml:2: collectors[0].max_build_s: must be below 5, the one-way timeout_s of class \"o\": a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 1), got 5"},
+			"c.yaml:2:42: collectors[0].max_build_s: must be below 5, the one-way timeout_s of class \"o\": a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 1), got 5"},
 		{"collectors:\n  - {name: c, address: \"127.0.0.1:4739\"}\n" + fmtClass(class, "0.5"),
-			"c.yaml:2: collectors[0].max_build_s: must be below 0.5, the one-way timeout_s of class \"o\": a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 1), got 1"},
+			"c.yaml:2:6: collectors[0].max_build_s: must be below 0.5, the one-way timeout_s of class \"o\": a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 1), got 1"},
 		{fmtClass(class, "1"),
-			"c.yaml:5: classes[0].oneway.timeout_s: must be above 1, the max_build_s of the default regulation (no collector listed): a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 5), got 1"},
+			"c.yaml:5:28: classes[0].oneway.timeout_s: must be above 1, the max_build_s of the default regulation (no collector listed): a PDU may hold an observation that long before it is built, and the collector classifies a packet timeout_s after it (0 or absent: 5), got 1"},
 	} {
 		_, err := Parse([]byte(c.yaml), "c.yaml")
 		if err == nil || err.Error() != c.want {

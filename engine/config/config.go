@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"reflect"
@@ -31,23 +30,26 @@ var ErrInvalid = errors.New("config: invalid")
 type Error struct {
 	File  string // file name, "<default>" for the embedded config
 	Line  int    // 1-based line in the YAML text; 0 if unknown
+	Col   int    // 1-based column of the field's key (or item) on Line; 0 if unknown
 	Field string // dotted path of the field, e.g. classes[2].granularity
 	Msg   string
 }
 
-// Error formats the error as FILE:LINE: FIELD: MESSAGE (no FIELD: when
-// the fault is in no field, a YAML syntax error).
+// Error formats the error as FILE:LINE:COL: FIELD: MESSAGE, as a
+// compiler does (no COL when unknown, no FIELD: when the fault is in no
+// field, a YAML syntax error).
 func (e *Error) Error() string {
-	if e.Field == "" {
-		if e.Line > 0 {
-			return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-		}
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
+	at := e.File
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
+		at = fmt.Sprintf("%s:%d", e.File, e.Line)
+		if e.Col > 0 {
+			at = fmt.Sprintf("%s:%d", at, e.Col)
+		}
 	}
-	return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Msg)
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s", at, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", at, e.Field, e.Msg)
 }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
@@ -333,6 +335,10 @@ type Class struct {
 
 	line  int
 	index int // position in the file's classes list; -1 for the added class all
+	// undecoded are yaml.v3's type errors of the class's fields: kept
+	// here (Parse reports them), as an error would drop the whole class
+	// and hide its other faults
+	undecoded []string
 }
 
 // Hash returns a short hash of the effective configuration (hex of the
@@ -371,7 +377,13 @@ func (c *Class) HasField(field string) bool { return slices.Contains(c.Granulari
 func (c *Class) UnmarshalYAML(n *yaml.Node) error {
 	type plain Class // without this method
 	*c = Class{}
-	return decodeAt(n, (*plain)(c), &c.line)
+	err := decodeAt(n, (*plain)(c), &c.line)
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		c.line, c.undecoded = n.Line, te.Errors
+		return nil
+	}
+	return err
 }
 
 // decodeAt decodes n into v, a type without an UnmarshalYAML method, and
@@ -394,20 +406,21 @@ func Default() *Config {
 	return c
 }
 
-// Load reads and validates a YAML config file.
-func Load(path string) (*Config, error) {
+// Load reads and validates a YAML config file (Parse).
+func Load(path string, checks ...Checker) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(b, path)
+	return Parse(b, path, checks...)
 }
 
 // Parse decodes and validates YAML text; file names the source in errors.
 // Unknown fields are errors (a typo must not silently do nothing). Every
 // field the text leaves out keeps its default; without a classes: field
-// the classes are the embedded default's (effective.go).
-func Parse(b []byte, file string) (*Config, error) {
+// the classes are the embedded default's (effective.go). Every fault is
+// reported at once (Errors), checks' included; a syntax error alone.
+func Parse(b []byte, file string, checks ...Checker) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
@@ -417,26 +430,21 @@ func Parse(b []byte, file string) (*Config, error) {
 		return nil, &Error{File: file, Line: root.Content[0].Line,
 			Msg: "not a tmonbench configuration: want a YAML mapping of settings (interval_s: 60, classes: ...; tmonbench config prints the default)"}
 	}
-	if u := checkKnown(&root, reflect.TypeOf(c), ""); u != nil {
+	f := &faults{c: c}
+	checkKnown(&root, reflect.TypeOf(c), "", func(u unknownField) {
 		where := u.path
 		if where == "" {
 			where = "top level"
 		}
-		return nil, &Error{File: file, Line: u.line, Field: strings.TrimPrefix(u.path+"."+u.key, "."), Msg: fmt.Sprintf("unknown field %q in %s (known: %s)", u.key, where, strings.Join(u.known, ", "))}
-	}
-	if s := checkShape(&root, reflect.TypeOf(c), ""); s != nil {
-		return nil, &Error{File: file, Line: s.line, Field: s.field, Msg: s.msg}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, typeError(file, &root, te.Errors)
-		}
-		return nil, fmt.Errorf("%s: %w: %v", file, ErrInvalid, err)
-	}
+		f.add(&Error{File: file, Line: u.line, Col: u.col, Field: strings.TrimPrefix(u.path+"."+u.key, "."), Msg: fmt.Sprintf("unknown field %q in %s (known: %s)", u.key, where, strings.Join(u.known, ", "))})
+	})
+	checkShape(&root, reflect.TypeOf(c), "", func(s *shapeError) { // each value at fault made null
+		f.add(&Error{File: file, Line: s.line, Field: s.field, Msg: s.msg}) // the column: the key's (faults.err)
+	})
 	c.root = &root
+	if err := c.decode(b, f); err != nil {
+		return nil, err
+	}
 	if !hasKey(&root, "classes") {
 		c.Classes, c.classesDefault = defaultClasses(), true
 	}
@@ -444,7 +452,14 @@ func Parse(b []byte, file string) (*Config, error) {
 		c.Classes[i].index = i
 	}
 	c.applyDefaults()
-	if err := c.Validate(); err != nil {
+	f.decoded()
+	f.add(c.Validate())
+	for _, check := range checks {
+		for _, e := range check(c) {
+			f.add(e)
+		}
+	}
+	if err := f.err(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -514,108 +529,102 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// Validate checks every field; the error names the line and field: the
+// Validate checks every field; each error names the line and field: the
 // line of the field in the file (of the offending item, for a list)
-// when it is there, else the line given (the class's).
+// when it is there, else the line given (the class's). Every fault is
+// reported (Errors when more than one); a check that found one goes on
+// with the next (bad records it and returns nil).
 func (c *Config) Validate() error {
+	errs := &faults{c: c}
 	bad := func(line int, field, format string, a ...any) error {
 		item := "" // a list's offending item is the message's first string
 		if len(a) > 0 {
 			item, _ = a[0].(string)
 		}
-		if l := c.lineOf(field, item); l > 0 {
-			line = l
+		col := 0
+		if l, k := c.posOf(field, item); l > 0 {
+			line, col = l, k
 		}
-		return &Error{File: c.file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
+		errs.add(&Error{File: c.file, Line: line, Col: col, Field: field, Msg: fmt.Sprintf(format, a...)})
+		return nil
 	}
 	if c.ValidFrom != "" {
 		if _, err := time.Parse(time.RFC3339Nano, c.ValidFrom); err != nil {
-			return bad(0, "valid_from", "want an RFC 3339 time such as 2026-12-03T18:00:00Z, got %q", c.ValidFrom)
+			bad(0, "valid_from", "want an RFC 3339 time such as 2026-12-03T18:00:00Z, got %q", c.ValidFrom)
 		}
 	}
 	if !(c.IntervalS >= 1 && c.IntervalS <= 86400) { // also rejects NaN
-		return bad(0, "interval_s", "must be between 1 and 86400 seconds (0 or absent: %g), got %g", float64(DefaultIntervalS), c.IntervalS)
-	}
-	if c.IntervalS != math.Trunc(c.IntervalS) {
-		return bad(0, "interval_s", "must be a whole number of seconds, got %v: %s", c.IntervalS, fractionWhy)
+		bad(0, "interval_s", "must be between 1 and 86400 seconds (0 or absent: %g), got %g", float64(DefaultIntervalS), c.IntervalS)
+	} else if c.IntervalS != math.Trunc(c.IntervalS) {
+		bad(0, "interval_s", "must be a whole number of seconds, got %v: %s", c.IntervalS, fractionWhy)
 	}
 	if !(c.ClockJumpS >= 1 && c.ClockJumpS <= maxClockJumpS) {
-		return bad(0, "clock_jump_s", "must be between 1 and %d seconds (0 or absent: %d), got %g", maxClockJumpS, DefaultClockJumpS, c.ClockJumpS)
+		bad(0, "clock_jump_s", "must be between 1 and %d seconds (0 or absent: %d), got %g", maxClockJumpS, DefaultClockJumpS, c.ClockJumpS)
 	}
 	if n := c.FlowTable.MaxFlows; n < 1 || n > MaxMaxFlows {
 		mem := "" // what the table could take
 		if n > MaxMaxFlows {
 			mem = fmt.Sprintf(" (~%d B a flow: %s)", flowBytes, sizeText(float64(n)*flowBytes))
 		}
-		return bad(0, "flow_table.max_flows", "must be between 1 and %d (0 or absent: %d), got %d%s", MaxMaxFlows, DefaultMaxFlows, n, mem)
+		bad(0, "flow_table.max_flows", "must be between 1 and %d (0 or absent: %d), got %d%s", MaxMaxFlows, DefaultMaxFlows, n, mem)
 	}
-	if err := c.validateTables(); err != nil {
-		return err
-	}
-	if err := c.Enrich.validate(c.file, c.lineOf); err != nil {
-		return err
-	}
-	if err := c.validateTUI(); err != nil {
-		return err
-	}
+	errs.add(c.validateTables())
+	errs.add(c.Enrich.validate(c.file, c.lineOf))
+	errs.add(c.validateTUI())
 	if len(c.Classes) > 256 {
-		return bad(0, "classes", "at most 256 classes, got %d", len(c.Classes))
+		bad(0, "classes", "at most 256 classes, got %d", len(c.Classes))
 	}
 	names := map[string]int{}
 	for i := range c.Classes {
 		cl := &c.Classes[i]
 		f := fmt.Sprintf("classes[%d]", cl.index)
 		if cl.Name == "" {
-			return bad(cl.line, f+".name", "missing")
+			bad(cl.line, f+".name", "missing")
+		} else if j, dup := names[cl.Name]; dup {
+			bad(cl.line, f+".name", "%q already names classes[%d]", cl.Name, c.Classes[j].index)
+		} else {
+			names[cl.Name] = i
 		}
-		if j, dup := names[cl.Name]; dup {
-			return bad(cl.line, f+".name", "%q already names classes[%d]", cl.Name, c.Classes[j].index)
-		}
-		names[cl.Name] = i
 		if cl.Name == "all" && cl.Filter != "" {
-			return bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
+			bad(cl.line, f+".filter", "the class all counts every IP packet and keeps no filter; give a filtered class another name")
 		}
 		for k, g := range cl.Granularity {
 			if !slices.Contains(Fields, g) {
-				return bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
-			}
-			if slices.Contains(cl.Granularity[:k], g) {
-				return bad(cl.line, f+".granularity", "%q named twice", g)
+				bad(cl.line, f+".granularity", "unknown field %q (known: %s)", g, strings.Join(Fields, ", "))
+			} else if slices.Contains(cl.Granularity[:k], g) {
+				bad(cl.line, f+".granularity", "%q named twice", g)
 			}
 		}
 		for _, a := range cl.Analyses {
 			if !slices.Contains(Analyses, a) {
-				return bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
+				bad(cl.line, f+".analyses", "unknown analysis %q (known: %s)", a, strings.Join(Analyses, ", "))
 			}
 		}
-		if err := c.unusedSettings(cl, bad, f); err != nil {
-			return err
-		}
+		c.unusedSettings(cl, bad, f)
 		if !(cl.IdleTimeoutS > 0) || math.IsInf(cl.IdleTimeoutS, 0) {
-			return bad(cl.line, f+".idle_timeout_s", "must be a positive number of seconds (0 or absent: 300), got %g", cl.IdleTimeoutS)
+			bad(cl.line, f+".idle_timeout_s", "must be a positive number of seconds (0 or absent: 300), got %g", cl.IdleTimeoutS)
 		}
 		for k := 1; k < len(cl.SizeEdges); k++ {
 			if cl.SizeEdges[k] <= cl.SizeEdges[k-1] {
-				return bad(cl.line, f+".size_edges", "must be ascending")
+				bad(cl.line, f+".size_edges", "must be ascending")
+				break
 			}
 		}
 		if r := &cl.RTT; cl.Has(AnalysisRTT) {
 			if !ascending(r.SlicesMs) {
-				return bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
+				bad(cl.line, f+".rtt.slices_ms", "must be positive and ascending")
 			}
 			if !(r.TimeoutS > 0) || math.IsInf(r.TimeoutS, 0) { // also NaN
-				return bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", r.TimeoutS)
+				bad(cl.line, f+".rtt.timeout_s", "must be a positive number of seconds (0 or absent: 10), got %g", r.TimeoutS)
 			}
 		}
 		for _, k := range cl.RTT.Kinds {
 			if !slices.Contains(RTTKinds, k) {
-				return bad(cl.line, f+".rtt.kinds", "unknown kind %q (known: %s)", k, strings.Join(RTTKinds, ", "))
+				bad(cl.line, f+".rtt.kinds", "unknown kind %q (known: %s)", k, strings.Join(RTTKinds, ", "))
 			}
 		}
 		if cl.Has(AnalysisOneway) {
-			if err := cl.validateOneway(bad, f); err != nil {
-				return err
-			}
+			cl.validateOneway(bad, f)
 		}
 	}
 	names = map[string]int{}
@@ -625,43 +634,40 @@ func (c *Config) Validate() error {
 			keys++
 		}
 		if p.Name == "" {
-			return bad(0, fmt.Sprintf("probes[%d].name", i), "missing")
+			bad(0, fmt.Sprintf("probes[%d].name", i), "missing")
+		} else if _, dup := names[p.Name]; dup {
+			bad(0, fmt.Sprintf("probes[%d].name", i), "%q named twice", p.Name)
+		} else {
+			names[p.Name] = i
 		}
-		if _, dup := names[p.Name]; dup {
-			return bad(0, fmt.Sprintf("probes[%d].name", i), "%q named twice", p.Name)
-		}
-		names[p.Name] = i
 	}
 	if keys > 0 && keys < len(c.Probes) {
-		return bad(0, "probes", "%d of %d probes have a key: with authentication every probe needs one", keys, len(c.Probes))
+		bad(0, "probes", "%d of %d probes have a key: with authentication every probe needs one", keys, len(c.Probes))
 	}
 	if len(c.Probes) > 65535 {
-		return bad(0, "probes", "at most 65535 probes")
+		bad(0, "probes", "at most 65535 probes")
 	}
 	names = map[string]int{}
 	for i, cl := range c.Collectors {
 		f := fmt.Sprintf("collectors[%d]", i)
 		if cl.Name == "" {
-			return bad(0, f+".name", "missing")
+			bad(0, f+".name", "missing")
+		} else if _, dup := names[cl.Name]; dup {
+			bad(0, f+".name", "%q named twice", cl.Name)
+		} else {
+			names[cl.Name] = i
 		}
-		if _, dup := names[cl.Name]; dup {
-			return bad(0, f+".name", "%q named twice", cl.Name)
-		}
-		names[cl.Name] = i
 		if cl.MaxPDUBytes != 0 && (cl.MaxPDUBytes < 128 || cl.MaxPDUBytes > 65507) { // one UDP datagram over IPv4 (pdu.MaxFrameBytes)
-			return bad(0, f+".max_pdu_bytes", "must be between 128 and 65507, one UDP datagram (0 or absent: %d), got %d", DefaultCollector().MaxPDUBytes, cl.MaxPDUBytes)
+			bad(0, f+".max_pdu_bytes", "must be between 128 and 65507, one UDP datagram (0 or absent: %d), got %d", DefaultCollector().MaxPDUBytes, cl.MaxPDUBytes)
 		}
-		if err := cl.checkRegulation(bad, f); err != nil {
-			return err
-		}
+		cl.checkRegulation(bad, f)
 		if p := addressProblem(cl.Address); p != "" {
-			return bad(0, f+".address", "%q: %s", cl.Address, p)
+			bad(0, f+".address", "%q: %s", cl.Address, p)
 		}
-		if err := cl.checkFaults(bad, f); err != nil {
-			return err
-		}
+		cl.checkFaults(bad, f)
 	}
-	return c.checkBuildBelowTimeout(bad)
+	c.checkBuildBelowTimeout(bad)
+	return errs.err()
 }
 
 // settingsOf names the class fields that tune one analysis each: the

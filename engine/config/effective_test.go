@@ -122,12 +122,14 @@ func TestEffectiveYAMLRoundTrip(t *testing.T) {
 // is no mapping (a text, a list) is FILE:LINE: and what is wrong.
 func TestYAMLErrorLine(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"interval_s: ten\n", `f.yaml:1: interval_s: want a number of seconds, got "ten"`},
-		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", `f.yaml:4: classes[0].idle_timeout_s: want a number of seconds, got "soon"`},
-		{"classes:\n  - name: a\n    rtt:\n      slices_ms: [1, x]\n", `f.yaml:4: classes[0].rtt.slices_ms[1]: want a number of milliseconds, got "x"`},
-		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2: flow_table.max_flows: want a number, got a list"},
+		{"interval_s: ten\n", `f.yaml:1:1: interval_s: want a number of seconds, got "ten"`},
+		{"interval_s: 10\nclasses:\n  - name: a\n    idle_timeout_s: soon\n", `f.yaml:4:5: classes[0].idle_timeout_s: want a number of seconds, got "soon"`},
+		{"classes:\n  - name: a\n    analyses: [rtt]\n    rtt:\n      slices_ms: [1, x]\n", `f.yaml:5:22: classes[0].rtt.slices_ms[1]: want a number of milliseconds, got "x"`},
+		{"flow_table:\n  max_flows: [1]\n", "f.yaml:2:3: flow_table.max_flows: want a number, got a list"},
 		{"interval_s: \"abc\"\nclasses:\n  - name: a\n    upper_layer: maybe\n",
-			`f.yaml:1: interval_s: want a number of seconds, got "abc"; line 4: classes[0].upper_layer: want true or false, got "maybe"`},
+			"f.yaml: 2 errors:\n" +
+				`f.yaml:1:1: interval_s: want a number of seconds, got "abc"` + "\n" +
+				`f.yaml:4:5: classes[0].upper_layer: want true or false, got "maybe"`},
 		// a syntax error, a text or a list: FILE:LINE: what is wrong
 		{"interval_s: [1\n", "f.yaml:1: did not find expected ',' or ']'"},
 		// the fault on line 3 (yaml.v3 says line 1: the sequence it was

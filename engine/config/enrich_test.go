@@ -28,10 +28,10 @@ enrich:
 		t.Error("reverse DNS on by default")
 	}
 	for _, c := range []struct{ yaml, want string }{
-		{"enrich:\n  networks:\n    - {cidr: 10.0.0/8, activity: A}\n", "t.yaml:3: enrich.networks[0].cidr: \"10.0.0/8\" is not a CIDR"},
-		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8}\n", "t.yaml:3: enrich.networks[0]: give an activity"},
-		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8, activity: A}\n    - {cidr: 10.0.0.0/8, location: L}\n", "t.yaml:4: enrich.networks[1].cidr: 10.0.0.0/8 already given"},
-		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8, activity: A}\n    - {cidr: 10.1.2.3/8, location: L}\n", "t.yaml:4: enrich.networks[1].cidr: non-network bits set in \"10.1.2.3/8\""},
+		{"enrich:\n  networks:\n    - {cidr: 10.0.0/8, activity: A}\n", "t.yaml:3:8: enrich.networks[0].cidr: \"10.0.0/8\" is not a CIDR"},
+		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8}\n", "t.yaml:3:7: enrich.networks[0]: give an activity"},
+		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8, activity: A}\n    - {cidr: 10.0.0.0/8, location: L}\n", "t.yaml:4:8: enrich.networks[1].cidr: 10.0.0.0/8 already given"},
+		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8, activity: A}\n    - {cidr: 10.1.2.3/8, location: L}\n", "t.yaml:4:8: enrich.networks[1].cidr: non-network bits set in \"10.1.2.3/8\""},
 		{"enrich:\n  reverse_dns: {enabled: true, rate_per_s: -1}\n", "enrich.reverse_dns.rate_per_s: must be above 0"},
 		{"enrich:\n  networks:\n    - {cidr: 10.0.0.0/8, activty: A}\n", "unknown field \"activty\""},
 	} {

@@ -28,47 +28,52 @@ func (c *Config) ClassLine(i int, field string) int {
 // list and item is not empty, else of its key; 0 when the file does not
 // hold it.
 func (c *Config) lineOf(path, item string) int {
+	line, _ := c.posOf(path, item)
+	return line
+}
+
+// posOf is lineOf with the column: of the key, or of the item.
+func (c *Config) posOf(path, item string) (line, col int) {
 	if c.root == nil {
-		return 0
+		return 0, 0
 	}
 	n := c.root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	line := 0
 	for _, seg := range strings.Split(path, ".") {
 		name, idx, hasIdx := strings.Cut(seg, "[")
 		if n.Kind != yaml.MappingNode {
-			return 0
+			return 0, 0
 		}
 		var v *yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if n.Content[i].Value == name {
-				line, v = n.Content[i].Line, n.Content[i+1]
+				line, col, v = n.Content[i].Line, n.Content[i].Column, n.Content[i+1]
 				break
 			}
 		}
 		if v == nil {
-			return 0
+			return 0, 0
 		}
 		n = v
 		if hasIdx {
 			k, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
 			if err != nil || n.Kind != yaml.SequenceNode || k < 0 || k >= len(n.Content) {
-				return 0
+				return 0, 0
 			}
 			n = n.Content[k]
-			line = n.Line
+			line, col = n.Line, n.Column
 		}
 	}
 	if item != "" && n.Kind == yaml.SequenceNode {
 		for _, it := range n.Content {
 			if it.Kind == yaml.ScalarNode && it.Value == item {
-				return it.Line
+				return it.Line, it.Column
 			}
 		}
 	}
-	return line
+	return line, col
 }
 
 // syntaxError turns a YAML syntax error into FILE:LINE: what. The line

@@ -15,25 +15,27 @@ import (
 // the Go struct it decodes into (a typo must not silently do nothing).
 type unknownField struct {
 	line  int
+	col   int
 	path  string
 	key   string
 	known []string
 }
 
-// checkKnown walks n against type t and reports the first unknown key.
-// (yaml.v3's KnownFields does not reach into types with an UnmarshalYAML
-// method, such as Class.)
-func checkKnown(n *yaml.Node, t reflect.Type, path string) *unknownField {
+// checkKnown walks n against type t and reports every unknown key to
+// add. (yaml.v3's KnownFields does not reach into types with an
+// UnmarshalYAML method, such as Class.)
+func checkKnown(n *yaml.Node, t reflect.Type, path string, add func(unknownField)) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return checkKnown(n.Content[0], t, path)
+		checkKnown(n.Content[0], t, path, add)
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return nil
+			return
 		}
 		fields := map[string]reflect.Type{}
 		var names []string
@@ -54,23 +56,19 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string) *unknownField {
 				sub = path + "." + k.Value
 			}
 			if !ok {
-				return &unknownField{line: k.Line, path: path, key: k.Value, known: names}
+				add(unknownField{line: k.Line, col: k.Column, path: path, key: k.Value, known: names})
+				continue
 			}
-			if u := checkKnown(v, ft, sub); u != nil {
-				return u
-			}
+			checkKnown(v, ft, sub, add)
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return nil
+			return
 		}
 		for i, item := range n.Content {
-			if u := checkKnown(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); u != nil {
-				return u
-			}
+			checkKnown(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), add)
 		}
 	}
-	return nil
 }
 
 // shapeError is the first value of a YAML document that the Go field it
@@ -86,10 +84,20 @@ type shapeError struct {
 // keyListType is KeyList's: a scalar is one key (checkShape).
 var keyListType = reflect.TypeOf(KeyList(nil))
 
-// checkShape walks n against type t, as checkKnown does, and reports the
-// first value its field cannot hold; nil when yaml.v3 can decode every
-// value as written.
-func checkShape(n *yaml.Node, t reflect.Type, path string) *shapeError {
+// checkShape walks n against type t, as checkKnown does, and reports to
+// add every value its field cannot hold, each then made null in the tree
+// (its field keeps its default, so that the rest decodes and is checked:
+// every fault is reported at once).
+func checkShape(n *yaml.Node, t reflect.Type, path string, add func(*shapeError)) {
+	if e := shapeOf(n, t, path, add); e != nil {
+		add(e)
+		*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+	}
+}
+
+// shapeOf is checkShape's walk: the fault of n itself, those below it
+// reported to add.
+func shapeOf(n *yaml.Node, t reflect.Type, path string, add func(*shapeError)) *shapeError {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -121,9 +129,7 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) *shapeError {
 				continue
 			}
 			if v := valueOf(n, key); v != nil {
-				if e := checkShape(v, f.Type, strings.TrimPrefix(path+"."+key, ".")); e != nil {
-					return e
-				}
+				checkShape(v, f.Type, strings.TrimPrefix(path+"."+key, "."), add)
 			}
 		}
 	case reflect.Slice:
@@ -141,18 +147,14 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) *shapeError {
 			return bad("want %s, got %s", want, nodeWords(n))
 		}
 		for i, item := range n.Content {
-			if e := checkShape(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); e != nil {
-				return e
-			}
+			checkShape(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), add)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			return bad("want a mapping of name: value, got %s", nodeWords(n))
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if e := checkShape(n.Content[i+1], t.Elem(), path+"."+n.Content[i].Value); e != nil {
-				return e
-			}
+			checkShape(n.Content[i+1], t.Elem(), path+"."+n.Content[i].Value, add)
 		}
 	default:
 		if n.Kind != yaml.ScalarNode {

@@ -88,7 +88,8 @@ func (c *Config) KeyError(action, key, msg string) *Error {
 	if action != "" {
 		field += "." + action
 	}
-	return &Error{File: c.file, Line: c.keyLine(action, key), Field: field, Msg: msg}
+	line := c.keyLine(action, key)
+	return &Error{File: c.file, Line: line, Col: c.colOf(line, field), Field: field, Msg: msg}
 }
 
 // keyLine returns the line in the file of tui.keys' entry for action: of

@@ -29,11 +29,11 @@ func TestTUISection(t *testing.T) {
 		t.Errorf("Hash modified the config: %v / %v", c.TUI.Keys, p.TUI.Keys)
 	}
 	for _, bad := range []struct{ yaml, want string }{
-		{"tui:\n  keys:\n    quit: []\n", "x.yaml:3: tui.keys.quit: no keys"},
-		{"tui:\n  keys:\n    flows: [F]\n    quit: [\"\"]\n", "x.yaml:4: tui.keys.quit: empty key"},
-		{"tui:\n  keys:\n    \"\": [x]\n", "x.yaml:3: tui.keys: empty action name"},
-		{"tui:\n  keyz: {quit: [x]}\n", "x.yaml:2: tui.keyz: unknown field \"keyz\" in tui (known: keys)"},
-		{"tui:\n  keys: [x]\n", "x.yaml:2: tui.keys: want a mapping of name: value, got a list"},
+		{"tui:\n  keys:\n    quit: []\n", "x.yaml:3:5: tui.keys.quit: no keys"},
+		{"tui:\n  keys:\n    flows: [F]\n    quit: [\"\"]\n", "x.yaml:4:5: tui.keys.quit: empty key"},
+		{"tui:\n  keys:\n    \"\": [x]\n", "x.yaml:3:5: tui.keys: empty action name"},
+		{"tui:\n  keyz: {quit: [x]}\n", "x.yaml:2:3: tui.keyz: unknown field \"keyz\" in tui (known: keys)"},
+		{"tui:\n  keys: [x]\n", "x.yaml:2:3: tui.keys: want a mapping of name: value, got a list"},
 	} {
 		_, err := Parse([]byte(bad.yaml), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
@@ -46,10 +46,10 @@ func TestTUISection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := c.KeyError("quit", "j", "bound twice").Error(), "k.yaml:5: tui.keys.quit: bound twice"; got != want {
+	if got, want := c.KeyError("quit", "j", "bound twice").Error(), "k.yaml:5:9: tui.keys.quit: bound twice"; got != want {
 		t.Errorf("KeyError: %q, want %q", got, want)
 	}
-	if got, want := c.KeyError("quit", "", "unknown").Error(), "k.yaml:3: tui.keys.quit: unknown"; got != want {
+	if got, want := c.KeyError("quit", "", "unknown").Error(), "k.yaml:3:5: tui.keys.quit: unknown"; got != want {
 		t.Errorf("KeyError: %q, want %q", got, want)
 	}
 }
@@ -68,7 +68,7 @@ func TestKeyAlone(t *testing.T) {
 		t.Errorf("bindings %v, want quitt: [x], flows: [F, f]", got)
 	}
 	_, err = Parse([]byte("tui:\n  keys:\n    quit: {a: b}\n"), "x.yaml")
-	if want := "x.yaml:3: tui.keys.quit: want a key or a list such as [a, b], got a mapping"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := "x.yaml:3:5: tui.keys.quit: want a key or a list such as [a, b], got a mapping"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a mapping of keys: error %v, want %q", err, want)
 	}
 }

@@ -54,7 +54,7 @@ func TestZeroIsTheDefault(t *testing.T) {
 		for _, bad := range bads {
 			_, err = Parse([]byte(fmt.Sprintf(c.yaml, c.field, bad)), "z.yaml")
 			want := "(0 or absent: " + c.def + "), got "
-			if err == nil || !strings.Contains(err.Error(), "."+c.field+": ") && !strings.HasPrefix(err.Error(), "z.yaml:1: "+c.field) || !strings.Contains(err.Error(), want) {
+			if err == nil || !strings.Contains(err.Error(), "."+c.field+": ") && !strings.HasPrefix(err.Error(), "z.yaml:1:1: "+c.field) || !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: %s: error %v, want it to say %q", c.field, bad, err, want)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // The backlog bound (issue 13.5): a probe must not hold more observations
@@ -67,7 +69,7 @@ func (s *Sender) bound() {
 	}
 	if pdus > 0 && s.onEvent != nil {
 		s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventOverflow, count: records, msg: fmt.Sprintf(
-			"%s%d PDUs (%d records, oldest PDU %d) destroyed: more than %d kB of observations waited to be sent or acknowledged (the link is slower than the observations, or down)",
+			"%s"+pkt.Nouns(pdus, "%d PDU[s] (")+pkt.Nouns(records, "%d record[s], oldest PDU %d) destroyed")+": more than %d kB of observations waited to be sent or acknowledged (the link is slower than the observations, or down)",
 			s.prefix(), pdus, records, first, s.cfg.MaxQueueBytes>>10)})
 	}
 }

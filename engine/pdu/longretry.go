@@ -58,7 +58,7 @@ func (s *Sender) enterLong(p *pending) {
 	}
 	s.timers.init()
 	s.retry.push(p)
-	s.event(SevWarning, EventLongRetryEnter, fmt.Sprintf("%sPDU %d (%s) unacknowledged after %s: long retry mode, %d PDUs pending, %d kept as break border (built since %v before), others retried every %v and destroyed after %v",
+	s.event(SevWarning, EventLongRetryEnter, fmt.Sprintf("%sPDU %d (%s) unacknowledged after %s: long retry mode, "+pkt.Nouns(len(s.unacked), "%d PDU[s]")+" pending, %d kept as break border (built since %v before), others retried every %v and destroyed after %v",
 		s.prefix(), p.id, p.typ, s.exhausted(p), len(s.unacked), border,
 		time.Duration(s.cfg.BreakBorderNs), time.Duration(s.maxTimeoutNs), time.Duration(s.cfg.FinalTimeoutNs)))
 }
@@ -68,7 +68,7 @@ func (s *Sender) enterLong(p *pending) {
 // retries, its transmissions in all since its first and the time since:
 // each long_retry_enter event's own figures.
 func (s *Sender) exhausted(p *pending) string {
-	round := fmt.Sprintf("%d transmissions over %v", p.round, time.Duration(pkt.AddNs(s.firstWaitSpan(p), pkt.SubNs(s.clock, p.lastSendNs))))
+	round := fmt.Sprintf(pkt.Nouns(p.round, "%d transmission[s] over %v"), p.round, time.Duration(pkt.AddNs(s.firstWaitSpan(p), pkt.SubNs(s.clock, p.lastSendNs))))
 	if p.sends == p.round {
 		return round
 	}
@@ -165,9 +165,9 @@ func (s *Sender) leaveLong(id uint32, typ Type) {
 	if typ != 0 {
 		what = typ.String()
 	}
-	msg := fmt.Sprintf("%sack of PDU %d (%s) after %v in long retry mode: nominal mode, %d PDUs pending", s.prefix(), id, what, time.Duration(pkt.SubNs(now, s.longSinceNs)), len(s.unacked))
+	msg := fmt.Sprintf("%sack of PDU %d (%s) after %v in long retry mode: nominal mode, "+pkt.Nouns(len(s.unacked), "%d PDU[s]")+" pending", s.prefix(), id, what, time.Duration(pkt.SubNs(now, s.longSinceNs)), len(s.unacked))
 	if s.lostPDUs > 0 {
-		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout (PDUs per type:%s)", s.lostPDUs, s.lostRecords, lost.String())
+		msg += fmt.Sprintf(pkt.Nouns(s.lostPDUs, ", %d PDU[s] (")+pkt.Nouns(s.lostRecords, "%d record[s])")+" destroyed by the final timeout (PDUs per type:%s)", s.lostPDUs, s.lostRecords, lost.String())
 	}
 	s.eventN(SevInfo, EventLongRetryLeave, msg, s.lostRecords) // the break's records destroyed (pdu_destroyed said the first, count 0)
 }
@@ -186,9 +186,9 @@ func (s *Sender) EndLong(nowNs int64) {
 	now := s.clock
 	s.long = false
 	s.stats.LongRetryNs = pkt.AddNs(s.stats.LongRetryNs, pkt.SubNs(now, s.longSinceNs))
-	msg := fmt.Sprintf("%sthe run ends after %v in long retry mode: %d PDUs pending, unacknowledged", s.prefix(), time.Duration(pkt.SubNs(now, s.longSinceNs)), s.Pending())
+	msg := fmt.Sprintf("%sthe run ends after %v in long retry mode: "+pkt.Nouns(s.Pending(), "%d PDU[s]")+" pending, unacknowledged", s.prefix(), time.Duration(pkt.SubNs(now, s.longSinceNs)), s.Pending())
 	if s.lostPDUs > 0 {
-		msg += fmt.Sprintf(", %d PDUs (%d records) destroyed by the final timeout", s.lostPDUs, s.lostRecords)
+		msg += fmt.Sprintf(pkt.Nouns(s.lostPDUs, ", %d PDU[s] (")+pkt.Nouns(s.lostRecords, "%d record[s])")+" destroyed by the final timeout", s.lostPDUs, s.lostRecords)
 	}
 	s.eventN(SevWarning, EventLongRetryLeave, msg, s.lostRecords)
 	s.deliver()
@@ -211,7 +211,7 @@ func (s *Sender) destroy(p *pending) {
 		}
 	}
 	if s.lostPDUs == 1 {
-		s.event(SevError, EventDestroyed, fmt.Sprintf("%sdestroying PDUs older than the final timeout %v in long retry mode, first PDU %d (%s, %d records, built %v ago); totals come when the collector answers again",
+		s.event(SevError, EventDestroyed, fmt.Sprintf("%sdestroying PDUs older than the final timeout %v in long retry mode, first PDU %d (%s, "+pkt.Nouns(p.records, "%d record[s]")+", built %v ago); totals come when the collector answers again",
 			s.prefix(), time.Duration(s.cfg.FinalTimeoutNs), p.id, p.typ, p.records, time.Duration(pkt.SubNs(s.clock, p.buildNs))))
 	}
 	s.release(p)

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/tmonbench/tmonbench/engine/pkt"
 )
 
 // The permanent bound (issue 13.5): permanent PDUs (definitions, FTP
@@ -125,8 +127,8 @@ func (s *Sender) spoolFailed(err error) {
 			msg += "; the final report it held, kept in memory, is sent again"
 		}
 		if pdus > 0 && s.onEvent != nil {
-			msg += fmt.Sprintf("; the %d PDUs (%d records) in the spool are lost", pdus, records)
-			s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: s.prefix() + fmt.Sprintf("%d permanent PDUs (%d records) lost with the spool: %v", pdus, records, err)})
+			msg += fmt.Sprintf(pkt.Nouns(pdus, "; the %d PDU[s] (")+pkt.Nouns(records, "%d record[s]) in the spool")+pkt.Nouns(pdus, " [is|are] lost"), pdus, records)
+			s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: s.prefix() + fmt.Sprintf(pkt.Nouns(pdus, "%d permanent PDU[s] (")+pkt.Nouns(records, "%d record[s])")+" lost with the spool: %v", pdus, records, err)})
 		}
 	}
 	s.event(SevWarning, EventSpoolFailed, msg)
@@ -210,7 +212,7 @@ func (s *Sender) permanentOverflow(pdus, records uint64, why string) {
 	s.stats.PermanentDestroyedRecords += records
 	if s.onEvent != nil {
 		s.pushEvent(senderEvent{timeNs: s.clock, sev: SevError, kind: EventPermanentOverflow, count: records, msg: fmt.Sprintf(
-			"%s%d permanent PDUs (%d records: flow definitions, FTP records, events) destroyed, oldest first: %s while the collector did not acknowledge",
+			"%s"+pkt.Nouns(pdus, "%d permanent PDU[s] (")+pkt.Nouns(records, "%d record[s]")+": flow definitions, FTP records, events) destroyed, oldest first: %s while the collector did not acknowledge",
 			s.prefix(), pdus, records, why)})
 	}
 }

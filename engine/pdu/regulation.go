@@ -309,12 +309,12 @@ func (s *Sender) checkBacklog() {
 		s.backlogged, s.backlogSince = true, s.clock
 		s.stats.BacklogEntries++
 		rate := float64(s.cfg.MaxPDUBytes) / (float64(s.cfg.MinGapNs) / 1e9)
-		s.event(SevWarning, EventBacklog, fmt.Sprintf("%s%d PDUs wait for their first sending slot (%v at one per %v, at most %.0f kB/s): observations are produced faster than the regulation sends them; raise max_pdu_bytes or lower min_gap_ms",
+		s.event(SevWarning, EventBacklog, fmt.Sprintf("%s"+pkt.Nouns(n, "%d PDU[s] wait[s|] for [its|their] first sending slot")+" (%v at one per %v, at most %.0f kB/s): observations are produced faster than the regulation sends them; raise max_pdu_bytes or lower min_gap_ms",
 			s.prefix(), n, time.Duration(wait), time.Duration(s.cfg.MinGapNs), rate/1e3))
 	case s.backlogged && wait <= s.cfg.BacklogNs/2:
 		s.backlogged = false
 		s.stats.BacklogTimeNs = pkt.AddNs(s.stats.BacklogTimeNs, pkt.SubNs(s.clock, s.backlogSince))
-		s.event(SevInfo, EventBacklogCleared, fmt.Sprintf("%sbacklog cleared after %v: %d PDUs wait for a slot", s.prefix(), time.Duration(pkt.SubNs(s.clock, s.backlogSince)), n))
+		s.event(SevInfo, EventBacklogCleared, fmt.Sprintf("%sbacklog cleared after %v: "+pkt.Nouns(n, "%d PDU[s] wait[s|]")+" for a slot", s.prefix(), time.Duration(pkt.SubNs(s.clock, s.backlogSince)), n))
 	}
 }
 

@@ -235,8 +235,8 @@ func TestRetryTiming(t *testing.T) {
 		msg    string
 	}{
 		{72.125e9, EventLongRetryEnter, "collector c: PDU 1 (counters) unacknowledged after 6 transmissions over 1m11.125s"},
-		{611e9, EventDestroyed, "first PDU 2 (rtt_sample, 1 records, built 10m0s ago)"},
-		{700.5e9, EventLongRetryLeave, "1 PDUs (1 records) destroyed by the final timeout (PDUs per type: rtt_sample:1)"},
+		{611e9, EventDestroyed, "first PDU 2 (rtt_sample, 1 record, built 10m0s ago)"},
+		{700.5e9, EventLongRetryLeave, "1 PDU (1 record) destroyed by the final timeout (PDUs per type: rtt_sample:1)"},
 	}
 	if len(events) != len(wantEv) {
 		t.Fatalf("events %+v", events)

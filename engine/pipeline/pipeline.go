@@ -323,7 +323,7 @@ func (r *Result) Undelivered() string {
 		parts = append(parts, fmt.Sprintf("%d still unacknowledged at the end (event pdu_undelivered)", n)+receivedPart(r.UnackedReceived()))
 	}
 	if d > 0 {
-		parts = append(parts, fmt.Sprintf("%d destroyed unacknowledged by the regulation, %d records, with no final report in pdu_stats to count them (event pdu_unreported)", d, recs))
+		parts = append(parts, fmt.Sprintf("%d destroyed unacknowledged by the regulation, "+pkt.Nouns(recs, "%d record[s]")+", with no final report in pdu_stats to count them (event pdu_unreported)", d, recs))
 	}
 	missing := n - uint64(r.UnackedReceived()) + d
 	what := fmt.Sprintf("the observations of %d of them are missing from the tables", missing)
@@ -333,7 +333,7 @@ func (r *Result) Undelivered() string {
 	case 0:
 		what = "none is missing from the tables"
 	}
-	return fmt.Sprintf("%d PDUs were never acknowledged by a collector: %s; %s", n+d, strings.Join(parts, ", "), what)
+	return fmt.Sprintf(pkt.Nouns(n+d, "%d PDU[s] [was|were] never acknowledged by a collector: %s; %s"), n+d, strings.Join(parts, ", "), what)
 }
 
 // receivedPart says how many unacknowledged PDUs a collector received all
@@ -342,7 +342,7 @@ func receivedPart(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%d of them reached the collector: only their acknowledgements were lost)", n)
+	return fmt.Sprintf(pkt.Nouns(n, " (%d of them reached the collector: only [its acknowledgement was|their acknowledgements were] lost)"), n)
 }
 
 // DefaultSinkRows is Options.SinkRows when zero: the collector's rows are
@@ -564,18 +564,18 @@ func (r *run) runEvents() []observe.Event {
 			Message: fmt.Sprintf(pkt.Nouns(res.Packets, "%s interrupted after %d packet[s]: the tables hold what was observed until then"), what, res.Packets)})
 	}
 	if n := res.Unacked(); n > 0 {
-		msg := fmt.Sprintf("%d PDUs were never acknowledged by a collector: their observations are missing from the tables", n)
+		msg := fmt.Sprintf(pkt.Nouns(n, "%d PDU[s] [was|were] never acknowledged by a collector: [its|their] observations are missing from the tables"), n)
 		switch got := res.UnackedReceived(); {
 		case got == n:
-			msg = fmt.Sprintf("%d PDUs were never acknowledged by a collector, but it received every one (only the acknowledgements were lost): their observations are in the tables", n)
+			msg = fmt.Sprintf(pkt.Nouns(n, "%d PDU[s] [was|were] never acknowledged by a collector, but it received [it|every one] (only the acknowledgement[ was|s were] lost): [its|their] observations are in the tables"), n)
 		case got > 0:
-			msg = fmt.Sprintf("%d PDUs were never acknowledged by a collector: %d of them reached it (only their acknowledgements were lost), the observations of the other %d are missing from the tables", n, got, n-got)
+			msg = fmt.Sprintf(pkt.Nouns(n, "%d PDUs were never acknowledged by a collector: ")+pkt.Nouns(got, "%d of them reached it (only [its acknowledgement was|their acknowledgements were] lost), ")+pkt.Nouns(n-got, "the observations of the other %d are missing from the tables"), n, got, n-got)
 		}
 		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_undelivered", Severity: observe.SevError, Message: msg, Count: uint64(n)})
 	}
 	if n, recs := res.Unreported(); n > 0 {
 		ev = append(ev, observe.Event{Time: at, Source: source, Kind: "pdu_unreported", Severity: observe.SevError,
-			Message: fmt.Sprintf("%d PDUs (%d records) were destroyed unacknowledged by the regulation (long retry final timeout, backlog or spool bound) and no final report that counts them reached a collector (pdu_stats lacks them): their observations are missing from the tables", n, recs), Count: n})
+			Message: fmt.Sprintf(pkt.Nouns(n, "%d PDU[s] (")+pkt.Nouns(recs, "%d record[s]")+pkt.Nouns(n, ") [was|were] destroyed unacknowledged by the regulation (long retry final timeout, backlog or spool bound) and no final report that counts [it|them] reached a collector (pdu_stats lacks [it|them]): [its|their] observations are missing from the tables"), n, recs), Count: n})
 	}
 	return ev
 }

@@ -203,7 +203,7 @@ func (p *Probe) stopEvent(out pdu.Publisher, lastNs int64, st Stats) {
 // totals stay in the senders' stats (the probe process's summary line).
 func (p *Probe) DestroyedAfterReport(nowNs int64) {
 	if reportLate(p.senders, &p.lateSeen, nowNs, func(coll string, n, recs uint64) {
-		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: a late report adds them to its pdu_stats rows once the final report is acknowledged", coll, n, recs), recs)
+		p.EventCount(nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: "+pkt.Nouns(n, "%d PDU[s] (")+pkt.Nouns(recs, "%d record[s])")+pkt.Nouns(n, " destroyed after the final report of the channel: a late report adds [it|them] to its pdu_stats rows once the final report is acknowledged"), coll, n, recs), recs)
 	}) {
 		p.out.Flush(nowNs)
 	}
@@ -213,7 +213,7 @@ func (p *Probe) DestroyedAfterReport(nowNs int64) {
 // channels.
 func (w *Workers) DestroyedAfterReport(nowNs int64) {
 	if reportLate(w.senders, &w.lateSeen, nowNs, func(coll string, n, recs uint64) {
-		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: %d PDUs (%d records) destroyed after the final report of the channel: a late report adds them to its pdu_stats rows once the final report is acknowledged", coll, n, recs), recs)
+		appendEvent(w.out, nowNs, pdu.SevError, "pdu_destroyed_after_report", fmt.Sprintf("%s: "+pkt.Nouns(n, "%d PDU[s] (")+pkt.Nouns(recs, "%d record[s])")+pkt.Nouns(n, " destroyed after the final report of the channel: a late report adds [it|them] to its pdu_stats rows once the final report is acknowledged"), coll, n, recs), recs)
 	}) {
 		w.out.Flush(nowNs)
 	}

@@ -159,3 +159,17 @@ type classError struct {
 
 func (e *classError) Error() string { return e.msg }
 func (e *classError) Unwrap() error { return e.err }
+
+// FilterFaults is the config.Checker of the classes' filters: each
+// filter the grammar refuses (filter.Parse), at its line and column, so
+// that config.Load reports them with every other fault of the file.
+func FilterFaults(cfg *config.Config) []*config.Error {
+	var faults []*config.Error
+	for i := range cfg.Classes {
+		cl := &cfg.Classes[i]
+		if _, err := filter.Parse(cl.Filter); err != nil {
+			faults = append(faults, cfg.ClassFault(i, "filter", "%q (class %s): %s", cl.Filter, cl.Name, strings.TrimPrefix(err.Error(), "filter: ")))
+		}
+	}
+	return faults
+}

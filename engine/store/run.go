@@ -267,6 +267,10 @@ type Run struct {
 	// first rows: the schema-only parts of the start do not count).
 	published time.Time
 	lock      *outLock // held from BeginRun to Finish or Abort
+	// moving is held by Finish while it moves the run into out, and
+	// by Abandon for good: the process may exit from then on, out whole
+	moving sync.Mutex
+	moved  bool // Finish moved the run in (moving held to read it)
 	// Stale lists the staging folders of killed runs BeginRun removed.
 	Stale []string
 	// PublishEvery is the least wall time between two Commits that make
@@ -675,6 +679,8 @@ func (r *Run) Finish() error {
 	} else if err := refuseIrreplaceable(r.out, prev, r.manifest.Mode); err != nil {
 		return err
 	}
+	r.moving.Lock()
+	defer r.moving.Unlock()
 	old, err := mkdirHidden(r.out, oldPrefix)
 	if err != nil {
 		return fmt.Errorf("%w %s: %w", ErrOutUnwritable, r.out, err)
@@ -690,7 +696,7 @@ func (r *Run) Finish() error {
 	if err := os.Rename(filepath.Join(r.staging, ManifestName), filepath.Join(r.out, ManifestName)); err != nil {
 		return fmt.Errorf("%w %s: %w (previous run kept in %s)", ErrOutUnwritable, r.out, err, old)
 	}
-	r.done = true
+	r.done, r.moved = true, true
 	defer r.lock.release()
 	serr := syncDirErr(r.out)
 	os.Remove(r.staging)
