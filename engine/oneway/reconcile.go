@@ -209,6 +209,13 @@ type flowState struct {
 	// before the first): the flow's current delay, which picks among
 	// packets with one signature (see visit). Allocated at the first match.
 	est []int64
+	// classEst holds, per hop pair like est, the delay of the flow's latest
+	// packet classified with both hops seen (noEst before the first): the
+	// flow's delay at the time of the records classified next, which
+	// dueAt takes. est, the latest match's, may be ahead in time, or a
+	// signature collision's that a later upstream observation undoes
+	// (visitTaken). Allocated at the first such packet.
+	classEst []int64
 	// last is the time (corrected) of the flow's latest observation,
 	// math.MinInt64 before the first (a sweep then starts its idle time);
 	// end, once set (math.MinInt64: not yet), is when it ended: an
