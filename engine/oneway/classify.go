@@ -318,8 +318,14 @@ func (r *Reconciler) Resume(probe string) {
 			r.rerunNs[i] = max(r.rerunNs[i], min(r.nowNs[i], r.endNs[i], r.seenNs[i]))
 			r.repeatNs[i] = max(r.repeatNs[i], r.seenNs[i])
 			// nobody watched from the end of what the earlier run
-			// reported to the new run's first report (Observe, Advance)
-			r.gapLo[i], r.gapHi[i] = min(r.nowNs[i], r.endNs[i]), math.MaxInt64
+			// reported to the new run's first report (Observe, Advance);
+			// a run that did not end (killed) had sent its observations
+			// only up to its latest PDU's build time less MaxBuildS
+			lo := r.endNs[i]
+			if lo == math.MaxInt64 {
+				lo = pkt.SubNs(r.nowNs[i], r.maxBuild)
+			}
+			r.gapLo[i], r.gapHi[i] = min(r.nowNs[i], lo), math.MaxInt64
 			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}

@@ -191,7 +191,9 @@
 // AppendDropped carry it) or its probe had ended its run before the packet
 // reached it (EndProbe: the time seen upstream plus the flow's delay is
 // past the probe's last report; nobody watched), or between two runs of
-// its probe (Resume); the delay is that of the flow's latest packet
+// its probe (Resume: from the killed run's latest report less
+// Limits.MaxBuildS, an observation waiting up to max_build_s for its PDU,
+// TestKilledRunReportedLessMaxBuild); the delay is that of the flow's latest packet
 // classified across the two hops, the delay at the packet's time, not its
 // latest match's, which may be a collision's that a late upstream
 // observation undoes (TestGapJudgedByClassifiedDelay: a collector

@@ -52,3 +52,35 @@ func TestGapJudgedByClassifiedDelay(t *testing.T) {
 		t.Errorf("%d packets, stats %+v: want 7, none lost, 3 dropped (unreported)", len(s.packets), st)
 	}
 }
+
+// TestKilledRunReportedLessMaxBuild reproduces F2's first packet
+// (TRIAL-LIVE.md, run 4: left A at 987.466983, seen at B 75,877 µs later
+// by tcpdump, counted lost): b's probe saw it at 1000 µs, built a PDU at
+// its clock of 1000 µs without it (an observation waits for the next PDU
+// up to max_build_s: TestWorkersAcksKeepBuildTimes), and was killed
+// before sending it. Its latest report, 1000 µs, is not the end of what
+// it reported: that is 1000 µs less Limits.MaxBuildS (500 µs here). The
+// packet, due at b at 1000 µs, is dropped (unreported) once b's new run
+// reports (Resume), not lost; one due before that (500 µs, unseen at b)
+// stays lost.
+func TestKilledRunReportedLessMaxBuild(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10, MaxBuildS: 0.0005})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 200, 100)
+	s.obs(0, 2, 300, 100)    // due at b at 500 µs: not seen there
+	s.obs(0, 3, 800, 100)    // seen at b at 1000 µs, never sent
+	s.r.Advance(1, us(1000)) // the killed run's latest PDU, built at 1000 µs
+	s.r.Resume("b")
+	s.obs(0, 4, 5000, 100)
+	s.obs(1, 4, 5200, 100) // the new run's first report
+	s.reported()
+	want := map[uint64]Status{1: StatusDelivered, 2: StatusLost, 3: StatusDropped, 4: StatusDelivered}
+	for _, p := range s.packets {
+		if p.Status != want[p.Signature] {
+			t.Errorf("packet %d: %v, want %v", p.Signature, p.Status, want[p.Signature])
+		}
+	}
+	if st := s.r.Stats(); len(s.packets) != 4 || st.Lost != 1 || st.Dropped != 1 || st.Unreported != 1 {
+		t.Errorf("%d packets, stats %+v: want 4, 1 lost, 1 dropped (unreported)", len(s.packets), st)
+	}
+}

@@ -75,6 +75,14 @@ type Limits struct {
 	// time. 0, the default: a silent hop holds them until Flush (or
 	// MaxRecords).
 	SilentS float64
+	// MaxBuildS is how far a probe's PDU build time (Advance) may run
+	// ahead of observations still waiting to be sent in a later PDU (the
+	// collector gives the longest max_build_s of the regulation): a run
+	// killed reported everything only up to its latest report less that,
+	// so a packet missing at its hop and due after that is dropped,
+	// unreported, when its probe starts again (Resume), not lost. 0, the
+	// default: the build time.
+	MaxBuildS float64
 }
 
 // DefaultLimits returns 60 s intervals, 1<<20 records, 65536 flows, a 20
@@ -271,6 +279,7 @@ type Reconciler struct {
 	lifted                 bool
 	quiet                  []bool // per hop: silent (Limits.SilentS), counted in Stats.SilentHops, until it catches up
 	silent                 int64  // Limits.SilentS in ns; 0: a silent hop holds everything open
+	maxBuild               int64  // Limits.MaxBuildS in ns
 	firstNs                int64  // the first hop clock reported (silentFloor); math.MinInt64 before
 	closed                 int64  // every slot ending at or before closed is emitted
 	next                   int64  // earliest end of an open slot
@@ -376,6 +385,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		dupWin:   int64(lim.DupWindowS * 1e9),
 		idle:     int64(lim.IdleS * 1e9),
 		silent:   int64(lim.SilentS * 1e9),
+		maxBuild: int64(lim.MaxBuildS * 1e9),
 		quiet:    make([]bool, nh),
 		firstNs:  math.MinInt64,
 		sweepAt:  math.MinInt64,
@@ -403,6 +413,9 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 
 // Config returns the configuration in use (defaults filled in).
 func (r *Reconciler) Config() Config { return r.cfg }
+
+// Limits returns the limits in use (defaults filled in).
+func (r *Reconciler) Limits() Limits { return r.lim }
 
 // Stats returns a copy of the counters.
 func (r *Reconciler) Stats() Stats { return r.stats }
