@@ -260,7 +260,9 @@ func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) (dropped, 
 		return false, false
 	case lo > r.endNs[h]:
 		return true, false
-	case (r.forced || r.lifted && r.quiet[h]) && lo > r.nowNs[h], r.inGap(h, lo, hi):
+	case (r.forced || r.lifted && r.quiet[h]) && lo > pkt.SubNs(r.nowNs[h], r.maxBuild), r.inGap(h, lo, hi):
+		// after what its probe reported: its latest report less
+		// MaxBuildS, an observation waiting that long for its PDU
 		return true, true
 	}
 	return false, false

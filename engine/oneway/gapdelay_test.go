@@ -84,3 +84,29 @@ func TestKilledRunReportedLessMaxBuild(t *testing.T) {
 		t.Errorf("%d packets, stats %+v: want 4, 1 lost, 1 dropped (unreported)", len(s.packets), st)
 	}
 }
+
+// TestFlushReportedLessMaxBuild: as TestKilledRunReportedLessMaxBuild,
+// b's probe killed after its PDU built at 1000 µs, never started again;
+// the collector stops (Flush). The packet due at b at 1000 µs, which the
+// probe may have seen without sending it, is dropped (unreported), not
+// lost; the one due at 500 µs, before the latest report less MaxBuildS
+// (500 µs), stays lost.
+func TestFlushReportedLessMaxBuild(t *testing.T) {
+	s := newSim(t, twoHops(), Limits{IntervalS: 10, MaxBuildS: 0.0005})
+	s.obs(0, 1, 0, 100)
+	s.obs(1, 1, 200, 100)
+	s.obs(0, 2, 300, 100)
+	s.obs(0, 3, 800, 100)
+	s.r.Advance(1, us(1000))
+	s.r.Advance(0, us(1e7))
+	s.r.Flush()
+	want := map[uint64]Status{1: StatusDelivered, 2: StatusLost, 3: StatusDropped}
+	for _, p := range s.packets {
+		if p.Status != want[p.Signature] {
+			t.Errorf("packet %d: %v, want %v", p.Signature, p.Status, want[p.Signature])
+		}
+	}
+	if st := s.r.Stats(); len(s.packets) != 3 || st.Lost != 1 || st.Dropped != 1 || st.Unreported != 1 {
+		t.Errorf("%d packets, stats %+v: want 3, 1 lost, 1 dropped (unreported)", len(s.packets), st)
+	}
+}

@@ -80,8 +80,9 @@ type Limits struct {
 	// collector gives the longest max_build_s of the regulation): a run
 	// killed reported everything only up to its latest report less that,
 	// so a packet missing at its hop and due after that is dropped,
-	// unreported, when its probe starts again (Resume), not lost. 0, the
-	// default: the build time.
+	// unreported, when its probe starts again (Resume) or when it is
+	// classified before the probe reported past it (Flush, eviction, a
+	// silent hop), not lost. 0, the default: the build time.
 	MaxBuildS float64
 }
 
