@@ -120,7 +120,7 @@ func (c *Collector) setupOneway(cfg *config.Config) error {
 		}
 		// A one-way flow ends as its probe flows do (idle_timeout_s): its
 		// reconciler frees it, and its id here (pruneOwIDs).
-		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS, IdleS: cl.IdleTimeoutS, SilentS: silentS(cfg, oc.TimeoutS)}, out)
+		rec, err := oneway.New(cl.Name, oc, oneway.Limits{IntervalS: cfg.IntervalS, IdleS: cl.IdleTimeoutS, SilentS: silentS(cfg, oc.TimeoutS), MaxBuildS: maxBuildS(cfg)}, out)
 		if err != nil {
 			return fmt.Errorf("collector: class %s: %w", cl.Name, err)
 		}
@@ -147,6 +147,22 @@ func silentS(cfg *config.Config, timeoutS float64) float64 {
 		reg = max(reg, cmp.Or(cl.MaxBuildS, d.MaxBuildS)+cmp.Or(cl.FinalTimeoutS, d.FinalTimeoutS))
 	}
 	return cmp.Or(timeoutS, oneway.DefaultConfig().TimeoutS) + cmp.Or(cfg.IntervalS, config.DefaultIntervalS) + reg
+}
+
+// maxBuildS is the longest max_build_s of the collectors' regulations
+// (the default when none is listed): how far a PDU's build time, a
+// probe's one-way watermark, may pass an observation still to be sent
+// (oneway.Limits.MaxBuildS; TestWorkersAcksKeepBuildTimes).
+func maxBuildS(cfg *config.Config) float64 {
+	d := config.DefaultCollector()
+	if len(cfg.Collectors) == 0 {
+		return d.MaxBuildS
+	}
+	var m float64
+	for _, cl := range cfg.Collectors {
+		m = max(m, cmp.Or(cl.MaxBuildS, d.MaxBuildS))
+	}
+	return m
 }
 
 // delayRow keeps a copy of a borrowed oneway_delays row (its optional

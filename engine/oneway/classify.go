@@ -260,7 +260,9 @@ func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) (dropped, 
 		return false, false
 	case lo > r.endNs[h]:
 		return true, false
-	case (r.forced || r.lifted && r.quiet[h]) && lo > r.nowNs[h], r.inGap(h, lo, hi):
+	case (r.forced || r.lifted && r.quiet[h]) && lo > pkt.SubNs(r.nowNs[h], r.maxBuild), r.inGap(h, lo, hi):
+		// after what its probe reported: its latest report less
+		// MaxBuildS, an observation waiting that long for its PDU
 		return true, true
 	}
 	return false, false
@@ -268,15 +270,16 @@ func (r *Reconciler) afterEnd(f *flowState, seen uint32, base, h int) (dropped, 
 
 // dueAt is when the packet of record base (flow f), missing at hop h, was
 // due there, as an interval [lo, hi]: the nearest hop upstream's time plus
-// the flow's current delay to h (that of its latest match there, when
-// known; lo = hi), or, seen downstream only, within the timeout before the
+// the flow's delay to h (flowState.delay: that of the latest packet
+// classified across them, else of its latest match there, when known;
+// lo = hi), or, seen downstream only, within the timeout before the
 // nearest hop downstream's time. ok is false when it was seen nowhere.
 func (r *Reconciler) dueAt(f *flowState, seen uint32, base, h int) (lo, hi int64, ok bool) {
 	for u := h - 1; u >= 0; u-- {
 		if seen&(1<<u) != 0 {
 			t := r.last[base+u]
-			if f.est != nil && f.est[u*r.nh+h] != noEst {
-				t = pkt.AddNs(t, f.est[u*r.nh+h])
+			if d := f.delay(u*r.nh + h); d != noEst {
+				t = pkt.AddNs(t, d)
 			}
 			return t, t, true
 		}
@@ -317,8 +320,14 @@ func (r *Reconciler) Resume(probe string) {
 			r.rerunNs[i] = max(r.rerunNs[i], min(r.nowNs[i], r.endNs[i], r.seenNs[i]))
 			r.repeatNs[i] = max(r.repeatNs[i], r.seenNs[i])
 			// nobody watched from the end of what the earlier run
-			// reported to the new run's first report (Observe, Advance)
-			r.gapLo[i], r.gapHi[i] = min(r.nowNs[i], r.endNs[i]), math.MaxInt64
+			// reported to the new run's first report (Observe, Advance);
+			// a run that did not end (killed) had sent its observations
+			// only up to its latest PDU's build time less MaxBuildS
+			lo := r.endNs[i]
+			if lo == math.MaxInt64 {
+				lo = pkt.SubNs(r.nowNs[i], r.maxBuild)
+			}
+			r.gapLo[i], r.gapHi[i] = min(r.nowNs[i], lo), math.MaxInt64
 			r.nowNs[i], r.endNs[i] = math.MinInt64, math.MaxInt64
 			resumed = true
 		}
@@ -477,11 +486,47 @@ func (r *Reconciler) finalize(idx int32) {
 	if r.out.Packet != nil {
 		r.out.Packet(p)
 	}
+	r.noteDelays(f, rec.seen, base)
 	for pi, pr := range r.pairs {
 		r.pairOutcome(pi, pr, rec, base, dropped)
 	}
 	r.free = append(r.free, idx)
 	r.live--
+}
+
+// noteDelays keeps, per hop pair both seen, the delay of the record at
+// base, being classified, as the flow's classified delay (classEst);
+// one below zero (clock offsets) is left out, as est leaves it out.
+func (r *Reconciler) noteDelays(f *flowState, seen uint32, base int) {
+	for u := range r.nh {
+		if seen&(1<<u) == 0 {
+			continue
+		}
+		for h := u + 1; h < r.nh; h++ {
+			d := r.last[base+h] - r.last[base+u]
+			if seen&(1<<h) == 0 || d < 0 {
+				continue // a delay below zero (clock offsets) is no estimate, as in est
+			}
+			if f.classEst == nil {
+				f.classEst = slices.Repeat([]int64{noEst}, r.nh*r.nh)
+			}
+			f.classEst[u*r.nh+h] = d
+		}
+	}
+}
+
+// delay is the flow's delay on hop pair pi (est index) for the records
+// being classified: that of its latest packet classified across the pair
+// (classEst), else of its latest match there (est); noEst when neither is
+// known.
+func (f *flowState) delay(pi int) int64 {
+	if f.classEst != nil && f.classEst[pi] != noEst {
+		return f.classEst[pi]
+	}
+	if f.est != nil {
+		return f.est[pi]
+	}
+	return noEst
 }
 
 // pairOutcome classifies record rec on hop pair pr and accounts for it.

@@ -189,8 +189,17 @@
 // hop is covered by a Drop notice (the probe gave up the PDU holding the
 // observation: Summarize tells the transport what to declare, Dropped and
 // AppendDropped carry it) or its probe had ended its run before the packet
-// reached it (EndProbe: the time seen upstream plus the flow's current
-// delay is past the probe's last report; nobody watched); lost when not seen at the last hop (located
+// reached it (EndProbe: the time seen upstream plus the flow's delay is
+// past the probe's last report; nobody watched), or between two runs of
+// its probe (Resume: from the killed run's latest report less
+// Limits.MaxBuildS, an observation waiting up to max_build_s for its PDU,
+// TestKilledRunReportedLessMaxBuild); the delay is that of the flow's latest packet
+// classified across the two hops, the delay at the packet's time, not its
+// latest match's, which may be a collision's that a late upstream
+// observation undoes (TestGapJudgedByClassifiedDelay: a collector
+// restart, the far probe's reports first, counted lost 157 packets
+// tcpdump saw delivered in a killed probe's gap); lost when not seen at
+// the last hop (located
 // after the last hop that saw it: Packet.LostAfter); missed otherwise
 // (seen at the end, missing upstream). Each hop pair (every consecutive
 // pair, the end-to-end pair and the latency pair) gets, per packet: sent

@@ -75,6 +75,15 @@ type Limits struct {
 	// time. 0, the default: a silent hop holds them until Flush (or
 	// MaxRecords).
 	SilentS float64
+	// MaxBuildS is how far a probe's PDU build time (Advance) may run
+	// ahead of observations still waiting to be sent in a later PDU (the
+	// collector gives the longest max_build_s of the regulation): a run
+	// killed reported everything only up to its latest report less that,
+	// so a packet missing at its hop and due after that is dropped,
+	// unreported, when its probe starts again (Resume) or when it is
+	// classified before the probe reported past it (Flush, eviction, a
+	// silent hop), not lost. 0, the default: the build time.
+	MaxBuildS float64
 }
 
 // DefaultLimits returns 60 s intervals, 1<<20 records, 65536 flows, a 20
@@ -209,6 +218,13 @@ type flowState struct {
 	// before the first): the flow's current delay, which picks among
 	// packets with one signature (see visit). Allocated at the first match.
 	est []int64
+	// classEst holds, per hop pair like est, the delay of the flow's latest
+	// packet classified with both hops seen (noEst before the first): the
+	// flow's delay at the time of the records classified next, which
+	// dueAt takes. est, the latest match's, may be ahead in time, or a
+	// signature collision's that a later upstream observation undoes
+	// (visitTaken). Allocated at the first such packet.
+	classEst []int64
 	// last is the time (corrected) of the flow's latest observation,
 	// math.MinInt64 before the first (a sweep then starts its idle time);
 	// end, once set (math.MinInt64: not yet), is when it ended: an
@@ -264,6 +280,7 @@ type Reconciler struct {
 	lifted                 bool
 	quiet                  []bool // per hop: silent (Limits.SilentS), counted in Stats.SilentHops, until it catches up
 	silent                 int64  // Limits.SilentS in ns; 0: a silent hop holds everything open
+	maxBuild               int64  // Limits.MaxBuildS in ns
 	firstNs                int64  // the first hop clock reported (silentFloor); math.MinInt64 before
 	closed                 int64  // every slot ending at or before closed is emitted
 	next                   int64  // earliest end of an open slot
@@ -369,6 +386,7 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 		dupWin:   int64(lim.DupWindowS * 1e9),
 		idle:     int64(lim.IdleS * 1e9),
 		silent:   int64(lim.SilentS * 1e9),
+		maxBuild: int64(lim.MaxBuildS * 1e9),
 		quiet:    make([]bool, nh),
 		firstNs:  math.MinInt64,
 		sweepAt:  math.MinInt64,
@@ -396,6 +414,9 @@ func New(class string, cfg Config, lim Limits, out Output) (*Reconciler, error) 
 
 // Config returns the configuration in use (defaults filled in).
 func (r *Reconciler) Config() Config { return r.cfg }
+
+// Limits returns the limits in use (defaults filled in).
+func (r *Reconciler) Limits() Limits { return r.lim }
 
 // Stats returns a copy of the counters.
 func (r *Reconciler) Stats() Stats { return r.stats }

@@ -54,11 +54,12 @@ type RecordState struct {
 // FlowState is one one-way flow: its name, open intervals and drop
 // notices.
 type FlowState struct {
-	ID    uint64
-	Name  string
-	Slots []SlotState
-	Drops []DropState
-	Est   []int64 // per hop pair, the flow's current delay (flowState.est); nil before its first match, or in a state saved before it existed
+	ID       uint64
+	Name     string
+	Slots    []SlotState
+	Drops    []DropState
+	Est      []int64 // per hop pair, the flow's current delay (flowState.est); nil before its first match, or in a state saved before it existed
+	ClassEst []int64 // per hop pair, the delay of its latest packet classified (flowState.classEst); nil before the first, or in a state saved before it existed
 	// LastNs and EndNs: the flow's latest observation and its end
 	// (Limits.IdleS), corrected ns; math.MinInt64: none yet
 	LastNs, EndNs int64
@@ -97,7 +98,7 @@ func (r *Reconciler) SaveState() State {
 		return true
 	})
 	for _, f := range r.order {
-		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est), LastNs: f.last, EndNs: f.end, Next: f.next}
+		fs := FlowState{ID: f.id, Name: f.name, Est: slices.Clone(f.est), ClassEst: slices.Clone(f.classEst), LastNs: f.last, EndNs: f.end, Next: f.next}
 		for _, s := range f.slots {
 			ss := SlotState{Start: s.start}
 			for _, a := range s.pairs {
@@ -131,7 +132,10 @@ func (r *Reconciler) RestoreState(st State) error {
 		if fs.Est != nil && len(fs.Est) != r.nh*r.nh {
 			return fmt.Errorf("%w: saved flow with %d delay estimates", ErrConfig, len(fs.Est))
 		}
-		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est), last: math.MinInt64, end: math.MinInt64, next: fs.Next}
+		if fs.ClassEst != nil && len(fs.ClassEst) != r.nh*r.nh {
+			return fmt.Errorf("%w: saved flow with %d classified delays", ErrConfig, len(fs.ClassEst))
+		}
+		f := &flowState{id: fs.ID, name: fs.Name, est: slices.Clone(fs.Est), classEst: slices.Clone(fs.ClassEst), last: math.MinInt64, end: math.MinInt64, next: fs.Next}
 		if st.FlowTimes {
 			f.last, f.end = fs.LastNs, fs.EndNs
 		}
