@@ -89,12 +89,31 @@ func (x *index) place(s slot) {
 func (x *index) grow() {
 	old := x.slots
 	x.slots = newSlots(2 * len(old))
-	for _, s := range old {
-		if s.f != nil {
-			x.place(s)
-		}
-	}
+	Rehash(x.slots, old, func(s slot) (int, bool) { return int(s.h), s.f == nil })
 	SmallPages(old)
+}
+
+// Rehash places every used slot of old into dst, empty and a power of two
+// long, each by linear probing from its home (its hash masked to dst):
+// the growing step of the open-addressing tables keyed by flows (this
+// index, engine/rtt's and engine/tcpconn's), as ShiftBack is their
+// removal. at gives a slot's hash, unmasked, and whether it is empty.
+func Rehash[S any](dst, old []S, at func(S) (hash int, empty bool)) {
+	mask := len(dst) - 1
+	for _, s := range old {
+		h, empty := at(s)
+		if empty {
+			continue
+		}
+		j := h & mask
+		for {
+			if _, e := at(dst[j]); e {
+				break
+			}
+			j = (j + 1) & mask
+		}
+		dst[j] = s
+	}
 }
 
 // newSlots returns n empty slots, advised into huge pages (HugePages) and

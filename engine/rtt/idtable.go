@@ -130,14 +130,5 @@ func newIDSlots(n int) []idSlot {
 func (x *idTable) grow() {
 	old := x.slots
 	x.slots = newIDSlots(max(2*len(old), minIDSlots))
-	mask := uint64(len(x.slots) - 1)
-	for _, s := range old {
-		if s.h != 0 {
-			j := s.h & mask
-			for x.slots[j].h != 0 {
-				j = (j + 1) & mask
-			}
-			x.slots[j] = s
-		}
-	}
+	flow.Rehash(x.slots, old, func(s idSlot) (int, bool) { return int(s.h), s.h == 0 })
 }

@@ -122,15 +122,6 @@ func newConnSlots(n int) []connSlot {
 func (x *connIndex) grow() {
 	old := x.slots
 	x.slots = newConnSlots(max(2*len(old), minConnSlots))
-	mask := uint32(len(x.slots) - 1)
-	for _, s := range old {
-		if s.i != 0 {
-			j := s.h & mask
-			for x.slots[j].i != 0 {
-				j = (j + 1) & mask
-			}
-			x.slots[j] = s
-		}
-	}
+	flow.Rehash(x.slots, old, func(s connSlot) (int, bool) { return int(s.h), s.i == 0 })
 	flow.SmallPages(old)
 }
