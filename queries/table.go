@@ -390,9 +390,12 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 }
 
 // renderVertical prints each row as a block of "column │ value" lines
-// under a "─[ row N ]─" rule (psql's expanded display), values cut to the
-// width left (never inside an address: cut), those of column wrap (-1:
+// under a "─[ row N ]─" rule (psql's expanded display), text values cut to
+// the width left (never inside an address: cut), those of column wrap (-1:
 // none; an event's message) broken onto lines of that width instead.
+// Numbers, times, dates and booleans print whole, as in the table layout
+// (cuttable): at --width 30 a trial read 42940…0000 for 4294000000000 and
+// 2023-…000Z for a start_time, values no longer readable.
 func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int) error {
 	name := 0
 	for _, c := range res.Columns {
@@ -410,6 +413,8 @@ func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int)
 			b.WriteString(" │ ")
 			if i == wrap {
 				b.WriteString(strings.ReplaceAll(wrapText(c, room), "\n", "\n"+strings.Repeat(" ", name)+" │ "))
+			} else if !cuttable(res.Types[i]) {
+				b.WriteString(c)
 			} else {
 				b.WriteString(fitCell(c, room, -1))
 			}

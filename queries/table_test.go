@@ -394,3 +394,31 @@ func TestEventKindNeverCut(t *testing.T) {
 		}
 	}
 }
+
+// TestVerticalKeepsNumbersAndTimes: the block layout (psql's \x) cuts
+// text, not numbers and times, as the table layout does (cuttable): at
+// --width 30 a trial read 42940…0000 for the 4,294,000,000,000 of a
+// product and 2023-…000Z for a start_time. The values asserted are the
+// literals selected (UBIGINT's largest, 2^64-1; the RFC 3339 form of the
+// TIMESTAMP_NS literal; DuckDB prints the DATE as given).
+func TestVerticalKeepsNumbersAndTimes(t *testing.T) {
+	db := openTest(t)
+	res := run(t, db, `SELECT 18446744073709551615::UBIGINT AS client_missing_bytes,
+		TIMESTAMP_NS '2023-11-14 22:13:20.000000001' AS start_time, DATE '2023-11-14' AS day,
+		123456789.123456789::DOUBLE AS rate_per_s, 'a message much longer than the room left' AS note,
+		'kept whole' AS message`)
+	got := formatted(t, res, "table", Options{Width: 30})
+	for _, want := range []string{
+		"client_missing_bytes │ 18446744073709551615\n",
+		"start_time           │ 2023-11-14T22:13:20.000000001Z\n",
+		"day                  │ 2023-11-14\n",
+		"rate_per_s           │ 123456789.12345679\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("vertical layout at 30 lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(got, "note                 │ a mes…") {
+		t.Errorf("vertical layout at 30 did not cut the text cell:\n%s", got)
+	}
+}

@@ -132,6 +132,9 @@ func (c command) execute(args []string, stdout, stderr io.Writer) error {
 	if err := nonNegativeDurations(c.name, fs); err != nil {
 		return err
 	}
+	if err := emptyPaths(c.name, fs); err != nil {
+		return err
+	}
 	switch {
 	case !c.noArgs || fs.NArg() == 0:
 		return body(args, stdout, stderr)

@@ -208,9 +208,11 @@ func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Resu
 }
 
 // captureLine is live's last line: "tmonbench live vm: 10 packets, 980
-// bytes, 1 flow, 0 kernel drops in 5.9 s; tables in DIR".
+// bytes captured, 1 flow, 0 kernel drops in 5.9 s; tables in DIR". The
+// bytes are the frames' captured lengths, link header included, as
+// replay's "(N bytes captured)": not the IP bytes of query summary.
 func captureLine(name string, packets, bytes, flows, drops uint64, took time.Duration, out string) string {
-	return fmt.Sprintf("tmonbench live %s: %s, %d bytes, %s, %d kernel drops in %.1f s; tables in %s", name,
+	return fmt.Sprintf("tmonbench live %s: %s, %d bytes captured, %s, %d kernel drops in %.1f s; tables in %s", name,
 		pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)), bytes, pkt.Nouns(flows, fmt.Sprintf("%d flow[s]", flows)), drops, took.Seconds(), out)
 }
 

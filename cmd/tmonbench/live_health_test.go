@@ -257,7 +257,7 @@ func TestLiveDurationOffloads(t *testing.T) {
 	if !strings.Contains(p.stderr.String(), want) {
 		t.Errorf("stderr with offloads %v:\n%s\nwant the line:\n%s", on, p.stderr.String(), want)
 	}
-	summary := regexp.MustCompile(`^tmonbench live dur: (\d+) packets?, \d+ bytes, \d+ flows?, 0 kernel drops in [\d.]+ s; tables in ` + regexp.QuoteMeta(out) + `$`)
+	summary := regexp.MustCompile(`^tmonbench live dur: (\d+) packets?, \d+ bytes captured, \d+ flows?, 0 kernel drops in [\d.]+ s; tables in ` + regexp.QuoteMeta(out) + `$`)
 	if last := lines[len(lines)-1]; !summary.MatchString(last) {
 		t.Errorf("last line %q", last)
 	}
