@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,33 +9,6 @@ import (
 
 	"github.com/tmonbench/tmonbench/queries"
 )
-
-// setManifest rewrites dir's run.json: the state "running" and this
-// process's pid (as engine/store stages a replay's run) or neither (the
-// run finished).
-func setManifest(t *testing.T, dir string, running bool) {
-	t.Helper()
-	mf := filepath.Join(dir, queries.ManifestName)
-	b, err := os.ReadFile(mf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man map[string]any
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	delete(man, "state")
-	delete(man, "pid")
-	if running {
-		man["state"], man["pid"] = "running", os.Getpid()
-	}
-	if b, err = json.Marshal(man); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(mf, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestFollowStagedReplay: a replay writes its run into a staging folder
 // inside the output (<out>/.tmon-run-<pid>-XXXX, run.json "running":
@@ -60,7 +32,7 @@ func TestFollowStagedReplay(t *testing.T) {
 	if err := os.Rename(done, staging); err != nil {
 		t.Fatal(err)
 	}
-	setManifest(t, staging, true)
+	setRunState(t, staging, true)
 	if st := queries.State(out); !st.Running || st.Dir != staging {
 		t.Fatalf("State: %+v, want a running replay staged in %s", st, staging)
 	}
@@ -83,7 +55,7 @@ func TestFollowStagedReplay(t *testing.T) {
 	}
 
 	// it ends: the tables move in, run.json last
-	setManifest(t, staging, false)
+	setRunState(t, staging, false)
 	ents, err := os.ReadDir(staging)
 	if err != nil {
 		t.Fatal(err)
