@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tmonbench/tmonbench/internal/testsamples"
 )
 
 // TestConfigEveryFault: a config file with five mistakes of five kinds
@@ -28,5 +30,34 @@ func TestConfigEveryFault(t *testing.T) {
 	}, "\n") + "\n"
 	if code, _, stderr := tmon(t, "config", "--effective", "--config", bad); code != 1 || stderr != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
+
+// TestConfigEmptyFile: --config naming an empty file, or one of blanks
+// and comments only, is refused as every other fault of a config file
+// (exit 1, FILE: what), before anything is written; it ran the embedded
+// default without a word, and a new-user trial that pointed --config at
+// the wrong (empty) file never knew. An empty value, --config "", is
+// the command line's mistake, exit 2 (TestEmptyPathFlags).
+func TestConfigEmptyFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f, out := testsamples.Path(t, "lab", "ftp", "A.pcap"), filepath.Join(dir, "o")
+	for _, text := range []string{"", "\n  \n", "# interval_s: 10\n"} {
+		empty := filepath.Join(dir, "empty.yaml")
+		os.WriteFile(empty, []byte(text), 0o644)
+		for _, args := range [][]string{
+			{"replay", "-q", "--config", empty, "--out", out, f},
+			{"config", "--effective", "--config", empty},
+			{"rollup", "--config", empty, "--out", out},
+		} {
+			want := "tmonbench " + args[0] + ": " + empty + ": empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it)\n"
+			if code, stdout, stderr := tmon(t, args...); code != 1 || stderr != want || stdout != "" {
+				t.Errorf("%q %v: exit %d, stdout %q, stderr %q; want exit 1, %q", text, args, code, stdout, stderr, want)
+			}
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("replay with an empty --config wrote %s", out)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -33,7 +34,7 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 	for _, n := range []string{"config", "geoip", "dns"} { // the rollup's enrichment
 		fs.Lookup(n).Usage = "with --rollup: " + fs.Lookup(n).Usage
 	}
-	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout.", func(args []string, stdout, stderr io.Writer) error {
+	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout. Ctrl-C stops it: DIR is left as\nit was or, once its tables replaced it, whole.", func(args []string, stdout, stderr io.Writer) error {
 		if *out == "" || fs.NArg() == 0 {
 			return usageErr("merge: want --out DIR and at least one SRC output folder")
 		}
@@ -57,6 +58,13 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
+		// Ctrl-C (SIGINT, SIGTERM) stops the merge: its tables are staged
+		// in a hidden folder of DIR (store.BeginRun), which Abort removes,
+		// and DIR is replaced as a whole once they are (Finish): it is
+		// left as it was, or whole. It killed the command, which could
+		// leave DIR half replaced.
+		ctx, stop := untilSignal()
+		defer stop()
 		old, oldErr := store.ReadManifest(*out)
 		started := time.Now()
 		run, err := store.BeginRun(*out, store.Manifest{Mode: "merge", Version: version, Command: append([]string{"tmonbench", "merge"}, args...), Inputs: inputs, Started: started.UTC()})
@@ -69,14 +77,28 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			// --out A B" reads as merging B into A: say what A held
 			warnf(stderr, "merge", "%s", replacedNote(*out, old))
 		}
-		res, err := dataset.Merge(context.Background(), run.Dir(), srcs)
+		if mergeHook != nil {
+			mergeHook(ctx, "merging")
+		}
+		res, err := dataset.Merge(ctx, run.Dir(), srcs)
+		if ctx.Err() != nil {
+			run.Abort()
+			fmt.Fprintf(stderr, "tmonbench merge: interrupted: nothing merged, %s is as it was\n", *out)
+			return &exitError{code: 130, err: errors.New("merge interrupted")}
+		}
 		if err != nil {
 			return err
 		}
 		run.CountTables() // DuckDB wrote the parts: run.json counts them as a replay's
 		run.SetFinished(time.Now().UTC())
-		if err := run.Finish(); err != nil {
+		if mergeHook != nil {
+			mergeHook(ctx, "publishing")
+		}
+		if err := run.Finish(); err != nil { // a Ctrl-C now waits for DIR replaced whole
 			return err
+		}
+		if ctx.Err() != nil {
+			return mergeInterrupted(run.Out(), *rollup, stderr)
 		}
 		w := stdout
 		if *quiet {
@@ -108,10 +130,34 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			fmt.Fprintf(w, "  not merged: [%s] (offsets into each source's capture files, for the TUI's p; replay the captures to write it)\n", replay.TablePacketIndex)
 		}
 		if *rollup {
-			return prepare(context.Background(), run.Out(), opt, true, w)
+			err = prepare(ctx, run.Out(), opt, true, w)
+		} else {
+			err = writeManifest(run.Out())
 		}
-		return writeManifest(run.Out())
+		if ctx.Err() != nil {
+			return mergeInterrupted(run.Out(), *rollup, stderr)
+		}
+		return err
 	}
+}
+
+// mergeHook, when set (by a test), is called with merge's signal context
+// at a stage of its writing: "merging" before the tables are merged,
+// "publishing" before they replace DIR.
+var mergeHook func(ctx context.Context, stage string)
+
+// mergeInterrupted ends a merge stopped by Ctrl-C once out was replaced
+// by its tables, whole (their _manifest.json written): exit 130, said on
+// stderr, with --rollup (rollup) the rollups and addresses maybe missing,
+// as `tmonbench rollup` stopped keeps the tables written before.
+func mergeInterrupted(out string, rollup bool, stderr io.Writer) error {
+	err := writeManifest(out)
+	missing := ""
+	if rollup {
+		missing = fmt.Sprintf("; the rollups and addresses may be missing (tmonbench rollup --out %s writes them)", out)
+	}
+	fmt.Fprintf(stderr, "tmonbench merge: interrupted: %s holds the merged tables whole%s\n", out, missing)
+	return &exitError{code: 130, err: errors.Join(errors.New("merge interrupted"), err)}
 }
 
 // amongFolders reports whether the folder dir is one of folders (by

@@ -175,7 +175,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			warnOutages(stderr, a.colls, res)
 		}
 		if !a.quiet {
-			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, len(a.skipped), probes, leftOut(filters))
+			printSummary(stdout, res, run.Stats(), run.Out(), took, opening, files, a.skipped, probes, leftOut(filters))
 		}
 		if res.Interrupted {
 			return &exitError{code: 130, err: errors.New("replay interrupted")}

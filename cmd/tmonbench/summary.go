@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ var clock = time.Now
 // left out (they are not in "packets read", which counts what the probes
 // got, as tcpdump -r FILE EXPR counts what matches); wall is from opening
 // the captures (opening of it) to the output written.
-func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall, opening time.Duration, files []*replay.File, skipped int, probes []probe.Identity, leftOut uint64) {
+func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string, wall, opening time.Duration, files []*replay.File, skipped []store.Skipped, probes []probe.Identity, leftOut uint64) {
 	ps := res.ProbeTotals()
 	pdus, pduBytes, retrans := res.PDUTotals()
 	secs := wall.Seconds()
@@ -33,7 +34,7 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	for i, p := range probes {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(w, "tmonbench replay: "+pkt.Nouns(len(files), "%d file[s]")+"%s, "+pkt.Nouns(len(res.Probes), "%d probe[s]")+": %s\n", len(files), skippedNote(skipped), len(res.Probes), strings.Join(names, ", "))
+	fmt.Fprintf(w, "tmonbench replay: %s, "+pkt.Nouns(len(res.Probes), "%d probe[s]")+": %s\n", filesRead(len(files), skipped), len(res.Probes), strings.Join(names, ", "))
 	fmt.Fprintf(w, "  packets read    %12d  (%d bytes captured)\n", res.Packets, res.Bytes)
 	if leftOut > 0 {
 		fmt.Fprintf(w, "  left out        %12d  (by --filter, not in packets read: event replay_filter)\n", leftOut)
@@ -69,15 +70,29 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 	fmt.Fprintf(w, "  output          %s\n", out)
 }
 
-// skippedNote says after the count of files replayed how many a folder
-// or glob brought in were skipped, not captures (skipNotCaptures); ""
-// when none was.
-func skippedNote(n int) string {
-	if n == 0 {
-		return ""
+// filesRead counts the summary's n capture files read and after them
+// the files a folder or glob brought in that were skipped, not captures
+// (skipNotCaptures), by name: "2 files (1 skipped...)" read as 1 of the 2
+// skipped (a new-user trial's folder of 2 captures and a notes.txt).
+// Without any skipped, "N file[s]".
+func filesRead(n int, skipped []store.Skipped) string {
+	if len(skipped) == 0 {
+		return fmt.Sprintf(pkt.Nouns(n, "%d file[s]"), n)
 	}
-	return fmt.Sprintf(pkt.Nouns(n, " (%d skipped, not [a capture|captures]: events capture_skipped)"), n)
+	names := make([]string, 0, maxSkippedNames+1)
+	for _, s := range skipped[:min(len(skipped), maxSkippedNames)] {
+		names = append(names, filepath.Base(s.Path))
+	}
+	if more := len(skipped) - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("%d more", more))
+	}
+	return fmt.Sprintf(pkt.Nouns(n, "%d capture file[s]")+pkt.Nouns(len(skipped), " (%d other file[s] skipped, not [a capture|captures]: %s; event[s] capture_skipped)"),
+		n, len(skipped), strings.Join(names, ", "))
 }
+
+// maxSkippedNames is how many skipped files the summary's first line
+// names (filesRead); the warnings before it name each with its path.
+const maxSkippedNames = 3
 
 // anomalyRating splits the anomalies line's count n by the severity of
 // their packet_anomalies events (dissect.Kind.Severe: Wireshark's rating),

@@ -115,10 +115,8 @@ func (s *switcher) loop() {
 // report is set (the second look, loop).
 func (s *switcher) reload(report bool) (bad bool) {
 	s.resolve() // a link replaced between the event and now
-	cfg, err := (*config.Config)(nil), notEmpty(s.path)
-	if err == nil {
-		cfg, err = acceptConfig(s.path, s.check) // as at start (loadChecked)
-	}
+	// as at start (loadChecked): an empty or blank file too (config.Parse)
+	cfg, err := acceptConfig(s.path, s.check)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {

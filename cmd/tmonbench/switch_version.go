@@ -51,21 +51,6 @@ func (s *switcher) supersede(by string) {
 	s.pending = nil
 }
 
-// notEmpty refuses an empty (or blank) new version of a watched file: a
-// start takes one for the embedded defaults, but during a run it is far
-// more likely an editor's truncation before it writes, or a mistaken
-// redirection, than a wish to replace every class.
-func notEmpty(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil // acceptConfig says why it cannot be read
-	}
-	if strings.TrimSpace(string(b)) == "" {
-		return fmt.Errorf("%s is empty", path)
-	}
-	return nil
-}
-
 // resolve follows path through its symlinks, if any, and watches the
 // folder of every link of the chain and of the file it ends at: an edit of
 // the file, or a link anywhere in the chain replaced (ln -sfn), then

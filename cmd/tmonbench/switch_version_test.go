@@ -72,16 +72,17 @@ func TestSwitchKeyOnlyEdit(t *testing.T) {
 	}
 }
 
-// TestSwitchEmptyFileRejected: an empty or blank file written during a
-// run is rejected (a start takes it for the embedded defaults), and the
-// running version stays: nothing is due.
+// TestSwitchEmptyFileRejected: an empty, blank or comments-only file
+// written during a run is rejected as a start refuses it (config.Parse),
+// and the running version stays: nothing is due. The comments-only file
+// was accepted, its classes the default ones.
 func TestSwitchEmptyFileRejected(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	sw := watchedFile(t, path, "interval_s: 10\n")
-	for _, text := range []string{"", " \n\n\t\n"} {
+	for _, text := range []string{"", " \n\n\t\n", "# interval_s: 20\n"} {
 		os.WriteFile(path, []byte(text), 0o644)
 		ev := waitEvent(t, sw, "config_rejected")
-		if m := ev[len(ev)-1].Message; m != "new version rejected: "+path+" is empty: the running configuration goes on" {
+		if m := ev[len(ev)-1].Message; m != "new version rejected: "+path+": empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it): the running configuration goes on" {
 			t.Errorf("%q: config_rejected %q", text, m)
 		}
 		if c := sw.due(time.Now().UnixNano()); c != nil {

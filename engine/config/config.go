@@ -415,16 +415,30 @@ func Load(path string, checks ...Checker) (*Config, error) {
 	return Parse(b, path, checks...)
 }
 
+// emptyMsg is the fault of a text with no setting at all (Parse): an
+// empty file, or one of blanks and comments only, is refused, not taken
+// for the embedded default: it is far more likely a wrong path, a
+// truncated or not yet written file than a wish for the default, which
+// leaving the file out runs (and `{}` asks for on purpose).
+const emptyMsg = "empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it)"
+
 // Parse decodes and validates YAML text; file names the source in errors.
 // Unknown fields are errors (a typo must not silently do nothing). Every
 // field the text leaves out keeps its default; without a classes: field
 // the classes are the embedded default's (effective.go). Every fault is
-// reported at once (Errors), checks' included; a syntax error alone.
+// reported at once (Errors), checks' included; a syntax error alone, and
+// a text with no setting at all (emptyMsg).
 func Parse(b []byte, file string, checks ...Checker) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
+	if len(bytes.TrimSpace(b)) == 0 { // blanks only: tabs too, which YAML refuses as indentation
+		return nil, &Error{File: file, Msg: emptyMsg}
+	}
 	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
 		return nil, syntaxError(file, b, err)
+	}
+	if len(root.Content) == 0 || root.Content[0].ShortTag() == "!!null" { // no document (comments only), or an empty one (---)
+		return nil, &Error{File: file, Msg: emptyMsg}
 	}
 	if len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode { // a text, a list
 		return nil, &Error{File: file, Line: root.Content[0].Line,

@@ -21,9 +21,10 @@ func summary(c *Config) []string {
 
 // TestFileKeepsDefaults: "every field is optional" holds for a file with
 // only interval_s: the default classes and analyses run, nothing is
-// turned off, the interval is the file's.
+// turned off, the interval is the file's. So does `{}` (a file with no
+// setting at all is refused: TestEmptyRefused).
 func TestFileKeepsDefaults(t *testing.T) {
-	for _, text := range []string{"interval_s: 10\n", "", "# nothing but a comment\n", "flow_table: {max_flows: 1000}\n"} {
+	for _, text := range []string{"interval_s: 10\n", "{}\n", "# nothing but a comment\n{}\n", "flow_table: {max_flows: 1000}\n"} {
 		c, err := Parse([]byte(text), "f.yaml")
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)

@@ -94,3 +94,24 @@ func TestMaxFlowsBound(t *testing.T) {
 		t.Error("max_flows 67108865 taken")
 	}
 }
+
+// TestEmptyRefused: a text with no setting (an empty file, blanks, only
+// comments) is refused with one fault naming the file, where it ran the
+// embedded default without a word (a new-user trial pointed --config at
+// an empty file and never knew); `{}`, the default asked for on purpose,
+// and a file of one setting are accepted.
+func TestEmptyRefused(t *testing.T) {
+	want := "e.yaml: empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it)"
+	for _, text := range []string{"", "\n", "  \n\t\n", "# my settings\n\n# interval_s: 10\n", "---\n"} {
+		_, err := Parse([]byte(text), "e.yaml")
+		var e *Error
+		if !errors.As(err, &e) || err.Error() != want || !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v, want %s", text, err, want)
+		}
+	}
+	for _, text := range []string{"{}\n", "# fewer\ninterval_s: 10\n"} {
+		if c, err := Parse([]byte(text), "e.yaml"); err != nil || len(c.Classes) != len(Default().Classes) {
+			t.Errorf("%q: %v, want the default classes", text, err)
+		}
+	}
+}
