@@ -39,7 +39,7 @@ type Endpoints struct {
 // (netip); IPv4 networks compare numerically, IPv6 networks as ranges of
 // the addresses' 32 hex digits (ip6_hex). Primitives on packets
 // (len, less, greater, vlan, dscp, tcp-syn ..., relations on packet
-// bytes), and primitives on columns the table lacks, give an error
+// bytes, arp, rarp, arp host ...), and primitives on columns the table lacks, give an error
 // wrapping ErrNotApplicable.
 func PcapSQL(expr string, ep Endpoints) (string, error) {
 	e, err := filter.Parse(expr)
@@ -57,12 +57,15 @@ func PcapSQL(expr string, ep Endpoints) (string, error) {
 
 // packetOnly names what the primitives a table row cannot answer test.
 var packetOnly = map[string]string{"len": "packet lengths", "vlan": "VLAN tags", "tcp-flag": "the TCP flags of packets",
-	"dscp": "the DSCP of packets", "relation": "packet bytes"}
+	"dscp": "the DSCP of packets", "relation": "packet bytes", "ethertype": "the EtherType of frames (arp, rarp)"}
 
 // primSQL is the predicate of one primitive.
 func (ep Endpoints) primSQL(p filter.Primitive) (string, error) {
 	if what, ok := packetOnly[p.Kind]; ok {
 		return "", fmt.Errorf("%w: %q tests %s, which the rows do not have", ErrNotApplicable, p.Text, what)
+	}
+	if p.Qual == "arp" || p.Qual == "rarp" { // the addresses of ARP frames; rows hold IP endpoints
+		return "", fmt.Errorf("%w: %q tests the addresses of %s frames, which the rows do not have", ErrNotApplicable, p.Text, strings.ToUpper(p.Qual))
 	}
 	switch p.Kind {
 	case "ip", "ip6":

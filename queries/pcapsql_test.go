@@ -78,14 +78,14 @@ func TestPcapSQL(t *testing.T) {
 	}
 	// the errors of --filter (engine/filter's parser), offsets included
 	for bad, want := range map[string]string{
-		"error":             `filter: missing qualifier (host, net, port, ...) before "error" at offset 0`,
-		"host":              "filter: expected host address at offset 4",
-		"port x":            `filter: service name "x": give the port number (names are not read from /etc/services) at offset 5`,
-		"tcp and":           "filter: unexpected end of expression at offset 7",
-		"(tcp":              "filter: missing ')' at offset 4",
-		"tcp portt 80":      `filter: expected 'and' or 'or' before "portt" at offset 4`,
-		"video games":       `filter: missing qualifier (host, net, port, ...) before "video" at offset 0`,
-		"arp host 10.0.0.1": `filter: unsupported primitive "arp" (the sieve sees IP headers only) at offset 0`,
+		"error":        `filter: missing qualifier (host, net, port, ...) before "error" at offset 0`,
+		"host":         "filter: expected host address at offset 4",
+		"port x":       `filter: service name "x": give the port number (names are not read from /etc/services) at offset 5`,
+		"tcp and":      "filter: unexpected end of expression at offset 7",
+		"(tcp":         "filter: missing ')' at offset 4",
+		"tcp portt 80": `filter: expected 'and' or 'or' before "portt" at offset 4`,
+		"video games":  `filter: missing qualifier (host, net, port, ...) before "video" at offset 0`,
+		"arp host ::1": `filter: 'arp' modifier applied to ip6 host at offset 9`,
 	} {
 		_, err := PcapSQL(bad, flowEndpoints)
 		if _, cliErr := filter.Parse(bad); !errors.Is(err, filter.ErrSyntax) || err.Error() != want || cliErr.Error() != want {
@@ -93,7 +93,8 @@ func TestPcapSQL(t *testing.T) {
 		}
 	}
 	// primitives on packets: no column of a row answers them
-	for _, pk := range []string{"len > 1000", "less 100", "vlan 10", "dscp 0", "tcp-syn", "tcp[13] & 2 != 0", "icmp[icmptype] == icmp-echo"} {
+	for _, pk := range []string{"len > 1000", "less 100", "vlan 10", "dscp 0", "tcp-syn", "tcp[13] & 2 != 0", "icmp[icmptype] == icmp-echo",
+		"arp", "not rarp", "arp host 10.0.0.1", "rarp src net 10.0.0.0/8"} { // ARP frames: rows hold IP endpoints
 		if _, err := PcapSQL(pk, flowEndpoints); !errors.Is(err, ErrNotApplicable) {
 			t.Errorf("%q: want ErrNotApplicable, got %v", pk, err)
 		}

@@ -80,7 +80,7 @@ func UnionBPF(es []Expr, keep Keep, t BPFTarget) ([]bpf.Instruction, error) {
 // Scratch memory slots of the programs. Every slot is written before the
 // first read on every path (the kernel's classic BPF checker insists).
 const (
-	mIPVer = iota // 0 (not IP), 4 or 6
+	mIPVer = iota // 0 (not IP), 4 or 6; etherARP or etherRARP for those frames (Ethernet, Linux cooked)
 	mNet          // offset of the IP header
 	mProto        // fProto key (field.go: 0x400|proto, 0x600|next header, 0x800|next header after a fragment header); 0 when not IP
 	mPorts        // l4None, l4TCP, l4UDP or l4SCTP: whose ports (and TCP flags) are visible
@@ -212,10 +212,10 @@ func (c *bpfc) prologue(body label) error {
 	} else {
 		c.emit(stM(mWire))
 	}
-	v4, v6, notIP := c.newLabel(), c.newLabel(), c.newLabel()
+	v4, v6, notIP, arp := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
 	switch c.t.LinkType {
 	case pkt.LinkEthernet:
-		c.ethernet(v4, v6, notIP)
+		c.ethernet(v4, v6, notIP, arp)
 	case pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
 		hdr, et := uint32(16), uint32(14)
 		if c.t.LinkType == pkt.LinkLinuxSLL2 {
@@ -224,7 +224,7 @@ func (c *bpfc) prologue(body label) error {
 		c.needLen(hdr, c.accept)
 		c.emit(ldK(hdr), stM(mNet), bpf.LoadAbsolute{Off: et, Size: 2})
 		pppoe := c.newLabel()
-		c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{0x8864, pppoe})
+		c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{0x8864, pppoe}, arm{etherARP, arp}, arm{etherRARP, arp})
 		c.place(pppoe)
 		c.pppoe(v4, v6, notIP)
 	case pkt.LinkRaw:
@@ -244,6 +244,12 @@ func (c *bpfc) prologue(body label) error {
 	}
 	c.place(notIP)
 	c.jump(body)
+	if c.t.LinkType == pkt.LinkEthernet || c.t.LinkType == pkt.LinkLinuxSLL || c.t.LinkType == pkt.LinkLinuxSLL2 {
+		// A: the EtherType of an ARP or RARP frame, M[mNet]: its offset
+		c.place(arp)
+		c.emit(stM(mIPVer))
+		c.jump(body)
+	}
 	c.place(v4)
 	c.ipv4(body)
 	c.place(v6)
@@ -251,9 +257,10 @@ func (c *bpfc) prologue(body label) error {
 	return nil
 }
 
-// etherIP dispatches on the EtherType in A (IPv4 and IPv6 only).
-func (c *bpfc) etherIP(v4, v6, notIP label) {
-	c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6})
+// etherIP dispatches on the EtherType in A: IPv4, IPv6, and ARP and
+// RARP (A kept for arp).
+func (c *bpfc) etherIP(v4, v6, notIP, arp label) {
+	c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{etherARP, arp}, arm{etherRARP, arp})
 }
 
 // versionIP dispatches on the IP version nibble in A.
@@ -283,7 +290,7 @@ func (c *bpfc) cases(otherwise label, arms ...arm) {
 
 // ethernet walks VLAN tags (at fixed offsets: one copy of the walk per
 // number of tags the kernel took out) and MPLS labels, as the dissector.
-func (c *bpfc) ethernet(v4, v6, notIP label) {
+func (c *bpfc) ethernet(v4, v6, notIP, arp label) {
 	c.needLen(14, c.accept)
 	etype := c.newLabel() // A: EtherType, M[mNet]: offset after it
 	walk := func(base int) {
@@ -321,7 +328,7 @@ func (c *bpfc) ethernet(v4, v6, notIP label) {
 	c.place(n)
 	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls}, arm{0x8864, pppoe})
 	c.place(ip)
-	c.etherIP(v4, v6, notIP)
+	c.etherIP(v4, v6, notIP, arp)
 	c.place(mpls)
 	c.mpls(v4, v6, notIP)
 	c.place(pppoe)
@@ -686,6 +693,9 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.jif(bpf.JumpBitsSet, 1<<p.lo, t, f)
 	case pRel:
 		c.rel(p, t, f)
+	case pLink:
+		c.emit(ldM(mIPVer))
+		c.jif(bpf.JumpEqual, p.lo, t, f)
 	case pDSCP:
 		v4, v6 := c.newLabel(), c.newLabel()
 		c.emit(ldM(mIPVer))

@@ -27,39 +27,40 @@ func (c *bpfc) pair(dq dqual, side func(src bool, t, f label), t, f label) {
 	}
 }
 
-// addr tests `host` and `net` on the outer IPv4 or IPv6 addresses.
+// addr tests `host` and `net` on the outer IPv4 or IPv6 addresses, and
+// IPv4 ones on the protocol addresses of ARP and RARP (prim.arpAddr).
 func (c *bpfc) addr(p *prim, t, f label) {
-	is4 := p.pfx.Addr().Is4()
-	n := c.newLabel()
 	c.emit(ldM(mIPVer))
-	if is4 {
-		c.jif(bpf.JumpEqual, 4, n, f)
-	} else {
-		c.jif(bpf.JumpEqual, 6, n, f)
+	ip, arp := c.newLabel(), c.newLabel()
+	switch {
+	case p.pq == qARP:
+		c.jif(bpf.JumpEqual, etherARP, arp, f)
+	case p.pq == qRARP:
+		c.jif(bpf.JumpEqual, etherRARP, arp, f)
+	case !p.pfx.Addr().Is4():
+		c.jif(bpf.JumpEqual, 6, ip, f)
+		c.place(ip)
+		c.addr6(p, t, f)
+		return
+	case p.pq == qDefault: // libpcap: ip, arp or rarp host
+		c.cases(f, arm{4, ip}, arm{etherARP, arp}, arm{etherRARP, arp})
+	default:
+		c.jif(bpf.JumpEqual, 4, ip, f)
 	}
-	c.place(n)
+	if p.pq != qARP && p.pq != qRARP {
+		c.place(ip)
+		c.addr4(p, 12, 16, 0, t, f)
+	}
+	if p.pq != qIP {
+		c.place(arp)
+		c.addr4(p, arpSPA, arpTPA, arpLen, t, f)
+	}
+}
+
+// addr6 tests an IPv6 host or net on the IPv6 header at M[mNet].
+func (c *bpfc) addr6(p *prim, t, f label) {
 	c.emit(ldxM(mNet))
 	bitsLeft := p.pfx.Bits()
-	if is4 {
-		a := p.pfx.Addr().As4()
-		v := binary.BigEndian.Uint32(a[:])
-		mask := ^uint32(0) << (32 - bitsLeft)
-		if bitsLeft == 0 {
-			mask = 0
-		}
-		c.pair(p.dq, func(src bool, t, f label) {
-			off := uint32(16)
-			if src {
-				off = 12
-			}
-			c.emit(bpf.LoadIndirect{Off: off, Size: 4})
-			if mask != ^uint32(0) {
-				c.emit(aluK(bpf.ALUOpAnd, mask))
-			}
-			c.jif(bpf.JumpEqual, v&mask, t, f)
-		}, t, f)
-		return
-	}
 	a := p.pfx.Addr().As16()
 	c.pair(p.dq, func(src bool, t, f label) {
 		off := uint32(24)
@@ -87,6 +88,36 @@ func (c *bpfc) addr(p *prim, t, f label) {
 		if bitsLeft == 0 {
 			c.jump(t)
 		}
+	}, t, f)
+}
+
+// addr4 tests an IPv4 host or net on the 4 bytes at srcOff and dstOff
+// from M[mNet], once the frame holds need bytes from there (else f).
+func (c *bpfc) addr4(p *prim, srcOff, dstOff, need uint32, t, f label) {
+	if need > 0 {
+		ok := c.newLabel()
+		c.emit(ldM(mNet), aluK(bpf.ALUOpAdd, need), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+		c.jifX(bpf.JumpGreaterOrEqual, ok, f)
+		c.place(ok)
+	}
+	c.emit(ldxM(mNet))
+	a := p.pfx.Addr().As4()
+	v := binary.BigEndian.Uint32(a[:])
+	bitsLeft := p.pfx.Bits()
+	mask := ^uint32(0) << (32 - bitsLeft)
+	if bitsLeft == 0 {
+		mask = 0
+	}
+	c.pair(p.dq, func(src bool, t, f label) {
+		off := dstOff
+		if src {
+			off = srcOff
+		}
+		c.emit(bpf.LoadIndirect{Off: off, Size: 4})
+		if mask != ^uint32(0) {
+			c.emit(aluK(bpf.ALUOpAnd, mask))
+		}
+		c.jif(bpf.JumpEqual, v&mask, t, f)
 	}, t, f)
 }
 

@@ -17,10 +17,11 @@
 //
 //	expr      = term { ("and" | "&&" | "or" | "||") (term | value) }
 //	term      = ("not" | "!") term | "(" expr ")" | [proto] [dir] [type] value | primitive
-//	proto     = ip | ip6 | tcp | udp | icmp | icmp6 | igmp | sctp
+//	proto     = ip | ip6 | tcp | udp | icmp | icmp6 | igmp | sctp | arp | rarp
 //	dir       = src | dst | src or dst | dst or src | src and dst | dst and src
 //	type      = host | net | port | portrange | proto
-//	primitive = ip | ip6 | tcp | udp | icmp | icmp6 | igmp | sctp
+//	primitive = ip | ip6 | tcp | udp | icmp | icmp6 | igmp | sctp | arp | rarp
+//	          | ether proto (\arp | \rarp | \ip | \ip6 | N)
 //	          | len (< | <= | > | >= | = | == | !=) N | N relop len | less N | greater N
 //	          | vlan [ID] | dscp N
 //	          | tcp-fin | tcp-syn | tcp-rst | tcp-push | tcp-ack | tcp-urg | tcp-ece | tcp-cwr
@@ -71,7 +72,24 @@
 //     right after it; other extension headers hide the protocol (`icmp6`
 //     does not match an MLD report behind a hop-by-hop header).
 //   - host / net: the outer source and/or destination address of IPv4 or
-//     IPv6 (never the packet quoted by an ICMP error).
+//     IPv6 (never the packet quoted by an ICMP error) and, without a
+//     protocol qualifier, as libpcap (`host A` is `ip host A or arp host
+//     A or rarp host A`), the protocol addresses of ARP and RARP frames.
+//   - arp, rarp (`ether proto \arp`, `ether proto 0x0806`, `\rarp`,
+//     0x8035): frames of that EtherType, on the link types that carry
+//     one (Ethernet, Linux cooked SLL and SLL2); never true on raw IP and
+//     loopback (NULL, LOOP), where libpcap's `arp` is false too, nor on
+//     PPP (libpcap compares the PPP protocol with 0x0806, a value RFC
+//     1661 §2 rules out: a protocol's low byte is odd).
+//     `ether proto` takes \ip and \ip6 as `ip` and `ip6`, and no other
+//     EtherType (the dissector reads no other network layer).
+//   - arp host A, arp src A, arp dst net N (rarp alike): the sender
+//     (src) and target (dst) protocol addresses of ARP frames, the 4
+//     bytes at offsets 14 and 24 of the ARP header whatever its length
+//     fields say (libpcap gen_hostop); IPv4 only. An ARP frame cut before
+//     its target address matches no address (tcpdump's program, loading
+//     past the packet, rejects it whatever the rest of the filter says).
+//     arp[N] is rejected.
 //   - port / portrange: TCP, UDP or SCTP ports (tcp, udp, sctp port: that
 //     protocol's), of IPv4 packets at fragment offset 0 (first fragments
 //     included) and of IPv6 packets whose fixed header's next header is
@@ -123,11 +141,15 @@
 //     in tcpdump, and no flags: tcp-syn etc. are false there, also under
 //     `not`, where tcpdump's `tcp[tcpflags]`, loading past the packet,
 //     rejects the packet whatever the rest of the filter says.
-//   - Only IP packets are sieved (design 3.2): tcpdump's host and net also
-//     test ARP and RARP addresses; ours never match ARP. `arp` and `rarp`
-//     alone are accepted with tcpdump's meaning for IP packets: false
-//     (`not arp` is true for every packet the sieve sees); `arp host A`
-//     and arp[N] are rejected.
+//   - Only IP packets reach the flow classes' sieve (design 3.2: the probe
+//     counts other frames as not IP and drops them before it), so there
+//     `arp`, `rarp` and `arp host A` are false and `not arp` true for
+//     every packet it sees, and host and net test IP addresses only.
+//     Expr.Match (--filter: replay, and live capture in user space) and
+//     the BPF programs see every frame: ARP and RARP match there as in
+//     tcpdump (TestTcpdumpEquivalence, TestTcpdumpARPLinkTypes).
+//   - As for IP, the EtherType of arp and rarp is read through VLAN tags
+//     (tcpdump: `vlan and arp`), in Linux cooked captures too.
 //   - Ports and flags come from transport headers the dissector accepted
 //     (an SCTP common header announced whole by the IP length, its ports
 //     from 4 captured bytes); libpcap reads whatever bytes were captured.
@@ -139,7 +161,8 @@
 //     name's error gives the number of the common ones: libpcap reads the
 //     host's /etc/services, which differs between hosts), partial host
 //     addresses (`host 10.1`, a network in libpcap), `proto N` above 255,
-//     `vlan ID` beyond the second tag. Link-layer and other primitives
+//     `vlan ID` beyond the second tag, `ether proto` of other EtherTypes.
+//     Link-layer and other primitives
 //     (ether host/src/dst, gateway, broadcast, mpls, loads of other
 //     protocols like arp[0]) are rejected with an "unsupported" error:
 //     the dissector hands the sieve the network layer, the link header
@@ -185,7 +208,8 @@
 // 1.14.2, 3.1). The program decodes the link layer (Ethernet with VLAN
 // tags, MPLS labels and PPPoE session headers, Linux cooked v1/v2 (with a
 // PPPoE header, not tags), raw IP, BSD loopback, PPP)
-// and the IP header into scratch memory the way engine/dissect does, then
+// and the IP header into scratch memory the way engine/dissect does (for
+// ARP and RARP frames, their EtherType in place of the IP version), then
 // tests the primitives with the semantics above. With BPFTarget.KernelVLAN
 // it reads the outermost tag the Linux kernel moved into the socket
 // buffer's metadata (ancillary loads), since a socket filter sees the

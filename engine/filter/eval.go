@@ -64,8 +64,8 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		proto, v4, v6 := p.ipProtocol()
 		return ipProto(d, uint8(proto), v4, v6)
 	case pHost, pNet:
-		if d.IPVersion != 4 && d.IPVersion != 6 {
-			return false
+		if d.IPVersion != 4 && d.IPVersion != 6 || p.pq == qARP || p.pq == qRARP {
+			return p.arpAddr(d)
 		}
 		if p.pfx.Addr().Is4() != (d.IPVersion == 4) {
 			return false
@@ -89,6 +89,8 @@ func (p *prim) eval(d *dissect.Dissection) bool {
 		return portsVisible(d) == l4TCP && d.Flags&dissect.TCPFlagsCut == 0 && d.TCPFlags&(1<<p.lo) != 0
 	case pDSCP:
 		return (d.IPVersion == 4 || d.IPVersion == 6) && uint32(d.TOS>>2) == p.lo
+	case pLink:
+		return isLink(d, p.lo)
 	}
 	return false
 }

@@ -64,9 +64,11 @@ const (
 	qICMP6
 	qIGMP
 	qSCTP
+	qARP  // arp host/net: the ARP sender and target protocol addresses
+	qRARP // rarp host/net: those of RARP
 )
 
-var pqualNames = [...]string{"", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "igmp", "sctp"}
+var pqualNames = [...]string{"", "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "igmp", "sctp", "arp", "rarp"}
 
 // abbrevProtos are the IP protocol of each protocol abbreviation and the
 // IP versions it stands in (tcp, udp, sctp: both; icmp, igmp: IPv4; icmp6:
@@ -129,6 +131,13 @@ const (
 	pFlag                      // TCP flag bit lo set
 	pDSCP                      // DSCP == lo
 	pRel                       // a rel b: arithmetic on packet bytes (arith.go)
+	pLink                      // arp, rarp: EtherType lo (etherARP, etherRARP) of a non-IP frame
+)
+
+// EtherTypes of the pLink primitives (IEEE 802 numbers; RFC 826, RFC 903).
+const (
+	etherARP  = 0x0806
+	etherRARP = 0x8035
 )
 
 // relop is a comparison operator of a `len` relation.
@@ -155,7 +164,7 @@ type prim struct {
 	pq    pqual
 	dq    dqual
 	pfx   netip.Prefix // pHost, pNet
-	lo    uint32       // port, range start, proto, len operand, vlan ID, flag bit, DSCP
+	lo    uint32       // port, range start, proto, len operand, vlan ID, flag bit, DSCP, EtherType
 	hi    uint32       // range end
 	rel   relop        // pLen, pRel
 	a, b  *arith       // pRel: the two sides
@@ -234,6 +243,12 @@ func (p *prim) write(b *strings.Builder) {
 	case pDSCP:
 		b.WriteString("dscp ")
 		u(p.lo)
+	case pLink:
+		if p.lo == etherARP {
+			b.WriteString("arp")
+		} else {
+			b.WriteString("rarp")
+		}
 	case pRel:
 		p.a.write(b)
 		b.WriteByte(' ')

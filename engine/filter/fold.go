@@ -13,14 +13,16 @@ type Primitive struct {
 	// Kind is "host", "net", "port", "portrange", "proto" (an IP protocol
 	// test: `proto 47`, `ip proto 1`, and tcp, udp, icmp, icmp6, igmp,
 	// sctp alone), "ip" or "ip6" (an IP version test: ip, ip6 alone),
-	// "len", "vlan", "tcp-flag", "dscp" or "relation" (on packet bytes).
+	// "len", "vlan", "tcp-flag", "dscp", "relation" (on packet bytes) or
+	// "ethertype" (the link layer's: arp, rarp; Lo is the EtherType).
 	Kind string
 	// Dir is the direction qualifier of host, net, port and portrange:
 	// "" (src or dst, unqualified), "src", "dst", "src or dst",
 	// "src and dst".
 	Dir string
 	// Qual is the protocol qualifier written before host, net, port and
-	// portrange (`tcp port 21`: "tcp"; `ip host a`: "ip"), or "".
+	// portrange (`tcp port 21`: "tcp"; `ip host a`: "ip"; `arp host a`:
+	// "arp", a test of ARP's addresses, not of IP's), or "".
 	Qual string
 	// QualProto is the IP protocol Qual stands for (6 for tcp), 0 for
 	// "", ip and ip6.
@@ -42,7 +44,7 @@ type Primitive struct {
 }
 
 var primKindNames = [...]string{pHost: "host", pNet: "net", pPort: "port", pPortRange: "portrange",
-	pProto: "proto", pAbbrev: "proto", pLen: "len", pVLAN: "vlan", pFlag: "tcp-flag", pDSCP: "dscp", pRel: "relation"}
+	pProto: "proto", pAbbrev: "proto", pLen: "len", pVLAN: "vlan", pFlag: "tcp-flag", pDSCP: "dscp", pRel: "relation", pLink: "ethertype"}
 
 // describe returns the Primitive view of p.
 func (p *prim) describe() Primitive {
@@ -50,7 +52,7 @@ func (p *prim) describe() Primitive {
 	p.write(&b)
 	d := Primitive{Kind: primKindNames[p.kind], Dir: dqualNames[p.dq], Qual: pqualNames[p.pq],
 		Prefix: p.pfx, Lo: p.lo, Hi: p.hi, Text: b.String(), Offset: p.off}
-	if p.pq != qIP && p.pq != qIP6 && p.pq != qDefault {
+	if p.pq != qIP && p.pq != qIP6 && p.pq != qDefault && int(p.pq) < len(abbrevProtos) {
 		d.QualProto = abbrevProtos[p.pq].proto
 	}
 	switch {
@@ -105,7 +107,7 @@ func Fold[T any](e Expr, prim func(Primitive) (T, error), and, or func(l, r T) T
 // IsKeyword reports whether w (as written: keywords are lower case) is a
 // word of the pcap-filter grammar: a qualifier or primitive this package
 // implements (tcp, host, portrange, len, less, vlan, tcp-syn ...), a
-// libpcap keyword it rejects as unsupported (ether, arp, gateway ...), or
+// libpcap keyword it rejects as unsupported (gateway, broadcast ...), or
 // a named constant of byte relations (tcpflags, icmp-echo ...). Text that
 // starts with one is meant as a filter, even when it does not parse.
 func IsKeyword(w string) bool {

@@ -319,6 +319,9 @@ func (lw *lowerer) prim(p *prim) *fnode {
 		}
 		return lw.atom(fProto, sOne, ivs...)
 	case pHost, pNet:
+		if p.pq == qARP || p.pq == qRARP {
+			return fnFalse // the sieve sees IP packets only (design 3.2)
+		}
 		a, bitsLen := p.pfx.Addr(), p.pfx.Bits()
 		if a.Is4() {
 			b := a.As4()

@@ -185,7 +185,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 // keywords of the grammar; a word that is not one is a value.
 var keywords = map[string]bool{
 	"ip": true, "ip6": true, "tcp": true, "udp": true, "icmp": true, "icmp6": true, "igmp": true, "sctp": true,
-	"src": true, "dst": true, "host": true, "net": true, "mask": true, "port": true, "portrange": true, "proto": true,
+	"arp": true, "rarp": true, "src": true, "dst": true, "host": true, "net": true, "mask": true, "port": true, "portrange": true, "proto": true,
 	"len": true, "less": true, "greater": true, "vlan": true, "dscp": true,
 	"tcp-fin": true, "tcp-syn": true, "tcp-rst": true, "tcp-push": true, "tcp-ack": true, "tcp-urg": true, "tcp-ece": true, "tcp-cwr": true,
 }
@@ -193,7 +193,7 @@ var keywords = map[string]bool{
 // unsupported are libpcap keywords this package knows but does not
 // implement: they get a clear error instead of "not an address".
 var unsupported = map[string]bool{
-	"ether": true, "arp": true, "rarp": true, "gateway": true, "broadcast": true, "multicast": true,
+	"ether": true, "gateway": true, "broadcast": true, "multicast": true,
 	"vrrp": true, "carp": true, "mpls": true, "pppoed": true, "pppoes": true,
 	"geneve": true, "link": true, "ppp": true, "fddi": true, "tr": true, "wlan": true, "decnet": true, "iso": true,
 	"atalk": true, "aarp": true, "ipx": true, "netbeui": true, "stp": true, "lat": true, "mopdl": true, "moprc": true,
@@ -231,6 +231,7 @@ var protoAbbrevs = map[string]bool{"ah": true, "esp": true, "pim": true}
 
 var pqualWords = map[string]pqual{
 	"ip": qIP, "ip6": qIP6, "tcp": qTCP, "udp": qUDP, "icmp": qICMP, "icmp6": qICMP6, "igmp": qIGMP, "sctp": qSCTP,
+	"arp": qARP, "rarp": qRARP,
 }
 
 var aqualWords = map[string]aqual{
@@ -241,14 +242,8 @@ var aqualWords = map[string]aqual{
 func (p *parser) primitive() (*node, qual, error) {
 	t := p.tok()
 	w := t.text
-	if nx := p.peek(1).kind; (w == "arp" || w == "rarp") && (nx == tEOF || nx == tAnd || nx == tOr || nx == tRParen) {
-		// an ARP or RARP frame is never an IP packet, and the sieve sees
-		// IP packets only (design 3.2): `arp` is false for every packet it
-		// sees, as tcpdump's is for IP packets, and `not arp` true. It is
-		// written as a test no packet passes: len < 0. `arp host A` and
-		// arp[N] stay refused (ARP addresses and fields are not seen).
-		p.next()
-		return prim{kind: pLen, rel: rLT, lo: 0, off: t.off}.node(), qerr, nil
+	if w == "ether" && p.peek(1).kind == tWord && p.peek(1).text == "proto" {
+		return p.etherProto()
 	}
 	if unsupported[w] {
 		return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (%s)", w, unsupportedWhy(w)))
@@ -273,6 +268,12 @@ func (p *parser) primitive() (*node, qual, error) {
 			return nil, qerr, p.errAt(nx, fmt.Sprintf("unsupported primitive %q (%s)", w+" "+nx.text, unsupportedWhy(nx.text)))
 		case nx.kind == tWord && isHeadWord(nx.text):
 			return p.head()
+		case pq == qARP || pq == qRARP:
+			if nx.kind == tLBrack {
+				return nil, qerr, p.errAt(t, fmt.Sprintf("unsupported primitive %q (loads of ARP fields are not translated: write ether[N], N counted from the frame's first byte)", w+"[]"))
+			}
+			p.next()
+			return prim{kind: pLink, lo: linkTypes[w], off: t.off}.node(), qerr, nil
 		default:
 			p.next()
 			return prim{kind: pAbbrev, pq: pq, off: t.off}.node(), qerr, nil
@@ -589,6 +590,11 @@ func (p *parser) hostQual(q qual, t token, v6 bool) error {
 	case qIP6:
 		if !v6 {
 			return p.errAt(t, "'ip6' modifier applied to ip host")
+		}
+		return nil
+	case qARP, qRARP:
+		if v6 {
+			return p.errAt(t, fmt.Sprintf("'%s' modifier applied to ip6 host", pqualNames[q.pq]))
 		}
 		return nil
 	}

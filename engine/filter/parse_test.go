@@ -160,14 +160,12 @@ func TestParseErrors(t *testing.T) {
 		{"TCP", `filter: missing qualifier (host, net, port, ...) before "TCP" at offset 0`}, // keywords are lower case, as in libpcap
 		{"ether host 1:2:3:4:5:6", `filter: unsupported primitive "ether" (the sieve classifies IP headers, after the dissector has taken off the link header (Ethernet, VLAN tags, MPLS, PPPoE, Linux cooked): MAC addresses are none of its fields; ` +
 			`ether[N] reads the frame's bytes as captured: on untagged Ethernet, ether[6:4] = 0x00112233 and ether[10:2] = 0x4455 is ether src 00:11:22:33:44:55 (ether[0:4], ether[4:2]: dst)) at offset 0`},
-		{"arp host 10.0.0.1", `filter: unsupported primitive "arp" (the sieve sees IP headers only) at offset 0`}, // `arp` alone is accepted (TestArpAlone)
 		{"tcp[13] & 2", "filter: expected comparison operator at offset 11"},
 		{"tcp[13 & 2 != 0", "filter: expected ']' at offset 11"},
 		{"ip[6:3] != 0", "filter: data size must be 1, 2, or 4 at offset 5"}, // libpcap: same
 		{"ip[0] / 0 = 1", "filter: division by zero at offset 6"},            // libpcap: same
 		{"ip[0] % 0 = 1", "filter: modulus by zero at offset 6"},
 		{"ip[0] << 32 = 1", "filter: shift by more than 31 bits at offset 6"},
-		{"arp[0] = 1", `filter: unsupported primitive "arp" (the sieve sees IP headers only) at offset 0`},
 		{"tcp[13] & 2 != x", `filter: expected a number after "!=" at offset 15`},
 		{"tcp[13] & 2 != 0)", `filter: unbalanced ')' at offset 16`},
 		{"tcp[13] &", "filter: expected a number after \"&\" at offset 9"},
@@ -242,11 +240,9 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-// TestArpAlone: tcpdump's idioms `arp`, `rarp` and `not arp` are accepted
-// with their meaning for a sieve of IP packets: tcpdump's `arp` is false
-// for every IP packet (EtherType 0x0800/0x86dd, not 0x0806), so `not arp`
-// is true for all of them (TestTcpdumpEquivalence compares them with
-// tcpdump on the sample captures). They were refused as unsupported.
+// TestArpAlone: tcpdump's `arp` is false for every IP packet (EtherType
+// 0x0800/0x86dd, not 0x0806), so `not arp` is true for all of them
+// (TestTcpdumpEquivalence compares them with tcpdump on ARP frames too).
 func TestArpAlone(t *testing.T) {
 	for in, want := range map[string]bool{"arp": false, "rarp": false, "not arp": true, "tcp and not arp": true, "arp or tcp": true, "(arp)": false, "not (arp or rarp)": true} {
 		e, err := Parse(in)

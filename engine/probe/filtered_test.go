@@ -93,3 +93,42 @@ func TestFilteredReadAhead(t *testing.T) {
 		t.Error("a source that cannot read ahead: stop not nil")
 	}
 }
+
+// TestFilteredARP: --filter sees ARP frames as tcpdump does (the report of
+// a new user: `--filter arp` passed 0 packets of the README's sample).
+// Counts are `tcpdump -r F EXPR | wc -l`: zeek_wikipedia.pcap (Ethernet,
+// 136 packets, 6 ARP requests) and zeek_linuxsll-arp.pcap (Linux cooked,
+// 12 ARP requests).
+func TestFilteredARP(t *testing.T) {
+	for _, c := range []struct {
+		file, expr string
+		want       int
+	}{
+		{"pcap/mixed/zeek_wikipedia.pcap", "arp", 6},
+		{"pcap/mixed/zeek_wikipedia.pcap", "not arp", 130},
+		{"pcap/mixed/zeek_wikipedia.pcap", "arp src 141.142.220.1", 4},
+		{"pcap/mixed/zeek_wikipedia.pcap", "host 141.142.220.1", 5},
+		{"pcap/linux-sll/zeek_linuxsll-arp.pcap", "arp", 12},
+		{"pcap/linux-sll/zeek_linuxsll-arp.pcap", "not arp", 0},
+		{"pcap/linux-sll/zeek_linuxsll-arp.pcap", "arp dst host 10.1.10.1", 9},
+	} {
+		frames, metas := testframes.Frames(t, c.file)
+		e, err := filter.Parse(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := probe.NewFiltered(&frameSource{frames: frames, metas: metas}, e)
+		n := 0
+		for {
+			if _, _, err := f.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != c.want || uint64(n)+f.Dropped() != uint64(len(frames)) {
+			t.Errorf("%s %q: %d passed, %d dropped of %d; tcpdump passes %d", c.file, c.expr, n, f.Dropped(), len(frames), c.want)
+		}
+	}
+}
