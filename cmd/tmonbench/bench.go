@@ -23,7 +23,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1)"+workersCost)
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
-	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores about 7 % more CPU, no wall gain measured on a loaded machine: docs/speed.md)")
+	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores 7-15 % more CPU and no wall gain, loaded or idle: docs/speed.md)")
 	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")
 	warmup := fs.Bool("warmup", false, "run one more pair first and leave it out")
 	stages := fs.Bool("stages", true, "charge the full runs' CPU to stages from a CPU profile (100 Hz sampling)")
@@ -90,9 +90,10 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 // chunks, replay.File.ReadAhead): with 3 cores or more, so the reader,
 // the probes and the collector each have one. On 2 cores it takes the read
 // system calls off the probe's goroutine (0.1-0.5 s of its 2.4-2.9 s on
-// the 5M corpus) for about 7 % more CPU in all, and no wall gain could be
-// measured on the loaded machine of those runs (docs/speed.md, Reading
-// ahead): not the default there until one is.
+// the 5M corpus) for 7-15 % more CPU in all, and no wall gain was measured,
+// neither on a loaded machine nor on an idle one (2026-12-07: wall ratio
+// medians 2.13 and 2.13; docs/speed.md, Reading ahead): not the default
+// there.
 func readAheadDefault() bool { return runtime.GOMAXPROCS(0) > 2 }
 
 // benchCapture opens a capture for bench: from its path, or from its
