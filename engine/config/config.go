@@ -406,16 +406,36 @@ func Default() *Config {
 	return c
 }
 
-// Load reads and validates a YAML config file (Parse).
+// Load reads and validates a YAML config file (Parse). A file with no
+// setting at all (empty, blanks, comments only, or an empty document
+// `---`) is refused (emptyMsg), where Parse takes such a text for the
+// default.
 func Load(path string, checks ...Checker) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if noSetting(b) {
+		return nil, &Error{File: path, Msg: emptyMsg}
+	}
 	return Parse(b, path, checks...)
 }
 
-// emptyMsg is the fault of a text with no setting at all (Parse): an
+// noSetting reports whether b holds no YAML setting: blanks only (tabs
+// too, which YAML refuses as indentation), comments only, or an empty
+// document. A syntax error is not this (Parse reports it).
+func noSetting(b []byte) bool {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return true
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return false
+	}
+	return len(root.Content) == 0 || root.Content[0].ShortTag() == "!!null"
+}
+
+// emptyMsg is the fault of a file with no setting at all (Load): an
 // empty file, or one of blanks and comments only, is refused, not taken
 // for the embedded default: it is far more likely a wrong path, a
 // truncated or not yet written file than a wish for the default, which
@@ -426,19 +446,14 @@ const emptyMsg = "empty: no setting, no class (only blanks or comments): write t
 // Unknown fields are errors (a typo must not silently do nothing). Every
 // field the text leaves out keeps its default; without a classes: field
 // the classes are the embedded default's (effective.go). Every fault is
-// reported at once (Errors), checks' included; a syntax error alone, and
-// a text with no setting at all (emptyMsg).
+// reported at once (Errors), checks' included; a syntax error alone. A
+// text with no setting at all is the default here (Load refuses such a
+// file).
 func Parse(b []byte, file string, checks ...Checker) (*Config, error) {
 	c := &Config{file: file}
 	var root yaml.Node
-	if len(bytes.TrimSpace(b)) == 0 { // blanks only: tabs too, which YAML refuses as indentation
-		return nil, &Error{File: file, Msg: emptyMsg}
-	}
 	if err := yaml.Unmarshal(b, &root); err != nil { // a syntax error: FILE:LINE: what
 		return nil, syntaxError(file, b, err)
-	}
-	if len(root.Content) == 0 || root.Content[0].ShortTag() == "!!null" { // no document (comments only), or an empty one (---)
-		return nil, &Error{File: file, Msg: emptyMsg}
 	}
 	if len(root.Content) == 1 && root.Content[0].Kind != yaml.MappingNode { // a text, a list
 		return nil, &Error{File: file, Line: root.Content[0].Line,

@@ -2,6 +2,9 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -95,23 +98,41 @@ func TestMaxFlowsBound(t *testing.T) {
 	}
 }
 
-// TestEmptyRefused: a text with no setting (an empty file, blanks, only
-// comments) is refused with one fault naming the file, where it ran the
-// embedded default without a word (a new-user trial pointed --config at
-// an empty file and never knew); `{}`, the default asked for on purpose,
-// and a file of one setting are accepted.
+// TestEmptyRefused: a file with no setting (empty, blanks, only
+// comments, an empty document) is refused by Load with one fault naming
+// the file, where it ran the embedded default without a word (a new-user
+// trial pointed --config at an empty file and never knew); `{}`, the
+// default asked for on purpose, and a file of one setting are accepted.
+// Parse, the text the engines and tests hand over, still takes an empty
+// or comments-only text for the default.
 func TestEmptyRefused(t *testing.T) {
-	want := "e.yaml: empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it)"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "e.yaml")
+	want := path + ": empty: no setting, no class (only blanks or comments): write the settings that change the default, or leave the file out to run the default (tmonbench config prints it)"
+	load := func(text string) (*Config, error) {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return Load(path)
+	}
 	for _, text := range []string{"", "\n", "  \n\t\n", "# my settings\n\n# interval_s: 10\n", "---\n"} {
-		_, err := Parse([]byte(text), "e.yaml")
+		_, err := load(text)
 		var e *Error
 		if !errors.As(err, &e) || err.Error() != want || !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: %v, want %s", text, err, want)
 		}
 	}
-	for _, text := range []string{"{}\n", "# fewer\ninterval_s: 10\n"} {
+	for _, text := range []string{"", "\n", "# my settings\n"} {
 		if c, err := Parse([]byte(text), "e.yaml"); err != nil || len(c.Classes) != len(Default().Classes) {
+			t.Errorf("Parse %q: %v, want the default classes", text, err)
+		}
+	}
+	for _, text := range []string{"{}\n", "# fewer\ninterval_s: 10\n"} {
+		if c, err := load(text); err != nil || len(c.Classes) != len(Default().Classes) {
 			t.Errorf("%q: %v, want the default classes", text, err)
 		}
+	}
+	if _, err := load("interval_s: [\n"); err == nil || strings.Contains(err.Error(), "empty") {
+		t.Errorf("a syntax error: %v, want the syntax error", err)
 	}
 }
