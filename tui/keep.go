@@ -114,13 +114,11 @@ func (t *pagedTable) describeKept(e *env, key []any, line int) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		src, keys := withDerived(src, derived, false)
-		cols, err := queries.Describe(ctx, db, src)
+		ti, err := describeTable(ctx, db, src, table, derived, false)
 		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, err
 		}
-		cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
-		return keptInit{tableInit: tableInit{src: src, cols: cols}, key: key, line: line}, nil
+		return keptInit{tableInit: ti, key: key, line: line}, nil
 	})
 }
 

@@ -185,14 +185,25 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		src, keys := withDerived(src, derived, live)
-		cols, err := queries.Describe(ctx, db, src)
+		ti, err := describeTable(ctx, db, src, table, derived, live)
 		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, err
 		}
-		cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
-		return tableInit{src: src, cols: cols}, nil
+		return ti, nil
 	})
+}
+
+// describeTable is a table screen's source and columns: src with the
+// spec's derived columns (withDerived), described, less the columns the
+// derived ones are computed from.
+func describeTable(ctx context.Context, db *sql.DB, src, table, derived string, live bool) (tableInit, error) {
+	src, keys := withDerived(src, derived, live)
+	cols, err := queries.Describe(ctx, db, src)
+	if err != nil {
+		return tableInit{}, fmt.Errorf("table %s: %w", table, err)
+	}
+	cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
+	return tableInit{src: src, cols: cols}, nil
 }
 
 // predicates are the fixed, brush and filter conditions.
