@@ -381,7 +381,7 @@ func (p *parser) arith(minPrec int) (*arith, error) {
 	if err := p.enter(p.tok()); err != nil {
 		return nil, err
 	}
-	defer func() { p.depth-- }()
+	defer p.leave()
 	l, err := p.operand()
 	if err != nil {
 		return nil, err
@@ -425,7 +425,7 @@ func (p *parser) operand() (*arith, error) {
 			if err := p.enter(t); err != nil {
 				return nil, err
 			}
-			defer func() { p.depth-- }()
+			defer p.leave()
 			x, err := p.operand()
 			if err != nil {
 				return nil, err

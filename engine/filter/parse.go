@@ -86,6 +86,9 @@ func (p *parser) enter(t token) error {
 	return nil
 }
 
+// leave ends the level of nesting enter counted (refused past maxDepth).
+func (p *parser) leave() { p.depth-- }
+
 // expr parses `term { (and|or) (term|id) }`. libpcap gives and/or the same
 // precedence, left associative (pcap-filter(7): "Alternation and
 // concatenation have equal precedence and associate left to right").
@@ -152,7 +155,7 @@ func (p *parser) term(ctx qual) (*node, qual, error) {
 	if err := p.enter(t); err != nil {
 		return nil, qerr, err
 	}
-	defer func() { p.depth-- }()
+	defer p.leave()
 	if p.arithAhead() {
 		return p.relExpr()
 	}
@@ -395,7 +398,7 @@ func (p *parser) id(q qual) (*node, qual, error) {
 	if err := p.enter(t); err != nil {
 		return nil, q, err
 	}
-	defer func() { p.depth-- }()
+	defer p.leave()
 	switch t.kind {
 	case tNot:
 		p.next()

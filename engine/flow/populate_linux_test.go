@@ -67,7 +67,7 @@ func TestChunkPopulated(t *testing.T) {
 // whole when made (256 pages of 1 MiB, fresh memory), before the rehash writes it.
 func TestSlotsPopulated(t *testing.T) {
 	debug.FreeOSMemory()
-	s := newSlots(1 << 16)
+	s := NewSlots[slot](1<<16, true)
 	if r, p, err := testref.Resident(uintptr(unsafe.Pointer(&s[0])), uintptr(len(s))*unsafe.Sizeof(s[0])); err != nil || r != p {
 		t.Errorf("slots: %d of %d pages resident (%v), want all", r, p, err)
 	}

@@ -277,22 +277,13 @@ func (x *histIndex) add(s *histSlot, k histKey, i int32) {
 	x.n++
 	if 2*x.n > len(x.slots) {
 		old := x.slots
-		x.slots = newHistSlots(2 * len(old))
+		x.slots = flow.NewSlots[histSlot](2*len(old), false)
 		for _, o := range old {
 			if o.i != 0 {
 				*x.find(histKey{flowID: o.flowID, kind: o.kind}) = o
 			}
 		}
 	}
-}
-
-// newHistSlots returns n empty slots, populated (flow.Populate): growing
-// writes them all over at once (issue 14: the index's faults ~0.25-0.5 k
-// a run of the 5M corpus).
-func newHistSlots(n int) []histSlot {
-	s := make([]histSlot, n)
-	flow.Populate(s)
-	return s
 }
 
 // reset empties the index, keeping its slots.

@@ -117,18 +117,8 @@ func (x *idTable) clear() {
 	x.n = 0
 }
 
-// newIDSlots returns n empty slots, populated (flow.Populate): grow
-// writes them all over at once.
-func newIDSlots(n int) []idSlot {
-	s := make([]idSlot, n)
-	flow.Populate(s)
-	return s
-}
-
 // grow doubles the array (minIDSlots at first) and places every entry
-// again.
+// again (flow.Grow: populated).
 func (x *idTable) grow() {
-	old := x.slots
-	x.slots = newIDSlots(max(2*len(old), minIDSlots))
-	flow.Rehash(x.slots, old, func(s idSlot) (int, bool) { return int(s.h), s.h == 0 })
+	x.slots = flow.Grow(x.slots, minIDSlots, false, func(s idSlot) (int, bool) { return int(s.h), s.h == 0 })
 }

@@ -122,18 +122,10 @@ func (x *pendTable) put(k *pendKey, p pending) {
 	x.slots[j] = pendSlot{h: h, i: int32(x.n)}
 }
 
-// newPendSlots returns n empty slots, populated (flow.Populate): grow
-// writes them all over at once (issue 14: ~0.17 k faults a run of the 5M
-// corpus).
-func newPendSlots(n int) []pendSlot {
-	s := make([]pendSlot, n)
-	flow.Populate(s)
-	return s
-}
-
-// grow doubles the slots and places every entry again.
+// grow doubles the slots (flow.NewSlots: populated) and places every
+// entry again.
 func (x *pendTable) grow() {
-	x.slots = newPendSlots(2 * len(x.slots))
+	x.slots = flow.NewSlots[pendSlot](2*len(x.slots), false)
 	mask := uint32(len(x.slots) - 1)
 	for i := range x.n {
 		h := x.hash(&x.at(i).k)

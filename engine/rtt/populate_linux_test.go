@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/internal/testref"
 )
 
@@ -37,17 +38,17 @@ func TestPagesPopulated(t *testing.T) {
 // before anything is written to them.
 func TestArraysPopulated(t *testing.T) {
 	debug.FreeOSMemory() // free heap pages back to the kernel: what is made next is fresh memory
-	s := newHistSlots(1 << 16)
+	s := flow.NewSlots[histSlot](1<<16, false)
 	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&s[0])), uintptr(len(s))*unsafe.Sizeof(s[0])); err != nil || r != n {
 		t.Errorf("histogram slots: %d of %d pages resident (%v), want all", r, n, err)
 	}
 	debug.FreeOSMemory()
-	ps := newPendSlots(1 << 16)
+	ps := flow.NewSlots[pendSlot](1<<16, false)
 	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&ps[0])), uintptr(len(ps))*unsafe.Sizeof(ps[0])); err != nil || r != n {
 		t.Errorf("pending slots: %d of %d pages resident (%v), want all", r, n, err)
 	}
 	debug.FreeOSMemory()
-	is := newIDSlots(1 << 14)
+	is := flow.NewSlots[idSlot](1<<14, false)
 	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&is[0])), uintptr(len(is))*unsafe.Sizeof(is[0])); err != nil || r != n {
 		t.Errorf("id table slots: %d of %d pages resident (%v), want all", r, n, err)
 	}

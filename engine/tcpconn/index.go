@@ -108,20 +108,8 @@ func (t *Tracker) unindex(k *key, i int32) {
 	}
 }
 
-// newConnSlots returns n empty slots, populated (flow.Populate): grow
-// writes them all over at once.
-func newConnSlots(n int) []connSlot {
-	s := make([]connSlot, n)
-	flow.HugePages(s)
-	flow.Populate(s)
-	return s
-}
-
 // grow doubles the array (minConnSlots at first) and places every slot
-// again.
+// again (flow.Grow: populated, in huge pages).
 func (x *connIndex) grow() {
-	old := x.slots
-	x.slots = newConnSlots(max(2*len(old), minConnSlots))
-	flow.Rehash(x.slots, old, func(s connSlot) (int, bool) { return int(s.h), s.i == 0 })
-	flow.SmallPages(old)
+	x.slots = flow.Grow(x.slots, minConnSlots, true, func(s connSlot) (int, bool) { return int(s.h), s.i == 0 })
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/tmonbench/tmonbench/engine/flow"
 	"github.com/tmonbench/tmonbench/internal/testref"
 )
 
@@ -29,7 +30,7 @@ func TestPagePopulated(t *testing.T) {
 // (index.go).
 func TestIndexSlotsPopulated(t *testing.T) {
 	debug.FreeOSMemory()
-	s := newConnSlots(1 << 16)
+	s := flow.NewSlots[connSlot](1<<16, true)
 	if r, n, err := testref.Resident(uintptr(unsafe.Pointer(&s[0])), uintptr(len(s))*unsafe.Sizeof(s[0])); err != nil || r != n {
 		t.Errorf("index slots: %d of %d pages resident (%v), want all", r, n, err)
 	}
