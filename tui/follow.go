@@ -251,6 +251,15 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			if active {
 				cmds = append(cmds, s.load(e))
 			}
+		case *packetsScreen:
+			// the packets read again (a replay's packet index, written as
+			// it ends), the cursor on its packet: shown, in place; below
+			// another screen, when shown
+			if active {
+				cmds = append(cmds, s.load(e))
+			} else {
+				b.loaded = false
+			}
 		}
 	}
 	return tea.Batch(append(cmds, e.loadSpan(), e.emptyCheck(true))...)
