@@ -100,8 +100,9 @@ func newPackets(e *env, sel packetSel) *packetsScreen {
 
 func (p *packetsScreen) typing() bool { return false }
 
-// load reads the packets; read again (followOutput: the output changed,
-// a replay's packet index and run.json written as it ended) the cursor
+// load reads the packets (during a replay, from the start of the
+// captures its run.json names); read again (followOutput: the output
+// changed, a replay's packet index written as it ended) the cursor
 // stays on its packet, on its line, when the packets read still hold it.
 func (p *packetsScreen) load(e *env) tea.Cmd {
 	p.keep = nil
@@ -110,6 +111,12 @@ func (p *packetsScreen) load(e *env) tea.Cmd {
 		p.keep = &packetPlace{file: pk.file, frame: pk.frame, line: p.cur - p.top}
 	}
 	sel, out := p.sel, e.out
+	if e.staged() {
+		// a replay still running: its run.json (the captures it reads)
+		// is in the staging folder the views read, the output's own is
+		// none or the previous run's; its packet index comes at its end
+		out = e.dbDir
+	}
 	return e.query(p.sid, "packets", func(ctx context.Context, db *sql.DB) (any, error) {
 		return readPackets(ctx, db, out, sel)
 	})
