@@ -231,9 +231,18 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 				b.loaded = false
 			}
 		case *pagedTable:
-			if active && b.loaded && !s.typing() && s.cols != nil {
+			switch {
+			case active && b.loaded && !s.typing() && s.cols != nil:
 				cmds = append(cmds, s.refresh(e))
-			} else if b.loaded {
+			case active && b.loaded && !s.typing() && !s.liveView:
+				// shown before its table had a part (its columns never
+				// read: "No files found" on the status line): loaded now
+				if s.failed {
+					e.setErr(nil)
+				}
+				b.loaded = false
+				cmds = append(cmds, m.show())
+			case b.loaded:
 				b.loaded, s.stale = false, true // refreshed in place when shown
 			}
 		case *sqlScreen:
