@@ -294,7 +294,11 @@ func liveLine(s *LiveStatus, h *liveHistory) string {
 	if s.Done {
 		state += " (ended)"
 	}
-	t := fmt.Sprintf("%s %s pkts · %s pkt/s", state, human(int64(s.Packets())), human(int64(endedRate(s, h.rate()))))
+	pkts := human(int64(s.Packets())) + " pkts"
+	if s.Packets() == 1 { // a replay of one packet read "1 pkts"
+		pkts = "1 pkt"
+	}
+	t := fmt.Sprintf("%s %s · %s pkt/s", state, pkts, human(int64(endedRate(s, h.rate()))))
 	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
 		t += " · drops " + human(d)
 	}
