@@ -209,7 +209,7 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 		}
 		e.db.Close()
 		e.db, e.dbDir = db, dir
-		e.tables = tableCount(e.out)
+		e.tables = partTables(e.out)
 		e.liveReady, e.liveRows = false, 0
 		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 			if t, ok := s.(*pagedTable); ok && !t.liveView && t.cols != nil {
@@ -284,7 +284,7 @@ func (e *env) openOutput() {
 	e.dbDir = st.Dir
 	e.watchNow(st.Dir)
 	e.db, e.openErr = queries.Open(e.out)
-	e.tables = tableCount(e.out)
+	e.tables = partTables(e.out)
 }
 
 // watchNow records the folders of dir as they are, before the database
