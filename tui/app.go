@@ -77,7 +77,7 @@ type env struct {
 	snap     *LiveStatus // the latest snapshot of a live run (nil offline)
 	liveHist liveHistory
 	livePoll time.Duration // how often Live is polled (a second; shorter in tests)
-	tables   int           // table folders in out when the database was opened
+	tables   int           // tables holding a part in out when the database was opened (partTables)
 	dated    bool          // the output spans more than one UTC day: times carry their date (spanDated)
 	spanNs   int64         // snapshot time of the last span read of a live run (liveSpan)
 	spanDone bool          // the span was read after the live run ended

@@ -255,9 +255,9 @@ FROM tcp_connections WHERE probe = $probe AND interface = $iface AND ` + flowMat
 FROM ftp_transfers t WHERE t.probe = $probe AND (` + flowMatch("t.data_src_addr", "t.data_src_port", "t.data_dst_addr", "t.data_dst_port") + `
   OR t.session_id IN (SELECT session_id FROM ftp_sessions WHERE probe = $probe AND ` + flowMatch("client_addr", "client_port", "server_addr", "server_port") + `))
 ORDER BY t.start_time, t.class LIMIT 50`},
-		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min_us, p50_us, p90_us, p99_us, max_us FROM oneway_latency
+		{&d.latency, `SELECT interval_start, from_hop, to_hop, n, min_us, p50_us, p90_us, p99_us, max_us FROM oneway_rows(oneway_latency)
 WHERE class = $class AND flow = $name ORDER BY interval_start, ` + hopOrder("") + ` LIMIT 200`},
-		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_loss
+		{&d.loss, `SELECT interval_start, from_hop, to_hop, sent, delivered, lost, missed, dropped, duplicates FROM oneway_rows(oneway_loss)
 WHERE class = $class AND flow = $name ORDER BY interval_start, ` + hopOrder("") + ` LIMIT 200`},
 		{&d.variation, `SELECT interval_start, from_hop, to_hop, pairs, ipdv_min_us, ipdv_max_us, ipdv_abs_p99_us, pdv_p99_us,
   loss_periods, loss_period_max_pkts, reordered
@@ -290,13 +290,15 @@ FROM flow_counters WHERE probe = $probe AND flow_id = $id GROUP BY 1 ORDER BY 1`
 
 // hopOrder is the ORDER BY of a one-way section's hop pairs within an
 // interval, over the columns of a row of oneway_loss or oneway_latency
-// (qualified by prefix): in path order as the one-way queries list them
-// (queries/oneway.sql: to_hop_index - from_hop_index, then from_hop_index,
-// the segments from the first hop on, then the longer spans, end to end
-// last), then by the hops' names, the only order of an output written
-// before the hop indices (NULL there: queries.Open).
+// (qualified by prefix): the one-way queries' rule, the macro hop_order
+// (queries.HopOrderMacro: path order, then by the hops' names, the only
+// order of an output written before the hop indices). The sections read
+// the tables through oneway_rows (queries.OnewayRowsMacro), as the
+// one-way queries do: over an output merged before merge placed the
+// older rows' hops, each pair once, at its place in the path (the detail
+// listed it twice: in path order, then by name with NULL indices).
 func hopOrder(prefix string) string {
-	return fmt.Sprintf("%[1]sto_hop_index - %[1]sfrom_hop_index, %[1]sfrom_hop_index, %[1]sfrom_hop, %[1]sto_hop", prefix)
+	return fmt.Sprintf("hop_order(%[1]sfrom_hop, %[1]sto_hop, %[1]sfrom_hop_index, %[1]sto_hop_index)", prefix)
 }
 
 // namedWide is the SQL of every column of the named query name; a name

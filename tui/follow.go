@@ -209,7 +209,7 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 		}
 		e.db.Close()
 		e.db, e.dbDir = db, dir
-		e.tables = tableCount(e.out)
+		e.tables = partTables(e.out)
 		e.liveReady, e.liveRows = false, 0
 		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 			if t, ok := s.(*pagedTable); ok && !t.liveView && t.cols != nil {
@@ -231,9 +231,18 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 				b.loaded = false
 			}
 		case *pagedTable:
-			if active && b.loaded && !s.typing() && s.cols != nil {
+			switch {
+			case active && b.loaded && !s.typing() && s.cols != nil:
 				cmds = append(cmds, s.refresh(e))
-			} else if b.loaded {
+			case active && b.loaded && !s.typing() && !s.liveView:
+				// shown before its table had a part (its columns never
+				// read: "No files found" on the status line): loaded now
+				if s.failed {
+					e.setErr(nil)
+				}
+				b.loaded = false
+				cmds = append(cmds, m.show())
+			case b.loaded:
 				b.loaded, s.stale = false, true // refreshed in place when shown
 			}
 		case *sqlScreen:
@@ -251,6 +260,15 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			if active {
 				cmds = append(cmds, s.load(e))
 			}
+		case *packetsScreen:
+			// the packets read again (a replay's packet index, written as
+			// it ends), the cursor on its packet: shown, in place; below
+			// another screen, when shown
+			if active {
+				cmds = append(cmds, s.load(e))
+			} else {
+				b.loaded = false
+			}
 		}
 	}
 	return tea.Batch(append(cmds, e.loadSpan(), e.emptyCheck(true))...)
@@ -266,7 +284,7 @@ func (e *env) openOutput() {
 	e.dbDir = st.Dir
 	e.watchNow(st.Dir)
 	e.db, e.openErr = queries.Open(e.out)
-	e.tables = tableCount(e.out)
+	e.tables = partTables(e.out)
 }
 
 // watchNow records the folders of dir as they are, before the database

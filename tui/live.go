@@ -3,7 +3,9 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -294,7 +296,11 @@ func liveLine(s *LiveStatus, h *liveHistory) string {
 	if s.Done {
 		state += " (ended)"
 	}
-	t := fmt.Sprintf("%s %s pkts · %s pkt/s", state, human(int64(s.Packets())), human(int64(endedRate(s, h.rate()))))
+	pkts := human(int64(s.Packets())) + " pkts"
+	if s.Packets() == 1 { // a replay of one packet read "1 pkts"
+		pkts = "1 pkt"
+	}
+	t := fmt.Sprintf("%s %s · %s pkt/s", state, pkts, human(int64(endedRate(s, h.rate()))))
 	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
 		t += " · drops " + human(d)
 	}
@@ -587,7 +593,7 @@ func (m *Model) liveReopen(st *LiveStatus) tea.Cmd {
 		return nil
 	}
 	e.reopenNs = st.TimeNs
-	if tableCount(e.out) <= e.tables {
+	if partTables(e.out) <= e.tables {
 		return nil
 	}
 	e.db.Close()
@@ -613,6 +619,40 @@ func missingTable(errMsg string) (string, bool) {
 	name, _, ok := strings.Cut(rest, " does not exist")
 	name = strings.Trim(name, `"`)
 	return name, ok && name != ""
+}
+
+// partTables counts the tables of an output that hold a part, where
+// queries.Open reads them: the tables it has views of (and those
+// _manifest.json lists, written at a run's end). A run makes every
+// table's folder as it starts and their first parts later (flows as
+// flows end): counted by folder, a run that ended before the TUI's first
+// count had as many at its end, and its database was never opened again
+// ("Table with name flows does not exist" after the end of a replay of
+// one packet).
+func partTables(out string) int {
+	dir := queries.State(out).Dir
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, d := range des {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") {
+			continue
+		}
+		found := false
+		filepath.WalkDir(filepath.Join(dir, d.Name()), func(p string, f fs.DirEntry, err error) error {
+			if err == nil && !f.IsDir() && strings.HasSuffix(f.Name(), ".parquet") {
+				found = true
+				return fs.SkipAll
+			}
+			return nil // an entry gone or unreadable: the others
+		})
+		if found {
+			n++
+		}
+	}
+	return n
 }
 
 // tableCount counts the table folders of an output where queries.Open

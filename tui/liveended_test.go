@@ -46,6 +46,22 @@ func TestLiveRateZeroOnceEnded(t *testing.T) {
 	}
 }
 
+// TestLiveLineOnePacket: the status line of replay --tui over a capture
+// of one packet (tcpdump -c 1 -w) read "replaying (ended) 1 pkts", as the
+// replay's progress bar did ("1 pkts"): one packet is "1 pkt", any other
+// count "pkts", as English counts (the engines' pkt.Nouns, the TUI's
+// count).
+func TestLiveLineOnePacket(t *testing.T) {
+	for n, want := range map[uint64]string{0: "replaying (ended) 0 pkts · 0 pkt/s", 1: "replaying (ended) 1 pkt · 0 pkt/s", 2: "replaying (ended) 2 pkts · 0 pkt/s"} {
+		s := &LiveStatus{TimeNs: 1e9, State: "replaying", Done: true, Ifaces: []LiveIface{{Probe: "A", Iface: "if0", Packets: n, Bytes: n * 90, KernelDrops: -1}}}
+		var h liveHistory
+		h.add(s)
+		if got := liveLine(s, &h); !strings.HasPrefix(got, want) {
+			t.Errorf("Packets() %d: status line %q, want prefix %q", n, got, want)
+		}
+	}
+}
+
 // TestLiveChartEnded: once the run has ended, the live panel's rate chart
 // stays as the run left it (its last seconds: a monitor's graph stops
 // with its capture) and the line under it says first that the run

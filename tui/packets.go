@@ -83,6 +83,15 @@ type packetsScreen struct {
 	cur  int
 	top  int
 	rows int
+	keep *packetPlace // the packet shown when the packets were read again (load)
+}
+
+// packetPlace is where the cursor was when the packets were read again:
+// its packet (capture file and frame) and its line on the screen.
+type packetPlace struct {
+	file  string
+	frame uint64
+	line  int
 }
 
 func newPackets(e *env, sel packetSel) *packetsScreen {
@@ -91,8 +100,23 @@ func newPackets(e *env, sel packetSel) *packetsScreen {
 
 func (p *packetsScreen) typing() bool { return false }
 
+// load reads the packets (during a replay, from the start of the
+// captures its run.json names); read again (followOutput: the output
+// changed, a replay's packet index written as it ended) the cursor
+// stays on its packet, on its line, when the packets read still hold it.
 func (p *packetsScreen) load(e *env) tea.Cmd {
+	p.keep = nil
+	if p.d != nil && p.cur < len(p.d.pkts) {
+		pk := p.d.pkts[p.cur]
+		p.keep = &packetPlace{file: pk.file, frame: pk.frame, line: p.cur - p.top}
+	}
 	sel, out := p.sel, e.out
+	if e.staged() {
+		// a replay still running: its run.json (the captures it reads)
+		// is in the staging folder the views read, the output's own is
+		// none or the previous run's; its packet index comes at its end
+		out = e.dbDir
+	}
 	return e.query(p.sid, "packets", func(ctx context.Context, db *sql.DB) (any, error) {
 		return readPackets(ctx, db, out, sel)
 	})
@@ -534,7 +558,19 @@ func (p *packetsScreen) update(e *env, msg tea.Msg) tea.Cmd {
 		}
 		switch v := msg.v.(type) {
 		case *packetsData:
-			p.d, p.cur, p.top, p.err = v, 0, 0, ""
+			cur, top := 0, 0
+			if k := p.keep; k != nil {
+				for i, pk := range v.pkts {
+					if pk.file == k.file && pk.frame == k.frame {
+						cur, top = i, max(i-k.line, 0)
+						break
+					}
+				}
+			}
+			if p.err != "" { // read again (followOutput): its failure is over
+				e.setErr(nil)
+			}
+			p.d, p.cur, p.top, p.err, p.keep = v, cur, top, "", nil
 			e.status = fmt.Sprintf("%s from %s (%s; %d read)", packetCount(len(v.pkts)), filepath.Base(v.path), v.how, v.read)
 			if !v.complete {
 				e.status += fmt.Sprintf(" · first %d only", maxPackets)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
@@ -93,7 +94,7 @@ func (m *meter) line(p *progress, paced bool) string {
 	share := m.share()
 	fill := int(share * barWidth)
 	_, last, _ := m.span()
-	s := fmt.Sprintf("replay %3.0f%% |%s%s| %d pkts", share*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets)
+	s := fmt.Sprintf("replay %3.0f%% |%s%s| "+pkts(last.packets), share*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets)
 	if r, ok := m.rate(); ok {
 		s += " " + si(r) + " pkt/s"
 	} else {
@@ -224,7 +225,7 @@ func (b *bar) final(now time.Time, packets uint64) string {
 	if el > 0 {
 		rate = float64(packets) / el.Seconds()
 	}
-	return fmt.Sprintf("replay 100%% |%s| %d pkts %s pkt/s in %.1f s", strings.Repeat("█", barWidth), packets, si(rate), el.Seconds())
+	return fmt.Sprintf("replay 100%% |%s| "+pkts(packets)+" %s pkt/s in %.1f s", strings.Repeat("█", barWidth), packets, si(rate), el.Seconds())
 }
 
 // stopped is the last line of an interrupted run: the share read and its
@@ -232,5 +233,9 @@ func (b *bar) final(now time.Time, packets uint64) string {
 func (m *meter) stopped(el time.Duration) string {
 	fill := int(m.share() * barWidth)
 	_, last, _ := m.span()
-	return fmt.Sprintf("replay %3.0f%% |%s%s| %d pkts, interrupted after %.1f s", m.share()*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets, el.Seconds())
+	return fmt.Sprintf("replay %3.0f%% |%s%s| "+pkts(last.packets)+", interrupted after %.1f s", m.share()*100, strings.Repeat("█", fill), strings.Repeat(" ", barWidth-fill), last.packets, el.Seconds())
 }
+
+// pkts is the bar's count of n packets, "%d pkt[s]" (pkt.Nouns): "1 pkt",
+// "0 pkts", "443 pkts"; it said "1 pkts".
+func pkts(n uint64) string { return pkt.Nouns(n, "%d pkt[s]") }

@@ -52,3 +52,27 @@ func TestBarMeter(t *testing.T) {
 		t.Errorf("interrupted: last line %q, want %q", got, want)
 	}
 }
+
+// TestBarOnePacket: a replay of one packet (a pcap of one frame, as
+// `tcpdump -c 1 -w` writes) read "| 1 pkts"; the bar counts its packets
+// as English does, one "pkt", any other number "pkts" (pkt.Nouns, the
+// counted nouns of every other message).
+func TestBarOnePacket(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	p := &progress{}
+	read := int64(0)
+	b := &bar{w: &strings.Builder{}, p: p, m: meter{total: 100}, read: func() int64 { return read }, started: t0}
+	p.packets.Store(1)
+	read = 50
+	b.draw(t0.Add(100 * time.Millisecond))
+	for _, c := range []struct{ what, got, want string }{
+		{"line", b.m.line(p, false), "replay  50% |███████████████               | 1 pkt - pkt/s"},
+		{"final", b.final(t0.Add(time.Second), 1), "replay 100% |██████████████████████████████| 1 pkt 1 pkt/s in 1.0 s"},
+		{"interrupted", b.m.stopped(time.Second), "replay  50% |███████████████               | 1 pkt, interrupted after 1.0 s"},
+		{"none", b.final(t0.Add(time.Second), 0), "replay 100% |██████████████████████████████| 0 pkts 0 pkt/s in 1.0 s"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %q, want %q", c.what, c.got, c.want)
+		}
+	}
+}

@@ -169,7 +169,7 @@ func TestBarCountsHandled(t *testing.T) {
 	var w testout.SyncBuffer
 	b := newBar("always", &w, []*replay.File{f}, p, true, time.Now())
 	b.finish(true)
-	if s := w.String(); !strings.Contains(s, "| 1 pkts, interrupted after") {
+	if s := w.String(); !strings.Contains(s, "| 1 pkt, interrupted after") {
 		t.Errorf("bar: %q", s)
 	}
 }

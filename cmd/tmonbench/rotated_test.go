@@ -151,7 +151,7 @@ func TestReplayFolderSkipsNotCaptures(t *testing.T) {
 		if code != exitSkipped || stderr != wantErr {
 			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 3 and:\n%s", name, code, stderr, wantErr)
 		}
-		if !strings.HasPrefix(stdout, "tmonbench replay: 1 capture file (2 other files skipped, not captures: B-invalid-version.pcap, NOTES.md; events capture_skipped), 1 probe: mixed\n") {
+		if !strings.HasPrefix(stdout, "tmonbench replay: 1 capture file (2 other files skipped, not captures: "+badPath+", "+notes+"; events capture_skipped), 1 probe: mixed\n") {
 			t.Errorf("%s: summary %q: want the 2 files skipped counted", name, strings.SplitN(stdout, "\n", 2)[0])
 		}
 		ev := csvRows(t, "--out", out, "--sql", "select source, severity, count, message from events where kind = 'capture_skipped' order by message")

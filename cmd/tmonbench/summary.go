@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -74,14 +73,16 @@ func printSummary(w io.Writer, res *pipeline.Result, st store.Stats, out string,
 // the files a folder or glob brought in that were skipped, not captures
 // (skipNotCaptures), by name: "2 files (1 skipped...)" read as 1 of the 2
 // skipped (a new-user trial's folder of 2 captures and a notes.txt).
-// Without any skipped, "N file[s]".
+// Each by the path the user's folder or glob gave it (as the warnings
+// and run.json's skipped do): its base name alone made two notes.txt of
+// two folders one. Without any skipped, "N file[s]".
 func filesRead(n int, skipped []store.Skipped) string {
 	if len(skipped) == 0 {
 		return fmt.Sprintf(pkt.Nouns(n, "%d file[s]"), n)
 	}
 	names := make([]string, 0, maxSkippedNames+1)
 	for _, s := range skipped[:min(len(skipped), maxSkippedNames)] {
-		names = append(names, filepath.Base(s.Path))
+		names = append(names, s.Path)
 	}
 	if more := len(skipped) - len(names); more > 0 {
 		names = append(names, fmt.Sprintf("%d more", more))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -76,7 +77,8 @@ func (c *Config) posOf(path, item string) (line, col int) {
 	return line, col
 }
 
-// syntaxError turns a YAML syntax error into FILE:LINE: what. The line
+// syntaxError turns a YAML syntax error into FILE:LINE:COL: what (COL
+// when faultColumn finds it, else FILE:LINE: what). The line
 // is the fault's (faultLine): yaml.v3's "line N" is, for a parser error,
 // the line where the construct being parsed began, counted from 0 (its
 // fail() prefers the context mark, adding 1 for scanner errors only), and
@@ -94,6 +96,7 @@ func syntaxError(file string, text []byte, err error) *Error {
 	if l := faultLine(text, full, e.Line); l > 0 {
 		e.Line = l
 	}
+	e.Col = faultColumn(text, full, e.Line)
 	lines := strings.Split(string(text), "\n")
 	if e.Line <= len(lines) && strings.Contains(e.Msg, "token") {
 		if l := strings.TrimLeft(lines[e.Line-1], " "); strings.HasPrefix(l, "\t") {
@@ -133,6 +136,52 @@ func faultLine(text []byte, full string, from int) int {
 		if err != nil && strings.TrimPrefix(err.Error(), "yaml: ") == full {
 			return i + 1
 		}
+	}
+	return 0
+}
+
+// maxFaultColumns bounds the cuts faultColumn tries on the fault's line
+// (a parse per character).
+const maxFaultColumns = 400
+
+// faultColumn returns the 1-based column (in characters) on line of the
+// token at fault in text, whose parse failed with full (yaml.v3's
+// message): yaml.v3's syntax errors carry no column (a bare "yaml: line
+// N: what"; its parser's problem mark is unexported), so it is found as
+// faultLine finds the line. The column is k when text cut after the k-th
+// character of the line fails with the same error and cut before it
+// parses: that character starts the token the parser could not take (a
+// key indented out of its mapping, a ':' where no value may start, a tab
+// where indentation goes, the opening quote of a scalar never closed).
+// 0, no column, when no cut is so: an error the end of the text alike
+// gives (a flow sequence or mapping left open: "a: [1, 2" fails so at
+// any cut after its '['), where the column would be a guess.
+func faultColumn(text []byte, full string, line int) int {
+	lines := strings.SplitAfter(string(text), "\n")
+	if line < 1 || line > len(lines) {
+		return 0
+	}
+	start := 0
+	for _, l := range lines[:line-1] {
+		start += len(l)
+	}
+	l := strings.TrimRight(lines[line-1], "\r\n")
+	col := 0
+	for i := range l { // i: the byte offset of the line's col+1-th character
+		col++
+		if col > maxFaultColumns {
+			return 0
+		}
+		_, size := utf8.DecodeRuneInString(l[i:])
+		end := start + i + size
+		var n yaml.Node
+		if err := yaml.Unmarshal(text[:end], &n); err == nil || strings.TrimPrefix(err.Error(), "yaml: ") != full {
+			continue
+		}
+		if err := yaml.Unmarshal(text[:start+i], &n); err == nil {
+			return col
+		}
+		return 0
 	}
 	return 0
 }
