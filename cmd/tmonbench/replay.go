@@ -61,6 +61,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		var files []*replay.File
 		var manifestInputs []store.Input
 		var indexers []fileIndex
+		var overlaps []observe.Event // captureOverlaps, at the run's end
 		defer func() {
 			for _, f := range files {
 				f.Close()
@@ -137,7 +138,11 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
-				return finishEvents(res, a, files, routes, damage, filters, ev, started)
+				overlaps = captureOverlaps(indexers) // the files are read: their spans are whole
+				for i := range overlaps {
+					overlaps[i].Time = replayTime(res, filters, started)
+				}
+				return append(finishEvents(res, a, files, routes, damage, filters, ev, started), overlaps...)
 			},
 			Log:     warnLog(logw, "replay"),
 			Writing: writing,
@@ -170,6 +175,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		warnInputs(stderr, a.caps, files)
+		warnOverlaps(stderr, overlaps)
 		if !res.Interrupted {
 			warnEmpty(stderr, a.caps, files, damage)
 			warnOutages(stderr, a.colls, res)
