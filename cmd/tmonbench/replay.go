@@ -138,10 +138,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
-				overlaps = captureOverlaps(indexers) // the files are read: their spans are whole
-				for i := range overlaps {
-					overlaps[i].Time = replayTime(res, filters, started)
-				}
+				overlaps = captureOverlaps(indexers, replayTime(res, filters, started)) // the files are read: their spans are whole
 				return append(finishEvents(res, a, files, routes, damage, filters, ev, started), overlaps...)
 			},
 			Log:     warnLog(logw, "replay"),

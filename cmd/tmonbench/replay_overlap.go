@@ -23,25 +23,24 @@ import (
 // nothing. The spans come from the packet index (each file's earliest
 // and latest capture time, exact: replay.Indexer); files feeding several
 // interfaces (a pcapng: an empty interface) and streams (no index) are left
-// out. One capture_overlap event (its time left to the caller) per file
-// that starts inside an earlier one, naming that one, in capture-time
-// order.
-func captureOverlaps(indexers []fileIndex) []observe.Event {
+// out. One capture_overlap event, at time at (replayTime), per file that
+// starts inside an earlier one, naming that one, in capture-time order.
+func captureOverlaps(indexers []fileIndex, at int64) []observe.Event {
 	type span struct {
 		probe, iface, path string
 		first, last        int64
 	}
 	var spans []span
-	at := map[[3]string]int{} // probe, interface, path -> index in spans
+	idx := map[[3]string]int{} // probe, interface, path -> index in spans
 	for _, x := range indexers {
 		for _, e := range x.ix.Entries() {
 			if e.Interface == "" {
 				continue
 			}
 			k := [3]string{e.Probe, e.Interface, e.Path}
-			i, ok := at[k]
+			i, ok := idx[k]
 			if !ok {
-				i, at[k] = len(spans), len(spans)
+				i, idx[k] = len(spans), len(spans)
 				spans = append(spans, span{probe: e.Probe, iface: e.Interface, path: e.Path, first: e.MinTime, last: e.MaxTime})
 			}
 			spans[i].first, spans[i].last = min(spans[i].first, e.MinTime), max(spans[i].last, e.MaxTime)
@@ -63,7 +62,7 @@ func captureOverlaps(indexers []fileIndex) []observe.Event {
 				"not rotated files of one capture point (tcpdump -C/-G), whose times follow each other; merged as one link, "+
 				"a packet both captured counts twice (its copy a TCP retransmission): give each capture point a probe of its own (--probe NAME=PCAP)",
 				a.path, b.path, b.iface, b.probe, time.Duration(over).Round(time.Millisecond))
-			ev = append(ev, observe.Event{Source: "replay", Kind: "capture_overlap", Severity: observe.SevWarning, Count: 1, Message: msg})
+			ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "capture_overlap", Severity: observe.SevWarning, Count: 1, Message: msg})
 		}
 		if b.last > a.last {
 			prev = i
