@@ -58,7 +58,9 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 			}
 			files = append(files, f)
 			// the indexer notes f's packets as f reads them (replay's input)
-			indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
+			x := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+			x.found = c.Found
+			indexers = append(indexers, x)
 			inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
 		began := time.Now() // the events' time if no packet gives one (replayTime)

@@ -81,7 +81,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			if !streamInput(c.Path) { // a stream cannot be read back: no packet index
 				// the indexer notes f's packets as f reads them: the
 				// input is f itself, one call less per packet
-				indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
+				x := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+				x.found = c.Found
+				indexers = append(indexers, x)
 			}
 			if a.filter != nil {
 				fl := probe.NewFiltered(src, *a.filter)

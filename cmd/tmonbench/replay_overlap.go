@@ -11,20 +11,23 @@ import (
 	"github.com/tmonbench/tmonbench/replay"
 )
 
-// captureOverlaps says which capture files read as one interface of one
-// probe (a folder, a quoted glob, --probe NAME/IFACE=PCAP given twice)
-// overlap in capture time by more than replay.StepBackNs: rotated files
-// of one capture point (tcpdump -C/-G), which that reading is for, follow
-// each other, while captures of several points of a path (a lab's A.pcap
-// and RC.pcap in one folder) run side by side, and merged as one link
-// they count every packet once per file, the copies taken for TCP
-// retransmissions (the lab's FTP control connection: 73 retransmissions,
-// tshark none). A trial's `tmonbench replay DIR` over such a folder said
-// nothing. The spans come from the packet index (each file's earliest
-// and latest capture time, exact: replay.Indexer); files feeding several
-// interfaces (a pcapng: an empty interface) and streams (no index) are left
-// out. One capture_overlap event, at time at (replayTime), per file that
-// starts inside an earlier one, naming that one, in capture-time order.
+// captureOverlaps says which capture files a folder or a quoted glob
+// brought in as one interface of one probe overlap in capture time by
+// more than replay.StepBackNs. Such files are taken for rotated files of
+// one capture point (tcpdump -C/-G), which follow each other; captures of
+// several points of a path (a lab's A.pcap and RC.pcap in one folder) run
+// side by side, and merged as one link they count every packet once per
+// file, the copies taken for TCP retransmissions (the lab's FTP control
+// connection: 73 retransmissions, tshark none). A trial's `tmonbench
+// replay DIR` over such a folder said nothing. Files named one by one
+// (--probe NAME/IFACE=PCAP twice) are the user's choice, maybe the two
+// directions of a passive tap (live --pair), which do overlap: not
+// checked. The spans come from the packet index (each file's earliest and
+// latest capture time, exact: replay.Indexer); files feeding several
+// interfaces (a pcapng: an empty interface) and streams (no index) are
+// left out. One capture_overlap event, at time at (replayTime), per file
+// that starts inside an earlier one, naming that one, in capture-time
+// order.
 func captureOverlaps(indexers []fileIndex, at int64) []observe.Event {
 	type span struct {
 		probe, iface, path string
@@ -33,6 +36,9 @@ func captureOverlaps(indexers []fileIndex, at int64) []observe.Event {
 	var spans []span
 	idx := map[[3]string]int{} // probe, interface, path -> index in spans
 	for _, x := range indexers {
+		if !x.found {
+			continue
+		}
 		for _, e := range x.ix.Entries() {
 			if e.Interface == "" {
 				continue
@@ -58,9 +64,9 @@ func captureOverlaps(indexers []fileIndex, at int64) []observe.Event {
 			continue
 		}
 		if over := min(a.last, b.last) - b.first; over > replay.StepBackNs {
-			msg := fmt.Sprintf("%s and %s, both read as interface %s of probe %s, overlap in capture time for %v: "+
-				"not rotated files of one capture point (tcpdump -C/-G), whose times follow each other; merged as one link, "+
-				"a packet both captured counts twice (its copy a TCP retransmission): give each capture point a probe of its own (--probe NAME=PCAP)",
+			msg := fmt.Sprintf("%s and %s, read as interface %s of probe %s (a folder or glob is rotated files of one capture point, tcpdump -C/-G), overlap in capture time for %v: "+
+				"merged as one link, a packet both captured counts twice (its copy a TCP retransmission); "+
+				"give each capture point a probe of its own (--probe NAME=PCAP)",
 				a.path, b.path, b.iface, b.probe, time.Duration(over).Round(time.Millisecond))
 			ev = append(ev, observe.Event{Time: at, Source: "replay", Kind: "capture_overlap", Severity: observe.SevWarning, Count: 1, Message: msg})
 		}
