@@ -17,9 +17,10 @@ import (
 // so that a multi-interface file is as many interfaces of its probe, the
 // probes assigned as replay's (a folder is one probe), every file read
 // through its packet indexer, and at the end replay's events about its
-// inputs and the packet index. With --preload, data[i] is caps[i]'s bytes:
-// the interfaces are read from them (to the file's end, as
-// replay.ScanInterfaces reads the file) rather than from the disk.
+// inputs (capture_overlap included) and the packet index. With --preload,
+// data[i] is caps[i]'s bytes: the interfaces are read from them (to the
+// file's end, as replay.ScanInterfaces reads the file) rather than from
+// the disk.
 func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload, error) {
 	return func(data [][]byte) (wl *bench.Workload, err error) {
 		caps := append([]pipeline.Capture(nil), caps...)
@@ -57,14 +58,17 @@ func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload
 			}
 			files = append(files, f)
 			// the indexer notes f's packets as f reads them (replay's input)
-			indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
+			x := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+			x.found = c.Found
+			indexers = append(indexers, x)
 			inputs = append(inputs, pipeline.Input{Source: f, Probe: routes[i].Probe, Iface: routes[i].Iface, Ifaces: routes[i].Ifaces})
 		}
 		began := time.Now() // the events' time if no packet gives one (replayTime)
 		return &bench.Workload{
 			Probes: probes, Inputs: inputs, Close: closeAll,
 			Events: func(res *pipeline.Result) []observe.Event {
-				return inputEvents(replayTime(res, nil, began), caps, files)
+				at := replayTime(res, nil, began)
+				return append(inputEvents(at, caps, files), captureOverlaps(indexers, at)...)
 			},
 			Write: func(run *store.Run) error { return writeIndex(run, indexers) },
 		}, nil

@@ -20,6 +20,10 @@ const indexEveryPackets = 1000
 // fileIndex is the packet index of one capture file.
 type fileIndex struct {
 	ix *replay.Indexer
+	// found: a folder or a quoted glob brought the file in
+	// (pipeline.Capture.Found): one of rotated files, by the docs, which
+	// captureOverlaps checks
+	found bool
 }
 
 // newIndexer attaches to a capture file the packet indexer that notes,
@@ -44,7 +48,7 @@ func newIndexer(f *replay.File, path string, id probe.Identity, r pipeline.Input
 			break
 		}
 	}
-	return fileIndex{replay.NewIndexer(f, id.Name, name, abs, indexEveryPackets, int64(time.Second))}
+	return fileIndex{ix: replay.NewIndexer(f, id.Name, name, abs, indexEveryPackets, int64(time.Second))}
 }
 
 // writeIndex writes the packet index of every input as the packet_index

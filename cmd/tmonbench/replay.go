@@ -61,6 +61,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		var files []*replay.File
 		var manifestInputs []store.Input
 		var indexers []fileIndex
+		var overlaps []observe.Event // captureOverlaps, at the run's end
 		defer func() {
 			for _, f := range files {
 				f.Close()
@@ -80,7 +81,9 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			if !streamInput(c.Path) { // a stream cannot be read back: no packet index
 				// the indexer notes f's packets as f reads them: the
 				// input is f itself, one call less per packet
-				indexers = append(indexers, newIndexer(f, c.Path, probes[routes[i].Probe], routes[i]))
+				x := newIndexer(f, c.Path, probes[routes[i].Probe], routes[i])
+				x.found = c.Found
+				indexers = append(indexers, x)
 			}
 			if a.filter != nil {
 				fl := probe.NewFiltered(src, *a.filter)
@@ -137,7 +140,8 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			},
 			Finish: func(res *pipeline.Result) []observe.Event {
 				ev, _ := prog.behind(a.speed)
-				return finishEvents(res, a, files, routes, damage, filters, ev, started)
+				overlaps = captureOverlaps(indexers, replayTime(res, filters, started)) // the files are read: their spans are whole
+				return append(finishEvents(res, a, files, routes, damage, filters, ev, started), overlaps...)
 			},
 			Log:     warnLog(logw, "replay"),
 			Writing: writing,
@@ -170,6 +174,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			return runErr
 		}
 		warnInputs(stderr, a.caps, files)
+		warnOverlaps(stderr, overlaps)
 		if !res.Interrupted {
 			warnEmpty(stderr, a.caps, files, damage)
 			warnOutages(stderr, a.colls, res)
