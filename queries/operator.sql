@@ -1,6 +1,7 @@
 -- operator: per hour, probe and protocol: flows, packets, bytes, packet size mean and standard deviation, TCP SYN/FIN/RST (needs tmonbench rollup)
 -- The columns of `wide` (wide/operator.sql, `tmonbench query --wide operator`), shorter names to fit 120 columns
--- (mean_bytes, sd_bytes: the packet size mean and standard deviation).
+-- (mean_bytes, sd_bytes: the packet size mean and population standard deviation, sqrt(m2/n) over
+-- every packet of the hour: the packets are all counted, not sampled).
 SELECT
     date_trunc('second', hour)::TIMESTAMP_S AS hour,
     probe,

@@ -129,7 +129,7 @@ type TCPConnection struct {
 	ServerOutOfOrder      uint64   `parquet:"server_out_of_order"`
 	ClientZeroWindows     uint64   `parquet:"client_zero_windows"` // Wireshark's tcp.analysis.zero_window
 	ServerZeroWindows     uint64   `parquet:"server_zero_windows"`
-	ClientWScale          *int16   `parquet:"client_wscale,optional"` // window scale shift sent in the SYN; -1 when the SYN had no such option; NULL when the side's SYN was not seen
+	ClientWScale          *int16   `parquet:"client_wscale,optional"` // window scale shift sent in the SYN, as sent (above 14 too: RFC 7323 §2.3 has the receiver use 14); -1 when the SYN had no such option; NULL when the side's SYN was not seen
 	ServerWScale          *int16   `parquet:"server_wscale,optional"`
 	ClientMSS             *uint16  `parquet:"client_mss,optional"` // MSS option of the side's SYN; NULL when the SYN was not seen or had no MSS option
 	ServerMSS             *uint16  `parquet:"server_mss,optional"`

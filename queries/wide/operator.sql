@@ -25,7 +25,7 @@ SELECT
     sum(c.sum) FILTER (WHERE c.metric = 'packets')::UBIGINT AS packets,
     sum(c.sum) FILTER (WHERE c.metric = 'ip_bytes')::UBIGINT AS bytes,
     round(any_value(s.total / s.n), 3) AS mean_packet_bytes,
-    round(any_value(sqrt(s.m2 / s.n)), 3) AS stddev_packet_bytes,
+    round(any_value(sqrt(s.m2 / s.n)), 3) AS stddev_packet_bytes, -- population (divided by n, not n - 1): every packet counted
     coalesce(sum(c.n) FILTER (WHERE c.metric = 'tcp_syn'), 0)::UBIGINT AS tcp_syn,
     coalesce(sum(c.n) FILTER (WHERE c.metric = 'tcp_fin'), 0)::UBIGINT AS tcp_fin,
     coalesce(sum(c.n) FILTER (WHERE c.metric = 'tcp_rst'), 0)::UBIGINT AS tcp_rst
