@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tmonbench/tmonbench/queries"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -50,24 +49,7 @@ func TestFollowPacketsScreen(t *testing.T) {
 	if err := os.Rename(index, filepath.Join(staging, replay.TablePacketIndex)); err != nil {
 		t.Fatal(err)
 	}
-	setRunState(t, staging, false)
-	ents, err := os.ReadDir(staging)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if e.Name() != queries.ManifestName {
-			if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(out, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.Rename(filepath.Join(staging, queries.ManifestName), filepath.Join(out, queries.ManifestName)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(staging); err != nil {
-		t.Fatal(err)
-	}
+	endStaged(t, staging, out, nil)
 	drive(t, m, outputCheckMsg{})
 	expect("the replay ended", "3624 packets", " 1952 14:57:40.040554 IP 198.51.100.10.40171 > 10.10.1.100.37982: Flags [S.]")
 	if !strings.HasPrefix(m.e.status, "3624 packets from A.pcap (packet index: ") {
@@ -78,7 +60,7 @@ func TestFollowPacketsScreen(t *testing.T) {
 	expect("packet 3", "── frame 1958 of A.pcap (3 of 3624):")
 	// an append (a part of events, as a later run's writer adds)
 	var part string
-	err = filepath.WalkDir(filepath.Join(out, "events"), func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(out, "events"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && part == "" && strings.HasSuffix(p, ".parquet") {
 			part = p
 		}

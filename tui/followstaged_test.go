@@ -55,25 +55,7 @@ func TestFollowStagedReplay(t *testing.T) {
 	}
 
 	// it ends: the tables move in, run.json last
-	setRunState(t, staging, false)
-	ents, err := os.ReadDir(staging)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if e.Name() != queries.ManifestName {
-			if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(out, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	drive(t, m, outputCheckMsg{}) // between the renames: no run.json, nothing done
-	if err := os.Rename(filepath.Join(staging, queries.ManifestName), filepath.Join(out, queries.ManifestName)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(staging); err != nil {
-		t.Fatal(err)
-	}
+	endStaged(t, staging, out, func() { drive(t, m, outputCheckMsg{}) }) // between the renames: no run.json, nothing done
 	drive(t, m, outputCheckMsg{})
 	expect("the replay moved in place", "of 83")
 	if s := plain(m); strings.Contains(s, stagedNote) || strings.Contains(s, "replaced") {
@@ -89,5 +71,33 @@ func TestFollowStagedReplay(t *testing.T) {
 	}
 	if !strings.HasPrefix(toString(tb.rows[tb.cur].Key[1]), filepath.ToSlash(abs)+"/flows/") {
 		t.Fatalf("row's part file %v, want one under %s/flows", tb.rows[tb.cur].Key[1], abs)
+	}
+}
+
+// endStaged ends a staged replay as the store does: the run state set
+// done, staging's tables moved into out, then (after between, when set)
+// its run.json, and staging removed.
+func endStaged(t *testing.T, staging, out string, between func()) {
+	t.Helper()
+	setRunState(t, staging, false)
+	ents, err := os.ReadDir(staging)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != queries.ManifestName {
+			if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(out, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if between != nil {
+		between()
+	}
+	if err := os.Rename(filepath.Join(staging, queries.ManifestName), filepath.Join(out, queries.ManifestName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(staging); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -40,15 +38,7 @@ func TestDetailHopsInPathOrder(t *testing.T) {
 // hop pairs want in that order.
 func checkDetailHops(t *testing.T, out, what string, want []string) {
 	t.Helper()
-	db := testdb.Open(t, out)
-	var id int64
-	if err := db.QueryRow("SELECT flow_id FROM flows WHERE probe = 'A' AND class = 'telemetry' AND dst_port = 9000").Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	d, err := loadDetail(context.Background(), db, flowRef{probe: "A", flowID: id})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := detailOfLab(t, out)
 	for _, s := range []struct {
 		name string
 		res  *queries.Result
@@ -97,23 +87,7 @@ func TestDetailMergedOldNewOnePair(t *testing.T) {
 	}
 	for _, table := range []string{observe.TableOnewayLoss, observe.TableOnewayLatency, observe.TableOnewayDelays} {
 		testdb.DropColumns(t, old, table, "from_hop_index", "to_hop_index")
-		err := filepath.WalkDir(filepath.Join(old, table), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
-				return err
-			}
-			rel, err := filepath.Rel(old, p)
-			if err != nil {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(out, filepath.Dir(rel), "old-"+filepath.Base(rel)), b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		testdb.CopyParts(t, old, out, table)
 	}
 	if got := testdb.Query(t, out, "SELECT count(*) FILTER (from_hop_index IS NULL) = count(*) FILTER (from_hop_index IS NOT NULL) FROM oneway_loss"); got != "true\n" {
 		t.Fatalf("merged output: older rows as many as newer: %s", got)

@@ -687,13 +687,21 @@ func TestLiveOverviewNotWrittenYet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	m := liveStarted(t, out)
+	v := plain(m)
+	if strings.Contains(v, "loading") || !strings.Contains(v, "no flows rows written yet: a replay writes its tables at its end") || !strings.Contains(v, overviewHint) {
+		t.Fatalf("the overview of a run that has not written flows:\n%s", v)
+	}
+}
+
+// liveStarted returns the live model of out (liveModel, liveSnaps) sized
+// 120x40, shown its second snapshot, and started (its Init run).
+func liveStarted(t *testing.T, out string) *Model {
+	t.Helper()
 	snaps := liveSnaps()
 	m := liveModel(t, out, snaps)
 	s := snaps[1]
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
 	drive(t, m, runCmd(m.Init())...)
-	v := plain(m)
-	if strings.Contains(v, "loading") || !strings.Contains(v, "no flows rows written yet: a replay writes its tables at its end") || !strings.Contains(v, overviewHint) {
-		t.Fatalf("the overview of a run that has not written flows:\n%s", v)
-	}
+	return m
 }

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	tea "github.com/charmbracelet/bubbletea"
 )
 
 // TestLiveReopensOnFirstParts: replay --tui of a capture of one packet
@@ -36,11 +34,7 @@ func TestLiveReopensOnFirstParts(t *testing.T) {
 			}
 		}
 	}
-	snaps := liveSnaps()
-	m := liveModel(t, out, snaps)
-	s := snaps[1]
-	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, liveMsg{st: &s})
-	drive(t, m, runCmd(m.Init())...)
+	m := liveStarted(t, out)
 	if v := plain(m); !strings.Contains(v, "no flows rows written yet") {
 		t.Fatalf("the overview of a run that has not written flows:\n%s", v)
 	}
@@ -54,7 +48,7 @@ func TestLiveReopensOnFirstParts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	end := snaps[3]
+	end := liveSnaps()[3] // the snapshots liveStarted's model is fed
 	drive(t, m, liveMsg{st: &end})
 	if v := plain(m); !strings.Contains(v, "7,799") || strings.Contains(v, "does not exist") || strings.Contains(v, "loading") {
 		t.Fatalf("the overview once the run ended:\n%s", v)

@@ -87,3 +87,29 @@ func DropColumns(tb testing.TB, out, table string, cols ...string) {
 		tb.Fatalf("no Parquet file in %s", filepath.Join(out, table))
 	}
 }
+
+// CopyParts copies every Parquet file of table's folder in the output
+// from into the same folder of the output to, each named "old-" and its
+// name: the parts of an older run beside the newer one's, as `tmonbench
+// merge` of the two left them before it placed rows by hop. It fails the
+// test on an error.
+func CopyParts(tb testing.TB, from, to, table string) {
+	tb.Helper()
+	err := filepath.WalkDir(filepath.Join(from, table), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, filepath.Dir(rel), "old-"+filepath.Base(rel)), b, 0o644)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -2,12 +2,10 @@ package rollup
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -79,23 +77,7 @@ func mergedBeforePlacing(t *testing.T, oldStart, newStart int64) string {
 	old := oldHopRows(t, oldStart)
 	out := hopRows(t, newStart)
 	for _, table := range onewayTables {
-		err := filepath.WalkDir(filepath.Join(old, table), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
-				return err
-			}
-			rel, err := filepath.Rel(old, p)
-			if err != nil {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(out, filepath.Dir(rel), "old-"+filepath.Base(rel)), b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		testdb.CopyParts(t, old, out, table)
 	}
 	return out
 }
