@@ -286,6 +286,17 @@ func endedRate(s *LiveStatus, pps float64) float64 {
 	return pps
 }
 
+// rateText is a capture rate as the screens show it: "·" while none is
+// known (the run's first snapshot, or an interface's: a rate needs two,
+// and 0 read as a silent link while packets were counted, a trial's
+// live --tui), 0 once the run has ended (endedRate).
+func rateText(s *LiveStatus, pps float64, known bool) string {
+	if !known && !s.Done {
+		return "·"
+	}
+	return human(int64(endedRate(s, pps)))
+}
+
 // liveLine is the status-line text of the latest snapshot: capture rate,
 // kernel drops and the PDU transport state.
 func liveLine(s *LiveStatus, h *liveHistory) string {
@@ -300,7 +311,7 @@ func liveLine(s *LiveStatus, h *liveHistory) string {
 	if s.Packets() == 1 { // a replay of one packet read "1 pkts"
 		pkts = "1 pkt"
 	}
-	t := fmt.Sprintf("%s %s · %s pkt/s", state, pkts, human(int64(endedRate(s, h.rate()))))
+	t := fmt.Sprintf("%s %s · %s pkt/s", state, pkts, rateText(s, h.rate(), len(h.times) > 1))
 	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
 		t += " · drops " + human(d)
 	}
@@ -379,9 +390,9 @@ func livePanel(e *env, w, bodyH int) string {
 		if i.KernelDrops >= 0 {
 			drops = human(i.KernelDrops)
 		}
-		rate := endedRate(s, h.ratePps[i.Probe+"\x00"+i.Iface])
+		pps, known := h.ratePps[i.Probe+"\x00"+i.Iface]
 		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, elideMiddle(i.Probe, pw), iw, elideMiddle(i.Iface, iw), human(int64(i.Packets)),
-			human(int64(rate)), human(int64(i.Bytes)), flows, mal, drops)
+			rateText(s, pps, known), human(int64(i.Bytes)), flows, mal, drops)
 	}
 	var ch []string
 	for _, c := range s.Channels {

@@ -109,7 +109,9 @@ func TestLiveOverview(t *testing.T) {
 	m := liveModel(t, out, snaps)
 	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	for i, want := range []struct{ status, panel string }{
-		{"capturing 1,000 pkts · 0 pkt/s · drops 0 · unacked 0", "A if0 1,000 0 200,000 10 2 0"},
+		// the first snapshot: no rate yet ("·", not 0: a trial's live
+		// --tui read 0 pkt/s while packets were counted)
+		{"capturing 1,000 pkts · · pkt/s · drops 0 · unacked 0", "A if0 1,000 · 200,000 10 2 0"},
 		{"capturing 3,000 pkts · 2,000 pkt/s · drops 0 · unacked 2", "A if0 3,000 2,000 600,000 30 2 0"},
 		{"capturing 3,500 pkts · 500 pkt/s · drops 3 · unacked 7 · LONG RETRY", "A if0 3,500 500 700,000 35 2 3"},
 		{"capturing (ended) 3,500 pkts · 0 pkt/s · drops 3 · unacked 0", "A if0 3,500 0 700,000 35 2 3"},

@@ -17,7 +17,8 @@ import (
 // second's 491 pkt/s after its end: the ended run's snapshots repeat the
 // last one's wall time (cmd/tmonbench liveFeed.Status: the pipeline's
 // WallNs), from which liveHistory.add takes no rate. While it runs, the
-// rate is the difference of two snapshots: (5,000 − 4,509) packets / 1 s.
+// rate is the difference of two snapshots: (5,000 − 4,509) packets / 1 s;
+// before the second, none is known ("·").
 func TestLiveRateZeroOnceEnded(t *testing.T) {
 	snap := func(wallS int64, packets uint64, done bool) *LiveStatus {
 		return &LiveStatus{TimeNs: wallS * 1e9, State: "replaying", Done: done,
@@ -29,7 +30,7 @@ func TestLiveRateZeroOnceEnded(t *testing.T) {
 		s          *LiveStatus
 		line, rate string
 	}{
-		{snap(9, 4509, false), "replaying 4,509 pkts · 0 pkt/s", "0"},
+		{snap(9, 4509, false), "replaying 4,509 pkts · · pkt/s", "·"}, // one snapshot: no rate yet
 		{snap(10, 5000, false), "replaying 5,000 pkts · 491 pkt/s", "491"},
 		{snap(10, 5000, true), "replaying (ended) 5,000 pkts · 0 pkt/s", "0"},
 		{snap(10, 5000, true), "replaying (ended) 5,000 pkts · 0 pkt/s", "0"},
