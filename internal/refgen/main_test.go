@@ -93,3 +93,21 @@ func TestColumnDocsWithoutGoNames(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepalivesDocExcludesProbes: tcp_connections.client_keepalives
+// counts keep-alives only, a zero-window probe counts in
+// client_zero_window_probes (engine/tcpconn TestZeroWindowProbes: the
+// second connection's two probes give 2 probes and 0 keep-alives, as
+// tshark's tcp.analysis.zero_window_probe and keep_alive on its
+// capture); its doc said "Keep-alives ... and zero-window probes ..., per
+// sender", as if it counted both.
+func TestKeepalivesDocExcludesProbes(t *testing.T) {
+	docs, err := columnDocs(filepath.Join("..", "..", "engine", "observe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs["TCPConnection.client_keepalives"]
+	if !strings.Contains(d, "counts in client_zero_window_probes, not here") || strings.Contains(d, ") and zero-window probes") {
+		t.Errorf("client_keepalives: %q: want it to say a zero-window probe counts in client_zero_window_probes, not here", d)
+	}
+}
