@@ -3,6 +3,7 @@ package queries
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -189,8 +190,9 @@ func projectCells(cells [][]string, shown int) [][]string {
 // columns are cut, one column at a time, down to minCut or their name's
 // width, or wider while their cells would not stay distinct
 // (distinctFloor: elided where they differ, elideSplit), then the wrapped column down to minWrap, its words
-// split; numbers, times, address columns (addr) and machine names
-// (MachineName: an event's kind and severity) are never cut.
+// split; numbers, times, address columns (addr), machine names
+// (MachineName: an event's kind and severity) and columns of number ranges
+// (numberRanges) are never cut.
 func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]int, bool) {
 	n := len(res.Columns)
 	widths := make([]int, n)
@@ -206,7 +208,7 @@ func fitWidths(res *Result, cells [][]string, addr []bool, width, wrap int) ([]i
 	}
 	for i := range floor {
 		switch {
-		case !cuttable(res.Types[i]) || addr[i] || MachineName(res.Columns[i]):
+		case !cuttable(res.Types[i]) || addr[i] || MachineName(res.Columns[i]) || numberRanges(cells, i):
 			floor[i] = widths[i]
 		case i == wrap:
 			floor[i] = min(widths[i], max(floor[i], minWrap))
@@ -282,6 +284,29 @@ func cuttable(typ string) bool {
 // by the query table printer and the TUI.
 func MachineName(col string) bool {
 	return col == "kind" || col == "severity"
+}
+
+// numberRange is a range of two numbers as the report queries write a
+// histogram slice (operator-rtt's p50_slice_ms, oneway-hourly's
+// p50_slice_us: "0.043-1.934").
+var numberRange = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?-[0-9]+(\.[0-9]+)?$`)
+
+// numberRanges reports whether every cell of column i but NULL is a
+// number range (and one is): such a column is never cut, as numbers are
+// not: cut in its middle, 130.282-130.282 read 130.282…30.282, another
+// range.
+func numberRanges(cells [][]string, i int) bool {
+	seen := false
+	for _, row := range cells {
+		if row[i] == "NULL" {
+			continue
+		}
+		if !numberRange.MatchString(row[i]) {
+			return false
+		}
+		seen = true
+	}
+	return seen
 }
 
 // wrapColumn returns the index of the column whose cells wrap onto more

@@ -422,3 +422,34 @@ func TestVerticalKeepsNumbersAndTimes(t *testing.T) {
 		t.Errorf("vertical layout at 30 did not cut the text cell:\n%s", got)
 	}
 }
+
+// TestNumberRangesNeverCut: the histogram slices of operator-rtt (lo-hi
+// ranges, VARCHAR) print whole like the numbers they hold: at 120 columns
+// a trial over a few public captures read 130.282…30.282 for the slice
+// 130.282-130.282 of tcpdump_dns_udp's one DNS round trip (130.282 ms:
+// tshark -r tcpdump_dns_udp.pcap -T fields -e dns.time), the middle of
+// the text elided into another range; the probe names are cut instead.
+func TestNumberRangesNeverCut(t *testing.T) {
+	hour := func(s string) time.Time { h, _ := time.Parse(time.RFC3339, s); return h }
+	lab := hour("2026-11-29T14:00:00Z")
+	res := &Result{Columns: []string{"hour", "probe", "kind", "samples", "mean_ms", "p50_slice_ms", "p99_slice_ms", "max_ms"},
+		Types: []string{"TIMESTAMP_S", "VARCHAR", "VARCHAR", "UBIGINT", "DOUBLE", "VARCHAR", "VARCHAR", "DOUBLE"},
+		Rows: [][]any{ // operator-rtt over the trial's replay
+			{hour("2006-12-16T17:00:00Z"), "chrissanders_ppa1e_ftp", "tcp_handshake", uint64(2), 1.637, "0.955-0.955", "2.319-2.319", 2.319},
+			{hour("2015-11-22T17:00:00Z"), "chrissanders_http_ip4and6", "tcp_handshake", uint64(2), 0.028, "0.026-0.031", "0.026-0.031", 0.031},
+			{hour("2020-06-10T09:00:00Z"), "tcpdump_dns_udp", "dns", uint64(1), 130.282, "130.282-130.282", "130.282-130.282", 130.282},
+			{hour("2020-12-08T19:00:00Z"), "zeek_icmp_5-pings", "icmp_echo", uint64(5), 28.328, "23.251-32.342", "23.251-32.342", 32.342},
+			{lab, "dns", "dns", uint64(201), 0.359, "0.043-1.934", "2.131-5.958", 12.649},
+			{lab, "dns", "ntp", uint64(10), 0.989, "0.21-1.02", nil, 4.714}, // NULL: no range, still never cut
+			{lab, "dns", "snmp", uint64(53), 0.473, "0.063-1.03", "4.61-7.727", 7.727},
+			{lab, "ftp", "tcp_handshake", uint64(21), 0.063, "0.014-0.246", "0.014-0.246", 0.246},
+			{lab, "tcpmix", "tcp_handshake", uint64(8), 16.45, "0.106-0.361", "59.462-71.169", 71.169},
+		}}
+	got := formatted(t, res, "table", Options{Width: 120})
+	if maxLineWidth(got) > 120 {
+		t.Errorf("a line is %d wide:\n%s", maxLineWidth(got), got)
+	}
+	if strings.Count(got, "│ 130.282-130.282 │ 130.282-130.282 │") != 1 || strings.Contains(got, "130.282…") || !strings.Contains(got, "…") {
+		t.Errorf("want the slices whole and the probe names cut:\n%s", got)
+	}
+}

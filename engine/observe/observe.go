@@ -148,12 +148,13 @@ type TCPConnection struct {
 	// SYN-ACK came after the last SYN (or the SYN-ACK came first), or
 	// either has no capture time of its own.
 	HandshakeRTTMs *float64 `parquet:"handshake_rtt_ms,optional"`
-	// Keep-alives (Wireshark's tcp.analysis.keep_alive: 0 or 1 byte at
-	// the next expected sequence number minus 1, no SYN/FIN/RST) and
-	// zero-window probes (tcp.analysis.zero_window_probe: 1 byte at the
-	// next expected sequence number while the peer's window is 0), per
-	// sender. Neither is a retransmission nor a hole; a probe byte the
-	// receiver accepts is payload.
+	// Keep-alives the client sent (Wireshark's tcp.analysis.keep_alive: 0
+	// or 1 byte at the next expected sequence number minus 1, no
+	// SYN/FIN/RST); a zero-window probe (tcp.analysis.zero_window_probe: 1
+	// byte at the next expected sequence number while the peer's window
+	// is 0) counts in client_zero_window_probes, not here. Neither is a
+	// retransmission nor a hole; a probe byte the receiver accepts is
+	// payload.
 	ClientKeepalives       uint64 `parquet:"client_keepalives"`
 	ServerKeepalives       uint64 `parquet:"server_keepalives"`
 	ClientZeroWindowProbes uint64 `parquet:"client_zero_window_probes"` // zero-window probes the client sent (Wireshark's tcp.analysis.zero_window_probe)

@@ -147,6 +147,9 @@ func UnitOf(name, typ string) string {
 	case "bytes", "bytes_down", "bytes_up", "observed_bytes":
 		return "bytes"
 	}
+	if strings.HasSuffix(name, "_mss") { // a TCP maximum segment size counts data octets (RFC 9293 §3.7.1)
+		return "bytes"
+	}
 	if strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_port") || strings.HasSuffix(name, "_code") || strings.HasSuffix(name, "_index") ||
 		strings.HasSuffix(name, "_wscale") || name == "signature" || name == "frame" || name == "ip_version" || name == "protocol" || name == "asn" {
 		return ""

@@ -172,3 +172,23 @@ func TestMetricsTableAsREADME(t *testing.T) {
 		t.Errorf("l4_payload_bytes does not say ICMP flows lack it:\n%s", table)
 	}
 }
+
+// TestUnitOfMSS: the MSS option carries the largest segment a side will
+// receive, a size in octets of data (RFC 9293 §3.2 and §3.7.1; RFC 879;
+// Wireshark's tcp.options.mss_val), not a count of things:
+// tcp_connections' client_mss and server_mss are in bytes.
+func TestUnitOfMSS(t *testing.T) {
+	tcp := map[string]Column{}
+	for _, c := range TableNamed(TableTCPConnections).Columns() {
+		tcp[c.Name] = c
+	}
+	for _, name := range []string{"client_mss", "server_mss"} {
+		c, ok := tcp[name]
+		if !ok {
+			t.Fatalf("tcp_connections has no column %s", name)
+		}
+		if c.Unit != "bytes" {
+			t.Errorf("tcp_connections.%s: unit %q, want bytes (RFC 9293 §3.7.1: the MSS is in octets)", name, c.Unit)
+		}
+	}
+}

@@ -159,6 +159,16 @@ func oneLine(cg ...*ast.CommentGroup) string {
 	return strings.Join(parts, " ")
 }
 
+// columnDoc is a field's doc as a column's meaning: without the Go field
+// name a doc comment opens with by Go's convention ("HandshakeRTTMs is
+// Karn-safe: ..." reads "Karn-safe: ..."), a name the tables never show.
+func columnDoc(field, doc string) string {
+	if rest, ok := strings.CutPrefix(doc, field+" is "); ok && rest != "" {
+		return rest
+	}
+	return doc
+}
+
 // columnDocs reads the row types of engine/observe: for each field with a
 // parquet tag, its doc and line comments. A server_X (or X_hi, max) field
 // without a comment next to a documented client_X says so. The columns of
@@ -204,7 +214,7 @@ func columnDocs(dir string) (map[string]string, error) {
 					continue
 				}
 				col, _, _ := strings.Cut(pq, ",")
-				byCol[col] = oneLine(fld.Doc, fld.Comment)
+				byCol[col] = columnDoc(fld.Names[0].Name, oneLine(fld.Doc, fld.Comment))
 				order = append(order, col)
 			}
 			for _, col := range order {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -53,5 +55,59 @@ func TestEveryEventKindDescribed(t *testing.T) {
 		if k.Severity == "" || k.Message == "" {
 			t.Errorf("event kind %s: severity %q, message %q", k.Kind, k.Severity, k.Message)
 		}
+	}
+}
+
+// TestColumnDocsWithoutGoNames: a column's meaning in docs/tables.md
+// does not open with the Go field name of its doc comment (Go's "Name is
+// ..." convention): the tables name the column, never the field. Three
+// did: events.time ("Time is the capture time ..."), events.count ("Count
+// is how many things ...") and tcp_connections.handshake_rtt_ms
+// ("HandshakeRTTMs is Karn-safe ...").
+func TestColumnDocsWithoutGoNames(t *testing.T) {
+	root := filepath.Join("..", "..")
+	goName := regexp.MustCompile(`^[A-Z][A-Za-z0-9]* is `)
+	for _, dir := range []string{filepath.Join("engine", "observe"), "replay", filepath.Join("queries", "enrich")} {
+		docs, err := columnDocs(filepath.Join(root, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, d := range docs {
+			if goName.MatchString(d) {
+				t.Errorf("%s: %s.%s opens with a Go name: %.60q", dir, strings.Split(key, ".")[0], strings.Split(key, ".")[1], d)
+			}
+		}
+	}
+	want := map[string]string{
+		"Event.time":                     "the capture time of the occurrence",
+		"Event.count":                    "how many things the event reports",
+		"TCPConnection.handshake_rtt_ms": "Karn-safe: from the client's last SYN",
+	}
+	docs, err := columnDocs(filepath.Join(root, "engine", "observe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, prefix := range want {
+		if !strings.HasPrefix(docs[key], prefix) {
+			t.Errorf("%s: %.60q, want it to open with %q", key, docs[key], prefix)
+		}
+	}
+}
+
+// TestKeepalivesDocExcludesProbes: tcp_connections.client_keepalives
+// counts keep-alives only, a zero-window probe counts in
+// client_zero_window_probes (engine/tcpconn TestZeroWindowProbes: the
+// second connection's two probes give 2 probes and 0 keep-alives, as
+// tshark's tcp.analysis.zero_window_probe and keep_alive on its
+// capture); its doc said "Keep-alives ... and zero-window probes ..., per
+// sender", as if it counted both.
+func TestKeepalivesDocExcludesProbes(t *testing.T) {
+	docs, err := columnDocs(filepath.Join("..", "..", "engine", "observe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs["TCPConnection.client_keepalives"]
+	if !strings.Contains(d, "counts in client_zero_window_probes, not here") || strings.Contains(d, ") and zero-window probes") {
+		t.Errorf("client_keepalives: %q: want it to say a zero-window probe counts in client_zero_window_probes, not here", d)
 	}
 }
