@@ -115,7 +115,7 @@ func differingPayloads(got, want [][]byte) (n int) {
 // an IPv4 datagram of which only the first fragment came, given up by the
 // fragment timer (1 s) at one clock step, and eight more given up by the
 // end of the run (16 ip_reassembly_incomplete events: under the 20 per
-// interval each worker keeps).
+// interval the run keeps: limits.go).
 //
 // Found: two stages differ from a lone probe's frames, in order only.
 //   - FTP sessions ended by the run's end: a lone probe writes them from

@@ -165,7 +165,7 @@ func timeKey(ns int64) uint64 { return uint64(ns) ^ 1<<63 }
 // dense id of its first id (0 when it has none), worker w's id
 // renumbered by rn.
 func (r *recorder) headKey(op *recOp, rn *renum, w int) (key, id uint64) {
-	if op.op != opEnd {
+	if !op.record() {
 		return 0, 0
 	}
 	if stageKeyed(op.ord) {
