@@ -106,34 +106,35 @@ func differingPayloads(got, want [][]byte) (n int) {
 }
 
 // TestWorkersKeptOrderStages: the stages where the merge keeps the
-// workers' order instead of a lone probe's (order.go: fragments given up,
-// FTP rows ended by a timer or the end of the run), at one packet or
-// clock step where two and four workers all publish in them: eight hosts
-// (as many address pairs, spread over the workers by dissect.PeekShard),
-// each with an FTP control connection left open (USER sent, no QUIT: its
-// session row is written by the end of the run, ftp.Tracker.Flush) and
-// an IPv4 datagram of which only the first fragment came, given up by the
-// fragment timer (1 s) at one clock step, and eight more given up by the
-// end of the run (16 ip_reassembly_incomplete events: under the 20 per
-// interval the run keeps: limits.go).
+// workers' order instead of a lone probe's (order.go: FTP rows ended by a
+// timer or the end of the run), and fragments given up (giveup.go), at one
+// packet or clock step where two and four workers all publish in them:
+// eight hosts (as many address pairs, spread over the workers by
+// dissect.PeekShard), each with an FTP control connection left open (USER
+// sent, no QUIT: its session row is written by the end of the run,
+// ftp.Tracker.Flush) and an IPv4 datagram of which only the first fragment
+// came, given up by the fragment timer (1 s) at one clock step, and eight
+// more given up by the end of the run (16 ip_reassembly_incomplete events:
+// under the 20 per interval the run keeps: limits.go).
 //
-// Found: two stages differ from a lone probe's frames, in order only.
+// Found: two stages differed from a lone probe's frames, in order only.
 //   - FTP sessions ended by the run's end: a lone probe writes them from
 //     its tracker's LRU list (least recently active first), the merge one
 //     worker's after the other's (session ids 2 3 6 7 1 4 5 8 with 2
 //     workers where a lone probe writes 1 to 8): the same 8 rows.
-//   - Fragments given up: each gives an ip_reassembly_incomplete event,
-//     which a worker holds with its interval's events and the merge
-//     replays at the close worker after worker (Workers.closeEvents),
-//     where a lone probe holds them in the order the datagrams were given
-//     up: the same 16 events, packed into other events PDUs.
+//   - Fragments given up: each gave an ip_reassembly_incomplete event,
+//     which the merge replayed worker after worker, where a lone probe
+//     writes them in the order the datagrams were given up: the same 16
+//     events, packed into other events PDUs. Fixed: every probe gives them
+//     up in the order of their first fragment's capture ordinal, which
+//     keys their records (giveup.go): the events come in a lone probe's
+//     order.
 //
-// Not fixed here: the lone order is by last activity (FTP) or by the
-// reassembly table's scan (fragments), which the merge could only follow
-// with a key per record (the work item of the last packet), kept by the
-// recorder in shard.go and workers.go, which another change is bounding.
-// This test guards the rest byte for byte (flows, counters, connections:
-// every other PDU's payload) and those rows as a set.
+// Not fixed here: the lone order of FTP sessions is by last activity,
+// which the merge could only follow with a key per record (the work item
+// of the last packet). This test guards the rest byte for byte (flows,
+// counters, connections: every other PDU's payload), the events in order
+// and the FTP sessions as a set.
 func TestWorkersKeptOrderStages(t *testing.T) {
 	cfg, err := config.Parse([]byte(`
 interval_s: 1
@@ -182,6 +183,9 @@ classes:
 		if d := differingPayloads(gotRest, wantRest); d > 0 {
 			t.Errorf("%d workers: %d of %d PDUs (events, FTP sessions and report aside) differ from a lone probe's", n, d, len(wantRest))
 		}
+		if ge, we := eventsOnly(gotRecs), eventsOnly(wantRecs); !slices.Equal(ge, we) {
+			t.Errorf("%d workers: %d events, not a lone probe's %d in its order", n, len(ge), len(we))
+		}
 		slices.Sort(gotRecs)
 		slices.Sort(wantRecs)
 		frags, sessions := 0, 0
@@ -199,4 +203,15 @@ classes:
 			t.Errorf("%d workers: %d events and FTP sessions, a lone probe %d: not the same", n, len(gotRecs), len(wantRecs))
 		}
 	}
+}
+
+// eventsOnly returns the events of splitKept's records, in order.
+func eventsOnly(recs []string) []string {
+	var out []string
+	for _, r := range recs {
+		if strings.HasPrefix(r, fmt.Sprint(pdu.TypeEvents)) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

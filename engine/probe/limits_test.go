@@ -161,3 +161,87 @@ func TestWorkersLimitedEvents(t *testing.T) {
 		sameFrames(t, n, frames, want)
 	}
 }
+
+// TestWorkersGiveUpOrder: datagrams of every worker given up at one clock
+// step, and at the end of the run, are given up in a lone probe's order
+// with 1, 2 and 4 workers (giveup.go), frame for frame, so the 20
+// ip_reassembly_incomplete events kept in an interval (limitedEvent) are
+// a lone probe's. 30 IPv4 datagrams from 30 address pairs 1 ms apart from
+// Base+1 s, of which only one fragment comes: the first (512 of 1208
+// bytes) for even ones, the second (held for a first that never comes:
+// its flow is made when the datagram is given up) for odd ones; a clock
+// step at Base+7 s gives them up at once (reassembly timeout 5 s); 30 more
+// from Base+101 s, given up by the end of the run. A lone probe gives up
+// the oldest first (the reassembler's order for one IP version: its
+// contexts in order of their first fragment), so by the rule of
+// limitedEvent each interval has the events of datagrams 0 to 19 and one
+// "10 more" (count 10). Before, the merge replayed one worker's after the
+// other's: with 2 workers, other datagrams among the 20 kept.
+func TestWorkersGiveUpOrder(t *testing.T) {
+	cfg, _ := limitedInput(t)
+	server := netip.MustParseAddr("192.0.2.1")
+	var items []workerOrderItem
+	var exp []string
+	for iv := range 2 {
+		at := capgen.Base + int64(iv)*100e9 + 1e9
+		for i := range 30 {
+			id := 100*iv + i
+			dg := capgen.UDP{Src: netip.AddrPortFrom(limitedHost(2, id), 5000), Dst: netip.AddrPortFrom(server, 9), Payload: make([]byte, 1200), IPID: uint16(id)}.Frame()
+			f := capgen.Fragment4(dg, 512)[i%2]
+			ns := at + int64(i)*1e6
+			items = append(items, workerOrderItem{data: f, m: pkt.Meta{TimeNs: ns, CapLen: uint32(len(f)), WireLen: uint32(len(f)), LinkType: pkt.LinkEthernet}})
+			if i < maxFragEvents {
+				exp = append(exp, fmt.Sprintf("%.1f ip_reassembly_incomplete 1 IPv4 datagram %s > 192.0.2.1 proto 17 id %d: %s after 1 fragments, 512 bytes (first fragment seen %v, last false)",
+					float64(ns-capgen.Base)/1e6, limitedHost(2, id), id, []string{"timeout", "flush"}[iv], i%2 == 0))
+			}
+		}
+		if iv == 0 {
+			items = append(items, workerOrderItem{m: pkt.Meta{TimeNs: at + 6e9}, tick: true})
+		}
+	}
+	want := framesOf(t, cfg, items, 0)
+	ev := limitedEvents(t, want)
+	var got, summaries []string
+	for _, e := range ev {
+		if strings.Contains(e, " more ") {
+			summaries = append(summaries, e)
+		} else {
+			got = append(got, e)
+		}
+	}
+	if !slices.Equal(got, exp) {
+		t.Errorf("a lone probe's ip_reassembly_incomplete events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(exp, "\n"))
+	}
+	wantSum := []string{
+		"100000.0 ip_reassembly_incomplete 10 10 more ip_reassembly_incomplete events in the interval",
+		"101029.0 ip_reassembly_incomplete 10 10 more ip_reassembly_incomplete events in the interval",
+	}
+	if !slices.Equal(summaries, wantSum) {
+		t.Errorf("a lone probe's summaries:\n%s\nwant:\n%s", strings.Join(summaries, "\n"), strings.Join(wantSum, "\n"))
+	}
+	for _, n := range []int{1, 2, 4} {
+		frames := framesOf(t, cfg, items, n)
+		if got := limitedEvents(t, frames); !slices.Equal(got, ev) {
+			t.Errorf("%d workers: %d limited events:\n%s\na lone probe's %d:\n%s", n, len(got), strings.Join(got, "\n"), len(ev), strings.Join(ev, "\n"))
+		}
+		sameFrames(t, n, frames, want)
+	}
+}
+
+// TestGiveUpKey: a datagram given up is keyed by the ordinal of the
+// fragment that made its entry; one whose entry is gone, by a hash of its
+// key (FNV-1a) with the top bit set: after every ordinal, the same in every
+// worker and from run to run, another for another datagram.
+func TestGiveUpKey(t *testing.T) {
+	a := fragKey{iface: 1, proto: 17, id: 7, src: netip.MustParseAddr("10.0.0.1"), dst: netip.MustParseAddr("192.0.2.1")}
+	b := a
+	b.id = 8
+	frags := map[fragKey]fragInfo{a: {ord: 42}}
+	if k := giveUpKey(frags, a); k != 42 {
+		t.Errorf("key of a datagram with an entry: %d, want its ordinal 42", k)
+	}
+	ka, kb := giveUpKey(nil, a), giveUpKey(nil, b)
+	if ka>>63 != 1 || kb>>63 != 1 || ka == kb || ka != giveUpKey(map[fragKey]fragInfo{b: {}}, a) {
+		t.Errorf("keys without an entry: %#x and %#x, want the top bit set, distinct, the same each time", ka, kb)
+	}
+}
