@@ -449,6 +449,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 		if c.ftp != nil && rd.Flags&dissect.HasTCP != 0 {
 			// the whole segment, once: its fragments joined the class
 			// as data (ftpJoin, Joins) or matched it as control
+			c.ftp.SetOrdinal(p.ord)
 			if _, ok := c.ftp.Data(rd); !ok {
 				c.ftp.Control(rd)
 			}

@@ -155,6 +155,10 @@ classes:
 	}
 	ns := capgen.Ms(0)
 	for round := range 2 { // fragments before the timer's step, then before the end
+		for h := 7; round == 1 && h >= 0; h-- { // a command in each session, the last one's first
+			c, s := netip.AddrPortFrom(host(h), 40000), netip.AddrPortFrom(server, 21)
+			add(ns, capgen.TCP{Src: c, Dst: s, Flags: "PA", Seq: 117, Ack: 526, Payload: []byte("PWD\r\n")}.Seg())
+		}
 		for h := range 8 {
 			c := netip.AddrPortFrom(host(h), uint16(40000+round))
 			s := netip.AddrPortFrom(server, 21)
@@ -183,11 +187,10 @@ classes:
 		if d := differingPayloads(gotRest, wantRest); d > 0 {
 			t.Errorf("%d workers: %d of %d PDUs (events, FTP sessions and report aside) differ from a lone probe's", n, d, len(wantRest))
 		}
-		if ge, we := eventsOnly(gotRecs), eventsOnly(wantRecs); !slices.Equal(ge, we) {
-			t.Errorf("%d workers: %d events, not a lone probe's %d in its order", n, len(ge), len(we))
+		if !slices.Equal(gotRecs, wantRecs) {
+			t.Errorf("%d workers: %d events and FTP sessions, not a lone probe's %d in its order", n, len(gotRecs), len(wantRecs))
 		}
-		slices.Sort(gotRecs)
-		slices.Sort(wantRecs)
+		sameFrames(t, n, got, want)
 		frags, sessions := 0, 0
 		for _, r := range wantRecs {
 			if strings.Contains(r, "ip_reassembly_incomplete") {
@@ -199,19 +202,33 @@ classes:
 		if frags != 16 || sessions != 8 {
 			t.Fatalf("a lone probe gave up %d datagrams and ended %d FTP sessions, want 16 and 8", frags, sessions)
 		}
-		if !slices.Equal(gotRecs, wantRecs) {
-			t.Errorf("%d workers: %d events and FTP sessions, a lone probe %d: not the same", n, len(gotRecs), len(wantRecs))
-		}
+	}
+	if ids := sessionIDs(t, want); !slices.Equal(ids, []uint64{8, 7, 6, 5, 4, 3, 2, 1}) {
+		t.Errorf("a lone probe's FTP sessions ended by the end: ids %v, want 8 to 1 (least recently active first)", ids)
 	}
 }
 
-// eventsOnly returns the events of splitKept's records, in order.
-func eventsOnly(recs []string) []string {
-	var out []string
-	for _, r := range recs {
-		if strings.HasPrefix(r, fmt.Sprint(pdu.TypeEvents)) {
-			out = append(out, r)
+// sessionIDs returns the session ids of the FTP session rows of frames,
+// in order.
+func sessionIDs(t *testing.T, frames [][]byte) []uint64 {
+	t.Helper()
+	var ids []uint64
+	for _, f := range frames {
+		h, payload, err := pdu.ParseFrame(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != pdu.TypeFTPSession {
+			continue
+		}
+		for d := (pdu.Dec{B: payload}); !d.Done(); {
+			var r observe.FTPSession
+			ftp.DecodeSession(&d, &r)
+			if d.Err() != nil {
+				t.Fatal(d.Err())
+			}
+			ids = append(ids, r.SessionID)
 		}
 	}
-	return out
+	return ids
 }

@@ -29,8 +29,10 @@ import (
 //
 // Fragments given up by a timer, a close or the end are keyed by the
 // ordinal of the fragment that made their datagram's entry (giveup.go).
-// Stages not ordered by key or id (one-way observations flushed, FTP rows
-// ended by a timer or the end) keep the workers' order within the stage: the records of one
+// FTP rows ended by the end are keyed by the capture ordinal of the
+// packet that retired their session, else of its last packet
+// (ftp.Tracker.Flush). Stages not ordered by key or id (one-way
+// observations flushed, FTP rows ended by a timer) keep the workers' order within the stage: the records of one
 // worker, then the next's, where a lone probe follows its own tables'
 // order; so do DNS-over-TCP answers drained at the end (keyed by request
 // time, in the order of their connections). They differ from a lone
@@ -76,7 +78,7 @@ func stageOf(stage, class, sub int) uint32 {
 const (
 	subRTT     = 0 // stageFinalAnalyses: the held handshakes settled (key: request time)
 	subTCP     = 1 // stageFinalAnalyses; stageTCPExpire: 0
-	subFTP     = 2 // stageFinalAnalyses; stageTCPExpire: 1
+	subFTP     = 2 // stageFinalAnalyses (key: ftp.Tracker.Flush's); stageTCPExpire: 1
 	subSamples = 0 // stageRTTClose, stageRTTCloseAt, stageFinalRTTClose (key: request time)
 	subHists   = 1 // idem (key: interval start)
 )
@@ -89,7 +91,7 @@ func stageKeyed(ord uint64) bool {
 		stageFragClose, stageFragTimer, stageFinalFrag:
 		return true
 	case stageFinalAnalyses:
-		return ord&3 == subRTT
+		return ord&3 == subRTT || ord&3 == subFTP
 	}
 	return false
 }

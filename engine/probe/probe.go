@@ -631,6 +631,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 			}
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
+			c.ftp.SetOrdinal(p.ord)
 			c.ftp.Control(d)
 		}
 		if c.ow != nil {

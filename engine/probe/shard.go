@@ -195,6 +195,7 @@ func (sh *shard) trackers(p *Probe) {
 		}
 		if c.ftp != nil {
 			sh.ftps = append(sh.ftps, c.ftp)
+			c.ftp.OnFlushSession(p.keyed) // its rows at the end, keyed (order.go)
 		}
 	}
 	p.setIDBase(0)
