@@ -58,10 +58,15 @@ type Tracker struct {
 	listeners map[netip.AddrPort]*channel
 	done      []*session // sessions removed from the table, awaiting emission
 	stats     Stats
-	clk       int64 // timer clock (pkt.Meta.Clock) of the packet being processed
-	trow      observe.FTPTransfer
-	srow      observe.FTPSession
-	trace     func(ev traceEvent) // tests only
+	// ord is the capture ordinal of the packet handed now (SetOrdinal), and
+	// onFlush, when set, is told the key of each session Flush emits next
+	// (OnFlushSession)
+	ord     uint64
+	onFlush func(key uint64)
+	clk     int64 // timer clock (pkt.Meta.Clock) of the packet being processed
+	trow    observe.FTPTransfer
+	srow    observe.FTPSession
+	trace   func(ev traceEvent) // tests only
 }
 
 // SetNextID makes the next session created get session_id id+1: a run's
@@ -151,6 +156,9 @@ type session struct {
 	first          int64 // capture time of the first control packet
 	lastCtl        int64 // capture time of the last control packet
 	lastAny        int64 // timer clock (pkt.Meta.Clock) of the last control or data packet: expiry
+	// ord is the capture ordinal (SetOrdinal) of its last packet, or of
+	// the packet that retired it once retired: Flush's order
+	ord uint64
 
 	dir       [2]stream // 0: client to server (commands), 1: server to client (replies)
 	syn       [2]bool
@@ -321,7 +329,7 @@ func (t *Tracker) newSession(d *dissect.Dissection, k connKey) *session {
 		clientIsSrc = false
 	}
 	*t.ids++
-	s := &session{id: *t.ids, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.Clock()}
+	s := &session{id: *t.ids, key: k, first: d.Meta.TimeNs, lastCtl: d.Meta.TimeNs, lastAny: d.Meta.Clock(), ord: t.ord}
 	if clientIsSrc {
 		s.client, s.cport, s.server, s.sport = d.SrcAddr, d.SrcPort, d.DstAddr, d.DstPort
 	} else {
@@ -342,6 +350,7 @@ func (t *Tracker) touch(s *session) {
 	if t.clk > s.lastAny {
 		s.lastAny = t.clk
 	}
+	s.ord = t.ord
 	if t.lru.next == s {
 		return
 	}
@@ -361,6 +370,7 @@ func (t *Tracker) unlink(s *session) {
 // retire removes s from the table now (its channels stop matching) and
 // queues its rows for the next Expire or Flush.
 func (t *Tracker) retire(s *session) {
+	s.ord = t.ord
 	t.unlink(s)
 	t.release(s)
 	if len(t.done) >= t.cfg.MaxSessions {
@@ -459,16 +469,43 @@ func (t *Tracker) Expire(nowNs int64, emitTransfer func(*observe.FTPTransfer), e
 // Flush emits every transfer and session still held, as at the end of the
 // input (nowNs is the capture time of the end), and leaves the Tracker
 // empty. Transfers without a final reply are reported incomplete.
+//
+// The sessions retired since the last Expire come first, in the order
+// they were retired, then the others, least recently active first: in
+// the order of the keys Flush tells OnFlushSession's function, the
+// ordinal of the packet that retired the session, then 1<<63 | the
+// ordinal of its last packet (SetOrdinal).
 func (t *Tracker) Flush(nowNs int64, emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
 	_ = nowNs
-	t.emitDone(emitTransfer, emitSession)
+	for i, s := range t.done {
+		if t.onFlush != nil {
+			t.onFlush(s.ord)
+		}
+		t.emitAll(s, emitTransfer, emitSession)
+		t.done[i] = nil
+	}
+	t.done = t.done[:0]
 	for s := t.lru.prev; s != &t.lru; {
 		prev := s.prev
 		t.unlink(s)
+		if t.onFlush != nil {
+			t.onFlush(1<<63 | s.ord)
+		}
 		t.emitAll(s, emitTransfer, emitSession)
 		s = prev
 	}
 }
+
+// SetOrdinal tells the Tracker the capture ordinal of the packet handed
+// next (Data, Control): one order for the packets of several Trackers
+// (a probe's workers, each owning some sessions), Flush's keys.
+func (t *Tracker) SetOrdinal(ord uint64) { t.ord = ord }
+
+// OnFlushSession makes Flush call fn with the key of each session before
+// its rows (nil: none), so that the rows of several Trackers flushed
+// together can be merged in the order one Tracker of all their sessions
+// would write them (a Workers run: engine/probe order.go).
+func (t *Tracker) OnFlushSession(fn func(key uint64)) { t.onFlush = fn }
 
 func (t *Tracker) emitDone(emitTransfer func(*observe.FTPTransfer), emitSession func(*observe.FTPSession)) {
 	for i, s := range t.done {

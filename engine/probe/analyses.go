@@ -145,6 +145,7 @@ func (p *Probe) ftpJoin(d *dissect.Dissection) {
 		if d.Flags&dissect.IsFrag != 0 {
 			ok = p.classes[ci].ftp.Joins(d) // accounted once reassembled (reassemble)
 		} else {
+			p.classes[ci].ftp.SetOrdinal(p.ord)
 			_, ok = p.classes[ci].ftp.Data(d)
 		}
 		if ok {

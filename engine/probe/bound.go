@@ -105,12 +105,12 @@ func (r *recorder) compact(n int) {
 	var segs []idSeg
 	for i := n; i < m; i++ {
 		op := *r.op(i)
-		switch op.op {
-		case opEnd:
+		switch {
+		case op.record():
 			b := r.bufs[op.chunk][op.off:op.end]
 			op.off, op.end = int32(len(data)), int32(len(data)+len(b))
 			data = append(data, b...)
-		case opIDs:
+		case op.op == opIDs:
 			s := r.segs[op.off:op.end]
 			op.off, op.end = int32(len(segs)), int32(len(segs)+len(s))
 			segs = append(segs, s...)
@@ -127,7 +127,7 @@ func (r *recorder) compact(n int) {
 	r.segs = append(r.segs, segs...)
 	r.held = len(marks)*heldMarkByte + len(keys)*heldKeyBytes + len(segs)*heldSegBytes
 	for _, op := range ops {
-		if op.op == opEnd {
+		if op.record() {
 			b := data[op.off:op.end]
 			op.chunk, op.off, op.end = r.keep(b)
 			r.held += len(b)

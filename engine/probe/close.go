@@ -15,7 +15,7 @@ import (
 // hands the rest to the merge (closePart): the packets of each dissect
 // kind it counted (those it owns: closePart.kinds), which Workers.mergeClose
 // sums into the packet_anomalies and malformed_packets events, and its
-// counter changes, S0 aggregates and evictions.
+// counter changes, S0 aggregates, evictions and limited events' counts.
 func (p *Probe) intervalEvents(atNs int64) {
 	cur := p.dis.Stats
 	if p.sh != nil {

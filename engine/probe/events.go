@@ -131,24 +131,48 @@ var limitedKinds = [numLimited]string{"ip_reassembly_incomplete", "ip_reassembly
 
 // limitedEvent reports an event of kind k unless maxFragEvents were
 // reported in the interval (the rest are summarised by limitedSummary).
+// A worker of a Workers run keeps its first maxFragEvents too, marked
+// (recorder.lim): the merge keeps the first maxFragEvents of all the
+// workers' in the interval, and sums their counts for the summary
+// (limits.go).
 func (p *Probe) limitedEvent(k int, timeNs int64, sev uint8, msg string) {
 	if k >= evTimeBack && !p.primary() {
 		return // capture time is every worker's: worker 0 reports it
 	}
 	p.limitedI[k]++
 	p.limitedSev[k] = sev
-	if p.limitedI[k] <= maxFragEvents {
-		p.EventCount(timeNs, sev, limitedKinds[k], msg, 1)
+	if p.limitedI[k] > maxFragEvents {
+		return
 	}
+	if p.sh == nil {
+		p.EventCount(timeNs, sev, limitedKinds[k], msg, 1)
+		return
+	}
+	p.sh.rec.lim = opLimited + uint8(k)
+	p.EventCount(timeNs, sev, limitedKinds[k], msg, 1)
+	p.sh.rec.lim = 0
 }
 
 // limitedSummary reports the limited events of the interval beyond
-// maxFragEvents, and starts a new interval.
+// maxFragEvents, and starts a new interval. A worker hands its counts to
+// the merge instead (closePart.limited), which reports the workers' sum.
 func (p *Probe) limitedSummary(atNs int64) {
+	if p.sh != nil {
+		return // shard.closeInterval
+	}
 	for k := range p.limitedI {
-		if n := p.limitedI[k]; n > maxFragEvents {
-			p.EventCount(atNs, p.limitedSev[k], limitedKinds[k], pkt.Nouns(n-maxFragEvents, fmt.Sprintf("%d more %s event[s] in the interval", n-maxFragEvents, limitedKinds[k])), n-maxFragEvents)
-		}
+		limitedSummaryEvent(p.EventCount, atNs, k, p.limitedSev[k], p.limitedI[k])
 		p.limitedI[k] = 0
 	}
+}
+
+// limitedSummaryEvent reports, through event, the n-maxFragEvents limited
+// events of kind k beyond the first maxFragEvents of an interval (none
+// when n <= maxFragEvents), of severity sev.
+func limitedSummaryEvent(event func(timeNs int64, sev uint8, kind, msg string, n uint64), atNs int64, k int, sev uint8, n uint64) {
+	if n <= maxFragEvents {
+		return
+	}
+	more := n - maxFragEvents
+	event(atNs, sev, limitedKinds[k], pkt.Nouns(more, fmt.Sprintf("%d more %s event[s] in the interval", more, limitedKinds[k])), more)
 }

@@ -95,6 +95,7 @@ type fragInfo struct {
 	dups, overlaps   uint16 // duplicate / overlapping fragments not yet counted in flows
 	oversize         bool   // an oversize fragment not yet counted in flows
 	tcpHdrLen        uint8  // TCP data offset in bytes, once a fragment showed it (tcpHeaderLen); 0 unknown
+	ord              uint64 // the capture ordinal of the fragment that made the entry (giveUp's order)
 	// The flow key fields the IP header gives beyond the fragment key, of
 	// the first fragment (else of the first to arrive): the datagram's
 	// flows in a class split by vlan or dscp (datagramFlows), and the
@@ -167,7 +168,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 	k := keyOf(d)
 	fi, ok := p.frags[k]
 	if !ok {
-		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
+		fi = fragInfo{proto: k.proto, held: -1, heldTail: -1, expiresNs: p.fragExpiry(d), ord: p.ord}
 		fi.setLink(d)
 	} else if fi.done {
 		// The datagram of this key was reassembled: this fragment is a
@@ -176,7 +177,7 @@ func (p *Probe) fragment(d *dissect.Dissection) {
 		// are held for its first fragment). A fragment no first fragment
 		// claims falls back to the reassembled datagram's flows.
 		fi = fragInfo{srcPort: fi.srcPort, dstPort: fi.dstPort, l4: fi.l4, proto: fi.proto, classes: fi.classes,
-			held: -1, heldTail: -1, expiresNs: p.fragExpiry(d)}
+			held: -1, heldTail: -1, expiresNs: p.fragExpiry(d), ord: p.ord}
 		fi.setLink(d)
 	}
 	learnt := false // fi.tcpHdrLen set by this fragment
@@ -448,6 +449,7 @@ func (p *Probe) reassemble(d *dissect.Dissection, data []byte) {
 		if c.ftp != nil && rd.Flags&dissect.HasTCP != 0 {
 			// the whole segment, once: its fragments joined the class
 			// as data (ftpJoin, Joins) or matched it as control
+			c.ftp.SetOrdinal(p.ord)
 			if _, ok := c.ftp.Data(rd); !ok {
 				c.ftp.Control(rd)
 			}
@@ -483,11 +485,10 @@ func (p *Probe) oversize(k fragKey, d *dissect.Dissection) {
 // fragments held for a first fragment that never came are counted.
 func (p *Probe) expireFragments(nowNs int64) {
 	if p.reasm.Len() > 0 {
-		p.reasm.Expire(nowNs, p.incomplete)
+		p.reasm.Expire(nowNs, p.gather)
+		p.giveUp()
 	}
-	for _, d := range p.dueFragments(nowNs) {
-		p.forgetDatagram(d.k)
-	}
+	p.forgetDue(nowNs)
 }
 
 // fragDue is a datagram a timer forgets: its key, and the capture ordinal
@@ -535,10 +536,9 @@ func (p *Probe) forgetDatagram(k fragKey) {
 
 // flushFragments ends the input: every datagram is given up.
 func (p *Probe) flushFragments() {
-	p.reasm.Flush(p.incomplete)
-	for _, d := range p.dueFragments(math.MaxInt64) {
-		p.forgetDatagram(d.k)
-	}
+	p.reasm.Flush(p.gather)
+	p.giveUp()
+	p.forgetDue(math.MaxInt64)
 }
 
 func (p *Probe) incomplete(in reasm.Incomplete) {

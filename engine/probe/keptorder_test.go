@@ -106,34 +106,35 @@ func differingPayloads(got, want [][]byte) (n int) {
 }
 
 // TestWorkersKeptOrderStages: the stages where the merge keeps the
-// workers' order instead of a lone probe's (order.go: fragments given up,
-// FTP rows ended by a timer or the end of the run), at one packet or
-// clock step where two and four workers all publish in them: eight hosts
-// (as many address pairs, spread over the workers by dissect.PeekShard),
-// each with an FTP control connection left open (USER sent, no QUIT: its
-// session row is written by the end of the run, ftp.Tracker.Flush) and
-// an IPv4 datagram of which only the first fragment came, given up by the
-// fragment timer (1 s) at one clock step, and eight more given up by the
-// end of the run (16 ip_reassembly_incomplete events: under the 20 per
-// interval each worker keeps).
+// workers' order instead of a lone probe's (order.go: FTP rows ended by a
+// timer or the end of the run), and fragments given up (giveup.go), at one
+// packet or clock step where two and four workers all publish in them:
+// eight hosts (as many address pairs, spread over the workers by
+// dissect.PeekShard), each with an FTP control connection left open (USER
+// sent, no QUIT: its session row is written by the end of the run,
+// ftp.Tracker.Flush) and an IPv4 datagram of which only the first fragment
+// came, given up by the fragment timer (1 s) at one clock step, and eight
+// more given up by the end of the run (16 ip_reassembly_incomplete events:
+// under the 20 per interval the run keeps: limits.go).
 //
-// Found: two stages differ from a lone probe's frames, in order only.
+// Found: two stages differed from a lone probe's frames, in order only.
 //   - FTP sessions ended by the run's end: a lone probe writes them from
 //     its tracker's LRU list (least recently active first), the merge one
 //     worker's after the other's (session ids 2 3 6 7 1 4 5 8 with 2
 //     workers where a lone probe writes 1 to 8): the same 8 rows.
-//   - Fragments given up: each gives an ip_reassembly_incomplete event,
-//     which a worker holds with its interval's events and the merge
-//     replays at the close worker after worker (Workers.closeEvents),
-//     where a lone probe holds them in the order the datagrams were given
-//     up: the same 16 events, packed into other events PDUs.
+//   - Fragments given up: each gave an ip_reassembly_incomplete event,
+//     which the merge replayed worker after worker, where a lone probe
+//     writes them in the order the datagrams were given up: the same 16
+//     events, packed into other events PDUs. Fixed: every probe gives them
+//     up in the order of their first fragment's capture ordinal, which
+//     keys their records (giveup.go): the events come in a lone probe's
+//     order.
 //
-// Not fixed here: the lone order is by last activity (FTP) or by the
-// reassembly table's scan (fragments), which the merge could only follow
-// with a key per record (the work item of the last packet), kept by the
-// recorder in shard.go and workers.go, which another change is bounding.
-// This test guards the rest byte for byte (flows, counters, connections:
-// every other PDU's payload) and those rows as a set.
+// Not fixed here: the lone order of FTP sessions is by last activity,
+// which the merge could only follow with a key per record (the work item
+// of the last packet). This test guards the rest byte for byte (flows,
+// counters, connections: every other PDU's payload), the events in order
+// and the FTP sessions as a set.
 func TestWorkersKeptOrderStages(t *testing.T) {
 	cfg, err := config.Parse([]byte(`
 interval_s: 1
@@ -154,6 +155,10 @@ classes:
 	}
 	ns := capgen.Ms(0)
 	for round := range 2 { // fragments before the timer's step, then before the end
+		for h := 7; round == 1 && h >= 0; h-- { // a command in each session, the last one's first
+			c, s := netip.AddrPortFrom(host(h), 40000), netip.AddrPortFrom(server, 21)
+			add(ns, capgen.TCP{Src: c, Dst: s, Flags: "PA", Seq: 117, Ack: 526, Payload: []byte("PWD\r\n")}.Seg())
+		}
 		for h := range 8 {
 			c := netip.AddrPortFrom(host(h), uint16(40000+round))
 			s := netip.AddrPortFrom(server, 21)
@@ -182,8 +187,10 @@ classes:
 		if d := differingPayloads(gotRest, wantRest); d > 0 {
 			t.Errorf("%d workers: %d of %d PDUs (events, FTP sessions and report aside) differ from a lone probe's", n, d, len(wantRest))
 		}
-		slices.Sort(gotRecs)
-		slices.Sort(wantRecs)
+		if !slices.Equal(gotRecs, wantRecs) {
+			t.Errorf("%d workers: %d events and FTP sessions, not a lone probe's %d in its order", n, len(gotRecs), len(wantRecs))
+		}
+		sameFrames(t, n, got, want)
 		frags, sessions := 0, 0
 		for _, r := range wantRecs {
 			if strings.Contains(r, "ip_reassembly_incomplete") {
@@ -195,8 +202,33 @@ classes:
 		if frags != 16 || sessions != 8 {
 			t.Fatalf("a lone probe gave up %d datagrams and ended %d FTP sessions, want 16 and 8", frags, sessions)
 		}
-		if !slices.Equal(gotRecs, wantRecs) {
-			t.Errorf("%d workers: %d events and FTP sessions, a lone probe %d: not the same", n, len(gotRecs), len(wantRecs))
+	}
+	if ids := sessionIDs(t, want); !slices.Equal(ids, []uint64{8, 7, 6, 5, 4, 3, 2, 1}) {
+		t.Errorf("a lone probe's FTP sessions ended by the end: ids %v, want 8 to 1 (least recently active first)", ids)
+	}
+}
+
+// sessionIDs returns the session ids of the FTP session rows of frames,
+// in order.
+func sessionIDs(t *testing.T, frames [][]byte) []uint64 {
+	t.Helper()
+	var ids []uint64
+	for _, f := range frames {
+		h, payload, err := pdu.ParseFrame(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != pdu.TypeFTPSession {
+			continue
+		}
+		for d := (pdu.Dec{B: payload}); !d.Done(); {
+			var r observe.FTPSession
+			ftp.DecodeSession(&d, &r)
+			if d.Err() != nil {
+				t.Fatal(d.Err())
+			}
+			ids = append(ids, r.SessionID)
 		}
 	}
+	return ids
 }

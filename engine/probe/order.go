@@ -27,9 +27,12 @@ import (
 // smallest (item, stage, key, dense id) of the workers' next records, a
 // k-way merge: the lone probe's order, without sorting the close.
 //
-// Stages not ordered by key or id (fragments given up by a timer, a close
-// or the end, one-way observations flushed, FTP rows ended by a timer or
-// the end) keep the workers' order within the stage: the records of one
+// Fragments given up by a timer, a close or the end are keyed by the
+// ordinal of the fragment that made their datagram's entry (giveup.go).
+// FTP rows ended by the end are keyed by the capture ordinal of the
+// packet that retired their session, else of its last packet
+// (ftp.Tracker.Flush). Stages not ordered by key or id (one-way
+// observations flushed, FTP rows ended by a timer) keep the workers' order within the stage: the records of one
 // worker, then the next's, where a lone probe follows its own tables'
 // order; so do DNS-over-TCP answers drained at the end (keyed by request
 // time, in the order of their connections). They differ from a lone
@@ -44,16 +47,16 @@ const (
 	stageRTTClose           // the round-trip histograms of each class (key: interval start)
 	stageRTTCloseAt         // the first of skipped intervals' (closeRTTAt; key: interval start)
 	stageExpire             // the idle flows of each class (key: last sight)
-	stageFragClose          // fragments expired at the close
+	stageFragClose          // fragments expired at the close (key: giveup.go; sub 1: forgotten)
 	stageCloseEvents        // the close's events (opClose to opCloseEnd)
 	stageOneway             // one-way observations flushed as the clock moves
 	stageTick               // the senders' clock step
 	stageRTTExpire          // unanswered requests (metric definitions)
 	stageTCPExpire          // each class's TCP connections ended by the timers (by conn_id), then its FTP rows
-	stageFragTimer          // fragments expired by the timer
+	stageFragTimer          // fragments expired by the timer (idem)
 	stagePacket             // the packet's own records
 	// the end of the run (Probe.Close)
-	stageFinalFrag     // fragments given up
+	stageFinalFrag     // fragments given up (idem)
 	stageFinalAnalyses // each class's round trips, connections (by conn_id) and FTP rows
 	stageFinalActive   // the last interval's active flows (key: activation ordinal)
 	stageFinalRTTClose // and its round-trip histograms (key: interval start)
@@ -75,7 +78,7 @@ func stageOf(stage, class, sub int) uint32 {
 const (
 	subRTT     = 0 // stageFinalAnalyses: the held handshakes settled (key: request time)
 	subTCP     = 1 // stageFinalAnalyses; stageTCPExpire: 0
-	subFTP     = 2 // stageFinalAnalyses; stageTCPExpire: 1
+	subFTP     = 2 // stageFinalAnalyses (key: ftp.Tracker.Flush's); stageTCPExpire: 1
 	subSamples = 0 // stageRTTClose, stageRTTCloseAt, stageFinalRTTClose (key: request time)
 	subHists   = 1 // idem (key: interval start)
 )
@@ -84,10 +87,11 @@ const (
 // (recorder.keys).
 func stageKeyed(ord uint64) bool {
 	switch uint8(ord >> 24) {
-	case stageActive, stageRTTClose, stageRTTCloseAt, stageExpire, stageFinalActive, stageFinalRTTClose:
+	case stageActive, stageRTTClose, stageRTTCloseAt, stageExpire, stageFinalActive, stageFinalRTTClose,
+		stageFragClose, stageFragTimer, stageFinalFrag:
 		return true
 	case stageFinalAnalyses:
-		return ord&3 == subRTT
+		return ord&3 == subRTT || ord&3 == subFTP
 	}
 	return false
 }
@@ -165,7 +169,7 @@ func timeKey(ns int64) uint64 { return uint64(ns) ^ 1<<63 }
 // dense id of its first id (0 when it has none), worker w's id
 // renumbered by rn.
 func (r *recorder) headKey(op *recOp, rn *renum, w int) (key, id uint64) {
-	if op.op != opEnd {
+	if !op.record() {
 		return 0, 0
 	}
 	if stageKeyed(op.ord) {

@@ -157,6 +157,7 @@ type Probe struct {
 	held       []heldFrag // early non-first fragments (fragInfo.held lists)
 	heldFree   []int32
 	fragsDue   []fragDue          // the datagrams a timer forgets, in order (dueFragments)
+	givenUp    []givenUp          // the datagrams the reassembler gave up, in order (giveUp)
 	hd, kd     dissect.Dissection // a held fragment being counted; a datagram's flow key
 	// earlyNs is, while a first fragment is counted, the capture time of
 	// its datagram's earliest held fragment (MaxInt64: none): a flow it
@@ -630,6 +631,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 			}
 		}
 		if c.ftp != nil && d.Flags&dissect.HasTCP != 0 && !p.ftpData.Has(ci) {
+			c.ftp.SetOrdinal(p.ord)
 			c.ftp.Control(d)
 		}
 		if c.ow != nil {

@@ -61,9 +61,14 @@ type closePart struct {
 	s0       []s0Count
 	evicted  uint64
 	reasmBad uint64 // reassembled datagrams with a bad UDP length (reasmAnomalyEvent)
-	final    bool
-	totals   []reflect.Value // per source (final)
-	stats    Stats           // final
+	// limited counts the limited events of each kind the worker had in the
+	// interval, those it kept included (limitedEvent), of severity
+	// limitedSev: the merge sums them (Workers.limitedSummary)
+	limited    [numLimited]uint64
+	limitedSev [numLimited]uint8
+	final      bool
+	totals     []reflect.Value // per source (final)
+	stats      Stats           // final
 }
 
 // primary reports whether p reports the packet-wide figures: a lone probe,
@@ -190,6 +195,7 @@ func (sh *shard) trackers(p *Probe) {
 		}
 		if c.ftp != nil {
 			sh.ftps = append(sh.ftps, c.ftp)
+			c.ftp.OnFlushSession(p.keyed) // its rows at the end, keyed (order.go)
 		}
 	}
 	p.setIDBase(0)
@@ -224,8 +230,9 @@ func kindsSince(cur, last *dissect.Stats) []kindCount {
 
 // closeInterval keeps the worker's share of an interval's events.
 func (sh *shard) closeInterval(p *Probe, atNs int64, kinds []kindCount) {
-	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI})
-	p.evictedI, p.reasmBadI = 0, 0
+	sh.parts = append(sh.parts, closePart{atNs: atNs, kinds: kinds, changes: p.counterChanges(), s0: p.s0Take(), evicted: p.evictedI, reasmBad: p.reasmBadI,
+		limited: p.limitedI, limitedSev: p.limitedSev})
+	p.evictedI, p.reasmBadI, p.limitedI = 0, 0, [numLimited]uint64{}
 	sh.rec.add(recOp{ord: sh.rec.ord, op: opCloseEnd, nowNs: atNs})
 }
 
@@ -358,6 +365,9 @@ type recorder struct {
 	held, maxHeld, bound int
 	pause                func()
 	dropped              int // the ops the last compact forgot (pauseWorker)
+	// lim, when not 0, is the op of the next record kept: opLimited+k for
+	// a limited event of kind k (Probe.limitedEvent)
+	lim uint8
 }
 
 // Bytes a recorder counts for each op, id mark, key and id segment it
@@ -382,7 +392,11 @@ func (r *recorder) End(t pdu.Type, nowNs int64) {
 	n := len(r.enc.B)
 	chunk, off, end := r.keep(r.enc.B)
 	r.marks = append(r.marks, r.enc.Marks...)
-	r.add(recOp{ord: r.ord, op: opEnd, t: t, nowNs: nowNs, chunk: chunk, off: off, end: end, nmarks: uint16(len(r.enc.Marks))})
+	op := uint8(opEnd)
+	if r.lim != 0 {
+		op = r.lim // a limited event (Probe.limitedEvent)
+	}
+	r.add(recOp{ord: r.ord, op: op, t: t, nowNs: nowNs, chunk: chunk, off: off, end: end, nmarks: uint16(len(r.enc.Marks))})
 	r.held += n + len(r.enc.Marks)*heldMarkByte
 	if stageKeyed(r.ord) {
 		r.keys = append(r.keys, r.key)
@@ -484,8 +498,8 @@ func (r *recorder) len() int {
 // replay makes op's call on out, the ids of worker w's records
 // renumbered by rn (opIDs were numbered by rn.prescan).
 func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum, w int) {
-	switch op.op {
-	case opEnd:
+	switch {
+	case op.record():
 		if stageKeyed(op.ord) {
 			r.ki++
 		}
@@ -497,9 +511,9 @@ func (r *recorder) replay(op *recOp, out pdu.Publisher, rn *renum, w int) {
 			e.B = append(e.B, r.bufs[op.chunk][op.off:op.end]...)
 		}
 		out.End(op.t, op.nowNs)
-	case opTick:
+	case op.op == opTick:
 		out.Tick(op.nowNs)
-	case opFlushType:
+	case op.op == opFlushType:
 		out.FlushType(op.t, op.nowNs)
 	}
 }

@@ -93,14 +93,14 @@ const (
 // next batch. The tables are the same for any n (TestWorkersSameRows),
 // ids included: the workers' own flow, connection and session ids are
 // renumbered densely by the merge, as a lone Probe numbers them
-// (renum.go). Not safe for
-// concurrent use: one goroutine calls its methods.
+// (renum.go). Not safe for concurrent use: one goroutine calls its methods.
 //
 // Limits: max_flows and the analysers' tables hold per worker (n times
 // the config's bound in all); under a flow-table or connection-table flood
-// the evictions, and so the rows, depend on n; the limited events
+// the evictions, and so the rows, depend on n. The limited events
 // (ip_reassembly_incomplete, ip_reassembly_oversize) keep their first 20
-// per interval per worker. The records of one packet or clock step that
+// per interval across the workers, then one summary: the merge applies
+// the lone probe's rule (limits.go). The records of one packet or clock step that
 // several workers publish (an interval close, the timers, the end of the
 // run) are merged in a lone probe's order (order.go), so the PDUs are a
 // lone probe's, byte for byte (TestWorkersSameFrames), and so are a
@@ -141,6 +141,7 @@ type Workers struct {
 	bound    int           // a worker's recorder bound (bound.go)
 	rounds   uint64        // the merge's rounds cut short by a pause (mergeRounds; read by tests)
 	direct   []renumbering // per worker: its records straight to the senders, renumbered
+	lim      limitMerge    // the limited events replayed in the interval (limits.go)
 }
 
 // workBatch is one hand-over of packets to the workers, and what each
@@ -490,9 +491,8 @@ func (w *Workers) drain() {
 
 // Close ends the run: the last batch, then every worker's end of run,
 // run by the workers and merged as a batch's are (its last reports in the order of a
-// lone probe's, so that the PDUs are the same bytes: before, each worker's
-// went straight to the senders, one worker after the other), then the
-// summed totals, probe_stop and the channels' final reports.
+// lone probe's, so that the PDUs are the same bytes: before, each worker's went straight
+// to the senders, one after the other), the summed totals, probe_stop, the final reports.
 func (w *Workers) Close() {
 	if w.closed {
 		return
@@ -582,7 +582,7 @@ func (w *Workers) mergeRound(outs []workOut) {
 		if op := r.op(w.idx[best]); op.op == opStart {
 			w.start(op.nowNs)
 		} else {
-			r.replay(op, w.out, w.rn, best)
+			w.replayOp(r, op, best)
 		}
 		w.idx[best]++
 	}
@@ -597,7 +597,7 @@ func (w *Workers) closeEvents(r *recorder, i int) {
 			w.idx[i]++
 			return
 		}
-		r.replay(op, w.out, w.rn, i)
+		w.replayOp(r, op, i)
 	}
 }
 
@@ -611,11 +611,11 @@ func (w *Workers) start(startNs int64) {
 	w.lastEvNs = max(w.lastEvNs, sendEarly(w.out, &w.early, startNs))
 }
 
-// mergeClose writes the events of the i-th interval close of a batch:
-// the packets of each dissect kind summed (each worker counts those it
-// owns: shard.dissect), each anomaly's count summed, first seen at the earliest worker's time;
-// the S0 aggregates and evictions summed; at the end of the run the
-// totals and probe_stop summed and the final reports.
+// mergeClose writes the events of the i-th interval close of a batch: the
+// limited events' summaries (limits.go), the packets of each dissect kind
+// summed (each worker counts those it owns: shard.dissect), each anomaly's
+// count summed, first seen at the earliest worker's time; the S0 aggregates
+// and evictions summed; at the end of the run the totals, probe_stop, reports.
 func (w *Workers) mergeClose(outs []workOut, i int) {
 	p0 := w.ws[0]
 	part := &outs[0].parts[i]
@@ -623,6 +623,7 @@ func (w *Workers) mergeClose(outs []workOut, i int) {
 		w.final(outs, i)
 		return
 	}
+	w.limitedSummary(outs, i, part.atNs)
 	var kinds [len(dissect.Stats{}.Kinds)]uint64
 	for j := range outs {
 		for _, c := range outs[j].parts[i].kinds {
