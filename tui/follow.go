@@ -254,20 +254,15 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			} else {
 				b.loaded, s.stale = false, true // refreshed in place when shown, or when the editor closes
 			}
-		case *detail:
-			// a detail shown reads its flow again, its scroll kept; one
-			// below another screen loads again when shown (Model.show)
-			if active {
-				cmds = append(cmds, s.load(e))
-			}
-		case *packetsScreen:
-			// the packets read again (a replay's packet index, written as
-			// it ends), the cursor on its packet: shown, in place; below
-			// another screen, when shown
+		case *detail, *packetsScreen:
+			// a detail shown reads its flow again, its scroll kept; the
+			// packets read again (a replay's packet index, written as it
+			// ends), the cursor on its packet: shown, in place; below
+			// another screen, when shown again (due: Model.show)
 			if active {
 				cmds = append(cmds, s.load(e))
 			} else {
-				b.loaded = false
+				b.due = true
 			}
 		}
 	}
