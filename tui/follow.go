@@ -232,9 +232,12 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			}
 		case *pagedTable:
 			switch {
-			case active && b.loaded && !s.typing() && s.cols != nil:
+			case active && b.loaded && s.cols != nil:
+				// a filter being typed (or the column chooser open) stays
+				// as it is: the rows under it are read again, the filter
+				// applied (enter) to them
 				cmds = append(cmds, s.refresh(e))
-			case active && b.loaded && !s.typing() && !s.liveView:
+			case active && b.loaded && !s.liveView:
 				// shown before its table had a part (its columns never
 				// read: "No files found" on the status line): loaded now
 				if s.failed {
