@@ -83,7 +83,7 @@ func (w *outputWatch) scan(path string, depth int) bool {
 	changed := !had || !fi.ModTime().Equal(old.mod) || fi.Size() != old.size
 	if changed || !old.settled {
 		cur = folderSeen{mod: fi.ModTime(), size: fi.Size(), settled: time.Since(fi.ModTime()) > settleTime}
-		ents, _ := os.ReadDir(path)
+		ents, _ := readDir(path)
 		for _, e := range ents {
 			n := e.Name()
 			switch {
@@ -109,6 +109,9 @@ func (w *outputWatch) scan(path string, depth int) bool {
 	}
 	return changed
 }
+
+// readDir is os.ReadDir (a test counts the folders the TUI reads).
+var readDir = os.ReadDir
 
 // forget drops path and the folders under it.
 func (w *outputWatch) forget(path string) {
@@ -209,7 +212,7 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 		}
 		e.db.Close()
 		e.db, e.dbDir = db, dir
-		e.tables = partTables(e.out)
+		e.tables = len(tables) // the folders just read
 		e.liveReady, e.liveRows = false, 0
 		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 			if t, ok := s.(*pagedTable); ok && !t.liveView && t.cols != nil {
@@ -282,7 +285,7 @@ func (e *env) openOutput() {
 	e.dbDir = st.Dir
 	e.watchNow(st.Dir)
 	e.db, e.openErr = queries.Open(e.out)
-	e.tables = partTables(e.out)
+	e.tables = len(e.watchTables) // the folders watchNow read (partTables' count), not read again
 }
 
 // watchNow records the folders of dir as they are, before the database
