@@ -84,7 +84,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 	if err != nil {
 		return nil, noOutput
 	}
-	tables, err := tableDirs(abs)
+	tables, layouts, err := tableDirs(abs) // each folder read once
 	if err != nil {
 		return nil, fmt.Errorf("queries: read %s: %w", outDir, err)
 	}
@@ -101,12 +101,7 @@ func openDir(outDir, abs string) (*sql.DB, error) {
 	db := sql.OpenDB(conn)
 	froms := make(map[string]string, len(tables))
 	for _, t := range tables {
-		src, err := parquetSource(abs, t)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		froms[t] = fmt.Sprintf("read_parquet(%s, union_by_name = true%s)", src, hiveOptions(abs, t))
+		froms[t] = readParquet(filepath.Join(abs, t), layouts[t])
 		stmt := fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(t), froms[t])
 		if _, err := db.Exec(stmt); err != nil {
 			db.Close()
@@ -373,95 +368,55 @@ func initConn(c driver.ExecerContext) error {
 	return err
 }
 
-// tableDirs lists the sub-folders of dir that look like tables and hold at
-// least one *.parquet file, sorted.
-func tableDirs(dir string) ([]string, error) {
-	return collect(dir, func(e os.DirEntry) ([]string, error) {
-		if !e.IsDir() || !tableName.MatchString(e.Name()) {
-			return nil, nil
-		}
-		parts, err := parquetFiles(filepath.Join(dir, e.Name()))
-		if err != nil || len(parts) == 0 {
-			return nil, err
-		}
-		return []string{e.Name()}, nil
-	})
-}
-
-// parquetFiles lists the visible *.parquet files of one table folder: in
-// the folder itself (flat layout, before schema version 2) or in its Hive
-// partition folders key=value/... (engine/store's hidden .tmp files are
-// not among them), sorted.
-func parquetFiles(dir string) ([]string, error) {
-	return collect(dir, func(e os.DirEntry) ([]string, error) {
-		n := e.Name()
-		switch {
-		case strings.HasPrefix(n, "."):
-			return nil, nil
-		case e.IsDir() && strings.Contains(n, "="):
-			return parquetFiles(filepath.Join(dir, n))
-		case e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
-			return []string{filepath.Join(dir, n)}, nil
-		}
-		return nil, nil
-	})
-}
-
-// collect reads folder dir and returns what keep makes of its entries
-// (names or paths, none for an entry it passes over), sorted; the first
-// error stops it.
-func collect(dir string, keep func(e os.DirEntry) ([]string, error)) ([]string, error) {
-	ents, err := os.ReadDir(dir)
+// tableDirs reads the sub-folders of dir that look like tables and hold
+// at least one *.parquet file, each once (layoutOf): their names sorted,
+// and each one's layout.
+func tableDirs(dir string) ([]string, map[string]tableLayout, error) {
+	ents, err := readDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
+	var names []string
+	layouts := map[string]tableLayout{}
 	for _, e := range ents {
-		got, err := keep(e)
-		if err != nil {
-			return nil, err
+		if !e.IsDir() || !tableName.MatchString(e.Name()) {
+			continue
 		}
-		out = append(out, got...)
+		l, err := layoutOf(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(l.files) > 0 {
+			names = append(names, e.Name())
+			layouts[e.Name()] = l
+		}
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(names)
+	return names, layouts, nil
 }
 
-// partitionKeys returns the Hive partition keys of a table folder, outermost
-// first (following the first key=value folder at each level), or nil for a
-// flat folder.
-func partitionKeys(dir string) []string {
-	var keys []string
-	for {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return keys
-		}
-		next := ""
-		for _, e := range ents {
-			if k, _, ok := strings.Cut(e.Name(), "="); ok && e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				keys = append(keys, k)
-				next = filepath.Join(dir, e.Name())
-				break
-			}
-		}
-		if next == "" {
-			return keys
-		}
-		dir = next
-	}
+// readDir is os.ReadDir (a test counts the folders Open reads with it).
+var readDir = os.ReadDir
+
+// tableLayout is how a table folder lays its parts out, read in one walk
+// of its folders (layoutOf): Open read each table's partition folders
+// three times (its parts, their depths for the glob, and again with the
+// keys for the Hive options).
+type tableLayout struct {
+	files  []string // the visible *.parquet files, in the folder (flat: before schema version 2) or its Hive partition folders key=value/..., sorted (engine/store's hidden .tmp files are not among them)
+	depths []int    // the depths below the folder (0: itself, 1: a key=value folder, ...) of the folders holding parts, in order
+	keys   []string // the Hive partition keys, outermost first (following the first key=value folder at each level); nil flat
 }
 
-// partDepths returns the depths below dir (0: dir itself, 1: a
-// key=value folder, ...) of the folders holding *.parquet files, in
-// order.
-func partDepths(dir string) []int {
-	var ds []int
-	var walk func(dir string, d int)
-	walk = func(dir string, d int) {
-		ents, err := os.ReadDir(dir)
+// layoutOf reads the table folder dir and its partition folders, each
+// once.
+func layoutOf(dir string) (tableLayout, error) {
+	var l tableLayout
+	var walk func(dir string, d int, first bool) error
+	walk = func(dir string, d int, first bool) error {
+		ents, err := readDir(dir)
 		if err != nil {
-			return
+			return err
 		}
 		parts := false
 		for _, e := range ents {
@@ -469,72 +424,83 @@ func partDepths(dir string) []int {
 			switch {
 			case strings.HasPrefix(n, "."):
 			case e.IsDir() && strings.Contains(n, "="):
-				walk(filepath.Join(dir, n), d+1)
-			case !parts && e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
-				parts = true
-				ds = append(ds, d)
+				k, _, _ := strings.Cut(n, "=")
+				if first && len(l.keys) == d {
+					l.keys = append(l.keys, k)
+					if err := walk(filepath.Join(dir, n), d+1, true); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := walk(filepath.Join(dir, n), d+1, false); err != nil {
+					return err
+				}
+			case e.Type().IsRegular() && strings.HasSuffix(n, ".parquet"):
+				l.files = append(l.files, filepath.Join(dir, n))
+				if !parts {
+					parts = true
+					l.depths = append(l.depths, d)
+				}
 			}
 		}
+		return nil
 	}
-	walk(dir, 0)
-	slices.Sort(ds)
-	return slices.Compact(ds)
+	if err := walk(dir, 0, true); err != nil {
+		return tableLayout{}, err
+	}
+	sort.Strings(l.files)
+	slices.Sort(l.depths)
+	l.depths = slices.Compact(l.depths)
+	return l, nil
 }
 
-// hiveOptions are the read_parquet options of a Hive-partitioned table:
-// hive_partitioning with the keys typed (date a DATE, every other key
-// text, so that a probe named 42 stays a name); "" for a flat table.
-func hiveOptions(outDir, table string) string {
-	dir := filepath.Join(outDir, table)
-	keys := partitionKeys(dir)
-	if len(keys) == 0 || len(partDepths(dir)) > 1 {
-		return "" // flat, or mixed: DuckDB refuses partitions of several depths
-	}
-	types := make([]string, len(keys))
-	for i, k := range keys {
-		typ := "VARCHAR"
-		if k == "date" {
-			typ = "DATE"
+// readParquet is the read_parquet(...) expression of the table folder
+// dir laid out as l, as Open's views read it.
+//
+// Its first argument is a quoted glob, or a list of quoted files when
+// the path has glob characters. A table whose parts lie at several
+// depths (flat parts of a run before schema version 2 beside the
+// date=…/probe=… folders of a later one appending to the same output, or
+// the reverse) gets a list of globs, one per depth, and no Hive
+// partitioning: DuckDB refuses to read partitions of several depths as
+// one ("Hive partition mismatch"), and one glob read only the
+// partitioned parts. Such a view lacks the date column, which only the
+// folders' names hold.
+//
+// A Hive-partitioned table gets hive_partitioning with the keys typed
+// (date a DATE, every other key text, so that a probe named 42 stays a
+// name).
+func readParquet(dir string, l tableLayout) string {
+	var src string
+	switch {
+	case strings.ContainsAny(dir, "*?[]{}"):
+		quoted := make([]string, len(l.files))
+		for i, f := range l.files {
+			quoted[i] = quoteString(filepath.ToSlash(f))
 		}
-		types[i] = fmt.Sprintf("%s: %s", quoteString(k), typ)
+		src = "[" + strings.Join(quoted, ", ") + "]"
+	case len(l.depths) > 1:
+		globs := make([]string, len(l.depths))
+		for i, d := range l.depths {
+			globs[i] = quoteString(filepath.ToSlash(filepath.Join(dir, strings.Repeat("*/", d)+"*.parquet")))
+		}
+		src = "[" + strings.Join(globs, ", ") + "]"
+	default:
+		src = quoteString(filepath.ToSlash(filepath.Join(dir, strings.Repeat("*/", len(l.keys))+"*.parquet")))
 	}
-	return ", hive_partitioning = true, hive_types = {" + strings.Join(types, ", ") + "}"
-}
-
-// parquetSource is the first argument of read_parquet for one table: a
-// quoted glob, or a list of quoted files when the path has glob characters.
-// A table whose parts lie at several depths (flat parts of a run before
-// schema version 2 beside the date=…/probe=… folders of a later one
-// appending to the same output, or the reverse) gets a list of globs,
-// one per depth, and no Hive partitioning (hiveOptions): DuckDB refuses
-// to read partitions of several depths as one ("Hive partition
-// mismatch"), and one glob read only the partitioned parts. Such a view
-// lacks the date column, which only the folders' names hold.
-func parquetSource(outDir, table string) (string, error) {
-	dir := filepath.Join(outDir, table)
-	if !strings.ContainsAny(dir, "*?[]{}") {
-		if ds := partDepths(dir); len(ds) > 1 {
-			globs := make([]string, len(ds))
-			for i, d := range ds {
-				globs[i] = quoteString(filepath.ToSlash(filepath.Join(dir, strings.Repeat("*/", d)+"*.parquet")))
+	hive := ""
+	if len(l.keys) > 0 && len(l.depths) <= 1 {
+		types := make([]string, len(l.keys))
+		for i, k := range l.keys {
+			typ := "VARCHAR"
+			if k == "date" {
+				typ = "DATE"
 			}
-			return "[" + strings.Join(globs, ", ") + "]", nil
+			types[i] = fmt.Sprintf("%s: %s", quoteString(k), typ)
 		}
-		glob := "*.parquet"
-		for range partitionKeys(dir) {
-			glob = "*/" + glob
-		}
-		return quoteString(filepath.ToSlash(filepath.Join(dir, glob))), nil
+		hive = ", hive_partitioning = true, hive_types = {" + strings.Join(types, ", ") + "}"
 	}
-	files, err := parquetFiles(dir)
-	if err != nil {
-		return "", fmt.Errorf("queries: read %s: %w", dir, err)
-	}
-	quoted := make([]string, len(files))
-	for i, f := range files {
-		quoted[i] = quoteString(filepath.ToSlash(f))
-	}
-	return "[" + strings.Join(quoted, ", ") + "]", nil
+	return fmt.Sprintf("read_parquet(%s, union_by_name = true%s)", src, hive)
 }
 
 // TableSource returns the read_parquet(...) expression of one table folder
@@ -545,11 +511,13 @@ func TableSource(outDir, table string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("queries: %w", err)
 	}
-	src, err := parquetSource(abs, table)
-	if err != nil {
-		return "", err
+	dir := filepath.Join(abs, table)
+	l, err := layoutOf(dir)
+	if err != nil && strings.ContainsAny(dir, "*?[]{}") {
+		return "", fmt.Errorf("queries: read %s: %w", dir, err)
 	}
-	return fmt.Sprintf("read_parquet(%s, union_by_name = true%s)", src, hiveOptions(abs, table)), nil
+	// a folder not there (yet) is DuckDB's to say: "No files found"
+	return readParquet(dir, l), nil
 }
 
 // Tables returns the table folders of outDir that hold Parquet files,
@@ -559,7 +527,8 @@ func Tables(outDir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
-	return tableDirs(abs)
+	tables, _, err := tableDirs(abs)
+	return tables, err
 }
 
 // quoteString makes s an SQL string literal.

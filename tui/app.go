@@ -138,6 +138,10 @@ type screenBase struct {
 	title  string
 	loaded bool
 	gen    int // brushGen the screen last loaded with
+	// due: the output changed since the screen loaded and it was not
+	// refreshed in place (not in view): Model.show loads it again
+	// (followOutput sets it, on top of the stack or under another screen)
+	due bool
 }
 
 func (b *screenBase) base() *screenBase { return b }
@@ -347,14 +351,14 @@ func reopenLater() tea.Cmd {
 }
 
 // show loads the active screen if it has not been loaded with the
-// current brush.
+// current brush, or the output changed since it was (screenBase.due).
 func (m *Model) show() tea.Cmd {
 	s := m.active()
 	b := s.base()
-	if b.loaded && b.gen == m.e.brushGen {
+	if b.loaded && b.gen == m.e.brushGen && !b.due {
 		return nil
 	}
-	b.loaded, b.gen = true, m.e.brushGen
+	b.loaded, b.gen, b.due = true, m.e.brushGen, false
 	return s.load(m.e)
 }
 
@@ -389,6 +393,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pushMsg:
 		m.stack = append(m.stack, msg.s)
 		m.e.errMsg = ""
+		b := msg.s.base()
+		b.loaded, b.gen = true, m.e.brushGen // shown again as it is, unless the brush or the output changed
 		return m, msg.s.load(m.e)
 	case switchMsg:
 		m.stack = nil

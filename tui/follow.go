@@ -83,7 +83,7 @@ func (w *outputWatch) scan(path string, depth int) bool {
 	changed := !had || !fi.ModTime().Equal(old.mod) || fi.Size() != old.size
 	if changed || !old.settled {
 		cur = folderSeen{mod: fi.ModTime(), size: fi.Size(), settled: time.Since(fi.ModTime()) > settleTime}
-		ents, _ := os.ReadDir(path)
+		ents, _ := readDir(path)
 		for _, e := range ents {
 			n := e.Name()
 			switch {
@@ -109,6 +109,9 @@ func (w *outputWatch) scan(path string, depth int) bool {
 	}
 	return changed
 }
+
+// readDir is os.ReadDir (a test counts the folders the TUI reads).
+var readDir = os.ReadDir
 
 // forget drops path and the folders under it.
 func (w *outputWatch) forget(path string) {
@@ -209,7 +212,7 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 		}
 		e.db.Close()
 		e.db, e.dbDir = db, dir
-		e.tables = partTables(e.out)
+		e.tables = len(tables) // the folders just read
 		e.liveReady, e.liveRows = false, 0
 		for _, s := range append(append([]screen(nil), m.tabs...), m.stack...) {
 			if t, ok := s.(*pagedTable); ok && !t.liveView && t.cols != nil {
@@ -232,9 +235,12 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			}
 		case *pagedTable:
 			switch {
-			case active && b.loaded && !s.typing() && s.cols != nil:
+			case active && b.loaded && s.cols != nil:
+				// a filter being typed (or the column chooser open) stays
+				// as it is: the rows under it are read again, the filter
+				// applied (enter) to them
 				cmds = append(cmds, s.refresh(e))
-			case active && b.loaded && !s.typing() && !s.liveView:
+			case active && b.loaded && !s.liveView:
 				// shown before its table had a part (its columns never
 				// read: "No files found" on the status line): loaded now
 				if s.failed {
@@ -254,20 +260,15 @@ func (m *Model) followOutput(dir string) tea.Cmd {
 			} else {
 				b.loaded, s.stale = false, true // refreshed in place when shown, or when the editor closes
 			}
-		case *detail:
-			// a detail shown reads its flow again, its scroll kept; one
-			// below another screen loads again when shown (Model.show)
-			if active {
-				cmds = append(cmds, s.load(e))
-			}
-		case *packetsScreen:
-			// the packets read again (a replay's packet index, written as
-			// it ends), the cursor on its packet: shown, in place; below
-			// another screen, when shown
+		case *detail, *packetsScreen:
+			// a detail shown reads its flow again, its scroll kept; the
+			// packets read again (a replay's packet index, written as it
+			// ends), the cursor on its packet: shown, in place; below
+			// another screen, when shown again (due: Model.show)
 			if active {
 				cmds = append(cmds, s.load(e))
 			} else {
-				b.loaded = false
+				b.due = true
 			}
 		}
 	}
@@ -284,7 +285,7 @@ func (e *env) openOutput() {
 	e.dbDir = st.Dir
 	e.watchNow(st.Dir)
 	e.db, e.openErr = queries.Open(e.out)
-	e.tables = partTables(e.out)
+	e.tables = len(e.watchTables) // the folders watchNow read (partTables' count), not read again
 }
 
 // watchNow records the folders of dir as they are, before the database

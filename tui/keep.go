@@ -108,13 +108,13 @@ type keptInit struct {
 // reads the window around key (keptDescribed).
 func (t *pagedTable) describeKept(e *env, key []any, line int) tea.Cmd {
 	t.redescribe = false
-	dir, table, derived := e.dbDir, t.spec.table, t.spec.derived
+	dir, table, derived, once := e.dbDir, t.spec.table, t.spec.derived, t.spec.once
 	return e.query(t.sid, "init", func(ctx context.Context, db *sql.DB) (any, error) {
 		src, err := queries.TableSource(dir, table)
 		if err != nil {
 			return nil, err
 		}
-		ti, err := describeTable(ctx, db, src, table, derived, false)
+		ti, err := describeTable(ctx, db, src, table, derived, false, once)
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,7 @@ package tui
 import (
 	"cmp"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -639,31 +637,12 @@ func missingTable(errMsg string) (string, bool) {
 // flows end): counted by folder, a run that ended before the TUI's first
 // count had as many at its end, and its database was never opened again
 // ("Table with name flows does not exist" after the end of a replay of
-// one packet).
+// one packet). The same count as the output watch's (outputWatch.tables:
+// the TUI opening an output takes it from there).
 func partTables(out string) int {
-	dir := queries.State(out).Dir
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, d := range des {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") {
-			continue
-		}
-		found := false
-		filepath.WalkDir(filepath.Join(dir, d.Name()), func(p string, f fs.DirEntry, err error) error {
-			if err == nil && !f.IsDir() && strings.HasSuffix(f.Name(), ".parquet") {
-				found = true
-				return fs.SkipAll
-			}
-			return nil // an entry gone or unreadable: the others
-		})
-		if found {
-			n++
-		}
-	}
-	return n
+	var w outputWatch
+	_, tables := w.changed(queries.State(out).Dir)
+	return len(tables)
 }
 
 // tableCount counts the table folders of an output where queries.Open

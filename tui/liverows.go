@@ -81,7 +81,7 @@ func (m *Model) liveRowsLoaded(msg liveRowsMsg) tea.Cmd {
 			}
 		case s != m.active():
 			t.loaded = false // reloaded when shown
-		case !t.typing() && t.cols != nil:
+		case t.cols != nil: // a filter being typed kept (followOutput)
 			cmds = append(cmds, t.refresh(e))
 		}
 	}

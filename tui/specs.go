@@ -102,7 +102,7 @@ func rttSpec() *tableSpec {
 
 func onewaySpec() *tableSpec {
 	return &tableSpec{
-		title: "One-way", table: observe.TableOnewayDelays,
+		title: "One-way", table: observe.TableOnewayDelays, once: true,
 		cols: []string{"class", "flow", "from_hop", "to_hop", "send_time", "delay_us", "size_bytes", "status", "signature"},
 		sort: "send_time", timeLo: "send_time", timeHi: "send_time",
 		drill: func(e *env, r row) tea.Cmd {
@@ -220,4 +220,35 @@ func withDerived(src, derived string, live bool) (string, []string) {
 		keys = []string{"rowid"}
 	}
 	return "(SELECT *, " + strings.Join(keys, ", ") + ", " + derived + " FROM " + src + ")", keys
+}
+
+// onceSource is the FROM item of a table source src (cols its columns)
+// listing each row once, as the one-way queries and the flow detail read
+// the one-way tables (queries.OnewayRowsMacro, oneway_rows): an output
+// merged from several runs or collectors of the same observations holds
+// a measured packet's row in each source's part, the same or with NULL
+// hop indices (a source written before them, whose rows take their
+// pair's: the largest of the rows of the same class, from_hop and
+// to_hop). The row kept is the first by part file and row number, whose
+// keys (queries.RowKeys, here plain columns) page and find it again.
+func onceSource(src string, cols []queries.Column) string {
+	names := make([]string, 0, len(cols))
+	has := map[string]bool{}
+	for _, c := range cols {
+		names = append(names, `"`+strings.ReplaceAll(c.Name, `"`, `""`)+`"`)
+		has[c.Name] = true
+	}
+	var fill []string
+	for _, c := range []string{"from_hop_index", "to_hop_index"} {
+		if has[c] && has["class"] && has["from_hop"] && has["to_hop"] {
+			fill = append(fill, fmt.Sprintf("coalesce(%[1]s, max(%[1]s) OVER pair) AS %[1]s", c))
+		}
+	}
+	rows := "SELECT *, filename, file_row_number FROM " + src
+	if len(fill) > 0 {
+		rows = "SELECT * REPLACE (" + strings.Join(fill, ", ") + "), filename, file_row_number FROM " + src +
+			" WINDOW pair AS (PARTITION BY class, from_hop, to_hop)"
+	}
+	return "(SELECT * EXCLUDE (once_n) FROM (SELECT *, row_number() OVER (PARTITION BY " + strings.Join(names, ", ") +
+		" ORDER BY filename, file_row_number) AS once_n FROM (" + rows + ")) WHERE once_n = 1)"
 }

@@ -47,6 +47,9 @@ type tableSpec struct {
 	// long is set where a cell can be longer than any window (an event's
 	// message): the footer then shows m, the whole row (rowView).
 	long bool
+	// once lists each row once (onceSource): a table an output merged
+	// from several runs holds twice (oneway_delays)
+	once bool
 }
 
 // pagedTable is a table screen read one page at a time (queries.Pager):
@@ -165,7 +168,7 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 	t.stale = false
 	t.seq++
 	t.rows, t.cur, t.top, t.offset, t.total, t.busy, t.failed = nil, 0, 0, 0, -1, false, false
-	out, table, live, derived := e.dbDir, t.spec.table, t.liveView, t.spec.derived
+	out, table, live, derived, once := e.dbDir, t.spec.table, t.liveView, t.spec.derived, t.spec.once
 	if live && !e.liveReady {
 		// the engines' rows are not in this database yet (a reopened
 		// one has lost them): liveRowsMsg loads this once they are
@@ -185,7 +188,7 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		ti, err := describeTable(ctx, db, src, table, derived, live)
+		ti, err := describeTable(ctx, db, src, table, derived, live, once && !live)
 		if err != nil {
 			return nil, err
 		}
@@ -195,12 +198,15 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 
 // describeTable is a table screen's source and columns: src with the
 // spec's derived columns (withDerived), described, less the columns the
-// derived ones are computed from.
-func describeTable(ctx context.Context, db *sql.DB, src, table, derived string, live bool) (tableInit, error) {
+// derived ones are computed from; each row once when once (onceSource).
+func describeTable(ctx context.Context, db *sql.DB, src, table, derived string, live, once bool) (tableInit, error) {
 	src, keys := withDerived(src, derived, live)
 	cols, err := queries.Describe(ctx, db, src)
 	if err != nil {
 		return tableInit{}, fmt.Errorf("table %s: %w", table, err)
+	}
+	if once {
+		src, keys = onceSource(src, cols), queries.RowKeys
 	}
 	cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
 	return tableInit{src: src, cols: cols}, nil

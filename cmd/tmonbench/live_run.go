@@ -180,7 +180,7 @@ func (l *liveRun) runTUI(ctx context.Context, cfg *config.Config, out string, st
 	l.log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	l.h.links.stderr, l.stderr = buf, buf
 	defer buf.FlushTo(stderr)
-	uiErr := withTUI(out, cfg, l.feed, stdout, l.src.Stop, func() {
+	uiErr := withTUI(out, cfg, l.feed, stdout, nil, l.src.Stop, func() {
 		res, err = l.run(ctx, cfg)
 		l.feed.done.Store(true)
 	})

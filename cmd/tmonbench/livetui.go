@@ -73,15 +73,22 @@ func liveFlows(fs []observe.IntervalFlow) []tui.LiveFlow {
 // this one, fed by feed. Quitting the TUI calls stop (the capture stops,
 // or the replay is interrupted) and waits for run: what was captured is
 // still written. The run ending first leaves the TUI open on the final
-// numbers ("ended" in the status line).
-func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, stop func(), run func()) error {
+// numbers ("ended" in the status line). held (nil: none) is the run's
+// standard error held meanwhile: its show quits the TUI, told here when
+// the terminal is given back.
+func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, held *heldOutput, stop func(), run func()) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		run()
 	}()
+	ended, opts := func() {}, []tea.ProgramOption(nil)
+	if held != nil {
+		ended, opts = held.tuiEnded, append(opts, tea.WithContext(held.ctx))
+	}
 	w, screen, release, err := tuiScreen(stdout, "--tui")
 	if err != nil {
+		ended()
 		stop()
 		<-done
 		return err
@@ -89,11 +96,13 @@ func withTUI(out string, cfg *config.Config, feed *liveFeed, stdout io.Writer, s
 	defer release()
 	m, err := tui.New(liveOptions(out, cfg, feed, screen))
 	if err != nil {
+		ended()
 		stop()
 		<-done
 		return keysErr(cfg, err)
 	}
-	err = tui.Run(m, tea.WithOutput(w))
+	err = tui.Run(m, append(opts, tea.WithOutput(w))...)
+	ended() // the screen restored
 	m.Close()
 	stop()
 	<-done

@@ -72,6 +72,13 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			return err
 		}
 		defer run.Abort()
+		// a second Ctrl-C gives the merge up at once (the first waits
+		// for DuckDB to stop): exit 130, DIR as it was
+		stopSecond := onSecondSignal(ctx, stderr, nil, func() (string, bool) {
+			u, ok := run.Abandon()
+			return mergeAbandonLine(*out, run.Dir(), u), ok
+		})
+		defer stopSecond()
 		if oldErr == nil && (old.Mode == store.ModeReplay || old.Mode == "") && !amongFolders(*out, srcs) {
 			// a replay's output is replaced as by a replay, but "merge
 			// --out A B" reads as merging B into A: say what A held

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tmonbench/tmonbench/engine/store"
+	"github.com/tmonbench/tmonbench/live"
 )
 
 // mergeSignalEnv holds, for the child process TestMergeStopsAtSignal
@@ -26,10 +27,16 @@ const mergeSignalEnv = "TMONBENCH_TEST_MERGE_SIGNAL"
 // it if merge does not handle it).
 func mergeSignalChild(spec string) {
 	args := strings.Split(spec, "\n")
+	at, twice := strings.CutSuffix(args[0], " twice")
 	mergeHook = func(ctx context.Context, stage string) {
-		if stage == args[0] {
+		if stage == at {
 			syscall.Kill(os.Getpid(), syscall.SIGINT)
 			<-ctx.Done()
+			if twice { // a second Ctrl-C past the echo, the merge never stopping: only its abandon exits
+				time.Sleep(live.SignalEcho + 200*time.Millisecond)
+				syscall.Kill(os.Getpid(), syscall.SIGINT)
+				select {}
+			}
 		}
 	}
 	os.Exit(run(args[1:], os.Stdout, os.Stderr))
@@ -93,5 +100,46 @@ func TestMergeStopsAtSignal(t *testing.T) {
 				t.Errorf("%s: %s left in %s", c.stage, e.Name(), dst)
 			}
 		}
+	}
+}
+
+// TestMergeSecondSignal: a second Ctrl-C while `tmonbench merge` merges
+// (the first waiting for DuckDB to stop, here for ever) exits at once
+// with status 130 and a line naming what was not written, --out as it
+// was (the first merge's run.json and 126 IP packets, README's tshark -Y
+// ip count), as a replay abandoned while writing (docs/processes.md). The
+// second signal was ignored: the merge went on until the first stopped it.
+func TestMergeSecondSignal(t *testing.T) {
+	if spec := os.Getenv(mergeSignalEnv); spec != "" {
+		mergeSignalChild(spec) // never returns
+	}
+	t.Parallel()
+	src := replayWikiOut(t)
+	dst := filepath.Join(t.TempDir(), "merged")
+	if code, _, stderr := tmon(t, "merge", "-q", "--out", dst, src); code != 0 {
+		t.Fatalf("first merge: %d %s", code, stderr)
+	}
+	first, err := store.ReadManifest(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // without the abandon the child waits for ever
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMergeSecondSignal$")
+	cmd.Env = append(os.Environ(), mergeSignalEnv+"="+strings.Join([]string{"merging twice", "merge", "-q", "--out", dst, src}, "\n"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	head := "tmonbench merge: second Ctrl-C: merge abandoned (no part was being written; run.json not written): " + dst + " is as it was; the parts merged so far stay in " + dst + "/.tmon-run-"
+	if ee, _ := err.(*exec.ExitError); ee == nil || ee.ExitCode() != 130 || !strings.HasPrefix(stderr.String(), head) ||
+		!strings.HasSuffix(stderr.String(), " until the next run removes it\n") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Fatalf("second SIGINT while merging: %v, stderr %q; want exit status 130 and one line %q…", err, stderr.String(), head)
+	}
+	m, err := store.ReadManifest(dst)
+	if err != nil || !m.Started.Equal(first.Started) {
+		t.Errorf("run.json after the abandon: %+v %v, want the first merge's (started %v)", m, err, first.Started)
+	}
+	if got := csvQuery(t, dst, "select sum(packets) n from flows where class = 'all'"); got != "n\n126\n" {
+		t.Errorf("flows after the abandon: %q, want the first merge's 126 packets", got)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/engine/store"
-	"github.com/tmonbench/tmonbench/internal/syncio"
 	"github.com/tmonbench/tmonbench/replay"
 )
 
@@ -112,15 +111,17 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 		var snap *observe.Latest
 		var wall func() int64
 		logw := stderr
+		var held *heldOutput
+		var show func()
 		if a.tui {
 			snap = &observe.Latest{}
 			feed = &liveFeed{snap: snap, intervalS: a.cfg.IntervalS}
-			wall = wallNs           // snapshots once a second of wall time
-			buf := &syncio.Writer{} // held while the TUI has the terminal
-			defer buf.FlushTo(stderr)
-			logw = buf
+			wall = wallNs                // snapshots once a second of wall time
+			held = newHeldOutput(stderr) // held while the TUI has the terminal
+			defer held.flush()
+			logw, show = &held.buf, held.show
 		}
-		writing, stopNote := noteFinishing(ctx, bar.halting(logw), func() (string, bool) { u, ok := run.Abandon(); return abandonLine(run.Out(), run.Dir(), u), ok }) // a Ctrl-C once the captures are read: said at once (the bar cleared, then no more drawn), exit 130 (replayEnd)
+		writing, stopNote := noteFinishing(ctx, bar.halting(logw), show, func() (string, bool) { u, ok := run.Abandon(); return abandonLine(run.Out(), run.Dir(), u), ok }) // a Ctrl-C once the captures are read: said at once (the bar cleared, then no more drawn), exit 130 (replayEnd)
 		opt := pipeline.Options{
 			Config:        a.cfg,
 			Probes:        probes,
@@ -156,7 +157,7 @@ func cmdReplay(fs *pflag.FlagSet) (string, runFunc) {
 			opt.Snapshot = snap
 			runCtx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			uiErr := withTUI(a.out, a.cfg, feed, stdout, cancel, func() {
+			uiErr := withTUI(a.out, a.cfg, feed, stdout, held, cancel, func() {
 				res, runErr = pipeline.Run(runCtx, inputs, opt)
 				runErr, took = closeRun(run, res, runErr, indexers, logw, behind), clock().Sub(started) // (left to right)
 				feed.done.Store(true)

@@ -20,6 +20,10 @@ import (
 // TestReplayAbandonWhileWriting starts (this test binary again).
 const abandonEnv = "TMONBENCH_TEST_ABANDON_OUT"
 
+// abandonTUIEnv, set, makes the child's replay run with --tui
+// (TestReplayAbandonTUI).
+const abandonTUIEnv = "TMONBENCH_TEST_ABANDON_TUI"
+
 // abandonChild, in the child process (abandonEnv set), replays the
 // wikipedia sample into that folder with a writing that never ends: at
 // pipeline.Options.Writing it sends itself a Ctrl-C, then a second one
@@ -38,7 +42,11 @@ func abandonChild() {
 		syscall.Kill(os.Getpid(), syscall.SIGINT)
 		select {} // tables being written for ever
 	}
-	run([]string{"replay", "-q", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")}, os.Stdout, os.Stderr)
+	args := []string{"replay", "-q", "--out", out, filepath.Join("..", "..", "samples", "zeek_wikipedia.pcap")}
+	if os.Getenv(abandonTUIEnv) != "" {
+		args = append(args, "--tui")
+	}
+	run(args, os.Stdout, os.Stderr)
 	os.Exit(3)
 }
 

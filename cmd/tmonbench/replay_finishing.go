@@ -30,12 +30,14 @@ var exitNow = os.Exit
 // not after the writing. A second Ctrl-C then (not its echo, within
 // live.SignalEcho) abandons the writing at once: abandon (the run's
 // store.Run.Abandon) keeps the output folder whole, what it says is
-// written, and the process exits 130; abandon false (the run was already
+// written (after before, nil or a --tui run's heldOutput.show: w, held
+// while the TUI has the terminal, lost the line at the exit), and the
+// process exits 130; abandon false (the run was already
 // moved in, whole) lets the replay end. writing is pipeline.Options.Writing;
 // stop ends the watch (the line written by then) once the run is closed.
 // Before, a second Ctrl-C while a large replay wrote its tables did
 // nothing (a new-user trial).
-func noteFinishing(ctx context.Context, w io.Writer, abandon func() (string, bool)) (writing func(), stop func()) {
+func noteFinishing(ctx context.Context, w io.Writer, before func(), abandon func() (string, bool)) (writing func(), stop func()) {
 	wr, done, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	sig := make(chan os.Signal, 4) // every stop signal, the first (ctx's) included
 	signal.Notify(sig, stopSignals...)
@@ -70,6 +72,9 @@ func noteFinishing(ctx context.Context, w io.Writer, abandon func() (string, boo
 				continue // its echo (coreutils' timeout sends two)
 			}
 			if msg, ok := abandon(); ok {
+				if before != nil {
+					before() // --tui: the terminal given back, w passed on to it (heldOutput.show)
+				}
 				fmt.Fprintln(w, msg)
 				exitNow(130)
 			}

@@ -52,6 +52,18 @@ func (l *Writer) FlushTo(w io.Writer) {
 	l.held.Reset()
 }
 
+// PassTo writes what the Writer holds to w and passes the later writes on
+// to w (a TUI gave the terminal back while the command goes on).
+func (l *Writer) PassTo(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.to == nil {
+		w.Write(l.held.Bytes())
+		l.held.Reset()
+		l.to = w
+	}
+}
+
 // Locked returns get() called with mu held: the getter of a field that
 // goroutines share, said once (lock, read, unlock).
 func Locked[T any](mu sync.Locker, get func() T) T {

@@ -1,0 +1,65 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tmonbench/tmonbench/queries"
+)
+
+// TestFollowDetailUnderPackets: a flow's detail under its Packets screen
+// (p) when parts arrive for the flow (its flow_counters part written again
+// as another: every interval counted twice) is marked to load again
+// (screenBase.due) and, popped back to (esc), shows the new rows: each
+// metric's n and sum double. Popped back to with nothing new, it is shown
+// as it was, no query asked. It was reloaded only because a pushed
+// screen was never marked loaded: every return to it read it again, and
+// marking it so (as Model.show does) left the new rows unseen.
+func TestFollowDetailUnderPackets(t *testing.T) {
+	out, _ := followPair(t)
+	m, press, _ := screenModel(t, out)
+	press("2", "enter")
+	d, ok := m.active().(*detail)
+	if !ok || d.d == nil || d.d.metrics == nil || len(d.d.metrics.Rows) == 0 {
+		t.Fatalf("active screen %T, want a flow's detail with its metrics", m.active())
+	}
+	before := d.d
+	press("p")
+	if _, ok := m.active().(*packetsScreen); !ok {
+		t.Fatalf("active screen %T after p, want the flow's packets", m.active())
+	}
+	press("esc")
+	if m.active() != screen(d) || d.d != before {
+		t.Fatalf("back on the detail with nothing new: active %T, read again %v; want the same detail as it was", m.active(), d.d != before)
+	}
+
+	press("p")
+	part := filepath.Join(out, "flow_counters", "date=2011-03-18", "probe=zeek_wikipedia", "part-00000.parquet")
+	b, err := os.ReadFile(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(part), "part-00001.parquet"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, m, outputCheckMsg{})
+	if d.d != before {
+		t.Fatalf("detail under the packets after new parts: due %v, read again %v; want due, not read yet", d.due, d.d != before)
+	}
+	press("esc")
+	if m.active() != screen(d) {
+		t.Fatalf("active screen %T, due %v; want the detail, loaded", m.active(), d.due)
+	}
+	after := d.d.metrics
+	if len(after.Rows) != len(before.metrics.Rows) {
+		t.Fatalf("metrics %v after, %v before", after.Rows, before.metrics.Rows)
+	}
+	for i, r := range after.Rows {
+		for _, c := range []int{1, 2} { // n, sum
+			if queries.Float64(r[c]) != 2*queries.Float64(before.metrics.Rows[i][c]) {
+				t.Fatalf("metric %v: %s %v, want twice %v (the part written twice)", r[0], after.Columns[c], r[c], before.metrics.Rows[i][c])
+			}
+		}
+	}
+}
