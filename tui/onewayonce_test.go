@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/engine/observe"
@@ -26,6 +27,9 @@ func TestOnewayScreenOnce(t *testing.T) {
 	for _, old := range []bool{false, true} {
 		out := testsamples.ReplayOnewayLab(t, testsamples.LabPath)
 		alone := onewayScreen(t, out)
+		if strings.Contains(alone.src, "GROUP BY") {
+			t.Errorf("One-way screen of a replay (no row twice, every hop index): pages %s, want its plain source (mayRepeat)", alone.src)
+		}
 		copied := filepath.Join(t.TempDir(), "copy")
 		if err := os.CopyFS(copied, os.DirFS(out)); err != nil {
 			t.Fatal(err)
@@ -38,6 +42,9 @@ func TestOnewayScreenOnce(t *testing.T) {
 			t.Fatalf("old %v: merged output holds %s rows, want twice the distinct %s", old, got, want)
 		}
 		merged := onewayScreen(t, out)
+		if !strings.Contains(merged.src, "GROUP BY") {
+			t.Errorf("old %v: One-way screen of the merged output pages %s, want onceSource", old, merged.src)
+		}
 		if merged.total != alone.total || !reflect.DeepEqual(values(merged.rows), values(alone.rows)) {
 			t.Errorf("old %v: One-way screen of the merged output: %d rows, want the replay's %d, its rows", old, merged.total, alone.total)
 		}

@@ -206,7 +206,13 @@ func describeTable(ctx context.Context, db *sql.DB, src, table, derived string, 
 		return tableInit{}, fmt.Errorf("table %s: %w", table, err)
 	}
 	if once {
-		src, keys = onceSource(src, cols), queries.RowKeys
+		dup, err := mayRepeat(ctx, db, src, cols)
+		if err != nil {
+			return tableInit{}, fmt.Errorf("table %s: %w", table, err)
+		}
+		if dup {
+			src, keys = onceSource(src, cols), queries.RowKeys
+		}
 	}
 	cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
 	return tableInit{src: src, cols: cols}, nil
