@@ -56,7 +56,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			addr = collectorAddr(cfg)
 		}
 		if addr == "" {
-			return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
+			return noListenErr(*cfgPath)
 		}
 		traps, err := trapArgs.open() // a bad address creates no output folder
 		if err != nil {

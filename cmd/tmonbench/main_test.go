@@ -74,6 +74,10 @@ func TestBadInput(t *testing.T) {
 		{"bench header only", []string{"bench", headerOnly}, 1, "no packets to measure in " + headerOnly + " (empty or header-only capture)"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"probe pcap and live", []string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", good, "-i", "lo"}, 2, "--pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)"},
+		// a bare `tmonbench collector` was told "--listen ADDR is required (or
+		// collectors[0].address in the config)": the config is what is missing
+		{"collector without config", []string{"collector"}, 2, "collector: --config FILE is missing: the probes it accepts (probes:) and where it listens (collectors[0].address, or --listen ADDR)"},
+		{"collector config without collectors", []string{"collector", "--config", "../../samples/example.yaml"}, 2, "collector: ../../samples/example.yaml names no collector: --listen ADDR is required"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
 		{"out is not ours", []string{"replay", "--out", foreign, good}, 1, "not a tmonbench output"},
