@@ -56,7 +56,7 @@ func cmdCollector(fs *pflag.FlagSet) (string, runFunc) {
 			addr = collectorAddr(cfg)
 		}
 		if addr == "" {
-			return usageErr("collector: --listen ADDR is required (or collectors[0].address in the config)")
+			return noListenErr(*cfgPath)
 		}
 		traps, err := trapArgs.open() // a bad address creates no output folder
 		if err != nil {
@@ -194,10 +194,22 @@ func reserveSpace(path string, n int) error {
 
 // collectorLine is a collector's summary line: what its receiver rx
 // counted (restored of it before this process), its socket's udp
-// counters, its output out.
+// counters, its output out. Its counts add up to the frames: PDUs
+// accepted, heartbeats, duplicates and refused (a trial read "58 frames
+// received, 56 PDUs accepted, 0 duplicates, 0 refused": the 2 others
+// were heartbeats, in no count).
 func collectorLine(rx, restored pdu.ReceiverStats, udp pdu.UDPStats, out string) string {
-	return fmt.Sprintf("tmonbench collector: "+pkt.Nouns(rx.Frames, "%d frame[s]")+" received, "+pkt.Nouns(rx.Accepted, "%d PDU[s]")+" accepted%s, "+pkt.Nouns(rx.Duplicates, "%d duplicate[s]")+", %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old)%s; output %s",
-		rx.Frames, rx.Accepted, beforeRestart(restored), rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, udpPart(udp), out)
+	return fmt.Sprintf("tmonbench collector: "+pkt.Nouns(rx.Frames, "%d frame[s]")+" received, "+pkt.Nouns(rx.Accepted, "%d PDU[s]")+" accepted%s, "+pkt.Nouns(rx.Heartbeats, "%d heartbeat[s]")+", "+pkt.Nouns(rx.Duplicates, "%d duplicate[s]")+", %d refused (%d bad, %d unknown probe, %d bad tag, %d closed epoch, %d too old%s)%s; output %s",
+		rx.Frames, rx.Accepted, beforeRestart(restored), rx.Heartbeats, rx.Duplicates, rx.Refused(), rx.Bad, rx.Unknown, rx.BadAuth, rx.ClosedEpoch, rx.TooOld, probesFull(rx.ProbesFull), udpPart(udp), out)
+}
+
+// probesFull is the refusals of --any-probe's bound (probes past
+// pdu.MaxProbes), named when there are some: Refused counts them.
+func probesFull(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d past the %d probes followed", n, pdu.DefaultMaxProbes)
 }
 
 // beforeRestart says how many of the summary's frames and PDUs (the

@@ -38,6 +38,17 @@ func collectorAddr(cfg *config.Config) string {
 	return ""
 }
 
+// noListenErr is the usage mistake of a collector with no address to
+// listen on: no --listen, and a config naming no collector. Without
+// --config (a trial's bare `tmonbench collector`) the file is what is
+// missing: it also lists the probes the collector accepts.
+func noListenErr(cfgPath string) error {
+	if cfgPath == "" {
+		return usageErr("collector: --config FILE is missing: the probes it accepts (probes:) and where it listens (collectors[0].address, or --listen ADDR)")
+	}
+	return usageErr("collector: %s names no collector: --listen ADDR is required (or collectors[0].address in the config)", cfgPath)
+}
+
 // collectorWatch applies the new versions of a collector process's
 // watched --config (design 1.6), as `probe -i` and `live` do: a version is
 // validated when saved (config_rejected or config_accepted events) and

@@ -50,6 +50,8 @@ func TestBadInput(t *testing.T) {
 	afile := filepath.Join(dir, "afile")
 	os.WriteFile(afile, nil, 0o644)
 	good := filepath.Join("..", "..", "samples", "zeek_ntp.pcap")
+	plainCfg := filepath.Join(dir, "plain.yaml") // a config without warnings: the fault is stderr's one line
+	os.WriteFile(plainCfg, []byte("probes: [{name: A}]\ncollectors: [{name: c, address: \"127.0.0.1:4799\"}]\n"), 0o644)
 	headerOnly := filepath.Join(dir, "header.pcap")
 	if b, err := os.ReadFile(good); err != nil || os.WriteFile(headerOnly, b[:24], 0o644) != nil {
 		t.Fatal(err)
@@ -74,6 +76,12 @@ func TestBadInput(t *testing.T) {
 		{"bench header only", []string{"bench", headerOnly}, 1, "no packets to measure in " + headerOnly + " (empty or header-only capture)"},
 		{"not a capture", []string{"replay", "--out", filepath.Join(dir, "o2"), notCapture}, 1, "not a pcap or pcapng file"},
 		{"probe pcap and live", []string{"probe", "--config", "../../samples/dist.yaml", "--name", "A", "--pcap", good, "-i", "lo"}, 2, "--pcap FILE or -i IFACE, not both (one probe reads a capture file or captures live)"},
+		// a bare `tmonbench collector` was told "--listen ADDR is required (or
+		// collectors[0].address in the config)": the config is what is missing
+		{"collector without config", []string{"collector"}, 2, "collector: --config FILE is missing: the probes it accepts (probes:) and where it listens (collectors[0].address, or --listen ADDR)"},
+		{"collector config without collectors", []string{"collector", "--config", "../../samples/example.yaml"}, 2, "collector: ../../samples/example.yaml names no collector: --listen ADDR is required"},
+		// replay reads a folder, probe --pcap one file: it said "is a directory: not a pcap or pcapng file"
+		{"probe folder", []string{"probe", "--config", plainCfg, "--name", "A", "--pcap", filepath.Join(dir, "none")}, 1, filepath.Join(dir, "none") + " is a folder: probe --pcap replays one capture file (replay reads a folder of rotated files as one probe"},
 		{"unknown link type", []string{"replay", "--out", filepath.Join(dir, "o3"), user0}, 1, "link type"},
 		{"out is a file", []string{"replay", "--out", afile, good}, 1, "cannot write output folder"},
 		{"out is not ours", []string{"replay", "--out", foreign, good}, 1, "not a tmonbench output"},

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -93,6 +95,9 @@ func (f *filteredFile) eventTime(now int64) int64 {
 // interface of a pcapng named by its if_name unless byName is false
 // (--iface given).
 func (r *probeRunner) file(cfg *config.Config, path string, speed replay.Speed, expr *filter.Expr, exprText string, byName bool) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() { // replay reads folders: say it is replay's (a trial read "is a directory: not a pcap or pcapng file")
+		return fmt.Errorf("%s is a folder: probe --pcap replays one capture file (replay reads a folder of rotated files as one probe; for a probe process, merge them first: mergecap -w all.pcap %s)", path, filepath.Join(path, "*"))
+	}
 	f, err := openFile(path)
 	if err != nil {
 		return err

@@ -68,3 +68,24 @@ func TestSpeedBenchFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeProbeSpeed: README.md's command list says the speed `probe
+// --pcap` replays at by default, as probe --help does: realtime, unlike
+// replay's full (the ninth trial expected replay's default and would wait
+// a capture's whole span; the README named no --speed for probe).
+func TestReadmeProbeSpeed(t *testing.T) {
+	_, help, _ := tmon(t, "probe", "--help")
+	m := regexp.MustCompile(`--speed SPEED .*\(default "(\w+)"\)`).FindStringSubmatch(help)
+	if m == nil {
+		t.Fatalf("probe --help names no default --speed:\n%s", help)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "tmonbench probe --config C --name N --pcap F")
+	line, _, _ := strings.Cut(after, "\ntmonbench probe --config C --name N -i IFACE")
+	if want := "[--speed S]: " + m[1] + " by default"; !ok || !strings.Contains(line, want) {
+		t.Errorf("README.md's probe --pcap line %q does not say %q (probe --help: default %q)", line, want, m[1])
+	}
+}

@@ -722,55 +722,6 @@ func (c *Config) unusedSettings(cl *Class, bad func(int, string, string, ...any)
 // RTTKinds lists the round-trip kinds (rtt_samples.kind).
 var RTTKinds = []string{"icmp_echo", "dns", "snmp", "ntp", "tcp_handshake", "tcp_ts"}
 
-func (cl *Class) validateOneway(bad func(int, string, string, ...any) error, f string) error {
-	o := &cl.Oneway
-	if len(o.Hops) < 2 {
-		return bad(cl.line, f+".oneway.hops", "a one-way path needs at least two hops, got %d", len(o.Hops))
-	}
-	seen := map[string]bool{}
-	for _, h := range o.Hops {
-		if h == "" || seen[h] {
-			return bad(cl.line, f+".oneway.hops", "hop %q is empty or named twice", h)
-		}
-		seen[h] = true
-	}
-	if o.SignatureBits < 16 || o.SignatureBits > 64 {
-		return bad(cl.line, f+".oneway.signature_bits", "must be between 16 and 64 (0 or absent: 32), got %d", o.SignatureBits)
-	}
-	for _, m := range o.Mask {
-		if !slices.Contains(MaskFields, m) {
-			return bad(cl.line, f+".oneway.mask", "unknown field %q (known: %s)", m, strings.Join(MaskFields, ", "))
-		}
-	}
-	for _, g := range cl.Granularity {
-		if slices.Contains(o.Mask, g) {
-			return bad(cl.line, f+".granularity", "%q is also in oneway.mask: a field a hop rewrites cannot identify a one-way flow (every hop must put a packet in the same flow)", g)
-		}
-	}
-	if !seen[o.Latency.From] || !seen[o.Latency.To] || o.Latency.From == o.Latency.To {
-		return bad(cl.line, f+".oneway.latency", "from %q and to %q must be two different hops", o.Latency.From, o.Latency.To)
-	}
-	if !ascending(o.Latency.SlicesMs) {
-		return bad(cl.line, f+".oneway.latency.slices_ms", "must be positive and ascending")
-	}
-	if u := o.TimeUnitNs; u != 0 && u != 1 && u != 10 && u != 100 && u != 1000 {
-		return bad(cl.line, f+".oneway.time_unit_ns", "must be 1, 10, 100 or 1000 (0 or absent: 1), got %d", u)
-	}
-	if !(o.TimeoutS > 0) || math.IsInf(o.TimeoutS, 0) { // also NaN
-		return bad(cl.line, f+".oneway.timeout_s", "must be a positive number of seconds (0 or absent: 5), got %g", o.TimeoutS)
-	}
-	return nil
-}
-
-func ascending(v []float64) bool {
-	for i, x := range v {
-		if x <= 0 || (i > 0 && x <= v[i-1]) {
-			return false
-		}
-	}
-	return true
-}
-
 // InEffect is the one line of a switch-over to this version, replacing
 // the version of hash from (the config_switch_start event, and what the
 // collector, live and the probe print): "configuration H in effect

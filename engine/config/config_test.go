@@ -58,7 +58,13 @@ func TestErrorsNameLineAndField(t *testing.T) {
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a]\n", "x.yaml:6:7: classes[0].oneway.hops: a one-way path needs at least two hops"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      signature_bits: 8\n", "signature_bits: must be between 16 and 64"},
 		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      mask: [checksum]\n", "oneway.mask: unknown field \"checksum\""},
-		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: a, to: c}\n", "oneway.latency: from \"a\" and to \"c\" must be two different hops"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: a, to: c}\n", "x.yaml:7:7: classes[0].oneway.latency: to \"c\" is not one of the hops (a, b)"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: c, to: b}\n", "x.yaml:7:7: classes[0].oneway.latency: from \"c\" is not one of the hops (a, b)"},
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: b, to: b}\n", "x.yaml:7:7: classes[0].oneway.latency: from \"b\" and to \"b\" must be two different hops"},
+		// from after to passed here and stopped the replay later with no file
+		// nor line ("oneway: invalid config: oneway.latency: from "B" must come
+		// before to "A" on the path", a trial's samples/oneway-lab.yaml reversed)
+		{"classes:\n  - name: t\n    analyses: [oneway]\n    granularity: [dst_addr]\n    oneway:\n      hops: [a, b]\n      latency: {from: b, to: a}\n", "x.yaml:7:7: classes[0].oneway.latency: from \"b\" must come before to \"a\" on the path (hops: a, b, in the packets' direction)"},
 		{"classes:\n  - name: t\n    rtt: {kinds: [http]}\n    analyses: [rtt]\n", "rtt.kinds: unknown kind \"http\""},
 		// the line of the bad item, not the class's (issue 9 item 9)
 		{"interval_s: 10\nclasses:\n  - name: web\n    filter: tcp\n    granularity:\n      - src_addr\n      - colour\n",

@@ -41,3 +41,33 @@ func TestDocsEffectiveWeb(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeHopWithoutProbe: the README's sentence on a one-way hop no
+// probe stands behind says what HopsOutsideProbes (and replay's warning)
+// says, and what the run writes: its packets count as dropped. It said
+// "all would count as lost"; the ninth trial's oneway-lab.yaml with hops
+// [A, C] replayed with probes A and B wrote A>C sent 5000, lost 0,
+// dropped 5000 (oneway_loss).
+func TestReadmeHopWithoutProbe(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, ok := strings.Cut(strings.Join(strings.Fields(string(b)), " "), "`replay` warns about a hop none of its probes is")
+	if !ok {
+		t.Fatal("README.md: no sentence on a hop none of the probes is")
+	}
+	sentence, _, _ := strings.Cut(text, ". ")
+	c, err := Parse([]byte("probes: [{name: A}, {name: B}]\nclasses:\n  - {name: ac, filter: udp, analyses: [oneway], oneway: {hops: [A, C]}}\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.HopsOutsideProbes()
+	if len(w) != 1 {
+		t.Fatalf("HopsOutsideProbes: %q, want one warning", w)
+	}
+	_, says, _ := strings.Cut(w[0], ": nothing is observed there, ")
+	if says == "" || !strings.Contains(sentence, says) {
+		t.Errorf("README.md says of such a hop %q; the warning says %q", sentence, says)
+	}
+}
