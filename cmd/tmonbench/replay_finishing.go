@@ -6,10 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
-
-	"github.com/tmonbench/tmonbench/live"
 )
 
 // replayWritingHook, when set (by a test), is called with the replay's
@@ -61,25 +58,8 @@ func noteFinishing(ctx context.Context, w io.Writer, before func(), abandon func
 			return
 		}
 		first := time.Now()
-		<-sig // the first Ctrl-C's own
-		for {
-			select {
-			case <-sig:
-			case <-done:
-				return
-			}
-			if time.Since(first) < live.SignalEcho {
-				continue // its echo (coreutils' timeout sends two)
-			}
-			if msg, ok := abandon(); ok {
-				if before != nil {
-					before() // --tui: the terminal given back, w passed on to it (heldOutput.show)
-				}
-				fmt.Fprintln(w, msg)
-				exitNow(130)
-			}
-			return
-		}
+		<-sig                                             // the first Ctrl-C's own
+		awaitSecond(sig, done, first, w, before, abandon) // --tui: before gives the terminal back, w passed on to it (heldOutput.show)
 	}()
 	return func() {
 			close(wr)
@@ -99,9 +79,5 @@ func noteFinishing(ctx context.Context, w io.Writer, before func(), abandon func
 // previous content as it was, this run's staged in dir until the next run
 // removes them.
 func abandonLine(out, dir string, unfinished []string) string {
-	parts := "no part was being written"
-	if len(unfinished) > 0 {
-		parts = "not finished: " + strings.Join(unfinished, ", ")
-	}
-	return fmt.Sprintf("tmonbench replay: second Ctrl-C: writing abandoned (%s; run.json not written): %s holds only whole parts, its previous content as it was; this run's committed parts stay in %s until the next run removes it", parts, out, dir)
+	return fmt.Sprintf("tmonbench replay: second Ctrl-C: writing abandoned (%s; run.json not written): %s holds only whole parts, its previous content as it was; this run's committed parts stay in %s until the next run removes it", unfinishedParts(unfinished), out, dir)
 }

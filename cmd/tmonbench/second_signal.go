@@ -31,27 +31,7 @@ func onSecondSignal(ctx context.Context, w io.Writer, before func(), abandon fun
 		case <-done:
 			return
 		}
-		first := time.Now()
-		for {
-			select {
-			case <-sig:
-			case <-done:
-				return
-			}
-			if time.Since(first) < live.SignalEcho {
-				continue // the first signal's own, or its echo (coreutils' timeout sends two)
-			}
-			msg, ok := abandon()
-			if !ok {
-				return
-			}
-			if before != nil {
-				before()
-			}
-			fmt.Fprintln(w, msg)
-			exitNow(130)
-			return
-		}
+		awaitSecond(sig, done, time.Now(), w, before, abandon)
 	}()
 	return func() {
 		close(done)
@@ -60,14 +40,47 @@ func onSecondSignal(ctx context.Context, w io.Writer, before func(), abandon fun
 	}
 }
 
+// awaitSecond waits on sig, after a first stop signal at first, for a
+// second one (not the first's own nor its echo, within live.SignalEcho)
+// until done closes: abandon then says what is given up; if it gave up
+// something (ok), before (nil: nothing; a --tui run gives the terminal
+// back there) is called, the line written to w and the process exits 130
+// (exitNow). The second Ctrl-C of merge (onSecondSignal) and of a
+// replay's writing (noteFinishing).
+func awaitSecond(sig <-chan os.Signal, done <-chan struct{}, first time.Time, w io.Writer, before func(), abandon func() (string, bool)) {
+	for {
+		select {
+		case <-sig:
+		case <-done:
+			return
+		}
+		if time.Since(first) < live.SignalEcho {
+			continue // the first signal's own, or its echo (coreutils' timeout sends two)
+		}
+		if msg, ok := abandon(); ok {
+			if before != nil {
+				before()
+			}
+			fmt.Fprintln(w, msg)
+			exitNow(130)
+		}
+		return
+	}
+}
+
+// unfinishedParts says which parts an abandoned run left half-written
+// (store.Run.Abandon's), for the abandon lines.
+func unfinishedParts(unfinished []string) string {
+	if len(unfinished) == 0 {
+		return "no part was being written"
+	}
+	return "not finished: " + strings.Join(unfinished, ", ")
+}
+
 // mergeAbandonLine is what a merge abandoned by a second Ctrl-C says: the
 // parts left half-written (unfinished, store.Run.Abandon), out as it was,
 // the parts merged so far left in the staging folder dir until the next
 // run removes it.
 func mergeAbandonLine(out, dir string, unfinished []string) string {
-	parts := "no part was being written"
-	if len(unfinished) > 0 {
-		parts = "not finished: " + strings.Join(unfinished, ", ")
-	}
-	return fmt.Sprintf("tmonbench merge: second Ctrl-C: merge abandoned (%s; run.json not written): %s is as it was; the parts merged so far stay in %s until the next run removes it", parts, out, dir)
+	return fmt.Sprintf("tmonbench merge: second Ctrl-C: merge abandoned (%s; run.json not written): %s is as it was; the parts merged so far stay in %s until the next run removes it", unfinishedParts(unfinished), out, dir)
 }
