@@ -150,16 +150,7 @@ func TestWorkersLimitedEvents(t *testing.T) {
 		"100000.0 ip_reassembly_oversize 5 5 more ip_reassembly_oversize events in the interval",
 		"131000.0 ip_reassembly_incomplete 5 5 more ip_reassembly_incomplete events in the interval",
 	}
-	if !slices.Equal(summaries, wantSum) {
-		t.Errorf("a lone probe's summaries:\n%s\nwant:\n%s", strings.Join(summaries, "\n"), strings.Join(wantSum, "\n"))
-	}
-	for _, n := range []int{1, 2, 4} {
-		frames := framesOf(t, cfg, items, n)
-		if got := limitedEvents(t, frames); !slices.Equal(got, ev) {
-			t.Errorf("%d workers: %d limited events:\n%s\na lone probe's %d:\n%s", n, len(got), strings.Join(got, "\n"), len(ev), strings.Join(ev, "\n"))
-		}
-		sameFrames(t, n, frames, want)
-	}
+	sameLimited(t, cfg, items, want, ev, summaries, wantSum)
 }
 
 // TestWorkersGiveUpOrder: datagrams of every worker given up at one clock
@@ -216,6 +207,14 @@ func TestWorkersGiveUpOrder(t *testing.T) {
 		"100000.0 ip_reassembly_incomplete 10 10 more ip_reassembly_incomplete events in the interval",
 		"101029.0 ip_reassembly_incomplete 10 10 more ip_reassembly_incomplete events in the interval",
 	}
+	sameLimited(t, cfg, items, want, ev, summaries, wantSum)
+}
+
+// sameLimited checks a lone probe's summary events (summaries, of its
+// frames want and limited events ev) against wantSum, then that 1, 2 and
+// 4 workers write its limited events and frames from items.
+func sameLimited(t *testing.T, cfg *config.Config, items []workerOrderItem, want [][]byte, ev, summaries, wantSum []string) {
+	t.Helper()
 	if !slices.Equal(summaries, wantSum) {
 		t.Errorf("a lone probe's summaries:\n%s\nwant:\n%s", strings.Join(summaries, "\n"), strings.Join(wantSum, "\n"))
 	}
