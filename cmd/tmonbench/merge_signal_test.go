@@ -56,15 +56,7 @@ func TestMergeStopsAtSignal(t *testing.T) {
 		mergeSignalChild(spec) // never returns
 	}
 	t.Parallel()
-	src := replayWikiOut(t)
-	dst := filepath.Join(t.TempDir(), "merged")
-	if code, _, stderr := tmon(t, "merge", "-q", "--out", dst, src); code != 0 {
-		t.Fatalf("first merge: %d %s", code, stderr)
-	}
-	first, err := store.ReadManifest(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, dst, first := firstMerge(t)
 	for _, c := range []struct {
 		stage string
 		args  []string
@@ -103,6 +95,22 @@ func TestMergeStopsAtSignal(t *testing.T) {
 	}
 }
 
+// firstMerge merges a replay of the wikipedia sample (src) into a new
+// folder dst; first is its run.json.
+func firstMerge(t *testing.T) (src, dst string, first store.Manifest) {
+	t.Helper()
+	src = replayWikiOut(t)
+	dst = filepath.Join(t.TempDir(), "merged")
+	if code, _, stderr := tmon(t, "merge", "-q", "--out", dst, src); code != 0 {
+		t.Fatalf("first merge: %d %s", code, stderr)
+	}
+	first, err := store.ReadManifest(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, dst, first
+}
+
 // TestMergeSecondSignal: a second Ctrl-C while `tmonbench merge` merges
 // (the first waiting for DuckDB to stop, here for ever) exits at once
 // with status 130 and a line naming what was not written, --out as it
@@ -114,22 +122,14 @@ func TestMergeSecondSignal(t *testing.T) {
 		mergeSignalChild(spec) // never returns
 	}
 	t.Parallel()
-	src := replayWikiOut(t)
-	dst := filepath.Join(t.TempDir(), "merged")
-	if code, _, stderr := tmon(t, "merge", "-q", "--out", dst, src); code != 0 {
-		t.Fatalf("first merge: %d %s", code, stderr)
-	}
-	first, err := store.ReadManifest(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, dst, first := firstMerge(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // without the abandon the child waits for ever
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMergeSecondSignal$")
 	cmd.Env = append(os.Environ(), mergeSignalEnv+"="+strings.Join([]string{"merging twice", "merge", "-q", "--out", dst, src}, "\n"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	head := "tmonbench merge: second Ctrl-C: merge abandoned (no part was being written; run.json not written): " + dst + " is as it was; the parts merged so far stay in " + dst + "/.tmon-run-"
 	if ee, _ := err.(*exec.ExitError); ee == nil || ee.ExitCode() != 130 || !strings.HasPrefix(stderr.String(), head) ||
 		!strings.HasSuffix(stderr.String(), " until the next run removes it\n") || strings.Count(stderr.String(), "\n") != 1 {
