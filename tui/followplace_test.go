@@ -174,6 +174,22 @@ func TestFollowRefreshesDetail(t *testing.T) {
 	if off == 0 {
 		t.Fatal("the detail did not scroll")
 	}
+	countersTwice(t, out)
+	drive(t, m, outputCheckMsg{})
+	if m.active() != screen(d) {
+		t.Fatalf("active screen %T, want the same detail", m.active())
+	}
+	metricsTwice(t, before, d.d.metrics)
+	plain(m)
+	if d.vp.YOffset != off {
+		t.Fatalf("detail scrolled to line %d after the refresh, was %d", d.vp.YOffset, off)
+	}
+}
+
+// countersTwice writes out's flow_counters part (the wikipedia sample's
+// replay) a second time, as part-00001: every metric's n and sum double.
+func countersTwice(t *testing.T, out string) {
+	t.Helper()
 	part := filepath.Join(out, "flow_counters", "date=2011-03-18", "probe=zeek_wikipedia", "part-00000.parquet")
 	b, err := os.ReadFile(part)
 	if err != nil {
@@ -182,24 +198,21 @@ func TestFollowRefreshesDetail(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(part), "part-00001.parquet"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	drive(t, m, outputCheckMsg{})
-	if m.active() != screen(d) {
-		t.Fatalf("active screen %T, want the same detail", m.active())
-	}
-	after := d.d.metrics
+}
+
+// metricsTwice checks a detail's metrics after countersTwice: each
+// metric's n and sum twice before's.
+func metricsTwice(t *testing.T, before, after *queries.Result) {
+	t.Helper()
 	if len(after.Rows) != len(before.Rows) {
 		t.Fatalf("metrics %v after, %v before", after.Rows, before.Rows)
 	}
 	for i, r := range after.Rows {
 		for _, c := range []int{1, 2} { // n, sum
 			if queries.Float64(r[c]) != 2*queries.Float64(before.Rows[i][c]) {
-				t.Fatalf("metric %v: %s %v, want twice %v", r[0], after.Columns[c], r[c], before.Rows[i][c])
+				t.Fatalf("metric %v: %s %v, want twice %v (the part written twice)", r[0], after.Columns[c], r[c], before.Rows[i][c])
 			}
 		}
-	}
-	plain(m)
-	if d.vp.YOffset != off {
-		t.Fatalf("detail scrolled to line %d after the refresh, was %d", d.vp.YOffset, off)
 	}
 }
 

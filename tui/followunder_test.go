@@ -1,11 +1,7 @@
 package tui
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestFollowDetailUnderPackets: a flow's detail under its Packets screen
@@ -35,14 +31,7 @@ func TestFollowDetailUnderPackets(t *testing.T) {
 	}
 
 	press("p")
-	part := filepath.Join(out, "flow_counters", "date=2011-03-18", "probe=zeek_wikipedia", "part-00000.parquet")
-	b, err := os.ReadFile(part)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(part), "part-00001.parquet"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	countersTwice(t, out)
 	drive(t, m, outputCheckMsg{})
 	if d.d != before {
 		t.Fatalf("detail under the packets after new parts: due %v, read again %v; want due, not read yet", d.due, d.d != before)
@@ -51,15 +40,5 @@ func TestFollowDetailUnderPackets(t *testing.T) {
 	if m.active() != screen(d) {
 		t.Fatalf("active screen %T, due %v; want the detail, loaded", m.active(), d.due)
 	}
-	after := d.d.metrics
-	if len(after.Rows) != len(before.metrics.Rows) {
-		t.Fatalf("metrics %v after, %v before", after.Rows, before.metrics.Rows)
-	}
-	for i, r := range after.Rows {
-		for _, c := range []int{1, 2} { // n, sum
-			if queries.Float64(r[c]) != 2*queries.Float64(before.metrics.Rows[i][c]) {
-				t.Fatalf("metric %v: %s %v, want twice %v (the part written twice)", r[0], after.Columns[c], r[c], before.metrics.Rows[i][c])
-			}
-		}
-	}
+	metricsTwice(t, before.metrics, d.d.metrics)
 }
