@@ -92,7 +92,7 @@ type Collector struct {
 	namesMap   map[string]string   // names' map, kept with its room from one resolve to the next
 	lastNs     int64               // the latest probe clock seen (PDU build times): the collector's capture-time clock
 	dataNs     int64               // the latest build time of a data PDU (heartbeats, events and dropped notices left out): the end-of-run events' time
-	seenNs     int64               // the latest packet the flow updates report (capture time): the end-of-run events' time
+	seenNs     int64               // the latest packet the flow updates or one-way observations report (capture time): the one-way counters' time (reportOneway, flushOneway)
 	wallNs     int64               // the latest wall time the server handed in (Liveness, ReportRefused, Server.Switch): the time of the collector's own events no capture time dates (a collector that received nothing), never 0 once served
 	base       uint64              // id offset of the run of the PDU being decoded (pdu.Verdict.Base)
 	bad        map[uint16]*badPDUs // undecodable PDUs per probe since the last drain

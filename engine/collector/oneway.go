@@ -323,6 +323,7 @@ func (c *Collector) packetObs(pid uint16, payload []byte) error {
 	return oneway.Decode(payload, func(d *oneway.Obs) {
 		o := *d // Decode reuses d, its FlowID set once per record: offset a copy
 		o.FlowID += c.base
+		c.seenNs = max(c.seenNs, o.TimeNs) // the one-way counters' clock (reportOneway)
 		if rt, ok := c.route(pid, o.FlowID); ok {
 			if rt.rec == nil {
 				return
@@ -492,10 +493,11 @@ func (c *Collector) resumeOneway(h pdu.Header) {
 
 // flushOneway classifies every record still open (end of the run). Its
 // events are stamped with the capture time of the latest packet the flow
-// updates report, so that the same captures give the same rows however
-// the link behaved: a PDU's build time is its channel's clock, which the
-// sending slots move on (retransmissions take some), a heartbeat's or a
-// lingering probe's events' follow the wall clock. Without flow updates
+// updates or one-way observations report (seenNs), so that the same
+// captures give the same rows however the link behaved: a PDU's build
+// time is its channel's clock, which the sending slots move on
+// (retransmissions take some), a heartbeat's or a lingering probe's
+// events' follow the wall clock. Without flow updates or observations
 // they take the latest data PDU's build time (heartbeats, events and
 // dropped notices left out), without data PDUs the latest heartbeat's,
 // without any PDU the server's latest wall time (Collector.wallNs: a
@@ -526,11 +528,18 @@ func onewayTotals(st *oneway.Stats) string {
 // onewayEvents are the reconcilers' counters an engineer must see as
 // they happen: each is reported with its growth since the last report in
 // events.count, one event per class whose counter grew (the class's
-// oneway_totals event, at the end of a run or a switch, has them all). A
-// served collector and a live capture's report them at every drain
-// (SetPeriodicReports: a durable collector stopped between runs ends
-// none), a replay at its end, so that its rows do not depend on when the
-// caller drains.
+// oneway_totals event, at the end of a run or a switch, has them all), so
+// that sum(count) over a kind is the total however many reports there
+// were. A replay reports them once, at its end, so that its rows do not
+// depend on when the caller drains: Message as written ("class telemetry:
+// 311 signature collisions resolved by time"). A served collector and a
+// live capture report them at every drain (SetPeriodicReports: a durable
+// collector stopped between runs ends none): a counter's first report
+// reads as a replay's, a later one says it is an increment and gives the
+// running total (more): "class telemetry: 204 more signature collisions
+// resolved by time (231 in all)", the total of the class's reconciler
+// since it started (the collector's start, kept across its restarts by
+// its state, or the latest configuration switch: Switch).
 var onewayEvents = []struct {
 	Kind, Severity, Message string // Message: class, count (refgen reads these keys)
 	n                       func(*oneway.Stats) uint64
@@ -563,7 +572,17 @@ var onewayEvents = []struct {
 func (c *Collector) SetPeriodicReports(on bool) { c.periodic = on }
 
 // reportOneway reports, for every class, the counters that grew since the
-// last report (onewayEvents, oneway_repeats).
+// last report (onewayEvents, oneway_repeats), at the collector's capture
+// clock at the drain: the latest packet the flow updates or the one-way
+// observations received report (seenNs; before any, the latest PDU build
+// time, else the server's wall time), as the end reports (flushOneway):
+// a single report at the end of a run has the time a replay's has,
+// however the link behaved. Reports share a time when no later packet
+// was reported between their drains, which is right: what they resolved
+// had been captured by then. A trial's three drains (probes A and B,
+// their PDUs arriving after their captures' end) all read
+// 14:57:12.461260714, B.pcap's last packet; mid-capture the observations
+// move the clock between the flow updates (TestPeriodicOnewayReports).
 func (c *Collector) reportOneway() {
 	at := cmp.Or(c.seenNs, c.dataNs, c.lastNs, c.wallNs)
 	for _, n := range slices.Sorted(maps.Keys(c.ow.recs)) {
@@ -573,21 +592,44 @@ func (c *Collector) reportOneway() {
 }
 
 // reportClass reports class n's counters st that grew since the last
-// report, at time at.
+// report, at time at: the first report of a counter as onewayEvents
+// writes it, a later one as an increment with the running total (more).
 func (c *Collector) reportClass(at int64, n string, st *oneway.Stats) {
 	was := c.ow.told[n]
 	c.ow.told[n] = *st
 	for _, e := range onewayEvents {
 		if d := e.n(st) - e.n(&was); d > 0 {
-			c.EventCount(at, e.Severity, e.Kind, fmt.Sprintf(pkt.Nouns(d, e.Message), n, d), d)
+			msg := fmt.Sprintf(pkt.Nouns(d, e.Message), n, d)
+			if e.n(&was) > 0 {
+				msg = fmt.Sprintf(pkt.Nouns(d, more(e.Message)), n, d, e.n(st))
+			}
+			c.EventCount(at, e.Severity, e.Kind, msg, d)
 		}
 	}
 	// Repeats (a probe restarted on the capture it was replaying, a resent
 	// spool): an engineer sees why the observations outnumber the packets.
 	if open, done := st.Repeats-was.Repeats, st.RepeatsClassified-was.RepeatsClassified; open+done > 0 {
-		c.EventCount(at, observe.SevInfo, "oneway_repeats", fmt.Sprintf(pkt.Nouns(open+done, "class %s: %d observation[s] reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written"),
-			n, open+done, open, done), open+done)
+		repeats := "class %s: %d observation[s] reported again (a probe restarted on the capture it replays, a resent spool) ignored, not counted as packets: %d of packets still open, %d of packets already classified and written"
+		rmsg := fmt.Sprintf(pkt.Nouns(open+done, repeats), n, open+done, open, done)
+		if all := st.Repeats + st.RepeatsClassified; all > open+done {
+			rmsg = fmt.Sprintf(pkt.Nouns(open+done, more(repeats)), n, open+done, all, open, done)
+		}
+		c.EventCount(at, observe.SevInfo, "oneway_repeats", rmsg, open+done)
 	}
+}
+
+// more is a counter's message format (onewayEvents: "class %s: %d
+// thing[s] did: advice") as a later report's: "class %s: %d more thing[s]
+// did (%d in all): advice", the running total after the counted phrase
+// (before the advice, the next ": ", if any); its arguments are the
+// class, the increment, the total, then the message's own.
+func more(format string) string {
+	head, rest, _ := strings.Cut(format, "%d ")
+	rest = "%d more " + rest
+	if i := strings.Index(rest, ": "); i >= 0 {
+		return head + rest[:i] + " (%d in all)" + rest[i:]
+	}
+	return head + rest + " (%d in all)"
 }
 
 // droppedObs records observations a probe destroyed before delivering them:

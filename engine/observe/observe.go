@@ -73,7 +73,13 @@ type Event struct {
 	Message  string `parquet:"message"`       // what happened, for a person
 	// Count is how many things the event reports (frames refused, rows
 	// dropped, flows evicted...), 0 when it counts nothing: sum(count)
-	// over a kind tells how much is missing.
+	// over a kind tells how much is missing. The collector's one-way
+	// counters (oneway_signature_collisions, oneway_late, oneway_repeats
+	// and the other oneway_* kinds but oneway_totals and
+	// oneway_probe_not_switched) count their growth since the previous
+	// report: once at the end of a replay, at every drain of a served
+	// collector or a live capture, whose later rows read "N more ... (M in
+	// all)"; sum(count) over the kind and class is the total, not max.
 	Count uint64 `parquet:"count"`
 }
 
