@@ -75,6 +75,12 @@ func timeColumn(table string) string {
 // else. version is the tmonbench version; the config hash and mode come
 // from run.json when present.
 func WriteManifest(ctx context.Context, outDir, version string, now time.Time) (*Manifest, error) {
+	return writeManifest(ctx, outDir, version, now, true)
+}
+
+// writeManifest is WriteManifest, the parts read from their footers when
+// footers is set, else by DuckDB's scan alone (the tests' oracle).
+func writeManifest(ctx context.Context, outDir, version string, now time.Time, footers bool) (*Manifest, error) {
 	m := &Manifest{Tool: "tmonbench", SchemaVersion: observe.SchemaVersion, Version: version, Written: now.UTC().Format(time.RFC3339), Tables: map[string]Table{}}
 	if b, err := os.ReadFile(filepath.Join(outDir, queries.ManifestName)); err == nil {
 		var run struct {
@@ -89,13 +95,10 @@ func WriteManifest(ctx context.Context, outDir, version string, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer db.Close()
+	sc := &scanner{ctx: ctx, outDir: outDir, footers: footers}
+	defer sc.close()
 	for _, name := range tables {
-		t, err := scanTable(ctx, db, outDir, name)
+		t, err := sc.table(name)
 		if err != nil {
 			return nil, err
 		}
@@ -115,10 +118,28 @@ func WriteManifest(ctx context.Context, outDir, version string, now time.Time) (
 	return m, nil
 }
 
-// scanTable reads the row count and time range of every part of one table.
-func scanTable(ctx context.Context, db *sql.DB, outDir, name string) (Table, error) {
+// scanner reads the tables of one output: each part's row count and time
+// range from its Parquet footer (footerParts) when footers is set and every
+// part of the table has what it takes, else by one DuckDB scan of the
+// table's parts (sqlParts), the database opened on first need.
+type scanner struct {
+	ctx      context.Context
+	outDir   string
+	footers  bool
+	db       *sql.DB
+	fellBack []string // tables read by DuckDB although footers was set
+}
+
+func (s *scanner) close() {
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+// table reads the row count and time range of every part of one table.
+func (s *scanner) table(name string) (Table, error) {
 	t := Table{TimeColumn: timeColumn(name), PartitionKeys: []string{}}
-	abs, _ := filepath.Abs(outDir)
+	abs, _ := filepath.Abs(s.outDir)
 	var files []string
 	filepath.WalkDir(filepath.Join(abs, name), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") && !strings.HasPrefix(d.Name(), ".") {
@@ -137,38 +158,29 @@ func scanTable(ctx context.Context, db *sql.DB, outDir, name string) (Table, err
 			}
 		}
 	}
-	list := make([]string, len(files))
-	for i, f := range files {
-		list[i] = literal(filepath.ToSlash(f))
-	}
-	cols := "NULL::BIGINT, NULL::BIGINT"
-	if t.TimeColumn != "" {
-		cols = fmt.Sprintf("epoch_ns(min(%[1]s)), epoch_ns(max(%[1]s))", ident(t.TimeColumn))
-	}
-	q := fmt.Sprintf("SELECT filename, count(*), %s FROM read_parquet([%s], filename = true, union_by_name = true) GROUP BY filename", cols, strings.Join(list, ", "))
-	rs, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return t, fmt.Errorf("dataset: scan %s: %w", name, err)
-	}
-	defer rs.Close()
-	byFile := map[string]File{}
-	for rs.Next() {
-		var f File
-		var lo, hi sql.NullInt64
-		if err := rs.Scan(&f.Path, &f.Rows, &lo, &hi); err != nil {
-			return t, fmt.Errorf("dataset: scan %s: %w", name, err)
+	var parts []File
+	ok := false
+	if s.footers {
+		parts, ok = footerParts(files, t.TimeColumn)
+		if !ok {
+			s.fellBack = append(s.fellBack, name)
 		}
-		if lo.Valid && hi.Valid {
-			f.MinTime = time.Unix(0, lo.Int64).UTC().Format(queries.TimeLayout)
-			f.MaxTime = time.Unix(0, hi.Int64).UTC().Format(queries.TimeLayout)
+	}
+	if !ok {
+		if s.db == nil {
+			db, err := sql.Open("duckdb", "")
+			if err != nil {
+				return t, fmt.Errorf("dataset: %w", err)
+			}
+			s.db = db
 		}
-		byFile[filepath.FromSlash(f.Path)] = f
+		var err error
+		if parts, err = sqlParts(s.ctx, s.db, name, files, t.TimeColumn); err != nil {
+			return t, err
+		}
 	}
-	if err := rs.Err(); err != nil {
-		return t, fmt.Errorf("dataset: scan %s: %w", name, err)
-	}
-	for _, p := range files {
-		f := byFile[p] // a schema-only part has no row, hence no group
+	for i, p := range files {
+		f := parts[i]
 		rel, _ := filepath.Rel(abs, p)
 		f.Path = filepath.ToSlash(rel)
 		if fi, err := os.Stat(p); err == nil {
@@ -185,4 +197,46 @@ func scanTable(ctx context.Context, db *sql.DB, outDir, name string) (Table, err
 		}
 	}
 	return t, nil
+}
+
+// sqlParts reads the row count and the time range of timeCol (none when
+// empty) of each of files (absolute paths) by one DuckDB scan; the parts
+// come back in the order of files, their Path unset.
+func sqlParts(ctx context.Context, db *sql.DB, name string, files []string, timeCol string) ([]File, error) {
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = literal(filepath.ToSlash(f))
+	}
+	cols := "NULL::BIGINT, NULL::BIGINT"
+	if timeCol != "" {
+		cols = fmt.Sprintf("epoch_ns(min(%[1]s)), epoch_ns(max(%[1]s))", ident(timeCol))
+	}
+	q := fmt.Sprintf("SELECT filename, count(*), %s FROM read_parquet([%s], filename = true, union_by_name = true) GROUP BY filename", cols, strings.Join(list, ", "))
+	rs, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: scan %s: %w", name, err)
+	}
+	defer rs.Close()
+	byFile := map[string]File{}
+	for rs.Next() {
+		var f File
+		var lo, hi sql.NullInt64
+		if err := rs.Scan(&f.Path, &f.Rows, &lo, &hi); err != nil {
+			return nil, fmt.Errorf("dataset: scan %s: %w", name, err)
+		}
+		if lo.Valid && hi.Valid {
+			f.MinTime = time.Unix(0, lo.Int64).UTC().Format(queries.TimeLayout)
+			f.MaxTime = time.Unix(0, hi.Int64).UTC().Format(queries.TimeLayout)
+		}
+		byFile[filepath.FromSlash(f.Path)] = f
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("dataset: scan %s: %w", name, err)
+	}
+	parts := make([]File, len(files))
+	for i, p := range files {
+		parts[i] = byFile[p] // a schema-only part has no row, hence no group
+		parts[i].Path = ""
+	}
+	return parts, nil
 }
