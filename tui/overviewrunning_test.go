@@ -25,13 +25,10 @@ import (
 // ended yet: the collector writing it is still going (a flow's row is
 // written when it ends: idle, evicted or at the end of the run)"), at 120
 // columns (the probe table on one line) and 80 (narrowProbeTable), every
-// line within the width; once the run has ended, "(no flows)" again. The
-// output is a finished replay of the lab's FTP capture whose --filter
-// matched no packet (no flow), made a collector's in its run.json.
+// line within the width; once the run has ended, "(no flows)" again
+// (noFlowOutput).
 func TestOverviewNoFlowYet(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "tmon-out")
-	testout.Run(t, "replay", "-q", "--progress", "never", "--filter", "port 1", "--out", out, capture(t, ftpLab))
-	setMode(t, out, "collector")
+	out := noFlowOutput(t)
 	const want = "(flows is empty: no flow has ended yet: the collector writing it is still going " +
 		"(a flow's row is written when it ends: idle, evicted or at the end of the run))"
 	for _, w := range []int{120, 80} {
@@ -66,6 +63,34 @@ func TestOverviewNoFlowYet(t *testing.T) {
 		if s := trimLines(plain(m)); !strings.Contains(s, "  (no flows)\n") || strings.Contains(s, "ended yet") {
 			t.Fatalf("%d columns, the collector ended:\n%s", w, s)
 		}
+	}
+}
+
+// noFlowOutput is a finished replay of the lab's FTP capture whose
+// --filter matched no packet (no flow), made a collector's in its
+// run.json.
+func noFlowOutput(t *testing.T) string {
+	out := filepath.Join(t.TempDir(), "tmon-out")
+	testout.Run(t, "replay", "-q", "--progress", "never", "--filter", "port 1", "--out", out, capture(t, ftpLab))
+	setMode(t, out, "collector")
+	return out
+}
+
+// TestDetailNoFlowYet: a flow's detail without its flows row said why
+// only under --tui (its snapshots); on a running collector's output
+// (run.json, as TestOverviewNoFlowYet) it said "no flows row" alone. It
+// now says the collector is still going, with when the row is written
+// (queries.FlowRowWhen, the words of `tmonbench query`).
+func TestDetailNoFlowYet(t *testing.T) {
+	out := noFlowOutput(t)
+	setRunState(t, out, true)
+	m := newTestModel(t, out)
+	drive(t, m, tea.WindowSizeMsg{Width: 200, Height: 40})
+	drive(t, m, runCmd(m.Init())...)
+	drive(t, m, pushMsg{s: newDetail(m.e, flowRef{probe: "A", flowID: 99999})})
+	want := "no flows row: the collector writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)"
+	if s := plain(m); !strings.Contains(s, want) {
+		t.Fatalf("screen lacks %q:\n%s", want, s)
 	}
 }
 
