@@ -160,3 +160,34 @@ func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// FlowRowWhen is when a flow's row is written into flows, said wherever
+// an empty flows table (or a flow without its row) is explained: by
+// `tmonbench query`'s notes (cmd/tmonbench: noFlowReason) and by the TUI
+// (its Overview, a flow's detail), one sentence in the same words.
+const FlowRowWhen = "a flow's row is written when it ends: idle, evicted or at the end of the run"
+
+// RunWhat names a running run's mode (run.json's) for a note: replay,
+// collector, live capture; "run" when the mode is not known ("").
+func RunWhat(mode string) string {
+	switch mode {
+	case "live":
+		return "live capture"
+	case "":
+		return "run"
+	}
+	return mode
+}
+
+// StillGoing says that the run st describes is still writing the output:
+// "the collector writing it is still going".
+func (st RunState) StillGoing() string {
+	return "the " + RunWhat(st.Mode) + " writing it is still going"
+}
+
+// NoFlowYet is why flows holds no row while the run st describes goes:
+// "no flow has ended yet: the collector writing it is still going
+// (FlowRowWhen)".
+func (st RunState) NoFlowYet() string {
+	return "no flow has ended yet: " + st.StillGoing() + " (" + FlowRowWhen + ")"
+}

@@ -420,11 +420,15 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 // none; an event's message) broken onto lines of that width instead.
 // Numbers, times, dates and booleans print whole, as in the table layout
 // (cuttable): at --width 30 a trial read 42940…0000 for 4294000000000 and
-// 2023-…000Z for a start_time, values no longer readable.
+// 2023-…000Z for a start_time, values no longer readable. So do columns of
+// number ranges (numberRanges, as fitWidths keeps them): at 28 columns
+// operator-rtt's slice 130.282-130.282 read 130.28…30.282, another range.
 func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int) error {
 	name := 0
-	for _, c := range res.Columns {
+	whole := make([]bool, len(res.Columns)) // printed whole, never cut
+	for i, c := range res.Columns {
 		name = max(name, runewidth.StringWidth(c))
+		whole[i] = !cuttable(res.Types[i]) || numberRanges(cells, i)
 	}
 	room := max(width-name-3, minCut)
 	var b strings.Builder
@@ -436,10 +440,10 @@ func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int)
 		for i, c := range row {
 			b.WriteString(runewidth.FillRight(res.Columns[i], name))
 			b.WriteString(" │ ")
-			if i == wrap {
-				b.WriteString(strings.ReplaceAll(wrapText(c, room), "\n", "\n"+strings.Repeat(" ", name)+" │ "))
-			} else if !cuttable(res.Types[i]) {
+			if whole[i] { // before wrap: a range has no space to wrap at
 				b.WriteString(c)
+			} else if i == wrap {
+				b.WriteString(strings.ReplaceAll(wrapText(c, room), "\n", "\n"+strings.Repeat(" ", name)+" │ "))
 			} else {
 				b.WriteString(fitCell(c, room, -1))
 			}

@@ -430,9 +430,23 @@ func TestVerticalKeepsNumbersAndTimes(t *testing.T) {
 // tshark -r tcpdump_dns_udp.pcap -T fields -e dns.time), the middle of
 // the text elided into another range; the probe names are cut instead.
 func TestNumberRangesNeverCut(t *testing.T) {
+	res := operatorRTTTrial()
+	got := formatted(t, res, "table", Options{Width: 120})
+	if maxLineWidth(got) > 120 {
+		t.Errorf("a line is %d wide:\n%s", maxLineWidth(got), got)
+	}
+	if strings.Count(got, "│ 130.282-130.282 │ 130.282-130.282 │") != 1 || strings.Contains(got, "130.282…") || !strings.Contains(got, "…") {
+		t.Errorf("want the slices whole and the probe names cut:\n%s", got)
+	}
+}
+
+// operatorRTTTrial is the result of operator-rtt over the replays of a
+// trial over a few public captures and the lab's (TestNumberRangesNeverCut):
+// its slices are number ranges, its probes long names.
+func operatorRTTTrial() *Result {
 	hour := func(s string) time.Time { h, _ := time.Parse(time.RFC3339, s); return h }
 	lab := hour("2026-11-29T14:00:00Z")
-	res := &Result{Columns: []string{"hour", "probe", "kind", "samples", "mean_ms", "p50_slice_ms", "p99_slice_ms", "max_ms"},
+	return &Result{Columns: []string{"hour", "probe", "kind", "samples", "mean_ms", "p50_slice_ms", "p99_slice_ms", "max_ms"},
 		Types: []string{"TIMESTAMP_S", "VARCHAR", "VARCHAR", "UBIGINT", "DOUBLE", "VARCHAR", "VARCHAR", "DOUBLE"},
 		Rows: [][]any{ // operator-rtt over the trial's replay
 			{hour("2006-12-16T17:00:00Z"), "chrissanders_ppa1e_ftp", "tcp_handshake", uint64(2), 1.637, "0.955-0.955", "2.319-2.319", 2.319},
@@ -445,11 +459,38 @@ func TestNumberRangesNeverCut(t *testing.T) {
 			{lab, "ftp", "tcp_handshake", uint64(21), 0.063, "0.014-0.246", "0.014-0.246", 0.246},
 			{lab, "tcpmix", "tcp_handshake", uint64(8), 16.45, "0.106-0.361", "59.462-71.169", 71.169},
 		}}
-	got := formatted(t, res, "table", Options{Width: 120})
-	if maxLineWidth(got) > 120 {
-		t.Errorf("a line is %d wide:\n%s", maxLineWidth(got), got)
+}
+
+// TestNumberRangesNeverCutBlocks: the row-per-block layout (psql's \x,
+// which query falls back to when even the cut table is too wide) cut the
+// number ranges TestNumberRangesNeverCut keeps whole in the table: at 28
+// columns tcpdump_dns_udp's DNS round trip (130.282 ms: tshark -r
+// tcpdump_dns_udp.pcap -T fields -e dns.time says 0.130282 s) read
+// "130.28…30.282", another range. Its slices now print whole, as its
+// numbers do; the probe names are still cut to the width.
+func TestNumberRangesNeverCutBlocks(t *testing.T) {
+	got := formatted(t, operatorRTTTrial(), "table", Options{Width: 28})
+	if !strings.Contains(got, "─[ row 3 ]") {
+		t.Fatalf("not one row per block at 28 columns:\n%s", got)
 	}
-	if strings.Count(got, "│ 130.282-130.282 │ 130.282-130.282 │") != 1 || strings.Contains(got, "130.282…") || !strings.Contains(got, "…") {
-		t.Errorf("want the slices whole and the probe names cut:\n%s", got)
+	block := got[strings.Index(got, "─[ row 3 ]"):strings.Index(got, "─[ row 4 ]")]
+	for _, want := range []string{"p50_slice_ms │ 130.282-130.282\n", "p99_slice_ms │ 130.282-130.282\n", "mean_ms      │ 130.282\n", "probe        │ tcpdum…ns_udp\n"} {
+		if !strings.Contains(block, want) {
+			t.Errorf("row 3 lacks %q:\n%s", strings.TrimSpace(want), block)
+		}
+	}
+	if !strings.Contains(got, "p50_slice_ms │ 0.043-1.934\n") || !strings.Contains(got, "p99_slice_ms │ 59.462-71.169\n") || !strings.Contains(got, "p99_slice_ms │ NULL\n") {
+		t.Errorf("want every slice whole:\n%s", got)
+	}
+	// a slice as the last column (the one whose text wraps: wrapColumn)
+	// is not split onto two lines either
+	res := operatorRTTTrial()
+	res.Columns, res.Types = res.Columns[:7], res.Types[:7]
+	for i := range res.Rows {
+		res.Rows[i] = res.Rows[i][:7]
+	}
+	got = formatted(t, res, "table", Options{Width: 28})
+	if !strings.Contains(got, "─[ row 9 ]") || strings.Count(got, "p99_slice_ms │ 130.282-130.282\n") != 1 {
+		t.Errorf("the last column's slice split:\n%s", got)
 	}
 }

@@ -71,8 +71,9 @@ type env struct {
 	errMsg   string
 	empty    queries.EmptyReasons // why tables are empty (Options.Empty)
 	reasons  func(*sql.DB) queries.EmptyReasons
-	emptySig string // the run state empty was asked for (runSig)
-	emptyGen int    // incremented at each ask of reasons (emptyCheck)
+	emptySig string           // the run state empty was asked for (runSig)
+	run      queries.RunState // the run writing out, as the last check saw it (emptyCheck)
+	emptyGen int              // incremented at each ask of reasons (emptyCheck)
 	live     Live
 	snap     *LiveStatus // the latest snapshot of a live run (nil offline)
 	liveHist liveHistory

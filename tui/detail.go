@@ -170,7 +170,7 @@ ORDER BY seen.t IS NOT NULL AND epoch_ns(time) < seen.t, CASE WHEN seen.t IS NUL
 
 func (d *detail) load(e *env) tea.Cmd {
 	ref, find := d.ref, d.find
-	running := e.snap != nil && !e.snap.Done
+	run, running := e.writing()
 	dated := e.dated
 	d.err = nil
 	return e.query(d.sid, "detail", func(ctx context.Context, db *sql.DB) (any, error) {
@@ -184,7 +184,7 @@ func (d *detail) load(e *env) tea.Cmd {
 		}
 		if errors.Is(err, errNoFlowRow) && running {
 			// a running run writes a flow's row when the flow ends
-			err = fmt.Errorf("%w: the run writes a flow's row when the flow ends (idle, evicted, or at the end of the run)", err)
+			err = fmt.Errorf("%w: %s (%s)", err, run.StillGoing(), queries.FlowRowWhen)
 		} else if errors.Is(err, errNoFlowRow) && find == nil && ctx.Err() == nil {
 			if why := whyNoFlowRow(ctx, db, ref, dated); why != "" {
 				err = fmt.Errorf("%w: %s", err, why)

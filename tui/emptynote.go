@@ -47,15 +47,16 @@ func runSig(st queries.RunState) string {
 	return fmt.Sprintf("%t %s %d %d %v", st.Running, st.Mode, st.PID, st.Started.UnixNano(), st.Abandoned)
 }
 
-// emptyCheck notes the run's state and, when it is not the one the
+// emptyCheck notes the run's state (env.run) and, when it is not the one the
 // reasons were computed for (or force: the database was reopened),
 // computes them again off the event loop; nil when nothing changed or no
 // Options.Empty was given.
 func (e *env) emptyCheck(force bool) tea.Cmd {
+	e.run = queries.State(e.out)
 	if e.reasons == nil || e.db == nil {
 		return nil
 	}
-	sig := runSig(queries.State(e.out))
+	sig := runSig(e.run)
 	if sig == e.emptySig && !force {
 		return nil
 	}
@@ -71,4 +72,29 @@ func (e *env) setEmpty(msg emptyMsg) {
 	if msg.db == e.db && msg.gen == e.emptyGen {
 		e.empty = msg.reasons
 	}
+}
+
+// writing returns the run writing the output while it goes: a
+// collector's or live capture's appends, a running replay's staging
+// folder (run.json, as emptyCheck last noted it), or a run with --tui
+// whose snapshots say it has not ended (its mode unknown then: "the run");
+// false once the run has ended, or when none wrote the output.
+func (e *env) writing() (queries.RunState, bool) {
+	switch {
+	case e.run.Running:
+		return e.run, true
+	case e.snap != nil && !e.snap.Done:
+		return queries.RunState{Running: true}, true
+	}
+	return queries.RunState{}, false
+}
+
+// noFlowYet is why the output holds no flow while the run writing it goes
+// (queries.RunState.NoFlowYet: the words `tmonbench query summary` prints
+// for its empty flows table); "" when no run is going.
+func (e *env) noFlowYet() string {
+	if st, ok := e.writing(); ok {
+		return st.NoFlowYet()
+	}
+	return ""
 }

@@ -368,12 +368,7 @@ func (o *overview) render(e *env, w, h, stripH int) string {
 		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  adding up the IP bytes over time …") + "\n")
 	}
 	if o.strip != nil && o.strip.lo == 0 && o.strip.hi == 0 { // no flow (yet: a live run's first tables)
-		none := "  no flows to add up"
-		if e.snap != nil && !e.snap.Done {
-			// the flows table gets a flow's row when the flow ends
-			none += " yet: a flow's row is written when it ends (idle, evicted, or at the end of the run); the live panel counts them now"
-		}
-		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render(none) + "\n")
+		b.WriteString("\n" + st.section.Render("Throughput") + st.dim.Render("  "+noStrip(e)) + "\n")
 	} else if o.strip != nil && len(o.strip.vals) > 0 {
 		how := "≈ flows spread over their lifetimes"
 		if o.strip.exact {
@@ -520,7 +515,7 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 			b.WriteString(l + "\n")
 		}
 		if len(o.d.probes) == 0 {
-			b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+			noFlowsNote(e, b, w)
 		}
 		return
 	}
@@ -547,7 +542,40 @@ func (o *overview) probeRows(e *env, b *strings.Builder, w int) {
 			human(p.packets), human(p.bytes), human(p.flows), mal, drops[n])
 	}
 	if len(o.d.probes) == 0 {
-		b.WriteString(st.dim.Render("  (no flows" + map[bool]string{true: " in the brushed range", false: ""}[e.brush.active()] + ")\n"))
+		noFlowsNote(e, b, w)
+	}
+}
+
+// noStrip is what the throughput strip says without a flow: "no flows to
+// add up"; while the run writing the output goes, "yet", the probe table
+// above saying why (noFlowsNote: the flows table gets a flow's row when
+// the flow ends), and with --tui that the live panel counts them now.
+func noStrip(e *env) string {
+	switch {
+	case e.noFlowYet() == "":
+		return "no flows to add up"
+	case e.snap != nil && !e.snap.Done:
+		return "no flows to add up yet: the live panel counts them now"
+	}
+	return "no flows to add up yet"
+}
+
+// noFlowsNote is what the probe table says without a flow: "(no flows in
+// the brushed range)" when the brush is set; while the run writing the
+// output goes, why flows is still empty, wrapped as a table screen's empty
+// note ("(flows is empty: no flow has ended yet: the collector writing it
+// is still going (...))": it said "(no flows)" alone on a running
+// collector's output, which reads as a capture without a flow); else
+// "(no flows)".
+func noFlowsNote(e *env, b *strings.Builder, w int) {
+	note := "(no flows)"
+	if e.brush.active() {
+		note = "(no flows in the brushed range)"
+	} else if why := e.noFlowYet(); why != "" {
+		note = "(flows is empty: " + why + ")"
+	}
+	for _, l := range strings.Split(wrapItems(max(w-2, 10), " ", strings.Fields(note)...), "\n") {
+		b.WriteString(e.st.dim.Render("  "+l) + "\n")
 	}
 }
 

@@ -222,7 +222,7 @@ func TestStripOneInstant(t *testing.T) {
 	// a live run with no flow written: the config's interval (Options.IntervalS)
 	m.e.snap, m.e.ivS = &LiveStatus{}, 60
 	m.tabs[0].(*overview).strip = &stripData{vals: make([]float64, 118), n: 118}
-	if s := plain(m); !strings.Contains(s, "no flows to add up yet: a flow's row is written when it ends") {
+	if s := plain(m); !strings.Contains(s, "no flows to add up yet: the live panel counts them now") {
 		t.Fatalf("live strip before any flow:\n%s", s)
 	}
 }

@@ -330,7 +330,7 @@ func TestREADMERecipeQueryWhileRunning(t *testing.T) {
 	if got != readmeOneway {
 		t.Fatalf("query --wide oneway while the collector runs:\n%s\nwant (README):\n%s", got, readmeOneway)
 	}
-	if !strings.Contains(note, "still running") || !strings.Contains(note, "a flow's row in flows is written when it ends") {
+	if !strings.Contains(note, "still running") || !strings.Contains(note, "(a flow's row is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)") {
 		t.Errorf("the query did not say the collector is still running and when flows rows come: %q", note)
 	}
 	if got, _ := query("--sql", "select probe, sum(packets) p from flows where class = 'all' group by 1 order by 1"); got != "probe,p\nA,5000\nB,4941\n" {

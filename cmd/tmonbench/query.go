@@ -99,8 +99,8 @@ func cmdQuery(fs *pflag.FlagSet) (string, runFunc) {
 		// rows come later (it names the table and when), else in general
 		if saidRunning := noteEmpty(stderr, db, emptyReasons(db, *out), texts, st); st.Running && !saidRunning {
 			fmt.Fprintf(stderr, "tmonbench query: the %s writing %s is still running (pid %d, started %s): these are the rows written so far "+
-				"(a flow's row in flows is written when it ends: idle, evicted or at the end of the run; its flow_counters rows as each interval closes)\n",
-				runWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339))
+				"(%s; its flow_counters rows as each interval closes)\n",
+				queries.RunWhat(st.Mode), *out, st.PID, st.Started.UTC().Format(time.RFC3339), queries.FlowRowWhen)
 		}
 		if n, err := queries.Get(fs.Arg(0)); err == nil && n.NeedsRollup && len(*sqls) == 0 {
 			noteRollupsBehind(stderr, "query", *out)

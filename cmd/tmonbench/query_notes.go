@@ -24,7 +24,7 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 		started := a.Started.UTC().Format(time.RFC3339)
 		if a.Staged {
 			fmt.Fprintf(stderr, "tmonbench query: a %s into %s (pid %d, started %s) stopped without finishing (killed?): none of its rows are in these tables, which are the last finished replay's\n",
-				runWhat(a.Mode), out, a.PID, started)
+				queries.RunWhat(a.Mode), out, a.PID, started)
 			continue
 		}
 		again := ""
@@ -32,7 +32,7 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 			again = "; a collector started again on this folder recovers the rest from its journal"
 		}
 		fmt.Fprintf(stderr, "tmonbench query: the %s writing %s (pid %d, started %s) stopped without finishing (killed?): these are the rows it wrote before%s\n",
-			runWhat(a.Mode), out, a.PID, started, again)
+			queries.RunWhat(a.Mode), out, a.PID, started, again)
 	}
 }
 
@@ -65,7 +65,7 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 		r["flows"], r["flow_counters"] = why, why
 	}
 	if st.Running {
-		r["pdu_stats"] = stillGoing(st) + ": pdu_stats is written at the end of each probe's run (its final report)"
+		r["pdu_stats"] = st.StillGoing() + ": pdu_stats is written at the end of each probe's run (its final report)"
 	}
 	m, err := store.ReadManifest(out)
 	if err != nil || m.Config == "" {
@@ -91,7 +91,7 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 			// yet; nor the flows reason (no flow has ended yet): these
 			// rows do not wait for a flow's end (one-way rows come each
 			// interval, a connection's when it closes)
-			why = fmt.Sprintf("nothing yet: %s (its rows come as the %s analysis of %s sees traffic)", stillGoing(st), a, strings.Join(classes, ", "))
+			why = fmt.Sprintf("nothing yet: %s (its rows come as the %s analysis of %s sees traffic)", st.StillGoing(), a, strings.Join(classes, ", "))
 		case r["flows"] != "":
 			why = r["flows"]
 		case noFlowOf(db, classes):
@@ -134,7 +134,7 @@ func noFlowReason(db *sql.DB, st queries.RunState) string {
 		return ""
 	}
 	if st.Running {
-		return "no flow has ended yet: " + stillGoing(st) + " (a flow's row is written when it ends: idle, evicted or at the end of the run)"
+		return st.NoFlowYet()
 	}
 	filtered, empty := eventMessages(db, "replay_filter"), eventMessages(db, "capture_empty")
 	var packets, ip, totals int64
@@ -202,16 +202,9 @@ func eventMessages(db *sql.DB, kind string) []string {
 	return msgs
 }
 
-// stillGoing is how a reason of emptyReasons says that the run writing
-// the output, in state st, has not ended: the table is empty because its
-// rows come later.
-func stillGoing(st queries.RunState) string {
-	return fmt.Sprintf("the %s writing it is still going", runWhat(st.Mode))
-}
-
 // noteEmpty prints on stderr why each empty table the queries read is
 // empty (emptyReasons), one line each, and reports whether a line said
-// that the run writing the output is still going (stillGoing of st):
+// that the run writing the output is still going (RunState.StillGoing):
 // query then does not say it again in a line of its own.
 func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts []string, st queries.RunState) (saidRunning bool) {
 	said := map[string]bool{}
@@ -219,7 +212,7 @@ func noteEmpty(stderr io.Writer, db *sql.DB, reasons queries.EmptyReasons, texts
 		for _, n := range reasons.Notes(context.Background(), db, q) {
 			if !said[n] {
 				said[n] = true
-				saidRunning = saidRunning || st.Running && strings.Contains(n, stillGoing(st))
+				saidRunning = saidRunning || st.Running && strings.Contains(n, st.StillGoing())
 				fmt.Fprintf(stderr, "tmonbench query: %s\n", n)
 			}
 		}

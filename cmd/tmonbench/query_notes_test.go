@@ -99,8 +99,8 @@ func TestQueryNoFlowYet(t *testing.T) {
 // empty table's ("flows is empty: no flow has ended yet: the collector
 // writing it is still going (a flow's row is written when it ends ...)")
 // and the general one ("the collector writing OUT is still running (pid
-// N, started T): these are the rows written so far (a flow's row in flows
-// is written when it ends ...)"). The table's note names the empty table
+// N, started T): these are the rows written so far (a flow's row is
+// written when it ends ...)"). The table's note names the empty table
 // and when its rows come: it alone is printed. A query whose empty tables
 // say nothing of the run (rows, or another reason) still gets the general
 // note, once.

@@ -94,7 +94,7 @@ func cmdPrepare(name string) flagsFunc {
 			// is when more come (query then reads stale rollups).
 			if st := queries.State(*out); st.Running && st.Dir == absPath(*out) {
 				fmt.Fprintf(stderr, "tmonbench %s: note: the %s writing %s is still running (pid %d): these tables cover the rows written so far; run tmonbench %s again once it has ended\n",
-					name, runWhat(st.Mode), *out, st.PID, name)
+					name, queries.RunWhat(st.Mode), *out, st.PID, name)
 			}
 			err = prepare(ctx, *out, opt, name == "rollup", w)
 			if ctx.Err() != nil {
@@ -172,15 +172,6 @@ func noteRollupsBehind(stderr io.Writer, who, out string) {
 		fmt.Fprintf(stderr, "tmonbench %s: note: rows were written into %s at %s, after its rollups (%s): they are not in the rollups this reads; run tmonbench rollup --out %s again\n",
 			who, out, raw.UTC().Format(time.RFC3339), rolled.UTC().Format(time.RFC3339), out)
 	}
-}
-
-// runWhat names a running run's mode (run.json's) for a note: replay,
-// collector, live capture.
-func runWhat(mode string) string {
-	if mode == "live" {
-		return "live capture"
-	}
-	return mode
 }
 
 // absPath is path made absolute, or path itself when it cannot be.
