@@ -118,6 +118,18 @@ func TestEmptyNoteFollowsRun(t *testing.T) {
 // while a collector appends) or that it has ended (neither).
 func setRunState(t *testing.T, out string, running bool) {
 	t.Helper()
+	editRunJSON(t, out, func(man map[string]any) {
+		delete(man, "state")
+		delete(man, "pid")
+		if running {
+			man["state"], man["pid"] = "running", os.Getpid()
+		}
+	})
+}
+
+// editRunJSON rewrites out's run.json through edit, its fields as a map.
+func editRunJSON(t *testing.T, out string, edit func(man map[string]any)) {
+	t.Helper()
 	mf := filepath.Join(out, queries.ManifestName)
 	b, err := os.ReadFile(mf)
 	if err != nil {
@@ -127,11 +139,7 @@ func setRunState(t *testing.T, out string, running bool) {
 	if err := json.Unmarshal(b, &man); err != nil {
 		t.Fatal(err)
 	}
-	delete(man, "state")
-	delete(man, "pid")
-	if running {
-		man["state"], man["pid"] = "running", os.Getpid()
-	}
+	edit(man)
 	if b, err = json.Marshal(man); err != nil {
 		t.Fatal(err)
 	}

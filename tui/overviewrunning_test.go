@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestOverviewNoFlowYet: the Overview of a running collector's output
@@ -108,20 +105,5 @@ func trimLines(s string) string {
 // collector, which appends in place).
 func setMode(t *testing.T, out, mode string) {
 	t.Helper()
-	mf := filepath.Join(out, queries.ManifestName)
-	b, err := os.ReadFile(mf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man map[string]any
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	man["mode"] = mode
-	if b, err = json.Marshal(man); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(mf, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editRunJSON(t, out, func(man map[string]any) { man["mode"] = mode })
 }

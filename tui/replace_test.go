@@ -1,14 +1,11 @@
 package tui
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testout"
-	"github.com/tmonbench/tmonbench/queries"
 )
 
 // TestOutputReplaced: with the TUI open on an output, `tmonbench replay
@@ -38,20 +35,9 @@ func TestOutputReplaced(t *testing.T) {
 	// a collector's or live run's appends rewrite run.json with the same
 	// run: not a replacement (the database stays open)
 	db := m.e.db
-	mf := filepath.Join(out, queries.ManifestName)
-	b, err := os.ReadFile(mf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man map[string]any
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	man["tables"] = map[string]any{"flows": map[string]any{"files": 2, "rows": 99, "bytes": 1}}
-	b, _ = json.Marshal(man)
-	if err := os.WriteFile(mf, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editRunJSON(t, out, func(man map[string]any) {
+		man["tables"] = map[string]any{"flows": map[string]any{"files": 2, "rows": 99, "bytes": 1}}
+	})
 	drive(t, m, outputCheckMsg{})
 	if m.e.db != db || len(m.stack) != 1 || strings.Contains(plain(m), "reloaded") {
 		t.Fatalf("run.json of the same run rewritten: reloaded:\n%s", plain(m))
