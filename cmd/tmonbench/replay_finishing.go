@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 )
 
@@ -35,11 +34,8 @@ var exitNow = os.Exit
 // Before, a second Ctrl-C while a large replay wrote its tables did
 // nothing (a new-user trial).
 func noteFinishing(ctx context.Context, w io.Writer, before func(), abandon func() (string, bool)) (writing func(), stop func()) {
-	wr, done, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	sig := make(chan os.Signal, 4) // every stop signal, the first (ctx's) included
-	signal.Notify(sig, stopSignals...)
-	go func() {
-		defer close(ended)
+	wr := make(chan struct{})
+	stop = watchSignals(func(sig <-chan os.Signal, done <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 		case <-done:
@@ -60,17 +56,13 @@ func noteFinishing(ctx context.Context, w io.Writer, before func(), abandon func
 		first := time.Now()
 		<-sig                                             // the first Ctrl-C's own
 		awaitSecond(sig, done, first, w, before, abandon) // --tui: before gives the terminal back, w passed on to it (heldOutput.show)
-	}()
+	})
 	return func() {
-			close(wr)
-			if replayWritingHook != nil {
-				replayWritingHook(ctx)
-			}
-		}, func() {
-			close(done)
-			<-ended
-			signal.Stop(sig)
+		close(wr)
+		if replayWritingHook != nil {
+			replayWritingHook(ctx)
 		}
+	}, stop
 }
 
 // abandonLine is what a replay abandoned by a second Ctrl-C says: the

@@ -21,17 +21,27 @@ import (
 // Ctrl-C; abandon false (nothing left to give up: the output already
 // whole) lets the command end. stop ends the watch.
 func onSecondSignal(ctx context.Context, w io.Writer, before func(), abandon func() (string, bool)) (stop func()) {
-	done, ended := make(chan struct{}), make(chan struct{})
-	sig := make(chan os.Signal, 4) // every stop signal, the first (ctx's) included
-	signal.Notify(sig, stopSignals...)
-	go func() {
-		defer close(ended)
+	return watchSignals(func(sig <-chan os.Signal, done <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 		case <-done:
 			return
 		}
 		awaitSecond(sig, done, time.Now(), w, before, abandon)
+	})
+}
+
+// watchSignals runs watch in a goroutine of its own with every stop
+// signal (SIGINT, SIGTERM: the first, a command's signal context's, too)
+// on sig, until done closes: stop closes it, waits for watch to return
+// and stops the signals' delivery to sig.
+func watchSignals(watch func(sig <-chan os.Signal, done <-chan struct{})) (stop func()) {
+	done, ended := make(chan struct{}), make(chan struct{})
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, stopSignals...)
+	go func() {
+		defer close(ended)
+		watch(sig, done)
 	}()
 	return func() {
 		close(done)
