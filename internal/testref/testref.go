@@ -9,6 +9,8 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -77,4 +79,29 @@ func VMFlags(a uintptr) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no mapping holds %#x", a)
+}
+
+// freshEnv marks the child process AloneInProcess starts.
+const freshEnv = "TMONBENCH_TEST_ALONE"
+
+// AloneInProcess runs test t again, alone, in a new process of the test
+// binary, and reports whether this is that process (true: go on with the
+// test's body). In the calling process it fails t with the child's
+// output when the child fails, and returns false. For tests that read the
+// kernel's view of heap memory (mincore(2) residency): in a package's
+// process, memory freed by earlier tests can come back resident, or
+// inside a mapping they advised into transparent huge pages (a 2 MiB page
+// resident at the first write), which the test's own code did not do.
+func AloneInProcess(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(freshEnv) == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), freshEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s alone in a new process: %v\n%s", t.Name(), err, out)
+	}
+	return false
 }
