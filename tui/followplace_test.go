@@ -157,13 +157,7 @@ func TestFollowRerunsSQL(t *testing.T) {
 // detail shown reads its flow again, scrolled where it was: each
 // metric's n and sum (flow_counters summed over the flow) double.
 func TestFollowRefreshesDetail(t *testing.T) {
-	out, _ := followPair(t)
-	m, press, _ := screenModel(t, out)
-	press("2", "enter")
-	d, ok := m.active().(*detail)
-	if !ok || d.d == nil || d.d.metrics == nil || len(d.d.metrics.Rows) == 0 {
-		t.Fatalf("active screen %T, want a flow's detail with its metrics", m.active())
-	}
+	out, m, press, d := followedDetail(t)
 	before := d.d.metrics
 	plain(m)
 	for range 4 {
@@ -184,6 +178,20 @@ func TestFollowRefreshesDetail(t *testing.T) {
 	if d.vp.YOffset != off {
 		t.Fatalf("detail scrolled to line %d after the refresh, was %d", d.vp.YOffset, off)
 	}
+}
+
+// followedDetail opens the first flow's detail (2, enter) on the first
+// output of followPair, with its metrics.
+func followedDetail(t *testing.T) (out string, m *Model, press func(...string), d *detail) {
+	t.Helper()
+	out, _ = followPair(t)
+	m, press, _ = screenModel(t, out)
+	press("2", "enter")
+	d, ok := m.active().(*detail)
+	if !ok || d.d == nil || d.d.metrics == nil || len(d.d.metrics.Rows) == 0 {
+		t.Fatalf("active screen %T, want a flow's detail with its metrics", m.active())
+	}
+	return out, m, press, d
 }
 
 // countersTwice writes out's flow_counters part (the wikipedia sample's

@@ -13,13 +13,7 @@ import (
 // screen was never marked loaded: every return to it read it again, and
 // marking it so (as Model.show does) left the new rows unseen.
 func TestFollowDetailUnderPackets(t *testing.T) {
-	out, _ := followPair(t)
-	m, press, _ := screenModel(t, out)
-	press("2", "enter")
-	d, ok := m.active().(*detail)
-	if !ok || d.d == nil || d.d.metrics == nil || len(d.d.metrics.Rows) == 0 {
-		t.Fatalf("active screen %T, want a flow's detail with its metrics", m.active())
-	}
+	out, m, press, d := followedDetail(t)
 	before := d.d
 	press("p")
 	if _, ok := m.active().(*packetsScreen); !ok {
