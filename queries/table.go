@@ -423,12 +423,15 @@ func renderBoxes(w io.Writer, res *Result, cells [][]string, widths []int, wrap 
 // 2023-…000Z for a start_time, values no longer readable. So do columns of
 // number ranges (numberRanges, as fitWidths keeps them): at 28 columns
 // operator-rtt's slice 130.282-130.282 read 130.28…30.282, another range.
+// So do machine names (MachineName: an event's kind and severity, as the
+// table keeps them): at 30 columns a kind read capture_o…r_snaplen; a
+// name wider than the room goes past the width, as a long number does.
 func renderVertical(w io.Writer, res *Result, cells [][]string, width, wrap int) error {
 	name := 0
 	whole := make([]bool, len(res.Columns)) // printed whole, never cut
 	for i, c := range res.Columns {
 		name = max(name, runewidth.StringWidth(c))
-		whole[i] = !cuttable(res.Types[i]) || numberRanges(cells, i)
+		whole[i] = !cuttable(res.Types[i]) || numberRanges(cells, i) || MachineName(c)
 	}
 	room := max(width-name-3, minCut)
 	var b strings.Builder

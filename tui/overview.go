@@ -68,6 +68,7 @@ type stripData struct {
 	lo, hi int64 // span, Unix ns
 	vals   []float64
 	exact  bool // from flow_counters intervals, not flows spread over their lifetime
+	open   bool // with the counters of flows that have no flows row yet (counterIntervals)
 	n      int
 }
 
@@ -373,6 +374,9 @@ func (o *overview) render(e *env, w, h, stripH int) string {
 		how := "≈ flows spread over their lifetimes"
 		if o.strip.exact {
 			how = "from flow_counters"
+		}
+		if o.strip.open { // their class is not known until their row is written
+			how += " (flows not ended yet: in every class they match)"
 		}
 		per := "IP bytes per " + binText(float64(o.strip.hi-o.strip.lo)/1e9/float64(len(o.strip.vals)))
 		if o.strip.hi == o.strip.lo { // every flow so far at one instant

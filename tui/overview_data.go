@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -259,8 +260,11 @@ func mainFlowsSQL(mains []probeRow, alias string) (string, []any) {
 // ip_bytes counters when their intervals are at least as fine as four
 // buckets (each interval's bytes spread over the buckets it covers), else
 // from flows spread evenly over the buckets their lifetime covers (an
-// approximation, said so on screen). gs are the flow groups of the whole
-// capture; nil: read them.
+// approximation, said so on screen); plus, either way, the ip_bytes
+// counters of the flows that have no flows row yet (counterIntervals: a
+// running collector's or live run's long-lived flows), over the span
+// their intervals widen. gs are the flow groups of the whole capture;
+// nil: read them.
 func loadStrip(ctx context.Context, db *sql.DB, w int, gs []flowGroup) (*stripData, error) {
 	s := &stripData{n: w, vals: make([]float64, w)}
 	if gs == nil {
@@ -269,37 +273,36 @@ func loadStrip(ctx context.Context, db *sql.DB, w int, gs []flowGroup) (*stripDa
 			return nil, err
 		}
 	}
-	if len(gs) == 0 {
-		return s, nil
+	mw, margs := mainFlowsSQL(mainClasses(gs), "")
+	ivs, err := counterIntervals(ctx, db, mw, margs)
+	if err != nil {
+		return nil, err
 	}
-	s.lo, s.hi = gs[0].first, gs[0].last
+	s.lo, s.hi = int64(math.MaxInt64), int64(math.MinInt64)
 	for _, g := range gs {
 		s.lo, s.hi = min(s.lo, g.first), max(s.hi, g.last)
 	}
+	for _, c := range ivs {
+		if c.open > 0 { // no first or last packet known: the interval
+			s.lo, s.hi, s.open = min(s.lo, c.start), max(s.hi, c.start+max(c.length, 1)-1), true
+		}
+	}
+	if len(gs) == 0 && !s.open {
+		s.lo, s.hi = 0, 0
+		return s, nil
+	}
 	span := max(s.hi-s.lo, 1)
 	bw := span/int64(w) + 1
-	mw, margs := mainFlowsSQL(mainClasses(gs), "")
 	// the counters' interval (the config's interval_s: one for the run)
-	var ivS sql.NullFloat64
-	_ = db.QueryRowContext(ctx, `SELECT interval_s FROM flow_counters WHERE metric = 'ip_bytes' LIMIT 1`).Scan(&ivS)
-	if iv := int64(ivS.Float64 * 1e9); ivS.Valid && iv > 0 && span/iv+1 >= int64(w)/4 {
-		s.exact = true
-		rows, err := db.QueryContext(ctx, `SELECT epoch_ns(c.interval_start), (c.interval_s * 1e9)::BIGINT, sum(c.sum)
-FROM flow_counters c SEMI JOIN (SELECT probe, flow_id FROM flows WHERE `+mw+`) f ON c.probe = f.probe AND c.flow_id = f.flow_id
-WHERE c.metric = 'ip_bytes' GROUP BY 1, 2`, margs...)
-		if err != nil {
-			return nil, err
+	s.exact = len(gs) == 0 || len(ivs) > 0 && ivs[0].length > 0 && span/ivs[0].length+1 >= int64(w)/4
+	for _, c := range ivs {
+		s.spread(c.start, c.start+max(c.length, 1), c.open, bw)
+		if s.exact {
+			s.spread(c.start, c.start+max(c.length, 1), c.main, bw)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var start, length int64
-			var v float64
-			if err := rows.Scan(&start, &length, &v); err != nil {
-				return nil, err
-			}
-			s.spread(start, start+max(length, 1), v, bw)
-		}
-		return s, rows.Err()
+	}
+	if s.exact {
+		return s, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT i, sum(bytes / (sb - sa + 1)) FROM (
   SELECT bytes, sa, sb, unnest(generate_series(sa, sb)) AS i FROM (
@@ -320,6 +323,45 @@ GROUP BY 1`, append([]any{s.lo, bw, s.lo, bw}, margs...)...)
 		}
 	}
 	return s, rows.Err()
+}
+
+// intervalBytes is the IP bytes of one flow_counters interval: of the
+// main classes' flows, and of the flows without a flows row.
+type intervalBytes struct {
+	start, length int64 // Unix ns, ns
+	main, open    float64
+}
+
+// counterIntervals adds up the ip_bytes counters per interval, those of
+// the flows mainWhere selects in flows (args: its arguments) apart from
+// those of the flows that have no flows row yet: a flow's row is written
+// when it ends (queries.FlowRowWhen), its flow_counters rows as each
+// interval closes, so on a running collector's output a long-lived flow
+// has only those. Such a flow's class is not known until its row is
+// written: it counts in every class it matches (the strip's caption says
+// so). One pass (a LEFT JOIN: a flows row per probe and flow_id); none
+// without a flow_counters table (no part written yet).
+func counterIntervals(ctx context.Context, db *sql.DB, mainWhere string, args []any) ([]intervalBytes, error) {
+	rows, err := db.QueryContext(ctx, `SELECT epoch_ns(c.interval_start), (c.interval_s * 1e9)::BIGINT,
+  coalesce(sum(c.sum) FILTER (WHERE f.main), 0), coalesce(sum(c.sum) FILTER (WHERE f.flow_id IS NULL), 0)
+FROM flow_counters c LEFT JOIN (SELECT probe, flow_id, `+mainWhere+` AS main FROM flows) f ON c.probe = f.probe AND c.flow_id = f.flow_id
+WHERE c.metric = 'ip_bytes' GROUP BY 1, 2 ORDER BY 1, 2`, args...)
+	if err != nil {
+		if t, ok := missingTable(err.Error()); ok && t == "flow_counters" {
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer rows.Close()
+	var out []intervalBytes
+	for rows.Next() {
+		var c intervalBytes
+		if err := rows.Scan(&c.start, &c.length, &c.main, &c.open); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // spread adds v, counted over [a, b) ns, to the buckets (bw ns wide from

@@ -14,6 +14,7 @@ import (
 	"github.com/tmonbench/tmonbench/engine/filter"
 	"github.com/tmonbench/tmonbench/engine/observe"
 	"github.com/tmonbench/tmonbench/engine/pdu"
+	"github.com/tmonbench/tmonbench/engine/pipeline"
 	"github.com/tmonbench/tmonbench/engine/pkt"
 	"github.com/tmonbench/tmonbench/engine/probe"
 	"github.com/tmonbench/tmonbench/internal/syncio"
@@ -57,17 +58,21 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 				return err
 			}
 		}
-		check := probeVersionCheck(*name, *cfgPath, *unlisted, interval) // of this version and each new one of a watched --config
-		cfg, err := loadChecked("probe", *cfgPath, stderr, check)        // a wrong --name before the config's warnings
-		if err != nil {
-			return err
-		}
-		speed, err := replay.ParseSpeed(*speedStr)
+		speed, err := replay.ParseSpeed(*speedStr) // usage mistakes first, as replay's
 		if err != nil {
 			return usageErr("probe: %v", err)
 		}
 		if cf.workers < 0 || cf.workers > maxWorkers {
 			return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
+		}
+		check := probeVersionCheck(*name, *cfgPath, *unlisted, interval) // of this version and each new one of a watched --config
+		start := check                                                   // a wrong --name or --pcap before the config's warnings
+		if !isLive {
+			start = capturesThere(check, []pipeline.Capture{{Path: *pcap}})
+		}
+		cfg, err := loadChecked("probe", *cfgPath, stderr, start)
+		if err != nil {
+			return err
 		}
 		r := &probeRunner{name: *name, unlisted: *unlisted, stateDir: *stateDir, ifaces: []string{*iface}, linger: *linger, workers: cf.workers, stdout: stdout, stderr: stderr, snap: &observe.Latest{},
 			log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}

@@ -109,8 +109,9 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 		if a.workers < 0 || a.workers > maxWorkers {
 			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
 		}
-		// --interval applied before the config's warnings, which say what its value does to the rollups
-		if a.cfg, err = loadChecked("replay", *cfgPath, stderr, interval); err != nil {
+		// --interval applied before the config's warnings, which say what its value does to the rollups;
+		// a capture that is not there said before them too (capturesThere)
+		if a.cfg, err = loadChecked("replay", *cfgPath, stderr, capturesThere(interval, a.caps)); err != nil {
 			return nil, err
 		}
 		if a.rollup { // its databases checked before anything is written

@@ -88,8 +88,11 @@ func TestAttributeRules(t *testing.T) {
 	}{
 		{[]string{mod2("engine/probe.(*Probe).Packet"), mod2("engine/probe.(*Probe).account"), mod2("engine/flow.(*Table).Lookup"), "runtime.mapaccess1"}, StageFlowTable},
 		{[]string{mod2("engine/pipeline.startWorker.func1"), mod2("engine/collector.(*Collector).Handle"), mod2("engine/rtt.DecodeSample")}, StageDecode},
-		{[]string{mod2("engine/pipeline.(*run).drainTo"), mod2("engine/collector.(*Collector).Drain"), mod2("engine/collector.(*Collector).take")}, StageRows},
-		{[]string{mod2("engine/pipeline.(*run).drainTo"), mod2("engine/store.(*Run).Write"), "github.com/parquet-go/parquet-go.(*Writer).Write"}, StageParquet},
+		{[]string{mod2("engine/pipeline.(*run).drainIfDue"), mod2("engine/collector.(*Collector).Drain"), mod2("engine/collector.(*Collector).take")}, StageRows},
+		{[]string{mod2("engine/pipeline.(*run).drainIfDue"), mod2("engine/pipeline.(*run).sink"), mod2("engine/store.(*Run).Write"), "github.com/parquet-go/parquet-go.(*Writer).Write"}, StageParquet},
+		// the rows staged for the snapshots (drainIfDue's Append): the rule named drainTo, a function
+		// the pipeline never had (TestRuleNamesExist), and this time went to "other"
+		{[]string{mod2("engine/pipeline.(*run).feed"), mod2("engine/pipeline.(*run).drainIfDue"), mod2("engine/observe.(*Batch).Append")}, StageRows},
 		{[]string{mod2("engine/probe.(*Probe).report"), mod2("engine/pdu.(*Sender).End"), "runtime.mallocgc", "runtime.gcAssistAlloc"}, StageGC},
 		{[]string{mod2("engine/probe.(*Loop).Run"), mod2("replay.(*Merged).Next"), "syscall.read"}, StageRead},
 		{[]string{mod2("engine/probe.(*Probe).account"), mod2("engine/tcpconn.(*Tracker).Packet")}, StageTCP},

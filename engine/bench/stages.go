@@ -51,7 +51,7 @@ var rules = []rule{
 	{regexp.MustCompile(`^runtime\.(gcBgMarkWorker|gcDrain|gcAssistAlloc|bgsweep|bgscavenge|markroot|gcMarkDone|gcMarkTermination|gcStart|sweepone|scanobject|scanObject|wbBufFlush)`), StageGC, 9},
 	{regexp.MustCompile(`^(` + mod + `engine/store\.|github\.com/parquet-go/|github\.com/klauspost/compress/)`), StageParquet, 7},
 	{regexp.MustCompile(`^` + mod + `engine/collector\.(\(\*Collector\)\.(take|Drain|Finish|resolve|holdUnresolved|addHistogram|name|known|lookupName)|split)`), StageRows, 6},
-	{regexp.MustCompile(`^` + mod + `engine/pipeline\.\(\*run\)\.(drainTo|finish)`), StageRows, 6},
+	{regexp.MustCompile(`^` + mod + `engine/pipeline\.\(\*run\)\.(drain|finish)`), StageRows, 6}, // drain, drainIfDue: the collector's rows staged and handed to the sink
 	{regexp.MustCompile(`^` + mod + `engine/(collector\.|pdu\.\(\*Receiver\)|pipeline\.startWorker)`), StageDecode, 5},
 	{regexp.MustCompile(`^(` + mod + `engine/pdu\.|` + mod + `engine/(tcpconn|rtt|ftp|oneway)\.Append|` + mod + `engine/pipeline\.\(\*worker\)\.deliver)`), StagePDUEncode, 2},
 	{regexp.MustCompile(`^(` + mod + `replay\.|` + mod + `engine/pipeline\.\(\*guarded\)\.Next|os\.\(\*File\)\.Read|syscall\.read)`), StageRead, 1},
