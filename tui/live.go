@@ -364,12 +364,29 @@ func livePanel(e *env, w, bodyH int) string {
 	// which is which before the rest, every item whole
 	items := append([]string{title + "  " + liveLegend[0]}, liveLegend[1:]...)
 	legend := strings.Split(wrapItems(w, " · ", items...), "\n")
+	// On a short window the legend goes below the counters it explains:
+	// at 40×10 its 6 wrapped lines filled the body, and the overview
+	// showed the legend and not one number (a tmux trial of live --tui).
+	// The overview cuts what does not fit (overview.view), the legend's
+	// end then.
+	after := len(legend)+1+len(s.Ifaces) > bodyH-1 // the hint's line
+	var leg strings.Builder
 	for i, l := range legend {
 		if i == 0 && strings.HasPrefix(l, title) {
-			b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
-			continue
+			if after {
+				b.WriteString(st.section.Render(title) + "\n")
+				l = strings.TrimLeft(l[len(title):], " ")
+			} else {
+				b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
+				continue
+			}
 		}
-		b.WriteString(st.dim.Render(cut(l, w)) + "\n")
+		if l != "" {
+			leg.WriteString(st.dim.Render(cut(l, w)) + "\n")
+		}
+	}
+	if !after {
+		b.WriteString(leg.String())
 	}
 	pw, iw := nameWidths(s.Ifaces, func(i LiveIface) (string, string) { return i.Probe, i.Iface }, 10, 8, w-80) // the row's 80 columns
 	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "captured", "pkt/s", "captured B", "flows", "malformed", "drops")
@@ -391,6 +408,9 @@ func livePanel(e *env, w, bodyH int) string {
 		pps, known := h.ratePps[i.Probe+"\x00"+i.Iface]
 		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, elideMiddle(i.Probe, pw), iw, elideMiddle(i.Iface, iw), human(int64(i.Packets)),
 			rateText(s, pps, known), human(int64(i.Bytes)), flows, mal, drops)
+	}
+	if after {
+		b.WriteString(leg.String())
 	}
 	var ch []string
 	for _, c := range s.Channels {

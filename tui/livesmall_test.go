@@ -1,0 +1,37 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// TestLiveOverviewTinyWindow: on a 40×10 terminal the live overview shows
+// the engines' counters, the legend below them: a tmux trial of live
+// --tui at 40×10 saw the legend's six wrapped lines fill the body and no
+// number at all ("Live · capturing  captured B: snaplen-", "cut", "IP
+// bytes: on the wire", ...). liveSnaps' second snapshot: A on if0, 3,000
+// packets, 600,000 captured bytes (200 a packet), 2,000 pkt/s over its
+// second. At 120×40 the legend stays above (TestGoldenLive).
+func TestLiveOverviewTinyWindow(t *testing.T) {
+	out := replayed(t, ftpLab)
+	snaps := liveSnaps()
+	m := liveModel(t, out, snaps)
+	drive(t, m, tea.WindowSizeMsg{Width: 40, Height: 10})
+	for i := range 2 {
+		s := snaps[i]
+		drive(t, m, liveMsg{st: &s})
+	}
+	v := plain(m)
+	if n := strings.Count(v, "\n") + 1; n > 10 {
+		t.Errorf("%d lines on a 10-line terminal:\n%s", n, v)
+	}
+	row := strings.Fields(lineWith(v, "A ", "if0"))
+	if len(row) < 4 || row[2] != "3,000" || !strings.HasPrefix(row[3], "2,000") { // the line is cut at 40 columns: "2,000…"
+		t.Errorf("no counters row A if0 3,000 2,000 (packets, pkt/s) at 40×10:\n%s", v)
+	}
+	if !strings.Contains(v, "Live · capturing") || !strings.Contains(v, "captured") {
+		t.Errorf("no title or header at 40×10:\n%s", v)
+	}
+}
