@@ -420,7 +420,10 @@ func livePanel(e *env, w, bodyH int) string {
 		}
 		hb := ""
 		if c.Heartbeats > 0 {
-			hb = fmt.Sprintf(" (%s heartbeats)", human(int64(c.Heartbeats)))
+			hb = " (" + human(int64(c.Heartbeats)) + " heartbeats)"
+			if c.Heartbeats == 1 { // a live --tui trial read "sent 25 (1 heartbeats)"
+				hb = " (1 heartbeat)"
+			}
 		}
 		ch = append(ch, fmt.Sprintf("%s→%s sent %s%s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), hb, human(int64(c.Acked)), c.Unacked, state))
 	}

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"io"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // TestLiveOverviewTinyWindow: on a 40×10 terminal the live overview shows
@@ -33,5 +35,18 @@ func TestLiveOverviewTinyWindow(t *testing.T) {
 	}
 	if !strings.Contains(v, "Live · capturing") || !strings.Contains(v, "captured") {
 		t.Errorf("no title or header at 40×10:\n%s", v)
+	}
+}
+
+// TestOneHeartbeatSingular: the live panel's PDU line of a channel that
+// sent one heartbeat (a quiet live run) read "sent 25 (1 heartbeats)" in
+// a tmux trial; 4 stay plural (TestLiveOverview).
+func TestOneHeartbeatSingular(t *testing.T) {
+	e := &env{st: newStyles(lipgloss.NewRenderer(io.Discard), false)}
+	s := liveSnaps()[0]
+	s.Channels[0].Sent, s.Channels[0].Heartbeats = 21, 1
+	e.snap = &s
+	if p := livePanel(e, 120, 20); !strings.Contains(p, "PDUs: A→local sent 21 (1 heartbeat) acked 20 unacked 0 ok") {
+		t.Errorf("one heartbeat:\n%s", p)
 	}
 }
