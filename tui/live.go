@@ -370,20 +370,18 @@ func livePanel(e *env, w, bodyH int) string {
 	// The overview cuts what does not fit (overview.view), the legend's
 	// end then.
 	after := len(legend)+1+len(s.Ifaces) > bodyH-1 // the hint's line
+	// after: the title alone, the legend wrapped without it
+	if after {
+		b.WriteString(st.section.Render(title) + "\n")
+		legend = strings.Split(wrapItems(w, " · ", liveLegend...), "\n")
+	}
 	var leg strings.Builder
 	for i, l := range legend {
-		if i == 0 && strings.HasPrefix(l, title) {
-			if after {
-				b.WriteString(st.section.Render(title) + "\n")
-				l = strings.TrimLeft(l[len(title):], " ")
-			} else {
-				b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
-				continue
-			}
+		if i == 0 && !after && strings.HasPrefix(l, title) {
+			b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
+			continue
 		}
-		if l != "" {
-			leg.WriteString(st.dim.Render(cut(l, w)) + "\n")
-		}
+		leg.WriteString(st.dim.Render(cut(l, w)) + "\n")
 	}
 	if !after {
 		b.WriteString(leg.String())

@@ -36,6 +36,11 @@ func TestLiveOverviewTinyWindow(t *testing.T) {
 	if !strings.Contains(v, "Live · capturing") || !strings.Contains(v, "captured") {
 		t.Errorf("no title or header at 40×10:\n%s", v)
 	}
+	// the legend below, wrapped on its own: its first item whole (it was
+	// cut "captured B: snaplen-" / "cut" after the title)
+	if lineWith(v, "captured B: snaplen-cut") == "" {
+		t.Errorf("legend's first item cut at 40×10:\n%s", v)
+	}
 }
 
 // TestOneHeartbeatSingular: the live panel's PDU line of a channel that
