@@ -364,12 +364,27 @@ func livePanel(e *env, w, bodyH int) string {
 	// which is which before the rest, every item whole
 	items := append([]string{title + "  " + liveLegend[0]}, liveLegend[1:]...)
 	legend := strings.Split(wrapItems(w, " · ", items...), "\n")
+	// On a short window the legend goes below the counters it explains:
+	// at 40×10 its 6 wrapped lines filled the body, and the overview
+	// showed the legend and not one number (a tmux trial of live --tui).
+	// The overview cuts what does not fit (overview.view), the legend's
+	// end then.
+	after := len(legend)+1+len(s.Ifaces) > bodyH-1 // the hint's line
+	// after: the title alone, the legend wrapped without it
+	if after {
+		b.WriteString(st.section.Render(title) + "\n")
+		legend = strings.Split(wrapItems(w, " · ", liveLegend...), "\n")
+	}
+	var leg strings.Builder
 	for i, l := range legend {
-		if i == 0 && strings.HasPrefix(l, title) {
+		if i == 0 && !after && strings.HasPrefix(l, title) {
 			b.WriteString(st.section.Render(title) + st.dim.Render(cut(l[len(title):], max(w-ansi.StringWidth(title), 0))) + "\n")
 			continue
 		}
-		b.WriteString(st.dim.Render(cut(l, w)) + "\n")
+		leg.WriteString(st.dim.Render(cut(l, w)) + "\n")
+	}
+	if !after {
+		b.WriteString(leg.String())
 	}
 	pw, iw := nameWidths(s.Ifaces, func(i LiveIface) (string, string) { return i.Probe, i.Iface }, 10, 8, w-80) // the row's 80 columns
 	fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, "probe", iw, "iface", "captured", "pkt/s", "captured B", "flows", "malformed", "drops")
@@ -392,6 +407,9 @@ func livePanel(e *env, w, bodyH int) string {
 		fmt.Fprintf(&b, "%-*s %-*s %10s %8s %12s %8s %9s %7s\n", pw, elideMiddle(i.Probe, pw), iw, elideMiddle(i.Iface, iw), human(int64(i.Packets)),
 			rateText(s, pps, known), human(int64(i.Bytes)), flows, mal, drops)
 	}
+	if after {
+		b.WriteString(leg.String())
+	}
 	var ch []string
 	for _, c := range s.Channels {
 		state := "ok"
@@ -400,7 +418,10 @@ func livePanel(e *env, w, bodyH int) string {
 		}
 		hb := ""
 		if c.Heartbeats > 0 {
-			hb = fmt.Sprintf(" (%s heartbeats)", human(int64(c.Heartbeats)))
+			hb = " (" + human(int64(c.Heartbeats)) + " heartbeats)"
+			if c.Heartbeats == 1 { // a live --tui trial read "sent 25 (1 heartbeats)"
+				hb = " (1 heartbeat)"
+			}
 		}
 		ch = append(ch, fmt.Sprintf("%s→%s sent %s%s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), hb, human(int64(c.Acked)), c.Unacked, state))
 	}

@@ -88,7 +88,8 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	// A ring is locked kernel memory: more than half the machine's
 	// would get the process killed with no word (exit 137).
 	if maxMB := physMB() / 2; c.ringMB < 1 || (maxMB > 0 && c.ringMB*len(ifaces) > maxMB) {
-		return lc, nil, usageErr("--ring-mb %d: want 1 to %d MiB per interface (half the memory, over %d interfaces)", c.ringMB, max(maxMB/len(ifaces), 1), len(ifaces))
+		n := len(ifaces) // "over 1 interfaces" in a trial
+		return lc, nil, usageErr("--ring-mb %d: want 1 to %d MiB per interface (half the memory, over %s)", c.ringMB, max(maxMB/n, 1), pkt.Nouns(uint64(n), fmt.Sprintf("%d interface[s]", n)))
 	}
 	if c.blockTimeout < minBlockTimeout || c.blockTimeout > maxBlockTimeout {
 		return lc, nil, durationErr(c.cmd, "block-timeout", c.blockTimeout, fmt.Sprintf("%v to %v", minBlockTimeout, maxBlockTimeout))

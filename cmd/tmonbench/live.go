@@ -208,11 +208,15 @@ func printCapture(w io.Writer, name string, src *live.Source, res *pipeline.Resu
 }
 
 // captureLine is live's last line: "tmonbench live vm: 10 packets, 980
-// bytes captured, 1 flow, 0 kernel drops in 5.9 s; tables in DIR". The
-// bytes are the frames' captured lengths, link header included, as
-// replay's "(N bytes captured)": not the IP bytes of query summary.
+// bytes captured, 1 flow of every class (query summary counts class 'all'
+// only), 0 kernel drops in 5.9 s; tables in DIR". The bytes are the
+// frames' captured lengths, link header included, as replay's "(N bytes
+// captured)": not the IP bytes of query summary. The flows are those of
+// every class, the rows of the flows table, as replay's summary says: a
+// trial's capture read "38 flows" here and 28 in query summary's total
+// (tshark's one-way 5-tuples), the other 10 in classes ftp and dns.
 func captureLine(name string, packets, bytes, flows, drops uint64, took time.Duration, out string) string {
-	return fmt.Sprintf("tmonbench live %s: %s, %d bytes captured, %s, %d kernel drops in %.1f s; tables in %s", name,
+	return fmt.Sprintf("tmonbench live %s: %s, %d bytes captured, %s of every class (query summary counts class 'all' only), %d kernel drops in %.1f s; tables in %s", name,
 		pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)), bytes, pkt.Nouns(flows, fmt.Sprintf("%d flow[s]", flows)), drops, took.Seconds(), out)
 }
 

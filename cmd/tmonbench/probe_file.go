@@ -172,6 +172,6 @@ func probeMissing(cfgPath, name string, input bool) string {
 // probeHead begins a probe process's last line: "tmonbench probe A: 1
 // packet, 1 IP, 1 flow" (its counts, then the collectors' in probe.run).
 func probeHead(name string, packets, ip, flows uint64) string {
-	return fmt.Sprintf("tmonbench probe %s: %s, %d IP, %s", name, pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)),
+	return fmt.Sprintf("tmonbench probe %s: %s, %d IP, %s of every class", name, pkt.Nouns(packets, fmt.Sprintf("%d packet[s]", packets)),
 		ip, pkt.Nouns(flows, fmt.Sprintf("%d flow[s]", flows)))
 }

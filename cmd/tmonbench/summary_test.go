@@ -334,16 +334,16 @@ func TestOneIsSingular(t *testing.T) {
 	// compared "46 packets, 6617 bytes" with query summary's 5973 IP
 	// bytes: 46 × 14, lo's Ethernet header): the line says "captured", as
 	// replay's summary does.
-	if got, want := captureLine("vm", 10, 980, 1, 0, 5900*time.Millisecond, "/tmp/o"), "tmonbench live vm: 10 packets, 980 bytes captured, 1 flow, 0 kernel drops in 5.9 s; tables in /tmp/o"; got != want {
+	if got, want := captureLine("vm", 10, 980, 1, 0, 5900*time.Millisecond, "/tmp/o"), "tmonbench live vm: 10 packets, 980 bytes captured, 1 flow of every class (query summary counts class 'all' only), 0 kernel drops in 5.9 s; tables in /tmp/o"; got != want {
 		t.Errorf("live's last line %q, want %q", got, want)
 	}
-	if got, want := captureLine("vm", 1, 60, 2, 0, time.Second, "/tmp/o"), "tmonbench live vm: 1 packet, 60 bytes captured, 2 flows, 0 kernel drops in 1.0 s; tables in /tmp/o"; got != want {
+	if got, want := captureLine("vm", 1, 60, 2, 0, time.Second, "/tmp/o"), "tmonbench live vm: 1 packet, 60 bytes captured, 2 flows of every class (query summary counts class 'all' only), 0 kernel drops in 1.0 s; tables in /tmp/o"; got != want {
 		t.Errorf("live's last line %q, want %q", got, want)
 	}
-	if got, want := probeHead("A", 1, 1, 1), "tmonbench probe A: 1 packet, 1 IP, 1 flow"; got != want {
+	if got, want := probeHead("A", 1, 1, 1), "tmonbench probe A: 1 packet, 1 IP, 1 flow of every class"; got != want {
 		t.Errorf("probe's head %q, want %q", got, want)
 	}
-	if got, want := probeHead("A", 5000, 5000, 2), "tmonbench probe A: 5000 packets, 5000 IP, 2 flows"; got != want {
+	if got, want := probeHead("A", 5000, 5000, 2), "tmonbench probe A: 5000 packets, 5000 IP, 2 flows of every class"; got != want {
 		t.Errorf("probe's head %q, want %q", got, want)
 	}
 	// live --stats (the sixth trial's D2: "1 packets in")

@@ -81,7 +81,8 @@ func TestLiveBadFlagsTouchNothing(t *testing.T) {
 		{[]string{"--pair", "lo,lo"}, "interface lo given twice"},
 		{[]string{"-i", "lo", "--snaplen", "-1"}, "--snaplen -1"},
 		{[]string{"-i", "lo", "--ring-mb", "0"}, "--ring-mb 0: want 1 to"},
-		{[]string{"-i", "lo", "--ring-mb", "100000000"}, "--ring-mb 100000000: want 1 to"}, // locked memory beyond the machine's: was killed, exit 137 (an audit)
+		{[]string{"-i", "lo", "--ring-mb", "-1"}, "MiB per interface (half the memory, over 1 interface)"}, // "over 1 interfaces" (trial 11)
+		{[]string{"-i", "lo", "--ring-mb", "100000000"}, "--ring-mb 100000000: want 1 to"},                 // locked memory beyond the machine's: was killed, exit 137 (an audit)
 		{[]string{"-i", "lo", "--write-every", "0s"}, "--write-every 0s"},
 	}
 	if terminalForTUI() != nil { // no terminal here (CI): --tui cannot run
