@@ -145,6 +145,27 @@ func (d *detail) typing() bool { return false }
 // errNoFlowRow means the flows table has no row for the flow asked for.
 var errNoFlowRow = errors.New("no flows row")
 
+// flowNotEnded is why a running run has no row for a flow yet: not a
+// failure (the row comes when the flow ends), so the screen says it as a
+// note and the status line stays clear (a live trial read the red
+// "error: … no flows row" of a flow still going as a fault).
+type flowNotEnded struct{ msg string }
+
+func (e flowNotEnded) Error() string { return e.msg }
+
+// notEnded says that the flow err (an errNoFlowRow) names has not ended
+// yet in the running run: "flow 7 of probe A has not ended yet: the live
+// capture writing it is still going (FlowRowWhen)". An err that says more
+// than "WHO: no flows row" (a class that may not keep ports) stays an
+// error, with why the row may still come.
+func notEnded(err error, run queries.RunState) error {
+	text, tail := err.Error(), ": "+errNoFlowRow.Error()
+	if who, ok := strings.CutSuffix(text, tail); ok {
+		return flowNotEnded{fmt.Sprintf("%s has not ended yet: %s (%s)", who, run.StillGoing(), queries.FlowRowWhen)}
+	}
+	return fmt.Errorf("%w: %s (%s)", err, run.StillGoing(), queries.FlowRowWhen)
+}
+
 // whyNoFlowRow says why a flow other rows name has no flows row when an
 // event tells: a probe run that ended without its final report
 // (probe_run_incomplete: killed, crashed) leaves out the flows none of
@@ -184,7 +205,7 @@ func (d *detail) load(e *env) tea.Cmd {
 		}
 		if errors.Is(err, errNoFlowRow) && running {
 			// a running run writes a flow's row when the flow ends
-			err = fmt.Errorf("%w: %s (%s)", err, run.StillGoing(), queries.FlowRowWhen)
+			err = notEnded(err, run)
 		} else if errors.Is(err, errNoFlowRow) && find == nil && ctx.Err() == nil {
 			if why := whyNoFlowRow(ctx, db, ref, dated); why != "" {
 				err = fmt.Errorf("%w: %s", err, why)
@@ -340,7 +361,9 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 	case dataMsg:
 		if msg.err != nil {
 			d.err = msg.err
-			e.setErr(msg.err)
+			if !errors.As(msg.err, new(flowNotEnded)) {
+				e.setErr(msg.err)
+			}
 			return nil
 		}
 		if v, ok := msg.v.(*detailData); ok && v != nil {
@@ -365,7 +388,11 @@ func (d *detail) update(e *env, msg tea.Msg) tea.Cmd {
 
 func (d *detail) view(e *env, w, h int) string {
 	if d.d == nil && d.err != nil { // wrapped: why a row is missing can take lines
-		return e.st.err.Render(ansi.Wrap(firstLine(d.err.Error()), w, " ")) + "\n" + e.st.dim.Render("esc: back")
+		style := e.st.err
+		if errors.As(d.err, new(flowNotEnded)) {
+			style = e.st.dim
+		}
+		return style.Render(ansi.Wrap(firstLine(d.err.Error()), w, " ")) + "\n" + e.st.dim.Render("esc: back")
 	}
 	if d.d == nil {
 		return e.st.dim.Render("loading flow …")

@@ -619,7 +619,10 @@ func TestLiveFlowNotWrittenYet(t *testing.T) {
 	expect := screenHas(t, m)
 	drive(t, m, tea.WindowSizeMsg{Width: 160, Height: 40}, liveMsg{st: &s}, keyMsg("2"))
 	drive(t, m, keyMsg("enter"))
-	expect("enter", "flow 99999 of probe A: no flows row: the run writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)", "esc: back")
+	expect("enter", "flow 99999 of probe A has not ended yet: the run writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)", "esc: back")
+	if lines := strings.Split(plain(m), "\n"); strings.Contains(lines[len(lines)-2], "error") {
+		t.Errorf("a flow not ended yet is no error: status line %q", lines[len(lines)-2])
+	}
 	drive(t, m, keyMsg("esc"))
 	expect("back", "live: the engines' last closed interval")
 }

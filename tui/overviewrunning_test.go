@@ -76,8 +76,9 @@ func noFlowOutput(t *testing.T) string {
 // TestDetailNoFlowYet: a flow's detail without its flows row said why
 // only under --tui (its snapshots); on a running collector's output
 // (run.json, as TestOverviewNoFlowYet) it said "no flows row" alone. It
-// now says the collector is still going, with when the row is written
-// (queries.FlowRowWhen, the words of `tmonbench query`).
+// now says the flow has not ended and the collector is still going, with
+// when the row is written (queries.FlowRowWhen, the words of `tmonbench
+// query`), as a note: the status line says no error.
 func TestDetailNoFlowYet(t *testing.T) {
 	out := noFlowOutput(t)
 	setRunState(t, out, true)
@@ -85,9 +86,15 @@ func TestDetailNoFlowYet(t *testing.T) {
 	drive(t, m, tea.WindowSizeMsg{Width: 200, Height: 40})
 	drive(t, m, runCmd(m.Init())...)
 	drive(t, m, pushMsg{s: newDetail(m.e, flowRef{probe: "A", flowID: 99999})})
-	want := "no flows row: the collector writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)"
+	want := "flow 99999 of probe A has not ended yet: the collector writing it is still going (a flow's row is written when it ends: idle, evicted or at the end of the run)"
 	if s := plain(m); !strings.Contains(s, want) {
 		t.Fatalf("screen lacks %q:\n%s", want, s)
+	}
+	// not a failure: no "error:" on the status line (a live trial read
+	// the red "error: … no flows row" of a flow still going as a fault)
+	lines := strings.Split(plain(m), "\n")
+	if st := lines[len(lines)-2]; strings.Contains(st, "error") || strings.Contains(st, "no flows row") {
+		t.Errorf("status line of a flow not ended yet: %q", st)
 	}
 }
 
