@@ -33,6 +33,7 @@ bench:
 # The probe benchmark on the 5M corpus of ../shared/bench (built once beside the checkout;
 # building it installs tcpreplay and wireshark-common, as root).
 bench-pcap corpus="../bench-data/corpus-5m.pcap" workers="0":
+    test -f {{corpus}} || test -f ../shared/bench/make-corpus.sh || { echo "bench-pcap: no {{corpus}}, and no ../shared/bench/make-corpus.sh beside this checkout to build it: just bench-pcap corpus=PATH takes a capture of yours"; exit 1; }
     test -f {{corpus}} || (mkdir -p "$(dirname {{corpus}})" && bash ../shared/bench/make-corpus.sh {{corpus}} 5000000)
     go run ./cmd/tmonbench bench --repeat 3 --workers {{workers}} {{corpus}}
 
