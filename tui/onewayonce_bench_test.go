@@ -58,7 +58,7 @@ func copiedOnewayRows(tb testing.TB, n int, distinct bool) string {
 
 // BenchmarkOnewayOnce opens the One-way screen of the lab's output with
 // its oneway_delays parts copied 200 times (copiedOneway: 201 rows of
-// each measured packet, about a million rows) and reports the time to
+// each measured packet: 4,008,141 rows, 19,941 distinct) and reports the time to
 // its first page with the count, then per sort (s on the first column,
 // twice: ascending, descending) and per filter applied, each with its
 // count; then the same over as many rows none twice (distinct: the
