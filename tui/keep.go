@@ -28,6 +28,9 @@ import (
 // rows by their key (refreshKept), the engines' live rows (reloaded
 // whole at each snapshot, their rowids new) by their text.
 func (t *pagedTable) refresh(e *env) tea.Cmd {
+	if t.onceTable != "" {
+		t.redescribe = true // its rows once read again from the output (describeTable)
+	}
 	if !t.liveView && t.pager != nil && t.cur >= 0 && t.cur < len(t.rows) {
 		key, line := rebase(t.rows[t.cur].Key, t.dir, e.dbDir), t.cur-t.top
 		if t.redescribe {
@@ -125,7 +128,7 @@ func (t *pagedTable) describeKept(e *env, key []any, line int) tea.Cmd {
 // keptDescribed takes the table's new description: the columns shown
 // and the sort stay those the table still has.
 func (t *pagedTable) keptDescribed(e *env, v keptInit) tea.Cmd {
-	t.src, t.cols = v.src, v.cols
+	drop := t.takeSource(e, v.tableInit)
 	t.typ = map[string]string{}
 	for _, c := range v.cols {
 		t.typ[c.Name] = c.Type
@@ -136,9 +139,9 @@ func (t *pagedTable) keptDescribed(e *env, v keptInit) tea.Cmd {
 		t.sort, t.desc = t.spec.sort, t.spec.desc
 	}
 	if v.key == nil {
-		return t.reload(e) // a reload asked (reload), from the top
+		return tea.Batch(drop, t.reload(e)) // a reload asked (reload), from the top
 	}
-	return t.refreshKept(e, v.key, v.line)
+	return tea.Batch(drop, t.refreshKept(e, v.key, v.line))
 }
 
 // rebase is key with its part file named under dir in place of from (a

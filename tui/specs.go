@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -220,55 +219,4 @@ func withDerived(src, derived string, live bool) (string, []string) {
 		keys = []string{"rowid"}
 	}
 	return "(SELECT *, " + strings.Join(keys, ", ") + ", " + derived + " FROM " + src + ")", keys
-}
-
-// mayRepeat tells whether src (cols its columns) lists a row more than
-// once or has NULL hop indices, so that onceSource must read it: asked
-// once as a screen is described (opened, or its folders changed), so an
-// output without either, every output tmonbench writes now, pages its
-// plain source: 0.3 s to the first page of a 972,400-row oneway_delays
-// against 2.3 s through onceSource (tmux, the lab's parts copied 200
-// times), and at each sort and filter.
-func mayRepeat(ctx context.Context, db *sql.DB, src string, cols []queries.Column) (bool, error) {
-	q := "SELECT (SELECT count(*) FROM " + src + ") <> (SELECT count(*) FROM " + onceSource(src, cols) + ")"
-	if slices.ContainsFunc(cols, func(c queries.Column) bool { return c.Name == "from_hop_index" }) &&
-		slices.ContainsFunc(cols, func(c queries.Column) bool { return c.Name == "to_hop_index" }) {
-		q += " OR EXISTS (SELECT 1 FROM " + src + " WHERE from_hop_index IS NULL OR to_hop_index IS NULL)"
-	}
-	var dup bool
-	err := db.QueryRowContext(ctx, q).Scan(&dup)
-	return dup, err
-}
-
-// onceSource is the FROM item of a table source src (cols its columns)
-// listing each row once, as the one-way queries and the flow detail read
-// the one-way tables (queries.OnewayRowsMacro, oneway_rows): an output
-// merged from several runs or collectors of the same observations holds
-// a measured packet's row in each source's part, the same or with NULL
-// hop indices (a source written before them, whose rows take their
-// pair's: the largest of the rows of the same class, from_hop and
-// to_hop). The row kept is the first by part file and row number, whose
-// keys (queries.RowKeys, here plain columns) page and find it again.
-// Both steps are hash aggregations (GROUP BY), not windows: a window
-// partitioned by every column sorted the whole table at each page and
-// count, 11 s to the first page of a 972,400-row oneway_delays against
-// 0.45 s unduplicated (TestOnewayScreenOnce keeps the rows).
-func onceSource(src string, cols []queries.Column) string {
-	names := make([]string, 0, len(cols))
-	has := map[string]bool{}
-	for _, c := range cols {
-		names = append(names, `"`+strings.ReplaceAll(c.Name, `"`, `""`)+`"`)
-		has[c.Name] = true
-	}
-	with := "WITH t AS (SELECT *, filename, file_row_number FROM " + src + ")"
-	rows := "t"
-	if has["from_hop_index"] && has["to_hop_index"] && has["class"] && has["from_hop"] && has["to_hop"] {
-		// src once, in a plain FROM: in a join, DuckDB binds its hive_types' DATE as a column
-		with += ", pair AS (SELECT class, from_hop, to_hop, max(from_hop_index) AS fi, max(to_hop_index) AS ti FROM t GROUP BY ALL)"
-		rows = "(SELECT t.* REPLACE (coalesce(t.from_hop_index, pair.fi) AS from_hop_index, coalesce(t.to_hop_index, pair.ti) AS to_hop_index) " +
-			"FROM t LEFT JOIN pair ON t.class IS NOT DISTINCT FROM pair.class AND t.from_hop IS NOT DISTINCT FROM pair.from_hop AND t.to_hop IS NOT DISTINCT FROM pair.to_hop)"
-	}
-	list := strings.Join(names, ", ")
-	return "(" + with + " SELECT " + list + ", once.f AS filename, once.r AS file_row_number FROM (SELECT " + list +
-		", min({'f': filename, 'r': file_row_number}) AS once FROM " + rows + " GROUP BY " + list + "))"
 }

@@ -109,6 +109,7 @@ type pagedTable struct {
 	keepAt, keepLine int
 	dir              string // the folder the rows' keys name (their part files): env.dbDir when read
 	redescribe       bool   // the database was reopened on other folders: describe the table again (resource)
+	onceTable        string // the table of rows once src names (describeTable): filled again at each refresh
 }
 
 func newTableScreen(e *env, spec *tableSpec) *pagedTable {
@@ -138,6 +139,7 @@ func (t *pagedTable) closeChooser() bool {
 type tableInit struct {
 	src  string
 	cols []queries.Column
+	once string // the table holding the rows once src names (describeTable), "" none
 }
 
 type pageResult struct {
@@ -194,28 +196,6 @@ func (t *pagedTable) load(e *env) tea.Cmd {
 		}
 		return ti, nil
 	})
-}
-
-// describeTable is a table screen's source and columns: src with the
-// spec's derived columns (withDerived), described, less the columns the
-// derived ones are computed from; each row once when once (onceSource).
-func describeTable(ctx context.Context, db *sql.DB, src, table, derived string, live, once bool) (tableInit, error) {
-	src, keys := withDerived(src, derived, live)
-	cols, err := queries.Describe(ctx, db, src)
-	if err != nil {
-		return tableInit{}, fmt.Errorf("table %s: %w", table, err)
-	}
-	if once {
-		dup, err := mayRepeat(ctx, db, src, cols)
-		if err != nil {
-			return tableInit{}, fmt.Errorf("table %s: %w", table, err)
-		}
-		if dup {
-			src, keys = onceSource(src, cols), queries.RowKeys
-		}
-	}
-	cols = slices.DeleteFunc(cols, func(c queries.Column) bool { return slices.Contains(keys, c.Name) })
-	return tableInit{src: src, cols: cols}, nil
 }
 
 // predicates are the fixed, brush and filter conditions.
@@ -373,7 +353,7 @@ func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
 	case keptInit:
 		return t.keptDescribed(e, v)
 	case tableInit:
-		t.src, t.cols = v.src, v.cols
+		drop := t.takeSource(e, v)
 		t.typ = map[string]string{}
 		for _, c := range v.cols {
 			t.typ[c.Name] = c.Type
@@ -385,7 +365,7 @@ func (t *pagedTable) result(e *env, msg dataMsg) tea.Cmd {
 			}
 		}
 		t.show = show
-		return t.reload(e)
+		return tea.Batch(drop, t.reload(e))
 	case countResult:
 		if v.seq == t.seq || t.total < 0 {
 			t.total = v.n
