@@ -98,3 +98,26 @@ func TestWorkerBuffersKept(t *testing.T) {
 		t.Errorf("%v allocations per frame delivered to a new worker, %d buffers made, want 0", n, w2.made)
 	}
 }
+
+// TestWorkerQueueBytes: a collector worker's queue holds 4 MiB of frames
+// (workerQueueBytes): 2,995 of the default 1400 bytes, where 256 let a
+// drain's burst (12-24 ms of Parquet writing) stop the probe 436-514
+// times a run of the 5M corpus (docs/speed.md); its memory stays bounded
+// whatever max_pdu_bytes: 256 frames at the least, so at most 256 + 2
+// buffers of the largest UDP payload (65,507 bytes: 16.1 MiB).
+func TestWorkerQueueBytes(t *testing.T) {
+	for _, c := range []struct{ frameBytes, frames int }{{1400, 2995}, {4096, 1024}, {16384, 256}, {65507, 256}} {
+		c2, err := collector.New(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := startWorker(c2, "c", c.frameBytes, nil, nil)
+		if cap(w.ch) != c.frames || cap(w.free) != c.frames+2 {
+			t.Errorf("frames of %d bytes: a queue of %d and %d buffers, want %d and %d", c.frameBytes, cap(w.ch), cap(w.free), c.frames, c.frames+2)
+		}
+		if up := len(w.free); c.frameBytes <= 4096 && up != c.frames+2 || c.frameBytes > 4096 && up != 0 {
+			t.Errorf("frames of %d bytes: %d buffers made up front", c.frameBytes, up)
+		}
+		w.stop()
+	}
+}

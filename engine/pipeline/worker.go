@@ -29,16 +29,30 @@ type worker struct {
 	failed error
 }
 
-// workerQueue is the number of frames a collector worker's queue holds.
-const workerQueue = 256
+// workerQueueBytes bounds the frames a collector worker's queue holds: 4
+// MiB, 2,995 frames of the default 1400 bytes, 256 at the least (frames
+// of 16 KiB and more). The collector's goroutine handles frames in bursts
+// (a drain writing an interval's rows to Parquet ran 12-24 ms at a time
+// in execution traces of the 5M corpus), during which the probe fills the
+// queue; a full queue stops the probe. With 256 frames (~16 ms of the
+// corpus's PDUs) the probe's goroutine waited on it 436-514 times, 0.22-
+// 0.28 s of a 2.1-2.5 s run (3 traced runs, idle machine); with 4096,
+// 163-218 times, 0.12-0.13 s; 6 alternated pairs of `bench --repeat 3`:
+// the wall ratio lower in each pair, median 2.174 → 2.090 (docs/speed.md).
+const workerQueueBytes = 4 << 20
+
+// queueFrames is the number of frames of frameBytes a worker's queue
+// holds (workerQueueBytes).
+func queueFrames(frameBytes int) int { return max(256, workerQueueBytes/max(frameBytes, 1)) }
 
 // prefillBytes bounds the frame buffers a worker makes up front, all it
 // can need, so that none is made while it runs: the 5M corpus's queue
 // first filled past 200 frames after a fifth of its packets, each new
-// high a buffer made in its steady state (issue 14). With larger frames
-// (MaxPDUBytes over 4 KiB) buffers are made as the queue first needs
-// them.
-const prefillBytes = 1 << 20
+// high a buffer made in its steady state (issue 14). Frames up to 4 KiB
+// (the default 1400 bytes) are all made up front, a queue's
+// workerQueueBytes and two frames more; with larger frames (MaxPDUBytes
+// over 4 KiB) buffers are made as the queue first needs them.
+const prefillBytes = workerQueueBytes + 2*4096
 
 // startWorker starts the goroutine of c, whose probes send frames of at
 // most frameBytes; drain, when set, is called from it after each frame (it
@@ -50,9 +64,10 @@ func startWorker(c *collector.Collector, name string, frameBytes int, drain func
 	// dropped and made again after the collector's next stall (a drain
 	// writing Parquet); with room for the queue's only, a stall of the
 	// collector made one or two new buffers (issue 14).
-	w := &worker{ch: make(chan []byte, workerQueue), free: make(chan []byte, workerQueue+2), frameBytes: frameBytes, done: make(chan struct{}), cnt: observe.CollectorCounters{Collector: name}}
+	q := queueFrames(frameBytes)
+	w := &worker{ch: make(chan []byte, q), free: make(chan []byte, q+2), frameBytes: frameBytes, done: make(chan struct{}), cnt: observe.CollectorCounters{Collector: name}}
 	if n := cap(w.free); frameBytes > 0 && frameBytes*n <= prefillBytes {
-		slab := make([]byte, frameBytes*n) // one allocation: 361 KB at the default 1400 bytes
+		slab := make([]byte, frameBytes*n) // one allocation: 4 MiB at the default 1400 bytes
 		for i := range n {
 			w.free <- slab[i*frameBytes : i*frameBytes : (i+1)*frameBytes]
 		}
