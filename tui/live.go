@@ -305,10 +305,7 @@ func liveLine(s *LiveStatus, h *liveHistory) string {
 	if s.Done {
 		state += " (ended)"
 	}
-	pkts := human(int64(s.Packets())) + " pkts"
-	if s.Packets() == 1 { // a replay of one packet read "1 pkts"
-		pkts = "1 pkt"
-	}
+	pkts := humanCount(int64(s.Packets()), "pkt", "pkts") // a replay of one packet read "1 pkts"
 	t := fmt.Sprintf("%s %s · %s pkt/s", state, pkts, rateText(s, h.rate(), len(h.times) > 1))
 	if d := s.KernelDrops(); d >= 0 { // a replayed file has no kernel drops
 		t += " · drops " + human(d)
@@ -418,10 +415,7 @@ func livePanel(e *env, w, bodyH int) string {
 		}
 		hb := ""
 		if c.Heartbeats > 0 {
-			hb = " (" + human(int64(c.Heartbeats)) + " heartbeats)"
-			if c.Heartbeats == 1 { // a live --tui trial read "sent 25 (1 heartbeats)"
-				hb = " (1 heartbeat)"
-			}
+			hb = " (" + humanCount(int64(c.Heartbeats), "heartbeat", "heartbeats") + ")" // a live --tui trial read "sent 25 (1 heartbeats)"
 		}
 		ch = append(ch, fmt.Sprintf("%s→%s sent %s%s acked %s unacked %d %s", c.Probe, c.Collector, human(int64(c.Sent)), hb, human(int64(c.Acked)), c.Unacked, state))
 	}

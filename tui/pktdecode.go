@@ -108,6 +108,15 @@ func count(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// humanCount is n grouped as human groups it and one or many after it
+// ("1 heartbeat", "1,204 heartbeats"; "1 pkt", "3 pkts").
+func humanCount(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return human(n) + " " + many
+}
+
 // tcpOptions writes TCP options as tcpdump does (print-tcp.c): "[mss
 // 1460,sackOK,TS val 1828805 ecr 0,nop,wscale 7]"; SACK edges absolute,
 // as the detail's seq and ack (tcpdump -S). It printed gopacket's
