@@ -19,8 +19,8 @@ func ScanInterfaces(path string) ([]Interface, error) {
 
 // ScanInterfaces reads the rest of a File just opened (Open, NewReader)
 // as the function ScanInterfaces reads a path, and returns every
-// interface it describes: for a capture already in memory (bench
-// --preload). The File is left at its end.
+// interface it describes: for a capture already in memory. The File is
+// left at its end.
 func (f *File) ScanInterfaces() []Interface {
 	if f.format == FormatPcapNG && f.pendErr == nil {
 		for {

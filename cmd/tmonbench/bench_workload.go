@@ -13,27 +13,16 @@ import (
 
 // benchWorkload opens the captures of a bench full run as cmdReplay opens
 // them, so that bench measures replay's workload and writes its rows
-// (TestBenchRowsAreReplays): each pcapng's interfaces named (scanIfaces),
-// so that a multi-interface file is as many interfaces of its probe, the
-// probes assigned as replay's (a folder is one probe), every file read
-// through its packet indexer, and at the end replay's events about its
-// inputs (capture_overlap included) and the packet index. With --preload,
-// data[i] is caps[i]'s bytes: the interfaces are read from them (to the
-// file's end, as replay.ScanInterfaces reads the file) rather than from
-// the disk.
+// (TestBenchRowsAreReplays): each pcapng's interfaces named, so that a
+// multi-interface file is as many interfaces of its probe, the probes
+// assigned as replay's (a folder is one probe), every file read through
+// its packet indexer, and at the end replay's events about its inputs
+// (capture_overlap included) and the packet index. The interfaces are
+// those caps already name: benchPaths scanned each capture once for the
+// whole invocation (a pcapng's scan reads the file to its end), not once
+// a run. With --preload, data[i] is caps[i]'s bytes.
 func benchWorkload(caps []pipeline.Capture) func(data [][]byte) (*bench.Workload, error) {
 	return func(data [][]byte) (wl *bench.Workload, err error) {
-		caps := append([]pipeline.Capture(nil), caps...)
-		for i := range caps {
-			if data == nil {
-				err = scanIfaces(&caps[i])
-			} else {
-				err = scanBytes(&caps[i], data[i])
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
 		probes, routes, err := pipeline.Assign(caps)
 		if err != nil {
 			return nil, err
@@ -82,21 +71,4 @@ func benchFile(path string, data [][]byte, i int) (*replay.File, error) {
 		return replay.NewReader(bytes.NewReader(data[i]), path, int64(len(data[i])))
 	}
 	return replay.Open(path)
-}
-
-// scanBytes names the interfaces of a preloaded capture as scanIfaces
-// names a file's (File.ScanInterfaces, the same reading).
-func scanBytes(c *pipeline.Capture, data []byte) error {
-	if c.Iface != "" {
-		return nil
-	}
-	f, err := replay.NewReader(bytes.NewReader(data), c.Path, int64(len(data)))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	for _, it := range f.ScanInterfaces() {
-		c.Ifaces = append(c.Ifaces, it.Name)
-	}
-	return nil
 }

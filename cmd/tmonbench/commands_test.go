@@ -247,7 +247,7 @@ func TestVersion(t *testing.T) {
 		{nil, "299c7f7d-dirty", "299c7f7d-dirty (-ldflags -X main.commit)"},
 		{vcs, "299c7f7d", "299c7f7d (-ldflags -X main.commit)"},
 	} {
-		if got := commitLine(c.settings, c.stamped); got != c.want {
+		if got := commitLine(c.settings, "(devel)", c.stamped); got != c.want {
 			t.Errorf("commitLine(%v, %q) = %q, want %q", c.settings, c.stamped, got, c.want)
 		}
 	}

@@ -27,7 +27,7 @@ func scanIfaces(c *pipeline.Capture) error {
 	if c.Iface != "" || streamInput(c.Path) {
 		return nil
 	}
-	ifs, err := replay.ScanInterfaces(c.Path)
+	ifs, err := scanInterfaces(c.Path)
 	if err != nil {
 		return err
 	}
@@ -36,6 +36,10 @@ func scanIfaces(c *pipeline.Capture) error {
 	}
 	return nil
 }
+
+// scanInterfaces reads a capture's interfaces (replay.ScanInterfaces: the
+// whole file for a pcapng); a test counts its calls.
+var scanInterfaces = replay.ScanInterfaces
 
 // cmdReplay replays captures through in-process probes and collectors
 // (engine/pipeline) into a run folder (engine/store).

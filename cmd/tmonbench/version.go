@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -24,18 +27,19 @@ const noCommit = "unknown (no VCS information in the build: built with -buildvcs
 
 // cmdVersion prints the tool version, the module version and VCS commit
 // the binary was built from (commit, else debug.ReadBuildInfo: `go build`
-// in a git checkout stamps vcs.revision, vcs.time and vcs.modified), the
-// Go version and the DuckDB library version.
+// in a git checkout stamps vcs.revision, vcs.time and vcs.modified; `go
+// install MODULE@COMMIT` a pseudo-version holding the commit), the Go
+// version and the DuckDB library version.
 func cmdVersion(fs *pflag.FlagSet) (string, runFunc) {
 	return "Usage: tmonbench version\n\nPrints the tool version, the module version and VCS commit of the build,\nthe Go version and the DuckDB version.", func(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "tmonbench", version)
-		module, rev := "unknown (no build information)", commitLine(nil, commit)
+		module, rev := "unknown (no build information)", commitLine(nil, "", commit)
 		if bi, ok := debug.ReadBuildInfo(); ok {
 			module = bi.Main.Path + " " + bi.Main.Version
 			if bi.Main.Path == "" {
 				module = "unknown (" + bi.Path + ")"
 			}
-			rev = commitLine(bi.Settings, commit)
+			rev = commitLine(bi.Settings, bi.Main.Version, commit)
 		}
 		fmt.Fprintln(stdout, "module ", module)
 		fmt.Fprintln(stdout, "commit ", rev)
@@ -50,12 +54,41 @@ func cmdVersion(fs *pflag.FlagSet) (string, runFunc) {
 }
 
 // commitLine is the commit the build names: stamped (-ldflags -X
-// main.commit) first, else the vcs.* build settings, else noCommit.
-func commitLine(settings []debug.BuildSetting, stamped string) string {
+// main.commit) first, else the vcs.* build settings, else the commit a
+// pseudo-version of the main module holds (version: `go install
+// MODULE/cmd/tmonbench@COMMIT` builds from the module cache, without VCS
+// information, and names the module v0.0.0-TIME-COMMIT), else noCommit.
+func commitLine(settings []debug.BuildSetting, version, stamped string) string {
 	if stamped != "" {
 		return stamped + " (-ldflags -X main.commit)"
 	}
-	return vcsCommit(settings, noCommit)
+	return vcsCommit(settings, pseudoCommit(version, noCommit))
+}
+
+// pseudoVersion is a Go module pseudo-version (golang.org/x/mod/module's
+// pseudoVersionRE, the forms vX.0.0-TIME-REV, vX.Y.Z-PRE.0.TIME-REV and
+// vX.Y.(Z+1)-0.TIME-REV): its UTC time yyyymmddhhmmss and the commit's
+// 12-hex prefix, then build metadata (+incompatible, +dirty).
+var pseudoVersion = regexp.MustCompile(`^v[0-9]+\.(?:0\.0-|\d+\.\d+-(?:[^+]*\.)?0\.)(\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
+
+// pseudoCommit formats the commit a pseudo-version names, "REV (TIME,
+// module version VERSION)", "modified" added for +dirty (go build of a
+// modified checkout, Go 1.24 and later); none for another version (a
+// release tag, "(devel)", "").
+func pseudoCommit(version, none string) string {
+	m := pseudoVersion.FindStringSubmatch(version)
+	if m == nil {
+		return none
+	}
+	at, err := time.Parse("20060102150405", m[1])
+	if err != nil { // a month 13: not a time
+		return none
+	}
+	mod := ""
+	if strings.Contains(m[3], "dirty") {
+		mod = ", modified"
+	}
+	return fmt.Sprintf("%s (%s%s, module version %s)", m[2], at.UTC().Format(time.RFC3339), mod, version)
 }
 
 // vcsCommit formats the vcs.* build settings: "REVISION (TIME[, modified])",

@@ -215,18 +215,11 @@ func (c *bpfc) prologue(body label) error {
 	v4, v6, notIP, arp := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
 	switch c.t.LinkType {
 	case pkt.LinkEthernet:
-		c.ethernet(v4, v6, notIP, arp)
-	case pkt.LinkLinuxSLL, pkt.LinkLinuxSLL2:
-		hdr, et := uint32(16), uint32(14)
-		if c.t.LinkType == pkt.LinkLinuxSLL2 {
-			hdr, et = 20, 0
-		}
-		c.needLen(hdr, c.accept)
-		c.emit(ldK(hdr), stM(mNet), bpf.LoadAbsolute{Off: et, Size: 2})
-		pppoe := c.newLabel()
-		c.cases(notIP, arm{0x0800, v4}, arm{0x86dd, v6}, arm{0x8864, pppoe}, arm{etherARP, arp}, arm{etherRARP, arp})
-		c.place(pppoe)
-		c.pppoe(v4, v6, notIP)
+		c.etherLink(12, 14, v4, v6, notIP, arp)
+	case pkt.LinkLinuxSLL: // the protocol field, then the tags libpcap put back (dissect's link)
+		c.etherLink(14, 16, v4, v6, notIP, arp)
+	case pkt.LinkLinuxSLL2:
+		c.etherLink(0, 20, v4, v6, notIP, arp)
 	case pkt.LinkRaw:
 		c.needLen(1, c.accept)
 		c.emit(bpf.LoadAbsolute{Off: 0, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
@@ -288,27 +281,34 @@ func (c *bpfc) cases(otherwise label, arms ...arm) {
 	}
 }
 
-// ethernet walks VLAN tags (at fixed offsets: one copy of the walk per
-// number of tags the kernel took out) and MPLS labels, as the dissector.
-func (c *bpfc) ethernet(v4, v6, notIP, arp label) {
-	c.needLen(14, c.accept)
+// etherLink reads the EtherType at et of a link header of hdr bytes
+// (Ethernet: 12 and 14; Linux cooked SLL: its protocol field, 14 and 16;
+// SLL2: 0 and 20), then walks the VLAN tags from hdr on (at fixed
+// offsets: one copy of the walk per number of tags the kernel took out)
+// and MPLS labels, as the dissector (dissect's link and tagged).
+func (c *bpfc) etherLink(et, hdr uint32, v4, v6, notIP, arp label) {
+	c.needLen(hdr, c.accept)
 	etype := c.newLabel() // A: EtherType, M[mNet]: offset after it
 	walk := func(base int) {
 		for i := 0; ; i++ {
-			off := uint32(12 + 4*i)
-			c.emit(ldK(uint32(base+i)), stM(mNVLAN), ldK(off+2), stM(mNet))
+			next := hdr + 4*uint32(i) // after the i-th EtherType: a tag's TCI, or the network header
+			at := next - 2            // the i-th EtherType: the link header's, then each tag's
+			if i == 0 {
+				at = et
+			}
+			c.emit(ldK(uint32(base+i)), stM(mNVLAN), ldK(next), stM(mNet))
 			if i == maxTags {
-				c.emit(bpf.LoadAbsolute{Off: off, Size: 2})
+				c.emit(bpf.LoadAbsolute{Off: at, Size: 2})
 				c.tagTest(c.accept, etype)
 				return
 			}
-			c.emit(bpf.LoadAbsolute{Off: off, Size: 2})
+			c.emit(bpf.LoadAbsolute{Off: at, Size: 2})
 			tag := c.newLabel()
 			c.tagTest(tag, etype)
 			c.place(tag)
-			c.needLen(off+6, c.accept)
+			c.needLen(next+4, c.accept)
 			if base+i < 2 {
-				c.emit(bpf.LoadAbsolute{Off: off + 2, Size: 2}, aluK(bpf.ALUOpAnd, 0xfff), stM(mVLAN0+base+i))
+				c.emit(bpf.LoadAbsolute{Off: next, Size: 2}, aluK(bpf.ALUOpAnd, 0xfff), stM(mVLAN0+base+i))
 			}
 		}
 	}
@@ -324,7 +324,7 @@ func (c *bpfc) ethernet(v4, v6, notIP, arp label) {
 	c.place(etype)
 	ip, mpls, pppoe := c.newLabel(), c.newLabel(), c.newLabel()
 	n := c.newLabel()
-	c.jif(bpf.JumpGreaterThan, 1500, n, notIP) // 802.3 length: LLC, not IP
+	c.jif(bpf.JumpGreaterThan, 1500, n, notIP) // 802.3 length: LLC (cooked: a Linux protocol number), not IP
 	c.place(n)
 	c.cases(ip, arm{0x8847, mpls}, arm{0x8848, mpls}, arm{0x8864, pppoe})
 	c.place(ip)

@@ -150,6 +150,19 @@
 //     tcpdump (TestTcpdumpEquivalence, TestTcpdumpARPLinkTypes).
 //   - As for IP, the EtherType of arp and rarp is read through VLAN tags
 //     (tcpdump: `vlan and arp`), in Linux cooked captures too.
+//   - Linux cooked captures (SLL, SLL2) of tagged frames, as libpcap writes
+//     them when it puts back the tag the kernel took out (the TPID 0x8100,
+//     0x88a8 or 0x9100 in the protocol field, each tag's TCI and next
+//     protocol after the cooked header): the tags are walked as on
+//     Ethernet, by the sieve, Expr.Match and the BPF programs alike;
+//     `vlan [ID]` tests them and ip, ip6, arp, hosts and ports see through
+//     them. tcpdump (libpcap 1.10) refuses `vlan` there ("no VLAN support
+//     for Linux cooked v1") and its ip, arp, ... read the protocol field
+//     only, so they match untagged frames only; our `vlan 100 and tcp`
+//     is its `link[14:2] = 0x8100 and link[16:2] & 0xfff = 100 and
+//     link[18:2] = 0x0800 and link[29] = 6` on SLL (one 802.1Q tag, a 20-byte
+//     IPv4 header; SLL2: the protocol at link[0:2], the tag at link[20:2]).
+//     TestSLLVLAN checks each against tcpdump on testdata/edge/22-sll-vlan.
 //   - Ports and flags come from transport headers the dissector accepted
 //     (an SCTP common header announced whole by the IP length, its ports
 //     from 4 captured bytes); libpcap reads whatever bytes were captured.
@@ -206,8 +219,8 @@
 // (golang.org/x/net/bpf instructions) for a link type, to attach to a
 // capture socket so that packets nobody wants stay in the kernel (design
 // 1.14.2, 3.1). The program decodes the link layer (Ethernet with VLAN
-// tags, MPLS labels and PPPoE session headers, Linux cooked v1/v2 (with a
-// PPPoE header, not tags), raw IP, BSD loopback, PPP)
+// tags, MPLS labels and PPPoE session headers, Linux cooked v1/v2 (their
+// protocol field, then the same), raw IP, BSD loopback, PPP)
 // and the IP header into scratch memory the way engine/dissect does (for
 // ARP and RARP frames, their EtherType in place of the IP version), then
 // tests the primitives with the semantics above. With BPFTarget.KernelVLAN
