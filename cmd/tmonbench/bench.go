@@ -20,7 +20,7 @@ import (
 // pipeline against the decode-only floor, in this process, on the same
 // packets.
 func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
+	cfgPath := runConfigFlag(fs)
 	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1)"+workersCost)
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores 7-15 % more CPU and no wall gain, loaded or idle: docs/speed.md)")
