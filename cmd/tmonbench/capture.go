@@ -51,7 +51,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
 	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION` (1ms to 1s)")
-	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)"+workersCost)
+	workersFlag(fs, &c.workers, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)")
 	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
 }
 
@@ -96,8 +96,8 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
 	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc
-	if c.workers < 0 || c.workers > maxWorkers {
-		return lc, nil, usageErr("--workers %d: want 0 to %d", c.workers, maxWorkers)
+	if err := checkWorkers(c.workers); err != nil {
+		return lc, nil, err
 	}
 	if c.filter != "" {
 		e, err := filter.Parse(c.filter)
