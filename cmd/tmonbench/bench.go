@@ -20,8 +20,9 @@ import (
 // pipeline against the decode-only floor, in this process, on the same
 // packets.
 func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
-	cfgPath := fs.String("config", "", "YAML config `FILE` (default: the embedded default)")
-	workers := fs.Int("workers", 0, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1)"+workersCost)
+	cfgPath := runConfigFlag(fs)
+	var workers int
+	workersFlag(fs, &workers, "run each probe's analyses on `N` workers, sharded by address pair (same tables for any N >= 1)")
 	preload := fs.Bool("preload", false, "read the captures into memory first: no disk or page-cache reads in the figures")
 	readAhead := fs.Bool("read-ahead", readAheadDefault(), "read the captures in goroutines of their own, ahead of the probes (replay does with 3+ cores: GOMAXPROCS > 2; on 2 cores 7-15 % more CPU and no wall gain, loaded or idle: docs/speed.md)")
 	repeat := fs.Int("repeat", 1, "run `K` floor/full pairs (A B A B ...): figures become median (min-max)")
@@ -35,9 +36,10 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 	tmp := fs.String("tmp", "", "parent `DIR` of the temporary output folder (default: the system's)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress lines on stderr")
 	return "Usage: tmonbench bench [flags] PCAP...\n\nRuns the complete pipeline (every analysis of the config, PDUs, collector, Parquet\ninto a temporary folder) at full speed and, in the same process on the same packets,\nthe decode-only floor (pcapgo + gopacket DecodingLayerParser), alternated, and\nprints throughput, the ratio full/floor, CPU per stage, allocations and memory.", func(args []string, stdout, stderr io.Writer) error {
+		if err := checkWorkers(workers); err != nil {
+			return err
+		}
 		switch { // each names the flag at fault only
-		case *workers < 0 || *workers > maxWorkers:
-			return usageErr("bench: --workers %d: takes 0 to %d", *workers, maxWorkers)
 		case *repeat < 1:
 			return usageErr("bench: --repeat %d: want at least 1", *repeat)
 		case *memLimit < 0:
@@ -63,7 +65,7 @@ func cmdBench(fs *pflag.FlagSet) (string, runFunc) {
 		for i, c := range caps {
 			paths[i] = c.Path
 		}
-		opt := bench.Options{Config: cfg, Paths: paths, Workers: *workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
+		opt := bench.Options{Config: cfg, Paths: paths, Workers: workers, Preload: *preload, NoReadAhead: !*readAhead, Repeat: *repeat,
 			Warmup: *warmup, Stages: *stages || *profPath != "", TempDir: *tmp, ProfilePath: *profPath, HeapProfilePath: *memPath, SteadyProfilePath: *steadyPath, MemoryLimit: limit,
 			Open: benchCapture, Workload: benchWorkload(caps), Merge: func(s ...pkt.Source) pipeline.Merged { return replay.Merge(s...) }}
 		if !*quiet {

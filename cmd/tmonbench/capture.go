@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -51,7 +48,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
 	fs.IntVar(&c.ringMB, "ring-mb", 64, "size of each interface's capture ring in `MiB`")
 	fs.DurationVar(&c.blockTimeout, "block-timeout", 10*time.Millisecond, "the kernel hands over a partly filled ring block after this `DURATION` (1ms to 1s)")
-	fs.IntVar(&c.workers, "workers", 0, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)"+workersCost)
+	workersFlag(fs, &c.workers, "run the analyses on `N` workers, sharded by address pair as replay --workers (the same rows for any N >= 1)")
 	fs.BoolVar(&c.noPromisc, "no-promisc", false, "do not put the interfaces in promiscuous mode")
 }
 
@@ -96,8 +93,8 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
 	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc
-	if c.workers < 0 || c.workers > maxWorkers {
-		return lc, nil, usageErr("--workers %d: want 0 to %d", c.workers, maxWorkers)
+	if err := checkWorkers(c.workers); err != nil {
+		return lc, nil, err
 	}
 	if c.filter != "" {
 		e, err := filter.Parse(c.filter)
@@ -166,35 +163,6 @@ func wallNs() int64 { return time.Now().UnixNano() }
 func idleClock(src *live.Source) func() int64 {
 	lag := int64(src.DeliveryLag())
 	return func() int64 { return wallNs() - lag }
-}
-
-// stopOnSignal stops src at the first SIGINT or SIGTERM, or after d (when
-// positive): the source then drains what the kernel captured before and
-// ends, and the run ends normally; said tells stderr why, and that a
-// second signal aborts. A second signal cancels the context (abort), but
-// once ended says the capture has ended (nil: never), when it is only
-// said so: live's engines have then taken every packet, what is left is
-// writing them. cancel releases the handler.
-func stopOnSignal(src *live.Source, ended func() bool, d time.Duration, stderr io.Writer, who, then string) (context.Context, func()) {
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, stopSignals...)
-	ctx, cancel := watchStop(sig, d, time.Now, src.Stop, ended, stderr, who, then)
-	return ctx, func() { signal.Stop(sig); cancel() }
-}
-
-// watchStop is live.WatchStop saying each of its events on stderr, for
-// the command who; then is what the run does once the capture stopped.
-func watchStop(sig <-chan os.Signal, d time.Duration, now func() time.Time, stop func(), ended func() bool, stderr io.Writer, who, then string) (context.Context, context.CancelFunc) {
-	return live.WatchStop(sig, d, now, stop, ended, func(ev live.StopEvent, s os.Signal) {
-		switch ev {
-		case live.StopBySignal:
-			fmt.Fprintf(stderr, "tmonbench %s: %v: capture stopped; %s: a second signal aborts\n", who, s, then)
-		case live.StopByDuration:
-			fmt.Fprintf(stderr, "tmonbench %s: --duration %v reached: capture stopped; %s\n", who, d, then)
-		case live.SignalAfterEnd:
-			fmt.Fprintf(stderr, "tmonbench %s: the capture has ended: %s, nothing is left to abort\n", who, then)
-		}
-	})
 }
 
 // physMB is the machine's memory in MiB (0 when unknown).

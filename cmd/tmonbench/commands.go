@@ -68,16 +68,41 @@ func findCommand(name string) (command, bool) {
 // was.
 const workersCost = "; 0 (default): the probe in the reader's goroutine. On 2 cores, --workers 2 has taken more CPU than 0 for no less wall time (the measured ratios: docs/speed.md, \"Output on the 5 M corpus\"); workers are for machines with cores to spare, not measured there yet"
 
+// maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
+const maxWorkers = 64
+
+// workersFlag declares --workers into p as the commands that shard the
+// probes' analyses (replay, bench, live, probe) have it: usage says what
+// the workers do there, workersCost follows.
+func workersFlag(fs *pflag.FlagSet, p *int, usage string) {
+	fs.IntVar(p, "workers", 0, usage+workersCost)
+}
+
+// checkWorkers is the one range of --workers, 0 to maxWorkers: a usage
+// error that names the flag and the range.
+func checkWorkers(n int) error {
+	if n < 0 || n > maxWorkers {
+		return usageErr("--workers %d: want 0 to %d", n, maxWorkers)
+	}
+	return nil
+}
+
 // readOutFlag declares --out as the commands that read an output folder
-// and take it as written (query, rollup, enrich) have it.
+// and take it as written (query, rollup, enrich, tui) have it.
 func readOutFlag(fs *pflag.FlagSet) *string {
 	return fs.String("out", "./tmon-out", "output `DIR` written by tmonbench replay, live or collector (a collector's default: ./tmon-collector)")
+}
+
+// runConfigFlag declares --config as the commands that run the engines
+// with the user's config or the embedded one (replay, live, bench) have it.
+func runConfigFlag(fs *pflag.FlagSet) *string {
+	return fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
 }
 
 // runFlags declares --config and --out as the commands that run the
 // engines into a fresh output folder (replay, live) have them.
 func runFlags(fs *pflag.FlagSet) (cfgPath, out *string) {
-	cfgPath = fs.String("config", "", "YAML config `FILE` (default: the embedded default, see 'tmonbench config')")
+	cfgPath = runConfigFlag(fs)
 	out = fs.String("out", "./tmon-out", "output `DIR`: one Parquet folder per table; a previous replay there is replaced (a live or collector output is refused)")
 	return cfgPath, out
 }

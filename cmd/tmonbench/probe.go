@@ -62,8 +62,8 @@ func cmdProbe(fs *pflag.FlagSet) (string, runFunc) {
 		if err != nil {
 			return usageErr("probe: %v", err)
 		}
-		if cf.workers < 0 || cf.workers > maxWorkers {
-			return usageErr("probe: --workers %d: want 0 to %d", cf.workers, maxWorkers)
+		if err := checkWorkers(cf.workers); err != nil { // --pcap too: liveConfig checks it for -i
+			return err
 		}
 		check := probeVersionCheck(*name, *cfgPath, *unlisted, interval) // of this version and each new one of a watched --config
 		start := check                                                   // a wrong --name or --pcap before the config's warnings

@@ -36,9 +36,6 @@ type replayArgs struct {
 	skipped    []store.Skipped // files of a folder or glob that are not captures (skipNotCaptures)
 }
 
-// maxWorkers bounds --workers (as live's PACKET_FANOUT groups).
-const maxWorkers = 64
-
 // replayFlags declares the replay flags on fs and returns the usage text
 // and check, which checks them once parsed and loads the config.
 func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) (*replayArgs, error)) {
@@ -52,7 +49,7 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 	fs.StringVar(&a.progress, "progress", "auto", "`WHEN` to draw a progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&a.tui, "tui", false, "show the terminal UI during the replay (engines' counters every second, tables as written; best with --speed realtime); quitting it interrupts the replay")
-	fs.IntVar(&a.workers, "workers", 0, "run each probe's analyses on `N` workers, sharded by address pair: the same rows for any N, ids included, as with 0, and for one probe the same Parquet files at full speed"+workersCost)
+	workersFlag(fs, &a.workers, "run each probe's analyses on `N` workers, sharded by address pair: the same rows for any N, ids included, as with 0, and for one probe the same Parquet files at full speed")
 	fs.BoolVar(&a.rollup, "rollup", false, "after the run, write the 1-minute, 1-hour and 1-day rollups (as tmonbench rollup)")
 	var faults pdu.Faults
 	fs.Float64Var(&faults.LossRate, "link-loss", 0, "fault injection: drop this `SHARE` (0 to 1) of PDUs and acks on the probe-to-collector link (e.g. 0.2)")
@@ -106,8 +103,8 @@ func replayFlags(fs *pflag.FlagSet) (usage string, check func(stderr io.Writer) 
 			}
 			a.filter, a.filterText = &e, *filterStr
 		}
-		if a.workers < 0 || a.workers > maxWorkers {
-			return nil, usageErr("--workers %d: want 0 to %d", a.workers, maxWorkers)
+		if err := checkWorkers(a.workers); err != nil {
+			return nil, err
 		}
 		// --interval applied before the config's warnings, which say what its value does to the rollups;
 		// a capture that is not there said before them too (capturesThere)

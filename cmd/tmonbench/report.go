@@ -16,26 +16,50 @@ import (
 	"github.com/tmonbench/tmonbench/queries/report"
 )
 
+// reportFlags are report's flags that choose what the page covers and
+// its title: report.Options.
+type reportFlags struct {
+	from, to, activity, location, title *string
+}
+
+func addReportFlags(fs *pflag.FlagSet) reportFlags {
+	return reportFlags{
+		from:     fs.String("from", "", "capture `TIME` the report starts at (RFC 3339 or YYYY-MM-DD, UTC)"),
+		to:       fs.String("to", "", "capture `TIME` the report ends before (RFC 3339 or YYYY-MM-DD, UTC)"),
+		activity: fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)"),
+		location: fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)"),
+		title:    fs.String("title", "tmonbench report", "page `TITLE`"),
+	}
+}
+
+// options turns the flags into report options: --from and --to read by
+// parseTime, a range that would leave the report empty refused (usage
+// errors).
+func (f reportFlags) options() (report.Options, error) {
+	opt := report.Options{Activity: *f.activity, Location: *f.location, Title: *f.title}
+	var err error
+	if opt.From, err = parseTime(*f.from); err != nil {
+		return opt, usageErr("report: --from: %v", err)
+	}
+	if opt.To, err = parseTime(*f.to); err != nil {
+		return opt, usageErr("report: --to: %v", err)
+	}
+	if !opt.From.IsZero() && !opt.To.IsZero() && !opt.To.After(opt.From) {
+		return opt, usageErr("report: --from %s is not before --to %s: the report would be empty", *f.from, *f.to)
+	}
+	return opt, nil
+}
+
 func cmdReport(fs *pflag.FlagSet) (string, runFunc) {
 	out := fs.String("out", "./tmon-out", "output `DIR` prepared by tmonbench rollup")
 	file := fs.StringP("output", "o", "report.html", "HTML `FILE` to write")
-	from := fs.String("from", "", "capture `TIME` the report starts at (RFC 3339 or YYYY-MM-DD, UTC)")
-	to := fs.String("to", "", "capture `TIME` the report ends before (RFC 3339 or YYYY-MM-DD, UTC)")
-	activity := fs.String("activity", "", "only traffic with an address of this `ACTIVITY` (enrich.networks)")
-	location := fs.String("location", "", "only traffic with an address of this `LOCATION` (enrich.networks)")
-	title := fs.String("title", "tmonbench report", "page `TITLE`")
+	rf := addReportFlags(fs)
 	return "Usage: tmonbench report [flags] -o report.html\n\nWrites one self-contained HTML report (tables and interactive charts, no network needed)\nfrom an output prepared by tmonbench rollup.", func(args []string, stdout, stderr io.Writer) error {
-		opt := report.Options{Activity: *activity, Location: *location, Title: *title, Source: *out, Generated: time.Now().UTC()}
-		var err error
-		if opt.From, err = parseTime(*from); err != nil {
-			return usageErr("report: --from: %v", err)
+		opt, err := rf.options()
+		if err != nil {
+			return err
 		}
-		if opt.To, err = parseTime(*to); err != nil {
-			return usageErr("report: --to: %v", err)
-		}
-		if !opt.From.IsZero() && !opt.To.IsZero() && !opt.To.After(opt.From) {
-			return usageErr("report: --from %s is not before --to %s: the report would be empty", *from, *to)
-		}
+		opt.Source, opt.Generated = *out, time.Now().UTC()
 		if abs, err := filepath.Abs(*out); err == nil {
 			opt.Source = abs
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 func cmdTUI(fs *pflag.FlagSet) (string, runFunc) {
-	out := fs.String("out", "./tmon-out", "output `DIR` of tmonbench replay, live or collector (a collector's default: ./tmon-collector)")
+	out := readOutFlag(fs)
 	cfg := fs.String("config", "", "config `FILE` (the one replay/live take) whose tui.keys section remaps keys, e.g. tui: {keys: {quit: [x]}}")
 	return "Usage: tmonbench tui [--out DIR] [--config FILE]\n\nBrowse a replay's or collector's output: overview, flows, flow detail, packets, TCP, FTP, RTT, one-way, events, SQL.\nPress ? inside for the keys.", func(args []string, stdout, stderr io.Writer) error {
 		opts := tui.Options{Out: *out}

@@ -215,7 +215,11 @@ func TestFlagRefusals(t *testing.T) {
 		// bench: a negative memory limit was taken silently; each names the flag at fault only
 		{[]string{"bench", "--memory-limit", "-5", pcap}, "bench: --memory-limit -5: want a number of MiB (0: none)"},
 		{[]string{"bench", "--repeat", "0", pcap}, "bench: --repeat 0: want at least 1"},
-		{[]string{"bench", "--workers", "-1", pcap}, "bench: --workers -1: takes 0 to 64"},
+		{[]string{"bench", "--workers", "-1", pcap}, "bench: --workers -1: want 0 to 64"},
+		// --workers: one range (checkWorkers), one message (bench said "takes")
+		{[]string{"replay", "--workers", "65", "--out", filepath.Join(dir, "a"), pcap}, "replay: --workers 65: want 0 to 64"},
+		{[]string{"live", "-i", "lo", "--workers", "65", "--out", filepath.Join(dir, "a")}, "live: --workers 65: want 0 to 64"},
+		{[]string{"probe", "--config", probeCfg, "--name", "A", "--pcap", pcap, "--workers", "65"}, "probe: --workers 65: want 0 to 64"},
 	} {
 		code, _, stderr := tmon(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
