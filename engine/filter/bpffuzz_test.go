@@ -58,7 +58,8 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 			progs[lt] = append(progs[lt], cs)
 		}
 	}
-	seeds := []string{"pcap/vlan/zeek_q-in-q.pcap", "pcap/vlan/zeek_icmp_dot1q.pcap", "pcap/vlan/tcpdump_802.1ad_QinQ.pcap"}
+	seeds := []string{"pcap/vlan/zeek_q-in-q.pcap", "pcap/vlan/zeek_icmp_dot1q.pcap", "pcap/vlan/tcpdump_802.1ad_QinQ.pcap",
+		"pcap/ipv6/zeek_ipv6-fragmented-dns.pcap", "pcap/ipv6/tcpdump_icmpv6.pcap", "pcap/ipv4-fragments/zeek_ipv4_fragmented-1.pcap"}
 	for _, s := range seeds {
 		for _, fr := range loadFrames(f, filepath.Join(samplesDir(f), s)) {
 			f.Add(uint8(0), fr.data)
