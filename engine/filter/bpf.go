@@ -491,7 +491,8 @@ func (c *bpfc) end(lenSlot int) {
 // ports the dissector decodes (dissect's tcp: 20 bytes, or from 4 a header
 // cut short in a first fragment (mFrag) or by the end of the frame; a
 // data offset, when captured, of 5 or more, within the announced bytes in
-// mTmp unless in a first fragment; 8 bytes for UDP; for SCTP 4 bytes of
+// mTmp unless in a first fragment; for UDP 8 bytes, or from 4 a header
+// cut short of the 8 or more bytes announced in mTmp; for SCTP 4 bytes of
 // a common header of 12 announced, dissect's sctp) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
 	tcp, udp, sctp, sctpAnn := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
@@ -532,7 +533,14 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.emit(ldK(l4TCP), stM(mPorts))
 	c.jump(body)
 	c.place(udp)
-	c.needEnd(mL4, 8, mEnd, body)
+	udpCut, udpPorts := c.newLabel(), c.newLabel()
+	c.needEnd(mL4, 8, mEnd, udpCut)
+	c.jump(udpPorts)
+	c.place(udpCut) // fewer than 8 bytes: ports from 4 if 8 or more are announced (cut short)
+	c.needEnd(mL4, 4, mEnd, body)
+	c.emit(ldM(mTmp))
+	c.jif(bpf.JumpGreaterOrEqual, 8, udpPorts, body)
+	c.place(udpPorts)
 	c.emit(ldK(l4UDP), stM(mPorts))
 	c.jump(body)
 }

@@ -164,8 +164,10 @@
 //     IPv4 header; SLL2: the protocol at link[0:2], the tag at link[20:2]).
 //     TestSLLVLAN checks each against tcpdump on testdata/edge/22-sll-vlan.
 //   - Ports and flags come from transport headers the dissector accepted
-//     (an SCTP common header announced whole by the IP length, its ports
-//     from 4 captured bytes); libpcap reads whatever bytes were captured.
+//     (a UDP header or an SCTP common header announced whole by the IP
+//     length, its ports from 4 captured bytes); libpcap reads whatever
+//     bytes were captured, also the ports of a UDP header the IP length
+//     cuts to 4 bytes (TestUDPHeaderCutPorts).
 //     Packets the dissector rejects as malformed never reach the sieve.
 //   - `ip multicast` and `ip6 multicast` test the destination address, as
 //     libpcap's (224.0.0.0/4, ff00::/8); bare `multicast` and `broadcast`
