@@ -22,6 +22,8 @@ var fuzzLinks = []pkt.LinkType{pkt.LinkEthernet, pkt.LinkLinuxSLL, pkt.LinkLinux
 // keep more: the frames it cannot judge as the dissector does, a zero
 // IPv4 length, more than 4 tags or labels, a cut IPv6 header chain, go to
 // user space; TestBPFAgainstSieve holds the equality on real captures.)
+// The same for the classes' union program (UnionBPF, live capture's
+// kernel filter) and TestUnionBPF's classes.
 // The filters are the equivalence tables' (plain and VLAN); the seeds are
 // the frames of the VLAN and Linux cooked captures.
 func FuzzBPFAgainstSieve(f *testing.F) {
@@ -58,6 +60,26 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 			progs[lt] = append(progs[lt], cs)
 		}
 	}
+	// the union of TestUnionBPF's classes, fragments and ICMP kept (live)
+	classes := []string{"tcp port 21", "udp port 53 or tcp port 53", "host 2001:470:4867:99::21", "vlan 20 and tcp-syn"}
+	var ces []Expr
+	for _, s := range classes {
+		e, err := Parse(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ces = append(ces, e)
+	}
+	unions := map[pkt.LinkType][]compiled{}
+	for _, lt := range fuzzLinks {
+		for _, tg := range bpfTargets(lt) {
+			p, err := UnionBPF(ces, Keep{Fragments: true, ICMP: true}, tg)
+			if err != nil {
+				f.Fatalf("%s: %v", lt, err)
+			}
+			unions[lt] = append(unions[lt], compiled{p, tg.KernelVLAN})
+		}
+	}
 	seeds := []string{"pcap/vlan/zeek_q-in-q.pcap", "pcap/vlan/zeek_icmp_dot1q.pcap", "pcap/vlan/tcpdump_802.1ad_QinQ.pcap",
 		"pcap/ipv6/zeek_ipv6-fragmented-dns.pcap", "pcap/ipv6/tcpdump_icmpv6.pcap", "pcap/ipv4-fragments/zeek_ipv4_fragmented-1.pcap"}
 	for _, s := range seeds {
@@ -83,6 +105,19 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 				if want && !bpfRun(t, c.prog, &fr, c.kernel) {
 					t.Errorf("%s %q (kernel VLAN %v): frame %x dropped by cBPF, kept by the sieve", lt, names[i], c.kernel, data)
 				}
+			}
+		}
+		if fr.err == dissect.ErrMalformed {
+			return
+		}
+		want := fr.d.Flags&(dissect.IsFrag|dissect.HasV6FragHdr) != 0 || fr.d.IPVersion == 4 && fr.d.Protocol == 1 ||
+			fr.d.IPVersion == 6 && v6Proto(v6ProtoKey(&fr.d), 58)
+		for _, e := range ces {
+			want = want || e.Match(&fr.d)
+		}
+		for _, c := range unions[lt] {
+			if want && !bpfRun(t, c.prog, &fr, c.kernel) {
+				t.Errorf("%s union of the classes (kernel VLAN %v): frame %x dropped, kept by a class, a fragment or ICMP", lt, c.kernel, data)
 			}
 		}
 	})
