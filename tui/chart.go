@@ -47,6 +47,46 @@ func fits(labels, texts []string, w int) bool {
 	return 2+lw+1+4+1+tw <= w
 }
 
+// fitBytes writes texts, the byte counts vals (and their shares of
+// total), in IEC units when they do not fit w beside labels (a narrow
+// terminal: 7.8 MiB, not 8,150,454 B), and leaves the shares out when
+// that does not fit either (60 columns: the bar tells the share).
+func fitBytes(labels, texts []string, vals []float64, total float64, share bool, w int) {
+	if fits(labels, texts, w) {
+		return
+	}
+	for i, v := range vals {
+		texts[i] = bytesIEC(v)
+		if share && total > 0 {
+			texts[i] += fmt.Sprintf(" %4.1f%%", 100*v/total)
+		}
+	}
+	if fits(labels, texts, w) {
+		return
+	}
+	for i, v := range vals {
+		texts[i] = bytesIEC(v)
+	}
+}
+
+// fitLabels cuts labels (to 3 characters at least) so that barRows'
+// lines of labels and texts fit w columns, which they wrap past when
+// lipgloss lays the columns side by side (at 60 columns the protocol mix's
+// share went to a line of its own, under the next column's rows).
+func fitLabels(labels, texts []string, w int) {
+	if fits(labels, texts, w) {
+		return
+	}
+	tw := 0
+	for _, t := range texts {
+		tw = max(tw, len([]rune(t)))
+	}
+	room := max(w-(2+1+4+1+tw), 3)
+	for i, l := range labels {
+		labels[i] = cut(l, room)
+	}
+}
+
 func barRows(st *styles, labels []string, vals []float64, texts []string, w int) string {
 	if len(vals) == 0 {
 		return st.dim.Render("  (none)")

@@ -455,15 +455,10 @@ func (o *overview) render(e *env, w, h, stripH int) string {
 				texts = append(texts, fmt.Sprintf("%s %s", human(val(r)), unit))
 			}
 		}
-		if unit == "B" && !fits(labels, texts, colW) { // a narrow terminal: 7.8 MiB, not 8,150,454 B
-			for i := range texts {
-				r := rows[i]
-				texts[i] = bytesIEC(float64(val(r)))
-				if share && total > 0 {
-					texts[i] += fmt.Sprintf(" %4.1f%%", 100*float64(val(r))/float64(total))
-				}
-			}
+		if unit == "B" {
+			fitBytes(labels, texts, vals, float64(total), share, colW)
 		}
+		fitLabels(labels, texts, colW)
 		return st.section.Render(title) + "\n" + barRows(st, labels, vals, texts, colW)
 	}
 	protos := mixCol("Protocols", o.d.protos, func(r mixRow) int64 { return r.bytes }, "B", true)

@@ -696,9 +696,12 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 		dir = "both directions (r: one)"
 	}
 	// the header wrapped between its items: at 80 columns one line lost
-	// "w writes a pcap" and the r of "(r: both)"
-	title := cut(p.sel.title, w/2)
-	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, packetCount(len(p.d.pkts))), dir, "w writes a pcap"), "\n")
+	// "w writes a pcap" and the r of "(r: both)"; the title cut only to
+	// keep its count on its line (cut to half the width, a 52-character
+	// flow name lost its protocol at 100 columns: ".../t…")
+	count := packetCount(len(p.d.pkts))
+	title := cut(p.sel.title, w-2-ansi.StringWidth(count))
+	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, count), dir, "w writes a pcap"), "\n")
 	for i, l := range head {
 		if i == 0 && strings.HasPrefix(l, title) {
 			b.WriteString(st.section.Render(title) + st.dim.Render(l[len(title):]) + "\n")

@@ -53,6 +53,8 @@ func noteAbandoned(stderr io.Writer, out string, st queries.RunState) {
 //   - rtt_samples and rtt_histograms, when the classes that run rtt made
 //     flows but saw requests and not one response (a filter passing one
 //     direction), or no request (unansweredReason);
+//   - ftp_transfers, when the FTP sessions of ftp_sessions asked for no
+//     transfer (noTransferReason: a brute force of failed logins);
 //   - pdu_stats, while the run writing out still goes: its rows come with
 //     each probe's final report, at the end of the probe's run.
 //
@@ -104,6 +106,9 @@ func emptyReasons(db *sql.DB, out string) queries.EmptyReasons {
 				r[table] = why
 			}
 		}
+	}
+	if why := noTransferReason(db); r["ftp_transfers"] == "" && why != "" && !st.Running {
+		r["ftp_transfers"] = why
 	}
 	return r
 }
