@@ -163,20 +163,26 @@ func TestBPFAgainstSieve(t *testing.T) {
 	t.Logf("%d program runs", runs)
 }
 
+// unionClasses are the classes of TestUnionBPF and FuzzBPFAgainstSieve's
+// union program: ports, a host, tags and a TCP flag.
+func unionClasses(tb testing.TB) []Expr {
+	var es []Expr
+	for _, s := range []string{"tcp port 21", "udp port 53 or tcp port 53", "host 2001:470:4867:99::21", "vlan 20 and tcp-syn"} {
+		e, err := Parse(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		es = append(es, e)
+	}
+	return es
+}
+
 // TestUnionBPF checks the class-union program: it passes every frame some
 // class matches, every fragment and every ICMP packet (Keep), and drops
 // the rest of the well-formed frames.
 func TestUnionBPF(t *testing.T) {
 	root := samplesDir(t)
-	classes := []string{"tcp port 21", "udp port 53 or tcp port 53", "host 2001:470:4867:99::21", "vlan 20 and tcp-syn"}
-	var es []Expr
-	for _, s := range classes {
-		e, err := Parse(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		es = append(es, e)
-	}
+	es := unionClasses(t)
 	files := append(slices.Clone(plainCaptures), "pcap/vlan/zeek_vlan-pcp-dei.pcapng")
 	for _, f := range files {
 		frames := loadFrames(t, filepath.Join(root, f))

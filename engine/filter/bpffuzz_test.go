@@ -60,16 +60,7 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 			progs[lt] = append(progs[lt], cs)
 		}
 	}
-	// the union of TestUnionBPF's classes, fragments and ICMP kept (live)
-	classes := []string{"tcp port 21", "udp port 53 or tcp port 53", "host 2001:470:4867:99::21", "vlan 20 and tcp-syn"}
-	var ces []Expr
-	for _, s := range classes {
-		e, err := Parse(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		ces = append(ces, e)
-	}
+	ces := unionClasses(f) // fragments and ICMP kept too, as live's
 	unions := map[pkt.LinkType][]compiled{}
 	for _, lt := range fuzzLinks {
 		for _, tg := range bpfTargets(lt) {
