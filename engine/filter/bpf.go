@@ -506,13 +506,9 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.emit(ldK(l4SCTP), stM(mPorts))
 	c.jump(body)
 	c.place(tcp)
-	cut, ann, short, hdr, ports := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
-	c.needEnd(mL4, 20, mEnd, cut)
-	c.jump(hdr)
-	c.place(cut) // fewer than 20 bytes: ports from 4, if the header is cut and not short
-	c.needEnd(mL4, 4, mEnd, body)
-	c.emit(ldM(mTmp))
-	c.jif(bpf.JumpGreaterOrEqual, 20, ann, short)
+	ann, short, hdr, ports := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
+	// fewer than 20 bytes: ports from 4, if the header is cut and not short
+	c.header(20, hdr, ann, short, body)
 	c.place(short) // announced short: only a first fragment's header goes on
 	c.emit(ldM(mFrag))
 	c.jif(bpf.JumpEqual, 0, body, ann)
@@ -533,16 +529,26 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.emit(ldK(l4TCP), stM(mPorts))
 	c.jump(body)
 	c.place(udp)
-	udpCut, udpPorts := c.newLabel(), c.newLabel()
-	c.needEnd(mL4, 8, mEnd, udpCut)
-	c.jump(udpPorts)
-	c.place(udpCut) // fewer than 8 bytes: ports from 4 if 8 or more are announced (cut short)
-	c.needEnd(mL4, 4, mEnd, body)
-	c.emit(ldM(mTmp))
-	c.jif(bpf.JumpGreaterOrEqual, 8, udpPorts, body)
+	udpPorts := c.newLabel()
+	c.header(8, udpPorts, udpPorts, body, body) // a UDP header cut short of 8 announced bytes: ports from 4
 	c.place(udpPorts)
 	c.emit(ldK(l4UDP), stM(mPorts))
 	c.jump(body)
+}
+
+// header goes to whole when all n bytes of the transport header at
+// M[mL4] are in the frame; when fewer are but its 4 bytes of ports, the
+// header cut short by the frame's end, to announced if the IP length
+// (transport bytes in mTmp) announces n or more, else to short; without
+// its ports, to none (dissect's tcp and transport).
+func (c *bpfc) header(n uint32, whole, announced, short, none label) {
+	cut := c.newLabel()
+	c.needEnd(mL4, n, mEnd, cut)
+	c.jump(whole)
+	c.place(cut)
+	c.needEnd(mL4, 4, mEnd, none)
+	c.emit(ldM(mTmp))
+	c.jif(bpf.JumpGreaterOrEqual, n, announced, short)
 }
 
 // ipv6 decodes an IPv6 header at M[mNet] and as much of its extension
