@@ -187,7 +187,7 @@ func (a *arith) guard(d *dissect.Dissection) bool {
 }
 
 // value computes a on d; ok is false when a load reaches past the captured
-// bytes or a division by zero happens (classic BPF then stops and rejects
+// bytes (an offset wrapping below 0 included) or a division by zero happens (classic BPF then stops and rejects
 // the packet).
 func (a *arith) value(d *dissect.Dissection) (uint32, bool) {
 	switch a.op {
@@ -201,7 +201,10 @@ func (a *arith) value(d *dissect.Dissection) (uint32, bool) {
 			return 0, false
 		}
 		base, _ := loadBase(a.proto, d)
-		at := uint64(base) + uint64(off)
+		// base+off wraps at 32 bits, as classic BPF's X+k does: a
+		// negative offset reads before the layer (tcp[-1], the IPv4
+		// header's last byte, as tcpdump's [x + 13])
+		at := uint64(base + off)
 		if at+uint64(a.size) > uint64(len(d.Data)) {
 			return 0, false
 		}

@@ -144,6 +144,14 @@ func (c *bpfc) loadA(a *arith, sp int, abort label) {
 		return
 	}
 	c.arithA(a.l, sp, abort)
+	if a.proto != lEther && c.t.KernelVLAN {
+		// A negative offset (2^31 or more: it adds to the header's start
+		// in 32 bits) may read the link layer, whose outer tag the kernel
+		// took out of the frame: user space judges the packet.
+		own := c.newLabel()
+		c.jif(bpf.JumpGreaterThan, 0x7fffffff, c.accept, own)
+		c.place(own)
+	}
 	switch a.proto {
 	case lEther:
 	case lIP, lIP6:

@@ -104,7 +104,10 @@
 //     for IPv6 write ip6[40+off] behind a fixed header, or icmp6[]);
 //     icmp6[] from the byte after an IPv6 fixed header whose next header
 //     is 58. A relation holds only where its loads' protocol conditions
-//     do (`not tcp[13] & 2 != 0` matches UDP). A load past the captured
+//     do (`not tcp[13] & 2 != 0` matches UDP). An offset adds to the
+//     header's start in 32 bits, as libpcap's: a negative one reads before
+//     it (`tcp[-1]` the last byte of the IPv4 header, `ip[-2:2]` the link
+//     layer's protocol field). A load past the captured
 //     bytes, or a division by zero, makes the relation false under either
 //     polarity (tcpdump's program rejects the packet there; the verdicts
 //     differ only when another branch of an `or` would match). Shifts by

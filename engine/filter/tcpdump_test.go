@@ -205,6 +205,9 @@ var plainFilters = append([]eqCase{
 	{ours: "ip[6:2] & 0x3fff != 0"},                                                       // IPv4 fragments
 	{ours: "ip[6] & 0x20 = 0 and ip[6:2] & 0x1fff != 0"},
 	{ours: "ip[2:2] > 576"},
+	{ours: "tcp[-8:4] = ip[12:4]"},          // a negative offset reads before the layer (32-bit wrap, as libpcap): no IPv4 options
+	{ours: "ip[-2:2] = 0x800"},              // the link layer's protocol field through ip[]
+	{ours: "udp[ip[8] - ip[8] - 2:2] != 0"}, // a negative offset computed at run time
 	{ours: "ip[8] < 64 or ip[0] & 0xf != 5"},
 	{ours: "ip and -ip[8] < 0xffffffc0"}, // TTL above 64, unsigned wrap-around
 	{ours: "ip[8] > ip[9]"},
