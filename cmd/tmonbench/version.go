@@ -3,13 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -65,30 +66,28 @@ func commitLine(settings []debug.BuildSetting, version, stamped string) string {
 	return vcsCommit(settings, pseudoCommit(version, noCommit))
 }
 
-// pseudoVersion is a Go module pseudo-version (golang.org/x/mod/module's
-// pseudoVersionRE, the forms vX.0.0-TIME-REV, vX.Y.Z-PRE.0.TIME-REV and
-// vX.Y.(Z+1)-0.TIME-REV): its UTC time yyyymmddhhmmss and the commit's
-// 12-hex prefix, then build metadata (+incompatible, +dirty).
-var pseudoVersion = regexp.MustCompile(`^v[0-9]+\.(?:0\.0-|\d+\.\d+-(?:[^+]*\.)?0\.)(\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
-
-// pseudoCommit formats the commit a pseudo-version names, "REV (TIME,
-// module version VERSION)", "modified" added for +dirty (go build of a
-// modified checkout, Go 1.24 and later); none for another version (a
-// release tag, "(devel)", "").
+// pseudoCommit formats the commit a pseudo-version names
+// (golang.org/x/mod/module: vX.0.0-TIME-REV, vX.Y.Z-PRE.0.TIME-REV,
+// vX.Y.(Z+1)-0.TIME-REV), "REV (TIME, module version VERSION)",
+// "modified" added for +dirty (go build of a modified checkout, Go 1.24
+// and later); none for another version (a release tag, "(devel)", "").
 func pseudoCommit(version, none string) string {
-	m := pseudoVersion.FindStringSubmatch(version)
-	if m == nil {
+	if !module.IsPseudoVersion(version) {
 		return none
 	}
-	at, err := time.Parse("20060102150405", m[1])
+	rev, err := module.PseudoVersionRev(version)
+	if err != nil {
+		return none
+	}
+	at, err := module.PseudoVersionTime(version)
 	if err != nil { // a month 13: not a time
 		return none
 	}
 	mod := ""
-	if strings.Contains(m[3], "dirty") {
+	if strings.Contains(semver.Build(version), "dirty") {
 		mod = ", modified"
 	}
-	return fmt.Sprintf("%s (%s%s, module version %s)", m[2], at.UTC().Format(time.RFC3339), mod, version)
+	return fmt.Sprintf("%s (%s%s, module version %s)", rev, at.UTC().Format(time.RFC3339), mod, version)
 }
 
 // vcsCommit formats the vcs.* build settings: "REVISION (TIME[, modified])",
