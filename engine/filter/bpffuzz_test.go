@@ -18,14 +18,17 @@ var fuzzLinks = []pkt.LinkType{pkt.LinkEthernet, pkt.LinkLinuxSLL, pkt.LinkLinux
 
 // FuzzBPFAgainstSieve holds the program's promise (Expr.BPF) on any bytes:
 // the cBPF program of a filter (as a file's frames and, Ethernet, as a
-// Linux socket sees them) never drops a frame the sieve keeps. (It may
+// Linux socket sees them: bpfKeeps, the outer tag in the metadata whatever
+// its TPID, and only an 802.1Q or 802.1ad one as Linux takes out) never
+// drops a frame the sieve keeps. (It may
 // keep more: the frames it cannot judge as the dissector does, a zero
 // IPv4 length, more than 4 tags or labels, a cut IPv6 header chain, go to
 // user space; TestBPFAgainstSieve holds the equality on real captures.)
 // The same for the classes' union program (UnionBPF, live capture's
 // kernel filter) and TestUnionBPF's classes.
 // The filters are the equivalence tables' (plain and VLAN); the seeds are
-// the frames of the VLAN and Linux cooked captures.
+// the frames of the VLAN and Linux cooked captures, and those of
+// testdata/live-vlan.pcap (TestBPFLiveVLAN) as Ethernet, SLL and SLL2.
 func FuzzBPFAgainstSieve(f *testing.F) {
 	var exprs []Expr
 	var names []string
@@ -43,8 +46,8 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 		add(v.filters)
 	}
 	type compiled struct {
-		prog   []bpf.Instruction
-		kernel bool
+		prog []bpf.Instruction
+		tg   BPFTarget
 	}
 	progs := map[pkt.LinkType][][]compiled{}
 	for _, lt := range fuzzLinks {
@@ -55,7 +58,7 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 				if err != nil {
 					f.Fatalf("%s: %v", lt, err)
 				}
-				cs = append(cs, compiled{p, tg.KernelVLAN})
+				cs = append(cs, compiled{p, tg})
 			}
 			progs[lt] = append(progs[lt], cs)
 		}
@@ -68,7 +71,7 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 			if err != nil {
 				f.Fatalf("%s: %v", lt, err)
 			}
-			unions[lt] = append(unions[lt], compiled{p, tg.KernelVLAN})
+			unions[lt] = append(unions[lt], compiled{p, tg})
 		}
 	}
 	seeds := []string{"pcap/vlan/zeek_q-in-q.pcap", "pcap/vlan/zeek_icmp_dot1q.pcap", "pcap/vlan/tcpdump_802.1ad_QinQ.pcap",
@@ -84,6 +87,11 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 			f.Add(uint8(i+1), fr.data)
 		}
 	}
+	for _, fr := range loadFrames(f, "testdata/live-vlan.pcap") {
+		f.Add(uint8(0), fr.data)
+		f.Add(uint8(1), cookFrame(fr.data, pkt.LinkLinuxSLL))
+		f.Add(uint8(2), cookFrame(fr.data, pkt.LinkLinuxSLL2))
+	}
 	ds := dissect.New()
 	f.Fuzz(func(t *testing.T, link uint8, data []byte) {
 		lt := fuzzLinks[int(link)%len(fuzzLinks)]
@@ -93,8 +101,11 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 		for i, e := range exprs {
 			want := fr.err != dissect.ErrMalformed && e.Match(&fr.d)
 			for _, c := range progs[lt][i] {
-				if want && !bpfRun(t, c.prog, &fr, c.kernel) {
-					t.Errorf("%s %q (kernel VLAN %v): frame %x dropped by cBPF, kept by the sieve", lt, names[i], c.kernel, data)
+				if !want {
+					continue
+				}
+				if how := bpfKeeps(t, c.prog, c.tg, &fr); how != "" {
+					t.Errorf("%s %q: frame %x dropped by cBPF %s, kept by the sieve", lt, names[i], data, how)
 				}
 			}
 		}
@@ -106,9 +117,12 @@ func FuzzBPFAgainstSieve(f *testing.F) {
 		for _, e := range ces {
 			want = want || e.Match(&fr.d)
 		}
+		if !want {
+			return
+		}
 		for _, c := range unions[lt] {
-			if want && !bpfRun(t, c.prog, &fr, c.kernel) {
-				t.Errorf("%s union of the classes (kernel VLAN %v): frame %x dropped, kept by a class, a fragment or ICMP", lt, c.kernel, data)
+			if how := bpfKeeps(t, c.prog, c.tg, &fr); how != "" {
+				t.Errorf("%s union of the classes: frame %x dropped %s, kept by a class, a fragment or ICMP", lt, data, how)
 			}
 		}
 	})
