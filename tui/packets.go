@@ -39,7 +39,57 @@ type packetSel struct {
 	proto        int64
 	both         bool  // also the reverse direction
 	size         int64 // IP total length to match (a one-way record), 0 any
-	title        string
+	// The screen's title is lead, the flow's name and tail ("Packets of ",
+	// "198.51.100.10:40171>10.10.1.100:37982/tcp", " so far"): fitTitle
+	// shortens it at these parts and the name's, never inside an
+	// address:port.
+	lead, name, tail string
+}
+
+// fitTitle returns the title of the packets s selects in at most w cells,
+// shortened at whole parts: the lead dropped first (the screen's tab says
+// "Packets"), then the tail, then the parts of the flow's name from its
+// end, each left as its separator and "…" ("…>10.10.1.100:37982/…": the
+// protocol, then the destination endpoint, then the source); "…" when
+// not even the source endpoint fits. An address:port is never cut inside:
+// at 60 columns "Packets of 198.51.100.10:40171>10.10.1.100:37…" read as
+// port 37 of some host.
+func (s packetSel) fitTitle(w int) string {
+	for _, t := range []string{s.lead + s.name + s.tail, s.name + s.tail, s.name} {
+		if ansi.StringWidth(t) <= w {
+			return t
+		}
+	}
+	parts := nameParts(s.name)
+	for k := len(parts) - 1; k >= 1; k-- {
+		t := strings.Join(parts[:k], "") + parts[k][:1] + "…"
+		if ansi.StringWidth(t) <= w {
+			return t
+		}
+	}
+	if w >= 1 {
+		return "…"
+	}
+	return ""
+}
+
+// nameParts splits a flow's name (collector.FlowName, LiveFlow.name) into
+// its parts, each after the first starting with its separator: the
+// source endpoint, ">" and the destination endpoint, "/" and the
+// protocol, and " dscp N", " vlan N" (a space before a letter starts a
+// part). Addresses hold no '>' nor '/', and IPv6 ones are bracketed
+// before a port, so no part ends inside an address:port.
+func nameParts(name string) []string {
+	var parts []string
+	start := 0
+	for i := 1; i < len(name); i++ {
+		c := name[i]
+		if c == '>' || c == '/' || c == ' ' && i+1 < len(name) && (name[i+1] >= 'a' && name[i+1] <= 'z' || name[i+1] >= 'A' && name[i+1] <= 'Z') {
+			parts = append(parts, name[start:i])
+			start = i
+		}
+	}
+	return append(parts, name[start:])
 }
 
 // packetsOf selects the packets of a flow row.
@@ -48,7 +98,7 @@ func packetsOf(r row) packetSel {
 		lo: queries.Int64(r["first_seen"]), hi: queries.Int64(r["last_seen"]),
 		src: toString(r["src_addr"]), dst: toString(r["dst_addr"]),
 		sport: queries.Int64(r["src_port"]), dport: queries.Int64(r["dst_port"]), proto: queries.Int64(r["protocol"]),
-		title: "Packets of " + toString(r["name"])}
+		lead: "Packets of ", name: toString(r["name"])}
 }
 
 type capPacket struct {
@@ -683,7 +733,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	st := e.st
 	if p.d == nil {
 		if p.err != "" {
-			return st.section.Render(cut(p.sel.title, w)) + "\n" + ansi.Wordwrap(p.err, w, "")
+			return st.section.Render(p.sel.fitTitle(w)) + "\n" + ansi.Wordwrap(p.err, w, "")
 		}
 		return st.dim.Render("reading packets …")
 	}
@@ -698,9 +748,10 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	// the header wrapped between its items: at 80 columns one line lost
 	// "w writes a pcap" and the r of "(r: both)"; the title cut only to
 	// keep its count on its line (cut to half the width, a 52-character
-	// flow name lost its protocol at 100 columns: ".../t…")
+	// flow name lost its protocol at 100 columns: ".../t…"), at whole
+	// parts (fitTitle: cut at 60 columns, "…:37…" read as port 37)
 	count := packetCount(len(p.d.pkts))
-	title := cut(p.sel.title, w-2-ansi.StringWidth(count))
+	title := p.sel.fitTitle(w - 2 - ansi.StringWidth(count))
 	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, count), dir, "w writes a pcap"), "\n")
 	for i, l := range head {
 		if i == 0 && strings.HasPrefix(l, title) {
