@@ -14,14 +14,6 @@ func ScanInterfaces(path string) ([]Interface, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return f.ScanInterfaces(), nil
-}
-
-// ScanInterfaces reads the rest of a File just opened (Open, NewReader)
-// as the function ScanInterfaces reads a path, and returns every
-// interface it describes: for a capture already in memory. The File is
-// left at its end.
-func (f *File) ScanInterfaces() []Interface {
 	if f.format == FormatPcapNG && f.pendErr == nil {
 		for {
 			b, err := f.readBlock()
@@ -33,5 +25,5 @@ func (f *File) ScanInterfaces() []Interface {
 			}
 		}
 	}
-	return f.Interfaces()
+	return f.Interfaces(), nil
 }

@@ -126,6 +126,23 @@ func TestGoldenPackets(t *testing.T) {
 	golden.RequireEqual(t, []byte(v))
 }
 
+// TestGoldenPackets60: the Packets screen at 60×24. Its title shortens at
+// whole parts (packetSel.fitTitle): "Packets of " dropped, the flow's
+// name whole, 198.51.100.10:40171>10.10.1.100:37982/tcp, beside "3624
+// packets"; it was cut inside the destination's port, "Packets of
+// 198.51.100.10:40171>10.10.1.100:37…".
+func TestGoldenPackets60(t *testing.T) {
+	out := replayed(t, ftpLab)
+	v := goldenRunAt(t, out, 60, 24,
+		step{keys: keys("4"), wait: []string{"file-5M.bin", "row 1 of 16"}},
+		step{keys: keys("enter"), wait: []string{"Counters over time"}},
+		step{keys: keys("p"), wait: []string{"3624 packets", "frame 1952 of A.pcap"}})
+	if l := lineWith(stripANSI(v), "3624 packets"); !strings.HasPrefix(l, "198.51.100.10:40171>10.10.1.100:37982/tcp  3624 packets") {
+		t.Errorf("title line %q, want the flow's whole name and its count", l)
+	}
+	golden.RequireEqual(t, []byte(v))
+}
+
 // TestGoldenTCPScrolled: the TCP screen scrolled right to its last column
 // (history) keeps the connection's endpoints at the left (they scrolled
 // away before: a row of numbers without its connection), under their

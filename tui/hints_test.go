@@ -122,7 +122,10 @@ func TestGoldenHints(t *testing.T) {
 		}
 		lines := strings.Split(ansi.Strip(string(b)), "\n")
 		w, h := 80, 24
-		if !strings.Contains(f, "At80") && !strings.HasSuffix(f, "80.golden") {
+		switch {
+		case strings.HasSuffix(f, "60.golden"):
+			w = 60
+		case !strings.Contains(f, "At80") && !strings.HasSuffix(f, "80.golden"):
 			w, h = 120, 40
 		}
 		if len(lines) != h || ansi.StringWidth(lines[0]) != w {
@@ -130,7 +133,7 @@ func TestGoldenHints(t *testing.T) {
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(f), ".golden")
-		name = strings.TrimSuffix(strings.TrimPrefix(name, "TestGolden"), "80")
+		name = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, "TestGolden"), "80"), "60")
 		last := lines[len(lines)-1]
 		if keys, ok := typingFooters[name]; ok {
 			if !strings.HasPrefix(last, keys) {

@@ -164,13 +164,13 @@ func (t *liveFlowsTab) update(e *env, msg tea.Msg) tea.Cmd {
 		}
 		// the flow's packets from its first to the end of its last
 		// closed interval (the capture's, when replayed)
-		lo, title := f.FirstSeenNs, "Packets of "+f.name()+" so far"
+		lo, tail := f.FirstSeenNs, " so far"
 		if lo == 0 || lo > f.IntervalStartNs {
-			lo, title = f.IntervalStartNs, "Packets of "+f.name()+" in its last interval"
+			lo, tail = f.IntervalStartNs, " in its last interval"
 		}
 		return pushCmd(newPackets(e, packetSel{probe: f.Probe, iface: f.Iface, lo: lo, hi: f.IntervalStartNs + int64(f.IntervalS*1e9),
 			src: f.SrcAddr, dst: f.DstAddr, sport: int64(f.SrcPort), dport: int64(f.DstPort), proto: int64(f.Protocol),
-			title: title}))
+			lead: "Packets of ", name: f.name(), tail: tail}))
 	}
 	t.cur = min(max(t.cur, 0), max(n-1, 0))
 	if t.cur < n {

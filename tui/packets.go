@@ -39,7 +39,11 @@ type packetSel struct {
 	proto        int64
 	both         bool  // also the reverse direction
 	size         int64 // IP total length to match (a one-way record), 0 any
-	title        string
+	// The screen's title is lead, the flow's name and tail ("Packets of ",
+	// "198.51.100.10:40171>10.10.1.100:37982/tcp", " so far"): fitTitle
+	// shortens it at these parts and the name's, never inside an
+	// address:port.
+	lead, name, tail string
 }
 
 // packetsOf selects the packets of a flow row.
@@ -48,7 +52,7 @@ func packetsOf(r row) packetSel {
 		lo: queries.Int64(r["first_seen"]), hi: queries.Int64(r["last_seen"]),
 		src: toString(r["src_addr"]), dst: toString(r["dst_addr"]),
 		sport: queries.Int64(r["src_port"]), dport: queries.Int64(r["dst_port"]), proto: queries.Int64(r["protocol"]),
-		title: "Packets of " + toString(r["name"])}
+		lead: "Packets of ", name: toString(r["name"])}
 }
 
 type capPacket struct {
@@ -683,7 +687,7 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	st := e.st
 	if p.d == nil {
 		if p.err != "" {
-			return st.section.Render(cut(p.sel.title, w)) + "\n" + ansi.Wordwrap(p.err, w, "")
+			return st.section.Render(p.sel.fitTitle(w)) + "\n" + ansi.Wordwrap(p.err, w, "")
 		}
 		return st.dim.Render("reading packets …")
 	}
@@ -698,9 +702,10 @@ func (p *packetsScreen) view(e *env, w, h int) string {
 	// the header wrapped between its items: at 80 columns one line lost
 	// "w writes a pcap" and the r of "(r: both)"; the title cut only to
 	// keep its count on its line (cut to half the width, a 52-character
-	// flow name lost its protocol at 100 columns: ".../t…")
+	// flow name lost its protocol at 100 columns: ".../t…"), at whole
+	// parts (fitTitle: cut at 60 columns, "…:37…" read as port 37)
 	count := packetCount(len(p.d.pkts))
-	title := cut(p.sel.title, w-2-ansi.StringWidth(count))
+	title := p.sel.fitTitle(w - 2 - ansi.StringWidth(count))
 	head := strings.Split(wrapItems(w, " · ", fmt.Sprintf("%s  %s", title, count), dir, "w writes a pcap"), "\n")
 	for i, l := range head {
 		if i == 0 && strings.HasPrefix(l, title) {

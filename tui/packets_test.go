@@ -78,7 +78,7 @@ func TestWriteEmptyPackets(t *testing.T) {
 	ps := m.active().(*packetsScreen)
 	// the same flow's time span, an address no packet has
 	sel := ps.sel
-	sel.src, sel.title = "192.0.2.1", "Packets of nobody"
+	sel.src, sel.name = "192.0.2.1", "nobody"
 	drive(t, m, pushMsg{s: newPackets(m.e, sel)})
 	expect("empty", "0 packets", "no packet of this flow")
 	press("w")

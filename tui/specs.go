@@ -115,7 +115,7 @@ func onewaySpec() *tableSpec {
 			}
 			// one-way times travel as whole µs: the packet is within the µs
 			return pushCmd(newPackets(e, packetSel{probe: toString(r["from_hop"]), lo: t, hi: t + 999, size: queries.Int64(r["size_bytes"]),
-				title: "packet of " + toString(r["flow"]) + " at " + toString(r["from_hop"])}))
+				lead: "packet of ", name: toString(r["flow"]), tail: " at " + toString(r["from_hop"])}))
 		},
 	}
 }

@@ -34,7 +34,24 @@ const (
 	// PayloadLen (the bytes after the common header: its chunks) counts
 	// in l4_payload_bytes.
 	HasSCTP
+	// TCPBadOffset: the TCP header's data offset is below 5 words or
+	// beyond the segment (RFC 9293 §3.1; KindTCPBadOffset; tshark's
+	// "Bogus TCP header length", tcpdump's "[bad hdr length]"). The fixed
+	// header's fields were decoded as captured (the ports, which key the
+	// flow and match port filters as in tcpdump, Seq, Ack, TCPFlags,
+	// Window), but not the options, and Payload and PayloadLen are empty:
+	// where the header ends is unknown. The packet is no segment the TCP
+	// analyses take (tcpconn, rtt, ftp), nor are its flags counted in the
+	// flow's TCP counters.
+	TCPBadOffset
 )
+
+// TCPNoSegment holds the flags that make a decoded TCP header no segment
+// the TCP analyses (tcpconn, rtt, ftp) take, nor one whose flags the
+// flow's TCP counters count: TCPFlagsCut (its flags unknown) and
+// TCPBadOffset (where its header ends unknown). Test it as
+// d.Flags&TCPNoSegment != 0.
+const TCPNoSegment = TCPFlagsCut | TCPBadOffset
 
 // TCP flag bits as in the TCP header's 9-bit flags field (RFC 793, RFC 3168).
 const (

@@ -47,11 +47,15 @@
 // or IP header makes Dissect return ErrMalformed, a frame without IP
 // ErrNotIP, and both are counted in Dissector.Stats (per Kind for the
 // malformed ones). Problems past the IP header (a bad IPv6 extension chain,
-// TCP data offset or option, UDP length, a truncated transport header) lose
-// only the transport layer: the packet still counts at IP level and the
-// Kind is counted (Kind.Kept); a TCP header the snap length cut, or one a
-// first fragment carries only the start of (RFC 1858 §3.1's tiny
-// fragment), is decoded as far as it goes: its ports from 4 bytes, the
+// TCP option, UDP length, a truncated transport header) lose at most the
+// transport layer: the packet still counts at IP level and the Kind is
+// counted (Kind.Kept); a TCP header whose data offset is bogus (below 5
+// words or beyond the segment) keeps its fixed 20 bytes' fields, its ports
+// among them (TCPBadOffset: no options nor payload, no segment the TCP
+// analyses take; tcpdump and tshark read the ports too); a TCP header the
+// snap length cut, or one a first fragment carries only the start of
+// (RFC 1858 §3.1's tiny fragment), is decoded as far as it goes: its
+// ports from 4 bytes, the
 // flags from 14 (TCPFlagsCut before: no segment the TCP analyses take), the
 // window from 16 (TCPWindowCut before); a UDP header the snap length cut
 // keeps its ports from 4 bytes (KindUDPTruncated). A header or extension

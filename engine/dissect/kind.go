@@ -31,7 +31,7 @@ const (
 	// do).
 	KindIPv6ZeroLength
 	KindTCPTruncated  // TCP header (20 bytes or its data offset) not captured, the IP length holding it (from 4 bytes on decoded as far as it goes: TCPFlagsCut, TCPWindowCut)
-	KindTCPBadOffset  // data offset < 5 or beyond the segment
+	KindTCPBadOffset  // data offset < 5 or beyond the segment (the fixed header kept, no options nor payload: TCPBadOffset)
 	KindUDPTruncated  // UDP header not captured, the IP length holding it (from 4 bytes on the ports decoded)
 	KindUDPBadLength  // UDP length < 8 or larger than the IP payload
 	KindICMPTruncated // ICMP header not captured, the IP length holding it

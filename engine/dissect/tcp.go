@@ -14,13 +14,21 @@ import "encoding/binary"
 // hold the ports and the sequence number only). The ports need 4 bytes
 // (tcpdump's `tcp port` reads them), the sequence number 8, the data
 // offset 13, the flags 14 (TCPFlagsCut before), the window 16
-// (TCPWindowCut before). Other TCP headers shorter than 20 bytes, or than
-// their data offset, are dropped whole: KindTCPBeyondIPLength when the IP
-// length leaves part of the 20 bytes out (outside a first fragment),
-// KindTCPBadOffset for a data offset below 20 or beyond the segment,
-// KindTCPTruncated for fewer than 4 bytes captured. Cut headers count as
-// KindTCPTruncated too, except in a first fragment, where the rest of the
-// header is not missing but later.
+// (TCPWindowCut before). Other TCP headers shorter than 20 bytes are
+// dropped whole: KindTCPBeyondIPLength when the IP length leaves part of
+// the 20 bytes out (outside a first fragment), KindTCPTruncated for fewer
+// than 4 bytes captured. Cut headers count as KindTCPTruncated too,
+// except in a first fragment, where the rest of the header is not missing
+// but later.
+//
+// A data offset below 5 words or beyond the segment (outside a first
+// fragment) is KindTCPBadOffset: the fixed header's fields are decoded as
+// captured (ports, sequence and acknowledgment numbers, flags, window:
+// tcpdump prints the ports and "[bad hdr length]", tshark the ports and
+// "Bogus TCP header length"; libpcap's `tcp port` and `tcp[13]` read
+// them), the header marked TCPBadOffset, with neither options nor
+// payload: where the header ends is unknown. Until 2026-12 such a header
+// was dropped whole, its packet counted in a port-0 flow.
 func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 	n := len(avail)
 	first := out.Flags&IsFrag != 0 // a first fragment: the header may go on in the next one
@@ -29,20 +37,21 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 		return
 	}
 	doff := 0 // unknown
+	bad := false
 	if n >= 13 {
 		doff = int(avail[12]>>4) * 4
-		if doff < 20 || doff > announced && !first {
-			d.Stats.Kinds[KindTCPBadOffset]++
-			return
-		}
+		bad = doff < 20 || doff > announced && !first
 	}
-	if n < 20 && announced >= 20 {
+	if bad {
+		d.Stats.Kinds[KindTCPBadOffset]++
+		out.Flags |= TCPBadOffset
+	} else if n < 20 && announced >= 20 {
 		d.Stats.Kinds[KindTCPTruncated]++ // cut by the snap length
 	}
 	out.Flags |= HasL4 | HasTCP
 	out.SrcPort = binary.BigEndian.Uint16(avail[0:])
 	out.DstPort = binary.BigEndian.Uint16(avail[2:])
-	if doff > 0 && doff <= announced {
+	if doff > 0 && doff <= announced && !bad {
 		out.PayloadLen = uint32(announced - doff)
 	}
 	if n < 14 {
@@ -59,6 +68,9 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 		out.Window = binary.BigEndian.Uint16(avail[14:])
 	} else {
 		out.Flags |= TCPWindowCut
+	}
+	if bad {
+		return // no options, no payload: where the header ends is unknown
 	}
 	cut := doff > n // by the snap length, or in the next fragment
 	if cut && !first {

@@ -489,9 +489,9 @@ func (c *bpfc) end(lenSlot int) {
 
 // transport decides whether the TCP or UDP header at M[mL4] is one whose
 // ports the dissector decodes (dissect's tcp: 20 bytes, or from 4 a header
-// cut short in a first fragment (mFrag) or by the end of the frame; a
-// data offset, when captured, of 5 or more, within the announced bytes in
-// mTmp unless in a first fragment; for UDP 8 bytes, or from 4 a header
+// cut short in a first fragment (mFrag) or by the end of the frame, whatever
+// its data offset says (a bogus one, dissect.TCPBadOffset, keeps the
+// ports, as libpcap reads them); for UDP 8 bytes, or from 4 a header
 // cut short of the 8 or more bytes announced in mTmp; for SCTP 4 bytes of
 // a common header of 12 announced, dissect's sctp) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
@@ -506,25 +506,12 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.emit(ldK(l4SCTP), stM(mPorts))
 	c.jump(body)
 	c.place(tcp)
-	ann, short, hdr, ports := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
+	short, ports := c.newLabel(), c.newLabel()
 	// fewer than 20 bytes: ports from 4, if the header is cut and not short
-	c.header(20, hdr, ann, short, body)
+	c.header(20, ports, ports, short, body)
 	c.place(short) // announced short: only a first fragment's header goes on
 	c.emit(ldM(mFrag))
-	c.jif(bpf.JumpEqual, 0, body, ann)
-	c.place(ann)
-	c.needEnd(mL4, 13, mEnd, ports) // no data offset byte: ports only
-	c.place(hdr)
-	c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 12, Size: 1}, aluK(bpf.ALUOpShiftRight, 4))
-	doff, within, beyond := c.newLabel(), c.newLabel(), c.newLabel()
-	c.jif(bpf.JumpGreaterOrEqual, 5, doff, body)
-	c.place(doff)
-	c.emit(aluK(bpf.ALUOpShiftLeft, 2), bpf.TAX{}, ldM(mTmp))
-	c.jifX(bpf.JumpGreaterOrEqual, within, beyond)
-	c.place(beyond) // beyond the announced bytes: the rest in the next fragment
-	c.emit(ldM(mFrag))
 	c.jif(bpf.JumpEqual, 0, body, ports)
-	c.place(within)
 	c.place(ports)
 	c.emit(ldK(l4TCP), stM(mPorts))
 	c.jump(body)

@@ -168,7 +168,9 @@
 //     TestSLLVLAN checks each against tcpdump on testdata/edge/22-sll-vlan.
 //   - Ports and flags come from transport headers the dissector accepted
 //     (a UDP header or an SCTP common header announced whole by the IP
-//     length, its ports from 4 captured bytes); libpcap reads whatever
+//     length, its ports from 4 captured bytes; a TCP header whatever its
+//     data offset says, a bogus one included, as libpcap: dissect's
+//     TCPBadOffset, TestTcpdumpBadOffset); libpcap reads whatever
 //     bytes were captured, also the ports of a UDP header the IP length
 //     cuts to 4 bytes (TestUDPHeaderCutPorts).
 //     Packets the dissector rejects as malformed never reach the sieve.

@@ -63,8 +63,9 @@ var plainCaptures = []string{
 	"pcap/icmp-echo/zeek_icmp_5-pings.pcap",
 	"pcap/tcp-retrans-rst/zeek_tcp_rst-inject-rae.pcap",
 	"pcap/linux-sll/tcpdump_resp_1_benchmark.pcap",
-	"pcap/linux-sll/zeek_linuxsll-arp.pcap",   // 12 ARP requests, Linux cooked v1
-	"pcap/linux-sll/zeek_linux_dlt_sll2.pcap", // ARP and RARP, Linux cooked v2
+	"pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng", // frame 95: TCP data offset 0, its ports read (TestTcpdumpBadOffset)
+	"pcap/linux-sll/zeek_linuxsll-arp.pcap",                   // 12 ARP requests, Linux cooked v1
+	"pcap/linux-sll/zeek_linux_dlt_sll2.pcap",                 // ARP and RARP, Linux cooked v2
 }
 
 // emptyHere are plain filters no frame of these captures passes (checked

@@ -500,8 +500,9 @@ func (t *Tracker) Joins(d *dissect.Dissection) bool {
 // FTP. Otherwise it returns false; for addresses that are not FTP peers
 // that costs one filter probe (design 3.6), no map lookup, no allocation.
 // A packet whose TCP flags are unknown (dissect.TCPFlagsCut: a tiny first
-// fragment) counts in a known connection's packets, not in its bytes, and
-// opens no connection.
+// fragment) or whose data offset is bogus (dissect.TCPBadOffset) counts
+// in a known connection's packets, not in its bytes, and opens no
+// connection.
 func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 	if len(t.peers) == 0 || d.Flags&dissect.HasTCP == 0 {
 		return 0, false
@@ -532,8 +533,8 @@ func (t *Tracker) Data(d *dissect.Dissection) (sessionID uint64, ok bool) {
 			return t.account(c, d, dir), true
 		}
 	}
-	if d.Flags&dissect.TCPFlagsCut != 0 {
-		return 0, false // flags unknown: it opens no connection
+	if d.Flags&dissect.TCPNoSegment != 0 {
+		return 0, false // flags unknown, or a bogus data offset: it opens no connection
 	}
 	for _, ch := range p.exps {
 		if srcInit, ok := ch.match(d); ok {
@@ -661,8 +662,8 @@ func (t *Tracker) account(c *dataConn, d *dissect.Dissection, dir int) uint64 {
 	if s.next != nil { // still in the table
 		t.touch(s)
 	}
-	if d.Flags&dissect.TCPFlagsCut != 0 {
-		return s.id // a packet of the connection, but its flags and data are unknown: no segment
+	if d.Flags&dissect.TCPNoSegment != 0 {
+		return s.id // a packet of the connection, but its flags or data are unknown: no segment
 	}
 	f := d.TCPFlags
 	if f&dissect.TCPRst != 0 {

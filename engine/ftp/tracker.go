@@ -283,7 +283,7 @@ func (x *transfer) lastActivity() int64 {
 // replies and learns data channels. Non-TCP packets are ignored. d is only
 // read during the call.
 func (t *Tracker) Control(d *dissect.Dissection) {
-	if d.Flags&dissect.HasTCP == 0 || d.Flags&dissect.TCPFlagsCut != 0 { // flags unknown: no segment of the stream
+	if d.Flags&dissect.HasTCP == 0 || d.Flags&dissect.TCPNoSegment != 0 { // flags unknown, or a bogus data offset: no segment of the stream
 		return
 	}
 	now := d.Meta.TimeNs

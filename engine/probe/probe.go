@@ -600,7 +600,7 @@ func (p *Probe) account(ci int, d *dissect.Dissection) {
 	if d.Flags&dissect.IsFrag != 0 {
 		f.Count(flow.MFragments)
 	}
-	if d.Flags&(dissect.HasTCP|dissect.TCPFlagsCut) == dissect.HasTCP && d.FragOff == 0 { // later fragments, and tiny first ones, carry no flags
+	if d.Flags&(dissect.HasTCP|dissect.TCPNoSegment) == dissect.HasTCP && d.FragOff == 0 { // later fragments, tiny first ones and bogus data offsets carry no flags to count
 		fl := d.TCPFlags
 		if fl&dissect.TCPSyn != 0 {
 			f.Count(flow.MTCPSyn)

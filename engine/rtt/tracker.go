@@ -268,7 +268,7 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, flowID uint64, hint *Hint, e
 			t.icmp(d, flowID, emit)
 		}
 	case d.Flags&dissect.HasTCP != 0:
-		if d.Flags&dissect.TCPFlagsCut == 0 { // flags unknown: no segment to time
+		if d.Flags&dissect.TCPNoSegment == 0 { // flags unknown, or a bogus data offset: no segment to time
 			t.tcp(d, flowID, hint, emit)
 		}
 	case d.Flags&dissect.HasUDP != 0:

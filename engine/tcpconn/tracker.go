@@ -22,7 +22,7 @@ type Emit func(iface uint16, r *observe.TCPConnection)
 // deltas into events (design 3.13).
 type Stats struct {
 	Packets         uint64 // TCP segments analysed
-	NotTCP          uint64 // packets ignored: no TCP header decoded, or one cut before its flags (dissect.TCPFlagsCut)
+	NotTCP          uint64 // packets ignored: no TCP header decoded, one cut before its flags or one of a bogus data offset (dissect.TCPNoSegment)
 	BoundarySkipped uint64 // boundary-only segments without SYN/FIN/RST, ignored
 	Created         uint64 // connections created
 	Finished        uint64 // connections finished (all reasons): a row each, or, half-open while the table evicts, a count in the probe's tcp_s0_aggregated events
@@ -138,7 +138,8 @@ func (t *Tracker) Release() {
 }
 
 // Packet analyses one TCP segment (d.Has(dissect.HasTCP), its flags
-// known: not dissect.TCPFlagsCut; other packets are counted in
+// known and its data offset sound: not dissect.TCPNoSegment, as Zeek
+// takes no segment of a bad header length; other packets are counted in
 // Stats.NotTCP and ignored). class names the flow class the
 // connection is reported under; it is taken from the connection's first
 // packet. With boundaryOnly (design 3.6) only SYN, FIN and RST segments are
@@ -169,7 +170,7 @@ func (t *Tracker) PacketHint(d *dissect.Dissection, class string, boundaryOnly b
 
 // packet is Packet, returning the segment's tcp.analysis class.
 func (t *Tracker) packet(d *dissect.Dissection, class string, boundaryOnly bool, hint *Hint) segKind {
-	if d.Flags&dissect.HasTCP == 0 || d.Flags&dissect.TCPFlagsCut != 0 {
+	if d.Flags&dissect.HasTCP == 0 || d.Flags&dissect.TCPNoSegment != 0 {
 		t.stats.NotTCP++
 		return segNone
 	}
