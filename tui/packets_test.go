@@ -337,3 +337,27 @@ func TestTcpdumpSeqOneDirection(t *testing.T) {
 		t.Errorf("the client's segments:\n%q\nwant (tcpdump -nn)\n%q", lines, want)
 	}
 }
+
+// TestBothDirectionsFromReverseStart: r on the server's flow of a
+// connection whose client sent its SYN three times (tcp-mix lab,
+// 10.10.1.100:60878 > 198.51.100.10:8080: SYNs at 14:58:41.10, 42.10 and
+// 43.13, frames 593, 1255 and 1912; the SYN-ACK at 43.19) lists every packet of the connection, the
+// first two SYNs included: tcpdump -r testdata/lab/tcp-mix/A.pcap
+// 'tcp port 60878' prints 2534 packets, 1453 of them the server's. The
+// reverse flow started 2.09 s before this one, beyond the second of slack
+// the selection was widened by: 2532 were listed.
+func TestBothDirectionsFromReverseStart(t *testing.T) {
+	out := replayed(t, "lab/tcp-mix/A.pcap")
+	m, press, expect := screenModel(t, out)
+	press("2", "enter")
+	expect("flow", "198.51.100.10:8080>10.10.1.100:60878/tcp")
+	press("p")
+	expect("packets", "1453 packets", "one direction")
+	press("r")
+	expect("both", "2534 packets", "both directions")
+	ps := m.active().(*packetsScreen)
+	first := ps.d.pkts[0]
+	if got, want := first.frame, uint64(593); got != want { // tshark: frame 593, the first SYN
+		t.Errorf("first packet: frame %d, want %d", got, want)
+	}
+}
