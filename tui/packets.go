@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,10 @@ type fileSpan struct {
 	path string
 	replay.Span
 	indexed bool
+	// shared: the file feeds several interfaces of the probe (a pcapng of
+	// several interfaces: its packet_index rows have interface ''), so
+	// its packets are sorted by interface as the replay named them
+	shared bool
 }
 
 // locate finds where to read the packets of a probe interface between
@@ -139,7 +144,7 @@ type fileSpan struct {
 // named after the probe, or the only one) from the start.
 func locate(ctx context.Context, db *sql.DB, out string, sel packetSel, lo, hi int64) (spans []fileSpan, how string, err error) {
 	// an empty interface: the file feeds several interfaces of the probe
-	q := `SELECT path, epoch_ns(time), epoch_ns(min_time), epoch_ns(max_time), offset_bytes, frame, ifaces FROM packet_index
+	q := `SELECT path, epoch_ns(time), epoch_ns(min_time), epoch_ns(max_time), offset_bytes, frame, ifaces, interface FROM packet_index
 WHERE probe = ? AND (? = '' OR interface = ? OR interface = '')
 ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 	rows, err := db.QueryContext(ctx, q, sel.probe, sel.iface, sel.iface)
@@ -147,7 +152,7 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 	if err == nil {
 		for rows.Next() {
 			var e replay.IndexEntry
-			if err := rows.Scan(&e.Path, &e.Time, &e.MinTime, &e.MaxTime, &e.Offset, &e.Frame, &e.Ifaces); err != nil {
+			if err := rows.Scan(&e.Path, &e.Time, &e.MinTime, &e.MaxTime, &e.Offset, &e.Frame, &e.Ifaces, &e.Interface); err != nil {
 				rows.Close()
 				return nil, "", err
 			}
@@ -162,7 +167,7 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 		var where []string
 		for _, es := range files {
 			for _, sp := range replay.Spans(es, lo, hi) {
-				spans = append(spans, fileSpan{path: es[0].Path, Span: sp, indexed: true})
+				spans = append(spans, fileSpan{path: es[0].Path, Span: sp, indexed: true, shared: es[0].Interface == ""})
 				if sp.Start.Frame <= 1 {
 					where = append(where, "from the start")
 				} else {
@@ -344,6 +349,39 @@ func captureChanged(path string, m runManifest) error {
 	return nil
 }
 
+// fileIfaces names the interfaces of the capture file at path, in
+// file-wide order (pkt.Meta.Iface indexes it), as the replay that gave
+// the whole file to its probe named them (pipeline.Assign: a pcapng's
+// if_name, else if0, if1...; one name for every interface of that name).
+// nil when the file has fewer than two or none is named iface (a probe of
+// several files may have numbered its unnamed interfaces otherwise):
+// then every interface's packets are listed, as before. Without it, a
+// flow of one interface of gopacket's test202.pcapng listed the packet of
+// the same addresses on another interface too (3 packets, its flows row 2).
+func fileIfaces(path, iface string) []string {
+	ifs, err := replay.ScanInterfaces(path)
+	if err != nil || len(ifs) < 2 {
+		return nil
+	}
+	// pipeline.Assign over one file (tui does not import the engines):
+	// an interface without if_name is if<N>, N the probe's interfaces so
+	// far, interfaces of one name being one
+	seen := map[string]bool{}
+	out := make([]string, len(ifs))
+	for i, it := range ifs {
+		name := it.Name
+		if name == "" {
+			name = fmt.Sprintf("if%d", len(seen))
+		}
+		seen[name] = true
+		out[i] = name
+	}
+	if !slices.Contains(out, iface) {
+		return nil
+	}
+	return out
+}
+
 // readSpan appends the selected packets captured in [lo, hi] of one span
 // of a capture file; without an index it stops past hi+slack.
 func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, lo, hi, slack int64) error {
@@ -356,6 +394,10 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		return fmt.Errorf("open capture: %w", err)
 	}
 	defer f.Close()
+	var ifaces []string // the file's interfaces named as the probe's, when it feeds several
+	if sp.shared && sel.iface != "" {
+		ifaces = fileIfaces(sp.path, sel.iface)
+	}
 	for {
 		if d.read%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -377,6 +419,9 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		}
 		if m.TimeNs < lo || m.TimeNs > hi {
 			continue
+		}
+		if ifaces != nil && (int(m.Iface) >= len(ifaces) || ifaces[m.Iface] != sel.iface) {
+			continue // the same addresses on another interface of the file
 		}
 		lt := layers.LinkType(m.LinkType)
 		pk := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
