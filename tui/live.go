@@ -662,6 +662,9 @@ func partTables(out string) int {
 
 // tableCount counts the table folders of an output where queries.Open
 // reads them: a running replay's staging folder inside it, or the folder.
+// Only the folders named after a table count (observe.Tables): a folder
+// that merely holds other folders (a source tree, a home directory) is no
+// output, and tmonbench tui there waited for one instead of saying so.
 func tableCount(out string) int {
 	des, err := os.ReadDir(queries.State(out).Dir)
 	if err != nil {
@@ -669,7 +672,7 @@ func tableCount(out string) int {
 	}
 	n := 0
 	for _, d := range des {
-		if d.IsDir() && !strings.HasPrefix(d.Name(), ".") && !strings.HasPrefix(d.Name(), "_") {
+		if d.IsDir() && observe.TableNamed(d.Name()) != nil {
 			n++
 		}
 	}

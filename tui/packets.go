@@ -132,6 +132,10 @@ type fileSpan struct {
 	path string
 	replay.Span
 	indexed bool
+	// shared: the file feeds several interfaces of the probe (a pcapng of
+	// several interfaces: its packet_index rows have interface ''), so
+	// its packets are sorted by interface as the replay named them
+	shared bool
 }
 
 // locate finds where to read the packets of a probe interface between
@@ -143,7 +147,7 @@ type fileSpan struct {
 // named after the probe, or the only one) from the start.
 func locate(ctx context.Context, db *sql.DB, out string, sel packetSel, lo, hi int64) (spans []fileSpan, how string, err error) {
 	// an empty interface: the file feeds several interfaces of the probe
-	q := `SELECT path, epoch_ns(time), epoch_ns(min_time), epoch_ns(max_time), offset_bytes, frame, ifaces FROM packet_index
+	q := `SELECT path, epoch_ns(time), epoch_ns(min_time), epoch_ns(max_time), offset_bytes, frame, ifaces, interface FROM packet_index
 WHERE probe = ? AND (? = '' OR interface = ? OR interface = '')
 ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 	rows, err := db.QueryContext(ctx, q, sel.probe, sel.iface, sel.iface)
@@ -151,7 +155,7 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 	if err == nil {
 		for rows.Next() {
 			var e replay.IndexEntry
-			if err := rows.Scan(&e.Path, &e.Time, &e.MinTime, &e.MaxTime, &e.Offset, &e.Frame, &e.Ifaces); err != nil {
+			if err := rows.Scan(&e.Path, &e.Time, &e.MinTime, &e.MaxTime, &e.Offset, &e.Frame, &e.Ifaces, &e.Interface); err != nil {
 				rows.Close()
 				return nil, "", err
 			}
@@ -166,7 +170,7 @@ ORDER BY min(epoch_ns(time)) OVER (PARTITION BY path), path, frame`
 		var where []string
 		for _, es := range files {
 			for _, sp := range replay.Spans(es, lo, hi) {
-				spans = append(spans, fileSpan{path: es[0].Path, Span: sp, indexed: true})
+				spans = append(spans, fileSpan{path: es[0].Path, Span: sp, indexed: true, shared: es[0].Interface == ""})
 				if sp.Start.Frame <= 1 {
 					where = append(where, "from the start")
 				} else {
@@ -276,6 +280,9 @@ func readPackets(ctx context.Context, db *sql.DB, out string, sel packetSel) (*p
 	lo, hi := sel.lo, sel.hi
 	if sel.both { // the reverse flow starts and ends around this one
 		lo, hi = lo-slack, hi+slack
+		if rlo, rhi, ok := reverseSpan(ctx, db, sel, lo, hi); ok {
+			lo, hi = min(lo, rlo), max(hi, rhi)
+		}
 	}
 	spans, how, err := locate(ctx, db, out, sel, lo, hi)
 	if err != nil {
@@ -336,6 +343,10 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		return fmt.Errorf("open capture: %w", err)
 	}
 	defer f.Close()
+	var ifaces []string // the file's interfaces named as the probe's, when it feeds several
+	if sp.shared && sel.iface != "" {
+		ifaces = fileIfaces(sp.path, sel.iface)
+	}
 	for {
 		if d.read%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -357,6 +368,9 @@ func (d *packetsData) readSpan(ctx context.Context, sp fileSpan, sel packetSel, 
 		}
 		if m.TimeNs < lo || m.TimeNs > hi {
 			continue
+		}
+		if ifaces != nil && (int(m.Iface) >= len(ifaces) || ifaces[m.Iface] != sel.iface) {
+			continue // the same addresses on another interface of the file
 		}
 		lt := layers.LinkType(m.LinkType)
 		pk := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})

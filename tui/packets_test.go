@@ -21,6 +21,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tmonbench/tmonbench/internal/testenv"
+	"github.com/tmonbench/tmonbench/queries"
 )
 
 // pcapOpen opens a pcap with pcapgo, closed with the test.
@@ -335,5 +336,63 @@ func TestTcpdumpSeqOneDirection(t *testing.T) {
 	want := []string{"Flags [S], seq 1000, win 512, length 0", "Flags [.], ack 1, win 512, length 0", "Flags [.], seq 1:101, ack 1, win 512, length 100"}
 	if !slices.Equal(lines, want) {
 		t.Errorf("the client's segments:\n%q\nwant (tcpdump -nn)\n%q", lines, want)
+	}
+}
+
+// TestBothDirectionsFromReverseStart: r on the server's flow of a
+// connection whose client sent its SYN three times (tcp-mix lab,
+// 10.10.1.100:60878 > 198.51.100.10:8080: SYNs at 14:58:41.10, 42.10 and
+// 43.13, frames 593, 1255 and 1912; the SYN-ACK at 43.19) lists every packet of the connection, the
+// first two SYNs included: tcpdump -r testdata/lab/tcp-mix/A.pcap
+// 'tcp port 60878' prints 2534 packets, 1453 of them the server's. The
+// reverse flow started 2.09 s before this one, beyond the second of slack
+// the selection was widened by: 2532 were listed.
+func TestBothDirectionsFromReverseStart(t *testing.T) {
+	out := replayed(t, "lab/tcp-mix/A.pcap")
+	m, press, expect := screenModel(t, out)
+	press("2", "enter")
+	expect("flow", "198.51.100.10:8080>10.10.1.100:60878/tcp")
+	press("p")
+	expect("packets", "1453 packets", "one direction")
+	press("r")
+	expect("both", "2534 packets", "both directions")
+	ps := m.active().(*packetsScreen)
+	first := ps.d.pkts[0]
+	if got, want := first.frame, uint64(593); got != want { // tshark: frame 593, the first SYN
+		t.Errorf("first packet: frame %d, want %d", got, want)
+	}
+}
+
+// TestPacketsOfOneInterface: a flow of one interface of a pcapng of
+// several lists only that interface's packets. gopacket's test202.pcapng
+// (testdata/pcap/SOURCES.md) holds the DHCP reply 192.168.0.1:67 >
+// 192.168.0.10:68 three times at one capture time: frame 2 in section 0
+// (interface eth0), frames 5 and 7 as simple packet blocks of section 1,
+// whose only interface is "silly ethernet interface 2" (the blocks of the
+// file: SHB, IDB eth0, IDB null1, 3 EPB; SHB, IDB silly..., SPB, EPB,
+// SPB, EPB; SHB, IDB eth0, IDB null1, EPB). The flows row of that
+// interface counts 2 packets; 3 were listed.
+func TestPacketsOfOneInterface(t *testing.T) {
+	out := replayed(t, "pcap/pcapng-multi-if/gopacket_pcapgo_le_test202.pcapng")
+	const iface = "silly ethernet interface 2"
+	rows := sqlRows(t, out, `SELECT probe, epoch_ns(first_seen), epoch_ns(last_seen), packets FROM flows
+WHERE class = 'all' AND interface = '`+iface+`' AND src_addr = '192.168.0.1' AND dst_addr = '192.168.0.10'`)
+	if len(rows) != 1 {
+		t.Fatalf("%d flows of %s, want 1", len(rows), iface)
+	}
+	if n := rows[0][3]; queries.Int64(n) != 2 {
+		t.Fatalf("flows row: %v packets, want 2", n)
+	}
+	m, _, expect := screenModel(t, out)
+	sel := packetSel{probe: toString(rows[0][0]), iface: iface, lo: queries.Int64(rows[0][1]), hi: queries.Int64(rows[0][2]),
+		src: "192.168.0.1", dst: "192.168.0.10", sport: 67, dport: 68, proto: 17, title: "Packets of the DHCP reply"}
+	drive(t, m, pushMsg{s: newPackets(m.e, sel)})
+	expect("packets", "2 packets")
+	var frames []uint64
+	for _, pk := range m.active().(*packetsScreen).d.pkts {
+		frames = append(frames, pk.frame)
+	}
+	if !slices.Equal(frames, []uint64{5, 7}) {
+		t.Fatalf("frames %v, want [5 7]", frames)
 	}
 }

@@ -238,3 +238,29 @@ func TestErrorLineNoPackage(t *testing.T) {
 		t.Errorf("error line %q, want %q", e.errMsg, want)
 	}
 }
+
+// TestCheckOutputOtherFolders: a folder holding folders that are not
+// tables (a source tree, a home directory: `tmonbench tui --out .` run
+// from the wrong place) is no output: CheckOutput says so, and tmonbench
+// tui exits 1 with that line, where it opened on "waiting for tmonbench
+// output in ..." and waited until q (a trial: --out a folder with a
+// subfolder ro/). A folder of a table (flows/) still counts, as a
+// collector's output whose tables are all still empty.
+func TestCheckOutputOtherFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"ro", "src", "docs"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := CheckOutput(dir)
+	if want := "no tmonbench output in " + dir + ": run tmonbench replay FILE first"; err == nil || err.Error() != want || !errors.Is(err, ErrNoOutput) {
+		t.Fatalf("%v, want %q", err, want)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOutput(dir); err != nil {
+		t.Fatalf("with flows/: %v", err)
+	}
+}
