@@ -385,7 +385,7 @@ WHERE class = 'all' AND interface = '`+iface+`' AND src_addr = '192.168.0.1' AND
 	}
 	m, _, expect := screenModel(t, out)
 	sel := packetSel{probe: toString(rows[0][0]), iface: iface, lo: queries.Int64(rows[0][1]), hi: queries.Int64(rows[0][2]),
-		src: "192.168.0.1", dst: "192.168.0.10", sport: 67, dport: 68, proto: 17, title: "Packets of the DHCP reply"}
+		src: "192.168.0.1", dst: "192.168.0.10", sport: 67, dport: 68, proto: 17, lead: "Packets of ", name: "the DHCP reply"}
 	drive(t, m, pushMsg{s: newPackets(m.e, sel)})
 	expect("packets", "2 packets")
 	var frames []uint64
