@@ -107,6 +107,40 @@ func Inspect(name string) (Info, error) {
 	return info, nil
 }
 
+// AnyInterface is the interface name that stands for every interface, as
+// in tcpdump -i any: ExpandAny lists the interfaces it means.
+const AnyInterface = "any"
+
+// ExpandAny lists the interfaces -i any captures on: every interface that
+// is up and whose link type the dissector reads (Inspect), in index order.
+// Each is captured on a socket of its own with its link header, and its
+// packets carry its name (the tables' interface column), where libpcap's
+// "any" device gives cooked headers without the link layer (LINUX_SLL2).
+// left says, a line each, which interfaces are left out and why (down, a
+// hardware type not read). An interface that comes up later is not
+// captured: the list is the one at start. ErrNoInterface when none is
+// left.
+func ExpandAny() (names, left []string, err error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, nil, fmt.Errorf("live: list the interfaces: %w", err)
+	}
+	for _, ifi := range ifs {
+		if _, err := Inspect(ifi.Name); err != nil {
+			if errors.Is(err, ErrDown) || errors.Is(err, ErrLinkType) {
+				left = append(left, strings.TrimPrefix(err.Error(), "live: "))
+				continue
+			}
+			return nil, left, err
+		}
+		names = append(names, ifi.Name)
+	}
+	if len(names) == 0 {
+		return nil, left, lineErrorf(ErrNoInterface, "live: -i any: no interface is up with a link type captured here (%s)", strings.Join(left, "; "))
+	}
+	return names, left, nil
+}
+
 // hardwareType reads the interface's ARPHRD_* type: the address family of
 // its hardware address (SIOCGIFHWADDR), which, unlike /sys/class/net, is
 // answered in the calling thread's network namespace.

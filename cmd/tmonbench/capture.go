@@ -42,7 +42,7 @@ type captureFlags struct {
 
 func (c *captureFlags) register(fs *pflag.FlagSet) {
 	c.cmd = fs.Name()
-	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable)")
+	fs.StringArrayVarP(&c.ifaces, "interface", "i", nil, "capture on interface `IFACE` (repeatable; any: every interface up at start, each on its own, not promiscuous)")
 	fs.StringVar(&c.pair, "pair", "", "`IF1,IF2`: a passive tap's two monitor ports, one direction each, merged in capture-time order")
 	fs.StringVar(&c.filter, "filter", "", "capture only packets matching this pcap-filter `EXPR` (compiled to a kernel filter)")
 	fs.IntVar(&c.snapLen, "snaplen", 262144, "`BYTES` kept per packet; 0: 262144, as tcpdump -s 0")
@@ -71,6 +71,22 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 	if len(ifaces) == 0 {
 		return lc, nil, usageErr("no interface: give -i IFACE (or --pair IF1,IF2)")
 	}
+	anyIf := slices.Contains(ifaces, live.AnyInterface)
+	if anyIf {
+		if len(ifaces) > 1 || lc.Pair {
+			return lc, nil, usageErr("-i any stands for every interface: give it alone")
+		}
+		names, left, err := live.ExpandAny()
+		for _, l := range left {
+			fmt.Fprintf(stderr, "tmonbench %s: note: -i any leaves out %s\n", c.cmd, l)
+		}
+		if err != nil {
+			return lc, nil, &exitError{code: 1, err: err}
+		}
+		fmt.Fprintf(stderr, "tmonbench %s: note: -i any: %s (each with its link header and its name in the tables; interfaces that come up later are not captured; none put in promiscuous mode, as tcpdump -i any)\n",
+			c.cmd, strings.Join(names, ", "))
+		ifaces = names
+	}
 	for i, in := range ifaces { // each packet would be counted once per copy
 		if slices.Contains(ifaces[:i], in) {
 			return lc, nil, usageErr("interface %s given twice: each interface once", in)
@@ -92,7 +108,7 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 		return lc, nil, durationErr(c.cmd, "block-timeout", c.blockTimeout, fmt.Sprintf("%v to %v", minBlockTimeout, maxBlockTimeout))
 	}
 	lc.Interfaces, lc.SnapLen, lc.RingBytes = ifaces, c.snapLen, c.ringMB<<20
-	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc
+	lc.BlockTimeout, lc.Promiscuous = c.blockTimeout, !c.noPromisc && !anyIf
 	if err := checkWorkers(c.workers); err != nil {
 		return lc, nil, err
 	}
