@@ -53,20 +53,8 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 	if doff > 0 && doff <= announced {
 		out.PayloadLen = uint32(announced - doff)
 	}
-	if n < 14 {
-		out.Flags |= TCPFlagsCut | TCPWindowCut
-		if n >= 8 {
-			out.Seq = binary.BigEndian.Uint32(avail[4:])
-		}
+	if !tcpFixed(avail, out) {
 		return
-	}
-	out.Seq = binary.BigEndian.Uint32(avail[4:])
-	out.Ack = binary.BigEndian.Uint32(avail[8:])
-	out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
-	if n >= 16 {
-		out.Window = binary.BigEndian.Uint16(avail[14:])
-	} else {
-		out.Flags |= TCPWindowCut
 	}
 	cut := doff > n // by the snap length, or in the next fragment
 	if cut && !first {
@@ -97,16 +85,27 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 //
 //go:noinline
 func (d *Dissector) tcpBadOffset(avail []byte, out *Dissection) {
-	n := len(avail)
 	d.Stats.Kinds[KindTCPBadOffset]++
 	out.Flags |= HasL4 | HasTCP | TCPBadOffset
 	out.SrcPort = binary.BigEndian.Uint16(avail[0:])
 	out.DstPort = binary.BigEndian.Uint16(avail[2:])
-	out.Seq = binary.BigEndian.Uint32(avail[4:])
+	tcpFixed(avail, out)
+}
+
+// tcpFixed decodes the fixed header's fields after the ports (RFC 9293
+// §3.1) as far as captured: sequence number (8 bytes captured), then
+// acknowledgment number and flags (14), window (16; TCPWindowCut
+// before). It returns false when the flags are cut (TCPFlagsCut).
+func tcpFixed(avail []byte, out *Dissection) bool {
+	n := len(avail)
 	if n < 14 {
 		out.Flags |= TCPFlagsCut | TCPWindowCut
-		return
+		if n >= 8 {
+			out.Seq = binary.BigEndian.Uint32(avail[4:])
+		}
+		return false
 	}
+	out.Seq = binary.BigEndian.Uint32(avail[4:])
 	out.Ack = binary.BigEndian.Uint32(avail[8:])
 	out.TCPFlags = uint16(avail[13]) | uint16(avail[12]&1)<<8
 	if n >= 16 {
@@ -114,6 +113,7 @@ func (d *Dissector) tcpBadOffset(avail []byte, out *Dissection) {
 	} else {
 		out.Flags |= TCPWindowCut
 	}
+	return true
 }
 
 // tsOptions is the first word of the 12 option bytes NOP, NOP, kind 8
