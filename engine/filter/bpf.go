@@ -502,9 +502,7 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.needEnd(mL4, 4, mEnd, body)
 	c.emit(ldM(mTmp))
 	c.jif(bpf.JumpGreaterOrEqual, 12, sctpAnn, body)
-	c.place(sctpAnn)
-	c.emit(ldK(l4SCTP), stM(mPorts))
-	c.jump(body)
+	c.portsAt(sctpAnn, l4SCTP, body)
 	c.place(tcp)
 	short, ports := c.newLabel(), c.newLabel()
 	// fewer than 20 bytes: ports from 4, if the header is cut and not short
@@ -512,14 +510,19 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.place(short) // announced short: only a first fragment's header goes on
 	c.emit(ldM(mFrag))
 	c.jif(bpf.JumpEqual, 0, body, ports)
-	c.place(ports)
-	c.emit(ldK(l4TCP), stM(mPorts))
-	c.jump(body)
+	c.portsAt(ports, l4TCP, body)
 	c.place(udp)
 	udpPorts := c.newLabel()
 	c.header(8, udpPorts, udpPorts, body, body) // a UDP header cut short of 8 announced bytes: ports from 4
-	c.place(udpPorts)
-	c.emit(ldK(l4UDP), stM(mPorts))
+	c.portsAt(udpPorts, l4UDP, body)
+}
+
+// portsAt places at, where a transport header's ports are visible: it
+// notes whose (kind: l4TCP, l4UDP or l4SCTP) in M[mPorts] and goes on to
+// body.
+func (c *bpfc) portsAt(at label, kind uint32, body label) {
+	c.place(at)
+	c.emit(ldK(kind), stM(mPorts))
 	c.jump(body)
 }
 
