@@ -34,7 +34,7 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 	for _, n := range []string{"config", "geoip", "dns"} { // the rollup's enrichment
 		fs.Lookup(n).Usage = "with --rollup: " + fs.Lookup(n).Usage
 	}
-	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout. Ctrl-C stops it: DIR is left as\nit was or, once its tables replaced it, whole.", func(args []string, stdout, stderr io.Writer) error {
+	return "Usage: tmonbench merge --out DIR SRC...\n\nUnions the tables of several outputs (runs, or collectors of duplicated central sites)\ninto DIR, each distinct row once, in the Hive layout. DIR is replaced: to merge into it, name\nit as a SRC too; a replay's or another merge's output in DIR that is no SRC is replaced\nwith a warning naming what it held. Ctrl-C stops it: DIR is left as\nit was or, once its tables replaced it, whole.", func(args []string, stdout, stderr io.Writer) error {
 		if *out == "" || fs.NArg() == 0 {
 			return usageErr("merge: want --out DIR and at least one SRC output folder")
 		}
@@ -79,9 +79,12 @@ func cmdMerge(fs *pflag.FlagSet) (string, runFunc) {
 			return mergeAbandonLine(*out, run.Dir(), u), ok
 		})
 		defer stopSecond()
-		if oldErr == nil && (old.Mode == store.ModeReplay || old.Mode == "") && !amongFolders(*out, srcs) {
-			// a replay's output is replaced as by a replay, but "merge
-			// --out A B" reads as merging B into A: say what A held
+		if oldErr == nil && (old.Mode == store.ModeReplay || old.Mode == "" || old.Mode == "merge" && !sameFolders(old.Inputs, srcs)) &&
+			!amongFolders(*out, srcs) {
+			// a replay's or an earlier merge's output is replaced as by a
+			// replay, but "merge --out A B" reads as merging B into A:
+			// say what A held (not for the same merge again, which
+			// makes every row again)
 			warnf(stderr, "merge", "%s", replacedNote(*out, old))
 		}
 		if mergeHook != nil {
@@ -180,6 +183,30 @@ func amongFolders(dir string, folders []string) bool {
 		}
 	}
 	return false
+}
+
+// sameFolders reports whether an earlier merge's inputs (its run.json's)
+// are the folders srcs, in any order: the same merge again. A path that
+// is no folder now is none of them.
+func sameFolders(inputs []store.Input, srcs []string) bool {
+	if len(inputs) != len(srcs) {
+		return false
+	}
+	for _, in := range inputs {
+		if !amongFolders(in.Path, srcs) {
+			return false
+		}
+	}
+	for _, s := range srcs {
+		found := false
+		for _, in := range inputs {
+			found = found || amongFolders(s, []string{in.Path})
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // partBytes is the size in bytes of the Parquet files under dir (0 when

@@ -11,8 +11,12 @@ import (
 // gz into st: st's probe was gone from every table). merge still replaces
 // a replay's output as a replay does, but says what it held, as live
 // does (replacedNote); not when the output is one of its sources (merge
-// --out A A B keeps A's rows), nor over a previous merge (the same command
-// again).
+// --out A A B keeps A's rows), nor over a previous merge of the same
+// sources (the same command again: every row made again). Over an earlier
+// merge of other sources it says so too: "merge --out m a" then "merge
+// --out m b" replaced m, a's rows gone, without a word, where over a
+// replay's output it warned.
+
 func TestMergeSaysReplacedReplay(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -34,7 +38,10 @@ func TestMergeSaysReplacedReplay(t *testing.T) {
 		{[]string{"--out", a, b}, "tmonbench merge: warning: " + a + " held the output of tmonbench replay of " + filepath.Join(pcaps, "dns", "tcpdump_dns_udp.pcap") + " (finished "},
 		{[]string{"--out", b, b, a}, ""},
 		{[]string{"--out", merged, a}, ""},
-		{[]string{"--out", merged, b}, ""},
+		{[]string{"--out", merged, a}, ""},
+		{[]string{"--out", merged, b}, "tmonbench merge: warning: " + merged + " held the output of tmonbench merge of " + a + " (finished "},
+		{[]string{"--out", merged, a, b}, "tmonbench merge: warning: " + merged + " held the output of tmonbench merge of " + b + " (finished "},
+		{[]string{"--out", merged, b, a}, ""},
 	} {
 		code, _, stderr := tmon(t, append([]string{"merge", "-q"}, c.args...)...)
 		if code != 0 {

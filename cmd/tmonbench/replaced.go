@@ -32,6 +32,10 @@ func replacedNote(out string, old store.Manifest) string {
 	case !old.Started.IsZero():
 		fmt.Fprintf(&b, " (started %s)", old.Started.UTC().Format(time.RFC3339))
 	}
+	if old.Mode == "merge" {
+		b.WriteString(": replaced by this run's; merge those outputs again to get it back, name --out among the sources to keep its rows (merge --out A A B), or give --out a new folder to keep an output")
+		return b.String()
+	}
 	b.WriteString(": replaced by this run's; replay the captures again to get it back, or give --out a new folder to keep an output")
 	return b.String()
 }

@@ -578,7 +578,11 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		d.tcp(avail, announced, out)
 	case ProtoUDP:
 		if len(avail) < 8 {
-			d.Stats.Kinds[shortKind(announced, 8, out, KindUDPTruncated, KindUDPBeyondIPLength)]++
+			if announced < 8 && out.Flags&IsFrag == 0 {
+				d.udpBeyondIPLength(out)
+				return
+			}
+			d.Stats.Kinds[KindUDPTruncated]++
 			if len(avail) >= 4 && announced >= 8 {
 				// cut by the snap length: the ports from 4 bytes, as for
 				// TCP (tcpdump's `udp port` reads them), the length from IP
@@ -639,6 +643,27 @@ func (d *Dissector) transport(b []byte, p, end, ipEnd int, out *Dissection) {
 		out.Payload = avail
 		out.PayloadLen = uint32(announced)
 	}
+}
+
+// udpBeyondIPLength decodes a UDP header of which the IP length announces
+// fewer than its 8 bytes, outside a first fragment
+// (KindUDPBeyondIPLength: Wireshark's "Malformed Packet"): its ports from
+// the frame's captured bytes past the header's start, the IP length
+// notwithstanding (Ethernet padding after a short IP total length, say),
+// as libpcap's `udp port` reads them and tcpdump prints them; no payload
+// (PayloadLen 0). Until 2026-12 such a header was dropped whole, its
+// packet counted in a port-0 flow. Out of line, as tcpBeyondIPLength.
+//
+//go:noinline
+func (d *Dissector) udpBeyondIPLength(out *Dissection) {
+	d.Stats.Kinds[KindUDPBeyondIPLength]++
+	h := out.Data[min(int(out.L4Off), len(out.Data)):]
+	if len(h) < 4 {
+		return
+	}
+	out.Flags |= HasL4 | HasUDP
+	out.SrcPort = binary.BigEndian.Uint16(h[0:])
+	out.DstPort = binary.BigEndian.Uint16(h[2:])
 }
 
 // shortKind is the kind of a transport header of size bytes not all

@@ -69,7 +69,8 @@ func BenchmarkDissectVsDecodingLayerParser(b *testing.B) {
 // TestDissectAllocatesNothing backs the package's claim of no allocation
 // per packet, over captures exercising VLAN and Q-in-Q tags, MPLS, Linux
 // SLL2, PPPoE, IPv6 extension headers and fragments (a tiny first
-// fragment among them), TCP options and bogus data offsets, ICMP errors
+// fragment among them), TCP options and bogus data offsets, TCP and UDP
+// headers the IP length cuts, ICMP errors
 // and IPv6 jumbograms.
 func TestDissectAllocatesNothing(t *testing.T) {
 	for _, file := range []string{
@@ -78,7 +79,7 @@ func TestDissectAllocatesNothing(t *testing.T) {
 		"pcap/ipv4-fragments/zeek_ipv4_fragmented-4.pcap", "pcap/linux-sll/zeek_linux_dlt_sll2.pcap",
 		"pcap/icmp-errors/tcpdump_mpls-traceroute.pcap",
 		abs(t, "testdata/pppoe.pcap"), abs(t, "testdata/tcp-tiny-fragment.pcap"), abs(t, "testdata/ipv6-zero-length.pcap"), abs(t, "testdata/icmp6-quoted-ext.pcap"),
-		abs(t, "testdata/tcp-bad-offset.pcap"),
+		abs(t, "testdata/tcp-bad-offset.pcap"), abs(t, "testdata/transport-beyond-ip-length.pcap"),
 	} {
 		frames, metas := testframes.Frames(t, file)
 		d := dissect.New()

@@ -36,7 +36,12 @@ const (
 	HasSCTP
 	// TCPBadOffset: the TCP header's data offset is below 5 words or
 	// beyond the segment (RFC 9293 §3.1; KindTCPBadOffset; tshark's
-	// "Bogus TCP header length", tcpdump's "[bad hdr length]"). The fixed
+	// "Bogus TCP header length", tcpdump's "[bad hdr length]"), or the IP
+	// length cuts the header short of its 20 bytes, outside a first
+	// fragment (KindTCPBeyondIPLength: its data offset is beyond the
+	// segment too; the fields then read from the frame's bytes past the
+	// IP datagram's end, as libpcap reads them, TCPFlagsCut and
+	// TCPWindowCut set when it holds too few). The fixed
 	// header's fields were decoded as captured (the ports, which key the
 	// flow and match port filters as in tcpdump, Seq, Ack, TCPFlags,
 	// Window), but not the options, and Payload and PayloadLen are empty:

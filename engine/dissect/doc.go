@@ -52,7 +52,12 @@
 // counted (Kind.Kept); a TCP header whose data offset is bogus (below 5
 // words or beyond the segment) keeps its fixed 20 bytes' fields, its ports
 // among them (TCPBadOffset: no options nor payload, no segment the TCP
-// analyses take; tcpdump and tshark read the ports too); a TCP header the
+// analyses take; tcpdump and tshark read the ports too); so does a TCP
+// header the IP length cuts short of its 20 bytes, and a UDP header the IP
+// length cuts short of its 8 keeps its ports, both from the frame's bytes
+// past the IP datagram's end (Ethernet padding; libpcap's `tcp port` and
+// `udp port` read them there; KindTCPBeyondIPLength and
+// KindUDPBeyondIPLength, decoded out of line); a TCP header the
 // snap length cut, or one a first fragment carries only the start of
 // (RFC 1858 §3.1's tiny fragment), is decoded as far as it goes: its
 // ports from 4 bytes, the

@@ -46,7 +46,10 @@ const (
 	// length leaves it (Wireshark: "Malformed Packet", an Error), counted
 	// as the *_truncated kinds before, which now count headers the snap
 	// length cut (nothing but "Packet size limited during capture") and
-	// a first fragment's too short to tell.
+	// a first fragment's too short to tell. Since 2026-12 a TCP or UDP
+	// header so cut keeps the ports (TCP: the fixed header's fields,
+	// TCPBadOffset) the frame captured past the IP datagram's end, as
+	// libpcap reads them; it was dropped whole before.
 	KindTCPBeyondIPLength
 	KindUDPBeyondIPLength
 	KindICMPBeyondIPLength

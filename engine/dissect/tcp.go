@@ -15,9 +15,11 @@ import "encoding/binary"
 // (tcpdump's `tcp port` reads them), the sequence number 8, the data
 // offset 13, the flags 14 (TCPFlagsCut before), the window 16
 // (TCPWindowCut before). Other TCP headers shorter than 20 bytes are
-// dropped whole: KindTCPBeyondIPLength when the IP length leaves part of
-// the 20 bytes out (outside a first fragment), KindTCPTruncated for fewer
-// than 4 bytes captured. Cut headers count as KindTCPTruncated too,
+// dropped whole: KindTCPTruncated for fewer than 4 bytes captured. A
+// header the IP length leaves part of the 20 bytes out of (outside a first
+// fragment) is KindTCPBeyondIPLength, decoded out of line by
+// tcpBeyondIPLength from the frame's captured bytes, as libpcap reads
+// them. Cut headers count as KindTCPTruncated too,
 // except in a first fragment, where the rest of the header is not missing
 // but later.
 //
@@ -33,7 +35,11 @@ func (d *Dissector) tcp(avail []byte, announced int, out *Dissection) {
 	n := len(avail)
 	first := out.Flags&IsFrag != 0 // a first fragment: the header may go on in the next one
 	if n < 20 && (n < 4 || announced < 20 && !first) {
-		d.Stats.Kinds[shortKind(announced, 20, out, KindTCPTruncated, KindTCPBeyondIPLength)]++
+		if announced < 20 && !first {
+			d.tcpBeyondIPLength(out)
+			return
+		}
+		d.Stats.Kinds[KindTCPTruncated]++
 		return
 	}
 	doff := 0 // unknown
@@ -114,6 +120,49 @@ func tcpFixed(avail []byte, out *Dissection) bool {
 		out.Flags |= TCPWindowCut
 	}
 	return true
+}
+
+// tcpBeyondIPLength decodes a TCP header of which the IP length announces
+// fewer than its 20 bytes, outside a first fragment (KindTCPBeyondIPLength:
+// Wireshark's "Malformed Packet"; its data offset, 5 words or more, is
+// beyond the segment): the fixed header's fields the frame captured past
+// the transport header's start, the IP length notwithstanding (Ethernet
+// padding after a short IP total length, say), as libpcap's `tcp port`
+// and `tcp[13]` read them and tcpdump prints the ports; the ports from 4
+// bytes, Seq from 8, Ack and TCPFlags from 14 (TCPFlagsCut before),
+// Window from 16 (TCPWindowCut before). The header is marked TCPBadOffset
+// (no segment the TCP analyses take, its flags counted in no flow
+// counter: dissect.TCPNoSegment), with neither options nor payload.
+// Until 2026-12 such a header was dropped whole, its packet counted in a
+// port-0 flow. Out of line, so that sound headers run the code they ran
+// before (issue 14).
+//
+//go:noinline
+func (d *Dissector) tcpBeyondIPLength(out *Dissection) {
+	d.Stats.Kinds[KindTCPBeyondIPLength]++
+	h := out.Data[min(int(out.L4Off), len(out.Data)):]
+	n := len(h)
+	if n < 4 {
+		return
+	}
+	out.Flags |= HasL4 | HasTCP | TCPBadOffset
+	out.SrcPort = binary.BigEndian.Uint16(h[0:])
+	out.DstPort = binary.BigEndian.Uint16(h[2:])
+	if n < 14 {
+		out.Flags |= TCPFlagsCut | TCPWindowCut
+		if n >= 8 {
+			out.Seq = binary.BigEndian.Uint32(h[4:])
+		}
+		return
+	}
+	out.Seq = binary.BigEndian.Uint32(h[4:])
+	out.Ack = binary.BigEndian.Uint32(h[8:])
+	out.TCPFlags = uint16(h[13]) | uint16(h[12]&1)<<8
+	if n >= 16 {
+		out.Window = binary.BigEndian.Uint16(h[14:])
+	} else {
+		out.Flags |= TCPWindowCut
+	}
 }
 
 // tsOptions is the first word of the 12 option bytes NOP, NOP, kind 8

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tmonbench/tmonbench/internal/testenv"
@@ -43,6 +44,27 @@ var badOffsetCases = []struct {
 		{ours: "tcp-ack", tcpdump: tcpFlag("tcp-ack", 16), want: []uint64{1, 3, 4, 5}},
 		{ours: "tcp[12] >> 4 < 5", want: []uint64{1, 2, 6}},
 	}},
+	// engine/dissect's testdata/transport-beyond-ip-length.pcap
+	// (TestTransportBeyondIPLength): TCP (1, 2 IPv4, 3 IPv6) and UDP (4
+	// IPv4, 5 IPv6) headers the IP length cuts short of 20 and 8 bytes,
+	// the frame holding them whole past the IP datagram's end (Ethernet
+	// padding), then a sound TCP SYN (6) and UDP datagram (7): libpcap
+	// reads the ports and the flags byte from the captured bytes, never
+	// the IP length. The sieve, Expr.Match and the program dropped 1 to 5
+	// before the dissector kept such ports.
+	{"../dissect/testdata/transport-beyond-ip-length.pcap", []struct {
+		ours, tcpdump string
+		want          []uint64
+		count         int
+	}{
+		{ours: "tcp port 21999", want: []uint64{1, 3, 6}},
+		{ours: "port 80", want: []uint64{2}},
+		{ours: "udp port 53", want: []uint64{4, 5, 7}},
+		{ours: "src portrange 40010-40014", want: []uint64{1, 2, 3, 4, 5}},
+		{ours: "tcp-syn", tcpdump: tcpFlag("tcp-syn", 2), want: []uint64{1, 3, 6}},
+		{ours: "tcp-ack", tcpdump: tcpFlag("tcp-ack", 16), want: []uint64{2}},
+		{ours: "tcp[13] & 2 != 0", want: []uint64{1, 6}},
+	}},
 	{"pcap/linux-sll/gopacket_linux_sll_oversized_addr.pcapng", []struct {
 		ours, tcpdump string
 		want          []uint64
@@ -55,7 +77,9 @@ var badOffsetCases = []struct {
 	}},
 }
 
-// TestTcpdumpBadOffset: on TCP headers of a bogus data offset the sieve,
+// TestTcpdumpBadOffset: on TCP headers of a bogus data offset, and TCP
+// and UDP headers the IP length cuts (their data offset beyond the
+// segment too, dissect.TCPBadOffset, or UDP's 8 bytes), the sieve,
 // Expr.Match and the classic BPF program (file frames and kernel VLAN
 // view) select what tcpdump selects (badOffsetCases): the ports, hence
 // the port filters, and the flags are read as libpcap reads them.
@@ -63,12 +87,14 @@ var badOffsetCases = []struct {
 // port 21999` missed frame 95 of the fuzzed capture (208 of tcpdump's
 // 209) and frames 1, 2, 4 and 6 of the crafted one, and the program,
 // which follows the dissector, dropped them too. All the plain filters
-// of TestTcpdumpEquivalence run on the crafted capture as well.
+// of TestTcpdumpEquivalence run on the crafted captures as well.
 func TestTcpdumpBadOffset(t *testing.T) {
 	testenv.Tool(t, "tcpdump") // fails under CI=true when missing
 	for _, c := range badOffsetCases {
 		path := "../dissect/testdata/tcp-bad-offset.pcap"
-		if c.file != "" {
+		if strings.HasPrefix(c.file, "../") {
+			path = c.file
+		} else if c.file != "" {
 			path = testsamples.Path(t, c.file)
 		}
 		frames := loadFrames(t, path)
@@ -111,6 +137,7 @@ func TestTcpdumpBadOffset(t *testing.T) {
 			}
 		}
 	}
-	caps := byLinkType(t, []string{"../dissect/testdata/tcp-bad-offset.pcap"})[0]
-	equivalence(t, caps, true, plainFilters, func(string, int) {})
+	for _, f := range []string{"../dissect/testdata/tcp-bad-offset.pcap", "../dissect/testdata/transport-beyond-ip-length.pcap"} {
+		equivalence(t, byLinkType(t, []string{f})[0], true, plainFilters, func(string, int) {})
+	}
 }

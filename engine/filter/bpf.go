@@ -489,10 +489,12 @@ func (c *bpfc) end(lenSlot int) {
 
 // transport decides whether the TCP or UDP header at M[mL4] is one whose
 // ports the dissector decodes (dissect's tcp: 20 bytes, or from 4 a header
-// cut short in a first fragment (mFrag) or by the end of the frame, whatever
-// its data offset says (a bogus one, dissect.TCPBadOffset, keeps the
-// ports, as libpcap reads them); for UDP 8 bytes, or from 4 a header
-// cut short of the 8 or more bytes announced in mTmp; for SCTP 4 bytes of
+// cut short in a first fragment (mFrag), by the end of the frame or by the
+// IP length (from the frame's bytes past it then: pastIP), whatever its
+// data offset says (a bogus one, dissect.TCPBadOffset, keeps the ports,
+// as libpcap reads them); for UDP 8 bytes, or from 4 a header cut short
+// of the 8 or more bytes announced in mTmp or by the IP length (pastIP);
+// for SCTP 4 bytes of
 // a common header of 12 announced, dissect's sctp) and sets mPorts.
 func (c *bpfc) transport(base uint32, body label) {
 	tcp, udp, sctp, sctpAnn := c.newLabel(), c.newLabel(), c.newLabel(), c.newLabel()
@@ -504,16 +506,21 @@ func (c *bpfc) transport(base uint32, body label) {
 	c.jif(bpf.JumpGreaterOrEqual, 12, sctpAnn, body)
 	c.portsAt(sctpAnn, l4SCTP, body)
 	c.place(tcp)
-	short, ports := c.newLabel(), c.newLabel()
-	// fewer than 20 bytes: ports from 4, if the header is cut and not short
-	c.header(20, ports, ports, short, body)
-	c.place(short) // announced short: only a first fragment's header goes on
-	c.emit(ldM(mFrag))
-	c.jif(bpf.JumpEqual, 0, body, ports)
+	ports, tcpPast := c.newLabel(), c.newLabel()
+	// fewer than 20 bytes: ports from 4 (cut by the frame's end, in a
+	// first fragment, or by the IP length: dissect.TCPBadOffset); fewer
+	// than 4: from the frame past the IP length, if that cut the header
+	c.header(20, ports, ports, ports, tcpPast)
+	c.place(tcpPast)
+	c.pastIP(20, ports, body)
 	c.portsAt(ports, l4TCP, body)
 	c.place(udp)
-	udpPorts := c.newLabel()
-	c.header(8, udpPorts, udpPorts, body, body) // a UDP header cut short of 8 announced bytes: ports from 4
+	udpPorts, udpPast := c.newLabel(), c.newLabel()
+	// a UDP header cut short of 8 announced bytes: ports from 4; one the
+	// IP length cuts: from the frame past the IP length
+	c.header(8, udpPorts, udpPorts, udpPast, udpPast)
+	c.place(udpPast)
+	c.pastIP(8, udpPorts, body)
 	c.portsAt(udpPorts, l4UDP, body)
 }
 
@@ -524,6 +531,25 @@ func (c *bpfc) portsAt(at label, kind uint32, body label) {
 	c.place(at)
 	c.emit(ldK(kind), stM(mPorts))
 	c.jump(body)
+}
+
+// pastIP goes to ports when the transport header at M[mL4] is one the IP
+// length (transport bytes in mTmp) cuts short of its n bytes, outside a
+// fragment (mFrag), and the frame holds its 4 bytes of ports past the IP
+// datagram's end (dissect's tcpBeyondIPLength and udpBeyondIPLength, as
+// libpcap reads them), else to none.
+func (c *bpfc) pastIP(n uint32, ports, none label) {
+	short, whole, frame := c.newLabel(), c.newLabel(), c.newLabel()
+	c.emit(ldM(mTmp))
+	c.jif(bpf.JumpGreaterOrEqual, n, none, short)
+	c.place(short)
+	c.emit(ldM(mFrag))
+	c.jif(bpf.JumpEqual, 0, whole, none)
+	c.place(whole)
+	c.emit(ldM(mL4), aluK(bpf.ALUOpAdd, 4), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, frame, none)
+	c.place(frame)
+	c.jump(ports)
 }
 
 // header goes to whole when all n bytes of the transport header at
@@ -692,7 +718,16 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.emit(ldM(mPorts))
 		c.jif(bpf.JumpEqual, l4TCP, n, f)
 		c.place(n)
-		c.needEnd(mL4, 14, mEnd, f) // the flags byte (dissect.TCPFlagsCut before)
+		past, whole, load := c.newLabel(), c.newLabel(), c.newLabel()
+		c.needEnd(mL4, 14, mEnd, past) // the flags byte (dissect.TCPFlagsCut before)
+		c.jump(load)
+		c.place(past) // past the IP length, outside a fragment: in the frame (dissect's tcpBeyondIPLength)
+		c.emit(ldM(mFrag))
+		c.jif(bpf.JumpEqual, 0, whole, f)
+		c.place(whole)
+		c.emit(ldM(mL4), aluK(bpf.ALUOpAdd, 14), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+		c.jifX(bpf.JumpGreaterOrEqual, load, f)
+		c.place(load)
 		c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 13, Size: 1})
 		c.jif(bpf.JumpBitsSet, 1<<p.lo, t, f)
 	case pRel:

@@ -170,9 +170,13 @@
 //     (a UDP header or an SCTP common header announced whole by the IP
 //     length, its ports from 4 captured bytes; a TCP header whatever its
 //     data offset says, a bogus one included, as libpcap: dissect's
-//     TCPBadOffset, TestTcpdumpBadOffset); libpcap reads whatever
-//     bytes were captured, also the ports of a UDP header the IP length
-//     cuts to 4 bytes (TestUDPHeaderCutPorts).
+//     TCPBadOffset, TestTcpdumpBadOffset; a TCP or UDP header the IP
+//     length cuts, its ports and TCP flags read from the frame's bytes past
+//     the IP datagram's end, as libpcap reads them, outside a first
+//     fragment: TestTcpdumpBadOffset's transport-beyond-ip-length.pcap);
+//     libpcap reads whatever bytes were captured, also the ports of a
+//     first fragment's UDP header the IP length cuts to 4 bytes
+//     (TestUDPHeaderCutPorts).
 //     Packets the dissector rejects as malformed never reach the sieve.
 //   - `ip multicast` and `ip6 multicast` test the destination address, as
 //     libpcap's (224.0.0.0/4, ff00::/8); bare `multicast` and `broadcast`

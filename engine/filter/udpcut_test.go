@@ -20,7 +20,10 @@ import (
 // for all 8 bytes and dropped it, breaking its promise never to drop what
 // the sieve keeps (found by FuzzBPFAgainstSieve, its corpus entry
 // 48a3c71c76ad99f7). tcpdump 4.99 selects it too. The same 4 bytes as
-// the whole UDP header the IP length announces (total length 24): tcpdump
+// the whole UDP header the IP length announces (total length 24) of this
+// first fragment (MF set, offset 0: the rest of the header may be in the
+// next one; outside a fragment the dissector reads the ports past the IP
+// length, TestTcpdumpBadOffset): tcpdump
 // reads its ports, the dissector takes no ports from a header shorter
 // than its 8 bytes, so neither the sieve nor the program keeps it for a
 // port filter (the package documentation's differences from tcpdump).

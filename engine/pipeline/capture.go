@@ -41,8 +41,9 @@ var ErrNoCaptureFile = errors.New("pipeline: no capture file")
 
 // Captures turns the specs NAME=PCAP or NAME/IFACE=PCAP (replay --probe)
 // and the plain arguments into captures, specs first. A plain argument is
-// a capture file (each a probe named after its file), "-" (standard
-// input, probe "stdin"), a directory (every capture file in it, one probe
+// a capture file (each a probe named after its file; a file descriptor's
+// path, /dev/fd/N as bash's <(cmd) gives, after what it is open on:
+// fdName), "-" (standard input, probe "stdin"), a directory (every capture file in it, one probe
 // named after the directory: the rotated files of one capture point,
 // tcpdump -C/-G) or a glob such as 'rot/eth0-*.pcap' (quoted: one probe
 // named after the pattern). Names are made unique and readable with the
@@ -207,7 +208,52 @@ func expand(arg string) (group, error) {
 		}
 		return group{paths: paths, name: filepath.Join(dir, base), one: true}, nil
 	}
-	return group{paths: []string{arg}, name: arg}, nil
+	return group{paths: []string{arg}, name: fdName(arg)}, nil
+}
+
+// fdName is the path a capture argument's probe is named after: arg
+// itself, except for a path naming an open file descriptor (/dev/fd/N,
+// /proc/self/fd/N, /proc/PID/fd/N, /dev/stdin: bash's <(cmd) gives
+// /dev/fd/63), whose number says nothing of the capture: "stdin" for
+// descriptor 0 (as for "-"), the file it is open on when that is a file
+// (3<x.pcap: x), "pipe" for a pipe (<(zcat x.pcap.gz); several are
+// pipe, pipe-2, ...), else "fdN". Until 2026-12 such a probe was named
+// after the number ("63").
+func fdName(arg string) string {
+	n, ok := fdNumber(arg)
+	switch {
+	case !ok:
+		return arg
+	case n == "0":
+		return "stdin"
+	}
+	target, err := os.Readlink(arg)
+	switch {
+	case err == nil && filepath.IsAbs(target):
+		return target
+	case err == nil && strings.HasPrefix(target, "pipe:"):
+		return "pipe"
+	}
+	return "fd" + n
+}
+
+// fdNumber returns the descriptor number a path names, for /dev/fd/N,
+// /proc/self/fd/N, /proc/PID/fd/N and /dev/stdin (0).
+func fdNumber(path string) (string, bool) {
+	p := filepath.ToSlash(filepath.Clean(path))
+	if p == "/dev/stdin" {
+		return "0", true
+	}
+	dir, n := filepath.Split(p)
+	if n == "" || strings.Trim(n, "0123456789") != "" {
+		return "", false
+	}
+	if dir == "/dev/fd/" || dir == "/proc/self/fd/" {
+		return n, true
+	}
+	pid, ok := strings.CutPrefix(dir, "/proc/")
+	pid, ok2 := strings.CutSuffix(pid, "/fd/")
+	return n, ok && ok2 && pid != "" && strings.Trim(pid, "0123456789") == ""
 }
 
 // uniqueNames names each group's probe after its path: the base name
