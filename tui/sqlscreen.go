@@ -386,6 +386,9 @@ func sqlTable(e *env, r *queries.Result, w, maxRows int) (string, colLayout) {
 		}
 	}
 	widths, shown := fitColumns(natural, least, key, w-indent)
+	for i := range shown {
+		texts[i] = narrowNames(r.Columns[i], r.Types[i], texts[i], widths[i])
+	}
 	var b strings.Builder
 	var hdr []string
 	for i := range shown {
