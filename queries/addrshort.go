@@ -212,3 +212,153 @@ func (lg v6Legend) write(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// ShortenV6Fit returns s, a text holding addresses (a flow's name,
+// [2001:db8:1:2::a]:443>[2001:db8:9::b]:80/tcp), within w display
+// columns: as it is when it fits, elided at field boundaries
+// (ElideFields) when that keeps an address whole, else with its long IPv6 addresses
+// (longer than v6Long) written as their leading groups, "…" and their
+// last group as `tmonbench query` writes them (v6Labels: 3 leading
+// groups, then 2, then 1, addresses of s that would share a label keep
+// more), the most groups that fit; when even 1 does not, the 1-group form
+// is elided at field boundaries (ElideFields). The TUI's Flows screen at
+// 60 columns elided whole addresses of IPv6 names, so that several rows
+// read "…/icmp6" alike; the labels keep each end's first and last groups.
+func ShortenV6Fit(s string, w int) string {
+	if runewidth.StringWidth(s) <= w {
+		return s
+	}
+	var addrs []netip.Addr
+	eachV6([][]string{{s}}, []bool{true}, 1, func(a netip.Addr, _ [2]int) {
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	})
+	if e := ElideFields(s, w); len(addrs) == 0 || len(addrSpans(e)) > 0 {
+		return e // an address kept whole, as before
+	}
+	var short string
+	for lead := 3; lead >= 1; lead-- {
+		out, _ := shortenV6([][]string{{s}}, []bool{true}, 1, lead)
+		short = out[0][0]
+		if runewidth.StringWidth(short) <= w {
+			return short
+		}
+	}
+	return elideEnds(short, w)
+}
+
+// ShortenV6Column returns the cells of one column of addresses or flow
+// names within w display columns each, as ShortenV6Fit does one, but with
+// one label per address for the whole column, unless elided at field
+// boundaries one by one (ElideFields) each keeps an address whole and no
+// two differ only there: the most leading groups (3,
+// 2, then 1) with which every cell fits, addresses of the column that
+// would share a label keeping more groups (v6Labels), so two rows of
+// different addresses never read alike (per cell, 3ffe:501:1800:2345::2
+// and 3ffe:501:0:1001::2 were both 3ffe…2). Cells still too wide then
+// lose whole ends of their middle (elideEnds), or, without a long IPv6
+// address, whole fields (ElideFields). cells is returned as it is when
+// it holds no long IPv6 address. cells is not modified.
+func ShortenV6Column(cells []string, w int) []string {
+	fits := func(c []string) bool {
+		for _, s := range c {
+			if runewidth.StringWidth(s) > w {
+				return false
+			}
+		}
+		return true
+	}
+	if fits(cells) {
+		return cells
+	}
+	rows := make([][]string, len(cells))
+	for i, s := range cells {
+		rows[i] = []string{s}
+	}
+	if _, lg := shortenV6(rows, []bool{true}, 1, 1); len(lg.labels) == 0 {
+		return cells // elideText elides them one by one
+	}
+	// Elided at field boundaries one by one (ElideFields), as they were,
+	// when each keeps an address whole and distinct cells stay distinct.
+	elided := map[string]string{}
+	distinct := true
+	for _, s := range cells {
+		e := ElideFields(s, w)
+		if o, ok := elided[e]; (ok && o != s) || len(addrSpans(e)) == 0 {
+			distinct = false
+			break
+		}
+		elided[e] = s
+	}
+	if distinct {
+		return cells
+	}
+	out := make([]string, len(cells))
+	for lead := 3; lead >= 1; lead-- {
+		short, _ := shortenV6(rows, []bool{true}, 1, lead)
+		for i := range short {
+			out[i] = short[i][0]
+		}
+		if fits(out) {
+			return out
+		}
+	}
+	for i, s := range out {
+		if s == cells[i] { // no long IPv6 address: at field boundaries, the ports kept
+			out[i] = ElideFields(s, w)
+		} else {
+			out[i] = elideEnds(s, w)
+		}
+	}
+	return out
+}
+
+// elideEnds shortens s, a flow name whose IPv6 addresses are labels
+// (ShortenV6Column), to at most w display columns by putting "…" in place
+// of whole ends and protocols of its middle: it cuts only beside a '>' or
+// a '/', or before the port of a bracketed [label]:port, never inside a
+// label or an address (ElideFields takes the
+// ':' of 3ffe:501:1800…2 for field boundaries and wrote 3ffe:…:0…2). It
+// keeps both ends of s when it can, then the most columns; "…" alone when
+// nothing fits.
+func elideEnds(s string, w int) string {
+	if runewidth.StringWidth(s) <= w {
+		return s
+	}
+	if w <= 0 {
+		return ""
+	}
+	b := []int{0, len(s)}
+	for k := range len(s) {
+		switch {
+		case s[k] == '>' || s[k] == '/':
+			b = append(b, k, k+1)
+		case s[k] == ']' && k+1 < len(s) && s[k+1] == ':': // [label]:port: the port kept alone
+			b = append(b, k+1)
+		}
+	}
+	slices.Sort(b)
+	b = slices.Compact(b)
+	bestBoth, bestKept, bi, bj := -1, -1, 0, len(s)
+	for _, i := range b {
+		if i > 0 && i < len(s) && s[i] == ':' && s[i-1] == ']' {
+			continue // a port is kept with what follows it, never cut from its address
+		}
+		for _, j := range b {
+			if j <= i {
+				continue
+			}
+			head, tail := s[:i], s[j:]
+			kept := runewidth.StringWidth(head) + runewidth.StringWidth(tail)
+			both := 0
+			if hasField(head) && hasField(tail) {
+				both = 1
+			}
+			if kept+1 <= w && (both > bestBoth || both == bestBoth && kept > bestKept) {
+				bestBoth, bestKept, bi, bj = both, kept, i, j
+			}
+		}
+	}
+	return s[:bi] + "…" + s[bj:]
+}

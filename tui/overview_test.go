@@ -307,17 +307,40 @@ func TestShortCount(t *testing.T) {
 	}
 }
 
-// TestOutputTitle: the overview's title keeps the first and the last of
-// its capture files when they do not fit (it was cut at the end: the
-// last captures lost).
+// TestOutputTitle: the overview's title lists its capture files whole
+// and, when they do not fit, keeps the first ones whole and says how many
+// it leaves out. It once was cut at the end (the last captures lost),
+// then in the middle of the joined list, which kept the first and last
+// but hid the ones between without a word: a new-user trial at 60 columns
+// read "captures ftp/A.pcap, tcp-mi…pcap, frag/A.pcap" (three of the
+// lab's captures, testdata/lab, with the middle one cut). Deliberately
+// changed: no name is cut inside a list, the count says what is missing.
 func TestOutputTitle(t *testing.T) {
 	in := []string{"chrissanders_dns_lab.pcapng", "zeek_ntp.pcap", "zeek_wikipedia.pcap"}
-	if got := outputTitle("/tmp/tmon-out", in, 120); got != "Output tmon-out  ·  captures chrissanders_dns_lab.pcapng, zeek_ntp.pcap, zeek_wikipedia.pcap" {
-		t.Errorf("at 120: %q", got)
-	}
-	got := outputTitle("/tmp/tmon-out", in, 60)
-	if !strings.HasPrefix(got, "Output tmon-out  ·  captures chrissan") || !strings.HasSuffix(got, "ikipedia.pcap") || !strings.Contains(got, "…") || ansi.StringWidth(got) != 60 {
-		t.Errorf("at 60: %q", got)
+	lab := []string{"ftp/A.pcap", "tcp-mix/A.pcap", "frag/A.pcap", "dns-snmp-ntp/A.pcap"}
+	for _, c := range []struct {
+		out  string
+		in   []string
+		w    int
+		want string
+	}{
+		{"/tmp/tmon-out", in, 120, "Output tmon-out  ·  captures chrissanders_dns_lab.pcapng, zeek_ntp.pcap, zeek_wikipedia.pcap"},
+		// room 31: the first name (27) and ", +2 more" (9) do not fit: the first elided to 22, ends kept
+		{"/tmp/tmon-out", in, 60, "Output tmon-out  ·  captures chrissander…lab.pcapng, +2 more"},
+		// room 34: ftp/A.pcap, tcp-mix/A.pcap (26) and ", +2 more" (9) is 35: one name whole
+		{"/tmp/tmon-out", lab, 60, "Output tmon-out  ·  captures ftp/A.pcap, +3 more"},
+		{"/tmp/tmon-out", lab, 80, "Output tmon-out  ·  captures ftp/A.pcap, tcp-mix/A.pcap, frag/A.pcap, +1 more"},
+		{"/tmp/tmon-out", lab, 100, "Output tmon-out  ·  captures ftp/A.pcap, tcp-mix/A.pcap, frag/A.pcap, dns-snmp-ntp/A.pcap"},
+		// one capture: elided in the middle, nothing left out
+		{"/tmp/tmon-out", in[:1], 50, "Output tmon-out  ·  captures chrissande…lab.pcapng"},
+	} {
+		got := outputTitle(c.out, c.in, c.w)
+		if got != c.want {
+			t.Errorf("%d captures at %d: %q, want %q", len(c.in), c.w, got, c.want)
+		}
+		if n := ansi.StringWidth(got); n > c.w {
+			t.Errorf("%d captures at %d: %d columns wide", len(c.in), c.w, n)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,17 +20,39 @@ import (
 func elideMiddle(s string, w int) string { return queries.ElideMiddle(s, w) }
 
 // outputTitle is the overview's title line within w columns: the output
-// folder and the capture files, their names elided in the middle (a list
-// of captures keeps its first and last).
+// folder and the capture files. A list that does not fit keeps the first
+// names whole, as many as fit, and says how many it leaves out ("+2
+// more"): a name cut in the middle of the list lost a capture silently
+// (at 60 columns "captures ftp/A.pcap, tcp-mi…pcap, frag/A.pcap" hid
+// everything between the two ends). When not even the first fits whole
+// it is elided in the middle (its ends kept), before the count.
 func outputTitle(out string, inputs []string, w int) string {
 	title := elideMiddle("Output "+filepath.Base(out), w)
-	if len(inputs) > 0 {
-		head := title + "  ·  captures "
-		if room := w - ansi.StringWidth(head); room >= 10 {
-			title = head + elideMiddle(strings.Join(inputs, ", "), room)
+	if len(inputs) == 0 {
+		return title
+	}
+	head := title + "  ·  captures "
+	room := w - ansi.StringWidth(head)
+	if room < 10 {
+		return title
+	}
+	if all := strings.Join(inputs, ", "); ansi.StringWidth(all) <= room {
+		return head + all
+	}
+	if len(inputs) == 1 {
+		return head + elideMiddle(inputs[0], room)
+	}
+	for k := len(inputs) - 1; k >= 1; k-- {
+		list := strings.Join(inputs[:k], ", ") + fmt.Sprintf(", +%d more", len(inputs)-k)
+		if ansi.StringWidth(list) <= room {
+			return head + list
 		}
 	}
-	return title
+	more := fmt.Sprintf(", +%d more", len(inputs)-1)
+	if first := room - ansi.StringWidth(more); first >= 5 {
+		return head + elideMiddle(inputs[0], first) + more
+	}
+	return head + elideMiddle(fmt.Sprintf("%d files", len(inputs)), room)
 }
 
 // narrowProbeCol is one column of narrowProbeTable: its header and

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textarea"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tmonbench/tmonbench/queries"
 )
@@ -281,12 +282,18 @@ func (s *sqlScreen) view(e *env, w, h int) string {
 	for i := s.top; i < len(s.res.Rows) && i < s.top+s.pageN; i++ {
 		page.Rows = append(page.Rows, s.res.Rows[i][s.cols:])
 	}
-	lines := strings.Split(resultTable(e, page, w, s.pageN), "\n")
+	table, lay := sqlTable(e, page, w, s.pageN)
+	lay.left = s.cols
+	lines := strings.Split(table, "\n")
 	if at := 1 + s.cur - s.top; len(s.res.Rows) > 0 && at < len(lines) { // under the header
 		lines[at] = st.selected.Render(pad(lines[at], w))
 	}
 	b.WriteString(strings.Join(lines, "\n") + "\n")
-	hint := fmt.Sprintf("rows %d–%d of %d · ←/→ columns", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows))
+	cols := "←/→ columns"
+	if hid := lay.hiddenText(); hid != "" { // as the table screens' info line says it
+		cols = hid
+	}
+	hint := fmt.Sprintf("rows %d–%d of %d · %s", s.top+1, min(s.top+s.pageN, len(s.res.Rows)), len(s.res.Rows), cols)
 	if e.keys.Row.Enabled() { // a remapped m, or none
 		hint += " · " + e.keys.Row.Help().Key + " whole row"
 	}
@@ -342,3 +349,69 @@ func (s *sqlScreen) columns() int {
 }
 
 func (s *sqlScreen) inputHelp() []key.Binding { return sqlEditorHelp }
+
+// sqlTable renders a page of a query's result (its columns from the
+// scroll offset on, its rows from the first shown) in w terminal columns
+// as the table screens do (pagedTable.layout, fitColumns): numbers and
+// times whole, text columns shrunk to their least (addrLeast) and elided
+// at field boundaries (elideText), and the columns that still do not fit
+// left out whole, never cut at the window's edge (at 80 columns the tcp
+// query's sixth column read "duration_s …", its values "…"). lay says how
+// many were left out on the right (lay.right); lay.left is the caller's.
+func sqlTable(e *env, r *queries.Result, w, maxRows int) (string, colLayout) {
+	st := e.st
+	if len(r.Rows) == 0 || len(r.Columns) == 0 {
+		return resultTable(e, r, w, maxRows), colLayout{}
+	}
+	const indent = 2 // the rows' left margin, as resultTable's
+	n := min(len(r.Rows), maxRows)
+	texts := make([][]string, len(r.Columns))
+	natural := make([]int, len(r.Columns))
+	least := make([]int, len(r.Columns))
+	key := make([]bool, len(r.Columns))
+	for i, c := range r.Columns {
+		vals := make([]any, n)
+		for j := range n {
+			vals[j] = r.Rows[j][i]
+		}
+		texts[i] = columnCells(c, r.Types[i], vals, e.dated)
+		hw := ansi.StringWidth(c)
+		natural[i] = hw
+		for _, s := range texts[i] {
+			natural[i] = max(natural[i], min(ansi.StringWidth(s), 60)) // resultTable's widest cell
+		}
+		least[i] = natural[i]
+		if !isNumeric(r.Types[i]) && !isTime(r.Types[i]) && !queries.MachineName(c) {
+			least[i] = addrLeast(texts[i], hw, natural[i], w-indent)
+		}
+	}
+	widths, shown := fitColumns(natural, least, key, w-indent)
+	for i := range shown {
+		texts[i] = narrowNames(r.Columns[i], r.Types[i], texts[i], widths[i])
+	}
+	var b strings.Builder
+	var hdr []string
+	for i := range shown {
+		f := "%-*s"
+		if isNumeric(r.Types[i]) { // over its numbers' last digit
+			f = "%*s"
+		}
+		hdr = append(hdr, st.header.Render(fmt.Sprintf(f, widths[i], cut(r.Columns[i], widths[i]))))
+	}
+	b.WriteString("  " + strings.Join(hdr, " ") + "\n")
+	for j := range n {
+		var line []string
+		for i := range shown {
+			if isNumeric(r.Types[i]) {
+				line = append(line, fmt.Sprintf("%*s", widths[i], cut(texts[i][j], widths[i])))
+			} else {
+				line = append(line, fmt.Sprintf("%-*s", widths[i], elideText(r.Columns[i], texts[i][j], widths[i])))
+			}
+		}
+		b.WriteString("  " + strings.Join(line, " ") + "\n")
+	}
+	if len(r.Rows) > n {
+		b.WriteString(st.dim.Render(fmt.Sprintf("  … %d more", len(r.Rows)-n)) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n"), colLayout{right: len(r.Columns) - shown}
+}

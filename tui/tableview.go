@@ -51,11 +51,15 @@ func (t *pagedTable) view(e *env, w, h int) string {
 		}
 	}
 	b.WriteString(strings.Join(hdr, " ") + "\n")
+	shown := make([][]string, len(lay.vis)) // the text cells, long IPv6 addresses labelled column-wide
+	for k, i := range lay.vis {
+		shown[k] = narrowNames(t.show[i], t.typ[t.show[i]], texts[i], lay.widths[k])
+	}
 	for r := t.top; r < end; r++ {
 		var cells []string
 		for k, i := range lay.vis {
 			cw := lay.widths[k]
-			s := texts[i][r-t.top]
+			s := shown[k][r-t.top]
 			if isNumeric(t.typ[t.show[i]]) {
 				s = fmt.Sprintf("%*s", cw, cut(s, cw))
 			} else {

@@ -146,14 +146,41 @@ func elideText(col, s string, w int) string {
 	return elideName(s, w)
 }
 
-// elideName shortens a name to w columns: at field boundaries when it
-// starts with an address (a flow's name: queries.ElideFields), else in
-// its middle.
+// elideName shortens a name to w columns: when it starts with an
+// address (a flow's name), its long IPv6 addresses written as their
+// first and last groups (2001:470:1f11…2e3e, as `tmonbench query` writes
+// them), then at field boundaries (queries.ShortenV6Fit, ElideFields):
+// at 60 columns the Flows screen elided both IPv6 ends whole, and several
+// rows read "…/icmp6" alike; else in its middle.
 func elideName(s string, w int) string {
 	if queries.StartsWithAddr(s) {
-		return queries.ElideFields(s, w)
+		return queries.ShortenV6Fit(s, w)
 	}
 	return elideMiddle(s, w)
+}
+
+// narrowNames returns the cells of column col (of DuckDB type typ) for a
+// width of w: as they are but for a column of addresses or flow names
+// wider than w, whose long IPv6 addresses are then written as their first
+// and last groups with one label per address for the whole column
+// (queries.ShortenV6Column), so two rows of different addresses never
+// read alike: at 60 columns the Flows screen of an IPv6 ICMP capture
+// (testdata/pcap/ipv6/zeek_communityid_icmp6.pcap) showed five rows
+// "…/icmp6". elideText then shortens what still does not fit.
+func narrowNames(col, typ string, cells []string, w int) []string {
+	if isNumeric(typ) || isTime(typ) {
+		return cells
+	}
+	switch col {
+	case "message", "detail", "history":
+		return cells
+	}
+	for _, s := range cells {
+		if ansi.StringWidth(s) > w && queries.StartsWithAddr(s) {
+			return queries.ShortenV6Column(cells, w)
+		}
+	}
+	return cells
 }
 
 // isTime reports whether a DuckDB type is a time, drawn whole.

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/tmonbench/tmonbench/engine/config"
 )
@@ -138,9 +140,25 @@ func newFlagSet(c command, stdout, stderr io.Writer) (*pflag.FlagSet, runFunc) {
 			fmt.Fprintf(stdout, "%s\n\n%s\n", usage, exitHelp(c.name))
 			return
 		}
-		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s\n%s\n", usage, fs.FlagUsages(), exitHelp(c.name))
+		fmt.Fprintf(stdout, "%s\n\nFlags:\n%s\n%s\n", usage, fs.FlagUsagesWrapped(helpWidth(stdout)), exitHelp(c.name))
 	}
 	return fs, body
+}
+
+// helpFallbackWidth is the width --help wraps flag usages to when stdout
+// is not a terminal (piped to less or a file): the classic 80 columns.
+const helpFallbackWidth = 80
+
+// helpWidth is the width in columns that --help wraps flag usages to:
+// w's when it is a terminal, else helpFallbackWidth (a trial saw usage
+// lines of up to 464 characters run unwrapped past the window).
+func helpWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	return helpFallbackWidth
 }
 
 // execute parses args with c's flags, then runs c's body: pflag.ErrHelp

@@ -55,10 +55,20 @@ func TestHelpTexts(t *testing.T) {
 func TestWorkersHelp(t *testing.T) {
 	for _, cmd := range []string{"replay", "bench", "probe", "live"} {
 		_, help, _ := tmon(t, cmd, "--help")
+		// --help wraps flag usages (TestHelpFlagsWrapped): the
+		// --workers line and its continuation lines (indented past
+		// the 6 spaces of a flag's own line), joined.
 		var line string
+		in := false
 		for _, l := range strings.Split(help, "\n") {
-			if strings.HasPrefix(strings.TrimSpace(l), "--workers ") {
-				line = l
+			tl := strings.TrimSpace(l)
+			switch {
+			case in && tl != "" && len(l)-len(strings.TrimLeft(l, " ")) > 6:
+				line += " " + tl
+			case strings.HasPrefix(tl, "--workers "):
+				line, in = l, true
+			default:
+				in = false
 			}
 		}
 		for _, want := range []string{"0 (default)", "On 2 cores", "more CPU", "no less wall time", "docs/speed.md", "Output on the 5 M corpus", "not measured"} {

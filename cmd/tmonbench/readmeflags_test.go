@@ -75,7 +75,11 @@ func TestSpeedBenchFlags(t *testing.T) {
 // a capture's whole span; the README named no --speed for probe).
 func TestReadmeProbeSpeed(t *testing.T) {
 	_, help, _ := tmon(t, "probe", "--help")
-	m := regexp.MustCompile(`--speed SPEED .*\(default "(\w+)"\)`).FindStringSubmatch(help)
+	// --help wraps flag usages (TestHelpFlagsWrapped): the --speed line
+	// and its continuation lines, indented past a flag's own line
+	block := regexp.MustCompile(`--speed SPEED [^\n]*(?:\n {10,}[^\n]*)*`).FindString(help)
+	block = strings.Join(strings.Fields(block), " ")
+	m := regexp.MustCompile(`\(default "(\w+)"\)`).FindStringSubmatch(block)
 	if m == nil {
 		t.Fatalf("probe --help names no default --speed:\n%s", help)
 	}
