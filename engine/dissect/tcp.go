@@ -141,28 +141,13 @@ func tcpFixed(avail []byte, out *Dissection) bool {
 func (d *Dissector) tcpBeyondIPLength(out *Dissection) {
 	d.Stats.Kinds[KindTCPBeyondIPLength]++
 	h := out.Data[min(int(out.L4Off), len(out.Data)):]
-	n := len(h)
-	if n < 4 {
+	if len(h) < 4 {
 		return
 	}
 	out.Flags |= HasL4 | HasTCP | TCPBadOffset
 	out.SrcPort = binary.BigEndian.Uint16(h[0:])
 	out.DstPort = binary.BigEndian.Uint16(h[2:])
-	if n < 14 {
-		out.Flags |= TCPFlagsCut | TCPWindowCut
-		if n >= 8 {
-			out.Seq = binary.BigEndian.Uint32(h[4:])
-		}
-		return
-	}
-	out.Seq = binary.BigEndian.Uint32(h[4:])
-	out.Ack = binary.BigEndian.Uint32(h[8:])
-	out.TCPFlags = uint16(h[13]) | uint16(h[12]&1)<<8
-	if n >= 16 {
-		out.Window = binary.BigEndian.Uint16(h[14:])
-	} else {
-		out.Flags |= TCPWindowCut
-	}
+	tcpFixed(h, out)
 }
 
 // tsOptions is the first word of the 12 option bytes NOP, NOP, kind 8

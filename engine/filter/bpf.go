@@ -539,17 +539,24 @@ func (c *bpfc) portsAt(at label, kind uint32, body label) {
 // datagram's end (dissect's tcpBeyondIPLength and udpBeyondIPLength, as
 // libpcap reads them), else to none.
 func (c *bpfc) pastIP(n uint32, ports, none label) {
-	short, whole, frame := c.newLabel(), c.newLabel(), c.newLabel()
+	short := c.newLabel()
 	c.emit(ldM(mTmp))
 	c.jif(bpf.JumpGreaterOrEqual, n, none, short)
 	c.place(short)
+	c.framePast(4, ports, none)
+}
+
+// framePast goes to in when the transport header at M[mL4] is in no
+// fragment (mFrag) and the frame holds its first k bytes, whatever the IP
+// length says (libpcap reads past it: dissect's tcpBeyondIPLength and
+// udpBeyondIPLength), else to out.
+func (c *bpfc) framePast(k uint32, in, out label) {
+	whole := c.newLabel()
 	c.emit(ldM(mFrag))
-	c.jif(bpf.JumpEqual, 0, whole, none)
+	c.jif(bpf.JumpEqual, 0, whole, out)
 	c.place(whole)
-	c.emit(ldM(mL4), aluK(bpf.ALUOpAdd, 4), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
-	c.jifX(bpf.JumpGreaterOrEqual, frame, none)
-	c.place(frame)
-	c.jump(ports)
+	c.emit(ldM(mL4), aluK(bpf.ALUOpAdd, k), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
+	c.jifX(bpf.JumpGreaterOrEqual, in, out)
 }
 
 // header goes to whole when all n bytes of the transport header at
@@ -718,15 +725,11 @@ func (c *bpfc) prim(p *prim, t, f label) {
 		c.emit(ldM(mPorts))
 		c.jif(bpf.JumpEqual, l4TCP, n, f)
 		c.place(n)
-		past, whole, load := c.newLabel(), c.newLabel(), c.newLabel()
+		past, load := c.newLabel(), c.newLabel()
 		c.needEnd(mL4, 14, mEnd, past) // the flags byte (dissect.TCPFlagsCut before)
 		c.jump(load)
 		c.place(past) // past the IP length, outside a fragment: in the frame (dissect's tcpBeyondIPLength)
-		c.emit(ldM(mFrag))
-		c.jif(bpf.JumpEqual, 0, whole, f)
-		c.place(whole)
-		c.emit(ldM(mL4), aluK(bpf.ALUOpAdd, 14), bpf.TAX{}, bpf.LoadExtension{Num: bpf.ExtLen})
-		c.jifX(bpf.JumpGreaterOrEqual, load, f)
+		c.framePast(14, load, f)
 		c.place(load)
 		c.emit(ldxM(mL4), bpf.LoadIndirect{Off: 13, Size: 1})
 		c.jif(bpf.JumpBitsSet, 1<<p.lo, t, f)
