@@ -78,7 +78,7 @@ func (c *captureFlags) liveConfig(stderr io.Writer) (live.Config, *filter.Expr, 
 		}
 		names, left, err := live.ExpandAny()
 		for _, l := range left {
-			fmt.Fprintf(stderr, "tmonbench %s: note: -i any leaves out %s\n", c.cmd, l)
+			fmt.Fprintf(stderr, "tmonbench %s: note: -i any: %s: left out\n", c.cmd, l)
 		}
 		if err != nil {
 			return lc, nil, &exitError{code: 1, err: err}

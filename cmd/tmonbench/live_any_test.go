@@ -40,7 +40,7 @@ func TestLiveAny(t *testing.T) {
 		t.Errorf("stdout does not say %q:\n%s", want, stdout)
 	}
 	for _, want := range []string{
-		"tmonbench live: note: -i any leaves out interface " + down + " is down (ip link set " + down + " up)\n",
+		"tmonbench live: note: -i any: interface " + down + " is down (ip link set " + down + " up): left out\n",
 		"tmonbench live: note: -i any: lo, " + lab.IfA + " (",
 		"none put in promiscuous mode, as tcpdump -i any)",
 	} {
